@@ -1,0 +1,550 @@
+// This module is browser compatible.
+
+/**
+ * The wire contract between `chat` clients and servers: frame types, their
+ * validation, the line codec and the limits both sides enforce. See
+ * docs/PROTOCOL.md for the prose version with an example of every frame.
+ *
+ * @module
+ */
+
+/** Version sent in `hello` and `welcome`; a server refuses any other. */
+export const PROTOCOL_VERSION = 1;
+
+/** Default TCP port of `chat serve`. */
+export const DEFAULT_PORT = 5002;
+
+/** Largest line a client may send, in bytes, newline included. */
+export const MAX_CLIENT_LINE_BYTES = 16 * 1024;
+
+/** Largest line a server sends, in bytes, newline included. */
+export const MAX_SERVER_LINE_BYTES = 64 * 1024;
+
+/** Largest message text, in UTF-8 bytes. */
+export const MAX_TEXT_BYTES = 4000;
+
+/** Longest name, in code points. */
+export const MAX_NAME_LENGTH = 24;
+
+/** Longest room name, in code points, `#` included. */
+export const MAX_ROOM_LENGTH = 32;
+
+/** Most names listed in one `room` or `who` frame; `count` gives the total. */
+export const MAX_LISTED_NAMES = 256;
+
+/** The room everyone starts in. */
+export const LOBBY = "#lobby";
+
+/** A frame a client sends to the server. */
+export type ClientFrame =
+  | { type: "hello"; version: number; name: string }
+  | { type: "say"; text: string }
+  | { type: "me"; text: string }
+  | { type: "msg"; to: string; text: string }
+  | { type: "nick"; name: string }
+  | { type: "join"; room: string }
+  | { type: "leave" }
+  | { type: "who" }
+  | { type: "rooms" }
+  | { type: "help" }
+  | { type: "quit"; reason?: string }
+  | { type: "ping"; token?: string };
+
+/** A chat line in a room, stamped by the server. */
+export interface MessageFrame {
+  type: "message";
+  /** Server-wide increasing id. */
+  id: number;
+  /** Milliseconds since the Unix epoch. */
+  ts: number;
+  room: string;
+  from: string;
+  text: string;
+  /** Set on `/me` actions. */
+  action?: true;
+  /** Set when the message is replayed from history. */
+  replay?: true;
+}
+
+/** A private message; both parties receive it. */
+export interface PrivateFrame {
+  type: "private";
+  id: number;
+  ts: number;
+  from: string;
+  to: string;
+  text: string;
+  action?: true;
+}
+
+/** A command the server understands, as `/help` lists it. */
+export interface CommandHelp {
+  usage: string;
+  description: string;
+}
+
+/** Error codes a server sends in `error` frames. */
+export type ErrorCode =
+  | "bad_frame"
+  | "line_too_long"
+  | "invalid_utf8"
+  | "unknown_type"
+  | "unsupported_version"
+  | "not_ready"
+  | "already_ready"
+  | "name_invalid"
+  | "name_taken"
+  | "room_invalid"
+  | "text_invalid"
+  | "unknown_command"
+  | "bad_command"
+  | "no_such_user"
+  | "too_many_errors";
+
+/** A frame the server sends to a client. */
+export type ServerFrame =
+  | { type: "welcome"; version: number; server: string; name: string }
+  | { type: "room"; room: string; members: string[]; count: number }
+  | MessageFrame
+  | PrivateFrame
+  | { type: "joined"; ts: number; room: string; name: string }
+  | { type: "left"; ts: number; room: string; name: string; reason?: string }
+  | { type: "renamed"; ts: number; room: string; from: string; to: string }
+  | { type: "who"; room: string; members: string[]; count: number }
+  | { type: "rooms"; rooms: { name: string; members: number }[] }
+  | { type: "help"; commands: CommandHelp[] }
+  | { type: "info"; text: string }
+  | { type: "error"; code: ErrorCode; message: string }
+  | { type: "bye"; reason: string }
+  | { type: "pong"; token?: string };
+
+/** The `type` of every client frame. */
+export type ClientFrameType = ClientFrame["type"];
+
+/** The `type` of every server frame. */
+export type ServerFrameType = ServerFrame["type"];
+
+/** Result of checking untrusted input: the value, or why it was refused. */
+export type Checked<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: ErrorCode; message: string };
+
+type Rec = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Rec {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function refuse<T>(code: ErrorCode, message: string): Checked<T> {
+  return { ok: false, code, message };
+}
+
+function accept<T>(value: T): Checked<T> {
+  return { ok: true, value };
+}
+
+/** Thrown inside the field readers below; never escapes this module. */
+class FieldError extends Error {}
+
+function str(frame: Rec, key: string, maxLength = 64 * 1024): string {
+  const value = frame[key];
+  if (typeof value !== "string") {
+    throw new FieldError(`field "${key}" must be a string`);
+  }
+  if (value.length > maxLength) throw new FieldError(`field "${key}" is too long`);
+  return value;
+}
+
+function optStr(frame: Rec, key: string, maxLength?: number): string | undefined {
+  return frame[key] === undefined ? undefined : str(frame, key, maxLength);
+}
+
+function int(frame: Rec, key: string): number {
+  const value = frame[key];
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
+    throw new FieldError(`field "${key}" must be an integer`);
+  }
+  return value;
+}
+
+function flag(frame: Rec, key: string): true | undefined {
+  const value = frame[key];
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return true;
+  throw new FieldError(`field "${key}" must be a boolean`);
+}
+
+function names(frame: Rec, key: string): string[] {
+  const value = frame[key];
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+    throw new FieldError(`field "${key}" must be an array of strings`);
+  }
+  return value as string[];
+}
+
+/** Copies optional properties that are set, so `exactOptionalPropertyTypes` holds. */
+function withOptional<T extends object>(base: T, extra: Rec): T {
+  for (const [key, value] of Object.entries(extra)) {
+    if (value !== undefined) (base as Rec)[key] = value;
+  }
+  return base;
+}
+
+function readClient(frame: Rec, type: string): ClientFrame | undefined {
+  switch (type) {
+    case "hello":
+      return { type, version: int(frame, "version"), name: str(frame, "name", 256) };
+    case "say":
+    case "me":
+      return { type, text: str(frame, "text") };
+    case "msg":
+      return { type, to: str(frame, "to", 256), text: str(frame, "text") };
+    case "nick":
+      return { type, name: str(frame, "name", 256) };
+    case "join":
+      return { type, room: str(frame, "room", 256) };
+    case "leave":
+    case "who":
+    case "rooms":
+    case "help":
+      return { type };
+    case "quit":
+      return withOptional({ type }, { reason: optStr(frame, "reason", 256) });
+    case "ping":
+      return withOptional({ type }, { token: optStr(frame, "token", 64) });
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Checks a decoded JSON value and narrows it to a {@linkcode ClientFrame}.
+ * Unknown extra fields are ignored so that newer clients stay compatible.
+ *
+ * @param value Anything `JSON.parse` produced.
+ * @returns The frame, or an error code and a message for an `error` frame.
+ *
+ * @example
+ * ```ts
+ * const checked = parseClientFrame({ type: "say", text: "hi" });
+ * if (checked.ok) console.log(checked.value.type); // "say"
+ * ```
+ */
+export function parseClientFrame(value: unknown): Checked<ClientFrame> {
+  if (!isRecord(value)) return refuse("bad_frame", "Cannot read frame: expected a JSON object");
+  const type = value.type;
+  if (typeof type !== "string") {
+    return refuse("bad_frame", 'Cannot read frame: field "type" must be a string');
+  }
+  try {
+    const frame = readClient(value, type);
+    if (frame === undefined) {
+      return refuse("unknown_type", `Cannot read frame: unknown type ${JSON.stringify(type)}`);
+    }
+    return accept(frame);
+  } catch (error) {
+    if (!(error instanceof FieldError)) throw error;
+    return refuse("bad_frame", `Cannot read "${type}" frame: ${error.message}`);
+  }
+}
+
+function readServer(frame: Rec, type: string): ServerFrame | undefined {
+  switch (type) {
+    case "welcome":
+      return {
+        type,
+        version: int(frame, "version"),
+        server: str(frame, "server"),
+        name: str(frame, "name"),
+      };
+    case "room":
+    case "who":
+      return {
+        type,
+        room: str(frame, "room"),
+        members: names(frame, "members"),
+        count: int(frame, "count"),
+      };
+    case "message":
+      return withOptional({
+        type,
+        id: int(frame, "id"),
+        ts: int(frame, "ts"),
+        room: str(frame, "room"),
+        from: str(frame, "from"),
+        text: str(frame, "text"),
+      }, { action: flag(frame, "action"), replay: flag(frame, "replay") });
+    case "private":
+      return withOptional({
+        type,
+        id: int(frame, "id"),
+        ts: int(frame, "ts"),
+        from: str(frame, "from"),
+        to: str(frame, "to"),
+        text: str(frame, "text"),
+      }, { action: flag(frame, "action") });
+    case "joined":
+      return { type, ts: int(frame, "ts"), room: str(frame, "room"), name: str(frame, "name") };
+    case "left":
+      return withOptional(
+        { type, ts: int(frame, "ts"), room: str(frame, "room"), name: str(frame, "name") },
+        { reason: optStr(frame, "reason") },
+      );
+    case "renamed":
+      return {
+        type,
+        ts: int(frame, "ts"),
+        room: str(frame, "room"),
+        from: str(frame, "from"),
+        to: str(frame, "to"),
+      };
+    case "rooms": {
+      const rooms = frame.rooms;
+      if (!Array.isArray(rooms)) throw new FieldError('field "rooms" must be an array');
+      return {
+        type,
+        rooms: rooms.map((room) => {
+          if (!isRecord(room)) throw new FieldError('field "rooms" must hold objects');
+          return { name: str(room, "name"), members: int(room, "members") };
+        }),
+      };
+    }
+    case "help": {
+      const commands = frame.commands;
+      if (!Array.isArray(commands)) throw new FieldError('field "commands" must be an array');
+      return {
+        type,
+        commands: commands.map((command) => {
+          if (!isRecord(command)) throw new FieldError('field "commands" must hold objects');
+          return { usage: str(command, "usage"), description: str(command, "description") };
+        }),
+      };
+    }
+    case "info":
+      return { type, text: str(frame, "text") };
+    case "error":
+      return { type, code: str(frame, "code") as ErrorCode, message: str(frame, "message") };
+    case "bye":
+      return { type, reason: str(frame, "reason") };
+    case "pong":
+      return withOptional({ type }, { token: optStr(frame, "token") });
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Checks a decoded JSON value and narrows it to a {@linkcode ServerFrame}.
+ * Clients treat server input as untrusted too.
+ */
+export function parseServerFrame(value: unknown): Checked<ServerFrame> {
+  if (!isRecord(value)) return refuse("bad_frame", "Cannot read frame: expected a JSON object");
+  const type = value.type;
+  if (typeof type !== "string") {
+    return refuse("bad_frame", 'Cannot read frame: field "type" must be a string');
+  }
+  try {
+    const frame = readServer(value, type);
+    if (frame === undefined) {
+      return refuse("unknown_type", `Cannot read frame: unknown type ${JSON.stringify(type)}`);
+    }
+    return accept(frame);
+  } catch (error) {
+    if (!(error instanceof FieldError)) throw error;
+    return refuse("bad_frame", `Cannot read "${type}" frame: ${error.message}`);
+  }
+}
+
+/** Parses one line of JSON text into a checked value, never throwing. */
+export function decodeJson(line: string): Checked<unknown> {
+  try {
+    return accept(JSON.parse(line));
+  } catch {
+    return refuse("bad_frame", "Cannot read frame: invalid JSON");
+  }
+}
+
+/** Encodes a frame as one line of JSON text, newline included. */
+export function encodeFrame(frame: ClientFrame | ServerFrame): string {
+  return JSON.stringify(frame) + "\n";
+}
+
+/** One result of {@linkcode LineSplitter.push}: a decoded line, or why a line was dropped. */
+export type LineResult =
+  | { ok: true; line: string }
+  | { ok: false; code: "line_too_long" | "invalid_utf8"; message: string };
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+
+/**
+ * Splits a byte stream into UTF-8 lines, holding at most `maxLineBytes` of an
+ * unfinished line. Lines end with LF; a CR before it is dropped. Splitting on
+ * bytes keeps multi-byte characters whole: the byte 0x0A never occurs inside
+ * one, so a character cut across two reads is joined before it is decoded.
+ *
+ * @example
+ * ```ts
+ * const splitter = new LineSplitter(1024);
+ * const bytes = new TextEncoder().encode('{"type":"say","text":"h\u00e9"}\n');
+ * splitter.push(bytes.subarray(0, 24)); // []
+ * splitter.push(bytes.subarray(24)); // [{ ok: true, line: '{"type":"say","text":"hé"}' }]
+ * ```
+ */
+export class LineSplitter {
+  readonly #max: number;
+  readonly #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  #pending: Uint8Array = new Uint8Array(0);
+  #pendingLength = 0;
+  #discarding = false;
+
+  /** @param maxLineBytes Largest line accepted, newline included. */
+  constructor(maxLineBytes: number) {
+    if (!Number.isInteger(maxLineBytes) || maxLineBytes < 2) {
+      throw new RangeError(
+        `Cannot create line splitter: maxLineBytes must be an integer >= 2, received ${maxLineBytes}`,
+      );
+    }
+    this.#max = maxLineBytes;
+  }
+
+  /** Bytes held of an unfinished line. */
+  get buffered(): number {
+    return this.#pendingLength;
+  }
+
+  /**
+   * Feeds bytes and returns every line they complete. The chunk is not kept,
+   * so the caller may reuse its buffer.
+   */
+  push(chunk: Uint8Array): LineResult[] {
+    const results: LineResult[] = [];
+    let start = 0;
+    while (start < chunk.length) {
+      const end = chunk.indexOf(NEWLINE, start);
+      if (end === -1) {
+        this.#hold(chunk.subarray(start), results);
+        break;
+      }
+      this.#finish(chunk.subarray(start, end), results);
+      start = end + 1;
+    }
+    return results;
+  }
+
+  #hold(part: Uint8Array, results: LineResult[]): void {
+    if (this.#discarding) return;
+    // Keep room for the newline that would end this line.
+    if (this.#pendingLength + part.length >= this.#max) {
+      this.#discarding = true;
+      this.#pendingLength = 0;
+      this.#pending = new Uint8Array(0);
+      results.push(this.#tooLong());
+      return;
+    }
+    const needed = this.#pendingLength + part.length;
+    if (needed > this.#pending.length) {
+      const grown = new Uint8Array(Math.min(this.#max, Math.max(needed, this.#pending.length * 2)));
+      grown.set(this.#pending.subarray(0, this.#pendingLength));
+      this.#pending = grown;
+    }
+    this.#pending.set(part, this.#pendingLength);
+    this.#pendingLength = needed;
+  }
+
+  #finish(part: Uint8Array, results: LineResult[]): void {
+    if (this.#discarding) {
+      this.#discarding = false;
+      return;
+    }
+    let line = part;
+    if (this.#pendingLength > 0) {
+      if (this.#pendingLength + part.length + 1 > this.#max) {
+        this.#pendingLength = 0;
+        results.push(this.#tooLong());
+        return;
+      }
+      line = new Uint8Array(this.#pendingLength + part.length);
+      line.set(this.#pending.subarray(0, this.#pendingLength));
+      line.set(part, this.#pendingLength);
+      this.#pendingLength = 0;
+      // Let a large line's buffer go once it is used.
+      if (this.#pending.length > 4096) this.#pending = new Uint8Array(0);
+    } else if (part.length + 1 > this.#max) {
+      results.push(this.#tooLong());
+      return;
+    }
+    if (line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN) {
+      line = line.subarray(0, line.length - 1);
+    }
+    try {
+      results.push({ ok: true, line: this.#decoder.decode(line) });
+    } catch {
+      results.push({
+        ok: false,
+        code: "invalid_utf8",
+        message: "Cannot read line: it is not valid UTF-8",
+      });
+    }
+  }
+
+  #tooLong(): LineResult {
+    return {
+      ok: false,
+      code: "line_too_long",
+      message: `Cannot read line: it is longer than ${this.#max} bytes`,
+    };
+  }
+}
+
+const textEncoder = new TextEncoder();
+
+/** Counts the UTF-8 bytes of `text`. */
+export function utf8Length(text: string): number {
+  return textEncoder.encode(text).length;
+}
+
+// Letters, digits and marks, plus `_`, `-` and `.` inside; must start with a letter or digit.
+const NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_.\-]*$/u;
+const RESERVED_NAMES = new Set(["server", "system", "admin", "chat", "root", "console"]);
+
+/**
+ * Checks a proposed user name against the rules every server applies.
+ *
+ * @returns `undefined` when the name is acceptable, else why it is not.
+ */
+export function checkName(name: string): string | undefined {
+  const length = [...name].length;
+  if (length === 0) return "A name cannot be empty";
+  if (length > MAX_NAME_LENGTH) return `A name can have at most ${MAX_NAME_LENGTH} characters`;
+  if (!NAME_PATTERN.test(name)) {
+    return "A name can use letters, digits and _ - . and must start with a letter or digit";
+  }
+  if (RESERVED_NAMES.has(nameKey(name))) return `The name "${name}" is reserved`;
+  return undefined;
+}
+
+/** The form under which names are compared: case-folded and NFKC-normalised. */
+export function nameKey(name: string): string {
+  return name.normalize("NFKC").toLowerCase();
+}
+
+const ROOM_PATTERN = /^#[\p{L}\p{N}][\p{L}\p{M}\p{N}_\-]*$/u;
+
+/**
+ * Normalises a room name as typed (`dev`, `#Dev`) to its canonical form
+ * (`#dev`), or explains why it is not a valid room name.
+ */
+export function normalizeRoom(input: string): Checked<string> {
+  const room = (input.startsWith("#") ? input : `#${input}`).normalize("NFKC").toLowerCase();
+  if ([...room].length > MAX_ROOM_LENGTH) {
+    return refuse("room_invalid", `A room name can have at most ${MAX_ROOM_LENGTH} characters`);
+  }
+  if (!ROOM_PATTERN.test(room)) {
+    return refuse(
+      "room_invalid",
+      "A room name is # followed by letters, digits, _ and -, such as #lobby",
+    );
+  }
+  return accept(room);
+}

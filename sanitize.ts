@@ -1,0 +1,62 @@
+// This module is browser compatible.
+
+/**
+ * Makes untrusted text safe to print on a terminal or to show on a page.
+ *
+ * @module
+ */
+
+// One alternation, tried left to right at each position:
+// - CSI (ESC [ or 0x9B) with parameter, intermediate and final bytes;
+// - OSC (ESC ] or 0x9D), which sets titles, links (OSC 8) and clipboards (OSC 52),
+//   up to BEL or ST, or to the end of the text when it is not terminated;
+// - DCS, SOS, PM and APC strings (ESC P/X/^/_ or 0x90/0x98/0x9E/0x9F) up to ST;
+// - any other escape sequence: ESC, intermediates, one final byte.
+const ESCAPE_SEQUENCE = new RegExp(
+  [
+    "(?:\\x1b\\[|\\x9b)[\\x30-\\x3f]*[\\x20-\\x2f]*[\\x40-\\x7e]?",
+    "(?:\\x1b\\]|\\x9d)[^\\x07\\x1b\\x9c]*(?:\\x07|\\x1b\\\\|\\x9c)?",
+    "(?:\\x1b[PX^_]|[\\x90\\x98\\x9e\\x9f])[^\\x1b\\x9c]*(?:\\x1b\\\\|\\x9c)?",
+    "\\x1b[\\x20-\\x2f]*[\\x30-\\x7e]?",
+  ].join("|"),
+  "g",
+);
+
+// Everything that can move the cursor, change the screen or reorder text.
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+// Line breaks and tabs become spaces: the text stays on its sender's line.
+const SEPARATOR = /\r\n|[\t\n\r\u2028\u2029]/g;
+// Other controls are shown as a visible replacement character, not dropped silently.
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
+// Bidirectional marks, embeddings, overrides and isolates: removed.
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Shown in place of a control character. */
+export const REPLACEMENT = "\ufffd";
+
+/**
+ * Returns `text` with every terminal escape sequence removed, other control
+ * characters replaced by U+FFFD, tabs and line breaks turned into spaces,
+ * and bidirectional overrides removed. The result is one line that cannot
+ * move the cursor, change colours, set a title, write the clipboard or make
+ * text read in another order.
+ *
+ * @example
+ * ```ts
+ * sanitizeText("hi\x1b[2J\x1b]0;pwned\x07!"); // "hi!"
+ * ```
+ */
+export function sanitizeText(text: string): string {
+  if (!UNSAFE.test(text)) return text;
+  return text
+    .replace(ESCAPE_SEQUENCE, "")
+    .replace(SEPARATOR, " ")
+    .replace(CONTROL, REPLACEMENT)
+    .replace(BIDI, "");
+}
+
+/** Reports whether `text` holds anything {@linkcode sanitizeText} would change. */
+export function isSafeText(text: string): boolean {
+  return !UNSAFE.test(text);
+}

@@ -1,0 +1,399 @@
+/**
+ * The chat itself: members, rooms, names, history and commands. The hub never
+ * sees a socket; transports hand it {@linkcode Session}s and checked frames,
+ * and it answers with server frames.
+ *
+ * @module
+ */
+
+import { parseInput } from "../commands.ts";
+import { COMMANDS } from "../commands.ts";
+import {
+  checkName,
+  type ClientFrame,
+  type ErrorCode,
+  LOBBY,
+  MAX_LISTED_NAMES,
+  MAX_TEXT_BYTES,
+  type MessageFrame,
+  nameKey,
+  normalizeRoom,
+  PROTOCOL_VERSION,
+  type ServerFrame,
+  utf8Length,
+} from "../protocol.ts";
+import { sanitizeText } from "../sanitize.ts";
+import { type HistoryStore, MemoryHistory } from "./history.ts";
+import type { Session } from "./session.ts";
+
+/** Options for {@linkcode Hub}. */
+export interface HubOptions {
+  /** Name the server gives itself in `welcome`. @default {"chat"} */
+  serverName?: string;
+  /** Where room messages are kept. @default {a MemoryHistory of historyLimit per room} */
+  history?: HistoryStore;
+  /** Messages replayed to whoever enters a room. @default {50} */
+  historyLimit?: number;
+  /** Receives one line per join, leave and rename. @default {no logging} */
+  log?: (line: string) => void;
+}
+
+interface Member {
+  readonly session: Session;
+  name: string | undefined;
+  key: string | undefined;
+  room: Room | undefined;
+}
+
+interface Room {
+  readonly name: string;
+  readonly members: Set<Member>;
+}
+
+/** Routes frames between sessions. One hub serves every transport of a server. */
+export class Hub implements Disposable {
+  readonly #serverName: string;
+  readonly #history: HistoryStore;
+  readonly #historyLimit: number;
+  readonly #log: (line: string) => void;
+  readonly #members = new Map<Session, Member>();
+  readonly #byKey = new Map<string, Member>();
+  readonly #rooms = new Map<string, Room>();
+  #lastId: number;
+  #closed = false;
+
+  constructor(options: HubOptions = {}) {
+    this.#serverName = options.serverName ?? "chat";
+    this.#historyLimit = options.historyLimit ?? 50;
+    this.#history = options.history ?? new MemoryHistory(this.#historyLimit);
+    this.#log = options.log ?? (() => {});
+    this.#lastId = this.#history.lastId();
+  }
+
+  /** Number of people who have a name, in any room. */
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  /** Registers a new connection; it has no name until its `hello`. */
+  open(session: Session): void {
+    if (this.#closed) {
+      session.send({ type: "bye", reason: "The server is shutting down" });
+      session.close();
+      return;
+    }
+    this.#members.set(session, { session, name: undefined, key: undefined, room: undefined });
+  }
+
+  /** Handles one checked frame from `session`. Never throws for any input. */
+  receive(session: Session, frame: ClientFrame): void {
+    const member = this.#members.get(session);
+    if (member === undefined) return;
+    if (frame.type === "ping") {
+      session.send(
+        frame.token === undefined ? { type: "pong" } : { type: "pong", token: frame.token },
+      );
+      return;
+    }
+    if (frame.type === "quit") {
+      this.#quit(member, frame.reason);
+      return;
+    }
+    if (frame.type === "hello") {
+      this.#hello(member, frame.version, frame.name);
+      return;
+    }
+    if (member.name === undefined) {
+      this.#error(member, "not_ready", 'Cannot handle frame: send "hello" with your name first');
+      return;
+    }
+    this.#dispatch(member, member.name, frame);
+  }
+
+  /** Removes a session whose connection ended, telling its room. */
+  close(session: Session, reason = "connection closed"): void {
+    const member = this.#members.get(session);
+    if (member === undefined) return;
+    this.#members.delete(session);
+    if (member.key !== undefined) this.#byKey.delete(member.key);
+    if (member.room !== undefined && member.name !== undefined) {
+      this.#log(`${member.name} left (${reason})`);
+      this.#exit(member, reason);
+    }
+  }
+
+  /** Says goodbye to every session and closes it; later calls do nothing. */
+  shutdown(reason = "The server is shutting down"): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const bye: ServerFrame = { type: "bye", reason };
+    for (const member of this.#members.values()) {
+      member.session.send(bye);
+      member.session.close();
+    }
+    this.#members.clear();
+    this.#byKey.clear();
+    this.#rooms.clear();
+  }
+
+  [Symbol.dispose](): void {
+    this.shutdown();
+  }
+
+  #dispatch(member: Member, name: string, frame: Exclude<ClientFrame, { type: "hello" }>): void {
+    switch (frame.type) {
+      case "say":
+        return this.#say(member, name, frame.text);
+      case "me":
+        return this.#post(member, name, frame.text, true);
+      case "msg":
+        return this.#private(member, name, frame.to, frame.text);
+      case "nick":
+        return this.#nick(member, name, frame.name);
+      case "join":
+        return this.#join(member, name, frame.room);
+      case "leave":
+        if (member.room?.name === LOBBY) {
+          return this.#info(member, `You are in ${LOBBY} already`);
+        }
+        return this.#join(member, name, LOBBY);
+      case "who": {
+        const room = member.room!;
+        return member.session.send({ type: "who", room: room.name, ...this.#listing(room) });
+      }
+      case "rooms":
+        return member.session.send({
+          type: "rooms",
+          rooms: [...this.#rooms.values()]
+            .map((room) => ({ name: room.name, members: room.members.size }))
+            .sort((a, b) => b.members - a.members || a.name.localeCompare(b.name))
+            .slice(0, MAX_LISTED_NAMES),
+        });
+      case "help":
+        return member.session.send({ type: "help", commands: [...COMMANDS] });
+      case "ping":
+      case "quit":
+        return; // handled before a name is needed
+      default: {
+        const unhandled: never = frame;
+        throw new TypeError(`Cannot handle frame ${JSON.stringify(unhandled)}`);
+      }
+    }
+  }
+
+  #hello(member: Member, version: number, name: string): void {
+    if (member.name !== undefined) {
+      return this.#error(member, "already_ready", `Cannot say hello twice: you are ${member.name}`);
+    }
+    if (version !== PROTOCOL_VERSION) {
+      this.#error(
+        member,
+        "unsupported_version",
+        `Cannot talk protocol version ${version}: this server speaks version ${PROTOCOL_VERSION}`,
+      );
+      return this.#quit(member, undefined, "unsupported protocol version");
+    }
+    const refusal = this.#claimable(name, undefined);
+    if (refusal !== undefined) return this.#error(member, refusal.code, refusal.message);
+    member.name = name;
+    member.key = nameKey(name);
+    this.#byKey.set(member.key, member);
+    member.session.send({
+      type: "welcome",
+      version: PROTOCOL_VERSION,
+      server: this.#serverName,
+      name,
+    });
+    this.#log(`${name} joined from ${member.session.remote}`);
+    this.#enter(member, name, LOBBY);
+  }
+
+  #claimable(
+    name: string,
+    current: Member | undefined,
+  ): { code: ErrorCode; message: string } | undefined {
+    const problem = checkName(name);
+    if (problem !== undefined) {
+      return { code: "name_invalid", message: `Cannot use "${sanitizeText(name)}": ${problem}` };
+    }
+    const holder = this.#byKey.get(nameKey(name));
+    if (holder !== undefined && holder !== current) {
+      return {
+        code: "name_taken",
+        message: `Cannot use "${name}": ${holder.name} is already here. Pick another name`,
+      };
+    }
+    return undefined;
+  }
+
+  #say(member: Member, name: string, text: string): void {
+    if (!text.startsWith("/") || text.startsWith("//")) {
+      return this.#post(member, name, text.startsWith("//") ? text.slice(1) : text, false);
+    }
+    const parsed = parseInput(text);
+    if (!parsed.ok) {
+      const code = parsed.message.startsWith("Unknown") ? "unknown_command" : "bad_command";
+      return this.#error(member, code, parsed.message);
+    }
+    if (parsed.frame.type === "hello") return;
+    if (parsed.frame.type === "quit") return this.#quit(member, parsed.frame.reason);
+    this.#dispatch(member, name, parsed.frame);
+  }
+
+  #checkText(member: Member, raw: string): string | undefined {
+    const text = sanitizeText(raw).trim();
+    if (text.length === 0) {
+      this.#error(member, "text_invalid", "Cannot send an empty message");
+      return undefined;
+    }
+    if (utf8Length(text) > MAX_TEXT_BYTES) {
+      this.#error(
+        member,
+        "text_invalid",
+        `Cannot send message: it is longer than ${MAX_TEXT_BYTES} bytes`,
+      );
+      return undefined;
+    }
+    return text;
+  }
+
+  #post(member: Member, name: string, raw: string, action: boolean): void {
+    const text = this.#checkText(member, raw);
+    if (text === undefined) return;
+    const room = member.room!;
+    const message: MessageFrame = {
+      type: "message",
+      id: ++this.#lastId,
+      ts: Date.now(),
+      room: room.name,
+      from: name,
+      text,
+    };
+    if (action) message.action = true;
+    this.#history.append(message);
+    this.#broadcast(room, message);
+  }
+
+  #private(member: Member, name: string, to: string, raw: string): void {
+    const target = this.#resolve(member, to);
+    if (target === undefined) return;
+    const text = this.#checkText(member, raw);
+    if (text === undefined) return;
+    const frame: ServerFrame = {
+      type: "private",
+      id: ++this.#lastId,
+      ts: Date.now(),
+      from: name,
+      to: target.name!,
+      text,
+    };
+    target.session.send(frame);
+    if (target !== member) member.session.send(frame);
+  }
+
+  /** Finds the one named member `query` means: an exact name, else a unique prefix. */
+  #resolve(member: Member, query: string): Member | undefined {
+    const key = nameKey(query.replace(/^@/, ""));
+    const exact = this.#byKey.get(key);
+    if (exact !== undefined) return exact;
+    const matches = key.length === 0
+      ? []
+      : [...this.#byKey.values()].filter((other) => other.key!.startsWith(key));
+    if (matches.length === 1) return matches[0];
+    const shown = sanitizeText(query);
+    if (matches.length === 0) {
+      this.#error(member, "no_such_user", `Cannot send: nobody called "${shown}" is here`);
+    } else {
+      const list = matches.map((other) => other.name).sort().slice(0, 10).join(", ");
+      this.#error(member, "no_such_user", `Cannot send: "${shown}" could be ${list}`);
+    }
+    return undefined;
+  }
+
+  #nick(member: Member, name: string, next: string): void {
+    if (next === name) return this.#info(member, `You are already called ${name}`);
+    const refusal = this.#claimable(next, member);
+    if (refusal !== undefined) return this.#error(member, refusal.code, refusal.message);
+    this.#byKey.delete(member.key!);
+    member.name = next;
+    member.key = nameKey(next);
+    this.#byKey.set(member.key, member);
+    this.#log(`${name} is now ${next}`);
+    const room = member.room!;
+    this.#broadcast(room, {
+      type: "renamed",
+      ts: Date.now(),
+      room: room.name,
+      from: name,
+      to: next,
+    });
+  }
+
+  #join(member: Member, name: string, input: string): void {
+    const checked = normalizeRoom(input);
+    if (!checked.ok) return this.#error(member, checked.code, checked.message);
+    if (member.room?.name === checked.value) {
+      return this.#info(member, `You are in ${checked.value} already`);
+    }
+    this.#exit(member, `went to ${checked.value}`);
+    this.#enter(member, name, checked.value);
+  }
+
+  #enter(member: Member, name: string, roomName: string): void {
+    let room = this.#rooms.get(roomName);
+    if (room === undefined) {
+      room = { name: roomName, members: new Set() };
+      this.#rooms.set(roomName, room);
+    }
+    this.#broadcast(room, { type: "joined", ts: Date.now(), room: roomName, name });
+    room.members.add(member);
+    member.room = room;
+    member.session.send({ type: "room", room: roomName, ...this.#listing(room) });
+    for (const message of this.#history.recent(roomName, this.#historyLimit)) {
+      member.session.send({ ...message, replay: true });
+    }
+  }
+
+  #exit(member: Member, reason: string): void {
+    const room = member.room;
+    if (room === undefined) return;
+    room.members.delete(member);
+    member.room = undefined;
+    if (room.members.size === 0 && room.name !== LOBBY) this.#rooms.delete(room.name);
+    this.#broadcast(room, {
+      type: "left",
+      ts: Date.now(),
+      room: room.name,
+      name: member.name!,
+      reason,
+    });
+  }
+
+  #quit(member: Member, reason: string | undefined, logReason?: string): void {
+    const text = reason === undefined ? "quit" : `quit: ${sanitizeText(reason).slice(0, 200)}`;
+    member.session.send({ type: "bye", reason: logReason ?? "Goodbye" });
+    member.session.close();
+    this.close(member.session, logReason ?? text);
+  }
+
+  #listing(room: Room): { members: string[]; count: number } {
+    const members: string[] = [];
+    for (const other of room.members) {
+      if (members.length === MAX_LISTED_NAMES) break;
+      members.push(other.name!);
+    }
+    return { members: members.sort((a, b) => a.localeCompare(b)), count: room.members.size };
+  }
+
+  #broadcast(room: Room, frame: ServerFrame): void {
+    for (const member of room.members) member.session.send(frame);
+  }
+
+  #info(member: Member, text: string): void {
+    member.session.send({ type: "info", text });
+  }
+
+  #error(member: Member, code: ErrorCode, message: string): void {
+    member.session.send({ type: "error", code, message });
+  }
+}

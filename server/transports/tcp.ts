@@ -1,0 +1,304 @@
+/**
+ * The native transport: newline-delimited JSON frames over TCP. Turns bytes
+ * into checked client frames for the hub, and server frames into bytes with
+ * a bounded, coalescing outbox per connection.
+ *
+ * @module
+ */
+
+import {
+  type ClientFrame,
+  decodeJson,
+  type ErrorCode,
+  LineSplitter,
+  MAX_CLIENT_LINE_BYTES,
+  parseClientFrame,
+  type ServerFrame,
+} from "../../protocol.ts";
+import type { Hub } from "../hub.ts";
+import type { Session } from "../session.ts";
+
+/** Options for {@linkcode TcpTransport}. */
+export interface TcpTransportOptions {
+  /** Bad frames a connection may send before it is closed. @default {10} */
+  maxStrikes?: number;
+  /** Bytes queued for a peer before it counts as too slow and is dropped. @default {1048576} */
+  maxQueuedBytes?: number;
+  /** Receives one line per connection error. @default {no logging} */
+  log?: (line: string) => void;
+}
+
+const encoder = new TextEncoder();
+// Each frame is encoded once however many sessions it is sent to.
+const encoded = new WeakMap<ServerFrame, Uint8Array>();
+
+function encode(frame: ServerFrame): Uint8Array {
+  let bytes = encoded.get(frame);
+  if (bytes === undefined) {
+    bytes = encoder.encode(JSON.stringify(frame) + "\n");
+    encoded.set(frame, bytes);
+  }
+  return bytes;
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  const joined = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return joined;
+}
+
+function describe(addr: Deno.Addr): string {
+  return addr.transport === "tcp" || addr.transport === "udp"
+    ? (addr.hostname.includes(":")
+      ? `[${addr.hostname}]:${addr.port}`
+      : `${addr.hostname}:${addr.port}`)
+    : addr.transport;
+}
+
+const READ_BUFFER_START = 1024;
+const READ_BUFFER_MAX = 64 * 1024;
+
+/** One TCP connection speaking JSON lines. */
+class JsonSession implements Session {
+  readonly remote: string;
+  readonly #conn: Deno.Conn;
+  readonly #maxQueuedBytes: number;
+  #chunks: Uint8Array[] = [];
+  #chunkBytes = 0;
+  #unwritten = 0;
+  #writing = false;
+  #closing = false;
+  #closed = false;
+  /** Called once when the session is dropped for being too slow. */
+  onOverflow: () => void = () => {};
+
+  constructor(conn: Deno.Conn, maxQueuedBytes: number) {
+    this.#conn = conn;
+    this.#maxQueuedBytes = maxQueuedBytes;
+    this.remote = describe(conn.remoteAddr);
+  }
+
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  send(frame: ServerFrame): void {
+    if (this.#closing) return;
+    const bytes = encode(frame);
+    if (this.#unwritten + bytes.length > this.#maxQueuedBytes) {
+      this.#closing = true;
+      this.#chunks = [];
+      this.#destroy();
+      this.onOverflow();
+      return;
+    }
+    this.#chunks.push(bytes);
+    this.#chunkBytes += bytes.length;
+    this.#unwritten += bytes.length;
+    if (!this.#writing) {
+      this.#writing = true;
+      // Let the rest of this turn's frames join the same write.
+      queueMicrotask(() => this.#drain());
+    }
+  }
+
+  close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (!this.#writing) this.#destroy();
+  }
+
+  /** Closes the socket now, dropping anything unsent. */
+  destroy(): void {
+    this.#closing = true;
+    this.#chunks = [];
+    this.#destroy();
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#chunks.length > 0 && !this.#closed) {
+        const chunks = this.#chunks;
+        const data = chunks.length === 1 ? chunks[0]! : concat(chunks, this.#chunkBytes);
+        this.#chunks = [];
+        this.#chunkBytes = 0;
+        let offset = 0;
+        while (offset < data.length) offset += await this.#conn.write(data.subarray(offset));
+        this.#unwritten -= data.length;
+      }
+    } catch {
+      // The peer is gone; the reader sees the same and tells the hub.
+      this.#destroy();
+    } finally {
+      this.#writing = false;
+    }
+    if (this.#closing) this.#destroy();
+  }
+
+  #destroy(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the runtime.
+    }
+  }
+}
+
+/** Accepts TCP connections and connects each to the hub. */
+export class TcpTransport implements AsyncDisposable {
+  readonly #listener: Deno.TcpListener;
+  readonly #hub: Hub;
+  readonly #maxStrikes: number;
+  readonly #maxQueuedBytes: number;
+  readonly #log: (line: string) => void;
+  readonly #sessions = new Set<JsonSession>();
+  readonly #tasks = new Set<Promise<void>>();
+  readonly #accepting: Promise<void>;
+
+  constructor(listener: Deno.TcpListener, hub: Hub, options: TcpTransportOptions = {}) {
+    this.#listener = listener;
+    this.#hub = hub;
+    this.#maxStrikes = options.maxStrikes ?? 10;
+    this.#maxQueuedBytes = options.maxQueuedBytes ?? 1024 * 1024;
+    this.#log = options.log ?? (() => {});
+    this.#accepting = this.#accept();
+  }
+
+  /** The address the listener is bound to. */
+  get addr(): Deno.NetAddr {
+    return this.#listener.addr;
+  }
+
+  /** Open connections. */
+  get connections(): number {
+    return this.#sessions.size;
+  }
+
+  /** Stops accepting. Open connections stay until the hub closes them. */
+  stopAccepting(): void {
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /**
+   * Waits up to `ms` for open connections to finish sending and close, then
+   * closes what is left.
+   */
+  async drain(ms: number): Promise<void> {
+    this.stopAccepting();
+    await this.#accepting;
+    const all = Promise.all([...this.#tasks]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
+    await Promise.race([all, timeout]);
+    clearTimeout(timer);
+    for (const session of this.#sessions) session.destroy();
+    await all;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.drain(0);
+  }
+
+  async #accept(): Promise<void> {
+    while (true) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+          return; // listener closed
+        }
+        this.#log(`Cannot accept a connection: ${(error as Error).message}`);
+        continue;
+      }
+      try {
+        conn.setNoDelay(true);
+      } catch {
+        // The peer may already be gone.
+      }
+      const task = this.#serve(conn).finally(() => this.#tasks.delete(task));
+      this.#tasks.add(task);
+    }
+  }
+
+  async #serve(conn: Deno.TcpConn): Promise<void> {
+    const session = new JsonSession(conn, this.#maxQueuedBytes);
+    this.#sessions.add(session);
+    session.onOverflow = () => {
+      this.#log(`${session.remote} dropped: it stopped reading`);
+      this.#hub.close(session, "too slow to keep up");
+    };
+    this.#hub.open(session);
+    const splitter = new LineSplitter(MAX_CLIENT_LINE_BYTES);
+    let strikes = 0;
+    let buffer = new Uint8Array(READ_BUFFER_START);
+    let reason = "connection closed";
+    const refuse = (code: ErrorCode, message: string): boolean => {
+      session.send({ type: "error", code, message });
+      if (strikes === 0) this.#log(`${session.remote} sent a bad frame: ${message}`);
+      strikes++;
+      if (strikes < this.#maxStrikes) return true;
+      this.#log(`${session.remote} dropped after ${strikes} bad frames`);
+      session.send({ type: "error", code: "too_many_errors", message: "Too many bad frames" });
+      session.send({ type: "bye", reason: "Too many bad frames" });
+      reason = "too many bad frames";
+      return false;
+    };
+    try {
+      reading: while (!session.closing) {
+        let count: number | null;
+        try {
+          count = await conn.read(buffer);
+        } catch {
+          reason = "connection lost";
+          break;
+        }
+        if (count === null) break;
+        const lines = splitter.push(buffer.subarray(0, count));
+        for (const line of lines) {
+          if (session.closing) break reading;
+          if (!line.ok) {
+            if (!refuse(line.code, line.message)) break reading;
+            continue;
+          }
+          if (line.line.trim() === "") continue;
+          const json = decodeJson(line.line);
+          const checked = json.ok ? parseClientFrame(json.value) : json;
+          if (!checked.ok) {
+            if (!refuse(checked.code, checked.message)) break reading;
+            continue;
+          }
+          this.#dispatch(session, checked.value);
+        }
+        // Grow the read buffer for busy peers; idle peers keep a small one.
+        if (count === buffer.length && buffer.length < READ_BUFFER_MAX) {
+          buffer = new Uint8Array(buffer.length * 2);
+        }
+      }
+    } finally {
+      this.#hub.close(session, reason);
+      session.close();
+      this.#sessions.delete(session);
+    }
+  }
+
+  #dispatch(session: JsonSession, frame: ClientFrame): void {
+    try {
+      this.#hub.receive(session, frame);
+    } catch (error) {
+      // A bug in the hub must not take the server down with it.
+      this.#log(`Internal error on a frame from ${session.remote}: ${(error as Error).stack}`);
+      session.send({ type: "error", code: "bad_frame", message: "Internal server error" });
+    }
+  }
+}

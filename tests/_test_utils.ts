@@ -1,0 +1,168 @@
+/** Helpers shared by the tests: timeouts and a raw protocol client. */
+
+import {
+  type ClientFrame,
+  decodeJson,
+  encodeFrame,
+  LineSplitter,
+  MAX_SERVER_LINE_BYTES,
+  parseServerFrame,
+  type ServerFrame,
+} from "../protocol.ts";
+
+/** Settles like `promise`, or rejects after `ms` with a message naming `what`. */
+export async function within<T>(promise: Promise<T>, ms = 5_000, what = "event"): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Narrows a server frame union by its `type`. */
+export type FrameOf<T extends ServerFrame["type"]> = Extract<ServerFrame, { type: T }>;
+
+/**
+ * A protocol client over a real socket that records every frame it receives,
+ * so tests can wait for an event and check what did (or did not) arrive.
+ */
+export class TestClient implements AsyncDisposable {
+  readonly conn: Deno.TcpConn;
+  /** Every frame received so far, in order. */
+  readonly frames: ServerFrame[] = [];
+  /** Lines that were not valid server frames. */
+  readonly garbage: string[] = [];
+  #cursor = 0;
+  #waiters: (() => void)[] = [];
+  #ended = false;
+  readonly #reading: Promise<void>;
+
+  constructor(conn: Deno.TcpConn) {
+    this.conn = conn;
+    this.#reading = this.#read();
+  }
+
+  /** Connects to `port` on loopback. */
+  static async connect(port: number): Promise<TestClient> {
+    return new TestClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+  }
+
+  /** Connects and says hello as `name`, waiting for the welcome and room frames. */
+  static async join(port: number, name: string): Promise<TestClient> {
+    const client = await TestClient.connect(port);
+    await client.send({ type: "hello", version: 1, name });
+    await client.next("welcome");
+    await client.next("room");
+    return client;
+  }
+
+  /** True once the server closed the connection. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Sends one frame. */
+  async send(frame: ClientFrame): Promise<void> {
+    await this.write(encodeFrame(frame));
+  }
+
+  /** Sends raw text or bytes. */
+  async write(data: string | Uint8Array): Promise<void> {
+    let bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    while (bytes.length > 0) bytes = bytes.subarray(await this.conn.write(bytes));
+  }
+
+  /** Says `text` in the current room. */
+  say(text: string): Promise<void> {
+    return this.send({ type: "say", text });
+  }
+
+  /**
+   * Resolves with the next frame of `type` (matching `where`) after the ones
+   * already consumed, waiting for it up to `ms`.
+   */
+  async next<T extends ServerFrame["type"]>(
+    type: T,
+    where: (frame: FrameOf<T>) => boolean = () => true,
+    ms = 5_000,
+  ): Promise<FrameOf<T>> {
+    const find = (): FrameOf<T> | undefined => {
+      while (this.#cursor < this.frames.length) {
+        const frame = this.frames[this.#cursor++]!;
+        if (frame.type === type && where(frame as FrameOf<T>)) return frame as FrameOf<T>;
+      }
+      return undefined;
+    };
+    return await within(
+      (async () => {
+        while (true) {
+          const found = find();
+          if (found !== undefined) return found;
+          if (this.#ended) throw new Error(`Connection ended before a "${type}" frame`);
+          await new Promise<void>((resolve) => this.#waiters.push(resolve));
+        }
+      })(),
+      ms,
+      `a "${type}" frame`,
+    );
+  }
+
+  /** Resolves once the server has closed the connection. */
+  async closed(ms = 5_000): Promise<void> {
+    await within(this.#reading, ms, "the server to close the connection");
+  }
+
+  /** Sends a ping and waits for its pong: every earlier frame has been handled. */
+  async sync(): Promise<void> {
+    const token = crypto.randomUUID();
+    await this.send({ type: "ping", token });
+    await this.next("pong", (frame) => frame.token === token);
+  }
+
+  /** Frames of `type` received so far, consumed or not. */
+  all<T extends ServerFrame["type"]>(type: T): FrameOf<T>[] {
+    return this.frames.filter((frame) => frame.type === type) as FrameOf<T>[];
+  }
+
+  async #read(): Promise<void> {
+    const splitter = new LineSplitter(MAX_SERVER_LINE_BYTES);
+    const buffer = new Uint8Array(64 * 1024);
+    try {
+      while (true) {
+        const count = await this.conn.read(buffer);
+        if (count === null) break;
+        for (const line of splitter.push(buffer.subarray(0, count))) {
+          const json = line.ok ? decodeJson(line.line) : undefined;
+          const checked = json?.ok ? parseServerFrame(json.value) : undefined;
+          if (checked?.ok) this.frames.push(checked.value);
+          else this.garbage.push(line.ok ? line.line : line.code);
+        }
+        this.#wake();
+      }
+    } catch {
+      // Closed locally or reset by the server.
+    } finally {
+      this.#ended = true;
+      this.#wake();
+    }
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.conn.close();
+    } catch {
+      // Closed by the server already.
+    }
+    await this.#reading;
+  }
+}
