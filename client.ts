@@ -248,7 +248,9 @@ async function chooseName(
       if (frame.type === "welcome") return frame;
       if (frame.type === "error") {
         const message = sanitizeText(frame.message);
-        if (!terminal.interactive || (frame.code !== "name_taken" && frame.code !== "name_invalid")) {
+        if (
+          !terminal.interactive || (frame.code !== "name_taken" && frame.code !== "name_invalid")
+        ) {
           console.error(`chat: ${message}`);
           return undefined;
         }

@@ -91,7 +91,11 @@ export function parseHostPort(input: string): { hostname: string; port?: number 
   return { hostname: input };
 }
 
-function parse<const T extends ParseArgsOptionsConfig>(command: string, args: string[], options: T) {
+function parse<const T extends ParseArgsOptionsConfig>(
+  command: string,
+  args: string[],
+  options: T,
+) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
@@ -183,7 +187,9 @@ async function serve(args: string[]): Promise<number> {
   } catch (error) {
     const where = formatAddress(hostname, port);
     if (error instanceof Deno.errors.AddrInUse) {
-      console.error(`chat: cannot listen on ${where}: the port is in use (is another server running? try --port)`);
+      console.error(
+        `chat: cannot listen on ${where}: the port is in use (is another server running? try --port)`,
+      );
     } else if (error instanceof Deno.errors.AddrNotAvailable) {
       console.error(`chat: cannot listen on ${where}: this machine has no such address`);
     } else {

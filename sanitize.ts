@@ -23,11 +23,14 @@ const ESCAPE_SEQUENCE = new RegExp(
 );
 
 // Everything that can move the cursor, change the screen or reorder text.
+// Matching control characters is this module's purpose.
+// deno-lint-ignore no-control-regex
 const UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 // Line breaks and tabs become spaces: the text stays on its sender's line.
 const SEPARATOR = /\r\n|[\t\n\r\u2028\u2029]/g;
 // Other controls are shown as a visible replacement character, not dropped silently.
+// deno-lint-ignore no-control-regex
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
 // Bidirectional marks, embeddings, overrides and isolates: removed.
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;

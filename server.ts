@@ -44,6 +44,9 @@ export interface ChatServer extends AsyncDisposable {
  * console.log(`listening on ${server.addr.port}`);
  * ```
  */
+// Async so that a failure to bind rejects the promise instead of throwing;
+// later transports await their own start-up here.
+// deno-lint-ignore require-await
 export async function startServer(options: ServerOptions = {}): Promise<ChatServer> {
   const log = options.log ?? (() => {});
   const listener = Deno.listen({

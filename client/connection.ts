@@ -64,18 +64,26 @@ export class Connection implements Disposable {
    * Connects to a server, rejecting with a {@linkcode ConnectError} whose
    * message says what went wrong and what to check.
    */
-  static async open(hostname: string, port: number, options: ConnectOptions = {}): Promise<Connection> {
+  static async open(
+    hostname: string,
+    port: number,
+    options: ConnectOptions = {},
+  ): Promise<Connection> {
     const where = formatAddress(hostname, port);
     const timeout = options.timeout ?? 5_000;
     const pending = Deno.connect({ hostname, port, transport: "tcp" });
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<"timeout">((resolve) => timer = setTimeout(() => resolve("timeout"), timeout));
+    const expired = new Promise<"timeout">((resolve) =>
+      timer = setTimeout(() => resolve("timeout"), timeout)
+    );
     try {
       const result = await Promise.race([pending, expired]);
       if (result === "timeout") {
         pending.then((conn) => conn.close(), () => {});
         throw new ConnectError(
-          `Cannot connect to ${where}: no answer after ${timeout / 1000} s. Check the address and the firewall`,
+          `Cannot connect to ${where}: no answer after ${
+            timeout / 1000
+          } s. Check the address and the firewall`,
         );
       }
       result.setNoDelay(true);

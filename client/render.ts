@@ -57,7 +57,10 @@ export function isMention(frame: ServerFrame, me: string): boolean {
 
 function highlight(text: string, me: string, color: boolean): string {
   if (!color) return text;
-  return text.replace(mentionPattern(sanitizeText(me)), (match) => style(["bold", "inverse"], match, true));
+  return text.replace(
+    mentionPattern(sanitizeText(me)),
+    (match) => style(["bold", "inverse"], match, true),
+  );
 }
 
 function notice(text: string, color: boolean): string {
@@ -99,16 +102,23 @@ export function renderFrame(frame: ServerFrame, options: RenderOptions): string[
       return [notice(`[${clock(frame.ts)}] ${safe(frame.name)} joined ${safe(frame.room)}`, color)];
     case "left": {
       const why = frame.reason === undefined ? "" : ` (${safe(frame.reason)})`;
-      return [notice(`[${clock(frame.ts)}] ${safe(frame.name)} left ${safe(frame.room)}${why}`, color)];
+      return [
+        notice(`[${clock(frame.ts)}] ${safe(frame.name)} left ${safe(frame.room)}${why}`, color),
+      ];
     }
     case "renamed":
       return [notice(`[${clock(frame.ts)}] ${safe(frame.from)} is now ${safe(frame.to)}`, color)];
     case "welcome":
       return [
-        notice(`Connected to ${safe(frame.server)} as ${safe(frame.name)}. Type /help for commands`, color),
+        notice(
+          `Connected to ${safe(frame.server)} as ${safe(frame.name)}. Type /help for commands`,
+          color,
+        ),
       ];
     case "room":
-      return [notice(`You are in ${safe(frame.room)}. ${people(frame.members, frame.count)}`, color)];
+      return [
+        notice(`You are in ${safe(frame.room)}. ${people(frame.members, frame.count)}`, color),
+      ];
     case "who":
       return [notice(`${safe(frame.room)}: ${people(frame.members, frame.count)}`, color)];
     case "rooms":

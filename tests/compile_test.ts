@@ -11,7 +11,13 @@ import { TestClient, within } from "./_test_utils.ts";
 
 const outDir = await Deno.makeTempDir({ prefix: "chat-compile-" });
 const build = await new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", new URL("../tools/compile.ts", import.meta.url).pathname, "--out-dir", outDir],
+  args: [
+    "run",
+    "-A",
+    new URL("../tools/compile.ts", import.meta.url).pathname,
+    "--out-dir",
+    outDir,
+  ],
   stdout: "piped",
   stderr: "piped",
   env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },

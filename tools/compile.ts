@@ -65,7 +65,10 @@ export async function main(args: string[]): Promise<number> {
   const outDir = values["out-dir"] ?? new URL("../dist", import.meta.url).pathname;
   await Deno.mkdir(outDir, { recursive: true });
   const jobs = values.all
-    ? Object.entries(TARGETS).map(([target, suffix]) => ({ target, output: `${outDir}/chat-${suffix}` }))
+    ? Object.entries(TARGETS).map(([target, suffix]) => ({
+      target,
+      output: `${outDir}/chat-${suffix}`,
+    }))
     : [{ target: undefined, output: `${outDir}/chat${Deno.build.os === "windows" ? ".exe" : ""}` }];
   for (const { target, output } of jobs) {
     const failure = await compile(output, target);
