@@ -9,6 +9,7 @@
  */
 
 import type { ClientFrame, CommandHelp } from "./protocol.ts";
+import { sanitizeText } from "./sanitize.ts";
 
 /** Every command the server understands, in the order `/help` lists them. */
 export const COMMANDS: readonly CommandHelp[] = [
@@ -23,7 +24,7 @@ export const COMMANDS: readonly CommandHelp[] = [
   { usage: "/quit [REASON]", description: "leave the chat" },
 ];
 
-const ALIASES: Record<string, string> = {
+const ALIASES: Readonly<Record<string, string>> = {
   j: "join",
   part: "leave",
   names: "who",
@@ -65,7 +66,7 @@ export function parseInput(line: string): ParsedInput {
   const match = /^\/(\S*)\s*(.*)$/s.exec(line)!;
   const typed = match[1]!.toLowerCase();
   const rest = match[2]!.trim();
-  const name = ALIASES[typed] ?? typed;
+  const name = Object.hasOwn(ALIASES, typed) ? ALIASES[typed]! : typed;
   const [first = "", ...others] = rest.split(/\s+/);
   switch (name) {
     case "join":
@@ -90,8 +91,9 @@ export function parseInput(line: string): ParsedInput {
     default:
       return {
         ok: false,
-        message:
-          `Unknown command "/${typed}". Type /help for the list; start with // to send a line that begins with /`,
+        message: `Unknown command "/${
+          sanitizeText(typed)
+        }". Type /help for the list; start with // to send a line that begins with /`,
       };
   }
 }

@@ -524,9 +524,12 @@ export function checkName(name: string): string | undefined {
   return undefined;
 }
 
-/** The form under which names are compared: case-folded and NFKC-normalised. */
+/**
+ * The form under which names are compared: NFKC-normalised and case-folded
+ * (upper then lower case, so "straße" matches "STRASSE" and "ς" matches "σ").
+ */
 export function nameKey(name: string): string {
-  return name.normalize("NFKC").toLowerCase();
+  return name.normalize("NFKC").toUpperCase().toLowerCase();
 }
 
 const ROOM_PATTERN = /^#[\p{L}\p{N}][\p{L}\p{M}\p{N}_\-]*$/u;

@@ -41,7 +41,7 @@ export const REPLACEMENT = "\ufffd";
 /**
  * Returns `text` with every terminal escape sequence removed, other control
  * characters replaced by U+FFFD, tabs and line breaks turned into spaces,
- * and bidirectional overrides removed. The result is one line that cannot
+ * bidirectional overrides removed, and lone surrogates replaced by U+FFFD. The result is one line that cannot
  * move the cursor, change colours, set a title, write the clipboard or make
  * text read in another order.
  *
@@ -51,8 +51,9 @@ export const REPLACEMENT = "\ufffd";
  * ```
  */
 export function sanitizeText(text: string): string {
-  if (!UNSAFE.test(text)) return text;
+  if (!UNSAFE.test(text) && text.isWellFormed()) return text;
   return text
+    .toWellFormed()
     .replace(ESCAPE_SEQUENCE, "")
     .replace(SEPARATOR, " ")
     .replace(CONTROL, REPLACEMENT)
@@ -61,5 +62,5 @@ export function sanitizeText(text: string): string {
 
 /** Reports whether `text` holds anything {@linkcode sanitizeText} would change. */
 export function isSafeText(text: string): boolean {
-  return !UNSAFE.test(text);
+  return !UNSAFE.test(text) && text.isWellFormed();
 }

@@ -370,7 +370,7 @@ export class Hub implements Disposable {
   }
 
   #quit(member: Member, reason: string | undefined, logReason?: string): void {
-    const text = reason === undefined ? "quit" : `quit: ${sanitizeText(reason).slice(0, 200)}`;
+    const text = reason === undefined ? "quit" : `quit: ${[...sanitizeText(reason)].slice(0, 200).join("")}`;
     member.session.send({ type: "bye", reason: logReason ?? "Goodbye" });
     member.session.close();
     this.close(member.session, logReason ?? text);
