@@ -52,7 +52,8 @@ export function isMention(frame: ServerFrame, me: string): boolean {
   if (frame.type === "private") return nameKey(frame.from) !== nameKey(me);
   if (frame.type !== "message" || frame.replay) return false;
   if (nameKey(frame.from) === nameKey(me)) return false;
-  return mentionPattern(me).test(frame.text);
+  // Match the text as it is shown, so the bell rings exactly when the name is highlighted.
+  return mentionPattern(sanitizeText(me)).test(sanitizeText(frame.text));
 }
 
 function highlight(text: string, me: string, color: boolean): string {

@@ -53,7 +53,13 @@ export class Terminal implements Disposable {
     });
     // Ctrl-C in raw mode arrives here; Ctrl-D on an empty line and end of input close.
     this.#rl.on("SIGINT", () => this.#end());
-    this.#rl.on("close", () => this.#end());
+    this.#rl.on("close", () => {
+      // Whoever closed readline, it is unusable from now on: print plainly, and
+      // take the input line off the screen so nothing follows the prompt.
+      if (this.#interactive && !this.#closed) this.#clearInput();
+      this.#closed = true;
+      this.#end();
+    });
   }
 
   /** Whether lines are edited interactively. */
@@ -105,12 +111,9 @@ export class Terminal implements Disposable {
       writeOut(text);
       return;
     }
-    // Move to the first row of the prompt, clear it and what follows, print,
-    // then let readline redraw the prompt and the half-typed line.
-    const { rows } = this.#rl.getCursorPos();
-    readline.moveCursor(process.stdout, 0, -rows);
-    readline.cursorTo(process.stdout, 0);
-    readline.clearScreenDown(process.stdout);
+    // Clear the input line, print, then let readline redraw the prompt and
+    // the half-typed line.
+    this.#clearInput();
     process.stdout.write(text);
     this.#rl.prompt(true);
   }
@@ -122,9 +125,7 @@ export class Terminal implements Disposable {
 
   /** Restores the terminal and stops reading; later calls do nothing. */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#rl.close();
+    if (!this.#closed) this.#rl.close();
     process.stdin.pause();
   }
 
@@ -139,6 +140,14 @@ export class Terminal implements Disposable {
   #eraseSubmitted(line: string): void {
     const columns = process.stdout.columns || 80;
     const rows = Math.floor(displayWidth(this.#rl.getPrompt() + line) / columns) + 1;
+    readline.moveCursor(process.stdout, 0, -rows);
+    readline.cursorTo(process.stdout, 0);
+    readline.clearScreenDown(process.stdout);
+  }
+
+  /** Moves to the first row of the prompt and clears it and everything below. */
+  #clearInput(): void {
+    const { rows } = this.#rl.getCursorPos();
     readline.moveCursor(process.stdout, 0, -rows);
     readline.cursorTo(process.stdout, 0);
     readline.clearScreenDown(process.stdout);
