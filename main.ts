@@ -99,9 +99,17 @@ function parse<const T extends ParseArgsOptionsConfig>(
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    const message = (error as Error).message.split("\n")[0]!
-      .replace(/\. To specify a positional argument.*$/, "")
-      .replace(/^Unknown option/, "unknown option");
+    const first = (error as Error).message.split("\n")[0]!;
+    const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(first);
+    const message = ambiguous
+      ? `option '${ambiguous[1]}' needs a value; write ${
+        ambiguous[1]
+      }=VALUE for one that starts with -`
+      : first
+        .replace(/\. To specify a positional argument.*$/, "")
+        .replace(/^Unknown option/, "unknown option")
+        .replace(/^Option/, "option")
+        .replace(/\.$/, "");
     throw new UsageError(message, command);
   }
 }
@@ -172,7 +180,8 @@ async function serve(args: string[]): Promise<number> {
     throw new UsageError(`unexpected argument "${positionals[0]}"`, "serve");
   }
   const port = values.port === undefined ? DEFAULT_PORT : parsePort(values.port, true);
-  const historyLimit = values.history === undefined ? 50 : Number(values.history);
+  const history = values.history ?? "50";
+  const historyLimit = /^\d{1,6}$/.test(history) ? Number(history) : NaN;
   if (!Number.isInteger(historyLimit) || historyLimit < 0 || historyLimit > 100_000) {
     throw new UsageError(
       `invalid --history "${values.history}": expected a number from 0 to 100000`,
@@ -198,7 +207,7 @@ async function serve(args: string[]): Promise<number> {
     }
     return EXIT_FAILURE;
   }
-  console.log(banner(hostname, server.addr.port));
+  // Listen for signals before the banner: whoever reads it may stop the server at once.
   const { promise: stopped, resolve: stop } = Promise.withResolvers<string>();
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   const handlers = signals.map((signal) => {
@@ -206,6 +215,7 @@ async function serve(args: string[]): Promise<number> {
     Deno.addSignalListener(signal, handler);
     return { signal, handler };
   });
+  console.log(banner(hostname, server.addr.port));
   const signal = await stopped;
   log(`${signal} received: telling ${server.hub.size} users and shutting down`);
   await server.close("The server is shutting down");

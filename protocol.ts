@@ -8,6 +8,8 @@
  * @module
  */
 
+import { sanitizeText } from "./sanitize.ts";
+
 /** Version sent in `hello` and `welcome`; a server refuses any other. */
 export const PROTOCOL_VERSION = 1;
 
@@ -135,6 +137,11 @@ function isRecord(value: unknown): value is Rec {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** Quotes untrusted text for an error message: cleaned, cut, in double quotes. */
+function quote(text: string): string {
+  return JSON.stringify([...sanitizeText(text)].slice(0, 64).join(""));
+}
+
 function refuse<T>(code: ErrorCode, message: string): Checked<T> {
   return { ok: false, code, message };
 }
@@ -239,7 +246,7 @@ export function parseClientFrame(value: unknown): Checked<ClientFrame> {
   try {
     const frame = readClient(value, type);
     if (frame === undefined) {
-      return refuse("unknown_type", `Cannot read frame: unknown type ${JSON.stringify(type)}`);
+      return refuse("unknown_type", `Cannot read frame: unknown type ${quote(type)}`);
     }
     return accept(frame);
   } catch (error) {
@@ -346,7 +353,7 @@ export function parseServerFrame(value: unknown): Checked<ServerFrame> {
   try {
     const frame = readServer(value, type);
     if (frame === undefined) {
-      return refuse("unknown_type", `Cannot read frame: unknown type ${JSON.stringify(type)}`);
+      return refuse("unknown_type", `Cannot read frame: unknown type ${quote(type)}`);
     }
     return accept(frame);
   } catch (error) {

@@ -191,7 +191,7 @@ export class Hub implements Disposable {
         "unsupported_version",
         `Cannot talk protocol version ${version}: this server speaks version ${PROTOCOL_VERSION}`,
       );
-      return this.#quit(member, undefined, "unsupported protocol version");
+      return this.#quit(member, undefined, "Unsupported protocol version");
     }
     const refusal = this.#claimable(name, undefined);
     if (refusal !== undefined) return this.#error(member, refusal.code, refusal.message);
@@ -220,7 +220,8 @@ export class Hub implements Disposable {
     if (holder !== undefined && holder !== current) {
       return {
         code: "name_taken",
-        message: `Cannot use "${name}": ${holder.name} is already here. Pick another name`,
+        message:
+          `Cannot use "${name}": the name is taken (${holder.name} is here). Pick another name`,
       };
     }
     return undefined;
@@ -370,7 +371,9 @@ export class Hub implements Disposable {
   }
 
   #quit(member: Member, reason: string | undefined, logReason?: string): void {
-    const text = reason === undefined ? "quit" : `quit: ${[...sanitizeText(reason)].slice(0, 200).join("")}`;
+    const text = reason === undefined
+      ? "quit"
+      : `quit: ${[...sanitizeText(reason)].slice(0, 200).join("")}`;
     member.session.send({ type: "bye", reason: logReason ?? "Goodbye" });
     member.session.close();
     this.close(member.session, logReason ?? text);

@@ -97,18 +97,25 @@ export class TestClient implements AsyncDisposable {
       }
       return undefined;
     };
-    return await within(
-      (async () => {
-        while (true) {
-          const found = find();
-          if (found !== undefined) return found;
-          if (this.#ended) throw new Error(`Connection ended before a "${type}" frame`);
-          await new Promise<void>((resolve) => this.#waiters.push(resolve));
-        }
-      })(),
-      ms,
-      `a "${type}" frame`,
-    );
+    // After a timeout the search stops, so it cannot swallow later frames.
+    let expired = false;
+    try {
+      return await within(
+        (async () => {
+          while (!expired) {
+            const found = find();
+            if (found !== undefined) return found;
+            if (this.#ended) throw new Error(`Connection ended before a "${type}" frame`);
+            await new Promise<void>((resolve) => this.#waiters.push(resolve));
+          }
+          throw new Error("Search abandoned");
+        })(),
+        ms,
+        `a "${type}" frame`,
+      );
+    } finally {
+      expired = true;
+    }
   }
 
   /** Resolves once the server has closed the connection. */

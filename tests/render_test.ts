@@ -1,0 +1,395 @@
+/** Pure tests of client/render.ts: every server frame, mentions, colour and hostile input. */
+
+import assert from "node:assert/strict";
+import { clock, isMention, paintName, renderFrame } from "../client/render.ts";
+import { colorOf, PALETTE } from "../palette.ts";
+import type { MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
+
+// 03:04:05 local time, so the expected stamp does not depend on the time zone.
+const TS = new Date(2024, 0, 2, 3, 4, 5).getTime();
+const STAMP = "[03:04:05]";
+
+const PLAIN = { me: "bob", color: false };
+const COLOR = { me: "bob", color: true };
+
+const ESC = "\x1b";
+// Our own styling: SGR sequences only.
+// deno-lint-ignore no-control-regex
+const SGR = /\x1b\[[0-9;]*m/g;
+// Bold + inverse, as node:util styleText writes it.
+const MENTION_ON = "\x1b[1m\x1b[7m";
+const MENTION_OFF = "\x1b[27m\x1b[22m";
+// C0 controls, DEL and C1 controls.
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+// Bidirectional marks, embeddings, overrides, isolates and Unicode line breaks.
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u;
+
+function message(fields: Partial<MessageFrame> = {}): MessageFrame {
+  return { type: "message", id: 1, ts: TS, room: "#lobby", from: "ann", text: "hi", ...fields };
+}
+
+function privately(fields: Partial<PrivateFrame> = {}): PrivateFrame {
+  return { type: "private", id: 2, ts: TS, from: "ann", to: "bob", text: "psst", ...fields };
+}
+
+function stripSgr(line: string): string {
+  return line.replace(SGR, "");
+}
+
+function codePoints(text: string): string {
+  return [...text].map((char) => `U+${char.codePointAt(0)!.toString(16).padStart(4, "0")}`)
+    .join(" ");
+}
+
+/** Fails if `line` holds any control character or bidi mark, naming the culprits. */
+function assertPrintable(line: string, what: string): void {
+  const bad = [...line].filter((char) => CONTROL.test(char) || BIDI.test(char)).join("");
+  assert.equal(bad, "", `${what}: ${JSON.stringify(line)} holds ${codePoints(bad)}`);
+}
+
+Deno.test("clock() formats a timestamp as local HH:MM:SS", () => {
+  assert.equal(clock(TS), "03:04:05");
+  assert.equal(clock(new Date(2024, 11, 31, 23, 59, 59).getTime()), "23:59:59");
+  assert.equal(clock(new Date(2024, 5, 1, 0, 0, 0).getTime()), "00:00:00");
+});
+
+Deno.test("renderFrame() renders every server frame type as plain text", async (t) => {
+  const cases: [string, ServerFrame, string[]][] = [
+    ["message", message(), [`${STAMP} ann: hi`]],
+    ["/me action", message({ text: "waves", action: true }), [`${STAMP} * ann waves`]],
+    ["own message", message({ from: "bob", text: "yo" }), [`${STAMP} bob: yo`]],
+    ["replayed message", message({ replay: true }), [`${STAMP} ann: hi`]],
+    ["incoming private", privately(), [`${STAMP} [private] ann → you: psst`]],
+    [
+      "outgoing private",
+      privately({ from: "bob", to: "ann", text: "hey" }),
+      [`${STAMP} [private] you → ann: hey`],
+    ],
+    [
+      "joined",
+      { type: "joined", ts: TS, room: "#lobby", name: "ann" },
+      [`-- ${STAMP} ann joined #lobby`],
+    ],
+    [
+      "left without reason",
+      { type: "left", ts: TS, room: "#dev", name: "ann" },
+      [`-- ${STAMP} ann left #dev`],
+    ],
+    [
+      "left with reason",
+      { type: "left", ts: TS, room: "#lobby", name: "ann", reason: "connection lost" },
+      [`-- ${STAMP} ann left #lobby (connection lost)`],
+    ],
+    [
+      "renamed",
+      { type: "renamed", ts: TS, room: "#lobby", from: "ann", to: "anna" },
+      [`-- ${STAMP} ann is now anna`],
+    ],
+    [
+      "welcome",
+      { type: "welcome", version: 1, server: "chat", name: "bob" },
+      ["-- Connected to chat as bob. Type /help for commands"],
+    ],
+    [
+      "room, one person",
+      { type: "room", room: "#lobby", members: ["bob"], count: 1 },
+      ["-- You are in #lobby. 1 person here: bob"],
+    ],
+    [
+      "room, several people",
+      { type: "room", room: "#dev", members: ["ann", "bob"], count: 2 },
+      ["-- You are in #dev. 2 people here: ann, bob"],
+    ],
+    [
+      "who, truncated list",
+      { type: "who", room: "#lobby", members: ["ann", "bob"], count: 5 },
+      ["-- #lobby: 5 people here: ann, bob and 3 more"],
+    ],
+    [
+      "rooms",
+      { type: "rooms", rooms: [{ name: "#lobby", members: 3 }, { name: "#dev", members: 1 }] },
+      ["-- Rooms: #lobby (3), #dev (1)"],
+    ],
+    [
+      "help",
+      {
+        type: "help",
+        commands: [
+          { usage: "/me TEXT", description: "act something out" },
+          { usage: "/msg NAME TEXT", description: "send a private message" },
+        ],
+      },
+      [
+        "-- Commands:",
+        "--   /me TEXT        act something out",
+        "--   /msg NAME TEXT  send a private message",
+      ],
+    ],
+    ["info", { type: "info", text: "You are in #lobby already" }, ["-- You are in #lobby already"]],
+    [
+      "error",
+      { type: "error", code: "no_such_user", message: "Nobody is called zed" },
+      ["!! Nobody is called zed"],
+    ],
+    [
+      "bye",
+      { type: "bye", reason: "The server is shutting down" },
+      ["-- Disconnected: The server is shutting down"],
+    ],
+    ["pong", { type: "pong", token: "t" }, []],
+  ];
+  const seen = new Set(cases.map(([, frame]) => frame.type));
+  const all: ServerFrame["type"][] = [
+    "welcome",
+    "room",
+    "message",
+    "private",
+    "joined",
+    "left",
+    "renamed",
+    "who",
+    "rooms",
+    "help",
+    "info",
+    "error",
+    "bye",
+    "pong",
+  ];
+  assert.deepEqual(all.filter((type) => !seen.has(type)), [], "every frame type has a case");
+  for (const [what, frame, expected] of cases) {
+    await t.step(`${what}`, () => {
+      assert.deepEqual(renderFrame(frame, PLAIN), expected);
+    });
+  }
+});
+
+Deno.test("renderFrame() with color on shows the same text, only styled", () => {
+  const frames: ServerFrame[] = [
+    message(),
+    message({ text: "waves", action: true }),
+    message({ text: "hi bob" }),
+    privately(),
+    privately({ from: "bob", to: "ann" }),
+    { type: "joined", ts: TS, room: "#lobby", name: "ann" },
+    { type: "left", ts: TS, room: "#lobby", name: "ann", reason: "quit" },
+    { type: "renamed", ts: TS, room: "#lobby", from: "ann", to: "anna" },
+    { type: "welcome", version: 1, server: "chat", name: "bob" },
+    { type: "room", room: "#lobby", members: ["bob"], count: 1 },
+    { type: "who", room: "#lobby", members: ["ann"], count: 1 },
+    { type: "rooms", rooms: [{ name: "#lobby", members: 1 }] },
+    { type: "help", commands: [{ usage: "/who", description: "list people" }] },
+    { type: "info", text: "note" },
+    { type: "error", code: "bad_command", message: "nope" },
+    { type: "bye", reason: "bye" },
+  ];
+  for (const frame of frames) {
+    const colored = renderFrame(frame, COLOR);
+    assert.ok(colored.some((line) => line.includes(ESC)), `${frame.type} is styled`);
+    assert.deepEqual(colored.map(stripSgr), renderFrame(frame, PLAIN), frame.type);
+  }
+});
+
+Deno.test("renderFrame() marks private messages in both directions", () => {
+  const incoming = renderFrame(privately(), PLAIN);
+  const outgoing = renderFrame(privately({ from: "bob", to: "ann" }), PLAIN);
+  assert.match(incoming[0]!, /\[private\] ann → you: /);
+  assert.match(outgoing[0]!, /\[private\] you → ann: /);
+  // Own name compared case-insensitively: "BOB" sent it, so it is outgoing.
+  assert.match(renderFrame(privately({ from: "BOB", to: "ann" }), PLAIN)[0]!, /you → ann/);
+});
+
+Deno.test("renderFrame() highlights a mention of my name only when color is on", async (t) => {
+  const highlighted = (text: string, me = "bob") => {
+    const [line] = renderFrame(message({ text }), { me, color: true });
+    return line!.includes(MENTION_ON);
+  };
+
+  await t.step("the name is wrapped in bold + inverse", () => {
+    const [line] = renderFrame(message({ text: "hi bob!" }), COLOR);
+    assert.ok(line!.endsWith(`: hi ${MENTION_ON}bob${MENTION_OFF}!`), JSON.stringify(line));
+  });
+
+  await t.step("matching is case-insensitive and keeps the sender's casing", () => {
+    const [line] = renderFrame(message({ text: "BOB, lunch?" }), COLOR);
+    assert.ok(line!.includes(`${MENTION_ON}BOB${MENTION_OFF}`), JSON.stringify(line));
+    assert.ok(highlighted("hello Bob", "bOb"));
+  });
+
+  await t.step("@name is highlighted with its @", () => {
+    const [line] = renderFrame(message({ text: "ping @bob" }), COLOR);
+    assert.ok(line!.includes(`${MENTION_ON}@bob${MENTION_OFF}`), JSON.stringify(line));
+  });
+
+  await t.step("the name must be a whole word", () => {
+    const [line] = renderFrame(message({ text: "malice is not alice" }), {
+      me: "alice",
+      color: true,
+    });
+    assert.ok(
+      line!.endsWith(`: malice is not ${MENTION_ON}alice${MENTION_OFF}`),
+      JSON.stringify(line),
+    );
+    assert.ok(!highlighted("malice", "alice"));
+    assert.ok(!highlighted("alices", "alice"));
+    assert.ok(!highlighted("alice_2", "alice"));
+    assert.ok(!highlighted("alice2", "alice"));
+    assert.ok(!highlighted("bobby and kabob"));
+    assert.ok(highlighted("alice's turn", "alice"));
+    assert.ok(highlighted("(alice)", "alice"));
+    assert.ok(highlighted("alice", "alice"));
+  });
+
+  await t.step("a name with regex characters matches literally", () => {
+    assert.ok(highlighted("hi a.b", "a.b"));
+    assert.ok(!highlighted("hi axb", "a.b"));
+  });
+
+  await t.step("/me actions are highlighted too", () => {
+    const [line] = renderFrame(message({ text: "pokes bob", action: true }), COLOR);
+    assert.ok(line!.includes(`${MENTION_ON}bob${MENTION_OFF}`), JSON.stringify(line));
+  });
+
+  await t.step("my own messages are not highlighted", () => {
+    const [line] = renderFrame(message({ from: "Bob", text: "I am bob" }), COLOR);
+    assert.ok(!line!.includes(MENTION_ON), JSON.stringify(line));
+  });
+
+  await t.step("with color off the text is untouched", () => {
+    assert.deepEqual(renderFrame(message({ text: "hi bob" }), PLAIN), [`${STAMP} ann: hi bob`]);
+  });
+});
+
+Deno.test("isMention() is true for mentions and incoming privates only", () => {
+  assert.equal(isMention(message({ text: "hi bob" }), "bob"), true);
+  assert.equal(isMention(message({ text: "hi BOB" }), "bob"), true);
+  assert.equal(isMention(message({ text: "hi @Bob" }), "bob"), true);
+  assert.equal(isMention(message({ text: "pokes bob", action: true }), "bob"), true);
+  assert.equal(isMention(message({ text: "malice" }), "alice"), false);
+  assert.equal(isMention(message({ text: "hi all" }), "bob"), false);
+  assert.equal(isMention(message({ from: "bob", text: "I am bob" }), "bob"), false, "own");
+  assert.equal(isMention(message({ from: "BOB", text: "I am bob" }), "bob"), false, "own, cased");
+  assert.equal(isMention(message({ text: "hi bob", replay: true }), "bob"), false, "replay");
+  assert.equal(isMention(privately(), "bob"), true, "incoming private");
+  assert.equal(isMention(privately({ text: "no name here" }), "Bob"), true, "incoming, cased");
+  assert.equal(isMention(privately({ from: "bob", to: "ann" }), "bob"), false, "outgoing private");
+  const notices: ServerFrame[] = [
+    { type: "joined", ts: TS, room: "#lobby", name: "bob" },
+    { type: "info", text: "bob" },
+    { type: "renamed", ts: TS, room: "#lobby", from: "ann", to: "bob" },
+    { type: "bye", reason: "bob" },
+  ];
+  for (const frame of notices) assert.equal(isMention(frame, "bob"), false, frame.type);
+});
+
+Deno.test("paintName() uses the name's palette colour from palette.ts", () => {
+  for (const name of ["ann", "bob", "carol", "dave", "eve", "Zoë", "名前"]) {
+    const { ansi } = colorOf(name);
+    assert.ok(PALETTE.some((entry) => entry.ansi === ansi));
+    assert.equal(paintName(name, true), `\x1b[1;38;5;${ansi}m${name}\x1b[22;39m`);
+    assert.equal(paintName(name, false), name);
+  }
+  // Names equal up to case share a colour.
+  assert.equal(paintName("ANN", true), `\x1b[1;38;5;${colorOf("ann").ansi}mANN\x1b[22;39m`);
+  // The sender's name in a message is painted the same way.
+  const [line] = renderFrame(message({ from: "carol" }), COLOR);
+  assert.ok(line!.includes(paintName("carol", true)), JSON.stringify(line));
+});
+
+Deno.test("renderFrame() with color off never writes an ESC byte", () => {
+  const frames: ServerFrame[] = [
+    message({ text: "hi bob" }),
+    message({ text: "hi bob", action: true }),
+    privately(),
+    privately({ from: "bob", to: "ann" }),
+    { type: "joined", ts: TS, room: "#lobby", name: "bob" },
+    { type: "left", ts: TS, room: "#lobby", name: "ann", reason: "bob" },
+    { type: "renamed", ts: TS, room: "#lobby", from: "ann", to: "bob" },
+    { type: "welcome", version: 1, server: "chat", name: "bob" },
+    { type: "room", room: "#lobby", members: ["ann", "bob"], count: 2 },
+    { type: "who", room: "#lobby", members: ["ann", "bob"], count: 2 },
+    { type: "rooms", rooms: [{ name: "#lobby", members: 2 }] },
+    { type: "help", commands: [{ usage: "/who", description: "list people" }] },
+    { type: "info", text: "bob" },
+    { type: "error", code: "bad_command", message: "bob" },
+    { type: "bye", reason: "bob" },
+  ];
+  for (const frame of frames) {
+    for (const line of renderFrame(frame, PLAIN)) {
+      assert.ok(!line.includes(ESC), `${frame.type}: ${JSON.stringify(line)}`);
+    }
+  }
+});
+
+Deno.test("renderFrame() never lets hostile strings put control characters on screen", async (t) => {
+  const hostile = [
+    "\x1b[2J\x1b[H", // clear screen, cursor home
+    "\x1b]0;pwned\x07", // set the window title
+    "\x1b]52;c;cm0gLXJmIH4=\x07", // write the clipboard
+    "\x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\", // hyperlink
+    "\x1bP+q\x1b\\", // DCS
+    "\x1b[31;1mred", // colour
+    "\x9b2J", // C1 CSI
+    "\x9d0;title\x9c", // C1 OSC ... ST
+    "\x85\x8d\x90\x9f", // other C1 controls
+    "\x00\x07\x08\x7f", // NUL, BEL, BS, DEL
+    "line1\nline2\r\x1b[1A", // line breaks and cursor up
+    "\t\v\f", // tab, vertical tab, form feed
+    "\u202eevil\u202c", // right-to-left override
+    "\u2066\u2067\u2068\u2069\u200e\u200f\u061c", // isolates and marks
+    "\u2028\u2029", // Unicode line and paragraph separators
+    "\x1b", // a lone ESC at the end
+    "\x1b[", // an unfinished CSI
+  ];
+  const bad = (prefix: string) => hostile.map((payload, index) => `${prefix}${index}${payload}x`);
+  const frames = (s: string): ServerFrame[] => [
+    message({ from: s, text: s, room: s }),
+    message({ from: s, text: `${s} bob ${s}`, action: true }),
+    message({ from: "ann", text: `bob${s}bob` }),
+    privately({ from: s, to: "bob", text: s }),
+    privately({ from: "bob", to: s, text: s }),
+    { type: "joined", ts: TS, room: s, name: s },
+    { type: "left", ts: TS, room: s, name: s, reason: s },
+    { type: "renamed", ts: TS, room: s, from: s, to: s },
+    { type: "welcome", version: 1, server: s, name: s },
+    { type: "room", room: s, members: [s, s], count: 3 },
+    { type: "who", room: s, members: [s], count: 1 },
+    { type: "rooms", rooms: [{ name: s, members: 1 }, { name: s, members: 2 }] },
+    { type: "help", commands: [{ usage: s, description: s }, { usage: "/x", description: s }] },
+    { type: "info", text: s },
+    { type: "error", code: "bad_command", message: s },
+    { type: "bye", reason: s },
+  ];
+  for (const s of bad("n")) {
+    await t.step(`payload ${JSON.stringify(s)}`, () => {
+      for (const frame of frames(s)) {
+        for (const me of ["bob", s]) {
+          const plain = renderFrame(frame, { me, color: false });
+          for (const line of plain) assertPrintable(line, `${frame.type} (plain)`);
+          const colored = renderFrame(frame, { me, color: true });
+          // With color on, the only escape sequences are our own SGR styling.
+          for (const line of colored) assertPrintable(stripSgr(line), `${frame.type} (color)`);
+          assert.deepEqual(colored.map(stripSgr), plain, `${frame.type}: color adds only SGR`);
+        }
+        assert.equal(typeof isMention(frame, "bob"), "boolean");
+      }
+      assert.ok(paintName(s, false).length > 0);
+      assertPrintable(paintName(s, false), "paintName (plain)");
+      assertPrintable(stripSgr(paintName(s, true)), "paintName (color)");
+    });
+  }
+  await t.step("a hostile name keeps its visible text", () => {
+    const [line] = renderFrame(message({ from: "ev\x1b[31mil", text: "a\u202eb" }), PLAIN);
+    assert.equal(line, `${STAMP} evil: ab`);
+  });
+});
+
+Deno.test("isMention() agrees with the highlight when sanitising changes the text", () => {
+  // A hostile server could hide the name behind controls; what is highlighted
+  // on screen and what rings the bell must be the same thing.
+  for (const text of ["b\x1b[0mob", "b\u200eob", "hi\u202ebob", "x\x1b]0;t\x07bob"]) {
+    const [line] = renderFrame(message({ text }), COLOR);
+    const shown = line!.includes(MENTION_ON);
+    assert.equal(isMention(message({ text }), "bob"), shown, JSON.stringify(text));
+  }
+});

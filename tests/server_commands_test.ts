@@ -1,0 +1,295 @@
+import assert from "node:assert/strict";
+import { COMMANDS } from "../commands.ts";
+import { LOBBY, type ServerFrame } from "../protocol.ts";
+import { isSafeText } from "../sanitize.ts";
+import { startServer } from "../server.ts";
+import { TestClient } from "./_test_utils.ts";
+
+const LOOPBACK = "127.0.0.1";
+
+/** Waits until `client` has every frame sent to it so far; returns those after `mark`, pongs aside. */
+async function framesSince(client: TestClient, mark: number): Promise<ServerFrame[]> {
+  await client.sync();
+  return client.frames.slice(mark).filter((frame) => frame.type !== "pong");
+}
+
+/**
+ * Runs `action`, which must wait for the sender's answer, and proves that
+ * `clients` received nothing because of it.
+ */
+async function assertUnheard(clients: TestClient[], action: () => Promise<unknown>): Promise<void> {
+  for (const client of clients) await client.sync();
+  const marks = clients.map((client) => client.frames.length);
+  await action();
+  for (const [i, client] of clients.entries()) {
+    assert.deepEqual(await framesSince(client, marks[i]!), []);
+  }
+}
+
+Deno.test("startServer() renames with /nick and the nick frame", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  await using bob = await TestClient.join(port, "bob");
+  await using carol = await TestClient.join(port, "carol");
+  await carol.say("/join #elsewhere");
+  await carol.next("room");
+
+  await t.step("/nick tells the whole room, the renamed member included", async () => {
+    await assertUnheard([carol], async () => {
+      await alice.say("/nick alicia");
+      for (const client of [alice, bob]) {
+        const renamed = await client.next("renamed");
+        assert.deepEqual(renamed, {
+          type: "renamed",
+          ts: renamed.ts,
+          room: LOBBY,
+          from: "alice",
+          to: "alicia",
+        });
+      }
+    });
+    await alice.say("hi");
+    assert.equal((await bob.next("message")).from, "alicia");
+  });
+
+  await t.step("the nick frame does the same", async () => {
+    await alice.send({ type: "nick", name: "ally" });
+    for (const client of [alice, bob]) {
+      const renamed = await client.next("renamed");
+      assert.equal(renamed.from, "alicia");
+      assert.equal(renamed.to, "ally");
+    }
+  });
+
+  await t.step("the old name is free again", async () => {
+    await using newcomer = await TestClient.join(port, "alicia");
+    assert.equal(newcomer.all("welcome")[0]!.name, "alicia");
+    await newcomer.send({ type: "quit" });
+    await newcomer.closed();
+  });
+
+  await t.step("a taken name is refused, in any case", async () => {
+    for (const name of ["ally", "ALLY"]) {
+      await bob.send({ type: "nick", name });
+      assert.equal((await bob.next("error")).code, "name_taken");
+    }
+    await bob.say("/nick Ally");
+    assert.equal((await bob.next("error")).code, "name_taken");
+    await bob.say("still bob");
+    assert.equal((await alice.next("message")).from, "bob");
+    assert.deepEqual(bob.all("renamed").filter((frame) => frame.from === "bob"), []);
+  });
+
+  await t.step("an invalid name is refused", async () => {
+    await bob.send({ type: "nick", name: "b\x1b[2Jb" });
+    assert.equal((await bob.next("error")).code, "name_invalid");
+    await bob.say("/nick two words");
+    assert.equal((await bob.next("error")).code, "bad_command");
+    await bob.say("/nick");
+    assert.equal((await bob.next("error")).code, "bad_command");
+  });
+
+  await t.step("changing the case of one's own name is allowed", async () => {
+    await alice.say("/nick Ally");
+    for (const client of [alice, bob]) {
+      const renamed = await client.next("renamed");
+      assert.equal(renamed.from, "ally");
+      assert.equal(renamed.to, "Ally");
+    }
+    await bob.send({ type: "who" });
+    assert.deepEqual((await bob.next("who")).members, ["Ally", "bob"]);
+  });
+
+  await t.step("renaming to the same name only informs", async () => {
+    await assertUnheard([bob], async () => {
+      await alice.say("/nick Ally");
+      await alice.next("info");
+    });
+  });
+});
+
+Deno.test("startServer() lists the room on /who", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using carol = await TestClient.join(port, "carol");
+  await using alice = await TestClient.join(port, "alice");
+  await using bob = await TestClient.join(port, "bob");
+  const expected = { type: "who", room: LOBBY, members: ["alice", "bob", "carol"], count: 3 };
+  await alice.say("/who");
+  assert.deepEqual(await alice.next("who"), expected);
+  await bob.send({ type: "who" });
+  assert.deepEqual(await bob.next("who"), expected);
+  await carol.say("/names");
+  assert.deepEqual(await carol.next("who"), expected);
+});
+
+Deno.test("startServer() lists the commands on /help", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using alice = await TestClient.join(server.addr.port, "alice");
+  await alice.say("/help");
+  assert.deepEqual(await alice.next("help"), { type: "help", commands: [...COMMANDS] });
+  await alice.send({ type: "help" });
+  assert.deepEqual(await alice.next("help"), { type: "help", commands: [...COMMANDS] });
+});
+
+Deno.test("startServer() turns /me into an action message", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using alice = await TestClient.join(server.addr.port, "alice");
+  await using bob = await TestClient.join(server.addr.port, "bob");
+
+  for (
+    const [how, send] of [["/me", () => alice.say("/me waves")], [
+      "the me frame",
+      () => alice.send({ type: "me", text: "waves" }),
+    ]] as const
+  ) {
+    await t.step(`${how} reaches the room with action set`, async () => {
+      await send();
+      const action = await bob.next("message");
+      assert.deepEqual(action, {
+        type: "message",
+        id: action.id,
+        ts: action.ts,
+        room: LOBBY,
+        from: "alice",
+        text: "waves",
+        action: true,
+      });
+      assert.deepEqual(await alice.next("message"), action);
+    });
+  }
+
+  await t.step("/me without text is a usage error", async () => {
+    await assertUnheard([bob], async () => {
+      await alice.say("/me");
+      assert.equal((await alice.next("error")).code, "bad_command");
+    });
+  });
+});
+
+Deno.test("startServer() delivers /msg to its two parties only", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  await using bob = await TestClient.join(port, "bob");
+  await using carol = await TestClient.join(port, "carol");
+  await using carla = await TestClient.join(port, "carla");
+  await using bobby = await TestClient.join(port, "bobby");
+
+  await t.step("/msg arrives at the recipient and back at the sender, nowhere else", async () => {
+    await assertUnheard([carol, carla, bobby], async () => {
+      await alice.say("/msg bob psst, a secret");
+      const received = await bob.next("private");
+      assert.deepEqual(received, {
+        type: "private",
+        id: received.id,
+        ts: received.ts,
+        from: "alice",
+        to: "bob",
+        text: "psst, a secret",
+      });
+      assert.deepEqual(await alice.next("private"), received);
+    });
+  });
+
+  await t.step("the msg frame does the same", async () => {
+    await assertUnheard([carol, carla, bobby], async () => {
+      await alice.send({ type: "msg", to: "bob", text: "again" });
+      assert.equal((await bob.next("private")).text, "again");
+      assert.equal((await alice.next("private")).text, "again");
+    });
+  });
+
+  await t.step("a private message reaches someone in another room", async () => {
+    await carol.say("/join #dev");
+    await carol.next("room");
+    await assertUnheard([bob, carla, bobby], async () => {
+      await alice.say("/msg carol over here");
+      const received = await carol.next("private");
+      assert.equal(received.text, "over here");
+      assert.deepEqual(await alice.next("private"), received);
+    });
+    await carol.say("/leave");
+    await carol.next("room");
+  });
+
+  await t.step("an unknown name is no_such_user and nobody receives anything", async () => {
+    await assertUnheard([bob, carol, carla, bobby], async () => {
+      await alice.say("/msg zed hello?");
+      const error = await alice.next("error");
+      assert.equal(error.code, "no_such_user");
+      assert.match(error.message, /zed/);
+    });
+  });
+
+  await t.step("a unique prefix, or @name, resolves to its one member", async () => {
+    await assertUnheard([bob, bobby, carol], async () => {
+      await alice.say("/msg carl hi carla");
+      assert.equal((await carla.next("private")).text, "hi carla");
+      assert.equal((await alice.next("private")).to, "carla");
+    });
+    await assertUnheard([bob, bobby, carla], async () => {
+      await alice.send({ type: "msg", to: "@CAROL", text: "hi carol" });
+      assert.equal((await carol.next("private")).text, "hi carol");
+      assert.equal((await alice.next("private")).to, "carol");
+    });
+  });
+
+  await t.step("an exact name wins over a longer name it prefixes", async () => {
+    await assertUnheard([bobby], async () => {
+      await alice.say("/msg bob only bob");
+      assert.equal((await bob.next("private")).text, "only bob");
+      assert.equal((await alice.next("private")).to, "bob");
+    });
+  });
+
+  await t.step("an ambiguous prefix is refused with the candidates", async () => {
+    await assertUnheard([bob, carol, carla, bobby], async () => {
+      await alice.say("/msg car which one?");
+      const error = await alice.next("error");
+      assert.equal(error.code, "no_such_user");
+      assert.match(error.message, /carla, carol/);
+    });
+  });
+
+  await t.step("/msg without text is a usage error", async () => {
+    await assertUnheard([bob], async () => {
+      await alice.say("/msg bob");
+      assert.equal((await alice.next("error")).code, "bad_command");
+    });
+  });
+});
+
+Deno.test("startServer() answers an unknown command to its sender only", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  await using bob = await TestClient.join(port, "bob");
+  await using carol = await TestClient.join(port, "carol");
+
+  await t.step("/frobnicate is unknown_command and nobody else hears of it", async () => {
+    await assertUnheard([bob, carol], async () => {
+      await alice.say("/frobnicate the widgets");
+      const error = await alice.next("error");
+      assert.equal(error.code, "unknown_command");
+      assert.match(error.message, /frobnicate/);
+    });
+  });
+
+  await t.step("the error does not echo escape sequences back", async () => {
+    await assertUnheard([bob, carol], async () => {
+      await alice.say("/frob\x1b]52;c;cHduZWQ=\x07\x1b[2J\u202enicate");
+      const error = await alice.next("error");
+      assert.equal(error.code, "unknown_command");
+      assert.ok(isSafeText(error.message), `unsafe message ${JSON.stringify(error.message)}`);
+    });
+  });
+
+  await t.step("//etc is sent as /etc", async () => {
+    await alice.say("//etc/passwd is a file");
+    assert.equal((await bob.next("message")).text, "/etc/passwd is a file");
+    assert.equal((await carol.next("message")).text, "/etc/passwd is a file");
+    assert.equal((await alice.next("message")).text, "/etc/passwd is a file");
+  });
+});

@@ -1,0 +1,279 @@
+import assert from "node:assert/strict";
+import { LOBBY, type MessageFrame, type ServerFrame } from "../protocol.ts";
+import { isSafeText } from "../sanitize.ts";
+import { startServer } from "../server.ts";
+import { TestClient } from "./_test_utils.ts";
+
+const LOOPBACK = "127.0.0.1";
+
+/** Waits until `client` has every frame sent to it so far; returns those after `mark`, pongs aside. */
+async function framesSince(client: TestClient, mark: number): Promise<ServerFrame[]> {
+  await client.sync();
+  return client.frames.slice(mark).filter((frame) => frame.type !== "pong");
+}
+
+/**
+ * Runs `action`, which must wait for the sender's answer, and proves that
+ * `clients` received nothing because of it.
+ */
+async function assertUnheard(clients: TestClient[], action: () => Promise<unknown>): Promise<void> {
+  for (const client of clients) await client.sync();
+  const marks = clients.map((client) => client.frames.length);
+  await action();
+  for (const [i, client] of clients.entries()) {
+    assert.deepEqual(await framesSince(client, marks[i]!), []);
+  }
+}
+
+/** Joins `name` and returns the client with every replayed message received. */
+async function joinSettled(port: number, name: string): Promise<TestClient> {
+  const client = await TestClient.join(port, name);
+  await client.sync();
+  return client;
+}
+
+Deno.test("startServer() keeps rooms apart", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  await using bob = await TestClient.join(port, "bob");
+  await using carol = await TestClient.join(port, "carol");
+
+  await t.step("/join #dev creates the room and tells the lobby who went", async () => {
+    await alice.say("/join #dev");
+    assert.deepEqual(await alice.next("room"), {
+      type: "room",
+      room: "#dev",
+      members: ["alice"],
+      count: 1,
+    });
+    for (const client of [bob, carol]) {
+      const left = await client.next("left");
+      assert.deepEqual(left, {
+        type: "left",
+        ts: left.ts,
+        room: LOBBY,
+        name: "alice",
+        reason: "went to #dev",
+      });
+    }
+  });
+
+  await t.step("joining by the bare or differently cased name finds the same room", async () => {
+    await bob.send({ type: "join", room: "DEV" });
+    assert.deepEqual(await bob.next("room"), {
+      type: "room",
+      room: "#dev",
+      members: ["alice", "bob"],
+      count: 2,
+    });
+    const joined = await alice.next("joined");
+    assert.deepEqual(joined, { type: "joined", ts: joined.ts, room: "#dev", name: "bob" });
+    const left = await carol.next("left");
+    assert.equal(left.name, "bob");
+    assert.equal(left.room, LOBBY);
+  });
+
+  await t.step("/rooms lists every room with its member count", async () => {
+    await carol.say("/rooms");
+    assert.deepEqual(await carol.next("rooms"), {
+      type: "rooms",
+      rooms: [{ name: "#dev", members: 2 }, { name: LOBBY, members: 1 }],
+    });
+  });
+
+  await t.step("messages in #dev do not reach #lobby, nor the other way round", async () => {
+    await assertUnheard([carol], async () => {
+      await alice.say("dev only");
+      const message = await bob.next("message");
+      assert.equal(message.room, "#dev");
+      assert.equal(message.text, "dev only");
+      assert.deepEqual(await alice.next("message"), message);
+    });
+    await assertUnheard([alice, bob], async () => {
+      await carol.say("lobby only");
+      assert.equal((await carol.next("message")).room, LOBBY);
+    });
+    await assertUnheard([carol], async () => {
+      await bob.send({ type: "me", text: "codes" });
+      assert.equal((await alice.next("message")).room, "#dev");
+    });
+  });
+
+  await t.step("/join of the room one is in only informs", async () => {
+    await assertUnheard([alice, carol], async () => {
+      await bob.say("/join #dev");
+      await bob.next("info");
+    });
+  });
+
+  await t.step("/leave goes back to #lobby, telling both rooms", async () => {
+    await bob.say("/leave");
+    assert.deepEqual(await bob.next("room"), {
+      type: "room",
+      room: LOBBY,
+      members: ["bob", "carol"],
+      count: 2,
+    });
+    const left = await alice.next("left");
+    assert.deepEqual(left, {
+      type: "left",
+      ts: left.ts,
+      room: "#dev",
+      name: "bob",
+      reason: "went to #lobby",
+    });
+    const joined = await carol.next("joined");
+    assert.deepEqual(joined, { type: "joined", ts: joined.ts, room: LOBBY, name: "bob" });
+  });
+
+  await t.step("/leave in #lobby only informs", async () => {
+    await assertUnheard([alice, carol], async () => {
+      await bob.send({ type: "leave" });
+      await bob.next("info");
+    });
+  });
+
+  await t.step("an empty room disappears from /rooms", async () => {
+    await alice.send({ type: "leave" });
+    await alice.next("room");
+    await carol.send({ type: "rooms" });
+    assert.deepEqual(await carol.next("rooms"), {
+      type: "rooms",
+      rooms: [{ name: LOBBY, members: 3 }],
+    });
+  });
+
+  await t.step("an empty #lobby stays listed", async () => {
+    await alice.say("/join #a");
+    await alice.next("room");
+    await bob.say("/join #b");
+    await bob.next("room");
+    await carol.say("/join #c");
+    await carol.next("room");
+    await carol.say("/rooms");
+    assert.deepEqual((await carol.next("rooms")).rooms, [
+      { name: "#a", members: 1 },
+      { name: "#b", members: 1 },
+      { name: "#c", members: 1 },
+      { name: LOBBY, members: 0 },
+    ]);
+  });
+
+  await t.step("a disconnect empties a room too", async () => {
+    await using dave = await TestClient.join(port, "dave");
+    await dave.say("/join #gone");
+    await dave.next("room");
+    await dave.send({ type: "quit" });
+    await dave.closed();
+    await carol.say("/rooms");
+    assert.deepEqual(
+      (await carol.next("rooms")).rooms.map((room) => room.name),
+      ["#a", "#b", "#c", LOBBY],
+    );
+  });
+});
+
+Deno.test("startServer() refuses an invalid room name with room_invalid", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using alice = await TestClient.join(server.addr.port, "alice");
+  await using bob = await TestClient.join(server.addr.port, "bob");
+  const invalid: [string, string][] = [
+    ["a space", "#bad room"],
+    ["only a hash", "#"],
+    ["nothing at all", ""],
+    ["a dot", "#a.b"],
+    ["a second hash", "##dev"],
+    ["an escape sequence", "#dev\x1b[2J"],
+    ["a bidi override", "#dev\u202e"],
+    ["33 characters", "#" + "x".repeat(32)],
+  ];
+  for (const [what, room] of invalid) {
+    await t.step(`a room name with ${what}`, async () => {
+      await assertUnheard([bob], async () => {
+        await alice.send({ type: "join", room });
+        const error = await alice.next("error");
+        assert.equal(error.code, "room_invalid");
+        assert.ok(isSafeText(error.message), `unsafe message ${JSON.stringify(error.message)}`);
+      });
+    });
+  }
+  await t.step("/join without a room is a usage error", async () => {
+    await alice.say("/join");
+    assert.equal((await alice.next("error")).code, "bad_command");
+  });
+  await t.step("the member stays where it was", async () => {
+    await alice.send({ type: "who" });
+    assert.equal((await alice.next("who")).room, LOBBY);
+    await alice.send({ type: "rooms" });
+    assert.deepEqual((await alice.next("rooms")).rooms, [{ name: LOBBY, members: 2 }]);
+    await alice.send({ type: "join", room: "#" + "x".repeat(31) });
+    assert.equal((await alice.next("room")).room, "#" + "x".repeat(31));
+  });
+});
+
+Deno.test("startServer() replays recent history to whoever enters a room", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  const sent: MessageFrame[] = [];
+
+  await t.step("a newcomer gets exactly the last 50 of 60 messages, in order", async () => {
+    for (let i = 1; i <= 60; i++) await alice.say(`lobby ${i}`);
+    for (let i = 1; i <= 60; i++) sent.push(await alice.next("message"));
+    await using bob = await joinSettled(port, "bob");
+    const replayed = bob.all("message");
+    assert.equal(replayed.length, 50);
+    assert.deepEqual(replayed, sent.slice(10).map((message) => ({ ...message, replay: true })));
+    assert.equal(replayed[0]!.text, "lobby 11");
+  });
+
+  await t.step(
+    "the replay comes after the room frame, and live messages are not replays",
+    async () => {
+      await using carol = await joinSettled(port, "carol");
+      const types = carol.frames.map((frame) => frame.type);
+      assert.deepEqual(types, ["welcome", "room", ...Array(50).fill("message"), "pong"]);
+      await alice.say("live");
+      const live = await carol.next("message", (frame) => frame.text === "live");
+      assert.equal(live.replay, undefined);
+    },
+  );
+
+  await t.step("each room has its own history", async () => {
+    await alice.say("/join #dev");
+    await alice.next("room");
+    for (let i = 1; i <= 3; i++) await alice.say(`dev ${i}`);
+    const devSent = [];
+    for (let i = 1; i <= 3; i++) devSent.push(await alice.next("message"));
+    await using dave = await joinSettled(port, "dave");
+    const lobby = dave.all("message");
+    assert.equal(lobby.length, 50);
+    assert.ok(lobby.every((message) => message.room === LOBBY), "only #lobby messages");
+    assert.equal(lobby.at(-1)!.text, "live");
+    const mark = dave.frames.length;
+    await dave.say("/join #dev");
+    const entered = await framesSince(dave, mark);
+    assert.deepEqual(entered.map((frame) => frame.type), ["room", "message", "message", "message"]);
+    assert.deepEqual(entered.slice(1), devSent.map((message) => ({ ...message, replay: true })));
+  });
+});
+
+Deno.test("startServer() honours historyLimit", async (t) => {
+  for (const historyLimit of [5, 0]) {
+    await t.step(`historyLimit ${historyLimit} replays the last ${historyLimit}`, async () => {
+      await using server = await startServer({ hostname: LOOPBACK, port: 0, historyLimit });
+      await using alice = await TestClient.join(server.addr.port, "alice");
+      for (let i = 1; i <= 12; i++) await alice.say(`message ${i}`);
+      await alice.next("message", (frame) => frame.text === "message 12");
+      await using bob = await joinSettled(server.addr.port, "bob");
+      assert.deepEqual(
+        bob.all("message").map((frame) => [frame.text, frame.replay]),
+        Array.from(
+          { length: historyLimit },
+          (_, i) => [`message ${12 - historyLimit + i + 1}`, true],
+        ),
+      );
+    });
+  }
+});
