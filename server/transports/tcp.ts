@@ -1,22 +1,18 @@
 /**
- * The native transport: newline-delimited JSON frames over TCP. Turns bytes
- * into checked client frames for the hub, and server frames into bytes with
- * a bounded, coalescing outbox per connection.
+ * The TCP port: newline-delimited JSON frames for programs, and plain text
+ * for people on `nc` or `telnet`. The first byte a connection sends picks the
+ * mode: `{` means JSON, anything else text. Each connection has a bounded,
+ * coalescing outbox; a peer that stops reading is dropped.
  *
  * @module
  */
 
-import {
-  type ClientFrame,
-  decodeJson,
-  type ErrorCode,
-  LineSplitter,
-  MAX_CLIENT_LINE_BYTES,
-  parseClientFrame,
-  type ServerFrame,
-} from "../../protocol.ts";
+import { LineSplitter, MAX_CLIENT_LINE_BYTES, type ServerFrame } from "../../protocol.ts";
 import type { Hub } from "../hub.ts";
 import type { Session } from "../session.ts";
+import { FrameIntake } from "./intake.ts";
+import { TelnetFilter } from "./telnet.ts";
+import { GREETING, TextCodec } from "./text.ts";
 
 /** Options for {@linkcode TcpTransport}. */
 export interface TcpTransportOptions {
@@ -24,15 +20,17 @@ export interface TcpTransportOptions {
   maxStrikes?: number;
   /** Bytes queued for a peer before it counts as too slow and is dropped. @default {1048576} */
   maxQueuedBytes?: number;
+  /** Milliseconds of silence after which a new connection is greeted in text. @default {500} */
+  greetAfter?: number;
   /** Receives one line per connection error. @default {no logging} */
   log?: (line: string) => void;
 }
 
 const encoder = new TextEncoder();
-// Each frame is encoded once however many sessions it is sent to.
+// Each frame is encoded once however many JSON sessions it is sent to.
 const encoded = new WeakMap<ServerFrame, Uint8Array>();
 
-function encode(frame: ServerFrame): Uint8Array {
+function encodeJson(frame: ServerFrame): Uint8Array {
   let bytes = encoded.get(frame);
   if (bytes === undefined) {
     bytes = encoder.encode(JSON.stringify(frame) + "\n");
@@ -61,9 +59,10 @@ function describe(addr: Deno.Addr): string {
 
 const READ_BUFFER_START = 1024;
 const READ_BUFFER_MAX = 64 * 1024;
+const OPEN_BRACE = 0x7b;
 
-/** One TCP connection speaking JSON lines. */
-class JsonSession implements Session {
+/** One TCP connection; `encode` decides how frames look on the wire. */
+class TcpSession implements Session {
   readonly remote: string;
   readonly #conn: Deno.Conn;
   readonly #maxQueuedBytes: number;
@@ -73,6 +72,8 @@ class JsonSession implements Session {
   #writing = false;
   #closing = false;
   #closed = false;
+  /** Turns a frame into bytes; `undefined` sends nothing. */
+  encode: (frame: ServerFrame) => Uint8Array | undefined = encodeJson;
   /** Called once when the session is dropped for being too slow. */
   onOverflow: () => void = () => {};
 
@@ -88,11 +89,15 @@ class JsonSession implements Session {
 
   send(frame: ServerFrame): void {
     if (this.#closing) return;
-    const bytes = encode(frame);
+    const bytes = this.encode(frame);
+    if (bytes !== undefined) this.write(bytes);
+  }
+
+  /** Queues raw bytes, dropping the peer if its queue is full. */
+  write(bytes: Uint8Array): void {
+    if (this.#closing) return;
     if (this.#unwritten + bytes.length > this.#maxQueuedBytes) {
-      this.#closing = true;
-      this.#chunks = [];
-      this.#destroy();
+      this.destroy();
       this.onOverflow();
       return;
     }
@@ -156,8 +161,9 @@ export class TcpTransport implements AsyncDisposable {
   readonly #hub: Hub;
   readonly #maxStrikes: number;
   readonly #maxQueuedBytes: number;
+  readonly #greetAfter: number;
   readonly #log: (line: string) => void;
-  readonly #sessions = new Set<JsonSession>();
+  readonly #sessions = new Set<TcpSession>();
   readonly #tasks = new Set<Promise<void>>();
   readonly #accepting: Promise<void>;
 
@@ -166,6 +172,7 @@ export class TcpTransport implements AsyncDisposable {
     this.#hub = hub;
     this.#maxStrikes = options.maxStrikes ?? 10;
     this.#maxQueuedBytes = options.maxQueuedBytes ?? 1024 * 1024;
+    this.#greetAfter = options.greetAfter ?? 500;
     this.#log = options.log ?? (() => {});
     this.#accepting = this.#accept();
   }
@@ -232,28 +239,28 @@ export class TcpTransport implements AsyncDisposable {
   }
 
   async #serve(conn: Deno.TcpConn): Promise<void> {
-    const session = new JsonSession(conn, this.#maxQueuedBytes);
+    const session = new TcpSession(conn, this.#maxQueuedBytes);
     this.#sessions.add(session);
     session.onOverflow = () => {
       this.#log(`${session.remote} dropped: it stopped reading`);
       this.#hub.close(session, "too slow to keep up");
     };
     this.#hub.open(session);
+    const intake = new FrameIntake(session, this.#hub, {
+      maxStrikes: this.#maxStrikes,
+      log: this.#log,
+    });
     const splitter = new LineSplitter(MAX_CLIENT_LINE_BYTES);
-    let strikes = 0;
+    let text: { codec: TextCodec; telnet: TelnetFilter } | undefined;
+    let decided = false;
     let buffer = new Uint8Array(READ_BUFFER_START);
     let reason = "connection closed";
-    const refuse = (code: ErrorCode, message: string): boolean => {
-      session.send({ type: "error", code, message });
-      if (strikes === 0) this.#log(`${session.remote} sent a bad frame: ${message}`);
-      strikes++;
-      if (strikes < this.#maxStrikes) return true;
-      this.#log(`${session.remote} dropped after ${strikes} bad frames`);
-      session.send({ type: "error", code: "too_many_errors", message: "Too many bad frames" });
-      session.send({ type: "bye", reason: "Too many bad frames" });
-      reason = "too many bad frames";
-      return false;
-    };
+    // A person on nc waits to be asked; a program speaks first.
+    let greeted = false;
+    const greeting = setTimeout(() => {
+      greeted = true;
+      session.write(encoder.encode(GREETING));
+    }, this.#greetAfter);
     try {
       reading: while (!session.closing) {
         let count: number | null;
@@ -264,21 +271,41 @@ export class TcpTransport implements AsyncDisposable {
           break;
         }
         if (count === null) break;
-        const lines = splitter.push(buffer.subarray(0, count));
-        for (const line of lines) {
+        let chunk: Uint8Array = buffer.subarray(0, count);
+        if (!decided) {
+          const first = chunk.findIndex((byte) =>
+            byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09
+          );
+          if (first === -1) continue;
+          decided = true;
+          clearTimeout(greeting);
+          if (chunk[first] !== OPEN_BRACE) {
+            const codec = new TextCodec();
+            text = { codec, telnet: new TelnetFilter() };
+            session.encode = (frame) => codec.encode(frame);
+            if (!greeted) session.write(encoder.encode(GREETING));
+          }
+        }
+        if (text !== undefined) chunk = text.telnet.push(chunk);
+        for (const line of splitter.push(chunk)) {
           if (session.closing) break reading;
+          if (text === undefined) {
+            if (!intake.line(line)) {
+              reason = "too many bad frames";
+              break reading;
+            }
+            continue;
+          }
           if (!line.ok) {
-            if (!refuse(line.code, line.message)) break reading;
+            session.write(encoder.encode(`!! ${line.message}\r\n`));
             continue;
           }
-          if (line.line.trim() === "") continue;
-          const json = decodeJson(line.line);
-          const checked = json.ok ? parseClientFrame(json.value) : json;
-          if (!checked.ok) {
-            if (!refuse(checked.code, checked.message)) break reading;
-            continue;
+          const frame = text.codec.input(line.line);
+          if (frame !== undefined) intake.deliver(frame);
+          else {
+            const prompt = text.codec.prompt();
+            if (prompt !== undefined) session.write(prompt);
           }
-          this.#dispatch(session, checked.value);
         }
         // Grow the read buffer for busy peers; idle peers keep a small one.
         if (count === buffer.length && buffer.length < READ_BUFFER_MAX) {
@@ -286,19 +313,10 @@ export class TcpTransport implements AsyncDisposable {
         }
       }
     } finally {
+      clearTimeout(greeting);
       this.#hub.close(session, reason);
       session.close();
       this.#sessions.delete(session);
-    }
-  }
-
-  #dispatch(session: JsonSession, frame: ClientFrame): void {
-    try {
-      this.#hub.receive(session, frame);
-    } catch (error) {
-      // A bug in the hub must not take the server down with it.
-      this.#log(`Internal error on a frame from ${session.remote}: ${(error as Error).stack}`);
-      session.send({ type: "error", code: "bad_frame", message: "Internal server error" });
     }
   }
 }

@@ -1,0 +1,51 @@
+/**
+ * Plain-text mode for people on `nc` or `telnet`: the first line is a name,
+ * every later line is a message or a slash command, and every event arrives
+ * as one readable line without colour codes.
+ *
+ * @module
+ */
+
+import { renderFrame } from "../../client/render.ts";
+import { type ClientFrame, PROTOCOL_VERSION, type ServerFrame } from "../../protocol.ts";
+
+const encoder = new TextEncoder();
+
+/** First words a plain-text connection sees. */
+export const GREETING = "Welcome to chat. Type your name and press Enter.\r\nYour name: ";
+
+const PROMPT = "Your name: ";
+
+/** Renders frames as text lines for one connection and reads its typed lines. */
+export class TextCodec {
+  #me: string | undefined;
+
+  /** The name this connection chats under, once the hub has accepted it. */
+  get name(): string | undefined {
+    return this.#me;
+  }
+
+  /** Renders one frame as CRLF-terminated lines; `undefined` when it shows nothing. */
+  encode(frame: ServerFrame): Uint8Array | undefined {
+    if (frame.type === "welcome") this.#me = frame.name;
+    if (frame.type === "renamed" && this.#me === frame.from) this.#me = frame.to;
+    const lines = renderFrame(frame, { me: this.#me ?? "", color: false });
+    let text = lines.length === 0 ? "" : lines.join("\r\n") + "\r\n";
+    // A refused name is asked for again.
+    if (frame.type === "error" && this.#me === undefined) text += PROMPT;
+    return text === "" ? undefined : encoder.encode(text);
+  }
+
+  /** Turns one typed line into a frame for the hub, or `undefined` to ignore it. */
+  input(line: string): ClientFrame | undefined {
+    const text = line.trim();
+    if (text === "") return undefined;
+    if (this.#me === undefined) return { type: "hello", version: PROTOCOL_VERSION, name: text };
+    return { type: "say", text: line };
+  }
+
+  /** The prompt to show again after an empty name. */
+  prompt(): Uint8Array | undefined {
+    return this.#me === undefined ? encoder.encode(PROMPT) : undefined;
+  }
+}
