@@ -1,0 +1,293 @@
+/**
+ * Drives programs through tmux as a person would: start them in a detached
+ * session of a private tmux server, type, press keys and read the screen.
+ * Every wait polls the screen against a deadline; nothing sleeps blindly.
+ *
+ * @module
+ */
+
+const decoder = new TextDecoder();
+
+/** How often {@linkcode Tmux.waitForScreen} looks at the screen, in milliseconds. */
+export const POLL_MS = 50;
+
+/** The output of `tmux -V`, or `undefined` when tmux cannot be run. */
+export const TMUX_VERSION: string | undefined = (() => {
+  try {
+    const { success, stdout } = new Deno.Command("tmux", { args: ["-V"], stderr: "null" })
+      .outputSync();
+    return success ? decoder.decode(stdout).trim() : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Quotes `text` as one word for `sh`. */
+export function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/** One character cell of the screen and the SGR attributes it is drawn with. */
+export interface Cell {
+  /** The character shown. */
+  char: string;
+  /** Foreground colour as SGR parameters (`"31"`, `"38;5;71"`), or `undefined` for the default. */
+  fg: string | undefined;
+  /** Background colour as SGR parameters, or `undefined` for the default. */
+  bg: string | undefined;
+  /** Other SGR attributes that are on: 1 bold, 2 dim, 3 italic, 4 underline, 7 inverse… */
+  attrs: ReadonlySet<number>;
+}
+
+/** What a pane shows at one moment. */
+export interface Screen {
+  /** The visible rows as plain text, trailing spaces removed. */
+  lines: string[];
+  /** The same rows cell by cell, with their colours and attributes. */
+  cells: Cell[][];
+  /** The cursor, zero-based. */
+  cursor: { x: number; y: number };
+  /** The row the cursor is on: the input line of an interactive program. */
+  cursorLine: string;
+  /** The rows joined with newlines, for messages. */
+  text: string;
+  /** The exit status once the program in the pane has ended, else `undefined`. */
+  exitStatus: number | undefined;
+}
+
+/** Options for {@linkcode Tmux.newSession}. */
+export interface SessionOptions {
+  /** Columns. @default {100} */
+  width?: number;
+  /** Rows. @default {30} */
+  height?: number;
+  /** Variables added to the session's environment. */
+  env?: Record<string, string>;
+  /** Working directory of the command. */
+  cwd?: string;
+}
+
+// ESC [ params final, ESC ] … BEL/ST, or any other two-byte escape.
+// deno-lint-ignore no-control-regex
+const ESCAPE = /\x1b\[([0-9;:?]*)([\x40-\x7e])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[\x20-\x7e]/y;
+
+/**
+ * Parses `capture-pane -e` output into cells. tmux emits an attribute only
+ * where it changes, so the state carries over from one row to the next.
+ */
+export function parseStyled(captured: string): Cell[][] {
+  let fg: string | undefined;
+  let bg: string | undefined;
+  let attrs = new Set<number>();
+  const rows: Cell[][] = [[]];
+  const sgr = (params: number[]) => {
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i]!;
+      if (p === 0) {
+        fg = bg = undefined;
+        attrs = new Set();
+      } else if ((p >= 30 && p <= 37) || (p >= 90 && p <= 97)) fg = String(p);
+      else if ((p >= 40 && p <= 47) || (p >= 100 && p <= 107)) bg = String(p);
+      else if (p === 39) fg = undefined;
+      else if (p === 49) bg = undefined;
+      else if (p === 38 || p === 48) {
+        const width = params[i + 1] === 5 ? 2 : params[i + 1] === 2 ? 4 : 0;
+        const colour = params.slice(i, i + 1 + width).join(";");
+        if (p === 38) fg = colour;
+        else bg = colour;
+        i += width;
+      } else if (p === 22) attrs = new Set([...attrs].filter((a) => a !== 1 && a !== 2));
+      else if (p >= 23 && p <= 29) attrs = new Set([...attrs].filter((a) => a !== p - 20));
+      else attrs = new Set([...attrs, p]);
+    }
+  };
+  let index = 0;
+  while (index < captured.length) {
+    ESCAPE.lastIndex = index;
+    const escape = ESCAPE.exec(captured);
+    if (escape) {
+      if (escape[2] === "m") sgr((escape[1] || "0").split(/[;:]/).map(Number));
+      index = ESCAPE.lastIndex;
+      continue;
+    }
+    const char = String.fromCodePoint(captured.codePointAt(index)!);
+    index += char.length;
+    if (char === "\n") rows.push([]);
+    else rows.at(-1)!.push({ char, fg, bg, attrs });
+  }
+  return rows;
+}
+
+/** Polls `probe` every {@linkcode POLL_MS} until `predicate` holds, or throws after `timeoutMs`. */
+export async function waitFor<T>(
+  probe: () => Promise<T>,
+  predicate: (value: T) => boolean,
+  timeoutMs: number,
+  describe: (last: T) => string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const value = await probe();
+    if (predicate(value)) return value;
+    if (Date.now() >= deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms ${describe(value)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+let servers = 0;
+
+/**
+ * A private tmux server (`tmux -L <socket>`). Call {@linkcode Tmux.kill}
+ * in a `finally` block: it ends every program the server runs.
+ */
+export class Tmux {
+  /** The socket name, unique to this instance. */
+  readonly socket: string;
+  readonly #env: Record<string, string>;
+
+  constructor(label = "e2e") {
+    this.socket = `chat-${label.replace(/\W+/g, "-")}-${Deno.pid}-${++servers}-${
+      crypto.randomUUID().slice(0, 8)
+    }`;
+    // The server passes its environment to every session: keep the caller's,
+    // minus what would change how the programs under test behave.
+    const env = Deno.env.toObject();
+    for (const name of ["NO_COLOR", "FORCE_COLOR", "TMUX", "TMUX_PANE", "COLUMNS", "LINES"]) {
+      delete env[name];
+    }
+    this.#env = { ...env, SHELL: "/bin/sh" };
+  }
+
+  /** Runs one tmux command line (`;` separates commands) and returns its standard output. */
+  async run(...args: string[]): Promise<string> {
+    const { success, stdout, stderr } = await new Deno.Command("tmux", {
+      // -f /dev/null: the user's ~/.tmux.conf must not change what the tests see.
+      args: ["-L", this.socket, "-f", "/dev/null", ...args],
+      env: this.#env,
+      clearEnv: true,
+      stdin: "null",
+    }).output();
+    if (!success) {
+      throw new Error(`Cannot run "tmux ${args.join(" ")}": ${decoder.decode(stderr).trim()}`);
+    }
+    return decoder.decode(stdout);
+  }
+
+  /** Starts `command` (a `sh` command line) in a new detached session called `name`. */
+  async newSession(name: string, command: string, options: SessionOptions = {}): Promise<void> {
+    const env = Object.entries(options.env ?? {}).flatMap((
+      [key, value],
+    ) => ["-e", `${key}=${value}`]);
+    const cwd = options.cwd === undefined ? [] : ["-c", options.cwd];
+    await this.run(
+      // Keep a pane whose program ended, so that waits can tell and show its last screen.
+      "start-server",
+      ";",
+      "set-option",
+      "-g",
+      "remain-on-exit",
+      "on",
+      ";",
+      "new-session",
+      "-d",
+      "-s",
+      name,
+      "-x",
+      String(options.width ?? 100),
+      "-y",
+      String(options.height ?? 30),
+      ...env,
+      ...cwd,
+      command,
+    );
+  }
+
+  /** Types `text` literally into `session`. */
+  async type(session: string, text: string): Promise<void> {
+    await this.run("send-keys", "-t", session, "-l", text);
+  }
+
+  /** Presses keys in `session`, by tmux key name: `Enter`, `Left`, `Up`, `Tab`, `C-c`. */
+  async press(session: string, ...keys: string[]): Promise<void> {
+    await this.run("send-keys", "-t", session, ...keys);
+  }
+
+  /** Expands a tmux format such as `#{pane_title}` for `session`. */
+  async display(session: string, format: string): Promise<string> {
+    return (await this.run("display-message", "-p", "-t", session, format)).replace(/\n$/, "");
+  }
+
+  /** Reads the screen of `session` and where its cursor is, in one tmux call. */
+  async capture(session: string): Promise<Screen> {
+    const out = await this.run(
+      "capture-pane",
+      "-p",
+      "-e",
+      "-t",
+      session,
+      ";",
+      "display-message",
+      "-p",
+      "-t",
+      session,
+      "#{cursor_x} #{cursor_y} #{pane_dead} #{pane_dead_status}",
+    );
+    const body = out.replace(/\n$/, "");
+    const cut = body.lastIndexOf("\n");
+    const [x, y, dead, status] = body.slice(cut + 1).split(" ").map(Number) as number[];
+    const cells = parseStyled(body.slice(0, Math.max(cut, 0)));
+    const lines = cells.map((row) => row.map((cell) => cell.char).join("").trimEnd());
+    return {
+      lines,
+      cells,
+      cursor: { x: x!, y: y! },
+      cursorLine: lines[y!] ?? "",
+      text: lines.join("\n"),
+      exitStatus: dead === 1 ? status : undefined,
+    };
+  }
+
+  /**
+   * Polls the screen of `session` every {@linkcode POLL_MS} until `predicate`
+   * holds and returns that screen. Throws with the last screen on timeout, or
+   * at once if the program in the pane has ended without the predicate holding.
+   */
+  async waitForScreen(
+    session: string,
+    predicate: (screen: Screen) => boolean,
+    timeoutMs = 5_000,
+    what = "the expected screen",
+  ): Promise<Screen> {
+    const show = (screen: Screen) =>
+      `Last screen (cursor at ${screen.cursor.x},${screen.cursor.y}):\n` +
+      screen.text.trimEnd().split("\n").map((line) => `  | ${line}`).join("\n");
+    const screen = await waitFor(
+      () => this.capture(session),
+      (screen) => predicate(screen) || screen.exitStatus !== undefined,
+      timeoutMs,
+      (last) => `waiting for ${what} on "${session}". ${show(last)}`,
+    );
+    if (screen.exitStatus !== undefined && !predicate(screen)) {
+      throw new Error(
+        `The program on "${session}" exited with status ${screen.exitStatus} before ${what}. ` +
+          show(screen),
+      );
+    }
+    return screen;
+  }
+
+  /** Stops the server and everything running in it, and removes its socket; safe when it never started. */
+  async kill(): Promise<void> {
+    let socketPath: string;
+    try {
+      socketPath = (await this.run("display-message", "-p", "#{socket_path}", ";", "kill-server"))
+        .trim();
+    } catch {
+      return; // No server was running.
+    }
+    // tmux leaves the socket file behind.
+    await Deno.remove(socketPath).catch(() => {});
+  }
+}

@@ -1,0 +1,461 @@
+/**
+ * End-to-end tests of the terminal client: the real `chat join` runs in tmux,
+ * against a real server, and is driven key by key as a person would.
+ */
+
+import assert from "node:assert/strict";
+import config from "../../deno.json" with { type: "json" };
+import { colorOf } from "../../palette.ts";
+import { startServer } from "../../server.ts";
+import { encodeFrame, PROTOCOL_VERSION, type ServerFrame } from "../../protocol.ts";
+import { TestClient, within } from "../_test_utils.ts";
+import { type Screen, shellQuote, Tmux, TMUX_VERSION } from "./_tmux.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const STAMP = String.raw`\[\d\d:\d\d:\d\d\]`;
+const PROMPT = "#lobby> ";
+
+/** The permission flags of `deno task chat`, so the tests run the client as users do. */
+const CHAT_FLAGS = (() => {
+  const words = config.tasks.chat.split(/\s+/);
+  const main = words.indexOf("main.ts");
+  if (words[0] !== "deno" || words[1] !== "run" || main < 0) {
+    throw new Error(`Cannot read the flags of the "chat" task: ${config.tasks.chat}`);
+  }
+  return words.slice(2, main);
+})();
+
+/** The `sh` command line that runs `chat join` on loopback `port`. */
+function joinCommand(port: number, ...args: string[]): string {
+  return [
+    Deno.execPath(),
+    "run",
+    ...CHAT_FLAGS,
+    `${ROOT}main.ts`,
+    "join",
+    `127.0.0.1:${port}`,
+    ...args,
+  ]
+    .map(shellQuote).join(" ");
+}
+
+/** Runs `command` in `sh`, then prints its exit status and keeps the pane open to read it. */
+function reportingExit(command: string): string {
+  return `sh -c ${shellQuote(`${command}; echo EXIT=$?; sleep 30`)}`;
+}
+
+/** A line that is a chat message: stamp, then `from: text`, and nothing else. */
+function messageLine(from: string, text: string): RegExp {
+  return new RegExp(`^${STAMP} ${from}: ${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+}
+
+function indexOfLine(screen: Screen, pattern: RegExp): number {
+  return screen.lines.findIndex((line) => pattern.test(line));
+}
+
+function hasLine(screen: Screen, pattern: RegExp): boolean {
+  return indexOfLine(screen, pattern) >= 0;
+}
+
+/** Runs `fn` with a server on a free loopback port and a private tmux server, both stopped after. */
+function e2eTest(name: string, fn: (tmux: Tmux, port: number) => Promise<void>): void {
+  Deno.test({
+    name: TMUX_VERSION === undefined ? `${name} (ignored: tmux is not installed)` : name,
+    ignore: TMUX_VERSION === undefined,
+    async fn() {
+      await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
+      const tmux = new Tmux();
+      try {
+        await fn(tmux, server.addr.port);
+      } finally {
+        await tmux.kill();
+      }
+    },
+  });
+}
+
+/** Starts `chat join --name <name>` in session `name` and waits for its empty input line. */
+async function join(
+  tmux: Tmux,
+  port: number,
+  name: string,
+  env: Record<string, string> = {},
+): Promise<Screen> {
+  await tmux.newSession(name, joinCommand(port, "--name", name), { cwd: ROOT, env });
+  return await waitForPrompt(tmux, name, name);
+}
+
+async function waitForPrompt(tmux: Tmux, session: string, name: string): Promise<Screen> {
+  return await tmux.waitForScreen(
+    session,
+    (screen) =>
+      screen.lines.some((line) => line.includes(`Connected to chat as ${name}.`)) &&
+      screen.cursorLine === PROMPT.trimEnd() && screen.cursor.x === PROMPT.length,
+    10_000,
+    `${name} to be connected, at an empty "${PROMPT}" input line`,
+  );
+}
+
+/**
+ * Types `text` at the end of the input line and waits until the line shows it,
+ * so that later keys act on all of it.
+ */
+async function typeAndSee(tmux: Tmux, session: string, text: string): Promise<Screen> {
+  const { cursorLine, cursor } = await tmux.capture(session);
+  const expected = cursorLine.padEnd(cursor.x) + text;
+  await tmux.type(session, text);
+  return await tmux.waitForScreen(
+    session,
+    (screen) => screen.cursorLine === expected.trimEnd() && screen.cursor.x === expected.length,
+    5_000,
+    `the input line to read "${expected}"`,
+  );
+}
+
+e2eTest("chat join: two people in tmux see each other's stamped messages", async (tmux, port) => {
+  await Promise.all([join(tmux, port, "alice"), join(tmux, port, "bob")]);
+
+  await typeAndSee(tmux, "alice", "hi bob, it is alice");
+  await tmux.press("alice", "Enter");
+  const said = messageLine("alice", "hi bob, it is alice");
+  await tmux.waitForScreen("bob", (screen) => hasLine(screen, said), 5_000, `"${said.source}"`);
+  const alice = await tmux.waitForScreen(
+    "alice",
+    (screen) => hasLine(screen, said) && screen.cursorLine === PROMPT.trimEnd(),
+    5_000,
+    `her own stamped message and an empty input line`,
+  );
+  assert.equal(
+    alice.lines.filter((line) => line.includes("hi bob, it is alice")).length,
+    1,
+    `the unstamped input line should be replaced by the stamped message:\n${alice.text}`,
+  );
+
+  await typeAndSee(tmux, "bob", "hello alice");
+  await tmux.press("bob", "Enter");
+  const reply = messageLine("bob", "hello alice");
+  await tmux.waitForScreen("alice", (screen) => hasLine(screen, reply), 5_000, `"${reply.source}"`);
+});
+
+e2eTest(
+  "chat join: a message arriving mid-typing keeps the half-typed line and the cursor",
+  async (tmux, port) => {
+    await Promise.all([join(tmux, port, "alice"), join(tmux, port, "bob")]);
+
+    await typeAndSee(tmux, "alice", "hello wor");
+    await tmux.press("alice", "Left", "Left", "Left");
+    const column = `${PROMPT}hello wor`.length - 3;
+    await tmux.waitForScreen(
+      "alice",
+      (screen) => screen.cursor.x === column,
+      5_000,
+      `the cursor at column ${column}`,
+    );
+
+    await typeAndSee(tmux, "bob", "news from bob");
+    await tmux.press("bob", "Enter");
+    const news = messageLine("bob", "news from bob");
+    await tmux.waitForScreen(
+      "alice",
+      (screen) =>
+        hasLine(screen, news) && indexOfLine(screen, news) < screen.cursor.y &&
+        screen.cursorLine === `${PROMPT}hello wor` && screen.cursor.x === column,
+      5_000,
+      `bob's message above the input line "${PROMPT}hello wor", cursor still at column ${column}`,
+    );
+
+    await tmux.type("alice", "X");
+    await tmux.waitForScreen(
+      "alice",
+      (screen) => screen.cursorLine === `${PROMPT}hello Xwor`,
+      5_000,
+      `"X" typed where the cursor was`,
+    );
+    await tmux.press("alice", "Enter");
+    const sent = messageLine("alice", "hello Xwor");
+    await tmux.waitForScreen("bob", (screen) => hasLine(screen, sent), 5_000, `"${sent.source}"`);
+  },
+);
+
+/** Reads from `conn` up to the end of the first line. */
+async function readLine(conn: Deno.Conn): Promise<string> {
+  const buffer = new Uint8Array(4096);
+  let text = "";
+  while (!text.includes("\n")) {
+    const count = await conn.read(buffer);
+    if (count === null) throw new Error(`Connection closed after ${JSON.stringify(text)}`);
+    text += new TextDecoder().decode(buffer.subarray(0, count));
+  }
+  return text;
+}
+
+/** Text that would clear the screen, set the title, write the clipboard, turn red and forge a line. */
+const HOSTILE =
+  "start\x1b[2J\x1b]0;pwned\x07\x1b]52;c;cHduZWQ=\x07\x1b[31mred\r\n[12:00:00] bob: fake";
+
+/**
+ * Waits for {@linkcode HOSTILE} from mallory on `session` and checks that it
+ * did none of what it tried: the screen, title, clipboard and colours are as
+ * they were, and the text stayed on mallory's line.
+ */
+async function assertHarmless(tmux: Tmux, session: string, title: string, earlier: string[]) {
+  const screen = await tmux.waitForScreen(
+    session,
+    (screen) => screen.lines.some((line) => line.includes("fake")),
+    5_000,
+    "mallory's message",
+  );
+  const row = indexOfLine(screen, /fake/);
+  const line = screen.lines[row]!;
+  assert.match(
+    line,
+    new RegExp(`^${STAMP} mallory: start.*red.*\\[12:00:00\\] bob: fake$`),
+    "the whole message on mallory's line",
+  );
+  assert.ok(!hasLine(screen, /^\[12:00:00\] bob: fake/), `a forged line:\n${screen.text}`);
+  for (const text of earlier) {
+    assert.ok(
+      screen.lines.some((line) => line.includes(text)),
+      `"${text}" was cleared:\n${screen.text}`,
+    );
+  }
+  const titleAfter = await tmux.display(session, "#{pane_title}");
+  assert.notEqual(titleAfter, "pwned", "the pane title was set by mallory");
+  assert.equal(titleAfter, title, "the pane title changed");
+  assert.equal(await tmux.run("list-buffers"), "", "mallory wrote the clipboard (OSC 52)");
+  const red = screen.cells.flatMap((cells, y) =>
+    cells.flatMap((cell, x) => cell.fg === "31" || cell.fg === "38;5;1" ? [`${x},${y}`] : [])
+  );
+  assert.deepEqual(red, [], `red cells on the screen:\n${screen.text}`);
+  const styled = screen.cells[row]!.slice(line.indexOf("start")).filter((cell) =>
+    cell.fg !== undefined
+  );
+  assert.deepEqual(styled, [], "mallory's text should be drawn in the default colour");
+}
+
+e2eTest(
+  "chat join: escape sequences from another user do not reach the terminal",
+  async (tmux, port) => {
+    await join(tmux, port, "alice");
+    // tmux keeps OSC 52 clipboard writes from programs only when this is on.
+    await tmux.run("set-option", "-s", "set-clipboard", "on");
+    await using mallory = await TestClient.join(port, "mallory");
+    await tmux.waitForScreen(
+      "alice",
+      (screen) => screen.lines.some((line) => line.includes("mallory joined #lobby")),
+      5_000,
+      "mallory's arrival",
+    );
+    const title = await tmux.display("alice", "#{pane_title}");
+
+    await mallory.say(HOSTILE);
+    await assertHarmless(tmux, "alice", title, ["Connected to chat as alice.", "mallory joined"]);
+  },
+);
+
+e2eTest(
+  "chat join: escape sequences from a hostile server do not reach the terminal",
+  async (tmux) => {
+    // The real server cleans text too; this fake one does not, so the client's own defence is
+    // tested. It says hello back and sends mallory's message as it is.
+    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    await tmux.newSession("alice", joinCommand(listener.addr.port, "--name", "alice"), {
+      cwd: ROOT,
+    });
+    using conn = await within(listener.accept(), 10_000, "the client to connect");
+    await tmux.run("set-option", "-s", "set-clipboard", "on");
+    const hello = await within(readLine(conn), 5_000, "the client's hello");
+    assert.equal(JSON.parse(hello).name, "alice");
+    const send = (frame: ServerFrame) => conn.write(new TextEncoder().encode(encodeFrame(frame)));
+    await send({ type: "welcome", version: PROTOCOL_VERSION, server: "chat", name: "alice" });
+    await send({ type: "room", room: "#lobby", members: ["alice", "mallory"], count: 2 });
+    await waitForPrompt(tmux, "alice", "alice");
+    const title = await tmux.display("alice", "#{pane_title}");
+
+    await send({
+      type: "message",
+      id: 1,
+      ts: Date.now(),
+      room: "#lobby",
+      from: "mal\x1b[31mlory",
+      text: HOSTILE,
+    });
+    await assertHarmless(tmux, "alice", title, ["Connected to chat as alice.", "2 people here"]);
+  },
+);
+
+e2eTest("chat join: Tab completes names and commands", async (tmux, port) => {
+  await using _bob = await TestClient.join(port, "bob");
+  await join(tmux, port, "alice");
+  await tmux.waitForScreen(
+    "alice",
+    (screen) => screen.lines.some((line) => /2 people here: .*bob/.test(line)),
+    5_000,
+    "bob in the member list",
+  );
+
+  await typeAndSee(tmux, "alice", "b");
+  await tmux.press("alice", "Tab");
+  await tmux.waitForScreen(
+    "alice",
+    (screen) =>
+      screen.cursorLine === `${PROMPT}bob:` && screen.cursor.x === `${PROMPT}bob: `.length,
+    5_000,
+    `"${PROMPT}bob: " with the cursor after the space`,
+  );
+
+  await tmux.press("alice", "C-u");
+  await tmux.waitForScreen(
+    "alice",
+    (s) => s.cursorLine === PROMPT.trimEnd(),
+    5_000,
+    "an empty line",
+  );
+  await typeAndSee(tmux, "alice", "/jo");
+  await tmux.press("alice", "Tab");
+  await tmux.waitForScreen(
+    "alice",
+    (screen) =>
+      screen.cursorLine === `${PROMPT}/join` && screen.cursor.x === `${PROMPT}/join `.length,
+    5_000,
+    `"${PROMPT}/join " with the cursor after the space`,
+  );
+});
+
+e2eTest("chat join: Up recalls the lines sent before", async (tmux, port) => {
+  await join(tmux, port, "alice");
+  for (const text of ["first line", "second line"]) {
+    await typeAndSee(tmux, "alice", text);
+    await tmux.press("alice", "Enter");
+    await tmux.waitForScreen(
+      "alice",
+      (screen) =>
+        hasLine(screen, messageLine("alice", text)) && screen.cursorLine === PROMPT.trimEnd(),
+      5_000,
+      `"${text}" sent`,
+    );
+  }
+
+  await tmux.press("alice", "Up");
+  await tmux.waitForScreen(
+    "alice",
+    (screen) => screen.cursorLine === `${PROMPT}second line`,
+    5_000,
+    "the last line recalled",
+  );
+  await tmux.press("alice", "Up");
+  await tmux.waitForScreen(
+    "alice",
+    (screen) => screen.cursorLine === `${PROMPT}first line`,
+    5_000,
+    "the line before recalled",
+  );
+  await tmux.press("alice", "Enter");
+  await tmux.waitForScreen(
+    "alice",
+    (screen) =>
+      screen.lines.filter((line) => messageLine("alice", "first line").test(line)).length === 2,
+    5_000,
+    `"first line" sent a second time`,
+  );
+});
+
+e2eTest("chat join: Ctrl-C, Ctrl-D and /quit leave cleanly", async (tmux, port) => {
+  await using watcher = await TestClient.join(port, "watcher");
+  const ways: [string, string, (session: string) => Promise<void>][] = [
+    ["Ctrl-C", "ctrl-c", (session) => tmux.press(session, "C-c")],
+    ["Ctrl-D", "ctrl-d", (session) => tmux.press(session, "C-d")],
+    ["/quit", "quit", async (session) => {
+      await typeAndSee(tmux, session, "/quit");
+      await tmux.press(session, "Enter");
+    }],
+  ];
+  for (const [way, session, leave] of ways) {
+    await tmux.newSession(session, reportingExit(joinCommand(port, "--name", "alice")), {
+      cwd: ROOT,
+    });
+    await waitForPrompt(tmux, session, "alice");
+    await watcher.next("joined", (frame) => frame.name === "alice");
+
+    await leave(session);
+    const screen = await tmux.waitForScreen(
+      session,
+      (screen) => screen.lines.some((line) => line.includes("EXIT=")),
+      10_000,
+      `the client to exit after ${way}`,
+    );
+    assert.ok(
+      hasLine(screen, /^EXIT=0$/),
+      `${way}: expected "EXIT=0" alone at the start of a line:\n${screen.text}`,
+    );
+    assert.ok(!hasLine(screen, /^chat: /), `${way}: an error was printed:\n${screen.text}`);
+    assert.ok(hasLine(screen, /^-- Disconnected: Goodbye$/), `${way}: no goodbye:\n${screen.text}`);
+    const left = await watcher.next("left", (frame) => frame.name === "alice");
+    assert.equal(left.reason, "quit", `${way}: the reason given for leaving`);
+  }
+});
+
+e2eTest("chat join: without --name asks for one until it is free", async (tmux, port) => {
+  await using bob = await TestClient.join(port, "bob");
+  await tmux.newSession("alice", joinCommand(port), { cwd: ROOT });
+  const asked = await tmux.waitForScreen(
+    "alice",
+    (screen) => screen.cursorLine.startsWith("Your name"),
+    10_000,
+    `the question "Your name"`,
+  );
+  const question = asked.cursorLine;
+
+  await typeAndSee(tmux, "alice", "bob");
+  await tmux.press("alice", "Enter");
+  const refused = await tmux.waitForScreen(
+    "alice",
+    (screen) =>
+      hasLine(screen, /"bob".*\btaken\b/) && screen.cursorLine === question &&
+      screen.cursor.y > indexOfLine(screen, /"bob".*\btaken\b/),
+    5_000,
+    `a message that "bob" is taken, then the question again`,
+  );
+  assert.ok(!hasLine(refused, /Connected to chat/), `joined as bob:\n${refused.text}`);
+
+  await typeAndSee(tmux, "alice", "alice");
+  await tmux.press("alice", "Enter");
+  await waitForPrompt(tmux, "alice", "alice");
+  await bob.next("joined", (frame) => frame.name === "alice");
+});
+
+e2eTest(
+  "chat join: NO_COLOR turns colours off, names are coloured otherwise",
+  async (tmux, port) => {
+    await Promise.all([
+      join(tmux, port, "alice", { NO_COLOR: "1" }),
+      join(tmux, port, "carol"),
+    ]);
+    await using bob = await TestClient.join(port, "bob");
+    await bob.say("colour check");
+    const said = messageLine("bob", "colour check");
+
+    const plain = await tmux.waitForScreen(
+      "alice",
+      (s) => hasLine(s, said),
+      5_000,
+      "bob's message",
+    );
+    const styledCells = plain.cells.flatMap((cells) =>
+      cells.filter((cell) => cell.fg !== undefined || cell.bg !== undefined || cell.attrs.size > 0)
+    );
+    assert.deepEqual(styledCells, [], `styled cells with NO_COLOR=1:\n${plain.text}`);
+
+    const coloured = await tmux.waitForScreen(
+      "carol",
+      (s) => hasLine(s, said),
+      5_000,
+      "bob's message",
+    );
+    const row = indexOfLine(coloured, said);
+    const at = coloured.lines[row]!.indexOf(" bob:") + 1;
+    const name = coloured.cells[row]!.slice(at, at + 3);
+    assert.equal(name.map((cell) => cell.char).join(""), "bob");
+    for (const cell of name) assert.equal(cell.fg, `38;5;${colorOf("bob").ansi}`, "bob's colour");
+  },
+);
