@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ClientFrame, CommandHelp } from "./protocol.ts";
+import { type ClientFrame, type CommandHelp, MAX_HISTORY_REQUEST } from "./protocol.ts";
 import { sanitizeText } from "./sanitize.ts";
 
 /** Every command the server understands, in the order `/help` lists them. */
@@ -20,6 +20,8 @@ export const COMMANDS: readonly CommandHelp[] = [
   { usage: "/msg NAME TEXT", description: "send a private message to one person" },
   { usage: "/me ACTION", description: "describe what you are doing" },
   { usage: "/nick NEW", description: "change your name" },
+  { usage: "/history [N]", description: "show the last N messages of this room (default 20)" },
+  { usage: "/search TEXT", description: "find messages in this room containing TEXT" },
   { usage: "/help", description: "show this list" },
   { usage: "/quit [REASON]", description: "leave the chat" },
 ];
@@ -33,6 +35,7 @@ const ALIASES: Readonly<Record<string, string>> = {
   name: "nick",
   exit: "quit",
   "?": "help",
+  find: "search",
 };
 
 /** The names of every command and alias, without the slash. */
@@ -86,6 +89,15 @@ export function parseInput(line: string): ParsedInput {
       return first && others.length === 0
         ? { ok: true, frame: { type: "nick", name: first } }
         : usage(name);
+    case "history": {
+      if (rest === "") return { ok: true, frame: { type: "history" } };
+      const limit = /^\d{1,3}$/.test(rest) ? Number(rest) : 0;
+      return limit >= 1 && limit <= MAX_HISTORY_REQUEST
+        ? { ok: true, frame: { type: "history", limit } }
+        : { ok: false, message: `Usage: /history [N], N from 1 to ${MAX_HISTORY_REQUEST}` };
+    }
+    case "search":
+      return rest ? { ok: true, frame: { type: "search", text: rest } } : usage(name);
     case "quit":
       return { ok: true, frame: rest ? { type: "quit", reason: rest } : { type: "quit" } };
     default:

@@ -22,6 +22,9 @@ export const MAX_CLIENT_LINE_BYTES = 16 * 1024;
 /** Largest line a server sends, in bytes, newline included. */
 export const MAX_SERVER_LINE_BYTES = 64 * 1024;
 
+/** Most messages one `history` or `search` request returns. */
+export const MAX_HISTORY_REQUEST = 500;
+
 /** Largest message text, in UTF-8 bytes. */
 export const MAX_TEXT_BYTES = 4000;
 
@@ -49,6 +52,8 @@ export type ClientFrame =
   | { type: "who" }
   | { type: "rooms" }
   | { type: "help" }
+  | { type: "history"; limit?: number }
+  | { type: "search"; text: string }
   | { type: "quit"; reason?: string }
   | { type: "ping"; token?: string };
 
@@ -215,6 +220,16 @@ function readClient(frame: Rec, type: string): ClientFrame | undefined {
     case "rooms":
     case "help":
       return { type };
+    case "history": {
+      if (frame.limit === undefined) return { type };
+      const limit = int(frame, "limit");
+      if (limit < 1 || limit > MAX_HISTORY_REQUEST) {
+        throw new FieldError(`field "limit" must be from 1 to ${MAX_HISTORY_REQUEST}`);
+      }
+      return { type, limit };
+    }
+    case "search":
+      return { type, text: str(frame, "text", 256) };
     case "quit":
       return withOptional({ type }, { reason: optStr(frame, "reason", 256) });
     case "ping":

@@ -1,20 +1,25 @@
 /**
  * Room history: the {@linkcode HistoryStore} interface the hub writes to, and
- * an in-memory ring per room.
+ * an in-memory ring per room. Private messages are never stored: names are
+ * not accounts, so whoever later takes a name could read what was sent to it.
  *
  * @module
  */
 
-import type { MessageFrame } from "../protocol.ts";
+import { type MessageFrame, nameKey } from "../protocol.ts";
 
 /** Where the hub keeps room messages. Durable stores implement the same. */
-export interface HistoryStore {
+export interface HistoryStore extends Disposable {
   /** The largest id stored, or 0; the hub continues numbering after it. */
   lastId(): number;
-  /** Stores one message. Returns once it is stored. */
+  /** Stores one message; returns once it is stored. */
   append(message: MessageFrame): void;
   /** The last `limit` messages of `room`, oldest first. */
   recent(room: string, limit: number): MessageFrame[];
+  /** Up to `limit` messages of `room` with an id above `afterId`, oldest first. */
+  since(room: string, afterId: number, limit: number): MessageFrame[];
+  /** Up to `limit` messages of `room` that contain every word of `query`, newest last. */
+  search(room: string, query: string, limit: number): MessageFrame[];
 }
 
 /** Keeps the last `capacity` messages of each room in memory. */
@@ -51,8 +56,32 @@ export class MemoryHistory implements HistoryStore {
   }
 
   recent(room: string, limit: number): MessageFrame[] {
-    const messages = this.#rooms.get(room);
-    if (messages === undefined || limit <= 0) return [];
-    return messages.slice(-Math.min(limit, this.#capacity));
+    if (limit <= 0) return [];
+    return this.#kept(room).slice(-limit);
+  }
+
+  since(room: string, afterId: number, limit: number): MessageFrame[] {
+    if (limit <= 0) return [];
+    return this.#kept(room).filter((message) => message.id > afterId).slice(0, limit);
+  }
+
+  search(room: string, query: string, limit: number): MessageFrame[] {
+    const words = nameKey(query).split(/\s+/).filter((word) => word !== "");
+    if (words.length === 0 || limit <= 0) return [];
+    return this.#kept(room)
+      .filter((message) => {
+        const text = nameKey(message.text);
+        return words.every((word) => text.includes(word));
+      })
+      .slice(-limit);
+  }
+
+  [Symbol.dispose](): void {
+    this.#rooms.clear();
+  }
+
+  #kept(room: string): MessageFrame[] {
+    const messages = this.#rooms.get(room) ?? [];
+    return messages.length > this.#capacity ? messages.slice(-this.#capacity) : messages;
   }
 }

@@ -65,7 +65,8 @@ export class Hub implements Disposable {
   constructor(options: HubOptions = {}) {
     this.#serverName = options.serverName ?? "chat";
     this.#historyLimit = options.historyLimit ?? 50;
-    this.#history = options.history ?? new MemoryHistory(this.#historyLimit);
+    // In memory, keep more than is replayed so /history can reach further back.
+    this.#history = options.history ?? new MemoryHistory(Math.max(this.#historyLimit, 1000));
     this.#log = options.log ?? (() => {});
     this.#lastId = this.#history.lastId();
   }
@@ -171,6 +172,10 @@ export class Hub implements Disposable {
         });
       case "help":
         return member.session.send({ type: "help", commands: [...COMMANDS] });
+      case "history":
+        return this.#showHistory(member, frame.limit ?? 20);
+      case "search":
+        return this.#search(member, frame.text);
       case "ping":
       case "quit":
         return; // handled before a name is needed
@@ -377,6 +382,26 @@ export class Hub implements Disposable {
     member.session.send({ type: "bye", reason: logReason ?? "Goodbye" });
     member.session.close();
     this.close(member.session, logReason ?? text);
+  }
+
+  #showHistory(member: Member, limit: number): void {
+    const room = member.room!.name;
+    const messages = this.#history.recent(room, limit);
+    if (messages.length === 0) return this.#info(member, `No messages in ${room} yet`);
+    this.#info(member, `The last ${messages.length} messages of ${room}:`);
+    for (const message of messages) member.session.send({ ...message, replay: true });
+  }
+
+  #search(member: Member, raw: string): void {
+    const room = member.room!.name;
+    const query = sanitizeText(raw).trim();
+    if (query === "") return this.#error(member, "bad_command", "Usage: /search TEXT");
+    const found = this.#history.search(room, query, 50);
+    const quoted = JSON.stringify(query);
+    if (found.length === 0) return this.#info(member, `No messages in ${room} match ${quoted}`);
+    const count = found.length === 1 ? "1 message" : `${found.length} messages`;
+    this.#info(member, `${count} in ${room} match ${quoted}:`);
+    for (const message of found) member.session.send({ ...message, replay: true });
   }
 
   #listing(room: Room): { members: string[]; count: number } {

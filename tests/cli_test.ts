@@ -313,7 +313,15 @@ Deno.test({
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   Deno.test(`chat serve says bye to everyone and exits 0 on ${signal}`, async () => {
-    await using server = new Chat(["serve", "--host", "127.0.0.1", "--port", "0"]);
+    await using server = new Chat([
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--memory",
+      "--no-web",
+    ]);
     const [, listening] = await server.waitForStdout(/listening on 127\.0\.0\.1:(\d+)$/m);
     const [, port] = await server.waitForStdout(/chat join 127\.0\.0\.1:(\d+)$/m);
     assert.notEqual(Number(port), 0);
@@ -340,7 +348,15 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   Deno.test(`chat serve exits 0 on ${signal} sent as soon as the banner is out`, async () => {
     // Whoever reads the banner may stop the server at once; a few rounds make a race show.
     for (let round = 0; round < 5; round++) {
-      await using server = new Chat(["serve", "--host", "127.0.0.1", "--port", "0"]);
+      await using server = new Chat([
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--memory",
+        "--no-web",
+      ]);
       await server.waitForStdout(/^Press Ctrl-C to stop\.$/m);
       server.child.kill(signal);
       const outcome = await server.finished();
@@ -358,7 +374,15 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
 Deno.test("chat serve on a port in use reports it in one line and exits 1", async () => {
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = taken.addr.port;
-  const outcome = await chat(["serve", "--host", "127.0.0.1", "--port", String(port)]);
+  const outcome = await chat([
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--memory",
+    "--no-web",
+  ]);
   const line = assertOneErrorLine(outcome, "port in use");
   assert.equal(outcome.code, 1, line);
   assert.match(line, /in use/);

@@ -115,6 +115,8 @@ Deno.test("COMMAND_NAMES lists every command and alias parseInput() knows", () =
     "msg",
     "me",
     "nick",
+    "history",
+    "search",
     "help",
     "quit",
     "j",
@@ -125,6 +127,7 @@ Deno.test("COMMAND_NAMES lists every command and alias parseInput() knows", () =
     "name",
     "exit",
     "?",
+    "find",
   ];
   assert.deepStrictEqual([...COMMAND_NAMES], expected);
   for (const name of COMMAND_NAMES) {
@@ -134,12 +137,15 @@ Deno.test("COMMAND_NAMES lists every command and alias parseInput() knows", () =
 });
 
 Deno.test("COMMANDS gives a usage and a description for each command", () => {
-  assert.equal(COMMANDS.length, 9);
+  assert.equal(COMMANDS.length, 11);
   for (const command of COMMANDS) {
     assert.match(command.usage, /^\/[a-z]+( |$)/);
     assert.ok(command.description.length > 0);
     // Each usage line, with its placeholders filled in, parses to a frame.
-    const filled = command.usage.replace("#room", "#dev").replace(/[A-Z]+/g, "x").replace(
+    const filled = command.usage.replace("#room", "#dev").replace(/\bN\b/, "5").replace(
+      /[A-Z]+/g,
+      "x",
+    ).replace(
       /[[\]]/g,
       "",
     );
@@ -151,4 +157,21 @@ Deno.test("parseInput() quotes an unknown command safely", () => {
   const parsed = parseInput("/x\x1b[2Jy now");
   assert.equal(parsed.ok, false);
   if (!parsed.ok) assert.ok(!parsed.message.includes("\x1b"), parsed.message);
+});
+
+Deno.test("parseInput() reads /history and /search", () => {
+  assert.deepStrictEqual(parseInput("/history"), { ok: true, frame: { type: "history" } });
+  assert.deepStrictEqual(parseInput("/history 120"), {
+    ok: true,
+    frame: { type: "history", limit: 120 },
+  });
+  assert.equal(parseInput("/history 0").ok, false);
+  assert.equal(parseInput("/history 501").ok, false);
+  assert.equal(parseInput("/history lots").ok, false);
+  assert.deepStrictEqual(parseInput("/search lunch plans"), {
+    ok: true,
+    frame: { type: "search", text: "lunch plans" },
+  });
+  assert.deepStrictEqual(parseInput("/find x"), { ok: true, frame: { type: "search", text: "x" } });
+  assert.equal(parseInput("/search").ok, false);
 });

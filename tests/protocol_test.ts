@@ -83,6 +83,8 @@ const CLIENT_SAMPLES: { [K in ClientFrameType]: Extract<ClientFrame, { type: K }
   who: [{ type: "who" }],
   rooms: [{ type: "rooms" }],
   help: [{ type: "help" }],
+  history: [{ type: "history" }, { type: "history", limit: 500 }],
+  search: [{ type: "search", text: "lunch" }],
   quit: [{ type: "quit" }, { type: "quit", reason: "gone fishing" }],
   ping: [{ type: "ping" }, { type: "ping", token: "t-1" }],
 };
@@ -723,4 +725,13 @@ Deno.test("utf8Length() counts UTF-8 bytes, not UTF-16 units", () => {
   assert.equal(utf8Length("中"), 3);
   assert.equal(utf8Length("😀"), 4);
   assert.equal(utf8Length("👨‍👩‍👧‍👦"), 25);
+});
+
+Deno.test("parseClientFrame() checks the history limit", () => {
+  for (const limit of [0, 501, 1.5, "10"]) {
+    const checked = parseClientFrame({ type: "history", limit });
+    assert.equal(checked.ok, false, String(limit));
+    if (!checked.ok) assert.equal(checked.code, "bad_frame");
+  }
+  assert.equal(parseClientFrame({ type: "search" }).ok, false);
 });

@@ -284,6 +284,10 @@ export class TcpTransport implements AsyncDisposable {
             text = { codec, telnet: new TelnetFilter() };
             session.encode = (frame) => codec.encode(frame);
             if (!greeted) session.write(encoder.encode(GREETING));
+          } else if (greeted) {
+            // A program slow to speak got the text greeting: end its open
+            // "Your name: " line, or the first frame would be glued to it.
+            session.write(encoder.encode("\n"));
           }
         }
         if (text !== undefined) chunk = text.telnet.push(chunk);
@@ -298,6 +302,9 @@ export class TcpTransport implements AsyncDisposable {
           }
           if (!line.ok) {
             session.write(encoder.encode(`!! ${line.message}\r\n`));
+            // An unreadable name is refused like an invalid one: ask again.
+            const prompt = text.codec.prompt();
+            if (prompt !== undefined) session.write(prompt);
             continue;
           }
           const frame = text.codec.input(line.line);

@@ -1,0 +1,90 @@
+/**
+ * Where `chat serve` keeps history: the data directory, the `--retain` rule
+ * and opening the store with errors a person can act on.
+ *
+ * @module
+ */
+
+import type { HistoryStore } from "../server/history.ts";
+import { HistoryError, type Retention, SqliteHistory } from "../server/sqlite_history.ts";
+import { UsageError } from "./args.ts";
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The platform's per-user data directory for chat: `%LOCALAPPDATA%\chat` on
+ * Windows, else `$XDG_DATA_HOME/chat` or `~/.local/share/chat`.
+ */
+export function defaultDataDir(): string {
+  if (Deno.build.os === "windows") {
+    const local = env("LOCALAPPDATA") ?? `${env("USERPROFILE") ?? "."}\\AppData\\Local`;
+    return `${local}\\chat`;
+  }
+  const xdg = env("XDG_DATA_HOME");
+  if (xdg !== undefined) return `${xdg}/chat`;
+  const home = env("HOME");
+  if (home === undefined) {
+    throw new UsageError(
+      "cannot find a data directory: HOME is not set; pass --data-dir or --memory",
+    );
+  }
+  return `${home}/.local/share/chat`;
+}
+
+const UNITS: Readonly<Record<string, number>> = {
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+};
+
+/** Reads `--retain`: an age such as `30d`, `12h`, `2w`, or a message count such as `100000`. */
+export function parseRetention(value: string): Retention {
+  const age = /^(\d{1,6})([mhdw])$/.exec(value);
+  if (age) {
+    const amount = Number(age[1]);
+    if (amount > 0) return { maxAgeMs: amount * UNITS[age[2]!]! };
+  }
+  if (/^\d{1,10}$/.test(value) && Number(value) > 0) return { maxCount: Number(value) };
+  throw new UsageError(
+    `invalid --retain "${value}": expected an age such as 30d, 12h or 2w, or a message count`,
+  );
+}
+
+/** Options for {@linkcode openHistory}. */
+export interface OpenHistoryOptions {
+  /** Directory of the history file. */
+  dataDir: string;
+  /** What to trim. */
+  retention: Retention;
+}
+
+/** Opens the durable history; a problem becomes one line on stderr and `undefined`. */
+export async function openHistory(options: OpenHistoryOptions): Promise<HistoryStore | undefined> {
+  const separator = Deno.build.os === "windows" ? "\\" : "/";
+  const path = `${options.dataDir.replace(/[\\/]+$/, "")}${separator}history.db`;
+  try {
+    await Deno.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    const reason = error instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : (error as Error).message.replace(/\s*\(os error \d+\).*$/, "");
+    console.error(
+      `chat: cannot create data directory ${options.dataDir}: ${reason} (or use --memory)`,
+    );
+    return undefined;
+  }
+  try {
+    return SqliteHistory.open(path, { retention: options.retention });
+  } catch (error) {
+    if (!(error instanceof HistoryError)) throw error;
+    console.error(`chat: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`);
+    return undefined;
+  }
+}

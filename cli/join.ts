@@ -1,0 +1,62 @@
+/**
+ * `chat join`: flags, the address, the suggested name, then the client.
+ *
+ * @module
+ */
+
+import { runClient } from "../client.ts";
+import { DEFAULT_PORT } from "../protocol.ts";
+import { parseHostPort, parseOptions, parsePort, UsageError } from "./args.ts";
+
+/** Help for `chat join`. */
+export const JOIN_HELP = `Usage: chat join [HOST[:PORT]] [options]
+
+Join a chat server. HOST defaults to 127.0.0.1 (this machine).
+
+Options:
+  --port N       TCP port (default ${DEFAULT_PORT}; HOST:PORT also works)
+  --name NAME    your name (asked for when missing)
+  -h, --help     show this help
+
+In the chat, type /help for commands. Leave with /quit, Ctrl-C or Ctrl-D.
+When input is not a terminal, each line is sent as a message and the client
+exits once the server has acknowledged them all:
+  echo "build finished" | chat join 192.168.1.5 --name ci`;
+
+function osUserName(): string | undefined {
+  for (const variable of ["USER", "LOGNAME", "USERNAME"]) {
+    try {
+      const value = Deno.env.get(variable);
+      if (value) return value;
+    } catch {
+      // Not permitted: no suggestion then.
+    }
+  }
+  return undefined;
+}
+
+/** Runs `chat join` with `args`; resolves to the exit code. */
+export async function joinCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseOptions("join", args, {
+    port: { type: "string" },
+    name: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    console.log(JOIN_HELP);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  const target = parseHostPort(positionals[0] ?? "127.0.0.1");
+  if (values.port !== undefined && target.port !== undefined) {
+    throw new UsageError("give the port once: either HOST:PORT or --port");
+  }
+  const port = target.port ?? (values.port === undefined ? DEFAULT_PORT : parsePort(values.port));
+  const suggestedName = osUserName();
+  return await runClient({
+    hostname: target.hostname,
+    port,
+    ...(values.name === undefined ? {} : { name: values.name }),
+    ...(suggestedName === undefined ? {} : { suggestedName }),
+  });
+}

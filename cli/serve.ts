@@ -1,0 +1,204 @@
+/**
+ * `chat serve`: flags, the start-up banner with join commands, web address
+ * and QR code, the log, and a clean stop on Ctrl-C or SIGTERM.
+ *
+ * @module
+ */
+
+// @ts-types="npm:@types/qrcode@1.5.5"
+import QRCode from "qrcode";
+import { formatAddress } from "../client/connection.ts";
+import { DEFAULT_PORT } from "../protocol.ts";
+import { DEFAULT_WEB_PORT, ListenError, startServer } from "../server.ts";
+import { parseOptions, parsePort, UsageError } from "./args.ts";
+import { defaultDataDir, openHistory, parseRetention } from "./history.ts";
+
+/** Help for `chat serve`. */
+export const SERVE_HELP = `Usage: chat serve [options]
+
+Start a chat server. Others join with "chat join <this machine's address>",
+or open the web address it prints in a browser.
+
+Options:
+  --host ADDR      address to listen on (default 0.0.0.0: every interface)
+  --port N         TCP port for chat join, nc and telnet (default ${DEFAULT_PORT})
+  --web-port N     HTTP port of the web client (default ${DEFAULT_WEB_PORT})
+  --no-web         do not serve the web client
+  --history N      messages per room replayed to newcomers (default 50)
+  --data-dir DIR   where history is stored (default: {dataDir})
+  --memory         keep history in memory only; it is lost when the server stops
+  --retain RULE    drop old messages: an age (30d, 12h, 2w) or a count (100000)
+  -h, --help       show this help
+
+Stop it with Ctrl-C; everyone connected is told the server is closing.`;
+
+function timestamp(): string {
+  const now = new Date();
+  const pad = (value: number) => String(value).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())} ` +
+    `${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
+}
+
+function lanAddresses(): string[] {
+  try {
+    return Deno.networkInterfaces()
+      .filter((iface) =>
+        iface.family === "IPv4" && !iface.address.startsWith("127.") &&
+        !iface.address.startsWith("169.254.")
+      )
+      .map((iface) => iface.address)
+      .filter((address, index, all) => all.indexOf(address) === index);
+  } catch {
+    return [];
+  }
+}
+
+function joinCommand(host: string, port: number): string {
+  return `chat join ${port === DEFAULT_PORT ? host : formatAddress(host, port)}`;
+}
+
+function webUrl(host: string, port: number): string {
+  return `http://${formatAddress(host, port)}/`;
+}
+
+/** The hosts others should use to reach a server bound to `hostname`. */
+function reachableHosts(hostname: string): { hosts: string[]; local: boolean } {
+  if (hostname === "localhost" || hostname.startsWith("127.") || hostname === "::1") {
+    return { hosts: [hostname], local: true };
+  }
+  if (hostname === "0.0.0.0" || hostname === "::") return { hosts: lanAddresses(), local: false };
+  return { hosts: [hostname], local: false };
+}
+
+/** Draws `text` as a QR code in the terminal; black on white where colour is allowed. */
+async function qrCode(text: string, color: boolean): Promise<string> {
+  return color
+    ? await QRCode.toString(text, { type: "terminal", small: true, errorCorrectionLevel: "L" })
+    : await QRCode.toString(text, { type: "utf8", margin: 2, errorCorrectionLevel: "L" });
+}
+
+/** The lines printed once the server is listening. */
+export async function banner(
+  hostname: string,
+  port: number,
+  webPort: number | undefined,
+  color: boolean,
+): Promise<string> {
+  const { hosts, local } = reachableHosts(hostname);
+  const lines = [`chat is listening on ${formatAddress(hostname, port)}`];
+  if (hosts.length === 0) {
+    lines.push(
+      "No network address found: others cannot reach this machine yet.",
+      `On this machine: ${joinCommand("127.0.0.1", port)}`,
+    );
+  } else {
+    lines.push(local ? "Only this machine can join:" : "Others on your network can join with:");
+    for (const host of hosts) lines.push(`  ${joinCommand(host, port)}`);
+    if (webPort !== undefined) {
+      lines.push("or in a browser, on a phone too:");
+      for (const host of hosts) lines.push(`  ${webUrl(host, webPort)}`);
+      lines.push(await qrCode(webUrl(hosts[0]!, webPort), color));
+    }
+    if (local) lines.push("Use --host 0.0.0.0 to let others on the network join.");
+  }
+  lines.push("Press Ctrl-C to stop.");
+  return lines.join("\n");
+}
+
+function explainListen(error: ListenError): string {
+  const cause = error.cause;
+  if (cause instanceof Deno.errors.AddrInUse) {
+    return `cannot listen on ${error.where}: the port is in use (is another server running? try another port)`;
+  }
+  if (cause instanceof Deno.errors.AddrNotAvailable) {
+    return `cannot listen on ${error.where}: this machine has no such address`;
+  }
+  if (cause instanceof Deno.errors.PermissionDenied) {
+    return `cannot listen on ${error.where}: permission denied (ports below 1024 need privileges)`;
+  }
+  const message = (cause as Error)?.message?.replace(/\s*\(os error \d+\)$/, "") ?? String(cause);
+  return `cannot listen on ${error.where}: ${message}`;
+}
+
+/** Runs `chat serve` with `args`; resolves to the exit code once stopped. */
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseOptions("serve", args, {
+    host: { type: "string" },
+    port: { type: "string" },
+    "web-port": { type: "string" },
+    "no-web": { type: "boolean" },
+    history: { type: "string" },
+    "data-dir": { type: "string" },
+    memory: { type: "boolean" },
+    retain: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    let dataDir: string;
+    try {
+      dataDir = defaultDataDir();
+    } catch {
+      dataDir = "~/.local/share/chat";
+    }
+    console.log(SERVE_HELP.replace("{dataDir}", dataDir));
+    return 0;
+  }
+  if (values.memory && (values["data-dir"] !== undefined || values.retain !== undefined)) {
+    throw new UsageError("--memory does not go with --data-dir or --retain");
+  }
+  const retention = values.retain === undefined ? {} : parseRetention(values.retain);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (values["no-web"] && values["web-port"] !== undefined) {
+    throw new UsageError("--no-web and --web-port do not go together");
+  }
+  const port = values.port === undefined ? DEFAULT_PORT : parsePort(values.port, true);
+  const webPort = values["no-web"]
+    ? undefined
+    : values["web-port"] === undefined
+    ? DEFAULT_WEB_PORT
+    : parsePort(values["web-port"], true);
+  const history = values.history ?? "50";
+  const historyLimit = /^\d{1,6}$/.test(history) ? Number(history) : NaN;
+  if (!(historyLimit >= 0 && historyLimit <= 100_000)) {
+    throw new UsageError(
+      `invalid --history "${values.history}": expected a number from 0 to 100000`,
+    );
+  }
+  const hostname = values.host ?? "0.0.0.0";
+  const log = (line: string) => console.log(`[${timestamp()}] ${line}`);
+  const dataDir = values.memory ? undefined : values["data-dir"] ?? defaultDataDir();
+  using store = dataDir === undefined ? undefined : await openHistory({ dataDir, retention });
+  if (dataDir !== undefined && store === undefined) return 1;
+  let server;
+  try {
+    server = await startServer({
+      hostname,
+      port,
+      historyLimit,
+      log,
+      ...(webPort === undefined ? {} : { webPort }),
+      ...(store === undefined ? {} : { history: store }),
+    });
+  } catch (error) {
+    if (!(error instanceof ListenError)) throw error;
+    console.error(`chat: ${explainListen(error)}`);
+    return 1;
+  }
+  log(dataDir === undefined ? "History is kept in memory only" : `History is stored in ${dataDir}`);
+  // Listen for signals before the banner: whoever reads it may stop the server at once.
+  const { promise: stopped, resolve: stop } = Promise.withResolvers<string>();
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const handlers = signals.map((signal) => {
+    const handler = () => stop(signal);
+    Deno.addSignalListener(signal, handler);
+    return { signal, handler };
+  });
+  const color = Deno.stdout.isTerminal() && !Deno.noColor;
+  console.log(await banner(hostname, server.addr.port, server.webAddr?.port, color));
+  const signal = await stopped;
+  log(`${signal} received: telling ${server.hub.size} users and shutting down`);
+  await server.close("The server is shutting down");
+  for (const { signal, handler } of handlers) Deno.removeSignalListener(signal, handler);
+  log("Stopped");
+  return 0;
+}

@@ -1,0 +1,74 @@
+/**
+ * The browser client's files, embedded in the program at build time so the
+ * compiled binary serves them without the source tree. TypeScript modules
+ * (the page's own and the shared ones it imports) are served as JavaScript
+ * with their types stripped; URL paths mirror the repository layout, so the
+ * page's relative imports resolve unchanged.
+ *
+ * @module
+ */
+
+import { stripTypeScriptTypes } from "node:module";
+import indexHtml from "../web/index.html" with { type: "text" };
+import styleCss from "../web/style.css" with { type: "text" };
+import appTs from "../web/app.ts" with { type: "text" };
+import clientTs from "../web/client.ts" with { type: "text" };
+import composerTs from "../web/composer.ts" with { type: "text" };
+import connectionTs from "../web/connection.ts" with { type: "text" };
+import inputTs from "../web/input.ts" with { type: "text" };
+import logTs from "../web/log.ts" with { type: "text" };
+import pageTs from "../web/page.ts" with { type: "text" };
+import renderTs from "../web/render.ts" with { type: "text" };
+import sidebarTs from "../web/sidebar.ts" with { type: "text" };
+import stateTs from "../web/state.ts" with { type: "text" };
+import statusTs from "../web/status.ts" with { type: "text" };
+import uiTs from "../web/ui.ts" with { type: "text" };
+import protocolTs from "../protocol.ts" with { type: "text" };
+import sanitizeTs from "../sanitize.ts" with { type: "text" };
+import paletteTs from "../palette.ts" with { type: "text" };
+import commandsTs from "../commands.ts" with { type: "text" };
+import type { WebAsset } from "./transports/websocket.ts";
+
+const MODULES: Readonly<Record<string, string>> = {
+  "/web/app.ts": appTs,
+  "/web/client.ts": clientTs,
+  "/web/composer.ts": composerTs,
+  "/web/connection.ts": connectionTs,
+  "/web/input.ts": inputTs,
+  "/web/log.ts": logTs,
+  "/web/page.ts": pageTs,
+  "/web/render.ts": renderTs,
+  "/web/sidebar.ts": sidebarTs,
+  "/web/state.ts": stateTs,
+  "/web/status.ts": statusTs,
+  "/web/ui.ts": uiTs,
+  "/protocol.ts": protocolTs,
+  "/sanitize.ts": sanitizeTs,
+  "/palette.ts": paletteTs,
+  "/commands.ts": commandsTs,
+};
+
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
+  `<rect width="32" height="32" rx="7" fill="#0087af"/>` +
+  `<path d="M8 9h16a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2h-9l-5 4v-4H8a2 2 0 0 1-2-2v-8a2 2 0 0 1 2-2z" fill="#fff"/>` +
+  `</svg>`;
+
+let assets: Map<string, WebAsset> | undefined;
+
+/** Every file of the web client by URL path, built once on first use. */
+export function webAssets(): ReadonlyMap<string, WebAsset> {
+  if (assets !== undefined) return assets;
+  assets = new Map<string, WebAsset>([
+    ["/", { type: "text/html; charset=utf-8", body: indexHtml }],
+    ["/index.html", { type: "text/html; charset=utf-8", body: indexHtml }],
+    ["/web/style.css", { type: "text/css; charset=utf-8", body: styleCss }],
+    ["/favicon.svg", { type: "image/svg+xml", body: FAVICON }],
+  ]);
+  for (const [path, source] of Object.entries(MODULES)) {
+    assets.set(path, {
+      type: "text/javascript; charset=utf-8",
+      body: stripTypeScriptTypes(source, { mode: "strip" }),
+    });
+  }
+  return assets;
+}

@@ -1,0 +1,88 @@
+/// <reference lib="dom" />
+// This module is browser compatible.
+
+/**
+ * The browser client's entry point, loaded by web/index.html: finds the
+ * page's elements, starts a {@linkcode WebClient} on the server's `/ws`
+ * WebSocket and hands it the user's clicks and keys.
+ *
+ * @module
+ */
+
+import { checkName } from "../protocol.ts";
+import { WebClient } from "./client.ts";
+import { findUi, loadName } from "./ui.ts";
+
+const ui = findUi();
+const client = new WebClient(
+  ui,
+  `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`,
+);
+
+ui.nameForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const name = ui.nameInput.value.trim();
+  const problem = checkName(name);
+  ui.nameError.textContent = problem ?? "";
+  if (problem !== undefined) return ui.nameInput.focus();
+  client.submitName(name);
+});
+
+ui.composer.addEventListener("submit", (event) => {
+  event.preventDefault();
+  client.sendLine();
+  client.focusInput();
+});
+
+ui.joinForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const room = ui.joinInput.value.trim();
+  if (room === "") return;
+  ui.joinInput.value = "";
+  client.joinRoom(room);
+});
+
+ui.retry.addEventListener("click", () => client.retry());
+ui.newMessages.addEventListener("click", () => client.focusInput());
+ui.sidebarToggle.addEventListener("click", () => {
+  client.setSidebar(!ui.app.classList.contains("sidebar-open"));
+});
+ui.backdrop.addEventListener("click", () => client.setSidebar(false));
+
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && ui.app.classList.contains("sidebar-open")) {
+    return client.setSidebar(false);
+  }
+  // Typing anywhere on the page goes to the message box.
+  if (event.key.length !== 1 || event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target instanceof Element ? event.target : null;
+  if (target?.closest("input, textarea, select, button, a, [contenteditable]")) return;
+  client.focusInput();
+});
+
+globalThis.addEventListener("focus", () => {
+  // Coming back to the window: type straight away, unless text is being selected to copy.
+  if (!document.getSelection()?.toString()) client.focusInput();
+});
+
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden) client.markRead();
+});
+
+globalThis.addEventListener("online", () => client.retryIfWaiting());
+
+// Leaving the page frees the name at once, so a reload can take it again.
+globalThis.addEventListener("pagehide", () => client.suspend());
+globalThis.addEventListener("pageshow", (event) => {
+  if (event.persisted) client.resume();
+});
+
+// Rooms change without notice when nobody in ours moves: look now and then.
+setInterval(() => {
+  if (!document.hidden) client.refreshRooms();
+}, 30_000);
+
+const remembered = loadName();
+client.start(
+  remembered !== undefined && checkName(remembered) === undefined ? remembered : undefined,
+);

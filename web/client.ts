@@ -1,0 +1,331 @@
+/// <reference lib="dom" />
+// This module is browser compatible.
+
+/**
+ * The chat as the page runs it: the name handshake, frames in and out,
+ * reconnects that come back under the same name and in the same room, and
+ * keeping the header, log and sidebar in step with the server.
+ *
+ * @module
+ */
+
+import { parseInput } from "../commands.ts";
+import {
+  LOBBY,
+  MAX_TEXT_BYTES,
+  nameKey,
+  PROTOCOL_VERSION,
+  type ServerFrame,
+  utf8Length,
+} from "../protocol.ts";
+import { sanitizeText } from "../sanitize.ts";
+import { bindComposerKeys } from "./composer.ts";
+import { Connection, type ConnectionState, isHeartbeat } from "./connection.ts";
+import type { InputHistory } from "./input.ts";
+import { LogView } from "./log.ts";
+import { PageView } from "./page.ts";
+import { errorLine, noticeLine, renderFrame } from "./render.ts";
+import { ChatState } from "./state.ts";
+import { type Phase, StatusView } from "./status.ts";
+import { loadName, saveName, type Ui } from "./ui.ts";
+
+/** Times a remembered name is tried again when the server says it is taken. */
+const NAME_RETRIES = 2;
+
+/** The page's chat client; app.ts feeds it the user's actions. */
+export class WebClient {
+  readonly #ui: Ui;
+  readonly #state = new ChatState();
+  readonly #view: LogView;
+  readonly #status: StatusView;
+  readonly #page: PageView;
+  readonly #history: InputHistory;
+  readonly #connection: Connection;
+  /** Messages already shown, so a replay after a reconnect or a room change skips them. */
+  readonly #shown = new Set<string>();
+  /** The name to send in `hello` once the socket is open; `undefined` while asking. */
+  #pendingName: string | undefined;
+  /** The pending name was remembered, not typed: if it is taken, wait and try again. */
+  #automatic = false;
+  #nameRetries = 0;
+  #phase: Phase = "asking";
+  /** The server accepted us before, so the next welcome is a reconnect. */
+  #wasWelcomed = false;
+  /** The user typed /quit: do not reconnect. */
+  #quitting = false;
+  /** The room to go back to after a reconnect. */
+  #lastRoom = LOBBY;
+  /** `rooms` replies the page asked for itself: they refresh the sidebar silently. */
+  #quietRooms = 0;
+  #roomsTimer: ReturnType<typeof setTimeout> | undefined;
+  #outageNoted = false;
+
+  constructor(ui: Ui, url: string) {
+    this.#ui = ui;
+    this.#view = new LogView(ui.log, ui.newMessages);
+    this.#status = new StatusView(ui);
+    this.#page = new PageView(ui, this.#state, {
+      joinRoom: (room) => this.joinRoom(room),
+      startPrivate: (name) => this.startPrivate(name),
+    });
+    this.#history = bindComposerKeys(ui.input, () => ({
+      names: [...this.#state.members.values()],
+      me: this.#state.me,
+      rooms: this.#state.roomList().map((room) => room.name),
+    }));
+    this.#connection = new Connection({
+      url,
+      onFrame: (frame) => this.#onFrame(frame),
+      onState: (state) => this.#onState(state),
+    });
+  }
+
+  /** Connects, joining under the remembered name if there is a valid one, else asking. */
+  start(rememberedName: string | undefined): void {
+    if (rememberedName !== undefined) {
+      this.#pendingName = rememberedName;
+      this.#automatic = true;
+      this.#phase = "joining";
+    } else {
+      this.#askName("", loadName() ?? "");
+    }
+    this.#page.showRoom();
+    this.#connection.start();
+  }
+
+  /** Joins under `name`, typed into the name form and already checked. */
+  submitName(name: string): void {
+    this.#quitting = false;
+    this.#automatic = false;
+    this.#nameRetries = 0;
+    if (this.#connection.isOpen) return this.#sendHello(name);
+    this.#pendingName = name;
+    this.#phase = "joining";
+    this.#ui.nameSubmit.disabled = true;
+    this.#connection.start();
+    this.#showStatus();
+  }
+
+  /** Sends the message box's line as a `say` frame; the server runs slash commands. */
+  sendLine(): void {
+    const value = this.#ui.input.value;
+    if (value.trim() === "") return;
+    if (this.#phase !== "joined" || !this.#connection.isOpen) {
+      this.#view.append([errorLine("Cannot send: not connected to the server")]);
+      return;
+    }
+    const parsed = parseInput(value);
+    const text = parsed.ok && "text" in parsed.frame ? parsed.frame.text : "";
+    if (utf8Length(sanitizeText(text).trim()) > MAX_TEXT_BYTES) {
+      this.#view.append([
+        errorLine(`Cannot send message: it is longer than ${MAX_TEXT_BYTES} bytes`),
+      ]);
+      return;
+    }
+    if (parsed.ok && parsed.frame.type === "quit") this.#quitting = true;
+    this.#connection.send({ type: "say", text: value });
+    this.#history.push(value);
+    this.#ui.input.value = "";
+    this.#view.scrollToBottom();
+  }
+
+  /** Enters `room` (as typed or clicked) unless the user is there already. */
+  joinRoom(room: string): void {
+    if (nameKey(room) !== nameKey(this.#state.room)) {
+      this.#connection.send({ type: "join", room });
+    }
+    this.setSidebar(false);
+  }
+
+  /** Starts a private message to `name` in the message box. */
+  startPrivate(name: string): void {
+    const input = this.#ui.input;
+    input.value = `/msg ${name} `;
+    this.setSidebar(false);
+    input.setSelectionRange(input.value.length, input.value.length);
+  }
+
+  /** Reconnects now: after a /quit, or instead of waiting for the next attempt. */
+  retry(): void {
+    if (this.#connection.state.kind === "stopped") {
+      this.#quitting = false;
+      const name = this.#state.me || loadName();
+      if (name === undefined) return this.#askName("");
+      this.#pendingName = name;
+      this.#automatic = true;
+      this.#phase = "joining";
+    }
+    this.#connection.start();
+  }
+
+  /** Retries at once if a reconnect is being waited for (the network came back). */
+  retryIfWaiting(): void {
+    if (this.#connection.state.kind === "waiting") this.#connection.start();
+  }
+
+  /** Closes the socket so the server frees the name at once, as when the page goes away. */
+  suspend(): void {
+    if (this.#phase === "joined") this.#pendingName = this.#state.me;
+    this.#automatic = true;
+    this.#connection.stop();
+  }
+
+  /** Reconnects after {@linkcode WebClient.suspend}, as when the page comes back. */
+  resume(): void {
+    if (this.#pendingName !== undefined && !this.#quitting) this.#connection.start();
+  }
+
+  /** Opens or closes the sidebar drawer (narrow screens). */
+  setSidebar(open: boolean): void {
+    const ui = this.#ui;
+    ui.app.classList.toggle("sidebar-open", open);
+    ui.sidebarToggle.setAttribute("aria-expanded", String(open));
+    if (!open) return this.focusInput();
+    this.refreshRooms();
+    ui.rooms.querySelector<HTMLElement>("button")?.focus();
+  }
+
+  /** Puts the keyboard in the message box, or the name box while it is shown. */
+  focusInput(): void {
+    const ui = this.#ui;
+    if (!ui.nameScreen.hidden) ui.nameInput.focus();
+    else if (!ui.app.classList.contains("sidebar-open")) ui.input.focus({ preventScroll: true });
+  }
+
+  /** The page is visible again: nothing is unread any more. */
+  markRead(): void {
+    this.#page.markRead();
+  }
+
+  /** Asks for the room list soon, once for a burst of changes. */
+  refreshRooms(): void {
+    clearTimeout(this.#roomsTimer);
+    this.#roomsTimer = setTimeout(() => {
+      if (this.#phase === "joined" && this.#connection.send({ type: "rooms" })) {
+        this.#quietRooms++;
+      }
+    }, 300);
+  }
+
+  #showStatus(): void {
+    this.#status.show(this.#connection.state, this.#phase);
+  }
+
+  #onState(next: ConnectionState): void {
+    if (next.kind === "open") {
+      this.#outageNoted = false;
+      this.#quietRooms = 0;
+      if (this.#pendingName !== undefined) this.#sendHello(this.#pendingName);
+      else if (this.#ui.nameScreen.hidden) this.#askName("");
+    } else if (this.#phase === "joined") {
+      this.#pendingName = this.#state.me;
+      this.#automatic = true;
+      this.#phase = "joining";
+      this.#ui.app.classList.add("offline");
+    }
+    if (next.kind === "waiting" && !this.#outageNoted && !this.#quitting) {
+      this.#outageNoted = true;
+      const text = this.#wasWelcomed
+        ? "The connection to the server was lost. Reconnecting…"
+        : "Cannot reach the server. Trying again…";
+      this.#view.append([noticeLine([text])]);
+    }
+    this.#showStatus();
+  }
+
+  #sendHello(name: string): void {
+    this.#pendingName = name;
+    this.#phase = "joining";
+    this.#ui.nameSubmit.disabled = true;
+    this.#connection.send({ type: "hello", version: PROTOCOL_VERSION, name });
+    this.#showStatus();
+  }
+
+  #askName(message: string, suggestion = loadName() ?? ""): void {
+    const ui = this.#ui;
+    this.#pendingName = undefined;
+    this.#automatic = false;
+    this.#phase = "asking";
+    ui.nameError.textContent = message;
+    ui.nameSubmit.disabled = false;
+    if (ui.nameScreen.hidden || ui.nameInput.value === "") ui.nameInput.value = suggestion;
+    ui.nameScreen.hidden = false;
+    ui.app.inert = true;
+    ui.nameInput.focus();
+    ui.nameInput.select();
+    this.#showStatus();
+  }
+
+  /** The server refused the name in `hello`. */
+  #refused(code: string, message: string): void {
+    // A remembered name may still be held by this browser's previous connection.
+    if (this.#automatic && code === "name_taken" && this.#nameRetries < NAME_RETRIES) {
+      this.#nameRetries++;
+      const name = this.#pendingName;
+      setTimeout(() => {
+        if (name === undefined || this.#pendingName !== name || this.#phase !== "joining") return;
+        if (this.#connection.isOpen) this.#sendHello(name);
+      }, 1_500);
+      return;
+    }
+    this.#askName(message, this.#pendingName);
+  }
+
+  #onFrame(frame: ServerFrame): void {
+    if (isHeartbeat(frame)) return;
+    if (
+      this.#phase !== "joined" && frame.type === "error" &&
+      (frame.code === "name_taken" || frame.code === "name_invalid")
+    ) {
+      return this.#refused(frame.code, sanitizeText(frame.message));
+    }
+    if (frame.type === "error" && frame.code === "unsupported_version") this.#quitting = true;
+    if (frame.type === "bye" && this.#quitting) this.#connection.stop();
+    const state = this.#state;
+    const changes = state.track(frame);
+    if (frame.type === "welcome") this.#welcome();
+    if (changes.me) {
+      saveName(state.me);
+      this.#page.showMe();
+    }
+    if (changes.room) {
+      this.#lastRoom = state.room;
+      this.#page.showRoom();
+    }
+    if (changes.members || changes.me) this.#page.showMembers();
+    if (changes.rooms || changes.room) this.#page.showRooms();
+    if (changes.room || frame.type === "joined" || frame.type === "left") this.refreshRooms();
+    if (frame.type === "rooms" && this.#quietRooms > 0) {
+      this.#quietRooms--;
+      return;
+    }
+    if (frame.type === "message") {
+      const key = `${frame.id}:${frame.ts}`;
+      if (frame.replay && this.#shown.has(key)) return;
+      this.#shown.add(key);
+      if (this.#shown.size > 10_000) this.#shown.delete(this.#shown.values().next().value!);
+    }
+    // Entering a room is the user's own doing: show it, wherever they had scrolled.
+    if (frame.type === "room" || frame.type === "welcome") this.#view.scrollToBottom();
+    this.#view.append(renderFrame(frame, { me: state.me }));
+    this.#page.countUnread(frame);
+  }
+
+  #welcome(): void {
+    const ui = this.#ui;
+    const rejoin = this.#wasWelcomed && this.#lastRoom !== LOBBY ? this.#lastRoom : undefined;
+    this.#phase = "joined";
+    this.#wasWelcomed = true;
+    this.#pendingName = undefined;
+    this.#automatic = false;
+    this.#nameRetries = 0;
+    this.#connection.resetBackoff();
+    ui.app.classList.remove("offline");
+    ui.nameScreen.hidden = true;
+    ui.app.inert = false;
+    ui.nameError.textContent = "";
+    if (rejoin !== undefined) this.#connection.send({ type: "join", room: rejoin });
+    this.#showStatus();
+    this.focusInput();
+  }
+}

@@ -1,0 +1,93 @@
+/// <reference lib="dom" />
+// This module is browser compatible.
+
+/**
+ * The parts of the page around the log that follow the chat state: the room
+ * name in the header and the title, the people and room lists, and the
+ * unread count shown in the title while the tab is hidden.
+ *
+ * @module
+ */
+
+import type { ServerFrame } from "../protocol.ts";
+import { sanitizeText } from "../sanitize.ts";
+import { isMention, nameSpan } from "./render.ts";
+import { renderMembers, renderRooms } from "./sidebar.ts";
+import type { ChatState } from "./state.ts";
+import type { Ui } from "./ui.ts";
+
+/** What the lists do when clicked. */
+export interface PageActions {
+  /** A room in the list was clicked. */
+  joinRoom: (room: string) => void;
+  /** A person in the list was clicked. */
+  startPrivate: (name: string) => void;
+}
+
+/** Keeps the header, the sidebar and the title in step with a {@linkcode ChatState}. */
+export class PageView {
+  readonly #ui: Ui;
+  readonly #state: ChatState;
+  readonly #actions: PageActions;
+  #unread = 0;
+
+  constructor(ui: Ui, state: ChatState, actions: PageActions) {
+    this.#ui = ui;
+    this.#state = state;
+    this.#actions = actions;
+  }
+
+  /** Shows the user's own name. */
+  showMe(): void {
+    this.#ui.meName.replaceChildren(nameSpan(this.#state.me, this.#state.me, "nick"));
+  }
+
+  /** Shows the current room in the header, the message box and the title. */
+  showRoom(): void {
+    const room = sanitizeText(this.#state.room);
+    this.#ui.roomName.textContent = room;
+    this.#ui.input.placeholder = `Message ${room}`;
+    this.#updateTitle();
+  }
+
+  /** Lists the people in the current room. */
+  showMembers(): void {
+    const count = this.#state.count;
+    this.#ui.roomCount.textContent = `${count} ${count === 1 ? "person" : "people"}`;
+    this.#ui.memberCount.textContent = String(count);
+    renderMembers(this.#ui.members, this.#state.sortedMembers(), {
+      me: this.#state.me,
+      onPick: this.#actions.startPrivate,
+    });
+  }
+
+  /** Lists the rooms. */
+  showRooms(): void {
+    renderRooms(this.#ui.rooms, this.#state.roomList(), {
+      current: this.#state.room,
+      onPick: this.#actions.joinRoom,
+    });
+  }
+
+  /** Counts `frame` as unread if the tab is hidden and someone else sent it. */
+  countUnread(frame: ServerFrame): void {
+    if (!document.hidden) return;
+    const fromOther = (frame.type === "message" && !frame.replay) || frame.type === "private";
+    if (!fromOther || this.#state.isMe(frame.from)) return;
+    this.#unread++;
+    if (isMention(frame, this.#state.me)) this.#ui.app.classList.add("mentioned");
+    this.#updateTitle();
+  }
+
+  /** The tab is visible again: nothing is unread any more. */
+  markRead(): void {
+    this.#unread = 0;
+    this.#ui.app.classList.remove("mentioned");
+    this.#updateTitle();
+  }
+
+  #updateTitle(): void {
+    const prefix = this.#unread > 0 ? `(${this.#unread}) ` : "";
+    document.title = `${prefix}${sanitizeText(this.#state.room)} · chat`;
+  }
+}

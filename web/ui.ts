@@ -1,0 +1,93 @@
+/// <reference lib="dom" />
+// This module is browser compatible.
+
+/**
+ * The page's elements, looked up once, and the name remembered between visits.
+ *
+ * @module
+ */
+
+/** Every element of web/index.html the client drives. */
+export interface Ui {
+  app: HTMLElement;
+  status: HTMLElement;
+  announce: HTMLElement;
+  retry: HTMLButtonElement;
+  roomName: HTMLElement;
+  roomCount: HTMLElement;
+  sidebarToggle: HTMLButtonElement;
+  backdrop: HTMLElement;
+  rooms: HTMLElement;
+  members: HTMLElement;
+  memberCount: HTMLElement;
+  meName: HTMLElement;
+  joinForm: HTMLFormElement;
+  joinInput: HTMLInputElement;
+  log: HTMLElement;
+  newMessages: HTMLButtonElement;
+  composer: HTMLFormElement;
+  input: HTMLInputElement;
+  nameScreen: HTMLElement;
+  nameForm: HTMLFormElement;
+  nameInput: HTMLInputElement;
+  nameSubmit: HTMLButtonElement;
+  nameError: HTMLElement;
+  nameStatus: HTMLElement;
+}
+
+/** Returns the element with `id`, which the page must have. */
+export function byId<T extends HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (element === null) throw new Error(`Cannot start the chat: element "#${id}" is missing`);
+  return element as T;
+}
+
+/** Looks up every element of {@linkcode Ui}; throws if the page lacks one. */
+export function findUi(): Ui {
+  return {
+    app: byId("app"),
+    status: byId("status"),
+    announce: byId("status-announce"),
+    retry: byId("retry"),
+    roomName: byId("room-name"),
+    roomCount: byId("room-count"),
+    sidebarToggle: byId("sidebar-toggle"),
+    backdrop: byId("backdrop"),
+    rooms: byId("rooms"),
+    members: byId("members"),
+    memberCount: byId("member-count"),
+    meName: byId("me-name"),
+    joinForm: byId("join-form"),
+    joinInput: byId("join-input"),
+    log: byId("log"),
+    newMessages: byId("new-messages"),
+    composer: byId("composer"),
+    input: byId("message-input"),
+    nameScreen: byId("name-screen"),
+    nameForm: byId("name-form"),
+    nameInput: byId("name-input"),
+    nameSubmit: byId("name-submit"),
+    nameError: byId("name-error"),
+    nameStatus: byId("name-status"),
+  };
+}
+
+const NAME_KEY = "chat.name";
+
+/** The name the user chose last time, if the browser kept it. */
+export function loadName(): string | undefined {
+  try {
+    return localStorage.getItem(NAME_KEY) ?? undefined;
+  } catch {
+    return undefined; // storage disabled
+  }
+}
+
+/** Remembers `name` for the next visit. */
+export function saveName(name: string): void {
+  try {
+    localStorage.setItem(NAME_KEY, name);
+  } catch {
+    // Storage disabled or full: the name is asked again next time.
+  }
+}
