@@ -137,6 +137,9 @@ export async function runClient(options: ClientOptions): Promise<number> {
   const state = new ClientState();
   using terminal = new Terminal({ interactive, completer: state.complete });
   const frames = connection.frames();
+  // Speak first, so the server knows at once that this is a program, not a
+  // person on nc who should be greeted; the name may take a while to type.
+  await connection.send({ type: "ping", token: "start" }).catch(() => {});
 
   const welcome = await chooseName(connection, frames, terminal, state, options);
   if (welcome === undefined) return 1;

@@ -1,0 +1,811 @@
+/**
+ * Plain-text mode on the TCP port, driven over real sockets as `nc` and
+ * `telnet` would, next to a JSON client in the same room.
+ */
+
+import assert from "node:assert/strict";
+import {
+  decodeJson,
+  encodeFrame,
+  LineSplitter,
+  LOBBY,
+  MAX_CLIENT_LINE_BYTES,
+  MAX_SERVER_LINE_BYTES,
+  MAX_TEXT_BYTES,
+  parseServerFrame,
+} from "../protocol.ts";
+import { isSafeText, sanitizeText } from "../sanitize.ts";
+import { startServer } from "../server.ts";
+import { GREETING } from "../server/transports/text.ts";
+import { TestClient, within } from "./_test_utils.ts";
+
+const LOOPBACK = "127.0.0.1";
+const PROMPT = "Your name: ";
+
+const IAC = 0xff;
+const SB = 0xfa;
+const SE = 0xf0;
+const WILL = 0xfb;
+const DO = 0xfd;
+const DONT = 0xfe;
+const NOP = 0xf1;
+const ECHO = 0x01;
+const TTYPE = 0x18;
+const NAWS = 0x1f;
+
+const encoder = new TextEncoder();
+
+/** Joins strings (as UTF-8) and byte values into one chunk. */
+function bytes(...parts: (string | number[])[]): Uint8Array {
+  const chunks = parts.map((part) => typeof part === "string" ? encoder.encode(part) : part);
+  const joined = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return joined;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
+}
+
+/** Matches a whole line `[HH:MM:SS] rest`. */
+function stamped(rest: string): RegExp {
+  return new RegExp(`^\\[\\d{2}:\\d{2}:\\d{2}\\] ${escapeRegExp(rest)}$`);
+}
+
+/** Matches a whole notice line `-- [HH:MM:SS] rest`. */
+function stampedNotice(rest: string): RegExp {
+  return new RegExp(`^-- \\[\\d{2}:\\d{2}:\\d{2}\\] ${escapeRegExp(rest)}$`);
+}
+
+/** Matches a whole line exactly. */
+function exactly(line: string): RegExp {
+  return new RegExp(`^${escapeRegExp(line)}$`);
+}
+
+/**
+ * A person on a raw socket: writes typed lines and records everything the
+ * server prints, so tests can wait for a line.
+ */
+class TextClient implements AsyncDisposable {
+  readonly conn: Deno.TcpConn;
+  readonly #chunks: Uint8Array[] = [];
+  readonly #decoder = new TextDecoder();
+  #text = "";
+  #cursor = 0;
+  #waiters: (() => void)[] = [];
+  #ended = false;
+  readonly #reading: Promise<void>;
+
+  constructor(conn: Deno.TcpConn) {
+    this.conn = conn;
+    this.#reading = this.#read();
+  }
+
+  /** Connects to `port` on loopback without sending anything. */
+  static async connect(port: number): Promise<TextClient> {
+    return new TextClient(await Deno.connect({ hostname: LOOPBACK, port }));
+  }
+
+  /** Connects, types `name` and waits until the server has put it in the lobby. */
+  static async join(port: number, name: string): Promise<TextClient> {
+    const client = await TextClient.connect(port);
+    await client.type(name);
+    await client.next(new RegExp(`^-- You are in ${LOBBY}\\. `));
+    return client;
+  }
+
+  /** Everything received so far, decoded. */
+  get text(): string {
+    return this.#text;
+  }
+
+  /** Everything received so far, as bytes. */
+  get bytes(): Uint8Array {
+    return bytes(...this.#chunks.map((chunk) => [...chunk]));
+  }
+
+  /** Every complete line received so far, prompts left out. */
+  get lines(): string[] {
+    return this.#text.split("\r\n").slice(0, -1).map((line) => stripPrompts(line));
+  }
+
+  /** True once the server closed the connection. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Sends raw text or bytes. */
+  async write(data: string | Uint8Array): Promise<void> {
+    let chunk = typeof data === "string" ? encoder.encode(data) : data;
+    while (chunk.length > 0) chunk = chunk.subarray(await this.conn.write(chunk));
+  }
+
+  /** Types `line` and presses Enter (CRLF, as telnet sends it). */
+  type(line: string): Promise<void> {
+    return this.write(`${line}\r\n`);
+  }
+
+  /**
+   * Resolves with the next complete line matching `pattern`, skipping the
+   * lines before it; a leading name prompt is not part of the line.
+   */
+  next(pattern: RegExp, ms = 5_000): Promise<string> {
+    return this.#until(
+      () => {
+        while (true) {
+          const end = this.#text.indexOf("\r\n", this.#cursor);
+          if (end === -1) return undefined;
+          const line = stripPrompts(this.#text.slice(this.#cursor, end));
+          this.#cursor = end + 2;
+          if (pattern.test(line)) return line;
+        }
+      },
+      ms,
+      `a line matching ${pattern}`,
+    );
+  }
+
+  /** Resolves once `fragment` arrives after what was consumed, and consumes it. */
+  expect(fragment: string, ms = 5_000): Promise<string> {
+    return this.#until(
+      () => {
+        const at = this.#text.indexOf(fragment, this.#cursor);
+        if (at === -1) return undefined;
+        this.#cursor = at + fragment.length;
+        return fragment;
+      },
+      ms,
+      JSON.stringify(fragment),
+    );
+  }
+
+  /** Asks for /who and waits for the answer: every earlier line has been handled. */
+  async sync(): Promise<void> {
+    await this.type("/who");
+    await this.next(/^-- #[^:]+: \d+ (person|people) here: /);
+  }
+
+  /** Resolves once the server has closed the connection. */
+  async closed(ms = 5_000): Promise<void> {
+    await within(this.#reading, ms, "the server to close the connection");
+  }
+
+  async #until<T>(find: () => T | undefined, ms: number, what: string): Promise<T> {
+    let expired = false;
+    try {
+      return await within(
+        (async () => {
+          while (!expired) {
+            const found = find();
+            if (found !== undefined) return found;
+            if (this.#ended) {
+              throw new Error(`Connection ended before ${what}; got ${JSON.stringify(this.#text)}`);
+            }
+            await new Promise<void>((resolve) => this.#waiters.push(resolve));
+          }
+          throw new Error("Search abandoned");
+        })(),
+        ms,
+        `${what} (received so far: ${JSON.stringify(this.#text)})`,
+      );
+    } finally {
+      expired = true;
+    }
+  }
+
+  async #read(): Promise<void> {
+    const buffer = new Uint8Array(64 * 1024);
+    try {
+      while (true) {
+        const count = await this.conn.read(buffer);
+        if (count === null) break;
+        const chunk = buffer.slice(0, count);
+        this.#chunks.push(chunk);
+        this.#text += this.#decoder.decode(chunk, { stream: true });
+        this.#wake();
+      }
+    } catch {
+      // Closed locally or reset by the server.
+    } finally {
+      this.#text += this.#decoder.decode();
+      this.#ended = true;
+      this.#wake();
+    }
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.conn.close();
+    } catch {
+      // Closed by the server already.
+    }
+    await this.#reading;
+  }
+}
+
+function stripPrompts(line: string): string {
+  while (line.startsWith(PROMPT)) line = line.slice(PROMPT.length);
+  return line;
+}
+
+/** Checks that `client` received only plain CRLF lines: no escape, no control, no bidi. */
+function assertPlain(client: TextClient): void {
+  const raw = client.bytes;
+  assert.ok(!raw.includes(0x1b), "an ESC byte arrived");
+  assert.ok(!raw.includes(IAC), "a telnet command arrived");
+  assert.ok(!/[^\r]\n|^\n/.test(client.text), "a line ended without CR");
+  assert.ok(!/\r(?!\n)/.test(client.text), "a CR arrived without LF");
+  const body = client.text.replaceAll("\r\n", "");
+  assert.ok(isSafeText(body), `unsafe characters arrived: ${JSON.stringify(body)}`);
+}
+
+/** Proves `client` has not shown a line containing `fragment`, after a round trip. */
+async function assertNotShown(client: TextClient, fragment: string): Promise<void> {
+  await client.sync();
+  const shown = client.lines.filter((line) => line.includes(fragment));
+  assert.deepEqual(shown, [], `${JSON.stringify(fragment)} was shown`);
+}
+
+Deno.test("startServer() greets a silent connection in text and asks for a name", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using carol = await TextClient.connect(server.addr.port);
+  await carol.expect(GREETING);
+  assert.equal(carol.text, GREETING);
+  assert.equal(GREETING, "Welcome to chat. Type your name and press Enter.\r\nYour name: ");
+  await carol.type("carol");
+  assert.equal(
+    await carol.next(/^-- Connected/),
+    "-- Connected to chat as carol. Type /help for commands",
+  );
+  assert.equal(await carol.next(/^-- You are in/), "-- You are in #lobby. 1 person here: carol");
+  assert.equal(server.hub.size, 1);
+  // The greeting came once, and never again.
+  assert.equal(carol.text.split("Welcome to chat").length, 2);
+  assertPlain(carol);
+});
+
+Deno.test("startServer() greets at once a connection that types its name first", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using alice = await TestClient.join(server.addr.port, "alice");
+  await using carol = await TextClient.connect(server.addr.port);
+  await carol.type("carol");
+  await carol.next(/^-- You are in #lobby\. 2 people here: alice, carol$/);
+  assert.ok(
+    carol.text.startsWith(GREETING + "-- Connected to chat as carol. Type /help for commands\r\n"),
+    JSON.stringify(carol.text),
+  );
+  assert.equal((await alice.next("joined")).name, "carol");
+  assertPlain(carol);
+});
+
+Deno.test("startServer() asks a text user again for a name that is taken or invalid", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  await using carol = await TextClient.connect(port);
+
+  await t.step("a taken name gets an error line and the prompt again", async () => {
+    await carol.type("Alice");
+    assert.equal(
+      await carol.next(/^!! /),
+      '!! Cannot use "Alice": the name is taken (alice is here). Pick another name',
+    );
+    await carol.expect(PROMPT);
+  });
+
+  await t.step("an invalid name gets an error line and the prompt again", async () => {
+    await carol.type("carol smith");
+    assert.match(await carol.next(/^!! /), /^!! Cannot use "carol smith": A name can use/);
+    await carol.expect(PROMPT);
+  });
+
+  await t.step("a blank line gets the prompt again and nothing else", async () => {
+    await carol.type("   ");
+    await carol.expect(PROMPT);
+    // The Enter the person typed already moved their cursor to a new line.
+    assert.ok(carol.text.endsWith(`\r\n${PROMPT}${PROMPT}`), JSON.stringify(carol.text));
+  });
+
+  await t.step("a name too long to read gets an error line and the prompt again", async () => {
+    await carol.type("c".repeat(MAX_CLIENT_LINE_BYTES + 10));
+    assert.equal(
+      await carol.next(/^!! /),
+      `!! Cannot read line: it is longer than ${MAX_CLIENT_LINE_BYTES} bytes`,
+    );
+    await carol.expect(PROMPT);
+  });
+
+  await t.step("a free name, with spaces around it, is accepted", async () => {
+    await carol.type("  carol  ");
+    await carol.next(exactly("-- Connected to chat as carol. Type /help for commands"));
+    await carol.next(exactly("-- You are in #lobby. 2 people here: alice, carol"));
+    await alice.sync();
+    assert.deepEqual(alice.all("joined").map((frame) => frame.name), ["carol"]);
+    assert.deepEqual(alice.all("error"), []);
+  });
+
+  await t.step("after the name a line is a message, not a name", async () => {
+    await carol.type("dave");
+    assert.equal((await alice.next("message")).text, "dave");
+    await carol.next(stamped("carol: dave"));
+    assert.ok(!carol.text.endsWith(PROMPT));
+  });
+  assertPlain(carol);
+});
+
+Deno.test("startServer() relays messages between text and JSON users as plain lines", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  await using carol = await TextClient.join(port, "carol");
+  await using dave = await TextClient.join(port, "dave");
+  await carol.next(stampedNotice("dave joined #lobby"));
+
+  await t.step("a JSON message reaches text users as one stamped line", async () => {
+    await alice.say("hi all");
+    await carol.next(stamped("alice: hi all"));
+    await dave.next(stamped("alice: hi all"));
+  });
+
+  await t.step("a text line reaches the JSON user as a message frame", async () => {
+    await carol.type("hello from nc");
+    const message = await alice.next("message", (frame) => frame.from === "carol");
+    assert.equal(message.text, "hello from nc");
+    assert.equal(message.room, LOBBY);
+    assert.equal(message.action, undefined);
+    await carol.next(stamped("carol: hello from nc"));
+    await dave.next(stamped("carol: hello from nc"));
+  });
+
+  await t.step("/me from text is an action, and actions reach text as * lines", async () => {
+    await carol.type("/me waves");
+    const action = await alice.next("message", (frame) => frame.from === "carol");
+    assert.equal(action.text, "waves");
+    assert.equal(action.action, true);
+    await dave.next(stamped("* carol waves"));
+    await alice.send({ type: "me", text: "nods" });
+    await carol.next(stamped("* alice nods"));
+    await dave.next(stamped("* alice nods"));
+  });
+
+  await t.step("// posts a line that starts with a slash", async () => {
+    await carol.type("//shrug");
+    assert.equal((await alice.next("message", (frame) => frame.from === "carol")).text, "/shrug");
+    await dave.next(stamped("carol: /shrug"));
+  });
+
+  await t.step("/who lists the room", async () => {
+    await carol.type("/who");
+    await carol.next(exactly("-- #lobby: 3 people here: alice, carol, dave"));
+  });
+
+  await t.step("an unknown command is an error line for the sender alone", async () => {
+    await carol.type("/dance");
+    assert.match(await carol.next(/^!! /), /^!! Unknown command "\/dance"/);
+    await alice.sync();
+    assert.deepEqual(alice.all("message").map((frame) => frame.text).includes("/dance"), false);
+    await assertNotShown(dave, "dance");
+  });
+
+  await t.step("joins and leaves are notice lines", async () => {
+    await alice.send({ type: "quit" });
+    await alice.closed();
+    await carol.next(stampedNotice("alice left #lobby (quit)"));
+    await dave.next(stampedNotice("alice left #lobby (quit)"));
+  });
+
+  await t.step("everything arrived as plain CRLF lines", () => {
+    assertPlain(carol);
+    assertPlain(dave);
+    for (const line of carol.lines) {
+      assert.match(line, /^(\[\d{2}:\d{2}:\d{2}\] |-- |!! |Welcome to chat\.)/);
+    }
+  });
+});
+
+Deno.test("startServer() keeps private messages to and from text users private", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  await using bob = await TestClient.join(port, "bob");
+  await using carol = await TextClient.join(port, "carol");
+  await using dave = await TextClient.join(port, "dave");
+
+  await t.step("/msg from a text user reaches only the JSON recipient", async () => {
+    await carol.type("/msg alice secret plan");
+    const received = await alice.next("private");
+    assert.equal(received.from, "carol");
+    assert.equal(received.to, "alice");
+    assert.equal(received.text, "secret plan");
+    await carol.next(stamped("[private] you → alice: secret plan"));
+    await bob.sync();
+    assert.deepEqual(bob.all("private"), []);
+    await assertNotShown(dave, "secret");
+  });
+
+  await t.step("a private message to a text user reaches only that user", async () => {
+    await alice.send({ type: "msg", to: "carol", text: "psst" });
+    await carol.next(stamped("[private] alice → you: psst"));
+    assert.equal((await alice.next("private")).text, "psst");
+    await assertNotShown(dave, "psst");
+  });
+
+  await t.step("text users reach each other by a unique prefix", async () => {
+    await dave.type("/msg car hi carol");
+    await carol.next(stamped("[private] dave → you: hi carol"));
+    await dave.next(stamped("[private] you → carol: hi carol"));
+    await alice.sync();
+    await bob.sync();
+    assert.deepEqual(alice.all("private").map((frame) => frame.text), ["secret plan", "psst"]);
+    assert.deepEqual(bob.all("private"), []);
+  });
+
+  await t.step("/msg to nobody is an error line", async () => {
+    await carol.type("/msg zed hello");
+    assert.equal(await carol.next(/^!! /), '!! Cannot send: nobody called "zed" is here');
+    await carol.type("/msg alice");
+    assert.match(await carol.next(/^!! /), /^!! Usage: \/msg NAME TEXT/);
+  });
+  assertPlain(carol);
+  assertPlain(dave);
+});
+
+Deno.test("startServer() moves a text user between rooms with /join and /leave", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  await using carol = await TextClient.join(port, "carol");
+
+  await t.step("/join enters the room and the lobby sees carol leave", async () => {
+    await carol.type("/join Dev");
+    await carol.next(exactly("-- You are in #dev. 1 person here: carol"));
+    const left = await alice.next("left");
+    assert.equal(left.name, "carol");
+    assert.equal(left.reason, "went to #dev");
+  });
+
+  await t.step("messages in the lobby no longer reach carol", async () => {
+    await alice.say("lobby only");
+    await alice.next("message", (frame) => frame.text === "lobby only");
+    await assertNotShown(carol, "lobby only");
+  });
+
+  await t.step("carol sees who joins #dev and what they say there", async () => {
+    await alice.send({ type: "join", room: "#dev" });
+    await alice.next("room", (frame) => frame.room === "#dev");
+    await carol.next(stampedNotice("alice joined #dev"));
+    await alice.say("in dev");
+    await carol.next(stamped("alice: in dev"));
+    await carol.type("me too");
+    assert.equal((await alice.next("message", (frame) => frame.from === "carol")).room, "#dev");
+  });
+
+  await t.step("/rooms lists the rooms", async () => {
+    await carol.type("/rooms");
+    await carol.next(exactly("-- Rooms: #dev (2), #lobby (0)"));
+  });
+
+  await t.step("/leave goes back to the lobby and replays its history", async () => {
+    await carol.type("/leave");
+    await carol.next(exactly("-- You are in #lobby. 1 person here: carol"));
+    await carol.next(stamped("alice: lobby only"));
+    await carol.type("/join #no way");
+    assert.equal(await carol.next(/^-- You are in/), "-- You are in #no. 1 person here: carol");
+    await carol.type("/join #");
+    assert.match(await carol.next(/^!! /), /^!! /);
+  });
+  assertPlain(carol);
+});
+
+Deno.test("startServer() cleans hostile text from and to text users", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  await using carol = await TextClient.join(port, "carol");
+  await using dave = await TextClient.join(port, "dave");
+  const hostile = "look\x1b[2J\x1b[H here \x1b]52;c;aGFja2Vk\x07copied " +
+    "\u202eevil\u202c \x9b31mred \x1b]0;title\x1b\\bell\x07 back\bspace";
+  const expected = "look here copied evil red bell\ufffd back\ufffdspace";
+
+  await t.step("a text user's escape sequences never reach the JSON user", async () => {
+    assert.equal(sanitizeText(hostile).trim(), expected);
+    await carol.type(hostile);
+    const message = await alice.next("message", (frame) => frame.from === "carol");
+    assert.equal(message.text, expected);
+    assert.ok(isSafeText(message.text));
+  });
+
+  await t.step("nor another text user, nor the sender's own echo", async () => {
+    await dave.next(stamped(`carol: ${expected}`));
+    await carol.next(stamped(`carol: ${expected}`));
+  });
+
+  await t.step("a JSON user's escape sequences never reach text users", async () => {
+    await alice.say(`\x1b[31mred\x1b[0m \x1b]8;;http://evil.example\x07link\x1b]8;;\x07 \u2066x`);
+    await carol.next(stamped("alice: red link x"));
+    await dave.next(stamped("alice: red link x"));
+  });
+
+  await t.step("a JSON user's line breaks cannot fake a line for text users", async () => {
+    await alice.say("one\r\n[12:00:00] bob: fake\nthree");
+    await dave.next(stamped("alice: one [12:00:00] bob: fake three"));
+  });
+
+  await t.step("not one ESC byte or control character arrived", () => {
+    assertPlain(carol);
+    assertPlain(dave);
+  });
+});
+
+Deno.test("startServer() strips telnet negotiation from text input", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  await using dave = await TextClient.connect(port);
+
+  await t.step("negotiation before the name", async () => {
+    await dave.write(bytes(
+      [IAC, DO, ECHO],
+      [IAC, WILL, TTYPE],
+      [IAC, SB, TTYPE, 0x00],
+      "xterm-256color",
+      [IAC, SE],
+      "dave\r\n",
+    ));
+    await dave.next(exactly("-- Connected to chat as dave. Type /help for commands"));
+    assert.equal((await alice.next("joined")).name, "dave");
+    assert.ok(dave.text.startsWith(GREETING), JSON.stringify(dave.text));
+  });
+
+  await t.step("negotiation in the middle of a line", async () => {
+    await dave.write(bytes(
+      "hel",
+      [IAC, WILL, NAWS],
+      "lo ",
+      [IAC, SB, NAWS, 0, 80, 0, 24, IAC, SE],
+      "wor",
+      [IAC, NOP, IAC, DONT, ECHO, IAC, SB, TTYPE, IAC, IAC, 0x41, IAC, SE],
+      "ld\r\n",
+    ));
+    assert.equal((await alice.next("message")).text, "hello world");
+  });
+
+  await t.step("negotiation split across writes", async () => {
+    await dave.write(bytes("sp", [IAC]));
+    await dave.write(bytes([SB, NAWS, 0, 80]));
+    await dave.write(bytes([0, 24, IAC]));
+    await dave.write(bytes([SE], "li", [IAC]));
+    await dave.write(bytes([DO, ECHO], "t\r\n"));
+    assert.equal((await alice.next("message")).text, "split");
+  });
+
+  await t.step("IAC IAC is a 0xFF data byte, which is not UTF-8", async () => {
+    await dave.write(bytes("caf", [IAC, IAC], "\r\n"));
+    assert.equal(await dave.next(/^!! /), "!! Cannot read line: it is not valid UTF-8");
+    await dave.type("still here");
+    assert.equal((await alice.next("message")).text, "still here");
+  });
+
+  await t.step("the server negotiates nothing back", async () => {
+    await dave.sync();
+    assertPlain(dave);
+  });
+});
+
+Deno.test("startServer() ends a text line at CRLF or LF", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  await using carol = await TextClient.connect(port);
+  await carol.write("carol\n");
+  await carol.next(exactly("-- Connected to chat as carol. Type /help for commands"));
+  await carol.write("one\ntwo\r\nthree\r\r\nx\ry\n\n\r\nlast\n");
+  const texts = [];
+  for (let i = 0; i < 5; i++) texts.push((await alice.next("message")).text);
+  assert.deepEqual(texts, ["one", "two", "three", "x y", "last"]);
+  await carol.next(stamped("carol: last"));
+  await alice.sync();
+  assert.deepEqual(alice.all("error"), []);
+  assertPlain(carol);
+});
+
+Deno.test("startServer() applies the line and text limits to text users", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  await using carol = await TextClient.join(port, "carol");
+
+  await t.step("an oversized line is an error line and is dropped whole", async () => {
+    await carol.write("x".repeat(3 * MAX_CLIENT_LINE_BYTES) + "tail\r\n");
+    assert.equal(
+      await carol.next(/^!! /),
+      `!! Cannot read line: it is longer than ${MAX_CLIENT_LINE_BYTES} bytes`,
+    );
+  });
+
+  await t.step("the next line is read normally", async () => {
+    await carol.type("after");
+    assert.equal((await alice.next("message")).text, "after");
+    await carol.next(stamped("carol: after"));
+  });
+
+  await t.step("a line at the limit is read; its text is checked like any other", async () => {
+    await carol.type("y".repeat(MAX_CLIENT_LINE_BYTES - 2));
+    assert.equal(
+      await carol.next(/^!! /),
+      `!! Cannot send message: it is longer than ${MAX_TEXT_BYTES} bytes`,
+    );
+    await carol.type("z".repeat(MAX_TEXT_BYTES));
+    assert.equal((await alice.next("message")).text, "z".repeat(MAX_TEXT_BYTES));
+  });
+
+  await t.step("no part of a refused line reached the room", async () => {
+    await alice.sync();
+    assert.deepEqual(alice.all("message").map((frame) => frame.text.length), [5, MAX_TEXT_BYTES]);
+    assert.equal(carol.ended, false);
+  });
+  assertPlain(carol);
+});
+
+Deno.test("startServer() says goodbye to a text user on /quit and closes", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+
+  await t.step("/quit", async () => {
+    await using carol = await TextClient.join(port, "carol");
+    await alice.next("joined");
+    await carol.type("/quit");
+    await carol.closed();
+    assert.equal(carol.lines.at(-1), "-- Disconnected: Goodbye");
+    assert.ok(carol.text.endsWith("-- Disconnected: Goodbye\r\n"));
+    assert.equal((await alice.next("left")).reason, "quit");
+  });
+
+  await t.step("/quit with a reason, and anything typed after it is ignored", async () => {
+    await using dave = await TextClient.join(port, "dave");
+    await alice.next("joined");
+    await dave.write("/quit gone fishing\r\nafter quit\r\n");
+    await dave.closed();
+    assert.equal(dave.lines.at(-1), "-- Disconnected: Goodbye");
+    assert.equal((await alice.next("left")).reason, "quit: gone fishing");
+    await alice.sync();
+    assert.deepEqual(alice.all("message"), []);
+  });
+
+  await t.step("closing the socket is a closed connection", async () => {
+    const erin = await TextClient.join(port, "erin");
+    await alice.next("joined");
+    await erin[Symbol.asyncDispose]();
+    assert.equal((await alice.next("left")).reason, "connection closed");
+    await alice.sync();
+    assert.equal(server.hub.size, 1);
+  });
+
+  await t.step("shutting down says why to text users", async () => {
+    await using frank = await TextClient.join(port, "frank");
+    await using nameless = await TextClient.connect(port);
+    await nameless.write("\r\n   \r\n");
+    await nameless.type("/who");
+    await nameless.next(/^!! Cannot use "\/who"/);
+    await nameless.expect(PROMPT);
+    await server.close("Back soon");
+    await frank.closed();
+    await nameless.closed();
+    assert.equal(frank.lines.at(-1), "-- Disconnected: Back soon");
+    assert.equal(nameless.lines.at(-1), "-- Disconnected: Back soon");
+    assertPlain(frank);
+    assertPlain(nameless);
+  });
+});
+
+Deno.test("startServer() still speaks JSON after leading blank lines", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using alice = await TestClient.connect(server.addr.port);
+  await alice.write("\r\n \t\n");
+  await alice.send({ type: "hello", version: 1, name: "alice" });
+  assert.equal((await alice.next("welcome")).name, "alice");
+  await alice.sync();
+  assert.deepEqual(alice.garbage, []);
+});
+
+Deno.test("startServer() keeps JSON framing for a client that was greeted in text", async () => {
+  // The interactive CLI connects, then asks its user for a name: by the time
+  // its hello goes out, the server has greeted the silent connection in text.
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using slow = await TextClient.connect(server.addr.port);
+  await slow.expect(GREETING);
+  await slow.write(encodeFrame({ type: "hello", version: 1, name: "slow" }));
+  await slow.expect('"type":"room"');
+  await slow.expect("\n");
+  // Read the stream the way a JSON client does: lines that are not frames are skipped.
+  const frames = new LineSplitter(MAX_SERVER_LINE_BYTES).push(slow.bytes).flatMap((line) => {
+    const json = line.ok ? decodeJson(line.line) : undefined;
+    const checked = json?.ok ? parseServerFrame(json.value) : undefined;
+    return checked?.ok ? [checked.value] : [];
+  });
+  assert.deepEqual(frames.map((frame) => frame.type), ["welcome", "room"]);
+  assert.equal(server.hub.size, 1);
+});
+
+const ncPath = (() => {
+  try {
+    const found = new Deno.Command("sh", {
+      args: ["-c", "command -v nc"],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    return found.success ? new TextDecoder().decode(found.stdout).trim() : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+Deno.test({
+  name: ncPath === undefined
+    ? "nc chats on the TCP port (ignored: nc is not installed; apt install netcat-openbsd)"
+    : "nc chats on the TCP port",
+  ignore: ncPath === undefined,
+  async fn() {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const port = server.addr.port;
+    await using alice = await TestClient.join(port, "alice");
+    await using nc = new Deno.Command(ncPath!, {
+      args: [LOOPBACK, String(port)],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const stdin = nc.stdin.getWriter();
+    let stdout = "";
+    let wake = () => {};
+    const reading = (async () => {
+      for await (const chunk of nc.stdout.pipeThrough(new TextDecoderStream())) {
+        stdout += chunk;
+        wake();
+      }
+    })();
+    const waitFor = (fragment: string) =>
+      within(
+        (async () => {
+          while (!stdout.includes(fragment)) {
+            await new Promise<void>((resolve) => wake = resolve);
+          }
+        })(),
+        5_000,
+        `${JSON.stringify(fragment)} from nc (stdout so far: ${JSON.stringify(stdout)})`,
+      );
+
+    await stdin.write(encoder.encode("nina\n"));
+    await waitFor("-- You are in #lobby. 2 people here: alice, nina\r\n");
+    assert.equal((await alice.next("joined")).name, "nina");
+    await stdin.write(encoder.encode("hello from a real nc\n"));
+    const message = await alice.next("message");
+    assert.equal(message.from, "nina");
+    assert.equal(message.text, "hello from a real nc");
+    await alice.say("hi nina");
+    await waitFor("] alice: hi nina\r\n");
+    await stdin.write(encoder.encode("/quit\n"));
+    await waitFor("-- Disconnected: Goodbye\r\n");
+    await stdin.close();
+    const status = await within(nc.status, 5_000, "nc to exit").catch((error) => {
+      nc.kill();
+      throw error;
+    });
+    await reading;
+    assert.equal(status.success, true);
+    assert.equal((await alice.next("left")).reason, "quit");
+    assert.ok(stdout.startsWith(GREETING), JSON.stringify(stdout));
+    assert.ok(!stdout.includes("\x1b"));
+  },
+});

@@ -1,0 +1,636 @@
+/**
+ * The web transport over real sockets: the HTTP side (page, modules, headers,
+ * errors) with fetch, and `/ws` with Deno's WebSocket client next to TCP
+ * clients in the same hub.
+ */
+
+import assert from "node:assert/strict";
+import { colorOf } from "../palette.ts";
+import { parseInput } from "../commands.ts";
+import {
+  type ClientFrame,
+  LOBBY,
+  MAX_CLIENT_LINE_BYTES,
+  parseServerFrame,
+  type ServerFrame,
+} from "../protocol.ts";
+import { sanitizeText } from "../sanitize.ts";
+import { type ChatServer, startServer } from "../server.ts";
+import { SECURITY_HEADERS } from "../server/transports/websocket.ts";
+import { type FrameOf, TestClient, within } from "./_test_utils.ts";
+
+const LOOPBACK = "127.0.0.1";
+const MODULES = ["/web/app.ts", "/protocol.ts", "/sanitize.ts", "/palette.ts", "/commands.ts"];
+
+function startWebServer(): Promise<ChatServer> {
+  return startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+}
+
+function httpUrl(server: ChatServer, path: string): string {
+  return `http://${LOOPBACK}:${server.webAddr!.port}${path}`;
+}
+
+function wsUrl(server: ChatServer): string {
+  return `ws://${LOOPBACK}:${server.webAddr!.port}/ws`;
+}
+
+/** Fetches `path` and reads the whole body, so nothing is left open. */
+async function get(
+  server: ChatServer,
+  path: string,
+  init: RequestInit = {},
+): Promise<{ response: Response; body: string }> {
+  const response = await fetch(httpUrl(server, path), init);
+  return { response, body: await response.text() };
+}
+
+function assertSecurityHeaders(response: Response): void {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+    assert.equal(response.headers.get(name), value, `header ${name}`);
+  }
+}
+
+/**
+ * Sends `request` on a raw TCP connection and returns the response head: the
+ * status line and headers, up to the blank line.
+ */
+async function rawHead(server: ChatServer, request: string): Promise<string> {
+  using conn = await Deno.connect({ hostname: LOOPBACK, port: server.webAddr!.port });
+  let bytes = new TextEncoder().encode(request);
+  while (bytes.length > 0) bytes = bytes.subarray(await conn.write(bytes));
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(4096);
+  let head = "";
+  while (!head.includes("\r\n\r\n")) {
+    const count = await within(conn.read(buffer), 5_000, "an HTTP response");
+    if (count === null) break;
+    head += decoder.decode(buffer.subarray(0, count), { stream: true });
+  }
+  return head.split("\r\n\r\n")[0]!;
+}
+
+function upgradeRequest(server: ChatServer, origin: string | undefined): string {
+  const host = `${LOOPBACK}:${server.webAddr!.port}`;
+  return [
+    "GET /ws HTTP/1.1",
+    `Host: ${host}`,
+    "Upgrade: websocket",
+    "Connection: Upgrade",
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Version: 13",
+    ...(origin === undefined ? [] : [`Origin: ${origin}`]),
+    "",
+    "",
+  ].join("\r\n");
+}
+
+/**
+ * A browser-like client on `/ws`: records every message, checks that each is
+ * one server frame, and lets tests wait for a frame.
+ */
+class WsClient implements AsyncDisposable {
+  readonly socket: WebSocket;
+  /** Every frame received so far, in order. */
+  readonly frames: ServerFrame[] = [];
+  /** Messages that were not one valid server frame as JSON text. */
+  readonly garbage: unknown[] = [];
+  /** Resolves `true` once open, or `false` if the socket closed before that. */
+  readonly opened: Promise<boolean>;
+  readonly #closed: Promise<CloseEvent>;
+  #cursor = 0;
+  #waiters: (() => void)[] = [];
+  #ended = false;
+
+  constructor(socket: WebSocket) {
+    this.socket = socket;
+    let resolveOpened: (opened: boolean) => void = () => {};
+    this.opened = new Promise((resolve) => resolveOpened = resolve);
+    socket.onopen = () => resolveOpened(true);
+    this.#closed = new Promise((resolve) => {
+      socket.onclose = (event) => {
+        this.#ended = true;
+        this.#wake();
+        resolveOpened(false); // no effect once open
+        resolve(event);
+      };
+    });
+    socket.onerror = () => {};
+    socket.onmessage = (event: MessageEvent) => {
+      const data: unknown = event.data;
+      let frame: ServerFrame | undefined;
+      if (typeof data === "string" && !data.includes("\n")) {
+        try {
+          const checked = parseServerFrame(JSON.parse(data));
+          if (checked.ok) frame = checked.value;
+        } catch {
+          // Recorded as garbage below.
+        }
+      }
+      if (frame === undefined) this.garbage.push(data);
+      else this.frames.push(frame);
+      this.#wake();
+    };
+  }
+
+  /** Opens a WebSocket to `server`, with extra request headers, and waits until it is open. */
+  static async connect(server: ChatServer, headers?: Record<string, string>): Promise<WsClient> {
+    const client = new WsClient(
+      headers === undefined
+        ? new WebSocket(wsUrl(server))
+        : new WebSocket(wsUrl(server), { headers }),
+    );
+    if (!await within(client.opened, 5_000, "the WebSocket to open")) {
+      throw new Error("WebSocket closed before it opened");
+    }
+    return client;
+  }
+
+  /** Connects and says hello as `name`, waiting for the welcome and room frames. */
+  static async join(server: ChatServer, name: string): Promise<WsClient> {
+    const client = await WsClient.connect(server);
+    client.send({ type: "hello", version: 1, name });
+    await client.next("welcome");
+    await client.next("room");
+    return client;
+  }
+
+  /** True once the socket has closed. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Sends one frame as one text message. */
+  send(frame: ClientFrame): void {
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  /** Resolves with the next frame of `type` (matching `where`) after those already consumed. */
+  async next<T extends ServerFrame["type"]>(
+    type: T,
+    where: (frame: FrameOf<T>) => boolean = () => true,
+    ms = 5_000,
+  ): Promise<FrameOf<T>> {
+    let expired = false;
+    try {
+      return await within(
+        (async () => {
+          while (!expired) {
+            while (this.#cursor < this.frames.length) {
+              const frame = this.frames[this.#cursor++]!;
+              if (frame.type === type && where(frame as FrameOf<T>)) return frame as FrameOf<T>;
+            }
+            if (this.#ended) throw new Error(`WebSocket closed before a "${type}" frame`);
+            await new Promise<void>((resolve) => this.#waiters.push(resolve));
+          }
+          throw new Error("Search abandoned");
+        })(),
+        ms,
+        `a "${type}" frame`,
+      );
+    } finally {
+      expired = true;
+    }
+  }
+
+  /** Sends a ping and waits for its pong: every earlier message has been handled. */
+  async sync(): Promise<void> {
+    const token = crypto.randomUUID();
+    this.send({ type: "ping", token });
+    await this.next("pong", (frame) => frame.token === token);
+  }
+
+  /** Frames of `type` received so far, consumed or not. */
+  all<T extends ServerFrame["type"]>(type: T): FrameOf<T>[] {
+    return this.frames.filter((frame) => frame.type === type) as FrameOf<T>[];
+  }
+
+  /** Resolves with the close event once the socket has closed. */
+  closed(ms = 5_000): Promise<CloseEvent> {
+    return within(this.#closed, ms, "the WebSocket to close");
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.socket.readyState !== WebSocket.CLOSED) this.socket.close();
+    await this.#closed;
+  }
+}
+
+Deno.test("startServer() serves the web page with its security headers", async (t) => {
+  await using server = await startWebServer();
+  const page = await Deno.readTextFile(new URL("../web/index.html", import.meta.url));
+
+  await t.step("/ is the page, as HTML", async () => {
+    const { response, body } = await get(server, "/");
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
+    assertSecurityHeaders(response);
+    assert.equal(body, page);
+    assert.equal((await get(server, "/?room=dev")).body, page);
+    assert.equal((await get(server, "/index.html")).body, page);
+  });
+
+  await t.step("the policy allows only this origin's files, and nothing inline", () => {
+    const policy = new Map(
+      SECURITY_HEADERS["content-security-policy"]!.split(";").map((part) => {
+        const [name, ...values] = part.trim().split(/\s+/);
+        return [name!, values];
+      }),
+    );
+    assert.deepEqual(policy.get("default-src"), ["'none'"]);
+    assert.deepEqual(policy.get("script-src"), ["'self'"]);
+    assert.deepEqual(policy.get("style-src"), ["'self'"]);
+    assert.deepEqual(policy.get("connect-src"), ["'self'"]);
+    assert.deepEqual(policy.get("frame-ancestors"), ["'none'"]);
+    assert.deepEqual(policy.get("base-uri"), ["'none'"]);
+    for (const values of policy.values()) {
+      for (const value of values) {
+        assert.ok(!/unsafe|^https?:|^\*$|^ws/.test(value), `policy allows ${value}`);
+      }
+    }
+    assert.equal(SECURITY_HEADERS["x-content-type-options"], "nosniff");
+    assert.equal(SECURITY_HEADERS["x-frame-options"], "DENY");
+    assert.equal(SECURITY_HEADERS["referrer-policy"], "no-referrer");
+  });
+
+  await t.step("the page needs nothing the policy forbids", () => {
+    for (const script of page.match(/<script\b[^>]*>/g) ?? []) {
+      assert.match(script, /\ssrc="\/[^"/]/, `inline or remote script: ${script}`);
+    }
+    assert.doesNotMatch(page, /<script\b[^>]*>[^<\s]/, "a script has inline code");
+    assert.doesNotMatch(page, /<style\b/i, "a <style> element");
+    assert.doesNotMatch(page, /\sstyle\s*=/i, "a style attribute");
+    assert.doesNotMatch(page, /\son[a-z]+\s*=/i, "an inline event handler");
+    assert.doesNotMatch(page, /(?:src|href)="(?:https?:)?\/\//i, "a remote resource");
+  });
+
+  await t.step("the stylesheet is CSS", async () => {
+    const { response, body } = await get(server, "/web/style.css");
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "text/css; charset=utf-8");
+    assertSecurityHeaders(response);
+    assert.equal(body, await Deno.readTextFile(new URL("../web/style.css", import.meta.url)));
+  });
+
+  await t.step("HEAD answers with the headers only", async () => {
+    const { response, body } = await get(server, "/", { method: "HEAD" });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
+    assert.equal(body, "");
+  });
+
+  await t.step("an unknown path is 404, with the same headers", async () => {
+    for (
+      const path of ["/nope", "/server.ts", "/deno.json", "/web/app", "/web/", "/%2e%2e/deno.json"]
+    ) {
+      const { response } = await get(server, path);
+      assert.equal(response.status, 404, path);
+      assertSecurityHeaders(response);
+    }
+  });
+
+  await t.step("any method but GET and HEAD is 405", async () => {
+    for (const method of ["POST", "PUT", "DELETE"]) {
+      const { response } = await get(server, "/", { method, body: "x" });
+      assert.equal(response.status, 405, method);
+      assertSecurityHeaders(response);
+    }
+  });
+
+  await t.step("/ws without an upgrade is 426", async () => {
+    const { response } = await get(server, "/ws");
+    assert.equal(response.status, 426);
+    assertSecurityHeaders(response);
+  });
+});
+
+/** A static `import … from "x"`, `export … from "x"` or `import "x"`, with its specifier. */
+const IMPORT = /^\s*(?:import|export)\s+(?:[^'";]*?\bfrom\s*)?(["'])([^"']+)\1/gm;
+
+/**
+ * Saves the module served at URL `path` under `root` at that path plus ".js",
+ * with its relative imports renamed to match; returns the URL paths it imports.
+ */
+async function saveModule(root: string, path: string, body: string): Promise<string[]> {
+  const targets: string[] = [];
+  const local = body.replace(IMPORT, (statement, quote: string, specifier: string) => {
+    assert.match(specifier, /^\.\.?\//, `${path} imports ${specifier}, which a browser cannot`);
+    targets.push(new URL(specifier, `http://host${path}`).pathname);
+    return statement.replace(`${quote}${specifier}${quote}`, `"${specifier}.js"`);
+  });
+  await Deno.mkdir(`${root}${path.slice(0, path.lastIndexOf("/"))}`, { recursive: true });
+  await Deno.writeTextFile(`${root}${path}.js`, local);
+  return targets;
+}
+
+Deno.test("startServer() serves the page's modules as JavaScript without types", async (t) => {
+  await using server = await startWebServer();
+  const served = new Map<string, string>();
+
+  await t.step("each module is JavaScript, with the same headers", async () => {
+    for (const path of MODULES) {
+      const { response, body } = await get(server, path);
+      assert.equal(response.status, 200, path);
+      assert.equal(response.headers.get("content-type"), "text/javascript; charset=utf-8", path);
+      assertSecurityHeaders(response);
+      served.set(path, body);
+    }
+  });
+
+  await t.step("types are stripped", () => {
+    const sanitize = served.get("/sanitize.ts")!;
+    assert.ok(sanitize.includes("export function sanitizeText(text"));
+    assert.ok(!sanitize.includes("sanitizeText(text: string)"));
+    assert.doesNotMatch(served.get("/palette.ts")!, /colorOf\(name: string\)|export interface/);
+    assert.doesNotMatch(served.get("/protocol.ts")!, /^export (?:type|interface) /m);
+    for (const [path, body] of served) {
+      const code = body.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+      assert.doesNotMatch(
+        code,
+        /[\w)]\??: (?:string|number|boolean|unknown|void|never)(?=\s*[,)=;|[{]|$)|\bimport type\b|\bas const\b/m,
+        path,
+      );
+    }
+  });
+
+  const root = await Deno.makeTempDir({ prefix: "chat-web-" });
+  try {
+    await t.step("the stripped shared modules behave like their sources", async () => {
+      for (const path of ["/sanitize.ts", "/palette.ts", "/protocol.ts", "/commands.ts"]) {
+        await saveModule(root, path, served.get(path)!);
+      }
+      const sanitize = await import(`file://${root}/sanitize.ts.js`);
+      const hostile = "hi\x1b[2J\x1b]52;c;eA==\x07 \u202eevil\x07";
+      assert.equal(sanitize.sanitizeText(hostile), sanitizeText(hostile));
+      assert.equal(sanitize.sanitizeText(hostile), "hi evil\ufffd");
+      const palette = await import(`file://${root}/palette.ts.js`);
+      for (const name of ["alice", "bob", "Zoë", "李雷"]) {
+        assert.deepEqual(palette.colorOf(name), colorOf(name));
+      }
+      const commands = await import(`file://${root}/commands.ts.js`);
+      for (const line of ["/me waves", "/msg bob hi there", "//x", "/nick a b", "/dance"]) {
+        assert.deepEqual(commands.parseInput(line), parseInput(line));
+      }
+    });
+
+    const graph = new Set<string>();
+    await t.step("every module the page imports is served as JavaScript", async () => {
+      const page = (await get(server, "/")).body;
+      const entries = [...page.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1]!);
+      assert.deepEqual(entries, ["/web/app.ts"]);
+      // Follow every static import from the page, as a browser would.
+      const queue = [...entries];
+      for (const path of queue) graph.add(path);
+      while (queue.length > 0) {
+        const path = queue.shift()!;
+        const { response, body } = await get(server, path);
+        assert.equal(response.status, 200, `${path}, imported by the page, is not served`);
+        assert.equal(response.headers.get("content-type"), "text/javascript; charset=utf-8", path);
+        for (const target of await saveModule(root, path, body)) {
+          if (graph.has(target)) continue;
+          graph.add(target);
+          queue.push(target);
+        }
+      }
+      for (const module of MODULES) assert.ok(graph.has(module), `${module} is not imported`);
+    });
+
+    await t.step("the whole module graph parses and links as JavaScript", async () => {
+      assert.ok(graph.size > 0, "no module graph: see the step before");
+      // The first import throws, so every module is parsed and linked, and none runs.
+      await Deno.writeTextFile(`${root}/_stop.js`, 'throw new Error("linked");\n');
+      const imports = ["./_stop.js", ...[...graph].map((path) => `.${path}.js`)];
+      await Deno.writeTextFile(
+        `${root}/_link.js`,
+        imports.map((specifier) => `import "${specifier}";\n`).join(""),
+      );
+      await assert.rejects(() => import(`file://${root}/_link.js`), { message: "linked" });
+    });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("startServer() joins WebSocket and TCP users in one room", async (t) => {
+  await using server = await startWebServer();
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  await using bob = await TestClient.join(port, "bob");
+  await using wendy = await WsClient.connect(server);
+
+  await t.step("hello over WebSocket gets welcome and room", async () => {
+    wendy.send({ type: "hello", version: 1, name: "wendy" });
+    assert.deepEqual(await wendy.next("welcome"), {
+      type: "welcome",
+      version: 1,
+      server: "chat",
+      name: "wendy",
+    });
+    assert.deepEqual(await wendy.next("room"), {
+      type: "room",
+      room: LOBBY,
+      members: ["alice", "bob", "wendy"],
+      count: 3,
+    });
+    assert.equal((await alice.next("joined", (frame) => frame.name !== "bob")).name, "wendy");
+  });
+
+  await t.step("a taken name is refused and the socket stays open", async () => {
+    await using other = await WsClient.connect(server);
+    other.send({ type: "hello", version: 1, name: "Alice" });
+    assert.equal((await other.next("error")).code, "name_taken");
+    await other.sync();
+    assert.equal(other.ended, false);
+  });
+
+  await t.step("a WebSocket message reaches TCP users", async () => {
+    wendy.send({ type: "say", text: "hi from the browser" });
+    const message = await alice.next("message");
+    assert.equal(message.from, "wendy");
+    assert.equal(message.text, "hi from the browser");
+    assert.deepEqual(await wendy.next("message"), message);
+  });
+
+  await t.step("a TCP message reaches WebSocket users", async () => {
+    await alice.say("hi wendy \x1b[2J");
+    const message = await wendy.next("message");
+    assert.equal(message.from, "alice");
+    assert.equal(message.text, "hi wendy");
+  });
+
+  await t.step("private messages and commands work both ways", async () => {
+    wendy.send({ type: "say", text: "/msg alice psst" });
+    assert.equal((await alice.next("private")).text, "psst");
+    await alice.send({ type: "msg", to: "wendy", text: "yes?" });
+    const reply = await wendy.next("private", (frame) => frame.from === "alice");
+    assert.equal(reply.text, "yes?");
+    wendy.send({ type: "who" });
+    assert.deepEqual((await wendy.next("who")).members, ["alice", "bob", "wendy"]);
+  });
+
+  await t.step("rooms separate WebSocket users from TCP users", async () => {
+    wendy.send({ type: "join", room: "#dev" });
+    await wendy.next("room", (frame) => frame.room === "#dev");
+    assert.equal((await alice.next("left")).reason, "went to #dev");
+    await alice.say("lobby only");
+    await alice.next("message", (frame) => frame.text === "lobby only");
+    await wendy.sync();
+    assert.ok(!wendy.all("message").some((frame) => frame.text === "lobby only"));
+    await bob.send({ type: "join", room: "dev" });
+    await bob.next("room", (frame) => frame.room === "#dev");
+    wendy.send({ type: "say", text: "dev talk" });
+    assert.equal((await bob.next("message")).text, "dev talk");
+  });
+
+  await t.step("every message was exactly one JSON frame", () => {
+    assert.deepEqual(wendy.garbage, []);
+  });
+
+  await t.step("closing the socket is a closed connection", async () => {
+    wendy.socket.close();
+    await wendy.closed();
+    const left = await bob.next("left", (frame) => frame.name === "wendy");
+    assert.equal(left.reason, "connection closed");
+    await alice.sync();
+    assert.equal(server.hub.size, 2);
+  });
+});
+
+Deno.test("startServer() refuses a cross-origin WebSocket with 403", async (t) => {
+  await using server = await startWebServer();
+  const host = `${LOOPBACK}:${server.webAddr!.port}`;
+
+  await t.step("a WebSocket with another site's origin never opens", async () => {
+    for (const origin of ["http://evil.example", `http://${LOOPBACK}:1`, "null"]) {
+      await using socket = new WsClient(new WebSocket(wsUrl(server), { headers: { origin } }));
+      assert.equal(await within(socket.opened), false, origin);
+    }
+    assert.equal(server.hub.size, 0);
+  });
+
+  await t.step("the upgrade is answered 403", async () => {
+    const head = await rawHead(server, upgradeRequest(server, "http://evil.example"));
+    assert.match(head, /^HTTP\/1\.1 403 /);
+    assert.match(head, /\r\ncontent-security-policy: default-src 'none'/i);
+  });
+
+  await t.step("the page's own origin, or none, is let in", async () => {
+    assert.match(
+      await rawHead(server, upgradeRequest(server, `http://${host}`)),
+      /^HTTP\/1\.1 101 /,
+    );
+    assert.match(await rawHead(server, upgradeRequest(server, undefined)), /^HTTP\/1\.1 101 /);
+    await using same = await WsClient.connect(server, { origin: `http://${host}` });
+    same.send({ type: "hello", version: 1, name: "sam" });
+    assert.equal((await same.next("welcome")).name, "sam");
+  });
+});
+
+Deno.test("startServer() answers bad WebSocket messages and closes after ten", async (t) => {
+  await using server = await startWebServer();
+  await using alice = await TestClient.join(server.addr.port, "alice");
+  await using wendy = await WsClient.join(server, "wendy");
+  await alice.next("joined");
+  const errorFor = async (data: string | Uint8Array) => {
+    wendy.socket.send(data);
+    return await wendy.next("error");
+  };
+
+  await t.step("a binary message is bad_frame", async () => {
+    const error = await errorFor(new TextEncoder().encode('{"type":"say","text":"hi"}'));
+    assert.equal(error.code, "bad_frame");
+    assert.match(error.message, /binary/);
+  });
+
+  await t.step("invalid JSON is bad_frame", async () => {
+    assert.equal((await errorFor("not json")).code, "bad_frame");
+    assert.equal((await errorFor('{"type":"say","text":"hi"}\n{"type":"who"}')).code, "bad_frame");
+  });
+
+  await t.step("an unknown type is unknown_type", async () => {
+    assert.equal((await errorFor('{"type":"dance"}')).code, "unknown_type");
+  });
+
+  await t.step("a message of 16384 bytes is line_too_long, one byte less is read", async () => {
+    const frame = (bytes: number, fill: string) => {
+      const head = '{"type":"say","text":"';
+      const tail = '"}';
+      const pad = bytes - head.length - tail.length;
+      return head + fill.repeat(pad / new TextEncoder().encode(fill).length) + tail;
+    };
+    const tooLong = await errorFor(frame(MAX_CLIENT_LINE_BYTES, "x"));
+    assert.equal(tooLong.code, "line_too_long");
+    // The limit is in bytes: 2-byte characters reach it at half the length.
+    assert.equal((await errorFor(frame(MAX_CLIENT_LINE_BYTES, "é"))).code, "line_too_long");
+    assert.equal((await errorFor(frame(MAX_CLIENT_LINE_BYTES - 1, "x"))).code, "text_invalid");
+  });
+
+  await t.step("good frames still work between bad ones", async () => {
+    wendy.send({ type: "say", text: "still here" });
+    assert.equal((await alice.next("message")).text, "still here");
+  });
+
+  await t.step("the tenth strike says why, says bye and closes", async () => {
+    // Six strikes so far (text_invalid is not one).
+    for (let strike = 7; strike <= 10; strike++) wendy.socket.send(`{bad ${strike}`);
+    const closed = await wendy.closed();
+    const tail = wendy.frames.slice(-3);
+    assert.deepEqual(tail.map((frame) => frame.type), ["error", "error", "bye"]);
+    assert.deepEqual(tail.slice(1), [
+      { type: "error", code: "too_many_errors", message: "Too many bad frames" },
+      { type: "bye", reason: "Too many bad frames" },
+    ]);
+    // Ten strikes, one text_invalid, one too_many_errors.
+    assert.equal(wendy.all("error").length, 12);
+    assert.equal(closed.code, 1000);
+    const left = await alice.next("left");
+    assert.equal(left.name, "wendy");
+    assert.equal(left.reason, "too many bad frames");
+    await alice.sync();
+    assert.equal(server.hub.size, 1);
+  });
+});
+
+Deno.test("startServer() says bye to WebSocket users on /quit and on shutdown", async (t) => {
+  await using server = await startWebServer();
+  await using alice = await TestClient.join(server.addr.port, "alice");
+
+  await t.step("/quit says goodbye and closes", async () => {
+    await using wendy = await WsClient.join(server, "wendy");
+    wendy.send({ type: "say", text: "/quit lunch" });
+    await wendy.closed();
+    assert.deepEqual(wendy.frames.at(-1), { type: "bye", reason: "Goodbye" });
+    const left = await alice.next("left");
+    assert.equal(left.reason, "quit: lunch");
+  });
+
+  await t.step("shutdown says bye to every WebSocket and closes them", async () => {
+    await using wendy = await WsClient.join(server, "wendy");
+    await using nameless = await WsClient.connect(server);
+    await nameless.sync();
+    await server.close("Back soon");
+    for (const client of [wendy, nameless]) {
+      const event = await client.closed();
+      assert.equal(event.code, 1000);
+      assert.deepEqual(client.frames.at(-1), { type: "bye", reason: "Back soon" });
+    }
+    await alice.closed();
+    assert.deepEqual(alice.frames.at(-1), { type: "bye", reason: "Back soon" });
+  });
+
+  await t.step("the web port is closed afterwards", async () => {
+    await assert.rejects(() =>
+      Deno.connect({ hostname: LOOPBACK, port: server.webAddr!.port }).then((conn) => conn.close())
+    );
+  });
+});
+
+Deno.test("startServer() serves no web client unless asked", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  assert.equal(server.webAddr, undefined);
+});
