@@ -7,7 +7,7 @@
  * @module
  */
 
-import { nameKey } from "./protocol.ts";
+import { foldCase } from "./protocol.ts";
 
 /** One palette colour: an xterm-256 index for terminals and a CSS colour for pages. */
 export interface PaletteColor {
@@ -36,11 +36,11 @@ export const PALETTE: readonly PaletteColor[] = [
   { ansi: 133, css: "#af5faf" }, // plum
 ];
 
-/** Returns the palette entry for `name`; names equal under {@linkcode nameKey} share it. */
+/** Returns the palette entry for `name`; names that differ only in case share it. */
 export function colorOf(name: string): PaletteColor {
   // FNV-1a over the UTF-16 code units of the case-folded name.
   let hash = 0x811c9dc5;
-  const key = nameKey(name);
+  const key = foldCase(name);
   for (let i = 0; i < key.length; i++) {
     hash ^= key.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);

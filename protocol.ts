@@ -42,7 +42,7 @@ export const LOBBY = "#lobby";
 
 /** A frame a client sends to the server. */
 export type ClientFrame =
-  | { type: "hello"; version: number; name: string }
+  | HelloFrame
   | { type: "say"; text: string }
   | { type: "me"; text: string }
   | { type: "msg"; to: string; text: string }
@@ -55,7 +55,23 @@ export type ClientFrame =
   | { type: "history"; limit?: number }
   | { type: "search"; text: string }
   | { type: "quit"; reason?: string }
-  | { type: "ping"; token?: string };
+  | { type: "ping"; token?: string }
+  | { type: "pong"; token?: string };
+
+/** The first frame of a client: who it is, and where it left off if it is coming back. */
+export interface HelloFrame {
+  type: "hello";
+  version: number;
+  name: string;
+  /** The room password, when the server has one. */
+  password?: string;
+  /** The `resume` token of an earlier `welcome`: takes over that session's name. */
+  resume?: string;
+  /** The room to enter instead of the lobby. */
+  room?: string;
+  /** The last message id seen in `room`: replay what came after it, not the last N. */
+  since?: number;
+}
 
 /** A chat line in a room, stamped by the server. */
 export interface MessageFrame {
@@ -106,11 +122,15 @@ export type ErrorCode =
   | "unknown_command"
   | "bad_command"
   | "no_such_user"
-  | "too_many_errors";
+  | "too_many_errors"
+  | "password_required"
+  | "password_wrong"
+  | "rate_limited"
+  | "server_full";
 
 /** A frame the server sends to a client. */
 export type ServerFrame =
-  | { type: "welcome"; version: number; server: string; name: string }
+  | WelcomeFrame
   | { type: "room"; room: string; members: string[]; count: number }
   | MessageFrame
   | PrivateFrame
@@ -122,8 +142,21 @@ export type ServerFrame =
   | { type: "help"; commands: CommandHelp[] }
   | { type: "info"; text: string }
   | { type: "error"; code: ErrorCode; message: string }
-  | { type: "bye"; reason: string }
+  | { type: "bye"; reason: string; retry?: true }
+  | { type: "ping"; token?: string }
   | { type: "pong"; token?: string };
+
+/** The server's answer to a successful `hello`. */
+export interface WelcomeFrame {
+  type: "welcome";
+  version: number;
+  server: string;
+  name: string;
+  /** A secret that lets a reconnecting client take this name back at once. */
+  resume?: string;
+  /** Seconds of silence after which the server drops a connection. */
+  heartbeat?: number;
+}
 
 /** The `type` of every client frame. */
 export type ClientFrameType = ClientFrame["type"];
@@ -205,7 +238,12 @@ function withOptional<T extends object>(base: T, extra: Rec): T {
 function readClient(frame: Rec, type: string): ClientFrame | undefined {
   switch (type) {
     case "hello":
-      return { type, version: int(frame, "version"), name: str(frame, "name", 256) };
+      return withOptional({ type, version: int(frame, "version"), name: str(frame, "name", 256) }, {
+        password: optStr(frame, "password", 1024),
+        resume: optStr(frame, "resume", 128),
+        room: optStr(frame, "room", 256),
+        since: frame.since === undefined ? undefined : int(frame, "since"),
+      });
     case "say":
     case "me":
       return { type, text: str(frame, "text") };
@@ -233,6 +271,7 @@ function readClient(frame: Rec, type: string): ClientFrame | undefined {
     case "quit":
       return withOptional({ type }, { reason: optStr(frame, "reason", 256) });
     case "ping":
+    case "pong":
       return withOptional({ type }, { token: optStr(frame, "token", 64) });
     default:
       return undefined;
@@ -273,12 +312,15 @@ export function parseClientFrame(value: unknown): Checked<ClientFrame> {
 function readServer(frame: Rec, type: string): ServerFrame | undefined {
   switch (type) {
     case "welcome":
-      return {
+      return withOptional({
         type,
         version: int(frame, "version"),
         server: str(frame, "server"),
         name: str(frame, "name"),
-      };
+      }, {
+        resume: optStr(frame, "resume"),
+        heartbeat: frame.heartbeat === undefined ? undefined : int(frame, "heartbeat"),
+      });
     case "room":
     case "who":
       return {
@@ -347,7 +389,8 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
     case "error":
       return { type, code: str(frame, "code") as ErrorCode, message: str(frame, "message") };
     case "bye":
-      return { type, reason: str(frame, "reason") };
+      return withOptional({ type, reason: str(frame, "reason") }, { retry: flag(frame, "retry") });
+    case "ping":
     case "pong":
       return withOptional({ type }, { token: optStr(frame, "token") });
     default:
@@ -526,9 +569,94 @@ export function utf8Length(text: string): number {
   return textEncoder.encode(text).length;
 }
 
+// Latin, Cyrillic and Greek letters and digits that look alike, mapped to one
+// representative after case folding: "аlice" (Cyrillic а), "ALICE", "a1ice"
+// and "alıce" all compare equal to "alice".
+const LOOKALIKES = new Map<string, string>(Object.entries({
+  // Cyrillic
+  "а": "a",
+  "в": "b",
+  "е": "e",
+  "ё": "e",
+  "є": "e",
+  "з": "3",
+  "і": "l",
+  "ї": "l",
+  "ј": "j",
+  "к": "k",
+  "м": "m",
+  "н": "h",
+  "о": "o",
+  "р": "p",
+  "с": "c",
+  "т": "t",
+  "у": "y",
+  "ү": "y",
+  "х": "x",
+  "ѕ": "s",
+  "һ": "h",
+  "ԁ": "d",
+  "ԛ": "q",
+  "ԝ": "w",
+  "ӏ": "l",
+  "ь": "b",
+  "п": "n",
+  // Greek
+  "α": "a",
+  "β": "b",
+  "γ": "y",
+  "ε": "e",
+  "ζ": "z",
+  "η": "n",
+  "ι": "l",
+  "κ": "k",
+  "μ": "m",
+  "ν": "v",
+  "ο": "o",
+  "ρ": "p",
+  "τ": "t",
+  "υ": "u",
+  "χ": "x",
+  "ϲ": "c",
+  "ϳ": "j",
+  "ω": "w",
+  // Latin and digits
+  "i": "l",
+  "ı": "l",
+  "1": "l",
+  "|": "l",
+  "0": "o",
+  "5": "s",
+  "ß": "ss",
+}));
+
+/** NFKC-normalises and case-folds `name` (upper, then lower case): "STRASSE" and "straße" agree. */
+export function foldCase(name: string): string {
+  return name.normalize("NFKC").toUpperCase().toLowerCase();
+}
+
+/**
+ * The form under which names are compared: NFKC-normalised, case-folded
+ * (upper then lower case, so "straße" matches "STRASSE"), and with look-alike
+ * letters from Latin, Cyrillic and Greek mapped together, so no name can pass
+ * for another on screen.
+ */
+export function nameKey(name: string): string {
+  let key = "";
+  for (const char of foldCase(name)) {
+    key += LOOKALIKES.get(char) ?? char;
+  }
+  return key.replaceAll("rn", "m").replaceAll("vv", "w");
+}
+
 // Letters, digits and marks, plus `_`, `-` and `.` inside; must start with a letter or digit.
 const NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_.\-]*$/u;
-const RESERVED_NAMES = new Set(["server", "system", "admin", "chat", "root", "console"]);
+// Letters that render as blank space.
+const INVISIBLE = /[\u115f\u1160\u3164\uffa0\u2800]/u;
+const RESERVED_NAMES = new Set(
+  ["server", "system", "admin", "chat", "root", "console", "you", "everyone", "all", "notice"]
+    .map((name) => nameKey(name)),
+);
 
 /**
  * Checks a proposed user name against the rules every server applies.
@@ -539,19 +667,11 @@ export function checkName(name: string): string | undefined {
   const length = [...name].length;
   if (length === 0) return "A name cannot be empty";
   if (length > MAX_NAME_LENGTH) return `A name can have at most ${MAX_NAME_LENGTH} characters`;
-  if (!NAME_PATTERN.test(name)) {
+  if (!NAME_PATTERN.test(name) || INVISIBLE.test(name)) {
     return "A name can use letters, digits and _ - . and must start with a letter or digit";
   }
   if (RESERVED_NAMES.has(nameKey(name))) return `The name "${name}" is reserved`;
   return undefined;
-}
-
-/**
- * The form under which names are compared: NFKC-normalised and case-folded
- * (upper then lower case, so "straße" matches "STRASSE" and "ς" matches "σ").
- */
-export function nameKey(name: string): string {
-  return name.normalize("NFKC").toUpperCase().toLowerCase();
 }
 
 const ROOM_PATTERN = /^#[\p{L}\p{N}][\p{L}\p{M}\p{N}_\-]*$/u;

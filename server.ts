@@ -8,6 +8,7 @@
 import { DEFAULT_PORT } from "./protocol.ts";
 import type { HistoryStore } from "./server/history.ts";
 import { Hub } from "./server/hub.ts";
+import { ConnectionGate } from "./server/limits.ts";
 import { TcpTransport } from "./server/transports/tcp.ts";
 import { WebTransport } from "./server/transports/websocket.ts";
 import { webAssets } from "./server/web_assets.ts";
@@ -50,6 +51,20 @@ export interface ServerOptions {
   webPort?: number;
   /** Bad frames a connection may send before it is closed. @default {10} */
   maxStrikes?: number;
+  /** Password every client must give. @default {none} */
+  password?: string;
+  /** Certificate and private key, PEM, to speak TLS on both ports. @default {plain TCP} */
+  tls?: { cert: string; key: string };
+  /** Seconds of silence after which a client counts as gone. @default {30} */
+  heartbeat?: number;
+  /** Seconds a program has to say hello (people typing get six times as long). @default {10} */
+  handshake?: number;
+  /** Connections at once, all transports together. @default {2000} */
+  maxConnections?: number;
+  /** Connections at once from one IP address. @default {32} */
+  maxPerAddress?: number;
+  /** Frames per second one connection may send, after a burst of four times as many. @default {10} */
+  messageRate?: number;
   /** Receives log lines without a timestamp. @default {no logging} */
   log?: (line: string) => void;
 }
@@ -79,9 +94,11 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
   const log = options.log ?? (() => {});
   const hostname = options.hostname ?? "0.0.0.0";
   const port = options.port ?? DEFAULT_PORT;
-  let listener: Deno.TcpListener;
+  let listener: Deno.Listener;
   try {
-    listener = Deno.listen({ hostname, port, transport: "tcp" });
+    listener = options.tls === undefined
+      ? Deno.listen({ hostname, port, transport: "tcp" })
+      : Deno.listenTls({ hostname, port, cert: options.tls.cert, key: options.tls.key });
   } catch (error) {
     throw new ListenError(where(hostname, port), error);
   }
@@ -89,10 +106,30 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     historyLimit: options.historyLimit ?? 50,
     serverName: options.serverName ?? "chat",
     log,
+    heartbeat: options.heartbeat ?? 30,
     ...(options.history === undefined ? {} : { history: options.history }),
+    ...(options.password === undefined ? {} : { password: options.password }),
   });
   const maxStrikes = options.maxStrikes ?? 10;
-  const tcp = new TcpTransport(listener, hub, { log, maxStrikes });
+  const gate = new ConnectionGate({
+    maxConnections: options.maxConnections ?? 2000,
+    maxPerAddress: options.maxPerAddress ?? 32,
+  });
+  const rate = options.messageRate ?? 10;
+  const limits = {
+    log,
+    maxStrikes,
+    gate,
+    heartbeatMs: (options.heartbeat ?? 30) * 1000,
+    handshakeMs: (options.handshake ?? 10) * 1000,
+    frameRate: { burst: rate * 4, perSecond: rate },
+    // Room for the largest message at the frame rate, and never under 32 KiB/s.
+    byteRate: {
+      burst: Math.max(128 * 1024, rate * 16_384),
+      perSecond: Math.max(32 * 1024, rate * 4096),
+    },
+  };
+  const tcp = new TcpTransport(listener, hub, limits);
   let web: WebTransport | undefined;
   if (options.webPort !== undefined) {
     try {
@@ -100,8 +137,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
         hostname,
         port: options.webPort,
         assets: webAssets(),
-        log,
-        maxStrikes,
+        ...limits,
+        ...(options.tls === undefined ? {} : { tls: options.tls }),
       });
     } catch (error) {
       await tcp.drain(0);

@@ -39,8 +39,9 @@ export function clock(ts: number): string {
     .join(":");
 }
 
+// With the `u` flag, escaping anything but syntax characters is an error: `\-` throws.
 function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function mentionPattern(me: string): RegExp {
@@ -144,6 +145,7 @@ export function renderFrame(frame: ServerFrame, options: RenderOptions): string[
       return [style("red", `!! ${safe(frame.message)}`, color)];
     case "bye":
       return [notice(`Disconnected: ${safe(frame.reason)}`, color)];
+    case "ping":
     case "pong":
       return [];
     default: {

@@ -6,12 +6,14 @@
  * @module
  */
 
+import { createHash, timingSafeEqual } from "node:crypto";
 import { parseInput } from "../commands.ts";
 import { COMMANDS } from "../commands.ts";
 import {
   checkName,
   type ClientFrame,
   type ErrorCode,
+  type HelloFrame,
   LOBBY,
   MAX_LISTED_NAMES,
   MAX_TEXT_BYTES,
@@ -26,6 +28,9 @@ import { sanitizeText } from "../sanitize.ts";
 import { type HistoryStore, MemoryHistory } from "./history.ts";
 import type { Session } from "./session.ts";
 
+/** Most messages replayed to a client coming back with `since`. */
+const MAX_CATCH_UP = 1000;
+
 /** Options for {@linkcode Hub}. */
 export interface HubOptions {
   /** Name the server gives itself in `welcome`. @default {"chat"} */
@@ -36,12 +41,18 @@ export interface HubOptions {
   historyLimit?: number;
   /** Receives one line per join, leave and rename. @default {no logging} */
   log?: (line: string) => void;
+  /** Password every `hello` must carry. @default {none} */
+  password?: string;
+  /** Heartbeat timeout in seconds, told to clients in `welcome`. @default {not told} */
+  heartbeat?: number;
 }
 
 interface Member {
-  readonly session: Session;
+  session: Session;
   name: string | undefined;
   key: string | undefined;
+  /** Secret that lets a reconnecting client take this member over. */
+  resume: string | undefined;
   room: Room | undefined;
 }
 
@@ -59,6 +70,9 @@ export class Hub implements Disposable {
   readonly #members = new Map<Session, Member>();
   readonly #byKey = new Map<string, Member>();
   readonly #rooms = new Map<string, Room>();
+  readonly #password: Buffer | undefined;
+  readonly #heartbeat: number | undefined;
+  readonly #failures = new Map<string, { failures: number; until: number }>();
   #lastId: number;
   #closed = false;
 
@@ -68,7 +82,17 @@ export class Hub implements Disposable {
     // In memory, keep more than is replayed so /history can reach further back.
     this.#history = options.history ?? new MemoryHistory(Math.max(this.#historyLimit, 1000));
     this.#log = options.log ?? (() => {});
+    this.#password = options.password === undefined
+      ? undefined
+      : createHash("sha256").update(options.password).digest();
+    this.#heartbeat = options.heartbeat;
     this.#lastId = this.#history.lastId();
+  }
+
+  /** Number of people who have a name, in any room. */
+  /** Whether `session` has said a successful hello. */
+  isNamed(session: Session): boolean {
+    return this.#members.get(session)?.name !== undefined;
   }
 
   /** Number of people who have a name, in any room. */
@@ -83,13 +107,20 @@ export class Hub implements Disposable {
       session.close();
       return;
     }
-    this.#members.set(session, { session, name: undefined, key: undefined, room: undefined });
+    this.#members.set(session, {
+      session,
+      name: undefined,
+      key: undefined,
+      resume: undefined,
+      room: undefined,
+    });
   }
 
   /** Handles one checked frame from `session`. Never throws for any input. */
   receive(session: Session, frame: ClientFrame): void {
     const member = this.#members.get(session);
     if (member === undefined) return;
+    if (frame.type === "pong") return; // an answer to the transport's heartbeat
     if (frame.type === "ping") {
       session.send(
         frame.token === undefined ? { type: "pong" } : { type: "pong", token: frame.token },
@@ -101,7 +132,7 @@ export class Hub implements Disposable {
       return;
     }
     if (frame.type === "hello") {
-      this.#hello(member, frame.version, frame.name);
+      this.#hello(member, frame);
       return;
     }
     if (member.name === undefined) {
@@ -177,6 +208,7 @@ export class Hub implements Disposable {
       case "search":
         return this.#search(member, frame.text);
       case "ping":
+      case "pong":
       case "quit":
         return; // handled before a name is needed
       default: {
@@ -186,31 +218,103 @@ export class Hub implements Disposable {
     }
   }
 
-  #hello(member: Member, version: number, name: string): void {
+  #hello(member: Member, hello: HelloFrame): void {
     if (member.name !== undefined) {
       return this.#error(member, "already_ready", `Cannot say hello twice: you are ${member.name}`);
     }
-    if (version !== PROTOCOL_VERSION) {
+    if (hello.version !== PROTOCOL_VERSION) {
       this.#error(
         member,
         "unsupported_version",
-        `Cannot talk protocol version ${version}: this server speaks version ${PROTOCOL_VERSION}`,
+        `Cannot talk protocol version ${hello.version}: this server speaks version ${PROTOCOL_VERSION}`,
       );
       return this.#quit(member, undefined, "Unsupported protocol version");
     }
-    const refusal = this.#claimable(name, undefined);
-    if (refusal !== undefined) return this.#error(member, refusal.code, refusal.message);
-    member.name = name;
-    member.key = nameKey(name);
-    this.#byKey.set(member.key, member);
-    member.session.send({
+    if (this.#password !== undefined && !this.#checkPassword(member, hello.password)) return;
+    let roomName = LOBBY;
+    if (hello.room !== undefined) {
+      const checked = normalizeRoom(hello.room);
+      if (checked.ok) roomName = checked.value;
+    }
+    const name = hello.name;
+    const holder = this.#byKey.get(nameKey(name));
+    const resumed = holder !== undefined && holder !== member && hello.resume !== undefined &&
+      holder.resume === hello.resume;
+    if (resumed) {
+      this.#takeOver(member, holder);
+    } else {
+      const refusal = this.#claimable(name, undefined);
+      if (refusal !== undefined) return this.#error(member, refusal.code, refusal.message);
+      member.name = name;
+      member.key = nameKey(name);
+      this.#byKey.set(member.key, member);
+    }
+    member.resume = crypto.randomUUID();
+    const welcome: ServerFrame = {
       type: "welcome",
       version: PROTOCOL_VERSION,
       server: this.#serverName,
-      name,
-    });
-    this.#log(`${name} joined from ${member.session.remote}`);
-    this.#enter(member, name, LOBBY);
+      name: member.name!,
+      resume: member.resume,
+    };
+    if (this.#heartbeat !== undefined) welcome.heartbeat = this.#heartbeat;
+    member.session.send(welcome);
+    const verb = resumed ? "came back" : "joined";
+    this.#log(`${member.name} ${verb} from ${member.session.remote}`);
+    if (resumed && member.room?.name === roomName) {
+      this.#replay(member, member.room, hello.since);
+    } else {
+      this.#exit(member, `went to ${roomName}`);
+      this.#enter(member, member.name!, roomName, hello.since);
+    }
+  }
+
+  /** Moves a member's name and room to a new session; the old one is closed quietly. */
+  #takeOver(member: Member, holder: Member): void {
+    this.#members.delete(holder.session);
+    holder.session.send({ type: "bye", reason: "You connected again from elsewhere" });
+    holder.session.close();
+    member.name = holder.name;
+    member.key = holder.key;
+    member.room = holder.room;
+    this.#byKey.set(member.key!, member);
+    if (holder.room !== undefined) {
+      holder.room.members.delete(holder);
+      holder.room.members.add(member);
+    }
+  }
+
+  /** Checks `password` in constant time; failures from one address slow it down. */
+  #checkPassword(member: Member, password: string | undefined): boolean {
+    const address = member.session.address;
+    const now = Date.now();
+    const record = this.#failures.get(address);
+    if (record !== undefined && record.until > now) {
+      const seconds = Math.ceil((record.until - now) / 1000);
+      this.#error(
+        member,
+        "password_wrong",
+        `Too many wrong passwords from your address: wait ${seconds} s and try again`,
+      );
+      return false;
+    }
+    if (password === undefined) {
+      this.#error(member, "password_required", "This server needs a password");
+      return false;
+    }
+    const given = createHash("sha256").update(password).digest();
+    if (timingSafeEqual(given, this.#password!)) {
+      this.#failures.delete(address);
+      return true;
+    }
+    const failures = (record?.failures ?? 0) + 1;
+    // Three tries are free; then each wrong one doubles the wait, up to 30 s.
+    const wait = failures < 3 ? 0 : Math.min(30_000, 1000 * 2 ** (failures - 3));
+    this.#failures.set(address, { failures, until: now + wait });
+    if (this.#failures.size > 10_000) this.#failures.delete(this.#failures.keys().next().value!);
+    this.#log(`Wrong password from ${member.session.remote}`);
+    this.#error(member, "password_wrong", "Wrong password");
+    return false;
   }
 
   #claimable(
@@ -345,7 +449,7 @@ export class Hub implements Disposable {
     this.#enter(member, name, checked.value);
   }
 
-  #enter(member: Member, name: string, roomName: string): void {
+  #enter(member: Member, name: string, roomName: string, since?: number): void {
     let room = this.#rooms.get(roomName);
     if (room === undefined) {
       room = { name: roomName, members: new Set() };
@@ -354,10 +458,16 @@ export class Hub implements Disposable {
     this.#broadcast(room, { type: "joined", ts: Date.now(), room: roomName, name });
     room.members.add(member);
     member.room = room;
-    member.session.send({ type: "room", room: roomName, ...this.#listing(room) });
-    for (const message of this.#history.recent(roomName, this.#historyLimit)) {
-      member.session.send({ ...message, replay: true });
-    }
+    this.#replay(member, room, since);
+  }
+
+  /** Sends the room frame, then the last messages, or those after `since`. */
+  #replay(member: Member, room: Room, since: number | undefined): void {
+    member.session.send({ type: "room", room: room.name, ...this.#listing(room) });
+    const messages = since === undefined
+      ? this.#history.recent(room.name, this.#historyLimit)
+      : this.#history.since(room.name, since, MAX_CATCH_UP);
+    for (const message of messages) member.session.send({ ...message, replay: true });
   }
 
   #exit(member: Member, reason: string): void {

@@ -10,6 +10,8 @@ import type { ServerFrame } from "../protocol.ts";
 export interface Session {
   /** Where the peer connects from, for logs (`192.168.1.7:50312`). */
   readonly remote: string;
+  /** The peer's IP address alone, for per-address limits. */
+  readonly address: string;
   /**
    * Queues a frame for the peer. The same frame object may be passed to many
    * sessions; a transport may cache its encoding but must not modify it.

@@ -70,7 +70,18 @@ function decodeLine<T>(
 
 // Mapped types make `deno check` fail when a frame type has no sample.
 const CLIENT_SAMPLES: { [K in ClientFrameType]: Extract<ClientFrame, { type: K }>[] } = {
-  hello: [{ type: "hello", version: 1, name: "Zoë" }],
+  hello: [
+    { type: "hello", version: 1, name: "Zoë" },
+    {
+      type: "hello",
+      version: 1,
+      name: "ann",
+      password: "s3cret",
+      resume: "0f3c",
+      room: "#dev",
+      since: 41,
+    },
+  ],
   say: [
     { type: "say", text: "hello, world" },
     { type: "say", text: 'quotes " \\ and a\nnewline, é 中 😀 👨‍👩‍👧‍👦' },
@@ -87,10 +98,14 @@ const CLIENT_SAMPLES: { [K in ClientFrameType]: Extract<ClientFrame, { type: K }
   search: [{ type: "search", text: "lunch" }],
   quit: [{ type: "quit" }, { type: "quit", reason: "gone fishing" }],
   ping: [{ type: "ping" }, { type: "ping", token: "t-1" }],
+  pong: [{ type: "pong" }, { type: "pong", token: "hb" }],
 };
 
 const SERVER_SAMPLES: { [K in ServerFrameType]: Extract<ServerFrame, { type: K }>[] } = {
-  welcome: [{ type: "welcome", version: 1, server: "chat", name: "alice" }],
+  welcome: [
+    { type: "welcome", version: 1, server: "chat", name: "alice" },
+    { type: "welcome", version: 1, server: "chat", name: "alice", resume: "ab12", heartbeat: 30 },
+  ],
   room: [{ type: "room", room: "#lobby", members: ["alice", "bob"], count: 2 }],
   message: [
     { type: "message", id: 1, ts: 1_700_000_000_000, room: "#lobby", from: "alice", text: "hi" },
@@ -132,7 +147,12 @@ const SERVER_SAMPLES: { [K in ServerFrameType]: Extract<ServerFrame, { type: K }
   help: [{ type: "help", commands: [{ usage: "/who", description: "list who is here" }] }],
   info: [{ type: "info", text: "You are in #lobby already" }],
   error: [{ type: "error", code: "name_taken", message: "Cannot use it" }],
-  bye: [{ type: "bye", reason: "Goodbye" }],
+  bye: [{ type: "bye", reason: "Goodbye" }, {
+    type: "bye",
+    reason: "The server is shutting down",
+    retry: true,
+  }],
+  ping: [{ type: "ping", token: "hb" }],
   pong: [{ type: "pong" }, { type: "pong", token: "t-1" }],
 };
 
@@ -667,9 +687,9 @@ Deno.test("checkName() explains why a name is refused", () => {
 });
 
 Deno.test("nameKey() folds case and compatibility forms", () => {
-  assert.equal(nameKey("Alice"), "alice");
+  assert.equal(nameKey("Alice"), nameKey("alice"));
   assert.equal(nameKey("ALICE"), nameKey("alice"));
-  assert.equal(nameKey("Ａｌｉｃｅ"), "alice");
+  assert.equal(nameKey("Ａｌｉｃｅ"), nameKey("alice"));
   assert.equal(nameKey("Zoë"), nameKey("Zoe\u0308"));
   assert.equal(nameKey("李雷"), "李雷");
   assert.equal(nameKey("straße"), nameKey("STRASSE"));
@@ -734,4 +754,26 @@ Deno.test("parseClientFrame() checks the history limit", () => {
     if (!checked.ok) assert.equal(checked.code, "bad_frame");
   }
   assert.equal(parseClientFrame({ type: "search" }).ok, false);
+});
+
+Deno.test("nameKey() maps Latin, Cyrillic and Greek look-alikes together", () => {
+  const alice = nameKey("alice");
+  for (const lookalike of ["\u0430lice", "al\u0456ce", "a1ice", "aIice", "ALlCE", "al\u0131ce"]) {
+    assert.equal(nameKey(lookalike), alice, lookalike);
+  }
+  assert.equal(nameKey("b\u043eb"), nameKey("bob"));
+  assert.equal(nameKey("\u03bf\u03c1\u03b1"), nameKey("opa"));
+  assert.equal(nameKey("rnary"), nameKey("mary"));
+  assert.equal(nameKey("B0B"), nameKey("bob"));
+  assert.notEqual(nameKey("alice"), nameKey("alina"));
+  assert.notEqual(nameKey("bob"), nameKey("rob"));
+});
+
+Deno.test("checkName() refuses invisible letters and names that pose as the system", () => {
+  assert.notEqual(checkName("a\u3164b"), undefined);
+  assert.notEqual(checkName("\u3164"), undefined);
+  assert.notEqual(checkName("\u0405ERVER"), undefined);
+  assert.notEqual(checkName("SYSTEM"), undefined);
+  assert.notEqual(checkName("Everyone"), undefined);
+  assert.equal(checkName("serverless"), undefined);
 });

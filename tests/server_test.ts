@@ -236,11 +236,14 @@ Deno.test("startServer() refuses a taken name and keeps the connection open", as
 
   await t.step("a second hello with a free name then succeeds", async () => {
     await other.send({ type: "hello", version: 1, name: "alice2" });
-    assert.deepEqual(await other.next("welcome"), {
+    const { resume, ...welcome } = await other.next("welcome");
+    assert.match(resume ?? "", /^[0-9a-f-]{36}$/);
+    assert.deepEqual(welcome, {
       type: "welcome",
       version: 1,
       server: "chat",
       name: "alice2",
+      heartbeat: 30,
     });
     assert.deepEqual(await other.next("room"), {
       type: "room",

@@ -425,11 +425,14 @@ Deno.test("startServer() joins WebSocket and TCP users in one room", async (t) =
 
   await t.step("hello over WebSocket gets welcome and room", async () => {
     wendy.send({ type: "hello", version: 1, name: "wendy" });
-    assert.deepEqual(await wendy.next("welcome"), {
+    const { resume, ...welcome } = await wendy.next("welcome");
+    assert.match(resume ?? "", /^[0-9a-f-]{36}$/);
+    assert.deepEqual(welcome, {
       type: "welcome",
       version: 1,
       server: "chat",
       name: "wendy",
+      heartbeat: 30,
     });
     assert.deepEqual(await wendy.next("room"), {
       type: "room",

@@ -10,12 +10,33 @@
 import { LineSplitter, MAX_CLIENT_LINE_BYTES, type ServerFrame } from "../../protocol.ts";
 import type { Hub } from "../hub.ts";
 import type { Session } from "../session.ts";
+import { ConnectionGate, TokenBucket } from "../limits.ts";
 import { FrameIntake } from "./intake.ts";
 import { TelnetFilter } from "./telnet.ts";
 import { GREETING, TextCodec } from "./text.ts";
 
+/** A rate: up to `burst` at once, `perSecond` sustained. */
+export interface Rate {
+  burst: number;
+  perSecond: number;
+}
+
+const SWEEP_MS = 1000;
+
 /** Options for {@linkcode TcpTransport}. */
 export interface TcpTransportOptions {
+  /** Connection limits shared with the other transports. @default {a gate of its own} */
+  gate?: ConnectionGate;
+  /** Frames queued for a peer before it counts as too slow and is dropped. @default {4096} */
+  maxQueuedFrames?: number;
+  /** Milliseconds a program has to send `hello` (people on nc get six times as long). @default {10000} */
+  handshakeMs?: number;
+  /** Milliseconds of silence after which a peer counts as gone; 0 turns it off. @default {30000} */
+  heartbeatMs?: number;
+  /** Frames a connection may send. @default {40 at once, 10 per second} */
+  frameRate?: Rate;
+  /** Bytes a connection may send. @default {128 KiB at once, 32 KiB per second} */
+  byteRate?: Rate;
   /** Bad frames a connection may send before it is closed. @default {10} */
   maxStrikes?: number;
   /** Bytes queued for a peer before it counts as too slow and is dropped. @default {1048576} */
@@ -64,8 +85,20 @@ const OPEN_BRACE = 0x7b;
 /** One TCP connection; `encode` decides how frames look on the wire. */
 class TcpSession implements Session {
   readonly remote: string;
+  readonly address: string;
+  /** When the connection was accepted, from `performance.now()`. */
+  readonly openedAt = performance.now();
+  /** When the peer last sent anything. */
+  lastHeard = performance.now();
+  /** Whether a heartbeat ping is waiting for an answer. */
+  pinged = false;
+  /** Whether the peer speaks plain text. */
+  text = false;
+  /** Aborted when the socket closes, to end any pause. */
+  readonly #closedSignal = new AbortController();
   readonly #conn: Deno.Conn;
   readonly #maxQueuedBytes: number;
+  readonly #maxQueuedFrames: number;
   #chunks: Uint8Array[] = [];
   #chunkBytes = 0;
   #unwritten = 0;
@@ -77,10 +110,17 @@ class TcpSession implements Session {
   /** Called once when the session is dropped for being too slow. */
   onOverflow: () => void = () => {};
 
-  constructor(conn: Deno.Conn, maxQueuedBytes: number) {
+  constructor(conn: Deno.Conn, maxQueuedBytes: number, maxQueuedFrames: number) {
     this.#conn = conn;
     this.#maxQueuedBytes = maxQueuedBytes;
+    this.#maxQueuedFrames = maxQueuedFrames;
     this.remote = describe(conn.remoteAddr);
+    this.address = conn.remoteAddr.transport === "tcp" ? conn.remoteAddr.hostname : this.remote;
+  }
+
+  /** Aborted once the socket is closed. */
+  get closedSignal(): AbortSignal {
+    return this.#closedSignal.signal;
   }
 
   get closing(): boolean {
@@ -96,7 +136,10 @@ class TcpSession implements Session {
   /** Queues raw bytes, dropping the peer if its queue is full. */
   write(bytes: Uint8Array): void {
     if (this.#closing) return;
-    if (this.#unwritten + bytes.length > this.#maxQueuedBytes) {
+    if (
+      this.#unwritten + bytes.length > this.#maxQueuedBytes ||
+      this.#chunks.length >= this.#maxQueuedFrames
+    ) {
       this.destroy();
       this.onOverflow();
       return;
@@ -147,6 +190,7 @@ class TcpSession implements Session {
   #destroy(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closedSignal.abort();
     try {
       this.#conn.close();
     } catch {
@@ -155,31 +199,60 @@ class TcpSession implements Session {
   }
 }
 
+/** Waits `ms`, or less if `signal` aborts first. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}
+
 /** Accepts TCP connections and connects each to the hub. */
 export class TcpTransport implements AsyncDisposable {
-  readonly #listener: Deno.TcpListener;
+  readonly #listener: Deno.Listener;
   readonly #hub: Hub;
+  readonly #gate: ConnectionGate;
   readonly #maxStrikes: number;
   readonly #maxQueuedBytes: number;
+  readonly #maxQueuedFrames: number;
   readonly #greetAfter: number;
+  readonly #handshakeMs: number;
+  readonly #heartbeatMs: number;
+  readonly #frameRate: Rate;
+  readonly #byteRate: Rate;
   readonly #log: (line: string) => void;
   readonly #sessions = new Set<TcpSession>();
   readonly #tasks = new Set<Promise<void>>();
   readonly #accepting: Promise<void>;
+  readonly #sweeper: ReturnType<typeof setInterval>;
 
-  constructor(listener: Deno.TcpListener, hub: Hub, options: TcpTransportOptions = {}) {
+  constructor(listener: Deno.Listener, hub: Hub, options: TcpTransportOptions = {}) {
     this.#listener = listener;
     this.#hub = hub;
+    this.#gate = options.gate ?? new ConnectionGate();
     this.#maxStrikes = options.maxStrikes ?? 10;
     this.#maxQueuedBytes = options.maxQueuedBytes ?? 1024 * 1024;
+    this.#maxQueuedFrames = options.maxQueuedFrames ?? 4096;
     this.#greetAfter = options.greetAfter ?? 500;
+    this.#handshakeMs = options.handshakeMs ?? 10_000;
+    this.#heartbeatMs = options.heartbeatMs ?? 30_000;
+    this.#frameRate = options.frameRate ?? { burst: 40, perSecond: 10 };
+    this.#byteRate = options.byteRate ?? { burst: 128 * 1024, perSecond: 32 * 1024 };
     this.#log = options.log ?? (() => {});
     this.#accepting = this.#accept();
+    // One timer for all connections: handshake deadlines and heartbeats.
+    this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
   }
 
   /** The address the listener is bound to. */
   get addr(): Deno.NetAddr {
-    return this.#listener.addr;
+    return this.#listener.addr as Deno.NetAddr;
   }
 
   /** Open connections. */
@@ -202,6 +275,7 @@ export class TcpTransport implements AsyncDisposable {
    */
   async drain(ms: number): Promise<void> {
     this.stopAccepting();
+    clearInterval(this.#sweeper);
     await this.#accepting;
     const all = Promise.all([...this.#tasks]);
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -216,30 +290,82 @@ export class TcpTransport implements AsyncDisposable {
     await this.drain(0);
   }
 
+  #sweep(): void {
+    const now = performance.now();
+    for (const session of this.#sessions) {
+      if (session.closing) continue;
+      if (!this.#hub.isNamed(session)) {
+        const limit = session.text ? this.#handshakeMs * 6 : this.#handshakeMs;
+        if (now - session.openedAt > limit) {
+          this.#log(`${session.remote} dropped: no hello within ${Math.round(limit / 1000)} s`);
+          session.send({ type: "bye", reason: `No hello within ${Math.round(limit / 1000)} s` });
+          this.#hub.close(session, "no hello");
+          session.close();
+        }
+        continue;
+      }
+      // People on nc cannot answer pings; TCP keepalive covers them.
+      if (session.text || this.#heartbeatMs <= 0) continue;
+      const quiet = now - session.lastHeard;
+      if (quiet > this.#heartbeatMs) {
+        this.#log(`${session.remote} timed out after ${Math.round(quiet / 1000)} s of silence`);
+        this.#hub.close(session, "timed out");
+        session.destroy();
+      } else if (quiet > this.#heartbeatMs / 3 && !session.pinged) {
+        session.pinged = true;
+        session.send({ type: "ping", token: "heartbeat" });
+      }
+    }
+  }
+
   async #accept(): Promise<void> {
     while (true) {
-      let conn: Deno.TcpConn;
+      let conn: Deno.Conn;
       try {
         conn = await this.#listener.accept();
       } catch (error) {
         if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
           return; // listener closed
         }
+        // A failed TLS handshake or a reset before accept: that peer's problem only.
         this.#log(`Cannot accept a connection: ${(error as Error).message}`);
         continue;
       }
+      const address = conn.remoteAddr.transport === "tcp" ? conn.remoteAddr.hostname : "";
+      const refusal = this.#gate.admit(address);
+      if (refusal !== undefined) {
+        this.#refuse(conn, refusal);
+        continue;
+      }
       try {
-        conn.setNoDelay(true);
+        if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+        if ("setKeepAlive" in conn) (conn as Deno.TcpConn).setKeepAlive(true);
       } catch {
         // The peer may already be gone.
       }
-      const task = this.#serve(conn).finally(() => this.#tasks.delete(task));
+      const task = this.#serve(conn)
+        .finally(() => {
+          this.#gate.release(address);
+          this.#tasks.delete(task);
+        });
       this.#tasks.add(task);
     }
   }
 
-  async #serve(conn: Deno.TcpConn): Promise<void> {
-    const session = new TcpSession(conn, this.#maxQueuedBytes);
+  /** Tells a connection over the limits why, in a form both JSON and text peers can read. */
+  #refuse(conn: Deno.Conn, reason: string): void {
+    const bye = encodeJson({ type: "bye", reason, retry: true });
+    conn.write(bye).catch(() => {}).finally(() => {
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+    });
+  }
+
+  async #serve(conn: Deno.Conn): Promise<void> {
+    const session = new TcpSession(conn, this.#maxQueuedBytes, this.#maxQueuedFrames);
     this.#sessions.add(session);
     session.onOverflow = () => {
       this.#log(`${session.remote} dropped: it stopped reading`);
@@ -251,6 +377,22 @@ export class TcpTransport implements AsyncDisposable {
       log: this.#log,
     });
     const splitter = new LineSplitter(MAX_CLIENT_LINE_BYTES);
+    const frames = new TokenBucket(this.#frameRate.burst, this.#frameRate.perSecond);
+    const bytes = new TokenBucket(this.#byteRate.burst, this.#byteRate.perSecond);
+    let warned = -Infinity;
+    // A flood is slowed down, not dropped: reading pauses until the bucket refills.
+    const throttle = async (wait: number) => {
+      if (wait <= 0) return;
+      if (performance.now() - warned > 10_000) {
+        warned = performance.now();
+        session.send({
+          type: "error",
+          code: "rate_limited",
+          message: "You are sending too fast: your messages are being slowed down",
+        });
+      }
+      await pause(wait, session.closedSignal);
+    };
     let text: { codec: TextCodec; telnet: TelnetFilter } | undefined;
     let decided = false;
     let buffer = new Uint8Array(READ_BUFFER_START);
@@ -271,6 +413,8 @@ export class TcpTransport implements AsyncDisposable {
           break;
         }
         if (count === null) break;
+        session.lastHeard = performance.now();
+        session.pinged = false;
         let chunk: Uint8Array = buffer.subarray(0, count);
         if (!decided) {
           const first = chunk.findIndex((byte) =>
@@ -282,6 +426,7 @@ export class TcpTransport implements AsyncDisposable {
           if (chunk[first] !== OPEN_BRACE) {
             const codec = new TextCodec();
             text = { codec, telnet: new TelnetFilter() };
+            session.text = true;
             session.encode = (frame) => codec.encode(frame);
             if (!greeted) session.write(encoder.encode(GREETING));
           } else if (greeted) {
@@ -291,7 +436,11 @@ export class TcpTransport implements AsyncDisposable {
           }
         }
         if (text !== undefined) chunk = text.telnet.push(chunk);
-        for (const line of splitter.push(chunk)) {
+        // The chunk is handled before the buffer is read into again.
+        const lines = splitter.push(chunk);
+        for (const line of lines) {
+          if (session.closing) break reading;
+          await throttle(frames.take(1));
           if (session.closing) break reading;
           if (text === undefined) {
             if (!intake.line(line)) {
@@ -314,6 +463,7 @@ export class TcpTransport implements AsyncDisposable {
             if (prompt !== undefined) session.write(prompt);
           }
         }
+        await throttle(bytes.take(count));
         // Grow the read buffer for busy peers; idle peers keep a small one.
         if (count === buffer.length && buffer.length < READ_BUFFER_MAX) {
           buffer = new Uint8Array(buffer.length * 2);

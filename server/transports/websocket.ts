@@ -9,7 +9,9 @@
 import { MAX_CLIENT_LINE_BYTES, type ServerFrame, utf8Length } from "../../protocol.ts";
 import type { Hub } from "../hub.ts";
 import type { Session } from "../session.ts";
+import { ConnectionGate, TokenBucket } from "../limits.ts";
 import { FrameIntake } from "./intake.ts";
+import type { Rate } from "./tcp.ts";
 
 /** One file the web server serves. */
 export interface WebAsset {
@@ -33,6 +35,16 @@ export interface WebTransportOptions {
   maxBufferedBytes?: number;
   /** Receives one line per connection problem. @default {no logging} */
   log?: (line: string) => void;
+  /** Connection limits shared with the other transports. @default {a gate of its own} */
+  gate?: ConnectionGate;
+  /** Milliseconds of silence after which a socket counts as gone. @default {30000} */
+  heartbeatMs?: number;
+  /** Base handshake time in milliseconds; a page gets six times as long, for typing a name. @default {10000} */
+  handshakeMs?: number;
+  /** Frames a socket may send. @default {40 at once, 10 per second} */
+  frameRate?: Rate;
+  /** Certificate and key (PEM) to serve HTTPS and WSS instead. */
+  tls?: { cert: string; key: string };
 }
 
 /** Sent with every HTTP response: nothing inline, nothing remote, no framing. */
@@ -69,15 +81,19 @@ function formatAddr(addr: Deno.NetAddr): string {
 /** One browser connected over WebSocket. */
 class WebSocketSession implements Session {
   readonly remote: string;
+  readonly address: string;
+  /** When the socket was opened, from `performance.now()`. */
+  readonly openedAt = performance.now();
   readonly #socket: WebSocket;
   readonly #maxBufferedBytes: number;
   #closing = false;
   /** Called once when the session is dropped for being too slow. */
   onOverflow: () => void = () => {};
 
-  constructor(socket: WebSocket, remote: string, maxBufferedBytes: number) {
+  constructor(socket: WebSocket, addr: Deno.NetAddr, maxBufferedBytes: number) {
     this.#socket = socket;
-    this.remote = remote;
+    this.remote = formatAddr(addr);
+    this.address = addr.hostname;
     this.#maxBufferedBytes = maxBufferedBytes;
   }
 
@@ -114,6 +130,12 @@ class WebSocketSession implements Session {
 /** Serves the web client and its WebSocket endpoint. */
 export class WebTransport implements AsyncDisposable {
   readonly #hub: Hub;
+  readonly #gate: ConnectionGate;
+  readonly #heartbeatMs: number;
+  readonly #handshakeMs: number;
+  readonly #frameRate: Rate;
+  readonly #sessions = new Set<WebSocketSession>();
+  readonly #sweeper: ReturnType<typeof setInterval>;
   readonly #assets: ReadonlyMap<string, WebAsset>;
   readonly #maxStrikes: number;
   readonly #maxBufferedBytes: number;
@@ -125,6 +147,11 @@ export class WebTransport implements AsyncDisposable {
   /** Binds the HTTP port and starts serving; throws if the port cannot be bound. */
   constructor(hub: Hub, options: WebTransportOptions) {
     this.#hub = hub;
+    this.#gate = options.gate ?? new ConnectionGate();
+    this.#heartbeatMs = options.heartbeatMs ?? 30_000;
+    this.#handshakeMs = options.handshakeMs ?? 10_000;
+    this.#frameRate = options.frameRate ?? { burst: 40, perSecond: 10 };
+    this.#sweeper = setInterval(() => this.#sweep(), 1000);
     this.#assets = options.assets;
     this.#maxStrikes = options.maxStrikes ?? 10;
     this.#maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
@@ -132,6 +159,7 @@ export class WebTransport implements AsyncDisposable {
     this.#server = Deno.serve({
       hostname: options.hostname,
       port: options.port,
+      ...(options.tls ?? {}),
       onListen: () => {},
       onError: (error) => {
         this.#log(`Web request failed: ${(error as Error).message}`);
@@ -145,8 +173,21 @@ export class WebTransport implements AsyncDisposable {
     return this.#server.addr;
   }
 
+  #sweep(): void {
+    const now = performance.now();
+    for (const session of this.#sessions) {
+      if (session.closing || this.#hub.isNamed(session)) continue;
+      if (now - session.openedAt > this.#handshakeMs * 6) {
+        session.send({ type: "bye", reason: "No hello in time" });
+        this.#hub.close(session, "no hello");
+        session.close();
+      }
+    }
+  }
+
   /** Waits up to `ms` for open sockets to close, then stops the HTTP server. */
   async drain(ms: number): Promise<void> {
+    clearInterval(this.#sweeper);
     if (this.#sockets.size > 0) {
       const closed = new Promise<void>((resolve) => this.#allClosed = resolve);
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -185,10 +226,23 @@ export class WebTransport implements AsyncDisposable {
     }
     // Read before upgrading: once upgraded, the request is gone and
     // `info.remoteAddr` throws "Request closed".
-    const remote = formatAddr(info.remoteAddr);
-    const { socket, response } = Deno.upgradeWebSocket(request);
+    const addr = info.remoteAddr;
+    const refusal = this.#gate.admit(addr.hostname);
+    if (refusal !== undefined) return respond(`${refusal}\n`, "text/plain; charset=utf-8", 503);
+    // Deno pings an idle socket and closes it when no pong comes back.
+    let upgraded;
+    try {
+      upgraded = Deno.upgradeWebSocket(request, {
+        idleTimeout: Math.max(1, Math.round(this.#heartbeatMs / 1000)),
+      });
+    } catch (error) {
+      this.#gate.release(addr.hostname);
+      throw error;
+    }
+    const { socket, response } = upgraded;
     const hub = this.#hub;
-    const session = new WebSocketSession(socket, remote, this.#maxBufferedBytes);
+    const session = new WebSocketSession(socket, addr, this.#maxBufferedBytes);
+    const frames = new TokenBucket(this.#frameRate.burst, this.#frameRate.perSecond);
     const intake = new FrameIntake(session, hub, { maxStrikes: this.#maxStrikes, log: this.#log });
     session.onOverflow = () => {
       this.#log(`${session.remote} dropped: it stopped reading`);
@@ -198,12 +252,26 @@ export class WebTransport implements AsyncDisposable {
     socket.onopen = () => hub.open(session);
     socket.onmessage = (event: MessageEvent) => {
       if (session.closing) return;
+      // A browser cannot be slowed down by not reading: a flood is refused instead.
+      if (!frames.tryTake(1)) {
+        session.send({
+          type: "error",
+          code: "rate_limited",
+          message: "You are sending too fast: that message was not sent",
+        });
+        return;
+      }
       if (!this.#receive(intake, event.data)) {
         hub.close(session, "too many bad frames");
         session.close();
       }
     };
+    this.#sessions.add(session);
+    let released = false;
     socket.onclose = () => {
+      if (!released) this.#gate.release(addr.hostname);
+      released = true;
+      this.#sessions.delete(session);
       this.#sockets.delete(socket);
       hub.close(session, "connection closed");
       if (this.#sockets.size === 0) this.#allClosed?.();

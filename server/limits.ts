@@ -1,0 +1,93 @@
+/**
+ * Limits that keep one client from hurting the others: token buckets for
+ * message and byte rates, and a gate on connections in all and per address.
+ *
+ * @module
+ */
+
+/** A token bucket: `burst` tokens at most, refilled at `perSecond`. */
+export class TokenBucket {
+  readonly #burst: number;
+  readonly #perMs: number;
+  #tokens: number;
+  #updated: number;
+
+  constructor(burst: number, perSecond: number, now = performance.now()) {
+    if (!(burst > 0) || !(perSecond > 0)) {
+      throw new RangeError(
+        `Cannot create token bucket: burst and rate must be > 0, received ${burst} and ${perSecond}`,
+      );
+    }
+    this.#burst = burst;
+    this.#perMs = perSecond / 1000;
+    this.#tokens = burst;
+    this.#updated = now;
+  }
+
+  /** Takes `count` tokens if there are that many; returns whether it did. */
+  tryTake(count: number, now = performance.now()): boolean {
+    if (this.take(0, now) === 0 && this.#tokens >= count) {
+      this.#tokens -= count;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Takes `count` tokens, going into debt if there are not enough, and
+   * returns how many milliseconds to wait until the debt is paid (0 if none).
+   */
+  take(count: number, now = performance.now()): number {
+    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#updated) * this.#perMs);
+    this.#updated = now;
+    this.#tokens -= count;
+    return this.#tokens >= 0 ? 0 : Math.ceil(-this.#tokens / this.#perMs);
+  }
+}
+
+/** Options for {@linkcode ConnectionGate}. */
+export interface GateOptions {
+  /** Connections at once, all transports together. @default {2000} */
+  maxConnections?: number;
+  /** Connections at once from one IP address. @default {32} */
+  maxPerAddress?: number;
+}
+
+/** Counts open connections, in all and per IP address, and refuses those over the limits. */
+export class ConnectionGate {
+  readonly #max: number;
+  readonly #maxPerAddress: number;
+  readonly #byAddress = new Map<string, number>();
+  #open = 0;
+
+  constructor(options: GateOptions = {}) {
+    this.#max = options.maxConnections ?? 2000;
+    this.#maxPerAddress = options.maxPerAddress ?? 32;
+  }
+
+  /** Open connections. */
+  get open(): number {
+    return this.#open;
+  }
+
+  /**
+   * Admits a connection from `address`, or says why not. An admitted
+   * connection must be {@linkcode release}d exactly once.
+   */
+  admit(address: string): string | undefined {
+    if (this.#open >= this.#max) return "The server is full; try again later";
+    const count = this.#byAddress.get(address) ?? 0;
+    if (count >= this.#maxPerAddress) return "Too many connections from your address";
+    this.#byAddress.set(address, count + 1);
+    this.#open++;
+    return undefined;
+  }
+
+  /** Frees the slot of a connection from `address`. */
+  release(address: string): void {
+    const count = this.#byAddress.get(address) ?? 0;
+    if (count <= 1) this.#byAddress.delete(address);
+    else this.#byAddress.set(address, count - 1);
+    this.#open = Math.max(0, this.#open - 1);
+  }
+}
