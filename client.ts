@@ -1,19 +1,26 @@
 /**
  * `chat join`: connects, picks a name, then pumps frames between the server
- * and the terminal.
+ * and the terminal. When the connection drops it reconnects by itself with
+ * backoff, takes its name back, returns to its room and fetches exactly the
+ * messages it missed.
  *
  * @module
  */
 
-import { COMMAND_NAMES, parseInput } from "./commands.ts";
-import { ConnectError, Connection } from "./client/connection.ts";
-import { isMention, renderFrame } from "./client/render.ts";
-import { type Completer, Terminal } from "./client/terminal.ts";
-import { LOBBY, nameKey, PROTOCOL_VERSION, type ServerFrame } from "./protocol.ts";
+import { parseInput } from "./commands.ts";
+import { ConnectError, Connection, type TlsOptions } from "./client/connection.ts";
+import { renderFrame } from "./client/render.ts";
+import { ClientState, LOCAL_HELP } from "./client/state.ts";
+import { Terminal } from "./client/terminal.ts";
+import {
+  type ClientFrame,
+  type HelloFrame,
+  PROTOCOL_VERSION,
+  type ServerFrame,
+} from "./protocol.ts";
 import { sanitizeText } from "./sanitize.ts";
 
-/** When the client rings the terminal bell. */
-export type BellMode = "on" | "off" | "mentions";
+export type { BellMode } from "./client/state.ts";
 
 /** Options for {@linkcode runClient}. */
 export interface ClientOptions {
@@ -25,94 +32,45 @@ export interface ClientOptions {
   name?: string;
   /** Name offered when asking, such as the OS user name. */
   suggestedName?: string;
+  /** The server's password, if known; asked for when needed and interactive. */
+  password?: string;
+  /** Connect with TLS, trusting these CA certificates as well as the system's. */
+  tls?: TlsOptions;
   /** Edit lines interactively. @default {stdin and stdout are terminals} */
   interactive?: boolean;
   /** Colour the output. @default {stdout is a terminal and NO_COLOR is unset} */
   color?: boolean;
+  /** Reconnect after a drop. @default {same as interactive} */
+  reconnect?: boolean;
+  /** First and longest wait between reconnection attempts, in ms. @default {[1000, 30000]} */
+  backoff?: [number, number];
 }
 
-const LOCAL_HELP = [
-  "  /bell on|off|mentions  when to ring the terminal bell (now: {bell})",
-];
+/** Lines typed while offline that are kept to send once back. */
+const MAX_QUEUED_LINES = 100;
 
-/** Everything the client knows about the conversation. */
-class ClientState {
-  me = "";
-  room = LOBBY;
-  bell: BellMode = "mentions";
-  /** Names in the current room, by case-folded key. */
-  readonly members = new Map<string, string>();
-  quitting = false;
-  sawBye = false;
+type Outcome = { exit: number } | { reconnect: true };
 
-  complete: Completer = (line) => {
-    const word = line.slice(line.lastIndexOf(" ") + 1);
-    if (word.startsWith("/") && word === line) {
-      const commands = [...COMMAND_NAMES, "bell"].map((name) => `/${name} `);
-      const hits = commands.filter((command) => command.startsWith(word.toLowerCase()));
-      return [hits, word];
-    }
-    const prefix = nameKey(word.replace(/^@/, ""));
-    const at = word.startsWith("@") ? "@" : "";
-    const suffix = word === line ? ": " : " ";
-    const hits = [...this.members.values()]
-      .filter((name) => nameKey(name).startsWith(prefix) && nameKey(name) !== nameKey(this.me))
-      .sort()
-      .map((name) => `${at}${name}${suffix}`);
-    return [hits, word];
-  };
+/** Sleeps `ms`, or less if `signal` aborts first. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+    if (signal.aborted) done();
+  });
+}
 
-  /** Updates names and room from a frame. */
-  track(frame: ServerFrame): void {
-    switch (frame.type) {
-      case "welcome":
-        this.me = frame.name;
-        break;
-      case "room":
-        this.room = frame.room;
-        this.members.clear();
-        for (const name of frame.members) this.members.set(nameKey(name), name);
-        break;
-      case "who":
-        if (frame.room !== this.room) break;
-        for (const name of frame.members) this.members.set(nameKey(name), name);
-        break;
-      case "joined":
-        if (frame.room === this.room) this.members.set(nameKey(frame.name), frame.name);
-        break;
-      case "left":
-        if (frame.room === this.room) this.members.delete(nameKey(frame.name));
-        break;
-      case "renamed":
-        if (frame.room === this.room) {
-          this.members.delete(nameKey(frame.from));
-          this.members.set(nameKey(frame.to), frame.to);
-        }
-        if (nameKey(frame.from) === nameKey(this.me)) this.me = frame.to;
-        break;
-      case "message":
-        if (frame.room === this.room) this.members.set(nameKey(frame.from), frame.from);
-        break;
-      case "bye":
-        this.sawBye = true;
-        break;
-      default:
-        break;
-    }
-  }
-
-  /** Whether `frame` should ring the bell under the current mode. */
-  rings(frame: ServerFrame): boolean {
-    if (this.bell === "off") return false;
-    if (this.bell === "on" && frame.type === "message" && !frame.replay) {
-      return nameKey(frame.from) !== nameKey(this.me);
-    }
-    return isMention(frame, this.me);
-  }
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 /**
- * Runs `chat join` until the user quits or the connection ends.
+ * Runs `chat join` until the user quits or the connection ends for good.
  *
  * @param options Where to connect and how to talk to the terminal.
  * @returns The process exit code: 0 after a normal goodbye, 1 on failure.
@@ -125,24 +83,26 @@ class ClientState {
 export async function runClient(options: ClientOptions): Promise<number> {
   const interactive = options.interactive ?? (Deno.stdin.isTerminal() && Deno.stdout.isTerminal());
   const color = options.color ?? (Deno.stdout.isTerminal() && !Deno.noColor);
+  const reconnect = options.reconnect ?? interactive;
+  const [firstDelay, longestDelay] = options.backoff ?? [1000, 30_000];
+  const open = () =>
+    Connection.open(options.hostname, options.port, options.tls ? { tls: options.tls } : {});
   let connection: Connection;
   try {
-    connection = await Connection.open(options.hostname, options.port);
+    connection = await open();
   } catch (error) {
     if (!(error instanceof ConnectError)) throw error;
-    console.error(`chat: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`);
+    console.error(`chat: ${lowerFirst(error.message)}`);
     return 1;
   }
-  using _connection = connection;
   const state = new ClientState();
   using terminal = new Terminal({ interactive, completer: state.complete });
-  const frames = connection.frames();
-  // Speak first, so the server knows at once that this is a program, not a
-  // person on nc who should be greeted; the name may take a while to type.
-  await connection.send({ type: "ping", token: "start" }).catch(() => {});
-
-  const welcome = await chooseName(connection, frames, terminal, state, options);
-  if (welcome === undefined) return 1;
+  const ended = new AbortController();
+  let name = options.name;
+  let password = options.password;
+  let online = false;
+  let everOnline = false;
+  const queued: string[] = [];
 
   const print = (frame: ServerFrame) => {
     const lines = renderFrame(frame, { me: state.me, color });
@@ -152,23 +112,32 @@ export async function runClient(options: ClientOptions): Promise<number> {
     terminal.print(lines);
     if (state.rings(frame)) terminal.bell();
   };
-  const setPrompt = () => terminal.setPrompt(`${sanitizeText(state.room)}> `);
-  print(welcome);
+  const notice = (text: string) =>
+    terminal.print([color ? `\x1b[2m-- ${text}\x1b[22m` : `-- ${text}`]);
+  const setPrompt = () =>
+    terminal.setPrompt(`${online ? "" : "(offline) "}${sanitizeText(state.room)}> `);
 
   // Sends are chained so lines reach the server in the order they were typed.
   let sending: Promise<void> = Promise.resolve();
-  const send = (frame: Parameters<Connection["send"]>[0]) => {
-    sending = sending.then(() => connection.send(frame)).catch(() => {});
+  const send = (frame: ClientFrame) => {
+    const current = connection;
+    sending = sending.then(() => current.send(frame)).catch(() => {});
     return sending;
   };
   let pongWaiter: ((token: string | undefined) => void) | undefined;
 
-  const quit = async () => {
+  const quit = () => {
     if (state.quitting) return;
     state.quitting = true;
-    await send({ type: "quit" });
+    ended.abort();
+    if (!online) {
+      connection.close();
+      return;
+    }
+    void send({ type: "quit" });
     // The server answers with bye and closes; do not wait for it forever.
-    setTimeout(() => connection.close(), 2_000).unref?.();
+    const timer = setTimeout(() => connection.close(), 2_000);
+    Deno.unrefTimer(timer);
   };
 
   terminal.onLine((line) => {
@@ -178,93 +147,233 @@ export async function runClient(options: ClientOptions): Promise<number> {
       const mode = text.split(/\s+/)[1]?.toLowerCase();
       if (mode === "on" || mode === "off" || mode === "mentions") state.bell = mode;
       else if (mode !== undefined) return terminal.print(["!! Usage: /bell on|off|mentions"]);
-      return terminal.print([`-- Bell: ${state.bell}`]);
+      return notice(`Bell: ${state.bell}`);
     }
     const parsed = parseInput(text);
     if (parsed.ok && parsed.frame.type === "quit") {
+      if (!online) return quit();
       state.quitting = true;
+      ended.abort();
       void send(parsed.frame);
       return;
+    }
+    if (!online) {
+      // Before the first welcome (a name being chosen, or piped input arriving
+      // early), lines simply wait; after a drop, the user is told.
+      if (!everOnline) return void queued.push(line);
+      if (queued.length >= MAX_QUEUED_LINES) {
+        return terminal.print([
+          "!! Not connected, and too much is waiting: this line was not kept",
+        ]);
+      }
+      queued.push(line);
+      return notice("Not connected: this will be sent when the connection is back");
     }
     void send({ type: "say", text: line });
   });
 
-  terminal.onEnd(() => {
-    if (interactive) {
-      void quit();
-      return;
-    }
-    // End of piped input: wait until the server has handled every line, then leave.
+  // End of piped input: once online, wait until the server has handled every
+  // line (a ping's pong comes after them), then leave.
+  let inputEnded = false;
+  const finishInput = () => {
     const token = crypto.randomUUID();
     new Promise<string | undefined>((resolve) => pongWaiter = resolve).then(() => quit());
     void send({ type: "ping", token });
+  };
+  terminal.onEnd(() => {
+    if (interactive) return quit();
+    inputEnded = true;
+    if (online) finishInput();
   });
 
-  for await (const frame of frames) {
-    state.track(frame);
-    if (frame.type === "pong") {
-      pongWaiter?.(frame.token);
-      continue;
-    }
-    print(frame);
-    if (frame.type === "room" || frame.type === "renamed") setPrompt();
-  }
-  terminal.close();
-  if (state.quitting || state.sawBye) return 0;
-  console.error("chat: the connection to the server was lost");
-  return 1;
-}
-
-async function chooseName(
-  connection: Connection,
-  frames: AsyncGenerator<ServerFrame>,
-  terminal: Terminal,
-  state: ClientState,
-  options: ClientOptions,
-): Promise<ServerFrame | undefined> {
-  let name = options.name;
-  while (true) {
-    if (name === undefined) {
-      const suggestion = options.suggestedName;
-      if (!terminal.interactive) {
-        if (suggestion === undefined) {
-          console.error("chat: no name given; pass --name NAME");
-          return undefined;
-        }
-        name = suggestion;
-      } else {
-        const hint = suggestion === undefined ? "" : ` [${suggestion}]`;
-        const answer = await terminal.ask(`Your name${hint}: `);
-        if (answer === undefined) return undefined;
-        name = answer.trim() || suggestion || "";
-        if (name === "") continue;
-      }
-    }
-    await connection.send({ type: "hello", version: PROTOCOL_VERSION, name });
+  /** One connection's life: handshake, then frames until it ends. */
+  const session = async (first: boolean): Promise<Outcome> => {
+    const frames = connection.frames();
+    // Speak first, so the server knows at once that this is a program, not a
+    // person on nc who should be greeted; the name may take a while to type.
+    await connection.send({ type: "ping", token: "start" }).catch(() => {});
     while (true) {
-      const { value: frame, done } = await frames.next();
-      if (done) {
-        console.error("chat: the server closed the connection");
-        return undefined;
+      if (name === undefined) {
+        name = await chooseName(terminal, options.suggestedName);
+        if (name === undefined) return { exit: 1 };
       }
-      state.track(frame);
-      if (frame.type === "welcome") return frame;
-      if (frame.type === "error") {
-        const message = sanitizeText(frame.message);
-        if (
-          !terminal.interactive || (frame.code !== "name_taken" && frame.code !== "name_invalid")
-        ) {
-          console.error(`chat: ${message}`);
-          return undefined;
-        }
-        terminal.print([message]);
-        name = undefined;
+      const hello: HelloFrame = { type: "hello", version: PROTOCOL_VERSION, name };
+      if (password !== undefined) hello.password = password;
+      if (!first) {
+        if (state.resume !== undefined) hello.resume = state.resume;
+        hello.room = state.room;
+        if (state.lastId !== undefined) hello.since = state.lastId;
+      }
+      await connection.send(hello).catch(() => {});
+      const answer = await handshake(frames, state);
+      if (answer.type === "ended") {
+        if (!first && reconnect && !state.quitting) return { reconnect: true };
+        console.error(
+          state.bye
+            ? `chat: ${lowerFirst(sanitizeText(state.bye.reason))}`
+            : "chat: the server closed the connection",
+        );
+        return { exit: 1 };
+      }
+      if (answer.type === "welcome") {
+        online = true;
+        everOnline = true;
+        if (first) print(answer.frame);
+        else notice(`Reconnected as ${sanitizeText(answer.frame.name)}`);
         break;
       }
-      if (frame.type === "bye") {
-        console.error(`chat: ${sanitizeText(frame.reason)}`);
-        return undefined;
+      const { code, message } = answer.frame;
+      const text = sanitizeText(message);
+      if (code === "password_required" || code === "password_wrong") {
+        if (!interactive) {
+          console.error(
+            `chat: ${lowerFirst(text)}${
+              password === undefined ? "; set CHAT_PASSWORD or use --password-file" : ""
+            }`,
+          );
+          return { exit: 1 };
+        }
+        if (code === "password_wrong") terminal.print([`!! ${text}`]);
+        password = await terminal.askSecret("Password: ");
+        if (password === undefined) return { exit: 1 };
+        continue;
+      }
+      if (interactive && (code === "name_taken" || code === "name_invalid")) {
+        terminal.print([`!! ${text}`]);
+        name = undefined;
+        continue;
+      }
+      console.error(`chat: ${lowerFirst(text)}`);
+      return { exit: 1 };
+    }
+    setPrompt();
+    for (const line of queued.splice(0)) void send({ type: "say", text: line });
+    if (inputEnded) finishInput();
+    const watchdog = watch(connection, state, () => send({ type: "ping", token: "heartbeat" }));
+    try {
+      for await (const frame of frames) {
+        watchdog.heard();
+        state.track(frame);
+        if (frame.type === "ping") {
+          void send(
+            frame.token === undefined ? { type: "pong" } : { type: "pong", token: frame.token },
+          );
+          continue;
+        }
+        if (frame.type === "pong") {
+          pongWaiter?.(frame.token);
+          continue;
+        }
+        if (frame.type === "bye" && frame.retry && reconnect && !state.quitting) {
+          notice(`The server says: ${sanitizeText(frame.reason)}`);
+          continue;
+        }
+        print(frame);
+        if (frame.type === "room" || frame.type === "renamed") setPrompt();
+      }
+    } finally {
+      watchdog.stop();
+      online = false;
+    }
+    if (state.quitting) return { exit: 0 };
+    if (state.bye !== undefined && !state.bye.retry) return { exit: 0 };
+    if (!reconnect) {
+      if (state.bye !== undefined) return { exit: 0 };
+      console.error("chat: the connection to the server was lost");
+      return { exit: 1 };
+    }
+    return { reconnect: true };
+  };
+
+  let first = true;
+  while (true) {
+    const outcome = await session(first);
+    connection.close();
+    if ("exit" in outcome) {
+      terminal.close();
+      return outcome.exit;
+    }
+    first = false;
+    state.bye = undefined;
+    setPrompt();
+    // Back off exponentially, with jitter so a room of clients does not return at once.
+    for (let attempt = 0;; attempt++) {
+      const base = Math.min(longestDelay, firstDelay * 2 ** attempt);
+      const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+      notice(`Connection lost. Reconnecting in ${Math.max(1, Math.round(delay / 1000))} s…`);
+      await sleep(delay, ended.signal);
+      if (state.quitting) {
+        terminal.close();
+        return 0;
+      }
+      try {
+        connection = await open();
+        break;
+      } catch (error) {
+        if (!(error instanceof ConnectError)) throw error;
       }
     }
   }
+}
+
+type HandshakeAnswer =
+  | { type: "welcome"; frame: Extract<ServerFrame, { type: "welcome" }> }
+  | { type: "error"; frame: Extract<ServerFrame, { type: "error" }> }
+  | { type: "ended" };
+
+/** Reads frames until the answer to a `hello`. */
+async function handshake(
+  frames: AsyncGenerator<ServerFrame>,
+  state: ClientState,
+): Promise<HandshakeAnswer> {
+  while (true) {
+    const { value: frame, done } = await frames.next();
+    if (done) return { type: "ended" };
+    state.track(frame);
+    if (frame.type === "welcome") return { type: "welcome", frame };
+    if (frame.type === "error") return { type: "error", frame };
+  }
+}
+
+/** Asks for a name until one is given; `undefined` if input ends. */
+async function chooseName(terminal: Terminal, suggestion: string | undefined) {
+  if (!terminal.interactive) {
+    if (suggestion === undefined) console.error("chat: no name given; pass --name NAME");
+    return suggestion;
+  }
+  while (true) {
+    const hint = suggestion === undefined ? "" : ` [${suggestion}]`;
+    const answer = await terminal.ask(`Your name${hint}: `);
+    if (answer === undefined) return undefined;
+    const name = answer.trim() || suggestion || "";
+    if (name !== "") return name;
+  }
+}
+
+/**
+ * Watches a connection for silence: pings the server when it has been quiet
+ * for a third of the heartbeat, and closes the connection when it has been
+ * quiet for longer than the heartbeat, so a dead link is noticed.
+ */
+function watch(connection: Connection, state: ClientState, ping: () => void) {
+  let last = performance.now();
+  let pinged = false;
+  const timer = setInterval(() => {
+    const quiet = performance.now() - last;
+    const limit = state.heartbeat * 1000;
+    if (quiet > limit + 5_000) connection.close();
+    else if (quiet > limit / 3 && !pinged) {
+      pinged = true;
+      ping();
+    }
+  }, 1000);
+  return {
+    heard() {
+      last = performance.now();
+      pinged = false;
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
 }

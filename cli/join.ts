@@ -7,6 +7,7 @@
 import { runClient } from "../client.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
 import { parseHostPort, parseOptions, parsePort, UsageError } from "./args.ts";
+import { readPassword, readPem, SecretError } from "./secrets.ts";
 
 /** Help for `chat join`. */
 export const JOIN_HELP = `Usage: chat join [HOST[:PORT]] [options]
@@ -16,6 +17,10 @@ Join a chat server. HOST defaults to 127.0.0.1 (this machine).
 Options:
   --port N       TCP port (default ${DEFAULT_PORT}; HOST:PORT also works)
   --name NAME    your name (asked for when missing)
+  --password-file F  read the server's password from F (or set CHAT_PASSWORD;
+                 asked for when needed)
+  --tls          connect with TLS (the server runs with --tls-cert)
+  --ca F         trust the CA or self-signed certificate in F (implies --tls)
   -h, --help     show this help
 
 In the chat, type /help for commands. Leave with /quit, Ctrl-C or Ctrl-D.
@@ -40,6 +45,9 @@ export async function joinCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions("join", args, {
     port: { type: "string" },
     name: { type: "string" },
+    "password-file": { type: "string" },
+    tls: { type: "boolean" },
+    ca: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -53,9 +61,22 @@ export async function joinCommand(args: string[]): Promise<number> {
   }
   const port = target.port ?? (values.port === undefined ? DEFAULT_PORT : parsePort(values.port));
   const suggestedName = osUserName();
+  let password: string | undefined;
+  let caCerts: string[] | undefined;
+  try {
+    password = await readPassword(values["password-file"]);
+    if (values.ca !== undefined) caCerts = [await readPem(values.ca, "CA certificate")];
+  } catch (error) {
+    if (!(error instanceof SecretError)) throw error;
+    console.error(`chat: ${error.message}`);
+    return 1;
+  }
+  const tls = values.tls || caCerts !== undefined;
   return await runClient({
     hostname: target.hostname,
     port,
+    ...(password === undefined ? {} : { password }),
+    ...(tls ? { tls: caCerts === undefined ? {} : { caCerts } } : {}),
     ...(values.name === undefined ? {} : { name: values.name }),
     ...(suggestedName === undefined ? {} : { suggestedName }),
   });

@@ -12,6 +12,23 @@ import { DEFAULT_PORT } from "../protocol.ts";
 import { DEFAULT_WEB_PORT, ListenError, startServer } from "../server.ts";
 import { parseOptions, parsePort, UsageError } from "./args.ts";
 import { defaultDataDir, openHistory, parseRetention } from "./history.ts";
+import { readPassword, readServerTls, SecretError } from "./secrets.ts";
+
+/** Reads a whole-number flag within bounds, or its default. */
+function count(
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+) {
+  if (value === undefined) return fallback;
+  const number = /^\d{1,7}$/.test(value) ? Number(value) : NaN;
+  if (!(number >= min && number <= max)) {
+    throw new UsageError(`invalid --${flag} "${value}": expected a number from ${min} to ${max}`);
+  }
+  return number;
+}
 
 /** Help for `chat serve`. */
 export const SERVE_HELP = `Usage: chat serve [options]
@@ -28,6 +45,13 @@ Options:
   --data-dir DIR   where history is stored (default: {dataDir})
   --memory         keep history in memory only; it is lost when the server stops
   --retain RULE    drop old messages: an age (30d, 12h, 2w) or a count (100000)
+  --password-file F  require the password in file F (or set CHAT_PASSWORD)
+  --tls-cert F     certificate (PEM) to speak TLS on both ports; needs --tls-key
+  --tls-key F      private key (PEM) of --tls-cert
+  --heartbeat S    drop a client silent for S seconds (default 30)
+  --max-connections N  connections at once (default 2000)
+  --max-per-ip N   connections at once from one address (default 32)
+  --rate N         messages per second one connection may send (default 10)
   -h, --help       show this help
 
 Stop it with Ctrl-C; everyone connected is told the server is closing.`;
@@ -131,6 +155,13 @@ export async function serveCommand(args: string[]): Promise<number> {
     "data-dir": { type: "string" },
     memory: { type: "boolean" },
     retain: { type: "string" },
+    "password-file": { type: "string" },
+    "tls-cert": { type: "string" },
+    "tls-key": { type: "string" },
+    heartbeat: { type: "string" },
+    "max-connections": { type: "string" },
+    "max-per-ip": { type: "string" },
+    rate: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -165,6 +196,20 @@ export async function serveCommand(args: string[]): Promise<number> {
     );
   }
   const hostname = values.host ?? "0.0.0.0";
+  const heartbeat = count("heartbeat", values.heartbeat, 30, 5, 3600);
+  const maxConnections = count("max-connections", values["max-connections"], 2000, 1, 1_000_000);
+  const maxPerAddress = count("max-per-ip", values["max-per-ip"], 32, 1, 1_000_000);
+  const messageRate = count("rate", values.rate, 10, 1, 1_000_000);
+  let password: string | undefined;
+  let tls: { cert: string; key: string } | undefined;
+  try {
+    password = await readPassword(values["password-file"]);
+    tls = await readServerTls(values["tls-cert"], values["tls-key"]);
+  } catch (error) {
+    if (!(error instanceof SecretError)) throw error;
+    console.error(`chat: ${error.message}`);
+    return 1;
+  }
   const log = (line: string) => console.log(`[${timestamp()}] ${line}`);
   const dataDir = values.memory ? undefined : values["data-dir"] ?? defaultDataDir();
   using store = dataDir === undefined ? undefined : await openHistory({ dataDir, retention });
@@ -178,6 +223,12 @@ export async function serveCommand(args: string[]): Promise<number> {
       log,
       ...(webPort === undefined ? {} : { webPort }),
       ...(store === undefined ? {} : { history: store }),
+      ...(password === undefined ? {} : { password }),
+      ...(tls === undefined ? {} : { tls }),
+      heartbeat,
+      maxConnections,
+      maxPerAddress,
+      messageRate,
     });
   } catch (error) {
     if (!(error instanceof ListenError)) throw error;

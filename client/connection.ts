@@ -38,25 +38,39 @@ function explain(error: unknown, where: string, port: number): string {
   if (/unreachable/i.test(message)) {
     return `Cannot connect to ${where}: network unreachable. Check the address and that you are on the same network`;
   }
+  if (/certificate|UnknownIssuer|CaUsedAsEndEntity|NotValidForName|invalid peer/i.test(message)) {
+    return `Cannot connect to ${where}: the server's TLS certificate is not trusted (pass its CA with --ca FILE)`;
+  }
+  if (/InvalidContentType|corrupt message|received corrupt|tls/i.test(message)) {
+    return `Cannot connect to ${where}: the TLS handshake failed (is the server using --tls-cert?)`;
+  }
   if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
     return `Cannot connect to ${where}: permission denied`;
   }
   return `Cannot connect to ${where}: ${message.replace(/\s*\(os error \d+\)$/, "")}`;
 }
 
+/** How to check the server's TLS certificate. */
+export interface TlsOptions {
+  /** Extra CA certificates (PEM) to trust, such as a self-signed server's. */
+  caCerts?: string[];
+}
+
 /** Options for {@linkcode Connection.open}. */
 export interface ConnectOptions {
   /** Gives up after this many milliseconds. @default {5000} */
   timeout?: number;
+  /** Speak TLS. @default {plain TCP} */
+  tls?: TlsOptions;
 }
 
 /** An open connection to a chat server. */
 export class Connection implements Disposable {
-  readonly #conn: Deno.TcpConn;
+  readonly #conn: Deno.Conn;
   #closed = false;
 
   /** Wraps an open socket; {@linkcode Connection.open} is the usual way in. */
-  constructor(conn: Deno.TcpConn) {
+  constructor(conn: Deno.Conn) {
     this.#conn = conn;
   }
 
@@ -71,7 +85,13 @@ export class Connection implements Disposable {
   ): Promise<Connection> {
     const where = formatAddress(hostname, port);
     const timeout = options.timeout ?? 5_000;
-    const pending = Deno.connect({ hostname, port, transport: "tcp" });
+    const pending: Promise<Deno.Conn> = options.tls === undefined
+      ? Deno.connect({ hostname, port, transport: "tcp" })
+      : Deno.connectTls({
+        hostname,
+        port,
+        ...(options.tls.caCerts === undefined ? {} : { caCerts: options.tls.caCerts }),
+      });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<"timeout">((resolve) =>
       timer = setTimeout(() => resolve("timeout"), timeout)
@@ -86,8 +106,11 @@ export class Connection implements Disposable {
           } s. Check the address and the firewall`,
         );
       }
-      result.setNoDelay(true);
-      return new Connection(result);
+      if ("setNoDelay" in result) (result as Deno.TcpConn).setNoDelay(true);
+      const connection = new Connection(result);
+      // A TLS handshake happens on first use; fail here, with a clear reason, not later.
+      if (options.tls !== undefined) await (result as Deno.TlsConn).handshake();
+      return connection;
     } catch (error) {
       if (error instanceof ConnectError) throw error;
       throw new ConnectError(explain(error, where, port));

@@ -8,6 +8,7 @@
 
 import process from "node:process";
 import readline from "node:readline";
+import { Writable } from "node:stream";
 
 /** Returns completions for the text before the cursor, as `node:readline` expects. */
 export type Completer = (line: string) => [string[], string];
@@ -32,13 +33,14 @@ export class Terminal implements Disposable {
   #ended = false;
   #closed = false;
   #asking = false;
+  readonly #echo = new EchoControl();
 
   constructor(options: TerminalOptions) {
     this.#interactive = options.interactive;
     this.#rl = options.interactive
       ? readline.createInterface({
         input: process.stdin,
-        output: process.stdout,
+        output: this.#echo,
         terminal: true,
         historySize: 500,
         removeHistoryDuplicates: true,
@@ -96,6 +98,19 @@ export class Terminal implements Disposable {
     });
   }
 
+  /** Asks for a secret without echoing what is typed; `undefined` if input ends first. */
+  async askSecret(question: string): Promise<string | undefined> {
+    if (!this.#interactive) return await this.ask(question);
+    process.stdout.write(question);
+    this.#echo.muted = true;
+    try {
+      return await this.ask("");
+    } finally {
+      this.#echo.muted = false;
+      process.stdout.write("\n");
+    }
+  }
+
   /** Sets the prompt shown before the input line and redraws it. */
   setPrompt(prompt: string): void {
     if (!this.#interactive || this.#closed) return;
@@ -126,6 +141,7 @@ export class Terminal implements Disposable {
   /** Restores the terminal and stops reading; later calls do nothing. */
   close(): void {
     if (!this.#closed) this.#rl.close();
+    this.#echo.detach();
     process.stdin.pause();
   }
 
@@ -157,6 +173,44 @@ export class Terminal implements Disposable {
     if (this.#ended) return;
     this.#ended = true;
     this.#onEnd?.();
+  }
+}
+
+/**
+ * Standard output as readline sees it: the same terminal, except that echo
+ * can be muted while a password is typed.
+ */
+class EchoControl extends Writable {
+  /** While set, readline's output (the echo of typed keys) is dropped. */
+  muted = false;
+  readonly isTTY = true;
+  readonly #resize = () => this.emit("resize");
+
+  constructor() {
+    super();
+    process.stdout.on("resize", this.#resize);
+  }
+
+  get columns(): number {
+    return process.stdout.columns;
+  }
+
+  get rows(): number {
+    return process.stdout.rows;
+  }
+
+  /** Stops following the terminal's size. */
+  detach(): void {
+    process.stdout.off("resize", this.#resize);
+  }
+
+  override _write(
+    chunk: Uint8Array | string,
+    _encoding: string,
+    callback: (error?: Error | null) => void,
+  ): void {
+    if (!this.muted) process.stdout.write(chunk);
+    callback();
   }
 }
 

@@ -15,10 +15,14 @@ const encoder = new TextEncoder();
 export const GREETING = "Welcome to chat. Type your name and press Enter.\r\nYour name: ";
 
 const PROMPT = "Your name: ";
+const PASSWORD_PROMPT = "Password: ";
 
 /** Renders frames as text lines for one connection and reads its typed lines. */
 export class TextCodec {
   #me: string | undefined;
+  /** The name typed, while the server waits for a password with it. */
+  #pending: string | undefined;
+  #wantPassword = false;
 
   /** The name this connection chats under, once the hub has accepted it. */
   get name(): string | undefined {
@@ -31,8 +35,11 @@ export class TextCodec {
     if (frame.type === "renamed" && this.#me === frame.from) this.#me = frame.to;
     const lines = renderFrame(frame, { me: this.#me ?? "", color: false });
     let text = lines.length === 0 ? "" : lines.join("\r\n") + "\r\n";
-    // A refused name is asked for again.
-    if (frame.type === "error" && this.#me === undefined) text += PROMPT;
+    // A refused name is asked for again; a password, when the server needs one.
+    if (frame.type === "error" && this.#me === undefined) {
+      this.#wantPassword = frame.code === "password_required" || frame.code === "password_wrong";
+      text += this.#wantPassword ? PASSWORD_PROMPT : PROMPT;
+    }
     return text === "" ? undefined : encoder.encode(text);
   }
 
@@ -40,12 +47,19 @@ export class TextCodec {
   input(line: string): ClientFrame | undefined {
     const text = line.trim();
     if (text === "") return undefined;
-    if (this.#me === undefined) return { type: "hello", version: PROTOCOL_VERSION, name: text };
+    if (this.#me === undefined) {
+      if (this.#wantPassword && this.#pending !== undefined) {
+        return { type: "hello", version: PROTOCOL_VERSION, name: this.#pending, password: line };
+      }
+      this.#pending = text;
+      return { type: "hello", version: PROTOCOL_VERSION, name: text };
+    }
     return { type: "say", text: line };
   }
 
   /** The prompt to show again after an empty name. */
   prompt(): Uint8Array | undefined {
-    return this.#me === undefined ? encoder.encode(PROMPT) : undefined;
+    if (this.#me !== undefined) return undefined;
+    return encoder.encode(this.#wantPassword ? PASSWORD_PROMPT : PROMPT);
   }
 }

@@ -4,40 +4,14 @@
  */
 
 import assert from "node:assert/strict";
-import config from "../../deno.json" with { type: "json" };
 import { colorOf } from "../../palette.ts";
 import { startServer } from "../../server.ts";
 import { encodeFrame, PROTOCOL_VERSION, type ServerFrame } from "../../protocol.ts";
 import { TestClient, within } from "../_test_utils.ts";
-import { type Screen, shellQuote, Tmux, TMUX_VERSION } from "./_tmux.ts";
+import { joinCommand, ROOT, type Screen, shellQuote, Tmux, TMUX_VERSION } from "./_tmux.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 const STAMP = String.raw`\[\d\d:\d\d:\d\d\]`;
 const PROMPT = "#lobby> ";
-
-/** The permission flags of `deno task chat`, so the tests run the client as users do. */
-const CHAT_FLAGS = (() => {
-  const words = config.tasks.chat.split(/\s+/);
-  const main = words.indexOf("main.ts");
-  if (words[0] !== "deno" || words[1] !== "run" || main < 0) {
-    throw new Error(`Cannot read the flags of the "chat" task: ${config.tasks.chat}`);
-  }
-  return words.slice(2, main);
-})();
-
-/** The `sh` command line that runs `chat join` on loopback `port`. */
-function joinCommand(port: number, ...args: string[]): string {
-  return [
-    Deno.execPath(),
-    "run",
-    ...CHAT_FLAGS,
-    `${ROOT}main.ts`,
-    "join",
-    `127.0.0.1:${port}`,
-    ...args,
-  ]
-    .map(shellQuote).join(" ");
-}
 
 /** Runs `command` in `sh`, then prints its exit status and keeps the pane open to read it. */
 function reportingExit(command: string): string {
@@ -178,15 +152,17 @@ e2eTest(
 );
 
 /** Reads from `conn` up to the end of the first line. */
-async function readLine(conn: Deno.Conn): Promise<string> {
+/** Reads lines from `conn` until one is a `hello` frame, and returns that line. */
+async function readHello(conn: Deno.Conn): Promise<string> {
   const buffer = new Uint8Array(4096);
   let text = "";
-  while (!text.includes("\n")) {
+  while (true) {
+    const hello = text.split("\n").find((line) => line.includes('"type":"hello"'));
+    if (hello !== undefined) return hello;
     const count = await conn.read(buffer);
     if (count === null) throw new Error(`Connection closed after ${JSON.stringify(text)}`);
     text += new TextDecoder().decode(buffer.subarray(0, count));
   }
-  return text;
 }
 
 /** Text that would clear the screen, set the title, write the clipboard, turn red and forge a line. */
@@ -264,7 +240,7 @@ e2eTest(
     });
     using conn = await within(listener.accept(), 10_000, "the client to connect");
     await tmux.run("set-option", "-s", "set-clipboard", "on");
-    const hello = await within(readLine(conn), 5_000, "the client's hello");
+    const hello = await within(readHello(conn), 5_000, "the client's hello");
     assert.equal(JSON.parse(hello).name, "alice");
     const send = (frame: ServerFrame) => conn.write(new TextEncoder().encode(encodeFrame(frame)));
     await send({ type: "welcome", version: PROTOCOL_VERSION, server: "chat", name: "alice" });
