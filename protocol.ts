@@ -292,13 +292,21 @@ function readClient(frame: Rec, type: string): ClientFrame | undefined {
  * ```
  */
 export function parseClientFrame(value: unknown): Checked<ClientFrame> {
+  return parseWith(value, readClient);
+}
+
+/** Checks the envelope, then lets `read` check the fields of its type. */
+function parseWith<T>(
+  value: unknown,
+  read: (frame: Rec, type: string) => T | undefined,
+): Checked<T> {
   if (!isRecord(value)) return refuse("bad_frame", "Cannot read frame: expected a JSON object");
   const type = value.type;
   if (typeof type !== "string") {
     return refuse("bad_frame", 'Cannot read frame: field "type" must be a string');
   }
   try {
-    const frame = readClient(value, type);
+    const frame = read(value, type);
     if (frame === undefined) {
       return refuse("unknown_type", `Cannot read frame: unknown type ${quote(type)}`);
     }
@@ -403,21 +411,7 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
  * Clients treat server input as untrusted too.
  */
 export function parseServerFrame(value: unknown): Checked<ServerFrame> {
-  if (!isRecord(value)) return refuse("bad_frame", "Cannot read frame: expected a JSON object");
-  const type = value.type;
-  if (typeof type !== "string") {
-    return refuse("bad_frame", 'Cannot read frame: field "type" must be a string');
-  }
-  try {
-    const frame = readServer(value, type);
-    if (frame === undefined) {
-      return refuse("unknown_type", `Cannot read frame: unknown type ${quote(type)}`);
-    }
-    return accept(frame);
-  } catch (error) {
-    if (!(error instanceof FieldError)) throw error;
-    return refuse("bad_frame", `Cannot read "${type}" frame: ${error.message}`);
-  }
+  return parseWith(value, readServer);
 }
 
 /** Parses one line of JSON text into a checked value, never throwing. */
