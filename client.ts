@@ -211,6 +211,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
         console.error(
           state.bye
             ? `chat: ${lowerFirst(sanitizeText(state.bye.reason))}`
+            : options.tls === undefined
+            ? "chat: the server closed the connection without a word (if it uses TLS, add --tls)"
             : "chat: the server closed the connection",
         );
         return { exit: 1 };

@@ -77,12 +77,13 @@ function lanAddresses(): string[] {
   }
 }
 
-function joinCommand(host: string, port: number): string {
-  return `chat join ${port === DEFAULT_PORT ? host : formatAddress(host, port)}`;
+function joinCommand(host: string, port: number, tls: boolean): string {
+  const where = port === DEFAULT_PORT ? host : formatAddress(host, port);
+  return `chat join ${where}${tls ? " --tls --ca CERT.pem" : ""}`;
 }
 
-function webUrl(host: string, port: number): string {
-  return `http://${formatAddress(host, port)}/`;
+function webUrl(host: string, port: number, tls: boolean): string {
+  return `${tls ? "https" : "http"}://${formatAddress(host, port)}/`;
 }
 
 /** The hosts others should use to reach a server bound to `hostname`. */
@@ -106,22 +107,23 @@ export async function banner(
   hostname: string,
   port: number,
   webPort: number | undefined,
-  color: boolean,
+  options: { color: boolean; tls: boolean },
 ): Promise<string> {
+  const { color, tls } = options;
   const { hosts, local } = reachableHosts(hostname);
   const lines = [`chat is listening on ${formatAddress(hostname, port)}`];
   if (hosts.length === 0) {
     lines.push(
       "No network address found: others cannot reach this machine yet.",
-      `On this machine: ${joinCommand("127.0.0.1", port)}`,
+      `On this machine: ${joinCommand("127.0.0.1", port, tls)}`,
     );
   } else {
     lines.push(local ? "Only this machine can join:" : "Others on your network can join with:");
-    for (const host of hosts) lines.push(`  ${joinCommand(host, port)}`);
+    for (const host of hosts) lines.push(`  ${joinCommand(host, port, tls)}`);
     if (webPort !== undefined) {
       lines.push("or in a browser, on a phone too:");
-      for (const host of hosts) lines.push(`  ${webUrl(host, webPort)}`);
-      lines.push(await qrCode(webUrl(hosts[0]!, webPort), color));
+      for (const host of hosts) lines.push(`  ${webUrl(host, webPort, tls)}`);
+      lines.push(await qrCode(webUrl(hosts[0]!, webPort, tls), color));
     }
     if (local) lines.push("Use --host 0.0.0.0 to let others on the network join.");
   }
@@ -245,7 +247,12 @@ export async function serveCommand(args: string[]): Promise<number> {
     return { signal, handler };
   });
   const color = Deno.stdout.isTerminal() && !Deno.noColor;
-  console.log(await banner(hostname, server.addr.port, server.webAddr?.port, color));
+  console.log(
+    await banner(hostname, server.addr.port, server.webAddr?.port, {
+      color,
+      tls: tls !== undefined,
+    }),
+  );
   const signal = await stopped;
   log(`${signal} received: telling ${server.hub.size} users and shutting down`);
   await server.close("The server is shutting down");
