@@ -380,7 +380,13 @@ export class Hub implements Disposable {
       text,
     };
     if (action) message.action = true;
-    this.#history.append(message);
+    try {
+      this.#history.append(message);
+    } catch (error) {
+      // Nothing is acknowledged that was not stored; the sender is told and may retry.
+      this.#log(`Cannot store a message: ${(error as Error).message}`);
+      return this.#error(member, "text_invalid", "Cannot send: the server could not store it");
+    }
     this.#broadcast(room, message);
   }
 

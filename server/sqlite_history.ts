@@ -77,13 +77,24 @@ function toFrame(row: Row): MessageFrame {
   return frame;
 }
 
+// Primary SQLite result codes, from the low byte of node:sqlite's `errcode`.
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+const SQLITE_READONLY = 8;
+const SQLITE_CORRUPT = 11;
+const SQLITE_NOTADB = 26;
+
 function explain(path: string, error: unknown): HistoryError {
   const message = (error as Error)?.message ?? String(error);
-  const reason = /locked|busy/i.test(message)
+  const errcode = (error as { errcode?: unknown })?.errcode;
+  const code = typeof errcode === "number" ? errcode & 0xff : undefined;
+  const reason = code === SQLITE_BUSY || code === SQLITE_LOCKED || /locked|busy/i.test(message)
     ? "it is in use by another chat server (one data directory per server)"
-    : /not a database|malformed|corrupt/i.test(message)
+    // A damaged FTS table fails as "vtable constructor failed", with SQLITE_CORRUPT.
+    : code === SQLITE_CORRUPT || code === SQLITE_NOTADB ||
+        /not a database|malformed|corrupt/i.test(message)
     ? "it is damaged or not a chat database; move it away to start a new history"
-    : /readonly|read-only|permission|access/i.test(message)
+    : code === SQLITE_READONLY || /readonly|read-only|permission|access/i.test(message)
     ? "it cannot be written; check its permissions, or use --memory"
     : /unable to open/i.test(message)
     ? "it cannot be opened; check that the directory exists and can be written"
@@ -138,6 +149,13 @@ export class SqliteHistory implements HistoryStore {
   static open(path: string, options: SqliteHistoryOptions = {}): SqliteHistory {
     let db: DatabaseSync | undefined;
     try {
+      // SQLite opens a file it cannot write read-only, then fails later with a
+      // vague "disk I/O error"; asking for write access first names the problem.
+      try {
+        Deno.openSync(path, { read: true, write: true }).close();
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
       db = new DatabaseSync(path);
       // One server per file: the exclusive lock makes a second one fail at start.
       db.exec("PRAGMA locking_mode = EXCLUSIVE");

@@ -1,0 +1,407 @@
+/**
+ * `chat serve` history flags as a user runs them: `main.ts` in a child
+ * process with exactly the permission flags of deno.json's `chat` task.
+ */
+
+import assert from "node:assert/strict";
+import { SqliteHistory } from "../server/sqlite_history.ts";
+import { TestClient, within } from "./_test_utils.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+
+/** `run <flags> main.ts`, with the flags of deno.json's `chat` task. */
+const TASK_ARGS: string[] = (() => {
+  const words = (config.tasks.chat as string).trim().split(/\s+/);
+  assert.deepEqual(words.slice(0, 2), ["deno", "run"], `tasks.chat: ${config.tasks.chat}`);
+  assert.equal(words.at(-1), "main.ts", `tasks.chat: ${config.tasks.chat}`);
+  return words.slice(1);
+})();
+
+/** Loopback only, any port, no web client: what every serve here starts with. */
+const SERVE = ["serve", "--host", "127.0.0.1", "--port", "0", "--no-web"];
+
+const ENV = { NO_COLOR: "1", RUST_BACKTRACE: "0" };
+
+/**
+ * Deno's cache, named outright: Deno finds it under HOME, which some tests
+ * change, and an empty cache would fetch the npm packages again.
+ */
+const DENO_DIR: string = await (async () => {
+  const { stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json"],
+    env: ENV,
+    stdin: "null",
+    stderr: "null",
+  }).output();
+  return JSON.parse(new TextDecoder().decode(stdout)).denoDir;
+})();
+
+interface SpawnOptions {
+  /** Run inside this command, such as `["unshare", "--mount", ...]`. */
+  wrap?: string[];
+  /** Variables to add to the environment. */
+  env?: Record<string, string>;
+}
+
+interface Outcome {
+  code: number;
+  signal: Deno.Signal | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A running `chat` process whose output is collected as it arrives. */
+class Chat implements AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  readonly args: string[];
+  stdout = "";
+  stderr = "";
+  #waiters: (() => void)[] = [];
+  #status: Deno.CommandStatus | undefined;
+  readonly #reading: Promise<void>;
+  readonly #exited: Promise<Deno.CommandStatus>;
+
+  constructor(args: string[], options: SpawnOptions = {}) {
+    this.args = args;
+    const [program, ...prefix] = [...(options.wrap ?? []), Deno.execPath()];
+    this.child = new Deno.Command(program!, {
+      args: [...prefix, ...TASK_ARGS, ...args],
+      cwd: ROOT,
+      env: { ...ENV, DENO_DIR, ...options.env },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const collect = async (stream: ReadableStream<Uint8Array>, out: "stdout" | "stderr") => {
+      for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+        this[out] += text;
+        this.#wake();
+      }
+    };
+    this.#reading = Promise.all([
+      collect(this.child.stdout, "stdout"),
+      collect(this.child.stderr, "stderr"),
+    ]).then(() => {});
+    this.#exited = this.child.status.then((status) => {
+      this.#status = status;
+      this.#wake();
+      return status;
+    });
+  }
+
+  /** Waits until standard output matches `pattern`, and returns the match. */
+  async waitForStdout(pattern: RegExp, ms = 10_000): Promise<RegExpMatchArray> {
+    return await within(
+      (async () => {
+        while (true) {
+          const match = this.stdout.match(pattern);
+          if (match) return match;
+          if (this.#status !== undefined) {
+            throw new Error(
+              `chat ${this.args.join(" ")} exited (${this.#status.code}) before printing ` +
+                `${pattern}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`,
+            );
+          }
+          await new Promise<void>((resolve) => this.#waiters.push(resolve));
+        }
+      })(),
+      ms,
+      `${pattern} on the stdout of chat ${this.args.join(" ")}`,
+    );
+  }
+
+  /** Waits for the banner and returns the TCP port it names. */
+  async port(): Promise<number> {
+    const [, port] = await this.waitForStdout(/^ {2}chat join 127\.0\.0\.1:(\d+)$/m);
+    return Number(port);
+  }
+
+  /** Waits for the exit and all output. */
+  async finished(ms = 10_000): Promise<Outcome> {
+    const status = await within(this.#exited, ms, `chat ${this.args.join(" ")} to exit`);
+    await within(this.#reading, ms, `the output of chat ${this.args.join(" ")}`);
+    return { code: status.code, signal: status.signal, stdout: this.stdout, stderr: this.stderr };
+  }
+
+  /** Sends `signal`, then waits for the exit and all output. */
+  async stop(signal: Deno.Signal = "SIGTERM"): Promise<Outcome> {
+    if (this.#status === undefined) this.child.kill(signal);
+    return await this.finished();
+  }
+
+  #wake(): void {
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#status === undefined) {
+      try {
+        this.child.kill("SIGKILL");
+      } catch {
+        // It exited meanwhile.
+      }
+    }
+    await this.#exited;
+    await this.#reading;
+  }
+}
+
+/** Runs `chat args` and waits for it to exit. */
+async function chat(args: string[], options: SpawnOptions = {}): Promise<Outcome> {
+  await using running = new Chat(args, options);
+  return await running.finished();
+}
+
+/** Asserts `stderr` is one line starting with "chat: ", no stack trace; returns it. */
+function assertOneErrorLine(outcome: Outcome, what: string): string {
+  const { stderr } = outcome;
+  const context = `${what}: ${JSON.stringify(stderr)}`;
+  assert.ok(stderr.endsWith("\n"), context);
+  const lines = stderr.slice(0, -1).split("\n");
+  assert.equal(lines.length, 1, `exactly one line on stderr, ${context}`);
+  assert.ok(lines[0]!.startsWith("chat: "), context);
+  assert.doesNotMatch(stderr, /^\s+at /m, `no stack frames, ${context}`);
+  assert.ok(!stderr.includes("error:"), `no "error:", ${context}`);
+  return lines[0]!;
+}
+
+/** A temporary directory, removed with everything in it on disposal. */
+interface TempDir extends AsyncDisposable {
+  readonly path: string;
+}
+
+async function tempDir(): Promise<TempDir> {
+  const path = await Deno.makeTempDir({ prefix: "chat_history_cli_test_" });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+Deno.test("chat serve with a damaged history file says so in one line and exits 1", async () => {
+  await using dir = await tempDir();
+  const garbage = crypto.getRandomValues(new Uint8Array(32 * 1024));
+  await Deno.writeFile(`${dir.path}/history.db`, garbage);
+  const outcome = await chat([...SERVE, "--data-dir", dir.path]);
+  const line = assertOneErrorLine(outcome, "damaged");
+  assert.equal(outcome.code, 1, line);
+  assert.ok(line.startsWith(`chat: cannot use history file ${dir.path}/history.db: `), line);
+  assert.match(line, /damaged/);
+  assert.equal(outcome.stdout, "", "no banner");
+  assert.deepEqual(await Deno.readFile(`${dir.path}/history.db`), garbage, "left as it was");
+});
+
+Deno.test("chat serve on a data directory another server uses exits 1 in one line", async () => {
+  await using dir = await tempDir();
+  await using first = new Chat([...SERVE, "--data-dir", dir.path]);
+  const port = await first.port();
+  const outcome = await chat([...SERVE, "--data-dir", dir.path]);
+  const line = assertOneErrorLine(outcome, "second server");
+  assert.equal(outcome.code, 1, line);
+  assert.match(line, /^chat: cannot use history file .*: it is in use by another chat server/);
+  assert.equal(outcome.stdout, "");
+
+  // The first one is unharmed: it still stores and stops cleanly.
+  {
+    await using ann = await TestClient.join(port, "ann");
+    await ann.say("still here");
+    await ann.next("message", (frame) => frame.text === "still here");
+  }
+  const stopped = await first.stop();
+  assert.equal(stopped.code, 0, stopped.stderr);
+  using store = SqliteHistory.open(`${dir.path}/history.db`);
+  assert.deepEqual(store.recent("#lobby", 10).map((message) => message.text), ["still here"]);
+});
+
+Deno.test("chat serve reports history usage errors in one line and exits 2", async (t) => {
+  await using dir = await tempDir();
+  const cases: [string[], RegExp][] = [
+    [["--memory", "--data-dir", dir.path], /--memory does not go with --data-dir/],
+    [["--memory", "--retain", "30d"], /--memory does not go with --data-dir or --retain/],
+    [["--data-dir", dir.path, "--retain", "0"], /--retain "0"/],
+    [["--data-dir", dir.path, "--retain", "0d"], /--retain "0d"/],
+    [["--data-dir", dir.path, "--retain", "5x"], /--retain "5x"/],
+    [["--data-dir", dir.path, "--retain", "abc"], /--retain "abc"/],
+    [["--data-dir", dir.path, "--retain", "-5"], /--retain/],
+    [["--data-dir", dir.path, "--retain", ""], /--retain ""/],
+    [["--data-dir", dir.path, "--retain", "1.5d"], /--retain "1.5d"/],
+    [["--data-dir", dir.path, "--retain"], /--retain/],
+    [["--data-dir"], /--data-dir/],
+  ];
+  for (const [flags, message] of cases) {
+    await t.step(`chat serve ${flags.map((flag) => JSON.stringify(flag)).join(" ")}`, async () => {
+      const outcome = await chat([...SERVE, ...flags]);
+      const line = assertOneErrorLine(outcome, flags.join(" "));
+      assert.equal(outcome.code, 2, line);
+      assert.match(line, message);
+      assert.match(line, /\(see "chat serve --help"\)$/);
+      assert.equal(outcome.stdout, "");
+    });
+  }
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(dir.path)), [], "no history file made");
+});
+
+Deno.test("chat serve accepts --retain as an age or a count, and stops cleanly", async (t) => {
+  for (const rule of ["30d", "12h", "2w", "100000"]) {
+    await t.step(`--retain ${rule}`, async () => {
+      await using dir = await tempDir();
+      await using server = new Chat([...SERVE, "--data-dir", dir.path, "--retain", rule]);
+      const port = await server.port();
+      {
+        await using ann = await TestClient.join(port, "ann");
+        await ann.say("kept");
+        await ann.next("message", (frame) => frame.text === "kept");
+      }
+      const outcome = await server.stop("SIGTERM");
+      assert.equal(outcome.code, 0, outcome.stderr);
+      assert.equal(outcome.stderr, "");
+      assert.match(outcome.stdout, new RegExp(`History is stored in ${dir.path}$`, "m"));
+      using store = SqliteHistory.open(`${dir.path}/history.db`);
+      assert.deepEqual(store.recent("#lobby", 10).map((message) => message.text), ["kept"]);
+    });
+  }
+});
+
+Deno.test("chat serve --retain trims old messages when it starts", async () => {
+  await using dir = await tempDir();
+  {
+    using store = SqliteHistory.open(`${dir.path}/history.db`);
+    for (let id = 1; id <= 10; id++) {
+      store.append({
+        type: "message",
+        id,
+        ts: Date.now(),
+        room: "#lobby",
+        from: "ann",
+        text: `m${id}`,
+      });
+    }
+  }
+  await using server = new Chat([...SERVE, "--data-dir", dir.path, "--retain", "3"]);
+  const port = await server.port();
+  {
+    await using bob = await TestClient.join(port, "bob");
+    await bob.sync();
+    assert.deepEqual(bob.all("message").map((message) => message.text), ["m8", "m9", "m10"]);
+    await bob.say("new");
+    const ack = await bob.next("message", (frame) => frame.text === "new");
+    assert.equal(ack.id, 11, "ids continue after the trim");
+  }
+  assert.equal((await server.stop()).code, 0);
+});
+
+Deno.test("chat serve --memory leaves no history file behind", async () => {
+  await using home = await tempDir();
+  await using server = new Chat([...SERVE, "--memory"], {
+    env: { HOME: home.path, XDG_DATA_HOME: `${home.path}/xdg` },
+  });
+  await server.port();
+  const outcome = await server.stop();
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.match(outcome.stdout, /History is kept in memory only/);
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(home.path)), [], "nothing in HOME");
+});
+
+Deno.test("chat serve keeps history under $XDG_DATA_HOME/chat by default", async () => {
+  // HOME is a temporary directory too, so the real ~/.local/share/chat is never touched.
+  await using home = await tempDir();
+  const xdg = `${home.path}/xdg data`;
+  await using server = new Chat(SERVE, { env: { HOME: home.path, XDG_DATA_HOME: xdg } });
+  await server.port();
+  assert.ok(await exists(`${xdg}/chat/history.db`), "history.db under $XDG_DATA_HOME/chat");
+  assert.ok(!(await exists(`${home.path}/.local`)), "nothing under $HOME/.local");
+  const mode = (await Deno.stat(`${xdg}/chat`)).mode! & 0o777;
+  assert.equal(mode, 0o700, `the data directory is private: ${mode.toString(8)}`);
+  const outcome = await server.stop();
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.match(outcome.stdout, new RegExp(`History is stored in ${xdg}/chat$`, "m"));
+});
+
+Deno.test("chat serve falls back to ~/.local/share/chat without XDG_DATA_HOME", async () => {
+  await using home = await tempDir();
+  // An empty XDG_DATA_HOME counts as unset.
+  await using server = new Chat(SERVE, { env: { HOME: home.path, XDG_DATA_HOME: "" } });
+  await server.port();
+  assert.ok(await exists(`${home.path}/.local/share/chat/history.db`));
+  assert.equal((await server.stop()).code, 0);
+});
+
+Deno.test("chat serve --help names the default data directory", async () => {
+  await using home = await tempDir();
+  const outcome = await chat(["serve", "--help"], {
+    env: { HOME: home.path, XDG_DATA_HOME: `${home.path}/xdg` },
+  });
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.match(outcome.stdout, new RegExp(`--data-dir DIR .*\\(default: ${home.path}/xdg/chat\\)`));
+});
+
+Deno.test("chat serve says when the data directory cannot be made, and exits 1", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/file`, "not a directory");
+  const outcome = await chat([...SERVE, "--data-dir", `${dir.path}/file/chat`]);
+  const line = assertOneErrorLine(outcome, "mkdir");
+  assert.equal(outcome.code, 1, line);
+  assert.match(line, /^chat: cannot create data directory .*\/file\/chat: .*\(or use --memory\)$/);
+});
+
+// A read-only data directory. Root writes through chmod, so the directory is
+// made read-only by a bind mount in a private mount namespace of the child.
+
+/** `unshare --mount` with a read-only bind mount of the directory `$1`, then runs the rest. */
+function readOnlyMount(dir: string): string[] {
+  return [
+    "unshare",
+    "--mount",
+    "sh",
+    "-c",
+    'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"',
+    "sh",
+    dir,
+  ];
+}
+
+const mountProblem = await (async () => {
+  const probe = await Deno.makeTempDir({ prefix: "chat_history_cli_probe_" });
+  try {
+    const [program, ...args] = [...readOnlyMount(probe), "sh", "-c", '! touch "$0/x"', probe];
+    const { success, stderr } = await new Deno.Command(program!, {
+      args,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    return success ? undefined : new TextDecoder().decode(stderr).trim() || "it failed";
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await Deno.remove(probe, { recursive: true });
+  }
+})();
+
+Deno.test({
+  name: `chat serve on a read-only data directory says it cannot be written, exits 1${
+    mountProblem === undefined ? "" : ` (ignored: a read-only bind mount fails: ${mountProblem})`
+  }`,
+  ignore: mountProblem !== undefined,
+  fn: async () => {
+    await using dir = await tempDir();
+    {
+      using store = SqliteHistory.open(`${dir.path}/history.db`);
+      store.append({ type: "message", id: 1, ts: 1, room: "#lobby", from: "ann", text: "old" });
+    }
+    const outcome = await chat([...SERVE, "--data-dir", dir.path], {
+      wrap: readOnlyMount(dir.path),
+    });
+    const line = assertOneErrorLine(outcome, "read-only");
+    assert.equal(outcome.code, 1, line);
+    assert.match(line, /^chat: cannot use history file .*: it cannot be written/);
+  },
+});
