@@ -282,6 +282,13 @@ Deno.test("isMention() is true for mentions and incoming privates only", () => {
   for (const frame of notices) assert.equal(isMention(frame, "bob"), false, frame.type);
 });
 
+Deno.test("isMention() works for names with - and . (regression: an invalid regex escape)", () => {
+  assert.equal(isMention(message({ text: "hi term-bob" }), "term-bob"), true);
+  assert.equal(isMention(message({ text: "hi bob.2!" }), "bob.2"), true);
+  assert.equal(isMention(message({ text: "hi bobx2" }), "bob.2"), false);
+  assert.equal(isMention(message({ text: "hi all" }), "a-b.c"), false);
+});
+
 Deno.test("paintName() uses the name's palette colour from palette.ts", () => {
   for (const name of ["ann", "bob", "carol", "dave", "eve", "Zoë", "名前"]) {
     const { ansi } = colorOf(name);

@@ -273,6 +273,13 @@ export class WebClient {
 
   #onFrame(frame: ServerFrame): void {
     if (isHeartbeat(frame)) return;
+    // The server's heartbeat: answer it, as the terminal client does, and show nothing.
+    if (frame.type === "ping") {
+      this.#connection.send(
+        frame.token === undefined ? { type: "pong" } : { type: "pong", token: frame.token },
+      );
+      return;
+    }
     if (
       this.#phase !== "joined" && frame.type === "error" &&
       (frame.code === "name_taken" || frame.code === "name_invalid")

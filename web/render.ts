@@ -29,8 +29,9 @@ export function clock(ts: number): string {
     .join(":");
 }
 
+// With the `u` flag, escaping anything but syntax characters is an error: `\-` throws.
 function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** Matches `me` as a whole word, optionally after `@`, as the terminal highlights it. */
@@ -254,6 +255,7 @@ export function renderFrame(frame: ServerFrame, options: RenderOptions): HTMLEle
       return [errorLine(frame.message)];
     case "bye":
       return [noticeLine([`Disconnected: ${safe(frame.reason)}`])];
+    case "ping":
     case "pong":
       return [];
     default: {

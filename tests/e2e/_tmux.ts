@@ -2,9 +2,12 @@
  * Drives programs through tmux as a person would: start them in a detached
  * session of a private tmux server, type, press keys and read the screen.
  * Every wait polls the screen against a deadline; nothing sleeps blindly.
+ * Also builds the command line that runs the real `chat join`.
  *
  * @module
  */
+
+import config from "../../deno.json" with { type: "json" };
 
 const decoder = new TextDecoder();
 
@@ -290,4 +293,31 @@ export class Tmux {
     // tmux leaves the socket file behind.
     await Deno.remove(socketPath).catch(() => {});
   }
+}
+
+/** The repository's root folder, where the programs under test run. */
+export const ROOT: string = new URL("../..", import.meta.url).pathname;
+
+/** The permission flags of `deno task chat`, so the tests run the client as users do. */
+const CHAT_FLAGS = (() => {
+  const words = config.tasks.chat.split(/\s+/);
+  const main = words.indexOf("main.ts");
+  if (words[0] !== "deno" || words[1] !== "run" || main < 0) {
+    throw new Error(`Cannot read the flags of the "chat" task: ${config.tasks.chat}`);
+  }
+  return words.slice(2, main);
+})();
+
+/** The `sh` command line that runs `chat join` on loopback `port`. */
+export function joinCommand(port: number, ...args: string[]): string {
+  return [
+    Deno.execPath(),
+    "run",
+    ...CHAT_FLAGS,
+    `${ROOT}main.ts`,
+    "join",
+    `127.0.0.1:${port}`,
+    ...args,
+  ]
+    .map(shellQuote).join(" ");
 }

@@ -1,0 +1,203 @@
+/**
+ * Drives the web client in a real Chromium through playwright-core. Each
+ * browser gets a fresh profile in a temporary folder, may load nothing but
+ * 127.0.0.1, and records what went wrong on its pages (console errors,
+ * uncaught exceptions, dialogs, blocked requests) for the tests to check.
+ * Every wait is on a selector or an event with a timeout, never a sleep.
+ *
+ * @module
+ */
+
+import { type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
+import { waitFor } from "./_tmux.ts";
+
+/** Where the tests expect Chromium: Debian's `chromium` package. */
+export const CHROMIUM_PATH = "/usr/bin/chromium";
+
+/** Why the browser tests cannot run on this machine, or `undefined` when they can. */
+export const CHROMIUM_MISSING: string | undefined = (() => {
+  try {
+    return Deno.statSync(CHROMIUM_PATH).isFile ? undefined : `${CHROMIUM_PATH} is not a file`;
+  } catch {
+    return `Chromium is not installed at ${CHROMIUM_PATH}`;
+  }
+})();
+
+/** Headless, and quiet: no updates, sync, QUIC or other traffic of the browser's own. */
+export const CHROMIUM_FLAGS: readonly string[] = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** The only host the browser may load anything from. */
+export const LOOPBACK = "127.0.0.1";
+
+/** Milliseconds a wait on the page may take before the test fails. */
+export const WAIT_MS = 5_000;
+
+/** Options for {@linkcode ChatBrowser.launch}. */
+export interface BrowserOptions {
+  /** Size of every page, in CSS pixels. @default {{ width: 1280, height: 800 }} */
+  viewport?: { width: number; height: number };
+  /** Device pixels per CSS pixel. @default {1} */
+  deviceScaleFactor?: number;
+  /** Behave like a phone: honour the viewport meta tag, touch events. @default {false} */
+  mobile?: boolean;
+}
+
+/** One Chromium with a fresh profile; dispose it to close the browser and delete the profile. */
+export class ChatBrowser implements AsyncDisposable {
+  /** The browser's only context, on the temporary profile. */
+  readonly context: BrowserContext;
+  /** What went wrong on the pages so far, one line each. */
+  readonly problems: string[] = [];
+  readonly #profile: string;
+  readonly #watched = new WeakSet<Page>();
+
+  constructor(context: BrowserContext, profile: string) {
+    this.context = context;
+    this.#profile = profile;
+  }
+
+  /** Starts Chromium headless on a new temporary profile. */
+  static async launch(options: BrowserOptions = {}): Promise<ChatBrowser> {
+    const profile = await Deno.makeTempDir({ prefix: "chat-chromium-" });
+    let context: BrowserContext;
+    try {
+      context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM_PATH,
+        headless: true,
+        args: [...CHROMIUM_FLAGS],
+        viewport: options.viewport ?? { width: 1280, height: 800 },
+        deviceScaleFactor: options.deviceScaleFactor ?? 1,
+        isMobile: options.mobile ?? false,
+        hasTouch: options.mobile ?? false,
+        colorScheme: "light",
+        reducedMotion: "reduce",
+      });
+    } catch (error) {
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+      throw error;
+    }
+    const browser = new ChatBrowser(context, profile);
+    context.setDefaultTimeout(WAIT_MS);
+    context.setDefaultNavigationTimeout(10_000);
+    // Whatever a page tries, nothing leaves this machine's loopback.
+    await context.route("**/*", (route) => {
+      const url = new URL(route.request().url());
+      if (url.hostname === LOOPBACK) return route.continue();
+      browser.problems.push(`blocked a request to ${url.href}`);
+      return route.abort("blockedbyclient");
+    });
+    return browser;
+  }
+
+  /** Opens `url`, which must be on 127.0.0.1, in a watched page. */
+  async open(url: string): Promise<Page> {
+    if (new URL(url).hostname !== LOOPBACK) {
+      throw new Error(`Cannot open "${url}": the tests browse ${LOOPBACK} only`);
+    }
+    const unused = this.context.pages().find((page) =>
+      page.url() === "about:blank" && !this.#watched.has(page)
+    );
+    const page = unused ?? await this.context.newPage();
+    this.#watch(page);
+    await page.goto(url);
+    return page;
+  }
+
+  /** Problems other than those matching one of `expected`. */
+  unexpectedProblems(expected: readonly RegExp[] = []): string[] {
+    return this.problems.filter((problem) => !expected.some((pattern) => pattern.test(problem)));
+  }
+
+  #watch(page: Page): void {
+    this.#watched.add(page);
+    page.on("console", (message) => {
+      if (message.type() === "error") this.problems.push(`console error: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => this.problems.push(`uncaught: ${error.message}`));
+    page.on("dialog", (dialog) => {
+      this.problems.push(`dialog (${dialog.type()}): ${dialog.message()}`);
+      dialog.dismiss().catch(() => {});
+    });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      await this.context.close();
+    } finally {
+      await Deno.remove(this.#profile, { recursive: true }).catch(() => {});
+    }
+  }
+}
+
+/** The page's address on a web server bound to loopback `port`. */
+export function pageUrl(port: number, path = "/"): string {
+  return `http://${LOOPBACK}:${port}${path}`;
+}
+
+/** Matches `text` exactly, for `hasText`. */
+export function exactly(text: string): RegExp {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+}
+
+/** Waits until `#status` reads `text` (a string is matched exactly). */
+export async function waitForStatus(
+  page: Page,
+  text: string | RegExp,
+  timeout = WAIT_MS,
+): Promise<void> {
+  const pattern = typeof text === "string" ? exactly(text) : text;
+  await page.locator("#status", { hasText: pattern }).waitFor({ timeout });
+}
+
+/** Types `name` into the name form, submits it and waits until the page is connected. */
+export async function joinAs(page: Page, name: string): Promise<void> {
+  await page.locator("#name-input").fill(name);
+  await page.locator("#name-submit").click();
+  await waitForStatus(page, "Connected");
+  // Attached, not visible: on a phone the sidebar that shows it is a closed drawer.
+  await page.locator("#me-name", { hasText: exactly(name) }).waitFor({ state: "attached" });
+}
+
+/** Sends `text` from the message box: types it, presses Enter, waits for the box to empty. */
+export async function say(
+  page: Page,
+  text: string,
+  options: { typed?: boolean } = {},
+): Promise<void> {
+  const input = page.locator("#message-input");
+  if (options.typed) await input.pressSequentially(text);
+  else await input.fill(text);
+  await input.press("Enter");
+  await waitFor(
+    () => input.inputValue(),
+    (value) => value === "",
+    WAIT_MS,
+    (value) => `for the message box to empty after sending; it holds ${JSON.stringify(value)}`,
+  );
+}
+
+/** The log's lines of class `kind` (`message`, `action`, `private`…) that contain `text`. */
+export function logLine(page: Page, kind: string, text: string | RegExp): Locator {
+  return page.locator(`#log .line.${kind}`, { hasText: text });
+}
+
+/** Waits for exactly one log line of class `kind` containing `text` and returns it. */
+export async function waitForLine(
+  page: Page,
+  kind: string,
+  text: string | RegExp,
+  timeout = WAIT_MS,
+): Promise<Locator> {
+  const line = logLine(page, kind, text);
+  await line.waitFor({ timeout });
+  return line;
+}
