@@ -25,7 +25,7 @@ ui.nameForm.addEventListener("submit", (event) => {
   const problem = checkName(name);
   ui.nameError.textContent = problem ?? "";
   if (problem !== undefined) return ui.nameInput.focus();
-  client.submitName(name);
+  client.submitName(name, ui.passwordRow.hidden ? undefined : ui.passwordInput.value);
 });
 
 ui.composer.addEventListener("submit", (event) => {

@@ -11,6 +11,7 @@
 
 import { parseInput } from "../commands.ts";
 import {
+  type HelloFrame,
   LOBBY,
   MAX_TEXT_BYTES,
   nameKey,
@@ -59,6 +60,12 @@ export class WebClient {
   #quietRooms = 0;
   #roomsTimer: ReturnType<typeof setTimeout> | undefined;
   #outageNoted = false;
+  /** The server's password, kept for reconnects while the page is open (never stored). */
+  #password: string | undefined;
+  /** The secret from the last welcome: takes the name back after a drop. */
+  #resume: string | undefined;
+  /** The highest message id seen in the current room, to fetch only what was missed. */
+  #lastId = 0;
 
   constructor(ui: Ui, url: string) {
     this.#ui = ui;
@@ -93,8 +100,9 @@ export class WebClient {
     this.#connection.start();
   }
 
-  /** Joins under `name`, typed into the name form and already checked. */
-  submitName(name: string): void {
+  /** Joins under `name`, typed into the name form and already checked, with the password if asked. */
+  submitName(name: string, password?: string): void {
+    if (password !== undefined) this.#password = password;
     this.#quitting = false;
     this.#automatic = false;
     this.#nameRetries = 0;
@@ -237,7 +245,15 @@ export class WebClient {
     this.#pendingName = name;
     this.#phase = "joining";
     this.#ui.nameSubmit.disabled = true;
-    this.#connection.send({ type: "hello", version: PROTOCOL_VERSION, name });
+    const hello: HelloFrame = { type: "hello", version: PROTOCOL_VERSION, name };
+    if (this.#password !== undefined) hello.password = this.#password;
+    // Coming back: take the name back, return to the room, fetch only what was missed.
+    if (this.#wasWelcomed && nameKey(name) === nameKey(this.#state.me)) {
+      if (this.#resume !== undefined) hello.resume = this.#resume;
+      hello.room = this.#lastRoom;
+      hello.since = this.#lastId;
+    }
+    this.#connection.send(hello);
     this.#showStatus();
   }
 
@@ -254,6 +270,16 @@ export class WebClient {
     ui.nameInput.focus();
     ui.nameInput.select();
     this.#showStatus();
+  }
+
+  /** The server wants a password: show its field on the name form. */
+  #askPassword(message: string): void {
+    const name = this.#pendingName;
+    this.#password = undefined;
+    this.#askName(message, name);
+    this.#ui.passwordRow.hidden = false;
+    this.#ui.passwordInput.value = "";
+    this.#ui.passwordInput.focus();
   }
 
   /** The server refused the name in `hello`. */
@@ -282,9 +308,20 @@ export class WebClient {
     }
     if (
       this.#phase !== "joined" && frame.type === "error" &&
+      (frame.code === "password_required" || frame.code === "password_wrong")
+    ) {
+      return this.#askPassword(sanitizeText(frame.message));
+    }
+    if (
+      this.#phase !== "joined" && frame.type === "error" &&
       (frame.code === "name_taken" || frame.code === "name_invalid")
     ) {
       return this.#refused(frame.code, sanitizeText(frame.message));
+    }
+    if (frame.type === "welcome" && frame.resume !== undefined) this.#resume = frame.resume;
+    if (frame.type === "room" && frame.room !== this.#lastRoom) this.#lastId = 0;
+    if (frame.type === "message" && frame.room === this.#state.room) {
+      this.#lastId = Math.max(this.#lastId, frame.id);
     }
     if (frame.type === "error" && frame.code === "unsupported_version") this.#quitting = true;
     if (frame.type === "bye" && this.#quitting) this.#connection.stop();
@@ -320,6 +357,7 @@ export class WebClient {
 
   #welcome(): void {
     const ui = this.#ui;
+    // hello asked for the last room; older servers put everyone in the lobby.
     const rejoin = this.#wasWelcomed && this.#lastRoom !== LOBBY ? this.#lastRoom : undefined;
     this.#phase = "joined";
     this.#wasWelcomed = true;
@@ -331,7 +369,9 @@ export class WebClient {
     ui.nameScreen.hidden = true;
     ui.app.inert = false;
     ui.nameError.textContent = "";
-    if (rejoin !== undefined) this.#connection.send({ type: "join", room: rejoin });
+    if (rejoin !== undefined && this.#state.room !== rejoin) {
+      this.#connection.send({ type: "join", room: rejoin });
+    }
     this.#showStatus();
     this.focusInput();
   }

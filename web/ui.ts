@@ -33,6 +33,8 @@ export interface Ui {
   nameSubmit: HTMLButtonElement;
   nameError: HTMLElement;
   nameStatus: HTMLElement;
+  passwordRow: HTMLElement;
+  passwordInput: HTMLInputElement;
 }
 
 /** Returns the element with `id`, which the page must have. */
@@ -69,6 +71,8 @@ export function findUi(): Ui {
     nameSubmit: byId("name-submit"),
     nameError: byId("name-error"),
     nameStatus: byId("name-status"),
+    passwordRow: byId("password-row"),
+    passwordInput: byId("password-input"),
   };
 }
 

@@ -18,6 +18,7 @@ import {
   LOOPBACK,
   pageUrl,
   say,
+  WAIT_MS,
   waitForLine,
   waitForStatus,
 } from "./_browser.ts";
@@ -360,6 +361,44 @@ browserTest("web page: remembers the name and joins with it again after a reload
   await watcher.next("joined", (frame) => frame.name === "web-ann");
   await watcher.say("hi again");
   await waitForLine(page, "message", "hi again");
+  assertNoProblems(browser);
+});
+
+browserTest("web page: asks for the password when the server has one", async () => {
+  await using server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    webPort: 0,
+    password: "open sesame",
+  });
+  await using browser = await ChatBrowser.launch();
+  const page = await browser.open(urlOf(server));
+  assert.ok(
+    await page.locator("#password-row").isHidden(),
+    "no password field before it is needed",
+  );
+  await page.locator("#name-input").fill("web-ann");
+  await page.locator("#name-submit").click();
+  await page.locator("#password-row").waitFor({ state: "visible", timeout: WAIT_MS });
+  await page.locator("#name-error", { hasText: "needs a password" }).waitFor({ timeout: WAIT_MS });
+  assert.equal(await page.locator("#password-input").getAttribute("type"), "password");
+
+  await page.locator("#password-input").fill("wrong");
+  await page.locator("#name-submit").click();
+  await page.locator("#name-error", { hasText: "Wrong password" }).waitFor({ timeout: WAIT_MS });
+
+  await page.locator("#password-input").fill("open sesame");
+  await page.locator("#name-submit").click();
+  await waitForStatus(page, "Connected");
+  await using watcher = await TestClient.connect(server.addr.port);
+  await watcher.send({ type: "hello", version: 1, name: "watcher", password: "open sesame" });
+  await watcher.next("welcome");
+  await say(page, "in with the password");
+  const message = await watcher.next("message", (frame) => frame.text === "in with the password");
+  assert.equal(message.from, "web-ann");
+  // The password never lands in storage.
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+  assert.ok(!stored.includes("sesame"), stored);
   assertNoProblems(browser);
 });
 
