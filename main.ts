@@ -1,5 +1,5 @@
 /**
- * The `chat` command line: `chat serve` and `chat join`. Dispatches to the
+ * The `chat` command line: `chat serve`, `chat join` and `chat ls`. Dispatches to the
  * subcommand, reports usage errors in one line, and maps outcomes to exit
  * codes. This is the only module that calls `Deno.exit`.
  *
@@ -9,6 +9,7 @@
 import config from "./deno.json" with { type: "json" };
 import { UsageError } from "./cli/args.ts";
 import { joinCommand } from "./cli/join.ts";
+import { lsCommand } from "./cli/ls.ts";
 import { serveCommand } from "./cli/serve.ts";
 
 /** The program version, from deno.json. */
@@ -25,9 +26,10 @@ const USAGE = `chat ${VERSION}: talk with people on your local network
 Usage:
   chat serve [options]               start a chat server on this machine
   chat join [HOST[:PORT]] [options]  join a server from this terminal
+  chat ls [--json] [--scan]          list the servers on the local network
   chat --help | --version
 
-Run "chat serve --help" or "chat join --help" for details.`;
+Run "chat serve --help", "chat join --help" or "chat ls --help" for details.`;
 
 /**
  * Runs the CLI with `args` and resolves to the process exit code. Usage
@@ -46,6 +48,8 @@ export async function run(args: string[]): Promise<number> {
         return await serveCommand(rest);
       case "join":
         return await joinCommand(rest);
+      case "ls":
+        return await lsCommand(rest);
       case "--version":
       case "-V":
         console.log(`chat ${VERSION}`);
@@ -60,12 +64,13 @@ export async function run(args: string[]): Promise<number> {
         throw new UsageError(
           command.startsWith("-")
             ? `unknown option "${command}"`
-            : `unknown command "${command}": expected "serve" or "join"`,
+            : `unknown command "${command}": expected "serve", "join" or "ls"`,
         );
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    const about = error.command || (command === "serve" || command === "join" ? command : "");
+    const about = error.command ||
+      (command === "serve" || command === "join" || command === "ls" ? command : "");
     const help = about ? `chat ${about} --help` : "chat --help";
     console.error(`chat: ${error.message} (see "${help}")`);
     return EXIT_USAGE;

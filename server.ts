@@ -6,6 +6,7 @@
  */
 
 import { DEFAULT_PORT } from "./protocol.ts";
+import { startAnnouncer } from "./server/announcer.ts";
 import type { HistoryStore } from "./server/history.ts";
 import { Hub } from "./server/hub.ts";
 import { ConnectionGate } from "./server/limits.ts";
@@ -67,6 +68,8 @@ export interface ServerOptions {
   messageRate?: number;
   /** Receives log lines without a timestamp. @default {no logging} */
   log?: (line: string) => void;
+  /** Announce the server as `serverName` on the networks it is bound to (never on loopback). @default {false} */
+  announce?: boolean;
 }
 
 /** A running server; dispose it, or call `close`, to stop it. */
@@ -145,9 +148,22 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
       throw new ListenError(where(hostname, options.webPort), error);
     }
   }
+  const announcer = options.announce
+    ? await startAnnouncer({
+      hostname,
+      port: tcp.addr.port,
+      ...(web === undefined ? {} : { webPort: web.addr.port }),
+      name: options.serverName ?? "chat",
+      password: options.password !== undefined,
+      tls: options.tls !== undefined,
+      users: () => hub.size,
+      log,
+    })
+    : undefined;
   let closing: Promise<void> | undefined;
   const close = (reason?: string): Promise<void> => {
     closing ??= (async () => {
+      await announcer?.close();
       tcp.stopAccepting();
       hub.shutdown(reason);
       await Promise.all([tcp.drain(2_000), web?.drain(2_000)]);

@@ -7,12 +7,14 @@
 import { runClient } from "../client.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
 import { parseHostPort, parseOptions, parsePort, UsageError } from "./args.ts";
+import { findServer } from "./ls.ts";
 import { readPassword, readPem, SecretError } from "./secrets.ts";
 
 /** Help for `chat join`. */
 export const JOIN_HELP = `Usage: chat join [HOST[:PORT]] [options]
 
-Join a chat server. HOST defaults to 127.0.0.1 (this machine).
+Join a chat server. Without HOST, look for servers on the local network for
+up to 2 s: join the one found, or pick from a list (see "chat ls").
 
 Options:
   --port N       TCP port (default ${DEFAULT_PORT}; HOST:PORT also works)
@@ -55,11 +57,11 @@ export async function joinCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
-  const target = parseHostPort(positionals[0] ?? "127.0.0.1");
-  if (values.port !== undefined && target.port !== undefined) {
+  let target = positionals[0] === undefined ? undefined : parseHostPort(positionals[0]);
+  if (values.port !== undefined && target?.port !== undefined) {
     throw new UsageError("give the port once: either HOST:PORT or --port");
   }
-  const port = target.port ?? (values.port === undefined ? DEFAULT_PORT : parsePort(values.port));
+  const wantedPort = values.port === undefined ? undefined : parsePort(values.port);
   const suggestedName = osUserName();
   let password: string | undefined;
   let caCerts: string[] | undefined;
@@ -71,7 +73,19 @@ export async function joinCommand(args: string[]): Promise<number> {
     console.error(`chat: ${error.message}`);
     return 1;
   }
-  const tls = values.tls || caCerts !== undefined;
+  let announcedTls = false;
+  if (target === undefined) {
+    const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+    const found = await findServer({
+      interactive,
+      ...(wantedPort === undefined ? {} : { port: wantedPort }),
+    });
+    if ("exit" in found) return found.exit;
+    target = { hostname: found.server.host, port: found.server.port };
+    announcedTls = found.server.source === "announce" && found.server.announcement.tls;
+  }
+  const port = target.port ?? wantedPort ?? DEFAULT_PORT;
+  const tls = values.tls || caCerts !== undefined || announcedTls;
   return await runClient({
     hostname: target.hostname,
     port,

@@ -8,7 +8,9 @@
 // @ts-types="npm:@types/qrcode@1.5.5"
 import QRCode from "qrcode";
 import { formatAddress } from "../client/connection.ts";
+import { checkServerName, DISCOVERY_PORT, toServerName } from "../discovery.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
+import { sanitizeText } from "../sanitize.ts";
 import { DEFAULT_WEB_PORT, ListenError, startServer } from "../server.ts";
 import { parseOptions, parsePort, UsageError } from "./args.ts";
 import { defaultDataDir, openHistory, parseRetention } from "./history.ts";
@@ -41,6 +43,9 @@ Options:
   --port N         TCP port for chat join, nc and telnet (default ${DEFAULT_PORT})
   --web-port N     HTTP port of the web client (default ${DEFAULT_WEB_PORT})
   --no-web         do not serve the web client
+  --name NAME      the server's name in "chat ls" and on joining (default: host name)
+  --no-announce    do not announce the server on the local network (by default
+                   it does, on UDP port ${DISCOVERY_PORT}, unless bound to 127.0.0.1)
   --history N      messages per room replayed to newcomers (default 50)
   --data-dir DIR   where history is stored (default: {dataDir})
   --memory         keep history in memory only; it is lost when the server stops
@@ -84,6 +89,15 @@ function joinCommand(host: string, port: number, tls: boolean): string {
 
 function webUrl(host: string, port: number, tls: boolean): string {
   return `${tls ? "https" : "http"}://${formatAddress(host, port)}/`;
+}
+
+/** The host name, as a server name; "chat" if it cannot be read. */
+function defaultServerName(): string {
+  try {
+    return toServerName(Deno.hostname());
+  } catch {
+    return "chat";
+  }
 }
 
 /** The hosts others should use to reach a server bound to `hostname`. */
@@ -153,6 +167,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     port: { type: "string" },
     "web-port": { type: "string" },
     "no-web": { type: "boolean" },
+    name: { type: "string" },
+    "no-announce": { type: "boolean" },
     history: { type: "string" },
     "data-dir": { type: "string" },
     memory: { type: "boolean" },
@@ -198,6 +214,11 @@ export async function serveCommand(args: string[]): Promise<number> {
     );
   }
   const hostname = values.host ?? "0.0.0.0";
+  const serverName = values.name ?? defaultServerName();
+  const badName = checkServerName(serverName);
+  if (badName !== undefined) {
+    throw new UsageError(`invalid --name "${sanitizeText(serverName)}": ${badName}`);
+  }
   const heartbeat = count("heartbeat", values.heartbeat, 30, 5, 3600);
   const maxConnections = count("max-connections", values["max-connections"], 2000, 1, 1_000_000);
   const maxPerAddress = count("max-per-ip", values["max-per-ip"], 32, 1, 1_000_000);
@@ -223,6 +244,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       port,
       historyLimit,
       log,
+      serverName,
+      announce: !values["no-announce"],
       ...(webPort === undefined ? {} : { webPort }),
       ...(store === undefined ? {} : { history: store }),
       ...(password === undefined ? {} : { password }),

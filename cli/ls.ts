@@ -1,0 +1,192 @@
+/**
+ * `chat ls`: lists the chat servers on the local network, as text or JSON;
+ * and the search `chat join` makes when it is given no address.
+ *
+ * @module
+ */
+
+import { formatAddress } from "../client/connection.ts";
+import { discover, type FoundServer, probeServer, scan } from "../client/discover.ts";
+import { DISCOVERY_PORT } from "../discovery.ts";
+import { DEFAULT_PORT } from "../protocol.ts";
+import { sanitizeText } from "../sanitize.ts";
+import { parseOptions, parsePort, UsageError } from "./args.ts";
+
+/** Milliseconds `chat join` and `chat ls` listen for servers by default. */
+export const DEFAULT_WAIT_MS = 2_000;
+
+/** Help for `chat ls`. */
+export const LS_HELP = `Usage: chat ls [options]
+
+List the chat servers on the local network. Every "chat serve" announces
+itself unless it runs with --no-announce or listens on 127.0.0.1 only.
+
+Options:
+  --json       print a JSON array, for scripts
+  --scan       also probe each address of this machine's networks (the /24
+               around it) on the chat port, to find servers that do not
+               announce themselves (TLS servers are not found this way)
+  --port N     TCP port to probe with --scan (default ${DEFAULT_PORT})
+  --wait S     seconds to listen for servers (default ${DEFAULT_WAIT_MS / 1000})
+  -h, --help   show this help
+
+Exits 0 when it found a server and 1 when it found none.`;
+
+/** The argument of `chat join` that reaches `server`. */
+export function joinTarget(server: FoundServer): string {
+  return server.port === DEFAULT_PORT ? server.host : formatAddress(server.host, server.port);
+}
+
+/** One aligned line per server, safe to print; numbered from 1 with `numbered`. */
+export function serverLines(servers: readonly FoundServer[], numbered = false): string[] {
+  const rows = servers.map((server) => {
+    if (server.source === "scan") return ["(no name)", joinTarget(server), "found by scanning"];
+    const { name, users, password, tls, webPort } = server.announcement;
+    const notes = [`${users} ${users === 1 ? "person" : "people"}`];
+    if (password) notes.push("password");
+    if (tls) notes.push("TLS");
+    if (webPort !== undefined) {
+      notes.push(`web ${tls ? "https" : "http"}://${formatAddress(server.host, webPort)}/`);
+    }
+    return [sanitizeText(name), joinTarget(server), notes.join(", ")];
+  });
+  const width = (column: number) => Math.max(...rows.map((row) => [...row[column]!].length));
+  const pad = (text: string, size: number) => text + " ".repeat(size - [...text].length);
+  const digits = String(rows.length).length;
+  return rows.map((row, index) =>
+    `  ${numbered ? `${String(index + 1).padStart(digits)}. ` : ""}` +
+    `${pad(row[0]!, width(0))}  ${pad(row[1]!, width(1))}  ${row[2]}`
+  );
+}
+
+/** What a script gets from `chat ls --json` for one server. */
+export function serverJson(server: FoundServer): Record<string, unknown> {
+  if (server.source === "scan") return { source: "scan", host: server.host, port: server.port };
+  const { id, name, addresses, webPort, users, password, tls } = server.announcement;
+  return {
+    source: "announce",
+    name,
+    host: server.host,
+    port: server.port,
+    ...(webPort === undefined ? {} : { webPort }),
+    users,
+    password,
+    tls,
+    addresses,
+    id,
+  };
+}
+
+/** The one line that says nothing was found and what to try. */
+export function notFoundMessage(wait: number, scanned: boolean): string {
+  return `no chat server found on the local network within ${wait / 1000} s. Try ` +
+    `"chat join ADDRESS" with the address "chat serve" prints, check that the firewall ` +
+    `lets in UDP port ${DISCOVERY_PORT} (discovery) and TCP port ${DEFAULT_PORT} (or the ` +
+    `server's --port)${scanned ? "" : ', or run "chat ls --scan" to probe the network'}`;
+}
+
+function seconds(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_WAIT_MS;
+  const number = /^\d{1,2}(\.\d{1,3})?$/.test(value) ? Number(value) : NaN;
+  if (!(number >= 0.1 && number <= 30)) {
+    throw new UsageError(`invalid --wait "${value}": expected seconds from 0.1 to 30`, "ls");
+  }
+  return Math.round(number * 1000);
+}
+
+/** Runs `chat ls` with `args`; resolves to the exit code. */
+export async function lsCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseOptions("ls", args, {
+    json: { type: "boolean" },
+    scan: { type: "boolean" },
+    port: { type: "string" },
+    wait: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    console.log(LS_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, "ls");
+  if (values.port !== undefined && !values.scan) {
+    throw new UsageError("--port only goes with --scan", "ls");
+  }
+  const port = values.port === undefined ? DEFAULT_PORT : parsePort(values.port);
+  const wait = seconds(values.wait);
+  const [announced, scanned] = await Promise.all([
+    discover({ wait }),
+    values.scan ? scan({ port }) : Promise.resolve([]),
+  ]);
+  const servers = [
+    ...announced,
+    ...scanned.filter((found) =>
+      !announced.some((server) =>
+        server.port === found.port &&
+        (server.host === found.host ||
+          (server.source === "announce" && server.announcement.addresses.includes(found.host)))
+      )
+    ),
+  ];
+  if (values.json) {
+    console.log(JSON.stringify(servers.map(serverJson), null, 2));
+  } else if (servers.length === 0) {
+    console.error(`chat: ${notFoundMessage(wait, values.scan === true)}`);
+  } else {
+    const count = servers.length === 1 ? "1 chat server" : `${servers.length} chat servers`;
+    console.log([`Found ${count}:`, ...serverLines(servers)].join("\n"));
+    console.log(`Join one with: chat join ${joinTarget(servers[0]!)}`);
+  }
+  return servers.length > 0 ? 0 : 1;
+}
+
+/** Options for {@linkcode findServer}. */
+export interface FindOptions {
+  /** Only servers on this TCP port. @default {any port} */
+  port?: number;
+  /** Ask which one when several answer. */
+  interactive: boolean;
+}
+
+/**
+ * The search `chat join` makes without an address: one server found is
+ * joined, several are listed to pick from (or, when not interactive, listed
+ * with exit code 1), none gives one line on what to try and exit code 1. A
+ * server on this machine that announces nothing (bound to 127.0.0.1) is
+ * tried last.
+ */
+export async function findServer(
+  options: FindOptions,
+): Promise<{ server: FoundServer } | { exit: number }> {
+  const servers = (await discover({ wait: DEFAULT_WAIT_MS, settle: 500 }))
+    .filter((server) => options.port === undefined || server.port === options.port);
+  if (servers.length === 0) {
+    const port = options.port ?? DEFAULT_PORT;
+    if (await probeServer("127.0.0.1", port, 500)) {
+      const server: FoundServer = { source: "scan", host: "127.0.0.1", port };
+      console.log(`-- Found a server on this machine at ${joinTarget(server)}`);
+      return { server };
+    }
+    console.error(`chat: ${notFoundMessage(DEFAULT_WAIT_MS, false)}`);
+    return { exit: 1 };
+  }
+  if (servers.length === 1) {
+    const server = servers[0]!;
+    const name = server.source === "announce" ? `"${sanitizeText(server.announcement.name)}" ` : "";
+    console.log(`-- Found ${name}at ${joinTarget(server)}`);
+    return { server };
+  }
+  console.log([`Found ${servers.length} chat servers:`, ...serverLines(servers, true)].join("\n"));
+  if (!options.interactive) {
+    console.error(
+      `chat: found ${servers.length} chat servers; say which to join, such as ` +
+        `"chat join ${joinTarget(servers[0]!)}"`,
+    );
+    return { exit: 1 };
+  }
+  while (true) {
+    const answer = prompt(`Join which one? [1-${servers.length}]`);
+    if (answer === null) return { exit: 1 };
+    const choice = /^\s*\d+\s*$/.test(answer) ? Number(answer) : NaN;
+    if (choice >= 1 && choice <= servers.length) return { server: servers[choice - 1]! };
+  }
+}

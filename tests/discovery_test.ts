@@ -1,0 +1,883 @@
+/**
+ * LAN discovery: the datagram format on its own, then servers, `chat ls` and
+ * `chat join` without an address in network namespaces this file creates:
+ * two namespaces joined by a veth pair (10.99.0.1/24 and 10.99.0.2/24). No
+ * discovery datagram or scan ever touches the host's own interfaces. Where
+ * namespaces cannot be created, those tests are ignored with the reason in
+ * their names.
+ */
+
+import assert from "node:assert/strict";
+import { UsageError } from "../cli/args.ts";
+import { LS_HELP, lsCommand } from "../cli/ls.ts";
+import { localNetworks } from "../client/discover.ts";
+import {
+  type Announcement,
+  broadcastAddress,
+  checkServerName,
+  encodeAnnouncement,
+  encodeQuery,
+  isUnicastIPv4,
+  MAX_ADDRESSES,
+  MAX_DATAGRAM_BYTES,
+  MAX_SERVER_NAME_LENGTH,
+  parseAnnouncement,
+  parseQuery,
+  prefixLength,
+  sameNetwork,
+  scanRange,
+  toServerName,
+} from "../discovery.ts";
+import { sanitizeText } from "../sanitize.ts";
+import { announceTargets, startAnnouncer } from "../server/announcer.ts";
+import { within } from "./_test_utils.ts";
+
+const text = (value: string) => new TextEncoder().encode(value);
+const json = (value: unknown) => text(JSON.stringify(value));
+
+const SAMPLE: Announcement = {
+  id: "5f0c1a2b3c4d5e6f",
+  name: "ann-laptop",
+  addresses: ["192.168.1.5"],
+  port: 5002,
+  webPort: 5003,
+  users: 3,
+  password: false,
+  tls: false,
+};
+
+/** The sample as sent on the wire, with `change` applied (`undefined` removes a field). */
+function wire(change: Record<string, unknown> = {}): Record<string, unknown> {
+  const record: Record<string, unknown> = { type: "chat.announce", v: 1, ...SAMPLE, ...change };
+  for (const [key, value] of Object.entries(record)) if (value === undefined) delete record[key];
+  return record;
+}
+
+function refused(bytes: Uint8Array): string {
+  const parsed = parseAnnouncement(bytes);
+  assert.equal(parsed.ok, false, `accepted ${new TextDecoder().decode(bytes).slice(0, 200)}`);
+  return parsed.ok ? "" : parsed.reason;
+}
+
+Deno.test("encodeAnnouncement() and parseAnnouncement() round-trip every field", () => {
+  const bytes = encodeAnnouncement(SAMPLE);
+  assert.deepEqual(parseAnnouncement(bytes), { ok: true, value: SAMPLE });
+  const { webPort: _, ...withoutWeb } = SAMPLE;
+  const plain: Announcement = { ...withoutWeb, password: true, tls: true, users: 0 };
+  assert.deepEqual(parseAnnouncement(encodeAnnouncement(plain)), { ok: true, value: plain });
+  assert.ok(!new TextDecoder().decode(encodeAnnouncement(plain)).includes("webPort"));
+  const many = { ...SAMPLE, addresses: ["10.0.0.1", "10.0.0.2", "172.16.5.4", "192.168.0.9"] };
+  assert.deepEqual(parseAnnouncement(encodeAnnouncement(many)), { ok: true, value: many });
+});
+
+Deno.test("parseAnnouncement() refuses datagrams over the size limit", () => {
+  const padded = wire({ name: "x" });
+  const base = JSON.stringify(padded).length;
+  const fits = text(JSON.stringify(padded) + " ".repeat(MAX_DATAGRAM_BYTES - base));
+  assert.equal(fits.length, MAX_DATAGRAM_BYTES);
+  assert.equal(parseAnnouncement(fits).ok, true);
+  const over = text(JSON.stringify(padded) + " ".repeat(MAX_DATAGRAM_BYTES - base + 1));
+  assert.match(refused(over), /over 1200 bytes/);
+  assert.match(refused(new Uint8Array(65_000).fill(0x20)), /over 1200 bytes/);
+});
+
+Deno.test("parseAnnouncement() refuses other versions, types and non-objects", () => {
+  for (const v of [0, 2, "1", 1.5, null, undefined]) {
+    assert.match(refused(json(wire({ v }))), /version/);
+  }
+  for (const type of ["chat.query", "announce", "CHAT.ANNOUNCE", undefined, 1]) {
+    assert.match(refused(json(wire({ type }))), /type/);
+  }
+  for (const value of ["null", "[]", "1", '"chat.announce"', "", "{", "1e999", "{}"]) {
+    refused(text(value));
+  }
+  refused(new Uint8Array([0xef, 0xbb, 0xbf, ...json(wire())]));
+  refused(new Uint8Array([0xff, 0xfe, 0x7b, 0x7d]));
+  refused(text(JSON.stringify(wire()).replace('"ann-laptop"', '"ann\\ud800"')));
+});
+
+Deno.test("parseAnnouncement() refuses fields of the wrong type or out of range", () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ id: undefined }, /"id"/],
+    [{ id: "5F0C1A2B3C4D5E6F" }, /"id"/],
+    [{ id: "5f0c1a2b3c4d5e6" }, /"id"/],
+    [{ id: 1234567890123456 }, /"id"/],
+    [{ name: undefined }, /"name"/],
+    [{ name: 42 }, /"name"/],
+    [{ name: ["ann"] }, /"name"/],
+    [{ addresses: undefined }, /"addresses"/],
+    [{ addresses: "192.168.1.5" }, /"addresses"/],
+    [{ addresses: [] }, /"addresses"/],
+    [{ addresses: [3232235781] }, /"addresses"/],
+    [{ port: undefined }, /"port"/],
+    [{ port: "5002" }, /"port"/],
+    [{ port: 0 }, /"port"/],
+    [{ port: 65536 }, /"port"/],
+    [{ port: 5002.5 }, /"port"/],
+    [{ webPort: null }, /"webPort"/],
+    [{ webPort: 0 }, /"webPort"/],
+    [{ users: -1 }, /"users"/],
+    [{ users: 1.5 }, /"users"/],
+    [{ users: 1e300 }, /"users"/],
+    [{ users: "3" }, /"users"/],
+    [{ password: undefined }, /"password"/],
+    [{ password: "no" }, /"password"/],
+    [{ password: 0 }, /"password"/],
+    [{ tls: null }, /"tls"/],
+  ];
+  for (const [change, reason] of cases) {
+    assert.match(refused(json(wire(change))), reason, JSON.stringify(change));
+  }
+});
+
+Deno.test("parseAnnouncement() refuses forged and inconsistent fields", () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ admin: true }, /unknown field "admin"/],
+    [{ host: "evil.example" }, /unknown field/],
+    [{ webPort: 5002 }, /same as "port"/],
+    [{ addresses: ["127.0.0.1"] }, /"addresses"/],
+    [{ addresses: ["0.0.0.0"] }, /"addresses"/],
+    [{ addresses: ["255.255.255.255"] }, /"addresses"/],
+    [{ addresses: ["239.255.50.2"] }, /"addresses"/],
+    [{ addresses: ["192.168.1.5", "192.168.1.5"] }, /"addresses"/],
+    [{ addresses: ["192.168.001.5"] }, /"addresses"/],
+    [{ addresses: ["192.168.1.256"] }, /"addresses"/],
+    [{ addresses: [" 192.168.1.5"] }, /"addresses"/],
+    [{ addresses: ["example.com"] }, /"addresses"/],
+    [{ addresses: ["::1"] }, /"addresses"/],
+    [{
+      addresses: Array.from({ length: MAX_ADDRESSES + 1 }, (_, i) => `10.0.0.${i + 1}`),
+    }, /"addresses"/],
+  ];
+  for (const [change, reason] of cases) {
+    assert.match(refused(json(wire(change))), reason, JSON.stringify(change));
+  }
+  // A "__proto__" key is an own property after JSON.parse: refused, never merged.
+  const proto = text(JSON.stringify(wire()).replace("{", '{"__proto__":{"admin":true},'));
+  assert.match(refused(proto), /unknown field "__proto__"/);
+  assert.equal(({} as Record<string, unknown>).admin, undefined);
+});
+
+Deno.test("parseAnnouncement() refuses hostile names; sanitizeText() cleans any that get through", () => {
+  const hostile = [
+    "",
+    " ann",
+    "ann ",
+    "\x1b[2Jann",
+    "ann\x1b]0;pwned\x07",
+    "ann\x1b]52;c;ZXZpbA==\x07",
+    "ann\x07",
+    "ann\nbob: hi",
+    "ann\r",
+    "ann\u009b31m",
+    "a\u202eb",
+    "a\u2066b",
+    "a\u200bb",
+    "x".repeat(MAX_SERVER_NAME_LENGTH + 1),
+  ];
+  for (const name of hostile) assert.match(refused(json(wire({ name }))), /"name"/, name);
+  for (const name of ["Zoë's laptop", "李雷的电脑", "lab server #2", "x".repeat(64), "🐧"]) {
+    assert.equal(parseAnnouncement(json(wire({ name }))).ok, true, name);
+  }
+  for (const name of hostile.slice(3)) {
+    const shown = sanitizeText(name);
+    // deno-lint-ignore no-control-regex
+    assert.doesNotMatch(shown, /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/, name);
+  }
+});
+
+Deno.test("parseAnnouncement() and parseQuery() never throw on random bytes", () => {
+  for (let i = 0; i < 2_000; i++) {
+    const bytes = crypto.getRandomValues(new Uint8Array(Math.floor(Math.random() * 1_300)));
+    if (Math.random() < 0.3) bytes[0] = 0x7b; // "{", to get further into the parser
+    assert.equal(parseAnnouncement(bytes).ok, false);
+    assert.equal(parseQuery(bytes).ok, false);
+  }
+  const deep = text("[".repeat(600) + "]".repeat(600));
+  assert.equal(parseAnnouncement(deep).ok, false);
+});
+
+Deno.test("encodeQuery() is exactly the size limit, larger than the largest answer", () => {
+  const query = encodeQuery();
+  assert.equal(query.length, MAX_DATAGRAM_BYTES);
+  assert.deepEqual(parseQuery(query), { ok: true, value: { size: MAX_DATAGRAM_BYTES } });
+  const largest: Announcement = {
+    id: "ffffffffffffffff",
+    name: '"\\'.repeat(MAX_SERVER_NAME_LENGTH / 2),
+    addresses: Array.from({ length: MAX_ADDRESSES }, (_, i) => `192.168.255.${250 + i - 8}`),
+    port: 65535,
+    webPort: 65534,
+    users: 1_000_000,
+    password: true,
+    tls: true,
+  };
+  const emoji: Announcement = { ...largest, name: "🐧".repeat(MAX_SERVER_NAME_LENGTH) };
+  for (const announcement of [largest, emoji]) {
+    assert.ok(encodeAnnouncement(announcement).length < query.length);
+  }
+  assert.throws(() => encodeAnnouncement({ ...SAMPLE, name: "\x1b[2J" }), RangeError);
+  assert.throws(() => encodeAnnouncement({ ...SAMPLE, port: 0 }), RangeError);
+});
+
+Deno.test("parseQuery() accepts only a well-formed query of this version", () => {
+  assert.equal(parseQuery(text('{"type":"chat.query","v":1,"pad":""}')).ok, true);
+  const padded = new TextDecoder().decode(encodeQuery());
+  for (
+    const bad of [
+      padded.replace('"v":1', '"v":2'),
+      padded.replace('"pad":"..', '"pad":"xx'),
+      padded.replace('"pad"', '"extra":1,"pad"'),
+      '{"type":"chat.query","v":1}',
+      '{"type":"chat.query","v":1,"pad":5}',
+      '{"type":"chat.announce","v":1,"pad":""}',
+      padded + " ",
+    ]
+  ) {
+    assert.equal(parseQuery(text(bad)).ok, false, bad.slice(0, 80));
+  }
+  assert.equal(parseQuery(encodeAnnouncement(SAMPLE)).ok, false);
+});
+
+Deno.test("IPv4 helpers compute masks, broadcast addresses and scan ranges", () => {
+  assert.equal(prefixLength("255.255.255.0"), 24);
+  assert.equal(prefixLength("255.255.240.0"), 20);
+  assert.equal(prefixLength("255.255.255.255"), 32);
+  assert.equal(prefixLength("0.0.0.0"), 0);
+  assert.equal(prefixLength("255.0.255.0"), undefined);
+  assert.equal(broadcastAddress("192.168.1.5", "255.255.255.0"), "192.168.1.255");
+  assert.equal(broadcastAddress("10.1.2.3", "255.255.240.0"), "10.1.15.255");
+  assert.equal(broadcastAddress("10.1.2.3", "255.255.255.254"), undefined);
+  assert.equal(broadcastAddress("10.1.2.3", "255.255.255.255"), undefined);
+  assert.ok(sameNetwork("10.99.0.200", "10.99.0.1", "255.255.255.0"));
+  assert.ok(!sameNetwork("10.99.1.2", "10.99.0.1", "255.255.255.0"));
+  assert.ok(
+    !isUnicastIPv4("127.0.0.1") && !isUnicastIPv4("224.0.0.1") && isUnicastIPv4("10.0.0.1"),
+  );
+  const slash24 = scanRange("192.168.1.5", "255.255.255.0");
+  assert.equal(slash24.length, 254);
+  assert.equal(slash24[0], "192.168.1.1");
+  assert.equal(slash24.at(-1), "192.168.1.254");
+  // A larger network is cut to the /24 around the address; a smaller one is scanned whole.
+  assert.deepEqual(
+    scanRange("10.1.2.3", "255.255.0.0"),
+    slash24.map((a) => a.replace("192.168.1", "10.1.2")),
+  );
+  assert.deepEqual(scanRange("10.1.2.3", "255.255.255.252"), ["10.1.2.1", "10.1.2.2"]);
+  assert.deepEqual(scanRange("127.0.0.1", "255.0.0.0"), []);
+});
+
+Deno.test("checkServerName() and toServerName() keep server names printable", () => {
+  assert.equal(checkServerName("lab server"), undefined);
+  assert.match(checkServerName("")!, /empty/);
+  assert.match(checkServerName("a\x1bb")!, /control/);
+  assert.match(checkServerName("x".repeat(65))!, /at most 64/);
+  assert.equal(toServerName("my-host.local"), "my-host.local");
+  assert.equal(toServerName("  evil\x1b[2J\u202ehost  "), "evilhost");
+  assert.equal(toServerName("x".repeat(100)), "x".repeat(64));
+  assert.equal(toServerName("\x1b[2J"), "chat");
+});
+
+const INTERFACES: Deno.NetworkInterfaceInfo[] = [
+  {
+    name: "lo",
+    family: "IPv4",
+    address: "127.0.0.1",
+    netmask: "255.0.0.0",
+    scopeid: null,
+    cidr: "127.0.0.1/8",
+    mac: "00:00:00:00:00:00",
+  },
+  {
+    name: "eth0",
+    family: "IPv4",
+    address: "192.168.1.5",
+    netmask: "255.255.255.0",
+    scopeid: null,
+    cidr: "192.168.1.5/24",
+    mac: "02:00:00:00:00:01",
+  },
+  {
+    name: "eth0",
+    family: "IPv4",
+    address: "192.168.7.5",
+    netmask: "255.255.255.0",
+    scopeid: null,
+    cidr: "192.168.7.5/24",
+    mac: "02:00:00:00:00:01",
+  },
+  {
+    name: "eth0",
+    family: "IPv6",
+    address: "fe80::1",
+    netmask: "ffff:ffff:ffff:ffff::",
+    scopeid: 2,
+    cidr: "fe80::1/64",
+    mac: "02:00:00:00:00:01",
+  },
+  {
+    name: "wg0",
+    family: "IPv4",
+    address: "10.8.0.2",
+    netmask: "255.255.255.255",
+    scopeid: null,
+    cidr: "10.8.0.2/32",
+    mac: "00:00:00:00:00:00",
+  },
+];
+
+Deno.test("announceTargets() speaks only where the server is bound", () => {
+  for (const hostname of ["127.0.0.1", "127.1.2.3", "localhost", "::1", "fe80::1", "my-host"]) {
+    assert.deepEqual(announceTargets(hostname, INTERFACES), [], hostname);
+  }
+  assert.deepEqual(announceTargets("0.0.0.0", INTERFACES), [
+    {
+      interface: "eth0",
+      address: "192.168.1.5",
+      netmask: "255.255.255.0",
+      broadcast: "192.168.1.255",
+      addresses: ["192.168.1.5", "192.168.7.5"],
+    },
+    {
+      interface: "eth0",
+      address: "192.168.7.5",
+      netmask: "255.255.255.0",
+      broadcast: "192.168.7.255",
+      addresses: ["192.168.7.5", "192.168.1.5"],
+    },
+    {
+      interface: "wg0",
+      address: "10.8.0.2",
+      netmask: "255.255.255.255",
+      broadcast: undefined,
+      addresses: ["10.8.0.2"],
+    },
+  ]);
+  assert.deepEqual(announceTargets("192.168.7.5", INTERFACES), [
+    {
+      interface: "eth0",
+      address: "192.168.7.5",
+      netmask: "255.255.255.0",
+      broadcast: "192.168.7.255",
+      addresses: ["192.168.7.5"],
+    },
+  ]);
+  assert.deepEqual(announceTargets("192.168.9.9", INTERFACES), []);
+  assert.deepEqual(localNetworks(INTERFACES).map((network) => network.address), [
+    "192.168.1.5",
+    "192.168.7.5",
+    "10.8.0.2",
+  ]);
+});
+
+Deno.test("startAnnouncer() bound to loopback opens nothing and never looks at the network", async () => {
+  for (const hostname of ["127.0.0.1", "localhost", "::1"]) {
+    let asked = false;
+    await using announcer = await startAnnouncer({
+      hostname,
+      port: 5002,
+      name: "lab",
+      password: false,
+      tls: false,
+      users: () => 0,
+      interfaces: () => {
+        asked = true;
+        return INTERFACES;
+      },
+    });
+    assert.deepEqual(announcer.targets, []);
+    assert.equal(asked, false, hostname);
+  }
+});
+
+Deno.test("lsCommand() prints its help and refuses bad flags before it sends anything", async () => {
+  const printed: string[] = [];
+  const log = console.log;
+  console.log = (line: string) => printed.push(line);
+  try {
+    assert.equal(await lsCommand(["--help"]), 0);
+  } finally {
+    console.log = log;
+  }
+  assert.deepEqual(printed, [LS_HELP]);
+  assert.match(LS_HELP, /^Usage: chat ls \[options\]\n[\s\S]*--json[\s\S]*--scan/);
+  const bad: [string[], RegExp][] = [
+    [["--wait", "0"], /--wait "0"/],
+    [["--wait", "31"], /--wait "31"/],
+    [["--wait", "abc"], /--wait "abc"/],
+    [["--port", "6002"], /--port only goes with --scan/],
+    [["--scan", "--port", "0"], /port "0"/],
+    [["somewhere"], /unexpected argument "somewhere"/],
+    [["--bogus"], /--bogus/],
+  ];
+  for (const [args, message] of bad) {
+    await assert.rejects(lsCommand(args), (error: Error) => {
+      assert.ok(error instanceof UsageError);
+      assert.match(error.message, message);
+      return true;
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------
+// Network namespaces
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const PEER = new URL("./_discovery_peer.ts", import.meta.url).pathname;
+const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+/** The flags of deno.json's `chat` task, so the CLI runs with the permissions users give it. */
+const CHAT_FLAGS: string[] = (() => {
+  const words = (config.tasks.chat as string).trim().split(/\s+/);
+  assert.deepEqual(words.slice(0, 2), ["deno", "run"]);
+  assert.equal(words.at(-1), "main.ts");
+  return words.slice(2, -1);
+})();
+const ENV = { NO_COLOR: "1", RUST_BACKTRACE: "0" };
+const A_ADDRESS = "10.99.0.1";
+const B_ADDRESS = "10.99.0.2";
+
+async function ip(...args: string[]): Promise<void> {
+  const { success, stderr } = await new Deno.Command("ip", {
+    args,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!success) {
+    throw new Error(`ip ${args.join(" ")}: ${new TextDecoder().decode(stderr).trim()}`);
+  }
+}
+
+let labs = 0;
+const LAB_PREFIX = `chat-disc-${Deno.pid}-${crypto.randomUUID().slice(0, 4)}`;
+
+/** Why network namespaces cannot be made here, or `undefined` if they can. */
+async function namespaceProblem(): Promise<string | undefined> {
+  if (Deno.build.os !== "linux") return "not Linux";
+  const name = `${LAB_PREFIX}-probe`;
+  try {
+    await ip("netns", "add", name);
+  } catch (error) {
+    return (error as Error).message.replace(/^ip netns add \S+: /, "").split("\n")[0];
+  }
+  await ip("netns", "del", name);
+  return undefined;
+}
+
+const problem = await namespaceProblem();
+
+/** Names a namespace test, with the reason when it cannot run. */
+function nsTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({
+    name: problem === undefined
+      ? name
+      : `${name} (ignored: cannot create network namespaces: ${problem})`,
+    ignore: problem !== undefined,
+    fn,
+  });
+}
+
+/** A process running in a namespace, whose output is collected as it arrives. */
+class Proc implements AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  readonly label: string;
+  stdout = "";
+  stderr = "";
+  #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  #stdinOpen = true;
+  #waiters: (() => void)[] = [];
+  #status: Deno.CommandStatus | undefined;
+  readonly #reading: Promise<void>;
+  readonly #exited: Promise<Deno.CommandStatus>;
+
+  constructor(namespace: string, args: string[], env: Record<string, string> = {}) {
+    this.label = args.filter((arg) => !arg.startsWith("--allow")).slice(1).join(" ");
+    this.child = new Deno.Command("ip", {
+      args: ["netns", "exec", namespace, Deno.execPath(), ...args],
+      cwd: ROOT,
+      env: { ...ENV, ...env },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#stdin = this.child.stdin.getWriter();
+    this.#reading = Promise.all([
+      this.#collect(this.child.stdout, (chunk) => this.stdout += chunk),
+      this.#collect(this.child.stderr, (chunk) => this.stderr += chunk),
+    ]).then(() => {});
+    this.#exited = this.child.status.then((status) => {
+      this.#status = status;
+      this.#wake();
+      return status;
+    });
+  }
+
+  async write(input: string): Promise<void> {
+    await this.#stdin.write(new TextEncoder().encode(input));
+  }
+
+  async closeStdin(): Promise<void> {
+    if (!this.#stdinOpen) return;
+    this.#stdinOpen = false;
+    await this.#stdin.close().catch(() => {});
+  }
+
+  /** Waits until stdout matches `pattern`. */
+  async waitFor(pattern: RegExp, ms = 10_000): Promise<RegExpMatchArray> {
+    return await within(
+      (async () => {
+        while (true) {
+          const match = this.stdout.match(pattern);
+          if (match) return match;
+          if (this.#status !== undefined) {
+            throw new Error(
+              `${this.label} exited (${this.#status.code}) before printing ${pattern}\n` +
+                `stdout: ${this.stdout}\nstderr: ${this.stderr}`,
+            );
+          }
+          await new Promise<void>((resolve) => this.#waiters.push(resolve));
+        }
+      })(),
+      ms,
+      `${pattern} from ${this.label}; stdout so far: ${JSON.stringify(this.stdout)}`,
+    );
+  }
+
+  /** Closes stdin, then waits for the exit and all output. */
+  async finished(ms = 10_000): Promise<{ code: number; stdout: string; stderr: string }> {
+    await this.closeStdin();
+    const status = await within(this.#exited, ms, `${this.label} to exit`);
+    await this.#reading;
+    return { code: status.code, stdout: this.stdout, stderr: this.stderr };
+  }
+
+  get running(): boolean {
+    return this.#status === undefined;
+  }
+
+  async #collect(stream: ReadableStream<Uint8Array>, append: (chunk: string) => void) {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      append(decoder.decode(chunk, { stream: true }));
+      this.#wake();
+    }
+    this.#wake();
+  }
+
+  #wake(): void {
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Stops it: SIGTERM, and SIGKILL if it has not exited a few seconds later. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.closeStdin();
+    if (this.#status === undefined) {
+      try {
+        this.child.kill("SIGTERM");
+      } catch {
+        // Exited meanwhile.
+      }
+      const timer = setTimeout(() => {
+        try {
+          this.child.kill("SIGKILL");
+        } catch {
+          // Exited meanwhile.
+        }
+      }, 3_000);
+      await this.#exited;
+      clearTimeout(timer);
+    }
+    await this.#exited;
+    await this.#reading;
+  }
+}
+
+/**
+ * Two network namespaces, "a" (10.99.0.1/24) and "b" (10.99.0.2/24), joined
+ * by a veth pair: a LAN of two machines that only this test can see.
+ */
+class Lab implements AsyncDisposable {
+  readonly a: string;
+  readonly b: string;
+  readonly #procs: Proc[] = [];
+
+  constructor(prefix: string) {
+    this.a = `${prefix}-a`;
+    this.b = `${prefix}-b`;
+  }
+
+  static async create(): Promise<Lab> {
+    const lab = new Lab(`${LAB_PREFIX}-${++labs}`);
+    try {
+      await ip("netns", "add", lab.a);
+      await ip("netns", "add", lab.b);
+      // Both ends are made inside the namespaces: nothing appears on the host.
+      await ip(
+        "-n",
+        lab.a,
+        "link",
+        "add",
+        "veth0",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "veth0",
+        "netns",
+        lab.b,
+      );
+      await ip("-n", lab.a, "addr", "add", `${A_ADDRESS}/24`, "dev", "veth0");
+      await ip("-n", lab.b, "addr", "add", `${B_ADDRESS}/24`, "dev", "veth0");
+      for (const ns of [lab.a, lab.b]) {
+        await ip("-n", ns, "link", "set", "lo", "up");
+        await ip("-n", ns, "link", "set", "veth0", "up");
+      }
+    } catch (error) {
+      await lab[Symbol.asyncDispose]();
+      throw error;
+    }
+    return lab;
+  }
+
+  /** Runs `chat args` in namespace `ns` with the `chat` task's permissions. */
+  chat(ns: string, args: string[], env: Record<string, string> = {}): Proc {
+    const proc = new Proc(ns, ["run", ...CHAT_FLAGS, "main.ts", ...args], env);
+    this.#procs.push(proc);
+    return proc;
+  }
+
+  /** Runs the discovery peer in namespace `ns`. */
+  peer(ns: string, args: string[]): Proc {
+    const proc = new Proc(ns, ["run", "--allow-net", "--allow-sys", "--allow-read", PEER, ...args]);
+    this.#procs.push(proc);
+    return proc;
+  }
+
+  /** Starts `chat serve` in namespace `ns` and waits for its banner. */
+  async serve(ns: string, args: string[], env: Record<string, string> = {}): Promise<Proc> {
+    const server = this.chat(ns, ["serve", "--memory", ...args], env);
+    await server.waitFor(/Press Ctrl-C to stop/);
+    return server;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await Promise.all(this.#procs.map((proc) => proc[Symbol.asyncDispose]()));
+    for (const ns of [this.a, this.b]) await ip("netns", "del", ns).catch(() => {});
+  }
+}
+
+/** The last line of `stdout` that is JSON, parsed. */
+function lastJson(stdout: string): unknown {
+  const lines = stdout.trim().split("\n").filter((line) => line.startsWith("{"));
+  return JSON.parse(lines.at(-1)!);
+}
+
+/** Asserts `stderr` is one "chat: " line, and returns it. */
+function oneErrorLine(stderr: string): string {
+  const lines = stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `one line on stderr: ${JSON.stringify(stderr)}`);
+  assert.match(lines[0]!, /^chat: /);
+  return lines[0]!;
+}
+
+nsTest("chat ls and chat join without an address find a server on a veth network", async () => {
+  await using lab = await Lab.create();
+  const server = await lab.serve(lab.a, ["--name", "lab server"]);
+  assert.match(server.stdout, /Announcing "lab server" on veth0 \(10\.99\.0\.1\)/);
+
+  const listed = await lab.chat(lab.b, ["ls", "--json", "--wait", "1"]).finished();
+  assert.equal(listed.code, 0, listed.stderr);
+  const [found, ...others] = JSON.parse(listed.stdout);
+  assert.deepEqual(others, []);
+  assert.match(found.id, /^[0-9a-f]{16}$/);
+  assert.deepEqual({ ...found, id: "-" }, {
+    source: "announce",
+    name: "lab server",
+    host: A_ADDRESS,
+    port: 5002,
+    webPort: 5003,
+    users: 0,
+    password: false,
+    tls: false,
+    addresses: [A_ADDRESS],
+    id: "-",
+  });
+
+  const text = await lab.chat(lab.b, ["ls", "--wait", "1"]).finished();
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^Found 1 chat server:\n {2}lab server {2}10\.99\.0\.1 {2}0 people/);
+  assert.match(text.stdout, /Join one with: chat join 10\.99\.0\.1\n$/);
+
+  // A watcher on the server's own machine sees what the discovered client says.
+  const watcher = lab.chat(lab.a, ["join", "127.0.0.1", "--name", "watcher"]);
+  await watcher.waitFor(/Connected to lab server as watcher/);
+  const bee = lab.chat(lab.b, ["join", "--name", "bee"]);
+  await bee.write("hello from bee\n");
+  const joined = await bee.finished();
+  assert.equal(joined.code, 0, joined.stderr);
+  assert.match(joined.stdout, /^-- Found "lab server" at 10\.99\.0\.1\n/);
+  await watcher.waitFor(/bee: hello from bee/);
+
+  const counted = await lab.chat(lab.b, ["ls", "--json", "--wait", "1"]).finished();
+  assert.equal(JSON.parse(counted.stdout)[0].users, 1, "the watcher is counted");
+
+  // A second server on the same machine shares the discovery port.
+  const secret = await Deno.makeTempFile();
+  try {
+    await Deno.writeTextFile(secret, "s3cret\n");
+    await lab.serve(lab.a, [
+      "--port",
+      "6002",
+      "--no-web",
+      "--name",
+      "second",
+      "--password-file",
+      secret,
+    ]);
+  } finally {
+    await Deno.remove(secret);
+  }
+  const both = await lab.chat(lab.b, ["ls", "--json", "--wait", "1"]).finished();
+  const servers = JSON.parse(both.stdout);
+  assert.deepEqual(
+    servers.map((s: Record<string, unknown>) => [s.name, s.port, s.webPort, s.password]),
+    [["lab server", 5002, 5003, false], ["second", 6002, undefined, true]],
+  );
+
+  const torn = await lab.chat(lab.b, ["join", "--name", "bee"]).finished();
+  assert.equal(torn.code, 1);
+  assert.match(
+    torn.stdout,
+    /^Found 2 chat servers:\n {2}1\. lab server .*\n {2}2\. second .*10\.99\.0\.1:6002/,
+  );
+  assert.match(
+    oneErrorLine(torn.stderr),
+    /found 2 chat servers; say which to join, such as "chat join 10\.99\.0\.1"/,
+  );
+
+  // --port narrows the search to one; the password comes from the environment.
+  const picked = lab.chat(lab.b, ["join", "--port", "6002", "--name", "wasp"], {
+    CHAT_PASSWORD: "s3cret",
+  });
+  await picked.write("on the second one\n");
+  const second = await picked.finished();
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(
+    second.stdout,
+    /^-- Found "second" at 10\.99\.0\.1:6002\n-- Connected to second as wasp/,
+  );
+});
+
+nsTest("a server started with --no-announce is found only by chat ls --scan", async () => {
+  await using lab = await Lab.create();
+  const server = await lab.serve(lab.a, ["--no-announce", "--no-web", "--name", "quiet"]);
+  assert.doesNotMatch(server.stdout, /Announcing/);
+  const started = performance.now();
+  const [listed, joined, scanned] = await Promise.all([
+    lab.chat(lab.b, ["ls", "--json", "--wait", "1"]).finished(),
+    lab.chat(lab.b, ["join", "--name", "bee"]).finished(),
+    lab.chat(lab.b, ["ls", "--scan", "--json", "--wait", "1"]).finished(),
+  ]);
+  const elapsed = performance.now() - started;
+  assert.equal(listed.code, 1);
+  assert.deepEqual(JSON.parse(listed.stdout), []);
+
+  assert.equal(joined.code, 1);
+  assert.equal(joined.stdout, "");
+  const line = oneErrorLine(joined.stderr);
+  assert.match(line, /no chat server found on the local network within 2 s/);
+  assert.match(line, /chat join ADDRESS/);
+  assert.match(line, /firewall/);
+  assert.match(line, /UDP port 5002/);
+  assert.match(line, /chat ls --scan/);
+
+  assert.equal(scanned.code, 0, scanned.stderr);
+  assert.deepEqual(JSON.parse(scanned.stdout), [{ source: "scan", host: A_ADDRESS, port: 5002 }]);
+  assert.ok(elapsed < 8_000, `took ${Math.round(elapsed)} ms`);
+
+  // The server opened no UDP socket at all.
+  const sockets = await new Deno.Command("ip", {
+    args: ["netns", "exec", lab.a, "ss", "-uanp"],
+    stdout: "piped",
+    stderr: "null",
+  }).output().catch(() => undefined);
+  if (sockets?.success) {
+    assert.ok(!new TextDecoder().decode(sockets.stdout).includes(`pid=${server.child.pid},`));
+  }
+});
+
+nsTest("garbage, forged and small datagrams are ignored and crash neither side", async () => {
+  await using lab = await Lab.create();
+  const server = await lab.serve(lab.a, ["--name", "sturdy"]);
+
+  // Both ways at once: garbage to the server while chat ls in b hears garbage from a.
+  const [toServer, toClient, listed] = await Promise.all([
+    lab.peer(lab.b, ["flood", A_ADDRESS, "1500"]).finished(),
+    lab.peer(lab.a, ["flood", B_ADDRESS, "1500"]).finished(),
+    // It listens past the flood: queries lost in it are asked again.
+    lab.chat(lab.b, ["ls", "--json", "--wait", "2.5"]).finished(),
+  ]);
+  assert.ok((lastJson(toServer.stdout) as { sent: number }).sent > 100, toServer.stderr);
+  assert.ok((lastJson(toClient.stdout) as { sent: number }).sent > 100, toClient.stderr);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(JSON.parse(listed.stdout).map((s: { name: string }) => s.name), ["sturdy"]);
+  assert.ok(server.running, `server died: ${server.stderr}`);
+
+  type Answers = { size: number; answers: { from: string; valid: boolean; size: number }[] };
+  // A query smaller than the answer gets nothing back: no amplification.
+  const small = lastJson(
+    (await lab.peer(lab.b, ["query", A_ADDRESS, "small", "5"]).finished()).stdout,
+  ) as Answers;
+  assert.ok(small.size < 100);
+  assert.deepEqual(small.answers, []);
+  // A padded query gets one answer, never larger than the query.
+  const full = lastJson(
+    (await lab.peer(lab.b, ["query", A_ADDRESS, "full", "1"]).finished()).stdout,
+  ) as Answers;
+  assert.equal(full.answers.length, 1);
+  assert.deepEqual(full.answers[0], { from: A_ADDRESS, valid: true, size: full.answers[0]!.size });
+  assert.ok(full.answers[0]!.size <= full.size);
+  // A burst of queries is answered at a bounded rate.
+  const burst = lastJson(
+    (await lab.peer(lab.b, ["query", A_ADDRESS, "full", "300"]).finished()).stdout,
+  ) as Answers;
+  assert.ok(
+    burst.answers.length >= 1 && burst.answers.length <= 80,
+    `${burst.answers.length} answers`,
+  );
+
+  // Still serving chat after all that.
+  const bee = lab.chat(lab.b, ["join", A_ADDRESS, "--name", "bee"]);
+  await bee.write("still here\n");
+  const joined = await bee.finished();
+  assert.equal(joined.code, 0, joined.stderr);
+  assert.ok(server.running);
+});
+
+nsTest("a server bound to 127.0.0.1 sends no datagram at all", async () => {
+  await using lab = await Lab.create();
+  // Observers on the server's machine and on the other one, from before it starts.
+  const nearby = lab.peer(lab.a, ["listen", "6500"]);
+  const remote = lab.peer(lab.b, ["listen", "6500"]);
+  await Promise.all([nearby.waitFor(/"ready"/), remote.waitFor(/"ready"/)]);
+  const server = await lab.serve(lab.a, ["--host", "127.0.0.1", "--name", "hermit"]);
+  const query = await lab.peer(lab.b, ["query", A_ADDRESS, "full", "1"]).finished();
+  assert.deepEqual((lastJson(query.stdout) as { answers: unknown[] }).answers, []);
+  // The observers run past one announcement interval (5 s) after the server started.
+  const seen = await Promise.all([nearby.finished(), remote.finished()]);
+  for (const observer of seen) {
+    const datagrams = observer.stdout.trim().split("\n").map((line) => JSON.parse(line))
+      .filter((event) => typeof event === "object");
+    // Only the test's own query, from b, may show up.
+    const strays = datagrams.filter((d) => d.from !== B_ADDRESS || d.kind !== "query");
+    assert.deepEqual(strays, []);
+  }
+  assert.doesNotMatch(server.stdout, /Announcing/);
+
+  // The observers do hear a server that announces: the silence above is real.
+  const control = lab.peer(lab.b, ["listen", "2500"]);
+  await control.waitFor(/"ready"/);
+  await lab.serve(lab.a, ["--port", "6002", "--no-web", "--name", "talker"]);
+  const heard = await control.waitFor(/"kind":"announce".*"name":"talker"/);
+  assert.ok(heard);
+  await control.finished();
+});
