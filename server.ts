@@ -110,6 +110,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     serverName: options.serverName ?? "chat",
     log,
     heartbeat: options.heartbeat ?? 30,
+    // Without a durable store, ids start from the clock (1000 per millisecond), so a
+    // client coming back after a restart never asks for "after id X" with an X the
+    // new server has not reached yet.
+    ...(options.history === undefined ? { firstId: Date.now() * 1000 } : {}),
     ...(options.history === undefined ? {} : { history: options.history }),
     ...(options.password === undefined ? {} : { password: options.password }),
   });

@@ -45,6 +45,11 @@ export interface HubOptions {
   password?: string;
   /** Heartbeat timeout in seconds, told to clients in `welcome`. @default {not told} */
   heartbeat?: number;
+  /**
+   * Lowest id to number from when the history store is empty, so ids keep
+   * growing across restarts of a server that keeps nothing. @default {0}
+   */
+  firstId?: number;
 }
 
 interface Member {
@@ -86,7 +91,7 @@ export class Hub implements Disposable {
       ? undefined
       : createHash("sha256").update(options.password).digest();
     this.#heartbeat = options.heartbeat;
-    this.#lastId = this.#history.lastId();
+    this.#lastId = Math.max(this.#history.lastId(), options.firstId ?? 0);
   }
 
   /** Number of people who have a name, in any room. */
@@ -158,7 +163,8 @@ export class Hub implements Disposable {
   shutdown(reason = "The server is shutting down"): void {
     if (this.#closed) return;
     this.#closed = true;
-    const bye: ServerFrame = { type: "bye", reason };
+    // A shutdown is usually a restart: clients may come back.
+    const bye: ServerFrame = { type: "bye", reason, retry: true };
     for (const member of this.#members.values()) {
       member.session.send(bye);
       member.session.close();

@@ -390,7 +390,11 @@ Deno.test("ChatServer.close() says bye to everyone, then closes every connection
     await within(server.close("Server is shutting down"));
     for (const client of [alice, bob, stranger]) {
       await client.closed();
-      assert.deepEqual(client.frames.at(-1), { type: "bye", reason: "Server is shutting down" });
+      assert.deepEqual(client.frames.at(-1), {
+        type: "bye",
+        reason: "Server is shutting down",
+        retry: true,
+      });
       assert.equal(client.all("bye").length, 1);
     }
     assert.equal(server.hub.size, 0);

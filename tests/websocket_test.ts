@@ -620,10 +620,10 @@ Deno.test("startServer() says bye to WebSocket users on /quit and on shutdown", 
     for (const client of [wendy, nameless]) {
       const event = await client.closed();
       assert.equal(event.code, 1000);
-      assert.deepEqual(client.frames.at(-1), { type: "bye", reason: "Back soon" });
+      assert.deepEqual(client.frames.at(-1), { type: "bye", reason: "Back soon", retry: true });
     }
     await alice.closed();
-    assert.deepEqual(alice.frames.at(-1), { type: "bye", reason: "Back soon" });
+    assert.deepEqual(alice.frames.at(-1), { type: "bye", reason: "Back soon", retry: true });
   });
 
   await t.step("the web port is closed afterwards", async () => {

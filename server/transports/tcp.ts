@@ -94,6 +94,8 @@ class TcpSession implements Session {
   pinged = false;
   /** Whether the peer speaks plain text. */
   text = false;
+  /** Whether the peer has sent nothing yet: maybe a person reading the greeting. */
+  silent = true;
   /** Aborted when the socket closes, to end any pause. */
   readonly #closedSignal = new AbortController();
   readonly #conn: Deno.Conn;
@@ -295,9 +297,12 @@ export class TcpTransport implements AsyncDisposable {
     for (const session of this.#sessions) {
       if (session.closing) continue;
       if (!this.#hub.isNamed(session)) {
-        const limit = session.text ? this.#handshakeMs * 6 : this.#handshakeMs;
+        // A person on nc sends nothing until the name is typed: as long as for text.
+        const limit = session.text || session.silent ? this.#handshakeMs * 6 : this.#handshakeMs;
         if (now - session.openedAt > limit) {
           this.#log(`${session.remote} dropped: no hello within ${Math.round(limit / 1000)} s`);
+          // End the greeting's open "Your name: " line.
+          if (session.silent) session.write(encoder.encode("\n"));
           session.send({ type: "bye", reason: `No hello within ${Math.round(limit / 1000)} s` });
           this.#hub.close(session, "no hello");
           session.close();
@@ -422,6 +427,7 @@ export class TcpTransport implements AsyncDisposable {
           );
           if (first === -1) continue;
           decided = true;
+          session.silent = false;
           clearTimeout(greeting);
           if (chunk[first] !== OPEN_BRACE) {
             const codec = new TextCodec();

@@ -1,0 +1,287 @@
+/**
+ * The terminal client through a server crash: the real `chat serve` runs as a
+ * process and is killed with SIGKILL, the real `chat join` runs in tmux, and
+ * the client must come back by itself with nothing lost, nothing doubled and
+ * the half-typed line intact. Piped `chat join` does not reconnect: it exits.
+ */
+
+import assert from "node:assert/strict";
+import { ChatProcess, freePort, LOOPBACK, oneErrorLine, waitUntil } from "../_fault_helpers.ts";
+import { TestClient } from "../_test_utils.ts";
+import { joinCommand, ROOT, type Screen, Tmux, TMUX_VERSION } from "./_tmux.ts";
+
+const STAMP = String.raw`\[\d\d:\d\d:\d\d\]`;
+
+/** A line that is a chat message: stamp, then `from: text`, and nothing else. */
+function messageLine(from: string, text: string): RegExp {
+  return new RegExp(`^${STAMP} ${from}: ${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+}
+
+function count(screen: Screen, pattern: RegExp): number {
+  return screen.lines.filter((line) => pattern.test(line)).length;
+}
+
+/** `chat serve` on loopback `port`, keeping history in `dir`. */
+function serve(port: number, dir: string): ChatProcess {
+  return new ChatProcess([
+    "serve",
+    "--host",
+    LOOPBACK,
+    "--port",
+    String(port),
+    "--no-web",
+    "--data-dir",
+    dir,
+  ]);
+}
+
+/** Starts a server on `port` and waits until it listens. */
+async function startServing(port: number, dir: string): Promise<ChatProcess> {
+  const server = serve(port, dir);
+  try {
+    await server.waitForStdout(new RegExp(`listening on 127\\.0\\.0\\.1:${port}$`, "m"));
+  } catch (error) {
+    await server[Symbol.asyncDispose]();
+    throw error;
+  }
+  return server;
+}
+
+/** Sends `signal` to a process by id, ignoring one that is already gone. */
+function signal(pid: number, name: Deno.Signal): void {
+  try {
+    Deno.kill(pid, name);
+  } catch {
+    // Gone already.
+  }
+}
+
+Deno.test({
+  name: `chat join reconnects by itself after the server is killed, losing and doubling nothing${
+    TMUX_VERSION === undefined ? " (ignored: tmux is not installed)" : ""
+  }`,
+  ignore: TMUX_VERSION === undefined,
+  async fn(t) {
+    const port = freePort();
+    const dir = await Deno.makeTempDir({ prefix: "chat-reconnect-" });
+    const tmux = new Tmux("reconnect");
+    let server: ChatProcess | undefined = await startServing(port, dir);
+    let alicePid: number | undefined;
+    try {
+      // `exec`, so the pane's process is the client itself and can be paused below.
+      await tmux.newSession("alice", `exec ${joinCommand(port, "--name", "alice")}`, {
+        cwd: ROOT,
+      });
+      alicePid = Number(await tmux.display("alice", "#{pane_pid}"));
+      await tmux.waitForScreen(
+        "alice",
+        (screen) =>
+          /Connected to .+ as alice\./.test(screen.text) &&
+          screen.cursorLine === "#lobby>",
+        10_000,
+        "alice to be connected",
+      );
+
+      await t.step("alice sees messages before the crash", async () => {
+        await using bob = await TestClient.join(port, "bob");
+        await bob.say("before 1");
+        await bob.say("before 2");
+        await tmux.waitForScreen(
+          "alice",
+          (screen) => count(screen, messageLine("bob", "before 2")) === 1,
+          5_000,
+          "bob's messages before the crash",
+        );
+        // bob stays until the crash: his connection dies with the server.
+        server!.kill("SIGKILL");
+        const killed = await server!.finished();
+        assert.equal(killed.signal, "SIGKILL");
+        server = undefined;
+        await bob.closed();
+      });
+
+      await t.step("alice says she is reconnecting, and keeps a half-typed line", async () => {
+        await tmux.waitForScreen(
+          "alice",
+          (screen) =>
+            /Connection lost\. Reconnecting in \d+ s/.test(screen.text) &&
+            screen.cursorLine === "(offline) #lobby>",
+          10_000,
+          "the reconnecting notice and the offline prompt",
+        );
+        await tmux.type("alice", "half typed");
+        await tmux.waitForScreen(
+          "alice",
+          (screen) => screen.cursorLine === "(offline) #lobby> half typed",
+          5_000,
+          "the half-typed line",
+        );
+      });
+
+      const after = ["after 1", "after 2", "after 3"];
+      await t.step(
+        "bob posts three messages on the restarted server before alice is back",
+        async () => {
+          // Pause alice, so that she cannot come back before bob has posted, however
+          // slowly the server starts; her backoff timer simply fires late.
+          signal(alicePid!, "SIGSTOP");
+          try {
+            server = await startServing(port, dir);
+            await using bob = await TestClient.join(port, "bob");
+            for (const text of after) await bob.say(text);
+            for (const text of after) await bob.next("message", (frame) => frame.text === text);
+            await bob.sync();
+            assert.ok(!bob.all("joined").some((frame) => frame.name === "alice"));
+          } finally {
+            signal(alicePid!, "SIGCONT");
+          }
+        },
+      );
+
+      await t.step("alice reconnects and shows each missed message once", async () => {
+        await using bob = await TestClient.join(port, "bob2");
+        const screen = await tmux.waitForScreen(
+          "alice",
+          (screen) =>
+            screen.text.includes("Reconnected as alice") &&
+            after.every((text) => count(screen, messageLine("bob", text)) >= 1) &&
+            screen.cursorLine === "#lobby> half typed",
+          15_000,
+          "alice to be back with bob's three messages",
+        );
+        for (const text of [...after, "before 1", "before 2"]) {
+          assert.equal(
+            count(screen, messageLine("bob", text)),
+            1,
+            `"${text}" once:\n${screen.text}`,
+          );
+        }
+        // The missed messages come after the reconnection notice, in order.
+        const lines = screen.lines;
+        const back = lines.findIndex((line) => line.includes("Reconnected as alice"));
+        const positions = after.map((text) =>
+          lines.findIndex((line) => messageLine("bob", text).test(line))
+        );
+        assert.ok(positions.every((at, i) => at > back && (i === 0 || at > positions[i - 1]!)));
+        assert.equal(screen.cursor.x, "#lobby> half typed".length);
+        // The half-typed line was kept, not sent; Enter sends it now.
+        await bob.next("joined", (frame) => frame.name === "alice").catch(() => {});
+        await tmux.press("alice", "Enter");
+        const sent = await bob.next("message", (frame) => frame.from === "alice", 5_000);
+        assert.equal(sent.text, "half typed");
+      });
+    } finally {
+      if (alicePid !== undefined) signal(alicePid, "SIGCONT");
+      await tmux.kill();
+      if (server !== undefined) await server[Symbol.asyncDispose]();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: `chat join comes back after a polite restart of a server that keeps nothing${
+    TMUX_VERSION === undefined ? " (ignored: tmux is not installed)" : ""
+  }`,
+  ignore: TMUX_VERSION === undefined,
+  async fn() {
+    const port = freePort();
+    const memoryServer = () =>
+      new ChatProcess([
+        "serve",
+        "--host",
+        LOOPBACK,
+        "--port",
+        String(port),
+        "--no-web",
+        "--memory",
+      ]);
+    const tmux = new Tmux("restart");
+    let server: ChatProcess | undefined = memoryServer();
+    try {
+      await server.waitForStdout(/chat join/, 10_000);
+      await tmux.newSession("alice", `exec ${joinCommand(port, "--name", "alice")}`, {
+        cwd: ROOT,
+      });
+      const alicePid = Number(await tmux.display("alice", "#{pane_pid}"));
+      await tmux.waitForScreen(
+        "alice",
+        (screen) =>
+          /Connected to .+ as alice\./.test(screen.text) && screen.cursorLine === "#lobby>",
+        10_000,
+        "alice to be connected",
+      );
+      {
+        await using bob = await TestClient.join(port, "bob");
+        await bob.say("before the restart");
+        await tmux.waitForScreen(
+          "alice",
+          (screen) => count(screen, messageLine("bob", "before the restart")) === 1,
+          5_000,
+          "bob's first message",
+        );
+        // SIGTERM: everyone is told, with a bye that invites them back.
+        server.kill("SIGTERM");
+        assert.equal((await server.finished()).code, 0);
+        server = undefined;
+      }
+      await tmux.waitForScreen(
+        "alice",
+        (screen) => screen.text.includes("The server says: The server is shutting down"),
+        5_000,
+        "the shutdown notice",
+      );
+      // Hold alice back until carol has posted on the new server, so that what
+      // carol said reaches alice only as a replay of what she missed.
+      signal(alicePid, "SIGSTOP");
+      try {
+        server = memoryServer();
+        await server.waitForStdout(/chat join/, 10_000);
+        await using carol = await TestClient.join(port, "carol");
+        await carol.say("while alice was away");
+        await carol.next("message", (frame) => frame.text === "while alice was away");
+      } finally {
+        signal(alicePid, "SIGCONT");
+      }
+      // The new server kept nothing but numbers above the old one, so "after the
+      // last id I saw" includes carol's message.
+      const screen = await tmux.waitForScreen(
+        "alice",
+        (screen) =>
+          screen.text.includes("Reconnected as alice") &&
+          count(screen, messageLine("carol", "while alice was away")) === 1,
+        15_000,
+        "alice back, with carol's message",
+      );
+      assert.equal(count(screen, messageLine("bob", "before the restart")), 1, screen.text);
+    } finally {
+      await tmux.kill();
+      if (server !== undefined) await server[Symbol.asyncDispose]();
+    }
+  },
+});
+
+Deno.test("chat join with piped input exits 1 in one line when the server dies mid-way", async () => {
+  const port = freePort();
+  const dir = await Deno.makeTempDir({ prefix: "chat-pipe-" });
+  let server: ChatProcess | undefined = await startServing(port, dir);
+  try {
+    await using watcher = await TestClient.join(port, "watcher");
+    await using client = new ChatProcess(["join", `${LOOPBACK}:${port}`, "--name", "ci"]);
+    await client.write("first line\n");
+    await watcher.next("message", (frame) => frame.text === "first line", 10_000);
+    server.kill("SIGKILL");
+    await server.finished();
+    server = undefined;
+    // Input is still open: the client must notice the loss by itself, not wait for EOF.
+    const started = performance.now();
+    await waitUntil(() => client.exited, 10_000, "the piped client to exit");
+    const outcome = await client.finished(5_000, true);
+    assert.equal(outcome.code, 1, outcome.stderr);
+    assert.equal(oneErrorLine(outcome), "chat: the connection to the server was lost");
+    assert.ok(performance.now() - started < 5_000);
+  } finally {
+    if (server !== undefined) await server[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
