@@ -362,7 +362,8 @@ export class Hub implements Disposable {
       this.#error(member, "text_invalid", "Cannot send an empty message");
       return undefined;
     }
-    if (utf8Length(text) > MAX_TEXT_BYTES) {
+    // A UTF-16 unit is at most 3 UTF-8 bytes: short texts need no counting.
+    if (text.length * 3 > MAX_TEXT_BYTES && utf8Length(text) > MAX_TEXT_BYTES) {
       this.#error(
         member,
         "text_invalid",

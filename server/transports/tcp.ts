@@ -446,7 +446,8 @@ export class TcpTransport implements AsyncDisposable {
         const lines = splitter.push(chunk);
         for (const line of lines) {
           if (session.closing) break reading;
-          await throttle(frames.take(1));
+          const wait = frames.take(1);
+          if (wait > 0) await throttle(wait);
           if (session.closing) break reading;
           if (text === undefined) {
             if (!intake.line(line)) {
@@ -469,7 +470,8 @@ export class TcpTransport implements AsyncDisposable {
             if (prompt !== undefined) session.write(prompt);
           }
         }
-        await throttle(bytes.take(count));
+        const wait = bytes.take(count);
+        if (wait > 0) await throttle(wait);
         // Grow the read buffer for busy peers; idle peers keep a small one.
         if (count === buffer.length && buffer.length < READ_BUFFER_MAX) {
           buffer = new Uint8Array(buffer.length * 2);
