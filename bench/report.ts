@@ -1,0 +1,342 @@
+/**
+ * Turns scenario results into tables for the terminal, the JSON file
+ * bench/results/latest.json and the sections of bench/RESULTS.md.
+ *
+ * @module
+ */
+
+import type { MachineInfo } from "./proc.ts";
+import { type ScenarioResult, SCENARIOS } from "./scenarios.ts";
+
+/** The JSON file: the latest result of each scenario, and where they came from. */
+export interface BenchFile {
+  /** Format version of this file. */
+  version: 1;
+  /** The machine of the latest run. */
+  machine: MachineInfo;
+  /** `git describe`-like commit of the code measured, with `+dirty` for local changes. */
+  commit: string;
+  /** How the server and generator were placed on CPUs. */
+  placement: string;
+  /** Latest result per scenario; a run of some scenarios keeps the others. */
+  scenarios: Partial<Record<string, ScenarioResult>>;
+}
+
+/** How a figure is shown: label, unit, decimals. */
+interface Metric {
+  label: string;
+  unit: string;
+  digits: number;
+}
+
+const CATALOGUE: Readonly<Record<string, Metric>> = {
+  clients: { label: "clients (C)", unit: "", digits: 0 },
+  senders: { label: "senders (S)", unit: "", digits: 0 },
+  messagesPerSender: { label: "messages per sender (K)", unit: "", digits: 0 },
+  targetRate: { label: "target rate (0: as fast as possible)", unit: "msg/s", digits: 0 },
+  connectSec: { label: "time to connect all clients", unit: "s", digits: 2 },
+  sent: { label: "messages sent", unit: "", digits: 0 },
+  expectedDeliveries: { label: "deliveries expected", unit: "", digits: 0 },
+  deliveries: { label: "deliveries (to members other than the sender)", unit: "", digits: 0 },
+  durationSec: { label: "first send to last delivery", unit: "s", digits: 3 },
+  deliveriesPerSec: { label: "deliveries/s", unit: "", digits: 0 },
+  messagesPerSec: { label: "messages/s", unit: "", digits: 0 },
+  latencySamples: { label: "latency samples (checked receivers)", unit: "", digits: 0 },
+  p50Ms: { label: "latency p50", unit: "ms", digits: 2 },
+  p99Ms: { label: "latency p99", unit: "ms", digits: 2 },
+  maxMs: { label: "latency max (of samples)", unit: "ms", digits: 2 },
+  faults: { label: "lost + duplicated + reordered + misattributed", unit: "", digits: 0 },
+  lost: { label: "lost", unit: "", digits: 0 },
+  duplicated: { label: "duplicated", unit: "", digits: 0 },
+  reordered: { label: "reordered (checked receivers)", unit: "", digits: 0 },
+  wrongSender: { label: "wrong `from` (checked receivers)", unit: "", digits: 0 },
+  otherFrames: { label: "other frames while measuring", unit: "", digits: 0 },
+  closed: { label: "connections closed by the server", unit: "", digits: 0 },
+  checkedReceivers: { label: "checked receivers", unit: "", digits: 0 },
+  serverCpuSec: { label: "server CPU while sending", unit: "s", digits: 2 },
+  serverCpuUsPerDelivery: { label: "server CPU per delivery", unit: "µs", digits: 2 },
+  serverCpuUsPerMessage: { label: "server CPU per message sent", unit: "µs", digits: 1 },
+  serverSystemSharePct: { label: "of which in the kernel (10 ms ticks)", unit: "%", digits: 0 },
+  serverCoreSharePct: { label: "server CPU ÷ (first send to last delivery)", unit: "%", digits: 0 },
+  serverConnectCpuSec: { label: "server CPU while connecting", unit: "s", digits: 2 },
+  serverRssStartMiB: { label: "server RSS at start", unit: "MiB", digits: 1 },
+  serverRssConnectedMiB: { label: "server RSS, all connected", unit: "MiB", digits: 1 },
+  serverRssEndMiB: { label: "server RSS at the end", unit: "MiB", digits: 1 },
+  serverPeakRssMiB: { label: "server peak RSS (VmHWM)", unit: "MiB", digits: 1 },
+  generatorCpuSec: { label: "generator CPU while sending", unit: "s", digits: 2 },
+  generatorCpuSharePct: {
+    label: "generator CPU ÷ (first send to last delivery)",
+    unit: "%",
+    digits: 0,
+  },
+  maxSendLagMs: { label: "largest send delay behind schedule", unit: "ms", digits: 1 },
+  warmupMessagesPerSender: { label: "warm-up messages per sender", unit: "", digits: 0 },
+  quietWaitSec: { label: "waited for other processes to leave", unit: "s", digits: 1 },
+  otherLoadServerCpuPct: { label: "other processes on the server's CPU", unit: "%", digits: 0 },
+  otherLoadGeneratorCpuPct: {
+    label: "other processes on the generator's CPU",
+    unit: "%",
+    digits: 0,
+  },
+  otherLoadPct: { label: "other processes on the machine", unit: "%", digits: 0 },
+  roomSize: { label: "clients per room", unit: "", digits: 0 },
+  rssBeforeMiB: { label: "server RSS before connecting", unit: "MiB", digits: 1 },
+  rssMiB: { label: "server RSS", unit: "MiB", digits: 1 },
+  kibPerConn: { label: "server RSS per connection", unit: "KiB", digits: 2 },
+  marginalKibPerConn: { label: "server RSS per added connection", unit: "KiB", digits: 2 },
+  connections: { label: "connections opened", unit: "", digits: 0 },
+  held: { label: "connections held (answering a ping after 5 s)", unit: "", digits: 0 },
+  rssAfterMiB: { label: "server RSS, all connected", unit: "MiB", digits: 1 },
+  soakSeconds: { label: "soak length", unit: "s", digits: 0 },
+  rssFirstMinuteMiB: { label: "server RSS, mean of the first minute", unit: "MiB", digits: 1 },
+  rssLastMinuteMiB: { label: "server RSS, mean of the last minute", unit: "MiB", digits: 1 },
+  rssGrowthPct: { label: "server RSS growth, first to last minute", unit: "%", digits: 1 },
+};
+
+function metricOf(key: string): Metric {
+  const plain = key.replace(/^(memory|durable)\./, "");
+  const [base, at] = plain.split("@");
+  const metric = CATALOGUE[base!] ?? { label: base!, unit: "", digits: 2 };
+  if (at === undefined) return metric;
+  return { ...metric, label: `${metric.label} at ${Number(at).toLocaleString("en-US")}` };
+}
+
+/** Formats figure `key` with its unit: `12,345`, `1.53 µs`, `98 %`. */
+export function formatMetric(key: string, value: number | undefined): string {
+  if (value === undefined || Number.isNaN(value)) return "n/a";
+  if (!Number.isFinite(value)) return String(value);
+  const { unit, digits } = metricOf(key);
+  const number = value.toLocaleString("en-US", {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+  return unit === "" ? number : `${number} ${unit}`;
+}
+
+/** A Markdown table, padded so it also reads well in a terminal. */
+export function table(header: string[], rows: string[][], right: boolean[] = []): string {
+  const widths = header.map((cell, i) =>
+    Math.max(cell.length, ...rows.map((row) => (row[i] ?? "").length), 3)
+  );
+  const line = (cells: string[]) =>
+    "| " + cells.map((cell, i) =>
+      right[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)
+    ).join(" | ") + " |";
+  const rule = "| " +
+    widths.map((width, i) => right[i] ? "-".repeat(width - 1) + ":" : "-".repeat(width))
+      .join(" | ") +
+    " |";
+  return [line(header), rule, ...rows.map(line)].join("\n");
+}
+
+/** The figures of one scenario: a row per figure, a column per run, then the median. */
+export function scenarioTable(result: ScenarioResult): string {
+  const keys = Object.keys(result.median);
+  if (result.scenario === "durable") {
+    const bases = keys.filter((key) => key.startsWith("memory.")).map((key) => key.slice(7));
+    const rows = bases.map((base) => [
+      metricOf(base).label,
+      formatMetric(base, result.median[`memory.${base}`]),
+      formatMetric(base, result.median[`durable.${base}`]),
+    ]);
+    return table(
+      [`median of ${result.runs.length}`, "--memory", "--data-dir (SQLite)"],
+      rows,
+      [false, true, true],
+    );
+  }
+  const runs = result.runs.map((_, i) => `run ${i + 1}`);
+  const rows = keys.map((key) => [
+    metricOf(key).label,
+    ...result.runs.map((run) => formatMetric(key, run.metrics[key])),
+    formatMetric(key, result.median[key]),
+  ]);
+  return table(["figure", ...runs, "median"], rows, [false, ...runs.map(() => true), true]);
+}
+
+/** One line per scenario with its headline figures. */
+export function summaryTable(results: ScenarioResult[]): string {
+  const rows = results.map((result) => {
+    const m = result.median;
+    const get = (key: string) =>
+      result.scenario === "durable"
+        ? `${formatMetric(key, m[`memory.${key}`])} / ${formatMetric(key, m[`durable.${key}`])}`
+        : formatMetric(key, m[key]);
+    const faults = result.scenario === "durable"
+      ? `${formatMetric("faults", m["memory.faults"])} / ${
+        formatMetric("faults", m["durable.faults"])
+      }`
+      : m.faults !== undefined
+      ? formatMetric("faults", m.faults)
+      : "";
+    if (result.scenario === "idle") {
+      return [
+        result.scenario,
+        `${formatMetric("held", m.held)} held`,
+        "",
+        "",
+        "",
+        "",
+        "",
+        `${formatMetric("kibPerConn", m.kibPerConn)}/conn`,
+        formatMetric("serverPeakRssMiB", m.serverPeakRssMiB),
+        "",
+      ];
+    }
+    return [
+      result.scenario + (result.scenario === "durable" ? " (mem / SQLite)" : ""),
+      get("deliveriesPerSec"),
+      get("p50Ms"),
+      get("p99Ms"),
+      get("maxMs"),
+      faults,
+      get("serverCpuUsPerDelivery"),
+      result.scenario === "soak" ? `${formatMetric("rssGrowthPct", m.rssGrowthPct)} growth` : "",
+      get("serverPeakRssMiB"),
+      get("generatorCpuSharePct"),
+    ];
+  });
+  return table(
+    [
+      "scenario",
+      "deliveries/s",
+      "p50",
+      "p99",
+      "max",
+      "lost etc.",
+      "server CPU/delivery",
+      "memory",
+      "server peak RSS",
+      "generator CPU",
+    ],
+    rows,
+    [false, true, true, true, true, true, true, true, true, true],
+  );
+}
+
+/** Every target of every scenario with PASS or FAIL. */
+export function targetTable(results: ScenarioResult[]): string {
+  const rows = results.flatMap((result) =>
+    result.targets.map((target) => [
+      result.scenario,
+      target.label,
+      `${formatMetric(target.metric, target.value)}${target.worst ? " (worst run)" : ""}`,
+      target.status,
+    ])
+  );
+  return table(["scenario", "target", "measured", "result"], rows, [false, false, true, false]);
+}
+
+function ordered(file: BenchFile): ScenarioResult[] {
+  const known = SCENARIOS.map((name) => file.scenarios[name]).filter((r) => r !== undefined);
+  const others = Object.entries(file.scenarios)
+    .filter(([name]) => !(SCENARIOS as readonly string[]).includes(name))
+    .map(([, result]) => result!);
+  return [...known, ...others];
+}
+
+/** The report printed at the end of `deno task bench`. */
+export function terminalReport(results: ScenarioResult[]): string {
+  const parts: string[] = [];
+  for (const result of results) {
+    parts.push(`== ${result.scenario}: ${result.description}`, "", scenarioTable(result), "");
+    for (const note of result.notes) parts.push(`note: ${note}`);
+    if (result.notes.length > 0) parts.push("");
+  }
+  parts.push("== summary (medians)", "", summaryTable(results), "");
+  parts.push("== targets (issue 7)", "", targetTable(results), "");
+  return parts.join("\n");
+}
+
+function machineLine(file: BenchFile): string {
+  const m = file.machine;
+  return `${m.cpuModel}, ${m.cores} logical CPUs, ${m.memoryGiB} GiB, Linux ${m.kernel}, ` +
+    `Deno ${m.deno} (V8 ${m.v8})`;
+}
+
+/** The Markdown section of bench/RESULTS.md for `heading`, between markers it can replace. */
+export function markdownSection(file: BenchFile, heading: string): string {
+  const results = ordered(file);
+  const dates = results.map((result) => result.date.slice(0, 10)).sort();
+  const when = dates.length === 0
+    ? ""
+    : dates[0] === dates[dates.length - 1]
+    ? dates[0]
+    : `${dates[0]} to ${dates[dates.length - 1]}`;
+  const lines = [
+    `<!-- bench:${heading} -->`,
+    "",
+    `## ${heading}`,
+    "",
+    `Measured ${when} on commit ${file.commit}.`,
+    "",
+    `- Machine: ${machineLine(file)}.`,
+    `- Placement: ${file.placement}.`,
+    "",
+    "### Summary (medians)",
+    "",
+    summaryTable(results),
+    "",
+    "### Targets of issue 7",
+    "",
+    targetTable(results),
+    "",
+  ];
+  for (const result of results) {
+    lines.push(
+      `### ${result.scenario}`,
+      "",
+      `${result.description}.`,
+      "",
+      `- Command: \`${result.command}\``,
+      result.server.startsWith("already")
+        ? `- Server: ${result.server}`
+        : `- Server, a fresh one per run: \`${result.server}\``,
+      "",
+      scenarioTable(result),
+      "",
+    );
+    if (result.scenario === "soak") {
+      const series = result.runs.map((run, i) =>
+        `run ${i + 1}: ` +
+        (run.series ?? []).map((p) => `${p.seconds} s ${p.rssMiB.toFixed(1)}`).join(", ")
+      );
+      lines.push("Server RSS (MiB) every 10 s:", "", ...series.map((s) => `- ${s}`), "");
+    }
+    for (const note of result.notes) lines.push(`- ${note}`);
+    if (result.notes.length > 0) lines.push("");
+  }
+  lines.push(`<!-- /bench:${heading} -->`);
+  return lines.join("\n");
+}
+
+/** Title and explanation at the top of a new bench/RESULTS.md. */
+const PREAMBLE = `# Benchmark results
+
+Figures from \`deno task bench\` (bench/main.ts); \`deno task bench --help\` explains every flag.
+Each section below is generated from a results file with
+\`deno run -A bench/results.ts --from FILE --heading HEADING\`.
+`;
+
+/**
+ * Puts `section` into the Markdown `text` of RESULTS.md: in place of the
+ * section with the same heading, or at the end.
+ */
+export function replaceSection(text: string, heading: string, section: string): string {
+  const start = text.indexOf(`<!-- bench:${heading} -->`);
+  const endMarker = `<!-- /bench:${heading} -->`;
+  const end = text.indexOf(endMarker);
+  const base = text.trim() === "" ? PREAMBLE : text;
+  if (start === -1 || end === -1) return `${base.trimEnd()}\n\n${section}\n`;
+  return text.slice(0, start) + section + text.slice(end + endMarker.length);
+}
+
+/** Reads the results file, or an empty one. */
+export function readBenchFile(path: string): BenchFile | undefined {
+  try {
+    return JSON.parse(Deno.readTextFileSync(path)) as BenchFile;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}

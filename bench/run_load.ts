@@ -1,0 +1,317 @@
+/**
+ * A message run: C clients in one room, S of them sending K messages each,
+ * after a warm-up; every delivery counted and checked, and the server's and
+ * the generator's CPU, memory and the latency turned into figures.
+ *
+ * @module
+ */
+
+import { busyBetween, cpuBetween, cpuTimes, type ProcessSample } from "./proc.ts";
+import type { WorkerProcess } from "./processes.ts";
+import {
+  closeAll,
+  connectAll,
+  count,
+  gather,
+  generatorSample,
+  mib,
+  openServer,
+  placement,
+  randomPrefix,
+  type RssPoint,
+  type RunEnvironment,
+  type RunResult,
+  type ServerHandle,
+  spread,
+  startWorkers,
+  sum,
+  syncAll,
+  waitQuiet,
+} from "./harness.ts";
+import { sortedPercentile } from "./stats.ts";
+import { sharedNow, type WorkerReport } from "./worker_protocol.ts";
+
+/** A message load: C clients in one room, S of them sending K messages each. */
+export interface LoadSpec {
+  /** Clients connected (C). */
+  clients: number;
+  /** Clients that send (S). */
+  senders: number;
+  /** Messages per sender (K). */
+  messages: number;
+  /** Messages per second across all senders; 0 sends as fast as possible. */
+  rate: number;
+  /** Bytes of text per message. */
+  textBytes: number;
+}
+
+/** Options for {@linkcode runLoad}. */
+export interface LoadRunOptions {
+  /** Shown at the start of the progress line. */
+  label: string;
+  /** Directory for durable history; none runs the server with `--memory`. */
+  dataDir?: string | undefined;
+  /** Seconds between server RSS samples while sending; none takes no samples. */
+  sampleEvery?: number;
+  /**
+   * Messages per sender sent, and all delivered, before measuring, so the
+   * server's JIT and heap are warm. @default {0}
+   */
+  warmup?: number;
+}
+
+interface PhaseResult {
+  reports: WorkerReport[];
+  series: RssPoint[];
+  stalled: boolean;
+}
+
+/** Has every worker send `messages` per sender and waits for every delivery or a stall. */
+async function sendPhase(
+  workers: WorkerProcess[],
+  env: RunEnvironment,
+  server: ServerHandle,
+  spec: LoadSpec,
+  messages: number,
+  label: string,
+  sampleEvery?: number,
+): Promise<PhaseResult> {
+  const at = sharedNow() + 100;
+  await Promise.all(workers.map((worker) => worker.send({ cmd: "start", at, messages })));
+  const expected = spec.senders * messages * spec.clients;
+  const series: RssPoint[] = [];
+  let nextSample = sampleEvery;
+  let previous = server.sample();
+  if (sampleEvery !== undefined && previous !== undefined) {
+    series.push({ seconds: 0, rssMiB: mib(previous.rssKiB) });
+  }
+  let previousAt = performance.now();
+  let serverShare = NaN;
+  let stalled = false;
+  const reports = await gather(workers, "report", env.stallSeconds, server, {
+    progress: () => sum(workers.map((worker) => worker.progress.received + worker.progress.sent)),
+    tick: () => {
+      const now = performance.now();
+      const seconds = (sharedNow() - at) / 1000;
+      const sample = server.sample();
+      if (sample !== undefined && previous !== undefined) {
+        serverShare = (sample.cpuSeconds - previous.cpuSeconds) / ((now - previousAt) / 1000);
+      }
+      if (nextSample !== undefined && sample !== undefined && seconds >= nextSample) {
+        series.push({ seconds: Math.round(seconds), rssMiB: mib(sample.rssKiB) });
+        nextSample += sampleEvery!;
+      }
+      previous = sample;
+      previousAt = now;
+      const sent = sum(workers.map((worker) => worker.progress.sent));
+      const received = sum(workers.map((worker) => worker.progress.received));
+      const rss = sample === undefined ? "" : ` RSS ${mib(sample.rssKiB).toFixed(0)} MiB`;
+      env.progress(
+        `${label} | ${seconds.toFixed(0)} s | sent ${count(sent)}/${
+          count(spec.senders * messages)
+        } | received ${count(received)}/${count(expected)} | server CPU ${
+          Number.isNaN(serverShare) ? "?" : (serverShare * 100).toFixed(0)
+        }%${rss}`,
+      );
+    },
+    onStall: () => {
+      stalled = true;
+      for (const worker of workers) worker.send({ cmd: "stop" }).catch(() => {});
+    },
+  });
+  const end = server.sample();
+  if (sampleEvery !== undefined && end !== undefined) {
+    series.push({ seconds: Math.round((sharedNow() - at) / 1000), rssMiB: mib(end.rssKiB) });
+  }
+  return { reports: reports.map((event) => event.report), series, stalled };
+}
+
+/** Runs one message load against a fresh server and measures it. */
+export async function runLoad(
+  spec: LoadSpec,
+  env: RunEnvironment,
+  options: LoadRunOptions,
+): Promise<RunResult> {
+  const { clients, senders } = spec;
+  if (senders > clients) {
+    throw new RangeError(`Cannot run: ${senders} senders but only ${clients} clients`);
+  }
+  const notes: string[] = [];
+  const server = await openServer(env, options.dataDir);
+  const workerCount = Math.max(1, Math.min(env.workers, clients));
+  // Checking costs the generator more than counting: at most a tenth of the clients.
+  const checkedCount = Math.min(
+    env.checkedPerWorker * workerCount,
+    Math.max(1, Math.floor(clients / 10)),
+  );
+  const checked = spread(env.checkedPerWorker === 0 ? 0 : checkedCount, clients, 0.5);
+  const workers = startWorkers(
+    env,
+    server.port,
+    {
+      prefix: randomPrefix(),
+      senders: spread(senders, clients),
+      checked,
+      rate: spec.rate,
+      roomSize: clients,
+      textBytes: spec.textBytes,
+      connectConcurrency: env.connectConcurrency,
+      readBufferBytes: 64 * 1024,
+      // About 20,000 reads per second per worker while sending, 2 to 50 ms apart.
+      readPaceMs: env.readPaceMs ??
+        Math.min(50, Math.max(2, Math.round(clients / workerCount / 20))),
+    },
+    clients,
+    sharedNow(),
+  );
+  try {
+    const start = server.sample();
+    const connectSec = await connectAll(workers, clients, env, server, options.label);
+    const connected = server.sample();
+    const { alive } = await syncAll(workers, env, server, options.label);
+    if (alive !== clients) notes.push(`only ${alive} of ${clients} clients were still connected`);
+    const warmup = options.warmup ?? 0;
+    if (warmup > 0) {
+      const label = `${options.label} warm-up`;
+      const phase = await sendPhase(workers, env, server, spec, warmup, label);
+      const faults = sum(phase.reports.map((report) => report.lost + report.duplicated));
+      if (phase.stalled) notes.push(`warm-up: no progress for ${env.stallSeconds} s`);
+      if (faults > 0) notes.push(`warm-up: ${faults} messages lost or duplicated`);
+      await syncAll(workers, env, server, options.label);
+    }
+
+    const waited = await waitQuiet(env, options.label);
+    const cpusBefore = cpuTimes();
+    const wallBefore = performance.now();
+    const before = server.sample();
+    const generatorBefore = generatorSample(workers);
+    const phase = await sendPhase(
+      workers,
+      env,
+      server,
+      spec,
+      spec.messages,
+      options.label,
+      options.sampleEvery,
+    );
+    const after = server.sample();
+    const generatorCpuSec = cpuBetween(generatorBefore, generatorSample(workers));
+    const cpusAfter = cpuTimes();
+    const wall = (performance.now() - wallBefore) / 1000;
+    if (phase.stalled) notes.push(`no progress for ${env.stallSeconds} s: stopped waiting`);
+    const metrics = loadMetrics(spec, phase.reports, {
+      connectSec,
+      start,
+      connected,
+      before,
+      after,
+      end: after,
+      generatorCpuSec,
+      generatorCores: env.generatorCores,
+    });
+    metrics.warmupMessagesPerSender = warmup;
+    metrics.quietWaitSec = waited;
+    // What else ran on the CPUs while measuring: their busy time minus ours. /proc/stat
+    // counts in 10 ms ticks by sampling, so this is rough, within some 10 %.
+    const cpus = placement(env);
+    const serverCpu = metrics.serverCpuSec!;
+    if (env.serverCpus !== undefined) {
+      const busy = busyBetween(cpusBefore, cpusAfter, cpus.server);
+      metrics.otherLoadServerCpuPct = Math.max(
+        0,
+        (busy - serverCpu) / wall / cpus.server.length * 100,
+      );
+      const generatorBusy = busyBetween(cpusBefore, cpusAfter, cpus.generator);
+      metrics.otherLoadGeneratorCpuPct = Math.max(
+        0,
+        (generatorBusy - generatorCpuSec) / wall / cpus.generator.length * 100,
+      );
+    } else {
+      const busy = busyBetween(cpusBefore, cpusAfter, cpus.server);
+      metrics.otherLoadPct = Math.max(
+        0,
+        (busy - serverCpu - generatorCpuSec) / wall / cpus.server.length * 100,
+      );
+    }
+    const result: RunResult = { metrics, notes };
+    if (options.sampleEvery !== undefined) result.series = phase.series;
+    return result;
+  } finally {
+    await closeAll(workers);
+    await server.stop();
+  }
+}
+
+interface Samples {
+  connectSec: number;
+  start: ProcessSample | undefined;
+  connected: ProcessSample | undefined;
+  before: ProcessSample | undefined;
+  after: ProcessSample | undefined;
+  end: ProcessSample | undefined;
+  generatorCpuSec: number;
+  generatorCores: number;
+}
+
+function loadMetrics(
+  spec: LoadSpec,
+  reports: WorkerReport[],
+  samples: Samples,
+): Record<string, number> {
+  const { clients, senders, messages } = spec;
+  const sent = sum(reports.map((report) => report.sent));
+  const firstSend = Math.min(...reports.filter((r) => r.firstSend > 0).map((r) => r.firstSend));
+  const lastReceive = Math.max(...reports.map((report) => report.lastReceive));
+  const duration = (lastReceive - firstSend) / 1000;
+  const messageFrames = sum(reports.map((report) => report.messageFrames));
+  // Every member gets every message, its sender too (the echo is the acknowledgement);
+  // like issue 7, deliveries count only the copies for the other members.
+  const echoes = senders * messages;
+  const deliveries = Math.max(0, messageFrames - echoes);
+  const latencies = reports.flatMap((report) => report.latencies).sort((a, b) => a - b);
+  const { before, after } = samples;
+  const serverCpu = before && after ? cpuBetween(before, after) : NaN;
+  return {
+    clients,
+    senders,
+    messagesPerSender: messages,
+    targetRate: spec.rate,
+    connectSec: samples.connectSec,
+    sent,
+    expectedDeliveries: senders * messages * (clients - 1),
+    deliveries,
+    durationSec: duration,
+    deliveriesPerSec: deliveries / duration,
+    messagesPerSec: sent / duration,
+    latencySamples: latencies.length,
+    p50Ms: sortedPercentile(latencies, 50),
+    p99Ms: sortedPercentile(latencies, 99),
+    maxMs: latencies.length === 0 ? NaN : latencies[latencies.length - 1]!,
+    lost: sum(reports.map((report) => report.lost)),
+    duplicated: sum(reports.map((report) => report.duplicated)),
+    reordered: sum(reports.map((report) => report.reordered)),
+    wrongSender: sum(reports.map((report) => report.wrongSender)),
+    otherFrames: sum(reports.map((report) => report.otherFrames)),
+    closed: sum(reports.map((report) => report.closed)),
+    checkedReceivers: sum(reports.map((report) => report.checkedReceivers)),
+    serverCpuSec: serverCpu,
+    serverCpuUsPerDelivery: serverCpu * 1e6 / deliveries,
+    serverCpuUsPerMessage: serverCpu * 1e6 / sent,
+    // From 10 ms ticks: rough for runs under a second.
+    serverSystemSharePct: before && after
+      ? (after.systemSeconds - before.systemSeconds) / (after.cpuSeconds - before.cpuSeconds) * 100
+      : NaN,
+    // Both sides are idle outside first send to last delivery, so that is the time to share.
+    serverCoreSharePct: serverCpu / duration * 100,
+    serverConnectCpuSec: samples.start && samples.connected
+      ? cpuBetween(samples.start, samples.connected)
+      : NaN,
+    serverRssStartMiB: samples.start ? mib(samples.start.rssKiB) : NaN,
+    serverRssConnectedMiB: samples.connected ? mib(samples.connected.rssKiB) : NaN,
+    serverRssEndMiB: samples.end ? mib(samples.end.rssKiB) : NaN,
+    serverPeakRssMiB: samples.end ? mib(samples.end.peakRssKiB) : NaN,
+    generatorCpuSec: samples.generatorCpuSec,
+    generatorCpuSharePct: samples.generatorCpuSec / duration / samples.generatorCores * 100,
+    maxSendLagMs: Math.max(...reports.map((report) => report.maxSendLagMs)),
+  };
+}

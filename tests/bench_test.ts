@@ -1,0 +1,65 @@
+/**
+ * The load generator of `deno task bench`, end to end in a tiny
+ * configuration, so the tool keeps working as the server changes.
+ */
+
+import assert from "node:assert/strict";
+import type { BenchFile } from "../bench/report.ts";
+
+const MAIN = new URL("../bench/main.ts", import.meta.url).pathname;
+
+Deno.test("bench/main.ts runs a tiny burst and reports every delivery with no loss", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-bench-test-" });
+  try {
+    const out = `${dir}/latest.json`;
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        MAIN,
+        ...["--scenario", "burst", "--clients", "5", "--senders", "2", "--messages", "20"],
+        ...["--runs", "1", "--no-pin", "--wait-quiet", "0", "--retries", "0", "--quiet"],
+        ...["--out", out],
+      ],
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      signal: AbortSignal.timeout(30_000),
+    }).output();
+    const output = new TextDecoder().decode(stdout);
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    assert.match(output, /== targets \(issue 7\)/);
+
+    const file = JSON.parse(await Deno.readTextFile(out)) as BenchFile;
+    assert.equal(file.version, 1);
+    assert.ok(file.machine.cores >= 1);
+    const result = file.scenarios.burst!;
+    assert.equal(result.runs.length, 1);
+    const m = result.median;
+    // 2 senders × 20 messages, each to the 4 other members.
+    assert.equal(m.sent, 40);
+    assert.equal(m.expectedDeliveries, 160);
+    assert.equal(m.deliveries, 160);
+    assert.equal(m.lost, 0);
+    assert.equal(m.duplicated, 0);
+    assert.equal(m.reordered, 0);
+    assert.equal(m.wrongSender, 0);
+    assert.equal(m.otherFrames, 0);
+    assert.equal(m.closed, 0);
+    // One checked receiver sees all 40 messages, its own echoes included.
+    assert.equal(m.checkedReceivers, 1);
+    assert.equal(m.latencySamples, 40);
+    assert.ok(m.p50Ms! > 0 && m.p50Ms! <= m.p99Ms! && m.p99Ms! <= m.maxMs!, JSON.stringify(m));
+    assert.ok(m.maxMs! < 5_000, `latency max ${m.maxMs} ms`);
+    assert.ok(m.deliveriesPerSec! > 0);
+    assert.ok(m.connectSec! > 0 && m.connectSec! < 10);
+    assert.ok(m.serverCpuSec! >= 0);
+    assert.ok(m.serverPeakRssMiB! > 10 && m.serverPeakRssMiB! < 1024);
+    assert.ok(m.generatorCpuSharePct! >= 0);
+    assert.deepEqual(
+      result.targets.map((target) => [target.metric, target.status]),
+      [["faults", "PASS"]],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
