@@ -434,6 +434,10 @@ export type LineResult =
   | { ok: false; code: "line_too_long" | "invalid_utf8"; message: string };
 
 const NEWLINE = 0x0a;
+// Shared by every splitter with nothing pending; never written to.
+const NOTHING = new Uint8Array(0);
+// Decoding whole lines without `stream` keeps no state, so one decoder serves every splitter.
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const CARRIAGE_RETURN = 0x0d;
 
 /**
@@ -452,8 +456,8 @@ const CARRIAGE_RETURN = 0x0d;
  */
 export class LineSplitter {
   readonly #max: number;
-  readonly #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-  #pending: Uint8Array = new Uint8Array(0);
+
+  #pending: Uint8Array = NOTHING;
   #pendingLength = 0;
   #discarding = false;
 
@@ -497,7 +501,7 @@ export class LineSplitter {
     if (this.#pendingLength + part.length >= this.#max) {
       this.#discarding = true;
       this.#pendingLength = 0;
-      this.#pending = new Uint8Array(0);
+      this.#pending = NOTHING;
       results.push(this.#tooLong());
       return;
     }
@@ -528,7 +532,7 @@ export class LineSplitter {
       line.set(part, this.#pendingLength);
       this.#pendingLength = 0;
       // Let a large line's buffer go once it is used.
-      if (this.#pending.length > 4096) this.#pending = new Uint8Array(0);
+      if (this.#pending.length > 4096) this.#pending = NOTHING;
     } else if (part.length + 1 > this.#max) {
       results.push(this.#tooLong());
       return;
@@ -537,7 +541,7 @@ export class LineSplitter {
       line = line.subarray(0, line.length - 1);
     }
     try {
-      results.push({ ok: true, line: this.#decoder.decode(line) });
+      results.push({ ok: true, line: strictDecoder.decode(line) });
     } catch {
       results.push({
         ok: false,

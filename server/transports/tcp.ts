@@ -60,8 +60,25 @@ function encodeJson(frame: ServerFrame): Uint8Array {
   return bytes;
 }
 
+// Joined writes are cut from shared slabs: a view is far cheaper to make than a
+// buffer of its own, and a slab is freed once no write in flight still uses it.
+const SLAB_BYTES = 64 * 1024;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabUsed = 0;
+
+function allocate(length: number): Uint8Array {
+  if (length > SLAB_BYTES / 4) return new Uint8Array(length);
+  if (slabUsed + length > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const view = slab.subarray(slabUsed, slabUsed + length);
+  slabUsed += length;
+  return view;
+}
+
 function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  const joined = new Uint8Array(length);
+  const joined = allocate(length);
   let offset = 0;
   for (const chunk of chunks) {
     joined.set(chunk, offset);
@@ -78,9 +95,41 @@ function describe(addr: Deno.Addr): string {
     : addr.transport;
 }
 
-const READ_BUFFER_START = 1024;
+// Idle connections keep a small buffer; busy ones grow theirs by doubling.
+const READ_BUFFER_START = 256;
 const READ_BUFFER_MAX = 64 * 1024;
 const OPEN_BRACE = 0x7b;
+
+// Each write to a socket is a system call, the largest cost of a delivery. So
+// frames are not written at once: every queued write waits for one shared
+// timer, a few milliseconds, and each socket then gets the frames of every
+// message that arrived meanwhile in one write. Measured with `deno task bench`
+// (busy): 2.0 µs of server CPU per delivery flushing after each message, 0.6 µs
+// with this delay, for about 4 ms more latency.
+const FLUSH_DELAY_MS = 4;
+
+/** Runs queued flushes together after {@linkcode FLUSH_DELAY_MS}; one per transport. */
+class Flusher implements Disposable {
+  #due: (() => void)[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #run = () => {
+    this.#timer = undefined;
+    const due = this.#due;
+    this.#due = [];
+    for (const flush of due) flush();
+  };
+
+  /** Runs `flush` after the shared delay, together with every flush queued meanwhile. */
+  schedule(flush: () => void): void {
+    if (this.#due.push(flush) === 1) this.#timer = setTimeout(this.#run, FLUSH_DELAY_MS);
+  }
+
+  /** Runs what is queued now and stops the timer. */
+  [Symbol.dispose](): void {
+    clearTimeout(this.#timer);
+    this.#run();
+  }
+}
 
 /** One TCP connection; `encode` decides how frames look on the wire. */
 class TcpSession implements Session {
@@ -97,7 +146,11 @@ class TcpSession implements Session {
   /** Whether the peer has sent nothing yet: maybe a person reading the greeting. */
   silent = true;
   /** Aborted when the socket closes, to end any pause. */
-  readonly #closedSignal = new AbortController();
+  #closedSignal: AbortController | undefined;
+  readonly #flusher: Flusher;
+  readonly #done = Promise.withResolvers<void>();
+  /** Made once, so queueing a flush allocates nothing. */
+  readonly #flush = () => void this.#drain();
   readonly #conn: Deno.Conn;
   readonly #maxQueuedBytes: number;
   readonly #maxQueuedFrames: number;
@@ -112,7 +165,13 @@ class TcpSession implements Session {
   /** Called once when the session is dropped for being too slow. */
   onOverflow: () => void = () => {};
 
-  constructor(conn: Deno.Conn, maxQueuedBytes: number, maxQueuedFrames: number) {
+  constructor(
+    conn: Deno.Conn,
+    maxQueuedBytes: number,
+    maxQueuedFrames: number,
+    flusher: Flusher,
+  ) {
+    this.#flusher = flusher;
     this.#conn = conn;
     this.#maxQueuedBytes = maxQueuedBytes;
     this.#maxQueuedFrames = maxQueuedFrames;
@@ -122,11 +181,19 @@ class TcpSession implements Session {
 
   /** Aborted once the socket is closed. */
   get closedSignal(): AbortSignal {
+    // Made on first use: most connections are never throttled.
+    this.#closedSignal ??= new AbortController();
+    if (this.#closed) this.#closedSignal.abort();
     return this.#closedSignal.signal;
   }
 
   get closing(): boolean {
     return this.#closing;
+  }
+
+  /** Resolves once the socket is closed. */
+  get done(): Promise<void> {
+    return this.#done.promise;
   }
 
   send(frame: ServerFrame): void {
@@ -151,8 +218,9 @@ class TcpSession implements Session {
     this.#unwritten += bytes.length;
     if (!this.#writing) {
       this.#writing = true;
-      // Let the rest of this turn's frames join the same write.
-      queueMicrotask(() => this.#drain());
+      // Flush once the event loop has handled every read that is ready, so the
+      // frames of several senders join one write to each receiver.
+      this.#flusher.schedule(this.#flush);
     }
   }
 
@@ -192,7 +260,8 @@ class TcpSession implements Session {
   #destroy(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#closedSignal.abort();
+    this.#done.resolve();
+    this.#closedSignal?.abort();
     try {
       this.#conn.close();
     } catch {
@@ -233,6 +302,7 @@ export class TcpTransport implements AsyncDisposable {
   readonly #tasks = new Set<Promise<void>>();
   readonly #accepting: Promise<void>;
   readonly #sweeper: ReturnType<typeof setInterval>;
+  readonly #flusher = new Flusher();
 
   constructor(listener: Deno.Listener, hub: Hub, options: TcpTransportOptions = {}) {
     this.#listener = listener;
@@ -286,6 +356,7 @@ export class TcpTransport implements AsyncDisposable {
     clearTimeout(timer);
     for (const session of this.#sessions) session.destroy();
     await all;
+    this.#flusher[Symbol.dispose]();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -370,7 +441,12 @@ export class TcpTransport implements AsyncDisposable {
   }
 
   async #serve(conn: Deno.Conn): Promise<void> {
-    const session = new TcpSession(conn, this.#maxQueuedBytes, this.#maxQueuedFrames);
+    const session = new TcpSession(
+      conn,
+      this.#maxQueuedBytes,
+      this.#maxQueuedFrames,
+      this.#flusher,
+    );
     this.#sessions.add(session);
     session.onOverflow = () => {
       this.#log(`${session.remote} dropped: it stopped reading`);
@@ -481,6 +557,8 @@ export class TcpTransport implements AsyncDisposable {
       clearTimeout(greeting);
       this.#hub.close(session, reason);
       session.close();
+      // What is queued is still sent; the session counts until its socket is closed.
+      await session.done;
       this.#sessions.delete(session);
     }
   }
