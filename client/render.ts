@@ -7,6 +7,7 @@
  */
 
 import { styleText } from "node:util";
+import { clock, isMention, mentionPattern } from "../format.ts";
 import { colorOf } from "../palette.ts";
 import { nameKey, type ServerFrame } from "../protocol.ts";
 import { sanitizeText } from "../sanitize.ts";
@@ -25,36 +26,12 @@ function style(format: Style, text: string, color: boolean): string {
   return color ? styleText(format, text, { validateStream: false }) : text;
 }
 
+export { clock, isMention };
+
 /** Paints `name` in its palette colour (xterm 256 colours: `styleText` has no such format). */
 export function paintName(name: string, color: boolean): string {
   const safe = sanitizeText(name);
   return color ? `\x1b[1;38;5;${colorOf(name).ansi}m${safe}\x1b[22;39m` : safe;
-}
-
-/** Formats a timestamp as local `HH:MM:SS`. */
-export function clock(ts: number): string {
-  const date = new Date(ts);
-  return [date.getHours(), date.getMinutes(), date.getSeconds()]
-    .map((part) => String(part).padStart(2, "0"))
-    .join(":");
-}
-
-// With the `u` flag, escaping anything but syntax characters is an error: `\-` throws.
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-function mentionPattern(me: string): RegExp {
-  return new RegExp(`(?<![\\p{L}\\p{N}_])@?${escapeRegExp(me)}(?![\\p{L}\\p{N}_])`, "giu");
-}
-
-/** Reports whether `frame` is someone else's message that names `me`, or a private message to `me`. */
-export function isMention(frame: ServerFrame, me: string): boolean {
-  if (frame.type === "private") return nameKey(frame.from) !== nameKey(me);
-  if (frame.type !== "message" || frame.replay) return false;
-  if (nameKey(frame.from) === nameKey(me)) return false;
-  // Match the text as it is shown, so the bell rings exactly when the name is highlighted.
-  return mentionPattern(sanitizeText(me)).test(sanitizeText(frame.text));
 }
 
 function highlight(text: string, me: string, color: boolean): string {

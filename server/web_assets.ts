@@ -27,6 +27,7 @@ import protocolTs from "../protocol.ts" with { type: "text" };
 import sanitizeTs from "../sanitize.ts" with { type: "text" };
 import paletteTs from "../palette.ts" with { type: "text" };
 import commandsTs from "../commands.ts" with { type: "text" };
+import formatTs from "../format.ts" with { type: "text" };
 import type { WebAsset } from "./transports/websocket.ts";
 
 const MODULES: Readonly<Record<string, string>> = {
@@ -46,6 +47,7 @@ const MODULES: Readonly<Record<string, string>> = {
   "/sanitize.ts": sanitizeTs,
   "/palette.ts": paletteTs,
   "/commands.ts": commandsTs,
+  "/format.ts": formatTs,
 };
 
 const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { clock, isMention, mentionPattern } from "../format.ts";
 import { colorOf } from "../palette.ts";
 import { nameKey, type ServerFrame } from "../protocol.ts";
 import { sanitizeText } from "../sanitize.ts";
@@ -21,34 +22,10 @@ export interface RenderOptions {
 
 type Part = Node | string;
 
-/** Formats a timestamp as local `HH:MM:SS`. */
-export function clock(ts: number): string {
-  const date = new Date(ts);
-  return [date.getHours(), date.getMinutes(), date.getSeconds()]
-    .map((part) => String(part).padStart(2, "0"))
-    .join(":");
-}
-
-// With the `u` flag, escaping anything but syntax characters is an error: `\-` throws.
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** Matches `me` as a whole word, optionally after `@`, as the terminal highlights it. */
-export function mentionPattern(me: string): RegExp {
-  return new RegExp(`(?<![\\p{L}\\p{N}_])@?${escapeRegExp(me)}(?![\\p{L}\\p{N}_])`, "giu");
-}
+export { isMention };
 
 function isOwn(name: string, me: string): boolean {
   return me !== "" && nameKey(name) === nameKey(me);
-}
-
-/** Reports whether `frame` is someone else's live message naming `me`, or a private message to `me`. */
-export function isMention(frame: ServerFrame, me: string): boolean {
-  if (me === "") return false;
-  if (frame.type === "private") return !isOwn(frame.from, me);
-  if (frame.type !== "message" || frame.replay || isOwn(frame.from, me)) return false;
-  return mentionPattern(sanitizeText(me)).test(sanitizeText(frame.text));
 }
 
 function text(value: string): Text {
