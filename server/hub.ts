@@ -6,7 +6,6 @@
  * @module
  */
 
-import { createHash, timingSafeEqual } from "node:crypto";
 import { parseInput } from "../commands.ts";
 import { COMMANDS } from "../commands.ts";
 import {
@@ -26,6 +25,7 @@ import {
 } from "../protocol.ts";
 import { sanitizeText } from "../sanitize.ts";
 import { type HistoryStore, MemoryHistory } from "./history.ts";
+import { PasswordGate } from "./password.ts";
 import type { Session } from "./session.ts";
 
 /** Most messages replayed to a client coming back with `since`. */
@@ -75,9 +75,8 @@ export class Hub implements Disposable {
   readonly #members = new Map<Session, Member>();
   readonly #byKey = new Map<string, Member>();
   readonly #rooms = new Map<string, Room>();
-  readonly #password: Buffer | undefined;
+  readonly #password: PasswordGate | undefined;
   readonly #heartbeat: number | undefined;
-  readonly #failures = new Map<string, { failures: number; until: number }>();
   #lastId: number;
   #closed = false;
 
@@ -89,7 +88,7 @@ export class Hub implements Disposable {
     this.#log = options.log ?? (() => {});
     this.#password = options.password === undefined
       ? undefined
-      : createHash("sha256").update(options.password).digest();
+      : new PasswordGate(options.password);
     this.#heartbeat = options.heartbeat;
     this.#lastId = Math.max(this.#history.lastId(), options.firstId ?? 0);
   }
@@ -236,7 +235,11 @@ export class Hub implements Disposable {
       );
       return this.#quit(member, undefined, "Unsupported protocol version");
     }
-    if (this.#password !== undefined && !this.#checkPassword(member, hello.password)) return;
+    const refusal = this.#password?.check(member.session.address, hello.password);
+    if (refusal !== undefined) {
+      if (refusal.wrong) this.#log(`Wrong password from ${member.session.remote}`);
+      return this.#error(member, refusal.code, refusal.message);
+    }
     let roomName = LOBBY;
     if (hello.room !== undefined) {
       const checked = normalizeRoom(hello.room);
@@ -288,39 +291,6 @@ export class Hub implements Disposable {
       holder.room.members.delete(holder);
       holder.room.members.add(member);
     }
-  }
-
-  /** Checks `password` in constant time; failures from one address slow it down. */
-  #checkPassword(member: Member, password: string | undefined): boolean {
-    const address = member.session.address;
-    const now = Date.now();
-    const record = this.#failures.get(address);
-    if (record !== undefined && record.until > now) {
-      const seconds = Math.ceil((record.until - now) / 1000);
-      this.#error(
-        member,
-        "password_wrong",
-        `Too many wrong passwords from your address: wait ${seconds} s and try again`,
-      );
-      return false;
-    }
-    if (password === undefined) {
-      this.#error(member, "password_required", "This server needs a password");
-      return false;
-    }
-    const given = createHash("sha256").update(password).digest();
-    if (timingSafeEqual(given, this.#password!)) {
-      this.#failures.delete(address);
-      return true;
-    }
-    const failures = (record?.failures ?? 0) + 1;
-    // Three tries are free; then each wrong one doubles the wait, up to 30 s.
-    const wait = failures < 3 ? 0 : Math.min(30_000, 1000 * 2 ** (failures - 3));
-    this.#failures.set(address, { failures, until: now + wait });
-    if (this.#failures.size > 10_000) this.#failures.delete(this.#failures.keys().next().value!);
-    this.#log(`Wrong password from ${member.session.remote}`);
-    this.#error(member, "password_wrong", "Wrong password");
-    return false;
   }
 
   #claimable(
