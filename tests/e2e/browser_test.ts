@@ -402,11 +402,17 @@ browserTest("web page: asks for the password when the server has one", async () 
   assertNoProblems(browser);
 });
 
-/** Where a screenshot goes: the docs when asked to update them, else a temporary folder. */
-async function screenshotPath(file: string, scratch: string): Promise<string> {
-  if (Deno.env.get("UPDATE_SCREENSHOTS") !== "1") return `${scratch}/${file}`;
-  await Deno.mkdir(SCREENSHOTS, { recursive: true });
-  return `${SCREENSHOTS}/${file}`;
+/** Where every run leaves its screenshots for a person to look at (ignored by git). */
+const LATEST_SCREENSHOTS = `${ROOT}test-results/screenshots`;
+
+/**
+ * Where a screenshot goes: the docs when asked to update them, else
+ * test-results/screenshots, which each run overwrites.
+ */
+async function screenshotPath(file: string): Promise<string> {
+  const folder = Deno.env.get("UPDATE_SCREENSHOTS") === "1" ? SCREENSHOTS : LATEST_SCREENSHOTS;
+  await Deno.mkdir(folder, { recursive: true });
+  return `${folder}/${file}`;
 }
 
 function isPng(bytes: Uint8Array): boolean {
@@ -476,15 +482,12 @@ browserTest("web page: screenshots of a lively conversation, desktop and phone",
   assert.ok(await tom.locator("#sidebar-toggle").isVisible(), "the drawer button on a phone");
   assert.ok(await tom.locator("#sidebar").isHidden(), "the closed drawer on a phone");
 
-  const scratch = await Deno.makeTempDir({ prefix: "chat-screenshots-" });
-  try {
-    for (const [page, file] of [[ann, "web-desktop.png"], [tom, "web-phone.png"]] as const) {
-      await page.locator("#message-input").blur();
-      const png = await page.screenshot({ path: await screenshotPath(file, scratch) });
-      assert.ok(isPng(png) && png.length > 10_000, `${file} is a real PNG`);
-    }
-  } finally {
-    await Deno.remove(scratch, { recursive: true });
+  for (const [page, file] of [[ann, "web-desktop.png"], [tom, "web-phone.png"]] as const) {
+    await page.locator("#message-input").blur();
+    const path = await screenshotPath(file);
+    const png = await page.screenshot({ path });
+    assert.ok(isPng(png) && png.length > 10_000, `${file} is a real PNG`);
+    console.log(`Screenshot for a person to look at: ${path.slice(ROOT.length)}`);
   }
   await tom.locator("#sidebar-toggle").click();
   await tom.locator("#sidebar #members", { hasText: "carol" }).waitFor();
