@@ -1,5 +1,6 @@
-/** Helpers shared by the tests: timeouts and a raw protocol client. */
+/** Helpers shared by the tests: timeouts, polling, bytes and a raw protocol client. */
 
+import assert from "node:assert/strict";
 import {
   type ClientFrame,
   decodeJson,
@@ -21,6 +22,42 @@ export async function within<T>(promise: Promise<T>, ms = 5_000, what = "event")
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The only address these tests talk to. */
+export const LOOPBACK = "127.0.0.1";
+
+/** Polls `predicate` every 10 ms until it holds; throws after `ms` naming `what`. */
+export async function waitUntil(predicate: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!predicate()) {
+    if (performance.now() > deadline) {
+      throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A loopback port nothing listens on right now. */
+export function freePort(): number {
+  using listener = Deno.listen({ hostname: LOOPBACK, port: 0 });
+  return listener.addr.port;
+}
+
+const encoder = new TextEncoder();
+
+/** Joins strings (as UTF-8), byte values and byte arrays into one chunk. */
+export function bytes(...parts: (string | Uint8Array | number[])[]): Uint8Array {
+  const chunks = parts.map((part) =>
+    typeof part === "string" ? encoder.encode(part) : Uint8Array.from(part)
+  );
+  const joined = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return joined;
 }
 
 /** Narrows a server frame union by its `type`. */
@@ -171,5 +208,27 @@ export class TestClient implements AsyncDisposable {
       // Closed by the server already.
     }
     await this.#reading;
+  }
+}
+
+/** Waits until `client` has every frame sent to it so far; returns those after `mark`, pongs aside. */
+export async function framesSince(client: TestClient, mark: number): Promise<ServerFrame[]> {
+  await client.sync();
+  return client.frames.slice(mark).filter((frame) => frame.type !== "pong");
+}
+
+/**
+ * Runs `action`, which must wait for the sender's answer, and proves that
+ * `clients` received nothing because of it.
+ */
+export async function assertUnheard(
+  clients: TestClient[],
+  action: () => Promise<unknown>,
+): Promise<void> {
+  for (const client of clients) await client.sync();
+  const marks = clients.map((client) => client.frames.length);
+  await action();
+  for (const [i, client] of clients.entries()) {
+    assert.deepEqual(await framesSince(client, marks[i]!), []);
   }
 }

@@ -5,186 +5,19 @@
 
 import assert from "node:assert/strict";
 import { startServer } from "../server.ts";
-import { TestClient, within } from "./_test_utils.ts";
+import { assertOneErrorLine, ChatProcess, childEnv, runChat, TASK_ARGS } from "./_chat_process.ts";
+import { freePort, TestClient, within } from "./_test_utils.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
 const VERSION: string = config.version;
 
-/** `deno run <flags> main.ts` from the `chat` task, split into the flags and the script. */
-const TASK_ARGS: string[] = (() => {
-  const words = (config.tasks.chat as string).trim().split(/\s+/);
-  assert.deepEqual(words.slice(0, 2), ["deno", "run"], `tasks.chat: ${config.tasks.chat}`);
-  assert.equal(words.at(-1), "main.ts", `tasks.chat: ${config.tasks.chat}`);
-  const flags = words.slice(2, -1);
-  assert.ok(flags.every((flag) => flag.startsWith("--")), `tasks.chat flags: ${flags.join(" ")}`);
-  return ["run", ...flags, "main.ts"];
-})();
-
-const ENV = { NO_COLOR: "1", RUST_BACKTRACE: "0" };
 const STAMP = /^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\] /;
 const STAMP_ANYWHERE = /^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\] /m;
 const CLOCK = /^\[\d{2}:\d{2}:\d{2}\] /;
 
-interface SpawnOptions {
-  /** Run inside this command, such as `["unshare", "--net"]`. */
-  wrap?: string[];
-  /** Environment to add, or with `clearEnv` the whole environment. */
-  env?: Record<string, string>;
-  clearEnv?: boolean;
-}
-
-interface Outcome {
-  code: number;
-  signal: Deno.Signal | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A running `chat` process whose output is collected as it arrives. */
-class Chat implements AsyncDisposable {
-  readonly child: Deno.ChildProcess;
-  readonly args: string[];
-  stdout = "";
-  stderr = "";
-  #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  #stdinOpen = true;
-  #waiters: (() => void)[] = [];
-  #status: Deno.CommandStatus | undefined;
-  readonly #reading: Promise<void>;
-  readonly #exited: Promise<Deno.CommandStatus>;
-
-  constructor(args: string[], options: SpawnOptions = {}) {
-    this.args = args;
-    const [program, ...prefix] = [...(options.wrap ?? []), Deno.execPath()];
-    this.child = new Deno.Command(program!, {
-      args: [...prefix, ...TASK_ARGS, ...args],
-      cwd: ROOT,
-      env: options.env ?? ENV,
-      clearEnv: options.clearEnv ?? false,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#stdin = this.child.stdin.getWriter();
-    this.#reading = Promise.all([
-      this.#collect(this.child.stdout, (text) => this.stdout += text),
-      this.#collect(this.child.stderr, (text) => this.stderr += text),
-    ]).then(() => {});
-    this.#exited = this.child.status.then((status) => {
-      this.#status = status;
-      this.#wake();
-      return status;
-    });
-  }
-
-  /** Writes `text` to standard input. */
-  async write(text: string): Promise<void> {
-    await this.#stdin.write(new TextEncoder().encode(text));
-  }
-
-  /** Closes standard input: end of input for the client. */
-  async closeStdin(): Promise<void> {
-    if (!this.#stdinOpen) return;
-    this.#stdinOpen = false;
-    try {
-      await this.#stdin.close();
-    } catch {
-      // The process is gone already.
-    }
-  }
-
-  /** Waits until standard output matches `pattern`, and returns the match. */
-  async waitForStdout(pattern: RegExp, ms = 10_000): Promise<RegExpMatchArray> {
-    return await within(
-      (async () => {
-        while (true) {
-          const match = this.stdout.match(pattern);
-          if (match) return match;
-          if (this.#status !== undefined) {
-            throw new Error(
-              `chat ${
-                this.args.join(" ")
-              } exited (${this.#status.code}) before printing ${pattern}` +
-                `\nstdout: ${this.stdout}\nstderr: ${this.stderr}`,
-            );
-          }
-          await new Promise<void>((resolve) => this.#waiters.push(resolve));
-        }
-      })(),
-      ms,
-      `${pattern} on the stdout of chat ${this.args.join(" ")} (stdout so far: ${
-        JSON.stringify(this.stdout)
-      })`,
-    );
-  }
-
-  /** Closes stdin if still open, then waits for the exit and all output. */
-  async finished(ms = 10_000): Promise<Outcome> {
-    await this.closeStdin();
-    const status = await within(this.#exited, ms, `chat ${this.args.join(" ")} to exit`);
-    await within(this.#reading, ms, `the output of chat ${this.args.join(" ")}`);
-    return { code: status.code, signal: status.signal, stdout: this.stdout, stderr: this.stderr };
-  }
-
-  async #collect(stream: ReadableStream<Uint8Array>, append: (text: string) => void) {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      append(decoder.decode(chunk, { stream: true }));
-      this.#wake();
-    }
-    append(decoder.decode());
-    this.#wake();
-  }
-
-  #wake(): void {
-    for (const wake of this.#waiters.splice(0)) wake();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.closeStdin();
-    if (this.#status === undefined) {
-      try {
-        this.child.kill("SIGKILL");
-      } catch {
-        // It exited meanwhile.
-      }
-    }
-    await this.#exited;
-    await this.#reading;
-  }
-}
-
-/** Runs `chat args` with `input` on stdin, then waits for it to exit. */
-async function chat(args: string[], input = "", options: SpawnOptions = {}): Promise<Outcome> {
-  await using running = new Chat(args, options);
-  if (input !== "") await running.write(input);
-  return await running.finished();
-}
-
-/** Asserts `stderr` is one line starting with "chat: " and no stack trace. */
-function assertOneErrorLine(outcome: Outcome, what: string): string {
-  const { stderr } = outcome;
-  const context = `${what}: ${JSON.stringify(stderr)}`;
-  assert.ok(stderr.endsWith("\n"), context);
-  const lines = stderr.slice(0, -1).split("\n");
-  assert.equal(lines.length, 1, `exactly one line on stderr, ${context}`);
-  assert.ok(lines[0]!.startsWith("chat: "), context);
-  assert.doesNotMatch(stderr, /^\s+at /m, `no stack frames, ${context}`);
-  assert.ok(!stderr.includes("error:"), `no "error:", ${context}`);
-  assert.ok(!stderr.includes("\x1b"), `no ESC, ${context}`);
-  return lines[0]!;
-}
-
-/** A loopback port with nothing listening on it. */
-function freePort(): number {
-  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  return listener.addr.port;
-}
-
 /** The environment without the variables the client takes a default name from. */
 function envWithoutUser(): Record<string, string> {
-  const env: Record<string, string> = { ...Deno.env.toObject(), ...ENV };
+  const env = childEnv();
   for (const name of ["USER", "LOGNAME", "USERNAME"]) delete env[name];
   return env;
 }
@@ -219,7 +52,7 @@ Deno.test("chat --help, serve --help and join --help print usage and exit 0", as
   ];
   for (const [args, usage] of cases) {
     await t.step(`chat ${args.join(" ")}`, async () => {
-      const outcome = await chat(args);
+      const outcome = await runChat(args);
       assert.equal(outcome.code, 0, outcome.stderr);
       assert.match(outcome.stdout, usage);
       assert.equal(outcome.stderr, "");
@@ -228,14 +61,14 @@ Deno.test("chat --help, serve --help and join --help print usage and exit 0", as
 });
 
 Deno.test("chat --version prints the version from deno.json", async () => {
-  const outcome = await chat(["--version"]);
+  const outcome = await runChat(["--version"]);
   assert.equal(outcome.code, 0, outcome.stderr);
   assert.equal(outcome.stdout, `chat ${VERSION}\n`);
   assert.equal(outcome.stderr, "");
 });
 
 Deno.test("chat with no arguments prints usage and exits 2", async () => {
-  const outcome = await chat([]);
+  const outcome = await runChat([]);
   assert.equal(outcome.code, 2);
   assert.match(outcome.stdout, /Usage:\n {2}chat serve/);
 });
@@ -269,7 +102,7 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
   ];
   for (const [args, message] of cases) {
     await t.step(`chat ${args.map((arg) => JSON.stringify(arg)).join(" ")}`, async () => {
-      const outcome = await chat(args);
+      const outcome = await runChat(args);
       const line = assertOneErrorLine(outcome, args.join(" "));
       assert.equal(outcome.code, 2, line);
       assert.match(line, message);
@@ -280,7 +113,7 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
 
 Deno.test("chat join reports a refused connection in one line and exits 1", async () => {
   const port = freePort();
-  const outcome = await chat(["join", `127.0.0.1:${port}`, "--name", "ann"]);
+  const outcome = await runChat(["join", `127.0.0.1:${port}`, "--name", "ann"]);
   const line = assertOneErrorLine(outcome, "refused");
   assert.equal(outcome.code, 1, line);
   assert.match(line, /refused/);
@@ -298,7 +131,7 @@ Deno.test({
     // A fresh network namespace has no routes (not even lo is up), so nothing
     // leaves this machine: connecting to 10.0.0.1 fails at once.
     const started = performance.now();
-    const outcome = await chat(["join", "10.0.0.1:5002", "--name", "ann"], "", {
+    const outcome = await runChat(["join", "10.0.0.1:5002", "--name", "ann"], "", {
       wrap: ["unshare", "--net"],
     });
     const elapsed = performance.now() - started;
@@ -313,7 +146,7 @@ Deno.test({
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   Deno.test(`chat serve says bye to everyone and exits 0 on ${signal}`, async () => {
-    await using server = new Chat([
+    await using server = new ChatProcess([
       "serve",
       "--host",
       "127.0.0.1",
@@ -348,7 +181,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   Deno.test(`chat serve exits 0 on ${signal} sent as soon as the banner is out`, async () => {
     // Whoever reads the banner may stop the server at once; a few rounds make a race show.
     for (let round = 0; round < 5; round++) {
-      await using server = new Chat([
+      await using server = new ChatProcess([
         "serve",
         "--host",
         "127.0.0.1",
@@ -374,7 +207,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
 Deno.test("chat serve on a port in use reports it in one line and exits 1", async () => {
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = taken.addr.port;
-  const outcome = await chat([
+  const outcome = await runChat([
     "serve",
     "--host",
     "127.0.0.1",
@@ -394,7 +227,7 @@ Deno.test("chat join with piped input sends each line, then exits 0", async () =
   await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
   await using watcher = await TestClient.join(server.addr.port, "watcher");
 
-  const outcome = await chat(
+  const outcome = await runChat(
     ["join", `127.0.0.1:${server.addr.port}`, "--name", "bot"],
     "hi from a pipe\nsecond\n",
   );
@@ -418,7 +251,7 @@ Deno.test("chat join with piped input sends each line, then exits 0", async () =
 
 Deno.test("chat join with piped input and no name reports it in one line and exits 1", async () => {
   await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
-  const outcome = await chat(["join", `127.0.0.1:${server.addr.port}`], "hello\n", {
+  const outcome = await runChat(["join", `127.0.0.1:${server.addr.port}`], "hello\n", {
     env: envWithoutUser(),
     clearEnv: true,
   });
@@ -431,7 +264,7 @@ Deno.test("chat join with piped input and no name reports it in one line and exi
 Deno.test("chat join with piped input and a taken name reports it in one line and exits 1", async () => {
   await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
   await using bot = await TestClient.join(server.addr.port, "bot");
-  const outcome = await chat(["join", `127.0.0.1:${server.addr.port}`, "--name", "BOT"], "hi\n");
+  const outcome = await runChat(["join", `127.0.0.1:${server.addr.port}`, "--name", "BOT"], "hi\n");
   const line = assertOneErrorLine(outcome, "taken name");
   assert.equal(outcome.code, 1, line);
   assert.match(line, /taken|already here/i);

@@ -30,7 +30,7 @@ import {
 } from "../discovery.ts";
 import { sanitizeText } from "../sanitize.ts";
 import { announceTargets, startAnnouncer } from "../server/announcer.ts";
-import { within } from "./_test_utils.ts";
+import { assertOneErrorLine, ChatProcess, type ChatProcessOptions } from "./_chat_process.ts";
 
 const text = (value: string) => new TextEncoder().encode(value);
 const json = (value: unknown) => text(JSON.stringify(value));
@@ -421,17 +421,7 @@ Deno.test("lsCommand() prints its help and refuses bad flags before it sends any
 // ---------------------------------------------------------------------------
 // Network namespaces
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const PEER = new URL("./_discovery_peer.ts", import.meta.url).pathname;
-const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
-/** The flags of deno.json's `chat` task, so the CLI runs with the permissions users give it. */
-const CHAT_FLAGS: string[] = (() => {
-  const words = (config.tasks.chat as string).trim().split(/\s+/);
-  assert.deepEqual(words.slice(0, 2), ["deno", "run"]);
-  assert.equal(words.at(-1), "main.ts");
-  return words.slice(2, -1);
-})();
-const ENV = { NO_COLOR: "1", RUST_BACKTRACE: "0" };
 const A_ADDRESS = "10.99.0.1";
 const B_ADDRESS = "10.99.0.2";
 
@@ -476,119 +466,9 @@ function nsTest(name: string, fn: () => Promise<void>): void {
   });
 }
 
-/** A process running in a namespace, whose output is collected as it arrives. */
-class Proc implements AsyncDisposable {
-  readonly child: Deno.ChildProcess;
-  readonly label: string;
-  stdout = "";
-  stderr = "";
-  #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  #stdinOpen = true;
-  #waiters: (() => void)[] = [];
-  #status: Deno.CommandStatus | undefined;
-  readonly #reading: Promise<void>;
-  readonly #exited: Promise<Deno.CommandStatus>;
-
-  constructor(namespace: string, args: string[], env: Record<string, string> = {}) {
-    this.label = args.filter((arg) => !arg.startsWith("--allow")).slice(1).join(" ");
-    this.child = new Deno.Command("ip", {
-      args: ["netns", "exec", namespace, Deno.execPath(), ...args],
-      cwd: ROOT,
-      env: { ...ENV, ...env },
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#stdin = this.child.stdin.getWriter();
-    this.#reading = Promise.all([
-      this.#collect(this.child.stdout, (chunk) => this.stdout += chunk),
-      this.#collect(this.child.stderr, (chunk) => this.stderr += chunk),
-    ]).then(() => {});
-    this.#exited = this.child.status.then((status) => {
-      this.#status = status;
-      this.#wake();
-      return status;
-    });
-  }
-
-  async write(input: string): Promise<void> {
-    await this.#stdin.write(new TextEncoder().encode(input));
-  }
-
-  async closeStdin(): Promise<void> {
-    if (!this.#stdinOpen) return;
-    this.#stdinOpen = false;
-    await this.#stdin.close().catch(() => {});
-  }
-
-  /** Waits until stdout matches `pattern`. */
-  async waitFor(pattern: RegExp, ms = 10_000): Promise<RegExpMatchArray> {
-    return await within(
-      (async () => {
-        while (true) {
-          const match = this.stdout.match(pattern);
-          if (match) return match;
-          if (this.#status !== undefined) {
-            throw new Error(
-              `${this.label} exited (${this.#status.code}) before printing ${pattern}\n` +
-                `stdout: ${this.stdout}\nstderr: ${this.stderr}`,
-            );
-          }
-          await new Promise<void>((resolve) => this.#waiters.push(resolve));
-        }
-      })(),
-      ms,
-      `${pattern} from ${this.label}; stdout so far: ${JSON.stringify(this.stdout)}`,
-    );
-  }
-
-  /** Closes stdin, then waits for the exit and all output. */
-  async finished(ms = 10_000): Promise<{ code: number; stdout: string; stderr: string }> {
-    await this.closeStdin();
-    const status = await within(this.#exited, ms, `${this.label} to exit`);
-    await this.#reading;
-    return { code: status.code, stdout: this.stdout, stderr: this.stderr };
-  }
-
-  get running(): boolean {
-    return this.#status === undefined;
-  }
-
-  async #collect(stream: ReadableStream<Uint8Array>, append: (chunk: string) => void) {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      append(decoder.decode(chunk, { stream: true }));
-      this.#wake();
-    }
-    this.#wake();
-  }
-
-  #wake(): void {
-    for (const wake of this.#waiters.splice(0)) wake();
-  }
-
-  /** Stops it: SIGTERM, and SIGKILL if it has not exited a few seconds later. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.closeStdin();
-    if (this.#status === undefined) {
-      try {
-        this.child.kill("SIGTERM");
-      } catch {
-        // Exited meanwhile.
-      }
-      const timer = setTimeout(() => {
-        try {
-          this.child.kill("SIGKILL");
-        } catch {
-          // Exited meanwhile.
-        }
-      }, 3_000);
-      await this.#exited;
-      clearTimeout(timer);
-    }
-    await this.#exited;
-    await this.#reading;
-  }
+/** Options for a process in namespace `ns`, stopped with SIGTERM, then SIGKILL 3 s later. */
+function inNamespace(ns: string, options: ChatProcessOptions = {}): ChatProcessOptions {
+  return { ...options, wrap: ["ip", "netns", "exec", ns], graceMs: 3_000 };
 }
 
 /**
@@ -598,7 +478,7 @@ class Proc implements AsyncDisposable {
 class Lab implements AsyncDisposable {
   readonly a: string;
   readonly b: string;
-  readonly #procs: Proc[] = [];
+  readonly #procs: ChatProcess[] = [];
 
   constructor(prefix: string) {
     this.a = `${prefix}-a`;
@@ -639,23 +519,24 @@ class Lab implements AsyncDisposable {
   }
 
   /** Runs `chat args` in namespace `ns` with the `chat` task's permissions. */
-  chat(ns: string, args: string[], env: Record<string, string> = {}): Proc {
-    const proc = new Proc(ns, ["run", ...CHAT_FLAGS, "main.ts", ...args], env);
+  chat(ns: string, args: string[], env: Record<string, string> = {}): ChatProcess {
+    const proc = new ChatProcess(args, inNamespace(ns, { env }));
     this.#procs.push(proc);
     return proc;
   }
 
   /** Runs the discovery peer in namespace `ns`. */
-  peer(ns: string, args: string[]): Proc {
-    const proc = new Proc(ns, ["run", "--allow-net", "--allow-sys", "--allow-read", PEER, ...args]);
+  peer(ns: string, args: string[]): ChatProcess {
+    const denoArgs = ["run", "--allow-net", "--allow-sys", "--allow-read", PEER];
+    const proc = new ChatProcess(args, inNamespace(ns, { denoArgs }));
     this.#procs.push(proc);
     return proc;
   }
 
   /** Starts `chat serve` in namespace `ns` and waits for its banner. */
-  async serve(ns: string, args: string[], env: Record<string, string> = {}): Promise<Proc> {
+  async serve(ns: string, args: string[], env: Record<string, string> = {}): Promise<ChatProcess> {
     const server = this.chat(ns, ["serve", "--memory", ...args], env);
-    await server.waitFor(/Press Ctrl-C to stop/);
+    await server.waitForStdout(/Press Ctrl-C to stop/);
     return server;
   }
 
@@ -669,14 +550,6 @@ class Lab implements AsyncDisposable {
 function lastJson(stdout: string): unknown {
   const lines = stdout.trim().split("\n").filter((line) => line.startsWith("{"));
   return JSON.parse(lines.at(-1)!);
-}
-
-/** Asserts `stderr` is one "chat: " line, and returns it. */
-function oneErrorLine(stderr: string): string {
-  const lines = stderr.trimEnd().split("\n");
-  assert.equal(lines.length, 1, `one line on stderr: ${JSON.stringify(stderr)}`);
-  assert.match(lines[0]!, /^chat: /);
-  return lines[0]!;
 }
 
 nsTest("chat ls and chat join without an address find a server on a veth network", async () => {
@@ -709,13 +582,13 @@ nsTest("chat ls and chat join without an address find a server on a veth network
 
   // A watcher on the server's own machine sees what the discovered client says.
   const watcher = lab.chat(lab.a, ["join", "127.0.0.1", "--name", "watcher"]);
-  await watcher.waitFor(/Connected to lab server as watcher/);
+  await watcher.waitForStdout(/Connected to lab server as watcher/);
   const bee = lab.chat(lab.b, ["join", "--name", "bee"]);
   await bee.write("hello from bee\n");
   const joined = await bee.finished();
   assert.equal(joined.code, 0, joined.stderr);
   assert.match(joined.stdout, /^-- Found "lab server" at 10\.99\.0\.1\n/);
-  await watcher.waitFor(/bee: hello from bee/);
+  await watcher.waitForStdout(/bee: hello from bee/);
 
   const counted = await lab.chat(lab.b, ["ls", "--json", "--wait", "1"]).finished();
   assert.equal(JSON.parse(counted.stdout)[0].users, 1, "the watcher is counted");
@@ -750,7 +623,7 @@ nsTest("chat ls and chat join without an address find a server on a veth network
     /^Found 2 chat servers:\n {2}1\. lab server .*\n {2}2\. second .*10\.99\.0\.1:6002/,
   );
   assert.match(
-    oneErrorLine(torn.stderr),
+    assertOneErrorLine(torn),
     /found 2 chat servers; say which to join, such as "chat join 10\.99\.0\.1"/,
   );
 
@@ -783,7 +656,7 @@ nsTest("a server started with --no-announce is found only by chat ls --scan", as
 
   assert.equal(joined.code, 1);
   assert.equal(joined.stdout, "");
-  const line = oneErrorLine(joined.stderr);
+  const line = assertOneErrorLine(joined);
   assert.match(line, /no chat server found on the local network within 2 s/);
   assert.match(line, /chat join ADDRESS/);
   assert.match(line, /firewall/);
@@ -820,7 +693,7 @@ nsTest("garbage, forged and small datagrams are ignored and crash neither side",
   assert.ok((lastJson(toClient.stdout) as { sent: number }).sent > 100, toClient.stderr);
   assert.equal(listed.code, 0, listed.stderr);
   assert.deepEqual(JSON.parse(listed.stdout).map((s: { name: string }) => s.name), ["sturdy"]);
-  assert.ok(server.running, `server died: ${server.stderr}`);
+  assert.ok(!server.exited, `server died: ${server.stderr}`);
 
   type Answers = { size: number; answers: { from: string; valid: boolean; size: number }[] };
   // A query smaller than the answer gets nothing back: no amplification.
@@ -850,7 +723,7 @@ nsTest("garbage, forged and small datagrams are ignored and crash neither side",
   await bee.write("still here\n");
   const joined = await bee.finished();
   assert.equal(joined.code, 0, joined.stderr);
-  assert.ok(server.running);
+  assert.ok(!server.exited);
 });
 
 nsTest("a server bound to 127.0.0.1 sends no datagram at all", async () => {
@@ -858,7 +731,7 @@ nsTest("a server bound to 127.0.0.1 sends no datagram at all", async () => {
   // Observers on the server's machine and on the other one, from before it starts.
   const nearby = lab.peer(lab.a, ["listen", "6500"]);
   const remote = lab.peer(lab.b, ["listen", "6500"]);
-  await Promise.all([nearby.waitFor(/"ready"/), remote.waitFor(/"ready"/)]);
+  await Promise.all([nearby.waitForStdout(/"ready"/), remote.waitForStdout(/"ready"/)]);
   const server = await lab.serve(lab.a, ["--host", "127.0.0.1", "--name", "hermit"]);
   const query = await lab.peer(lab.b, ["query", A_ADDRESS, "full", "1"]).finished();
   assert.deepEqual((lastJson(query.stdout) as { answers: unknown[] }).answers, []);
@@ -875,9 +748,9 @@ nsTest("a server bound to 127.0.0.1 sends no datagram at all", async () => {
 
   // The observers do hear a server that announces: the silence above is real.
   const control = lab.peer(lab.b, ["listen", "2500"]);
-  await control.waitFor(/"ready"/);
+  await control.waitForStdout(/"ready"/);
   await lab.serve(lab.a, ["--port", "6002", "--no-web", "--name", "talker"]);
-  const heard = await control.waitFor(/"kind":"announce".*"name":"talker"/);
+  const heard = await control.waitForStdout(/"kind":"announce".*"name":"talker"/);
   assert.ok(heard);
   await control.finished();
 });

@@ -8,18 +8,9 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { encodeFrame, LOBBY, type ServerFrame } from "../protocol.ts";
 import { startServer } from "../server.ts";
-import {
-  ChatProcess,
-  childEnv,
-  connectTls,
-  LOOPBACK,
-  oneErrorLine,
-  OPENSSL,
-  runChat,
-  selfSignedCert,
-  waitUntil,
-} from "./_fault_helpers.ts";
-import { type FrameOf, TestClient, within } from "./_test_utils.ts";
+import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
+import { connectTls, OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
+import { type FrameOf, LOOPBACK, TestClient, waitUntil, within } from "./_test_utils.ts";
 
 const encoder = new TextEncoder();
 
@@ -726,7 +717,10 @@ Deno.test("chat serve takes its password from a file or CHAT_PASSWORD, never fro
         assert.equal(joined.code, 0, joined.stderr);
         assert.equal((await watcher.next("message")).text, "built ok");
         assert.equal(refused.code, 1);
-        assert.match(oneErrorLine(refused), /needs a password.*CHAT_PASSWORD.*--password-file/);
+        assert.match(
+          assertOneErrorLine(refused),
+          /needs a password.*CHAT_PASSWORD.*--password-file/,
+        );
         await watcher.sync();
         assert.deepEqual(watcher.all("message").map((frame) => frame.text), ["built ok"]);
 
@@ -738,15 +732,17 @@ Deno.test("chat serve takes its password from a file or CHAT_PASSWORD, never fro
     );
 
     await t.step("CHAT_PASSWORD works for serve and join alike", async () => {
-      const env = childEnv({ CHAT_PASSWORD: "from-env" });
-      await using server = new ChatProcess(serve(), env);
+      const env = { CHAT_PASSWORD: "from-env" };
+      await using server = new ChatProcess(serve(), { env });
       const [, port] = await server.waitForStdout(/listening on 127\.0\.0\.1:(\d+)$/m);
       await using watcher = await TestClient.connect(Number(port));
       await watcher.send({ type: "hello", version: 1, name: "watcher", password: "s3cret" });
       assert.equal((await watcher.next("error")).code, "password_wrong");
       await watcher.send({ type: "hello", version: 1, name: "watcher", password: "from-env" });
       await watcher.next("welcome");
-      const joined = await runChat(["join", `${LOOPBACK}:${port}`, "--name", "ci"], "hi\n", env);
+      const joined = await runChat(["join", `${LOOPBACK}:${port}`, "--name", "ci"], "hi\n", {
+        env,
+      });
       assert.equal(joined.code, 0, joined.stderr);
       assert.equal((await watcher.next("message")).text, "hi");
     });
@@ -755,21 +751,21 @@ Deno.test("chat serve takes its password from a file or CHAT_PASSWORD, never fro
       const [missing, blank, blankEnv, flag] = await Promise.all([
         runChat(serve("--password-file", `${dir}/missing`)),
         runChat(serve("--password-file", empty)),
-        runChat(serve(), "", childEnv({ CHAT_PASSWORD: "" })),
+        runChat(serve(), "", { env: { CHAT_PASSWORD: "" } }),
         runChat(serve("--password", "s3cret")),
       ]);
       assert.equal(missing.code, 1);
       assert.equal(
-        oneErrorLine(missing),
+        assertOneErrorLine(missing),
         `chat: cannot read password file ${dir}/missing: no such file`,
       );
       assert.equal(blank.code, 1);
-      assert.equal(oneErrorLine(blank), `chat: password file ${empty} is empty`);
+      assert.equal(assertOneErrorLine(blank), `chat: password file ${empty} is empty`);
       assert.equal(blankEnv.code, 1);
-      assert.equal(oneErrorLine(blankEnv), "chat: CHAT_PASSWORD is set but empty");
+      assert.equal(assertOneErrorLine(blankEnv), "chat: CHAT_PASSWORD is set but empty");
       // There is no flag that would put the password where ps shows it.
       assert.equal(flag.code, 2);
-      assert.match(oneErrorLine(flag), /unknown option '--password'/);
+      assert.match(assertOneErrorLine(flag), /unknown option '--password'/);
       for (const outcome of [missing, blank, blankEnv, flag]) {
         assert.ok(!outcome.stdout.includes("listening"), outcome.stdout);
       }
@@ -836,7 +832,7 @@ Deno.test({
           "never sent\n",
         );
         assert.equal(outcome.code, 1);
-        const line = oneErrorLine(outcome);
+        const line = assertOneErrorLine(outcome);
         assert.match(line, /certificate is not trusted/);
         assert.match(line, /--ca/);
       });

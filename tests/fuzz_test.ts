@@ -11,8 +11,8 @@
 import assert from "node:assert/strict";
 import { type ClientFrame, encodeFrame, type ServerFrame } from "../protocol.ts";
 import { startServer } from "../server.ts";
-import { LOOPBACK, waitUntil } from "./_fault_helpers.ts";
-import { TestClient } from "./_test_utils.ts";
+import { prng, type Random } from "./_random.ts";
+import { bytes as concat, LOOPBACK, TestClient, waitUntil } from "./_test_utils.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20_261_127) >>> 0;
 /** Fuzz connections open at once over TCP, and over WebSocket. */
@@ -20,39 +20,6 @@ const WORKERS = 26;
 const WS_WORKERS = 4;
 /** Frames the fuzzers send in all; FUZZ_FRAMES raises it for a longer hunt. */
 const FRAMES = Number(Deno.env.get("FUZZ_FRAMES") ?? 5_000);
-
-const encoder = new TextEncoder();
-
-/** mulberry32: a small, fast, seedable PRNG; good enough to pick test cases. */
-function prng(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (max: number) => Math.floor(next() * max);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
-  const chance = (p: number) => next() < p;
-  return { next, int, pick, chance };
-}
-
-type Random = ReturnType<typeof prng>;
-
-function concat(...parts: (string | Uint8Array | number[])[]): Uint8Array {
-  const chunks = parts.map((part) =>
-    typeof part === "string" ? encoder.encode(part) : Uint8Array.from(part)
-  );
-  const joined = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return joined;
-}
 
 /** Strings that have broken parsers, renderers and name checks before. */
 const NASTY = [

@@ -5,23 +5,16 @@
 
 import assert from "node:assert/strict";
 import { SqliteHistory } from "../server/sqlite_history.ts";
-import { TestClient, within } from "./_test_utils.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
-const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
-
-/** `run <flags> main.ts`, with the flags of deno.json's `chat` task. */
-const TASK_ARGS: string[] = (() => {
-  const words = (config.tasks.chat as string).trim().split(/\s+/);
-  assert.deepEqual(words.slice(0, 2), ["deno", "run"], `tasks.chat: ${config.tasks.chat}`);
-  assert.equal(words.at(-1), "main.ts", `tasks.chat: ${config.tasks.chat}`);
-  return words.slice(1);
-})();
+import {
+  assertOneErrorLine,
+  type ChatOutcome,
+  ChatProcess,
+  type ChatProcessOptions,
+} from "./_chat_process.ts";
+import { TestClient } from "./_test_utils.ts";
 
 /** Loopback only, any port, no web client: what every serve here starts with. */
 const SERVE = ["serve", "--host", "127.0.0.1", "--port", "0", "--no-web"];
-
-const ENV = { NO_COLOR: "1", RUST_BACKTRACE: "0" };
 
 /**
  * Deno's cache, named outright: Deno finds it under HOME, which some tests
@@ -30,140 +23,22 @@ const ENV = { NO_COLOR: "1", RUST_BACKTRACE: "0" };
 const DENO_DIR: string = await (async () => {
   const { stdout } = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json"],
-    env: ENV,
+    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
     stdin: "null",
     stderr: "null",
   }).output();
   return JSON.parse(new TextDecoder().decode(stdout)).denoDir;
 })();
 
-interface SpawnOptions {
-  /** Run inside this command, such as `["unshare", "--mount", ...]`. */
-  wrap?: string[];
-  /** Variables to add to the environment. */
-  env?: Record<string, string>;
-}
-
-interface Outcome {
-  code: number;
-  signal: Deno.Signal | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A running `chat` process whose output is collected as it arrives. */
-class Chat implements AsyncDisposable {
-  readonly child: Deno.ChildProcess;
-  readonly args: string[];
-  stdout = "";
-  stderr = "";
-  #waiters: (() => void)[] = [];
-  #status: Deno.CommandStatus | undefined;
-  readonly #reading: Promise<void>;
-  readonly #exited: Promise<Deno.CommandStatus>;
-
-  constructor(args: string[], options: SpawnOptions = {}) {
-    this.args = args;
-    const [program, ...prefix] = [...(options.wrap ?? []), Deno.execPath()];
-    this.child = new Deno.Command(program!, {
-      args: [...prefix, ...TASK_ARGS, ...args],
-      cwd: ROOT,
-      env: { ...ENV, DENO_DIR, ...options.env },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const collect = async (stream: ReadableStream<Uint8Array>, out: "stdout" | "stderr") => {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-        this[out] += text;
-        this.#wake();
-      }
-    };
-    this.#reading = Promise.all([
-      collect(this.child.stdout, "stdout"),
-      collect(this.child.stderr, "stderr"),
-    ]).then(() => {});
-    this.#exited = this.child.status.then((status) => {
-      this.#status = status;
-      this.#wake();
-      return status;
-    });
-  }
-
-  /** Waits until standard output matches `pattern`, and returns the match. */
-  async waitForStdout(pattern: RegExp, ms = 10_000): Promise<RegExpMatchArray> {
-    return await within(
-      (async () => {
-        while (true) {
-          const match = this.stdout.match(pattern);
-          if (match) return match;
-          if (this.#status !== undefined) {
-            throw new Error(
-              `chat ${this.args.join(" ")} exited (${this.#status.code}) before printing ` +
-                `${pattern}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`,
-            );
-          }
-          await new Promise<void>((resolve) => this.#waiters.push(resolve));
-        }
-      })(),
-      ms,
-      `${pattern} on the stdout of chat ${this.args.join(" ")}`,
-    );
-  }
-
-  /** Waits for the banner and returns the TCP port it names. */
-  async port(): Promise<number> {
-    const [, port] = await this.waitForStdout(/^ {2}chat join 127\.0\.0\.1:(\d+)$/m);
-    return Number(port);
-  }
-
-  /** Waits for the exit and all output. */
-  async finished(ms = 10_000): Promise<Outcome> {
-    const status = await within(this.#exited, ms, `chat ${this.args.join(" ")} to exit`);
-    await within(this.#reading, ms, `the output of chat ${this.args.join(" ")}`);
-    return { code: status.code, signal: status.signal, stdout: this.stdout, stderr: this.stderr };
-  }
-
-  /** Sends `signal`, then waits for the exit and all output. */
-  async stop(signal: Deno.Signal = "SIGTERM"): Promise<Outcome> {
-    if (this.#status === undefined) this.child.kill(signal);
-    return await this.finished();
-  }
-
-  #wake(): void {
-    for (const wake of this.#waiters.splice(0)) wake();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#status === undefined) {
-      try {
-        this.child.kill("SIGKILL");
-      } catch {
-        // It exited meanwhile.
-      }
-    }
-    await this.#exited;
-    await this.#reading;
-  }
+/** `chat args` with no stdin and Deno's cache named outright. */
+function spawn(args: string[], options: ChatProcessOptions = {}): ChatProcess {
+  return new ChatProcess(args, { ...options, stdin: "null", env: { DENO_DIR, ...options.env } });
 }
 
 /** Runs `chat args` and waits for it to exit. */
-async function chat(args: string[], options: SpawnOptions = {}): Promise<Outcome> {
-  await using running = new Chat(args, options);
+async function chat(args: string[], options: ChatProcessOptions = {}): Promise<ChatOutcome> {
+  await using running = spawn(args, options);
   return await running.finished();
-}
-
-/** Asserts `stderr` is one line starting with "chat: ", no stack trace; returns it. */
-function assertOneErrorLine(outcome: Outcome, what: string): string {
-  const { stderr } = outcome;
-  const context = `${what}: ${JSON.stringify(stderr)}`;
-  assert.ok(stderr.endsWith("\n"), context);
-  const lines = stderr.slice(0, -1).split("\n");
-  assert.equal(lines.length, 1, `exactly one line on stderr, ${context}`);
-  assert.ok(lines[0]!.startsWith("chat: "), context);
-  assert.doesNotMatch(stderr, /^\s+at /m, `no stack frames, ${context}`);
-  assert.ok(!stderr.includes("error:"), `no "error:", ${context}`);
-  return lines[0]!;
 }
 
 /** A temporary directory, removed with everything in it on disposal. */
@@ -201,7 +76,7 @@ Deno.test("chat serve with a damaged history file says so in one line and exits 
 
 Deno.test("chat serve on a data directory another server uses exits 1 in one line", async () => {
   await using dir = await tempDir();
-  await using first = new Chat([...SERVE, "--data-dir", dir.path]);
+  await using first = spawn([...SERVE, "--data-dir", dir.path]);
   const port = await first.port();
   const outcome = await chat([...SERVE, "--data-dir", dir.path]);
   const line = assertOneErrorLine(outcome, "second server");
@@ -253,7 +128,7 @@ Deno.test("chat serve accepts --retain as an age or a count, and stops cleanly",
   for (const rule of ["30d", "12h", "2w", "100000"]) {
     await t.step(`--retain ${rule}`, async () => {
       await using dir = await tempDir();
-      await using server = new Chat([...SERVE, "--data-dir", dir.path, "--retain", rule]);
+      await using server = spawn([...SERVE, "--data-dir", dir.path, "--retain", rule]);
       const port = await server.port();
       {
         await using ann = await TestClient.join(port, "ann");
@@ -285,7 +160,7 @@ Deno.test("chat serve --retain trims old messages when it starts", async () => {
       });
     }
   }
-  await using server = new Chat([...SERVE, "--data-dir", dir.path, "--retain", "3"]);
+  await using server = spawn([...SERVE, "--data-dir", dir.path, "--retain", "3"]);
   const port = await server.port();
   {
     await using bob = await TestClient.join(port, "bob");
@@ -300,7 +175,7 @@ Deno.test("chat serve --retain trims old messages when it starts", async () => {
 
 Deno.test("chat serve --memory leaves no history file behind", async () => {
   await using home = await tempDir();
-  await using server = new Chat([...SERVE, "--memory"], {
+  await using server = spawn([...SERVE, "--memory"], {
     env: { HOME: home.path, XDG_DATA_HOME: `${home.path}/xdg` },
   });
   await server.port();
@@ -314,7 +189,7 @@ Deno.test("chat serve keeps history under $XDG_DATA_HOME/chat by default", async
   // HOME is a temporary directory too, so the real ~/.local/share/chat is never touched.
   await using home = await tempDir();
   const xdg = `${home.path}/xdg data`;
-  await using server = new Chat(SERVE, { env: { HOME: home.path, XDG_DATA_HOME: xdg } });
+  await using server = spawn(SERVE, { env: { HOME: home.path, XDG_DATA_HOME: xdg } });
   await server.port();
   assert.ok(await exists(`${xdg}/chat/history.db`), "history.db under $XDG_DATA_HOME/chat");
   assert.ok(!(await exists(`${home.path}/.local`)), "nothing under $HOME/.local");
@@ -328,7 +203,7 @@ Deno.test("chat serve keeps history under $XDG_DATA_HOME/chat by default", async
 Deno.test("chat serve falls back to ~/.local/share/chat without XDG_DATA_HOME", async () => {
   await using home = await tempDir();
   // An empty XDG_DATA_HOME counts as unset.
-  await using server = new Chat(SERVE, { env: { HOME: home.path, XDG_DATA_HOME: "" } });
+  await using server = spawn(SERVE, { env: { HOME: home.path, XDG_DATA_HOME: "" } });
   await server.port();
   assert.ok(await exists(`${home.path}/.local/share/chat/history.db`));
   assert.equal((await server.stop()).code, 0);

@@ -7,18 +7,9 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { encodeFrame, LOBBY, type MessageFrame } from "../protocol.ts";
+import { ChatProcess } from "./_chat_process.ts";
+import { seeded } from "./_random.ts";
 import { TestClient, within } from "./_test_utils.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
-const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
-
-/** `run <flags> main.ts`, with the flags of deno.json's `chat` task. */
-const TASK_ARGS: string[] = (() => {
-  const words = (config.tasks.chat as string).trim().split(/\s+/);
-  assert.deepEqual(words.slice(0, 2), ["deno", "run"], `tasks.chat: ${config.tasks.chat}`);
-  assert.equal(words.at(-1), "main.ts", `tasks.chat: ${config.tasks.chat}`);
-  return words.slice(1);
-})();
 
 /**
  * The server lets one connection send 40 frames at once, then 10 a second,
@@ -36,96 +27,12 @@ const ROUNDS = 3;
 const MIN_ACKS = 300;
 const MAX_ACKS = 1_200;
 
-/** A repeatable generator of numbers in [0, 1) (mulberry32). */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-/** `chat serve` in a child process; disposal kills it if it still runs. */
-class ServerProcess implements AsyncDisposable {
-  readonly child: Deno.ChildProcess;
-  stdout = "";
-  stderr = "";
-  readonly status: Promise<Deno.CommandStatus>;
-  readonly #output: Promise<void>;
-  #wake: () => void = () => {};
-  #exited = false;
-
-  constructor(dataDir: string) {
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: [
-        ...TASK_ARGS,
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--no-web",
-        "--data-dir",
-        dataDir,
-      ],
-      cwd: ROOT,
-      env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const collect = async (stream: ReadableStream<Uint8Array>, out: "stdout" | "stderr") => {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-        this[out] += text;
-        this.#wake();
-      }
-    };
-    this.#output = Promise.all([
-      collect(this.child.stdout, "stdout"),
-      collect(this.child.stderr, "stderr"),
-    ]).then(() => {});
-    this.status = this.child.status.then((status) => {
-      this.#exited = true;
-      this.#wake();
-      return status;
-    });
-  }
-
-  /** Waits for the banner and returns the TCP port it names. */
-  async port(): Promise<number> {
-    const match = await within(
-      (async () => {
-        while (true) {
-          const found = /^ {2}chat join 127\.0\.0\.1:(\d+)$/m.exec(this.stdout);
-          if (found) return found;
-          if (this.#exited) {
-            throw new Error(
-              `chat serve exited early\nstdout: ${this.stdout}\nstderr: ${this.stderr}`,
-            );
-          }
-          await new Promise<void>((resolve) => this.#wake = resolve);
-        }
-      })(),
-      10_000,
-      "the banner of chat serve",
-    );
-    return Number(match[1]);
-  }
-
-  /** Sends `signal` and waits for the process and its output to end. */
-  async stop(signal: Deno.Signal): Promise<Deno.CommandStatus> {
-    if (!this.#exited) this.child.kill(signal);
-    const status = await within(this.status, 10_000, "chat serve to exit");
-    await this.#output;
-    return status;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop("SIGKILL");
-  }
+/** `chat serve` on `dataDir` in a child process; disposal kills it if it still runs. */
+function serve(dataDir: string): ChatProcess {
+  return new ChatProcess(
+    ["serve", "--host", "127.0.0.1", "--port", "0", "--no-web", "--data-dir", dataDir],
+    { stdin: "null" },
+  );
 }
 
 interface Row {
@@ -198,7 +105,7 @@ Deno.test("chat serve keeps every acknowledged message through SIGKILL", async (
     for (let round = 1; round <= ROUNDS; round++) {
       const killAt = MIN_ACKS + Math.floor(random() * (MAX_ACKS - MIN_ACKS));
       await t.step(`round ${round}: SIGKILL after ${killAt} acknowledgements`, async () => {
-        await using server = new ServerProcess(dir);
+        await using server = serve(dir);
         const port = await server.port();
         const clients = await connectSenders(port, rows, round);
         const texts = clients.map((_, i) =>
@@ -270,7 +177,7 @@ Deno.test("chat serve keeps every acknowledged message through SIGKILL", async (
     await t.step(
       "a restarted server replays the last stored messages and stops cleanly",
       async () => {
-        await using server = new ServerProcess(dir);
+        await using server = serve(dir);
         const port = await server.port();
         {
           await using newcomer = await TestClient.join(port, "newcomer");

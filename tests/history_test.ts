@@ -9,6 +9,7 @@ import { DatabaseSync } from "node:sqlite";
 import type { MessageFrame } from "../protocol.ts";
 import { type HistoryStore, MemoryHistory } from "../server/history.ts";
 import { HistoryError, SqliteHistory } from "../server/sqlite_history.ts";
+import { seededBytes } from "./_random.ts";
 
 const SQLITE_MODULE = new URL("../server/sqlite_history.ts", import.meta.url).href;
 
@@ -464,18 +465,6 @@ Deno.test("SqliteHistory.open() says a file of text is damaged", async () => {
   await Deno.writeTextFile(path, "these are my notes, not a database\n".repeat(200));
   assert.match(openFails(() => SqliteHistory.open(path), path), /damaged/);
 });
-
-/** A repeatable stream of pseudo-random bytes (mulberry32). */
-function seededBytes(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) & 0xff;
-  };
-}
 
 Deno.test("SqliteHistory.open() says a database with damaged pages is damaged", async (t) => {
   await using dir = await tempDir();

@@ -23,21 +23,9 @@ import {
   type ServerFrameType,
   utf8Length,
 } from "../protocol.ts";
+import { bytes } from "./_test_utils.ts";
 
 const encoder = new TextEncoder();
-
-function bytes(...parts: (string | number[])[]): Uint8Array {
-  const chunks = parts.map((part) =>
-    typeof part === "string" ? encoder.encode(part) : Uint8Array.from(part)
-  );
-  const joined = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return joined;
-}
 
 /** Feeds `data` to a fresh splitter in the given pieces and collects every result. */
 function splitInto(limit: number, ...pieces: Uint8Array[]): LineResult[] {

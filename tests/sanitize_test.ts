@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { isSafeText, REPLACEMENT, sanitizeText } from "../sanitize.ts";
+import { seeded } from "./_random.ts";
 
 const ESC = "\x1b";
 const BEL = "\x07";
@@ -154,18 +155,6 @@ Deno.test("isSafeText() reports whether sanitizeText() would change the text", (
   assert.equal(isSafeText("plain 中文 😀"), true);
 });
 
-/** mulberry32: a small seeded PRNG, so the property test is the same on every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 Deno.test("sanitizeText() leaves no control or bidi character in random hostile text", () => {
   const alphabet = [
     ESC,
@@ -193,7 +182,7 @@ Deno.test("sanitizeText() leaves no control or bidi character in random hostile 
     "\u202e",
     "\u2066",
   ];
-  const random = prng(0xc0ffee);
+  const random = seeded(0xc0ffee);
   let changed = 0;
   for (let i = 0; i < 2000; i++) {
     const length = Math.floor(random() * 40);

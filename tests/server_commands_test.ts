@@ -1,30 +1,9 @@
 import assert from "node:assert/strict";
 import { COMMANDS } from "../commands.ts";
-import { LOBBY, type ServerFrame } from "../protocol.ts";
+import { LOBBY } from "../protocol.ts";
 import { isSafeText } from "../sanitize.ts";
 import { startServer } from "../server.ts";
-import { TestClient } from "./_test_utils.ts";
-
-const LOOPBACK = "127.0.0.1";
-
-/** Waits until `client` has every frame sent to it so far; returns those after `mark`, pongs aside. */
-async function framesSince(client: TestClient, mark: number): Promise<ServerFrame[]> {
-  await client.sync();
-  return client.frames.slice(mark).filter((frame) => frame.type !== "pong");
-}
-
-/**
- * Runs `action`, which must wait for the sender's answer, and proves that
- * `clients` received nothing because of it.
- */
-async function assertUnheard(clients: TestClient[], action: () => Promise<unknown>): Promise<void> {
-  for (const client of clients) await client.sync();
-  const marks = clients.map((client) => client.frames.length);
-  await action();
-  for (const [i, client] of clients.entries()) {
-    assert.deepEqual(await framesSince(client, marks[i]!), []);
-  }
-}
+import { assertUnheard, LOOPBACK, TestClient } from "./_test_utils.ts";
 
 Deno.test("startServer() renames with /nick and the nick frame", async (t) => {
   await using server = await startServer({ hostname: LOOPBACK, port: 0 });

@@ -1,23 +1,9 @@
 import assert from "node:assert/strict";
 import { encodeFrame, type ErrorCode, LOBBY, MAX_CLIENT_LINE_BYTES } from "../protocol.ts";
 import { startServer } from "../server.ts";
-import { TestClient, within } from "./_test_utils.ts";
+import { bytes, LOOPBACK, TestClient, within } from "./_test_utils.ts";
 
-const LOOPBACK = "127.0.0.1";
 const encoder = new TextEncoder();
-
-function bytes(...parts: (string | number[] | Uint8Array)[]): Uint8Array {
-  const chunks = parts.map((part) =>
-    typeof part === "string" ? encoder.encode(part) : Uint8Array.from(part)
-  );
-  const joined = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return joined;
-}
 
 /** Random bytes with no newline in them, so they make exactly one line. */
 function randomLine(length: number): Uint8Array {

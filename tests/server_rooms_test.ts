@@ -1,29 +1,8 @@
 import assert from "node:assert/strict";
-import { LOBBY, type MessageFrame, type ServerFrame } from "../protocol.ts";
+import { LOBBY, type MessageFrame } from "../protocol.ts";
 import { isSafeText } from "../sanitize.ts";
 import { startServer } from "../server.ts";
-import { TestClient } from "./_test_utils.ts";
-
-const LOOPBACK = "127.0.0.1";
-
-/** Waits until `client` has every frame sent to it so far; returns those after `mark`, pongs aside. */
-async function framesSince(client: TestClient, mark: number): Promise<ServerFrame[]> {
-  await client.sync();
-  return client.frames.slice(mark).filter((frame) => frame.type !== "pong");
-}
-
-/**
- * Runs `action`, which must wait for the sender's answer, and proves that
- * `clients` received nothing because of it.
- */
-async function assertUnheard(clients: TestClient[], action: () => Promise<unknown>): Promise<void> {
-  for (const client of clients) await client.sync();
-  const marks = clients.map((client) => client.frames.length);
-  await action();
-  for (const [i, client] of clients.entries()) {
-    assert.deepEqual(await framesSince(client, marks[i]!), []);
-  }
-}
+import { assertUnheard, framesSince, LOOPBACK, TestClient } from "./_test_utils.ts";
 
 /** Joins `name` and returns the client with every replayed message received. */
 async function joinSettled(port: number, name: string): Promise<TestClient> {

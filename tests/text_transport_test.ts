@@ -17,9 +17,8 @@ import {
 import { isSafeText, sanitizeText } from "../sanitize.ts";
 import { startServer } from "../server.ts";
 import { GREETING } from "../server/transports/text.ts";
-import { TestClient, within } from "./_test_utils.ts";
+import { bytes, LOOPBACK, TestClient, within } from "./_test_utils.ts";
 
-const LOOPBACK = "127.0.0.1";
 const PROMPT = "Your name: ";
 
 const IAC = 0xff;
@@ -34,18 +33,6 @@ const TTYPE = 0x18;
 const NAWS = 0x1f;
 
 const encoder = new TextEncoder();
-
-/** Joins strings (as UTF-8) and byte values into one chunk. */
-function bytes(...parts: (string | number[])[]): Uint8Array {
-  const chunks = parts.map((part) => typeof part === "string" ? encoder.encode(part) : part);
-  const joined = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return joined;
-}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");

@@ -6,8 +6,8 @@
  */
 
 import assert from "node:assert/strict";
-import { ChatProcess, freePort, LOOPBACK, oneErrorLine, waitUntil } from "../_fault_helpers.ts";
-import { TestClient } from "../_test_utils.ts";
+import { assertOneErrorLine, ChatProcess } from "../_chat_process.ts";
+import { freePort, LOOPBACK, TestClient, waitUntil } from "../_test_utils.ts";
 import { joinCommand, ROOT, type Screen, Tmux, TMUX_VERSION } from "./_tmux.ts";
 
 const STAMP = String.raw`\[\d\d:\d\d:\d\d\]`;
@@ -278,7 +278,7 @@ Deno.test("chat join with piped input exits 1 in one line when the server dies m
     await waitUntil(() => client.exited, 10_000, "the piped client to exit");
     const outcome = await client.finished(5_000, true);
     assert.equal(outcome.code, 1, outcome.stderr);
-    assert.equal(oneErrorLine(outcome), "chat: the connection to the server was lost");
+    assert.equal(assertOneErrorLine(outcome), "chat: the connection to the server was lost");
     assert.ok(performance.now() - started < 5_000);
   } finally {
     if (server !== undefined) await server[Symbol.asyncDispose]();
