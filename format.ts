@@ -7,7 +7,8 @@
  * @module
  */
 
-import { nameKey, type ServerFrame } from "./protocol.ts";
+import { type ServerFrame } from "./protocol.ts";
+import { nameKey } from "./names.ts";
 import { sanitizeText } from "./sanitize.ts";
 
 /** Formats a timestamp as local `HH:MM:SS`. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { foldCase } from "./protocol.ts";
+import { foldCase } from "./names.ts";
 
 /** One palette colour: an xterm-256 index for terminals and a CSS colour for pages. */
 export interface PaletteColor {

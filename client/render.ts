@@ -9,7 +9,8 @@
 import { styleText } from "node:util";
 import { clock, isMention, mentionPattern } from "../format.ts";
 import { colorOf } from "../palette.ts";
-import { nameKey, type ServerFrame } from "../protocol.ts";
+import { type ServerFrame } from "../protocol.ts";
+import { nameKey } from "../names.ts";
 import { sanitizeText } from "../sanitize.ts";
 
 /** Options for {@linkcode renderFrame}. */

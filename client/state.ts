@@ -6,7 +6,8 @@
  */
 
 import { COMMAND_NAMES } from "../commands.ts";
-import { LOBBY, nameKey, type ServerFrame } from "../protocol.ts";
+import { LOBBY, type ServerFrame } from "../protocol.ts";
+import { nameKey } from "../names.ts";
 import { isMention } from "./render.ts";
 import type { Completer } from "./terminal.ts";
 

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { type MessageFrame, nameKey } from "../protocol.ts";
+import { type MessageFrame } from "../protocol.ts";
+import { nameKey } from "../names.ts";
 
 /** Where the hub keeps room messages. Durable stores implement the same. */
 export interface HistoryStore extends Disposable {

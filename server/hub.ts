@@ -9,7 +9,6 @@
 import { parseInput } from "../commands.ts";
 import { COMMANDS } from "../commands.ts";
 import {
-  checkName,
   type ClientFrame,
   type ErrorCode,
   type HelloFrame,
@@ -17,12 +16,11 @@ import {
   MAX_LISTED_NAMES,
   MAX_TEXT_BYTES,
   type MessageFrame,
-  nameKey,
-  normalizeRoom,
   PROTOCOL_VERSION,
   type ServerFrame,
   utf8Length,
 } from "../protocol.ts";
+import { checkName, nameKey, normalizeRoom } from "../names.ts";
 import { sanitizeText } from "../sanitize.ts";
 import { type HistoryStore, MemoryHistory } from "./history.ts";
 import { PasswordGate } from "./password.ts";

@@ -28,6 +28,7 @@ import sanitizeTs from "../sanitize.ts" with { type: "text" };
 import paletteTs from "../palette.ts" with { type: "text" };
 import commandsTs from "../commands.ts" with { type: "text" };
 import formatTs from "../format.ts" with { type: "text" };
+import namesTs from "../names.ts" with { type: "text" };
 import type { WebAsset } from "./transports/websocket.ts";
 
 const MODULES: Readonly<Record<string, string>> = {
@@ -48,6 +49,7 @@ const MODULES: Readonly<Record<string, string>> = {
   "/palette.ts": paletteTs,
   "/commands.ts": commandsTs,
   "/format.ts": formatTs,
+  "/names.ts": namesTs,
 };
 
 const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +

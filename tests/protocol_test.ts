@@ -2,7 +2,6 @@
 
 import assert from "node:assert/strict";
 import {
-  checkName,
   type ClientFrame,
   type ClientFrameType,
   decodeJson,
@@ -14,8 +13,6 @@ import {
   MAX_NAME_LENGTH,
   MAX_ROOM_LENGTH,
   MAX_SERVER_LINE_BYTES,
-  nameKey,
-  normalizeRoom,
   parseClientFrame,
   parseServerFrame,
   PROTOCOL_VERSION,
@@ -23,6 +20,7 @@ import {
   type ServerFrameType,
   utf8Length,
 } from "../protocol.ts";
+import { checkName, nameKey, normalizeRoom } from "../names.ts";
 import { bytes } from "./_test_utils.ts";
 
 const encoder = new TextEncoder();

@@ -20,7 +20,15 @@ import { SECURITY_HEADERS } from "../server/transports/websocket.ts";
 import { type FrameOf, TestClient, within } from "./_test_utils.ts";
 
 const LOOPBACK = "127.0.0.1";
-const MODULES = ["/web/app.ts", "/protocol.ts", "/sanitize.ts", "/palette.ts", "/commands.ts"];
+const MODULES = [
+  "/web/app.ts",
+  "/protocol.ts",
+  "/names.ts",
+  "/format.ts",
+  "/sanitize.ts",
+  "/palette.ts",
+  "/commands.ts",
+];
 
 function startWebServer(): Promise<ChatServer> {
   return startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
@@ -361,7 +369,9 @@ Deno.test("startServer() serves the page's modules as JavaScript without types",
   const root = await Deno.makeTempDir({ prefix: "chat-web-" });
   try {
     await t.step("the stripped shared modules behave like their sources", async () => {
-      for (const path of ["/sanitize.ts", "/palette.ts", "/protocol.ts", "/commands.ts"]) {
+      for (
+        const path of ["/sanitize.ts", "/palette.ts", "/names.ts", "/protocol.ts", "/commands.ts"]
+      ) {
         await saveModule(root, path, served.get(path)!);
       }
       const sanitize = await import(`file://${root}/sanitize.ts.js`);

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { checkName } from "../protocol.ts";
+import { checkName } from "../names.ts";
 import { WebClient } from "./client.ts";
 import { findUi, loadName } from "./ui.ts";
 

@@ -14,11 +14,11 @@ import {
   type HelloFrame,
   LOBBY,
   MAX_TEXT_BYTES,
-  nameKey,
   PROTOCOL_VERSION,
   type ServerFrame,
   utf8Length,
 } from "../protocol.ts";
+import { nameKey } from "../names.ts";
 import { sanitizeText } from "../sanitize.ts";
 import { bindComposerKeys } from "./composer.ts";
 import { Connection, type ConnectionState, isHeartbeat } from "./connection.ts";

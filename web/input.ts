@@ -8,7 +8,7 @@
  */
 
 import { COMMAND_NAMES } from "../commands.ts";
-import { nameKey } from "../protocol.ts";
+import { nameKey } from "../names.ts";
 
 /** The lines the user sent, walked with Up and Down like a shell's history. */
 export class InputHistory {

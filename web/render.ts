@@ -11,7 +11,8 @@
 
 import { clock, isMention, mentionPattern } from "../format.ts";
 import { colorOf } from "../palette.ts";
-import { nameKey, type ServerFrame } from "../protocol.ts";
+import { type ServerFrame } from "../protocol.ts";
+import { nameKey } from "../names.ts";
 import { sanitizeText } from "../sanitize.ts";
 
 /** Options for {@linkcode renderFrame}. */

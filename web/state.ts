@@ -7,7 +7,8 @@
  * @module
  */
 
-import { LOBBY, nameKey, type ServerFrame } from "../protocol.ts";
+import { LOBBY, type ServerFrame } from "../protocol.ts";
+import { nameKey } from "../names.ts";
 
 /** One entry of the room list. */
 export interface RoomEntry {
