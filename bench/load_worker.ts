@@ -9,6 +9,7 @@
 
 import { Client, type ClientHost, Sender, writeAll } from "./load_client.ts";
 import {
+  lines,
   sharedNow,
   type WorkerCommand,
   type WorkerConfig,
@@ -281,18 +282,6 @@ class LoadWorker implements ClientHost {
     };
     this.#ticker = setInterval(tick, 1);
     tick();
-  }
-}
-
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let pending = "";
-  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-    pending += text;
-    let end;
-    while ((end = pending.indexOf("\n")) !== -1) {
-      yield pending.slice(0, end);
-      pending = pending.slice(end + 1);
-    }
   }
 }
 

@@ -7,7 +7,12 @@
  */
 
 import { type ProcessSample, sampleProcess } from "./proc.ts";
-import type { WorkerCommand, WorkerConfig, WorkerEvent } from "./worker_protocol.ts";
+import {
+  lines,
+  type WorkerCommand,
+  type WorkerConfig,
+  type WorkerEvent,
+} from "./worker_protocol.ts";
 
 const encoder = new TextEncoder();
 
@@ -34,19 +39,6 @@ export function launch(args: string[], options: LaunchOptions): Deno.ChildProces
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-}
-
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let pending = "";
-  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-    pending += text;
-    let end;
-    while ((end = pending.indexOf("\n")) !== -1) {
-      yield pending.slice(0, end);
-      pending = pending.slice(end + 1);
-    }
-  }
-  if (pending !== "") yield pending;
 }
 
 /** Keeps the last `max` characters a stream produced; reading it never blocks the writer. */
@@ -77,6 +69,23 @@ export function chatTaskFlags(root: string): string[] {
     throw new TypeError(`Cannot read the chat task in deno.json: ${JSON.stringify(task)}`);
   }
   return words.slice(from + 1, to);
+}
+
+/** Waits for `child` to exit, killing it if it has not within `ms`. */
+async function exitWithin(
+  child: Deno.ChildProcess,
+  status: Promise<unknown>,
+  ms: number,
+): Promise<void> {
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }, ms);
+  await status;
+  clearTimeout(timer);
 }
 
 /** Options for {@linkcode ServerProcess.start}. */
@@ -218,15 +227,7 @@ export class ServerProcess implements AsyncDisposable {
         // Already gone.
       }
     }
-    const timer = setTimeout(() => {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }, 10_000);
-    await this.#status;
-    clearTimeout(timer);
+    await exitWithin(this.#child, this.#status, 10_000);
     await this.#stderr.done;
   }
 
@@ -318,15 +319,7 @@ export class WorkerProcess implements AsyncDisposable {
   async close(): Promise<void> {
     await this.send({ cmd: "exit" }).catch(() => {});
     await this.#stdin.close().catch(() => {});
-    const timer = setTimeout(() => {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }, 10_000);
-    await this.#status;
-    clearTimeout(timer);
+    await exitWithin(this.#child, this.#status, 10_000);
     await this.#stderr.done;
   }
 

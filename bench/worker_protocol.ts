@@ -107,3 +107,17 @@ export type WorkerEvent =
   | { event: "progress"; connected: number; sent: number; received: number }
   | { event: "report"; report: WorkerReport }
   | { event: "error"; message: string };
+
+/** Splits a byte stream into text lines, as both sides read each other. */
+export async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let pending = "";
+  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+    pending += text;
+    let end;
+    while ((end = pending.indexOf("\n")) !== -1) {
+      yield pending.slice(0, end);
+      pending = pending.slice(end + 1);
+    }
+  }
+  if (pending !== "") yield pending;
+}

@@ -220,7 +220,7 @@ const WIDE =
 const ZERO_WIDTH = /^[\p{M}\u200b-\u200f\ufe00-\ufe0f]$/u;
 
 /** Columns `text` takes on a terminal, close enough for prompt arithmetic. */
-export function displayWidth(text: string): number {
+function displayWidth(text: string): number {
   let width = 0;
   for (const char of text) {
     if (ZERO_WIDTH.test(char)) continue;

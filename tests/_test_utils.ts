@@ -232,3 +232,18 @@ export async function assertUnheard(
     assert.deepEqual(await framesSince(client, marks[i]!), []);
   }
 }
+
+/** Runs `program` quietly; resolves to `undefined` if it succeeds, else to why not. */
+export async function succeeds(program: string, args: string[]): Promise<string | undefined> {
+  try {
+    const { success, stderr } = await new Deno.Command(program, {
+      args,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    return success ? undefined : new TextDecoder().decode(stderr).trim() || "it failed";
+  } catch (error) {
+    return (error as Error).message;
+  }
+}

@@ -11,7 +11,7 @@ import {
   ChatProcess,
   type ChatProcessOptions,
 } from "./_chat_process.ts";
-import { TestClient } from "./_test_utils.ts";
+import { succeeds, TestClient } from "./_test_utils.ts";
 
 /** Loopback only, any port, no web client: what every serve here starts with. */
 const SERVE = ["serve", "--host", "127.0.0.1", "--port", "0", "--no-web"];
@@ -247,15 +247,7 @@ const mountProblem = await (async () => {
   const probe = await Deno.makeTempDir({ prefix: "chat_history_cli_probe_" });
   try {
     const [program, ...args] = [...readOnlyMount(probe), "sh", "-c", '! touch "$0/x"', probe];
-    const { success, stderr } = await new Deno.Command(program!, {
-      args,
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    return success ? undefined : new TextDecoder().decode(stderr).trim() || "it failed";
-  } catch (error) {
-    return (error as Error).message;
+    return await succeeds(program!, args);
   } finally {
     await Deno.remove(probe, { recursive: true });
   }

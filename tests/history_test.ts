@@ -10,6 +10,7 @@ import type { MessageFrame } from "../protocol.ts";
 import { type HistoryStore, MemoryHistory } from "../server/history.ts";
 import { HistoryError, SqliteHistory } from "../server/sqlite_history.ts";
 import { seededBytes } from "./_random.ts";
+import { succeeds } from "./_test_utils.ts";
 
 const SQLITE_MODULE = new URL("../server/sqlite_history.ts", import.meta.url).href;
 
@@ -537,20 +538,6 @@ Deno.test("SqliteHistory.open() says a missing directory cannot be opened", asyn
 // Read-only files. Tests run as root, and root writes through chmod, so the
 // store is opened in a child process: without the capability that lets root
 // ignore file modes, or inside a private mount namespace with a read-only mount.
-
-async function succeeds(program: string, args: string[]): Promise<string | undefined> {
-  try {
-    const { success, stderr } = await new Deno.Command(program, {
-      args,
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    return success ? undefined : new TextDecoder().decode(stderr).trim() || "it failed";
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
 
 /** Runs a command without root's power to read and write whatever the file modes say. */
 const DROP_DAC = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"];

@@ -94,11 +94,6 @@ export class TcpTransport implements AsyncDisposable {
     return this.#listener.addr as Deno.NetAddr;
   }
 
-  /** Open connections. */
-  get connections(): number {
-    return this.#sessions.size;
-  }
-
   /** Stops accepting. Open connections stay until the hub closes them. */
   stopAccepting(): void {
     try {
