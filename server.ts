@@ -5,12 +5,13 @@
  * @module
  */
 
+import type { Server } from "node:net";
 import { DEFAULT_PORT } from "./protocol.ts";
 import { startAnnouncer } from "./server/announcer.ts";
 import type { HistoryStore } from "./server/history.ts";
 import { Hub } from "./server/hub.ts";
 import { ConnectionGate } from "./server/limits.ts";
-import { TcpTransport } from "./server/transports/tcp.ts";
+import { listenTcp, TcpTransport } from "./server/transports/tcp.ts";
 import { WebTransport } from "./server/transports/websocket.ts";
 import { webAssets } from "./server/web_assets.ts";
 
@@ -97,11 +98,14 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
   const log = options.log ?? (() => {});
   const hostname = options.hostname ?? "0.0.0.0";
   const port = options.port ?? DEFAULT_PORT;
-  let listener: Deno.Listener;
+  let listener: Server;
   try {
-    listener = options.tls === undefined
-      ? Deno.listen({ hostname, port, transport: "tcp" })
-      : Deno.listenTls({ hostname, port, cert: options.tls.cert, key: options.tls.key });
+    listener = await listenTcp({
+      hostname,
+      port,
+      tls: options.tls,
+      handshakeMs: (options.handshake ?? 10) * 1000,
+    });
   } catch (error) {
     throw new ListenError(where(hostname, port), error);
   }

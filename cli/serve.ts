@@ -147,13 +147,17 @@ export async function banner(
 
 function explainListen(error: ListenError): string {
   const cause = error.cause;
-  if (cause instanceof Deno.errors.AddrInUse) {
+  // The TCP port reports system codes (node:net); the web port Deno's errors.
+  const code = (cause as { code?: unknown })?.code;
+  if (cause instanceof Deno.errors.AddrInUse || code === "EADDRINUSE") {
     return `cannot listen on ${error.where}: the port is in use (is another server running? try another port)`;
   }
-  if (cause instanceof Deno.errors.AddrNotAvailable) {
+  if (
+    cause instanceof Deno.errors.AddrNotAvailable || code === "EADDRNOTAVAIL" || code === "EINVAL"
+  ) {
     return `cannot listen on ${error.where}: this machine has no such address`;
   }
-  if (cause instanceof Deno.errors.PermissionDenied) {
+  if (cause instanceof Deno.errors.PermissionDenied || code === "EACCES") {
     return `cannot listen on ${error.where}: permission denied (ports below 1024 need privileges)`;
   }
   const message = (cause as Error)?.message?.replace(/\s*\(os error \d+\)$/, "") ?? String(cause);

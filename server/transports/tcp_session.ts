@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Socket } from "node:net";
 import type { ServerFrame } from "../../protocol.ts";
 import type { Session } from "../session.ts";
 
@@ -51,16 +52,17 @@ function concat(chunks: Uint8Array[], length: number): Uint8Array {
   return joined;
 }
 
-/** Formats a peer address for logs. */
-export function describe(addr: Deno.Addr): string {
-  return addr.transport === "tcp" || addr.transport === "udp"
-    ? (addr.hostname.includes(":")
-      ? `[${addr.hostname}]:${addr.port}`
-      : `${addr.hostname}:${addr.port}`)
-    : addr.transport;
+/** The peer's IP address, with IPv4 addresses given as such even on a dual-stack socket. */
+export function peerAddress(socket: Socket): string {
+  const address = socket.remoteAddress ?? "";
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
 
-// Idle connections keep a small buffer; busy ones grow theirs by doubling.
+/** Formats an address and port for logs: `192.168.1.7:50312`, `[fe80::1]:50312`. */
+export function describe(address: string, port: number | undefined): string {
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
 // Each write to a socket is a system call, the largest cost of a delivery. So
 // frames are not written at once: every queued write waits for one shared
 // timer, a few milliseconds, and each socket then gets the frames of every
@@ -71,18 +73,18 @@ const FLUSH_DELAY_MS = 4;
 
 /** Runs queued flushes together after {@linkcode FLUSH_DELAY_MS}; one per transport. */
 export class Flusher implements Disposable {
-  #due: (() => void)[] = [];
+  #due: TcpSession[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #run = () => {
     this.#timer = undefined;
     const due = this.#due;
     this.#due = [];
-    for (const flush of due) flush();
+    for (const session of due) session.flush();
   };
 
-  /** Runs `flush` after the shared delay, together with every flush queued meanwhile. */
-  schedule(flush: () => void): void {
-    if (this.#due.push(flush) === 1) this.#timer = setTimeout(this.#run, FLUSH_DELAY_MS);
+  /** Flushes `session` after the shared delay, together with every session queued meanwhile. */
+  schedule(session: TcpSession): void {
+    if (this.#due.push(session) === 1) this.#timer = setTimeout(this.#run, FLUSH_DELAY_MS);
   }
 
   /** Runs what is queued now and stops the timer. */
@@ -92,69 +94,55 @@ export class Flusher implements Disposable {
   }
 }
 
+/** What every session of a transport shares: limits and the flush timer. */
+export interface Outbox {
+  /** Bytes queued for a peer before it counts as too slow and is dropped. */
+  readonly maxQueuedBytes: number;
+  /** Frames queued for a peer before it counts as too slow and is dropped. */
+  readonly maxQueuedFrames: number;
+  readonly flusher: Flusher;
+  /** Called once for a session dropped for being too slow. */
+  overflow(session: TcpSession): void;
+}
+
+/** Destroys a socket once everything written to it has gone out. */
+function destroyWhenFinished(this: Socket): void {
+  this.destroy();
+}
+
 /** One TCP connection; `encode` decides how frames look on the wire. */
 export class TcpSession implements Session {
   readonly remote: string;
   readonly address: string;
   /** When the connection was accepted, from `performance.now()`. */
-  readonly openedAt = performance.now();
+  readonly openedAt: number = performance.now();
   /** When the peer last sent anything. */
-  lastHeard = performance.now();
+  lastHeard: number = this.openedAt;
   /** Whether a heartbeat ping is waiting for an answer. */
   pinged = false;
   /** Whether the peer speaks plain text. */
   text = false;
   /** Whether the peer has sent nothing yet: maybe a person reading the greeting. */
   silent = true;
-  /** Aborted when the socket closes, to end any pause. */
-  #closedSignal: AbortController | undefined;
-  readonly #flusher: Flusher;
-  readonly #done = Promise.withResolvers<void>();
-  /** Made once, so queueing a flush allocates nothing. */
-  readonly #flush = () => void this.#drain();
-  readonly #conn: Deno.Conn;
-  readonly #maxQueuedBytes: number;
-  readonly #maxQueuedFrames: number;
-  #chunks: Uint8Array[] = [];
-  #chunkBytes = 0;
-  #unwritten = 0;
-  #writing = false;
-  #closing = false;
-  #closed = false;
   /** Turns a frame into bytes; `undefined` sends nothing. */
   encode: (frame: ServerFrame) => Uint8Array | undefined = encodeJson;
-  /** Called once when the session is dropped for being too slow. */
-  onOverflow: () => void = () => {};
+  readonly #socket: Socket;
+  readonly #outbox: Outbox;
+  #chunks: Uint8Array[] = [];
+  #chunkBytes = 0;
+  #scheduled = false;
+  #closing = false;
 
-  constructor(
-    conn: Deno.Conn,
-    maxQueuedBytes: number,
-    maxQueuedFrames: number,
-    flusher: Flusher,
-  ) {
-    this.#flusher = flusher;
-    this.#conn = conn;
-    this.#maxQueuedBytes = maxQueuedBytes;
-    this.#maxQueuedFrames = maxQueuedFrames;
-    this.remote = describe(conn.remoteAddr);
-    this.address = conn.remoteAddr.transport === "tcp" ? conn.remoteAddr.hostname : this.remote;
+  constructor(socket: Socket, address: string, outbox: Outbox) {
+    this.#socket = socket;
+    this.#outbox = outbox;
+    this.address = address;
+    this.remote = describe(address, socket.remotePort);
   }
 
-  /** Aborted once the socket is closed. */
-  get closedSignal(): AbortSignal {
-    // Made on first use: most connections are never throttled.
-    this.#closedSignal ??= new AbortController();
-    if (this.#closed) this.#closedSignal.abort();
-    return this.#closedSignal.signal;
-  }
-
+  /** Whether the session is closing or closed: nothing more is sent or read. */
   get closing(): boolean {
     return this.#closing;
-  }
-
-  /** Resolves once the socket is closed. */
-  get done(): Promise<void> {
-    return this.#done.promise;
   }
 
   send(frame: ServerFrame): void {
@@ -166,81 +154,57 @@ export class TcpSession implements Session {
   /** Queues raw bytes, dropping the peer if its queue is full. */
   write(bytes: Uint8Array): void {
     if (this.#closing) return;
+    const outbox = this.#outbox;
     if (
-      this.#unwritten + bytes.length > this.#maxQueuedBytes ||
-      this.#chunks.length >= this.#maxQueuedFrames
+      this.#socket.writableLength + this.#chunkBytes + bytes.length > outbox.maxQueuedBytes ||
+      this.#chunks.length >= outbox.maxQueuedFrames
     ) {
       this.destroy();
-      this.onOverflow();
+      outbox.overflow(this);
       return;
     }
     this.#chunks.push(bytes);
     this.#chunkBytes += bytes.length;
-    this.#unwritten += bytes.length;
-    if (!this.#writing) {
-      this.#writing = true;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
       // Flush once the event loop has handled every read that is ready, so the
       // frames of several senders join one write to each receiver.
-      this.#flusher.schedule(this.#flush);
+      this.#outbox.flusher.schedule(this);
     }
+  }
+
+  /** Writes what is queued, in one write; the flusher calls it. */
+  flush(): void {
+    this.#scheduled = false;
+    const chunks = this.#chunks;
+    if (chunks.length > 0 && !this.#socket.destroyed) {
+      this.#socket.write(chunks.length === 1 ? chunks[0]! : concat(chunks, this.#chunkBytes));
+    }
+    this.#chunks = [];
+    this.#chunkBytes = 0;
+    if (this.#closing) this.#end();
   }
 
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
-    if (!this.#writing) this.#destroy();
+    if (!this.#scheduled) this.#end();
   }
 
   /** Closes the socket now, dropping anything unsent. */
   destroy(): void {
     this.#closing = true;
     this.#chunks = [];
-    this.#destroy();
+    this.#chunkBytes = 0;
+    this.#socket.destroy();
   }
 
-  async #drain(): Promise<void> {
-    try {
-      while (this.#chunks.length > 0 && !this.#closed) {
-        const chunks = this.#chunks;
-        const data = chunks.length === 1 ? chunks[0]! : concat(chunks, this.#chunkBytes);
-        this.#chunks = [];
-        this.#chunkBytes = 0;
-        let offset = 0;
-        while (offset < data.length) offset += await this.#conn.write(data.subarray(offset));
-        this.#unwritten -= data.length;
-      }
-    } catch {
-      // The peer is gone; the reader sees the same and tells the hub.
-      this.#destroy();
-    } finally {
-      this.#writing = false;
-    }
-    if (this.#closing) this.#destroy();
+  /** Ends the connection after what is written has gone out. */
+  #end(): void {
+    const socket = this.#socket;
+    if (socket.destroyed || socket.writableEnded) return;
+    // Not waiting for the peer to close its side: it may never.
+    socket.once("finish", destroyWhenFinished);
+    socket.end();
   }
-
-  #destroy(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#done.resolve();
-    this.#closedSignal?.abort();
-    try {
-      this.#conn.close();
-    } catch {
-      // Already closed by the runtime.
-    }
-  }
-}
-
-/** Waits `ms`, or less if `signal` aborts first. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
 }

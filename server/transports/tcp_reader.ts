@@ -1,0 +1,213 @@
+/**
+ * The reading side of one TCP connection: picks JSON or plain text from the
+ * first byte, splits lines, slows down a flooding peer by pausing its socket,
+ * and hands frames to the hub.
+ *
+ * @module
+ */
+
+import type { Socket } from "node:net";
+import { type LineResult, LineSplitter, MAX_CLIENT_LINE_BYTES } from "../../protocol.ts";
+import type { Hub } from "../hub.ts";
+import { TokenBucket } from "../limits.ts";
+import { FrameIntake } from "./intake.ts";
+import { TelnetFilter } from "./telnet.ts";
+import { GREETING, TextCodec } from "./text.ts";
+import { encoder, type TcpSession } from "./tcp_session.ts";
+
+/** A rate: up to `burst` at once, `perSecond` sustained. */
+export interface Rate {
+  burst: number;
+  perSecond: number;
+}
+
+/** What every reader of a transport shares. */
+export interface ReaderLimits {
+  readonly hub: Hub;
+  /** Milliseconds of silence after which a new connection is greeted in text. */
+  readonly greetAfter: number;
+  /** Frames a connection may send. */
+  readonly frameRate: Rate;
+  /** Bytes a connection may send. */
+  readonly byteRate: Rate;
+  /** Bad frames a connection may send before it is closed. */
+  readonly maxStrikes: number;
+  readonly log: (line: string) => void;
+}
+
+const OPEN_BRACE = 0x7b;
+const NO_LINES: LineResult[] = [];
+// How often a throttled peer is told so.
+const WARN_EVERY_MS = 10_000;
+
+function isBlank(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+/** Reads one connection until it ends, then closes its session. */
+export class TcpReader {
+  readonly #session: TcpSession;
+  readonly #socket: Socket;
+  readonly #limits: ReaderLimits;
+  readonly #intake: FrameIntake;
+  readonly #splitter = new LineSplitter(MAX_CLIENT_LINE_BYTES);
+  readonly #frames: TokenBucket;
+  readonly #bytes: TokenBucket;
+  #text: { codec: TextCodec; telnet: TelnetFilter } | undefined;
+  #decided = false;
+  #greeted = false;
+  /** The greeting timer until the peer speaks; then the throttle timer, while paused. */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #warned = -Infinity;
+  /** Lines received and not yet handled, from `#next` on. */
+  #lines: LineResult[] = NO_LINES;
+  #next = 0;
+  /** Whether the token of line `#next` was already taken. */
+  #taken = false;
+  /** Bytes read and not yet counted against the byte rate. */
+  #uncounted = 0;
+  #finished = false;
+
+  constructor(session: TcpSession, socket: Socket, limits: ReaderLimits) {
+    this.#session = session;
+    this.#socket = socket;
+    this.#limits = limits;
+    this.#intake = new FrameIntake(session, limits.hub, {
+      maxStrikes: limits.maxStrikes,
+      log: limits.log,
+    });
+    this.#frames = new TokenBucket(limits.frameRate.burst, limits.frameRate.perSecond);
+    this.#bytes = new TokenBucket(limits.byteRate.burst, limits.byteRate.perSecond);
+    // A person on nc waits to be asked; a program speaks first.
+    this.#timer = setTimeout(this.#greet, limits.greetAfter);
+    socket.on("data", this.#onData);
+    socket.on("end", this.#onEnd);
+    socket.on("error", this.#onError);
+  }
+
+  /** Stops the reader's timers; called once the socket is closed. */
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#finish("connection closed");
+  }
+
+  readonly #greet = (): void => {
+    this.#timer = undefined;
+    this.#greeted = true;
+    this.#session.write(encoder.encode(GREETING));
+  };
+
+  readonly #onEnd = (): void => this.#finish("connection closed");
+
+  readonly #onError = (): void => this.#finish("connection lost");
+
+  readonly #onData = (chunk: Uint8Array): void => {
+    const session = this.#session;
+    if (this.#finished || session.closing) return;
+    session.lastHeard = performance.now();
+    session.pinged = false;
+    if (!this.#decided && !this.#decide(chunk)) return;
+    this.#uncounted += chunk.length;
+    const lines = this.#splitter.push(this.#text?.telnet.push(chunk) ?? chunk);
+    // Reading is paused while lines wait, so this only joins lines of one read.
+    if (this.#next < this.#lines.length) this.#lines = this.#lines.slice(this.#next).concat(lines);
+    else this.#lines = lines;
+    this.#next = 0;
+    this.#run();
+  };
+
+  /** Picks the mode from the first byte that is not blank; false while there is none. */
+  #decide(chunk: Uint8Array): boolean {
+    const first = chunk.findIndex((byte) => !isBlank(byte));
+    if (first === -1) return false;
+    const session = this.#session;
+    this.#decided = true;
+    session.silent = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (chunk[first] !== OPEN_BRACE) {
+      const codec = new TextCodec();
+      this.#text = { codec, telnet: new TelnetFilter() };
+      session.text = true;
+      session.encode = (frame) => codec.encode(frame);
+      if (!this.#greeted) session.write(encoder.encode(GREETING));
+    } else if (this.#greeted) {
+      // A program slow to speak got the text greeting: end its open
+      // "Your name: " line, or the first frame would be glued to it.
+      session.write(encoder.encode("\n"));
+    }
+    return true;
+  }
+
+  /** Handles waiting lines until done, or until the peer must slow down. */
+  readonly #run = (): void => {
+    this.#timer = undefined;
+    const lines = this.#lines;
+    while (this.#next < lines.length) {
+      if (this.#finished || this.#session.closing) return;
+      if (!this.#taken) {
+        const wait = this.#frames.take(1);
+        if (wait > 0) {
+          this.#taken = true;
+          return this.#throttle(wait);
+        }
+      }
+      this.#taken = false;
+      if (!this.#handle(lines[this.#next++]!)) return this.#finish("too many bad frames");
+    }
+    this.#lines = NO_LINES;
+    this.#next = 0;
+    const wait = this.#bytes.take(this.#uncounted);
+    this.#uncounted = 0;
+    if (wait > 0) return this.#throttle(wait);
+    if (this.#socket.isPaused()) this.#socket.resume();
+  };
+
+  /** Handles one line; false once the connection sent too many bad frames. */
+  #handle(line: LineResult): boolean {
+    const text = this.#text;
+    if (text === undefined) return this.#intake.line(line);
+    const session = this.#session;
+    if (!line.ok) {
+      session.write(encoder.encode(`!! ${line.message}\r\n`));
+      // An unreadable name is refused like an invalid one: ask again.
+      const prompt = text.codec.prompt();
+      if (prompt !== undefined) session.write(prompt);
+      return true;
+    }
+    const frame = text.codec.input(line.line);
+    if (frame !== undefined) this.#intake.deliver(frame);
+    else {
+      const prompt = text.codec.prompt();
+      if (prompt !== undefined) session.write(prompt);
+    }
+    return true;
+  }
+
+  /** A flood is slowed down, not dropped: reading pauses until the bucket refills. */
+  #throttle(wait: number): void {
+    const now = performance.now();
+    if (now - this.#warned > WARN_EVERY_MS) {
+      this.#warned = now;
+      this.#session.send({
+        type: "error",
+        code: "rate_limited",
+        message: "You are sending too fast: your messages are being slowed down",
+      });
+    }
+    this.#socket.pause();
+    this.#timer = setTimeout(this.#run, wait);
+  }
+
+  /** Tells the hub the peer is gone and closes the session, sending what is queued. */
+  #finish(reason: string): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#lines = NO_LINES;
+    this.#limits.hub.close(this.#session, reason);
+    this.#session.close();
+  }
+}
