@@ -37,6 +37,12 @@ export const MAX_ROOM_LENGTH = 32;
 /** Most names listed in one `room` or `who` frame; `count` gives the total. */
 export const MAX_LISTED_NAMES = 256;
 
+/**
+ * Most people in a room whose arrivals and departures are announced. Beyond
+ * it they would drown the talk, and each would cost a frame per member.
+ */
+export const MAX_ANNOUNCED_ROOM_SIZE = 256;
+
 /** The room everyone starts in. */
 export const LOBBY = "#lobby";
 

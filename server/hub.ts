@@ -13,6 +13,7 @@ import {
   type ErrorCode,
   type HelloFrame,
   LOBBY,
+  MAX_ANNOUNCED_ROOM_SIZE,
   MAX_LISTED_NAMES,
   MAX_TEXT_BYTES,
   type MessageFrame,
@@ -436,10 +437,19 @@ export class Hub implements Disposable {
       room = { name: roomName, members: new Set() };
       this.#rooms.set(roomName, room);
     }
-    this.#broadcast(room, { type: "joined", ts: Date.now(), room: roomName, name });
+    if (room.members.size < MAX_ANNOUNCED_ROOM_SIZE) {
+      this.#broadcast(room, { type: "joined", ts: Date.now(), room: roomName, name });
+    }
     room.members.add(member);
     member.room = room;
     this.#replay(member, room, since);
+    if (room.members.size > MAX_ANNOUNCED_ROOM_SIZE) {
+      const count = room.members.size.toLocaleString("en-US");
+      this.#info(
+        member,
+        `${roomName} has ${count} people: arrivals and departures are not announced here`,
+      );
+    }
   }
 
   /** Sends the room frame, then the last messages, or those after `since`. */
@@ -457,6 +467,7 @@ export class Hub implements Disposable {
     room.members.delete(member);
     member.room = undefined;
     if (room.members.size === 0 && room.name !== LOBBY) this.#rooms.delete(room.name);
+    if (room.members.size >= MAX_ANNOUNCED_ROOM_SIZE) return;
     this.#broadcast(room, {
       type: "left",
       ts: Date.now(),

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { LOBBY, type MessageFrame } from "../protocol.ts";
+import {
+  LOBBY,
+  MAX_ANNOUNCED_ROOM_SIZE,
+  MAX_LISTED_NAMES,
+  type MessageFrame,
+} from "../protocol.ts";
 import { isSafeText } from "../sanitize.ts";
 import { startServer } from "../server.ts";
 import { assertUnheard, framesSince, LOOPBACK, TestClient } from "./_test_utils.ts";
@@ -254,5 +259,67 @@ Deno.test("startServer() honours historyLimit", async (t) => {
         ),
       );
     });
+  }
+});
+
+Deno.test("startServer() announces arrivals and departures only in rooms of up to MAX_ANNOUNCED_ROOM_SIZE", async (t) => {
+  await using server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    maxConnections: MAX_ANNOUNCED_ROOM_SIZE + 10,
+    maxPerAddress: MAX_ANNOUNCED_ROOM_SIZE + 10,
+  });
+  const port = server.addr.port;
+  const crowd: TestClient[] = [];
+  try {
+    await using watcher = await joinSettled(port, "watcher");
+    // The watcher makes one; the room is full for announcing with this many more.
+    const filling = Array.from({ length: MAX_ANNOUNCED_ROOM_SIZE - 1 }, (_, i) => `p${i}`);
+    for (const name of filling) crowd.push(await TestClient.join(port, name));
+
+    await t.step("up to the limit, everyone is announced", async () => {
+      const joined = (await framesSince(watcher, 0)).filter((frame) => frame.type === "joined");
+      assert.deepEqual(joined.map((frame) => frame.name), filling);
+    });
+
+    const late = await TestClient.join(port, "late");
+    crowd.push(late);
+    await t.step("beyond it, the newcomer is told why nobody hears of it", async () => {
+      const info = await late.next("info");
+      assert.equal(
+        info.text,
+        `${LOBBY} has ${
+          MAX_ANNOUNCED_ROOM_SIZE + 1
+        } people: arrivals and departures are not announced here`,
+      );
+      const room = late.all("room")[0]!;
+      assert.equal(room.count, MAX_ANNOUNCED_ROOM_SIZE + 1);
+      assert.equal(room.members.length, MAX_LISTED_NAMES);
+      assert.deepEqual(
+        (await framesSince(watcher, 0)).filter((frame) =>
+          (frame.type === "joined" || frame.type === "left") && frame.name === "late"
+        ),
+        [],
+      );
+    });
+
+    await t.step(
+      "a departure that leaves the room at the limit is not announced either",
+      async () => {
+        const mark = watcher.frames.length;
+        await late.say("/quit");
+        await late.closed();
+        await crowd[0]!.sync(); // the hub has handled the quit
+        assert.deepEqual(await framesSince(watcher, mark), []);
+      },
+    );
+
+    await t.step("once the room is back at the limit, departures are announced again", async () => {
+      await crowd[0]!.say("/quit");
+      const left = await watcher.next("left", (frame) => frame.name === "p0");
+      assert.equal(left.reason, "quit");
+    });
+  } finally {
+    await Promise.all(crowd.map((client) => client[Symbol.asyncDispose]()));
   }
 });
