@@ -87,6 +87,14 @@ export interface TcpTransportOptions {
   log?: (line: string) => void;
 }
 
+/** The socket events a connection is served by. */
+interface SocketListeners {
+  data(this: Socket, chunk: Uint8Array): void;
+  end(this: Socket): void;
+  error(this: Socket): void;
+  close(this: Socket): void;
+}
+
 /** Accepts TCP connections and connects each to the hub. */
 export class TcpTransport implements AsyncDisposable {
   readonly #server: net.Server;
@@ -97,8 +105,10 @@ export class TcpTransport implements AsyncDisposable {
   readonly #log: (line: string) => void;
   readonly #outbox: Outbox;
   readonly #limits: ReaderLimits;
-  /** Every open connection and its reader, until its socket is closed. */
-  readonly #sessions = new Map<TcpSession, TcpReader>();
+  /** The reader of every open connection, until its socket is closed. */
+  readonly #readers = new Map<Socket, TcpReader>();
+  /** Socket event listeners, shared by every connection: they find the reader by socket. */
+  readonly #events: SocketListeners;
   readonly #sweeper: ReturnType<typeof setInterval>;
   readonly #flusher = new Flusher();
   /** Resolved when the last connection closes, while draining. */
@@ -139,6 +149,28 @@ export class TcpTransport implements AsyncDisposable {
       });
     }
     server.on("error", (error: Error) => this.#log(`Cannot accept a connection: ${error.message}`));
+    const readers = this.#readers;
+    const gate = this.#gate;
+    const drained = () => this.#drained;
+    this.#events = {
+      data(this: Socket, chunk: Uint8Array) {
+        readers.get(this)?.data(chunk);
+      },
+      end(this: Socket) {
+        readers.get(this)?.finish("connection closed");
+      },
+      error(this: Socket) {
+        readers.get(this)?.finish("connection lost");
+      },
+      close(this: Socket) {
+        const reader = readers.get(this);
+        if (reader === undefined) return;
+        reader.finish("connection closed");
+        readers.delete(this);
+        gate.release(reader.session.address);
+        if (readers.size === 0) drained()?.resolve();
+      },
+    };
     // One timer for all connections: handshake deadlines and heartbeats.
     this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
   }
@@ -161,13 +193,13 @@ export class TcpTransport implements AsyncDisposable {
   async drain(ms: number): Promise<void> {
     this.stopAccepting();
     clearInterval(this.#sweeper);
-    if (this.#sessions.size > 0) {
+    if (this.#readers.size > 0) {
       this.#drained = Promise.withResolvers();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
       await Promise.race([this.#drained.promise, timeout]);
       clearTimeout(timer);
-      for (const session of this.#sessions.keys()) session.destroy();
+      for (const reader of this.#readers.values()) reader.session.destroy();
       await this.#drained.promise;
     }
     this.#flusher[Symbol.dispose]();
@@ -179,7 +211,7 @@ export class TcpTransport implements AsyncDisposable {
 
   #sweep(): void {
     const now = performance.now();
-    for (const session of this.#sessions.keys()) {
+    for (const { session } of this.#readers.values()) {
       if (session.closing) continue;
       if (!this.#hub.isNamed(session)) {
         // A person on nc sends nothing until the name is typed: as long as for text.
@@ -217,14 +249,12 @@ export class TcpTransport implements AsyncDisposable {
     socket.setKeepAlive(true);
     const session = new TcpSession(socket, address, this.#outbox);
     this.#hub.open(session);
-    const reader = new TcpReader(session, socket, this.#limits);
-    this.#sessions.set(session, reader);
-    socket.once("close", () => {
-      reader.stop();
-      this.#gate.release(address);
-      this.#sessions.delete(session);
-      if (this.#sessions.size === 0) this.#drained?.resolve();
-    });
+    this.#readers.set(socket, new TcpReader(session, socket, this.#limits));
+    const events = this.#events;
+    socket.on("data", events.data);
+    socket.on("end", events.end);
+    socket.on("error", events.error);
+    socket.on("close", events.close);
   }
 
   /** Tells a connection over the limits why, in a form both JSON and text peers can read. */

@@ -44,9 +44,23 @@ function isBlank(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
-/** Reads one connection until it ends, then closes its session. */
+// Timers call these with the reader, so a connection needs no closures of its own.
+function greet(reader: TcpReader): void {
+  reader.greet();
+}
+
+function resume(reader: TcpReader): void {
+  reader.resume();
+}
+
+/**
+ * Reads one connection until it ends, then closes its session. The transport
+ * passes it the socket's events: {@linkcode TcpReader.data},
+ * {@linkcode TcpReader.finish} and {@linkcode TcpReader.stop}.
+ */
 export class TcpReader {
-  readonly #session: TcpSession;
+  /** The session this reader feeds. */
+  readonly session: TcpSession;
   readonly #socket: Socket;
   readonly #limits: ReaderLimits;
   readonly #intake: FrameIntake;
@@ -69,7 +83,7 @@ export class TcpReader {
   #finished = false;
 
   constructor(session: TcpSession, socket: Socket, limits: ReaderLimits) {
-    this.#session = session;
+    this.session = session;
     this.#socket = socket;
     this.#limits = limits;
     this.#intake = new FrameIntake(session, limits.hub, {
@@ -79,31 +93,19 @@ export class TcpReader {
     this.#frames = new TokenBucket(limits.frameRate.burst, limits.frameRate.perSecond);
     this.#bytes = new TokenBucket(limits.byteRate.burst, limits.byteRate.perSecond);
     // A person on nc waits to be asked; a program speaks first.
-    this.#timer = setTimeout(this.#greet, limits.greetAfter);
-    socket.on("data", this.#onData);
-    socket.on("end", this.#onEnd);
-    socket.on("error", this.#onError);
+    this.#timer = setTimeout(greet, limits.greetAfter, this);
   }
 
-  /** Stops the reader's timers; called once the socket is closed. */
-  stop(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#finish("connection closed");
-  }
-
-  readonly #greet = (): void => {
+  /** Greets a peer that has said nothing yet, in text: maybe a person on nc. */
+  greet(): void {
     this.#timer = undefined;
     this.#greeted = true;
-    this.#session.write(encoder.encode(GREETING));
-  };
+    this.session.write(encoder.encode(GREETING));
+  }
 
-  readonly #onEnd = (): void => this.#finish("connection closed");
-
-  readonly #onError = (): void => this.#finish("connection lost");
-
-  readonly #onData = (chunk: Uint8Array): void => {
-    const session = this.#session;
+  /** Handles bytes from the socket. */
+  data(chunk: Uint8Array): void {
+    const session = this.session;
     if (this.#finished || session.closing) return;
     session.lastHeard = performance.now();
     session.pinged = false;
@@ -114,14 +116,14 @@ export class TcpReader {
     if (this.#next < this.#lines.length) this.#lines = this.#lines.slice(this.#next).concat(lines);
     else this.#lines = lines;
     this.#next = 0;
-    this.#run();
-  };
+    this.resume();
+  }
 
   /** Picks the mode from the first byte that is not blank; false while there is none. */
   #decide(chunk: Uint8Array): boolean {
     const first = chunk.findIndex((byte) => !isBlank(byte));
     if (first === -1) return false;
-    const session = this.#session;
+    const session = this.session;
     this.#decided = true;
     session.silent = false;
     clearTimeout(this.#timer);
@@ -141,11 +143,11 @@ export class TcpReader {
   }
 
   /** Handles waiting lines until done, or until the peer must slow down. */
-  readonly #run = (): void => {
+  resume(): void {
     this.#timer = undefined;
     const lines = this.#lines;
     while (this.#next < lines.length) {
-      if (this.#finished || this.#session.closing) return;
+      if (this.#finished || this.session.closing) return;
       if (!this.#taken) {
         const wait = this.#frames.take(1);
         if (wait > 0) {
@@ -154,7 +156,7 @@ export class TcpReader {
         }
       }
       this.#taken = false;
-      if (!this.#handle(lines[this.#next++]!)) return this.#finish("too many bad frames");
+      if (!this.#handle(lines[this.#next++]!)) return this.finish("too many bad frames");
     }
     this.#lines = NO_LINES;
     this.#next = 0;
@@ -162,13 +164,13 @@ export class TcpReader {
     this.#uncounted = 0;
     if (wait > 0) return this.#throttle(wait);
     if (this.#socket.isPaused()) this.#socket.resume();
-  };
+  }
 
   /** Handles one line; false once the connection sent too many bad frames. */
   #handle(line: LineResult): boolean {
     const text = this.#text;
     if (text === undefined) return this.#intake.line(line);
-    const session = this.#session;
+    const session = this.session;
     if (!line.ok) {
       session.write(encoder.encode(`!! ${line.message}\r\n`));
       // An unreadable name is refused like an invalid one: ask again.
@@ -190,24 +192,27 @@ export class TcpReader {
     const now = performance.now();
     if (now - this.#warned > WARN_EVERY_MS) {
       this.#warned = now;
-      this.#session.send({
+      this.session.send({
         type: "error",
         code: "rate_limited",
         message: "You are sending too fast: your messages are being slowed down",
       });
     }
     this.#socket.pause();
-    this.#timer = setTimeout(this.#run, wait);
+    this.#timer = setTimeout(resume, wait, this);
   }
 
-  /** Tells the hub the peer is gone and closes the session, sending what is queued. */
-  #finish(reason: string): void {
+  /**
+   * Tells the hub the peer is gone and closes the session, sending what is
+   * queued; for the end of the stream, a socket error, or a peer to drop.
+   */
+  finish(reason: string): void {
     if (this.#finished) return;
     this.#finished = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#lines = NO_LINES;
-    this.#limits.hub.close(this.#session, reason);
-    this.#session.close();
+    this.#limits.hub.close(this.session, reason);
+    this.session.close();
   }
 }

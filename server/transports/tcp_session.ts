@@ -112,7 +112,6 @@ function destroyWhenFinished(this: Socket): void {
 
 /** One TCP connection; `encode` decides how frames look on the wire. */
 export class TcpSession implements Session {
-  readonly remote: string;
   readonly address: string;
   /** When the connection was accepted, from `performance.now()`. */
   readonly openedAt: number = performance.now();
@@ -127,6 +126,7 @@ export class TcpSession implements Session {
   /** Turns a frame into bytes; `undefined` sends nothing. */
   encode: (frame: ServerFrame) => Uint8Array | undefined = encodeJson;
   readonly #socket: Socket;
+  readonly #port: number | undefined;
   readonly #outbox: Outbox;
   #chunks: Uint8Array[] = [];
   #chunkBytes = 0;
@@ -137,7 +137,12 @@ export class TcpSession implements Session {
     this.#socket = socket;
     this.#outbox = outbox;
     this.address = address;
-    this.remote = describe(address, socket.remotePort);
+    this.#port = socket.remotePort;
+  }
+
+  /** Made when asked, for logs: few connections ever need it kept. */
+  get remote(): string {
+    return describe(this.address, this.#port);
   }
 
   /** Whether the session is closing or closed: nothing more is sent or read. */
