@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import config from "../deno.json" with { type: "json" };
-import { permissionFlags } from "../tools/compile.ts";
+import { runtimeFlags } from "../tools/compile.ts";
 import { TestClient, within } from "./_test_utils.ts";
 
 const outDir = await Deno.makeTempDir({ prefix: "chat-compile-" });
@@ -28,10 +28,15 @@ const buildError = new TextDecoder().decode(build.stderr).trim();
 const binary = `${outDir}/chat${Deno.build.os === "windows" ? ".exe" : ""}`;
 const runtimeMissing = !build.success && buildError.includes("could not download its runtime");
 
-Deno.test("compile task grants the same permissions as the chat task", () => {
-  const flags = permissionFlags();
+Deno.test("compile task grants the same permissions and V8 flags as the chat task", () => {
+  const flags = runtimeFlags();
   assert.ok(flags.includes("--allow-net"));
-  for (const flag of flags) assert.ok(config.tasks.chat.includes(flag));
+  assert.ok(flags.some((flag) => flag.startsWith("--v8-flags=")), flags.join(" "));
+  const task: string[] = config.tasks.chat.split(/\s+/);
+  assert.deepEqual(
+    flags,
+    task.filter((word) => word.startsWith("--allow-") || word.startsWith("--v8-flags=")),
+  );
   assert.ok(!flags.includes("--allow-all") && !flags.includes("-A"));
 });
 

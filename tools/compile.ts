@@ -24,9 +24,14 @@ export const TARGETS: Readonly<Record<string, string>> = {
   "x86_64-pc-windows-msvc": "windows-x64.exe",
 };
 
-/** The `--allow-*` flags of the `chat` task: the program's permissions, in one place. */
-export function permissionFlags(): string[] {
-  return config.tasks.chat.split(/\s+/).filter((word) => word.startsWith("--allow-"));
+/**
+ * The `--allow-*` and `--v8-flags` flags of the `chat` task: the program's
+ * permissions and V8 settings, in one place, so the binary runs as the task does.
+ */
+export function runtimeFlags(): string[] {
+  return config.tasks.chat.split(/\s+/).filter((word) =>
+    word.startsWith("--allow-") || word.startsWith("--v8-flags=")
+  );
 }
 
 const entry = new URL("../main.ts", import.meta.url);
@@ -43,7 +48,7 @@ function summarize(stderr: string, target: string): string {
 }
 
 async function compile(output: string, target?: string): Promise<string | undefined> {
-  const args = ["compile", ...permissionFlags(), "--output", output];
+  const args = ["compile", ...runtimeFlags(), "--output", output];
   if (target !== undefined) args.push("--target", target);
   args.push(entry.pathname);
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {

@@ -42,7 +42,7 @@ function allocate(length: number): Uint8Array {
   return view;
 }
 
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
+function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
   const joined = allocate(length);
   let offset = 0;
   for (const chunk of chunks) {
@@ -105,6 +105,9 @@ export interface Outbox {
   overflow(session: TcpSession): void;
 }
 
+// The queue of every session with nothing queued: most are idle most of the time.
+const NO_CHUNKS: readonly Uint8Array[] = Object.freeze([]);
+
 /** Destroys a socket once everything written to it has gone out. */
 function destroyWhenFinished(this: Socket): void {
   this.destroy();
@@ -128,7 +131,7 @@ export class TcpSession implements Session {
   readonly #socket: Socket;
   readonly #port: number | undefined;
   readonly #outbox: Outbox;
-  #chunks: Uint8Array[] = [];
+  #chunks: readonly Uint8Array[] = NO_CHUNKS;
   #chunkBytes = 0;
   #scheduled = false;
   #closing = false;
@@ -168,7 +171,8 @@ export class TcpSession implements Session {
       outbox.overflow(this);
       return;
     }
-    this.#chunks.push(bytes);
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [bytes];
+    else (this.#chunks as Uint8Array[]).push(bytes);
     this.#chunkBytes += bytes.length;
     if (!this.#scheduled) {
       this.#scheduled = true;
@@ -185,7 +189,7 @@ export class TcpSession implements Session {
     if (chunks.length > 0 && !this.#socket.destroyed) {
       this.#socket.write(chunks.length === 1 ? chunks[0]! : concat(chunks, this.#chunkBytes));
     }
-    this.#chunks = [];
+    this.#chunks = NO_CHUNKS;
     this.#chunkBytes = 0;
     if (this.#closing) this.#end();
   }
@@ -199,7 +203,7 @@ export class TcpSession implements Session {
   /** Closes the socket now, dropping anything unsent. */
   destroy(): void {
     this.#closing = true;
-    this.#chunks = [];
+    this.#chunks = NO_CHUNKS;
     this.#chunkBytes = 0;
     this.#socket.destroy();
   }
