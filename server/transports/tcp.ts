@@ -4,10 +4,11 @@
  * mode: `{` means JSON, anything else text. Each connection has a bounded,
  * coalescing outbox; a peer that stops reading is dropped.
  *
- * Sockets come from `node:net` (and `node:tls`): Deno runs them on its
- * libuv-compatible core, where an idle connection waiting for data costs
- * about half the memory of a `Deno.Conn` with a pending `read()`
- * (bench/RESULTS.md).
+ * Sockets come from `node:net` (and `node:tls`), which Deno runs on its
+ * libuv-compatible core: a socket waiting for data holds no pending promise
+ * or suspended async function, as a `Deno.Conn` in `read()` does. With
+ * 10,000 idle connections that is less than half the memory, and fan-out
+ * costs less CPU too (bench/RESULTS.md).
  *
  * @module
  */
