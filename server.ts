@@ -5,13 +5,12 @@
  * @module
  */
 
-import type { Server } from "node:net";
 import { DEFAULT_PORT } from "./protocol.ts";
 import { startAnnouncer } from "./server/announcer.ts";
 import type { HistoryStore } from "./server/history.ts";
 import { Hub } from "./server/hub.ts";
 import { ConnectionGate } from "./server/limits.ts";
-import { listenTcp, TcpTransport } from "./server/transports/tcp.ts";
+import { TcpTransport } from "./server/transports/tcp.ts";
 import { WebTransport } from "./server/transports/websocket.ts";
 import { webAssets } from "./server/web_assets.ts";
 
@@ -61,6 +60,11 @@ export interface ServerOptions {
   heartbeat?: number;
   /** Seconds a program has to say hello (people typing get six times as long). @default {10} */
   handshake?: number;
+  /**
+   * Seconds between checks that the TCP port still takes connections (it is
+   * opened again if not); 0 turns them off. @default {5}
+   */
+  probe?: number;
   /** Connections at once, all transports together. @default {2000} */
   maxConnections?: number;
   /** Connections at once from one IP address. @default {32} */
@@ -98,17 +102,6 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
   const log = options.log ?? (() => {});
   const hostname = options.hostname ?? "0.0.0.0";
   const port = options.port ?? DEFAULT_PORT;
-  let listener: Server;
-  try {
-    listener = await listenTcp({
-      hostname,
-      port,
-      tls: options.tls,
-      handshakeMs: (options.handshake ?? 10) * 1000,
-    });
-  } catch (error) {
-    throw new ListenError(where(hostname, port), error);
-  }
   const hub = new Hub({
     historyLimit: options.historyLimit ?? 50,
     serverName: options.serverName ?? "chat",
@@ -140,7 +133,22 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
       perSecond: Math.max(32 * 1024, rate * 4096),
     },
   };
-  const tcp = new TcpTransport(listener, hub, limits);
+  let tcp: TcpTransport;
+  try {
+    tcp = await TcpTransport.open(
+      {
+        hostname,
+        port,
+        tls: options.tls,
+        handshakeMs: limits.handshakeMs,
+        probeMs: (options.probe ?? 5) * 1000,
+      },
+      hub,
+      limits,
+    );
+  } catch (error) {
+    throw new ListenError(where(hostname, port), error);
+  }
   let web: WebTransport | undefined;
   if (options.webPort !== undefined) {
     try {
@@ -172,7 +180,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
   const close = (reason?: string): Promise<void> => {
     closing ??= (async () => {
       await announcer?.close();
-      tcp.stopAccepting();
+      await tcp.stopAccepting();
       hub.shutdown(reason);
       await Promise.all([tcp.drain(2_000), web?.drain(2_000)]);
     })();

@@ -990,3 +990,34 @@ Deno.test("startServer() lets a client take its session back with the resume tok
     assert.equal(server.hub.size, 3);
   });
 });
+
+Deno.test("startServer() takes connections again after running out of file descriptors", async () => {
+  // Under this limit the server runs out after a few dozen connections.
+  const limit = 64;
+  await using server = new ChatProcess([], {
+    wrap: ["sh", "-c", `ulimit -n ${limit} && exec "$@"`, "sh"],
+    denoArgs: ["run", "--allow-net=127.0.0.1", "tests/_fd_limited_server.ts"],
+    graceMs: 3_000,
+  });
+  const port = Number((await server.waitForStdout(/^port (\d+)$/m))[1]);
+  const crowd: Deno.TcpConn[] = [];
+  try {
+    // The kernel completes every handshake; the server cannot accept them all.
+    for (let i = 0; i < limit * 2; i++) {
+      crowd.push(await Deno.connect({ hostname: LOOPBACK, port }));
+    }
+  } finally {
+    for (const conn of crowd) conn.close();
+  }
+  // With descriptors free again, a newcomer gets in: at once, or once the
+  // server has noticed that its port stopped taking connections.
+  let welcomed = false;
+  const attempts = (async () => {
+    while (!welcomed) {
+      await using client = await TestClient.connect(port);
+      await client.send({ type: "hello", version: 1, name: "late" });
+      welcomed = await client.next("welcome", () => true, 1_000).then(() => true, () => false);
+    }
+  })();
+  await within(attempts, 20_000, "a newcomer to be welcomed");
+});
