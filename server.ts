@@ -118,6 +118,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
   const gate = new ConnectionGate({
     maxConnections: options.maxConnections ?? 2000,
     maxPerAddress: options.maxPerAddress ?? 32,
+    log,
   });
   const rate = options.messageRate ?? 10;
   const limits = {

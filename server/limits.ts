@@ -51,18 +51,30 @@ export interface GateOptions {
   maxConnections?: number;
   /** Connections at once from one IP address. @default {32} */
   maxPerAddress?: number;
+  /**
+   * Receives a line about refused connections: for the first, then at most
+   * one every ten seconds, with a count of the others. @default {no logging}
+   */
+  log?: (line: string) => void;
 }
+
+const REPORT_EVERY_MS = 10_000;
 
 /** Counts open connections, in all and per IP address, and refuses those over the limits. */
 export class ConnectionGate {
   readonly #max: number;
   readonly #maxPerAddress: number;
   readonly #byAddress = new Map<string, number>();
+  readonly #log: (line: string) => void;
   #open = 0;
+  /** Refusals not yet reported, and when the last report was. */
+  #unreported = 0;
+  #reported = -Infinity;
 
   constructor(options: GateOptions = {}) {
     this.#max = options.maxConnections ?? 2000;
     this.#maxPerAddress = options.maxPerAddress ?? 32;
+    this.#log = options.log ?? (() => {});
   }
 
   /** Open connections. */
@@ -72,12 +84,22 @@ export class ConnectionGate {
 
   /**
    * Admits a connection from `address`, or says why not. An admitted
-   * connection must be {@linkcode release}d exactly once.
+   * connection must be {@linkcode release}d exactly once. `now` (from
+   * `performance.now()`) paces the log of refusals.
    */
-  admit(address: string): string | undefined {
-    if (this.#open >= this.#max) return "The server is full; try again later";
+  admit(address: string, now: number = performance.now()): string | undefined {
+    if (this.#open >= this.#max) {
+      this.#refused(`${address}: the server is full (${this.#max} open, the most allowed)`, now);
+      return "The server is full; try again later";
+    }
     const count = this.#byAddress.get(address) ?? 0;
-    if (count >= this.#maxPerAddress) return "Too many connections from your address";
+    if (count >= this.#maxPerAddress) {
+      this.#refused(
+        `${address}: it has ${this.#maxPerAddress} open, the most allowed from one address`,
+        now,
+      );
+      return "Too many connections from your address";
+    }
     this.#byAddress.set(address, count + 1);
     this.#open++;
     return undefined;
@@ -89,5 +111,19 @@ export class ConnectionGate {
     if (count <= 1) this.#byAddress.delete(address);
     else this.#byAddress.set(address, count - 1);
     this.#open = Math.max(0, this.#open - 1);
+  }
+
+  /** Logs a refusal, unless one was logged in the last ten seconds; then counts it. */
+  #refused(why: string, now: number): void {
+    if (now - this.#reported < REPORT_EVERY_MS) {
+      this.#unreported++;
+      return;
+    }
+    const others = this.#unreported === 0
+      ? ""
+      : ` (and ${this.#unreported} more since the last report)`;
+    this.#log(`Refused a connection from ${why}${others}`);
+    this.#reported = now;
+    this.#unreported = 0;
   }
 }
