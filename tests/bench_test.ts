@@ -63,3 +63,25 @@ Deno.test("bench/main.ts runs a tiny burst and reports every delivery with no lo
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("bench/socket_floor.ts measures each way of holding idle connections", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      new URL("../bench/socket_floor.ts", import.meta.url).pathname,
+      ...["--connections", "20", "--runs", "1"],
+    ],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  const output = new TextDecoder().decode(stdout);
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const rows = output.split("\n").filter((line) => /^\| (Deno\.listen|node:net)/.test(line));
+  assert.equal(rows.length, 3, output);
+  for (const row of rows) {
+    const [, figure] = row.split("|").map((cell) => cell.trim()).slice(1);
+    assert.ok(Number.isFinite(Number(figure)), row);
+  }
+});
