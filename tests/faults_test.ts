@@ -9,7 +9,7 @@ import net from "node:net";
 import { encodeFrame, LOBBY, type ServerFrame } from "../protocol.ts";
 import { startServer } from "../server.ts";
 import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
-import { connectTls, OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
+import { connectTls, OPENSSL, selfSignedCert, type TestCert } from "./_fault_helpers.ts";
 import { type FrameOf, LOOPBACK, TestClient, waitUntil, within } from "./_test_utils.ts";
 
 const encoder = new TextEncoder();
@@ -789,6 +789,7 @@ Deno.test({
         port: 0,
         webPort: 0,
         tls: { cert: cert.cert, key: cert.key },
+        handshake: 1,
       });
       const port = server.addr.port;
       const join = async (name: string) => {
@@ -815,6 +816,15 @@ Deno.test({
         assert.deepEqual(plain.frames, []);
         assert.equal(server.hub.size, 1);
       });
+
+      await t.step(
+        "a client that never starts the handshake is closed at the deadline",
+        async () => {
+          await using silent = await TestClient.connect(port);
+          await silent.closed(5_000);
+          assert.deepEqual(silent.frames, []);
+        },
+      );
 
       await t.step("chat join --ca FILE sends over TLS", async () => {
         const outcome = await runChat(
@@ -991,18 +1001,22 @@ Deno.test("startServer() lets a client take its session back with the resume tok
   });
 });
 
-Deno.test("startServer() takes connections again after running out of file descriptors", async () => {
+/**
+ * Runs a server under a low open-file limit, opens more connections than it
+ * can accept, closes them, and waits for a newcomer to be welcomed.
+ */
+async function exhaustAndRecover(cert?: TestCert): Promise<void> {
   // Under this limit the server runs out after a few dozen connections.
   const limit = 64;
-  await using server = new ChatProcess([], {
+  await using server = new ChatProcess(cert === undefined ? [] : [cert.certFile, cert.keyFile], {
     wrap: ["sh", "-c", `ulimit -n ${limit} && exec "$@"`, "sh"],
-    denoArgs: ["run", "--allow-net=127.0.0.1", "tests/_fd_limited_server.ts"],
+    denoArgs: ["run", "--allow-net=127.0.0.1", "--allow-read", "tests/_fd_limited_server.ts"],
     graceMs: 3_000,
   });
   const port = Number((await server.waitForStdout(/^port (\d+)$/m))[1]);
   const crowd: Deno.TcpConn[] = [];
   try {
-    // The kernel completes every handshake; the server cannot accept them all.
+    // The kernel completes every TCP handshake; the server cannot accept them all.
     for (let i = 0; i < limit * 2; i++) {
       crowd.push(await Deno.connect({ hostname: LOOPBACK, port }));
     }
@@ -1011,13 +1025,46 @@ Deno.test("startServer() takes connections again after running out of file descr
   }
   // With descriptors free again, a newcomer gets in: at once, or once the
   // server has noticed that its port stopped taking connections.
-  let welcomed = false;
-  const attempts = (async () => {
-    while (!welcomed) {
-      await using client = await TestClient.connect(port);
-      await client.send({ type: "hello", version: 1, name: "late" });
-      welcomed = await client.next("welcome", () => true, 1_000).then(() => true, () => false);
+  const attempt = async (): Promise<boolean> => {
+    let conn: Deno.TcpConn | Deno.TlsConn;
+    if (cert === undefined) conn = await Deno.connect({ hostname: LOOPBACK, port });
+    else {
+      const tlsConn = await Deno.connectTls({ hostname: LOOPBACK, port, caCerts: [cert.cert] });
+      const shaken = await within(tlsConn.handshake(), 1_000).then(() => true, () => false);
+      if (!shaken) {
+        tlsConn.close();
+        return false;
+      }
+      conn = tlsConn;
     }
-  })();
-  await within(attempts, 20_000, "a newcomer to be welcomed");
+    // TestClient only reads, writes and closes, which a TLS connection does alike.
+    await using client = new TestClient(conn as Deno.TcpConn);
+    await client.send({ type: "hello", version: 1, name: "late" });
+    return await client.next("welcome", () => true, 1_000).then(() => true, () => false);
+  };
+  await within(
+    (async () => {
+      while (!(await attempt().catch(() => false))) {
+        // The stuck port refused or dropped this one; try again.
+      }
+    })(),
+    20_000,
+    "a newcomer to be welcomed",
+  );
+}
+
+Deno.test("startServer() takes connections again after running out of file descriptors", async (t) => {
+  await t.step("on a TCP port", () => exhaustAndRecover());
+  await t.step({
+    name: `on a TLS port${OPENSSL === undefined ? " (ignored: openssl is not installed)" : ""}`,
+    ignore: OPENSSL === undefined,
+    async fn() {
+      const dir = await Deno.makeTempDir({ prefix: "chat-fd-tls-" });
+      try {
+        await exhaustAndRecover(await selfSignedCert(dir));
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
 });

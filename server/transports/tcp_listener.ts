@@ -123,22 +123,19 @@ export class TcpListener {
 
   #attach(server: net.Server): void {
     const secure = server instanceof tls.Server;
-    // Every socket is seen here first, TLS or not, so the probe is recognised.
-    server.on("connection", (socket: Socket) => {
-      if (this.#isProbe(socket)) {
-        this.#endProbe();
-        socket.on("error", () => {});
-        socket.destroy();
-      } else if (!secure) {
-        this.#onSocket(socket);
-      }
+    server.on(secure ? "secureConnection" : "connection", (socket: Socket) => {
+      if (!this.#isProbe(socket)) return this.#onSocket(socket);
+      this.#endProbe();
+      socket.on("error", () => {});
+      socket.destroy();
     });
     if (secure) {
-      server.on("secureConnection", this.#onSocket);
       server.on("tlsClientError", (error: Error, socket: Socket) => {
         // A failed TLS handshake is that peer's problem only.
-        if (this.#isProbe(socket)) return;
-        this.#log(`TLS handshake with ${socket.remoteAddress} failed: ${error.message}`);
+        const who = socket.remoteAddress ?? "a client";
+        this.#log(`TLS handshake with ${who} failed: ${error.message}`);
+        // Not closed for us: its descriptor would stay taken until the peer goes.
+        socket.destroy();
       });
     }
     server.on("error", (error: Error) => this.#log(`Cannot accept a connection: ${error.message}`));
@@ -163,12 +160,13 @@ export class TcpListener {
     const host = probeHost(this.#addr.hostname);
     const port = PROBE_PORT_FIRST + Math.floor(Math.random() * PROBE_PORT_COUNT);
     const from = { address: host, port };
-    const probe = net.connect({
-      host,
-      port: this.#addr.port,
-      localAddress: host,
-      localPort: port,
-    });
+    const target = { host, port: this.#addr.port, localAddress: host, localPort: port };
+    // On a TLS port the probe completes a handshake, so that it is seen like
+    // any client and not logged as a failed one. It sends nothing, so the
+    // certificate, often self-signed, need not be checked.
+    const probe = this.#options.tls === undefined
+      ? net.connect(target)
+      : tls.connect({ ...target, rejectUnauthorized: false });
     this.#probe = probe;
     this.#probeFrom = from;
     this.#probeClosed = new Promise((resolve) => probe.once("close", () => resolve()));
