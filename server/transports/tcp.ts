@@ -17,6 +17,7 @@ import type { Socket } from "node:net";
 import type { Hub } from "../hub.ts";
 import { ConnectionGate } from "../limits.ts";
 import {
+  destroyWhenFinished,
   encodeJson,
   encoder,
   Flusher,
@@ -236,7 +237,7 @@ export class TcpTransport implements AsyncDisposable {
   /** Tells a connection over the limits why, in a form both JSON and text peers can read. */
   #refuse(socket: Socket, reason: string): void {
     socket.on("error", () => {});
-    socket.on("finish", () => socket.destroy());
+    socket.once("finish", destroyWhenFinished);
     socket.end(encodeJson({ type: "bye", reason, retry: true }));
   }
 }

@@ -108,8 +108,8 @@ export interface Outbox {
 // The queue of every session with nothing queued: most are idle most of the time.
 const NO_CHUNKS: readonly Uint8Array[] = Object.freeze([]);
 
-/** Destroys a socket once everything written to it has gone out. */
-function destroyWhenFinished(this: Socket): void {
+/** Destroys a socket once everything written to it has gone out: a `finish` listener. */
+export function destroyWhenFinished(this: Socket): void {
   this.destroy();
 }
 
