@@ -383,22 +383,21 @@ export class Hub implements Disposable {
     if (target !== member) member.session.send(frame);
   }
 
-  /** Finds the one named member `query` means: an exact name, else a unique prefix. */
+  /**
+   * Finds the member called exactly `query` (folded, a leading `@` ignored).
+   * A prefix never delivers: it only suggests names to the sender.
+   */
   #resolve(member: Member, query: string): Member | undefined {
     const key = nameKey(query.replace(/^@/, ""));
     const exact = this.#byKey.get(key);
     if (exact !== undefined) return exact;
-    const matches = key.length === 0
-      ? []
-      : [...this.#byKey.values()].filter((other) => other.key!.startsWith(key));
-    if (matches.length === 1) return matches[0];
     const shown = sanitizeText(query);
-    if (matches.length === 0) {
-      this.#error(member, "no_such_user", `Cannot send: nobody called "${shown}" is here`);
-    } else {
-      const list = matches.map((other) => other.name).sort().slice(0, 10).join(", ");
-      this.#error(member, "no_such_user", `Cannot send: "${shown}" could be ${list}`);
-    }
+    const hints = key.length === 0
+      ? []
+      : [...this.#byKey.values()].filter((other) => other.key!.startsWith(key))
+        .map((other) => other.name!).sort();
+    const hint = hints.length === 0 ? "" : `; did you mean ${hints.slice(0, 10).join(", ")}?`;
+    this.#error(member, "no_such_user", `Cannot send: nobody called "${shown}" is here${hint}`);
     return undefined;
   }
 

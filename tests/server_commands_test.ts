@@ -3,7 +3,7 @@ import { COMMANDS } from "../commands.ts";
 import { LOBBY } from "../protocol.ts";
 import { isSafeText } from "../sanitize.ts";
 import { startServer } from "../server.ts";
-import { assertUnheard, LOOPBACK, TestClient } from "./_test_utils.ts";
+import { assertUnheard, framesSince, LOOPBACK, TestClient } from "./_test_utils.ts";
 
 Deno.test("startServer() renames with /nick and the nick frame", async (t) => {
   await using server = await startServer({ hostname: LOOPBACK, port: 0 });
@@ -202,12 +202,14 @@ Deno.test("startServer() delivers /msg to its two parties only", async (t) => {
     });
   });
 
-  await t.step("a unique prefix, or @name, resolves to its one member", async () => {
-    await assertUnheard([bob, bobby, carol], async () => {
+  await t.step("a unique prefix is refused with a hint; @name resolves to its member", async () => {
+    await assertUnheard([bob, bobby, carol, carla], async () => {
       await alice.say("/msg carl hi carla");
-      assert.equal((await carla.next("private")).text, "hi carla");
-      assert.equal((await alice.next("private")).to, "carla");
+      const error = await alice.next("error");
+      assert.equal(error.code, "no_such_user");
+      assert.equal(error.message, 'Cannot send: nobody called "carl" is here; did you mean carla?');
     });
+    assert.deepEqual(alice.all("private").filter((frame) => frame.to === "carla"), []);
     await assertUnheard([bob, bobby, carla], async () => {
       await alice.send({ type: "msg", to: "@CAROL", text: "hi carol" });
       assert.equal((await carol.next("private")).text, "hi carol");
@@ -238,6 +240,42 @@ Deno.test("startServer() delivers /msg to its two parties only", async (t) => {
       assert.equal((await alice.next("error")).code, "bad_command");
     });
   });
+});
+
+Deno.test("startServer() never delivers /msg to a name that only starts with the recipient's", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using bob = await TestClient.join(port, "bob");
+  await using dave = await TestClient.join(port, "dave");
+  {
+    await using carol = await TestClient.join(port, "carol");
+    await bob.next("joined", (frame) => frame.name === "carol");
+    await carol.send({ type: "quit" });
+    await carol.closed();
+  }
+  await bob.next("left", (frame) => frame.name === "carol");
+  await dave.say("/nick carolyn");
+  await bob.next("renamed", (frame) => frame.to === "carolyn");
+
+  const mark = bob.frames.length;
+  await assertUnheard([dave], async () => {
+    await bob.say("/msg carol here is the wifi password");
+    await bob.send({ type: "msg", to: "@Carol", text: "here is the wifi password" });
+  });
+  const refusal = {
+    type: "error",
+    code: "no_such_user",
+    message: 'Cannot send: nobody called "carol" is here; did you mean carolyn?',
+  };
+  assert.deepEqual(await framesSince(bob, mark), [
+    refusal,
+    { ...refusal, message: refusal.message.replace('"carol"', '"@Carol"') },
+  ]);
+
+  // The full name still reaches carolyn.
+  await bob.say("/msg carolyn hello carolyn");
+  assert.equal((await dave.next("private")).text, "hello carolyn");
+  assert.deepEqual(dave.all("private").map((frame) => frame.text), ["hello carolyn"]);
 });
 
 Deno.test("startServer() answers an unknown command to its sender only", async (t) => {

@@ -427,8 +427,13 @@ Deno.test("startServer() keeps private messages to and from text users private",
     await assertNotShown(dave, "psst");
   });
 
-  await t.step("text users reach each other by a unique prefix", async () => {
+  await t.step("text users reach each other by name; a prefix only gets a hint", async () => {
     await dave.type("/msg car hi carol");
+    assert.equal(
+      await dave.next(/^!! /),
+      '!! Cannot send: nobody called "car" is here; did you mean carol?',
+    );
+    await dave.type("/msg carol hi carol");
     await carol.next(stamped("[private] dave → you: hi carol"));
     await dave.next(stamped("[private] you → carol: hi carol"));
     await alice.sync();
