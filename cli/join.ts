@@ -90,7 +90,7 @@ export async function joinCommand(args: string[]): Promise<number> {
     hostname: target.hostname,
     port,
     ...(password === undefined ? {} : { password }),
-    ...(tls ? { tls: caCerts === undefined ? {} : { caCerts } } : {}),
+    ...(tls ? { tls: caCerts === undefined ? {} : { caCerts, caFile: values.ca! } } : {}),
     ...(values.name === undefined ? {} : { name: values.name }),
     ...(suggestedName === undefined ? {} : { suggestedName }),
   });

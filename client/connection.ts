@@ -14,6 +14,7 @@ import {
   parseServerFrame,
   type ServerFrame,
 } from "../protocol.ts";
+import { sanitizeText } from "../sanitize.ts";
 
 /** A connection failure worded for the person who typed the address. */
 export class ConnectError extends Error {
@@ -27,7 +28,18 @@ export function formatAddress(hostname: string, port: number): string {
   return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 }
 
-function explain(error: unknown, where: string, port: number): string {
+/** What {@linkcode explain} needs to know about the attempt that failed. */
+interface Attempt {
+  hostname: string;
+  port: number;
+  tls: TlsOptions | undefined;
+  /** The TLS handshake had started: a certificate error is about the server's. */
+  handshaking: boolean;
+}
+
+function explain(error: unknown, attempt: Attempt): string {
+  const { hostname, port } = attempt;
+  const where = formatAddress(hostname, port);
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof Deno.errors.ConnectionRefused) {
     return `Cannot connect to ${where}: connection refused. Is "chat serve" running there on port ${port}?`;
@@ -39,7 +51,7 @@ function explain(error: unknown, where: string, port: number): string {
     return `Cannot connect to ${where}: network unreachable. Check the address and that you are on the same network`;
   }
   if (/certificate|UnknownIssuer|CaUsedAsEndEntity|NotValidForName|invalid peer/i.test(message)) {
-    return `Cannot connect to ${where}: the server's TLS certificate is not trusted (pass its CA with --ca FILE)`;
+    return `Cannot connect to ${where}: ${explainCertificate(message, attempt)}`;
   }
   if (/InvalidContentType|corrupt message|received corrupt|tls/i.test(message)) {
     return `Cannot connect to ${where}: the TLS handshake failed (is the server using --tls-cert?)`;
@@ -50,10 +62,76 @@ function explain(error: unknown, where: string, port: number): string {
   return `Cannot connect to ${where}: ${message.replace(/\s*\(os error \d+\)$/, "")}`;
 }
 
+/** The day of a time given in Unix seconds, as 2026-01-31, or `undefined`. */
+function day(seconds: string | undefined): string | undefined {
+  const date = new Date(Number(seconds) * 1000);
+  return seconds === undefined || isNaN(date.getTime())
+    ? undefined
+    : date.toISOString().slice(0, 10);
+}
+
+/** The names a refused certificate is valid for, from rustls' wording, cleaned for printing. */
+function certificateNames(message: string): string | undefined {
+  const names = [...message.matchAll(/IpAddress\(([^)]*)\)|DnsName\("((?:[^"\\]|\\.)*)"\)/g)]
+    .map((match) => sanitizeText(match[1] ?? match[2] ?? ""));
+  if (names.length === 0) return undefined;
+  const shown = names.slice(0, 4);
+  if (names.length > shown.length) shown.push(`${names.length - shown.length} more`);
+  return shown.length === 1 ? shown[0] : `${shown.slice(0, -1).join(", ")} or ${shown.at(-1)}`;
+}
+
+/**
+ * Why a TLS connection was refused, in words: the certificate's dates, the
+ * names it is for, a CA certificate in the server's place, or a signer that
+ * is not trusted. Deno (rustls) words these in `message`.
+ */
+function explainCertificate(message: string, attempt: Attempt): string {
+  const caFile = attempt.tls?.caFile === undefined ? undefined : sanitizeText(attempt.tls.caFile);
+  const detail = sanitizeText(message.replace(/^invalid peer certificate: /, ""));
+  if (!attempt.handshaking) {
+    // Before the handshake, only the certificates given to trust are read.
+    return `cannot use ${
+      caFile === undefined ? "the CA certificate" : `the certificate in ${caFile}`
+    }: ${detail}`;
+  }
+  const cert = "the server's TLS certificate";
+  if (/certificate expired|\bExpired\b/.test(message)) {
+    const end = day(message.match(/not valid after (\d+)/)?.[1]);
+    return `${cert} expired${end === undefined ? "" : ` on ${end}`}. ` +
+      "Renew it on the server, or check the clock of this computer";
+  }
+  if (/not valid yet|NotValidYet/.test(message)) {
+    const start = day(message.match(/not valid before (\d+)/)?.[1]);
+    return `${cert} is not valid yet${start === undefined ? "" : ` (not before ${start})`}. ` +
+      "Check the clocks of this computer and of the server";
+  }
+  if (/not valid for name|NotValidForName/.test(message)) {
+    const target = sanitizeText(attempt.hostname);
+    const names = certificateNames(message);
+    return names === undefined
+      ? `${cert} is not issued for ${target}: it names no address or host name. ` +
+        "Make it with subjectAltName as in the README"
+      : `${cert} is issued for ${names}, not for ${target}. ` +
+        "Join one of those, or make the certificate for this address";
+  }
+  if (/CaUsedAsEndEntity/.test(message)) {
+    return `${cert} is a CA certificate (CA:TRUE), which Deno refuses from a server. ` +
+      "Make it with basicConstraints=critical,CA:FALSE, as the README's openssl command does";
+  }
+  if (/UnknownIssuer/.test(message) || !/invalid peer certificate/.test(message)) {
+    return caFile === undefined
+      ? `${cert} is not trusted (pass its CA with --ca FILE)`
+      : `${cert} is not trusted: it is not signed by the certificate in ${caFile}`;
+  }
+  return `${cert} is refused: ${detail}`;
+}
+
 /** How to check the server's TLS certificate. */
 export interface TlsOptions {
   /** Extra CA certificates (PEM) to trust, such as a self-signed server's. */
   caCerts?: string[];
+  /** The file `caCerts` came from, named when they do not vouch for the server. */
+  caFile?: string;
 }
 
 /** Options for {@linkcode Connection.open}. */
@@ -84,6 +162,7 @@ export class Connection implements Disposable {
     options: ConnectOptions = {},
   ): Promise<Connection> {
     const where = formatAddress(hostname, port);
+    const attempt: Attempt = { hostname, port, tls: options.tls, handshaking: false };
     const timeout = options.timeout ?? 5_000;
     const pending: Promise<Deno.Conn> = options.tls === undefined
       ? Deno.connect({ hostname, port, transport: "tcp" })
@@ -109,11 +188,12 @@ export class Connection implements Disposable {
       if ("setNoDelay" in result) (result as Deno.TcpConn).setNoDelay(true);
       const connection = new Connection(result);
       // A TLS handshake happens on first use; fail here, with a clear reason, not later.
+      attempt.handshaking = true;
       if (options.tls !== undefined) await (result as Deno.TlsConn).handshake();
       return connection;
     } catch (error) {
       if (error instanceof ConnectError) throw error;
-      throw new ConnectError(explain(error, where, port));
+      throw new ConnectError(explain(error, attempt));
     } finally {
       clearTimeout(timer);
     }

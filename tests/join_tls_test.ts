@@ -1,0 +1,267 @@
+/**
+ * `chat join` against real TLS servers whose certificates are refused, one
+ * reason each: expired, not yet valid, issued for another address, a CA
+ * certificate in the server's place, and signed by a CA that is not trusted.
+ * The certificates are made with openssl; the tests are ignored without it.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "../server.ts";
+import { assertOneErrorLine, runChat } from "./_chat_process.ts";
+import { OPENSSL } from "./_fault_helpers.ts";
+import { LOOPBACK } from "./_test_utils.ts";
+
+/** A minimal `openssl ca` setup: any subject, the request's extensions replaced by a section. */
+const CA_CONFIG = `[ ca ]
+default_ca = test_ca
+[ test_ca ]
+dir = .
+database = ./index.txt
+new_certs_dir = .
+serial = ./serial
+default_md = sha256
+policy = any_subject
+unique_subject = no
+[ any_subject ]
+commonName = supplied
+[ server ]
+basicConstraints = critical,CA:FALSE
+subjectAltName = IP:127.0.0.1
+[ elsewhere ]
+basicConstraints = critical,CA:FALSE
+subjectAltName = IP:10.1.2.3,DNS:other.example
+`;
+
+async function openssl(dir: string, args: string[]): Promise<void> {
+  const { success, stderr } = await new Deno.Command("openssl", {
+    args,
+    cwd: dir,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!success) {
+    throw new Error(`Cannot run openssl ${args[0]}: ${new TextDecoder().decode(stderr).trim()}`);
+  }
+}
+
+/** Makes a P-256 key `name`.key and a self-signed certificate `name`.pem with these extensions. */
+async function selfSigned(dir: string, name: string, extensions: string[]): Promise<void> {
+  await openssl(dir, [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-days",
+    "3",
+    "-subj",
+    `/CN=${name}`,
+    ...extensions.flatMap((extension) => ["-addext", extension]),
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.pem`,
+  ]);
+}
+
+/** The test CA signs `server.csr` into `name`.pem, with a config section and validity. */
+async function sign(dir: string, name: string, section: string, validity: string[]) {
+  await openssl(dir, [
+    "ca",
+    "-batch",
+    "-notext",
+    "-config",
+    "ca.cnf",
+    "-cert",
+    "ca.pem",
+    "-keyfile",
+    "ca.key",
+    "-extensions",
+    section,
+    ...validity,
+    "-in",
+    "server.csr",
+    "-out",
+    `${name}.pem`,
+  ]);
+}
+
+/** One refused certificate: what the server shows, what `chat join` is given, what it says. */
+interface Case {
+  what: string;
+  cert: string;
+  key: string;
+  args: (port: number) => string[];
+  says: (port: number) => string;
+}
+
+Deno.test({
+  name: `chat join names the real reason a server's TLS certificate is refused${
+    OPENSSL === undefined ? " (ignored: openssl is not installed)" : ""
+  }`,
+  ignore: OPENSSL === undefined,
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "chat-tls-reasons-" });
+    try {
+      await Deno.writeTextFile(`${dir}/ca.cnf`, CA_CONFIG);
+      await Deno.writeTextFile(`${dir}/index.txt`, "");
+      await Deno.writeTextFile(`${dir}/serial`, "01\n");
+      const ca = ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign"];
+      await selfSigned(dir, "ca", ca);
+      await selfSigned(dir, "other-ca", ca);
+      await selfSigned(dir, "ca-as-server", [
+        "basicConstraints=critical,CA:TRUE",
+        "subjectAltName=IP:127.0.0.1",
+      ]);
+      await openssl(dir, [
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        "/CN=server",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+      ]);
+      await sign(dir, "good", "server", ["-days", "2"]);
+      await sign(dir, "expired", "server", [
+        "-startdate",
+        "20200101000000Z",
+        "-enddate",
+        "20200201000000Z",
+      ]);
+      await sign(dir, "future", "server", [
+        "-startdate",
+        "20400101000000Z",
+        "-enddate",
+        "20400201000000Z",
+      ]);
+      await sign(dir, "elsewhere", "elsewhere", ["-days", "2"]);
+      await Deno.writeTextFile(
+        `${dir}/broken.pem`,
+        "-----BEGIN CERTIFICATE-----\nAAAAAAAA\n-----END CERTIFICATE-----\n",
+      );
+      const file = (name: string) => `${dir}/${name}`;
+      const join = (port: number, ...flags: string[]) => [
+        "join",
+        `${LOOPBACK}:${port}`,
+        "--name",
+        "cli",
+        ...flags,
+      ];
+      const refused = (port: number) => `chat: cannot connect to ${LOOPBACK}:${port}: `;
+
+      await t.step("a certificate signed by the CA given with --ca is accepted", async () => {
+        await using server = await startServer({
+          hostname: LOOPBACK,
+          port: 0,
+          tls: {
+            cert: await Deno.readTextFile(file("good.pem")),
+            key: await Deno.readTextFile(file("server.key")),
+          },
+        });
+        const outcome = await runChat(
+          join(server.addr.port, "--ca", file("ca.pem")),
+          "through the test CA\n",
+        );
+        assert.equal(outcome.code, 0, outcome.stderr);
+        assert.equal(outcome.stderr, "");
+      });
+
+      const cases: Case[] = [
+        {
+          what: "an expired certificate says when it expired",
+          cert: "expired.pem",
+          key: "server.key",
+          args: (port) => join(port, "--ca", file("ca.pem")),
+          says: (port) =>
+            `${refused(port)}the server's TLS certificate expired on 2020-02-01. ` +
+            "Renew it on the server, or check the clock of this computer",
+        },
+        {
+          what: "a certificate not valid yet says from when it is",
+          cert: "future.pem",
+          key: "server.key",
+          args: (port) => join(port, "--ca", file("ca.pem")),
+          says: (port) =>
+            `${refused(port)}the server's TLS certificate is not valid yet ` +
+            "(not before 2040-01-01). Check the clocks of this computer and of the server",
+        },
+        {
+          what: "a certificate for another address names the addresses it is for",
+          cert: "elsewhere.pem",
+          key: "server.key",
+          args: (port) => join(port, "--ca", file("ca.pem")),
+          says: (port) =>
+            `${refused(port)}the server's TLS certificate is issued for 10.1.2.3 or ` +
+            `other.example, not for ${LOOPBACK}. ` +
+            "Join one of those, or make the certificate for this address",
+        },
+        {
+          what: "a CA certificate used as the server's points to CA:FALSE",
+          cert: "ca-as-server.pem",
+          key: "ca-as-server.key",
+          args: (port) => join(port, "--ca", file("ca-as-server.pem")),
+          says: (port) =>
+            `${refused(port)}the server's TLS certificate is a CA certificate (CA:TRUE), ` +
+            "which Deno refuses from a server. Make it with basicConstraints=critical,CA:FALSE, " +
+            "as the README's openssl command does",
+        },
+        {
+          what: "an untrusted certificate without --ca suggests --ca",
+          cert: "good.pem",
+          key: "server.key",
+          args: (port) => join(port, "--tls"),
+          says: (port) =>
+            `${refused(port)}the server's TLS certificate is not trusted ` +
+            "(pass its CA with --ca FILE)",
+        },
+        {
+          what: "an untrusted certificate with --ca says the file did not sign it",
+          cert: "good.pem",
+          key: "server.key",
+          args: (port) => join(port, "--ca", file("other-ca.pem")),
+          says: (port) =>
+            `${refused(port)}the server's TLS certificate is not trusted: ` +
+            `it is not signed by the certificate in ${file("other-ca.pem")}`,
+        },
+        {
+          what: "a --ca file that holds no valid certificate is named as the problem",
+          cert: "good.pem",
+          key: "server.key",
+          args: (port) => join(port, "--ca", file("broken.pem")),
+          says: (port) =>
+            `${refused(port)}cannot use the certificate in ${file("broken.pem")}: BadEncoding`,
+        },
+      ];
+      for (const { what, cert, key, args, says } of cases) {
+        await t.step(what, async () => {
+          await using server = await startServer({
+            hostname: LOOPBACK,
+            port: 0,
+            tls: {
+              cert: await Deno.readTextFile(file(cert)),
+              key: await Deno.readTextFile(file(key)),
+            },
+          });
+          const port = server.addr.port;
+          const outcome = await runChat(args(port), "never sent\n");
+          assert.equal(outcome.code, 1, outcome.stderr);
+          assert.equal(assertOneErrorLine(outcome, what), says(port));
+          assert.equal(outcome.stdout, "");
+          assert.equal(server.hub.size, 0);
+        });
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
