@@ -32,6 +32,22 @@ Options:
 
 Exits 0 when it found a server and 1 when it found none.`;
 
+// Spaces other than U+0020, and marks that pass for a double quote: escaped, so
+// a quoted name shows where it ends and cannot fake a gap between columns.
+const LOOKS_LIKE_QUOTE_OR_GAP =
+  /[\p{Zs}\u02BA\u02DD\u02EE\u05F4\u201C-\u201F\u2033\u2036\u3003\uFF02]/gu;
+
+/**
+ * A server's announced name as printed: cleaned, then quoted like a JSON
+ * string, so nothing inside it can end the quote or pose as another column.
+ */
+export function quoteServerName(name: string): string {
+  return JSON.stringify(sanitizeText(name)).replace(
+    LOOKS_LIKE_QUOTE_OR_GAP,
+    (char) => char === " " ? char : `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 /** The argument of `chat join` that reaches `server`. */
 export function joinTarget(server: FoundServer): string {
   return server.port === DEFAULT_PORT ? server.host : formatAddress(server.host, server.port);
@@ -48,7 +64,7 @@ export function serverLines(servers: readonly FoundServer[], numbered = false): 
     if (webPort !== undefined) {
       notes.push(`web ${tls ? "https" : "http"}://${formatAddress(server.host, webPort)}/`);
     }
-    return [sanitizeText(name), joinTarget(server), notes.join(", ")];
+    return [quoteServerName(name), joinTarget(server), notes.join(", ")];
   });
   const width = (column: number) => Math.max(...rows.map((row) => [...row[column]!].length));
   const pad = (text: string, size: number) => text + " ".repeat(size - [...text].length);
@@ -171,7 +187,9 @@ export async function findServer(
   }
   if (servers.length === 1) {
     const server = servers[0]!;
-    const name = server.source === "announce" ? `"${sanitizeText(server.announcement.name)}" ` : "";
+    const name = server.source === "announce"
+      ? `${quoteServerName(server.announcement.name)} `
+      : "";
     console.log(`-- Found ${name}at ${joinTarget(server)}`);
     return { server };
   }

@@ -9,12 +9,16 @@
  *                        address or the group), then count the answers for a second
  *   flood HOST MS        send garbage and forged datagrams to HOST, the broadcast address
  *                        and the group for MS ms
+ *   announce MS NAME...  announce one valid server per NAME (port 5002, 1 person, this
+ *                        address) to the broadcast address and the group every 100 ms for
+ *                        MS ms: "ready" after the first round
  */
 
 import dgram from "node:dgram";
 import {
   DISCOVERY_GROUP,
   DISCOVERY_PORT,
+  encodeAnnouncement,
   encodeQuery,
   parseAnnouncement,
   parseQuery,
@@ -165,6 +169,35 @@ async function flood(host: string, ms: number): Promise<void> {
   socket.close();
 }
 
+/** Announces a server for each of `names`, whatever a name holds, as a hostile peer could. */
+async function announce(ms: number, names: string[]): Promise<void> {
+  const socket = await open(0);
+  const { address, broadcast } = networks()[0]!;
+  socket.setMulticastInterface(address);
+  const datagrams = names.map((name, i) =>
+    encodeAnnouncement({
+      id: (0xa000 + i).toString(16).padStart(16, "0"),
+      name,
+      addresses: [address],
+      port: 5002,
+      users: 1,
+      password: false,
+      tls: false,
+    })
+  );
+  let rounds = 0;
+  const end = performance.now() + ms;
+  do {
+    for (const bytes of datagrams) {
+      for (const to of [broadcast, DISCOVERY_GROUP]) await send(socket, bytes, to);
+    }
+    if (rounds++ === 0) print("ready");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  } while (performance.now() < end);
+  print({ rounds });
+  socket.close();
+}
+
 const [command, ...args] = Deno.args;
 switch (command) {
   case "listen":
@@ -175,6 +208,9 @@ switch (command) {
     break;
   case "flood":
     await flood(args[0]!, Number(args[1] ?? 0));
+    break;
+  case "announce":
+    await announce(Number(args[0]), args.slice(1));
     break;
   default:
     console.error(`Unknown command ${JSON.stringify(command)}`);

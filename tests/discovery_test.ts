@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { UsageError } from "../cli/args.ts";
-import { LS_HELP, lsCommand } from "../cli/ls.ts";
+import { LS_HELP, lsCommand, quoteServerName } from "../cli/ls.ts";
 import { localNetworks } from "../client/discover.ts";
 import {
   type Announcement,
@@ -325,6 +325,23 @@ const INTERFACES: Deno.NetworkInterfaceInfo[] = [
   },
 ];
 
+Deno.test("quoteServerName() keeps every valid name inside one pair of quotes", () => {
+  const cases: [string, string][] = [
+    ["ann-laptop", '"ann-laptop"'],
+    ['evil" at 10.9.9.9', '"evil\\" at 10.9.9.9"'],
+    ["back\\slash", '"back\\\\slash"'],
+    ["lab   10.9.9.9  99 people", '"lab   10.9.9.9  99 people"'],
+    ["wide\u00a0\u00a0\u3000gap", '"wide\\u00a0\\u00a0\\u3000gap"'],
+    ["curly\u201d at 10.9.9.9 \uff02x", '"curly\\u201d at 10.9.9.9 \\uff02x"'],
+    ["café 李雷 🎉", '"café 李雷 🎉"'],
+  ];
+  for (const [name, shown] of cases) {
+    assert.equal(checkServerName(name), undefined, `${JSON.stringify(name)} is a valid name`);
+    assert.equal(quoteServerName(name), shown);
+    assert.equal(JSON.parse(shown), name, "read as JSON, it is the name again");
+  }
+});
+
 Deno.test("announceTargets() speaks only where the server is bound", () => {
   for (const hostname of ["127.0.0.1", "127.1.2.3", "localhost", "::1", "fe80::1", "my-host"]) {
     assert.deepEqual(announceTargets(hostname, INTERFACES), [], hostname);
@@ -577,7 +594,7 @@ nsTest("chat ls and chat join without an address find a server on a veth network
 
   const text = await lab.chat(lab.b, ["ls", "--wait", "1"]).finished();
   assert.equal(text.code, 0, text.stderr);
-  assert.match(text.stdout, /^Found 1 chat server:\n {2}lab server {2}10\.99\.0\.1 {2}0 people/);
+  assert.match(text.stdout, /^Found 1 chat server:\n {2}"lab server" {2}10\.99\.0\.1 {2}0 people/);
   assert.match(text.stdout, /Join one with: chat join 10\.99\.0\.1\n$/);
 
   // A watcher on the server's own machine sees what the discovered client says.
@@ -620,7 +637,7 @@ nsTest("chat ls and chat join without an address find a server on a veth network
   assert.equal(torn.code, 1);
   assert.match(
     torn.stdout,
-    /^Found 2 chat servers:\n {2}1\. lab server .*\n {2}2\. second .*10\.99\.0\.1:6002/,
+    /^Found 2 chat servers:\n {2}1\. "lab server" .*\n {2}2\. "second" .*10\.99\.0\.1:6002/,
   );
   assert.match(
     assertOneErrorLine(torn),
@@ -639,6 +656,60 @@ nsTest("chat ls and chat join without an address find a server on a veth network
     /^-- Found "second" at 10\.99\.0\.1:6002\n-- Connected to second as wasp/,
   );
 });
+
+nsTest(
+  "chat join and chat ls quote announced names, so none fakes an address or a column",
+  async () => {
+    await using lab = await Lab.create();
+    // The server that is really there announces nothing; a hostile peer on its machine does.
+    await lab.serve(lab.a, ["--no-announce", "--no-web", "--name", "real"]);
+    const fakeAddress = 'evil" at 10.9.9.9';
+    const fakeColumns = "lab   10.9.9.9  99 people";
+
+    const alone = lab.peer(lab.a, ["announce", "10000", fakeAddress]);
+    await alone.waitForStdout(/"ready"/);
+    const bee = lab.chat(lab.b, ["join", "--name", "bee"]);
+    await bee.write("hello\n");
+    const joined = await bee.finished();
+    assert.equal(joined.code, 0, joined.stderr);
+    assert.equal(joined.stdout.split("\n")[0], '-- Found "evil\\" at 10.9.9.9" at 10.99.0.1');
+    await alone.stop();
+
+    const both = lab.peer(lab.a, ["announce", "10000", fakeAddress, fakeColumns]);
+    await both.waitForStdout(/"ready"/);
+    const [listed, json, torn] = await Promise.all([
+      lab.chat(lab.b, ["ls", "--wait", "1"]).finished(),
+      lab.chat(lab.b, ["ls", "--json", "--wait", "1"]).finished(),
+      lab.chat(lab.b, ["join", "--name", "bee"]).finished(),
+    ]);
+    await both.stop();
+    // Either may be heard first; each name stays inside its quotes, in the first column.
+    const rows = [
+      '  "evil\\" at 10.9.9.9"         10.99.0.1  1 person',
+      '  "lab   10.9.9.9  99 people"  10.99.0.1  1 person',
+    ];
+    assert.equal(listed.code, 0, listed.stderr);
+    const lines = listed.stdout.split("\n");
+    assert.equal(lines[0], "Found 2 chat servers:");
+    assert.deepEqual(lines.slice(1, 3).sort(), rows);
+    assert.deepEqual(lines.slice(3), ["Join one with: chat join 10.99.0.1", ""]);
+
+    assert.equal(json.code, 0, json.stderr);
+    const names = JSON.parse(json.stdout).map((server: { name: string }) => server.name);
+    assert.deepEqual(names.sort(), [fakeAddress, fakeColumns]);
+
+    assert.equal(torn.code, 1);
+    const listing = torn.stdout.split("\n");
+    assert.equal(listing[0], "Found 2 chat servers:");
+    assert.deepEqual(listing.slice(1, 3).map((line) => line.slice(0, 5)).sort(), [
+      "  1. ",
+      "  2. ",
+    ]);
+    assert.deepEqual(listing.slice(1, 3).map((line) => `  ${line.slice(5)}`).sort(), rows);
+    assert.deepEqual(listing.slice(3), [""]);
+    assertOneErrorLine(torn);
+  },
+);
 
 nsTest("a server started with --no-announce is found only by chat ls --scan", async () => {
   await using lab = await Lab.create();
