@@ -65,7 +65,15 @@ export interface OpenHistoryOptions {
   retention: Retention;
 }
 
-/** Opens the durable history; a problem becomes one line on stderr and `undefined`. */
+/** Writes `message` on stderr as one `chat:` line. */
+function complain(message: string): void {
+  console.error(`chat: ${message.charAt(0).toLowerCase()}${message.slice(1)}`);
+}
+
+/**
+ * Opens the durable history; a problem that stops it becomes one line on
+ * stderr and `undefined`, one it survives (a damaged log) a line on stderr too.
+ */
 export async function openHistory(options: OpenHistoryOptions): Promise<HistoryStore | undefined> {
   const separator = Deno.build.os === "windows" ? "\\" : "/";
   const path = `${options.dataDir.replace(/[\\/]+$/, "")}${separator}history.db`;
@@ -80,11 +88,14 @@ export async function openHistory(options: OpenHistoryOptions): Promise<HistoryS
     );
     return undefined;
   }
+  let store: SqliteHistory;
   try {
-    return SqliteHistory.open(path, { retention: options.retention });
+    store = SqliteHistory.open(path, { retention: options.retention });
   } catch (error) {
     if (!(error instanceof HistoryError)) throw error;
-    console.error(`chat: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`);
+    complain(error.message);
     return undefined;
   }
+  for (const warning of store.warnings) complain(warning);
+  return store;
 }

@@ -11,7 +11,11 @@ import { nameKey } from "../names.ts";
 
 /** Where the hub keeps room messages. Durable stores implement the same. */
 export interface HistoryStore extends Disposable {
-  /** The largest id stored, or 0; the hub continues numbering after it. */
+  /**
+   * The largest id stored, or 0; the hub continues numbering after it. A store
+   * that keeps a mark of the ids it reserved starts from the mark, so ids
+   * never go back even when stored messages were lost.
+   */
   lastId(): number;
   /** Stores one message; returns once it is stored. */
   append(message: MessageFrame): void;

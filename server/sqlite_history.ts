@@ -9,6 +9,8 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { MessageFrame } from "../protocol.ts";
 import type { HistoryStore } from "./history.ts";
+import { blockEnd, type IdMarkRead, readIdMark, writeIdMark } from "./id_mark.ts";
+import { findWalDamage, type WalDamage } from "./wal_check.ts";
 
 /** The data file could not be used; the message says why, in one line. */
 export class HistoryError extends Error {
@@ -23,6 +25,52 @@ export interface Retention {
   maxAgeMs?: number;
   /** Keep at most this many messages in all. */
   maxCount?: number;
+}
+
+/** A damaged write-ahead log found at start, and where a copy of it was kept. */
+interface DamagedLog {
+  path: string;
+  copy: string;
+  damage: WalDamage;
+}
+
+/** What {@linkcode SqliteHistory.open} found beside the rows, for the constructor. */
+interface Beside {
+  mark: IdMarkRead;
+  damagedLog: DamagedLog | undefined;
+}
+
+/** `2026-11-27T14:00:02.123Z` as `20261127T140002.123Z`, for a file name. */
+function fileStamp(date: Date): string {
+  return date.toISOString().replaceAll("-", "").replaceAll(":", "");
+}
+
+/**
+ * Reads the write-ahead log beside `path` and, if SQLite would drop part of
+ * it, copies it aside before anything writes to it again.
+ */
+function checkLog(path: string): DamagedLog | undefined {
+  const log = `${path}-wal`;
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(log);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  const damage = findWalDamage(bytes);
+  if (damage === undefined) return undefined;
+  const copy = `${log}.damaged-${fileStamp(new Date())}`;
+  try {
+    Deno.writeFileSync(copy, bytes, { createNew: true, mode: 0o600 });
+  } catch (error) {
+    throw new HistoryError(
+      `Cannot use history file ${path}: its log ${log} is damaged, and a copy cannot be kept ` +
+        `as ${copy}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  return { path: log, copy, damage };
 }
 
 /** Options for {@linkcode SqliteHistory.open}. */
@@ -85,6 +133,7 @@ const SQLITE_CORRUPT = 11;
 const SQLITE_NOTADB = 26;
 
 function explain(path: string, error: unknown): HistoryError {
+  if (error instanceof HistoryError) return error;
   const message = (error as Error)?.message ?? String(error);
   const errcode = (error as { errcode?: unknown })?.errcode;
   const code = typeof errcode === "number" ? errcode & 0xff : undefined;
@@ -112,13 +161,18 @@ export class SqliteHistory implements HistoryStore {
   readonly #search: StatementSync;
   readonly #retention: Retention;
   readonly #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #markPath: string;
+  readonly #warnings: string[] = [];
   #lastId: number;
+  /** The mark on disk: no id above it has been used. */
+  #reserved: number;
   #closed = false;
 
-  private constructor(db: DatabaseSync, path: string, retention: Retention) {
+  private constructor(db: DatabaseSync, path: string, retention: Retention, beside: Beside) {
     this.#db = db;
     this.#path = path;
     this.#retention = retention;
+    this.#markPath = `${path}-ids`;
     this.#insert = db.prepare(
       "INSERT INTO messages (id, ts, room, sender, text, action) VALUES (?, ?, ?, ?, ?, ?)",
     );
@@ -133,7 +187,29 @@ export class SqliteHistory implements HistoryStore {
         "WHERE messages_text MATCH ? AND m.room = ? ORDER BY m.id DESC LIMIT ?) ORDER BY id",
     );
     const row = db.prepare("SELECT max(id) AS last FROM messages").get() as { last: number | null };
-    this.#lastId = row.last ?? 0;
+    const stored = row.last ?? 0;
+    const { mark, damagedLog } = beside;
+    this.#reserved = mark.state === "ok" ? mark.mark : 0;
+    this.#lastId = Math.max(stored, this.#reserved);
+    if (damagedLog !== undefined) {
+      this.#warnings.push(
+        `Cannot read all of history file ${path}: its log ${damagedLog.path} is damaged at byte ` +
+          `${damagedLog.damage.offset}, and the messages stored after id ${stored} were lost; ` +
+          `the damaged log is kept as ${damagedLog.copy}, and new messages are numbered after ` +
+          this.#lastId,
+      );
+    }
+    if (mark.state === "damaged" || (mark.state === "missing" && stored > 0)) {
+      this.#warnings.push(
+        `Cannot ${mark.state === "missing" ? "find" : "read"} the id mark ${this.#markPath}: it ` +
+          `is ${mark.state}; new messages are numbered after the last stored one, ${stored}`,
+      );
+    } else if (mark.state === "ok" && stored === 0 && mark.mark > 0) {
+      this.#warnings.push(
+        `Cannot find earlier messages in history file ${path}: it is new, but ids up to ` +
+          `${mark.mark} were used before (${this.#markPath}); new messages are numbered after them`,
+      );
+    }
     this.trim();
     if (retention.maxAgeMs !== undefined || retention.maxCount !== undefined) {
       this.#timer = setInterval(() => this.trim(), 60 * 60 * 1000);
@@ -163,6 +239,9 @@ export class SqliteHistory implements HistoryStore {
       if (mode.journal_mode.toLowerCase() !== "wal") {
         throw new Error(`journal mode is ${mode.journal_mode}, not wal`);
       }
+      // The exclusive lock is held now, and nothing has been written: SQLite has read
+      // the log but will overwrite its damaged part with the next write.
+      const damagedLog = checkLog(path);
       // A committed transaction is in the WAL before the call returns: it survives
       // the process being killed. Only a power cut can lose the last few.
       db.exec("PRAGMA synchronous = NORMAL");
@@ -178,7 +257,8 @@ export class SqliteHistory implements HistoryStore {
       db.exec("COMMIT");
       const check = db.prepare("PRAGMA quick_check").get() as { quick_check: string };
       if (check.quick_check !== "ok") throw new Error(`malformed: ${check.quick_check}`);
-      return new SqliteHistory(db, path, options.retention ?? {});
+      const mark = readIdMark(`${path}-ids`);
+      return new SqliteHistory(db, path, options.retention ?? {}, { mark, damagedLog });
     } catch (error) {
       try {
         db?.close();
@@ -198,7 +278,18 @@ export class SqliteHistory implements HistoryStore {
     return this.#lastId;
   }
 
+  /** Lines to show at start: a damaged log, a missing or damaged id mark. */
+  get warnings(): readonly string[] {
+    return this.#warnings;
+  }
+
   append(message: MessageFrame): void {
+    if (message.id > this.#reserved) {
+      // The mark goes first: an id is never stored above it, so never used twice.
+      const end = blockEnd(message.id);
+      writeIdMark(this.#markPath, end);
+      this.#reserved = end;
+    }
     this.#insert.run(
       message.id,
       message.ts,
@@ -255,7 +346,23 @@ export class SqliteHistory implements HistoryStore {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    // Once every row is in the main file, flushed, the unused rest of the block is
+    // given back, so ids after a clean restart follow on. Otherwise the mark stays.
+    let flushed = false;
+    try {
+      const result = this.#db.prepare("PRAGMA wal_checkpoint(TRUNCATE)").get() as { busy: number };
+      flushed = result.busy === 0;
+    } catch {
+      // A disk that cannot take the checkpoint keeps the higher mark.
+    }
     this.#db.close();
+    if (flushed && this.#reserved !== this.#lastId) {
+      try {
+        writeIdMark(this.#markPath, this.#lastId);
+      } catch {
+        // The mark on disk is higher still, which is safe.
+      }
+    }
   }
 
   [Symbol.dispose](): void {

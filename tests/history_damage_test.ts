@@ -1,0 +1,339 @@
+/**
+ * Message ids never go back, whatever happens to the history file: the id
+ * mark beside it, a damaged write-ahead log found and reported at start, and
+ * a history file moved away. Through the store itself and through the real
+ * `chat serve`.
+ */
+
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { encodeFrame, LOBBY, type MessageFrame } from "../protocol.ts";
+import { ID_BLOCK, readIdMark } from "../server/id_mark.ts";
+import { SqliteHistory } from "../server/sqlite_history.ts";
+import { assertOneErrorLine, ChatProcess, type ChatProcessOptions } from "./_chat_process.ts";
+import { TestClient } from "./_test_utils.ts";
+
+const SQLITE_MODULE = new URL("../server/sqlite_history.ts", import.meta.url).href;
+
+/** A temporary directory, removed with everything in it on disposal. */
+interface TempDir extends AsyncDisposable {
+  readonly path: string;
+}
+
+async function tempDir(): Promise<TempDir> {
+  const path = await Deno.makeTempDir({ prefix: "chat_history_damage_test_" });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}
+
+/** A stamped room message as the hub stores it. */
+function message(id: number, text = `message ${id}`): MessageFrame {
+  return { type: "message", id, ts: 1_700_000_000_000 + id, room: LOBBY, from: "ann", text };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** `text` as a regular expression that matches it literally. */
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Removes the history file and its log, as someone moving it away would. */
+async function removeHistory(path: string): Promise<void> {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    await Deno.remove(file).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  }
+}
+
+/**
+ * Appends messages 1 to `count` to the store at `path` in a child process,
+ * then SIGKILLs it: the store never closes.
+ */
+async function appendThenKill(path: string, count: number): Promise<void> {
+  const code = `
+    import { SqliteHistory } from ${JSON.stringify(SQLITE_MODULE)};
+    const store = SqliteHistory.open(${JSON.stringify(path)});
+    for (let id = 1; id <= ${count}; id++) {
+      store.append({ type: "message", id, ts: id, room: "#lobby", from: "ann", text: "m" + id });
+    }
+    console.log("stored");
+    await new Promise(() => {});`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let output = "";
+  while (!output.includes("stored")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    output += value;
+  }
+  child.kill("SIGKILL");
+  await reader.cancel();
+  assert.equal((await child.status).signal, "SIGKILL", `the child printed ${output}`);
+}
+
+// The store on its own.
+
+Deno.test("SqliteHistory reserves ids in blocks, each written to disk before any id of it is stored", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  const markPath = `${path}-ids`;
+  {
+    using store = SqliteHistory.open(path);
+    assert.equal(await exists(markPath), false, "nothing to mark before the first message");
+    store.append(message(1));
+    assert.deepEqual(readIdMark(markPath), { state: "ok", mark: ID_BLOCK });
+    // Each write makes a new file that is renamed over the old one.
+    const first = (await Deno.stat(markPath)).ino;
+    for (let id = 2; id <= ID_BLOCK; id++) store.append(message(id));
+    assert.equal((await Deno.stat(markPath)).ino, first, "one write for the whole block");
+    store.append(message(ID_BLOCK + 1));
+    assert.deepEqual(readIdMark(markPath), { state: "ok", mark: 2 * ID_BLOCK });
+    assert.equal(store.lastId(), ID_BLOCK + 1);
+    assert.deepEqual(store.warnings, []);
+  }
+  // A clean close gives back the rest of the block: ids after a restart follow on.
+  assert.deepEqual(readIdMark(markPath), { state: "ok", mark: ID_BLOCK + 1 });
+  using store = SqliteHistory.open(path);
+  assert.equal(store.lastId(), ID_BLOCK + 1);
+  assert.deepEqual(store.warnings, []);
+});
+
+Deno.test("SqliteHistory.append() stores nothing when the id mark cannot be written", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  using store = SqliteHistory.open(path);
+  // A directory where the mark goes: the new mark cannot be renamed over it.
+  await Deno.mkdir(`${path}-ids`);
+  assert.throws(() => store.append(message(1)));
+  assert.deepEqual(store.recent(LOBBY, 10), []);
+  await Deno.remove(`${path}-ids`);
+  store.append(message(1));
+  assert.deepEqual(store.recent(LOBBY, 10), [message(1)]);
+});
+
+Deno.test("SqliteHistory numbers on above the mark after a crash, even without the history file", async (t) => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  await appendThenKill(path, 5);
+  await t.step("the file kept its rows: ids continue above the reserved block", () => {
+    using store = SqliteHistory.open(path);
+    assert.deepEqual(store.recent(LOBBY, 10).map((frame) => frame.id), [1, 2, 3, 4, 5]);
+    assert.equal(store.lastId(), ID_BLOCK);
+    assert.deepEqual(store.warnings, []);
+  });
+  await t.step(
+    "the history file moved away: ids still continue above the mark, and it says so",
+    async () => {
+      await removeHistory(path);
+      using store = SqliteHistory.open(path);
+      assert.deepEqual(store.recent(LOBBY, 10), []);
+      assert.equal(store.lastId(), ID_BLOCK);
+      assert.deepEqual(store.warnings, [
+        `Cannot find earlier messages in history file ${path}: it is new, but ids up to ` +
+        `${ID_BLOCK} were used before (${path}-ids); new messages are numbered after them`,
+      ]);
+    },
+  );
+});
+
+Deno.test("SqliteHistory falls back to the stored rows when the id mark is missing or damaged, and says so", async (t) => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  const markPath = `${path}-ids`;
+  {
+    using store = SqliteHistory.open(path);
+    for (let id = 1; id <= 3; id++) store.append(message(id));
+  }
+  await t.step("missing", async () => {
+    await Deno.remove(markPath);
+    {
+      using store = SqliteHistory.open(path);
+      assert.equal(store.lastId(), 3);
+      assert.deepEqual(store.warnings, [
+        `Cannot find the id mark ${markPath}: it is missing; ` +
+        "new messages are numbered after the last stored one, 3",
+      ]);
+    }
+    assert.deepEqual(readIdMark(markPath), { state: "ok", mark: 3 }, "closing writes it again");
+  });
+  await t.step("damaged", async () => {
+    const text = await Deno.readTextFile(markPath);
+    // One digit changed: 3 becomes 9000, and the check no longer matches.
+    await Deno.writeTextFile(markPath, text.replace(" 3 ", " 9000 "));
+    assert.deepEqual(readIdMark(markPath), { state: "damaged" });
+    using store = SqliteHistory.open(path);
+    assert.equal(store.lastId(), 3);
+    assert.deepEqual(store.warnings, [
+      `Cannot read the id mark ${markPath}: it is damaged; ` +
+      "new messages are numbered after the last stored one, 3",
+    ]);
+  });
+});
+
+// The real server.
+
+/** Loopback, any port, no web client, no limit on sending rate. */
+function serve(dataDir: string, options: ChatProcessOptions = {}): ChatProcess {
+  return new ChatProcess(
+    [
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--no-web",
+      "--rate",
+      "1000000",
+      "--data-dir",
+      dataDir,
+    ],
+    { stdin: "null", ...options },
+  );
+}
+
+/** Every stored message's id and text, read from the file. */
+function readRows(path: string): { id: number; text: string }[] {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return db.prepare("SELECT id, text FROM messages ORDER BY id").all()
+      .map((row) => ({ ...row }) as { id: number; text: string });
+  } finally {
+    db.close();
+  }
+}
+
+/** Says each text and waits for the acknowledgement of each; returns them. */
+async function sayAll(client: TestClient, texts: string[]): Promise<MessageFrame[]> {
+  await client.write(texts.map((text) => encodeFrame({ type: "say", text })).join(""));
+  const acks = [];
+  for (const text of texts) {
+    acks.push(await client.next("message", (frame) => frame.text === text, 15_000));
+  }
+  return acks;
+}
+
+Deno.test("chat serve reports a damaged log at start and numbers new messages above 200 (issue 11)", async (t) => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  const wal = `${path}-wal`;
+  const texts = Array.from({ length: 200 }, (_, i) => `before the crash ${i + 1}`);
+  let damaged = new Uint8Array();
+
+  await t.step("200 messages are acknowledged, then the server is killed", async () => {
+    await using server = serve(dir.path);
+    await using ann = await TestClient.join(await server.port(), "ann");
+    const acks = await sayAll(ann, texts);
+    assert.deepEqual(acks.map((frame) => frame.id), texts.map((_, i) => i + 1));
+    assert.equal((await server.stop("SIGKILL")).signal, "SIGKILL");
+    await ann.closed();
+  });
+
+  await t.step("64 bytes of the log are overwritten", async () => {
+    damaged = await Deno.readFile(wal);
+    // Inside the first frame, which always belongs to the log's latest generation:
+    // SQLite will drop it and every transaction after it.
+    const offset = 32 + 24 + 512;
+    for (let i = offset; i < offset + 64; i++) damaged[i] = damaged[i]! ^ 0xff;
+    await Deno.writeFile(wal, damaged);
+  });
+
+  let fresh: MessageFrame[] = [];
+  await t.step("the restart says so in one line, and keeps a copy of the damaged log", async () => {
+    await using server = serve(dir.path);
+    const port = await server.port();
+    {
+      await using bob = await TestClient.join(port, "bob");
+      fresh = await sayAll(bob, ["after 1", "after 2", "after 3", "after 4", "after 5"]);
+    }
+    assert.ok(fresh.every((frame) => frame.id > 200), `new ids ${fresh.map((f) => f.id)}`);
+    {
+      // ann comes back: she saw message 200, and gets exactly what came after it.
+      await using ann = await TestClient.connect(port);
+      await ann.send({ type: "hello", version: 1, name: "ann", room: LOBBY, since: 200 });
+      await ann.next("room");
+      await ann.sync();
+      assert.deepEqual(ann.all("message"), fresh.map((frame) => ({ ...frame, replay: true })));
+    }
+    const outcome = await server.stop("SIGTERM");
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const line = assertOneErrorLine(outcome, "the start");
+    const match = new RegExp(
+      `^chat: cannot read all of history file ${escape(path)}: its log ${escape(wal)} is ` +
+        "damaged at byte 32, and the messages stored after id (\\d+) were lost; the damaged " +
+        `log is kept as (${escape(wal)}\\.damaged-\\d{8}T\\d{6}\\.\\d{3}Z), and new messages ` +
+        "are numbered after (\\d+)$",
+    ).exec(line);
+    assert.ok(match, line);
+    const [, after, copy, numbered] = match;
+    const survivors = Number(after);
+    assert.ok(survivors < 200, `the damage lost messages: the last one kept is ${survivors}`);
+    assert.ok(Number(numbered) >= 200, line);
+    assert.deepEqual(await Deno.readFile(copy!), damaged, "the copy is the damaged log");
+    const rows = readRows(path);
+    assert.deepEqual(
+      rows.map((row) => row.text),
+      [...texts.slice(0, survivors), ...fresh.map((frame) => frame.text)],
+      "what was kept is the start of what was sent, then the new messages",
+    );
+  });
+
+  await t.step("the next start has nothing to report, and ids keep growing", async () => {
+    await using server = serve(dir.path);
+    {
+      await using bob = await TestClient.join(await server.port(), "bob");
+      const [ack] = await sayAll(bob, ["later"]);
+      assert.ok(ack!.id > fresh.at(-1)!.id, `id ${ack!.id}`);
+    }
+    const outcome = await server.stop("SIGTERM");
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.equal(outcome.stderr, "");
+  });
+});
+
+Deno.test("chat serve numbers new messages on when the history file was moved away", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  {
+    await using server = serve(dir.path);
+    await using ann = await TestClient.join(await server.port(), "ann");
+    await sayAll(ann, ["one", "two", "three"]);
+    assert.equal((await server.stop("SIGTERM")).code, 0);
+  }
+  await removeHistory(path);
+  await using server = serve(dir.path);
+  const port = await server.port();
+  {
+    await using ann = await TestClient.join(port, "ann");
+    const [four] = await sayAll(ann, ["four"]);
+    assert.equal(four!.id, 4);
+  }
+  {
+    await using bob = await TestClient.connect(port);
+    await bob.send({ type: "hello", version: 1, name: "bob", room: LOBBY, since: 3 });
+    await bob.next("room");
+    await bob.sync();
+    assert.deepEqual(bob.all("message").map((frame) => frame.text), ["four"]);
+  }
+  const outcome = await server.stop("SIGTERM");
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.equal(
+    assertOneErrorLine(outcome, "the start"),
+    `chat: cannot find earlier messages in history file ${path}: it is new, but ids up to 3 ` +
+      `were used before (${path}-ids); new messages are numbered after them`,
+  );
+});
