@@ -132,7 +132,8 @@ export type ErrorCode =
   | "password_required"
   | "password_wrong"
   | "rate_limited"
-  | "server_full";
+  | "server_full"
+  | "not_stored";
 
 /** A frame the server sends to a client. */
 export type ServerFrame =

@@ -361,7 +361,11 @@ export class Hub implements Disposable {
     } catch (error) {
       // Nothing is acknowledged that was not stored; the sender is told and may retry.
       this.#log(`Cannot store a message: ${(error as Error).message}`);
-      return this.#error(member, "text_invalid", "Cannot send: the server could not store it");
+      return this.#error(
+        member,
+        "not_stored",
+        "Cannot send message: the server could not store it (is its disk full?); try again later",
+      );
     }
     this.#broadcast(room, message);
   }
