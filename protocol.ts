@@ -274,7 +274,8 @@ function readClient(frame: Rec, type: string): ClientFrame | undefined {
       return { type, limit };
     }
     case "search":
-      return { type, text: str(frame, "text", 256) };
+      // The search rule (server/search.ts) bounds the rest, with an error that is not a strike.
+      return { type, text: str(frame, "text") };
     case "quit":
       return withOptional({ type }, { reason: optStr(frame, "reason", 256) });
     case "ping":

@@ -6,8 +6,16 @@
  * @module
  */
 
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { type MessageFrame } from "../protocol.ts";
-import { nameKey } from "../names.ts";
+import {
+  collectMatches,
+  parseSearch,
+  SEARCH_TOKENIZER,
+  type SearchOptions,
+  type SearchQuery,
+  type SearchResult,
+} from "./search.ts";
 
 /** Where the hub keeps room messages. Durable stores implement the same. */
 export interface HistoryStore extends Disposable {
@@ -23,14 +31,60 @@ export interface HistoryStore extends Disposable {
   recent(room: string, limit: number): MessageFrame[];
   /** Up to `limit` messages of `room` with an id above `afterId`, oldest first. */
   since(room: string, afterId: number, limit: number): MessageFrame[];
-  /** Up to `limit` messages of `room` that contain every word of `query`, newest last. */
+  /**
+   * Up to `limit` messages of `room` that match `query` under the search rule
+   * (server/search.ts), newest last; text the rule refuses finds nothing.
+   */
   search(room: string, query: string, limit: number): MessageFrame[];
+  /** The newest matches of `query` in `room`, examining at most `options.budget` candidates. */
+  find(room: string, query: SearchQuery, options: SearchOptions): SearchResult<MessageFrame>;
 }
 
-/** Keeps the last `capacity` messages of each room in memory. */
+/** The full-text index of a {@linkcode MemoryHistory}: SQLite's FTS5, in memory. */
+class TextIndex implements Disposable {
+  readonly #db = new DatabaseSync(":memory:");
+  readonly #insert: StatementSync;
+  readonly #delete: StatementSync;
+  readonly #match: StatementSync;
+
+  constructor() {
+    // Contentless: the texts stay in the history's own arrays, only the index is here.
+    this.#db.exec(
+      "CREATE VIRTUAL TABLE texts USING fts5(text, content = '', contentless_delete = 1, " +
+        `tokenize = '${SEARCH_TOKENIZER}')`,
+    );
+    this.#insert = this.#db.prepare("INSERT INTO texts (rowid, text) VALUES (?, ?)");
+    this.#delete = this.#db.prepare("DELETE FROM texts WHERE rowid = ?");
+    this.#match = this.#db.prepare(
+      "SELECT rowid AS id FROM texts WHERE texts MATCH ? ORDER BY rowid DESC",
+    );
+  }
+
+  add(id: number, text: string): void {
+    this.#insert.run(id, text);
+  }
+
+  remove(id: number): void {
+    this.#delete.run(id);
+  }
+
+  /** Ids of the texts holding every word of `match`, newest first. */
+  candidates(match: string): Iterable<{ id: number }> {
+    return this.#match.iterate(match) as Iterable<{ id: number }>;
+  }
+
+  [Symbol.dispose](): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
+
+/** Keeps the last `capacity` messages of each room in memory, with a word index of them. */
 export class MemoryHistory implements HistoryStore {
   readonly #capacity: number;
   readonly #rooms = new Map<string, MessageFrame[]>();
+  /** The messages that are kept, and so indexed, by id. */
+  readonly #indexed = new Map<number, MessageFrame>();
+  #index: TextIndex | undefined;
   #lastId = 0;
 
   /** @param capacity Messages kept per room. */
@@ -56,6 +110,16 @@ export class MemoryHistory implements HistoryStore {
       this.#rooms.set(message.room, messages);
     }
     messages.push(message);
+    this.#index ??= new TextIndex();
+    if (this.#indexed.has(message.id)) this.#index.remove(message.id);
+    this.#index.add(message.id, message.text);
+    this.#indexed.set(message.id, message);
+    // The message that this one pushes out of the room's window leaves the index at once.
+    const gone = messages[messages.length - this.#capacity - 1];
+    if (gone !== undefined && this.#indexed.get(gone.id) === gone) {
+      this.#indexed.delete(gone.id);
+      this.#index.remove(gone.id);
+    }
     // Trim in batches so appends stay O(1) amortised.
     if (messages.length >= this.#capacity * 2) messages.splice(0, messages.length - this.#capacity);
   }
@@ -71,18 +135,32 @@ export class MemoryHistory implements HistoryStore {
   }
 
   search(room: string, query: string, limit: number): MessageFrame[] {
-    const words = nameKey(query).split(/\s+/).filter((word) => word !== "");
-    if (words.length === 0 || limit <= 0) return [];
-    return this.#kept(room)
-      .filter((message) => {
-        const text = nameKey(message.text);
-        return words.every((word) => text.includes(word));
-      })
-      .slice(-limit);
+    const checked = parseSearch(query);
+    return checked.ok ? this.find(room, checked.query, { limit }).found : [];
+  }
+
+  find(room: string, query: SearchQuery, options: SearchOptions): SearchResult<MessageFrame> {
+    if (this.#index === undefined || !this.#rooms.has(room)) return { found: [] };
+    const { found, stoppedAt } = collectMatches(
+      this.#index.candidates(query.match),
+      ({ id }) => {
+        const message = this.#indexed.get(id);
+        return message?.room === room ? message : undefined;
+      },
+      options,
+    );
+    if (stoppedAt === undefined) return { found };
+    const kept = this.#kept(room);
+    let searched = 0;
+    while (searched < kept.length && kept[kept.length - 1 - searched]!.id >= stoppedAt) searched++;
+    return { found, searched };
   }
 
   [Symbol.dispose](): void {
     this.#rooms.clear();
+    this.#indexed.clear();
+    this.#index?.[Symbol.dispose]();
+    this.#index = undefined;
   }
 
   #kept(room: string): MessageFrame[] {

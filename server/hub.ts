@@ -24,6 +24,7 @@ import {
 import { checkName, nameKey, normalizeRoom } from "../names.ts";
 import { sanitizeText } from "../sanitize.ts";
 import { type HistoryStore, MemoryHistory } from "./history.ts";
+import { MAX_SEARCH_RESULTS, parseSearch, SEARCH_BURST, SearchPace } from "./search.ts";
 import { PasswordGate } from "./password.ts";
 import type { Session } from "./session.ts";
 
@@ -76,6 +77,8 @@ export class Hub implements Disposable {
   readonly #rooms = new Map<string, Room>();
   readonly #password: PasswordGate | undefined;
   readonly #heartbeat: number | undefined;
+  /** Search pacing per connection. */
+  readonly #searchPaces = new WeakMap<Session, SearchPace>();
   #lastId: number;
   #closed = false;
 
@@ -499,14 +502,43 @@ export class Hub implements Disposable {
 
   #search(member: Member, raw: string): void {
     const room = member.room!.name;
-    const query = sanitizeText(raw).trim();
-    if (query === "") return this.#error(member, "bad_command", "Usage: /search TEXT");
-    const found = this.#history.search(room, query, 50);
-    const quoted = JSON.stringify(query);
-    if (found.length === 0) return this.#info(member, `No messages in ${room} match ${quoted}`);
+    const checked = parseSearch(raw);
+    if (!checked.ok) return this.#error(member, checked.code, checked.message);
+    const wait = this.#paceSearch(member.session);
+    if (wait > 0) {
+      return this.#error(
+        member,
+        "rate_limited",
+        `Cannot search now: after ${SEARCH_BURST} searches, one a second; try again in ${
+          Math.ceil(wait / 1000)
+        } s`,
+      );
+    }
+    const { query } = checked;
+    const { found, searched } = this.#history.find(room, query, { limit: MAX_SEARCH_RESULTS });
+    const quoted = JSON.stringify(query.text);
+    const partial = searched === undefined
+      ? ""
+      : ` (searched the last ${
+        searched === 1 ? "message" : `${searched.toLocaleString("en-US")} messages`
+      }; add words to search further back)`;
+    if (found.length === 0) {
+      return this.#info(member, `No messages in ${room} match ${quoted}${partial}`);
+    }
     const count = found.length === 1 ? "1 message" : `${found.length} messages`;
-    this.#info(member, `${count} in ${room} match ${quoted}:`);
+    this.#info(member, `${count} in ${room} match ${quoted}${partial}:`);
     for (const message of found) member.session.send({ ...message, replay: true });
+  }
+
+  /** Takes a search for `session`: 0 if it may run now, else the milliseconds to wait. */
+  #paceSearch(session: Session): number {
+    const now = Date.now();
+    let pace = this.#searchPaces.get(session);
+    if (pace === undefined) {
+      pace = new SearchPace(now);
+      this.#searchPaces.set(session, pace);
+    }
+    return pace.take(now);
   }
 
   #listing(room: Room): { members: string[]; count: number } {

@@ -9,6 +9,13 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { MessageFrame } from "../protocol.ts";
 import type { HistoryStore } from "./history.ts";
+import {
+  collectMatches,
+  parseSearch,
+  type SearchOptions,
+  type SearchQuery,
+  type SearchResult,
+} from "./search.ts";
 import { blockEnd, type IdMarkRead, readIdMark, writeIdMark } from "./id_mark.ts";
 import { findWalDamage, type WalDamage } from "./wal_check.ts";
 
@@ -159,6 +166,9 @@ export class SqliteHistory implements HistoryStore {
   readonly #recent: StatementSync;
   readonly #since: StatementSync;
   readonly #search: StatementSync;
+  readonly #byId: StatementSync;
+  readonly #newer: StatementSync;
+  readonly #any: StatementSync;
   readonly #retention: Retention;
   readonly #timer: ReturnType<typeof setInterval> | undefined;
   readonly #markPath: string;
@@ -182,10 +192,15 @@ export class SqliteHistory implements HistoryStore {
     this.#since = db.prepare(
       "SELECT * FROM messages WHERE room = ? AND id > ? ORDER BY id LIMIT ?",
     );
+    // Newest first, so a search stops at its limit or budget without collecting every match.
     this.#search = db.prepare(
-      "SELECT * FROM (SELECT m.* FROM messages_text JOIN messages m ON m.id = messages_text.rowid " +
-        "WHERE messages_text MATCH ? AND m.room = ? ORDER BY m.id DESC LIMIT ?) ORDER BY id",
+      "SELECT messages_text.rowid AS id, m.room = ? AS here FROM messages_text " +
+        "JOIN messages m ON m.id = messages_text.rowid " +
+        "WHERE messages_text MATCH ? ORDER BY messages_text.rowid DESC",
     );
+    this.#byId = db.prepare("SELECT * FROM messages WHERE id = ?");
+    this.#newer = db.prepare("SELECT count(*) AS n FROM messages WHERE room = ? AND id >= ?");
+    this.#any = db.prepare("SELECT 1 FROM messages WHERE room = ? LIMIT 1");
     const row = db.prepare("SELECT max(id) AS last FROM messages").get() as { last: number | null };
     const stored = row.last ?? 0;
     const { mark, damagedLog } = beside;
@@ -312,11 +327,22 @@ export class SqliteHistory implements HistoryStore {
   }
 
   search(room: string, query: string, limit: number): MessageFrame[] {
-    // Each word becomes a quoted prefix term, so no input is read as query syntax.
-    const terms = query.split(/\s+/).filter((word) => word !== "")
-      .map((word) => `"${word.replaceAll('"', '""')}"*`);
-    if (terms.length === 0 || limit <= 0) return [];
-    return (this.#search.all(terms.join(" "), room, limit) as unknown as Row[]).map(toFrame);
+    const checked = parseSearch(query);
+    return checked.ok ? this.find(room, checked.query, { limit }).found : [];
+  }
+
+  find(room: string, query: SearchQuery, options: SearchOptions): SearchResult<MessageFrame> {
+    // A room with no messages would spend the whole budget on other rooms' matches.
+    if (this.#any.get(room) === undefined) return { found: [] };
+    const { found, stoppedAt } = collectMatches(
+      this.#search.iterate(room, query.match) as Iterable<{ id: number; here: number }>,
+      ({ id, here }) => here ? id : undefined,
+      options,
+    );
+    const messages = found.map((id) => toFrame(this.#byId.get(id) as unknown as Row));
+    if (stoppedAt === undefined) return { found: messages };
+    const { n } = this.#newer.get(room, stoppedAt) as { n: number };
+    return { found: messages, searched: n };
   }
 
   /** Applies the retention rule now; returns how many messages were removed. */

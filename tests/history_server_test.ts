@@ -256,11 +256,15 @@ Deno.test("history survives a server restart on the same file", async (t) => {
       await bob.next("room");
       const lobby = bob.frames.length;
       await bob.say("/search before 7");
-      // Prefix search: "before 7" and "before 70".
+      // A word shorter than 3 characters matches whole words only: not "before 70".
       assert.deepEqual(
         (await framesSince(bob, lobby)).slice(1),
-        replayed([acks[6]!, acks[69]!]),
+        replayed([acks[6]!]),
       );
+      const longer = bob.frames.length;
+      await bob.say("/search befo 70");
+      // A longer one also matches the start of words.
+      assert.deepEqual((await framesSince(bob, longer)).slice(1), replayed([acks[69]!]));
     },
   );
 });

@@ -65,7 +65,7 @@ interface StoreKind {
 }
 
 const STORES: StoreKind[] = [
-  { name: "MemoryHistory", open: () => new MemoryHistory(10_000), foldsAccents: false },
+  { name: "MemoryHistory", open: () => new MemoryHistory(10_000), foldsAccents: true },
   {
     name: "SqliteHistory",
     open: (dir) => SqliteHistory.open(`${dir}/history.db`),

@@ -1,0 +1,182 @@
+/**
+ * The search rule, in one place: how the text of `/search` (or of a `search`
+ * frame) is read and bounded, and how a history store walks its full-text
+ * index within a budget. Both stores index text with SQLite's FTS5 and the
+ * same tokenizer, so they answer every query the same way.
+ *
+ * @module
+ */
+
+import { sanitizeText } from "../sanitize.ts";
+
+/** Longest search text, in UTF-16 code units after cleaning. */
+export const MAX_SEARCH_LENGTH = 256;
+
+/** Most messages one search returns. */
+export const MAX_SEARCH_RESULTS = 50;
+
+/** Most distinct words in one search. */
+export const MAX_SEARCH_WORDS = 8;
+
+/** Shortest word, in code points, that also finds longer words starting with it. */
+export const MIN_PREFIX_LENGTH = 3;
+
+/**
+ * Most candidates one search examines: messages holding every word, newest
+ * first, in any room. It bounds the work of a search whatever the query.
+ */
+export const SEARCH_BUDGET = 1_000;
+
+/** Searches one connection may run back to back before pacing starts. */
+export const SEARCH_BURST = 5;
+
+/** Milliseconds between searches of one connection once its burst is spent. */
+export const SEARCH_INTERVAL_MS = 1_000;
+
+/** The FTS5 tokenizer both history stores index text with. */
+export const SEARCH_TOKENIZER = "unicode61 remove_diacritics 2";
+
+/** A search the rule accepted. */
+export interface SearchQuery {
+  /** The text as cleaned, for quoting back to the user. */
+  readonly text: string;
+  /** The distinct words, lowercased, in the order typed. */
+  readonly words: readonly string[];
+  /** The FTS5 expression: every word quoted, those long enough as prefixes. */
+  readonly match: string;
+}
+
+/** The result of {@linkcode parseSearch}. */
+export type SearchCheck =
+  | { ok: true; query: SearchQuery }
+  | { ok: false; code: "bad_command" | "text_invalid"; message: string };
+
+// Runs of letters, digits and marks: FTS5's unicode61 splits text on the rest.
+const WORD = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
+
+/**
+ * Reads search text under the search rule: at most {@linkcode MAX_SEARCH_LENGTH}
+ * characters and {@linkcode MAX_SEARCH_WORDS} distinct words, where a word is a
+ * run of letters and digits; words of {@linkcode MIN_PREFIX_LENGTH} or more
+ * characters also match the start of longer words, shorter ones whole words
+ * only. Nothing typed is read as query syntax.
+ */
+export function parseSearch(raw: string): SearchCheck {
+  const text = sanitizeText(raw).trim();
+  if (text === "") return { ok: false, code: "bad_command", message: "Usage: /search TEXT" };
+  const quoted = JSON.stringify([...text].slice(0, 40).join("") + (text.length > 40 ? "…" : ""));
+  if (text.length > MAX_SEARCH_LENGTH) {
+    return {
+      ok: false,
+      code: "text_invalid",
+      message:
+        `Cannot search for ${quoted}: a search can have at most ${MAX_SEARCH_LENGTH} characters`,
+    };
+  }
+  const words = [...new Set(text.toLowerCase().match(WORD) ?? [])];
+  if (words.length === 0) {
+    return {
+      ok: false,
+      code: "text_invalid",
+      message: `Cannot search for ${quoted}: it has no letters or digits to look for`,
+    };
+  }
+  if (words.length > MAX_SEARCH_WORDS) {
+    return {
+      ok: false,
+      code: "text_invalid",
+      message: `Cannot search for ${quoted}: a search can have at most ${MAX_SEARCH_WORDS} words`,
+    };
+  }
+  // Each word is a quoted string, so FTS5 reads no operator, column or phrase syntax in it.
+  const match = words
+    .map((word) => `"${word}"${[...word].length >= MIN_PREFIX_LENGTH ? "*" : ""}`)
+    .join(" ");
+  return { ok: true, query: { text, words, match } };
+}
+
+/** Limits of one search. */
+export interface SearchOptions {
+  /** Most messages to return. */
+  limit: number;
+  /** Most candidates to examine. @default {SEARCH_BUDGET} */
+  budget?: number;
+}
+
+/** What a search found. */
+export interface SearchResult<T> {
+  /** The newest matches, oldest first. */
+  found: T[];
+  /**
+   * Set when the budget ran out before the room's oldest message: how many
+   * of the room's newest messages were searched.
+   */
+  searched?: number;
+}
+
+/** What {@linkcode collectMatches} gathered. */
+export interface Collected<T> {
+  /** The newest matches, oldest first. */
+  found: T[];
+  /** Set when the budget ran out: the id of the oldest candidate examined. */
+  stoppedAt?: number;
+}
+
+/**
+ * Walks `candidates` (messages holding every word, newest first, any room),
+ * keeping those `accept` returns, until `limit` are kept or `budget`
+ * candidates have been examined.
+ */
+export function collectMatches<R extends { id: number }, T>(
+  candidates: Iterable<R>,
+  accept: (candidate: R) => T | undefined,
+  options: SearchOptions,
+): Collected<T> {
+  const budget = options.budget ?? SEARCH_BUDGET;
+  const found: T[] = [];
+  if (options.limit <= 0) return { found };
+  let examined = 0;
+  let last = 0;
+  // Leaving the loop early closes the statement's iterator.
+  for (const candidate of candidates) {
+    if (examined === budget) return { found: found.reverse(), stoppedAt: last };
+    examined++;
+    last = candidate.id;
+    const match = accept(candidate);
+    if (match === undefined) continue;
+    found.push(match);
+    if (found.length === options.limit) break;
+  }
+  return { found: found.reverse() };
+}
+
+/**
+ * Paces the searches of one connection, so that it cannot keep the server
+ * searching: {@linkcode SEARCH_BURST} at once, then one every
+ * {@linkcode SEARCH_INTERVAL_MS}.
+ */
+export class SearchPace {
+  #tokens = SEARCH_BURST;
+  #at: number;
+
+  /** @param now The clock in milliseconds when the connection first searches. */
+  constructor(now: number) {
+    this.#at = now;
+  }
+
+  /** Takes one search at `now`: 0 if it may run, else how many milliseconds until one may. */
+  take(now: number): number {
+    this.#refill(now);
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return 0;
+    }
+    return Math.ceil((1 - this.#tokens) * SEARCH_INTERVAL_MS);
+  }
+
+  #refill(now: number): void {
+    const elapsed = Math.max(0, now - this.#at);
+    this.#at = Math.max(this.#at, now);
+    this.#tokens = Math.min(SEARCH_BURST, this.#tokens + elapsed / SEARCH_INTERVAL_MS);
+  }
+}

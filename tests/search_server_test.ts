@@ -1,0 +1,171 @@
+/**
+ * The search rule through the real server over real sockets: the same
+ * bounds for `/search` and the `search` frame, errors that are not strikes,
+ * the row budget with its notice, and the pacing of one connection.
+ */
+
+import assert from "node:assert/strict";
+import { encodeFrame, LOBBY, type MessageFrame } from "../protocol.ts";
+import {
+  MAX_SEARCH_LENGTH,
+  MAX_SEARCH_WORDS,
+  SEARCH_BUDGET,
+  SEARCH_BURST,
+} from "../server/search.ts";
+import { SqliteHistory } from "../server/sqlite_history.ts";
+import { type ChatServer, startServer } from "../server.ts";
+import { framesSince, LOOPBACK, TestClient } from "./_test_utils.ts";
+
+/** A server on a loopback port backed by a SqliteHistory in a temporary directory. */
+interface StoredServer extends AsyncDisposable {
+  readonly store: SqliteHistory;
+  readonly port: number;
+}
+
+async function startStored(fill: (store: SqliteHistory) => void = () => {}): Promise<StoredServer> {
+  const dir = await Deno.makeTempDir({ prefix: "chat_search_server_test_" });
+  const store = SqliteHistory.open(`${dir}/history.db`);
+  let server: ChatServer | undefined;
+  try {
+    fill(store);
+    // A high message rate, so that the transport never slows these frames down.
+    server = await startServer({
+      hostname: LOOPBACK,
+      port: 0,
+      history: store,
+      messageRate: 10_000,
+    });
+  } catch (error) {
+    store.close();
+    await Deno.remove(dir, { recursive: true });
+    throw error;
+  }
+  const running = server;
+  return {
+    store,
+    port: running.addr.port,
+    async [Symbol.asyncDispose]() {
+      try {
+        await running.close();
+      } finally {
+        store.close();
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  };
+}
+
+function stored(id: number, room: string, text: string): MessageFrame {
+  return { type: "message", id, ts: 1_767_225_600_000 + id, room, from: "ann", text };
+}
+
+/** Issue 11's hostile queries: 16 KB of words joined by OR, and 8,000 one-letter words. */
+function hostileQueries(): string[] {
+  const words = ["lunch", "build", "green", "server", "message", "the", "coffee"];
+  let chain = "";
+  for (let i = 0; chain.length < 16_000; i++) chain += `${chain ? " OR " : ""}${words[i % 7]}`;
+  const letters = Array.from({ length: 8000 }, (_, i) => String.fromCharCode(97 + i % 26));
+  return [chain, letters.join(" ")];
+}
+
+Deno.test("/search and the search frame refuse text over the limits with text_invalid, never a strike", async () => {
+  await using chat = await startStored((store) => store.append(stored(1, LOBBY, "lunch at noon")));
+  await using ann = await TestClient.join(chat.port, "ann");
+  await ann.sync();
+  const mark = ann.frames.length;
+  const tooLong = "lunch ".repeat(60); // over the length, in a frame the old cap refused
+  const tooMany = Array.from({ length: MAX_SEARCH_WORDS + 1 }, (_, i) => `word${i}`).join(" ");
+  // Twelve refusals: as strikes, the tenth would have closed the connection.
+  const frames = [
+    ...Array.from({ length: 5 }, () => encodeFrame({ type: "search", text: tooLong })),
+    ...Array.from({ length: 5 }, () => encodeFrame({ type: "say", text: `/search ${tooMany}` })),
+    ...hostileQueries().map((text) => encodeFrame({ type: "say", text: `/search ${text}` })),
+  ];
+  for (const frame of frames) await ann.write(frame);
+  const replies = await framesSince(ann, mark);
+  assert.equal(replies.length, 12, JSON.stringify(replies.map((frame) => frame.type)));
+  for (const reply of replies) {
+    assert.equal(reply.type, "error");
+    if (reply.type !== "error") continue;
+    assert.equal(reply.code, "text_invalid", reply.message);
+    assert.match(
+      reply.message,
+      new RegExp(
+        `^Cannot search for ".*": a search can have at most (${MAX_SEARCH_LENGTH} characters|${MAX_SEARCH_WORDS} words)$`,
+      ),
+    );
+  }
+  assert.equal(ann.ended, false);
+  // Refused searches spend none of the pacing: a good one still runs.
+  const after = ann.frames.length;
+  await ann.send({ type: "search", text: "lunch" });
+  assert.deepEqual((await framesSince(ann, after))[0], {
+    type: "info",
+    text: `1 message in ${LOBBY} match "lunch":`,
+  });
+});
+
+Deno.test("/search stops after the row budget, other rooms' matches included, and says how far it looked", async () => {
+  // The newest SEARCH_BUDGET candidates are all in #lobby but one; #quiet's first message is older.
+  const total = SEARCH_BUDGET + 500;
+  const quiet = [1, SEARCH_BUDGET];
+  await using chat = await startStored((store) => {
+    for (let id = 1; id <= total; id++) {
+      store.append(stored(id, quiet.includes(id) ? "#quiet" : LOBBY, `needle number ${id}`));
+    }
+  });
+  await using ann = await TestClient.connect(chat.port);
+  await ann.send({ type: "hello", version: 1, name: "ann", room: "#quiet" });
+  await ann.next("room");
+  await ann.sync();
+  const mark = ann.frames.length;
+  await ann.say("/search needle");
+  const frames = await framesSince(ann, mark);
+  assert.deepEqual(frames[0], {
+    type: "info",
+    text:
+      '1 message in #quiet match "needle" (searched the last message; add words to search further back):',
+  });
+  assert.deepEqual(frames.slice(1).map((frame) => frame.type === "message" && frame.id), [
+    SEARCH_BUDGET,
+  ]);
+  // A word that only #quiet's messages hold finds both: the budget counts candidates.
+  const again = ann.frames.length;
+  await ann.say(`/search needle ${1}`);
+  const exact = await framesSince(ann, again);
+  assert.deepEqual(exact[0], { type: "info", text: '1 message in #quiet match "needle 1":' });
+});
+
+Deno.test("/search is paced per connection: a burst, then rate_limited, never a strike", async () => {
+  await using chat = await startStored((store) => store.append(stored(1, LOBBY, "lunch at noon")));
+  await using ann = await TestClient.join(chat.port, "ann");
+  await using bob = await TestClient.join(chat.port, "bob");
+  await ann.sync();
+  const mark = ann.frames.length;
+  const line = encodeFrame({ type: "say", text: "/search lunch" });
+  await ann.write(line.repeat(SEARCH_BURST + 3));
+  const replies = await framesSince(ann, mark);
+  const kinds = replies.map((frame) =>
+    frame.type === "error" ? frame.code : frame.type === "info" ? "info" : frame.type
+  );
+  assert.deepEqual(kinds, [
+    ...Array.from({ length: SEARCH_BURST }, () => ["info", "message"]).flat(),
+    "rate_limited",
+    "rate_limited",
+    "rate_limited",
+  ]);
+  const refusal = replies.at(-1)!;
+  assert.ok(refusal.type === "error");
+  assert.match(
+    refusal.message,
+    /^Cannot search now: after \d+ searches, one a second; try again in 1 s$/,
+  );
+  assert.equal(ann.ended, false);
+  // Another connection has its own pace.
+  const bobMark = bob.frames.length;
+  await bob.send({ type: "search", text: "noon" });
+  assert.deepEqual((await framesSince(bob, bobMark))[0], {
+    type: "info",
+    text: `1 message in ${LOBBY} match "noon":`,
+  });
+});

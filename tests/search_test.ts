@@ -1,0 +1,373 @@
+/**
+ * The search rule on its own, no sockets: how search text is read and
+ * bounded, the pacing, the budgeted walk, and the same cases run against
+ * MemoryHistory and SqliteHistory, which must answer every query alike.
+ */
+
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { type MessageFrame, parseClientFrame } from "../protocol.ts";
+import { type HistoryStore, MemoryHistory } from "../server/history.ts";
+import {
+  collectMatches,
+  MAX_SEARCH_LENGTH,
+  MAX_SEARCH_WORDS,
+  parseSearch,
+  SEARCH_BURST,
+  SEARCH_INTERVAL_MS,
+  SEARCH_TOKENIZER,
+  SearchPace,
+  type SearchQuery,
+} from "../server/search.ts";
+import { SqliteHistory } from "../server/sqlite_history.ts";
+import { seeded } from "./_random.ts";
+
+function accepted(text: string): SearchQuery {
+  const checked = parseSearch(text);
+  assert.ok(checked.ok, `${JSON.stringify(text)} was refused: ${!checked.ok && checked.message}`);
+  return checked.query;
+}
+
+function refused(text: string): { code: string; message: string } {
+  const checked = parseSearch(text);
+  assert.ok(!checked.ok, `${JSON.stringify(text).slice(0, 80)} was accepted`);
+  assert.match(checked.message, /^(Cannot search for "|Usage: )/);
+  return checked;
+}
+
+/** Issue 11's hostile queries: 16 KB of words joined by OR, and 8,000 one-letter words. */
+function hostileQueries(): string[] {
+  const words = ["lunch", "build", "green", "server", "message", "the", "coffee"];
+  let chain = "";
+  for (let i = 0; chain.length < 16_000; i++) chain += `${chain ? " OR " : ""}${words[i % 7]}`;
+  const letters = Array.from({ length: 8000 }, (_, i) => String.fromCharCode(97 + i % 26));
+  return [chain, letters.join(" ")];
+}
+
+Deno.test("parseSearch() quotes every word, and makes those of 3 or more characters prefixes", () => {
+  const query = accepted("  Lunch at the café  ");
+  assert.equal(query.text, "Lunch at the café");
+  assert.deepEqual(query.words, ["lunch", "at", "the", "café"]);
+  assert.equal(query.match, '"lunch"* "at" "the"* "café"*');
+  assert.equal(accepted("7 70 700").match, '"7" "70" "700"*');
+  assert.equal(accepted("中文 中文字").match, '"中文" "中文字"*', "code points, not bytes");
+});
+
+Deno.test("parseSearch() counts each word once and reads no query syntax", () => {
+  assert.deepEqual(accepted('a a A "a" OR or').words, ["a", "or"]);
+  assert.deepEqual(accepted("NEAR(x y) col:umn ^caret well-known").words, [
+    "near",
+    "x",
+    "y",
+    "col",
+    "umn",
+    "caret",
+    "well",
+    "known",
+  ]);
+  assert.equal(accepted('say "hi" *').match, '"say"* "hi"');
+  // Ten words, but only two distinct ones.
+  assert.deepEqual(accepted("a b a b a b a b a b").words, ["a", "b"]);
+});
+
+Deno.test("parseSearch() refuses text over the limits with text_invalid", () => {
+  const longest = "x".repeat(MAX_SEARCH_LENGTH);
+  assert.deepEqual(accepted(longest).words, [longest]);
+  const tooLong = refused(`${longest}y`);
+  assert.equal(tooLong.code, "text_invalid");
+  assert.match(tooLong.message, new RegExp(`at most ${MAX_SEARCH_LENGTH} characters$`));
+  const eight = Array.from({ length: MAX_SEARCH_WORDS }, (_, i) => `w${i}`).join(" ");
+  assert.equal(accepted(eight).words.length, MAX_SEARCH_WORDS);
+  const nine = refused(`${eight} w${MAX_SEARCH_WORDS}`);
+  assert.equal(nine.code, "text_invalid");
+  assert.match(nine.message, new RegExp(`at most ${MAX_SEARCH_WORDS} words$`));
+  for (const hostile of hostileQueries()) {
+    const { code, message } = refused(hostile);
+    assert.equal(code, "text_invalid");
+    assert.ok(message.length < 200, `a short message: ${message}`);
+  }
+  // Cleaning comes first: escape sequences do not count, and cannot reach the message.
+  assert.equal(accepted(`\x1b[2J${"x".repeat(MAX_SEARCH_LENGTH)}`).text.length, MAX_SEARCH_LENGTH);
+  assert.ok(!refused(`\x1b]0;title\x07${"x".repeat(300)}`).message.includes("\x1b"));
+});
+
+Deno.test("parseSearch() asks for a word", () => {
+  for (const empty of ["", "   ", "\t\n"]) {
+    assert.deepEqual(refused(empty), {
+      ok: false,
+      code: "bad_command",
+      message: "Usage: /search TEXT",
+    });
+  }
+  for (const wordless of ["*", '"', "--", "😀", "( )"]) {
+    const { code, message } = refused(wordless);
+    assert.equal(code, "text_invalid", wordless);
+    assert.match(message, /no letters or digits/);
+  }
+});
+
+Deno.test("parseClientFrame() caps search text like every other text, and leaves the rest to the rule", () => {
+  for (const length of [1, 300, 16_000, 65_536]) {
+    const checked = parseClientFrame({ type: "search", text: "x".repeat(length) });
+    assert.ok(checked.ok, `a search text of ${length}`);
+  }
+  const over = parseClientFrame({ type: "search", text: "x".repeat(65_537) });
+  assert.ok(!over.ok);
+  assert.equal(over.code, "bad_frame");
+});
+
+Deno.test("SearchPace allows a burst, then one search a second", () => {
+  const pace = new SearchPace(1_000);
+  for (let i = 0; i < SEARCH_BURST; i++) assert.equal(pace.take(1_000), 0, `search ${i + 1}`);
+  assert.equal(pace.take(1_000), SEARCH_INTERVAL_MS);
+  assert.equal(pace.take(1_000 + SEARCH_INTERVAL_MS / 4), (SEARCH_INTERVAL_MS * 3) / 4);
+  assert.equal(pace.take(1_000 + SEARCH_INTERVAL_MS), 0);
+  assert.equal(pace.take(1_000 + SEARCH_INTERVAL_MS), SEARCH_INTERVAL_MS);
+  // A long pause gives back the burst, and no more.
+  const later = 1_000 + 1_000 * SEARCH_INTERVAL_MS;
+  for (let i = 0; i < SEARCH_BURST; i++) assert.equal(pace.take(later), 0);
+  assert.ok(pace.take(later) > 0);
+  // A clock that steps back gives nothing.
+  assert.ok(pace.take(0) > 0);
+});
+
+Deno.test("collectMatches() walks newest first and stops at the limit or the budget", () => {
+  const candidates = [10, 9, 8, 7, 6, 5].map((id) => ({ id }));
+  const even = ({ id }: { id: number }) => id % 2 === 0 ? id : undefined;
+  assert.deepEqual(collectMatches(candidates, even, { limit: 50 }), { found: [6, 8, 10] });
+  assert.deepEqual(collectMatches(candidates, even, { limit: 2 }), { found: [8, 10] });
+  assert.deepEqual(collectMatches(candidates, even, { limit: 50, budget: 3 }), {
+    found: [8, 10],
+    stoppedAt: 8,
+  });
+  assert.deepEqual(collectMatches(candidates, even, { limit: 50, budget: 6 }), {
+    found: [6, 8, 10],
+  }, "a budget that exactly covers every candidate is not cut short");
+  assert.deepEqual(collectMatches(candidates, even, { limit: 0 }), { found: [] });
+  let pulled = 0;
+  function* counting() {
+    for (const candidate of candidates) {
+      pulled++;
+      yield candidate;
+    }
+  }
+  collectMatches(counting(), even, { limit: 50, budget: 2 });
+  assert.equal(pulled, 3, "one past the budget, to know there was more");
+});
+
+// Both stores, the same cases.
+
+interface StoreKind {
+  readonly name: string;
+  open(dir: string): HistoryStore;
+}
+
+const STORES: StoreKind[] = [
+  { name: "MemoryHistory", open: () => new MemoryHistory(10_000) },
+  { name: "SqliteHistory", open: (dir) => SqliteHistory.open(`${dir}/history.db`) },
+];
+
+function message(id: number, text: string, room = "#a"): MessageFrame {
+  return { type: "message", id, ts: 1_700_000_000_000 + id, room, from: "ann", text };
+}
+
+function ids(messages: MessageFrame[]): number[] {
+  return messages.map((frame) => frame.id);
+}
+
+function find(store: HistoryStore, room: string, text: string, limit = 50, budget?: number) {
+  const options = budget === undefined ? { limit } : { limit, budget };
+  const result = store.find(room, accepted(text), options);
+  return { ids: ids(result.found), searched: result.searched };
+}
+
+for (const kind of STORES) {
+  Deno.test(`${kind.name}: search() matches short words whole and longer ones as prefixes`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "chat_search_test_" });
+    try {
+      using store = kind.open(dir);
+      const texts = [
+        "before 7",
+        "before 70",
+        "atom bomb",
+        "at noon",
+        "lunch time",
+        "lunar eclipse",
+      ];
+      texts.forEach((text, i) => store.append(message(i + 1, text)));
+      const cases: [string, number[]][] = [
+        ["7", [1]],
+        ["70", [2]],
+        ["befo 7", [1]],
+        ["at", [4]],
+        ["ato", [3]],
+        ["lu", []],
+        ["lun", [5, 6]],
+        ["lunc", [5]],
+        ["LUNCH TIME", [5]],
+        ["eclipses", []],
+      ];
+      for (const [query, expected] of cases) {
+        assert.deepEqual(ids(store.search("#a", query, 10)), expected, query);
+      }
+      assert.deepEqual(store.search("#a", "x ".repeat(MAX_SEARCH_WORDS + 1), 10), [], "refused");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
+  Deno.test(`${kind.name}: find() examines at most the budget, newest first, other rooms included`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "chat_search_test_" });
+    try {
+      using store = kind.open(dir);
+      for (let id = 1; id <= 10; id++) {
+        store.append(message(id, `needle ${id}`, [1, 2, 3, 9].includes(id) ? "#a" : "#b"));
+      }
+      store.append(message(11, "hay", "#a"));
+      // Candidates 10 (#b), 9 (#a), 8 and 7 (#b): one match, and #a's 9 and 11 were searched.
+      assert.deepEqual(find(store, "#a", "needle", 50, 4), { ids: [9], searched: 2 });
+      assert.deepEqual(find(store, "#a", "needle", 50, 9), { ids: [2, 3, 9], searched: 4 });
+      assert.deepEqual(find(store, "#a", "needle", 50, 10), {
+        ids: [1, 2, 3, 9],
+        searched: undefined,
+      });
+      assert.deepEqual(find(store, "#a", "needle", 2, 100), { ids: [3, 9], searched: undefined });
+      assert.deepEqual(find(store, "#b", "needle", 50, 1), { ids: [10], searched: 1 });
+      assert.deepEqual(find(store, "#c", "needle", 50, 1), { ids: [], searched: undefined });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("MemoryHistory and SqliteHistory answer the same queries the same way", async () => {
+  const random = seeded(11);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const vocabulary = [
+    "lunch",
+    "Lunchtime",
+    "launch",
+    "café",
+    "CAFE",
+    "cafeteria",
+    "crème",
+    "Creme",
+    "école",
+    "naïve",
+    "résumé",
+    "straße",
+    "Über",
+    "über",
+    "ÅNGSTRÖM",
+    "mañana",
+    "Ελλάδα",
+    "привет",
+    "Привет",
+    "中文",
+    "中文字",
+    "日本語",
+    "7",
+    "70",
+    "700",
+    "12:30",
+    "a",
+    "I",
+    "to",
+    "at",
+    "atom",
+    "build",
+    "builder",
+    "re-build",
+    "well-known",
+    "don't",
+    "x_y",
+    "e-mail",
+    "😀",
+    "👩‍💻",
+    "#lobby",
+    "@bob",
+    "C++",
+    "v2.0",
+    "ﬁle",
+    "Ǆemal",
+    "İstanbul",
+    "ǅ",
+    "µs",
+    "K",
+    "Ω",
+  ];
+  const sentence = () =>
+    Array.from({ length: 1 + Math.floor(random() * 8) }, () => pick(vocabulary)).join(" ");
+  const dir = await Deno.makeTempDir({ prefix: "chat_search_test_" });
+  try {
+    using memory = new MemoryHistory(10_000);
+    using sqlite = SqliteHistory.open(`${dir}/history.db`);
+    for (let id = 1; id <= 600; id++) {
+      const frame = message(id, sentence(), pick(["#a", "#a", "#a", "#b"]));
+      memory.append(frame);
+      sqlite.append(frame);
+    }
+    let compared = 0;
+    let nonEmpty = 0;
+    for (let i = 0; i < 400; i++) {
+      const words = Array.from({ length: 1 + Math.floor(random() * 3) }, () => {
+        const word = pick(vocabulary);
+        // Sometimes only the start of a word, in another case.
+        const cut = random() < 0.4
+          ? [...word].slice(0, 1 + Math.floor(random() * 4)).join("")
+          : word;
+        return random() < 0.3 ? cut.toUpperCase() : random() < 0.3 ? cut.toLowerCase() : cut;
+      });
+      const text = words.join(" ");
+      const checked = parseSearch(text);
+      if (!checked.ok) continue;
+      const room = pick(["#a", "#b"]);
+      const budget = pick([5, 40, 1_000]);
+      const inMemory = memory.find(room, checked.query, { limit: 20, budget });
+      const inSqlite = sqlite.find(room, checked.query, { limit: 20, budget });
+      assert.deepEqual(
+        { ids: ids(inMemory.found), searched: inMemory.searched },
+        { ids: ids(inSqlite.found), searched: inSqlite.searched },
+        `${JSON.stringify(text)} in ${room}, budget ${budget}`,
+      );
+      compared++;
+      if (inMemory.found.length > 0) nonEmpty++;
+    }
+    assert.ok(compared > 300 && nonEmpty > 100, `${compared} queries, ${nonEmpty} found something`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteHistory indexes its file with the search rule's tokenizer", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_search_test_" });
+  try {
+    SqliteHistory.open(`${dir}/history.db`).close();
+    const db = new DatabaseSync(`${dir}/history.db`, { readOnly: true });
+    try {
+      const { sql } = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'messages_text'")
+        .get() as { sql: string };
+      assert.ok(sql.includes(`'${SEARCH_TOKENIZER}'`), sql);
+    } finally {
+      db.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("MemoryHistory's index forgets a message as soon as it leaves the room's window", () => {
+  using store = new MemoryHistory(2);
+  for (let id = 1; id <= 3; id++) store.append(message(id, `needle ${id}`));
+  store.append(message(4, "needle in b", "#b"));
+  assert.deepEqual(ids(store.search("#a", "needle", 10)), [2, 3]);
+  assert.deepEqual(ids(store.search("#b", "needle", 10)), [4]);
+  // Message 1 is no candidate any more: three candidates are all there are.
+  assert.deepEqual(
+    store.find("#a", accepted("needle"), { limit: 10, budget: 3 }).searched,
+    undefined,
+  );
+  for (let id = 5; id <= 8; id++) store.append(message(id, `other ${id}`));
+  assert.deepEqual(store.search("#a", "needle", 10), [], "trimmed in a batch by now");
+  assert.deepEqual(ids(store.search("#a", "other", 10)), [7, 8]);
+});
