@@ -6,15 +6,35 @@
  * as the same (case, compatibility forms and look-alike letters), and how a
  * typed room name becomes its canonical form.
  *
+ * A name shows all there is to it. Names and room names refuse every
+ * Default_Ignorable_Code_Point (zero-width characters and joiners, bidi
+ * controls, variation selectors, the combining grapheme joiner, Mongolian free
+ * variation selectors, Khmer inherent vowels, tag characters, Hangul fillers)
+ * and every mark that adds nothing visible. Marks are counted in NFD, so a
+ * precomposed letter and its decomposed form obey the same rule:
+ *
+ * - a mark sits on a letter or digit, never first, nor on `_`, `.` or `-`;
+ * - a letter carries at most {@linkcode MAX_MARKS} nonspacing marks (UTS #39,
+ *   section 5.4), which stops "Zalgo" stacks;
+ * - a letter never carries the same mark twice (`é` + U+0301);
+ * - a dot above (U+0307) never sits on a letter with a dot of its own
+ *   (Soft_Dotted: `i`, `j`, `ɨ`, `і`), where it hides, nor on a small letter
+ *   that compares as i, l or j (`ı`, `ȷ`, `ι`, `l`), where it makes one.
+ *
+ * Real names need no more: Vietnamese puts two marks on a letter, and the
+ * vowel and tone marks of Thai, Devanagari and Arabic, Hebrew points and
+ * Tibetan stacks stay within four.
+ *
  * @module
  */
 
 import { type Checked, MAX_NAME_LENGTH, MAX_ROOM_LENGTH } from "./protocol.ts";
 
-// Latin, Cyrillic and Greek letters and digits that look alike, mapped to one
-// representative after case folding: "аlice" (Cyrillic а), "ALICE", "a1ice"
-// and "alıce" all compare equal to "alice".
-const LOOKALIKES = new Map<string, string>(Object.entries({
+/**
+ * Hand-made look-alike rules, applied after case folding: Latin, Cyrillic and Greek letters and digits mapped to one
+ * representative, so "аlice" (Cyrillic а), "a1ice" and "alıce" compare equal to "alice".
+ */
+export const LOOKALIKES: ReadonlyMap<string, string> = new Map<string, string>(Object.entries({
   // Cyrillic
   "а": "a",
   "в": "b",
@@ -59,12 +79,12 @@ const LOOKALIKES = new Map<string, string>(Object.entries({
   "τ": "t",
   "υ": "u",
   "χ": "x",
-  "ϲ": "c",
   "ϳ": "j",
   "ω": "w",
   // Latin and digits
   "i": "l",
   "ı": "l",
+  "ȷ": "j",
   "1": "l",
   "|": "l",
   "0": "o",
@@ -77,28 +97,77 @@ export function foldCase(name: string): string {
   return name.normalize("NFKC").toUpperCase().toLowerCase();
 }
 
+// Every character nameKey() replaces.
+const FOLDS = new Map<string, string>(LOOKALIKES);
+const ASCII = /^[\0-\x7f]*$/;
+// The ASCII ones among them, all a text of ASCII alone can hold.
+const ASCII_FOLDED = new RegExp(
+  `[${[...FOLDS.keys()].filter((char) => ASCII.test(char)).join("").replace(/[\\\]^-]/g, "\\$&")}]`,
+  "g",
+);
+// Those characters and every default-ignorable one, which nameKey() drops.
+const FOLDED = new RegExp(
+  `[${
+    [...FOLDS.keys()].map((char) => `\\u{${char.codePointAt(0)!.toString(16)}}`).join("")
+  }]|\\p{Default_Ignorable_Code_Point}`,
+  "gu",
+);
+
 /**
  * The form under which names are compared: NFKC-normalised, case-folded
- * (upper then lower case, so "straße" matches "STRASSE"), and with look-alike
- * letters from Latin, Cyrillic and Greek mapped together, so no name can pass
- * for another on screen.
+ * (upper then lower case, so "straße" matches "STRASSE"), with the look-alike
+ * letters of {@linkcode LOOKALIKES} mapped together and default-ignorable
+ * characters dropped, so no name can pass for another on screen.
  */
 export function nameKey(name: string): string {
-  let key = "";
-  for (const char of foldCase(name)) {
-    key += LOOKALIKES.get(char) ?? char;
-  }
-  return key.replaceAll("rn", "m").replaceAll("vv", "w");
+  const folded = foldCase(name);
+  return folded
+    .replace(ASCII.test(folded) ? ASCII_FOLDED : FOLDED, (char) => FOLDS.get(char) ?? "")
+    .replaceAll("rn", "m")
+    .replaceAll("vv", "w");
 }
 
-// Letters, digits and marks, plus `_`, `-` and `.` inside; must start with a letter or digit.
-const NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_.\-]*$/u;
-// Letters that render as blank space.
-const INVISIBLE = /[\u115f\u1160\u3164\uffa0\u2800]/u;
+/** Most nonspacing marks one letter of a name or room name may carry (UTS #39, section 5.4). */
+export const MAX_MARKS = 4;
+
+// Letters and digits, each followed by its marks, plus `_`, `-` and `.` inside;
+// starts with a letter or digit.
+const NAME_PATTERN = /^[\p{L}\p{N}]\p{M}*(?:[\p{L}\p{N}]\p{M}*|[_.\-])*$/u;
+// Characters that show nothing: default-ignorable ones and the Braille blank.
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\u2800]/u;
+// A letter or digit with the marks it carries, in NFD.
+const MARKED = /(\P{M})(\p{M}+)/gu;
+const NONSPACING = /[\p{Mn}\p{Me}]/gu;
+// Letters whose dot a dot above hides in (i, j, ɨ, і), and keys of letters it makes pass for i or j.
+const SOFT_DOTTED = /^\p{Soft_Dotted}$/u;
+const DOTTED = new Set(["l", "j"]);
 const RESERVED_NAMES = new Set(
   ["server", "system", "admin", "chat", "root", "console", "you", "everyone", "all", "notice"]
     .map((name) => nameKey(name)),
 );
+
+/**
+ * Finds a mark that adds nothing visible to `text` (see the module doc), and
+ * says what is wrong, to follow "A name" or "A room name".
+ */
+function markProblem(text: string): string | undefined {
+  if (ASCII.test(text)) return undefined;
+  for (const [, base = "", marks = ""] of text.normalize("NFD").matchAll(MARKED)) {
+    if (marks.length === 1 && marks !== "\u0307") continue;
+    const each = [...marks];
+    if (new Set(each).size < each.length) return "cannot carry the same mark twice on one letter";
+    if ((marks.match(NONSPACING)?.length ?? 0) > MAX_MARKS) {
+      return `can have at most ${MAX_MARKS} marks on one letter`;
+    }
+    if (
+      marks.includes("\u0307") &&
+      (SOFT_DOTTED.test(base) || (base === base.toLowerCase() && DOTTED.has(nameKey(base))))
+    ) {
+      return "cannot put a dot above i, j or a letter like them";
+    }
+  }
+  return undefined;
+}
 
 /**
  * Checks a proposed user name against the rules every server applies.
@@ -112,18 +181,21 @@ export function checkName(name: string): string | undefined {
   if (!NAME_PATTERN.test(name) || INVISIBLE.test(name)) {
     return "A name can use letters, digits and _ - . and must start with a letter or digit";
   }
+  const marks = markProblem(name);
+  if (marks !== undefined) return `A name ${marks}`;
   if (RESERVED_NAMES.has(nameKey(name))) return `The name "${name}" is reserved`;
   return undefined;
 }
 
-const ROOM_PATTERN = /^#[\p{L}\p{N}][\p{L}\p{M}\p{N}_\-]*$/u;
+const ROOM_PATTERN = /^#[\p{L}\p{N}]\p{M}*(?:[\p{L}\p{N}]\p{M}*|[_\-])*$/u;
 
 /**
  * Normalises a room name as typed (`dev`, `#Dev`) to its canonical form
  * (`#dev`), or explains why it is not a valid room name.
  */
 export function normalizeRoom(input: string): Checked<string> {
-  const room = (input.startsWith("#") ? input : `#${input}`).normalize("NFKC").toLowerCase();
+  const typed = (input.startsWith("#") ? input : `#${input}`).normalize("NFKC");
+  const room = typed.toLowerCase();
   if ([...room].length > MAX_ROOM_LENGTH) {
     return {
       ok: false,
@@ -131,12 +203,17 @@ export function normalizeRoom(input: string): Checked<string> {
       message: `A room name can have at most ${MAX_ROOM_LENGTH} characters`,
     };
   }
-  if (!ROOM_PATTERN.test(room)) {
+  if (!ROOM_PATTERN.test(room) || INVISIBLE.test(room)) {
     return {
       ok: false,
       code: "room_invalid",
       message: "A room name is # followed by letters, digits, _ and -, such as #lobby",
     };
+  }
+  // Marks as typed: lower-casing turns Turkish İ into i + U+0307.
+  const marks = markProblem(typed);
+  if (marks !== undefined) {
+    return { ok: false, code: "room_invalid", message: `A room name ${marks}` };
   }
   return { ok: true, value: room };
 }

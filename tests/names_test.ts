@@ -1,0 +1,236 @@
+/**
+ * Tests of the name rules against Unicode's own properties: invisible
+ * characters and marks (Default_Ignorable_Code_Point, General_Category M,
+ * Soft_Dotted), and the real server refusing look-alikes of a present name
+ * over TCP.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "../server.ts";
+import { checkName, LOOKALIKES, MAX_MARKS, nameKey, normalizeRoom } from "../names.ts";
+import { MAX_NAME_LENGTH } from "../protocol.ts";
+import { type FrameOf, LOOPBACK, TestClient, waitUntil, within } from "./_test_utils.ts";
+
+/** Every code point with `property`, surrogates left out. */
+function codePoints(property: RegExp): string[] {
+  const found: string[] = [];
+  for (let code = 0; code <= 0x10ffff; code++) {
+    if (code >= 0xd800 && code <= 0xdfff) continue;
+    const char = String.fromCodePoint(code);
+    if (property.test(char)) found.push(char);
+  }
+  return found;
+}
+
+const hex = (text: string) =>
+  [...text].map((char) => `U+${char.codePointAt(0)!.toString(16).toUpperCase()}`).join(" ");
+
+const IGNORABLES = codePoints(/^\p{Default_Ignorable_Code_Point}$/u);
+const MARKS = codePoints(/^\p{M}$/u);
+// Nonspacing marks that stay as they are in NFKD, are not default-ignorable,
+// and are not a dot above, so a stack of them differs only in its count.
+const PLAIN_NONSPACING = MARKS.filter((mark) =>
+  /^[\p{Mn}\p{Me}]$/u.test(mark) && mark.normalize("NFKD") === mark &&
+  !IGNORABLES.includes(mark) && mark !== "\u0307"
+);
+
+// What real names look like in scripts that use marks, precomposed and decomposed.
+const REAL_NAMES = [
+  "Nguyễn",
+  "Nguye\u0302\u0303n",
+  "Phượng",
+  "Phu\u031bo\u031b\u0323ng",
+  "Trịnh",
+  "Zoë",
+  "Ọ̀ṣun",
+  "İlker",
+  "Ελένη",
+  "देवनागरी",
+  "क्षत्रिय",
+  "हिन्दी",
+  "বাংলা",
+  "བསྟན",
+  "སྒྲོལ",
+  "རྒྱུ",
+  "བཀྲ",
+  "སྒྲུབ",
+  "ที่",
+  "สมชาย",
+  "กุ้ง",
+  "שָׁלוֹם",
+  "יִשְׂרָאֵל",
+  "מֹשֶׁה",
+  "مُحَمَّد",
+  "မျှော်",
+  "김민준",
+  "李雷",
+];
+
+Deno.test("checkName() refuses every default-ignorable code point, at the end or inside", () => {
+  assert.ok(IGNORABLES.length > 4000, `only ${IGNORABLES.length} default-ignorable code points`);
+  for (const char of IGNORABLES) {
+    for (const name of [`alice${char}`, `al${char}ice`, `${char}alice`]) {
+      assert.notEqual(checkName(name), undefined, `${hex(char)} in ${JSON.stringify(name)}`);
+    }
+  }
+});
+
+Deno.test("normalizeRoom() refuses every default-ignorable code point", () => {
+  for (const char of IGNORABLES) {
+    for (const room of [`#dev${char}`, `#d${char}ev`]) {
+      assert.equal(normalizeRoom(room).ok, false, `${hex(char)} in ${JSON.stringify(room)}`);
+    }
+  }
+});
+
+Deno.test("nameKey() drops default-ignorable code points", () => {
+  const alice = nameKey("alice");
+  for (const char of IGNORABLES) assert.equal(nameKey(`ali${char}ce`), alice, hex(char));
+});
+
+Deno.test("checkName() refuses a mark that sits on no letter or digit", () => {
+  assert.ok(MARKS.length > 2000, `only ${MARKS.length} marks`);
+  for (const mark of MARKS) {
+    for (const name of [`${mark}alice`, `al_${mark}ice`, `alice.${mark}`, `a-${mark}`]) {
+      assert.notEqual(checkName(name), undefined, `${hex(mark)} in ${JSON.stringify(name)}`);
+    }
+    assert.equal(normalizeRoom(`#dev_${mark}`).ok, false, hex(mark));
+  }
+});
+
+Deno.test(`checkName() allows ${MAX_MARKS} nonspacing marks on a letter and refuses more`, () => {
+  const tooMany = `A name can have at most ${MAX_MARKS} marks on one letter`;
+  assert.ok(PLAIN_NONSPACING.length > 1500, `only ${PLAIN_NONSPACING.length} marks`);
+  for (let i = 0; i + MAX_MARKS < PLAIN_NONSPACING.length; i++) {
+    const stack = PLAIN_NONSPACING.slice(i, i + MAX_MARKS + 1);
+    const allowed = `zo${stack.slice(0, MAX_MARKS).join("")}e`;
+    assert.equal(checkName(allowed), undefined, hex(allowed));
+    assert.equal(checkName(`zo${stack.join("")}e`), tooMany, hex(stack.join("")));
+    const room = normalizeRoom(`#zo${stack.join("")}e`);
+    assert.equal(
+      !room.ok && room.message,
+      `A room name can have at most ${MAX_MARKS} marks on one letter`,
+    );
+  }
+  const zalgo = "a\u0300\u0301\u0302\u0303\u0304\u0305\u0306\u0308\u0309\u030a".repeat(2);
+  assert.equal(checkName(zalgo), tooMany);
+});
+
+Deno.test("checkName() refuses the same mark twice on a letter, precomposed or not", () => {
+  const twice = "A name cannot carry the same mark twice on one letter";
+  for (const mark of PLAIN_NONSPACING) {
+    assert.equal(checkName(`bo${mark}${mark}b`), twice, hex(mark));
+  }
+  // Every precomposed letter followed by the last mark of its own decomposition: é + U+0301.
+  const precomposed = codePoints(/^\p{L}$/u).filter((letter) =>
+    /\p{M}$/u.test(letter.normalize("NFD"))
+  );
+  assert.ok(precomposed.length > 900, `only ${precomposed.length} precomposed letters`);
+  for (const letter of precomposed) {
+    const mark = [...letter.normalize("NFD")].at(-1)!;
+    assert.equal(checkName(`x${letter}${mark}`), twice, hex(letter + mark));
+  }
+});
+
+Deno.test("checkName() refuses a dot above that hides in a letter's dot or makes one", () => {
+  const dotted = codePoints(/^\p{Soft_Dotted}$/u).filter((char) => /^\p{L}$/u.test(char));
+  assert.ok(dotted.length > 30, `only ${dotted.length} soft-dotted letters`);
+  const dot = "A name cannot put a dot above i, j or a letter like them";
+  for (const letter of dotted) {
+    assert.equal(checkName(`al${letter}ce`), undefined, hex(letter));
+    assert.equal(checkName(`al${letter}\u0307ce`), dot, hex(letter));
+  }
+  // Small letters that compare as i or j, dotless ones included: ı, ȷ, ι.
+  const like = codePoints(/^\p{Ll}$/u).filter((char) =>
+    nameKey(char) === nameKey("i") || nameKey(char) === nameKey("j")
+  );
+  for (const char of ["ı", "ȷ", "ι", "і", "ӏ"]) assert.ok(like.includes(char), char);
+  for (const letter of like) {
+    assert.equal(checkName(`al${letter}\u0307ce`), dot, hex(letter));
+  }
+  // A capital I with a dot is Turkish İ, which stays, in names and rooms.
+  assert.equal(checkName("I\u0307lker"), undefined);
+  assert.equal(normalizeRoom("#\u0130stanbul").ok, true);
+  assert.equal(normalizeRoom("#i\u0307stanbul").ok, false);
+});
+
+Deno.test("checkName() and normalizeRoom() accept real names in scripts that use marks", () => {
+  for (const name of REAL_NAMES) {
+    assert.ok([...name].length <= MAX_NAME_LENGTH, name);
+    assert.equal(checkName(name), undefined, `${name} (${hex(name)})`);
+    assert.equal(normalizeRoom(name).ok, true, `#${name} (${hex(name)})`);
+    assert.equal(nameKey(name.normalize("NFD")), nameKey(name.normalize("NFC")), name);
+  }
+});
+
+Deno.test("the hand-made look-alike rules keep working", () => {
+  for (const [char, target] of LOOKALIKES) {
+    if (/^[\0-\x7f]$/.test(char)) continue;
+    assert.equal(nameKey(`b${char}b`), nameKey(`b${target}b`), hex(char));
+  }
+  assert.equal(nameKey("\u03b7ick"), nameKey("nick"));
+  assert.equal(nameKey("rnary"), nameKey("mary"));
+  assert.equal(nameKey("B0B"), nameKey("bob"));
+  assert.equal(nameKey("a1ice"), nameKey("alice"));
+});
+
+/** Sends hello as `name` and returns the welcome or error that answers it. */
+async function hello(
+  client: TestClient,
+  name: string,
+): Promise<FrameOf<"welcome"> | FrameOf<"error">> {
+  const mark = client.frames.length;
+  await client.send({ type: "hello", version: 1, name });
+  const answer = () =>
+    client.frames.slice(mark).find((frame) => frame.type === "welcome" || frame.type === "error");
+  await waitUntil(() => answer() !== undefined, 5_000, `an answer to ${JSON.stringify(name)}`);
+  return answer() as FrameOf<"welcome"> | FrameOf<"error">;
+}
+
+// The issue's padded names, each passing for alice.
+const PASSING_FOR_ALICE = [
+  "alice\u034f",
+  "alice\ufe0f",
+  "alic\ufe00e",
+  "alice\u180b",
+  "alice\u{e0100}",
+  "alice\u17b4",
+];
+
+Deno.test("startServer() refuses invisible marks on a present name over TCP", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  await using mallory = await TestClient.connect(port);
+
+  await t.step("hello with a look-alike of alice is never welcomed", async () => {
+    for (const name of PASSING_FOR_ALICE) {
+      const answer = await hello(mallory, name);
+      assert.equal(answer.type, "error", `${hex(name)} was welcomed`);
+      const { code } = answer as FrameOf<"error">;
+      assert.ok(code === "name_invalid" || code === "name_taken", `${hex(name)}: ${code}`);
+    }
+  });
+
+  await t.step("nick to a look-alike of alice is refused too", async () => {
+    assert.equal((await hello(mallory, "mallory")).type, "welcome");
+    await mallory.next("room");
+    for (const name of PASSING_FOR_ALICE) {
+      const mark = mallory.frames.length;
+      await mallory.send({ type: "nick", name });
+      await mallory.sync();
+      const errors = mallory.frames.slice(mark).filter((frame) => frame.type === "error");
+      assert.equal(errors.length, 1, hex(name));
+      const { code } = errors[0] as FrameOf<"error">;
+      assert.ok(code === "name_invalid" || code === "name_taken", `${hex(name)}: ${code}`);
+    }
+  });
+
+  await t.step("who lists one alice", async () => {
+    await alice.sync();
+    assert.deepEqual(alice.all("renamed"), []);
+    await alice.send({ type: "who" });
+    const who = await within(alice.next("who"));
+    assert.deepEqual(who.members.toSorted(), ["alice", "mallory"]);
+  });
+});
