@@ -25,13 +25,20 @@
  * vowel and tone marks of Thai, Devanagari and Arabic, Hebrew points and
  * Tibetan stacks stay within four.
  *
+ * Look-alikes compare equal: {@linkcode nameKey} folds the characters that
+ * Unicode's confusables data maps to ASCII letters and digits (generated into
+ * confusables.ts by tools/gen_confusables.ts), and the hand-made rules of
+ * {@linkcode LOOKALIKES} over them.
+ *
  * @module
  */
 
+import { CONFUSABLES } from "./confusables.ts";
 import { type Checked, MAX_NAME_LENGTH, MAX_ROOM_LENGTH } from "./protocol.ts";
 
 /**
- * Hand-made look-alike rules, applied after case folding: Latin, Cyrillic and Greek letters and digits mapped to one
+ * Hand-made look-alike rules, applied after case folding and over the
+ * confusables data: Latin, Cyrillic and Greek letters and digits mapped to one
  * representative, so "аlice" (Cyrillic а), "a1ice" and "alıce" compare equal to "alice".
  */
 export const LOOKALIKES: ReadonlyMap<string, string> = new Map<string, string>(Object.entries({
@@ -97,8 +104,16 @@ export function foldCase(name: string): string {
   return name.normalize("NFKC").toUpperCase().toLowerCase();
 }
 
-// Every character nameKey() replaces.
-const FOLDS = new Map<string, string>(LOOKALIKES);
+// Every character nameKey() replaces: the confusables data, its targets already
+// through the hand-made rules (so `ɩ` becomes `l` as `i` does), then those rules over it.
+const FOLDS = new Map<string, string>();
+for (const [target, sources] of Object.entries(CONFUSABLES)) {
+  const folded = [...target].map((char) => LOOKALIKES.get(char) ?? char).join("");
+  for (const source of sources) FOLDS.set(source, folded);
+}
+for (const [source, target] of LOOKALIKES) FOLDS.set(source, target);
+// Lower-casing makes a final Σ into ς, the one letter it cases by context: ς maps as σ does.
+if (FOLDS.has("σ")) FOLDS.set("ς", FOLDS.get("σ")!);
 const ASCII = /^[\0-\x7f]*$/;
 // The ASCII ones among them, all a text of ASCII alone can hold.
 const ASCII_FOLDED = new RegExp(
@@ -115,9 +130,10 @@ const FOLDED = new RegExp(
 
 /**
  * The form under which names are compared: NFKC-normalised, case-folded
- * (upper then lower case, so "straße" matches "STRASSE"), with the look-alike
- * letters of {@linkcode LOOKALIKES} mapped together and default-ignorable
- * characters dropped, so no name can pass for another on screen.
+ * (upper then lower case, so "straße" matches "STRASSE"), with look-alikes of
+ * ASCII letters and digits from Unicode's confusables data (`ɑ`, `а`, `ο`) and
+ * the hand-made rules of {@linkcode LOOKALIKES} mapped together, and
+ * default-ignorable characters dropped, so no name can pass for another on screen.
  */
 export function nameKey(name: string): string {
   const folded = foldCase(name);

@@ -29,6 +29,7 @@ import paletteTs from "../palette.ts" with { type: "text" };
 import commandsTs from "../commands.ts" with { type: "text" };
 import formatTs from "../format.ts" with { type: "text" };
 import namesTs from "../names.ts" with { type: "text" };
+import confusablesTs from "../confusables.ts" with { type: "text" };
 import type { WebAsset } from "./transports/websocket.ts";
 
 const MODULES: Readonly<Record<string, string>> = {
@@ -50,6 +51,7 @@ const MODULES: Readonly<Record<string, string>> = {
   "/commands.ts": commandsTs,
   "/format.ts": formatTs,
   "/names.ts": namesTs,
+  "/confusables.ts": confusablesTs,
 };
 
 const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +

@@ -1,14 +1,16 @@
 /**
  * Tests of the name rules against Unicode's own properties: invisible
  * characters and marks (Default_Ignorable_Code_Point, General_Category M,
- * Soft_Dotted), and the real server refusing look-alikes of a present name
- * over TCP.
+ * Soft_Dotted), the confusables table, its generator, and the real server
+ * refusing look-alikes of a present name over TCP.
  */
 
 import assert from "node:assert/strict";
 import { startServer } from "../server.ts";
-import { checkName, LOOKALIKES, MAX_MARKS, nameKey, normalizeRoom } from "../names.ts";
+import { checkName, foldCase, LOOKALIKES, MAX_MARKS, nameKey, normalizeRoom } from "../names.ts";
+import { CONFUSABLES, CONFUSABLES_VERSION } from "../confusables.ts";
 import { MAX_NAME_LENGTH } from "../protocol.ts";
+import { buildTable, parseConfusables, renderModule } from "../tools/gen_confusables.ts";
 import { type FrameOf, LOOPBACK, TestClient, waitUntil, within } from "./_test_utils.ts";
 
 /** Every code point with `property`, surrogates left out. */
@@ -140,11 +142,11 @@ Deno.test("checkName() refuses a dot above that hides in a letter's dot or makes
     assert.equal(checkName(`al${letter}ce`), undefined, hex(letter));
     assert.equal(checkName(`al${letter}\u0307ce`), dot, hex(letter));
   }
-  // Small letters that compare as i or j, dotless ones included: ı, ȷ, ι.
+  // Small letters that compare as i or j, dotless ones included: ı, ȷ, ι, ɪ.
   const like = codePoints(/^\p{Ll}$/u).filter((char) =>
     nameKey(char) === nameKey("i") || nameKey(char) === nameKey("j")
   );
-  for (const char of ["ı", "ȷ", "ι", "і", "ӏ"]) assert.ok(like.includes(char), char);
+  for (const char of ["ı", "ȷ", "ι", "ɪ", "і", "ӏ"]) assert.ok(like.includes(char), char);
   for (const letter of like) {
     assert.equal(checkName(`al${letter}\u0307ce`), dot, hex(letter));
   }
@@ -163,6 +165,40 @@ Deno.test("checkName() and normalizeRoom() accept real names in scripts that use
   }
 });
 
+Deno.test("nameKey() maps every look-alike of the confusables table to its ASCII letters", () => {
+  const entries = Object.entries(CONFUSABLES).flatMap(([target, sources]) =>
+    [...sources].map((source) => [source, target] as const)
+  );
+  assert.ok(entries.length > 300, `only ${entries.length} entries`);
+  for (const [source, target] of entries) {
+    const what = `${hex(source)} for ${target}`;
+    // Replacing a letter of a name, first, inside or last, in either case.
+    for (const [before, after] of [["", "ob"], ["b", "b"], ["bo", ""], ["B", "B"]]) {
+      const original = `${before}${target}${after}`;
+      assert.equal(nameKey(`${before}${source}${after}`), nameKey(original), what);
+      const capital = source.toUpperCase();
+      if ([...capital].length === 1) {
+        assert.equal(nameKey(`${before}${capital}${after}`), nameKey(original), `${what}, capital`);
+      }
+    }
+    assert.equal(checkName(`bo${source}`), undefined, `${what}: not a valid name character`);
+  }
+  assert.equal(nameKey("\u0251lice"), nameKey("alice"));
+  assert.equal(nameKey("\u0251LICE"), nameKey("alice"));
+});
+
+Deno.test("the confusables table is small, folded and leaves the hand-made rules alone", () => {
+  assert.equal(CONFUSABLES_VERSION, "13.0.0");
+  for (const [target, sources] of Object.entries(CONFUSABLES)) {
+    assert.match(target, /^[a-z0-9]+$/);
+    for (const source of sources) {
+      assert.equal(foldCase(source), source, hex(source));
+      assert.doesNotMatch(source, /^[\0-\x7f]$/, hex(source));
+      assert.equal(LOOKALIKES.has(source), false, hex(source));
+    }
+  }
+});
+
 Deno.test("the hand-made look-alike rules keep working", () => {
   for (const [char, target] of LOOKALIKES) {
     if (/^[\0-\x7f]$/.test(char)) continue;
@@ -172,6 +208,62 @@ Deno.test("the hand-made look-alike rules keep working", () => {
   assert.equal(nameKey("rnary"), nameKey("mary"));
   assert.equal(nameKey("B0B"), nameKey("bob"));
   assert.equal(nameKey("a1ice"), nameKey("alice"));
+});
+
+const SAMPLE_TXT = `\uFEFF# confusables.txt
+# Date: 2020-01-01
+# Version: 13.0.0
+0251 ;\t0061 ;\tMA\t# ( ɑ → a ) LATIN SMALL LETTER ALPHA → LATIN SMALL LETTER A
+03C3 ;\t006F ;\tMA\t# ( σ → o ) GREEK SMALL LETTER SIGMA → LATIN SMALL LETTER O
+03F2 ;\t0063 ;\tMA\t# ( ϲ → c ) GREEK LUNATE SIGMA SYMBOL → LATIN SMALL LETTER C
+FF41 ;\t0061 ;\tMA\t# ( ａ → a ) FULLWIDTH LATIN SMALL LETTER A → LATIN SMALL LETTER A
+0432 ;\t0299 ;\tMA\t# ( в → ʙ ) CYRILLIC SMALL LETTER VE → LATIN LETTER SMALL CAPITAL B
+2223 ;\t006C ;\tMA\t# ( ∣ → l ) DIVIDES → LATIN SMALL LETTER L
+A733 ;\t0061 0061 ;\tMA\t# ( ꜳ → aa ) LATIN SMALL LETTER AA → LATIN SMALL LETTER A, LATIN SMALL LETTER A
+0430 ;\t0061 ;\tMA\t# ( а → a ) CYRILLIC SMALL LETTER A → LATIN SMALL LETTER A
+`;
+
+Deno.test("parseConfusables() reads confusables.txt and its JSON copy alike", () => {
+  const text = parseConfusables(SAMPLE_TXT);
+  assert.equal(text.version, "13.0.0");
+  assert.equal(text.pairs.length, 8);
+  assert.deepEqual(text.pairs[0], ["ɑ", "a"]);
+  assert.deepEqual(text.pairs[6], ["ꜳ", "aa"]);
+  const json = parseConfusables(JSON.stringify(Object.fromEntries(text.pairs)));
+  assert.equal(json.version, undefined);
+  assert.deepEqual(json.pairs, text.pairs);
+  assert.throws(() => parseConfusables("zz ; 0061 ; MA\n"), /Cannot read confusables/);
+  assert.throws(() => parseConfusables("[1]"), /Cannot read confusables/);
+});
+
+Deno.test("buildTable() keeps only folded look-alikes with ASCII targets", () => {
+  const built = buildTable(parseConfusables(SAMPLE_TXT));
+  // ａ is ASCII after NFKC, в maps to a small capital, ∣ is no name character, а is hand-made.
+  assert.deepEqual([...built.table], [["ɑ", "a"], ["σ", "o"], ["ꜳ", "aa"]]);
+  assert.equal(built.read, 8);
+  assert.equal(built.asciiTargets, 7);
+  assert.equal(built.foldedByNfkc, 1);
+  assert.equal(built.coveredByHand, 1);
+  assert.equal(built.notInNames, 1);
+  // NFKC makes ϲ a final sigma, which folds to σ: the small letter's own mapping wins.
+  assert.deepEqual(built.conflicts, ["σ U+03C3 → o, not c"]);
+});
+
+Deno.test("renderModule() writes a module that imports back as the same table", async () => {
+  const built = buildTable(parseConfusables(SAMPLE_TXT));
+  const source = renderModule(built, { version: "13.0.0", origin: "a sample", sha256: "00" });
+  assert.match(source, /^\/\/ This module is browser compatible\./);
+  assert.match(source, /COPYRIGHT AND PERMISSION NOTICE/);
+  assert.match(source, /Modified from the original data/);
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(file, source);
+    const module = await import(`file://${file}`);
+    assert.equal(module.CONFUSABLES_VERSION, "13.0.0");
+    assert.deepEqual(module.CONFUSABLES, { a: "ɑ", o: "σ", aa: "ꜳ" });
+  } finally {
+    await Deno.remove(file);
+  }
 });
 
 /** Sends hello as `name` and returns the welcome or error that answers it. */
@@ -187,7 +279,7 @@ async function hello(
   return answer() as FrameOf<"welcome"> | FrameOf<"error">;
 }
 
-// The issue's padded names, each passing for alice.
+// The issue's padded names and a Latin alpha, each passing for alice.
 const PASSING_FOR_ALICE = [
   "alice\u034f",
   "alice\ufe0f",
@@ -195,9 +287,10 @@ const PASSING_FOR_ALICE = [
   "alice\u180b",
   "alice\u{e0100}",
   "alice\u17b4",
+  "\u0251lice",
 ];
 
-Deno.test("startServer() refuses invisible marks on a present name over TCP", async (t) => {
+Deno.test("startServer() refuses invisible marks and confusables of a present name over TCP", async (t) => {
   await using server = await startServer({ hostname: LOOPBACK, port: 0 });
   const port = server.addr.port;
   await using alice = await TestClient.join(port, "alice");
@@ -233,4 +326,21 @@ Deno.test("startServer() refuses invisible marks on a present name over TCP", as
     const who = await within(alice.next("who"));
     assert.deepEqual(who.members.toSorted(), ["alice", "mallory"]);
   });
+});
+
+Deno.test("startServer() serves the confusables table to the web page", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+  const base = `http://${LOOPBACK}:${server.webAddr!.port}`;
+  const names = await fetch(`${base}/names.ts`);
+  assert.equal(names.status, 200);
+  const source = await names.text();
+  const imports = [...source.matchAll(/from "\.\/([\w.]+)"/g)].map((match) => match[1]!);
+  assert.ok(imports.includes("confusables.ts"), imports.join(", "));
+  for (const path of imports) {
+    const response = await fetch(`${base}/${path}`);
+    assert.equal(response.status, 200, path);
+    assert.match(response.headers.get("content-type") ?? "", /javascript/, path);
+    const body = await response.text();
+    if (path === "confusables.ts") assert.match(body, /export const CONFUSABLES\s*=/);
+  }
 });
