@@ -239,6 +239,7 @@ export class SqliteHistory implements HistoryStore {
    */
   static open(path: string, options: SqliteHistoryOptions = {}): SqliteHistory {
     let db: DatabaseSync | undefined;
+    let damagedLog: DamagedLog | undefined;
     try {
       // SQLite opens a file it cannot write read-only, then fails later with a
       // vague "disk I/O error"; asking for write access first names the problem.
@@ -256,7 +257,7 @@ export class SqliteHistory implements HistoryStore {
       }
       // The exclusive lock is held now, and nothing has been written: SQLite has read
       // the log but will overwrite its damaged part with the next write.
-      const damagedLog = checkLog(path);
+      damagedLog = checkLog(path);
       // A committed transaction is in the WAL before the call returns: it survives
       // the process being killed. Only a power cut can lose the last few.
       db.exec("PRAGMA synchronous = NORMAL");
@@ -280,7 +281,13 @@ export class SqliteHistory implements HistoryStore {
       } catch {
         // Closing a half-open database can fail too; the first error is the one to report.
       }
-      throw explain(path, error);
+      const explained = explain(path, error);
+      if (damagedLog === undefined) throw explained;
+      // The copy is all that is left of what the log held: say where it is.
+      throw new HistoryError(
+        `${explained.message} (its log was damaged too; a copy is kept as ${damagedLog.copy})`,
+        { cause: error },
+      );
     }
   }
 

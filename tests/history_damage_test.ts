@@ -185,6 +185,30 @@ Deno.test("SqliteHistory falls back to the stored rows when the id mark is missi
   });
 });
 
+Deno.test("SqliteHistory.open() names the copy of a damaged log when the history file is damaged too", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  await appendThenKill(path, 300);
+  const log = await Deno.readFile(`${path}-wal`);
+  for (let i = 600; i < 664; i++) log[i] = log[i]! ^ 0xff;
+  await Deno.writeFile(`${path}-wal`, log);
+  const file = await Deno.readFile(path);
+  for (let i = 4_096; i < 40_960; i++) file[i] = file[i]! ^ 0x5a;
+  await Deno.writeFile(path, file);
+  let message = "";
+  assert.throws(() => SqliteHistory.open(path), (error: Error) => {
+    message = error.message;
+    return error.name === "HistoryError";
+  });
+  const match = new RegExp(
+    `^Cannot use history file ${escape(path)}: it is damaged or not a chat database; move it ` +
+      `away to start a new history \\(its log was damaged too; a copy is kept as ` +
+      `(${escape(path)}-wal\\.damaged-\\S+)\\)$`,
+  ).exec(message);
+  assert.ok(match, message);
+  assert.deepEqual(await Deno.readFile(match[1]!), log);
+});
+
 // The real server.
 
 /** Loopback, any port, no web client, no limit on sending rate. */
