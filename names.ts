@@ -115,11 +115,14 @@ for (const [source, target] of LOOKALIKES) FOLDS.set(source, target);
 // Lower-casing makes a final Σ into ς, the one letter it cases by context: ς maps as σ does.
 if (FOLDS.has("σ")) FOLDS.set("ς", FOLDS.get("σ")!);
 const ASCII = /^[\0-\x7f]*$/;
-// The ASCII ones among them, all a text of ASCII alone can hold.
-const ASCII_FOLDED = new RegExp(
-  `[${[...FOLDS.keys()].filter((char) => ASCII.test(char)).join("").replace(/[\\\]^-]/g, "\\$&")}]`,
-  "g",
-);
+// The ASCII ones among them, all a text of ASCII alone can hold, one pattern per
+// target: `i`, `1` and `|` become `l`.
+const ASCII_RULES = new Map<string, RegExp>();
+for (const target of new Set(LOOKALIKES.values())) {
+  const sources = [...LOOKALIKES].filter(([source, to]) => to === target && ASCII.test(source));
+  const chars = sources.map(([source]) => source).join("").replace(/[\\\]^-]/g, "\\$&");
+  if (chars !== "") ASCII_RULES.set(target, new RegExp(`[${chars}]`, "g"));
+}
 // Those characters and every default-ignorable one, which nameKey() drops.
 const FOLDED = new RegExp(
   `[${
@@ -136,11 +139,13 @@ const FOLDED = new RegExp(
  * default-ignorable characters dropped, so no name can pass for another on screen.
  */
 export function nameKey(name: string): string {
-  const folded = foldCase(name);
-  return folded
-    .replace(ASCII.test(folded) ? ASCII_FOLDED : FOLDED, (char) => FOLDS.get(char) ?? "")
-    .replaceAll("rn", "m")
-    .replaceAll("vv", "w");
+  let key = foldCase(name);
+  if (ASCII.test(key)) {
+    for (const [target, pattern] of ASCII_RULES) key = key.replace(pattern, target);
+  } else {
+    key = key.replace(FOLDED, (char) => FOLDS.get(char) ?? "");
+  }
+  return key.replaceAll("rn", "m").replaceAll("vv", "w");
 }
 
 /** Most nonspacing marks one letter of a name or room name may carry (UTS #39, section 5.4). */
