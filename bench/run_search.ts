@@ -4,7 +4,8 @@
  * is time nobody else is served (bench/RESULTS.md, "Search").
  *
  * ```sh
- * deno run --allow-all bench/run_search.ts [--messages 20000,200000] [--memory 1000] [--runs 5]
+ * deno run --allow-all bench/run_search.ts [--messages 20000,200000] [--memory 1000]
+ *   [--crafted 20000] [--runs 5]
  * deno run --allow-all bench/run_search.ts --latency [--messages 20000] [--seconds 10]
  * ```
  *
@@ -12,7 +13,9 @@
  * (words of this repository's documents, common ones more often, 90 % in
  * #lobby) and an in-memory one with `--memory` messages of 4 KB, then times
  * `/search` through the hub, as a `say` frame would bring it: honest queries
- * and the hostile ones of issue 11. Each figure is the slowest of `--runs`.
+ * and the hostile ones of issue 11. It also fills a history with `--crafted`
+ * messages of 100 new words each that share their start, the costliest
+ * content for a prefix search. Each figure is the slowest of `--runs`.
  *
  * The second form starts `chat serve` as a child process on such a history,
  * with the default rate limit, lets two honest clients talk (one message every
@@ -183,7 +186,12 @@ function report(title: string, hub: Hub, words: string[], runs: number): void {
   }
 }
 
-async function storeBench(sizes: number[], memory: number, runs: number): Promise<void> {
+async function storeBench(
+  sizes: number[],
+  memory: number,
+  crafted: number,
+  runs: number,
+): Promise<void> {
   const words = vocabulary();
   console.log(`vocabulary: ${words.length} words; slowest of ${runs} runs per query`);
   const dir = await Deno.makeTempDir({ prefix: "chat_search_bench_" });
@@ -196,6 +204,33 @@ async function storeBench(sizes: number[], memory: number, runs: number): Promis
       using store = SqliteHistory.open(path);
       using hub = new Hub({ history: store });
       report(`SQLite, ${size} messages (filled in ${filled} s)`, hub, words, runs);
+    }
+    if (crafted > 0) {
+      // Every message holds 100 words never seen before, all starting with "aaa".
+      const path = `${dir}/crafted-${crafted}.db`;
+      SqliteHistory.open(path).close();
+      const db = new DatabaseSync(path);
+      try {
+        const insert = db.prepare(
+          "INSERT INTO messages (id, ts, room, sender, text, action) VALUES (?, ?, '#lobby', 'eve', ?, 0)",
+        );
+        db.exec("BEGIN");
+        let word = 0;
+        for (let id = 1; id <= crafted; id++) {
+          const text = Array.from({ length: 100 }, () => `aaa${(word++).toString(36)}`).join(" ");
+          insert.run(id, 1_767_225_600_000 + id, text);
+        }
+        db.exec("COMMIT");
+      } finally {
+        db.close();
+      }
+      using store = SqliteHistory.open(path);
+      using hub = new Hub({ history: store });
+      console.log(`\nSQLite, ${crafted} crafted messages of 100 new words starting with "aaa"`);
+      for (const query of ["aaa", "aaa1", "aaa1a", "zzz"]) {
+        const { ms, reply } = timeSearch(hub, query, "#lobby", runs);
+        console.log(`  ${query.padEnd(36)} ${ms.toFixed(1).padStart(9)} ms   ${reply}`);
+      }
     }
     if (memory > 0) {
       const store: HistoryStore = new MemoryHistory(memory);
@@ -370,6 +405,7 @@ if (import.meta.main) {
     options: {
       messages: { type: "string", default: "20000,200000" },
       memory: { type: "string", default: "1000" },
+      crafted: { type: "string", default: "20000" },
       runs: { type: "string", default: "5" },
       latency: { type: "boolean", default: false },
       seconds: { type: "string", default: "10" },
@@ -382,5 +418,7 @@ if (import.meta.main) {
       if (!(attack in ATTACKS)) throw new TypeError(`Cannot run attack "${attack}"`);
       await latencyBench(sizes[0]!, Number(values.seconds), attack as keyof typeof ATTACKS);
     }
-  } else await storeBench(sizes, Number(values.memory), Number(values.runs));
+  } else {
+    await storeBench(sizes, Number(values.memory), Number(values.crafted), Number(values.runs));
+  }
 }

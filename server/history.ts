@@ -11,6 +11,7 @@ import { type MessageFrame } from "../protocol.ts";
 import {
   collectMatches,
   parseSearch,
+  PrefixCounter,
   SEARCH_TOKENIZER,
   type SearchOptions,
   type SearchQuery,
@@ -46,6 +47,7 @@ class TextIndex implements Disposable {
   readonly #insert: StatementSync;
   readonly #delete: StatementSync;
   readonly #match: StatementSync;
+  #prefixes: PrefixCounter | undefined;
 
   constructor() {
     // Contentless: the texts stay in the history's own arrays, only the index is here.
@@ -66,6 +68,12 @@ class TextIndex implements Disposable {
 
   remove(id: number): void {
     this.#delete.run(id);
+  }
+
+  /** The first prefix word of `query` that starts more than `max` indexed words, if any. */
+  tooBroad(query: SearchQuery, max?: number): string | undefined {
+    this.#prefixes ??= new PrefixCounter(this.#db, "texts");
+    return this.#prefixes.tooBroad(query, max);
   }
 
   /** Ids of the texts holding every word of `match`, newest first. */
@@ -141,6 +149,8 @@ export class MemoryHistory implements HistoryStore {
 
   find(room: string, query: SearchQuery, options: SearchOptions): SearchResult<MessageFrame> {
     if (this.#index === undefined || !this.#rooms.has(room)) return { found: [] };
+    const tooBroad = this.#index.tooBroad(query, options.prefixWords);
+    if (tooBroad !== undefined) return { found: [], tooBroad };
     const { found, stoppedAt } = collectMatches(
       this.#index.candidates(query.match),
       ({ id }) => {

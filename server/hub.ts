@@ -24,7 +24,13 @@ import {
 import { checkName, nameKey, normalizeRoom } from "../names.ts";
 import { sanitizeText } from "../sanitize.ts";
 import { type HistoryStore, MemoryHistory } from "./history.ts";
-import { MAX_SEARCH_RESULTS, parseSearch, SEARCH_BURST, SearchPace } from "./search.ts";
+import {
+  MAX_PREFIX_WORDS,
+  MAX_SEARCH_RESULTS,
+  parseSearch,
+  SEARCH_BURST,
+  SearchPace,
+} from "./search.ts";
 import { PasswordGate } from "./password.ts";
 import type { Session } from "./session.ts";
 
@@ -515,7 +521,18 @@ export class Hub implements Disposable {
       );
     }
     const { query } = checked;
-    const { found, searched } = this.#history.find(room, query, { limit: MAX_SEARCH_RESULTS });
+    const { found, searched, tooBroad } = this.#history.find(room, query, {
+      limit: MAX_SEARCH_RESULTS,
+    });
+    if (tooBroad !== undefined) {
+      return this.#error(
+        member,
+        "text_invalid",
+        `Cannot search for ${JSON.stringify(tooBroad)}: over ${
+          MAX_PREFIX_WORDS.toLocaleString("en-US")
+        } different words start with it; type more of it`,
+      );
+    }
     const quoted = JSON.stringify(query.text);
     const partial = searched === undefined
       ? ""

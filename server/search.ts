@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { sanitizeText } from "../sanitize.ts";
 
 /** Longest search text, in UTF-16 code units after cleaning. */
@@ -33,6 +34,14 @@ export const SEARCH_BURST = 5;
 /** Milliseconds between searches of one connection once its burst is spent. */
 export const SEARCH_INTERVAL_MS = 1_000;
 
+/**
+ * Most different stored words that the prefix words of one search may start,
+ * all together. FTS5 merges the entries of every such word before it yields a
+ * match, so a history crafted with millions of words that share a start would
+ * otherwise make one short word cost seconds.
+ */
+export const MAX_PREFIX_WORDS = 2_000;
+
 /** The FTS5 tokenizer both history stores index text with. */
 export const SEARCH_TOKENIZER = "unicode61 remove_diacritics 2";
 
@@ -44,6 +53,8 @@ export interface SearchQuery {
   readonly words: readonly string[];
   /** The FTS5 expression: every word quoted, those long enough as prefixes. */
   readonly match: string;
+  /** The words that match as prefixes, those of {@linkcode MIN_PREFIX_LENGTH} or more characters. */
+  readonly prefixes: readonly string[];
 }
 
 /** The result of {@linkcode parseSearch}. */
@@ -89,10 +100,9 @@ export function parseSearch(raw: string): SearchCheck {
     };
   }
   // Each word is a quoted string, so FTS5 reads no operator, column or phrase syntax in it.
-  const match = words
-    .map((word) => `"${word}"${[...word].length >= MIN_PREFIX_LENGTH ? "*" : ""}`)
-    .join(" ");
-  return { ok: true, query: { text, words, match } };
+  const prefixes = words.filter((word) => [...word].length >= MIN_PREFIX_LENGTH);
+  const match = words.map((word) => `"${word}"${prefixes.includes(word) ? "*" : ""}`).join(" ");
+  return { ok: true, query: { text, words, match, prefixes } };
 }
 
 /** Limits of one search. */
@@ -101,6 +111,8 @@ export interface SearchOptions {
   limit: number;
   /** Most candidates to examine. @default {SEARCH_BUDGET} */
   budget?: number;
+  /** Most stored words the prefix words may start. @default {MAX_PREFIX_WORDS} */
+  prefixWords?: number;
 }
 
 /** What a search found. */
@@ -112,6 +124,8 @@ export interface SearchResult<T> {
    * of the room's newest messages were searched.
    */
   searched?: number;
+  /** Set, and nothing searched, when this prefix word starts too many stored words. */
+  tooBroad?: string;
 }
 
 /** What {@linkcode collectMatches} gathered. */
@@ -178,5 +192,61 @@ export class SearchPace {
     const elapsed = Math.max(0, now - this.#at);
     this.#at = Math.max(this.#at, now);
     this.#tokens = Math.min(SEARCH_BURST, this.#tokens + elapsed / SEARCH_INTERVAL_MS);
+  }
+}
+
+/**
+ * Counts the stored words that the prefix words of a search start, in an
+ * FTS5 index, folding case and accents as FTS5 itself does.
+ */
+export class PrefixCounter {
+  readonly #fold: StatementSync;
+  readonly #folded: StatementSync;
+  readonly #clear: StatementSync;
+  readonly #terms: StatementSync;
+
+  /**
+   * @param db The connection that holds the index; the counter adds tables to its `temp` schema.
+   * @param table The FTS5 table in `main`.
+   */
+  constructor(db: DatabaseSync, table: string) {
+    db.exec(
+      `CREATE VIRTUAL TABLE temp.search_fold USING fts5(word, tokenize = '${SEARCH_TOKENIZER}');` +
+        "CREATE VIRTUAL TABLE temp.search_fold_terms USING fts5vocab(temp, search_fold, instance);" +
+        `CREATE VIRTUAL TABLE temp.search_terms USING fts5vocab(main, ${table}, row);`,
+    );
+    this.#fold = db.prepare("INSERT INTO temp.search_fold (rowid, word) VALUES (?, ?)");
+    this.#folded = db.prepare(
+      "SELECT doc, term FROM temp.search_fold_terms ORDER BY doc, offset",
+    );
+    this.#clear = db.prepare("DELETE FROM temp.search_fold");
+    this.#terms = db.prepare("SELECT term FROM temp.search_terms WHERE term >= ? AND term < ?");
+  }
+
+  /**
+   * The first prefix word of `query` at which the stored words started so
+   * far exceed `max`; `undefined` when they do not.
+   */
+  tooBroad(query: SearchQuery, max = MAX_PREFIX_WORDS): string | undefined {
+    if (query.prefixes.length === 0) return undefined;
+    // FTS5 folds each word to the form it indexes; a prefix applies to its last token.
+    const folded = new Map<number, string>();
+    try {
+      query.prefixes.forEach((word, i) => this.#fold.run(i + 1, word));
+      for (const { doc, term } of this.#folded.all() as { doc: number; term: string }[]) {
+        folded.set(doc, term);
+      }
+    } finally {
+      this.#clear.run();
+    }
+    let count = 0;
+    for (const [i, word] of query.prefixes.entries()) {
+      const start = folded.get(i + 1);
+      if (start === undefined) continue;
+      for (const _ of this.#terms.iterate(start, `${start}\u{10FFFF}`)) {
+        if (++count > max) return word;
+      }
+    }
+    return undefined;
   }
 }

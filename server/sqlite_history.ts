@@ -12,6 +12,7 @@ import type { HistoryStore } from "./history.ts";
 import {
   collectMatches,
   parseSearch,
+  PrefixCounter,
   type SearchOptions,
   type SearchQuery,
   type SearchResult,
@@ -169,6 +170,7 @@ export class SqliteHistory implements HistoryStore {
   readonly #byId: StatementSync;
   readonly #newer: StatementSync;
   readonly #any: StatementSync;
+  #prefixes: PrefixCounter | undefined;
   readonly #retention: Retention;
   readonly #timer: ReturnType<typeof setInterval> | undefined;
   readonly #markPath: string;
@@ -341,6 +343,9 @@ export class SqliteHistory implements HistoryStore {
   find(room: string, query: SearchQuery, options: SearchOptions): SearchResult<MessageFrame> {
     // A room with no messages would spend the whole budget on other rooms' matches.
     if (this.#any.get(room) === undefined) return { found: [] };
+    this.#prefixes ??= new PrefixCounter(this.#db, "messages_text");
+    const tooBroad = this.#prefixes.tooBroad(query, options.prefixWords);
+    if (tooBroad !== undefined) return { found: [], tooBroad };
     const { found, stoppedAt } = collectMatches(
       this.#search.iterate(room, query.match) as Iterable<{ id: number; here: number }>,
       ({ id, here }) => here ? id : undefined,

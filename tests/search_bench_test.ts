@@ -19,10 +19,22 @@ async function run(args: string[]): Promise<string> {
 }
 
 Deno.test("bench/run_search.ts times every query on both stores, and refuses the hostile ones", async () => {
-  const output = await run(["--messages", "300", "--memory", "20", "--runs", "1"]);
+  const output = await run([
+    "--messages",
+    "300",
+    "--memory",
+    "20",
+    "--crafted",
+    "30",
+    "--runs",
+    "1",
+  ]);
   assert.match(output, /^SQLite, 300 messages/m);
   assert.match(output, /^memory, 20 messages of 4 KB/m);
-  for (const store of output.split("\n\n").slice(1)) {
+  assert.match(output, /^SQLite, 30 crafted messages/m);
+  const stores = output.split("\n\n").filter((part) => /^(SQLite, 300|memory)/.test(part));
+  assert.equal(stores.length, 2);
+  for (const store of stores) {
     assert.match(store, /one common word +\d+\.\d ms +\d+ found: /);
     assert.match(store, /OR chain, \d+ chars +\d+\.\d ms +error text_invalid: /);
     assert.match(store, /8,000 one-letter words +\d+\.\d ms +error text_invalid: /);

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { encodeFrame, LOBBY, type MessageFrame } from "../protocol.ts";
 import {
+  MAX_PREFIX_WORDS,
   MAX_SEARCH_LENGTH,
   MAX_SEARCH_WORDS,
   SEARCH_BUDGET,
@@ -167,5 +168,33 @@ Deno.test("/search is paced per connection: a burst, then rate_limited, never a 
   assert.deepEqual((await framesSince(bob, bobMark))[0], {
     type: "info",
     text: `1 message in ${LOBBY} match "noon":`,
+  });
+});
+
+Deno.test("/search refuses a prefix that starts too many stored words with text_invalid", async () => {
+  // Words zzq0 … zzq2000: one more than a search's prefixes may start.
+  const words = Array.from({ length: MAX_PREFIX_WORDS + 1 }, (_, i) => `zzq${i}`);
+  await using chat = await startStored((store) => {
+    for (let i = 0; i < words.length; i += 400) {
+      store.append(stored(i + 1, "#other", words.slice(i, i + 400).join(" ")));
+    }
+    store.append(stored(10_000, LOBBY, "zzq1 was here"));
+  });
+  await using ann = await TestClient.join(chat.port, "ann");
+  await ann.sync();
+  const mark = ann.frames.length;
+  await ann.say("/search ZZQ");
+  assert.deepEqual(await framesSince(ann, mark), [{
+    type: "error",
+    code: "text_invalid",
+    message: `Cannot search for "zzq": over ${
+      MAX_PREFIX_WORDS.toLocaleString("en-US")
+    } different words start with it; type more of it`,
+  }]);
+  const narrower = ann.frames.length;
+  await ann.say("/search zzq1 here");
+  assert.deepEqual((await framesSince(ann, narrower))[0], {
+    type: "info",
+    text: `1 message in ${LOBBY} match "zzq1 here":`,
   });
 });

@@ -240,6 +240,35 @@ for (const kind of STORES) {
   });
 }
 
+for (const kind of STORES) {
+  Deno.test(`${kind.name}: find() refuses a prefix that starts too many stored words, folded as indexed`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "chat_search_test_" });
+    try {
+      using store = kind.open(dir);
+      const zzq = Array.from({ length: 31 }, (_, i) => `zzq${i}`).join(" ");
+      const accented = Array.from({ length: 12 }, (_, i) => `ááá${i}`).join(" ");
+      store.append(message(1, zzq));
+      store.append(message(2, accented, "#b"));
+      const broad = (text: string, prefixWords: number) =>
+        store.find("#a", accepted(text), { limit: 50, prefixWords }).tooBroad;
+      assert.equal(broad("zzq", 30), "zzq", "31 words start with zzq");
+      assert.equal(broad("zzq", 31), undefined);
+      assert.deepEqual(find(store, "#a", "zzq"), { ids: [1], searched: undefined });
+      assert.equal(broad("zzq1", 11), undefined, "zzq1 and zzq10 to zzq19");
+      assert.equal(broad("zzq1 zzq2", 21), "zzq2", "the words count together");
+      assert.equal(broad("zzq1 zzq2", 22), undefined);
+      // Every room's words count, and accents and case fold as the index folds them.
+      assert.equal(broad("AAA", 11), "aaa");
+      assert.equal(broad("ÀÀÀ", 11), "ààà");
+      assert.equal(broad("aaa", 12), undefined);
+      assert.equal(broad("zz aa", 0), undefined, "short words are no prefixes");
+      assert.deepEqual(store.find("#a", accepted("zzq"), { limit: 50, prefixWords: 30 }).found, []);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
 Deno.test("MemoryHistory and SqliteHistory answer the same queries the same way", async () => {
   const random = seeded(11);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
@@ -323,11 +352,12 @@ Deno.test("MemoryHistory and SqliteHistory answer the same queries the same way"
       if (!checked.ok) continue;
       const room = pick(["#a", "#b"]);
       const budget = pick([5, 40, 1_000]);
-      const inMemory = memory.find(room, checked.query, { limit: 20, budget });
-      const inSqlite = sqlite.find(room, checked.query, { limit: 20, budget });
+      const prefixWords = pick([2, 8, 2_000]);
+      const inMemory = memory.find(room, checked.query, { limit: 20, budget, prefixWords });
+      const inSqlite = sqlite.find(room, checked.query, { limit: 20, budget, prefixWords });
       assert.deepEqual(
-        { ids: ids(inMemory.found), searched: inMemory.searched },
-        { ids: ids(inSqlite.found), searched: inSqlite.searched },
+        { ids: ids(inMemory.found), searched: inMemory.searched, broad: inMemory.tooBroad },
+        { ids: ids(inSqlite.found), searched: inSqlite.searched, broad: inSqlite.tooBroad },
         `${JSON.stringify(text)} in ${room}, budget ${budget}`,
       );
       compared++;
