@@ -16,7 +16,7 @@ import {
 } from "../protocol.ts";
 import { sanitizeText } from "../sanitize.ts";
 import { type ChatServer, startServer } from "../server.ts";
-import { SECURITY_HEADERS } from "../server/transports/websocket.ts";
+import { SECURITY_HEADERS } from "../server/transports/web.ts";
 import { type FrameOf, TestClient, within } from "./_test_utils.ts";
 
 const LOOPBACK = "127.0.0.1";
@@ -28,6 +28,7 @@ const MODULES = [
   "/sanitize.ts",
   "/palette.ts",
   "/commands.ts",
+  "/confusables.ts",
 ];
 
 function startWebServer(): Promise<ChatServer> {
@@ -370,7 +371,14 @@ Deno.test("startServer() serves the page's modules as JavaScript without types",
   try {
     await t.step("the stripped shared modules behave like their sources", async () => {
       for (
-        const path of ["/sanitize.ts", "/palette.ts", "/names.ts", "/protocol.ts", "/commands.ts"]
+        const path of [
+          "/sanitize.ts",
+          "/palette.ts",
+          "/confusables.ts",
+          "/names.ts",
+          "/protocol.ts",
+          "/commands.ts",
+        ]
       ) {
         await saveModule(root, path, served.get(path)!);
       }
