@@ -439,7 +439,7 @@ export function encodeFrame(frame: ClientFrame | ServerFrame): string {
 /** One result of {@linkcode LineSplitter.push}: a decoded line, or why a line was dropped. */
 export type LineResult =
   | { ok: true; line: string }
-  | { ok: false; code: "line_too_long" | "invalid_utf8"; message: string };
+  | { ok: false; code: "line_too_long" | "invalid_utf8" | "bad_frame"; message: string };
 
 const NEWLINE = 0x0a;
 // Shared by every splitter with nothing pending; never written to.

@@ -10,8 +10,9 @@ import { startAnnouncer } from "./server/announcer.ts";
 import type { HistoryStore } from "./server/history.ts";
 import { Hub } from "./server/hub.ts";
 import { ConnectionGate } from "./server/limits.ts";
+import { Connections } from "./server/transports/connections.ts";
 import { TcpTransport } from "./server/transports/tcp.ts";
-import { WebTransport } from "./server/transports/websocket.ts";
+import { WebTransport } from "./server/transports/web.ts";
 import { webAssets } from "./server/web_assets.ts";
 
 /** Default HTTP port of the web client. */
@@ -75,6 +76,11 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** Announce the server as `serverName` on the networks it is bound to (never on loopback). @default {false} */
   announce?: boolean;
+  /**
+   * More names (or addresses) the web page may be reached by, besides this
+   * machine's addresses, its host name and `localhost`. @default {none}
+   */
+  webHosts?: readonly string[];
 }
 
 /** A running server; dispose it, or call `close`, to stop it. */
@@ -114,54 +120,54 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     ...(options.history === undefined ? {} : { history: options.history }),
     ...(options.password === undefined ? {} : { password: options.password }),
   });
-  const maxStrikes = options.maxStrikes ?? 10;
   const gate = new ConnectionGate({
     maxConnections: options.maxConnections ?? 2000,
     maxPerAddress: options.maxPerAddress ?? 32,
     log,
   });
   const rate = options.messageRate ?? 10;
-  const limits = {
+  const handshakeMs = (options.handshake ?? 10) * 1000;
+  const probeMs = (options.probe ?? 5) * 1000;
+  const connections = new Connections(hub, {
     log,
-    maxStrikes,
-    gate,
+    maxStrikes: options.maxStrikes ?? 10,
     heartbeatMs: (options.heartbeat ?? 30) * 1000,
-    handshakeMs: (options.handshake ?? 10) * 1000,
+    handshakeMs,
     frameRate: { burst: rate * 4, perSecond: rate },
     // Room for the largest message at the frame rate, and never under 32 KiB/s.
     byteRate: {
       burst: Math.max(128 * 1024, rate * 16_384),
       perSecond: Math.max(32 * 1024, rate * 4096),
     },
-  };
+  });
   let tcp: TcpTransport;
   try {
     tcp = await TcpTransport.open(
-      {
-        hostname,
-        port,
-        tls: options.tls,
-        handshakeMs: limits.handshakeMs,
-        probeMs: (options.probe ?? 5) * 1000,
-      },
-      hub,
-      limits,
+      { hostname, port, tls: options.tls, handshakeMs, probeMs },
+      connections,
+      { gate, log },
     );
   } catch (error) {
+    await connections.drain(0);
     throw new ListenError(where(hostname, port), error);
   }
   let web: WebTransport | undefined;
   if (options.webPort !== undefined) {
     try {
-      web = new WebTransport(hub, {
+      web = await WebTransport.open({
         hostname,
         port: options.webPort,
         assets: webAssets(),
-        ...limits,
-        ...(options.tls === undefined ? {} : { tls: options.tls }),
-      });
+        gate,
+        tls: options.tls,
+        handshakeMs,
+        probeMs,
+        hosts: options.webHosts ?? [],
+        log,
+      }, connections);
     } catch (error) {
-      await tcp.drain(0);
+      await tcp.stopAccepting();
+      await connections.drain(0);
       throw new ListenError(where(hostname, options.webPort), error);
     }
   }
@@ -181,9 +187,9 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
   const close = (reason?: string): Promise<void> => {
     closing ??= (async () => {
       await announcer?.close();
-      await tcp.stopAccepting();
+      await Promise.all([tcp.stopAccepting(), web?.stopAccepting()]);
       hub.shutdown(reason);
-      await Promise.all([tcp.drain(2_000), web?.drain(2_000)]);
+      await connections.drain(2_000);
     })();
     return closing;
   };

@@ -43,6 +43,8 @@ Options:
   --port N         TCP port for chat join, nc and telnet (default ${DEFAULT_PORT})
   --web-port N     HTTP port of the web client (default ${DEFAULT_WEB_PORT})
   --no-web         do not serve the web client
+  --web-host NAME  another name the web page may be reached by, besides this
+                   machine's addresses, its host name and localhost (repeatable)
   --name NAME      the server's name in "chat ls" and on joining (default: host name)
   --no-announce    do not announce the server on the local network (by default
                    it does, on UDP port ${DISCOVERY_PORT}, unless bound to 127.0.0.1)
@@ -171,6 +173,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     port: { type: "string" },
     "web-port": { type: "string" },
     "no-web": { type: "boolean" },
+    "web-host": { type: "string", multiple: true },
     name: { type: "string" },
     "no-announce": { type: "boolean" },
     history: { type: "string" },
@@ -201,8 +204,16 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   const retention = values.retain === undefined ? {} : parseRetention(values.retain);
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  if (values["no-web"] && values["web-port"] !== undefined) {
-    throw new UsageError("--no-web and --web-port do not go together");
+  if (values["no-web"] && (values["web-port"] !== undefined || values["web-host"] !== undefined)) {
+    throw new UsageError("--no-web does not go with --web-port or --web-host");
+  }
+  const webHosts = values["web-host"] ?? [];
+  for (const host of webHosts) {
+    if (!/^[\w.:\[\]-]{1,253}$/.test(host)) {
+      throw new UsageError(
+        `invalid --web-host "${sanitizeText(host)}": expected a host name or address`,
+      );
+    }
   }
   const port = values.port === undefined ? DEFAULT_PORT : parsePort(values.port, true);
   const webPort = values["no-web"]
@@ -250,7 +261,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       log,
       serverName,
       announce: !values["no-announce"],
-      ...(webPort === undefined ? {} : { webPort }),
+      ...(webPort === undefined ? {} : { webPort, webHosts }),
       ...(store === undefined ? {} : { history: store }),
       ...(password === undefined ? {} : { password }),
       ...(tls === undefined ? {} : { tls }),

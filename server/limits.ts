@@ -127,3 +127,23 @@ export class ConnectionGate {
     this.#unreported = 0;
   }
 }
+
+/** One admitted connection's place in a {@linkcode ConnectionGate}; released once. */
+export class Slot {
+  readonly #gate: ConnectionGate;
+  /** The IP address the connection comes from. */
+  readonly address: string;
+  #held = true;
+
+  constructor(gate: ConnectionGate, address: string) {
+    this.#gate = gate;
+    this.address = address;
+  }
+
+  /** Frees the place; later calls do nothing. */
+  release(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    this.#gate.release(this.address);
+  }
+}

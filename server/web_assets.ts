@@ -30,7 +30,7 @@ import commandsTs from "../commands.ts" with { type: "text" };
 import formatTs from "../format.ts" with { type: "text" };
 import namesTs from "../names.ts" with { type: "text" };
 import confusablesTs from "../confusables.ts" with { type: "text" };
-import type { WebAsset } from "./transports/websocket.ts";
+import type { WebAsset } from "./transports/web.ts";
 
 const MODULES: Readonly<Record<string, string>> = {
   "/web/app.ts": appTs,

@@ -1,5 +1,6 @@
 /**
- * The TCP port's listening socket, kept accepting.
+ * A listening socket (the chat port, or the web port), kept accepting, that
+ * counts every connection in the connection gate from the moment it arrives.
  *
  * Deno's `node:net` (2.9) stops accepting for good once `accept()` fails
  * with "too many open files", and says nothing: no `error` event, and the
@@ -13,6 +14,8 @@
 
 import net, { type Socket } from "node:net";
 import tls from "node:tls";
+import { type ConnectionGate, Slot } from "../limits.ts";
+import { peerAddress } from "./tcp_session.ts";
 
 /** Where and how to listen. */
 export interface TcpListenOptions {
@@ -24,6 +27,23 @@ export interface TcpListenOptions {
   handshakeMs?: number;
   /** Milliseconds between probes of the listener; 0 turns them off. @default {5000} */
   probeMs?: number;
+  /** Which port this is, for logs: "TCP" or "web". @default {"TCP"} */
+  label?: string;
+}
+
+/** What a listener does with the connections it accepts. */
+export interface TcpListenHandlers {
+  /** Counts connections in all and per address; every accepted one holds a {@linkcode Slot}. */
+  gate: ConnectionGate;
+  /** A connection (after its TLS handshake, on a TLS port) within the limits. */
+  accept(socket: Socket, slot: Slot): void;
+  /**
+   * A plain connection over the limits, to be told `reason` and closed. On a
+   * TLS port it is closed at once instead, before its handshake.
+   */
+  refuse(socket: Socket, reason: string): void;
+  /** Receives one line per listener problem. */
+  log(line: string): void;
 }
 
 /** How long the listener has to take a probe before it counts as stuck. */
@@ -32,14 +52,9 @@ const PROBE_TIMEOUT_MS = 3000;
 const PROBE_PORT_FIRST = 49152;
 const PROBE_PORT_COUNT = 16384;
 
-function createServer(options: TcpListenOptions): net.Server {
+function createServer(): net.Server {
   // Half-open: a peer that ends its side still gets what is queued for it.
-  return options.tls === undefined ? net.createServer({ allowHalfOpen: true }) : tls.createServer({
-    allowHalfOpen: true,
-    cert: options.tls.cert,
-    key: options.tls.key,
-    handshakeTimeout: options.handshakeMs ?? 10_000,
-  });
+  return net.createServer({ allowHalfOpen: true });
 }
 
 function bind(server: net.Server, hostname: string, port: number): Promise<void> {
@@ -59,13 +74,30 @@ function probeHost(hostname: string): string {
   return hostname;
 }
 
-/** A listening TCP (or TLS) port that hands each accepted socket to `onSocket`. */
+/** Frees a connection's slot when its (raw) socket closes: a `close` listener. */
+function releaseSlot(this: Socket): void {
+  slotOf.get(this)?.release();
+  slotOf.delete(this);
+}
+
+/** The slot of every open raw socket, on every listener. */
+const slotOf = new Map<Socket, Slot>();
+
+/**
+ * A listening TCP (or TLS) port. Every connection is counted in the gate the
+ * moment the kernel hands it over, before any TLS handshake, and keeps its
+ * slot until its socket closes (or the slot is released sooner).
+ */
 export class TcpListener {
   readonly #options: TcpListenOptions;
-  readonly #onSocket: (socket: Socket) => void;
-  readonly #log: (line: string) => void;
+  readonly #handlers: TcpListenHandlers;
   readonly #addr: Deno.NetAddr;
   readonly #interval: ReturnType<typeof setInterval> | undefined;
+  readonly #label: string;
+  /** The certificate and key, on a TLS port. */
+  readonly #secure: tls.SecureContext | undefined;
+  /** TLS connections still in their handshake, with the timer that ends it. */
+  readonly #handshaking = new Map<tls.TLSSocket, ReturnType<typeof setTimeout>>();
   #server: net.Server;
   #stuck = false;
   #closed = false;
@@ -80,26 +112,20 @@ export class TcpListener {
    * Binds the port. Rejects with the system's error (its `code` is
    * `EADDRINUSE`, `EADDRNOTAVAIL`, `EACCES`, …) when it cannot.
    */
-  static async open(
-    options: TcpListenOptions,
-    onSocket: (socket: Socket) => void,
-    log: (line: string) => void,
-  ): Promise<TcpListener> {
-    const server = createServer(options);
+  static async open(options: TcpListenOptions, handlers: TcpListenHandlers): Promise<TcpListener> {
+    const server = createServer();
     await bind(server, options.hostname, options.port);
-    return new TcpListener(server, options, onSocket, log);
+    return new TcpListener(server, options, handlers);
   }
 
-  private constructor(
-    server: net.Server,
-    options: TcpListenOptions,
-    onSocket: (socket: Socket) => void,
-    log: (line: string) => void,
-  ) {
+  private constructor(server: net.Server, options: TcpListenOptions, handlers: TcpListenHandlers) {
     this.#server = server;
     this.#options = options;
-    this.#onSocket = onSocket;
-    this.#log = log;
+    this.#handlers = handlers;
+    this.#label = options.label ?? "TCP";
+    this.#secure = options.tls === undefined
+      ? undefined
+      : tls.createSecureContext({ cert: options.tls.cert, key: options.tls.key });
     const { address, port } = server.address() as net.AddressInfo;
     this.#addr = { transport: "tcp", hostname: address, port };
     this.#attach(server);
@@ -118,27 +144,71 @@ export class TcpListener {
     clearInterval(this.#interval);
     this.#endProbe();
     if (this.#server.listening) this.#server.close();
+    for (const [socket, timer] of this.#handshaking) {
+      clearTimeout(timer);
+      socket.destroy();
+    }
+    this.#handshaking.clear();
     await this.#probeClosed;
   }
 
   #attach(server: net.Server): void {
-    const secure = server instanceof tls.Server;
-    server.on(secure ? "secureConnection" : "connection", (socket: Socket) => {
-      if (!this.#isProbe(socket)) return this.#onSocket(socket);
-      this.#endProbe();
-      socket.on("error", () => {});
-      socket.destroy();
+    server.on("connection", (raw: Socket) => {
+      if (this.#isProbe(raw)) {
+        this.#endProbe();
+        raw.on("error", () => {});
+        raw.destroy();
+        return;
+      }
+      const address = peerAddress(raw);
+      const refusal = this.#handlers.gate.admit(address);
+      if (refusal !== undefined) {
+        if (this.#secure === undefined) return this.#handlers.refuse(raw, refusal);
+        // Nothing can be said before the handshake: its descriptor is freed at once.
+        raw.on("error", () => {});
+        raw.destroy();
+        return;
+      }
+      const slot = new Slot(this.#handlers.gate, address);
+      slotOf.set(raw, slot);
+      raw.on("close", releaseSlot);
+      if (this.#secure === undefined) this.#handlers.accept(raw, slot);
+      else this.#handshake(raw, slot, this.#secure);
     });
-    if (secure) {
-      server.on("tlsClientError", (error: Error, socket: Socket) => {
-        // A failed TLS handshake is that peer's problem only.
-        const who = socket.remoteAddress ?? "a client";
-        this.#log(`TLS handshake with ${who} failed: ${error.message}`);
-        // Not closed for us: its descriptor would stay taken until the peer goes.
-        socket.destroy();
-      });
-    }
-    server.on("error", (error: Error) => this.#log(`Cannot accept a connection: ${error.message}`));
+    server.on(
+      "error",
+      (error: Error) => this.#handlers.log(`Cannot accept a connection: ${error.message}`),
+    );
+  }
+
+  /**
+   * Runs a TLS handshake on an admitted connection, within the handshake
+   * time. Wrapped here rather than by a TLS server, so that the connection
+   * holds its slot, and its deadline is ours, from the moment it arrives.
+   */
+  #handshake(raw: Socket, slot: Slot, context: tls.SecureContext): void {
+    const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
+    const failed = (error: Error) => {
+      if (!this.#handshaking.has(socket)) return;
+      clearTimeout(this.#handshaking.get(socket));
+      this.#handshaking.delete(socket);
+      // A failed TLS handshake is that peer's problem only.
+      this.#handlers.log(`TLS handshake with ${slot.address} failed: ${error.message}`);
+      socket.destroy();
+      raw.destroy();
+    };
+    this.#handshaking.set(
+      socket,
+      setTimeout(failed, this.#options.handshakeMs ?? 10_000, new Error("it took too long")),
+    );
+    socket.on("error", failed);
+    socket.once("secure", () => {
+      clearTimeout(this.#handshaking.get(socket));
+      this.#handshaking.delete(socket);
+      socket.off("error", failed);
+      this.#handlers.accept(socket, slot);
+    });
+    raw.once("close", () => failed(new Error("the connection closed")));
   }
 
   #isProbe(socket: Socket): boolean {
@@ -161,12 +231,9 @@ export class TcpListener {
     const port = PROBE_PORT_FIRST + Math.floor(Math.random() * PROBE_PORT_COUNT);
     const from = { address: host, port };
     const target = { host, port: this.#addr.port, localAddress: host, localPort: port };
-    // On a TLS port the probe completes a handshake, so that it is seen like
-    // any client and not logged as a failed one. It sends nothing, so the
-    // certificate, often self-signed, need not be checked.
-    const probe = this.#options.tls === undefined
-      ? net.connect(target)
-      : tls.connect({ ...target, rejectUnauthorized: false });
+    // Plain TCP even on a TLS port: the listener knows it by its port and
+    // closes it before any handshake.
+    const probe = net.connect(target);
     this.#probe = probe;
     this.#probeFrom = from;
     this.#probeClosed = new Promise((resolve) => probe.once("close", () => resolve()));
@@ -176,9 +243,9 @@ export class TcpListener {
     this.#probeTimer = setTimeout(() => {
       this.#endProbe();
       this.#stuck = true;
-      this.#log(
-        "The TCP port stopped taking connections (out of file descriptors? see ulimit -n): " +
-          "opening it again",
+      this.#handlers.log(
+        `The ${this.#label} port stopped taking connections (out of file descriptors? ` +
+          "see ulimit -n): opening it again",
       );
       void this.#reopen();
     }, PROBE_TIMEOUT_MS);
@@ -196,11 +263,13 @@ export class TcpListener {
     if (this.#closed || !this.#stuck || this.#reopening) return;
     this.#reopening = true;
     if (this.#server.listening) this.#server.close();
-    const server = createServer(this.#options);
+    const server = createServer();
     try {
       await bind(server, this.#addr.hostname, this.#addr.port);
     } catch (error) {
-      this.#log(`Cannot open the TCP port again yet: ${(error as Error).message}`);
+      this.#handlers.log(
+        `Cannot open the ${this.#label} port again yet: ${(error as Error).message}`,
+      );
       return;
     } finally {
       this.#reopening = false;
@@ -212,6 +281,6 @@ export class TcpListener {
     this.#server = server;
     this.#stuck = false;
     this.#attach(server);
-    this.#log(`The TCP port takes connections again`);
+    this.#handlers.log(`The ${this.#label} port takes connections again`);
   }
 }

@@ -1,7 +1,8 @@
 /**
- * The reading side of one TCP connection: picks JSON or plain text from the
- * first byte, splits lines, slows down a flooding peer by pausing its socket,
- * and hands frames to the hub.
+ * The reading side of one socket connection: on the chat port it picks JSON
+ * or plain text from the first byte and splits lines; on the web port it
+ * reads WebSocket messages. Either way it slows down a flooding peer by
+ * pausing its socket, and hands frames to the hub.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import { FrameIntake } from "./intake.ts";
 import { TelnetFilter } from "./telnet.ts";
 import { GREETING, TextCodec } from "./text.ts";
 import { encoder, type TcpSession } from "./tcp_session.ts";
+import { CLOSE_PROTOCOL_ERROR, encodeWebSocketJson, WebSocketDecoder } from "./websocket.ts";
 
 /** A rate: up to `burst` at once, `perSecond` sustained. */
 export interface Rate {
@@ -36,6 +38,8 @@ export interface ReaderLimits {
 }
 
 const OPEN_BRACE = 0x7b;
+/** A UTF-8 byte order mark, ignored at the very start of the stream. */
+const BOM = [0xef, 0xbb, 0xbf];
 const NO_LINES: LineResult[] = [];
 // How often a throttled peer is told so.
 const WARN_EVERY_MS = 10_000;
@@ -64,12 +68,14 @@ export class TcpReader {
   readonly #socket: Socket;
   readonly #limits: ReaderLimits;
   readonly #intake: FrameIntake;
-  readonly #splitter = new LineSplitter(MAX_CLIENT_LINE_BYTES);
+  /** Splits lines (JSON or text), or reads WebSocket messages. */
+  readonly #framer: { push(chunk: Uint8Array): LineResult[] };
   readonly #frames: TokenBucket;
   readonly #bytes: TokenBucket;
   #text: { codec: TextCodec; telnet: TelnetFilter } | undefined;
-  #decided = false;
   #greeted = false;
+  /** Bytes of a byte order mark seen at the start of the stream; -1 once past it. */
+  #bom = 0;
   /** The greeting timer until the peer speaks; then the throttle timer, while paused. */
   #timer: ReturnType<typeof setTimeout> | undefined;
   #warned = -Infinity;
@@ -92,8 +98,18 @@ export class TcpReader {
     });
     this.#frames = new TokenBucket(limits.frameRate.burst, limits.frameRate.perSecond);
     this.#bytes = new TokenBucket(limits.byteRate.burst, limits.byteRate.perSecond);
-    // A person on nc waits to be asked; a program speaks first.
-    this.#timer = setTimeout(greet, limits.greetAfter, this);
+    if (session.mode === "websocket") {
+      session.encode = encodeWebSocketJson;
+      this.#bom = -1;
+      this.#framer = new WebSocketDecoder(MAX_CLIENT_LINE_BYTES, {
+        write: (frame) => session.write(frame),
+        ended: (code, problem) => this.#ended(code, problem),
+      });
+    } else {
+      this.#framer = new LineSplitter(MAX_CLIENT_LINE_BYTES);
+      // A person on nc waits to be asked; a program speaks first.
+      this.#timer = setTimeout(greet, limits.greetAfter, this);
+    }
   }
 
   /** Greets a peer that has said nothing yet, in text: maybe a person on nc. */
@@ -109,9 +125,14 @@ export class TcpReader {
     if (this.#finished || session.closing) return;
     session.lastHeard = performance.now();
     session.pinged = false;
-    if (!this.#decided && !this.#decide(chunk)) return;
     this.#uncounted += chunk.length;
-    const lines = this.#splitter.push(this.#text?.telnet.push(chunk) ?? chunk);
+    if (this.#bom >= 0) {
+      const rest = this.#skipBom(chunk);
+      if (rest === undefined) return;
+      chunk = rest;
+    }
+    if (session.mode === "unknown" && !this.#decide(chunk)) return;
+    const lines = this.#framer.push(this.#text?.telnet.push(chunk) ?? chunk);
     // Reading is paused while lines wait, so this only joins lines of one read.
     if (this.#next < this.#lines.length) this.#lines = this.#lines.slice(this.#next).concat(lines);
     else this.#lines = lines;
@@ -119,25 +140,50 @@ export class TcpReader {
     this.resume();
   }
 
+  /**
+   * Drops a byte order mark at the very start of the stream, even one split
+   * across reads; returns what follows it, or `undefined` while it may still
+   * be one.
+   */
+  #skipBom(chunk: Uint8Array): Uint8Array | undefined {
+    let at = 0;
+    while (at < chunk.length && this.#bom < BOM.length && chunk[at] === BOM[this.#bom]) {
+      at++;
+      this.#bom++;
+    }
+    if (this.#bom === BOM.length) {
+      this.#bom = -1;
+      return chunk.subarray(at);
+    }
+    if (at === chunk.length) return undefined;
+    // Not a byte order mark after all: give back the bytes taken for one.
+    const taken = this.#bom;
+    this.#bom = -1;
+    if (taken === 0) return chunk;
+    const whole = new Uint8Array(taken + chunk.length - at);
+    whole.set(BOM.slice(0, taken));
+    whole.set(chunk.subarray(at), taken);
+    return whole;
+  }
+
   /** Picks the mode from the first byte that is not blank; false while there is none. */
   #decide(chunk: Uint8Array): boolean {
     const first = chunk.findIndex((byte) => !isBlank(byte));
     if (first === -1) return false;
     const session = this.session;
-    this.#decided = true;
-    session.silent = false;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (chunk[first] !== OPEN_BRACE) {
       const codec = new TextCodec();
       this.#text = { codec, telnet: new TelnetFilter() };
-      session.text = true;
+      session.mode = "text";
       session.encode = (frame) => codec.encode(frame);
       if (!this.#greeted) session.write(encoder.encode(GREETING));
-    } else if (this.#greeted) {
+    } else {
+      session.mode = "json";
       // A program slow to speak got the text greeting: end its open
       // "Your name: " line, or the first frame would be glued to it.
-      session.write(encoder.encode("\n"));
+      if (this.#greeted) session.write(encoder.encode("\n"));
     }
     return true;
   }
@@ -202,17 +248,25 @@ export class TcpReader {
     this.#timer = setTimeout(resume, wait, this);
   }
 
+  /** The WebSocket peer closed, or broke the framing rules. */
+  #ended(code: number, problem: string | undefined): void {
+    if (problem !== undefined) this.#limits.log(`${this.session.remote}: ${problem}`);
+    const reason = code === CLOSE_PROTOCOL_ERROR ? "connection lost" : "connection closed";
+    this.finish(reason, code, problem);
+  }
+
   /**
    * Tells the hub the peer is gone and closes the session, sending what is
    * queued; for the end of the stream, a socket error, or a peer to drop.
+   * `code` and `why` are the WebSocket close code and reason, where there is one.
    */
-  finish(reason: string): void {
+  finish(reason: string, code?: number, why?: string): void {
     if (this.#finished) return;
     this.#finished = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#lines = NO_LINES;
     this.#limits.hub.close(this.session, reason);
-    this.session.close();
+    this.session.close(code, why);
   }
 }

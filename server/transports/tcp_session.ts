@@ -8,7 +8,9 @@
 
 import type { Socket } from "node:net";
 import type { ServerFrame } from "../../protocol.ts";
+import type { Slot } from "../limits.ts";
 import type { Session } from "../session.ts";
+import { CLOSE_NORMAL, CLOSE_POLICY, closeFrame, PING_FRAME } from "./websocket.ts";
 
 /** Encodes text for the wire. */
 export const encoder: TextEncoder = new TextEncoder();
@@ -113,19 +115,40 @@ export function destroyWhenFinished(this: Socket): void {
   this.destroy();
 }
 
-/** One TCP connection; `encode` decides how frames look on the wire. */
+function destroySocket(socket: Socket): void {
+  socket.destroy();
+}
+
+/**
+ * How long a peer dropped for not reading keeps its socket, so that the
+ * `bye` queued behind its backlog can still reach it if it wakes up.
+ */
+const LINGER_MS = 2_000;
+
+/** The heartbeat ping of JSON clients: one object, encoded once for all. */
+const HEARTBEAT: ServerFrame = Object.freeze({ type: "ping", token: "heartbeat" });
+
+/** What a peer dropped for not reading is told, after its backlog. */
+const TOO_SLOW: ServerFrame = Object.freeze({ type: "bye", reason: "Too slow to keep up" });
+
+/**
+ * How a connection speaks: not known until its first byte (a person on nc
+ * may be reading the greeting), JSON lines, plain text, or WebSocket.
+ */
+export type SessionMode = "unknown" | "json" | "text" | "websocket";
+
+/** One socket connection; `encode` decides how frames look on the wire. */
 export class TcpSession implements Session {
-  readonly address: string;
+  /** The connection's place in the connection gate. */
+  readonly slot: Slot;
   /** When the connection was accepted, from `performance.now()`. */
   readonly openedAt: number = performance.now();
   /** When the peer last sent anything. */
   lastHeard: number = this.openedAt;
   /** Whether a heartbeat ping is waiting for an answer. */
   pinged = false;
-  /** Whether the peer speaks plain text. */
-  text = false;
-  /** Whether the peer has sent nothing yet: maybe a person reading the greeting. */
-  silent = true;
+  /** How the peer speaks. */
+  mode: SessionMode;
   /** Turns a frame into bytes; `undefined` sends nothing. */
   encode: (frame: ServerFrame) => Uint8Array | undefined = encodeJson;
   readonly #socket: Socket;
@@ -135,17 +158,26 @@ export class TcpSession implements Session {
   #chunkBytes = 0;
   #scheduled = false;
   #closing = false;
+  #linger: ReturnType<typeof setTimeout> | undefined;
+  /** What ends the stream once the queue is sent: a WebSocket close frame, or nothing. */
+  #last: Uint8Array | undefined;
 
-  constructor(socket: Socket, address: string, outbox: Outbox) {
+  constructor(socket: Socket, slot: Slot, outbox: Outbox, mode: SessionMode = "unknown") {
     this.#socket = socket;
     this.#outbox = outbox;
-    this.address = address;
+    this.slot = slot;
+    this.mode = mode;
     this.#port = socket.remotePort;
+  }
+
+  /** The peer's IP address. */
+  get address(): string {
+    return this.slot.address;
   }
 
   /** Made when asked, for logs: few connections ever need it kept. */
   get remote(): string {
-    return describe(this.address, this.#port);
+    return describe(this.slot.address, this.#port);
   }
 
   /** Whether the session is closing or closed: nothing more is sent or read. */
@@ -159,6 +191,12 @@ export class TcpSession implements Session {
     if (bytes !== undefined) this.write(bytes);
   }
 
+  /** Asks a silent peer for a sign of life, as its mode allows; people on nc are never asked. */
+  heartbeat(): void {
+    if (this.mode === "json") this.send(HEARTBEAT);
+    else if (this.mode === "websocket") this.write(PING_FRAME);
+  }
+
   /** Queues raw bytes, dropping the peer if its queue is full. */
   write(bytes: Uint8Array): void {
     if (this.#closing) return;
@@ -167,9 +205,7 @@ export class TcpSession implements Session {
       this.#socket.writableLength + this.#chunkBytes + bytes.length > outbox.maxQueuedBytes ||
       this.#chunks.length >= outbox.maxQueuedFrames
     ) {
-      this.destroy();
-      outbox.overflow(this);
-      return;
+      return this.#overflow();
     }
     if (this.#chunks === NO_CHUNKS) this.#chunks = [bytes];
     else (this.#chunks as Uint8Array[]).push(bytes);
@@ -191,29 +227,63 @@ export class TcpSession implements Session {
     }
     this.#chunks = NO_CHUNKS;
     this.#chunkBytes = 0;
-    if (this.#closing) this.#end();
+    if (this.#closing) this.#end(this.#last);
   }
 
-  close(): void {
+  /**
+   * Sends what is queued, then closes; on WebSocket with a close frame of
+   * `code` (1000 unless the peer's own close or broken framing says else).
+   */
+  close(code: number = CLOSE_NORMAL, reason = "Goodbye"): void {
     if (this.#closing) return;
     this.#closing = true;
-    if (!this.#scheduled) this.#end();
+    this.#last = this.#farewell(code, reason);
+    if (!this.#scheduled) this.#end(this.#last);
   }
 
-  /** Closes the socket now, dropping anything unsent. */
+  /** Closes the socket now, dropping anything unsent; its slot is freed. */
   destroy(): void {
     this.#closing = true;
     this.#chunks = NO_CHUNKS;
     this.#chunkBytes = 0;
+    clearTimeout(this.#linger);
+    this.#linger = undefined;
     this.#socket.destroy();
+    this.slot.release();
   }
 
-  /** Ends the connection after what is written has gone out. */
-  #end(): void {
+  /**
+   * Drops a peer that stopped reading: its slot is freed at once, a `bye`
+   * (and on WebSocket a close with code 1008) goes after what it has not
+   * read, and the socket is destroyed if it has not taken them soon after.
+   */
+  #overflow(): void {
+    this.#closing = true;
+    this.#chunks = NO_CHUNKS;
+    this.#chunkBytes = 0;
+    this.slot.release();
+    const socket = this.#socket;
+    if (!socket.destroyed && !socket.writableEnded) {
+      const bye = this.encode(TOO_SLOW) ?? new Uint8Array(0);
+      const close = this.#farewell(CLOSE_POLICY, "Too slow to keep up");
+      this.#end(close === undefined ? bye : concat([bye, close], bye.length + close.length));
+      this.#linger = setTimeout(destroySocket, LINGER_MS, socket);
+    }
+    this.#outbox.overflow(this);
+  }
+
+  /** The bytes that end the stream in this mode: a WebSocket close frame, or nothing. */
+  #farewell(code: number, reason: string): Uint8Array | undefined {
+    return this.mode === "websocket" ? closeFrame(code, reason) : undefined;
+  }
+
+  /** Ends the connection after what is written (and `last`) has gone out. */
+  #end(last: Uint8Array | undefined): void {
     const socket = this.#socket;
     if (socket.destroyed || socket.writableEnded) return;
     // Not waiting for the peer to close its side: it may never.
     socket.once("finish", destroyWhenFinished);
-    socket.end();
+    if (last === undefined) socket.end();
+    else socket.end(last);
   }
 }

@@ -1,304 +1,323 @@
 /**
- * The web transport: serves the embedded browser client over HTTP and turns
- * WebSocket connections on `/ws` into hub sessions. Each WebSocket message
- * carries one JSON frame, the same frames as the TCP protocol.
+ * The WebSocket wire format (RFC 6455) as the server speaks it on the web
+ * port: the handshake's accept key, the frames it sends, and a decoder for
+ * what a browser sends, bounded like a TCP line.
+ *
+ * The web port serves WebSocket on the same `node:net` sockets as the chat
+ * port, not through `Deno.upgradeWebSocket`: that needs `Deno.serve`, whose
+ * connections cannot be counted or timed before a request arrives, and whose
+ * sockets hide a peer that stopped reading (after the idle timeout
+ * `bufferedAmount` reads 0 and `close` waits for the peer). On a socket of
+ * our own, a stalled browser is dropped by the same outbox rule as any TCP
+ * client, and a flood is slowed by the same pause.
  *
  * @module
  */
 
-import { MAX_CLIENT_LINE_BYTES, type ServerFrame, utf8Length } from "../../protocol.ts";
-import type { Hub } from "../hub.ts";
-import type { Session } from "../session.ts";
-import { ConnectionGate, TokenBucket } from "../limits.ts";
-import { FrameIntake } from "./intake.ts";
-import type { Rate } from "./tcp.ts";
+import { createHash } from "node:crypto";
+import type { LineResult, ServerFrame } from "../../protocol.ts";
 
-/** One file the web server serves. */
-export interface WebAsset {
-  /** The `Content-Type` header. */
-  type: string;
-  /** The file's bytes or text. */
-  body: string | Uint8Array<ArrayBuffer>;
+/** Appended to the client's key to make `Sec-WebSocket-Accept` (RFC 6455, section 1.3). */
+const HANDSHAKE_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/** Frame opcodes. */
+const CONTINUATION = 0x0;
+const TEXT = 0x1;
+const BINARY = 0x2;
+const CLOSE = 0x8;
+const PING = 0x9;
+const PONG = 0xa;
+
+/** Close codes the server sends. */
+export const CLOSE_NORMAL = 1000;
+/** The peer broke the framing rules. */
+export const CLOSE_PROTOCOL_ERROR = 1002;
+/** The peer broke a policy: it stopped reading, or never said hello. */
+export const CLOSE_POLICY = 1008;
+
+const encoder = new TextEncoder();
+// Whole messages are decoded at once, so one decoder serves every connection.
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The `Sec-WebSocket-Accept` answer to a client's `Sec-WebSocket-Key`. */
+export function acceptKey(key: string): string {
+  return createHash("sha1").update(key + HANDSHAKE_GUID).digest("base64");
 }
 
-/** Options for {@linkcode WebTransport.start}. */
-export interface WebTransportOptions {
-  /** Interface to bind. */
-  hostname: string;
-  /** TCP port; `0` asks the OS for a free one. */
-  port: number;
-  /** Files by URL path; `/` is the page. */
-  assets: ReadonlyMap<string, WebAsset>;
-  /** Bad frames a connection may send before it is closed. @default {10} */
-  maxStrikes?: number;
-  /** Bytes buffered for a socket before it counts as too slow and is dropped. @default {1048576} */
-  maxBufferedBytes?: number;
-  /** Receives one line per connection problem. @default {no logging} */
-  log?: (line: string) => void;
-  /** Connection limits shared with the other transports. @default {a gate of its own} */
-  gate?: ConnectionGate;
-  /** Milliseconds of silence after which a socket counts as gone. @default {30000} */
-  heartbeatMs?: number;
-  /** Base handshake time in milliseconds; a page gets six times as long, for typing a name. @default {10000} */
-  handshakeMs?: number;
-  /** Frames a socket may send. @default {40 at once, 10 per second} */
-  frameRate?: Rate;
-  /** Certificate and key (PEM) to serve HTTPS and WSS instead. */
-  tls?: { cert: string; key: string };
+/** Whether `key` is a valid `Sec-WebSocket-Key`: 16 bytes in base64. */
+export function isValidKey(key: string | undefined): key is string {
+  return key !== undefined && /^[A-Za-z0-9+/]{22}==$/.test(key);
 }
 
-/** Sent with every HTTP response: nothing inline, nothing remote, no framing. */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; " +
-    "connect-src 'self'; img-src 'self' data:; manifest-src 'self'; base-uri 'none'; " +
-    "form-action 'none'; frame-ancestors 'none'",
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-  "x-frame-options": "DENY",
-  "cross-origin-opener-policy": "same-origin",
-  "cross-origin-resource-policy": "same-origin",
-  "permissions-policy": "camera=(), microphone=(), geolocation=()",
-};
-
-// Each frame is serialised once however many sockets it is sent to.
-const serialized = new WeakMap<ServerFrame, string>();
-
-function serialize(frame: ServerFrame): string {
-  let text = serialized.get(frame);
-  if (text === undefined) {
-    text = JSON.stringify(frame);
-    serialized.set(frame, text);
+/** Encodes one unmasked, final frame, as a server sends them. */
+export function encodeWebSocketFrame(opcode: number, payload: Uint8Array): Uint8Array {
+  const length = payload.length;
+  const head = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = new Uint8Array(head + length);
+  frame[0] = 0x80 | opcode;
+  if (length < 126) {
+    frame[1] = length;
+  } else if (length < 65536) {
+    frame[1] = 126;
+    frame[2] = length >>> 8;
+    frame[3] = length & 0xff;
+  } else {
+    frame[1] = 127;
+    // Frames here stay far below 4 GiB: the upper four bytes of the length are 0.
+    new DataView(frame.buffer).setUint32(6, length);
   }
-  return text;
+  frame.set(payload, head);
+  return frame;
 }
 
-function formatAddr(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
+// Each frame is encoded once however many WebSocket sessions it is sent to:
+// what a server sends is not masked, so every receiver gets the same bytes.
+const encodedText = new WeakMap<ServerFrame, Uint8Array>();
+
+/** Encodes a frame as one WebSocket text message of JSON, once for all receivers. */
+export function encodeWebSocketJson(frame: ServerFrame): Uint8Array {
+  let bytes = encodedText.get(frame);
+  if (bytes === undefined) {
+    bytes = encodeWebSocketFrame(TEXT, encoder.encode(JSON.stringify(frame)));
+    encodedText.set(frame, bytes);
+  }
+  return bytes;
 }
 
-/** One browser connected over WebSocket. */
-class WebSocketSession implements Session {
-  readonly remote: string;
-  readonly address: string;
-  /** When the socket was opened, from `performance.now()`. */
-  readonly openedAt = performance.now();
-  readonly #socket: WebSocket;
-  readonly #maxBufferedBytes: number;
-  #closing = false;
-  /** Called once when the session is dropped for being too slow. */
-  onOverflow: () => void = () => {};
+/** A close frame with `code` and a short `reason`. */
+export function closeFrame(code: number, reason = ""): Uint8Array {
+  const text = encoder.encode(reason).subarray(0, 123);
+  const payload = new Uint8Array(2 + text.length);
+  payload[0] = code >>> 8;
+  payload[1] = code & 0xff;
+  payload.set(text, 2);
+  return encodeWebSocketFrame(CLOSE, payload);
+}
 
-  constructor(socket: WebSocket, addr: Deno.NetAddr, maxBufferedBytes: number) {
-    this.#socket = socket;
-    this.remote = formatAddr(addr);
-    this.address = addr.hostname;
-    this.#maxBufferedBytes = maxBufferedBytes;
+/** A ping frame; a browser answers it with a pong by itself, even in a background tab. */
+export const PING_FRAME: Uint8Array = encodeWebSocketFrame(PING, new Uint8Array(0));
+
+/** What a {@linkcode WebSocketDecoder} asks of its connection. */
+export interface WebSocketControl {
+  /** Sends `frame`, a pong answering the peer's ping. */
+  write(frame: Uint8Array): void;
+  /**
+   * Ends the connection with a close frame of `code`: the peer's own code
+   * when it closed, 1002 with `problem` saying why when it broke the rules.
+   */
+  ended(code: number, problem?: string): void;
+}
+
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * Reads the frames a browser sends and yields each complete text message as
+ * a line for the frame intake, with the TCP rules: a message of `maxBytes` or
+ * more is `line_too_long` (and skipped, never buffered), invalid UTF-8 is
+ * `invalid_utf8`, a binary message is `bad_frame`. Pings are answered; a
+ * close, or broken framing, ends the connection.
+ */
+export class WebSocketDecoder {
+  readonly #max: number;
+  readonly #control: WebSocketControl;
+  /** Bytes received and not yet consumed: at most one frame's header and payload. */
+  #pending: Uint8Array = NO_BYTES;
+  /** The message being received, in parts. */
+  #parts: Uint8Array[] = [];
+  #partBytes = 0;
+  /** The opcode of the message being received, or 0 between messages. */
+  #messageType = 0;
+  /** Whether the rest of the current message is skipped, for being too long. */
+  #discarding = false;
+  /** Payload bytes of the current frame still to skip. */
+  #skip = 0;
+  /** Whether the frame being skipped ends its message. */
+  #skipEndsMessage = false;
+  #ended = false;
+
+  /** @param maxBytes The smallest message refused as too long, as for a TCP line with its LF. */
+  constructor(maxBytes: number, control: WebSocketControl) {
+    this.#max = maxBytes;
+    this.#control = control;
   }
 
-  get closing(): boolean {
-    return this.#closing;
-  }
-
-  send(frame: ServerFrame): void {
-    if (this.#closing || this.#socket.readyState !== WebSocket.OPEN) return;
-    if (this.#socket.bufferedAmount > this.#maxBufferedBytes) {
-      this.#closing = true;
-      this.#socket.close(1008, "Too slow to keep up");
-      this.onOverflow();
-      return;
+  /** Feeds bytes and returns the messages they complete; the chunk is not kept. */
+  push(chunk: Uint8Array): LineResult[] {
+    const results: LineResult[] = [];
+    if (this.#ended) return results;
+    if (this.#skip > 0) {
+      const skipped = Math.min(this.#skip, chunk.length);
+      this.#skip -= skipped;
+      chunk = chunk.subarray(skipped);
+      if (this.#skip > 0) return results;
+      if (this.#skipEndsMessage) this.#endMessage();
     }
-    try {
-      this.#socket.send(serialize(frame));
-    } catch {
-      // The socket closed under us; its close event tells the hub.
+    let data = chunk;
+    if (this.#pending.length > 0) {
+      data = new Uint8Array(this.#pending.length + chunk.length);
+      data.set(this.#pending);
+      data.set(chunk, this.#pending.length);
     }
-  }
-
-  close(): void {
-    if (this.#closing) return;
-    this.#closing = true;
-    if (
-      this.#socket.readyState === WebSocket.OPEN || this.#socket.readyState === WebSocket.CONNECTING
-    ) {
-      this.#socket.close(1000, "Goodbye");
-    }
-  }
-}
-
-/** Serves the web client and its WebSocket endpoint. */
-export class WebTransport implements AsyncDisposable {
-  readonly #hub: Hub;
-  readonly #gate: ConnectionGate;
-  readonly #heartbeatMs: number;
-  readonly #handshakeMs: number;
-  readonly #frameRate: Rate;
-  readonly #sessions = new Set<WebSocketSession>();
-  readonly #sweeper: ReturnType<typeof setInterval>;
-  readonly #assets: ReadonlyMap<string, WebAsset>;
-  readonly #maxStrikes: number;
-  readonly #maxBufferedBytes: number;
-  readonly #log: (line: string) => void;
-  readonly #sockets = new Set<WebSocket>();
-  #allClosed: (() => void) | undefined;
-  readonly #server: Deno.HttpServer<Deno.NetAddr>;
-
-  /** Binds the HTTP port and starts serving; throws if the port cannot be bound. */
-  constructor(hub: Hub, options: WebTransportOptions) {
-    this.#hub = hub;
-    this.#gate = options.gate ?? new ConnectionGate();
-    this.#heartbeatMs = options.heartbeatMs ?? 30_000;
-    this.#handshakeMs = options.handshakeMs ?? 10_000;
-    this.#frameRate = options.frameRate ?? { burst: 40, perSecond: 10 };
-    this.#sweeper = setInterval(() => this.#sweep(), 1000);
-    this.#assets = options.assets;
-    this.#maxStrikes = options.maxStrikes ?? 10;
-    this.#maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
-    this.#log = options.log ?? (() => {});
-    this.#server = Deno.serve({
-      hostname: options.hostname,
-      port: options.port,
-      ...(options.tls ?? {}),
-      onListen: () => {},
-      onError: (error) => {
-        this.#log(`Web request failed: ${(error as Error).message}`);
-        return respond("Internal server error\n", "text/plain; charset=utf-8", 500);
-      },
-    }, (request, info) => this.#handle(request, info));
-  }
-
-  /** The bound HTTP address. */
-  get addr(): Deno.NetAddr {
-    return this.#server.addr;
-  }
-
-  #sweep(): void {
-    const now = performance.now();
-    for (const session of this.#sessions) {
-      if (session.closing || this.#hub.isNamed(session)) continue;
-      if (now - session.openedAt > this.#handshakeMs * 6) {
-        session.send({ type: "bye", reason: "No hello in time" });
-        this.#hub.close(session, "no hello");
-        session.close();
+    let offset = 0;
+    while (!this.#ended) {
+      const used = this.#frame(data, offset, results);
+      if (used === 0) break;
+      offset += used;
+      if (this.#skip > 0) {
+        // The rest of `data` was all skipped; more follows in later chunks.
+        offset = data.length;
+        break;
       }
     }
+    // Keep what is left: a copy, as the caller may reuse its buffer.
+    this.#pending = offset >= data.length ? NO_BYTES : data.slice(offset);
+    return results;
   }
 
-  /** Waits up to `ms` for open sockets to close, then stops the HTTP server. */
-  async drain(ms: number): Promise<void> {
-    clearInterval(this.#sweeper);
-    if (this.#sockets.size > 0) {
-      const closed = new Promise<void>((resolve) => this.#allClosed = resolve);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
-      await Promise.race([closed, timeout]);
-      clearTimeout(timer);
+  /** Consumes one frame at `offset`; returns the bytes used, 0 if it is not complete. */
+  #frame(data: Uint8Array, offset: number, results: LineResult[]): number {
+    const available = data.length - offset;
+    if (available < 2) return 0;
+    const first = data[offset]!;
+    const second = data[offset + 1]!;
+    const final = (first & 0x80) !== 0;
+    const opcode = first & 0x0f;
+    let length = second & 0x7f;
+    let head = 2;
+    if (length === 126) {
+      if (available < 4) return 0;
+      length = (data[offset + 2]! << 8) | data[offset + 3]!;
+      head = 4;
+    } else if (length === 127) {
+      if (available < 10) return 0;
+      const view = new DataView(data.buffer, data.byteOffset + offset + 2, 8);
+      const high = view.getUint32(0);
+      // A length of 2^53 or more is far beyond any limit: treated as "too long".
+      length = high >= 0x200000 ? Number.MAX_SAFE_INTEGER : high * 2 ** 32 + view.getUint32(4);
+      head = 10;
     }
-    await this.#server.shutdown();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.drain(0);
-  }
-
-  #handle(request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Response {
-    const url = new URL(request.url);
-    if (url.pathname === "/ws") {
-      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-        return respond("This is the chat WebSocket endpoint\n", "text/plain; charset=utf-8", 426);
+    if ((first & 0x70) !== 0) return this.#fail("reserved bits are set");
+    if ((second & 0x80) === 0) return this.#fail("a client frame is not masked");
+    head += 4;
+    if (opcode >= CLOSE) {
+      if (!final || length > 125) return this.#fail("a control frame is fragmented or too long");
+      if (opcode !== CLOSE && opcode !== PING && opcode !== PONG) {
+        return this.#fail(`unknown opcode ${opcode}`);
       }
-      return this.#upgrade(request, info);
+      if (available < head + length) return 0;
+      this.#onControl(opcode, unmask(data, offset + head - 4, length));
+      return head + length;
     }
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      return respond("Method not allowed\n", "text/plain; charset=utf-8", 405);
+    if (opcode !== CONTINUATION && opcode !== TEXT && opcode !== BINARY) {
+      return this.#fail(`unknown opcode ${opcode}`);
     }
-    const asset = this.#assets.get(url.pathname);
-    if (asset === undefined) return respond("Not found\n", "text/plain; charset=utf-8", 404);
-    return respond(request.method === "HEAD" ? null : asset.body, asset.type, 200);
-  }
-
-  #upgrade(request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Response {
-    // A page from another site must not join on its visitor's behalf.
-    const origin = request.headers.get("origin");
-    if (origin !== null && URL.parse(origin)?.host !== request.headers.get("host")) {
-      return respond("Cross-origin WebSocket refused\n", "text/plain; charset=utf-8", 403);
+    if (opcode === CONTINUATION ? this.#messageType === 0 : this.#messageType !== 0) {
+      return this.#fail("a message is interleaved with another");
     }
-    // Read before upgrading: once upgraded, the request is gone and
-    // `info.remoteAddr` throws "Request closed".
-    const addr = info.remoteAddr;
-    const refusal = this.#gate.admit(addr.hostname);
-    if (refusal !== undefined) return respond(`${refusal}\n`, "text/plain; charset=utf-8", 503);
-    // Deno pings an idle socket and closes it when no pong comes back.
-    let upgraded;
-    try {
-      upgraded = Deno.upgradeWebSocket(request, {
-        idleTimeout: Math.max(1, Math.round(this.#heartbeatMs / 1000)),
-      });
-    } catch (error) {
-      this.#gate.release(addr.hostname);
-      throw error;
-    }
-    const { socket, response } = upgraded;
-    const hub = this.#hub;
-    const session = new WebSocketSession(socket, addr, this.#maxBufferedBytes);
-    const frames = new TokenBucket(this.#frameRate.burst, this.#frameRate.perSecond);
-    const intake = new FrameIntake(session, hub, { maxStrikes: this.#maxStrikes, log: this.#log });
-    session.onOverflow = () => {
-      this.#log(`${session.remote} dropped: it stopped reading`);
-      hub.close(session, "too slow to keep up");
-    };
-    this.#sockets.add(socket);
-    socket.onopen = () => hub.open(session);
-    socket.onmessage = (event: MessageEvent) => {
-      if (session.closing) return;
-      // A browser cannot be slowed down by not reading: a flood is refused instead.
-      if (!frames.tryTake(1)) {
-        session.send({
-          type: "error",
-          code: "rate_limited",
-          message: "You are sending too fast: that message was not sent",
+    if (available < head) return 0;
+    if (this.#discarding || this.#partBytes + length >= this.#max) {
+      if (opcode !== CONTINUATION) this.#messageType = opcode;
+      if (!this.#discarding) {
+        this.#discarding = true;
+        this.#parts = [];
+        this.#partBytes = 0;
+        results.push({
+          ok: false,
+          code: "line_too_long",
+          message: `Cannot read frame: it is longer than ${this.#max - 1} bytes`,
         });
-        return;
       }
-      if (!this.#receive(intake, event.data)) {
-        hub.close(session, "too many bad frames");
-        session.close();
+      const here = Math.min(length, available - head);
+      if (here < length) {
+        this.#skip = length - here;
+        this.#skipEndsMessage = final;
+        return head + here;
       }
-    };
-    this.#sessions.add(session);
-    let released = false;
-    socket.onclose = () => {
-      if (!released) this.#gate.release(addr.hostname);
-      released = true;
-      this.#sessions.delete(session);
-      this.#sockets.delete(socket);
-      hub.close(session, "connection closed");
-      if (this.#sockets.size === 0) this.#allClosed?.();
-    };
-    socket.onerror = () => {};
-    return response;
+      if (final) this.#endMessage();
+      return head + length;
+    }
+    // Nothing is taken until the whole frame is here: it is read again from the start.
+    if (available < head + length) return 0;
+    if (opcode !== CONTINUATION) this.#messageType = opcode;
+    this.#parts.push(unmask(data, offset + head - 4, length));
+    this.#partBytes += length;
+    if (final) results.push(this.#message());
+    return head + length;
   }
 
-  /** Checks one message; returns `false` once the socket must be closed. */
-  #receive(intake: FrameIntake, data: unknown): boolean {
-    if (typeof data !== "string") {
-      return intake.refuse("bad_frame", "Cannot read frame: binary messages are not accepted");
+  /** Handles a complete control frame. */
+  #onControl(opcode: number, payload: Uint8Array): void {
+    if (opcode === PING) {
+      this.#control.write(encodeWebSocketFrame(PONG, payload));
+    } else if (opcode === CLOSE) {
+      this.#ended = true;
+      const code = payload.length >= 2 ? (payload[0]! << 8) | payload[1]! : CLOSE_NORMAL;
+      // Answer with the same code, as the RFC asks; codes that are never sent become 1000.
+      const valid = code >= 1000 && code < 5000 && code !== 1005 && code !== 1006;
+      this.#control.ended(valid ? code : CLOSE_NORMAL);
     }
-    // Same limit as a TCP line, which counts its newline.
-    if (data.length >= MAX_CLIENT_LINE_BYTES || utf8Length(data) >= MAX_CLIENT_LINE_BYTES) {
-      return intake.refuse(
-        "line_too_long",
-        `Cannot read frame: it is longer than ${MAX_CLIENT_LINE_BYTES - 1} bytes`,
-      );
+    // A pong needs nothing: any bytes from the peer count as a sign of life.
+  }
+
+  /** The complete message, as a line for the intake. */
+  #message(): LineResult {
+    const parts = this.#parts;
+    const type = this.#messageType;
+    let bytes: Uint8Array;
+    if (parts.length === 1) bytes = parts[0]!;
+    else {
+      bytes = new Uint8Array(this.#partBytes);
+      let at = 0;
+      for (const part of parts) {
+        bytes.set(part, at);
+        at += part.length;
+      }
     }
-    return intake.line({ ok: true, line: data });
+    this.#endMessage();
+    if (type === BINARY) {
+      return {
+        ok: false,
+        code: "bad_frame",
+        message: "Cannot read frame: binary messages are not accepted",
+      };
+    }
+    try {
+      return { ok: true, line: strictDecoder.decode(bytes) };
+    } catch {
+      return {
+        ok: false,
+        code: "invalid_utf8",
+        message: "Cannot read line: it is not valid UTF-8",
+      };
+    }
+  }
+
+  #endMessage(): void {
+    this.#parts = [];
+    this.#partBytes = 0;
+    this.#messageType = 0;
+    this.#discarding = false;
+  }
+
+  /** Ends the connection for broken framing; returns 0 so the caller stops. */
+  #fail(why: string): 0 {
+    this.#ended = true;
+    this.#control.ended(CLOSE_PROTOCOL_ERROR, `Cannot read WebSocket frame: ${why}`);
+    return 0;
   }
 }
 
-function respond(body: BodyInit | null, type: string, status: number): Response {
-  return new Response(body, {
-    status,
-    headers: { ...SECURITY_HEADERS, "content-type": type, "cache-control": "no-cache" },
-  });
+/** Copies a masked payload out of `data`, unmasked; the 4-byte key starts at `keyAt`. */
+function unmask(data: Uint8Array, keyAt: number, length: number): Uint8Array {
+  const key0 = data[keyAt]!;
+  const key1 = data[keyAt + 1]!;
+  const key2 = data[keyAt + 2]!;
+  const key3 = data[keyAt + 3]!;
+  const start = keyAt + 4;
+  const payload = data.slice(start, start + length);
+  for (let i = 0; i < length; i++) {
+    const key = (i & 3) === 0 ? key0 : (i & 3) === 1 ? key1 : (i & 3) === 2 ? key2 : key3;
+    payload[i] = payload[i]! ^ key;
+  }
+  return payload;
 }

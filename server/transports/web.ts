@@ -1,0 +1,342 @@
+/**
+ * The web port: serves the embedded browser client over HTTP (`node:http`)
+ * and turns WebSocket upgrades on `/ws` into socket sessions, one JSON frame
+ * per message, the same frames as the chat port.
+ *
+ * Every connection is counted in the connection gate from the moment it is
+ * accepted, like the chat port's, and is held to deadlines: a request must
+ * arrive within the handshake time, an idle kept-alive connection is closed
+ * after a few seconds, and a response must be taken within 30 seconds. Only
+ * requests naming this server (its addresses, `localhost`, its host name, or
+ * a name given by the host) are answered, so a page on another site cannot
+ * reach it by rebinding its own name to this server's address.
+ *
+ * @module
+ */
+
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { ConnectionGate, Slot } from "../limits.ts";
+import type { Connections } from "./connections.ts";
+import { TcpListener } from "./tcp_listener.ts";
+import { destroyWhenFinished } from "./tcp_session.ts";
+import { acceptKey, isValidKey } from "./websocket.ts";
+
+/** One file the web server serves. */
+export interface WebAsset {
+  /** The `Content-Type` header. */
+  type: string;
+  /** The file's bytes or text. */
+  body: string | Uint8Array<ArrayBuffer>;
+}
+
+/** Options for {@linkcode WebTransport.open}. */
+export interface WebTransportOptions {
+  /** Interface to bind. */
+  hostname: string;
+  /** TCP port; `0` asks the OS for a free one. */
+  port: number;
+  /** Files by URL path; `/` is the page. */
+  assets: ReadonlyMap<string, WebAsset>;
+  /** Connection limits shared with the chat port. */
+  gate: ConnectionGate;
+  /** Certificate and key (PEM) to serve HTTPS and WSS instead. */
+  tls?: { cert: string; key: string } | undefined;
+  /** Milliseconds a connection has to send a whole request. @default {10000} */
+  handshakeMs?: number;
+  /** Milliseconds between checks that the port still takes connections; 0 turns them off. @default {5000} */
+  probeMs?: number;
+  /** More host names (or addresses) the page may be reached by. @default {none} */
+  hosts?: readonly string[];
+  /** Receives one line per connection problem. @default {no logging} */
+  log?: (line: string) => void;
+}
+
+/** Sent with every HTTP response: nothing inline, nothing remote, no framing. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; " +
+    "connect-src 'self'; img-src 'self' data:; manifest-src 'self'; base-uri 'none'; " +
+    "form-action 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "same-origin",
+  "permissions-policy": "camera=(), microphone=(), geolocation=()",
+};
+
+const TEXT_PLAIN = "text/plain; charset=utf-8";
+/** How long a kept-alive connection may wait for its next request. */
+const KEEP_ALIVE_MS = 5_000;
+/** How long a response may take to be read by its client. */
+const RESPONSE_MS = 30_000;
+const SWEEP_MS = 1_000;
+/** How long the list of this machine's addresses is trusted before it is read again. */
+const ADDRESSES_MS = 10_000;
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  403: "Forbidden",
+  404: "Not Found",
+  426: "Upgrade Required",
+  431: "Request Header Fields Too Large",
+  503: "Service Unavailable",
+};
+
+/** One HTTP connection, until it is upgraded or closed. */
+interface HttpConnection {
+  readonly slot: Slot;
+  /** When it was accepted, or its last response was sent; `performance.now()`. */
+  since: number;
+  /** Whether a request is being answered. */
+  busy: boolean;
+  /** Whether a response was sent on it already. */
+  served: boolean;
+}
+
+/**
+ * A whole response written straight to a socket, then the socket closed: for
+ * answers given outside a request (refusals, failed upgrades, parse errors).
+ */
+function rawResponse(socket: Socket, status: number, text: string, extra = ""): void {
+  const body = new TextEncoder().encode(`${text}\n`);
+  const headers = Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.on("error", () => {});
+  if (socket.destroyed || socket.writableEnded) return;
+  socket.once("finish", destroyWhenFinished);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\n` +
+      `content-type: ${TEXT_PLAIN}\r\ncontent-length: ${body.length}\r\n` +
+      `cache-control: no-cache\r\nconnection: close\r\n${headers.join("")}${extra}\r\n` +
+      new TextDecoder().decode(body),
+  );
+}
+
+/** The host name of a `Host` header value (`name:port`, `[v6]:port`), lowercased. */
+function hostOf(host: string): string | undefined {
+  const parsed = URL.parse(`http://${host}`);
+  if (parsed === null || parsed.username !== "" || parsed.pathname !== "/") return undefined;
+  const name = parsed.hostname;
+  return name.startsWith("[") ? name.slice(1, -1) : name;
+}
+
+/** The host names this server answers to: its addresses and names, and those given. */
+class HostNames {
+  readonly #bound: string;
+  readonly #given: ReadonlySet<string>;
+  #addresses = new Set<string>();
+  #read = -Infinity;
+
+  constructor(bound: string, given: readonly string[]) {
+    this.#bound = bound.toLowerCase();
+    this.#given = new Set(given.map((name) => hostOf(name) ?? name.toLowerCase()));
+  }
+
+  /** Whether a request with this `Host` header is meant for this server. */
+  allows(host: string | undefined): boolean {
+    // Browsers always send one; a program that does not is not a rebinding page.
+    if (host === undefined) return true;
+    const name = hostOf(host);
+    if (name === undefined) return false;
+    if (name === "localhost" || name.endsWith(".localhost")) return true;
+    if (name === this.#bound || this.#given.has(name)) return true;
+    return this.#own().has(name);
+  }
+
+  /** This machine's addresses and names, read again every few seconds. */
+  #own(): Set<string> {
+    const now = performance.now();
+    if (now - this.#read < ADDRESSES_MS) return this.#addresses;
+    this.#read = now;
+    const own = new Set<string>(["127.0.0.1", "::1"]);
+    try {
+      for (const iface of Deno.networkInterfaces()) own.add(iface.address.toLowerCase());
+    } catch {
+      // Without permission to list them, only the names above and those given work.
+    }
+    try {
+      const name = Deno.hostname().toLowerCase();
+      own.add(name);
+      own.add(`${name}.local`);
+    } catch {
+      // Not allowed to read the host name.
+    }
+    this.#addresses = own;
+    return own;
+  }
+}
+
+/** Serves the web client and its WebSocket endpoint. */
+export class WebTransport {
+  #listener!: TcpListener;
+  readonly #connections: Connections;
+  readonly #assets: ReadonlyMap<string, WebAsset>;
+  readonly #hosts: HostNames;
+  readonly #handshakeMs: number;
+  readonly #http: http.Server;
+  /** HTTP connections not (yet) upgraded. */
+  readonly #open = new Map<Socket, HttpConnection>();
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+
+  private constructor(connections: Connections, options: WebTransportOptions) {
+    this.#connections = connections;
+    this.#assets = options.assets;
+    this.#hosts = new HostNames(options.hostname, options.hosts ?? []);
+    this.#handshakeMs = options.handshakeMs ?? 10_000;
+    this.#http = http.createServer((request, response) => this.#request(request, response));
+    this.#http.on("upgrade", (request: IncomingMessage, socket: Socket, head: Uint8Array) => {
+      this.#upgrade(request, socket, head);
+    });
+    this.#http.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
+      const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+      rawResponse(socket, status, "Cannot read the request");
+    });
+  }
+
+  /**
+   * Binds the port and starts serving; rejects with the system's error (its
+   * `code` is `EADDRINUSE`, …) when the port cannot be bound.
+   */
+  static async open(
+    options: WebTransportOptions,
+    connections: Connections,
+  ): Promise<WebTransport> {
+    const transport = new WebTransport(connections, options);
+    transport.#listener = await TcpListener.open({
+      hostname: options.hostname,
+      port: options.port,
+      tls: options.tls,
+      handshakeMs: options.handshakeMs ?? 10_000,
+      probeMs: options.probeMs ?? 5_000,
+      label: "web",
+    }, {
+      gate: options.gate,
+      accept: (socket, slot) => transport.#accept(socket, slot),
+      refuse: (socket, reason) => rawResponse(socket, 503, reason),
+      log: options.log ?? (() => {}),
+    });
+    transport.#sweeper = setInterval(() => transport.#sweep(), SWEEP_MS);
+    return transport;
+  }
+
+  /** The bound HTTP address. */
+  get addr(): Deno.NetAddr {
+    return this.#listener.addr;
+  }
+
+  /** Stops accepting and closes every connection that is not a WebSocket session. */
+  async stopAccepting(): Promise<void> {
+    clearInterval(this.#sweeper);
+    await this.#listener.close();
+    for (const socket of this.#open.keys()) socket.destroy();
+    this.#open.clear();
+  }
+
+  #accept(socket: Socket, slot: Slot): void {
+    this.#open.set(socket, { slot, since: performance.now(), busy: false, served: false });
+    socket.once("close", () => this.#open.delete(socket));
+    this.#http.emit("connection", socket);
+  }
+
+  /** Closes connections that keep a slot without a request, or without reading their answer. */
+  #sweep(): void {
+    const now = performance.now();
+    for (const [socket, connection] of this.#open) {
+      const limit = connection.busy
+        ? RESPONSE_MS
+        : connection.served
+        ? Math.min(KEEP_ALIVE_MS, this.#handshakeMs)
+        : this.#handshakeMs;
+      if (now - connection.since <= limit) continue;
+      this.#open.delete(socket);
+      socket.destroy();
+    }
+  }
+
+  #request(request: IncomingMessage, response: ServerResponse): void {
+    const connection = this.#open.get(request.socket as Socket);
+    if (connection !== undefined) {
+      connection.busy = true;
+      connection.since = performance.now();
+      response.once("finish", () => {
+        connection.busy = false;
+        connection.served = true;
+        connection.since = performance.now();
+      });
+    }
+    if (!this.#hosts.allows(request.headers.host)) {
+      return respond(response, 403, `${unknownHost(request.headers.host)}\n`, TEXT_PLAIN, true);
+    }
+    const path = URL.parse(request.url ?? "/", "http://host")?.pathname ?? "/";
+    if (path === "/ws") {
+      return respond(response, 426, "This is the chat WebSocket endpoint\n", TEXT_PLAIN);
+    }
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      // Its body is not read: the connection ends with the answer.
+      return respond(response, 405, "Method not allowed\n", TEXT_PLAIN, true);
+    }
+    const asset = this.#assets.get(path);
+    if (asset === undefined) return respond(response, 404, "Not found\n", TEXT_PLAIN);
+    respond(response, 200, request.method === "HEAD" ? null : asset.body, asset.type);
+  }
+
+  #upgrade(request: IncomingMessage, socket: Socket, head: Uint8Array): void {
+    const connection = this.#open.get(socket);
+    if (connection === undefined) return void socket.destroy();
+    const headers = request.headers;
+    if (!this.#hosts.allows(headers.host)) {
+      return rawResponse(socket, 403, unknownHost(headers.host));
+    }
+    // A page from another site must not join on its visitor's behalf.
+    const origin = headers.origin;
+    if (origin !== undefined && URL.parse(origin)?.host !== headers.host) {
+      return rawResponse(socket, 403, "Cross-origin WebSocket refused");
+    }
+    const path = URL.parse(request.url ?? "/", "http://host")?.pathname;
+    if (path !== "/ws") return rawResponse(socket, 404, "Not found");
+    const key = headers["sec-websocket-key"];
+    if (
+      headers.upgrade?.toLowerCase() !== "websocket" || request.method !== "GET" ||
+      !isValidKey(key) || headers["sec-websocket-version"] !== "13"
+    ) {
+      return rawResponse(
+        socket,
+        426,
+        "Cannot upgrade: expected a WebSocket handshake, version 13",
+        "sec-websocket-version: 13\r\nupgrade: websocket\r\n",
+      );
+    }
+    this.#open.delete(socket);
+    socket.write(
+      "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n" +
+        `sec-websocket-accept: ${acceptKey(key)}\r\n\r\n`,
+    );
+    this.#connections.serve(socket, connection.slot, "websocket", head);
+  }
+}
+
+function unknownHost(host: string | undefined): string {
+  const shown = JSON.stringify(
+    [...(host ?? "")].slice(0, 64).join("").replace(/[^\x20-\x7e]/g, "?"),
+  );
+  return `This server is not ${shown}: a page reached it under a name it does not know. ` +
+    "The host can allow that name with chat serve --web-host NAME";
+}
+
+function respond(
+  response: ServerResponse,
+  status: number,
+  body: string | Uint8Array | null,
+  type: string,
+  close = false,
+): void {
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  response.writeHead(status, {
+    ...SECURITY_HEADERS,
+    "content-type": type,
+    "cache-control": "no-cache",
+    ...(close ? { connection: "close" } : {}),
+    ...(bytes === null ? {} : { "content-length": String(bytes.length) }),
+  });
+  response.end(bytes ?? undefined);
+}

@@ -1,0 +1,360 @@
+/**
+ * The web port under attack and under faults, over real sockets: connection
+ * limits and deadlines for plain HTTP, host names a page may use, and
+ * WebSocket clients that stop reading, flood, fall silent or never say
+ * hello, each held to the same rules as a TCP client.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "../server.ts";
+import { RawWebSocket } from "./_raw_websocket.ts";
+import { LOOPBACK, TestClient, within } from "./_test_utils.ts";
+
+/** Reads from `conn` until the server closes it; returns everything read as text. */
+async function readToEnd(conn: Deno.Conn, ms = 5_000): Promise<string> {
+  const buffer = new Uint8Array(64 * 1024);
+  const decoder = new TextDecoder();
+  let text = "";
+  await within(
+    (async () => {
+      while (true) {
+        let count: number | null;
+        try {
+          count = await conn.read(buffer);
+        } catch (error) {
+          if (error instanceof Deno.errors.ConnectionReset) return;
+          throw error;
+        }
+        if (count === null) return;
+        text += decoder.decode(buffer.subarray(0, count), { stream: true });
+      }
+    })(),
+    ms,
+    "the server to close the connection",
+  );
+  return text;
+}
+
+async function writeText(conn: Deno.Conn, text: string): Promise<void> {
+  let bytes = new TextEncoder().encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(await conn.write(bytes));
+}
+
+Deno.test("startServer() drops a WebSocket client that stops reading, with close code 1008, and frees its name and slot at once", async (t) => {
+  // Three connections from this address at most: alice, bob and the stalled one.
+  await using server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    webPort: 0,
+    messageRate: 100_000,
+    maxPerAddress: 3,
+  });
+  await using alice = await TestClient.join(server.addr.port, "alice");
+  await using bob = await TestClient.join(server.addr.port, "bob");
+  // A browser tab put in the background: it says hello, then reads nothing more.
+  await using stalled = await RawWebSocket.open(server.webAddr!.port);
+  assert.equal(stalled.status, 101);
+  await stalled.send({ type: "hello", version: 1, name: "tab" });
+  await alice.next("joined", (frame) => frame.name === "tab");
+
+  await t.step("the room goes on and the stalled tab is dropped as too slow", async () => {
+    const text = "z".repeat(3_900);
+    let sent = 0;
+    const dropped = () => bob.all("left").some((frame) => frame.name === "tab");
+    while (!dropped()) {
+      // Far more than 1 MiB plus what the kernel buffers on loopback means it never was.
+      assert.ok(sent < 8_000, `the stalled tab was not dropped after ${sent} messages`);
+      for (let i = 0; i < 100; i++) await alice.say(`${++sent} ${text}`);
+      await bob.next("message", (frame) => frame.text.startsWith(`${sent} `), 10_000);
+    }
+    const left = bob.all("left").find((frame) => frame.name === "tab")!;
+    assert.equal(left.reason, "too slow to keep up");
+  });
+
+  await t.step("its name and its connection slot are free at once", async () => {
+    await using again = await RawWebSocket.open(server.webAddr!.port);
+    assert.equal(again.status, 101, again.head);
+    await again.send({ type: "hello", version: 1, name: "tab" });
+    assert.equal((await again.next("welcome")).name, "tab");
+  });
+
+  await t.step(
+    "reading again, it finds a bye and a close with code 1008 after its backlog",
+    async () => {
+      const code = await stalled.closed(10_000);
+      if (code !== undefined) {
+        assert.equal(code, 1008);
+        assert.deepEqual(stalled.frames.at(-1), { type: "bye", reason: "Too slow to keep up" });
+      }
+    },
+  );
+});
+
+Deno.test("startServer() slows a WebSocket flood down without losing it, with one notice", async () => {
+  await using server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    webPort: 0,
+    messageRate: 20,
+  });
+  await using alice = await TestClient.join(server.addr.port, "alice");
+  await using flood = await RawWebSocket.open(server.webAddr!.port);
+  flood.read();
+  await flood.send({ type: "hello", version: 1, name: "flood" });
+  await flood.next("welcome");
+  // 120 frames at once: the burst is 80, the rest come at 20 a second.
+  const count = 120;
+  const frames = [];
+  for (let i = 1; i <= count; i++) frames.push({ type: "say", text: `flood ${i}` });
+  for (const frame of frames) await flood.send(frame);
+  await alice.next("message", (frame) => frame.text === `flood ${count}`, 15_000);
+  const texts = alice.all("message").map((frame) => frame.text);
+  assert.deepEqual(texts, frames.map((frame) => frame.text), "every message, once, in order");
+  const notices = flood.frames.filter((frame) => frame.type === "error");
+  assert.equal(notices.length, 1, JSON.stringify(notices));
+  assert.equal(notices[0]!.type === "error" && notices[0]!.code, "rate_limited");
+});
+
+Deno.test("startServer() holds WebSocket clients to the hello deadline and the heartbeat", async (t) => {
+  const log: string[] = [];
+  await using server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    webPort: 0,
+    handshake: 0.25,
+    heartbeat: 1,
+    log: (line) => log.push(line),
+  });
+  await using alice = await TestClient.join(server.addr.port, "alice");
+  const pongs = setInterval(() => void alice.send({ type: "pong" }).catch(() => {}), 200);
+  try {
+    await t.step(
+      "a page that never says hello is told so after six times the deadline",
+      async () => {
+        await using quiet = await RawWebSocket.open(server.webAddr!.port);
+        const opened = performance.now();
+        const code = await quiet.closed(5_000);
+        const elapsed = performance.now() - opened;
+        assert.ok(elapsed >= 1_300, `closed after ${Math.round(elapsed)} ms`);
+        assert.deepEqual(quiet.frames, [{ type: "bye", reason: "No hello within 2 s" }]);
+        assert.equal(code, 1000);
+      },
+    );
+
+    await t.step("a page that stops answering pings is dropped as timed out", async () => {
+      await using mute = await RawWebSocket.open(server.webAddr!.port);
+      await mute.send({ type: "hello", version: 1, name: "mute" });
+      // It reads (so it is not too slow) but never answers the pings it gets.
+      await mute.next("welcome");
+      const left = await alice.next("left", (frame) => frame.name === "mute", 5_000);
+      assert.equal(left.reason, "timed out");
+      assert.ok(mute.received.some((frame) => frame.opcode === 0x9), "it was pinged first");
+    });
+  } finally {
+    clearInterval(pongs);
+  }
+});
+
+Deno.test("startServer() answers only requests for its own names, so DNS rebinding cannot reach it", async (t) => {
+  await using server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    webPort: 0,
+    webHosts: ["chat.lan"],
+  });
+  const port = server.webAddr!.port;
+
+  await t.step("a page on evil.example, rebound to this address, is refused", async () => {
+    await using socket = await RawWebSocket.open(port, {
+      host: `evil.example:${port}`,
+      origin: `http://evil.example:${port}`,
+    });
+    assert.equal(socket.status, 403, socket.head);
+    using conn = await Deno.connect({ hostname: LOOPBACK, port });
+    await writeText(conn, `GET / HTTP/1.1\r\nHost: evil.example:${port}\r\n\r\n`);
+    assert.match(await readToEnd(conn), /^HTTP\/1\.1 403 [^]*--web-host NAME/);
+    assert.equal(server.hub.size, 0);
+  });
+
+  await t.step("its own addresses, localhost and names given by the host are let in", async () => {
+    for (const host of [`${LOOPBACK}:${port}`, `localhost:${port}`, `chat.lan:${port}`]) {
+      await using socket = await RawWebSocket.open(port, { host, origin: `http://${host}` });
+      assert.equal(socket.status, 101, `${host}: ${socket.head}`);
+    }
+  });
+});
+
+Deno.test("startServer() counts HTTP connections against its limits and closes idle ones", async (t) => {
+  await using server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    webPort: 0,
+    maxPerAddress: 3,
+    handshake: 0.5,
+  });
+  const port = server.webAddr!.port;
+
+  await t.step("silent connections take the address's slots, and a fourth is refused", async () => {
+    const silent = await Promise.all(
+      [1, 2, 3].map(() => Deno.connect({ hostname: LOOPBACK, port })),
+    );
+    try {
+      // The server counts them as it accepts them; a TCP client shows the count too.
+      using fourth = await Deno.connect({ hostname: LOOPBACK, port });
+      assert.match(
+        await readToEnd(fourth),
+        /^HTTP\/1\.1 503 [^]*Too many connections from your address\n$/,
+      );
+      await using tcp = await TestClient.connect(server.addr.port);
+      await tcp.closed();
+      assert.equal(tcp.frames[0]?.type, "bye");
+      // The request deadline closes each of them, which frees the slots.
+      const opened = performance.now();
+      for (const conn of silent) assert.equal(await readToEnd(conn), "");
+      assert.ok(performance.now() - opened < 3_000);
+    } finally {
+      for (const conn of silent) conn.close();
+    }
+    const page = await fetch(`http://${LOOPBACK}:${port}/`);
+    assert.equal(page.status, 200);
+    await page.body?.cancel();
+  });
+
+  await t.step("a request sent a byte at a time is cut off at the deadline", async () => {
+    using conn = await Deno.connect({ hostname: LOOPBACK, port });
+    const start = performance.now();
+    const closed = readToEnd(conn);
+    let ended = false;
+    void closed.finally(() => ended = true);
+    const request = "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(200);
+    for (const char of request) {
+      if (ended) break;
+      await writeText(conn, char).catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(await closed, "");
+    assert.ok(performance.now() - start < 3_000);
+  });
+
+  await t.step("a kept-alive connection is closed once it idles", async () => {
+    using conn = await Deno.connect({ hostname: LOOPBACK, port });
+    await writeText(conn, `GET / HTTP/1.1\r\nHost: ${LOOPBACK}:${port}\r\n\r\n`);
+    const text = await readToEnd(conn);
+    assert.match(text, /^HTTP\/1\.1 200 /);
+    assert.match(text, /<\/html>\s*$/);
+  });
+});
+
+Deno.test("startServer() counts TLS connections still in their handshake against the address's limit", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-tls-half-" });
+  try {
+    const command = new Deno.Command("openssl", {
+      args: [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=chat",
+        "-addext",
+        "basicConstraints=critical,CA:FALSE",
+        "-addext",
+        `subjectAltName=IP:${LOOPBACK}`,
+        "-keyout",
+        `${dir}/key.pem`,
+        "-out",
+        `${dir}/cert.pem`,
+      ],
+      stdout: "null",
+      stderr: "null",
+    });
+    assert.ok((await command.output()).success, "openssl made a certificate");
+    const cert = await Deno.readTextFile(`${dir}/cert.pem`);
+    const key = await Deno.readTextFile(`${dir}/key.pem`);
+    await using server = await startServer({
+      hostname: LOOPBACK,
+      port: 0,
+      tls: { cert, key },
+      maxPerAddress: 2,
+      // A connection that closes before its handshake is seen only at the deadline.
+      handshake: 1,
+    });
+    const port = server.addr.port;
+    const tryTls = async (): Promise<boolean> => {
+      const conn = await Deno.connectTls({ hostname: LOOPBACK, port, caCerts: [cert] });
+      try {
+        await within(conn.handshake(), 3_000, "the TLS handshake");
+        return true;
+      } catch {
+        return false;
+      } finally {
+        conn.close();
+      }
+    };
+    // Two connections that never start their handshake.
+    const half = [
+      await Deno.connect({ hostname: LOOPBACK, port }),
+      await Deno.connect({ hostname: LOOPBACK, port }),
+    ];
+    try {
+      assert.equal(await tryTls(), false, "a third connection is refused before its handshake");
+    } finally {
+      for (const conn of half) conn.close();
+    }
+    await within(
+      (async () => {
+        while (!(await tryTls())) {
+          // Their slots come back once their handshake deadline has passed.
+        }
+      })(),
+      5_000,
+      "a TLS client to be let in",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("startServer() does not time out clients whose answers wait behind a blocked event loop", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, heartbeat: 1 });
+  await using alice = await TestClient.join(server.addr.port, "alice");
+  await using bob = await TestClient.join(server.addr.port, "bob");
+  await alice.next("joined");
+  // Both speak, and their frames reach the server's socket buffers...
+  await alice.send({ type: "ping", token: "a" });
+  await bob.send({ type: "ping", token: "b" });
+  // ...while the server's event loop (shared with this test) is blocked for
+  // longer than the heartbeat, as by a slow operation.
+  const until = performance.now() + 2_500;
+  while (performance.now() < until) {
+    // Busy on purpose.
+  }
+  await alice.next("pong", (frame) => frame.token === "a");
+  await bob.next("pong", (frame) => frame.token === "b");
+  await alice.sync();
+  assert.deepEqual(alice.all("left"), [], "nobody was dropped as timed out");
+  assert.equal(server.hub.size, 2);
+});
+
+Deno.test("startServer() ignores a byte order mark at the very start of a JSON stream", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  for (const split of [false, true]) {
+    await t.step(split ? "split across two writes" : "in one write", async () => {
+      await using client = await TestClient.connect(server.addr.port);
+      const hello = `{"type":"hello","version":1,"name":"bom${split ? 2 : 1}"}\n`;
+      if (split) {
+        await client.write(new Uint8Array([0xef, 0xbb]));
+        await client.write(new Uint8Array([0xbf, ...new TextEncoder().encode(hello)]));
+      } else {
+        await client.write(new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(hello)]));
+      }
+      assert.equal((await client.next("welcome")).name, `bom${split ? 2 : 1}`);
+      assert.deepEqual(client.garbage, []);
+    });
+  }
+});
