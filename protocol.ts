@@ -46,12 +46,22 @@ export const MAX_ANNOUNCED_ROOM_SIZE = 256;
 /** The room everyone starts in. */
 export const LOBBY = "#lobby";
 
+/** Longest client message id (`cid`), in characters. */
+export const MAX_CID_LENGTH = 64;
+
+const CID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Reports whether `value` is a valid client message id: 1 to 64 of `A-Z a-z 0-9 _ -`. */
+export function isCid(value: unknown): value is string {
+  return typeof value === "string" && CID_PATTERN.test(value);
+}
+
 /** A frame a client sends to the server. */
 export type ClientFrame =
   | HelloFrame
-  | { type: "say"; text: string }
-  | { type: "me"; text: string }
-  | { type: "msg"; to: string; text: string }
+  | { type: "say"; text: string; cid?: string }
+  | { type: "me"; text: string; cid?: string }
+  | { type: "msg"; to: string; text: string; cid?: string }
   | { type: "nick"; name: string }
   | { type: "join"; room: string }
   | { type: "leave" }
@@ -93,6 +103,8 @@ export interface MessageFrame {
   action?: true;
   /** Set when the message is replayed from history. */
   replay?: true;
+  /** The client message id its sender gave it, if any. */
+  cid?: string;
 }
 
 /** A private message; both parties receive it. */
@@ -104,6 +116,8 @@ export interface PrivateFrame {
   to: string;
   text: string;
   action?: true;
+  /** The client message id its sender gave it, if any. */
+  cid?: string;
 }
 
 /** A command the server understands, as `/help` lists it. */
@@ -148,7 +162,7 @@ export type ServerFrame =
   | { type: "rooms"; rooms: { name: string; members: number }[] }
   | { type: "help"; commands: CommandHelp[] }
   | { type: "info"; text: string }
-  | { type: "error"; code: ErrorCode; message: string }
+  | { type: "error"; code: ErrorCode; message: string; cid?: string }
   | { type: "bye"; reason: string; retry?: true }
   | { type: "ping"; token?: string }
   | { type: "pong"; token?: string };
@@ -211,6 +225,18 @@ function optStr(frame: Rec, key: string, maxLength?: number): string | undefined
   return frame[key] === undefined ? undefined : str(frame, key, maxLength);
 }
 
+/** An optional client message id; anything but a valid one is refused. */
+function optCid(frame: Rec): string | undefined {
+  const value = frame.cid;
+  if (value === undefined) return undefined;
+  if (!isCid(value)) {
+    throw new FieldError(
+      `field "cid" must be 1 to ${MAX_CID_LENGTH} characters of A-Z, a-z, 0-9, "_" or "-"`,
+    );
+  }
+  return value;
+}
+
 function int(frame: Rec, key: string): number {
   const value = frame[key];
   if (typeof value !== "number" || !Number.isSafeInteger(value)) {
@@ -253,9 +279,12 @@ function readClient(frame: Rec, type: string): ClientFrame | undefined {
       });
     case "say":
     case "me":
-      return { type, text: str(frame, "text") };
+      return withOptional({ type, text: str(frame, "text") }, { cid: optCid(frame) });
     case "msg":
-      return { type, to: str(frame, "to", 256), text: str(frame, "text") };
+      return withOptional(
+        { type, to: str(frame, "to", 256), text: str(frame, "text") },
+        { cid: optCid(frame) },
+      );
     case "nick":
       return { type, name: str(frame, "name", 256) };
     case "join":
@@ -353,7 +382,7 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
         room: str(frame, "room"),
         from: str(frame, "from"),
         text: str(frame, "text"),
-      }, { action: flag(frame, "action"), replay: flag(frame, "replay") });
+      }, { action: flag(frame, "action"), replay: flag(frame, "replay"), cid: optCid(frame) });
     case "private":
       return withOptional({
         type,
@@ -362,7 +391,7 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
         from: str(frame, "from"),
         to: str(frame, "to"),
         text: str(frame, "text"),
-      }, { action: flag(frame, "action") });
+      }, { action: flag(frame, "action"), cid: optCid(frame) });
     case "joined":
       return { type, ts: int(frame, "ts"), room: str(frame, "room"), name: str(frame, "name") };
     case "left":
@@ -403,7 +432,10 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
     case "info":
       return { type, text: str(frame, "text") };
     case "error":
-      return { type, code: str(frame, "code") as ErrorCode, message: str(frame, "message") };
+      return withOptional(
+        { type, code: str(frame, "code") as ErrorCode, message: str(frame, "message") },
+        { cid: optCid(frame) },
+      );
     case "bye":
       return withOptional({ type, reason: str(frame, "reason") }, { retry: flag(frame, "retry") });
     case "ping":

@@ -39,7 +39,15 @@ export interface HistoryStore extends Disposable {
   search(room: string, query: string, limit: number): MessageFrame[];
   /** The newest matches of `query` in `room`, examining at most `options.budget` candidates. */
   find(room: string, query: SearchQuery, options: SearchOptions): SearchResult<MessageFrame>;
+  /**
+   * The stored messages whose client message id is `cid`, newest first, at
+   * most {@linkcode MAX_CID_MATCHES}: a sender's id may be reused by others.
+   */
+  withCid(cid: string): MessageFrame[];
 }
+
+/** Most messages {@linkcode HistoryStore.withCid} returns, which bounds the cost of a lookup. */
+export const MAX_CID_MATCHES = 16;
 
 /** The full-text index of a {@linkcode MemoryHistory}: SQLite's FTS5, in memory. */
 class TextIndex implements Disposable {
@@ -92,6 +100,8 @@ export class MemoryHistory implements HistoryStore {
   readonly #rooms = new Map<string, MessageFrame[]>();
   /** The messages that are kept, and so indexed, by id. */
   readonly #indexed = new Map<number, MessageFrame>();
+  /** The kept messages that have a client message id, by that id, oldest first. */
+  readonly #byCid = new Map<string, MessageFrame[]>();
   #index: TextIndex | undefined;
   #lastId = 0;
 
@@ -122,11 +132,18 @@ export class MemoryHistory implements HistoryStore {
     if (this.#indexed.has(message.id)) this.#index.remove(message.id);
     this.#index.add(message.id, message.text);
     this.#indexed.set(message.id, message);
+    if (message.cid !== undefined) {
+      const same = this.#byCid.get(message.cid) ?? [];
+      same.push(message);
+      if (same.length > MAX_CID_MATCHES) same.shift();
+      this.#byCid.set(message.cid, same);
+    }
     // The message that this one pushes out of the room's window leaves the index at once.
     const gone = messages[messages.length - this.#capacity - 1];
     if (gone !== undefined && this.#indexed.get(gone.id) === gone) {
       this.#indexed.delete(gone.id);
       this.#index.remove(gone.id);
+      if (gone.cid !== undefined) this.#forgetCid(gone);
     }
     // Trim in batches so appends stay O(1) amortised.
     if (messages.length >= this.#capacity * 2) messages.splice(0, messages.length - this.#capacity);
@@ -166,11 +183,24 @@ export class MemoryHistory implements HistoryStore {
     return { found, searched };
   }
 
+  withCid(cid: string): MessageFrame[] {
+    return (this.#byCid.get(cid) ?? []).toReversed();
+  }
+
   [Symbol.dispose](): void {
     this.#rooms.clear();
     this.#indexed.clear();
+    this.#byCid.clear();
     this.#index?.[Symbol.dispose]();
     this.#index = undefined;
+  }
+
+  #forgetCid(gone: MessageFrame): void {
+    const same = this.#byCid.get(gone.cid!);
+    if (same === undefined) return;
+    const left = same.filter((message) => message !== gone);
+    if (left.length === 0) this.#byCid.delete(gone.cid!);
+    else this.#byCid.set(gone.cid!, left);
   }
 
   #kept(room: string): MessageFrame[] {

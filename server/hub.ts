@@ -17,6 +17,7 @@ import {
   MAX_LISTED_NAMES,
   MAX_TEXT_BYTES,
   type MessageFrame,
+  type PrivateFrame,
   PROTOCOL_VERSION,
   type ServerFrame,
   utf8Length,
@@ -32,6 +33,7 @@ import {
   SearchPace,
 } from "./search.ts";
 import { PasswordGate } from "./password.ts";
+import { DepartedMemories, SentMemory } from "./sent_memory.ts";
 import type { Session } from "./session.ts";
 
 /** Most messages replayed to a client coming back with `since`. */
@@ -65,6 +67,8 @@ interface Member {
   /** Secret that lets a reconnecting client take this member over. */
   resume: string | undefined;
   room: Room | undefined;
+  /** Private messages sent with a client message id, to recognise one sent again. */
+  sent: SentMemory;
 }
 
 interface Room {
@@ -85,6 +89,8 @@ export class Hub implements Disposable {
   readonly #heartbeat: number | undefined;
   /** Search pacing per connection. */
   readonly #searchPaces = new WeakMap<Session, SearchPace>();
+  /** What people whose connection ended had sent, until they come back. */
+  readonly #departed = new DepartedMemories();
   #lastId: number;
   #closed = false;
 
@@ -125,6 +131,7 @@ export class Hub implements Disposable {
       key: undefined,
       resume: undefined,
       room: undefined,
+      sent: new SentMemory(),
     });
   }
 
@@ -160,6 +167,9 @@ export class Hub implements Disposable {
     if (member === undefined) return;
     this.#members.delete(session);
     if (member.key !== undefined) this.#byKey.delete(member.key);
+    if (member.key !== undefined && member.resume !== undefined) {
+      this.#departed.keep(member.resume, member.key, member.sent);
+    }
     if (member.room !== undefined && member.name !== undefined) {
       this.#log(`${member.name} left (${reason})`);
       this.#exit(member, reason);
@@ -188,11 +198,11 @@ export class Hub implements Disposable {
   #dispatch(member: Member, name: string, frame: Exclude<ClientFrame, { type: "hello" }>): void {
     switch (frame.type) {
       case "say":
-        return this.#say(member, name, frame.text);
+        return this.#say(member, name, frame.text, frame.cid);
       case "me":
-        return this.#post(member, name, frame.text, true);
+        return this.#post(member, name, frame.text, true, frame.cid);
       case "msg":
-        return this.#private(member, name, frame.to, frame.text);
+        return this.#private(member, name, frame.to, frame.text, frame.cid);
       case "nick":
         return this.#nick(member, name, frame.name);
       case "join":
@@ -265,6 +275,11 @@ export class Hub implements Disposable {
       member.name = name;
       member.key = nameKey(name);
       this.#byKey.set(member.key, member);
+      // Dropped before it came back: what it sent is still known by its token.
+      const kept = hello.resume === undefined
+        ? undefined
+        : this.#departed.take(hello.resume, member.key);
+      if (kept !== undefined) member.sent = kept;
     }
     member.resume = crypto.randomUUID();
     const welcome: ServerFrame = {
@@ -294,6 +309,7 @@ export class Hub implements Disposable {
     member.name = holder.name;
     member.key = holder.key;
     member.room = holder.room;
+    member.sent = holder.sent;
     this.#byKey.set(member.key!, member);
     if (holder.room !== undefined) {
       holder.room.members.delete(holder);
@@ -320,24 +336,27 @@ export class Hub implements Disposable {
     return undefined;
   }
 
-  #say(member: Member, name: string, text: string): void {
+  #say(member: Member, name: string, text: string, cid: string | undefined): void {
     if (!text.startsWith("/") || text.startsWith("//")) {
-      return this.#post(member, name, text.startsWith("//") ? text.slice(1) : text, false);
+      return this.#post(member, name, text.startsWith("//") ? text.slice(1) : text, false, cid);
     }
     const parsed = parseInput(text);
     if (!parsed.ok) {
       const code = parsed.message.startsWith("Unknown") ? "unknown_command" : "bad_command";
-      return this.#error(member, code, parsed.message);
+      return this.#error(member, code, parsed.message, cid);
     }
-    if (parsed.frame.type === "hello") return;
-    if (parsed.frame.type === "quit") return this.#quit(member, parsed.frame.reason);
-    this.#dispatch(member, name, parsed.frame);
+    const frame = parsed.frame;
+    if (frame.type === "hello") return;
+    if (frame.type === "quit") return this.#quit(member, frame.reason);
+    // `/me` and `/msg` post a message: it keeps the id of the line that asked for it.
+    if (cid !== undefined && (frame.type === "me" || frame.type === "msg")) frame.cid = cid;
+    this.#dispatch(member, name, frame);
   }
 
-  #checkText(member: Member, raw: string): string | undefined {
+  #checkText(member: Member, raw: string, cid: string | undefined): string | undefined {
     const text = sanitizeText(raw).trim();
     if (text.length === 0) {
-      this.#error(member, "text_invalid", "Cannot send an empty message");
+      this.#error(member, "text_invalid", "Cannot send an empty message", cid);
       return undefined;
     }
     // A UTF-16 unit is at most 3 UTF-8 bytes: short texts need no counting.
@@ -346,14 +365,37 @@ export class Hub implements Disposable {
         member,
         "text_invalid",
         `Cannot send message: it is longer than ${MAX_TEXT_BYTES} bytes`,
+        cid,
       );
       return undefined;
     }
     return text;
   }
 
-  #post(member: Member, name: string, raw: string, action: boolean): void {
-    const text = this.#checkText(member, raw);
+  /**
+   * Answers a message sent again under a client message id this person used
+   * already: the sender alone gets the original frame, and nothing else
+   * happens. Returns whether `cid` was such a repeat.
+   */
+  #repeated(member: Member, name: string, cid: string): boolean {
+    const key = nameKey(name);
+    const earlier: MessageFrame | PrivateFrame | undefined = member.sent.get(cid) ??
+      // Stored messages outlive connections and restarts; only their sender's count.
+      this.#history.withCid(cid).find((message) => nameKey(message.from) === key);
+    if (earlier === undefined) return false;
+    member.session.send(earlier);
+    return true;
+  }
+
+  #post(
+    member: Member,
+    name: string,
+    raw: string,
+    action: boolean,
+    cid: string | undefined,
+  ): void {
+    if (cid !== undefined && this.#repeated(member, name, cid)) return;
+    const text = this.#checkText(member, raw, cid);
     if (text === undefined) return;
     const room = member.room!;
     const message: MessageFrame = {
@@ -365,6 +407,7 @@ export class Hub implements Disposable {
       text,
     };
     if (action) message.action = true;
+    if (cid !== undefined) message.cid = cid;
     try {
       this.#history.append(message);
     } catch (error) {
@@ -374,17 +417,25 @@ export class Hub implements Disposable {
         member,
         "not_stored",
         "Cannot send message: the server could not store it (is its disk full?); try again later",
+        cid,
       );
     }
     this.#broadcast(room, message);
   }
 
-  #private(member: Member, name: string, to: string, raw: string): void {
-    const target = this.#resolve(member, to);
+  #private(
+    member: Member,
+    name: string,
+    to: string,
+    raw: string,
+    cid: string | undefined,
+  ): void {
+    if (cid !== undefined && this.#repeated(member, name, cid)) return;
+    const target = this.#resolve(member, to, cid);
     if (target === undefined) return;
-    const text = this.#checkText(member, raw);
+    const text = this.#checkText(member, raw, cid);
     if (text === undefined) return;
-    const frame: ServerFrame = {
+    const frame: PrivateFrame = {
       type: "private",
       id: ++this.#lastId,
       ts: Date.now(),
@@ -392,6 +443,10 @@ export class Hub implements Disposable {
       to: target.name!,
       text,
     };
+    if (cid !== undefined) {
+      frame.cid = cid;
+      member.sent.add(frame);
+    }
     target.session.send(frame);
     if (target !== member) member.session.send(frame);
   }
@@ -400,7 +455,7 @@ export class Hub implements Disposable {
    * Finds the member called exactly `query` (folded, a leading `@` ignored).
    * A prefix never delivers: it only suggests names to the sender.
    */
-  #resolve(member: Member, query: string): Member | undefined {
+  #resolve(member: Member, query: string, cid: string | undefined): Member | undefined {
     const key = nameKey(query.replace(/^@/, ""));
     const exact = this.#byKey.get(key);
     if (exact !== undefined) return exact;
@@ -410,7 +465,12 @@ export class Hub implements Disposable {
       : [...this.#byKey.values()].filter((other) => other.key!.startsWith(key))
         .map((other) => other.name!).sort();
     const hint = hints.length === 0 ? "" : `; did you mean ${hints.slice(0, 10).join(", ")}?`;
-    this.#error(member, "no_such_user", `Cannot send: nobody called "${shown}" is here${hint}`);
+    this.#error(
+      member,
+      "no_such_user",
+      `Cannot send: nobody called "${shown}" is here${hint}`,
+      cid,
+    );
     return undefined;
   }
 
@@ -575,7 +635,10 @@ export class Hub implements Disposable {
     member.session.send({ type: "info", text });
   }
 
-  #error(member: Member, code: ErrorCode, message: string): void {
-    member.session.send({ type: "error", code, message });
+  /** Sends an error; one refusing a message names the client message id it was sent with. */
+  #error(member: Member, code: ErrorCode, message: string, cid?: string): void {
+    member.session.send(
+      cid === undefined ? { type: "error", code, message } : { type: "error", code, message, cid },
+    );
   }
 }

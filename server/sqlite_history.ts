@@ -8,7 +8,7 @@
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { MessageFrame } from "../protocol.ts";
-import type { HistoryStore } from "./history.ts";
+import { type HistoryStore, MAX_CID_MATCHES } from "./history.ts";
 import {
   collectMatches,
   parseSearch,
@@ -87,7 +87,7 @@ export interface SqliteHistoryOptions {
   retention?: Retention;
 }
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS messages (
@@ -111,6 +111,19 @@ const SCHEMA = `
   END;
 `;
 
+/**
+ * The steps from one schema version to the next, by the version they lead
+ * to. A step only adds, so a file of any older version opens; version 1 is
+ * {@linkcode SCHEMA} itself.
+ */
+const MIGRATIONS: Readonly<Record<number, string>> = {
+  // Client message ids, to recognise a message sent again after a reconnection.
+  2: `
+    ALTER TABLE messages ADD COLUMN cid TEXT;
+    CREATE INDEX IF NOT EXISTS messages_by_cid ON messages (cid) WHERE cid IS NOT NULL;
+  `,
+};
+
 interface Row {
   id: number;
   ts: number;
@@ -118,6 +131,7 @@ interface Row {
   sender: string;
   text: string;
   action: number;
+  cid: string | null;
 }
 
 function toFrame(row: Row): MessageFrame {
@@ -130,6 +144,7 @@ function toFrame(row: Row): MessageFrame {
     text: row.text,
   };
   if (row.action) frame.action = true;
+  if (row.cid !== null) frame.cid = row.cid;
   return frame;
 }
 
@@ -170,6 +185,7 @@ export class SqliteHistory implements HistoryStore {
   readonly #byId: StatementSync;
   readonly #newer: StatementSync;
   readonly #any: StatementSync;
+  readonly #withCid: StatementSync;
   #prefixes: PrefixCounter | undefined;
   readonly #retention: Retention;
   readonly #timer: ReturnType<typeof setInterval> | undefined;
@@ -186,7 +202,7 @@ export class SqliteHistory implements HistoryStore {
     this.#retention = retention;
     this.#markPath = `${path}-ids`;
     this.#insert = db.prepare(
-      "INSERT INTO messages (id, ts, room, sender, text, action) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO messages (id, ts, room, sender, text, action, cid) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
     this.#recent = db.prepare(
       "SELECT * FROM (SELECT * FROM messages WHERE room = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
@@ -203,6 +219,9 @@ export class SqliteHistory implements HistoryStore {
     this.#byId = db.prepare("SELECT * FROM messages WHERE id = ?");
     this.#newer = db.prepare("SELECT count(*) AS n FROM messages WHERE room = ? AND id >= ?");
     this.#any = db.prepare("SELECT 1 FROM messages WHERE room = ? LIMIT 1");
+    this.#withCid = db.prepare(
+      `SELECT * FROM messages WHERE cid = ? ORDER BY id DESC LIMIT ${MAX_CID_MATCHES}`,
+    );
     const row = db.prepare("SELECT max(id) AS last FROM messages").get() as { last: number | null };
     const stored = row.last ?? 0;
     const { mark, damagedLog } = beside;
@@ -271,6 +290,9 @@ export class SqliteHistory implements HistoryStore {
       }
       db.exec("BEGIN IMMEDIATE");
       db.exec(SCHEMA);
+      for (let step = Math.max(version, 1) + 1; step <= SCHEMA_VERSION; step++) {
+        db.exec(MIGRATIONS[step]!);
+      }
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
       db.exec("COMMIT");
       const check = db.prepare("PRAGMA quick_check").get() as { quick_check: string };
@@ -321,6 +343,7 @@ export class SqliteHistory implements HistoryStore {
       message.from,
       message.text,
       message.action ? 1 : 0,
+      message.cid ?? null,
     );
     this.#lastId = Math.max(this.#lastId, message.id);
   }
@@ -338,6 +361,10 @@ export class SqliteHistory implements HistoryStore {
   search(room: string, query: string, limit: number): MessageFrame[] {
     const checked = parseSearch(query);
     return checked.ok ? this.find(room, checked.query, { limit }).found : [];
+  }
+
+  withCid(cid: string): MessageFrame[] {
+    return (this.#withCid.all(cid) as unknown as Row[]).map(toFrame);
   }
 
   find(room: string, query: SearchQuery, options: SearchOptions): SearchResult<MessageFrame> {
