@@ -30,7 +30,7 @@ import { DatabaseSync } from "node:sqlite";
 import type { ServerFrame } from "../protocol.ts";
 import { Hub } from "../server/hub.ts";
 import { type HistoryStore, MemoryHistory } from "../server/history.ts";
-import type { Session } from "../server/session.ts";
+import type { FrameSource, Session } from "../server/session.ts";
 import { SqliteHistory } from "../server/sqlite_history.ts";
 import { chatTaskFlags, launch } from "./processes.ts";
 import { median, percentile } from "./stats.ts";
@@ -141,6 +141,12 @@ class Recorder implements Session {
   readonly frames: ServerFrame[] = [];
   send(frame: ServerFrame): void {
     this.frames.push(frame);
+  }
+  /** Reads a stream at once, as a peer that reads everything would. */
+  stream(source: FrameSource): void {
+    for (let page = source.next(); page !== undefined; page = source.next()) {
+      this.frames.push(...page);
+    }
   }
   close(): void {}
 }

@@ -33,6 +33,12 @@ export interface HistoryStore extends Disposable {
   /** Up to `limit` messages of `room` with an id above `afterId`, oldest first. */
   since(room: string, afterId: number, limit: number): MessageFrame[];
   /**
+   * Where the last `limit` messages of `room` begin, so they can be read in
+   * pages with {@linkcode HistoryStore.since}: the id just before the first
+   * of them, and how many there are.
+   */
+  tail(room: string, limit: number): { after: number; count: number };
+  /**
    * Up to `limit` messages of `room` that match `query` under the search rule
    * (server/search.ts), newest last; text the rule refuses finds nothing.
    */
@@ -156,7 +162,23 @@ export class MemoryHistory implements HistoryStore {
 
   since(room: string, afterId: number, limit: number): MessageFrame[] {
     if (limit <= 0) return [];
-    return this.#kept(room).filter((message) => message.id > afterId).slice(0, limit);
+    const messages = this.#rooms.get(room) ?? [];
+    // Ids grow along the array: find the first one above `afterId` by halving.
+    let low = Math.max(0, messages.length - this.#capacity);
+    let high = messages.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (messages[middle]!.id > afterId) high = middle;
+      else low = middle + 1;
+    }
+    return messages.slice(low, low + limit);
+  }
+
+  tail(room: string, limit: number): { after: number; count: number } {
+    const messages = this.#rooms.get(room) ?? [];
+    const count = Math.max(0, Math.min(limit, this.#capacity, messages.length));
+    if (count === 0) return { after: this.#lastId, count: 0 };
+    return { after: messages[messages.length - count]!.id - 1, count };
   }
 
   search(room: string, query: string, limit: number): MessageFrame[] {

@@ -34,7 +34,8 @@ import {
 } from "./search.ts";
 import { PasswordGate } from "./password.ts";
 import { DepartedMemories, SentMemory } from "./sent_memory.ts";
-import type { Session } from "./session.ts";
+import { replay } from "./replay.ts";
+import { framesOf, type Session } from "./session.ts";
 
 /** Most messages replayed to a client coming back with `since`. */
 const MAX_CATCH_UP = 1000;
@@ -524,13 +525,20 @@ export class Hub implements Disposable {
     }
   }
 
-  /** Sends the room frame, then the last messages, or those after `since`. */
+  /**
+   * Sends the room frame, then the last messages, or those after `since`,
+   * streamed as the member reads them.
+   */
   #replay(member: Member, room: Room, since: number | undefined): void {
     member.session.send({ type: "room", room: room.name, ...this.#listing(room) });
-    const messages = since === undefined
-      ? this.#history.recent(room.name, this.#historyLimit)
-      : this.#history.since(room.name, since, MAX_CATCH_UP);
-    for (const message of messages) member.session.send({ ...message, replay: true });
+    const range = since === undefined
+      ? {
+        after: this.#history.tail(room.name, this.#historyLimit).after,
+        limit: this.#historyLimit,
+      }
+      : { after: since, limit: MAX_CATCH_UP };
+    if (range.limit === 0) return;
+    member.session.stream(replay(this.#history, room.name, { ...range, until: this.#lastId }));
   }
 
   #exit(member: Member, reason: string): void {
@@ -560,10 +568,12 @@ export class Hub implements Disposable {
 
   #showHistory(member: Member, limit: number): void {
     const room = member.room!.name;
-    const messages = this.#history.recent(room, limit);
-    if (messages.length === 0) return this.#info(member, `No messages in ${room} yet`);
-    this.#info(member, `The last ${messages.length} messages of ${room}:`);
-    for (const message of messages) member.session.send({ ...message, replay: true });
+    const { after, count } = this.#history.tail(room, limit);
+    if (count === 0) return this.#info(member, `No messages in ${room} yet`);
+    this.#info(member, `The last ${count} messages of ${room}:`);
+    member.session.stream(
+      replay(this.#history, room, { after, until: this.#lastId, limit: count }),
+    );
   }
 
   #search(member: Member, raw: string): void {
@@ -604,7 +614,7 @@ export class Hub implements Disposable {
     }
     const count = found.length === 1 ? "1 message" : `${found.length} messages`;
     this.#info(member, `${count} in ${room} match ${quoted}${partial}:`);
-    for (const message of found) member.session.send({ ...message, replay: true });
+    member.session.stream(framesOf(found.map((message) => ({ ...message, replay: true }))));
   }
 
   /** Takes a search for `session`: 0 if it may run now, else the milliseconds to wait. */

@@ -17,6 +17,32 @@ export interface Session {
    * sessions; a transport may cache its encoding but must not modify it.
    */
   send(frame: ServerFrame): void;
+  /**
+   * Sends the frames `source` gives, in order, as fast as the peer reads
+   * them: the source is asked for its next page only once the peer has taken
+   * most of the last one, so a long replay never counts as a peer too slow to
+   * keep up. Frames passed to `send` meanwhile follow the whole stream.
+   */
+  stream(source: FrameSource): void;
   /** Sends what is queued, then closes the transport. Safe to call twice. */
   close(): void;
+}
+
+/** Frames produced a page at a time, for {@linkcode Session.stream}. */
+export interface FrameSource {
+  /** The next frames, never an empty page; `undefined` once there are no more. */
+  next(): ServerFrame[] | undefined;
+}
+
+/** A source of frames that are already at hand. */
+export function framesOf(frames: readonly ServerFrame[], pageSize = 32): FrameSource {
+  let at = 0;
+  return {
+    next() {
+      if (at >= frames.length) return undefined;
+      const page = frames.slice(at, at + pageSize);
+      at += page.length;
+      return page;
+    },
+  };
 }

@@ -181,6 +181,7 @@ export class SqliteHistory implements HistoryStore {
   readonly #insert: StatementSync;
   readonly #recent: StatementSync;
   readonly #since: StatementSync;
+  readonly #tail: StatementSync;
   readonly #search: StatementSync;
   readonly #byId: StatementSync;
   readonly #newer: StatementSync;
@@ -209,6 +210,10 @@ export class SqliteHistory implements HistoryStore {
     );
     this.#since = db.prepare(
       "SELECT * FROM messages WHERE room = ? AND id > ? ORDER BY id LIMIT ?",
+    );
+    this.#tail = db.prepare(
+      "SELECT count(*) AS count, min(id) AS first FROM " +
+        "(SELECT id FROM messages WHERE room = ? ORDER BY id DESC LIMIT ?)",
     );
     // Newest first, so a search stops at its limit or budget without collecting every match.
     this.#search = db.prepare(
@@ -356,6 +361,14 @@ export class SqliteHistory implements HistoryStore {
   since(room: string, afterId: number, limit: number): MessageFrame[] {
     if (limit <= 0) return [];
     return (this.#since.all(room, afterId, limit) as unknown as Row[]).map(toFrame);
+  }
+
+  tail(room: string, limit: number): { after: number; count: number } {
+    if (limit <= 0) return { after: this.#lastId, count: 0 };
+    const row = this.#tail.get(room, limit) as { count: number; first: number | null };
+    return row.first === null
+      ? { after: this.#lastId, count: 0 }
+      : { after: row.first - 1, count: row.count };
   }
 
   search(room: string, query: string, limit: number): MessageFrame[] {

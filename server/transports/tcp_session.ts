@@ -9,7 +9,7 @@
 import type { Socket } from "node:net";
 import type { ServerFrame } from "../../protocol.ts";
 import type { Slot } from "../limits.ts";
-import type { Session } from "../session.ts";
+import type { FrameSource, Session } from "../session.ts";
 import { CLOSE_NORMAL, CLOSE_POLICY, closeFrame, PING_FRAME } from "./websocket.ts";
 
 /** Encodes text for the wire. */
@@ -131,6 +131,33 @@ const HEARTBEAT: ServerFrame = Object.freeze({ type: "ping", token: "heartbeat" 
 /** What a peer dropped for not reading is told, after its backlog. */
 const TOO_SLOW: ServerFrame = Object.freeze({ type: "bye", reason: "Too slow to keep up" });
 
+/** What a session holds while it streams. */
+interface Streaming {
+  /** In order: sources still to stream, and the frames sent after them, as bytes. */
+  readonly queue: (Uint8Array | FrameSource)[];
+  /** Bytes of the frames in `queue`. */
+  bytes: number;
+  /** Frames in `queue`. */
+  frames: number;
+  /** The next page's turn, when the last one went straight to the kernel. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** A stream's next page is written while less than this waits in the socket's buffer. */
+const STREAM_LOW_WATER = 64 * 1024;
+
+/** The sessions that are streaming, by socket, for the shared `drain` listener. */
+const streaming = new Map<Socket, TcpSession>();
+
+/** Streams more once the peer has read what was written: a `drain` listener. */
+function streamOnDrain(this: Socket): void {
+  streaming.get(this)?.pump();
+}
+
+function pumpLater(session: TcpSession): void {
+  session.pump();
+}
+
 /**
  * How a connection speaks: not known until its first byte (a person on nc
  * may be reading the greeting), JSON lines, plain text, or WebSocket.
@@ -161,6 +188,8 @@ export class TcpSession implements Session {
   #linger: ReturnType<typeof setTimeout> | undefined;
   /** What ends the stream once the queue is sent: a WebSocket close frame, or nothing. */
   #last: Uint8Array | undefined;
+  /** Set while frames are streamed; `send` queues behind them. */
+  #streaming: Streaming | undefined;
 
   constructor(socket: Socket, slot: Slot, outbox: Outbox, mode: SessionMode = "unknown") {
     this.#socket = socket;
@@ -197,10 +226,105 @@ export class TcpSession implements Session {
     else if (this.mode === "websocket") this.write(PING_FRAME);
   }
 
+  stream(source: FrameSource): void {
+    if (this.#closing) return;
+    const current = this.#streaming;
+    if (current !== undefined) {
+      current.queue.push(source);
+      return;
+    }
+    // What was queued before goes out first.
+    const chunks = this.#chunks;
+    if (chunks.length > 0 && !this.#socket.destroyed) {
+      this.#socket.write(chunks.length === 1 ? chunks[0]! : concat(chunks, this.#chunkBytes));
+    }
+    this.#chunks = NO_CHUNKS;
+    this.#chunkBytes = 0;
+    this.#streaming = { queue: [source], bytes: 0, frames: 0, timer: undefined };
+    streaming.set(this.#socket, this);
+    this.#socket.on("drain", streamOnDrain);
+    this.pump();
+  }
+
+  /**
+   * Writes the next part of what is streamed, while the peer has read most of
+   * what came before. The socket's `drain` event calls it again, or, when the
+   * kernel took everything at once, the next turn of the event loop: one part
+   * per turn, so a long replay never holds up the others.
+   */
+  pump(): void {
+    const state = this.#streaming;
+    if (state === undefined) return;
+    state.timer = undefined;
+    const socket = this.#socket;
+    const batch: Uint8Array[] = [];
+    let batchBytes = 0;
+    while (state.queue.length > 0 && socket.writableLength + batchBytes < STREAM_LOW_WATER) {
+      const head = state.queue[0]!;
+      if (head instanceof Uint8Array) {
+        state.queue.shift();
+        state.bytes -= head.length;
+        state.frames--;
+        batch.push(head);
+        batchBytes += head.length;
+        continue;
+      }
+      let page: ServerFrame[] | undefined;
+      try {
+        page = head.next();
+      } catch {
+        // A store that fails mid-replay ends the replay, not the connection.
+        page = undefined;
+      }
+      if (page === undefined) {
+        state.queue.shift();
+        continue;
+      }
+      for (const frame of page) {
+        const bytes = this.encode(frame);
+        if (bytes === undefined) continue;
+        batch.push(bytes);
+        batchBytes += bytes.length;
+      }
+    }
+    let taken = true;
+    if (batch.length > 0 && !socket.destroyed) {
+      taken = socket.write(batch.length === 1 ? batch[0]! : concat(batch, batchBytes));
+    }
+    if (state.queue.length > 0) {
+      // Not taken at once: the `drain` event comes once it is.
+      if (taken) state.timer = setTimeout(pumpLater, 0, this);
+      return;
+    }
+    this.#stopStreaming();
+    if (this.#closing) this.#end(this.#last);
+  }
+
+  #stopStreaming(): void {
+    if (this.#streaming === undefined) return;
+    clearTimeout(this.#streaming.timer);
+    this.#streaming = undefined;
+    streaming.delete(this.#socket);
+    this.#socket.off("drain", streamOnDrain);
+  }
+
   /** Queues raw bytes, dropping the peer if its queue is full. */
   write(bytes: Uint8Array): void {
     if (this.#closing) return;
     const outbox = this.#outbox;
+    const state = this.#streaming;
+    if (state !== undefined) {
+      // Behind a stream: only what waits behind it counts against the limits.
+      if (
+        state.bytes + bytes.length > outbox.maxQueuedBytes || state.frames >= outbox.maxQueuedFrames
+      ) {
+        return this.#overflow();
+      }
+      state.queue.push(bytes);
+      state.bytes += bytes.length;
+      state.frames++;
+      return;
+    }
     if (
       this.#socket.writableLength + this.#chunkBytes + bytes.length > outbox.maxQueuedBytes ||
       this.#chunks.length >= outbox.maxQueuedFrames
@@ -227,7 +351,7 @@ export class TcpSession implements Session {
     }
     this.#chunks = NO_CHUNKS;
     this.#chunkBytes = 0;
-    if (this.#closing) this.#end(this.#last);
+    if (this.#closing && this.#streaming === undefined) this.#end(this.#last);
   }
 
   /**
@@ -238,7 +362,7 @@ export class TcpSession implements Session {
     if (this.#closing) return;
     this.#closing = true;
     this.#last = this.#farewell(code, reason);
-    if (!this.#scheduled) this.#end(this.#last);
+    if (!this.#scheduled && this.#streaming === undefined) this.#end(this.#last);
   }
 
   /** Closes the socket now, dropping anything unsent; its slot is freed. */
@@ -248,6 +372,7 @@ export class TcpSession implements Session {
     this.#chunkBytes = 0;
     clearTimeout(this.#linger);
     this.#linger = undefined;
+    this.#stopStreaming();
     this.#socket.destroy();
     this.slot.release();
   }
@@ -261,6 +386,7 @@ export class TcpSession implements Session {
     this.#closing = true;
     this.#chunks = NO_CHUNKS;
     this.#chunkBytes = 0;
+    this.#stopStreaming();
     this.slot.release();
     const socket = this.#socket;
     if (!socket.destroyed && !socket.writableEnded) {
