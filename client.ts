@@ -46,6 +46,9 @@ export interface ClientOptions {
   backoff?: [number, number];
 }
 
+/** How long a connection must last for the next reconnection to start at the first delay. */
+const SETTLED_MS = 10_000;
+
 /** Lines typed while offline that are kept to send once back. */
 const MAX_QUEUED_LINES = 100;
 
@@ -102,6 +105,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
   let password = options.password;
   let online = false;
   let everOnline = false;
+  /** When the current connection was welcomed, from `performance.now()`. */
+  let welcomedAt: number | undefined;
   const queued: string[] = [];
 
   const print = (frame: ServerFrame) => {
@@ -219,6 +224,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
       }
       if (answer.type === "welcome") {
         online = true;
+        welcomedAt = performance.now();
         everOnline = true;
         if (first) print(answer.frame);
         else notice(`Reconnected as ${sanitizeText(answer.frame.name)}`);
@@ -288,7 +294,10 @@ export async function runClient(options: ClientOptions): Promise<number> {
   };
 
   let first = true;
+  // Failed attempts in a row; a connection that lasted counts as a success.
+  let failures = 0;
   while (true) {
+    welcomedAt = undefined;
     const outcome = await session(first);
     connection.close();
     if ("exit" in outcome) {
@@ -298,9 +307,12 @@ export async function runClient(options: ClientOptions): Promise<number> {
     first = false;
     state.bye = undefined;
     setPrompt();
+    // A connection dropped soon after its welcome (the server full, or this
+    // client too slow for it) is a failure too: back off, do not hammer it.
+    if (welcomedAt !== undefined && performance.now() - welcomedAt >= SETTLED_MS) failures = 0;
     // Back off exponentially, with jitter so a room of clients does not return at once.
-    for (let attempt = 0;; attempt++) {
-      const base = Math.min(longestDelay, firstDelay * 2 ** attempt);
+    while (true) {
+      const base = Math.min(longestDelay, firstDelay * 2 ** Math.min(failures++, 16));
       const delay = Math.round(base * (0.8 + Math.random() * 0.4));
       notice(`Connection lost. Reconnecting in ${Math.max(1, Math.round(delay / 1000))} s…`);
       await sleep(delay, ended.signal);

@@ -38,6 +38,9 @@ export const FIRST_RETRY_MS = 1_000;
 /** Longest reconnect delay, in milliseconds. */
 export const MAX_RETRY_MS = 30_000;
 
+/** How long a connection must last for the next reconnect to start at the first delay. */
+export const SETTLED_MS = 10_000;
+
 const HEARTBEAT_TOKEN = "heartbeat";
 
 /**
@@ -63,6 +66,7 @@ export class Connection {
   #state: ConnectionState = { kind: "stopped" };
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #settleTimer: ReturnType<typeof setTimeout> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   #pingSentAt = 0;
@@ -89,9 +93,17 @@ export class Connection {
     this.#open();
   }
 
-  /** Starts counting reconnect delays from 1 s again; call once the server accepted us. */
+  /**
+   * Starts counting reconnect delays from 1 s again once this socket has
+   * lasted {@linkcode SETTLED_MS}; call when the server accepted us. A socket
+   * dropped sooner (a server too busy for this page) counts as a failure.
+   */
   resetBackoff(): void {
-    this.#attempt = 0;
+    clearTimeout(this.#settleTimer);
+    const socket = this.#socket;
+    this.#settleTimer = setTimeout(() => {
+      if (socket === this.#socket && this.isOpen) this.#attempt = 0;
+    }, SETTLED_MS);
   }
 
   /** Sends one frame; returns `false` when the socket is not open. */
@@ -104,6 +116,7 @@ export class Connection {
   /** Closes the socket for good: no reconnect until {@linkcode Connection.start}. */
   stop(): void {
     clearTimeout(this.#retryTimer);
+    clearTimeout(this.#settleTimer);
     this.#drop();
     this.#setState({ kind: "stopped" });
   }

@@ -285,3 +285,72 @@ Deno.test("chat join with piped input exits 1 in one line when the server dies m
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/**
+ * A server that welcomes every client and hangs up at once, as one too busy
+ * for it would; resolves the moments connections arrive.
+ */
+function hangingUpServer(): { port: number; arrivals: number[]; close(): void } {
+  const listener = Deno.listen({ hostname: LOOPBACK, port: 0 });
+  const arrivals: number[] = [];
+  const conns = new Set<Deno.Conn>();
+  (async () => {
+    for await (const conn of listener) {
+      arrivals.push(performance.now());
+      conns.add(conn);
+      (async () => {
+        const buffer = new Uint8Array(4096);
+        let text = "";
+        while (!text.includes('"hello"')) {
+          const count = await conn.read(buffer).catch(() => null);
+          if (count === null) return;
+          text += new TextDecoder().decode(buffer.subarray(0, count));
+        }
+        const name = /"name":"([^"]+)"/.exec(text)?.[1] ?? "x";
+        const lines = [
+          { type: "welcome", version: 1, server: "busy", name, heartbeat: 30 },
+          { type: "room", room: "#lobby", members: [name], count: 1 },
+        ].map((frame) => JSON.stringify(frame) + "\n").join("");
+        await conn.write(new TextEncoder().encode(lines)).catch(() => {});
+      })().finally(() => {
+        conns.delete(conn);
+        try {
+          conn.close();
+        } catch {
+          // Closed already.
+        }
+      });
+    }
+  })().catch(() => {});
+  return {
+    port: listener.addr.port,
+    arrivals,
+    close() {
+      listener.close();
+      for (const conn of conns) conn.close();
+    },
+  };
+}
+
+Deno.test({
+  name: `chat join backs off from a server that drops it right after its welcome${
+    TMUX_VERSION === undefined ? " (ignored: tmux is not installed)" : ""
+  }`,
+  ignore: TMUX_VERSION === undefined,
+  async fn() {
+    const server = hangingUpServer();
+    const tmux = new Tmux("backoff");
+    try {
+      await tmux.newSession("alice", `exec ${joinCommand(server.port, "--name", "alice")}`, {
+        cwd: ROOT,
+      });
+      await waitUntil(() => server.arrivals.length >= 4, 20_000, "four connections");
+      const gaps = server.arrivals.slice(1).map((at, i) => at - server.arrivals[i]!);
+      // 1 s, 2 s, 4 s, each within a fifth either way; not 1 s again and again.
+      assert.ok(gaps[1]! > 1_500 && gaps[2]! > 3_000, `gaps ${gaps.map(Math.round)}`);
+    } finally {
+      await tmux.kill();
+      server.close();
+    }
+  },
+});
