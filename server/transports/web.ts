@@ -71,6 +71,10 @@ const KEEP_ALIVE_MS = 5_000;
 /** How long a response may take to be read by its client. */
 const RESPONSE_MS = 30_000;
 const SWEEP_MS = 1_000;
+/** Requests a connection may have waiting for their answers at once. */
+const MAX_PIPELINED = 4;
+/** Answers waiting in a socket's buffer beyond which its next request waits. */
+const PAUSE_BYTES = 64 * 1024;
 /** How long the list of this machine's addresses is trusted before it is read again. */
 const ADDRESSES_MS = 10_000;
 
@@ -88,8 +92,8 @@ interface HttpConnection {
   readonly slot: Slot;
   /** When it was accepted, or its last response was sent; `performance.now()`. */
   since: number;
-  /** Whether a request is being answered. */
-  busy: boolean;
+  /** Requests being answered: more than one means the client pipelines them. */
+  busy: number;
   /** Whether a response was sent on it already. */
   served: boolean;
 }
@@ -233,7 +237,7 @@ export class WebTransport {
   }
 
   #accept(socket: Socket, slot: Slot): void {
-    this.#open.set(socket, { slot, since: performance.now(), busy: false, served: false });
+    this.#open.set(socket, { slot, since: performance.now(), busy: 0, served: false });
     socket.once("close", () => this.#open.delete(socket));
     this.#http.emit("connection", socket);
   }
@@ -242,7 +246,7 @@ export class WebTransport {
   #sweep(): void {
     const now = performance.now();
     for (const [socket, connection] of this.#open) {
-      const limit = connection.busy
+      const limit = connection.busy > 0
         ? RESPONSE_MS
         : connection.served
         ? Math.min(KEEP_ALIVE_MS, this.#handshakeMs)
@@ -254,16 +258,26 @@ export class WebTransport {
   }
 
   #request(request: IncomingMessage, response: ServerResponse): void {
-    const connection = this.#open.get(request.socket as Socket);
-    if (connection !== undefined) {
-      connection.busy = true;
-      connection.since = performance.now();
-      response.once("finish", () => {
-        connection.busy = false;
-        connection.served = true;
-        connection.since = performance.now();
-      });
+    const socket = request.socket as Socket;
+    const connection = this.#open.get(socket);
+    if (connection === undefined) return void socket.destroy();
+    // Browsers do not pipeline: a client that sends request after request
+    // without reading the answers would make the server hold them all.
+    if (++connection.busy > MAX_PIPELINED) {
+      this.#open.delete(socket);
+      return void socket.destroy();
     }
+    connection.since = performance.now();
+    response.once("finish", () => {
+      connection.busy--;
+      connection.served = true;
+      connection.since = performance.now();
+      // Read the next request only once this answer is on its way.
+      if (socket.writableLength > PAUSE_BYTES && !socket.isPaused()) {
+        socket.pause();
+        socket.once("drain", () => socket.resume());
+      }
+    });
     if (!this.#hosts.allows(request.headers.host)) {
       return respond(response, 403, `${unknownHost(request.headers.host)}\n`, TEXT_PLAIN, true);
     }
