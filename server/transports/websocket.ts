@@ -109,6 +109,8 @@ export interface WebSocketControl {
 }
 
 const NO_BYTES = new Uint8Array(0);
+/** Pieces of a fragmented message held before they are joined. */
+const MAX_PARTS = 64;
 
 /**
  * Reads the frames a browser sends and yields each complete text message as
@@ -241,6 +243,8 @@ export class WebSocketDecoder {
     if (opcode !== CONTINUATION) this.#messageType = opcode;
     this.#parts.push(unmask(data, offset + head - 4, length));
     this.#partBytes += length;
+    // A message in many tiny fragments is held as a few pieces, not thousands.
+    if (this.#parts.length >= MAX_PARTS) this.#parts = [join(this.#parts, this.#partBytes)];
     if (final) results.push(this.#message());
     return head + length;
   }
@@ -261,18 +265,8 @@ export class WebSocketDecoder {
 
   /** The complete message, as a line for the intake. */
   #message(): LineResult {
-    const parts = this.#parts;
     const type = this.#messageType;
-    let bytes: Uint8Array;
-    if (parts.length === 1) bytes = parts[0]!;
-    else {
-      bytes = new Uint8Array(this.#partBytes);
-      let at = 0;
-      for (const part of parts) {
-        bytes.set(part, at);
-        at += part.length;
-      }
-    }
+    const bytes = join(this.#parts, this.#partBytes);
     this.#endMessage();
     if (type === BINARY) {
       return {
@@ -305,6 +299,18 @@ export class WebSocketDecoder {
     this.#control.ended(CLOSE_PROTOCOL_ERROR, `Cannot read WebSocket frame: ${why}`);
     return 0;
   }
+}
+
+/** Joins the pieces of a message, `length` bytes in all. */
+function join(parts: readonly Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes;
 }
 
 /** Copies a masked payload out of `data`, unmasked; the 4-byte key starts at `keyAt`. */
