@@ -8,6 +8,7 @@
  */
 
 import { parseInput } from "./commands.ts";
+import { Delivery, MAX_PENDING, SILENCE_LIMIT_MS } from "./delivery.ts";
 import { ConnectError, Connection, type TlsOptions } from "./client/connection.ts";
 import { renderFrame } from "./client/render.ts";
 import { ClientState, LOCAL_HELP } from "./client/state.ts";
@@ -49,8 +50,8 @@ export interface ClientOptions {
 /** How long a connection must last for the next reconnection to start at the first delay. */
 const SETTLED_MS = 10_000;
 
-/** Lines typed while offline that are kept to send once back. */
-const MAX_QUEUED_LINES = 100;
+/** How often the link and the lines waiting for the server are looked at, in milliseconds. */
+const TICK_MS = 250;
 
 type Outcome = { exit: number } | { reconnect: true };
 
@@ -107,7 +108,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
   let everOnline = false;
   /** When the current connection was welcomed, from `performance.now()`. */
   let welcomedAt: number | undefined;
-  const queued: string[] = [];
+  // Every line typed, from the keyboard until the server has answered it.
+  const delivery = new Delivery();
 
   const print = (frame: ServerFrame) => {
     const lines = renderFrame(frame, { me: state.me, color });
@@ -119,8 +121,21 @@ export async function runClient(options: ClientOptions): Promise<number> {
   };
   const notice = (text: string) =>
     terminal.print([color ? `\x1b[2m-- ${text}\x1b[22m` : `-- ${text}`]);
-  const setPrompt = () =>
-    terminal.setPrompt(`${online ? "" : "(offline) "}${sanitizeText(state.room)}> `);
+  let shownPrompt = "";
+  const prompt = () => {
+    const unsent = delivery.unsent(performance.now());
+    return `${online ? "" : "(offline) "}${sanitizeText(state.room)}${
+      unsent === 0 ? "" : ` (${unsent} unsent)`
+    }> `;
+  };
+  const setPrompt = () => {
+    shownPrompt = prompt();
+    terminal.setPrompt(shownPrompt);
+  };
+  /** Redraws the prompt if what it says has changed, as lines wait or are answered. */
+  const updatePrompt = () => {
+    if (prompt() !== shownPrompt) setPrompt();
+  };
 
   // Sends are chained so lines reach the server in the order they were typed.
   let sending: Promise<void> = Promise.resolve();
@@ -129,7 +144,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
     sending = sending.then(() => current.send(frame)).catch(() => {});
     return sending;
   };
-  let pongWaiter: ((token: string | undefined) => void) | undefined;
+  /** The token of the ping whose pong means every piped line was handled. */
+  let finishToken: string | undefined;
 
   const quit = () => {
     if (state.quitting) return;
@@ -162,28 +178,29 @@ export async function runClient(options: ClientOptions): Promise<number> {
       void send(parsed.frame);
       return;
     }
-    if (!online) {
-      // Before the first welcome (a name being chosen, or piped input arriving
-      // early), lines simply wait; after a drop, the user is told.
-      if (!everOnline) return void queued.push(line);
-      if (queued.length >= MAX_QUEUED_LINES) {
-        return terminal.print([
-          "!! Not connected, and too much is waiting: this line was not kept",
-        ]);
-      }
-      queued.push(line);
-      return notice("Not connected: this will be sent when the connection is back");
+    const typed = delivery.type(line, performance.now());
+    if (typed === undefined) {
+      return terminal.print([
+        `!! Cannot send: ${MAX_PENDING} lines are waiting for the server already; this one was not kept`,
+      ]);
     }
-    void send({ type: "say", text: line });
+    for (const frame of typed.send) void send(frame);
+    // Before the first welcome (a name being chosen, or piped input arriving
+    // early), lines simply wait; after a drop, the user is told.
+    if (!online && everOnline) {
+      notice("Not connected: this will be sent when the connection is back");
+    }
+    updatePrompt();
   });
 
   // End of piped input: once online, wait until the server has handled every
   // line (a ping's pong comes after them), then leave.
   let inputEnded = false;
   const finishInput = () => {
-    const token = crypto.randomUUID();
-    new Promise<string | undefined>((resolve) => pongWaiter = resolve).then(() => quit());
-    void send({ type: "ping", token });
+    // Lines held back until a replay ends go first.
+    if (!delivery.online || finishToken !== undefined) return;
+    finishToken = crypto.randomUUID();
+    void send({ type: "ping", token: finishToken });
   };
   terminal.onEnd(() => {
     if (interactive) return quit();
@@ -254,14 +271,29 @@ export async function runClient(options: ClientOptions): Promise<number> {
       console.error(`chat: ${lowerFirst(text)}`);
       return { exit: 1 };
     }
+    for (const frame of delivery.connected(performance.now())) void send(frame);
     setPrompt();
-    for (const line of queued.splice(0)) void send({ type: "say", text: line });
     if (inputEnded) finishInput();
-    const watchdog = watch(connection, state, () => send({ type: "ping", token: "heartbeat" }));
+    const watchdog = watch(connection, state, {
+      ping: () => send({ type: "ping", token: "heartbeat" }),
+      tick: () => {
+        const advice = delivery.tick(performance.now());
+        if (advice === "dead") {
+          notice(`No answer from the server for ${SILENCE_LIMIT_MS / 1000} s`);
+          connection.close();
+        } else if (advice !== undefined) void send(advice);
+        updatePrompt();
+      },
+    });
     try {
       for await (const frame of frames) {
         watchdog.heard();
         state.track(frame);
+        const received = delivery.receive(frame, state.me, performance.now());
+        for (const resend of received.send) void send(resend);
+        if (received.answered !== undefined || received.handled.length > 0) updatePrompt();
+        // The server's answer to a line sent again: it was shown when it first came.
+        if (received.repeat) continue;
         if (frame.type === "ping") {
           void send(
             frame.token === undefined ? { type: "pong" } : { type: "pong", token: frame.token },
@@ -269,7 +301,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
           continue;
         }
         if (frame.type === "pong") {
-          pongWaiter?.(frame.token);
+          if (frame.token !== undefined && frame.token === finishToken) quit();
+          else if (inputEnded) finishInput();
           continue;
         }
         if (frame.type === "bye" && frame.retry && reconnect && !state.quitting) {
@@ -282,12 +315,20 @@ export async function runClient(options: ClientOptions): Promise<number> {
     } finally {
       watchdog.stop();
       online = false;
+      delivery.disconnected();
     }
     if (state.quitting) return { exit: 0 };
     if (state.bye !== undefined && !state.bye.retry) return { exit: 0 };
     if (!reconnect) {
       if (state.bye !== undefined) return { exit: 0 };
-      console.error("chat: the connection to the server was lost");
+      const waiting = delivery.pending.length;
+      console.error(
+        `chat: the connection to the server was lost${
+          waiting === 0
+            ? ""
+            : `; ${waiting} ${waiting === 1 ? "line" : "lines"} may not have reached it`
+        }`,
+      );
       return { exit: 1 };
     }
     return { reconnect: true };
@@ -364,23 +405,33 @@ async function chooseName(terminal: Terminal, suggestion: string | undefined) {
   }
 }
 
+/** What {@linkcode watch} calls. */
+interface WatchActions {
+  /** Sends the heartbeat ping. */
+  ping: () => void;
+  /** Runs every {@linkcode TICK_MS}: looks after the lines waiting for the server. */
+  tick: () => void;
+}
+
 /**
  * Watches a connection for silence: pings the server when it has been quiet
  * for a third of the heartbeat, and closes the connection when it has been
- * quiet for longer than the heartbeat, so a dead link is noticed.
+ * quiet for longer than the heartbeat, so a dead link is noticed even when
+ * nothing was typed. A line left unanswered gets it noticed sooner (`tick`).
  */
-function watch(connection: Connection, state: ClientState, ping: () => void) {
+function watch(connection: Connection, state: ClientState, actions: WatchActions) {
   let last = performance.now();
   let pinged = false;
   const timer = setInterval(() => {
     const quiet = performance.now() - last;
     const limit = state.heartbeat * 1000;
-    if (quiet > limit + 5_000) connection.close();
-    else if (quiet > limit / 3 && !pinged) {
+    if (quiet > limit + 5_000) return connection.close();
+    if (quiet > limit / 3 && !pinged) {
       pinged = true;
-      ping();
+      actions.ping();
     }
-  }, 1000);
+    actions.tick();
+  }, TICK_MS);
   return {
     heard() {
       last = performance.now();

@@ -1,0 +1,320 @@
+// This module is browser compatible.
+
+/**
+ * What a client keeps of the lines it typed until the server has answered
+ * them, and how it tells a dead link from a quiet one. Every line that posts
+ * a message gets a client message id (`cid`) and waits until its frame comes
+ * back, live or in a replay; after a reconnection, once the replay is over,
+ * what did not come back is sent again, in the order typed, under the same
+ * id, so the server can recognise it. Pure: no I/O and no timers, the
+ * clients hand in frames and the time.
+ *
+ * @module
+ */
+
+import { parseInput } from "./commands.ts";
+import { nameKey } from "./names.ts";
+import type { ClientFrame, ServerFrame } from "./protocol.ts";
+
+/** Most lines kept waiting for the server. */
+export const MAX_PENDING = 100;
+
+/** A line unanswered this long, with the server quiet as long, makes the client ping it. */
+export const PROBE_AFTER_MS = 2_000;
+
+/** After such a ping, this long without a word from the server means the link is dead. */
+export const SILENCE_LIMIT_MS = 5_000;
+
+/** A line waiting this long while connected is shown as unsent. */
+export const UNSENT_AFTER_MS = 1_000;
+
+/** Ids of lines answered already, remembered to recognise their frame if it comes again. */
+const ANSWERED_MEMORY = 256;
+
+/** Outstanding pings remembered, with what each one vouches for. */
+const PROBE_MEMORY = 16;
+
+const CID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** A new random client message id: 132 random bits as 22 characters of `A-Z a-z 0-9 - _`. */
+export function newCid(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(22));
+  let cid = "";
+  for (const byte of bytes) cid += CID_ALPHABET[byte & 63];
+  return cid;
+}
+
+/** A frame that posts a message. */
+export type PostFrame = Extract<ClientFrame, { type: "say" | "me" | "msg" }>;
+
+/** A line the user typed, waiting until the server has answered it. */
+export interface PendingLine {
+  /** The line as typed. */
+  readonly line: string;
+  /** What goes on the wire: a `say` of the line, with `cid` if it posts a message. */
+  readonly frame: ClientFrame;
+  /** The client message id, for a line that posts a message; other lines leave once sent. */
+  readonly cid: string | undefined;
+  /** The message the line posts, as the client reads it, to show it while it waits. */
+  readonly post: PostFrame | undefined;
+  /** When it was typed, in milliseconds. */
+  readonly typedAt: number;
+}
+
+interface Entry extends PendingLine {
+  /** When it went out on the current connection, if it did. */
+  sentAt: number | undefined;
+  /** The number of the send, to tell which lines a ping went out after. */
+  sentSeq: number | undefined;
+  /** It went out on some connection, so the server may have it. */
+  everSent: boolean;
+}
+
+/** What {@linkcode Delivery.receive} found in a frame. */
+export interface Received {
+  /** Frames to send now: the lines held back until a replay ended. */
+  send: ClientFrame[];
+  /** The line this frame answered, if any. */
+  answered: PendingLine | undefined;
+  /** Lines a server that knows no `cid` handled without saying so: they wait no more. */
+  handled: PendingLine[];
+  /** The frame repeats a message already answered: do not show it twice. */
+  repeat: boolean;
+}
+
+/**
+ * Tells a dead link from a quiet one. When a line has been unanswered for
+ * {@linkcode PROBE_AFTER_MS} and nothing was heard meanwhile, it advises a
+ * ping; when nothing at all is heard for {@linkcode SILENCE_LIMIT_MS} after
+ * that, the link is dead. Any frame counts as a sign of life, so a server
+ * that is slowly working through many lines is not mistaken for a dead one.
+ */
+export class LinkCheck {
+  #heard: number;
+  #probedAt: number | undefined;
+
+  /** Starts watching a link that just answered, at `now`. */
+  constructor(now: number) {
+    this.#heard = now;
+  }
+
+  /** Notes that the server was heard from at `now`. */
+  heard(now: number): void {
+    this.#heard = Math.max(this.#heard, now);
+  }
+
+  /**
+   * What to do at `now`, given when the oldest request still unanswered was
+   * sent: `"probe"` (send a ping), `"dead"` (give the link up) or nothing.
+   */
+  check(now: number, oldestUnanswered: number | undefined): "probe" | "dead" | undefined {
+    if (this.#probedAt !== undefined) {
+      if (this.#heard >= this.#probedAt) this.#probedAt = undefined;
+      else return now - this.#probedAt >= SILENCE_LIMIT_MS ? "dead" : undefined;
+    }
+    if (
+      oldestUnanswered !== undefined &&
+      now - Math.max(oldestUnanswered, this.#heard) >= PROBE_AFTER_MS
+    ) {
+      this.#probedAt = now;
+      return "probe";
+    }
+    return undefined;
+  }
+}
+
+/**
+ * The lines a client typed, from the keyboard to the server's answer, across
+ * reconnections. Call {@linkcode Delivery.connected} on each `welcome`,
+ * {@linkcode Delivery.disconnected} when the connection ends,
+ * {@linkcode Delivery.receive} with every frame, and
+ * {@linkcode Delivery.tick} every few hundred milliseconds while connected.
+ *
+ * @example
+ * ```ts
+ * const delivery = new Delivery();
+ * delivery.connected(Date.now()); // [] : nothing waits
+ * const { send } = delivery.type("hello", Date.now())!; // [{ type: "say", text: "hello", cid: "…" }]
+ * ```
+ */
+export class Delivery {
+  #entries: Entry[] = [];
+  #online = false;
+  /** The token of the ping after which the replay is over, while it is awaited. */
+  #barrier: { token: string; sentAt: number } | undefined;
+  #link: LinkCheck | undefined;
+  /** Outstanding pings by token: the last send each one went out after. */
+  readonly #probes = new Map<string, number>();
+  readonly #answered = new Set<string>();
+  #seq = 0;
+  #tokens = 0;
+
+  /** Whether the connection is up and lines go out as they are typed. */
+  get online(): boolean {
+    return this.#online && this.#barrier === undefined;
+  }
+
+  /** Lines waiting, in the order typed. */
+  get pending(): readonly PendingLine[] {
+    return this.#entries;
+  }
+
+  /**
+   * Lines to show as unsent at `now`: every one while offline, else those
+   * typed more than {@linkcode UNSENT_AFTER_MS} ago.
+   */
+  unsent(now: number): number {
+    if (!this.#online) return this.#entries.length;
+    return this.#entries.filter((entry) => now - entry.typedAt >= UNSENT_AFTER_MS).length;
+  }
+
+  /**
+   * Takes a typed line. Returns it with the frames to send now (none while
+   * offline or waiting for a replay to end), or `undefined` when
+   * {@linkcode MAX_PENDING} lines are waiting already.
+   */
+  type(line: string, now: number): { line: PendingLine; send: ClientFrame[] } | undefined {
+    if (this.#entries.length >= MAX_PENDING) return undefined;
+    const parsed = parseInput(line);
+    const post = parsed.ok && isPost(parsed.frame) ? { ...parsed.frame, cid: newCid() } : undefined;
+    const cid = post?.cid;
+    const entry: Entry = {
+      line,
+      frame: cid === undefined ? { type: "say", text: line } : { type: "say", text: line, cid },
+      cid,
+      post,
+      typedAt: now,
+      sentAt: undefined,
+      sentSeq: undefined,
+      everSent: false,
+    };
+    this.#entries.push(entry);
+    return { line: entry, send: this.online ? this.#flush(now) : [] };
+  }
+
+  /**
+   * The server accepted the client (its `welcome`). Returns what to send:
+   * the waiting lines, or, when some of them may have reached the server
+   * already, a ping; they follow once the replay before its pong is over.
+   */
+  connected(now: number): ClientFrame[] {
+    this.#online = true;
+    this.#link = new LinkCheck(now);
+    this.#probes.clear();
+    if (!this.#entries.some((entry) => entry.everSent)) return this.#flush(now);
+    const token = `resend-${++this.#tokens}`;
+    this.#barrier = { token, sentAt: now };
+    return [{ type: "ping", token }];
+  }
+
+  /** The connection ended: whatever waits goes out again on the next one. */
+  disconnected(): void {
+    this.#online = false;
+    this.#barrier = undefined;
+    this.#link = undefined;
+    this.#probes.clear();
+    for (const entry of this.#entries) {
+      entry.sentAt = undefined;
+      entry.sentSeq = undefined;
+    }
+  }
+
+  /** Takes a frame from the server, `me` being the user's name now, at `now`. */
+  receive(frame: ServerFrame, me: string, now: number): Received {
+    const received: Received = { send: [], answered: undefined, handled: [], repeat: false };
+    this.#link?.heard(now);
+    if (frame.type === "pong" && frame.token !== undefined) {
+      if (frame.token === this.#barrier?.token) {
+        this.#barrier = undefined;
+        received.send = this.#flush(now);
+      }
+      const mark = this.#probes.get(frame.token);
+      if (mark !== undefined) {
+        this.#probes.delete(frame.token);
+        received.handled = this.#take((entry) =>
+          entry.sentSeq !== undefined && entry.sentSeq <= mark
+        );
+      }
+      return received;
+    }
+    const cid = ownCid(frame, me);
+    if (cid === undefined) return received;
+    const [answered] = this.#take((entry) => entry.cid === cid);
+    if (answered !== undefined) received.answered = answered;
+    // The server answers a line sent again with the original frame: shown once already.
+    else received.repeat = frame.type !== "error" && !replayed(frame) && this.#answered.has(cid);
+    return received;
+  }
+
+  /**
+   * Looks at the link at `now`: returns a ping to send, `"dead"` when the
+   * server has stopped answering, or nothing.
+   */
+  tick(now: number): ClientFrame | "dead" | undefined {
+    if (this.#link === undefined) return undefined;
+    let oldest = this.#barrier?.sentAt;
+    for (const entry of this.#entries) {
+      if (entry.sentAt !== undefined && (oldest === undefined || entry.sentAt < oldest)) {
+        oldest = entry.sentAt;
+      }
+    }
+    const advice = this.#link.check(now, oldest);
+    if (advice !== "probe") return advice;
+    const token = `probe-${++this.#tokens}`;
+    this.#probes.set(token, this.#seq);
+    if (this.#probes.size > PROBE_MEMORY) this.#probes.delete(this.#probes.keys().next().value!);
+    return { type: "ping", token };
+  }
+
+  /** Marks every line not yet sent on this connection as sent, and returns their frames. */
+  #flush(now: number): ClientFrame[] {
+    const frames: ClientFrame[] = [];
+    for (const entry of this.#entries) {
+      if (entry.sentSeq !== undefined) continue;
+      entry.sentSeq = ++this.#seq;
+      entry.sentAt = now;
+      entry.everSent = true;
+      frames.push(entry.frame);
+    }
+    // A line that posts nothing is not answered in a way to wait for.
+    this.#entries = this.#entries.filter((entry) => entry.cid !== undefined);
+    return frames;
+  }
+
+  /** Removes the lines `which` selects, remembering their ids as answered. */
+  #take(which: (entry: Entry) => boolean): PendingLine[] {
+    const taken = this.#entries.filter(which);
+    if (taken.length === 0) return taken;
+    this.#entries = this.#entries.filter((entry) => !which(entry));
+    for (const { cid } of taken) {
+      this.#answered.add(cid!);
+      if (this.#answered.size > ANSWERED_MEMORY) {
+        this.#answered.delete(this.#answered.values().next().value!);
+      }
+    }
+    return taken;
+  }
+}
+
+function isPost(frame: ClientFrame): frame is PostFrame {
+  return frame.type === "say" || frame.type === "me" || frame.type === "msg";
+}
+
+/** Whether `frame` is history replayed on purpose, shown even if seen before. */
+function replayed(frame: ServerFrame): boolean {
+  return frame.type === "message" && frame.replay === true;
+}
+
+/** The `cid` of a message or private frame from `me`, or of an error: an answer to this client. */
+function ownCid(frame: ServerFrame, me: string): string | undefined {
+  switch (frame.type) {
+    case "error":
+      return frame.cid;
+    case "message":
+    case "private":
+      // Another person may use the same id; only the user's own frames answer a line.
+      return frame.cid !== undefined && nameKey(frame.from) === nameKey(me) ? frame.cid : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * A TCP proxy on loopback that a test can freeze: it then forwards nothing in
+ * either direction and opens no new connection to its target, but closes
+ * nothing either, as a network partition looks to both ends. Thawed, it
+ * forwards what waited, in order, as TCP does once a partition heals, and
+ * connects the connections it accepted meanwhile.
+ *
+ * @module
+ */
+
+import { LOOPBACK } from "./_test_utils.ts";
+
+/** A loopback TCP proxy to one port; dispose it to close every connection. */
+export class FreezingProxy implements AsyncDisposable {
+  readonly #listener: Deno.TcpListener;
+  readonly #target: number;
+  readonly #conns = new Set<Deno.Conn>();
+  readonly #tasks = new Set<Promise<void>>();
+  #frozen = false;
+  #thawed: Promise<void> = Promise.resolve();
+  #release: () => void = () => {};
+  #accepted = 0;
+  #closed = false;
+
+  /** Listens on a free loopback port and forwards to loopback `target`. */
+  constructor(target: number) {
+    this.#target = target;
+    this.#listener = Deno.listen({ hostname: LOOPBACK, port: 0 });
+    this.#track(this.#accept());
+  }
+
+  /** The port to connect to instead of the target's. */
+  get port(): number {
+    return this.#listener.addr.port;
+  }
+
+  /** Connections accepted so far. */
+  get accepted(): number {
+    return this.#accepted;
+  }
+
+  /** Stops forwarding, both ways, on every connection, new ones included. */
+  freeze(): void {
+    if (this.#frozen) return;
+    this.#frozen = true;
+    this.#thawed = new Promise((resolve) => this.#release = resolve);
+  }
+
+  /** Forwards again, starting with what waited. */
+  thaw(): void {
+    this.#frozen = false;
+    this.#release();
+  }
+
+  async #accept(): Promise<void> {
+    try {
+      for await (const client of this.#listener) {
+        this.#accepted++;
+        this.#conns.add(client);
+        this.#track(this.#serve(client));
+      }
+    } catch {
+      // The listener was closed.
+    }
+  }
+
+  async #serve(client: Deno.Conn): Promise<void> {
+    await this.#thawed;
+    if (this.#closed) return close(client);
+    let upstream: Deno.Conn;
+    try {
+      upstream = await Deno.connect({ hostname: LOOPBACK, port: this.#target });
+    } catch {
+      return close(client);
+    }
+    this.#conns.add(upstream);
+    await Promise.all([this.#pump(client, upstream), this.#pump(upstream, client)]);
+  }
+
+  /** Copies `from` to `to` until either ends, holding each chunk while frozen. */
+  async #pump(from: Deno.Conn, to: Deno.Conn): Promise<void> {
+    const buffer = new Uint8Array(16 * 1024);
+    try {
+      while (true) {
+        const count = await from.read(buffer);
+        await this.#thawed;
+        if (count === null) break;
+        let chunk = buffer.subarray(0, count);
+        while (chunk.length > 0) chunk = chunk.subarray(await to.write(chunk));
+      }
+    } catch {
+      // One side is gone.
+    } finally {
+      close(from);
+      close(to);
+    }
+  }
+
+  #track(task: Promise<void>): void {
+    this.#tasks.add(task);
+    task.finally(() => this.#tasks.delete(task));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#closed = true;
+    this.thaw();
+    try {
+      this.#listener.close();
+    } catch {
+      // Closed already.
+    }
+    for (const conn of this.#conns) close(conn);
+    while (this.#tasks.size > 0) await Promise.all(this.#tasks);
+  }
+}
+
+function close(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Closed already.
+  }
+}
