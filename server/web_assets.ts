@@ -30,6 +30,7 @@ import commandsTs from "../commands.ts" with { type: "text" };
 import formatTs from "../format.ts" with { type: "text" };
 import namesTs from "../names.ts" with { type: "text" };
 import confusablesTs from "../confusables.ts" with { type: "text" };
+import deliveryTs from "../delivery.ts" with { type: "text" };
 import type { WebAsset } from "./transports/web.ts";
 
 const MODULES: Readonly<Record<string, string>> = {
@@ -52,6 +53,7 @@ const MODULES: Readonly<Record<string, string>> = {
   "/format.ts": formatTs,
   "/names.ts": namesTs,
   "/confusables.ts": confusablesTs,
+  "/delivery.ts": deliveryTs,
 };
 
 const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +

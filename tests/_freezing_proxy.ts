@@ -3,7 +3,9 @@
  * either direction and opens no new connection to its target, but closes
  * nothing either, as a network partition looks to both ends. Thawed, it
  * forwards what waited, in order, as TCP does once a partition heals, and
- * connects the connections it accepted meanwhile.
+ * connects the connections it accepted meanwhile. Or it cuts the
+ * connections it holds, and what waited on them is lost, as when a partition
+ * outlasts the server's patience.
  *
  * @module
  */
@@ -44,6 +46,12 @@ export class FreezingProxy implements AsyncDisposable {
     if (this.#frozen) return;
     this.#frozen = true;
     this.#thawed = new Promise((resolve) => this.#release = resolve);
+  }
+
+  /** Closes every connection open now, both ends, without forwarding what waits on it. */
+  cut(): void {
+    for (const conn of this.#conns) close(conn);
+    this.#conns.clear();
   }
 
   /** Forwards again, starting with what waited. */

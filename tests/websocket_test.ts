@@ -29,6 +29,7 @@ const MODULES = [
   "/palette.ts",
   "/commands.ts",
   "/confusables.ts",
+  "/delivery.ts",
 ];
 
 function startWebServer(): Promise<ChatServer> {

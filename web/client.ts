@@ -10,6 +10,7 @@
  */
 
 import { parseInput } from "../commands.ts";
+import { Delivery, MAX_PENDING, type PendingLine } from "../delivery.ts";
 import {
   type HelloFrame,
   LOBBY,
@@ -25,13 +26,16 @@ import { Connection, type ConnectionState, isHeartbeat } from "./connection.ts";
 import type { InputHistory } from "./input.ts";
 import { LogView } from "./log.ts";
 import { PageView } from "./page.ts";
-import { errorLine, noticeLine, renderFrame } from "./render.ts";
+import { errorLine, noticeLine, pendingLine, renderFrame } from "./render.ts";
 import { ChatState } from "./state.ts";
 import { type Phase, StatusView } from "./status.ts";
 import { loadName, saveName, type Ui } from "./ui.ts";
 
 /** Times a remembered name is tried again when the server says it is taken. */
 const NAME_RETRIES = 2;
+
+/** How often the link and the lines waiting for the server are looked at, in milliseconds. */
+const TICK_MS = 250;
 
 /** The page's chat client; app.ts feeds it the user's actions. */
 export class WebClient {
@@ -66,6 +70,11 @@ export class WebClient {
   #resume: string | undefined;
   /** The highest message id seen in the current room, to fetch only what was missed. */
   #lastId = 0;
+  /** Every line sent, until the server has answered it; sent again after a reconnection. */
+  readonly #delivery = new Delivery();
+  /** The log lines showing lines still being sent, by client message id. */
+  readonly #sending = new Map<string, HTMLElement>();
+  #tickTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(ui: Ui, url: string) {
     this.#ui = ui;
@@ -114,15 +123,23 @@ export class WebClient {
     this.#showStatus();
   }
 
-  /** Sends the message box's line as a `say` frame; the server runs slash commands. */
+  /**
+   * Sends the message box's line as a `say` frame; the server runs slash
+   * commands. A message is shown as being sent until the server answers it;
+   * one typed while the connection is down is sent once it is back.
+   */
   sendLine(): void {
     const value = this.#ui.input.value;
     if (value.trim() === "") return;
-    if (this.#phase !== "joined" || !this.#connection.isOpen) {
+    const parsed = parseInput(value);
+    const posts = parsed.ok &&
+      (parsed.frame.type === "say" || parsed.frame.type === "me" || parsed.frame.type === "msg");
+    const connected = this.#phase === "joined" && this.#connection.isOpen;
+    // Coming back: messages wait for the connection, commands cannot.
+    if (!connected && !(posts && this.#wasWelcomed && !this.#quitting)) {
       this.#view.append([errorLine("Cannot send: not connected to the server")]);
       return;
     }
-    const parsed = parseInput(value);
     const text = parsed.ok && "text" in parsed.frame ? parsed.frame.text : "";
     if (utf8Length(sanitizeText(text).trim()) > MAX_TEXT_BYTES) {
       this.#view.append([
@@ -131,7 +148,19 @@ export class WebClient {
       return;
     }
     if (parsed.ok && parsed.frame.type === "quit") this.#quitting = true;
-    this.#connection.send({ type: "say", text: value });
+    const typed = this.#delivery.type(value, Date.now());
+    if (typed === undefined) {
+      this.#view.append([
+        errorLine(`Cannot send: ${MAX_PENDING} messages are waiting for the server already`),
+      ]);
+      return;
+    }
+    for (const frame of typed.send) this.#connection.send(frame);
+    if (typed.line.post !== undefined && typed.line.cid !== undefined) {
+      const element = pendingLine(typed.line.post, this.#state.me);
+      this.#sending.set(typed.line.cid, element);
+      this.#view.appendPending(element);
+    }
     this.#history.push(value);
     this.#ui.input.value = "";
     this.#view.scrollToBottom();
@@ -220,6 +249,11 @@ export class WebClient {
   }
 
   #onState(next: ConnectionState): void {
+    if (next.kind !== "open") {
+      clearInterval(this.#tickTimer);
+      this.#tickTimer = undefined;
+      this.#delivery.disconnected();
+    }
     if (next.kind === "open") {
       this.#outageNoted = false;
       this.#quietRooms = 0;
@@ -297,7 +331,30 @@ export class WebClient {
     this.#askName(message, this.#pendingName);
   }
 
+  /** Looks after the lines waiting for the server: pings for them, gives a dead link up. */
+  #tick(): void {
+    const advice = this.#delivery.tick(Date.now());
+    if (advice === "dead") this.#connection.abandon();
+    else if (advice !== undefined) this.#connection.send(advice);
+  }
+
+  /** Takes lines off the log's "sending" list once the server has answered them. */
+  #sent(lines: readonly PendingLine[]): void {
+    for (const { cid } of lines) {
+      if (cid === undefined) continue;
+      this.#sending.get(cid)?.remove();
+      this.#sending.delete(cid);
+    }
+  }
+
   #onFrame(frame: ServerFrame): void {
+    // Every frame is a sign of life, and may answer a line that waits.
+    const received = this.#delivery.receive(frame, this.#state.me, Date.now());
+    for (const resend of received.send) this.#connection.send(resend);
+    if (received.answered !== undefined) this.#sent([received.answered]);
+    this.#sent(received.handled);
+    // The server's answer to a line sent again: it was shown when it first came.
+    if (received.repeat) return;
     if (isHeartbeat(frame)) return;
     // The server's heartbeat: answer it, as the terminal client does, and show nothing.
     if (frame.type === "ping") {
@@ -372,6 +429,9 @@ export class WebClient {
     if (rejoin !== undefined && this.#state.room !== rejoin) {
       this.#connection.send({ type: "join", room: rejoin });
     }
+    for (const frame of this.#delivery.connected(Date.now())) this.#connection.send(frame);
+    clearInterval(this.#tickTimer);
+    this.#tickTimer = setInterval(() => this.#tick(), TICK_MS);
     this.#showStatus();
     this.focusInput();
   }

@@ -113,6 +113,11 @@ export class Connection {
     return true;
   }
 
+  /** Gives an open socket up as dead, as if it had closed: reconnects after the usual delay. */
+  abandon(): void {
+    if (this.#state.kind === "open") this.#lost();
+  }
+
   /** Closes the socket for good: no reconnect until {@linkcode Connection.start}. */
   stop(): void {
     clearTimeout(this.#retryTimer);

@@ -51,10 +51,14 @@ export class LogView {
     return this.#stick;
   }
 
-  /** Appends `lines`; scrolls to them if the reader was at the bottom, else shows the marker. */
+  /**
+   * Appends `lines`, above the lines still being sent, which stay last;
+   * scrolls to them if the reader was at the bottom, else shows the marker.
+   */
   append(lines: readonly HTMLElement[]): void {
     if (lines.length === 0) return;
-    for (const element of lines) this.#log.appendChild(element);
+    const sending = this.#log.querySelector(":scope > .pending");
+    for (const element of lines) this.#log.insertBefore(element, sending);
     const excess = this.#log.childElementCount - this.#maxLines;
     for (let i = 0; i < excess; i++) this.#log.firstElementChild?.remove();
     if (this.#stick) {
@@ -65,6 +69,12 @@ export class LogView {
     this.#unseenMessages +=
       lines.filter((element) => COUNTED.some((kind) => element.classList.contains(kind))).length;
     this.#showMarker();
+  }
+
+  /** Appends a line the server has not answered yet, below every other, and shows it. */
+  appendPending(element: HTMLElement): void {
+    this.#log.appendChild(element);
+    this.scrollToBottom();
   }
 
   /** Scrolls to the newest line and hides the marker. */

@@ -11,6 +11,7 @@
 
 import { clock, isMention, mentionPattern } from "../format.ts";
 import { colorOf } from "../palette.ts";
+import type { PostFrame } from "../delivery.ts";
 import { type ServerFrame } from "../protocol.ts";
 import { nameKey } from "../names.ts";
 import { sanitizeText } from "../sanitize.ts";
@@ -88,6 +89,32 @@ export function noticeLine(parts: Part[], ts: number = Date.now()): HTMLDivEleme
 /** An error line (`error`), stamped now. */
 export function errorLine(message: string): HTMLDivElement {
   return line(["error"], timeSpan(Date.now()), " ", span("text", sanitizeText(message)));
+}
+
+/**
+ * A line the user sent that the server has not answered yet: greyed (class
+ * `pending` alone, so it never counts as a message), "sending…" where the
+ * time will be, and the rest as the message will read.
+ */
+export function pendingLine(post: PostFrame, me: string): HTMLDivElement {
+  const body = span("text", sanitizeText(post.text));
+  const status = span("time status", "sending…");
+  return post.type === "me"
+    ? line(["pending"], status, " ", span("star", "*"), " ", nameSpan(me, me), " ", body)
+    : post.type === "msg"
+    ? line(
+      ["pending"],
+      status,
+      " ",
+      span("tag", "private"),
+      " ",
+      nameSpan(me, me),
+      " → ",
+      nameSpan(post.to.replace(/^@/, ""), me, "peer"),
+      ": ",
+      body,
+    )
+    : line(["pending"], status, " ", nameSpan(me, me), ": ", body);
 }
 
 function people(members: string[], count: number, me: string): Part[] {
