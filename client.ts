@@ -129,12 +129,13 @@ export async function runClient(options: ClientOptions): Promise<number> {
     }> `;
   };
   const setPrompt = () => {
+    if (!interactive) return;
     shownPrompt = prompt();
     terminal.setPrompt(shownPrompt);
   };
   /** Redraws the prompt if what it says has changed, as lines wait or are answered. */
   const updatePrompt = () => {
-    if (prompt() !== shownPrompt) setPrompt();
+    if (interactive && prompt() !== shownPrompt) setPrompt();
   };
 
   // Sends are chained so lines reach the server in the order they were typed.
@@ -321,7 +322,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     if (state.bye !== undefined && !state.bye.retry) return { exit: 0 };
     if (!reconnect) {
       if (state.bye !== undefined) return { exit: 0 };
-      const waiting = delivery.pending.length;
+      const waiting = delivery.size;
       console.error(
         `chat: the connection to the server was lost${
           waiting === 0

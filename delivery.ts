@@ -62,6 +62,8 @@ export interface PendingLine {
 }
 
 interface Entry extends PendingLine {
+  /** Where it is in the queue. */
+  slot: number;
   /** When it went out on the current connection, if it did. */
   sentAt: number | undefined;
   /** The number of the send, to tell which lines a ping went out after. */
@@ -138,8 +140,19 @@ export class LinkCheck {
  * ```
  */
 export class Delivery {
-  #entries: Entry[] = [];
+  /**
+   * The lines waiting, in the order typed, from `#head` on; answered ones
+   * leave a hole. Those sent on this connection come first, so each step
+   * costs no more than the lines it concerns, however many wait.
+   */
+  #slots: (Entry | undefined)[] = [];
+  #head = 0;
+  /** Where the lines not yet sent on this connection begin. */
+  #unsentFrom = 0;
+  #size = 0;
+  readonly #byCid = new Map<string, Entry>();
   #online = false;
+  #everConnected = false;
   /** The token of the ping after which the replay is over, while it is awaited. */
   #barrier: { token: string; sentAt: number } | undefined;
   #link: LinkCheck | undefined;
@@ -154,9 +167,14 @@ export class Delivery {
     return this.#online && this.#barrier === undefined;
   }
 
+  /** How many lines wait. */
+  get size(): number {
+    return this.#size;
+  }
+
   /** Lines waiting, in the order typed. */
-  get pending(): readonly PendingLine[] {
-    return this.#entries;
+  get pending(): PendingLine[] {
+    return [...this.#live(this.#head)];
   }
 
   /**
@@ -164,17 +182,22 @@ export class Delivery {
    * typed more than {@linkcode UNSENT_AFTER_MS} ago.
    */
   unsent(now: number): number {
-    if (!this.#online) return this.#entries.length;
-    return this.#entries.filter((entry) => now - entry.typedAt >= UNSENT_AFTER_MS).length;
+    if (!this.#online) return this.#size;
+    let count = 0;
+    for (const entry of this.#live(this.#head)) {
+      if (now - entry.typedAt < UNSENT_AFTER_MS) break;
+      count++;
+    }
+    return count;
   }
 
   /**
    * Takes a typed line. Returns it with the frames to send now (none while
-   * offline or waiting for a replay to end), or `undefined` when
-   * {@linkcode MAX_PENDING} lines are waiting already.
+   * offline or waiting for a replay to end), or `undefined` when the
+   * connection was lost and {@linkcode MAX_PENDING} lines wait already.
    */
   type(line: string, now: number): { line: PendingLine; send: ClientFrame[] } | undefined {
-    if (this.#entries.length >= MAX_PENDING) return undefined;
+    if (this.#everConnected && !this.online && this.#size >= MAX_PENDING) return undefined;
     const parsed = parseInput(line);
     const post = parsed.ok && isPost(parsed.frame) ? { ...parsed.frame, cid: newCid() } : undefined;
     const cid = post?.cid;
@@ -184,11 +207,14 @@ export class Delivery {
       cid,
       post,
       typedAt: now,
+      slot: this.#slots.length,
       sentAt: undefined,
       sentSeq: undefined,
       everSent: false,
     };
-    this.#entries.push(entry);
+    this.#slots.push(entry);
+    this.#size++;
+    if (cid !== undefined) this.#byCid.set(cid, entry);
     return { line: entry, send: this.online ? this.#flush(now) : [] };
   }
 
@@ -199,9 +225,12 @@ export class Delivery {
    */
   connected(now: number): ClientFrame[] {
     this.#online = true;
+    this.#everConnected = true;
     this.#link = new LinkCheck(now);
     this.#probes.clear();
-    if (!this.#entries.some((entry) => entry.everSent)) return this.#flush(now);
+    let resent = false;
+    for (const entry of this.#live(this.#head)) resent ||= entry.everSent;
+    if (!resent) return this.#flush(now);
     const token = `resend-${++this.#tokens}`;
     this.#barrier = { token, sentAt: now };
     return [{ type: "ping", token }];
@@ -213,10 +242,11 @@ export class Delivery {
     this.#barrier = undefined;
     this.#link = undefined;
     this.#probes.clear();
-    for (const entry of this.#entries) {
+    for (const entry of this.#live(this.#head)) {
       entry.sentAt = undefined;
       entry.sentSeq = undefined;
     }
+    this.#unsentFrom = this.#head;
   }
 
   /** Takes a frame from the server, `me` being the user's name now, at `now`. */
@@ -231,17 +261,24 @@ export class Delivery {
       const mark = this.#probes.get(frame.token);
       if (mark !== undefined) {
         this.#probes.delete(frame.token);
-        received.handled = this.#take((entry) =>
-          entry.sentSeq !== undefined && entry.sentSeq <= mark
-        );
+        // Lines sent on this connection come first: take them while they went out before the ping.
+        const handled: Entry[] = [];
+        for (const entry of this.#live(this.#head)) {
+          if (entry.sentSeq === undefined || entry.sentSeq > mark) break;
+          handled.push(entry);
+        }
+        for (const entry of handled) this.#remove(entry);
+        received.handled = handled;
       }
       return received;
     }
     const cid = ownCid(frame, me);
     if (cid === undefined) return received;
-    const [answered] = this.#take((entry) => entry.cid === cid);
-    if (answered !== undefined) received.answered = answered;
-    // The server answers a line sent again with the original frame: shown once already.
+    const answered = this.#byCid.get(cid);
+    if (answered !== undefined) {
+      this.#remove(answered);
+      received.answered = answered;
+    } // The server answers a line sent again with the original frame: shown once already.
     else received.repeat = frame.type !== "error" && !replayed(frame) && this.#answered.has(cid);
     return received;
   }
@@ -252,12 +289,8 @@ export class Delivery {
    */
   tick(now: number): ClientFrame | "dead" | undefined {
     if (this.#link === undefined) return undefined;
-    let oldest = this.#barrier?.sentAt;
-    for (const entry of this.#entries) {
-      if (entry.sentAt !== undefined && (oldest === undefined || entry.sentAt < oldest)) {
-        oldest = entry.sentAt;
-      }
-    }
+    // The first line waiting went out first, if any did.
+    const oldest = this.#barrier?.sentAt ?? this.#slots[this.#head]?.sentAt;
     const advice = this.#link.check(now, oldest);
     if (advice !== "probe") return advice;
     const token = `probe-${++this.#tokens}`;
@@ -266,33 +299,56 @@ export class Delivery {
     return { type: "ping", token };
   }
 
+  /** The lines waiting from `slot` on, in order. */
+  *#live(slot: number): Generator<Entry, undefined> {
+    for (let at = slot; at < this.#slots.length; at++) {
+      const entry = this.#slots[at];
+      if (entry !== undefined) yield entry;
+    }
+  }
+
   /** Marks every line not yet sent on this connection as sent, and returns their frames. */
   #flush(now: number): ClientFrame[] {
     const frames: ClientFrame[] = [];
-    for (const entry of this.#entries) {
-      if (entry.sentSeq !== undefined) continue;
+    for (const entry of this.#live(Math.max(this.#unsentFrom, this.#head))) {
       entry.sentSeq = ++this.#seq;
       entry.sentAt = now;
       entry.everSent = true;
       frames.push(entry.frame);
+      // A line that posts nothing is not answered in a way to wait for.
+      if (entry.cid === undefined) {
+        this.#slots[entry.slot] = undefined;
+        this.#size--;
+      }
     }
-    // A line that posts nothing is not answered in a way to wait for.
-    this.#entries = this.#entries.filter((entry) => entry.cid !== undefined);
+    this.#unsentFrom = this.#slots.length;
+    this.#tidy();
     return frames;
   }
 
-  /** Removes the lines `which` selects, remembering their ids as answered. */
-  #take(which: (entry: Entry) => boolean): PendingLine[] {
-    const taken = this.#entries.filter(which);
-    if (taken.length === 0) return taken;
-    this.#entries = this.#entries.filter((entry) => !which(entry));
-    for (const { cid } of taken) {
-      this.#answered.add(cid!);
+  /** Takes an answered line out, remembering its id. */
+  #remove(entry: Entry): void {
+    if (this.#slots[entry.slot] !== entry) return;
+    this.#slots[entry.slot] = undefined;
+    this.#size--;
+    if (entry.cid !== undefined) {
+      this.#byCid.delete(entry.cid);
+      this.#answered.add(entry.cid);
       if (this.#answered.size > ANSWERED_MEMORY) {
         this.#answered.delete(this.#answered.values().next().value!);
       }
     }
-    return taken;
+    this.#tidy();
+  }
+
+  /** Moves the head past answered lines, and lets go of the slots before it now and then. */
+  #tidy(): void {
+    while (this.#head < this.#slots.length && this.#slots[this.#head] === undefined) this.#head++;
+    if (this.#head < 1024 || this.#head * 2 < this.#slots.length) return;
+    this.#slots = this.#slots.slice(this.#head);
+    for (const entry of this.#live(0)) entry.slot -= this.#head;
+    this.#unsentFrom = Math.max(0, this.#unsentFrom - this.#head);
+    this.#head = 0;
   }
 }
 

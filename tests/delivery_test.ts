@@ -217,10 +217,37 @@ Deno.test("Delivery", async (t) => {
     assert.deepEqual(delivery.pending, [later]);
   });
 
-  await t.step("type() refuses a line when too many wait", () => {
+  await t.step("type() refuses a line when too many wait after a drop, not before", () => {
     const delivery = new Delivery();
-    for (let i = 0; i < MAX_PENDING; i++) assert.ok(delivery.type(`line ${i}`, i));
-    assert.equal(delivery.type("one too many", MAX_PENDING), undefined);
-    assert.equal(delivery.pending.length, MAX_PENDING);
+    // Piped input may arrive in full before the first welcome: it all waits.
+    for (let i = 0; i < MAX_PENDING + 10; i++) assert.ok(delivery.type(`early ${i}`, i));
+    assert.equal(delivery.connected(1000).length, MAX_PENDING + 10);
+    // After a drop, what waits is bounded.
+    delivery.disconnected();
+    assert.equal(delivery.type("one too many", 2000), undefined);
+    assert.equal(delivery.size, MAX_PENDING + 10);
+  });
+
+  await t.step("many lines answered in any order: the rest keep theirs", () => {
+    const delivery = new Delivery();
+    delivery.connected(0);
+    const sent = Array.from({ length: 5000 }, (_, i) => delivery.type(`n${i}`, i)!.send[0]!);
+    // Answer every line but each seventh, the first 4000 in order, the rest backwards.
+    const answered = sent.filter((_, i) => i % 7 !== 0);
+    const order = [...answered.slice(0, 3400), ...answered.slice(3400).reverse()];
+    for (const [i, frame] of order.entries()) {
+      assert.equal(delivery.receive(echo(frame, i + 1), "ann", 6000).answered?.frame, frame);
+    }
+    const left = sent.filter((_, i) => i % 7 === 0);
+    assert.deepEqual(delivery.pending.map((line) => line.frame), left);
+    assert.equal(delivery.size, left.length);
+    // Sent again after a reconnection, in order.
+    delivery.disconnected();
+    const [ping] = delivery.connected(7000);
+    assert.ok(ping?.type === "ping");
+    assert.deepEqual(
+      delivery.receive({ type: "pong", token: ping.token! }, "ann", 7001).send,
+      left,
+    );
   });
 });

@@ -2,7 +2,9 @@
  * Client message ids (`cid`) through the real server: the echo carries the
  * id, and a message sent again under the same id, after a resume, after the
  * server dropped the sender, or after a restart with SQLite history, is
- * answered with the original instead of being posted twice.
+ * answered with the original instead of being posted twice. Also the stores'
+ * lookup by id, the schema migration that adds it, the hub's bounded memory
+ * of private messages, and piped `chat join`, which gives every line an id.
  */
 
 import assert from "node:assert/strict";
@@ -24,6 +26,7 @@ import {
 } from "../server/sent_memory.ts";
 import { SqliteHistory } from "../server/sqlite_history.ts";
 import { type ChatServer, startServer } from "../server.ts";
+import { runChat } from "./_chat_process.ts";
 import { assertUnheard, framesSince, LOOPBACK, TestClient } from "./_test_utils.ts";
 
 /** Says hello as `name`, resuming with `token` and coming back after `since`, and waits for the room. */
@@ -450,4 +453,20 @@ Deno.test("DepartedMemories gives a memory back once, to the same name, for a wh
   for (let n = 0; n <= MAX_DEPARTED; n++) departed.keep(`t${n}`, "ann", memory, 10);
   assert.equal(departed.take("t0", "ann", 11), undefined, "the oldest is forgotten first");
   assert.equal(departed.take("t1", "ann", 11), memory);
+});
+
+Deno.test("chat join with piped input sends every line, however many wait for the server", async () => {
+  await using server = await serve();
+  await using watcher = await TestClient.join(server.addr.port, "watcher");
+  // More than are kept after a drop: piped input may be read before the first welcome.
+  const lines = Array.from({ length: 250 }, (_, i) => `line ${i + 1}`);
+  const outcome = await runChat(
+    ["join", `${LOOPBACK}:${server.addr.port}`, "--name", "bot"],
+    lines.join("\n") + "\n",
+  );
+  assert.equal(outcome.code, 0, outcome.stderr);
+  await watcher.sync();
+  const said = watcher.all("message").filter((frame) => frame.from === "bot");
+  assert.deepEqual(said.map((frame) => frame.text), lines);
+  assert.ok(said.every((frame) => frame.cid !== undefined), "each with a client message id");
 });
