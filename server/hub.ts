@@ -378,11 +378,10 @@ export class Hub implements Disposable {
    * already: the sender alone gets the original frame, and nothing else
    * happens. Returns whether `cid` was such a repeat.
    */
-  #repeated(member: Member, name: string, cid: string): boolean {
-    const key = nameKey(name);
+  #repeated(member: Member, cid: string): boolean {
     const earlier: MessageFrame | PrivateFrame | undefined = member.sent.get(cid) ??
       // Stored messages outlive connections and restarts; only their sender's count.
-      this.#history.withCid(cid).find((message) => nameKey(message.from) === key);
+      this.#history.withCid(cid).find((message) => nameKey(message.from) === member.key);
     if (earlier === undefined) return false;
     member.session.send(earlier);
     return true;
@@ -395,7 +394,7 @@ export class Hub implements Disposable {
     action: boolean,
     cid: string | undefined,
   ): void {
-    if (cid !== undefined && this.#repeated(member, name, cid)) return;
+    if (cid !== undefined && this.#repeated(member, cid)) return;
     const text = this.#checkText(member, raw, cid);
     if (text === undefined) return;
     const room = member.room!;
@@ -431,7 +430,7 @@ export class Hub implements Disposable {
     raw: string,
     cid: string | undefined,
   ): void {
-    if (cid !== undefined && this.#repeated(member, name, cid)) return;
+    if (cid !== undefined && this.#repeated(member, cid)) return;
     const target = this.#resolve(member, to, cid);
     if (target === undefined) return;
     const text = this.#checkText(member, raw, cid);
