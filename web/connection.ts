@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // This module is browser compatible.
 
 /**
