@@ -28,6 +28,12 @@ export interface HistoryStore extends Disposable {
   lastId(): number;
   /** Stores one message; returns once it is stored. */
   append(message: MessageFrame): void;
+  /**
+   * Records that `id` was given to a message that is not stored (a private
+   * one), so that it is never given out again, even after a crash; throws,
+   * like `append`, when it cannot.
+   */
+  reserve(id: number): void;
   /** The last `limit` messages of `room`, oldest first. */
   recent(room: string, limit: number): MessageFrame[];
   /** Up to `limit` messages of `room` with an id above `afterId`, oldest first. */
@@ -123,6 +129,10 @@ export class MemoryHistory implements HistoryStore {
 
   lastId(): number {
     return this.#lastId;
+  }
+
+  reserve(id: number): void {
+    this.#lastId = Math.max(this.#lastId, id);
   }
 
   append(message: MessageFrame): void {

@@ -408,19 +408,28 @@ export class Hub implements Disposable {
     };
     if (action) message.action = true;
     if (cid !== undefined) message.cid = cid;
+    if (!this.#store(member, cid, () => this.#history.append(message))) return;
+    this.#broadcast(room, message);
+  }
+
+  /**
+   * Runs a write to the store; if it fails, tells the sender nothing was sent
+   * and returns false. Nothing is acknowledged that was not stored.
+   */
+  #store(member: Member, cid: string | undefined, write: () => void): boolean {
     try {
-      this.#history.append(message);
+      write();
+      return true;
     } catch (error) {
-      // Nothing is acknowledged that was not stored; the sender is told and may retry.
       this.#log(`Cannot store a message: ${(error as Error).message}`);
-      return this.#error(
+      this.#error(
         member,
         "not_stored",
         "Cannot send message: the server could not store it (is its disk full?); try again later",
         cid,
       );
+      return false;
     }
-    this.#broadcast(room, message);
   }
 
   #private(
@@ -443,6 +452,8 @@ export class Hub implements Disposable {
       to: target.name!,
       text,
     };
+    // Not stored, but its id must not come back after a restart either.
+    if (!this.#store(member, cid, () => this.#history.reserve(frame.id))) return;
     if (cid !== undefined) {
       frame.cid = cid;
       member.sent.add(frame);

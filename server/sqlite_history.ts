@@ -334,13 +334,18 @@ export class SqliteHistory implements HistoryStore {
     return this.#warnings;
   }
 
-  append(message: MessageFrame): void {
-    if (message.id > this.#reserved) {
-      // The mark goes first: an id is never stored above it, so never used twice.
-      const end = blockEnd(message.id);
+  reserve(id: number): void {
+    if (id > this.#reserved) {
+      // The mark goes first: an id is never used above it, so never used twice.
+      const end = blockEnd(id);
       writeIdMark(this.#markPath, end);
       this.#reserved = end;
     }
+    this.#lastId = Math.max(this.#lastId, id);
+  }
+
+  append(message: MessageFrame): void {
+    this.reserve(message.id);
     this.#insert.run(
       message.id,
       message.ts,

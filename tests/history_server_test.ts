@@ -311,3 +311,19 @@ Deno.test("private messages are never stored", async (t) => {
     assert.deepEqual(texts, ["a public line about lunch", "a public line about lunch"]);
   });
 });
+
+Deno.test("ids given to private messages are never given out again after a restart", async () => {
+  await using dir = await tempDir();
+  let privateId: number;
+  {
+    await using stored = await startStored(dir.path);
+    await using alice = await joinSettled(stored.port, "alice");
+    await sayAll(alice, ["stored first"]);
+    await alice.send({ type: "msg", to: "alice", text: "a note to self" });
+    privateId = (await alice.next("private")).id;
+  }
+  await using stored = await startStored(dir.path);
+  await using alice = await joinSettled(stored.port, "alice");
+  const [after] = await sayAll(alice, ["after the restart"]);
+  assert.ok(after!.id > privateId, `id ${after!.id} after private id ${privateId}`);
+});
