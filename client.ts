@@ -47,6 +47,9 @@ export interface ClientOptions {
   backoff?: [number, number];
 }
 
+/** How long the server may take to answer a hello before the connection counts as dead. */
+const HELLO_TIMEOUT_MS = 15_000;
+
 /** How long a connection must last for the next reconnection to start at the first delay. */
 const SETTLED_MS = 10_000;
 
@@ -228,12 +231,22 @@ export async function runClient(options: ClientOptions): Promise<number> {
         if (state.lastId !== undefined) hello.since = state.lastId;
       }
       await connection.send(hello).catch(() => {});
-      const answer = await handshake(frames, state);
+      // A server that took the connection but never answers (a frozen link, a
+      // stopped process) must not keep the client waiting for ever.
+      let unanswered = false;
+      const current = connection;
+      const timer = setTimeout(() => {
+        unanswered = true;
+        current.close();
+      }, HELLO_TIMEOUT_MS);
+      const answer = await handshake(frames, state).finally(() => clearTimeout(timer));
       if (answer.type === "ended") {
         if (!first && reconnect && !state.quitting) return { reconnect: true };
         console.error(
           state.bye
             ? `chat: ${lowerFirst(sanitizeText(state.bye.reason))}`
+            : unanswered
+            ? `chat: the server did not answer within ${HELLO_TIMEOUT_MS / 1000} s`
             : options.tls === undefined
             ? "chat: the server closed the connection without a word (if it uses TLS, add --tls)"
             : "chat: the server closed the connection",

@@ -273,3 +273,31 @@ Deno.test("chat join with piped input and a taken name reports it in one line an
   await bot.sync();
   assert.deepEqual(bot.all("message"), []);
 });
+
+Deno.test("chat join gives up in one line on a server that takes the connection and never answers", async () => {
+  // Takes connections and says nothing, like a stopped process behind an open port.
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn);
+  })().catch(() => {});
+  try {
+    const started = performance.now();
+    await using chat = new ChatProcess([
+      "join",
+      `127.0.0.1:${listener.addr.port}`,
+      "--name",
+      "ann",
+    ]);
+    await chat.write("hello\n");
+    const outcome = await chat.finished(25_000);
+    const elapsed = performance.now() - started;
+    assert.equal(outcome.code, 1);
+    assert.equal(assertOneErrorLine(outcome), "chat: the server did not answer within 15 s");
+    assert.ok(elapsed >= 14_000, `gave up after ${Math.round(elapsed)} ms`);
+  } finally {
+    listener.close();
+    await accepting;
+    for (const conn of held) conn.close();
+  }
+});
