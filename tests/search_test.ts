@@ -216,28 +216,44 @@ for (const kind of STORES) {
     }
   });
 
-  Deno.test(`${kind.name}: find() examines at most the budget, newest first, other rooms included`, async () => {
-    const dir = await Deno.makeTempDir({ prefix: "chat_search_test_" });
-    try {
-      using store = kind.open(dir);
-      for (let id = 1; id <= 10; id++) {
-        store.append(message(id, `needle ${id}`, [1, 2, 3, 9].includes(id) ? "#a" : "#b"));
+  // SQLite has one index for every room; the memory store one per room.
+  const perRoom = kind.name === "MemoryHistory";
+  Deno.test(
+    `${kind.name}: find() examines at most the budget, newest first, ${
+      perRoom ? "of the room's own messages" : "other rooms included"
+    }`,
+    async () => {
+      const dir = await Deno.makeTempDir({ prefix: "chat_search_test_" });
+      try {
+        using store = kind.open(dir);
+        for (let id = 1; id <= 10; id++) {
+          store.append(message(id, `needle ${id}`, [1, 2, 3, 9].includes(id) ? "#a" : "#b"));
+        }
+        store.append(message(11, "hay", "#a"));
+        if (perRoom) {
+          // Candidates 9 and 3 of #a; 2 is next: #a's 3, 9 and 11 were searched.
+          assert.deepEqual(find(store, "#a", "needle", 50, 2), { ids: [3, 9], searched: 3 });
+          assert.deepEqual(find(store, "#a", "needle", 50, 4), {
+            ids: [1, 2, 3, 9],
+            searched: undefined,
+          });
+        } else {
+          // Candidates 10 (#b), 9 (#a), 8 and 7 (#b): one match, and #a's 9 and 11 were searched.
+          assert.deepEqual(find(store, "#a", "needle", 50, 4), { ids: [9], searched: 2 });
+          assert.deepEqual(find(store, "#a", "needle", 50, 9), { ids: [2, 3, 9], searched: 4 });
+        }
+        assert.deepEqual(find(store, "#a", "needle", 50, 10), {
+          ids: [1, 2, 3, 9],
+          searched: undefined,
+        });
+        assert.deepEqual(find(store, "#a", "needle", 2, 100), { ids: [3, 9], searched: undefined });
+        assert.deepEqual(find(store, "#b", "needle", 50, 1), { ids: [10], searched: 1 });
+        assert.deepEqual(find(store, "#c", "needle", 50, 1), { ids: [], searched: undefined });
+      } finally {
+        await Deno.remove(dir, { recursive: true });
       }
-      store.append(message(11, "hay", "#a"));
-      // Candidates 10 (#b), 9 (#a), 8 and 7 (#b): one match, and #a's 9 and 11 were searched.
-      assert.deepEqual(find(store, "#a", "needle", 50, 4), { ids: [9], searched: 2 });
-      assert.deepEqual(find(store, "#a", "needle", 50, 9), { ids: [2, 3, 9], searched: 4 });
-      assert.deepEqual(find(store, "#a", "needle", 50, 10), {
-        ids: [1, 2, 3, 9],
-        searched: undefined,
-      });
-      assert.deepEqual(find(store, "#a", "needle", 2, 100), { ids: [3, 9], searched: undefined });
-      assert.deepEqual(find(store, "#b", "needle", 50, 1), { ids: [10], searched: 1 });
-      assert.deepEqual(find(store, "#c", "needle", 50, 1), { ids: [], searched: undefined });
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  });
+    },
+  );
 }
 
 for (const kind of STORES) {
@@ -257,10 +273,15 @@ for (const kind of STORES) {
       assert.equal(broad("zzq1", 11), undefined, "zzq1 and zzq10 to zzq19");
       assert.equal(broad("zzq1 zzq2", 21), "zzq2", "the words count together");
       assert.equal(broad("zzq1 zzq2", 22), undefined);
-      // Every room's words count, and accents and case fold as the index folds them.
-      assert.equal(broad("AAA", 11), "aaa");
-      assert.equal(broad("ÀÀÀ", 11), "ààà");
-      assert.equal(broad("aaa", 12), undefined);
+      // Accents and case fold as the index folds them; in SQLite every room's
+      // words count, in the memory store the room's own.
+      const broadIn = (room: string, text: string, prefixWords: number) =>
+        store.find(room, accepted(text), { limit: 50, prefixWords }).tooBroad;
+      const wordsRoom = kind.name === "MemoryHistory" ? "#b" : "#a";
+      assert.equal(broadIn(wordsRoom, "AAA", 11), "aaa");
+      assert.equal(broadIn(wordsRoom, "ÀÀÀ", 11), "ààà");
+      assert.equal(broadIn(wordsRoom, "aaa", 12), undefined);
+      if (kind.name === "MemoryHistory") assert.equal(broad("aaa", 0), undefined, "#b's words");
       assert.equal(broad("zz aa", 0), undefined, "short words are no prefixes");
       assert.deepEqual(store.find("#a", accepted("zzq"), { limit: 50, prefixWords: 30 }).found, []);
     } finally {
@@ -353,13 +374,30 @@ Deno.test("MemoryHistory and SqliteHistory answer the same queries the same way"
       const room = pick(["#a", "#b"]);
       const budget = pick([5, 40, 1_000]);
       const prefixWords = pick([2, 8, 2_000]);
-      const inMemory = memory.find(room, checked.query, { limit: 20, budget, prefixWords });
-      const inSqlite = sqlite.find(room, checked.query, { limit: 20, budget, prefixWords });
+      const what = `${JSON.stringify(text)} in ${room}, budget ${budget}`;
+      // Within the limits, both find the same.
+      const whole = { limit: 20, budget: 1_000, prefixWords: 2_000 };
+      const inMemory = memory.find(room, checked.query, whole);
+      const inSqlite = sqlite.find(room, checked.query, whole);
       assert.deepEqual(
         { ids: ids(inMemory.found), searched: inMemory.searched, broad: inMemory.tooBroad },
         { ids: ids(inSqlite.found), searched: inSqlite.searched, broad: inSqlite.tooBroad },
-        `${JSON.stringify(text)} in ${room}, budget ${budget}`,
+        what,
       );
+      // With a small budget, SQLite's also counts other rooms' candidates, the
+      // memory store's only the room's own: it finds the newest of the same.
+      const all = memory.find(room, checked.query, { limit: 1_000, budget: 1_000, prefixWords });
+      const cut = memory.find(room, checked.query, { limit: 20, budget, prefixWords });
+      const sqliteCut = sqlite.find(room, checked.query, { limit: 20, budget, prefixWords });
+      if (all.tooBroad === undefined) {
+        assert.deepEqual(ids(cut.found), ids(all.found).slice(-Math.min(20, budget)), what);
+        assert.equal(cut.searched !== undefined, budget < 20 && all.found.length > budget, what);
+        // What SQLite finds in the same budget is the newest of these too.
+        if (sqliteCut.tooBroad === undefined) {
+          const newest = ids(sqliteCut.found);
+          assert.deepEqual(newest, ids(all.found).slice(-newest.length || Infinity), what);
+        }
+      }
       compared++;
       if (inMemory.found.length > 0) nonEmpty++;
     }
