@@ -146,7 +146,6 @@ export type ErrorCode =
   | "password_required"
   | "password_wrong"
   | "rate_limited"
-  | "server_full"
   | "not_stored";
 
 /** A frame the server sends to a client. */
