@@ -270,6 +270,8 @@ Deno.test("chat join with piped input exits 1 in one line when the server dies m
     await using client = new ChatProcess(["join", `${LOOPBACK}:${port}`, "--name", "ci"]);
     await client.write("first line\n");
     await watcher.next("message", (frame) => frame.text === "first line", 10_000);
+    // The client has seen its own line come back: nothing of it is pending.
+    await client.waitForStdout(/ci: first line/, 10_000);
     server.kill("SIGKILL");
     await server.finished();
     server = undefined;
