@@ -7,8 +7,8 @@
  * @module
  */
 
-import { parseInput } from "./commands.ts";
-import { Delivery, MAX_PENDING, SILENCE_LIMIT_MS } from "./delivery.ts";
+import { parseInput } from "./core/commands.ts";
+import { Delivery, MAX_PENDING, SILENCE_LIMIT_MS } from "./core/delivery.ts";
 import { ConnectError, Connection, type TlsOptions } from "./client/connection.ts";
 import { renderFrame } from "./client/render.ts";
 import { ClientState, LOCAL_HELP } from "./client/state.ts";
@@ -19,7 +19,7 @@ import {
   PROTOCOL_VERSION,
   type ServerFrame,
 } from "./protocol.ts";
-import { sanitizeText } from "./sanitize.ts";
+import { sanitizeText } from "./core/sanitize.ts";
 
 export type { BellMode } from "./client/state.ts";
 

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { sanitizeText } from "./sanitize.ts";
+import { sanitizeText } from "./core/sanitize.ts";
 
 /** Version sent in `hello` and `welcome`; a server refuses any other. */
 export const PROTOCOL_VERSION = 1;

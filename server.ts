@@ -6,7 +6,7 @@
  */
 
 import { DEFAULT_PORT } from "./protocol.ts";
-import { startAnnouncer } from "./server/announcer.ts";
+import { startAnnouncer } from "./discovery/announcer.ts";
 import type { HistoryStore } from "./server/history.ts";
 import { Hub } from "./server/hub.ts";
 import { ConnectionGate } from "./server/limits.ts";
@@ -14,6 +14,7 @@ import { Connections } from "./server/transports/connections.ts";
 import { TcpTransport } from "./server/transports/tcp.ts";
 import { WebTransport } from "./server/transports/web.ts";
 import { webAssets } from "./server/web_assets.ts";
+import { formatAddress } from "./core/address.ts";
 
 /** Default HTTP port of the web client. */
 export const DEFAULT_WEB_PORT = 5003;
@@ -31,10 +32,6 @@ export class ListenError extends Error {
   override get name(): string {
     return "ListenError";
   }
-}
-
-function where(hostname: string, port: number): string {
-  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 }
 
 /** Options for {@linkcode startServer}. */
@@ -149,7 +146,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     );
   } catch (error) {
     await connections.drain(0);
-    throw new ListenError(where(hostname, port), error);
+    throw new ListenError(formatAddress(hostname, port), error);
   }
   let web: WebTransport | undefined;
   if (options.webPort !== undefined) {
@@ -168,7 +165,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     } catch (error) {
       await tcp.stopAccepting();
       await connections.drain(0);
-      throw new ListenError(where(hostname, options.webPort), error);
+      throw new ListenError(formatAddress(hostname, options.webPort), error);
     }
   }
   const announcer = options.announce

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { checkName, nameKey } from "../names.ts";
+import { checkName, nameKey } from "../core/names.ts";
 
 const ascii = "alice";
 const long = "bartholomew_the_2nd.x-yz";

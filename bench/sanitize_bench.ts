@@ -5,7 +5,7 @@
  * @module
  */
 
-import { sanitizeText } from "../sanitize.ts";
+import { sanitizeText } from "../core/sanitize.ts";
 
 const ascii = "lunch at 12:30? the usual place, or the new one on the corner";
 const escapes =

@@ -8,6 +8,7 @@
 import type { HistoryStore } from "../server/history.ts";
 import { HistoryError, type Retention, SqliteHistory } from "../server/sqlite_history.ts";
 import { UsageError } from "./args.ts";
+import { errorText } from "../core/address.ts";
 
 function env(name: string): string | undefined {
   try {
@@ -82,7 +83,7 @@ export async function openHistory(options: OpenHistoryOptions): Promise<HistoryS
   } catch (error) {
     const reason = error instanceof Deno.errors.PermissionDenied
       ? "permission denied"
-      : (error as Error).message.replace(/\s*\(os error \d+\).*$/, "");
+      : errorText(error);
     console.error(
       `chat: cannot create data directory ${options.dataDir}: ${reason} (or use --memory)`,
     );

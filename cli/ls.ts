@@ -5,11 +5,11 @@
  * @module
  */
 
-import { formatAddress } from "../client/connection.ts";
-import { discover, type FoundServer, probeServer, scan } from "../client/discover.ts";
-import { DISCOVERY_PORT } from "../discovery.ts";
+import { formatAddress } from "../core/address.ts";
+import { discover, type FoundServer, probeServer, scan } from "../discovery/finder.ts";
+import { DISCOVERY_PORT } from "../discovery/beacon.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
-import { sanitizeText } from "../sanitize.ts";
+import { sanitizeText } from "../core/sanitize.ts";
 import { parseOptions, parsePort, UsageError } from "./args.ts";
 
 /** Milliseconds `chat join` and `chat ls` listen for servers by default. */

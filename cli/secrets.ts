@@ -7,6 +7,7 @@
  */
 
 import { UsageError } from "./args.ts";
+import { errorText } from "../core/address.ts";
 
 /** A file or variable could not be read; the message says which and why. */
 export class SecretError extends Error {
@@ -23,7 +24,7 @@ async function readText(path: string, what: string): Promise<string> {
       ? "no such file"
       : error instanceof Deno.errors.PermissionDenied
       ? "permission denied"
-      : (error as Error).message.replace(/\s*\(os error \d+\).*$/, "");
+      : errorText(error);
     throw new SecretError(`cannot read ${what} ${path}: ${reason}`);
   }
 }

@@ -7,10 +7,10 @@
 
 // @ts-types="npm:@types/qrcode@1.5.5"
 import QRCode from "qrcode";
-import { formatAddress } from "../client/connection.ts";
-import { checkServerName, DISCOVERY_PORT, toServerName } from "../discovery.ts";
+import { errorText, formatAddress } from "../core/address.ts";
+import { checkServerName, DISCOVERY_PORT, toServerName } from "../discovery/beacon.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
-import { sanitizeText } from "../sanitize.ts";
+import { sanitizeText } from "../core/sanitize.ts";
 import { DEFAULT_WEB_PORT, ListenError, startServer } from "../server.ts";
 import { parseOptions, parsePort, UsageError } from "./args.ts";
 import { defaultDataDir, openHistory, parseRetention } from "./history.ts";
@@ -162,8 +162,7 @@ function explainListen(error: ListenError): string {
   if (cause instanceof Deno.errors.PermissionDenied || code === "EACCES") {
     return `cannot listen on ${error.where}: permission denied (ports below 1024 need privileges)`;
   }
-  const message = (cause as Error)?.message?.replace(/\s*\(os error \d+\)$/, "") ?? String(cause);
-  return `cannot listen on ${error.where}: ${message}`;
+  return `cannot listen on ${error.where}: ${errorText(cause)}`;
 }
 
 /** Runs `chat serve` with `args`; resolves to the exit code once stopped. */

@@ -14,18 +14,14 @@ import {
   parseServerFrame,
   type ServerFrame,
 } from "../protocol.ts";
-import { sanitizeText } from "../sanitize.ts";
+import { sanitizeText } from "../core/sanitize.ts";
+import { errorText, formatAddress } from "../core/address.ts";
 
 /** A connection failure worded for the person who typed the address. */
 export class ConnectError extends Error {
   override get name(): string {
     return "ConnectError";
   }
-}
-
-/** Formats `host:port`, bracketing IPv6 addresses. */
-export function formatAddress(hostname: string, port: number): string {
-  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 }
 
 /** What {@linkcode explain} needs to know about the attempt that failed. */
@@ -59,7 +55,7 @@ function explain(error: unknown, attempt: Attempt): string {
   if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
     return `Cannot connect to ${where}: permission denied`;
   }
-  return `Cannot connect to ${where}: ${message.replace(/\s*\(os error \d+\)$/, "")}`;
+  return `Cannot connect to ${where}: ${errorText(message)}`;
 }
 
 /** The day of a time given in Unix seconds, as 2026-01-31, or `undefined`. */

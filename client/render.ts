@@ -7,11 +7,11 @@
  */
 
 import { styleText } from "node:util";
-import { clock, isMention, mentionPattern } from "../format.ts";
-import { colorOf } from "../palette.ts";
+import { clock, isMention, mentionPattern } from "../core/format.ts";
+import { colorOf } from "../core/palette.ts";
 import { type ServerFrame } from "../protocol.ts";
-import { nameKey } from "../names.ts";
-import { sanitizeText } from "../sanitize.ts";
+import { nameKey } from "../core/names.ts";
+import { sanitizeText } from "../core/sanitize.ts";
 
 /** Options for {@linkcode renderFrame}. */
 export interface RenderOptions {

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { COMMAND_NAMES } from "../commands.ts";
+import { COMMAND_NAMES } from "../core/commands.ts";
 import { LOBBY, type ServerFrame } from "../protocol.ts";
-import { nameKey } from "../names.ts";
+import { nameKey } from "../core/names.ts";
 import { isMention } from "./render.ts";
 import type { Completer } from "./terminal.ts";
 

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { parseInput } from "../commands.ts";
-import { COMMANDS } from "../commands.ts";
+import { parseInput } from "../core/commands.ts";
+import { COMMANDS } from "../core/commands.ts";
 import {
   type ClientFrame,
   type ErrorCode,
@@ -22,8 +22,8 @@ import {
   type ServerFrame,
   utf8Length,
 } from "../protocol.ts";
-import { checkName, nameKey, normalizeRoom } from "../names.ts";
-import { sanitizeText } from "../sanitize.ts";
+import { checkName, nameKey, normalizeRoom } from "../core/names.ts";
+import { sanitizeText } from "../core/sanitize.ts";
 import { type HistoryStore, MemoryHistory } from "./history.ts";
 import {
   MAX_PREFIX_WORDS,

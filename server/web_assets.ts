@@ -24,13 +24,14 @@ import stateTs from "../web/state.ts" with { type: "text" };
 import statusTs from "../web/status.ts" with { type: "text" };
 import uiTs from "../web/ui.ts" with { type: "text" };
 import protocolTs from "../protocol.ts" with { type: "text" };
-import sanitizeTs from "../sanitize.ts" with { type: "text" };
-import paletteTs from "../palette.ts" with { type: "text" };
-import commandsTs from "../commands.ts" with { type: "text" };
-import formatTs from "../format.ts" with { type: "text" };
-import namesTs from "../names.ts" with { type: "text" };
-import confusablesTs from "../confusables.ts" with { type: "text" };
-import deliveryTs from "../delivery.ts" with { type: "text" };
+import sanitizeTs from "../core/sanitize.ts" with { type: "text" };
+import paletteTs from "../core/palette.ts" with { type: "text" };
+import commandsTs from "../core/commands.ts" with { type: "text" };
+import formatTs from "../core/format.ts" with { type: "text" };
+import namesTs from "../core/names.ts" with { type: "text" };
+import confusablesTs from "../core/confusables.ts" with { type: "text" };
+import deliveryTs from "../core/delivery.ts" with { type: "text" };
+import addressTs from "../core/address.ts" with { type: "text" };
 import type { WebAsset } from "./transports/web.ts";
 
 const MODULES: Readonly<Record<string, string>> = {
@@ -47,13 +48,14 @@ const MODULES: Readonly<Record<string, string>> = {
   "/web/status.ts": statusTs,
   "/web/ui.ts": uiTs,
   "/protocol.ts": protocolTs,
-  "/sanitize.ts": sanitizeTs,
-  "/palette.ts": paletteTs,
-  "/commands.ts": commandsTs,
-  "/format.ts": formatTs,
-  "/names.ts": namesTs,
-  "/confusables.ts": confusablesTs,
-  "/delivery.ts": deliveryTs,
+  "/core/sanitize.ts": sanitizeTs,
+  "/core/palette.ts": paletteTs,
+  "/core/commands.ts": commandsTs,
+  "/core/format.ts": formatTs,
+  "/core/names.ts": namesTs,
+  "/core/confusables.ts": confusablesTs,
+  "/core/delivery.ts": deliveryTs,
+  "/core/address.ts": addressTs,
 };
 
 const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +

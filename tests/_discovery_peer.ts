@@ -22,7 +22,7 @@ import {
   encodeQuery,
   parseAnnouncement,
   parseQuery,
-} from "../discovery.ts";
+} from "../discovery/beacon.ts";
 
 const print = (value: unknown) => console.log(JSON.stringify(value));
 

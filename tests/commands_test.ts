@@ -1,7 +1,7 @@
 /** Tests of the slash-command parser shared by clients and the server. */
 
 import assert from "node:assert/strict";
-import { COMMAND_NAMES, COMMANDS, type ParsedInput, parseInput } from "../commands.ts";
+import { COMMAND_NAMES, COMMANDS, type ParsedInput, parseInput } from "../core/commands.ts";
 import type { ClientFrame } from "../protocol.ts";
 
 function frameOf(line: string): ClientFrame {

@@ -9,7 +9,7 @@ import {
   PROBE_AFTER_MS,
   SILENCE_LIMIT_MS,
   UNSENT_AFTER_MS,
-} from "../delivery.ts";
+} from "../core/delivery.ts";
 import { type ClientFrame, isCid, type ServerFrame } from "../protocol.ts";
 
 /** The `message` frame the server would send for `frame`, a `say` with a cid. */

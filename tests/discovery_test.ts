@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../cli/args.ts";
 import { LS_HELP, lsCommand, quoteServerName } from "../cli/ls.ts";
-import { localNetworks } from "../client/discover.ts";
+import { localNetworks } from "../discovery/finder.ts";
 import {
   type Announcement,
   broadcastAddress,
@@ -27,9 +27,9 @@ import {
   sameNetwork,
   scanRange,
   toServerName,
-} from "../discovery.ts";
-import { sanitizeText } from "../sanitize.ts";
-import { announceTargets, startAnnouncer } from "../server/announcer.ts";
+} from "../discovery/beacon.ts";
+import { sanitizeText } from "../core/sanitize.ts";
+import { announceTargets, startAnnouncer } from "../discovery/announcer.ts";
 import { assertOneErrorLine, ChatProcess, type ChatProcessOptions } from "./_chat_process.ts";
 
 const text = (value: string) => new TextEncoder().encode(value);

@@ -7,8 +7,15 @@
 
 import assert from "node:assert/strict";
 import { startServer } from "../server.ts";
-import { checkName, foldCase, LOOKALIKES, MAX_MARKS, nameKey, normalizeRoom } from "../names.ts";
-import { CONFUSABLES, CONFUSABLES_VERSION } from "../confusables.ts";
+import {
+  checkName,
+  foldCase,
+  LOOKALIKES,
+  MAX_MARKS,
+  nameKey,
+  normalizeRoom,
+} from "../core/names.ts";
+import { CONFUSABLES, CONFUSABLES_VERSION } from "../core/confusables.ts";
 import { MAX_NAME_LENGTH } from "../protocol.ts";
 import { buildTable, parseConfusables, renderModule } from "../tools/gen_confusables.ts";
 import { type FrameOf, LOOPBACK, TestClient, waitUntil, within } from "./_test_utils.ts";
@@ -331,13 +338,13 @@ Deno.test("startServer() refuses invisible marks and confusables of a present na
 Deno.test("startServer() serves the confusables table to the web page", async () => {
   await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
   const base = `http://${LOOPBACK}:${server.webAddr!.port}`;
-  const names = await fetch(`${base}/names.ts`);
+  const names = await fetch(`${base}/core/names.ts`);
   assert.equal(names.status, 200);
   const source = await names.text();
   const imports = [...source.matchAll(/from "\.\/([\w.]+)"/g)].map((match) => match[1]!);
   assert.ok(imports.includes("confusables.ts"), imports.join(", "));
   for (const path of imports) {
-    const response = await fetch(`${base}/${path}`);
+    const response = await fetch(`${base}/core/${path}`);
     assert.equal(response.status, 200, path);
     assert.match(response.headers.get("content-type") ?? "", /javascript/, path);
     const body = await response.text();

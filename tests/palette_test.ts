@@ -1,7 +1,7 @@
 /** Tests of the name colour palette. */
 
 import assert from "node:assert/strict";
-import { colorOf, PALETTE } from "../palette.ts";
+import { colorOf, PALETTE } from "../core/palette.ts";
 
 Deno.test("PALETTE holds 12 distinct xterm and CSS colours", () => {
   assert.equal(PALETTE.length, 12);

@@ -20,7 +20,7 @@ import {
   type ServerFrameType,
   utf8Length,
 } from "../protocol.ts";
-import { checkName, nameKey, normalizeRoom } from "../names.ts";
+import { checkName, nameKey, normalizeRoom } from "../core/names.ts";
 import { bytes } from "./_test_utils.ts";
 
 const encoder = new TextEncoder();

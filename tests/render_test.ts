@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { clock, isMention, paintName, renderFrame } from "../client/render.ts";
-import { colorOf, PALETTE } from "../palette.ts";
+import { colorOf, PALETTE } from "../core/palette.ts";
 import type { MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
 
 // 03:04:05 local time, so the expected stamp does not depend on the time zone.

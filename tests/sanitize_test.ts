@@ -1,7 +1,7 @@
 /** Tests of the text sanitiser that stands between peers and terminals. */
 
 import assert from "node:assert/strict";
-import { isSafeText, REPLACEMENT, sanitizeText } from "../sanitize.ts";
+import { isSafeText, REPLACEMENT, sanitizeText } from "../core/sanitize.ts";
 import { seeded } from "./_random.ts";
 
 const ESC = "\x1b";

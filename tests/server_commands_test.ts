@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { COMMANDS } from "../commands.ts";
+import { COMMANDS } from "../core/commands.ts";
 import { LOBBY } from "../protocol.ts";
-import { isSafeText } from "../sanitize.ts";
+import { isSafeText } from "../core/sanitize.ts";
 import { startServer } from "../server.ts";
 import { assertUnheard, framesSince, LOOPBACK, TestClient } from "./_test_utils.ts";
 

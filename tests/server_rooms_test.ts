@@ -5,7 +5,7 @@ import {
   MAX_LISTED_NAMES,
   type MessageFrame,
 } from "../protocol.ts";
-import { isSafeText } from "../sanitize.ts";
+import { isSafeText } from "../core/sanitize.ts";
 import { startServer } from "../server.ts";
 import { assertUnheard, framesSince, LOOPBACK, TestClient } from "./_test_utils.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { encodeFrame, LOBBY, MAX_TEXT_BYTES, type ServerFrame } from "../protocol.ts";
-import { isSafeText } from "../sanitize.ts";
+import { isSafeText } from "../core/sanitize.ts";
 import { startServer } from "../server.ts";
 import { assertUnheard, LOOPBACK, TestClient, within } from "./_test_utils.ts";
 

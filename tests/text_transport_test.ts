@@ -14,7 +14,7 @@ import {
   MAX_TEXT_BYTES,
   parseServerFrame,
 } from "../protocol.ts";
-import { isSafeText, sanitizeText } from "../sanitize.ts";
+import { isSafeText, sanitizeText } from "../core/sanitize.ts";
 import { startServer } from "../server.ts";
 import { GREETING } from "../server/transports/text.ts";
 import { bytes, LOOPBACK, TestClient, within } from "./_test_utils.ts";

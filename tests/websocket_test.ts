@@ -5,8 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { colorOf } from "../palette.ts";
-import { parseInput } from "../commands.ts";
+import { colorOf } from "../core/palette.ts";
+import { parseInput } from "../core/commands.ts";
 import {
   type ClientFrame,
   LOBBY,
@@ -14,7 +14,7 @@ import {
   parseServerFrame,
   type ServerFrame,
 } from "../protocol.ts";
-import { sanitizeText } from "../sanitize.ts";
+import { sanitizeText } from "../core/sanitize.ts";
 import { type ChatServer, startServer } from "../server.ts";
 import { SECURITY_HEADERS } from "../server/transports/web.ts";
 import { type FrameOf, TestClient, within } from "./_test_utils.ts";
@@ -23,13 +23,13 @@ const LOOPBACK = "127.0.0.1";
 const MODULES = [
   "/web/app.ts",
   "/protocol.ts",
-  "/names.ts",
-  "/format.ts",
-  "/sanitize.ts",
-  "/palette.ts",
-  "/commands.ts",
-  "/confusables.ts",
-  "/delivery.ts",
+  "/core/names.ts",
+  "/core/format.ts",
+  "/core/sanitize.ts",
+  "/core/palette.ts",
+  "/core/commands.ts",
+  "/core/confusables.ts",
+  "/core/delivery.ts",
 ];
 
 function startWebServer(): Promise<ChatServer> {
@@ -352,11 +352,27 @@ Deno.test("startServer() serves the page's modules as JavaScript without types",
     }
   });
 
+  await t.step("every module of core/ and web/, and protocol.ts, is served", async () => {
+    const paths = ["/protocol.ts"];
+    for (const folder of ["core", "web"]) {
+      for await (const entry of Deno.readDir(new URL(`../${folder}/`, import.meta.url))) {
+        if (entry.isFile && entry.name.endsWith(".ts")) paths.push(`/${folder}/${entry.name}`);
+      }
+    }
+    for (const path of paths) {
+      const { response } = await get(server, path);
+      assert.equal(response.status, 200, `${path} is not served`);
+    }
+  });
+
   await t.step("types are stripped", () => {
-    const sanitize = served.get("/sanitize.ts")!;
+    const sanitize = served.get("/core/sanitize.ts")!;
     assert.ok(sanitize.includes("export function sanitizeText(text"));
     assert.ok(!sanitize.includes("sanitizeText(text: string)"));
-    assert.doesNotMatch(served.get("/palette.ts")!, /colorOf\(name: string\)|export interface/);
+    assert.doesNotMatch(
+      served.get("/core/palette.ts")!,
+      /colorOf\(name: string\)|export interface/,
+    );
     assert.doesNotMatch(served.get("/protocol.ts")!, /^export (?:type|interface) /m);
     for (const [path, body] of served) {
       const code = body.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
@@ -373,25 +389,25 @@ Deno.test("startServer() serves the page's modules as JavaScript without types",
     await t.step("the stripped shared modules behave like their sources", async () => {
       for (
         const path of [
-          "/sanitize.ts",
-          "/palette.ts",
-          "/confusables.ts",
-          "/names.ts",
+          "/core/sanitize.ts",
+          "/core/palette.ts",
+          "/core/confusables.ts",
+          "/core/names.ts",
           "/protocol.ts",
-          "/commands.ts",
+          "/core/commands.ts",
         ]
       ) {
         await saveModule(root, path, served.get(path)!);
       }
-      const sanitize = await import(`file://${root}/sanitize.ts.js`);
+      const sanitize = await import(`file://${root}/core/sanitize.ts.js`);
       const hostile = "hi\x1b[2J\x1b]52;c;eA==\x07 \u202eevil\x07";
       assert.equal(sanitize.sanitizeText(hostile), sanitizeText(hostile));
       assert.equal(sanitize.sanitizeText(hostile), "hi evil\ufffd");
-      const palette = await import(`file://${root}/palette.ts.js`);
+      const palette = await import(`file://${root}/core/palette.ts.js`);
       for (const name of ["alice", "bob", "Zoë", "李雷"]) {
         assert.deepEqual(palette.colorOf(name), colorOf(name));
       }
-      const commands = await import(`file://${root}/commands.ts.js`);
+      const commands = await import(`file://${root}/core/commands.ts.js`);
       for (const line of ["/me waves", "/msg bob hi there", "//x", "/nick a b", "/dance"]) {
         assert.deepEqual(commands.parseInput(line), parseInput(line));
       }

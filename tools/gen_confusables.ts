@@ -20,7 +20,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { foldCase, LOOKALIKES, nameKey } from "../names.ts";
+import { foldCase, LOOKALIKES, nameKey } from "../core/names.ts";
 
 /** Source and target pairs read from confusables data, with its Unicode version if stated. */
 export interface ConfusablesData {
@@ -289,7 +289,7 @@ async function main(args: string[]): Promise<number> {
     options: {
       "unicode-version": { type: "string" },
       origin: { type: "string" },
-      out: { type: "string", default: new URL("../confusables.ts", import.meta.url).pathname },
+      out: { type: "string", default: new URL("../core/confusables.ts", import.meta.url).pathname },
     },
   });
   const [path] = positionals;

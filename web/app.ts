@@ -9,7 +9,7 @@
  * @module
  */
 
-import { checkName } from "../names.ts";
+import { checkName } from "../core/names.ts";
 import { WebClient } from "./client.ts";
 import { findUi, loadName } from "./ui.ts";
 

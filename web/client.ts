@@ -9,8 +9,8 @@
  * @module
  */
 
-import { parseInput } from "../commands.ts";
-import { Delivery, MAX_PENDING, type PendingLine } from "../delivery.ts";
+import { parseInput } from "../core/commands.ts";
+import { Delivery, MAX_PENDING, type PendingLine } from "../core/delivery.ts";
 import {
   type HelloFrame,
   LOBBY,
@@ -19,8 +19,8 @@ import {
   type ServerFrame,
   utf8Length,
 } from "../protocol.ts";
-import { nameKey } from "../names.ts";
-import { sanitizeText } from "../sanitize.ts";
+import { nameKey } from "../core/names.ts";
+import { sanitizeText } from "../core/sanitize.ts";
 import { bindComposerKeys } from "./composer.ts";
 import { Connection, type ConnectionState, isHeartbeat } from "./connection.ts";
 import type { InputHistory } from "./input.ts";

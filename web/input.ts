@@ -7,8 +7,8 @@
  * @module
  */
 
-import { COMMAND_NAMES } from "../commands.ts";
-import { nameKey } from "../names.ts";
+import { COMMAND_NAMES } from "../core/commands.ts";
+import { nameKey } from "../core/names.ts";
 
 /** The lines the user sent, walked with Up and Down like a shell's history. */
 export class InputHistory {

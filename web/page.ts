@@ -10,7 +10,7 @@
  */
 
 import type { ServerFrame } from "../protocol.ts";
-import { sanitizeText } from "../sanitize.ts";
+import { sanitizeText } from "../core/sanitize.ts";
 import { isMention, nameSpan } from "./render.ts";
 import { renderMembers, renderRooms } from "./sidebar.ts";
 import type { ChatState } from "./state.ts";

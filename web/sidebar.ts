@@ -8,7 +8,7 @@
  * @module
  */
 
-import { sanitizeText } from "../sanitize.ts";
+import { sanitizeText } from "../core/sanitize.ts";
 import { nameSpan } from "./render.ts";
 import type { RoomEntry } from "./state.ts";
 

@@ -8,7 +8,7 @@
  */
 
 import { LOBBY, type ServerFrame } from "../protocol.ts";
-import { nameKey } from "../names.ts";
+import { nameKey } from "../core/names.ts";
 
 /** One entry of the room list. */
 export interface RoomEntry {

@@ -11,6 +11,7 @@ import type { ServerFrame } from "../../protocol.ts";
 import type { Slot } from "../limits.ts";
 import type { FrameSource, Session } from "../session.ts";
 import { CLOSE_NORMAL, CLOSE_POLICY, closeFrame, PING_FRAME } from "./websocket.ts";
+import { formatAddress } from "../../core/address.ts";
 
 /** Encodes text for the wire. */
 export const encoder: TextEncoder = new TextEncoder();
@@ -58,11 +59,6 @@ function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
 export function peerAddress(socket: Socket): string {
   const address = socket.remoteAddress ?? "";
   return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
-}
-
-/** Formats an address and port for logs: `192.168.1.7:50312`, `[fe80::1]:50312`. */
-export function describe(address: string, port: number | undefined): string {
-  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 // Each write to a socket is a system call, the largest cost of a delivery. So
@@ -206,7 +202,7 @@ export class TcpSession implements Session {
 
   /** Made when asked, for logs: few connections ever need it kept. */
   get remote(): string {
-    return describe(this.slot.address, this.#port);
+    return formatAddress(this.slot.address, this.#port);
   }
 
   /** Whether the session is closing or closed: nothing more is sent or read. */

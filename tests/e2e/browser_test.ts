@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { colorOf } from "../../palette.ts";
+import { colorOf } from "../../core/palette.ts";
 import { type ChatServer, startServer } from "../../server.ts";
 import { TestClient, within } from "../_test_utils.ts";
 import {

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { colorOf } from "../../palette.ts";
+import { colorOf } from "../../core/palette.ts";
 import { startServer } from "../../server.ts";
 import { encodeFrame, PROTOCOL_VERSION, type ServerFrame } from "../../protocol.ts";
 import { TestClient, within } from "../_test_utils.ts";

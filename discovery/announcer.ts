@@ -24,8 +24,9 @@ import {
   prefixLength,
   sameNetwork,
   toServerName,
-} from "../discovery.ts";
-import { TokenBucket } from "./limits.ts";
+} from "./beacon.ts";
+import { TokenBucket } from "../server/limits.ts";
+import { errorText } from "../core/address.ts";
 
 /** One address the announcer speaks from. */
 export interface AnnounceTarget {
@@ -161,7 +162,7 @@ function close(socket: dgram.Socket): Promise<void> {
 }
 
 function reason(error: unknown): string {
-  return String((error as Error)?.message ?? error).replace(/\s*\(os error \d+\)$/, "");
+  return errorText(error);
 }
 
 /** A running announcer; dispose it, or call `close`, to stop it. */

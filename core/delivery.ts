@@ -14,7 +14,7 @@
 
 import { parseInput } from "./commands.ts";
 import { nameKey } from "./names.ts";
-import type { ClientFrame, ServerFrame } from "./protocol.ts";
+import type { ClientFrame, ServerFrame } from "../protocol.ts";
 
 /** Most lines kept waiting for the server. */
 export const MAX_PENDING = 100;

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type ClientFrame, type CommandHelp, MAX_HISTORY_REQUEST } from "./protocol.ts";
+import { type ClientFrame, type CommandHelp, MAX_HISTORY_REQUEST } from "../protocol.ts";
 import { sanitizeText } from "./sanitize.ts";
 
 /** Every command the server understands, in the order `/help` lists them. */

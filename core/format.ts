@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type ServerFrame } from "./protocol.ts";
+import { type ServerFrame } from "../protocol.ts";
 import { nameKey } from "./names.ts";
 import { sanitizeText } from "./sanitize.ts";
 

@@ -22,7 +22,7 @@ import {
   prefixLength,
   sameNetwork,
   scanRange,
-} from "../discovery.ts";
+} from "./beacon.ts";
 import { decodeJson, DEFAULT_PORT, encodeFrame, parseServerFrame } from "../protocol.ts";
 
 /** A server found on the network. */

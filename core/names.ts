@@ -34,7 +34,7 @@
  */
 
 import { CONFUSABLES } from "./confusables.ts";
-import { type Checked, MAX_NAME_LENGTH, MAX_ROOM_LENGTH } from "./protocol.ts";
+import { type Checked, MAX_NAME_LENGTH, MAX_ROOM_LENGTH } from "../protocol.ts";
 
 /**
  * Hand-made look-alike rules, applied after case folding and over the

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { isSafeText, sanitizeText } from "./sanitize.ts";
+import { isSafeText, sanitizeText } from "../core/sanitize.ts";
 
 /** The only discovery format version this code speaks. */
 export const DISCOVERY_VERSION = 1;

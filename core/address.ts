@@ -1,0 +1,20 @@
+// This module is browser compatible.
+
+/**
+ * How addresses and system errors are written for people: `host:port` with
+ * IPv6 addresses in brackets, and an error's message without the runtime's
+ * `(os error N)` tail.
+ *
+ * @module
+ */
+
+/** Formats `host:port`, bracketing IPv6 addresses: `192.168.1.5:5002`, `[fe80::1]:5002`. */
+export function formatAddress(host: string, port: number | undefined): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The message of `error` (or `error` itself as text), without an `(os error N)` tail. */
+export function errorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s*\(os error \d+\).*$/s, "");
+}
