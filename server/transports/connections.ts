@@ -16,11 +16,10 @@
 import type { Socket } from "node:net";
 import type { Hub } from "../hub.ts";
 import type { Slot } from "../limits.ts";
-import { Flusher, type Outbox, type SessionMode, TcpSession } from "./tcp_session.ts";
-import { type Rate, type ReaderLimits, TcpReader } from "./tcp_reader.ts";
-import { TextCodec } from "./text.ts";
+import { Flusher, type SessionMode } from "./tcp_session.ts";
+import { Peer, type PeerLimits, type Rate } from "./peer.ts";
 
-export type { Rate } from "./tcp_reader.ts";
+export type { Rate } from "./peer.ts";
 
 const SWEEP_MS = 1000;
 
@@ -66,15 +65,10 @@ interface SocketListeners {
 
 /** The socket sessions of one server and the timer that keeps them honest. */
 export class Connections {
-  readonly #hub: Hub;
-  readonly #handshakeMs: number;
-  readonly #heartbeatMs: number;
-  readonly #log: (line: string) => void;
-  readonly #outbox: Outbox;
-  readonly #limits: ReaderLimits;
-  /** The reader of every open connection, until its socket is closed. */
-  readonly #readers = new Map<Socket, TcpReader>();
-  /** Socket event listeners, shared by every connection: they find the reader by socket. */
+  readonly #limits: PeerLimits;
+  /** The peer of every open connection, until its socket is closed. */
+  readonly #peers = new Map<Socket, Peer>();
+  /** Socket event listeners, shared by every connection: they find the peer by socket. */
   readonly #events: SocketListeners;
   readonly #sweeper: ReturnType<typeof setInterval>;
   #lastSweep = performance.now();
@@ -83,57 +77,50 @@ export class Connections {
   #drained: PromiseWithResolvers<void> | undefined;
 
   constructor(hub: Hub, options: ConnectionsOptions = {}) {
-    this.#hub = hub;
-    this.#handshakeMs = options.handshakeMs ?? 10_000;
-    this.#heartbeatMs = options.heartbeatMs ?? 30_000;
-    this.#log = options.log ?? (() => {});
-    const log = this.#log;
-    this.#outbox = {
-      maxQueuedBytes: options.maxQueuedBytes ?? 1024 * 1024,
-      maxQueuedFrames: options.maxQueuedFrames ?? 4096,
-      flusher: this.#flusher,
-      overflow(session) {
-        log(`${session.remote} dropped: it stopped reading`);
-        hub.close(session, "too slow to keep up");
-      },
-    };
     this.#limits = {
       hub,
+      outbox: {
+        maxQueuedBytes: options.maxQueuedBytes ?? 1024 * 1024,
+        maxQueuedFrames: options.maxQueuedFrames ?? 4096,
+        flusher: this.#flusher,
+      },
+      handshakeMs: options.handshakeMs ?? 10_000,
+      heartbeatMs: options.heartbeatMs ?? 30_000,
       greetAfter: options.greetAfter ?? 500,
       frameRate: options.frameRate ?? { burst: 40, perSecond: 10 },
       byteRate: options.byteRate ?? { burst: 128 * 1024, perSecond: 32 * 1024 },
       maxStrikes: options.maxStrikes ?? 10,
-      log,
+      log: options.log ?? (() => {}),
     };
-    const readers = this.#readers;
+    const peers = this.#peers;
     const drained = () => this.#drained;
     this.#events = {
       data(this: Socket, chunk: Uint8Array) {
-        readers.get(this)?.data(chunk);
+        peers.get(this)?.data(chunk);
       },
       end(this: Socket) {
-        readers.get(this)?.finish("connection closed");
+        peers.get(this)?.end("connection closed");
       },
       error(this: Socket) {
-        readers.get(this)?.finish("connection lost");
+        peers.get(this)?.end("connection lost");
       },
       close(this: Socket) {
-        const reader = readers.get(this);
-        if (reader === undefined) return;
-        reader.finish("connection closed");
+        const peer = peers.get(this);
+        if (peer === undefined) return;
+        peer.end("connection closed");
         // Frees its slot, and stops a lingering drop's timer.
-        reader.session.destroy();
-        readers.delete(this);
-        if (readers.size === 0) drained()?.resolve();
+        peer.session.destroy();
+        peers.delete(this);
+        if (peers.size === 0) drained()?.resolve();
       },
     };
-    // One timer for all connections: handshake deadlines and heartbeats.
+    // One timer for all connections: hello deadlines and heartbeats.
     this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
   }
 
   /** Open connections. */
   get size(): number {
-    return this.#readers.size;
+    return this.#peers.size;
   }
 
   /**
@@ -144,16 +131,15 @@ export class Connections {
   serve(socket: Socket, slot: Slot, mode: SessionMode, head?: Uint8Array): void {
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
-    const session = new TcpSession(socket, slot, this.#outbox, mode);
-    this.#hub.open(session);
-    const reader = new TcpReader(session, socket, this.#limits);
-    this.#readers.set(socket, reader);
+    const peer = new Peer(socket, slot, mode, this.#limits);
+    this.#limits.hub.open(peer.session);
+    this.#peers.set(socket, peer);
     const events = this.#events;
     socket.on("data", events.data);
     socket.on("end", events.end);
     socket.on("error", events.error);
     socket.on("close", events.close);
-    if (head !== undefined && head.length > 0) reader.data(head);
+    if (head !== undefined && head.length > 0) peer.data(head);
   }
 
   /**
@@ -162,13 +148,13 @@ export class Connections {
    */
   async drain(ms: number): Promise<void> {
     clearInterval(this.#sweeper);
-    if (this.#readers.size > 0) {
+    if (this.#peers.size > 0) {
       this.#drained = Promise.withResolvers();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
       await Promise.race([this.#drained.promise, timeout]);
       clearTimeout(timer);
-      for (const reader of this.#readers.values()) reader.session.destroy();
+      for (const peer of this.#peers.values()) peer.session.destroy();
       await this.#drained.promise;
     }
     this.#flusher[Symbol.dispose]();
@@ -180,44 +166,6 @@ export class Connections {
     this.#lastSweep = now;
     // Whoever answered while the loop was blocked is heard before being judged.
     if (late > STALL_MS) return;
-    for (const { session } of this.#readers.values()) {
-      if (session.closing) continue;
-      if (!this.#hub.isNamed(session)) {
-        this.#checkHello(session, now);
-        continue;
-      }
-      // People on nc cannot answer pings; TCP keepalive covers them.
-      if (session.mode === "text" || this.#heartbeatMs <= 0) continue;
-      const quiet = now - session.lastHeard;
-      if (quiet > this.#heartbeatMs) {
-        this.#log(`${session.remote} timed out after ${Math.round(quiet / 1000)} s of silence`);
-        this.#hub.close(session, "timed out");
-        session.destroy();
-      } else if (quiet > this.#heartbeatMs / 3 && !session.pinged) {
-        session.pinged = true;
-        session.heartbeat();
-      }
-    }
-  }
-
-  /** Closes a connection that has not said a successful hello in time. */
-  #checkHello(session: TcpSession, now: number): void {
-    // A person on nc sends nothing until the name is typed, and the web page
-    // opens its socket before its person has typed one: as long as for text.
-    const patient = session.mode !== "json";
-    const limit = patient ? this.#handshakeMs * 6 : this.#handshakeMs;
-    if (now - session.openedAt <= limit) return;
-    const seconds = Math.round(limit / 1000);
-    this.#log(`${session.remote} dropped: no hello within ${seconds} s`);
-    const bye = { type: "bye", reason: `No hello within ${seconds} s` } as const;
-    if (session.mode === "unknown") {
-      // It only ever saw the text greeting: whoever reads it is told in text,
-      // on a line of its own after the open "Your name: ".
-      session.encode = (frame) => new TextCodec().encode(frame);
-      session.write(new TextEncoder().encode("\r\n"));
-    }
-    session.send(bye);
-    this.#hub.close(session, "no hello");
-    session.close();
+    for (const peer of this.#peers.values()) peer.check(now);
   }
 }

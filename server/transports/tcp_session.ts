@@ -10,7 +10,13 @@ import type { Socket } from "node:net";
 import type { ServerFrame } from "../../protocol.ts";
 import type { Slot } from "../limits.ts";
 import type { FrameSource, Session } from "../session.ts";
-import { CLOSE_NORMAL, CLOSE_POLICY, closeFrame, PING_FRAME } from "./websocket.ts";
+import {
+  CLOSE_NORMAL,
+  CLOSE_POLICY,
+  closeFrame,
+  encodeWebSocketJson,
+  PING_FRAME,
+} from "./websocket.ts";
 import { formatAddress } from "../../core/address.ts";
 
 /** Encodes text for the wire. */
@@ -99,8 +105,6 @@ export interface Outbox {
   /** Frames queued for a peer before it counts as too slow and is dropped. */
   readonly maxQueuedFrames: number;
   readonly flusher: Flusher;
-  /** Called once for a session dropped for being too slow. */
-  overflow(session: TcpSession): void;
 }
 
 // The queue of every session with nothing queued: most are idle most of the time.
@@ -160,20 +164,20 @@ function pumpLater(session: TcpSession): void {
  */
 export type SessionMode = "unknown" | "json" | "text" | "websocket";
 
-/** One socket connection; `encode` decides how frames look on the wire. */
+/** Who owns a session's life, and is told when its outbox overflows. */
+export interface SessionOwner {
+  /** The peer stopped reading: over the limits of unsent output. */
+  overflowed(): void;
+}
+
+/** One socket connection's writing side, as the hub sees it: frames out, bounded. */
 export class TcpSession implements Session {
   /** The connection's place in the connection gate. */
   readonly slot: Slot;
-  /** When the connection was accepted, from `performance.now()`. */
-  readonly openedAt: number = performance.now();
-  /** When the peer last sent anything. */
-  lastHeard: number = this.openedAt;
-  /** Whether a heartbeat ping is waiting for an answer. */
-  pinged = false;
-  /** How the peer speaks. */
-  mode: SessionMode;
+  readonly #owner: SessionOwner;
+  #mode: SessionMode;
   /** Turns a frame into bytes; `undefined` sends nothing. */
-  encode: (frame: ServerFrame) => Uint8Array | undefined = encodeJson;
+  #encode: (frame: ServerFrame) => Uint8Array | undefined;
   readonly #socket: Socket;
   readonly #port: number | undefined;
   readonly #outbox: Outbox;
@@ -187,12 +191,36 @@ export class TcpSession implements Session {
   /** Set while frames are streamed; `send` queues behind them. */
   #streaming: Streaming | undefined;
 
-  constructor(socket: Socket, slot: Slot, outbox: Outbox, mode: SessionMode = "unknown") {
+  constructor(
+    socket: Socket,
+    slot: Slot,
+    outbox: Outbox,
+    mode: SessionMode,
+    owner: SessionOwner,
+  ) {
     this.#socket = socket;
     this.#outbox = outbox;
     this.slot = slot;
-    this.mode = mode;
+    this.#owner = owner;
+    this.#mode = mode;
+    this.#encode = mode === "websocket" ? encodeWebSocketJson : encodeJson;
     this.#port = socket.remotePort;
+  }
+
+  /** How the peer speaks. */
+  get mode(): SessionMode {
+    return this.#mode;
+  }
+
+  /**
+   * Speaks `mode` from now on: JSON lines, WebSocket messages, or plain text
+   * as `encode` renders it.
+   */
+  speak(mode: "json" | "websocket"): void;
+  speak(mode: "text", encode: (frame: ServerFrame) => Uint8Array | undefined): void;
+  speak(mode: SessionMode, encode?: (frame: ServerFrame) => Uint8Array | undefined): void {
+    this.#mode = mode;
+    this.#encode = encode ?? (mode === "websocket" ? encodeWebSocketJson : encodeJson);
   }
 
   /** The peer's IP address. */
@@ -212,14 +240,14 @@ export class TcpSession implements Session {
 
   send(frame: ServerFrame): void {
     if (this.#closing) return;
-    const bytes = this.encode(frame);
+    const bytes = this.#encode(frame);
     if (bytes !== undefined) this.write(bytes);
   }
 
   /** Asks a silent peer for a sign of life, as its mode allows; people on nc are never asked. */
   heartbeat(): void {
-    if (this.mode === "json") this.send(HEARTBEAT);
-    else if (this.mode === "websocket") this.write(PING_FRAME);
+    if (this.#mode === "json") this.send(HEARTBEAT);
+    else if (this.#mode === "websocket") this.write(PING_FRAME);
   }
 
   stream(source: FrameSource): void {
@@ -277,7 +305,7 @@ export class TcpSession implements Session {
         continue;
       }
       for (const frame of page) {
-        const bytes = this.encode(frame);
+        const bytes = this.#encode(frame);
         if (bytes === undefined) continue;
         batch.push(bytes);
         batchBytes += bytes.length;
@@ -314,7 +342,7 @@ export class TcpSession implements Session {
       if (
         state.bytes + bytes.length > outbox.maxQueuedBytes || state.frames >= outbox.maxQueuedFrames
       ) {
-        return this.#overflow();
+        return this.#overflowed();
       }
       state.queue.push(bytes);
       state.bytes += bytes.length;
@@ -325,7 +353,7 @@ export class TcpSession implements Session {
       this.#socket.writableLength + this.#chunkBytes + bytes.length > outbox.maxQueuedBytes ||
       this.#chunks.length >= outbox.maxQueuedFrames
     ) {
-      return this.#overflow();
+      return this.#overflowed();
     }
     if (this.#chunks === NO_CHUNKS) this.#chunks = [bytes];
     else (this.#chunks as Uint8Array[]).push(bytes);
@@ -373,12 +401,21 @@ export class TcpSession implements Session {
     this.slot.release();
   }
 
+  /** Stops queueing for a peer over the limits, and tells its owner. */
+  #overflowed(): void {
+    this.#closing = true;
+    this.#chunks = NO_CHUNKS;
+    this.#chunkBytes = 0;
+    this.#stopStreaming();
+    this.#owner.overflowed();
+  }
+
   /**
    * Drops a peer that stopped reading: its slot is freed at once, a `bye`
    * (and on WebSocket a close with code 1008) goes after what it has not
    * read, and the socket is destroyed if it has not taken them soon after.
    */
-  #overflow(): void {
+  drop(): void {
     this.#closing = true;
     this.#chunks = NO_CHUNKS;
     this.#chunkBytes = 0;
@@ -386,17 +423,16 @@ export class TcpSession implements Session {
     this.slot.release();
     const socket = this.#socket;
     if (!socket.destroyed && !socket.writableEnded) {
-      const bye = this.encode(TOO_SLOW) ?? new Uint8Array(0);
+      const bye = this.#encode(TOO_SLOW) ?? new Uint8Array(0);
       const close = this.#farewell(CLOSE_POLICY, "Too slow to keep up");
       this.#end(close === undefined ? bye : concat([bye, close], bye.length + close.length));
       this.#linger = setTimeout(destroySocket, LINGER_MS, socket);
     }
-    this.#outbox.overflow(this);
   }
 
   /** The bytes that end the stream in this mode: a WebSocket close frame, or nothing. */
   #farewell(code: number, reason: string): Uint8Array | undefined {
-    return this.mode === "websocket" ? closeFrame(code, reason) : undefined;
+    return this.#mode === "websocket" ? closeFrame(code, reason) : undefined;
   }
 
   /** Ends the connection after what is written (and `last`) has gone out. */

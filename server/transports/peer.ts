@@ -1,8 +1,10 @@
 /**
- * The reading side of one socket connection: on the chat port it picks JSON
- * or plain text from the first byte and splits lines; on the web port it
- * reads WebSocket messages. Either way it slows down a flooding peer by
- * pausing its socket, and hands frames to the hub.
+ * One socket connection's life, from its first byte to its end: on the chat
+ * port it picks JSON or plain text from the first byte and splits lines; on
+ * the web port it reads WebSocket messages. Either way it slows down a
+ * flooding peer by pausing its socket, hands frames to the hub, holds the
+ * connection to its hello deadline and heartbeat, and ends it exactly once,
+ * telling the hub exactly once, with the reason PROTOCOL.md gives.
  *
  * @module
  */
@@ -10,12 +12,12 @@
 import type { Socket } from "node:net";
 import { type LineResult, LineSplitter, MAX_CLIENT_LINE_BYTES } from "../../protocol.ts";
 import type { Hub } from "../hub.ts";
-import { TokenBucket } from "../limits.ts";
+import { type Slot, TokenBucket } from "../limits.ts";
 import { FrameIntake } from "./intake.ts";
 import { TelnetFilter } from "./telnet.ts";
 import { GREETING, TextCodec } from "./text.ts";
-import { encoder, type TcpSession } from "./tcp_session.ts";
-import { CLOSE_PROTOCOL_ERROR, encodeWebSocketJson, WebSocketDecoder } from "./websocket.ts";
+import { encoder, type Outbox, type SessionMode, TcpSession } from "./tcp_session.ts";
+import { CLOSE_PROTOCOL_ERROR, WebSocketDecoder } from "./websocket.ts";
 
 /** A rate: up to `burst` at once, `perSecond` sustained. */
 export interface Rate {
@@ -23,9 +25,18 @@ export interface Rate {
   perSecond: number;
 }
 
-/** What every reader of a transport shares. */
-export interface ReaderLimits {
+/** What every peer of a server shares. */
+export interface PeerLimits {
   readonly hub: Hub;
+  readonly outbox: Outbox;
+  /**
+   * Milliseconds a program has to send a successful `hello`; a connection
+   * that may be a person typing a name (plain text, silent, or the web page)
+   * gets six times as long.
+   */
+  readonly handshakeMs: number;
+  /** Milliseconds of silence after which a named peer counts as gone; 0 turns it off. */
+  readonly heartbeatMs: number;
   /** Milliseconds of silence after which a new connection is greeted in text. */
   readonly greetAfter: number;
   /** Frames a connection may send. */
@@ -48,25 +59,43 @@ function isBlank(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
-// Timers call these with the reader, so a connection needs no closures of its own.
-function greet(reader: TcpReader): void {
-  reader.greet();
+/**
+ * Why a connection ended, as its room is told in `left` (PROTOCOL.md,
+ * Closing): each reason decides what the peer hears before the end.
+ */
+export type Ending =
+  | "connection closed"
+  | "connection lost"
+  | "timed out"
+  | "too slow to keep up"
+  | "no hello"
+  | "too many bad frames";
+
+// Timers call these with the peer, so a connection needs no closures of its own.
+function greet(peer: Peer): void {
+  peer.greet();
 }
 
-function resume(reader: TcpReader): void {
-  reader.resume();
+function resume(peer: Peer): void {
+  peer.resume();
 }
 
 /**
- * Reads one connection until it ends, then closes its session. The transport
- * passes it the socket's events: {@linkcode TcpReader.data},
- * {@linkcode TcpReader.finish} and {@linkcode TcpReader.stop}.
+ * One connection, read until it ends. The connections' table passes it the
+ * socket's events ({@linkcode Peer.data}, {@linkcode Peer.end}) and the
+ * sweep's clock ({@linkcode Peer.check}).
  */
-export class TcpReader {
-  /** The session this reader feeds. */
+export class Peer {
+  /** The session this peer writes to, which the hub knows. */
   readonly session: TcpSession;
+  /** When the connection was accepted, from `performance.now()`. */
+  readonly openedAt: number = performance.now();
   readonly #socket: Socket;
-  readonly #limits: ReaderLimits;
+  readonly #limits: PeerLimits;
+  /** When the peer last sent anything. */
+  #lastHeard: number = this.openedAt;
+  /** Whether a heartbeat ping is waiting for an answer. */
+  #pinged = false;
   readonly #intake: FrameIntake;
   /** Splits lines (JSON or text), or reads WebSocket messages. */
   readonly #framer: { push(chunk: Uint8Array): LineResult[] };
@@ -86,9 +115,10 @@ export class TcpReader {
   #taken = false;
   /** Bytes read and not yet counted against the byte rate. */
   #uncounted = 0;
-  #finished = false;
+  #ended = false;
 
-  constructor(session: TcpSession, socket: Socket, limits: ReaderLimits) {
+  constructor(socket: Socket, slot: Slot, mode: SessionMode, limits: PeerLimits) {
+    const session = new TcpSession(socket, slot, limits.outbox, mode, this);
     this.session = session;
     this.#socket = socket;
     this.#limits = limits;
@@ -98,12 +128,11 @@ export class TcpReader {
     });
     this.#frames = new TokenBucket(limits.frameRate.burst, limits.frameRate.perSecond);
     this.#bytes = new TokenBucket(limits.byteRate.burst, limits.byteRate.perSecond);
-    if (session.mode === "websocket") {
-      session.encode = encodeWebSocketJson;
+    if (mode === "websocket") {
       this.#bom = -1;
       this.#framer = new WebSocketDecoder(MAX_CLIENT_LINE_BYTES, {
         write: (frame) => session.write(frame),
-        ended: (code, problem) => this.#ended(code, problem),
+        ended: (code, problem) => this.#closedByPeer(code, problem),
       });
     } else {
       this.#framer = new LineSplitter(MAX_CLIENT_LINE_BYTES);
@@ -122,9 +151,9 @@ export class TcpReader {
   /** Handles bytes from the socket. */
   data(chunk: Uint8Array): void {
     const session = this.session;
-    if (this.#finished || session.closing) return;
-    session.lastHeard = performance.now();
-    session.pinged = false;
+    if (this.#ended || session.closing) return;
+    this.#lastHeard = performance.now();
+    this.#pinged = false;
     this.#uncounted += chunk.length;
     if (this.#bom >= 0) {
       const rest = this.#skipBom(chunk);
@@ -176,11 +205,10 @@ export class TcpReader {
     if (chunk[first] !== OPEN_BRACE) {
       const codec = new TextCodec();
       this.#text = { codec, telnet: new TelnetFilter() };
-      session.mode = "text";
-      session.encode = (frame) => codec.encode(frame);
+      session.speak("text", (frame) => codec.encode(frame));
       if (!this.#greeted) session.write(encoder.encode(GREETING));
     } else {
-      session.mode = "json";
+      session.speak("json");
       // A program slow to speak got the text greeting: end its open
       // "Your name: " line, or the first frame would be glued to it.
       if (this.#greeted) session.write(encoder.encode("\n"));
@@ -193,7 +221,7 @@ export class TcpReader {
     this.#timer = undefined;
     const lines = this.#lines;
     while (this.#next < lines.length) {
-      if (this.#finished || this.session.closing) return;
+      if (this.#ended || this.session.closing) return;
       if (!this.#taken) {
         const wait = this.#frames.take(1);
         if (wait > 0) {
@@ -202,7 +230,7 @@ export class TcpReader {
         }
       }
       this.#taken = false;
-      if (!this.#handle(lines[this.#next++]!)) return this.finish("too many bad frames");
+      if (!this.#handle(lines[this.#next++]!)) return this.end("too many bad frames");
     }
     this.#lines = NO_LINES;
     this.#next = 0;
@@ -248,25 +276,74 @@ export class TcpReader {
     this.#timer = setTimeout(resume, wait, this);
   }
 
-  /** The WebSocket peer closed, or broke the framing rules. */
-  #ended(code: number, problem: string | undefined): void {
+  /**
+   * Holds the connection to its deadlines at `now`: a successful `hello` in
+   * time, then a sign of life within the heartbeat (pinging it at a third).
+   */
+  check(now: number): void {
+    if (this.#ended || this.session.closing) return;
+    const { hub, heartbeatMs, log } = this.#limits;
+    const session = this.session;
+    if (!hub.isNamed(session)) {
+      // A person on nc sends nothing until the name is typed, and the web page
+      // opens its socket before its person has typed one: as long as for text.
+      const limit = session.mode === "json"
+        ? this.#limits.handshakeMs
+        : this.#limits.handshakeMs * 6;
+      if (now - this.openedAt <= limit) return;
+      const seconds = Math.round(limit / 1000);
+      log(`${session.remote} dropped: no hello within ${seconds} s`);
+      if (session.mode === "unknown") {
+        // It only ever saw the text greeting: whoever reads it is told in text,
+        // on a line of its own after the open "Your name: ".
+        const codec = new TextCodec();
+        session.speak("text", (frame) => codec.encode(frame));
+        session.write(encoder.encode("\r\n"));
+      }
+      session.send({ type: "bye", reason: `No hello within ${seconds} s` });
+      return this.end("no hello");
+    }
+    // People on nc cannot answer pings; TCP keepalive covers them.
+    if (session.mode === "text" || heartbeatMs <= 0) return;
+    const quiet = now - this.#lastHeard;
+    if (quiet > heartbeatMs) {
+      log(`${session.remote} timed out after ${Math.round(quiet / 1000)} s of silence`);
+      this.end("timed out");
+    } else if (quiet > heartbeatMs / 3 && !this.#pinged) {
+      this.#pinged = true;
+      session.heartbeat();
+    }
+  }
+
+  /** The session's outbox overflowed: the peer stopped reading. */
+  overflowed(): void {
+    this.#limits.log(`${this.session.remote} dropped: it stopped reading`);
+    this.end("too slow to keep up");
+  }
+
+  /** The WebSocket peer closed (its close is answered with `code`), or broke the framing rules. */
+  #closedByPeer(code: number, problem: string | undefined): void {
     if (problem !== undefined) this.#limits.log(`${this.session.remote}: ${problem}`);
-    const reason = code === CLOSE_PROTOCOL_ERROR ? "connection lost" : "connection closed";
-    this.finish(reason, code, problem);
+    if (code === CLOSE_PROTOCOL_ERROR) this.end("connection lost", code, problem);
+    else this.end("connection closed", code);
   }
 
   /**
-   * Tells the hub the peer is gone and closes the session, sending what is
-   * queued; for the end of the stream, a socket error, or a peer to drop.
-   * `code` and `why` are the WebSocket close code and reason, where there is one.
+   * Ends the connection, once: tells the hub `ending` (which its room sees),
+   * then closes the session as the reason asks. Whatever is queued still goes
+   * out, but a peer that timed out is cut at once, and one too slow gets its
+   * backlog and a `bye` only if it reads them soon. `code` and `why` are the
+   * WebSocket close code and reason, where there is one.
    */
-  finish(reason: string, code?: number, why?: string): void {
-    if (this.#finished) return;
-    this.#finished = true;
+  end(ending: Ending, code?: number, why?: string): void {
+    if (this.#ended) return;
+    this.#ended = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#lines = NO_LINES;
-    this.#limits.hub.close(this.session, reason);
-    this.session.close(code, why);
+    this.#limits.hub.close(this.session, ending);
+    if (ending === "timed out") this.session.destroy();
+    else if (ending === "too slow to keep up") this.session.drop();
+    else this.session.close(code, why);
   }
 }
