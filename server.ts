@@ -5,10 +5,10 @@
  * @module
  */
 
-import { DEFAULT_PORT } from "./protocol.ts";
 import { startAnnouncer } from "./discovery/announcer.ts";
 import type { HistoryStore } from "./server/history.ts";
 import { Hub } from "./server/hub.ts";
+import { type ConfigOptions, resolveConfig } from "./server/config.ts";
 import { ConnectionGate } from "./server/limits.ts";
 import { Connections } from "./server/transports/connections.ts";
 import { TcpTransport } from "./server/transports/tcp.ts";
@@ -34,50 +34,22 @@ export class ListenError extends Error {
   }
 }
 
-/** Options for {@linkcode startServer}. */
-export interface ServerOptions {
-  /** Interface to bind. @default {"0.0.0.0"} */
-  hostname?: string;
-  /** TCP port; `0` asks the OS for a free one. @default {5002} */
-  port?: number;
-  /** Messages replayed to whoever enters a room. @default {50} */
-  historyLimit?: number;
+/**
+ * Options for {@linkcode startServer}: any setting of server/config.ts (the
+ * numbers in the table's units: seconds for `heartbeat`, `handshake` and
+ * `probe`), and what is not a setting: the store, the password, TLS and the log.
+ * Left out, a setting takes its default from the table; a program gets no web
+ * client unless it asks for a `webPort`, and no announcements unless `announce`.
+ */
+export interface ServerOptions extends ConfigOptions {
   /** Where room messages are kept; the caller closes it. @default {in memory} */
   history?: HistoryStore;
-  /** Name the server gives itself. @default {"chat"} */
-  serverName?: string;
-  /** HTTP port of the web client; `0` picks a free one. @default {no web client} */
-  webPort?: number;
-  /** Bad frames a connection may send before it is closed. @default {10} */
-  maxStrikes?: number;
   /** Password every client must give. @default {none} */
   password?: string;
   /** Certificate and private key, PEM, to speak TLS on both ports. @default {plain TCP} */
   tls?: { cert: string; key: string };
-  /** Seconds of silence after which a client counts as gone. @default {30} */
-  heartbeat?: number;
-  /** Seconds a program has to say hello (people typing get six times as long). @default {10} */
-  handshake?: number;
-  /**
-   * Seconds between checks that the TCP port still takes connections (it is
-   * opened again if not); 0 turns them off. @default {5}
-   */
-  probe?: number;
-  /** Connections at once, all transports together. @default {2000} */
-  maxConnections?: number;
-  /** Connections at once from one IP address. @default {32} */
-  maxPerAddress?: number;
-  /** Frames per second one connection may send, after a burst of four times as many. @default {10} */
-  messageRate?: number;
   /** Receives log lines without a timestamp. @default {no logging} */
   log?: (line: string) => void;
-  /** Announce the server as `serverName` on the networks it is bound to (never on loopback). @default {false} */
-  announce?: boolean;
-  /**
-   * More names (or addresses) the web page may be reached by, besides this
-   * machine's addresses, its host name and `localhost`. @default {none}
-   */
-  webHosts?: readonly string[];
 }
 
 /** A running server; dispose it, or call `close`, to stop it. */
@@ -103,13 +75,13 @@ export interface ChatServer extends AsyncDisposable {
  */
 export async function startServer(options: ServerOptions = {}): Promise<ChatServer> {
   const log = options.log ?? (() => {});
-  const hostname = options.hostname ?? "0.0.0.0";
-  const port = options.port ?? DEFAULT_PORT;
+  const config = resolveConfig(options);
+  const { hostname, port } = config;
   const hub = new Hub({
-    historyLimit: options.historyLimit ?? 50,
-    serverName: options.serverName ?? "chat",
+    historyLimit: config.historyLimit,
+    serverName: config.serverName,
     log,
-    heartbeat: options.heartbeat ?? 30,
+    heartbeat: config.heartbeatMs / 1000,
     // Without a durable store, ids start from the clock (1000 per millisecond), so a
     // client coming back after a restart never asks for "after id X" with an X the
     // new server has not reached yet.
@@ -117,63 +89,38 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     ...(options.history === undefined ? {} : { history: options.history }),
     ...(options.password === undefined ? {} : { password: options.password }),
   });
-  const gate = new ConnectionGate({
-    maxConnections: options.maxConnections ?? 2000,
-    maxPerAddress: options.maxPerAddress ?? 32,
-    log,
-  });
-  const rate = options.messageRate ?? 10;
-  const handshakeMs = (options.handshake ?? 10) * 1000;
-  const probeMs = (options.probe ?? 5) * 1000;
-  const connections = new Connections(hub, {
-    log,
-    maxStrikes: options.maxStrikes ?? 10,
-    heartbeatMs: (options.heartbeat ?? 30) * 1000,
-    handshakeMs,
-    frameRate: { burst: rate * 4, perSecond: rate },
-    // Room for the largest message at the frame rate, and never under 32 KiB/s.
-    byteRate: {
-      burst: Math.max(128 * 1024, rate * 16_384),
-      perSecond: Math.max(32 * 1024, rate * 4096),
-    },
-  });
+  const gate = new ConnectionGate({ ...config, log });
+  const connections = new Connections(hub, { ...config, log });
   let tcp: TcpTransport;
   try {
-    tcp = await TcpTransport.open(
-      { hostname, port, tls: options.tls, handshakeMs, probeMs },
-      connections,
-      { gate, log },
-    );
+    tcp = await TcpTransport.open({ ...config, tls: options.tls }, connections, { gate, log });
   } catch (error) {
     await connections.drain(0);
     throw new ListenError(formatAddress(hostname, port), error);
   }
   let web: WebTransport | undefined;
-  if (options.webPort !== undefined) {
+  if (config.webPort !== undefined) {
     try {
       web = await WebTransport.open({
-        hostname,
-        port: options.webPort,
+        ...config,
+        port: config.webPort,
         assets: webAssets(),
         gate,
         tls: options.tls,
-        handshakeMs,
-        probeMs,
-        hosts: options.webHosts ?? [],
         log,
       }, connections);
     } catch (error) {
       await tcp.stopAccepting();
       await connections.drain(0);
-      throw new ListenError(formatAddress(hostname, options.webPort), error);
+      throw new ListenError(formatAddress(hostname, config.webPort), error);
     }
   }
-  const announcer = options.announce
+  const announcer = config.announce
     ? await startAnnouncer({
       hostname,
       port: tcp.addr.port,
       ...(web === undefined ? {} : { webPort: web.addr.port }),
-      name: options.serverName ?? "chat",
+      name: config.serverName,
       password: options.password !== undefined,
       tls: options.tls !== undefined,
       users: () => hub.size,

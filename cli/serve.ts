@@ -8,60 +8,36 @@
 // @ts-types="npm:@types/qrcode@1.5.5"
 import QRCode from "qrcode";
 import { errorText, formatAddress } from "../core/address.ts";
-import { checkServerName, DISCOVERY_PORT, toServerName } from "../discovery/beacon.ts";
-import { DEFAULT_PORT } from "../protocol.ts";
+import { checkServerName, toServerName } from "../discovery/beacon.ts";
 import { sanitizeText } from "../core/sanitize.ts";
-import { DEFAULT_WEB_PORT, ListenError, startServer } from "../server.ts";
-import { parseOptions, parsePort, UsageError } from "./args.ts";
+import { DEFAULT_PORT } from "../protocol.ts";
+import { ListenError, startServer } from "../server.ts";
+import { flagHelp, parseNumberFlag, serveFlagOptions, SETTINGS } from "../server/config.ts";
+import { parseOptions, UsageError } from "./args.ts";
 import { defaultDataDir, openHistory, parseRetention } from "./history.ts";
 import { readPassword, readServerTls, SecretError } from "./secrets.ts";
 
-/** Reads a whole-number flag within bounds, or its default. */
-function count(
-  flag: string,
-  value: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-) {
-  if (value === undefined) return fallback;
-  const number = /^\d{1,7}$/.test(value) ? Number(value) : NaN;
-  if (!(number >= min && number <= max)) {
-    throw new UsageError(`invalid --${flag} "${value}": expected a number from ${min} to ${max}`);
-  }
-  return number;
-}
-
-/** Help for `chat serve`. */
+/** Help for `chat serve`; its options are made from the settings table. */
 export const SERVE_HELP = `Usage: chat serve [options]
 
 Start a chat server. Others join with "chat join <this machine's address>",
 or open the web address it prints in a browser.
 
 Options:
-  --host ADDR      address to listen on (default 0.0.0.0: every interface)
-  --port N         TCP port for chat join, nc and telnet (default ${DEFAULT_PORT})
-  --web-port N     HTTP port of the web client (default ${DEFAULT_WEB_PORT})
-  --no-web         do not serve the web client
-  --web-host NAME  another name the web page may be reached by, besides this
-                   machine's addresses, its host name and localhost (repeatable)
-  --name NAME      the server's name in "chat ls" and on joining (default: host name)
-  --no-announce    do not announce the server on the local network (by default
-                   it does, on UDP port ${DISCOVERY_PORT}, unless bound to 127.0.0.1)
-  --history N      messages per room replayed to newcomers (default 50)
-  --data-dir DIR   where history is stored (default: {dataDir})
-  --memory         keep history in memory only; it is lost when the server stops
-  --retain RULE    drop old messages: an age (30d, 12h, 2w) or a count (100000)
-  --password-file F  require the password in file F (or set CHAT_PASSWORD)
-  --tls-cert F     certificate (PEM) to speak TLS on both ports; needs --tls-key
-  --tls-key F      private key (PEM) of --tls-cert
-  --heartbeat S    drop a client silent for S seconds (default 30)
-  --max-connections N  connections at once (default 2000)
-  --max-per-ip N   connections at once from one address (default 32)
-  --rate N         messages per second one connection may send (default 10)
-  -h, --help       show this help
+${flagHelp().join("\n")}
+  -h, --help        show this help
 
 Stop it with Ctrl-C; everyone connected is told the server is closing.`;
+
+/** Reads number flag `name` within the table's bounds; `undefined` when not given. */
+function numberFlag(name: Parameters<typeof parseNumberFlag>[0], text: string | undefined) {
+  try {
+    return parseNumberFlag(name, text);
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
 
 function timestamp(): string {
   const now = new Date();
@@ -168,24 +144,7 @@ function explainListen(error: ListenError): string {
 /** Runs `chat serve` with `args`; resolves to the exit code once stopped. */
 export async function serveCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions("serve", args, {
-    host: { type: "string" },
-    port: { type: "string" },
-    "web-port": { type: "string" },
-    "no-web": { type: "boolean" },
-    "web-host": { type: "string", multiple: true },
-    name: { type: "string" },
-    "no-announce": { type: "boolean" },
-    history: { type: "string" },
-    "data-dir": { type: "string" },
-    memory: { type: "boolean" },
-    retain: { type: "string" },
-    "password-file": { type: "string" },
-    "tls-cert": { type: "string" },
-    "tls-key": { type: "string" },
-    heartbeat: { type: "string" },
-    "max-connections": { type: "string" },
-    "max-per-ip": { type: "string" },
-    rate: { type: "string" },
+    ...serveFlagOptions(),
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -214,29 +173,25 @@ export async function serveCommand(args: string[]): Promise<number> {
       );
     }
   }
-  const port = values.port === undefined ? DEFAULT_PORT : parsePort(values.port, true);
+  const port = numberFlag("port", values.port);
   const webPort = values["no-web"]
     ? undefined
-    : values["web-port"] === undefined
-    ? DEFAULT_WEB_PORT
-    : parsePort(values["web-port"], true);
-  const history = values.history ?? "50";
-  const historyLimit = /^\d{1,6}$/.test(history) ? Number(history) : NaN;
-  if (!(historyLimit >= 0 && historyLimit <= 100_000)) {
-    throw new UsageError(
-      `invalid --history "${values.history}": expected a number from 0 to 100000`,
-    );
-  }
-  const hostname = values.host ?? "0.0.0.0";
-  const serverName = values.name ?? defaultServerName();
+    : numberFlag("webPort", values["web-port"]) ?? SETTINGS.webPort.default;
+  const historyLimit = numberFlag("historyLimit", values.history);
+  const hostname = (values.host) ?? "0.0.0.0";
+  const serverName = (values.name) ?? defaultServerName();
   const badName = checkServerName(serverName);
   if (badName !== undefined) {
     throw new UsageError(`invalid --name "${sanitizeText(serverName)}": ${badName}`);
   }
-  const heartbeat = count("heartbeat", values.heartbeat, 30, 5, 3600);
-  const maxConnections = count("max-connections", values["max-connections"], 2000, 1, 1_000_000);
-  const maxPerAddress = count("max-per-ip", values["max-per-ip"], 32, 1, 1_000_000);
-  const messageRate = count("rate", values.rate, 10, 1, 1_000_000);
+  const numbers = {
+    port,
+    historyLimit,
+    heartbeat: numberFlag("heartbeat", values.heartbeat),
+    maxConnections: numberFlag("maxConnections", values["max-connections"]),
+    maxPerAddress: numberFlag("maxPerAddress", values["max-per-ip"]),
+    messageRate: numberFlag("messageRate", values.rate),
+  };
   let password: string | undefined;
   let tls: { cert: string; key: string } | undefined;
   try {
@@ -255,8 +210,6 @@ export async function serveCommand(args: string[]): Promise<number> {
   try {
     server = await startServer({
       hostname,
-      port,
-      historyLimit,
       log,
       serverName,
       announce: !values["no-announce"],
@@ -264,10 +217,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       ...(store === undefined ? {} : { history: store }),
       ...(password === undefined ? {} : { password }),
       ...(tls === undefined ? {} : { tls }),
-      heartbeat,
-      maxConnections,
-      maxPerAddress,
-      messageRate,
+      ...numbers,
     });
   } catch (error) {
     if (!(error instanceof ListenError)) throw error;

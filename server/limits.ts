@@ -45,17 +45,17 @@ export class TokenBucket {
   }
 }
 
-/** Options for {@linkcode ConnectionGate}. */
-export interface GateOptions {
-  /** Connections at once, all transports together. @default {2000} */
-  maxConnections?: number;
-  /** Connections at once from one IP address. @default {32} */
-  maxPerAddress?: number;
+/** What a {@linkcode ConnectionGate} needs of the server's config. */
+export interface GateConfig {
+  /** Connections at once, all transports together. */
+  readonly maxConnections: number;
+  /** Connections at once from one IP address. */
+  readonly maxPerAddress: number;
   /**
    * Receives a line about refused connections: for the first, then at most
-   * one every ten seconds, with a count of the others. @default {no logging}
+   * one every ten seconds, with a count of the others.
    */
-  log?: (line: string) => void;
+  readonly log: (line: string) => void;
 }
 
 const REPORT_EVERY_MS = 10_000;
@@ -71,10 +71,10 @@ export class ConnectionGate {
   #unreported = 0;
   #reported = -Infinity;
 
-  constructor(options: GateOptions = {}) {
-    this.#max = options.maxConnections ?? 2000;
-    this.#maxPerAddress = options.maxPerAddress ?? 32;
-    this.#log = options.log ?? (() => {});
+  constructor(config: GateConfig) {
+    this.#max = config.maxConnections;
+    this.#maxPerAddress = config.maxPerAddress;
+    this.#log = config.log;
   }
 
   /** Open connections. */

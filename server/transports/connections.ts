@@ -15,11 +15,10 @@
 
 import type { Socket } from "node:net";
 import type { Hub } from "../hub.ts";
+import type { ServerConfig } from "../config.ts";
 import type { Slot } from "../limits.ts";
 import { Flusher, type SessionMode } from "./tcp_session.ts";
-import { Peer, type PeerLimits, type Rate } from "./peer.ts";
-
-export type { Rate } from "./peer.ts";
+import { Peer, type PeerLimits } from "./peer.ts";
 
 const SWEEP_MS = 1000;
 
@@ -29,31 +28,23 @@ const SWEEP_MS = 1000;
  */
 const STALL_MS = SWEEP_MS / 2;
 
-/** Options for {@linkcode Connections}. */
-export interface ConnectionsOptions {
-  /** Frames queued for a peer before it counts as too slow and is dropped. @default {4096} */
-  maxQueuedFrames?: number;
-  /**
-   * Milliseconds a program has to send `hello`; a connection that may be a
-   * person typing a name (plain text, silent, or the web page) gets six times
-   * as long. @default {10000}
-   */
-  handshakeMs?: number;
-  /** Milliseconds of silence after which a peer counts as gone; 0 turns it off. @default {30000} */
-  heartbeatMs?: number;
-  /** Frames a connection may send. @default {40 at once, 10 per second} */
-  frameRate?: Rate;
-  /** Bytes a connection may send. @default {128 KiB at once, 32 KiB per second} */
-  byteRate?: Rate;
-  /** Bad frames a connection may send before it is closed. @default {10} */
-  maxStrikes?: number;
-  /** Bytes queued for a peer before it counts as too slow and is dropped. @default {1048576} */
-  maxQueuedBytes?: number;
-  /** Milliseconds of silence after which a new chat-port connection is greeted in text. @default {500} */
-  greetAfter?: number;
-  /** Receives one line per connection problem. @default {no logging} */
-  log?: (line: string) => void;
-}
+/** What {@linkcode Connections} needs of the server's config (server/config.ts). */
+export type ConnectionsConfig =
+  & Pick<
+    ServerConfig,
+    | "maxQueuedFrames"
+    | "maxQueuedBytes"
+    | "handshakeMs"
+    | "heartbeatMs"
+    | "frameRate"
+    | "byteRate"
+    | "maxStrikes"
+    | "greetAfterMs"
+  >
+  & {
+    /** Receives one line per connection problem. */
+    readonly log: (line: string) => void;
+  };
 
 /** The socket events a connection is served by. */
 interface SocketListeners {
@@ -76,21 +67,21 @@ export class Connections {
   /** Resolved when the last connection closes, while draining. */
   #drained: PromiseWithResolvers<void> | undefined;
 
-  constructor(hub: Hub, options: ConnectionsOptions = {}) {
+  constructor(hub: Hub, config: ConnectionsConfig) {
     this.#limits = {
       hub,
       outbox: {
-        maxQueuedBytes: options.maxQueuedBytes ?? 1024 * 1024,
-        maxQueuedFrames: options.maxQueuedFrames ?? 4096,
+        maxQueuedBytes: config.maxQueuedBytes,
+        maxQueuedFrames: config.maxQueuedFrames,
         flusher: this.#flusher,
       },
-      handshakeMs: options.handshakeMs ?? 10_000,
-      heartbeatMs: options.heartbeatMs ?? 30_000,
-      greetAfter: options.greetAfter ?? 500,
-      frameRate: options.frameRate ?? { burst: 40, perSecond: 10 },
-      byteRate: options.byteRate ?? { burst: 128 * 1024, perSecond: 32 * 1024 },
-      maxStrikes: options.maxStrikes ?? 10,
-      log: options.log ?? (() => {}),
+      handshakeMs: config.handshakeMs,
+      heartbeatMs: config.heartbeatMs,
+      greetAfter: config.greetAfterMs,
+      frameRate: config.frameRate,
+      byteRate: config.byteRate,
+      maxStrikes: config.maxStrikes,
+      log: config.log,
     };
     const peers = this.#peers;
     const drained = () => this.#drained;

@@ -16,32 +16,29 @@ import {
 import type { Hub } from "../hub.ts";
 import type { Session } from "../session.ts";
 
-/** Options for {@linkcode FrameIntake}. */
-export interface IntakeOptions {
-  /** Bad frames a connection may send before it is closed. @default {10} */
-  maxStrikes?: number;
-  /** Receives one line per connection problem. @default {no logging} */
-  log?: (line: string) => void;
+/** What every intake of a server shares. */
+export interface IntakeLimits {
+  readonly hub: Hub;
+  /** Bad frames a connection may send before it is closed. */
+  readonly maxStrikes: number;
+  /** Receives one line per connection problem. */
+  readonly log: (line: string) => void;
 }
 
 /** Feeds one connection's frames to the hub and counts its bad ones. */
 export class FrameIntake {
   readonly #session: Session;
-  readonly #hub: Hub;
-  readonly #maxStrikes: number;
-  readonly #log: (line: string) => void;
+  readonly #limits: IntakeLimits;
   #strikes = 0;
 
-  constructor(session: Session, hub: Hub, options: IntakeOptions = {}) {
+  constructor(session: Session, limits: IntakeLimits) {
     this.#session = session;
-    this.#hub = hub;
-    this.#maxStrikes = options.maxStrikes ?? 10;
-    this.#log = options.log ?? (() => {});
+    this.#limits = limits;
   }
 
   /** True once the connection sent too many bad frames and must be closed. */
   get exhausted(): boolean {
-    return this.#strikes >= this.#maxStrikes;
+    return this.#strikes >= this.#limits.maxStrikes;
   }
 
   /**
@@ -61,9 +58,9 @@ export class FrameIntake {
   /** Hands a checked frame to the hub; a bug there never takes the server down. */
   deliver(frame: ClientFrame): void {
     try {
-      this.#hub.receive(this.#session, frame);
+      this.#limits.hub.receive(this.#session, frame);
     } catch (error) {
-      this.#log(
+      this.#limits.log(
         `Internal error on a frame from ${this.#session.remote}: ${(error as Error).stack}`,
       );
       this.#session.send({ type: "error", code: "bad_frame", message: "Internal server error" });
@@ -73,10 +70,12 @@ export class FrameIntake {
   /** Answers bad input; returns `false` once the connection has had too many. */
   refuse(code: ErrorCode, message: string): boolean {
     this.#session.send({ type: "error", code, message });
-    if (this.#strikes === 0) this.#log(`${this.#session.remote} sent a bad frame: ${message}`);
+    if (this.#strikes === 0) {
+      this.#limits.log(`${this.#session.remote} sent a bad frame: ${message}`);
+    }
     this.#strikes++;
-    if (this.#strikes < this.#maxStrikes) return true;
-    this.#log(`${this.#session.remote} dropped after ${this.#strikes} bad frames`);
+    if (this.#strikes < this.#limits.maxStrikes) return true;
+    this.#limits.log(`${this.#session.remote} dropped after ${this.#strikes} bad frames`);
     this.#session.send({ type: "error", code: "too_many_errors", message: "Too many bad frames" });
     this.#session.send({ type: "bye", reason: "Too many bad frames" });
     return false;

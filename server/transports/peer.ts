@@ -12,18 +12,13 @@
 import type { Socket } from "node:net";
 import { type LineResult, LineSplitter, MAX_CLIENT_LINE_BYTES } from "../../protocol.ts";
 import type { Hub } from "../hub.ts";
+import type { Rate } from "../config.ts";
 import { type Slot, TokenBucket } from "../limits.ts";
 import { FrameIntake } from "./intake.ts";
 import { TelnetFilter } from "./telnet.ts";
 import { GREETING, TextCodec } from "./text.ts";
 import { encoder, type Outbox, type SessionMode, TcpSession } from "./tcp_session.ts";
 import { CLOSE_PROTOCOL_ERROR, WebSocketDecoder } from "./websocket.ts";
-
-/** A rate: up to `burst` at once, `perSecond` sustained. */
-export interface Rate {
-  burst: number;
-  perSecond: number;
-}
 
 /** What every peer of a server shares. */
 export interface PeerLimits {
@@ -122,10 +117,7 @@ export class Peer {
     this.session = session;
     this.#socket = socket;
     this.#limits = limits;
-    this.#intake = new FrameIntake(session, limits.hub, {
-      maxStrikes: limits.maxStrikes,
-      log: limits.log,
-    });
+    this.#intake = new FrameIntake(session, limits);
     this.#frames = new TokenBucket(limits.frameRate.burst, limits.frameRate.perSecond);
     this.#bytes = new TokenBucket(limits.byteRate.burst, limits.byteRate.perSecond);
     if (mode === "websocket") {

@@ -36,11 +36,11 @@ export class TcpTransport {
    * `EACCES`, …) when it cannot bind.
    */
   static async open(
-    listen: TcpListenOptions,
+    listen: Omit<TcpListenOptions, "label">,
     connections: Connections,
     options: { gate: ConnectionGate; log: (line: string) => void },
   ): Promise<TcpTransport> {
-    const listener = await TcpListener.open(listen, {
+    const listener = await TcpListener.open({ ...listen, label: "TCP" }, {
       gate: options.gate,
       accept: (socket, slot) => connections.serve(socket, slot, "unknown"),
       refuse,

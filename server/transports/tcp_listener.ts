@@ -23,12 +23,12 @@ export interface TcpListenOptions {
   port: number;
   /** PEM certificate and key: TLS on this port instead of plain TCP. */
   tls?: { cert: string; key: string } | undefined;
-  /** Milliseconds a TLS handshake may take. @default {10000} */
-  handshakeMs?: number;
-  /** Milliseconds between probes of the listener; 0 turns them off. @default {5000} */
-  probeMs?: number;
-  /** Which port this is, for logs: "TCP" or "web". @default {"TCP"} */
-  label?: string;
+  /** Milliseconds a TLS handshake may take. */
+  handshakeMs: number;
+  /** Milliseconds between probes of the listener; 0 turns them off. */
+  probeMs: number;
+  /** Which port this is, for logs: "TCP" or "web". */
+  label: string;
 }
 
 /** What a listener does with the connections it accepts. */
@@ -122,14 +122,14 @@ export class TcpListener {
     this.#server = server;
     this.#options = options;
     this.#handlers = handlers;
-    this.#label = options.label ?? "TCP";
+    this.#label = options.label;
     this.#secure = options.tls === undefined
       ? undefined
       : tls.createSecureContext({ cert: options.tls.cert, key: options.tls.key });
     const { address, port } = server.address() as net.AddressInfo;
     this.#addr = { transport: "tcp", hostname: address, port };
     this.#attach(server);
-    const probeMs = options.probeMs ?? 5000;
+    const probeMs = options.probeMs;
     if (probeMs > 0) this.#interval = setInterval(() => this.#check(), probeMs);
   }
 
@@ -199,7 +199,7 @@ export class TcpListener {
     };
     this.#handshaking.set(
       socket,
-      setTimeout(failed, this.#options.handshakeMs ?? 10_000, new Error("it took too long")),
+      setTimeout(failed, this.#options.handshakeMs, new Error("it took too long")),
     );
     socket.on("error", failed);
     socket.once("secure", () => {

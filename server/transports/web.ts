@@ -42,14 +42,14 @@ export interface WebTransportOptions {
   gate: ConnectionGate;
   /** Certificate and key (PEM) to serve HTTPS and WSS instead. */
   tls?: { cert: string; key: string } | undefined;
-  /** Milliseconds a connection has to send a whole request. @default {10000} */
-  handshakeMs?: number;
-  /** Milliseconds between checks that the port still takes connections; 0 turns them off. @default {5000} */
-  probeMs?: number;
-  /** More host names (or addresses) the page may be reached by. @default {none} */
-  hosts?: readonly string[];
-  /** Receives one line per connection problem. @default {no logging} */
-  log?: (line: string) => void;
+  /** Milliseconds a connection has to send a whole request. */
+  handshakeMs: number;
+  /** Milliseconds between checks that the port still takes connections; 0 turns them off. */
+  probeMs: number;
+  /** More host names (or addresses) the page may be reached by. */
+  webHosts: readonly string[];
+  /** Receives one line per connection problem. */
+  log: (line: string) => void;
 }
 
 /** Sent with every HTTP response: nothing inline, nothing remote, no framing. */
@@ -185,8 +185,8 @@ export class WebTransport {
   private constructor(connections: Connections, options: WebTransportOptions) {
     this.#connections = connections;
     this.#assets = options.assets;
-    this.#hosts = new HostNames(options.hostname, options.hosts ?? []);
-    this.#handshakeMs = options.handshakeMs ?? 10_000;
+    this.#hosts = new HostNames(options.hostname, options.webHosts);
+    this.#handshakeMs = options.handshakeMs;
     this.#http = http.createServer((request, response) => this.#request(request, response));
     this.#http.on("upgrade", (request: IncomingMessage, socket: Socket, head: Uint8Array) => {
       this.#upgrade(request, socket, head);
@@ -210,14 +210,14 @@ export class WebTransport {
       hostname: options.hostname,
       port: options.port,
       tls: options.tls,
-      handshakeMs: options.handshakeMs ?? 10_000,
-      probeMs: options.probeMs ?? 5_000,
+      handshakeMs: options.handshakeMs,
+      probeMs: options.probeMs,
       label: "web",
     }, {
       gate: options.gate,
       accept: (socket, slot) => transport.#accept(socket, slot),
       refuse: (socket, reason) => rawResponse(socket, 503, reason),
-      log: options.log ?? (() => {}),
+      log: options.log,
     });
     transport.#sweeper = setInterval(() => transport.#sweep(), SWEEP_MS);
     return transport;

@@ -1,0 +1,91 @@
+/** The server's settings table (server/config.ts): defaults, units, bounds, flags and help. */
+
+import assert from "node:assert/strict";
+import {
+  flagHelp,
+  flagSettings,
+  parseNumberFlag,
+  resolveConfig,
+  serveFlagOptions,
+  SETTINGS,
+} from "../server/config.ts";
+
+Deno.test("SETTINGS gives every number a default within its bounds", () => {
+  for (const [name, setting] of Object.entries(SETTINGS)) {
+    if (setting.kind !== "number") continue;
+    assert.ok(setting.min <= setting.default && setting.default <= setting.max, name);
+  }
+});
+
+Deno.test("resolveConfig() fills every value from the table, in milliseconds", () => {
+  const config = resolveConfig();
+  assert.equal(config.port, 5002);
+  assert.equal(config.webPort, undefined, "a program gets a web client only if it asks");
+  assert.equal(config.historyLimit, 50);
+  assert.equal(config.heartbeatMs, 30_000);
+  assert.equal(config.handshakeMs, 10_000);
+  assert.equal(config.probeMs, 5_000);
+  assert.equal(config.greetAfterMs, 500);
+  assert.equal(config.maxConnections, 2000);
+  assert.equal(config.maxPerAddress, 32);
+  assert.deepEqual(config.frameRate, { burst: 40, perSecond: 10 });
+  assert.deepEqual(config.byteRate, { burst: 160 * 1024, perSecond: 40 * 1024 });
+  assert.equal(config.maxQueuedBytes, 1024 * 1024);
+  assert.equal(config.maxStrikes, 10);
+  for (const [key, value] of Object.entries(config)) {
+    if (key !== "webPort") assert.notEqual(value, undefined, key);
+  }
+});
+
+Deno.test("resolveConfig() takes what a program gives, below a flag's bounds too", () => {
+  const config = resolveConfig({ heartbeat: 1, handshake: 0.25, messageRate: 1000, webPort: 0 });
+  assert.equal(config.heartbeatMs, 1000);
+  assert.equal(config.handshakeMs, 250);
+  assert.deepEqual(config.frameRate, { burst: 4000, perSecond: 1000 });
+  assert.deepEqual(config.byteRate, { burst: 1000 * 16_384, perSecond: 1000 * 4096 });
+  assert.equal(config.webPort, 0);
+  assert.throws(() => resolveConfig({ heartbeat: -1 }), RangeError);
+  assert.throws(() => resolveConfig({ maxStrikes: Number.NaN }), RangeError);
+});
+
+Deno.test("parseNumberFlag() keeps a flag within the table's bounds", () => {
+  assert.equal(parseNumberFlag("heartbeat", undefined), undefined);
+  assert.equal(parseNumberFlag("heartbeat", "5"), 5);
+  assert.equal(parseNumberFlag("port", "0"), 0);
+  for (const text of ["4", "3601", "abc", "1.5", "-1", "", "0x10"]) {
+    assert.throws(
+      () => parseNumberFlag("heartbeat", text),
+      {
+        name: "RangeError",
+        message: `invalid --heartbeat "${text}": expected a number from 5 to 3600`,
+      },
+    );
+  }
+});
+
+Deno.test("the flags, their parseArgs options and --help come from the one table", () => {
+  const options = serveFlagOptions();
+  const help = flagHelp().join("\n");
+  for (const [, setting] of flagSettings()) {
+    const option = options[setting.flag as keyof typeof options];
+    assert.ok(option !== undefined, setting.flag);
+    assert.equal(option.type, setting.kind === "boolean" ? "boolean" : "string", setting.flag);
+    assert.match(help, new RegExp(`^  --${setting.flag}\\b`, "m"), setting.flag);
+    if (setting.kind === "number") {
+      assert.ok(help.includes(`(default ${setting.default}`), `${setting.flag}'s default`);
+    }
+  }
+  for (const line of flagHelp()) assert.ok(line.length <= 80, line);
+  assert.equal(Object.keys(options).length, flagSettings().length);
+});
+
+Deno.test("README lists every flag of chat serve", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const table = readme.slice(
+    readme.indexOf("### `chat serve` flags"),
+    readme.indexOf("### `chat join` flags"),
+  );
+  for (const [, setting] of flagSettings()) {
+    assert.ok(table.includes(`\`--${setting.flag}`), `README does not list --${setting.flag}`);
+  }
+});
