@@ -17,7 +17,8 @@ import type { Socket } from "node:net";
 import type { Hub } from "../hub.ts";
 import type { ServerConfig } from "../config.ts";
 import type { Slot } from "../limits.ts";
-import { Flusher, type SessionMode } from "./tcp_session.ts";
+import { Flusher } from "./outbox.ts";
+import type { SessionMode } from "./tcp_session.ts";
 import { Peer, type PeerLimits } from "./peer.ts";
 
 const SWEEP_MS = 1000;

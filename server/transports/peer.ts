@@ -17,7 +17,8 @@ import { type Slot, TokenBucket } from "../limits.ts";
 import { FrameIntake } from "./intake.ts";
 import { TelnetFilter } from "./telnet.ts";
 import { GREETING, TextCodec } from "./text.ts";
-import { encoder, type Outbox, type SessionMode, TcpSession } from "./tcp_session.ts";
+import { encoder, type Outbox } from "./outbox.ts";
+import { type SessionMode, TcpSession } from "./tcp_session.ts";
 import { CLOSE_PROTOCOL_ERROR, WebSocketDecoder } from "./websocket.ts";
 
 /** What every peer of a server shares. */

@@ -10,7 +10,7 @@
 import type { Socket } from "node:net";
 import type { ConnectionGate } from "../limits.ts";
 import type { Connections } from "./connections.ts";
-import { destroyWhenFinished, encodeJson } from "./tcp_session.ts";
+import { destroyWhenFinished, encodeJson } from "./outbox.ts";
 import { TcpListener, type TcpListenOptions } from "./tcp_listener.ts";
 
 export type { TcpListenOptions } from "./tcp_listener.ts";

@@ -15,7 +15,7 @@
 import net, { type Socket } from "node:net";
 import tls from "node:tls";
 import { type ConnectionGate, Slot } from "../limits.ts";
-import { peerAddress } from "./tcp_session.ts";
+import { peerAddress } from "./outbox.ts";
 
 /** Where and how to listen. */
 export interface TcpListenOptions {

@@ -7,9 +7,8 @@
  * accepted, like the chat port's, and is held to deadlines: a request must
  * arrive within the handshake time, an idle kept-alive connection is closed
  * after a few seconds, and a response must be taken within 30 seconds. Only
- * requests naming this server (its addresses, `localhost`, its host name, or
- * a name given by the host) are answered, so a page on another site cannot
- * reach it by rebinding its own name to this server's address.
+ * requests naming this server (host_names.ts) are answered, so a page on
+ * another site cannot reach it by rebinding its own name to this address.
  *
  * @module
  */
@@ -19,7 +18,8 @@ import type { Socket } from "node:net";
 import type { ConnectionGate, Slot } from "../limits.ts";
 import type { Connections } from "./connections.ts";
 import { TcpListener } from "./tcp_listener.ts";
-import { destroyWhenFinished } from "./tcp_session.ts";
+import { destroyWhenFinished } from "./outbox.ts";
+import { HostNames, unknownHost } from "./host_names.ts";
 import { acceptKey, isValidKey } from "./websocket.ts";
 
 /** One file the web server serves. */
@@ -75,8 +75,6 @@ const SWEEP_MS = 1_000;
 const MAX_PIPELINED = 4;
 /** Answers waiting in a socket's buffer beyond which its next request waits. */
 const PAUSE_BYTES = 64 * 1024;
-/** How long the list of this machine's addresses is trusted before it is read again. */
-const ADDRESSES_MS = 10_000;
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: "Bad Request",
@@ -114,60 +112,6 @@ function rawResponse(socket: Socket, status: number, text: string, extra = ""): 
       `cache-control: no-cache\r\nconnection: close\r\n${headers.join("")}${extra}\r\n` +
       new TextDecoder().decode(body),
   );
-}
-
-/** The host name of a `Host` header value (`name:port`, `[v6]:port`), lowercased. */
-function hostOf(host: string): string | undefined {
-  const parsed = URL.parse(`http://${host}`);
-  if (parsed === null || parsed.username !== "" || parsed.pathname !== "/") return undefined;
-  const name = parsed.hostname;
-  return name.startsWith("[") ? name.slice(1, -1) : name;
-}
-
-/** The host names this server answers to: its addresses and names, and those given. */
-class HostNames {
-  readonly #bound: string;
-  readonly #given: ReadonlySet<string>;
-  #addresses = new Set<string>();
-  #read = -Infinity;
-
-  constructor(bound: string, given: readonly string[]) {
-    this.#bound = bound.toLowerCase();
-    this.#given = new Set(given.map((name) => hostOf(name) ?? name.toLowerCase()));
-  }
-
-  /** Whether a request with this `Host` header is meant for this server. */
-  allows(host: string | undefined): boolean {
-    // Browsers always send one; a program that does not is not a rebinding page.
-    if (host === undefined) return true;
-    const name = hostOf(host);
-    if (name === undefined) return false;
-    if (name === "localhost" || name.endsWith(".localhost")) return true;
-    if (name === this.#bound || this.#given.has(name)) return true;
-    return this.#own().has(name);
-  }
-
-  /** This machine's addresses and names, read again every few seconds. */
-  #own(): Set<string> {
-    const now = performance.now();
-    if (now - this.#read < ADDRESSES_MS) return this.#addresses;
-    this.#read = now;
-    const own = new Set<string>(["127.0.0.1", "::1"]);
-    try {
-      for (const iface of Deno.networkInterfaces()) own.add(iface.address.toLowerCase());
-    } catch {
-      // Without permission to list them, only the names above and those given work.
-    }
-    try {
-      const name = Deno.hostname().toLowerCase();
-      own.add(name);
-      own.add(`${name}.local`);
-    } catch {
-      // Not allowed to read the host name.
-    }
-    this.#addresses = own;
-    return own;
-  }
 }
 
 /** Serves the web client and its WebSocket endpoint. */
@@ -327,14 +271,6 @@ export class WebTransport {
     );
     this.#connections.serve(socket, connection.slot, "websocket", head);
   }
-}
-
-function unknownHost(host: string | undefined): string {
-  const shown = JSON.stringify(
-    [...(host ?? "")].slice(0, 64).join("").replace(/[^\x20-\x7e]/g, "?"),
-  );
-  return `This server is not ${shown}: a page reached it under a name it does not know. ` +
-    "The host can allow that name with chat serve --web-host NAME";
 }
 
 function respond(

@@ -1,0 +1,74 @@
+/**
+ * The names the web port answers to: this machine's addresses, `localhost`,
+ * its host name, and names the host gives. A page on another site that points
+ * a name of its own at this address (DNS rebinding) names itself in `Host`,
+ * and is refused.
+ *
+ * @module
+ */
+
+/** How long the list of this machine's addresses is trusted before it is read again. */
+const ADDRESSES_MS = 10_000;
+
+/** The host name of a `Host` header value (`name:port`, `[v6]:port`), lowercased. */
+function hostOf(host: string): string | undefined {
+  const parsed = URL.parse(`http://${host}`);
+  if (parsed === null || parsed.username !== "" || parsed.pathname !== "/") return undefined;
+  const name = parsed.hostname;
+  return name.startsWith("[") ? name.slice(1, -1) : name;
+}
+
+/** The host names this server answers to: its addresses and names, and those given. */
+export class HostNames {
+  readonly #bound: string;
+  readonly #given: ReadonlySet<string>;
+  #addresses = new Set<string>();
+  #read = -Infinity;
+
+  constructor(bound: string, given: readonly string[]) {
+    this.#bound = bound.toLowerCase();
+    this.#given = new Set(given.map((name) => hostOf(name) ?? name.toLowerCase()));
+  }
+
+  /** Whether a request with this `Host` header is meant for this server. */
+  allows(host: string | undefined): boolean {
+    // Browsers always send one; a program that does not is not a rebinding page.
+    if (host === undefined) return true;
+    const name = hostOf(host);
+    if (name === undefined) return false;
+    if (name === "localhost" || name.endsWith(".localhost")) return true;
+    if (name === this.#bound || this.#given.has(name)) return true;
+    return this.#own().has(name);
+  }
+
+  /** This machine's addresses and names, read again every few seconds. */
+  #own(): Set<string> {
+    const now = performance.now();
+    if (now - this.#read < ADDRESSES_MS) return this.#addresses;
+    this.#read = now;
+    const own = new Set<string>(["127.0.0.1", "::1"]);
+    try {
+      for (const iface of Deno.networkInterfaces()) own.add(iface.address.toLowerCase());
+    } catch {
+      // Without permission to list them, only the names above and those given work.
+    }
+    try {
+      const name = Deno.hostname().toLowerCase();
+      own.add(name);
+      own.add(`${name}.local`);
+    } catch {
+      // Not allowed to read the host name.
+    }
+    this.#addresses = own;
+    return own;
+  }
+}
+
+/** Why a request for an unknown host name is refused, for the page that sent it. */
+export function unknownHost(host: string | undefined): string {
+  const shown = JSON.stringify(
+    [...(host ?? "")].slice(0, 64).join("").replace(/[^\x20-\x7e]/g, "?"),
+  );
+  return `This server is not ${shown}: a page reached it under a name it does not know. ` +
+    "The host can allow that name with chat serve --web-host NAME";
+}
