@@ -8,7 +8,11 @@
  * @module
  */
 
+import { COMMAND_FIELDS, type CommandFrame, type FieldSpecs } from "./core/commands.ts";
 import { sanitizeText } from "./core/sanitize.ts";
+
+/** Most messages one `history` or `search` request returns; the `/history` command defines it. */
+export { MAX_HISTORY_REQUEST } from "./core/commands.ts";
 
 /** Version sent in `hello` and `welcome`; a server refuses any other. */
 export const PROTOCOL_VERSION = 1;
@@ -21,9 +25,6 @@ export const MAX_CLIENT_LINE_BYTES = 16 * 1024;
 
 /** Largest line a server sends, in bytes, newline included. */
 export const MAX_SERVER_LINE_BYTES = 64 * 1024;
-
-/** Most messages one `history` or `search` request returns. */
-export const MAX_HISTORY_REQUEST = 500;
 
 /** Largest message text, in UTF-8 bytes. */
 export const MAX_TEXT_BYTES = 4000;
@@ -56,21 +57,14 @@ export function isCid(value: unknown): value is string {
   return typeof value === "string" && CID_PATTERN.test(value);
 }
 
-/** A frame a client sends to the server. */
+/**
+ * A frame a client sends to the server: the frames of the slash commands
+ * (`me`, `msg`, `join` …) are those of the command table in core/commands.ts.
+ */
 export type ClientFrame =
   | HelloFrame
   | { type: "say"; text: string; cid?: string }
-  | { type: "me"; text: string; cid?: string }
-  | { type: "msg"; to: string; text: string; cid?: string }
-  | { type: "nick"; name: string }
-  | { type: "join"; room: string }
-  | { type: "leave" }
-  | { type: "who" }
-  | { type: "rooms" }
-  | { type: "help" }
-  | { type: "history"; limit?: number }
-  | { type: "search"; text: string }
-  | { type: "quit"; reason?: string }
+  | CommandFrame
   | { type: "ping"; token?: string }
   | { type: "pong"; token?: string };
 
@@ -224,16 +218,20 @@ function optStr(frame: Rec, key: string, maxLength?: number): string | undefined
   return frame[key] === undefined ? undefined : str(frame, key, maxLength);
 }
 
-/** An optional client message id; anything but a valid one is refused. */
-function optCid(frame: Rec): string | undefined {
-  const value = frame.cid;
-  if (value === undefined) return undefined;
+/** A client message id; anything but a valid one is refused. */
+function cid(frame: Rec, key: string): string {
+  const value = frame[key];
   if (!isCid(value)) {
     throw new FieldError(
-      `field "cid" must be 1 to ${MAX_CID_LENGTH} characters of A-Z, a-z, 0-9, "_" or "-"`,
+      `field "${key}" must be 1 to ${MAX_CID_LENGTH} characters of A-Z, a-z, 0-9, "_" or "-"`,
     );
   }
   return value;
+}
+
+/** An optional client message id; anything but a valid one is refused. */
+function optCid(frame: Rec): string | undefined {
+  return frame.cid === undefined ? undefined : cid(frame, "cid");
 }
 
 function int(frame: Rec, key: string): number {
@@ -277,41 +275,46 @@ function readClient(frame: Rec, type: string): ClientFrame | undefined {
         since: frame.since === undefined ? undefined : int(frame, "since"),
       });
     case "say":
-    case "me":
       return withOptional({ type, text: str(frame, "text") }, { cid: optCid(frame) });
-    case "msg":
-      return withOptional(
-        { type, to: str(frame, "to", 256), text: str(frame, "text") },
-        { cid: optCid(frame) },
-      );
-    case "nick":
-      return { type, name: str(frame, "name", 256) };
-    case "join":
-      return { type, room: str(frame, "room", 256) };
-    case "leave":
-    case "who":
-    case "rooms":
-    case "help":
-      return { type };
-    case "history": {
-      if (frame.limit === undefined) return { type };
-      const limit = int(frame, "limit");
-      if (limit < 1 || limit > MAX_HISTORY_REQUEST) {
-        throw new FieldError(`field "limit" must be from 1 to ${MAX_HISTORY_REQUEST}`);
-      }
-      return { type, limit };
-    }
-    case "search":
-      // The search rule (server/search.ts) bounds the rest, with an error that is not a strike.
-      return { type, text: str(frame, "text") };
-    case "quit":
-      return withOptional({ type }, { reason: optStr(frame, "reason", 256) });
     case "ping":
     case "pong":
       return withOptional({ type }, { token: optStr(frame, "token", 64) });
-    default:
-      return undefined;
+    default: {
+      const fields = COMMAND_FIELDS.get(type);
+      // The command's entry types its frame by these very fields.
+      return fields === undefined ? undefined : readFields(frame, type, fields) as CommandFrame;
+    }
   }
+}
+
+/**
+ * Reads the fields of a command frame as its entry in the command table
+ * describes them, in order; an optional field left out stays out. The
+ * search rule (server/search.ts) bounds a search's text further, with an
+ * error that is not a strike.
+ */
+function readFields(frame: Rec, type: string, fields: FieldSpecs): Rec {
+  const read: Rec = { type };
+  for (const [key, spec] of Object.entries(fields)) {
+    if (spec.optional && frame[key] === undefined) continue;
+    switch (spec.kind) {
+      case "string":
+        read[key] = str(frame, key, spec.max);
+        break;
+      case "integer": {
+        const value = int(frame, key);
+        if (value < spec.min || value > spec.max) {
+          throw new FieldError(`field "${key}" must be from ${spec.min} to ${spec.max}`);
+        }
+        read[key] = value;
+        break;
+      }
+      case "cid":
+        read[key] = cid(frame, key);
+        break;
+    }
+  }
+  return read;
 }
 
 /**

@@ -1,62 +1,402 @@
 // This module is browser compatible.
 
 /**
- * Slash commands: the table `/help` shows, and the parser that turns a typed
- * line into the frame it stands for. Servers apply it to `say` frames, so
- * every client, down to netcat, gets the same commands.
+ * The slash commands, one entry each in {@linkcode COMMAND_TABLE}: name,
+ * aliases, usage, description, which side runs it, the fields of its frame
+ * and how its arguments become them. The rest follows from the table: the
+ * command frames of `ClientFrame` and their wire check (protocol.ts reads
+ * each field as the entry describes it), `/help` ({@linkcode COMMANDS}),
+ * completion ({@linkcode COMMAND_NAMES}), {@linkcode parseInput}, which the
+ * server applies to `say` frames so that every client, down to netcat, gets
+ * the same commands, and the hub's dispatch.
+ *
+ * Adding a command, say `/topic #room TEXT`, takes exactly two things:
+ *
+ * 1. Its entry in the table, where `/help` should list it:
+ *    ```ts
+ *    serverCommand({
+ *      name: "topic",
+ *      aliases: [],
+ *      usage: "/topic #room TEXT",
+ *      description: "set the topic of a room",
+ *      fields: { room: NAME_FIELD, text: TEXT_FIELD },
+ *      parse: ({ first, after }) => first && after ? { room: first, text: after } : undefined,
+ *    }),
+ *    ```
+ *    `ClientFrame` then holds `{ type: "topic"; room: string; text: string }`,
+ *    `parseClientFrame` accepts it (`room` a string of at most 256 code units,
+ *    `text` a string), `/help` lists it, completion offers `/topic`, and
+ *    `parseInput` makes it of `/topic #dev hi` and answers `/topic` alone
+ *    with `bad_command` and `Usage: /topic #room TEXT`.
+ * 2. Its handler in the hub (server/hub.ts): until it is there, `deno check`
+ *    fails on the hub's dispatch.
+ *
+ * A new kind of frame the server sends in answer is new protocol like any
+ * other (`ServerFrame`), and docs/PROTOCOL.md lists commands by hand. A
+ * command the client runs itself (`clientCommand`, as `/bell`) has no frame:
+ * clients read it with {@linkcode parseLine} and run it; the server does not
+ * know it, and answers it with `unknown_command`.
  *
  * @module
  */
 
-import { type ClientFrame, type CommandHelp, MAX_HISTORY_REQUEST } from "../protocol.ts";
+import type { ClientFrame, CommandHelp, ErrorCode } from "../protocol.ts";
 import { sanitizeText } from "./sanitize.ts";
 
+// protocol.ts imports this module to check command frames, so this module
+// imports only types from it: neither module may need the other's values
+// while it loads.
+
+/** Most messages one `history` or `search` request returns. */
+export const MAX_HISTORY_REQUEST = 500;
+
+/** How the wire check reads one field of a frame. */
+export type FieldSpec =
+  | {
+    /** A string of at most `max` UTF-16 code units, checked before any other rule. */
+    readonly kind: "string";
+    readonly max: number;
+    readonly optional?: true;
+  }
+  | {
+    /** A safe integer from `min` to `max`. */
+    readonly kind: "integer";
+    readonly min: number;
+    readonly max: number;
+    readonly optional?: true;
+  }
+  | {
+    /** A client message id: 1 to 64 of `A-Z a-z 0-9 _ -`. */
+    readonly kind: "cid";
+    readonly optional: true;
+  };
+
+/** The fields of a frame besides `type`, in the order the wire check reads them. */
+export type FieldSpecs = { readonly [field: string]: FieldSpec };
+
+/** A name, a room or a reason: at most 256 UTF-16 code units. */
+export const NAME_FIELD = { kind: "string", max: 256 } as const;
+
+/** A message or search text: at most 65536 UTF-16 code units; the hub checks the rest. */
+export const TEXT_FIELD = { kind: "string", max: 64 * 1024 } as const;
+
+/** The client message id of a `say`, `me` or `msg`, if it has one. */
+export const CID_FIELD = { kind: "cid", optional: true } as const;
+
+type Flatten<T> = { [K in keyof T]: T[K] };
+
+type ValueOf<S extends FieldSpec> = S extends { kind: "integer" } ? number : string;
+
+/** The values the fields `F` describe, as a frame carries them. */
+export type FieldValues<F extends FieldSpecs> = Flatten<
+  & { -readonly [K in keyof F as F[K] extends { optional: true } ? never : K]: ValueOf<F[K]> }
+  & { -readonly [K in keyof F as F[K] extends { optional: true } ? K : never]?: ValueOf<F[K]> }
+>;
+
+/** What follows a command's name on the line. */
+export interface Args {
+  /** All of it, trimmed; the inner spacing is kept. */
+  readonly text: string;
+  /** Its first word, or `""`. */
+  readonly first: string;
+  /** What follows the first word, trimmed; the inner spacing is kept. */
+  readonly after: string;
+}
+
+interface Described<N extends string> {
+  /** The name typed after the slash, lowercase. */
+  readonly name: N;
+  /** Other names that run it, lowercase. */
+  readonly aliases: readonly string[];
+  /** How `/help` shows it: the name, then its arguments. */
+  readonly usage: string;
+  /** What it does, as `/help` says it. */
+  readonly description: string;
+  /** What a line whose arguments do not fit is told. @default {`Usage: ${usage}`} */
+  readonly refusal?: string;
+}
+
+/** A command the server runs: its frame's `type` is its name. */
+export interface ServerCommand<N extends string = string, F extends FieldSpecs = FieldSpecs>
+  extends Described<N> {
+  readonly side: "server";
+  /** The fields of its frame besides `type`, for the frame type and the wire check. */
+  readonly fields: F;
+  /** Its arguments as its frame's fields, or `undefined` when they do not fit. */
+  readonly parse: (args: Args) => FieldValues<F> | undefined;
+}
+
+/** A command the client runs itself: the server never sees it. */
+export interface ClientCommand<N extends string = string, P extends object = object>
+  extends Described<N> {
+  readonly side: "client";
+  /** Its arguments, or `undefined` when they do not fit. */
+  readonly parse: (args: Args) => P | undefined;
+}
+
+/** An entry of {@linkcode COMMAND_TABLE}. */
+export type Command = ServerCommand | ClientCommand;
+
+/** Declares a command the server runs, typing its parser by its fields. */
+export function serverCommand<const N extends string, const F extends FieldSpecs>(
+  entry: Omit<ServerCommand<N, F>, "side">,
+): ServerCommand<N, F> {
+  return { ...entry, side: "server" };
+}
+
+/** Declares a command the client runs itself. */
+export function clientCommand<const N extends string, const P extends object>(
+  entry: Omit<ClientCommand<N, P>, "side">,
+): ClientCommand<N, P> {
+  return { ...entry, side: "client" };
+}
+
+/** When the terminal client rings its bell, as `/bell` sets it. */
+export const BELL_MODES = ["on", "off", "mentions"] as const;
+
+/** One of {@linkcode BELL_MODES}. */
+export type BellMode = typeof BELL_MODES[number];
+
+function isBellMode(word: string): word is BellMode {
+  return (BELL_MODES as readonly string[]).includes(word);
+}
+
+/** Every command, in the order `/help` lists them. */
+export const COMMAND_TABLE = [
+  serverCommand({
+    name: "join",
+    aliases: ["j"],
+    usage: "/join #room",
+    description: "enter a room, creating it if needed",
+    fields: { room: NAME_FIELD },
+    parse: ({ first }) => first ? { room: first } : undefined,
+  }),
+  serverCommand({
+    name: "leave",
+    aliases: ["part"],
+    usage: "/leave",
+    description: "go back to #lobby",
+    fields: {},
+    parse: () => ({}),
+  }),
+  serverCommand({
+    name: "rooms",
+    aliases: [],
+    usage: "/rooms",
+    description: "list rooms and how many people are in each",
+    fields: {},
+    parse: () => ({}),
+  }),
+  serverCommand({
+    name: "who",
+    aliases: ["names"],
+    usage: "/who",
+    description: "list who is in this room",
+    fields: {},
+    parse: () => ({}),
+  }),
+  serverCommand({
+    name: "msg",
+    aliases: ["m", "tell"],
+    usage: "/msg NAME TEXT",
+    description: "send a private message to one person",
+    fields: { to: NAME_FIELD, text: TEXT_FIELD, cid: CID_FIELD },
+    parse: ({ first, after }) => first && after ? { to: first, text: after } : undefined,
+  }),
+  serverCommand({
+    name: "me",
+    aliases: [],
+    usage: "/me ACTION",
+    description: "describe what you are doing",
+    fields: { text: TEXT_FIELD, cid: CID_FIELD },
+    parse: ({ text }) => text ? { text } : undefined,
+  }),
+  serverCommand({
+    name: "nick",
+    aliases: ["name"],
+    usage: "/nick NEW",
+    description: "change your name",
+    fields: { name: NAME_FIELD },
+    parse: ({ first, after }) => first && !after ? { name: first } : undefined,
+  }),
+  serverCommand({
+    name: "history",
+    aliases: [],
+    usage: "/history [N]",
+    description: "show the last N messages of this room (default 20)",
+    refusal: `Usage: /history [N], N from 1 to ${MAX_HISTORY_REQUEST}`,
+    fields: { limit: { kind: "integer", min: 1, max: MAX_HISTORY_REQUEST, optional: true } },
+    parse: ({ text }) => {
+      if (text === "") return {};
+      const limit = /^\d{1,3}$/.test(text) ? Number(text) : 0;
+      return limit >= 1 && limit <= MAX_HISTORY_REQUEST ? { limit } : undefined;
+    },
+  }),
+  serverCommand({
+    name: "search",
+    aliases: ["find"],
+    usage: "/search TEXT",
+    description: "find messages in this room containing TEXT",
+    fields: { text: TEXT_FIELD },
+    parse: ({ text }) => text ? { text } : undefined,
+  }),
+  serverCommand({
+    name: "help",
+    aliases: ["?"],
+    usage: "/help",
+    description: "show this list",
+    fields: {},
+    parse: () => ({}),
+  }),
+  serverCommand({
+    name: "quit",
+    aliases: ["exit"],
+    usage: "/quit [REASON]",
+    description: "leave the chat",
+    fields: { reason: { ...NAME_FIELD, optional: true } },
+    parse: ({ text }) => text ? { reason: text } : {},
+  }),
+  clientCommand({
+    name: "bell",
+    aliases: [],
+    usage: "/bell on|off|mentions",
+    description: "when to ring the terminal bell",
+    // Without a word it asks what the bell does now; words after the first are ignored.
+    parse: ({ first }): { mode?: BellMode } | undefined => {
+      const mode = first.toLowerCase();
+      if (mode === "") return {};
+      return isBellMode(mode) ? { mode } : undefined;
+    },
+  }),
+] as const;
+
+type Entry = typeof COMMAND_TABLE[number];
+
+/** A frame that a slash command stands for, as its entry describes it. */
+export type CommandFrame = Entry extends infer C
+  ? C extends { side: "server"; name: infer N; fields: infer F extends FieldSpecs }
+    ? Flatten<{ type: N } & FieldValues<F>>
+  : never
+  : never;
+
+/** A command the client runs itself, with its arguments. */
+export type LocalCommand = Entry extends infer C
+  ? C extends { side: "client"; name: infer N; parse: (args: Args) => infer P }
+    ? Flatten<{ command: N } & Exclude<P, undefined>>
+  : never
+  : never;
+
+const SERVER_COMMANDS: readonly ServerCommand[] = COMMAND_TABLE.filter((entry) =>
+  entry.side === "server"
+);
+const CLIENT_COMMANDS: readonly ClientCommand[] = COMMAND_TABLE.filter((entry) =>
+  entry.side === "client"
+);
+
+function helpOf(commands: readonly Command[]): readonly CommandHelp[] {
+  return commands.map(({ usage, description }) => ({ usage, description }));
+}
+
 /** Every command the server understands, in the order `/help` lists them. */
-export const COMMANDS: readonly CommandHelp[] = [
-  { usage: "/join #room", description: "enter a room, creating it if needed" },
-  { usage: "/leave", description: "go back to #lobby" },
-  { usage: "/rooms", description: "list rooms and how many people are in each" },
-  { usage: "/who", description: "list who is in this room" },
-  { usage: "/msg NAME TEXT", description: "send a private message to one person" },
-  { usage: "/me ACTION", description: "describe what you are doing" },
-  { usage: "/nick NEW", description: "change your name" },
-  { usage: "/history [N]", description: "show the last N messages of this room (default 20)" },
-  { usage: "/search TEXT", description: "find messages in this room containing TEXT" },
-  { usage: "/help", description: "show this list" },
-  { usage: "/quit [REASON]", description: "leave the chat" },
-];
+export const COMMANDS: readonly CommandHelp[] = helpOf(SERVER_COMMANDS);
 
-const ALIASES: Readonly<Record<string, string>> = {
-  j: "join",
-  part: "leave",
-  names: "who",
-  m: "msg",
-  tell: "msg",
-  name: "nick",
-  exit: "quit",
-  "?": "help",
-  find: "search",
+/** The commands a client runs itself, for the lines its own help adds. */
+export const LOCAL_COMMANDS: readonly CommandHelp[] = helpOf(CLIENT_COMMANDS);
+
+// Completion has offered the aliases in this order since before the table
+// existed; an alias added since follows them, in the order of the table.
+const ALIAS_ORDER = ["j", "part", "names", "m", "tell", "name", "exit", "?", "find"];
+
+function rank(alias: string): number {
+  const at = ALIAS_ORDER.indexOf(alias);
+  return at === -1 ? ALIAS_ORDER.length : at;
+}
+
+function namesOf(commands: readonly Command[]): readonly string[] {
+  const aliases = commands.flatMap((command) => command.aliases);
+  return [
+    ...commands.map((command) => command.name),
+    ...aliases.sort((a, b) => rank(a) - rank(b)),
+  ];
+}
+
+/** The names of every command the server runs and their aliases, without the slash. */
+export const COMMAND_NAMES: readonly string[] = namesOf(SERVER_COMMANDS);
+
+/** The names and aliases of the commands a client runs itself, without the slash. */
+export const LOCAL_COMMAND_NAMES: readonly string[] = namesOf(CLIENT_COMMANDS);
+
+/**
+ * The fields of each server command's frame, by frame type: what
+ * `parseClientFrame` checks a command frame against.
+ */
+export const COMMAND_FIELDS: ReadonlyMap<string, FieldSpecs> = new Map(
+  SERVER_COMMANDS.map((command) => [command.name, command.fields]),
+);
+
+function lookup(commands: readonly Command[]): ReadonlyMap<string, Command> {
+  return new Map(
+    commands.flatMap((command) =>
+      [command.name, ...command.aliases].map((name) => [name, command])
+    ),
+  );
+}
+
+const ON_SERVER = lookup(SERVER_COMMANDS);
+const ANYWHERE = lookup(COMMAND_TABLE);
+
+/** Why a typed line was refused, as the `error` frame that answers it says. */
+export type CommandRefusal = {
+  ok: false;
+  code: Extract<ErrorCode, "unknown_command" | "bad_command">;
+  message: string;
 };
-
-/** The names of every command and alias, without the slash. */
-export const COMMAND_NAMES: readonly string[] = [
-  ...COMMANDS.map((command) => command.usage.slice(1).split(" ")[0]!),
-  ...Object.keys(ALIASES),
-];
 
 /** Result of {@linkcode parseInput}. */
 export type ParsedInput =
-  | { ok: true; frame: ClientFrame }
-  | { ok: false; message: string };
+  | { ok: true; frame: Extract<ClientFrame, { type: "say" }> | CommandFrame }
+  | CommandRefusal;
 
-function usage(name: string): ParsedInput {
-  const entry = COMMANDS.find((command) => command.usage.startsWith(`/${name}`));
-  return { ok: false, message: `Usage: ${entry?.usage ?? `/${name}`}` };
+/** Result of {@linkcode parseLine}: also a command the client runs itself. */
+export type ParsedLine = ParsedInput | { ok: true; local: LocalCommand };
+
+/** A line read against `commands`: plain text, a command with its arguments, or a refusal. */
+function read(
+  line: string,
+  commands: ReadonlyMap<string, Command>,
+): ParsedInput | { ok: true; command: Command; fields: object } {
+  if (!line.startsWith("/")) return { ok: true, frame: { type: "say", text: line } };
+  if (line.startsWith("//")) return { ok: true, frame: { type: "say", text: line.slice(1) } };
+  const match = /^\/(\S*)\s*(.*)$/s.exec(line)!;
+  const typed = match[1]!.toLowerCase();
+  const command = commands.get(typed);
+  if (command === undefined) {
+    return {
+      ok: false,
+      code: "unknown_command",
+      message: `Unknown command "/${
+        sanitizeText(typed)
+      }". Type /help for the list; start with // to send a line that begins with /`,
+    };
+  }
+  const text = match[2]!.trim();
+  const first = /^\S*/.exec(text)![0];
+  const fields = command.parse({ text, first, after: text.slice(first.length).trim() });
+  if (fields === undefined) {
+    return {
+      ok: false,
+      code: "bad_command",
+      message: command.refusal ?? `Usage: ${command.usage}`,
+    };
+  }
+  return { ok: true, command, fields };
 }
 
 /**
- * Turns one typed line into a frame: plain text becomes `say`, `/cmd args`
- * becomes that command's frame, and `//text` sends `/text` literally.
+ * Turns one line into the frame it stands for: plain text becomes `say`,
+ * `/cmd args` that command's frame, and `//text` sends `/text` literally.
+ * Only commands the server runs are known: this is how the server reads the
+ * text of a `say`.
  *
  * @example
  * ```ts
@@ -64,48 +404,26 @@ function usage(name: string): ParsedInput {
  * ```
  */
 export function parseInput(line: string): ParsedInput {
-  if (!line.startsWith("/")) return { ok: true, frame: { type: "say", text: line } };
-  if (line.startsWith("//")) return { ok: true, frame: { type: "say", text: line.slice(1) } };
-  const match = /^\/(\S*)\s*(.*)$/s.exec(line)!;
-  const typed = match[1]!.toLowerCase();
-  const rest = match[2]!.trim();
-  const name = Object.hasOwn(ALIASES, typed) ? ALIASES[typed]! : typed;
-  const [first = "", ...others] = rest.split(/\s+/);
-  switch (name) {
-    case "join":
-      return first ? { ok: true, frame: { type: "join", room: first } } : usage(name);
-    case "leave":
-    case "who":
-    case "rooms":
-    case "help":
-      return { ok: true, frame: { type: name } };
-    case "msg": {
-      const text = rest.slice(first.length).trim();
-      return first && text ? { ok: true, frame: { type: "msg", to: first, text } } : usage(name);
-    }
-    case "me":
-      return rest ? { ok: true, frame: { type: "me", text: rest } } : usage(name);
-    case "nick":
-      return first && others.length === 0
-        ? { ok: true, frame: { type: "nick", name: first } }
-        : usage(name);
-    case "history": {
-      if (rest === "") return { ok: true, frame: { type: "history" } };
-      const limit = /^\d{1,3}$/.test(rest) ? Number(rest) : 0;
-      return limit >= 1 && limit <= MAX_HISTORY_REQUEST
-        ? { ok: true, frame: { type: "history", limit } }
-        : { ok: false, message: `Usage: /history [N], N from 1 to ${MAX_HISTORY_REQUEST}` };
-    }
-    case "search":
-      return rest ? { ok: true, frame: { type: "search", text: rest } } : usage(name);
-    case "quit":
-      return { ok: true, frame: rest ? { type: "quit", reason: rest } : { type: "quit" } };
-    default:
-      return {
-        ok: false,
-        message: `Unknown command "/${
-          sanitizeText(typed)
-        }". Type /help for the list; start with // to send a line that begins with /`,
-      };
-  }
+  const parsed = read(line, ON_SERVER);
+  if (!parsed.ok || !("command" in parsed)) return parsed;
+  // The table types each entry's fields by its frame; joined to the name they make that frame.
+  return { ok: true, frame: { type: parsed.command.name, ...parsed.fields } as CommandFrame };
+}
+
+/**
+ * Reads one line typed into a client: as {@linkcode parseInput} does, and
+ * also the commands the client runs itself, such as `/bell`.
+ *
+ * @example
+ * ```ts
+ * parseLine("/bell off"); // { ok: true, local: { command: "bell", mode: "off" } }
+ * ```
+ */
+export function parseLine(line: string): ParsedLine {
+  const parsed = read(line, ANYWHERE);
+  if (!parsed.ok || !("command" in parsed)) return parsed;
+  const { command, fields } = parsed;
+  return command.side === "client"
+    ? { ok: true, local: { command: command.name, ...fields } as LocalCommand }
+    : { ok: true, frame: { type: command.name, ...fields } as CommandFrame };
 }

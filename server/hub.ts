@@ -342,12 +342,8 @@ export class Hub implements Disposable {
       return this.#post(member, name, text.startsWith("//") ? text.slice(1) : text, false, cid);
     }
     const parsed = parseInput(text);
-    if (!parsed.ok) {
-      const code = parsed.message.startsWith("Unknown") ? "unknown_command" : "bad_command";
-      return this.#error(member, code, parsed.message, cid);
-    }
+    if (!parsed.ok) return this.#error(member, parsed.code, parsed.message, cid);
     const frame = parsed.frame;
-    if (frame.type === "hello") return;
     if (frame.type === "quit") return this.#quit(member, frame.reason);
     // `/me` and `/msg` post a message: it keeps the id of the line that asked for it.
     if (cid !== undefined && (frame.type === "me" || frame.type === "msg")) frame.cid = cid;

@@ -1,8 +1,20 @@
-/** Tests of the slash-command parser shared by clients and the server. */
+/** Tests of the command table and the slash-command parser shared by clients and the server. */
 
 import assert from "node:assert/strict";
-import { COMMAND_NAMES, COMMANDS, type ParsedInput, parseInput } from "../core/commands.ts";
-import type { ClientFrame } from "../protocol.ts";
+import {
+  COMMAND_FIELDS,
+  COMMAND_NAMES,
+  COMMAND_TABLE,
+  type CommandFrame,
+  COMMANDS,
+  LOCAL_COMMAND_NAMES,
+  LOCAL_COMMANDS,
+  type LocalCommand,
+  type ParsedInput,
+  parseInput,
+  parseLine,
+} from "../core/commands.ts";
+import { type ClientFrame, type HelloFrame, parseClientFrame } from "../protocol.ts";
 
 function frameOf(line: string): ClientFrame {
   const parsed = parseInput(line);
@@ -174,4 +186,180 @@ Deno.test("parseInput() reads /history and /search", () => {
   });
   assert.deepStrictEqual(parseInput("/find x"), { ok: true, frame: { type: "search", text: "x" } });
   assert.equal(parseInput("/search").ok, false);
+});
+
+Deno.test("parseInput() refuses with the code the server answers with", () => {
+  assert.deepStrictEqual(parseInput("/dance"), {
+    ok: false,
+    code: "unknown_command",
+    message: unknown("dance"),
+  });
+  assert.deepStrictEqual(parseInput("/msg bob"), {
+    ok: false,
+    code: "bad_command",
+    message: "Usage: /msg NAME TEXT",
+  });
+  assert.deepStrictEqual(parseInput("/history 0"), {
+    ok: false,
+    code: "bad_command",
+    message: "Usage: /history [N], N from 1 to 500",
+  });
+});
+
+Deno.test("parseLine() reads /bell, a command the client runs itself", async (t) => {
+  await t.step("with or without a mode, in any case", () => {
+    assert.deepStrictEqual(parseLine("/bell"), { ok: true, local: { command: "bell" } });
+    assert.deepStrictEqual(parseLine("/bell off"), {
+      ok: true,
+      local: { command: "bell", mode: "off" },
+    });
+    assert.deepStrictEqual(parseLine("/BELL  Mentions "), {
+      ok: true,
+      local: { command: "bell", mode: "mentions" },
+    });
+    assert.deepStrictEqual(parseLine("/bell on please"), {
+      ok: true,
+      local: { command: "bell", mode: "on" },
+    });
+  });
+  await t.step("a mode it does not know gets the usage line", () => {
+    assert.deepStrictEqual(parseLine("/bell loud"), {
+      ok: false,
+      code: "bad_command",
+      message: "Usage: /bell on|off|mentions",
+    });
+  });
+  await t.step("the server does not know it", () => {
+    assert.deepStrictEqual(parseInput("/bell on"), {
+      ok: false,
+      code: "unknown_command",
+      message: unknown("bell"),
+    });
+  });
+  await t.step("every other line reads as parseInput() reads it", () => {
+    for (const line of ["hi", "//bell", "/msg bob hi", "/quit", "/nick", "/dance", "/Join #x"]) {
+      assert.deepStrictEqual(parseLine(line), parseInput(line), line);
+    }
+  });
+});
+
+Deno.test("COMMAND_TABLE gives each command one entry, one side and unique names", () => {
+  const seen = new Set<string>();
+  for (const entry of COMMAND_TABLE) {
+    for (const name of [entry.name, ...entry.aliases]) {
+      assert.match(name, /^[a-z?]+$/, name);
+      assert.ok(!seen.has(name), `${name} is used twice`);
+      seen.add(name);
+    }
+    assert.ok(entry.usage.startsWith(`/${entry.name}`), entry.usage);
+    assert.ok(["server", "client"].includes(entry.side), entry.name);
+  }
+  const onServer = COMMAND_TABLE.filter((entry) => entry.side === "server");
+  const onClient = COMMAND_TABLE.filter((entry) => entry.side === "client");
+  assert.deepStrictEqual(
+    COMMANDS,
+    onServer.map(({ usage, description }) => ({ usage, description })),
+  );
+  assert.deepStrictEqual([...COMMAND_FIELDS.keys()], onServer.map((entry) => entry.name));
+  assert.deepStrictEqual(LOCAL_COMMANDS, [{
+    usage: "/bell on|off|mentions",
+    description: "when to ring the terminal bell",
+  }]);
+  assert.deepStrictEqual(LOCAL_COMMAND_NAMES, ["bell"]);
+  assert.deepStrictEqual(
+    new Set([...COMMAND_NAMES, ...LOCAL_COMMAND_NAMES]),
+    seen,
+    "completion offers every name and alias",
+  );
+  assert.equal(onClient.length + onServer.length, COMMAND_TABLE.length);
+});
+
+Deno.test("parseInput() makes only frames that the wire check takes as they are", () => {
+  const lines = [
+    "/join #dev",
+    "/leave",
+    "/rooms",
+    "/who",
+    "/msg bob hi  there",
+    "/me waves",
+    "/nick Zoë",
+    "/history",
+    "/history 500",
+    "/search lunch plans",
+    "/help",
+    "/quit",
+    "/quit gone fishing",
+  ];
+  const types = new Set<string>();
+  for (const line of lines) {
+    const frame = frameOf(line);
+    types.add(frame.type);
+    assert.deepStrictEqual(parseClientFrame(JSON.parse(JSON.stringify(frame))), {
+      ok: true,
+      value: frame,
+    }, line);
+  }
+  assert.deepStrictEqual(types, new Set(COMMAND_FIELDS.keys()));
+});
+
+Deno.test("parseClientFrame() checks each command frame's fields as its entry says", () => {
+  const cases: [unknown, string][] = [
+    [{ type: "msg", to: "b".repeat(257), text: "hi" }, 'field "to" is too long'],
+    [{ type: "msg", to: "bob" }, 'field "text" must be a string'],
+    [{ type: "me", text: "hi", cid: "not a cid" }, 'field "cid" must be 1 to 64 characters'],
+    [{ type: "join", room: 5 }, 'field "room" must be a string'],
+    [{ type: "history", limit: 501 }, 'field "limit" must be from 1 to 500'],
+    [{ type: "history", limit: 2.5 }, 'field "limit" must be an integer'],
+    [{ type: "quit", reason: null }, 'field "reason" must be a string'],
+  ];
+  for (const [value, message] of cases) {
+    const checked = parseClientFrame(value);
+    assert.ok(!checked.ok, JSON.stringify(value));
+    assert.equal(checked.code, "bad_frame");
+    const type = (value as { type: string }).type;
+    assert.ok(
+      checked.message.startsWith(`Cannot read "${type}" frame: ${message}`),
+      checked.message,
+    );
+  }
+  assert.deepStrictEqual(parseClientFrame({ type: "quit", reason: "r".repeat(256) }), {
+    ok: true,
+    value: { type: "quit", reason: "r".repeat(256) },
+  });
+  assert.deepStrictEqual(parseClientFrame({ type: "me", text: "hi", cid: "c-1" }), {
+    ok: true,
+    value: { type: "me", text: "hi", cid: "c-1" },
+  });
+});
+
+// The frame types of the commands are derived from the table; this is the
+// union they were written as by hand. Should the two ever disagree, the
+// assignment below fails `deno check`, and with it the test run.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
+  : false;
+type WrittenOut =
+  | { type: "me"; text: string; cid?: string }
+  | { type: "msg"; to: string; text: string; cid?: string }
+  | { type: "nick"; name: string }
+  | { type: "join"; room: string }
+  | { type: "leave" }
+  | { type: "who" }
+  | { type: "rooms" }
+  | { type: "help" }
+  | { type: "history"; limit?: number }
+  | { type: "search"; text: string }
+  | { type: "quit"; reason?: string };
+
+Deno.test("ClientFrame holds the command frames as the table describes them", () => {
+  const commands: Same<CommandFrame, WrittenOut> = true;
+  const client: Same<
+    ClientFrame,
+    | WrittenOut
+    | HelloFrame
+    | { type: "say"; text: string; cid?: string }
+    | { type: "ping"; token?: string }
+    | { type: "pong"; token?: string }
+  > = true;
+  const local: Same<LocalCommand, { command: "bell"; mode?: "on" | "off" | "mentions" }> = true;
+  assert.ok(commands && client && local);
 });
