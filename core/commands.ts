@@ -28,8 +28,9 @@
  *    `text` a string), `/help` lists it, completion offers `/topic`, and
  *    `parseInput` makes it of `/topic #dev hi` and answers `/topic` alone
  *    with `bad_command` and `Usage: /topic #room TEXT`.
- * 2. Its handler in the hub (server/hub.ts): until it is there, `deno check`
- *    fails on the hub's dispatch.
+ * 2. Its handler in the hub's table (`#handlers` in server/hub.ts), such as
+ *    `topic: (member, frame) => this.#rooms.topic(member, frame.room, frame.text)`:
+ *    until it is there, `deno check` fails on that table.
  *
  * A new kind of frame the server sends in answer is new protocol like any
  * other (`ServerFrame`), and docs/PROTOCOL.md lists commands by hand. A

@@ -1,0 +1,123 @@
+/**
+ * Who is connected to the hub: newcomers, who have not said a successful
+ * `hello`, and members, who have a name and a room; and the frames the hub
+ * sends to one of them alone.
+ *
+ * @module
+ */
+
+import type { ErrorCode } from "../../protocol.ts";
+import { nameKey } from "../../core/names.ts";
+import type { SentMemory } from "../sent_memory.ts";
+import type { Session } from "../session.ts";
+import type { Room } from "./rooms.ts";
+
+/** A connection that has not said a successful `hello` yet. */
+export interface Newcomer {
+  readonly session: Session;
+  readonly name?: undefined;
+}
+
+/** Someone with a name, in a room. */
+export interface Member {
+  readonly session: Session;
+  name: string;
+  /** `name` folded by `nameKey`: how names are compared. */
+  key: string;
+  /** Secret that lets a reconnecting client take this member over. */
+  readonly resume: string;
+  /** The room the member is in; while it moves, the room it is leaving. */
+  room: Room;
+  /** Private messages sent with a client message id, to recognise one sent again. */
+  readonly sent: SentMemory;
+}
+
+/** A newcomer or a member: whoever is on a connection. */
+export type Connected = Newcomer | Member;
+
+/** Everyone connected, by session, and the members by folded name. */
+export class Members {
+  readonly #bySession = new Map<Session, Connected>();
+  readonly #byKey = new Map<string, Member>();
+
+  /** Number of members: people who have a name, in any room. */
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  /** Whoever is on `session`, if it is still connected. */
+  get(session: Session): Connected | undefined {
+    return this.#bySession.get(session);
+  }
+
+  /** The member whose name folds to `key`. */
+  byKey(key: string): Member | undefined {
+    return this.#byKey.get(key);
+  }
+
+  /** Everyone connected. */
+  all(): IterableIterator<Connected> {
+    return this.#bySession.values();
+  }
+
+  /** Registers a new connection, with no name yet. */
+  open(session: Session): void {
+    this.#bySession.set(session, { session });
+  }
+
+  /** Puts `member` on its session, in place of the newcomer, and under its name. */
+  add(member: Member): void {
+    this.#bySession.set(member.session, member);
+    this.#byKey.set(member.key, member);
+  }
+
+  /** Moves `holder`'s name to `member`, another session; `holder` is no longer connected. */
+  replace(holder: Member, member: Member): void {
+    this.#bySession.delete(holder.session);
+    this.add(member);
+  }
+
+  /** Forgets `session`; returns whoever was on it. */
+  remove(session: Session): Connected | undefined {
+    const connected = this.#bySession.get(session);
+    if (connected === undefined) return undefined;
+    this.#bySession.delete(session);
+    if (connected.name !== undefined) this.#byKey.delete(connected.key);
+    return connected;
+  }
+
+  /** Gives `member` the name `name`, which no one else has. */
+  rename(member: Member, name: string): void {
+    this.#byKey.delete(member.key);
+    member.name = name;
+    member.key = nameKey(name);
+    this.#byKey.set(member.key, member);
+  }
+
+  /** The names of the members whose folded name starts with `prefix`, sorted. */
+  namesStartingWith(prefix: string): string[] {
+    const names: string[] = [];
+    for (const [key, member] of this.#byKey) {
+      if (key.startsWith(prefix)) names.push(member.name);
+    }
+    return names.sort();
+  }
+
+  /** Forgets everyone. */
+  clear(): void {
+    this.#bySession.clear();
+    this.#byKey.clear();
+  }
+}
+
+/** Tells one person something; nothing went wrong. */
+export function inform(to: Connected, text: string): void {
+  to.session.send({ type: "info", text });
+}
+
+/** Sends an error; one refusing a message names the client message id it was sent with. */
+export function refuse(to: Connected, code: ErrorCode, message: string, cid?: string): void {
+  to.session.send(
+    cid === undefined ? { type: "error", code, message } : { type: "error", code, message, cid },
+  );
+}

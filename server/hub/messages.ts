@@ -1,0 +1,244 @@
+/**
+ * Messages: posting to a room, private messages, recognising a message sent
+ * again under a client message id (`cid`) it already used, and reading a
+ * room's messages back with `history` and `search`.
+ *
+ * @module
+ */
+
+import {
+  MAX_TEXT_BYTES,
+  type MessageFrame,
+  type PrivateFrame,
+  utf8Length,
+} from "../../protocol.ts";
+import { nameKey } from "../../core/names.ts";
+import { sanitizeText } from "../../core/sanitize.ts";
+import type { HistoryStore } from "../history.ts";
+import { replay } from "../replay.ts";
+import {
+  MAX_PREFIX_WORDS,
+  MAX_SEARCH_RESULTS,
+  parseSearch,
+  SEARCH_BURST,
+  SearchPace,
+} from "../search.ts";
+import { framesOf, type Session } from "../session.ts";
+import { inform, type Member, type Members, refuse } from "./members.ts";
+import { broadcast } from "./rooms.ts";
+
+/** What {@linkcode Messages} needs. */
+export interface MessagesOptions {
+  /** Where room messages are kept. */
+  readonly history: HistoryStore;
+  /** Everyone connected, to find the one a private message is for. */
+  readonly members: Members;
+  /** Lowest id to number from, when the store has none higher. */
+  readonly firstId: number;
+  /** Receives one line per message that could not be stored. */
+  readonly log: (line: string) => void;
+}
+
+/** Posts, delivers and finds messages, numbering them. */
+export class Messages {
+  readonly #history: HistoryStore;
+  readonly #members: Members;
+  readonly #log: (line: string) => void;
+  /** Search pacing per connection. */
+  readonly #searchPaces = new WeakMap<Session, SearchPace>();
+  #lastId: number;
+
+  constructor(options: MessagesOptions) {
+    this.#history = options.history;
+    this.#members = options.members;
+    this.#log = options.log;
+    this.#lastId = Math.max(this.#history.lastId(), options.firstId);
+  }
+
+  /** The id of the last message posted or sent. */
+  get lastId(): number {
+    return this.#lastId;
+  }
+
+  /** Posts `raw` to the member's room, stored first; an action for `/me`. */
+  post(member: Member, raw: string, action: boolean, cid: string | undefined): void {
+    if (cid !== undefined && this.#repeated(member, cid)) return;
+    const text = checkText(member, raw, cid);
+    if (text === undefined) return;
+    const room = member.room;
+    const message: MessageFrame = {
+      type: "message",
+      id: ++this.#lastId,
+      ts: Date.now(),
+      room: room.name,
+      from: member.name,
+      text,
+    };
+    if (action) message.action = true;
+    if (cid !== undefined) message.cid = cid;
+    if (!this.#store(member, cid, () => this.#history.append(message))) return;
+    broadcast(room, message);
+  }
+
+  /** Sends `raw` to the person called `to` alone, and back to the sender. */
+  private(member: Member, to: string, raw: string, cid: string | undefined): void {
+    if (cid !== undefined && this.#repeated(member, cid)) return;
+    const target = this.#resolve(member, to, cid);
+    if (target === undefined) return;
+    const text = checkText(member, raw, cid);
+    if (text === undefined) return;
+    const frame: PrivateFrame = {
+      type: "private",
+      id: ++this.#lastId,
+      ts: Date.now(),
+      from: member.name,
+      to: target.name,
+      text,
+    };
+    // Not stored, but its id must not come back after a restart either.
+    if (!this.#store(member, cid, () => this.#history.reserve(frame.id))) return;
+    if (cid !== undefined) {
+      frame.cid = cid;
+      member.sent.add(frame);
+    }
+    target.session.send(frame);
+    if (target !== member) member.session.send(frame);
+  }
+
+  /** Replays the last `limit` messages of the member's room. */
+  history(member: Member, limit: number): void {
+    const room = member.room.name;
+    const { after, count } = this.#history.tail(room, limit);
+    if (count === 0) return inform(member, `No messages in ${room} yet`);
+    inform(member, `The last ${count} messages of ${room}:`);
+    member.session.stream(
+      replay(this.#history, room, { after, until: this.#lastId, limit: count }),
+    );
+  }
+
+  /** Replays the newest messages of the member's room that match `raw`, paced per connection. */
+  search(member: Member, raw: string): void {
+    const room = member.room.name;
+    const checked = parseSearch(raw);
+    if (!checked.ok) return refuse(member, checked.code, checked.message);
+    const wait = this.#paceSearch(member.session);
+    if (wait > 0) {
+      return refuse(
+        member,
+        "rate_limited",
+        `Cannot search now: after ${SEARCH_BURST} searches, one a second; try again in ${
+          Math.ceil(wait / 1000)
+        } s`,
+      );
+    }
+    const { query } = checked;
+    const { found, searched, tooBroad } = this.#history.find(room, query, {
+      limit: MAX_SEARCH_RESULTS,
+    });
+    if (tooBroad !== undefined) {
+      return refuse(
+        member,
+        "text_invalid",
+        `Cannot search for ${JSON.stringify(tooBroad)}: over ${
+          MAX_PREFIX_WORDS.toLocaleString("en-US")
+        } different words start with it; type more of it`,
+      );
+    }
+    const quoted = JSON.stringify(query.text);
+    const partial = searched === undefined
+      ? ""
+      : ` (searched the last ${
+        searched === 1 ? "message" : `${searched.toLocaleString("en-US")} messages`
+      }; add words to search further back)`;
+    if (found.length === 0) {
+      return inform(member, `No messages in ${room} match ${quoted}${partial}`);
+    }
+    const count = found.length === 1 ? "1 message" : `${found.length} messages`;
+    inform(member, `${count} in ${room} match ${quoted}${partial}:`);
+    member.session.stream(framesOf(found.map((message) => ({ ...message, replay: true }))));
+  }
+
+  /**
+   * Answers a message sent again under a client message id this person used
+   * already: the sender alone gets the original frame, and nothing else
+   * happens. Returns whether `cid` was such a repeat.
+   */
+  #repeated(member: Member, cid: string): boolean {
+    const earlier: MessageFrame | PrivateFrame | undefined = member.sent.get(cid) ??
+      // Stored messages outlive connections and restarts; only their sender's count.
+      this.#history.withCid(cid).find((message) => nameKey(message.from) === member.key);
+    if (earlier === undefined) return false;
+    member.session.send(earlier);
+    return true;
+  }
+
+  /**
+   * Runs a write to the store; if it fails, tells the sender nothing was sent
+   * and returns false. Nothing is acknowledged that was not stored.
+   */
+  #store(member: Member, cid: string | undefined, write: () => void): boolean {
+    try {
+      write();
+      return true;
+    } catch (error) {
+      this.#log(`Cannot store a message: ${(error as Error).message}`);
+      refuse(
+        member,
+        "not_stored",
+        "Cannot send message: the server could not store it (is its disk full?); try again later",
+        cid,
+      );
+      return false;
+    }
+  }
+
+  /**
+   * Finds the member called exactly `query` (folded, a leading `@` ignored).
+   * A prefix never delivers: it only suggests names to the sender.
+   */
+  #resolve(member: Member, query: string, cid: string | undefined): Member | undefined {
+    const key = nameKey(query.replace(/^@/, ""));
+    const exact = this.#members.byKey(key);
+    if (exact !== undefined) return exact;
+    const hints = key.length === 0 ? [] : this.#members.namesStartingWith(key);
+    const hint = hints.length === 0 ? "" : `; did you mean ${hints.slice(0, 10).join(", ")}?`;
+    refuse(
+      member,
+      "no_such_user",
+      `Cannot send: nobody called "${sanitizeText(query)}" is here${hint}`,
+      cid,
+    );
+    return undefined;
+  }
+
+  /** Takes a search for `session`: 0 if it may run now, else the milliseconds to wait. */
+  #paceSearch(session: Session): number {
+    const now = Date.now();
+    let pace = this.#searchPaces.get(session);
+    if (pace === undefined) {
+      pace = new SearchPace(now);
+      this.#searchPaces.set(session, pace);
+    }
+    return pace.take(now);
+  }
+}
+
+/** The text of a message as it is posted, or `undefined` once the sender is told why not. */
+function checkText(member: Member, raw: string, cid: string | undefined): string | undefined {
+  const text = sanitizeText(raw).trim();
+  if (text.length === 0) {
+    refuse(member, "text_invalid", "Cannot send an empty message", cid);
+    return undefined;
+  }
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short texts need no counting.
+  if (text.length * 3 > MAX_TEXT_BYTES && utf8Length(text) > MAX_TEXT_BYTES) {
+    refuse(
+      member,
+      "text_invalid",
+      `Cannot send message: it is longer than ${MAX_TEXT_BYTES} bytes`,
+      cid,
+    );
+    return undefined;
+  }
+  return text;
+}

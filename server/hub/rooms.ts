@@ -1,0 +1,158 @@
+/**
+ * Rooms: who is in each, moving between them with the arrivals and
+ * departures they announce, what someone entering one is sent, and the
+ * listings of `who` and `rooms`.
+ *
+ * @module
+ */
+
+import {
+  LOBBY,
+  MAX_ANNOUNCED_ROOM_SIZE,
+  MAX_LISTED_NAMES,
+  type ServerFrame,
+} from "../../protocol.ts";
+import { normalizeRoom } from "../../core/names.ts";
+import type { HistoryStore } from "../history.ts";
+import { replay } from "../replay.ts";
+import { inform, type Member, refuse } from "./members.ts";
+
+/** Most messages replayed to a client coming back with `since`. */
+const MAX_CATCH_UP = 1000;
+
+/** A room and the members in it. */
+export interface Room {
+  readonly name: string;
+  readonly members: Set<Member>;
+}
+
+/** Sends `frame` to everyone in `room`. */
+export function broadcast(room: Room, frame: ServerFrame): void {
+  for (const member of room.members) member.session.send(frame);
+}
+
+/** What {@linkcode Rooms} needs to replay a room's messages. */
+export interface RoomsOptions {
+  /** Where the messages are. */
+  readonly history: HistoryStore;
+  /** Messages replayed to whoever enters a room. */
+  readonly historyLimit: number;
+  /** The id of the last message posted: a replay stops there, later ones arrive live. */
+  readonly lastId: () => number;
+}
+
+/** Every room that has someone in it, and `#lobby`. */
+export class Rooms {
+  readonly #rooms = new Map<string, Room>();
+  readonly #options: RoomsOptions;
+
+  constructor(options: RoomsOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * The room called `name` (already normalised): the one there is, or a new
+   * one, which exists once someone enters it.
+   */
+  get(name: string): Room {
+    return this.#rooms.get(name) ?? { name, members: new Set() };
+  }
+
+  /**
+   * Takes `member` into `member.room`: the room is told, then the member
+   * gets the room and its last messages, or those after `since`.
+   */
+  enter(member: Member, since?: number): void {
+    const room = member.room;
+    this.#rooms.set(room.name, room);
+    if (room.members.size < MAX_ANNOUNCED_ROOM_SIZE) {
+      broadcast(room, { type: "joined", ts: Date.now(), room: room.name, name: member.name });
+    }
+    room.members.add(member);
+    this.replay(member, since);
+    if (room.members.size > MAX_ANNOUNCED_ROOM_SIZE) {
+      const count = room.members.size.toLocaleString("en-US");
+      inform(
+        member,
+        `${room.name} has ${count} people: arrivals and departures are not announced here`,
+      );
+    }
+  }
+
+  /** Takes `member` out of its room, telling the room why; a room left empty goes. */
+  leave(member: Member, reason: string): void {
+    const room = member.room;
+    if (!room.members.delete(member)) return;
+    if (room.members.size === 0 && room.name !== LOBBY) this.#rooms.delete(room.name);
+    if (room.members.size >= MAX_ANNOUNCED_ROOM_SIZE) return;
+    broadcast(room, {
+      type: "left",
+      ts: Date.now(),
+      room: room.name,
+      name: member.name,
+      reason,
+    });
+  }
+
+  /** Moves `member` to the room called `name` (already normalised). */
+  move(member: Member, name: string, since?: number): void {
+    this.leave(member, `went to ${name}`);
+    member.room = this.get(name);
+    this.enter(member, since);
+  }
+
+  /** Moves `member` to the room the user typed, if that is another valid room. */
+  join(member: Member, input: string): void {
+    const checked = normalizeRoom(input);
+    if (!checked.ok) return refuse(member, checked.code, checked.message);
+    if (member.room.name === checked.value) {
+      return inform(member, `You are in ${checked.value} already`);
+    }
+    this.move(member, checked.value);
+  }
+
+  /**
+   * Sends `member` its room, then the room's last messages, or those after
+   * `since`, streamed as the member reads them.
+   */
+  replay(member: Member, since: number | undefined): void {
+    const { history, historyLimit } = this.#options;
+    const room = member.room;
+    member.session.send({ type: "room", room: room.name, ...listing(room) });
+    const range = since === undefined
+      ? { after: history.tail(room.name, historyLimit).after, limit: historyLimit }
+      : { after: since, limit: MAX_CATCH_UP };
+    if (range.limit === 0) return;
+    member.session.stream(replay(history, room.name, { ...range, until: this.#options.lastId() }));
+  }
+
+  /** The answer to `who`: the people in `room`. */
+  who(room: Room): ServerFrame {
+    return { type: "who", room: room.name, ...listing(room) };
+  }
+
+  /** The answer to `rooms`: the largest rooms first. */
+  list(): ServerFrame {
+    return {
+      type: "rooms",
+      rooms: [...this.#rooms.values()]
+        .map((room) => ({ name: room.name, members: room.members.size }))
+        .sort((a, b) => b.members - a.members || a.name.localeCompare(b.name))
+        .slice(0, MAX_LISTED_NAMES),
+    };
+  }
+
+  /** Forgets every room. */
+  clear(): void {
+    this.#rooms.clear();
+  }
+}
+
+function listing(room: Room): { members: string[]; count: number } {
+  const members: string[] = [];
+  for (const other of room.members) {
+    if (members.length === MAX_LISTED_NAMES) break;
+    members.push(other.name);
+  }
+  return { members: members.sort((a, b) => a.localeCompare(b)), count: room.members.size };
+}
