@@ -120,6 +120,7 @@ interface Described<N extends string> {
 /** A command the server runs: its frame's `type` is its name. */
 export interface ServerCommand<N extends string = string, F extends FieldSpecs = FieldSpecs>
   extends Described<N> {
+  /** The server runs it. */
   readonly side: "server";
   /** The fields of its frame besides `type`, for the frame type and the wire check. */
   readonly fields: F;
@@ -130,6 +131,7 @@ export interface ServerCommand<N extends string = string, F extends FieldSpecs =
 /** A command the client runs itself: the server never sees it. */
 export interface ClientCommand<N extends string = string, P extends object = object>
   extends Described<N> {
+  /** The client runs it. */
   readonly side: "client";
   /** Its arguments, or `undefined` when they do not fit. */
   readonly parse: (args: Args) => P | undefined;

@@ -80,6 +80,7 @@ export class Hub implements Disposable {
   };
   #closed = false;
 
+  /** Makes a hub with no one connected yet. */
   constructor(options: HubOptions = {}) {
     const historyLimit = options.historyLimit ?? 50;
     // In memory, keep more than is replayed so /history can reach further back.

@@ -23,7 +23,9 @@ import { broadcast, type Rooms } from "./rooms.ts";
 
 /** What {@linkcode Identity} needs. */
 export interface IdentityOptions {
+  /** Everyone connected, where names are held. */
   readonly members: Members;
+  /** The rooms a named member enters. */
   readonly rooms: Rooms;
   /** Name the server gives itself in `welcome`. */
   readonly serverName: string;
@@ -43,6 +45,7 @@ export class Identity {
   /** What people whose connection ended had sent, until they come back. */
   readonly #departed = new DepartedMemories();
 
+  /** Names people in `options.members`, placing them in `options.rooms`. */
   constructor(options: IdentityOptions) {
     this.#options = options;
   }

@@ -14,13 +14,17 @@ import type { Room } from "./rooms.ts";
 
 /** A connection that has not said a successful `hello` yet. */
 export interface Newcomer {
+  /** Its connection. */
   readonly session: Session;
+  /** None yet. */
   readonly name?: undefined;
 }
 
 /** Someone with a name, in a room. */
 export interface Member {
+  /** Its connection. */
   readonly session: Session;
+  /** The name as it was typed. */
   name: string;
   /** `name` folded by `nameKey`: how names are compared. */
   key: string;

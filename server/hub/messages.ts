@@ -48,6 +48,7 @@ export class Messages {
   readonly #searchPaces = new WeakMap<Session, SearchPace>();
   #lastId: number;
 
+  /** Numbers messages after the highest id `options.history` has used. */
   constructor(options: MessagesOptions) {
     this.#history = options.history;
     this.#members = options.members;

@@ -22,7 +22,9 @@ const MAX_CATCH_UP = 1000;
 
 /** A room and the members in it. */
 export interface Room {
+  /** Its name, normalised: `#dev`. */
   readonly name: string;
+  /** Who is in it. */
   readonly members: Set<Member>;
 }
 
@@ -46,6 +48,7 @@ export class Rooms {
   readonly #rooms = new Map<string, Room>();
   readonly #options: RoomsOptions;
 
+  /** Starts with no room at all: `#lobby` too is made when someone first enters it. */
   constructor(options: RoomsOptions) {
     this.#options = options;
   }
