@@ -363,11 +363,8 @@ export type ParsedInput =
 /** Result of {@linkcode parseLine}: also a command the client runs itself. */
 export type ParsedLine = ParsedInput | { ok: true; local: LocalCommand };
 
-/** A line read against `commands`: plain text, a command with its arguments, or a refusal. */
-function read(
-  line: string,
-  commands: ReadonlyMap<string, Command>,
-): ParsedInput | { ok: true; command: Command; fields: object } {
+/** Reads `line` against `commands`: plain text, a command's frame or arguments, or a refusal. */
+function read(line: string, commands: ReadonlyMap<string, Command>): ParsedLine {
   if (!line.startsWith("/")) return { ok: true, frame: { type: "say", text: line } };
   if (line.startsWith("//")) return { ok: true, frame: { type: "say", text: line.slice(1) } };
   const match = /^\/(\S*)\s*(.*)$/s.exec(line)!;
@@ -392,7 +389,10 @@ function read(
       message: command.refusal ?? `Usage: ${command.usage}`,
     };
   }
-  return { ok: true, command, fields };
+  // Each entry's parser is typed by its frame or arguments: with its name they make them.
+  return command.side === "client"
+    ? { ok: true, local: { command: command.name, ...fields } as LocalCommand }
+    : { ok: true, frame: { type: command.name, ...fields } as CommandFrame };
 }
 
 /**
@@ -407,10 +407,8 @@ function read(
  * ```
  */
 export function parseInput(line: string): ParsedInput {
-  const parsed = read(line, ON_SERVER);
-  if (!parsed.ok || !("command" in parsed)) return parsed;
-  // The table types each entry's fields by its frame; joined to the name they make that frame.
-  return { ok: true, frame: { type: parsed.command.name, ...parsed.fields } as CommandFrame };
+  // Among the commands the server runs, no line reads as a local one.
+  return read(line, ON_SERVER) as ParsedInput;
 }
 
 /**
@@ -423,10 +421,5 @@ export function parseInput(line: string): ParsedInput {
  * ```
  */
 export function parseLine(line: string): ParsedLine {
-  const parsed = read(line, ANYWHERE);
-  if (!parsed.ok || !("command" in parsed)) return parsed;
-  const { command, fields } = parsed;
-  return command.side === "client"
-    ? { ok: true, local: { command: command.name, ...fields } as LocalCommand }
-    : { ok: true, frame: { type: command.name, ...fields } as CommandFrame };
+  return read(line, ANYWHERE);
 }
