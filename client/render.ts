@@ -1,17 +1,19 @@
 /**
- * Turns server frames into the lines a terminal shows. Pure: no I/O, so the
- * tests call it directly. Every string from the network is sanitised here,
- * the one place text from others reaches the screen.
+ * Draws lines of styled parts (core/describe.ts) as terminal text: names in
+ * their palette colour, mentions in bold inverse, the time dim, notices dim
+ * and errors red, or no styles at all. Pure: no I/O, so the tests call it
+ * directly.
  *
  * @module
  */
 
 import { styleText } from "node:util";
-import { clock, isMention, mentionPattern } from "../core/format.ts";
+import { describeFrame, type Line } from "../core/describe.ts";
+import { clock, isMention } from "../core/format.ts";
 import { colorOf } from "../core/palette.ts";
-import { type ServerFrame } from "../protocol.ts";
-import { nameKey } from "../core/names.ts";
+import { plainText, type Run, textRuns } from "../core/plain.ts";
 import { sanitizeText } from "../core/sanitize.ts";
+import type { ServerFrame } from "../protocol.ts";
 
 /** Options for {@linkcode renderFrame}. */
 export interface RenderOptions {
@@ -19,12 +21,6 @@ export interface RenderOptions {
   me: string;
   /** Whether to emit colours and styles. */
   color: boolean;
-}
-
-type Style = Parameters<typeof styleText>[0];
-
-function style(format: Style, text: string, color: boolean): string {
-  return color ? styleText(format, text, { validateStream: false }) : text;
 }
 
 export { clock, isMention };
@@ -35,16 +31,32 @@ export function paintName(name: string, color: boolean): string {
   return color ? `\x1b[1;38;5;${colorOf(name).ansi}m${safe}\x1b[22;39m` : safe;
 }
 
-function highlight(text: string, me: string, color: boolean): string {
-  if (!color) return text;
-  return text.replace(
-    mentionPattern(sanitizeText(me)),
-    (match) => style(["bold", "inverse"], match, true),
-  );
+function style(format: Parameters<typeof styleText>[0], text: string): string {
+  return styleText(format, text, { validateStream: false });
 }
 
-function notice(text: string, color: boolean): string {
-  return style("dim", `-- ${text}`, color);
+function paint(run: Run): string {
+  switch (run.style) {
+    case "time":
+      return style("dim", run.text);
+    case "tag":
+      return style("magenta", run.text);
+    case "name":
+    case "peer":
+      return paintName(run.name ?? run.text, true);
+    case "mention":
+      return style(["bold", "inverse"], run.text);
+    default:
+      return run.text;
+  }
+}
+
+/** Draws one line as the terminal shows it, with styles if `color`. */
+export function drawLine(line: Line, color: boolean): string {
+  if (!color) return plainText(line);
+  if (line.kind === "notice") return style("dim", plainText(line));
+  if (line.kind === "error") return style("red", plainText(line));
+  return textRuns(line).map(paint).join("");
 }
 
 /**
@@ -59,82 +71,5 @@ function notice(text: string, color: boolean): string {
  * ```
  */
 export function renderFrame(frame: ServerFrame, options: RenderOptions): string[] {
-  const { me, color } = options;
-  const safe = sanitizeText;
-  switch (frame.type) {
-    case "message": {
-      const time = style("dim", `[${clock(frame.ts)}]`, color);
-      const from = paintName(frame.from, color);
-      const own = nameKey(frame.from) === nameKey(me);
-      const text = own ? safe(frame.text) : highlight(safe(frame.text), me, color);
-      return [frame.action ? `${time} * ${from} ${text}` : `${time} ${from}: ${text}`];
-    }
-    case "private": {
-      const time = style("dim", `[${clock(frame.ts)}]`, color);
-      const label = style("magenta", "[private]", color);
-      const outgoing = nameKey(frame.from) === nameKey(me);
-      const who = outgoing
-        ? `you → ${paintName(frame.to, color)}`
-        : `${paintName(frame.from, color)} → you`;
-      return [`${time} ${label} ${who}: ${safe(frame.text)}`];
-    }
-    case "joined":
-      return [notice(`[${clock(frame.ts)}] ${safe(frame.name)} joined ${safe(frame.room)}`, color)];
-    case "left": {
-      const why = frame.reason === undefined ? "" : ` (${safe(frame.reason)})`;
-      return [
-        notice(`[${clock(frame.ts)}] ${safe(frame.name)} left ${safe(frame.room)}${why}`, color),
-      ];
-    }
-    case "renamed":
-      return [notice(`[${clock(frame.ts)}] ${safe(frame.from)} is now ${safe(frame.to)}`, color)];
-    case "welcome":
-      return [
-        notice(
-          `Connected to ${safe(frame.server)} as ${safe(frame.name)}. Type /help for commands`,
-          color,
-        ),
-      ];
-    case "room":
-      return [
-        notice(`You are in ${safe(frame.room)}. ${people(frame.members, frame.count)}`, color),
-      ];
-    case "who":
-      return [notice(`${safe(frame.room)}: ${people(frame.members, frame.count)}`, color)];
-    case "rooms":
-      return [
-        notice(
-          `Rooms: ${frame.rooms.map((room) => `${safe(room.name)} (${room.members})`).join(", ")}`,
-          color,
-        ),
-      ];
-    case "help": {
-      const width = Math.max(...frame.commands.map((command) => safe(command.usage).length));
-      return [
-        notice("Commands:", color),
-        ...frame.commands.map((command) =>
-          notice(`  ${safe(command.usage).padEnd(width)}  ${safe(command.description)}`, color)
-        ),
-      ];
-    }
-    case "info":
-      return [notice(safe(frame.text), color)];
-    case "error":
-      return [style("red", `!! ${safe(frame.message)}`, color)];
-    case "bye":
-      return [notice(`Disconnected: ${safe(frame.reason)}`, color)];
-    case "ping":
-    case "pong":
-      return [];
-    default: {
-      const unhandled: never = frame;
-      throw new TypeError(`Cannot render frame ${JSON.stringify(unhandled)}`);
-    }
-  }
-}
-
-function people(members: string[], count: number): string {
-  const listed = members.map(sanitizeText).join(", ");
-  const more = count > members.length ? ` and ${count - members.length} more` : "";
-  return `${count} ${count === 1 ? "person" : "people"} here: ${listed}${more}`;
+  return describeFrame(frame, options.me).map((line) => drawLine(line, options.color));
 }

@@ -32,6 +32,8 @@ import namesTs from "../core/names.ts" with { type: "text" };
 import confusablesTs from "../core/confusables.ts" with { type: "text" };
 import deliveryTs from "../core/delivery.ts" with { type: "text" };
 import addressTs from "../core/address.ts" with { type: "text" };
+import describeTs from "../core/describe.ts" with { type: "text" };
+import plainTs from "../core/plain.ts" with { type: "text" };
 import type { WebAsset } from "./transports/web.ts";
 
 const MODULES: Readonly<Record<string, string>> = {
@@ -56,6 +58,8 @@ const MODULES: Readonly<Record<string, string>> = {
   "/core/confusables.ts": confusablesTs,
   "/core/delivery.ts": deliveryTs,
   "/core/address.ts": addressTs,
+  "/core/describe.ts": describeTs,
+  "/core/plain.ts": plainTs,
 };
 
 const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +

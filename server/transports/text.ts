@@ -6,7 +6,8 @@
  * @module
  */
 
-import { renderFrame } from "../../client/render.ts";
+import { describeFrame } from "../../core/describe.ts";
+import { plainText } from "../../core/plain.ts";
 import { type ClientFrame, PROTOCOL_VERSION, type ServerFrame } from "../../protocol.ts";
 
 const encoder = new TextEncoder();
@@ -33,7 +34,7 @@ export class TextCodec {
   encode(frame: ServerFrame): Uint8Array | undefined {
     if (frame.type === "welcome") this.#me = frame.name;
     if (frame.type === "renamed" && this.#me === frame.from) this.#me = frame.to;
-    const lines = renderFrame(frame, { me: this.#me ?? "", color: false });
+    const lines = describeFrame(frame, this.#me ?? "").map(plainText);
     let text = lines.length === 0 ? "" : lines.join("\r\n") + "\r\n";
     // A refused name is asked for again; a password, when the server needs one.
     if (frame.type === "error" && this.#me === undefined) {

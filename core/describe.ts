@@ -1,0 +1,299 @@
+// This module is browser compatible.
+
+/**
+ * Every sentence a person reads, worded once, as lines of styled parts: the
+ * terminal draws them with ANSI styles (client/render.ts), the page as DOM
+ * (web/render.ts), and the plain-text transport as plain lines
+ * ({@linkcode plainText}). Every string from the network is cleaned here, the
+ * one place text from others is put into words. Pure: no I/O.
+ *
+ * @module
+ */
+
+import type { CommandHelp, MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
+import type { PostFrame } from "./delivery.ts";
+import { isMention, mentionPattern } from "./format.ts";
+import { nameKey } from "./names.ts";
+import { sanitizeText } from "./sanitize.ts";
+
+/**
+ * What a part is: `text` (a message's words), `mention` (the user's name in
+ * them), `name` (who speaks), `peer` (the other side of a private message),
+ * `nick` (a name in a notice), `you` (the user, in place of their name),
+ * `room`, `tag` (a label such as "private"), `star` (of an action), `usage`
+ * and `description` (of a command). A part without a style is plain words.
+ */
+export type PartStyle =
+  | "text"
+  | "mention"
+  | "name"
+  | "peer"
+  | "nick"
+  | "you"
+  | "room"
+  | "tag"
+  | "star"
+  | "usage"
+  | "description";
+
+/** A run of cleaned text with one style; names carry the name itself, for its colour. */
+export interface Part {
+  /** The words shown, cleaned. */
+  readonly text: string;
+  /** What the words are; plain words when left out. */
+  readonly style?: PartStyle;
+  /** For `name`, `peer`, `nick` and `you`: the name as the server sent it. */
+  readonly name?: string;
+}
+
+/** What a line is; `pending` is a line of the user's still on its way to the server. */
+export type LineKind = "message" | "action" | "private" | "notice" | "error" | "pending";
+
+/** More about a line, for displays that mark it. */
+export type LineTag =
+  | "replay"
+  | "own"
+  | "mentioned"
+  | "outgoing"
+  | "incoming"
+  | "action"
+  | "room-change"
+  | "help";
+
+/** One line to show: its kind, when it happened if the server said, and what it says. */
+export interface Line {
+  /** What the line is. */
+  readonly kind: LineKind;
+  /** What it says, after the time stamp. */
+  readonly parts: readonly Part[];
+  /** When it happened (ms since the epoch), when the server said so. */
+  readonly ts?: number;
+  /** Shown where the time stamp would be, for a line that has none yet. */
+  readonly status?: string;
+  /** The message id, for message and private lines. */
+  readonly id?: number;
+  /** More about the line. */
+  readonly tags?: readonly LineTag[];
+}
+
+/** What a private message is labelled with. */
+const PRIVATE_TAG: Part = { text: "private", style: "tag" };
+
+/** What marks an action. */
+const STAR: Part = { text: "*", style: "star" };
+
+function plain(text: string): Part {
+  return { text };
+}
+
+function named(style: "name" | "peer" | "nick", name: string): Part {
+  return { text: sanitizeText(name), style, name };
+}
+
+function room(name: string): Part {
+  return { text: sanitizeText(name), style: "room" };
+}
+
+function isOwn(name: string, me: string): boolean {
+  return me !== "" && nameKey(name) === nameKey(me);
+}
+
+/** Cleaned `value` as `text` parts, with each mention of `me` a `mention` part. */
+function body(value: string, me: string, highlight: boolean): Part[] {
+  const text = sanitizeText(value);
+  if (!highlight || me === "") return [{ text, style: "text" }];
+  const parts: Part[] = [];
+  let last = 0;
+  for (const match of text.matchAll(mentionPattern(sanitizeText(me)))) {
+    if (match.index > last) parts.push({ text: text.slice(last, match.index), style: "text" });
+    parts.push({ text: match[0], style: "mention" });
+    last = match.index + match[0].length;
+  }
+  if (last < text.length || parts.length === 0) {
+    parts.push({ text: text.slice(last), style: "text" });
+  }
+  return parts;
+}
+
+/** The words of a message, room or private, for {@linkcode messageParts} and {@linkcode privateParts}. */
+interface Said {
+  from: string;
+  text: string;
+  action?: boolean | undefined;
+}
+
+/** What a room message says: `ann: hi`, or `* ann waves`. */
+function messageParts(said: Said, me: string): Part[] {
+  const { from, text, action } = said;
+  const words = body(text, me, !isOwn(from, me));
+  return action
+    ? [STAR, plain(" "), named("name", from), plain(" "), ...words]
+    : [named("name", from), plain(": "), ...words];
+}
+
+/** What a private message says: `[private] ann → you: hi`, or `[private] * ann waves → you`. */
+function privateParts(said: Said & { to: string }, me: string): Part[] {
+  const { from, to, text, action } = said;
+  const outgoing = isOwn(from, me);
+  const you: Part = { text: "you", style: "you", name: me };
+  const sender = outgoing ? you : named("name", from);
+  const receiver = outgoing ? named("peer", to) : you;
+  const words = body(text, me, false);
+  return action
+    ? [
+      PRIVATE_TAG,
+      plain(" "),
+      STAR,
+      plain(" "),
+      sender,
+      plain(" "),
+      ...words,
+      plain(" → "),
+      receiver,
+    ]
+    : [PRIVATE_TAG, plain(" "), sender, plain(" → "), receiver, plain(": "), ...words];
+}
+
+function describeMessage(frame: MessageFrame, me: string): Line {
+  const tags: LineTag[] = [];
+  if (frame.replay) tags.push("replay");
+  if (isOwn(frame.from, me)) tags.push("own");
+  if (isMention(frame, me)) tags.push("mentioned");
+  return {
+    kind: frame.action ? "action" : "message",
+    ts: frame.ts,
+    id: frame.id,
+    tags,
+    parts: messageParts(frame, me),
+  };
+}
+
+function describePrivate(frame: PrivateFrame, me: string): Line {
+  const tags: LineTag[] = [isOwn(frame.from, me) ? "outgoing" : "incoming"];
+  if (frame.action) tags.push("action");
+  return {
+    kind: "private",
+    ts: frame.ts,
+    id: frame.id,
+    tags,
+    parts: privateParts(frame, me),
+  };
+}
+
+/** A notice line: words from the chat itself, stamped `ts` when the server gave a time. */
+export function notice(parts: readonly (Part | string)[], ts?: number): Line {
+  const line: Line = {
+    kind: "notice",
+    parts: parts.map((part) => typeof part === "string" ? plain(part) : part),
+  };
+  return ts === undefined ? line : { ...line, ts };
+}
+
+/** An error line, saying `message` (cleaned). */
+export function errorLine(message: string): Line {
+  return { kind: "error", parts: [plain(sanitizeText(message))] };
+}
+
+function people(members: readonly string[], count: number): Part[] {
+  const parts: Part[] = [plain(`${count} ${count === 1 ? "person" : "people"} here: `)];
+  members.forEach((name, index) => {
+    if (index > 0) parts.push(plain(", "));
+    parts.push(named("nick", name));
+  });
+  if (count > members.length) parts.push(plain(` and ${count - members.length} more`));
+  return parts;
+}
+
+/** The `/help` list: a heading, then one line per command, usages in one column. */
+export function describeHelp(commands: readonly CommandHelp[]): Line[] {
+  const width = Math.max(...commands.map((command) => sanitizeText(command.usage).length));
+  return [
+    notice(["Commands:"]),
+    ...commands.map((command): Line => ({
+      ...notice([
+        "  ",
+        { text: sanitizeText(command.usage).padEnd(width), style: "usage" },
+        "  ",
+        { text: sanitizeText(command.description), style: "description" },
+      ]),
+      tags: ["help"],
+    })),
+  ];
+}
+
+/**
+ * The lines that tell of one server frame, for a user called `me` (`""`
+ * before the server accepted a name).
+ *
+ * @example
+ * ```ts
+ * describeFrame({ type: "info", text: "You are in #lobby already" }, "bob");
+ * // [{ kind: "notice", parts: [{ text: "You are in #lobby already" }] }]
+ * ```
+ */
+export function describeFrame(frame: ServerFrame, me: string): Line[] {
+  const safe = sanitizeText;
+  switch (frame.type) {
+    case "message":
+      return [describeMessage(frame, me)];
+    case "private":
+      return [describePrivate(frame, me)];
+    case "joined":
+      return [notice([named("nick", frame.name), " joined ", room(frame.room)], frame.ts)];
+    case "left": {
+      const why = frame.reason === undefined ? "" : ` (${safe(frame.reason)})`;
+      return [notice([named("nick", frame.name), " left ", room(frame.room), why], frame.ts)];
+    }
+    case "renamed":
+      return [notice([named("nick", frame.from), " is now ", named("nick", frame.to)], frame.ts)];
+    case "welcome":
+      return [
+        notice([
+          `Connected to ${safe(frame.server)} as `,
+          named("nick", frame.name),
+          ". Type /help for commands",
+        ]),
+      ];
+    case "room":
+      return [{
+        ...notice(["You are in ", room(frame.room), ". ", ...people(frame.members, frame.count)]),
+        tags: ["room-change"],
+      }];
+    case "who":
+      return [notice([room(frame.room), ": ", ...people(frame.members, frame.count)])];
+    case "rooms":
+      return [
+        notice([
+          "Rooms: ",
+          ...frame.rooms.flatMap((entry, index) => [
+            ...(index > 0 ? [plain(", ")] : []),
+            room(entry.name),
+            plain(` (${entry.members})`),
+          ]),
+        ]),
+      ];
+    case "help":
+      return describeHelp(frame.commands);
+    case "info":
+      return [notice([safe(frame.text)])];
+    case "error":
+      return [errorLine(frame.message)];
+    case "bye":
+      return [notice([`Disconnected: ${safe(frame.reason)}`])];
+    case "ping":
+    case "pong":
+      return [];
+    default: {
+      const unhandled: never = frame;
+      throw new TypeError(`Cannot describe frame ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
+
+/** A line the user sent that the server has not answered yet, as it will read once it has. */
+export function describePending(post: PostFrame, me: string): Line {
+  const parts = post.type === "msg"
+    ? privateParts({ from: me, to: post.to.replace(/^@/, ""), text: post.text }, me)
+    : messageParts({ from: me, text: post.text, action: post.type === "me" }, me);
+  return { kind: "pending", status: "sending…", parts };
+}

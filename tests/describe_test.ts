@@ -1,0 +1,194 @@
+/**
+ * The one wording of every event (core/describe.ts) and how
+ * it reads as plain text (core/plain.ts), which the terminal and the
+ * plain-text transport print. The page's drawing of the same parts is
+ * checked in Chromium (tests/e2e/browser_test.ts).
+ */
+
+import assert from "node:assert/strict";
+import { drawLine } from "../client/render.ts";
+import {
+  describeFrame,
+  describeHelp,
+  describePending,
+  errorLine,
+  type Line,
+  type Part,
+} from "../core/describe.ts";
+import { plainText, textRuns } from "../core/plain.ts";
+import { isSafeText } from "../core/sanitize.ts";
+import type { MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
+
+const TS = new Date(2024, 0, 2, 3, 4, 5).getTime();
+
+function message(fields: Partial<MessageFrame> = {}): MessageFrame {
+  return { type: "message", id: 7, ts: TS, room: "#lobby", from: "ann", text: "hi", ...fields };
+}
+
+function privately(fields: Partial<PrivateFrame> = {}): PrivateFrame {
+  return { type: "private", id: 8, ts: TS, from: "ann", to: "bob", text: "psst", ...fields };
+}
+
+function one(frame: ServerFrame, me = "bob"): Line {
+  const [line, ...rest] = describeFrame(frame, me);
+  assert.ok(line !== undefined && rest.length === 0, JSON.stringify(frame));
+  return line;
+}
+
+function styled(parts: readonly Part[]): [string, string | undefined][] {
+  return parts.map((part) => [part.text, part.style]);
+}
+
+Deno.test("describeFrame() words a message as parts: the name, the words, the mentions", () => {
+  const line = one(message({ text: "hi bob, and @BOB" }));
+  assert.equal(line.kind, "message");
+  assert.equal(line.ts, TS);
+  assert.equal(line.id, 7);
+  assert.deepEqual(line.tags, ["mentioned"]);
+  assert.deepEqual(styled(line.parts), [
+    ["ann", "name"],
+    [": ", undefined],
+    ["hi ", "text"],
+    ["bob", "mention"],
+    [", and ", "text"],
+    ["@BOB", "mention"],
+  ]);
+  assert.equal(line.parts[0]?.name, "ann");
+});
+
+Deno.test("describeFrame() marks an action, a replay and the user's own message", () => {
+  const action = one(message({ text: "waves", action: true, replay: true }));
+  assert.equal(action.kind, "action");
+  assert.deepEqual(action.tags, ["replay"]);
+  assert.equal(plainText(action), "[03:04:05] * ann waves");
+  const own = one(message({ from: "BOB", text: "I am bob" }));
+  assert.deepEqual(own.tags, ["own"]);
+  assert.deepEqual(styled(own.parts).at(-1), ["I am bob", "text"], "no mention of oneself");
+  assert.deepEqual(one(message({ text: "" })).parts.at(-1), { text: "", style: "text" });
+});
+
+Deno.test("describeFrame() words a private message with 'you' for the user", () => {
+  const incoming = one(privately());
+  assert.deepEqual(incoming.tags, ["incoming"]);
+  assert.deepEqual(styled(incoming.parts), [
+    ["private", "tag"],
+    [" ", undefined],
+    ["ann", "name"],
+    [" → ", undefined],
+    ["you", "you"],
+    [": ", undefined],
+    ["psst", "text"],
+  ]);
+  assert.equal(plainText(incoming), "[03:04:05] [private] ann → you: psst");
+  const outgoing = one(privately({ from: "bob", to: "ann" }));
+  assert.deepEqual(outgoing.tags, ["outgoing"]);
+  assert.equal(plainText(outgoing), "[03:04:05] [private] you → ann: psst");
+  const action = one(privately({ text: "waves", action: true }));
+  assert.deepEqual(action.tags, ["incoming", "action"]);
+  assert.equal(plainText(action), "[03:04:05] [private] * ann waves → you");
+});
+
+Deno.test("describeFrame() words notices, stamped when the server gave a time", () => {
+  const cases: [ServerFrame, string][] = [
+    [{ type: "joined", ts: TS, room: "#dev", name: "ann" }, "-- [03:04:05] ann joined #dev"],
+    [
+      { type: "left", ts: TS, room: "#dev", name: "ann", reason: "quit: lunch" },
+      "-- [03:04:05] ann left #dev (quit: lunch)",
+    ],
+    [{ type: "renamed", ts: TS, room: "#dev", from: "a", to: "b" }, "-- [03:04:05] a is now b"],
+    [{ type: "info", text: "You are in #lobby already" }, "-- You are in #lobby already"],
+    [{ type: "bye", reason: "Goodbye" }, "-- Disconnected: Goodbye"],
+    [{ type: "error", code: "bad_command", message: "Usage: /me ACTION" }, "!! Usage: /me ACTION"],
+    [
+      { type: "who", room: "#dev", members: ["a", "b"], count: 4 },
+      "-- #dev: 4 people here: a, b and 2 more",
+    ],
+  ];
+  for (const [frame, text] of cases) assert.equal(plainText(one(frame)), text, frame.type);
+  const room = one({ type: "room", room: "#dev", members: ["bob"], count: 1 });
+  assert.deepEqual(room.tags, ["room-change"]);
+  assert.equal(plainText(room), "-- You are in #dev. 1 person here: bob");
+  assert.deepEqual(styled(room.parts).slice(0, 3), [
+    ["You are in ", undefined],
+    ["#dev", "room"],
+    [". ", undefined],
+  ]);
+  assert.deepEqual(describeFrame({ type: "pong" }, "bob"), []);
+});
+
+Deno.test("describeHelp() puts the usages in one column", () => {
+  const lines = describeHelp([
+    { usage: "/me ACTION", description: "act" },
+    { usage: "/msg NAME TEXT", description: "whisper" },
+  ]);
+  assert.deepEqual(lines.map(plainText), [
+    "-- Commands:",
+    "--   /me ACTION      act",
+    "--   /msg NAME TEXT  whisper",
+  ]);
+  assert.deepEqual(lines[1]?.tags, ["help"]);
+});
+
+Deno.test("describePending() reads as the message will, with 'sending…' for its time", () => {
+  const say = describePending({ type: "say", text: "hi", cid: "c1" }, "ann");
+  assert.equal(say.kind, "pending");
+  assert.equal(say.status, "sending…");
+  assert.equal(plainText(say), "ann: hi");
+  assert.equal(
+    plainText(describePending({ type: "me", text: "waves", cid: "c" }, "ann")),
+    "* ann waves",
+  );
+  const dm = describePending({ type: "msg", to: "@bob", text: "psst", cid: "c" }, "ann");
+  assert.equal(plainText(dm), "[private] you → bob: psst");
+});
+
+Deno.test("textRuns() adds the time stamp and brackets for a character display", () => {
+  assert.deepEqual(textRuns(one(privately())).slice(0, 3), [
+    { text: "[03:04:05]", style: "time" },
+    { text: " " },
+    { text: "[private]", style: "tag" },
+  ]);
+});
+
+Deno.test("the terminal without colour prints exactly the plain text", () => {
+  const frames: ServerFrame[] = [
+    message({ text: "hi bob" }),
+    privately(),
+    { type: "joined", ts: TS, room: "#lobby", name: "ann" },
+    { type: "help", commands: [{ usage: "/who", description: "list" }] },
+    { type: "error", code: "bad_command", message: "nope" },
+  ];
+  for (const frame of frames) {
+    for (const line of describeFrame(frame, "bob")) {
+      assert.equal(drawLine(line, false), plainText(line), frame.type);
+    }
+  }
+});
+
+Deno.test("describeFrame() cleans every string from the network", () => {
+  const s = "a\x1b]0;title\x07\u202eb\nc\x9b2J";
+  const frames: ServerFrame[] = [
+    message({ from: s, text: `${s} bob`, room: s }),
+    privately({ from: s, to: s, text: s, action: true }),
+    { type: "joined", ts: TS, room: s, name: s },
+    { type: "left", ts: TS, room: s, name: s, reason: s },
+    { type: "renamed", ts: TS, room: s, from: s, to: s },
+    { type: "welcome", version: 1, server: s, name: s },
+    { type: "room", room: s, members: [s], count: 2 },
+    { type: "rooms", rooms: [{ name: s, members: 1 }] },
+    { type: "help", commands: [{ usage: s, description: s }] },
+    { type: "info", text: s },
+    { type: "error", code: "bad_command", message: s },
+    { type: "bye", reason: s },
+  ];
+  for (const frame of frames) {
+    for (const me of ["bob", s]) {
+      for (const line of describeFrame(frame, me)) {
+        for (const part of line.parts) {
+          assert.ok(isSafeText(part.text), `${frame.type}: ${JSON.stringify(part.text)}`);
+        }
+      }
+    }
+  }
+  assert.equal(plainText(errorLine(s)), "!! ab c");
+});
