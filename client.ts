@@ -8,7 +8,8 @@
  */
 
 import { parseInput } from "./core/commands.ts";
-import { Delivery, MAX_PENDING, SILENCE_LIMIT_MS } from "./core/delivery.ts";
+import { Delivery, MAX_PENDING } from "./core/delivery.ts";
+import { SILENCE_LIMIT_MS } from "./core/link.ts";
 import { ConnectError, Connection, type TlsOptions } from "./client/connection.ts";
 import { renderFrame } from "./client/render.ts";
 import { ClientState, LOCAL_HELP } from "./client/state.ts";

@@ -2,7 +2,8 @@
 
 /**
  * What a client keeps of the lines it typed until the server has answered
- * them, and how it tells a dead link from a quiet one. Every line that posts
+ * them, and when a line left unanswered should make it ping the server
+ * (core/link.ts tells a dead link from a quiet one). Every line that posts
  * a message gets a client message id (`cid`) and waits until its frame comes
  * back, live or in a replay; after a reconnection, once the replay is over,
  * what did not come back is sent again, in the order typed, under the same
@@ -13,17 +14,12 @@
  */
 
 import { parseInput } from "./commands.ts";
+import { LinkCheck } from "./link.ts";
 import { nameKey } from "./names.ts";
 import type { ClientFrame, ServerFrame } from "../protocol.ts";
 
 /** Most lines kept waiting for the server. */
 export const MAX_PENDING = 100;
-
-/** A line unanswered this long, with the server quiet as long, makes the client ping it. */
-export const PROBE_AFTER_MS = 2_000;
-
-/** After such a ping, this long without a word from the server means the link is dead. */
-export const SILENCE_LIMIT_MS = 5_000;
 
 /** A line waiting this long while connected is shown as unsent. */
 export const UNSENT_AFTER_MS = 1_000;
@@ -82,47 +78,6 @@ export interface Received {
   handled: PendingLine[];
   /** The frame repeats a message already answered: do not show it twice. */
   repeat: boolean;
-}
-
-/**
- * Tells a dead link from a quiet one. When a line has been unanswered for
- * {@linkcode PROBE_AFTER_MS} and nothing was heard meanwhile, it advises a
- * ping; when nothing at all is heard for {@linkcode SILENCE_LIMIT_MS} after
- * that, the link is dead. Any frame counts as a sign of life, so a server
- * that is slowly working through many lines is not mistaken for a dead one.
- */
-export class LinkCheck {
-  #heard: number;
-  #probedAt: number | undefined;
-
-  /** Starts watching a link that just answered, at `now`. */
-  constructor(now: number) {
-    this.#heard = now;
-  }
-
-  /** Notes that the server was heard from at `now`. */
-  heard(now: number): void {
-    this.#heard = Math.max(this.#heard, now);
-  }
-
-  /**
-   * What to do at `now`, given when the oldest request still unanswered was
-   * sent: `"probe"` (send a ping), `"dead"` (give the link up) or nothing.
-   */
-  check(now: number, oldestUnanswered: number | undefined): "probe" | "dead" | undefined {
-    if (this.#probedAt !== undefined) {
-      if (this.#heard >= this.#probedAt) this.#probedAt = undefined;
-      else return now - this.#probedAt >= SILENCE_LIMIT_MS ? "dead" : undefined;
-    }
-    if (
-      oldestUnanswered !== undefined &&
-      now - Math.max(oldestUnanswered, this.#heard) >= PROBE_AFTER_MS
-    ) {
-      this.#probedAt = now;
-      return "probe";
-    }
-    return undefined;
-  }
 }
 
 /**

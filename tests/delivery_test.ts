@@ -1,15 +1,8 @@
 /** The pure bookkeeping of lines waiting for the server, and of a link's health. */
 
 import assert from "node:assert/strict";
-import {
-  Delivery,
-  LinkCheck,
-  MAX_PENDING,
-  newCid,
-  PROBE_AFTER_MS,
-  SILENCE_LIMIT_MS,
-  UNSENT_AFTER_MS,
-} from "../core/delivery.ts";
+import { Delivery, MAX_PENDING, newCid, UNSENT_AFTER_MS } from "../core/delivery.ts";
+import { LinkCheck, PROBE_AFTER_MS, SILENCE_LIMIT_MS } from "../core/link.ts";
 import { type ClientFrame, isCid, type ServerFrame } from "../protocol.ts";
 
 /** The `message` frame the server would send for `frame`, a `say` with a cid. */

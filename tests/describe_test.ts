@@ -1,5 +1,5 @@
 /**
- * The one wording of every event (core/describe.ts) and how
+ * The one wording of every event (core/describe.ts, core/notices.ts) and how
  * it reads as plain text (core/plain.ts), which the terminal and the
  * plain-text transport print. The page's drawing of the same parts is
  * checked in Chromium (tests/e2e/browser_test.ts).
@@ -15,6 +15,15 @@ import {
   type Line,
   type Part,
 } from "../core/describe.ts";
+import {
+  noAnswerNotice,
+  outageNotice,
+  reconnectedNotice,
+  retryNotice,
+  serverSaysNotice,
+  tooManyWaitingError,
+  waitingNotice,
+} from "../core/notices.ts";
 import { plainText, textRuns } from "../core/plain.ts";
 import { isSafeText } from "../core/sanitize.ts";
 import type { MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
@@ -140,6 +149,27 @@ Deno.test("describePending() reads as the message will, with 'sending…' for it
   );
   const dm = describePending({ type: "msg", to: "@bob", text: "psst", cid: "c" }, "ann");
   assert.equal(plainText(dm), "[private] you → bob: psst");
+});
+
+Deno.test("the client's own notices", () => {
+  const lines: [Line, string][] = [
+    [reconnectedNotice("ann"), "-- Reconnected as ann"],
+    [
+      serverSaysNotice("The server is shutting down"),
+      "-- The server says: The server is shutting down",
+    ],
+    [retryNotice(400), "-- Connection lost. Reconnecting in 1 s…"],
+    [retryNotice(4_600), "-- Connection lost. Reconnecting in 5 s…"],
+    [outageNotice(true), "-- The connection to the server was lost. Reconnecting…"],
+    [outageNotice(false), "-- Cannot reach the server. Trying again…"],
+    [noAnswerNotice(), "-- No answer from the server for 5 s"],
+    [waitingNotice(), "-- Not connected: this will be sent when the connection is back"],
+    [
+      tooManyWaitingError(),
+      "!! Cannot send: 100 lines are waiting for the server already; this one was not kept",
+    ],
+  ];
+  for (const [line, text] of lines) assert.equal(plainText(line), text);
 });
 
 Deno.test("textRuns() adds the time stamp and brackets for a character display", () => {

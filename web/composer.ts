@@ -8,7 +8,8 @@
  * @module
  */
 
-import { Completer, type CompletionSources, InputHistory } from "./input.ts";
+import type { CompletionSources } from "../core/complete.ts";
+import { Completer, InputHistory } from "./input.ts";
 
 /**
  * Adds history and completion keys to `input`.

@@ -2,13 +2,13 @@
 
 /**
  * Editing helpers for the message box: Up/Down recall of sent lines and Tab
- * completion of names, commands and rooms. Pure string logic, no DOM.
+ * completion that cycles through what core/complete.ts offers. Pure string
+ * logic, no DOM.
  *
  * @module
  */
 
-import { COMMAND_NAMES } from "../core/commands.ts";
-import { nameKey } from "../core/names.ts";
+import { completions, type CompletionSources } from "../core/complete.ts";
 
 /** The lines the user sent, walked with Up and Down like a shell's history. */
 export class InputHistory {
@@ -46,58 +46,12 @@ export class InputHistory {
   }
 }
 
-/** What {@linkcode Completer.complete} can complete from. */
-export interface CompletionSources {
-  /** Names of the people in the room. */
-  names: readonly string[];
-  /** The user's own name, never offered. */
-  me: string;
-  /** Room names, offered after `/join`. */
-  rooms: readonly string[];
-}
-
 /** The input after a completion. */
 export interface Completed {
   /** The new text. */
   value: string;
   /** Where the caret goes. */
   caret: number;
-}
-
-/**
- * Lists the completions of the word before `caret`: `/commands` as the first
- * word, rooms after `/join`, else names (`name: ` at the start of a line).
- */
-export function completions(
-  value: string,
-  caret: number,
-  sources: CompletionSources,
-): { start: number; options: string[] } {
-  const before = value.slice(0, caret);
-  const start = before.search(/\S*$/);
-  const word = before.slice(start);
-  if (word.startsWith("/") && start === 0) {
-    const typed = word.slice(1).toLowerCase();
-    const options = COMMAND_NAMES.filter((name) => name.startsWith(typed)).map((name) =>
-      `/${name} `
-    );
-    return { start, options };
-  }
-  if (/^\/(join|j)\s+$/i.test(before.slice(0, start))) {
-    const typed = (word.startsWith("#") ? word : `#${word}`).toLowerCase();
-    const options = sources.rooms.filter((room) => room.startsWith(typed)).map((room) =>
-      `${room} `
-    );
-    return { start, options };
-  }
-  const at = word.startsWith("@") ? "@" : "";
-  const prefix = nameKey(word.slice(at.length));
-  const suffix = start === 0 ? ": " : " ";
-  const options = sources.names
-    .filter((name) => nameKey(name).startsWith(prefix) && nameKey(name) !== nameKey(sources.me))
-    .sort((a, b) => a.localeCompare(b, undefined, { sensitivity: "base" }))
-    .map((name) => `${at}${name}${suffix}`);
-  return { start, options };
 }
 
 interface Cycle {

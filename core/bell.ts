@@ -1,0 +1,56 @@
+// This module is browser compatible.
+
+/**
+ * When a client rings its bell, and what `/bell` (an entry of the command
+ * table the client runs itself) does and says.
+ *
+ * @module
+ */
+
+import type { CommandHelp, ServerFrame } from "../protocol.ts";
+import { type BellMode, LOCAL_COMMANDS } from "./commands.ts";
+import type { Line } from "./describe.ts";
+import { isMention } from "./format.ts";
+import { nameKey } from "./names.ts";
+import { bellNotice } from "./notices.ts";
+
+export type { BellMode };
+
+/** The mode a client starts with: a mention of the user's name, or a private message. */
+export const DEFAULT_BELL: BellMode = "mentions";
+
+/** What `/help` says of the commands the client runs itself, with the bell's mode now. */
+export function localHelp(mode: BellMode): CommandHelp[] {
+  return LOCAL_COMMANDS.map((command) =>
+    command.usage.startsWith("/bell")
+      ? { ...command, description: `${command.description} (now: ${mode})` }
+      : command
+  );
+}
+
+/** Runs `/bell`, with `mode` typed or not, under `current`: the mode from now on, and what to say. */
+export function runBell(mode: BellMode | undefined, current: BellMode): {
+  mode: BellMode;
+  line: Line;
+} {
+  const next = mode ?? current;
+  return { mode: next, line: bellNotice(next) };
+}
+
+/** What decides whether a frame rings the bell. */
+export interface RingOptions {
+  /** When the bell rings. */
+  mode: BellMode;
+  /** The user's name. */
+  me: string;
+}
+
+/** Whether `frame` rings the bell in `mode`, for a user called `me`. */
+export function rings(frame: ServerFrame, options: RingOptions): boolean {
+  const { mode, me } = options;
+  if (mode === "off") return false;
+  if (mode === "on" && frame.type === "message" && !frame.replay) {
+    return nameKey(frame.from) !== nameKey(me);
+  }
+  return isMention(frame, me);
+}

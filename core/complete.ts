@@ -1,0 +1,72 @@
+// This module is browser compatible.
+
+/**
+ * Tab completion, the same in the terminal and on the page: `/commands` as
+ * the first word, rooms after `/join`, else the names of the people in the
+ * room (`name: ` at the start of a line), never the user's own.
+ *
+ * @module
+ */
+
+import { COMMAND_NAMES } from "./commands.ts";
+import type { Conversation } from "./conversation.ts";
+import { nameKey } from "./names.ts";
+
+/** What {@linkcode completions} can complete from. */
+export interface CompletionSources {
+  /** Names of the people in the room. */
+  names: readonly string[];
+  /** The user's own name, never offered. */
+  me: string;
+  /** Room names, offered after `/join`. */
+  rooms: readonly string[];
+  /** Commands the client runs itself, offered after the server's. */
+  commands?: readonly string[];
+}
+
+/**
+ * Lists the completions of the word before `caret`: `/commands` as the first
+ * word, rooms after `/join`, else names (`name: ` at the start of a line).
+ */
+export function completions(
+  value: string,
+  caret: number,
+  sources: CompletionSources,
+): { start: number; options: string[] } {
+  const before = value.slice(0, caret);
+  const start = before.search(/\S*$/);
+  const word = before.slice(start);
+  if (word.startsWith("/") && start === 0) {
+    const typed = word.slice(1).toLowerCase();
+    const options = [...COMMAND_NAMES, ...sources.commands ?? []].filter((name) =>
+      name.startsWith(typed)
+    ).map((name) => `/${name} `);
+    return { start, options };
+  }
+  if (/^\/(join|j)\s+$/i.test(before.slice(0, start))) {
+    const typed = (word.startsWith("#") ? word : `#${word}`).toLowerCase();
+    const options = sources.rooms.filter((room) => room.startsWith(typed)).map((room) =>
+      `${room} `
+    );
+    return { start, options };
+  }
+  const at = word.startsWith("@") ? "@" : "";
+  const prefix = nameKey(word.slice(at.length));
+  const suffix = start === 0 ? ": " : " ";
+  const options = sources.names
+    .filter((name) => nameKey(name).startsWith(prefix) && nameKey(name) !== nameKey(sources.me))
+    .sort((a, b) => a.localeCompare(b, undefined, { sensitivity: "base" }))
+    .map((name) => `${at}${name}${suffix}`);
+  return { start, options };
+}
+
+/** What `conversation` offers to complete: its room's people, its rooms, its own commands. */
+export function conversationSources(conversation: Conversation): CompletionSources {
+  const { roster } = conversation;
+  return {
+    names: [...roster.members.values()],
+    me: roster.me,
+    rooms: roster.roomList().map((room) => room.name),
+    commands: conversation.localCommands,
+  };
+}

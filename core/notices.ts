@@ -1,0 +1,76 @@
+// This module is browser compatible.
+
+/**
+ * What a client says of its own doings, as lines both clients show the same
+ * way: the connection coming and going, lines that wait or cannot be sent,
+ * and the bell. The server's events are worded in describe.ts.
+ *
+ * @module
+ */
+
+import { MAX_TEXT_BYTES } from "../protocol.ts";
+import type { BellMode } from "./commands.ts";
+import { MAX_PENDING } from "./delivery.ts";
+import { errorLine, type Line, notice } from "./describe.ts";
+import { SILENCE_LIMIT_MS } from "./link.ts";
+import { sanitizeText } from "./sanitize.ts";
+
+/** The server took the client back after a drop, under `name`. */
+export function reconnectedNotice(name: string): Line {
+  return notice([`Reconnected as ${sanitizeText(name)}`]);
+}
+
+/** The server said goodbye with `reason`, inviting the client back, which will come back. */
+export function serverSaysNotice(reason: string): Line {
+  return notice([`The server says: ${sanitizeText(reason)}`]);
+}
+
+/** A client without a status display says so in the log: it tries again after `delayMs`. */
+export function retryNotice(delayMs: number): Line {
+  return notice([`Connection lost. Reconnecting in ${Math.max(1, Math.round(delayMs / 1000))} s…`]);
+}
+
+/**
+ * A client with a status display (which counts down to the next attempt)
+ * says once per outage in the log that the connection is gone, or that the
+ * server cannot be reached when it never was.
+ */
+export function outageNotice(everConnected: boolean): Line {
+  return notice([
+    everConnected
+      ? "The connection to the server was lost. Reconnecting…"
+      : "Cannot reach the server. Trying again…",
+  ]);
+}
+
+/** The server stopped answering, and the client gives the link up. */
+export function noAnswerNotice(): Line {
+  return notice([`No answer from the server for ${SILENCE_LIMIT_MS / 1000} s`]);
+}
+
+/** A line typed while the connection is down waits for it. */
+export function waitingNotice(): Line {
+  return notice(["Not connected: this will be sent when the connection is back"]);
+}
+
+/** The bell rings in `mode` now. */
+export function bellNotice(mode: BellMode): Line {
+  return notice([`Bell: ${mode}`]);
+}
+
+/** A line typed while {@linkcode MAX_PENDING} lines wait already was dropped. */
+export function tooManyWaitingError(): Line {
+  return errorLine(
+    `Cannot send: ${MAX_PENDING} lines are waiting for the server already; this one was not kept`,
+  );
+}
+
+/** A message longer than the server takes, as the server words it too. */
+export function tooLongError(): Line {
+  return errorLine(`Cannot send message: it is longer than ${MAX_TEXT_BYTES} bytes`);
+}
+
+/** A line typed after leaving. */
+export function notConnectedError(): Line {
+  return errorLine("Cannot send: not connected to the server");
+}

@@ -1,0 +1,167 @@
+// This module is browser compatible.
+
+/**
+ * Who and where a client is, as the server's frames tell it: the user's
+ * name, the room, the people in it, the rooms there are, and the last
+ * message id seen in the room, to ask for what came after it when coming
+ * back. Both clients keep it in a {@linkcode Roster}; no I/O.
+ *
+ * @module
+ */
+
+import { LOBBY, type ServerFrame } from "../protocol.ts";
+import { nameKey } from "./names.ts";
+
+/** One entry of the room list. */
+export interface RoomEntry {
+  /** Canonical room name, such as `#lobby`. */
+  name: string;
+  /** People in it. */
+  members: number;
+}
+
+/** Which parts of a {@linkcode Roster} a frame changed. */
+export interface Changes {
+  /** The user's own name. */
+  me: boolean;
+  /** The current room. */
+  room: boolean;
+  /** The people in the current room. */
+  members: boolean;
+  /** The list of rooms. */
+  rooms: boolean;
+}
+
+/** Reports whether anything changed. */
+export function changedAny(changes: Changes): boolean {
+  return changes.me || changes.room || changes.members || changes.rooms;
+}
+
+/** The user, their room, its members and the room list, kept from server frames. */
+export class Roster {
+  #me = "";
+  #room = LOBBY;
+  readonly #members = new Map<string, string>();
+  #count = 0;
+  #rooms: RoomEntry[] = [];
+  #lastId: number | undefined;
+
+  /** The user's name once the server accepted it (renames included), else `""`. */
+  get me(): string {
+    return this.#me;
+  }
+
+  /** The current room. */
+  get room(): string {
+    return this.#room;
+  }
+
+  /** People in the current room, by {@linkcode nameKey}. */
+  get members(): ReadonlyMap<string, string> {
+    return this.#members;
+  }
+
+  /** How many people are in the current room; may exceed `members.size` in huge rooms. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Rooms as the server last listed them, largest first. */
+  get rooms(): readonly RoomEntry[] {
+    return this.#rooms;
+  }
+
+  /** The highest message id seen in the current room, once a room was entered. */
+  get lastId(): number | undefined {
+    return this.#lastId;
+  }
+
+  /** Reports whether `name` is the user's own name. */
+  isMe(name: string): boolean {
+    return this.#me !== "" && nameKey(name) === nameKey(this.#me);
+  }
+
+  /** Member names, sorted for display. */
+  sortedMembers(): string[] {
+    return [...this.#members.values()].sort((a, b) =>
+      a.localeCompare(b, undefined, { sensitivity: "base" })
+    );
+  }
+
+  /** The room list with the current room in it even if the last listing missed it. */
+  roomList(): readonly RoomEntry[] {
+    if (this.#rooms.some((room) => room.name === this.#room)) return this.#rooms;
+    return [...this.#rooms, { name: this.#room, members: Math.max(1, this.#count) }];
+  }
+
+  /** Updates the roster from `frame` and reports what changed. */
+  track(frame: ServerFrame): Changes {
+    const changes: Changes = { me: false, room: false, members: false, rooms: false };
+    switch (frame.type) {
+      case "welcome":
+        this.#me = frame.name;
+        changes.me = true;
+        break;
+      case "room":
+        // Every message of this room from now on is new to us; the replay follows.
+        if (frame.room !== this.#room || this.#lastId === undefined) this.#lastId = 0;
+        this.#room = frame.room;
+        this.#setMembers(frame.members, frame.count);
+        changes.room = changes.members = true;
+        break;
+      case "who":
+        if (frame.room !== this.#room) break;
+        this.#setMembers(frame.members, frame.count);
+        changes.members = true;
+        break;
+      case "joined":
+        if (frame.room !== this.#room) break;
+        if (!this.#members.has(nameKey(frame.name))) this.#count++;
+        this.#members.set(nameKey(frame.name), frame.name);
+        changes.members = true;
+        break;
+      case "left":
+        if (frame.room !== this.#room) break;
+        if (this.#members.delete(nameKey(frame.name)) || this.#count > this.#members.size) {
+          this.#count = Math.max(this.#members.size, this.#count - 1);
+        }
+        changes.members = true;
+        break;
+      case "renamed":
+        if (frame.room === this.#room) {
+          this.#members.delete(nameKey(frame.from));
+          this.#members.set(nameKey(frame.to), frame.to);
+          changes.members = true;
+        }
+        if (this.isMe(frame.from)) {
+          this.#me = frame.to;
+          changes.me = true;
+        }
+        break;
+      case "message":
+        if (frame.room !== this.#room) break;
+        this.#lastId = Math.max(this.#lastId ?? 0, frame.id);
+        // Someone speaking now is here, even in a room too large to list; a replay says nothing
+        // of who is here now.
+        if (!frame.replay && !this.#members.has(nameKey(frame.from))) {
+          this.#members.set(nameKey(frame.from), frame.from);
+          this.#count = Math.max(this.#count, this.#members.size);
+          changes.members = true;
+        }
+        break;
+      case "rooms":
+        this.#rooms = frame.rooms.map((room) => ({ name: room.name, members: room.members }));
+        changes.rooms = true;
+        break;
+      default:
+        break;
+    }
+    return changes;
+  }
+
+  #setMembers(members: readonly string[], count: number): void {
+    this.#members.clear();
+    for (const name of members) this.#members.set(nameKey(name), name);
+    this.#count = Math.max(count, this.#members.size);
+  }
+}

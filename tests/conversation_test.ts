@@ -1,0 +1,340 @@
+/**
+ * The conversation core driven by frames alone: no socket, no terminal, no
+ * browser. What a client sends, shows and remembers for a reconnection.
+ */
+
+import assert from "node:assert/strict";
+import { Conversation, type Effect } from "../core/conversation.ts";
+import { PROBE_AFTER_MS, SILENCE_LIMIT_MS } from "../core/link.ts";
+import { plainText } from "../core/plain.ts";
+import type { ClientFrame, MessageFrame, ServerFrame } from "../protocol.ts";
+
+const TS = new Date(2024, 0, 2, 3, 4, 5).getTime();
+
+function welcome(name = "ann", extra: Partial<ServerFrame> = {}): ServerFrame {
+  return {
+    type: "welcome",
+    version: 1,
+    server: "chat",
+    name,
+    resume: "r1",
+    ...extra,
+  } as ServerFrame;
+}
+
+function message(id: number, fields: Partial<MessageFrame> = {}): MessageFrame {
+  return { type: "message", id, ts: TS, room: "#lobby", from: "bob", text: `m${id}`, ...fields };
+}
+
+/** The frames `effects` send. */
+function sent(effects: readonly Effect[]): ClientFrame[] {
+  return effects.flatMap((effect) => effect.type === "send" ? [effect.frame] : []);
+}
+
+/** The lines `effects` show, as plain text. */
+function shown(effects: readonly Effect[]): string[] {
+  return effects.flatMap((effect) => effect.type === "show" ? effect.lines.map(plainText) : []);
+}
+
+function types(effects: readonly Effect[]): string[] {
+  return effects.map((effect) => effect.type);
+}
+
+/** A conversation welcomed as `name` in #lobby at time 0. */
+function joined(name = "ann", options = {}): Conversation {
+  const chat = new Conversation(options);
+  chat.hello(name, 0);
+  chat.receive(welcome(name), 0);
+  chat.receive({ type: "room", room: "#lobby", members: [name, "bob"], count: 2 }, 0);
+  return chat;
+}
+
+/** Drops the connection of `chat` and says hello again as `name`; returns the `hello`. */
+function comeBack(chat: Conversation, name: string): ClientFrame {
+  chat.closed();
+  chat.opened();
+  const [hello] = sent(chat.hello(name, 100));
+  assert.ok(hello !== undefined);
+  return hello;
+}
+
+Deno.test("Conversation.hello() asks plainly the first time, with the password if given", () => {
+  const chat = new Conversation();
+  assert.deepEqual(sent(chat.hello("ann", 0)), [
+    { type: "hello", version: 1, name: "ann" },
+  ]);
+  assert.deepEqual(sent(chat.hello("ann", 0, { password: "sesame" })), [
+    { type: "hello", version: 1, name: "ann", password: "sesame" },
+  ]);
+});
+
+Deno.test("Conversation: the hello that comes back takes the name, room and place back", async (t) => {
+  await t.step("resume token, room and the last id seen in it", () => {
+    const chat = joined();
+    chat.receive({ type: "room", room: "#dev", members: ["ann"], count: 1 }, 1);
+    for (const id of [5, 9, 7]) chat.receive(message(id, { room: "#dev" }), 2);
+    chat.receive(message(20, { room: "#lobby" }), 3); // another room's: not ours to count
+    assert.deepEqual(comeBack(chat, "ann"), {
+      type: "hello",
+      version: 1,
+      name: "ann",
+      resume: "r1",
+      room: "#dev",
+      since: 9,
+    });
+  });
+
+  await t.step("a room entered with nothing in it comes back from 0", () => {
+    const chat = joined();
+    chat.receive(message(4), 1);
+    chat.receive({ type: "room", room: "#new", members: ["ann"], count: 1 }, 2);
+    assert.deepEqual(comeBack(chat, "ann"), {
+      type: "hello",
+      version: 1,
+      name: "ann",
+      resume: "r1",
+      room: "#new",
+      since: 0,
+    });
+  });
+
+  await t.step("after /nick, under the new name, which the token still holds", () => {
+    const chat = joined();
+    chat.receive({ type: "renamed", ts: TS, room: "#lobby", from: "ann", to: "Anna" }, 1);
+    assert.equal(chat.roster.me, "Anna");
+    const hello = comeBack(chat, chat.roster.me);
+    assert.deepEqual(hello, {
+      type: "hello",
+      version: 1,
+      name: "Anna",
+      resume: "r1",
+      room: "#lobby",
+      since: 0,
+    });
+  });
+
+  await t.step("under another name, without the token, which is not that name's", () => {
+    const chat = joined();
+    const hello = comeBack(chat, "someone");
+    assert.ok(hello.type === "hello" && hello.resume === undefined && hello.room === "#lobby");
+  });
+
+  await t.step("the token of the latest welcome", () => {
+    const chat = joined();
+    chat.closed();
+    chat.hello("ann", 0);
+    chat.receive(welcome("ann", { resume: "r2" }), 10);
+    const hello = comeBack(chat, "ann");
+    assert.ok(hello.type === "hello" && hello.resume === "r2");
+  });
+});
+
+Deno.test("Conversation: the welcome is shown the first time; coming back says so", () => {
+  const chat = new Conversation();
+  chat.hello("ann", 0);
+  const first = chat.receive(welcome(), 0);
+  assert.deepEqual(shown(first), ["-- Connected to chat as ann. Type /help for commands"]);
+  assert.deepEqual(first.find((effect) => effect.type === "welcomed"), {
+    type: "welcomed",
+    again: false,
+  });
+  assert.equal(chat.online, true);
+  comeBack(chat, "ann");
+  const again = chat.receive(welcome(), 10);
+  assert.deepEqual(shown(again), ["-- Reconnected as ann"]);
+  assert.ok(again.some((effect) => effect.type === "welcomed" && effect.again));
+});
+
+Deno.test("Conversation: the server's refusals of a hello", async (t) => {
+  const refusals: [ServerFrame, string][] = [
+    [{ type: "error", code: "name_taken", message: 'Cannot use "ann": taken' }, "name"],
+    [{ type: "error", code: "name_invalid", message: "Bad name" }, "name"],
+    [{ type: "error", code: "password_required", message: "Needs a password" }, "password"],
+    [{ type: "error", code: "password_wrong", message: "Wrong password" }, "password"],
+    [{ type: "error", code: "rate_limited", message: "Slow down" }, "other"],
+  ];
+  for (const [frame, about] of refusals) {
+    await t.step(`${frame.type === "error" && frame.code} is about the ${about}`, () => {
+      const chat = new Conversation();
+      chat.hello("ann", 0);
+      const effects = chat.receive(frame, 1);
+      assert.deepEqual(types(effects), ["refused"], "nothing is shown before the welcome");
+      const [refusal] = effects;
+      assert.ok(refusal?.type === "refused" && refusal.about === about);
+      assert.equal(chat.online, false);
+      // The answer came: no timeout while the user types another name or the password.
+      assert.deepEqual(chat.tick(60_000), []);
+    });
+  }
+
+  await t.step("the message is cleaned", () => {
+    const chat = new Conversation();
+    const [refusal] = chat.receive(
+      { type: "error", code: "name_invalid", message: "bad\x1b[2J name" },
+      0,
+    );
+    assert.ok(refusal?.type === "refused" && refusal.message === "bad name");
+  });
+
+  await t.step("an unsupported version ends for good", () => {
+    const chat = new Conversation();
+    chat.receive({ type: "error", code: "unsupported_version", message: "No" }, 0);
+    assert.equal(chat.quitting, true);
+  });
+});
+
+Deno.test("Conversation: a ping is answered with a pong carrying its token, and not shown", () => {
+  const chat = joined();
+  assert.deepEqual(chat.receive({ type: "ping", token: "heartbeat" }, 1), [
+    { type: "send", frame: { type: "pong", token: "heartbeat" } },
+  ]);
+  assert.deepEqual(sent(chat.receive({ type: "ping" }, 2)), [{ type: "pong" }]);
+});
+
+Deno.test("Conversation: lines typed offline wait, and go out once, in order, after the replay", () => {
+  const chat = joined();
+  const [a] = sent(chat.type("a", 10));
+  assert.ok(a?.type === "say" && a.cid !== undefined, JSON.stringify(a));
+  const [b] = sent(chat.type("b", 11));
+  assert.ok(b?.type === "say" && b.cid !== undefined);
+  chat.closed();
+  // Typed during the outage: it waits, and the user is told.
+  const offline = chat.type("c", 20);
+  assert.deepEqual(sent(offline), []);
+  assert.deepEqual(shown(offline), [
+    "-- Not connected: this will be sent when the connection is back",
+  ]);
+  assert.equal(chat.unsent(20), 3);
+  chat.opened();
+  chat.hello("ann", 30);
+  // Some lines may have reached the server: a ping first, to see the replay to its end.
+  const back = chat.receive(welcome(), 31);
+  const [ping] = sent(back);
+  assert.ok(ping?.type === "ping" && ping.token !== undefined, JSON.stringify(back));
+  assert.deepEqual(sent(chat.type("d", 32)), [], "typed during the replay");
+  // The replay shows that b arrived.
+  const replayed = chat.receive(
+    message(2, { from: "ann", text: "b", cid: b.cid, replay: true }),
+    33,
+  );
+  assert.ok(replayed.some((effect) => effect.type === "answered" && effect.lines[0]?.line === "b"));
+  const resent = sent(chat.receive({ type: "pong", token: ping.token }, 34));
+  assert.deepEqual(resent.map((frame) => frame.type === "say" ? frame.text : frame.type), [
+    "a",
+    "c",
+    "d",
+  ]);
+  assert.deepEqual(resent[0], a, "the same frame, with the same cid");
+  assert.equal(chat.waiting, 3);
+});
+
+Deno.test("Conversation: a message the server sends again is not shown twice", () => {
+  const chat = joined();
+  const [frame] = sent(chat.type("hi", 0));
+  assert.ok(frame?.type === "say" && frame.cid !== undefined);
+  const echo = message(3, { from: "ann", text: "hi", cid: frame.cid });
+  const first = chat.receive(echo, 1);
+  assert.deepEqual(shown(first), ["[03:04:05] ann: hi"]);
+  assert.deepEqual(shown(chat.receive(echo, 2)), [], "the server's answer to a line sent again");
+  assert.deepEqual(shown(chat.receive({ ...echo, replay: true }, 3)), ["[03:04:05] ann: hi"]);
+});
+
+Deno.test("Conversation.type()", async (t) => {
+  await t.step("shows a posted line as pending until it is answered", () => {
+    const chat = joined();
+    const effects = chat.type("/me waves", 0);
+    const pending = effects.find((effect) => effect.type === "pending");
+    assert.ok(pending?.type === "pending");
+    assert.equal(pending.shown.status, "sending…");
+    assert.equal(plainText(pending.shown), "* ann waves");
+    assert.deepEqual(types(chat.type("/who", 1)), ["send"], "a command is not pending");
+  });
+
+  await t.step("refuses a message longer than the server takes, and keeps nothing", () => {
+    const chat = joined();
+    const effects = chat.type("x".repeat(4001), 0);
+    assert.deepEqual(shown(effects), ["!! Cannot send message: it is longer than 4000 bytes"]);
+    assert.equal(chat.waiting, 0);
+  });
+
+  await t.step("ignores empty lines", () => {
+    assert.deepEqual(joined().type("   ", 0), []);
+  });
+
+  await t.step("/quit online sends quit and waits for the goodbye", () => {
+    const chat = joined();
+    assert.deepEqual(chat.type("/quit lunch", 0), [
+      { type: "send", frame: { type: "quit", reason: "lunch" } },
+      { type: "leave", sent: true },
+    ]);
+    assert.equal(chat.quitting, true);
+    assert.deepEqual(chat.quit(), [], "once");
+  });
+
+  await t.step("/quit offline leaves at once", () => {
+    const chat = joined();
+    chat.closed();
+    assert.deepEqual(chat.type("/quit", 0), [{ type: "leave", sent: false }]);
+  });
+});
+
+Deno.test("Conversation.finish() says when every piped line was handled", () => {
+  const chat = new Conversation();
+  chat.type("early", 0);
+  assert.deepEqual(chat.finish(), [], "not connected yet");
+  chat.hello("ann", 0);
+  const welcomed = sent(chat.receive(welcome(), 1));
+  assert.equal(welcomed[0]?.type === "say" && welcomed[0].text, "early");
+  const ping = welcomed[1];
+  assert.ok(ping?.type === "ping" && ping.token !== undefined, JSON.stringify(welcomed));
+  assert.deepEqual(types(chat.receive({ type: "pong", token: "other" }, 2)), []);
+  assert.deepEqual(types(chat.receive({ type: "pong", token: ping.token }, 3)), ["finished"]);
+});
+
+Deno.test("Conversation.tick() follows the server's heartbeat from its welcome", () => {
+  const chat = new Conversation();
+  chat.hello("ann", 0);
+  chat.receive(welcome("ann", { heartbeat: 9 }), 0);
+  assert.deepEqual(chat.tick(3_000), [], "quiet for a third of it: not yet");
+  assert.deepEqual(sent(chat.tick(3_001)), [{ type: "ping", token: "heartbeat" }]);
+  assert.deepEqual(chat.tick(4_000), [], "one ping per quiet spell");
+  chat.receive({ type: "pong", token: "heartbeat" }, 5_000);
+  assert.deepEqual(sent(chat.tick(8_001)), [{ type: "ping", token: "heartbeat" }]);
+  assert.deepEqual(chat.tick(5_000 + 14_000), [], "the heartbeat and 5 s of grace");
+  assert.deepEqual(chat.tick(5_000 + 14_001), [{ type: "drop", reason: "silent" }]);
+});
+
+Deno.test("Conversation.tick() gives up on a hello unanswered for 15 s", () => {
+  const chat = new Conversation();
+  assert.deepEqual(chat.tick(60_000), [], "no hello, no wait");
+  chat.hello("ann", 1_000);
+  assert.deepEqual(chat.tick(15_999), []);
+  assert.deepEqual(chat.tick(16_000), [{ type: "drop", reason: "unanswered" }]);
+});
+
+Deno.test("Conversation.tick() notices a dead link within seconds of a line unanswered", () => {
+  const chat = joined();
+  chat.type("hello?", 1_000);
+  const probe = sent(chat.tick(1_000 + PROBE_AFTER_MS));
+  assert.equal(probe[0]?.type, "ping");
+  const dead = chat.tick(1_000 + PROBE_AFTER_MS + SILENCE_LIMIT_MS);
+  assert.deepEqual(shown(dead), ["-- No answer from the server for 5 s"]);
+  assert.deepEqual(dead.at(-1), { type: "drop", reason: "dead" });
+});
+
+Deno.test("Conversation: the server's goodbye", () => {
+  const bye: ServerFrame = { type: "bye", reason: "The server is shutting down", retry: true };
+  assert.deepEqual(shown(joined().receive(bye, 0)), [
+    "-- Disconnected: The server is shutting down",
+  ]);
+  const narrating = joined("ann", { narratesReconnects: true });
+  assert.deepEqual(shown(narrating.receive(bye, 0)), [
+    "-- The server says: The server is shutting down",
+  ]);
+  assert.deepEqual(narrating.bye, { reason: "The server is shutting down", retry: true });
+  assert.deepEqual(shown(narrating.receive({ type: "bye", reason: "Goodbye" }, 0)), [
+    "-- Disconnected: Goodbye",
+  ]);
+  narrating.opened();
+  assert.equal(narrating.bye, undefined, "a new connection forgets it");
+});

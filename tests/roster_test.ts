@@ -1,0 +1,169 @@
+/** Who and where a client is (core/roster.ts), when it rings (core/bell.ts), and what Tab offers. */
+
+import assert from "node:assert/strict";
+import { localHelp, rings } from "../core/bell.ts";
+import { completions, conversationSources } from "../core/complete.ts";
+import { Conversation, type Effect } from "../core/conversation.ts";
+import { plainText } from "../core/plain.ts";
+import { Roster } from "../core/roster.ts";
+import type { MessageFrame, ServerFrame } from "../protocol.ts";
+
+const TS = new Date(2024, 0, 2, 3, 4, 5).getTime();
+
+function message(fields: Partial<MessageFrame> = {}): MessageFrame {
+  return { type: "message", id: 1, ts: TS, room: "#lobby", from: "bob", text: "hi", ...fields };
+}
+
+function roster(...frames: ServerFrame[]): Roster {
+  const roster = new Roster();
+  roster.track({ type: "welcome", version: 1, server: "chat", name: "ann" });
+  roster.track({ type: "room", room: "#lobby", members: ["ann", "bob"], count: 2 });
+  for (const frame of frames) roster.track(frame);
+  return roster;
+}
+
+function rung(effects: readonly Effect[]): boolean {
+  return effects.some((effect) => effect.type === "ring");
+}
+
+Deno.test("Roster.track()", async (t) => {
+  await t.step("follows arrivals, departures and renames in the room only", () => {
+    const seen = roster(
+      { type: "joined", ts: TS, room: "#lobby", name: "carol" },
+      { type: "joined", ts: TS, room: "#dev", name: "dave" },
+      { type: "left", ts: TS, room: "#lobby", name: "bob" },
+      { type: "renamed", ts: TS, room: "#lobby", from: "carol", to: "Caro" },
+    );
+    assert.deepEqual(seen.sortedMembers(), ["ann", "Caro"]);
+    assert.equal(seen.count, 2);
+  });
+
+  await t.step("takes the user's own rename", () => {
+    const seen = roster({ type: "renamed", ts: TS, room: "#lobby", from: "ANN", to: "anna" });
+    assert.equal(seen.me, "anna");
+    assert.ok(seen.isMe("Anna") && !seen.isMe("ann"));
+  });
+
+  await t.step("adds who speaks now, not who spoke in a replay", () => {
+    const seen = roster(message({ from: "gone", replay: true }), message({ from: "erin" }));
+    assert.deepEqual(seen.sortedMembers(), ["ann", "bob", "erin"]);
+  });
+
+  await t.step("keeps the count of a room too large to list", () => {
+    const seen = roster(
+      { type: "who", room: "#lobby", members: ["ann", "bob"], count: 500 },
+      { type: "joined", ts: TS, room: "#lobby", name: "carol" },
+      { type: "left", ts: TS, room: "#lobby", name: "zed" },
+    );
+    assert.equal(seen.count, 500);
+  });
+
+  await t.step("lists the rooms, with the current one even if the list missed it", () => {
+    const seen = roster(
+      { type: "rooms", rooms: [{ name: "#dev", members: 3 }] },
+    );
+    assert.deepEqual(seen.roomList(), [{ name: "#dev", members: 3 }, {
+      name: "#lobby",
+      members: 2,
+    }]);
+  });
+});
+
+Deno.test("rings() follows the bell's mode", () => {
+  const mention = message({ text: "hi ann" });
+  const plain = message({ text: "hello all" });
+  const incoming: ServerFrame = {
+    type: "private",
+    id: 2,
+    ts: TS,
+    from: "bob",
+    to: "ann",
+    text: "x",
+  };
+  const own = message({ from: "Ann", text: "I am ann" });
+  assert.deepEqual(
+    [mention, incoming, plain, own].map((f) => rings(f, { mode: "mentions", me: "ann" })),
+    [
+      true,
+      true,
+      false,
+      false,
+    ],
+  );
+  assert.deepEqual(
+    [mention, incoming, plain, own].map((f) => rings(f, { mode: "on", me: "ann" })),
+    [
+      true,
+      true,
+      true,
+      false,
+    ],
+  );
+  assert.equal(
+    rings(message({ replay: true }), { mode: "on", me: "ann" }),
+    false,
+    "a replay never rings",
+  );
+  assert.deepEqual([mention, incoming].map((f) => rings(f, { mode: "off", me: "ann" })), [
+    false,
+    false,
+  ]);
+});
+
+Deno.test("Conversation: /bell, which the client runs itself", () => {
+  const chat = new Conversation({ bell: true });
+  chat.hello("ann", 0);
+  chat.receive({ type: "welcome", version: 1, server: "chat", name: "ann" }, 0);
+  const show = (line: string) =>
+    chat.type(line, 0).flatMap((effect) =>
+      effect.type === "show" ? effect.lines.map(plainText) : []
+    );
+  assert.equal(chat.bell, "mentions");
+  assert.ok(rung(chat.receive(message({ text: "ann?" }), 0)));
+  assert.ok(!rung(chat.receive(message({ text: "hello" }), 0)));
+  assert.deepEqual(show("/bell"), ["-- Bell: mentions"]);
+  assert.deepEqual(show("/BELL on"), ["-- Bell: on"]);
+  assert.ok(rung(chat.receive(message({ text: "hello" }), 0)));
+  assert.deepEqual(show("/bell loud"), ["!! Usage: /bell on|off|mentions"]);
+  assert.equal(chat.bell, "on");
+  assert.deepEqual(show("/bell off"), ["-- Bell: off"]);
+  assert.ok(!rung(chat.receive(message({ text: "ann?" }), 0)));
+  // /help lists it after the server's commands, with the mode in force.
+  const help = chat.receive({ type: "help", commands: [{ usage: "/who", description: "who" }] }, 0)
+    .flatMap((effect) => effect.type === "show" ? effect.lines.map(plainText) : []);
+  assert.deepEqual(help, [
+    "-- Commands:",
+    "--   /who                   who",
+    "--   /bell on|off|mentions  when to ring the terminal bell (now: off)",
+  ]);
+  assert.deepEqual(localHelp("on").map((command) => command.usage), ["/bell on|off|mentions"]);
+});
+
+Deno.test("Conversation: without a bell, /bell is the server's to answer", () => {
+  const chat = new Conversation();
+  chat.hello("ann", 0);
+  chat.receive({ type: "welcome", version: 1, server: "chat", name: "ann" }, 0);
+  assert.deepEqual(chat.type("/bell off", 0), [{
+    type: "send",
+    frame: { type: "say", text: "/bell off" },
+  }]);
+  assert.ok(!rung(chat.receive(message({ text: "ann?" }), 0)));
+});
+
+Deno.test("completions() offers commands, rooms after /join, and names", () => {
+  const chat = new Conversation({ bell: true });
+  chat.receive({ type: "welcome", version: 1, server: "chat", name: "ann" }, 0);
+  chat.receive({ type: "room", room: "#lobby", members: ["ann", "Bob", "bea"], count: 3 }, 0);
+  chat.receive({
+    type: "rooms",
+    rooms: [{ name: "#lobby", members: 3 }, { name: "#dev", members: 1 }],
+  }, 0);
+  const sources = conversationSources(chat);
+  assert.deepEqual(completions("b", 1, sources), { start: 0, options: ["bea: ", "Bob: "] });
+  assert.deepEqual(completions("hi @b", 5, sources).options, ["@bea ", "@Bob "]);
+  assert.deepEqual(completions("a", 1, sources).options, [], "never the user's own name");
+  assert.deepEqual(completions("/jo", 3, sources).options, ["/join "]);
+  assert.deepEqual(completions("/be", 3, sources).options, ["/bell "]);
+  assert.deepEqual(completions("/join #d", 8, sources), { start: 6, options: ["#dev "] });
+  assert.deepEqual(completions("/be", 3, conversationSources(new Conversation())).options, []);
+});
