@@ -1,0 +1,158 @@
+/**
+ * Carries out the conversation core's effects (core/effects.ts) in the
+ * terminal: frames go to the current socket in the order they were typed,
+ * lines are drawn above the input line, the bell rings, the prompt says where
+ * the user is and what waits. client.ts runs the connections around it.
+ *
+ * @module
+ */
+
+import type { Conversation } from "../core/conversation.ts";
+import type { Line } from "../core/describe.ts";
+import type { Effect, Refusal } from "../core/effects.ts";
+import { sanitizeText } from "../core/sanitize.ts";
+import type { ClientFrame } from "../protocol.ts";
+import type { Connection } from "./connection.ts";
+import { drawLine } from "./render.ts";
+import type { Terminal } from "./terminal.ts";
+
+/** How long the server has to say goodbye after `quit` before the client hangs up. */
+const QUIT_GRACE_MS = 2_000;
+
+/** What a {@linkcode TerminalDriver} drives, and how. */
+export interface DriverOptions {
+  /** The conversation whose effects it carries out. */
+  chat: Conversation;
+  /** The terminal it prints to. */
+  terminal: Terminal;
+  /** The socket it sends to first. */
+  connection: Connection;
+  /** Draw with colours and styles. */
+  color: boolean;
+  /** Called when the server welcomes the client. */
+  onWelcome: () => void;
+}
+
+/** The terminal's side of the conversation core: its effects carried out on a socket and a TTY. */
+export class TerminalDriver {
+  readonly #chat: Conversation;
+  readonly #terminal: Terminal;
+  readonly #options: DriverOptions;
+  readonly #leaving = new AbortController();
+  #connection: Connection;
+  /** Sends are chained so lines reach the server in the order they were typed. */
+  #sending: Promise<void> = Promise.resolve();
+  #shownPrompt = "";
+  #refusal: Refusal | undefined;
+  #unanswered = false;
+
+  /** Drives the terminal and the socket of `options` for its conversation. */
+  constructor(options: DriverOptions) {
+    this.#chat = options.chat;
+    this.#terminal = options.terminal;
+    this.#connection = options.connection;
+    this.#options = options;
+  }
+
+  /** The socket effects go to; set a new one after reconnecting. */
+  get connection(): Connection {
+    return this.#connection;
+  }
+
+  set connection(connection: Connection) {
+    this.#connection = connection;
+    this.#unanswered = false;
+  }
+
+  /** Aborted once the user leaves. */
+  get leaving(): AbortSignal {
+    return this.#leaving.signal;
+  }
+
+  /** Whether the last `hello` went unanswered until the core gave the connection up. */
+  get unanswered(): boolean {
+    return this.#unanswered;
+  }
+
+  /** The server's refusal of the last `hello`, once: later calls return nothing until the next. */
+  takeRefusal(): Refusal | undefined {
+    const refusal = this.#refusal;
+    this.#refusal = undefined;
+    return refusal;
+  }
+
+  /** Whether the server refused the last `hello` and nobody took the refusal yet. */
+  get refused(): boolean {
+    return this.#refusal !== undefined;
+  }
+
+  /** Carries out `effects`, in order, then brings the prompt up to date. */
+  apply(effects: readonly Effect[]): void {
+    for (const effect of effects) {
+      switch (effect.type) {
+        case "send":
+          this.#send(effect.frame);
+          break;
+        case "show":
+          this.print(effect.lines);
+          break;
+        case "ring":
+          this.#terminal.bell();
+          break;
+        case "welcomed":
+          this.#options.onWelcome();
+          break;
+        case "refused":
+          this.#refusal = effect;
+          break;
+        case "drop":
+          if (effect.reason === "unanswered") this.#unanswered = true;
+          this.#connection.close();
+          break;
+        case "leave":
+          this.#leave(effect.sent);
+          break;
+        case "finished":
+          this.apply(this.#chat.quit());
+          break;
+        case "changed":
+        case "pending":
+        case "answered":
+          break;
+      }
+    }
+    this.updatePrompt();
+  }
+
+  /** Prints `lines` above the input line. */
+  print(lines: readonly Line[]): void {
+    this.#terminal.print(lines.map((line) => drawLine(line, this.#options.color)));
+  }
+
+  /** Redraws the prompt if what it says has changed: the room, the connection, lines waiting. */
+  updatePrompt(): void {
+    if (!this.#terminal.interactive || !this.#chat.welcomed) return;
+    const unsent = this.#chat.unsent(performance.now());
+    const prompt = `${this.#chat.online ? "" : "(offline) "}${
+      sanitizeText(this.#chat.roster.room)
+    }${unsent === 0 ? "" : ` (${unsent} unsent)`}> `;
+    if (prompt === this.#shownPrompt) return;
+    this.#shownPrompt = prompt;
+    this.#terminal.setPrompt(prompt);
+  }
+
+  #send(frame: ClientFrame): void {
+    const current = this.#connection;
+    this.#sending = this.#sending.then(() => current.send(frame)).catch(() => {});
+  }
+
+  /** The user leaves: hang up now, or once the server has said goodbye to the `quit` sent. */
+  #leave(sent: boolean): void {
+    this.#leaving.abort();
+    const connection = this.#connection;
+    if (!sent) return connection.close();
+    // The server answers with bye and closes; do not wait for it forever.
+    const timer = setTimeout(() => connection.close(), QUIT_GRACE_MS);
+    Deno.unrefTimer(timer);
+  }
+}
