@@ -16,11 +16,11 @@ import clientTs from "../web/client.ts" with { type: "text" };
 import composerTs from "../web/composer.ts" with { type: "text" };
 import connectionTs from "../web/connection.ts" with { type: "text" };
 import inputTs from "../web/input.ts" with { type: "text" };
+import joiningTs from "../web/joining.ts" with { type: "text" };
 import logTs from "../web/log.ts" with { type: "text" };
 import pageTs from "../web/page.ts" with { type: "text" };
 import renderTs from "../web/render.ts" with { type: "text" };
 import sidebarTs from "../web/sidebar.ts" with { type: "text" };
-import stateTs from "../web/state.ts" with { type: "text" };
 import statusTs from "../web/status.ts" with { type: "text" };
 import uiTs from "../web/ui.ts" with { type: "text" };
 import protocolTs from "../protocol.ts" with { type: "text" };
@@ -50,11 +50,11 @@ const MODULES: Readonly<Record<string, string>> = {
   "/web/composer.ts": composerTs,
   "/web/connection.ts": connectionTs,
   "/web/input.ts": inputTs,
+  "/web/joining.ts": joiningTs,
   "/web/log.ts": logTs,
   "/web/page.ts": pageTs,
   "/web/render.ts": renderTs,
   "/web/sidebar.ts": sidebarTs,
-  "/web/state.ts": stateTs,
   "/web/status.ts": statusTs,
   "/web/ui.ts": uiTs,
   "/protocol.ts": protocolTs,

@@ -4,7 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { Connection, SETTLED_MS } from "../web/connection.ts";
+import { SETTLED_MS } from "../core/backoff.ts";
+import { Connection } from "../web/connection.ts";
 import { LOOPBACK, waitUntil } from "./_test_utils.ts";
 
 Deno.test("Connection backs off from a server that drops it right after its welcome", async () => {

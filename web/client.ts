@@ -2,76 +2,52 @@
 // This module is browser compatible.
 
 /**
- * The chat as the page runs it: the name handshake, frames in and out,
- * reconnects that come back under the same name and in the same room, and
- * keeping the header, log and sidebar in step with the server.
+ * The page's driver of the conversation core (core/conversation.ts): it
+ * carries frames between the WebSocket and the core, and the core's effects
+ * to the page: the log, the name form, the header and the sidebar.
  *
  * @module
  */
 
-import { parseInput } from "../core/commands.ts";
-import { Delivery, MAX_PENDING, type PendingLine } from "../core/delivery.ts";
-import {
-  type HelloFrame,
-  LOBBY,
-  MAX_TEXT_BYTES,
-  PROTOCOL_VERSION,
-  type ServerFrame,
-  utf8Length,
-} from "../protocol.ts";
+import { conversationSources } from "../core/complete.ts";
+import { Conversation, type Effect } from "../core/conversation.ts";
+import { errorLine, type Line } from "../core/describe.ts";
 import { nameKey } from "../core/names.ts";
-import { sanitizeText } from "../core/sanitize.ts";
+import { outageNotice } from "../core/notices.ts";
+import type { Changes } from "../core/roster.ts";
+import type { ServerFrame } from "../protocol.ts";
 import { bindComposerKeys } from "./composer.ts";
-import { Connection, type ConnectionState, isHeartbeat } from "./connection.ts";
+import { Connection, type ConnectionState } from "./connection.ts";
 import type { InputHistory } from "./input.ts";
+import { Joining } from "./joining.ts";
 import { LogView } from "./log.ts";
 import { PageView } from "./page.ts";
-import { errorLine, noticeLine, pendingLine, renderFrame } from "./render.ts";
-import { ChatState } from "./state.ts";
-import { type Phase, StatusView } from "./status.ts";
+import { drawLine } from "./render.ts";
+import { StatusView } from "./status.ts";
 import { loadName, saveName, type Ui } from "./ui.ts";
-
-/** Times a remembered name is tried again when the server says it is taken. */
-const NAME_RETRIES = 2;
 
 /** How often the link and the lines waiting for the server are looked at, in milliseconds. */
 const TICK_MS = 250;
 
+/** Replayed messages remembered as shown, so a replay after a room change skips them. */
+const SHOWN_MEMORY = 10_000;
+
 /** The page's chat client; app.ts feeds it the user's actions. */
 export class WebClient {
   readonly #ui: Ui;
-  readonly #state = new ChatState();
+  readonly #chat = new Conversation();
   readonly #view: LogView;
   readonly #status: StatusView;
   readonly #page: PageView;
   readonly #history: InputHistory;
   readonly #connection: Connection;
+  readonly #joining: Joining;
   /** Messages already shown, so a replay after a reconnect or a room change skips them. */
   readonly #shown = new Set<string>();
-  /** The name to send in `hello` once the socket is open; `undefined` while asking. */
-  #pendingName: string | undefined;
-  /** The pending name was remembered, not typed: if it is taken, wait and try again. */
-  #automatic = false;
-  #nameRetries = 0;
-  #phase: Phase = "asking";
-  /** The server accepted us before, so the next welcome is a reconnect. */
-  #wasWelcomed = false;
-  /** The user typed /quit: do not reconnect. */
-  #quitting = false;
-  /** The room to go back to after a reconnect. */
-  #lastRoom = LOBBY;
   /** `rooms` replies the page asked for itself: they refresh the sidebar silently. */
   #quietRooms = 0;
   #roomsTimer: ReturnType<typeof setTimeout> | undefined;
   #outageNoted = false;
-  /** The server's password, kept for reconnects while the page is open (never stored). */
-  #password: string | undefined;
-  /** The secret from the last welcome: takes the name back after a drop. */
-  #resume: string | undefined;
-  /** The highest message id seen in the current room, to fetch only what was missed. */
-  #lastId = 0;
-  /** Every line sent, until the server has answered it; sent again after a reconnection. */
-  readonly #delivery = new Delivery();
   /** The log lines showing lines still being sent, by client message id. */
   readonly #sending = new Map<string, HTMLElement>();
   #tickTimer: ReturnType<typeof setInterval> | undefined;
@@ -80,15 +56,17 @@ export class WebClient {
     this.#ui = ui;
     this.#view = new LogView(ui.log, ui.newMessages);
     this.#status = new StatusView(ui);
-    this.#page = new PageView(ui, this.#state, {
+    this.#page = new PageView(ui, this.#chat.roster, {
       joinRoom: (room) => this.joinRoom(room),
       startPrivate: (name) => this.startPrivate(name),
     });
-    this.#history = bindComposerKeys(ui.input, () => ({
-      names: [...this.#state.members.values()],
-      me: this.#state.me,
-      rooms: this.#state.roomList().map((room) => room.name),
-    }));
+    this.#joining = new Joining(ui, {
+      hello: (name) => {
+        if (this.#connection.isOpen) this.#sendHello(name);
+      },
+      changed: () => this.#showStatus(),
+    });
+    this.#history = bindComposerKeys(ui.input, () => conversationSources(this.#chat));
     this.#connection = new Connection({
       url,
       onFrame: (frame) => this.#onFrame(frame),
@@ -98,69 +76,34 @@ export class WebClient {
 
   /** Connects, joining under the remembered name if there is a valid one, else asking. */
   start(rememberedName: string | undefined): void {
-    if (rememberedName !== undefined) {
-      this.#pendingName = rememberedName;
-      this.#automatic = true;
-      this.#phase = "joining";
-    } else {
-      this.#askName("", loadName() ?? "");
-    }
+    if (rememberedName !== undefined) this.#joining.rejoin(rememberedName);
+    else this.#joining.ask("");
     this.#page.showRoom();
     this.#connection.start();
   }
 
   /** Joins under `name`, typed into the name form and already checked, with the password if asked. */
   submitName(name: string, password?: string): void {
-    if (password !== undefined) this.#password = password;
-    this.#quitting = false;
-    this.#automatic = false;
-    this.#nameRetries = 0;
+    this.#joining.typed(name, password);
     if (this.#connection.isOpen) return this.#sendHello(name);
-    this.#pendingName = name;
-    this.#phase = "joining";
-    this.#ui.nameSubmit.disabled = true;
     this.#connection.start();
     this.#showStatus();
   }
 
   /**
-   * Sends the message box's line as a `say` frame; the server runs slash
-   * commands. A message is shown as being sent until the server answers it;
-   * one typed while the connection is down is sent once it is back.
+   * Hands the message box's line to the conversation. A message is shown as
+   * being sent until the server answers it; one typed while the connection
+   * is down is sent once it is back. A line refused at once stays in the box.
    */
   sendLine(): void {
     const value = this.#ui.input.value;
     if (value.trim() === "") return;
-    const parsed = parseInput(value);
-    const posts = parsed.ok &&
-      (parsed.frame.type === "say" || parsed.frame.type === "me" || parsed.frame.type === "msg");
-    const connected = this.#phase === "joined" && this.#connection.isOpen;
-    // Coming back: messages wait for the connection, commands cannot.
-    if (!connected && !(posts && this.#wasWelcomed && !this.#quitting)) {
-      this.#view.append([errorLine("Cannot send: not connected to the server")]);
-      return;
-    }
-    const text = parsed.ok && "text" in parsed.frame ? parsed.frame.text : "";
-    if (utf8Length(sanitizeText(text).trim()) > MAX_TEXT_BYTES) {
-      this.#view.append([
-        errorLine(`Cannot send message: it is longer than ${MAX_TEXT_BYTES} bytes`),
-      ]);
-      return;
-    }
-    if (parsed.ok && parsed.frame.type === "quit") this.#quitting = true;
-    const typed = this.#delivery.type(value, Date.now());
-    if (typed === undefined) {
-      this.#view.append([
-        errorLine(`Cannot send: ${MAX_PENDING} messages are waiting for the server already`),
-      ]);
-      return;
-    }
-    for (const frame of typed.send) this.#connection.send(frame);
-    if (typed.line.post !== undefined && typed.line.cid !== undefined) {
-      const element = pendingLine(typed.line.post, this.#state.me);
-      this.#sending.set(typed.line.cid, element);
-      this.#view.appendPending(element);
-    }
+    const effects = this.#chat.type(value, performance.now());
+    this.#apply(effects);
+    const refused = effects.some((effect) =>
+      effect.type === "show" && effect.lines.some((line) => line.kind === "error")
+    );
+    if (refused) return;
     this.#history.push(value);
     this.#ui.input.value = "";
     this.#view.scrollToBottom();
@@ -168,7 +111,7 @@ export class WebClient {
 
   /** Enters `room` (as typed or clicked) unless the user is there already. */
   joinRoom(room: string): void {
-    if (nameKey(room) !== nameKey(this.#state.room)) {
+    if (nameKey(room) !== nameKey(this.#chat.roster.room)) {
       this.#connection.send({ type: "join", room });
     }
     this.setSidebar(false);
@@ -185,12 +128,9 @@ export class WebClient {
   /** Reconnects now: after a /quit, or instead of waiting for the next attempt. */
   retry(): void {
     if (this.#connection.state.kind === "stopped") {
-      this.#quitting = false;
-      const name = this.#state.me || loadName();
-      if (name === undefined) return this.#askName("");
-      this.#pendingName = name;
-      this.#automatic = true;
-      this.#phase = "joining";
+      const name = this.#chat.roster.me || loadName();
+      if (name === undefined) return this.#joining.ask("");
+      this.#joining.rejoin(name);
     }
     this.#connection.start();
   }
@@ -202,14 +142,12 @@ export class WebClient {
 
   /** Closes the socket so the server frees the name at once, as when the page goes away. */
   suspend(): void {
-    if (this.#phase === "joined") this.#pendingName = this.#state.me;
-    this.#automatic = true;
     this.#connection.stop();
   }
 
   /** Reconnects after {@linkcode WebClient.suspend}, as when the page comes back. */
   resume(): void {
-    if (this.#pendingName !== undefined && !this.#quitting) this.#connection.start();
+    if (this.#joining.name !== undefined && !this.#chat.quitting) this.#connection.start();
   }
 
   /** Opens or closes the sidebar drawer (narrow screens). */
@@ -238,200 +176,133 @@ export class WebClient {
   refreshRooms(): void {
     clearTimeout(this.#roomsTimer);
     this.#roomsTimer = setTimeout(() => {
-      if (this.#phase === "joined" && this.#connection.send({ type: "rooms" })) {
+      if (this.#joining.phase === "joined" && this.#connection.send({ type: "rooms" })) {
         this.#quietRooms++;
       }
     }, 300);
   }
 
   #showStatus(): void {
-    this.#status.show(this.#connection.state, this.#phase);
+    this.#status.show(this.#connection.state, this.#joining.phase);
+  }
+
+  #show(lines: readonly Line[]): void {
+    this.#view.append(lines.map((line) => drawLine(line, this.#chat.roster.me)));
   }
 
   #onState(next: ConnectionState): void {
-    if (next.kind !== "open") {
-      clearInterval(this.#tickTimer);
-      this.#tickTimer = undefined;
-      this.#delivery.disconnected();
-    }
+    clearInterval(this.#tickTimer);
     if (next.kind === "open") {
       this.#outageNoted = false;
       this.#quietRooms = 0;
-      if (this.#pendingName !== undefined) this.#sendHello(this.#pendingName);
-      else if (this.#ui.nameScreen.hidden) this.#askName("");
-    } else if (this.#phase === "joined") {
-      this.#pendingName = this.#state.me;
-      this.#automatic = true;
-      this.#phase = "joining";
-      this.#ui.app.classList.add("offline");
+      this.#chat.opened();
+      this.#tickTimer = setInterval(
+        () => this.#apply(this.#chat.tick(performance.now())),
+        TICK_MS,
+      );
+      const name = this.#joining.name;
+      if (name !== undefined) this.#sendHello(name);
+      else if (this.#ui.nameScreen.hidden) this.#joining.ask("");
+    } else {
+      this.#chat.closed();
+      this.#joining.dropped(this.#chat.roster.me);
     }
-    if (next.kind === "waiting" && !this.#outageNoted && !this.#quitting) {
+    if (next.kind === "waiting" && !this.#outageNoted && !this.#chat.quitting) {
       this.#outageNoted = true;
-      const text = this.#wasWelcomed
-        ? "The connection to the server was lost. Reconnecting…"
-        : "Cannot reach the server. Trying again…";
-      this.#view.append([noticeLine([text])]);
+      this.#show([outageNotice(this.#chat.welcomed)]);
     }
     this.#showStatus();
   }
 
   #sendHello(name: string): void {
-    this.#pendingName = name;
-    this.#phase = "joining";
-    this.#ui.nameSubmit.disabled = true;
-    const hello: HelloFrame = { type: "hello", version: PROTOCOL_VERSION, name };
-    if (this.#password !== undefined) hello.password = this.#password;
-    // Coming back: take the name back, return to the room, fetch only what was missed.
-    if (this.#wasWelcomed && nameKey(name) === nameKey(this.#state.me)) {
-      if (this.#resume !== undefined) hello.resume = this.#resume;
-      hello.room = this.#lastRoom;
-      hello.since = this.#lastId;
-    }
-    this.#connection.send(hello);
+    this.#joining.sending(name);
+    this.#apply(this.#chat.hello(name, performance.now(), { password: this.#joining.password }));
     this.#showStatus();
   }
 
-  #askName(message: string, suggestion = loadName() ?? ""): void {
-    const ui = this.#ui;
-    this.#pendingName = undefined;
-    this.#automatic = false;
-    this.#phase = "asking";
-    ui.nameError.textContent = message;
-    ui.nameSubmit.disabled = false;
-    if (ui.nameScreen.hidden || ui.nameInput.value === "") ui.nameInput.value = suggestion;
-    ui.nameScreen.hidden = false;
-    ui.app.inert = true;
-    ui.nameInput.focus();
-    ui.nameInput.select();
-    this.#showStatus();
-  }
-
-  /** The server wants a password: show its field on the name form. */
-  #askPassword(message: string): void {
-    const name = this.#pendingName;
-    this.#password = undefined;
-    this.#askName(message, name);
-    this.#ui.passwordRow.hidden = false;
-    this.#ui.passwordInput.value = "";
-    this.#ui.passwordInput.focus();
-  }
-
-  /** The server refused the name in `hello`. */
-  #refused(code: string, message: string): void {
-    // A remembered name may still be held by this browser's previous connection.
-    if (this.#automatic && code === "name_taken" && this.#nameRetries < NAME_RETRIES) {
-      this.#nameRetries++;
-      const name = this.#pendingName;
-      setTimeout(() => {
-        if (name === undefined || this.#pendingName !== name || this.#phase !== "joining") return;
-        if (this.#connection.isOpen) this.#sendHello(name);
-      }, 1_500);
-      return;
-    }
-    this.#askName(message, this.#pendingName);
-  }
-
-  /** Looks after the lines waiting for the server: pings for them, gives a dead link up. */
-  #tick(): void {
-    const advice = this.#delivery.tick(Date.now());
-    if (advice === "dead") this.#connection.abandon();
-    else if (advice !== undefined) this.#connection.send(advice);
-  }
-
-  /** Takes lines off the log's "sending" list once the server has answered them. */
-  #sent(lines: readonly PendingLine[]): void {
-    for (const { cid } of lines) {
-      if (cid === undefined) continue;
-      this.#sending.get(cid)?.remove();
-      this.#sending.delete(cid);
-    }
+  /** Whether `frame` is a replayed message already shown; remembers every message shown. */
+  #seen(frame: ServerFrame): boolean {
+    if (frame.type !== "message") return false;
+    const key = `${frame.id}:${frame.ts}`;
+    if (frame.replay && this.#shown.has(key)) return true;
+    this.#shown.add(key);
+    if (this.#shown.size > SHOWN_MEMORY) this.#shown.delete(this.#shown.values().next().value!);
+    return false;
   }
 
   #onFrame(frame: ServerFrame): void {
-    // Every frame is a sign of life, and may answer a line that waits.
-    const received = this.#delivery.receive(frame, this.#state.me, Date.now());
-    for (const resend of received.send) this.#connection.send(resend);
-    if (received.answered !== undefined) this.#sent([received.answered]);
-    this.#sent(received.handled);
-    // The server's answer to a line sent again: it was shown when it first came.
-    if (received.repeat) return;
-    if (isHeartbeat(frame)) return;
-    // The server's heartbeat: answer it, as the terminal client does, and show nothing.
-    if (frame.type === "ping") {
-      this.#connection.send(
-        frame.token === undefined ? { type: "pong" } : { type: "pong", token: frame.token },
-      );
-      return;
-    }
-    if (
-      this.#phase !== "joined" && frame.type === "error" &&
-      (frame.code === "password_required" || frame.code === "password_wrong")
-    ) {
-      return this.#askPassword(sanitizeText(frame.message));
-    }
-    if (
-      this.#phase !== "joined" && frame.type === "error" &&
-      (frame.code === "name_taken" || frame.code === "name_invalid")
-    ) {
-      return this.#refused(frame.code, sanitizeText(frame.message));
-    }
-    if (frame.type === "welcome" && frame.resume !== undefined) this.#resume = frame.resume;
-    if (frame.type === "room" && frame.room !== this.#lastRoom) this.#lastId = 0;
-    if (frame.type === "message" && frame.room === this.#state.room) {
-      this.#lastId = Math.max(this.#lastId, frame.id);
-    }
-    if (frame.type === "error" && frame.code === "unsupported_version") this.#quitting = true;
-    if (frame.type === "bye" && this.#quitting) this.#connection.stop();
-    const state = this.#state;
-    const changes = state.track(frame);
-    if (frame.type === "welcome") this.#welcome();
-    if (changes.me) {
-      saveName(state.me);
-      this.#page.showMe();
-    }
-    if (changes.room) {
-      this.#lastRoom = state.room;
-      this.#page.showRoom();
-    }
-    if (changes.members || changes.me) this.#page.showMembers();
-    if (changes.rooms || changes.room) this.#page.showRooms();
-    if (changes.room || frame.type === "joined" || frame.type === "left") this.refreshRooms();
-    if (frame.type === "rooms" && this.#quietRooms > 0) {
-      this.#quietRooms--;
-      return;
-    }
-    if (frame.type === "message") {
-      const key = `${frame.id}:${frame.ts}`;
-      if (frame.replay && this.#shown.has(key)) return;
-      this.#shown.add(key);
-      if (this.#shown.size > 10_000) this.#shown.delete(this.#shown.values().next().value!);
-    }
+    const quiet = frame.type === "rooms" && this.#quietRooms > 0;
+    if (quiet) this.#quietRooms--;
+    const seen = this.#seen(frame);
     // Entering a room is the user's own doing: show it, wherever they had scrolled.
     if (frame.type === "room" || frame.type === "welcome") this.#view.scrollToBottom();
-    this.#view.append(renderFrame(frame, { me: state.me }));
+    this.#apply(this.#chat.receive(frame, performance.now()), quiet || seen);
+    if (frame.type === "bye" && this.#chat.quitting) this.#connection.stop();
+    if (frame.type === "room" || frame.type === "joined" || frame.type === "left") {
+      this.refreshRooms();
+    }
     this.#page.countUnread(frame);
   }
 
-  #welcome(): void {
-    const ui = this.#ui;
-    // hello asked for the last room; older servers put everyone in the lobby.
-    const rejoin = this.#wasWelcomed && this.#lastRoom !== LOBBY ? this.#lastRoom : undefined;
-    this.#phase = "joined";
-    this.#wasWelcomed = true;
-    this.#pendingName = undefined;
-    this.#automatic = false;
-    this.#nameRetries = 0;
-    this.#connection.resetBackoff();
-    ui.app.classList.remove("offline");
-    ui.nameScreen.hidden = true;
-    ui.app.inert = false;
-    ui.nameError.textContent = "";
-    if (rejoin !== undefined && this.#state.room !== rejoin) {
-      this.#connection.send({ type: "join", room: rejoin });
+  /** Carries out the core's effects, in order; `silent` shows nothing of the frame. */
+  #apply(effects: readonly Effect[], silent = false): void {
+    for (const effect of effects) {
+      switch (effect.type) {
+        case "send":
+          this.#connection.send(effect.frame);
+          break;
+        case "show":
+          if (!silent) this.#show(effect.lines);
+          break;
+        case "changed":
+          this.#changed(effect.changes);
+          break;
+        case "welcomed":
+          this.#welcome();
+          break;
+        case "refused":
+          if (effect.about === "other") this.#show([errorLine(effect.message)]);
+          else this.#joining.refused(effect);
+          break;
+        case "pending": {
+          const element = drawLine(effect.shown, this.#chat.roster.me);
+          this.#sending.set(effect.line.cid!, element);
+          this.#view.appendPending(element);
+          break;
+        }
+        case "answered":
+          for (const { cid } of effect.lines) {
+            if (cid === undefined) continue;
+            this.#sending.get(cid)?.remove();
+            this.#sending.delete(cid);
+          }
+          break;
+        case "drop":
+          this.#connection.abandon();
+          break;
+        case "leave":
+          if (!effect.sent) this.#connection.stop();
+          break;
+        case "ring":
+        case "finished":
+          break;
+      }
     }
-    for (const frame of this.#delivery.connected(Date.now())) this.#connection.send(frame);
-    clearInterval(this.#tickTimer);
-    this.#tickTimer = setInterval(() => this.#tick(), TICK_MS);
+  }
+
+  #changed(changes: Changes): void {
+    if (changes.me) {
+      saveName(this.#chat.roster.me);
+      this.#page.showMe();
+    }
+    if (changes.room) this.#page.showRoom();
+    if (changes.members || changes.me) this.#page.showMembers();
+    if (changes.rooms || changes.room) this.#page.showRooms();
+  }
+
+  #welcome(): void {
+    this.#joining.welcomed();
+    this.#connection.resetBackoff();
     this.#showStatus();
     this.focusInput();
   }

@@ -10,10 +10,11 @@
  */
 
 import type { ServerFrame } from "../protocol.ts";
+import { isMention } from "../core/format.ts";
+import type { Roster } from "../core/roster.ts";
 import { sanitizeText } from "../core/sanitize.ts";
-import { isMention, nameSpan } from "./render.ts";
+import { nameSpan } from "./render.ts";
 import { renderMembers, renderRooms } from "./sidebar.ts";
-import type { ChatState } from "./state.ts";
 import type { Ui } from "./ui.ts";
 
 /** What the lists do when clicked. */
@@ -24,27 +25,27 @@ export interface PageActions {
   startPrivate: (name: string) => void;
 }
 
-/** Keeps the header, the sidebar and the title in step with a {@linkcode ChatState}. */
+/** Keeps the header, the sidebar and the title in step with a {@linkcode Roster}. */
 export class PageView {
   readonly #ui: Ui;
-  readonly #state: ChatState;
+  readonly #roster: Roster;
   readonly #actions: PageActions;
   #unread = 0;
 
-  constructor(ui: Ui, state: ChatState, actions: PageActions) {
+  constructor(ui: Ui, roster: Roster, actions: PageActions) {
     this.#ui = ui;
-    this.#state = state;
+    this.#roster = roster;
     this.#actions = actions;
   }
 
   /** Shows the user's own name. */
   showMe(): void {
-    this.#ui.meName.replaceChildren(nameSpan(this.#state.me, this.#state.me, "nick"));
+    this.#ui.meName.replaceChildren(nameSpan(this.#roster.me, this.#roster.me, "nick"));
   }
 
   /** Shows the current room in the header, the message box and the title. */
   showRoom(): void {
-    const room = sanitizeText(this.#state.room);
+    const room = sanitizeText(this.#roster.room);
     this.#ui.roomName.textContent = room;
     this.#ui.input.placeholder = `Message ${room}`;
     this.#updateTitle();
@@ -52,19 +53,19 @@ export class PageView {
 
   /** Lists the people in the current room. */
   showMembers(): void {
-    const count = this.#state.count;
+    const count = this.#roster.count;
     this.#ui.roomCount.textContent = `${count} ${count === 1 ? "person" : "people"}`;
     this.#ui.memberCount.textContent = String(count);
-    renderMembers(this.#ui.members, this.#state.sortedMembers(), {
-      me: this.#state.me,
+    renderMembers(this.#ui.members, this.#roster.sortedMembers(), {
+      me: this.#roster.me,
       onPick: this.#actions.startPrivate,
     });
   }
 
   /** Lists the rooms. */
   showRooms(): void {
-    renderRooms(this.#ui.rooms, this.#state.roomList(), {
-      current: this.#state.room,
+    renderRooms(this.#ui.rooms, this.#roster.roomList(), {
+      current: this.#roster.room,
       onPick: this.#actions.joinRoom,
     });
   }
@@ -73,9 +74,9 @@ export class PageView {
   countUnread(frame: ServerFrame): void {
     if (!document.hidden) return;
     const fromOther = (frame.type === "message" && !frame.replay) || frame.type === "private";
-    if (!fromOther || this.#state.isMe(frame.from)) return;
+    if (!fromOther || this.#roster.isMe(frame.from)) return;
     this.#unread++;
-    if (isMention(frame, this.#state.me)) this.#ui.app.classList.add("mentioned");
+    if (isMention(frame, this.#roster.me)) this.#ui.app.classList.add("mentioned");
     this.#updateTitle();
   }
 
@@ -88,6 +89,6 @@ export class PageView {
 
   #updateTitle(): void {
     const prefix = this.#unread > 0 ? `(${this.#unread}) ` : "";
-    document.title = `${prefix}${sanitizeText(this.#state.room)} · chat`;
+    document.title = `${prefix}${sanitizeText(this.#roster.room)} · chat`;
   }
 }

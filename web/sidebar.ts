@@ -10,7 +10,7 @@
 
 import { sanitizeText } from "../core/sanitize.ts";
 import { nameSpan } from "./render.ts";
-import type { RoomEntry } from "./state.ts";
+import type { RoomEntry } from "../core/roster.ts";
 
 /** Options for {@linkcode renderRooms}. */
 export interface RoomListOptions {
