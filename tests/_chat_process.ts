@@ -239,3 +239,22 @@ export function assertOneErrorLine(
   assert.ok(!stderr.includes("\x1b"), `no ESC, ${context}`);
   return lines[0]!;
 }
+
+/** `chat serve` on loopback, any port, no web client, no limit on sending rate, history in `dataDir`. */
+export function serveData(dataDir: string, options: ChatProcessOptions = {}): ChatProcess {
+  return new ChatProcess(
+    [
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--no-web",
+      "--rate",
+      "1000000",
+      "--data-dir",
+      dataDir,
+    ],
+    { stdin: "null", ...options },
+  );
+}

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 /**
  * Helpers for the fault tests: a self-signed certificate for 127.0.0.1 and a
  * TLS flavour of {@linkcode TestClient}.
@@ -78,4 +79,29 @@ export async function connectTls(port: number, cert: string): Promise<TestClient
   await conn.handshake();
   // TestClient only reads, writes and closes, which a TLS connection does alike.
   return new TestClient(conn as unknown as Deno.TcpConn);
+}
+
+/**
+ * Runs `code` with `deno eval`, waits until it prints `marker`, then kills it
+ * with SIGKILL, as a power cut or an OOM kill would, and checks that it died so.
+ */
+export async function evalThenKill(code: string, marker: string): Promise<void> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let output = "";
+  while (!output.includes(marker)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    output += value;
+  }
+  child.kill("SIGKILL");
+  await reader.cancel();
+  const status = await child.status;
+  assert.equal(status.signal, "SIGKILL", `the child printed ${JSON.stringify(output)}`);
 }

@@ -10,7 +10,8 @@ import { DatabaseSync } from "node:sqlite";
 import { encodeFrame, LOBBY, type MessageFrame } from "../protocol.ts";
 import { ID_BLOCK, readIdMark } from "../server/id_mark.ts";
 import { SqliteHistory } from "../server/sqlite_history.ts";
-import { assertOneErrorLine, ChatProcess, type ChatProcessOptions } from "./_chat_process.ts";
+import { assertOneErrorLine, serveData as serve } from "./_chat_process.ts";
+import { evalThenKill } from "./_fault_helpers.ts";
 import { TestClient } from "./_test_utils.ts";
 
 const SQLITE_MODULE = new URL("../server/sqlite_history.ts", import.meta.url).href;
@@ -67,23 +68,7 @@ async function appendThenKill(path: string, count: number): Promise<void> {
     }
     console.log("stored");
     await new Promise(() => {});`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["eval", code],
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let output = "";
-  while (!output.includes("stored")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    output += value;
-  }
-  child.kill("SIGKILL");
-  await reader.cancel();
-  assert.equal((await child.status).signal, "SIGKILL", `the child printed ${output}`);
+  await evalThenKill(code, "stored");
 }
 
 // The store on its own.
@@ -210,25 +195,6 @@ Deno.test("SqliteHistory.open() names the copy of a damaged log when the history
 });
 
 // The real server.
-
-/** Loopback, any port, no web client, no limit on sending rate. */
-function serve(dataDir: string, options: ChatProcessOptions = {}): ChatProcess {
-  return new ChatProcess(
-    [
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--no-web",
-      "--rate",
-      "1000000",
-      "--data-dir",
-      dataDir,
-    ],
-    { stdin: "null", ...options },
-  );
-}
 
 /** Every stored message's id and text, read from the file. */
 function readRows(path: string): { id: number; text: string }[] {

@@ -5,27 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { ChatProcess, type ChatProcessOptions } from "./_chat_process.ts";
+import { serveData as serve } from "./_chat_process.ts";
 import { assertUnheard, framesSince, succeeds, TestClient } from "./_test_utils.ts";
-
-/** Loopback, any port, no web client, no limit on sending rate. */
-function serve(dataDir: string, options: ChatProcessOptions = {}): ChatProcess {
-  return new ChatProcess(
-    [
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--no-web",
-      "--rate",
-      "1000000",
-      "--data-dir",
-      dataDir,
-    ],
-    { stdin: "null", ...options },
-  );
-}
 
 async function exists(path: string): Promise<boolean> {
   try {

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { findWalDamage } from "../server/wal_check.ts";
+import { evalThenKill } from "./_fault_helpers.ts";
 
 const HEADER = 32;
 const FRAME_HEADER = 24;
@@ -26,24 +27,7 @@ async function killedWriter(dir: string, script: string): Promise<string> {
     ${script}
     console.log("written");
     await new Promise(() => {});`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["eval", code],
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let output = "";
-  while (!output.includes("written")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    output += value;
-  }
-  child.kill("SIGKILL");
-  await reader.cancel();
-  const status = await child.status;
-  assert.equal(status.signal, "SIGKILL", `the writer printed ${JSON.stringify(output)}`);
+  await evalThenKill(code, "written");
   return path;
 }
 
