@@ -2,7 +2,8 @@
 
 /**
  * How both clients, the terminal and the page, show time and find mentions,
- * so they agree on what rings a bell and what is highlighted.
+ * so they agree on when a line was said, what rings a bell and what is
+ * highlighted.
  *
  * @module
  */
@@ -17,6 +18,30 @@ export function clock(ts: number): string {
   return [date.getHours(), date.getMinutes(), date.getSeconds()]
     .map((part) => String(part).padStart(2, "0"))
     .join(":");
+}
+
+/** Formats a timestamp as the local day, `YYYY-MM-DD`. */
+export function day(ts: number): string {
+  const date = new Date(ts);
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${
+    String(date.getDate()).padStart(2, "0")
+  }`;
+}
+
+/**
+ * How every client stamps a line: the local time, `HH:MM:SS`, for anything
+ * from the day of `now`, else the day too, `YYYY-MM-DD HH:MM:SS`, so a
+ * message from another day never passes for one from today.
+ *
+ * @example
+ * ```ts
+ * const now = new Date(2026, 10, 30, 6, 38, 31).getTime();
+ * stamp(new Date(2026, 10, 30, 6, 38, 29).getTime(), now); // "06:38:29"
+ * stamp(new Date(2026, 10, 27, 6, 38, 29).getTime(), now); // "2026-11-27 06:38:29"
+ * ```
+ */
+export function stamp(ts: number, now: number): string {
+  return day(ts) === day(now) ? clock(ts) : `${day(ts)} ${clock(ts)}`;
 }
 
 // With the `u` flag, escaping anything but syntax characters is an error: `\-` throws.

@@ -11,7 +11,7 @@
  */
 
 import type { Line, Part } from "./describe.ts";
-import { clock } from "./format.ts";
+import { stamp } from "./format.ts";
 
 /** A run of text as a character display shows it: a {@linkcode Part}, or the time stamp. */
 export interface Run {
@@ -23,11 +23,17 @@ export interface Run {
   readonly name?: string;
 }
 
-/** The runs of `line`, in order, as a character display shows them. */
-export function textRuns(line: Line): Run[] {
+/** Options for {@linkcode textRuns} and {@linkcode plainText}. */
+export interface PlainOptions {
+  /** The time the line is shown at, for its stamp (see `stamp`). @default {Date.now()} */
+  now?: number;
+}
+
+/** The runs of `line`, in order, as a character display shows them at `options.now`. */
+export function textRuns(line: Line, options: PlainOptions = {}): Run[] {
   const time: Run[] = line.ts === undefined
     ? []
-    : [{ text: `[${clock(line.ts)}]`, style: "time" }, { text: " " }];
+    : [{ text: `[${stamp(line.ts, options.now ?? Date.now())}]`, style: "time" }, { text: " " }];
   switch (line.kind) {
     case "notice":
       return [{ text: "-- " }, ...time, ...line.parts];
@@ -44,13 +50,14 @@ export function textRuns(line: Line): Run[] {
 }
 
 /**
- * `line` as one line of plain text, such as `-- [14:03:00] dave joined #lobby`.
+ * `line` as one line of plain text, such as `-- [14:03:00] dave joined #lobby`
+ * (`[2026-11-27 14:03:00]` for a line from another day than `options.now`).
  *
  * @example
  * ```ts
  * plainText({ kind: "error", parts: [{ text: "Nobody is called zed" }] }); // "!! Nobody is called zed"
  * ```
  */
-export function plainText(line: Line): string {
-  return textRuns(line).map((run) => run.text).join("");
+export function plainText(line: Line, options: PlainOptions = {}): string {
+  return textRuns(line, options).map((run) => run.text).join("");
 }

@@ -31,9 +31,11 @@ function sent(effects: readonly Effect[]): ClientFrame[] {
   return effects.flatMap((effect) => effect.type === "send" ? [effect.frame] : []);
 }
 
-/** The lines `effects` show, as plain text. */
+/** The lines `effects` show, as plain text shown on the day of `TS`. */
 function shown(effects: readonly Effect[]): string[] {
-  return effects.flatMap((effect) => effect.type === "show" ? effect.lines.map(plainText) : []);
+  return effects.flatMap((effect) =>
+    effect.type === "show" ? effect.lines.map((line) => plainText(line, { now: TS })) : []
+  );
 }
 
 function types(effects: readonly Effect[]): string[] {
@@ -237,6 +239,13 @@ Deno.test("Conversation: a message the server sends again is not shown twice", (
   assert.deepEqual(shown(first), ["[03:04:05] ann: hi"]);
   assert.deepEqual(shown(chat.receive(echo, 2)), [], "the server's answer to a line sent again");
   assert.deepEqual(shown(chat.receive({ ...echo, replay: true }, 3)), ["[03:04:05] ann: hi"]);
+});
+
+Deno.test("Conversation: a message of another day than the clock's is shown with its date", () => {
+  const chat = joined();
+  const old = message(1, { ts: new Date(2023, 11, 30, 6, 38, 29).getTime(), replay: true });
+  assert.deepEqual(shown(chat.receive(old, 1)), ["[2023-12-30 06:38:29] bob: m1"]);
+  assert.deepEqual(shown(chat.receive(message(2), 2)), ["[03:04:05] bob: m2"]);
 });
 
 Deno.test("Conversation.type()", async (t) => {

@@ -24,11 +24,13 @@ import {
   tooManyWaitingError,
   waitingNotice,
 } from "../core/notices.ts";
+import { stamp } from "../core/format.ts";
 import { plainText, textRuns } from "../core/plain.ts";
 import { isSafeText } from "../core/sanitize.ts";
 import type { MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
 
-const TS = new Date(2024, 0, 2, 3, 4, 5).getTime();
+// Today at 03:04:05 local time: a line of today is stamped with the time alone.
+const TS = new Date().setHours(3, 4, 5, 0);
 
 function message(fields: Partial<MessageFrame> = {}): MessageFrame {
   return { type: "message", id: 7, ts: TS, room: "#lobby", from: "ann", text: "hi", ...fields };
@@ -130,7 +132,7 @@ Deno.test("describeHelp() puts the usages in one column", () => {
     { usage: "/me ACTION", description: "act" },
     { usage: "/msg NAME TEXT", description: "whisper" },
   ]);
-  assert.deepEqual(lines.map(plainText), [
+  assert.deepEqual(lines.map((line) => plainText(line)), [
     "-- Commands:",
     "--   /me ACTION      act",
     "--   /msg NAME TEXT  whisper",
@@ -178,6 +180,37 @@ Deno.test("textRuns() adds the time stamp and brackets for a character display",
     { text: " " },
     { text: "[private]", style: "tag" },
   ]);
+});
+
+Deno.test("stamp() shows the time for a line of today, the day too for one of another day", () => {
+  // 06:38:31 on 30 November: the clock of the tests, fixed.
+  const now = new Date(2026, 10, 30, 6, 38, 31).getTime();
+  assert.equal(stamp(new Date(2026, 10, 30, 6, 38, 29).getTime(), now), "06:38:29");
+  assert.equal(stamp(new Date(2026, 10, 30, 0, 0, 0).getTime(), now), "00:00:00");
+  assert.equal(stamp(new Date(2026, 10, 30, 23, 59, 59).getTime(), now), "23:59:59");
+  assert.equal(stamp(new Date(2026, 10, 27, 6, 38, 29).getTime(), now), "2026-11-27 06:38:29");
+  assert.equal(stamp(new Date(2026, 10, 29, 23, 59, 59).getTime(), now), "2026-11-29 23:59:59");
+  assert.equal(stamp(new Date(2025, 10, 30, 6, 38, 29).getTime(), now), "2025-11-30 06:38:29");
+  assert.equal(stamp(new Date(2026, 11, 1, 1, 2, 3).getTime(), now), "2026-12-01 01:02:03");
+});
+
+Deno.test("plainText() stamps a line of another day than now with its date, every kind alike", () => {
+  const now = new Date(2026, 10, 30, 6, 38, 31).getTime();
+  const ts = new Date(2026, 10, 27, 6, 38, 29).getTime();
+  const lines: [ServerFrame, string][] = [
+    [message({ ts, text: "three days ago" }), "[2026-11-27 06:38:29] ann: three days ago"],
+    [privately({ ts }), "[2026-11-27 06:38:29] [private] ann → you: psst"],
+    [{ type: "joined", ts, room: "#dev", name: "ann" }, "-- [2026-11-27 06:38:29] ann joined #dev"],
+  ];
+  for (const [frame, text] of lines) assert.equal(plainText(one(frame), { now }), text);
+  assert.equal(
+    plainText(one(message({ ts: now - 2_000, text: "just now" })), { now }),
+    "[06:38:29] ann: just now",
+  );
+  assert.deepEqual(textRuns(one(message({ ts })), { now })[0], {
+    text: "[2026-11-27 06:38:29]",
+    style: "time",
+  });
 });
 
 Deno.test("the terminal without colour prints exactly the plain text", () => {

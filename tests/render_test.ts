@@ -5,8 +5,9 @@ import { clock, isMention, paintName, renderFrame } from "../client/render.ts";
 import { colorOf, PALETTE } from "../core/palette.ts";
 import type { MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
 
-// 03:04:05 local time, so the expected stamp does not depend on the time zone.
-const TS = new Date(2024, 0, 2, 3, 4, 5).getTime();
+// Today at 03:04:05 local time, so the expected stamp does not depend on the time zone, and a
+// line of today is stamped with the time alone.
+const TS = new Date().setHours(3, 4, 5, 0);
 const STAMP = "[03:04:05]";
 
 const PLAIN = { me: "bob", color: false };

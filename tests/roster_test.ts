@@ -116,7 +116,7 @@ Deno.test("Conversation: /bell, which the client runs itself", () => {
   chat.receive({ type: "welcome", version: 1, server: "chat", name: "ann" }, 0);
   const show = (line: string) =>
     chat.type(line, 0).flatMap((effect) =>
-      effect.type === "show" ? effect.lines.map(plainText) : []
+      effect.type === "show" ? effect.lines.map((line) => plainText(line)) : []
     );
   assert.equal(chat.bell, "mentions");
   assert.ok(rung(chat.receive(message({ text: "ann?" }), 0)));
@@ -130,7 +130,7 @@ Deno.test("Conversation: /bell, which the client runs itself", () => {
   assert.ok(!rung(chat.receive(message({ text: "ann?" }), 0)));
   // /help lists it after the server's commands, with the mode in force.
   const help = chat.receive({ type: "help", commands: [{ usage: "/who", description: "who" }] }, 0)
-    .flatMap((effect) => effect.type === "show" ? effect.lines.map(plainText) : []);
+    .flatMap((effect) => effect.type === "show" ? effect.lines.map((line) => plainText(line)) : []);
   assert.deepEqual(help, [
     "-- Commands:",
     "--   /who                   who",

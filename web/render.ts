@@ -11,7 +11,7 @@
  */
 
 import type { Line, Part } from "../core/describe.ts";
-import { clock } from "../core/format.ts";
+import { stamp } from "../core/format.ts";
 import { nameKey } from "../core/names.ts";
 import { colorOf } from "../core/palette.ts";
 import { sanitizeText } from "../core/sanitize.ts";
@@ -40,7 +40,7 @@ export function nameSpan(
 }
 
 function timeSpan(ts: number): HTMLSpanElement {
-  const element = span("time", `[${clock(ts)}]`);
+  const element = span("time", `[${stamp(ts, Date.now())}]`);
   element.title = new Date(ts).toLocaleString();
   return element;
 }

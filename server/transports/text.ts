@@ -34,7 +34,8 @@ export class TextCodec {
   encode(frame: ServerFrame): Uint8Array | undefined {
     if (frame.type === "welcome") this.#me = frame.name;
     if (frame.type === "renamed" && this.#me === frame.from) this.#me = frame.to;
-    const lines = describeFrame(frame, this.#me ?? "").map(plainText);
+    // Stamped as of now: a line from another day shows its date.
+    const lines = describeFrame(frame, this.#me ?? "").map((line) => plainText(line));
     let text = lines.length === 0 ? "" : lines.join("\r\n") + "\r\n";
     // A refused name is asked for again; a password, when the server needs one.
     if (frame.type === "error" && this.#me === undefined) {
