@@ -84,6 +84,14 @@ export const TEXT_FIELD = { kind: "string", max: 64 * 1024 } as const;
 /** The client message id of a `say`, `me` or `msg`, if it has one. */
 export const CID_FIELD = { kind: "cid", optional: true } as const;
 
+/** The last message id a client saw in a room it comes back to, if it was there before. */
+export const SINCE_FIELD = {
+  kind: "integer",
+  min: 0,
+  max: Number.MAX_SAFE_INTEGER,
+  optional: true,
+} as const;
+
 type Flatten<T> = { [K in keyof T]: T[K] };
 
 type ValueOf<S extends FieldSpec> = S extends { kind: "integer" } ? number : string;
@@ -171,7 +179,7 @@ export const COMMAND_TABLE = [
     aliases: ["j"],
     usage: "/join #room",
     description: "enter a room, creating it if needed",
-    fields: { room: NAME_FIELD },
+    fields: { room: NAME_FIELD, since: SINCE_FIELD },
     parse: ({ first }) => first ? { room: first } : undefined,
   }),
   serverCommand({

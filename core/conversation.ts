@@ -7,7 +7,8 @@
  * lines to show, the bell, a connection to give up. It remembers what a
  * reconnection needs (the name after a rename, the room, the last message
  * id, the resume token, the lines not yet answered) and builds the `hello`
- * from it. Pure: no I/O and no timers.
+ * from it, and what coming back to a room needs (the last message seen
+ * there) and builds the `join` from it. Pure: no I/O and no timers.
  *
  * @module
  */
@@ -15,7 +16,9 @@
 export type { Effect, Refusal } from "./effects.ts";
 
 import {
+  type ClientFrame,
   type HelloFrame,
+  LOBBY,
   MAX_TEXT_BYTES,
   PROTOCOL_VERSION,
   type ServerFrame,
@@ -23,12 +26,12 @@ import {
   type WelcomeFrame,
 } from "../protocol.ts";
 import { type BellMode, DEFAULT_BELL, localHelp, rings, runBell } from "./bell.ts";
-import { LOCAL_COMMAND_NAMES, parseInput, parseLine } from "./commands.ts";
+import { LOCAL_COMMAND_NAMES, type ParsedLine, parseInput, parseLine } from "./commands.ts";
 import { Delivery } from "./delivery.ts";
 import { describeFrame, describePending, errorLine } from "./describe.ts";
 import { type Effect, refusal, send, sends, show } from "./effects.ts";
 import { Heartbeat, HELLO_TIMEOUT_MS } from "./link.ts";
-import { nameKey } from "./names.ts";
+import { nameKey, normalizeRoom } from "./names.ts";
 import {
   noAnswerNotice,
   notConnectedError,
@@ -223,7 +226,8 @@ export class Conversation {
     if (parsed.ok && parsed.frame.type === "quit") return this.quit(parsed.frame.reason);
     const words = parsed.ok && "text" in parsed.frame ? parsed.frame.text : "";
     if (utf8Length(sanitizeText(words).trim()) > MAX_TEXT_BYTES) return [show([tooLongError()])];
-    const typed = this.#delivery.type(line, now);
+    const frame = this.#entering(parsed);
+    const typed = this.#delivery.type(line, now, frame === undefined ? {} : { frame });
     if (typed === undefined) return [show([tooManyWaitingError()])];
     const effects = sends(typed.send);
     const { post } = typed.line;
@@ -238,6 +242,11 @@ export class Conversation {
     // simply wait; after a drop, the user is told.
     if (!this.#online && this.#everWelcomed) effects.push(show([waitingNotice()]));
     return effects;
+  }
+
+  /** Enters `room`, as a click or a room box asks, at `now`: the same as `/join ROOM` typed. */
+  join(room: string, now: number): Effect[] {
+    return this.type(`/join ${room}`, now);
   }
 
   /** Looks at the link at `now`; call every few hundred milliseconds while connected. */
@@ -286,6 +295,21 @@ export class Conversation {
   finish(): Effect[] {
     this.#inputEnded = true;
     return this.#finishing();
+  }
+
+  /**
+   * The frame of a line that enters a room the user was in before (`/join`,
+   * `/leave`): a `join` with the last message id seen there, so that only
+   * what was said since is replayed. Other lines go as typed.
+   */
+  #entering(parsed: ParsedLine): ClientFrame | undefined {
+    if (!parsed.ok || !("frame" in parsed)) return undefined;
+    const { frame } = parsed;
+    const room = frame.type === "join" ? frame.room : frame.type === "leave" ? LOBBY : undefined;
+    if (room === undefined) return undefined;
+    const checked = normalizeRoom(room);
+    const since = checked.ok ? this.roster.seenIn(checked.value) : undefined;
+    return since === undefined ? undefined : { type: "join", room, since };
   }
 
   #handshake(frame: ServerFrame, now: number): Effect[] {

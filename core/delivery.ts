@@ -47,7 +47,7 @@ export type PostFrame = Extract<ClientFrame, { type: "say" | "me" | "msg" }>;
 export interface PendingLine {
   /** The line as typed. */
   readonly line: string;
-  /** What goes on the wire: a `say` of the line, with `cid` if it posts a message. */
+  /** What goes on the wire: a `say` of the line, with `cid` if it posts a message, or else as typed. */
   readonly frame: ClientFrame;
   /** The client message id, for a line that posts a message; other lines leave once sent. */
   readonly cid: string | undefined;
@@ -66,6 +66,15 @@ interface Entry extends PendingLine {
   sentSeq: number | undefined;
   /** It went out on some connection, so the server may have it. */
   everSent: boolean;
+}
+
+/** Options for {@linkcode Delivery.type}. */
+export interface TypeOptions {
+  /**
+   * What goes on the wire for a line that posts nothing, when not a `say` of
+   * the line: a `join` that says which of the room's messages were seen.
+   */
+  frame?: ClientFrame;
 }
 
 /** What {@linkcode Delivery.receive} found in a frame. */
@@ -151,14 +160,20 @@ export class Delivery {
    * offline or waiting for a replay to end), or `undefined` when the
    * connection was lost and {@linkcode MAX_PENDING} lines wait already.
    */
-  type(line: string, now: number): { line: PendingLine; send: ClientFrame[] } | undefined {
+  type(
+    line: string,
+    now: number,
+    options: TypeOptions = {},
+  ): { line: PendingLine; send: ClientFrame[] } | undefined {
     if (this.#everConnected && !this.online && this.#size >= MAX_PENDING) return undefined;
     const parsed = parseInput(line);
     const post = parsed.ok && isPost(parsed.frame) ? { ...parsed.frame, cid: newCid() } : undefined;
     const cid = post?.cid;
     const entry: Entry = {
       line,
-      frame: cid === undefined ? { type: "say", text: line } : { type: "say", text: line, cid },
+      frame: cid === undefined
+        ? options.frame ?? { type: "say", text: line }
+        : { type: "say", text: line, cid },
       cid,
       post,
       typedAt: now,

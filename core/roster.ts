@@ -3,7 +3,7 @@
 /**
  * Who and where a client is, as the server's frames tell it: the user's
  * name, the room, the people in it, the rooms there are, and the last
- * message id seen in the room, to ask for what came after it when coming
+ * message id seen in each room, to ask for what came after it when coming
  * back. Both clients keep it in a {@linkcode Roster}; no I/O.
  *
  * @module
@@ -32,6 +32,9 @@ export interface Changes {
   rooms: boolean;
 }
 
+/** Rooms whose last message id seen is remembered after leaving them. */
+const ROOMS_REMEMBERED = 256;
+
 /** Reports whether anything changed. */
 export function changedAny(changes: Changes): boolean {
   return changes.me || changes.room || changes.members || changes.rooms;
@@ -45,6 +48,8 @@ export class Roster {
   #count = 0;
   #rooms: RoomEntry[] = [];
   #lastId: number | undefined;
+  /** The last message id seen in each room left, oldest first. */
+  readonly #seenIn = new Map<string, number>();
 
   /** The user's name once the server accepted it (renames included), else `""`. */
   get me(): string {
@@ -76,6 +81,11 @@ export class Roster {
     return this.#lastId;
   }
 
+  /** The highest message id seen in `room` (a canonical name), if the user was ever in it. */
+  seenIn(room: string): number | undefined {
+    return room === this.#room ? this.#lastId : this.#seenIn.get(room);
+  }
+
   /** Reports whether `name` is the user's own name. */
   isMe(name: string): boolean {
     return this.#me !== "" && nameKey(name) === nameKey(this.#me);
@@ -103,8 +113,12 @@ export class Roster {
         changes.me = true;
         break;
       case "room":
-        // Every message of this room from now on is new to us; the replay follows.
-        if (frame.room !== this.#room || this.#lastId === undefined) this.#lastId = 0;
+        // The replay follows: every message of this room is new to us, but for those seen
+        // when we were here before.
+        if (frame.room !== this.#room) {
+          if (this.#lastId !== undefined) this.#remember(this.#room, this.#lastId);
+          this.#lastId = this.#seenIn.get(frame.room) ?? 0;
+        } else this.#lastId ??= 0;
         this.#room = frame.room;
         this.#setMembers(frame.members, frame.count);
         changes.room = changes.members = true;
@@ -157,6 +171,14 @@ export class Roster {
         break;
     }
     return changes;
+  }
+
+  #remember(room: string, lastId: number): void {
+    this.#seenIn.delete(room);
+    this.#seenIn.set(room, lastId);
+    if (this.#seenIn.size > ROOMS_REMEMBERED) {
+      this.#seenIn.delete(this.#seenIn.keys().next().value!);
+    }
   }
 
   #setMembers(members: readonly string[], count: number): void {

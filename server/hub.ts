@@ -69,7 +69,7 @@ export class Hub implements Disposable {
     me: (member, frame) => this.#messages.post(member, frame.text, true, frame.cid),
     msg: (member, frame) => this.#messages.private(member, frame.to, frame.text, frame.cid),
     nick: (member, frame) => this.#identity.nick(member, frame.name),
-    join: (member, frame) => this.#rooms.join(member, frame.room),
+    join: (member, frame) => this.#rooms.join(member, frame.room, frame.since),
     leave: (member) => this.#rooms.join(member, LOBBY),
     who: (member) => member.session.send(this.#rooms.who(member.room)),
     rooms: (member) => member.session.send(this.#rooms.list()),

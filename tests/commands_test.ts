@@ -341,7 +341,7 @@ type WrittenOut =
   | { type: "me"; text: string; cid?: string }
   | { type: "msg"; to: string; text: string; cid?: string }
   | { type: "nick"; name: string }
-  | { type: "join"; room: string }
+  | { type: "join"; room: string; since?: number }
   | { type: "leave" }
   | { type: "who" }
   | { type: "rooms" }

@@ -131,6 +131,38 @@ Deno.test("Conversation: the hello that comes back takes the name, room and plac
   });
 });
 
+Deno.test("Conversation: coming back to a room asks only for what was said since", async (t) => {
+  const chat = joined();
+  for (const id of [3, 8]) chat.receive(message(id), 1);
+
+  await t.step("a room never entered is joined as typed", () => {
+    assert.deepEqual(sent(chat.type("/join #Dev", 2)), [{ type: "say", text: "/join #Dev" }]);
+    chat.receive({ type: "room", room: "#dev", members: ["ann"], count: 1 }, 3);
+    chat.receive(message(11, { room: "#dev" }), 4);
+  });
+
+  await t.step("/leave goes back to #lobby with the last id seen there", () => {
+    assert.deepEqual(sent(chat.type("/leave", 5)), [{ type: "join", room: "#lobby", since: 8 }]);
+    chat.receive({ type: "room", room: "#lobby", members: ["ann", "bob"], count: 2 }, 6);
+    assert.equal(chat.roster.lastId, 8, "what was seen here is not asked for again");
+  });
+
+  await t.step("/join, typed or clicked, goes back with the last id seen in that room", () => {
+    assert.deepEqual(sent(chat.type("/join DEV", 7)), [{ type: "join", room: "DEV", since: 11 }]);
+    assert.deepEqual(sent(chat.join("#dev", 8)), [{ type: "join", room: "#dev", since: 11 }]);
+  });
+
+  await t.step("a join typed while the connection is down waits, like any line", () => {
+    chat.closed();
+    assert.deepEqual(sent(chat.type("/join #dev", 9)), []);
+    chat.opened();
+    chat.hello("ann", 10);
+    assert.deepEqual(sent(chat.receive(welcome(), 11)), [
+      { type: "join", room: "#dev", since: 11 },
+    ]);
+  });
+});
+
 Deno.test("Conversation: the welcome is shown the first time; coming back says so", () => {
   const chat = new Conversation();
   chat.hello("ann", 0);

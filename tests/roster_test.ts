@@ -58,6 +58,20 @@ Deno.test("Roster.track()", async (t) => {
     assert.equal(seen.count, 500);
   });
 
+  await t.step("remembers the last message id seen in each room left", () => {
+    const seen = roster(
+      message({ id: 4 }),
+      { type: "room", room: "#dev", members: ["ann"], count: 1 },
+      message({ id: 9, room: "#dev" }),
+    );
+    assert.equal(seen.seenIn("#lobby"), 4);
+    assert.equal(seen.seenIn("#dev"), 9);
+    assert.equal(seen.seenIn("#art"), undefined, "never there");
+    seen.track({ type: "room", room: "#lobby", members: ["ann"], count: 1 });
+    assert.equal(seen.lastId, 4, "back in #lobby, from the last message seen there");
+    assert.equal(seen.seenIn("#dev"), 9);
+  });
+
   await t.step("lists the rooms, with the current one even if the list missed it", () => {
     const seen = roster(
       { type: "rooms", rooms: [{ name: "#dev", members: 3 }] },

@@ -243,6 +243,61 @@ Deno.test("startServer() replays recent history to whoever enters a room", async
   });
 });
 
+Deno.test("startServer() replays to a join with since only the room's last messages after it", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  const sent: MessageFrame[] = [];
+  for (let i = 1; i <= 60; i++) await alice.say(`lobby ${i}`);
+  for (let i = 1; i <= 60; i++) sent.push(await alice.next("message"));
+  await using bob = await joinSettled(port, "bob");
+  await bob.say("/join #dev");
+  await bob.next("room", (frame) => frame.room === "#dev");
+  const replayed = (from: number) => sent.slice(from).map((m) => ({ ...m, replay: true }));
+
+  /** Sends `join` (with `since` if given) back to #lobby, then to #dev; returns what came. */
+  const comeBack = async (since?: number) => {
+    const mark = bob.frames.length;
+    await bob.send(
+      since === undefined ? { type: "join", room: LOBBY } : {
+        type: "join",
+        room: LOBBY,
+        since,
+      },
+    );
+    const frames = await framesSince(bob, mark);
+    await bob.send({ type: "join", room: "#dev" });
+    await bob.next("room", (frame) => frame.room === "#dev");
+    return frames;
+  };
+
+  await t.step("a client that says nothing gets the last 50, as before", async () => {
+    const frames = await comeBack();
+    assert.equal(frames[0]?.type, "room");
+    assert.deepEqual(frames.slice(1), replayed(10));
+  });
+
+  await t.step("a client that saw up to message 55 gets the 5 after it", async () => {
+    const frames = await comeBack(sent[54]!.id);
+    assert.deepEqual(frames.map((frame) => frame.type), ["room", ...Array(5).fill("message")]);
+    assert.deepEqual(frames.slice(1), replayed(55));
+  });
+
+  await t.step("one that saw them all gets none", async () => {
+    assert.deepEqual((await comeBack(sent[59]!.id)).map((frame) => frame.type), ["room"]);
+  });
+
+  await t.step("one that saw little gets the last 50 still, not more", async () => {
+    const frames = await comeBack(sent[0]!.id);
+    assert.deepEqual(frames.slice(1), replayed(10));
+  });
+
+  await t.step("a since out of range is a bad frame", async () => {
+    await bob.send({ type: "join", room: LOBBY, since: -1 });
+    assert.equal((await bob.next("error")).code, "bad_frame");
+  });
+});
+
 Deno.test("startServer() honours historyLimit", async (t) => {
   for (const historyLimit of [5, 0]) {
     await t.step(`historyLimit ${historyLimit} replays the last ${historyLimit}`, async () => {

@@ -29,9 +29,6 @@ import { loadName, saveName, type Ui } from "./ui.ts";
 /** How often the link and the lines waiting for the server are looked at, in milliseconds. */
 const TICK_MS = 250;
 
-/** Replayed messages remembered as shown, so a replay after a room change skips them. */
-const SHOWN_MEMORY = 10_000;
-
 /** The page's chat client; app.ts feeds it the user's actions. */
 export class WebClient {
   readonly #ui: Ui;
@@ -42,8 +39,6 @@ export class WebClient {
   readonly #history: InputHistory;
   readonly #connection: Connection;
   readonly #joining: Joining;
-  /** Messages already shown, so a replay after a reconnect or a room change skips them. */
-  readonly #shown = new Set<string>();
   /** `rooms` replies the page asked for itself: they refresh the sidebar silently. */
   #quietRooms = 0;
   #roomsTimer: ReturnType<typeof setTimeout> | undefined;
@@ -112,7 +107,7 @@ export class WebClient {
   /** Enters `room` (as typed or clicked) unless the user is there already. */
   joinRoom(room: string): void {
     if (nameKey(room) !== nameKey(this.#chat.roster.room)) {
-      this.#connection.send({ type: "join", room });
+      this.#apply(this.#chat.join(room, performance.now()));
     }
     this.setSidebar(false);
   }
@@ -220,23 +215,12 @@ export class WebClient {
     this.#showStatus();
   }
 
-  /** Whether `frame` is a replayed message already shown; remembers every message shown. */
-  #seen(frame: ServerFrame): boolean {
-    if (frame.type !== "message") return false;
-    const key = `${frame.id}:${frame.ts}`;
-    if (frame.replay && this.#shown.has(key)) return true;
-    this.#shown.add(key);
-    if (this.#shown.size > SHOWN_MEMORY) this.#shown.delete(this.#shown.values().next().value!);
-    return false;
-  }
-
   #onFrame(frame: ServerFrame): void {
     const quiet = frame.type === "rooms" && this.#quietRooms > 0;
     if (quiet) this.#quietRooms--;
-    const seen = this.#seen(frame);
     // Entering a room is the user's own doing: show it, wherever they had scrolled.
     if (frame.type === "room" || frame.type === "welcome") this.#view.scrollToBottom();
-    this.#apply(this.#chat.receive(frame, performance.now()), quiet || seen);
+    this.#apply(this.#chat.receive(frame, performance.now()), quiet);
     if (frame.type === "bye" && this.#chat.quitting) this.#connection.stop();
     if (frame.type === "room" || frame.type === "joined" || frame.type === "left") {
       this.refreshRooms();

@@ -99,9 +99,11 @@ export class Identity {
     // A peer that never reads may be dropped on its welcome: then there is no one to place.
     if (members.get(session) !== member) return;
     log(`${member.name} ${resumed ? "came back" : "joined"} from ${session.remote}`);
-    if (!resumed) rooms.enter(member, hello.since);
-    else if (member.room.name === roomName) rooms.replay(member, hello.since);
-    else rooms.move(member, roomName, hello.since);
+    // Coming back after a drop: every message missed.
+    const from = hello.since === undefined ? undefined : { since: hello.since, all: true };
+    if (!resumed) rooms.enter(member, from);
+    else if (member.room.name === roomName) rooms.replay(member, from);
+    else rooms.move(member, roomName, from);
   }
 
   /** Renames a member, telling its room. */

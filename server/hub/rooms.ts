@@ -20,6 +20,18 @@ import { inform, type Member, refuse } from "./members.ts";
 /** Most messages replayed to a client coming back with `since`. */
 const MAX_CATCH_UP = 1000;
 
+/** Which of a room's messages someone entering it is sent, besides the room itself. */
+export interface ReplayFrom {
+  /** The last message id they saw in the room. */
+  readonly since: number;
+  /**
+   * Every message after `since`, up to {@linkcode MAX_CATCH_UP}: a client
+   * coming back after a drop. Otherwise those of the room's last messages
+   * that came after it: someone coming back to a room they were in.
+   */
+  readonly all: boolean;
+}
+
 /** A room and the members in it. */
 export interface Room {
   /** Its name, normalised: `#dev`. */
@@ -63,16 +75,16 @@ export class Rooms {
 
   /**
    * Takes `member` into `member.room`: the room is told, then the member
-   * gets the room and its last messages, or those after `since`.
+   * gets the room and its last messages, or those `from` says.
    */
-  enter(member: Member, since?: number): void {
+  enter(member: Member, from?: ReplayFrom): void {
     const room = member.room;
     this.#rooms.set(room.name, room);
     if (room.members.size < MAX_ANNOUNCED_ROOM_SIZE) {
       broadcast(room, { type: "joined", ts: Date.now(), room: room.name, name: member.name });
     }
     room.members.add(member);
-    this.replay(member, since);
+    this.replay(member, from);
     if (room.members.size > MAX_ANNOUNCED_ROOM_SIZE) {
       const count = room.members.size.toLocaleString("en-US");
       inform(
@@ -98,33 +110,40 @@ export class Rooms {
   }
 
   /** Moves `member` to the room called `name` (already normalised). */
-  move(member: Member, name: string, since?: number): void {
+  move(member: Member, name: string, from?: ReplayFrom): void {
     this.leave(member, `went to ${name}`);
     member.room = this.get(name);
-    this.enter(member, since);
+    this.enter(member, from);
   }
 
-  /** Moves `member` to the room the user typed, if that is another valid room. */
-  join(member: Member, input: string): void {
+  /**
+   * Moves `member` to the room the user typed, if that is another valid room;
+   * of its last messages, only those after `since` when the member says it
+   * was there before.
+   */
+  join(member: Member, input: string, since?: number): void {
     const checked = normalizeRoom(input);
     if (!checked.ok) return refuse(member, checked.code, checked.message);
     if (member.room.name === checked.value) {
       return inform(member, `You are in ${checked.value} already`);
     }
-    this.move(member, checked.value);
+    this.move(member, checked.value, since === undefined ? undefined : { since, all: false });
   }
 
   /**
-   * Sends `member` its room, then the room's last messages, or those after
-   * `since`, streamed as the member reads them.
+   * Sends `member` its room, then the room's last messages, or those `from`
+   * says, streamed as the member reads them.
    */
-  replay(member: Member, since: number | undefined): void {
+  replay(member: Member, from: ReplayFrom | undefined): void {
     const { history, historyLimit } = this.#options;
     const room = member.room;
     member.session.send({ type: "room", room: room.name, ...listing(room) });
-    const range = since === undefined
-      ? { after: history.tail(room.name, historyLimit).after, limit: historyLimit }
-      : { after: since, limit: MAX_CATCH_UP };
+    const last = () => history.tail(room.name, historyLimit).after;
+    const range = from === undefined
+      ? { after: last(), limit: historyLimit }
+      : from.all
+      ? { after: from.since, limit: MAX_CATCH_UP }
+      : { after: Math.max(from.since, last()), limit: historyLimit };
     if (range.limit === 0) return;
     member.session.stream(replay(history, room.name, { ...range, until: this.#options.lastId() }));
   }

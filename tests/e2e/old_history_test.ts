@@ -8,13 +8,11 @@
 import assert from "node:assert/strict";
 import { SqliteHistory } from "../../server/sqlite_history.ts";
 import { ChatProcess } from "../_chat_process.ts";
-import { LOOPBACK, succeeds } from "../_test_utils.ts";
-import { ChatBrowser, CHROMIUM_MISSING, joinAs, pageUrl, waitForLine } from "./_browser.ts";
+import { LOOPBACK } from "../_test_utils.ts";
+import { ChatBrowser, joinAs, pageUrl, waitForLine } from "./_browser.ts";
+import { testWith } from "./_needs.ts";
 import { literal, TerminalUser, TODAY_STAMP } from "./_terminal_user.ts";
-import { Tmux, TMUX_VERSION } from "./_tmux.ts";
-
-/** Why `nc` cannot be run here, or `undefined` when it can. */
-const NC_MISSING = await succeeds("sh", ["-c", "command -v nc"]);
+import { Tmux } from "./_tmux.ts";
 
 /** 06:38:29 local time, three days ago. */
 const OLD = (() => {
@@ -45,16 +43,10 @@ async function oldHistory(): Promise<string> {
   return dir;
 }
 
-const missing = TMUX_VERSION === undefined
-  ? "tmux is not installed"
-  : CHROMIUM_MISSING ?? (NC_MISSING === undefined ? undefined : "nc is not installed");
-
-Deno.test({
-  name: `an old message shows its date in the terminal, nc and the page; today's its time${
-    missing === undefined ? "" : ` (ignored: ${missing})`
-  }`,
-  ignore: missing !== undefined,
-  async fn(t) {
+testWith(
+  ["tmux", "nc", "chromium"],
+  "an old message shows its date in the terminal, nc and the page; today's its time",
+  async (t) => {
     const dir = await oldHistory();
     const tmux = new Tmux("old-history");
     try {
@@ -117,4 +109,4 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+);

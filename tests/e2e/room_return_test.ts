@@ -1,0 +1,117 @@
+/**
+ * Coming back to a room: its last messages are replayed to whoever enters
+ * it, but a person coming back sees only what they have not seen there, in
+ * the terminal as on the page; and `/history` still shows what it was asked
+ * for. The real terminal client runs in tmux, the real page in Chromium,
+ * against a real server; bob is a protocol client.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "../../server.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import {
+  ChatBrowser,
+  exactly,
+  joinAs,
+  logLine,
+  pageUrl,
+  say,
+  WAIT_MS,
+  waitForLine,
+} from "./_browser.ts";
+import { countLines, said, TerminalUser } from "./_terminal_user.ts";
+import { testWith } from "./_needs.ts";
+import { Tmux, waitFor } from "./_tmux.ts";
+
+/** Waits until bob's message `text` has come back to him: it is stored and sent to the room. */
+async function bobSays(bob: TestClient, text: string): Promise<void> {
+  await bob.say(text);
+  await bob.next("message", (frame) => frame.text === text);
+}
+
+testWith(
+  ["tmux"],
+  "chat join coming back to a room shows only what was said there meanwhile",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const port = server.addr.port;
+    const tmux = new Tmux("room-return");
+    try {
+      await using bob = await TestClient.join(port, "bob");
+      await bobSays(bob, "before anyone left");
+      const ann = await TerminalUser.join(tmux, "ann", port, { height: 40 });
+      await ann.waitForLine(said("bob", "before anyone left"));
+
+      await ann.enter("/join #dev");
+      await ann.waitFor((screen) => screen.cursorLine === "#dev>", 'the "#dev> " prompt');
+      await bobSays(bob, "said while ann was in #dev");
+      await ann.enter("/join #lobby");
+      await ann.waitFor((screen) => screen.cursorLine === "#lobby>", 'the "#lobby> " prompt');
+      await ann.waitForLine(said("bob", "said while ann was in #dev"));
+
+      // Once more, by /leave: nothing new was said, so nothing is replayed.
+      await ann.enter("/join #dev");
+      await ann.waitFor((screen) => screen.cursorLine === "#dev>", 'the "#dev> " prompt');
+      await ann.enter("/leave");
+      await ann.waitFor((screen) => screen.cursorLine === "#lobby>", 'the "#lobby> " prompt');
+      await bobSays(bob, "after ann came back");
+      const screen = await ann.waitForLine(said("bob", "after ann came back"));
+      for (const text of ["before anyone left", "said while ann was in #dev"]) {
+        assert.equal(countLines(screen, said("bob", text)), 1, `"${text}" once:\n${screen.text}`);
+      }
+      assert.equal(countLines(screen, /^-- You are in #lobby\./), 3, screen.text);
+
+      // What /history is asked for, it shows, seen or not.
+      await ann.enter("/history");
+      const history = await ann.waitFor(
+        (screen) => countLines(screen, said("bob", "after ann came back")) === 2,
+        "bob's last message twice: live, then in the history",
+      );
+      assert.equal(countLines(history, said("bob", "before anyone left")), 2, history.text);
+    } finally {
+      await tmux.kill();
+    }
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: coming back to a room shows only what was said meanwhile; /history shows all",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using browser = await ChatBrowser.launch();
+    await using bob = await TestClient.join(server.addr.port, "bob");
+    await bobSays(bob, "before anyone left");
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "web-ann");
+    await waitForLine(page, "message", "before anyone left");
+
+    await page.locator("#join-input").fill("#dev");
+    await page.locator("#join-input").press("Enter");
+    await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
+    await bobSays(bob, "said while ann was in #dev");
+    await page.locator("#rooms button", { hasText: "#lobby" }).click();
+    await page.locator("#room-name", { hasText: exactly("#lobby") }).waitFor();
+    await waitForLine(page, "message", "said while ann was in #dev");
+    await bobSays(bob, "after ann came back");
+    await waitForLine(page, "message", "after ann came back");
+    for (const text of ["before anyone left", "said while ann was in #dev"]) {
+      assert.equal(await logLine(page, "message", text).count(), 1, `"${text}" once`);
+    }
+
+    // What /history is asked for, it shows, seen or not.
+    await say(page, "/history");
+    await waitForLine(page, "notice", "The last 3 messages of #lobby:");
+    for (
+      const text of ["before anyone left", "said while ann was in #dev", "after ann came back"]
+    ) {
+      await waitFor(
+        () => logLine(page, "message", text).count(),
+        (count) => count === 2,
+        WAIT_MS,
+        (count) => `"${text}" twice, live and in the history; it is there ${count} times`,
+      );
+    }
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
