@@ -5,7 +5,7 @@
  * @module
  */
 
-// @ts-types="npm:@types/qrcode@1.5.5"
+// @ts-types="./qrcode.d.ts"
 import QRCode from "qrcode";
 import { errorText, formatAddress } from "../core/address.ts";
 import { checkServerName, toServerName } from "../discovery/beacon.ts";

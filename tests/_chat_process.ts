@@ -53,6 +53,8 @@ export interface ChatProcessOptions {
   stdin?: "piped" | "null";
   /** Deno's arguments before `args`, to run another script. @default {TASK_ARGS} */
   denoArgs?: string[];
+  /** The program and its arguments before `args`, instead of Deno and `denoArgs`. */
+  command?: string[];
   /** On disposal send SIGTERM, and SIGKILL only after this many ms; without it, SIGKILL. */
   graceMs?: number;
 }
@@ -75,14 +77,15 @@ export class ChatProcess implements AsyncDisposable {
   /** Starts `chat args` with stdout and stderr piped. */
   constructor(args: string[], options: ChatProcessOptions = {}) {
     this.args = args;
-    this.#label = `${options.denoArgs === undefined ? "chat" : options.denoArgs.join(" ")} ${
+    const command = options.command ?? [Deno.execPath(), ...(options.denoArgs ?? TASK_ARGS)];
+    this.#label = `${options.command?.join(" ") ?? options.denoArgs?.join(" ") ?? "chat"} ${
       args.join(" ")
     }`;
     this.#graceMs = options.graceMs;
-    const [program, ...prefix] = [...(options.wrap ?? []), Deno.execPath()];
+    const [program, ...prefix] = [...(options.wrap ?? []), ...command];
     const stdin = options.stdin ?? "piped";
     this.child = new Deno.Command(program!, {
-      args: [...prefix, ...(options.denoArgs ?? TASK_ARGS), ...args],
+      args: [...prefix, ...args],
       cwd: ROOT,
       env: options.clearEnv ? options.env ?? {} : childEnv(options.env),
       clearEnv: true,

@@ -1,0 +1,190 @@
+/**
+ * The README's Quick start as a newcomer follows it: its commands are read
+ * from README.md and run for real, `deno` standing for the binary running
+ * these tests. What must not need the network runs in a network namespace
+ * with no network at all (`unshare --net`); what fetches runs online into an
+ * empty `DENO_DIR`, and is reported as ignored when the registry cannot be
+ * reached.
+ */
+
+import assert from "node:assert/strict";
+import { ChatProcess, ROOT } from "./_chat_process.ts";
+
+const README = await Deno.readTextFile(`${ROOT}README.md`);
+
+/** Where Deno fetches npm packages from, as Deno reads it. */
+const REGISTRY = Deno.env.get("NPM_CONFIG_REGISTRY") ?? "https://registry.npmjs.org/";
+
+/** A server on loopback, any ports, that keeps nothing and announces nothing. */
+const SERVE_FLAGS = ["--host", "127.0.0.1", "--port", "0", "--web-port", "0", "--memory"];
+
+/** The shell blocks of the README's Quick start, each as its command lines without comments. */
+function quickStartBlocks(): string[][] {
+  const section = /^## Quick start\n([\s\S]*?)^## /m.exec(README)?.[1] ?? "";
+  return [...section.matchAll(/^```sh\n([\s\S]*?)^```/gm)].map(([, body]) =>
+    body!.split("\n")
+      .map((line) => line.replace(/(^|\s)#.*$/, "").trim())
+      .filter((line) => line !== "")
+  );
+}
+
+/** The Quick start's command that starts a server. */
+function serveLine(): string {
+  const line = quickStartBlocks().flat().find((line) => /\bchat serve$/.test(line));
+  assert.ok(line !== undefined, "the Quick start has a command ending in `chat serve`");
+  return line;
+}
+
+/** A README command line as a program and its arguments, `deno` being this Deno. */
+function commandOf(line: string): string[] {
+  const [program, ...args] = line.split(/\s+/);
+  return [program === "deno" ? Deno.execPath() : program!, ...args];
+}
+
+async function probe(program: string, args: string[]): Promise<string | undefined> {
+  try {
+    const { success, stderr } = await new Deno.Command(program, {
+      args,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    return success ? undefined : new TextDecoder().decode(stderr).trim() || "it failed";
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+async function probeRegistry(): Promise<string | undefined> {
+  try {
+    const response = await fetch(new URL("qrcode", REGISTRY), {
+      method: "HEAD",
+      signal: AbortSignal.timeout(5_000),
+    });
+    await response.body?.cancel();
+    return response.ok ? undefined : `it answered ${response.status}`;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+const setsidProblem = await probe("setsid", ["true"]);
+const registryProblem = await probeRegistry();
+
+/**
+ * Starts a README command line with `args` in its own process group, as a
+ * shell starts a job; with `offline`, in a network namespace with no network.
+ */
+function startJob(line: string, args: string[], options: { offline: boolean; denoDir?: string }) {
+  const offline = ["unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"];
+  return new ChatProcess(args, {
+    command: commandOf(line),
+    wrap: ["setsid", ...(options.offline ? offline : [])],
+    stdin: "null",
+    ...(options.denoDir === undefined ? {} : { env: { DENO_DIR: options.denoDir } }),
+  });
+}
+
+/** Sends `signal` to the job's whole process group, as Ctrl-C in a terminal does. */
+function signalJob(job: ChatProcess, signal: Deno.Signal): void {
+  try {
+    Deno.kill(-job.pid, signal);
+  } catch {
+    // The group is gone already.
+  }
+}
+
+/** The npm packages `main.ts` imports, with everything they depend on, as `name@version`. */
+async function programPackages(): Promise<string[]> {
+  const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "main.ts"],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(success, new TextDecoder().decode(stderr));
+  const info = JSON.parse(new TextDecoder().decode(stdout)) as {
+    modules: { kind?: string; npmPackage?: string }[];
+    npmPackages: Record<string, { dependencies: string[] }>;
+  };
+  const todo = info.modules.flatMap((module) =>
+    module.kind === "npm" && module.npmPackage !== undefined ? [module.npmPackage] : []
+  );
+  const seen = new Set<string>();
+  for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
+    if (seen.has(id)) continue;
+    seen.add(id);
+    todo.push(...(info.npmPackages[id]?.dependencies ?? []));
+  }
+  return [...seen].sort();
+}
+
+async function directories(path: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(path)) if (entry.isDirectory) names.push(entry.name);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return names;
+}
+
+/** The npm packages in the cache `denoDir`, as `name@version`. */
+async function cachedPackages(denoDir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const registry of await directories(`${denoDir}/npm`)) {
+    const base = `${denoDir}/npm/${registry}`;
+    for (const entry of await directories(base)) {
+      const names = entry.startsWith("@")
+        ? (await directories(`${base}/${entry}`)).map((name) => `${entry}/${name}`)
+        : [entry];
+      for (const name of names) {
+        for (const version of await directories(`${base}/${name}`)) {
+          found.push(`${name}@${version}`);
+        }
+      }
+    }
+  }
+  return found.sort();
+}
+
+Deno.test("deno.lock pins the npm packages main.ts imports and nothing else", async () => {
+  // `deno task` and `deno run` fetch every package of deno.lock, used or not.
+  const lock = JSON.parse(await Deno.readTextFile(`${ROOT}deno.lock`));
+  const pinned = Object.keys(lock.npm ?? {}).sort();
+  assert.deepEqual(pinned, await programPackages());
+  // Types serve checking, which `chat` never does as it runs.
+  assert.deepEqual(pinned.filter((id) => id.startsWith("@types/")), []);
+});
+
+Deno.test({
+  name: `README Quick start: the first chat serve fetches only what main.ts imports${
+    registryProblem || setsidProblem
+      ? ` (ignored: ${
+        registryProblem ? `cannot reach ${REGISTRY}: ${registryProblem}` : setsidProblem
+      })`
+      : ""
+  }`,
+  ignore: registryProblem !== undefined || setsidProblem !== undefined,
+  fn: async () => {
+    const denoDir = await Deno.makeTempDir({ prefix: "chat-deno-dir-" });
+    try {
+      {
+        await using server = startJob(serveLine(), SERVE_FLAGS, { offline: false, denoDir });
+        try {
+          await server.waitForStdout(/^Press Ctrl-C to stop\.$/m, 120_000);
+          signalJob(server, "SIGINT");
+          await server.finished();
+        } finally {
+          signalJob(server, "SIGKILL");
+        }
+      }
+      const fetched = await cachedPackages(denoDir);
+      assert.deepEqual(fetched, await programPackages());
+      assert.deepEqual(fetched.filter((id) => id.startsWith("@types/")), []);
+    } finally {
+      await Deno.remove(denoDir, { recursive: true });
+    }
+  },
+});
