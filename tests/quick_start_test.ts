@@ -9,6 +9,7 @@
 
 import assert from "node:assert/strict";
 import { ChatProcess, ROOT } from "./_chat_process.ts";
+import { TestClient, within } from "./_test_utils.ts";
 
 const README = await Deno.readTextFile(`${ROOT}README.md`);
 
@@ -17,6 +18,9 @@ const REGISTRY = Deno.env.get("NPM_CONFIG_REGISTRY") ?? "https://registry.npmjs.
 
 /** A server on loopback, any ports, that keeps nothing and announces nothing. */
 const SERVE_FLAGS = ["--host", "127.0.0.1", "--port", "0", "--web-port", "0", "--memory"];
+
+/** The banner's first line: the time stamp and where history goes. */
+const FIRST_LINE = /^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\] History is kept in memory only\n/;
 
 /** The shell blocks of the README's Quick start, each as its command lines without comments. */
 function quickStartBlocks(): string[][] {
@@ -68,6 +72,7 @@ async function probeRegistry(): Promise<string | undefined> {
   }
 }
 
+const namespaceProblem = await probe("unshare", ["--net", "ip", "link", "set", "lo", "up"]);
 const setsidProblem = await probe("setsid", ["true"]);
 const registryProblem = await probeRegistry();
 
@@ -149,6 +154,28 @@ async function cachedPackages(denoDir: string): Promise<string[]> {
   return found.sort();
 }
 
+/** Starts the README's server offline, checks its banner comes alone and in time, stops it. */
+async function assertStartsOffline(denoDir?: string): Promise<void> {
+  const started = performance.now();
+  await using server = startJob(serveLine(), SERVE_FLAGS, {
+    offline: true,
+    ...(denoDir === undefined ? {} : { denoDir }),
+  });
+  try {
+    await server.waitForStdout(/^Press Ctrl-C to stop\.$/m, 15_000);
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 10_000, `the banner came after ${Math.round(elapsed)} ms`);
+    assert.match(server.stdout, FIRST_LINE);
+    assert.match(server.stdout, /^chat is listening on 127\.0\.0\.1:\d+$/m);
+    assert.equal(server.stderr, "", "nothing but the banner");
+    signalJob(server, "SIGINT");
+    const outcome = await server.finished();
+    assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
+  } finally {
+    signalJob(server, "SIGKILL");
+  }
+}
+
 Deno.test("deno.lock pins the npm packages main.ts imports and nothing else", async () => {
   // `deno task` and `deno run` fetch every package of deno.lock, used or not.
   const lock = JSON.parse(await Deno.readTextFile(`${ROOT}deno.lock`));
@@ -156,6 +183,48 @@ Deno.test("deno.lock pins the npm packages main.ts imports and nothing else", as
   assert.deepEqual(pinned, await programPackages());
   // Types serve checking, which `chat` never does as it runs.
   assert.deepEqual(pinned.filter((id) => id.startsWith("@types/")), []);
+});
+
+Deno.test({
+  name: `README Quick start: chat serve starts with no network, printing the banner alone${
+    namespaceProblem ?? setsidProblem
+      ? ` (ignored: no network namespace or setsid: ${namespaceProblem ?? setsidProblem})`
+      : ""
+  }`,
+  ignore: namespaceProblem !== undefined || setsidProblem !== undefined,
+  fn: async () => {
+    // The cache is warm: this suite runs after the same command fetched what it needs.
+    await assertStartsOffline();
+  },
+});
+
+Deno.test({
+  name: `README Quick start: Ctrl-C stops chat serve, which says goodbye and exits 0${
+    setsidProblem ? ` (ignored: setsid does not work: ${setsidProblem})` : ""
+  }`,
+  ignore: setsidProblem !== undefined,
+  fn: async () => {
+    await using server = startJob(serveLine(), SERVE_FLAGS, { offline: false });
+    try {
+      const port = await server.port();
+      await using ann = await within(TestClient.join(port, "ann"), 5_000, "ann to join");
+      await server.waitForStdout(/ ann joined/);
+      signalJob(server, "SIGINT");
+      const bye = await ann.next("bye");
+      assert.match(bye.reason, /shutting down/i);
+      const outcome = await server.finished();
+      assert.deepEqual(
+        { code: outcome.code, signal: outcome.signal },
+        { code: 0, signal: null },
+        outcome.stdout + outcome.stderr,
+      );
+      assert.match(outcome.stdout, /SIGINT received/);
+      assert.match(outcome.stdout, /\] Stopped$/m);
+      assert.equal(outcome.stderr, "");
+    } finally {
+      signalJob(server, "SIGKILL");
+    }
+  },
 });
 
 Deno.test({
@@ -183,6 +252,47 @@ Deno.test({
       const fetched = await cachedPackages(denoDir);
       assert.deepEqual(fetched, await programPackages());
       assert.deepEqual(fetched.filter((id) => id.startsWith("@types/")), []);
+    } finally {
+      await Deno.remove(denoDir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: `README Quick start: after the install-once steps chat serve starts with no network${
+    registryProblem || namespaceProblem || setsidProblem
+      ? ` (ignored: ${
+        registryProblem
+          ? `cannot reach ${REGISTRY}: ${registryProblem}`
+          : `no network namespace or setsid: ${namespaceProblem ?? setsidProblem}`
+      })`
+      : ""
+  }`,
+  ignore: registryProblem !== undefined || namespaceProblem !== undefined ||
+    setsidProblem !== undefined,
+  fn: async () => {
+    const [once = []] = quickStartBlocks();
+    const install = once.map((line) => /^npm install (?:-g|--global) deno@(\S+)$/.exec(line))
+      .find((match) => match !== null);
+    assert.ok(install, `the Quick start installs Deno once with npm: ${JSON.stringify(once)}`);
+    // This test's own Deno stands for the one installed.
+    assert.equal(install[1], Deno.version.deno);
+    const denoDir = await Deno.makeTempDir({ prefix: "chat-deno-dir-" });
+    try {
+      for (const line of once.filter((line) => line.startsWith("deno "))) {
+        const [program, ...args] = commandOf(line);
+        const { code, stderr } = await new Deno.Command(program!, {
+          args,
+          cwd: ROOT,
+          env: { DENO_DIR: denoDir, NO_COLOR: "1" },
+          stdin: "null",
+          stdout: "null",
+          stderr: "piped",
+        }).output();
+        assert.equal(code, 0, `${line}: ${new TextDecoder().decode(stderr)}`);
+      }
+      assert.deepEqual(await cachedPackages(denoDir), await programPackages());
+      await assertStartsOffline(denoDir);
     } finally {
       await Deno.remove(denoDir, { recursive: true });
     }
