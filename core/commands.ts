@@ -356,6 +356,11 @@ function lookup(commands: readonly Command[]): ReadonlyMap<string, Command> {
 const ON_SERVER = lookup(SERVER_COMMANDS);
 const ANYWHERE = lookup(COMMAND_TABLE);
 
+/** The command that `typed` (a name or an alias, in any case, without the slash) runs, if any. */
+export function commandNamed(typed: string): Command | undefined {
+  return ANYWHERE.get(typed.toLowerCase());
+}
+
 /** Why a typed line was refused, as the `error` frame that answers it says. */
 export type CommandRefusal = {
   ok: false;

@@ -3,12 +3,14 @@
 /**
  * Tab completion, the same in the terminal and on the page: `/commands` as
  * the first word, rooms after `/join`, else the names of the people in the
- * room (`name: ` at the start of a line), never the user's own.
+ * room (`name: ` at the start of a line), and after `/msg` also those of the
+ * people known to be connected elsewhere; never the user's own, and never
+ * anyone who is gone (names from replayed history, old names).
  *
  * @module
  */
 
-import { COMMAND_NAMES } from "./commands.ts";
+import { COMMAND_NAMES, commandNamed } from "./commands.ts";
 import type { Conversation } from "./conversation.ts";
 import { nameKey } from "./names.ts";
 
@@ -16,6 +18,8 @@ import { nameKey } from "./names.ts";
 export interface CompletionSources {
   /** Names of the people in the room. */
   names: readonly string[];
+  /** Names of the people known to be connected outside the room, offered after `/msg`. */
+  elsewhere?: readonly string[];
   /** The user's own name, never offered. */
   me: string;
   /** Room names, offered after `/join`. */
@@ -26,7 +30,8 @@ export interface CompletionSources {
 
 /**
  * Lists the completions of the word before `caret`: `/commands` as the first
- * word, rooms after `/join`, else names (`name: ` at the start of a line).
+ * word, rooms after `/join`, else names (`name: ` at the start of a line),
+ * the people elsewhere too after `/msg`.
  */
 export function completions(
   value: string,
@@ -43,7 +48,9 @@ export function completions(
     ).map((name) => `/${name} `);
     return { start, options };
   }
-  if (/^\/(join|j)\s+$/i.test(before.slice(0, start))) {
+  const command = /^\/(\S+)\s+$/.exec(before.slice(0, start))?.[1];
+  const after = command === undefined ? undefined : commandNamed(command)?.name;
+  if (after === "join") {
     const typed = (word.startsWith("#") ? word : `#${word}`).toLowerCase();
     const options = sources.rooms.filter((room) => room.startsWith(typed)).map((room) =>
       `${room} `
@@ -53,18 +60,23 @@ export function completions(
   const at = word.startsWith("@") ? "@" : "";
   const prefix = nameKey(word.slice(at.length));
   const suffix = start === 0 ? ": " : " ";
-  const options = sources.names
+  const names = after === "msg" ? [...sources.names, ...sources.elsewhere ?? []] : sources.names;
+  const options = names
     .filter((name) => nameKey(name).startsWith(prefix) && nameKey(name) !== nameKey(sources.me))
     .sort((a, b) => a.localeCompare(b, undefined, { sensitivity: "base" }))
     .map((name) => `${at}${name}${suffix}`);
   return { start, options };
 }
 
-/** What `conversation` offers to complete: its room's people, its rooms, its own commands. */
+/**
+ * What `conversation` offers to complete: its room's people and those it
+ * knows to be connected elsewhere, its rooms, its own commands.
+ */
 export function conversationSources(conversation: Conversation): CompletionSources {
   const { roster } = conversation;
   return {
     names: [...roster.members.values()],
+    elsewhere: [...roster.elsewhere.values()],
     me: roster.me,
     rooms: roster.roomList().map((room) => room.name),
     commands: conversation.localCommands,

@@ -160,6 +160,10 @@ export class Conversation {
     if (changedAny(changes)) effects.push({ type: "changed", changes });
     const received = this.#delivery.receive(frame, this.roster.me, now);
     effects.push(...sends(received.send));
+    const post = received.answered?.post;
+    if (frame.type === "error" && frame.code === "no_such_user" && post?.type === "msg") {
+      this.roster.gone(post.to);
+    }
     const answered = [...received.answered ? [received.answered] : [], ...received.handled];
     if (answered.length > 0) effects.push({ type: "answered", lines: answered });
     // The server's answer to a line sent again: it was shown when it first came.

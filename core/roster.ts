@@ -2,9 +2,10 @@
 
 /**
  * Who and where a client is, as the server's frames tell it: the user's
- * name, the room, the people in it, the rooms there are, and the last
- * message id seen in each room, to ask for what came after it when coming
- * back. Both clients keep it in a {@linkcode Roster}; no I/O.
+ * name, the room, the people in it, the people it knows to be connected
+ * elsewhere, the rooms there are, and the last message id seen in each
+ * room, to ask for what came after it when coming back. Both clients keep
+ * it in a {@linkcode Roster}; no I/O.
  *
  * @module
  */
@@ -35,6 +36,9 @@ export interface Changes {
 /** Rooms whose last message id seen is remembered after leaving them. */
 const ROOMS_REMEMBERED = 256;
 
+/** People remembered as connected outside the room. */
+const ELSEWHERE_REMEMBERED = 256;
+
 /** Reports whether anything changed. */
 export function changedAny(changes: Changes): boolean {
   return changes.me || changes.room || changes.members || changes.rooms;
@@ -50,6 +54,8 @@ export class Roster {
   #lastId: number | undefined;
   /** The last message id seen in each room left, oldest first. */
   readonly #seenIn = new Map<string, number>();
+  /** People known to be connected outside the room, by {@linkcode nameKey}, oldest first. */
+  readonly #elsewhere = new Map<string, string>();
 
   /** The user's name once the server accepted it (renames included), else `""`. */
   get me(): string {
@@ -69,6 +75,21 @@ export class Roster {
   /** How many people are in the current room; may exceed `members.size` in huge rooms. */
   get count(): number {
     return this.#count;
+  }
+
+  /**
+   * People this connection knows to be connected outside the room: seen to
+   * go to another room, left behind in a room the user left, or met in a
+   * private message; until they are seen to leave, or the server says
+   * nobody by that name is here.
+   */
+  get elsewhere(): ReadonlyMap<string, string> {
+    return this.#elsewhere;
+  }
+
+  /** Forgets `name` as connected elsewhere: the server said nobody by that name is here. */
+  gone(name: string): void {
+    this.#elsewhere.delete(nameKey(name.replace(/^@/, "")));
   }
 
   /** Rooms as the server last listed them, largest first. */
@@ -111,8 +132,12 @@ export class Roster {
       case "welcome":
         this.#me = frame.name;
         changes.me = true;
+        // A new connection: who was elsewhere before it may have gone meanwhile.
+        this.#elsewhere.clear();
         break;
-      case "room":
+      case "room": {
+        // Those left behind in another room are still connected.
+        const behind = frame.room === this.#room ? [] : [...this.#members.values()];
         // The replay follows: every message of this room is new to us, but for those seen
         // when we were here before.
         if (frame.room !== this.#room) {
@@ -121,8 +146,10 @@ export class Roster {
         } else this.#lastId ??= 0;
         this.#room = frame.room;
         this.#setMembers(frame.members, frame.count);
+        for (const name of behind) this.#meet(name);
         changes.room = changes.members = true;
         break;
+      }
       case "who":
         if (frame.room !== this.#room) break;
         this.#setMembers(frame.members, frame.count);
@@ -132,6 +159,7 @@ export class Roster {
         if (frame.room !== this.#room) break;
         if (!this.#members.has(nameKey(frame.name))) this.#count++;
         this.#members.set(nameKey(frame.name), frame.name);
+        this.#elsewhere.delete(nameKey(frame.name));
         changes.members = true;
         break;
       case "left":
@@ -139,6 +167,9 @@ export class Roster {
         if (this.#members.delete(nameKey(frame.name)) || this.#count > this.#members.size) {
           this.#count = Math.max(this.#members.size, this.#count - 1);
         }
+        // Gone to another room is still connected; any other reason is gone.
+        if (frame.reason?.startsWith("went to ")) this.#meet(frame.name);
+        else this.#elsewhere.delete(nameKey(frame.name));
         changes.members = true;
         break;
       case "renamed":
@@ -147,6 +178,7 @@ export class Roster {
           this.#members.set(nameKey(frame.to), frame.to);
           changes.members = true;
         }
+        this.#elsewhere.delete(nameKey(frame.from));
         if (this.isMe(frame.from)) {
           this.#me = frame.to;
           changes.me = true;
@@ -159,9 +191,14 @@ export class Roster {
         // of who is here now.
         if (!frame.replay && !this.#members.has(nameKey(frame.from))) {
           this.#members.set(nameKey(frame.from), frame.from);
+          this.#elsewhere.delete(nameKey(frame.from));
           this.#count = Math.max(this.#count, this.#members.size);
           changes.members = true;
         }
+        break;
+      case "private":
+        // Both ends of a private message were connected as it passed.
+        for (const name of [frame.from, frame.to]) this.#meet(name);
         break;
       case "rooms":
         this.#rooms = frame.rooms.map((room) => ({ name: room.name, members: room.members }));
@@ -171,6 +208,17 @@ export class Roster {
         break;
     }
     return changes;
+  }
+
+  /** Notes `name` as connected, outside the room unless it is a member or the user. */
+  #meet(name: string): void {
+    const key = nameKey(name);
+    if (this.#members.has(key) || this.isMe(name)) return;
+    this.#elsewhere.delete(key);
+    this.#elsewhere.set(key, name);
+    if (this.#elsewhere.size > ELSEWHERE_REMEMBERED) {
+      this.#elsewhere.delete(this.#elsewhere.keys().next().value!);
+    }
   }
 
   #remember(room: string, lastId: number): void {
@@ -183,7 +231,10 @@ export class Roster {
 
   #setMembers(members: readonly string[], count: number): void {
     this.#members.clear();
-    for (const name of members) this.#members.set(nameKey(name), name);
+    for (const name of members) {
+      this.#members.set(nameKey(name), name);
+      this.#elsewhere.delete(nameKey(name));
+    }
     this.#count = Math.max(count, this.#members.size);
   }
 }

@@ -72,6 +72,25 @@ Deno.test("Roster.track()", async (t) => {
     assert.equal(seen.seenIn("#dev"), 9);
   });
 
+  await t.step("knows who is connected elsewhere until seen to go", () => {
+    const seen = roster(
+      { type: "joined", ts: TS, room: "#lobby", name: "carol" },
+      { type: "joined", ts: TS, room: "#lobby", name: "dave" },
+      { type: "left", ts: TS, room: "#lobby", name: "carol", reason: "went to #dev" },
+      { type: "left", ts: TS, room: "#lobby", name: "dave", reason: "quit" },
+      { type: "private", id: 2, ts: TS, from: "erin", to: "ann", text: "psst" },
+      { type: "private", id: 3, ts: TS, from: "ann", to: "bob", text: "hi" },
+    );
+    assert.deepEqual([...seen.elsewhere.values()], ["carol", "erin"], "bob is here, dave gone");
+    seen.track({ type: "room", room: "#art", members: ["ann", "erin"], count: 2 });
+    assert.deepEqual([...seen.elsewhere.values()], ["carol", "bob"], "bob left behind, erin here");
+    seen.track({ type: "left", ts: TS, room: "#art", name: "erin", reason: "connection lost" });
+    seen.gone("@carol");
+    assert.deepEqual([...seen.elsewhere.values()], ["bob"]);
+    seen.track({ type: "welcome", version: 1, server: "chat", name: "ann" });
+    assert.deepEqual([...seen.elsewhere.values()], [], "a new connection knows nobody elsewhere");
+  });
+
   await t.step("lists the rooms, with the current one even if the list missed it", () => {
     const seen = roster(
       { type: "rooms", rooms: [{ name: "#dev", members: 3 }] },
@@ -180,4 +199,30 @@ Deno.test("completions() offers commands, rooms after /join, and names", () => {
   assert.deepEqual(completions("/be", 3, sources).options, ["/bell "]);
   assert.deepEqual(completions("/join #d", 8, sources), { start: 6, options: ["#dev "] });
   assert.deepEqual(completions("/be", 3, conversationSources(new Conversation())).options, []);
+});
+
+Deno.test("completions() offers who is here now, and after /msg who is connected elsewhere", () => {
+  const chat = new Conversation();
+  chat.hello("ann", 0);
+  chat.receive({ type: "welcome", version: 1, server: "chat", name: "ann" }, 0);
+  chat.receive({ type: "room", room: "#lobby", members: ["ann", "bob", "dave"], count: 3 }, 0);
+  chat.receive(message({ id: 1, from: "ci2", text: "build passed", replay: true }), 0);
+  chat.receive({ type: "renamed", ts: TS, room: "#lobby", from: "bob", to: "robert" }, 0);
+  chat.receive({ type: "left", ts: TS, room: "#lobby", name: "dave", reason: "went to #dev" }, 0);
+  const options = (line: string) =>
+    completions(line, line.length, conversationSources(chat)).options;
+  assert.deepEqual(options("ci"), [], "a name from replayed history");
+  assert.deepEqual(options("/msg ci"), []);
+  assert.deepEqual(options("/msg bo"), [], "an old name");
+  assert.deepEqual(options("r"), ["robert: "]);
+  assert.deepEqual(options("da"), [], "not in the room");
+  assert.deepEqual(options("/msg da"), ["dave "]);
+  assert.deepEqual(options("/m @da"), ["@dave "]);
+  assert.deepEqual(options("/TELL d"), ["dave "]);
+  assert.deepEqual(options("/msg dave d"), [], "the text is not a name");
+  // The server says dave is not here: he is offered no more.
+  const [frame] = chat.type("/msg dave hi", 1).flatMap((e) => e.type === "send" ? [e.frame] : []);
+  assert.ok(frame?.type === "say" && frame.cid !== undefined);
+  chat.receive({ type: "error", code: "no_such_user", message: "Nobody", cid: frame.cid }, 2);
+  assert.deepEqual(options("/msg da"), []);
 });

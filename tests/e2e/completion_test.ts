@@ -1,0 +1,110 @@
+/**
+ * Tab completes only the names of people who are here now: never one picked
+ * up from replayed history (ci2 posted and left) or an old name (bob, now
+ * robert); after `/msg`, also someone known to be connected in another room
+ * (dave, who went to #dev). The real terminal client runs in tmux and the
+ * real page in Chromium, against a real server; the others are protocol
+ * clients.
+ */
+
+import assert from "node:assert/strict";
+import { type ChatServer, startServer } from "../../server.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { ChatBrowser, joinAs, pageUrl, waitForLine } from "./_browser.ts";
+import { testWith } from "./_needs.ts";
+import { TerminalUser } from "./_terminal_user.ts";
+import { Tmux } from "./_tmux.ts";
+
+/** What each line typed reads after one Tab: unchanged where nobody here fits. */
+const CASES: [typed: string, completed: string][] = [
+  ["/msg ci", "/msg ci"],
+  ["/msg bo", "/msg bo"],
+  ["ci", "ci"],
+  ["bo", "bo"],
+  ["/msg rob", "/msg robert "],
+  ["rob", "robert: "],
+  ["/msg da", "/msg dave "],
+  ["da", "da"],
+];
+
+/**
+ * Before the user joins: ci2 posts and leaves, bob posts and becomes robert,
+ * dave waits in #lobby. Returns robert and dave, still connected.
+ */
+async function history(server: ChatServer): Promise<TestClient[]> {
+  const port = server.addr.port;
+  {
+    await using ci2 = await TestClient.join(port, "ci2");
+    await ci2.say("build 42 passed");
+    await ci2.next("message");
+  }
+  const bob = await TestClient.join(port, "bob");
+  await bob.say("lunch at noon?");
+  await bob.next("message");
+  await bob.send({ type: "nick", name: "robert" });
+  await bob.next("renamed");
+  return [bob, await TestClient.join(port, "dave")];
+}
+
+/** Sends dave to #dev, and waits until robert has seen him go. */
+async function daveLeaves(dave: TestClient, robert: TestClient): Promise<void> {
+  await dave.send({ type: "join", room: "#dev" });
+  await robert.next("left", (frame) => frame.name === "dave");
+}
+
+testWith(["tmux"], "chat join: Tab completes only who is here now", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const [robert, dave] = await history(server);
+  await using _robert = robert!;
+  await using _dave = dave!;
+  const tmux = new Tmux("completion");
+  try {
+    const ann = await TerminalUser.join(tmux, "ann", server.addr.port);
+    await ann.waitForLine(/ ci2: build 42 passed$/);
+    await ann.waitForLine(/ bob: lunch at noon\?$/);
+    await daveLeaves(dave!, robert!);
+    await ann.waitForLine(/ dave left #lobby \(went to #dev\)$/);
+    for (const [typed, completed] of CASES) {
+      await ann.type(typed);
+      // An X after the Tab shows where the Tab left the line, completed or not.
+      await ann.press("Tab");
+      await ann.tmux.type(ann.session, "X");
+      await ann.waitFor(
+        (screen) => screen.cursorLine === `#lobby> ${completed}X`,
+        `"${typed}" and Tab to read "${completed}"`,
+      );
+      await ann.clearInput();
+    }
+  } finally {
+    await tmux.kill();
+  }
+});
+
+/** A page of the browser. */
+type Page = Awaited<ReturnType<ChatBrowser["open"]>>;
+
+/** Types `typed` into the message box, presses Tab and returns what the box holds. */
+async function tab(page: Page, typed: string): Promise<string> {
+  const input = page.locator("#message-input");
+  await input.fill(typed);
+  await input.press("Tab");
+  return await input.inputValue();
+}
+
+testWith(["chromium"], "web page: Tab completes only who is here now", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+  const [robert, dave] = await history(server);
+  await using _robert = robert!;
+  await using _dave = dave!;
+  await using browser = await ChatBrowser.launch();
+  const page = await browser.open(pageUrl(server.webAddr!.port));
+  await joinAs(page, "web-ann");
+  await waitForLine(page, "message", "build 42 passed");
+  await waitForLine(page, "message", "lunch at noon?");
+  await daveLeaves(dave!, robert!);
+  await waitForLine(page, "notice", "dave left #lobby (went to #dev)");
+  for (const [typed, completed] of CASES) {
+    assert.equal(await tab(page, typed), completed, `"${typed}" and Tab`);
+  }
+  assert.deepEqual(browser.unexpectedProblems(), []);
+});
