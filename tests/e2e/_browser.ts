@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type BrowserContext, chromium, type Locator, type Page } from "npm:playwright-core@1.65.1";
+import { type BrowserContext, chromium, type Locator, type Page } from "./_playwright.ts";
 import { waitFor } from "./_tmux.ts";
 
 /** Where the tests expect Chromium: Debian's `chromium` package. */

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Page } from "npm:playwright-core@1.65.1";
+import type { Page } from "./_playwright.ts";
 import { colorOf } from "../../core/palette.ts";
 import { type ChatServer, startServer } from "../../server.ts";
 import { TestClient, within } from "../_test_utils.ts";
