@@ -7,7 +7,7 @@
  */
 
 import config from "./deno.json" with { type: "json" };
-import { UsageError } from "./cli/args.ts";
+import { quote, UsageError } from "./cli/args.ts";
 import { joinCommand } from "./cli/join.ts";
 import { lsCommand } from "./cli/ls.ts";
 import { serveCommand } from "./cli/serve.ts";
@@ -27,13 +27,37 @@ Usage:
   chat serve [options]               start a chat server on this machine
   chat join [HOST[:PORT]] [options]  join a server from this terminal
   chat ls [--json] [--scan]          list the servers on the local network
-  chat --help | --version
+  chat help [COMMAND]                this help, or the help of COMMAND
+  chat --version                     the version (also -v)
 
-Run "chat serve --help", "chat join --help" or "chat ls --help" for details.`;
+Run "chat help serve", "chat help join" or "chat help ls" for details.`;
+
+const COMMANDS = ["serve", "join", "ls"];
+
+function unknownCommand(command: string): UsageError {
+  return new UsageError(
+    command.startsWith("-")
+      ? `unknown option ${quote(command)}`
+      : `unknown command ${quote(command)}: expected "serve", "join" or "ls"`,
+  );
+}
+
+/** `chat help [COMMAND]`: the usage, or what `chat COMMAND --help` prints. */
+async function help(args: string[]): Promise<number> {
+  const [command, ...extra] = args;
+  if (command === undefined) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!COMMANDS.includes(command)) throw unknownCommand(command);
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${quote(extra[0]!)}`);
+  return await run([command, "--help"]);
+}
 
 /**
  * Runs the CLI with `args` and resolves to the process exit code. Usage
- * errors print one line to stderr and give {@linkcode EXIT_USAGE}.
+ * errors print one line to stderr and give {@linkcode EXIT_USAGE}; so does no
+ * command at all, with the usage.
  *
  * @example
  * ```ts
@@ -52,27 +76,28 @@ export async function run(args: string[]): Promise<number> {
         return await lsCommand(rest);
       case "--version":
       case "-V":
+      case "-v":
         console.log(`chat ${VERSION}`);
         return 0;
-      case undefined:
       case "--help":
       case "-h":
-      case "help":
         console.log(USAGE);
-        return command === undefined ? EXIT_USAGE : 0;
+        return 0;
+      case "help":
+        return await help(rest);
+      case undefined:
+        // Not what was asked for: the usage goes where errors go.
+        console.error(USAGE);
+        return EXIT_USAGE;
       default:
-        throw new UsageError(
-          command.startsWith("-")
-            ? `unknown option "${command}"`
-            : `unknown command "${command}": expected "serve", "join" or "ls"`,
-        );
+        throw unknownCommand(command);
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     const about = error.command ||
-      (command === "serve" || command === "join" || command === "ls" ? command : "");
-    const help = about ? `chat ${about} --help` : "chat --help";
-    console.error(`chat: ${error.message} (see "${help}")`);
+      (command !== undefined && COMMANDS.includes(command) ? command : "");
+    const helpCommand = about ? `chat ${about} --help` : "chat --help";
+    console.error(`chat: ${error.message} (see "${helpCommand}")`);
     return EXIT_USAGE;
   }
 }

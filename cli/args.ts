@@ -6,6 +6,7 @@
  */
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { checkName } from "../core/names.ts";
 
 /** A usage error: the CLI reports it in one line and exits with code 2. */
 export class UsageError extends Error {
@@ -18,11 +19,34 @@ export class UsageError extends Error {
   }
 }
 
+// Characters that could move the cursor or reorder text, besides those JSON escapes.
+const UNSAFE_IN_QUOTES = /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `value` as every CLI message shows what the user typed: in double quotes,
+ * escaped as in JSON, controls and direction marks written as `\uXXXX`.
+ */
+export function quote(value: string): string {
+  return JSON.stringify(value).replace(
+    UNSAFE_IN_QUOTES,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** Reads `--name` of `chat join`: a name the server's rules allow, else a usage error. */
+export function parseUserName(value: string): string {
+  const problem = checkName(value);
+  if (problem === undefined) return value;
+  throw new UsageError(
+    `invalid --name ${quote(value)}: ${problem.charAt(0).toLowerCase()}${problem.slice(1)}`,
+  );
+}
+
 /** Reads a TCP port number, `0` allowed only with `allowZero`. */
 export function parsePort(value: string, allowZero = false): number {
   const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
   if (!(port >= (allowZero ? 0 : 1) && port <= 65535)) {
-    throw new UsageError(`invalid port "${value}": expected a number from 1 to 65535`);
+    throw new UsageError(`invalid port ${quote(value)}: expected a number from 1 to 65535`);
   }
   return port;
 }
@@ -39,11 +63,30 @@ export function parseHostPort(input: string): { hostname: string; port?: number 
   const colons = input.split(":").length - 1;
   if (colons === 1) {
     const [hostname, port] = input.split(":") as [string, string];
-    if (hostname === "") throw new UsageError(`invalid address "${input}": the host is missing`);
+    if (hostname === "") {
+      throw new UsageError(`invalid address ${quote(input)}: the host is missing`);
+    }
     return { hostname, port: parsePort(port) };
   }
-  if (input === "" || /\s/.test(input)) throw new UsageError(`invalid address "${input}"`);
+  if (input === "" || /\s/.test(input)) throw new UsageError(`invalid address ${quote(input)}`);
   return { hostname: input };
+}
+
+/** `parseArgs`' message for an error, in the words and quotes of the other usage errors. */
+function rewordParseError(message: string): string {
+  const first = message.split("\n")[0]!;
+  // parseArgs names an option as '--port', '--port <value>' or '-p, --port'.
+  const option = (/'(?:-\w, )?(-[^' ]*)(?: <value>)?'/.exec(first)?.[1]) ?? "";
+  if (/^Unknown option/.test(first)) return `unknown option ${quote(option)}`;
+  if (/argument is ambiguous/.test(first)) {
+    return `option ${
+      quote(option)
+    } needs a value; write ${option}=VALUE for one that starts with -`;
+  }
+  if (/argument missing/.test(first)) return `option ${quote(option)} needs a value`;
+  if (/does not take an argument/.test(first)) return `option ${quote(option)} takes no value`;
+  const text = first.replace(/'([^']*)'/g, (_, value: string) => quote(value)).replace(/\.$/, "");
+  return `${text.charAt(0).toLowerCase()}${text.slice(1)}`;
 }
 
 /** `parseArgs` in strict mode, turning its errors into one-line {@linkcode UsageError}s. */
@@ -55,17 +98,6 @@ export function parseOptions<const T extends ParseArgsOptionsConfig>(
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    const first = (error as Error).message.split("\n")[0]!;
-    const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(first);
-    const message = ambiguous
-      ? `option '${ambiguous[1]}' needs a value; write ${
-        ambiguous[1]
-      }=VALUE for one that starts with -`
-      : first
-        .replace(/\. To specify a positional argument.*$/, "")
-        .replace(/^Unknown option/, "unknown option")
-        .replace(/^Option/, "option")
-        .replace(/\.$/, "");
-    throw new UsageError(message, command);
+    throw new UsageError(rewordParseError((error as Error).message), command);
   }
 }

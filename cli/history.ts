@@ -7,7 +7,7 @@
 
 import type { HistoryStore } from "../server/history.ts";
 import { HistoryError, type Retention, SqliteHistory } from "../server/sqlite_history.ts";
-import { UsageError } from "./args.ts";
+import { quote, UsageError } from "./args.ts";
 import { errorText } from "../core/address.ts";
 
 function env(name: string): string | undefined {
@@ -54,7 +54,7 @@ export function parseRetention(value: string): Retention {
   }
   if (/^\d{1,10}$/.test(value) && Number(value) > 0) return { maxCount: Number(value) };
   throw new UsageError(
-    `invalid --retain "${value}": expected an age such as 30d, 12h or 2w, or a message count`,
+    `invalid --retain ${quote(value)}: expected an age such as 30d, 12h or 2w, or a message count`,
   );
 }
 

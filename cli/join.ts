@@ -6,7 +6,7 @@
 
 import { runClient } from "../client.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
-import { parseHostPort, parseOptions, parsePort, UsageError } from "./args.ts";
+import { parseHostPort, parseOptions, parsePort, parseUserName, UsageError } from "./args.ts";
 import { findServer } from "./ls.ts";
 import { readPassword, readPem, SecretError } from "./secrets.ts";
 
@@ -57,6 +57,7 @@ export async function joinCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  const name = values.name === undefined ? undefined : parseUserName(values.name);
   let target = positionals[0] === undefined ? undefined : parseHostPort(positionals[0]);
   if (values.port !== undefined && target?.port !== undefined) {
     throw new UsageError("give the port once: either HOST:PORT or --port");
@@ -91,7 +92,7 @@ export async function joinCommand(args: string[]): Promise<number> {
     port,
     ...(password === undefined ? {} : { password }),
     ...(tls ? { tls: caCerts === undefined ? {} : { caCerts, caFile: values.ca! } } : {}),
-    ...(values.name === undefined ? {} : { name: values.name }),
+    ...(name === undefined ? {} : { name }),
     ...(suggestedName === undefined ? {} : { suggestedName }),
   });
 }

@@ -9,11 +9,10 @@
 import QRCode from "qrcode";
 import { errorText, formatAddress } from "../core/address.ts";
 import { checkServerName, toServerName } from "../discovery/beacon.ts";
-import { sanitizeText } from "../core/sanitize.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
 import { ListenError, startServer } from "../server.ts";
 import { flagHelp, parseNumberFlag, serveFlagOptions, SETTINGS } from "../server/config.ts";
-import { parseOptions, UsageError } from "./args.ts";
+import { parseOptions, quote, UsageError } from "./args.ts";
 import { defaultDataDir, openHistory, parseRetention } from "./history.ts";
 import { readPassword, readServerTls, SecretError } from "./secrets.ts";
 
@@ -34,7 +33,10 @@ function numberFlag(name: Parameters<typeof parseNumberFlag>[0], text: string | 
   try {
     return parseNumberFlag(name, text);
   } catch (error) {
-    if (error instanceof RangeError) throw new UsageError(error.message);
+    // The table's message quotes the value as typed; show it escaped, as every usage error does.
+    if (error instanceof RangeError) {
+      throw new UsageError(error.message.replace(`"${text}"`, () => quote(text!)));
+    }
     throw error;
   }
 }
@@ -161,16 +163,14 @@ export async function serveCommand(args: string[]): Promise<number> {
     throw new UsageError("--memory does not go with --data-dir or --retain");
   }
   const retention = values.retain === undefined ? {} : parseRetention(values.retain);
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${quote(positionals[0]!)}`);
   if (values["no-web"] && (values["web-port"] !== undefined || values["web-host"] !== undefined)) {
     throw new UsageError("--no-web does not go with --web-port or --web-host");
   }
   const webHosts = values["web-host"] ?? [];
   for (const host of webHosts) {
     if (!/^[\w.:\[\]-]{1,253}$/.test(host)) {
-      throw new UsageError(
-        `invalid --web-host "${sanitizeText(host)}": expected a host name or address`,
-      );
+      throw new UsageError(`invalid --web-host ${quote(host)}: expected a host name or address`);
     }
   }
   const port = numberFlag("port", values.port);
@@ -182,7 +182,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const serverName = (values.name) ?? defaultServerName();
   const badName = checkServerName(serverName);
   if (badName !== undefined) {
-    throw new UsageError(`invalid --name "${sanitizeText(serverName)}": ${badName}`);
+    throw new UsageError(`invalid --name ${quote(serverName)}: ${badName}`);
   }
   const numbers = {
     port,

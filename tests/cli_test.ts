@@ -43,12 +43,14 @@ Deno.test("chat task flags come from deno.json", () => {
   assert.ok(!TASK_ARGS.some((flag) => flag === "-A" || flag === "--allow-all"));
 });
 
-Deno.test("chat --help, serve --help and join --help print usage and exit 0", async (t) => {
+Deno.test("chat --help, help and COMMAND --help print usage and exit 0", async (t) => {
   const cases: [string[], RegExp][] = [
     [["--help"], /^chat .*\n\nUsage:\n {2}chat serve .*\n {2}chat join /],
     [["-h"], /^chat .*\n\nUsage:\n/],
+    [["help"], /^chat .*\n\nUsage:\n {2}chat serve .*\n {2}chat join /],
     [["serve", "--help"], /^Usage: chat serve \[options\]\n[\s\S]*--port N/],
     [["join", "--help"], /^Usage: chat join \[HOST\[:PORT\]\] \[options\]\n[\s\S]*--name NAME/],
+    [["ls", "--help"], /^Usage: chat ls \[options\]\n/],
   ];
   for (const [args, usage] of cases) {
     await t.step(`chat ${args.join(" ")}`, async () => {
@@ -60,17 +62,36 @@ Deno.test("chat --help, serve --help and join --help print usage and exit 0", as
   }
 });
 
-Deno.test("chat --version prints the version from deno.json", async () => {
-  const outcome = await runChat(["--version"]);
-  assert.equal(outcome.code, 0, outcome.stderr);
-  assert.equal(outcome.stdout, `chat ${VERSION}\n`);
-  assert.equal(outcome.stderr, "");
+Deno.test("chat help COMMAND prints what chat COMMAND --help prints", async (t) => {
+  const topLevel = (await runChat(["--help"])).stdout;
+  for (const command of ["serve", "join", "ls"]) {
+    await t.step(`chat help ${command}`, async () => {
+      const outcome = await runChat(["help", command]);
+      assert.equal(outcome.code, 0, outcome.stderr);
+      assert.equal(outcome.stderr, "");
+      assert.match(outcome.stdout, new RegExp(`^Usage: chat ${command} `));
+      assert.equal(outcome.stdout, (await runChat([command, "--help"])).stdout);
+      assert.notEqual(outcome.stdout, topLevel);
+    });
+  }
 });
 
-Deno.test("chat with no arguments prints usage and exits 2", async () => {
+Deno.test("chat --version, -V and -v print the version from deno.json", async (t) => {
+  for (const flag of ["--version", "-V", "-v"]) {
+    await t.step(`chat ${flag}`, async () => {
+      const outcome = await runChat([flag]);
+      assert.equal(outcome.code, 0, outcome.stderr);
+      assert.equal(outcome.stdout, `chat ${VERSION}\n`);
+      assert.equal(outcome.stderr, "");
+    });
+  }
+});
+
+Deno.test("chat with no arguments prints usage on stderr and exits 2", async () => {
   const outcome = await runChat([]);
   assert.equal(outcome.code, 2);
-  assert.match(outcome.stdout, /Usage:\n {2}chat serve/);
+  assert.equal(outcome.stdout, "");
+  assert.match(outcome.stderr, /Usage:\n {2}chat serve/);
 });
 
 Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
@@ -78,9 +99,19 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
   const local = ["--host", "127.0.0.1"];
   const cases: [string[], RegExp][] = [
     [["frobnicate"], /unknown command "frobnicate"/],
-    [["--bogus"], /unknown option/],
-    [["join", "--bogus"], /--bogus/],
-    [["serve", ...local, "--nope"], /--nope/],
+    [["help", "frobnicate"], /unknown command "frobnicate"/],
+    [["--bogus"], /unknown option "--bogus"/],
+    [["join", "--bogus"], /unknown option "--bogus"/],
+    [["join", "--po", "1"], /unknown option "--po"/],
+    [["ls", "-x"], /unknown option "-x"/],
+    [["serve", ...local, "--nope"], /unknown option "--nope"/],
+    [["serve", ...local, "--port"], /option "--port" needs a value/],
+    [["join", "127.0.0.1", "--port", "-5"], /option "--port" needs a value; write --port=VALUE/],
+    [["serve", ...local, "--memory=yes"], /option "--memory" takes no value/],
+    [["join", "127.0.0.1:1", "--name", "bad name!"], /invalid --name "bad name!": a name can use/],
+    [["join", "127.0.0.1:1", "--name", ""], /invalid --name "": a name cannot be empty/],
+    [["join", "127.0.0.1:1", "--name", "x".repeat(25)], /invalid --name "x{25}": .* at most 24/],
+    [["join", "127.0.0.1:1", "--name", "a\x1b[2Jb"], /invalid --name "a\\u001b\[2Jb"/],
     [["serve", ...local, "--port", "abc"], /port "abc"/],
     [["serve", ...local, "--port", "70000"], /port "70000"/],
     [["serve", ...local, "--port", "-1"], /--port/],
@@ -96,6 +127,7 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     [["serve", ...local, "--port", "0", "--history", "100001"], /--history "100001"/],
     [["serve", ...local, "--port", "0", "--history", ""], /--history ""/],
     [["serve", ...local, "--port", "0", "--history", "0x10"], /--history "0x10"/],
+    [["serve", ...local, "--port", "0", "--history", "\x1b[2J"], /--history "\\u001b\[2J"/],
     [["serve", ...local, "--port", "0", "--history"], /--history/],
     [["serve", ...local, "--port", "0", "extra"], /unexpected argument "extra"/],
     [["join", "127.0.0.1", "extra"], /unexpected argument "extra"/],
@@ -106,6 +138,8 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
       const line = assertOneErrorLine(outcome, args.join(" "));
       assert.equal(outcome.code, 2, line);
       assert.match(line, message);
+      // One quoting style: what the user typed stands in double quotes, never single.
+      assert.doesNotMatch(line, /(^|[\s(])'/, line);
       assert.equal(outcome.stdout, "");
     });
   }

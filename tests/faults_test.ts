@@ -771,7 +771,7 @@ Deno.test("chat serve takes its password from a file or CHAT_PASSWORD, never fro
       assert.equal(assertOneErrorLine(blankEnv), "chat: CHAT_PASSWORD is set but empty");
       // There is no flag that would put the password where ps shows it.
       assert.equal(flag.code, 2);
-      assert.match(assertOneErrorLine(flag), /unknown option '--password'/);
+      assert.match(assertOneErrorLine(flag), /unknown option "--password"/);
       for (const outcome of [missing, blank, blankEnv, flag]) {
         assert.ok(!outcome.stdout.includes("listening"), outcome.stdout);
       }
