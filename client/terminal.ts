@@ -3,6 +3,16 @@
  * history, Tab completion) and standard output. In interactive mode incoming
  * lines are printed above the input line, which is then redrawn intact.
  *
+ * readline edits the line; this file draws it. readline's own drawing finds
+ * the top of the input line by counting rows it remembers, a count that goes
+ * wrong as soon as anything else is printed, the terminal is resized or a
+ * wide character wraps, and it redraws the whole line at every wrap, which
+ * scrolls copies of a line taller than the screen into the scrollback. So
+ * readline writes to a sink that only says "the line changed", and the
+ * input line is drawn here from readline's state: the prompt, the text and
+ * the cursor, laid out in rows as the terminal wraps them, cut to the
+ * screen's height.
+ *
  * @module
  */
 
@@ -23,6 +33,28 @@ export interface TerminalOptions {
 
 const encoder = new TextEncoder();
 
+/** What an input line to draw is made of. */
+interface Input {
+  prompt: string;
+  line: string;
+  /** The cursor, as an index into `line`. */
+  cursor: number;
+}
+
+/** The input line as it was last drawn, and what is needed to find its top row again. */
+interface Drawn extends Input {
+  columns: number;
+  rows: number;
+  /** The whole line is on the screen and the cursor is at its end: typing can just append. */
+  appendable: boolean;
+  /**
+   * What was written from the first row drawn up to the cursor. Laid out
+   * again at the terminal's width, it says how many rows up that first row
+   * is, even after the terminal has rewrapped it to a new width.
+   */
+  beforeCursor: string;
+}
+
 /** Reads the user's lines and prints above them. */
 export class Terminal implements Disposable {
   readonly #interactive: boolean;
@@ -33,23 +65,34 @@ export class Terminal implements Disposable {
   #ended = false;
   #closed = false;
   #asking = false;
-  readonly #echo = new EchoControl();
+  /** Whether a prompt was set: until then only typed text is drawn. */
+  #prompted = false;
+  /** While set, nothing of the input line is drawn: a password is being typed. */
+  #secret = false;
+  #drawn: Drawn | undefined;
+  #scheduled = false;
+  readonly #output = new ReadlineOutput((text) => this.#readlineWrote(text));
+  readonly #onKeypress = (_text: unknown, key: { ctrl?: boolean; name?: string } | undefined) =>
+    this.#keypress(key);
 
   constructor(options: TerminalOptions) {
     this.#interactive = options.interactive;
     this.#rl = options.interactive
       ? readline.createInterface({
         input: process.stdin,
-        output: this.#echo,
+        output: this.#output,
         terminal: true,
         historySize: 500,
         removeHistoryDuplicates: true,
         ...(options.completer ? { completer: options.completer } : {}),
       })
       : readline.createInterface({ input: process.stdin, terminal: false });
+    // After readline's own listener, which it added above.
+    if (options.interactive) process.stdin.on("keypress", this.#onKeypress);
     this.#rl.on("line", (line: string) => {
       if (this.#asking) return;
-      if (this.#interactive) this.#eraseSubmitted(line);
+      // What the user sent comes back from the server stamped, and is printed then.
+      if (this.#interactive) this.#erase();
       if (this.#onLine) this.#onLine(line);
       else this.#queue.push(line);
     });
@@ -58,8 +101,9 @@ export class Terminal implements Disposable {
     this.#rl.on("close", () => {
       // Whoever closed readline, it is unusable from now on: print plainly, and
       // take the input line off the screen so nothing follows the prompt.
-      if (this.#interactive && !this.#closed) this.#clearInput();
+      if (this.#interactive && !this.#closed) this.#erase();
       this.#closed = true;
+      process.stdin.off("keypress", this.#onKeypress);
       this.#end();
     });
   }
@@ -93,6 +137,9 @@ export class Terminal implements Disposable {
         this.#rl.off("close", onEnd);
         this.#rl.off("SIGINT", onEnd);
         this.#asking = false;
+        if (this.#interactive) {
+          this.#keep({ prompt: question, line: answer, cursor: answer.length });
+        }
         resolve(answer);
       });
     });
@@ -101,12 +148,13 @@ export class Terminal implements Disposable {
   /** Asks for a secret without echoing what is typed; `undefined` if input ends first. */
   async askSecret(question: string): Promise<string | undefined> {
     if (!this.#interactive) return await this.ask(question);
-    process.stdout.write(question);
-    this.#echo.muted = true;
+    this.#erase();
+    process.stdout.write(`\r${question}`);
+    this.#secret = true;
     try {
       return await this.ask("");
     } finally {
-      this.#echo.muted = false;
+      this.#secret = false;
       process.stdout.write("\n");
     }
   }
@@ -114,7 +162,9 @@ export class Terminal implements Disposable {
   /** Sets the prompt shown before the input line and redraws it. */
   setPrompt(prompt: string): void {
     if (!this.#interactive || this.#closed) return;
+    this.#prompted = true;
     this.#rl.setPrompt(prompt);
+    // Resumes reading if readline paused it, and asks for a redraw.
     this.#rl.prompt(true);
   }
 
@@ -126,11 +176,9 @@ export class Terminal implements Disposable {
       writeOut(text);
       return;
     }
-    // Clear the input line, print, then let readline redraw the prompt and
-    // the half-typed line.
-    this.#clearInput();
+    this.#erase();
     process.stdout.write(text);
-    this.#rl.prompt(true);
+    this.#schedule();
   }
 
   /** Rings the terminal bell. */
@@ -141,7 +189,7 @@ export class Terminal implements Disposable {
   /** Restores the terminal and stops reading; later calls do nothing. */
   close(): void {
     if (!this.#closed) this.#rl.close();
-    this.#echo.detach();
+    this.#output.detach();
     process.stdin.pause();
   }
 
@@ -149,24 +197,110 @@ export class Terminal implements Disposable {
     this.close();
   }
 
-  /**
-   * Removes the line just submitted from the screen: what the user sent comes
-   * back from the server stamped, and is printed then.
-   */
-  #eraseSubmitted(line: string): void {
-    const columns = process.stdout.columns || 80;
-    const rows = Math.floor(displayWidth(this.#rl.getPrompt() + line) / columns) + 1;
-    readline.moveCursor(process.stdout, 0, -rows);
-    readline.cursorTo(process.stdout, 0);
-    readline.clearScreenDown(process.stdout);
+  /** readline wrote something: the line changed, or it lists Tab completions. */
+  #readlineWrote(text: string): void {
+    // The completions of a second Tab come as rows after a line break; the
+    // line break alone is readline going to a new line on Enter.
+    if (text.startsWith("\r\n") && text.length > 2) {
+      const rows = text.split("\r\n").map((row) => row.trimEnd()).filter((row) => row !== "");
+      if (rows.length > 0) this.print(rows);
+    }
+    this.#schedule();
   }
 
-  /** Moves to the first row of the prompt and clears it and everything below. */
-  #clearInput(): void {
-    const { rows } = this.#rl.getCursorPos();
-    readline.moveCursor(process.stdout, 0, -rows);
-    readline.cursorTo(process.stdout, 0);
-    readline.clearScreenDown(process.stdout);
+  #keypress(key: { ctrl?: boolean; name?: string } | undefined): void {
+    if (this.#closed) return;
+    if (key?.ctrl && key.name === "l") {
+      // Ctrl-L: readline cleared the screen in its sink; clear it here.
+      process.stdout.write("\x1b[H\x1b[J");
+      this.#drawn = undefined;
+    }
+    this.#schedule();
+  }
+
+  /** Draws the input line once whatever changes it now have been made. */
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      if (this.#closed || this.#secret) return;
+      const input = { prompt: this.#rl.getPrompt(), line: this.#rl.line, cursor: this.#rl.cursor };
+      // Before the first prompt (connecting, between questions) draw only what is typed.
+      if (this.#prompted || this.#asking || input.line !== "") this.#draw(input);
+      else this.#erase();
+    });
+  }
+
+  /** Leaves `input`, a question and its answer, on the screen and moves below it. */
+  #keep(input: Input): void {
+    if (this.#secret) return;
+    this.#draw(input);
+    const { columns } = screenSize();
+    const at = layout(input.prompt + input.line, Infinity, columns);
+    // A full last row already put the cursor at the start of a new one.
+    if (!(at.cursor.col === 0 && at.cursor.row > 0)) process.stdout.write("\r\n");
+    this.#drawn = undefined;
+  }
+
+  /** Takes the input line off the screen, leaving the cursor where its first row was. */
+  #erase(): void {
+    const drawn = this.#drawn;
+    if (drawn === undefined) return;
+    this.#drawn = undefined;
+    process.stdout.write(clearUp(rowsAbove(drawn)));
+  }
+
+  /** Draws `input` in place of what was drawn before, in one write. */
+  #draw(input: Input): void {
+    const { columns, rows } = screenSize();
+    const drawn = this.#drawn;
+    if (
+      drawn !== undefined && drawn.prompt === input.prompt && drawn.line === input.line &&
+      drawn.cursor === input.cursor && drawn.columns === columns && drawn.rows === rows
+    ) return;
+    const text = input.prompt + input.line;
+    const at = layout(text, input.prompt.length + input.cursor, columns);
+    const total = Math.max(at.end.row, at.cursor.row) + 1;
+    const atEnd = input.cursor === input.line.length;
+    const appendable = atEnd && total <= rows;
+    const joinsDrawn = drawn !== undefined && drawn.appendable && drawn.prompt === input.prompt &&
+      drawn.columns === columns && input.line.startsWith(drawn.line);
+    const added = joinsDrawn ? at.glyphs.slice(codePoints(input.prompt + drawn.line)) : [];
+    if (joinsDrawn && appendable && added.every((glyph) => glyph.width > 0)) {
+      // Typing at the end: write what was added, as readline would have.
+      const text = added.map((glyph) => glyph.text).join("");
+      process.stdout.write(at.end.col === columns ? `${text} \r` : text);
+      this.#drawn = {
+        ...input,
+        columns,
+        rows,
+        appendable,
+        beforeCursor: drawn.beforeCursor + text,
+      };
+      return;
+    }
+    // A line taller than the screen is cut to the rows around the cursor, so
+    // that none of it scrolls off the top into the scrollback.
+    const top = total <= rows ? 0 : Math.min(total - rows, at.cursor.row);
+    const bottom = Math.min(top + rows, total) - 1;
+    let out = clearUp(drawn === undefined ? 0 : rowsAbove(drawn));
+    let row = top;
+    let beforeCursor = "";
+    at.glyphs.forEach((glyph, index) => {
+      if (glyph.row < top || glyph.row > bottom) return;
+      out += glyph.text;
+      if (index < at.cursorGlyph) beforeCursor += glyph.text;
+      row = glyph.row;
+    });
+    if (at.cursor.row > row) {
+      // The text fills its last row: make the terminal start the next one.
+      out += " ";
+      row = at.cursor.row;
+    }
+    out += `${up(row - at.cursor.row)}\x1b[${at.cursor.col + 1}G`;
+    process.stdout.write(out);
+    this.#drawn = { ...input, columns, rows, appendable, beforeCursor };
   }
 
   #end(): void {
@@ -177,17 +311,18 @@ export class Terminal implements Disposable {
 }
 
 /**
- * Standard output as readline sees it: the same terminal, except that echo
- * can be muted while a password is typed.
+ * Standard output as readline sees it: its size and resizes are the
+ * terminal's, but what readline writes goes to `onWrite`, never to the
+ * screen.
  */
-class EchoControl extends Writable {
-  /** While set, readline's output (the echo of typed keys) is dropped. */
-  muted = false;
+class ReadlineOutput extends Writable {
   readonly isTTY = true;
   readonly #resize = () => this.emit("resize");
+  readonly #onWrite: (text: string) => void;
 
-  constructor() {
-    super();
+  constructor(onWrite: (text: string) => void) {
+    super({ decodeStrings: false });
+    this.#onWrite = onWrite;
     process.stdout.on("resize", this.#resize);
   }
 
@@ -209,24 +344,131 @@ class EchoControl extends Writable {
     _encoding: string,
     callback: (error?: Error | null) => void,
   ): void {
-    if (!this.muted) process.stdout.write(chunk);
+    this.#onWrite(typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk));
     callback();
   }
 }
 
-// East Asian wide characters and emoji take two columns.
-const WIDE =
-  /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|\p{Extended_Pictographic}/u;
-const ZERO_WIDTH = /^[\p{M}\u200b-\u200f\ufe00-\ufe0f]$/u;
-
-/** Columns `text` takes on a terminal, close enough for prompt arithmetic. */
-function displayWidth(text: string): number {
-  let width = 0;
-  for (const char of text) {
-    if (ZERO_WIDTH.test(char)) continue;
-    width += WIDE.test(char) ? 2 : 1;
+/**
+ * The terminal's size now. Asked of the terminal each time: the size Node's
+ * `process.stdout` keeps changes only once the resize signal is handled, and
+ * a terminal that rewraps its lines (tmux does) has already done so then.
+ */
+function screenSize(): { columns: number; rows: number } {
+  let size: { columns: number; rows: number };
+  try {
+    size = Deno.consoleSize();
+  } catch {
+    size = { columns: process.stdout.columns, rows: process.stdout.rows };
   }
-  return width;
+  return { columns: Math.max(size.columns || 80, 2), rows: Math.max(size.rows || 24, 1) };
+}
+
+/**
+ * Goes up `rows` rows to the start of that row and clears it and everything
+ * below. Not with one "clear to the end of the screen" from the top left
+ * corner: tmux then keeps a copy of the whole screen in the scrollback.
+ */
+function clearUp(rows: number): string {
+  return `\r${up(rows)}\x1b[2G\x1b[J\r\x1b[K`;
+}
+
+/** Moves the cursor up `rows` rows, staying in its column. */
+function up(rows: number): string {
+  return rows > 0 ? `\x1b[${rows}A` : "";
+}
+
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/** One character as drawn: what is written, on which row, and the columns it takes. */
+interface Glyph {
+  text: string;
+  row: number;
+  width: number;
+}
+
+/** Where text and a cursor in it fall on a terminal `columns` wide. */
+interface Layout {
+  /** One glyph per code point of the text. */
+  glyphs: Glyph[];
+  /** Where the text ends: `col` is `columns` when its last row is full. */
+  end: { row: number; col: number };
+  /** Where the cursor shows: after a full row, at the start of the next one. */
+  cursor: { row: number; col: number };
+  /** The index of the first glyph after the cursor. */
+  cursorGlyph: number;
+}
+
+/**
+ * Lays `text` out in rows as the terminal wraps it: a character that does not
+ * fit in what is left of a row starts the next one. `cursor` is an index into
+ * `text`.
+ */
+function layout(text: string, cursor: number, columns: number): Layout {
+  const glyphs: Glyph[] = [];
+  let row = 0;
+  let col = 0;
+  let index = 0;
+  let at: Layout["cursor"] | undefined;
+  let cursorGlyph = 0;
+  let joined = false;
+  for (const char of text) {
+    if (at === undefined && index >= cursor) {
+      at = { row, col };
+      cursorGlyph = glyphs.length;
+    }
+    index += char.length;
+    let shown = char;
+    // After a zero-width joiner an emoji joins the one before it, as tmux draws it.
+    let width = joined ? 0 : charWidth(char);
+    joined = char === "\u200d";
+    if (char === "\t") {
+      // Drawn as the spaces to the next tab stop, so its width is known.
+      if (col >= columns) [row, col] = [row + 1, 0];
+      width = Math.min(8 - col % 8, columns - col);
+      shown = " ".repeat(width);
+    } else if (CONTROL.test(char)) {
+      shown = "";
+      width = 0;
+    } else if (width > 0 && col + width > columns) {
+      [row, col] = [row + 1, 0];
+    }
+    glyphs.push({ text: shown, row, width });
+    col += width;
+  }
+  if (at === undefined) {
+    at = { row, col };
+    cursorGlyph = glyphs.length;
+  }
+  if (at.col >= columns) at = { row: at.row + 1, col: 0 };
+  return { glyphs, end: { row, col }, cursor: at, cursorGlyph };
+}
+
+/** How many rows above the cursor the first row of `drawn` is, at the terminal's width now. */
+function rowsAbove(drawn: Drawn): number {
+  return layout(drawn.beforeCursor, Infinity, screenSize().columns).cursor.row;
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+// Two columns, as the C library's wcwidth() counts them (which terminals and
+// tmux follow): East Asian wide and fullwidth characters and emoji shown as
+// emoji. Regional indicators are one column each, a flag two.
+const WIDE =
+  /[\u1100-\u115f\u231a\u231b\u2329\u232a\u2e80-\u303e\u3041-\u33ff\u3400-\u9fff\ua000-\ua4cf\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6\u{16fe0}-\u{16fff}\u{17000}-\u{18cff}\u{18d00}-\u{18d8f}\u{1aff0}-\u{1b2ff}\u{1f200}-\u{1f2ff}\u{20000}-\u{3fffd}]|(?![\u{1f1e6}-\u{1f1ff}])\p{Emoji_Presentation}/u;
+// No column: combining marks, format characters and Hangul medial and final jamo.
+const ZERO_WIDTH = /[\p{Mn}\p{Me}\p{Cf}\u1160-\u11ff\ud7b0-\ud7ff]/u;
+// Format characters that do take a column.
+const FORMAT_SHOWN = /[\u00ad\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u{110bd}\u{110cd}]/u;
+
+/** Columns one code point takes on the terminal. */
+function charWidth(char: string): number {
+  if (ZERO_WIDTH.test(char) && !FORMAT_SHOWN.test(char)) return 0;
+  return WIDE.test(char) ? 2 : 1;
 }
 
 function writeOut(text: string): void {
