@@ -1,0 +1,45 @@
+/**
+ * Small things a new user meets in the terminal and on the page, each
+ * checked as that user would meet it: the real terminal client in tmux, the
+ * real page in Chromium, against a real server.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "../../server.ts";
+import { LOOPBACK } from "../_test_utils.ts";
+import { testWith } from "./_needs.ts";
+import { TerminalUser } from "./_terminal_user.ts";
+import { Tmux } from "./_tmux.ts";
+
+testWith(
+  ["tmux"],
+  "chat join: /help lists /bell like every command, in the column",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const tmux = new Tmux("help-bell");
+    try {
+      const ann = await TerminalUser.join(tmux, "ann", server.addr.port, {
+        height: 40,
+      });
+      await ann.enter("/help");
+      const screen = await ann.waitForLine(/\/bell on\|off\|mentions/);
+      const help = screen.lines.filter((line) => line.startsWith("--   /"));
+      const bell = help.find((line) => line.includes("/bell"));
+      assert.equal(
+        bell,
+        "--   /bell on|off|mentions  when to ring the terminal bell (now: mentions)",
+      );
+      // Every description starts in the same column as /bell's.
+      const column = bell!.indexOf("when");
+      for (const line of help) {
+        assert.match(
+          line.slice(column - 2, column + 1),
+          /^ {2}\S$/,
+          `the column of "${line}"`,
+        );
+      }
+    } finally {
+      await tmux.kill();
+    }
+  },
+);
