@@ -609,6 +609,8 @@ Deno.test("Hub streams history and search results as the session reads them", as
       "tea",
       "nothing",
     ]);
+    say(hub, alice, "/history 1");
+    assert.deepEqual(alice.take()[0], { type: "info", text: "The last message of #lobby:" });
     hub.receive(alice, { type: "history" });
     assert.equal(alice.take().length, 1 + 5);
     hub.receive(empty, { type: "history" });

@@ -111,7 +111,7 @@ export class Messages {
     const room = member.room.name;
     const { after, count } = this.#history.tail(room, limit);
     if (count === 0) return inform(member, `No messages in ${room} yet`);
-    inform(member, `The last ${count} messages of ${room}:`);
+    inform(member, `The last ${count === 1 ? "message" : `${count} messages`} of ${room}:`);
     member.session.stream(
       replay(this.#history, room, { after, until: this.#lastId, limit: count }),
     );

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { startServer } from "../../server.ts";
 import { LOOPBACK } from "../_test_utils.ts";
 import { testWith } from "./_needs.ts";
-import { TerminalUser } from "./_terminal_user.ts";
+import { countLines, TerminalUser } from "./_terminal_user.ts";
 import { Tmux } from "./_tmux.ts";
 
 testWith(
@@ -38,6 +38,30 @@ testWith(
           `the column of "${line}"`,
         );
       }
+    } finally {
+      await tmux.kill();
+    }
+  },
+);
+
+testWith(
+  ["tmux"],
+  "chat join: /history of one message says so in the singular",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const tmux = new Tmux("history-one");
+    try {
+      const ann = await TerminalUser.join(tmux, "ann", server.addr.port);
+      await ann.enter("only one");
+      await ann.enter("/history");
+      const screen = await ann.waitForLine(
+        /^-- The last (1 )?messages? of #lobby:$/,
+      );
+      assert.equal(
+        countLines(screen, /^-- The last message of #lobby:$/),
+        1,
+        screen.text,
+      );
     } finally {
       await tmux.kill();
     }
