@@ -235,8 +235,10 @@ class TerminalClient {
         fail(`${message}${hint}`);
         return this.#exit(1);
       }
-      if (code === "password_wrong") this.#driver.print([errorLine(message)]);
-      this.#password = await this.#terminal.askSecret("Password: ");
+      // Said with the question: printed above the input line, it would bring back the
+      // prompt of an input line, left before the question.
+      const said = code === "password_wrong" ? this.#driver.draw([errorLine(message)]) : [];
+      this.#password = await this.#terminal.askSecret([...said, "Password: "].join("\n"));
       return this.#password === undefined ? this.#exit(1) : undefined;
     }
     if (interactive && about === "name") {

@@ -126,7 +126,12 @@ export class TerminalDriver {
 
   /** Prints `lines` above the input line. */
   print(lines: readonly Line[]): void {
-    this.#terminal.print(lines.map((line) => drawLine(line, this.#options.color)));
+    this.#terminal.print(this.draw(lines));
+  }
+
+  /** `lines` as the terminal draws them, one string each. */
+  draw(lines: readonly Line[]): string[] {
+    return lines.map((line) => drawLine(line, this.#options.color));
   }
 
   /** Redraws the prompt if what it says has changed: the room, the connection, lines waiting. */

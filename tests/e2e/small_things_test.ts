@@ -67,3 +67,47 @@ testWith(
     }
   },
 );
+
+testWith(
+  ["tmux"],
+  "chat join: a wrong password asks again on a clean line",
+  async () => {
+    await using server = await startServer({
+      hostname: LOOPBACK,
+      port: 0,
+      password: "open sesame",
+    });
+    const tmux = new Tmux("password-again");
+    try {
+      const ann = await TerminalUser.start(tmux, "ann", server.addr.port, {
+        args: ["--name", "ann"],
+      });
+      await ann.waitFor(
+        (screen) => screen.cursorLine === "Password:",
+        'the "Password:" prompt',
+      );
+      await ann.tmux.type(ann.session, "wrong");
+      await ann.press("Enter");
+      const again = await ann.waitFor(
+        (screen) =>
+          screen.text.includes("Wrong password") &&
+          /Password:$/.test(screen.cursorLine),
+        'the error, then "Password:" again',
+      );
+      assert.equal(again.cursorLine, "Password:", again.text);
+      assert.deepEqual(
+        again.lines.filter((line) => line.startsWith(">")),
+        [],
+        again.text,
+      );
+      await ann.tmux.type(ann.session, "open sesame");
+      await ann.press("Enter");
+      await ann.waitFor(
+        (screen) => screen.cursorLine === "#lobby>",
+        "ann to be connected",
+      );
+    } finally {
+      await tmux.kill();
+    }
+  },
+);
