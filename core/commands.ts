@@ -180,7 +180,8 @@ export const COMMAND_TABLE = [
     usage: "/join #room",
     description: "enter a room, creating it if needed",
     fields: { room: NAME_FIELD, since: SINCE_FIELD },
-    parse: ({ first }) => first ? { room: first } : undefined,
+    // A room name is one word: `/join #a b` is a mistake, not a way into #a.
+    parse: ({ first, after }) => first && !after ? { room: first } : undefined,
   }),
   serverCommand({
     name: "leave",

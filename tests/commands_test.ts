@@ -95,6 +95,7 @@ Deno.test("parseInput() answers a usage line when arguments are missing", () => 
   const cases: Record<string, string> = {
     "/join": "Usage: /join #room",
     "/j   ": "Usage: /join #room",
+    "/join #a b": "Usage: /join #room",
     "/msg": "Usage: /msg NAME TEXT",
     "/msg bob": "Usage: /msg NAME TEXT",
     "/tell bob   ": "Usage: /msg NAME TEXT",

@@ -248,8 +248,12 @@ Deno.test("Hub moves members between rooms and tells each room", async (t) => {
   await t.step("joining the room one is in, or an invalid one, changes nothing", () => {
     hub.receive(alice, { type: "join", room: "#dev" });
     assert.deepEqual(alice.take(), [{ type: "info", text: "You are in #dev already" }]);
-    say(hub, alice, "/join #a.b only the first word counts");
+    say(hub, alice, "/join #a.b");
     assert.equal(alice.takeOne("error").code, "room_invalid");
+    say(hub, alice, "/join #ab and more");
+    assert.deepEqual(alice.take(), [
+      { type: "error", code: "bad_command", message: "Usage: /join #room" },
+    ]);
     assert.deepEqual(bob.take(), []);
   });
 

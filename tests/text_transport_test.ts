@@ -492,6 +492,8 @@ Deno.test("startServer() moves a text user between rooms with /join and /leave",
     await carol.next(exactly("-- You are in #lobby. 1 person here: carol"));
     await carol.next(stamped("alice: lobby only"));
     await carol.type("/join #no way");
+    assert.equal(await carol.next(/^!! /), "!! Usage: /join #room");
+    await carol.type("/join #no");
     assert.equal(await carol.next(/^-- You are in/), "-- You are in #no. 1 person here: carol");
     await carol.type("/join #");
     assert.match(await carol.next(/^!! /), /^!! /);

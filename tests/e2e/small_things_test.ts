@@ -111,3 +111,24 @@ testWith(
     }
   },
 );
+
+testWith(
+  ["tmux"],
+  "chat join: /join with a word too many is a usage error",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const tmux = new Tmux("join-words");
+    try {
+      const ann = await TerminalUser.join(tmux, "ann", server.addr.port);
+      await ann.enter("/join #a b");
+      const screen = await ann.waitForLine(/^!! /);
+      assert.deepEqual(screen.lines.filter((line) => line.startsWith("!! ")), [
+        "!! Usage: /join #room",
+      ]);
+      assert.equal(screen.cursorLine, "#lobby>", screen.text);
+      assert.equal(countLines(screen, /You are in #a\b/), 0, screen.text);
+    } finally {
+      await tmux.kill();
+    }
+  },
+);
