@@ -9,6 +9,7 @@
  * @module
  */
 
+import { formatAddress } from "./core/address.ts";
 import { Backoff } from "./core/backoff.ts";
 import { ConnectError, Connection, type TlsOptions } from "./client/connection.ts";
 import { TerminalDriver } from "./client/driver.ts";
@@ -256,11 +257,14 @@ class TerminalClient {
       return { reconnect: true };
     }
     const bye = this.#chat.bye;
+    const web = this.#driver.connection.web;
     fail(
       bye !== undefined
         ? sanitizeText(bye.reason)
         : this.#driver.unanswered
         ? `the server did not answer within ${HELLO_TIMEOUT_MS / 1000} s`
+        : web !== undefined
+        ? webPortMessage(this.#parts.options, web.chatPort)
         : this.#parts.options.tls === undefined
         ? "the server closed the connection without a word (if it uses TLS, add --tls)"
         : "the server closed the connection",
@@ -312,6 +316,16 @@ class TerminalClient {
   #receive(frame: ServerFrame): void {
     this.#driver.apply(this.#chat.receive(frame, performance.now()));
   }
+}
+
+/** What to say when the port the user gave answered in HTTP: a web port, and where to go. */
+function webPortMessage(options: ClientOptions, chatPort: number | undefined): string {
+  const where = formatAddress(options.hostname, options.port);
+  const page = `${options.tls === undefined ? "http" : "https"}://${where}/`;
+  const instead = chatPort === undefined
+    ? "the one chat serve prints"
+    : `chat join ${formatAddress(options.hostname, chatPort)}`;
+  return `${where} is a web port, for browsers (${page}); join its chat port instead: ${instead}`;
 }
 
 /** Asks for a name until one is given; `undefined` if input ends. */

@@ -104,6 +104,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
       web = await WebTransport.open({
         ...config,
         port: config.webPort,
+        chatPort: tcp.addr.port,
         assets: webAssets(),
         gate,
         tls: options.tls,

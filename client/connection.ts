@@ -138,10 +138,19 @@ export interface ConnectOptions {
   tls?: TlsOptions;
 }
 
+/** What a web server at the other end said of itself: the server's chat port, if it told. */
+export interface WebAnswer {
+  /** The chat port its `x-chat-port` header named. */
+  chatPort: number | undefined;
+}
+
 /** An open connection to a chat server. */
 export class Connection implements Disposable {
   readonly #conn: Deno.Conn;
   #closed = false;
+  /** Lines read so far. */
+  #lines = 0;
+  #web: WebAnswer | undefined;
 
   /** Wraps an open socket; {@linkcode Connection.open} is the usual way in. */
   constructor(conn: Deno.Conn) {
@@ -195,6 +204,11 @@ export class Connection implements Disposable {
     }
   }
 
+  /** Set once the other end answered in HTTP: a web port, not a chat port. */
+  get web(): WebAnswer | undefined {
+    return this.#web;
+  }
+
   /** Sends one frame; resolves once it is handed to the OS. */
   async send(frame: ClientFrame): Promise<void> {
     let bytes = new TextEncoder().encode(encodeFrame(frame));
@@ -217,12 +231,21 @@ export class Connection implements Disposable {
       }
       if (count === null) return;
       for (const line of splitter.push(buffer.subarray(0, count))) {
+        const first = this.#lines++ === 0;
         if (!line.ok) continue;
         const json = decodeJson(line.line);
         const checked = json.ok ? parseServerFrame(json.value) : json;
         if (checked.ok) yield checked.value;
+        else this.#notice(line.line, first);
       }
     }
+  }
+
+  /** Notes a line that is no frame: a web server's status line (`first`), the chat port it names. */
+  #notice(line: string, first: boolean): void {
+    if (first && /^HTTP\/\d/.test(line)) this.#web = { chatPort: undefined };
+    const named = this.#web && /^x-chat-port:\s*(\d{1,5})\s*$/i.exec(line)?.[1];
+    if (this.#web && named) this.#web.chatPort = Number(named);
   }
 
   /** Closes the socket; later calls do nothing. */

@@ -36,6 +36,8 @@ export interface WebTransportOptions {
   hostname: string;
   /** TCP port; `0` asks the OS for a free one. */
   port: number;
+  /** The chat port, told to a chat client that came to this port by mistake. */
+  chatPort?: number;
   /** Files by URL path; `/` is the page. */
   assets: ReadonlyMap<string, WebAsset>;
   /** Connection limits shared with the chat port. */
@@ -136,8 +138,18 @@ export class WebTransport {
       this.#upgrade(request, socket, head);
     });
     this.#http.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
-      const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
-      rawResponse(socket, status, "Cannot read the request");
+      if (error.code === "HPE_HEADER_OVERFLOW") {
+        return rawResponse(socket, 431, "Cannot read the request");
+      }
+      // Most likely a chat client or a person on nc, at the wrong port: say which is right.
+      const { chatPort } = options;
+      if (chatPort === undefined) return rawResponse(socket, 400, "Cannot read the request");
+      rawResponse(
+        socket,
+        400,
+        `Cannot read the request: this is the web port of a chat server, for browsers; its chat port is ${chatPort}`,
+        `x-chat-port: ${chatPort}\r\n`,
+      );
     });
   }
 

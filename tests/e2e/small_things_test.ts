@@ -132,3 +132,31 @@ testWith(
     }
   },
 );
+
+testWith(
+  ["tmux"],
+  "chat join pointed at the web port says so, and names the chat port",
+  async () => {
+    await using server = await startServer({
+      hostname: LOOPBACK,
+      port: 0,
+      webPort: 0,
+    });
+    const web = `${LOOPBACK}:${server.webAddr!.port}`;
+    const tmux = new Tmux("web-port");
+    try {
+      const ann = await TerminalUser.start(tmux, "ann", server.webAddr!.port, {
+        args: ["--name", "ann"],
+        width: 200,
+      });
+      const screen = await ann.waitForLine(/^EXIT=/);
+      assert.deepEqual(screen.lines.filter((line) => line !== ""), [
+        `chat: ${web} is a web port, for browsers (http://${web}/); ` +
+        `join its chat port instead: chat join ${LOOPBACK}:${server.addr.port}`,
+        "EXIT=1",
+      ]);
+    } finally {
+      await tmux.kill();
+    }
+  },
+);
