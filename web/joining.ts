@@ -11,7 +11,7 @@
 
 import type { Refusal } from "../core/effects.ts";
 import type { Phase } from "./status.ts";
-import { loadName, type Ui } from "./ui.ts";
+import { joinedBefore, loadName, markJoined, type Ui } from "./ui.ts";
 
 /** Times a remembered name is tried again when the server says it is taken. */
 const NAME_RETRIES = 2;
@@ -112,8 +112,11 @@ export class Joining {
       this.#ui.passwordInput.focus();
       return;
     }
-    // A remembered name may still be held by this browser's previous connection.
-    if (this.#automatic && code === "name_taken" && this.#retries < NAME_RETRIES) {
+    // A remembered name may still be held by this tab's previous connection, before a reload;
+    // in a tab that never joined it is someone else's, another tab's maybe: ask at once.
+    if (
+      this.#automatic && code === "name_taken" && this.#retries < NAME_RETRIES && joinedBefore()
+    ) {
       this.#retries++;
       setTimeout(() => {
         if (name !== undefined && this.#name === name && this.#phase === "joining") {
@@ -128,6 +131,7 @@ export class Joining {
   /** The server accepted the name: the form goes away. */
   welcomed(): void {
     const ui = this.#ui;
+    markJoined();
     this.#phase = "joined";
     this.#name = undefined;
     this.#automatic = false;

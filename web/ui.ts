@@ -78,6 +78,9 @@ export function findUi(): Ui {
 
 const NAME_KEY = "chat.name";
 
+/** Set in this tab's session storage once it joined: a reload is still this tab. */
+const JOINED_KEY = "chat.joined";
+
 /** The name the user chose last time, if the browser kept it. */
 export function loadName(): string | undefined {
   try {
@@ -93,5 +96,23 @@ export function saveName(name: string): void {
     localStorage.setItem(NAME_KEY, name);
   } catch {
     // Storage disabled or full: the name is asked again next time.
+  }
+}
+
+/** Notes that this tab joined, for as long as the tab lives, reloads included. */
+export function markJoined(): void {
+  try {
+    sessionStorage.setItem(JOINED_KEY, "1");
+  } catch {
+    // Storage disabled: a reload asks for the name at once if it is still held.
+  }
+}
+
+/** Whether this tab joined before: it was reloaded, or came back to the page. */
+export function joinedBefore(): boolean {
+  try {
+    return sessionStorage.getItem(JOINED_KEY) !== null;
+  } catch {
+    return false;
   }
 }

@@ -6,7 +6,8 @@
 
 import assert from "node:assert/strict";
 import { startServer } from "../../server.ts";
-import { LOOPBACK } from "../_test_utils.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { ChatBrowser, joinAs, pageUrl } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { countLines, TerminalUser } from "./_terminal_user.ts";
 import { Tmux } from "./_tmux.ts";
@@ -158,5 +159,43 @@ testWith(
     } finally {
       await tmux.kill();
     }
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a second tab whose remembered name is taken asks for another at once",
+  async () => {
+    await using server = await startServer({
+      hostname: LOOPBACK,
+      port: 0,
+      webPort: 0,
+    });
+    await using browser = await ChatBrowser.launch();
+    await using watcher = await TestClient.join(server.addr.port, "watcher");
+    const first = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(first, "web-ann");
+    await watcher.next("joined", (frame) => frame.name === "web-ann");
+
+    // The second tab remembers web-ann too; count the hellos it says.
+    let hellos = 0;
+    browser.context.on("page", (page) => {
+      page.on("websocket", (socket) => {
+        socket.on("framesent", ({ payload }) => {
+          if (String(payload).includes('"type":"hello"')) hellos++;
+        });
+      });
+    });
+    const second = await browser.open(pageUrl(server.webAddr!.port));
+    await second.locator("#name-error", { hasText: "taken" }).waitFor();
+    assert.ok(
+      await second.locator("#name-screen").isVisible(),
+      "the name form",
+    );
+    assert.equal(await second.locator("#name-input").inputValue(), "web-ann");
+    assert.equal(hellos, 1, "the name was asked for once, not again and again");
+    // The first tab keeps its name.
+    assert.equal(await first.locator("#me-name").textContent(), "web-ann");
+    assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
