@@ -6,7 +6,13 @@
  */
 
 import { formatAddress } from "../core/address.ts";
-import { discover, type FoundServer, probeServer, scan } from "../discovery/finder.ts";
+import {
+  discover,
+  findLocal,
+  type FoundServer,
+  isOnThisMachine,
+  scan,
+} from "../discovery/finder.ts";
 import { DISCOVERY_PORT } from "../discovery/beacon.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
 import { sanitizeText } from "../core/sanitize.ts";
@@ -19,7 +25,8 @@ export const DEFAULT_WAIT_MS = 2_000;
 export const LS_HELP = `Usage: chat ls [options]
 
 List the chat servers on the local network. Every "chat serve" announces
-itself unless it runs with --no-announce or listens on 127.0.0.1 only.
+itself unless it runs with --no-announce or listens on 127.0.0.1 only; one
+on this machine is listed whatever it listens on.
 
 Options:
   --json       print a JSON array, for scripts
@@ -57,6 +64,7 @@ export function joinTarget(server: FoundServer): string {
 export function serverLines(servers: readonly FoundServer[], numbered = false): string[] {
   const rows = servers.map((server) => {
     if (server.source === "scan") return ["(no name)", joinTarget(server), "found by scanning"];
+    if (server.source === "local") return ["(no name)", joinTarget(server), "on this machine"];
     const { name, users, password, tls, webPort } = server.announcement;
     const notes = [`${users} ${users === 1 ? "person" : "people"}`];
     if (password) notes.push("password");
@@ -77,7 +85,9 @@ export function serverLines(servers: readonly FoundServer[], numbered = false): 
 
 /** What a script gets from `chat ls --json` for one server. */
 export function serverJson(server: FoundServer): Record<string, unknown> {
-  if (server.source === "scan") return { source: "scan", host: server.host, port: server.port };
+  if (server.source !== "announce") {
+    return { source: server.source, host: server.host, port: server.port };
+  }
   const { id, name, addresses, webPort, users, password, tls } = server.announcement;
   return {
     source: "announce",
@@ -129,11 +139,12 @@ export async function lsCommand(args: string[]): Promise<number> {
   }
   const port = values.port === undefined ? DEFAULT_PORT : parsePort(values.port);
   const wait = seconds(values.wait);
-  const [announced, scanned] = await Promise.all([
+  const [announced, scanned, local] = await Promise.all([
     discover({ wait }),
     values.scan ? scan({ port }) : Promise.resolve([]),
+    findLocal(port),
   ]);
-  const servers = [
+  const found = [
     ...announced,
     ...scanned.filter((found) =>
       !announced.some((server) =>
@@ -143,6 +154,10 @@ export async function lsCommand(args: string[]): Promise<number> {
       )
     ),
   ];
+  // The server on this machine, unless it was found at one of its other addresses already.
+  const here = local !== undefined &&
+    !found.some((server) => server.port === local.port && isOnThisMachine(server));
+  const servers = here ? [...found, local] : found;
   if (values.json) {
     console.log(JSON.stringify(servers.map(serverJson), null, 2));
   } else if (servers.length === 0) {
@@ -176,9 +191,8 @@ export async function findServer(
   const servers = (await discover({ wait: DEFAULT_WAIT_MS, settle: 500 }))
     .filter((server) => options.port === undefined || server.port === options.port);
   if (servers.length === 0) {
-    const port = options.port ?? DEFAULT_PORT;
-    if (await probeServer("127.0.0.1", port, 500)) {
-      const server: FoundServer = { source: "scan", host: "127.0.0.1", port };
+    const server = await findLocal(options.port ?? DEFAULT_PORT);
+    if (server !== undefined) {
       console.log(`-- Found a server on this machine at ${joinTarget(server)}`);
       return { server };
     }

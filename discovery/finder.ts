@@ -2,8 +2,9 @@
  * Finds chat servers on the local network. {@linkcode discover} sends a
  * query on each IPv4 network and collects announcements for a while;
  * {@linkcode scan} probes the hosts of each network on the chat TCP port,
- * for servers that do not announce themselves. The datagram format is in
- * `discovery.ts`.
+ * for servers that do not announce themselves, and {@linkcode findLocal}
+ * this machine's loopback address, where a server announces nothing. The
+ * datagram format is in `beacon.ts`.
  *
  * @module
  */
@@ -44,7 +45,18 @@ export type FoundServer =
     host: string;
     /** TCP port to connect to. */
     port: number;
+  }
+  | {
+    /** It answered a `ping` on this machine's loopback address. */
+    source: "local";
+    /** Address to connect to: 127.0.0.1. */
+    host: string;
+    /** TCP port to connect to. */
+    port: number;
   };
+
+/** This machine's loopback address, where a server bound to it announces nothing. */
+export const LOCAL_HOST = "127.0.0.1";
 
 /** An IPv4 network this machine is on. */
 export interface LocalNetwork {
@@ -81,6 +93,20 @@ function listNetworks(interfaces?: () => Deno.NetworkInterfaceInfo[]): LocalNetw
   } catch {
     return [];
   }
+}
+
+/**
+ * Reports whether `server`, found on the network, runs on this machine: it
+ * was found at one of this machine's addresses, or announced one.
+ */
+export function isOnThisMachine(
+  server: FoundServer,
+  interfaces?: () => Deno.NetworkInterfaceInfo[],
+): boolean {
+  if (server.source === "local") return true;
+  const own = listNetworks(interfaces).map((network) => network.address);
+  const addresses = server.source === "announce" ? server.announcement.addresses : [server.host];
+  return addresses.some((address) => own.includes(address));
 }
 
 /** Options for {@linkcode discover}. */
@@ -277,6 +303,17 @@ export async function probeServer(host: string, port: number, timeout = 800): Pr
     signal.removeEventListener("abort", hangUp);
     hangUp();
   }
+}
+
+/**
+ * Looks for a server on this machine's loopback address on `port`: one bound
+ * to 127.0.0.1 announces nothing, and one bound to every address answers
+ * there too. Resolves to it, or to `undefined` within `timeout` ms.
+ */
+export async function findLocal(port: number, timeout = 500): Promise<FoundServer | undefined> {
+  return await probeServer(LOCAL_HOST, port, timeout)
+    ? { source: "local", host: LOCAL_HOST, port }
+    : undefined;
 }
 
 /** Options for {@linkcode scan}. */

@@ -797,6 +797,40 @@ nsTest("garbage, forged and small datagrams are ignored and crash neither side",
   assert.ok(!server.exited);
 });
 
+nsTest("chat ls lists the server on this machine's 127.0.0.1 that chat join finds", async () => {
+  await using lab = await Lab.create();
+  const hermit = await lab.serve(lab.a, ["--host", "127.0.0.1", "--no-web", "--name", "hermit"]);
+  const [listed, json] = await Promise.all([
+    lab.chat(lab.a, ["ls", "--wait", "1"]).finished(),
+    lab.chat(lab.a, ["ls", "--json", "--wait", "1"]).finished(),
+  ]);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.equal(
+    listed.stdout,
+    "Found 1 chat server:\n  (no name)  127.0.0.1  on this machine\n" +
+      "Join one with: chat join 127.0.0.1\n",
+  );
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), [{ source: "local", host: "127.0.0.1", port: 5002 }]);
+  const bee = lab.chat(lab.a, ["join", "--name", "bee"]);
+  await bee.write("hello\n");
+  const joined = await bee.finished();
+  assert.equal(joined.code, 0, joined.stderr);
+  assert.match(joined.stdout, /^-- Found a server on this machine at 127\.0\.0\.1\n/);
+  // Nobody on the other machine sees it.
+  const remote = await lab.chat(lab.b, ["ls", "--json", "--wait", "1"]).finished();
+  assert.deepEqual(JSON.parse(remote.stdout), []);
+
+  // A server on this machine that announces itself is listed once, as it announces itself.
+  await hermit.stop();
+  await lab.serve(lab.a, ["--no-web", "--name", "talker"]);
+  const once = await lab.chat(lab.a, ["ls", "--json", "--wait", "1"]).finished();
+  assert.deepEqual(
+    JSON.parse(once.stdout).map((server: Record<string, unknown>) => [server.source, server.host]),
+    [["announce", A_ADDRESS]],
+  );
+});
+
 nsTest("a server bound to 127.0.0.1 sends no datagram at all", async () => {
   await using lab = await Lab.create();
   // Observers on the server's machine and on the other one, from before it starts.
