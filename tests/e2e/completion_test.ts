@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { type ChatServer, startServer } from "../../server.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import { ChatBrowser, joinAs, pageUrl, waitForLine } from "./_browser.ts";
+import type { Page } from "./_playwright.ts";
 import { testWith } from "./_needs.ts";
 import { TerminalUser } from "./_terminal_user.ts";
 import { Tmux } from "./_tmux.ts";
@@ -79,9 +80,6 @@ testWith(["tmux"], "chat join: Tab completes only who is here now", async () => 
     await tmux.kill();
   }
 });
-
-/** A page of the browser. */
-type Page = Awaited<ReturnType<ChatBrowser["open"]>>;
 
 /** Types `typed` into the message box, presses Tab and returns what the box holds. */
 async function tab(page: Page, typed: string): Promise<string> {

@@ -5,160 +5,115 @@
  */
 
 import assert from "node:assert/strict";
-import { startServer } from "../../server.ts";
+import { type ChatServer, type ServerOptions, startServer } from "../../server.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import { ChatBrowser, joinAs, pageUrl } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { countLines, TerminalUser } from "./_terminal_user.ts";
 import { Tmux } from "./_tmux.ts";
 
-testWith(
-  ["tmux"],
+/** Registers a test of chat join in tmux against a real server started with `options`. */
+function terminalTest(
+  name: string,
+  options: ServerOptions,
+  fn: (tmux: Tmux, server: ChatServer) => Promise<void>,
+): void {
+  testWith(["tmux"], name, async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, ...options });
+    const tmux = new Tmux("small-things");
+    try {
+      await fn(tmux, server);
+    } finally {
+      await tmux.kill();
+    }
+  });
+}
+
+terminalTest(
   "chat join: /help lists /bell like every command, in the column",
-  async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
-    const tmux = new Tmux("help-bell");
-    try {
-      const ann = await TerminalUser.join(tmux, "ann", server.addr.port, {
-        height: 40,
-      });
-      await ann.enter("/help");
-      const screen = await ann.waitForLine(/\/bell on\|off\|mentions/);
-      const help = screen.lines.filter((line) => line.startsWith("--   /"));
-      const bell = help.find((line) => line.includes("/bell"));
-      assert.equal(
-        bell,
-        "--   /bell on|off|mentions  when to ring the terminal bell (now: mentions)",
-      );
-      // Every description starts in the same column as /bell's.
-      const column = bell!.indexOf("when");
-      for (const line of help) {
-        assert.match(
-          line.slice(column - 2, column + 1),
-          /^ {2}\S$/,
-          `the column of "${line}"`,
-        );
-      }
-    } finally {
-      await tmux.kill();
+  {},
+  async (tmux, server) => {
+    const ann = await TerminalUser.join(tmux, "ann", server.addr.port, { height: 40 });
+    await ann.enter("/help");
+    const screen = await ann.waitForLine(/\/bell on\|off\|mentions/);
+    const help = screen.lines.filter((line) => line.startsWith("--   /"));
+    const bell = help.find((line) => line.includes("/bell"));
+    assert.equal(
+      bell,
+      "--   /bell on|off|mentions  when to ring the terminal bell (now: mentions)",
+    );
+    // Every description starts in the same column as /bell's.
+    const column = bell!.indexOf("when");
+    for (const line of help) {
+      assert.match(line.slice(column - 2, column + 1), /^ {2}\S$/, `the column of "${line}"`);
     }
   },
 );
 
-testWith(
-  ["tmux"],
+terminalTest(
   "chat join: /history of one message says so in the singular",
-  async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
-    const tmux = new Tmux("history-one");
-    try {
-      const ann = await TerminalUser.join(tmux, "ann", server.addr.port);
-      await ann.enter("only one");
-      await ann.enter("/history");
-      const screen = await ann.waitForLine(
-        /^-- The last (1 )?messages? of #lobby:$/,
-      );
-      assert.equal(
-        countLines(screen, /^-- The last message of #lobby:$/),
-        1,
-        screen.text,
-      );
-    } finally {
-      await tmux.kill();
-    }
+  {},
+  async (tmux, server) => {
+    const ann = await TerminalUser.join(tmux, "ann", server.addr.port);
+    await ann.enter("only one");
+    await ann.enter("/history");
+    const screen = await ann.waitForLine(/^-- The last (1 )?messages? of #lobby:$/);
+    assert.equal(countLines(screen, /^-- The last message of #lobby:$/), 1, screen.text);
   },
 );
 
-testWith(
-  ["tmux"],
+terminalTest(
   "chat join: a wrong password asks again on a clean line",
-  async () => {
-    await using server = await startServer({
-      hostname: LOOPBACK,
-      port: 0,
-      password: "open sesame",
+  { password: "open sesame" },
+  async (tmux, server) => {
+    const ann = await TerminalUser.start(tmux, "ann", server.addr.port, {
+      args: ["--name", "ann"],
     });
-    const tmux = new Tmux("password-again");
-    try {
-      const ann = await TerminalUser.start(tmux, "ann", server.addr.port, {
-        args: ["--name", "ann"],
-      });
-      await ann.waitFor(
-        (screen) => screen.cursorLine === "Password:",
-        'the "Password:" prompt',
-      );
-      await ann.tmux.type(ann.session, "wrong");
-      await ann.press("Enter");
-      const again = await ann.waitFor(
-        (screen) =>
-          screen.text.includes("Wrong password") &&
-          /Password:$/.test(screen.cursorLine),
-        'the error, then "Password:" again',
-      );
-      assert.equal(again.cursorLine, "Password:", again.text);
-      assert.deepEqual(
-        again.lines.filter((line) => line.startsWith(">")),
-        [],
-        again.text,
-      );
-      await ann.tmux.type(ann.session, "open sesame");
-      await ann.press("Enter");
-      await ann.waitFor(
-        (screen) => screen.cursorLine === "#lobby>",
-        "ann to be connected",
-      );
-    } finally {
-      await tmux.kill();
-    }
+    await ann.waitFor((screen) => screen.cursorLine === "Password:", 'the "Password:" prompt');
+    await ann.tmux.type(ann.session, "wrong");
+    await ann.press("Enter");
+    const again = await ann.waitFor(
+      (screen) => screen.text.includes("Wrong password") && /Password:$/.test(screen.cursorLine),
+      'the error, then "Password:" again',
+    );
+    assert.equal(again.cursorLine, "Password:", again.text);
+    assert.deepEqual(again.lines.filter((line) => line.startsWith(">")), [], again.text);
+    await ann.tmux.type(ann.session, "open sesame");
+    await ann.press("Enter");
+    await ann.waitFor((screen) => screen.cursorLine === "#lobby>", "ann to be connected");
   },
 );
 
-testWith(
-  ["tmux"],
+terminalTest(
   "chat join: /join with a word too many is a usage error",
-  async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
-    const tmux = new Tmux("join-words");
-    try {
-      const ann = await TerminalUser.join(tmux, "ann", server.addr.port);
-      await ann.enter("/join #a b");
-      const screen = await ann.waitForLine(/^!! /);
-      assert.deepEqual(screen.lines.filter((line) => line.startsWith("!! ")), [
-        "!! Usage: /join #room",
-      ]);
-      assert.equal(screen.cursorLine, "#lobby>", screen.text);
-      assert.equal(countLines(screen, /You are in #a\b/), 0, screen.text);
-    } finally {
-      await tmux.kill();
-    }
+  {},
+  async (tmux, server) => {
+    const ann = await TerminalUser.join(tmux, "ann", server.addr.port);
+    await ann.enter("/join #a b");
+    const screen = await ann.waitForLine(/^!! /);
+    assert.deepEqual(screen.lines.filter((line) => line.startsWith("!! ")), [
+      "!! Usage: /join #room",
+    ]);
+    assert.equal(screen.cursorLine, "#lobby>", screen.text);
+    assert.equal(countLines(screen, /You are in #a\b/), 0, screen.text);
   },
 );
 
-testWith(
-  ["tmux"],
+terminalTest(
   "chat join pointed at the web port says so, and names the chat port",
-  async () => {
-    await using server = await startServer({
-      hostname: LOOPBACK,
-      port: 0,
-      webPort: 0,
-    });
+  { webPort: 0 },
+  async (tmux, server) => {
     const web = `${LOOPBACK}:${server.webAddr!.port}`;
-    const tmux = new Tmux("web-port");
-    try {
-      const ann = await TerminalUser.start(tmux, "ann", server.webAddr!.port, {
-        args: ["--name", "ann"],
-        width: 200,
-      });
-      const screen = await ann.waitForLine(/^EXIT=/);
-      assert.deepEqual(screen.lines.filter((line) => line !== ""), [
-        `chat: ${web} is a web port, for browsers (http://${web}/); ` +
-        `join its chat port instead: chat join ${LOOPBACK}:${server.addr.port}`,
-        "EXIT=1",
-      ]);
-    } finally {
-      await tmux.kill();
-    }
+    const ann = await TerminalUser.start(tmux, "ann", server.webAddr!.port, {
+      args: ["--name", "ann"],
+      width: 200,
+    });
+    const screen = await ann.waitForLine(/^EXIT=/);
+    assert.deepEqual(screen.lines.filter((line) => line !== ""), [
+      `chat: ${web} is a web port, for browsers (http://${web}/); ` +
+      `join its chat port instead: chat join ${LOOPBACK}:${server.addr.port}`,
+      "EXIT=1",
+    ]);
   },
 );
 
@@ -166,11 +121,7 @@ testWith(
   ["chromium"],
   "web page: a second tab whose remembered name is taken asks for another at once",
   async () => {
-    await using server = await startServer({
-      hostname: LOOPBACK,
-      port: 0,
-      webPort: 0,
-    });
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
     await using browser = await ChatBrowser.launch();
     await using watcher = await TestClient.join(server.addr.port, "watcher");
     const first = await browser.open(pageUrl(server.webAddr!.port));
@@ -188,10 +139,7 @@ testWith(
     });
     const second = await browser.open(pageUrl(server.webAddr!.port));
     await second.locator("#name-error", { hasText: "taken" }).waitFor();
-    assert.ok(
-      await second.locator("#name-screen").isVisible(),
-      "the name form",
-    );
+    assert.ok(await second.locator("#name-screen").isVisible(), "the name form");
     assert.equal(await second.locator("#name-input").inputValue(), "web-ann");
     assert.equal(hellos, 1, "the name was asked for once, not again and again");
     // The first tab keeps its name.
