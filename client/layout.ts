@@ -1,0 +1,96 @@
+/**
+ * How text falls on a terminal: the columns each character takes (as the C
+ * library's wcwidth() counts them, which terminals and tmux follow) and the
+ * rows a line wraps into at a given width, with where its cursor shows.
+ *
+ * @module
+ */
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+// Two columns, as the C library's wcwidth() counts them (which terminals and
+// tmux follow): East Asian wide and fullwidth characters and emoji shown as
+// emoji. Regional indicators are one column each, a flag two.
+const WIDE =
+  /[\u1100-\u115f\u231a\u231b\u2329\u232a\u2e80-\u303e\u3041-\u33ff\u3400-\u9fff\ua000-\ua4cf\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6\u{16fe0}-\u{16fff}\u{17000}-\u{18cff}\u{18d00}-\u{18d8f}\u{1aff0}-\u{1b2ff}\u{1f200}-\u{1f2ff}\u{20000}-\u{3fffd}]|(?![\u{1f1e6}-\u{1f1ff}])\p{Emoji_Presentation}/u;
+// No column: combining marks, format characters and Hangul medial and final jamo.
+const ZERO_WIDTH = /[\p{Mn}\p{Me}\p{Cf}\u1160-\u11ff\ud7b0-\ud7ff]/u;
+// Format characters that do take a column.
+const FORMAT_SHOWN = /[\u00ad\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u{110bd}\u{110cd}]/u;
+
+/** Columns one code point takes on the terminal. */
+export function charWidth(char: string): number {
+  if (ZERO_WIDTH.test(char) && !FORMAT_SHOWN.test(char)) return 0;
+  return WIDE.test(char) ? 2 : 1;
+}
+
+/** The code points in `text`. */
+export function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/** One character as drawn: what is written, on which row, and the columns it takes. */
+export interface Glyph {
+  text: string;
+  row: number;
+  width: number;
+}
+
+/** Where text and a cursor in it fall on a terminal `columns` wide. */
+export interface Layout {
+  /** One glyph per code point of the text. */
+  glyphs: Glyph[];
+  /** Where the text ends: `col` is `columns` when its last row is full. */
+  end: { row: number; col: number };
+  /** Where the cursor shows: after a full row, at the start of the next one. */
+  cursor: { row: number; col: number };
+  /** The index of the first glyph after the cursor. */
+  cursorGlyph: number;
+}
+
+/**
+ * Lays `text` out in rows as the terminal wraps it: a character that does not
+ * fit in what is left of a row starts the next one. `cursor` is an index into
+ * `text`.
+ */
+export function layout(text: string, cursor: number, columns: number): Layout {
+  const glyphs: Glyph[] = [];
+  let row = 0;
+  let col = 0;
+  let index = 0;
+  let at: Layout["cursor"] | undefined;
+  let cursorGlyph = 0;
+  let joined = false;
+  for (const char of text) {
+    if (at === undefined && index >= cursor) {
+      at = { row, col };
+      cursorGlyph = glyphs.length;
+    }
+    index += char.length;
+    let shown = char;
+    // After a zero-width joiner an emoji joins the one before it, as tmux draws it.
+    let width = joined ? 0 : charWidth(char);
+    joined = char === "\u200d";
+    if (char === "\t") {
+      // Drawn as the spaces to the next tab stop, so its width is known.
+      if (col >= columns) [row, col] = [row + 1, 0];
+      width = Math.min(8 - col % 8, columns - col);
+      shown = " ".repeat(width);
+    } else if (CONTROL.test(char)) {
+      shown = "";
+      width = 0;
+    } else if (width > 0 && col + width > columns) {
+      [row, col] = [row + 1, 0];
+    }
+    glyphs.push({ text: shown, row, width });
+    col += width;
+  }
+  if (at === undefined) {
+    at = { row, col };
+    cursorGlyph = glyphs.length;
+  }
+  if (at.col >= columns) at = { row: at.row + 1, col: 0 };
+  return { glyphs, end: { row, col }, cursor: at, cursorGlyph };
+}
