@@ -8,14 +8,35 @@
  * @module
  */
 
-import { COMMAND_FIELDS, type CommandFrame, type FieldSpecs } from "./core/commands.ts";
+import {
+  CID_FIELD,
+  COMMAND_FIELDS,
+  type CommandFrame,
+  type FieldSpecs,
+  type FieldValues,
+  NAME_FIELD,
+  ROOM_FIELD,
+  SINCE_FIELD,
+  TEXT_FIELD,
+} from "./core/commands.ts";
 import { sanitizeText } from "./core/sanitize.ts";
 
 /** Most messages one `history` or `search` request returns; the `/history` command defines it. */
 export { MAX_HISTORY_REQUEST } from "./core/commands.ts";
 
-/** Version sent in `hello` and `welcome`; a server refuses any other. */
+/** Version 1, one room at a time: what plain-text users speak; a server speaks it to whoever asks. */
 export const PROTOCOL_VERSION = 1;
+
+/** Version 2, in many rooms at once: the newest version a server speaks. */
+export const LATEST_PROTOCOL_VERSION = 2;
+
+/** A protocol version a server speaks; it refuses a `hello` of any other. */
+export type ProtocolVersion = typeof PROTOCOL_VERSION | typeof LATEST_PROTOCOL_VERSION;
+
+/** Reports whether `version` is one a server speaks. */
+export function isProtocolVersion(version: number): version is ProtocolVersion {
+  return version === PROTOCOL_VERSION || version === LATEST_PROTOCOL_VERSION;
+}
 
 /** Default TCP port of `chat serve`. */
 export const DEFAULT_PORT = 5002;
@@ -47,6 +68,9 @@ export const MAX_ANNOUNCED_ROOM_SIZE = 256;
 /** The room everyone starts in. */
 export const LOBBY = "#lobby";
 
+/** Most rooms one person is in at once (version 2), and most a `hello` may name. */
+export const MAX_ROOMS = 32;
+
 /** Longest client message id (`cid`), in characters. */
 export const MAX_CID_LENGTH = 64;
 
@@ -63,10 +87,22 @@ export function isCid(value: unknown): value is string {
  */
 export type ClientFrame =
   | HelloFrame
-  | { type: "say"; text: string; cid?: string }
+  | SayFrame
   | CommandFrame
   | { type: "ping"; token?: string }
   | { type: "pong"; token?: string };
+
+/** The fields of `say` besides `type`: the text, its client message id, and (version 2) its room. */
+const SAY_FIELDS = { text: TEXT_FIELD, cid: CID_FIELD, room: ROOM_FIELD } as const;
+
+/** A line to post in a room, or a slash command to run there. */
+export type SayFrame = { type: "say" } & FieldValues<typeof SAY_FIELDS>;
+
+/** The fields of one entry of `hello.rooms`: a room to enter and the last message id seen there. */
+const HELLO_ROOM_FIELDS = { room: NAME_FIELD, since: SINCE_FIELD } as const;
+
+/** A room a version 2 `hello` enters, and where its client left off there. */
+export type HelloRoom = FieldValues<typeof HELLO_ROOM_FIELDS>;
 
 /** The first frame of a client: who it is, and where it left off if it is coming back. */
 export interface HelloFrame {
@@ -77,10 +113,12 @@ export interface HelloFrame {
   password?: string;
   /** The `resume` token of an earlier `welcome`: takes over that session's name. */
   resume?: string;
-  /** The room to enter instead of the lobby. */
+  /** Version 1: the room to enter instead of the lobby. */
   room?: string;
-  /** The last message id seen in `room`: replay what came after it, not the last N. */
+  /** Version 1: the last message id seen in `room`: replay what came after it, not the last N. */
   since?: number;
+  /** Version 2: the rooms to enter, in order, at most {@linkcode MAX_ROOMS}. */
+  rooms?: HelloRoom[];
 }
 
 /** A chat line in a room, stamped by the server. */
@@ -140,6 +178,7 @@ export type ErrorCode =
   | "password_required"
   | "password_wrong"
   | "rate_limited"
+  | "not_in_room"
   | "not_stored";
 
 /** A frame the server sends to a client. */
@@ -152,7 +191,8 @@ export type ServerFrame =
   | { type: "left"; ts: number; room: string; name: string; reason?: string }
   | { type: "renamed"; ts: number; room: string; from: string; to: string }
   | { type: "who"; room: string; members: string[]; count: number }
-  | { type: "rooms"; rooms: { name: string; members: number }[] }
+  | { type: "parted"; room: string }
+  | { type: "rooms"; rooms: RoomEntry[] }
   | { type: "help"; commands: CommandHelp[] }
   | { type: "info"; text: string }
   | { type: "error"; code: ErrorCode; message: string; cid?: string }
@@ -160,12 +200,23 @@ export type ServerFrame =
   | { type: "ping"; token?: string }
   | { type: "pong"; token?: string };
 
+/** One room of a `rooms` listing. */
+export interface RoomEntry {
+  name: string;
+  /** How many people are in it. */
+  members: number;
+  /** Set on the rooms the person asking is in. */
+  joined?: true;
+}
+
 /** The server's answer to a successful `hello`. */
 export interface WelcomeFrame {
   type: "welcome";
   version: number;
   server: string;
   name: string;
+  /** Version 2: the rooms the person is in, in the order entered; each one's `room` frame follows. */
+  rooms?: string[];
   /** A secret that lets a reconnecting client take this name back at once. */
   resume?: string;
   /** Seconds of silence after which the server drops a connection. */
@@ -273,18 +324,35 @@ function readClient(frame: Rec, type: string): ClientFrame | undefined {
         resume: optStr(frame, "resume", 128),
         room: optStr(frame, "room", 256),
         since: frame.since === undefined ? undefined : int(frame, "since"),
+        rooms: frame.rooms === undefined ? undefined : helloRooms(frame.rooms),
       });
     case "say":
-      return withOptional({ type, text: str(frame, "text") }, { cid: optCid(frame) });
+      // Its fields type its frame.
+      return { type, ...readFields(frame, SAY_FIELDS) } as SayFrame;
     case "ping":
     case "pong":
       return withOptional({ type }, { token: optStr(frame, "token", 64) });
     default: {
       const fields = COMMAND_FIELDS.get(type);
       // The command's entry types its frame by these very fields.
-      return fields === undefined ? undefined : readFields(frame, type, fields) as CommandFrame;
+      return fields === undefined
+        ? undefined
+        : { type, ...readFields(frame, fields) } as CommandFrame;
     }
   }
+}
+
+/** Reads `hello.rooms`: at most {@linkcode MAX_ROOMS} entries, each checked as its fields say. */
+function helloRooms(value: unknown): HelloRoom[] {
+  if (!Array.isArray(value)) throw new FieldError('field "rooms" must be an array');
+  if (value.length > MAX_ROOMS) {
+    throw new FieldError(`field "rooms" must hold at most ${MAX_ROOMS} rooms`);
+  }
+  return value.map((entry) => {
+    if (!isRecord(entry)) throw new FieldError('field "rooms" must hold objects');
+    // The fields type the entry.
+    return readFields(entry, HELLO_ROOM_FIELDS) as HelloRoom;
+  });
 }
 
 /**
@@ -293,8 +361,8 @@ function readClient(frame: Rec, type: string): ClientFrame | undefined {
  * search rule (server/search.ts) bounds a search's text further, with an
  * error that is not a strike.
  */
-function readFields(frame: Rec, type: string, fields: FieldSpecs): Rec {
-  const read: Rec = { type };
+function readFields(frame: Rec, fields: FieldSpecs): Rec {
+  const read: Rec = {};
   for (const [key, spec] of Object.entries(fields)) {
     if (spec.optional && frame[key] === undefined) continue;
     switch (spec.kind) {
@@ -365,6 +433,7 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
         server: str(frame, "server"),
         name: str(frame, "name"),
       }, {
+        rooms: frame.rooms === undefined ? undefined : names(frame, "rooms"),
         resume: optStr(frame, "resume"),
         heartbeat: frame.heartbeat === undefined ? undefined : int(frame, "heartbeat"),
       });
@@ -416,7 +485,10 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
         type,
         rooms: rooms.map((room) => {
           if (!isRecord(room)) throw new FieldError('field "rooms" must hold objects');
-          return { name: str(room, "name"), members: int(room, "members") };
+          return withOptional(
+            { name: str(room, "name"), members: int(room, "members") },
+            { joined: flag(room, "joined") },
+          );
         }),
       };
     }
@@ -431,6 +503,8 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
         }),
       };
     }
+    case "parted":
+      return { type, room: str(frame, "room") };
     case "info":
       return { type, text: str(frame, "text") };
     case "error":

@@ -41,7 +41,7 @@
  * @module
  */
 
-import type { ClientFrame, CommandHelp, ErrorCode } from "../protocol.ts";
+import type { ClientFrame, CommandHelp, ErrorCode, ProtocolVersion } from "../protocol.ts";
 import { sanitizeText } from "./sanitize.ts";
 
 // protocol.ts imports this module to check command frames, so this module
@@ -77,6 +77,9 @@ export type FieldSpecs = { readonly [field: string]: FieldSpec };
 
 /** A name, a room or a reason: at most 256 UTF-16 code units. */
 export const NAME_FIELD = { kind: "string", max: 256 } as const;
+
+/** A room a frame acts in, when it names one (version 2): otherwise the room entered last. */
+export const ROOM_FIELD = { ...NAME_FIELD, optional: true } as const;
 
 /** A message or search text: at most 65536 UTF-16 code units; the hub checks the rest. */
 export const TEXT_FIELD = { kind: "string", max: 64 * 1024 } as const;
@@ -123,6 +126,8 @@ interface Described<N extends string> {
   readonly description: string;
   /** What a line whose arguments do not fit is told. @default {`Usage: ${usage}`} */
   readonly refusal?: string;
+  /** The protocol versions whose `/help` lists it. @default {every version} */
+  readonly listedIn?: readonly ProtocolVersion[];
 }
 
 /** A command the server runs: its frame's `type` is its name. */
@@ -172,6 +177,11 @@ function isBellMode(word: string): word is BellMode {
   return (BELL_MODES as readonly string[]).includes(word);
 }
 
+/** The room of `/part` and `/leave`: the first word, if any; as ever, the others are ignored. */
+function roomToLeave({ first }: Args): { room?: string } {
+  return first === "" ? {} : { room: first };
+}
+
 /** Every command, in the order `/help` lists them. */
 export const COMMAND_TABLE = [
   serverCommand({
@@ -183,13 +193,25 @@ export const COMMAND_TABLE = [
     // A room name is one word: `/join #a b` is a mistake, not a way into #a.
     parse: ({ first, after }) => first && !after ? { room: first } : undefined,
   }),
+  // Version 1 is in one room: leaving it, and `/part`, go back to #lobby. In
+  // version 2, `leave` is `part`. The hub looks at the version.
   serverCommand({
     name: "leave",
-    aliases: ["part"],
+    aliases: [],
     usage: "/leave",
     description: "go back to #lobby",
-    fields: {},
-    parse: () => ({}),
+    listedIn: [1],
+    fields: { room: ROOM_FIELD },
+    parse: roomToLeave,
+  }),
+  serverCommand({
+    name: "part",
+    aliases: [],
+    usage: "/part [#room]",
+    description: "leave this room, or the one you name",
+    listedIn: [2],
+    fields: { room: ROOM_FIELD },
+    parse: roomToLeave,
   }),
   serverCommand({
     name: "rooms",
@@ -204,7 +226,7 @@ export const COMMAND_TABLE = [
     aliases: ["names"],
     usage: "/who",
     description: "list who is in this room",
-    fields: {},
+    fields: { room: ROOM_FIELD },
     parse: () => ({}),
   }),
   serverCommand({
@@ -220,7 +242,7 @@ export const COMMAND_TABLE = [
     aliases: [],
     usage: "/me ACTION",
     description: "describe what you are doing",
-    fields: { text: TEXT_FIELD, cid: CID_FIELD },
+    fields: { text: TEXT_FIELD, cid: CID_FIELD, room: ROOM_FIELD },
     parse: ({ text }) => text ? { text } : undefined,
   }),
   serverCommand({
@@ -237,7 +259,10 @@ export const COMMAND_TABLE = [
     usage: "/history [N]",
     description: "show the last N messages of this room (default 20)",
     refusal: `Usage: /history [N], N from 1 to ${MAX_HISTORY_REQUEST}`,
-    fields: { limit: { kind: "integer", min: 1, max: MAX_HISTORY_REQUEST, optional: true } },
+    fields: {
+      limit: { kind: "integer", min: 1, max: MAX_HISTORY_REQUEST, optional: true },
+      room: ROOM_FIELD,
+    },
     parse: ({ text }) => {
       if (text === "") return {};
       const limit = /^\d{1,3}$/.test(text) ? Number(text) : 0;
@@ -249,7 +274,7 @@ export const COMMAND_TABLE = [
     aliases: ["find"],
     usage: "/search TEXT",
     description: "find messages in this room containing TEXT",
-    fields: { text: TEXT_FIELD },
+    fields: { text: TEXT_FIELD, room: ROOM_FIELD },
     parse: ({ text }) => text ? { text } : undefined,
   }),
   serverCommand({
@@ -267,6 +292,14 @@ export const COMMAND_TABLE = [
     description: "leave the chat",
     fields: { reason: { ...NAME_FIELD, optional: true } },
     parse: ({ text }) => text ? { reason: text } : {},
+  }),
+  clientCommand({
+    name: "switch",
+    aliases: [],
+    usage: "/switch #room|@name",
+    description: "look at another of your rooms, or your private messages with someone",
+    parse: ({ first, after }): { view: string } | undefined =>
+      first && !after ? { view: first } : undefined,
   }),
   clientCommand({
     name: "bell",
@@ -309,15 +342,27 @@ function helpOf(commands: readonly Command[]): readonly CommandHelp[] {
   return commands.map(({ usage, description }) => ({ usage, description }));
 }
 
-/** Every command the server understands, in the order `/help` lists them. */
-export const COMMANDS: readonly CommandHelp[] = helpOf(SERVER_COMMANDS);
+function listedIn(version: ProtocolVersion): readonly ServerCommand[] {
+  return SERVER_COMMANDS.filter((command) => command.listedIn?.includes(version) ?? true);
+}
+
+/** What `/help` lists to a client of version 1, one room at a time. */
+export const COMMANDS: readonly CommandHelp[] = helpOf(listedIn(1));
+
+/** What `/help` lists to a client of version 2, in many rooms at once. */
+export const COMMANDS_V2: readonly CommandHelp[] = helpOf(listedIn(2));
+
+/** What `/help` lists to a client of `version`: the commands the server runs there, in order. */
+export function commandsFor(version: ProtocolVersion): readonly CommandHelp[] {
+  return version === 1 ? COMMANDS : COMMANDS_V2;
+}
 
 /** The commands a client runs itself, for the lines its own help adds. */
 export const LOCAL_COMMANDS: readonly CommandHelp[] = helpOf(CLIENT_COMMANDS);
 
 // Completion has offered the aliases in this order since before the table
 // existed; an alias added since follows them, in the order of the table.
-const ALIAS_ORDER = ["j", "part", "names", "m", "tell", "name", "exit", "?", "find"];
+const ALIAS_ORDER = ["j", "names", "m", "tell", "name", "exit", "?", "find"];
 
 function rank(alias: string): number {
   const at = ALIAS_ORDER.indexOf(alias);

@@ -2,22 +2,24 @@
  * The chat itself. The hub never sees a socket: transports hand it
  * {@linkcode Session}s and checked frames, and it answers with server frames.
  * This module takes sessions in and dispatches their frames; its parts, in
- * server/hub/, are who is connected (members.ts), rooms (rooms.ts), messages
- * (messages.ts) and names (identity.ts).
+ * server/hub/, are who is connected (members.ts), rooms (rooms.ts), which
+ * rooms each member is in (membership.ts), messages (messages.ts) and names
+ * (identity.ts).
  *
  * @module
  */
 
-import { COMMANDS, parseInput } from "../core/commands.ts";
-import { type ClientFrame, LOBBY, type ServerFrame } from "../protocol.ts";
+import { COMMANDS, COMMANDS_V2, parseInput } from "../core/commands.ts";
+import { type ClientFrame, LOBBY, type ProtocolVersion, type ServerFrame } from "../protocol.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import { type HistoryStore, MemoryHistory } from "./history.ts";
 import { PasswordGate } from "./password.ts";
 import type { Session } from "./session.ts";
 import { Identity } from "./hub/identity.ts";
 import { type Connected, type Member, Members, refuse } from "./hub/members.ts";
+import { Membership, namesRoom, type RoomFrame } from "./hub/membership.ts";
 import { Messages } from "./hub/messages.ts";
-import { Rooms } from "./hub/rooms.ts";
+import { type Room, Rooms } from "./hub/rooms.ts";
 
 /** Options for {@linkcode Hub}. */
 export interface HubOptions {
@@ -55,7 +57,19 @@ type Handlers = {
   readonly [F in MemberFrame as F["type"]]: (member: Member, frame: F) => void;
 };
 
-const HELP: ServerFrame = { type: "help", commands: [...COMMANDS] };
+/** A frame that may name a room of its sender's. */
+type InRoomFrame = Extract<MemberFrame, RoomFrame>;
+
+/** Reports whether `frame` may name a room of its sender's. */
+function actsInRoom(frame: MemberFrame): frame is InRoomFrame {
+  return namesRoom(frame.type);
+}
+
+/** What `/help` answers, by protocol version. */
+const HELP: Readonly<Record<ProtocolVersion, ServerFrame>> = {
+  1: { type: "help", commands: [...COMMANDS] },
+  2: { type: "help", commands: [...COMMANDS_V2] },
+};
 
 /** Routes frames between sessions. One hub serves every transport of a server. */
 export class Hub implements Disposable {
@@ -64,18 +78,22 @@ export class Hub implements Disposable {
   readonly #rooms: Rooms;
   readonly #messages: Messages;
   readonly #identity: Identity;
+  readonly #membership: Membership;
   readonly #handlers: Handlers = {
-    say: (member, frame) => this.#say(member, frame.text, frame.cid),
-    me: (member, frame) => this.#messages.post(member, frame.text, true, frame.cid),
+    say: this.#in((member, frame, room) => this.#say(member, frame, room)),
+    me: this.#in((member, frame, room) => this.#messages.post(member, room, frame, true)),
     msg: (member, frame) => this.#messages.private(member, frame.to, frame.text, frame.cid),
     nick: (member, frame) => this.#identity.nick(member, frame.name),
-    join: (member, frame) => this.#rooms.join(member, frame.room, frame.since),
-    leave: (member) => this.#rooms.join(member, LOBBY),
-    who: (member) => member.session.send(this.#rooms.who(member.room)),
-    rooms: (member) => member.session.send(this.#rooms.list()),
-    help: (member) => member.session.send(HELP),
-    history: (member, frame) => this.#messages.history(member, frame.limit ?? DEFAULT_HISTORY),
-    search: (member, frame) => this.#messages.search(member, frame.text),
+    join: (member, frame) => this.#membership.join(member, frame.room, frame.since),
+    part: this.#in((member, _, room) => this.#part(member, room)),
+    leave: this.#in((member, _, room) => this.#part(member, room)),
+    who: this.#in((member, _, room) => member.session.send(this.#rooms.who(room))),
+    rooms: (member) => member.session.send(this.#rooms.list(member)),
+    help: (member) => member.session.send(HELP[member.version]),
+    history: this.#in((member, frame, room) =>
+      this.#messages.history(member, room, frame.limit ?? DEFAULT_HISTORY)
+    ),
+    search: this.#in((member, frame, room) => this.#messages.search(member, room, frame.text)),
     quit: (member, frame) => this.#quit(member, frame.reason),
   };
   #closed = false;
@@ -94,9 +112,11 @@ export class Hub implements Disposable {
     });
     const messages = this.#messages;
     this.#rooms = new Rooms({ history, historyLimit, lastId: () => messages.lastId });
+    this.#membership = new Membership(this.#rooms);
     this.#identity = new Identity({
       members: this.#members,
       rooms: this.#rooms,
+      membership: this.#membership,
       serverName: options.serverName ?? "chat",
       password: options.password === undefined ? undefined : new PasswordGate(options.password),
       heartbeat: options.heartbeat,
@@ -156,13 +176,13 @@ export class Hub implements Disposable {
     this.#dispatch(connected, frame);
   }
 
-  /** Removes a session whose connection ended, telling its room. */
+  /** Removes a session whose connection ended, telling each of its rooms. */
   close(session: Session, reason = "connection closed"): void {
     const connected = this.#members.remove(session);
     if (connected?.name === undefined) return;
     this.#identity.depart(connected);
     this.#log(`${connected.name} left (${reason})`);
-    this.#rooms.leave(connected, reason);
+    this.#rooms.leaveAll(connected, reason);
   }
 
   /** Says goodbye to every session and closes it; later calls do nothing. */
@@ -189,17 +209,40 @@ export class Hub implements Disposable {
     (this.#handlers[frame.type] as (member: Member, frame: MemberFrame) => void)(member, frame);
   }
 
-  /** Posts a line, or runs the slash command it starts with. */
-  #say(member: Member, text: string, cid: string | undefined): void {
-    if (!text.startsWith("/") || text.startsWith("//")) {
-      return this.#messages.post(member, text.startsWith("//") ? text.slice(1) : text, false, cid);
+  /**
+   * A handler of a frame that may name a room of its sender's: it runs in
+   * that room, or in the room entered last, once the hub knows which.
+   */
+  #in<F extends InRoomFrame>(
+    handle: (member: Member, frame: F, room: Room) => void,
+  ): (member: Member, frame: F) => void {
+    return (member, frame) => {
+      const room = this.#membership.of(member, frame);
+      if (room !== undefined) handle(member, frame, room);
+    };
+  }
+
+  /** Posts a line to `room`, or runs the slash command it starts with there. */
+  #say(member: Member, say: Extract<MemberFrame, { type: "say" }>, room: Room): void {
+    const { text, cid } = say;
+    if (!text.startsWith("/")) return this.#messages.post(member, room, say, false);
+    if (text.startsWith("//")) {
+      return this.#messages.post(member, room, { text: text.slice(1), cid }, false);
     }
     const parsed = parseInput(text);
     if (!parsed.ok) return refuse(member, parsed.code, parsed.message, cid);
     const frame = parsed.frame;
     // `/me` and `/msg` post a message: it keeps the id of the line that asked for it.
     if (cid !== undefined && (frame.type === "me" || frame.type === "msg")) frame.cid = cid;
+    // A command that acts in a room acts in the say's.
+    if (actsInRoom(frame)) frame.room ??= room.name;
     this.#dispatch(member, frame);
+  }
+
+  /** `part` and `leave`: in version 1 back to #lobby, in version 2 out of `room`. */
+  #part(member: Member, room: Room): void {
+    if (member.version === 1) return this.#membership.join(member, LOBBY);
+    this.#membership.part(member, room);
   }
 
   #quit(connected: Connected, reason: string | undefined, logReason?: string): void {

@@ -7,6 +7,8 @@ import {
   COMMAND_TABLE,
   type CommandFrame,
   COMMANDS,
+  COMMANDS_V2,
+  commandsFor,
   LOCAL_COMMAND_NAMES,
   LOCAL_COMMANDS,
   type LocalCommand,
@@ -14,7 +16,12 @@ import {
   parseInput,
   parseLine,
 } from "../core/commands.ts";
-import { type ClientFrame, type HelloFrame, parseClientFrame } from "../protocol.ts";
+import {
+  type ClientFrame,
+  type CommandHelp,
+  type HelloFrame,
+  parseClientFrame,
+} from "../protocol.ts";
 
 function frameOf(line: string): ClientFrame {
   const parsed = parseInput(line);
@@ -51,7 +58,8 @@ Deno.test("parseInput() reads every command and its aliases", async (t) => {
       type: "join",
       room: "#dev",
     }],
-    leave: [["/leave", "/part", "/LEAVE now"], { type: "leave" }],
+    leave: [["/leave", "/LEAVE"], { type: "leave" }],
+    part: [["/part", "/PART", "/part   "], { type: "part" }],
     rooms: [["/rooms"], { type: "rooms" }],
     who: [["/who", "/names"], { type: "who" }],
     msg: [["/msg bob hi there", "/m bob hi there", "/tell bob hi there", "/msg\tbob\thi there"], {
@@ -69,6 +77,13 @@ Deno.test("parseInput() reads every command and its aliases", async (t) => {
       for (const line of lines) assert.deepStrictEqual(frameOf(line), frame, line);
     });
   }
+});
+
+Deno.test("parseInput() reads the room of /part and /leave, ignoring later words as ever", () => {
+  assert.deepStrictEqual(frameOf("/part #Dev"), { type: "part", room: "#Dev" });
+  assert.deepStrictEqual(frameOf("/part dev and more"), { type: "part", room: "dev" });
+  assert.deepStrictEqual(frameOf("/leave #dev"), { type: "leave", room: "#dev" });
+  assert.deepStrictEqual(frameOf("/LEAVE now"), { type: "leave", room: "now" });
 });
 
 Deno.test("parseInput() keeps the arguments as typed", async (t) => {
@@ -123,6 +138,7 @@ Deno.test("COMMAND_NAMES lists every command and alias parseInput() knows", () =
   const expected = [
     "join",
     "leave",
+    "part",
     "rooms",
     "who",
     "msg",
@@ -133,7 +149,6 @@ Deno.test("COMMAND_NAMES lists every command and alias parseInput() knows", () =
     "help",
     "quit",
     "j",
-    "part",
     "names",
     "m",
     "tell",
@@ -149,9 +164,10 @@ Deno.test("COMMAND_NAMES lists every command and alias parseInput() knows", () =
   }
 });
 
-Deno.test("COMMANDS gives a usage and a description for each command", () => {
+Deno.test("COMMANDS and COMMANDS_V2 give a usage and a description for each command", () => {
   assert.equal(COMMANDS.length, 11);
-  for (const command of COMMANDS) {
+  assert.equal(COMMANDS_V2.length, 11);
+  for (const command of [...COMMANDS, ...COMMANDS_V2]) {
     assert.match(command.usage, /^\/[a-z]+( |$)/);
     assert.ok(command.description.length > 0);
     // Each usage line, with its placeholders filled in, parses to a frame.
@@ -257,10 +273,11 @@ Deno.test("COMMAND_TABLE gives each command one entry, one side and unique names
   }
   const onServer = COMMAND_TABLE.filter((entry) => entry.side === "server");
   const onClient = COMMAND_TABLE.filter((entry) => entry.side === "client");
-  assert.deepStrictEqual(
-    COMMANDS,
-    onServer.map(({ usage, description }) => ({ usage, description })),
-  );
+  const help = ({ usage, description }: CommandHelp) => ({ usage, description });
+  assert.deepStrictEqual(COMMANDS, onServer.filter((entry) => entry.name !== "part").map(help));
+  assert.deepStrictEqual(COMMANDS_V2, onServer.filter((entry) => entry.name !== "leave").map(help));
+  assert.equal(commandsFor(1), COMMANDS);
+  assert.equal(commandsFor(2), COMMANDS_V2);
   assert.deepStrictEqual([...COMMAND_FIELDS.keys()], onServer.map((entry) => entry.name));
   assert.deepStrictEqual(LOCAL_COMMANDS, [{
     usage: "/bell on|off|mentions",
@@ -279,6 +296,7 @@ Deno.test("parseInput() makes only frames that the wire check takes as they are"
   const lines = [
     "/join #dev",
     "/leave",
+    "/part #dev",
     "/rooms",
     "/who",
     "/msg bob hi  there",
@@ -309,6 +327,10 @@ Deno.test("parseClientFrame() checks each command frame's fields as its entry sa
     [{ type: "msg", to: "bob" }, 'field "text" must be a string'],
     [{ type: "me", text: "hi", cid: "not a cid" }, 'field "cid" must be 1 to 64 characters'],
     [{ type: "join", room: 5 }, 'field "room" must be a string'],
+    [{ type: "part", room: "#".repeat(257) }, 'field "room" is too long'],
+    [{ type: "say", text: "hi", room: 7 }, 'field "room" must be a string'],
+    [{ type: "who", room: ["#dev"] }, 'field "room" must be a string'],
+    [{ type: "search", text: "x", room: null }, 'field "room" must be a string'],
     [{ type: "history", limit: 501 }, 'field "limit" must be from 1 to 500'],
     [{ type: "history", limit: 2.5 }, 'field "limit" must be an integer'],
     [{ type: "quit", reason: null }, 'field "reason" must be a string'],

@@ -6,93 +6,10 @@
 
 import assert from "node:assert/strict";
 import { COMMAND_FIELDS, COMMANDS, parseInput } from "../core/commands.ts";
-import {
-  type HelloFrame,
-  LOBBY,
-  MAX_ANNOUNCED_ROOM_SIZE,
-  type MessageFrame,
-  type ServerFrame,
-} from "../protocol.ts";
+import { LOBBY, MAX_ANNOUNCED_ROOM_SIZE, type MessageFrame } from "../protocol.ts";
 import { MemoryHistory } from "../server/history.ts";
 import { Hub } from "../server/hub.ts";
-import type { FrameSource, Session } from "../server/session.ts";
-
-/** A session that records what the hub sends it. */
-class FakeSession implements Session {
-  static #count = 0;
-  readonly remote: string;
-  readonly address: string;
-  /** Frames received and not taken yet, in order. */
-  readonly frames: ServerFrame[] = [];
-  closed = false;
-  /** Called with each frame it receives, after recording it. */
-  onSend: ((frame: ServerFrame) => void) | undefined;
-
-  constructor(address = "192.0.2.7") {
-    this.address = address;
-    this.remote = `${address}:${50_000 + FakeSession.#count++}`;
-  }
-
-  send(frame: ServerFrame): void {
-    if (this.closed) return;
-    this.frames.push(frame);
-    this.onSend?.(frame);
-  }
-
-  stream(source: FrameSource): void {
-    for (let page = source.next(); page !== undefined; page = source.next()) {
-      for (const frame of page) this.send(frame);
-    }
-  }
-
-  close(): void {
-    this.closed = true;
-  }
-
-  /** Takes every frame received since the last call. */
-  take(): ServerFrame[] {
-    return this.frames.splice(0);
-  }
-
-  /** Takes the frames received since the last call, which must all be of type `type`. */
-  takeAll<T extends ServerFrame["type"]>(type: T): Extract<ServerFrame, { type: T }>[] {
-    const frames = this.take();
-    for (const frame of frames) assert.equal(frame.type, type, JSON.stringify(frame));
-    return frames as Extract<ServerFrame, { type: T }>[];
-  }
-
-  /** Takes the one frame received since the last call, which must be of type `type`. */
-  takeOne<T extends ServerFrame["type"]>(type: T): Extract<ServerFrame, { type: T }> {
-    const frames = this.takeAll(type);
-    assert.equal(frames.length, 1, JSON.stringify(frames));
-    return frames[0]!;
-  }
-}
-
-/** Opens a session on `hub` and says hello as `name`; its frames so far are left unread. */
-function arrive(hub: Hub, name: string, hello: Partial<HelloFrame> = {}): FakeSession {
-  const session = new FakeSession();
-  hub.open(session);
-  hub.receive(session, { type: "hello", version: 1, name, ...hello });
-  return session;
-}
-
-/** Like {@linkcode arrive}, and takes what the hello brought. */
-function join(hub: Hub, name: string, hello: Partial<HelloFrame> = {}): FakeSession {
-  const session = arrive(hub, name, hello);
-  assert.equal(session.frames[0]?.type, "welcome", JSON.stringify(session.frames));
-  session.take();
-  return session;
-}
-
-function say(hub: Hub, session: Session, text: string, cid?: string): void {
-  hub.receive(session, cid === undefined ? { type: "say", text } : { type: "say", text, cid });
-}
-
-/** Drops what every session received so far. */
-function forget(...sessions: FakeSession[]): void {
-  for (const session of sessions) session.take();
-}
+import { arrive, FakeSession, forget, join, say } from "./_hub_utils.ts";
 
 Deno.test("Hub answers hello, and refuses it without ending the connection", async (t) => {
   const lines: string[] = [];
@@ -179,12 +96,12 @@ Deno.test("Hub answers hello, and refuses it without ending the connection", asy
   });
 
   await t.step("another protocol version gets an error, bye and the end", () => {
-    const session = arrive(hub, "dave", { version: 2 });
+    const session = arrive(hub, "dave", { version: 3 });
     assert.deepEqual(session.take(), [
       {
         type: "error",
         code: "unsupported_version",
-        message: "Cannot talk protocol version 2: this server speaks version 1",
+        message: "Cannot talk protocol version 3: this server speaks versions 1 and 2",
       },
       { type: "bye", reason: "Unsupported protocol version" },
     ]);
@@ -262,12 +179,12 @@ Deno.test("Hub moves members between rooms and tells each room", async (t) => {
     hub.receive(carol, { type: "rooms" });
     assert.deepEqual(carol.takeOne("rooms").rooms, [
       { name: "#dev", members: 2 },
-      { name: "#art", members: 1 },
+      { name: "#art", members: 1, joined: true },
       { name: LOBBY, members: 0 },
     ]);
   });
 
-  await t.step("/leave goes back to the lobby; an empty room goes away", () => {
+  await t.step("/leave and /part go back to the lobby; an empty room goes away", () => {
     say(hub, alice, "/leave");
     say(hub, bob, "/part");
     assert.equal(alice.take()[0]?.type, "room");
@@ -275,10 +192,17 @@ Deno.test("Hub moves members between rooms and tells each room", async (t) => {
     const frames = bob.take();
     assert.deepEqual(frames.at(-1), {
       type: "rooms",
-      rooms: [{ name: LOBBY, members: 2 }, { name: "#art", members: 1 }],
+      rooms: [{ name: LOBBY, members: 2, joined: true }, { name: "#art", members: 1 }],
     });
     hub.receive(bob, { type: "leave" });
     assert.deepEqual(bob.take(), [{ type: "info", text: "You are in #lobby already" }]);
+    // The room they name means nothing in version 1, nor does part's.
+    hub.receive(bob, { type: "part", room: "#art" });
+    hub.receive(bob, { type: "leave", room: "#nowhere" });
+    assert.deepEqual(bob.take(), [
+      { type: "info", text: "You are in #lobby already" },
+      { type: "info", text: "You are in #lobby already" },
+    ]);
   });
 
   await t.step("/who lists the room, sorted", () => {
@@ -567,6 +491,7 @@ Deno.test("Hub answers help, and runs every command of the table", () => {
   const lines: Record<string, string> = {
     join: "/join #dev",
     leave: "/leave",
+    part: "/part",
     rooms: "/rooms",
     who: "/who",
     msg: "/msg bob hi",

@@ -7,11 +7,14 @@ import {
   decodeJson,
   DEFAULT_PORT,
   encodeFrame,
+  isProtocolVersion,
+  LATEST_PROTOCOL_VERSION,
   type LineResult,
   LineSplitter,
   MAX_CLIENT_LINE_BYTES,
   MAX_NAME_LENGTH,
   MAX_ROOM_LENGTH,
+  MAX_ROOMS,
   MAX_SERVER_LINE_BYTES,
   parseClientFrame,
   parseServerFrame,
@@ -67,21 +70,31 @@ const CLIENT_SAMPLES: { [K in ClientFrameType]: Extract<ClientFrame, { type: K }
       room: "#dev",
       since: 41,
     },
+    { type: "hello", version: 2, name: "ann", rooms: [] },
+    {
+      type: "hello",
+      version: 2,
+      name: "ann",
+      resume: "0f3c",
+      rooms: [{ room: "#lobby", since: 41 }, { room: "#dev" }],
+    },
   ],
   say: [
     { type: "say", text: "hello, world" },
+    { type: "say", text: "deploying now", room: "#dev", cid: "c1" },
     { type: "say", text: 'quotes " \\ and a\nnewline, é 中 😀 👨‍👩‍👧‍👦' },
   ],
-  me: [{ type: "me", text: "waves" }],
+  me: [{ type: "me", text: "waves" }, { type: "me", text: "waves", room: "#dev" }],
   msg: [{ type: "msg", to: "李雷", text: "psst" }],
   nick: [{ type: "nick", name: "alice_2" }],
   join: [{ type: "join", room: "#dev" }],
-  leave: [{ type: "leave" }],
-  who: [{ type: "who" }],
+  leave: [{ type: "leave" }, { type: "leave", room: "#dev" }],
+  part: [{ type: "part" }, { type: "part", room: "#dev" }],
+  who: [{ type: "who" }, { type: "who", room: "#dev" }],
   rooms: [{ type: "rooms" }],
   help: [{ type: "help" }],
-  history: [{ type: "history" }, { type: "history", limit: 500 }],
-  search: [{ type: "search", text: "lunch" }],
+  history: [{ type: "history" }, { type: "history", limit: 500, room: "#dev" }],
+  search: [{ type: "search", text: "lunch" }, { type: "search", text: "lunch", room: "#dev" }],
   quit: [{ type: "quit" }, { type: "quit", reason: "gone fishing" }],
   ping: [{ type: "ping" }, { type: "ping", token: "t-1" }],
   pong: [{ type: "pong" }, { type: "pong", token: "hb" }],
@@ -91,6 +104,7 @@ const SERVER_SAMPLES: { [K in ServerFrameType]: Extract<ServerFrame, { type: K }
   welcome: [
     { type: "welcome", version: 1, server: "chat", name: "alice" },
     { type: "welcome", version: 1, server: "chat", name: "alice", resume: "ab12", heartbeat: 30 },
+    { type: "welcome", version: 2, server: "chat", name: "alice", rooms: ["#lobby", "#dev"] },
   ],
   room: [{ type: "room", room: "#lobby", members: ["alice", "bob"], count: 2 }],
   message: [
@@ -129,7 +143,12 @@ const SERVER_SAMPLES: { [K in ServerFrameType]: Extract<ServerFrame, { type: K }
   rooms: [
     { type: "rooms", rooms: [] },
     { type: "rooms", rooms: [{ name: "#lobby", members: 3 }, { name: "#dev", members: 1 }] },
+    {
+      type: "rooms",
+      rooms: [{ name: "#lobby", members: 3, joined: true }, { name: "#dev", members: 1 }],
+    },
   ],
+  parted: [{ type: "parted", room: "#dev" }],
   help: [{ type: "help", commands: [{ usage: "/who", description: "list who is here" }] }],
   info: [{ type: "info", text: "You are in #lobby already" }],
   error: [{ type: "error", code: "name_taken", message: "Cannot use it" }],
@@ -144,6 +163,9 @@ const SERVER_SAMPLES: { [K in ServerFrameType]: Extract<ServerFrame, { type: K }
 
 Deno.test("protocol constants match the documented values", () => {
   assert.equal(PROTOCOL_VERSION, 1);
+  assert.equal(LATEST_PROTOCOL_VERSION, 2);
+  assert.deepStrictEqual([0, 1, 2, 3].filter(isProtocolVersion), [1, 2]);
+  assert.equal(MAX_ROOMS, 32);
   assert.equal(DEFAULT_PORT, 5002);
   assert.equal(MAX_CLIENT_LINE_BYTES, 16 * 1024);
   assert.equal(MAX_SERVER_LINE_BYTES, 64 * 1024);
@@ -497,6 +519,13 @@ Deno.test("parseClientFrame() refuses malformed frames with the right code", asy
       { type: "msg", to: 1, text: "hi" },
       { type: "nick", name: {} },
       { type: "join", room: 5 },
+      { type: "part", room: false },
+      { type: "say", text: "hi", room: 1 },
+      { type: "hello", version: 2, name: "a", rooms: "#dev" },
+      { type: "hello", version: 2, name: "a", rooms: ["#dev"] },
+      { type: "hello", version: 2, name: "a", rooms: [{ since: 1 }] },
+      { type: "hello", version: 2, name: "a", rooms: [{ room: "#dev", since: -1 }] },
+      { type: "hello", version: 2, name: "a", rooms: [{ room: "#dev", since: "1" }] },
       { type: "quit", reason: 5 },
       { type: "quit", reason: null },
       { type: "ping", token: 1 },
@@ -511,6 +540,19 @@ Deno.test("parseClientFrame() refuses malformed frames with the right code", asy
     assert.equal(refusal({ type: "hello", version: 1, name: "a".repeat(257) }), "bad_frame");
     assert.equal(refusal({ type: "ping", token: "t".repeat(65) }), "bad_frame");
     assert.equal(refusal({ type: "quit", reason: "r".repeat(257) }), "bad_frame");
+    assert.equal(refusal({ type: "who", room: "r".repeat(257) }), "bad_frame");
+    assert.equal(
+      refusal({ type: "hello", version: 2, name: "a", rooms: [{ room: "r".repeat(257) }] }),
+      "bad_frame",
+    );
+    const rooms = (count: number) => Array.from({ length: count }, (_, i) => ({ room: `#r${i}` }));
+    assert.ok(parseClientFrame({ type: "hello", version: 2, name: "a", rooms: rooms(32) }).ok);
+    const checked = parseClientFrame({ type: "hello", version: 2, name: "a", rooms: rooms(33) });
+    assert.deepStrictEqual(checked, {
+      ok: false,
+      code: "bad_frame",
+      message: 'Cannot read "hello" frame: field "rooms" must hold at most 32 rooms',
+    });
     assert.ok(parseClientFrame({ type: "ping", token: "t".repeat(64) }).ok);
   });
 
@@ -537,6 +579,10 @@ Deno.test("parseClientFrame() keeps only the known fields", () => {
     ok: true,
     value: { type: "say", text: "hi" },
   });
+  assert.deepStrictEqual(
+    parseClientFrame({ type: "hello", version: 2, name: "a", rooms: [{ room: "#a", x: 1 }] }),
+    { ok: true, value: { type: "hello", version: 2, name: "a", rooms: [{ room: "#a" }] } },
+  );
 });
 
 Deno.test("parseClientFrame() never throws on hostile input", async (t) => {
@@ -609,6 +655,11 @@ Deno.test("parseServerFrame() refuses malformed server frames", () => {
     { type: "message", id: 1, ts: 1, room: "#a", from: "a", text: "b", action: "yes" },
     { type: "message", id: "1", ts: 1, room: "#a", from: "a", text: "b" },
     { type: "welcome", version: 1, server: "chat" },
+    { type: "welcome", version: 2, server: "chat", name: "a", rooms: "#lobby" },
+    { type: "welcome", version: 2, server: "chat", name: "a", rooms: [1] },
+    { type: "rooms", rooms: [{ name: "#a", members: 1, joined: "yes" }] },
+    { type: "parted" },
+    { type: "parted", room: 1 },
   ];
   for (const value of cases) {
     const checked = parseServerFrame(value);

@@ -62,7 +62,7 @@ Deno.test("startServer() keeps rooms apart", async (t) => {
     await carol.say("/rooms");
     assert.deepEqual(await carol.next("rooms"), {
       type: "rooms",
-      rooms: [{ name: "#dev", members: 2 }, { name: LOBBY, members: 1 }],
+      rooms: [{ name: "#dev", members: 2 }, { name: LOBBY, members: 1, joined: true }],
     });
   });
 
@@ -124,7 +124,7 @@ Deno.test("startServer() keeps rooms apart", async (t) => {
     await carol.send({ type: "rooms" });
     assert.deepEqual(await carol.next("rooms"), {
       type: "rooms",
-      rooms: [{ name: LOBBY, members: 3 }],
+      rooms: [{ name: LOBBY, members: 3, joined: true }],
     });
   });
 
@@ -139,7 +139,7 @@ Deno.test("startServer() keeps rooms apart", async (t) => {
     assert.deepEqual((await carol.next("rooms")).rooms, [
       { name: "#a", members: 1 },
       { name: "#b", members: 1 },
-      { name: "#c", members: 1 },
+      { name: "#c", members: 1, joined: true },
       { name: LOBBY, members: 0 },
     ]);
   });
@@ -190,7 +190,9 @@ Deno.test("startServer() refuses an invalid room name with room_invalid", async 
     await alice.send({ type: "who" });
     assert.equal((await alice.next("who")).room, LOBBY);
     await alice.send({ type: "rooms" });
-    assert.deepEqual((await alice.next("rooms")).rooms, [{ name: LOBBY, members: 2 }]);
+    assert.deepEqual((await alice.next("rooms")).rooms, [
+      { name: LOBBY, members: 2, joined: true },
+    ]);
     await alice.send({ type: "join", room: "#" + "x".repeat(31) });
     assert.equal((await alice.next("room")).room, "#" + "x".repeat(31));
   });

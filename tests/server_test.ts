@@ -184,7 +184,7 @@ Deno.test("startServer() says bye and closes when hello has an unsupported versi
   await using server = await startServer({ hostname: LOOPBACK, port: 0 });
   await using alice = await TestClient.join(server.addr.port, "alice");
   await using future = await TestClient.connect(server.addr.port);
-  await future.send({ type: "hello", version: 2, name: "future" });
+  await future.send({ type: "hello", version: 3, name: "future" });
   await future.closed();
   assert.equal(future.frames.length, 2);
   assert.equal(future.frames[0]!.type, "error");

@@ -10,8 +10,11 @@
 import {
   type ErrorCode,
   type HelloFrame,
+  isProtocolVersion,
+  LATEST_PROTOCOL_VERSION,
   LOBBY,
   PROTOCOL_VERSION,
+  type ProtocolVersion,
   type WelcomeFrame,
 } from "../../protocol.ts";
 import { checkName, nameKey, normalizeRoom } from "../../core/names.ts";
@@ -19,7 +22,8 @@ import { sanitizeText } from "../../core/sanitize.ts";
 import type { PasswordGate } from "../password.ts";
 import { DepartedMemories, SentMemory } from "../sent_memory.ts";
 import { inform, type Member, type Members, type Newcomer, refuse } from "./members.ts";
-import { broadcast, type Rooms } from "./rooms.ts";
+import type { Membership } from "./membership.ts";
+import { broadcast, type ReplayFrom, type Room, type Rooms } from "./rooms.ts";
 
 /** What {@linkcode Identity} needs. */
 export interface IdentityOptions {
@@ -27,6 +31,8 @@ export interface IdentityOptions {
   readonly members: Members;
   /** The rooms a named member enters. */
   readonly rooms: Rooms;
+  /** Settles a member of version 1 coming back in one room. */
+  readonly membership: Membership;
   /** Name the server gives itself in `welcome`. */
   readonly serverName: string;
   /** Checks the password of every `hello`, when the server has one. */
@@ -50,14 +56,15 @@ export class Identity {
     this.#options = options;
   }
 
-  /** Answers a newcomer's `hello`: a name and a room, or why not. */
+  /** Answers a newcomer's `hello`: a name and its rooms, or why not. */
   hello(newcomer: Newcomer, hello: HelloFrame): void {
-    const { members, rooms, password, log } = this.#options;
-    if (hello.version !== PROTOCOL_VERSION) {
+    const { members, rooms, membership, password, log } = this.#options;
+    const version = hello.version;
+    if (!isProtocolVersion(version)) {
       refuse(
         newcomer,
         "unsupported_version",
-        `Cannot talk protocol version ${hello.version}: this server speaks version ${PROTOCOL_VERSION}`,
+        `Cannot talk protocol version ${version}: this server speaks versions ${PROTOCOL_VERSION} and ${LATEST_PROTOCOL_VERSION}`,
       );
       return this.#options.quit(newcomer, "Unsupported protocol version");
     }
@@ -67,43 +74,54 @@ export class Identity {
       if (refusal.wrong) log(`Wrong password from ${session.remote}`);
       return refuse(newcomer, refusal.code, refusal.message);
     }
-    let roomName = LOBBY;
-    if (hello.room !== undefined) {
-      const checked = normalizeRoom(hello.room);
-      if (checked.ok) roomName = checked.value;
-    }
+    const wanted = roomsOf(hello, version);
     const key = nameKey(hello.name);
     const holder = members.byKey(key);
     const resumed = holder !== undefined && hello.resume !== undefined &&
       holder.resume === hello.resume;
-    let member: Member;
+    let named: Omit<Member, "version" | "rooms">;
     if (resumed) {
-      member = { ...holder, session, resume: crypto.randomUUID() };
-      this.#takeOver(holder, member);
+      named = { ...holder, session, resume: crypto.randomUUID() };
     } else {
       const refusal = this.#claimable(hello.name, undefined);
       if (refusal !== undefined) return refuse(newcomer, refusal.code, refusal.message);
       // Dropped before it came back: what it sent is still known by its token.
       const kept = hello.resume === undefined ? undefined : this.#departed.take(hello.resume, key);
-      member = {
+      named = {
         session,
         name: hello.name,
         key,
         resume: crypto.randomUUID(),
-        room: rooms.get(roomName),
         sent: kept ?? new SentMemory(),
       };
-      members.add(member);
     }
+    const [first, ...others] = [...wanted.keys()].map((name) => rooms.get(name));
+    const member: Member = version === PROTOCOL_VERSION
+      ? { ...named, version, rooms: [first ?? rooms.get(LOBBY)] }
+      // Coming back to a session still held: its rooms, whatever the hello says.
+      : {
+        ...named,
+        version,
+        rooms: resumed ? holder.rooms : [first ?? rooms.get(LOBBY), ...others],
+      };
+    if (resumed) this.#takeOver(holder, member);
+    else members.add(member);
     session.send(this.#welcome(member));
     // A peer that never reads may be dropped on its welcome: then there is no one to place.
     if (members.get(session) !== member) return;
     log(`${member.name} ${resumed ? "came back" : "joined"} from ${session.remote}`);
-    // Coming back after a drop: every message missed.
-    const from = hello.since === undefined ? undefined : { since: hello.since, all: true };
-    if (!resumed) rooms.enter(member, from);
-    else if (member.room.name === roomName) rooms.replay(member, from);
-    else rooms.move(member, roomName, from);
+    // Coming back after a drop: every message missed in each room.
+    const from = (room: Room): ReplayFrom | undefined => {
+      const since = wanted.get(room.name);
+      return since === undefined ? undefined : { since, all: true };
+    };
+    if (!resumed) {
+      for (const room of member.rooms) rooms.enter(member, room, from(room));
+    } else if (member.version === PROTOCOL_VERSION) {
+      membership.settle(member, holder.rooms, from(member.rooms[0]));
+    } else {
+      for (const room of member.rooms) rooms.replay(member, room, from(room));
+    }
   }
 
   /** Renames a member, telling its room. */
@@ -114,8 +132,10 @@ export class Identity {
     if (refusal !== undefined) return refuse(member, refusal.code, refusal.message);
     this.#options.members.rename(member, next);
     this.#options.log(`${name} is now ${next}`);
-    const room = member.room;
-    broadcast(room, { type: "renamed", ts: Date.now(), room: room.name, from: name, to: next });
+    const ts = Date.now();
+    for (const room of member.rooms) {
+      broadcast(room, { type: "renamed", ts, room: room.name, from: name, to: next });
+    }
   }
 
   /** Keeps what a member whose connection ended had sent, for when it comes back. */
@@ -126,20 +146,26 @@ export class Identity {
   #welcome(member: Member): WelcomeFrame {
     const welcome: WelcomeFrame = {
       type: "welcome",
-      version: PROTOCOL_VERSION,
+      version: member.version,
       server: this.#options.serverName,
       name: member.name,
-      resume: member.resume,
     };
+    if (member.version !== PROTOCOL_VERSION) welcome.rooms = member.rooms.map((room) => room.name);
+    welcome.resume = member.resume;
     if (this.#options.heartbeat !== undefined) welcome.heartbeat = this.#options.heartbeat;
     return welcome;
   }
 
-  /** Gives `holder`'s name and room to `member`, on a new session; the old one is closed quietly. */
+  /**
+   * Gives `holder`'s name and place in its rooms to `member`, on a new
+   * session; the old one is closed quietly.
+   */
   #takeOver(holder: Member, member: Member): void {
     this.#options.members.replace(holder, member);
-    holder.room.members.delete(holder);
-    holder.room.members.add(member);
+    for (const room of holder.rooms) {
+      room.members.delete(holder);
+      room.members.add(member);
+    }
     holder.session.send({ type: "bye", reason: "You connected again from elsewhere" });
     holder.session.close();
   }
@@ -162,4 +188,22 @@ export class Identity {
     }
     return undefined;
   }
+}
+
+/**
+ * The rooms a `hello` asks for, by normalised name, in order, each with the
+ * last message id its client saw there: version 1's `room` and `since`, or
+ * version 2's `rooms`, invalid names and repeats left out. None means `#lobby`.
+ */
+function roomsOf(hello: HelloFrame, version: ProtocolVersion): Map<string, number | undefined> {
+  const asked = version === PROTOCOL_VERSION
+    ? [{ room: hello.room ?? LOBBY, since: hello.since }]
+    : hello.rooms ?? [];
+  const wanted = new Map<string, number | undefined>();
+  for (const { room, since } of asked) {
+    const checked = normalizeRoom(room);
+    if (checked.ok && !wanted.has(checked.value)) wanted.set(checked.value, since);
+  }
+  if (wanted.size === 0) wanted.set(LOBBY, version === PROTOCOL_VERSION ? hello.since : undefined);
+  return wanted;
 }

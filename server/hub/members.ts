@@ -1,7 +1,7 @@
 /**
  * Who is connected to the hub: newcomers, who have not said a successful
- * `hello`, and members, who have a name and a room; and the frames the hub
- * sends to one of them alone.
+ * `hello`, and members, who have a name and one room (version 1) or several
+ * (version 2); and the frames the hub sends to one of them alone.
  *
  * @module
  */
@@ -20,8 +20,8 @@ export interface Newcomer {
   readonly name?: undefined;
 }
 
-/** Someone with a name, in a room. */
-export interface Member {
+/** Someone with a name, in one room or several: {@linkcode Member}. */
+interface Named {
   /** Its connection. */
   readonly session: Session;
   /** The name as it was typed. */
@@ -30,10 +30,31 @@ export interface Member {
   key: string;
   /** Secret that lets a reconnecting client take this member over. */
   readonly resume: string;
-  /** The room the member is in; while it moves, the room it is leaving. */
-  room: Room;
   /** Private messages sent with a client message id, to recognise one sent again. */
   readonly sent: SentMemory;
+}
+
+/** Someone speaking protocol version 1: in exactly one room, which `join` changes. */
+export interface OneRoomMember extends Named {
+  readonly version: 1;
+  /** The room the member is in. */
+  rooms: readonly [Room];
+}
+
+/** Someone speaking protocol version 2: in 1 to `MAX_ROOMS` rooms at once. */
+export interface ManyRoomMember extends Named {
+  readonly version: 2;
+  /** The rooms the member is in, in the order it entered them: never none. */
+  rooms: readonly [Room, ...Room[]];
+}
+
+/** Someone with a name, in one room or several, as its protocol version says. */
+export type Member = OneRoomMember | ManyRoomMember;
+
+/** The room a frame that names none acts in: the one `member` entered last of those it is in. */
+export function currentRoom(member: Member): Room {
+  const rooms = member.rooms;
+  return rooms[rooms.length - 1] ?? rooms[0];
 }
 
 /** A newcomer or a member: whoever is on a connection. */

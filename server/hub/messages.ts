@@ -25,7 +25,7 @@ import {
 } from "../search.ts";
 import { framesOf, type Session } from "../session.ts";
 import { inform, type Member, type Members, refuse } from "./members.ts";
-import { broadcast } from "./rooms.ts";
+import { broadcast, type Room } from "./rooms.ts";
 
 /** What {@linkcode Messages} needs. */
 export interface MessagesOptions {
@@ -37,6 +37,12 @@ export interface MessagesOptions {
   readonly firstId: number;
   /** Receives one line per message that could not be stored. */
   readonly log: (line: string) => void;
+}
+
+/** A line to post: its text, and the client message id it was sent with, if any. */
+export interface Line {
+  readonly text: string;
+  readonly cid?: string | undefined;
 }
 
 /** Posts, delivers and finds messages, numbering them. */
@@ -61,12 +67,12 @@ export class Messages {
     return this.#lastId;
   }
 
-  /** Posts `raw` to the member's room, stored first; an action for `/me`. */
-  post(member: Member, raw: string, action: boolean, cid: string | undefined): void {
+  /** Posts the text of `line` to `room`, one of the member's, stored first; an action for `/me`. */
+  post(member: Member, room: Room, line: Line, action: boolean): void {
+    const cid = line.cid;
     if (cid !== undefined && this.#repeated(member, cid)) return;
-    const text = checkText(member, raw, cid);
+    const text = checkText(member, line.text, cid);
     if (text === undefined) return;
-    const room = member.room;
     const message: MessageFrame = {
       type: "message",
       id: ++this.#lastId,
@@ -106,9 +112,8 @@ export class Messages {
     if (target !== member) member.session.send(frame);
   }
 
-  /** Replays the last `limit` messages of the member's room. */
-  history(member: Member, limit: number): void {
-    const room = member.room.name;
+  /** Replays the last `limit` messages of `room`, one of the member's. */
+  history(member: Member, { name: room }: Room, limit: number): void {
     const { after, count } = this.#history.tail(room, limit);
     if (count === 0) return inform(member, `No messages in ${room} yet`);
     inform(member, `The last ${count === 1 ? "message" : `${count} messages`} of ${room}:`);
@@ -117,9 +122,8 @@ export class Messages {
     );
   }
 
-  /** Replays the newest messages of the member's room that match `raw`, paced per connection. */
-  search(member: Member, raw: string): void {
-    const room = member.room.name;
+  /** Replays the newest messages of `room`, one of the member's, that match `raw`, paced per connection. */
+  search(member: Member, { name: room }: Room, raw: string): void {
     const checked = parseSearch(raw);
     if (!checked.ok) return refuse(member, checked.code, checked.message);
     const wait = this.#paceSearch(member.session);

@@ -1,7 +1,8 @@
 /**
- * Rooms: who is in each, moving between them with the arrivals and
+ * Rooms: who is in each, entering and leaving them with the arrivals and
  * departures they announce, what someone entering one is sent, and the
- * listings of `who` and `rooms`.
+ * listings of `who` and `rooms`. Which rooms a member is in is
+ * membership.ts's.
  *
  * @module
  */
@@ -10,12 +11,12 @@ import {
   LOBBY,
   MAX_ANNOUNCED_ROOM_SIZE,
   MAX_LISTED_NAMES,
+  type RoomEntry,
   type ServerFrame,
 } from "../../protocol.ts";
-import { normalizeRoom } from "../../core/names.ts";
 import type { HistoryStore } from "../history.ts";
 import { replay } from "../replay.ts";
-import { inform, type Member, refuse } from "./members.ts";
+import { inform, type Member } from "./members.ts";
 
 /** Most messages replayed to a client coming back with `since`. */
 const MAX_CATCH_UP = 1000;
@@ -74,17 +75,17 @@ export class Rooms {
   }
 
   /**
-   * Takes `member` into `member.room`: the room is told, then the member
-   * gets the room and its last messages, or those `from` says.
+   * Takes `member` into `room`, which its `rooms` already hold: the room is
+   * told, then the member gets the room and its last messages, or those
+   * `from` says.
    */
-  enter(member: Member, from?: ReplayFrom): void {
-    const room = member.room;
+  enter(member: Member, room: Room, from?: ReplayFrom): void {
     this.#rooms.set(room.name, room);
     if (room.members.size < MAX_ANNOUNCED_ROOM_SIZE) {
       broadcast(room, { type: "joined", ts: Date.now(), room: room.name, name: member.name });
     }
     room.members.add(member);
-    this.replay(member, from);
+    this.replay(member, room, from);
     if (room.members.size > MAX_ANNOUNCED_ROOM_SIZE) {
       const count = room.members.size.toLocaleString("en-US");
       inform(
@@ -94,9 +95,8 @@ export class Rooms {
     }
   }
 
-  /** Takes `member` out of its room, telling the room why; a room left empty goes. */
-  leave(member: Member, reason: string): void {
-    const room = member.room;
+  /** Takes `member` out of `room`, telling the room why; a room left empty goes. */
+  leave(member: Member, room: Room, reason: string): void {
     if (!room.members.delete(member)) return;
     if (room.members.size === 0 && room.name !== LOBBY) this.#rooms.delete(room.name);
     if (room.members.size >= MAX_ANNOUNCED_ROOM_SIZE) return;
@@ -109,34 +109,17 @@ export class Rooms {
     });
   }
 
-  /** Moves `member` to the room called `name` (already normalised). */
-  move(member: Member, name: string, from?: ReplayFrom): void {
-    this.leave(member, `went to ${name}`);
-    member.room = this.get(name);
-    this.enter(member, from);
+  /** Takes `member` out of every room it is in, each told why: it quit or was dropped. */
+  leaveAll(member: Member, reason: string): void {
+    for (const room of member.rooms) this.leave(member, room, reason);
   }
 
   /**
-   * Moves `member` to the room the user typed, if that is another valid room;
-   * of its last messages, only those after `since` when the member says it
-   * was there before.
+   * Sends `member` the room `room`, then the room's last messages, or those
+   * `from` says, streamed as the member reads them.
    */
-  join(member: Member, input: string, since?: number): void {
-    const checked = normalizeRoom(input);
-    if (!checked.ok) return refuse(member, checked.code, checked.message);
-    if (member.room.name === checked.value) {
-      return inform(member, `You are in ${checked.value} already`);
-    }
-    this.move(member, checked.value, since === undefined ? undefined : { since, all: false });
-  }
-
-  /**
-   * Sends `member` its room, then the room's last messages, or those `from`
-   * says, streamed as the member reads them.
-   */
-  replay(member: Member, from: ReplayFrom | undefined): void {
+  replay(member: Member, room: Room, from: ReplayFrom | undefined): void {
     const { history, historyLimit } = this.#options;
-    const room = member.room;
     member.session.send({ type: "room", room: room.name, ...listing(room) });
     const last = () => history.tail(room.name, historyLimit).after;
     const range = from === undefined
@@ -153,12 +136,16 @@ export class Rooms {
     return { type: "who", room: room.name, ...listing(room) };
   }
 
-  /** The answer to `rooms`: the largest rooms first. */
-  list(): ServerFrame {
+  /** The answer to `rooms` for `member`: the largest rooms first, its own marked. */
+  list(member: Member): ServerFrame {
     return {
       type: "rooms",
       rooms: [...this.#rooms.values()]
-        .map((room) => ({ name: room.name, members: room.members.size }))
+        .map((room): RoomEntry => {
+          const entry: RoomEntry = { name: room.name, members: room.members.size };
+          if (room.members.has(member)) entry.joined = true;
+          return entry;
+        })
         .sort((a, b) => b.members - a.members || a.name.localeCompare(b.name))
         .slice(0, MAX_LISTED_NAMES),
     };

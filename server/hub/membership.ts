@@ -1,0 +1,148 @@
+/**
+ * Which rooms each member is in: joining one (in version 1 instead of its
+ * room, in version 2 as one more), parting from one, settling a member of
+ * version 1 in its one room, and which of its rooms a frame acts in.
+ *
+ * @module
+ */
+
+import { MAX_ROOMS } from "../../protocol.ts";
+import { normalizeRoom } from "../../core/names.ts";
+import {
+  currentRoom,
+  inform,
+  type ManyRoomMember,
+  type Member,
+  type OneRoomMember,
+  refuse,
+} from "./members.ts";
+import type { ReplayFrom, Room, Rooms } from "./rooms.ts";
+
+/** What a frame that names a room does in it, as the refusal of a room one is not in says. */
+const DOING = {
+  say: "say it in",
+  me: "say it in",
+  who: "list",
+  history: "show the history of",
+  search: "search",
+  part: "leave",
+  leave: "leave",
+} as const;
+
+/** The frames that may name a room of their sender's (version 2). */
+export type RoomFrameType = keyof typeof DOING;
+
+/** A frame that may name a room of its sender's, and the client message id of its line. */
+export interface RoomFrame {
+  readonly type: RoomFrameType;
+  readonly room?: string | undefined;
+  readonly cid?: string | undefined;
+}
+
+/** Reports whether frames of type `type` may name a room of their sender's. */
+export function namesRoom(type: string): type is RoomFrameType {
+  return Object.hasOwn(DOING, type);
+}
+
+/** Moves members in and out of rooms, as their protocol version says. */
+export class Membership {
+  readonly #rooms: Rooms;
+
+  /** Moves members in and out of `rooms`. */
+  constructor(rooms: Rooms) {
+    this.#rooms = rooms;
+  }
+
+  /**
+   * Settles `member`, of version 1, in its one room, coming from the rooms
+   * `previous`: each other one is told where it went; the room it was in
+   * already is replayed, one it was not in entered.
+   */
+  settle(member: OneRoomMember, previous: readonly Room[], from?: ReplayFrom): void {
+    const [room] = member.rooms;
+    for (const old of previous) {
+      if (old !== room) this.#rooms.leave(member, old, `went to ${room.name}`);
+    }
+    if (previous.includes(room)) this.#rooms.replay(member, room, from);
+    else this.#rooms.enter(member, room, from);
+  }
+
+  /**
+   * Takes `member` into the room the user typed, if it is valid and not one
+   * of its rooms already: in version 1 instead of its room, in version 2 as
+   * one more. Of the room's last messages, only those after `since` when the
+   * member says it was there before.
+   */
+  join(member: Member, input: string, since?: number): void {
+    const checked = normalizeRoom(input);
+    if (!checked.ok) return refuse(member, checked.code, checked.message);
+    const name = checked.value;
+    if (member.rooms.some((room) => room.name === name)) {
+      return inform(member, `You are in ${name} already`);
+    }
+    const from = since === undefined ? undefined : { since, all: false };
+    if (member.version === 1) {
+      const previous = member.rooms;
+      member.rooms = [this.#rooms.get(name)];
+      return this.settle(member, previous, from);
+    }
+    if (member.rooms.length >= MAX_ROOMS) {
+      return refuse(
+        member,
+        "bad_command",
+        `Cannot join ${name}: you are in ${MAX_ROOMS} rooms, the most allowed; leave one first`,
+      );
+    }
+    const room = this.#rooms.get(name);
+    member.rooms = [...member.rooms, room];
+    this.#rooms.enter(member, room, from);
+  }
+
+  /**
+   * Takes a member of version 2 out of `room`, one of its rooms, unless it is
+   * the last: the member gets `parted`, the room a `left`.
+   */
+  part(member: ManyRoomMember, room: Room): void {
+    const [first, ...others] = member.rooms.filter((other) => other !== room);
+    if (first === undefined) {
+      return refuse(
+        member,
+        "bad_command",
+        `Cannot leave ${room.name}: it is the only room you are in; join another first`,
+      );
+    }
+    member.rooms = [first, ...others];
+    member.session.send({ type: "parted", room: room.name });
+    this.#rooms.leave(member, room, "parted");
+  }
+
+  /**
+   * The room of `member` that `frame` names, or without one (and always in
+   * version 1) the room it entered last; or `undefined` once the member is
+   * told why not.
+   */
+  of(member: Member, frame: RoomFrame): Room | undefined {
+    const input = frame.room;
+    if (input === undefined || member.version === 1) return currentRoom(member);
+    // A client names a room as the server spelt it: no need to normalise it.
+    const named = (name: string) => member.rooms.find((room) => room.name === name);
+    const exact = named(input);
+    if (exact !== undefined) return exact;
+    const checked = normalizeRoom(input);
+    if (!checked.ok) {
+      refuse(member, checked.code, checked.message, frame.cid);
+      return undefined;
+    }
+    const room = named(checked.value);
+    if (room !== undefined) return room;
+    const name = checked.value;
+    const hint = frame.type === "part" || frame.type === "leave" ? "" : " (join it first)";
+    refuse(
+      member,
+      "not_in_room",
+      `Cannot ${DOING[frame.type]} ${name}: you are not in ${name}${hint}`,
+      frame.cid,
+    );
+    return undefined;
+  }
+}
