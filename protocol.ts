@@ -96,7 +96,10 @@ export type ClientFrame =
 const SAY_FIELDS = { text: TEXT_FIELD, cid: CID_FIELD, room: ROOM_FIELD } as const;
 
 /** A line to post in a room, or a slash command to run there. */
-export type SayFrame = { type: "say" } & FieldValues<typeof SAY_FIELDS>;
+export type SayFrame = Flat<{ type: "say" } & FieldValues<typeof SAY_FIELDS>>;
+
+/** `T` as one object type, so that its fields read as written rather than as an intersection. */
+type Flat<T> = { [K in keyof T]: T[K] };
 
 /** The fields of one entry of `hello.rooms`: a room to enter and the last message id seen there. */
 const HELLO_ROOM_FIELDS = { room: NAME_FIELD, since: SINCE_FIELD } as const;

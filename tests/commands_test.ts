@@ -361,16 +361,17 @@ Deno.test("parseClientFrame() checks each command frame's fields as its entry sa
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
   : false;
 type WrittenOut =
-  | { type: "me"; text: string; cid?: string }
+  | { type: "me"; text: string; cid?: string; room?: string }
   | { type: "msg"; to: string; text: string; cid?: string }
   | { type: "nick"; name: string }
   | { type: "join"; room: string; since?: number }
-  | { type: "leave" }
-  | { type: "who" }
+  | { type: "leave"; room?: string }
+  | { type: "part"; room?: string }
+  | { type: "who"; room?: string }
   | { type: "rooms" }
   | { type: "help" }
-  | { type: "history"; limit?: number }
-  | { type: "search"; text: string }
+  | { type: "history"; limit?: number; room?: string }
+  | { type: "search"; text: string; room?: string }
   | { type: "quit"; reason?: string };
 
 Deno.test("ClientFrame holds the command frames as the table describes them", () => {
@@ -379,10 +380,14 @@ Deno.test("ClientFrame holds the command frames as the table describes them", ()
     ClientFrame,
     | WrittenOut
     | HelloFrame
-    | { type: "say"; text: string; cid?: string }
+    | { type: "say"; text: string; cid?: string; room?: string }
     | { type: "ping"; token?: string }
     | { type: "pong"; token?: string }
   > = true;
-  const local: Same<LocalCommand, { command: "bell"; mode?: "on" | "off" | "mentions" }> = true;
+  const local: Same<
+    LocalCommand,
+    | { command: "switch"; view: string }
+    | { command: "bell"; mode?: "on" | "off" | "mentions" }
+  > = true;
   assert.ok(commands && client && local);
 });

@@ -351,7 +351,7 @@ Deno.test("Hub gives a version 2 member coming back its rooms, with what it miss
   say(hub, carol, "seen in dev");
   const seen = alice.takeAll("message");
   assert.deepEqual(said(seen), ["#lobby: seen in lobby", "#dev: seen in dev"]);
-  const [lobbySeen, devSeen] = seen.map((message) => message.id);
+  const [lobbySeen, devSeen] = seen.map((message) => message.id) as [number, number];
   say(hub, bob, "missed in lobby");
   say(hub, carol, "missed in dev");
   forget(bob, carol);
