@@ -19,12 +19,21 @@ export type { BellMode };
 /** The mode a client starts with: a mention of the user's name, or a private message. */
 export const DEFAULT_BELL: BellMode = "mentions";
 
+/** Options for {@linkcode localHelp}. */
+export interface LocalHelpOptions {
+  /** The client has a bell, and runs `/bell`. @default {true} */
+  bell?: boolean;
+}
+
 /** What `/help` says of the commands the client runs itself, with the bell's mode now. */
-export function localHelp(mode: BellMode): CommandHelp[] {
-  return LOCAL_COMMANDS.map((command) =>
-    command.usage.startsWith("/bell")
-      ? { ...command, description: `${command.description} (now: ${mode})` }
-      : command
+export function localHelp(mode: BellMode, options: LocalHelpOptions = {}): CommandHelp[] {
+  const bell = options.bell ?? true;
+  return LOCAL_COMMANDS.flatMap((command) =>
+    !command.usage.startsWith("/bell")
+      ? [command]
+      : bell
+      ? [{ ...command, description: `${command.description} (now: ${mode})` }]
+      : []
   );
 }
 
@@ -43,13 +52,15 @@ export interface RingOptions {
   mode: BellMode;
   /** The user's name. */
   me: string;
+  /** The frame is of a room the user is not looking at: only a mention rings there. */
+  elsewhere?: boolean;
 }
 
 /** Whether `frame` rings the bell in `mode`, for a user called `me`. */
 export function rings(frame: ServerFrame, options: RingOptions): boolean {
   const { mode, me } = options;
   if (mode === "off") return false;
-  if (mode === "on" && frame.type === "message" && !frame.replay) {
+  if (mode === "on" && !options.elsewhere && frame.type === "message" && !frame.replay) {
     return nameKey(frame.from) !== nameKey(me);
   }
   return isMention(frame, me);

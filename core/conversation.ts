@@ -4,45 +4,55 @@
  * One conversation as a client lives it, the same for the terminal and the
  * page: frames from the server, lines the user types and the passing of time
  * go in; effects come out, which the client carries out: frames to send,
- * lines to show, the bell, a connection to give up. It remembers what a
- * reconnection needs (the name after a rename, the room, the last message
- * id, the resume token, the lines not yet answered) and builds the `hello`
- * from it, and what coming back to a room needs (the last message seen
- * there) and builds the `join` from it. Pure: no I/O and no timers.
+ * lines to show (and in which view), the bell, a connection to give up. It
+ * speaks version 2 of the protocol, in many rooms at once, and version 1
+ * (one room at a time) to a server that speaks no other. It keeps a view per
+ * room the user is in and per person they exchange private messages with
+ * (core/views.ts), with what the user has not looked at yet; it remembers
+ * what a reconnection needs (the name after a rename, the rooms, the last
+ * message id seen in each, the resume token, the lines not yet answered) and
+ * builds the `hello` from it. Pure: no I/O and no timers.
  *
  * @module
  */
 
 export type { Effect, Refusal } from "./effects.ts";
+export type { Display } from "./arrivals.ts";
+export type { View } from "./views.ts";
 
 import {
-  type ClientFrame,
-  type HelloFrame,
-  LOBBY,
+  LATEST_PROTOCOL_VERSION,
   MAX_TEXT_BYTES,
   PROTOCOL_VERSION,
+  type ProtocolVersion,
   type ServerFrame,
   utf8Length,
   type WelcomeFrame,
 } from "../protocol.ts";
+import { Arrivals, type Display } from "./arrivals.ts";
 import { type BellMode, DEFAULT_BELL, localHelp, rings, runBell } from "./bell.ts";
-import { LOCAL_COMMAND_NAMES, type ParsedLine, parseInput, parseLine } from "./commands.ts";
+import { LOCAL_COMMAND_NAMES, parseLine } from "./commands.ts";
 import { Delivery } from "./delivery.ts";
 import { describeFrame, describePending, errorLine } from "./describe.ts";
+import { unseenDivider } from "./dividers.ts";
 import { type Effect, refusal, send, sends, show } from "./effects.ts";
 import { Heartbeat, HELLO_TIMEOUT_MS } from "./link.ts";
-import { nameKey, normalizeRoom } from "./names.ts";
+import { checkName } from "./names.ts";
 import {
+  lookingNotice,
   noAnswerNotice,
   notConnectedError,
+  notInError,
   reconnectedNotice,
   serverSaysNotice,
   tooLongError,
   tooManyWaitingError,
   waitingNotice,
 } from "./notices.ts";
-import { changedAny, Roster } from "./roster.ts";
+import { changedAny, noChanges, Roster } from "./roster.ts";
 import { sanitizeText } from "./sanitize.ts";
+import { helloFrame, outgoing } from "./typing.ts";
+import { type View, Views } from "./views.ts";
 
 /** Options for {@linkcode Conversation}. */
 export interface ConversationOptions {
@@ -54,6 +64,13 @@ export interface ConversationOptions {
    * reads "The server says: …" rather than "Disconnected: …". @default {false}
    */
   narratesReconnects?: boolean;
+  /**
+   * How the client shows its views: one at a time (`"current"`, the
+   * terminal), or each in its own place (`"each"`). @default {"current"}
+   */
+  display?: Display;
+  /** The wall clock in ms since the epoch, which tells today from other days. @default {Date.now} */
+  clock?: () => number;
 }
 
 /** Options for {@linkcode Conversation.hello}. */
@@ -66,8 +83,13 @@ export interface HelloOptions {
 export class Conversation {
   /** Who and where the user is. */
   readonly roster: Roster = new Roster();
+  readonly #views = new Views();
+  readonly #arrivals: Arrivals;
   readonly #options: ConversationOptions;
   readonly #delivery = new Delivery();
+  #version: ProtocolVersion = LATEST_PROTOCOL_VERSION;
+  /** The room a `/join` enters: it is looked at once entered. */
+  #entering: string | undefined;
   #bell: BellMode = DEFAULT_BELL;
   #resume: string | undefined;
   #everWelcomed = false;
@@ -83,6 +105,10 @@ export class Conversation {
   /** Starts a conversation not yet connected. */
   constructor(options: ConversationOptions = {}) {
     this.#options = options;
+    this.#arrivals = new Arrivals(this.#views, {
+      display: options.display ?? "current",
+      clock: options.clock ?? Date.now,
+    });
   }
 
   /** Whether the server accepted this connection's `hello`. */
@@ -93,6 +119,11 @@ export class Conversation {
   /** Whether the server ever accepted this client: a `hello` from now on comes back. */
   get welcomed(): boolean {
     return this.#everWelcomed;
+  }
+
+  /** The protocol version the next `hello` speaks: 2, or 1 once the server refused 2. */
+  get version(): ProtocolVersion {
+    return this.#version;
   }
 
   /** Whether the user asked to leave. */
@@ -110,9 +141,24 @@ export class Conversation {
     return this.#bell;
   }
 
+  /** The user's views, rooms and private messages, in the order they began. */
+  get views(): readonly View[] {
+    return this.#views.all;
+  }
+
+  /** The view the user is looking at, once there is one. */
+  get view(): View | undefined {
+    return this.#views.current;
+  }
+
+  /** The other views with something unread, in order. */
+  get activity(): readonly View[] {
+    return this.#views.active;
+  }
+
   /** The commands this client runs itself, without the slash. */
   get localCommands(): readonly string[] {
-    return this.#options.bell ? LOCAL_COMMAND_NAMES : [];
+    return LOCAL_COMMAND_NAMES.filter((name) => this.#options.bell || name !== "bell");
   }
 
   /** How many lines wait for the server. */
@@ -133,21 +179,19 @@ export class Conversation {
   /**
    * Asks to join as `name` at `now`, with the password if given. Coming back,
    * the `hello` takes the name back with the resume token (if it is still
-   * the name), returns to the room and asks for what came after the last id.
+   * the name), returns to every room and asks for what came after the last
+   * id seen in each.
    */
   hello(name: string, now: number, options: HelloOptions = {}): Effect[] {
-    const frame: HelloFrame = { type: "hello", version: PROTOCOL_VERSION, name };
-    if (options.password !== undefined) frame.password = options.password;
-    if (this.#everWelcomed) {
-      if (this.#resume !== undefined && nameKey(name) === nameKey(this.roster.me)) {
-        frame.resume = this.#resume;
-      }
-      frame.room = this.roster.room;
-      if (this.roster.lastId !== undefined) frame.since = this.roster.lastId;
-    }
+    const frame = helloFrame(this.#place(), {
+      name,
+      password: options.password,
+      resume: this.#resume,
+      again: this.#everWelcomed,
+    });
     this.#quitting = false;
     this.#helloAt = now;
-    return [{ type: "send", frame }];
+    return [send(frame)];
   }
 
   /** Takes one frame from the server, at `now`. */
@@ -156,8 +200,11 @@ export class Conversation {
     if (frame.type === "bye") this.#bye = { reason: frame.reason, retry: frame.retry === true };
     if (!this.#online) return this.#handshake(frame, now);
     const effects: Effect[] = [];
+    const since = frame.type === "room" ? this.roster.seenIn(frame.room) : undefined;
     const changes = this.roster.track(frame);
     if (changedAny(changes)) effects.push({ type: "changed", changes });
+    if (frame.type === "renamed") this.#views.renamed(frame.from, frame.to);
+    if (frame.type === "room") effects.push(...this.#entered(frame.room, since));
     const received = this.#delivery.receive(frame, this.roster.me, now);
     effects.push(...sends(received.send));
     const post = received.answered?.post;
@@ -185,24 +232,19 @@ export class Conversation {
           return effects;
         }
         break;
-      case "help":
-        if (this.#options.bell) {
-          effects.push(
-            show(
-              describeFrame(
-                { ...frame, commands: [...frame.commands, ...localHelp(this.#bell)] },
-                this.roster.me,
-              ),
-            ),
-          );
-          return effects;
-        }
-        break;
       default:
         break;
     }
-    effects.push(show(describeFrame(frame, this.roster.me)));
-    if (this.#options.bell && rings(frame, { mode: this.#bell, me: this.roster.me })) {
+    const me = this.roster.me;
+    const described = frame.type === "help"
+      ? { ...frame, commands: [...frame.commands, ...localHelp(this.#bell, this.#options)] }
+      : frame;
+    const taken = this.#arrivals.take(frame, describeFrame(described, me), me);
+    effects.push(...taken.effects);
+    if (taken.changed) effects.push({ type: "changed", changes: { ...noChanges(), views: true } });
+    if (frame.type === "parted") effects.push(...this.#parted(frame.room));
+    const elsewhere = taken.view !== undefined && !this.#views.isCurrent(taken.view);
+    if (this.#options.bell && rings(frame, { mode: this.#bell, me, elsewhere })) {
       effects.push({ type: "ring" });
     }
     return effects;
@@ -216,22 +258,29 @@ export class Conversation {
   type(line: string, now: number): Effect[] {
     const text = line.trim();
     if (text === "") return [];
-    // The commands the client runs itself; the server answers them as unknown.
-    const parsed = this.#options.bell ? parseLine(text) : parseInput(text);
+    const parsed = parseLine(text);
     if (parsed.ok && "local" in parsed) {
-      const bell = runBell(parsed.local.mode, this.#bell);
-      this.#bell = bell.mode;
-      return [show([bell.line])];
+      const { local } = parsed;
+      if (local.command === "switch") return this.switchTo(local.view);
+      // Without a bell, `/bell` is no command here: the server says so.
+      if (this.#options.bell) {
+        const bell = runBell(local.mode, this.#bell);
+        this.#bell = bell.mode;
+        return [show([bell.line])];
+      }
     }
-    if (!parsed.ok && this.#options.bell && isLocal(text)) {
+    if (!parsed.ok && isLocal(text, this.localCommands)) {
       return [show([errorLine(parsed.message)])];
     }
     if (this.#quitting) return [show([notConnectedError()])];
-    if (parsed.ok && parsed.frame.type === "quit") return this.quit(parsed.frame.reason);
-    const words = parsed.ok && "text" in parsed.frame ? parsed.frame.text : "";
+    const frame = parsed.ok && "frame" in parsed ? parsed.frame : undefined;
+    if (frame?.type === "quit") return this.quit(frame.reason);
+    const words = frame !== undefined && "text" in frame ? frame.text : "";
     if (utf8Length(sanitizeText(words).trim()) > MAX_TEXT_BYTES) return [show([tooLongError()])];
-    const frame = this.#entering(parsed);
-    const typed = this.#delivery.type(line, now, frame === undefined ? {} : { frame });
+    const out = outgoing(line, parsed, this.#place());
+    if ("look" in out) return this.switchTo(out.look);
+    if (out.entering !== undefined) this.#entering = out.entering;
+    const typed = this.#delivery.type(out.line, now, out.options);
     if (typed === undefined) return [show([tooManyWaitingError()])];
     const effects = sends(typed.send);
     const { post } = typed.line;
@@ -251,6 +300,34 @@ export class Conversation {
   /** Enters `room`, as a click or a room box asks, at `now`: the same as `/join ROOM` typed. */
   join(room: string, now: number): Effect[] {
     return this.type(`/join ${room}`, now);
+  }
+
+  /**
+   * Looks at the view `typed` names (`#dev`, `@bob`), as `/switch` does:
+   * what arrived there since the user last looked is shown once, under a
+   * "new since you left" line. `@name` begins private messages with someone.
+   */
+  switchTo(typed: string): Effect[] {
+    const word = typed.trim();
+    let view = this.#views.find(word);
+    if (view === undefined && word.startsWith("@") && checkName(word.slice(1)) === undefined) {
+      view = this.#views.private(word.slice(1));
+    }
+    if (view === undefined) return [show([errorLine(notInError(word))])];
+    if (this.#views.isCurrent(view.id)) return [show([lookingNotice(view, "already")])];
+    return this.#select(view.id, false);
+  }
+
+  /** Looks at the view `step` places after the current one (before it if negative), going round. */
+  switchBy(step: number): Effect[] {
+    const view = this.#views.beside(step);
+    return view === undefined || this.#views.isCurrent(view.id) ? [] : this.#select(view.id, false);
+  }
+
+  /** Looks at the `number`th view (from 1), if there are that many. */
+  switchToNumber(number: number): Effect[] {
+    const view = this.#views.at(number - 1);
+    return view === undefined || this.#views.isCurrent(view.id) ? [] : this.#select(view.id, false);
   }
 
   /** Looks at the link at `now`; call every few hundred milliseconds while connected. */
@@ -301,19 +378,49 @@ export class Conversation {
     return this.#finishing();
   }
 
+  #place() {
+    return { roster: this.roster, view: this.#views.current, version: this.#version };
+  }
+
+  /** A room was entered: its view begins, and the user looks at it if they asked to enter it. */
+  #entered(room: string, since: number | undefined): Effect[] {
+    this.#views.room(room);
+    this.#arrivals.entering(room, since);
+    // One room at a time: entering one leaves the other.
+    if (!this.roster.many) this.#views.keepRooms([room]);
+    else if (this.#entering !== room) return [];
+    this.#entering = undefined;
+    return this.#select(room, true);
+  }
+
+  /** The user left `room`: they look at the view they looked at before, or their first room. */
+  #parted(room: string): Effect[] {
+    this.#views.remove(room);
+    const view = this.#views.current;
+    return view === undefined ? [] : this.#select(view.id, true);
+  }
+
   /**
-   * The frame of a line that enters a room the user was in before (`/join`,
-   * `/leave`): a `join` with the last message id seen there, so that only
-   * what was said since is replayed. Other lines go as typed.
+   * Looks at `id`, showing (one view at a time) what the user had not seen
+   * there under a "new since you left" line; `quiet`, says nothing when
+   * nothing is new.
    */
-  #entering(parsed: ParsedLine): ClientFrame | undefined {
-    if (!parsed.ok || !("frame" in parsed)) return undefined;
-    const { frame } = parsed;
-    const room = frame.type === "join" ? frame.room : frame.type === "leave" ? LOBBY : undefined;
-    if (room === undefined) return undefined;
-    const checked = normalizeRoom(room);
-    const since = checked.ok ? this.roster.seenIn(checked.value) : undefined;
-    return since === undefined ? undefined : { type: "join", room, since };
+  #select(id: string, quiet: boolean): Effect[] {
+    const before = this.#views.current;
+    const unseen = this.#views.select(id);
+    const view = this.#views.current;
+    if (unseen === undefined || view === undefined) return [];
+    if (view.kind === "room") this.roster.select(view.id);
+    if (quiet && before === view && unseen.lines.length === 0) return [];
+    const effects: Effect[] = [
+      { type: "changed", changes: { ...noChanges(), room: true, members: true, views: true } },
+      { type: "switched", view: view.id, unseen: unseen.lines, skipped: unseen.skipped },
+    ];
+    if (this.#options.display === "each") return effects;
+    if (unseen.lines.length > 0) {
+      effects.push(show([unseenDivider(view.id, unseen.skipped), ...unseen.lines], view.id));
+    } else if (!quiet) effects.push(show([lookingNotice(view, "nothing new")], view.id));
+    return effects;
   }
 
   #handshake(frame: ServerFrame, now: number): Effect[] {
@@ -322,8 +429,15 @@ export class Conversation {
         return this.#welcome(frame, now);
       case "error":
         this.#helloAt = undefined;
-        // The server ends a connection it cannot talk to: do not come back.
-        if (frame.code === "unsupported_version") this.#quitting = true;
+        if (frame.code === "unsupported_version") {
+          // A server of version 1 only: connect again, and speak it.
+          if (this.#version !== PROTOCOL_VERSION) {
+            this.#version = PROTOCOL_VERSION;
+            return [{ type: "drop", reason: "version" }];
+          }
+          // The server ends a connection it cannot talk to: do not come back.
+          this.#quitting = true;
+        }
         return [refusal(frame.code, frame.message)];
       default:
         return [];
@@ -337,7 +451,14 @@ export class Conversation {
     this.#helloAt = undefined;
     this.#resume = frame.resume;
     this.#heartbeat = new Heartbeat(now, frame.heartbeat);
+    // A server that answers in version 1 is spoken to in version 1.
+    if (frame.version === PROTOCOL_VERSION) this.#version = PROTOCOL_VERSION;
     const changes = this.roster.track(frame);
+    if (this.roster.many && frame.rooms !== undefined) {
+      this.#views.keepRooms(frame.rooms);
+      const view = this.#views.current;
+      if (view?.kind === "room") this.roster.select(view.id);
+    }
     return [
       { type: "changed", changes },
       { type: "welcomed", again },
@@ -355,8 +476,8 @@ export class Conversation {
   }
 }
 
-/** Whether `text` names a command the client runs itself. */
-function isLocal(text: string): boolean {
+/** Whether `text` names one of `commands`, which the client runs itself. */
+function isLocal(text: string, commands: readonly string[]): boolean {
   const name = /^\/(\S*)/.exec(text)?.[1]?.toLowerCase();
-  return name !== undefined && LOCAL_COMMAND_NAMES.includes(name);
+  return name !== undefined && commands.includes(name);
 }

@@ -75,6 +75,8 @@ export interface TypeOptions {
    * the line: a `join` that says which of the room's messages were seen.
    */
   frame?: ClientFrame;
+  /** The room a `say` of the line names (version 2): where it is said, or its command runs. */
+  room?: string;
 }
 
 /** What {@linkcode Delivery.receive} found in a frame. */
@@ -169,11 +171,13 @@ export class Delivery {
     const parsed = parseInput(line);
     const post = parsed.ok && isPost(parsed.frame) ? { ...parsed.frame, cid: newCid() } : undefined;
     const cid = post?.cid;
+    const say: ClientFrame = cid === undefined
+      ? { type: "say", text: line }
+      : { type: "say", text: line, cid };
+    if (options.room !== undefined) say.room = options.room;
     const entry: Entry = {
       line,
-      frame: cid === undefined
-        ? options.frame ?? { type: "say", text: line }
-        : { type: "say", text: line, cid },
+      frame: cid === undefined ? options.frame ?? say : say,
       cid,
       post,
       typedAt: now,

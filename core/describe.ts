@@ -46,8 +46,18 @@ export interface Part {
   readonly name?: string;
 }
 
-/** What a line is; `pending` is a line of the user's still on its way to the server. */
-export type LineKind = "message" | "action" | "private" | "notice" | "error" | "pending";
+/**
+ * What a line is; `pending` is a line of the user's still on its way to the
+ * server, `divider` a line between others (a new day, what is new).
+ */
+export type LineKind =
+  | "message"
+  | "action"
+  | "private"
+  | "notice"
+  | "error"
+  | "pending"
+  | "divider";
 
 /** More about a line, for displays that mark it. */
 export type LineTag =
@@ -58,7 +68,10 @@ export type LineTag =
   | "incoming"
   | "action"
   | "room-change"
-  | "help";
+  | "help"
+  | "day"
+  | "unseen"
+  | "elsewhere";
 
 /** One line to show: its kind, when it happened if the server said, and what it says. */
 export interface Line {
@@ -261,6 +274,8 @@ export function describeFrame(frame: ServerFrame, me: string): Line[] {
       }];
     case "who":
       return [notice([room(frame.room), ": ", ...people(frame.members, frame.count)])];
+    case "parted":
+      return [notice(["You left ", room(frame.room)])];
     case "rooms":
       return [
         notice([
@@ -268,7 +283,7 @@ export function describeFrame(frame: ServerFrame, me: string): Line[] {
           ...frame.rooms.flatMap((entry, index) => [
             ...(index > 0 ? [plain(", ")] : []),
             room(entry.name),
-            plain(` (${entry.members})`),
+            plain(` (${entry.members}${entry.joined ? ", joined" : ""})`),
           ]),
         ]),
       ];

@@ -18,12 +18,23 @@ import type { Changes } from "./roster.ts";
 export type Effect =
   /** Send `frame` to the server. */
   | { type: "send"; frame: ClientFrame }
-  /** Show `lines`, in order. */
-  | { type: "show"; lines: Line[] }
+  /**
+   * Show `lines`, in order: in `view` (a room, or `@name` for private
+   * messages) when they belong to one, else wherever the user is looking.
+   */
+  | { type: "show"; lines: Line[]; view?: string }
   /** Ring the bell. */
   | { type: "ring" }
-  /** The roster changed: redraw what shows it. */
+  /** The roster or the views changed: redraw what shows them. */
   | { type: "changed"; changes: Changes }
+  /**
+   * The user looks at `view` now. `unseen` are its lines that arrived while
+   * they looked elsewhere (and `skipped` older ones not kept): a client
+   * that shows one view at a time has been given them to show already; one
+   * that shows each view in its place puts the "new since you left" line
+   * above them.
+   */
+  | { type: "switched"; view: string; unseen: readonly Line[]; skipped: number }
   /** The server accepted the `hello`; `again` after a reconnection. */
   | { type: "welcomed"; again: boolean }
   /**
@@ -37,9 +48,11 @@ export type Effect =
   | { type: "answered"; lines: PendingLine[] }
   /**
    * Give the connection up: the `hello` went `unanswered`, the server fell
-   * `silent` past its heartbeat, or a line unanswered found the link `dead`.
+   * `silent` past its heartbeat, or a line unanswered found the link `dead`;
+   * or the server speaks an older `version` of the protocol: connect again
+   * at once, and the next `hello` speaks it.
    */
-  | { type: "drop"; reason: "unanswered" | "silent" | "dead" }
+  | { type: "drop"; reason: "unanswered" | "silent" | "dead" | "version" }
   /** The user leaves: close now, or once the server said goodbye if a `quit` was `sent`. */
   | { type: "leave"; sent: boolean }
   /** The server has handled every line typed before `Conversation.finish()`. */
@@ -58,9 +71,9 @@ export function sends(frames: readonly ClientFrame[]): Effect[] {
   return frames.map(send);
 }
 
-/** Shows `lines`. */
-export function show(lines: Line[]): Effect {
-  return { type: "show", lines };
+/** Shows `lines`, in `view` if given. */
+export function show(lines: Line[], view?: string): Effect {
+  return view === undefined ? { type: "show", lines } : { type: "show", lines, view };
 }
 
 /** The refusal of a `hello` with an error `code` and `message`: about the name, the password, or else. */

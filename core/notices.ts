@@ -14,6 +14,7 @@ import { MAX_PENDING } from "./delivery.ts";
 import { errorLine, type Line, notice } from "./describe.ts";
 import { SILENCE_LIMIT_MS } from "./link.ts";
 import { sanitizeText } from "./sanitize.ts";
+import type { View } from "./views.ts";
 
 /** The server took the client back after a drop, under `name`. */
 export function reconnectedNotice(name: string): Line {
@@ -73,4 +74,31 @@ export function tooLongError(): Line {
 /** A line typed after leaving. */
 export function notConnectedError(): Line {
   return errorLine("Cannot send: not connected to the server");
+}
+
+/**
+ * The user looks at `view`, where nothing is new since they last did, or
+ * which they were looking at `already`.
+ */
+export function lookingNotice(view: View, why: "nothing new" | "already"): Line {
+  const name = sanitizeText(view.name);
+  if (view.kind === "private") {
+    return notice([
+      { text: `@${name}`, style: "room" },
+      `: private messages with ${name}; what you type goes to ${name} alone`,
+    ]);
+  }
+  return notice([
+    why === "already" ? "You are looking at " : "",
+    { text: name, style: "room" },
+    why === "already" ? " already" : ": nothing new since you left",
+  ]);
+}
+
+/** `/switch` to `typed`, which names none of the user's rooms nor a person. */
+export function notInError(typed: string): string {
+  const word = sanitizeText(typed);
+  return word.startsWith("@")
+    ? `Cannot switch to ${word}: that is not a valid name`
+    : `Cannot switch to ${word}: you are not in it (/join ${word} enters it)`;
 }

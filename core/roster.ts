@@ -2,10 +2,11 @@
 
 /**
  * Who and where a client is, as the server's frames tell it: the user's
- * name, the room, the people in it, the people it knows to be connected
- * elsewhere, the rooms there are, and the last message id seen in each
- * room, to ask for what came after it when coming back. Both clients keep
- * it in a {@linkcode Roster}; no I/O.
+ * name, the rooms they are in (one at a time in version 1, many in version
+ * 2) and the people in each, the current room, the people it knows to be
+ * connected elsewhere, the rooms there are, and the last message id seen in
+ * each room, to ask for what came after it when coming back. Both clients
+ * keep it in a {@linkcode Roster}; no I/O.
  *
  * @module
  */
@@ -21,7 +22,7 @@ export interface RoomEntry {
   members: number;
 }
 
-/** Which parts of a {@linkcode Roster} a frame changed. */
+/** Which parts of a {@linkcode Roster} (or of the views, see core/views.ts) a frame changed. */
 export interface Changes {
   /** The user's own name. */
   me: boolean;
@@ -31,6 +32,8 @@ export interface Changes {
   members: boolean;
   /** The list of rooms. */
   rooms: boolean;
+  /** The rooms the user is in, or their views: which there are, what is unread in them. */
+  views: boolean;
 }
 
 /** Rooms whose last message id seen is remembered after leaving them. */
@@ -39,22 +42,48 @@ const ROOMS_REMEMBERED = 256;
 /** People remembered as connected outside the room. */
 const ELSEWHERE_REMEMBERED = 256;
 
+const NOBODY: ReadonlyMap<string, string> = new Map();
+
 /** Reports whether anything changed. */
 export function changedAny(changes: Changes): boolean {
-  return changes.me || changes.room || changes.members || changes.rooms;
+  return changes.me || changes.room || changes.members || changes.rooms || changes.views;
 }
 
-/** The user, their room, its members and the room list, kept from server frames. */
+/** Nothing changed, yet. */
+export function noChanges(): Changes {
+  return { me: false, room: false, members: false, rooms: false, views: false };
+}
+
+/** A room the user is in. */
+class Room {
+  readonly members = new Map<string, string>();
+  count = 0;
+  /** The highest message id seen in it. */
+  lastId: number;
+
+  constructor(lastId: number) {
+    this.lastId = lastId;
+  }
+
+  set(members: readonly string[], count: number): void {
+    this.members.clear();
+    for (const name of members) this.members.set(nameKey(name), name);
+    this.count = Math.max(count, this.members.size);
+  }
+}
+
+/** The user, their rooms and the people in them, and the room list, kept from server frames. */
 export class Roster {
   #me = "";
+  /** Whether the server speaks version 2: the user may be in many rooms. */
+  #many = false;
   #room = LOBBY;
-  readonly #members = new Map<string, string>();
-  #count = 0;
+  /** The rooms the user is in, in the order entered. */
+  readonly #joined = new Map<string, Room>();
   #rooms: RoomEntry[] = [];
-  #lastId: number | undefined;
   /** The last message id seen in each room left, oldest first. */
   readonly #seenIn = new Map<string, number>();
-  /** People known to be connected outside the room, by {@linkcode nameKey}, oldest first. */
+  /** People known to be connected outside the user's rooms, by {@linkcode nameKey}, oldest first. */
   readonly #elsewhere = new Map<string, string>();
 
   /** The user's name once the server accepted it (renames included), else `""`. */
@@ -67,24 +96,43 @@ export class Roster {
     return this.#room;
   }
 
+  /** The rooms the user is in, in the order entered. */
+  get joined(): readonly string[] {
+    return [...this.#joined.keys()];
+  }
+
+  /** Whether the server lets the user be in many rooms at once (version 2). */
+  get many(): boolean {
+    return this.#many;
+  }
+
   /** People in the current room, by {@linkcode nameKey}. */
   get members(): ReadonlyMap<string, string> {
-    return this.#members;
+    return this.#joined.get(this.#room)?.members ?? NOBODY;
   }
 
   /** How many people are in the current room; may exceed `members.size` in huge rooms. */
   get count(): number {
-    return this.#count;
+    return this.#joined.get(this.#room)?.count ?? 0;
   }
 
   /**
-   * People this connection knows to be connected outside the room: seen to
-   * go to another room, left behind in a room the user left, or met in a
-   * private message; until they are seen to leave, or the server says
-   * nobody by that name is here.
+   * People this connection knows to be connected outside the current room:
+   * in another of the user's rooms, seen to go to another room, left behind
+   * in a room the user left, or met in a private message; until they are
+   * seen to leave, or the server says nobody by that name is here.
    */
   get elsewhere(): ReadonlyMap<string, string> {
-    return this.#elsewhere;
+    const here = this.members;
+    const found = new Map<string, string>();
+    for (const [room, entry] of this.#joined) {
+      if (room === this.#room) continue;
+      for (const [key, name] of entry.members) {
+        if (!here.has(key) && !this.isMe(name)) found.set(key, name);
+      }
+    }
+    for (const [key, name] of this.#elsewhere) if (!here.has(key)) found.set(key, name);
+    return found;
   }
 
   /** Forgets `name` as connected elsewhere: the server said nobody by that name is here. */
@@ -99,12 +147,12 @@ export class Roster {
 
   /** The highest message id seen in the current room, once a room was entered. */
   get lastId(): number | undefined {
-    return this.#lastId;
+    return this.#joined.get(this.#room)?.lastId;
   }
 
   /** The highest message id seen in `room` (a canonical name), if the user was ever in it. */
   seenIn(room: string): number | undefined {
-    return room === this.#room ? this.#lastId : this.#seenIn.get(room);
+    return this.#joined.get(room)?.lastId ?? this.#seenIn.get(room);
   }
 
   /** Reports whether `name` is the user's own name. */
@@ -112,71 +160,112 @@ export class Roster {
     return this.#me !== "" && nameKey(name) === nameKey(this.#me);
   }
 
-  /** Member names, sorted for display. */
+  /** Member names of the current room, sorted for display. */
   sortedMembers(): string[] {
-    return [...this.#members.values()].sort((a, b) =>
+    return [...this.members.values()].sort((a, b) =>
       a.localeCompare(b, undefined, { sensitivity: "base" })
     );
   }
 
-  /** The room list with the current room in it even if the last listing missed it. */
+  /** The room list with the user's rooms in it even if the last listing missed them. */
   roomList(): readonly RoomEntry[] {
-    if (this.#rooms.some((room) => room.name === this.#room)) return this.#rooms;
-    return [...this.#rooms, { name: this.#room, members: Math.max(1, this.#count) }];
+    const missing = [...this.#joined].filter(([name]) =>
+      !this.#rooms.some((room) => room.name === name)
+    );
+    if (missing.length === 0) return this.#rooms;
+    return [
+      ...this.#rooms,
+      ...missing.map(([name, room]) => ({ name, members: Math.max(1, room.count) })),
+    ];
+  }
+
+  /** Makes `room`, one the user is in, the current room; reports whether it is one. */
+  select(room: string): boolean {
+    if (!this.#joined.has(room)) return false;
+    this.#room = room;
+    return true;
   }
 
   /** Updates the roster from `frame` and reports what changed. */
   track(frame: ServerFrame): Changes {
-    const changes: Changes = { me: false, room: false, members: false, rooms: false };
+    const changes = noChanges();
     switch (frame.type) {
       case "welcome":
         this.#me = frame.name;
+        this.#many = frame.version >= 2;
         changes.me = true;
         // A new connection: who was elsewhere before it may have gone meanwhile.
         this.#elsewhere.clear();
+        if (this.#many && frame.rooms !== undefined) {
+          for (const room of this.joined) {
+            if (!frame.rooms.includes(room)) this.#meetAll(this.#leave(room));
+          }
+          for (const room of frame.rooms) this.#enter(room);
+          if (!this.#joined.has(this.#room)) this.#room = frame.rooms[0] ?? LOBBY;
+          changes.views = changes.room = changes.members = true;
+        }
         break;
       case "room": {
-        // Those left behind in another room are still connected.
-        const behind = frame.room === this.#room ? [] : [...this.#members.values()];
-        // The replay follows: every message of this room is new to us, but for those seen
-        // when we were here before.
-        if (frame.room !== this.#room) {
-          if (this.#lastId !== undefined) this.#remember(this.#room, this.#lastId);
-          this.#lastId = this.#seenIn.get(frame.room) ?? 0;
-        } else this.#lastId ??= 0;
-        this.#room = frame.room;
-        this.#setMembers(frame.members, frame.count);
+        // One room at a time: entering one leaves the others, whose people are still connected.
+        const behind: string[] = [];
+        if (!this.#many) {
+          for (const room of this.joined) {
+            if (room !== frame.room) behind.push(...this.#leave(room));
+          }
+          this.#room = frame.room;
+        }
+        if (!this.#joined.has(this.#room)) this.#room = frame.room;
+        this.#enter(frame.room).set(frame.members, frame.count);
+        for (const name of frame.members) this.#elsewhere.delete(nameKey(name));
         for (const name of behind) this.#meet(name);
-        changes.room = changes.members = true;
+        changes.views = true;
+        changes.room = changes.members = frame.room === this.#room;
         break;
       }
-      case "who":
-        if (frame.room !== this.#room) break;
-        this.#setMembers(frame.members, frame.count);
-        changes.members = true;
-        break;
-      case "joined":
-        if (frame.room !== this.#room) break;
-        if (!this.#members.has(nameKey(frame.name))) this.#count++;
-        this.#members.set(nameKey(frame.name), frame.name);
-        this.#elsewhere.delete(nameKey(frame.name));
-        changes.members = true;
-        break;
-      case "left":
-        if (frame.room !== this.#room) break;
-        if (this.#members.delete(nameKey(frame.name)) || this.#count > this.#members.size) {
-          this.#count = Math.max(this.#members.size, this.#count - 1);
-        }
-        // Gone to another room is still connected; any other reason is gone.
-        if (frame.reason?.startsWith("went to ")) this.#meet(frame.name);
-        else this.#elsewhere.delete(nameKey(frame.name));
-        changes.members = true;
-        break;
-      case "renamed":
+      case "parted":
+        if (!this.#joined.has(frame.room)) break;
+        changes.views = true;
         if (frame.room === this.#room) {
-          this.#members.delete(nameKey(frame.from));
-          this.#members.set(nameKey(frame.to), frame.to);
-          changes.members = true;
+          const left = this.#leave(frame.room);
+          this.#room = this.joined[0] ?? LOBBY;
+          this.#meetAll(left);
+          changes.room = changes.members = true;
+        } else this.#meetAll(this.#leave(frame.room));
+        break;
+      case "who": {
+        const room = this.#joined.get(frame.room);
+        if (room === undefined) break;
+        room.set(frame.members, frame.count);
+        changes.members = frame.room === this.#room;
+        break;
+      }
+      case "joined": {
+        const room = this.#joined.get(frame.room);
+        if (room === undefined) break;
+        if (!room.members.has(nameKey(frame.name))) room.count++;
+        room.members.set(nameKey(frame.name), frame.name);
+        this.#elsewhere.delete(nameKey(frame.name));
+        changes.members = frame.room === this.#room;
+        break;
+      }
+      case "left": {
+        const room = this.#joined.get(frame.room);
+        if (room === undefined) break;
+        if (room.members.delete(nameKey(frame.name)) || room.count > room.members.size) {
+          room.count = Math.max(room.members.size, room.count - 1);
+        }
+        // Gone to another room, or out of this one, is still connected; any other reason is gone.
+        if (frame.reason?.startsWith("went to ") || frame.reason === "parted") {
+          this.#meet(frame.name);
+        } else this.#elsewhere.delete(nameKey(frame.name));
+        changes.members = frame.room === this.#room;
+        break;
+      }
+      case "renamed": {
+        const room = this.#joined.get(frame.room);
+        if (room !== undefined && room.members.delete(nameKey(frame.from))) {
+          room.members.set(nameKey(frame.to), frame.to);
+          changes.members = frame.room === this.#room;
         }
         this.#elsewhere.delete(nameKey(frame.from));
         if (this.isMe(frame.from)) {
@@ -184,18 +273,21 @@ export class Roster {
           changes.me = true;
         }
         break;
-      case "message":
-        if (frame.room !== this.#room) break;
-        this.#lastId = Math.max(this.#lastId ?? 0, frame.id);
+      }
+      case "message": {
+        const room = this.#joined.get(frame.room);
+        if (room === undefined) break;
+        room.lastId = Math.max(room.lastId, frame.id);
         // Someone speaking now is here, even in a room too large to list; a replay says nothing
         // of who is here now.
-        if (!frame.replay && !this.#members.has(nameKey(frame.from))) {
-          this.#members.set(nameKey(frame.from), frame.from);
+        if (!frame.replay && !room.members.has(nameKey(frame.from))) {
+          room.members.set(nameKey(frame.from), frame.from);
           this.#elsewhere.delete(nameKey(frame.from));
-          this.#count = Math.max(this.#count, this.#members.size);
-          changes.members = true;
+          room.count = Math.max(room.count, room.members.size);
+          changes.members = frame.room === this.#room;
         }
         break;
+      }
       case "private":
         // Both ends of a private message were connected as it passed.
         for (const name of [frame.from, frame.to]) this.#meet(name);
@@ -210,31 +302,42 @@ export class Roster {
     return changes;
   }
 
+  /** The entry of `room`, entered now if the user was not in it, from the last id seen there. */
+  #enter(room: string): Room {
+    let entry = this.#joined.get(room);
+    if (entry === undefined) {
+      entry = new Room(this.#seenIn.get(room) ?? 0);
+      this.#seenIn.delete(room);
+      this.#joined.set(room, entry);
+    }
+    return entry;
+  }
+
+  /** Leaves `room`, remembering the last id seen there; returns its people, still connected. */
+  #leave(room: string): string[] {
+    const entry = this.#joined.get(room);
+    if (entry === undefined) return [];
+    this.#joined.delete(room);
+    this.#seenIn.delete(room);
+    this.#seenIn.set(room, entry.lastId);
+    if (this.#seenIn.size > ROOMS_REMEMBERED) {
+      this.#seenIn.delete(this.#seenIn.keys().next().value!);
+    }
+    return [...entry.members.values()];
+  }
+
+  #meetAll(names: readonly string[]): void {
+    for (const name of names) this.#meet(name);
+  }
+
   /** Notes `name` as connected, outside the room unless it is a member or the user. */
   #meet(name: string): void {
     const key = nameKey(name);
-    if (this.#members.has(key) || this.isMe(name)) return;
+    if (this.members.has(key) || this.isMe(name)) return;
     this.#elsewhere.delete(key);
     this.#elsewhere.set(key, name);
     if (this.#elsewhere.size > ELSEWHERE_REMEMBERED) {
       this.#elsewhere.delete(this.#elsewhere.keys().next().value!);
     }
-  }
-
-  #remember(room: string, lastId: number): void {
-    this.#seenIn.delete(room);
-    this.#seenIn.set(room, lastId);
-    if (this.#seenIn.size > ROOMS_REMEMBERED) {
-      this.#seenIn.delete(this.#seenIn.keys().next().value!);
-    }
-  }
-
-  #setMembers(members: readonly string[], count: number): void {
-    this.#members.clear();
-    for (const name of members) {
-      this.#members.set(nameKey(name), name);
-      this.#elsewhere.delete(nameKey(name));
-    }
-    this.#count = Math.max(count, this.#members.size);
   }
 }

@@ -32,16 +32,20 @@ import namesTs from "../core/names.ts" with { type: "text" };
 import confusablesTs from "../core/confusables.ts" with { type: "text" };
 import deliveryTs from "../core/delivery.ts" with { type: "text" };
 import addressTs from "../core/address.ts" with { type: "text" };
+import arrivalsTs from "../core/arrivals.ts" with { type: "text" };
 import backoffTs from "../core/backoff.ts" with { type: "text" };
 import bellTs from "../core/bell.ts" with { type: "text" };
 import completeTs from "../core/complete.ts" with { type: "text" };
 import conversationTs from "../core/conversation.ts" with { type: "text" };
 import describeTs from "../core/describe.ts" with { type: "text" };
+import dividersTs from "../core/dividers.ts" with { type: "text" };
 import effectsTs from "../core/effects.ts" with { type: "text" };
 import linkTs from "../core/link.ts" with { type: "text" };
 import noticesTs from "../core/notices.ts" with { type: "text" };
 import plainTs from "../core/plain.ts" with { type: "text" };
 import rosterTs from "../core/roster.ts" with { type: "text" };
+import typingTs from "../core/typing.ts" with { type: "text" };
+import viewsTs from "../core/views.ts" with { type: "text" };
 import type { WebAsset } from "./transports/web.ts";
 
 const MODULES: Readonly<Record<string, string>> = {
@@ -66,16 +70,20 @@ const MODULES: Readonly<Record<string, string>> = {
   "/core/confusables.ts": confusablesTs,
   "/core/delivery.ts": deliveryTs,
   "/core/address.ts": addressTs,
+  "/core/arrivals.ts": arrivalsTs,
   "/core/backoff.ts": backoffTs,
   "/core/bell.ts": bellTs,
   "/core/complete.ts": completeTs,
   "/core/conversation.ts": conversationTs,
   "/core/describe.ts": describeTs,
+  "/core/dividers.ts": dividersTs,
   "/core/effects.ts": effectsTs,
   "/core/link.ts": linkTs,
   "/core/notices.ts": noticesTs,
   "/core/plain.ts": plainTs,
   "/core/roster.ts": rosterTs,
+  "/core/typing.ts": typingTs,
+  "/core/views.ts": viewsTs,
 };
 
 const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +

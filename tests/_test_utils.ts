@@ -5,6 +5,7 @@ import {
   type ClientFrame,
   decodeJson,
   encodeFrame,
+  type HelloRoom,
   LineSplitter,
   MAX_SERVER_LINE_BYTES,
   parseServerFrame,
@@ -94,6 +95,23 @@ export class TestClient implements AsyncDisposable {
     await client.send({ type: "hello", version: 1, name });
     await client.next("welcome");
     await client.next("room");
+    return client;
+  }
+
+  /**
+   * Connects and says hello in protocol version 2, in `rooms` if given,
+   * waiting until the welcome, every room and their replays are in.
+   */
+  static async join2(port: number, name: string, rooms?: HelloRoom[]): Promise<TestClient> {
+    const client = await TestClient.connect(port);
+    await client.send({
+      type: "hello",
+      version: 2,
+      name,
+      ...(rooms === undefined ? {} : { rooms }),
+    });
+    await client.sync();
+    assert.equal(client.all("welcome").length, 1, JSON.stringify(client.frames));
     return client;
   }
 

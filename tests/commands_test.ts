@@ -280,10 +280,13 @@ Deno.test("COMMAND_TABLE gives each command one entry, one side and unique names
   assert.equal(commandsFor(2), COMMANDS_V2);
   assert.deepStrictEqual([...COMMAND_FIELDS.keys()], onServer.map((entry) => entry.name));
   assert.deepStrictEqual(LOCAL_COMMANDS, [{
+    usage: "/switch #room|@name",
+    description: "look at another of your rooms, or your private messages with someone",
+  }, {
     usage: "/bell on|off|mentions",
     description: "when to ring the terminal bell",
   }]);
-  assert.deepStrictEqual(LOCAL_COMMAND_NAMES, ["bell"]);
+  assert.deepStrictEqual(LOCAL_COMMAND_NAMES, ["switch", "bell"]);
   assert.deepStrictEqual(
     new Set([...COMMAND_NAMES, ...LOCAL_COMMAND_NAMES]),
     seen,

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { Conversation, type Effect } from "../core/conversation.ts";
+import { Conversation, type ConversationOptions, type Effect } from "../core/conversation.ts";
 import { PROBE_AFTER_MS, SILENCE_LIMIT_MS } from "../core/link.ts";
 import { plainText } from "../core/plain.ts";
 import type { ClientFrame, MessageFrame, ServerFrame } from "../protocol.ts";
@@ -12,6 +12,19 @@ import type { ClientFrame, MessageFrame, ServerFrame } from "../protocol.ts";
 const TS = new Date(2024, 0, 2, 3, 4, 5).getTime();
 
 function welcome(name = "ann", extra: Partial<ServerFrame> = {}): ServerFrame {
+  return {
+    type: "welcome",
+    version: 2,
+    server: "chat",
+    name,
+    resume: "r1",
+    rooms: ["#lobby"],
+    ...extra,
+  } as ServerFrame;
+}
+
+/** The welcome of a server that speaks version 1 only. */
+function welcomeV1(name = "ann", extra: Partial<ServerFrame> = {}): ServerFrame {
   return {
     type: "welcome",
     version: 1,
@@ -24,6 +37,10 @@ function welcome(name = "ann", extra: Partial<ServerFrame> = {}): ServerFrame {
 
 function message(id: number, fields: Partial<MessageFrame> = {}): MessageFrame {
   return { type: "message", id, ts: TS, room: "#lobby", from: "bob", text: `m${id}`, ...fields };
+}
+
+function room(name: string, members = ["ann"]): ServerFrame {
+  return { type: "room", room: name, members, count: members.length };
 }
 
 /** The frames `effects` send. */
@@ -42,12 +59,34 @@ function types(effects: readonly Effect[]): string[] {
   return effects.map((effect) => effect.type);
 }
 
-/** A conversation welcomed as `name` in #lobby at time 0. */
-function joined(name = "ann", options = {}): Conversation {
-  const chat = new Conversation(options);
+/** A conversation whose clock reads `TS`: the day of the test messages is today. */
+function conversation(options: ConversationOptions = {}): Conversation {
+  return new Conversation({ clock: () => TS, ...options });
+}
+
+/** A conversation welcomed as `name` in #lobby at time 0, in version 2. */
+function joined(name = "ann", options: ConversationOptions = {}): Conversation {
+  const chat = conversation(options);
   chat.hello(name, 0);
   chat.receive(welcome(name), 0);
-  chat.receive({ type: "room", room: "#lobby", members: [name, "bob"], count: 2 }, 0);
+  chat.receive(room("#lobby", [name, "bob"]), 0);
+  return chat;
+}
+
+/**
+ * A conversation welcomed as `name` in #lobby at time 0 by a server of
+ * version 1 only, which refused its first hello.
+ */
+function joinedV1(name = "ann", options: ConversationOptions = {}): Conversation {
+  const chat = conversation(options);
+  chat.hello(name, 0);
+  const refused = chat.receive({ type: "error", code: "unsupported_version", message: "No" }, 0);
+  assert.deepEqual(refused, [{ type: "drop", reason: "version" }]);
+  chat.closed();
+  chat.opened();
+  assert.deepEqual(sent(chat.hello(name, 0)), [{ type: "hello", version: 1, name }]);
+  chat.receive(welcomeV1(name), 0);
+  chat.receive(room("#lobby", [name, "bob"]), 0);
   return chat;
 }
 
@@ -61,19 +100,75 @@ function comeBack(chat: Conversation, name: string): ClientFrame {
 }
 
 Deno.test("Conversation.hello() asks plainly the first time, with the password if given", () => {
-  const chat = new Conversation();
+  const chat = conversation();
   assert.deepEqual(sent(chat.hello("ann", 0)), [
-    { type: "hello", version: 1, name: "ann" },
+    { type: "hello", version: 2, name: "ann" },
   ]);
   assert.deepEqual(sent(chat.hello("ann", 0, { password: "sesame" })), [
-    { type: "hello", version: 1, name: "ann", password: "sesame" },
+    { type: "hello", version: 2, name: "ann", password: "sesame" },
   ]);
 });
 
-Deno.test("Conversation: the hello that comes back takes the name, room and place back", async (t) => {
-  await t.step("resume token, room and the last id seen in it", () => {
+Deno.test("Conversation: a server of version 1 only is spoken to in version 1", () => {
+  const chat = joinedV1();
+  assert.equal(chat.version, 1);
+  assert.deepEqual(sent(chat.type("hi", 1)).map(({ type }) => type), ["say"]);
+  const [say] = sent(chat.type("again", 2));
+  assert.ok(say?.type === "say" && !("room" in say), "a version 1 say names no room");
+  assert.deepEqual(comeBack(chat, "ann"), {
+    type: "hello",
+    version: 1,
+    name: "ann",
+    resume: "r1",
+    room: "#lobby",
+    since: 0,
+  });
+});
+
+Deno.test("Conversation: the hello that comes back returns to every room (version 2)", async (t) => {
+  await t.step("each room with the last id seen in it, the resume token", () => {
     const chat = joined();
-    chat.receive({ type: "room", room: "#dev", members: ["ann"], count: 1 }, 1);
+    chat.receive(room("#dev"), 1);
+    for (const id of [5, 9, 7]) chat.receive(message(id, { room: "#dev" }), 2);
+    chat.receive(message(20, { room: "#lobby" }), 3);
+    chat.receive(room("#new"), 4);
+    assert.deepEqual(comeBack(chat, "ann"), {
+      type: "hello",
+      version: 2,
+      name: "ann",
+      resume: "r1",
+      rooms: [
+        { room: "#lobby", since: 20 },
+        { room: "#dev", since: 9 },
+        { room: "#new", since: 0 },
+      ],
+    });
+  });
+
+  await t.step("without a room it left", () => {
+    const chat = joined();
+    chat.receive(room("#dev"), 1);
+    chat.receive(message(4, { room: "#dev" }), 2);
+    chat.receive({ type: "parted", room: "#lobby" }, 3);
+    const hello = comeBack(chat, "ann");
+    assert.ok(hello.type === "hello");
+    assert.deepEqual(hello.rooms, [{ room: "#dev", since: 4 }]);
+  });
+
+  await t.step("the welcome's rooms are the rooms it is in, whatever it was in before", () => {
+    const chat = joined();
+    chat.receive(room("#dev"), 1);
+    comeBack(chat, "ann");
+    chat.receive(welcome("ann", { rooms: ["#dev", "#ops"] }), 101);
+    assert.deepEqual(chat.roster.joined, ["#dev", "#ops"]);
+    assert.deepEqual(chat.views.map((view) => view.id), ["#dev", "#ops"]);
+  });
+});
+
+Deno.test("Conversation: the hello that comes back takes the name, room and place back (version 1)", async (t) => {
+  await t.step("resume token, room and the last id seen in it", () => {
+    const chat = joinedV1();
+    chat.receive(room("#dev"), 1);
     for (const id of [5, 9, 7]) chat.receive(message(id, { room: "#dev" }), 2);
     chat.receive(message(20, { room: "#lobby" }), 3); // another room's: not ours to count
     assert.deepEqual(comeBack(chat, "ann"), {
@@ -87,9 +182,9 @@ Deno.test("Conversation: the hello that comes back takes the name, room and plac
   });
 
   await t.step("a room entered with nothing in it comes back from 0", () => {
-    const chat = joined();
+    const chat = joinedV1();
     chat.receive(message(4), 1);
-    chat.receive({ type: "room", room: "#new", members: ["ann"], count: 1 }, 2);
+    chat.receive(room("#new"), 2);
     assert.deepEqual(comeBack(chat, "ann"), {
       type: "hello",
       version: 1,
@@ -101,7 +196,7 @@ Deno.test("Conversation: the hello that comes back takes the name, room and plac
   });
 
   await t.step("after /nick, under the new name, which the token still holds", () => {
-    const chat = joined();
+    const chat = joinedV1();
     chat.receive({ type: "renamed", ts: TS, room: "#lobby", from: "ann", to: "Anna" }, 1);
     assert.equal(chat.roster.me, "Anna");
     const hello = comeBack(chat, chat.roster.me);
@@ -116,7 +211,7 @@ Deno.test("Conversation: the hello that comes back takes the name, room and plac
   });
 
   await t.step("under another name, without the token, which is not that name's", () => {
-    const chat = joined();
+    const chat = joinedV1();
     const hello = comeBack(chat, "someone");
     assert.ok(hello.type === "hello" && hello.resume === undefined && hello.room === "#lobby");
   });
@@ -131,19 +226,19 @@ Deno.test("Conversation: the hello that comes back takes the name, room and plac
   });
 });
 
-Deno.test("Conversation: coming back to a room asks only for what was said since", async (t) => {
-  const chat = joined();
+Deno.test("Conversation: coming back to a room asks only for what was said since (version 1)", async (t) => {
+  const chat = joinedV1();
   for (const id of [3, 8]) chat.receive(message(id), 1);
 
   await t.step("a room never entered is joined as typed", () => {
     assert.deepEqual(sent(chat.type("/join #Dev", 2)), [{ type: "say", text: "/join #Dev" }]);
-    chat.receive({ type: "room", room: "#dev", members: ["ann"], count: 1 }, 3);
+    chat.receive(room("#dev"), 3);
     chat.receive(message(11, { room: "#dev" }), 4);
   });
 
   await t.step("/leave goes back to #lobby with the last id seen there", () => {
     assert.deepEqual(sent(chat.type("/leave", 5)), [{ type: "join", room: "#lobby", since: 8 }]);
-    chat.receive({ type: "room", room: "#lobby", members: ["ann", "bob"], count: 2 }, 6);
+    chat.receive(room("#lobby", ["ann", "bob"]), 6);
     assert.equal(chat.roster.lastId, 8, "what was seen here is not asked for again");
   });
 
@@ -157,10 +252,158 @@ Deno.test("Conversation: coming back to a room asks only for what was said since
     assert.deepEqual(sent(chat.type("/join #dev", 9)), []);
     chat.opened();
     chat.hello("ann", 10);
-    assert.deepEqual(sent(chat.receive(welcome(), 11)), [
+    assert.deepEqual(sent(chat.receive(welcomeV1(), 11)), [
       { type: "join", room: "#dev", since: 11 },
     ]);
   });
+});
+
+Deno.test("Conversation: in many rooms at once (version 2)", async (t) => {
+  const chat = joined();
+  for (const id of [3, 8]) chat.receive(message(id), 1);
+
+  await t.step("/join adds a room, which becomes the one looked at", () => {
+    assert.deepEqual(sent(chat.type("/join #Dev", 2)), [
+      { type: "say", text: "/join #Dev", room: "#lobby" },
+    ]);
+    const entered = chat.receive(room("#dev", ["ann", "carol"]), 3);
+    assert.ok(entered.some((effect) => effect.type === "switched" && effect.view === "#dev"));
+    assert.deepEqual(chat.roster.joined, ["#lobby", "#dev"]);
+    assert.equal(chat.view?.id, "#dev");
+    assert.equal(chat.roster.room, "#dev");
+  });
+
+  await t.step("what is typed goes to the room looked at", () => {
+    const [say] = sent(chat.type("hello dev", 4));
+    assert.ok(say?.type === "say" && say.room === "#dev", JSON.stringify(say));
+    chat.receive(message(6, { room: "#dev", from: "ann", text: "hello dev", cid: say.cid! }), 4);
+  });
+
+  await t.step(
+    "talk elsewhere is counted, not shown; a mention is shown at once with its room",
+    () => {
+      assert.deepEqual(shown(chat.receive(message(9, { text: "anyone?" }), 5)), []);
+      const mention = chat.receive(message(10, { text: "ann: lunch?" }), 6);
+      assert.deepEqual(shown(mention), ["[03:04:05] [#lobby] bob: ann: lunch?"]);
+      assert.deepEqual(chat.activity.map(({ id, unread, mentioned }) => [id, unread, mentioned]), [
+        ["#lobby", 2, true],
+      ]);
+    },
+  );
+
+  await t.step("a private message is shown at once, and counted under the person", () => {
+    const effects = chat.receive(
+      { type: "private", id: 11, ts: TS, from: "carol", to: "ann", text: "psst" },
+      7,
+    );
+    assert.deepEqual(shown(effects), ["[03:04:05] [private] carol → you: psst"]);
+    assert.deepEqual(chat.activity.map(({ id, unread }) => [id, unread]), [
+      ["#lobby", 2],
+      ["@carol", 1],
+    ]);
+  });
+
+  await t.step("/switch shows what was missed once, under the divider", () => {
+    const effects = chat.type("/switch #lobby", 8);
+    assert.deepEqual(sent(effects), [], "looking is the client's own business");
+    assert.deepEqual(shown(effects), [
+      "— #lobby: new since you left —",
+      "[03:04:05] bob: anyone?",
+      "[03:04:05] bob: ann: lunch?",
+    ]);
+    assert.equal(chat.view?.id, "#lobby");
+    assert.deepEqual(chat.activity.map(({ id }) => id), ["@carol"]);
+  });
+
+  await t.step("switching back shows nothing twice", () => {
+    assert.deepEqual(shown(chat.switchTo("#dev")), ["-- #dev: nothing new since you left"]);
+    assert.deepEqual(shown(chat.switchTo("#lobby")), ["-- #lobby: nothing new since you left"]);
+    assert.deepEqual(shown(chat.switchTo("#lobby")), ["-- You are looking at #lobby already"]);
+  });
+
+  await t.step("/join of a room one is in only looks at it", () => {
+    const effects = chat.type("/join dev", 9);
+    assert.deepEqual(sent(effects), []);
+    assert.equal(chat.view?.id, "#dev");
+  });
+
+  await t.step("keys step through the views in order, going round", () => {
+    assert.deepEqual(chat.views.map(({ id }) => id), ["#lobby", "#dev", "@carol"]);
+    chat.switchBy(1);
+    assert.equal(chat.view?.id, "@carol");
+    chat.switchBy(1);
+    assert.equal(chat.view?.id, "#lobby");
+    chat.switchBy(-1);
+    assert.equal(chat.view?.id, "@carol");
+    chat.switchToNumber(2);
+    assert.equal(chat.view?.id, "#dev");
+    assert.deepEqual(chat.switchToNumber(9), []);
+  });
+
+  await t.step("words typed while looking at someone's private messages go to them", () => {
+    chat.switchTo("@carol");
+    const [frame] = sent(chat.type("on my way", 10));
+    assert.ok(
+      frame?.type === "say" && frame.text === "/msg carol on my way",
+      JSON.stringify(frame),
+    );
+  });
+
+  await t.step("/switch to a room one is not in says how to enter it", () => {
+    assert.deepEqual(shown(chat.type("/switch #ops", 11)), [
+      "!! Cannot switch to #ops: you are not in it (/join #ops enters it)",
+    ]);
+  });
+
+  await t.step("parting the room looked at goes back to the one looked at before", () => {
+    chat.switchTo("#dev");
+    chat.receive({ type: "parted", room: "#dev" }, 12);
+    assert.deepEqual(chat.roster.joined, ["#lobby"]);
+    assert.equal(chat.view?.id, "@carol");
+  });
+
+  await t.step("a room left and entered again replays only what came since", () => {
+    assert.deepEqual(sent(chat.type("/join #dev", 13)), [{ type: "join", room: "#dev", since: 6 }]);
+  });
+});
+
+Deno.test("Conversation: a page shows each view in its place (display each)", () => {
+  const chat = joined("ann", { display: "each" });
+  chat.type("/join #dev", 1);
+  chat.receive(room("#dev"), 2);
+  const effects = chat.receive(message(5, { text: "in lobby" }), 3);
+  assert.deepEqual(
+    effects.flatMap((effect) => effect.type === "show" ? [effect.view] : []),
+    ["#lobby"],
+  );
+  assert.deepEqual(chat.activity.map(({ id, unread }) => [id, unread]), [["#lobby", 1]]);
+  const switched = chat.switchTo("#lobby");
+  const [done] = switched.filter((effect) => effect.type === "switched");
+  assert.ok(done?.type === "switched" && done.unseen.length === 1, JSON.stringify(switched));
+  assert.deepEqual(shown(switched), [], "the page draws the divider itself");
+});
+
+Deno.test("Conversation: day separators, in live talk and in what /history answers", () => {
+  const chat = joined();
+  const monday = new Date(2024, 0, 1, 22, 0, 0).getTime();
+  assert.deepEqual(shown(chat.receive(message(1, { ts: monday, replay: true }), 1)), [
+    "— Monday 1 January —",
+    "[2024-01-01 22:00:00] bob: m1",
+  ]);
+  assert.deepEqual(shown(chat.receive(message(2, { ts: monday + 60_000, replay: true }), 1)), [
+    "[2024-01-01 22:01:00] bob: m2",
+  ]);
+  assert.deepEqual(shown(chat.receive(message(3), 2)), [
+    "— Tuesday 2 January —",
+    "[03:04:05] bob: m3",
+  ]);
+  assert.deepEqual(shown(chat.receive(message(4), 2)), ["[03:04:05] bob: m4"]);
+  chat.type("/history 2", 3);
+  // An answer shows its day whatever came before it.
+  assert.deepEqual(shown(chat.receive(message(3, { replay: true }), 4)), [
+    "— Tuesday 2 January —",
+    "[03:04:05] bob: m3",
+  ]);
 });
 
 Deno.test("Conversation: the welcome is shown the first time; coming back says so", () => {
@@ -210,9 +453,16 @@ Deno.test("Conversation: the server's refusals of a hello", async (t) => {
     assert.ok(refusal?.type === "refused" && refusal.message === "bad name");
   });
 
-  await t.step("an unsupported version ends for good", () => {
+  await t.step("an unsupported version drops to version 1 once, then ends for good", () => {
     const chat = new Conversation();
-    chat.receive({ type: "error", code: "unsupported_version", message: "No" }, 0);
+    chat.hello("ann", 0);
+    const refusal = { type: "error", code: "unsupported_version", message: "No" } as const;
+    assert.deepEqual(chat.receive(refusal, 0), [{ type: "drop", reason: "version" }]);
+    assert.equal(chat.quitting, false);
+    chat.closed();
+    chat.opened();
+    chat.hello("ann", 1);
+    assert.deepEqual(types(chat.receive(refusal, 1)), ["refused"]);
     assert.equal(chat.quitting, true);
   });
 });
@@ -270,14 +520,24 @@ Deno.test("Conversation: a message the server sends again is not shown twice", (
   const first = chat.receive(echo, 1);
   assert.deepEqual(shown(first), ["[03:04:05] ann: hi"]);
   assert.deepEqual(shown(chat.receive(echo, 2)), [], "the server's answer to a line sent again");
-  assert.deepEqual(shown(chat.receive({ ...echo, replay: true }, 3)), ["[03:04:05] ann: hi"]);
+  // Replayed by /history, it is shown again, under its day as any answer.
+  assert.deepEqual(shown(chat.receive({ ...echo, replay: true }, 3)), [
+    "— Tuesday 2 January —",
+    "[03:04:05] ann: hi",
+  ]);
 });
 
 Deno.test("Conversation: a message of another day than the clock's is shown with its date", () => {
   const chat = joined();
   const old = message(1, { ts: new Date(2023, 11, 30, 6, 38, 29).getTime(), replay: true });
-  assert.deepEqual(shown(chat.receive(old, 1)), ["[2023-12-30 06:38:29] bob: m1"]);
-  assert.deepEqual(shown(chat.receive(message(2), 2)), ["[03:04:05] bob: m2"]);
+  assert.deepEqual(shown(chat.receive(old, 1)), [
+    "— Saturday 30 December 2023 —",
+    "[2023-12-30 06:38:29] bob: m1",
+  ]);
+  assert.deepEqual(shown(chat.receive(message(2), 2)), [
+    "— Tuesday 2 January —",
+    "[03:04:05] bob: m2",
+  ]);
 });
 
 Deno.test("Conversation.type()", async (t) => {

@@ -167,9 +167,16 @@ Deno.test("Conversation: /bell, which the client runs itself", () => {
   assert.deepEqual(help, [
     "-- Commands:",
     "--   /who                   who",
+    "--   /switch #room|@name    look at another of your rooms, or your private messages with someone",
     "--   /bell on|off|mentions  when to ring the terminal bell (now: off)",
   ]);
-  assert.deepEqual(localHelp("on").map((command) => command.usage), ["/bell on|off|mentions"]);
+  assert.deepEqual(localHelp("on").map((command) => command.usage), [
+    "/switch #room|@name",
+    "/bell on|off|mentions",
+  ]);
+  assert.deepEqual(localHelp("on", { bell: false }).map((command) => command.usage), [
+    "/switch #room|@name",
+  ]);
 });
 
 Deno.test("Conversation: without a bell, /bell is the server's to answer", () => {

@@ -1,0 +1,180 @@
+// This module is browser compatible.
+
+/**
+ * Where the lines of each frame from the server go, the same for the
+ * terminal and the page: into the view of its room (or `@name` for a
+ * private message), after a day separator when a new day begins there; at
+ * once if the user is looking at that view; else kept until they do,
+ * counted as unread, and, for a client showing one view at a time, a
+ * mention shown at once with its room. A room entered again replays only
+ * what came after the last message seen there, and the answer to
+ * `/history` or `/search` shows its dates. No I/O.
+ *
+ * @module
+ */
+
+import type { ServerFrame } from "../protocol.ts";
+import type { Line } from "./describe.ts";
+import { type Effect, show } from "./effects.ts";
+import { mentionPattern } from "./format.ts";
+import { nameKey } from "./names.ts";
+import { sanitizeText } from "./sanitize.ts";
+import type { Arrival, Views } from "./views.ts";
+
+/**
+ * How a client shows the views: `"current"`, one at a time (the terminal:
+ * other views' lines wait until the user looks at them, but for mentions
+ * and private messages, shown at once), or `"each"`, each in its own place
+ * (every line shown at once, in its view).
+ */
+export type Display = "current" | "each";
+
+/** Options for {@linkcode Arrivals}. */
+export interface ArrivalsOptions {
+  /** How the client shows the views. */
+  display: Display;
+  /** The wall clock, in ms since the epoch, to tell today from other days. */
+  clock: () => number;
+}
+
+/** What {@linkcode Arrivals.take} did. */
+export interface Taken {
+  /** What to show, and where. */
+  effects: Effect[];
+  /** Whether a view's unread count or mention changed. */
+  changed: boolean;
+  /** The view the frame belongs to, if it belongs to one. */
+  view: string | undefined;
+}
+
+/** Reports whether `text` names `me` (as a whole word, maybe after `@`). */
+function names(text: string, me: string): boolean {
+  return me !== "" && mentionPattern(sanitizeText(me)).test(sanitizeText(text));
+}
+
+/** `line` marked with the view it belongs to, to show it outside that view: `[#dev] bob: hi`. */
+export function labelled(line: Line, view: string): Line {
+  return {
+    ...line,
+    parts: [{ text: sanitizeText(view), style: "tag" }, { text: " " }, ...line.parts],
+    tags: [...line.tags ?? [], "elsewhere"],
+  };
+}
+
+/** Routes the lines of server frames into the views of core/views.ts. */
+export class Arrivals {
+  readonly #views: Views;
+  readonly #options: ArrivalsOptions;
+  /** The room whose replay is arriving, and the last message id seen there before. */
+  #entering: { room: string; since: number | undefined } | undefined;
+  /** Replayed messages that are not a room's replay: an answer to `/history` or `/search`. */
+  #answering = false;
+
+  /** Routes into `views`, shown as `options.display` says. */
+  constructor(views: Views, options: ArrivalsOptions) {
+    this.#views = views;
+    this.#options = options;
+  }
+
+  /** `room` was entered (its `room` frame came); its replay follows, seen up to `since`. */
+  entering(room: string, since: number | undefined): void {
+    this.#entering = { room, since };
+    this.#answering = false;
+  }
+
+  /** Routes `lines`, which tell of `frame`, for a user called `me`. */
+  take(frame: ServerFrame, lines: Line[], me: string): Taken {
+    const replayed = frame.type === "message" && frame.replay === true;
+    const entering = replayed && this.#entering?.room === frame.room ? this.#entering : undefined;
+    const starts = replayed && entering === undefined && !this.#answering;
+    if (frame.type !== "room") {
+      if (entering === undefined) this.#entering = undefined;
+      this.#answering = replayed && entering === undefined;
+    }
+    switch (frame.type) {
+      case "message": {
+        // What a room entered again replays up to the last message seen there was seen.
+        if (entering?.since !== undefined && frame.id <= entering.since) return this.#none();
+        const view = this.#roomView(frame.room);
+        const own = nameKey(frame.from) === nameKey(me);
+        // Replayed on coming back, it was missed; replayed otherwise, it is history.
+        const fresh = !own && (!replayed || entering?.since !== undefined);
+        const mention = fresh && names(frame.text, me);
+        const day = this.#views.dayBefore(view, frame.ts, this.#options.clock(), {
+          force: starts,
+        });
+        return this.#deliver(view, day === undefined ? lines : [day, ...lines], {
+          arrival: { unread: fresh ? 1 : 0, mention },
+          alert: mention && !replayed,
+        });
+      }
+      case "private": {
+        const own = nameKey(frame.from) === nameKey(me);
+        const view = this.#views.private(own ? frame.to : frame.from).id;
+        // Writing to someone reads what they wrote.
+        const read = own && this.#views.read(view);
+        const arrival = { unread: own ? 0 : 1, mention: false };
+        if (this.#options.display === "current") {
+          // Private messages are shown at once, wherever the user is looking.
+          const changed = !this.#views.isCurrent(view) && this.#views.hold(view, [], arrival);
+          return { effects: [show(lines, view)], changed: changed || read, view };
+        }
+        const day = this.#views.dayBefore(view, frame.ts, this.#options.clock());
+        const taken = this.#deliver(view, day === undefined ? lines : [day, ...lines], {
+          arrival,
+          alert: false,
+        });
+        return { ...taken, changed: taken.changed || read };
+      }
+      case "room": {
+        const view = this.#roomView(frame.room);
+        // Who is in a room the user is not looking at shows when they do, in the room's own line.
+        if (this.#options.display === "current" && !this.#views.isCurrent(view)) {
+          return this.#none(view);
+        }
+        return this.#deliver(view, lines, { arrival: { unread: 0, mention: false }, alert: false });
+      }
+      case "joined":
+      case "left":
+      case "renamed":
+      case "who":
+        return this.#deliver(this.#roomView(frame.room), lines, {
+          arrival: { unread: 0, mention: false },
+          alert: false,
+        });
+      default:
+        return {
+          effects: lines.length === 0 ? [] : [show(lines)],
+          changed: false,
+          view: undefined,
+        };
+    }
+  }
+
+  /** The view of `room`, or the current one if the user is not in it (nor anywhere yet). */
+  #roomView(room: string): string {
+    const view = this.#views.find(room);
+    return view?.kind === "room" ? view.id : this.#views.current?.id ?? this.#views.room(room).id;
+  }
+
+  #none(view?: string): Taken {
+    return { effects: [], changed: false, view };
+  }
+
+  /** Shows `lines` in `view` now if it is looked at (or each view is shown), else keeps them. */
+  #deliver(
+    view: string,
+    lines: Line[],
+    options: { arrival: Arrival; alert: boolean },
+  ): Taken {
+    if (lines.length === 0) return this.#none(view);
+    if (this.#views.isCurrent(view)) return { effects: [show(lines, view)], changed: false, view };
+    const changed = this.#views.hold(view, lines, options.arrival);
+    if (this.#options.display === "each") return { effects: [show(lines, view)], changed, view };
+    // Shown at once outside its room, marked with it; it shows again in its room.
+    const alert = options.alert
+      ? [show(lines.filter((line) => line.kind !== "divider").map((line) => labelled(line, view)))]
+      : [];
+    return { effects: alert, changed, view };
+  }
+}

@@ -1,0 +1,113 @@
+// This module is browser compatible.
+
+/**
+ * What a line the user typed becomes, given where they are, the same for
+ * the terminal and the page: in version 2 a `say` names the room looked at,
+ * `/join` of a room the user is in already only looks at it, and words
+ * typed while looking at private messages go to that person; entering a
+ * room the user was in before asks only for what was said since; and the
+ * `hello` that comes back returns to every room. No I/O.
+ *
+ * @module
+ */
+
+import {
+  type ClientFrame,
+  type HelloFrame,
+  type HelloRoom,
+  LOBBY,
+  PROTOCOL_VERSION,
+  type ProtocolVersion,
+} from "../protocol.ts";
+import type { ParsedLine } from "./commands.ts";
+import type { TypeOptions } from "./delivery.ts";
+import { nameKey, normalizeRoom } from "./names.ts";
+import type { Roster } from "./roster.ts";
+import type { View } from "./views.ts";
+
+/** Where the user is, for {@linkcode outgoing} and {@linkcode helloFrame}. */
+export interface Place {
+  /** Who and where the user is. */
+  roster: Roster;
+  /** The view looked at, if any yet. */
+  view: View | undefined;
+  /** The protocol version spoken. */
+  version: ProtocolVersion;
+}
+
+/** What a typed line does: look at a view, or go to the server as `line` with `options`. */
+export type Outgoing =
+  | { look: string }
+  | {
+    /** The line to send, rewritten if need be (`/msg bob hi` for `hi` said to bob). */
+    line: string;
+    /** How the line goes on the wire. */
+    options: TypeOptions;
+    /** The room a `/join` enters: look at it once it is entered. */
+    entering?: string;
+  };
+
+/** What `line`, typed as `parsed`, does in `place`. */
+export function outgoing(line: string, parsed: ParsedLine, place: Place): Outgoing {
+  const { roster, view, version } = place;
+  const many = version !== PROTOCOL_VERSION;
+  const frame = parsed.ok && "frame" in parsed ? parsed.frame : undefined;
+  const options: TypeOptions = many ? { room: roster.room } : {};
+  let entering: string | undefined;
+  if (frame?.type === "join" || (!many && frame?.type === "leave")) {
+    const typed = frame.type === "join" ? frame.room : LOBBY;
+    const room = normalizeRoom(typed);
+    if (room.ok && many && roster.joined.includes(room.value)) return { look: room.value };
+    if (room.ok) entering = room.value;
+    // Coming back to a room: only what was said there since is replayed.
+    const since = room.ok ? roster.seenIn(room.value) : undefined;
+    if (since !== undefined) options.frame = join(typed, since);
+  }
+  // Looking at private messages, words typed go to that person.
+  const words = frame?.type === "say" && view?.kind === "private" ? frame.text : undefined;
+  const sent = words === undefined ? line : `/msg ${view!.name} ${words}`;
+  return entering === undefined ? { line: sent, options } : { line: sent, options, entering };
+}
+
+function join(room: string, since: number): ClientFrame {
+  return { type: "join", room, since };
+}
+
+/** Options for {@linkcode helloFrame}. */
+export interface HelloFrameOptions {
+  /** The name to ask for. */
+  name: string;
+  /** The server's password, if it wants one. */
+  password?: string | undefined;
+  /** The resume token of the last welcome, if any. */
+  resume?: string | undefined;
+  /** Whether the server welcomed the client before: the hello comes back. */
+  again: boolean;
+}
+
+/**
+ * The `hello` of `options.name` in `place`. Coming back, it takes the name
+ * back with the resume token (if it is still the name) and returns to every
+ * room the user was in (to the one room in version 1), asking for what came
+ * after the last message seen in each.
+ */
+export function helloFrame(place: Place, options: HelloFrameOptions): HelloFrame {
+  const { roster, version } = place;
+  const frame: HelloFrame = { type: "hello", version, name: options.name };
+  if (options.password !== undefined) frame.password = options.password;
+  if (!options.again) return frame;
+  if (options.resume !== undefined && nameKey(options.name) === nameKey(roster.me)) {
+    frame.resume = options.resume;
+  }
+  if (version === PROTOCOL_VERSION) {
+    frame.room = roster.room;
+    if (roster.lastId !== undefined) frame.since = roster.lastId;
+    return frame;
+  }
+  const rooms = roster.joined.map((room): HelloRoom => {
+    const since = roster.seenIn(room);
+    return since === undefined ? { room } : { room, since };
+  });
+  if (rooms.length > 0) frame.rooms = rooms;
+  return frame;
+}

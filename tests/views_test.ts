@@ -1,0 +1,99 @@
+/** The views a client keeps of the user's rooms and private messages, and the lines between them. */
+
+import assert from "node:assert/strict";
+import { dayName, DayRule, unseenDivider } from "../core/dividers.ts";
+import { type Line, notice } from "../core/describe.ts";
+import { plainText } from "../core/plain.ts";
+import { MAX_UNSEEN, Views } from "../core/views.ts";
+
+function line(text: string): Line {
+  return notice([text]);
+}
+
+Deno.test("Views: the first view begun is looked at; others keep what arrives", () => {
+  const views = new Views();
+  views.room("#lobby");
+  views.room("#dev");
+  assert.equal(views.current?.id, "#lobby");
+  assert.equal(views.hold("#dev", [line("a"), line("b")], { unread: 2, mention: false }), true);
+  assert.equal(views.hold("#dev", [line("c")], { unread: 1, mention: true }), true);
+  assert.deepEqual(views.active.map(({ id, unread, mentioned }) => [id, unread, mentioned]), [
+    ["#dev", 3, true],
+  ]);
+  const unseen = views.select("#dev");
+  assert.deepEqual(unseen?.lines.map((l) => plainText(l)), ["-- a", "-- b", "-- c"]);
+  assert.deepEqual(views.active, []);
+  assert.deepEqual(views.select("#dev")?.lines, [], "nothing is handed over twice");
+});
+
+Deno.test("Views: keeps the newest lines of a view and counts the older ones", () => {
+  const views = new Views();
+  views.room("#lobby");
+  views.room("#busy");
+  for (let i = 0; i < MAX_UNSEEN + 7; i++) {
+    views.hold("#busy", [line(String(i))], { unread: 1, mention: false });
+  }
+  const unseen = views.select("#busy")!;
+  assert.equal(unseen.lines.length, MAX_UNSEEN);
+  assert.equal(unseen.skipped, 7);
+  assert.equal(plainText(unseen.lines[0]!), "-- 7");
+  assert.equal(
+    plainText(unseenDivider("#busy", unseen.skipped)),
+    "— #busy: new since you left (7 earlier lines not kept) —",
+  );
+});
+
+Deno.test("Views.find() reads rooms in any spelling and people by name or @name", () => {
+  const views = new Views();
+  views.room("#dev");
+  views.private("Bob");
+  assert.equal(views.find("DEV")?.id, "#dev");
+  assert.equal(views.find("#Dev")?.id, "#dev");
+  assert.equal(views.find("@bob")?.id, "@Bob");
+  assert.equal(views.find("bob")?.id, "@Bob", "a word that names no room may name a person");
+  assert.equal(views.find("#bob"), undefined);
+  assert.equal(views.find("#ops"), undefined);
+});
+
+Deno.test("Views: a renamed person's view keeps its place, its unread count and the eye on it", () => {
+  const views = new Views();
+  views.room("#lobby");
+  views.private("bob");
+  views.room("#dev");
+  views.hold("@bob", [line("hi")], { unread: 1, mention: false });
+  views.renamed("bob", "robert");
+  assert.deepEqual(views.all.map(({ id }) => id), ["#lobby", "@robert", "#dev"]);
+  assert.equal(views.find("@robert")?.unread, 1);
+  assert.equal(views.find("@bob"), undefined);
+});
+
+Deno.test("Views: a view that ends gives the eye back to the one looked at before", () => {
+  const views = new Views();
+  views.room("#lobby");
+  views.room("#dev");
+  views.room("#ops");
+  views.select("#ops");
+  views.select("#dev");
+  views.remove("#dev");
+  assert.equal(views.current?.id, "#ops");
+  views.remove("#ops");
+  assert.equal(views.current?.id, "#lobby", "else the first room");
+  views.keepRooms(["#lobby", "#new"]);
+  assert.deepEqual(views.all.map(({ id }) => id), ["#lobby", "#new"]);
+});
+
+Deno.test("DayRule puts a separator before each new day, and before an answer", () => {
+  const now = new Date(2026, 11, 2, 9).getTime();
+  const rule = new DayRule();
+  const at = (month: number, day: number, hour = 12) => new Date(2026, month, day, hour).getTime();
+  assert.equal(plainText(rule.before(at(10, 30), now)!), "— Monday 30 November —");
+  assert.equal(rule.before(at(10, 30, 13), now), undefined);
+  assert.equal(plainText(rule.before(at(11, 2, 8), now)!), "— Wednesday 2 December —");
+  assert.equal(rule.before(at(11, 2, 8), now), undefined);
+  assert.equal(
+    plainText(rule.before(at(11, 2, 8), now, { force: true })!),
+    "— Wednesday 2 December —",
+  );
+  assert.equal(new DayRule().before(now, now), undefined, "today's first message needs none");
+  assert.equal(dayName(new Date(2025, 0, 3).getTime(), now), "Friday 3 January 2025");
+});
