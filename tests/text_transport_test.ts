@@ -482,9 +482,9 @@ Deno.test("startServer() moves a text user between rooms with /join and /leave",
     assert.equal((await alice.next("message", (frame) => frame.from === "carol")).room, "#dev");
   });
 
-  await t.step("/rooms lists the rooms", async () => {
+  await t.step("/rooms lists the rooms and marks the one carol is in", async () => {
     await carol.type("/rooms");
-    await carol.next(exactly("-- Rooms: #dev (2), #lobby (0)"));
+    await carol.next(exactly("-- Rooms: #dev (2, joined), #lobby (0)"));
   });
 
   await t.step("/leave goes back to the lobby and replays its history", async () => {
