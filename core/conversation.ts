@@ -318,6 +318,17 @@ export class Conversation {
     return this.#select(view.id, false);
   }
 
+  /**
+   * Marks everything in view `id` read without looking at it, as when a
+   * client showed its lines where the user looks (the page shows a private
+   * message in the room looked at too).
+   */
+  read(id: string): Effect[] {
+    return this.#views.read(id)
+      ? [{ type: "changed", changes: { ...noChanges(), views: true } }]
+      : [];
+  }
+
   /** Looks at the view `step` places after the current one (before it if negative), going round. */
   switchBy(step: number): Effect[] {
     const view = this.#views.beside(step);

@@ -11,13 +11,16 @@
 import { stripTypeScriptTypes } from "node:module";
 import indexHtml from "../web/index.html" with { type: "text" };
 import styleCss from "../web/style.css" with { type: "text" };
+import alertsTs from "../web/alerts.ts" with { type: "text" };
 import appTs from "../web/app.ts" with { type: "text" };
 import clientTs from "../web/client.ts" with { type: "text" };
 import composerTs from "../web/composer.ts" with { type: "text" };
 import connectionTs from "../web/connection.ts" with { type: "text" };
 import inputTs from "../web/input.ts" with { type: "text" };
 import joiningTs from "../web/joining.ts" with { type: "text" };
+import linksTs from "../web/links.ts" with { type: "text" };
 import logTs from "../web/log.ts" with { type: "text" };
+import logsTs from "../web/logs.ts" with { type: "text" };
 import pageTs from "../web/page.ts" with { type: "text" };
 import renderTs from "../web/render.ts" with { type: "text" };
 import sidebarTs from "../web/sidebar.ts" with { type: "text" };
@@ -49,13 +52,16 @@ import viewsTs from "../core/views.ts" with { type: "text" };
 import type { WebAsset } from "./transports/web.ts";
 
 const MODULES: Readonly<Record<string, string>> = {
+  "/web/alerts.ts": alertsTs,
   "/web/app.ts": appTs,
   "/web/client.ts": clientTs,
   "/web/composer.ts": composerTs,
   "/web/connection.ts": connectionTs,
   "/web/input.ts": inputTs,
   "/web/joining.ts": joiningTs,
+  "/web/links.ts": linksTs,
   "/web/log.ts": logTs,
+  "/web/logs.ts": logsTs,
   "/web/page.ts": pageTs,
   "/web/render.ts": renderTs,
   "/web/sidebar.ts": sidebarTs,

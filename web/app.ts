@@ -53,6 +53,15 @@ document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && ui.app.classList.contains("sidebar-open")) {
     return client.setSidebar(false);
   }
+  // Alt+1…9 shows the first nine views, Alt+Up and Alt+Down the one before or after.
+  if (event.altKey && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
+    const digit = /^Digit([1-9])$/.exec(event.code)?.[1];
+    const step = event.key === "ArrowUp" ? -1 : event.key === "ArrowDown" ? 1 : 0;
+    if (digit !== undefined || step !== 0) {
+      event.preventDefault();
+      return digit !== undefined ? client.showNumber(Number(digit)) : client.showBeside(step);
+    }
+  }
   // Typing anywhere on the page goes to the message box.
   if (event.key.length !== 1 || event.ctrlKey || event.metaKey || event.altKey) return;
   const target = event.target instanceof Element ? event.target : null;

@@ -4,7 +4,9 @@
 /**
  * The page's driver of the conversation core (core/conversation.ts): it
  * carries frames between the WebSocket and the core, and the core's effects
- * to the page: the log, the name form, the header and the sidebar.
+ * to the page: a log per view (web/logs.ts), the name form, the header, the
+ * sidebar and the alerts. The page shows each view in its own log, so the
+ * core hands every line over at once, with its view.
  *
  * @module
  */
@@ -12,15 +14,17 @@
 import { conversationSources } from "../core/complete.ts";
 import { Conversation, type Effect } from "../core/conversation.ts";
 import { errorLine, type Line } from "../core/describe.ts";
+import { isMention } from "../core/format.ts";
 import { nameKey } from "../core/names.ts";
 import { outageNotice } from "../core/notices.ts";
 import type { Changes } from "../core/roster.ts";
 import type { ServerFrame } from "../protocol.ts";
+import { Alerts } from "./alerts.ts";
 import { bindComposerKeys } from "./composer.ts";
 import { Connection, type ConnectionState } from "./connection.ts";
 import type { InputHistory } from "./input.ts";
 import { Joining } from "./joining.ts";
-import { LogView } from "./log.ts";
+import { ViewLogs } from "./logs.ts";
 import { PageView } from "./page.ts";
 import { drawLine } from "./render.ts";
 import { StatusView } from "./status.ts";
@@ -32,8 +36,9 @@ const TICK_MS = 250;
 /** The page's chat client; app.ts feeds it the user's actions. */
 export class WebClient {
   readonly #ui: Ui;
-  readonly #chat = new Conversation();
-  readonly #view: LogView;
+  readonly #chat = new Conversation({ display: "each" });
+  readonly #logs: ViewLogs;
+  readonly #alerts: Alerts;
   readonly #status: StatusView;
   readonly #page: PageView;
   readonly #history: InputHistory;
@@ -46,13 +51,22 @@ export class WebClient {
   /** The log lines showing lines still being sent, by client message id. */
   readonly #sending = new Map<string, HTMLElement>();
   #tickTimer: ReturnType<typeof setInterval> | undefined;
+  /** Private views whose messages the hidden tab showed in the room looked at. */
+  readonly #readOnReturn = new Set<string>();
 
   constructor(ui: Ui, url: string) {
     this.#ui = ui;
-    this.#view = new LogView(ui.log, ui.newMessages);
+    this.#logs = new ViewLogs(
+      ui.log,
+      ui.newMessages,
+      (line) => drawLine(line, this.#chat.roster.me),
+    );
     this.#status = new StatusView(ui);
-    this.#page = new PageView(ui, this.#chat.roster, {
+    this.#alerts = new Alerts(ui, (view) => this.showView(view));
+    this.#page = new PageView(ui, this.#chat, this.#alerts, {
       joinRoom: (room) => this.joinRoom(room),
+      showView: (view) => this.showView(view),
+      partRoom: (room) => this.partRoom(room),
       startPrivate: (name) => this.startPrivate(name),
     });
     this.#joining = new Joining(ui, {
@@ -101,15 +115,36 @@ export class WebClient {
     if (refused) return;
     this.#history.push(value);
     this.#ui.input.value = "";
-    this.#view.scrollToBottom();
+    this.#logs.shown.scrollToBottom();
   }
 
-  /** Enters `room` (as typed or clicked) unless the user is there already. */
+  /** Enters `room` (as typed or clicked), or shows it if the user is in it already. */
   joinRoom(room: string): void {
-    if (nameKey(room) !== nameKey(this.#chat.roster.room)) {
+    if (nameKey(room) !== nameKey(this.#chat.view?.id ?? "")) {
       this.#apply(this.#chat.join(room, performance.now()));
     }
     this.setSidebar(false);
+  }
+
+  /** Shows view `id` (`#dev`, `@bob`), one of the user's. */
+  showView(id: string): void {
+    if (this.#chat.view?.id !== id) this.#apply(this.#chat.switchTo(id));
+    this.setSidebar(false);
+  }
+
+  /** Shows the `number`th view (from 1) of the sidebar, if there are that many. */
+  showNumber(number: number): void {
+    this.#apply(this.#chat.switchToNumber(number));
+  }
+
+  /** Shows the view `step` places after the one looked at (before it if negative), going round. */
+  showBeside(step: number): void {
+    this.#apply(this.#chat.switchBy(step));
+  }
+
+  /** Leaves `room`, one of the user's, as `/part` does. */
+  partRoom(room: string): void {
+    this.#apply(this.#chat.type(`/part ${room}`, performance.now()));
   }
 
   /** Starts a private message to `name` in the message box. */
@@ -152,7 +187,7 @@ export class WebClient {
     ui.sidebarToggle.setAttribute("aria-expanded", String(open));
     if (!open) return this.focusInput();
     this.refreshRooms();
-    ui.rooms.querySelector<HTMLElement>("button")?.focus();
+    ui.views.querySelector<HTMLElement>("button")?.focus();
   }
 
   /** Puts the keyboard in the message box, or the name box while it is shown. */
@@ -162,8 +197,10 @@ export class WebClient {
     else if (!ui.app.classList.contains("sidebar-open")) ui.input.focus({ preventScroll: true });
   }
 
-  /** The page is visible again: nothing is unread any more. */
+  /** The page is visible again: what it showed is read now. */
   markRead(): void {
+    for (const id of this.#readOnReturn) this.#apply(this.#chat.read(id));
+    this.#readOnReturn.clear();
     this.#page.markRead();
   }
 
@@ -181,8 +218,31 @@ export class WebClient {
     this.#status.show(this.#connection.state, this.#joining.phase);
   }
 
-  #show(lines: readonly Line[]): void {
-    this.#view.append(lines.map((line) => drawLine(line, this.#chat.roster.me)));
+  /** Shows `lines` in view `id`, or in the view looked at. */
+  #show(lines: readonly Line[], id?: string): void {
+    this.#logs.append(id ?? this.#chat.view?.id, lines);
+    const looked = this.#chat.view;
+    if (id === undefined || looked === undefined || id === looked.id) {
+      const others = lines.filter((line) =>
+        (line.kind === "message" || line.kind === "action" || line.kind === "private") &&
+        !line.tags?.some((tag) => tag === "own" || tag === "outgoing" || tag === "replay")
+      );
+      for (const line of others) this.#page.arrived(line.tags?.includes("mentioned") === true);
+      return;
+    }
+    // A private message is shown where the user looks too, as it belongs to no room; it is
+    // marked as private already.
+    const words = lines.filter((line) => line.kind === "private");
+    if (id.startsWith("@") && looked.kind === "room" && words.length > 0) {
+      const copies = words.map((line): Line => ({
+        ...line,
+        tags: [...line.tags ?? [], "elsewhere"],
+      }));
+      this.#logs.append(looked.id, copies);
+      // Read where they are shown, unless the tab is hidden: then once it is shown again.
+      if (document.hidden) this.#readOnReturn.add(id);
+      else this.#apply(this.#chat.read(id));
+    }
   }
 
   #onState(next: ConnectionState): void {
@@ -218,14 +278,27 @@ export class WebClient {
   #onFrame(frame: ServerFrame): void {
     const quiet = frame.type === "rooms" && this.#quietRooms > 0;
     if (quiet) this.#quietRooms--;
-    // Entering a room is the user's own doing: show it, wherever they had scrolled.
-    if (frame.type === "room" || frame.type === "welcome") this.#view.scrollToBottom();
+    if (frame.type === "renamed") this.#logs.renamed(frame.from, frame.to);
     this.#apply(this.#chat.receive(frame, performance.now()), quiet);
     if (frame.type === "bye" && this.#chat.quitting) this.#connection.stop();
-    if (frame.type === "room" || frame.type === "joined" || frame.type === "left") {
+    if (
+      frame.type === "room" || frame.type === "joined" || frame.type === "left" ||
+      frame.type === "parted"
+    ) {
       this.refreshRooms();
     }
-    this.#page.countUnread(frame);
+    this.#alert(frame);
+  }
+
+  /** Tells of `frame` if it names the user or is a private message to them. */
+  #alert(frame: ServerFrame): void {
+    const me = this.#chat.roster.me;
+    if ((frame.type !== "message" && frame.type !== "private") || !isMention(frame, me)) return;
+    const view = frame.type === "message" ? frame.room : `@${frame.from}`;
+    const looked = this.#chat.view;
+    const looking = looked !== undefined &&
+      (looked.kind === "room" ? looked.id === view : nameKey(looked.name) === nameKey(frame.from));
+    this.#alerts.alert({ from: frame.from, text: frame.text, view }, { looking });
   }
 
   /** Carries out the core's effects, in order; `silent` shows nothing of the frame. */
@@ -236,7 +309,10 @@ export class WebClient {
           this.#connection.send(effect.frame);
           break;
         case "show":
-          if (!silent) this.#show(effect.lines);
+          if (!silent) this.#show(effect.lines, effect.view);
+          break;
+        case "switched":
+          this.#logs.switched(effect.view, effect.unseen, effect.skipped);
           break;
         case "changed":
           this.#changed(effect.changes);
@@ -251,7 +327,7 @@ export class WebClient {
         case "pending": {
           const element = drawLine(effect.shown, this.#chat.roster.me);
           this.#sending.set(effect.line.cid!, element);
-          this.#view.appendPending(element);
+          this.#logs.shown.appendPending(element);
           break;
         }
         case "answered":
@@ -272,6 +348,24 @@ export class WebClient {
           break;
       }
     }
+    this.#follow();
+  }
+
+  /**
+   * Shows the log of the view the core says the user looks at: it may move
+   * without a word, as when the room looked at is left.
+   */
+  #follow(): void {
+    const view = this.#chat.view;
+    if (view === undefined) return;
+    const moved = !this.#logs.isShown(view.id);
+    this.#logs.show(view.id);
+    this.#logs.keep(this.#chat.views.map((each) => each.id));
+    if (moved) {
+      this.#page.showRoom();
+      this.#page.showMembers();
+      this.#page.showRooms();
+    }
   }
 
   #changed(changes: Changes): void {
@@ -279,9 +373,9 @@ export class WebClient {
       saveName(this.#chat.roster.me);
       this.#page.showMe();
     }
-    if (changes.room) this.#page.showRoom();
-    if (changes.members || changes.me) this.#page.showMembers();
-    if (changes.rooms || changes.room) this.#page.showRooms();
+    if (changes.room || changes.views) this.#page.showRoom();
+    if (changes.members || changes.me || changes.room) this.#page.showMembers();
+    if (changes.rooms || changes.room || changes.views) this.#page.showRooms();
   }
 
   #welcome(): void {

@@ -2,9 +2,10 @@
 // This module is browser compatible.
 
 /**
- * The message log: appends lines, follows the newest one while the reader is
- * at the bottom, and otherwise offers a "new messages" button that scrolls
- * down.
+ * The log of one view (a room, or private messages with someone): appends
+ * lines, follows the newest one while the reader is at the bottom, and
+ * otherwise offers a "new messages" button that scrolls down. A log keeps
+ * its scroll position while another view is shown in its place.
  *
  * @module
  */
@@ -20,35 +21,76 @@ export interface LogViewOptions {
 /** Lines whose arrival counts as a new message for the marker. */
 const COUNTED = ["message", "action", "private", "error"];
 
-/** The scrolling log and its "new messages" marker. */
+/** One view's scrolling log, and the "new messages" marker while it is shown. */
 export class LogView {
-  readonly #log: HTMLElement;
+  /** The log's element: the page shows it in place of the others while its view is looked at. */
+  readonly element: HTMLElement;
   readonly #marker: HTMLElement;
   readonly #maxLines: number;
   readonly #slack: number;
   #stick = true;
+  #shown = false;
+  /** Where the reader had scrolled when the log was last taken off the page. */
+  #savedTop = 0;
   #unseen = 0;
   #unseenMessages = 0;
 
-  constructor(log: HTMLElement, marker: HTMLElement, options: LogViewOptions = {}) {
-    this.#log = log;
+  /** A log labelled `label` for screen readers, sharing the page's `marker` button. */
+  constructor(label: string, marker: HTMLElement, options: LogViewOptions = {}) {
+    const log = document.createElement("div");
+    log.className = "log";
+    log.setAttribute("role", "log");
+    log.setAttribute("aria-live", "polite");
+    log.setAttribute("aria-label", label);
+    log.tabIndex = 0;
+    this.element = log;
     this.#marker = marker;
     this.#maxLines = options.maxLines ?? 2000;
     this.#slack = options.slack ?? 48;
     log.addEventListener("scroll", () => {
+      if (!this.#shown) return;
       this.#stick = this.#atBottom();
       if (this.#stick) this.#clearMarker();
     }, { passive: true });
-    marker.addEventListener("click", () => this.scrollToBottom());
     // The log shrinks when a phone's keyboard opens: keep the newest line in view.
     new ResizeObserver(() => {
-      if (this.#stick) this.#log.scrollTop = this.#log.scrollHeight;
+      if (this.#shown && this.#stick) this.#log.scrollTop = this.#log.scrollHeight;
     }).observe(log);
+  }
+
+  get #log(): HTMLElement {
+    return this.element;
   }
 
   /** Whether the reader is following the newest line. */
   get following(): boolean {
     return this.#stick;
+  }
+
+  /** Renames the log for screen readers. */
+  label(label: string): void {
+    this.element.setAttribute("aria-label", label);
+  }
+
+  /**
+   * Puts the log on the page in `frame`, in place of whatever was there, at
+   * the position the reader left it: at the newest line if they were
+   * following it, else where they had scrolled to.
+   */
+  show(frame: HTMLElement): void {
+    if (!this.#shown) frame.replaceChildren(this.#log);
+    this.#shown = true;
+    if (this.#stick) this.#log.scrollTop = this.#log.scrollHeight;
+    else this.#log.scrollTop = this.#savedTop;
+    this.#showMarker();
+  }
+
+  /** The log is taken off the page: remembers where the reader was. */
+  hide(): void {
+    if (!this.#shown) return;
+    this.#savedTop = this.#log.scrollTop;
+    this.#shown = false;
+    this.#log.remove();
   }
 
   /**
@@ -62,7 +104,7 @@ export class LogView {
     const excess = this.#log.childElementCount - this.#maxLines;
     for (let i = 0; i < excess; i++) this.#log.firstElementChild?.remove();
     if (this.#stick) {
-      this.#log.scrollTop = this.#log.scrollHeight;
+      if (this.#shown) this.#log.scrollTop = this.#log.scrollHeight;
       return;
     }
     this.#unseen += lines.length;
@@ -77,10 +119,23 @@ export class LogView {
     this.scrollToBottom();
   }
 
+  /**
+   * Brings `element`, a line of this log, into view at the top if the reader
+   * would otherwise start below it: what is new is read from its beginning.
+   */
+  reveal(element: HTMLElement): void {
+    if (!this.#shown || element.parentElement !== this.#log) return;
+    // The log is positioned, so the offsets of its lines are from its top.
+    const top = element.offsetTop;
+    if (top >= this.#log.scrollTop) return;
+    this.#log.scrollTop = top;
+    this.#stick = this.#atBottom();
+  }
+
   /** Scrolls to the newest line and hides the marker. */
   scrollToBottom(): void {
     this.#stick = true;
-    this.#log.scrollTop = this.#log.scrollHeight;
+    if (this.#shown) this.#log.scrollTop = this.#log.scrollHeight;
     this.#clearMarker();
   }
 
@@ -90,7 +145,11 @@ export class LogView {
   }
 
   #showMarker(): void {
-    if (this.#unseen === 0) return;
+    if (!this.#shown) return;
+    if (this.#unseen === 0) {
+      this.#marker.hidden = true;
+      return;
+    }
     const count = this.#unseenMessages;
     this.#marker.textContent = count === 0
       ? "New activity ↓"
@@ -101,6 +160,6 @@ export class LogView {
   #clearMarker(): void {
     this.#unseen = 0;
     this.#unseenMessages = 0;
-    this.#marker.hidden = true;
+    if (this.#shown) this.#marker.hidden = true;
   }
 }

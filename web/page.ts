@@ -2,93 +2,130 @@
 // This module is browser compatible.
 
 /**
- * The parts of the page around the log that follow the chat state: the room
- * name in the header and the title, the people and room lists, and the
- * unread count shown in the title while the tab is hidden.
+ * The parts of the page around the logs that follow the chat state: the
+ * view looked at in the header, the message box and the title; the user's
+ * views with what is unread in them, the server's rooms and the people in
+ * the room; and the unread total in the title and on the icon.
  *
  * @module
  */
 
-import type { ServerFrame } from "../protocol.ts";
-import { isMention } from "../core/format.ts";
-import type { Roster } from "../core/roster.ts";
+import type { Conversation } from "../core/conversation.ts";
 import { sanitizeText } from "../core/sanitize.ts";
+import type { Alerts } from "./alerts.ts";
 import { nameSpan } from "./render.ts";
-import { renderMembers, renderRooms } from "./sidebar.ts";
+import { renderMembers, renderRooms, renderViews } from "./sidebar.ts";
 import type { Ui } from "./ui.ts";
 
 /** What the lists do when clicked. */
 export interface PageActions {
-  /** A room in the list was clicked. */
+  /** A room of the server was clicked. */
   joinRoom: (room: string) => void;
+  /** One of the user's views was clicked. */
+  showView: (view: string) => void;
+  /** The leave button of one of the user's rooms was clicked. */
+  partRoom: (room: string) => void;
   /** A person in the list was clicked. */
   startPrivate: (name: string) => void;
 }
 
-/** Keeps the header, the sidebar and the title in step with a {@linkcode Roster}. */
+/** Keeps the header, the sidebar, the title and the icon in step with a {@linkcode Conversation}. */
 export class PageView {
   readonly #ui: Ui;
-  readonly #roster: Roster;
+  readonly #chat: Conversation;
+  readonly #alerts: Alerts;
   readonly #actions: PageActions;
-  #unread = 0;
+  /** Messages from others that arrived in the view looked at while the tab was hidden. */
+  #hiddenUnread = 0;
+  #hiddenMention = false;
 
-  constructor(ui: Ui, roster: Roster, actions: PageActions) {
+  constructor(ui: Ui, chat: Conversation, alerts: Alerts, actions: PageActions) {
     this.#ui = ui;
-    this.#roster = roster;
+    this.#chat = chat;
+    this.#alerts = alerts;
     this.#actions = actions;
   }
 
   /** Shows the user's own name. */
   showMe(): void {
-    this.#ui.meName.replaceChildren(nameSpan(this.#roster.me, this.#roster.me, "nick"));
+    const me = this.#chat.roster.me;
+    this.#ui.meName.replaceChildren(nameSpan(me, me, "nick"));
   }
 
-  /** Shows the current room in the header, the message box and the title. */
+  /** Shows the view looked at in the header, the message box and the title. */
   showRoom(): void {
-    const room = sanitizeText(this.#roster.room);
-    this.#ui.roomName.textContent = room;
-    this.#ui.input.placeholder = `Message ${room}`;
+    const view = this.#chat.view;
+    const name = sanitizeText(view?.id ?? this.#chat.roster.room);
+    this.#ui.roomName.textContent = name;
+    this.#ui.input.placeholder = `Message ${name}`;
+    this.#ui.app.classList.toggle("private-view", view?.kind === "private");
+    this.#showCount();
     this.#updateTitle();
   }
 
   /** Lists the people in the current room. */
   showMembers(): void {
-    const count = this.#roster.count;
-    this.#ui.roomCount.textContent = `${count} ${count === 1 ? "person" : "people"}`;
-    this.#ui.memberCount.textContent = String(count);
-    renderMembers(this.#ui.members, this.#roster.sortedMembers(), {
-      me: this.#roster.me,
+    const roster = this.#chat.roster;
+    this.#showCount();
+    this.#ui.memberCount.textContent = String(roster.count);
+    renderMembers(this.#ui.members, roster.sortedMembers(), {
+      me: roster.me,
       onPick: this.#actions.startPrivate,
     });
   }
 
-  /** Lists the rooms. */
+  /** Lists the user's views, with what is unread in each, and the server's rooms. */
   showRooms(): void {
-    renderRooms(this.#ui.rooms, this.#roster.roomList(), {
-      current: this.#roster.room,
+    const roster = this.#chat.roster;
+    renderViews(this.#ui.views, this.#chat.views, {
+      current: this.#chat.view?.id,
+      onPick: this.#actions.showView,
+      onPart: this.#actions.partRoom,
+    });
+    renderRooms(this.#ui.rooms, roster.roomList(), {
+      current: this.#chat.view?.id ?? roster.room,
+      joined: roster.joined,
       onPick: this.#actions.joinRoom,
     });
-  }
-
-  /** Counts `frame` as unread if the tab is hidden and someone else sent it. */
-  countUnread(frame: ServerFrame): void {
-    if (!document.hidden) return;
-    const fromOther = (frame.type === "message" && !frame.replay) || frame.type === "private";
-    if (!fromOther || this.#roster.isMe(frame.from)) return;
-    this.#unread++;
-    if (isMention(frame, this.#roster.me)) this.#ui.app.classList.add("mentioned");
     this.#updateTitle();
   }
 
-  /** The tab is visible again: nothing is unread any more. */
+  /** A message from someone else arrived in the view looked at: unread if the tab is hidden. */
+  arrived(mention: boolean): void {
+    if (!document.hidden) return;
+    this.#hiddenUnread++;
+    this.#hiddenMention ||= mention;
+    if (mention) this.#ui.app.classList.add("mentioned");
+    this.#updateTitle();
+  }
+
+  /** The tab is visible again: what arrived in the view looked at is read. */
   markRead(): void {
-    this.#unread = 0;
+    this.#hiddenUnread = 0;
+    this.#hiddenMention = false;
     this.#ui.app.classList.remove("mentioned");
     this.#updateTitle();
   }
 
+  #showCount(): void {
+    const view = this.#chat.view;
+    const count = this.#chat.roster.count;
+    this.#ui.roomCount.textContent = view?.kind === "private"
+      ? "private messages"
+      : `${count} ${count === 1 ? "person" : "people"}`;
+  }
+
+  /** The title and the icon: the unread total, then the view looked at. */
   #updateTitle(): void {
-    const prefix = this.#unread > 0 ? `(${this.#unread}) ` : "";
-    document.title = `${prefix}${sanitizeText(this.#roster.room)} · chat`;
+    let unread = this.#hiddenUnread;
+    let mentioned = this.#hiddenMention;
+    for (const view of this.#chat.views) {
+      unread += view.unread;
+      mentioned ||= view.mentioned || (view.kind === "private" && view.unread > 0);
+    }
+    const prefix = unread > 0 ? `(${unread}) ` : "";
+    const name = sanitizeText(this.#chat.view?.id ?? this.#chat.roster.room);
+    document.title = `${prefix}${name} — chat`;
+    this.#alerts.badge(unread, mentioned);
   }
 }

@@ -4,8 +4,9 @@
 /**
  * Draws lines of styled parts (core/describe.ts) as the page's log lines:
  * one `.line` element each, classed by its kind and tags, names in their
- * palette colour, mentions in `<mark>`. The parts are cleaned already and go
- * in as text nodes: markup in a message is shown, never parsed.
+ * palette colour, mentions in `<mark>`, web addresses as links (web/links.ts)
+ * and dividers (a new day, what is new) as separators. The parts are cleaned
+ * already and go in as text nodes: markup in a message is shown, never parsed.
  *
  * @module
  */
@@ -15,6 +16,7 @@ import { stamp } from "../core/format.ts";
 import { nameKey } from "../core/names.ts";
 import { colorOf } from "../core/palette.ts";
 import { sanitizeText } from "../core/sanitize.ts";
+import { findLinks } from "./links.ts";
 
 function span(className: string, ...children: (Node | string)[]): HTMLSpanElement {
   const element = document.createElement("span");
@@ -67,20 +69,63 @@ function drawPart(part: Part, me: string): Node {
   }
 }
 
-/** Draws `parts`, the words of a message (`text` and `mention` parts in a row) in one `.text`. */
+/** A link to `href` that opens in a new tab and tells the site nothing of the page. */
+function linkTo(href: string): HTMLAnchorElement {
+  const link = document.createElement("a");
+  link.href = href;
+  link.target = "_blank";
+  link.rel = "noopener noreferrer";
+  link.className = "link";
+  return link;
+}
+
+/**
+ * Draws the words of a message, `text` and `mention` parts in a row, into
+ * one `.text`: each web address in them a link reading exactly as sent,
+ * mentions inside it included.
+ */
+function drawWords(parts: readonly Part[], me: string): HTMLSpanElement {
+  const words = span("text");
+  const links = findLinks(parts.map((part) => part.text).join(""));
+  let offset = 0;
+  let link: HTMLAnchorElement | undefined;
+  for (const part of parts) {
+    let at = 0;
+    while (at < part.text.length) {
+      const position = offset + at;
+      const inside = links.find((found) => found.start <= position && position < found.end);
+      const next = links.find((found) => found.start > position);
+      const stop = inside?.end ?? next?.start ?? Infinity;
+      const piece = part.text.slice(at, Math.max(at + 1, stop - offset));
+      if (inside !== undefined && (link === undefined || position === inside.start)) {
+        link = linkTo(inside.href);
+        words.append(link);
+      } else if (inside === undefined) link = undefined;
+      (link ?? words).append(drawPart({ ...part, text: piece }, me));
+      at += piece.length;
+    }
+    offset += part.text.length;
+  }
+  return words;
+}
+
+/** Draws `parts`: the words of a message (`text` and `mention` parts in a row) in one `.text`. */
 function drawParts(parts: readonly Part[], me: string): Node[] {
   const nodes: Node[] = [];
-  let words: HTMLSpanElement | undefined;
+  let run: Part[] = [];
+  const flush = () => {
+    if (run.length > 0) nodes.push(drawWords(run, me));
+    run = [];
+  };
   for (const part of parts) {
-    const node = drawPart(part, me);
-    if (part.style !== "text" && part.style !== "mention") {
-      words = undefined;
-      nodes.push(node);
-    } else if (words === undefined) {
-      words = span("text", node);
-      nodes.push(words);
-    } else words.append(node);
+    if (part.style === "text" || part.style === "mention") {
+      run.push(part);
+      continue;
+    }
+    flush();
+    nodes.push(drawPart(part, me));
   }
+  flush();
   return nodes;
 }
 
@@ -92,6 +137,12 @@ function drawParts(parts: readonly Part[], me: string): Node[] {
 export function drawLine(line: Line, me: string): HTMLDivElement {
   const element = document.createElement("div");
   element.classList.add("line", line.kind, ...line.tags ?? []);
+  if (line.kind === "divider") {
+    // A new day, or what is new: a separator, without a time of its own.
+    element.setAttribute("role", "separator");
+    element.append(span("text", ...line.parts.map((part) => drawPart(part, me))));
+    return element;
+  }
   const time = line.status === undefined
     ? timeSpan(line.ts ?? Date.now())
     : span("time status", line.status);

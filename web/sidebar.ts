@@ -2,25 +2,106 @@
 // This module is browser compatible.
 
 /**
- * The sidebar's two lists: rooms (each a button that joins it) and the people
- * in the current room (each a button that starts a private message).
+ * The sidebar's lists: the user's views (their rooms and private
+ * conversations, each a button that shows it, with its unread count and a
+ * mark when it names the user, and a button that leaves a room), the
+ * server's rooms (each a button that joins it) and the people in the
+ * current room (each a button that starts a private message).
  *
  * @module
  */
 
 import { sanitizeText } from "../core/sanitize.ts";
+import type { View } from "../core/views.ts";
 import { nameSpan } from "./render.ts";
 import type { RoomEntry } from "../core/roster.ts";
 
+/** Options for {@linkcode renderViews}. */
+export interface ViewListOptions {
+  /** The id of the view looked at. */
+  current: string | undefined;
+  /** Called with a view's id when its button is clicked. */
+  onPick: (view: string) => void;
+  /** Called with a room when its leave button is clicked. */
+  onPart: (room: string) => void;
+}
+
+function badge(className: string, text: string, label: string): HTMLSpanElement {
+  const element = document.createElement("span");
+  element.className = className;
+  element.textContent = text;
+  element.title = label;
+  element.setAttribute("aria-label", label);
+  return element;
+}
+
+/**
+ * Fills `list` with one `li` per view: a button that shows it, reading its
+ * name, its unread count (`.unread`) and, when something there names the
+ * user or a person wrote to them, a mark (`.mention-badge`); and for rooms,
+ * while the user is in more than one, a button that leaves it.
+ */
+export function renderViews(
+  list: HTMLElement,
+  views: readonly View[],
+  options: ViewListOptions,
+): void {
+  const rooms = views.filter((view) => view.kind === "room").length;
+  const items = views.map((view) => {
+    const item = document.createElement("li");
+    item.className = "view-item";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = `view-button ${view.kind}`;
+    const id = sanitizeText(view.id);
+    button.dataset.view = id;
+    const label = document.createElement("span");
+    label.className = "room-label";
+    label.textContent = id;
+    button.append(label);
+    // A private message is for the user alone: it weighs as a mention.
+    const mentioned = view.mentioned || (view.kind === "private" && view.unread > 0);
+    if (mentioned) {
+      const why = view.kind === "private" ? "wrote to you" : "mentions you";
+      button.append(badge("mention-badge", "@", `${id} ${why}`));
+    }
+    if (view.unread > 0) {
+      const words = `${view.unread} unread ${view.unread === 1 ? "message" : "messages"}`;
+      button.append(badge(mentioned ? "unread urgent" : "unread", String(view.unread), words));
+    }
+    item.classList.toggle("has-unread", view.unread > 0);
+    if (view.id === options.current) {
+      button.setAttribute("aria-current", "true");
+      button.title = `You are looking at ${id}`;
+    } else button.title = `Show ${id}`;
+    button.addEventListener("click", () => options.onPick(view.id));
+    item.append(button);
+    if (view.kind === "room" && rooms > 1) {
+      const part = document.createElement("button");
+      part.type = "button";
+      part.className = "part-button";
+      part.textContent = "×";
+      part.title = `Leave ${id}`;
+      part.setAttribute("aria-label", `Leave ${id}`);
+      part.addEventListener("click", () => options.onPart(view.id));
+      item.append(part);
+    }
+    return item;
+  });
+  list.replaceChildren(...items);
+}
+
 /** Options for {@linkcode renderRooms}. */
 export interface RoomListOptions {
-  /** The room the user is in. */
+  /** The room the user looks at. */
   current: string;
+  /** The rooms the user is in. */
+  joined: readonly string[];
   /** Called with the room's name when its button is clicked. */
   onPick: (room: string) => void;
 }
 
-/** Fills `list` with one `li` holding a button per room. */
+/** Fills `list` with one `li` holding a button per room of the server. */
 export function renderRooms(
   list: HTMLElement,
   rooms: readonly RoomEntry[],
@@ -44,6 +125,9 @@ export function renderRooms(
     if (room.name === options.current) {
       button.setAttribute("aria-current", "true");
       button.title = `You are in ${name}`;
+    } else if (options.joined.includes(room.name)) {
+      button.classList.add("joined");
+      button.title = `You are in ${name}: show it`;
     } else {
       button.title = `Join ${name}`;
     }

@@ -17,6 +17,7 @@ export interface Ui {
   roomCount: HTMLElement;
   sidebarToggle: HTMLButtonElement;
   backdrop: HTMLElement;
+  views: HTMLElement;
   rooms: HTMLElement;
   members: HTMLElement;
   memberCount: HTMLElement;
@@ -35,6 +36,9 @@ export interface Ui {
   nameStatus: HTMLElement;
   passwordRow: HTMLElement;
   passwordInput: HTMLInputElement;
+  notifyToggle: HTMLButtonElement;
+  soundToggle: HTMLButtonElement;
+  favicon: HTMLLinkElement;
 }
 
 /** Returns the element with `id`, which the page must have. */
@@ -55,6 +59,7 @@ export function findUi(): Ui {
     roomCount: byId("room-count"),
     sidebarToggle: byId("sidebar-toggle"),
     backdrop: byId("backdrop"),
+    views: byId("views"),
     rooms: byId("rooms"),
     members: byId("members"),
     memberCount: byId("member-count"),
@@ -73,6 +78,9 @@ export function findUi(): Ui {
     nameStatus: byId("name-status"),
     passwordRow: byId("password-row"),
     passwordInput: byId("password-input"),
+    notifyToggle: byId("notify-toggle"),
+    soundToggle: byId("sound-toggle"),
+    favicon: byId("favicon"),
   };
 }
 

@@ -1,0 +1,379 @@
+/**
+ * The page in many rooms at once (protocol version 2), at desktop and phone
+ * sizes: a log per room, unread counts and a mention badge in the sidebar,
+ * the "new since you left" line, the unread total in the title and on the
+ * icon; a notification for a mention and a private message while the tab is
+ * hidden; clickable links; day separators on history from an earlier day.
+ * The real page runs in Chromium against a real server; the others are
+ * protocol clients. Screenshots go to test-results/screenshots.
+ */
+
+import assert from "node:assert/strict";
+import type { Page } from "./_playwright.ts";
+import { dayName } from "../../core/dividers.ts";
+import { startServer } from "../../server.ts";
+import { SqliteHistory } from "../../server/sqlite_history.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import {
+  type BrowserOptions,
+  ChatBrowser,
+  exactly,
+  joinAs,
+  logLine,
+  pageUrl,
+  say,
+  WAIT_MS,
+  waitForLine,
+} from "./_browser.ts";
+import { testWith } from "./_needs.ts";
+import { ROOT, waitFor } from "./_tmux.ts";
+
+// What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
+// which would retype Deno's own globals for every file checked with this one).
+declare const document: {
+  title: string;
+  hidden: boolean;
+  dispatchEvent(event: unknown): boolean;
+  querySelector(selector: string): { getAttribute(name: string): string | null } | null;
+};
+declare const localStorage: { getItem(key: string): string | null };
+
+/** The two sizes every test of the rooms runs at. */
+const SIZES: readonly { name: string; options: BrowserOptions }[] = [
+  { name: "desktop", options: { viewport: { width: 1280, height: 800 } } },
+  {
+    name: "phone",
+    options: { viewport: { width: 375, height: 667 }, deviceScaleFactor: 2, mobile: true },
+  },
+];
+
+/** Saves a screenshot of `page` as test-results/screenshots/`file`, for a person to look at. */
+async function screenshot(page: Page, file: string): Promise<void> {
+  const folder = `${ROOT}test-results/screenshots`;
+  await Deno.mkdir(folder, { recursive: true });
+  await page.locator("#message-input").blur();
+  await page.screenshot({ path: `${folder}/${file}` });
+  console.log(`Screenshot for a person to look at: test-results/screenshots/${file}`);
+}
+
+/** Says `text` and waits until it came back: stored, and sent to the room. */
+async function says(client: TestClient, text: string, room?: string): Promise<void> {
+  await client.send(room === undefined ? { type: "say", text } : { type: "say", room, text });
+  await client.next("message", (frame) => frame.text === text);
+}
+
+/** Opens the phone's drawer if the page has one closed, so that the sidebar can be clicked. */
+async function openSidebar(page: Page): Promise<void> {
+  if (await page.locator("#sidebar-toggle").isVisible()) {
+    if (await page.locator("#sidebar").isHidden()) await page.locator("#sidebar-toggle").click();
+    await page.locator("#sidebar").waitFor();
+  }
+}
+
+/** The sidebar entry of view `id` among the user's rooms. */
+function viewButton(page: Page, id: string) {
+  return page.locator(`#views button.view-button[data-view="${id}"]`);
+}
+
+/** Shows view `id` by clicking it in the sidebar, and waits until the header names it. */
+async function showView(page: Page, id: string): Promise<void> {
+  await openSidebar(page);
+  await viewButton(page, id).click();
+  await page.locator("#room-name", { hasText: exactly(id) }).waitFor();
+}
+
+/** Waits until `read` gives `expected`. */
+async function settles<T>(read: () => Promise<T>, expected: T, what: string): Promise<void> {
+  await waitFor(
+    read,
+    (value) => value === expected,
+    WAIT_MS,
+    (value) => `for ${what} to be ${JSON.stringify(expected)}; it is ${JSON.stringify(value)}`,
+  );
+}
+
+/** The texts of the log's lines, in order, of the classes given. */
+function logTexts(page: Page, selector = ".line"): Promise<string[]> {
+  return page.locator(`#log ${selector}`).evaluateAll((lines) =>
+    lines.map((line) => line.textContent ?? "")
+  );
+}
+
+for (const { name: size, options } of SIZES) {
+  testWith(
+    ["chromium"],
+    `web page (${size}): two rooms in separate logs, unread and mention badges, new since you left`,
+    async () => {
+      await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+      const port = server.addr.port;
+      await using browser = await ChatBrowser.launch(options);
+      await using bob = await TestClient.join2(port, "bob");
+      await using carol = await TestClient.join2(port, "carol", [{ room: "#dev" }]);
+      const page = await browser.open(pageUrl(server.webAddr!.port));
+      await joinAs(page, "ann");
+      await says(bob, "lobby before");
+
+      await say(page, "/join #dev");
+      await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
+      await says(carol, "dev one", "#dev");
+      await waitForLine(page, "message", "dev one");
+      assert.equal(await logLine(page, "message", "lobby before").count(), 0, "#lobby in #dev");
+
+      await showView(page, "#lobby");
+      await waitForLine(page, "message", "lobby before");
+      assert.equal(await logLine(page, "message", "dev one").count(), 0, "#dev's line in #lobby");
+
+      // Talk in #dev while ann looks at #lobby: counted there, with a mention badge.
+      await says(carol, "dev two", "#dev");
+      await says(carol, "ann, can you look at the build?", "#dev");
+      await says(bob, "lobby after");
+      await waitForLine(page, "message", "lobby after");
+      const dev = viewButton(page, "#dev");
+      await dev.locator(".unread", { hasText: exactly("2") }).waitFor({ state: "attached" });
+      await dev.locator(".mention-badge").waitFor({ state: "attached" });
+      assert.equal(await viewButton(page, "#lobby").locator(".unread").count(), 0);
+      assert.equal(await logLine(page, "message", "dev two").count(), 0, "#dev's line in #lobby");
+      await settles(() => page.evaluate(() => document.title), "(2) #lobby — chat", "the title");
+      await settles(
+        () => page.locator("#favicon").evaluate((link) => link.getAttribute("href")?.slice(0, 15)),
+        "data:image/png;",
+        "the icon's address",
+      );
+      await openSidebar(page);
+      await screenshot(page, `web-rooms-${size}.png`);
+
+      // Back in #dev: what arrived meanwhile, under the line, and nothing of #lobby.
+      await showView(page, "#dev");
+      const divider = await waitForLine(page, "divider.unseen", "new since you left");
+      assert.equal(await divider.textContent(), "— #dev: new since you left —");
+      const texts = await logTexts(page, ".line.message, .line.divider.unseen");
+      const after = texts.findIndex((text) => text.includes("new since you left"));
+      assert.deepEqual(
+        texts.map((text) => text.replace(/^\[\d\d:\d\d:\d\d\] /, "")),
+        [
+          "carol: dev one",
+          "— #dev: new since you left —",
+          "carol: dev two",
+          "carol: ann, can you look at the build?",
+        ],
+      );
+      assert.equal(after, 1);
+      assert.equal(await logLine(page, "message", "lobby").count(), 0, "#lobby's lines in #dev");
+      await dev.locator(".unread").waitFor({ state: "detached" });
+      assert.equal(await dev.locator(".mention-badge").count(), 0, "the mention badge stays");
+      await settles(() => page.evaluate(() => document.title), "#dev — chat", "the title");
+      await settles(
+        () => page.locator("#favicon").evaluate((link) => link.getAttribute("href")),
+        "/favicon.svg",
+        "the icon's address",
+      );
+      await screenshot(page, `web-rooms-new-${size}.png`);
+
+      // Leaving #dev by its button shows #lobby, and #dev is no longer among ann's rooms.
+      await openSidebar(page);
+      await page.locator('#views button.part-button[aria-label="Leave #dev"]').click();
+      await page.locator("#room-name", { hasText: exactly("#lobby") }).waitFor();
+      await viewButton(page, "#dev").waitFor({ state: "detached" });
+      await carol.next("left", (frame) => frame.name === "ann" && frame.reason === "parted");
+      assert.deepEqual(browser.unexpectedProblems(), []);
+    },
+  );
+}
+
+/** Records every notification the page makes, and every time it asks for the permission. */
+const RECORD_NOTIFICATIONS = `(() => {
+  const Real = window.Notification;
+  window.notes = [];
+  window.asked = 0;
+  class Recorded extends Real {
+    constructor(title, options) {
+      window.notes.push({ title, body: options?.body ?? "" });
+      super(title, options);
+    }
+    static get permission() { return Real.permission; }
+    static requestPermission(...args) {
+      window.asked++;
+      return Real.requestPermission(...args);
+    }
+  }
+  window.Notification = Recorded;
+})();`;
+
+/** Makes the page believe its tab is hidden (`true`) or shown again. */
+function setHidden(page: Page, hidden: boolean): Promise<void> {
+  return page.evaluate((hidden) => {
+    const define = (name: string, value: unknown) =>
+      Object.defineProperty(document, name, { configurable: true, get: () => value });
+    define("hidden", hidden);
+    define("visibilityState", hidden ? "hidden" : "visible");
+    document.dispatchEvent(new Event("visibilitychange"));
+  }, hidden);
+}
+
+/** The notifications the page made so far. */
+function notes(page: Page): Promise<{ title: string; body: string }[]> {
+  return page.evaluate(() => (globalThis as unknown as { notes: [] }).notes);
+}
+
+testWith(
+  ["chromium"],
+  "web page: a mention and a private message notify while the tab is hidden, once turned on",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const url = pageUrl(server.webAddr!.port);
+    await using browser = await ChatBrowser.launch();
+    await browser.context.grantPermissions(["notifications"], { origin: new URL(url).origin });
+    await browser.context.addInitScript({ content: RECORD_NOTIFICATIONS });
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    const page = await browser.open(url);
+    await joinAs(page, "ann");
+    const toggle = page.locator("#notify-toggle");
+    assert.equal(await toggle.getAttribute("aria-pressed"), "false", "on before it was asked");
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { asked: 0 }).asked), 0);
+
+    // Off: a mention while hidden notifies nobody.
+    await setHidden(page, true);
+    await says(bob, "ann, first ping");
+    await waitForLine(page, "message", "first ping");
+    await setHidden(page, false);
+
+    await toggle.click();
+    await settles(() => toggle.getAttribute("aria-pressed"), "true", "the toggle");
+    assert.equal(await page.evaluate(() => localStorage.getItem("chat.notify")), "on");
+    await setHidden(page, true);
+    await says(bob, "just chatting, nobody in particular");
+    await says(bob, "ann: the build is red");
+    await bob.send({ type: "msg", to: "ann", text: "psst, lunch?" });
+    await waitFor(
+      () => notes(page),
+      (list) => list.length >= 2,
+      WAIT_MS,
+      (list) => `for two notifications; there are ${JSON.stringify(list)}`,
+    );
+    assert.deepEqual(await notes(page), [
+      { title: "bob in #lobby", body: "ann: the build is red" },
+      { title: "bob (private)", body: "psst, lunch?" },
+    ]);
+    await settles(() => page.evaluate(() => document.title), "(3) #lobby — chat", "the title");
+
+    // Seen again: nothing more is notified, and the title is read.
+    await setHidden(page, false);
+    await settles(() => page.evaluate(() => document.title), "#lobby — chat", "the title");
+    await says(bob, "ann, are you there?");
+    await waitForLine(page, "message", "are you there?");
+    assert.equal((await notes(page)).length, 2, "a notification while the tab is shown");
+
+    // The choice is remembered; the sound is off until turned on.
+    await page.reload();
+    await page.locator("#notify-toggle[aria-pressed=true]").waitFor({ state: "attached" });
+    assert.equal(await page.locator("#sound-toggle").getAttribute("aria-pressed"), "false");
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { asked: 0 }).asked), 0);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: http and https addresses are links, shown as sent; no other scheme is",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using browser = await ChatBrowser.launch();
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    const text = "see https://example.com/wiki/A_(b)?q=1&ann=2#top, then HTTP://Example.org. " +
+      "not javascript:alert(1) nor data:text/html,<b>x</b> nor ftp://example.com/ nor " +
+      "javascript://example.com/%0aalert(1)";
+    await says(bob, text);
+    const line = await waitForLine(page, "message", "see https");
+    assert.equal(await line.locator(".text").textContent(), text, "the text as sent");
+    const links = await line.locator("a").evaluateAll((links) =>
+      links.map((link) => ({
+        text: link.textContent,
+        href: link.getAttribute("href"),
+        rel: link.getAttribute("rel"),
+        target: link.getAttribute("target"),
+      }))
+    );
+    const common = { rel: "noopener noreferrer", target: "_blank" };
+    assert.deepEqual(links, [
+      {
+        text: "https://example.com/wiki/A_(b)?q=1&ann=2#top",
+        href: "https://example.com/wiki/A_(b)?q=1&ann=2#top",
+        ...common,
+      },
+      { text: "HTTP://Example.org", href: "http://example.org/", ...common },
+    ]);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+/** 06:38:29 local time, three days ago. */
+const OLD = (() => {
+  const date = new Date();
+  date.setDate(date.getDate() - 3);
+  date.setHours(6, 38, 29, 0);
+  return date.getTime();
+})();
+
+testWith(
+  ["chromium"],
+  "web page: history from an earlier day is divided by days, in the replay and in /history",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "chat-web-days-" });
+    try {
+      using store = SqliteHistory.open(`${dir}/history.db`);
+      const base = { type: "message", room: "#lobby", from: "bob" } as const;
+      store.append({ ...base, id: 1, ts: OLD, text: "three days ago" });
+      store.append({ ...base, id: 2, ts: OLD + 60_000, text: "a minute later" });
+      store.append({ ...base, id: 3, ts: Date.now(), text: "just now" });
+      await using server = await startServer({
+        hostname: LOOPBACK,
+        port: 0,
+        webPort: 0,
+        history: store,
+      });
+      await using browser = await ChatBrowser.launch();
+      const page = await browser.open(pageUrl(server.webAddr!.port));
+      await joinAs(page, "ann");
+      await waitForLine(page, "message", "just now");
+      const old = `— ${dayName(OLD, Date.now())} —`;
+      const today = `— ${dayName(Date.now(), Date.now())} —`;
+      const plain = (texts: string[]) =>
+        texts.map((text) => text.replace(/^\[[\d: -]+\] /, "")).filter((text) =>
+          !text.startsWith("Connected") && !text.startsWith("You are in")
+        );
+      assert.deepEqual(plain(await logTexts(page)), [
+        old,
+        "bob: three days ago",
+        "bob: a minute later",
+        today,
+        "bob: just now",
+      ]);
+      await screenshot(page, "web-days-desktop.png");
+
+      // /history shows the dates of what it lists, from its first line on.
+      await say(page, "/history");
+      await waitForLine(page, "notice", "The last 3 messages of #lobby:");
+      await waitFor(
+        () => logLine(page, "message", "just now").count(),
+        (count) => count === 2,
+        WAIT_MS,
+        (count) => `for "just now" twice; it is there ${count} times`,
+      );
+      const texts = plain(await logTexts(page));
+      const answer = texts.indexOf("The last 3 messages of #lobby:");
+      assert.deepEqual(texts.slice(answer), [
+        "The last 3 messages of #lobby:",
+        old,
+        "bob: three days ago",
+        "bob: a minute later",
+        today,
+        "bob: just now",
+      ]);
+      assert.deepEqual(browser.unexpectedProblems(), []);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

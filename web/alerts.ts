@@ -1,0 +1,245 @@
+/// <reference lib="dom" />
+// This module is browser compatible.
+
+/**
+ * How the page draws attention while the user looks elsewhere: a browser
+ * notification for a mention or a private message while the tab is hidden,
+ * and a short beep; each is off until the user turns it on with its button
+ * (the browser's permission is asked then, never on load), and remembered
+ * in local storage. Also the unread count in the title and on the icon.
+ *
+ * @module
+ */
+
+import { sanitizeText } from "../core/sanitize.ts";
+
+const NOTIFY_KEY = "chat.notify";
+const SOUND_KEY = "chat.sound";
+
+/** The icon the page starts with. */
+const PLAIN_ICON = "/favicon.svg";
+
+function remembered(key: string): boolean {
+  try {
+    return localStorage.getItem(key) === "on";
+  } catch {
+    return false; // storage disabled
+  }
+}
+
+function remember(key: string, on: boolean): void {
+  try {
+    localStorage.setItem(key, on ? "on" : "off");
+  } catch {
+    // Storage disabled: the choice lasts as long as the page.
+  }
+}
+
+/** The image at `src`, once loaded, or `undefined` if it cannot be. */
+async function loadImage(src: string): Promise<HTMLImageElement | undefined> {
+  const image = new Image();
+  image.src = src;
+  try {
+    await image.decode();
+    return image;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether this browser can show notifications for this page (a secure context only). */
+function canNotify(): boolean {
+  return globalThis.isSecureContext && typeof Notification === "function";
+}
+
+/** What to tell of a mention or a private message. */
+export interface Alert {
+  /** Who wrote it. */
+  from: string;
+  /** What they wrote. */
+  text: string;
+  /** Where: a room, or `@name` for a private message. */
+  view: string;
+}
+
+/** The buttons and icon the alerts drive. */
+export interface AlertElements {
+  /** Turns notifications on and off. */
+  notifyToggle: HTMLButtonElement;
+  /** Turns the beep on and off. */
+  soundToggle: HTMLButtonElement;
+  /** The page's `<link rel="icon">`. */
+  favicon: HTMLLinkElement;
+}
+
+/** The text of a badge of `count` unread messages. */
+export function badgeText(count: number): string {
+  return count > 99 ? "99+" : String(count);
+}
+
+/**
+ * Draws `icon` with a badge of `count` unread messages, red when one of them
+ * names the user, as a `data:` address (the page's policy allows images
+ * from `data:`).
+ */
+function badged(icon: HTMLImageElement, count: number, mentioned: boolean): string {
+  const size = 64;
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = size;
+  const context = canvas.getContext("2d");
+  if (context === null) return PLAIN_ICON;
+  context.drawImage(icon, 0, 0, size, size);
+  const text = badgeText(count);
+  const radius = 21;
+  context.beginPath();
+  context.arc(size - radius, radius, radius, 0, 2 * Math.PI);
+  context.fillStyle = mentioned ? "#d0312d" : "#2563c9";
+  context.fill();
+  context.lineWidth = 3;
+  context.strokeStyle = "#ffffff";
+  context.stroke();
+  context.fillStyle = "#ffffff";
+  context.font = `bold ${text.length > 2 ? 20 : 28}px sans-serif`;
+  context.textAlign = "center";
+  context.textBaseline = "middle";
+  context.fillText(text, size - radius, radius + 1);
+  return canvas.toDataURL("image/png");
+}
+
+/** Notifications, the beep, and the badge on the icon. */
+export class Alerts {
+  readonly #elements: AlertElements;
+  readonly #open: (view: string) => void;
+  #notify = false;
+  #sound = false;
+  #audio: AudioContext | undefined;
+  /** The icon as served, once loaded, to draw badges on. */
+  #plainIcon: Promise<HTMLImageElement | undefined> | undefined;
+  /** The badge shown (or being drawn), as `count` and `mentioned`. */
+  #badge = "0";
+
+  /** Drives `elements`; `open` shows a view, when its notification is clicked. */
+  constructor(elements: AlertElements, open: (view: string) => void) {
+    this.#elements = elements;
+    this.#open = open;
+    this.#notify = remembered(NOTIFY_KEY) && canNotify() && Notification.permission === "granted";
+    this.#sound = remembered(SOUND_KEY);
+    elements.notifyToggle.addEventListener("click", () => this.#toggleNotify());
+    elements.soundToggle.addEventListener("click", () => this.#toggleSound());
+    // A browser lets a page make sound only after the user did something on it.
+    const wake = () => {
+      if (this.#sound) void this.#context()?.resume().catch(() => {});
+    };
+    document.addEventListener("pointerdown", wake, { once: true });
+    document.addEventListener("keydown", wake, { once: true });
+    this.#draw();
+  }
+
+  /** Tells of a mention or a private message: a notification while the tab is hidden, a beep. */
+  alert(alert: Alert, options: { looking: boolean }): void {
+    const hidden = document.hidden;
+    if (this.#sound && (hidden || !options.looking)) this.#beep();
+    if (!this.#notify || !hidden || !canNotify() || Notification.permission !== "granted") return;
+    const from = sanitizeText(alert.from);
+    const view = sanitizeText(alert.view);
+    const title = view.startsWith("@") ? `${from} (private)` : `${from} in ${view}`;
+    try {
+      const notification = new Notification(title, {
+        body: sanitizeText(alert.text),
+        tag: `chat ${view}`,
+        icon: PLAIN_ICON,
+      });
+      notification.addEventListener("click", () => {
+        globalThis.focus();
+        this.#open(alert.view);
+        notification.close();
+      });
+    } catch {
+      // Some browsers (Chrome on Android) show notifications from a service worker only.
+    }
+  }
+
+  /** Shows `count` unread messages on the icon, red if one of them names the user. */
+  badge(count: number, mentioned: boolean): void {
+    const badge = count <= 0 ? "0" : `${badgeText(count)} ${mentioned}`;
+    if (badge === this.#badge) return;
+    this.#badge = badge;
+    const favicon = this.#elements.favicon;
+    if (count <= 0) {
+      favicon.href = PLAIN_ICON;
+      return;
+    }
+    this.#plainIcon ??= loadImage(PLAIN_ICON);
+    void this.#plainIcon.then((icon) => {
+      // A later badge was asked for meanwhile: it is drawn instead.
+      if (icon !== undefined && this.#badge === badge) {
+        favicon.href = badged(icon, count, mentioned);
+      }
+    });
+  }
+
+  async #toggleNotify(): Promise<void> {
+    if (this.#notify) {
+      this.#notify = false;
+    } else if (canNotify()) {
+      // Asked only now, on the user's click, as browsers want.
+      const permission = Notification.permission === "default"
+        ? await Notification.requestPermission()
+        : Notification.permission;
+      this.#notify = permission === "granted";
+    }
+    remember(NOTIFY_KEY, this.#notify);
+    this.#draw();
+  }
+
+  #toggleSound(): void {
+    this.#sound = !this.#sound;
+    remember(SOUND_KEY, this.#sound);
+    if (this.#sound) {
+      void this.#context()?.resume().catch(() => {});
+      this.#beep();
+    }
+    this.#draw();
+  }
+
+  #draw(): void {
+    const { notifyToggle, soundToggle } = this.#elements;
+    notifyToggle.setAttribute("aria-pressed", String(this.#notify));
+    notifyToggle.textContent = this.#notify ? "Notifications on" : "Notifications off";
+    if (!canNotify()) {
+      notifyToggle.disabled = true;
+      notifyToggle.title = "This browser shows notifications only for pages served over https";
+    } else if (Notification.permission === "denied") {
+      notifyToggle.title =
+        "The browser blocks notifications from this page; its settings allow them";
+    } else {
+      notifyToggle.title = "Notify me of mentions and private messages while this tab is hidden";
+    }
+    soundToggle.setAttribute("aria-pressed", String(this.#sound));
+    soundToggle.textContent = this.#sound ? "Sound on" : "Sound off";
+    soundToggle.title = "Beep on mentions and private messages I am not looking at";
+  }
+
+  #context(): AudioContext | undefined {
+    if (this.#audio !== undefined) return this.#audio;
+    if (typeof AudioContext !== "function") return undefined;
+    this.#audio = new AudioContext();
+    return this.#audio;
+  }
+
+  /** A short, soft beep. */
+  #beep(): void {
+    const audio = this.#context();
+    if (audio === undefined || audio.state !== "running") return;
+    const start = audio.currentTime;
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = 880;
+    gain.gain.setValueAtTime(0.0001, start);
+    gain.gain.exponentialRampToValueAtTime(0.2, start + 0.01);
+    gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.15);
+    tone.connect(gain).connect(audio.destination);
+    tone.start(start);
+    tone.stop(start + 0.16);
+  }
+}

@@ -1,0 +1,135 @@
+/// <reference lib="dom" />
+// This module is browser compatible.
+
+/**
+ * One log per view (core/views.ts): each room the user is in, and each
+ * person they exchange private messages with, has its own log, and only the
+ * one looked at is on the page, so switching never mixes two rooms' lines
+ * and each keeps its scroll position. Coming back to a view, a "new since
+ * you left" line goes above what arrived there meanwhile.
+ *
+ * @module
+ */
+
+import type { Line } from "../core/describe.ts";
+import { unseenDivider } from "../core/dividers.ts";
+import { nameKey } from "../core/names.ts";
+import { LogView } from "./log.ts";
+
+/** The key of view `id`: a room's canonical name, or `@` and the name key of a person. */
+function keyOf(id: string): string {
+  return id.startsWith("@") ? `@${nameKey(id.slice(1))}` : id;
+}
+
+/** What the screen reader calls the log of view `id`. */
+function labelOf(id: string): string {
+  return id.startsWith("@") ? `Private messages with ${id.slice(1)}` : `Messages in ${id}`;
+}
+
+/** The logs of every view, and which one is on the page. */
+export class ViewLogs {
+  readonly #frame: HTMLElement;
+  readonly #marker: HTMLElement;
+  readonly #draw: (line: Line) => HTMLElement;
+  readonly #logs = new Map<string, LogView>();
+  /** The log of lines shown before there was any view; the first view takes it over. */
+  #spare: LogView | undefined;
+  #shown: LogView;
+  /** The element each line was drawn as, to find where the unseen lines begin. */
+  readonly #drawn = new WeakMap<Line, HTMLElement>();
+  /** The "new since you left" line of each view that has one. */
+  readonly #dividers = new Map<LogView, HTMLElement>();
+
+  /**
+   * Shows the logs in `frame`, with the shared "new messages" `marker`
+   * button; `draw` makes a line's element.
+   */
+  constructor(frame: HTMLElement, marker: HTMLElement, draw: (line: Line) => HTMLElement) {
+    this.#frame = frame;
+    this.#marker = marker;
+    this.#draw = draw;
+    this.#spare = new LogView("Messages", marker);
+    this.#shown = this.#spare;
+    this.#shown.show(frame);
+    marker.addEventListener("click", () => this.#shown.scrollToBottom());
+  }
+
+  /** The log on the page. */
+  get shown(): LogView {
+    return this.#shown;
+  }
+
+  /** Reports whether the log of view `id` is the one on the page. */
+  isShown(id: string): boolean {
+    return this.#logs.get(keyOf(id)) === this.#shown;
+  }
+
+  /** Appends `lines` to the log of view `id`, or to the log on the page without one. */
+  append(id: string | undefined, lines: readonly Line[]): void {
+    const log = id === undefined ? this.#shown : this.#log(id);
+    log.append(lines.map((line) => {
+      const element = this.#draw(line);
+      this.#drawn.set(line, element);
+      return element;
+    }));
+  }
+
+  /** Puts the log of view `id` on the page; the "new since you left" line of the one before goes. */
+  show(id: string): void {
+    const log = this.#log(id);
+    if (log === this.#shown) return;
+    this.#dividers.get(this.#shown)?.remove();
+    this.#dividers.delete(this.#shown);
+    this.#shown.hide();
+    this.#shown = log;
+    log.show(this.#frame);
+  }
+
+  /**
+   * The user looks at view `id` now: its log goes on the page, with the
+   * "new since you left" line above `unseen`, the lines that arrived there
+   * while they looked elsewhere (`skipped` older ones were not kept).
+   */
+  switched(id: string, unseen: readonly Line[], skipped: number): void {
+    this.show(id);
+    const log = this.#shown;
+    const first = unseen.map((line) => this.#drawn.get(line))
+      .find((element) => element?.parentElement === log.element);
+    if (first === undefined) return;
+    const divider = this.#draw(unseenDivider(id, skipped));
+    log.element.insertBefore(divider, first);
+    this.#dividers.set(log, divider);
+    log.reveal(divider);
+  }
+
+  /** The person called `from` is now called `to`: their private log follows. */
+  renamed(from: string, to: string): void {
+    const log = this.#logs.get(keyOf(`@${from}`));
+    if (log === undefined || keyOf(`@${from}`) === keyOf(`@${to}`)) return;
+    this.#logs.delete(keyOf(`@${from}`));
+    this.#logs.set(keyOf(`@${to}`), log);
+    log.label(labelOf(`@${to}`));
+  }
+
+  /** Forgets the logs of views other than `ids`: rooms the user is in no more. */
+  keep(ids: readonly string[]): void {
+    const kept = new Set(ids.map(keyOf));
+    for (const [key, log] of this.#logs) {
+      if (kept.has(key) || log === this.#shown) continue;
+      this.#logs.delete(key);
+      this.#dividers.delete(log);
+    }
+  }
+
+  /** The log of view `id`, begun now if it is new. */
+  #log(id: string): LogView {
+    const key = keyOf(id);
+    let log = this.#logs.get(key);
+    if (log !== undefined) return log;
+    log = this.#spare ?? new LogView(labelOf(id), this.#marker);
+    log.label(labelOf(id));
+    this.#spare = undefined;
+    this.#logs.set(key, log);
+    return log;
+  }
+}
