@@ -13,7 +13,7 @@ import { formatAddress } from "./core/address.ts";
 import { Backoff } from "./core/backoff.ts";
 import { ConnectError, Connection, type TlsOptions } from "./client/connection.ts";
 import { TerminalDriver } from "./client/driver.ts";
-import { Terminal } from "./client/terminal.ts";
+import { type Key, Terminal } from "./client/terminal.ts";
 import { completions, conversationSources } from "./core/complete.ts";
 import { Conversation, type Refusal } from "./core/conversation.ts";
 import { errorLine } from "./core/describe.ts";
@@ -161,9 +161,28 @@ class TerminalClient {
     });
     const driver = this.#driver;
     this.#terminal.onLine((line) => driver.apply(this.#chat.type(line, performance.now())));
+    this.#terminal.onKey((key) => this.#key(key));
     this.#terminal.onEnd(() =>
       driver.apply(this.#terminal.interactive ? this.#chat.quit() : this.#chat.finish())
     );
+  }
+
+  /**
+   * Switches views on a key: Alt+1…9 looks at view N, Ctrl+N at the next
+   * one and Ctrl+P at the one before. Returns whether `key` was one of them.
+   */
+  #key(key: Key): boolean {
+    if (!this.#chat.welcomed) return false;
+    const number = key.meta && !key.ctrl && /^[1-9]$/.test(key.name ?? "")
+      ? Number(key.name)
+      : undefined;
+    const step = key.ctrl && !key.meta
+      ? key.name === "n" ? 1 : key.name === "p" ? -1 : undefined
+      : undefined;
+    if (number !== undefined) this.#driver.apply(this.#chat.switchToNumber(number));
+    else if (step !== undefined) this.#driver.apply(this.#chat.switchBy(step));
+    else return false;
+    return true;
   }
 
   /** Runs connection after connection until the user leaves or the server is gone. */

@@ -10,9 +10,9 @@
 import type { Conversation } from "../core/conversation.ts";
 import type { Line } from "../core/describe.ts";
 import type { Effect, Refusal } from "../core/effects.ts";
-import { sanitizeText } from "../core/sanitize.ts";
 import type { ClientFrame } from "../protocol.ts";
 import type { Connection } from "./connection.ts";
+import { promptText } from "./prompt.ts";
 import { drawLine } from "./render.ts";
 import type { Terminal } from "./terminal.ts";
 
@@ -116,6 +116,7 @@ export class TerminalDriver {
           this.apply(this.#chat.quit());
           break;
         case "changed":
+        case "switched":
         case "pending":
         case "answered":
           break;
@@ -131,16 +132,24 @@ export class TerminalDriver {
 
   /** `lines` as the terminal draws them, one string each. */
   draw(lines: readonly Line[]): string[] {
-    return lines.map((line) => drawLine(line, this.#options.color));
+    const columns = this.#terminal.interactive ? this.#terminal.columns : undefined;
+    return lines.map((line) =>
+      drawLine(line, this.#options.color, columns === undefined ? {} : { columns })
+    );
   }
 
-  /** Redraws the prompt if what it says has changed: the room, the connection, lines waiting. */
+  /**
+   * Redraws the prompt if what it says has changed: the view looked at, the
+   * other views where something waits, the connection, lines waiting.
+   */
   updatePrompt(): void {
     if (!this.#terminal.interactive || !this.#chat.welcomed) return;
-    const unsent = this.#chat.unsent(performance.now());
-    const prompt = `${this.#chat.online ? "" : "(offline) "}${
-      sanitizeText(this.#chat.roster.room)
-    }${unsent === 0 ? "" : ` (${unsent} unsent)`}> `;
+    const prompt = promptText({
+      current: this.#chat.view?.id ?? this.#chat.roster.room,
+      activity: this.#chat.activity,
+      online: this.#chat.online,
+      unsent: this.#chat.unsent(performance.now()),
+    }, this.#terminal.columns);
     if (prompt === this.#shownPrompt) return;
     this.#shownPrompt = prompt;
     this.#terminal.setPrompt(prompt);

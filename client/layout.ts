@@ -24,6 +24,13 @@ export function charWidth(char: string): number {
   return WIDE.test(char) ? 2 : 1;
 }
 
+/** Columns `text` takes on one row of the terminal. */
+export function textWidth(text: string): number {
+  let width = 0;
+  for (const char of text) width += charWidth(char);
+  return width;
+}
+
 /** The code points in `text`. */
 export function codePoints(text: string): number {
   let count = 0;

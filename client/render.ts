@@ -14,6 +14,7 @@ import { colorOf } from "../core/palette.ts";
 import { plainText, type Run, textRuns } from "../core/plain.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import type { ServerFrame } from "../protocol.ts";
+import { textWidth } from "./layout.ts";
 
 /** Options for {@linkcode renderFrame}. */
 export interface RenderOptions {
@@ -51,8 +52,26 @@ function paint(run: Run): string {
   }
 }
 
+/** Options for {@linkcode drawLine}. */
+export interface DrawOptions {
+  /** The terminal's width: a divider is centred in it. */
+  columns?: number;
+}
+
+/**
+ * A divider (a new day, what is new since the user left a room) as the
+ * terminal draws it: centred when the width is known, dim.
+ */
+function drawDivider(line: Line, color: boolean, columns: number | undefined): string {
+  const text = plainText(line);
+  const room = columns === undefined ? 0 : columns - textWidth(text);
+  const centred = " ".repeat(Math.max(0, Math.floor(room / 2))) + text;
+  return color ? style("dim", centred) : centred;
+}
+
 /** Draws one line as the terminal shows it, with styles if `color`. */
-export function drawLine(line: Line, color: boolean): string {
+export function drawLine(line: Line, color: boolean, options: DrawOptions = {}): string {
+  if (line.kind === "divider") return drawDivider(line, color, options.columns);
   if (!color) return plainText(line);
   if (line.kind === "notice") return style("dim", plainText(line));
   if (line.kind === "error") return style("red", plainText(line));

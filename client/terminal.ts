@@ -24,6 +24,18 @@ import { codePoints, layout } from "./layout.ts";
 /** Returns completions for the text before the cursor, as `node:readline` expects. */
 export type Completer = (line: string) => [string[], string];
 
+/** A key pressed, as `node:readline` names it: `{ name: "n", ctrl: true }` for Ctrl+N. */
+export interface Key {
+  /** The key's name: a letter or digit, `return`, `up`… */
+  name?: string;
+  /** Ctrl was held. */
+  ctrl?: boolean;
+  /** Alt (Meta) was held. */
+  meta?: boolean;
+  /** Shift was held. */
+  shift?: boolean;
+}
+
 /** Options for {@linkcode Terminal}. */
 export interface TerminalOptions {
   /** Edit lines with cursor keys and redraw the prompt; else read plain lines. */
@@ -62,6 +74,7 @@ export class Terminal implements Disposable {
   readonly #rl: readline.Interface;
   readonly #queue: string[] = [];
   #onLine: ((line: string) => void) | undefined;
+  #onKey: ((key: Key) => boolean) | undefined;
   #onEnd: (() => void) | undefined;
   #ended = false;
   #closed = false;
@@ -73,8 +86,9 @@ export class Terminal implements Disposable {
   #drawn: Drawn | undefined;
   #scheduled = false;
   readonly #output = new ReadlineOutput((text) => this.#readlineWrote(text));
-  readonly #onKeypress = (_text: unknown, key: { ctrl?: boolean; name?: string } | undefined) =>
-    this.#keypress(key);
+  readonly #onKeypress = (_text: unknown, key: Key | undefined) => this.#keypress(key);
+  /** readline's own keypress listener, called for every key `onKey` does not take. */
+  #editorKeypress: ((text: unknown, key: Key | undefined) => void) | undefined;
 
   constructor(options: TerminalOptions) {
     this.#interactive = options.interactive;
@@ -88,6 +102,20 @@ export class Terminal implements Disposable {
         ...(options.completer ? { completer: options.completer } : {}),
       })
       : readline.createInterface({ input: process.stdin, terminal: false });
+    if (options.interactive) {
+      // readline's listener, added last, sees only the keys `onKey` leaves to it.
+      const editor = process.stdin.listeners("keypress").at(-1) as
+        | ((text: unknown, key: Key | undefined) => void)
+        | undefined;
+      if (editor !== undefined) {
+        process.stdin.off("keypress", editor);
+        this.#editorKeypress = (text, key) => {
+          const editing = this.#closed || this.#asking || key === undefined;
+          if (editing || !this.#onKey?.(key)) editor.call(process.stdin, text, key);
+        };
+        process.stdin.on("keypress", this.#editorKeypress);
+      }
+    }
     // After readline's own listener, which it added above.
     if (options.interactive) process.stdin.on("keypress", this.#onKeypress);
     this.#rl.on("line", (line: string) => {
@@ -105,6 +133,7 @@ export class Terminal implements Disposable {
       if (this.#interactive && !this.#closed) this.#erase();
       this.#closed = true;
       process.stdin.off("keypress", this.#onKeypress);
+      if (this.#editorKeypress !== undefined) process.stdin.off("keypress", this.#editorKeypress);
       this.#end();
     });
   }
@@ -114,10 +143,23 @@ export class Terminal implements Disposable {
     return this.#interactive;
   }
 
+  /** The terminal's width now, in columns. */
+  get columns(): number {
+    return screenSize().columns;
+  }
+
   /** Delivers typed lines to `handler`, first those typed before it was set. */
   onLine(handler: (line: string) => void): void {
     this.#onLine = handler;
     for (const line of this.#queue.splice(0)) handler(line);
+  }
+
+  /**
+   * Shows each key to `handler` before the line editor (interactive only):
+   * a key it handled, for which it returns `true`, the editor never sees.
+   */
+  onKey(handler: (key: Key) => boolean): void {
+    this.#onKey = handler;
   }
 
   /** Calls `handler` once when the user presses Ctrl-C or Ctrl-D, or input ends. */
@@ -209,7 +251,7 @@ export class Terminal implements Disposable {
     this.#schedule();
   }
 
-  #keypress(key: { ctrl?: boolean; name?: string } | undefined): void {
+  #keypress(key: Key | undefined): void {
     if (this.#closed) return;
     if (key?.ctrl && key.name === "l") {
       // Ctrl-L: readline cleared the screen in its sink; clear it here.

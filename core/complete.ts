@@ -2,10 +2,12 @@
 
 /**
  * Tab completion, the same in the terminal and on the page: `/commands` as
- * the first word, rooms after `/join`, else the names of the people in the
- * room (`name: ` at the start of a line), and after `/msg` also those of the
- * people known to be connected elsewhere; never the user's own, and never
- * anyone who is gone (names from replayed history, old names).
+ * the first word, rooms after `/join`, the user's own rooms after `/part`
+ * and their views (`#dev`, `@bob`) after `/switch`, else the names of the
+ * people in the room (`name: ` at the start of a line), and after `/msg`
+ * also those of the people known to be connected elsewhere; never the
+ * user's own, and never anyone who is gone (names from replayed history,
+ * old names).
  *
  * @module
  */
@@ -24,14 +26,19 @@ export interface CompletionSources {
   me: string;
   /** Room names, offered after `/join`. */
   rooms: readonly string[];
+  /** The rooms the user is in, offered after `/part` (and `/leave`). */
+  joined?: readonly string[];
+  /** The user's views (`#dev`, `@bob`), offered after `/switch`. */
+  views?: readonly string[];
   /** Commands the client runs itself, offered after the server's. */
   commands?: readonly string[];
 }
 
 /**
  * Lists the completions of the word before `caret`: `/commands` as the first
- * word, rooms after `/join`, else names (`name: ` at the start of a line),
- * the people elsewhere too after `/msg`.
+ * word, rooms after `/join`, the user's rooms after `/part`, their views
+ * after `/switch`, else names (`name: ` at the start of a line), the people
+ * elsewhere too after `/msg`.
  */
 export function completions(
   value: string,
@@ -50,11 +57,19 @@ export function completions(
   }
   const command = /^\/(\S+)\s+$/.exec(before.slice(0, start))?.[1];
   const after = command === undefined ? undefined : commandNamed(command)?.name;
-  if (after === "join") {
+  if (after === "join" || ((after === "part" || after === "leave") && sources.joined)) {
+    const rooms = after === "join" ? sources.rooms : sources.joined ?? [];
     const typed = (word.startsWith("#") ? word : `#${word}`).toLowerCase();
-    const options = sources.rooms.filter((room) => room.startsWith(typed)).map((room) =>
-      `${room} `
-    );
+    const options = rooms.filter((room) => room.startsWith(typed)).map((room) => `${room} `);
+    return { start, options };
+  }
+  if (after === "switch" && sources.views) {
+    const typed = word.toLowerCase();
+    const bare = /^[#@]/.test(typed) ? undefined : typed;
+    const options = sources.views.filter((view) => {
+      const id = view.toLowerCase();
+      return id.startsWith(typed) || (bare !== undefined && id.slice(1).startsWith(bare));
+    }).map((view) => `${view} `);
     return { start, options };
   }
   const at = word.startsWith("@") ? "@" : "";
@@ -70,7 +85,8 @@ export function completions(
 
 /**
  * What `conversation` offers to complete: its room's people and those it
- * knows to be connected elsewhere, its rooms, its own commands.
+ * knows to be connected elsewhere, the rooms, the user's rooms and views,
+ * its own commands.
  */
 export function conversationSources(conversation: Conversation): CompletionSources {
   const { roster } = conversation;
@@ -79,6 +95,8 @@ export function conversationSources(conversation: Conversation): CompletionSourc
     elsewhere: [...roster.elsewhere.values()],
     me: roster.me,
     rooms: roster.roomList().map((room) => room.name),
+    joined: roster.joined,
+    views: conversation.views.map((view) => view.id),
     commands: conversation.localCommands,
   };
 }

@@ -42,24 +42,38 @@ testWith(
       const ann = await TerminalUser.join(tmux, "ann", port, { height: 40 });
       await ann.waitForLine(said("bob", "before anyone left"));
 
+      // /join #dev keeps ann in #lobby too (protocol version 2): looking at #lobby
+      // again shows what was said there meanwhile.
       await ann.enter("/join #dev");
       await ann.waitFor((screen) => screen.cursorLine === "#dev>", 'the "#dev> " prompt');
       await bobSays(bob, "said while ann was in #dev");
+      await ann.waitFor(
+        (screen) => screen.cursorLine === "#dev [#lobby 1!]>",
+        'the "#dev [#lobby 1!]> " prompt',
+      );
       await ann.enter("/join #lobby");
       await ann.waitFor((screen) => screen.cursorLine === "#lobby>", 'the "#lobby> " prompt');
       await ann.waitForLine(said("bob", "said while ann was in #dev"));
 
-      // Once more, by /leave: nothing new was said, so nothing is replayed.
-      await ann.enter("/join #dev");
+      // Out of #lobby and into it again: only what was said there meanwhile is replayed.
+      await ann.enter("/part");
       await ann.waitFor((screen) => screen.cursorLine === "#dev>", 'the "#dev> " prompt');
-      await ann.enter("/leave");
+      await bobSays(bob, "said while ann was out of #lobby");
+      await ann.enter("/join #lobby");
       await ann.waitFor((screen) => screen.cursorLine === "#lobby>", 'the "#lobby> " prompt');
+      await ann.waitForLine(said("bob", "said while ann was out of #lobby"));
       await bobSays(bob, "after ann came back");
       const screen = await ann.waitForLine(said("bob", "after ann came back"));
-      for (const text of ["before anyone left", "said while ann was in #dev"]) {
+      for (
+        const text of [
+          "before anyone left",
+          "said while ann was in #dev",
+          "said while ann was out of #lobby",
+        ]
+      ) {
         assert.equal(countLines(screen, said("bob", text)), 1, `"${text}" once:\n${screen.text}`);
       }
-      assert.equal(countLines(screen, /^-- You are in #lobby\./), 3, screen.text);
+      assert.equal(countLines(screen, /^-- You are in #lobby\./), 2, screen.text);
 
       // What /history is asked for, it shows, seen or not.
       await ann.enter("/history");

@@ -1,0 +1,100 @@
+/**
+ * What the terminal's prompt says: the view looked at, and the other views
+ * where something waits, with a `!` where the user is mentioned:
+ * `#lobby [#dev 3, @bob 1, #ops 2!]> `. Kept within a share of the
+ * terminal's width, so that there is room left to type: on a narrow
+ * terminal the list keeps the mentions and private messages first and
+ * counts the rest (`#lobby [#ops 2!, +2]> `). Pure: no I/O.
+ *
+ * @module
+ */
+
+import { sanitizeText } from "../core/sanitize.ts";
+import { charWidth, textWidth } from "./layout.ts";
+
+/** One view with something unread, as the prompt lists it. */
+export interface Activity {
+  /** The view: `#dev`, or `@bob` for private messages. */
+  readonly id: string;
+  /** Messages from others since the user last looked at it. */
+  readonly unread: number;
+  /** Whether one of them names the user. */
+  readonly mentioned: boolean;
+}
+
+/** What the prompt tells. */
+export interface PromptState {
+  /** The view looked at: `#lobby`, `@bob`. */
+  current: string;
+  /** The other views with something unread, in order. */
+  activity: readonly Activity[];
+  /** Whether the connection is up. */
+  online: boolean;
+  /** Lines to show as not yet sent. */
+  unsent: number;
+}
+
+/** Columns always left to type in, when the terminal is wide enough. */
+const ROOM_TO_TYPE = 20;
+
+/** `text` cut to `columns` at most, an ellipsis marking the cut. */
+function cut(text: string, columns: number): string {
+  if (textWidth(text) <= columns) return text;
+  let out = "";
+  let width = 0;
+  for (const char of text) {
+    const next = charWidth(char);
+    if (width + next > columns - 1) break;
+    out += char;
+    width += next;
+  }
+  return `${out}…`;
+}
+
+/** The widest a prompt may be on a terminal `columns` wide. */
+export function promptBudget(columns: number): number {
+  return Math.max(columns - ROOM_TO_TYPE, Math.floor(columns / 2));
+}
+
+/**
+ * The prompt for `state` on a terminal `columns` wide.
+ *
+ * @example
+ * ```ts
+ * promptText({
+ *   current: "#lobby",
+ *   activity: [{ id: "#dev", unread: 3, mentioned: false }, { id: "#ops", unread: 2, mentioned: true }],
+ *   online: true,
+ *   unsent: 0,
+ * }, 80); // "#lobby [#dev 3, #ops 2!]> "
+ * ```
+ */
+export function promptText(state: PromptState, columns: number): string {
+  const budget = promptBudget(columns);
+  const offline = state.online ? "" : "(offline) ";
+  const unsent = state.unsent === 0 ? "" : ` (${state.unsent} unsent)`;
+  const room = cut(sanitizeText(state.current), Math.max(budget - 2, 1));
+  const head = `${offline}${room}${unsent}`;
+  const fits = (text: string) => textWidth(text) <= budget;
+  const bare = fits(`${head}> `) ? `${head}> ` : `${room}> `;
+  if (state.activity.length === 0) return bare;
+  const entries = state.activity.map((view, index) => ({
+    text: `${sanitizeText(view.id)} ${view.unread}${view.mentioned ? "!" : ""}`,
+    index,
+    view,
+  }));
+  const withList = (items: string[]) => `${head} [${items.join(", ")}]> `;
+  const all = withList(entries.map((entry) => entry.text));
+  if (fits(all)) return all;
+  // Too wide: keep what matters most, in the order of the views, and count the rest.
+  const rank = (view: Activity) => view.mentioned ? 0 : view.id.startsWith("@") ? 1 : 2;
+  const ranked = [...entries].sort((a, b) => rank(a.view) - rank(b.view) || a.index - b.index);
+  for (let keep = entries.length - 1; keep >= 0; keep--) {
+    const kept = ranked.slice(0, keep).sort((a, b) => a.index - b.index);
+    const hidden = ranked.slice(keep);
+    const more = `+${hidden.length}${hidden.some((entry) => entry.view.mentioned) ? "!" : ""}`;
+    const text = withList([...kept.map((entry) => entry.text), more]);
+    if (fits(text)) return text;
+  }
+  return bare;
+}

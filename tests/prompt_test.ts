@@ -1,0 +1,73 @@
+/** Pure tests of client/prompt.ts and of how client/render.ts draws dividers. */
+
+import assert from "node:assert/strict";
+import { textWidth } from "../client/layout.ts";
+import { type Activity, promptBudget, type PromptState, promptText } from "../client/prompt.ts";
+import { drawLine } from "../client/render.ts";
+import { daySeparator, unseenDivider } from "../core/dividers.ts";
+
+function state(activity: Activity[], fields: Partial<PromptState> = {}): PromptState {
+  return { current: "#lobby", activity, online: true, unsent: 0, ...fields };
+}
+
+const DEV: Activity = { id: "#dev", unread: 3, mentioned: false };
+const BOB: Activity = { id: "@bob", unread: 1, mentioned: false };
+const OPS: Activity = { id: "#ops", unread: 2, mentioned: true };
+
+Deno.test("promptText() names the view, then what waits elsewhere, ! for a mention", () => {
+  assert.equal(promptText(state([]), 80), "#lobby> ");
+  assert.equal(promptText(state([DEV, BOB, OPS]), 80), "#lobby [#dev 3, @bob 1, #ops 2!]> ");
+  assert.equal(promptText(state([], { current: "@bob" }), 80), "@bob> ");
+});
+
+Deno.test("promptText() says offline and unsent lines before the list", () => {
+  assert.equal(
+    promptText(state([DEV], { online: false, unsent: 2 }), 80),
+    "(offline) #lobby (2 unsent) [#dev 3]> ",
+  );
+  assert.equal(promptText(state([], { unsent: 1 }), 80), "#lobby (1 unsent)> ");
+});
+
+Deno.test("promptText() on a narrow terminal keeps mentions and private messages first", () => {
+  // 60 columns leave 40 for the prompt: the whole list is 34 wide.
+  assert.equal(promptText(state([DEV, BOB, OPS]), 60), "#lobby [#dev 3, @bob 1, #ops 2!]> ");
+  assert.equal(promptText(state([DEV, BOB, OPS]), 50), "#lobby [@bob 1, #ops 2!, +1]> ");
+  assert.equal(promptText(state([DEV, BOB, OPS]), 44), "#lobby [#ops 2!, +2]> ");
+  assert.equal(promptText(state([DEV, BOB, OPS]), 30), "#lobby [+3!]> ");
+  assert.equal(promptText(state([DEV, BOB]), 30), "#lobby [+2]> ");
+  assert.equal(promptText(state([DEV, BOB, OPS]), 20), "#lobby> ");
+  for (const columns of [10, 20, 30, 40, 50, 60, 80, 120]) {
+    const many = Array.from({ length: 32 }, (_, i) => ({
+      id: `#room-${i}`,
+      unread: 100 + i,
+      mentioned: i % 5 === 0,
+    }));
+    const text = promptText(state(many, { current: "#a-very-long-room-name-indeed" }), columns);
+    assert.ok(textWidth(text) <= promptBudget(columns), `${columns}: ${text}`);
+  }
+});
+
+Deno.test("promptText() cleans names and cuts a long one by its width on the screen", () => {
+  const hostile = { id: "@e\x1b]0;pwned\x07vil\u202e", unread: 1, mentioned: false };
+  const text = promptText(state([hostile]), 80);
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(text, /[\x00-\x1f\x7f-\x9f\u202e]/);
+  const wide = promptText(state([], { current: "#" + "語".repeat(30) }), 40);
+  assert.ok(textWidth(wide) <= promptBudget(40), wide);
+  assert.match(wide, /…> $/);
+});
+
+Deno.test("drawLine() centres a divider when the width is known, dim in colour", () => {
+  const unseen = unseenDivider("#dev");
+  assert.equal(drawLine(unseen, false), "— #dev: new since you left —");
+  const centred = drawLine(unseen, false, { columns: 60 });
+  assert.equal(centred, " ".repeat(16) + "— #dev: new since you left —");
+  assert.equal(drawLine(unseen, true, { columns: 60 }), `\x1b[2m${centred}\x1b[22m`);
+  const now = new Date(2026, 11, 2, 9).getTime();
+  const day = drawLine(daySeparator(new Date(2026, 11, 1, 23).getTime(), now), false, {
+    columns: 40,
+  });
+  assert.equal(day, " ".repeat(9) + "— Tuesday 1 December —");
+  // Wider than the screen: not moved.
+  assert.equal(drawLine(unseen, false, { columns: 10 }), "— #dev: new since you left —");
+});
