@@ -3,7 +3,8 @@
  * sizes: a log per room, unread counts and a mention badge in the sidebar,
  * the "new since you left" line, the unread total in the title and on the
  * icon; a notification for a mention and a private message while the tab is
- * hidden; clickable links; day separators on history from an earlier day.
+ * hidden; clickable links; day separators on history from an earlier day;
+ * and every room back after a lost connection, with what was missed in each.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients. Screenshots go to test-results/screenshots.
  */
@@ -13,6 +14,7 @@ import type { Page } from "./_playwright.ts";
 import { dayName } from "../../core/dividers.ts";
 import { startServer } from "../../server.ts";
 import { SqliteHistory } from "../../server/sqlite_history.ts";
+import { FreezingProxy } from "../_freezing_proxy.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import {
   type BrowserOptions,
@@ -375,5 +377,58 @@ testWith(
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: back from a lost connection, every room shows what was missed there, once",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using proxy = new FreezingProxy(server.webAddr!.port);
+    await using bob = await TestClient.join2(server.addr.port, "bob", [
+      { room: "#lobby" },
+      { room: "#dev" },
+    ]);
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.open(pageUrl(proxy.port));
+    await joinAs(page, "ann");
+    await say(page, "/join #dev");
+    await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
+    await says(bob, "dev before", "#dev");
+    await waitForLine(page, "message", "dev before");
+    await showView(page, "#lobby");
+    await says(bob, "lobby before", "#lobby");
+    await waitForLine(page, "message", "lobby before");
+
+    // The link goes silent, both rooms talk, and the connection is lost with what waited in it.
+    proxy.freeze();
+    await says(bob, "lobby missed", "#lobby");
+    await says(bob, "dev missed", "#dev");
+    proxy.cut();
+    await waitForLine(page, "notice", "The connection to the server was lost");
+    proxy.thaw();
+
+    await waitForLine(page, "message", "lobby missed", 15_000);
+    const lobby = await logTexts(page, ".line.message .text");
+    assert.deepEqual(lobby.filter((text) => text.startsWith("lobby")), [
+      "lobby before",
+      "lobby missed",
+    ]);
+    await viewButton(page, "#dev").locator(".unread", { hasText: exactly("1") })
+      .waitFor({ state: "attached" });
+    await showView(page, "#dev");
+    await waitForLine(page, "divider.unseen", "new since you left");
+    const dev = await logTexts(page, ".line.message .text, .line.divider.unseen");
+    assert.deepEqual(dev.filter((text) => !text.startsWith("lobby")), [
+      "dev before",
+      "— #dev: new since you left —",
+      "dev missed",
+    ]);
+    assert.ok(proxy.accepted >= 2, "the page came back through the proxy");
+    assert.deepEqual(
+      browser.unexpectedProblems([/^console error: WebSocket connection to .* failed/]),
+      [],
+    );
   },
 );
