@@ -52,7 +52,8 @@ export function renderViews(
     item.className = "view-item";
     const button = document.createElement("button");
     button.type = "button";
-    button.className = `view-button ${view.kind}`;
+    button.className = "view-button";
+    button.dataset.kind = view.kind;
     const id = sanitizeText(view.id);
     button.dataset.view = id;
     const label = document.createElement("span");
