@@ -195,10 +195,8 @@ export class Alerts {
   #toggleSound(): void {
     this.#sound = !this.#sound;
     remember(SOUND_KEY, this.#sound);
-    if (this.#sound) {
-      void this.#context()?.resume().catch(() => {});
-      this.#beep();
-    }
+    // Turned on, it beeps once, so the user hears what it will sound like.
+    if (this.#sound) void this.#context()?.resume().then(() => this.#beep(), () => {});
     this.#draw();
   }
 

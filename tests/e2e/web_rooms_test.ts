@@ -26,6 +26,7 @@ import {
   say,
   WAIT_MS,
   waitForLine,
+  waitForStatus,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { ROOT, waitFor } from "./_tmux.ts";
@@ -182,8 +183,17 @@ for (const { name: size, options } of SIZES) {
   );
 }
 
-/** Records every notification the page makes, and every time it asks for the permission. */
+/**
+ * Records every notification the page makes, every time it asks for the
+ * permission, and every beep it starts.
+ */
 const RECORD_NOTIFICATIONS = `(() => {
+  window.beeps = 0;
+  const oscillator = BaseAudioContext.prototype.createOscillator;
+  BaseAudioContext.prototype.createOscillator = function () {
+    window.beeps++;
+    return oscillator.call(this);
+  };
   const Real = window.Notification;
   window.notes = [];
   window.asked = 0;
@@ -212,6 +222,11 @@ function setHidden(page: Page, hidden: boolean): Promise<void> {
   }, hidden);
 }
 
+/** The beeps the page started so far. */
+function beeps(page: Page): Promise<number> {
+  return page.evaluate(() => (globalThis as unknown as { beeps: number }).beeps);
+}
+
 /** The notifications the page made so far. */
 function notes(page: Page): Promise<{ title: string; body: string }[]> {
   return page.evaluate(() => (globalThis as unknown as { notes: [] }).notes);
@@ -219,7 +234,7 @@ function notes(page: Page): Promise<{ title: string; body: string }[]> {
 
 testWith(
   ["chromium"],
-  "web page: a mention and a private message notify while the tab is hidden, once turned on",
+  "web page: a mention and a private message notify while the tab is hidden, and beep, once turned on",
   async () => {
     await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
     const url = pageUrl(server.webAddr!.port);
@@ -270,6 +285,24 @@ testWith(
     await page.locator("#notify-toggle[aria-pressed=true]").waitFor({ state: "attached" });
     assert.equal(await page.locator("#sound-toggle").getAttribute("aria-pressed"), "false");
     assert.equal(await page.evaluate(() => (globalThis as unknown as { asked: 0 }).asked), 0);
+
+    // The beep, once turned on: once to be heard, then for a private message (not looked at),
+    // not for a mention in the room looked at.
+    await waitForStatus(page, "Connected");
+    const sound = page.locator("#sound-toggle");
+    await sound.click();
+    await settles(() => sound.getAttribute("aria-pressed"), "true", "the sound toggle");
+    assert.equal(await page.evaluate(() => localStorage.getItem("chat.sound")), "on");
+    await settles(() => beeps(page), 1, "the beeps");
+    await says(bob, "ann, can you hear this?");
+    // The page beeps as it draws the line, so once the line is there the beep is too.
+    await waitForLine(page, "message", "can you hear this?");
+    assert.equal(await beeps(page), 1, "a beep for a mention in the room looked at");
+    await bob.send({ type: "msg", to: "ann", text: "and this?" });
+    await waitForLine(page, "private", "and this?");
+    assert.equal(await beeps(page), 2, "the beeps after a private message");
+    await page.reload();
+    await page.locator("#sound-toggle[aria-pressed=true]").waitFor({ state: "attached" });
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
