@@ -162,6 +162,8 @@ class TerminalClient {
     const driver = this.#driver;
     this.#terminal.onLine((line) => driver.apply(this.#chat.type(line, performance.now())));
     this.#terminal.onKey((key) => this.#key(key));
+    // The prompt's list of other views is cut to the width.
+    this.#terminal.onResize(() => driver.updatePrompt());
     this.#terminal.onEnd(() =>
       driver.apply(this.#terminal.interactive ? this.#chat.quit() : this.#chat.finish())
     );

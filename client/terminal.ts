@@ -75,6 +75,8 @@ export class Terminal implements Disposable {
   readonly #queue: string[] = [];
   #onLine: ((line: string) => void) | undefined;
   #onKey: ((key: Key) => boolean) | undefined;
+  #onResize: (() => void) | undefined;
+  readonly #resized = () => this.#onResize?.();
   #onEnd: (() => void) | undefined;
   #ended = false;
   #closed = false;
@@ -118,6 +120,7 @@ export class Terminal implements Disposable {
     }
     // After readline's own listener, which it added above.
     if (options.interactive) process.stdin.on("keypress", this.#onKeypress);
+    if (options.interactive) process.stdout.on("resize", this.#resized);
     this.#rl.on("line", (line: string) => {
       if (this.#asking) return;
       // What the user sent comes back from the server stamped, and is printed then.
@@ -133,6 +136,7 @@ export class Terminal implements Disposable {
       if (this.#interactive && !this.#closed) this.#erase();
       this.#closed = true;
       process.stdin.off("keypress", this.#onKeypress);
+      process.stdout.off("resize", this.#resized);
       if (this.#editorKeypress !== undefined) process.stdin.off("keypress", this.#editorKeypress);
       this.#end();
     });
@@ -160,6 +164,11 @@ export class Terminal implements Disposable {
    */
   onKey(handler: (key: Key) => boolean): void {
     this.#onKey = handler;
+  }
+
+  /** Calls `handler` when the terminal changes size (interactive only). */
+  onResize(handler: () => void): void {
+    this.#onResize = handler;
   }
 
   /** Calls `handler` once when the user presses Ctrl-C or Ctrl-D, or input ends. */

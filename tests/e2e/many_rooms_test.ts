@@ -194,48 +194,61 @@ testWith(["tmux"], "chat join rings for a mention in another room as /bell says"
   }
 });
 
-testWith(["tmux"], "chat join at 50 columns cuts the prompt's list to fit", async () => {
-  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
-  const port = server.addr.port;
-  const tmux = new Tmux("many-rooms-narrow");
-  try {
-    const alice = await TerminalUser.join(tmux, "alice", port, { width: 50 });
-    for (const room of ["#dev", "#ops"]) {
-      await alice.enter(`/join ${room}`);
-      await inputLine(alice, `${room}>`);
+testWith(
+  ["tmux"],
+  "chat join at 50 columns cuts the prompt's list to fit, as the width changes",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const port = server.addr.port;
+    const tmux = new Tmux("many-rooms-narrow");
+    try {
+      const alice = await TerminalUser.join(tmux, "alice", port, { width: 50 });
+      for (const room of ["#dev", "#ops"]) {
+        await alice.enter(`/join ${room}`);
+        await inputLine(alice, `${room}>`);
+      }
+      await alice.enter("/switch #lobby");
+      await inputLine(alice, "#lobby>");
+      await using bob = await joinIn(port, "bob", "#dev");
+      await using dave = await joinIn(port, "dave", "#ops");
+      await using carol = await joinIn(port, "carol");
+      const draft = "a draft long enough to wrap onto the next row of the pane";
+      await tmux.type(alice.session, draft);
+      await alice.waitFor(
+        (screen) => screen.cursorLine === "row of the pane",
+        "the draft, wrapped",
+      );
+      await says(bob, "deploying now");
+      await carol.send({ type: "msg", to: "alice", text: "lunch?" });
+      await carol.next("private");
+      await says(dave, "alice: disk full");
+      // The whole list, "#lobby [#dev 1, #ops 1!, @carol 1]> ", leaves too little room to type.
+      const prompt = "#lobby [#ops 1!, +2]> ";
+      const screen = await alice.waitFor(
+        (screen) => screen.lines.some((line) => line.startsWith(prompt + draft.slice(0, 10))),
+        `the prompt "${prompt}" before the draft`,
+      );
+      const at = screen.lines.findIndex((line) => line.startsWith(prompt));
+      assert.equal(
+        screen.lines.slice(at, screen.cursor.y + 1).map((line) => line.padEnd(50)).join("")
+          .trimEnd(),
+        prompt + draft,
+        `the draft whole:\n${screen.text}`,
+      );
+      await alice.clearInput("#lobby [#ops 1!, +2]>");
+      // Wider, the whole list fits; narrower again, it is cut again.
+      await tmux.run("resize-window", "-t", alice.session, "-x", "100");
+      await inputLine(alice, "#lobby [#dev 1, #ops 1!, @carol 1]>");
+      await tmux.run("resize-window", "-t", alice.session, "-x", "50");
+      await inputLine(alice, "#lobby [#ops 1!, +2]>");
+      await alice.enter("/switch #ops");
+      await inputLine(alice, "#ops [#dev 1, @carol 1]>");
+      await alice.waitForLine(/^ {11}— #ops: new since you left —$/);
+    } finally {
+      await tmux.kill();
     }
-    await alice.enter("/switch #lobby");
-    await inputLine(alice, "#lobby>");
-    await using bob = await joinIn(port, "bob", "#dev");
-    await using dave = await joinIn(port, "dave", "#ops");
-    await using carol = await joinIn(port, "carol");
-    const draft = "a draft long enough to wrap onto the next row of the pane";
-    await tmux.type(alice.session, draft);
-    await alice.waitFor((screen) => screen.cursorLine === "row of the pane", "the draft, wrapped");
-    await says(bob, "deploying now");
-    await carol.send({ type: "msg", to: "alice", text: "lunch?" });
-    await carol.next("private");
-    await says(dave, "alice: disk full");
-    // The whole list, "#lobby [#dev 1, @carol 1, #ops 1!]> ", leaves too little room to type.
-    const prompt = "#lobby [#ops 1!, +2]> ";
-    const screen = await alice.waitFor(
-      (screen) => screen.lines.some((line) => line.startsWith(prompt + draft.slice(0, 10))),
-      `the prompt "${prompt}" before the draft`,
-    );
-    const at = screen.lines.findIndex((line) => line.startsWith(prompt));
-    assert.equal(
-      screen.lines.slice(at, screen.cursor.y + 1).map((line) => line.padEnd(50)).join("").trimEnd(),
-      prompt + draft,
-      `the draft whole:\n${screen.text}`,
-    );
-    await alice.clearInput("#lobby [#ops 1!, +2]>");
-    await alice.enter("/switch #ops");
-    await inputLine(alice, "#ops [#dev 1, @carol 1]>");
-    await alice.waitForLine(/^ {11}— #ops: new since you left —$/);
-  } finally {
-    await tmux.kill();
-  }
-});
+  },
+);
 
 /** `chat serve` on loopback `port`, keeping history in `dir`, once it listens. */
 async function serve(port: number, dir: string): Promise<ChatProcess> {
