@@ -465,3 +465,44 @@ testWith(
     );
   },
 );
+
+testWith(
+  ["chromium"],
+  "web page: each room keeps where its log was scrolled to",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using browser = await ChatBrowser.launch({ viewport: { width: 1280, height: 600 } });
+    await using bob = await TestClient.join2(server.addr.port, "bob", [
+      { room: "#lobby" },
+      { room: "#dev" },
+    ]);
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    for (let i = 1; i <= 60; i++) await says(bob, `lobby line ${i}`, "#lobby");
+    await waitForLine(page, "message", /lobby line 60$/);
+    await say(page, "/join #dev");
+    await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
+    await showView(page, "#lobby");
+
+    // Scrolled up in #lobby, to the 20th line.
+    const scrolled = await page.locator("#log .log").evaluate((log) => {
+      const line = [...log.querySelectorAll(".line")]
+        .find((line) => line.textContent?.endsWith("lobby line 20")) as unknown as {
+          offsetTop: number;
+        };
+      log.scrollTop = line.offsetTop;
+      return log.scrollTop;
+    });
+    assert.ok(scrolled > 0, "the log can be scrolled");
+    await says(bob, "dev meanwhile", "#dev");
+    await showView(page, "#dev");
+    await waitForLine(page, "message", "dev meanwhile");
+    await showView(page, "#lobby");
+    await settles(
+      () => page.locator("#log .log").evaluate((log) => log.scrollTop),
+      scrolled,
+      "where #lobby's log was scrolled to",
+    );
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
