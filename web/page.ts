@@ -115,6 +115,22 @@ export class PageView {
       : `${count} ${count === 1 ? "person" : "people"}`;
   }
 
+  /**
+   * Marks the drawer's button (on a phone the sidebar is closed) when another
+   * view has something unread, red when it names the user.
+   */
+  #markDrawer(): void {
+    const waiting = this.#chat.activity;
+    const mentioned = waiting.some((view) => view.mentioned || view.kind === "private");
+    const toggle = this.#ui.sidebarToggle;
+    toggle.dataset.unread = mentioned ? "mention" : waiting.length > 0 ? "some" : "";
+    const count = waiting.reduce((sum, view) => sum + view.unread, 0);
+    toggle.setAttribute(
+      "aria-label",
+      count === 0 ? "Rooms and people" : `Rooms and people, ${count} unread`,
+    );
+  }
+
   /** The title and the icon: the unread total, then the view looked at. */
   #updateTitle(): void {
     let unread = this.#hiddenUnread;
@@ -123,6 +139,7 @@ export class PageView {
       unread += view.unread;
       mentioned ||= view.mentioned || (view.kind === "private" && view.unread > 0);
     }
+    this.#markDrawer();
     const prefix = unread > 0 ? `(${unread}) ` : "";
     const name = sanitizeText(this.#chat.view?.id ?? this.#chat.roster.room);
     document.title = `${prefix}${name} — chat`;

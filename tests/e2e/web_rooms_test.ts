@@ -135,6 +135,8 @@ for (const { name: size, options } of SIZES) {
       await dev.locator(".unread", { hasText: exactly("2") }).waitFor({ state: "attached" });
       await dev.locator(".mention-badge").waitFor({ state: "attached" });
       assert.equal(await viewButton(page, "#lobby").locator(".unread").count(), 0);
+      // On a phone the sidebar is a closed drawer: its button says something waits.
+      assert.equal(await page.locator("#sidebar-toggle").getAttribute("data-unread"), "mention");
       assert.equal(await logLine(page, "message", "dev two").count(), 0, "#dev's line in #lobby");
       await settles(() => page.evaluate(() => document.title), "(2) #lobby — chat", "the title");
       await settles(
@@ -165,6 +167,7 @@ for (const { name: size, options } of SIZES) {
       await dev.locator(".unread").waitFor({ state: "detached" });
       assert.equal(await dev.locator(".mention-badge").count(), 0, "the mention badge stays");
       await settles(() => page.evaluate(() => document.title), "#dev — chat", "the title");
+      assert.equal(await page.locator("#sidebar-toggle").getAttribute("data-unread"), "");
       await settles(
         () => page.locator("#favicon").evaluate((link) => link.getAttribute("href")),
         "/favicon.svg",
