@@ -79,30 +79,32 @@ export class Identity {
     const holder = members.byKey(key);
     const resumed = holder !== undefined && hello.resume !== undefined &&
       holder.resume === hello.resume;
-    let named: Omit<Member, "version" | "rooms">;
+    let sent: SentMemory;
     if (resumed) {
-      named = { ...holder, session, resume: crypto.randomUUID() };
+      sent = holder.sent;
     } else {
       const refusal = this.#claimable(hello.name, undefined);
       if (refusal !== undefined) return refuse(newcomer, refusal.code, refusal.message);
       // Dropped before it came back: what it sent is still known by its token.
       const kept = hello.resume === undefined ? undefined : this.#departed.take(hello.resume, key);
-      named = {
-        session,
-        name: hello.name,
-        key,
-        resume: crypto.randomUUID(),
-        sent: kept ?? new SentMemory(),
-      };
+      sent = kept ?? new SentMemory();
     }
+    const name = resumed ? holder.name : hello.name;
+    const resume = crypto.randomUUID();
     const [first, ...others] = [...wanted.keys()].map((name) => rooms.get(name));
+    const room = first ?? rooms.get(LOBBY);
+    // One literal of every field, for each version: a member is one small object, made at once.
     const member: Member = version === PROTOCOL_VERSION
-      ? { ...named, version, rooms: [first ?? rooms.get(LOBBY)] }
+      ? { session, name, key, resume, sent, version, rooms: [room] }
       // Coming back to a session still held: its rooms, whatever the hello says.
       : {
-        ...named,
+        session,
+        name,
+        key,
+        resume,
+        sent,
         version,
-        rooms: resumed ? holder.rooms : [first ?? rooms.get(LOBBY), ...others],
+        rooms: resumed ? holder.rooms : [room, ...others],
       };
     if (resumed) this.#takeOver(holder, member);
     else members.add(member);
