@@ -75,7 +75,8 @@ async function connect(port: number, total: number): Promise<void> {
   const conns: Deno.Conn[] = [];
   for (let i = 0; i < total; i++) conns.push(await Deno.connect({ hostname: "127.0.0.1", port }));
   console.log(`connected ${conns.length}`);
-  await new Promise(() => {});
+  // A timer keeps the process alive until the kill: a bare pending promise would end it.
+  setInterval(() => {}, 60_000);
 }
 
 /** Resolves with the first line of `lines` that `match` accepts. */

@@ -67,7 +67,8 @@ async function appendThenKill(path: string, count: number): Promise<void> {
       store.append({ type: "message", id, ts: id, room: "#lobby", from: "ann", text: "m" + id });
     }
     console.log("stored");
-    await new Promise(() => {});`;
+    // A timer keeps the process alive until the kill: a bare pending promise would end it.
+    setInterval(() => {}, 60_000);`;
   await evalThenKill(code, "stored");
 }
 

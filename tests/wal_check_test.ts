@@ -26,7 +26,8 @@ async function killedWriter(dir: string, script: string): Promise<string> {
     db.exec("PRAGMA synchronous = NORMAL");
     ${script}
     console.log("written");
-    await new Promise(() => {});`;
+    // A timer keeps the process alive until the kill: a bare pending promise would end it.
+    setInterval(() => {}, 60_000);`;
   await evalThenKill(code, "written");
   return path;
 }
