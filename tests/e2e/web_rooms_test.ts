@@ -29,6 +29,18 @@ import {
   waitForStatus,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
+import {
+  beeps,
+  logTexts,
+  notes,
+  openSidebar,
+  RECORD_NOTIFICATIONS,
+  says,
+  setHidden,
+  settles,
+  showView,
+  viewButton,
+} from "./_web_rooms.ts";
 import { ROOT, waitFor } from "./_tmux.ts";
 
 // What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
@@ -57,49 +69,6 @@ async function screenshot(page: Page, file: string): Promise<void> {
   await page.locator("#message-input").blur();
   await page.screenshot({ path: `${folder}/${file}` });
   console.log(`Screenshot for a person to look at: test-results/screenshots/${file}`);
-}
-
-/** Says `text` and waits until it came back: stored, and sent to the room. */
-async function says(client: TestClient, text: string, room?: string): Promise<void> {
-  await client.send(room === undefined ? { type: "say", text } : { type: "say", room, text });
-  await client.next("message", (frame) => frame.text === text);
-}
-
-/** Opens the phone's drawer if the page has one closed, so that the sidebar can be clicked. */
-async function openSidebar(page: Page): Promise<void> {
-  if (await page.locator("#sidebar-toggle").isVisible()) {
-    if (await page.locator("#sidebar").isHidden()) await page.locator("#sidebar-toggle").click();
-    await page.locator("#sidebar").waitFor();
-  }
-}
-
-/** The sidebar entry of view `id` among the user's rooms. */
-function viewButton(page: Page, id: string) {
-  return page.locator(`#views button.view-button[data-view="${id}"]`);
-}
-
-/** Shows view `id` by clicking it in the sidebar, and waits until the header names it. */
-async function showView(page: Page, id: string): Promise<void> {
-  await openSidebar(page);
-  await viewButton(page, id).click();
-  await page.locator("#room-name", { hasText: exactly(id) }).waitFor();
-}
-
-/** Waits until `read` gives `expected`. */
-async function settles<T>(read: () => Promise<T>, expected: T, what: string): Promise<void> {
-  await waitFor(
-    read,
-    (value) => value === expected,
-    WAIT_MS,
-    (value) => `for ${what} to be ${JSON.stringify(expected)}; it is ${JSON.stringify(value)}`,
-  );
-}
-
-/** The texts of the log's lines, in order, of the classes given. */
-function logTexts(page: Page, selector = ".line"): Promise<string[]> {
-  return page.locator(`#log ${selector}`).evaluateAll((lines) =>
-    lines.map((line) => line.textContent ?? "")
-  );
 }
 
 for (const { name: size, options } of SIZES) {
@@ -184,55 +153,6 @@ for (const { name: size, options } of SIZES) {
       assert.deepEqual(browser.unexpectedProblems(), []);
     },
   );
-}
-
-/**
- * Records every notification the page makes, every time it asks for the
- * permission, and every beep it starts.
- */
-const RECORD_NOTIFICATIONS = `(() => {
-  window.beeps = 0;
-  const oscillator = BaseAudioContext.prototype.createOscillator;
-  BaseAudioContext.prototype.createOscillator = function () {
-    window.beeps++;
-    return oscillator.call(this);
-  };
-  const Real = window.Notification;
-  window.notes = [];
-  window.asked = 0;
-  class Recorded extends Real {
-    constructor(title, options) {
-      window.notes.push({ title, body: options?.body ?? "" });
-      super(title, options);
-    }
-    static get permission() { return Real.permission; }
-    static requestPermission(...args) {
-      window.asked++;
-      return Real.requestPermission(...args);
-    }
-  }
-  window.Notification = Recorded;
-})();`;
-
-/** Makes the page believe its tab is hidden (`true`) or shown again. */
-function setHidden(page: Page, hidden: boolean): Promise<void> {
-  return page.evaluate((hidden) => {
-    const define = (name: string, value: unknown) =>
-      Object.defineProperty(document, name, { configurable: true, get: () => value });
-    define("hidden", hidden);
-    define("visibilityState", hidden ? "hidden" : "visible");
-    document.dispatchEvent(new Event("visibilitychange"));
-  }, hidden);
-}
-
-/** The beeps the page started so far. */
-function beeps(page: Page): Promise<number> {
-  return page.evaluate(() => (globalThis as unknown as { beeps: number }).beeps);
-}
-
-/** The notifications the page made so far. */
-function notes(page: Page): Promise<{ title: string; body: string }[]> {
-  return page.evaluate(() => (globalThis as unknown as { notes: [] }).notes);
 }
 
 testWith(

@@ -1,0 +1,119 @@
+/**
+ * What the tests of the page in many rooms share: protocol clients that
+ * talk, the sidebar's views, the log's texts, a tab made hidden and shown
+ * again, and the notifications and beeps the page makes, recorded.
+ *
+ * @module
+ */
+
+import type { Locator, Page } from "./_playwright.ts";
+import type { TestClient } from "../_test_utils.ts";
+import { exactly, WAIT_MS } from "./_browser.ts";
+import { waitFor } from "./_tmux.ts";
+
+// What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
+// which would retype Deno's own globals for every file checked with this one).
+declare const document: { dispatchEvent(event: unknown): boolean };
+
+/** Says `text` and waits until it came back: stored, and sent to the room. */
+export async function says(client: TestClient, text: string, room?: string): Promise<void> {
+  await client.send(room === undefined ? { type: "say", text } : { type: "say", room, text });
+  await client.next("message", (frame) => frame.text === text);
+}
+
+/** Opens the phone's drawer if the page has one closed, so that the sidebar can be clicked. */
+export async function openSidebar(page: Page): Promise<void> {
+  if (await page.locator("#sidebar-toggle").isVisible()) {
+    if (await page.locator("#sidebar").isHidden()) await page.locator("#sidebar-toggle").click();
+    await page.locator("#sidebar").waitFor();
+  }
+}
+
+/** The sidebar entry of view `id` among the user's rooms. */
+export function viewButton(page: Page, id: string): Locator {
+  return page.locator(`#views button.view-button[data-view="${id}"]`);
+}
+
+/** Shows view `id` by clicking it in the sidebar, and waits until the header names it. */
+export async function showView(page: Page, id: string): Promise<void> {
+  await openSidebar(page);
+  await viewButton(page, id).click();
+  await page.locator("#room-name", { hasText: exactly(id) }).waitFor();
+}
+
+/** Waits until `read` gives `expected`. */
+export async function settles<T>(read: () => Promise<T>, expected: T, what: string): Promise<void> {
+  await waitFor(
+    read,
+    (value) => value === expected,
+    WAIT_MS,
+    (value) => `for ${what} to be ${JSON.stringify(expected)}; it is ${JSON.stringify(value)}`,
+  );
+}
+
+/** The texts of the log's lines, in order, of the classes given. */
+export function logTexts(page: Page, selector = ".line"): Promise<string[]> {
+  return page.locator(`#log ${selector}`).evaluateAll((lines) =>
+    lines.map((line) => line.textContent ?? "")
+  );
+}
+
+/**
+ * Records every notification the page makes (its title and body in
+ * `notes`, itself in `made`), every time it asks for the permission, and
+ * every beep it starts.
+ */
+export const RECORD_NOTIFICATIONS = `(() => {
+  window.beeps = 0;
+  const oscillator = BaseAudioContext.prototype.createOscillator;
+  BaseAudioContext.prototype.createOscillator = function () {
+    window.beeps++;
+    return oscillator.call(this);
+  };
+  const Real = window.Notification;
+  window.notes = [];
+  window.made = [];
+  window.asked = 0;
+  class Recorded extends Real {
+    constructor(title, options) {
+      window.notes.push({ title, body: options?.body ?? "" });
+      super(title, options);
+      window.made.push(this);
+    }
+    static get permission() { return Real.permission; }
+    static requestPermission(...args) {
+      window.asked++;
+      return Real.requestPermission(...args);
+    }
+  }
+  window.Notification = Recorded;
+})();`;
+
+/** Makes the page believe its tab is hidden (`true`) or shown again. */
+export function setHidden(page: Page, hidden: boolean): Promise<void> {
+  return page.evaluate((hidden) => {
+    const define = (name: string, value: unknown) =>
+      Object.defineProperty(document, name, { configurable: true, get: () => value });
+    define("hidden", hidden);
+    define("visibilityState", hidden ? "hidden" : "visible");
+    document.dispatchEvent(new Event("visibilitychange"));
+  }, hidden);
+}
+
+/** The beeps the page started so far. */
+export function beeps(page: Page): Promise<number> {
+  return page.evaluate(() => (globalThis as unknown as { beeps: number }).beeps);
+}
+
+/** The notifications the page made so far. */
+export function notes(page: Page): Promise<{ title: string; body: string }[]> {
+  return page.evaluate(() => (globalThis as unknown as { notes: [] }).notes);
+}
+
+/** Clicks the `index`th notification the page made, as the user would in the system's list. */
+export function clickNotification(page: Page, index: number): Promise<void> {
+  return page.evaluate((index) => {
+    const made = (globalThis as unknown as { made: EventTarget[] }).made;
+    made[index]?.dispatchEvent(new Event("click"));
+  }, index);
+}

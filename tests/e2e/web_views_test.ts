@@ -1,0 +1,139 @@
+/**
+ * Moving between views on the page: Alt+1…9 and Alt+Up/Alt+Down; a
+ * notification clicked shows its view. The real page runs in Chromium
+ * against a real server; the others are protocol clients.
+ */
+
+import assert from "node:assert/strict";
+import type { Page } from "./_playwright.ts";
+import { startServer } from "../../server.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { ChatBrowser, exactly, joinAs, pageUrl, say, WAIT_MS, waitForLine } from "./_browser.ts";
+import { testWith } from "./_needs.ts";
+import { waitFor } from "./_tmux.ts";
+import {
+  clickNotification,
+  logTexts,
+  notes,
+  RECORD_NOTIFICATIONS,
+  says,
+  setHidden,
+  settles,
+  showView,
+  viewButton,
+} from "./_web_rooms.ts";
+
+/** The log's messages and "new since you left" lines, without their times. */
+async function told(page: Page): Promise<string[]> {
+  const texts = await logTexts(page, ".line.message, .line.private, .line.divider.unseen");
+  return texts.map((text) => text.replace(/^\[\d\d:\d\d:\d\d\] /, ""));
+}
+
+/** Waits until the header names view `id`. */
+async function looksAt(page: Page, id: string): Promise<void> {
+  await page.locator("#room-name", { hasText: exactly(id) }).waitFor();
+}
+
+/** Waits until the log's messages and dividers read `expected`. */
+async function reads(page: Page, expected: readonly string[]): Promise<void> {
+  await waitFor(
+    () => told(page),
+    (texts) => JSON.stringify(texts) === JSON.stringify(expected),
+    WAIT_MS,
+    (texts) => `for the log to read ${JSON.stringify(expected)}; it reads ${JSON.stringify(texts)}`,
+  );
+}
+
+testWith(
+  ["chromium"],
+  "web page: Alt+1…9 shows a view by its place, Alt+Up and Alt+Down the one before or after",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using browser = await ChatBrowser.launch();
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    await say(page, "/join #dev");
+    await looksAt(page, "#dev");
+    await bob.send({ type: "msg", to: "ann", text: "hi ann" });
+    await viewButton(page, "@bob").waitFor({ state: "attached" });
+    const views = await page.locator("#views button.view-button").evaluateAll((buttons) =>
+      buttons.map((button) => button.getAttribute("data-view"))
+    );
+    assert.deepEqual(views, ["#lobby", "#dev", "@bob"], "the views in the sidebar");
+
+    const keys: [string, string][] = [
+      ["Alt+1", "#lobby"],
+      ["Alt+3", "@bob"],
+      ["Alt+2", "#dev"],
+      ["Alt+1", "#lobby"],
+      // There is no ninth view: nothing moves, so the next one after #lobby is #dev.
+      ["Alt+9", "#lobby"],
+      ["Alt+ArrowDown", "#dev"],
+      ["Alt+ArrowDown", "@bob"],
+      ["Alt+ArrowDown", "#lobby"],
+      ["Alt+ArrowUp", "@bob"],
+      ["Alt+ArrowUp", "#dev"],
+    ];
+    for (const [key, view] of keys) {
+      await page.keyboard.press(key);
+      await looksAt(page, view);
+      await settles(
+        () => page.locator(`#views button[aria-current=true]`).getAttribute("data-view"),
+        view,
+        `the view marked in the sidebar after ${key}`,
+      );
+    }
+    assert.equal(await page.locator("#message-input").inputValue(), "", "keys typed as text");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a notification clicked shows the view it tells of",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const url = pageUrl(server.webAddr!.port);
+    await using browser = await ChatBrowser.launch();
+    await browser.context.grantPermissions(["notifications"], { origin: new URL(url).origin });
+    await browser.context.addInitScript({ content: RECORD_NOTIFICATIONS });
+    await using bob = await TestClient.join2(server.addr.port, "bob", [
+      { room: "#lobby" },
+      { room: "#dev" },
+    ]);
+    const page = await browser.open(url);
+    await joinAs(page, "ann");
+    await say(page, "/join #dev");
+    await looksAt(page, "#dev");
+    await showView(page, "#lobby");
+    const toggle = page.locator("#notify-toggle");
+    await toggle.click();
+    await settles(() => toggle.getAttribute("aria-pressed"), "true", "the toggle");
+
+    await setHidden(page, true);
+    await says(bob, "ann, the build is red", "#dev");
+    await bob.send({ type: "msg", to: "ann", text: "psst, lunch?" });
+    await waitFor(
+      () => notes(page),
+      (list) => list.length >= 2,
+      WAIT_MS,
+      (list) => `for two notifications; there are ${JSON.stringify(list)}`,
+    );
+    assert.deepEqual(await notes(page), [
+      { title: "bob in #dev", body: "ann, the build is red" },
+      { title: "bob (private)", body: "psst, lunch?" },
+    ]);
+
+    // The mention's notification shows #dev, what arrived there under the line.
+    await clickNotification(page, 0);
+    await looksAt(page, "#dev");
+    await reads(page, ["— #dev: new since you left —", "bob: ann, the build is red"]);
+    // The private message's shows the private view with bob.
+    await clickNotification(page, 1);
+    await looksAt(page, "@bob");
+    await waitForLine(page, "private", "psst, lunch?");
+    await setHidden(page, false);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
