@@ -147,12 +147,13 @@ export class WebClient {
     this.#apply(this.#chat.type(`/part ${room}`, performance.now()));
   }
 
-  /** Starts a private message to `name` in the message box. */
+  /** Shows the private view with `name` (`@bob`): what is typed there goes to them. */
   startPrivate(name: string): void {
-    const input = this.#ui.input;
-    input.value = `/msg ${name} `;
+    const looked = this.#chat.view;
+    if (looked?.kind !== "private" || nameKey(looked.name) !== nameKey(name)) {
+      this.#apply(this.#chat.switchTo(`@${name}`));
+    }
     this.setSidebar(false);
-    input.setSelectionRange(input.value.length, input.value.length);
   }
 
   /** Reconnects now: after a /quit, or instead of waiting for the next attempt. */

@@ -25,7 +25,7 @@ export interface PageActions {
   showView: (view: string) => void;
   /** The leave button of one of the user's rooms was clicked. */
   partRoom: (room: string) => void;
-  /** A person in the list was clicked. */
+  /** A person in the list was clicked: their private view is shown. */
   startPrivate: (name: string) => void;
 }
 

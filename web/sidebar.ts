@@ -6,7 +6,7 @@
  * conversations, each a button that shows it, with its unread count and a
  * mark when it names the user, and a button that leaves a room), the
  * server's rooms (each a button that joins it) and the people in the
- * current room (each a button that starts a private message).
+ * current room (each a button that shows the private view with them).
  *
  * @module
  */
@@ -167,7 +167,7 @@ export function renderMembers(
     const button = document.createElement("button");
     button.type = "button";
     button.className = "member-button";
-    button.title = `Send ${sanitizeText(name)} a private message`;
+    button.title = `Private messages with ${sanitizeText(name)}`;
     button.appendChild(label);
     button.addEventListener("click", () => options.onPick(name));
     item.appendChild(button);

@@ -304,8 +304,10 @@ browserTest("web page: strict CSP headers, and no violation while the page is us
   await waitForLine(page, "notice", "Commands:");
   await say(page, "/rooms");
   await waitForLine(page, "notice", "Rooms:");
+  // A person clicked opens the private view with them: what is typed there goes to them.
   await page.locator("#members button", { hasText: "bob" }).click();
-  assert.equal(await page.locator("#message-input").inputValue(), "/msg bob ");
+  await page.locator("#room-name", { hasText: exactly("@bob") }).waitFor();
+  assert.equal(await page.locator("#message-input").inputValue(), "");
   await page.locator("#message-input").pressSequentially("psst");
   await page.locator("#message-input").press("Enter");
   await waitForLine(page, "private", "psst");

@@ -1,6 +1,7 @@
 /**
- * Moving between views on the page: Alt+1…9 and Alt+Up/Alt+Down; a
- * notification clicked shows its view. The real page runs in Chromium
+ * Moving between views on the page: a person clicked in the list opens the
+ * private view with them; Alt+1…9 and Alt+Up/Alt+Down; a notification
+ * clicked shows its view. The real page runs in Chromium
  * against a real server; the others are protocol clients.
  */
 
@@ -8,13 +9,23 @@ import assert from "node:assert/strict";
 import type { Page } from "./_playwright.ts";
 import { startServer } from "../../server.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
-import { ChatBrowser, exactly, joinAs, pageUrl, say, WAIT_MS, waitForLine } from "./_browser.ts";
+import {
+  type BrowserOptions,
+  ChatBrowser,
+  exactly,
+  joinAs,
+  pageUrl,
+  say,
+  WAIT_MS,
+  waitForLine,
+} from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
 import {
   clickNotification,
   logTexts,
   notes,
+  openSidebar,
   RECORD_NOTIFICATIONS,
   says,
   setHidden,
@@ -41,6 +52,50 @@ async function reads(page: Page, expected: readonly string[]): Promise<void> {
     (texts) => JSON.stringify(texts) === JSON.stringify(expected),
     WAIT_MS,
     (texts) => `for the log to read ${JSON.stringify(expected)}; it reads ${JSON.stringify(texts)}`,
+  );
+}
+
+/** The two sizes the people list is tried at: on a phone it is in a drawer. */
+const SIZES: readonly { name: string; options: BrowserOptions }[] = [
+  { name: "desktop", options: { viewport: { width: 1280, height: 800 } } },
+  {
+    name: "phone",
+    options: { viewport: { width: 375, height: 667 }, deviceScaleFactor: 2, mobile: true },
+  },
+];
+
+for (const { name: size, options } of SIZES) {
+  testWith(
+    ["chromium"],
+    `web page (${size}): a person clicked in the list opens the private view with them`,
+    async () => {
+      await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+      await using browser = await ChatBrowser.launch(options);
+      await using bob = await TestClient.join2(server.addr.port, "bob");
+      const page = await browser.open(pageUrl(server.webAddr!.port));
+      await joinAs(page, "ann");
+      await openSidebar(page);
+      await page.locator("#members button.member-button", { hasText: exactly("bob") }).click();
+      await looksAt(page, "@bob");
+      assert.equal(await page.locator("#message-input").inputValue(), "", "the message box");
+      await page.locator('#views button.view-button[data-view="@bob"][aria-current=true]')
+        .waitFor({ state: "attached" });
+      // On a phone the drawer closes, so the message box can be typed in.
+      assert.ok(await page.locator("#message-input").isVisible(), "the message box is hidden");
+
+      // What is typed there goes to bob alone, and shows in the private view.
+      await say(page, "psst, lunch?", { typed: true });
+      const frame = await bob.next("private", (frame) => frame.text === "psst, lunch?");
+      assert.deepEqual([frame.from, frame.to], ["ann", "bob"]);
+      await waitForLine(page, "private", "psst, lunch?");
+      await showView(page, "#lobby");
+      assert.equal(
+        await page.locator("#log .line", { hasText: "psst, lunch?" }).count(),
+        0,
+        "the private line in #lobby",
+      );
+      assert.deepEqual(browser.unexpectedProblems(), []);
+    },
   );
 }
 
