@@ -33,6 +33,12 @@ import { loadName, saveName, type Ui } from "./ui.ts";
 /** How often the link and the lines waiting for the server are looked at, in milliseconds. */
 const TICK_MS = 250;
 
+/** Whether `line` is something someone else said, new: what counts as unread. */
+function fromOthers(line: Line): boolean {
+  return (line.kind === "message" || line.kind === "action" || line.kind === "private") &&
+    !line.tags?.some((tag) => tag === "own" || tag === "outgoing" || tag === "replay");
+}
+
 /** The page's chat client; app.ts feeds it the user's actions. */
 export class WebClient {
   readonly #ui: Ui;
@@ -107,12 +113,16 @@ export class WebClient {
   sendLine(): void {
     const value = this.#ui.input.value;
     if (value.trim() === "") return;
+    const looked = this.#chat.view?.id;
     const effects = this.#chat.type(value, performance.now());
     this.#apply(effects);
     const refused = effects.some((effect) =>
       effect.type === "show" && effect.lines.some((line) => line.kind === "error")
     );
     if (refused) return;
+    // The user answers what is new, so it is read: its "new since you left" line goes. A line
+    // that showed another view (`/switch`) left that line of the view it came from already.
+    if (looked !== undefined && this.#logs.isShown(looked)) this.#logs.dropDivider();
     this.#history.push(value);
     this.#ui.input.value = "";
     this.#logs.shown.scrollToBottom();
@@ -198,10 +208,15 @@ export class WebClient {
     else if (!ui.app.classList.contains("sidebar-open")) ui.input.focus({ preventScroll: true });
   }
 
-  /** The page is visible again: what it showed is read now. */
+  /**
+   * The page is visible again: what it showed is read now, under a "new
+   * since you left" line in the view looked at.
+   */
   markRead(): void {
     for (const id of this.#readOnReturn) this.#apply(this.#chat.read(id));
     this.#readOnReturn.clear();
+    const looked = this.#chat.view;
+    if (looked !== undefined) this.#logs.returned(looked.id);
     this.#page.markRead();
   }
 
@@ -224,11 +239,11 @@ export class WebClient {
     this.#logs.append(id ?? this.#chat.view?.id, lines);
     const looked = this.#chat.view;
     if (id === undefined || looked === undefined || id === looked.id) {
-      const others = lines.filter((line) =>
-        (line.kind === "message" || line.kind === "action" || line.kind === "private") &&
-        !line.tags?.some((tag) => tag === "own" || tag === "outgoing" || tag === "replay")
-      );
+      const others = lines.filter(fromOthers);
       for (const line of others) this.#page.arrived(line.tags?.includes("mentioned") === true);
+      if (document.hidden && looked !== undefined && others[0] !== undefined) {
+        this.#logs.arrivedAway(looked.id, others[0]);
+      }
       return;
     }
     // A private message is shown where the user looks too, as it belongs to no room; it is
@@ -241,8 +256,11 @@ export class WebClient {
       }));
       this.#logs.append(looked.id, copies);
       // Read where they are shown, unless the tab is hidden: then once it is shown again.
-      if (document.hidden) this.#readOnReturn.add(id);
-      else this.#apply(this.#chat.read(id));
+      if (document.hidden) {
+        this.#readOnReturn.add(id);
+        const fresh = copies.find(fromOthers);
+        if (fresh !== undefined) this.#logs.arrivedAway(looked.id, fresh);
+      } else this.#apply(this.#chat.read(id));
     }
   }
 

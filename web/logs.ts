@@ -5,8 +5,9 @@
  * One log per view (core/views.ts): each room the user is in, and each
  * person they exchange private messages with, has its own log, and only the
  * one looked at is on the page, so switching never mixes two rooms' lines
- * and each keeps its scroll position. Coming back to a view, a "new since
- * you left" line goes above what arrived there meanwhile.
+ * and each keeps its scroll position. Coming back to a view, or to the tab
+ * after it was hidden, a "new since you left" line goes above what arrived
+ * meanwhile; it stays until the user looks elsewhere or sends a line.
  *
  * @module
  */
@@ -37,8 +38,10 @@ export class ViewLogs {
   #shown: LogView;
   /** The element each line was drawn as, to find where the unseen lines begin. */
   readonly #drawn = new WeakMap<Line, HTMLElement>();
-  /** The "new since you left" line of each view that has one. */
+  /** The "new since you left" line of each view that has one: one at most. */
   readonly #dividers = new Map<LogView, HTMLElement>();
+  /** The first line that arrived in the log on the page while the tab was hidden. */
+  #away: { log: LogView; element: HTMLElement } | undefined;
 
   /**
    * Shows the logs in `frame`, with the shared "new messages" `marker`
@@ -78,8 +81,8 @@ export class ViewLogs {
   show(id: string): void {
     const log = this.#log(id);
     if (log === this.#shown) return;
-    this.#dividers.get(this.#shown)?.remove();
-    this.#dividers.delete(this.#shown);
+    this.dropDivider();
+    this.#away = undefined;
     this.#shown.hide();
     this.#shown = log;
     log.show(this.#frame);
@@ -95,11 +98,34 @@ export class ViewLogs {
     const log = this.#shown;
     const first = unseen.map((line) => this.#drawn.get(line))
       .find((element) => element?.parentElement === log.element);
-    if (first === undefined) return;
-    const divider = this.#draw(unseenDivider(id, skipped));
-    log.element.insertBefore(divider, first);
-    this.#dividers.set(log, divider);
-    log.reveal(divider);
+    if (first !== undefined) this.#divide(log, first, unseenDivider(id, skipped));
+  }
+
+  /**
+   * `line`, shown in view `id`, arrived while the tab was hidden: if that
+   * view is on the page and nothing arrived before it, the "new since you
+   * left" line goes above it once the tab is shown again.
+   */
+  arrivedAway(id: string, line: Line): void {
+    const element = this.#drawn.get(line);
+    if (this.#away !== undefined || !this.isShown(id) || element === undefined) return;
+    this.#away = { log: this.#shown, element };
+  }
+
+  /** The tab is shown again: the "new since you left" line goes above what arrived in view `id`. */
+  returned(id: string): void {
+    const away = this.#away;
+    this.#away = undefined;
+    if (away === undefined || away.log !== this.#shown || !this.isShown(id)) return;
+    if (away.element.parentElement === away.log.element) {
+      this.#divide(away.log, away.element, unseenDivider(id));
+    }
+  }
+
+  /** The user is done with what was new on the page (they sent a line): its divider goes. */
+  dropDivider(): void {
+    this.#dividers.get(this.#shown)?.remove();
+    this.#dividers.delete(this.#shown);
   }
 
   /** The person called `from` is now called `to`: their private log follows. */
@@ -119,6 +145,15 @@ export class ViewLogs {
       this.#logs.delete(key);
       this.#dividers.delete(log);
     }
+  }
+
+  /** Puts `divider` above `first`, a line of `log`, in place of the one it had, and shows it. */
+  #divide(log: LogView, first: HTMLElement, divider: Line): void {
+    this.#dividers.get(log)?.remove();
+    const element = this.#draw(divider);
+    log.element.insertBefore(element, first);
+    this.#dividers.set(log, element);
+    log.reveal(element);
   }
 
   /** The log of view `id`, begun now if it is new. */

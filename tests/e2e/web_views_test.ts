@@ -1,12 +1,14 @@
 /**
- * Moving between views on the page: a person clicked in the list opens the
- * private view with them; Alt+1…9 and Alt+Up/Alt+Down; a notification
- * clicked shows its view. The real page runs in Chromium
- * against a real server; the others are protocol clients.
+ * Moving between views on the page: back to a hidden tab, a "new since you
+ * left" line above what arrived meanwhile, gone once the user looks
+ * elsewhere or sends a line; a person clicked in the list opens the private
+ * view with them; Alt+1…9 and Alt+Up/Alt+Down; a notification clicked
+ * shows its view. The real page runs in Chromium against a real server; the
+ * others are protocol clients.
  */
 
 import assert from "node:assert/strict";
-import type { Page } from "./_playwright.ts";
+import type { Locator, Page } from "./_playwright.ts";
 import { startServer } from "../../server.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import {
@@ -34,6 +36,11 @@ import {
   viewButton,
 } from "./_web_rooms.ts";
 
+/** The "new since you left" lines of the log on the page. */
+function dividers(page: Page): Locator {
+  return page.locator("#log .line.divider.unseen");
+}
+
 /** The log's messages and "new since you left" lines, without their times. */
 async function told(page: Page): Promise<string[]> {
   const texts = await logTexts(page, ".line.message, .line.private, .line.divider.unseen");
@@ -54,6 +61,86 @@ async function reads(page: Page, expected: readonly string[]): Promise<void> {
     (texts) => `for the log to read ${JSON.stringify(expected)}; it reads ${JSON.stringify(texts)}`,
   );
 }
+
+testWith(
+  ["chromium"],
+  'web page: back to a hidden tab, a "new since you left" line sits above what arrived, until a line is sent',
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using browser = await ChatBrowser.launch();
+    await using bob = await TestClient.join2(server.addr.port, "bob", [
+      { room: "#lobby" },
+      { room: "#dev" },
+    ]);
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    await say(page, "/join #dev");
+    await looksAt(page, "#dev");
+    await showView(page, "#lobby");
+    await says(bob, "lobby before", "#lobby");
+    await waitForLine(page, "message", "lobby before");
+
+    // Talk while the tab is hidden: the line comes when the tab is shown again, above it.
+    await setHidden(page, true);
+    await says(bob, "away one", "#lobby");
+    await says(bob, "away two", "#lobby");
+    await waitForLine(page, "message", "away two");
+    assert.equal(await dividers(page).count(), 0, "a divider while the tab is hidden");
+    await setHidden(page, false);
+    await reads(page, [
+      "bob: lobby before",
+      "— #lobby: new since you left —",
+      "bob: away one",
+      "bob: away two",
+    ]);
+
+    // Away again: the line moves above what is new now; there is only ever one.
+    await setHidden(page, true);
+    await says(bob, "away three", "#lobby");
+    await waitForLine(page, "message", "away three");
+    await setHidden(page, false);
+    await reads(page, [
+      "bob: lobby before",
+      "bob: away one",
+      "bob: away two",
+      "— #lobby: new since you left —",
+      "bob: away three",
+    ]);
+
+    // Hidden and shown with nothing new: the line stays where it is.
+    await setHidden(page, true);
+    await setHidden(page, false);
+    await says(bob, "seen at once", "#lobby");
+    await waitForLine(page, "message", "seen at once");
+    assert.equal(await dividers(page).count(), 1);
+
+    // A line sent answers what is new: the line goes.
+    await say(page, "back now");
+    await waitForLine(page, "message", "back now");
+    await dividers(page).waitFor({ state: "detached" });
+
+    // Looking at another view and back: the line goes too, as when switching.
+    await setHidden(page, true);
+    await says(bob, "away four", "#lobby");
+    await waitForLine(page, "message", "away four");
+    await setHidden(page, false);
+    await dividers(page).waitFor();
+    await showView(page, "#dev");
+    await showView(page, "#lobby");
+    await waitForLine(page, "message", "away four");
+    assert.equal(await dividers(page).count(), 0, "the line after looking elsewhere");
+
+    // The line a switch puts above what arrived elsewhere goes with a line sent, the same way.
+    await says(bob, "dev news", "#dev");
+    await viewButton(page, "#dev").locator(".unread", { hasText: exactly("1") }).waitFor();
+    await showView(page, "#dev");
+    await reads(page, ["— #dev: new since you left —", "bob: dev news"]);
+    await say(page, "thanks");
+    await waitForLine(page, "message", "thanks");
+    await dividers(page).waitFor({ state: "detached" });
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
 
 /** The two sizes the people list is tried at: on a phone it is in a drawer. */
 const SIZES: readonly { name: string; options: BrowserOptions }[] = [
