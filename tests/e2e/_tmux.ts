@@ -141,6 +141,35 @@ export async function waitFor<T>(
 
 let servers = 0;
 
+/** `ioctl` request: the bytes in a terminal's input queue, not yet read by its program. */
+const FIONREAD = 0x541bn;
+const O_NOCTTY = 0o400;
+const O_NONBLOCK = 0o4000;
+
+/** How many bytes wait in the input queue of the terminal `tty` (Linux; Deno has no ioctl). */
+function unreadInput(tty: string): number {
+  const libc = Deno.dlopen("libc.so.6", {
+    open: { parameters: ["buffer", "i32"], result: "i32" },
+    ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
+    close: { parameters: ["i32"], result: "i32" },
+  });
+  try {
+    const fd = libc.symbols.open(new TextEncoder().encode(`${tty}\0`), O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) throw new Error(`Cannot open ${tty} to look at its input queue`);
+    try {
+      const count = new Int32Array(1);
+      if (libc.symbols.ioctl(fd, FIONREAD, new Uint8Array(count.buffer)) !== 0) {
+        throw new Error(`Cannot read the input queue of ${tty}`);
+      }
+      return count[0]!;
+    } finally {
+      libc.symbols.close(fd);
+    }
+  } finally {
+    libc.close();
+  }
+}
+
 /**
  * A private tmux server (`tmux -L <socket>`). Call {@linkcode Tmux.kill}
  * in a `finally` block: it ends every program the server runs.
@@ -215,6 +244,22 @@ export class Tmux {
   /** Presses keys in `session`, by tmux key name: `Enter`, `Left`, `Up`, `Tab`, `C-c`. */
   async press(session: string, ...keys: string[]): Promise<void> {
     await this.run("send-keys", "-t", session, ...keys);
+  }
+
+  /**
+   * Waits until the program in `session` has read every key sent to it.
+   * Keys read together look like a paste to node:readline, which then takes
+   * a Tab as a character rather than as completion: before a key that must
+   * arrive apart from the ones before it, wait here.
+   */
+  async waitForInputRead(session: string, timeoutMs = 5_000): Promise<void> {
+    const tty = await this.display(session, "#{pane_tty}");
+    await waitFor(
+      () => Promise.resolve(unreadInput(tty)),
+      (unread) => unread === 0,
+      timeoutMs,
+      (unread) => `for ${session} to read its input (${unread} bytes unread on ${tty})`,
+    );
   }
 
   /** Expands a tmux format such as `#{pane_title}` for `session`. */

@@ -68,7 +68,9 @@ testWith(["tmux"], "chat join: Tab completes only who is here now", async () => 
     for (const [typed, completed] of CASES) {
       await ann.type(typed);
       // An X after the Tab shows where the Tab left the line, completed or not.
+      // It must arrive apart from the Tab: read together, they would be a paste.
       await ann.press("Tab");
+      await ann.tmux.waitForInputRead(ann.session);
       await ann.tmux.type(ann.session, "X");
       await ann.waitFor(
         (screen) => screen.cursorLine === `#lobby> ${completed}X`,
