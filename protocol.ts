@@ -50,6 +50,28 @@ export const MAX_SERVER_LINE_BYTES = 64 * 1024;
 /** Largest message text, in UTF-8 bytes. */
 export const MAX_TEXT_BYTES = 4000;
 
+/** Most lines in a message text (protocol version 2), counted after cleaning. */
+export const MAX_TEXT_LINES = 100;
+
+// One copy of each message for every receiver of version 1, so it is encoded once.
+const asVersion1 = new WeakMap<ServerFrame, ServerFrame>();
+
+/**
+ * `frame` as a client of version 1 receives it: a `message` or `private`
+ * whose text holds line breaks, with each LF one space (what version 1
+ * cleaning makes of a line break). Any other frame is returned as it is;
+ * the copy is made once, however many receivers get it.
+ */
+export function forVersion1(frame: ServerFrame): ServerFrame {
+  if (frame.type !== "message" && frame.type !== "private") return frame;
+  let copy = asVersion1.get(frame);
+  if (copy === undefined) {
+    copy = frame.text.includes("\n") ? { ...frame, text: frame.text.replaceAll("\n", " ") } : frame;
+    asVersion1.set(frame, copy);
+  }
+  return copy;
+}
+
 /** Longest name, in code points. */
 export const MAX_NAME_LENGTH = 24;
 

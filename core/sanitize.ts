@@ -60,6 +60,66 @@ export function sanitizeText(text: string): string {
     .replace(BIDI, "");
 }
 
+// Line breaks of every kind, each made one LF in text of several lines.
+const LINE_BREAK = /\r\n|[\n\r\u2028\u2029]/g;
+// Everything sanitizeLines changes, LF aside.
+const UNSAFE_LINES =
+  // deno-lint-ignore no-control-regex
+  /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+// Columns from one tab stop to the next.
+const TAB_STOP = 4;
+
+/** `line` with each tab made the spaces up to the next multiple of 4 columns. */
+function expandTabs(line: string): string {
+  if (!line.includes("\t")) return line;
+  let out = "";
+  let column = 0;
+  for (const char of line) {
+    if (char === "\t") {
+      const spaces = TAB_STOP - column % TAB_STOP;
+      out += " ".repeat(spaces);
+      column += spaces;
+    } else {
+      out += char;
+      column++;
+    }
+  }
+  return out;
+}
+
+/**
+ * Returns `text` cleaned as text of several lines (protocol version 2): every
+ * line break (LF, CRLF, CR, U+2028, U+2029) one LF, tabs made spaces up to the
+ * next multiple of 4 columns, each line's trailing whitespace removed, and
+ * empty lines at the start and the end removed. Indentation and inner spaces
+ * are kept; everything else is cleaned as {@linkcode sanitizeText} cleans it.
+ *
+ * @example
+ * ```ts
+ * sanitizeLines("\r\nif x:\r\n\treturn 1  \n\n"); // "if x:\n    return 1"
+ * ```
+ */
+export function sanitizeLines(text: string): string {
+  let clean = text;
+  if (UNSAFE_LINES.test(text) || !text.isWellFormed()) {
+    clean = text
+      .toWellFormed()
+      .replace(ESCAPE_SEQUENCE, "")
+      .replace(LINE_BREAK, "\n")
+      .replace(BIDI, "")
+      .split("\n")
+      .map((line) => expandTabs(line).replace(CONTROL, REPLACEMENT))
+      .join("\n");
+  }
+  if (!clean.includes("\n")) return clean.trimEnd();
+  const lines = clean.split("\n").map((line) => line.trimEnd());
+  let first = 0;
+  let last = lines.length;
+  while (first < last && lines[first] === "") first++;
+  while (last > first && lines[last - 1] === "") last--;
+  return lines.slice(first, last).join("\n");
+}
+
 /** Reports whether `text` holds anything {@linkcode sanitizeText} would change. */
 export function isSafeText(text: string): boolean {
   return !UNSAFE.test(text) && text.isWellFormed();

@@ -7,6 +7,7 @@ import {
   decodeJson,
   DEFAULT_PORT,
   encodeFrame,
+  forVersion1,
   isProtocolVersion,
   LATEST_PROTOCOL_VERSION,
   type LineResult,
@@ -813,4 +814,25 @@ Deno.test("checkName() refuses invisible letters and names that pose as the syst
   assert.notEqual(checkName("SYSTEM"), undefined);
   assert.notEqual(checkName("Everyone"), undefined);
   assert.equal(checkName("serverless"), undefined);
+});
+
+Deno.test("forVersion1() makes each line break of a message one space, once for all receivers", () => {
+  const message: ServerFrame = {
+    type: "message",
+    id: 1,
+    ts: 0,
+    room: "#lobby",
+    from: "ann",
+    text: "a:\n    b\n\nc",
+  };
+  const flat = forVersion1(message);
+  assert.deepEqual(flat, { ...message, text: "a:     b  c" });
+  assert.equal(forVersion1(message), flat);
+  assert.equal(message.text, "a:\n    b\n\nc");
+  const private1: ServerFrame = { type: "private", id: 2, ts: 0, from: "a", to: "b", text: "x\ny" };
+  assert.equal((forVersion1(private1) as { text: string }).text, "x y");
+  const single: ServerFrame = { ...message, text: "one line" };
+  assert.equal(forVersion1(single), single);
+  const info: ServerFrame = { type: "info", text: "x" };
+  assert.equal(forVersion1(info), info);
 });

@@ -1,7 +1,7 @@
 /** Tests of the text sanitiser that stands between peers and terminals. */
 
 import assert from "node:assert/strict";
-import { isSafeText, REPLACEMENT, sanitizeText } from "../core/sanitize.ts";
+import { isSafeText, REPLACEMENT, sanitizeLines, sanitizeText } from "../core/sanitize.ts";
 import { seeded } from "./_random.ts";
 
 const ESC = "\x1b";
@@ -210,4 +210,60 @@ Deno.test("sanitizeText() replaces lone surrogates with U+FFFD", () => {
   assert.equal(sanitizeText("x\udc00"), "x\ufffd");
   assert.equal(sanitizeText("ok \u{1f600}"), "ok \u{1f600}");
   assert.equal(isSafeText("a\ud800"), false);
+});
+
+Deno.test("sanitizeLines() makes every line break one LF", () => {
+  assert.equal(sanitizeLines("a\r\nb\rc\nd\u2028e\u2029f"), "a\nb\nc\nd\ne\nf");
+  assert.equal(sanitizeLines("a\r\n\r\nb"), "a\n\nb");
+});
+
+Deno.test("sanitizeLines() turns tabs into spaces up to the next multiple of 4 columns", () => {
+  assert.equal(sanitizeLines("\tx"), "    x");
+  assert.equal(sanitizeLines("ab\tc\td"), "ab  c   d");
+  assert.equal(sanitizeLines("abcd\te"), "abcd    e");
+  assert.equal(sanitizeLines("x\n\t\ty"), "x\n        y");
+  // Columns count characters, not UTF-16 units.
+  assert.equal(sanitizeLines("😀\tx"), "😀   x");
+});
+
+Deno.test("sanitizeLines() keeps indentation and inner spaces, trims line ends and empty edges", () => {
+  const traceback = [
+    "",
+    "Traceback (most recent call last):   ",
+    '  File "x.py", line 1, in <module>',
+    "    main()  \t",
+    "",
+    "ValueError:  two  spaces",
+    "  ",
+    "",
+  ].join("\n");
+  assert.equal(
+    sanitizeLines(traceback),
+    [
+      "Traceback (most recent call last):",
+      '  File "x.py", line 1, in <module>',
+      "    main()",
+      "",
+      "ValueError:  two  spaces",
+    ].join("\n"),
+  );
+  assert.equal(sanitizeLines("  indented"), "  indented");
+  assert.equal(sanitizeLines(" \n \t\n"), "");
+});
+
+Deno.test("sanitizeLines() cleans everything else as strictly as sanitizeText()", () => {
+  assert.equal(sanitizeLines(`a${ESC}[2Jb\n${ESC}]0;title${BEL}c`), "ab\nc");
+  assert.equal(sanitizeLines("a\bb\x00\nc\x7f\x85"), `a${R}b${R}\nc${R}${R}`);
+  assert.equal(sanitizeLines("a\u202eb\n\u2066c\u200f"), "ab\nc");
+  assert.equal(sanitizeLines("a\ud800\nb"), `a${R}\nb`);
+  assert.equal(sanitizeLines("a\vb\fc"), `a${R}b${R}c`);
+  // What it leaves is safe once its line breaks are spaces, and cleaning it again changes nothing.
+  const next = seeded(15);
+  for (let round = 0; round < 500; round++) {
+    let text = "";
+    for (let i = 0; i < 40; i++) text += String.fromCharCode(Math.floor(next() * 0x2100));
+    const clean = sanitizeLines(text);
+    assert.equal(firstForbidden(clean.replaceAll("\n", " ")), undefined, JSON.stringify(text));
+    assert.equal(sanitizeLines(clean), clean);
+  }
 });
