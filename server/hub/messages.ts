@@ -8,12 +8,13 @@
 
 import {
   MAX_TEXT_BYTES,
+  MAX_TEXT_LINES,
   type MessageFrame,
   type PrivateFrame,
   utf8Length,
 } from "../../protocol.ts";
 import { nameKey } from "../../core/names.ts";
-import { sanitizeText } from "../../core/sanitize.ts";
+import { sanitizeLines, sanitizeText } from "../../core/sanitize.ts";
 import type { HistoryStore } from "../history.ts";
 import { replay } from "../replay.ts";
 import {
@@ -228,9 +229,13 @@ export class Messages {
   }
 }
 
-/** The text of a message as it is posted, or `undefined` once the sender is told why not. */
+/**
+ * The text of a message as it is posted, or `undefined` once the sender is
+ * told why not: on one line from a client of version 1, of up to
+ * `MAX_TEXT_LINES` lines from one of version 2.
+ */
 function checkText(member: Member, raw: string, cid: string | undefined): string | undefined {
-  const text = sanitizeText(raw).trim();
+  const text = member.version === 1 ? sanitizeText(raw).trim() : sanitizeLines(raw);
   if (text.length === 0) {
     refuse(member, "text_invalid", "Cannot send an empty message", cid);
     return undefined;
@@ -245,5 +250,24 @@ function checkText(member: Member, raw: string, cid: string | undefined): string
     );
     return undefined;
   }
+  if (member.version !== 1) {
+    const lines = countLines(text);
+    if (lines > MAX_TEXT_LINES) {
+      refuse(
+        member,
+        "text_invalid",
+        `Cannot send message: it has ${lines} lines, more than ${MAX_TEXT_LINES}`,
+        cid,
+      );
+      return undefined;
+    }
+  }
   return text;
+}
+
+/** How many lines `text` holds. */
+function countLines(text: string): number {
+  let lines = 1;
+  for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) lines++;
+  return lines;
 }

@@ -7,7 +7,7 @@
  */
 
 import type { Socket } from "node:net";
-import type { ServerFrame } from "../../protocol.ts";
+import { forVersion1, type ServerFrame } from "../../protocol.ts";
 import type { Slot } from "../limits.ts";
 import type { FrameSource, Session } from "../session.ts";
 import {
@@ -98,6 +98,8 @@ export class TcpSession implements Session {
   #last: Uint8Array | undefined;
   /** Set while frames are streamed; `send` queues behind them. */
   #streaming: Streaming | undefined;
+  /** Whether the peer reads messages of several lines: it said `hello` in version 2. */
+  #readsLines = false;
 
   constructor(
     socket: Socket,
@@ -148,8 +150,18 @@ export class TcpSession implements Session {
 
   send(frame: ServerFrame): void {
     if (this.#closing) return;
-    const bytes = this.#encode(frame);
+    const bytes = this.#bytes(frame);
     if (bytes !== undefined) this.write(bytes);
+  }
+
+  /**
+   * `frame` as the peer reads it: for a JSON client of version 1 (as its
+   * `welcome` says), each line break of a message one space; each such copy
+   * is made and encoded once for all its receivers.
+   */
+  #bytes(frame: ServerFrame): Uint8Array | undefined {
+    if (frame.type === "welcome") this.#readsLines = frame.version !== 1;
+    return this.#encode(this.#readsLines || this.#mode === "text" ? frame : forVersion1(frame));
   }
 
   /** Asks a silent peer for a sign of life, as its mode allows; people on nc are never asked. */
@@ -213,7 +225,7 @@ export class TcpSession implements Session {
         continue;
       }
       for (const frame of page) {
-        const bytes = this.#encode(frame);
+        const bytes = this.#bytes(frame);
         if (bytes === undefined) continue;
         batch.push(bytes);
         batchBytes += bytes.length;
