@@ -12,9 +12,13 @@ import { type ConfigOptions, resolveConfig } from "./server/config.ts";
 import { ConnectionGate } from "./server/limits.ts";
 import { Connections } from "./server/transports/connections.ts";
 import { TcpTransport } from "./server/transports/tcp.ts";
-import { WebTransport } from "./server/transports/web.ts";
+import { SECURITY_HEADERS, WebTransport } from "./server/transports/web.ts";
 import { webAssets } from "./server/web_assets.ts";
 import { formatAddress } from "./core/address.ts";
+import { FileRoutes } from "./server/files/http.ts";
+import { FileStore } from "./server/files/store.ts";
+import { UploadTokens } from "./server/files/tokens.ts";
+import { PasswordGate } from "./server/password.ts";
 
 /** Default HTTP port of the web client. */
 export const DEFAULT_WEB_PORT = 5003;
@@ -50,6 +54,11 @@ export interface ServerOptions extends ConfigOptions {
   tls?: { cert: string; key: string };
   /** Receives log lines without a timestamp. @default {no logging} */
   log?: (line: string) => void;
+  /**
+   * The directory of shared files (with the web port only).
+   * @default {a temporary directory, made at the first upload, removed at close}
+   */
+  filesDir?: string;
 }
 
 /** A running server; dispose it, or call `close`, to stop it. */
@@ -60,6 +69,13 @@ export interface ChatServer extends AsyncDisposable {
   readonly webAddr: Deno.NetAddr | undefined;
   /** The hub, for counts. */
   readonly hub: Hub;
+  /** The shared files, when the web port runs. */
+  readonly files: FileStore | undefined;
+  /**
+   * The upload tokens, when the web port runs: `issue` one per connected
+   * user, `revoke` it when they leave (see docs/PROTOCOL.md, "Files (HTTP)").
+   */
+  readonly uploadTokens: UploadTokens | undefined;
   /** Tells every user `reason`, closes every connection and the listener. */
   close(reason?: string): Promise<void>;
 }
@@ -99,7 +115,21 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     throw new ListenError(formatAddress(hostname, port), error);
   }
   let web: WebTransport | undefined;
+  let files: FileStore | undefined;
+  let uploadTokens: UploadTokens | undefined;
   if (config.webPort !== undefined) {
+    try {
+      files = await FileStore.open({
+        dir: options.filesDir,
+        maxFileBytes: config.maxFileBytes,
+        quotaBytes: config.filesQuotaBytes,
+      });
+    } catch (error) {
+      await tcp.stopAccepting();
+      await connections.drain(0);
+      throw error;
+    }
+    uploadTokens = new UploadTokens(config.frameRate);
     try {
       web = await WebTransport.open({
         ...config,
@@ -109,8 +139,15 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
         gate,
         tls: options.tls,
         log,
+        files: new FileRoutes({
+          store: files,
+          tokens: uploadTokens,
+          password: options.password === undefined ? undefined : new PasswordGate(options.password),
+          headers: SECURITY_HEADERS,
+        }),
       }, connections);
     } catch (error) {
+      await files.close();
       await tcp.stopAccepting();
       await connections.drain(0);
       throw new ListenError(formatAddress(hostname, config.webPort), error);
@@ -135,6 +172,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
       await Promise.all([tcp.stopAccepting(), web?.stopAccepting()]);
       hub.shutdown(reason);
       await connections.drain(2_000);
+      await files?.close();
     })();
     return closing;
   };
@@ -142,6 +180,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     addr: tcp.addr,
     webAddr: web?.addr,
     hub,
+    files,
+    uploadTokens,
     close,
     [Symbol.asyncDispose]: () => close(),
   };

@@ -6,6 +6,7 @@
  */
 
 // @ts-types="./qrcode.d.ts"
+import { join } from "node:path";
 import QRCode from "qrcode";
 import { errorText, formatAddress } from "../core/address.ts";
 import { checkServerName, toServerName } from "../discovery/beacon.ts";
@@ -191,6 +192,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     maxConnections: numberFlag("maxConnections", values["max-connections"]),
     maxPerAddress: numberFlag("maxPerAddress", values["max-per-ip"]),
     messageRate: numberFlag("messageRate", values.rate),
+    maxFile: numberFlag("maxFile", values["max-file"]),
+    filesQuota: numberFlag("filesQuota", values["files-quota"]),
   };
   let password: string | undefined;
   let tls: { cert: string; key: string } | undefined;
@@ -215,6 +218,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       announce: !values["no-announce"],
       ...(webPort === undefined ? {} : { webPort, webHosts }),
       ...(store === undefined ? {} : { history: store }),
+      ...(dataDir === undefined ? {} : { filesDir: join(dataDir, "files") }),
       ...(password === undefined ? {} : { password }),
       ...(tls === undefined ? {} : { tls }),
       ...numbers,

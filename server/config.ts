@@ -27,7 +27,7 @@ export interface NumberSetting {
   readonly min: number;
   readonly max: number;
   /** `s` for seconds, which the config holds in milliseconds. */
-  readonly unit: "" | "s" | "ms" | "bytes";
+  readonly unit: "" | "s" | "ms" | "bytes" | "MiB";
   readonly help: string;
 }
 
@@ -104,12 +104,13 @@ export const SETTINGS = {
     kind: "string",
     flag: "data-dir",
     arg: "DIR",
-    help: "where history is stored (default: {dataDir})",
+    help: "where history and shared files are stored (default: {dataDir})",
   },
   memory: {
     kind: "boolean",
     flag: "memory",
-    help: "keep history in memory only; it is lost when the server stops",
+    help: "keep history in memory only, and shared files in a temporary directory; " +
+      "both are lost when the server stops",
   },
   retain: {
     kind: "string",
@@ -140,6 +141,20 @@ export const SETTINGS = {
     1_000_000,
     "messages per second one connection may send (after a burst of 4 x N)",
   ),
+  maxFile: {
+    ...count("max-file", 25, 0, 1_000_000, "largest file one may share, in MiB"),
+    unit: "MiB",
+  },
+  filesQuota: {
+    ...count(
+      "files-quota",
+      1024,
+      0,
+      10_000_000,
+      "MiB of shared files kept; the oldest go first to make room",
+    ),
+    unit: "MiB",
+  },
   // Only a program (a test, the benchmark) changes these.
   handshake: seconds(undefined, 10, 0, 3600, "time a program has to say hello"),
   probe: seconds(undefined, 5, 0, 3600, "time between checks that a port takes connections"),
@@ -195,6 +210,10 @@ export interface ServerConfig {
   readonly maxQueuedBytes: number;
   readonly maxQueuedFrames: number;
   readonly greetAfterMs: number;
+  /** The largest file one may share, in bytes. */
+  readonly maxFileBytes: number;
+  /** Bytes of shared files kept before the oldest are removed. */
+  readonly filesQuotaBytes: number;
 }
 
 /** What a program gives {@linkcode resolveConfig}: any number, and the text settings. */
@@ -206,6 +225,8 @@ export interface ConfigOptions extends NumberOptions {
   serverName?: string;
   announce?: boolean;
 }
+
+const MIB = 1024 * 1024;
 
 /** The value of number setting `name`, given or its default, checked to be a number >= 0. */
 function numberOf(options: NumberOptions, name: NumberName): number {
@@ -247,6 +268,8 @@ export function resolveConfig(options: ConfigOptions = {}): ServerConfig {
     maxQueuedBytes: number("maxQueuedBytes"),
     maxQueuedFrames: number("maxQueuedFrames"),
     greetAfterMs: number("greetAfter"),
+    maxFileBytes: Math.floor(number("maxFile") * MIB),
+    filesQuotaBytes: Math.floor(number("filesQuota") * MIB),
   };
 }
 
@@ -289,7 +312,9 @@ export function flagHelp(): string[] {
     const name = setting.arg === undefined
       ? `--${setting.flag}`
       : `--${setting.flag} ${setting.arg}`;
-    const unit = setting.kind === "number" && setting.unit === "s" ? " s" : "";
+    const unit = setting.kind === "number" && (setting.unit === "s" || setting.unit === "MiB")
+      ? ` ${setting.unit}`
+      : "";
     // A lower bound above 1 is one a user may not expect: say it.
     const bounds = setting.kind === "number" && setting.min > 1
       ? `, ${setting.min} to ${setting.max}`

@@ -21,6 +21,7 @@ import { TcpListener } from "./tcp_listener.ts";
 import { destroyWhenFinished } from "./outbox.ts";
 import { HostNames, unknownHost } from "./host_names.ts";
 import { acceptKey, isValidKey } from "./websocket.ts";
+import { type FileRoutes, isFilePath } from "../files/http.ts";
 
 /** One file the web server serves. */
 export interface WebAsset {
@@ -52,6 +53,8 @@ export interface WebTransportOptions {
   webHosts: readonly string[];
   /** Receives one line per connection problem. */
   log: (line: string) => void;
+  /** The shared files' endpoints, `/files` and `/files/...`; left out, there are none. */
+  files?: FileRoutes | undefined;
 }
 
 /** Sent with every HTTP response: nothing inline, nothing remote, no framing. */
@@ -123,6 +126,7 @@ export class WebTransport {
   readonly #assets: ReadonlyMap<string, WebAsset>;
   readonly #hosts: HostNames;
   readonly #handshakeMs: number;
+  readonly #files: FileRoutes | undefined;
   readonly #http: http.Server;
   /** HTTP connections not (yet) upgraded. */
   readonly #open = new Map<Socket, HttpConnection>();
@@ -133,6 +137,7 @@ export class WebTransport {
     this.#assets = options.assets;
     this.#hosts = new HostNames(options.hostname, options.webHosts);
     this.#handshakeMs = options.handshakeMs;
+    this.#files = options.files;
     this.#http = http.createServer((request, response) => this.#request(request, response));
     this.#http.on("upgrade", (request: IncomingMessage, socket: Socket, head: Uint8Array) => {
       this.#upgrade(request, socket, head);
@@ -240,6 +245,10 @@ export class WebTransport {
     const path = URL.parse(request.url ?? "/", "http://host")?.pathname ?? "/";
     if (path === "/ws") {
       return respond(response, 426, "This is the chat WebSocket endpoint\n", TEXT_PLAIN);
+    }
+    if (this.#files !== undefined && isFilePath(path)) {
+      // A file moving is a response being taken: its deadline starts again as bytes move.
+      return this.#files.serve(request, response, () => connection.since = performance.now());
     }
     if (request.method !== "GET" && request.method !== "HEAD") {
       // Its body is not read: the connection ends with the answer.

@@ -1,0 +1,277 @@
+/**
+ * The HTTP endpoints of the shared files on the web port: `POST /files`
+ * stores the request's body, `GET /files/<id>/<name>` serves it back with
+ * headers that keep it from running in a page. See docs/PROTOCOL.md, "Files
+ * (HTTP)".
+ *
+ * @module
+ */
+
+import { createReadStream } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { PasswordGate } from "../password.ts";
+import { cleanFileName, contentDisposition, PICTURE_TYPES } from "./sniff.ts";
+import type { FileStore, StoredFile } from "./store.ts";
+import type { UploadTokens } from "./tokens.ts";
+
+/** Options for {@linkcode FileRoutes}. */
+export interface FileRoutesOptions {
+  /** Where the files are. */
+  store: FileStore;
+  /** The tokens of the connected users. */
+  tokens: UploadTokens;
+  /** The server's password, when it has one. */
+  password?: PasswordGate | undefined;
+  /** Headers sent with every answer that is not a file. */
+  headers: Readonly<Record<string, string>>;
+}
+
+/** What `POST /files` answers with status 201. */
+export interface UploadAnswer {
+  id: string;
+  name: string;
+  size: number;
+  type: string;
+  /** The path to download it from, on the same port. */
+  url: string;
+}
+
+/** The headers of a served file: never run, never sniffed, never framed. */
+export const FILE_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy": "sandbox; default-src 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+  "cross-origin-resource-policy": "same-origin",
+};
+
+const FILE_PATH = /^\/files\/([0-9a-f]{64})(?:\/[^/]*)?$/;
+
+/** Whether `path` is one of the file endpoints. */
+export function isFilePath(path: string): boolean {
+  return path === "/files" || path.startsWith("/files/");
+}
+
+/** The path a stored file is downloaded from. */
+export function fileUrl(file: StoredFile): string {
+  return `/files/${file.id}/${encodeURIComponent(file.name)}`;
+}
+
+function bearer(request: IncomingMessage, query: URLSearchParams): string | undefined {
+  const header = request.headers.authorization;
+  const match = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
+  return match?.[1] ?? query.get("token") ?? undefined;
+}
+
+function decodeName(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/** Answers the requests for `/files` and `/files/...`. */
+export class FileRoutes {
+  readonly #options: FileRoutesOptions;
+
+  constructor(options: FileRoutesOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Answers `request`; `touch` is called as bytes move, so that a long
+   * transfer is not taken for a stalled one.
+   */
+  serve(request: IncomingMessage, response: ServerResponse, touch: () => void): void {
+    this.#serve(request, response, touch).catch(() => {
+      if (!response.headersSent) {
+        this.#error(
+          response,
+          500,
+          "failed",
+          "Cannot store the file: the server could not write it",
+        );
+      } else response.destroy();
+    });
+  }
+
+  async #serve(
+    request: IncomingMessage,
+    response: ServerResponse,
+    touch: () => void,
+  ): Promise<void> {
+    const url = new URL(request.url ?? "/", "http://host");
+    if (url.pathname === "/files") {
+      if (request.method !== "POST") {
+        return this.#error(response, 405, "method", "Use POST to upload a file", {
+          allow: "POST",
+        });
+      }
+      return await this.#upload(request, response, url.searchParams, touch);
+    }
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return this.#error(response, 405, "method", "Use GET to download a file", {
+        allow: "GET, HEAD",
+      });
+    }
+    const id = FILE_PATH.exec(url.pathname)?.[1];
+    if (this.#refused(request, response, url.searchParams, false)) return;
+    const file = id === undefined ? undefined : this.#options.store.get(id);
+    if (file === undefined) return this.#error(response, 404, "not_found", "No such file");
+    this.#download(request, response, file, touch);
+  }
+
+  /**
+   * Answers for a request without the password or the token it needs, and
+   * returns `true`; returns `false` when it may go on. Downloads need a
+   * token only when the server has a password.
+   */
+  #refused(
+    request: IncomingMessage,
+    response: ServerResponse,
+    query: URLSearchParams,
+    upload: boolean,
+  ): boolean {
+    const { password, tokens } = this.#options;
+    if (upload && password !== undefined) {
+      const given = request.headers["x-chat-password"];
+      const refusal = password.check(
+        request.socket.remoteAddress ?? "",
+        typeof given === "string" ? decodeName(given) : undefined,
+      );
+      if (refusal !== undefined) {
+        this.#error(response, 403, refusal.code, refusal.message);
+        return true;
+      }
+    }
+    if (!upload && password === undefined) return false;
+    const token = bearer(request, query);
+    if (token === undefined) {
+      this.#error(
+        response,
+        401,
+        "token_required",
+        "Cannot accept the request: it needs the upload token of a connected chat user",
+        { "www-authenticate": "Bearer" },
+      );
+      return true;
+    }
+    if (!tokens.has(token)) {
+      this.#error(
+        response,
+        401,
+        "token_unknown",
+        "Cannot accept the request: the upload token is not one of a connected chat user",
+        { "www-authenticate": "Bearer" },
+      );
+      return true;
+    }
+    return false;
+  }
+
+  async #upload(
+    request: IncomingMessage,
+    response: ServerResponse,
+    query: URLSearchParams,
+    touch: () => void,
+  ): Promise<void> {
+    const { store, tokens } = this.#options;
+    if (this.#refused(request, response, query, true)) return void request.resume();
+    const length = Number(request.headers["content-length"] ?? NaN);
+    if (length > store.limitBytes) {
+      this.#error(response, 413, "too_large", store.tooLarge);
+      return void request.resume();
+    }
+    const holder = tokens.take(bearer(request, query)!);
+    if (!holder.ok) {
+      this.#error(
+        response,
+        429,
+        "rate_limited",
+        "Cannot store the file: too many uploads at once; wait a moment and try again",
+      );
+      return void request.resume();
+    }
+    const header = request.headers["x-file-name"];
+    const name = cleanFileName(
+      decodeName(typeof header === "string" ? header : undefined) ?? query.get("name") ?? "",
+    );
+    const body = request.iterator({ destroyOnReturn: false });
+    const result = await store.put(body, { name, uploader: holder.uploader }, touch);
+    if (!result.ok) {
+      this.#error(response, 413, result.code, result.message);
+      // The rest is read and dropped, so the client can read the answer.
+      return void request.resume();
+    }
+    const { file } = result;
+    const answer: UploadAnswer = {
+      id: file.id,
+      name: file.name,
+      size: file.size,
+      type: file.type,
+      url: fileUrl(file),
+    };
+    this.#json(response, 201, answer, { location: answer.url });
+  }
+
+  #download(
+    request: IncomingMessage,
+    response: ServerResponse,
+    file: StoredFile,
+    touch: () => void,
+  ): void {
+    const picture = PICTURE_TYPES.has(file.type);
+    const headers = {
+      ...FILE_HEADERS,
+      "content-type": file.type,
+      "content-length": String(file.size),
+      "content-disposition": contentDisposition(picture ? "inline" : "attachment", file.name),
+      "cache-control": "private, max-age=86400",
+      etag: `"${file.id}"`,
+    };
+    if (request.method === "HEAD") {
+      response.writeHead(200, headers);
+      return void response.end();
+    }
+    const stream = createReadStream(this.#options.store.pathOf(file.id));
+    stream.once("error", () => {
+      if (response.headersSent) return void response.destroy();
+      this.#error(response, 404, "not_found", "No such file");
+    });
+    stream.once("open", () => {
+      response.writeHead(200, headers);
+      stream.on("data", touch);
+      stream.pipe(response);
+    });
+    response.once("close", () => stream.destroy());
+  }
+
+  #error(
+    response: ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    extra: Record<string, string> = {},
+  ): void {
+    this.#json(response, status, { error: code, message }, extra);
+  }
+
+  #json(
+    response: ServerResponse,
+    status: number,
+    value: unknown,
+    extra: Record<string, string> = {},
+  ): void {
+    const body = new TextEncoder().encode(`${JSON.stringify(value)}\n`);
+    response.writeHead(status, {
+      ...this.#options.headers,
+      ...extra,
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+      "content-length": String(body.length),
+    });
+    response.end(body);
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * The shared files: each file's bytes under the SHA-256 of those bytes, in
+ * one directory, with their names, sizes, types, uploaders and times in an
+ * `index.json` beside them. An upload streams to a temporary file while it
+ * is hashed, then is renamed into place, so memory does not grow with a
+ * file's size and a half-written file is never served. The total is held
+ * under a quota by removing the oldest files first.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { detectType, HEAD_BYTES, TextCheck } from "./sniff.ts";
+
+/** One stored file, as the index keeps it. */
+export interface StoredFile {
+  /** The SHA-256 of the bytes, in lowercase hex. */
+  readonly id: string;
+  /** The cleaned name it was shared under. */
+  readonly name: string;
+  /** Its size in bytes. */
+  readonly size: number;
+  /** The type it is served as, read from its bytes. */
+  readonly type: string;
+  /** When it was shared, in milliseconds since the epoch. */
+  readonly uploadedAt: number;
+  /** The name of who shared it. */
+  readonly uploader: string;
+}
+
+/** Options for {@linkcode FileStore.open}. */
+export interface FileStoreOptions {
+  /** The directory of the files; left out, a temporary one removed at close. */
+  dir?: string | undefined;
+  /** The largest file, in bytes. */
+  maxFileBytes: number;
+  /** The most bytes kept in all; the oldest files go first to make room. */
+  quotaBytes: number;
+}
+
+/** What {@linkcode FileStore.put} stores a file under. */
+export interface PutInfo {
+  /** The cleaned name. */
+  name: string;
+  /** Who shares it. */
+  uploader: string;
+}
+
+/** The result of {@linkcode FileStore.put}: the stored file, or why nothing was stored. */
+export type PutResult =
+  | { ok: true; file: StoredFile }
+  | { ok: false; code: "too_large"; message: string };
+
+const INDEX = "index.json";
+const PARTS = "partial";
+const ID = /^[0-9a-f]{64}$/;
+
+function isStoredFile(value: unknown): value is StoredFile {
+  const file = value as StoredFile;
+  return typeof value === "object" && value !== null && typeof file.id === "string" &&
+    ID.test(file.id) && typeof file.name === "string" && Number.isSafeInteger(file.size) &&
+    typeof file.type === "string" && Number.isFinite(file.uploadedAt) &&
+    typeof file.uploader === "string";
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  while (bytes.length > 0) bytes = bytes.subarray(await file.write(bytes));
+}
+
+/** A content-addressed store of shared files; close it to save its index. */
+export class FileStore implements AsyncDisposable {
+  readonly #given: string | undefined;
+  #dir: string | undefined;
+  readonly #maxFileBytes: number;
+  readonly #quotaBytes: number;
+  /** Every file, oldest first. */
+  readonly #files = new Map<string, StoredFile>();
+  #total = 0;
+  #saving: Promise<void> = Promise.resolve();
+  #parts = 0;
+  #closed = false;
+
+  private constructor(options: FileStoreOptions) {
+    this.#given = options.dir;
+    this.#maxFileBytes = options.maxFileBytes;
+    this.#quotaBytes = options.quotaBytes;
+  }
+
+  /**
+   * Opens the store in `options.dir`, creating it if needed, reading its
+   * index and removing what an interrupted upload left. Without a `dir`, a
+   * temporary directory is made at the first upload.
+   */
+  static async open(options: FileStoreOptions): Promise<FileStore> {
+    const store = new FileStore(options);
+    if (options.dir !== undefined) await store.#load(options.dir);
+    return store;
+  }
+
+  /** The directory, once there is one. */
+  get dir(): string | undefined {
+    return this.#dir;
+  }
+
+  /** The bytes of every stored file together. */
+  get totalBytes(): number {
+    return this.#total;
+  }
+
+  /** The largest file accepted, in bytes: the smaller of the file limit and the quota. */
+  get limitBytes(): number {
+    return Math.min(this.#maxFileBytes, this.#quotaBytes);
+  }
+
+  /** The stored file with `id`, if any. */
+  get(id: string): StoredFile | undefined {
+    return this.#files.get(id);
+  }
+
+  /** Every stored file, oldest first. */
+  list(): StoredFile[] {
+    return [...this.#files.values()];
+  }
+
+  /** Where the bytes of file `id` are. */
+  pathOf(id: string): string {
+    if (!ID.test(id) || this.#dir === undefined) {
+      throw new RangeError(`Cannot find file "${id}": no such file`);
+    }
+    return join(this.#dir, id);
+  }
+
+  /**
+   * Streams `body` to disk and stores it; refuses it, keeping nothing, once
+   * it grows over the limit. `onChunk` is called for each chunk read.
+   */
+  async put(
+    body: AsyncIterable<Uint8Array>,
+    info: PutInfo,
+    onChunk: () => void = () => {},
+  ): Promise<PutResult> {
+    const dir = await this.#ensureDir();
+    const partPath = join(dir, PARTS, `${Date.now()}-${this.#parts++}`);
+    const hash = createHash("sha256");
+    const text = new TextCheck();
+    const head = new Uint8Array(HEAD_BYTES);
+    let filled = 0;
+    let size = 0;
+    let stored = false;
+    const part = await Deno.open(partPath, { write: true, createNew: true });
+    try {
+      for await (const chunk of body) {
+        onChunk();
+        size += chunk.length;
+        if (size > this.limitBytes) return { ok: false, code: "too_large", message: this.tooLarge };
+        if (filled < HEAD_BYTES) {
+          const start = chunk.subarray(0, HEAD_BYTES - filled);
+          head.set(start, filled);
+          filled += start.length;
+        }
+        hash.update(chunk);
+        text.push(chunk);
+        await writeAll(part, chunk);
+      }
+      part.close();
+      const id = hash.digest("hex");
+      const file: StoredFile = {
+        id,
+        name: info.name,
+        size,
+        type: detectType(head.subarray(0, filled), text.end()),
+        uploadedAt: Date.now(),
+        uploader: info.uploader,
+      };
+      const old = this.#files.get(id);
+      if (old === undefined) {
+        await Deno.rename(partPath, join(dir, id));
+        this.#total += size;
+      } else {
+        this.#files.delete(id);
+      }
+      stored = true;
+      this.#files.set(id, file);
+      await this.#evict(id);
+      await this.#save();
+      return { ok: true, file };
+    } finally {
+      if (!stored) {
+        try {
+          part.close();
+        } catch { /* closed already */ }
+      }
+      await Deno.remove(partPath).catch(() => {});
+    }
+  }
+
+  /** The refusal of a file over the limit, worded for the person sending it. */
+  get tooLarge(): string {
+    return `Cannot store the file: it is larger than ${
+      formatBytes(this.limitBytes)
+    }, the largest this server takes`;
+  }
+
+  /** Removes the oldest files, never `keep`, until the total fits the quota. */
+  async #evict(keep: string): Promise<void> {
+    for (const file of this.#files.values()) {
+      if (this.#total <= this.#quotaBytes) return;
+      if (file.id === keep) continue;
+      this.#files.delete(file.id);
+      this.#total -= file.size;
+      await Deno.remove(this.pathOf(file.id)).catch(() => {});
+    }
+  }
+
+  async #ensureDir(): Promise<string> {
+    if (this.#closed) throw new Error("Cannot store the file: the store is closed");
+    if (this.#dir !== undefined) return this.#dir;
+    const dir = await Deno.makeTempDir({ prefix: "chat-files-" });
+    await Deno.mkdir(join(dir, PARTS));
+    // Another upload may have made one meanwhile.
+    if (this.#dir !== undefined) {
+      await Deno.remove(dir, { recursive: true });
+      return this.#dir;
+    }
+    return this.#dir = dir;
+  }
+
+  async #load(dir: string): Promise<void> {
+    await Deno.mkdir(join(dir, PARTS), { recursive: true });
+    let entries: unknown = [];
+    try {
+      entries = JSON.parse(await Deno.readTextFile(join(dir, INDEX)));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    const found = new Set<string>();
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && ID.test(entry.name)) found.add(entry.name);
+    }
+    for (const file of Array.isArray(entries) ? entries : []) {
+      if (!isStoredFile(file) || !found.has(file.id) || this.#files.has(file.id)) continue;
+      const { size } = await Deno.stat(join(dir, file.id));
+      if (size !== file.size) continue;
+      this.#files.set(file.id, file);
+      this.#total += size;
+    }
+    // What an interrupted upload or a lost index entry left.
+    for (const id of found) {
+      if (!this.#files.has(id)) await Deno.remove(join(dir, id)).catch(() => {});
+    }
+    for await (const entry of Deno.readDir(join(dir, PARTS))) {
+      await Deno.remove(join(dir, PARTS, entry.name)).catch(() => {});
+    }
+    this.#dir = dir;
+  }
+
+  /** Writes the index, whole, under a temporary name first; writes happen one at a time. */
+  #save(): Promise<void> {
+    const dir = this.#dir;
+    if (dir === undefined) return this.#saving;
+    const json = JSON.stringify(this.list(), null, 1);
+    this.#saving = this.#saving.then(async () => {
+      await Deno.writeTextFile(join(dir, `${INDEX}.new`), json);
+      await Deno.rename(join(dir, `${INDEX}.new`), join(dir, INDEX));
+    });
+    return this.#saving;
+  }
+
+  /** Waits for the index to be written; a temporary directory is removed. Later calls do nothing. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#saving.catch(() => {});
+    if (this.#given === undefined && this.#dir !== undefined) {
+      await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+    }
+  }
+
+  /** Same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** A byte count for people: `512 bytes`, `3.5 KiB`, `25 MiB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number(value.toFixed(value < 10 ? 1 : 0))} ${units[unit]}`;
+}

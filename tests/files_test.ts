@@ -1,0 +1,237 @@
+/**
+ * The shared files over the web port, through the real server and fetch:
+ * uploads and downloads, the limits, the headers that keep a file from
+ * running, the quota, a restart and the temporary directory of `--memory`.
+ */
+
+import assert from "node:assert/strict";
+import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
+import { LOOPBACK, within } from "./_test_utils.ts";
+
+const MIB = 1024 * 1024;
+
+/** A server with its web port on loopback, and the upload token of "alice". */
+interface FileServer extends AsyncDisposable {
+  readonly server: ChatServer;
+  readonly base: string;
+  readonly token: string;
+}
+
+async function fileServer(options: ServerOptions = {}): Promise<FileServer> {
+  const server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0, ...options });
+  const token = server.uploadTokens!.issue(() => "alice");
+  return {
+    server,
+    base: `http://${LOOPBACK}:${server.webAddr!.port}`,
+    token,
+    [Symbol.asyncDispose]: () => server.close(),
+  };
+}
+
+async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix: "chat_files_test_" });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}
+
+function randomBytes(size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  for (let offset = 0; offset < size; offset += 65_536) {
+    crypto.getRandomValues(bytes.subarray(offset, offset + 65_536));
+  }
+  return bytes;
+}
+
+async function upload(
+  files: FileServer,
+  body: BodyInit,
+  name: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return await within(
+    fetch(`${files.base}/files`, {
+      method: "POST",
+      body,
+      headers: {
+        authorization: `Bearer ${files.token}`,
+        "x-file-name": encodeURIComponent(name),
+        ...headers,
+      },
+    }),
+    30_000,
+    "the upload's answer",
+  );
+}
+
+/** Uploads `body` and returns the 201 answer's JSON. */
+async function stored(files: FileServer, body: BodyInit, name: string) {
+  const response = await upload(files, body, name);
+  const answer = await response.json();
+  assert.equal(response.status, 201, JSON.stringify(answer));
+  return answer as { id: string; name: string; size: number; type: string; url: string };
+}
+
+/** The names in a directory, sorted. */
+async function names(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(dir)) found.push(entry.name);
+  return found.sort();
+}
+
+Deno.test("POST /files stores a 5 MiB file that GET serves back byte for byte", async () => {
+  await using files = await fileServer();
+  const bytes = randomBytes(5 * MIB);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const id = [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  const answer = await stored(files, bytes, "dump/../ü data.bin");
+  assert.deepEqual(answer, {
+    id,
+    name: "ü data.bin",
+    size: 5 * MIB,
+    type: "application/octet-stream",
+    url: `/files/${id}/${encodeURIComponent("ü data.bin")}`,
+  });
+  assert.equal(files.server.files!.get(id)?.uploader, "alice");
+  const response = await fetch(files.base + answer.url);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-length"), String(5 * MIB));
+  assert.equal(response.headers.get("content-type"), "application/octet-stream");
+  assert.match(response.headers.get("content-disposition")!, /^attachment; /);
+  assert.deepEqual(new Uint8Array(await response.arrayBuffer()), bytes);
+  const missing = await fetch(`${files.base}/files/${"0".repeat(64)}/x`);
+  assert.equal(missing.status, 404);
+  await missing.body?.cancel();
+});
+
+Deno.test("POST /files refuses a file over --max-file with 413 and stores nothing", async (t) => {
+  await using files = await fileServer({ maxFile: 64 / 1024 });
+  await t.step("when its length is declared", async () => {
+    const response = await upload(files, randomBytes(65 * 1024), "big.bin");
+    assert.equal(response.status, 413);
+    assert.deepEqual(await response.json(), {
+      error: "too_large",
+      message: "Cannot store the file: it is larger than 64 KiB, the largest this server takes",
+    });
+  });
+  await t.step("when it is streamed without a length", async () => {
+    const chunk = randomBytes(16 * 1024);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 8) controller.enqueue(chunk.slice());
+        else controller.close();
+      },
+    });
+    const response = await upload(files, body, "big.bin");
+    assert.equal(response.status, 413);
+    assert.equal((await response.json()).error, "too_large");
+  });
+  assert.deepEqual(files.server.files!.list(), []);
+  const dir = files.server.files!.dir!;
+  assert.deepEqual(await names(dir), ["partial"], "no file and no index");
+  assert.deepEqual(await names(`${dir}/partial`), [], "no partial upload left");
+  // A file at the limit is still taken.
+  await stored(files, randomBytes(64 * 1024), "fits.bin");
+});
+
+Deno.test("GET /files serves HTML and SVG as inert attachments, and a PNG inline", async () => {
+  await using files = await fileServer();
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
+  const html = "<!doctype html><html><body><script>alert(document.cookie)</script></body></html>";
+  for (const [name, text] of [["x.svg", svg], ["x.html", html]] as const) {
+    const answer = await stored(files, text, name);
+    // What the client claims is never believed.
+    assert.equal(answer.type, "text/plain; charset=utf-8");
+    const response = await fetch(files.base + answer.url, { headers: { accept: "text/html" } });
+    assert.equal(response.headers.get("content-type"), "text/plain; charset=utf-8");
+    assert.equal(
+      response.headers.get("content-disposition"),
+      `attachment; filename="${name}"; filename*=UTF-8''${name}`,
+    );
+    assert.equal(response.headers.get("content-security-policy"), "sandbox; default-src 'none'");
+    assert.equal(response.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(await response.text(), text);
+  }
+  const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 1]);
+  const answer = await stored(files, png, "shot.png");
+  assert.equal(answer.type, "image/png");
+  const response = await fetch(files.base + answer.url);
+  assert.equal(response.headers.get("content-type"), "image/png");
+  assert.match(response.headers.get("content-disposition")!, /^inline; filename="shot.png"/);
+  assert.equal(response.headers.get("content-security-policy"), "sandbox; default-src 'none'");
+  assert.deepEqual(new Uint8Array(await response.arrayBuffer()), png);
+});
+
+Deno.test("POST /files removes the oldest files first to stay within the quota", async () => {
+  await using files = await fileServer({ filesQuota: 3 / 1024, maxFile: 3 / 1024 });
+  const first = await stored(files, randomBytes(1024), "first");
+  const second = await stored(files, randomBytes(1024), "second");
+  const third = await stored(files, randomBytes(1024), "third");
+  const fourth = await stored(files, randomBytes(1024), "fourth");
+  assert.deepEqual(files.server.files!.list().map((file) => file.name), [
+    "second",
+    "third",
+    "fourth",
+  ]);
+  const gone = await fetch(files.base + first.url);
+  assert.equal(gone.status, 404);
+  await gone.body?.cancel();
+  assert.equal(files.server.files!.totalBytes, 3 * 1024);
+  assert.ok(!(await names(files.server.files!.dir!)).includes(first.id));
+  for (const kept of [second, third, fourth]) {
+    const response = await fetch(files.base + kept.url);
+    assert.equal(response.status, 200);
+    await response.body?.cancel();
+  }
+});
+
+Deno.test("startServer() with a files directory keeps the files across a restart", async () => {
+  await using dir = await tempDir();
+  const bytes = randomBytes(100_000);
+  let answer;
+  {
+    await using files = await fileServer({ filesDir: dir.path });
+    answer = await stored(files, bytes, "kept.bin");
+  }
+  await using files = await fileServer({ filesDir: dir.path });
+  assert.deepEqual(files.server.files!.get(answer.id)?.name, "kept.bin");
+  const response = await fetch(files.base + answer.url);
+  assert.equal(response.status, 200);
+  assert.deepEqual(new Uint8Array(await response.arrayBuffer()), bytes);
+});
+
+Deno.test("startServer() without a files directory removes its temporary one at close", async () => {
+  let dir: string;
+  {
+    await using files = await fileServer();
+    await stored(files, "hello", "hello.txt");
+    dir = files.server.files!.dir!;
+    assert.ok((await Deno.stat(dir)).isDirectory);
+  }
+  await assert.rejects(Deno.stat(dir), Deno.errors.NotFound);
+});
+
+Deno.test("POST /files needs a connected user's token, and the password when there is one", async () => {
+  await using files = await fileServer({ password: "sesame" });
+  const noToken = await upload(files, "x", "x.txt", {
+    authorization: "",
+    "x-chat-password": "sesame",
+  });
+  assert.equal(noToken.status, 401);
+  assert.equal((await noToken.json()).error, "token_required");
+  const noPassword = await upload(files, "x", "x.txt");
+  assert.equal(noPassword.status, 403);
+  assert.equal((await noPassword.json()).error, "password_required");
+  const right = await upload(files, "x", "x.txt", { "x-chat-password": "sesame" });
+  assert.equal(right.status, 201);
+  const { url } = await right.json();
+  // With a password, a download needs a token too.
+  const anonymous = await fetch(files.base + url);
+  assert.equal(anonymous.status, 401);
+  await anonymous.body?.cancel();
+  const withToken = await fetch(`${files.base}${url}?token=${files.token}`);
+  assert.equal(await withToken.text(), "x");
+  files.server.uploadTokens!.revoke(files.token);
+  const revoked = await upload(files, "x", "x.txt", { "x-chat-password": "sesame" });
+  assert.equal(revoked.status, 401);
+  assert.equal((await revoked.json()).error, "token_unknown");
+});
