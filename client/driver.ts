@@ -13,7 +13,7 @@ import type { Effect, Refusal } from "../core/effects.ts";
 import type { ClientFrame } from "../protocol.ts";
 import type { Connection } from "./connection.ts";
 import { promptText } from "./prompt.ts";
-import { drawLine } from "./render.ts";
+import { drawRows } from "./render.ts";
 import type { Terminal } from "./terminal.ts";
 
 /** How long the server has to say goodbye after `quit` before the client hangs up. */
@@ -133,8 +133,8 @@ export class TerminalDriver {
   /** `lines` as the terminal draws them, one string each. */
   draw(lines: readonly Line[]): string[] {
     const columns = this.#terminal.interactive ? this.#terminal.columns : undefined;
-    return lines.map((line) =>
-      drawLine(line, this.#options.color, columns === undefined ? {} : { columns })
+    return lines.flatMap((line) =>
+      drawRows(line, this.#options.color, columns === undefined ? {} : { columns })
     );
   }
 

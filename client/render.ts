@@ -11,7 +11,7 @@ import { styleText } from "node:util";
 import { describeFrame, type Line } from "../core/describe.ts";
 import { clock, isMention } from "../core/format.ts";
 import { colorOf } from "../core/palette.ts";
-import { plainText, type Run, textRuns } from "../core/plain.ts";
+import { plainLines, plainText, type Run, textRows } from "../core/plain.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import type { ServerFrame } from "../protocol.ts";
 import { textWidth } from "./layout.ts";
@@ -47,6 +47,8 @@ function paint(run: Run): string {
       return paintName(run.name ?? run.text, true);
     case "mention":
       return style(["bold", "inverse"], run.text);
+    case "code":
+      return style("cyan", run.text);
     default:
       return run.text;
   }
@@ -69,17 +71,26 @@ function drawDivider(line: Line, color: boolean, columns: number | undefined): s
   return color ? style("dim", centred) : centred;
 }
 
-/** Draws one line as the terminal shows it, with styles if `color`. */
+/**
+ * Draws one line as the terminal shows it, with styles if `color`: one row,
+ * or one per line of a message of several lines, the further ones indented
+ * under its words, a code block's in its own colour.
+ */
+export function drawRows(line: Line, color: boolean, options: DrawOptions = {}): string[] {
+  if (line.kind === "divider") return [drawDivider(line, color, options.columns)];
+  if (!color) return plainLines(line, { width: textWidth });
+  if (line.kind === "notice") return [style("dim", plainText(line))];
+  if (line.kind === "error") return [style("red", plainText(line))];
+  return textRows(line, { width: textWidth }).map((row) => row.map(paint).join(""));
+}
+
+/** Draws one line as the terminal shows it, with styles if `color`, its rows joined by LF. */
 export function drawLine(line: Line, color: boolean, options: DrawOptions = {}): string {
-  if (line.kind === "divider") return drawDivider(line, color, options.columns);
-  if (!color) return plainText(line);
-  if (line.kind === "notice") return style("dim", plainText(line));
-  if (line.kind === "error") return style("red", plainText(line));
-  return textRuns(line).map(paint).join("");
+  return drawRows(line, color, options).join("\n");
 }
 
 /**
- * Turns one server frame into the lines to print, or none.
+ * Turns one server frame into the rows to print, or none.
  *
  * @example
  * ```ts
@@ -90,5 +101,5 @@ export function drawLine(line: Line, color: boolean, options: DrawOptions = {}):
  * ```
  */
 export function renderFrame(frame: ServerFrame, options: RenderOptions): string[] {
-  return describeFrame(frame, options.me).map((line) => drawLine(line, options.color));
+  return describeFrame(frame, options.me).flatMap((line) => drawRows(line, options.color));
 }

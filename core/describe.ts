@@ -12,9 +12,9 @@
 
 import type { CommandHelp, MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
 import type { PostFrame } from "./delivery.ts";
-import { isMention, mentionPattern } from "./format.ts";
+import { codeOf, isMention, mentionPattern } from "./format.ts";
 import { nameKey } from "./names.ts";
-import { sanitizeText } from "./sanitize.ts";
+import { sanitizeLines, sanitizeText } from "./sanitize.ts";
 
 /**
  * What a part is: `text` (a message's words), `mention` (the user's name in
@@ -59,7 +59,10 @@ export type LineKind =
   | "pending"
   | "divider";
 
-/** More about a line, for displays that mark it. */
+/**
+ * More about a line, for displays that mark it; `code` marks a message that
+ * is a code block, its words the lines between the fences, for a monospace font.
+ */
 export type LineTag =
   | "replay"
   | "own"
@@ -71,7 +74,8 @@ export type LineTag =
   | "help"
   | "day"
   | "unseen"
-  | "elsewhere";
+  | "elsewhere"
+  | "code";
 
 /** One line to show: its kind, when it happened if the server said, and what it says. */
 export interface Line {
@@ -111,9 +115,12 @@ function isOwn(name: string, me: string): boolean {
   return me !== "" && nameKey(name) === nameKey(me);
 }
 
-/** Cleaned `value` as `text` parts, with each mention of `me` a `mention` part. */
+/**
+ * Cleaned `value` as `text` parts, with each mention of `me` a `mention`
+ * part. Its line breaks are kept: displays show the lines under each other.
+ */
 function body(value: string, me: string, highlight: boolean): Part[] {
-  const text = sanitizeText(value);
+  const text = sanitizeLines(value);
   if (!highlight || me === "") return [{ text, style: "text" }];
   const parts: Part[] = [];
   let last = 0;
@@ -167,29 +174,42 @@ function privateParts(said: Said & { to: string }, me: string): Part[] {
     : [PRIVATE_TAG, plain(" "), sender, plain(" → "), receiver, plain(": "), ...words];
 }
 
+/**
+ * `said` with the text of a code block in place of the whole text, and the
+ * `code` tag pushed to `tags`, when its text is one.
+ */
+function unfenced<T extends Said>(said: T, tags: LineTag[]): T {
+  const code = codeOf(sanitizeLines(said.text));
+  if (code === undefined) return said;
+  tags.push("code");
+  return { ...said, text: code };
+}
+
 function describeMessage(frame: MessageFrame, me: string): Line {
   const tags: LineTag[] = [];
   if (frame.replay) tags.push("replay");
   if (isOwn(frame.from, me)) tags.push("own");
   if (isMention(frame, me)) tags.push("mentioned");
+  const said = unfenced(frame, tags);
   return {
     kind: frame.action ? "action" : "message",
     ts: frame.ts,
     id: frame.id,
     tags,
-    parts: messageParts(frame, me),
+    parts: messageParts(said, me),
   };
 }
 
 function describePrivate(frame: PrivateFrame, me: string): Line {
   const tags: LineTag[] = [isOwn(frame.from, me) ? "outgoing" : "incoming"];
   if (frame.action) tags.push("action");
+  const said = unfenced(frame, tags);
   return {
     kind: "private",
     ts: frame.ts,
     id: frame.id,
     tags,
-    parts: privateParts(frame, me),
+    parts: privateParts(said, me),
   };
 }
 
@@ -307,8 +327,10 @@ export function describeFrame(frame: ServerFrame, me: string): Line[] {
 
 /** A line the user sent that the server has not answered yet, as it will read once it has. */
 export function describePending(post: PostFrame, me: string): Line {
+  const tags: LineTag[] = [];
   const parts = post.type === "msg"
-    ? privateParts({ from: me, to: post.to.replace(/^@/, ""), text: post.text }, me)
-    : messageParts({ from: me, text: post.text, action: post.type === "me" }, me);
-  return { kind: "pending", status: "sending…", parts };
+    ? privateParts(unfenced({ from: me, to: post.to.replace(/^@/, ""), text: post.text }, tags), me)
+    : messageParts(unfenced({ from: me, text: post.text, action: post.type === "me" }, tags), me);
+  const line: Line = { kind: "pending", status: "sending…", parts };
+  return tags.length === 0 ? line : { ...line, tags };
 }

@@ -10,7 +10,7 @@
 
 import { type ServerFrame } from "../protocol.ts";
 import { nameKey } from "./names.ts";
-import { sanitizeText } from "./sanitize.ts";
+import { sanitizeLines, sanitizeText } from "./sanitize.ts";
 
 /** Formats a timestamp as local `HH:MM:SS`. */
 export function clock(ts: number): string {
@@ -61,5 +61,32 @@ export function isMention(frame: ServerFrame, me: string): boolean {
   if (frame.type !== "message" || frame.replay) return false;
   if (nameKey(frame.from) === nameKey(me)) return false;
   // Match the text as it is shown, so the bell rings exactly when the name is highlighted.
-  return mentionPattern(sanitizeText(me)).test(sanitizeText(frame.text));
+  return mentionPattern(sanitizeText(me)).test(sanitizeLines(frame.text));
+}
+
+// The first line of a code block: three backquotes, then at most one word, its language.
+const OPENING_FENCE = /^```[^\s`]*$/;
+const FENCE = "```";
+
+/**
+ * The lines of a code block between its fences, or `undefined` when `text`
+ * is no code block: a first line of ` ``` ` (optionally followed by one
+ * word, a language), a last line of ` ``` `, and something between.
+ *
+ * @example
+ * ```ts
+ * codeOf("```py\nif x:\n    y()\n```"); // "if x:\n    y()"
+ * ```
+ */
+export function codeOf(text: string): string | undefined {
+  const first = text.indexOf("\n");
+  const last = text.lastIndexOf("\n");
+  if (first === -1 || last === first || text.slice(last + 1) !== FENCE) return undefined;
+  if (!OPENING_FENCE.test(text.slice(0, first))) return undefined;
+  return text.slice(first + 1, last);
+}
+
+/** `text` wrapped in fences, so that it is sent as a code block. */
+export function fenced(text: string): string {
+  return `${FENCE}\n${text}\n${FENCE}`;
 }

@@ -24,8 +24,8 @@ import {
   tooManyWaitingError,
   waitingNotice,
 } from "../core/notices.ts";
-import { stamp } from "../core/format.ts";
-import { plainText, textRuns } from "../core/plain.ts";
+import { codeOf, fenced, stamp } from "../core/format.ts";
+import { plainLines, plainText, textRows, textRuns } from "../core/plain.ts";
 import { isSafeText } from "../core/sanitize.ts";
 import type { MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
 
@@ -248,10 +248,62 @@ Deno.test("describeFrame() cleans every string from the network", () => {
     for (const me of ["bob", s]) {
       for (const line of describeFrame(frame, me)) {
         for (const part of line.parts) {
-          assert.ok(isSafeText(part.text), `${frame.type}: ${JSON.stringify(part.text)}`);
+          // The words of a message keep its line breaks, and nothing else.
+          const words = part.style === "text" || part.style === "mention";
+          const shown = words ? part.text.replaceAll("\n", " ") : part.text;
+          assert.ok(isSafeText(shown), `${frame.type}: ${JSON.stringify(part.text)}`);
         }
       }
     }
   }
   assert.equal(plainText(errorLine(s)), "!! ab c");
+});
+
+Deno.test("plainLines() indents each further line of a message under its words", () => {
+  const line = one(message({ from: "bob", text: 'Traceback:\n  File "x.py"\n\n\tbad\x1b[2J' }));
+  assert.deepEqual(plainLines(line), [
+    "[03:04:05] bob: Traceback:",
+    '                  File "x.py"',
+    "",
+    "                    bad",
+  ]);
+  assert.equal(plainText(line), plainLines(line).join("\n"));
+  assert.deepEqual(plainLines(one(message({ text: "hey bob,\nlook" }))), [
+    "[03:04:05] ann: hey bob,",
+    "                look",
+  ]);
+  const private1 = one(privately({ text: "a\n b" }));
+  assert.deepEqual(plainLines(private1), [
+    "[03:04:05] [private] ann → you: a",
+    " ".repeat(33) + "b",
+  ]);
+  // Columns as the display counts them: here a wide name takes two each.
+  const wide = one(message({ from: "李", text: "a\nb" }));
+  const width = (text: string) => [...text].reduce((sum, c) => sum + (c === "李" ? 2 : 1), 0);
+  assert.deepEqual(plainLines(wide, { width }), ["[03:04:05] 李: a", " ".repeat(15) + "b"]);
+  assert.deepEqual(plainLines(one(message({ text: "one line" }))), ["[03:04:05] ann: one line"]);
+});
+
+Deno.test("describeFrame() shows a fenced message as a code block, without its fences", () => {
+  const code = "def f():\n    return 1";
+  const line = one(message({ text: fenced(code) }));
+  assert.ok(line.tags?.includes("code"));
+  assert.equal(line.parts.at(-1)?.text, code);
+  assert.deepEqual(plainLines(line), [
+    "[03:04:05] ann:",
+    "                def f():",
+    "                    return 1",
+  ]);
+  const rows = textRows(line);
+  assert.deepEqual(rows.slice(1).map((row) => row.at(-1)?.style), ["code", "code"]);
+  const python = one(message({ text: "```python\nx = 1\n```" }));
+  assert.ok(python.tags?.includes("code"));
+  assert.equal(python.parts.at(-1)?.text, "x = 1");
+  for (const text of ["```\n```", "``` two words\nx\n```", "x\n```\ny\n```"]) {
+    assert.equal(codeOf(text), undefined, text);
+    assert.ok(!one(message({ text })).tags?.includes("code"), text);
+  }
+  assert.equal(codeOf("```\n\n  x\n```"), "\n  x");
+  const pending = describePending({ type: "say", text: fenced("y") }, "ann");
+  assert.ok(pending.tags?.includes("code"));
 });

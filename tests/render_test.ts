@@ -401,3 +401,31 @@ Deno.test("isMention() agrees with the highlight when sanitising changes the tex
     assert.equal(isMention(message({ text }), "bob"), shown, JSON.stringify(text));
   }
 });
+
+Deno.test("renderFrame() draws a message of several lines as rows indented under its words", () => {
+  assert.deepEqual(renderFrame(message({ text: "Traceback:\n  File\n\nend" }), PLAIN), [
+    `${STAMP} ann: Traceback:`,
+    `${" ".repeat(16)}  File`,
+    "",
+    `${" ".repeat(16)}end`,
+  ]);
+  // Indented by the columns the name takes on the terminal: a wide character takes two.
+  assert.deepEqual(renderFrame(message({ from: "李", text: "a\nb" }), PLAIN), [
+    `${STAMP} 李: a`,
+    `${" ".repeat(15)}b`,
+  ]);
+});
+
+Deno.test("renderFrame() draws a code block without fences, in its own colour", () => {
+  const frame = message({ text: "```python\nif ok:\n    run()\n```" });
+  assert.deepEqual(renderFrame(frame, PLAIN), [
+    `${STAMP} ann:`,
+    `${" ".repeat(16)}if ok:`,
+    `${" ".repeat(16)}    run()`,
+  ]);
+  const [, ...code] = renderFrame(frame, COLOR);
+  assert.deepEqual(code, [
+    `${" ".repeat(16)}\x1b[36mif ok:\x1b[39m`,
+    `${" ".repeat(16)}\x1b[36m    run()\x1b[39m`,
+  ]);
+});

@@ -803,3 +803,44 @@ Deno.test({
     assert.ok(!stdout.includes("\x1b"));
   },
 });
+
+Deno.test("startServer() shows a text user each further line of a message indented", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using alice = await TestClient.join2(server.addr.port, "alice");
+  await using bob = await TextClient.join(server.addr.port, "bob");
+
+  await t.step(
+    "a message of several lines, its indentation kept, with CRLF line ends",
+    async () => {
+      await alice.send({
+        type: "say",
+        text: 'Traceback (most recent call last):\n  File "x.py", line 1\n\n\tmain()',
+      });
+      const first = await bob.next(stamped("alice: Traceback (most recent call last):"));
+      const at = bob.text.indexOf(first);
+      const rows = bob.text.slice(at).split("\r\n").slice(0, 4);
+      assert.deepEqual(rows.slice(1), [
+        `${" ".repeat(18)}  File "x.py", line 1`,
+        "",
+        `${" ".repeat(18)}    main()`,
+      ]);
+      assert.equal(rows[0]!.indexOf("Traceback"), 18);
+      assertPlain(bob);
+    },
+  );
+
+  await t.step("a code block, without its fences", async () => {
+    await alice.send({ type: "say", text: "```python\nif ok:\n    run()\n```" });
+    const first = await bob.next(stamped("alice:"));
+    const at = bob.text.lastIndexOf(`${first}\r\n`);
+    assert.deepEqual(bob.text.slice(at).split("\r\n").slice(1, 3), [
+      `${" ".repeat(18)}if ok:`,
+      `${" ".repeat(18)}    run()`,
+    ]);
+  });
+
+  await t.step("each line a text user types is a message of its own", async () => {
+    await bob.type("one\ttwo");
+    assert.equal((await alice.next("message", (frame) => frame.from === "bob")).text, "one two");
+  });
+});

@@ -7,7 +7,7 @@
  */
 
 import { describeFrame } from "../../core/describe.ts";
-import { plainText } from "../../core/plain.ts";
+import { plainLines } from "../../core/plain.ts";
 import { type ClientFrame, PROTOCOL_VERSION, type ServerFrame } from "../../protocol.ts";
 
 const encoder = new TextEncoder();
@@ -35,7 +35,7 @@ export class TextCodec {
     if (frame.type === "welcome") this.#me = frame.name;
     if (frame.type === "renamed" && this.#me === frame.from) this.#me = frame.to;
     // Stamped as of now: a line from another day shows its date.
-    const lines = describeFrame(frame, this.#me ?? "").map((line) => plainText(line));
+    const lines = describeFrame(frame, this.#me ?? "").flatMap((line) => plainLines(line));
     let text = lines.length === 0 ? "" : lines.join("\r\n") + "\r\n";
     // A refused name is asked for again; a password, when the server needs one.
     if (frame.type === "error" && this.#me === undefined) {
