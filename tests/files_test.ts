@@ -10,11 +10,16 @@ import { LOOPBACK, within } from "./_test_utils.ts";
 
 const MIB = 1024 * 1024;
 
-/** A server with its web port on loopback, and the upload token of "alice". */
-interface FileServer extends AsyncDisposable {
-  readonly server: ChatServer;
+/** Where files are uploaded to, and the token to show. */
+interface Target {
+  /** The web port's URL, without a path. */
   readonly base: string;
   readonly token: string;
+}
+
+/** A server with its web port on loopback, and the upload token of "alice". */
+interface FileServer extends Target, AsyncDisposable {
+  readonly server: ChatServer;
 }
 
 async function fileServer(options: ServerOptions = {}): Promise<FileServer> {
@@ -42,7 +47,7 @@ function randomBytes(size: number): Uint8Array<ArrayBuffer> {
 }
 
 async function upload(
-  files: FileServer,
+  files: Target,
   body: BodyInit,
   name: string,
   headers: Record<string, string> = {},
@@ -63,7 +68,7 @@ async function upload(
 }
 
 /** Uploads `body` and returns the 201 answer's JSON. */
-async function stored(files: FileServer, body: BodyInit, name: string) {
+async function stored(files: Target, body: BodyInit, name: string) {
   const response = await upload(files, body, name);
   const answer = await response.json();
   assert.equal(response.status, 201, JSON.stringify(answer));
@@ -234,4 +239,70 @@ Deno.test("POST /files needs a connected user's token, and the password when the
   const revoked = await upload(files, "x", "x.txt", { "x-chat-password": "sesame" });
   assert.equal(revoked.status, 401);
   assert.equal((await revoked.json()).error, "token_unknown");
+});
+
+/** A body of `count` chunks of `size` random bytes, made as it is read. */
+function chunks(count: number, size: number): ReadableStream<Uint8Array> {
+  const chunk = randomBytes(size);
+  let sent = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ < count) controller.enqueue(chunk.slice());
+      else controller.close();
+    },
+  });
+}
+
+/** The largest the resident memory of process `pid` has been, in bytes (Linux). */
+async function peakMemory(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const kib = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+  assert.ok(kib !== undefined, "VmHWM in /proc/<pid>/status");
+  return Number(kib) * 1024;
+}
+
+Deno.test({
+  name: "POST /files streams a 150 MiB upload to disk: the server's memory does not grow with it",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        "--v8-flags=--max-semi-space-size=2",
+        new URL("./_file_server.ts", import.meta.url).pathname,
+        "200",
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    try {
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let line = "";
+      while (!line.includes("\n")) {
+        const { value, done } = await within(reader.read(), 30_000, "the server's address");
+        if (done) throw new Error("The file server ended before saying its address");
+        line += value;
+      }
+      await reader.cancel();
+      const { port, token } = JSON.parse(line);
+      const files: Target = { base: `http://${LOOPBACK}:${port}`, token };
+      // A first upload brings the peak to what any upload costs (buffers, the
+      // collector's young generation); a second, three times larger, must not raise it.
+      await stored(files, chunks(50, MIB), "warm.bin");
+      const before = await peakMemory(child.pid);
+      const answer = await stored(files, chunks(150, MIB), "big.bin");
+      assert.equal(answer.size, 150 * MIB);
+      const grown = (await peakMemory(child.pid)) - before;
+      assert.ok(
+        grown < 30 * MIB,
+        `the server's peak memory grew by ${(grown / MIB).toFixed(1)} MiB`,
+      );
+    } finally {
+      await writer.close();
+      await within(child.status, 10_000, "the file server to stop");
+    }
+  },
 });
