@@ -241,6 +241,21 @@ Deno.test("POST /files needs a connected user's token, and the password when the
   assert.equal((await revoked.json()).error, "token_unknown");
 });
 
+Deno.test("POST /files holds a token to the message rate, and stores the same bytes once", async () => {
+  await using files = await fileServer({ messageRate: 1 });
+  const bytes = randomBytes(1000);
+  const first = await stored(files, bytes, "one.bin");
+  // A burst of four times the rate, as for messages.
+  for (const name of ["two.bin", "three.bin", "four.bin"]) {
+    assert.equal((await stored(files, bytes, name)).id, first.id);
+  }
+  const refused = await upload(files, bytes, "five.bin");
+  assert.equal(refused.status, 429);
+  assert.equal((await refused.json()).error, "rate_limited");
+  assert.deepEqual(files.server.files!.list().map((file) => file.name), ["four.bin"]);
+  assert.equal(files.server.files!.totalBytes, 1000);
+});
+
 /** A body of `count` chunks of `size` random bytes, made as it is read. */
 function chunks(count: number, size: number): ReadableStream<Uint8Array> {
   const chunk = randomBytes(size);

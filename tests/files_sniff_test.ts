@@ -1,0 +1,67 @@
+/** What a shared file is served as, and what it may be called (server/files/sniff.ts). */
+
+import assert from "node:assert/strict";
+import {
+  BINARY_TYPE,
+  cleanFileName,
+  contentDisposition,
+  detectType,
+  TEXT_TYPE,
+  TextCheck,
+} from "../server/files/sniff.ts";
+
+const ascii = (text: string) => new TextEncoder().encode(text);
+
+Deno.test("detectType() knows the four pictures by their first bytes", () => {
+  assert.equal(detectType(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0]), false), "image/jpeg");
+  assert.equal(detectType(ascii("GIF89a\x01\x00"), true), "image/gif");
+  assert.equal(detectType(ascii("GIF87a"), true), "image/gif");
+  assert.equal(detectType(ascii("RIFF\x10\x00\x00\x00WEBPVP8 "), false), "image/webp");
+  assert.equal(detectType(ascii("RIFF\x10\x00\x00\x00WAVEfmt "), false), BINARY_TYPE);
+  assert.equal(detectType(ascii("<svg onload=alert(1)>"), true), TEXT_TYPE);
+  assert.equal(detectType(ascii("%PDF-1.7"), false), BINARY_TYPE);
+  assert.equal(detectType(new Uint8Array(0), true), BINARY_TYPE, "an empty file");
+});
+
+Deno.test("TextCheck calls text only valid UTF-8 without NUL bytes, across chunks", () => {
+  const split = new TextCheck();
+  const bytes = ascii("née");
+  split.push(bytes.subarray(0, 2));
+  split.push(bytes.subarray(2));
+  assert.equal(split.end(), true, "a character cut between chunks");
+  const cut = new TextCheck();
+  cut.push(bytes.subarray(0, 2));
+  assert.equal(cut.end(), false, "a character cut at the end");
+  const nul = new TextCheck();
+  nul.push(Uint8Array.from([0x61, 0, 0x62]));
+  assert.equal(nul.end(), false);
+  const invalid = new TextCheck();
+  invalid.push(Uint8Array.from([0xc0, 0x80]));
+  assert.equal(invalid.end(), false);
+});
+
+Deno.test("cleanFileName() keeps the last path part, safe to show and to save", () => {
+  assert.equal(cleanFileName("../../etc/passwd"), "passwd");
+  assert.equal(cleanFileName("C:\\Users\\ann\\report.pdf"), "report.pdf");
+  assert.equal(cleanFileName("invoice\u202Efdp.exe"), "invoice_fdp.exe");
+  assert.equal(cleanFileName("a\nb\tc.txt"), "a_b_c.txt");
+  assert.equal(cleanFileName('what?<"x">.txt'), "what___x__.txt");
+  assert.equal(cleanFileName("  .hidden. "), "hidden");
+  assert.equal(cleanFileName(".."), "file");
+  assert.equal(cleanFileName(""), "file");
+  assert.equal(cleanFileName("photo ü 📷.jpg"), "photo ü 📷.jpg");
+  const long = cleanFileName(`${"é".repeat(300)}.tar.gz`);
+  assert.equal([...long].length, 120);
+  assert.ok(long.endsWith("é.gz"));
+});
+
+Deno.test("contentDisposition() gives an ASCII name and the exact one, encoded", () => {
+  assert.equal(
+    contentDisposition("attachment", 'résumé "final".pdf'),
+    `attachment; filename="r_sum_ _final_.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22.pdf`,
+  );
+  assert.equal(
+    contentDisposition("inline", "a(1).png"),
+    `inline; filename="a(1).png"; filename*=UTF-8''a%281%29.png`,
+  );
+});
