@@ -113,6 +113,12 @@ export interface Args {
   readonly first: string;
   /** What follows the first word, trimmed; the inner spacing is kept. */
   readonly after: string;
+  /**
+   * All of it as typed, its end trimmed: only the blanks after the name are
+   * left out, or the rest of the line when it is blank, so that text that
+   * starts on a line of its own keeps its indentation.
+   */
+  readonly raw: string;
 }
 
 interface Described<N extends string> {
@@ -302,6 +308,13 @@ export const COMMAND_TABLE = [
       first && !after ? { view: first } : undefined,
   }),
   clientCommand({
+    name: "code",
+    aliases: [],
+    usage: "/code TEXT",
+    description: "send TEXT as a code block, shown in a monospace font",
+    parse: ({ raw }): { text: string } | undefined => raw === "" ? undefined : { text: raw },
+  }),
+  clientCommand({
     name: "bell",
     aliases: [],
     usage: "/bell on|off|mentions",
@@ -440,7 +453,8 @@ function read(line: string, commands: ReadonlyMap<string, Command>): ParsedLine 
   }
   const text = match[2]!.trim();
   const first = /^\S*/.exec(text)![0];
-  const fields = command.parse({ text, first, after: text.slice(first.length).trim() });
+  const raw = line.slice(1 + match[1]!.length).replace(/^[ \t]*(?:\r\n|\n|\r)|^\s+/, "").trimEnd();
+  const fields = command.parse({ text, first, after: text.slice(first.length).trim(), raw });
   if (fields === undefined) {
     return {
       ok: false,

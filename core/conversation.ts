@@ -33,6 +33,7 @@ import { Arrivals, type Display } from "./arrivals.ts";
 import { type BellMode, DEFAULT_BELL, localHelp, rings, runBell } from "./bell.ts";
 import { LOCAL_COMMAND_NAMES, parseLine } from "./commands.ts";
 import { Delivery } from "./delivery.ts";
+import { fenced } from "./format.ts";
 import { describeFrame, describePending, errorLine } from "./describe.ts";
 import { unseenDivider } from "./dividers.ts";
 import { type Effect, refusal, send, sends, show } from "./effects.ts";
@@ -262,6 +263,7 @@ export class Conversation {
     if (parsed.ok && "local" in parsed) {
       const { local } = parsed;
       if (local.command === "switch") return this.switchTo(local.view);
+      if (local.command === "code") return this.type(fenced(local.text), now);
       // Without a bell, `/bell` is no command here: the server says so.
       if (this.#options.bell) {
         const bell = runBell(local.mode, this.#bell);

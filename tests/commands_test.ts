@@ -283,10 +283,13 @@ Deno.test("COMMAND_TABLE gives each command one entry, one side and unique names
     usage: "/switch #room|@name",
     description: "look at another of your rooms, or your private messages with someone",
   }, {
+    usage: "/code TEXT",
+    description: "send TEXT as a code block, shown in a monospace font",
+  }, {
     usage: "/bell on|off|mentions",
     description: "when to ring the terminal bell",
   }]);
-  assert.deepStrictEqual(LOCAL_COMMAND_NAMES, ["switch", "bell"]);
+  assert.deepStrictEqual(LOCAL_COMMAND_NAMES, ["switch", "code", "bell"]);
   assert.deepStrictEqual(
     new Set([...COMMAND_NAMES, ...LOCAL_COMMAND_NAMES]),
     seen,
@@ -390,7 +393,24 @@ Deno.test("ClientFrame holds the command frames as the table describes them", ()
   const local: Same<
     LocalCommand,
     | { command: "switch"; view: string }
+    | { command: "code"; text: string }
     | { command: "bell"; mode?: "on" | "off" | "mentions" }
   > = true;
   assert.ok(commands && client && local);
+});
+
+Deno.test("parseLine() reads /code, keeping the indentation of text on its own lines", () => {
+  assert.deepStrictEqual(parseLine("/code  x  = 1 "), {
+    ok: true,
+    local: { command: "code", text: "x  = 1" },
+  });
+  assert.deepStrictEqual(parseLine("/code\n    a\n  b"), {
+    ok: true,
+    local: { command: "code", text: "    a\n  b" },
+  });
+  assert.deepStrictEqual(parseLine("/code  \r\n\tx"), {
+    ok: true,
+    local: { command: "code", text: "\tx" },
+  });
+  assert.equal(parseLine("/code").ok, false);
 });

@@ -639,3 +639,17 @@ Deno.test("Conversation: the server's goodbye", () => {
   narrating.opened();
   assert.equal(narrating.bye, undefined, "a new connection forgets it");
 });
+
+Deno.test("Conversation sends /code TEXT as a code block, and a message's lines as typed", () => {
+  const chat = joined();
+  const [code] = sent(chat.type("/code x = 1", 1));
+  assert.ok(code?.type === "say");
+  assert.equal(code.text, "```\nx = 1\n```");
+  const [block] = sent(chat.type("/code\n    if ok:\n        run()\n", 2));
+  assert.ok(block?.type === "say");
+  assert.equal(block.text, "```\n    if ok:\n        run()\n```");
+  const [lines] = sent(chat.type('Traceback:\n  File "x.py"', 3));
+  assert.ok(lines?.type === "say");
+  assert.equal(lines.text, 'Traceback:\n  File "x.py"');
+  assert.match(shown(chat.type("/code", 4)).join("\n"), /Usage: \/code TEXT/);
+});

@@ -168,14 +168,17 @@ Deno.test("Conversation: /bell, which the client runs itself", () => {
     "-- Commands:",
     "--   /who                   who",
     "--   /switch #room|@name    look at another of your rooms, or your private messages with someone",
+    "--   /code TEXT             send TEXT as a code block, shown in a monospace font",
     "--   /bell on|off|mentions  when to ring the terminal bell (now: off)",
   ]);
   assert.deepEqual(localHelp("on").map((command) => command.usage), [
     "/switch #room|@name",
+    "/code TEXT",
     "/bell on|off|mentions",
   ]);
   assert.deepEqual(localHelp("on", { bell: false }).map((command) => command.usage), [
     "/switch #room|@name",
+    "/code TEXT",
   ]);
 });
 
