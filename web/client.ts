@@ -20,7 +20,7 @@ import { outageNotice } from "../core/notices.ts";
 import type { Changes } from "../core/roster.ts";
 import type { ServerFrame } from "../protocol.ts";
 import { Alerts } from "./alerts.ts";
-import { bindComposerKeys } from "./composer.ts";
+import { bindComposerKeys, fitToText } from "./composer.ts";
 import { Connection, type ConnectionState } from "./connection.ts";
 import type { InputHistory } from "./input.ts";
 import { Joining } from "./joining.ts";
@@ -125,6 +125,7 @@ export class WebClient {
     if (looked !== undefined && this.#logs.isShown(looked)) this.#logs.dropDivider();
     this.#history.push(value);
     this.#ui.input.value = "";
+    fitToText(this.#ui.input);
     this.#logs.shown.scrollToBottom();
   }
 

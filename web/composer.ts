@@ -2,8 +2,10 @@
 // This module is browser compatible.
 
 /**
- * The message box's keys: Up and Down walk through sent lines, Tab completes
- * names, commands and rooms (again to cycle), Enter in an IME never sends.
+ * The message box's keys: Enter sends and Shift+Enter makes a new line (the
+ * box grows with its lines), Up and Down walk through sent lines, Tab
+ * completes names, commands and rooms (again to cycle), Enter in an IME
+ * never sends.
  *
  * @module
  */
@@ -18,15 +20,21 @@ import { Completer, InputHistory } from "./input.ts";
  * @returns The history; push each sent line to it.
  */
 export function bindComposerKeys(
-  input: HTMLInputElement,
+  input: HTMLTextAreaElement,
   sources: () => CompletionSources,
 ): InputHistory {
   const history = new InputHistory();
   const completer = new Completer();
+  input.addEventListener("input", () => fitToText(input));
   input.addEventListener("keydown", (event) => {
     if (event.key !== "Tab") completer.reset();
     if (event.isComposing) {
       if (event.key === "Enter") event.preventDefault();
+      return;
+    }
+    if (event.key === "Enter" && !event.shiftKey && !event.altKey && !event.ctrlKey) {
+      event.preventDefault();
+      input.form?.requestSubmit();
       return;
     }
     if (event.key === "Tab" && !event.shiftKey && !event.ctrlKey && !event.altKey) {
@@ -42,11 +50,23 @@ export function bindComposerKeys(
     }
     if (event.key !== "ArrowUp" && event.key !== "ArrowDown") return;
     if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    // In a text of several lines, Up and Down move between its lines.
+    if (input.value.includes("\n")) return;
     const line = event.key === "ArrowUp" ? history.up(input.value) : history.down();
     if (line === undefined) return;
     event.preventDefault();
     input.value = line;
     input.setSelectionRange(line.length, line.length);
+    fitToText(input);
   });
   return history;
+}
+
+/** Makes the message box as tall as its lines, up to the most its style allows. */
+export function fitToText(input: HTMLTextAreaElement): void {
+  input.style.removeProperty("height");
+  if (input.value === "") return;
+  // The scroll height leaves out the borders, which the box's height counts.
+  const borders = input.offsetHeight - input.clientHeight;
+  input.style.height = `${input.scrollHeight + borders}px`;
 }

@@ -27,7 +27,7 @@ export interface Ui {
   log: HTMLElement;
   newMessages: HTMLButtonElement;
   composer: HTMLFormElement;
-  input: HTMLInputElement;
+  input: HTMLTextAreaElement;
   nameScreen: HTMLElement;
   nameForm: HTMLFormElement;
   nameInput: HTMLInputElement;

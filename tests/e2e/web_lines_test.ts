@@ -1,0 +1,148 @@
+/**
+ * Messages of several lines from the page: Shift+Enter makes a new line in a
+ * box that grows, Enter sends; a pasted traceback arrives whole, indentation
+ * intact, in another page and over nc; a code block shows in a monospace
+ * font. The real page runs in Chromium against a real server.
+ */
+
+import assert from "node:assert/strict";
+import type { Locator, Page } from "./_playwright.ts";
+import { startServer } from "../../server.ts";
+import { LOOPBACK } from "../_test_utils.ts";
+import { ChatBrowser, joinAs, pageUrl, WAIT_MS, waitForLine } from "./_browser.ts";
+import { testWith } from "./_needs.ts";
+import { waitFor } from "./_tmux.ts";
+
+// What the page functions run by `evaluate` use of the browser's globals.
+declare function getComputedStyle(element: unknown): { whiteSpace: string; fontFamily: string };
+
+/** A Python traceback of 30 lines, indented as Python prints it. */
+const TRACEBACK = [
+  "Traceback (most recent call last):",
+  ...Array.from({ length: 14 }, (_, i) => [
+    `  File "/srv/app/step${i}.py", line ${10 + i * 7}, in run${i}`,
+    `    result = run${i + 1}(value,  extra)`,
+  ]).flat(),
+  "ValueError: invalid literal for int() with base 10: 'x'",
+];
+
+/** A person on nc: the name typed, then everything the server prints. */
+class NcUser implements AsyncDisposable {
+  readonly #conn: Deno.TcpConn;
+  readonly #decoder = new TextDecoder();
+  text = "";
+  readonly #reading: Promise<void>;
+
+  private constructor(conn: Deno.TcpConn) {
+    this.#conn = conn;
+    this.#reading = (async () => {
+      const buffer = new Uint8Array(65536);
+      for (;;) {
+        const count = await conn.read(buffer).catch(() => null);
+        if (count === null) return;
+        this.text += this.#decoder.decode(buffer.subarray(0, count), { stream: true });
+      }
+    })();
+  }
+
+  static async join(port: number, name: string): Promise<NcUser> {
+    const user = new NcUser(await Deno.connect({ hostname: LOOPBACK, port }));
+    await user.#conn.write(new TextEncoder().encode(`${name}\r\n`));
+    await user.waitFor("-- You are in #lobby");
+    return user;
+  }
+
+  waitFor(fragment: string): Promise<string> {
+    return waitFor(
+      () => Promise.resolve(this.text),
+      (text) => text.includes(fragment),
+      WAIT_MS,
+      (text) => `nc to show ${JSON.stringify(fragment)}; it shows ${JSON.stringify(text)}`,
+    );
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#conn.close();
+    await this.#reading;
+  }
+}
+
+/** The words of the log line of class `kind` holding `text`, as the page holds them. */
+async function wordsOf(page: Page, kind: string, text: string): Promise<Locator> {
+  const line = await waitForLine(page, kind, text);
+  return line.locator(".text");
+}
+
+testWith(
+  ["chromium"],
+  "web page: Shift+Enter makes a new line, a pasted traceback arrives whole in pages and over nc",
+  async (t) => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const url = pageUrl(server.webAddr!.port);
+    await using annBrowser = await ChatBrowser.launch();
+    await using bobBrowser = await ChatBrowser.launch();
+    const ann = await annBrowser.open(url);
+    await joinAs(ann, "ann");
+    const bob = await bobBrowser.open(url);
+    await joinAs(bob, "bob");
+    await using nick = await NcUser.join(server.addr.port, "nick");
+    const input = ann.locator("#message-input");
+
+    await t.step("Shift+Enter makes a new line in a box that grows; Enter sends", async () => {
+      const oneLine = (await input.boundingBox())!.height;
+      await input.pressSequentially("first line");
+      await input.press("Shift+Enter");
+      await input.pressSequentially("  second, indented");
+      assert.equal(await input.inputValue(), "first line\n  second, indented");
+      const twoLines = (await input.boundingBox())!.height;
+      assert.ok(twoLines > oneLine * 1.4, `the box grew from ${oneLine} to ${twoLines} px`);
+      await input.press("Enter");
+      const words = await wordsOf(bob, "message", "first line");
+      assert.equal(await words.textContent(), "first line\n  second, indented");
+      assert.equal(await words.evaluate((node) => getComputedStyle(node).whiteSpace), "pre-wrap");
+      // Two rows on screen, not one.
+      const box = (await words.boundingBox())!;
+      const oneRow = (await (await wordsOf(bob, "notice", "ann")).boundingBox())!.height;
+      assert.ok(box.height > oneRow * 1.5, `${box.height} px high, a row is ${oneRow}`);
+      assert.equal(await input.inputValue(), "");
+      assert.ok((await input.boundingBox())!.height < twoLines, "the box shrank back once sent");
+    });
+
+    await t.step("a pasted 30-line traceback is one message, indentation intact", async () => {
+      await input.focus();
+      await ann.keyboard.insertText(TRACEBACK.join("\n"));
+      await input.press("Enter");
+      const words = await wordsOf(bob, "message", "ValueError");
+      assert.equal(await words.textContent(), TRACEBACK.join("\n"));
+      assert.equal(await bob.locator("#log .line.message", { hasText: "step3.py" }).count(), 1);
+      const last = TRACEBACK.at(-1)!;
+      const shown = await nick.waitFor(last);
+      const start = shown.lastIndexOf(`] ann: ${TRACEBACK[0]}\r\n`);
+      assert.ok(start !== -1, shown);
+      const rows = shown.slice(shown.lastIndexOf("\r\n", start) + 2).split("\r\n").slice(0, 30);
+      const column = rows[0]!.indexOf(TRACEBACK[0]!);
+      assert.deepEqual(
+        rows,
+        TRACEBACK.map((line, i) => (i === 0 ? rows[0]! : " ".repeat(column) + line)),
+      );
+    });
+
+    await t.step("a code block shows its lines in a monospace block, without fences", async () => {
+      await input.focus();
+      await ann.keyboard.insertText("```python\ndef f():\n    return 1\n```");
+      await input.press("Enter");
+      const block = bob.locator("#log .line.code .text", { hasText: "def f():" });
+      await block.waitFor({ timeout: WAIT_MS });
+      assert.equal(await block.textContent(), "def f():\n    return 1");
+      const font = await block.evaluate((node) => getComputedStyle(node).fontFamily);
+      assert.match(font, /monospace/);
+      await input.pressSequentially("/code");
+      await input.press("Shift+Enter");
+      await ann.keyboard.insertText("  x = 1");
+      await input.press("Enter");
+      const typed = bob.locator("#log .line.code .text", { hasText: "x = 1" });
+      await typed.waitFor({ timeout: WAIT_MS });
+      assert.equal(await typed.textContent(), "  x = 1");
+    });
+  },
+);
