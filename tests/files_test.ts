@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
-import { LOOPBACK, within } from "./_test_utils.ts";
+import { LOOPBACK, waitUntil, within } from "./_test_utils.ts";
 
 const MIB = 1024 * 1024;
 
@@ -51,11 +51,13 @@ async function upload(
   body: BodyInit,
   name: string,
   headers: Record<string, string> = {},
+  client?: Deno.HttpClient,
 ): Promise<Response> {
   return await within(
     fetch(`${files.base}/files`, {
       method: "POST",
       body,
+      ...(client === undefined ? {} : { client }),
       headers: {
         authorization: `Bearer ${files.token}`,
         "x-file-name": encodeURIComponent(name),
@@ -68,8 +70,8 @@ async function upload(
 }
 
 /** Uploads `body` and returns the 201 answer's JSON. */
-async function stored(files: Target, body: BodyInit, name: string) {
-  const response = await upload(files, body, name);
+async function stored(files: Target, body: BodyInit, name: string, client?: Deno.HttpClient) {
+  const response = await upload(files, body, name, {}, client);
   const answer = await response.json();
   assert.equal(response.status, 201, JSON.stringify(answer));
   return answer as { id: string; name: string; size: number; type: string; url: string };
@@ -256,6 +258,24 @@ Deno.test("POST /files holds a token to the message rate, and stores the same by
   assert.equal(files.server.files!.totalBytes, 1000);
 });
 
+Deno.test("POST /files keeps nothing of an upload cut off halfway", async () => {
+  await using files = await fileServer();
+  await stored(files, "first", "first.txt");
+  const partial = `${files.server.files!.dir!}/partial`;
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (sent++ < 4) return controller.enqueue(new Uint8Array(MIB));
+      // The upload is under way on the server's side: its partial file is there.
+      await waitUntil(() => Deno.readDirSync(partial).some(() => true), 5_000, "a partial file");
+      controller.error(new Error("The sender went away"));
+    },
+  });
+  await assert.rejects(upload(files, body, "cut.bin"), TypeError);
+  await waitUntil(() => !Deno.readDirSync(partial).some(() => true), 5_000, "no partial file");
+  assert.deepEqual(files.server.files!.list().map((file) => file.name), ["first.txt"]);
+});
+
 /** A body of `count` chunks of `size` random bytes, made as it is read. */
 function chunks(count: number, size: number): ReadableStream<Uint8Array> {
   const chunk = randomBytes(size);
@@ -306,9 +326,12 @@ Deno.test({
       const files: Target = { base: `http://${LOOPBACK}:${port}`, token };
       // A first upload brings the peak to what any upload costs (buffers, the
       // collector's young generation); a second, three times larger, must not raise it.
-      await stored(files, chunks(50, MIB), "warm.bin");
+      // Each on a new connection: a streamed body cannot be sent again if a kept-alive
+      // connection turns out closed.
+      using client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+      await stored(files, chunks(50, MIB), "warm.bin", client);
       const before = await peakMemory(child.pid);
-      const answer = await stored(files, chunks(150, MIB), "big.bin");
+      const answer = await stored(files, chunks(150, MIB), "big.bin", client);
       assert.equal(answer.size, 150 * MIB);
       const grown = (await peakMemory(child.pid)) - before;
       assert.ok(
