@@ -104,7 +104,7 @@ export const SETTINGS = {
     kind: "string",
     flag: "data-dir",
     arg: "DIR",
-    help: "where history and shared files are stored (default: {dataDir})",
+    help: "where history and files are kept (default: {dataDir})",
   },
   memory: {
     kind: "boolean",
