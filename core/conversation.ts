@@ -237,8 +237,11 @@ export class Conversation {
         break;
     }
     const me = this.roster.me;
+    // Version 1 has no lines in a message: a server of version 1 that sends some is not believed.
     const described = frame.type === "help"
       ? { ...frame, commands: [...frame.commands, ...localHelp(this.#bell, this.#options)] }
+      : this.#version === PROTOCOL_VERSION
+      ? oneLine(frame)
       : frame;
     const taken = this.#arrivals.take(frame, describeFrame(described, me), me);
     effects.push(...taken.effects);
@@ -493,4 +496,10 @@ export class Conversation {
 function isLocal(text: string, commands: readonly string[]): boolean {
   const name = /^\/(\S*)/.exec(text)?.[1]?.toLowerCase();
   return name !== undefined && commands.includes(name);
+}
+
+/** `frame` with the text of a message on one line, each line break a space, as version 1 has it. */
+function oneLine(frame: ServerFrame): ServerFrame {
+  if (frame.type !== "message" && frame.type !== "private") return frame;
+  return { ...frame, text: sanitizeText(frame.text) };
 }

@@ -653,3 +653,13 @@ Deno.test("Conversation sends /code TEXT as a code block, and a message's lines 
   assert.equal(lines.text, 'Traceback:\n  File "x.py"');
   assert.match(shown(chat.type("/code", 4)).join("\n"), /Usage: \/code TEXT/);
 });
+
+Deno.test("Conversation shows a message's lines from a server of version 2, one line from version 1", () => {
+  const text = "a\r\n  b\nc";
+  assert.deepEqual(shown(joined().receive(message(1, { from: "bob", text }), 1)), [
+    "[03:04:05] bob: a\n                  b\n                c",
+  ]);
+  assert.deepEqual(shown(joinedV1().receive(message(1, { from: "bob", text }), 1)), [
+    "[03:04:05] bob: a   b c",
+  ]);
+});

@@ -147,3 +147,35 @@ testWith(
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
+
+terminalTest(
+  "chat join: a message of several lines shows its lines under its words, a code block apart",
+  {},
+  async (tmux, server) => {
+    const ann = await TerminalUser.join(tmux, "ann", server.addr.port, { height: 30 });
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    await bob.send({
+      type: "say",
+      text: 'Traceback (most recent call last):\n  File "x.py"\n\tboom()',
+    });
+    let screen = await ann.waitForLine(/^ +\s{4}boom\(\)$/);
+    const first = screen.lines.findIndex((line) =>
+      line.endsWith("bob: Traceback (most recent call last):")
+    );
+    assert.ok(first !== -1, screen.lines.join("\n"));
+    const column = screen.lines[first]!.indexOf("Traceback");
+    assert.deepEqual(screen.lines.slice(first + 1, first + 3), [
+      `${" ".repeat(column)}  File "x.py"`,
+      `${" ".repeat(column)}    boom()`,
+    ]);
+    await bob.send({ type: "say", text: "```python\nif ok:\n    run()\n```" });
+    screen = await ann.waitForLine(/^ +\s{4}run\(\)$/);
+    const code = screen.lines.findIndex((line) => /\] bob:$/.test(line));
+    assert.ok(code !== -1, screen.lines.join("\n"));
+    assert.deepEqual(screen.lines.slice(code + 1, code + 3), [
+      `${" ".repeat(column)}if ok:`,
+      `${" ".repeat(column)}    run()`,
+    ]);
+    assert.ok(!screen.lines.some((line) => line.includes("```")), "the fences are not shown");
+  },
+);
