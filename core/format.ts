@@ -71,7 +71,7 @@ const FENCE = "```";
 /**
  * The lines of a code block between its fences, or `undefined` when `text`
  * is no code block: a first line of ` ``` ` (optionally followed by one
- * word, a language), a last line of ` ``` `, and something between.
+ * word, a language), a last line of ` ``` `, and more than blanks between.
  *
  * @example
  * ```ts
@@ -83,7 +83,8 @@ export function codeOf(text: string): string | undefined {
   const last = text.lastIndexOf("\n");
   if (first === -1 || last === first || text.slice(last + 1) !== FENCE) return undefined;
   if (!OPENING_FENCE.test(text.slice(0, first))) return undefined;
-  return text.slice(first + 1, last);
+  const code = text.slice(first + 1, last);
+  return code.trim() === "" ? undefined : code;
 }
 
 /** `text` wrapped in fences, so that it is sent as a code block. */

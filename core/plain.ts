@@ -117,8 +117,9 @@ export function plainLines(line: Line, options: PlainOptions = {}): string[] {
 }
 
 /**
- * `line` as one line of plain text, such as `-- [14:03:00] dave joined #lobby`
- * (`[2026-11-27 14:03:00]` for a line from another day than `options.now`).
+ * `line` as plain text, such as `-- [14:03:00] dave joined #lobby`
+ * (`[2026-11-27 14:03:00]` for a line from another day than `options.now`);
+ * the rows of a message of several lines (see {@linkcode plainLines}) joined by LF.
  *
  * @example
  * ```ts

@@ -299,7 +299,7 @@ Deno.test("describeFrame() shows a fenced message as a code block, without its f
   const python = one(message({ text: "```python\nx = 1\n```" }));
   assert.ok(python.tags?.includes("code"));
   assert.equal(python.parts.at(-1)?.text, "x = 1");
-  for (const text of ["```\n```", "``` two words\nx\n```", "x\n```\ny\n```"]) {
+  for (const text of ["```\n```", "```\n  \n```", "``` two words\nx\n```", "x\n```\ny\n```"]) {
     assert.equal(codeOf(text), undefined, text);
     assert.ok(!one(message({ text })).tags?.includes("code"), text);
   }
