@@ -8,7 +8,7 @@
 
 import type { Locator, Page } from "./_playwright.ts";
 import type { TestClient } from "../_test_utils.ts";
-import { exactly, WAIT_MS } from "./_browser.ts";
+import { ChatBrowser, exactly, WAIT_MS } from "./_browser.ts";
 import { waitFor } from "./_tmux.ts";
 
 // What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
@@ -88,6 +88,17 @@ export const RECORD_NOTIFICATIONS = `(() => {
   }
   window.Notification = Recorded;
 })();`;
+
+/**
+ * A browser whose pages at `url` may notify (the permission granted, as a
+ * user would once asked) and record their notifications and beeps.
+ */
+export async function notifyingBrowser(url: string): Promise<ChatBrowser> {
+  const browser = await ChatBrowser.launch();
+  await browser.context.grantPermissions(["notifications"], { origin: new URL(url).origin });
+  await browser.context.addInitScript({ content: RECORD_NOTIFICATIONS });
+  return browser;
+}
 
 /** Makes the page believe its tab is hidden (`true`) or shown again. */
 export function setHidden(page: Page, hidden: boolean): Promise<void> {

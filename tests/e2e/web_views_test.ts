@@ -27,8 +27,8 @@ import {
   clickNotification,
   logTexts,
   notes,
+  notifyingBrowser,
   openSidebar,
-  RECORD_NOTIFICATIONS,
   says,
   setHidden,
   settles,
@@ -237,9 +237,7 @@ testWith(
   async () => {
     await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
     const url = pageUrl(server.webAddr!.port);
-    await using browser = await ChatBrowser.launch();
-    await browser.context.grantPermissions(["notifications"], { origin: new URL(url).origin });
-    await browser.context.addInitScript({ content: RECORD_NOTIFICATIONS });
+    await using browser = await notifyingBrowser(url);
     await using bob = await TestClient.join2(server.addr.port, "bob", [
       { room: "#lobby" },
       { room: "#dev" },
