@@ -261,3 +261,26 @@ export function serveData(dataDir: string, options: ChatProcessOptions = {}): Ch
     { stdin: "null", ...options },
   );
 }
+
+/**
+ * `chat serve` on loopback `port` (a server coming back on the port it had), no web client,
+ * history in `dataDir`, with `extra` arguments; resolves once it listens. Disposal kills it.
+ */
+export async function serveOnPort(
+  port: number,
+  dataDir: string,
+  extra: string[] = [],
+): Promise<ChatProcess> {
+  const server = new ChatProcess(
+    ["serve", "--host", "127.0.0.1", "--port", String(port), "--no-web", "--data-dir", dataDir]
+      .concat(extra),
+    { stdin: "null" },
+  );
+  try {
+    await server.waitForStdout(new RegExp(`listening on 127\\.0\\.0\\.1:${port}$`, "m"));
+  } catch (error) {
+    await server[Symbol.asyncDispose]();
+    throw error;
+  }
+  return server;
+}

@@ -10,34 +10,12 @@
 
 import assert from "node:assert/strict";
 import { LOBBY, type MessageFrame } from "../protocol.ts";
-import { ChatProcess } from "./_chat_process.ts";
-import { freePort, LOOPBACK, TestClient } from "./_test_utils.ts";
+import { type ChatProcess, serveOnPort } from "./_chat_process.ts";
+import { freePort, TestClient } from "./_test_utils.ts";
 
 /** `chat serve` on loopback `port`, keeping history in `dataDir`; disposal kills it. */
-async function serve(port: number, dataDir: string): Promise<ChatProcess> {
-  const server = new ChatProcess(
-    [
-      "serve",
-      "--host",
-      LOOPBACK,
-      "--port",
-      String(port),
-      "--no-web",
-      "--no-announce",
-      "--rate",
-      "1000000",
-      "--data-dir",
-      dataDir,
-    ],
-    { stdin: "null" },
-  );
-  try {
-    await server.waitForStdout(new RegExp(`listening on 127\\.0\\.0\\.1:${port}$`, "m"));
-  } catch (error) {
-    await server[Symbol.asyncDispose]();
-    throw error;
-  }
-  return server;
+function serve(port: number, dataDir: string): Promise<ChatProcess> {
+  return serveOnPort(port, dataDir, ["--no-announce", "--rate", "1000000"]);
 }
 
 /**

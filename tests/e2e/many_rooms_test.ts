@@ -11,7 +11,7 @@
  */
 
 import assert from "node:assert/strict";
-import { ChatProcess } from "../_chat_process.ts";
+import { serveOnPort } from "../_chat_process.ts";
 import { FreezingProxy } from "../_freezing_proxy.ts";
 import { freePort, LOOPBACK, TestClient } from "../_test_utils.ts";
 import { startServer } from "../../server.ts";
@@ -250,21 +250,6 @@ testWith(
   },
 );
 
-/** `chat serve` on loopback `port`, keeping history in `dir`, once it listens. */
-async function serve(port: number, dir: string): Promise<ChatProcess> {
-  const server = new ChatProcess(
-    ["serve", "--host", LOOPBACK, "--port", String(port), "--no-web", "--data-dir", dir],
-    { stdin: "null" },
-  );
-  try {
-    await server.waitForStdout(new RegExp(`listening on 127\\.0\\.0\\.1:${port}$`, "m"));
-  } catch (error) {
-    await server[Symbol.asyncDispose]();
-    throw error;
-  }
-  return server;
-}
-
 testWith(
   ["tmux"],
   "chat join comes back from a killed server in every room, with what it missed in each, once",
@@ -272,7 +257,7 @@ testWith(
     const port = freePort();
     const dir = await Deno.makeTempDir({ prefix: "chat-many-rooms-" });
     const tmux = new Tmux("many-rooms-restart");
-    let server = await serve(port, dir);
+    let server = await serveOnPort(port, dir);
     try {
       // Through a proxy that can hold back what the server sends her.
       await using proxy = new FreezingProxy(port);
@@ -296,7 +281,7 @@ testWith(
         await says(carol, "missed in #lobby");
       }
       await server.stop("SIGKILL");
-      server = await serve(port, dir);
+      server = await serveOnPort(port, dir);
       // Her connection ends with what it held back; she connects again.
       proxy.cut();
       proxy.thaw();

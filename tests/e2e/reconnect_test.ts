@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { assertOneErrorLine, ChatProcess } from "../_chat_process.ts";
+import { assertOneErrorLine, ChatProcess, serveOnPort } from "../_chat_process.ts";
 import { freePort, LOOPBACK, TestClient, waitUntil } from "../_test_utils.ts";
 import { joinCommand, ROOT, type Screen, Tmux, TMUX_VERSION } from "./_tmux.ts";
 
@@ -21,30 +21,9 @@ function count(screen: Screen, pattern: RegExp): number {
   return screen.lines.filter((line) => pattern.test(line)).length;
 }
 
-/** `chat serve` on loopback `port`, keeping history in `dir`. */
-function serve(port: number, dir: string): ChatProcess {
-  return new ChatProcess([
-    "serve",
-    "--host",
-    LOOPBACK,
-    "--port",
-    String(port),
-    "--no-web",
-    "--data-dir",
-    dir,
-  ]);
-}
-
-/** Starts a server on `port` and waits until it listens. */
-async function startServing(port: number, dir: string): Promise<ChatProcess> {
-  const server = serve(port, dir);
-  try {
-    await server.waitForStdout(new RegExp(`listening on 127\\.0\\.0\\.1:${port}$`, "m"));
-  } catch (error) {
-    await server[Symbol.asyncDispose]();
-    throw error;
-  }
-  return server;
+/** Starts a server on `port`, keeping history in `dir`, and waits until it listens. */
+function startServing(port: number, dir: string): Promise<ChatProcess> {
+  return serveOnPort(port, dir);
 }
 
 /** Sends `signal` to a process by id, ignoring one that is already gone. */
