@@ -19,6 +19,7 @@ import {
   SINCE_FIELD,
   TEXT_FIELD,
 } from "./core/commands.ts";
+import { isFileId } from "./core/files.ts";
 import { sanitizeText } from "./core/sanitize.ts";
 
 /** Most messages one `history` or `search` request returns; the `/history` command defines it. */
@@ -59,11 +60,21 @@ const asVersion1 = new WeakMap<ServerFrame, ServerFrame>();
 /**
  * `frame` as a client of version 1 receives it: a `message` or `private`
  * whose text holds line breaks, with each LF one space (what version 1
- * cleaning makes of a line break). Any other frame is returned as it is;
- * the copy is made once, however many receivers get it.
+ * cleaning makes of a line break); a shared file as the text
+ * `shared NAME (SIZE): LINK`, the link made by `link` for this receiver.
+ * Any other frame is returned as it is; the copy is made once, however many
+ * receivers get it, except for a file's, whose link is each receiver's own.
  */
-export function forVersion1(frame: ServerFrame): ServerFrame {
+export function forVersion1(
+  frame: ServerFrame,
+  link?: (file: FileRef) => string | undefined,
+): ServerFrame {
   if (frame.type !== "message" && frame.type !== "private") return frame;
+  if (frame.file !== undefined) {
+    const where = link?.(frame.file);
+    const { file: _, ...rest } = frame;
+    return { ...rest, text: `shared ${frame.text}${where === undefined ? "" : `: ${where}`}` };
+  }
   let copy = asVersion1.get(frame);
   if (copy === undefined) {
     copy = frame.text.includes("\n") ? { ...frame, text: frame.text.replaceAll("\n", " ") } : frame;
@@ -110,6 +121,7 @@ export function isCid(value: unknown): value is string {
 export type ClientFrame =
   | HelloFrame
   | SayFrame
+  | FileFrame
   | CommandFrame
   | { type: "ping"; token?: string }
   | { type: "pong"; token?: string };
@@ -119,6 +131,22 @@ const SAY_FIELDS = { text: TEXT_FIELD, cid: CID_FIELD, room: ROOM_FIELD } as con
 
 /** A line to post in a room, or a slash command to run there. */
 export type SayFrame = Flat<{ type: "say" } & FieldValues<typeof SAY_FIELDS>>;
+
+/**
+ * The fields of `file` besides `type`: the stored file's id, the name to show
+ * it under, and where it goes: a room of the sender's (version 2), or one
+ * person (`to`).
+ */
+const FILE_FIELDS = {
+  id: { kind: "string", max: 64 },
+  name: { kind: "string", max: 1024, optional: true },
+  room: ROOM_FIELD,
+  to: { ...NAME_FIELD, optional: true },
+  cid: CID_FIELD,
+} as const;
+
+/** A file uploaded over HTTP (`POST /files`), to share in a room or with one person. */
+export type FileFrame = Flat<{ type: "file" } & FieldValues<typeof FILE_FIELDS>>;
 
 /** `T` as one object type, so that its fields read as written rather than as an intersection. */
 type Flat<T> = { [K in keyof T]: T[K] };
@@ -146,6 +174,34 @@ export interface HelloFrame {
   rooms?: HelloRoom[];
 }
 
+/** A shared file, as a `message` or `private` frame carries it. */
+export interface FileRef {
+  /** The SHA-256 of its bytes, in lowercase hex. */
+  id: string;
+  /** The name it was shared under, cleaned. */
+  name: string;
+  /** Its size in bytes. */
+  size: number;
+  /** The type it is served as, read from its bytes. */
+  type: string;
+  /** The path it is downloaded from on the web port: `/files/ID/NAME`. */
+  url: string;
+}
+
+/** Where and how a client uploads and downloads files, told in `welcome`. */
+export interface FilesInfo {
+  /** The web port, where `POST /files` and `GET /files/...` are served. */
+  port: number;
+  /** Set when the web port speaks HTTPS. */
+  tls?: true;
+  /** This connection's upload token: `Authorization: Bearer TOKEN`. */
+  token: string;
+  /** The largest file the server takes, in bytes. */
+  maxBytes: number;
+  /** Set when downloads need the token too (the server has a password): `?token=TOKEN`. */
+  needsToken?: true;
+}
+
 /** A chat line in a room, stamped by the server. */
 export interface MessageFrame {
   type: "message";
@@ -162,6 +218,8 @@ export interface MessageFrame {
   replay?: true;
   /** The client message id its sender gave it, if any. */
   cid?: string;
+  /** Set on a shared file; `text` then reads as its name and size. */
+  file?: FileRef;
 }
 
 /** A private message; both parties receive it. */
@@ -175,6 +233,8 @@ export interface PrivateFrame {
   action?: true;
   /** The client message id its sender gave it, if any. */
   cid?: string;
+  /** Set on a shared file; `text` then reads as its name and size. */
+  file?: FileRef;
 }
 
 /** A command the server understands, as `/help` lists it. */
@@ -204,7 +264,8 @@ export type ErrorCode =
   | "password_wrong"
   | "rate_limited"
   | "not_in_room"
-  | "not_stored";
+  | "not_stored"
+  | "no_such_file";
 
 /** A frame the server sends to a client. */
 export type ServerFrame =
@@ -246,6 +307,8 @@ export interface WelcomeFrame {
   resume?: string;
   /** Seconds of silence after which the server drops a connection. */
   heartbeat?: number;
+  /** How to share files, when the server takes them. */
+  files?: FilesInfo;
 }
 
 /** The `type` of every client frame. */
@@ -354,6 +417,8 @@ function readClient(frame: Rec, type: string): ClientFrame | undefined {
     case "say":
       // Its fields type its frame.
       return { type, ...readFields(frame, SAY_FIELDS) } as SayFrame;
+    case "file":
+      return { type, ...readFields(frame, FILE_FIELDS) } as FileFrame;
     case "ping":
     case "pong":
       return withOptional({ type }, { token: optStr(frame, "token", 64) });
@@ -461,6 +526,7 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
         rooms: frame.rooms === undefined ? undefined : names(frame, "rooms"),
         resume: optStr(frame, "resume"),
         heartbeat: frame.heartbeat === undefined ? undefined : int(frame, "heartbeat"),
+        files: frame.files === undefined ? undefined : filesInfo(frame.files),
       });
     case "room":
     case "who":
@@ -478,7 +544,12 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
         room: str(frame, "room"),
         from: str(frame, "from"),
         text: str(frame, "text"),
-      }, { action: flag(frame, "action"), replay: flag(frame, "replay"), cid: optCid(frame) });
+      }, {
+        action: flag(frame, "action"),
+        replay: flag(frame, "replay"),
+        cid: optCid(frame),
+        file: fileRef(frame),
+      });
     case "private":
       return withOptional({
         type,
@@ -487,7 +558,7 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
         from: str(frame, "from"),
         to: str(frame, "to"),
         text: str(frame, "text"),
-      }, { action: flag(frame, "action"), cid: optCid(frame) });
+      }, { action: flag(frame, "action"), cid: optCid(frame), file: fileRef(frame) });
     case "joined":
       return { type, ts: int(frame, "ts"), room: str(frame, "room"), name: str(frame, "name") };
     case "left":
@@ -545,6 +616,34 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
     default:
       return undefined;
   }
+}
+
+/** Reads `welcome.files`. */
+function filesInfo(value: unknown): FilesInfo {
+  if (!isRecord(value)) throw new FieldError('field "files" must be an object');
+  return withOptional({
+    port: int(value, "port"),
+    token: str(value, "token", 256),
+    maxBytes: int(value, "maxBytes"),
+  }, { tls: flag(value, "tls"), needsToken: flag(value, "needsToken") });
+}
+
+/** Reads the `file` of a `message` or `private`, if it has one; a bad one refuses the frame. */
+function fileRef(frame: Rec): FileRef | undefined {
+  const value = frame.file;
+  if (value === undefined) return undefined;
+  if (!isRecord(value)) throw new FieldError('field "file" must be an object');
+  const id = str(value, "id", 64);
+  if (!isFileId(id)) throw new FieldError('field "file.id" must be 64 lowercase hex digits');
+  const url = str(value, "url", 4096);
+  if (!url.startsWith("/files/")) throw new FieldError('field "file.url" must start with /files/');
+  return {
+    id,
+    name: str(value, "name", 1024),
+    size: int(value, "size"),
+    type: str(value, "type", 256),
+    url,
+  };
 }
 
 /**

@@ -18,6 +18,7 @@ import { formatAddress } from "./core/address.ts";
 import { FileRoutes } from "./server/files/http.ts";
 import { FileStore } from "./server/files/store.ts";
 import { UploadTokens } from "./server/files/tokens.ts";
+import type { SharedFiles } from "./server/hub/shared_files.ts";
 import { PasswordGate } from "./server/password.ts";
 
 /** Default HTTP port of the web client. */
@@ -93,6 +94,31 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
   const log = options.log ?? (() => {});
   const config = resolveConfig(options);
   const { hostname, port } = config;
+  // The shared files are opened first: the hub hands out their upload tokens.
+  let files: FileStore | undefined;
+  let uploadTokens: UploadTokens | undefined;
+  let web: WebTransport | undefined;
+  if (config.webPort !== undefined) {
+    files = await FileStore.open({
+      dir: options.filesDir,
+      maxFileBytes: config.maxFileBytes,
+      quotaBytes: config.filesQuotaBytes,
+    });
+    uploadTokens = new UploadTokens(config.frameRate);
+  }
+  const shared: SharedFiles | undefined = files === undefined || uploadTokens === undefined
+    ? undefined
+    : {
+      lookup: (id) => files.get(id),
+      tokens: uploadTokens,
+      where: () =>
+        web === undefined ? undefined : {
+          port: web.addr.port,
+          tls: options.tls !== undefined,
+          maxBytes: config.maxFileBytes,
+          needsToken: options.password !== undefined,
+        },
+    };
   const hub = new Hub({
     historyLimit: config.historyLimit,
     serverName: config.serverName,
@@ -104,6 +130,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     ...(options.history === undefined ? { firstId: Date.now() * 1000 } : {}),
     ...(options.history === undefined ? {} : { history: options.history }),
     ...(options.password === undefined ? {} : { password: options.password }),
+    ...(shared === undefined ? {} : { files: shared }),
   });
   const gate = new ConnectionGate({ ...config, log });
   const connections = new Connections(hub, { ...config, log });
@@ -112,24 +139,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     tcp = await TcpTransport.open({ ...config, tls: options.tls }, connections, { gate, log });
   } catch (error) {
     await connections.drain(0);
+    await files?.close();
     throw new ListenError(formatAddress(hostname, port), error);
   }
-  let web: WebTransport | undefined;
-  let files: FileStore | undefined;
-  let uploadTokens: UploadTokens | undefined;
-  if (config.webPort !== undefined) {
-    try {
-      files = await FileStore.open({
-        dir: options.filesDir,
-        maxFileBytes: config.maxFileBytes,
-        quotaBytes: config.filesQuotaBytes,
-      });
-    } catch (error) {
-      await tcp.stopAccepting();
-      await connections.drain(0);
-      throw error;
-    }
-    uploadTokens = new UploadTokens(config.frameRate);
+  if (config.webPort !== undefined && files !== undefined && uploadTokens !== undefined) {
     try {
       web = await WebTransport.open({
         ...config,

@@ -10,7 +10,8 @@
  * @module
  */
 
-import type { CommandHelp, MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
+import type { CommandHelp, FileRef, MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
+import { formatBytes } from "./files.ts";
 import type { PostFrame } from "./delivery.ts";
 import { codeOf, isMention, mentionPattern } from "./format.ts";
 import { nameKey } from "./names.ts";
@@ -21,7 +22,8 @@ import { sanitizeLines, sanitizeText } from "./sanitize.ts";
  * them), `name` (who speaks), `peer` (the other side of a private message),
  * `nick` (a name in a notice), `you` (the user, in place of their name),
  * `room`, `tag` (a label such as "private"), `star` (of an action), `usage`
- * and `description` (of a command). A part without a style is plain words.
+ * and `description` (of a command), `file` (the name of a shared file). A
+ * part without a style is plain words.
  */
 export type PartStyle =
   | "text"
@@ -34,7 +36,8 @@ export type PartStyle =
   | "tag"
   | "star"
   | "usage"
-  | "description";
+  | "description"
+  | "file";
 
 /** A run of cleaned text with one style; names carry the name itself, for its colour. */
 export interface Part {
@@ -91,6 +94,17 @@ export interface Line {
   readonly id?: number;
   /** More about the line. */
   readonly tags?: readonly LineTag[];
+  /** The file a message shares: its name cleaned. */
+  readonly file?: FileRef;
+}
+
+/** How {@linkcode describeFrame} words what it cannot know alone. */
+export interface DescribeOptions {
+  /**
+   * What follows a shared file's name and size, for this display: its link,
+   * or how to fetch it; nothing when left out or `undefined`.
+   */
+  readonly fileLink?: ((file: FileRef) => string | undefined) | undefined;
 }
 
 /** What a private message is labelled with. */
@@ -185,10 +199,21 @@ function unfenced<T extends Said>(said: T, tags: LineTag[]): T {
   return { ...said, text: code };
 }
 
-function describeMessage(frame: MessageFrame, me: string): Line {
+function describeMessage(frame: MessageFrame, me: string, options: DescribeOptions): Line {
   const tags: LineTag[] = [];
   if (frame.replay) tags.push("replay");
   if (isOwn(frame.from, me)) tags.push("own");
+  if (frame.file !== undefined) {
+    const file = cleanFile(frame.file);
+    return {
+      kind: "message",
+      ts: frame.ts,
+      id: frame.id,
+      tags,
+      parts: [named("name", frame.from), plain(" shared "), ...fileParts(file, options)],
+      file,
+    };
+  }
   if (isMention(frame, me)) tags.push("mentioned");
   const said = unfenced(frame, tags);
   return {
@@ -200,8 +225,28 @@ function describeMessage(frame: MessageFrame, me: string): Line {
   };
 }
 
-function describePrivate(frame: PrivateFrame, me: string): Line {
+function describePrivate(frame: PrivateFrame, me: string, options: DescribeOptions): Line {
   const tags: LineTag[] = [isOwn(frame.from, me) ? "outgoing" : "incoming"];
+  if (frame.file !== undefined) {
+    const file = cleanFile(frame.file);
+    const [tag, space, sender, arrow, receiver] = privateParts({ ...frame, text: "" }, me);
+    return {
+      kind: "private",
+      ts: frame.ts,
+      id: frame.id,
+      tags,
+      parts: [
+        tag!,
+        space!,
+        sender!,
+        arrow!,
+        receiver!,
+        plain(": shared "),
+        ...fileParts(file, options),
+      ],
+      file,
+    };
+  }
   if (frame.action) tags.push("action");
   const said = unfenced(frame, tags);
   return {
@@ -211,6 +256,21 @@ function describePrivate(frame: PrivateFrame, me: string): Line {
     tags,
     parts: privateParts(said, me),
   };
+}
+
+/** `file` with its name cleaned for showing; it is sent from elsewhere like any text. */
+function cleanFile(file: FileRef): FileRef {
+  const name = sanitizeText(file.name);
+  return name === file.name ? file : { ...file, name };
+}
+
+/** A shared file's name, its size, and what the display adds: `report.pdf (1.2 MiB) LINK`. */
+function fileParts(file: FileRef, options: DescribeOptions): Part[] {
+  const size = Number.isSafeInteger(file.size) && file.size >= 0 ? formatBytes(file.size) : "?";
+  const parts: Part[] = [{ text: file.name, style: "file" }, plain(` (${size})`)];
+  const link = options.fileLink?.(file);
+  if (link !== undefined) parts.push(plain(` ${sanitizeText(link)}`));
+  return parts;
 }
 
 /** A notice line: words from the chat itself, stamped `ts` when the server gave a time. */
@@ -264,13 +324,17 @@ export function describeHelp(commands: readonly CommandHelp[]): Line[] {
  * // [{ kind: "notice", parts: [{ text: "You are in #lobby already" }] }]
  * ```
  */
-export function describeFrame(frame: ServerFrame, me: string): Line[] {
+export function describeFrame(
+  frame: ServerFrame,
+  me: string,
+  options: DescribeOptions = {},
+): Line[] {
   const safe = sanitizeText;
   switch (frame.type) {
     case "message":
-      return [describeMessage(frame, me)];
+      return [describeMessage(frame, me, options)];
     case "private":
-      return [describePrivate(frame, me)];
+      return [describePrivate(frame, me, options)];
     case "joined":
       return [notice([named("nick", frame.name), " joined ", room(frame.room)], frame.ts)];
     case "left": {

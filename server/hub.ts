@@ -20,6 +20,7 @@ import { type Connected, type Member, Members, refuse } from "./hub/members.ts";
 import { Membership, namesRoom, type RoomFrame } from "./hub/membership.ts";
 import { Messages } from "./hub/messages.ts";
 import { type Room, Rooms } from "./hub/rooms.ts";
+import type { SharedFiles } from "./hub/shared_files.ts";
 
 /** Options for {@linkcode Hub}. */
 export interface HubOptions {
@@ -40,6 +41,8 @@ export interface HubOptions {
    * growing across restarts of a server that keeps nothing. @default {0}
    */
   firstId?: number;
+  /** The shared files, when the server takes them. @default {none: `file` is refused} */
+  files?: SharedFiles;
 }
 
 /** Messages `/history` replays when it is not told how many. */
@@ -83,6 +86,10 @@ export class Hub implements Disposable {
     say: this.#in((member, frame, room) => this.#say(member, frame, room)),
     me: this.#in((member, frame, room) => this.#messages.post(member, room, frame, true)),
     msg: (member, frame) => this.#messages.private(member, frame.to, frame.text, frame.cid),
+    file: (member, frame) =>
+      frame.to === undefined
+        ? this.#shareIn(member, frame)
+        : this.#messages.share(member, frame, undefined),
     nick: (member, frame) => this.#identity.nick(member, frame.name),
     join: (member, frame) => this.#membership.join(member, frame.room, frame.since),
     part: this.#in((member, _, room) => this.#part(member, room)),
@@ -96,6 +103,10 @@ export class Hub implements Disposable {
     search: this.#in((member, frame, room) => this.#messages.search(member, room, frame.text)),
     quit: (member, frame) => this.#quit(member, frame.reason),
   };
+  /** Shares a file in the room a `file` frame names, or the one entered last. */
+  readonly #shareIn = this.#in<Extract<MemberFrame, { type: "file" }>>((member, frame, room) =>
+    this.#messages.share(member, frame, room)
+  );
   #closed = false;
 
   /** Makes a hub with no one connected yet. */
@@ -109,6 +120,7 @@ export class Hub implements Disposable {
       members: this.#members,
       firstId: options.firstId ?? 0,
       log: this.#log,
+      files: options.files,
     });
     const messages = this.#messages;
     this.#rooms = new Rooms({ history, historyLimit, lastId: () => messages.lastId });
@@ -122,6 +134,7 @@ export class Hub implements Disposable {
       heartbeat: options.heartbeat,
       log: this.#log,
       quit: (newcomer, reason) => this.#quit(newcomer, undefined, reason),
+      files: options.files,
     });
   }
 

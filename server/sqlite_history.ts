@@ -7,7 +7,7 @@
  */
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { MessageFrame } from "../protocol.ts";
+import { type FileRef, type MessageFrame, parseServerFrame } from "../protocol.ts";
 import { type HistoryStore, MAX_CID_MATCHES } from "./history.ts";
 import {
   collectMatches,
@@ -87,7 +87,7 @@ export interface SqliteHistoryOptions {
   retention?: Retention;
 }
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS messages (
@@ -122,6 +122,8 @@ const MIGRATIONS: Readonly<Record<number, string>> = {
     ALTER TABLE messages ADD COLUMN cid TEXT;
     CREATE INDEX IF NOT EXISTS messages_by_cid ON messages (cid) WHERE cid IS NOT NULL;
   `,
+  // Shared files: the file a message shares, as JSON.
+  3: `ALTER TABLE messages ADD COLUMN file TEXT;`,
 };
 
 interface Row {
@@ -132,6 +134,25 @@ interface Row {
   text: string;
   action: number;
   cid: string | null;
+  file: string | null;
+}
+
+/** The file a stored message shares, if its JSON reads as one. */
+function readFile(json: string): FileRef | undefined {
+  try {
+    const checked = parseServerFrame({
+      type: "message",
+      id: 0,
+      ts: 0,
+      room: "",
+      from: "",
+      text: "",
+      file: JSON.parse(json),
+    });
+    return checked.ok && checked.value.type === "message" ? checked.value.file : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function toFrame(row: Row): MessageFrame {
@@ -145,6 +166,10 @@ function toFrame(row: Row): MessageFrame {
   };
   if (row.action) frame.action = true;
   if (row.cid !== null) frame.cid = row.cid;
+  if (row.file !== null) {
+    const file = readFile(row.file);
+    if (file !== undefined) frame.file = file;
+  }
   return frame;
 }
 
@@ -203,7 +228,7 @@ export class SqliteHistory implements HistoryStore {
     this.#retention = retention;
     this.#markPath = `${path}-ids`;
     this.#insert = db.prepare(
-      "INSERT INTO messages (id, ts, room, sender, text, action, cid) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO messages (id, ts, room, sender, text, action, cid, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
     this.#recent = db.prepare(
       "SELECT * FROM (SELECT * FROM messages WHERE room = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
@@ -354,6 +379,7 @@ export class SqliteHistory implements HistoryStore {
       message.text,
       message.action ? 1 : 0,
       message.cid ?? null,
+      message.file === undefined ? null : JSON.stringify(message.file),
     );
     this.#lastId = Math.max(this.#lastId, message.id);
   }

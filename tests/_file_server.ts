@@ -14,7 +14,7 @@ const server = await startServer({
   webPort: 0,
   maxFile: Number(Deno.args[0] ?? 25),
 });
-const token = server.uploadTokens!.issue(() => "measured");
+const token = server.uploadTokens!.issue({ name: "measured" });
 console.log(JSON.stringify({ port: server.webAddr!.port, token }));
 for await (const _ of Deno.stdin.readable) { /* until it closes */ }
 await server.close();

@@ -387,6 +387,7 @@ Deno.test("ClientFrame holds the command frames as the table describes them", ()
     | WrittenOut
     | HelloFrame
     | { type: "say"; text: string; cid?: string; room?: string }
+    | { type: "file"; id: string; name?: string; room?: string; to?: string; cid?: string }
     | { type: "ping"; token?: string }
     | { type: "pong"; token?: string }
   > = true;

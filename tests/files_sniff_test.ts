@@ -1,9 +1,9 @@
-/** What a shared file is served as, and what it may be called (server/files/sniff.ts). */
+/** What a shared file is served as (server/files/sniff.ts), and what it may be called (core/files.ts). */
 
 import assert from "node:assert/strict";
+import { cleanFileName, fileLink, formatBytes } from "../core/files.ts";
 import {
   BINARY_TYPE,
-  cleanFileName,
   contentDisposition,
   detectType,
   TEXT_TYPE,
@@ -63,5 +63,26 @@ Deno.test("contentDisposition() gives an ASCII name and the exact one, encoded",
   assert.equal(
     contentDisposition("inline", "a(1).png"),
     `inline; filename="a(1).png"; filename*=UTF-8''a%281%29.png`,
+  );
+});
+
+Deno.test("formatBytes() says a size as people read it", () => {
+  assert.equal(formatBytes(0), "0 bytes");
+  assert.equal(formatBytes(1), "1 byte");
+  assert.equal(formatBytes(1023), "1023 bytes");
+  assert.equal(formatBytes(1536), "1.5 KiB");
+  assert.equal(formatBytes(5 * 1024 * 1024), "5 MiB");
+  assert.equal(formatBytes(25 * 1024 * 1024), "25 MiB");
+});
+
+Deno.test("fileLink() builds the download address from the host a client dialled", () => {
+  const file = { url: "/files/ab/x.txt" };
+  const files = { port: 5003, token: "t/k", maxBytes: 1 };
+  assert.equal(fileLink("192.168.1.5", files, file), "http://192.168.1.5:5003/files/ab/x.txt");
+  assert.equal(fileLink("::1", files, file), "http://[::1]:5003/files/ab/x.txt");
+  assert.equal(fileLink("[fe80::1]", files, file), "http://[fe80::1]:5003/files/ab/x.txt");
+  assert.equal(
+    fileLink("lan.host", { ...files, tls: true, needsToken: true }, file),
+    "https://lan.host:5003/files/ab/x.txt?token=t%2Fk",
   );
 });

@@ -24,7 +24,7 @@ interface FileServer extends Target, AsyncDisposable {
 
 async function fileServer(options: ServerOptions = {}): Promise<FileServer> {
   const server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0, ...options });
-  const token = server.uploadTokens!.issue(() => "alice");
+  const token = server.uploadTokens!.issue({ name: "alice" });
   return {
     server,
     base: `http://${LOOPBACK}:${server.webAddr!.port}`,

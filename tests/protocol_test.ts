@@ -87,6 +87,11 @@ const CLIENT_SAMPLES: { [K in ClientFrameType]: Extract<ClientFrame, { type: K }
   ],
   me: [{ type: "me", text: "waves" }, { type: "me", text: "waves", room: "#dev" }],
   msg: [{ type: "msg", to: "李雷", text: "psst" }],
+  file: [
+    { type: "file", id: "9f".repeat(32) },
+    { type: "file", id: "9f".repeat(32), name: "résumé.pdf", room: "#dev", cid: "f-1" },
+    { type: "file", id: "9f".repeat(32), to: "bob" },
+  ],
   nick: [{ type: "nick", name: "alice_2" }],
   join: [{ type: "join", room: "#dev" }],
   leave: [{ type: "leave" }, { type: "leave", room: "#dev" }],
@@ -106,6 +111,20 @@ const SERVER_SAMPLES: { [K in ServerFrameType]: Extract<ServerFrame, { type: K }
     { type: "welcome", version: 1, server: "chat", name: "alice" },
     { type: "welcome", version: 1, server: "chat", name: "alice", resume: "ab12", heartbeat: 30 },
     { type: "welcome", version: 2, server: "chat", name: "alice", rooms: ["#lobby", "#dev"] },
+    {
+      type: "welcome",
+      version: 2,
+      server: "chat",
+      name: "alice",
+      files: { port: 5003, token: "t".repeat(32), maxBytes: 26_214_400 },
+    },
+    {
+      type: "welcome",
+      version: 2,
+      server: "chat",
+      name: "alice",
+      files: { port: 5003, tls: true, token: "t", maxBytes: 1, needsToken: true },
+    },
   ],
   room: [{ type: "room", room: "#lobby", members: ["alice", "bob"], count: 2 }],
   message: [
@@ -129,9 +148,33 @@ const SERVER_SAMPLES: { [K in ServerFrameType]: Extract<ServerFrame, { type: K }
       action: true,
       replay: true,
     },
+    {
+      type: "message",
+      id: 6,
+      ts: 1_700_000_000_003,
+      room: "#dev",
+      from: "bob",
+      text: "cat.png (1.2 MiB)",
+      file: {
+        id: "ab".repeat(32),
+        name: "cat.png",
+        size: 1_258_291,
+        type: "image/png",
+        url: `/files/${"ab".repeat(32)}/cat.png`,
+      },
+    },
   ],
   private: [
     { type: "private", id: 4, ts: 1, from: "alice", to: "bob", text: "psst" },
+    {
+      type: "private",
+      id: 7,
+      ts: 2,
+      from: "alice",
+      to: "bob",
+      text: "a.txt (2 bytes)",
+      file: { id: "cd".repeat(32), name: "a.txt", size: 2, type: "text/plain", url: "/files/x" },
+    },
     { type: "private", id: 5, ts: 2, from: "alice", to: "bob", text: "nods", action: true },
   ],
   joined: [{ type: "joined", ts: 3, room: "#lobby", name: "carol" }],
@@ -835,4 +878,44 @@ Deno.test("forVersion1() makes each line break of a message one space, once for 
   assert.equal(forVersion1(single), single);
   const info: ServerFrame = { type: "info", text: "x" };
   assert.equal(forVersion1(info), info);
+});
+
+Deno.test("parseServerFrame() refuses a shared file that could point elsewhere", () => {
+  const message = { type: "message", id: 1, ts: 1, room: "#lobby", from: "ann", text: "x" };
+  const file = { id: "ab".repeat(32), name: "x", size: 1, type: "text/plain", url: "/files/x" };
+  assert.ok(parseServerFrame({ ...message, file }).ok);
+  for (
+    const bad of [
+      { ...file, id: "../../etc/passwd" },
+      { ...file, id: "AB".repeat(32) },
+      { ...file, url: "https://evil.example/x" },
+      { ...file, url: "//evil.example/files/x" },
+      { ...file, size: "1" },
+      "file",
+    ]
+  ) {
+    const checked = parseServerFrame({ ...message, file: bad });
+    assert.equal(checked.ok, false, JSON.stringify(bad));
+  }
+});
+
+Deno.test("forVersion1() gives a shared file as a line with each receiver's link", () => {
+  const file = { id: "ab".repeat(32), name: "a b.txt", size: 2048, type: "text/plain", url: "/u" };
+  const frame: ServerFrame = {
+    type: "message",
+    id: 1,
+    ts: 1,
+    room: "#lobby",
+    from: "ann",
+    text: "a b.txt (2 KiB)",
+    file,
+  };
+  const one = forVersion1(frame, () => "http://10.0.0.1:5003/u");
+  const { file: _, ...rest } = frame;
+  assert.deepEqual(one, { ...rest, text: "shared a b.txt (2 KiB): http://10.0.0.1:5003/u" });
+  assert.equal("file" in one, false, "version 1 gets no file field");
+  const other = forVersion1(frame, () => "http://10.0.0.2:5003/u");
+  assert.equal(other.type === "message" && other.text.endsWith("10.0.0.2:5003/u"), true);
+  const bare = forVersion1(frame);
+  assert.equal(bare.type === "message" && bare.text, "shared a b.txt (2 KiB)");
 });

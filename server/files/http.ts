@@ -10,7 +10,8 @@
 import { createReadStream } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PasswordGate } from "../password.ts";
-import { cleanFileName, contentDisposition, PICTURE_TYPES } from "./sniff.ts";
+import { cleanFileName, filePath } from "../../core/files.ts";
+import { contentDisposition, PICTURE_TYPES } from "./sniff.ts";
 import type { FileStore, StoredFile } from "./store.ts";
 import type { UploadTokens } from "./tokens.ts";
 
@@ -45,7 +46,7 @@ export const FILE_HEADERS: Readonly<Record<string, string>> = {
   "cross-origin-resource-policy": "same-origin",
 };
 
-const FILE_PATH = /^\/files\/([0-9a-f]{64})(?:\/[^/]*)?$/;
+const FILE_PATH = /^\/files\/([0-9a-f]{64})(?:\/([^/]*))?$/;
 
 /** Whether `path` is one of the file endpoints. */
 export function isFilePath(path: string): boolean {
@@ -54,7 +55,7 @@ export function isFilePath(path: string): boolean {
 
 /** The path a stored file is downloaded from. */
 export function fileUrl(file: StoredFile): string {
-  return `/files/${file.id}/${encodeURIComponent(file.name)}`;
+  return filePath(file.id, file.name);
 }
 
 function bearer(request: IncomingMessage, query: URLSearchParams): string | undefined {
@@ -116,11 +117,22 @@ export class FileRoutes {
         allow: "GET, HEAD",
       });
     }
-    const id = FILE_PATH.exec(url.pathname)?.[1];
+    const [, id, named] = FILE_PATH.exec(url.pathname) ?? [];
     if (this.#refused(request, response, url.searchParams, false)) return;
     const file = id === undefined ? undefined : this.#options.store.get(id);
-    if (file === undefined) return this.#error(response, 404, "not_found", "No such file");
-    this.#download(request, response, file, touch);
+    if (file === undefined) {
+      return this.#error(
+        response,
+        404,
+        "not_found",
+        "No such file: it was never shared here, or the oldest files made room for newer ones",
+      );
+    }
+    // A file is saved under the name it was shared under, which the link carries.
+    const name = named === undefined || named === ""
+      ? file.name
+      : cleanFileName(decodeName(named)!);
+    this.#download(request, response, file, name, touch);
   }
 
   /**
@@ -220,6 +232,7 @@ export class FileRoutes {
     request: IncomingMessage,
     response: ServerResponse,
     file: StoredFile,
+    name: string,
     touch: () => void,
   ): void {
     const picture = PICTURE_TYPES.has(file.type);
@@ -227,7 +240,7 @@ export class FileRoutes {
       ...FILE_HEADERS,
       "content-type": file.type,
       "content-length": String(file.size),
-      "content-disposition": contentDisposition(picture ? "inline" : "attachment", file.name),
+      "content-disposition": contentDisposition(picture ? "inline" : "attachment", name),
       "cache-control": "private, max-age=86400",
       etag: `"${file.id}"`,
     };

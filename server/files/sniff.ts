@@ -1,7 +1,7 @@
 /**
- * What a shared file is and what it may be called: its type read from its
- * first bytes, never from what the uploader claims, and its name cleaned so
- * it cannot name a path, hide its extension or break a header.
+ * What a shared file is served as: its type read from its first bytes, never
+ * from what the uploader claims, and a `Content-Disposition` that carries its
+ * cleaned name (core/files.ts) without breaking the header.
  *
  * @module
  */
@@ -20,8 +20,6 @@ export const TEXT_TYPE = "text/plain; charset=utf-8";
 export const BINARY_TYPE = "application/octet-stream";
 /** Bytes of a file's start that {@linkcode detectType} reads. */
 export const HEAD_BYTES = 16;
-/** The longest cleaned name, in characters. */
-export const MAX_NAME_CHARS = 120;
 
 function startsWith(head: Uint8Array, offset: number, signature: readonly number[]): boolean {
   return signature.every((byte, index) => head[offset + index] === byte);
@@ -72,25 +70,6 @@ export class TextCheck {
       return false;
     }
   }
-}
-
-/**
- * A file name safe to show and to save under: the last part of a path only,
- * without control, format (bidirectional) or reserved characters, not
- * starting or ending with a dot or space, at most {@linkcode MAX_NAME_CHARS}
- * characters with its extension kept; `"file"` when nothing is left.
- */
-export function cleanFileName(name: string): string {
-  let clean = name.normalize("NFC").split(/[/\\]/).pop() ?? "";
-  clean = clean.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}<>:"|?*]/gu, "_");
-  clean = clean.replace(/\s+/gu, " ").replace(/^[\s.]+|[\s.]+$/gu, "");
-  const chars = [...clean];
-  if (chars.length > MAX_NAME_CHARS) {
-    const dot = clean.lastIndexOf(".");
-    const extension = dot > 0 && clean.length - dot <= 16 ? [...clean.slice(dot)] : [];
-    clean = chars.slice(0, MAX_NAME_CHARS - extension.length).join("") + extension.join("");
-  }
-  return clean === "" ? "file" : clean;
 }
 
 /** A `Content-Disposition` value for `name`, with an ASCII fallback for old clients. */

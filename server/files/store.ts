@@ -11,6 +11,7 @@
 
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { formatBytes } from "../../core/files.ts";
 import { detectType, HEAD_BYTES, TextCheck } from "./sniff.ts";
 
 /** One stored file, as the index keeps it. */
@@ -281,17 +282,4 @@ export class FileStore implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-/** A byte count for people: `512 bytes`, `3.5 KiB`, `25 MiB`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${Number(value.toFixed(value < 10 ? 1 : 0))} ${units[unit]}`;
 }

@@ -1,6 +1,7 @@
 /**
- * Upload tokens: a secret the server hands each connected chat user, which
- * the user shows to upload a file over HTTP. A token names its holder, is
+ * Upload tokens: a secret the server hands each connected chat user in
+ * `welcome`, which the user shows to upload a file over HTTP (and, on a
+ * server with a password, to download one). A token names its holder, is
  * rate-limited like the holder's messages, and stops working when revoked
  * (when the user leaves).
  *
@@ -10,34 +11,40 @@
 import { TokenBucket } from "../limits.ts";
 import type { Rate } from "../config.ts";
 
-interface Holder {
-  readonly uploader: () => string;
-  readonly bucket: TokenBucket;
+/** Who holds a token: read at each upload, so a rename is followed. */
+export interface TokenHolder {
+  readonly name: string;
+}
+
+/** A new token: 32 random characters of `A-Z a-z 0-9 - _`. */
+export function makeUploadToken(): string {
+  const bytes = new Uint8Array(24);
+  crypto.getRandomValues(bytes);
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_");
 }
 
 /** The upload tokens of the connected users. */
 export class UploadTokens {
   readonly #rate: Rate;
-  readonly #holders = new Map<string, Holder>();
+  readonly #holders = new Map<string, TokenHolder>();
+  /** Each holder's upload rate, made at its first upload: most people never upload. */
+  readonly #buckets = new WeakMap<TokenHolder, TokenBucket>();
 
   /** Tokens allow `rate` uploads: a burst, then so many per second. */
   constructor(rate: Rate) {
     this.#rate = rate;
   }
 
-  /**
-   * Makes a token for a connected user; `uploader` gives their name at the
-   * time of each upload, so a rename is followed.
-   */
-  issue(uploader: () => string): string {
-    const token = new Uint8Array(24);
-    crypto.getRandomValues(token);
-    const text = btoa(String.fromCharCode(...token)).replaceAll("+", "-").replaceAll("/", "_");
-    this.#holders.set(text, {
-      uploader,
-      bucket: new TokenBucket(this.#rate.burst, this.#rate.perSecond),
-    });
-    return text;
+  /** Makes a token for a connected user. */
+  issue(holder: TokenHolder): string {
+    const token = makeUploadToken();
+    this.add(token, holder);
+    return token;
+  }
+
+  /** Lets `token`, made by {@linkcode makeUploadToken}, upload for `holder`. */
+  add(token: string, holder: TokenHolder): void {
+    this.#holders.set(token, holder);
   }
 
   /** Ends a token; later calls do nothing. */
@@ -57,7 +64,12 @@ export class UploadTokens {
   take(token: string): { ok: true; uploader: string } | { ok: false; code: "unknown" | "rate" } {
     const holder = this.#holders.get(token);
     if (holder === undefined) return { ok: false, code: "unknown" };
-    if (!holder.bucket.tryTake(1)) return { ok: false, code: "rate" };
-    return { ok: true, uploader: holder.uploader() };
+    let bucket = this.#buckets.get(holder);
+    if (bucket === undefined) {
+      bucket = new TokenBucket(this.#rate.burst, this.#rate.perSecond);
+      this.#buckets.set(holder, bucket);
+    }
+    if (!bucket.tryTake(1)) return { ok: false, code: "rate" };
+    return { ok: true, uploader: holder.name };
   }
 }

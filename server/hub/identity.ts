@@ -23,6 +23,8 @@ import type { PasswordGate } from "../password.ts";
 import { DepartedMemories, SentMemory } from "../sent_memory.ts";
 import { inform, type Member, type Members, type Newcomer, refuse } from "./members.ts";
 import type { Membership } from "./membership.ts";
+import { makeUploadToken } from "../files/tokens.ts";
+import type { SharedFiles } from "./shared_files.ts";
 import { broadcast, type ReplayFrom, type Room, type Rooms } from "./rooms.ts";
 
 /** What {@linkcode Identity} needs. */
@@ -43,6 +45,8 @@ export interface IdentityOptions {
   readonly log: (line: string) => void;
   /** Says goodbye to a newcomer whose `hello` cannot be answered, and closes it. */
   readonly quit: (newcomer: Newcomer, reason: string) => void;
+  /** The shared files, when the server takes them: each member gets an upload token. */
+  readonly files: SharedFiles | undefined;
 }
 
 /** Names people, and knows them again when they come back. */
@@ -91,11 +95,13 @@ export class Identity {
     }
     const name = resumed ? holder.name : hello.name;
     const resume = crypto.randomUUID();
+    const files = this.#options.files;
+    const token = files === undefined ? undefined : makeUploadToken();
     const [first, ...others] = [...wanted.keys()].map((name) => rooms.get(name));
     const room = first ?? rooms.get(LOBBY);
     // One literal of every field, for each version: a member is one small object, made at once.
     const member: Member = version === PROTOCOL_VERSION
-      ? { session, name, key, resume, sent, version, rooms: [room] }
+      ? { session, name, key, resume, sent, token, version, rooms: [room] }
       // Coming back to a session still held: its rooms, whatever the hello says.
       : {
         session,
@@ -103,11 +109,13 @@ export class Identity {
         key,
         resume,
         sent,
+        token,
         version,
         rooms: resumed ? holder.rooms : [room, ...others],
       };
     if (resumed) this.#takeOver(holder, member);
     else members.add(member);
+    if (token !== undefined) files?.tokens.add(token, member);
     session.send(this.#welcome(member));
     // A peer that never reads may be dropped on its welcome: then there is no one to place.
     if (members.get(session) !== member) return;
@@ -143,6 +151,12 @@ export class Identity {
   /** Keeps what a member whose connection ended had sent, for when it comes back. */
   depart(member: Member): void {
     this.#departed.keep(member.resume, member.key, member.sent);
+    this.#revoke(member);
+  }
+
+  /** Ends the upload token of a member that is gone. */
+  #revoke(member: Member): void {
+    if (member.token !== undefined) this.#options.files?.tokens.revoke(member.token);
   }
 
   #welcome(member: Member): WelcomeFrame {
@@ -155,6 +169,12 @@ export class Identity {
     if (member.version !== PROTOCOL_VERSION) welcome.rooms = member.rooms.map((room) => room.name);
     welcome.resume = member.resume;
     if (this.#options.heartbeat !== undefined) welcome.heartbeat = this.#options.heartbeat;
+    const where = this.#options.files?.where();
+    if (where !== undefined && member.token !== undefined) {
+      welcome.files = { port: where.port, token: member.token, maxBytes: where.maxBytes };
+      if (where.tls) welcome.files.tls = true;
+      if (where.needsToken) welcome.files.needsToken = true;
+    }
     return welcome;
   }
 
@@ -168,6 +188,7 @@ export class Identity {
       room.members.delete(holder);
       room.members.add(member);
     }
+    this.#revoke(holder);
     holder.session.send({ type: "bye", reason: "You connected again from elsewhere" });
     holder.session.close();
   }

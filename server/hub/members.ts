@@ -32,6 +32,8 @@ interface Named {
   readonly resume: string;
   /** Private messages sent with a client message id, to recognise one sent again. */
   readonly sent: SentMemory;
+  /** Its upload token, when the server takes files: revoked when it leaves. */
+  readonly token: string | undefined;
 }
 
 /** Someone speaking protocol version 1: in exactly one room, which `join` changes. */

@@ -22,6 +22,7 @@ import type { ReplayFrom, Room, Rooms } from "./rooms.ts";
 const DOING = {
   say: "say it in",
   me: "say it in",
+  file: "share a file in",
   who: "list",
   history: "show the history of",
   search: "search",

@@ -7,12 +7,15 @@
  */
 
 import {
+  type FileFrame,
+  type FileRef,
   MAX_TEXT_BYTES,
   MAX_TEXT_LINES,
   type MessageFrame,
   type PrivateFrame,
   utf8Length,
 } from "../../protocol.ts";
+import { cleanFileName, filePath, fileSummary, isFileId } from "../../core/files.ts";
 import { nameKey } from "../../core/names.ts";
 import { sanitizeLines, sanitizeText } from "../../core/sanitize.ts";
 import type { HistoryStore } from "../history.ts";
@@ -26,6 +29,7 @@ import {
 } from "../search.ts";
 import { framesOf, type Session } from "../session.ts";
 import { inform, type Member, type Members, refuse } from "./members.ts";
+import type { SharedFiles } from "./shared_files.ts";
 import { broadcast, type Room } from "./rooms.ts";
 
 /** What {@linkcode Messages} needs. */
@@ -38,6 +42,8 @@ export interface MessagesOptions {
   readonly firstId: number;
   /** Receives one line per message that could not be stored. */
   readonly log: (line: string) => void;
+  /** The shared files, when the server takes them. */
+  readonly files: SharedFiles | undefined;
 }
 
 /** A line to post: its text, and the client message id it was sent with, if any. */
@@ -51,6 +57,7 @@ export class Messages {
   readonly #history: HistoryStore;
   readonly #members: Members;
   readonly #log: (line: string) => void;
+  readonly #files: SharedFiles | undefined;
   /** Search pacing per connection. */
   readonly #searchPaces = new WeakMap<Session, SearchPace>();
   #lastId: number;
@@ -60,6 +67,7 @@ export class Messages {
     this.#history = options.history;
     this.#members = options.members;
     this.#log = options.log;
+    this.#files = options.files;
     this.#lastId = Math.max(this.#history.lastId(), options.firstId);
   }
 
@@ -74,6 +82,56 @@ export class Messages {
     if (cid !== undefined && this.#repeated(member, cid)) return;
     const text = checkText(member, line.text, cid);
     if (text === undefined) return;
+    this.#publish(member, room, text, { action, cid, file: undefined });
+  }
+
+  /**
+   * Shares a stored file: in `room`, one of the member's, as a message kept
+   * in its history, or with `frame.to` alone, like a private message.
+   */
+  share(member: Member, frame: FileFrame, room: Room | undefined): void {
+    const { cid } = frame;
+    if (cid !== undefined && this.#repeated(member, cid)) return;
+    const file = this.#fileOf(member, frame);
+    if (file === undefined) return;
+    if (room !== undefined) {
+      return this.#publish(member, room, fileSummary(file), { action: false, cid, file });
+    }
+    this.#send(member, frame.to ?? member.name, fileSummary(file), cid, file);
+  }
+
+  /** The file `frame` shares, named as it asks, or `undefined` once the sender is told why not. */
+  #fileOf(member: Member, frame: FileFrame): FileRef | undefined {
+    const stored = isFileId(frame.id) ? this.#files?.lookup(frame.id) : undefined;
+    if (stored === undefined) {
+      refuse(
+        member,
+        "no_such_file",
+        this.#files === undefined
+          ? "Cannot share a file: this server takes no files (its web port is off)"
+          : "Cannot share the file: no file with that id is stored; upload it first (POST /files)",
+        frame.cid,
+      );
+      return undefined;
+    }
+    const name = frame.name === undefined ? stored.name : cleanFileName(frame.name);
+    return {
+      id: frame.id,
+      name,
+      size: stored.size,
+      type: stored.type,
+      url: filePath(frame.id, name),
+    };
+  }
+
+  /** Stores and sends a message of `text` in `room`. */
+  #publish(
+    member: Member,
+    room: Room,
+    text: string,
+    extra: { action: boolean; cid: string | undefined; file: FileRef | undefined },
+  ): void {
+    const { action, cid, file } = extra;
     const message: MessageFrame = {
       type: "message",
       id: ++this.#lastId,
@@ -84,6 +142,7 @@ export class Messages {
     };
     if (action) message.action = true;
     if (cid !== undefined) message.cid = cid;
+    if (file !== undefined) message.file = file;
     if (!this.#store(member, cid, () => this.#history.append(message))) return;
     broadcast(room, message);
   }
@@ -91,9 +150,20 @@ export class Messages {
   /** Sends `raw` to the person called `to` alone, and back to the sender. */
   private(member: Member, to: string, raw: string, cid: string | undefined): void {
     if (cid !== undefined && this.#repeated(member, cid)) return;
+    this.#send(member, to, raw, cid, undefined);
+  }
+
+  /** Sends `raw`, or a file, to the person called `to` alone, and back to the sender. */
+  #send(
+    member: Member,
+    to: string,
+    raw: string,
+    cid: string | undefined,
+    file: FileRef | undefined,
+  ): void {
     const target = this.#resolve(member, to, cid);
     if (target === undefined) return;
-    const text = checkText(member, raw, cid);
+    const text = file === undefined ? checkText(member, raw, cid) : raw;
     if (text === undefined) return;
     const frame: PrivateFrame = {
       type: "private",
@@ -103,6 +173,7 @@ export class Messages {
       to: target.name,
       text,
     };
+    if (file !== undefined) frame.file = file;
     // Not stored, but its id must not come back after a restart either.
     if (!this.#store(member, cid, () => this.#history.reserve(frame.id))) return;
     if (cid !== undefined) {

@@ -196,7 +196,7 @@ export class Peer {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (chunk[first] !== OPEN_BRACE) {
-      const codec = new TextCodec();
+      const codec = new TextCodec(session.localHost);
       this.#text = { codec, telnet: new TelnetFilter() };
       session.speak("text", (frame) => codec.encode(frame));
       if (!this.#greeted) session.write(encoder.encode(GREETING));
@@ -289,7 +289,7 @@ export class Peer {
       if (session.mode === "unknown") {
         // It only ever saw the text greeting: whoever reads it is told in text,
         // on a line of its own after the open "Your name: ".
-        const codec = new TextCodec();
+        const codec = new TextCodec(session.localHost);
         session.speak("text", (frame) => codec.encode(frame));
         session.write(encoder.encode("\r\n"));
       }

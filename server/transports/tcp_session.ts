@@ -7,7 +7,8 @@
  */
 
 import type { Socket } from "node:net";
-import { forVersion1, type ServerFrame } from "../../protocol.ts";
+import { type FileRef, forVersion1, type ServerFrame } from "../../protocol.ts";
+import { fileLink } from "../../core/files.ts";
 import type { Slot } from "../limits.ts";
 import type { FrameSource, Session } from "../session.ts";
 import {
@@ -100,6 +101,8 @@ export class TcpSession implements Session {
   #streaming: Streaming | undefined;
   /** Whether the peer reads messages of several lines: it said `hello` in version 2. */
   #readsLines = false;
+  /** The link of a shared file, for a peer of version 1, which reads it in a message's text. */
+  #fileLink: ((file: FileRef) => string) | undefined;
 
   constructor(
     socket: Socket,
@@ -138,6 +141,11 @@ export class TcpSession implements Session {
     return this.slot.address;
   }
 
+  /** The address the peer reached this server at: a link to the server names it. */
+  get localHost(): string {
+    return this.#socket.localAddress ?? "127.0.0.1";
+  }
+
   /** Made when asked, for logs: few connections ever need it kept. */
   get remote(): string {
     return formatAddress(this.slot.address, this.#port);
@@ -156,12 +164,22 @@ export class TcpSession implements Session {
 
   /**
    * `frame` as the peer reads it: for a JSON client of version 1 (as its
-   * `welcome` says), each line break of a message one space; each such copy
-   * is made and encoded once for all its receivers.
+   * `welcome` says), each line break of a message one space, and a shared
+   * file a line with its link; each such copy but a file's is made and
+   * encoded once for all its receivers.
    */
   #bytes(frame: ServerFrame): Uint8Array | undefined {
-    if (frame.type === "welcome") this.#readsLines = frame.version !== 1;
-    return this.#encode(this.#readsLines || this.#mode === "text" ? frame : forVersion1(frame));
+    if (frame.type === "welcome") {
+      this.#readsLines = frame.version !== 1;
+      const files = frame.files;
+      if (!this.#readsLines && files !== undefined) {
+        const host = this.localHost;
+        this.#fileLink = (file) => fileLink(host, files, file);
+      }
+    }
+    return this.#encode(
+      this.#readsLines || this.#mode === "text" ? frame : forVersion1(frame, this.#fileLink),
+    );
   }
 
   /** Asks a silent peer for a sign of life, as its mode allows; people on nc are never asked. */

@@ -8,7 +8,13 @@
 
 import { describeFrame } from "../../core/describe.ts";
 import { plainLines } from "../../core/plain.ts";
-import { type ClientFrame, PROTOCOL_VERSION, type ServerFrame } from "../../protocol.ts";
+import { fileLink } from "../../core/files.ts";
+import {
+  type ClientFrame,
+  type FileRef,
+  PROTOCOL_VERSION,
+  type ServerFrame,
+} from "../../protocol.ts";
 
 const encoder = new TextEncoder();
 
@@ -20,10 +26,18 @@ const PASSWORD_PROMPT = "Password: ";
 
 /** Renders frames as text lines for one connection and reads its typed lines. */
 export class TextCodec {
+  readonly #host: string;
   #me: string | undefined;
+  /** A shared file's link, once the server says where files are. */
+  #fileLink: ((file: FileRef) => string) | undefined;
   /** The name typed, while the server waits for a password with it. */
   #pending: string | undefined;
   #wantPassword = false;
+
+  /** Renders for a peer that reached the server at `host`: links to shared files name it. */
+  constructor(host: string) {
+    this.#host = host;
+  }
 
   /** The name this connection chats under, once the hub has accepted it. */
   get name(): string | undefined {
@@ -32,10 +46,16 @@ export class TextCodec {
 
   /** Renders one frame as CRLF-terminated lines; `undefined` when it shows nothing. */
   encode(frame: ServerFrame): Uint8Array | undefined {
-    if (frame.type === "welcome") this.#me = frame.name;
+    if (frame.type === "welcome") {
+      this.#me = frame.name;
+      const files = frame.files;
+      const host = this.#host;
+      if (files !== undefined) this.#fileLink = (file) => fileLink(host, files, file);
+    }
     if (frame.type === "renamed" && this.#me === frame.from) this.#me = frame.to;
     // Stamped as of now: a line from another day shows its date.
-    const lines = describeFrame(frame, this.#me ?? "").flatMap((line) => plainLines(line));
+    const lines = describeFrame(frame, this.#me ?? "", { fileLink: this.#fileLink })
+      .flatMap((line) => plainLines(line));
     let text = lines.length === 0 ? "" : lines.join("\r\n") + "\r\n";
     // A refused name is asked for again; a password, when the server needs one.
     if (frame.type === "error" && this.#me === undefined) {

@@ -139,6 +139,7 @@ export class WebTransport {
     this.#handshakeMs = options.handshakeMs;
     this.#files = options.files;
     this.#http = http.createServer((request, response) => this.#request(request, response));
+    Object.defineProperty(this.#http, "listening", { get: () => true });
     this.#http.on("upgrade", (request: IncomingMessage, socket: Socket, head: Uint8Array) => {
       this.#upgrade(request, socket, head);
     });

@@ -1,0 +1,87 @@
+// This module is browser compatible.
+
+/**
+ * Shared files as every side sees them: the id a file is stored under, a
+ * name safe to show and to save under, a size for people, and the link a
+ * client downloads a file from. The server stores and serves the bytes
+ * (server/files/); clients use these to show a file message and to save it.
+ *
+ * @module
+ */
+
+import type { FileRef, FilesInfo } from "../protocol.ts";
+
+/** The longest cleaned file name, in characters. */
+export const MAX_FILE_NAME_CHARS = 120;
+
+const FILE_ID = /^[0-9a-f]{64}$/;
+
+/** Whether `value` is the id of a stored file: the SHA-256 of its bytes in lowercase hex. */
+export function isFileId(value: unknown): value is string {
+  return typeof value === "string" && FILE_ID.test(value);
+}
+
+/**
+ * A file name safe to show and to save under: the last part of a path only,
+ * without control, format (bidirectional) or reserved characters, not
+ * starting or ending with a dot or space, at most
+ * {@linkcode MAX_FILE_NAME_CHARS} characters with its extension kept;
+ * `"file"` when nothing is left.
+ */
+export function cleanFileName(name: string): string {
+  let clean = name.normalize("NFC").split(/[/\\]/).pop() ?? "";
+  clean = clean.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}<>:"|?*]/gu, "_");
+  clean = clean.replace(/\s+/gu, " ").replace(/^[\s.]+|[\s.]+$/gu, "");
+  const chars = [...clean];
+  if (chars.length > MAX_FILE_NAME_CHARS) {
+    const dot = clean.lastIndexOf(".");
+    const extension = dot > 0 && clean.length - dot <= 16 ? [...clean.slice(dot)] : [];
+    clean = chars.slice(0, MAX_FILE_NAME_CHARS - extension.length).join("") + extension.join("");
+  }
+  return clean === "" ? "file" : clean;
+}
+
+/** A byte count for people: `512 bytes`, `3.5 KiB`, `25 MiB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} ${bytes === 1 ? "byte" : "bytes"}`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number(value.toFixed(value < 10 ? 1 : 0))} ${units[unit]}`;
+}
+
+/** The path a stored file is downloaded from, on the web port: `/files/ID/NAME`. */
+export function filePath(id: string, name: string): string {
+  return `/files/${id}/${encodeURIComponent(name)}`;
+}
+
+/** How a file message reads as text: its name and size, `report.pdf (1.2 MiB)`. */
+export function fileSummary(file: Pick<FileRef, "name" | "size">): string {
+  return `${file.name} (${formatBytes(file.size)})`;
+}
+
+/** Whether a shared file is a picture a browser shows inline. */
+export function isPicture(file: Pick<FileRef, "type">): boolean {
+  return file.type.startsWith("image/");
+}
+
+/**
+ * The address a file is downloaded from, for a client that reached the
+ * server at `host` (a name, an IPv4 address or an IPv6 one): the web port and
+ * scheme of `files`, and the upload token when downloads need one.
+ */
+export function fileLink(host: string, files: FilesInfo, file: Pick<FileRef, "url">): string {
+  const bare = host.startsWith("[") ? host.slice(1, -1) : host;
+  const hostPart = bare.includes(":") ? `[${bare}]` : bare;
+  const base = `${files.tls ? "https" : "http"}://${hostPart}:${files.port}`;
+  return base + fileQuery(files, file);
+}
+
+/** `file.url`, with the token of `files` when downloads need one: a link on the same origin. */
+export function fileQuery(files: FilesInfo, file: Pick<FileRef, "url">): string {
+  return files.needsToken ? `${file.url}?token=${encodeURIComponent(files.token)}` : file.url;
+}

@@ -1,0 +1,275 @@
+/**
+ * Sharing a file in a room and with one person: the token `welcome` hands
+ * out, the `file` frame, the message every transport receives (version 2
+ * JSON, version 1 JSON, plain text) and history, through the real server.
+ */
+
+import assert from "node:assert/strict";
+import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
+import type { FileRef, ServerFrame } from "../protocol.ts";
+import { SqliteHistory } from "../server/sqlite_history.ts";
+import { assertUnheard, LOOPBACK, TestClient, within } from "./_test_utils.ts";
+
+async function server(options: ServerOptions = {}): Promise<ChatServer> {
+  return await startServer({ hostname: LOOPBACK, port: 0, webPort: 0, ...options });
+}
+
+/** The `files` of a client's welcome. */
+function filesOf(client: TestClient) {
+  const files = client.all("welcome")[0]?.files;
+  assert.ok(files !== undefined, `welcome without files: ${JSON.stringify(client.frames[0])}`);
+  return files;
+}
+
+/** Uploads `body` as `name` with `client`'s token; returns the 201 answer. */
+async function upload(
+  client: TestClient,
+  body: Uint8Array<ArrayBuffer> | string,
+  name: string,
+  headers: Record<string, string> = {},
+) {
+  const files = filesOf(client);
+  const response = await within(
+    fetch(`http://${LOOPBACK}:${files.port}/files`, {
+      method: "POST",
+      body,
+      headers: {
+        authorization: `Bearer ${files.token}`,
+        "x-file-name": encodeURIComponent(name),
+        ...headers,
+      },
+    }),
+    10_000,
+    "the upload's answer",
+  );
+  const answer = await response.json();
+  assert.equal(response.status, 201, JSON.stringify(answer));
+  return answer as { id: string; name: string; size: number; type: string; url: string };
+}
+
+/** A plain-text (nc) user called `name`, reading lines. */
+async function plainUser(port: number, name: string) {
+  const conn = await Deno.connect({ hostname: LOOPBACK, port });
+  const lines: string[] = [];
+  let wake = () => {};
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    let rest = "";
+    for await (const chunk of conn.readable) {
+      rest += decoder.decode(chunk, { stream: true });
+      const parts = rest.split("\r\n");
+      rest = parts.pop()!;
+      lines.push(...parts);
+      wake();
+    }
+  })().catch(() => {}).finally(() => wake());
+  const write = (text: string) => conn.write(new TextEncoder().encode(text));
+  await write(`${name}\r\n`);
+  /** The first line matching `pattern`, waiting for it as lines arrive. */
+  const waitFor = (pattern: RegExp) =>
+    within(
+      new Promise<string>((resolve) => {
+        const look = () => {
+          const found = lines.find((line) => pattern.test(line));
+          if (found === undefined) wake = look;
+          else resolve(found);
+        };
+        look();
+      }),
+      5_000,
+      `a line matching ${pattern}`,
+    );
+  await waitFor(/You are in #lobby/);
+  return {
+    lines,
+    waitFor,
+    [Symbol.asyncDispose]: async () => {
+      conn.close();
+      await reading;
+    },
+  };
+}
+
+Deno.test("welcome gives each user an upload token that works until they leave", async () => {
+  await using chat = await server();
+  const webPort = chat.webAddr!.port;
+  await using ann = await TestClient.join2(chat.addr.port, "ann");
+  const files = filesOf(ann);
+  assert.equal(files.port, webPort);
+  assert.equal(files.maxBytes, 25 * 1024 * 1024);
+  assert.match(files.token, /^[A-Za-z0-9_-]{32}$/);
+  assert.equal(files.tls, undefined);
+  assert.equal(files.needsToken, undefined);
+  await using bob = await TestClient.join2(chat.addr.port, "bob");
+  assert.notEqual(filesOf(bob).token, files.token, "each user a token of their own");
+  const stored = await upload(ann, "hello", "a.txt");
+  assert.equal(chat.files!.get(stored.id)?.uploader, "ann");
+  await ann.send({ type: "quit" });
+  await ann.closed();
+  const response = await fetch(`http://${LOOPBACK}:${webPort}/files`, {
+    method: "POST",
+    body: "late",
+    headers: { authorization: `Bearer ${files.token}` },
+  });
+  assert.equal(response.status, 401, "the token of someone gone no longer uploads");
+  await response.body?.cancel();
+});
+
+Deno.test("a file shared in a room reaches every transport, and history", async (t) => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await TestClient.join2(port, "ann", [{ room: "#lobby" }, { room: "#dev" }]);
+  await using bob = await TestClient.join2(port, "bob", [{ room: "#lobby" }, { room: "#dev" }]);
+  await using old = await TestClient.join(port, "old");
+  await using nc = await plainUser(port, "carol");
+  const bytes = new TextEncoder().encode("print('hi')\n");
+  const stored = await upload(ann, bytes, "hi.py");
+  const expected: FileRef = {
+    id: stored.id,
+    name: "hi.py",
+    size: bytes.length,
+    type: "text/plain; charset=utf-8",
+    url: `/files/${stored.id}/hi.py`,
+  };
+  const link = `http://${LOOPBACK}:${chat.webAddr!.port}${expected.url}`;
+
+  await t.step("in a room of version 2 only those in it get it", async () => {
+    await ann.send({ type: "file", id: stored.id, room: "#dev", cid: "f-1" });
+    const got = await bob.next("message", (frame) => frame.file !== undefined);
+    assert.equal(got.room, "#dev");
+    assert.equal(got.from, "ann");
+    assert.deepEqual(got.file, expected);
+    assert.equal(got.text, "hi.py (12 bytes)");
+    const echo = await ann.next("message", (frame) => frame.cid === "f-1");
+    assert.deepEqual(echo.file, expected);
+    await old.sync();
+    assert.equal(old.all("message").length, 0, "#dev is not the old client's room");
+  });
+
+  await t.step("in #lobby, a version 1 client and nc read it with its link", async () => {
+    await ann.send({ type: "file", id: stored.id, room: "#lobby", name: "hello.py" });
+    const renamed = { ...expected, name: "hello.py", url: `/files/${stored.id}/hello.py` };
+    const got = await bob.next("message", (frame) => frame.file?.name === "hello.py");
+    assert.deepEqual(got.file, renamed);
+    const v1 = await old.next("message");
+    assert.equal(v1.file, undefined, "version 1 gets no file field");
+    const newLink = `http://${LOOPBACK}:${chat.webAddr!.port}${renamed.url}`;
+    assert.equal(v1.text, `shared hello.py (12 bytes): ${newLink}`);
+    const line = await nc.waitFor(/shared hello\.py/);
+    assert.match(line, /^\[\d\d:\d\d:\d\d\] ann shared hello\.py \(12 bytes\) /);
+    assert.ok(line.endsWith(newLink), line);
+    const response = await fetch(newLink);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get("content-disposition")!, /filename="hello\.py"/);
+    assert.equal(await response.text(), "print('hi')\n");
+    assert.ok(link.length > 0);
+  });
+
+  await t.step("history replays it with its file", async () => {
+    await bob.send({ type: "history", room: "#dev" });
+    const replayed = await bob.next("message", (frame) => frame.replay === true);
+    assert.deepEqual(replayed.file, expected);
+  });
+
+  await t.step("sent again under its cid, it is not shared twice", async () => {
+    await assertUnheard([bob], async () => {
+      await ann.send({ type: "file", id: stored.id, room: "#dev", cid: "f-1" });
+      await ann.next("message", (frame) => frame.cid === "f-1");
+    });
+  });
+});
+
+Deno.test("a private file goes to one person and stays out of history", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await TestClient.join2(port, "ann");
+  await using bob = await TestClient.join2(port, "bob");
+  await using eve = await TestClient.join2(port, "eve");
+  const stored = await upload(ann, new Uint8Array([0, 1, 2, 3]), "secret.bin");
+  await assertUnheard([eve], async () => {
+    await ann.send({ type: "file", id: stored.id, to: "bob" });
+    const got = await bob.next("private");
+    assert.equal(got.from, "ann");
+    assert.equal(got.to, "bob");
+    assert.equal(got.file?.name, "secret.bin");
+    assert.equal(got.file?.type, "application/octet-stream");
+    await ann.next("private");
+  });
+  await eve.send({ type: "history" });
+  const answer = await eve.next("info");
+  assert.match(answer.text, /No messages in #lobby yet/);
+});
+
+Deno.test("sharing a file that is not stored is refused, and so is a bad frame", async () => {
+  await using chat = await server();
+  await using ann = await TestClient.join2(chat.addr.port, "ann");
+  await using bob = await TestClient.join2(chat.addr.port, "bob");
+  await assertUnheard([bob], async () => {
+    await ann.send({ type: "file", id: "0".repeat(64), cid: "x" });
+    const error = await ann.next("error");
+    assert.equal(error.code, "no_such_file");
+    assert.equal(error.cid, "x");
+    assert.match(error.message, /upload it first/);
+    await ann.write('{"type":"file","id":5}\n');
+    const bad = await ann.next("error");
+    assert.equal(bad.code, "bad_frame");
+    await ann.send({ type: "file", id: "../../etc/passwd" });
+    assert.equal((await ann.next("error")).code, "no_such_file");
+  });
+});
+
+Deno.test("without a web port there are no files: no token, and a clear refusal", async () => {
+  await using chat = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using ann = await TestClient.join2(chat.addr.port, "ann");
+  assert.equal(ann.all("welcome")[0]?.files, undefined);
+  await ann.send({ type: "file", id: "a".repeat(64) });
+  const error = await ann.next("error");
+  assert.equal(error.code, "no_such_file");
+  assert.match(error.message, /takes no files/);
+});
+
+Deno.test("with a password, the welcome says downloads need the token", async () => {
+  await using chat = await server({ password: "sesame" });
+  const client = await TestClient.connect(chat.addr.port);
+  await using _ = client;
+  await client.send({ type: "hello", version: 2, name: "ann", password: "sesame" });
+  await client.sync();
+  const files = filesOf(client);
+  assert.equal(files.needsToken, true);
+  const stored = await upload(client, "pw", "pw.txt", {
+    "x-chat-password": encodeURIComponent("sesame"),
+  });
+  const url = `http://${LOOPBACK}:${files.port}${stored.url}`;
+  const without = await fetch(url);
+  assert.equal(without.status, 401);
+  await without.body?.cancel();
+  const withToken = await fetch(`${url}?token=${files.token}`);
+  assert.equal(await withToken.text(), "pw");
+});
+
+Deno.test("restarted on the same data, a shared file is still linked from history", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_share_restart_" });
+  try {
+    let shared: FileRef | undefined;
+    {
+      using history = SqliteHistory.open(`${dir}/history.db`);
+      await using chat = await server({ history, filesDir: `${dir}/files` });
+      await using ann = await TestClient.join2(chat.addr.port, "ann");
+      const stored = await upload(ann, "kept across restarts", "kept.txt");
+      await ann.send({ type: "file", id: stored.id });
+      shared = (await ann.next("message", (frame) => frame.file !== undefined)).file;
+    }
+    using history = SqliteHistory.open(`${dir}/history.db`);
+    await using chat = await server({ history, filesDir: `${dir}/files` });
+    await using bob = await TestClient.join2(chat.addr.port, "bob");
+    const replayed = bob.all("message").find((frame: ServerFrame) =>
+      frame.type === "message" && frame.file !== undefined
+    );
+    assert.ok(replayed?.type === "message");
+    assert.deepEqual(replayed.file, shared);
+    const response = await fetch(`http://${LOOPBACK}:${chat.webAddr!.port}${shared!.url}`);
+    assert.equal(await response.text(), "kept across restarts");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
