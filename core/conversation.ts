@@ -21,6 +21,7 @@ export type { Display } from "./arrivals.ts";
 export type { View } from "./views.ts";
 
 import {
+  type FileFrame,
   LATEST_PROTOCOL_VERSION,
   MAX_TEXT_BYTES,
   PROTOCOL_VERSION,
@@ -34,7 +35,8 @@ import { type BellMode, DEFAULT_BELL, localHelp, rings, runBell } from "./bell.t
 import { LOCAL_COMMAND_NAMES, parseLine } from "./commands.ts";
 import { Delivery } from "./delivery.ts";
 import { fenced } from "./format.ts";
-import { describeFrame, describePending, errorLine } from "./describe.ts";
+import { describeFrame, type DescribeOptions, describePending, errorLine } from "./describe.ts";
+import { FileShelf } from "./shelf.ts";
 import { unseenDivider } from "./dividers.ts";
 import { type Effect, refusal, send, sends, show } from "./effects.ts";
 import { Heartbeat, HELLO_TIMEOUT_MS } from "./link.ts";
@@ -72,6 +74,11 @@ export interface ConversationOptions {
   display?: Display;
   /** The wall clock in ms since the epoch, which tells today from other days. @default {Date.now} */
   clock?: () => number;
+  /**
+   * What a shared file's line ends with, given its number on the shelf: how
+   * to fetch it on this client (`/get 3`). @default {nothing}
+   */
+  fileHint?: (number: number) => string;
 }
 
 /** Options for {@linkcode Conversation.hello}. */
@@ -88,6 +95,9 @@ export class Conversation {
   readonly #arrivals: Arrivals;
   readonly #options: ConversationOptions;
   readonly #delivery = new Delivery();
+  /** The files seen shared, by number, and where the server takes them. */
+  readonly files: FileShelf = new FileShelf();
+  readonly #describing: DescribeOptions;
   #version: ProtocolVersion = LATEST_PROTOCOL_VERSION;
   /** The room a `/join` enters: it is looked at once entered. */
   #entering: string | undefined;
@@ -106,6 +116,10 @@ export class Conversation {
   /** Starts a conversation not yet connected. */
   constructor(options: ConversationOptions = {}) {
     this.#options = options;
+    const hint = options.fileHint;
+    this.#describing = hint === undefined
+      ? {}
+      : { fileLink: (file) => hint(this.files.numberOf(file)) };
     this.#arrivals = new Arrivals(this.#views, {
       display: options.display ?? "current",
       clock: options.clock ?? Date.now,
@@ -243,7 +257,8 @@ export class Conversation {
       : this.#version === PROTOCOL_VERSION
       ? oneLine(frame)
       : frame;
-    const taken = this.#arrivals.take(frame, describeFrame(described, me), me);
+    this.files.take(frame);
+    const taken = this.#arrivals.take(frame, describeFrame(described, me, this.#describing), me);
     effects.push(...taken.effects);
     if (taken.changed) effects.push({ type: "changed", changes: { ...noChanges(), views: true } });
     if (frame.type === "parted") effects.push(...this.#parted(frame.room));
@@ -300,6 +315,22 @@ export class Conversation {
     // simply wait; after a drop, the user is told.
     if (!this.#online && this.#everWelcomed) effects.push(show([waitingNotice()]));
     return effects;
+  }
+
+  /**
+   * Shares a file the user uploaded (`POST /files`) where they are looking:
+   * in the room, or with the person of a private view. Nothing while the
+   * connection is down: the upload's token ended with it.
+   */
+  share(file: { readonly id: string; readonly name: string }): Effect[] {
+    if (!this.#online) return [show([notConnectedError()])];
+    const view = this.#views.current;
+    const frame: FileFrame = { type: "file", id: file.id, name: file.name };
+    if (view?.kind === "private") frame.to = view.name;
+    else if (this.#version !== PROTOCOL_VERSION && this.roster.room !== undefined) {
+      frame.room = this.roster.room;
+    }
+    return [send(frame)];
   }
 
   /** Enters `room`, as a click or a room box asks, at `now`: the same as `/join ROOM` typed. */
@@ -466,6 +497,7 @@ export class Conversation {
     this.#everWelcomed = true;
     this.#helloAt = undefined;
     this.#resume = frame.resume;
+    this.files.welcome(frame.files);
     this.#heartbeat = new Heartbeat(now, frame.heartbeat);
     // A server that answers in version 1 is spoken to in version 1.
     if (frame.version === PROTOCOL_VERSION) this.#version = PROTOCOL_VERSION;

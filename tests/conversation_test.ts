@@ -663,3 +663,32 @@ Deno.test("Conversation shows a message's lines from a server of version 2, one 
     "[03:04:05] bob: a   b c",
   ]);
 });
+
+Deno.test("Conversation numbers shared files, and shares one where the user looks", () => {
+  const chat = new Conversation({ clock: () => TS, fileHint: (number) => `(/get ${number})` });
+  chat.hello("ann", TS);
+  const files = { port: 5003, token: "t", maxBytes: 1024 };
+  chat.receive(welcome("ann", { files }), TS);
+  chat.receive(room("#lobby", ["ann", "bob"]), TS);
+  assert.deepEqual(chat.files.place, files);
+  const file = {
+    id: "ab".repeat(32),
+    name: "cat.png",
+    size: 2048,
+    type: "image/png",
+    url: `/files/${"ab".repeat(32)}/cat.png`,
+  };
+  const lines = shown(chat.receive(message(5, { text: "cat.png (2 KiB)", file }), TS));
+  assert.deepEqual(lines, ["[03:04:05] bob shared cat.png (2 KiB) (/get 1)"]);
+  assert.deepEqual(chat.files.get(1), file);
+  // The same file shared again keeps its number.
+  shown(chat.receive(message(6, { text: "cat.png (2 KiB)", file }), TS));
+  assert.equal(chat.files.numberOf(file), 1);
+  assert.deepEqual(sent(chat.share({ id: file.id, name: "cat.png" })), [
+    { type: "file", id: file.id, name: "cat.png", room: "#lobby" },
+  ]);
+  chat.switchTo("@bob");
+  assert.deepEqual(sent(chat.share({ id: file.id, name: "cat.png" })), [
+    { type: "file", id: file.id, name: "cat.png", to: "bob" },
+  ]);
+});
