@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
 import type { FileRef, ServerFrame } from "../protocol.ts";
 import { SqliteHistory } from "../server/sqlite_history.ts";
+import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
 import { assertUnheard, LOOPBACK, TestClient, within } from "./_test_utils.ts";
 
 async function server(options: ServerOptions = {}): Promise<ChatServer> {
@@ -272,4 +273,52 @@ Deno.test("restarted on the same data, a shared file is still linked from histor
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: `with --tls-*, files go over HTTPS and their links say so${
+    OPENSSL === undefined ? " (ignored: openssl is not installed)" : ""
+  }`,
+  ignore: OPENSSL === undefined,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "chat_share_tls_" });
+    try {
+      const { cert, key } = await selfSignedCert(dir);
+      await using chat = await server({ tls: { cert, key } });
+      const connect = async () =>
+        new TestClient(
+          // The test client reads and writes; a TLS connection does both like a TCP one.
+          await Deno.connectTls({
+            hostname: LOOPBACK,
+            port: chat.addr.port,
+            caCerts: [cert],
+          }) as unknown as Deno.TcpConn,
+        );
+      await using ann = await connect();
+      await ann.send({ type: "hello", version: 2, name: "ann" });
+      await ann.sync();
+      await using old = await connect();
+      await old.send({ type: "hello", version: 1, name: "old" });
+      await old.sync();
+      const files = filesOf(ann);
+      assert.equal(files.tls, true);
+      using client = Deno.createHttpClient({ caCerts: [cert] });
+      const response = await fetch(`https://${LOOPBACK}:${files.port}/files`, {
+        method: "POST",
+        body: "over tls",
+        client,
+        headers: { authorization: `Bearer ${files.token}`, "x-file-name": "tls.txt" },
+      });
+      const stored = await response.json();
+      assert.equal(response.status, 201, JSON.stringify(stored));
+      await ann.send({ type: "file", id: stored.id });
+      const line = await old.next("message");
+      const link = `https://${LOOPBACK}:${files.port}/files/${stored.id}/tls.txt`;
+      assert.equal(line.text, `shared tls.txt (8 bytes): ${link}`);
+      const download = await fetch(link, { client });
+      assert.equal(await download.text(), "over tls");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
