@@ -8,7 +8,7 @@
  */
 
 import type { Conversation } from "../core/conversation.ts";
-import type { Line } from "../core/describe.ts";
+import { errorLine, type Line, notice } from "../core/describe.ts";
 import type { Effect, Refusal } from "../core/effects.ts";
 import type { ClientFrame } from "../protocol.ts";
 import type { Connection } from "./connection.ts";
@@ -52,6 +52,10 @@ export class TerminalDriver {
     this.#terminal = options.terminal;
     this.#connection = options.connection;
     this.#options = options;
+    // What the terminal says of a paste is drawn as the core's notices and errors are.
+    this.#terminal.onNotice((said) =>
+      this.print([said.kind === "error" ? errorLine(said.text) : notice([said.text])])
+    );
   }
 
   /** The socket effects go to; set a new one after reconnecting. */

@@ -59,8 +59,9 @@ export interface Layout {
 
 /**
  * Lays `text` out in rows as the terminal wraps it: a character that does not
- * fit in what is left of a row starts the next one. `cursor` is an index into
- * `text`.
+ * fit in what is left of a row starts the next one, and a line break (LF)
+ * starts the next row too, as the glyph `"\r\n"` on that row. `cursor` is an
+ * index into `text`.
  */
 export function layout(text: string, cursor: number, columns: number): Layout {
   const glyphs: Glyph[] = [];
@@ -80,6 +81,12 @@ export function layout(text: string, cursor: number, columns: number): Layout {
     // After a zero-width joiner an emoji joins the one before it, as tmux draws it.
     let width = joined ? 0 : charWidth(char);
     joined = char === "\u200d";
+    if (char === "\n") {
+      // A line break of a draft of several lines: drawn as a move to the next row's start.
+      [row, col] = [row + 1, 0];
+      glyphs.push({ text: "\r\n", row, width: 0 });
+      continue;
+    }
     if (char === "\t") {
       // Drawn as the spaces to the next tab stop, so its width is known.
       if (col >= columns) [row, col] = [row + 1, 0];

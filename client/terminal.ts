@@ -13,13 +13,27 @@
  * the cursor, laid out in rows as the terminal wraps them, cut to the
  * screen's height.
  *
+ * The terminal is asked to bracket pastes (client/paste.ts) from the start
+ * until the client ends, however it ends. A paste is taken whole, apart from
+ * the keys typed: one of several lines becomes a draft of several lines,
+ * drawn row by row and sent as one message on Enter.
+ *
  * @module
  */
 
 import process from "node:process";
 import readline from "node:readline";
 import { Writable } from "node:stream";
-import { codePoints, layout } from "./layout.ts";
+import { codePoints, type Glyph, layout } from "./layout.ts";
+import {
+  BRACKETED_PASTE_OFF,
+  BRACKETED_PASTE_ON,
+  cleanPaste,
+  hiddenLines,
+  judgeDraft,
+  moveToLine,
+  PasteKeys,
+} from "./paste.ts";
 
 /** Returns completions for the text before the cursor, as `node:readline` expects. */
 export type Completer = (line: string) => [string[], string];
@@ -36,6 +50,14 @@ export interface Key {
   shift?: boolean;
 }
 
+/** A line the terminal has to say of its own, such as what became of a paste. */
+export interface TerminalNotice {
+  /** An error (the paste was not taken) or a notice. */
+  kind: "error" | "notice";
+  /** What to say. */
+  text: string;
+}
+
 /** Options for {@linkcode Terminal}. */
 export interface TerminalOptions {
   /** Edit lines with cursor keys and redraw the prompt; else read plain lines. */
@@ -45,6 +67,9 @@ export interface TerminalOptions {
 }
 
 const encoder = new TextEncoder();
+
+/** Rows a draft of several lines leaves above it for the conversation, on a screen tall enough. */
+const ROWS_LEFT = 4;
 
 /** What an input line to draw is made of. */
 interface Input {
@@ -68,6 +93,15 @@ interface Drawn extends Input {
   beforeCursor: string;
 }
 
+/** The line readline edits, which a paste changes directly. */
+interface Editor {
+  line: string;
+  cursor: number;
+}
+
+/** Events on which the program ends without closing the terminal first. */
+const LEAVING_EVENTS = ["error", "unhandledrejection", "unload"] as const;
+
 /** Reads the user's lines and prints above them. */
 export class Terminal implements Disposable {
   readonly #interactive: boolean;
@@ -78,6 +112,7 @@ export class Terminal implements Disposable {
   #onResize: (() => void) | undefined;
   readonly #resized = () => this.#onResize?.();
   #onEnd: (() => void) | undefined;
+  #onNotice: ((notice: TerminalNotice) => void) | undefined;
   #ended = false;
   #closed = false;
   #asking = false;
@@ -91,6 +126,12 @@ export class Terminal implements Disposable {
   readonly #onKeypress = (_text: unknown, key: Key | undefined) => this.#keypress(key);
   /** readline's own keypress listener, called for every key `onKey` does not take. */
   #editorKeypress: ((text: unknown, key: Key | undefined) => void) | undefined;
+  readonly #paste = new PasteKeys();
+  /** Whether the terminal was asked to bracket pastes and not yet asked to stop. */
+  #bracketing = false;
+  /** Stops bracketing pastes however the program ends: SIGTERM, an uncaught error, an exit. */
+  readonly #leaving = () => this.#stopBracketing();
+  readonly #terminated = () => this.#rl.close();
 
   constructor(options: TerminalOptions) {
     this.#interactive = options.interactive;
@@ -112,6 +153,12 @@ export class Terminal implements Disposable {
       if (editor !== undefined) {
         process.stdin.off("keypress", editor);
         this.#editorKeypress = (text, key) => {
+          if (!this.#closed && key !== undefined) {
+            const step = this.#paste.take(key);
+            if (step.kind === "held") return;
+            if (step.kind === "pasted") return this.#pasted(step.text);
+            if (!this.#asking && this.#draftKey(key)) return;
+          }
           const editing = this.#closed || this.#asking || key === undefined;
           if (editing || !this.#onKey?.(key)) editor.call(process.stdin, text, key);
         };
@@ -121,6 +168,7 @@ export class Terminal implements Disposable {
     // After readline's own listener, which it added above.
     if (options.interactive) process.stdin.on("keypress", this.#onKeypress);
     if (options.interactive) process.stdout.on("resize", this.#resized);
+    if (options.interactive) this.#startBracketing();
     this.#rl.on("line", (line: string) => {
       if (this.#asking) return;
       // What the user sent comes back from the server stamped, and is printed then.
@@ -135,6 +183,7 @@ export class Terminal implements Disposable {
       // take the input line off the screen so nothing follows the prompt.
       if (this.#interactive && !this.#closed) this.#erase();
       this.#closed = true;
+      this.#stopBracketing();
       process.stdin.off("keypress", this.#onKeypress);
       process.stdout.off("resize", this.#resized);
       if (this.#editorKeypress !== undefined) process.stdin.off("keypress", this.#editorKeypress);
@@ -175,6 +224,14 @@ export class Terminal implements Disposable {
   onEnd(handler: () => void): void {
     this.#onEnd = handler;
     if (this.#ended) handler();
+  }
+
+  /**
+   * Calls `handler` with what the terminal has to say of its own (a long
+   * paste, one refused), instead of printing it plainly (interactive only).
+   */
+  onNotice(handler: (notice: TerminalNotice) => void): void {
+    this.#onNotice = handler;
   }
 
   /** Asks one question; resolves to `undefined` if input ends first. */
@@ -241,6 +298,7 @@ export class Terminal implements Disposable {
   /** Restores the terminal and stops reading; later calls do nothing. */
   close(): void {
     if (!this.#closed) this.#rl.close();
+    this.#stopBracketing();
     this.#output.detach();
     process.stdin.pause();
   }
@@ -262,6 +320,8 @@ export class Terminal implements Disposable {
 
   #keypress(key: Key | undefined): void {
     if (this.#closed) return;
+    // A form feed pasted is no Ctrl-L.
+    if (this.#paste.pasting) return;
     if (key?.ctrl && key.name === "l") {
       // Ctrl-L: readline cleared the screen in its sink; clear it here.
       process.stdout.write("\x1b[H\x1b[J");
@@ -314,8 +374,11 @@ export class Terminal implements Disposable {
     const text = input.prompt + input.line;
     const at = layout(text, input.prompt.length + input.cursor, columns);
     const total = Math.max(at.end.row, at.cursor.row) + 1;
+    // A draft of several lines leaves a few rows above it to the conversation.
+    const several = input.line.includes("\n");
+    const height = several && rows > ROWS_LEFT + 4 ? rows - ROWS_LEFT : rows;
     const atEnd = input.cursor === input.line.length;
-    const appendable = atEnd && total <= rows;
+    const appendable = atEnd && total <= height;
     const joinsDrawn = drawn !== undefined && drawn.appendable && drawn.prompt === input.prompt &&
       drawn.columns === columns && input.line.startsWith(drawn.line);
     const added = joinsDrawn ? at.glyphs.slice(codePoints(input.prompt + drawn.line)) : [];
@@ -333,18 +396,56 @@ export class Terminal implements Disposable {
       return;
     }
     // A line taller than the screen is cut to the rows around the cursor, so
-    // that none of it scrolls off the top into the scrollback.
-    const top = total <= rows ? 0 : Math.min(total - rows, at.cursor.row);
-    const bottom = Math.min(top + rows, total) - 1;
-    let out = clearUp(drawn === undefined ? 0 : rowsAbove(drawn));
-    let row = top;
-    let beforeCursor = "";
+    // that none of it scrolls off the top into the scrollback. A draft of
+    // several lines says how many lines it hides, in place of its first or
+    // last row shown.
+    const marked = several && height >= 3;
+    const top = total <= height
+      ? 0
+      : Math.min(total - height, marked ? Math.max(at.cursor.row - 1, 0) : at.cursor.row);
+    const bottom = Math.min(top + height, total) - 1;
+    const breaks = at.glyphs.filter((glyph) => glyph.text === "\r\n");
+    const markers = new Map<number, string>();
+    if (marked && top > 0) {
+      const count = 1 + breaks.filter((glyph) => glyph.row <= top).length;
+      markers.set(top, hiddenLines(count, "above", columns));
+    }
+    if (marked && bottom < total - 1) {
+      const count = breaks.filter((glyph) => glyph.row >= bottom).length;
+      markers.set(bottom, hiddenLines(count, "below", columns));
+    }
+    const shown: { glyph: Glyph; index: number }[][] = [];
+    for (let row = top; row <= bottom; row++) shown.push([]);
     at.glyphs.forEach((glyph, index) => {
-      if (glyph.row < top || glyph.row > bottom) return;
-      out += glyph.text;
-      if (index < at.cursorGlyph) beforeCursor += glyph.text;
-      row = glyph.row;
+      if (glyph.row >= top && glyph.row <= bottom) shown[glyph.row - top]!.push({ glyph, index });
     });
+    let out = clearUp(drawn === undefined ? 0 : rowsAbove(drawn));
+    let beforeCursor = "";
+    let row = top;
+    for (let index = top; index <= bottom; index++) {
+      const glyphs = shown[index - top]!;
+      const marker = markers.get(index);
+      const opensWithBreak = glyphs[0]?.glyph.text === "\r\n";
+      if (opensWithBreak) glyphs.shift();
+      // Each row below the first is reached by a line break, or by the text wrapping onto it.
+      if (index > top && (opensWithBreak || marker !== undefined || markers.has(index - 1))) {
+        out += "\r\n";
+        if (index <= at.cursor.row) beforeCursor += "\r\n";
+        row = index;
+      }
+      if (marker !== undefined) {
+        out += marker;
+        if (index < at.cursor.row) beforeCursor += marker;
+        row = index;
+        continue;
+      }
+      for (const { glyph, index: place } of glyphs) {
+        if (glyph.text === "") continue;
+        out += glyph.text;
+        if (place < at.cursorGlyph) beforeCursor += glyph.text;
+        row = index;
+      }
+    }
     if (at.cursor.row > row) {
       // The text fills its last row: make the terminal start the next one.
       out += " ";
@@ -353,6 +454,75 @@ export class Terminal implements Disposable {
     out += `${up(row - at.cursor.row)}\x1b[${at.cursor.col + 1}G`;
     process.stdout.write(out);
     this.#drawn = { ...input, columns, rows, appendable, beforeCursor };
+  }
+
+  /** The terminal brackets pastes from now on, until the program ends in any way. */
+  #startBracketing(): void {
+    this.#bracketing = true;
+    writeOut(BRACKETED_PASTE_ON);
+    if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", this.#terminated);
+    for (const event of LEAVING_EVENTS) globalThis.addEventListener(event, this.#leaving);
+  }
+
+  /** The terminal brackets pastes no longer; later calls do nothing. */
+  #stopBracketing(): void {
+    if (!this.#bracketing) return;
+    this.#bracketing = false;
+    writeOut(BRACKETED_PASTE_OFF);
+    if (Deno.build.os !== "windows") Deno.removeSignalListener("SIGTERM", this.#terminated);
+    for (const event of LEAVING_EVENTS) globalThis.removeEventListener(event, this.#leaving);
+  }
+
+  /**
+   * Puts what was pasted at the cursor. A paste of several lines makes a
+   * draft of several lines, sent as one message on Enter; a long one comes
+   * with a notice, and one that would make a message too large is refused.
+   */
+  #pasted(raw: string): void {
+    const editor = this.#rl as unknown as Editor;
+    const clean = cleanPaste(raw);
+    // A question's answer is one line.
+    const text = this.#asking ? clean.replaceAll("\n", " ") : clean;
+    if (text === "") return;
+    const line = editor.line.slice(0, editor.cursor) + text + editor.line.slice(editor.cursor);
+    const verdict = line.includes("\n") ? judgeDraft(line) : undefined;
+    if (verdict?.ok === false) return this.#say({ kind: "error", text: verdict.error });
+    editor.line = line;
+    editor.cursor += text.length;
+    this.#schedule();
+    if (verdict?.notice !== undefined) this.#say({ kind: "notice", text: verdict.notice });
+  }
+
+  /**
+   * Edits a draft of several lines on keys that mean something else on one
+   * line: Esc and Ctrl-C clear it, Up and Down move between its lines rather
+   * than through history (but from its first line up and its last line down).
+   * Returns whether `key` was one of them.
+   */
+  #draftKey(key: Key): boolean {
+    const editor = this.#rl as unknown as Editor;
+    if (!editor.line.includes("\n")) return false;
+    if (key.name === "escape" || (key.ctrl && !key.meta && key.name === "c")) {
+      editor.line = "";
+      editor.cursor = 0;
+      this.#schedule();
+      return true;
+    }
+    if ((key.name !== "up" && key.name !== "down") || key.ctrl || key.meta || key.shift) {
+      return false;
+    }
+    // From its first line up, or its last line down, the editor goes through history.
+    const cursor = moveToLine(editor.line, editor.cursor, key.name === "up" ? -1 : 1);
+    if (cursor === undefined) return false;
+    editor.cursor = cursor;
+    this.#schedule();
+    return true;
+  }
+
+  /** Says `notice` through the handler given to `onNotice`, else as a plain line. */
+  #say(notice: TerminalNotice): void {
+    if (this.#onNotice !== undefined) this.#onNotice(notice);
+    else this.print([notice.text]);
   }
 
   #end(): void {

@@ -1,0 +1,276 @@
+/**
+ * End-to-end tests of bracketed paste in the terminal client: the real
+ * `chat join` runs in tmux against a real server, and tmux pastes into it
+ * with `paste-buffer -p`, bracketed as a terminal does once asked. A paste of
+ * several lines is one draft, sent as one message on Enter; a long one is
+ * announced first, one too large refused, and Esc or Ctrl-C clears it. Every
+ * wait polls against a deadline; nothing sleeps.
+ */
+
+import assert from "node:assert/strict";
+import { type ChatServer, startServer } from "../../server.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { testWith } from "./_needs.ts";
+import { countLines, literal, TerminalUser, TODAY_STAMP } from "./_terminal_user.ts";
+import { joinCommand, ROOT, shellQuote, Tmux } from "./_tmux.ts";
+
+/** A Python traceback of 30 lines, indented as Python prints it, every line unique. */
+const TRACEBACK = [
+  "Traceback (most recent call last):",
+  ...Array.from({ length: 14 }, (_, i) => [
+    `  File "/srv/app/step${i}.py", line ${10 + i * 7}, in run${i}`,
+    `    result = run${i + 1}(value,  extra${i})`,
+  ]).flat(),
+  "ValueError: invalid literal for int() with base 10: 'x'",
+];
+
+/** Registers a test of chat join in tmux against a real server on a free loopback port. */
+function pasteTest(name: string, fn: (tmux: Tmux, server: ChatServer) => Promise<void>): void {
+  testWith(["tmux"], name, async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const tmux = new Tmux("paste");
+    try {
+      await fn(tmux, server);
+    } finally {
+      await tmux.kill();
+    }
+  });
+}
+
+/** Pastes `text` into `session` as a terminal does in bracketed paste mode (LF sent as CR). */
+async function paste(tmux: Tmux, session: string, text: string): Promise<void> {
+  const file = await Deno.makeTempFile({ prefix: "chat-paste-" });
+  try {
+    await Deno.writeTextFile(file, text);
+    await tmux.run("load-buffer", "-b", session, file);
+  } finally {
+    await Deno.remove(file);
+  }
+  await tmux.run("paste-buffer", "-p", "-d", "-b", session, "-t", session);
+}
+
+/** The whole history of `session`: scrollback and screen, one row each. */
+async function scrollback(tmux: Tmux, session: string): Promise<string[]> {
+  const text = await tmux.run("capture-pane", "-p", "-S", "-", "-t", session);
+  return text.split("\n").map((line) => line.trimEnd());
+}
+
+/** How many rows of `rows` hold `text`. */
+function rowsHolding(rows: string[], text: string): number {
+  return rows.filter((row) => row.includes(text)).length;
+}
+
+/** The messages `client` has received from `from` so far, once the server handled all before. */
+async function messagesFrom(client: TestClient, from: string): Promise<string[]> {
+  await client.sync();
+  return client.all("message").filter((frame) => frame.from === from).map((frame) => frame.text);
+}
+
+/** The process id of `chat join` among the descendants of `pid` (Linux). */
+async function clientUnder(pid: number): Promise<number> {
+  const command = await Deno.readTextFile(`/proc/${pid}/cmdline`);
+  if (command.includes("main.ts\0join")) return pid;
+  const children = (await Deno.readTextFile(`/proc/${pid}/task/${pid}/children`)).trim();
+  for (const child of children === "" ? [] : children.split(" ")) {
+    const found = await clientUnder(Number(child)).catch(() => undefined);
+    if (found !== undefined) return found;
+  }
+  throw new Error(`Cannot find chat join under process ${pid}`);
+}
+
+pasteTest(
+  "chat join: a pasted 30-line traceback is one message, indentation intact, no copies left",
+  async (tmux, server) => {
+    const port = server.addr.port;
+    await using bob = await TestClient.join2(port, "bob");
+    const ann = await TerminalUser.join(tmux, "ann", port, { width: 100, height: 30 });
+    await bob.next("joined", (frame) => frame.name === "ann");
+
+    await paste(tmux, "ann", TRACEBACK.join("\n"));
+    // 30 lines and the prompt do not fit in 30 rows less the 4 left to the conversation.
+    const draft = await ann.waitFor(
+      (screen) =>
+        screen.cursorLine === TRACEBACK.at(-1) && screen.cursor.x === TRACEBACK.at(-1)!.length &&
+        screen.lines.some((line) => /^… \d+ more lines above$/.test(line)),
+      "the end of the pasted draft at the cursor, its first lines counted above it",
+    );
+    assert.equal(
+      countLines(
+        draft,
+        /^-- Paste of 30 lines: Enter sends it as one message, Esc clears it$/,
+      ),
+      1,
+      draft.text,
+    );
+    // Shown as lines, indentation intact.
+    const end = draft.cursor.y;
+    assert.deepEqual(draft.lines.slice(end - 3, end + 1), TRACEBACK.slice(-4), draft.text);
+    assert.deepEqual(await messagesFrom(bob, "ann"), [], "nothing sent before Enter");
+
+    // What arrives meanwhile prints above the draft, which stays whole.
+    await bob.say("a word while you paste");
+    const word = new RegExp(`^${TODAY_STAMP} bob: a word while you paste$`);
+    const during = await ann.waitFor(
+      (screen) =>
+        countLines(screen, word) === 1 && screen.cursorLine === TRACEBACK.at(-1) &&
+        screen.lines.findIndex((line) => word.test(line)) <
+          screen.lines.findIndex((line) => /^… \d+ more lines above$/.test(line)),
+      "bob's message above the draft",
+    );
+    const below = during.cursor.y;
+    assert.deepEqual(during.lines.slice(below - 3, below + 1), TRACEBACK.slice(-4), during.text);
+
+    await ann.press("Enter");
+    const message = await bob.next("message", (frame) => frame.from === "ann");
+    assert.equal(message.text, TRACEBACK.join("\n"), "the traceback, whole, as one message");
+    assert.deepEqual(await messagesFrom(bob, "ann"), [TRACEBACK.join("\n")], "one message");
+
+    // Its echo: the first line after the name, the others indented under it; and nothing
+    // of the draft left behind, so each line of it once, in the message.
+    const last = TRACEBACK.at(-1)!;
+    await ann.waitFor(
+      (screen) => screen.cursorLine === "#lobby>" && screen.lines.at(-2)?.endsWith(last) === true,
+      "the traceback sent, and an empty input line",
+    );
+    const history = await scrollback(tmux, "ann");
+    const first = new RegExp(`^${TODAY_STAMP} ann: ${literal(TRACEBACK[0]!)}$`);
+    const top = history.findIndex((line) => first.test(line));
+    assert.ok(top >= 0, history.join("\n"));
+    const indent = " ".repeat(history[top]!.indexOf("ann: ") + "ann: ".length);
+    assert.deepEqual(
+      history.slice(top + 1, top + TRACEBACK.length),
+      TRACEBACK.slice(1).map((line) => indent + line),
+      history.join("\n"),
+    );
+    const twice = TRACEBACK.filter((line) => rowsHolding(history, line.trim()) !== 1);
+    assert.deepEqual(twice, [], `lines not shown exactly once:\n${history.join("\n")}`);
+    assert.equal(rowsHolding(history, "more lines above"), 0, history.join("\n"));
+  },
+);
+
+pasteTest(
+  "chat join: a long paste is announced, Esc and Ctrl-C clear a draft, too large is refused",
+  async (tmux, server) => {
+    const port = server.addr.port;
+    await using bob = await TestClient.join2(port, "bob");
+    const ann = await TerminalUser.join(tmux, "ann", port, { width: 80, height: 40 });
+    await bob.next("joined", (frame) => frame.name === "ann");
+    const lines = (count: number, word: string) =>
+      Array.from({ length: count }, (_, i) => `${word} ${i}`);
+
+    // A long paste: announced, shown, and cleared by Esc.
+    await paste(tmux, "ann", lines(25, "long").join("\n"));
+    const announced = /^-- Paste of 25 lines: Enter sends it as one message, Esc clears it$/;
+    await ann.waitFor(
+      (screen) => countLines(screen, announced) === 1 && screen.cursorLine === "long 24",
+      "the notice of a long paste, and the draft",
+    );
+    await ann.press("Escape");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === "#lobby>" && !screen.lines.includes("long 24"),
+      "Esc to clear the draft",
+    );
+
+    // Ctrl-C clears a pasted draft and does not leave.
+    await paste(tmux, "ann", lines(3, "short").join("\n"));
+    await ann.waitFor(
+      (screen) => screen.cursorLine === "short 2" && screen.lines.includes("#lobby> short 0"),
+      "a draft of three lines",
+    );
+    await ann.press("C-c");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === "#lobby>" && !screen.lines.includes("short 2"),
+      "Ctrl-C to clear the draft",
+    );
+
+    // Over the limit of 100 lines: said, and nothing pasted.
+    await ann.type("kept");
+    await paste(tmux, "ann", lines(120, "huge").join("\n"));
+    const refused = await ann.waitFor(
+      (screen) => screen.lines.some((line) => line.startsWith("!! Cannot paste")),
+      "the paste refused",
+    );
+    assert.ok(
+      refused.lines.some((line) => line.includes("120 lines, more than the 100")),
+      refused.text,
+    );
+    assert.equal(refused.cursorLine, "#lobby> kept", refused.text);
+    assert.equal(rowsHolding(refused.lines, "huge"), 0, refused.text);
+
+    // A single line pasted goes in at the cursor, its tab made spaces.
+    await ann.press("Left", "Left");
+    await paste(tmux, "ann", "\tIN ");
+    await ann.waitFor(
+      (screen) =>
+        screen.cursorLine === "#lobby> ke    IN pt" &&
+        screen.cursor.x === "#lobby> ke    IN ".length,
+      "the word pasted at the cursor",
+    );
+    await ann.press("Enter");
+    const one = await bob.next("message", (frame) => frame.from === "ann");
+    assert.equal(one.text, "ke    IN pt");
+
+    // Up and Down move between the lines of a draft, not through what was sent.
+    await paste(tmux, "ann", "first\n  second\nthird");
+    await ann.waitFor((screen) => screen.cursorLine === "third", "a draft of three lines");
+    await ann.press("Up");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === "  second" && screen.cursor.x === "third".length,
+      "the cursor on the line above, in the same column",
+    );
+    await ann.tmux.type("ann", "!");
+    await ann.waitFor((screen) => screen.cursorLine === "  sec!ond", "the character typed there");
+    await ann.press("Enter");
+    const sent = await bob.next("message", (frame) => frame.from === "ann");
+    assert.equal(sent.text, "first\n  sec!ond\nthird");
+    assert.deepEqual(await messagesFrom(bob, "ann"), [one.text, sent.text], "only those messages");
+  },
+);
+
+pasteTest(
+  "chat join: bracketed paste is turned off however the client ends",
+  async (tmux, server) => {
+    const port = server.addr.port;
+    await using watcher = await TestClient.join2(port, "watcher");
+    const ways: [string, (session: string) => Promise<void>][] = [
+      ["quit", async (session) => {
+        await new TerminalUser(tmux, session).enter("/quit");
+      }],
+      ["ctrl-c", (session) => tmux.press(session, "C-c")],
+      ["ctrl-d", (session) => tmux.press(session, "C-d")],
+      ["sigterm", async (session) => {
+        const shell = Number(await tmux.display(session, "#{pane_pid}"));
+        Deno.kill(await clientUnder(shell), "SIGTERM");
+      }],
+    ];
+    for (const [way, leave] of ways) {
+      // After the client, cat shows what the terminal sends: ESC as ^[ if pastes are bracketed.
+      const command = `${joinCommand(port, "--name", "ann")}; echo EXIT=$?; exec cat -v`;
+      await tmux.newSession(way, `sh -c ${shellQuote(command)}`, { cwd: ROOT });
+      const ann = new TerminalUser(tmux, way);
+      await ann.waitFor((screen) => screen.cursorLine === "#lobby>", `${way}: the input line`);
+      await watcher.next("joined", (frame) => frame.name === "ann");
+      // Bracketed while it runs: the paste is one draft.
+      await paste(tmux, way, "one\ntwo");
+      await ann.waitFor(
+        (screen) => screen.cursorLine === "two" && screen.lines.includes("#lobby> one"),
+        `${way}: the pasted draft`,
+      );
+      await ann.press("Escape");
+      await ann.waitFor((screen) => screen.cursorLine === "#lobby>", `${way}: the draft cleared`);
+      await leave(way);
+      await ann.waitFor((screen) => screen.lines.includes("EXIT=0"), `${way}: the client to exit`);
+      await watcher.next("left", (frame) => frame.name === "ann");
+      await paste(tmux, way, "after");
+      const after = await ann.waitFor(
+        (screen) => screen.lines.some((line) => line.includes("after")),
+        `${way}: the paste echoed by the terminal`,
+      );
+      assert.deepEqual(
+        after.lines.filter((line) => line.includes("after")),
+        ["after"],
+        `${way}: pasted without brackets:\n${after.text}`,
+      );
+    }
+  },
+);

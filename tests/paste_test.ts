@@ -1,0 +1,126 @@
+/** Pure tests of client/paste.ts and of how client/layout.ts lays out a draft of several lines. */
+
+import assert from "node:assert/strict";
+import { layout } from "../client/layout.ts";
+import {
+  cleanPaste,
+  hiddenLines,
+  judgeDraft,
+  moveToLine,
+  PASTE_END,
+  PASTE_START,
+  type PasteKey,
+  PasteKeys,
+  type PasteStep,
+} from "../client/paste.ts";
+import { MAX_TEXT_BYTES } from "../protocol.ts";
+
+/** Keys as Deno 2.9's node:readline reads `text`: `ESC[200` and `ESC[201` apart from their `~`. */
+function denoKeys(text: string): PasteKey[] {
+  const keys: PasteKey[] = [];
+  // The markers as Deno reads them are what this test is about.
+  // deno-lint-ignore no-control-regex
+  for (const piece of text.split(/(\x1b\[20[01])/)) {
+    if (piece === "\x1b[200" || piece === "\x1b[201") {
+      keys.push({ sequence: piece, name: "undefined", code: piece.slice(1) });
+    } else {
+      for (const char of piece) keys.push({ sequence: char, name: char });
+    }
+  }
+  return keys;
+}
+
+function takeAll(reader: PasteKeys, keys: PasteKey[]): PasteStep[] {
+  return keys.map((key) => reader.take(key));
+}
+
+Deno.test("PasteKeys.take() finds a paste in keys as Deno's reader splits them", () => {
+  const reader = new PasteKeys();
+  const steps = takeAll(reader, denoKeys(`a${PASTE_START}x\r\ty${PASTE_END}b`));
+  assert.deepEqual(steps.map((step) => step.kind), [
+    "key",
+    "held",
+    "held",
+    "held",
+    "held",
+    "held",
+    "held",
+    "held",
+    "pasted",
+    "key",
+  ]);
+  assert.deepEqual(steps[8], { kind: "pasted", text: "x\r\ty" });
+  assert.equal(reader.pasting, false);
+});
+
+Deno.test("PasteKeys.take() understands Node's paste-start and paste-end keys", () => {
+  const reader = new PasteKeys();
+  assert.deepEqual(reader.take({ name: "paste-start", sequence: PASTE_START }), { kind: "held" });
+  assert.equal(reader.pasting, true);
+  assert.deepEqual(reader.take({ name: "a", sequence: "a" }), { kind: "held" });
+  assert.deepEqual(reader.take({ name: "paste-end", sequence: PASTE_END }), {
+    kind: "pasted",
+    text: "a",
+  });
+});
+
+Deno.test("PasteKeys.take() gives back a key after ESC[200 that is no paste", () => {
+  const reader = new PasteKeys();
+  assert.deepEqual(reader.take({ sequence: "\x1b[200", code: "[200" }), { kind: "held" });
+  assert.deepEqual(reader.take({ sequence: "q", name: "q" }), { kind: "key" });
+  assert.equal(reader.pasting, false);
+});
+
+Deno.test("cleanPaste() makes one LF of every line break and drops blank lines around", () => {
+  assert.equal(cleanPaste("\r\nif x:\r\n\treturn 1  \r\rend\r"), "if x:\n    return 1\n\nend");
+  assert.equal(cleanPaste("a\nb\n"), "a\nb");
+});
+
+Deno.test("cleanPaste() keeps the spaces of one line and cleans its controls", () => {
+  assert.equal(cleanPaste("word \n"), "word ");
+  assert.equal(cleanPaste("a\tb"), "a   b");
+  assert.equal(cleanPaste("red\x1b[31m!\x07"), "red!\ufffd");
+});
+
+Deno.test("judgeDraft() takes a short draft, announces a long one, refuses one too large", () => {
+  assert.deepEqual(judgeDraft("a\nb"), { ok: true, lines: 2 });
+  const long = Array.from({ length: 57 }, (_, i) => `line ${i}`).join("\n");
+  assert.deepEqual(judgeDraft(long), {
+    ok: true,
+    lines: 57,
+    notice: "Paste of 57 lines: Enter sends it as one message, Esc clears it",
+  });
+  const many = Array.from({ length: 101 }, (_, i) => `${i}`).join("\n");
+  const refused = judgeDraft(many);
+  assert.equal(refused.ok, false);
+  assert.match(!refused.ok ? refused.error : "", /^Cannot paste: .* 101 lines, more than the 100/);
+  const big = judgeDraft(`${"x".repeat(MAX_TEXT_BYTES)}\ny`);
+  assert.equal(big.ok, false);
+  assert.match(!big.ok ? big.error : "", /^Cannot paste: .* 4002 bytes, more than the 4000/);
+});
+
+Deno.test("moveToLine() keeps the column, or the end of a shorter line", () => {
+  const text = "first\nab\nthird";
+  assert.equal(moveToLine(text, 14, -1), 8); // "thir|d" up: the end of "ab"
+  assert.equal(moveToLine(text, 8, -1), 2); // "ab|" up: "fi|rst"
+  assert.equal(moveToLine(text, 2, 1), 8);
+  assert.equal(moveToLine(text, 6, 1), 9); // "|ab" down: "|third"
+  assert.equal(moveToLine(text, 3, -1), undefined);
+  assert.equal(moveToLine(text, 12, 1), undefined);
+});
+
+Deno.test("hiddenLines() counts the lines cut off, within the width", () => {
+  assert.equal(hiddenLines(1, "below", 80), "… 1 more line below");
+  assert.equal(hiddenLines(12, "above", 80), "… 12 more lines above");
+  assert.equal(hiddenLines(12, "above", 8), "… 12 mo");
+});
+
+Deno.test("layout() starts a row at each line break", () => {
+  const at = layout("> ab\ncd", 6, 80);
+  assert.deepEqual(at.end, { row: 1, col: 2 });
+  assert.deepEqual(at.cursor, { row: 1, col: 1 });
+  assert.deepEqual(at.glyphs[4], { text: "\r\n", row: 1, width: 0 });
+  // After a full row, a line break goes one row down, as the terminal does.
+  assert.deepEqual(layout("abcd\nef", Infinity, 4).end, { row: 1, col: 2 });
+  assert.deepEqual(layout("ab\n", Infinity, 4).cursor, { row: 1, col: 0 });
+});
