@@ -7,7 +7,14 @@
  * @module
  */
 
-import { busyBetween, cpuList, cpuTimes, type ProcessSample, sampleProcess } from "./proc.ts";
+import {
+  busyBetween,
+  cpuList,
+  cpuTimes,
+  type ProcessSample,
+  resetPeakRss,
+  sampleProcess,
+} from "./proc.ts";
 import { ServerProcess, WorkerProcess } from "./processes.ts";
 import type { WorkerConfig, WorkerEvent } from "./worker_protocol.ts";
 
@@ -86,27 +93,47 @@ export interface ServerHandle {
   readonly port: number;
   readonly command: string;
   sample(): ProcessSample | undefined;
+  /** Sets the server's peak RSS back to its RSS now; `false` if it cannot. */
+  resetPeak(): boolean;
   alive(): boolean;
   stop(): Promise<void>;
 }
 
-/** Starts a fresh server, with durable history in `dataDir` if given, or uses `env.port`. */
-export async function openServer(env: RunEnvironment, dataDir?: string): Promise<ServerHandle> {
+/** Options for {@linkcode openServer}. */
+export interface OpenServerOptions {
+  /** Directory for durable history; none runs the server with `--memory`. */
+  dataDir?: string | undefined;
+  /** Serve the web port (shared files) too, on a free port. */
+  web?: boolean | undefined;
+}
+
+/** Starts a fresh server as `options` say, or uses `env.port`. */
+export async function openServer(
+  env: RunEnvironment,
+  options: OpenServerOptions = {},
+): Promise<ServerHandle> {
   if (env.port !== undefined) {
     const pid = env.serverPid;
     return {
       port: env.port,
       command: `(already running on ${env.hostname}:${env.port})`,
       sample: () => pid === undefined ? undefined : sampleProcess(pid),
+      resetPeak: () => pid !== undefined && resetPeakRss(pid),
       alive: () => true,
       stop: () => Promise.resolve(),
     };
   }
-  const server = await ServerProcess.start({ root: env.root, cpus: env.serverCpus, dataDir });
+  const server = await ServerProcess.start({
+    root: env.root,
+    cpus: env.serverCpus,
+    dataDir: options.dataDir,
+    web: options.web,
+  });
   return {
     port: server.port,
     command: server.command,
     sample: () => server.exited ? undefined : server.sample(),
+    resetPeak: () => !server.exited && resetPeakRss(server.pid),
     alive: () => !server.exited,
     stop: async () => {
       await server.stop();

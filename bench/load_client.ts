@@ -46,6 +46,8 @@ export interface ClientHost {
   readonly senderNames: string[];
   /** Where checked receivers put each message's latency, in ms. */
   readonly latencies: number[];
+  /** Beside each latency, when that message was sent: ms since the epoch of the config. */
+  readonly sendTimes: number[];
   /** Called after a read that brought message frames; `before` is the count before it. */
   received(client: Client, before: number): void;
   /** Called when the server closes the client's connection. */
@@ -283,7 +285,9 @@ export class Client {
     }
     if (seq < this.#lastSeq[sender]!) this.reordered++;
     else this.#lastSeq[sender] = seq;
-    this.#worker.latencies.push(now - this.#worker.config.epoch - Number(parts[3]));
+    const sentAt = Number(parts[3]);
+    this.#worker.latencies.push(now - this.#worker.config.epoch - sentAt);
+    this.#worker.sendTimes.push(sentAt);
   }
 }
 

@@ -32,6 +32,7 @@ class LoadWorker implements ClientHost {
   readonly senderNames: string[];
   readonly #senders: Sender[];
   latencies: number[] = [];
+  sendTimes: number[] = [];
   #received = 0;
   #outstanding = 0;
   #connected = 0;
@@ -130,6 +131,7 @@ class LoadWorker implements ClientHost {
     for (const client of open) client.reset(this.config.senders.length, messages);
     for (const sender of this.#senders) sender.next = 0;
     this.latencies = [];
+    this.sendTimes = [];
     this.#received = 0;
     this.#outstanding = this.#expected > 0 ? open.length : 0;
     this.#closedWhileMeasuring = 0;
@@ -202,6 +204,7 @@ class LoadWorker implements ClientHost {
       checkedReceivers: 0,
       closed: this.#closedWhileMeasuring,
       latencies: this.latencies.map((ms) => Math.round(ms * 1000) / 1000),
+      sendTimes: this.sendTimes.map((ms) => Math.round(ms * 1000) / 1000),
       wallSeconds: (sharedNow() - this.#wallStart) / 1000,
       maxSendLagMs: this.#maxSendLag,
     };

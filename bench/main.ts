@@ -19,7 +19,9 @@ import {
   type ScenarioOptions,
   type ScenarioResult,
   SCENARIOS,
+  UPLOADS,
 } from "./scenarios.ts";
+import type { UploadSpec } from "./uploaders.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const DEFAULT_OUT = `${ROOT}/bench/results/latest.json`;
@@ -40,6 +42,9 @@ Scenarios (--scenario NAME, or all):
   idle     5,000 then 10,000 idle connections (100 per room): server RSS each
   soak     ${LOADS.soak.clients} clients, ${LOADS.soak.senders} senders at ${LOADS.soak.rate} messages/s for --minutes; RSS every 10 s
   durable  the burst load with --memory, then with --data-dir (SQLite)
+  uploads  the busy load while ${UPLOADS.small.uploaders} chat users post ${UPLOADS.small.files} files of 1 MiB over HTTP, then on a
+           fresh server ${UPLOADS.large.files} files of 10 MiB; each file shared. Its server serves the web
+           port: --web-port 0 --max-file 25 --files-quota 1024 instead of --no-web
 
 Options:
   --scenario NAME     one of the above, or all (default all)
@@ -51,6 +56,11 @@ Options:
   --warmup N          messages per sender sent and delivered before measuring, so the
                       server is warm (default K; soak 0)
   --idle N,N          idle connection counts (default 5000,10000)
+  --uploads FxK,FxK   uploads scenario: F files of K KiB, small then large round
+                      (default ${UPLOADS.small.files}x${
+  UPLOADS.small.fileBytes / 1024
+},${UPLOADS.large.files}x${UPLOADS.large.fileBytes / 1024})
+  --uploaders N       chat users that upload, the files shared out among them (default ${UPLOADS.small.uploaders})
   --workers N         load worker processes (default: one per generator CPU)
   --check N           receivers per worker that decode and check every frame (default 10)
   --connect-concurrency N  connections opened at once per worker (default 64)
@@ -151,6 +161,8 @@ export async function run(args: string[]): Promise<number> {
       minutes: { type: "string" },
       warmup: { type: "string" },
       idle: { type: "string" },
+      uploads: { type: "string" },
+      uploaders: { type: "string" },
       workers: { type: "string" },
       check: { type: "string" },
       "connect-concurrency": { type: "string" },
@@ -197,6 +209,20 @@ export async function run(args: string[]): Promise<number> {
   if (!(minutes > 0)) throw new RangeError(`Cannot use --minutes "${values.minutes}"`);
   const idleSteps = (values.idle ?? "5000,10000").split(",").map((step) => number("idle", step, 1)!)
     .sort((a, b) => a - b);
+  const uploaders = number("uploaders", values.uploaders, 1) ?? UPLOADS.small.uploaders;
+  const rounds = (values.uploads ?? "").split(",").filter((round) => round !== "");
+  if (rounds.length !== 0 && rounds.length !== 2) {
+    throw new RangeError(`Cannot use --uploads "${values.uploads}": expected FxK,FxK`);
+  }
+  const round = (text: string | undefined, fallback: UploadSpec): UploadSpec => {
+    if (text === undefined) return { ...fallback, uploaders };
+    const [files, kib] = text.split("x");
+    return {
+      uploaders,
+      files: number("uploads", files, 1)!,
+      fileBytes: number("uploads", kib, 1)! * 1024,
+    };
+  };
   const options: ScenarioOptions = {
     runs: number("runs", values.runs, 1) ?? 3,
     load,
@@ -205,6 +231,7 @@ export async function run(args: string[]): Promise<number> {
     warmup: number("warmup", values.warmup, 0),
     maxOtherLoadPct: number("max-other-load", values["max-other-load"], 0) ?? 10,
     retries: number("retries", values.retries, 0) ?? 3,
+    uploads: { small: round(rounds[0], UPLOADS.small), large: round(rounds[1], UPLOADS.large) },
   };
 
   const machine = machineInfo();

@@ -81,6 +81,20 @@ export function sampleProcess(pid: number | "self"): ProcessSample {
 }
 
 /**
+ * Sets the peak resident memory of process `pid` (VmHWM) back to its current
+ * RSS, by writing `5` to /proc/PID/clear_refs (Linux 4.0 and later), so that
+ * a later sample's peak is the peak since now; returns `false` if not allowed.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    Deno.writeTextFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * CPU seconds used between two samples: the nanosecond figure when it agrees
  * with the 10 ms one (within 20 ms and 2 %), else the 10 ms one, which a thread
  * ending in between cannot skew.

@@ -96,6 +96,11 @@ export interface ServerProcessOptions {
   cpus?: string | undefined;
   /** Directory for durable SQLite history; none runs with `--memory`. */
   dataDir?: string | undefined;
+  /**
+   * Serve the web port too, on a free port (`--web-port 0`), with the default
+   * limits on files written out; without it, `--no-web`.
+   */
+  web?: boolean | undefined;
 }
 
 /** The real chat server, started as `deno run <chat task flags> main.ts serve …`. */
@@ -136,14 +141,16 @@ export class ServerProcess implements AsyncDisposable {
   }
 
   /** The argument list `main.ts serve` gets in a benchmark. */
-  static serveArgs(dataDir: string | undefined): string[] {
+  static serveArgs(dataDir: string | undefined, web = false): string[] {
     return [
       "serve",
       "--host",
       "127.0.0.1",
       "--port",
       "0",
-      "--no-web",
+      // Clients learn the web port from `welcome.files.port`. 25 MiB a file and 1024 MiB in
+      // all are the defaults, written out so that a change of default does not change the bench.
+      ...(web ? ["--web-port", "0", "--max-file", "25", "--files-quota", "1024"] : ["--no-web"]),
       ...(dataDir === undefined ? ["--memory"] : ["--data-dir", dataDir]),
       "--rate",
       "1000000",
@@ -163,7 +170,7 @@ export class ServerProcess implements AsyncDisposable {
       "run",
       ...chatTaskFlags(options.root),
       "main.ts",
-      ...ServerProcess.serveArgs(options.dataDir),
+      ...ServerProcess.serveArgs(options.dataDir, options.web),
     ];
     const child = launch(args, { cwd: options.root, cpus: options.cpus });
     await child.stdin.close();

@@ -6,7 +6,7 @@
  */
 
 import type { MachineInfo } from "./proc.ts";
-import { type ScenarioResult, SCENARIOS } from "./scenarios.ts";
+import { type ScenarioResult, SCENARIOS, SIDES } from "./scenarios.ts";
 
 /** The JSON file: the latest result of each scenario, and where they came from. */
 export interface BenchFile {
@@ -91,10 +91,52 @@ const CATALOGUE: Readonly<Record<string, Metric>> = {
   rssFirstMinuteMiB: { label: "server RSS, mean of the first minute", unit: "MiB", digits: 1 },
   rssLastMinuteMiB: { label: "server RSS, mean of the last minute", unit: "MiB", digits: 1 },
   rssGrowthPct: { label: "server RSS growth, first to last minute", unit: "%", digits: 1 },
+  phasePeakRssMiB: { label: "server peak RSS while measuring", unit: "MiB", digits: 1 },
+  phaseRssGrowthMiB: {
+    label: "server peak RSS while measuring − RSS at its start",
+    unit: "MiB",
+    digits: 1,
+  },
+  uploaders: { label: "uploaders (chat users with a token)", unit: "", digits: 0 },
+  uploadFiles: { label: "files posted", unit: "", digits: 0 },
+  uploadFileMiB: { label: "size of each file", unit: "MiB", digits: 2 },
+  uploadsStored: { label: "uploads stored (201)", unit: "", digits: 0 },
+  uploadsFailed: { label: "uploads not stored", unit: "", digits: 0 },
+  uploadsRateLimited: { label: "uploads refused for the rate (429)", unit: "", digits: 0 },
+  uploadedMiB: { label: "MiB stored", unit: "MiB", digits: 1 },
+  uploadSec: { label: "first upload's start to last one's end", unit: "s", digits: 3 },
+  uploadMiBPerSec: { label: "upload throughput", unit: "MiB/s", digits: 1 },
+  uploadP50Ms: { label: "one upload, p50 (POST to 201)", unit: "ms", digits: 1 },
+  uploadMaxMs: { label: "one upload, max", unit: "ms", digits: 1 },
+  sharesDone: { label: "files shared (file frame, message back)", unit: "", digits: 0 },
+  sharesFailed: { label: "shares refused", unit: "", digits: 0 },
+  shareP50Ms: { label: "one share, p50", unit: "ms", digits: 2 },
+  duringUploadsSamples: { label: "latency samples sent while uploading", unit: "", digits: 0 },
+  duringUploadsP50Ms: {
+    label: "latency p50 of messages sent while uploading",
+    unit: "ms",
+    digits: 2,
+  },
+  duringUploadsP99Ms: {
+    label: "latency p99 of messages sent while uploading",
+    unit: "ms",
+    digits: 2,
+  },
+  sendingCoveredPct: { label: "share of the sending with uploads under way", unit: "%", digits: 0 },
+  serverCpuWithUploadsSec: {
+    label: "server CPU, sending and uploads, until both ended",
+    unit: "s",
+    digits: 2,
+  },
+  rssGrowthLargeOverSmallMiB: {
+    label: "peak RSS growth, large files minus small files",
+    unit: "MiB",
+    digits: 1,
+  },
 };
 
 function metricOf(key: string): Metric {
-  const plain = key.replace(/^(memory|durable)\./, "");
+  const plain = key.replace(/^(memory|durable|small|large)\./, "");
   const [base, at] = plain.split("@");
   const metric = CATALOGUE[base!] ?? { label: base!, unit: "", digits: 2 };
   if (at === undefined) return metric;
@@ -132,15 +174,27 @@ export function table(header: string[], rows: string[][], right: boolean[] = [])
 /** The figures of one scenario: a row per figure, a column per run, then the median. */
 export function scenarioTable(result: ScenarioResult): string {
   const keys = Object.keys(result.median);
-  if (result.scenario === "durable") {
-    const bases = keys.filter((key) => key.startsWith("memory.")).map((key) => key.slice(7));
+  const sides = SIDES[result.scenario];
+  if (sides !== undefined) {
+    const [[a, aLabel], [b, bLabel]] = sides as [[string, string], [string, string]];
+    const bases = keys.filter((key) => key.startsWith(`${a}.`)).map((key) =>
+      key.slice(a.length + 1)
+    );
     const rows = bases.map((base) => [
       metricOf(base).label,
-      formatMetric(base, result.median[`memory.${base}`]),
-      formatMetric(base, result.median[`durable.${base}`]),
+      formatMetric(base, result.median[`${a}.${base}`]),
+      formatMetric(base, result.median[`${b}.${base}`]),
     ]);
+    const both = keys.filter((key) => !key.includes("."));
+    rows.push(
+      ...both.map((key) => [metricOf(key).label, formatMetric(key, result.median[key]), ""]),
+    );
     return table(
-      [`median of ${result.runs.length}`, "--memory", "--data-dir (SQLite)"],
+      [
+        `median of ${result.runs.length}`,
+        sideLabel(result, a, aLabel),
+        sideLabel(result, b, bLabel),
+      ],
       rows,
       [false, true, true],
     );
@@ -154,18 +208,25 @@ export function scenarioTable(result: ScenarioResult): string {
   return table(["figure", ...runs, "median"], rows, [false, ...runs.map(() => true), true]);
 }
 
+/** A side's column heading: the files of an uploads side, else `label`. */
+function sideLabel(result: ScenarioResult, side: string, label: string): string {
+  const files = result.median[`${side}.uploadFiles`];
+  const size = result.median[`${side}.uploadFileMiB`];
+  if (files === undefined || size === undefined) return label;
+  return `${files} × ${formatMetric("uploadFileMiB", size).replace(/\.00 /, " ")}`;
+}
+
 /** One line per scenario with its headline figures. */
 export function summaryTable(results: ScenarioResult[]): string {
   const rows = results.map((result) => {
     const m = result.median;
+    const sides = SIDES[result.scenario]?.map(([side]) => side);
     const get = (key: string) =>
-      result.scenario === "durable"
-        ? `${formatMetric(key, m[`memory.${key}`])} / ${formatMetric(key, m[`durable.${key}`])}`
+      sides !== undefined
+        ? sides.map((side) => formatMetric(key, m[`${side}.${key}`])).join(" / ")
         : formatMetric(key, m[key]);
-    const faults = result.scenario === "durable"
-      ? `${formatMetric("faults", m["memory.faults"])} / ${
-        formatMetric("faults", m["durable.faults"])
-      }`
+    const faults = sides !== undefined
+      ? get("faults")
       : m.faults !== undefined
       ? formatMetric("faults", m.faults)
       : "";
@@ -184,14 +245,23 @@ export function summaryTable(results: ScenarioResult[]): string {
       ];
     }
     return [
-      result.scenario + (result.scenario === "durable" ? " (mem / SQLite)" : ""),
+      result.scenario +
+      (result.scenario === "durable"
+        ? " (mem / SQLite)"
+        : result.scenario === "uploads"
+        ? " (small / large files)"
+        : ""),
       get("deliveriesPerSec"),
       get("p50Ms"),
       get("p99Ms"),
       get("maxMs"),
       faults,
       get("serverCpuUsPerDelivery"),
-      result.scenario === "soak" ? `${formatMetric("rssGrowthPct", m.rssGrowthPct)} growth` : "",
+      result.scenario === "soak"
+        ? `${formatMetric("rssGrowthPct", m.rssGrowthPct)} growth`
+        : result.scenario === "uploads"
+        ? `${get("phaseRssGrowthMiB")} growth`
+        : "",
       get("serverPeakRssMiB"),
       get("generatorCpuSharePct"),
     ];

@@ -29,6 +29,7 @@ import {
   waitQuiet,
 } from "./harness.ts";
 import { sortedPercentile } from "./stats.ts";
+import { duringUploads, type Uploads } from "./uploaders.ts";
 import { sharedNow, type WorkerReport } from "./worker_protocol.ts";
 
 /** A message load: C clients in one room, S of them sending K messages each. */
@@ -58,6 +59,11 @@ export interface LoadRunOptions {
    * server's JIT and heap are warm. @default {0}
    */
   warmup?: number;
+  /**
+   * Files to post over HTTP while the measured messages are sent, from the
+   * same moment on; the server then serves its web port.
+   */
+  uploads?: Uploads | undefined;
 }
 
 interface PhaseResult {
@@ -66,17 +72,27 @@ interface PhaseResult {
   stalled: boolean;
 }
 
+/** What one send phase does. */
+interface Phase {
+  /** Messages per sender. */
+  messages: number;
+  /** Start of the progress line. */
+  label: string;
+  /** Seconds between RSS samples; none takes none. */
+  sampleEvery?: number | undefined;
+  /** Shared-clock time the first message is due. */
+  at: number;
+}
+
 /** Has every worker send `messages` per sender and waits for every delivery or a stall. */
 async function sendPhase(
   workers: WorkerProcess[],
   env: RunEnvironment,
   server: ServerHandle,
   spec: LoadSpec,
-  messages: number,
-  label: string,
-  sampleEvery?: number,
+  phase: Phase,
 ): Promise<PhaseResult> {
-  const at = sharedNow() + 100;
+  const { at, messages, label, sampleEvery } = phase;
   await Promise.all(workers.map((worker) => worker.send({ cmd: "start", at, messages })));
   const expected = spec.senders * messages * spec.clients;
   const series: RssPoint[] = [];
@@ -137,7 +153,8 @@ export async function runLoad(
     throw new RangeError(`Cannot run: ${senders} senders but only ${clients} clients`);
   }
   const notes: string[] = [];
-  const server = await openServer(env, options.dataDir);
+  const uploads = options.uploads;
+  const server = await openServer(env, { dataDir: options.dataDir, web: uploads !== undefined });
   const workerCount = Math.max(1, Math.min(env.workers, clients));
   // Checking costs the generator more than counting: at most a tenth of the clients.
   const checkedCount = Math.min(
@@ -145,11 +162,13 @@ export async function runLoad(
     Math.max(1, Math.floor(clients / 10)),
   );
   const checked = spread(env.checkedPerWorker === 0 ? 0 : checkedCount, clients, 0.5);
+  const prefix = randomPrefix();
+  const epoch = sharedNow();
   const workers = startWorkers(
     env,
     server.port,
     {
-      prefix: randomPrefix(),
+      prefix,
       senders: spread(senders, clients),
       checked,
       rate: spec.rate,
@@ -162,7 +181,7 @@ export async function runLoad(
         Math.min(50, Math.max(2, Math.round(clients / workerCount / 20))),
     },
     clients,
-    sharedNow(),
+    epoch,
   );
   try {
     const start = server.sample();
@@ -170,13 +189,19 @@ export async function runLoad(
     const connected = server.sample();
     const { alive } = await syncAll(workers, env, server, options.label);
     if (alive !== clients) notes.push(`only ${alive} of ${clients} clients were still connected`);
+    await uploads?.open(server, env.hostname, prefix);
     const warmup = options.warmup ?? 0;
     if (warmup > 0) {
       const label = `${options.label} warm-up`;
-      const phase = await sendPhase(workers, env, server, spec, warmup, label);
+      const phase = await sendPhase(workers, env, server, spec, {
+        messages: warmup,
+        label,
+        at: sharedNow() + 100,
+      });
       const faults = sum(phase.reports.map((report) => report.lost + report.duplicated));
       if (phase.stalled) notes.push(`warm-up: no progress for ${env.stallSeconds} s`);
       if (faults > 0) notes.push(`warm-up: ${faults} messages lost or duplicated`);
+      await uploads?.warmup();
       await syncAll(workers, env, server, options.label);
     }
 
@@ -184,20 +209,27 @@ export async function runLoad(
     const cpusBefore = cpuTimes();
     const wallBefore = performance.now();
     const before = server.sample();
+    // From here VmHWM is the peak of the measured phase.
+    const peakReset = server.resetPeak();
     const generatorBefore = generatorSample(workers);
-    const phase = await sendPhase(
-      workers,
-      env,
-      server,
-      spec,
-      spec.messages,
-      options.label,
-      options.sampleEvery,
-    );
+    const at = sharedNow() + 100;
+    let uploaded = 0;
+    const uploading = uploads?.run(at, (done) => uploaded = done);
+    uploading?.catch(() => {});
+    const phase = await sendPhase(workers, env, server, spec, {
+      messages: spec.messages,
+      label: options.label,
+      sampleEvery: options.sampleEvery,
+      at,
+    });
     const after = server.sample();
     const generatorCpuSec = cpuBetween(generatorBefore, generatorSample(workers));
     const cpusAfter = cpuTimes();
     const wall = (performance.now() - wallBefore) / 1000;
+    const beside = uploading === undefined
+      ? undefined
+      : await waitFor(uploading, () => uploaded, env, server, `${options.label} uploads`);
+    const end = beside === undefined ? after : server.sample();
     if (phase.stalled) notes.push(`no progress for ${env.stallSeconds} s: stopped waiting`);
     const metrics = loadMetrics(spec, phase.reports, {
       connectSec,
@@ -205,10 +237,15 @@ export async function runLoad(
       connected,
       before,
       after,
-      end: after,
+      end,
+      peakReset,
       generatorCpuSec,
       generatorCores: env.generatorCores,
     });
+    if (beside !== undefined) {
+      Object.assign(metrics, beside.metrics, duringUploads(beside, phase.reports, epoch));
+      metrics.serverCpuWithUploadsSec = before && end ? cpuBetween(before, end) : NaN;
+    }
     metrics.warmupMessagesPerSender = warmup;
     metrics.quietWaitSec = waited;
     // What else ran on the CPUs while measuring: their busy time minus ours. /proc/stat
@@ -249,6 +286,8 @@ interface Samples {
   before: ProcessSample | undefined;
   after: ProcessSample | undefined;
   end: ProcessSample | undefined;
+  /** Whether VmHWM was set back to the RSS at `before`, so that `end`'s peak is the phase's. */
+  peakReset: boolean;
   generatorCpuSec: number;
   generatorCores: number;
 }
@@ -309,9 +348,51 @@ function loadMetrics(
     serverRssStartMiB: samples.start ? mib(samples.start.rssKiB) : NaN,
     serverRssConnectedMiB: samples.connected ? mib(samples.connected.rssKiB) : NaN,
     serverRssEndMiB: samples.end ? mib(samples.end.rssKiB) : NaN,
-    serverPeakRssMiB: samples.end ? mib(samples.end.peakRssKiB) : NaN,
+    serverPeakRssMiB: samples.end
+      ? mib(Math.max(samples.end.peakRssKiB, samples.before?.peakRssKiB ?? 0))
+      : NaN,
+    // The measured phase (sending, and uploads when there are): its peak, and how far above
+    // the RSS at its start that peak went.
+    phasePeakRssMiB: samples.end && samples.peakReset ? mib(samples.end.peakRssKiB) : NaN,
+    phaseRssGrowthMiB: samples.end && samples.before && samples.peakReset
+      ? mib(samples.end.peakRssKiB - samples.before.rssKiB)
+      : NaN,
     generatorCpuSec: samples.generatorCpuSec,
     generatorCpuSharePct: samples.generatorCpuSec / duration / samples.generatorCores * 100,
     maxSendLagMs: Math.max(...reports.map((report) => report.maxSendLagMs)),
   };
+}
+
+/**
+ * Waits for `work`, failing if `progress()` stays the same for the stall
+ * time, with a progress line.
+ */
+async function waitFor<T>(
+  work: Promise<T>,
+  progress: () => number,
+  env: RunEnvironment,
+  server: ServerHandle,
+  label: string,
+): Promise<T> {
+  let last = progress();
+  let changed = performance.now();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const failure = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      const now = performance.now();
+      if (!server.alive()) reject(new Error("Cannot go on: the server process ended"));
+      if (progress() !== last) {
+        last = progress();
+        changed = now;
+      } else if (now - changed > env.stallSeconds * 1000) {
+        reject(new Error(`Cannot finish ${label}: no progress for ${env.stallSeconds} s`));
+      }
+      env.progress(`${label} | ${count(last)} done`);
+    }, 250);
+  });
+  try {
+    return await Promise.race([work, failure]);
+  } finally {
+    clearInterval(timer);
+  }
 }

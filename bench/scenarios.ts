@@ -9,9 +9,10 @@ import type { RunEnvironment, RunResult } from "./harness.ts";
 import { runIdle } from "./run_idle.ts";
 import { type LoadSpec, runLoad } from "./run_load.ts";
 import { mean, median } from "./stats.ts";
+import { Uploads, type UploadSpec } from "./uploaders.ts";
 
 /** Scenario names, in the order `all` runs them. */
-export const SCENARIOS = ["burst", "busy", "big", "idle", "soak", "durable"] as const;
+export const SCENARIOS = ["burst", "busy", "big", "idle", "soak", "durable", "uploads"] as const;
 
 /** One scenario name. */
 export type ScenarioName = typeof SCENARIOS[number];
@@ -32,6 +33,8 @@ export interface ScenarioOptions {
   maxOtherLoadPct: number;
   /** Repeats allowed per run for that reason. */
   retries: number;
+  /** The uploads scenario's two rounds of files: small ones, then large ones. */
+  uploads: { small: UploadSpec; large: UploadSpec };
 }
 
 /** A figure checked against a limit from issue 7. */
@@ -76,6 +79,25 @@ export interface ScenarioResult {
   /** Remarks: generator- or server-bound runs, stalls. */
   notes: string[];
 }
+
+/**
+ * Files of the uploads scenario (issue 15): 10 uploaders post 100 files of
+ * 1 MiB, then, on a fresh server, 10 files of 10 MiB, while the busy load runs.
+ */
+export const UPLOADS: Readonly<{ small: UploadSpec; large: UploadSpec }> = {
+  small: { uploaders: 10, files: 100, fileBytes: 1024 * 1024 },
+  large: { uploaders: 10, files: 10, fileBytes: 10 * 1024 * 1024 },
+};
+
+/**
+ * The two-sided scenarios: each run measures the same load twice, with the
+ * figures of each side under its prefix (`memory.p99Ms`), and a heading for
+ * each side's column.
+ */
+export const SIDES: Readonly<Partial<Record<ScenarioName, readonly [string, string][]>>> = {
+  durable: [["memory", "--memory"], ["durable", "--data-dir (SQLite)"]],
+  uploads: [["small", "small files"], ["large", "large files"]],
+};
 
 /** Loads of the message scenarios (K of `big` is ours: 2 s of sending). */
 export const LOADS: Readonly<Record<"burst" | "busy" | "big" | "soak", LoadSpec>> = {
@@ -135,11 +157,54 @@ export const TARGETS: Readonly<Record<ScenarioName, Target[]>> = {
     { ...NO_FAULTS("0 lost with history in memory"), metric: "memory.faults" },
     { ...NO_FAULTS("0 lost with durable history"), metric: "durable.faults" },
   ],
+  uploads: [
+    { ...NO_FAULTS("0 lost while small files upload"), metric: "small.faults" },
+    { ...NO_FAULTS("0 lost while large files upload"), metric: "large.faults" },
+    {
+      label: "every upload stored (small files)",
+      metric: "small.uploadsFailed",
+      op: "<=",
+      limit: 0,
+      worst: true,
+    },
+    {
+      label: "every upload stored (large files)",
+      metric: "large.uploadsFailed",
+      op: "<=",
+      limit: 0,
+      worst: true,
+    },
+    {
+      label: "p99 latency ≤ 15 ms while small files upload",
+      metric: "small.duringUploadsP99Ms",
+      op: "<=",
+      limit: 15,
+      worst: false,
+    },
+    {
+      label: "p99 latency ≤ 15 ms while large files upload",
+      metric: "large.duringUploadsP99Ms",
+      op: "<=",
+      limit: 15,
+      worst: false,
+    },
+    {
+      label: "server peak RSS growth with large files ≤ with small files + 16 MiB",
+      metric: "rssGrowthLargeOverSmallMiB",
+      op: "<=",
+      limit: 16,
+      worst: false,
+    },
+  ],
 };
 
 /** The load a message scenario runs with, overrides applied. */
 export function loadFor(name: ScenarioName, options: ScenarioOptions): LoadSpec {
-  const base = name === "durable" ? LOADS.burst : LOADS[name as keyof typeof LOADS];
+  const base = name === "durable"
+    ? LOADS.burst
+    : name === "uploads"
+    ? LOADS.busy
+    : LOADS[name as keyof typeof LOADS];
   const spec = { ...base, ...options.load };
   if (name === "soak" && options.load.messages === undefined) {
     // Enough messages to keep sending for the whole soak.
@@ -167,9 +232,23 @@ export function describe(name: ScenarioName, options: ScenarioOptions): string {
         "server RSS sampled every 10 s";
     case "durable":
       return `${describeLoad(loadFor(name, options))}; once with --memory, once with --data-dir`;
+    case "uploads": {
+      const files = (spec: UploadSpec) =>
+        `${spec.uploaders} uploaders post ${spec.files} files of ${formatMiB(spec.fileBytes)}`;
+      return `${describeLoad(loadFor(name, options))}; from the first message on, ` +
+        `${files(options.uploads.small)} over HTTP (then, on a fresh server, ` +
+        `${files(options.uploads.large)}), each shared in the uploaders' own room`;
+    }
     default:
       return describeLoad(loadFor(name, options));
   }
+}
+
+function formatMiB(bytes: number): string {
+  const value = bytes / 1024 / 1024;
+  return value >= 1
+    ? `${Number(value.toFixed(2))} MiB`
+    : `${Number((value * 1024).toFixed(1))} KiB`;
 }
 
 /** Adds `faults`, the sum of every way a message can go wrong. */
@@ -250,6 +329,29 @@ async function runOnce(
         await Deno.remove(dataDir, { recursive: true });
       }
     }
+    case "uploads": {
+      const spec = loadFor(name, options);
+      const warmup = options.warmup ?? spec.messages;
+      const sides: RunResult[] = [];
+      for (const side of ["small", "large"] as const) {
+        await using uploads = new Uploads(options.uploads[side]);
+        const result = await runLoad(spec, env, { label: `${label} ${side}`, warmup, uploads });
+        sides.push(result);
+      }
+      const [small, large] = sides as [RunResult, RunResult];
+      return {
+        metrics: {
+          ...prefixed("small.", withFaults(small.metrics)),
+          ...prefixed("large.", withFaults(large.metrics)),
+          rssGrowthLargeOverSmallMiB: large.metrics.phaseRssGrowthMiB! -
+            small.metrics.phaseRssGrowthMiB!,
+        },
+        notes: [
+          ...small.notes.map((note) => `small files: ${note}`),
+          ...large.notes.map((note) => `large files: ${note}`),
+        ],
+      };
+    }
     default: {
       const spec = loadFor(name, options);
       const result = await runLoad(spec, env, { label, warmup: options.warmup ?? spec.messages });
@@ -287,7 +389,7 @@ function otherLoad(metrics: Record<string, number>): number {
 /** Remarks on what limited the runs: the generator's core, the server's, a stall. */
 function bounds(medians: Record<string, number>): string[] {
   const notes: string[] = [];
-  for (const prefix of ["", "memory.", "durable."]) {
+  for (const prefix of ["", "memory.", "durable.", "small.", "large."]) {
     const generator = medians[`${prefix}generatorCpuSharePct`];
     const server = medians[`${prefix}serverCoreSharePct`];
     const other = Math.max(
@@ -345,7 +447,8 @@ export async function runScenario(
     runs.push(result);
     server = env.port === undefined
       ? (env.serverCpus === undefined ? "" : `taskset -c ${env.serverCpus} `) +
-        "deno run <chat task permissions> main.ts serve --host 127.0.0.1 --port 0 --no-web " +
+        "deno run <chat task permissions> main.ts serve --host 127.0.0.1 --port 0 " +
+        (name === "uploads" ? "--web-port 0 --max-file 25 --files-quota 1024 " : "--no-web ") +
         `${name === "durable" ? "--memory, then --data-dir DIR" : "--memory"} --rate 1000000 ` +
         "--max-connections 100000 --max-per-ip 100000 --heartbeat 3600"
       : `already running on ${env.hostname}:${env.port}`;

@@ -94,6 +94,8 @@ export interface WorkerReport {
   closed: number;
   /** End-to-end latency of every message a checked receiver got, in ms. */
   latencies: number[];
+  /** When each of those messages was sent, in ms after `epoch`, in the same order. */
+  sendTimes: number[];
   /** Wall seconds between `start` and the report. */
   wallSeconds: number;
   /** Largest delay between when a message was due and when it was sent, in ms. */

@@ -64,6 +64,61 @@ Deno.test("bench/main.ts runs a tiny burst and reports every delivery with no lo
   }
 });
 
+Deno.test("bench/main.ts runs a tiny uploads scenario: files stored and shared, no message lost", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-bench-test-" });
+  try {
+    const out = `${dir}/latest.json`;
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        MAIN,
+        ...["--scenario", "uploads", "--clients", "5", "--senders", "2", "--messages", "20"],
+        ...["--rate", "0", "--uploads", "2x64,1x128", "--uploaders", "2"],
+        ...["--runs", "1", "--no-pin", "--wait-quiet", "0", "--retries", "0", "--quiet"],
+        ...["--out", out],
+      ],
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const output = new TextDecoder().decode(stdout);
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    assert.match(output, /== uploads: /);
+
+    const result = (JSON.parse(await Deno.readTextFile(out)) as BenchFile).scenarios.uploads!;
+    assert.equal(result.runs.length, 1);
+    const m = result.median;
+    // Two rounds, each on a fresh server with its web port on: 2 files of 64 KiB, then 1 of 128 KiB.
+    for (const [side, files, kib] of [["small", 2, 64], ["large", 1, 128]] as const) {
+      const at = (key: string) => m[`${side}.${key}`];
+      assert.equal(at("uploaders"), 2);
+      assert.equal(at("uploadFiles"), files);
+      assert.equal(at("uploadsStored"), files);
+      assert.equal(at("uploadsFailed"), 0);
+      assert.equal(at("uploadsRateLimited"), 0);
+      assert.equal(at("uploadedMiB"), files * kib / 1024);
+      assert.equal(at("sharesDone"), files);
+      assert.ok(at("uploadMiBPerSec")! > 0 && at("uploadSec")! > 0, JSON.stringify(m));
+      // The message load ran beside, and nothing of it was lost.
+      assert.equal(at("sent"), 40);
+      assert.equal(at("deliveries"), 160);
+      assert.equal(at("faults"), 0);
+      assert.equal(at("otherFrames"), 0);
+      assert.ok(at("duringUploadsSamples")! <= at("latencySamples")!);
+      assert.ok(at("phasePeakRssMiB")! > 10 && at("phaseRssGrowthMiB")! < 512, JSON.stringify(m));
+    }
+    assert.ok(Number.isFinite(m.rssGrowthLargeOverSmallMiB));
+    const statuses = Object.fromEntries(result.targets.map((t) => [t.label, t.status]));
+    assert.equal(statuses["0 lost while small files upload"], "PASS");
+    assert.equal(statuses["0 lost while large files upload"], "PASS");
+    assert.equal(statuses["every upload stored (small files)"], "PASS");
+    assert.equal(statuses["every upload stored (large files)"], "PASS");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("bench/socket_floor.ts measures each way of holding idle connections", async () => {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
