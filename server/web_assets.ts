@@ -12,6 +12,7 @@ import { stripTypeScriptTypes } from "node:module";
 import indexHtml from "../web/index.html" with { type: "text" };
 import styleCss from "../web/style.css" with { type: "text" };
 import alertsTs from "../web/alerts.ts" with { type: "text" };
+import attachmentTs from "../web/attachment.ts" with { type: "text" };
 import appTs from "../web/app.ts" with { type: "text" };
 import clientTs from "../web/client.ts" with { type: "text" };
 import composerTs from "../web/composer.ts" with { type: "text" };
@@ -23,9 +24,11 @@ import logTs from "../web/log.ts" with { type: "text" };
 import logsTs from "../web/logs.ts" with { type: "text" };
 import pageTs from "../web/page.ts" with { type: "text" };
 import renderTs from "../web/render.ts" with { type: "text" };
+import sharingTs from "../web/sharing.ts" with { type: "text" };
 import sidebarTs from "../web/sidebar.ts" with { type: "text" };
 import statusTs from "../web/status.ts" with { type: "text" };
 import uiTs from "../web/ui.ts" with { type: "text" };
+import uploadTs from "../web/upload.ts" with { type: "text" };
 import protocolTs from "../protocol.ts" with { type: "text" };
 import sanitizeTs from "../core/sanitize.ts" with { type: "text" };
 import paletteTs from "../core/palette.ts" with { type: "text" };
@@ -43,16 +46,19 @@ import conversationTs from "../core/conversation.ts" with { type: "text" };
 import describeTs from "../core/describe.ts" with { type: "text" };
 import dividersTs from "../core/dividers.ts" with { type: "text" };
 import effectsTs from "../core/effects.ts" with { type: "text" };
+import filesTs from "../core/files.ts" with { type: "text" };
 import linkTs from "../core/link.ts" with { type: "text" };
 import noticesTs from "../core/notices.ts" with { type: "text" };
 import plainTs from "../core/plain.ts" with { type: "text" };
 import rosterTs from "../core/roster.ts" with { type: "text" };
+import shelfTs from "../core/shelf.ts" with { type: "text" };
 import typingTs from "../core/typing.ts" with { type: "text" };
 import viewsTs from "../core/views.ts" with { type: "text" };
 import type { WebAsset } from "./transports/web.ts";
 
 const MODULES: Readonly<Record<string, string>> = {
   "/web/alerts.ts": alertsTs,
+  "/web/attachment.ts": attachmentTs,
   "/web/app.ts": appTs,
   "/web/client.ts": clientTs,
   "/web/composer.ts": composerTs,
@@ -64,9 +70,11 @@ const MODULES: Readonly<Record<string, string>> = {
   "/web/logs.ts": logsTs,
   "/web/page.ts": pageTs,
   "/web/render.ts": renderTs,
+  "/web/sharing.ts": sharingTs,
   "/web/sidebar.ts": sidebarTs,
   "/web/status.ts": statusTs,
   "/web/ui.ts": uiTs,
+  "/web/upload.ts": uploadTs,
   "/protocol.ts": protocolTs,
   "/core/sanitize.ts": sanitizeTs,
   "/core/palette.ts": paletteTs,
@@ -84,10 +92,12 @@ const MODULES: Readonly<Record<string, string>> = {
   "/core/describe.ts": describeTs,
   "/core/dividers.ts": dividersTs,
   "/core/effects.ts": effectsTs,
+  "/core/files.ts": filesTs,
   "/core/link.ts": linkTs,
   "/core/notices.ts": noticesTs,
   "/core/plain.ts": plainTs,
   "/core/roster.ts": rosterTs,
+  "/core/shelf.ts": shelfTs,
   "/core/typing.ts": typingTs,
   "/core/views.ts": viewsTs,
 };

@@ -13,13 +13,15 @@
 
 import { conversationSources } from "../core/complete.ts";
 import { Conversation, type Effect } from "../core/conversation.ts";
-import { errorLine, type Line } from "../core/describe.ts";
+import { errorLine, type Line, notice } from "../core/describe.ts";
+import { fileQuery } from "../core/files.ts";
 import { isMention } from "../core/format.ts";
 import { nameKey } from "../core/names.ts";
 import { outageNotice } from "../core/notices.ts";
 import type { Changes } from "../core/roster.ts";
-import type { ServerFrame } from "../protocol.ts";
+import type { FileRef, ServerFrame } from "../protocol.ts";
 import { Alerts } from "./alerts.ts";
+import { safeFileUrl } from "./attachment.ts";
 import { bindComposerKeys, fitToText } from "./composer.ts";
 import { Connection, type ConnectionState } from "./connection.ts";
 import type { InputHistory } from "./input.ts";
@@ -27,6 +29,7 @@ import { Joining } from "./joining.ts";
 import { ViewLogs } from "./logs.ts";
 import { PageView } from "./page.ts";
 import { drawLine } from "./render.ts";
+import { FileSharing } from "./sharing.ts";
 import { StatusView } from "./status.ts";
 import { loadName, saveName, type Ui } from "./ui.ts";
 
@@ -50,6 +53,7 @@ export class WebClient {
   readonly #history: InputHistory;
   readonly #connection: Connection;
   readonly #joining: Joining;
+  readonly #sharing: FileSharing;
   /** `rooms` replies the page asked for itself: they refresh the sidebar silently. */
   #quietRooms = 0;
   #roomsTimer: ReturnType<typeof setTimeout> | undefined;
@@ -65,7 +69,7 @@ export class WebClient {
     this.#logs = new ViewLogs(
       ui.log,
       ui.newMessages,
-      (line) => drawLine(line, this.#chat.roster.me),
+      (line) => this.#draw(line),
     );
     this.#status = new StatusView(ui);
     this.#alerts = new Alerts(ui, (view) => this.showView(view));
@@ -86,6 +90,13 @@ export class WebClient {
       url,
       onFrame: (frame) => this.#onFrame(frame),
       onState: (state) => this.#onState(state),
+    });
+    this.#sharing = new FileSharing(ui, {
+      place: () => this.#chat.files.place,
+      online: () => this.#chat.online,
+      password: () => this.#joining.password,
+      share: (file) => this.#apply(this.#chat.share(file)),
+      tell: (message, error) => this.#show([error ? errorLine(message) : notice([message])]),
     });
   }
 
@@ -231,6 +242,17 @@ export class WebClient {
     }, 300);
   }
 
+  /** Draws `line` for the log; a shared file's links carry the token when downloads need it. */
+  #draw(line: Line): HTMLDivElement {
+    return drawLine(line, this.#chat.roster.me, {
+      fileHref: (file: FileRef) => {
+        const url = safeFileUrl(file);
+        const place = this.#chat.files.place;
+        return url === undefined || place === undefined ? url : fileQuery(place, { url });
+      },
+    });
+  }
+
   #showStatus(): void {
     this.#status.show(this.#connection.state, this.#joining.phase);
   }
@@ -345,7 +367,7 @@ export class WebClient {
           else this.#joining.refused(effect);
           break;
         case "pending": {
-          const element = drawLine(effect.shown, this.#chat.roster.me);
+          const element = this.#draw(effect.shown);
           this.#sending.set(effect.line.cid!, element);
           this.#logs.shown.appendPending(element);
           break;
@@ -400,6 +422,7 @@ export class WebClient {
 
   #welcome(): void {
     this.#joining.welcomed();
+    this.#sharing.update();
     this.#connection.resetBackoff();
     this.#showStatus();
     this.focusInput();

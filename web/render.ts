@@ -5,8 +5,9 @@
  * Draws lines of styled parts (core/describe.ts) as the page's log lines:
  * one `.line` element each, classed by its kind and tags, names in their
  * palette colour, mentions in `<mark>`, web addresses as links (web/links.ts)
- * and dividers (a new day, what is new) as separators. The parts are cleaned
- * already and go in as text nodes: markup in a message is shown, never parsed.
+ * dividers (a new day, what is new) as separators, and a shared file under
+ * its line (web/attachment.ts). The parts are cleaned already and go in as
+ * text nodes: markup in a message is shown, never parsed.
  *
  * @module
  */
@@ -16,7 +17,14 @@ import { stamp } from "../core/format.ts";
 import { nameKey } from "../core/names.ts";
 import { colorOf } from "../core/palette.ts";
 import { sanitizeText } from "../core/sanitize.ts";
+import { drawAttachment, type FileHref, safeFileUrl } from "./attachment.ts";
 import { findLinks } from "./links.ts";
+
+/** Options for {@linkcode drawLine}. */
+export interface DrawOptions {
+  /** Where a shared file is downloaded from. @default {its own `/files/…` path} */
+  fileHref?: FileHref;
+}
 
 function span(className: string, ...children: (Node | string)[]): HTMLSpanElement {
   const element = document.createElement("span");
@@ -131,10 +139,10 @@ function drawParts(parts: readonly Part[], me: string): Node[] {
 
 /**
  * Draws one line for a user called `me`: a `.line` of its kind and tags,
- * the time (or the line's status) first. A notice without a time of its own
- * is stamped now.
+ * the time (or the line's status) first, and the file it shares under it. A
+ * notice without a time of its own is stamped now.
  */
-export function drawLine(line: Line, me: string): HTMLDivElement {
+export function drawLine(line: Line, me: string, options: DrawOptions = {}): HTMLDivElement {
   const element = document.createElement("div");
   element.classList.add("line", line.kind, ...line.tags ?? []);
   if (line.kind === "divider") {
@@ -150,6 +158,10 @@ export function drawLine(line: Line, me: string): HTMLDivElement {
     ? [span("text", ...line.parts.map((part) => drawPart(part, me)))]
     : drawParts(line.parts, me);
   element.append(time, " ", ...words);
+  if (line.file !== undefined) {
+    element.classList.add("shared-file");
+    element.append(drawAttachment(line.file, options.fileHref ?? safeFileUrl));
+  }
   if (line.id !== undefined) element.dataset.id = String(line.id);
   return element;
 }

@@ -28,6 +28,14 @@ export interface Ui {
   newMessages: HTMLButtonElement;
   composer: HTMLFormElement;
   input: HTMLTextAreaElement;
+  /** The paperclip: opens {@linkcode Ui.picker}. */
+  attach: HTMLButtonElement;
+  /** The file picker, hidden. */
+  picker: HTMLInputElement;
+  /** The uploads under way, above the message box. */
+  uploads: HTMLElement;
+  /** Covers the page while files are dragged over it. */
+  dropZone: HTMLElement;
   nameScreen: HTMLElement;
   nameForm: HTMLFormElement;
   nameInput: HTMLInputElement;
@@ -70,6 +78,10 @@ export function findUi(): Ui {
     newMessages: byId("new-messages"),
     composer: byId("composer"),
     input: byId("message-input"),
+    attach: byId("attach"),
+    picker: byId("file-picker"),
+    uploads: byId("uploads"),
+    dropZone: byId("drop-zone"),
     nameScreen: byId("name-screen"),
     nameForm: byId("name-form"),
     nameInput: byId("name-input"),

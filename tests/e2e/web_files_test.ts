@@ -1,0 +1,466 @@
+/**
+ * Files shared from the page: picked with the paperclip, pasted into the
+ * message box, dropped on the page. They arrive byte-identical in another
+ * page (a download, a thumbnail) and at a raw JSON client; an SVG or HTML
+ * file never runs as a page; a file too large or a cancelled upload shares
+ * nothing and stores nothing. The real page runs in Chromium against a real
+ * server.
+ */
+
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import type { Page } from "./_playwright.ts";
+import { startServer } from "../../server.ts";
+import { FreezingProxy } from "../_freezing_proxy.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import type { FileRef, ServerFrame } from "../../protocol.ts";
+import { ChatBrowser, joinAs, pageUrl, WAIT_MS, waitForLine } from "./_browser.ts";
+import { testWith } from "./_needs.ts";
+import { waitFor } from "./_tmux.ts";
+
+// What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
+// which would retype Deno's own globals for every file checked with this one).
+declare const document: {
+  querySelector(
+    selector: string,
+  ): { dispatchEvent(event: unknown): boolean; files: unknown } | null;
+  createElement(tag: "canvas"): {
+    width: number;
+    height: number;
+    getContext(kind: "2d"): { fillStyle: string; fillRect(...args: number[]): void };
+    toBlob(done: (blob: Blob | null) => void, type: string): void;
+  };
+};
+declare class DataTransfer {
+  readonly items: { add(file: File): void };
+  readonly files: unknown;
+}
+declare class ClipboardEvent {
+  constructor(type: string, init: Record<string, unknown>);
+}
+declare class DragEvent {
+  constructor(type: string, init: Record<string, unknown>);
+}
+
+/** The size of the upload that is cancelled: more than the system buffers on its way. */
+const SLOW_BYTES = 24 * 1024 * 1024;
+
+/** `length` random bytes. */
+function randomBytes(length: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(length);
+  for (let at = 0; at < length; at += 65536) {
+    crypto.getRandomValues(bytes.subarray(at, Math.min(length, at + 65536)));
+  }
+  return bytes;
+}
+
+/** The id a file of `bytes` is stored under: their SHA-256 in lowercase hex. */
+async function fileId(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** A file for playwright's `setInputFiles`. */
+function upload(name: string, bytes: Uint8Array, mimeType = "application/octet-stream") {
+  return { name, mimeType, buffer: Buffer.from(bytes) };
+}
+
+/** The next file message `client` receives in a room. */
+async function nextFile(client: TestClient, name: string | RegExp, ms = WAIT_MS): Promise<FileRef> {
+  const named = (file: FileRef | undefined) =>
+    file !== undefined && (typeof name === "string" ? file.name === name : name.test(file.name));
+  const frame = await client.next("message", (frame) => named(frame.file), ms);
+  return frame.file!;
+}
+
+/** Whether any frame `client` got so far shares a file. */
+function sharedAny(frames: readonly ServerFrame[]): boolean {
+  return frames.some((frame) =>
+    (frame.type === "message" || frame.type === "private") && frame.file !== undefined
+  );
+}
+
+/** The bytes of `path` on the web port. */
+async function fetchBytes(port: number, path: string): Promise<Uint8Array> {
+  const response = await fetch(`http://${LOOPBACK}:${port}${path}`);
+  assert.equal(response.status, 200, path);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** Waits until the page's log has an error line containing `text`. */
+function errorShown(page: Page, text: string | RegExp) {
+  return waitForLine(page, "error", text);
+}
+
+/** Two pages, ann's and bob's, and carl on the raw JSON protocol, all in #lobby. */
+async function threePeople(url: string, chatPort: number) {
+  const annBrowser = await ChatBrowser.launch();
+  const bobBrowser = await ChatBrowser.launch();
+  const ann = await annBrowser.open(url);
+  await joinAs(ann, "ann");
+  const bob = await bobBrowser.open(url);
+  await joinAs(bob, "bob");
+  const carl = await TestClient.join2(chatPort, "carl");
+  return {
+    ann,
+    bob,
+    carl,
+    browsers: [annBrowser, bobBrowser],
+    async [Symbol.asyncDispose]() {
+      await carl[Symbol.asyncDispose]();
+      for (const browser of [annBrowser, bobBrowser]) {
+        assert.deepEqual(browser.unexpectedProblems([/Failed to load resource/]), []);
+        await browser[Symbol.asyncDispose]();
+      }
+    },
+  };
+}
+
+testWith(
+  ["chromium"],
+  "web page: files picked, pasted and dropped reach the others byte-identical; scripts never run",
+  async (t) => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const webPort = server.webAddr!.port;
+    await using people = await threePeople(pageUrl(webPort), server.addr.port);
+    const { ann, bob, carl } = people;
+
+    await t.step(
+      "the paperclip shows once welcomed; its picker offers camera and gallery",
+      async () => {
+        await ann.locator("#attach").waitFor();
+        const picker = ann.locator("#file-picker");
+        assert.equal(await picker.getAttribute("multiple"), "");
+        // No `capture` (which offers the camera alone) and no `accept` (which would hide files).
+        assert.equal(await picker.getAttribute("capture"), null);
+        assert.equal(await picker.getAttribute("accept"), null);
+      },
+    );
+
+    await t.step(
+      "a 5 MiB file from the picker downloads byte-identical in another page",
+      async () => {
+        const bytes = randomBytes(5 * 1024 * 1024);
+        await ann.locator("#file-picker").setInputFiles(upload("data set.bin", bytes));
+        const file = await nextFile(carl, "data set.bin", 15_000);
+        assert.equal(file.id, await fileId(bytes));
+        assert.equal(file.size, bytes.length);
+        assert.equal(file.type, "application/octet-stream");
+        assert.match(file.url, /^\/files\/[0-9a-f]{64}\/data%20set\.bin$/);
+        const line = await waitForLine(bob, "message", "data set.bin");
+        assert.match(await line.locator(".text, .file").first().textContent() ?? "", /ann|data/);
+        assert.equal(await line.locator(".file-name").textContent(), "data set.bin");
+        assert.equal(await line.locator(".file-size").textContent(), "5 MiB");
+        const [download] = await Promise.all([
+          bob.waitForEvent("download"),
+          line.locator(".download-button").click(),
+        ]);
+        assert.equal(download.suggestedFilename(), "data set.bin");
+        const saved = await Deno.readFile((await download.path())!);
+        assert.ok(saved.length === bytes.length && saved.every((byte, i) => byte === bytes[i]));
+        // The uploader's page shows its own file, and its upload list is empty again.
+        await waitForLine(ann, "message", "data set.bin");
+        await ann.locator("#uploads").waitFor({ state: "hidden" });
+      },
+    );
+
+    await t.step("a picture pasted into the message box shows as a thumbnail", async () => {
+      const pasted = await ann.evaluate(async () => {
+        const canvas = document.createElement("canvas");
+        canvas.width = 64;
+        canvas.height = 48;
+        const context = canvas.getContext("2d");
+        context.fillStyle = "#c0352b";
+        context.fillRect(0, 0, 64, 48);
+        const blob = await new Promise<Blob | null>((done) => canvas.toBlob(done, "image/png"));
+        const data = new DataTransfer();
+        data.items.add(new File([blob!], "image.png", { type: "image/png" }));
+        const event = new ClipboardEvent("paste", {
+          clipboardData: data,
+          bubbles: true,
+          cancelable: true,
+        });
+        document.querySelector("#message-input")!.dispatchEvent(event);
+        return [...new Uint8Array(await blob!.arrayBuffer())];
+      });
+      const bytes = new Uint8Array(pasted);
+      // Browsers call every pasted picture image.png: the page gives it a name of its own.
+      const file = await nextFile(carl, /^pasted-\d{4}-\d\d-\d\d-\d{6}\.png$/);
+      assert.equal(file.type, "image/png");
+      assert.equal(file.id, await fileId(bytes));
+      const image = bob.locator(`#log .attachment.picture img[alt="${file.name}"]`);
+      await image.waitFor();
+      await waitFor(
+        () => image.evaluate((node) => (node as unknown as { naturalWidth: number }).naturalWidth),
+        (width) => width === 64,
+        WAIT_MS,
+        (width) => `the thumbnail to load; it is ${width} px wide`,
+      );
+      assert.equal(await image.getAttribute("loading"), "lazy");
+      const link = image.locator("xpath=..");
+      assert.equal(await link.evaluate((node) => node.nodeName), "A");
+      assert.equal(await link.getAttribute("target"), "_blank");
+      const href = (await link.getAttribute("href"))!;
+      assert.equal(href, file.url);
+      const full = await fetchBytes(webPort, href);
+      assert.ok(full.length === bytes.length && full.every((byte, i) => byte === bytes[i]));
+      // The message box kept no text of it.
+      assert.equal(await ann.locator("#message-input").inputValue(), "");
+    });
+
+    await t.step("a text paste stays text", async () => {
+      const input = ann.locator("#message-input");
+      await input.focus();
+      await ann.keyboard.insertText("just words");
+      assert.equal(await input.inputValue(), "just words");
+      await input.fill("");
+    });
+
+    await t.step(
+      "files dropped on the page are shared, under a drop zone while dragged",
+      async () => {
+        await ann.evaluate(() => {
+          const data = new DataTransfer();
+          data.items.add(new File(["dropped notes\n"], "notes.txt", { type: "text/plain" }));
+          const at = document.querySelector("#log")!;
+          at.dispatchEvent(new DragEvent("dragenter", { dataTransfer: data, bubbles: true }));
+        });
+        await ann.locator("#drop-zone").waitFor();
+        await ann.evaluate(() => {
+          const data = new DataTransfer();
+          data.items.add(new File(["dropped notes\n"], "notes.txt", { type: "text/plain" }));
+          const at = document.querySelector("#log")!;
+          const init = { dataTransfer: data, bubbles: true, cancelable: true };
+          at.dispatchEvent(new DragEvent("dragover", init));
+          at.dispatchEvent(new DragEvent("drop", init));
+        });
+        await ann.locator("#drop-zone").waitFor({ state: "hidden" });
+        const file = await nextFile(carl, "notes.txt");
+        assert.equal(file.type, "text/plain; charset=utf-8");
+        const line = await waitForLine(bob, "message", "notes.txt");
+        assert.equal(await line.locator(".download-button").getAttribute("download"), "notes.txt");
+        assert.deepEqual(
+          new TextDecoder().decode(await fetchBytes(webPort, file.url)),
+          "dropped notes\n",
+        );
+      },
+    );
+
+    await t.step("an SVG and an HTML file with scripts never run when opened", async () => {
+      const ran: string[] = [];
+      for (const browser of people.browsers) {
+        browser.context.on("request", (request) => {
+          if (request.url().includes("/ran-")) ran.push(request.url());
+        });
+      }
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" onload="fetch('/ran-onload')">` +
+        `<script>document.title = "ran"; fetch("/ran-svg")</script></svg>`;
+      const html = `<!doctype html><title>x</title><script>document.title = "ran";` +
+        `fetch("/ran-html")</script><img src="/ran-img" onerror="fetch('/ran-onerror')">`;
+      await ann.locator("#file-picker").setInputFiles([
+        upload("drawing.svg", new TextEncoder().encode(svg), "image/svg+xml"),
+        upload("page.html", new TextEncoder().encode(html), "text/html"),
+      ]);
+      const files = [await nextFile(carl, "drawing.svg"), await nextFile(carl, "page.html")];
+      for (const file of files) {
+        assert.equal(file.type, "text/plain; charset=utf-8", file.name);
+        const line = await waitForLine(bob, "message", file.name);
+        // Not shown as a picture: a card, its name as text.
+        assert.equal(await line.locator("img").count(), 0);
+        assert.equal(await line.locator(".file-name").textContent(), file.name);
+        const href = (await line.locator(".download-button").getAttribute("href"))!;
+        // Opened in a tab of its own, the link becomes a download, never a page.
+        const tab = await bob.context().newPage();
+        const [download, opened] = await Promise.all([
+          tab.waitForEvent("download"),
+          tab.goto(`http://${LOOPBACK}:${webPort}${href}`).then(() => "a page", (e) => `${e}`),
+        ]);
+        assert.match(opened, /Download is starting/);
+        assert.equal(download.suggestedFilename(), file.name);
+        assert.notEqual(await tab.title(), "ran");
+        await tab.close();
+        const response = await fetch(`http://${LOOPBACK}:${webPort}${href}`);
+        assert.match(response.headers.get("content-disposition") ?? "", /^attachment/);
+        assert.match(response.headers.get("content-security-policy") ?? "", /sandbox/);
+        await response.body?.cancel();
+      }
+      assert.notEqual(await bob.title(), "ran");
+      assert.notEqual(await ann.title(), "ran");
+      assert.deepEqual(ran, []);
+    });
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a file over --max-file and a cancelled upload share and store nothing",
+  async (t) => {
+    await using server = await startServer({
+      hostname: LOOPBACK,
+      port: 0,
+      webPort: 0,
+      maxFile: 1,
+    });
+    const webPort = server.webAddr!.port;
+    await using people = await threePeople(pageUrl(webPort), server.addr.port);
+    const { ann, bob, carl } = people;
+    const store = server.files!;
+
+    await t.step("a file over --max-file is refused before it is sent", async () => {
+      const bytes = randomBytes(1024 * 1024 + 512 * 1024);
+      await ann.locator("#file-picker").setInputFiles(upload("big.bin", bytes));
+      const line = await errorShown(ann, "big.bin");
+      assert.equal(
+        await line.locator(".text").textContent(),
+        'Cannot share "big.bin": it is 1.5 MiB, larger than 1 MiB, the largest this server takes',
+      );
+      assert.equal(store.get(await fileId(bytes)), undefined);
+      assert.equal(store.totalBytes, 0);
+      const response = await fetch(`http://${LOOPBACK}:${webPort}/files/${await fileId(bytes)}`, {
+        method: "HEAD",
+      });
+      assert.equal(response.status, 404);
+      await carl.sync();
+      assert.equal(sharedAny(carl.frames), false);
+      assert.equal(await bob.locator("#log .attachment").count(), 0);
+    });
+
+    await t.step("the server's refusal is shown when the page believes more fits", async () => {
+      // Dan's page is told the server takes 8 MiB: the server's own limit refuses the upload.
+      await using danBrowser = await ChatBrowser.launch();
+      const dan = await danBrowser.context.newPage();
+      await rewriteWelcome(dan, (files) => ({ ...files, maxBytes: 8 * 1024 * 1024 }));
+      await dan.goto(pageUrl(webPort));
+      await joinAs(dan, "dan");
+      const bytes = randomBytes(2 * 1024 * 1024);
+      await dan.locator("#file-picker").setInputFiles(upload("bigger.bin", bytes));
+      const line = await errorShown(dan, "bigger.bin");
+      assert.equal(
+        await line.locator(".text").textContent(),
+        'Cannot share "bigger.bin": it is larger than 1 MiB, the largest this server takes',
+      );
+      assert.equal(store.get(await fileId(bytes)), undefined);
+      assert.equal(store.totalBytes, 0);
+      await carl.sync();
+      assert.equal(sharedAny(carl.frames), false);
+    });
+
+    await t.step("a server that takes no files: no paperclip, and a drop is refused", async () => {
+      await using eveBrowser = await ChatBrowser.launch();
+      const eve = await eveBrowser.context.newPage();
+      await rewriteWelcome(eve, () => undefined);
+      await eve.goto(pageUrl(webPort));
+      await joinAs(eve, "eve");
+      assert.equal(await eve.locator("#attach").isHidden(), true);
+      await eve.evaluate(() => {
+        const data = new DataTransfer();
+        data.items.add(new File(["x"], "x.txt", { type: "text/plain" }));
+        const at = document.querySelector("#log")!;
+        const init = { dataTransfer: data, bubbles: true, cancelable: true };
+        at.dispatchEvent(new DragEvent("dragenter", init));
+        at.dispatchEvent(new DragEvent("dragover", init));
+        at.dispatchEvent(new DragEvent("drop", init));
+      });
+      await waitForLine(eve, "notice", "This server takes no files");
+      assert.equal(await eve.locator("#drop-zone").isHidden(), true);
+      await carl.sync();
+      assert.equal(sharedAny(carl.frames), false);
+    });
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page on a phone: an upload shows its progress, and cancelled it shares and stores nothing",
+  async (t) => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const webPort = server.webAddr!.port;
+    // Ann's page goes through a proxy that holds the upload halfway while frozen.
+    await using proxy = new FreezingProxy(webPort);
+    await using annBrowser = await ChatBrowser.launch({
+      viewport: { width: 390, height: 740 },
+      mobile: true,
+    });
+    const ann = await annBrowser.open(pageUrl(proxy.port));
+    await joinAs(ann, "ann");
+    await using carl = await TestClient.join2(server.addr.port, "carl");
+    const store = server.files!;
+
+    await t.step("the paperclip, the box and Send fit on a phone's screen", async () => {
+      const width = 390;
+      for (const selector of ["#attach", "#message-input", "#send"]) {
+        const box = (await ann.locator(selector).boundingBox())!;
+        assert.ok(box.x >= 0 && box.x + box.width <= width, `${selector}: ${JSON.stringify(box)}`);
+      }
+    });
+
+    await t.step("cancelling an upload under way stops it: nothing is shared", async () => {
+      // More than the system's buffers between the page and the proxy hold, made in the page:
+      // handing the browser that many bytes from here takes long.
+      proxy.freeze();
+      await ann.evaluate((size) => {
+        const bytes = new Uint8Array(size);
+        for (let at = 0; at < size; at += 65536) {
+          crypto.getRandomValues(bytes.subarray(at, Math.min(size, at + 65536)));
+        }
+        const data = new DataTransfer();
+        data.items.add(new File([bytes], "slow.bin"));
+        const picker = document.querySelector("#file-picker")!;
+        picker.files = data.files;
+        picker.dispatchEvent(new Event("change", { bubbles: true }));
+      }, SLOW_BYTES);
+      const row = ann.locator("#uploads .upload", { hasText: "slow.bin" });
+      await row.waitFor();
+      const box = (await row.boundingBox())!;
+      assert.ok(box.x + box.width <= 390, JSON.stringify(box));
+      await waitFor(
+        () => row.locator(".upload-percent").textContent(),
+        (text) => /^\d+%$/.test(text ?? ""),
+        WAIT_MS,
+        (text) => `the upload to show its progress; it reads ${text}`,
+      );
+      assert.ok(Number(await row.locator("progress").getAttribute("value")) < SLOW_BYTES);
+      await row.locator(".upload-cancel").click();
+      await row.waitFor({ state: "detached" });
+      await waitForLine(ann, "notice", 'Upload of "slow.bin" cancelled');
+      assert.equal(await ann.locator("#uploads").isHidden(), true);
+      // What was held goes on now: the part of the upload sent before the cancel, then its end.
+      proxy.thaw();
+      await ann.locator("#file-picker").setInputFiles(
+        upload("after.txt", new TextEncoder().encode("after")),
+      );
+      await nextFile(carl, "after.txt");
+      assert.equal(
+        carl.all("message").filter((frame) => frame.file?.name === "slow.bin").length,
+        0,
+      );
+      // Only the file shared after it is stored.
+      assert.equal(store.totalBytes, "after".length);
+      assert.equal(await ann.locator("#log .line.message", { hasText: "slow.bin" }).count(), 0);
+      assert.deepEqual(annBrowser.unexpectedProblems([/Failed to load resource/]), []);
+    });
+  },
+);
+
+/** Rewrites the `files` of every `welcome` the page gets from the server with `change`. */
+async function rewriteWelcome(
+  page: Page,
+  change: (files: Record<string, unknown>) => Record<string, unknown> | undefined,
+): Promise<void> {
+  await page.routeWebSocket(/\/ws$/, (socket) => {
+    const server = socket.connectToServer();
+    socket.onMessage((message) => server.send(message));
+    server.onMessage((message) => {
+      if (typeof message !== "string") return socket.send(message);
+      const lines = message.split("\n").map((line) => {
+        const welcome = line.startsWith("{") ? JSON.parse(line) : undefined;
+        if (welcome?.type !== "welcome") return line;
+        const files = change(welcome.files);
+        if (files === undefined) delete welcome.files;
+        else welcome.files = files;
+        return JSON.stringify(welcome);
+      });
+      socket.send(lines.join("\n"));
+    });
+  });
+}

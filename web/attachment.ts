@@ -1,0 +1,108 @@
+/// <reference lib="dom" />
+// This module is browser compatible.
+
+/**
+ * A shared file as the page shows it under its message: a picture as a
+ * thumbnail that opens full size in a new tab, anything else as a card with
+ * its name, its size and a download button. The name goes in as text only,
+ * and a link is made only of a `/files/…` path on the page's own origin.
+ *
+ * @module
+ */
+
+import { formatBytes } from "../core/files.ts";
+import type { FileRef } from "../protocol.ts";
+
+/** The types the server serves inline, which the page shows as pictures. */
+const PICTURES: ReadonlySet<string> = new Set([
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+]);
+
+/** A file's path on the web port, as the server makes it: `/files/<sha-256>/<name>`. */
+const FILE_URL = /^\/files\/[0-9a-f]{64}(?:\/[^/?#]*)?$/;
+
+/**
+ * Gives the address `file` is downloaded from now (with the current token
+ * when downloads need one), or `undefined` when it cannot be downloaded.
+ */
+export type FileHref = (file: FileRef) => string | undefined;
+
+/** `file.url` when it is a file's path on this origin, else `undefined`. */
+export function safeFileUrl(file: Pick<FileRef, "url">): string | undefined {
+  return FILE_URL.test(file.url) ? file.url : undefined;
+}
+
+/** Whether the page shows `file` as a picture. */
+export function showsAsPicture(file: Pick<FileRef, "type">): boolean {
+  return PICTURES.has(file.type);
+}
+
+/**
+ * A link to the file: the address is looked up again on each click, as a
+ * token in it ends with the connection that got it.
+ */
+function fileLink(file: FileRef, href: string, current: FileHref): HTMLAnchorElement {
+  const link = document.createElement("a");
+  link.href = href;
+  link.rel = "noopener noreferrer";
+  link.addEventListener("click", () => {
+    const now = current(file);
+    if (now !== undefined) link.href = now;
+  });
+  return link;
+}
+
+/** Draws `file` as the page shows it under its message; `href` says where it is downloaded. */
+export function drawAttachment(file: FileRef, href: FileHref): HTMLElement {
+  const box = document.createElement("div");
+  box.className = "attachment";
+  const url = href(file);
+  const size = Number.isSafeInteger(file.size) && file.size >= 0 ? formatBytes(file.size) : "?";
+  if (url !== undefined && showsAsPicture(file)) {
+    box.classList.add("picture");
+    const link = fileLink(file, url, href);
+    link.className = "thumbnail";
+    link.target = "_blank";
+    link.title = `${file.name} (${size}): open full size`;
+    const image = document.createElement("img");
+    image.loading = "lazy";
+    image.decoding = "async";
+    image.alt = file.name;
+    image.src = url;
+    // A token that ended with an earlier connection: the current one may load it.
+    image.addEventListener("error", () => {
+      const now = href(file);
+      if (now !== undefined && new URL(now, location.href).href !== image.src) image.src = now;
+    });
+    link.append(image);
+    box.append(link);
+    return box;
+  }
+  box.classList.add("card");
+  const icon = document.createElement("span");
+  icon.className = "file-icon";
+  icon.setAttribute("aria-hidden", "true");
+  const about = document.createElement("span");
+  about.className = "file-about";
+  const name = document.createElement("span");
+  name.className = "file-name";
+  name.textContent = file.name;
+  name.title = file.name;
+  const bytes = document.createElement("span");
+  bytes.className = "file-size";
+  bytes.textContent = size;
+  about.append(name, bytes);
+  box.append(icon, about);
+  if (url !== undefined) {
+    const download = fileLink(file, url, href);
+    download.className = "download-button";
+    download.download = file.name;
+    download.textContent = "Download";
+    download.setAttribute("aria-label", `Download ${file.name}`);
+    box.append(download);
+  }
+  return box;
+}
