@@ -122,6 +122,7 @@ export type ClientFrame =
   | HelloFrame
   | SayFrame
   | FileFrame
+  | TypingFrame
   | CommandFrame
   | { type: "ping"; token?: string }
   | { type: "pong"; token?: string };
@@ -144,6 +145,12 @@ const FILE_FIELDS = {
   to: { ...NAME_FIELD, optional: true },
   cid: CID_FIELD,
 } as const;
+
+/** The fields of a client's `typing`: where the user is typing, a room of theirs or a person. */
+const TYPING_FIELDS = { room: ROOM_FIELD, to: { ...NAME_FIELD, optional: true } } as const;
+
+/** The user is typing in a room (version 2) or to one person: sent at most every few seconds. */
+export type TypingFrame = Flat<{ type: "typing" } & FieldValues<typeof TYPING_FIELDS>>;
 
 /** A file uploaded over HTTP (`POST /files`), to share in a room or with one person. */
 export type FileFrame = Flat<{ type: "file" } & FieldValues<typeof FILE_FIELDS>>;
@@ -172,6 +179,8 @@ export interface HelloFrame {
   since?: number;
   /** Version 2: the rooms to enter, in order, at most {@linkcode MAX_ROOMS}. */
   rooms?: HelloRoom[];
+  /** What the client is, as others see it in `who`: `terminal`, `web`, or a program's name. */
+  client?: string;
 }
 
 /** A shared file, as a `message` or `private` frame carries it. */
@@ -265,18 +274,27 @@ export type ErrorCode =
   | "rate_limited"
   | "not_in_room"
   | "not_stored"
-  | "no_such_file";
+  | "no_such_file"
+  | "not_operator"
+  | "banned"
+  | "muted"
+  | "room_locked";
 
 /** A frame the server sends to a client. */
 export type ServerFrame =
   | WelcomeFrame
-  | { type: "room"; room: string; members: string[]; count: number }
+  | RoomFrame
   | MessageFrame
   | PrivateFrame
   | { type: "joined"; ts: number; room: string; name: string }
   | { type: "left"; ts: number; room: string; name: string; reason?: string }
   | { type: "renamed"; ts: number; room: string; from: string; to: string }
-  | { type: "who"; room: string; members: string[]; count: number }
+  | WhoFrame
+  | { type: "topic"; ts: number; room: string; topic: string; by: string }
+  | { type: "notice"; ts: number; room?: string; text: string }
+  | { type: "away"; ts: number; name: string; reason?: string }
+  | { type: "back"; ts: number; name: string }
+  | { type: "typing"; name: string; room?: string }
   | { type: "parted"; room: string }
   | { type: "rooms"; rooms: RoomEntry[] }
   | { type: "help"; commands: CommandHelp[] }
@@ -293,6 +311,45 @@ export interface RoomEntry {
   members: number;
   /** Set on the rooms the person asking is in. */
   joined?: true;
+  /** Its topic, when it has one. */
+  topic?: string;
+  /** Set when only operators may enter it. */
+  locked?: true;
+}
+
+/** You are now in a room: who is there, and what it is about. */
+export interface RoomFrame {
+  type: "room";
+  room: string;
+  members: string[];
+  count: number;
+  /** Its topic, when it has one. */
+  topic?: string;
+  /** Set when only operators may enter it. */
+  locked?: true;
+}
+
+/** How one person is, as `who` lists them. */
+export interface Person {
+  name: string;
+  /** Set while they are away: since when (ms since the epoch), and why if they said. */
+  away?: { since: number; reason?: string };
+  /** When they last said or typed something, in ms since the epoch. */
+  active: number;
+  /** What they use: `terminal`, `web`, `text` (nc, telnet), `json` (another program). */
+  client: string;
+  /** Set on operators. */
+  op?: true;
+}
+
+/** The answer to `who`: the names, and (version 2) how each of those people is. */
+export interface WhoFrame {
+  type: "who";
+  room: string;
+  members: string[];
+  count: number;
+  /** Version 2: one entry per name of `members`, in the same order. */
+  people?: Person[];
 }
 
 /** The server's answer to a successful `hello`. */
@@ -413,12 +470,15 @@ function readClient(frame: Rec, type: string): ClientFrame | undefined {
         room: optStr(frame, "room", 256),
         since: frame.since === undefined ? undefined : int(frame, "since"),
         rooms: frame.rooms === undefined ? undefined : helloRooms(frame.rooms),
+        client: optStr(frame, "client", 32),
       });
     case "say":
       // Its fields type its frame.
       return { type, ...readFields(frame, SAY_FIELDS) } as SayFrame;
     case "file":
       return { type, ...readFields(frame, FILE_FIELDS) } as FileFrame;
+    case "typing":
+      return { type, ...readFields(frame, TYPING_FIELDS) } as TypingFrame;
     case "ping":
     case "pong":
       return withOptional({ type }, { token: optStr(frame, "token", 64) });
@@ -529,13 +589,39 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
         files: frame.files === undefined ? undefined : filesInfo(frame.files),
       });
     case "room":
-    case "who":
-      return {
+      return withOptional({
         type,
         room: str(frame, "room"),
         members: names(frame, "members"),
         count: int(frame, "count"),
+      }, { topic: optStr(frame, "topic"), locked: flag(frame, "locked") });
+    case "who":
+      return withOptional({
+        type,
+        room: str(frame, "room"),
+        members: names(frame, "members"),
+        count: int(frame, "count"),
+      }, { people: frame.people === undefined ? undefined : people(frame.people) });
+    case "topic":
+      return {
+        type,
+        ts: int(frame, "ts"),
+        room: str(frame, "room"),
+        topic: str(frame, "topic"),
+        by: str(frame, "by"),
       };
+    case "notice":
+      return withOptional({ type, ts: int(frame, "ts"), text: str(frame, "text") }, {
+        room: optStr(frame, "room"),
+      });
+    case "away":
+      return withOptional({ type, ts: int(frame, "ts"), name: str(frame, "name") }, {
+        reason: optStr(frame, "reason"),
+      });
+    case "back":
+      return { type, ts: int(frame, "ts"), name: str(frame, "name") };
+    case "typing":
+      return withOptional({ type, name: str(frame, "name") }, { room: optStr(frame, "room") });
     case "message":
       return withOptional({
         type,
@@ -583,7 +669,11 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
           if (!isRecord(room)) throw new FieldError('field "rooms" must hold objects');
           return withOptional(
             { name: str(room, "name"), members: int(room, "members") },
-            { joined: flag(room, "joined") },
+            {
+              joined: flag(room, "joined"),
+              topic: optStr(room, "topic"),
+              locked: flag(room, "locked"),
+            },
           );
         }),
       };
@@ -616,6 +706,28 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
     default:
       return undefined;
   }
+}
+
+/** Reads `who.people`. */
+function people(value: unknown): Person[] {
+  if (!Array.isArray(value)) throw new FieldError('field "people" must be an array');
+  return value.map((entry) => {
+    if (!isRecord(entry)) throw new FieldError('field "people" must hold objects');
+    const away = entry.away;
+    if (away !== undefined && !isRecord(away)) {
+      throw new FieldError('field "away" must be an object');
+    }
+    return withOptional({
+      name: str(entry, "name"),
+      active: int(entry, "active"),
+      client: str(entry, "client", 32),
+    }, {
+      away: away === undefined
+        ? undefined
+        : withOptional({ since: int(away, "since") }, { reason: optStr(away, "reason") }),
+      op: flag(entry, "op"),
+    });
+  });
 }
 
 /** Reads `welcome.files`. */

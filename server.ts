@@ -51,6 +51,12 @@ export interface ServerOptions extends ConfigOptions {
   history?: HistoryStore;
   /** Password every client must give. @default {none} */
   password?: string;
+  /**
+   * The op file's secrets by folded name (server/hub/moderation.ts,
+   * `parseOpFile`): whoever has such a name and gives its secret with `/oper`
+   * becomes an operator. @default {none}
+   */
+  operators?: ReadonlyMap<string, string>;
   /** Certificate and private key, PEM, to speak TLS on both ports. @default {plain TCP} */
   tls?: { cert: string; key: string };
   /** Receives log lines without a timestamp. @default {no logging} */
@@ -131,6 +137,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     ...(options.history === undefined ? {} : { history: options.history }),
     ...(options.password === undefined ? {} : { password: options.password }),
     ...(shared === undefined ? {} : { files: shared }),
+    ...(options.operators === undefined ? {} : { operators: options.operators }),
   });
   const gate = new ConnectionGate({ ...config, log });
   const connections = new Connections(hub, { ...config, log });

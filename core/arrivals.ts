@@ -134,21 +134,25 @@ export class Arrivals {
         }
         return this.#deliver(view, lines, { arrival: { unread: 0, mention: false }, alert: false });
       }
+      case "notice":
+        if (frame.room === undefined) break;
+        return this.#deliver(this.#roomView(frame.room), lines, {
+          arrival: { unread: 0, mention: false },
+          alert: false,
+        });
       case "joined":
       case "left":
       case "renamed":
       case "who":
+      case "topic":
         return this.#deliver(this.#roomView(frame.room), lines, {
           arrival: { unread: 0, mention: false },
           alert: false,
         });
       default:
-        return {
-          effects: lines.length === 0 ? [] : [show(lines)],
-          changed: false,
-          view: undefined,
-        };
+        break;
     }
+    return { effects: lines.length === 0 ? [] : [show(lines)], changed: false, view: undefined };
   }
 
   /** The view of `room`, or the current one if the user is not in it (nor anywhere yet). */

@@ -10,7 +10,14 @@
  * @module
  */
 
-import type { CommandHelp, FileRef, MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
+import type {
+  CommandHelp,
+  FileRef,
+  MessageFrame,
+  Person,
+  PrivateFrame,
+  ServerFrame,
+} from "../protocol.ts";
 import { formatBytes } from "./files.ts";
 import type { PostFrame } from "./delivery.ts";
 import { codeOf, isMention, mentionPattern } from "./format.ts";
@@ -287,11 +294,22 @@ export function errorLine(message: string): Line {
   return { kind: "error", parts: [plain(sanitizeText(message))] };
 }
 
-function people(members: readonly string[], count: number): Part[] {
+function people(members: readonly string[], count: number, about?: readonly Person[]): Part[] {
   const parts: Part[] = [plain(`${count} ${count === 1 ? "person" : "people"} here: `)];
   members.forEach((name, index) => {
     if (index > 0) parts.push(plain(", "));
     parts.push(named("nick", name));
+    const person = about?.[index];
+    if (person !== undefined && person.name === name) {
+      const marks = [
+        ...(person.op ? ["operator"] : []),
+        ...(person.away === undefined ? [] : [
+          person.away.reason === undefined ? "away" : `away: ${sanitizeText(person.away.reason)}`,
+        ]),
+        sanitizeText(person.client),
+      ];
+      parts.push(plain(` (${marks.join(", ")})`));
+    }
   });
   if (count > members.length) parts.push(plain(` and ${count - members.length} more`));
   return parts;
@@ -352,12 +370,25 @@ export function describeFrame(
         ]),
       ];
     case "room":
-      return [{
-        ...notice(["You are in ", room(frame.room), ". ", ...people(frame.members, frame.count)]),
-        tags: ["room-change"],
-      }];
+      return [
+        {
+          ...notice([
+            "You are in ",
+            room(frame.room),
+            ...(frame.locked ? [" (locked)"] : []),
+            ". ",
+            ...people(frame.members, frame.count),
+          ]),
+          tags: ["room-change"],
+        },
+        ...(frame.topic === undefined
+          ? []
+          : [notice(["Topic of ", room(frame.room), `: ${safe(frame.topic)}`])]),
+      ];
     case "who":
-      return [notice([room(frame.room), ": ", ...people(frame.members, frame.count)])];
+      return [
+        notice([room(frame.room), ": ", ...people(frame.members, frame.count, frame.people)]),
+      ];
     case "parted":
       return [notice(["You left ", room(frame.room)])];
     case "rooms":
@@ -367,7 +398,11 @@ export function describeFrame(
           ...frame.rooms.flatMap((entry, index) => [
             ...(index > 0 ? [plain(", ")] : []),
             room(entry.name),
-            plain(` (${entry.members}${entry.joined ? ", joined" : ""})`),
+            plain(
+              ` (${entry.members}${entry.joined ? ", joined" : ""}${
+                entry.locked ? ", locked" : ""
+              })${entry.topic === undefined ? "" : `: ${safe(entry.topic)}`}`,
+            ),
           ]),
         ]),
       ];
@@ -379,6 +414,35 @@ export function describeFrame(
       return [errorLine(frame.message)];
     case "bye":
       return [notice([`Disconnected: ${safe(frame.reason)}`])];
+    case "topic":
+      return [
+        notice(
+          frame.topic === ""
+            ? [named("nick", frame.by), " cleared the topic of ", room(frame.room)]
+            : [
+              named("nick", frame.by),
+              " set the topic of ",
+              room(frame.room),
+              `: ${safe(frame.topic)}`,
+            ],
+          frame.ts,
+        ),
+      ];
+    case "notice":
+      return [notice([safe(frame.text)], frame.ts)];
+    case "away":
+      return [
+        notice(
+          [
+            named("nick", frame.name),
+            frame.reason === undefined ? " is away" : ` is away: ${safe(frame.reason)}`,
+          ],
+          frame.ts,
+        ),
+      ];
+    case "back":
+      return [notice([named("nick", frame.name), " is back"], frame.ts)];
+    case "typing":
     case "ping":
     case "pong":
       return [];

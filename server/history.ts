@@ -56,6 +56,13 @@ export interface HistoryStore extends Disposable {
    * most {@linkcode MAX_CID_MATCHES}: a sender's id may be reused by others.
    */
   withCid(cid: string): MessageFrame[];
+  /**
+   * The notes of `kind` kept with the history (bans, room topics), as
+   * `[key, value]` pairs in the order they were first written.
+   */
+  notes(kind: string): [key: string, value: string][];
+  /** Keeps `value` as the note `key` of `kind`, or forgets it when `value` is `undefined`. */
+  note(kind: string, key: string, value: string | undefined): void;
 }
 
 /** Most messages {@linkcode HistoryStore.withCid} returns, which bounds the cost of a lookup. */
@@ -249,6 +256,19 @@ export class MemoryHistory implements HistoryStore {
 
   withCid(cid: string): MessageFrame[] {
     return (this.#byCid.get(cid) ?? []).toReversed();
+  }
+
+  readonly #notes = new Map<string, Map<string, string>>();
+
+  notes(kind: string): [key: string, value: string][] {
+    return [...this.#notes.get(kind) ?? []];
+  }
+
+  note(kind: string, key: string, value: string | undefined): void {
+    let notes = this.#notes.get(kind);
+    if (notes === undefined) this.#notes.set(kind, notes = new Map());
+    if (value === undefined) notes.delete(key);
+    else notes.set(key, value);
   }
 
   [Symbol.dispose](): void {

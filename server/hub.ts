@@ -21,6 +21,9 @@ import { Membership, namesRoom, type RoomFrame } from "./hub/membership.ts";
 import { Messages } from "./hub/messages.ts";
 import { type Room, Rooms } from "./hub/rooms.ts";
 import type { SharedFiles } from "./hub/shared_files.ts";
+import { Moderation } from "./hub/moderation.ts";
+import { Operators } from "./hub/operators.ts";
+import { Presence } from "./hub/presence.ts";
 
 /** Options for {@linkcode Hub}. */
 export interface HubOptions {
@@ -41,6 +44,11 @@ export interface HubOptions {
    * growing across restarts of a server that keeps nothing. @default {0}
    */
   firstId?: number;
+  /**
+   * The op file's secrets, by folded name: whoever has the name and gives
+   * its secret with `/oper` becomes an operator. @default {none}
+   */
+  operators?: ReadonlyMap<string, string>;
   /** The shared files, when the server takes them. @default {none: `file` is refused} */
   files?: SharedFiles;
 }
@@ -68,6 +76,9 @@ function actsInRoom(frame: MemberFrame): frame is InRoomFrame {
   return namesRoom(frame.type);
 }
 
+/** The frames by which someone says something: they make the person active. */
+const SAYING: ReadonlySet<string> = new Set(["say", "me", "msg", "file"]);
+
 /** What `/help` answers, by protocol version. */
 const HELP: Readonly<Record<ProtocolVersion, ServerFrame>> = {
   1: { type: "help", commands: [...COMMANDS] },
@@ -82,6 +93,9 @@ export class Hub implements Disposable {
   readonly #messages: Messages;
   readonly #identity: Identity;
   readonly #membership: Membership;
+  readonly #moderation: Moderation;
+  readonly #presence: Presence;
+  readonly #operators: Operators;
   readonly #handlers: Handlers = {
     say: this.#in((member, frame, room) => this.#say(member, frame, room)),
     me: this.#in((member, frame, room) => this.#messages.post(member, room, frame, true)),
@@ -94,7 +108,7 @@ export class Hub implements Disposable {
     join: (member, frame) => this.#membership.join(member, frame.room, frame.since),
     part: this.#in((member, _, room) => this.#part(member, room)),
     leave: this.#in((member, _, room) => this.#part(member, room)),
-    who: this.#in((member, _, room) => member.session.send(this.#rooms.who(room))),
+    who: this.#in((member, _, room) => member.session.send(this.#rooms.who(room, member))),
     rooms: (member) => member.session.send(this.#rooms.list(member)),
     help: (member) => member.session.send(HELP[member.version]),
     history: this.#in((member, frame, room) =>
@@ -102,7 +116,30 @@ export class Hub implements Disposable {
     ),
     search: this.#in((member, frame, room) => this.#messages.search(member, room, frame.text)),
     quit: (member, frame) => this.#quit(member, frame.reason),
+    away: (member, frame) => this.#presence.away(member, frame.reason),
+    back: (member) => this.#presence.back(member),
+    typing: (member, frame) =>
+      frame.to === undefined
+        ? this.#typingIn(member, frame)
+        : this.#presence.typing(member, frame, undefined),
+    topic: (member, frame) => this.#operators.topic(member, frame),
+    oper: (member, frame) => this.#operators.oper(member, frame),
+    op: (member, frame) => this.#operators.op(member, frame),
+    deop: (member, frame) => this.#operators.deop(member, frame),
+    kick: (member, frame) => this.#operators.kick(member, frame),
+    ban: (member, frame) => this.#operators.ban(member, frame),
+    unban: (member, frame) => this.#operators.unban(member, frame),
+    bans: (member) => this.#operators.bans(member),
+    mute: (member, frame) => this.#operators.mute(member, frame),
+    unmute: (member, frame) => this.#operators.unmute(member, frame),
+    lock: (member, frame) => this.#operators.lock(member, frame.room, true),
+    unlock: (member, frame) => this.#operators.lock(member, frame.room, false),
+    rename: (member, frame) => this.#operators.rename(member, frame),
   };
+  /** Relays "is typing" in the room a `typing` frame names, or the one entered last. */
+  readonly #typingIn = this.#in<Extract<MemberFrame, { type: "typing" }>>((member, frame, room) =>
+    this.#presence.typing(member, frame, room)
+  );
   /** Shares a file in the room a `file` frame names, or the one entered last. */
   readonly #shareIn = this.#in<Extract<MemberFrame, { type: "file" }>>((member, frame, room) =>
     this.#messages.share(member, frame, room)
@@ -115,16 +152,29 @@ export class Hub implements Disposable {
     // In memory, keep more than is replayed so /history can reach further back.
     const history = options.history ?? new MemoryHistory(Math.max(historyLimit, 1000));
     this.#log = options.log ?? (() => {});
+    const moderation = new Moderation(history, options.operators);
+    this.#moderation = moderation;
+    const presence = new Presence(this.#members);
+    this.#presence = presence;
     this.#messages = new Messages({
       history,
       members: this.#members,
       firstId: options.firstId ?? 0,
       log: this.#log,
       files: options.files,
+      muted: (member) => moderation.muted(member),
+      away: (sender, target) => presence.privateTo(sender, target),
     });
     const messages = this.#messages;
-    this.#rooms = new Rooms({ history, historyLimit, lastId: () => messages.lastId });
-    this.#membership = new Membership(this.#rooms);
+    this.#rooms = new Rooms({
+      history,
+      historyLimit,
+      lastId: () => messages.lastId,
+      settings: (room) => moderation.room(room),
+      people: (members) => presence.people(members),
+    });
+    const locked = (room: string) => moderation.room(room).locked === true;
+    this.#membership = new Membership(this.#rooms, locked);
     this.#identity = new Identity({
       members: this.#members,
       rooms: this.#rooms,
@@ -135,6 +185,20 @@ export class Hub implements Disposable {
       log: this.#log,
       quit: (newcomer, reason) => this.#quit(newcomer, undefined, reason),
       files: options.files,
+      moderation,
+      locked,
+    });
+    this.#operators = new Operators({
+      moderation,
+      members: this.#members,
+      rooms: this.#rooms,
+      rename: (member, to, by) => this.#identity.nick(member, to, by),
+      remove: (member, reason, why) => {
+        member.session.send({ type: "bye", reason });
+        member.session.close();
+        this.close(member.session, why);
+      },
+      log: this.#log,
     });
   }
 
@@ -218,6 +282,7 @@ export class Hub implements Disposable {
   }
 
   #dispatch(member: Member, frame: MemberFrame): void {
+    if (SAYING.has(frame.type)) this.#presence.active(member);
     // Each handler takes the frame of its own type, which `frame.type` picks.
     (this.#handlers[frame.type] as (member: Member, frame: MemberFrame) => void)(member, frame);
   }

@@ -13,6 +13,13 @@ export interface Session {
   /** The peer's IP address alone, for per-address limits. */
   readonly address: string;
   /**
+   * How the peer speaks, as `who` tells it when its `hello` does not say:
+   * `json`, `websocket` (the page) or `text` (nc, telnet). @default {"json"}
+   */
+  readonly transport?: string;
+  /** Whether the session is closing: nothing more reaches the peer. @default {false} */
+  readonly closing?: boolean;
+  /**
    * Queues a frame for the peer. The same frame object may be passed to many
    * sessions; a transport may cache its encoding but must not modify it.
    */

@@ -87,7 +87,7 @@ export interface SqliteHistoryOptions {
   retention?: Retention;
 }
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS messages (
@@ -124,6 +124,15 @@ const MIGRATIONS: Readonly<Record<number, string>> = {
   `,
   // Shared files: the file a message shares, as JSON.
   3: `ALTER TABLE messages ADD COLUMN file TEXT;`,
+  // Notes kept with the history: bans, room topics and locks.
+  4: `
+    CREATE TABLE IF NOT EXISTS notes (
+      kind TEXT NOT NULL,
+      key TEXT NOT NULL,
+      value TEXT NOT NULL,
+      PRIMARY KEY (kind, key)
+    );
+  `,
 };
 
 interface Row {
@@ -409,6 +418,23 @@ export class SqliteHistory implements HistoryStore {
 
   withCid(cid: string): MessageFrame[] {
     return (this.#withCid.all(cid) as unknown as Row[]).map(toFrame);
+  }
+
+  notes(kind: string): [key: string, value: string][] {
+    const rows = this.#db.prepare("SELECT key, value FROM notes WHERE kind = ? ORDER BY rowid")
+      .all(kind) as unknown as { key: string; value: string }[];
+    return rows.map((row) => [row.key, row.value]);
+  }
+
+  note(kind: string, key: string, value: string | undefined): void {
+    if (value === undefined) {
+      this.#db.prepare("DELETE FROM notes WHERE kind = ? AND key = ?").run(kind, key);
+    } else {
+      this.#db.prepare(
+        "INSERT INTO notes (kind, key, value) VALUES (?, ?, ?) " +
+          "ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value",
+      ).run(kind, key, value);
+    }
   }
 
   find(room: string, query: SearchQuery, options: SearchOptions): SearchResult<MessageFrame> {

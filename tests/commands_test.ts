@@ -148,6 +148,21 @@ Deno.test("COMMAND_NAMES lists every command and alias parseInput() knows", () =
     "search",
     "help",
     "quit",
+    "away",
+    "back",
+    "topic",
+    "oper",
+    "op",
+    "deop",
+    "kick",
+    "ban",
+    "unban",
+    "bans",
+    "mute",
+    "unmute",
+    "lock",
+    "unlock",
+    "rename",
     "j",
     "names",
     "m",
@@ -156,6 +171,7 @@ Deno.test("COMMAND_NAMES lists every command and alias parseInput() knows", () =
     "exit",
     "?",
     "find",
+    "afk",
   ];
   assert.deepStrictEqual([...COMMAND_NAMES], expected);
   for (const name of COMMAND_NAMES) {
@@ -165,13 +181,16 @@ Deno.test("COMMAND_NAMES lists every command and alias parseInput() knows", () =
 });
 
 Deno.test("COMMANDS and COMMANDS_V2 give a usage and a description for each command", () => {
-  assert.equal(COMMANDS.length, 11);
-  assert.equal(COMMANDS_V2.length, 11);
+  assert.equal(COMMANDS.length, 26);
+  assert.equal(COMMANDS_V2.length, 26);
   for (const command of [...COMMANDS, ...COMMANDS_V2]) {
     assert.match(command.usage, /^\/[a-z]+( |$)/);
     assert.ok(command.description.length > 0);
     // Each usage line, with its placeholders filled in, parses to a frame.
-    const filled = command.usage.replace("#room", "#dev").replace(/\bN\b/, "5").replace(
+    const filled = command.usage.replace("#room", "#dev").replace("DURATION", "10m").replace(
+      /\bN\b/,
+      "5",
+    ).replace(
       /[A-Z]+/g,
       "x",
     ).replace(
@@ -314,6 +333,29 @@ Deno.test("parseInput() makes only frames that the wire check takes as they are"
     "/help",
     "/quit",
     "/quit gone fishing",
+    "/away",
+    "/away  at lunch",
+    "/back",
+    "/topic",
+    "/topic #dev release on Friday",
+    "/topic no room named",
+    "/oper s3cret",
+    "/op bob",
+    "/deop bob",
+    "/kick eve",
+    "/kick eve flooding the room",
+    "/ban eve",
+    "/ban 192.168.1.7 2h flooding",
+    "/ban eve spamming links",
+    "/unban eve",
+    "/bans",
+    "/mute eve",
+    "/mute eve 90s",
+    "/unmute eve",
+    "/lock",
+    "/lock #ops",
+    "/unlock #ops",
+    "/rename b0b bob2",
   ];
   const types = new Set<string>();
   for (const line of lines) {
@@ -378,7 +420,22 @@ type WrittenOut =
   | { type: "help" }
   | { type: "history"; limit?: number; room?: string }
   | { type: "search"; text: string; room?: string }
-  | { type: "quit"; reason?: string };
+  | { type: "quit"; reason?: string }
+  | { type: "away"; reason?: string }
+  | { type: "back" }
+  | { type: "topic"; room?: string; text?: string }
+  | { type: "oper"; secret: string }
+  | { type: "op"; name: string }
+  | { type: "deop"; name: string }
+  | { type: "kick"; name: string; reason?: string }
+  | { type: "ban"; target: string; duration?: number; reason?: string }
+  | { type: "unban"; target: string }
+  | { type: "bans" }
+  | { type: "mute"; name: string; duration?: number }
+  | { type: "unmute"; name: string }
+  | { type: "lock"; room?: string }
+  | { type: "unlock"; room?: string }
+  | { type: "rename"; name: string; to: string };
 
 Deno.test("ClientFrame holds the command frames as the table describes them", () => {
   const commands: Same<CommandFrame, WrittenOut> = true;
@@ -388,6 +445,7 @@ Deno.test("ClientFrame holds the command frames as the table describes them", ()
     | HelloFrame
     | { type: "say"; text: string; cid?: string; room?: string }
     | { type: "file"; id: string; name?: string; room?: string; to?: string; cid?: string }
+    | { type: "typing"; room?: string; to?: string }
     | { type: "ping"; token?: string }
     | { type: "pong"; token?: string }
   > = true;
@@ -414,4 +472,29 @@ Deno.test("parseLine() reads /code, keeping the indentation of text on its own l
     local: { command: "code", text: "\tx" },
   });
   assert.equal(parseLine("/code").ok, false);
+});
+
+Deno.test("the operators' commands read durations and reasons as people type them", () => {
+  assert.deepStrictEqual(frameOf("/ban eve 2h flooding"), {
+    type: "ban",
+    target: "eve",
+    duration: 7200,
+    reason: "flooding",
+  });
+  assert.deepStrictEqual(frameOf("/ban eve flooding again"), {
+    type: "ban",
+    target: "eve",
+    reason: "flooding again",
+  });
+  assert.deepStrictEqual(frameOf("/ban 10.0.0.7 3d"), {
+    type: "ban",
+    target: "10.0.0.7",
+    duration: 259_200,
+  });
+  assert.deepStrictEqual(frameOf("/mute eve 10"), { type: "mute", name: "eve", duration: 600 });
+  assert.equal(refusalOf("/mute eve forever"), "Usage: /mute NAME [DURATION]");
+  assert.equal(refusalOf("/kick"), "Usage: /kick NAME [REASON]");
+  assert.equal(refusalOf("/rename bob"), "Usage: /rename NAME NEW");
+  assert.deepStrictEqual(frameOf("/topic #dev"), { type: "topic", room: "#dev" });
+  assert.deepStrictEqual(frameOf("/topic release today"), { type: "topic", text: "release today" });
 });

@@ -111,7 +111,14 @@ Deno.test("Hub lets a version 2 member join rooms without leaving any", async (t
     hub.receive(alice, { type: "who" });
     const [own, who] = alice.take();
     assert.deepEqual([own?.type, own?.type === "message" && own.room], ["message", "#dev"]);
-    assert.deepEqual(who, { type: "who", room: "#dev", members: ["alice", "carol"], count: 2 });
+    assert.ok(who?.type === "who");
+    const { people, ...names } = who;
+    assert.deepEqual(names, { type: "who", room: "#dev", members: ["alice", "carol"], count: 2 });
+    // Version 2 also learns how each person listed is.
+    assert.deepEqual(people?.map((person) => [person.name, person.away, person.op]), [
+      ["alice", undefined, undefined],
+      ["carol", undefined, undefined],
+    ]);
   });
 
   await t.step("joining a room one is in only informs", () => {

@@ -102,6 +102,25 @@ const CLIENT_SAMPLES: { [K in ClientFrameType]: Extract<ClientFrame, { type: K }
   history: [{ type: "history" }, { type: "history", limit: 500, room: "#dev" }],
   search: [{ type: "search", text: "lunch" }, { type: "search", text: "lunch", room: "#dev" }],
   quit: [{ type: "quit" }, { type: "quit", reason: "gone fishing" }],
+  typing: [{ type: "typing" }, { type: "typing", room: "#dev" }, { type: "typing", to: "bob" }],
+  away: [{ type: "away" }, { type: "away", reason: "lunch" }],
+  back: [{ type: "back" }],
+  topic: [{ type: "topic" }, { type: "topic", room: "#dev", text: "release on Friday" }],
+  oper: [{ type: "oper", secret: "s3cret" }],
+  op: [{ type: "op", name: "bob" }],
+  deop: [{ type: "deop", name: "bob" }],
+  kick: [{ type: "kick", name: "eve" }, { type: "kick", name: "eve", reason: "flooding" }],
+  ban: [
+    { type: "ban", target: "eve" },
+    { type: "ban", target: "192.168.1.7", duration: 600, reason: "flooding" },
+  ],
+  unban: [{ type: "unban", target: "eve" }],
+  bans: [{ type: "bans" }],
+  mute: [{ type: "mute", name: "eve" }, { type: "mute", name: "eve", duration: 300 }],
+  unmute: [{ type: "unmute", name: "eve" }],
+  lock: [{ type: "lock" }, { type: "lock", room: "#ops" }],
+  unlock: [{ type: "unlock", room: "#ops" }],
+  rename: [{ type: "rename", name: "b0b", to: "not-bob" }],
   ping: [{ type: "ping" }, { type: "ping", token: "t-1" }],
   pong: [{ type: "pong" }, { type: "pong", token: "hb" }],
 };
@@ -126,7 +145,10 @@ const SERVER_SAMPLES: { [K in ServerFrameType]: Extract<ServerFrame, { type: K }
       files: { port: 5003, tls: true, token: "t", maxBytes: 1, needsToken: true },
     },
   ],
-  room: [{ type: "room", room: "#lobby", members: ["alice", "bob"], count: 2 }],
+  room: [
+    { type: "room", room: "#lobby", members: ["alice", "bob"], count: 2 },
+    { type: "room", room: "#ops", members: ["alice"], count: 1, topic: "on call", locked: true },
+  ],
   message: [
     { type: "message", id: 1, ts: 1_700_000_000_000, room: "#lobby", from: "alice", text: "hi" },
     {
@@ -183,7 +205,32 @@ const SERVER_SAMPLES: { [K in ServerFrameType]: Extract<ServerFrame, { type: K }
     { type: "left", ts: 5, room: "#lobby", name: "carol", reason: "quit: bye" },
   ],
   renamed: [{ type: "renamed", ts: 6, room: "#lobby", from: "carol", to: "caz" }],
-  who: [{ type: "who", room: "#lobby", members: ["alice"], count: 300 }],
+  who: [
+    { type: "who", room: "#lobby", members: ["alice"], count: 300 },
+    {
+      type: "who",
+      room: "#lobby",
+      members: ["alice", "bob"],
+      count: 2,
+      people: [
+        { name: "alice", active: 1, client: "terminal", op: true },
+        { name: "bob", active: 2, client: "web", away: { since: 3, reason: "lunch" } },
+      ],
+    },
+  ],
+  topic: [{ type: "topic", ts: 7, room: "#dev", topic: "release on Friday", by: "alice" }],
+  notice: [
+    { type: "notice", ts: 8, room: "#lobby", text: "alice kicked eve: flooding" },
+    { type: "notice", ts: 9, text: "alice made bob an operator" },
+  ],
+  away: [{ type: "away", ts: 10, name: "bob" }, {
+    type: "away",
+    ts: 11,
+    name: "bob",
+    reason: "lunch",
+  }],
+  back: [{ type: "back", ts: 12, name: "bob" }],
+  typing: [{ type: "typing", name: "bob", room: "#dev" }, { type: "typing", name: "bob" }],
   rooms: [
     { type: "rooms", rooms: [] },
     { type: "rooms", rooms: [{ name: "#lobby", members: 3 }, { name: "#dev", members: 1 }] },

@@ -25,6 +25,9 @@ import { inform, type Member, type Members, type Newcomer, refuse } from "./memb
 import type { Membership } from "./membership.ts";
 import { makeUploadToken } from "../files/tokens.ts";
 import type { SharedFiles } from "./shared_files.ts";
+import type { Session } from "../session.ts";
+import { describeBan, type Moderation } from "./moderation.ts";
+import { formatSpan } from "../../core/duration.ts";
 import { broadcast, type ReplayFrom, type Room, type Rooms } from "./rooms.ts";
 
 /** What {@linkcode Identity} needs. */
@@ -47,7 +50,15 @@ export interface IdentityOptions {
   readonly quit: (newcomer: Newcomer, reason: string) => void;
   /** The shared files, when the server takes them: each member gets an upload token. */
   readonly files: SharedFiles | undefined;
+  /** The bans a newcomer is checked against. */
+  readonly moderation: Moderation;
+  /** Whether only operators may enter a room. */
+  readonly locked: (room: string) => boolean;
 }
+
+/** The name the server's host speaks under, from its console; nobody else may take it. */
+export const HOST_NAME = "host";
+const HOST_KEY = nameKey(HOST_NAME);
 
 /** Names people, and knows them again when they come back. */
 export class Identity {
@@ -78,8 +89,18 @@ export class Identity {
       if (refusal.wrong) log(`Wrong password from ${session.remote}`);
       return refuse(newcomer, refusal.code, refusal.message);
     }
-    const wanted = roomsOf(hello, version);
     const key = nameKey(hello.name);
+    const ban = this.#options.moderation.banOf(session.address, hello.resume, key);
+    if (ban !== undefined) {
+      log(`${session.remote} is banned: ${describeBan(ban)}`);
+      const left = ban.until === undefined
+        ? "until an operator lifts it"
+        : `for ${formatSpan(ban.until - Date.now())} more`;
+      const why = ban.reason === undefined ? "" : `: ${sanitizeText(ban.reason)}`;
+      refuse(newcomer, "banned", `Cannot join: ${sanitizeText(ban.by)} banned you, ${left}${why}`);
+      return this.#options.quit(newcomer, "Banned");
+    }
+    const wanted = roomsOf(hello, version);
     const holder = members.byKey(key);
     const resumed = holder !== undefined && hello.resume !== undefined &&
       holder.resume === hello.resume;
@@ -97,11 +118,37 @@ export class Identity {
     const resume = crypto.randomUUID();
     const files = this.#options.files;
     const token = files === undefined ? undefined : makeUploadToken();
+    const client = clientOf(hello, session);
+    const active = Date.now();
+    const op = resumed && holder.op;
+    // Locked rooms are for operators: the others are told, and enter the rest.
+    for (const name of wanted.keys()) {
+      if (op || !this.#options.locked(name)) continue;
+      wanted.delete(name);
+      refuse(
+        newcomer,
+        "room_locked",
+        `Cannot join ${name}: it is locked; only operators may enter`,
+      );
+    }
     const [first, ...others] = [...wanted.keys()].map((name) => rooms.get(name));
     const room = first ?? rooms.get(LOBBY);
     // One literal of every field, for each version: a member is one small object, made at once.
     const member: Member = version === PROTOCOL_VERSION
-      ? { session, name, key, resume, sent, token, version, rooms: [room] }
+      ? {
+        session,
+        name,
+        key,
+        resume,
+        sent,
+        token,
+        op,
+        away: resumed ? holder.away : undefined,
+        active,
+        client,
+        version,
+        rooms: [room],
+      }
       // Coming back to a session still held: its rooms, whatever the hello says.
       : {
         session,
@@ -110,6 +157,10 @@ export class Identity {
         resume,
         sent,
         token,
+        op,
+        away: resumed ? holder.away : undefined,
+        active,
+        client,
         version,
         rooms: resumed ? holder.rooms : [room, ...others],
       };
@@ -135,16 +186,34 @@ export class Identity {
   }
 
   /** Renames a member, telling its room. */
-  nick(member: Member, next: string): void {
+  nick(member: Member, next: string, by: Member = member): void {
     const name = member.name;
-    if (next === name) return inform(member, `You are already called ${name}`);
+    if (next === name) {
+      return inform(
+        by,
+        by === member ? `You are already called ${name}` : `${name} is called so already`,
+      );
+    }
     const refusal = this.#claimable(next, member);
-    if (refusal !== undefined) return refuse(member, refusal.code, refusal.message);
+    if (refusal !== undefined) return refuse(by, refusal.code, refusal.message);
     this.#options.members.rename(member, next);
-    this.#options.log(`${name} is now ${next}`);
+    this.#options.log(
+      by === member ? `${name} is now ${next}` : `${by.name} renamed ${name} to ${next}`,
+    );
     const ts = Date.now();
     for (const room of member.rooms) {
       broadcast(room, { type: "renamed", ts, room: room.name, from: name, to: next });
+      if (by !== member) {
+        broadcast(room, {
+          type: "notice",
+          ts,
+          room: room.name,
+          text: `${by.name} renamed ${name} to ${next}`,
+        });
+      }
+    }
+    if (by !== member && !member.rooms.some((room) => room.members.has(by))) {
+      inform(by, `${name} is now ${next}`);
     }
   }
 
@@ -201,6 +270,13 @@ export class Identity {
     if (problem !== undefined) {
       return { code: "name_invalid", message: `Cannot use "${sanitizeText(name)}": ${problem}` };
     }
+    if (nameKey(name) === HOST_KEY) {
+      return {
+        code: "name_taken",
+        message:
+          `Cannot use "${name}": the server's host speaks under that name. Pick another name`,
+      };
+    }
     const holder = this.#options.members.byKey(nameKey(name));
     if (holder !== undefined && holder !== current) {
       return {
@@ -211,6 +287,14 @@ export class Identity {
     }
     return undefined;
   }
+}
+
+/** What a client is, as `who` tells: what its `hello` says, else how it speaks. */
+function clientOf(hello: HelloFrame, session: Session): string {
+  const said = hello.client === undefined ? "" : hello.client.toLowerCase();
+  if (/^[a-z0-9][a-z0-9._-]{0,31}$/.test(said)) return said;
+  const transport = session.transport ?? "json";
+  return transport === "websocket" ? "web" : transport;
 }
 
 /**

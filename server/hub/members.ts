@@ -10,6 +10,7 @@ import type { ErrorCode } from "../../protocol.ts";
 import { nameKey } from "../../core/names.ts";
 import type { SentMemory } from "../sent_memory.ts";
 import type { Session } from "../session.ts";
+import type { Away } from "./presence.ts";
 import type { Room } from "./rooms.ts";
 
 /** A connection that has not said a successful `hello` yet. */
@@ -34,6 +35,14 @@ interface Named {
   readonly sent: SentMemory;
   /** Its upload token, when the server takes files: revoked when it leaves. */
   readonly token: string | undefined;
+  /** Whether it is an operator. */
+  op: boolean;
+  /** Set while it is away. */
+  away: Away | undefined;
+  /** When it last said or typed something, in ms since the epoch. */
+  active: number;
+  /** What it uses, as `who` tells: `terminal`, `web`, `text`, `json`. */
+  readonly client: string;
 }
 
 /** Someone speaking protocol version 1: in exactly one room, which `join` changes. */

@@ -26,6 +26,7 @@ const DOING = {
   who: "list",
   history: "show the history of",
   search: "search",
+  typing: "type in",
   part: "leave",
   leave: "leave",
 } as const;
@@ -48,10 +49,12 @@ export function namesRoom(type: string): type is RoomFrameType {
 /** Moves members in and out of rooms, as their protocol version says. */
 export class Membership {
   readonly #rooms: Rooms;
+  readonly #locked: (room: string) => boolean;
 
-  /** Moves members in and out of `rooms`. */
-  constructor(rooms: Rooms) {
+  /** Moves members in and out of `rooms`; only operators enter those `locked` says. */
+  constructor(rooms: Rooms, locked: (room: string) => boolean = () => false) {
     this.#rooms = rooms;
+    this.#locked = locked;
   }
 
   /**
@@ -80,6 +83,13 @@ export class Membership {
     const name = checked.value;
     if (member.rooms.some((room) => room.name === name)) {
       return inform(member, `You are in ${name} already`);
+    }
+    if (!member.op && this.#locked(name)) {
+      return refuse(
+        member,
+        "room_locked",
+        `Cannot join ${name}: it is locked; only operators may enter`,
+      );
     }
     const from = since === undefined ? undefined : { since, all: false };
     if (member.version === 1) {

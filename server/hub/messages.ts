@@ -7,6 +7,7 @@
  */
 
 import {
+  type ErrorCode,
   type FileFrame,
   type FileRef,
   MAX_TEXT_BYTES,
@@ -44,6 +45,10 @@ export interface MessagesOptions {
   readonly log: (line: string) => void;
   /** The shared files, when the server takes them. */
   readonly files: SharedFiles | undefined;
+  /** Why a member may not talk now, if it is muted. */
+  readonly muted: (member: Member) => { code: ErrorCode; message: string } | undefined;
+  /** Tells a sender, once, that the person it writes to is away. */
+  readonly away: (sender: Member, target: Member) => void;
 }
 
 /** A line to post: its text, and the client message id it was sent with, if any. */
@@ -58,6 +63,8 @@ export class Messages {
   readonly #members: Members;
   readonly #log: (line: string) => void;
   readonly #files: SharedFiles | undefined;
+  readonly #muted: MessagesOptions["muted"];
+  readonly #away: MessagesOptions["away"];
   /** Search pacing per connection. */
   readonly #searchPaces = new WeakMap<Session, SearchPace>();
   #lastId: number;
@@ -68,6 +75,8 @@ export class Messages {
     this.#members = options.members;
     this.#log = options.log;
     this.#files = options.files;
+    this.#muted = options.muted;
+    this.#away = options.away;
     this.#lastId = Math.max(this.#history.lastId(), options.firstId);
   }
 
@@ -80,6 +89,7 @@ export class Messages {
   post(member: Member, room: Room, line: Line, action: boolean): void {
     const cid = line.cid;
     if (cid !== undefined && this.#repeated(member, cid)) return;
+    if (this.#silenced(member, cid)) return;
     const text = checkText(member, line.text, cid);
     if (text === undefined) return;
     this.#publish(member, room, text, { action, cid, file: undefined });
@@ -92,12 +102,21 @@ export class Messages {
   share(member: Member, frame: FileFrame, room: Room | undefined): void {
     const { cid } = frame;
     if (cid !== undefined && this.#repeated(member, cid)) return;
+    if (this.#silenced(member, cid)) return;
     const file = this.#fileOf(member, frame);
     if (file === undefined) return;
     if (room !== undefined) {
       return this.#publish(member, room, fileSummary(file), { action: false, cid, file });
     }
     this.#send(member, frame.to ?? member.name, fileSummary(file), cid, file);
+  }
+
+  /** Whether `member` is muted; if so, it is told so. */
+  #silenced(member: Member, cid: string | undefined): boolean {
+    const muted = this.#muted(member);
+    if (muted === undefined) return false;
+    refuse(member, muted.code, muted.message, cid);
+    return true;
   }
 
   /** The file `frame` shares, named as it asks, or `undefined` once the sender is told why not. */
@@ -150,6 +169,7 @@ export class Messages {
   /** Sends `raw` to the person called `to` alone, and back to the sender. */
   private(member: Member, to: string, raw: string, cid: string | undefined): void {
     if (cid !== undefined && this.#repeated(member, cid)) return;
+    if (this.#silenced(member, cid)) return;
     this.#send(member, to, raw, cid, undefined);
   }
 
@@ -165,6 +185,7 @@ export class Messages {
     if (target === undefined) return;
     const text = file === undefined ? checkText(member, raw, cid) : raw;
     if (text === undefined) return;
+    this.#away(member, target);
     const frame: PrivateFrame = {
       type: "private",
       id: ++this.#lastId,

@@ -11,9 +11,12 @@ import {
   LOBBY,
   MAX_ANNOUNCED_ROOM_SIZE,
   MAX_LISTED_NAMES,
+  type Person,
   type RoomEntry,
+  type RoomFrame,
   type ServerFrame,
 } from "../../protocol.ts";
+import type { RoomSettings } from "./moderation.ts";
 import type { HistoryStore } from "../history.ts";
 import { replay } from "../replay.ts";
 import { inform, type Member } from "./members.ts";
@@ -46,8 +49,12 @@ export function broadcast(room: Room, frame: ServerFrame): void {
   for (const member of room.members) member.session.send(frame);
 }
 
-/** What {@linkcode Rooms} needs to replay a room's messages. */
+/** What {@linkcode Rooms} needs to replay a room's messages and describe it. */
 export interface RoomsOptions {
+  /** The topic and lock of a room. */
+  readonly settings: (room: string) => Readonly<RoomSettings>;
+  /** How each of some members is, for `who`. */
+  readonly people: (members: readonly Member[]) => Person[];
   /** Where the messages are. */
   readonly history: HistoryStore;
   /** Messages replayed to whoever enters a room. */
@@ -120,7 +127,11 @@ export class Rooms {
    */
   replay(member: Member, room: Room, from: ReplayFrom | undefined): void {
     const { history, historyLimit } = this.#options;
-    member.session.send({ type: "room", room: room.name, ...listing(room) });
+    const frame: RoomFrame = { type: "room", room: room.name, ...listing(room) };
+    const { topic, locked } = this.#options.settings(room.name);
+    if (topic !== undefined) frame.topic = topic.text;
+    if (locked) frame.locked = true;
+    member.session.send(frame);
     const last = () => history.tail(room.name, historyLimit).after;
     const range = from === undefined
       ? { after: last(), limit: historyLimit }
@@ -131,9 +142,11 @@ export class Rooms {
     member.session.stream(replay(history, room.name, { ...range, until: this.#options.lastId() }));
   }
 
-  /** The answer to `who`: the people in `room`. */
-  who(room: Room): ServerFrame {
-    return { type: "who", room: room.name, ...listing(room) };
+  /** The answer to `who` for `asking`: the people in `room`, and (version 2) how each listed is. */
+  who(room: Room, asking: Member): ServerFrame {
+    const { members, count, listed } = listPeople(room);
+    if (asking.version === 1) return { type: "who", room: room.name, members, count };
+    return { type: "who", room: room.name, members, count, people: this.#options.people(listed) };
   }
 
   /** The answer to `rooms` for `member`: the largest rooms first, its own marked. */
@@ -144,6 +157,9 @@ export class Rooms {
         .map((room): RoomEntry => {
           const entry: RoomEntry = { name: room.name, members: room.members.size };
           if (room.members.has(member)) entry.joined = true;
+          const { topic, locked } = this.#options.settings(room.name);
+          if (topic !== undefined) entry.topic = topic.text;
+          if (locked) entry.locked = true;
           return entry;
         })
         .sort((a, b) => b.members - a.members || a.name.localeCompare(b.name))
@@ -158,10 +174,17 @@ export class Rooms {
 }
 
 function listing(room: Room): { members: string[]; count: number } {
-  const members: string[] = [];
+  const { members, count } = listPeople(room);
+  return { members, count };
+}
+
+/** The first names of `room`, sorted, with the members they are. */
+function listPeople(room: Room): { members: string[]; count: number; listed: Member[] } {
+  const listed: Member[] = [];
   for (const other of room.members) {
-    if (members.length === MAX_LISTED_NAMES) break;
-    members.push(other.name);
+    if (listed.length === MAX_LISTED_NAMES) break;
+    listed.push(other);
   }
-  return { members: members.sort((a, b) => a.localeCompare(b)), count: room.members.size };
+  listed.sort((a, b) => a.name.localeCompare(b.name));
+  return { members: listed.map((member) => member.name), count: room.members.size, listed };
 }

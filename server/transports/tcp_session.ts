@@ -125,6 +125,11 @@ export class TcpSession implements Session {
     return this.#mode;
   }
 
+  /** How the peer speaks, for `who`. */
+  get transport(): string {
+    return this.#mode;
+  }
+
   /**
    * Speaks `mode` from now on: JSON lines, WebSocket messages, or plain text
    * as `encode` renders it.

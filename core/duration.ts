@@ -1,0 +1,37 @@
+// This module is browser compatible.
+
+/**
+ * Durations as people type and read them: `90s`, `10m`, `2h`, `3d`, `1w`
+ * typed; `1 h 30 min` read. Bans and mutes last that long.
+ *
+ * @module
+ */
+
+const UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** The longest duration one may type: a year, in seconds. */
+export const MAX_DURATION_SECONDS = 365 * 86_400;
+
+/**
+ * The seconds `text` stands for (`90s`, `10m`, `2h`, `3d`, `1w`; a bare
+ * number is minutes), or `undefined` when it is no duration or is longer
+ * than {@linkcode MAX_DURATION_SECONDS}.
+ */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d{1,6})([smhdw]?)$/i.exec(text.trim());
+  if (match === null) return undefined;
+  const seconds = Number(match[1]) * UNITS[(match[2] || "m").toLowerCase()]!;
+  return seconds >= 1 && seconds <= MAX_DURATION_SECONDS ? seconds : undefined;
+}
+
+/** A span of `ms` milliseconds for people, to the minute past an hour: `45 s`, `9 min`, `2 h 5 min`, `3 d 4 h`. */
+export function formatSpan(ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
+}

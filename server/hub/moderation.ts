@@ -1,0 +1,274 @@
+/**
+ * Keeping order: who the operators are (made by the host or another
+ * operator, or proved with a secret of the op file), bans (by address, by
+ * resume identity and by name, until they expire or are lifted), mutes, and
+ * each room's topic and lock. Bans, topics and locks are kept with the
+ * history, so a restart keeps them. Everyone in the rooms concerned sees
+ * what an operator did and who did it.
+ *
+ * @module
+ */
+
+import { nameKey } from "../../core/names.ts";
+import { formatSpan } from "../../core/duration.ts";
+import { sanitizeText } from "../../core/sanitize.ts";
+import type { ErrorCode } from "../../protocol.ts";
+import type { HistoryStore } from "../history.ts";
+import { PasswordGate } from "../password.ts";
+import type { Member } from "./members.ts";
+
+/** One ban: what it matches, until when, why and by whom. */
+export interface Ban {
+  readonly id: number;
+  /** The IP address it keeps out. */
+  readonly address?: string;
+  /** The resume token of the session banned: coming back with it is refused. */
+  readonly resume?: string;
+  /** The folded name it keeps out. */
+  readonly key?: string;
+  /** The name as it was, to show. */
+  readonly name?: string;
+  /** When it ends, in ms since the epoch; never when left out. */
+  readonly until?: number;
+  readonly reason?: string;
+  /** Who banned. */
+  readonly by: string;
+  /** When, in ms since the epoch. */
+  readonly at: number;
+}
+
+/** A mute: until when (never when left out), and by whom. */
+interface Mute {
+  readonly until: number | undefined;
+  readonly by: string;
+}
+
+/** A room's topic and lock, kept even while the room is empty. */
+export interface RoomSettings {
+  topic?: { text: string; by: string; ts: number };
+  locked?: boolean;
+}
+
+/** Why something was refused, for an `error` frame. */
+export interface Refusal {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+const BAN = "ban";
+const ROOM = "room";
+
+/** Most bans kept: the oldest go first. */
+const MAX_BANS = 10_000;
+
+/** The longest topic, in characters. */
+export const MAX_TOPIC_CHARS = 300;
+
+/**
+ * Reads an op file: one `NAME SECRET` per line; blank lines and lines
+ * starting with `#` are skipped. Throws `SyntaxError` naming the first bad line.
+ */
+export function parseOpFile(text: string): Map<string, string> {
+  const secrets = new Map<string, string>();
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const match = /^(\S+)\s+(\S.*)$/.exec(line);
+    if (match === null) {
+      throw new SyntaxError(`Cannot read line ${index + 1} of the op file: expected NAME SECRET`);
+    }
+    secrets.set(nameKey(match[1]!), match[2]!.trim());
+  }
+  return secrets;
+}
+
+/** Operators, bans, mutes, topics and locks. */
+export class Moderation {
+  readonly #store: HistoryStore;
+  readonly #proofs = new Map<string, PasswordGate>();
+  readonly #bans = new Map<number, Ban>();
+  readonly #mutes = new Map<string, Mute>();
+  readonly #rooms = new Map<string, RoomSettings>();
+  #lastBan = 0;
+
+  /** Reads the bans, topics and locks kept in `store`; `secrets` are the op file's. */
+  constructor(store: HistoryStore, secrets: ReadonlyMap<string, string> = new Map()) {
+    this.#store = store;
+    for (const [key, secret] of secrets) this.#proofs.set(key, new PasswordGate(secret));
+    for (const [, value] of store.notes(BAN)) {
+      const ban = readJson<Ban>(value);
+      if (ban === undefined || !Number.isSafeInteger(ban.id)) continue;
+      this.#bans.set(ban.id, ban);
+      this.#lastBan = Math.max(this.#lastBan, ban.id);
+    }
+    for (const [room, value] of store.notes(ROOM)) {
+      const settings = readJson<RoomSettings>(value);
+      if (settings !== undefined) this.#rooms.set(room, settings);
+    }
+  }
+
+  /** Whether `key` is bound to a secret in the op file. */
+  hasSecret(key: string): boolean {
+    return this.#proofs.has(key);
+  }
+
+  /** Checks the secret `member` gives for its name: `undefined` when it proves the name. */
+  prove(member: Member, secret: string): Refusal | undefined {
+    const gate = this.#proofs.get(member.key);
+    if (gate === undefined) {
+      return {
+        code: "not_operator",
+        message: `Cannot make you an operator: the host gave "${member.name}" no secret`,
+      };
+    }
+    const refusal = gate.check(member.session.address, secret);
+    if (refusal === undefined) return undefined;
+    return {
+      code: "not_operator",
+      message: refusal.wrong
+        ? "Cannot make you an operator: that is not the secret of your name"
+        : refusal.message,
+    };
+  }
+
+  /** The ban that keeps out someone at `address`, with `resume` and name `key`, if any. */
+  banOf(
+    address: string,
+    resume: string | undefined,
+    key: string,
+    now = Date.now(),
+  ): Ban | undefined {
+    for (const ban of this.#bans.values()) {
+      if (ban.until !== undefined && ban.until <= now) {
+        this.#lift(ban);
+        continue;
+      }
+      if (
+        (ban.address !== undefined && ban.address === address) ||
+        (ban.resume !== undefined && ban.resume === resume) ||
+        (ban.key !== undefined && ban.key === key)
+      ) return ban;
+    }
+    return undefined;
+  }
+
+  /** Bans what `ban` says, for `seconds` or until lifted; returns the ban as kept. */
+  ban(ban: Omit<Ban, "id" | "at" | "until">, seconds: number | undefined, now = Date.now()): Ban {
+    const kept: Ban = {
+      ...ban,
+      id: ++this.#lastBan,
+      at: now,
+      ...(seconds === undefined ? {} : { until: now + seconds * 1000 }),
+    };
+    this.#bans.set(kept.id, kept);
+    this.#store.note(BAN, String(kept.id), JSON.stringify(kept));
+    if (this.#bans.size > MAX_BANS) this.#lift(this.#bans.values().next().value!);
+    return kept;
+  }
+
+  /** Lifts the bans of the name or address `target`; returns those lifted. */
+  unban(target: string): Ban[] {
+    const key = nameKey(target);
+    const lifted = [...this.#bans.values()].filter((ban) =>
+      ban.address === target || ban.key === key
+    );
+    for (const ban of lifted) this.#lift(ban);
+    return lifted;
+  }
+
+  /** The bans in force, oldest first. */
+  bans(now = Date.now()): Ban[] {
+    return [...this.#bans.values()].filter((ban) => {
+      if (ban.until === undefined || ban.until > now) return true;
+      this.#lift(ban);
+      return false;
+    });
+  }
+
+  /** Mutes the name `key` and the `address` for `seconds`, or until unmuted. */
+  mute(key: string, address: string, by: string, seconds: number | undefined, now = Date.now()) {
+    const mute: Mute = { until: seconds === undefined ? undefined : now + seconds * 1000, by };
+    this.#mutes.set(`name:${key}`, mute);
+    this.#mutes.set(`address:${address}`, mute);
+  }
+
+  /** Unmutes the name `key` and the `address`; returns whether either was muted. */
+  unmute(key: string, address: string): boolean {
+    const name = this.#mutes.delete(`name:${key}`);
+    return this.#mutes.delete(`address:${address}`) || name;
+  }
+
+  /** Why `member` may not talk now, if it is muted. */
+  muted(member: Member, now = Date.now()): Refusal | undefined {
+    if (this.#mutes.size === 0) return undefined;
+    for (const id of [`name:${member.key}`, `address:${member.session.address}`]) {
+      const mute = this.#mutes.get(id);
+      if (mute === undefined) continue;
+      if (mute.until !== undefined && mute.until <= now) {
+        this.#mutes.delete(id);
+        continue;
+      }
+      const left = mute.until === undefined
+        ? "until unmuted"
+        : `for ${formatSpan(mute.until - now)} more`;
+      return {
+        code: "muted",
+        message: `Cannot send: ${sanitizeText(mute.by)} muted you, ${left}`,
+      };
+    }
+    return undefined;
+  }
+
+  /** The topic and lock of `room`. */
+  room(room: string): Readonly<RoomSettings> {
+    return this.#rooms.get(room) ?? {};
+  }
+
+  /** Sets or clears the topic of `room`. */
+  setTopic(room: string, text: string, by: string, ts = Date.now()): void {
+    this.#change(room, (settings) => {
+      if (text === "") delete settings.topic;
+      else settings.topic = { text, by, ts };
+    });
+  }
+
+  /** Locks or unlocks `room`. */
+  setLocked(room: string, locked: boolean): void {
+    this.#change(room, (settings) => {
+      if (locked) settings.locked = true;
+      else delete settings.locked;
+    });
+  }
+
+  #change(room: string, change: (settings: RoomSettings) => void): void {
+    const settings = { ...this.#rooms.get(room) };
+    change(settings);
+    const empty = settings.topic === undefined && !settings.locked;
+    if (empty) this.#rooms.delete(room);
+    else this.#rooms.set(room, settings);
+    this.#store.note(ROOM, room, empty ? undefined : JSON.stringify(settings));
+  }
+
+  #lift(ban: Ban): void {
+    this.#bans.delete(ban.id);
+    this.#store.note(BAN, String(ban.id), undefined);
+  }
+}
+
+/** How a ban reads: `bob (192.168.1.7), by ann, 25 min left: flooding`. */
+export function describeBan(ban: Ban, now = Date.now()): string {
+  const who = [ban.name, ban.address === undefined ? undefined : `(${ban.address})`]
+    .filter((part) => part !== undefined).join(" ");
+  const left = ban.until === undefined ? "until lifted" : `${formatSpan(ban.until - now)} left`;
+  const reason = ban.reason === undefined ? "" : `: ${ban.reason}`;
+  return `${sanitizeText(who)}, by ${sanitizeText(ban.by)}, ${left}${sanitizeText(reason)}`;
+}
+
+function readJson<T>(text: string): T | undefined {
+  try {
+    const value = JSON.parse(text);
+    return typeof value === "object" && value !== null ? value as T : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * What operators do, command by command: `/op`, `/deop`, `/oper`, `/kick`,
+ * `/ban`, `/unban`, `/bans`, `/mute`, `/unmute`, `/topic`, `/lock`,
+ * `/unlock` and `/rename`. Each is refused with `not_operator` to anyone
+ * else, and each is told to the rooms it concerns, naming who did it. The
+ * server's console acts as an operator that is in no room.
+ *
+ * @module
+ */
+
+import { isIP } from "node:net";
+import { type CommandFrame } from "../../core/commands.ts";
+import { formatSpan } from "../../core/duration.ts";
+import { checkName, nameKey, normalizeRoom } from "../../core/names.ts";
+import { sanitizeText } from "../../core/sanitize.ts";
+import type { ServerFrame } from "../../protocol.ts";
+import { describeBan, MAX_TOPIC_CHARS, type Moderation } from "./moderation.ts";
+import { currentRoom, inform, type Member, type Members, refuse } from "./members.ts";
+import { broadcast, type Rooms } from "./rooms.ts";
+
+/** A command frame of type `T`. */
+type Frame<T extends CommandFrame["type"]> = Extract<CommandFrame, { type: T }>;
+
+/** What {@linkcode Operators} needs. */
+export interface OperatorsOptions {
+  readonly moderation: Moderation;
+  readonly members: Members;
+  readonly rooms: Rooms;
+  /** Renames a member, telling its rooms; refuses a name that cannot be had. */
+  readonly rename: (member: Member, to: string, by: Member) => void;
+  /** Sends `member` away with `bye` `reason`, its rooms told `left` with `why`. */
+  readonly remove: (member: Member, reason: string, why: string) => void;
+  /** Receives one line per operator action. */
+  readonly log: (line: string) => void;
+}
+
+/** Runs the operators' commands. */
+export class Operators {
+  readonly #options: OperatorsOptions;
+
+  constructor(options: OperatorsOptions) {
+    this.#options = options;
+  }
+
+  /** `/oper SECRET`: the name's secret from the op file makes its holder an operator. */
+  oper(member: Member, frame: Frame<"oper">): void {
+    if (member.op) return inform(member, "You are an operator already");
+    const refusal = this.#options.moderation.prove(member, frame.secret);
+    if (refusal !== undefined) {
+      this.#options.log(`${member.name} gave a wrong operator secret`);
+      return refuse(member, refusal.code, refusal.message);
+    }
+    member.op = true;
+    this.#tell(member, `${member.name} is an operator (proved with the host's secret)`);
+  }
+
+  /** `/op NAME`. */
+  op(member: Member, frame: Frame<"op">): void {
+    const target = this.#target(member, frame.name);
+    if (target === undefined) return;
+    if (target.op) return inform(member, `${target.name} is an operator already`);
+    target.op = true;
+    this.#tell(target, `${member.name} made ${target.name} an operator`, member);
+  }
+
+  /** `/deop NAME`. */
+  deop(member: Member, frame: Frame<"deop">): void {
+    const target = this.#target(member, frame.name);
+    if (target === undefined) return;
+    if (!target.op) return inform(member, `${target.name} is not an operator`);
+    target.op = false;
+    this.#tell(target, `${member.name} made ${target.name} a person like the others`, member);
+  }
+
+  /** `/kick NAME [REASON]`. */
+  kick(member: Member, frame: Frame<"kick">): void {
+    const target = this.#target(member, frame.name);
+    if (target === undefined) return;
+    const reason = frame.reason === undefined ? "" : `: ${clean(frame.reason)}`;
+    this.#options.log(`${member.name} kicked ${target.name}${reason}`);
+    this.#options.remove(
+      target,
+      `You were kicked by ${member.name}${reason}`,
+      `kicked by ${member.name}${reason}`,
+    );
+    if (!member.session.closing) inform(member, `You kicked ${target.name}`);
+  }
+
+  /** `/ban NAME|ADDRESS [DURATION] [REASON]`: by address and resume identity when present. */
+  ban(member: Member, frame: Frame<"ban">): void {
+    if (!this.#isOp(member)) return;
+    const { moderation, members } = this.#options;
+    const target = members.byKey(nameKey(frame.target.replace(/^@/, "")));
+    // Someone at the operator's own address (the same machine) is banned by name alone.
+    const theirs = target?.session.address;
+    const address = theirs !== undefined
+      ? (theirs === member.session.address ? undefined : theirs)
+      : isIP(frame.target)
+      ? frame.target
+      : undefined;
+    const reason = frame.reason === undefined ? undefined : clean(frame.reason);
+    if (target === undefined && address === undefined) {
+      const problem = checkName(frame.target);
+      if (problem !== undefined) {
+        return refuse(
+          member,
+          "no_such_user",
+          `Cannot ban "${clean(frame.target)}": nobody has that name, and it is no IP address`,
+        );
+      }
+    }
+    if (target === undefined && address === member.session.address) {
+      return refuse(
+        member,
+        "bad_command",
+        `Cannot ban ${address}: it is your own address; ban the name instead (/ban NAME)`,
+      );
+    }
+    const name = target?.name ?? (address === undefined ? frame.target : undefined);
+    const ban = moderation.ban({
+      ...(address === undefined ? {} : { address }),
+      ...(target === undefined ? {} : { resume: target.resume }),
+      ...(name === undefined ? {} : { key: nameKey(name), name }),
+      ...(reason === undefined ? {} : { reason }),
+      by: member.name,
+    }, frame.duration);
+    const span = frame.duration === undefined ? "" : ` for ${formatSpan(frame.duration * 1000)}`;
+    const why = reason === undefined ? "" : `: ${reason}`;
+    this.#options.log(`${member.name} banned ${describeBan(ban)}`);
+    // Everyone the ban keeps out goes now: the name, and every name from its address.
+    const out = [...members.all()].filter((other): other is Member =>
+      other.name !== undefined && !other.op &&
+      moderation.banOf(other.session.address, other.resume, other.key) !== undefined
+    );
+    for (const other of out) {
+      this.#options.remove(
+        other,
+        `You were banned by ${member.name}${span}${why}`,
+        `banned by ${member.name}${span}${why}`,
+      );
+    }
+    if (!member.session.closing) {
+      inform(
+        member,
+        `Banned ${describeBan(ban)}${out.length === 0 ? "" : ` (${out.length} gone)`}`,
+      );
+    }
+  }
+
+  /** `/unban NAME|ADDRESS`. */
+  unban(member: Member, frame: Frame<"unban">): void {
+    if (!this.#isOp(member)) return;
+    const lifted = this.#options.moderation.unban(frame.target.replace(/^@/, ""));
+    if (lifted.length === 0) {
+      return refuse(
+        member,
+        "bad_command",
+        `Cannot unban "${clean(frame.target)}": no ban matches it`,
+      );
+    }
+    this.#options.log(`${member.name} lifted ${lifted.length} ban(s) of ${clean(frame.target)}`);
+    inform(
+      member,
+      `Lifted ${lifted.length === 1 ? "the ban" : `${lifted.length} bans`} of ${
+        clean(frame.target)
+      }`,
+    );
+  }
+
+  /** `/bans`: one line per ban in force. */
+  bans(member: Member): void {
+    if (!this.#isOp(member)) return;
+    const bans = this.#options.moderation.bans();
+    if (bans.length === 0) return inform(member, "No bans");
+    inform(member, `${bans.length === 1 ? "1 ban" : `${bans.length} bans`}:`);
+    for (const ban of bans) inform(member, `  ${describeBan(ban)}`);
+  }
+
+  /** `/mute NAME [DURATION]`. */
+  mute(member: Member, frame: Frame<"mute">): void {
+    const target = this.#target(member, frame.name);
+    if (target === undefined) return;
+    if (target.op) {
+      return refuse(member, "bad_command", `Cannot mute ${target.name}: operators cannot be muted`);
+    }
+    this.#options.moderation.mute(target.key, target.session.address, member.name, frame.duration);
+    const span = frame.duration === undefined ? "" : ` for ${formatSpan(frame.duration * 1000)}`;
+    this.#tell(target, `${member.name} muted ${target.name}${span}`, member);
+  }
+
+  /** `/unmute NAME`. */
+  unmute(member: Member, frame: Frame<"unmute">): void {
+    const target = this.#target(member, frame.name);
+    if (target === undefined) return;
+    if (!this.#options.moderation.unmute(target.key, target.session.address)) {
+      return inform(member, `${target.name} is not muted`);
+    }
+    this.#tell(target, `${member.name} unmuted ${target.name}`, member);
+  }
+
+  /** `/topic [#room] [TEXT]`: anyone may read it, operators set it. */
+  topic(member: Member, frame: Frame<"topic">): void {
+    const room = this.#room(member, frame.room);
+    if (room === undefined) return;
+    const { moderation, rooms } = this.#options;
+    if (frame.text === undefined) {
+      const topic = moderation.room(room).topic;
+      return inform(
+        member,
+        topic === undefined
+          ? `${room} has no topic`
+          : `The topic of ${room}: ${clean(topic.text)} (set by ${clean(topic.by)})`,
+      );
+    }
+    if (!this.#isOp(member)) return;
+    const text = [...clean(frame.text)].slice(0, MAX_TOPIC_CHARS).join("");
+    moderation.setTopic(room, text, member.name);
+    this.#options.log(`${member.name} set the topic of ${room}: ${text}`);
+    const frameOut: ServerFrame = {
+      type: "topic",
+      ts: Date.now(),
+      room,
+      topic: text,
+      by: member.name,
+    };
+    broadcast(rooms.get(room), frameOut);
+    if (!rooms.get(room).members.has(member)) member.session.send(frameOut);
+  }
+
+  /** `/lock [#room]` and `/unlock [#room]`. */
+  lock(member: Member, room: string | undefined, locked: boolean): void {
+    if (!this.#isOp(member)) return;
+    const name = this.#room(member, room);
+    if (name === undefined) return;
+    const { moderation, rooms } = this.#options;
+    if ((moderation.room(name).locked ?? false) === locked) {
+      return inform(member, `${name} is ${locked ? "locked" : "open"} already`);
+    }
+    moderation.setLocked(name, locked);
+    const text = locked
+      ? `${member.name} locked ${name}: only operators may enter it`
+      : `${member.name} unlocked ${name}: everyone may enter it`;
+    this.#options.log(text);
+    const notice: ServerFrame = { type: "notice", ts: Date.now(), room: name, text };
+    broadcast(rooms.get(name), notice);
+    if (!rooms.get(name).members.has(member)) member.session.send(notice);
+  }
+
+  /** `/rename NAME NEW`. */
+  rename(member: Member, frame: Frame<"rename">): void {
+    const target = this.#target(member, frame.name);
+    if (target === undefined) return;
+    this.#options.rename(target, frame.to, member);
+  }
+
+  /** Whether `member` is an operator; if not, it is told so. */
+  #isOp(member: Member): boolean {
+    if (member.op) return true;
+    refuse(member, "not_operator", "Cannot do that: only operators can; the host can make you one");
+    return false;
+  }
+
+  /** The person an operator's command names, or `undefined` once the operator is told why not. */
+  #target(member: Member, name: string): Member | undefined {
+    if (!this.#isOp(member)) return undefined;
+    const target = this.#options.members.byKey(nameKey(name.replace(/^@/, "")));
+    if (target === undefined) {
+      refuse(member, "no_such_user", `Cannot find "${clean(name)}": nobody has that name here`);
+    }
+    return target;
+  }
+
+  /** The room a command names, or the member's current one. */
+  #room(member: Member, input: string | undefined): string | undefined {
+    if (input === undefined) return currentRoom(member).name;
+    const checked = normalizeRoom(input);
+    if (!checked.ok) {
+      refuse(member, checked.code, checked.message);
+      return undefined;
+    }
+    return checked.value;
+  }
+
+  /** Tells `text` to every room `target` is in, and to the operator who acted if they are elsewhere. */
+  #tell(target: Member, text: string, by?: Member): void {
+    this.#options.log(text);
+    const ts = Date.now();
+    let told = false;
+    for (const room of target.rooms) {
+      if (!this.#options.rooms.get(room.name).members.has(target)) continue;
+      broadcast(room, { type: "notice", ts, room: room.name, text });
+      if (by !== undefined && room.members.has(by)) told = true;
+    }
+    if (by !== undefined && !told) by.session.send({ type: "notice", ts, text });
+    if (!target.rooms.some((room) => room.members.has(target))) {
+      target.session.send({ type: "notice", ts, text });
+    }
+  }
+}
+
+function clean(text: string): string {
+  return sanitizeText(text).trim();
+}

@@ -1,0 +1,131 @@
+/**
+ * Who is around: `/away` and `/back`, told to everyone who shares a room
+ * with the person; "is typing" relayed to a room or to one person, at most
+ * every {@linkcode TYPING_INTERVAL_MS}; how each person is in `who`; and the
+ * reason of someone away, told once to whoever writes to them in private.
+ *
+ * @module
+ */
+
+import { nameKey } from "../../core/names.ts";
+import { sanitizeText } from "../../core/sanitize.ts";
+import type { Person, ServerFrame, TypingFrame } from "../../protocol.ts";
+import { MAX_LISTED_NAMES } from "../../protocol.ts";
+import { inform, type Member, type Members } from "./members.ts";
+import type { Room } from "./rooms.ts";
+
+/** The least time between two "is typing" a person's clients relay, in ms. */
+export const TYPING_INTERVAL_MS = 2_000;
+
+/** Someone away: since when, why, and who was told so already. */
+export interface Away {
+  readonly since: number;
+  readonly reason: string | undefined;
+  /** The folded names of those told, in private, that this person is away. */
+  readonly told: Set<string>;
+}
+
+/** The longest away reason, in characters. */
+const MAX_REASON_CHARS = 200;
+
+/** Tracks who is away, idle or typing. */
+export class Presence {
+  readonly #members: Members;
+  /** When each member's typing was last relayed. */
+  readonly #typed = new WeakMap<Member, number>();
+
+  constructor(members: Members) {
+    this.#members = members;
+  }
+
+  /** `/away [REASON]`: told to everyone who shares a room with `member`. */
+  away(member: Member, reason: string | undefined): void {
+    const text = reason === undefined
+      ? undefined
+      : [...sanitizeText(reason).trim()].slice(0, MAX_REASON_CHARS).join("") || undefined;
+    const ts = Date.now();
+    member.away = { since: ts, reason: text, told: new Set() };
+    const frame: ServerFrame = text === undefined
+      ? { type: "away", ts, name: member.name }
+      : { type: "away", ts, name: member.name, reason: text };
+    this.#tellNeighbours(member, frame);
+  }
+
+  /** `/back`. */
+  back(member: Member): void {
+    if (member.away === undefined) return inform(member, "You are not away");
+    member.away = undefined;
+    this.#tellNeighbours(member, { type: "back", ts: Date.now(), name: member.name });
+  }
+
+  /** Notes that `member` said or did something now. */
+  active(member: Member): void {
+    member.active = Date.now();
+  }
+
+  /**
+   * Relays that `member` is typing in `room` (one of its rooms), or to the
+   * person `frame.to`; a relay sooner than {@linkcode TYPING_INTERVAL_MS}
+   * after the last is dropped. Clients of version 1 are not told.
+   */
+  typing(member: Member, frame: TypingFrame, room: Room | undefined): void {
+    const now = Date.now();
+    const last = this.#typed.get(member);
+    if (last !== undefined && now - last < TYPING_INTERVAL_MS) return;
+    this.#typed.set(member, now);
+    member.active = now;
+    if (frame.to !== undefined) {
+      const target = this.#members.byKey(nameKey(frame.to.replace(/^@/, "")));
+      if (target !== undefined && target !== member && target.version !== 1) {
+        target.session.send({ type: "typing", name: member.name });
+      }
+      return;
+    }
+    if (room === undefined) return;
+    const relay: ServerFrame = { type: "typing", name: member.name, room: room.name };
+    for (const other of room.members) {
+      if (other !== member && other.version !== 1) other.session.send(relay);
+    }
+  }
+
+  /**
+   * Before a private message from `sender` reaches `target`: if the target
+   * is away, the sender is told so, once for each time it goes away.
+   */
+  privateTo(sender: Member, target: Member): void {
+    const away = target.away;
+    if (away === undefined || target === sender || away.told.has(sender.key)) return;
+    away.told.add(sender.key);
+    const why = away.reason === undefined ? "" : `: ${away.reason}`;
+    inform(sender, `${target.name} is away${why}`);
+  }
+
+  /** How each of `members` is, for `who`, in the order given. */
+  people(members: readonly Member[]): Person[] {
+    return members.map((member) => {
+      const person: Person = { name: member.name, active: member.active, client: member.client };
+      if (member.away !== undefined) {
+        person.away = member.away.reason === undefined
+          ? { since: member.away.since }
+          : { since: member.away.since, reason: member.away.reason };
+      }
+      if (member.op) person.op = true;
+      return person;
+    });
+  }
+
+  /** Tells `frame` to everyone who shares a room with `member`, once each, `member` included. */
+  #tellNeighbours(member: Member, frame: ServerFrame): void {
+    const told = new Set<Member>([member]);
+    member.session.send(frame);
+    for (const room of member.rooms) {
+      // In a crowd, presence is not announced: as with arrivals, `who` tells it.
+      if (room.members.size > MAX_LISTED_NAMES) continue;
+      for (const other of room.members) {
+        if (told.has(other)) continue;
+        told.add(other);
+        other.session.send(frame);
+      }
+    }
+  }
+}

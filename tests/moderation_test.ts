@@ -1,0 +1,314 @@
+/**
+ * Operators, bans, mutes, topics and locks, through the real server over
+ * real sockets; people told apart by their loopback address (127.0.0.2 …).
+ */
+
+import assert from "node:assert/strict";
+import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
+import type { ClientFrame } from "../protocol.ts";
+import { parseOpFile } from "../server/hub/moderation.ts";
+import { SqliteHistory } from "../server/sqlite_history.ts";
+import { clientFrom } from "./_from_address.ts";
+import { assertUnheard, LOOPBACK, TestClient } from "./_test_utils.ts";
+
+async function server(options: ServerOptions = {}): Promise<ChatServer> {
+  return await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    operators: parseOpFile("# the host's secrets\nann s3cret\n"),
+    ...options,
+  });
+}
+
+/** Says hello in version 2 as `name` from `address`, and waits for the answer. */
+async function arrive(
+  port: number,
+  name: string,
+  address: string,
+  extra: Partial<ClientFrame> = {},
+) {
+  const client = await clientFrom(port, address);
+  await client.send({ type: "hello", version: 2, name, ...extra } as ClientFrame);
+  try {
+    await client.sync();
+  } catch (error) {
+    // A banned newcomer is answered and closed at once: its pong never comes.
+    if (!client.ended) throw error;
+  }
+  return client;
+}
+
+/** `ann`, proved an operator with the op file's secret. */
+async function operator(port: number): Promise<TestClient> {
+  const ann = await arrive(port, "ann", "127.0.0.1");
+  await ann.say("/oper s3cret");
+  await ann.next("notice", (frame) => /ann is an operator/.test(frame.text));
+  return ann;
+}
+
+Deno.test("an operator is who proves the name's secret, not who took the name", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await arrive(port, "ann", "127.0.0.1");
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  await bob.say("/kick ann");
+  assert.equal((await bob.next("error")).code, "not_operator");
+  await bob.say("/oper s3cret");
+  const refused = await bob.next("error");
+  assert.equal(refused.code, "not_operator");
+  assert.match(refused.message, /gave "bob" no secret/);
+  await ann.say("/oper wrong");
+  assert.match((await ann.next("error")).message, /not the secret of your name/);
+  await ann.say("/oper s3cret");
+  const told = await bob.next("notice");
+  assert.match(told.text, /^ann is an operator/);
+  await ann.say("/op bob");
+  assert.equal((await bob.next("notice")).text, "ann made bob an operator");
+  await bob.send({ type: "who" });
+  const who = await bob.next("who");
+  assert.deepEqual(who.people?.map((person) => [person.name, person.op]), [
+    ["ann", true],
+    ["bob", true],
+  ]);
+});
+
+Deno.test("the host's name cannot be taken, nor a look-alike of it", async () => {
+  await using chat = await server();
+  for (const name of ["host", "HOST", "Host"]) {
+    await using client = await arrive(chat.addr.port, name, "127.0.0.1");
+    assert.equal(client.all("error")[0]?.code, "name_taken", name);
+  }
+});
+
+Deno.test("a kicked person is gone, and the room is told who kicked and why", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  await using eve = await arrive(port, "eve", "127.0.0.3");
+  await ann.say("/kick eve flooding");
+  const bye = await eve.next("bye");
+  assert.equal(bye.reason, "You were kicked by ann: flooding");
+  assert.equal(bye.retry, undefined, "a kicked client is not invited back");
+  await eve.closed();
+  const left = await bob.next("left");
+  assert.deepEqual([left.name, left.reason], ["eve", "kicked by ann: flooding"]);
+});
+
+Deno.test("a ban keeps out the address, the resume token and the name until it ends", async (t) => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  const eve = await arrive(port, "eve", "127.0.0.3");
+  const resume = eve.all("welcome")[0]!.resume!;
+
+  await t.step("everyone sees the ban, and eve is gone", async () => {
+    await ann.say("/ban eve 2h flooding");
+    assert.match((await eve.next("bye")).reason, /^You were banned by ann for 2 h: flooding$/);
+    await eve.closed();
+    await eve[Symbol.asyncDispose]();
+    assert.equal((await bob.next("left")).reason, "banned by ann for 2 h: flooding");
+    assert.match(
+      (await ann.next("info", (f) => f.text.startsWith("Banned"))).text,
+      /eve \(127\.0\.0\.3\)/,
+    );
+  });
+
+  await t.step("not from the address under another name", async () => {
+    await using again = await arrive(port, "notEve", "127.0.0.3");
+    const error = again.all("error")[0];
+    assert.equal(error?.code, "banned");
+    assert.match(
+      error!.message,
+      /^Cannot join: ann banned you, for (2 h|1 h 59 min) more: flooding$/,
+    );
+    await again.closed();
+  });
+
+  await t.step("not with her resume token from elsewhere", async () => {
+    await using back = await arrive(port, "eve", "127.0.0.4", { resume });
+    assert.equal(back.all("error")[0]?.code, "banned");
+  });
+
+  await t.step("not under her name from elsewhere, nor over the web", async () => {
+    await using named = await arrive(port, "Eve", "127.0.0.5");
+    assert.equal(named.all("error")[0]?.code, "banned");
+  });
+
+  await t.step("someone else from another address gets in", async () => {
+    await using carol = await arrive(port, "carol", "127.0.0.6");
+    assert.equal(carol.all("welcome").length, 1);
+  });
+
+  await t.step("/bans lists it, /unban lifts it", async () => {
+    await ann.say("/bans");
+    await ann.next("info", (frame) => frame.text === "1 ban:");
+    assert.match(
+      (await ann.next("info")).text,
+      /^ {2}eve \(127\.0\.0\.3\), by ann, (2 h|1 h 59 min) left: flooding$/,
+    );
+    await ann.say("/unban eve");
+    assert.match((await ann.next("info")).text, /^Lifted the ban of eve$/);
+    await using eve2 = await arrive(port, "eve", "127.0.0.3");
+    assert.equal(eve2.all("welcome").length, 1);
+  });
+});
+
+Deno.test("a short ban ends by itself", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  const eve = await arrive(port, "eve", "127.0.0.3");
+  await ann.say("/ban eve 1s");
+  await eve.closed();
+  await eve[Symbol.asyncDispose]();
+  // Tried again and again until the ban is over: each try is refused until then.
+  const started = Date.now();
+  let welcomed = false;
+  while (!welcomed) {
+    await using again = await arrive(port, "eve", "127.0.0.3");
+    welcomed = again.all("welcome").length === 1;
+    if (!welcomed) {
+      assert.equal(again.all("error")[0]?.code, "banned");
+      assert.ok(Date.now() - started < 5_000, "the ban of 1 s is still in force after 5 s");
+      await again.closed();
+    }
+  }
+});
+
+Deno.test("a muted person is refused with the time left, and the room is told", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  await ann.say("/mute bob 10m");
+  assert.equal((await bob.next("notice")).text, "ann muted bob for 10 min");
+  await assertUnheard([ann], async () => {
+    await bob.send({ type: "say", text: "let me talk", cid: "m-1" });
+    const error = await bob.next("error");
+    assert.equal(error.code, "muted");
+    assert.equal(error.cid, "m-1");
+    assert.match(error.message, /^Cannot send: ann muted you, for (10|9) min more$/);
+    await bob.send({ type: "msg", to: "ann", text: "psst" });
+    assert.equal((await bob.next("error")).code, "muted");
+  });
+  await bob.send({ type: "who" });
+  await bob.next("who");
+  await ann.say("/unmute bob");
+  await bob.next("notice", (frame) => frame.text === "ann unmuted bob");
+  await bob.say("thanks");
+  await ann.next("message", (frame) => frame.text === "thanks");
+});
+
+Deno.test("topics show on entering and in /rooms; a locked room is for operators", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  await bob.say("/topic #lobby mine now");
+  assert.equal((await bob.next("error")).code, "not_operator");
+  await ann.say("/topic #lobby Release on Friday");
+  const topic = await bob.next("topic");
+  assert.deepEqual([topic.room, topic.topic, topic.by], ["#lobby", "Release on Friday", "ann"]);
+  await bob.say("/topic");
+  assert.equal(
+    (await bob.next("info")).text,
+    "The topic of #lobby: Release on Friday (set by ann)",
+  );
+  await using carol = await arrive(port, "carol", "127.0.0.3");
+  assert.equal(carol.all("room")[0]?.topic, "Release on Friday");
+
+  await ann.send({ type: "join", room: "#ops" });
+  await ann.next("room", (frame) => frame.room === "#ops");
+  await ann.say("/lock #ops");
+  await ann.next(
+    "notice",
+    (frame) => frame.text === "ann locked #ops: only operators may enter it",
+  );
+  await bob.send({ type: "join", room: "#ops" });
+  const locked = await bob.next("error");
+  assert.equal(locked.code, "room_locked");
+  await bob.send({ type: "rooms" });
+  const rooms = await bob.next("rooms");
+  assert.deepEqual(rooms.rooms.find((room) => room.name === "#lobby")?.topic, "Release on Friday");
+  assert.equal(rooms.rooms.find((room) => room.name === "#ops")?.locked, true);
+  await ann.say("/op bob");
+  await bob.send({ type: "join", room: "#ops" });
+  assert.equal((await bob.next("room", (frame) => frame.room === "#ops")).locked, true);
+});
+
+Deno.test("an operator renames a look-alike, and everyone sees who did it", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using bob = await arrive(port, "b0b", "127.0.0.2");
+  await ann.say("/rename b0b not-bob");
+  const renamed = await bob.next("renamed");
+  assert.deepEqual([renamed.from, renamed.to], ["b0b", "not-bob"]);
+  assert.equal((await bob.next("notice")).text, "ann renamed b0b to not-bob");
+});
+
+Deno.test("bans and topics survive a restart on the same data", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_moderation_" });
+  try {
+    {
+      using history = SqliteHistory.open(`${dir}/history.db`);
+      await using chat = await server({ history });
+      await using ann = await operator(chat.addr.port);
+      const eve = await arrive(chat.addr.port, "eve", "127.0.0.3");
+      await ann.say("/ban eve");
+      await eve.closed();
+      await eve[Symbol.asyncDispose]();
+      await ann.say("/topic Kept");
+      await ann.next("topic");
+    }
+    using history = SqliteHistory.open(`${dir}/history.db`);
+    await using chat = await server({ history });
+    await using eve = await arrive(chat.addr.port, "someone", "127.0.0.3");
+    assert.equal(eve.all("error")[0]?.code, "banned");
+    await using bob = await arrive(chat.addr.port, "bob", "127.0.0.2");
+    assert.equal(bob.all("room")[0]?.topic, "Kept");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("away: told to the rooms, listed by who, and told once to whoever writes", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using alice = await arrive(port, "alice", "127.0.0.1", { client: "terminal" });
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  await bob.say("/away lunch");
+  const away = await alice.next("away");
+  assert.deepEqual([away.name, away.reason], ["bob", "lunch"]);
+  await alice.send({ type: "who" });
+  const who = await alice.next("who");
+  const people = Object.fromEntries((who.people ?? []).map((person) => [person.name, person]));
+  assert.equal(people.bob?.away?.reason, "lunch");
+  assert.equal(people.alice?.client, "terminal");
+  assert.equal(people.bob?.client, "json");
+  await alice.send({ type: "msg", to: "bob", text: "free?" });
+  assert.equal((await alice.next("info")).text, "bob is away: lunch");
+  await alice.send({ type: "msg", to: "bob", text: "still?" });
+  await alice.next("private", (frame) => frame.text === "still?");
+  await alice.sync();
+  assert.equal(alice.all("info").filter((frame) => frame.text.includes("away")).length, 1);
+  await bob.say("/back");
+  assert.equal((await alice.next("back")).name, "bob");
+});
+
+Deno.test("typing is relayed to the room's version 2 clients, at most every 2 s", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using alice = await arrive(port, "alice", "127.0.0.1");
+  await using old = await TestClient.join(port, "old");
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  await bob.send({ type: "typing", room: "#lobby" });
+  const typing = await alice.next("typing");
+  assert.deepEqual([typing.name, typing.room], ["bob", "#lobby"]);
+  await assertUnheard([alice, old], async () => {
+    await bob.send({ type: "typing", room: "#lobby" });
+    await bob.sync();
+  });
+});
