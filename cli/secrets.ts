@@ -7,6 +7,7 @@
  */
 
 import { UsageError } from "./args.ts";
+import { parseOpFile } from "../server/hub/moderation.ts";
 import { errorText } from "../core/address.ts";
 
 /** A file or variable could not be read; the message says which and why. */
@@ -49,6 +50,19 @@ export async function readPassword(file: string | undefined): Promise<string | u
     );
   }
   return password;
+}
+
+/** Reads `--op-file`: one `NAME SECRET` per line, as the hub takes it. */
+export async function readOpFile(
+  file: string | undefined,
+): Promise<Map<string, string> | undefined> {
+  if (file === undefined) return undefined;
+  const text = await readText(file, "op file");
+  try {
+    return parseOpFile(text);
+  } catch (error) {
+    throw new SecretError(`op file ${file}: ${(error as Error).message}`);
+  }
 }
 
 /** Reads a PEM certificate or key, checking that it looks like one. */

@@ -7,6 +7,8 @@
 
 // @ts-types="./qrcode.d.ts"
 import { join } from "node:path";
+import process from "node:process";
+import { createInterface } from "node:readline";
 import QRCode from "qrcode";
 import { errorText, formatAddress } from "../core/address.ts";
 import { checkServerName, toServerName } from "../discovery/beacon.ts";
@@ -15,7 +17,8 @@ import { ListenError, startServer } from "../server.ts";
 import { flagHelp, parseNumberFlag, serveFlagOptions, SETTINGS } from "../server/config.ts";
 import { parseOptions, quote, UsageError } from "./args.ts";
 import { defaultDataDir, openHistory, parseRetention } from "./history.ts";
-import { readPassword, readServerTls, SecretError } from "./secrets.ts";
+import { readOpFile, readPassword, readServerTls, SecretError } from "./secrets.ts";
+import type { HostConsole } from "../server/hub/console.ts";
 
 /** Help for `chat serve`; its options are made from the settings table. */
 export const SERVE_HELP = `Usage: chat serve [options]
@@ -197,8 +200,10 @@ export async function serveCommand(args: string[]): Promise<number> {
   };
   let password: string | undefined;
   let tls: { cert: string; key: string } | undefined;
+  let operators: Map<string, string> | undefined;
   try {
     password = await readPassword(values["password-file"]);
+    operators = await readOpFile(values["op-file"]);
     tls = await readServerTls(values["tls-cert"], values["tls-key"]);
   } catch (error) {
     if (!(error instanceof SecretError)) throw error;
@@ -221,6 +226,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       ...(dataDir === undefined ? {} : { filesDir: join(dataDir, "files") }),
       ...(password === undefined ? {} : { password }),
       ...(tls === undefined ? {} : { tls }),
+      ...(operators === undefined ? {} : { operators }),
       ...numbers,
     });
   } catch (error) {
@@ -244,10 +250,36 @@ export async function serveCommand(args: string[]): Promise<number> {
       tls: tls !== undefined,
     }),
   );
+  // The host's console: what is typed at the server, when someone is there to type it.
+  const typing = values.console || Deno.stdin.isTerminal()
+    ? readConsole(server.hub.console((line) => console.log(line)), log)
+    : undefined;
   const signal = await stopped;
+  typing?.close();
   log(`${signal} received: telling ${server.hub.size} users and shutting down`);
   await server.close("The server is shutting down");
   for (const { signal, handler } of handlers) Deno.removeSignalListener(signal, handler);
   log("Stopped");
   return 0;
+}
+
+/**
+ * Runs each line of standard input on the host's console until it ends or
+ * the server stops; the server goes on without it.
+ */
+function readConsole(host: HostConsole, log: (line: string) => void): { close(): void } {
+  // Not a terminal interface: the terminal keeps its own line editing and Ctrl-C.
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  let closing = false;
+  lines.on("line", (line) => host.run(line));
+  lines.on("close", () => {
+    if (!closing) log("The console's input ended; the server goes on (stop it with Ctrl-C)");
+  });
+  return {
+    close() {
+      closing = true;
+      lines.close();
+      process.stdin.destroy();
+    },
+  };
 }

@@ -124,6 +124,18 @@ export const SETTINGS = {
     arg: "F",
     help: "require the password in file F (or set CHAT_PASSWORD)",
   },
+  opFile: {
+    kind: "string",
+    flag: "op-file",
+    arg: "F",
+    help: "operators: each line of F is NAME SECRET; /oper SECRET makes NAME an operator",
+  },
+  console: {
+    kind: "boolean",
+    flag: "console",
+    help: "read the host's commands (/kick, /ban, /say …) from standard input even when it " +
+      "is not a terminal (it is read when it is one)",
+  },
   tlsCert: {
     kind: "string",
     flag: "tls-cert",

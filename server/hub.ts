@@ -21,6 +21,7 @@ import { Membership, namesRoom, type RoomFrame } from "./hub/membership.ts";
 import { Messages } from "./hub/messages.ts";
 import { type Room, Rooms } from "./hub/rooms.ts";
 import type { SharedFiles } from "./hub/shared_files.ts";
+import { HostConsole } from "./hub/console.ts";
 import { Moderation } from "./hub/moderation.ts";
 import { Operators } from "./hub/operators.ts";
 import { Presence } from "./hub/presence.ts";
@@ -200,6 +201,15 @@ export class Hub implements Disposable {
       },
       log: this.#log,
     });
+  }
+
+  /** The host's console: lines typed at the server, run as the operator `host`, in no room. */
+  console(print: (line: string) => void): HostConsole {
+    return new HostConsole({
+      rooms: this.#rooms,
+      dispatch: (member, frame) => this.#dispatch(member, frame),
+      post: (member, room, text) => this.#messages.post(member, room, { text }, false),
+    }, print);
   }
 
   /** Whether `session` has said a successful hello. */

@@ -65,7 +65,7 @@ const MAX_BANS = 10_000;
 export const MAX_TOPIC_CHARS = 300;
 
 /**
- * Reads an op file: one `NAME SECRET` per line; blank lines and lines
+ * Reads an op file: one `NAME SECRET` per line, each one word; blank lines and lines
  * starting with `#` are skipped. Throws `SyntaxError` naming the first bad line.
  */
 export function parseOpFile(text: string): Map<string, string> {
@@ -73,11 +73,13 @@ export function parseOpFile(text: string): Map<string, string> {
   for (const [index, raw] of text.split(/\r?\n/).entries()) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
-    const match = /^(\S+)\s+(\S.*)$/.exec(line);
+    const match = /^(\S+)\s+(\S+)$/.exec(line);
     if (match === null) {
-      throw new SyntaxError(`Cannot read line ${index + 1} of the op file: expected NAME SECRET`);
+      throw new SyntaxError(
+        `Cannot read line ${index + 1} of the op file: expected NAME SECRET, one word each`,
+      );
     }
-    secrets.set(nameKey(match[1]!), match[2]!.trim());
+    secrets.set(nameKey(match[1]!), match[2]!);
   }
   return secrets;
 }

@@ -13,7 +13,7 @@ import { type CommandFrame } from "../../core/commands.ts";
 import { formatSpan } from "../../core/duration.ts";
 import { checkName, nameKey, normalizeRoom } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
-import type { ServerFrame } from "../../protocol.ts";
+import { LOBBY, type ServerFrame } from "../../protocol.ts";
 import { describeBan, MAX_TOPIC_CHARS, type Moderation } from "./moderation.ts";
 import { currentRoom, inform, type Member, type Members, refuse } from "./members.ts";
 import { broadcast, type Rooms } from "./rooms.ts";
@@ -232,6 +232,9 @@ export class Operators {
     if (!this.#isOp(member)) return;
     const name = this.#room(member, room);
     if (name === undefined) return;
+    if (name === LOBBY && locked) {
+      return refuse(member, "bad_command", `Cannot lock ${LOBBY}: everyone arrives there`);
+    }
     const { moderation, rooms } = this.#options;
     if ((moderation.room(name).locked ?? false) === locked) {
       return inform(member, `${name} is ${locked ? "locked" : "open"} already`);

@@ -1,0 +1,130 @@
+/**
+ * The host's console of the real `chat serve`: commands typed on its
+ * standard input (`--console`) kick, ban and speak; `--op-file` names the
+ * operators. People are told apart by their loopback address.
+ */
+
+import assert from "node:assert/strict";
+import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
+import { clientFrom } from "./_from_address.ts";
+
+/** `chat serve --console` on loopback, any port, keeping nothing; resolves with its port. */
+async function serveWithConsole(
+  extra: string[] = [],
+): Promise<{ server: ChatProcess; port: number }> {
+  const server = new ChatProcess([
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--no-web",
+    "--memory",
+    "--console",
+    ...extra,
+  ]);
+  try {
+    const [, port] = await server.waitForStdout(/listening on 127\.0\.0\.1:(\d+)$/m);
+    await server.waitForStdout(/^Press Ctrl-C to stop\.$/m);
+    return { server, port: Number(port) };
+  } catch (error) {
+    await server[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+async function arrive(port: number, name: string, address: string) {
+  const client = await clientFrom(port, address);
+  await client.send({ type: "hello", version: 2, name });
+  try {
+    await client.sync();
+  } catch (error) {
+    if (!client.ended) throw error;
+  }
+  return client;
+}
+
+Deno.test("chat serve --console: the host kicks, bans and speaks from standard input", async (t) => {
+  const { server, port } = await serveWithConsole();
+  await using _ = server;
+  await using bob = await arrive(port, "bob", "127.0.0.3");
+  const eve = await arrive(port, "eve", "127.0.0.2");
+
+  await t.step("/kick", async () => {
+    await server.write("/kick eve flooding\n");
+    assert.equal((await eve.next("bye")).reason, "You were kicked by host: flooding");
+    await eve.closed();
+    await eve[Symbol.asyncDispose]();
+    assert.equal((await bob.next("left")).reason, "kicked by host: flooding");
+    await server.waitForStdout(/^-- You kicked eve$/m);
+  });
+
+  await t.step("/ban of an address keeps it out", async () => {
+    await server.write("/ban 127.0.0.2 1h flooding\n");
+    await server.waitForStdout(/^-- Banned \(127\.0\.0\.2\), by host, 1 h left: flooding$/m);
+    await using again = await arrive(port, "eve2", "127.0.0.2");
+    const refused = again.all("error")[0];
+    assert.equal(refused?.code, "banned");
+    assert.match(
+      refused!.message,
+      /^Cannot join: host banned you, for (1 h|60 min|59 min) more: flooding$/,
+    );
+  });
+
+  await t.step("/say posts as the host, /who lists the room", async () => {
+    await server.write("/say #lobby hello from the host\n");
+    const said = await bob.next("message");
+    assert.deepEqual([said.from, said.text], ["host", "hello from the host"]);
+    await server.write("/who #lobby\n");
+    await server.waitForStdout(/^-- #lobby: 1 person here: bob \(json\)$/m);
+  });
+
+  await t.step("anything else gets one line that says what is there", async () => {
+    await server.write("/dance\n");
+    await server.waitForStdout(/^!! Unknown command "\/dance".*\/help lists them$/m);
+    await server.write("/msg bob hi\n");
+    await server.waitForStdout(/^!! "\/msg" is not a console command; \/help lists them$/m);
+  });
+});
+
+Deno.test("chat serve --op-file: the secret makes an operator, a bad file one error line", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_console_" });
+  try {
+    await Deno.writeTextFile(`${dir}/ops`, "# operators\nann  correct-horse\n");
+    const { server, port } = await serveWithConsole(["--op-file", `${dir}/ops`]);
+    await using _ = server;
+    await using ann = await arrive(port, "ann", "127.0.0.4");
+    await ann.say("/oper correct-horse");
+    assert.equal(ann.all("error").length, 0);
+    await ann.next("notice", (frame) => /^ann is an operator/.test(frame.text));
+
+    await Deno.writeTextFile(`${dir}/bad`, "ann\n");
+    const bad = await runChat([
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--op-file",
+      `${dir}/bad`,
+    ]);
+    assert.equal(bad.code, 1);
+    assert.match(
+      assertOneErrorLine(bad),
+      /op file .*bad: Cannot read line 1 of the op file: expected NAME SECRET, one word each/,
+    );
+    const missing = await runChat([
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--op-file",
+      `${dir}/none`,
+    ]);
+    assert.equal(missing.code, 1);
+    assert.match(assertOneErrorLine(missing), /cannot read op file .*none: no such file/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
