@@ -13,7 +13,9 @@ import { formatAddress } from "./core/address.ts";
 import { Backoff } from "./core/backoff.ts";
 import { ConnectError, Connection, type TlsOptions } from "./client/connection.ts";
 import { TerminalDriver } from "./client/driver.ts";
+import { completePath } from "./client/paths.ts";
 import { type Key, Terminal } from "./client/terminal.ts";
+import { homeDir, Transfers } from "./client/transfer.ts";
 import { completions, conversationSources } from "./core/complete.ts";
 import { Conversation, type Refusal } from "./core/conversation.ts";
 import { errorLine } from "./core/describe.ts";
@@ -97,11 +99,20 @@ export async function runClient(options: ClientOptions): Promise<number> {
     return 1;
   }
   const reconnect = options.reconnect ?? interactive;
-  const conversation = new Conversation({ bell: true, narratesReconnects: reconnect });
+  const conversation = new Conversation({
+    bell: true,
+    narratesReconnects: reconnect,
+    transfers: true,
+    fileHint: (number) => `· /get ${number}`,
+  });
+  const home = homeDir();
   using terminal = new Terminal({
     interactive,
     completer: (line) => {
-      const sources = conversationSources(conversation);
+      const sources = {
+        ...conversationSources(conversation),
+        paths: (typed: string) => completePath(typed, { home }),
+      };
       const { start, options } = completions(line, line.length, sources);
       return [options, line.slice(start)];
     },
@@ -137,6 +148,7 @@ class TerminalClient {
   readonly #terminal: Terminal;
   readonly #driver: TerminalDriver;
   readonly #backoff: Backoff;
+  readonly #transfers: Transfers;
   #name: string | undefined;
   #password: string | undefined;
   #exitCode = 0;
@@ -158,8 +170,19 @@ class TerminalClient {
       connection: parts.connection,
       color: parts.color,
       onWelcome: () => this.#backoff.welcomed(performance.now()),
+      onTransfer: (effect) => this.#transfers.take(effect),
+      status: () => this.#transfers.status,
     });
     const driver = this.#driver;
+    this.#transfers = new Transfers({
+      chat: this.#chat,
+      hostname: parts.options.hostname,
+      caCerts: parts.options.tls?.caCerts,
+      password: () => this.#password,
+      apply: (effects) => driver.apply(effects),
+      print: (lines) => driver.print(lines),
+      changed: () => driver.updatePrompt(),
+    });
     this.#terminal.onLine((line) => driver.apply(this.#chat.type(line, performance.now())));
     this.#terminal.onKey((key) => this.#key(key));
     // The prompt's list of other views is cut to the width.
@@ -196,6 +219,8 @@ class TerminalClient {
       this.#driver.updatePrompt();
       if (!await this.#reconnect()) break;
     }
+    // A download cut short leaves no file behind.
+    await this.#transfers.stop();
     this.#terminal.close();
     return this.#exitCode;
   }

@@ -15,6 +15,7 @@ import type { Connection } from "./connection.ts";
 import { promptText } from "./prompt.ts";
 import { drawRows } from "./render.ts";
 import type { Terminal } from "./terminal.ts";
+import type { TransferEffect } from "./transfer.ts";
 
 /** How long the server has to say goodbye after `quit` before the client hangs up. */
 const QUIT_GRACE_MS = 2_000;
@@ -31,6 +32,10 @@ export interface DriverOptions {
   color: boolean;
   /** Called when the server welcomes the client. */
   onWelcome: () => void;
+  /** Carries out `upload` and `download` effects (`/send`, `/get`). @default {none comes} */
+  onTransfer?: (effect: TransferEffect) => void;
+  /** What the prompt says before the view, such as a file's progress. @default {nothing} */
+  status?: () => string;
 }
 
 /** The terminal's side of the conversation core: its effects carried out on a socket and a TTY. */
@@ -119,6 +124,10 @@ export class TerminalDriver {
         case "finished":
           this.apply(this.#chat.quit());
           break;
+        case "upload":
+        case "download":
+          this.#options.onTransfer?.(effect);
+          break;
         case "changed":
         case "switched":
         case "pending":
@@ -148,7 +157,7 @@ export class TerminalDriver {
    */
   updatePrompt(): void {
     if (!this.#terminal.interactive || !this.#chat.welcomed) return;
-    const prompt = promptText({
+    const prompt = (this.#options.status?.() ?? "") + promptText({
       current: this.#chat.view?.id ?? this.#chat.roster.room,
       activity: this.#chat.activity,
       online: this.#chat.online,

@@ -8,7 +8,7 @@
  */
 
 import type { CommandHelp, ServerFrame } from "../protocol.ts";
-import { type BellMode, LOCAL_COMMANDS } from "./commands.ts";
+import { type BellMode, LOCAL_COMMANDS, TRANSFER_COMMANDS } from "./commands.ts";
 import type { Line } from "./describe.ts";
 import { isMention } from "./format.ts";
 import { nameKey } from "./names.ts";
@@ -23,13 +23,19 @@ export const DEFAULT_BELL: BellMode = "mentions";
 export interface LocalHelpOptions {
   /** The client has a bell, and runs `/bell`. @default {true} */
   bell?: boolean;
+  /** The client sends and fetches files itself: `/send` and `/get`. @default {false} */
+  transfers?: boolean;
 }
 
 /** What `/help` says of the commands the client runs itself, with the bell's mode now. */
 export function localHelp(mode: BellMode, options: LocalHelpOptions = {}): CommandHelp[] {
   const bell = options.bell ?? true;
+  const moves = (command: CommandHelp) =>
+    TRANSFER_COMMANDS.some((name) => command.usage.startsWith(`/${name} `));
   return LOCAL_COMMANDS.flatMap((command) =>
-    !command.usage.startsWith("/bell")
+    moves(command) && !options.transfers
+      ? []
+      : !command.usage.startsWith("/bell")
       ? [command]
       : bell
       ? [{ ...command, description: `${command.description} (now: ${mode})` }]

@@ -472,6 +472,25 @@ export const COMMAND_TABLE = [
     parse: ({ raw }): { text: string } | undefined => raw === "" ? undefined : { text: raw },
   }),
   clientCommand({
+    name: "send",
+    aliases: [],
+    usage: "/send PATH",
+    description: "upload a file and share it here",
+    // The rest of the line is the path, spaces and all; quotes around it are dropped.
+    parse: ({ raw }): { path: string } | undefined => {
+      const path = unquote(raw);
+      return path === "" ? undefined : { path };
+    },
+  }),
+  clientCommand({
+    name: "get",
+    aliases: [],
+    usage: "/get N|LINK",
+    description: "download shared file N, or a link, into the current folder",
+    parse: ({ first, after }): { target: string } | undefined =>
+      first && !after ? { target: first } : undefined,
+  }),
+  clientCommand({
     name: "bell",
     aliases: [],
     usage: "/bell on|off|mentions",
@@ -552,6 +571,15 @@ export const COMMAND_NAMES: readonly string[] = namesOf(SERVER_COMMANDS);
 
 /** The names and aliases of the commands a client runs itself, without the slash. */
 export const LOCAL_COMMAND_NAMES: readonly string[] = namesOf(CLIENT_COMMANDS);
+
+/** The commands that move files, run only by a client that reads and writes files. */
+export const TRANSFER_COMMANDS: readonly string[] = ["send", "get"];
+
+/** `text` without the double or single quotes around all of it, if it has them. */
+function unquote(text: string): string {
+  const quoted = /^(["'])(.*)\1$/s.exec(text);
+  return quoted === null ? text : quoted[2]!;
+}
 
 /**
  * The fields of each server command's frame, by frame type: what

@@ -2,8 +2,9 @@
 
 /**
  * Tab completion, the same in the terminal and on the page: `/commands` as
- * the first word, rooms after `/join`, the user's own rooms after `/part`
- * and their views (`#dev`, `@bob`) after `/switch`, else the names of the
+ * the first word, rooms after `/join`, the user's own rooms after `/part`,
+ * their views (`#dev`, `@bob`) after `/switch` and paths after `/send`
+ * (when the client has files to offer), else the names of the
  * people in the room (`name: ` at the start of a line), and after `/msg`
  * also those of the people known to be connected elsewhere; never the
  * user's own, and never anyone who is gone (names from replayed history,
@@ -32,13 +33,16 @@ export interface CompletionSources {
   views?: readonly string[];
   /** Commands the client runs itself, offered after the server's. */
   commands?: readonly string[];
+  /** The completions of a path, offered after `/send`: each as the whole path would read. */
+  paths?: (typed: string) => readonly string[];
 }
 
 /**
  * Lists the completions of the word before `caret`: `/commands` as the first
  * word, rooms after `/join`, the user's rooms after `/part`, their views
- * after `/switch`, else names (`name: ` at the start of a line), the people
- * elsewhere too after `/msg`.
+ * after `/switch`, the path after `/send` (all that follows it, after a
+ * quote if one opens it), else names (`name: ` at the start of a line), the
+ * people elsewhere too after `/msg`.
  */
 export function completions(
   value: string,
@@ -46,6 +50,17 @@ export function completions(
   sources: CompletionSources,
 ): { start: number; options: string[] } {
   const before = value.slice(0, caret);
+  // After `/send`, everything is the path, spaces and all.
+  const send = /^\/(\S+)[ \t]+(["']?)/.exec(before);
+  if (send !== null && sources.paths && commandNamed(send[1]!)?.name === "send") {
+    const start = send[0].length;
+    const quote = send[2]!;
+    // A quoted path is closed by its quote, not by a space.
+    const options = sources.paths(before.slice(start)).map((path) =>
+      quote !== "" && path.endsWith(" ") ? `${path.slice(0, -1)}${quote}` : path
+    );
+    return { start, options };
+  }
   const start = before.search(/\S*$/);
   const word = before.slice(start);
   if (word.startsWith("/") && start === 0) {

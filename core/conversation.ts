@@ -32,7 +32,7 @@ import {
 } from "../protocol.ts";
 import { Arrivals, type Display } from "./arrivals.ts";
 import { type BellMode, DEFAULT_BELL, localHelp, rings, runBell } from "./bell.ts";
-import { LOCAL_COMMAND_NAMES, parseLine } from "./commands.ts";
+import { LOCAL_COMMAND_NAMES, parseLine, TRANSFER_COMMANDS } from "./commands.ts";
 import { Delivery } from "./delivery.ts";
 import { fenced } from "./format.ts";
 import { describeFrame, type DescribeOptions, describePending, errorLine } from "./describe.ts";
@@ -54,6 +54,7 @@ import {
 } from "./notices.ts";
 import { changedAny, noChanges, Roster } from "./roster.ts";
 import { sanitizeText } from "./sanitize.ts";
+import { transferEffects } from "./transfers.ts";
 import { helloFrame, outgoing } from "./typing.ts";
 import { type View, Views } from "./views.ts";
 
@@ -79,6 +80,11 @@ export interface ConversationOptions {
    * to fetch it on this client (`/get 3`). @default {nothing}
    */
   fileHint?: (number: number) => string;
+  /**
+   * The client sends and fetches files itself: `/send` and `/get` give
+   * `upload` and `download` effects (core/transfers.ts). @default {false}
+   */
+  transfers?: boolean;
 }
 
 /** Options for {@linkcode Conversation.hello}. */
@@ -173,7 +179,10 @@ export class Conversation {
 
   /** The commands this client runs itself, without the slash. */
   get localCommands(): readonly string[] {
-    return LOCAL_COMMAND_NAMES.filter((name) => this.#options.bell || name !== "bell");
+    return LOCAL_COMMAND_NAMES.filter((name) =>
+      (this.#options.bell || name !== "bell") &&
+      (this.#options.transfers || !TRANSFER_COMMANDS.includes(name))
+    );
   }
 
   /** How many lines wait for the server. */
@@ -282,8 +291,13 @@ export class Conversation {
       const { local } = parsed;
       if (local.command === "switch") return this.switchTo(local.view);
       if (local.command === "code") return this.type(fenced(local.text), now);
-      // Without a bell, `/bell` is no command here: the server says so.
-      if (this.#options.bell) {
+      // Without a bell, `/bell` is no command here, nor `/send` without files: the server says so.
+      if (local.command === "send" || local.command === "get") {
+        if (this.#options.transfers) {
+          const place = { online: this.#online, shelf: this.files, view: this.#views.current };
+          return transferEffects(local, place);
+        }
+      } else if (this.#options.bell) {
         const bell = runBell(local.mode, this.#bell);
         this.#bell = bell.mode;
         return [show([bell.line])];
@@ -318,17 +332,20 @@ export class Conversation {
   }
 
   /**
-   * Shares a file the user uploaded (`POST /files`) where they are looking:
-   * in the room, or with the person of a private view. Nothing while the
+   * Shares a file the user uploaded (`POST /files`) where they are looking,
+   * or in the view `where` (`#dev`, `@bob`) while it is one of theirs: in the
+   * room, or with the person of a private view. Nothing while the
    * connection is down: the upload's token ended with it.
    */
-  share(file: { readonly id: string; readonly name: string }): Effect[] {
+  share(file: { readonly id: string; readonly name: string }, where?: string): Effect[] {
     if (!this.#online) return [show([notConnectedError()])];
-    const view = this.#views.current;
+    const view = (where === undefined ? undefined : this.#views.find(where)) ??
+      this.#views.current;
     const frame: FileFrame = { type: "file", id: file.id, name: file.name };
     if (view?.kind === "private") frame.to = view.name;
-    else if (this.#version !== PROTOCOL_VERSION && this.roster.room !== undefined) {
-      frame.room = this.roster.room;
+    else if (this.#version !== PROTOCOL_VERSION) {
+      const room = view?.kind === "room" ? view.id : this.roster.room;
+      if (room !== undefined) frame.room = room;
     }
     return [send(frame)];
   }

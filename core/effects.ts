@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ClientFrame, ErrorCode } from "../protocol.ts";
+import type { ClientFrame, ErrorCode, FileRef } from "../protocol.ts";
 import { sanitizeText } from "./sanitize.ts";
 import type { PendingLine } from "./delivery.ts";
 import type { Line } from "./describe.ts";
@@ -56,7 +56,16 @@ export type Effect =
   /** The user leaves: close now, or once the server said goodbye if a `quit` was `sent`. */
   | { type: "leave"; sent: boolean }
   /** The server has handled every line typed before `Conversation.finish()`. */
-  | { type: "finished" };
+  | { type: "finished" }
+  /**
+   * Upload the file at `path`, as the user typed it (`~` their home), then
+   * share it in `view` with `Conversation.share` (`/send`, core/transfers.ts).
+   */
+  | { type: "upload"; path: string; view: string | undefined }
+  /** Download `file`, shared in the conversation, into the current folder (`/get N`). */
+  | { type: "download"; file: FileRef }
+  /** Download what `link` points at into the current folder (`/get LINK`). */
+  | { type: "download"; link: string };
 
 /** The server's refusal of a `hello`. */
 export type Refusal = Extract<Effect, { type: "refused" }>;

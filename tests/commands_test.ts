@@ -305,10 +305,16 @@ Deno.test("COMMAND_TABLE gives each command one entry, one side and unique names
     usage: "/code TEXT",
     description: "send TEXT as a code block, shown in a monospace font",
   }, {
+    usage: "/send PATH",
+    description: "upload a file and share it here",
+  }, {
+    usage: "/get N|LINK",
+    description: "download shared file N, or a link, into the current folder",
+  }, {
     usage: "/bell on|off|mentions",
     description: "when to ring the terminal bell",
   }]);
-  assert.deepStrictEqual(LOCAL_COMMAND_NAMES, ["switch", "code", "bell"]);
+  assert.deepStrictEqual(LOCAL_COMMAND_NAMES, ["switch", "code", "send", "get", "bell"]);
   assert.deepStrictEqual(
     new Set([...COMMAND_NAMES, ...LOCAL_COMMAND_NAMES]),
     seen,
@@ -453,6 +459,8 @@ Deno.test("ClientFrame holds the command frames as the table describes them", ()
     LocalCommand,
     | { command: "switch"; view: string }
     | { command: "code"; text: string }
+    | { command: "send"; path: string }
+    | { command: "get"; target: string }
     | { command: "bell"; mode?: "on" | "off" | "mentions" }
   > = true;
   assert.ok(commands && client && local);

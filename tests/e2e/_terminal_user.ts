@@ -35,6 +35,8 @@ export interface StartOptions {
   width?: number;
   /** Rows of the pane. @default {30} */
   height?: number;
+  /** The working directory of `chat join`. @default {the repository's root} */
+  cwd?: string;
 }
 
 /** Someone at `chat join` in the tmux session named after them. */
@@ -61,7 +63,7 @@ export class TerminalUser {
   ): Promise<TerminalUser> {
     const command = `${joinCommand(port, ...options.args ?? [])}; echo EXIT=$?; sleep 60`;
     await tmux.newSession(session, `sh -c ${shellQuote(command)}`, {
-      cwd: ROOT,
+      cwd: options.cwd ?? ROOT,
       ...(options.width === undefined ? {} : { width: options.width }),
       ...(options.height === undefined ? {} : { height: options.height }),
     });

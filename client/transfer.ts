@@ -1,0 +1,509 @@
+/**
+ * Files over HTTP, as `chat join` (`/send`, `/get`) and `chat send` move
+ * them: an upload streams a file or standard input to `POST /files` on the
+ * web port of the host the client dialled, refused at once when the file is
+ * known to be larger than the server takes; a download streams a file to a
+ * new file in a folder, never over one that exists (`name (1).ext`), and
+ * leaves nothing behind if it fails. docs/PROTOCOL.md, "Files (HTTP)", has
+ * the endpoints. {@linkcode Transfers} runs the terminal's, one at a time,
+ * with their progress for the prompt.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { errorText, formatAddress } from "../core/address.ts";
+import type { Conversation, Effect } from "../core/conversation.ts";
+import { errorLine, type Line, notice } from "../core/describe.ts";
+import { cleanFileName, fileLink, formatBytes, isFileId } from "../core/files.ts";
+import type { FileRef, FilesInfo } from "../protocol.ts";
+import {
+  dispositionName,
+  expandHome,
+  linkName,
+  numberedName,
+  type Progress,
+  progressText,
+  savedText,
+} from "./transfer_text.ts";
+
+/** A transfer that failed, with a message for people: `Cannot send "a.txt": …`. */
+export class TransferError extends Error {
+  override get name(): string {
+    return "TransferError";
+  }
+}
+
+/** Where files go to and come from. */
+export interface FileServer {
+  /** The host the client dialled: the web port is on the same host. */
+  hostname: string;
+  /** What the server's `welcome` said of files. */
+  files: FilesInfo;
+  /** The server's password, which an upload carries. */
+  password?: string | undefined;
+  /** CA certificates to trust over HTTPS besides the system's (`--ca`). */
+  caCerts?: string[] | undefined;
+}
+
+/** Options for {@linkcode upload}. */
+export interface UploadOptions {
+  /** The name to store the file under; the server cleans it. */
+  name: string;
+  /** Told the bytes sent so far, as they go. */
+  onProgress?: (sent: number) => void;
+  /** Stops the upload. */
+  signal?: AbortSignal;
+}
+
+/** `name` as messages show it: in double quotes, escaped as in JSON. */
+function quoted(name: string): string {
+  return JSON.stringify(name);
+}
+
+/** The web port's address, `http://HOST:PORT` (or `https:`), for a client that dialled `hostname`. */
+function webBase(hostname: string, files: FilesInfo): string {
+  return new URL(fileLink(hostname, files, { url: "/" })).origin;
+}
+
+/** Runs `request` with a client that trusts `caCerts` too, if any, closed once it is done. */
+async function withClient<T>(
+  caCerts: string[] | undefined,
+  request: (init: { client?: Deno.HttpClient }) => Promise<T>,
+): Promise<T> {
+  if (caCerts === undefined || caCerts.length === 0) return await request({});
+  using client = Deno.createHttpClient({ caCerts });
+  return await request({ client });
+}
+
+/** The `message` of a JSON error answer, without a leading `Cannot …:`, or its status. */
+async function refusalOf(response: Response): Promise<string> {
+  const text = await response.text().catch(() => "");
+  let message: unknown;
+  try {
+    message = (JSON.parse(text) as { message?: unknown }).message;
+  } catch {
+    // Not JSON: say the status.
+  }
+  if (typeof message !== "string" || message === "") {
+    return `the server answered ${response.status} ${response.statusText}`.trimEnd();
+  }
+  const reason = message.replace(/^Cannot [^:]*: /, "");
+  return reason === "" ? message : reason;
+}
+
+/** Why a request to `where` failed before any answer came, for people. */
+function unreachable(error: unknown, where: string): string {
+  const text = errorText(error).replace(/^error sending request[^:]*: /i, "");
+  if (/certificate|UnknownIssuer|NotValidForName/i.test(text)) {
+    return `the TLS certificate of ${where} is not trusted (pass its CA with --ca)`;
+  }
+  return `cannot reach the web port at ${where} (${text})`;
+}
+
+/** Whether `value` reads as a stored file, as the answer to an upload has it. */
+function isFileRef(value: unknown): value is FileRef {
+  const file = value as Partial<FileRef> | null;
+  return typeof file === "object" && file !== null && isFileId(file.id) &&
+    typeof file.name === "string" && typeof file.size === "number" &&
+    typeof file.type === "string" && typeof file.url === "string" &&
+    file.url.startsWith("/files/");
+}
+
+/** Why a file of `size` bytes is refused before any byte is sent, or `undefined` if it fits. */
+export function tooLarge(name: string, size: number, files: FilesInfo): string | undefined {
+  if (size <= files.maxBytes) return undefined;
+  return `Cannot send ${quoted(name)}: it is ${formatBytes(size)}, larger than ${
+    formatBytes(files.maxBytes)
+  }, the largest this server takes`;
+}
+
+/**
+ * Streams `body` to the server as a file called `options.name` and resolves
+ * to the stored file, or rejects with a {@linkcode TransferError}.
+ */
+export async function upload(
+  server: FileServer,
+  body: ReadableStream<Uint8Array>,
+  options: UploadOptions,
+): Promise<FileRef> {
+  const { files } = server;
+  const where = formatAddress(server.hostname, files.port);
+  let sent = 0;
+  const counted = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        sent += chunk.byteLength;
+        options.onProgress?.(sent);
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${files.token}`,
+    "x-file-name": encodeURIComponent(options.name),
+  };
+  if (server.password !== undefined) {
+    headers["x-chat-password"] = encodeURIComponent(server.password);
+  }
+  const failed = (reason: string) =>
+    new TransferError(`Cannot send ${quoted(options.name)}: ${reason}`);
+  try {
+    return await withClient(server.caCerts, async (init) => {
+      let response: Response;
+      try {
+        response = await fetch(`${webBase(server.hostname, files)}/files`, {
+          ...init,
+          method: "POST",
+          headers,
+          body: counted,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        });
+      } catch (error) {
+        if (options.signal?.aborted) throw failed("stopped");
+        throw failed(unreachable(error, where));
+      }
+      if (response.status !== 201) throw failed(await refusalOf(response));
+      const answer: unknown = await response.json().catch(() => undefined);
+      if (!isFileRef(answer)) throw failed("the server's answer is not a stored file");
+      return answer;
+    });
+  } finally {
+    // Unread when the request failed early: the file it reads is closed.
+    await counted.cancel().catch(() => {});
+  }
+}
+
+/** Options for {@linkcode uploadFile}. */
+export interface UploadFileOptions extends Omit<UploadOptions, "name" | "onProgress"> {
+  /** The name to store it under. @default {the last part of the path} */
+  name?: string;
+  /** Told the bytes sent so far and the file's size, as they go. */
+  onProgress?: (sent: number, size: number) => void;
+}
+
+/**
+ * Uploads the file at `path`: refused at once, without a byte sent, when it
+ * is a folder, missing or larger than the server takes.
+ */
+export async function uploadFile(
+  server: FileServer,
+  path: string,
+  options: UploadFileOptions = {},
+): Promise<FileRef> {
+  const name = options.name ?? cleanFileName(path);
+  let file: Deno.FsFile;
+  let size: number;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    throw new TransferError(`Cannot send ${quoted(path)}: ${openError(error)}`);
+  }
+  try {
+    const info = await file.stat();
+    if (info.isDirectory) throw new TransferError(`Cannot send ${quoted(path)}: it is a folder`);
+    size = info.size;
+    const refusal = tooLarge(name, size, server.files);
+    if (refusal !== undefined) throw new TransferError(refusal);
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  const onProgress = options.onProgress;
+  return await upload(server, file.readable, {
+    name,
+    ...(onProgress === undefined ? {} : { onProgress: (sent: number) => onProgress(sent, size) }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+}
+
+/** Why a file could not be opened, for people. */
+function openError(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.IsADirectory) return "it is a folder";
+  return errorText(error);
+}
+
+/** Options for {@linkcode download}. */
+export interface DownloadOptions {
+  /** The folder to save into. */
+  dir: string;
+  /** The name to save under, before numbering. @default {what the answer or the link names} */
+  name?: string;
+  /** Told the bytes received so far and the size, when known, as they come. */
+  onProgress?: (received: number, size: number | undefined) => void;
+  /** Stops the download; what was saved of it is removed. */
+  signal?: AbortSignal;
+  /** CA certificates to trust over HTTPS besides the system's (`--ca`). */
+  caCerts?: string[] | undefined;
+}
+
+/** A download saved. */
+export interface Saved {
+  /** Where it was saved. */
+  path: string;
+  /** The name it was saved under, in `dir`. */
+  name: string;
+  /** Its size in bytes. */
+  bytes: number;
+}
+
+/** Most numbered names a download tries before it gives up. */
+const MAX_NUMBERED = 10_000;
+
+/**
+ * Streams what `link` answers into a new file in `options.dir`: under its
+ * cleaned name, or `name (1).ext` and so on when that exists; never over a
+ * file. Rejects with a {@linkcode TransferError}, leaving no file behind.
+ */
+export async function download(link: string, options: DownloadOptions): Promise<Saved> {
+  const shown = options.name ?? linkName(link);
+  const failed = (reason: string) => new TransferError(`Cannot get ${quoted(shown)}: ${reason}`);
+  return await withClient(options.caCerts, async (init) => {
+    let response: Response;
+    try {
+      response = await fetch(link, {
+        ...init,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw failed("stopped");
+      let where = link;
+      try {
+        where = new URL(link).host;
+      } catch { /* not a URL: the link itself */ }
+      throw failed(unreachable(error, where));
+    }
+    if (!response.ok || response.body === null) {
+      const reason = response.status === 404
+        ? "the server no longer has it (or never had it)"
+        : await refusalOf(response);
+      await response.body?.cancel().catch(() => {});
+      throw failed(reason);
+    }
+    const name = cleanFileName(
+      options.name ?? dispositionName(response.headers.get("content-disposition")) ?? shown,
+    );
+    const length = Number(response.headers.get("content-length") ?? NaN);
+    const size = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+    let opened: { file: Deno.FsFile; name: string };
+    try {
+      opened = await createNew(options.dir, name);
+    } catch (error) {
+      await response.body.cancel().catch(() => {});
+      throw failed(errorText(error));
+    }
+    const path = join(options.dir, opened.name);
+    let received = 0;
+    try {
+      await response.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            received += chunk.byteLength;
+            options.onProgress?.(received, size);
+            controller.enqueue(chunk);
+          },
+        }),
+      ).pipeTo(opened.file.writable);
+    } catch (error) {
+      await Deno.remove(path).catch(() => {});
+      throw failed(options.signal?.aborted ? "stopped" : `cut off: ${errorText(error)}`);
+    }
+    if (size !== undefined && received !== size) {
+      await Deno.remove(path).catch(() => {});
+      throw failed(`cut off after ${formatBytes(received)} of ${formatBytes(size)}`);
+    }
+    return { path, name: opened.name, bytes: received };
+  });
+}
+
+/** Creates a file called `name` in `dir`, or `name (1).ext` and so on, never opening one that exists. */
+async function createNew(dir: string, name: string): Promise<{ file: Deno.FsFile; name: string }> {
+  for (let attempt = 0; attempt < MAX_NUMBERED; attempt++) {
+    const candidate = numberedName(name, attempt);
+    try {
+      const file = await Deno.open(join(dir, candidate), { write: true, createNew: true });
+      return { file, name: candidate };
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+  }
+  throw new TransferError(`every name up to ${numberedName(name, MAX_NUMBERED - 1)} is taken`);
+}
+
+/** An `upload` or `download` effect of the conversation core. */
+export type TransferEffect = Extract<Effect, { type: "upload" | "download" }>;
+
+/** What {@linkcode Transfers} works with. */
+export interface TransfersOptions {
+  /** The conversation: where the server takes files, and the sharing of one uploaded. */
+  chat: Conversation;
+  /** The host the client dialled. */
+  hostname: string;
+  /** CA certificates to trust over HTTPS besides the system's (`--ca`). */
+  caCerts?: string[] | undefined;
+  /** The server's password now, if it has one. */
+  password: () => string | undefined;
+  /** Carries out the core's effects (the sharing of an uploaded file). */
+  apply: (effects: Effect[]) => void;
+  /** Shows lines above the input line. */
+  print: (lines: Line[]) => void;
+  /** Called when {@linkcode Transfers.status} changed. */
+  changed: () => void;
+  /** The folder downloads go to. @default {the current directory} */
+  dir?: () => string;
+  /** The user's home, for `~`. @default {$HOME} */
+  home?: string | undefined;
+}
+
+/** The terminal's transfers, one at a time in the order asked for, with their progress. */
+export class Transfers implements AsyncDisposable {
+  readonly #options: TransfersOptions;
+  readonly #queue: TransferEffect[] = [];
+  readonly #stop = new AbortController();
+  /** The transfers under way, until the queue is empty. */
+  #running: Promise<void> | undefined;
+  #progress: Progress | undefined;
+  #status = "";
+
+  /** Runs transfers for `options.chat`. */
+  constructor(options: TransfersOptions) {
+    this.#options = options;
+  }
+
+  /** What the prompt says first: the transfer under way and its progress, or `""`. */
+  get status(): string {
+    return this.#status;
+  }
+
+  /** Queues `effect`, started once those before it are done. */
+  take(effect: TransferEffect): void {
+    if (this.#stop.signal.aborted) return;
+    this.#queue.push(effect);
+    if (this.#progress !== undefined) this.#show({ ...this.#progress });
+    this.#running ??= this.#run();
+  }
+
+  /**
+   * Stops what runs and forgets what waits; resolves once a download
+   * stopped has removed what it saved.
+   */
+  async stop(): Promise<void> {
+    this.#queue.length = 0;
+    this.#stop.abort();
+    await this.#running;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  async #run(): Promise<void> {
+    try {
+      while (this.#queue.length > 0 && !this.#stop.signal.aborted) {
+        const effect = this.#queue.shift()!;
+        try {
+          if (effect.type === "upload") await this.#upload(effect.path, effect.view);
+          else await this.#download(effect);
+        } catch (error) {
+          if (this.#stop.signal.aborted) break;
+          const message = error instanceof TransferError
+            ? error.message
+            : `Cannot move the file: ${errorText(error)}`;
+          this.#options.print([errorLine(message)]);
+        } finally {
+          this.#show(undefined);
+        }
+      }
+    } finally {
+      this.#running = undefined;
+    }
+  }
+
+  /** The server's files and how to reach them, or a refusal if it takes none now. */
+  #server(verb: "send" | "get"): FileServer {
+    const files = this.#options.chat.files.place;
+    if (files === undefined) {
+      throw new TransferError(`Cannot ${verb} a file: this server takes no files`);
+    }
+    return {
+      hostname: this.#options.hostname,
+      files,
+      password: this.#options.password(),
+      caCerts: this.#options.caCerts,
+    };
+  }
+
+  async #upload(typed: string, view: string | undefined): Promise<void> {
+    const path = expandHome(typed, this.#options.home ?? homeDir());
+    const server = this.#server("send");
+    const name = cleanFileName(path);
+    this.#show({ direction: "up", name, done: 0 });
+    const file = await uploadFile(server, path, {
+      name,
+      signal: this.#stop.signal,
+      onProgress: (done, total) => this.#show({ direction: "up", name, done, total }),
+    });
+    this.#options.apply(this.#options.chat.share({ id: file.id, name: file.name }, view));
+  }
+
+  async #download(effect: Extract<TransferEffect, { type: "download" }>): Promise<void> {
+    const dir = this.#options.dir?.() ?? Deno.cwd();
+    const fromShelf = "file" in effect ? effect.file : undefined;
+    const link = "link" in effect
+      ? this.#withToken(effect.link)
+      : fileLink(this.#options.hostname, this.#server("get").files, effect.file);
+    const name = fromShelf === undefined ? linkName(link) : cleanFileName(fromShelf.name);
+    this.#show({ direction: "down", name, done: 0, total: fromShelf?.size });
+    const saved = await download(link, {
+      dir,
+      ...(fromShelf === undefined ? {} : { name }),
+      signal: this.#stop.signal,
+      caCerts: this.#options.caCerts,
+      onProgress: (done, total) =>
+        this.#show({ direction: "down", name, done, total: total ?? fromShelf?.size }),
+    });
+    this.#options.print([notice([savedText(saved.name, saved.bytes, saved.path)])]);
+  }
+
+  /**
+   * `link` with this connection's token when it points at this server's
+   * files and downloads need one: a link someone shared carries theirs, if
+   * any, which ends with their connection. No other host is given the token.
+   */
+  #withToken(link: string): string {
+    const files = this.#options.chat.files.place;
+    if (files?.needsToken !== true) return link;
+    try {
+      const url = new URL(link);
+      const ours = new URL(webBase(this.#options.hostname, files));
+      if (url.origin !== ours.origin || !url.pathname.startsWith("/files/")) return link;
+      url.searchParams.set("token", files.token);
+      return url.href;
+    } catch {
+      return link;
+    }
+  }
+
+  /** Shows `progress` (nothing when `undefined`) if the prompt would read differently. */
+  #show(progress: Progress | undefined): void {
+    this.#progress = progress;
+    const waiting = this.#queue.length;
+    const status = progress === undefined
+      ? ""
+      : progressText(waiting > 0 ? { ...progress, waiting } : progress);
+    if (status === this.#status) return;
+    this.#status = status;
+    this.#options.changed();
+  }
+}
+
+/** The user's home folder, if the environment says. */
+export function homeDir(): string | undefined {
+  try {
+    return Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,67 @@
+// This module is browser compatible.
+
+/**
+ * `/send PATH` and `/get N|LINK`, the commands a client that reads and
+ * writes files runs itself (the terminal): what each asks of the client,
+ * given where the user is, as effects (core/effects.ts): an `upload` of a
+ * path to share in the view looked at, a `download` of a file from the
+ * shelf (core/shelf.ts) or of a link, or an error line. The client does the
+ * reading, the HTTP and the writing. No I/O.
+ *
+ * @module
+ */
+
+import type { LocalCommand } from "./commands.ts";
+import { errorLine } from "./describe.ts";
+import { type Effect, show } from "./effects.ts";
+import type { FileShelf } from "./shelf.ts";
+import { notConnectedError } from "./notices.ts";
+import type { View } from "./views.ts";
+
+/** `/send` or `/get`, with its arguments. */
+export type TransferCommand = Extract<LocalCommand, { command: "send" | "get" }>;
+
+/** Where the user is, for {@linkcode transferEffects}. */
+export interface TransferPlace {
+  /** Whether the server accepted this connection's `hello`. */
+  online: boolean;
+  /** The files seen shared, and where the server takes them. */
+  shelf: FileShelf;
+  /** The view looked at, if any yet. */
+  view: View | undefined;
+}
+
+/** What an address to download from starts with. */
+const LINK = /^https?:\/\/\S+$/i;
+
+/** What `command` asks of the client in `place`: a transfer to carry out, or an error to show. */
+export function transferEffects(command: TransferCommand, place: TransferPlace): Effect[] {
+  if (command.command === "send") {
+    if (!place.online) return [show([notConnectedError()])];
+    if (place.shelf.place === undefined) return [show([errorLine(NO_FILES)])];
+    return [{ type: "upload", path: command.path, view: place.view?.id }];
+  }
+  const target = command.target;
+  if (LINK.test(target)) return [{ type: "download", link: target }];
+  if (!/^\d{1,9}$/.test(target)) {
+    return [show([errorLine(`Cannot get ${JSON.stringify(target)}: ${GET_WHAT}`)])];
+  }
+  const file = place.shelf.get(Number(target));
+  if (file === undefined || place.shelf.place === undefined) {
+    return [show([errorLine(`Cannot get file ${Number(target)}: ${noSuchNumber(place.shelf)}`)])];
+  }
+  return [{ type: "download", file }];
+}
+
+const NO_FILES = "Cannot send a file: this server takes no files (its web port is off)";
+
+const GET_WHAT =
+  "give the number a shared file shows (as in /get 3) or a link starting with http:// or https://";
+
+/** Why no file has the number asked for, and which numbers there are. */
+function noSuchNumber(shelf: FileShelf): string {
+  const last = shelf.last === undefined ? undefined : shelf.numberOf(shelf.last);
+  return last === undefined
+    ? "no file has been shared yet"
+    : `no file has that number (the last file shared is ${last})`;
+}

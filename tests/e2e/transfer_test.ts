@@ -1,0 +1,109 @@
+/**
+ * Files in the terminal, as two people at the real `chat join` in tmux meet
+ * them, against a real server with its web port: ann completes a path with
+ * Tab and sends a 5 MiB file with `/send`; bob sees it numbered and fetches
+ * it with `/get` into his working folder, byte for byte, then again beside
+ * it without overwriting it; a protocol client sees the file message.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { startServer } from "../../server.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { testWith } from "./_needs.ts";
+import { literal, TerminalUser } from "./_terminal_user.ts";
+import { Tmux } from "./_tmux.ts";
+
+/** `size` random bytes. */
+function randomBytes(size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  // getRandomValues fills at most 64 KiB at a time.
+  for (let at = 0; at < size; at += 65_536) {
+    crypto.getRandomValues(bytes.subarray(at, Math.min(at + 65_536, size)));
+  }
+  return bytes;
+}
+
+/** The SHA-256 of `bytes`, in lowercase hex. */
+async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+testWith(
+  ["tmux"],
+  "chat join: /send shares a 5 MiB file, /get saves it byte-identical and never over a file",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const port = server.addr.port;
+    const root = await Deno.makeTempDir({ prefix: "chat-transfer-" });
+    const tmux = new Tmux("transfer");
+    try {
+      const sending = join(root, "ann files");
+      const receiving = join(root, "bob");
+      await Deno.mkdir(sending);
+      await Deno.mkdir(receiving);
+      const bytes = randomBytes(5 * 1024 * 1024);
+      const hash = await sha256(bytes);
+      await Deno.writeFile(join(sending, "five megs.bin"), bytes);
+      await Deno.writeFile(join(sending, "notes.txt"), new TextEncoder().encode("notes\n"));
+      await using watcher = await TestClient.join2(port, "watcher");
+      const ann = await TerminalUser.join(tmux, "ann", port, { width: 140 });
+      const bob = await TerminalUser.join(tmux, "bob", port, { width: 140, cwd: receiving });
+
+      // Tab completes the path after /send, spaces and all.
+      await ann.type(`/send ${root}/ann`);
+      await ann.press("Tab");
+      await ann.waitFor(
+        (screen) => screen.cursorLine === `#lobby> /send ${sending}/`,
+        "Tab to complete the folder",
+      );
+      await ann.tmux.waitForInputRead(ann.session);
+      await ann.type("fi");
+      await ann.press("Tab");
+      const completed = `#lobby> /send ${sending}/five megs.bin`;
+      await ann.waitFor(
+        (screen) => screen.cursorLine === completed && screen.cursor.x === completed.length + 1,
+        "Tab to complete the file name",
+      );
+      await ann.press("Enter");
+
+      const message = await watcher.next("message", (frame) => frame.file !== undefined, 30_000);
+      assert.equal(message.from, "ann");
+      assert.equal(message.room, "#lobby");
+      assert.equal(message.file?.name, "five megs.bin");
+      assert.equal(message.file?.size, bytes.length);
+      assert.equal(message.file?.id, hash);
+      await ann.waitForLine(/ ann shared five megs\.bin \(5 MiB\) · \/get 1$/);
+      await bob.waitForLine(/ ann shared five megs\.bin \(5 MiB\) · \/get 1$/);
+
+      await bob.enter("/get 1");
+      const first = join(receiving, "five megs.bin");
+      await bob.waitForLine(
+        new RegExp(`^-- Saved five megs\\.bin \\(5 MiB\\) as ${literal(first)}$`),
+      );
+      assert.equal(await sha256(await Deno.readFile(first)), hash);
+
+      // A second time, beside the first: never over it.
+      await bob.enter("/get 1");
+      const second = join(receiving, "five megs (1).bin");
+      await bob.waitForLine(
+        new RegExp(`^-- Saved five megs \\(1\\)\\.bin .* as ${literal(second)}$`),
+      );
+      assert.equal(await sha256(await Deno.readFile(second)), hash);
+      assert.equal(await sha256(await Deno.readFile(first)), hash);
+
+      await bob.enter("/get 7");
+      await bob.waitForLine(
+        /^!! Cannot get file 7: no file has that number \(the last file shared is 1\)$/,
+      );
+      const saved = [...Deno.readDirSync(receiving)].map((entry) => entry.name).sort();
+      assert.deepEqual(saved, ["five megs (1).bin", "five megs.bin"]);
+      // Nothing was left unsaid: no progress is left on the prompt.
+      await bob.waitFor((screen) => screen.cursorLine === "#lobby>", 'an empty "#lobby> " line');
+    } finally {
+      await tmux.kill();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);

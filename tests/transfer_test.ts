@@ -1,0 +1,311 @@
+/**
+ * Files in the terminal without tmux: the names a download is saved under,
+ * the progress the prompt shows, what `/send` and `/get` ask of the client,
+ * path completion on a real folder, and a download over a real socket that
+ * never overwrites a file.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { completePath } from "../client/paths.ts";
+import { download, TransferError } from "../client/transfer.ts";
+import {
+  dispositionName,
+  expandHome,
+  linkName,
+  numberedName,
+  progressBar,
+  progressText,
+  splitExtension,
+  uniqueName,
+} from "../client/transfer_text.ts";
+import { parseLine } from "../core/commands.ts";
+import { completions } from "../core/complete.ts";
+import { Conversation } from "../core/conversation.ts";
+import { plainText } from "../core/plain.ts";
+import type { FileRef } from "../protocol.ts";
+
+const FILE: FileRef = {
+  id: "a".repeat(64),
+  name: "report.pdf",
+  size: 2048,
+  type: "application/octet-stream",
+  url: `/files/${"a".repeat(64)}/report.pdf`,
+};
+
+Deno.test("numberedName() and uniqueName() number a name before its extension", async (t) => {
+  await t.step("numberedName()", () => {
+    assert.equal(numberedName("report.pdf", 0), "report.pdf");
+    assert.equal(numberedName("report.pdf", 1), "report (1).pdf");
+    assert.equal(numberedName("report.pdf", 12), "report (12).pdf");
+    assert.equal(numberedName("backup.tar.gz", 1), "backup (1).tar.gz");
+    assert.equal(numberedName("Makefile", 2), "Makefile (2)");
+    assert.equal(numberedName(".bashrc", 1), ".bashrc (1)");
+    assert.equal(numberedName("my file.v2.txt", 1), "my file.v2 (1).txt");
+  });
+  await t.step("splitExtension()", () => {
+    assert.deepEqual(splitExtension("a.b.c"), ["a.b", ".c"]);
+    assert.deepEqual(splitExtension(".tar.gz"), [".tar", ".gz"]);
+    assert.deepEqual(splitExtension("noext"), ["noext", ""]);
+  });
+  await t.step("uniqueName() takes the first name not taken", () => {
+    const taken = new Set(["a.txt", "a (1).txt", "a (3).txt"]);
+    assert.equal(uniqueName("a.txt", (name) => taken.has(name)), "a (2).txt");
+    assert.equal(uniqueName("b.txt", (name) => taken.has(name)), "b.txt");
+  });
+});
+
+Deno.test("progressBar() and progressText() draw a file on its way", async (t) => {
+  await t.step("progressBar()", () => {
+    assert.equal(progressBar(0, 100), "[----------]");
+    assert.equal(progressBar(42, 100), "[####------]");
+    assert.equal(progressBar(99, 100), "[#########-]");
+    assert.equal(progressBar(100, 100), "[##########]");
+    assert.equal(progressBar(150, 100), "[##########]");
+    assert.equal(progressBar(0, 0), "[##########]");
+    assert.equal(progressBar(1, 4, 4), "[#---]");
+  });
+  await t.step("progressText()", () => {
+    assert.equal(
+      progressText({ direction: "up", name: "photo.jpg", done: 42, total: 100 }),
+      "(sending photo.jpg [####------] 42%) ",
+    );
+    assert.equal(
+      progressText({ direction: "down", name: "photo.jpg", done: 999, total: 1000 }),
+      "(getting photo.jpg [#########-] 99%) ",
+    );
+    assert.equal(
+      progressText({ direction: "down", name: "photo.jpg", done: 1000, total: 1000, waiting: 2 }),
+      "(getting photo.jpg [##########] 100%, 2 more waiting) ",
+    );
+    assert.equal(
+      progressText({ direction: "up", name: "stdin", done: 3 * 1024 * 1024 }),
+      "(sending stdin 3 MiB) ",
+    );
+    assert.equal(
+      progressText({
+        direction: "up",
+        name: "a very long name of a file.tar.gz",
+        done: 0,
+        total: 1,
+      }),
+      "(sending a very long name of a f… [----------] 0%) ",
+    );
+    // A name from elsewhere is cleaned before the prompt shows it.
+    assert.equal(
+      progressText({ direction: "down", name: "x\x1b[2Jy", done: 0, total: 1 }),
+      "(getting xy [----------] 0%) ",
+    );
+  });
+});
+
+Deno.test("expandHome(), dispositionName() and linkName() read paths and names", () => {
+  assert.equal(expandHome("~/Documents/a.txt", "/home/ann"), "/home/ann/Documents/a.txt");
+  assert.equal(expandHome("~", "/home/ann/"), "/home/ann");
+  assert.equal(expandHome("~bob/a.txt", "/home/ann"), "~bob/a.txt");
+  assert.equal(expandHome("./~/a.txt", "/home/ann"), "./~/a.txt");
+  assert.equal(expandHome("~/a.txt", undefined), "~/a.txt");
+  assert.equal(
+    dispositionName(`attachment; filename="r_sum_.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf`),
+    "résumé.pdf",
+  );
+  assert.equal(dispositionName(`inline; filename="cat.jpg"`), "cat.jpg");
+  assert.equal(dispositionName(`attachment; filename="../../etc/passwd"`), "passwd");
+  assert.equal(dispositionName("attachment"), undefined);
+  assert.equal(dispositionName(null), undefined);
+  assert.equal(
+    linkName("http://192.168.1.5:5003/files/abc/r%C3%A9sum%C3%A9.pdf?token=x"),
+    "résumé.pdf",
+  );
+  assert.equal(linkName("http://192.168.1.5:5003/"), "file");
+  assert.equal(linkName("http://host/a%2F..%2F..%2Fb.txt"), "b.txt");
+});
+
+Deno.test("parseLine() reads /send PATH, spaces and quotes, and /get N|LINK", () => {
+  assert.deepEqual(parseLine("/send ~/my file.txt"), {
+    ok: true,
+    local: { command: "send", path: "~/my file.txt" },
+  });
+  assert.deepEqual(parseLine(`/send "my file.txt"  `), {
+    ok: true,
+    local: { command: "send", path: "my file.txt" },
+  });
+  assert.deepEqual(parseLine("/send 'it''s.txt'"), {
+    ok: true,
+    local: { command: "send", path: "it''s.txt" },
+  });
+  assert.deepEqual(parseLine("/get 3"), { ok: true, local: { command: "get", target: "3" } });
+  assert.equal(parseLine("/send").ok, false);
+  assert.equal(parseLine("/get 1 2").ok, false);
+});
+
+/** A conversation welcomed by a server that takes files, which shared `FILE` in #lobby. */
+function withFile(options: { transfers?: boolean } = {}): Conversation {
+  const chat = new Conversation({ ...options, fileHint: (number) => `· /get ${number}` });
+  chat.hello("ann", 0);
+  chat.receive({
+    type: "welcome",
+    version: 2,
+    server: "chat",
+    name: "ann",
+    rooms: ["#lobby"],
+    files: { port: 5003, token: "t".repeat(32), maxBytes: 1024 },
+  }, 0);
+  chat.receive({ type: "room", room: "#lobby", members: ["ann", "bob"], count: 2 }, 0);
+  chat.receive({
+    type: "message",
+    id: 1,
+    ts: 0,
+    room: "#lobby",
+    from: "bob",
+    text: "report.pdf (2 KiB)",
+    file: FILE,
+  }, 0);
+  return chat;
+}
+
+/** The text of every line `effects` show. */
+function shown(effects: ReturnType<Conversation["type"]>): string[] {
+  return effects.flatMap((effect) =>
+    effect.type === "show" ? effect.lines.map((line) => plainText(line)) : []
+  );
+}
+
+Deno.test("Conversation with transfers: /send and /get ask the client to move files", async (t) => {
+  const chat = withFile({ transfers: true });
+  await t.step("/send uploads into the view looked at", () => {
+    assert.deepEqual(chat.type("/send ~/a b.txt", 0), [
+      { type: "upload", path: "~/a b.txt", view: "#lobby" },
+    ]);
+  });
+  await t.step("/get N downloads the file numbered N", () => {
+    assert.deepEqual(chat.type("/get 1", 0), [{ type: "download", file: FILE }]);
+  });
+  await t.step("/get LINK downloads the link", () => {
+    const link = "http://192.168.1.5:5003/files/abc/x.txt";
+    assert.deepEqual(chat.type(`/get ${link}`, 0), [{ type: "download", link }]);
+  });
+  await t.step("a number no file has, or no number, is an error", () => {
+    assert.deepEqual(shown(chat.type("/get 2", 0)), [
+      "!! Cannot get file 2: no file has that number (the last file shared is 1)",
+    ]);
+    assert.deepEqual(shown(chat.type("/get report.pdf", 0)), [
+      '!! Cannot get "report.pdf": give the number a shared file shows (as in /get 3) or a link starting with http:// or https://',
+    ]);
+    assert.deepEqual(shown(chat.type("/get", 0)), ["!! Usage: /get N|LINK"]);
+  });
+  await t.step("share() shares into the view /send was typed in", () => {
+    chat.receive({ type: "room", room: "#dev", members: ["ann"], count: 1 }, 0);
+    chat.switchTo("#dev");
+    assert.deepEqual(chat.share({ id: FILE.id, name: "a.txt" }, "#lobby"), [{
+      type: "send",
+      frame: { type: "file", id: FILE.id, name: "a.txt", room: "#lobby" },
+    }]);
+    assert.deepEqual(chat.share({ id: FILE.id, name: "a.txt" }, "@bob"), [{
+      type: "send",
+      frame: { type: "file", id: FILE.id, name: "a.txt", room: "#dev" },
+    }]);
+  });
+  await t.step("/help lists /send and /get; Tab offers them", () => {
+    const help = shown(chat.receive({ type: "help", commands: [] }, 0));
+    assert.ok(help.some((line) => line.includes("/send PATH")), help.join("\n"));
+    assert.ok(help.some((line) => line.includes("/get N|LINK")), help.join("\n"));
+    assert.ok(chat.localCommands.includes("send"));
+  });
+});
+
+Deno.test("Conversation without transfers: /send and /get are the server's to answer", () => {
+  const chat = withFile();
+  assert.ok(!chat.localCommands.includes("send"));
+  assert.ok(!chat.localCommands.includes("get"));
+  const effects = chat.type("/send a.txt", 0);
+  assert.ok(
+    effects.some((effect) => effect.type === "send" && effect.frame.type === "say"),
+    JSON.stringify(effects),
+  );
+  const help = shown(chat.receive({ type: "help", commands: [] }, 0));
+  assert.ok(!help.some((line) => line.includes("/send")), help.join("\n"));
+});
+
+Deno.test("completions() after /send completes the whole path, spaces and all", () => {
+  const paths = (typed: string) =>
+    ["my file.txt ", "my folder/"].filter((path) => path.startsWith(typed));
+  const sources = { names: ["bob"], me: "ann", rooms: [], paths };
+  assert.deepEqual(completions("/send my f", 10, sources), {
+    start: 6,
+    options: ["my file.txt ", "my folder/"],
+  });
+  assert.deepEqual(completions(`/send "my fi`, 12, sources), {
+    start: 7,
+    options: [`my file.txt"`],
+  });
+  // Without paths to offer, a word as before.
+  const { paths: _, ...withoutPaths } = sources;
+  assert.deepEqual(completions("/send bo", 8, withoutPaths).options, ["bob "]);
+});
+
+Deno.test("completePath() lists a folder's entries, folders with a slash", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-paths-" });
+  try {
+    await Deno.mkdir(join(dir, "sub folder"));
+    await Deno.writeTextFile(join(dir, "some file.txt"), "");
+    await Deno.writeTextFile(join(dir, "other.txt"), "");
+    await Deno.writeTextFile(join(dir, ".hidden"), "");
+    await Deno.symlink(join(dir, "sub folder"), join(dir, "sublink"));
+    assert.deepEqual(completePath(`${dir}/s`), [
+      `${dir}/some file.txt `,
+      `${dir}/sub folder/`,
+      `${dir}/sublink/`,
+    ]);
+    assert.deepEqual(completePath("s", { cwd: dir }), [
+      "some file.txt ",
+      "sub folder/",
+      "sublink/",
+    ]);
+    assert.deepEqual(completePath(`${dir}/.h`), [`${dir}/.hidden `]);
+    assert.equal(completePath(`${dir}/`).length, 4, "no hidden entries unless a dot is typed");
+    assert.deepEqual(completePath("~/sub", { home: dir }), ["~/sub folder/", "~/sublink/"]);
+    assert.deepEqual(completePath("~", { home: dir }), ["~/"]);
+    assert.deepEqual(completePath(`${dir}/nowhere/a`), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("download() saves beside a file of the same name, never over it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-download-" });
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request) =>
+      new URL(request.url).pathname === "/gone"
+        ? Response.json({ error: "not_found", message: "Cannot find the file" }, { status: 404 })
+        : new Response("new bytes", {
+          headers: { "content-disposition": `attachment; filename="a.txt"` },
+        }),
+  );
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    await Deno.writeTextFile(join(dir, "a.txt"), "old bytes");
+    const progress: number[] = [];
+    const saved = await download(`${base}/files/x/whatever`, {
+      dir,
+      onProgress: (done) => progress.push(done),
+    });
+    assert.deepEqual(saved, { path: join(dir, "a (1).txt"), name: "a (1).txt", bytes: 9 });
+    assert.equal(await Deno.readTextFile(join(dir, "a.txt")), "old bytes");
+    assert.equal(await Deno.readTextFile(join(dir, "a (1).txt")), "new bytes");
+    assert.equal(progress.at(-1), 9);
+    const named = await download(`${base}/x`, { dir, name: "b.txt" });
+    assert.equal(named.name, "b.txt");
+    await assert.rejects(
+      download(`${base}/gone`, { dir, name: "c.txt" }),
+      (error) =>
+        error instanceof TransferError &&
+        error.message === 'Cannot get "c.txt": the server no longer has it (or never had it)',
+    );
+    const names = [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
+    assert.deepEqual(names, ["a (1).txt", "a.txt", "b.txt"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
