@@ -1,5 +1,5 @@
 /**
- * The `chat` command line: `chat serve`, `chat join` and `chat ls`. Dispatches to the
+ * The `chat` command line: `chat serve`, `chat join`, `chat send` and `chat ls`. Dispatches to the
  * subcommand, reports usage errors in one line, and maps outcomes to exit
  * codes. This is the only module that calls `Deno.exit`.
  *
@@ -10,6 +10,7 @@ import config from "./deno.json" with { type: "json" };
 import { quote, UsageError } from "./cli/args.ts";
 import { joinCommand } from "./cli/join.ts";
 import { lsCommand } from "./cli/ls.ts";
+import { sendCommand } from "./cli/send.ts";
 import { serveCommand } from "./cli/serve.ts";
 
 /** The program version, from deno.json. */
@@ -26,19 +27,20 @@ const USAGE = `chat ${VERSION}: talk with people on your local network
 Usage:
   chat serve [options]               start a chat server on this machine
   chat join [HOST[:PORT]] [options]  join a server from this terminal
+  chat send HOST[:PORT] FILE...      share files in a room, or with one person
   chat ls [--json] [--scan]          list the servers on the local network
   chat help [COMMAND]                this help, or the help of COMMAND
   chat --version                     the version (also -v)
 
-Run "chat help serve", "chat help join" or "chat help ls" for details.`;
+Run "chat help serve", "chat help join", "chat help send" or "chat help ls" for details.`;
 
-const COMMANDS = ["serve", "join", "ls"];
+const COMMANDS = ["serve", "join", "send", "ls"];
 
 function unknownCommand(command: string): UsageError {
   return new UsageError(
     command.startsWith("-")
       ? `unknown option ${quote(command)}`
-      : `unknown command ${quote(command)}: expected "serve", "join" or "ls"`,
+      : `unknown command ${quote(command)}: expected "serve", "join", "send" or "ls"`,
   );
 }
 
@@ -72,6 +74,8 @@ export async function run(args: string[]): Promise<number> {
         return await serveCommand(rest);
       case "join":
         return await joinCommand(rest);
+      case "send":
+        return await sendCommand(rest);
       case "ls":
         return await lsCommand(rest);
       case "--version":

@@ -30,7 +30,8 @@ When input is not a terminal, each line is sent as a message and the client
 exits once the server has acknowledged them all:
   echo "build finished" | chat join 192.168.1.5 --name ci`;
 
-function osUserName(): string | undefined {
+/** The user's name on this computer, from the environment, if it says. */
+export function osUserName(): string | undefined {
   for (const variable of ["USER", "LOGNAME", "USERNAME"]) {
     try {
       const value = Deno.env.get(variable);

@@ -1,0 +1,188 @@
+/**
+ * `chat send` as a script runs it: `main.ts` in a child process with the
+ * permission flags of deno.json's `chat` task, against a real server with
+ * its web port.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type ServerOptions, startServer } from "../server.ts";
+import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
+import { freePort, LOOPBACK, TestClient } from "./_test_utils.ts";
+
+/** A server on loopback with its web port, so that it takes files. */
+function server(options: ServerOptions = {}) {
+  return startServer({ hostname: LOOPBACK, port: 0, webPort: 0, ...options });
+}
+
+const LINK = String.raw`http://127\.0\.0\.1:\d+/files/[0-9a-f]{64}/`;
+
+Deno.test("chat send - from a pipe shares it in #lobby, exits 0, and history keeps it", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  const outcome = await runChat(["send", `127.0.0.1:${port}`, "-", "--name", "note.txt"], "hi\n");
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.equal(outcome.stderr, "");
+  const [, link] = outcome.stdout.match(
+    new RegExp(`^Shared note\\.txt \\(3 bytes\\) in #lobby: (${LINK}note\\.txt)\\n$`),
+  ) ?? assert.fail(`stdout: ${JSON.stringify(outcome.stdout)}`);
+  const response = await fetch(link!);
+  assert.equal(await response.text(), "hi\n");
+
+  // Someone who comes in later finds it in the room's history.
+  await using reader = await TestClient.join2(port, "reader");
+  const shared = reader.all("message").filter((frame) => frame.file !== undefined);
+  assert.equal(shared.length, 1, JSON.stringify(reader.frames));
+  assert.equal(shared[0]!.file!.name, "note.txt");
+  assert.equal(shared[0]!.file!.size, 3);
+  assert.equal(shared[0]!.room, "#lobby");
+  assert.equal(chat.hub.size, 1, "chat send left");
+});
+
+Deno.test("chat send FILE... --to shares in a room, or with one person privately", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  const dir = await Deno.makeTempDir({ prefix: "chat-send-" });
+  try {
+    await Deno.writeTextFile(join(dir, "a.txt"), "first");
+    await Deno.writeTextFile(join(dir, "b.log"), "second");
+    await using dev = await TestClient.join2(port, "dev", [{ room: "#dev" }]);
+    const toDev = await runChat(
+      ["send", `127.0.0.1:${port}`, join(dir, "a.txt"), join(dir, "b.log"), "--to", "#dev"],
+    );
+    assert.equal(toDev.code, 0, toDev.stderr);
+    assert.match(
+      toDev.stdout,
+      new RegExp(`^Shared a\\.txt \\(5 bytes\\) in #dev: ${LINK}a\\.txt$`, "m"),
+    );
+    assert.match(
+      toDev.stdout,
+      new RegExp(`^Shared b\\.log \\(6 bytes\\) in #dev: ${LINK}b\\.log$`, "m"),
+    );
+    const first = await dev.next("message", (frame) => frame.file !== undefined);
+    const second = await dev.next("message", (frame) => frame.file !== undefined);
+    assert.deepEqual([first.file?.name, second.file?.name], ["a.txt", "b.log"]);
+    assert.deepEqual([first.room, second.room], ["#dev", "#dev"]);
+
+    const toDevPrivately = await runChat(
+      ["send", `127.0.0.1:${port}`, join(dir, "a.txt"), "--to", "dev", "--from", "ci"],
+    );
+    assert.equal(toDevPrivately.code, 0, toDevPrivately.stderr);
+    assert.match(toDevPrivately.stdout, /^Shared a\.txt \(5 bytes\) with dev: /);
+    const secret = await dev.next("private", (frame) => frame.file !== undefined);
+    assert.equal(secret.from, "ci");
+    assert.equal(secret.file?.name, "a.txt");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("chat send over --max-file says so in one line, exits 1, and stores nothing", async (t) => {
+  await using chat = await server({ maxFile: 1 });
+  const port = chat.addr.port;
+  const dir = await Deno.makeTempDir({ prefix: "chat-send-" });
+  try {
+    const big = "x".repeat(1024 * 1024 + 512 * 1024);
+    await Deno.writeTextFile(join(dir, "big.txt"), big);
+    await t.step("a file, refused before it is sent", async () => {
+      const outcome = await runChat(["send", `127.0.0.1:${port}`, join(dir, "big.txt")]);
+      const line = assertOneErrorLine(outcome);
+      assert.equal(outcome.code, 1, line);
+      assert.equal(
+        line,
+        'chat: cannot send "big.txt": it is 1.5 MiB, larger than 1 MiB, the largest this server takes',
+      );
+    });
+    await t.step("standard input, refused by the server", async () => {
+      await using send = new ChatProcess(["send", `127.0.0.1:${port}`, "-", "--name", "big.txt"]);
+      // It stops reading once the server has refused the file.
+      await send.write(big).catch(() => {});
+      const outcome = await send.finished();
+      const line = assertOneErrorLine(outcome);
+      assert.equal(outcome.code, 1, line);
+      assert.equal(
+        line,
+        'chat: cannot send "big.txt": it is larger than 1 MiB, the largest this server takes',
+      );
+    });
+    assert.deepEqual(chat.files?.list(), []);
+    await using reader = await TestClient.join2(port, "reader");
+    assert.deepEqual(reader.all("message"), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("chat send fails in one line and exits 1 when it cannot send", async (t) => {
+  await using chat = await server();
+  await using noWeb = await startServer({ hostname: LOOPBACK, port: 0 });
+  const cases: [string, string[], RegExp][] = [
+    [
+      "no such file",
+      ["send", `127.0.0.1:${chat.addr.port}`, "no/such/file.txt"],
+      /^chat: cannot send "no\/such\/file\.txt": no such file$/,
+    ],
+    [
+      "a folder",
+      ["send", `127.0.0.1:${chat.addr.port}`, "tests"],
+      /^chat: cannot send "tests": it is a folder$/,
+    ],
+    [
+      "no server",
+      ["send", `127.0.0.1:${freePort()}`, "README.md"],
+      /^chat: cannot connect to 127\.0\.0\.1:\d+: connection refused/,
+    ],
+    [
+      "a server that takes no files",
+      ["send", `127.0.0.1:${noWeb.addr.port}`, "README.md"],
+      /^chat: cannot send files to 127\.0\.0\.1:\d+: the server takes no files \(its web port is off\)$/,
+    ],
+    [
+      "nobody by that name",
+      ["send", `127.0.0.1:${chat.addr.port}`, "README.md", "--to", "nobody"],
+      /^chat: cannot share "README\.md": nobody called "nobody" is here/i,
+    ],
+  ];
+  for (const [what, args, expected] of cases) {
+    await t.step(what, async () => {
+      const outcome = await runChat(args);
+      const line = assertOneErrorLine(outcome, what);
+      assert.equal(outcome.code, 1, line);
+      assert.match(line, expected);
+      assert.equal(outcome.stdout, "");
+    });
+  }
+  assert.equal(chat.hub.size, 0);
+});
+
+Deno.test("chat send reports a usage error in one line and exits 2", async (t) => {
+  const cases: [string[], RegExp][] = [
+    [["send"], /missing HOST/],
+    [["send", "127.0.0.1"], /missing FILE/],
+    [["send", "127.0.0.1", "a.txt", "--bogus"], /unknown option "--bogus"/],
+    [["send", "127.0.0.1", "a.txt", "--to"], /option "--to" needs a value/],
+    [["send", "127.0.0.1", "a.txt", "b.txt", "--name", "c.txt"], /--name names one file/],
+    [["send", "127.0.0.1", "-", "-"], /standard input \("-"\) can be sent once/],
+    [["send", "127.0.0.1", "a.txt", "--to", "#"], /invalid --to "#"/],
+    [["send", "127.0.0.1", "a.txt", "--from", "a b"], /invalid --from "a b"/],
+    [["send", "127.0.0.1:5002", "a.txt", "--port", "5003"], /give the port once/],
+  ];
+  for (const [args, expected] of cases) {
+    await t.step(args.join(" "), async () => {
+      const outcome = await runChat(args);
+      const line = assertOneErrorLine(outcome, args.join(" "));
+      assert.equal(outcome.code, 2, line);
+      assert.match(line, expected);
+      assert.match(line, /\(see "chat send --help"\)$/);
+    });
+  }
+});
+
+Deno.test("chat help send prints what chat send --help prints", async () => {
+  const help = await runChat(["help", "send"]);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: chat send HOST\[:PORT\] FILE\.\.\. \[options\]\n/);
+  assert.match(help.stdout, /--to #ROOM\|NAME/);
+  assert.equal(help.stdout, (await runChat(["send", "--help"])).stdout);
+  assert.match((await runChat(["--help"])).stdout, /^ {2}chat send HOST\[:PORT\] FILE\.\.\. /m);
+});
