@@ -1,0 +1,157 @@
+// This module is browser compatible.
+
+/**
+ * Presence as both clients keep it: who is typing in each view (shown for a
+ * while after the server last relayed it, gone at once when their message
+ * comes), when to tell the server the user is typing, when the user has
+ * been idle long enough to be away, and whom the user ignores.
+ *
+ * @module
+ */
+
+import { nameKey } from "./names.ts";
+
+/** How long "is typing" shows after the last relay, in ms. */
+export const TYPING_SHOWN_MS = 6_000;
+
+/** The least time between two `typing` frames a client sends, in ms. */
+export const TYPING_SEND_MS = 3_000;
+
+/** Who is typing, by view. */
+export class TypingWatch {
+  readonly #views = new Map<string, Map<string, { name: string; until: number }>>();
+
+  /** `name` is typing in `view`, as of `now`. */
+  heard(view: string, name: string, now: number): void {
+    let typing = this.#views.get(view);
+    if (typing === undefined) this.#views.set(view, typing = new Map());
+    typing.set(nameKey(name), { name, until: now + TYPING_SHOWN_MS });
+  }
+
+  /** `name` said something in `view`: they are no longer typing there. Returns whether they were. */
+  said(view: string, name: string): boolean {
+    return this.#views.get(view)?.delete(nameKey(name)) ?? false;
+  }
+
+  /** Who is typing in `view` at `now`, in the order they started. */
+  names(view: string, now: number): string[] {
+    const typing = this.#views.get(view);
+    if (typing === undefined) return [];
+    for (const [key, entry] of typing) if (entry.until <= now) typing.delete(key);
+    return [...typing.values()].map((entry) => entry.name);
+  }
+
+  /** When the next "is typing" runs out, if any shows. */
+  nextChange(): number | undefined {
+    let next: number | undefined;
+    for (const typing of this.#views.values()) {
+      for (const { until } of typing.values()) next = Math.min(next ?? until, until);
+    }
+    return next;
+  }
+}
+
+/** How "is typing" reads: `bob is typing…`, `bob and ann are typing…`, `4 people are typing…`. */
+export function typingText(names: readonly string[]): string {
+  if (names.length === 0) return "";
+  if (names.length === 1) return `${names[0]} is typing…`;
+  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+  return `${names.length} people are typing…`;
+}
+
+/** When a client tells the server its user is typing: at most every {@linkcode TYPING_SEND_MS}. */
+export class TypingSender {
+  #last = -Infinity;
+  /** Whether the user lets others see them typing (`/typing on|off`). */
+  on = true;
+
+  /** Whether to send `typing` for a keystroke at `now`. */
+  keystroke(now: number): boolean {
+    if (!this.on || now - this.#last < TYPING_SEND_MS) return false;
+    this.#last = now;
+    return true;
+  }
+
+  /** The user sent their line: the next keystroke starts a new message. */
+  sent(): void {
+    this.#last = -Infinity;
+  }
+}
+
+/**
+ * Away after a while without input, and back at the next: only an away it
+ * made itself, never one the user asked for with `/away`.
+ */
+export class IdleWatch {
+  readonly #afterMs: number;
+  #lastInput: number;
+  #auto = false;
+  #manual = false;
+
+  /** Away after `afterMs` without input (0: never), counting from `now`. */
+  constructor(afterMs: number, now: number) {
+    this.#afterMs = afterMs;
+    this.#lastInput = now;
+  }
+
+  /** Input at `now`: `"back"` when an automatic away ends with it. */
+  input(now: number): "back" | undefined {
+    this.#lastInput = now;
+    if (!this.#auto) return undefined;
+    this.#auto = false;
+    return "back";
+  }
+
+  /** Time passes: `"away"` once the user has been idle long enough. */
+  tick(now: number): "away" | undefined {
+    if (this.#afterMs <= 0 || this.#auto || this.#manual) return undefined;
+    if (now - this.#lastInput < this.#afterMs) return undefined;
+    this.#auto = true;
+    return "away";
+  }
+
+  /** The user went away (`true`, with `/away`) or came back (`false`) themselves. */
+  manual(away: boolean): void {
+    this.#manual = away;
+    if (away) this.#auto = false;
+  }
+
+  /** When `tick` may next say `"away"`, if it may. */
+  get due(): number | undefined {
+    if (this.#afterMs <= 0 || this.#auto || this.#manual) return undefined;
+    return this.#lastInput + this.#afterMs;
+  }
+}
+
+/** The people whose messages the user does not want to see. */
+export class IgnoreList {
+  readonly #names = new Map<string, string>();
+
+  /** Starts with `names`, as remembered for this server. */
+  constructor(names: readonly string[] = []) {
+    for (const name of names) this.#names.set(nameKey(name), name);
+  }
+
+  /** Whether `name` (or one that folds to the same) is ignored. */
+  has(name: string): boolean {
+    return this.#names.size > 0 && this.#names.has(nameKey(name));
+  }
+
+  /** Ignores `name`; returns false if it was already. */
+  add(name: string): boolean {
+    const key = nameKey(name);
+    if (this.#names.has(key)) return false;
+    this.#names.set(key, name);
+    return true;
+  }
+
+  /** Stops ignoring `name`; returns false if it was not ignored. */
+  remove(name: string): boolean {
+    return this.#names.delete(nameKey(name));
+  }
+
+  /** The names ignored, as typed, sorted. */
+  get names(): string[] {
+    return [...this.#names.values()].sort((a, b) => a.localeCompare(b));
+  }
+}

@@ -1,0 +1,71 @@
+/** Presence as the clients keep it (core/presence.ts): typing, idle, ignore. */
+
+import assert from "node:assert/strict";
+import {
+  IdleWatch,
+  IgnoreList,
+  TYPING_SEND_MS,
+  TYPING_SHOWN_MS,
+  TypingSender,
+  typingText,
+  TypingWatch,
+} from "../core/presence.ts";
+
+Deno.test("TypingWatch shows who types for a while, and not once they said it", () => {
+  const watch = new TypingWatch();
+  watch.heard("#dev", "bob", 1000);
+  watch.heard("#dev", "Ann", 1500);
+  watch.heard("@carol", "carol", 1500);
+  assert.deepEqual(watch.names("#dev", 2000), ["bob", "Ann"]);
+  assert.equal(watch.nextChange(), 1000 + TYPING_SHOWN_MS);
+  assert.equal(watch.said("#dev", "ANN"), true, "names fold");
+  assert.deepEqual(watch.names("#dev", 2000), ["bob"]);
+  assert.deepEqual(watch.names("#dev", 1000 + TYPING_SHOWN_MS), []);
+  assert.deepEqual(watch.names("@carol", 1500), ["carol"]);
+  assert.deepEqual(watch.names("#nowhere", 0), []);
+});
+
+Deno.test("typingText() words one, two and many", () => {
+  assert.equal(typingText([]), "");
+  assert.equal(typingText(["bob"]), "bob is typing…");
+  assert.equal(typingText(["bob", "ann"]), "bob and ann are typing…");
+  assert.equal(typingText(["a", "b", "c"]), "3 people are typing…");
+});
+
+Deno.test("TypingSender tells at most every few seconds, and never when off", () => {
+  const sender = new TypingSender();
+  assert.equal(sender.keystroke(0), true);
+  assert.equal(sender.keystroke(TYPING_SEND_MS - 1), false);
+  assert.equal(sender.keystroke(TYPING_SEND_MS), true);
+  sender.sent();
+  assert.equal(sender.keystroke(TYPING_SEND_MS + 1), true, "a new message starts at once");
+  sender.on = false;
+  assert.equal(sender.keystroke(60_000), false);
+});
+
+Deno.test("IdleWatch goes away after the idle time, and back at input; a manual away stays", () => {
+  const idle = new IdleWatch(60_000, 0);
+  assert.equal(idle.tick(59_999), undefined);
+  assert.equal(idle.due, 60_000);
+  assert.equal(idle.tick(60_000), "away");
+  assert.equal(idle.tick(120_000), undefined, "away once");
+  assert.equal(idle.input(130_000), "back");
+  assert.equal(idle.input(130_001), undefined);
+  idle.manual(true);
+  assert.equal(idle.tick(1_000_000), undefined, "the user's own away is theirs to end");
+  assert.equal(idle.input(1_000_001), undefined);
+  idle.manual(false);
+  assert.equal(idle.tick(1_060_001), "away");
+  assert.equal(new IdleWatch(0, 0).tick(1e12), undefined, "0 means never");
+});
+
+Deno.test("IgnoreList folds names like the server does", () => {
+  const ignored = new IgnoreList(["Eve"]);
+  assert.equal(ignored.has("eve"), true);
+  assert.equal(ignored.add("EVE"), false);
+  assert.equal(ignored.add("mallory"), true);
+  assert.deepEqual(ignored.names, ["Eve", "mallory"]);
+  assert.equal(ignored.remove("eVe"), true);
+  assert.equal(ignored.remove("eve"), false);
+  assert.deepEqual(ignored.names, ["mallory"]);
+});
