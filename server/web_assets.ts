@@ -45,11 +45,13 @@ import completeTs from "../core/complete.ts" with { type: "text" };
 import conversationTs from "../core/conversation.ts" with { type: "text" };
 import describeTs from "../core/describe.ts" with { type: "text" };
 import dividersTs from "../core/dividers.ts" with { type: "text" };
+import durationTs from "../core/duration.ts" with { type: "text" };
 import effectsTs from "../core/effects.ts" with { type: "text" };
 import filesTs from "../core/files.ts" with { type: "text" };
 import linkTs from "../core/link.ts" with { type: "text" };
 import noticesTs from "../core/notices.ts" with { type: "text" };
 import plainTs from "../core/plain.ts" with { type: "text" };
+import presenceTs from "../core/presence.ts" with { type: "text" };
 import rosterTs from "../core/roster.ts" with { type: "text" };
 import shelfTs from "../core/shelf.ts" with { type: "text" };
 import typingTs from "../core/typing.ts" with { type: "text" };
@@ -91,11 +93,13 @@ const MODULES: Readonly<Record<string, string>> = {
   "/core/conversation.ts": conversationTs,
   "/core/describe.ts": describeTs,
   "/core/dividers.ts": dividersTs,
+  "/core/duration.ts": durationTs,
   "/core/effects.ts": effectsTs,
   "/core/files.ts": filesTs,
   "/core/link.ts": linkTs,
   "/core/notices.ts": noticesTs,
   "/core/plain.ts": plainTs,
+  "/core/presence.ts": presenceTs,
   "/core/roster.ts": rosterTs,
   "/core/shelf.ts": shelfTs,
   "/core/typing.ts": typingTs,
