@@ -54,6 +54,7 @@ import plainTs from "../core/plain.ts" with { type: "text" };
 import presenceTs from "../core/presence.ts" with { type: "text" };
 import rosterTs from "../core/roster.ts" with { type: "text" };
 import shelfTs from "../core/shelf.ts" with { type: "text" };
+import transfersTs from "../core/transfers.ts" with { type: "text" };
 import typingTs from "../core/typing.ts" with { type: "text" };
 import viewsTs from "../core/views.ts" with { type: "text" };
 import type { WebAsset } from "./transports/web.ts";
@@ -102,6 +103,7 @@ const MODULES: Readonly<Record<string, string>> = {
   "/core/presence.ts": presenceTs,
   "/core/roster.ts": rosterTs,
   "/core/shelf.ts": shelfTs,
+  "/core/transfers.ts": transfersTs,
   "/core/typing.ts": typingTs,
   "/core/views.ts": viewsTs,
 };
