@@ -111,7 +111,12 @@ export class FileSharing {
   add(files: readonly File[]): void {
     const place = this.#hooks.place();
     if (files.length === 0) return;
-    if (place === undefined) return this.#hooks.tell(noFilesNotice(), false);
+    if (place === undefined) {
+      // Before the first welcome, whether the server takes files is not known yet.
+      return this.#hooks.online()
+        ? this.#hooks.tell(noFilesNotice(), false)
+        : this.#hooks.tell("Cannot share files: not connected to the chat yet", true);
+    }
     for (const file of files) {
       if (file.size > place.maxBytes) {
         this.#hooks.tell(
@@ -143,6 +148,7 @@ export class FileSharing {
     const bar = document.createElement("progress");
     bar.max = file.size || 1;
     bar.value = 0;
+    bar.setAttribute("aria-label", `Upload of ${name.textContent}`);
     const percent = document.createElement("span");
     percent.className = "upload-percent";
     percent.textContent = "waiting";

@@ -65,6 +65,23 @@ function upload(name: string, bytes: Uint8Array, mimeType = "application/octet-s
   return { name, mimeType, buffer: Buffer.from(bytes) };
 }
 
+/**
+ * `bytes` in a file called `name` in a temporary folder, removed once disposed:
+ * Chromium reads a file picked from disk itself, which is much faster than
+ * bytes handed to it, and reads it only when the page sends it.
+ */
+async function onDisk(
+  name: string,
+  bytes: Uint8Array,
+): Promise<{ path: string } & AsyncDisposable> {
+  const folder = await Deno.makeTempDir({ prefix: "chat-web-files-" });
+  await Deno.writeFile(`${folder}/${name}`, bytes);
+  return {
+    path: `${folder}/${name}`,
+    [Symbol.asyncDispose]: () => Deno.remove(folder, { recursive: true }),
+  };
+}
+
 /** The next file message `client` receives in a room. */
 async function nextFile(client: TestClient, name: string | RegExp, ms = WAIT_MS): Promise<FileRef> {
   const named = (file: FileRef | undefined) =>
@@ -141,7 +158,8 @@ testWith(
       "a 5 MiB file from the picker downloads byte-identical in another page",
       async () => {
         const bytes = randomBytes(5 * 1024 * 1024);
-        await ann.locator("#file-picker").setInputFiles(upload("data set.bin", bytes));
+        await using disk = await onDisk("data set.bin", bytes);
+        await ann.locator("#file-picker").setInputFiles(disk.path);
         const file = await nextFile(carl, "data set.bin", 15_000);
         assert.equal(file.id, await fileId(bytes));
         assert.equal(file.size, bytes.length);
@@ -293,7 +311,7 @@ testWith(
 
 testWith(
   ["chromium"],
-  "web page: a file over --max-file and a cancelled upload share and store nothing",
+  "web page: a file over --max-file is refused and stored nowhere; no files, no paperclip",
   async (t) => {
     await using server = await startServer({
       hostname: LOOPBACK,
@@ -308,7 +326,8 @@ testWith(
 
     await t.step("a file over --max-file is refused before it is sent", async () => {
       const bytes = randomBytes(1024 * 1024 + 512 * 1024);
-      await ann.locator("#file-picker").setInputFiles(upload("big.bin", bytes));
+      await using disk = await onDisk("big.bin", bytes);
+      await ann.locator("#file-picker").setInputFiles(disk.path);
       const line = await errorShown(ann, "big.bin");
       assert.equal(
         await line.locator(".text").textContent(),
@@ -333,7 +352,8 @@ testWith(
       await dan.goto(pageUrl(webPort));
       await joinAs(dan, "dan");
       const bytes = randomBytes(2 * 1024 * 1024);
-      await dan.locator("#file-picker").setInputFiles(upload("bigger.bin", bytes));
+      await using disk = await onDisk("bigger.bin", bytes);
+      await dan.locator("#file-picker").setInputFiles(disk.path);
       const line = await errorShown(dan, "bigger.bin");
       assert.equal(
         await line.locator(".text").textContent(),
@@ -439,6 +459,98 @@ testWith(
       assert.equal(await ann.locator("#log .line.message", { hasText: "slow.bin" }).count(), 0);
       assert.deepEqual(annBrowser.unexpectedProblems([/Failed to load resource/]), []);
     });
+  },
+);
+
+/** Joins the page as `name` on a server with `password`: the form asks for it. */
+async function joinWithPassword(page: Page, name: string, password: string): Promise<void> {
+  await page.locator("#name-input").fill(name);
+  await page.locator("#name-submit").click();
+  await page.locator("#password-row").waitFor();
+  await page.locator("#password-input").fill(password);
+  await page.locator("#name-submit").click();
+  await page.locator("#status", { hasText: /^Connected$/ }).waitFor();
+}
+
+/** Picks a 64 × 48 PNG drawn in `page` with its file picker; resolves to its bytes. */
+async function pickPicture(page: Page, name: string): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = await page.evaluate(async (name) => {
+    const canvas = document.createElement("canvas");
+    canvas.width = 64;
+    canvas.height = 48;
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#1f8a4c";
+    context.fillRect(0, 0, 64, 48);
+    const blob = await new Promise<Blob | null>((done) => canvas.toBlob(done, "image/png"));
+    const data = new DataTransfer();
+    data.items.add(new File([blob!], name, { type: "image/png" }));
+    const picker = document.querySelector("#file-picker")!;
+    picker.files = data.files;
+    picker.dispatchEvent(new Event("change", { bubbles: true }));
+    return [...new Uint8Array(await blob!.arrayBuffer())];
+  }, name);
+  return new Uint8Array(bytes);
+}
+
+testWith(
+  ["chromium"],
+  "web page with a password: uploads carry it, links the token; a file shared privately",
+  async (t) => {
+    const password = "open sesame";
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0, password });
+    const webPort = server.webAddr!.port;
+    await using annBrowser = await ChatBrowser.launch();
+    await using bobBrowser = await ChatBrowser.launch();
+    const ann = await annBrowser.open(pageUrl(webPort));
+    await joinWithPassword(ann, "ann", password);
+    const bob = await bobBrowser.open(pageUrl(webPort));
+    await joinWithPassword(bob, "bob", password);
+    await using carl = await TestClient.connect(server.addr.port);
+    await carl.send({ type: "hello", version: 2, name: "carl", password });
+    await carl.sync();
+
+    await t.step("a picture's thumbnail and link carry the token downloads need", async () => {
+      const bytes = await pickPicture(ann, "green.png");
+      const file = await nextFile(carl, "green.png");
+      assert.equal(file.id, await fileId(bytes));
+      const image = bob.locator(`#log .attachment.picture img[alt="green.png"]`);
+      await image.waitFor();
+      await waitFor(
+        () => image.evaluate((node) => (node as unknown as { naturalWidth: number }).naturalWidth),
+        (width) => width === 64,
+        WAIT_MS,
+        (width) => `the thumbnail to load; it is ${width} px wide`,
+      );
+      const href = (await image.locator("xpath=..").getAttribute("href"))!;
+      assert.match(href, new RegExp(`^${file.url}\\?token=[A-Za-z0-9_-]{32}$`));
+      assert.equal(await image.getAttribute("src"), href);
+      const full = await fetchBytes(webPort, href);
+      assert.ok(full.length === bytes.length && full.every((byte, i) => byte === bytes[i]));
+      // Without the token, the file is not served.
+      const bare = await fetch(`http://${LOOPBACK}:${webPort}${file.url}`);
+      assert.equal(bare.status, 401);
+      await bare.body?.cancel();
+    });
+
+    await t.step("a file shared in a private view goes to that person alone", async () => {
+      await ann.locator("#members button.member-button", { hasText: /^bob$/ }).click();
+      await ann.locator("#room-name", { hasText: /^@bob$/ }).waitFor();
+      await ann.locator("#file-picker").setInputFiles(
+        upload("for bob.txt", new TextEncoder().encode("only for bob")),
+      );
+      const line = await waitForLine(bob, "private", "for bob.txt");
+      const href = (await line.locator(".download-button").getAttribute("href"))!;
+      assert.match(href, /\?token=/);
+      assert.equal(
+        new TextDecoder().decode(await fetchBytes(webPort, href)),
+        "only for bob",
+      );
+      await carl.sync();
+      assert.equal(carl.frames.some((frame) => JSON.stringify(frame).includes("for bob")), false);
+    });
+    for (const browser of [annBrowser, bobBrowser]) {
+      assert.deepEqual(browser.unexpectedProblems([/Failed to load resource/]), []);
+    }
   },
 );
 
