@@ -25,6 +25,8 @@ export interface LocalHelpOptions {
   bell?: boolean;
   /** The client sends and fetches files itself: `/send` and `/get`. @default {false} */
   transfers?: boolean;
+  /** Whether others see the user typing now, as `/typing` says. @default {not said} */
+  typing?: "on" | "off";
 }
 
 /** What `/help` says of the commands the client runs itself, with the bell's mode now. */
@@ -35,6 +37,8 @@ export function localHelp(mode: BellMode, options: LocalHelpOptions = {}): Comma
   return LOCAL_COMMANDS.flatMap((command) =>
     moves(command) && !options.transfers
       ? []
+      : command.usage.startsWith("/typing") && options.typing !== undefined
+      ? [{ ...command, description: `${command.description} (now: ${options.typing})` }]
       : !command.usage.startsWith("/bell")
       ? [command]
       : bell

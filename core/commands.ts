@@ -502,6 +502,39 @@ export const COMMAND_TABLE = [
       return isBellMode(mode) ? { mode } : undefined;
     },
   }),
+  clientCommand({
+    name: "typing",
+    aliases: [],
+    usage: "/typing on|off",
+    description: "whether others see when you are typing",
+    // Without a word it asks what it is now; words after the first are ignored.
+    parse: ({ first }): { mode?: "on" | "off" } | undefined => {
+      const mode = first.toLowerCase();
+      if (mode === "") return {};
+      return mode === "on" || mode === "off" ? { mode } : undefined;
+    },
+  }),
+  clientCommand({
+    name: "ignore",
+    aliases: [],
+    usage: "/ignore NAME",
+    description: "hide someone's messages from you, on this server, until /unignore",
+    parse: oneName,
+  }),
+  clientCommand({
+    name: "unignore",
+    aliases: [],
+    usage: "/unignore NAME",
+    description: "show someone's messages again",
+    parse: oneName,
+  }),
+  clientCommand({
+    name: "ignores",
+    aliases: [],
+    usage: "/ignores",
+    description: "list the people you ignore",
+    parse: () => ({}),
+  }),
 ] as const;
 
 type Entry = typeof COMMAND_TABLE[number];

@@ -11,7 +11,9 @@
  * (core/views.ts), with what the user has not looked at yet; it remembers
  * what a reconnection needs (the name after a rename, the rooms, the last
  * message id seen in each, the resume token, the lines not yet answered) and
- * builds the `hello` from it. Pure: no I/O and no timers.
+ * builds the `hello` from it. It keeps presence too (core/presence_state.ts):
+ * who is typing where, telling the server the user types, going away when
+ * idle, and hiding the people the user ignores. Pure: no I/O and no timers.
  *
  * @module
  */
@@ -35,7 +37,13 @@ import { type BellMode, DEFAULT_BELL, localHelp, rings, runBell } from "./bell.t
 import { LOCAL_COMMAND_NAMES, parseLine, TRANSFER_COMMANDS } from "./commands.ts";
 import { Delivery } from "./delivery.ts";
 import { fenced } from "./format.ts";
-import { describeFrame, type DescribeOptions, describePending, errorLine } from "./describe.ts";
+import {
+  describeFrame,
+  type DescribeOptions,
+  describePending,
+  errorLine,
+  type Line,
+} from "./describe.ts";
 import { FileShelf } from "./shelf.ts";
 import { unseenDivider } from "./dividers.ts";
 import { type Effect, refusal, send, sends, show } from "./effects.ts";
@@ -52,10 +60,11 @@ import {
   tooManyWaitingError,
   waitingNotice,
 } from "./notices.ts";
-import { changedAny, noChanges, Roster } from "./roster.ts";
+import { changedAny, type Changes, noChanges, Roster } from "./roster.ts";
 import { sanitizeText } from "./sanitize.ts";
 import { transferEffects } from "./transfers.ts";
 import { helloFrame, outgoing } from "./typing.ts";
+import { Presence, privateViewId, type TypingPlace } from "./presence_state.ts";
 import { type View, Views } from "./views.ts";
 
 /** Options for {@linkcode Conversation}. */
@@ -85,6 +94,20 @@ export interface ConversationOptions {
    * `upload` and `download` effects (core/transfers.ts). @default {false}
    */
   transfers?: boolean;
+  /** What the client is, as `hello.client` tells others in `who`: `terminal`, `web`. */
+  client?: string;
+  /**
+   * Tell the server the user is away (reason `idle`) after this long without
+   * input, in ms, and back at the next input; never over an `/away` of the
+   * user's own. 0 never. @default {0}
+   */
+  awayAfterMs?: number;
+  /**
+   * The people the user ignores, as remembered for this server: their
+   * messages, private messages, files and typing are hidden. When the list
+   * changes an `ignored` effect gives it to remember. @default {[]}
+   */
+  ignored?: readonly string[];
 }
 
 /** Options for {@linkcode Conversation.hello}. */
@@ -118,6 +141,7 @@ export class Conversation {
   #inputEnded = false;
   #finishToken: string | undefined;
   #finishes = 0;
+  readonly #presence: Presence;
 
   /** Starts a conversation not yet connected. */
   constructor(options: ConversationOptions = {}) {
@@ -129,6 +153,10 @@ export class Conversation {
     this.#arrivals = new Arrivals(this.#views, {
       display: options.display ?? "current",
       clock: options.clock ?? Date.now,
+    });
+    this.#presence = new Presence({
+      awayAfterMs: options.awayAfterMs ?? 0,
+      ignored: options.ignored ?? [],
     });
   }
 
@@ -177,6 +205,26 @@ export class Conversation {
     return this.#views.active;
   }
 
+  /** The people the user ignores, as typed, sorted. */
+  get ignored(): string[] {
+    return this.#presence.ignored;
+  }
+
+  /** Whether the user lets others see them typing (`/typing on|off`). */
+  get sendsTyping(): boolean {
+    return this.#presence.sendsTyping;
+  }
+
+  /**
+   * Who is typing in view `id` (`#dev`, or `@bob` for private messages: a
+   * {@linkcode View}'s id) at `now`, in the order they started. A name shows
+   * a few seconds after the server last said it, and goes at once when their
+   * message comes; a `changed` effect with `typing` says when to look again.
+   */
+  typingIn(id: string, now: number): string[] {
+    return this.#presence.typingIn(id.startsWith("@") ? privateViewId(id.slice(1)) : id, now);
+  }
+
   /** The commands this client runs itself, without the slash. */
   get localCommands(): readonly string[] {
     return LOCAL_COMMAND_NAMES.filter((name) =>
@@ -212,6 +260,7 @@ export class Conversation {
       password: options.password,
       resume: this.#resume,
       again: this.#everWelcomed,
+      client: this.#options.client,
     });
     this.#quitting = false;
     this.#helloAt = now;
@@ -260,9 +309,25 @@ export class Conversation {
         break;
     }
     const me = this.roster.me;
+    // Someone ignored: their words, files and typing are shown nowhere and counted nowhere.
+    if (this.#presence.hides(frame, me)) return effects;
+    if (frame.type === "typing") {
+      effects.push(...this.#heardTyping(frame.name, frame.room, now));
+      return effects;
+    }
+    effects.push(...this.#stoppedTyping(frame));
     // Version 1 has no lines in a message: a server of version 1 that sends some is not believed.
     const described = frame.type === "help"
-      ? { ...frame, commands: [...frame.commands, ...localHelp(this.#bell, this.#options)] }
+      ? {
+        ...frame,
+        commands: [
+          ...frame.commands,
+          ...localHelp(this.#bell, {
+            ...this.#options,
+            typing: this.#presence.sendsTyping ? "on" : "off",
+          }),
+        ],
+      }
       : this.#version === PROTOCOL_VERSION
       ? oneLine(frame)
       : frame;
@@ -290,6 +355,12 @@ export class Conversation {
     if (parsed.ok && "local" in parsed) {
       const { local } = parsed;
       if (local.command === "switch") return this.switchTo(local.view);
+      if (local.command === "typing") return [show([this.#presence.runTyping(local.mode)])];
+      if (local.command === "ignore") {
+        return this.#ignoring(this.#presence.ignore(local.name, this.roster.me));
+      }
+      if (local.command === "unignore") return this.#ignoring(this.#presence.unignore(local.name));
+      if (local.command === "ignores") return this.#ignoring(this.#presence.listIgnores());
       if (local.command === "code") return this.type(fenced(local.text), now);
       // Without a bell, `/bell` is no command here, nor `/send` without files: the server says so.
       if (local.command === "send" || local.command === "get") {
@@ -309,14 +380,17 @@ export class Conversation {
     if (this.#quitting) return [show([notConnectedError()])];
     const frame = parsed.ok && "frame" in parsed ? parsed.frame : undefined;
     if (frame?.type === "quit") return this.quit(frame.reason);
+    // Back from an automatic away before the line goes; an `/away` or `/back` typed says it itself.
+    const back = this.#online ? sends(this.#presence.typed(frame, now)) : [];
+    this.#presence.sentLine();
     const words = frame !== undefined && "text" in frame ? frame.text : "";
     if (utf8Length(sanitizeText(words).trim()) > MAX_TEXT_BYTES) return [show([tooLongError()])];
     const out = outgoing(line, parsed, this.#place());
-    if ("look" in out) return this.switchTo(out.look);
+    if ("look" in out) return [...back, ...this.switchTo(out.look)];
     if (out.entering !== undefined) this.#entering = out.entering;
     const typed = this.#delivery.type(out.line, now, out.options);
-    if (typed === undefined) return [show([tooManyWaitingError()])];
-    const effects = sends(typed.send);
+    if (typed === undefined) return [...back, show([tooManyWaitingError()])];
+    const effects = [...back, ...sends(typed.send)];
     const { post } = typed.line;
     if (post !== undefined) {
       effects.push({
@@ -348,6 +422,30 @@ export class Conversation {
       if (room !== undefined) frame.room = room;
     }
     return [send(frame)];
+  }
+
+  /**
+   * The user changed their draft at `now` (a key typed by a person, never
+   * piped input) and it reads `draft`: tells the server they are typing
+   * where they look (or to the person of a `/msg`), at most every few
+   * seconds and never after `/typing off`; a command is not a message being
+   * typed. Any input also brings the user back from an automatic away.
+   */
+  keystroke(now: number, draft: string): Effect[] {
+    if (!this.#online) return [];
+    const effects = sends(this.#presence.input(now));
+    const place = this.#typingPlace(draft);
+    const frame = place === undefined ? undefined : this.#presence.keystroke(now, place);
+    if (frame !== undefined) effects.push(send(frame));
+    return effects;
+  }
+
+  /**
+   * The user did something at `now` other than typing (the page shown again,
+   * a click): it brings them back from an automatic away.
+   */
+  input(now: number): Effect[] {
+    return this.#online ? sends(this.#presence.input(now)) : [];
   }
 
   /** Enters `room`, as a click or a room box asks, at `now`: the same as `/join ROOM` typed. */
@@ -394,16 +492,20 @@ export class Conversation {
     return view === undefined || this.#views.isCurrent(view.id) ? [] : this.#select(view.id, false);
   }
 
-  /** Looks at the link at `now`; call every few hundred milliseconds while connected. */
+  /**
+   * Looks at the link at `now`, lets "is typing" run out, and goes away when
+   * the user has been idle long enough; call every few hundred milliseconds.
+   */
   tick(now: number): Effect[] {
+    const effects: Effect[] = this.#presence.expire(now) ? [typingChanged()] : [];
     if (!this.#online) {
-      if (this.#helloAt === undefined || now - this.#helloAt < HELLO_TIMEOUT_MS) return [];
+      if (this.#helloAt === undefined || now - this.#helloAt < HELLO_TIMEOUT_MS) return effects;
       this.#helloAt = undefined;
-      return [{ type: "drop", reason: "unanswered" }];
+      return [...effects, { type: "drop", reason: "unanswered" }];
     }
-    const effects: Effect[] = [];
+    effects.push(...sends(this.#presence.idle(now)));
     const beat = this.#heartbeat?.check(now);
-    if (beat === "dead") return [{ type: "drop", reason: "silent" }];
+    if (beat === "dead") return [...effects, { type: "drop", reason: "silent" }];
     if (beat === "ping") effects.push(send({ type: "ping", token: "heartbeat" }));
     const advice = this.#delivery.tick(now);
     if (advice === "dead") {
@@ -412,8 +514,12 @@ export class Conversation {
     return effects;
   }
 
-  /** The connection ended: what waits goes out again on the next one. */
+  /**
+   * The connection ended: what waits goes out again on the next one, and
+   * nobody is shown typing any more.
+   */
   closed(): void {
+    this.#presence.forgetTyping(Number.NEGATIVE_INFINITY);
     this.#online = false;
     this.#helloAt = undefined;
     this.#heartbeat = undefined;
@@ -440,6 +546,46 @@ export class Conversation {
   finish(): Effect[] {
     this.#inputEnded = true;
     return this.#finishing();
+  }
+
+  /** Someone typing in `room`, or to the user: shown in that view for a while. */
+  #heardTyping(name: string, room: string | undefined, now: number): Effect[] {
+    if (this.roster.isMe(name)) return [];
+    const view = room === undefined ? privateViewId(name) : room;
+    return this.#presence.heard(view, name, now) ? [typingChanged()] : [];
+  }
+
+  /** A message from someone shown typing: they are no longer. */
+  #stoppedTyping(frame: ServerFrame): Effect[] {
+    const stopped = frame.type === "message" && !frame.replay
+      ? this.#presence.said(frame.room, frame.from)
+      : frame.type === "private" && !this.roster.isMe(frame.from)
+      ? this.#presence.said(privateViewId(frame.from), frame.from)
+      : false;
+    return stopped ? [typingChanged()] : [];
+  }
+
+  /** Where `draft` is being typed, if it is a message: the view looked at, or a `/msg`'s person. */
+  #typingPlace(draft: string): TypingPlace | undefined {
+    // A server of version 1 knows no `typing`.
+    if (this.#version === PROTOCOL_VERSION || !this.roster.many) return undefined;
+    const text = draft.trimStart();
+    if (text === "") return undefined;
+    if (text.startsWith("/") && !text.startsWith("//")) {
+      const to = /^\/(?:msg|m|tell)\s+@?(\S+)\s+\S/i.exec(text)?.[1];
+      if (to !== undefined) return { to };
+      if (!/^\/(?:me|code)\s/i.test(text)) return undefined;
+    }
+    const view = this.#views.current;
+    if (view?.kind === "private") return { to: view.name };
+    return { room: view?.id ?? this.roster.room };
+  }
+
+  /** What `/ignore`, `/unignore` or `/ignores` did: said, and the list to remember if it changed. */
+  #ignoring(result: { line: Line; changed?: string[] }): Effect[] {
+    const effects: Effect[] = [show([result.line])];
+    if (result.changed !== undefined) effects.push({ type: "ignored", names: result.changed });
+    return effects;
   }
 
   #place() {
@@ -514,6 +660,7 @@ export class Conversation {
     this.#everWelcomed = true;
     this.#helloAt = undefined;
     this.#resume = frame.resume;
+    this.#presence.welcomed(now);
     this.files.welcome(frame.files);
     this.#heartbeat = new Heartbeat(now, frame.heartbeat);
     // A server that answers in version 1 is spoken to in version 1.
@@ -539,6 +686,12 @@ export class Conversation {
     this.#finishToken = `finish-${++this.#finishes}`;
     return [send({ type: "ping", token: this.#finishToken })];
   }
+}
+
+/** Who is typing changed: redraw what shows it. */
+function typingChanged(): Effect {
+  const changes: Changes = { ...noChanges(), typing: true };
+  return { type: "changed", changes };
 }
 
 /** Whether `text` names one of `commands`, which the client runs itself. */

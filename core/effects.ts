@@ -65,7 +65,12 @@ export type Effect =
   /** Download `file`, shared in the conversation, into the current folder (`/get N`). */
   | { type: "download"; file: FileRef }
   /** Download what `link` points at into the current folder (`/get LINK`). */
-  | { type: "download"; link: string };
+  | { type: "download"; link: string }
+  /**
+   * The people the user ignores changed (`/ignore`, `/unignore`): remember
+   * `names` for this server, and give them back as `ignored` next time.
+   */
+  | { type: "ignored"; names: string[] };
 
 /** The server's refusal of a `hello`. */
 export type Refusal = Extract<Effect, { type: "refused" }>;

@@ -102,3 +102,47 @@ export function notInError(typed: string): string {
     ? `Cannot switch to ${word}: that is not a valid name`
     : `Cannot switch to ${word}: you are not in it (/join ${word} enters it)`;
 }
+
+/** Whether others see the user typing now, as `/typing` says. */
+export function typingModeNotice(on: boolean): Line {
+  return notice([
+    on
+      ? "Typing: on (others see when you are typing; /typing off hides it)"
+      : "Typing: off (others do not see when you are typing)",
+  ]);
+}
+
+/** `/ignore` of `name`, who is ignored now, or was `already`. */
+export function ignoredNotice(name: string, already: boolean): Line {
+  const who = sanitizeText(name);
+  return notice([
+    already
+      ? `You ignore ${who} already`
+      : `You ignore ${who} now: their messages are hidden from you (/unignore ${who} shows them)`,
+  ]);
+}
+
+/** `/unignore` of `name`, who was ignored, or `was` not. */
+export function unignoredNotice(name: string, was: boolean): Line {
+  const who = sanitizeText(name);
+  return notice([was ? `You no longer ignore ${who}` : `You do not ignore ${who}`]);
+}
+
+/** `/ignores`: the people ignored. */
+export function ignoresNotice(names: readonly string[]): Line {
+  return notice([
+    names.length === 0
+      ? "You ignore nobody"
+      : `You ignore ${names.map((name) => sanitizeText(name)).join(", ")}`,
+  ]);
+}
+
+/** `/ignore` of `name`, which is no valid name, or the user's own. */
+export function ignoreError(name: string, why: "invalid" | "yourself"): Line {
+  const who = JSON.stringify(sanitizeText(name));
+  return errorLine(
+    why === "invalid"
+      ? `Cannot ignore ${who}: that is not a valid name`
+      : `Cannot ignore ${who}: that is you`,
+  );
+}

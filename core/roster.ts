@@ -34,6 +34,8 @@ export interface Changes {
   rooms: boolean;
   /** The rooms the user is in, or their views: which there are, what is unread in them. */
   views: boolean;
+  /** Who is typing, in some view (see `Conversation.typingIn`). */
+  typing: boolean;
 }
 
 /** Rooms whose last message id seen is remembered after leaving them. */
@@ -46,12 +48,13 @@ const NOBODY: ReadonlyMap<string, string> = new Map();
 
 /** Reports whether anything changed. */
 export function changedAny(changes: Changes): boolean {
-  return changes.me || changes.room || changes.members || changes.rooms || changes.views;
+  return changes.me || changes.room || changes.members || changes.rooms || changes.views ||
+    changes.typing;
 }
 
 /** Nothing changed, yet. */
 export function noChanges(): Changes {
-  return { me: false, room: false, members: false, rooms: false, views: false };
+  return { me: false, room: false, members: false, rooms: false, views: false, typing: false };
 }
 
 /** A room the user is in. */

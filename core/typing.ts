@@ -83,18 +83,21 @@ export interface HelloFrameOptions {
   resume?: string | undefined;
   /** Whether the server welcomed the client before: the hello comes back. */
   again: boolean;
+  /** What the client is, as others see it in `who`: `terminal`, `web`. */
+  client?: string | undefined;
 }
 
 /**
  * The `hello` of `options.name` in `place`. Coming back, it takes the name
  * back with the resume token (if it is still the name) and returns to every
  * room the user was in (to the one room in version 1), asking for what came
- * after the last message seen in each.
+ * after the last message seen in each. It says what the client is, if told.
  */
 export function helloFrame(place: Place, options: HelloFrameOptions): HelloFrame {
   const { roster, version } = place;
   const frame: HelloFrame = { type: "hello", version, name: options.name };
   if (options.password !== undefined) frame.password = options.password;
+  if (options.client !== undefined) frame.client = options.client;
   if (!options.again) return frame;
   if (options.resume !== undefined && nameKey(options.name) === nameKey(roster.me)) {
     frame.resume = options.resume;

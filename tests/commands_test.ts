@@ -313,8 +313,30 @@ Deno.test("COMMAND_TABLE gives each command one entry, one side and unique names
   }, {
     usage: "/bell on|off|mentions",
     description: "when to ring the terminal bell",
+  }, {
+    usage: "/typing on|off",
+    description: "whether others see when you are typing",
+  }, {
+    usage: "/ignore NAME",
+    description: "hide someone's messages from you, on this server, until /unignore",
+  }, {
+    usage: "/unignore NAME",
+    description: "show someone's messages again",
+  }, {
+    usage: "/ignores",
+    description: "list the people you ignore",
   }]);
-  assert.deepStrictEqual(LOCAL_COMMAND_NAMES, ["switch", "code", "send", "get", "bell"]);
+  assert.deepStrictEqual(LOCAL_COMMAND_NAMES, [
+    "switch",
+    "code",
+    "send",
+    "get",
+    "bell",
+    "typing",
+    "ignore",
+    "unignore",
+    "ignores",
+  ]);
   assert.deepStrictEqual(
     new Set([...COMMAND_NAMES, ...LOCAL_COMMAND_NAMES]),
     seen,
@@ -462,6 +484,10 @@ Deno.test("ClientFrame holds the command frames as the table describes them", ()
     | { command: "send"; path: string }
     | { command: "get"; target: string }
     | { command: "bell"; mode?: "on" | "off" | "mentions" }
+    | { command: "typing"; mode?: "on" | "off" }
+    | { command: "ignore"; name: string }
+    | { command: "unignore"; name: string }
+    | { command: "ignores" }
   > = true;
   assert.ok(commands && client && local);
 });

@@ -170,15 +170,27 @@ Deno.test("Conversation: /bell, which the client runs itself", () => {
     "--   /switch #room|@name    look at another of your rooms, or your private messages with someone",
     "--   /code TEXT             send TEXT as a code block, shown in a monospace font",
     "--   /bell on|off|mentions  when to ring the terminal bell (now: off)",
+    "--   /typing on|off         whether others see when you are typing (now: on)",
+    "--   /ignore NAME           hide someone's messages from you, on this server, until /unignore",
+    "--   /unignore NAME         show someone's messages again",
+    "--   /ignores               list the people you ignore",
   ]);
   assert.deepEqual(localHelp("on").map((command) => command.usage), [
     "/switch #room|@name",
     "/code TEXT",
     "/bell on|off|mentions",
+    "/typing on|off",
+    "/ignore NAME",
+    "/unignore NAME",
+    "/ignores",
   ]);
   assert.deepEqual(localHelp("on", { bell: false }).map((command) => command.usage), [
     "/switch #room|@name",
     "/code TEXT",
+    "/typing on|off",
+    "/ignore NAME",
+    "/unignore NAME",
+    "/ignores",
   ]);
 });
 

@@ -1,0 +1,211 @@
+// This module is browser compatible.
+
+/**
+ * Presence as one conversation lives it (core/conversation.ts), on the
+ * shared pieces of core/presence.ts: who is typing in each view, and when
+ * their "is typing" runs out; when to tell the server the user is typing,
+ * and where; going away after a while without input and coming back at the
+ * next; and whom the user ignores, with what `/typing`, `/ignore`,
+ * `/unignore` and `/ignores` do and say. No I/O and no timers: the times
+ * come in as `now`.
+ *
+ * @module
+ */
+
+import type { ClientFrame, ServerFrame } from "../protocol.ts";
+import type { Line } from "./describe.ts";
+import { checkName, nameKey } from "./names.ts";
+import {
+  ignoredNotice,
+  ignoreError,
+  ignoresNotice,
+  typingModeNotice,
+  unignoredNotice,
+} from "./notices.ts";
+import { IdleWatch, IgnoreList, TypingSender, TypingWatch } from "./presence.ts";
+
+/** Options for {@linkcode Presence}. */
+export interface PresenceOptions {
+  /** Away after this long without input, in ms; 0 never. */
+  awayAfterMs: number;
+  /** The people ignored to begin with, as remembered for this server. */
+  ignored: readonly string[];
+}
+
+/** The id of the view of private messages with `name`, whether or not it has begun. */
+export function privateViewId(name: string): string {
+  return `@${nameKey(name)}`;
+}
+
+/** Where the user types: a room, or private messages with someone; as `typing` says it. */
+export type TypingPlace = { room: string } | { to: string };
+
+/** What `/ignore`, `/unignore` or `/ignores` did: what to say, and the list when it changed. */
+export interface IgnoreResult {
+  /** What to tell the user. */
+  line: Line;
+  /** The names ignored now, when the list changed. */
+  changed?: string[];
+}
+
+/** What a conversation knows and decides of presence. */
+export class Presence {
+  readonly #typing = new TypingWatch();
+  /** The views where someone may be shown typing. */
+  readonly #typingViews = new Set<string>();
+  readonly #sender = new TypingSender();
+  readonly #ignores: IgnoreList;
+  readonly #awayAfterMs: number;
+  #idle: IdleWatch | undefined;
+
+  /** Starts with `options`. */
+  constructor(options: PresenceOptions) {
+    this.#awayAfterMs = options.awayAfterMs;
+    this.#ignores = new IgnoreList(options.ignored);
+  }
+
+  // --- Typing, incoming
+
+  /** `name` is typing in `view`, as of `now`: reports whether that changes what shows. */
+  heard(view: string, name: string, now: number): boolean {
+    const before = this.#typing.names(view, now);
+    this.#typing.heard(view, name, now);
+    this.#typingViews.add(view);
+    return !before.some((typing) => nameKey(typing) === nameKey(name));
+  }
+
+  /** `name` said something in `view`: reports whether they were shown typing there. */
+  said(view: string, name: string): boolean {
+    return this.#typing.said(view, name);
+  }
+
+  /** Who is typing in `view` at `now`, in the order they started. */
+  typingIn(view: string, now: number): string[] {
+    return this.#typing.names(view, now);
+  }
+
+  /** Time passed: reports whether an "is typing" ran out by `now`. */
+  expire(now: number): boolean {
+    const next = this.#typing.nextChange();
+    if (next === undefined || next > now) return false;
+    for (const view of this.#typingViews) {
+      if (this.#typing.names(view, now).length === 0) this.#typingViews.delete(view);
+    }
+    return true;
+  }
+
+  /** The connection ended: nobody is known to be typing any more. Reports whether anyone was. */
+  forgetTyping(now: number): boolean {
+    let anyone = false;
+    for (const view of this.#typingViews) {
+      for (const name of this.#typing.names(view, now)) {
+        anyone = this.#typing.said(view, name) || anyone;
+      }
+    }
+    this.#typingViews.clear();
+    return anyone;
+  }
+
+  // --- Typing, outgoing
+
+  /** Whether the user lets others see them typing (`/typing on|off`). */
+  get sendsTyping(): boolean {
+    return this.#sender.on;
+  }
+
+  /** The `typing` to send for a keystroke at `now` in `place`, if it is time to send one. */
+  keystroke(now: number, place: TypingPlace): ClientFrame | undefined {
+    if (!this.#sender.keystroke(now)) return undefined;
+    return { type: "typing", ...place };
+  }
+
+  /** The user sent a line: the next keystroke begins a new message. */
+  sentLine(): void {
+    this.#sender.sent();
+  }
+
+  /** Runs `/typing`, with `mode` typed or not. */
+  runTyping(mode: "on" | "off" | undefined): Line {
+    if (mode !== undefined) this.#sender.on = mode === "on";
+    if (!this.#sender.on) this.#sender.sent();
+    return typingModeNotice(this.#sender.on);
+  }
+
+  // --- Away and back
+
+  /** The server first welcomed the user at `now`: idle time counts from then. */
+  welcomed(now: number): void {
+    this.#idleAt(now);
+  }
+
+  /** The user did something at `now`: `back` to send when an automatic away ends with it. */
+  input(now: number): ClientFrame[] {
+    return this.#idleAt(now).input(now) === "back" ? [{ type: "back" }] : [];
+  }
+
+  /** Time passed: `away` to send once the user has been idle long enough. */
+  idle(now: number): ClientFrame[] {
+    return this.#idleAt(now).tick(now) === "away" ? [{ type: "away", reason: "idle" }] : [];
+  }
+
+  /**
+   * The user typed `frame` at `now`: `/away` and `/back` are theirs, and an
+   * automatic away ends without a `back` of its own when they said either.
+   */
+  typed(frame: ClientFrame | undefined, now: number): ClientFrame[] {
+    const idle = this.#idleAt(now);
+    if (frame?.type === "away") idle.manual(true);
+    const input = idle.input(now);
+    if (frame?.type === "back") {
+      idle.manual(false);
+      return [];
+    }
+    return input === "back" ? [{ type: "back" }] : [];
+  }
+
+  /** The idle watch, begun at the first time it is asked about. */
+  #idleAt(now: number): IdleWatch {
+    return this.#idle ??= new IdleWatch(this.#awayAfterMs, now);
+  }
+
+  // --- Ignoring
+
+  /** The names ignored, as typed, sorted. */
+  get ignored(): string[] {
+    return this.#ignores.names;
+  }
+
+  /** Whether `frame` is from someone ignored, so shown nowhere, counted nowhere; `me` never is. */
+  hides(frame: ServerFrame, me: string): boolean {
+    const from = frame.type === "message" || frame.type === "private"
+      ? frame.from
+      : frame.type === "typing"
+      ? frame.name
+      : undefined;
+    return from !== undefined && this.#ignores.has(from) && nameKey(from) !== nameKey(me);
+  }
+
+  /** Runs `/ignore NAME` for a user called `me`. */
+  ignore(typed: string, me: string): IgnoreResult {
+    const name = typed.replace(/^@/, "");
+    const invalid = checkName(name);
+    if (invalid !== undefined) return { line: ignoreError(name, "invalid") };
+    if (me !== "" && nameKey(name) === nameKey(me)) return { line: ignoreError(name, "yourself") };
+    if (!this.#ignores.add(name)) return { line: ignoredNotice(name, true) };
+    return { line: ignoredNotice(name, false), changed: this.#ignores.names };
+  }
+
+  /** Runs `/unignore NAME`. */
+  unignore(typed: string): IgnoreResult {
+    const name = typed.replace(/^@/, "");
+    const was = this.#ignores.remove(name);
+    return was
+      ? { line: unignoredNotice(name, true), changed: this.#ignores.names }
+      : { line: unignoredNotice(name, false) };
+  }
+
+  /** Runs `/ignores`. */
+  listIgnores(): IgnoreResult {
+    return { line: ignoresNotice(this.#ignores.names) };
+  }
+}

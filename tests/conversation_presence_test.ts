@@ -1,0 +1,335 @@
+/**
+ * Presence in the conversation core, driven by frames, typed lines and a
+ * fake clock alone: what the client is, who is typing where and for how
+ * long, when the user is said to be typing, going away when idle, and the
+ * people the user ignores.
+ */
+
+import assert from "node:assert/strict";
+import { Conversation, type ConversationOptions, type Effect } from "../core/conversation.ts";
+import { plainText } from "../core/plain.ts";
+import { TYPING_SEND_MS, TYPING_SHOWN_MS } from "../core/presence.ts";
+import type { ClientFrame, MessageFrame, ServerFrame } from "../protocol.ts";
+
+const TS = new Date(2024, 0, 2, 3, 4, 5).getTime();
+
+function sent(effects: readonly Effect[]): ClientFrame[] {
+  return effects.flatMap((effect) => effect.type === "send" ? [effect.frame] : []);
+}
+
+function shown(effects: readonly Effect[]): string[] {
+  return effects.flatMap((effect) =>
+    effect.type === "show" ? effect.lines.map((line) => plainText(line, { now: TS })) : []
+  );
+}
+
+/** Whether `effects` say that who is typing changed. */
+function typingChanged(effects: readonly Effect[]): boolean {
+  return effects.some((effect) => effect.type === "changed" && effect.changes.typing);
+}
+
+/** A conversation welcomed as ann in #lobby (with bob) and #dev at time 0, in version 2. */
+function joined(options: ConversationOptions = {}): Conversation {
+  const chat = new Conversation({ clock: () => TS, bell: true, ...options });
+  chat.hello("ann", 0);
+  chat.receive(
+    { type: "welcome", version: 2, server: "chat", name: "ann", rooms: ["#lobby", "#dev"] },
+    0,
+  );
+  chat.receive({ type: "room", room: "#lobby", members: ["ann", "bob"], count: 2 }, 0);
+  chat.receive({ type: "room", room: "#dev", members: ["ann", "bob"], count: 2 }, 0);
+  chat.switchTo("#lobby");
+  return chat;
+}
+
+function said(from: string, text: string, room = "#lobby", id = 1): MessageFrame {
+  return { type: "message", id, ts: TS, room, from, text };
+}
+
+function whispered(from: string, text: string, id = 1): ServerFrame {
+  return { type: "private", id, ts: TS, from, to: "ann", text };
+}
+
+Deno.test("Conversation.hello() says what the client is, when told", () => {
+  const terminal = new Conversation({ client: "terminal" });
+  assert.deepEqual(sent(terminal.hello("ann", 0)), [
+    { type: "hello", version: 2, name: "ann", client: "terminal" },
+  ]);
+  assert.deepEqual(sent(new Conversation().hello("ann", 0)), [
+    { type: "hello", version: 2, name: "ann" },
+  ]);
+  // Coming back, it says so again.
+  terminal.receive({ type: "welcome", version: 2, server: "chat", name: "ann", resume: "r" }, 0);
+  terminal.closed();
+  terminal.opened();
+  const [again] = sent(terminal.hello("ann", 1));
+  assert.ok(again?.type === "hello" && again.client === "terminal" && again.resume === "r");
+});
+
+Deno.test("Conversation: who is typing, in which view, and for how long", async (t) => {
+  const chat = joined();
+
+  await t.step("a relay in a room shows the name in that room's view", () => {
+    const effects = chat.receive({ type: "typing", name: "bob", room: "#lobby" }, 1_000);
+    assert.ok(typingChanged(effects));
+    assert.deepEqual(shown(effects), [], "typing is no line of the log");
+    assert.deepEqual(chat.typingIn("#lobby", 1_000), ["bob"]);
+    assert.deepEqual(chat.typingIn("#dev", 1_000), []);
+  });
+
+  await t.step("another relay while shown changes nothing shown, and keeps it longer", () => {
+    const effects = chat.receive({ type: "typing", name: "bob", room: "#lobby" }, 3_000);
+    assert.ok(!typingChanged(effects));
+    assert.deepEqual(chat.typingIn("#lobby", 1_000 + TYPING_SHOWN_MS), ["bob"]);
+  });
+
+  await t.step("it runs out a few seconds after the last relay, and a tick says so", () => {
+    assert.ok(!typingChanged(chat.tick(3_000 + TYPING_SHOWN_MS - 1)));
+    assert.deepEqual(chat.typingIn("#lobby", 3_000 + TYPING_SHOWN_MS - 1), ["bob"]);
+    assert.ok(typingChanged(chat.tick(3_000 + TYPING_SHOWN_MS)));
+    assert.deepEqual(chat.typingIn("#lobby", 3_000 + TYPING_SHOWN_MS), []);
+    assert.ok(!typingChanged(chat.tick(3_000 + TYPING_SHOWN_MS + 250)), "said once");
+  });
+
+  await t.step("their message ends it at once", () => {
+    chat.receive({ type: "typing", name: "bob", room: "#dev" }, 20_000);
+    assert.deepEqual(chat.typingIn("#dev", 20_000), ["bob"]);
+    const effects = chat.receive(said("bob", "done", "#dev", 7), 20_100);
+    assert.ok(typingChanged(effects));
+    assert.deepEqual(chat.typingIn("#dev", 20_100), []);
+  });
+
+  await t.step("to the user alone, it shows in the private view with them", () => {
+    const effects = chat.receive({ type: "typing", name: "Bob" }, 30_000);
+    assert.ok(typingChanged(effects));
+    assert.deepEqual(chat.typingIn("@bob", 30_000), ["Bob"]);
+    assert.deepEqual(chat.typingIn("@Bob", 30_000), ["Bob"]);
+    assert.deepEqual(chat.typingIn("#lobby", 30_000), []);
+    assert.ok(typingChanged(chat.receive(whispered("Bob", "psst", 8), 30_500)));
+    assert.deepEqual(chat.typingIn("@bob", 30_500), []);
+  });
+
+  await t.step("several people typing are all named, in the order they began", () => {
+    chat.receive({ type: "typing", name: "bob", room: "#lobby" }, 40_000);
+    chat.receive({ type: "typing", name: "cat", room: "#lobby" }, 40_100);
+    assert.deepEqual(chat.typingIn("#lobby", 40_200), ["bob", "cat"]);
+  });
+
+  await t.step("a dropped connection forgets who was typing", () => {
+    chat.closed();
+    assert.deepEqual(chat.typingIn("#lobby", 40_300), []);
+  });
+});
+
+Deno.test("Conversation.keystroke() tells the server the user types, at most every 3 s", async (t) => {
+  const chat = joined();
+  const typing = (now: number, draft = "h") => sent(chat.keystroke(now, draft));
+
+  await t.step("in the room looked at", () => {
+    assert.deepEqual(typing(1_000), [{ type: "typing", room: "#lobby" }]);
+    assert.deepEqual(typing(1_500), []);
+    assert.deepEqual(typing(1_000 + TYPING_SEND_MS - 1), []);
+    assert.deepEqual(typing(1_000 + TYPING_SEND_MS), [{ type: "typing", room: "#lobby" }]);
+  });
+
+  await t.step("a line sent starts a new message: the next key says so at once", () => {
+    chat.type("hello", 5_000);
+    assert.deepEqual(typing(5_100), [{ type: "typing", room: "#lobby" }]);
+  });
+
+  await t.step("an empty draft or a command is no message being typed", () => {
+    chat.type("x", 10_000);
+    assert.deepEqual(typing(10_100, ""), []);
+    assert.deepEqual(typing(10_200, "/who"), []);
+    assert.deepEqual(typing(10_300, "/join #x"), []);
+    assert.deepEqual(typing(10_400, "//shrug"), [{ type: "typing", room: "#lobby" }]);
+    chat.type("x", 20_000);
+    assert.deepEqual(typing(20_100, "/me waves"), [{ type: "typing", room: "#lobby" }]);
+    chat.type("x", 30_000);
+    assert.deepEqual(typing(30_100, "/msg cat hi"), [{ type: "typing", to: "cat" }]);
+  });
+
+  await t.step("in a private view, to that person", () => {
+    chat.switchTo("@bob");
+    chat.type("x", 40_000);
+    assert.deepEqual(typing(40_100), [{ type: "typing", to: "bob" }]);
+    chat.switchTo("#dev");
+    chat.type("x", 50_000);
+    assert.deepEqual(typing(50_100), [{ type: "typing", room: "#dev" }]);
+  });
+
+  await t.step("/typing off sends none, and says so; /typing on again", () => {
+    assert.deepEqual(shown(chat.type("/typing off", 60_000)), [
+      "-- Typing: off (others do not see when you are typing)",
+    ]);
+    assert.equal(chat.sendsTyping, false);
+    assert.deepEqual(typing(60_100), []);
+    assert.deepEqual(typing(70_000), []);
+    assert.deepEqual(shown(chat.type("/typing", 70_100)), [
+      "-- Typing: off (others do not see when you are typing)",
+    ]);
+    assert.deepEqual(shown(chat.type("/typing loud", 70_100)), ["!! Usage: /typing on|off"]);
+    assert.deepEqual(sent(chat.type("/typing on", 70_200)), [], "the server never sees it");
+    assert.deepEqual(typing(70_300), [{ type: "typing", room: "#dev" }]);
+  });
+
+  await t.step("offline, nothing is sent", () => {
+    chat.closed();
+    assert.deepEqual(chat.keystroke(90_000, "h"), []);
+  });
+});
+
+Deno.test("Conversation.keystroke() sends nothing to a server of version 1", () => {
+  const chat = new Conversation();
+  chat.hello("ann", 0);
+  chat.receive({ type: "welcome", version: 1, server: "chat", name: "ann" }, 0);
+  chat.receive({ type: "room", room: "#lobby", members: ["ann"], count: 1 }, 0);
+  assert.deepEqual(chat.keystroke(1_000, "h"), []);
+});
+
+Deno.test("Conversation: away after a while without input, back at the next", async (t) => {
+  const MINUTE = 60_000;
+  const chat = joined({ awayAfterMs: 15 * MINUTE });
+  /** Time passes to `now`; the server keeps the link alive meanwhile. */
+  const tick = (now: number) => {
+    chat.receive({ type: "ping" }, now);
+    return sent(chat.tick(now)).filter((frame) => frame.type !== "pong" && frame.type !== "ping");
+  };
+
+  await t.step("idle long enough, the user is away with the reason idle, once", () => {
+    assert.deepEqual(tick(15 * MINUTE - 1), []);
+    assert.deepEqual(tick(15 * MINUTE), [{ type: "away", reason: "idle" }]);
+    assert.deepEqual(tick(16 * MINUTE), []);
+  });
+
+  await t.step("a key brings them back", () => {
+    assert.deepEqual(sent(chat.keystroke(17 * MINUTE, "h")), [
+      { type: "back" },
+      { type: "typing", room: "#lobby" },
+    ]);
+    assert.deepEqual(sent(chat.keystroke(17 * MINUTE + 10, "hi")), []);
+    assert.deepEqual(tick(31 * MINUTE), []);
+  });
+
+  await t.step("so does a line, before it", () => {
+    assert.deepEqual(tick(32 * MINUTE), []);
+    assert.deepEqual(tick(33 * MINUTE), [{ type: "away", reason: "idle" }]);
+    assert.deepEqual(
+      sent(chat.type("hi", 33.5 * MINUTE)).map((frame) => frame.type),
+      ["back", "say"],
+    );
+  });
+
+  await t.step("an /away of the user's own is never overridden, nor ended by a key", () => {
+    assert.deepEqual(sent(chat.type("/away lunch", 34 * MINUTE)), [
+      { type: "say", text: "/away lunch", room: "#lobby" },
+    ]);
+    assert.deepEqual(tick(60 * MINUTE), []);
+    assert.deepEqual(sent(chat.keystroke(61 * MINUTE, "h")), [{ type: "typing", room: "#lobby" }]);
+  });
+
+  await t.step("after /back, being idle makes them away again", () => {
+    assert.deepEqual(sent(chat.type("/back", 62 * MINUTE)).map((frame) => frame.type), ["say"]);
+    assert.deepEqual(tick(77 * MINUTE), [{ type: "away", reason: "idle" }]);
+    // Typing /away while away by itself: one away, no back first.
+    assert.deepEqual(sent(chat.type("/away gone home", 78 * MINUTE)).map((f) => f.type), ["say"]);
+    assert.deepEqual(tick(100 * MINUTE), []);
+  });
+
+  await t.step("without awayAfterMs, never", () => {
+    const never = joined();
+    never.receive({ type: "ping" }, 1_000 * MINUTE);
+    assert.ok(!sent(never.tick(1_000 * MINUTE)).some((frame) => frame.type === "away"));
+  });
+});
+
+Deno.test("Conversation: the people the user ignores are hidden", async (t) => {
+  const chat = joined({ ignored: ["Eve"] });
+
+  await t.step("the list given to begin with is kept", () => {
+    assert.deepEqual(chat.ignored, ["Eve"]);
+    assert.deepEqual(shown(chat.type("/ignores", 0)), ["-- You ignore Eve"]);
+  });
+
+  await t.step("their room messages, actions and files: not shown, not unread, no bell", () => {
+    for (
+      const frame of [
+        said("eve", "ann, look", "#lobby", 2),
+        { ...said("eve", "waves", "#lobby", 3), action: true },
+        said("eve", "ann!", "#dev", 4),
+        {
+          ...said("eve", "x.png (1 KiB)", "#dev", 5),
+          file: { id: "a".repeat(64), name: "x.png", size: 1024, type: "image/png", url: "/f" },
+        },
+      ] satisfies ServerFrame[]
+    ) {
+      const effects = chat.receive(frame, 1_000);
+      assert.deepEqual(shown(effects), [], JSON.stringify(frame));
+      assert.ok(!effects.some((effect) => effect.type === "ring"));
+    }
+    assert.deepEqual(chat.activity, [], "nothing unread");
+    // Their ids still count as seen: coming back does not ask for them again.
+    assert.equal(chat.roster.seenIn("#dev"), 5);
+  });
+
+  await t.step("their private messages and typing", () => {
+    const effects = chat.receive(whispered("EVE", "hi ann", 6), 1_000);
+    assert.deepEqual(shown(effects), []);
+    assert.ok(!effects.some((effect) => effect.type === "ring"));
+    assert.ok(!typingChanged(chat.receive({ type: "typing", name: "eve", room: "#lobby" }, 1_000)));
+    assert.ok(!typingChanged(chat.receive({ type: "typing", name: "eve" }, 1_000)));
+    assert.deepEqual(chat.typingIn("#lobby", 1_000), []);
+    assert.deepEqual(chat.views.map((view) => view.id), ["#lobby", "#dev"]);
+  });
+
+  await t.step("their arrivals and departures still show", () => {
+    const effects = chat.receive({ type: "joined", ts: TS, room: "#lobby", name: "eve" }, 1_000);
+    assert.deepEqual(shown(effects), ["-- [03:04:05] eve joined #lobby"]);
+  });
+
+  await t.step("/ignore adds one, says so and gives the list to remember", () => {
+    const effects = chat.type("/ignore @bob", 2_000);
+    assert.deepEqual(shown(effects), [
+      "-- You ignore bob now: their messages are hidden from you (/unignore bob shows them)",
+    ]);
+    assert.deepEqual(effects.filter((effect) => effect.type === "ignored"), [
+      { type: "ignored", names: ["bob", "Eve"] },
+    ]);
+    assert.deepEqual(sent(effects), [], "the server never knows");
+    assert.deepEqual(shown(chat.receive(said("bob", "hello", "#lobby", 9), 2_000)), []);
+    const again = chat.type("/ignore BOB", 2_000);
+    assert.deepEqual(shown(again), ["-- You ignore BOB already"]);
+    assert.ok(!again.some((effect) => effect.type === "ignored"));
+  });
+
+  await t.step("nobody can ignore themselves or a name that cannot be", () => {
+    assert.deepEqual(shown(chat.type("/ignore Ann", 2_000)), [
+      `!! Cannot ignore "Ann": that is you`,
+    ]);
+    assert.deepEqual(shown(chat.type("/ignore a/b", 2_000)), [
+      `!! Cannot ignore "a/b": that is not a valid name`,
+    ]);
+    assert.deepEqual(shown(chat.type("/ignore", 2_000)), ["!! Usage: /ignore NAME"]);
+  });
+
+  await t.step("/unignore shows them again", () => {
+    const effects = chat.type("/unignore Bob", 3_000);
+    assert.deepEqual(shown(effects), ["-- You no longer ignore Bob"]);
+    assert.deepEqual(effects.filter((effect) => effect.type === "ignored"), [
+      { type: "ignored", names: ["Eve"] },
+    ]);
+    assert.deepEqual(shown(chat.receive(said("bob", "back", "#lobby", 10), 3_000)), [
+      "[03:04:05] bob: back",
+    ]);
+    assert.deepEqual(shown(chat.type("/unignore bob", 3_000)), ["-- You do not ignore bob"]);
+    chat.type("/unignore eve", 3_000);
+    assert.deepEqual(shown(chat.type("/ignores", 3_000)), ["-- You ignore nobody"]);
+  });
+
+  await t.step("/help lists the commands", () => {
+    const help = shown(chat.receive({ type: "help", commands: [] }, 4_000));
+    for (const usage of ["/typing on|off", "/ignore NAME", "/unignore NAME", "/ignores"]) {
+      assert.ok(help.some((line) => line.includes(usage)), usage);
+    }
+  });
+});
