@@ -105,6 +105,16 @@ export class ConnectionGate {
     return undefined;
   }
 
+  /**
+   * Says which limit a connection from `address` would meet now, without
+   * counting or logging it: `"full"` for the server's, `"address"` for the
+   * address's, `undefined` if it would be admitted.
+   */
+  wouldRefuse(address: string): "full" | "address" | undefined {
+    if (this.#open >= this.#max) return "full";
+    return (this.#byAddress.get(address) ?? 0) >= this.#maxPerAddress ? "address" : undefined;
+  }
+
   /** Frees the slot of a connection from `address`. */
   release(address: string): void {
     const count = this.#byAddress.get(address) ?? 0;

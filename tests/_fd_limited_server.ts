@@ -1,22 +1,30 @@
 /**
  * A chat server for tests/faults_test.ts to run under a low open-file limit
  * (`sh -c "ulimit -n N; exec deno run …"`), with TLS when given a
- * certificate and key file, and a web port with `--web`. Prints `port N`
+ * certificate and key file, and a web port with `--web`. `--handshake S`
+ * sets the handshake time (1 second unless given), which also bounds how long
+ * a kept-alive HTTP connection may idle (5 seconds at most). Prints `port N`
  * (and `web N`) once listening, then every log line; stops on SIGTERM.
  *
- *   deno run --allow-net=127.0.0.1 [--allow-read] tests/_fd_limited_server.ts [--web] [CERT KEY]
+ *   deno run --allow-net=127.0.0.1 [--allow-read] tests/_fd_limited_server.ts \
+ *     [--web] [--handshake S] [CERT KEY]
  */
 
+import { parseArgs } from "node:util";
 import { startServer } from "../server.ts";
 
-const web = Deno.args[0] === "--web";
-const [certFile, keyFile] = web ? Deno.args.slice(1) : Deno.args;
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  options: { web: { type: "boolean" }, handshake: { type: "string", default: "1" } },
+  allowPositionals: true,
+});
+const [certFile, keyFile] = positionals;
 const server = await startServer({
-  ...(web ? { webPort: 0 } : {}),
+  ...(values.web ? { webPort: 0 } : {}),
   hostname: "127.0.0.1",
   port: 0,
   probe: 0.2,
-  handshake: 1,
+  handshake: Number(values.handshake),
   maxConnections: 1000,
   maxPerAddress: 1000,
   log: (line) => console.log(line),

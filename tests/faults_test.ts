@@ -10,6 +10,7 @@ import { encodeFrame, LOBBY, type ServerFrame } from "../protocol.ts";
 import { startServer } from "../server.ts";
 import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
 import { connectTls, OPENSSL, selfSignedCert, type TestCert } from "./_fault_helpers.ts";
+import { RawHttp } from "./_raw_http.ts";
 import { type FrameOf, LOOPBACK, TestClient, waitUntil, within } from "./_test_utils.ts";
 
 const encoder = new TextEncoder();
@@ -1075,10 +1076,13 @@ Deno.test("startServer() takes connections again after running out of file descr
   });
 });
 
-/** Loads the page over `port`; true if it came whole. */
+/** Loads the page over a new connection to `port`; true if it came whole. */
 async function pageLoads(port: number): Promise<boolean> {
+  // A client of its own: a kept-alive connection would not show that the port takes new ones.
+  using client = Deno.createHttpClient({});
   try {
     const response = await fetch(`http://${LOOPBACK}:${port}/`, {
+      client,
       signal: AbortSignal.timeout(1_000),
     });
     return response.status === 200 && (await response.text()).includes("</html>");
@@ -1150,4 +1154,44 @@ Deno.test("startServer() keeps its web port alive through running out of file de
       await closed;
     }
   });
+});
+
+Deno.test("startServer() closes idle kept-alive HTTP connections when it runs out of file descriptors", async () => {
+  const limit = 64;
+  // Kept-alive connections may idle for 5 seconds, longer than this test takes.
+  await using server = new ChatProcess(["--web", "--handshake", "30"], {
+    wrap: ["sh", "-c", `ulimit -n ${limit} && exec "$@"`, "sh"],
+    denoArgs: ["run", "--allow-net=127.0.0.1", "--allow-read", "tests/_fd_limited_server.ts"],
+    graceMs: 3_000,
+  });
+  const web = Number((await server.waitForStdout(/^web (\d+)$/m))[1]);
+  await server.waitForStdout(/^port (\d+)$/m);
+  // More kept-alive connections than the server has file descriptors for: it
+  // answers those it took, and the others wait in vain.
+  const crowd: RawHttp[] = [];
+  try {
+    for (let i = 0; i < limit * 2; i++) crowd.push(await RawHttp.open(web));
+    await Promise.all(crowd.map((http) => http.send(`${http.head("/")}\r\n`)));
+    const line = await server.waitForStdout(
+      /^Out of file descriptors: closed (\d+) idle HTTP connections?$/m,
+    );
+    assert.ok(Number(line[1]) > 0);
+    const answers = await Promise.allSettled(crowd.map((http) => http.answer(10_000)));
+    const answered = crowd.filter((_, i) => answers[i]!.status === "fulfilled");
+    assert.ok(answered.length > 0, "the server answered some of them");
+    for (const http of answered) assert.equal(await http.closed(10_000), "");
+  } finally {
+    await Promise.all(crowd.map((http) => http[Symbol.asyncDispose]()));
+  }
+  // A newcomer gets in: at once, or once the server has opened its stuck port again.
+  await within(
+    (async () => {
+      while (!(await pageLoads(web))) {
+        // The stuck port dropped this one; the server opens it again.
+      }
+    })(),
+    20_000,
+    "the page to load again",
+  );
+  assert.equal(server.exited, false);
 });

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { startServer } from "../server.ts";
 import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
+import { RawHttp } from "./_raw_http.ts";
 import { RawWebSocket } from "./_raw_websocket.ts";
 import { LOOPBACK, TestClient, within } from "./_test_utils.ts";
 
@@ -244,6 +245,88 @@ Deno.test("startServer() counts HTTP connections against its limits and closes i
     assert.match(text, /^HTTP\/1\.1 200 /);
     assert.match(text, /<\/html>\s*$/);
   });
+});
+
+Deno.test("startServer() answers request after request on one kept-alive HTTP connection", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+  await using http = await RawHttp.open(server.webAddr!.port);
+  const answers = [await http.get("/"), await http.get("/no-such-page"), await http.get("/")];
+  assert.deepEqual(
+    answers.map((answer) => [answer.status, answer.headers.get("connection")]),
+    [[200, "keep-alive"], [404, "keep-alive"], [200, "keep-alive"]],
+  );
+  assert.match(answers[2]!.body, /<\/html>\s*$/);
+  assert.equal(http.ended, false);
+});
+
+Deno.test("startServer() closes idle kept-alive HTTP connections, the longest idle first, to let new ones in", async () => {
+  await using server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    webPort: 0,
+    maxConnections: 3,
+  });
+  const port = server.webAddr!.port;
+  // The server is full: two kept-alive connections idle, one sending its request.
+  await using first = await RawHttp.open(port);
+  assert.equal((await first.get("/")).status, 200);
+  await using second = await RawHttp.open(port);
+  assert.equal((await second.get("/")).status, 200);
+  await using third = await RawHttp.open(port);
+  await third.send(third.head("/"));
+
+  // A new HTTP connection takes the place of the longest idle one.
+  await using newcomer = await RawHttp.open(port);
+  assert.equal((await newcomer.get("/")).status, 200);
+  assert.equal(await first.closed(), "");
+  // The other is still open; answered again, it is now the most recently idle.
+  assert.equal((await second.get("/")).status, 200);
+
+  // So does a chat connection.
+  await using bob = await TestClient.connect(server.addr.port);
+  await bob.send({ type: "hello", version: 1, name: "bob" });
+  assert.equal((await bob.next("welcome")).name, "bob");
+  assert.equal(await newcomer.closed(), "");
+
+  // A connection in the middle of a request, or of an upload the server turned
+  // down at once and reads the rest of, keeps its place.
+  await second.send(`${second.head("/files", "POST")}content-length: 100\r\n\r\n${"x".repeat(10)}`);
+  assert.equal((await second.answer()).status, 401);
+  await using refused = await RawHttp.open(port);
+  const refusal = await refused.answer();
+  assert.equal(refusal.status, 503);
+  assert.match(refusal.body, /The server is full/);
+
+  // Each takes its turn once it is answered.
+  await third.send("\r\n");
+  assert.equal((await third.answer()).status, 200);
+  await using late = await RawHttp.open(port);
+  assert.equal((await late.get("/")).status, 200);
+  assert.equal(await third.closed(), "");
+  await second.send("x".repeat(90));
+  assert.equal((await second.get("/")).status, 200);
+});
+
+Deno.test("startServer() closes an idle HTTP connection from the same address when that address has all it may", async () => {
+  await using server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    webPort: 0,
+    maxPerAddress: 2,
+  });
+  const port = server.webAddr!.port;
+  await using other = await RawHttp.open(port, "127.0.0.2");
+  assert.equal((await other.get("/")).status, 200);
+  await using first = await RawHttp.open(port);
+  assert.equal((await first.get("/")).status, 200);
+  await using second = await RawHttp.open(port);
+  assert.equal((await second.get("/")).status, 200);
+  await using newcomer = await RawHttp.open(port);
+  assert.equal((await newcomer.get("/")).status, 200);
+  assert.equal(await first.closed(), "");
+  // The longest idle of all, from another address, is left alone.
+  assert.equal((await other.get("/")).status, 200);
+  assert.equal((await second.get("/")).status, 200);
 });
 
 Deno.test({

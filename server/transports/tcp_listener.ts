@@ -9,6 +9,12 @@
  * connects to the port every few seconds, and when the listener does not
  * take it, the port is opened again.
  *
+ * Idle connections (kept-alive HTTP connections between requests) make way
+ * for new ones, as nginx reuses its idle keep-alive connections when it runs
+ * out of worker connections: one is closed whenever the connection limits
+ * would turn a newcomer away, and all of them when the server runs out of
+ * file descriptors. Until then they hold their slot like any connection.
+ *
  * @module
  */
 
@@ -83,6 +89,47 @@ function releaseSlot(this: Socket): void {
 /** The slot of every open raw socket, on every listener. */
 const slotOf = new Map<Socket, Slot>();
 
+/** The raw socket under each TLS socket handed to a listener's `accept`. */
+const rawOf = new WeakMap<Socket, Socket>();
+
+/** A connection that may be closed to make room for a new one. */
+interface IdleConnection {
+  /** The gate its slot is counted in. */
+  readonly gate: ConnectionGate;
+  readonly slot: Slot;
+}
+
+/** The idle connections of every listener, the longest idle first. */
+const idle = new Map<Socket, IdleConnection>();
+
+/** Which idle connections {@linkcode closeIdle} may close. */
+interface IdleFilter {
+  /** Only those counted in this gate. */
+  gate?: ConnectionGate;
+  /** Only those from this IP address. */
+  address?: string;
+}
+
+/** Closes up to `count` idle connections, the longest idle first; returns how many. */
+function closeIdle(count: number, filter: IdleFilter = {}): number {
+  let closed = 0;
+  for (const [socket, connection] of idle) {
+    if (closed >= count) break;
+    if (filter.gate !== undefined && connection.gate !== filter.gate) continue;
+    if (filter.address !== undefined && connection.slot.address !== filter.address) continue;
+    idle.delete(socket);
+    // Its place is free at once; its file descriptor as soon as the socket closes.
+    connection.slot.release();
+    socket.destroy();
+    rawOf.get(socket)?.destroy();
+    closed++;
+  }
+  return closed;
+}
+
+/** How often, at most, the listener says it closed idle connections to make room. */
+const REPORT_EVERY_MS = 10_000;
+
 /**
  * A listening TCP (or TLS) port. Every connection is counted in the gate the
  * moment the kernel hands it over, before any TLS handshake, and keeps its
@@ -107,6 +154,9 @@ export class TcpListener {
   #probeFrom: { address: string | undefined; port: number | undefined } | undefined;
   #probeTimer: ReturnType<typeof setTimeout> | undefined;
   #probeClosed: Promise<void> = Promise.resolve();
+  /** Idle connections closed to make room and not yet reported, and when the last report was. */
+  #unreported = 0;
+  #reported = -Infinity;
 
   /**
    * Binds the port. Rejects with the system's error (its `code` is
@@ -138,6 +188,21 @@ export class TcpListener {
     return this.#addr;
   }
 
+  /**
+   * Marks an accepted connection idle: it may be closed to make room for a
+   * new one, until {@linkcode markBusy} is called. Call it again each time it
+   * turns idle: the longest idle are closed first.
+   */
+  markIdle(socket: Socket, slot: Slot): void {
+    idle.delete(socket);
+    idle.set(socket, { gate: this.#handlers.gate, slot });
+  }
+
+  /** Marks a connection busy again (or closed): it is no longer closed to make room. */
+  markBusy(socket: Socket): void {
+    idle.delete(socket);
+  }
+
   /** Stops listening; accepted sockets stay open. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -161,6 +226,7 @@ export class TcpListener {
         return;
       }
       const address = peerAddress(raw);
+      this.#makeRoom(address);
       const refusal = this.#handlers.gate.admit(address);
       if (refusal !== undefined) {
         if (this.#secure === undefined) return this.#handlers.refuse(raw, refusal);
@@ -206,9 +272,45 @@ export class TcpListener {
       clearTimeout(this.#handshaking.get(socket));
       this.#handshaking.delete(socket);
       socket.off("error", failed);
+      rawOf.set(socket, raw);
       this.#handlers.accept(socket, slot);
     });
     raw.once("close", () => failed(new Error("the connection closed")));
+  }
+
+  /**
+   * Closes idle connections, one at a time, while the limits would turn a
+   * connection from `address` away: any of the server's when it is full, one
+   * from `address` when that address has all it may have.
+   */
+  #makeRoom(address: string): void {
+    const gate = this.#handlers.gate;
+    let closed = 0;
+    for (let limit = gate.wouldRefuse(address); limit !== undefined;) {
+      if (closeIdle(1, limit === "full" ? { gate } : { gate, address }) === 0) break;
+      closed++;
+      limit = gate.wouldRefuse(address);
+    }
+    if (closed === 0) return;
+    const now = performance.now();
+    this.#unreported += closed;
+    if (now - this.#reported < REPORT_EVERY_MS) return;
+    const count = this.#unreported;
+    this.#handlers.log(
+      `Closed ${count} idle HTTP connection${count === 1 ? "" : "s"} to make room for new ones ` +
+        "(see --max-connections and --max-per-ip)",
+    );
+    this.#reported = now;
+    this.#unreported = 0;
+  }
+
+  /** Closes every idle connection, of every listener, to free file descriptors. */
+  #freeDescriptors(): void {
+    const closed = closeIdle(Infinity);
+    if (closed === 0) return;
+    this.#handlers.log(
+      `Out of file descriptors: closed ${closed} idle HTTP connection${closed === 1 ? "" : "s"}`,
+    );
   }
 
   #isProbe(socket: Socket): boolean {
@@ -238,8 +340,12 @@ export class TcpListener {
     this.#probeFrom = from;
     this.#probeClosed = new Promise((resolve) => probe.once("close", () => resolve()));
     // Out of file descriptors here too, the port taken, or the listener
-    // closing: try again next time.
-    probe.on("error", () => this.#endProbe());
+    // closing: try again next time. Out of file descriptors, the idle
+    // connections also make way, so that the next connections find one.
+    probe.on("error", (error: Error & { code?: string }) => {
+      this.#endProbe();
+      if (error.code === "EMFILE" || error.code === "ENFILE") this.#freeDescriptors();
+    });
     this.#probeTimer = setTimeout(() => {
       this.#endProbe();
       this.#stuck = true;
@@ -247,6 +353,8 @@ export class TcpListener {
         `The ${this.#label} port stopped taking connections (out of file descriptors? ` +
           "see ulimit -n): opening it again",
       );
+      // Opening the port again takes a file descriptor too.
+      this.#freeDescriptors();
       void this.#reopen();
     }, PROBE_TIMEOUT_MS);
   }

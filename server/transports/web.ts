@@ -10,6 +10,10 @@
  * requests naming this server (host_names.ts) are answered, so a page on
  * another site cannot reach it by rebinding its own name to this address.
  *
+ * Connections are kept alive between requests, and an idle one (its answers
+ * all sent, no byte of a next request come) makes way for a new connection
+ * when the server is full or out of file descriptors (tcp_listener.ts).
+ *
  * @module
  */
 
@@ -99,6 +103,14 @@ interface HttpConnection {
   busy: number;
   /** Whether a response was sent on it already. */
   served: boolean;
+  /** The last request read on it. */
+  request: IncomingMessage | undefined;
+  /** Whether bytes came after `request` was read whole: a next request is on its way. */
+  reading: boolean;
+  /** Whether it waits for its answers to leave its buffer before it counts as idle. */
+  draining: boolean;
+  /** Notes the bytes of a next request; a `data` listener. */
+  readonly onData: () => void;
 }
 
 /**
@@ -139,7 +151,12 @@ export class WebTransport {
     this.#handshakeMs = options.handshakeMs;
     this.#files = options.files;
     this.#http = http.createServer((request, response) => this.#request(request, response));
-    Object.defineProperty(this.#http, "listening", { get: () => true });
+    // Deno's node:http destroys a connection once its last answer is sent when
+    // the server is not listening, as ours never is: the sockets come from our
+    // own listener. Listening, it keeps them alive for the next request.
+    Object.defineProperty(this.#http, "listening", { value: true });
+    // Said in the `Keep-Alive` header: the idle time the sweep allows.
+    this.#http.keepAliveTimeout = Math.min(KEEP_ALIVE_MS, options.handshakeMs);
     this.#http.on("upgrade", (request: IncomingMessage, socket: Socket, head: Uint8Array) => {
       this.#upgrade(request, socket, head);
     });
@@ -199,9 +216,53 @@ export class WebTransport {
   }
 
   #accept(socket: Socket, slot: Slot): void {
-    this.#open.set(socket, { slot, since: performance.now(), busy: 0, served: false });
-    socket.once("close", () => this.#open.delete(socket));
+    const connection: HttpConnection = {
+      slot,
+      since: performance.now(),
+      busy: 0,
+      served: false,
+      request: undefined,
+      reading: false,
+      draining: false,
+      // Called before the HTTP parser reads the same bytes.
+      onData: () => {
+        if (connection.reading || connection.request?.complete !== true) return;
+        connection.reading = true;
+        this.#listener.markBusy(socket);
+      },
+    };
+    this.#open.set(socket, connection);
+    socket.on("data", connection.onData);
+    socket.once("close", () => {
+      this.#open.delete(socket);
+      this.#listener.markBusy(socket);
+    });
     this.#http.emit("connection", socket);
+  }
+
+  /**
+   * Marks a connection idle once its last request is read whole and its
+   * answers are all handed to the system, unless a next request has started:
+   * only then can it be closed to make room without cutting anything off.
+   */
+  #idle(socket: Socket, connection: HttpConnection): void {
+    const request = connection.request;
+    // An answer that closes the connection was its last.
+    if (
+      request === undefined || connection.busy > 0 || connection.reading ||
+      socket.writableEnded || socket.destroyed
+    ) return;
+    // An upload refused early: the rest of its body is still coming.
+    if (!request.complete) return void request.once("end", () => this.#idle(socket, connection));
+    if (socket.writableLength > 0) {
+      if (connection.draining) return;
+      connection.draining = true;
+      return void socket.once("drain", () => {
+        connection.draining = false;
+        this.#idle(socket, connection);
+      });
+    }
+    this.#listener.markIdle(socket, connection.slot);
   }
 
   /** Closes connections that keep a slot without a request, or without reading their answer. */
@@ -230,6 +291,9 @@ export class WebTransport {
       return void socket.destroy();
     }
     connection.since = performance.now();
+    connection.request = request;
+    connection.reading = false;
+    this.#listener.markBusy(socket);
     response.once("finish", () => {
       connection.busy--;
       connection.served = true;
@@ -239,6 +303,7 @@ export class WebTransport {
         socket.pause();
         socket.once("drain", () => socket.resume());
       }
+      this.#idle(socket, connection);
     });
     if (!this.#hosts.allows(request.headers.host)) {
       return respond(response, 403, `${unknownHost(request.headers.host)}\n`, TEXT_PLAIN, true);
@@ -287,6 +352,8 @@ export class WebTransport {
       );
     }
     this.#open.delete(socket);
+    this.#listener.markBusy(socket);
+    socket.off("data", connection.onData);
     socket.write(
       "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n" +
         `sec-websocket-accept: ${acceptKey(key)}\r\n\r\n`,
