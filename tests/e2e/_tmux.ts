@@ -355,14 +355,11 @@ const CHAT_FLAGS = (() => {
 
 /** The `sh` command line that runs `chat join` on loopback `port`. */
 export function joinCommand(port: number, ...args: string[]): string {
-  return [
-    Deno.execPath(),
-    "run",
-    ...CHAT_FLAGS,
-    `${ROOT}main.ts`,
-    "join",
-    `127.0.0.1:${port}`,
-    ...args,
-  ]
+  return chatCommand("join", `127.0.0.1:${port}`, ...args);
+}
+
+/** The `sh` command line that runs `chat` with `args`, as `deno task chat` does. */
+export function chatCommand(...args: string[]): string {
+  return [Deno.execPath(), "run", ...CHAT_FLAGS, `${ROOT}main.ts`, ...args]
     .map(shellQuote).join(" ");
 }
