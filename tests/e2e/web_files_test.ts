@@ -45,6 +45,13 @@ declare class DragEvent {
 /** The size of the upload that is cancelled: more than the system buffers on its way. */
 const SLOW_BYTES = 24 * 1024 * 1024;
 
+/**
+ * Milliseconds a wait on the page may take while it sends SLOW_BYTES: the
+ * test browser's request interception copies the body, which can hold up
+ * the page's answers for seconds on a busy machine.
+ */
+const BUSY_MS = 30_000;
+
 /** `length` random bytes. */
 function randomBytes(length: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(length);
@@ -430,19 +437,20 @@ testWith(
         picker.dispatchEvent(new Event("change", { bubbles: true }));
       }, SLOW_BYTES);
       const row = ann.locator("#uploads .upload", { hasText: "slow.bin" });
-      await row.waitFor();
-      const box = (await row.boundingBox())!;
+      await row.waitFor({ timeout: BUSY_MS });
+      const box = (await row.boundingBox({ timeout: BUSY_MS }))!;
       assert.ok(box.x + box.width <= 390, JSON.stringify(box));
       await waitFor(
-        () => row.locator(".upload-percent").textContent(),
+        () => row.locator(".upload-percent").textContent({ timeout: BUSY_MS }),
         (text) => /^\d+%$/.test(text ?? ""),
-        WAIT_MS,
+        BUSY_MS,
         (text) => `the upload to show its progress; it reads ${text}`,
       );
-      assert.ok(Number(await row.locator("progress").getAttribute("value")) < SLOW_BYTES);
-      await row.locator(".upload-cancel").click();
-      await row.waitFor({ state: "detached" });
-      await waitForLine(ann, "notice", 'Upload of "slow.bin" cancelled');
+      const sent = await row.locator("progress").getAttribute("value", { timeout: BUSY_MS });
+      assert.ok(Number(sent) < SLOW_BYTES, `${sent} bytes sent`);
+      await row.locator(".upload-cancel").click({ timeout: BUSY_MS });
+      await row.waitFor({ state: "detached", timeout: BUSY_MS });
+      await waitForLine(ann, "notice", 'Upload of "slow.bin" cancelled', BUSY_MS);
       assert.equal(await ann.locator("#uploads").isHidden(), true);
       // What was held goes on now: the part of the upload sent before the cancel, then its end.
       proxy.thaw();
