@@ -52,6 +52,7 @@ import linkTs from "../core/link.ts" with { type: "text" };
 import noticesTs from "../core/notices.ts" with { type: "text" };
 import plainTs from "../core/plain.ts" with { type: "text" };
 import presenceTs from "../core/presence.ts" with { type: "text" };
+import presenceStateTs from "../core/presence_state.ts" with { type: "text" };
 import rosterTs from "../core/roster.ts" with { type: "text" };
 import shelfTs from "../core/shelf.ts" with { type: "text" };
 import transfersTs from "../core/transfers.ts" with { type: "text" };
@@ -101,6 +102,7 @@ const MODULES: Readonly<Record<string, string>> = {
   "/core/notices.ts": noticesTs,
   "/core/plain.ts": plainTs,
   "/core/presence.ts": presenceTs,
+  "/core/presence_state.ts": presenceStateTs,
   "/core/roster.ts": rosterTs,
   "/core/shelf.ts": shelfTs,
   "/core/transfers.ts": transfersTs,
