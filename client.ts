@@ -16,6 +16,7 @@ import { TerminalDriver } from "./client/driver.ts";
 import { completePath } from "./client/paths.ts";
 import { type Key, Terminal } from "./client/terminal.ts";
 import { homeDir, Transfers } from "./client/transfer.ts";
+import { ignoresFile, IgnoreStore } from "./client/ignores.ts";
 import { completions, conversationSources } from "./core/complete.ts";
 import { Conversation, type Refusal } from "./core/conversation.ts";
 import { errorLine } from "./core/describe.ts";
@@ -48,7 +49,15 @@ export interface ClientOptions {
   reconnect?: boolean;
   /** First and longest wait between reconnection attempts, in ms. @default {[1000, 30000]} */
   backoff?: [number, number];
+  /**
+   * Tell others the user is away after this long without a key pressed, in
+   * ms (interactive only); 0 never. @default {DEFAULT_AWAY_AFTER_MS}
+   */
+  awayAfterMs?: number;
 }
+
+/** How long without a key pressed before the user is away by default: 15 minutes. */
+export const DEFAULT_AWAY_AFTER_MS = 15 * 60_000;
 
 /** How often the link and the lines waiting for the server are looked at, in milliseconds. */
 const TICK_MS = 250;
@@ -99,11 +108,26 @@ export async function runClient(options: ClientOptions): Promise<number> {
     return 1;
   }
   const reconnect = options.reconnect ?? interactive;
+  // Whom the user ignores is remembered per server, as its address was given.
+  let print: (message: string) => void = () => {};
+  const ignores = new IgnoreStore(
+    formatAddress(options.hostname, options.port),
+    () =>
+      print(
+        `Cannot remember whom you ignore in ${
+          ignoresFile() ?? "a configuration folder (set HOME)"
+        }: the list lasts until you leave`,
+      ),
+  );
   const conversation = new Conversation({
     bell: true,
     narratesReconnects: reconnect,
     transfers: true,
     fileHint: (number) => `· /get ${number}`,
+    client: "terminal",
+    // A person away from the keyboard: piped input has nobody at it.
+    awayAfterMs: interactive ? options.awayAfterMs ?? DEFAULT_AWAY_AFTER_MS : 0,
+    ignored: await ignores.load(),
   });
   const home = homeDir();
   using terminal = new Terminal({
@@ -125,7 +149,9 @@ export async function runClient(options: ClientOptions): Promise<number> {
     open,
     color: options.color ?? (Deno.stdout.isTerminal() && !Deno.noColor),
     reconnect,
+    ignores,
   });
+  print = (message) => client.print(message);
   return await client.run();
 }
 
@@ -139,6 +165,8 @@ interface Parts {
   open: () => Promise<Connection>;
   color: boolean;
   reconnect: boolean;
+  /** Where whom the user ignores is remembered. */
+  ignores: IgnoreStore;
 }
 
 /** The terminal client's connections, one after another, until the user leaves. */
@@ -172,6 +200,7 @@ class TerminalClient {
       onWelcome: () => this.#backoff.welcomed(performance.now()),
       onTransfer: (effect) => this.#transfers.take(effect),
       status: () => this.#transfers.status,
+      onIgnored: (names) => parts.ignores.save(names),
     });
     const driver = this.#driver;
     this.#transfers = new Transfers({
@@ -185,6 +214,11 @@ class TerminalClient {
     });
     this.#terminal.onLine((line) => driver.apply(this.#chat.type(line, performance.now())));
     this.#terminal.onKey((key) => this.#key(key));
+    // A person types: others may see it, and whoever was away by themselves is back.
+    this.#terminal.onKeystroke((draft, changed) => {
+      const now = performance.now();
+      driver.apply(changed ? this.#chat.keystroke(now, draft) : this.#chat.input(now));
+    });
     // The prompt's list of other views is cut to the width.
     this.#terminal.onResize(() => driver.updatePrompt());
     this.#terminal.onEnd(() =>
@@ -219,8 +253,9 @@ class TerminalClient {
       this.#driver.updatePrompt();
       if (!await this.#reconnect()) break;
     }
-    // A download cut short leaves no file behind.
+    // A download cut short leaves no file behind; whom the user ignores is written down.
     await this.#transfers.stop();
+    await this.#parts.ignores.settled();
     this.#terminal.close();
     return this.#exitCode;
   }
@@ -333,6 +368,11 @@ class TerminalClient {
       }`,
     );
     return this.#exit(1);
+  }
+
+  /** Prints `message` as an error line above the input line. */
+  print(message: string): void {
+    this.#driver.print([errorLine(message)]);
   }
 
   #exit(code: number): Outcome {

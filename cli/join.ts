@@ -4,11 +4,20 @@
  * @module
  */
 
-import { runClient } from "../client.ts";
+import { DEFAULT_AWAY_AFTER_MS, runClient } from "../client.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
-import { parseHostPort, parseOptions, parsePort, parseUserName, UsageError } from "./args.ts";
+import {
+  parseHostPort,
+  parseOptions,
+  parsePort,
+  parseUserName,
+  quote,
+  UsageError,
+} from "./args.ts";
 import { findServer } from "./ls.ts";
 import { readPassword, readPem, SecretError } from "./secrets.ts";
+
+const DEFAULT_MINUTES = DEFAULT_AWAY_AFTER_MS / 60_000;
 
 /** Help for `chat join`. */
 export const JOIN_HELP = `Usage: chat join [HOST[:PORT]] [options]
@@ -23,12 +32,33 @@ Options:
                  asked for when needed)
   --tls          connect with TLS (the server runs with --tls-cert)
   --ca F         trust the CA or self-signed certificate in F (implies --tls)
+  --away-after MIN  tell others you are away after MIN minutes without a key
+                 pressed, and back at the next key (default ${DEFAULT_MINUTES}; 0 never;
+                 0.5 is 30 s)
   -h, --help     show this help
 
 In the chat, type /help for commands. Leave with /quit, Ctrl-C or Ctrl-D.
+Whom you /ignore is remembered per server in ~/.config/chat/ignores.json
+(under $XDG_CONFIG_HOME when it is set).
 When input is not a terminal, each line is sent as a message and the client
 exits once the server has acknowledged them all:
   echo "build finished" | chat join 192.168.1.5 --name ci`;
+
+/** Most minutes `--away-after` takes: a day. */
+const MAX_AWAY_AFTER_MINUTES = 1_440;
+
+/** Reads `--away-after MIN`: minutes (fractions too) from 0, never, to a day; in ms. */
+export function parseAwayAfter(value: string): number {
+  const minutes = /^\d{1,4}(?:\.\d{1,3})?$/.test(value) ? Number(value) : NaN;
+  if (!(minutes >= 0 && minutes <= MAX_AWAY_AFTER_MINUTES)) {
+    throw new UsageError(
+      `invalid --away-after ${
+        quote(value)
+      }: expected minutes from 0 (never) to ${MAX_AWAY_AFTER_MINUTES}, such as 15 or 0.5`,
+    );
+  }
+  return Math.round(minutes * 60_000);
+}
 
 /** The user's name on this computer, from the environment, if it says. */
 export function osUserName(): string | undefined {
@@ -51,6 +81,7 @@ export async function joinCommand(args: string[]): Promise<number> {
     "password-file": { type: "string" },
     tls: { type: "boolean" },
     ca: { type: "string" },
+    "away-after": { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -64,6 +95,9 @@ export async function joinCommand(args: string[]): Promise<number> {
     throw new UsageError("give the port once: either HOST:PORT or --port");
   }
   const wantedPort = values.port === undefined ? undefined : parsePort(values.port);
+  const awayAfterMs = values["away-after"] === undefined
+    ? undefined
+    : parseAwayAfter(values["away-after"]);
   const suggestedName = osUserName();
   let password: string | undefined;
   let caCerts: string[] | undefined;
@@ -95,5 +129,6 @@ export async function joinCommand(args: string[]): Promise<number> {
     ...(tls ? { tls: caCerts === undefined ? {} : { caCerts, caFile: values.ca! } } : {}),
     ...(name === undefined ? {} : { name }),
     ...(suggestedName === undefined ? {} : { suggestedName }),
+    ...(awayAfterMs === undefined ? {} : { awayAfterMs }),
   });
 }

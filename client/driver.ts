@@ -10,9 +10,10 @@
 import type { Conversation } from "../core/conversation.ts";
 import { errorLine, type Line, notice } from "../core/describe.ts";
 import type { Effect, Refusal } from "../core/effects.ts";
+import { nameKey } from "../core/names.ts";
 import type { ClientFrame } from "../protocol.ts";
 import type { Connection } from "./connection.ts";
-import { promptText } from "./prompt.ts";
+import { promptText, typingPrefix } from "./prompt.ts";
 import { drawRows } from "./render.ts";
 import type { Terminal } from "./terminal.ts";
 import type { TransferEffect } from "./transfer.ts";
@@ -36,6 +37,8 @@ export interface DriverOptions {
   onTransfer?: (effect: TransferEffect) => void;
   /** What the prompt says before the view, such as a file's progress. @default {nothing} */
   status?: () => string;
+  /** Remembers the people the user ignores on this server (`ignored` effects). @default {nobody} */
+  onIgnored?: (names: string[]) => void;
 }
 
 /** The terminal's side of the conversation core: its effects carried out on a socket and a TTY. */
@@ -128,6 +131,9 @@ export class TerminalDriver {
         case "download":
           this.#options.onTransfer?.(effect);
           break;
+        case "ignored":
+          this.#options.onIgnored?.(effect.names);
+          break;
         case "changed":
         case "switched":
         case "pending":
@@ -152,20 +158,35 @@ export class TerminalDriver {
   }
 
   /**
-   * Redraws the prompt if what it says has changed: the view looked at, the
-   * other views where something waits, the connection, lines waiting.
+   * Redraws the prompt if what it says has changed: who is typing, the view
+   * looked at, the other views where something waits, the connection, lines
+   * waiting.
    */
   updatePrompt(): void {
     if (!this.#terminal.interactive || !this.#chat.welcomed) return;
-    const prompt = (this.#options.status?.() ?? "") + promptText({
-      current: this.#chat.view?.id ?? this.#chat.roster.room,
-      activity: this.#chat.activity,
-      online: this.#chat.online,
-      unsent: this.#chat.unsent(performance.now()),
-    }, this.#terminal.columns);
+    const prompt = (this.#options.status?.() ?? "") +
+      typingPrefix(this.#typing(), this.#terminal.columns) + promptText({
+        current: this.#chat.view?.id ?? this.#chat.roster.room,
+        activity: this.#chat.activity,
+        online: this.#chat.online,
+        unsent: this.#chat.unsent(performance.now()),
+      }, this.#terminal.columns);
     if (prompt === this.#shownPrompt) return;
     this.#shownPrompt = prompt;
     this.#terminal.setPrompt(prompt);
+  }
+
+  /** Who is typing where the user looks, or to the user alone (shown wherever they look). */
+  #typing(): string[] {
+    const now = performance.now();
+    const view = this.#chat.view;
+    const names = [
+      ...view === undefined ? [] : this.#chat.typingIn(view.id, now),
+      ...this.#chat.typingPrivately(now),
+    ];
+    return names.filter((name, index) =>
+      names.findIndex((other) => nameKey(other) === nameKey(name)) === index
+    );
   }
 
   #send(frame: ClientFrame): void {

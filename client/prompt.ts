@@ -1,7 +1,8 @@
 /**
  * What the terminal's prompt says: the view looked at, and the other views
  * where something waits, with a `!` where the user is mentioned:
- * `#lobby [#dev 3, @bob 1, #ops 2!]> `. Kept within a share of the
+ * `#lobby [#dev 3, @bob 1, #ops 2!]> `, after who is typing there
+ * (`(bob is typing…) `). Kept within a share of the
  * terminal's width, so that there is room left to type: on a narrow
  * terminal the list keeps the mentions and private messages first and
  * counts the rest (`#lobby [#ops 2!, +2]> `). Pure: no I/O.
@@ -9,6 +10,7 @@
  * @module
  */
 
+import { typingText } from "../core/presence.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import { charWidth, textWidth } from "./layout.ts";
 
@@ -49,6 +51,22 @@ function cut(text: string, columns: number): string {
     width += next;
   }
   return `${out}…`;
+}
+
+/**
+ * What the prompt says first while people are typing, on a terminal
+ * `columns` wide: `(bob is typing…) `, cut to a third of the width; `""`
+ * while nobody is.
+ *
+ * @example
+ * ```ts
+ * typingPrefix(["bob"], 80); // "(bob is typing…) "
+ * ```
+ */
+export function typingPrefix(names: readonly string[], columns: number): string {
+  if (names.length === 0) return "";
+  const text = typingText(names.map((name) => sanitizeText(name)));
+  return `(${cut(text, Math.max(Math.floor(columns / 3) - 3, 8))}) `;
 }
 
 /** The widest a prompt may be on a terminal `columns` wide. */

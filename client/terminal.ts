@@ -113,6 +113,7 @@ export class Terminal implements Disposable {
   readonly #resized = () => this.#onResize?.();
   #onEnd: (() => void) | undefined;
   #onNotice: ((notice: TerminalNotice) => void) | undefined;
+  #onKeystroke: ((draft: string, changed: boolean) => void) | undefined;
   #ended = false;
   #closed = false;
   #asking = false;
@@ -152,7 +153,7 @@ export class Terminal implements Disposable {
         | undefined;
       if (editor !== undefined) {
         process.stdin.off("keypress", editor);
-        this.#editorKeypress = (text, key) => {
+        const route = (text: unknown, key: Key | undefined) => {
           if (!this.#closed && key !== undefined) {
             const step = this.#paste.take(key);
             if (step.kind === "held") return;
@@ -161,6 +162,13 @@ export class Terminal implements Disposable {
           }
           const editing = this.#closed || this.#asking || key === undefined;
           if (editing || !this.#onKey?.(key)) editor.call(process.stdin, text, key);
+        };
+        this.#editorKeypress = (text, key) => {
+          const before = this.#rl.line;
+          route(text, key);
+          // Keys held while a paste arrives count once, when it is taken.
+          if (this.#closed || this.#asking || key === undefined || this.#paste.pasting) return;
+          this.#onKeystroke?.(this.#rl.line, this.#rl.line !== before);
         };
         process.stdin.on("keypress", this.#editorKeypress);
       }
@@ -213,6 +221,15 @@ export class Terminal implements Disposable {
    */
   onKey(handler: (key: Key) => boolean): void {
     this.#onKey = handler;
+  }
+
+  /**
+   * Calls `handler` after each key the user presses at the input line
+   * (interactive only; never for a question's answer), with the draft as it
+   * is then and whether the key changed it. A paste counts as one key.
+   */
+  onKeystroke(handler: (draft: string, changed: boolean) => void): void {
+    this.#onKeystroke = handler;
   }
 
   /** Calls `handler` when the terminal changes size (interactive only). */

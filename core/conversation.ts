@@ -225,6 +225,11 @@ export class Conversation {
     return this.#presence.typingIn(id.startsWith("@") ? privateViewId(id.slice(1)) : id, now);
   }
 
+  /** Who is typing to the user alone at `now` (private messages), in any view or none yet. */
+  typingPrivately(now: number): string[] {
+    return this.#presence.typingPrivately(now);
+  }
+
   /** The commands this client runs itself, without the slash. */
   get localCommands(): readonly string[] {
     return LOCAL_COMMAND_NAMES.filter((name) =>

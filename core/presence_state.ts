@@ -84,6 +84,12 @@ export class Presence {
     return this.#typing.names(view, now);
   }
 
+  /** Who is typing to the user alone at `now`, whether or not a private view with them began. */
+  typingPrivately(now: number): string[] {
+    return [...this.#typingViews].filter((view) => view.startsWith("@"))
+      .flatMap((view) => this.#typing.names(view, now));
+  }
+
   /** Time passed: reports whether an "is typing" ran out by `now`. */
   expire(now: number): boolean {
     const next = this.#typing.nextChange();

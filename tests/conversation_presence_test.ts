@@ -105,6 +105,7 @@ Deno.test("Conversation: who is typing, in which view, and for how long", async 
     assert.deepEqual(chat.typingIn("@bob", 30_000), ["Bob"]);
     assert.deepEqual(chat.typingIn("@Bob", 30_000), ["Bob"]);
     assert.deepEqual(chat.typingIn("#lobby", 30_000), []);
+    assert.deepEqual(chat.typingPrivately(30_000), ["Bob"], "before a private view began");
     assert.ok(typingChanged(chat.receive(whispered("Bob", "psst", 8), 30_500)));
     assert.deepEqual(chat.typingIn("@bob", 30_500), []);
   });

@@ -1,0 +1,197 @@
+/**
+ * Presence in the terminal, as alice at the real `chat join` in tmux meets
+ * it against a real server, with bob and carol as raw clients of version 2:
+ * "bob is typing…" on her prompt line, bob away in `/who` and in answer to a
+ * private message, her own keys telling the room she types (unless
+ * `/typing off`), `/ignore` hiding bob across a restart, and going away by
+ * herself after `--away-after`. Every wait is for an event, with a timeout.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "../../server.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { testWith } from "./_needs.ts";
+import { countLines, said, TerminalUser } from "./_terminal_user.ts";
+import { joinCommand, ROOT, type Screen, shellQuote, Tmux } from "./_tmux.ts";
+import { TYPING_SHOWN_MS } from "../../core/presence.ts";
+
+/**
+ * Starts `chat join --name NAME ARGS` in a tmux session whose configuration
+ * folder is `config` (`XDG_CONFIG_HOME`), and waits until it is connected.
+ */
+async function joinWith(
+  tmux: Tmux,
+  session: string,
+  port: number,
+  config: string,
+  args: string[] = [],
+): Promise<TerminalUser> {
+  const command = `${joinCommand(port, "--name", "alice", ...args)}; echo EXIT=$?; sleep 60`;
+  await tmux.newSession(session, `sh -c ${shellQuote(command)}`, {
+    cwd: ROOT,
+    env: { XDG_CONFIG_HOME: config },
+  });
+  const user = new TerminalUser(tmux, session);
+  await user.waitFor(
+    (screen) =>
+      screen.lines.some((line) => line.startsWith("-- Connected to ")) &&
+      screen.cursorLine === "#lobby>",
+    `alice to be connected at an empty "#lobby> " line`,
+  );
+  return user;
+}
+
+/** Runs `fn` with a server on loopback, a tmux server and a configuration folder. */
+async function withChat(
+  fn: (port: number, tmux: Tmux, config: string) => Promise<void>,
+): Promise<void> {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const tmux = new Tmux("presence");
+  const config = await Deno.makeTempDir({ prefix: "chat-config-" });
+  try {
+    await fn(server.addr.port, tmux, config);
+  } finally {
+    await tmux.kill();
+    await Deno.remove(config, { recursive: true });
+  }
+}
+
+const typingLine = (screen: Screen) => screen.cursorLine.startsWith("(bob is typing…) #lobby>");
+
+testWith(["tmux"], "chat join shows who is typing on the prompt line, for a while", async () => {
+  await withChat(async (port, tmux, config) => {
+    const alice = await joinWith(tmux, "alice", port, config);
+    await using bob = await TestClient.join2(port, "bob");
+    await alice.waitForLine(/bob joined #lobby/);
+
+    // Typed while bob types: the draft stays as it was.
+    await alice.type("draft");
+    const sent = performance.now();
+    await bob.send({ type: "typing", room: "#lobby" });
+    const shown = await alice.waitFor(typingLine, '"(bob is typing…)" on the prompt line', 1_500);
+    assert.equal(shown.cursorLine, "(bob is typing…) #lobby> draft", shown.text);
+    assert.ok(performance.now() - sent < 1_500);
+
+    // Nothing more from bob: it goes a few seconds after.
+    const gone = await alice.waitFor(
+      (screen) => screen.cursorLine === "#lobby> draft",
+      "the typing to be gone",
+      TYPING_SHOWN_MS + 5_000,
+    );
+    const after = performance.now() - sent;
+    assert.ok(after >= TYPING_SHOWN_MS - 1_500, `gone after ${after} ms`);
+    assert.equal(countLines(gone, /typing/), 0, gone.text);
+
+    // Again, then his message comes: gone at once, long before it would run out.
+    await bob.send({ type: "typing", room: "#lobby" });
+    await alice.waitFor(typingLine, "the typing again");
+    const before = performance.now();
+    await bob.send({ type: "say", text: "here it is", room: "#lobby" });
+    await alice.waitFor(
+      (screen) =>
+        countLines(screen, said("bob", "here it is")) === 1 &&
+        screen.cursorLine === "#lobby> draft",
+      "bob's message, and the typing gone with it",
+      3_000,
+    );
+    assert.ok(performance.now() - before < TYPING_SHOWN_MS - 1_000);
+  });
+});
+
+testWith(["tmux"], "chat join: bob away shows in /who and answers alice's /msg", async () => {
+  await withChat(async (port, tmux, config) => {
+    const alice = await joinWith(tmux, "alice", port, config);
+    await using bob = await TestClient.join2(port, "bob");
+    await alice.waitForLine(/bob joined #lobby/);
+    await bob.send({ type: "say", text: "/away lunch", room: "#lobby" });
+    await alice.waitForLine(/^-- \[\d\d:\d\d:\d\d\] bob is away: lunch$/);
+    await alice.enter("/who");
+    await alice.waitForLine(
+      /^-- #lobby: 2 people here: alice \(terminal\), bob \(away: lunch, json\)$/,
+    );
+    await alice.enter("/msg bob hi");
+    const screen = await alice.waitForLine(/^-- bob is away: lunch$/);
+    assert.equal(countLines(screen, /\] \[private\] you → bob: hi$/), 1, screen.text);
+    await bob.next("private", (frame) => frame.text === "hi");
+  });
+});
+
+testWith(["tmux"], "chat join tells the room alice types, unless /typing off", async () => {
+  await withChat(async (port, tmux, config) => {
+    const alice = await joinWith(tmux, "alice", port, config);
+    await using bob = await TestClient.join2(port, "bob");
+    await alice.waitForLine(/bob joined #lobby/);
+    await alice.type("hel");
+    const typing = await bob.next("typing");
+    assert.deepEqual(typing, { type: "typing", name: "alice", room: "#lobby" });
+    await alice.press("Enter");
+    await bob.next("message", (frame) => frame.from === "alice" && frame.text === "hel");
+
+    // carol turns it off before typing anything: bob never hears her typing.
+    const carol = await TerminalUser.join(tmux, "carol", port);
+    await carol.enter("/typing off");
+    await carol.waitForLine(/^-- Typing: off/);
+    await carol.enter("a secret draft");
+    await bob.next("message", (frame) => frame.from === "carol");
+    assert.deepEqual(
+      bob.all("typing").filter((frame) => frame.name === "carol"),
+      [],
+      "no typing from carol",
+    );
+  });
+});
+
+testWith(["tmux"], "chat join: /ignore hides bob, and is remembered after a restart", async () => {
+  await withChat(async (port, tmux, config) => {
+    let alice = await joinWith(tmux, "alice", port, config);
+    await using bob = await TestClient.join2(port, "bob");
+    await using carol = await TestClient.join2(port, "carol");
+    await alice.waitForLine(/carol joined #lobby/);
+    await alice.enter("/ignore bob");
+    await alice.waitForLine(/^-- You ignore bob now/);
+    await bob.send({ type: "say", text: "spam one", room: "#lobby" });
+    await bob.send({ type: "typing", room: "#lobby" });
+    await bob.send({ type: "msg", to: "alice", text: "psst" });
+    await bob.sync();
+    await carol.send({ type: "say", text: "after one", room: "#lobby" });
+    let screen = await alice.waitForLine(said("carol", "after one"));
+    assert.equal(countLines(screen, /spam one|psst/), 0, screen.text);
+    assert.equal(screen.cursorLine, "#lobby>", screen.text);
+
+    // Written down for this server: a new chat join still ignores bob, his history too.
+    await alice.enter("/quit");
+    await alice.waitFor((s) => s.exitStatus !== undefined || s.text.includes("EXIT=0"), "exit");
+    const stored = JSON.parse(await Deno.readTextFile(`${config}/chat/ignores.json`));
+    assert.deepEqual(stored, { [`127.0.0.1:${port}`]: ["bob"] });
+    alice = await joinWith(tmux, "alice-again", port, config);
+    await bob.send({ type: "say", text: "spam two", room: "#lobby" });
+    await bob.sync();
+    await carol.send({ type: "say", text: "after two", room: "#lobby" });
+    screen = await alice.waitForLine(said("carol", "after two"));
+    assert.equal(countLines(screen, said("carol", "after one")), 1, "the history replayed");
+    assert.equal(countLines(screen, /spam/), 0, screen.text);
+    await alice.enter("/ignores");
+    await alice.waitForLine(/^-- You ignore bob$/);
+    await alice.enter("/unignore bob");
+    await alice.waitForLine(/^-- You no longer ignore bob$/);
+    await bob.send({ type: "say", text: "visible", room: "#lobby" });
+    await alice.waitForLine(said("bob", "visible"));
+  });
+});
+
+testWith(["tmux"], "chat join --away-after goes away when idle, back at the next key", async () => {
+  await withChat(async (port, tmux, config) => {
+    await using bob = await TestClient.join2(port, "bob");
+    // 0.05 minutes: 3 s.
+    const alice = await joinWith(tmux, "alice", port, config, ["--away-after", "0.05"]);
+    const away = await bob.next("away", (frame) => frame.name === "alice", 15_000);
+    assert.equal(away.reason, "idle");
+    await alice.waitForLine(/^-- \[\d\d:\d\d:\d\d\] alice is away: idle$/);
+    await alice.press("Left");
+    await bob.next("back", (frame) => frame.name === "alice");
+    await alice.waitForLine(/^-- \[\d\d:\d\d:\d\d\] alice is back$/);
+    await alice.type("x");
+    await bob.next("typing", (frame) => frame.name === "alice");
+    assert.equal(bob.all("back").length, 1, "back once");
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * What `chat join` adds to presence around the core: `--away-after` read as
+ * minutes, and whom the user ignores written down per server in the
+ * configuration folder, without ever failing the client when it cannot be.
+ */
+
+import assert from "node:assert/strict";
+import { UsageError } from "../cli/args.ts";
+import { parseAwayAfter } from "../cli/join.ts";
+import { configDir, IgnoreStore, loadIgnores, saveIgnores } from "../client/ignores.ts";
+import { typingPrefix } from "../client/prompt.ts";
+
+Deno.test("parseAwayAfter() reads minutes, fractions too, 0 for never", () => {
+  assert.equal(parseAwayAfter("15"), 15 * 60_000);
+  assert.equal(parseAwayAfter("0"), 0);
+  assert.equal(parseAwayAfter("0.5"), 30_000);
+  assert.equal(parseAwayAfter("0.05"), 3_000);
+  assert.equal(parseAwayAfter("1440"), 1_440 * 60_000);
+  for (const bad of ["", "-1", "1441", "abc", "1e3", "0x10", ".5", "15m", "1.2345"]) {
+    assert.throws(
+      () => parseAwayAfter(bad),
+      (error: unknown) =>
+        error instanceof UsageError &&
+        error.message === `invalid --away-after "${bad}": expected minutes from 0 (never) ` +
+            "to 1440, such as 15 or 0.5",
+      bad,
+    );
+  }
+});
+
+/** Runs `fn` with `XDG_CONFIG_HOME` set to `dir`, then puts it back. */
+async function withConfigHome(dir: string, fn: () => Promise<void>): Promise<void> {
+  const before = Deno.env.get("XDG_CONFIG_HOME");
+  Deno.env.set("XDG_CONFIG_HOME", dir);
+  try {
+    await fn();
+  } finally {
+    if (before === undefined) Deno.env.delete("XDG_CONFIG_HOME");
+    else Deno.env.set("XDG_CONFIG_HOME", before);
+  }
+}
+
+Deno.test("the ignore lists are kept per server under $XDG_CONFIG_HOME/chat", async () => {
+  const home = await Deno.makeTempDir();
+  try {
+    await withConfigHome(home, async () => {
+      assert.equal(configDir(), `${home}/chat`);
+      assert.deepEqual(await loadIgnores("a:5002"), [], "nothing yet");
+      assert.ok(await saveIgnores("a:5002", ["bob", "Eve"]));
+      assert.ok(await saveIgnores("b:5002", ["carol"]));
+      assert.deepEqual(await loadIgnores("a:5002"), ["bob", "Eve"]);
+      assert.deepEqual(await loadIgnores("b:5002"), ["carol"]);
+      const store = new IgnoreStore("a:5002", () => assert.fail("it can be written"));
+      store.save(["bob"]);
+      store.save([]);
+      await store.settled();
+      assert.deepEqual(await store.load(), [], "the last list given stays");
+      assert.deepEqual(JSON.parse(await Deno.readTextFile(`${home}/chat/ignores.json`)), {
+        "b:5002": ["carol"],
+      });
+      // A damaged file is as if empty, and is replaced on the next change.
+      await Deno.writeTextFile(`${home}/chat/ignores.json`, "{not json");
+      assert.deepEqual(await loadIgnores("b:5002"), []);
+      assert.ok(await saveIgnores("b:5002", ["dan"]));
+      assert.deepEqual(await loadIgnores("b:5002"), ["dan"]);
+      assert.deepEqual([...Deno.readDirSync(`${home}/chat`)].map((entry) => entry.name), [
+        "ignores.json",
+      ]);
+    });
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("IgnoreStore says once that it cannot write, and never throws", async () => {
+  const file = await Deno.makeTempFile();
+  try {
+    // A folder inside a file cannot be made.
+    await withConfigHome(`${file}/inside`, async () => {
+      let told = 0;
+      const store = new IgnoreStore("a:5002", () => told++);
+      assert.deepEqual(await store.load(), []);
+      store.save(["bob"]);
+      store.save(["bob", "eve"]);
+      await store.settled();
+      assert.equal(told, 1);
+    });
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("typingPrefix() names who is typing before the prompt, within a third of the width", () => {
+  assert.equal(typingPrefix([], 80), "");
+  assert.equal(typingPrefix(["bob"], 80), "(bob is typing…) ");
+  assert.equal(typingPrefix(["bob", "ann"], 80), "(bob and ann are typing…) ");
+  assert.equal(typingPrefix(["a", "b", "c"], 80), "(3 people are typing…) ");
+  assert.equal(typingPrefix(["bob\x1b[2J"], 80), "(bob is typing…) ", "cleaned");
+  assert.equal(typingPrefix(["a_very_long_name_indeed"], 40), "(a_very_lo…) ");
+});
