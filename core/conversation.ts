@@ -23,6 +23,7 @@ export type { Display } from "./arrivals.ts";
 export type { View } from "./views.ts";
 
 import {
+  type ClientFrame,
   type FileFrame,
   LATEST_PROTOCOL_VERSION,
   MAX_TEXT_BYTES,
@@ -142,6 +143,10 @@ export class Conversation {
   #finishToken: string | undefined;
   #finishes = 0;
   readonly #presence: Presence;
+  /** Whether this connection carried a `typing`, `away` or `back` the client sent by itself. */
+  #presenceSent = false;
+  /** Whether the server, an older one, answered one with `unknown_type`: none go any more. */
+  #presenceUnknown = false;
 
   /** Starts a conversation not yet connected. */
   constructor(options: ConversationOptions = {}) {
@@ -304,6 +309,13 @@ export class Conversation {
           effects.push({ type: "finished" });
         } else effects.push(...this.#finishing());
         return effects;
+      case "error":
+        // An older server knows no presence: stop before its errors add up to a disconnection.
+        if (frame.code === "unknown_type" && this.#presenceSent) {
+          this.#presenceUnknown = true;
+          return effects;
+        }
+        break;
       case "bye":
         if (frame.retry && this.#options.narratesReconnects && !this.#quitting) {
           effects.push(show([serverSaysNotice(frame.reason)]));
@@ -386,7 +398,7 @@ export class Conversation {
     const frame = parsed.ok && "frame" in parsed ? parsed.frame : undefined;
     if (frame?.type === "quit") return this.quit(frame.reason);
     // Back from an automatic away before the line goes; an `/away` or `/back` typed says it itself.
-    const back = this.#online ? sends(this.#presence.typed(frame, now)) : [];
+    const back = this.#online ? this.#sendPresence(this.#presence.typed(frame, now)) : [];
     this.#presence.sentLine();
     const words = frame !== undefined && "text" in frame ? frame.text : "";
     if (utf8Length(sanitizeText(words).trim()) > MAX_TEXT_BYTES) return [show([tooLongError()])];
@@ -438,11 +450,10 @@ export class Conversation {
    */
   keystroke(now: number, draft: string): Effect[] {
     if (!this.#online) return [];
-    const effects = sends(this.#presence.input(now));
+    const back = this.#presence.input(now);
     const place = this.#typingPlace(draft);
     const frame = place === undefined ? undefined : this.#presence.keystroke(now, place);
-    if (frame !== undefined) effects.push(send(frame));
-    return effects;
+    return this.#sendPresence(frame === undefined ? back : [...back, frame]);
   }
 
   /**
@@ -450,7 +461,7 @@ export class Conversation {
    * a click): it brings them back from an automatic away.
    */
   input(now: number): Effect[] {
-    return this.#online ? sends(this.#presence.input(now)) : [];
+    return this.#online ? this.#sendPresence(this.#presence.input(now)) : [];
   }
 
   /** Enters `room`, as a click or a room box asks, at `now`: the same as `/join ROOM` typed. */
@@ -508,7 +519,8 @@ export class Conversation {
       this.#helloAt = undefined;
       return [...effects, { type: "drop", reason: "unanswered" }];
     }
-    effects.push(...sends(this.#presence.idle(now)));
+    // Away by itself only if the server can be told.
+    if (!this.#presenceUnknown) effects.push(...this.#sendPresence(this.#presence.idle(now)));
     const beat = this.#heartbeat?.check(now);
     if (beat === "dead") return [...effects, { type: "drop", reason: "silent" }];
     if (beat === "ping") effects.push(send({ type: "ping", token: "heartbeat" }));
@@ -525,6 +537,7 @@ export class Conversation {
    */
   closed(): void {
     this.#presence.forgetTyping(Number.NEGATIVE_INFINITY);
+    this.#presenceSent = this.#presenceUnknown = false;
     this.#online = false;
     this.#helloAt = undefined;
     this.#heartbeat = undefined;
@@ -551,6 +564,13 @@ export class Conversation {
   finish(): Effect[] {
     this.#inputEnded = true;
     return this.#finishing();
+  }
+
+  /** Sends `frames`, which the client sends by itself, unless the server knows none. */
+  #sendPresence(frames: readonly ClientFrame[]): Effect[] {
+    if (this.#presenceUnknown || frames.length === 0) return [];
+    this.#presenceSent = true;
+    return sends(frames);
   }
 
   /** Someone typing in `room`, or to the user: shown in that view for a while. */

@@ -334,3 +334,37 @@ Deno.test("Conversation: the people the user ignores are hidden", async (t) => {
     }
   });
 });
+
+Deno.test("Conversation: a server that knows no presence is not sent it again", () => {
+  const chat = joined({ awayAfterMs: 60_000 });
+  assert.deepEqual(sent(chat.keystroke(1_000, "h")), [{ type: "typing", room: "#lobby" }]);
+  // An older server: the frame's type is unknown to it, a strike each time.
+  const error = chat.receive(
+    { type: "error", code: "unknown_type", message: 'Cannot read frame: unknown type "typing"' },
+    1_100,
+  );
+  assert.deepEqual(shown(error), [], "the user did nothing wrong");
+  chat.type("hi", 2_000);
+  assert.deepEqual(sent(chat.keystroke(10_000, "h")), []);
+  chat.receive({ type: "ping" }, 70_000);
+  assert.ok(!sent(chat.tick(70_000)).some((frame) => frame.type === "away"));
+  // A new connection may reach another server: it is tried again.
+  chat.closed();
+  chat.opened();
+  chat.hello("ann", 80_000);
+  chat.receive({ type: "welcome", version: 2, server: "chat", name: "ann", rooms: ["#lobby"] }, 0);
+  assert.deepEqual(sent(chat.keystroke(90_000, "h")), [{ type: "typing", room: "#lobby" }]);
+});
+
+Deno.test("Conversation: a room's topic shows on entering it", () => {
+  const chat = joined();
+  chat.join("#ops", 1_000);
+  const entered = chat.receive(
+    { type: "room", room: "#ops", members: ["ann"], count: 1, topic: "Release on Friday" },
+    1_100,
+  );
+  assert.ok(
+    shown(entered).includes("-- Topic of #ops: Release on Friday"),
+    shown(entered).join("\n"),
+  );
+});
