@@ -23,6 +23,8 @@ import linksTs from "../web/links.ts" with { type: "text" };
 import logTs from "../web/log.ts" with { type: "text" };
 import logsTs from "../web/logs.ts" with { type: "text" };
 import pageTs from "../web/page.ts" with { type: "text" };
+import peopleTs from "../web/people.ts" with { type: "text" };
+import presenceWebTs from "../web/presence.ts" with { type: "text" };
 import renderTs from "../web/render.ts" with { type: "text" };
 import sharingTs from "../web/sharing.ts" with { type: "text" };
 import sidebarTs from "../web/sidebar.ts" with { type: "text" };
@@ -73,6 +75,8 @@ const MODULES: Readonly<Record<string, string>> = {
   "/web/log.ts": logTs,
   "/web/logs.ts": logsTs,
   "/web/page.ts": pageTs,
+  "/web/people.ts": peopleTs,
+  "/web/presence.ts": presenceWebTs,
   "/web/render.ts": renderTs,
   "/web/sharing.ts": sharingTs,
   "/web/sidebar.ts": sidebarTs,

@@ -11,12 +11,14 @@
 
 import { checkName } from "../core/names.ts";
 import { WebClient } from "./client.ts";
+import { awayAfterMs } from "./presence.ts";
 import { findUi, loadName } from "./ui.ts";
 
 const ui = findUi();
 const client = new WebClient(
   ui,
   `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`,
+  { awayAfterMs: awayAfterMs(location.search) },
 );
 
 ui.nameForm.addEventListener("submit", (event) => {
@@ -75,7 +77,9 @@ globalThis.addEventListener("focus", () => {
 });
 
 document.addEventListener("visibilitychange", () => {
-  if (!document.hidden) client.markRead();
+  if (document.hidden) return;
+  client.markRead();
+  client.present();
 });
 
 globalThis.addEventListener("online", () => client.retryIfWaiting());
@@ -86,9 +90,11 @@ globalThis.addEventListener("pageshow", (event) => {
   if (event.persisted) client.resume();
 });
 
-// Rooms change without notice when nobody in ours moves: look now and then.
+// Rooms change without notice when nobody in ours moves, and people fall idle: look now and then.
 setInterval(() => {
-  if (!document.hidden) client.refreshRooms();
+  if (document.hidden) return;
+  client.refreshRooms();
+  client.refreshPeople();
 }, 30_000);
 
 const remembered = loadName();

@@ -6,7 +6,10 @@
  * carries frames between the WebSocket and the core, and the core's effects
  * to the page: a log per view (web/logs.ts), the name form, the header, the
  * sidebar and the alerts. The page shows each view in its own log, so the
- * core hands every line over at once, with its view.
+ * core hands every line over at once, with its view. It tells the core of
+ * the user's keystrokes (others see them typing) and of the tab hidden and
+ * shown (away after a while hidden, back once shown), shows who is typing
+ * in the view looked at, and remembers whom the user ignores.
  *
  * @module
  */
@@ -28,6 +31,7 @@ import type { InputHistory } from "./input.ts";
 import { Joining } from "./joining.ts";
 import { ViewLogs } from "./logs.ts";
 import { PageView } from "./page.ts";
+import { AWAY_AFTER_MS, loadIgnored, saveIgnored, showTyping } from "./presence.ts";
 import { drawLine } from "./render.ts";
 import { FileSharing } from "./sharing.ts";
 import { StatusView } from "./status.ts";
@@ -42,10 +46,16 @@ function fromOthers(line: Line): boolean {
     !line.tags?.some((tag) => tag === "own" || tag === "outgoing" || tag === "replay");
 }
 
+/** Options for {@linkcode WebClient}. */
+export interface WebClientOptions {
+  /** Away after the tab was hidden this long, in ms; 0 never. @default {AWAY_AFTER_MS} */
+  awayAfterMs?: number;
+}
+
 /** The page's chat client; app.ts feeds it the user's actions. */
 export class WebClient {
   readonly #ui: Ui;
-  readonly #chat = new Conversation({ display: "each" });
+  readonly #chat: Conversation;
   readonly #logs: ViewLogs;
   readonly #alerts: Alerts;
   readonly #status: StatusView;
@@ -57,6 +67,9 @@ export class WebClient {
   /** `rooms` replies the page asked for itself: they refresh the sidebar silently. */
   #quietRooms = 0;
   #roomsTimer: ReturnType<typeof setTimeout> | undefined;
+  /** `who` replies the page asked for itself: they refresh the people list silently. */
+  #quietWho = 0;
+  #whoTimer: ReturnType<typeof setTimeout> | undefined;
   #outageNoted = false;
   /** The log lines showing lines still being sent, by client message id. */
   readonly #sending = new Map<string, HTMLElement>();
@@ -64,8 +77,14 @@ export class WebClient {
   /** Private views whose messages the hidden tab showed in the room looked at. */
   readonly #readOnReturn = new Set<string>();
 
-  constructor(ui: Ui, url: string) {
+  constructor(ui: Ui, url: string, options: WebClientOptions = {}) {
     this.#ui = ui;
+    this.#chat = new Conversation({
+      display: "each",
+      client: "web",
+      awayAfterMs: options.awayAfterMs ?? AWAY_AFTER_MS,
+      ignored: loadIgnored(),
+    });
     this.#logs = new ViewLogs(
       ui.log,
       ui.newMessages,
@@ -86,6 +105,10 @@ export class WebClient {
       changed: () => this.#showStatus(),
     });
     this.#history = bindComposerKeys(ui.input, () => conversationSources(this.#chat));
+    // What a person types, never a value the page sets itself (history, completion, sending).
+    ui.input.addEventListener("input", (event) => {
+      if (event.isTrusted) this.#apply(this.#chat.keystroke(performance.now(), ui.input.value));
+    });
     this.#connection = new Connection({
       url,
       onFrame: (frame) => this.#onFrame(frame),
@@ -232,6 +255,11 @@ export class WebClient {
     this.#page.markRead();
   }
 
+  /** The tab is shown again: the user is here, and an automatic away ends. */
+  present(): void {
+    this.#apply(this.#chat.input(performance.now()));
+  }
+
   /** Asks for the room list soon, once for a burst of changes. */
   refreshRooms(): void {
     clearTimeout(this.#roomsTimer);
@@ -239,6 +267,18 @@ export class WebClient {
       if (this.#joining.phase === "joined" && this.#connection.send({ type: "rooms" })) {
         this.#quietRooms++;
       }
+    }, 300);
+  }
+
+  /**
+   * Asks soon, once for a burst of changes, how the people of the room looked
+   * at are (away, idle, client, operator), for the people list.
+   */
+  refreshPeople(): void {
+    clearTimeout(this.#whoTimer);
+    this.#whoTimer = setTimeout(() => {
+      if (this.#joining.phase !== "joined" || !this.#chat.roster.many) return;
+      if (this.#connection.send({ type: "who", room: this.#chat.roster.room })) this.#quietWho++;
     }, 300);
   }
 
@@ -292,16 +332,15 @@ export class WebClient {
     if (next.kind === "open") {
       this.#outageNoted = false;
       this.#quietRooms = 0;
+      this.#quietWho = 0;
       this.#chat.opened();
-      this.#tickTimer = setInterval(
-        () => this.#apply(this.#chat.tick(performance.now())),
-        TICK_MS,
-      );
+      this.#tickTimer = setInterval(() => this.#tick(), TICK_MS);
       const name = this.#joining.name;
       if (name !== undefined) this.#sendHello(name);
       else if (this.#ui.nameScreen.hidden) this.#joining.ask("");
     } else {
       this.#chat.closed();
+      this.#showTyping();
       this.#joining.dropped(this.#chat.roster.me);
     }
     if (next.kind === "waiting" && !this.#outageNoted && !this.#chat.quitting) {
@@ -311,6 +350,16 @@ export class WebClient {
     this.#showStatus();
   }
 
+  /**
+   * Time passes: the link is looked at and "is typing" runs out. While the
+   * tab is shown the user counts as here, so only a hidden tab goes away.
+   */
+  #tick(): void {
+    const now = performance.now();
+    const here = document.hidden ? [] : this.#chat.input(now);
+    this.#apply([...here, ...this.#chat.tick(now)]);
+  }
+
   #sendHello(name: string): void {
     this.#joining.sending(name);
     this.#apply(this.#chat.hello(name, performance.now(), { password: this.#joining.password }));
@@ -318,17 +367,25 @@ export class WebClient {
   }
 
   #onFrame(frame: ServerFrame): void {
-    const quiet = frame.type === "rooms" && this.#quietRooms > 0;
-    if (quiet) this.#quietRooms--;
+    const quietRooms = frame.type === "rooms" && this.#quietRooms > 0;
+    if (quietRooms) this.#quietRooms--;
+    const quietWho = frame.type === "who" && this.#quietWho > 0;
+    if (quietWho) this.#quietWho--;
     if (frame.type === "renamed") this.#logs.renamed(frame.from, frame.to);
-    this.#apply(this.#chat.receive(frame, performance.now()), quiet);
+    const about = this.#page.people.take(frame, Date.now());
+    this.#apply(this.#chat.receive(frame, performance.now()), quietRooms || quietWho);
     if (frame.type === "bye" && this.#chat.quitting) this.#connection.stop();
     if (
       frame.type === "room" || frame.type === "joined" || frame.type === "left" ||
-      frame.type === "parted"
+      frame.type === "parted" || (frame.type === "notice" && frame.room !== undefined)
     ) {
       this.refreshRooms();
     }
+    if (about.people) this.#page.showMembers();
+    if (about.room !== undefined || about.rooms) this.#page.showAbout(about.room);
+    // An operator's notice may have made someone an operator, or locked a room.
+    const asks = about.ask ?? (frame.type === "notice" ? frame.room : undefined);
+    if (asks !== undefined && asks === this.#chat.roster.room) this.refreshPeople();
     this.#alert(frame);
   }
 
@@ -385,9 +442,18 @@ export class WebClient {
         case "leave":
           if (!effect.sent) this.#connection.stop();
           break;
+        case "ignored":
+          saveIgnored(effect.names);
+          break;
         case "ring":
         case "finished":
+        case "upload":
+        case "download":
           break;
+        default: {
+          const unhandled: never = effect;
+          throw new TypeError(`Cannot carry out effect ${JSON.stringify(unhandled)}`);
+        }
       }
     }
     this.#follow();
@@ -407,6 +473,7 @@ export class WebClient {
       this.#page.showRoom();
       this.#page.showMembers();
       this.#page.showRooms();
+      this.#showTyping();
     }
   }
 
@@ -416,8 +483,17 @@ export class WebClient {
       this.#page.showMe();
     }
     if (changes.room || changes.views) this.#page.showRoom();
+    if (changes.room) this.refreshPeople();
     if (changes.members || changes.me || changes.room) this.#page.showMembers();
     if (changes.rooms || changes.room || changes.views) this.#page.showRooms();
+    if (changes.typing || changes.room || changes.views) this.#showTyping();
+  }
+
+  /** Shows who is typing in the view looked at. */
+  #showTyping(): void {
+    const view = this.#chat.view;
+    const names = view === undefined ? [] : this.#chat.typingIn(view.id, performance.now());
+    showTyping(this.#ui.typing, names);
   }
 
   #welcome(): void {

@@ -3,9 +3,10 @@
 
 /**
  * The parts of the page around the logs that follow the chat state: the
- * view looked at in the header, the message box and the title; the user's
- * views with what is unread in them, the server's rooms and the people in
- * the room; and the unread total in the title and on the icon.
+ * view looked at in the header (with the room's topic and lock), the
+ * message box and the title; the user's views with what is unread in them,
+ * the server's rooms and the people in the room (away, idle, client,
+ * operator); and the unread total in the title and on the icon.
  *
  * @module
  */
@@ -13,6 +14,7 @@
 import type { Conversation } from "../core/conversation.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import type { Alerts } from "./alerts.ts";
+import { People, shown } from "./people.ts";
 import { nameSpan } from "./render.ts";
 import { renderMembers, renderRooms, renderViews } from "./sidebar.ts";
 import type { Ui } from "./ui.ts";
@@ -31,6 +33,8 @@ export interface PageActions {
 
 /** Keeps the header, the sidebar, the title and the icon in step with a {@linkcode Conversation}. */
 export class PageView {
+  /** What the page knows of the people and the rooms beyond their names. */
+  readonly people: People = new People();
   readonly #ui: Ui;
   readonly #chat: Conversation;
   readonly #alerts: Alerts;
@@ -59,8 +63,14 @@ export class PageView {
     this.#ui.roomName.textContent = name;
     this.#ui.input.placeholder = `Message ${name}`;
     this.#ui.app.classList.toggle("private-view", view?.kind === "private");
+    this.#showAbout();
     this.#showCount();
     this.#updateTitle();
+  }
+
+  /** Shows the topic and lock of `room` in the header if it is the room looked at (any: given none). */
+  showAbout(room?: string): void {
+    if (room === undefined || this.#chat.view?.id === room) this.#showAbout();
   }
 
   /** Lists the people in the current room. */
@@ -68,9 +78,11 @@ export class PageView {
     const roster = this.#chat.roster;
     this.#showCount();
     this.#ui.memberCount.textContent = String(roster.count);
+    const now = Date.now();
     renderMembers(this.#ui.members, roster.sortedMembers(), {
       me: roster.me,
       onPick: this.#actions.startPrivate,
+      shown: (name) => shown(this.people.about(name), now),
     });
   }
 
@@ -105,6 +117,17 @@ export class PageView {
     this.#hiddenMention = false;
     this.#ui.app.classList.remove("mentioned");
     this.#updateTitle();
+  }
+
+  /** The topic and the lock of the room looked at, under and beside its name. */
+  #showAbout(): void {
+    const view = this.#chat.view;
+    const about = view?.kind === "room" ? this.people.room(view.id) : { locked: false };
+    const topic = about.topic === undefined ? "" : sanitizeText(about.topic);
+    this.#ui.roomTopic.textContent = topic;
+    this.#ui.roomTopic.title = topic;
+    this.#ui.roomTopic.hidden = topic === "";
+    this.#ui.roomLock.hidden = !about.locked;
   }
 
   #showCount(): void {

@@ -6,7 +6,8 @@
  * conversations, each a button that shows it, with its unread count and a
  * mark when it names the user, and a button that leaves a room), the
  * server's rooms (each a button that joins it) and the people in the
- * current room (each a button that shows the private view with them).
+ * current room (each a button that shows the private view with them, with
+ * an operator's mark, their client, and whether they are away or idle).
  *
  * @module
  */
@@ -15,6 +16,7 @@ import { sanitizeText } from "../core/sanitize.ts";
 import type { View } from "../core/views.ts";
 import { nameSpan } from "./render.ts";
 import type { RoomEntry } from "../core/roster.ts";
+import type { Shown } from "./people.ts";
 
 /** Options for {@linkcode renderViews}. */
 export interface ViewListOptions {
@@ -145,9 +147,33 @@ export interface MemberListOptions {
   me: string;
   /** Called with a name when it is clicked. */
   onPick: (name: string) => void;
+  /** How each person shows: away or idle, their client, an operator. @default {names alone} */
+  shown?: (name: string) => Shown;
 }
 
-/** Fills `list` with one `li` per person. */
+/** The marks after a person's name: operator, client, then away or idle, dimmed. */
+function presenceMarks(shown: Shown | undefined): HTMLElement[] {
+  if (shown === undefined) return [];
+  const marks: HTMLElement[] = [];
+  if (shown.op) marks.push(badge("op-mark", "op", "operator"));
+  if (shown.client !== undefined) {
+    marks.push(badge("client-mark", shown.client.label, shown.client.title));
+  }
+  if (shown.status !== undefined) {
+    const status = document.createElement("span");
+    status.className = "presence";
+    status.textContent = shown.status;
+    marks.push(status);
+  }
+  return marks;
+}
+
+/**
+ * Fills `list` with one `li` per person: their name (a button, but for the
+ * user's own), then an operator's mark (`.op-mark`), their client
+ * (`.client-mark`) and, dimmed, whether they are away or idle (`.presence`;
+ * the `li` is `.away` while they are away).
+ */
 export function renderMembers(
   list: HTMLElement,
   names: readonly string[],
@@ -155,22 +181,26 @@ export function renderMembers(
 ): void {
   const items = names.map((name) => {
     const item = document.createElement("li");
+    item.dataset.name = sanitizeText(name);
+    const shown = options.shown?.(name);
+    item.classList.toggle("away", shown?.away === true);
     const label = nameSpan(name, options.me, "member-name");
+    const marks = presenceMarks(shown);
     if (label.classList.contains("self")) {
       item.classList.add("self");
       const you = document.createElement("span");
       you.className = "you";
       you.textContent = " (you)";
-      item.append(label, you);
+      item.append(label, you, ...marks);
       return item;
     }
     const button = document.createElement("button");
     button.type = "button";
     button.className = "member-button";
     button.title = `Private messages with ${sanitizeText(name)}`;
-    button.appendChild(label);
+    button.append(label);
     button.addEventListener("click", () => options.onPick(name));
-    item.appendChild(button);
+    item.append(button, ...marks);
     return item;
   });
   list.replaceChildren(...items);

@@ -15,6 +15,12 @@ export interface Ui {
   retry: HTMLButtonElement;
   roomName: HTMLElement;
   roomCount: HTMLElement;
+  /** The topic of the room looked at, in the header. */
+  roomTopic: HTMLElement;
+  /** Shown when only operators may enter the room looked at. */
+  roomLock: HTMLElement;
+  /** "bob is typing…", between the log and the message box. */
+  typing: HTMLElement;
   sidebarToggle: HTMLButtonElement;
   backdrop: HTMLElement;
   views: HTMLElement;
@@ -65,6 +71,9 @@ export function findUi(): Ui {
     retry: byId("retry"),
     roomName: byId("room-name"),
     roomCount: byId("room-count"),
+    roomTopic: byId("room-topic"),
+    roomLock: byId("room-lock"),
+    typing: byId("typing"),
     sidebarToggle: byId("sidebar-toggle"),
     backdrop: byId("backdrop"),
     views: byId("views"),

@@ -1,0 +1,393 @@
+/**
+ * Presence and operators on the page (issue 16): the people list shows who
+ * is away and why, on which client, and who is an operator; the header
+ * shows the room's topic and lock; operators' notices land in their room's
+ * log; "alice is typing…" shows for a few seconds, and the page tells the
+ * server its user types at most every 3 s; /ignore hides someone, across a
+ * reload; and a hidden tab goes away by itself, never over an /away of the
+ * user's own. The real page runs in Chromium against a real server; the
+ * others are protocol clients.
+ */
+
+import assert from "node:assert/strict";
+import type { Locator, Page } from "./_playwright.ts";
+import { TYPING_SEND_MS, TYPING_SHOWN_MS } from "../../core/presence.ts";
+import type { ServerFrame } from "../../protocol.ts";
+import { startServer } from "../../server.ts";
+import { parseOpFile } from "../../server/hub/moderation.ts";
+import { IDLE_SHOWN_MS, People, shown } from "../../web/people.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import {
+  ChatBrowser,
+  exactly,
+  joinAs,
+  logLine,
+  pageUrl,
+  say,
+  WAIT_MS,
+  waitForLine,
+  waitForStatus,
+} from "./_browser.ts";
+import { testWith } from "./_needs.ts";
+import { says, setHidden, settles, showView } from "./_web_rooms.ts";
+import { ROOT, waitFor } from "./_tmux.ts";
+
+/**
+ * A server on loopback that never drops the protocol clients of these tests,
+ * which do not answer its heartbeat while the browsers take their time.
+ */
+const QUIET = { hostname: LOOPBACK, port: 0, webPort: 0, heartbeat: 3600 } as const;
+
+/** Connects a protocol client of version 2 that says it is `client`, and waits until it is in. */
+async function joinAs2(port: number, name: string, client?: string): Promise<TestClient> {
+  const joined = await TestClient.connect(port);
+  await joined.send({ type: "hello", version: 2, name, ...client === undefined ? {} : { client } });
+  await joined.next("welcome");
+  await joined.sync();
+  return joined;
+}
+
+/** The entry of `name` in the page's people list. */
+function person(page: Page, name: string): Locator {
+  return page.locator(`#members li[data-name="${name}"]`);
+}
+
+/** Saves a screenshot of `page` as test-results/screenshots/`file`, for a person to look at. */
+async function screenshot(page: Page, file: string): Promise<void> {
+  const folder = `${ROOT}test-results/screenshots`;
+  await Deno.mkdir(folder, { recursive: true });
+  await page.locator("#message-input").blur();
+  await page.screenshot({ path: `${folder}/${file}` });
+  console.log(`Screenshot for a person to look at: test-results/screenshots/${file}`);
+}
+
+/** Whether the people list shows `name` as away. */
+function isAway(page: Page, name: string): Promise<boolean> {
+  return person(page, name).evaluate((item) => item.classList.contains("away"));
+}
+
+/** What the line under the log says of who is typing. */
+function typingLine(page: Page): Promise<string> {
+  return page.locator("#typing").evaluate((element) => element.textContent ?? "");
+}
+
+/** Waits until the page says nobody is typing, up to `ms`. */
+async function nobodyTyping(page: Page, ms: number): Promise<void> {
+  await waitFor(
+    () => typingLine(page),
+    (text) => text === "",
+    ms,
+    (text) => `for the typing line to empty; it reads ${JSON.stringify(text)}`,
+  );
+}
+
+/** Resolves with the next `away` or `back` of `name` that `client` gets, failing after `ms`. */
+function next(
+  client: TestClient,
+  type: "away" | "back",
+  name: string,
+  ms = WAIT_MS,
+): Promise<ServerFrame> {
+  return client.next(type, (frame) => frame.name === name, ms);
+}
+
+Deno.test("People and shown() tell away, idle, client and operator, and rooms' topics", () => {
+  const people = new People();
+  const now = 1_767_225_600_000;
+  assert.deepEqual(
+    people.take({
+      type: "who",
+      room: "#lobby",
+      members: ["ann", "bob", "cy"],
+      count: 3,
+      people: [
+        { name: "ann", active: now - 12 * 60_000, client: "terminal", op: true },
+        { name: "bob", active: now, client: "web", away: { since: now, reason: "lunch" } },
+        { name: "cy", active: now - IDLE_SHOWN_MS + 1000, client: "text" },
+      ],
+    }, now),
+    { people: true },
+  );
+  assert.deepEqual(shown(people.about("ANN"), now), {
+    away: false,
+    op: true,
+    client: { label: "terminal", title: "in the terminal (chat join)" },
+    status: "idle 12 min",
+  });
+  assert.equal(shown(people.about("bob"), now).status, "away: lunch");
+  assert.deepEqual(shown(people.about("cy"), now), {
+    away: false,
+    op: false,
+    client: { label: "nc", title: "in plain text (nc or telnet)" },
+  });
+  assert.deepEqual(shown(undefined, now), { away: false, op: false });
+
+  people.take({ type: "back", ts: now + 1, name: "bob" }, now + 1);
+  assert.equal(shown(people.about("bob"), now + 1).status, undefined);
+  people.take({ type: "away", ts: now + 2, name: "bob" }, now + 2);
+  assert.equal(shown(people.about("bob"), now + 2).status, "away");
+  // Someone idle who speaks is idle no more, and the list is redrawn for it.
+  const said = { id: 1, ts: now + 3, room: "#lobby", from: "ann", text: "hi" };
+  assert.deepEqual(people.take({ type: "message", ...said }, now + 3), { people: true });
+  assert.equal(shown(people.about("ann"), now + 3).status, undefined);
+  assert.deepEqual(people.take({ type: "typing", name: "ann" }, now + 4), { people: false });
+  people.take({ type: "renamed", ts: now, room: "#lobby", from: "cy", to: "Cyril" }, now);
+  assert.equal(people.about("cy"), undefined);
+  assert.equal(people.about("cyril")?.client, "text");
+  assert.deepEqual(people.take({ type: "joined", ts: now, room: "#dev", name: "dan" }, now), {
+    people: false,
+    ask: "#dev",
+  });
+
+  const room: ServerFrame = {
+    type: "room",
+    room: "#dev",
+    members: ["ann"],
+    count: 1,
+    topic: "Release on Friday",
+    locked: true,
+  };
+  assert.deepEqual(people.take(room, now), { people: false, room: "#dev" });
+  assert.deepEqual(people.room("#dev"), { topic: "Release on Friday", locked: true });
+  people.take({ type: "topic", ts: now, room: "#dev", topic: "", by: "ann" }, now);
+  assert.deepEqual(people.room("#dev"), { locked: true });
+  people.take({ type: "rooms", rooms: [{ name: "#dev", members: 1, topic: "Soon" }] }, now);
+  assert.deepEqual(people.room("#dev"), { topic: "Soon", locked: false });
+  assert.deepEqual(people.take({ type: "rooms", rooms: [] }, now), { people: false, rooms: true });
+  assert.deepEqual(people.room("#nowhere"), { locked: false });
+});
+
+testWith(
+  ["chromium"],
+  "web page: the people list shows away, client and operators; the header the topic and lock",
+  async () => {
+    await using server = await startServer({
+      ...QUIET,
+      operators: parseOpFile("carol s3cret\n"),
+    });
+    const port = server.addr.port;
+    await using carol = await joinAs2(port, "carol", "terminal");
+    await carol.send({ type: "oper", secret: "s3cret" });
+    await carol.sync();
+    await using _dave = await joinAs2(port, "dave");
+    await using aliceBrowser = await ChatBrowser.launch();
+    await using bobBrowser = await ChatBrowser.launch();
+    const alice = await aliceBrowser.open(pageUrl(server.webAddr!.port));
+    await joinAs(alice, "alice");
+    const bob = await bobBrowser.open(pageUrl(server.webAddr!.port));
+    await joinAs(bob, "bob");
+
+    // Each one's client, and the operator's mark.
+    await person(alice, "carol").locator(".op-mark").waitFor();
+    await person(alice, "carol").locator(".client-mark", { hasText: exactly("terminal") })
+      .waitFor();
+    await person(alice, "dave").locator(".client-mark", { hasText: exactly("json") }).waitFor();
+    await person(alice, "bob").locator(".client-mark", { hasText: exactly("web") }).waitFor();
+    assert.equal(await person(alice, "bob").locator(".op-mark").count(), 0);
+    // The page says it is the web client.
+    await carol.send({ type: "who", room: "#lobby" });
+    const who = await carol.next("who");
+    assert.equal(who.people?.find((entry) => entry.name === "alice")?.client, "web");
+
+    // The topic an operator sets shows in the header.
+    await carol.send({ type: "topic", room: "#lobby", text: "Release on Friday" });
+    await alice.locator("#room-topic", { hasText: exactly("Release on Friday") }).waitFor();
+    await waitForLine(alice, "notice", "carol set the topic of #lobby: Release on Friday");
+
+    // Away, with its reason, dimmed, and back.
+    await say(bob, "/away lunch");
+    await person(alice, "bob").locator(".presence", { hasText: exactly("away: lunch") }).waitFor();
+    assert.equal(await isAway(alice, "bob"), true);
+    await person(bob, "bob").locator(".presence", { hasText: exactly("away: lunch") }).waitFor();
+    await carol.send({ type: "typing", room: "#lobby" });
+    await alice.locator("#typing", { hasText: exactly("carol is typing…") }).waitFor();
+    await screenshot(alice, "web-presence.png");
+    await say(bob, "/back");
+    await person(alice, "bob").locator(".presence").waitFor({ state: "detached" });
+    assert.equal(await isAway(alice, "bob"), false);
+
+    // Whoever enters the room later finds its topic.
+    await alice.reload();
+    await waitForStatus(alice, "Connected");
+    await alice.locator("#room-topic", { hasText: exactly("Release on Friday") }).waitFor();
+
+    // A lock in another room: its notice lands in that room's log, with the lock in the header.
+    await say(alice, "/join #ops");
+    await alice.locator("#room-name", { hasText: exactly("#ops") }).waitFor();
+    assert.equal(await alice.locator("#room-topic").isVisible(), false, "#lobby's topic in #ops");
+    await showView(alice, "#lobby");
+    await carol.send({ type: "join", room: "#ops" });
+    await carol.next("room", (frame) => frame.room === "#ops");
+    await carol.send({ type: "lock", room: "#ops" });
+    await carol.next("notice", (frame) => frame.room === "#ops");
+    await carol.send({ type: "mute", name: "dave", duration: 600 });
+    await waitForLine(alice, "notice", "carol muted dave for 10 min");
+    assert.equal(await logLine(alice, "notice", "locked #ops").count(), 0, "#ops's lock in #lobby");
+    assert.equal(await alice.locator("#room-lock").isVisible(), false, "#lobby shown locked");
+    await showView(alice, "#ops");
+    await waitForLine(alice, "notice", "carol locked #ops: only operators may enter it");
+    await alice.locator("#room-lock").waitFor();
+    assert.equal(await logLine(alice, "notice", "muted dave").count(), 0, "#lobby's mute in #ops");
+    await carol.send({ type: "unlock", room: "#ops" });
+    await alice.locator("#room-lock").waitFor({ state: "hidden" });
+
+    // A kick is told in the room, and the one sent away leaves the list.
+    await showView(alice, "#lobby");
+    await carol.send({ type: "kick", name: "dave", reason: "flooding" });
+    await waitForLine(alice, "notice", "dave left #lobby (kicked by carol: flooding)");
+    await person(alice, "dave").waitFor({ state: "detached" });
+
+    // An empty topic clears it.
+    await carol.send({ type: "topic", room: "#lobby", text: "" });
+    await alice.locator("#room-topic").waitFor({ state: "hidden" });
+    await waitForLine(alice, "notice", "carol cleared the topic of #lobby");
+    assert.deepEqual(aliceBrowser.unexpectedProblems(), []);
+    assert.deepEqual(bobBrowser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: alice is typing… shows for a few seconds; the page tells at most every 3 s",
+  async () => {
+    await using server = await startServer(QUIET);
+    await using browser = await ChatBrowser.launch();
+    await using alice = await TestClient.join2(server.addr.port, "alice");
+    await using carol = await TestClient.join2(server.addr.port, "carol");
+    const bob = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(bob, "bob");
+
+    // Shown within a second, gone a few seconds after the last one.
+    await alice.send({ type: "typing", room: "#lobby" });
+    const heard = Date.now();
+    await bob.locator("#typing", { hasText: exactly("alice is typing…") }).waitFor({
+      timeout: 1_000,
+    });
+    await nobodyTyping(bob, TYPING_SHOWN_MS + WAIT_MS);
+    assert.ok(Date.now() - heard >= TYPING_SHOWN_MS - 1_000, "gone too soon");
+
+    // Gone at once when her message comes.
+    await alice.send({ type: "typing", room: "#lobby" });
+    await bob.locator("#typing", { hasText: exactly("alice is typing…") }).waitFor();
+    await says(alice, "here it is");
+    await waitForLine(bob, "message", "here it is");
+    assert.equal(await typingLine(bob), "");
+
+    // Typing to bob alone shows in their private messages, not in the room. (Not alice: the
+    // server relays one person's typing once every 2 s.)
+    await person(bob, "carol").locator("button").click();
+    await bob.locator("#room-name", { hasText: exactly("@carol") }).waitFor();
+    await carol.send({ type: "typing", to: "bob" });
+    await bob.locator("#typing", { hasText: exactly("carol is typing…") }).waitFor();
+    await showView(bob, "#lobby");
+    assert.equal(await typingLine(bob), "");
+
+    // Bob types: alice hears it within a second, and at most once every 3 s while he types.
+    await alice.sync();
+    const mark = alice.frames.length;
+    const input = bob.locator("#message-input");
+    await input.click();
+    const started = Date.now();
+    const typing = input.pressSequentially("a line typed slowly, key by key", {
+      delay: 150,
+      timeout: 15_000,
+    });
+    const first = await alice.next("typing", (frame) => frame.name === "bob", 1_000);
+    assert.deepEqual(first, { type: "typing", name: "bob", room: "#lobby" });
+    await typing;
+    const typedMs = Date.now() - started;
+    await alice.sync();
+    const told = alice.frames.slice(mark).filter((frame) => frame.type === "typing");
+    assert.ok(typedMs > TYPING_SEND_MS, `typed for ${typedMs} ms only`);
+    assert.ok(
+      told.length >= 2 && told.length <= Math.ceil(typedMs / TYPING_SEND_MS),
+      `${told.length} typing frames in ${typedMs} ms`,
+    );
+    // Sending the line tells nothing more.
+    await input.press("Enter");
+    await alice.next("message", (frame) => frame.text === "a line typed slowly, key by key");
+    await alice.sync();
+    assert.equal(
+      alice.frames.slice(mark).filter((frame) => frame.type === "typing").length,
+      told.length,
+    );
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: /ignore hides someone's messages, also after a reload, until /unignore",
+  async () => {
+    await using server = await startServer(QUIET);
+    await using browser = await ChatBrowser.launch();
+    await using alice = await TestClient.join2(server.addr.port, "alice");
+    await using carol = await TestClient.join2(server.addr.port, "carol");
+    const bob = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(bob, "bob");
+
+    await say(bob, "/ignore carol");
+    await waitForLine(bob, "notice", "You ignore carol now");
+    await says(carol, "buy my stuff");
+    await carol.send({ type: "msg", to: "bob", text: "psst, bob" });
+    await carol.next("private");
+    await says(alice, "hello bob");
+    // Alice's line came after carol's: had carol's been shown, it would be there by now.
+    await waitForLine(bob, "message", "hello bob");
+    assert.equal(await logLine(bob, "message", "buy my stuff").count(), 0);
+    assert.equal(await logLine(bob, "private", "psst").count(), 0);
+    assert.equal(await bob.locator('#views button[data-view="@carol"]').count(), 0);
+
+    // The list is remembered for this server: after a reload carol stays hidden, replay included.
+    await bob.reload();
+    await waitForStatus(bob, "Connected");
+    await waitForLine(bob, "message", "hello bob");
+    assert.equal(await logLine(bob, "message", "buy my stuff").count(), 0);
+    await says(carol, "still here");
+    await says(alice, "after the reload");
+    await waitForLine(bob, "message", "after the reload");
+    assert.equal(await logLine(bob, "message", "still here").count(), 0);
+    await say(bob, "/ignores");
+    await waitForLine(bob, "notice", /You ignore carol$/);
+
+    await say(bob, "/unignore carol");
+    await waitForLine(bob, "notice", "You no longer ignore carol");
+    await says(carol, "visible now");
+    await waitForLine(bob, "message", "visible now");
+    await bob.reload();
+    await waitForStatus(bob, "Connected");
+    await say(bob, "/ignores");
+    await waitForLine(bob, "notice", "You ignore nobody");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a tab hidden for a while goes away, and back once shown; never over /away",
+  async () => {
+    await using server = await startServer(QUIET);
+    await using browser = await ChatBrowser.launch();
+    await using alice = await TestClient.join2(server.addr.port, "alice");
+    const bob = await browser.open(pageUrl(server.webAddr!.port, "/?away-after=1s"));
+    await joinAs(bob, "bob");
+
+    await setHidden(bob, true);
+    const away = await next(alice, "away", "bob");
+    assert.deepEqual({ ...away, ts: 0 }, { type: "away", ts: 0, name: "bob", reason: "idle" });
+    await setHidden(bob, false);
+    await next(alice, "back", "bob");
+    await settles(() => person(bob, "bob").locator(".presence").count(), 0, "bob's away");
+
+    // An away of the user's own stays, hidden or not, until they come back themselves.
+    await say(bob, "/away lunch");
+    await alice.next("away", (frame) => frame.name === "bob" && frame.reason === "lunch");
+    await setHidden(bob, true);
+    await assert.rejects(next(alice, "away", "bob", 3_000), /Timed out/);
+    await setHidden(bob, false);
+    await assert.rejects(next(alice, "back", "bob", 1_500), /Timed out/);
+    await say(bob, "/back");
+    await next(alice, "back", "bob");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
