@@ -72,6 +72,27 @@ Deno.test("an operator is who proves the name's secret, not who took the name", 
   ]);
 });
 
+Deno.test("an operator cannot be impersonated by a look-alike, nor by taking the name later", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  {
+    await using ann = await operator(port);
+    // Cyrillic а in place of the Latin a, and a change of case.
+    for (const name of ["\u0430nn", "ANN"]) {
+      await using fake = await arrive(port, name, "127.0.0.2");
+      assert.equal(fake.all("error")[0]?.code, "name_taken", name);
+    }
+    await ann.say("/quit");
+    await ann.closed();
+  }
+  // Once ann is gone, her name is free, but not her rank.
+  await using taker = await arrive(port, "ann", "127.0.0.2");
+  await taker.say("/kick nobody");
+  assert.equal((await taker.next("error")).code, "not_operator");
+  await taker.send({ type: "who" });
+  assert.equal((await taker.next("who")).people?.[0]?.op, undefined);
+});
+
 Deno.test("the host's name cannot be taken, nor a look-alike of it", async () => {
   await using chat = await server();
   for (const name of ["host", "HOST", "Host"]) {
