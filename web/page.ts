@@ -78,7 +78,7 @@ export class PageView {
     const roster = this.#chat.roster;
     this.#showCount();
     this.#ui.memberCount.textContent = String(roster.count);
-    const now = Date.now();
+    const now = this.people.serverNow(Date.now());
     renderMembers(this.#ui.members, roster.sortedMembers(), {
       me: roster.me,
       onPick: this.#actions.startPrivate,

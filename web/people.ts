@@ -5,7 +5,9 @@
  * names: who is away (and why), when each last said or typed something, on
  * which client, who is an operator (from `who.people`, kept fresh by `away`,
  * `back`, `renamed` and messages); and each room's topic and lock (from
- * `room`, `topic` and `rooms`). Also how the sidebar words it. No DOM.
+ * `room`, `topic` and `rooms`). Also how the sidebar words it. Times are
+ * the server's clock, which the browser's may differ from: idle is counted
+ * on the server's. No DOM.
  *
  * @module
  */
@@ -17,6 +19,9 @@ import { sanitizeText } from "../core/sanitize.ts";
 
 /** Idle for longer than this, in ms, a person shows as idle. */
 export const IDLE_SHOWN_MS = 5 * 60_000;
+
+/** The live frames whose times tell how far the browser's clock is off the server's. */
+const CLOCK_SAMPLES = 16;
 
 /** People remembered at most: the oldest heard of go first. */
 const PEOPLE_REMEMBERED = 2048;
@@ -49,6 +54,17 @@ export class People {
   /** By {@linkcode nameKey}, the least recently heard of first. */
   readonly #people = new Map<string, Known>();
   readonly #rooms = new Map<string, RoomAbout>();
+  /**
+   * How far the browser's clock was ahead of the server's, in ms, as each of
+   * the last live frames told: the time it took to arrive, or a frame sent
+   * again long after its time, only adds to it, so the least is the best.
+   */
+  readonly #ahead: number[] = [];
+
+  /** The server's clock when the browser's reads `now`. */
+  serverNow(now: number): number {
+    return this.#ahead.length === 0 ? now : now - Math.min(...this.#ahead);
+  }
 
   /** How `name` is, if the page heard. */
   about(name: string): Known | undefined {
@@ -60,8 +76,13 @@ export class People {
     return this.#rooms.get(room) ?? { locked: false };
   }
 
-  /** Learns from `frame`, which arrived at `now`, and says what changed. */
-  take(frame: ServerFrame, now: number): PeopleChanges {
+  /** Learns from `frame`, which arrived at `arrived` (the browser's clock), and says what changed. */
+  take(frame: ServerFrame, arrived: number): PeopleChanges {
+    if ("ts" in frame && !(frame.type === "message" && frame.replay)) {
+      this.#ahead.push(arrived - frame.ts);
+      if (this.#ahead.length > CLOCK_SAMPLES) this.#ahead.shift();
+    }
+    const now = this.serverNow(arrived);
     switch (frame.type) {
       case "who":
         for (const person of frame.people ?? []) {

@@ -155,6 +155,15 @@ Deno.test("People and shown() tell away, idle, client and operator, and rooms' t
   assert.deepEqual(people.room("#dev"), { topic: "Soon", locked: false });
   assert.deepEqual(people.take({ type: "rooms", rooms: [] }, now), { people: false, rooms: true });
   assert.deepEqual(people.room("#nowhere"), { locked: false });
+
+  // A browser whose clock is 2 minutes ahead counts idle on the server's clock.
+  const ahead = new People();
+  assert.equal(ahead.serverNow(now), now, "nothing told yet");
+  ahead.take({ type: "joined", ts: now, room: "#lobby", name: "eve" }, now + 120_000);
+  ahead.take({ type: "joined", ts: now + 10, room: "#lobby", name: "fay" }, now + 120_500);
+  assert.equal(ahead.serverNow(now + 120_000 + 5), now + 5, "the quickest frame tells best");
+  ahead.take({ type: "typing", name: "eve" }, now + 121_000);
+  assert.equal(ahead.about("eve")?.active, now + 1_000);
 });
 
 testWith(
