@@ -444,6 +444,7 @@ export class WebClient {
           break;
         case "ignored":
           saveIgnored(effect.names);
+          this.#page.showMembers();
           break;
         case "ring":
         case "finished":

@@ -12,6 +12,7 @@
  */
 
 import type { Conversation } from "../core/conversation.ts";
+import { nameKey } from "../core/names.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import type { Alerts } from "./alerts.ts";
 import { People, shown } from "./people.ts";
@@ -79,10 +80,14 @@ export class PageView {
     this.#showCount();
     this.#ui.memberCount.textContent = String(roster.count);
     const now = this.people.serverNow(Date.now());
+    const ignored = new Set(this.#chat.ignored.map(nameKey));
     renderMembers(this.#ui.members, roster.sortedMembers(), {
       me: roster.me,
       onPick: this.#actions.startPrivate,
-      shown: (name) => shown(this.people.about(name), now),
+      shown: (name) => ({
+        ...shown(this.people.about(name), now),
+        ignored: ignored.has(nameKey(name)),
+      }),
     });
   }
 

@@ -175,6 +175,8 @@ export interface Shown {
   client?: { label: string; title: string };
   /** Whether they are an operator. */
   op: boolean;
+  /** Whether the user ignores them (`/ignore`). */
+  ignored?: boolean;
 }
 
 /** The clients the page names, by `who.people.client`. */

@@ -159,6 +159,9 @@ function presenceMarks(shown: Shown | undefined): HTMLElement[] {
   if (shown.client !== undefined) {
     marks.push(badge("client-mark", shown.client.label, shown.client.title));
   }
+  if (shown.ignored) {
+    marks.push(badge("ignored-mark", "ignored", "You ignore them: /unignore shows them again"));
+  }
   if (shown.status !== undefined) {
     const status = document.createElement("span");
     status.className = "presence";
@@ -171,8 +174,9 @@ function presenceMarks(shown: Shown | undefined): HTMLElement[] {
 /**
  * Fills `list` with one `li` per person: their name (a button, but for the
  * user's own), then an operator's mark (`.op-mark`), their client
- * (`.client-mark`) and, dimmed, whether they are away or idle (`.presence`;
- * the `li` is `.away` while they are away).
+ * (`.client-mark`), whether the user ignores them (`.ignored-mark`) and,
+ * dimmed, whether they are away or idle (`.presence`; the `li` is `.away`
+ * while they are away).
  */
 export function renderMembers(
   list: HTMLElement,

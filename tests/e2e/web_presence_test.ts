@@ -337,6 +337,8 @@ testWith(
 
     await say(bob, "/ignore carol");
     await waitForLine(bob, "notice", "You ignore carol now");
+    await person(bob, "carol").locator(".ignored-mark").waitFor();
+    assert.equal(await person(bob, "alice").locator(".ignored-mark").count(), 0);
     await says(carol, "buy my stuff");
     await carol.send({ type: "msg", to: "bob", text: "psst, bob" });
     await carol.next("private");
@@ -359,8 +361,10 @@ testWith(
     await say(bob, "/ignores");
     await waitForLine(bob, "notice", /You ignore carol$/);
 
+    await person(bob, "carol").locator(".ignored-mark").waitFor();
     await say(bob, "/unignore carol");
     await waitForLine(bob, "notice", "You no longer ignore carol");
+    await person(bob, "carol").locator(".ignored-mark").waitFor({ state: "detached" });
     await says(carol, "visible now");
     await waitForLine(bob, "message", "visible now");
     await bob.reload();
