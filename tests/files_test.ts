@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
+import { FileStore } from "../server/files/store.ts";
 import { LOOPBACK, waitUntil, within } from "./_test_utils.ts";
 
 const MIB = 1024 * 1024;
@@ -343,4 +344,30 @@ Deno.test({
       await within(child.status, 10_000, "the file server to stop");
     }
   },
+});
+
+Deno.test("FileStore.put() takes all uploads together at its pace, after a burst", async () => {
+  await using dir = await tempDir();
+  await using store = await FileStore.open({
+    dir: dir.path,
+    maxFileBytes: 64 * MIB,
+    quotaBytes: 64 * MIB,
+    uploadBytesPerSecond: 8 * MIB,
+  });
+  async function* body(mib: number) {
+    for (let i = 0; i < mib * 16; i++) yield randomBytes(64 * 1024);
+  }
+  const started = performance.now();
+  // Two uploads of 6 MiB at once: 4 MiB of burst, then 8 MiB at 8 MiB a second.
+  const results = await Promise.all([
+    store.put(body(6), { name: "a.bin", uploader: "ann" }),
+    store.put(body(6), { name: "b.bin", uploader: "bob" }),
+  ]);
+  const took = performance.now() - started;
+  assert.ok(results.every((result) => result.ok));
+  assert.ok(took >= 900, `12 MiB went through in ${took.toFixed(0)} ms, faster than 8 MiB/s`);
+  assert.equal(store.list().length, 2);
+  for (const file of store.list()) {
+    assert.equal((await Deno.stat(store.pathOf(file.id))).size, 6 * MIB);
+  }
 });

@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { formatBytes } from "../../core/files.ts";
+import { TokenBucket } from "../limits.ts";
 import { detectType, HEAD_BYTES, TextCheck } from "./sniff.ts";
 
 /** One stored file, as the index keeps it. */
@@ -38,6 +39,8 @@ export interface FileStoreOptions {
   maxFileBytes: number;
   /** The most bytes kept in all; the oldest files go first to make room. */
   quotaBytes: number;
+  /** Bytes a second all uploads together are taken at. @default {UPLOAD_BYTES_PER_SECOND} */
+  uploadBytesPerSecond?: number;
 }
 
 /** What {@linkcode FileStore.put} stores a file under. */
@@ -53,6 +56,21 @@ export type PutResult =
   | { ok: true; file: StoredFile }
   | { ok: false; code: "too_large"; message: string };
 
+const MIB = 1024 * 1024;
+
+/**
+ * Bytes a second that all uploads together are taken at, after a burst of
+ * {@linkcode UPLOAD_BURST_BYTES}: a LAN link fills in a few seconds anyway,
+ * and hashing and writing faster would take the event loop from the chat
+ * (measured: a server with 10 uploads at full speed let message latency
+ * grow sixfold; see bench/RESULTS.md).
+ */
+export const UPLOAD_BYTES_PER_SECOND = 32 * MIB;
+/** Bytes uploads may take at once before {@linkcode UPLOAD_BYTES_PER_SECOND} holds. */
+export const UPLOAD_BURST_BYTES = 4 * MIB;
+/** Bytes gathered before one write to disk: fewer, larger writes cost the event loop less. */
+const WRITE_BYTES = MIB;
+
 const INDEX = "index.json";
 const PARTS = "partial";
 const ID = /^[0-9a-f]{64}$/;
@@ -63,6 +81,32 @@ function isStoredFile(value: unknown): value is StoredFile {
     ID.test(file.id) && typeof file.name === "string" && Number.isSafeInteger(file.size) &&
     typeof file.type === "string" && Number.isFinite(file.uploadedAt) &&
     typeof file.uploader === "string";
+}
+
+/** Chunks read and not yet written, to write them as one. */
+class Gathered {
+  #chunks: Uint8Array[] = [];
+  #bytes = 0;
+
+  /** Adds `chunk`; returns the bytes gathered. */
+  add(chunk: Uint8Array): number {
+    // A chunk is copied: the stream that gave it may reuse its memory.
+    this.#chunks.push(chunk.slice());
+    return this.#bytes += chunk.length;
+  }
+
+  /** Everything gathered, as one array, and forgets it. */
+  take(): Uint8Array {
+    const whole = new Uint8Array(this.#bytes);
+    let at = 0;
+    for (const chunk of this.#chunks) {
+      whole.set(chunk, at);
+      at += chunk.length;
+    }
+    this.#chunks = [];
+    this.#bytes = 0;
+    return whole;
+  }
 }
 
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
@@ -79,6 +123,10 @@ export class FileStore implements AsyncDisposable {
   readonly #files = new Map<string, StoredFile>();
   #total = 0;
   #saving: Promise<void> = Promise.resolve();
+  /** The index write queued behind the one under way, which every upload meanwhile waits for. */
+  #nextSave: Promise<void> | undefined;
+  /** The pace of all uploads together. */
+  readonly #pace: TokenBucket;
   #parts = 0;
   #closed = false;
 
@@ -86,6 +134,8 @@ export class FileStore implements AsyncDisposable {
     this.#given = options.dir;
     this.#maxFileBytes = options.maxFileBytes;
     this.#quotaBytes = options.quotaBytes;
+    const rate = options.uploadBytesPerSecond ?? UPLOAD_BYTES_PER_SECOND;
+    this.#pace = new TokenBucket(Math.min(UPLOAD_BURST_BYTES, rate), rate);
   }
 
   /**
@@ -150,6 +200,7 @@ export class FileStore implements AsyncDisposable {
     let size = 0;
     let stored = false;
     const part = await Deno.open(partPath, { write: true, createNew: true });
+    const gathered = new Gathered();
     try {
       for await (const chunk of body) {
         onChunk();
@@ -162,8 +213,12 @@ export class FileStore implements AsyncDisposable {
         }
         hash.update(chunk);
         text.push(chunk);
-        await writeAll(part, chunk);
+        if (gathered.add(chunk) >= WRITE_BYTES) await writeAll(part, gathered.take());
+        // Not read on until its bytes are paid for: the socket waits, the sender slows down.
+        const wait = this.#pace.take(chunk.length);
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
+      await writeAll(part, gathered.take());
       part.close();
       const id = hash.digest("hex");
       const file: StoredFile = {
@@ -256,16 +311,23 @@ export class FileStore implements AsyncDisposable {
     this.#dir = dir;
   }
 
-  /** Writes the index, whole, under a temporary name first; writes happen one at a time. */
+  /**
+   * Writes the index, whole, under a temporary name first. Writes happen one
+   * at a time; the changes made while one is under way are all written by
+   * the next, which every caller meanwhile waits for, so ten uploads that
+   * end together cost two writes, not ten.
+   */
   #save(): Promise<void> {
     const dir = this.#dir;
     if (dir === undefined) return this.#saving;
-    const json = JSON.stringify(this.list(), null, 1);
-    this.#saving = this.#saving.then(async () => {
+    // A failed write fails its own callers, not the writes after it.
+    this.#nextSave ??= this.#saving = this.#saving.catch(() => {}).then(async () => {
+      this.#nextSave = undefined;
+      const json = JSON.stringify(this.list(), null, 1);
       await Deno.writeTextFile(join(dir, `${INDEX}.new`), json);
       await Deno.rename(join(dir, `${INDEX}.new`), join(dir, INDEX));
     });
-    return this.#saving;
+    return this.#nextSave;
   }
 
   /** Waits for the index to be written; a temporary directory is removed. Later calls do nothing. */
