@@ -110,8 +110,14 @@ testWith(["tmux"], "chat join: bob away shows in /who and answers alice's /msg",
       /^-- #lobby: 2 people here: alice \(terminal\), bob \(away: lunch, json\)$/,
     );
     await alice.enter("/msg bob hi");
-    const screen = await alice.waitForLine(/^-- bob is away: lunch$/);
-    assert.equal(countLines(screen, /\] \[private\] you → bob: hi$/), 1, screen.text);
+    // The message goes, and alice is told once why bob may not answer soon.
+    const screen = await alice.waitFor(
+      (screen) =>
+        countLines(screen, /^-- bob is away: lunch$/) === 1 &&
+        countLines(screen, /\] \[private\] you → bob: hi$/) === 1,
+      "the private message, and that bob is away",
+    );
+    assert.equal(countLines(screen, /bob is away: lunch$/), 2, screen.text);
     await bob.next("private", (frame) => frame.text === "hi");
   });
 });
