@@ -12,6 +12,7 @@
  * @module
  */
 
+import { nameKey } from "../core/names.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import type { View } from "../core/views.ts";
 import { nameSpan } from "./render.ts";
@@ -171,41 +172,69 @@ function presenceMarks(shown: Shown | undefined): HTMLElement[] {
   return marks;
 }
 
+/** What each people list shows, by name and whether it is the user's: kept from one draw to the next. */
+const drawnPeople = new WeakMap<
+  HTMLElement,
+  { items: Map<string, HTMLLIElement>; options: MemberListOptions }
+>();
+
+/** A new entry of the people list for `name`: the name, a button unless it is `self`. */
+function personItem(list: HTMLElement, name: string, self: boolean, me: string): HTMLLIElement {
+  const item = document.createElement("li");
+  item.dataset.name = sanitizeText(name);
+  const label = nameSpan(name, me, "member-name");
+  if (self) {
+    item.classList.add("self");
+    const you = document.createElement("span");
+    you.className = "you";
+    you.textContent = " (you)";
+    item.append(label, you);
+    return item;
+  }
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "member-button";
+  button.title = `Private messages with ${sanitizeText(name)}`;
+  button.append(label);
+  button.addEventListener("click", () => drawnPeople.get(list)?.options.onPick(name));
+  item.append(button);
+  return item;
+}
+
+/** The classes of the marks {@linkcode presenceMarks} makes, to take them off again. */
+const MARKS = ".op-mark, .client-mark, .ignored-mark, .presence";
+
 /**
  * Fills `list` with one `li` per person: their name (a button, but for the
  * user's own), then an operator's mark (`.op-mark`), their client
  * (`.client-mark`), whether the user ignores them (`.ignored-mark`) and,
  * dimmed, whether they are away or idle (`.presence`; the `li` is `.away`
- * while they are away).
+ * while they are away). Drawn again, the entries of the people still there
+ * stay the same elements, only their marks change: a click is never lost
+ * to a list redrawn under the pointer.
  */
 export function renderMembers(
   list: HTMLElement,
   names: readonly string[],
   options: MemberListOptions,
 ): void {
-  const items = names.map((name) => {
-    const item = document.createElement("li");
-    item.dataset.name = sanitizeText(name);
+  const before = drawnPeople.get(list)?.items;
+  const items = new Map<string, HTMLLIElement>();
+  const me = options.me === "" ? undefined : nameKey(options.me);
+  for (const name of names) {
+    const self = nameKey(name) === me;
+    const key = `${self ? "self" : "other"} ${name}`;
+    const item = before?.get(key) ?? personItem(list, name, self, options.me);
     const shown = options.shown?.(name);
     item.classList.toggle("away", shown?.away === true);
-    const label = nameSpan(name, options.me, "member-name");
-    const marks = presenceMarks(shown);
-    if (label.classList.contains("self")) {
-      item.classList.add("self");
-      const you = document.createElement("span");
-      you.className = "you";
-      you.textContent = " (you)";
-      item.append(label, you, ...marks);
-      return item;
-    }
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "member-button";
-    button.title = `Private messages with ${sanitizeText(name)}`;
-    button.append(label);
-    button.addEventListener("click", () => options.onPick(name));
-    item.append(button, ...marks);
-    return item;
-  });
-  list.replaceChildren(...items);
+    for (const mark of item.querySelectorAll(MARKS)) mark.remove();
+    item.append(...presenceMarks(shown));
+    items.set(key, item);
+  }
+  drawnPeople.set(list, { items, options });
+  const order = [...items.values()];
+  const children = list.children;
+  const same = order.length === children.length &&
+    order.every((item, index) => children[index] === item);
+  if (!same) list.replaceChildren(...order);
 }
