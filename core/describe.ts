@@ -20,7 +20,7 @@ import type {
 } from "../protocol.ts";
 import { formatBytes } from "./files.ts";
 import type { PostFrame } from "./delivery.ts";
-import { codeOf, isMention, mentionPattern } from "./format.ts";
+import { clock, codeOf, isMention, mentionPattern } from "./format.ts";
 import { nameKey } from "./names.ts";
 import { sanitizeLines, sanitizeText } from "./sanitize.ts";
 
@@ -112,6 +112,8 @@ export interface DescribeOptions {
    * or how to fetch it; nothing when left out or `undefined`.
    */
   readonly fileLink?: ((file: FileRef) => string | undefined) | undefined;
+  /** The time now, in ms since the epoch: `who` then says who has been idle for a while. */
+  readonly now?: number | undefined;
 }
 
 /** What a private message is labelled with. */
@@ -294,25 +296,48 @@ export function errorLine(message: string): Line {
   return { kind: "error", parts: [plain(sanitizeText(message))] };
 }
 
-function people(members: readonly string[], count: number, about?: readonly Person[]): Part[] {
+function people(
+  members: readonly string[],
+  count: number,
+  about?: readonly Person[],
+  now?: number,
+): Part[] {
   const parts: Part[] = [plain(`${count} ${count === 1 ? "person" : "people"} here: `)];
   members.forEach((name, index) => {
     if (index > 0) parts.push(plain(", "));
     parts.push(named("nick", name));
     const person = about?.[index];
     if (person !== undefined && person.name === name) {
-      const marks = [
-        ...(person.op ? ["operator"] : []),
-        ...(person.away === undefined ? [] : [
-          person.away.reason === undefined ? "away" : `away: ${sanitizeText(person.away.reason)}`,
-        ]),
-        sanitizeText(person.client),
-      ];
-      parts.push(plain(` (${marks.join(", ")})`));
+      parts.push(plain(` (${personMarks(person, now).join(", ")})`));
     }
   });
   if (count > members.length) parts.push(plain(` and ${count - members.length} more`));
   return parts;
+}
+
+/** Someone idle this long shows as idle in `who`, in ms. */
+export const IDLE_SHOWN_MS = 5 * 60_000;
+
+/** What a client is called for people: `nc` for plain text, `browser` for the page. */
+export function clientName(client: string): string {
+  const clean = sanitizeText(client);
+  return clean === "text" ? "nc" : clean === "web" || clean === "websocket" ? "browser" : clean;
+}
+
+/**
+ * How a person of `who` is, in words: `operator`, `away since 12:03: lunch`
+ * or `idle 12 min` (when `now` is known), and their client.
+ */
+export function personMarks(person: Person, now?: number): string[] {
+  const marks = person.op ? ["operator"] : [];
+  if (person.away !== undefined) {
+    const why = person.away.reason === undefined ? "" : `: ${sanitizeText(person.away.reason)}`;
+    marks.push(`away since ${clock(person.away.since).slice(0, 5)}${why}`);
+  } else if (now !== undefined && now - person.active >= IDLE_SHOWN_MS) {
+    marks.push(`idle ${Math.floor((now - person.active) / 60_000)} min`);
+  }
+  marks.push(clientName(person.client));
+  return marks;
 }
 
 /** The `/help` list: a heading, then one line per command, usages in one column. */
@@ -387,7 +412,11 @@ export function describeFrame(
       ];
     case "who":
       return [
-        notice([room(frame.room), ": ", ...people(frame.members, frame.count, frame.people)]),
+        notice([
+          room(frame.room),
+          ": ",
+          ...people(frame.members, frame.count, frame.people, options.now),
+        ]),
       ];
     case "parted":
       return [notice(["You left ", room(frame.room)])];
@@ -430,18 +459,24 @@ export function describeFrame(
       ];
     case "notice":
       return [notice([safe(frame.text)], frame.ts)];
-    case "away":
+    case "away": {
+      const why = frame.reason === undefined ? "" : `: ${safe(frame.reason)}`;
       return [
         notice(
-          [
-            named("nick", frame.name),
-            frame.reason === undefined ? " is away" : ` is away: ${safe(frame.reason)}`,
-          ],
+          isOwn(frame.name, me)
+            ? [`You are away${why}; /back when you are back`]
+            : [named("nick", frame.name), ` is away${why}`],
           frame.ts,
         ),
       ];
+    }
     case "back":
-      return [notice([named("nick", frame.name), " is back"], frame.ts)];
+      return [
+        notice(
+          isOwn(frame.name, me) ? ["You are back"] : [named("nick", frame.name), " is back"],
+          frame.ts,
+        ),
+      ];
     case "typing":
     case "ping":
     case "pong":

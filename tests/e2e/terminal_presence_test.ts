@@ -107,7 +107,7 @@ testWith(["tmux"], "chat join: bob away shows in /who and answers alice's /msg",
     await alice.waitForLine(/^-- \[\d\d:\d\d:\d\d\] bob is away: lunch$/);
     await alice.enter("/who");
     await alice.waitForLine(
-      /^-- #lobby: 2 people here: alice \(terminal\), bob \(away: lunch, json\)$/,
+      /^-- #lobby: 2 people here: alice \(terminal\), bob \(away since \d\d:\d\d: lunch, json\)$/,
     );
     await alice.enter("/msg bob hi");
     // The message goes, and alice is told once why bob may not answer soon.
@@ -192,10 +192,10 @@ testWith(["tmux"], "chat join --away-after goes away when idle, back at the next
     const alice = await joinWith(tmux, "alice", port, config, ["--away-after", "0.05"]);
     const away = await bob.next("away", (frame) => frame.name === "alice", 15_000);
     assert.equal(away.reason, "idle");
-    await alice.waitForLine(/^-- \[\d\d:\d\d:\d\d\] alice is away: idle$/);
+    await alice.waitForLine(/^-- \[\d\d:\d\d:\d\d\] You are away: idle; \/back when you are back$/);
     await alice.press("Left");
     await bob.next("back", (frame) => frame.name === "alice");
-    await alice.waitForLine(/^-- \[\d\d:\d\d:\d\d\] alice is back$/);
+    await alice.waitForLine(/^-- \[\d\d:\d\d:\d\d\] You are back$/);
     await alice.type("x");
     await bob.next("typing", (frame) => frame.name === "alice");
     assert.equal(bob.all("back").length, 1, "back once");
