@@ -349,7 +349,9 @@ export class Conversation {
       ? oneLine(frame)
       : frame;
     this.files.take(frame);
-    const taken = this.#arrivals.take(frame, describeFrame(described, me, this.#describing), me);
+    // `who` tells how long people have been idle as of now.
+    const describing = frame.type === "who" ? { ...this.#describing, now } : this.#describing;
+    const taken = this.#arrivals.take(frame, describeFrame(described, me, describing), me);
     effects.push(...taken.effects);
     if (taken.changed) effects.push({ type: "changed", changes: { ...noChanges(), views: true } });
     if (frame.type === "parted") effects.push(...this.#parted(frame.room));

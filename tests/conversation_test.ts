@@ -692,3 +692,23 @@ Deno.test("Conversation numbers shared files, and shares one where the user look
     { type: "file", id: file.id, name: "cat.png", to: "bob" },
   ]);
 });
+
+Deno.test("Conversation shows in /who who is away since when, who is idle, and on what", () => {
+  const chat = joined();
+  const now = TS + 12 * 60_000;
+  const lines = shown(chat.receive({
+    type: "who",
+    room: "#lobby",
+    members: ["ann", "bob", "cy"],
+    count: 3,
+    people: [
+      { name: "ann", active: now, client: "terminal", op: true },
+      { name: "bob", active: TS, client: "web", away: { since: TS, reason: "lunch" } },
+      { name: "cy", active: TS, client: "text" },
+    ],
+  }, now));
+  assert.deepEqual(lines, [
+    "-- #lobby: 3 people here: ann (operator, terminal), bob (away since 03:04: lunch, browser), " +
+    "cy (idle 12 min, nc)",
+  ]);
+});
