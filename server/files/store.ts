@@ -68,8 +68,6 @@ const MIB = 1024 * 1024;
 export const UPLOAD_BYTES_PER_SECOND = 32 * MIB;
 /** Bytes uploads may take at once before {@linkcode UPLOAD_BYTES_PER_SECOND} holds. */
 export const UPLOAD_BURST_BYTES = 4 * MIB;
-/** Bytes gathered before one write to disk: fewer, larger writes cost the event loop less. */
-const WRITE_BYTES = MIB;
 
 const INDEX = "index.json";
 const PARTS = "partial";
@@ -81,32 +79,6 @@ function isStoredFile(value: unknown): value is StoredFile {
     ID.test(file.id) && typeof file.name === "string" && Number.isSafeInteger(file.size) &&
     typeof file.type === "string" && Number.isFinite(file.uploadedAt) &&
     typeof file.uploader === "string";
-}
-
-/** Chunks read and not yet written, to write them as one. */
-class Gathered {
-  #chunks: Uint8Array[] = [];
-  #bytes = 0;
-
-  /** Adds `chunk`; returns the bytes gathered. */
-  add(chunk: Uint8Array): number {
-    // A chunk is copied: the stream that gave it may reuse its memory.
-    this.#chunks.push(chunk.slice());
-    return this.#bytes += chunk.length;
-  }
-
-  /** Everything gathered, as one array, and forgets it. */
-  take(): Uint8Array {
-    const whole = new Uint8Array(this.#bytes);
-    let at = 0;
-    for (const chunk of this.#chunks) {
-      whole.set(chunk, at);
-      at += chunk.length;
-    }
-    this.#chunks = [];
-    this.#bytes = 0;
-    return whole;
-  }
 }
 
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
@@ -200,7 +172,6 @@ export class FileStore implements AsyncDisposable {
     let size = 0;
     let stored = false;
     const part = await Deno.open(partPath, { write: true, createNew: true });
-    const gathered = new Gathered();
     try {
       for await (const chunk of body) {
         onChunk();
@@ -213,12 +184,11 @@ export class FileStore implements AsyncDisposable {
         }
         hash.update(chunk);
         text.push(chunk);
-        if (gathered.add(chunk) >= WRITE_BYTES) await writeAll(part, gathered.take());
+        await writeAll(part, chunk);
         // Not read on until its bytes are paid for: the socket waits, the sender slows down.
         const wait = this.#pace.take(chunk.length);
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
-      await writeAll(part, gathered.take());
       part.close();
       const id = hash.digest("hex");
       const file: StoredFile = {
