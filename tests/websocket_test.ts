@@ -30,6 +30,8 @@ const MODULES = [
   "/core/commands.ts",
   "/core/confusables.ts",
   "/core/delivery.ts",
+  "/core/files.ts",
+  "/core/duration.ts",
 ];
 
 function startWebServer(): Promise<ChatServer> {
@@ -393,7 +395,9 @@ Deno.test("startServer() serves the page's modules as JavaScript without types",
           "/core/palette.ts",
           "/core/confusables.ts",
           "/core/names.ts",
+          "/core/files.ts",
           "/protocol.ts",
+          "/core/duration.ts",
           "/core/commands.ts",
         ]
       ) {
@@ -460,7 +464,7 @@ Deno.test("startServer() joins WebSocket and TCP users in one room", async (t) =
 
   await t.step("hello over WebSocket gets welcome and room", async () => {
     wendy.send({ type: "hello", version: 1, name: "wendy" });
-    const { resume, ...welcome } = await wendy.next("welcome");
+    const { resume, files, ...welcome } = await wendy.next("welcome");
     assert.match(resume ?? "", /^[0-9a-f-]{36}$/);
     assert.deepEqual(welcome, {
       type: "welcome",
@@ -469,6 +473,9 @@ Deno.test("startServer() joins WebSocket and TCP users in one room", async (t) =
       name: "wendy",
       heartbeat: 30,
     });
+    // The web port takes files: the welcome says where, with this connection's token.
+    assert.equal(files?.port, server.webAddr!.port);
+    assert.match(files?.token ?? "", /^[A-Za-z0-9_-]{32}$/);
     assert.deepEqual(await wendy.next("room"), {
       type: "room",
       room: LOBBY,
