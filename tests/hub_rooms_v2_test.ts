@@ -7,7 +7,13 @@
 
 import assert from "node:assert/strict";
 import { COMMANDS_V2 } from "../core/commands.ts";
-import { LOBBY, MAX_ROOMS, type MessageFrame, type ServerFrame } from "../protocol.ts";
+import {
+  LOBBY,
+  MAX_ANNOUNCED_ROOM_SIZE,
+  MAX_ROOMS,
+  type MessageFrame,
+  type ServerFrame,
+} from "../protocol.ts";
 import { Hub } from "../server/hub.ts";
 import { arrive, forget, join, join2, say } from "./_hub_utils.ts";
 
@@ -456,4 +462,21 @@ Deno.test("Hub keeps version 1 members in one room, next to version 2 members", 
       ["#b"],
     );
   });
+});
+
+Deno.test("Hub relays typing in a room of up to 256 people, and not in a larger one", () => {
+  using hub = new Hub();
+  const typist = join2(hub, "typist");
+  const first = join2(hub, "first");
+  for (let i = 2; i < MAX_ANNOUNCED_ROOM_SIZE; i++) join2(hub, `p${i}`);
+  forget(first);
+  hub.receive(typist, { type: "typing", room: LOBBY });
+  assert.equal(first.takeAll("typing").length, 1, "256 people: relayed");
+  join2(hub, "one-more");
+  forget(first);
+  // Past the 2 s between relays of one typist, as a fresh typist is.
+  const other = join2(hub, "other");
+  forget(first);
+  hub.receive(other, { type: "typing", room: LOBBY });
+  assert.deepEqual(first.takeAll("typing"), [], "258 people: not relayed");
 });

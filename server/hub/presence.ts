@@ -10,7 +10,7 @@
 import { nameKey } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import type { Person, ServerFrame, TypingFrame } from "../../protocol.ts";
-import { MAX_LISTED_NAMES } from "../../protocol.ts";
+import { MAX_ANNOUNCED_ROOM_SIZE, MAX_LISTED_NAMES } from "../../protocol.ts";
 import { inform, type Member, type Members } from "./members.ts";
 import type { Room } from "./rooms.ts";
 
@@ -81,7 +81,8 @@ export class Presence {
       }
       return;
     }
-    if (room === undefined) return;
+    // In a crowd, as with arrivals, nobody is told: it would cost a frame per member per typist.
+    if (room === undefined || room.members.size > MAX_ANNOUNCED_ROOM_SIZE) return;
     const relay: ServerFrame = { type: "typing", name: member.name, room: room.name };
     for (const other of room.members) {
       if (other !== member && other.version !== 1) other.session.send(relay);
