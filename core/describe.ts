@@ -71,7 +71,9 @@ export type LineKind =
 
 /**
  * More about a line, for displays that mark it; `code` marks a message that
- * is a code block, its words the lines between the fences, for a monospace font.
+ * is a code block, its words the lines between the fences, for a monospace font;
+ * `preformatted` a message of several lines whose further lines are indented
+ * (a pasted traceback), whose layout a monospace font keeps.
  */
 export type LineTag =
   | "replay"
@@ -85,7 +87,8 @@ export type LineTag =
   | "day"
   | "unseen"
   | "elsewhere"
-  | "code";
+  | "code"
+  | "preformatted";
 
 /** One line to show: its kind, when it happened if the server said, and what it says. */
 export interface Line {
@@ -202,11 +205,19 @@ function privateParts(said: Said & { to: string }, me: string): Part[] {
  * `code` tag pushed to `tags`, when its text is one.
  */
 function unfenced<T extends Said>(said: T, tags: LineTag[]): T {
-  const code = codeOf(sanitizeLines(said.text));
-  if (code === undefined) return said;
-  tags.push("code");
-  return { ...said, text: code };
+  const text = sanitizeLines(said.text);
+  const code = codeOf(text);
+  if (code !== undefined) {
+    tags.push("code");
+    return { ...said, text: code };
+  }
+  // Lines under the first that are indented are laid out: a traceback, a config file.
+  if (INDENTED_LINE.test(text)) tags.push("preformatted");
+  return said;
 }
+
+/** A line after the first that starts with a blank. */
+const INDENTED_LINE = /\n[ \t]/;
 
 function describeMessage(frame: MessageFrame, me: string, options: DescribeOptions): Line {
   const tags: LineTag[] = [];

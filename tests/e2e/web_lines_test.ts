@@ -114,6 +114,9 @@ testWith(
       await input.press("Enter");
       const words = await wordsOf(bob, "message", "ValueError");
       assert.equal(await words.textContent(), TRACEBACK.join("\n"));
+      // Its indented lines keep their columns: a monospace font.
+      const font = await words.evaluate((node) => getComputedStyle(node).fontFamily);
+      assert.match(font, /monospace/);
       assert.equal(await bob.locator("#log .line.message", { hasText: "step3.py" }).count(), 1);
       const last = TRACEBACK.at(-1)!;
       const shown = await nick.waitFor(last);
