@@ -238,11 +238,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   // Listen for signals before the banner: whoever reads it may stop the server at once.
   const { promise: stopped, resolve: stop } = Promise.withResolvers<string>();
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  const handlers = signals.map((signal) => {
-    const handler = () => stop(signal);
-    Deno.addSignalListener(signal, handler);
-    return { signal, handler };
-  });
+  for (const signal of signals) Deno.addSignalListener(signal, () => stop(signal));
   const color = Deno.stdout.isTerminal() && !Deno.noColor;
   console.log(
     await banner(hostname, server.addr.port, server.webAddr?.port, {
@@ -258,7 +254,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   typing?.close();
   log(`${signal} received: telling ${server.hub.size} users and shutting down`);
   await server.close("The server is shutting down");
-  for (const { signal, handler } of handlers) Deno.removeSignalListener(signal, handler);
+  // The listeners stay until the process ends: `deno task` passes the terminal's Ctrl-C on
+  // to the server once more, sometimes only now, and without a listener it would kill the
+  // process as it leaves (exit 130 instead of 0).
   log("Stopped");
   return 0;
 }
