@@ -32,6 +32,11 @@
  *    `topic: (member, frame) => this.#rooms.topic(member, frame.room, frame.text)`:
  *    until it is there, `deno check` fails on that table.
  *
+ * The table is written in three files: the commands of rooms and messages
+ * here, those of presence and the operators in operator_commands.ts, those a
+ * client runs itself in client_commands.ts; what an entry is made of is in
+ * command_kinds.ts.
+ *
  * A new kind of frame the server sends in answer is new protocol like any
  * other (`ServerFrame`), and docs/PROTOCOL.md lists commands by hand. A
  * command the client runs itself (`clientCommand`, as `/bell`) has no frame:
@@ -42,8 +47,28 @@
  */
 
 import type { ClientFrame, CommandHelp, ErrorCode, ProtocolVersion } from "../protocol.ts";
-import { MAX_DURATION_SECONDS, parseDuration } from "./duration.ts";
+import { CLIENT_COMMAND_TABLE } from "./client_commands.ts";
+import {
+  type Args,
+  CID_FIELD,
+  type ClientCommand,
+  type Command,
+  type FieldSpecs,
+  type FieldValues,
+  type Flatten,
+  NAME_FIELD,
+  ROOM_FIELD,
+  roomToLeave,
+  type ServerCommand,
+  serverCommand,
+  SINCE_FIELD,
+  TEXT_FIELD,
+} from "./command_kinds.ts";
+import { OPERATOR_COMMANDS } from "./operator_commands.ts";
 import { sanitizeText } from "./sanitize.ts";
+
+export * from "./command_kinds.ts";
+export { BELL_MODES, type BellMode } from "./client_commands.ts";
 
 // protocol.ts imports this module to check command frames, so this module
 // imports only types from it: neither module may need the other's values
@@ -51,159 +76,6 @@ import { sanitizeText } from "./sanitize.ts";
 
 /** Most messages one `history` or `search` request returns. */
 export const MAX_HISTORY_REQUEST = 500;
-
-/** How the wire check reads one field of a frame. */
-export type FieldSpec =
-  | {
-    /** A string of at most `max` UTF-16 code units, checked before any other rule. */
-    readonly kind: "string";
-    readonly max: number;
-    readonly optional?: true;
-  }
-  | {
-    /** A safe integer from `min` to `max`. */
-    readonly kind: "integer";
-    readonly min: number;
-    readonly max: number;
-    readonly optional?: true;
-  }
-  | {
-    /** A client message id: 1 to 64 of `A-Z a-z 0-9 _ -`. */
-    readonly kind: "cid";
-    readonly optional: true;
-  };
-
-/** The fields of a frame besides `type`, in the order the wire check reads them. */
-export type FieldSpecs = { readonly [field: string]: FieldSpec };
-
-/** A name, a room or a reason: at most 256 UTF-16 code units. */
-export const NAME_FIELD = { kind: "string", max: 256 } as const;
-
-/** A room a frame acts in, when it names one (version 2): otherwise the room entered last. */
-export const ROOM_FIELD = { ...NAME_FIELD, optional: true } as const;
-
-/** A message or search text: at most 65536 UTF-16 code units; the hub checks the rest. */
-export const TEXT_FIELD = { kind: "string", max: 64 * 1024 } as const;
-
-/** The client message id of a `say`, `me` or `msg`, if it has one. */
-export const CID_FIELD = { kind: "cid", optional: true } as const;
-
-/** The last message id a client saw in a room it comes back to, if it was there before. */
-export const SINCE_FIELD = {
-  kind: "integer",
-  min: 0,
-  max: Number.MAX_SAFE_INTEGER,
-  optional: true,
-} as const;
-
-type Flatten<T> = { [K in keyof T]: T[K] };
-
-type ValueOf<S extends FieldSpec> = S extends { kind: "integer" } ? number : string;
-
-/** The values the fields `F` describe, as a frame carries them. */
-export type FieldValues<F extends FieldSpecs> = Flatten<
-  & { -readonly [K in keyof F as F[K] extends { optional: true } ? never : K]: ValueOf<F[K]> }
-  & { -readonly [K in keyof F as F[K] extends { optional: true } ? K : never]?: ValueOf<F[K]> }
->;
-
-/** What follows a command's name on the line. */
-export interface Args {
-  /** All of it, trimmed; the inner spacing is kept. */
-  readonly text: string;
-  /** Its first word, or `""`. */
-  readonly first: string;
-  /** What follows the first word, trimmed; the inner spacing is kept. */
-  readonly after: string;
-  /**
-   * All of it as typed, its end trimmed: only the blanks after the name are
-   * left out, or the rest of the line when it is blank, so that text that
-   * starts on a line of its own keeps its indentation.
-   */
-  readonly raw: string;
-}
-
-interface Described<N extends string> {
-  /** The name typed after the slash, lowercase. */
-  readonly name: N;
-  /** Other names that run it, lowercase. */
-  readonly aliases: readonly string[];
-  /** How `/help` shows it: the name, then its arguments. */
-  readonly usage: string;
-  /** What it does, as `/help` says it. */
-  readonly description: string;
-  /** What a line whose arguments do not fit is told. @default {`Usage: ${usage}`} */
-  readonly refusal?: string;
-  /** The protocol versions whose `/help` lists it. @default {every version} */
-  readonly listedIn?: readonly ProtocolVersion[];
-}
-
-/** A command the server runs: its frame's `type` is its name. */
-export interface ServerCommand<N extends string = string, F extends FieldSpecs = FieldSpecs>
-  extends Described<N> {
-  /** The server runs it. */
-  readonly side: "server";
-  /** The fields of its frame besides `type`, for the frame type and the wire check. */
-  readonly fields: F;
-  /** Its arguments as its frame's fields, or `undefined` when they do not fit. */
-  readonly parse: (args: Args) => FieldValues<F> | undefined;
-}
-
-/** A command the client runs itself: the server never sees it. */
-export interface ClientCommand<N extends string = string, P extends object = object>
-  extends Described<N> {
-  /** The client runs it. */
-  readonly side: "client";
-  /** Its arguments, or `undefined` when they do not fit. */
-  readonly parse: (args: Args) => P | undefined;
-}
-
-/** An entry of {@linkcode COMMAND_TABLE}. */
-export type Command = ServerCommand | ClientCommand;
-
-/** Declares a command the server runs, typing its parser by its fields. */
-export function serverCommand<const N extends string, const F extends FieldSpecs>(
-  entry: Omit<ServerCommand<N, F>, "side">,
-): ServerCommand<N, F> {
-  return { ...entry, side: "server" };
-}
-
-/** Declares a command the client runs itself. */
-export function clientCommand<const N extends string, const P extends object>(
-  entry: Omit<ClientCommand<N, P>, "side">,
-): ClientCommand<N, P> {
-  return { ...entry, side: "client" };
-}
-
-/** When the terminal client rings its bell, as `/bell` sets it. */
-export const BELL_MODES = ["on", "off", "mentions"] as const;
-
-/** One of {@linkcode BELL_MODES}. */
-export type BellMode = typeof BELL_MODES[number];
-
-function isBellMode(word: string): word is BellMode {
-  return (BELL_MODES as readonly string[]).includes(word);
-}
-
-/** A reason, given or not: at most 256 UTF-16 code units. */
-const OPTIONAL_REASON = { ...NAME_FIELD, optional: true } as const;
-
-/** How long a ban or a mute lasts, in seconds; left out, until it is lifted. */
-const OPTIONAL_DURATION = {
-  kind: "integer",
-  min: 1,
-  max: MAX_DURATION_SECONDS,
-  optional: true,
-} as const;
-
-/** The one name a command acts on. */
-function oneName({ first, after }: Args): { name: string } | undefined {
-  return first && !after ? { name: first } : undefined;
-}
-
-/** The room of `/part` and `/leave`: the first word, if any; as ever, the others are ignored. */
-function roomToLeave({ first }: Args): { room?: string } {
-  return first === "" ? {} : { room: first };
-}
 
 /** Every command, in the order `/help` lists them. */
 export const COMMAND_TABLE = [
@@ -316,225 +188,8 @@ export const COMMAND_TABLE = [
     fields: { reason: { ...NAME_FIELD, optional: true } },
     parse: ({ text }) => text ? { reason: text } : {},
   }),
-  serverCommand({
-    name: "away",
-    aliases: ["afk"],
-    usage: "/away [REASON]",
-    description: "tell others you are away, and why",
-    fields: { reason: OPTIONAL_REASON },
-    parse: ({ text }) => text ? { reason: text } : {},
-  }),
-  serverCommand({
-    name: "back",
-    aliases: [],
-    usage: "/back",
-    description: "tell others you are back",
-    fields: {},
-    parse: () => ({}),
-  }),
-  serverCommand({
-    name: "topic",
-    aliases: [],
-    usage: "/topic [#room] [TEXT]",
-    description: "show the topic of this room, or set it (operators)",
-    fields: { room: ROOM_FIELD, text: { ...TEXT_FIELD, optional: true } },
-    parse: ({ text, first, after }) => {
-      if (!first.startsWith("#")) return text ? { text } : {};
-      return after ? { room: first, text: after } : { room: first };
-    },
-  }),
-  serverCommand({
-    name: "oper",
-    aliases: [],
-    usage: "/oper SECRET",
-    description: "become an operator, with the secret the host gave your name",
-    fields: { secret: NAME_FIELD },
-    parse: ({ first, after }) => first && !after ? { secret: first } : undefined,
-  }),
-  serverCommand({
-    name: "op",
-    aliases: [],
-    usage: "/op NAME",
-    description: "make someone an operator (operators)",
-    fields: { name: NAME_FIELD },
-    parse: oneName,
-  }),
-  serverCommand({
-    name: "deop",
-    aliases: [],
-    usage: "/deop NAME",
-    description: "make an operator a person like the others (operators)",
-    fields: { name: NAME_FIELD },
-    parse: oneName,
-  }),
-  serverCommand({
-    name: "kick",
-    aliases: [],
-    usage: "/kick NAME [REASON]",
-    description: "disconnect someone (operators)",
-    fields: { name: NAME_FIELD, reason: OPTIONAL_REASON },
-    parse: ({ first, after }) =>
-      first === "" ? undefined : after ? { name: first, reason: after } : { name: first },
-  }),
-  serverCommand({
-    name: "ban",
-    aliases: [],
-    usage: "/ban NAME|ADDRESS [DURATION] [REASON]",
-    description: "keep someone out, for DURATION (10m, 2h, 3d) or until /unban (operators)",
-    fields: { target: NAME_FIELD, duration: OPTIONAL_DURATION, reason: OPTIONAL_REASON },
-    parse: ({ first, after }) => {
-      if (first === "") return undefined;
-      const [word = "", ...rest] = after.split(/\s+/);
-      const duration = parseDuration(word);
-      const reason = duration === undefined ? after : rest.join(" ");
-      return {
-        target: first,
-        ...(duration === undefined ? {} : { duration }),
-        ...(reason === "" ? {} : { reason }),
-      };
-    },
-  }),
-  serverCommand({
-    name: "unban",
-    aliases: [],
-    usage: "/unban NAME|ADDRESS",
-    description: "lift a ban (operators)",
-    fields: { target: NAME_FIELD },
-    parse: ({ first, after }) => first && !after ? { target: first } : undefined,
-  }),
-  serverCommand({
-    name: "bans",
-    aliases: [],
-    usage: "/bans",
-    description: "list the bans (operators)",
-    fields: {},
-    parse: () => ({}),
-  }),
-  serverCommand({
-    name: "mute",
-    aliases: [],
-    usage: "/mute NAME [DURATION]",
-    description: "stop someone from talking, for DURATION or until /unmute (operators)",
-    fields: { name: NAME_FIELD, duration: OPTIONAL_DURATION },
-    parse: ({ first, after }) => {
-      if (first === "") return undefined;
-      if (after === "") return { name: first };
-      const duration = parseDuration(after);
-      return duration === undefined ? undefined : { name: first, duration };
-    },
-  }),
-  serverCommand({
-    name: "unmute",
-    aliases: [],
-    usage: "/unmute NAME",
-    description: "let a muted person talk again (operators)",
-    fields: { name: NAME_FIELD },
-    parse: oneName,
-  }),
-  serverCommand({
-    name: "lock",
-    aliases: [],
-    usage: "/lock [#room]",
-    description: "let only operators enter this room (operators)",
-    fields: { room: ROOM_FIELD },
-    parse: roomToLeave,
-  }),
-  serverCommand({
-    name: "unlock",
-    aliases: [],
-    usage: "/unlock [#room]",
-    description: "let everyone enter this room again (operators)",
-    fields: { room: ROOM_FIELD },
-    parse: roomToLeave,
-  }),
-  serverCommand({
-    name: "rename",
-    aliases: [],
-    usage: "/rename NAME NEW",
-    description: "give someone another name, such as a look-alike's (operators)",
-    fields: { name: NAME_FIELD, to: NAME_FIELD },
-    parse: ({ first, after }) =>
-      first && after && !/\s/.test(after) ? { name: first, to: after } : undefined,
-  }),
-  clientCommand({
-    name: "switch",
-    aliases: [],
-    usage: "/switch #room|@name",
-    description: "look at another of your rooms, or your private messages with someone",
-    parse: ({ first, after }): { view: string } | undefined =>
-      first && !after ? { view: first } : undefined,
-  }),
-  clientCommand({
-    name: "code",
-    aliases: [],
-    usage: "/code TEXT",
-    description: "send TEXT as a code block, shown in a monospace font",
-    parse: ({ raw }): { text: string } | undefined => raw === "" ? undefined : { text: raw },
-  }),
-  clientCommand({
-    name: "send",
-    aliases: [],
-    usage: "/send PATH",
-    description: "upload a file and share it here",
-    // The rest of the line is the path, spaces and all; quotes around it are dropped.
-    parse: ({ raw }): { path: string } | undefined => {
-      const path = unquote(raw);
-      return path === "" ? undefined : { path };
-    },
-  }),
-  clientCommand({
-    name: "get",
-    aliases: [],
-    usage: "/get N|LINK",
-    description: "download shared file N, or a link, into the current folder",
-    parse: ({ first, after }): { target: string } | undefined =>
-      first && !after ? { target: first } : undefined,
-  }),
-  clientCommand({
-    name: "bell",
-    aliases: [],
-    usage: "/bell on|off|mentions",
-    description: "when to ring the terminal bell",
-    // Without a word it asks what the bell does now; words after the first are ignored.
-    parse: ({ first }): { mode?: BellMode } | undefined => {
-      const mode = first.toLowerCase();
-      if (mode === "") return {};
-      return isBellMode(mode) ? { mode } : undefined;
-    },
-  }),
-  clientCommand({
-    name: "typing",
-    aliases: [],
-    usage: "/typing on|off",
-    description: "whether others see when you are typing",
-    // Without a word it asks what it is now; words after the first are ignored.
-    parse: ({ first }): { mode?: "on" | "off" } | undefined => {
-      const mode = first.toLowerCase();
-      if (mode === "") return {};
-      return mode === "on" || mode === "off" ? { mode } : undefined;
-    },
-  }),
-  clientCommand({
-    name: "ignore",
-    aliases: [],
-    usage: "/ignore NAME",
-    description: "hide someone's messages from you, on this server, until /unignore",
-    parse: oneName,
-  }),
-  clientCommand({
-    name: "unignore",
-    aliases: [],
-    usage: "/unignore NAME",
-    description: "show someone's messages again",
-    parse: oneName,
-  }),
-  clientCommand({
-    name: "ignores",
-    aliases: [],
-    usage: "/ignores",
-    description: "list the people you ignore",
-    parse: () => ({}),
-  }),
+  ...OPERATOR_COMMANDS,
+  ...CLIENT_COMMAND_TABLE,
 ] as const;
 
 type Entry = typeof COMMAND_TABLE[number];
@@ -607,12 +262,6 @@ export const LOCAL_COMMAND_NAMES: readonly string[] = namesOf(CLIENT_COMMANDS);
 
 /** The commands that move files, run only by a client that reads and writes files. */
 export const TRANSFER_COMMANDS: readonly string[] = ["send", "get"];
-
-/** `text` without the double or single quotes around all of it, if it has them. */
-function unquote(text: string): string {
-  const quoted = /^(["'])(.*)\1$/s.exec(text);
-  return quoted === null ? text : quoted[2]!;
-}
 
 /**
  * The fields of each server command's frame, by frame type: what

@@ -35,6 +35,9 @@ import protocolTs from "../protocol.ts" with { type: "text" };
 import sanitizeTs from "../core/sanitize.ts" with { type: "text" };
 import paletteTs from "../core/palette.ts" with { type: "text" };
 import commandsTs from "../core/commands.ts" with { type: "text" };
+import commandKindsTs from "../core/command_kinds.ts" with { type: "text" };
+import clientCommandsTs from "../core/client_commands.ts" with { type: "text" };
+import operatorCommandsTs from "../core/operator_commands.ts" with { type: "text" };
 import formatTs from "../core/format.ts" with { type: "text" };
 import namesTs from "../core/names.ts" with { type: "text" };
 import confusablesTs from "../core/confusables.ts" with { type: "text" };
@@ -87,6 +90,9 @@ const MODULES: Readonly<Record<string, string>> = {
   "/core/sanitize.ts": sanitizeTs,
   "/core/palette.ts": paletteTs,
   "/core/commands.ts": commandsTs,
+  "/core/command_kinds.ts": commandKindsTs,
+  "/core/client_commands.ts": clientCommandsTs,
+  "/core/operator_commands.ts": operatorCommandsTs,
   "/core/format.ts": formatTs,
   "/core/names.ts": namesTs,
   "/core/confusables.ts": confusablesTs,

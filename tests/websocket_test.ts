@@ -32,6 +32,9 @@ const MODULES = [
   "/core/delivery.ts",
   "/core/files.ts",
   "/core/duration.ts",
+  "/core/command_kinds.ts",
+  "/core/client_commands.ts",
+  "/core/operator_commands.ts",
 ];
 
 function startWebServer(): Promise<ChatServer> {
@@ -398,6 +401,9 @@ Deno.test("startServer() serves the page's modules as JavaScript without types",
           "/core/files.ts",
           "/protocol.ts",
           "/core/duration.ts",
+          "/core/command_kinds.ts",
+          "/core/client_commands.ts",
+          "/core/operator_commands.ts",
           "/core/commands.ts",
         ]
       ) {

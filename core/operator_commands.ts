@@ -1,0 +1,175 @@
+// This module is browser compatible.
+
+/**
+ * The entries of the command table (commands.ts) for being around and
+ * keeping order: `/away`, `/back`, `/topic`, and the operators' commands
+ * (`/oper`, `/op`, `/kick`, `/ban`, `/mute`, `/lock`, `/rename` …). The hub
+ * runs them (server/hub/presence.ts, server/hub/operators.ts).
+ *
+ * @module
+ */
+
+import {
+  NAME_FIELD,
+  oneName,
+  ROOM_FIELD,
+  roomToLeave,
+  serverCommand,
+  TEXT_FIELD,
+} from "./command_kinds.ts";
+import { MAX_DURATION_SECONDS, parseDuration } from "./duration.ts";
+
+/** A reason, given or not: at most 256 UTF-16 code units. */
+const OPTIONAL_REASON = { ...NAME_FIELD, optional: true } as const;
+
+/** How long a ban or a mute lasts, in seconds; left out, until it is lifted. */
+const OPTIONAL_DURATION = {
+  kind: "integer",
+  min: 1,
+  max: MAX_DURATION_SECONDS,
+  optional: true,
+} as const;
+
+/** Presence, topics and the operators' commands, in the order `/help` lists them. */
+export const OPERATOR_COMMANDS = [
+  serverCommand({
+    name: "away",
+    aliases: ["afk"],
+    usage: "/away [REASON]",
+    description: "tell others you are away, and why",
+    fields: { reason: OPTIONAL_REASON },
+    parse: ({ text }) => text ? { reason: text } : {},
+  }),
+  serverCommand({
+    name: "back",
+    aliases: [],
+    usage: "/back",
+    description: "tell others you are back",
+    fields: {},
+    parse: () => ({}),
+  }),
+  serverCommand({
+    name: "topic",
+    aliases: [],
+    usage: "/topic [#room] [TEXT]",
+    description: "show the topic of this room, or set it (operators)",
+    fields: { room: ROOM_FIELD, text: { ...TEXT_FIELD, optional: true } },
+    parse: ({ text, first, after }) => {
+      if (!first.startsWith("#")) return text ? { text } : {};
+      return after ? { room: first, text: after } : { room: first };
+    },
+  }),
+  serverCommand({
+    name: "oper",
+    aliases: [],
+    usage: "/oper SECRET",
+    description: "become an operator, with the secret the host gave your name",
+    fields: { secret: NAME_FIELD },
+    parse: ({ first, after }) => first && !after ? { secret: first } : undefined,
+  }),
+  serverCommand({
+    name: "op",
+    aliases: [],
+    usage: "/op NAME",
+    description: "make someone an operator (operators)",
+    fields: { name: NAME_FIELD },
+    parse: oneName,
+  }),
+  serverCommand({
+    name: "deop",
+    aliases: [],
+    usage: "/deop NAME",
+    description: "make an operator a person like the others (operators)",
+    fields: { name: NAME_FIELD },
+    parse: oneName,
+  }),
+  serverCommand({
+    name: "kick",
+    aliases: [],
+    usage: "/kick NAME [REASON]",
+    description: "disconnect someone (operators)",
+    fields: { name: NAME_FIELD, reason: OPTIONAL_REASON },
+    parse: ({ first, after }) =>
+      first === "" ? undefined : after ? { name: first, reason: after } : { name: first },
+  }),
+  serverCommand({
+    name: "ban",
+    aliases: [],
+    usage: "/ban NAME|ADDRESS [DURATION] [REASON]",
+    description: "keep someone out, for DURATION (10m, 2h, 3d) or until /unban (operators)",
+    fields: { target: NAME_FIELD, duration: OPTIONAL_DURATION, reason: OPTIONAL_REASON },
+    parse: ({ first, after }) => {
+      if (first === "") return undefined;
+      const [word = "", ...rest] = after.split(/\s+/);
+      const duration = parseDuration(word);
+      const reason = duration === undefined ? after : rest.join(" ");
+      return {
+        target: first,
+        ...(duration === undefined ? {} : { duration }),
+        ...(reason === "" ? {} : { reason }),
+      };
+    },
+  }),
+  serverCommand({
+    name: "unban",
+    aliases: [],
+    usage: "/unban NAME|ADDRESS",
+    description: "lift a ban (operators)",
+    fields: { target: NAME_FIELD },
+    parse: ({ first, after }) => first && !after ? { target: first } : undefined,
+  }),
+  serverCommand({
+    name: "bans",
+    aliases: [],
+    usage: "/bans",
+    description: "list the bans (operators)",
+    fields: {},
+    parse: () => ({}),
+  }),
+  serverCommand({
+    name: "mute",
+    aliases: [],
+    usage: "/mute NAME [DURATION]",
+    description: "stop someone from talking, for DURATION or until /unmute (operators)",
+    fields: { name: NAME_FIELD, duration: OPTIONAL_DURATION },
+    parse: ({ first, after }) => {
+      if (first === "") return undefined;
+      if (after === "") return { name: first };
+      const duration = parseDuration(after);
+      return duration === undefined ? undefined : { name: first, duration };
+    },
+  }),
+  serverCommand({
+    name: "unmute",
+    aliases: [],
+    usage: "/unmute NAME",
+    description: "let a muted person talk again (operators)",
+    fields: { name: NAME_FIELD },
+    parse: oneName,
+  }),
+  serverCommand({
+    name: "lock",
+    aliases: [],
+    usage: "/lock [#room]",
+    description: "let only operators enter this room (operators)",
+    fields: { room: ROOM_FIELD },
+    parse: roomToLeave,
+  }),
+  serverCommand({
+    name: "unlock",
+    aliases: [],
+    usage: "/unlock [#room]",
+    description: "let everyone enter this room again (operators)",
+    fields: { room: ROOM_FIELD },
+    parse: roomToLeave,
+  }),
+  serverCommand({
+    name: "rename",
+    aliases: [],
+    usage: "/rename NAME NEW",
+    description: "give someone another name, such as a look-alike's (operators)",
+    fields: { name: NAME_FIELD, to: NAME_FIELD },
+    parse: ({ first, after }) =>
+      first && after && !/\s/.test(after) ? { name: first, to: after } : undefined,
+  }),
+] as const;
