@@ -12,6 +12,7 @@ import { type ConfigOptions, resolveConfig } from "./server/config.ts";
 import { ConnectionGate } from "./server/limits.ts";
 import { Connections } from "./server/transports/connections.ts";
 import { TcpTransport } from "./server/transports/tcp.ts";
+import { IrcTransport } from "./server/irc/transport.ts";
 import { SECURITY_HEADERS, WebTransport } from "./server/transports/web.ts";
 import { webAssets } from "./server/web_assets.ts";
 import { formatAddress } from "./core/address.ts";
@@ -57,7 +58,12 @@ export interface ServerOptions extends ConfigOptions {
    * becomes an operator. @default {none}
    */
   operators?: ReadonlyMap<string, string>;
-  /** Certificate and private key, PEM, to speak TLS on both ports. @default {plain TCP} */
+  /**
+   * When the IRC port is in use, go on without IRC instead of failing: for
+   * the default port, which another server may hold. @default {false}
+   */
+  ircIfFree?: boolean;
+  /** Certificate and private key, PEM, to speak TLS on every port. @default {plain TCP} */
   tls?: { cert: string; key: string };
   /** Receives log lines without a timestamp. @default {no logging} */
   log?: (line: string) => void;
@@ -74,6 +80,8 @@ export interface ChatServer extends AsyncDisposable {
   readonly addr: Deno.NetAddr;
   /** The bound HTTP address of the web client, if it runs. */
   readonly webAddr: Deno.NetAddr | undefined;
+  /** The bound IRC address, if IRC runs. */
+  readonly ircAddr: Deno.NetAddr | undefined;
   /** The hub, for counts. */
   readonly hub: Hub;
   /** The shared files, when the web port runs. */
@@ -173,6 +181,26 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
       throw new ListenError(formatAddress(hostname, config.webPort), error);
     }
   }
+  let irc: IrcTransport | undefined;
+  if (config.ircPort !== undefined) {
+    try {
+      irc = await IrcTransport.open({ ...config, port: config.ircPort, tls: options.tls }, hub, {
+        connections,
+        gate,
+        log,
+        serverName: config.serverName,
+      });
+    } catch (error) {
+      const code = (error as { code?: unknown })?.code;
+      if (!(options.ircIfFree && code === "EADDRINUSE")) {
+        await web?.stopAccepting();
+        await tcp.stopAccepting();
+        await connections.drain(0);
+        await files?.close();
+        throw new ListenError(formatAddress(hostname, config.ircPort), error);
+      }
+    }
+  }
   const announcer = config.announce
     ? await startAnnouncer({
       hostname,
@@ -189,7 +217,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
   const close = (reason?: string): Promise<void> => {
     closing ??= (async () => {
       await announcer?.close();
-      await Promise.all([tcp.stopAccepting(), web?.stopAccepting()]);
+      await Promise.all([tcp.stopAccepting(), web?.stopAccepting(), irc?.stopAccepting()]);
       hub.shutdown(reason);
       await connections.drain(2_000);
       await files?.close();
@@ -199,6 +227,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
   return {
     addr: tcp.addr,
     webAddr: web?.addr,
+    ircAddr: irc?.addr,
     hub,
     files,
     uploadTokens,

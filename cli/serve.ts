@@ -15,6 +15,7 @@ import { checkServerName, toServerName } from "../discovery/beacon.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
 import { ListenError, startServer } from "../server.ts";
 import { flagHelp, parseNumberFlag, serveFlagOptions, SETTINGS } from "../server/config.ts";
+import { DEFAULT_IRC_TLS_PORT } from "../server/irc/transport.ts";
 import { parseOptions, quote, UsageError } from "./args.ts";
 import { defaultDataDir, openHistory, parseRetention } from "./history.ts";
 import { readOpFile, readPassword, readServerTls, SecretError } from "./secrets.ts";
@@ -71,6 +72,10 @@ function joinCommand(host: string, port: number, tls: boolean): string {
   return `chat join ${where}${tls ? " --tls --ca CERT.pem" : ""}`;
 }
 
+function ircUrl(host: string, port: number, tls: boolean): string {
+  return `${tls ? "ircs" : "irc"}://${formatAddress(host, port)}`;
+}
+
 function webUrl(host: string, port: number, tls: boolean): string {
   return `${tls ? "https" : "http"}://${formatAddress(host, port)}/`;
 }
@@ -105,9 +110,9 @@ export async function banner(
   hostname: string,
   port: number,
   webPort: number | undefined,
-  options: { color: boolean; tls: boolean },
+  options: { color: boolean; tls: boolean; ircPort?: number | undefined },
 ): Promise<string> {
-  const { color, tls } = options;
+  const { color, tls, ircPort } = options;
   const { hosts, local } = reachableHosts(hostname);
   const lines = [`chat is listening on ${formatAddress(hostname, port)}`];
   if (hosts.length === 0) {
@@ -115,6 +120,7 @@ export async function banner(
       "No network address found: others cannot reach this machine yet.",
       `On this machine: ${joinCommand("127.0.0.1", port, tls)}`,
     );
+    if (ircPort !== undefined) lines.push(`  or IRC: ${ircUrl("127.0.0.1", ircPort, tls)}`);
   } else {
     lines.push(local ? "Only this machine can join:" : "Others on your network can join with:");
     for (const host of hosts) lines.push(`  ${joinCommand(host, port, tls)}`);
@@ -122,6 +128,10 @@ export async function banner(
       lines.push("or in a browser, on a phone too:");
       for (const host of hosts) lines.push(`  ${webUrl(host, webPort, tls)}`);
       lines.push(await qrCode(webUrl(hosts[0]!, webPort, tls), color));
+    }
+    if (ircPort !== undefined) {
+      lines.push("or from an IRC client (irssi, WeeChat, HexChat):");
+      for (const host of hosts) lines.push(`  ${ircUrl(host, ircPort, tls)}`);
     }
     if (local) lines.push("Use --host 0.0.0.0 to let others on the network join.");
   }
@@ -171,6 +181,10 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (values["no-web"] && (values["web-port"] !== undefined || values["web-host"] !== undefined)) {
     throw new UsageError("--no-web does not go with --web-port or --web-host");
   }
+  if (values["no-irc"] && values["irc-port"] !== undefined) {
+    throw new UsageError("--no-irc does not go with --irc-port");
+  }
+  const givenIrcPort = numberFlag("ircPort", values["irc-port"]);
   const webHosts = values["web-host"] ?? [];
   for (const host of webHosts) {
     if (!/^[\w.:\[\]-]{1,253}$/.test(host)) {
@@ -211,6 +225,10 @@ export async function serveCommand(args: string[]): Promise<number> {
     return 1;
   }
   const log = (line: string) => console.log(`[${timestamp()}] ${line}`);
+  // IRC's usual ports: 6667, and 6697 with TLS. Only a port given must be free.
+  const ircPort = values["no-irc"]
+    ? undefined
+    : givenIrcPort ?? (tls === undefined ? SETTINGS.ircPort.default : DEFAULT_IRC_TLS_PORT);
   const dataDir = values.memory ? undefined : values["data-dir"] ?? defaultDataDir();
   using store = dataDir === undefined ? undefined : await openHistory({ dataDir, retention });
   if (dataDir !== undefined && store === undefined) return 1;
@@ -222,6 +240,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       serverName,
       announce: !values["no-announce"],
       ...(webPort === undefined ? {} : { webPort, webHosts }),
+      ...(ircPort === undefined ? {} : { ircPort, ircIfFree: givenIrcPort === undefined }),
       ...(store === undefined ? {} : { history: store }),
       ...(dataDir === undefined ? {} : { filesDir: join(dataDir, "files") }),
       ...(password === undefined ? {} : { password }),
@@ -235,6 +254,9 @@ export async function serveCommand(args: string[]): Promise<number> {
     return 1;
   }
   log(dataDir === undefined ? "History is kept in memory only" : `History is stored in ${dataDir}`);
+  if (ircPort !== undefined && server.ircAddr === undefined) {
+    log(`IRC port ${ircPort} is in use; IRC is off (--irc-port N to choose another)`);
+  }
   // Listen for signals before the banner: whoever reads it may stop the server at once.
   const { promise: stopped, resolve: stop } = Promise.withResolvers<string>();
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
@@ -244,6 +266,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     await banner(hostname, server.addr.port, server.webAddr?.port, {
       color,
       tls: tls !== undefined,
+      ircPort: server.ircAddr?.port,
     }),
   );
   // The host's console: what is typed at the server, when someone is there to type it.

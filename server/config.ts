@@ -80,6 +80,15 @@ export const SETTINGS = {
   ),
   webPort: count("web-port", 5003, 0, 65535, "HTTP port of the web client"),
   noWeb: { kind: "boolean", flag: "no-web", help: "do not serve the web client" },
+  ircPort: count(
+    "irc-port",
+    6667,
+    0,
+    65535,
+    "IRC port for irssi, WeeChat, HexChat (6697 with --tls-cert; when the default is in use, " +
+      "the server goes on without IRC)",
+  ),
+  noIrc: { kind: "boolean", flag: "no-irc", help: "do not serve IRC" },
   webHosts: {
     kind: "strings",
     flag: "web-host",
@@ -140,7 +149,7 @@ export const SETTINGS = {
     kind: "string",
     flag: "tls-cert",
     arg: "F",
-    help: "certificate (PEM) to speak TLS on both ports; needs --tls-key",
+    help: "certificate (PEM) to speak TLS on every port; needs --tls-key",
   },
   tlsKey: { kind: "string", flag: "tls-key", arg: "F", help: "private key (PEM) of --tls-cert" },
   heartbeat: seconds("heartbeat", 30, 5, 3600, "drop a client silent for S seconds"),
@@ -206,6 +215,8 @@ export interface ServerConfig {
   /** The web port, or `undefined` for no web client. */
   readonly webPort: number | undefined;
   readonly webHosts: readonly string[];
+  /** The IRC port, or `undefined` for no IRC. */
+  readonly ircPort: number | undefined;
   readonly serverName: string;
   readonly announce: boolean;
   readonly historyLimit: number;
@@ -234,6 +245,8 @@ export interface ConfigOptions extends NumberOptions {
   /** The web port; left out, there is no web client. */
   webPort?: number;
   webHosts?: readonly string[];
+  /** The IRC port; left out, there is no IRC. */
+  ircPort?: number;
   serverName?: string;
   announce?: boolean;
 }
@@ -262,6 +275,7 @@ export function resolveConfig(options: ConfigOptions = {}): ServerConfig {
     port: number("port"),
     webPort: options.webPort,
     webHosts: options.webHosts ?? [],
+    ircPort: options.ircPort,
     serverName: options.serverName ?? "chat",
     announce: options.announce ?? false,
     historyLimit: number("historyLimit"),

@@ -10,10 +10,18 @@
  */
 
 import { COMMANDS, COMMANDS_V2, parseInput } from "../core/commands.ts";
-import { type ClientFrame, LOBBY, type ProtocolVersion, type ServerFrame } from "../protocol.ts";
+import {
+  type ClientFrame,
+  LOBBY,
+  type Person,
+  type ProtocolVersion,
+  type ServerFrame,
+} from "../protocol.ts";
+import { nameKey } from "../core/names.ts";
+import type { RoomSettings } from "./hub/moderation.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import { type HistoryStore, MemoryHistory } from "./history.ts";
-import { PasswordGate } from "./password.ts";
+import { PasswordGate, type PasswordRefusal } from "./password.ts";
 import type { Session } from "./session.ts";
 import { Identity } from "./hub/identity.ts";
 import { type Connected, type Member, Members, refuse } from "./hub/members.ts";
@@ -86,6 +94,16 @@ const HELP: Readonly<Record<ProtocolVersion, ServerFrame>> = {
   2: { type: "help", commands: [...COMMANDS_V2] },
 };
 
+/** Someone connected, as a transport that answers questions itself (IRC `WHOIS`) sees them. */
+export interface PersonInfo {
+  /** How they are, as `who` tells. */
+  readonly person: Person;
+  /** The rooms they are in, in the order entered. */
+  readonly rooms: readonly string[];
+  /** Where they connect from. */
+  readonly address: string;
+}
+
 /** Routes frames between sessions. One hub serves every transport of a server. */
 export class Hub implements Disposable {
   readonly #log: (line: string) => void;
@@ -97,6 +115,8 @@ export class Hub implements Disposable {
   readonly #moderation: Moderation;
   readonly #presence: Presence;
   readonly #operators: Operators;
+  readonly #password: PasswordGate | undefined;
+  readonly #settings: (room: string) => Readonly<RoomSettings>;
   readonly #handlers: Handlers = {
     say: this.#in((member, frame, room) => this.#say(member, frame, room)),
     me: this.#in((member, frame, room) => this.#messages.post(member, room, frame, true)),
@@ -154,6 +174,10 @@ export class Hub implements Disposable {
     const history = options.history ?? new MemoryHistory(Math.max(historyLimit, 1000));
     this.#log = options.log ?? (() => {});
     const moderation = new Moderation(history, options.operators);
+    this.#settings = (room) => moderation.room(room);
+    this.#password = options.password === undefined
+      ? undefined
+      : new PasswordGate(options.password);
     this.#moderation = moderation;
     const presence = new Presence(this.#members);
     this.#presence = presence;
@@ -181,7 +205,7 @@ export class Hub implements Disposable {
       rooms: this.#rooms,
       membership: this.#membership,
       serverName: options.serverName ?? "chat",
-      password: options.password === undefined ? undefined : new PasswordGate(options.password),
+      password: this.#password,
       heartbeat: options.heartbeat,
       log: this.#log,
       quit: (newcomer, reason) => this.#quit(newcomer, undefined, reason),
@@ -215,6 +239,30 @@ export class Hub implements Disposable {
   /** Whether `session` has said a successful hello. */
   isNamed(session: Session): boolean {
     return this.#members.get(session)?.name !== undefined;
+  }
+
+  /**
+   * Checks a password given before any `hello` (IRC's SASL), as a `hello`'s
+   * is checked, wrong guesses counted; `undefined` when it is right or none is needed.
+   */
+  checkPassword(address: string, password: string | undefined): PasswordRefusal | undefined {
+    return this.#password?.check(address, password);
+  }
+
+  /** Whoever goes by `name` (compared as names are), if connected. */
+  person(name: string): PersonInfo | undefined {
+    const member = this.#members.byKey(nameKey(name));
+    if (member === undefined) return undefined;
+    return {
+      person: this.#presence.people([member])[0]!,
+      rooms: member.rooms.map((room) => room.name),
+      address: member.session.address,
+    };
+  }
+
+  /** The topic of `room` (a normalised name), if it has one. */
+  topic(room: string): { text: string; by: string; ts: number } | undefined {
+    return this.#settings(room).topic;
   }
 
   /** Number of people who have a name, in any room. */

@@ -156,6 +156,12 @@ export class ChatProcess implements AsyncDisposable {
     return Number(port);
   }
 
+  /** Waits for the `chat serve` banner and returns the IRC port it names. */
+  async ircPort(): Promise<number> {
+    const [, port] = await this.waitForStdout(/^ {2}(?:or IRC: )?ircs?:\/\/127\.0\.0\.1:(\d+)$/m);
+    return Number(port);
+  }
+
   /** Sends `signal` unless the process has exited. */
   kill(signal: Deno.Signal = "SIGKILL"): void {
     if (this.#status !== undefined) return;

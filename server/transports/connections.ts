@@ -19,7 +19,7 @@ import type { ServerConfig } from "../config.ts";
 import type { Slot } from "../limits.ts";
 import { Flusher } from "./outbox.ts";
 import type { SessionMode } from "./tcp_session.ts";
-import { Peer, type PeerLimits } from "./peer.ts";
+import { type LineProtocolFactory, Peer, type PeerLimits } from "./peer.ts";
 
 const SWEEP_MS = 1000;
 
@@ -117,14 +117,20 @@ export class Connections {
 
   /**
    * Serves a socket: `"unknown"` for the chat port, where the first byte
-   * picks JSON or text, or `"websocket"` for an upgraded web request, whose
-   * first bytes may already have arrived as `head`.
+   * picks JSON or text, `"websocket"` for an upgraded web request, whose
+   * first bytes may already have arrived as `head`, or the line protocol
+   * of a port of its own (IRC).
    */
-  serve(socket: Socket, slot: Slot, mode: SessionMode, head?: Uint8Array): void {
+  serve(
+    socket: Socket,
+    slot: Slot,
+    mode: SessionMode | LineProtocolFactory,
+    head?: Uint8Array,
+  ): void {
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
     const peer = new Peer(socket, slot, mode, this.#limits);
-    this.#limits.hub.open(peer.session);
+    this.#limits.hub.open(peer.member);
     this.#peers.set(socket, peer);
     const events = this.#events;
     socket.on("data", events.data);

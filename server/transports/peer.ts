@@ -13,6 +13,8 @@ import type { Socket } from "node:net";
 import { type LineResult, LineSplitter, MAX_CLIENT_LINE_BYTES } from "../../protocol.ts";
 import type { Hub } from "../hub.ts";
 import type { Rate } from "../config.ts";
+import type { Session } from "../session.ts";
+import type { ClientFrame, ServerFrame } from "../../protocol.ts";
 import { type Slot, TokenBucket } from "../limits.ts";
 import { FrameIntake } from "./intake.ts";
 import { TelnetFilter } from "./telnet.ts";
@@ -51,6 +53,37 @@ const NO_LINES: LineResult[] = [];
 // How often a throttled peer is told so.
 const WARN_EVERY_MS = 10_000;
 
+/**
+ * A protocol with a port of its own, spoken in lines (IRC): it reads the
+ * lines and renders the frames itself, while the peer keeps its limits,
+ * deadlines and outbox.
+ */
+export interface LineProtocol {
+  /** The session the hub knows this connection by. */
+  readonly session: Session;
+  /** Largest line accepted, in bytes, line end included. */
+  readonly maxLineBytes: number;
+  /** Handles one line; `false` once the connection must be closed. */
+  line(line: LineResult): boolean;
+  /** Renders a frame for the peer; `undefined` sends nothing. */
+  encode(frame: ServerFrame): Uint8Array | undefined;
+  /** Asks a silent peer for a sign of life. */
+  ping(): void;
+}
+
+/** What a {@linkcode LineProtocol} is made with. */
+export interface LineProtocolParts {
+  /** The connection's writing side. */
+  readonly session: TcpSession;
+  /** Hands a checked frame to the hub, on the protocol's session. */
+  readonly deliver: (frame: ClientFrame) => void;
+  /** Ends the connection. */
+  readonly end: (ending: Ending) => void;
+}
+
+/** Makes the {@linkcode LineProtocol} of one connection. */
+export type LineProtocolFactory = (parts: LineProtocolParts) => LineProtocol;
+
 function isBlank(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
@@ -84,6 +117,8 @@ function resume(peer: Peer): void {
 export class Peer {
   /** The session this peer writes to, which the hub knows. */
   readonly session: TcpSession;
+  /** The session the hub knows: {@linkcode session}, or the line protocol's own. */
+  readonly member: Session;
   /** When the connection was accepted, from `performance.now()`. */
   readonly openedAt: number = performance.now();
   readonly #socket: Socket;
@@ -98,6 +133,8 @@ export class Peer {
   readonly #frames: TokenBucket;
   readonly #bytes: TokenBucket;
   #text: { codec: TextCodec; telnet: TelnetFilter } | undefined;
+  /** The protocol of a port of its own, which reads lines and renders frames itself. */
+  readonly #protocol: LineProtocol | undefined;
   #greeted = false;
   /** Bytes of a byte order mark seen at the start of the stream; -1 once past it. */
   #bom = 0;
@@ -113,15 +150,37 @@ export class Peer {
   #uncounted = 0;
   #ended = false;
 
-  constructor(socket: Socket, slot: Slot, mode: SessionMode, limits: PeerLimits) {
-    const session = new TcpSession(socket, slot, limits.outbox, mode, this);
+  constructor(
+    socket: Socket,
+    slot: Slot,
+    mode: SessionMode | LineProtocolFactory,
+    limits: PeerLimits,
+  ) {
+    const own = typeof mode === "function" ? mode : undefined;
+    const session = new TcpSession(
+      socket,
+      slot,
+      limits.outbox,
+      own ? "unknown" : mode as SessionMode,
+      this,
+    );
     this.session = session;
     this.#socket = socket;
     this.#limits = limits;
-    this.#intake = new FrameIntake(session, limits);
+    const protocol = own?.({
+      session,
+      deliver: (frame) => this.#intake.deliver(frame),
+      end: (ending) => this.end(ending),
+    });
+    this.#protocol = protocol;
+    this.member = protocol?.session ?? session;
+    this.#intake = new FrameIntake(this.member, limits);
     this.#frames = new TokenBucket(limits.frameRate.burst, limits.frameRate.perSecond);
     this.#bytes = new TokenBucket(limits.byteRate.burst, limits.byteRate.perSecond);
-    if (mode === "websocket") {
+    if (protocol !== undefined) {
+      session.speak("text", (frame) => protocol.encode(frame));
+      this.#framer = new LineSplitter(protocol.maxLineBytes);
+    } else if (mode === "websocket") {
       this.#bom = -1;
       this.#framer = new WebSocketDecoder(MAX_CLIENT_LINE_BYTES, {
         write: (frame) => session.write(frame),
@@ -235,6 +294,7 @@ export class Peer {
 
   /** Handles one line; false once the connection sent too many bad frames. */
   #handle(line: LineResult): boolean {
+    if (this.#protocol !== undefined) return this.#protocol.line(line);
     const text = this.#text;
     if (text === undefined) return this.#intake.line(line);
     const session = this.session;
@@ -277,10 +337,11 @@ export class Peer {
     if (this.#ended || this.session.closing) return;
     const { hub, heartbeatMs, log } = this.#limits;
     const session = this.session;
-    if (!hub.isNamed(session)) {
+    const protocol = this.#protocol;
+    if (!hub.isNamed(this.member)) {
       // A person on nc sends nothing until the name is typed, and the web page
       // opens its socket before its person has typed one: as long as for text.
-      const limit = session.mode === "json"
+      const limit = session.mode === "json" || protocol !== undefined
         ? this.#limits.handshakeMs
         : this.#limits.handshakeMs * 6;
       if (now - this.openedAt <= limit) return;
@@ -297,14 +358,15 @@ export class Peer {
       return this.end("no hello");
     }
     // People on nc cannot answer pings; TCP keepalive covers them.
-    if (session.mode === "text" || heartbeatMs <= 0) return;
+    if ((session.mode === "text" && protocol === undefined) || heartbeatMs <= 0) return;
     const quiet = now - this.#lastHeard;
     if (quiet > heartbeatMs) {
       log(`${session.remote} timed out after ${Math.round(quiet / 1000)} s of silence`);
       this.end("timed out");
     } else if (quiet > heartbeatMs / 3 && !this.#pinged) {
       this.#pinged = true;
-      session.heartbeat();
+      if (protocol !== undefined) protocol.ping();
+      else session.heartbeat();
     }
   }
 
@@ -334,7 +396,7 @@ export class Peer {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#lines = NO_LINES;
-    this.#limits.hub.close(this.session, ending);
+    this.#limits.hub.close(this.member, ending);
     if (ending === "timed out") this.session.destroy();
     else if (ending === "too slow to keep up") this.session.drop();
     else this.session.close(code, why);

@@ -1,0 +1,146 @@
+/**
+ * One IRC connection: its lines read and dispatched (registration first,
+ * then the commands), the hub's frames rendered back, and the server's
+ * PING when it has been quiet. The peer (server/transports/peer.ts) keeps
+ * its rate limits, deadlines and outbox, as for every connection.
+ *
+ * @module
+ */
+
+import type { ClientFrame, LineResult } from "../../protocol.ts";
+import type { Hub } from "../hub.ts";
+import type { Session } from "../session.ts";
+import type { LineProtocol, LineProtocolParts } from "../transports/peer.ts";
+import type { TcpSession } from "../transports/tcp_session.ts";
+import { byteLength, type IrcMessage, MAX_LINE_BYTES, MAX_TAG_BYTES, parseLine } from "./line.ts";
+import { ERR } from "./numerics.ts";
+import { type Context, IrcRenderer } from "./render.ts";
+import { IrcSession } from "./session.ts";
+import { Registration } from "./registration.ts";
+import { COMMANDS } from "./commands.ts";
+
+/** What an IRC connection knows of its server. */
+export interface IrcOptions {
+  readonly hub: Hub;
+  /** The server's name in IRC lines: a host name. */
+  readonly server: string;
+  /** The network's name, for ISUPPORT and the MOTD. */
+  readonly network: string;
+}
+
+const encoder = new TextEncoder();
+
+/** What the command handlers act through. */
+export interface Gateway {
+  readonly renderer: IrcRenderer;
+  readonly hub: Hub;
+  /** The peer's IP address. */
+  readonly address: string;
+  /** Sends lines, CR LF each, to the client. */
+  write(lines: string): void;
+  /** Hands `frame` to the hub, rendering its answers as `context`'s. */
+  deliver(frame: ClientFrame, context?: Context): void;
+}
+
+/** Reads and answers the lines of one IRC client. */
+export class IrcConnection implements LineProtocol, Gateway {
+  readonly session: Session;
+  readonly maxLineBytes = MAX_TAG_BYTES + MAX_LINE_BYTES;
+  readonly renderer: IrcRenderer;
+  readonly hub: Hub;
+  readonly #tcp: TcpSession;
+  readonly #parts: LineProtocolParts;
+  readonly #registration: Registration;
+  #pings = 0;
+
+  /** Serves one connection, given its parts by the peer. */
+  constructor(parts: LineProtocolParts, options: IrcOptions) {
+    this.#parts = parts;
+    this.#tcp = parts.session;
+    this.hub = options.hub;
+    this.session = new IrcSession(parts.session);
+    this.renderer = new IrcRenderer({
+      server: options.server,
+      network: options.network,
+      localHost: parts.session.localHost,
+      hub: options.hub,
+    });
+    this.#registration = new Registration(this);
+  }
+
+  /** The peer's IP address. */
+  get address(): string {
+    return this.#tcp.address;
+  }
+
+  write(lines: string): void {
+    if (lines !== "") this.#tcp.write(encoder.encode(lines));
+  }
+
+  deliver(frame: ClientFrame, context?: Context): void {
+    const renderer = this.renderer;
+    const outer = renderer.context;
+    renderer.context = context;
+    try {
+      this.#parts.deliver(frame);
+    } finally {
+      renderer.context = outer;
+    }
+  }
+
+  encode(frame: Parameters<IrcRenderer["encode"]>[0]): Uint8Array | undefined {
+    return this.renderer.encode(frame);
+  }
+
+  ping(): void {
+    this.write(this.renderer.line("PING", `heartbeat-${++this.#pings}`));
+  }
+
+  line(result: LineResult): boolean {
+    if (!result.ok) {
+      this.write(
+        result.code === "line_too_long"
+          ? this.renderer.numeric(ERR.INPUTTOOLONG, "Input line was too long")
+          : this.renderer.notice(result.message),
+      );
+      return true;
+    }
+    // A CR ends a line as well as LF does: what follows it is a line of its own.
+    for (const part of result.line.split("\r")) {
+      if (this.#tcp.closing) break;
+      this.#one(part);
+    }
+    return true;
+  }
+
+  /** Handles one line without its line end. */
+  #one(text: string): void {
+    if (text.trim() === "") return;
+    const space = text.startsWith("@") ? text.indexOf(" ") : 0;
+    if (
+      space === -1 || space > MAX_TAG_BYTES || byteLength(text.slice(space)) > MAX_LINE_BYTES - 2
+    ) {
+      return this.write(this.renderer.numeric(ERR.INPUTTOOLONG, "Input line was too long"));
+    }
+    const message = parseLine(text);
+    if (message === undefined) return;
+    this.#dispatch(message);
+  }
+
+  #dispatch(message: IrcMessage): void {
+    const renderer = this.renderer;
+    if (this.#registration.handles(message)) return;
+    const command = message.command;
+    if (renderer.name === undefined) {
+      if (command === "PING" || command === "PONG" || command === "QUIT") {
+        return COMMANDS[command]!(this, message.params);
+      }
+      return this.write(renderer.numeric(ERR.NOTREGISTERED, "You have not registered"));
+    }
+    const handler = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (handler === undefined) {
+      return this.write(renderer.numeric(ERR.UNKNOWNCOMMAND, command, "Unknown command"));
+    }
+    handler(this, message.params);
+  }
+}

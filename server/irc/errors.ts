@@ -1,0 +1,52 @@
+/**
+ * The hub's `error` frames as IRC numerics: what each refusal means for the
+ * IRC command being handled (a name in use is 433, a room one is not in 442
+ * or 404, an operator's command 482 …), and a NOTICE for anything else.
+ *
+ * @module
+ */
+
+import type { ErrorCode } from "../../protocol.ts";
+import { ERR } from "./numerics.ts";
+import type { IrcRenderer } from "./render.ts";
+
+/** An error frame, as the command being handled answers it. */
+export function errorLine(renderer: IrcRenderer, code: ErrorCode, message: string): string {
+  const context = renderer.context;
+  const command = context?.command;
+  const target = context?.target ?? "*";
+  // Nothing answers a NOTICE automatically (RFC 2812, 3.3.2).
+  if (command === "NOTICE") return "";
+  const numeric = (error: string, ...params: string[]) =>
+    renderer.numeric(error, ...params, message);
+  switch (code) {
+    case "name_invalid":
+      return numeric(ERR.ERRONEUSNICKNAME, target);
+    case "name_taken":
+      return numeric(ERR.NICKNAMEINUSE, target);
+    case "password_required":
+    case "password_wrong":
+      return numeric(ERR.PASSWDMISMATCH);
+    case "banned":
+      return numeric(ERR.YOUREBANNEDCREEP);
+    case "no_such_user":
+      return numeric(ERR.NOSUCHNICK, target);
+    case "not_operator":
+      return numeric(ERR.CHANOPRIVSNEEDED, target);
+    case "room_locked":
+      return numeric(ERR.INVITEONLYCHAN, target);
+    case "room_invalid":
+      return numeric(ERR.NOSUCHCHANNEL, target);
+    case "not_in_room":
+      return command === "PRIVMSG"
+        ? numeric(ERR.CANNOTSENDTOCHAN, target)
+        : numeric(ERR.NOTONCHANNEL, target);
+    case "muted":
+      return numeric(ERR.CANNOTSENDTOCHAN, target);
+    case "bad_command":
+      if (command === "JOIN" && /rooms/.test(message)) return numeric(ERR.TOOMANYCHANNELS, target);
+      return renderer.notice(message);
+    default:
+      return renderer.notice(message);
+  }
+}

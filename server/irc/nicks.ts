@@ -1,0 +1,71 @@
+/**
+ * Chat names as IRC nicks, and back. A chat name that is a valid IRC nick
+ * (ASCII letters, digits, `_` and `-`, starting with a letter) is its own
+ * nick. Any other (another script, a dot, a leading digit) is shown as an
+ * ASCII transliteration, `|` and 8 hex digits of a hash of the exact name:
+ * `Zoë` is `Zoe|…`, `李明` is `__|…`. Chat names never hold `|`, so such a
+ * nick is never someone's real name, and the same name always gives the same
+ * nick. Each IRC connection remembers the nicks it was shown, to send to them.
+ *
+ * @module
+ */
+
+import { checkName } from "../../core/names.ts";
+import { MAX_NAME_LENGTH } from "../../protocol.ts";
+
+/** The nicks IRC users may take: a chat name that is an IRC nick too, at most 24 characters. */
+const OWN_NICK = new RegExp(`^[A-Za-z][A-Za-z0-9_-]{0,${MAX_NAME_LENGTH - 1}}$`);
+
+/** Characters of the transliteration kept before the `|` and the hash. */
+const TRANSLITERATION_CHARS = 15;
+
+/** Reports whether an IRC user may chat under `nick`: a valid chat name and a valid IRC nick. */
+export function isOwnNick(nick: string): boolean {
+  return OWN_NICK.test(nick) && checkName(nick) === undefined;
+}
+
+/** 32-bit FNV-1a of the UTF-8 bytes of `text`, as 8 hex digits. */
+function hash(text: string): string {
+  let value = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) {
+    value ^= byte;
+    value = Math.imul(value, 0x01000193) >>> 0;
+  }
+  return value.toString(16).padStart(8, "0");
+}
+
+/** The IRC nick a chat name is shown as: itself when it is a valid nick, else its mapped form. */
+export function nickOf(name: string): string {
+  if (OWN_NICK.test(name)) return name;
+  let ascii = name.normalize("NFKD").replace(/\p{M}/gu, "").replace(/[^A-Za-z0-9_-]/g, "_");
+  if (!/^[A-Za-z_]/.test(ascii)) ascii = `_${ascii}`;
+  return `${[...ascii].slice(0, TRANSLITERATION_CHARS).join("")}|${hash(name)}`;
+}
+
+/** IRC's `ascii` case mapping: nicks compare without regard to ASCII case. */
+export function foldNick(nick: string): string {
+  return nick.replace(/[A-Z]/g, (char) => char.toLowerCase());
+}
+
+/** The nicks one IRC connection was shown, to find the chat name behind each. */
+export class NickBook {
+  readonly #names = new Map<string, string>();
+
+  /** The nick of chat name `name`, remembered. */
+  nick(name: string): string {
+    const nick = nickOf(name);
+    if (nick !== name) this.#names.set(foldNick(nick), name);
+    return nick;
+  }
+
+  /**
+   * The chat name behind `nick`: the name it was shown for, else the nick
+   * itself (the hub compares it as names are); `undefined` for a mapped nick
+   * this connection was never shown.
+   */
+  name(nick: string): string | undefined {
+    const known = this.#names.get(foldNick(nick));
+    if (known !== undefined) return known;
+    return nick.includes("|") ? undefined : nick;
+  }
+}

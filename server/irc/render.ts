@@ -1,0 +1,359 @@
+/**
+ * Server frames as IRC lines for one connection: messages as PRIVMSG (with
+ * IRCv3 tags where negotiated), rooms as JOIN, topic and NAMES, arrivals and
+ * departures, and the answers to the command being handled as its numerics.
+ *
+ * @module
+ */
+
+import {
+  type ErrorCode,
+  type FilesInfo,
+  forVersion1,
+  type MessageFrame,
+  type PrivateFrame,
+  type ServerFrame,
+  type WhoFrame,
+} from "../../protocol.ts";
+import { fileLink } from "../../core/files.ts";
+import type { Hub } from "../hub.ts";
+import { byteLength, formatLine, MAX_LINE_BYTES, type OutgoingLine, splitBytes } from "./line.ts";
+import { NickBook } from "./nicks.ts";
+import { RPL } from "./numerics.ts";
+import { replayMark } from "./session.ts";
+import { errorLine } from "./errors.ts";
+import { welcomeLines } from "./welcome.ts";
+
+/** The IRC command being handled, whose answers the hub's frames are rendered as. */
+export interface Context {
+  /** The command, upper case. */
+  readonly command: string;
+  /** The channel or nick it acts on, as the client wrote it. */
+  readonly target?: string;
+}
+
+/** What a renderer knows of its server and connection. */
+export interface RendererOptions {
+  /** The server's name in IRC lines: a host name. */
+  readonly server: string;
+  /** The network's name, for ISUPPORT. */
+  readonly network: string;
+  /** The address the peer reached the server at, for links to shared files. */
+  readonly localHost: string;
+  /** The hub, asked who is an operator and who set a topic. */
+  readonly hub: Hub;
+}
+
+const encoder = new TextEncoder();
+
+/** The user and host part of every nick's mask. */
+const USER_HOST = "chat@chat";
+
+/** Frames as IRC lines for one connection, and the state they depend on. */
+export class IrcRenderer {
+  readonly options: RendererOptions;
+  /** The capabilities the client enabled. */
+  readonly caps = new Set<string>();
+  /** The nicks this connection was shown. */
+  readonly nicks = new NickBook();
+  /** The chat name, once the hub has welcomed the client. */
+  name: string | undefined;
+  /** The nick the client goes by; `*` until it has one. */
+  nick = "*";
+  /** The command being handled, while the hub answers it. */
+  context: Context | undefined;
+  /** The code of the last error frame rendered. */
+  lastError: ErrorCode | undefined;
+  #files: FilesInfo | undefined;
+  /** The replay batch open for a room, when the client takes batches. */
+  #batch: { ref: string; room: string } | undefined;
+  /** The last departure shown as QUIT, so that one from several rooms is shown once. */
+  #quit = "";
+
+  constructor(options: RendererOptions) {
+    this.options = options;
+  }
+
+  /** `nick!user@host` of chat name `name`. */
+  mask(name: string): string {
+    return `${this.nicks.nick(name)}!${USER_HOST}`;
+  }
+
+  /** A numeric reply from the server to this client. */
+  numeric(code: string, ...params: string[]): string {
+    return formatLine({
+      source: this.options.server,
+      command: code,
+      params: [this.nick, ...params],
+    });
+  }
+
+  /** A line from the server. */
+  line(command: string, ...params: string[]): string {
+    return formatLine({ source: this.options.server, command, params });
+  }
+
+  /** A notice from the server to this client. */
+  notice(text: string): string {
+    return this.line("NOTICE", this.nick, text);
+  }
+
+  /** Renders one frame as bytes to send; `undefined` when it shows nothing. */
+  encode(frame: ServerFrame): Uint8Array | undefined {
+    const text = this.render(frame);
+    return text === "" ? undefined : encoder.encode(text);
+  }
+
+  /** Renders one frame as IRC lines, CR LF each; `""` when it shows nothing. */
+  render(frame: ServerFrame): string {
+    const mark = replayMark(frame);
+    if (mark !== undefined) return this.#mark(mark.edge, mark.ref, mark.room);
+    switch (frame.type) {
+      case "welcome":
+        this.name = frame.name;
+        this.nick = this.nicks.nick(frame.name);
+        this.#files = frame.files;
+        return welcomeLines(this);
+      case "room":
+        return this.#joinLines(frame.room, frame.members, frame.topic);
+      case "message":
+      case "private":
+        return this.#message(frame);
+      case "joined":
+        return frame.name === this.name ? "" : this.#from(frame.name, "JOIN", frame.room);
+      case "left":
+        return this.#left(frame.name, frame.room, frame.reason);
+      case "parted":
+        return this.#from(this.name ?? this.nick, "PART", frame.room);
+      case "renamed":
+        return this.#renamed(frame.from, frame.to);
+      case "topic":
+        return this.#from(frame.by, "TOPIC", frame.room, frame.topic);
+      case "notice":
+        return this.line("NOTICE", frame.room ?? this.nick, frame.text);
+      case "away":
+      case "back":
+        return this.#away(frame.name, frame.type === "away" ? frame.reason ?? "Away" : undefined);
+      case "who":
+        return this.#who(frame);
+      case "rooms":
+        if (this.context?.command !== "LIST") return "";
+        return [
+          this.numeric(RPL.LISTSTART, "Channel", "Users Name"),
+          ...frame.rooms
+            .filter((room) => this.context?.target === undefined || this.#listed(room.name))
+            .map((room) =>
+              this.numeric(RPL.LIST, room.name, String(room.members), room.topic ?? "")
+            ),
+          this.numeric(RPL.LISTEND, "End of /LIST"),
+        ].join("");
+      case "help":
+        return frame.commands.map((command) => this.notice(command.usage)).join("");
+      case "info":
+        return this.#info(frame.text);
+      case "error":
+        this.lastError = frame.code;
+        return errorLine(this, frame.code, frame.message);
+      case "bye":
+        return this.line("ERROR", `Closing link: ${frame.reason}`);
+      case "typing":
+      case "ping":
+      case "pong":
+        return "";
+      default: {
+        const unhandled: never = frame;
+        throw new TypeError(`Cannot render frame ${JSON.stringify(unhandled)}`);
+      }
+    }
+  }
+
+  /** Whether `room` is among the channels a LIST asked for. */
+  #listed(room: string): boolean {
+    const asked = this.context?.target?.toLowerCase().split(",") ?? [];
+    return asked.includes(room);
+  }
+
+  /** A line from chat user `name`. */
+  #from(name: string, command: string, ...params: string[]): string {
+    return formatLine({ source: this.mask(name), command, params });
+  }
+
+  /** The JOIN of a room entered, its topic and its NAMES. */
+  #joinLines(room: string, members: readonly string[], topic: string | undefined): string {
+    let lines = this.#from(this.name ?? this.nick, "JOIN", room);
+    if (topic !== undefined) {
+      lines += this.numeric(RPL.TOPIC, room, topic);
+      const set = this.options.hub.topic(room);
+      if (set !== undefined) {
+        lines += this.numeric(
+          RPL.TOPICWHOTIME,
+          room,
+          this.mask(set.by),
+          String(Math.floor(set.ts / 1000)),
+        );
+      }
+    }
+    const ops = members.map((name) => this.options.hub.person(name)?.person.op === true);
+    return lines + this.#names(room, members, ops);
+  }
+
+  /** 353 lines of `names` (at most what fits in 512 bytes each), then 366. */
+  #names(room: string, names: readonly string[], ops: readonly boolean[]): string {
+    const budget = MAX_LINE_BYTES - 2 - byteLength(
+      `:${this.options.server} ${RPL.NAMREPLY} ${this.nick} = ${room} :`,
+    );
+    let lines = "";
+    let batch: string[] = [];
+    let bytes = 0;
+    names.forEach((name, index) => {
+      const entry = (ops[index] ? "@" : "") + this.nicks.nick(name);
+      if (bytes + entry.length + 1 > budget && batch.length > 0) {
+        lines += this.numeric(RPL.NAMREPLY, "=", room, batch.join(" "));
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(entry);
+      bytes += entry.length + 1;
+    });
+    if (batch.length > 0) lines += this.numeric(RPL.NAMREPLY, "=", room, batch.join(" "));
+    return lines + this.numeric(RPL.ENDOFNAMES, room, "End of /NAMES list");
+  }
+
+  /** The answer to `who`: NAMES or WHO, as the command being handled asked. */
+  #who(frame: WhoFrame): string {
+    const command = this.context?.command;
+    const people = frame.people ?? frame.members.map((name) => ({ name, op: undefined }));
+    if (command === "NAMES") {
+      return this.#names(frame.room, frame.members, people.map((person) => person.op === true));
+    }
+    if (command !== "WHO") return "";
+    const server = this.options.server;
+    return people.map((person) => {
+      const flags = ("away" in person && person.away !== undefined ? "G" : "H") +
+        (person.op ? "@" : "");
+      return this.numeric(
+        RPL.WHOREPLY,
+        frame.room,
+        "chat",
+        "chat",
+        server,
+        this.nicks.nick(person.name),
+        flags,
+        `0 ${person.name}`,
+      );
+    }).join("") + this.numeric(RPL.ENDOFWHO, frame.room, "End of WHO list");
+  }
+
+  /** A departure: PART, KICK for one kicked, QUIT (once) for a connection that ended. */
+  #left(name: string, room: string, reason: string | undefined): string {
+    if (reason === "parted") return this.#from(name, "PART", room);
+    const kicked = reason?.match(/^kicked by (\S+)(?:: (.*))?$/s);
+    if (kicked) {
+      return this.#from(kicked[1]!, "KICK", room, this.nicks.nick(name), kicked[2] ?? "");
+    }
+    if (reason?.startsWith("went to ")) return this.#from(name, "PART", room, reason);
+    // One departure from several rooms arrives once per room; IRC says QUIT once.
+    const key = `${name}\n${reason}`;
+    if (this.#quit === key) return "";
+    this.#quit = key;
+    return this.#from(name, "QUIT", reason ?? "Quit");
+  }
+
+  /** A rename, told once per room shared, shown once. */
+  #renamed(from: string, to: string): string {
+    const before = this.nicks.nick(from);
+    if (from === this.name) {
+      this.name = to;
+      this.nick = this.nicks.nick(to);
+    } else if (this.#quit === `rename\n${from}\n${to}`) {
+      return "";
+    }
+    this.#quit = `rename\n${from}\n${to}`;
+    return formatLine({
+      source: `${before}!${USER_HOST}`,
+      command: "NICK",
+      params: [this.nicks.nick(to)],
+    });
+  }
+
+  /** Away and back: the client's own as 306 and 305, others' with away-notify. */
+  #away(name: string, reason: string | undefined): string {
+    if (name === this.name) {
+      if (this.context?.command !== "AWAY") return "";
+      return reason === undefined
+        ? this.numeric(RPL.UNAWAY, "You are no longer marked as being away")
+        : this.numeric(RPL.NOWAWAY, "You have been marked as being away");
+    }
+    if (!this.caps.has("away-notify")) return "";
+    return reason === undefined ? this.#from(name, "AWAY") : this.#from(name, "AWAY", reason);
+  }
+
+  /** Something the hub tells; some are answers the command being handled gives otherwise. */
+  #info(text: string): string {
+    const command = this.context?.command;
+    const away = text.match(/^(\S+) is away(?:: (.*))?$/s);
+    if (away && (command === "PRIVMSG" || command === "NOTICE")) {
+      if (command === "NOTICE") return "";
+      return this.numeric(RPL.AWAY, this.nicks.nick(away[1]!), away[2] ?? "Away");
+    }
+    if (command === "AWAY" && text === "You are not away") {
+      return this.numeric(RPL.UNAWAY, "You are no longer marked as being away");
+    }
+    // Answers IRC gives with its own lines, or none.
+    if (command === "JOIN" || command === "NICK" || command === "KICK") return "";
+    if (command === "OPER" && /operator/i.test(text)) {
+      return this.numeric(RPL.YOUREOPER, "You are now an IRC operator");
+    }
+    return this.notice(text);
+  }
+
+  /** A replay's start or end: a batch when the client takes them. */
+  #mark(edge: "start" | "end", ref: string, room: string): string {
+    if (!this.caps.has("batch")) return "";
+    if (edge === "start") {
+      this.#batch = { ref, room };
+      return this.line("BATCH", `+${ref}`, "chathistory", room);
+    }
+    if (this.#batch?.ref === ref) this.#batch = undefined;
+    return this.line("BATCH", `-${ref}`);
+  }
+
+  /** A message as PRIVMSG lines: one per line of its text, each cut to fit 512 bytes. */
+  #message(frame: MessageFrame | PrivateFrame): string {
+    const self = frame.from === this.name;
+    const replayed = frame.type === "message" && frame.replay === true;
+    if (self && !replayed && !this.caps.has("echo-message")) return "";
+    const target = frame.type === "message"
+      ? frame.room
+      : self
+      ? this.nicks.nick(frame.to)
+      : this.nick;
+    const files = this.#files;
+    const host = this.options.localHost;
+    const text = frame.file === undefined
+      ? frame.text
+      : (forVersion1(frame, files && ((file) => fileLink(host, files, file))) as typeof frame)
+        .text;
+    const tags: Record<string, string | undefined> = {};
+    if (this.caps.has("server-time")) tags.time = new Date(frame.ts).toISOString();
+    if (this.caps.has("message-tags")) tags.msgid = String(frame.id);
+    if (replayed && this.#batch !== undefined) tags.batch = this.#batch.ref;
+    const source = this.mask(frame.from);
+    const action = frame.action === true;
+    const budget = MAX_LINE_BYTES - 2 - byteLength(`:${source} PRIVMSG ${target} :`) -
+      (action ? 9 : 0);
+    let lines = "";
+    for (const line of text.split("\n")) {
+      for (const piece of splitBytes(line === "" ? " " : line, budget)) {
+        const out: OutgoingLine = {
+          tags,
+          source,
+          command: "PRIVMSG",
+          params: [target, action ? `\x01ACTION ${piece}\x01` : piece],
+        };
+        lines += formatLine(out);
+      }
+    }
+    return lines;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Message text crossing the gateway: mIRC colour and format codes removed on
+ * the way in, CTCP read (ACTION is `/me`; any other is never relayed), and a
+ * line that starts with `/` kept as text rather than run as a chat command.
+ *
+ * @module
+ */
+
+// Colour (\x03 with up to two numbers), hex colour (\x04 with up to two RGB values), and
+// the format toggles: bold, italics, underline, strike-through, monospace, reverse, reset.
+const FORMATTING =
+  // deno-lint-ignore no-control-regex
+  /\x03(?:\d{1,2}(?:,\d{1,2})?)?|\x04(?:[0-9a-fA-F]{6}(?:,[0-9a-fA-F]{6})?)?|[\x02\x0f\x11\x16\x1d\x1e\x1f]/g;
+
+/** `text` without mIRC colour and formatting codes. */
+export function stripFormatting(text: string): string {
+  return text.replace(FORMATTING, "");
+}
+
+/** What a PRIVMSG or NOTICE text is: words to relay, an action, or a CTCP to drop. */
+export type IrcText =
+  | { kind: "text"; text: string }
+  | { kind: "action"; text: string }
+  | { kind: "ctcp"; command: string };
+
+/**
+ * Reads a PRIVMSG or NOTICE text: CTCP ACTION is an action; any other CTCP
+ * (VERSION, PING, DCC …) is named, to be dropped. Formatting is removed.
+ */
+export function readText(raw: string): IrcText {
+  if (raw.startsWith("\x01")) {
+    const body = raw.endsWith("\x01") ? raw.slice(1, -1) : raw.slice(1);
+    const space = body.indexOf(" ");
+    const command = (space === -1 ? body : body.slice(0, space)).toUpperCase();
+    if (command === "ACTION") {
+      return { kind: "action", text: stripFormatting(space === -1 ? "" : body.slice(space + 1)) };
+    }
+    return { kind: "ctcp", command };
+  }
+  return { kind: "text", text: stripFormatting(raw).replaceAll("\x01", "") };
+}
+
+/** Text for a chat `say`: a leading `/` is doubled, so the hub posts it rather than runs it. */
+export function literal(text: string): string {
+  return text.startsWith("/") ? `/${text}` : text;
+}

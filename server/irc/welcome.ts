@@ -1,0 +1,62 @@
+/**
+ * What an IRC client is sent once registered: 001 to 004, ISUPPORT (005)
+ * and the MOTD, which says what this server is.
+ *
+ * @module
+ */
+
+import { MAX_NAME_LENGTH, MAX_ROOM_LENGTH, MAX_ROOMS } from "../../protocol.ts";
+import { MAX_TOPIC_CHARS } from "../hub/moderation.ts";
+import { RPL } from "./numerics.ts";
+import type { IrcRenderer } from "./render.ts";
+
+/** The software named in 002 and 004. */
+const VERSION = "chat-1";
+
+/** When this server started, for 003. */
+const STARTED = new Date().toUTCString();
+
+/** The ISUPPORT tokens (005), at most 13 a line. */
+export function isupport(network: string): string[] {
+  return [
+    "CASEMAPPING=ascii",
+    `CHANLIMIT=#:${MAX_ROOMS}`,
+    "CHANMODES=b,,,nt",
+    `CHANNELLEN=${MAX_ROOM_LENGTH}`,
+    "CHANTYPES=#",
+    `NETWORK=${network}`,
+    `NICKLEN=${MAX_NAME_LENGTH}`,
+    "PREFIX=(o)@",
+    "AWAYLEN=200",
+    `TOPICLEN=${MAX_TOPIC_CHARS}`,
+    "MODES=1",
+    "UTF8ONLY",
+    "SAFELIST",
+  ];
+}
+
+/** The lines of the message of the day, 375 to 376. */
+export function motdLines(renderer: IrcRenderer): string {
+  const { network } = renderer.options;
+  const text = [
+    `${network}: a chat for the local network.`,
+    "The same rooms are open to chat join, the web page and nc.",
+    "Channels are rooms; #lobby is where everyone starts.",
+    "Names may use any script: such a name shows here as a nick with | and a code.",
+  ];
+  return renderer.numeric(RPL.MOTDSTART, `- ${renderer.options.server} Message of the day -`) +
+    text.map((line) => renderer.numeric(RPL.MOTD, `- ${line}`)).join("") +
+    renderer.numeric(RPL.ENDOFMOTD, "End of /MOTD command");
+}
+
+/** The registration burst: 001 to 005, then the MOTD. */
+export function welcomeLines(renderer: IrcRenderer): string {
+  const { server, network } = renderer.options;
+  const nick = renderer.nick;
+  return renderer.numeric(RPL.WELCOME, `Welcome to ${network}, ${nick}`) +
+    renderer.numeric(RPL.YOURHOST, `Your host is ${server}, running version ${VERSION}`) +
+    renderer.numeric(RPL.CREATED, `This server was created ${STARTED}`) +
+    renderer.numeric(RPL.MYINFO, server, VERSION, "iw", "bnt") +
+    renderer.numeric(RPL.ISUPPORT, ...isupport(network), "are supported by this server") +
+    motdLines(renderer);
+}
