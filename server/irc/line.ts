@@ -99,12 +99,17 @@ export interface OutgoingLine {
   readonly params: readonly string[];
 }
 
+/** Commands whose one parameter is text: written with `:` too. */
+const TEXT_ONLY: ReadonlySet<string> = new Set(["AWAY", "QUIT", "ERROR"]);
+
 const BREAKS = /[\r\n\0]/g;
 
 /**
  * Writes a message as one line with CR LF. No parameter can end the line or
  * add one: CR, LF and NUL become spaces; a middle parameter's spaces become
- * `_` and a leading `:` is dropped, since only the last may hold them.
+ * `_` and a leading `:` is dropped, since only the last may hold them. The
+ * last of two or more parameters, and the text of AWAY, QUIT and ERROR, is
+ * written with `:` (BATCH aside), as most servers do.
  */
 export function formatLine(message: OutgoingLine): string {
   let line = "";
@@ -121,7 +126,10 @@ export function formatLine(message: OutgoingLine): string {
     const clean = param.replace(BREAKS, " ");
     if (index < params.length - 1) {
       line += " " + (clean.replace(/ /g, "_").replace(/^:+/, "") || "*");
-    } else if (clean === "" || clean.includes(" ") || clean.startsWith(":")) {
+    } else if (
+      clean === "" || clean.includes(" ") || clean.startsWith(":") ||
+      (params.length > 1 && message.command !== "BATCH") || TEXT_ONLY.has(message.command)
+    ) {
       line += " :" + clean;
     } else {
       line += " " + clean;

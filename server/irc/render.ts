@@ -129,8 +129,12 @@ export class IrcRenderer {
         return this.#renamed(frame.from, frame.to);
       case "topic":
         return this.#from(frame.by, "TOPIC", frame.room, frame.topic);
-      case "notice":
-        return this.line("NOTICE", frame.room ?? this.nick, frame.text);
+      case "notice": {
+        const line = this.line("NOTICE", frame.room ?? this.nick, frame.text);
+        const oper = this.context?.command === "OPER" &&
+          frame.text.startsWith(`${this.name} is an operator`);
+        return oper ? this.numeric(RPL.YOUREOPER, "You are now an IRC operator") + line : line;
+      }
       case "away":
       case "back":
         return this.#away(frame.name, frame.type === "away" ? frame.reason ?? "Away" : undefined);
@@ -155,7 +159,7 @@ export class IrcRenderer {
         this.lastError = frame.code;
         return errorLine(this, frame.code, frame.message);
       case "bye":
-        return this.line("ERROR", `Closing link: ${frame.reason}`);
+        return formatLine({ command: "ERROR", params: [`Closing link: ${frame.reason}`] });
       case "typing":
       case "ping":
       case "pong":

@@ -1,0 +1,549 @@
+/**
+ * The IRC gateway of a real `chat serve`, driven over raw sockets as an IRC
+ * client speaks: registration with and without CAP, PASS and SASL, every
+ * command's numerics (RFC 2812, modern.ircdocs.horse), the nick mapping,
+ * and messages crossing between IRC, a JSON client and a person on nc.
+ */
+
+import assert from "node:assert/strict";
+import { ChatProcess } from "./_chat_process.ts";
+import { ircServeArgs, LineClient } from "./_irc_client.ts";
+import { TestClient } from "./_test_utils.ts";
+
+/** A server with IRC on a free port, no sending limit to speak of; resolves with both ports. */
+async function serve(extra: string[] = []) {
+  const server = new ChatProcess(ircServeArgs(["--rate", "1000", ...extra]), { stdin: "null" });
+  try {
+    return { server, port: await server.port(), irc: await server.ircPort() };
+  } catch (error) {
+    await server[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+/** Registers `nick` with `caps` negotiated, waiting for the end of the MOTD. */
+function withCaps(port: number, nick: string, caps: string): Promise<LineClient> {
+  return LineClient.register(port, nick, ["CAP LS 302", `CAP REQ :${caps}`, "CAP END"]);
+}
+
+/** A person on nc: types a name and waits to be in the lobby. */
+async function textUser(port: number, name: string): Promise<LineClient> {
+  const client = await LineClient.connect(port);
+  await client.send(name);
+  await client.next(/You are in #lobby/);
+  return client;
+}
+
+Deno.test("IRC registration: 001 to 005 with ISUPPORT, the MOTD, then #lobby", async (t) => {
+  const { server, irc } = await serve();
+  await using _ = server;
+
+  await t.step("NICK and USER alone register, and the client is put in #lobby", async () => {
+    await using ann = await LineClient.connect(irc);
+    await ann.send("NICK ann");
+    await ann.send("USER ann 0 * :Ann Example");
+    const lines = await ann.until(/ 376 ann :/);
+    for (const numeric of ["001", "002", "003", "004", "005", "375", "372"]) {
+      assert.ok(lines.some((line) => line.split(" ")[1] === numeric), `${numeric} in ${lines}`);
+    }
+    const isupport = lines.find((line) => line.split(" ")[1] === "005")!;
+    for (const token of ["CHANTYPES=#", "NICKLEN=24", "CHANNELLEN=32", "CASEMAPPING=ascii"]) {
+      assert.ok(isupport.split(" ").includes(token), `${token} in ${isupport}`);
+    }
+    assert.match(isupport, / PREFIX=\(o\)@ /);
+    assert.match(isupport, / NETWORK=\S+ /);
+    assert.match(isupport, / :are supported by this server$/);
+    assert.match(await ann.next(/ JOIN /), /^:ann!\S+@\S+ JOIN #lobby$/);
+    assert.match(await ann.next(/ 353 /), /^:\S+ 353 ann = #lobby :ann$/);
+    assert.match(await ann.next(/ 366 /), /^:\S+ 366 ann #lobby :/);
+  });
+
+  await t.step("a command before registration is 451, PING is answered", async () => {
+    await using bea = await LineClient.connect(irc);
+    await bea.send("JOIN #dev");
+    assert.match(await bea.next(/ 451 /), /^:\S+ 451 \* :You have not registered$/);
+    await bea.send("PING :early");
+    assert.match(await bea.next(/PONG/), /^:\S+ PONG \S+ :?early$/);
+  });
+
+  await t.step("CAP LS 302 holds registration until CAP END; REQ is ACK or NAK", async () => {
+    await using cat = await LineClient.connect(irc);
+    await cat.send("CAP LS 302");
+    await cat.send("NICK cat");
+    await cat.send("USER cat 0 * :Cat");
+    const ls = await cat.next(/ CAP \* LS /);
+    for (const cap of ["server-time", "message-tags", "echo-message", "away-notify", "batch"]) {
+      assert.ok(ls.split(/[ :]/).includes(cap), `${cap} in ${ls}`);
+    }
+    assert.ok(ls.split(/[ :]/).includes("multi-prefix"), ls);
+    // No password on this server: no SASL offered.
+    assert.ok(!ls.includes("sasl"), ls);
+    await cat.send("CAP REQ :server-time bogus-cap");
+    assert.match(await cat.next(/ CAP /), /^:\S+ CAP \* NAK :server-time bogus-cap$/);
+    await cat.send("CAP REQ :server-time echo-message");
+    assert.match(await cat.next(/ CAP /), /^:\S+ CAP \* ACK :server-time echo-message$/);
+    const held = await cat.sync();
+    assert.ok(!held.some((line) => / 001 /.test(line)), `no 001 before CAP END: ${held}`);
+    await cat.send("CAP LIST");
+    assert.match(await cat.next(/ CAP \* LIST/), /LIST :server-time echo-message$/);
+    await cat.send("CAP END");
+    assert.match(await cat.next(/ 001 /), /^:\S+ 001 cat :Welcome/);
+  });
+
+  await t.step(
+    "NICK: 431 without one, 432 erroneous, 433 in use and for a look-alike",
+    async () => {
+      await using dan = await LineClient.connect(irc);
+      await dan.send("USER dan 0 * :Dan");
+      await dan.send("NICK");
+      assert.match(await dan.next(/ 431 /), /^:\S+ 431 \* :No nickname given$/);
+      for (const bad of ["1dan", "dan.lee", "d@n", "zoë", "a".repeat(25)]) {
+        await dan.send(`NICK ${bad}`);
+        assert.match(await dan.next(/ 432 /), new RegExp(`^:\\S+ 432 \\* ${bad} :`));
+      }
+      await using _olive = await LineClient.register(irc, "olive");
+      await dan.send("NICK olive");
+      assert.match(await dan.next(/ 433 /), /^:\S+ 433 \* olive :/);
+      // Case and look-alike letters (1 and i for l) are the same name.
+      for (const twin of ["OLIVE", "o1ive", "oiive"]) {
+        await dan.send(`NICK ${twin}`);
+        assert.match(await dan.next(/ 433 /), new RegExp(`^:\\S+ 433 \\* ${twin} :`));
+      }
+      await dan.send("NICK dan");
+      assert.match(await dan.next(/ 001 /), /^:\S+ 001 dan :/);
+    },
+  );
+
+  await t.step("a registered client may not register again: 462", async () => {
+    await using eve = await LineClient.register(irc, "eve");
+    await eve.send("USER eve 0 * :Eve");
+    assert.match(await eve.next(/ 462 /), /^:\S+ 462 eve :/);
+    await eve.send("PASS secret");
+    assert.match(await eve.next(/ 462 /), /^:\S+ 462 eve :/);
+  });
+});
+
+Deno.test("IRC registration with a password: PASS, SASL PLAIN, 464 and 904", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_" });
+  try {
+    await Deno.writeTextFile(`${dir}/password`, "open sesame\n");
+    const { server, irc } = await serve(["--password-file", `${dir}/password`]);
+    await using _ = server;
+    const plain = (user: string, password: string) => btoa(`${user}\0${user}\0${password}`);
+
+    await t.step("no password is 464, and the end", async () => {
+      await using ann = await LineClient.connect(irc);
+      await ann.send("NICK ann");
+      await ann.send("USER ann 0 * :Ann");
+      assert.match(await ann.next(/ 464 /), /^:\S+ 464 \* :/);
+      assert.match(await ann.next(/^ERROR /), /^ERROR :Closing link/);
+      await ann.closed();
+    });
+
+    await t.step("a wrong PASS is 464; the right one registers", async () => {
+      await using bad = await LineClient.connect(irc);
+      await bad.send("PASS :wrong guess");
+      await bad.send("NICK ann");
+      await bad.send("USER ann 0 * :Ann");
+      await bad.next(/ 464 /);
+      await bad.closed();
+      await using ann = await LineClient.register(irc, "ann", ["PASS :open sesame"]);
+      assert.ok(ann.lines.some((line) => / 001 ann /.test(line)));
+    });
+
+    await t.step(
+      "SASL PLAIN: offered, 904 for a wrong password, 900 and 903 for the right",
+      async () => {
+        await using bea = await LineClient.connect(irc);
+        await bea.send("CAP LS 302");
+        assert.match(await bea.next(/ CAP \* LS /), /sasl=PLAIN/);
+        await bea.send("NICK bea");
+        await bea.send("USER bea 0 * :Bea");
+        await bea.send("CAP REQ :sasl");
+        await bea.next(/ CAP \* ACK :sasl$/);
+        await bea.send("AUTHENTICATE SCRAM-SHA-256");
+        assert.match(await bea.next(/ 908 /), / 908 \* PLAIN :/);
+        assert.match(await bea.next(/ 904 /), / 904 \* :/);
+        await bea.send("AUTHENTICATE PLAIN");
+        assert.equal(await bea.next(/^AUTHENTICATE/), "AUTHENTICATE +");
+        await bea.send(`AUTHENTICATE ${plain("bea", "nope")}`);
+        assert.match(await bea.next(/ 904 /), / 904 \* :Wrong password$/);
+        await bea.send("AUTHENTICATE PLAIN");
+        await bea.next(/^AUTHENTICATE \+$/);
+        await bea.send(`AUTHENTICATE ${plain("bea", "open sesame")}`);
+        assert.match(
+          await bea.next(/ 900 /),
+          /^:\S+ 900 \* bea!\S+ bea :You are now logged in as bea$/,
+        );
+        assert.match(await bea.next(/ 903 /), /^:\S+ 903 \* :/);
+        await bea.send("CAP END");
+        assert.match(await bea.next(/ 001 /), /^:\S+ 001 bea :/);
+      },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messages", async (t) => {
+  const { server, port, irc } = await serve();
+  await using _ = server;
+  await using bob = await TestClient.join2(port, "bob", [{ room: "#lobby" }, { room: "#dev" }]);
+  await using carol = await textUser(port, "carol");
+  await using ann = await LineClient.register(irc, "ann");
+
+  await t.step("JOIN enters the room: JOIN, NAMES; the others see the arrival", async () => {
+    await ann.send("JOIN #dev,#Ops");
+    assert.match(await ann.next(/ JOIN #dev/), /^:ann!\S+ JOIN #dev$/);
+    const names = await ann.next(/ 353 ann = #dev /);
+    assert.deepEqual(names.split(" :")[1]!.split(" ").sort(), ["ann", "bob"]);
+    await ann.next(/ 366 ann #dev /);
+    // Channel names are room names: #Ops is #ops.
+    assert.match(await ann.next(/ JOIN /), /^:ann!\S+ JOIN #ops$/);
+    await bob.next("joined", (frame) => frame.room === "#dev" && frame.name === "ann");
+  });
+
+  await t.step("PRIVMSG to a channel reaches JSON and nc; theirs reach IRC", async () => {
+    await ann.send("PRIVMSG #lobby :hello from irc");
+    const said = await bob.next("message", (frame) => frame.from === "ann");
+    assert.equal(said.room, "#lobby");
+    assert.equal(said.text, "hello from irc");
+    await carol.next(/ann: hello from irc$/);
+    await bob.send({ type: "say", text: "hello from json", room: "#dev" });
+    assert.match(await ann.next(/PRIVMSG #dev/), /^:bob!\S+ PRIVMSG #dev :hello from json$/);
+    await carol.send("hello from nc");
+    assert.match(await ann.next(/PRIVMSG #lobby/), /^:carol!\S+ PRIVMSG #lobby :hello from nc$/);
+  });
+
+  await t.step("without echo-message, one's own message is not sent back", async () => {
+    const lines = await ann.sync();
+    assert.ok(!lines.some((line) => line.startsWith(":ann!")), lines.join("\n"));
+  });
+
+  await t.step("a line that starts with / is text, not a chat command", async () => {
+    await ann.send("PRIVMSG #dev :/quit now");
+    const said = await bob.next("message", (frame) => frame.from === "ann");
+    assert.equal(said.text, "/quit now");
+  });
+
+  await t.step("CTCP ACTION is /me both ways; other CTCP is never relayed", async () => {
+    await ann.send("PRIVMSG #dev :\x01ACTION waves\x01");
+    const action = await bob.next("message", (frame) => frame.from === "ann");
+    assert.equal(action.text, "waves");
+    assert.equal(action.action, true);
+    await ann.send("PRIVMSG #dev :\x01VERSION\x01");
+    await ann.send("PRIVMSG bob :\x01PING 123\x01");
+    await ann.send("NOTICE #dev :\x01DCC SEND x 1 2 3\x01");
+    await ann.send("PRIVMSG #dev :after ctcp");
+    const next = await bob.next("message", (frame) => frame.from === "ann");
+    assert.equal(next.text, "after ctcp");
+    assert.equal(bob.all("private").length, 0);
+    await bob.send({ type: "me", text: "nods", room: "#dev" });
+    assert.match(
+      await ann.next(/PRIVMSG #dev :\x01/),
+      /^:bob!\S+ PRIVMSG #dev :\x01ACTION nods\x01$/,
+    );
+  });
+
+  await t.step("private messages between a nick and a chat name, both ways", async () => {
+    await ann.send("PRIVMSG bob :psst");
+    const whisper = await bob.next("private", (frame) => frame.from === "ann");
+    assert.equal(whisper.text, "psst");
+    await bob.send({ type: "msg", to: "ann", text: "psst back" });
+    assert.match(await ann.next(/PRIVMSG ann /), /^:bob!\S+ PRIVMSG ann :psst back$/);
+    await carol.send("/msg ann from nc");
+    assert.match(await ann.next(/PRIVMSG ann /), /^:carol!\S+ PRIVMSG ann :from nc$/);
+  });
+
+  await t.step("a message of several lines arrives as one PRIVMSG a line", async () => {
+    await bob.send({ type: "say", text: "first line\n  second line", room: "#dev" });
+    assert.match(await ann.next(/PRIVMSG #dev/), /:first line$/);
+    assert.match(await ann.next(/PRIVMSG #dev/), /:  second line$/);
+  });
+
+  await t.step("a long message is cut to fit 512 bytes, nothing lost", async () => {
+    const words = Array.from({ length: 300 }, (_, index) => `w${index}`).join(" ");
+    await bob.send({ type: "say", text: words, room: "#dev" });
+    let got = "";
+    while (!got.endsWith("w299")) {
+      const line = await ann.next(/PRIVMSG #dev/);
+      assert.ok(new TextEncoder().encode(line).length + 2 <= 512, `${line.length}: ${line}`);
+      got += line.slice(line.indexOf(" :") + 2);
+    }
+    assert.equal(got, words);
+  });
+
+  await t.step("PRIVMSG errors: 411, 412, 401, 404, 403", async () => {
+    await ann.send("PRIVMSG");
+    assert.match(await ann.next(/ 411 /), /^:\S+ 411 ann :No recipient/);
+    await ann.send("PRIVMSG #dev");
+    assert.match(await ann.next(/ 412 /), /^:\S+ 412 ann :No text to send$/);
+    await ann.send("PRIVMSG nobody :hi");
+    assert.match(await ann.next(/ 401 /), /^:\S+ 401 ann nobody :/);
+    await ann.send("PRIVMSG Nobody|12345678 :hi");
+    assert.match(await ann.next(/ 401 /), /^:\S+ 401 ann Nobody\|12345678 :/);
+    await ann.send("PRIVMSG #elsewhere :hi");
+    assert.match(await ann.next(/ 404 /), /^:\S+ 404 ann #elsewhere :/);
+    await ann.send("PRIVMSG #bad.name :hi");
+    assert.match(await ann.next(/ 403 /), /^:\S+ 403 ann #bad\.name :/);
+    // Nothing answers a NOTICE.
+    await ann.send("NOTICE nobody :hi");
+    const lines = await ann.sync();
+    assert.ok(!lines.some((line) => / 401 /.test(line)), lines.join("\n"));
+  });
+
+  await t.step("PART leaves a room: PART, and the others see it; 442 when not in it", async () => {
+    await ann.send("PART #ops");
+    assert.match(await ann.next(/ PART /), /^:ann!\S+ PART #ops$/);
+    await ann.send("PART #ops");
+    assert.match(await ann.next(/ 442 /), /^:\S+ 442 ann #ops :/);
+    await ann.send("PART");
+    assert.match(await ann.next(/ 461 /), /^:\S+ 461 ann PART :/);
+  });
+
+  await t.step("QUIT ends the connection; the others see the departure", async () => {
+    await using dan = await LineClient.register(irc, "dan");
+    await dan.send("QUIT :gone fishing");
+    assert.match(await dan.next(/^ERROR /), /^ERROR :Closing link/);
+    await dan.closed();
+    assert.match(await ann.next(/^:dan!\S+ QUIT/), /^:dan!\S+ QUIT :quit: gone fishing$/);
+    await bob.next("left", (frame) => frame.name === "dan");
+  });
+});
+
+Deno.test("IRC names: a chat name that is no IRC nick shows as a stable, unique nick", async (t) => {
+  const { server, port, irc } = await serve();
+  await using _ = server;
+  await using zoe = await TestClient.join2(port, "Zoë");
+  await using dotted = await TestClient.join2(port, "ann.lee");
+  await using ann = await LineClient.register(irc, "ann");
+  const names = (await ann.until(/ 366 ann #lobby /)).find((line) => / 353 /.test(line))!;
+  const nicks = names.split(" :")[1]!.split(" ");
+  const zoeNick = nicks.find((nick) => nick.startsWith("Zoe|"));
+  const leeNick = nicks.find((nick) => nick.startsWith("ann_lee|"));
+
+  await t.step("NAMES shows ASCII, a | and 8 hex digits of a hash", () => {
+    assert.match(zoeNick ?? "", /^Zoe\|[0-9a-f]{8}$/, names);
+    assert.match(leeNick ?? "", /^ann_lee\|[0-9a-f]{8}$/, names);
+  });
+
+  await t.step(
+    "messages to the mapped nick reach the chat user, and theirs come from it",
+    async () => {
+      await ann.send(`PRIVMSG ${zoeNick} :hallo`);
+      const got = await zoe.next("private", (frame) => frame.from === "ann");
+      assert.equal(got.to, "Zoë");
+      assert.equal(got.text, "hallo");
+      await zoe.send({ type: "say", text: "grüße", room: "#lobby" });
+      const line = await ann.next(/PRIVMSG #lobby/);
+      assert.equal(line, `:${zoeNick}!chat@chat PRIVMSG #lobby :grüße`);
+    },
+  );
+
+  await t.step("WHOIS gives the real name as the realname; the same nick every time", async () => {
+    await ann.send(`WHOIS ${zoeNick}`);
+    assert.match(
+      await ann.next(/ 311 /),
+      new RegExp(` 311 ann ${zoeNick!.replace("|", "\\|")} \\S+ \\S+ \\* :Zoë$`),
+    );
+    await ann.next(/ 318 /);
+    await using other = await LineClient.register(irc, "other");
+    const again = (await other.until(/ 366 other #lobby /)).join("\n");
+    assert.ok(again.includes(zoeNick!), again);
+  });
+});
+
+Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_" });
+  try {
+    await Deno.writeTextFile(`${dir}/ops`, "ann op-secret\n");
+    const { server, port, irc } = await serve(["--op-file", `${dir}/ops`]);
+    await using _ = server;
+    await using bob = await TestClient.join2(port, "bob", [{ room: "#dev" }]);
+    await using ann = await withCaps(irc, "ann", "away-notify multi-prefix");
+    await ann.send("JOIN #dev");
+    await ann.next(/ 366 ann #dev /);
+
+    await t.step("NAMES: 353 and 366; only 366 for a channel one is not in", async () => {
+      await ann.send("NAMES #dev");
+      assert.match(await ann.next(/ 353 /), /^:\S+ 353 ann = #dev :(ann bob|bob ann)$/);
+      assert.match(await ann.next(/ 366 /), /^:\S+ 366 ann #dev :End of \/NAMES list$/);
+      await ann.send("NAMES #nowhere");
+      const lines = await ann.until(/ 366 /);
+      assert.equal(lines.length, 1, lines.join("\n"));
+      assert.match(lines[0]!, / 366 ann #nowhere :/);
+    });
+
+    await t.step("WHO #channel: 352 per person, then 315; WHO nick", async () => {
+      await ann.send("WHO #dev");
+      const lines = await ann.until(/ 315 /);
+      const bobLine = lines.find((line) => / 352 ann #dev \S+ \S+ \S+ bob /.test(line));
+      assert.match(bobLine ?? "", / bob H :0 bob$/, lines.join("\n"));
+      assert.match(lines.at(-1)!, / 315 ann #dev :End of WHO list$/);
+      await ann.send("WHO bob");
+      assert.match(await ann.next(/ 352 /), / 352 ann #dev \S+ \S+ \S+ bob H :0 bob$/);
+      await ann.next(/ 315 ann bob /);
+    });
+
+    await t.step("WHOIS: 311, 319, 312, 317, 318; 401 for nobody", async () => {
+      await ann.send("WHOIS bob");
+      const lines = await ann.until(/ 318 /);
+      const codes = lines.map((line) => line.split(" ")[1]);
+      assert.deepEqual(codes, ["311", "319", "312", "317", "318"], lines.join("\n"));
+      assert.match(lines[1]!, / 319 ann bob :#dev$/);
+      await ann.send("WHOIS nobody");
+      assert.match(await ann.next(/ 401 /), / 401 ann nobody :/);
+      await ann.next(/ 318 ann nobody /);
+    });
+
+    await t.step("AWAY: 306 and 305; away-notify; 301 to whoever messages one away", async () => {
+      await ann.send("AWAY :at lunch");
+      assert.match(await ann.next(/ 306 /), /^:\S+ 306 ann :You have been marked as being away$/);
+      await ann.send("AWAY");
+      assert.match(await ann.next(/ 305 /), /^:\S+ 305 ann :/);
+      await bob.send({ type: "away", reason: "meeting" });
+      assert.match(await ann.next(/ AWAY /), /^:bob!\S+ AWAY :meeting$/);
+      await ann.send("PRIVMSG bob :are you there?");
+      assert.match(await ann.next(/ 301 /), /^:\S+ 301 ann bob :meeting$/);
+      await ann.send("WHOIS bob");
+      assert.match(await ann.next(/ 301 /), / 301 ann bob :meeting$/);
+      await bob.send({ type: "back" });
+      assert.match(await ann.next(/ AWAY/), /^:bob!\S+ AWAY$/);
+    });
+
+    await t.step("TOPIC: 331, 482 for one not an operator, then set, 332 and 333", async () => {
+      await ann.send("TOPIC #dev");
+      assert.match(await ann.next(/ 331 /), /^:\S+ 331 ann #dev :No topic is set$/);
+      await ann.send("TOPIC #dev :release friday");
+      assert.match(await ann.next(/ 482 /), /^:\S+ 482 ann #dev :/);
+      await ann.send("OPER ann op-secret");
+      assert.match(await ann.next(/ 381 /), /^:\S+ 381 ann :/);
+      await ann.send("TOPIC #dev :release friday");
+      assert.match(await ann.next(/ TOPIC /), /^:ann!\S+ TOPIC #dev :release friday$/);
+      const topic = await bob.next("topic");
+      assert.equal(topic.topic, "release friday");
+      await ann.send("TOPIC #dev");
+      assert.match(await ann.next(/ 332 /), /^:\S+ 332 ann #dev :release friday$/);
+      assert.match(await ann.next(/ 333 /), /^:\S+ 333 ann #dev ann!\S+ :\d+$/);
+      await ann.send("NAMES #dev");
+      assert.match(await ann.next(/ 353 /), / :(@ann bob|bob @ann)$/);
+    });
+
+    await t.step("LIST: 321, 322 per room with its topic, 323", async () => {
+      await ann.send("LIST");
+      const lines = await ann.until(/ 323 /);
+      assert.ok(lines.some((line) => / 321 ann /.test(line)), lines.join("\n"));
+      assert.ok(
+        lines.some((line) => / 322 ann #dev 2 :release friday$/.test(line)),
+        lines.join("\n"),
+      );
+      assert.ok(lines.some((line) => / 322 ann #lobby 1 :$/.test(line)), lines.join("\n"));
+    });
+
+    await t.step("MODE: 324, 368, 221; changes refused with 482, 472, 501, 502", async () => {
+      await ann.send("MODE #dev");
+      assert.match(await ann.next(/ 324 /), /^:\S+ 324 ann #dev :\+nt$/);
+      await ann.send("MODE #dev b");
+      assert.match(await ann.next(/ 368 /), /^:\S+ 368 ann #dev :/);
+      await ann.send("MODE ann");
+      assert.match(await ann.next(/ 221 /), /^:\S+ 221 ann :\+$/);
+      await ann.send("MODE #dev +m");
+      assert.match(await ann.next(/ 482 /), / 482 ann #dev :/);
+      await ann.send("MODE #dev +Z");
+      assert.match(await ann.next(/ 472 /), / 472 ann Z :/);
+      await ann.send("MODE ann +x");
+      assert.match(await ann.next(/ 501 /), / 501 ann :/);
+      await ann.send("MODE bob +i");
+      assert.match(await ann.next(/ 502 /), / 502 ann :/);
+      // What clients ask for after registration is taken quietly.
+      await ann.send("MODE ann +i");
+      const lines = await ann.sync();
+      assert.equal(lines.length, 1, lines.join("\n"));
+    });
+
+    await t.step("MOTD, unknown commands (421), missing parameters (461)", async () => {
+      await ann.send("MOTD");
+      await ann.next(/ 375 /);
+      await ann.next(/ 376 /);
+      await ann.send("FROBNICATE now");
+      assert.match(await ann.next(/ 421 /), /^:\S+ 421 ann FROBNICATE :Unknown command$/);
+      await ann.send("JOIN");
+      assert.match(await ann.next(/ 461 /), /^:\S+ 461 ann JOIN :/);
+      await ann.send("JOIN dev");
+      assert.match(await ann.next(/ 403 /), /^:\S+ 403 ann dev :/);
+    });
+
+    await t.step("KICK: 482 for one not an operator; an operator's reaches everyone", async () => {
+      await using cat = await LineClient.register(irc, "cat");
+      await cat.send("JOIN #dev");
+      await cat.next(/ 366 cat #dev /);
+      await cat.send("KICK #dev bob :no");
+      assert.match(await cat.next(/ 482 /), /^:\S+ 482 cat #dev :/);
+      await cat.send("KICK #dev nobody");
+      assert.match(await cat.next(/ 441 /), / 441 cat nobody #dev :/);
+      await ann.send("KICK #dev bob :enough");
+      await bob.next("bye");
+      assert.match(await cat.next(/ KICK /), /^:ann!\S+ KICK #dev bob :enough$/);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("IRC history: replayed on JOIN in a chathistory batch, with server-time", async (t) => {
+  const { server, port, irc } = await serve();
+  await using _ = server;
+  await using bob = await TestClient.join2(port, "bob", [{ room: "#dev" }]);
+  for (const text of ["one", "two", "three"]) await bob.send({ type: "say", text, room: "#dev" });
+  await bob.sync();
+
+  await t.step("with batch: BATCH +ref chathistory #dev, tagged lines, BATCH -ref", async () => {
+    await using ann = await withCaps(irc, "ann", "batch server-time message-tags");
+    await ann.send("JOIN #dev");
+    const start = await ann.next(/ BATCH \+/);
+    const [, ref] = start.match(/^:\S+ BATCH \+(\S+) chathistory #dev$/) ?? [];
+    assert.ok(ref, start);
+    const lines = await ann.until(new RegExp(` BATCH -${ref}$`));
+    const messages = lines.filter((line) => / PRIVMSG /.test(line));
+    assert.equal(messages.length, 3, lines.join("\n"));
+    for (const [index, text] of ["one", "two", "three"].entries()) {
+      const line = messages[index]!;
+      assert.match(line, new RegExp(`^@\\S*batch=${ref}\\b`));
+      assert.match(line, /time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/);
+      assert.ok(line.endsWith(`:bob!chat@chat PRIVMSG #dev :${text}`), line);
+    }
+    // A live message after the replay is in no batch.
+    await bob.send({ type: "say", text: "live", room: "#dev" });
+    const live = await ann.next(/PRIVMSG #dev :live$/);
+    assert.ok(!live.includes("batch="), live);
+  });
+
+  await t.step("without batch: the same lines with server-time alone", async () => {
+    await using cat = await withCaps(irc, "cat", "server-time");
+    await cat.send("JOIN #dev");
+    const lines = await cat.until(/PRIVMSG #dev :live$/);
+    assert.ok(!lines.some((line) => / BATCH /.test(line)), lines.join("\n"));
+    const messages = lines.filter((line) => / PRIVMSG /.test(line));
+    assert.equal(messages.length, 4, lines.join("\n"));
+    assert.match(messages[0]!, /^@time=\S+ :bob!chat@chat PRIVMSG #dev :one$/);
+  });
+
+  await t.step("echo-message sends one's own message back, with its tags", async () => {
+    await using dan = await withCaps(irc, "dan", "echo-message server-time");
+    await dan.send("PRIVMSG #lobby :echo me");
+    assert.match(await dan.next(/PRIVMSG #lobby/), /^@time=\S+ :dan!\S+ PRIVMSG #lobby :echo me$/);
+  });
+});
+
+Deno.test("IRC heartbeat: the server PINGs a quiet client, which stays by answering", async () => {
+  const { server, irc } = await serve(["--heartbeat", "5"]);
+  await using _ = server;
+  await using ann = await LineClient.register(irc, "ann");
+  const ping = await ann.next(/^:\S+ PING /, 10_000);
+  const token = ping.split(" ").at(-1)!.replace(/^:/, "");
+  await ann.send(`PONG :${token}`);
+  await ann.next(/^:\S+ PING /, 10_000);
+  await ann.send(`PONG :${token}`);
+  assert.ok(!ann.ended);
+  await ann.sync();
+});
