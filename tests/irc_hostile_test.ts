@@ -1,0 +1,106 @@
+/**
+ * Hostile input on the IRC port of a real `chat serve`, with its default
+ * limits: a CR in the middle of a line, lines over 512 bytes and of 10 KB,
+ * invalid UTF-8, NUL, mIRC formatting, control bytes from the chat side, a
+ * flood, and a client that never registers. The others in the room go on
+ * undisturbed.
+ */
+
+import assert from "node:assert/strict";
+import { ChatProcess } from "./_chat_process.ts";
+import { ircServeArgs, LineClient } from "./_irc_client.ts";
+import { bytes, TestClient, within } from "./_test_utils.ts";
+import { startServer } from "../server.ts";
+
+Deno.test("IRC hostile lines are cleaned or refused as on the other transports", async (t) => {
+  const server = new ChatProcess(ircServeArgs(), { stdin: "null" });
+  await using _ = server;
+  const port = await server.port();
+  const irc = await server.ircPort();
+  await using bob = await TestClient.join2(port, "bob");
+  await using ann = await LineClient.register(irc, "ann");
+  await using dan = await LineClient.register(irc, "dan");
+  const fromAnn = () => bob.next("message", (frame) => frame.from === "ann");
+
+  await t.step("a CR in the middle of a line ends it: two messages, no CR in either", async () => {
+    await ann.write("PRIVMSG #lobby :one\rPRIVMSG #lobby :two\r\n");
+    assert.equal((await fromAnn()).text, "one");
+    assert.equal((await fromAnn()).text, "two");
+  });
+
+  await t.step("a line of 10 KB, and one over 512 bytes, get 417 and nothing else", async () => {
+    await ann.send(`PRIVMSG #lobby :${"x".repeat(10_000)}`);
+    assert.match(await ann.next(/ 417 /), /^:\S+ 417 ann :Input line was too long$/);
+    await ann.send(`PRIVMSG #lobby :${"y".repeat(520)}`);
+    assert.match(await ann.next(/ 417 /), / 417 ann :/);
+    await ann.send("PRIVMSG #lobby :after the long ones");
+    assert.equal((await fromAnn()).text, "after the long ones");
+  });
+
+  await t.step("tags may take up to 8191 bytes besides the 512", async () => {
+    await ann.send(`@+example/big=${"t".repeat(4000)} PRIVMSG #lobby :tagged`);
+    assert.equal((await fromAnn()).text, "tagged");
+  });
+
+  await t.step("invalid UTF-8 is refused with a notice; the connection goes on", async () => {
+    await ann.write(bytes("PRIVMSG #lobby :bad ", [0xff, 0xfe, 0xc3], "\r\n"));
+    assert.match(await ann.next(/ NOTICE ann /), /not valid UTF-8/);
+    await ann.send("PRIVMSG #lobby :good again");
+    assert.equal((await fromAnn()).text, "good again");
+  });
+
+  await t.step(
+    "NUL is shown as a replacement character, as JSON and nc clients get it",
+    async () => {
+      await ann.write("PRIVMSG #lobby :a\0b\r\n");
+      assert.equal((await fromAnn()).text, "a\ufffdb");
+    },
+  );
+
+  await t.step("mIRC colour and format codes are removed on the way in", async () => {
+    await ann.send(
+      "PRIVMSG #lobby :\x0304,12red\x03 \x02bold\x02 \x1ditalic\x1d\x0f \x04ff0000hex",
+    );
+    assert.equal((await fromAnn()).text, "red bold italic hex");
+  });
+
+  await t.step("chat text reaches IRC without control bytes or line breaks", async () => {
+    await bob.send({ type: "say", text: "evil\x1b[2J\x07 \r\nPRIVMSG #lobby :fake\x00end" });
+    await dan.next(/^:bob!\S+ PRIVMSG #lobby :evil/);
+    await dan.sync();
+    for (const line of dan.lines) {
+      // deno-lint-ignore no-control-regex
+      assert.doesNotMatch(line, /[\x00-\x08\x0a-\x1f\x7f]/, JSON.stringify(line));
+      assert.ok(!line.startsWith("PRIVMSG"), JSON.stringify(line));
+    }
+    assert.ok(dan.lines.includes(":bob!chat@chat PRIVMSG #lobby :PRIVMSG #lobby :fake\ufffdend"));
+  });
+
+  await t.step("a flood is slowed down by the same limits; the others are not", async () => {
+    await using flood = await LineClient.register(irc, "flood");
+    const lines = Array.from({ length: 300 }, (_, index) => `PRIVMSG #lobby :flood ${index}`);
+    await flood.write(lines.join("\r\n") + "\r\n");
+    assert.match(await flood.next(/ NOTICE flood /), /sending too fast/);
+    await bob.send({ type: "say", text: "still here" });
+    const start = performance.now();
+    await dan.next(/PRIVMSG #lobby :still here$/, 2_000);
+    assert.ok(performance.now() - start < 2_000);
+    await dan.sync();
+    // 300 lines at 10 a second after a burst of 40 take many seconds: most still wait.
+    const relayed = bob.all("message").filter((frame) => frame.from === "flood").length;
+    assert.ok(relayed < 200, `${relayed} relayed at once`);
+  });
+});
+
+Deno.test("IRC registration has the hello deadline of other programs", async () => {
+  await using server = await startServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    ircPort: 0,
+    handshake: 1,
+  });
+  await using slow = await LineClient.connect(server.ircAddr!.port);
+  await slow.send("NICK slow");
+  assert.match(await slow.next(/^ERROR /, 5_000), /^ERROR :Closing link: No hello within 1 s$/);
+  await within(slow.closed(), 5_000);
+});

@@ -1,0 +1,95 @@
+/** The IRC gateway's pure parts: lines, the nick mapping and message text. */
+
+import assert from "node:assert/strict";
+import { formatLine, parseLine, splitBytes } from "../server/irc/line.ts";
+import { foldNick, isOwnNick, NickBook, nickOf } from "../server/irc/nicks.ts";
+import { literal, readText, stripFormatting } from "../server/irc/text.ts";
+
+Deno.test("parseLine() reads tags, source, command and parameters", () => {
+  const message = parseLine(
+    "@time=2026-01-01T00:00:00Z;+a=b\\sc\\:d :nick!u@h privmsg #dev :hi  there",
+  );
+  assert.equal(message?.command, "PRIVMSG");
+  assert.equal(message?.source, "nick!u@h");
+  assert.deepEqual(message?.params, ["#dev", "hi  there"]);
+  assert.equal(message?.tags.get("+a"), "b c;d");
+  assert.deepEqual(parseLine("NICK   ann")?.params, ["ann"]);
+  assert.deepEqual(parseLine("CAP REQ :")?.params, ["REQ", ""]);
+  assert.equal(parseLine(""), undefined);
+  assert.equal(parseLine("@only-tags"), undefined);
+  assert.equal(parseLine(":source-only"), undefined);
+});
+
+Deno.test("formatLine() never lets a parameter add a line or a parameter", () => {
+  const line = formatLine({
+    source: "srv",
+    command: "PRIVMSG",
+    params: ["#a b\r\nQUIT", "text\r\nKILL x\0"],
+  });
+  assert.equal(line, ":srv PRIVMSG #a_b__QUIT :text  KILL x \r\n");
+  assert.equal(formatLine({ command: "JOIN", params: ["#dev"] }), "JOIN #dev\r\n");
+  assert.equal(formatLine({ command: "PART", params: [":#x"] }), "PART ::#x\r\n");
+  assert.equal(
+    formatLine({ tags: { time: "t", a: "x;y z" }, command: "AWAY", params: ["gone"] }),
+    "@time=t;a=x\\:y\\sz AWAY :gone\r\n",
+  );
+});
+
+Deno.test("splitBytes() cuts at a byte budget, never inside a character", () => {
+  const text = "é".repeat(300);
+  const pieces = splitBytes(text, 101);
+  assert.equal(pieces.join(""), text);
+  for (const piece of pieces) assert.ok(new TextEncoder().encode(piece).length <= 101);
+  assert.deepEqual(splitBytes("", 10), [""]);
+});
+
+Deno.test("nickOf() keeps valid nicks and maps the others stably and uniquely", () => {
+  assert.equal(nickOf("ann"), "ann");
+  assert.equal(nickOf("Bob_2-x"), "Bob_2-x");
+  assert.match(nickOf("Zoë"), /^Zoe\|[0-9a-f]{8}$/);
+  assert.match(nickOf("ann.lee"), /^ann_lee\|[0-9a-f]{8}$/);
+  assert.match(nickOf("2pac"), /^_2pac\|[0-9a-f]{8}$/);
+  assert.match(nickOf("李明"), /^__\|[0-9a-f]{8}$/);
+  assert.equal(nickOf("Zoë"), nickOf("Zoë"));
+  // Same transliteration, different names: different nicks.
+  assert.notEqual(nickOf("Zoë"), nickOf("Zoè"));
+  assert.notEqual(nickOf("ann.lee"), nickOf("ann-lee"));
+  for (const name of ["Zoë", "ann.lee", "李明", "x".repeat(23) + "é"]) {
+    assert.ok(nickOf(name).length <= 24, nickOf(name));
+    assert.ok(!isOwnNick(nickOf(name)), "a mapped nick is never a name someone can take");
+  }
+});
+
+Deno.test("isOwnNick() takes what is both a chat name and an IRC nick", () => {
+  for (const nick of ["ann", "Bob", "a-b_c", "x".repeat(24)]) assert.ok(isOwnNick(nick), nick);
+  for (const nick of ["1ann", "_ann", "a.b", "a|b", "zoë", "", "x".repeat(25), "a b"]) {
+    assert.ok(!isOwnNick(nick), nick);
+  }
+});
+
+Deno.test("NickBook finds the chat name behind a nick it showed", () => {
+  const book = new NickBook();
+  const nick = book.nick("Zoë");
+  assert.equal(book.name(nick), "Zoë");
+  // Nicks compare without ASCII case (CASEMAPPING=ascii).
+  assert.equal(book.name(nick.toUpperCase()), "Zoë");
+  assert.equal(foldNick("ABC|Def"), "abc|def");
+  assert.equal(book.name("bob"), "bob");
+  assert.equal(book.name("Never|00000000"), undefined);
+});
+
+Deno.test("readText() strips formatting, keeps ACTION, names other CTCP", () => {
+  assert.equal(
+    stripFormatting("\x0304,12red\x03 \x02b\x02\x1fu\x0f\x16r\x1dI\x1es\x11m"),
+    "red burIsm",
+  );
+  assert.deepEqual(readText("\x01ACTION waves \x02hi\x02\x01"), {
+    kind: "action",
+    text: "waves hi",
+  });
+  assert.deepEqual(readText("\x01VERSION\x01"), { kind: "ctcp", command: "VERSION" });
+  assert.deepEqual(readText("\x01DCC SEND x"), { kind: "ctcp", command: "DCC" });
+  assert.deepEqual(readText("a\x01b"), { kind: "text", text: "ab" });
+  assert.equal(literal("/quit"), "//quit");
+  assert.equal(literal("hi /there"), "hi /there");
+});
