@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { ChatProcess } from "./_chat_process.ts";
-import { ircServeArgs, LineClient } from "./_irc_client.ts";
+import { IrcClient, ircServeArgs } from "./_irc_client.ts";
 import { bytes, TestClient, within } from "./_test_utils.ts";
 import { startServer } from "../server.ts";
 
@@ -18,8 +18,8 @@ Deno.test("IRC hostile lines are cleaned or refused as on the other transports",
   const port = await server.port();
   const irc = await server.ircPort();
   await using bob = await TestClient.join2(port, "bob");
-  await using ann = await LineClient.register(irc, "ann");
-  await using dan = await LineClient.register(irc, "dan");
+  await using ann = await IrcClient.register(irc, "ann");
+  await using dan = await IrcClient.register(irc, "dan");
   const fromAnn = () => bob.next("message", (frame) => frame.from === "ann");
 
   await t.step("a CR in the middle of a line ends it: two messages, no CR in either", async () => {
@@ -77,7 +77,7 @@ Deno.test("IRC hostile lines are cleaned or refused as on the other transports",
   });
 
   await t.step("a flood is slowed down by the same limits; the others are not", async () => {
-    await using flood = await LineClient.register(irc, "flood");
+    await using flood = await IrcClient.register(irc, "flood");
     const lines = Array.from({ length: 300 }, (_, index) => `PRIVMSG #lobby :flood ${index}`);
     await flood.write(lines.join("\r\n") + "\r\n");
     assert.match(await flood.next(/ NOTICE flood /), /sending too fast/);
@@ -99,7 +99,7 @@ Deno.test("IRC registration has the hello deadline of other programs", async () 
     ircPort: 0,
     handshake: 1,
   });
-  await using slow = await LineClient.connect(server.ircAddr!.port);
+  await using slow = await IrcClient.connect(server.ircAddr!.port);
   await slow.send("NICK slow");
   assert.match(await slow.next(/^ERROR /, 5_000), /^ERROR :Closing link: No hello within 1 s$/);
   await within(slow.closed(), 5_000);

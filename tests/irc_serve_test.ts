@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
-import { ircServeArgs, LineClient } from "./_irc_client.ts";
+import { IrcClient, ircServeArgs } from "./_irc_client.ts";
 import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
 import { LOOPBACK, waitUntil } from "./_test_utils.ts";
 
@@ -34,8 +34,8 @@ Deno.test({
         caCerts: [cert.cert],
       });
       await conn.handshake();
-      // LineClient only reads, writes and closes, which a TLS connection does alike.
-      await using ann = new LineClient(conn as unknown as Deno.TcpConn);
+      // IrcClient only reads, writes and closes, which a TLS connection does alike.
+      await using ann = new IrcClient(conn as unknown as Deno.TcpConn);
       await ann.send("NICK ann");
       await ann.send("USER ann 0 * :Ann");
       assert.match(await ann.next(/ 001 /), /^:\S+ 001 ann :Welcome/);
@@ -81,7 +81,7 @@ Deno.test("chat serve: the default IRC port in use turns IRC off, and the server
     const port = await server.port();
     await server.waitForStdout(/^Press Ctrl-C to stop\.$/m);
     assert.doesNotMatch(server.stdout, /irc:\/\//);
-    await using nc = await LineClient.connect(port);
+    await using nc = await IrcClient.connect(port);
     await nc.send("ann");
     await nc.next(/You are in #lobby/);
   } finally {

@@ -7,7 +7,8 @@
 
 import assert from "node:assert/strict";
 import { ChatProcess } from "./_chat_process.ts";
-import { ircServeArgs, LineClient } from "./_irc_client.ts";
+import { IrcClient, ircServeArgs } from "./_irc_client.ts";
+import { LineClient } from "./_line_client.ts";
 import { TestClient } from "./_test_utils.ts";
 
 /** A server with IRC on a free port, no sending limit to speak of; resolves with both ports. */
@@ -22,8 +23,8 @@ async function serve(extra: string[] = []) {
 }
 
 /** Registers `nick` with `caps` negotiated, waiting for the end of the MOTD. */
-function withCaps(port: number, nick: string, caps: string): Promise<LineClient> {
-  return LineClient.register(port, nick, ["CAP LS 302", `CAP REQ :${caps}`, "CAP END"]);
+function withCaps(port: number, nick: string, caps: string): Promise<IrcClient> {
+  return IrcClient.register(port, nick, ["CAP LS 302", `CAP REQ :${caps}`, "CAP END"]);
 }
 
 /** A person on nc: types a name and waits to be in the lobby. */
@@ -39,7 +40,7 @@ Deno.test("IRC registration: 001 to 005 with ISUPPORT, the MOTD, then #lobby", a
   await using _ = server;
 
   await t.step("NICK and USER alone register, and the client is put in #lobby", async () => {
-    await using ann = await LineClient.connect(irc);
+    await using ann = await IrcClient.connect(irc);
     await ann.send("NICK ann");
     await ann.send("USER ann 0 * :Ann Example");
     const lines = await ann.until(/ 376 ann :/);
@@ -59,7 +60,7 @@ Deno.test("IRC registration: 001 to 005 with ISUPPORT, the MOTD, then #lobby", a
   });
 
   await t.step("a command before registration is 451, PING is answered", async () => {
-    await using bea = await LineClient.connect(irc);
+    await using bea = await IrcClient.connect(irc);
     await bea.send("JOIN #dev");
     assert.match(await bea.next(/ 451 /), /^:\S+ 451 \* :You have not registered$/);
     await bea.send("PING :early");
@@ -67,7 +68,7 @@ Deno.test("IRC registration: 001 to 005 with ISUPPORT, the MOTD, then #lobby", a
   });
 
   await t.step("CAP LS 302 holds registration until CAP END; REQ is ACK or NAK", async () => {
-    await using cat = await LineClient.connect(irc);
+    await using cat = await IrcClient.connect(irc);
     await cat.send("CAP LS 302");
     await cat.send("NICK cat");
     await cat.send("USER cat 0 * :Cat");
@@ -93,7 +94,7 @@ Deno.test("IRC registration: 001 to 005 with ISUPPORT, the MOTD, then #lobby", a
   await t.step(
     "NICK: 431 without one, 432 erroneous, 433 in use and for a look-alike",
     async () => {
-      await using dan = await LineClient.connect(irc);
+      await using dan = await IrcClient.connect(irc);
       await dan.send("USER dan 0 * :Dan");
       await dan.send("NICK");
       assert.match(await dan.next(/ 431 /), /^:\S+ 431 \* :No nickname given$/);
@@ -101,7 +102,7 @@ Deno.test("IRC registration: 001 to 005 with ISUPPORT, the MOTD, then #lobby", a
         await dan.send(`NICK ${bad}`);
         assert.match(await dan.next(/ 432 /), new RegExp(`^:\\S+ 432 \\* ${bad} :`));
       }
-      await using _olive = await LineClient.register(irc, "olive");
+      await using _olive = await IrcClient.register(irc, "olive");
       await dan.send("NICK olive");
       assert.match(await dan.next(/ 433 /), /^:\S+ 433 \* olive :/);
       // Case and look-alike letters (1 and i for l) are the same name.
@@ -115,7 +116,7 @@ Deno.test("IRC registration: 001 to 005 with ISUPPORT, the MOTD, then #lobby", a
   );
 
   await t.step("a registered client may not register again: 462", async () => {
-    await using eve = await LineClient.register(irc, "eve");
+    await using eve = await IrcClient.register(irc, "eve");
     await eve.send("USER eve 0 * :Eve");
     assert.match(await eve.next(/ 462 /), /^:\S+ 462 eve :/);
     await eve.send("PASS secret");
@@ -132,7 +133,7 @@ Deno.test("IRC registration with a password: PASS, SASL PLAIN, 464 and 904", asy
     const plain = (user: string, password: string) => btoa(`${user}\0${user}\0${password}`);
 
     await t.step("no password is 464, and the end", async () => {
-      await using ann = await LineClient.connect(irc);
+      await using ann = await IrcClient.connect(irc);
       await ann.send("NICK ann");
       await ann.send("USER ann 0 * :Ann");
       assert.match(await ann.next(/ 464 /), /^:\S+ 464 \* :/);
@@ -141,20 +142,20 @@ Deno.test("IRC registration with a password: PASS, SASL PLAIN, 464 and 904", asy
     });
 
     await t.step("a wrong PASS is 464; the right one registers", async () => {
-      await using bad = await LineClient.connect(irc);
+      await using bad = await IrcClient.connect(irc);
       await bad.send("PASS :wrong guess");
       await bad.send("NICK ann");
       await bad.send("USER ann 0 * :Ann");
       await bad.next(/ 464 /);
       await bad.closed();
-      await using ann = await LineClient.register(irc, "ann", ["PASS :open sesame"]);
+      await using ann = await IrcClient.register(irc, "ann", ["PASS :open sesame"]);
       assert.ok(ann.lines.some((line) => / 001 ann /.test(line)));
     });
 
     await t.step(
       "SASL PLAIN: offered, 904 for a wrong password, 900 and 903 for the right",
       async () => {
-        await using bea = await LineClient.connect(irc);
+        await using bea = await IrcClient.connect(irc);
         await bea.send("CAP LS 302");
         assert.match(await bea.next(/ CAP \* LS /), /sasl=PLAIN/);
         await bea.send("NICK bea");
@@ -190,7 +191,7 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
   await using _ = server;
   await using bob = await TestClient.join2(port, "bob", [{ room: "#lobby" }, { room: "#dev" }]);
   await using carol = await textUser(port, "carol");
-  await using ann = await LineClient.register(irc, "ann");
+  await using ann = await IrcClient.register(irc, "ann");
 
   await t.step("JOIN enters the room: JOIN, NAMES; the others see the arrival", async () => {
     await ann.send("JOIN #dev,#Ops");
@@ -300,7 +301,7 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
   });
 
   await t.step("QUIT ends the connection; the others see the departure", async () => {
-    await using dan = await LineClient.register(irc, "dan");
+    await using dan = await IrcClient.register(irc, "dan");
     await dan.send("QUIT :gone fishing");
     assert.match(await dan.next(/^ERROR /), /^ERROR :Closing link/);
     await dan.closed();
@@ -314,7 +315,7 @@ Deno.test("IRC names: a chat name that is no IRC nick shows as a stable, unique 
   await using _ = server;
   await using zoe = await TestClient.join2(port, "Zoë");
   await using _dotted = await TestClient.join2(port, "ann.lee");
-  await using ann = await LineClient.register(irc, "ann");
+  await using ann = await IrcClient.register(irc, "ann");
   const names = (await ann.until(/ 366 ann #lobby /)).find((line) => / 353 /.test(line))!;
   const nicks = names.split(" :")[1]!.split(" ");
   const zoeNick = nicks.find((nick) => nick.startsWith("Zoe|"));
@@ -345,7 +346,7 @@ Deno.test("IRC names: a chat name that is no IRC nick shows as a stable, unique 
       new RegExp(` 311 ann ${zoeNick!.replace("|", "\\|")} \\S+ \\S+ \\* :Zoë$`),
     );
     await ann.next(/ 318 /);
-    await using other = await LineClient.register(irc, "other");
+    await using other = await IrcClient.register(irc, "other");
     const again = (await other.until(/ 366 other #lobby /)).join("\n");
     assert.ok(again.includes(zoeNick!), again);
   });
@@ -472,7 +473,7 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
     });
 
     await t.step("KICK: 482 for one not an operator; an operator's reaches everyone", async () => {
-      await using cat = await LineClient.register(irc, "cat");
+      await using cat = await IrcClient.register(irc, "cat");
       await cat.send("JOIN #dev");
       await cat.next(/ 366 cat #dev /);
       await cat.send("KICK #dev bob :no");
@@ -536,7 +537,7 @@ Deno.test("IRC history: replayed on JOIN in a chathistory batch, with server-tim
 Deno.test("IRC heartbeat: the server PINGs a quiet client, which stays by answering", async () => {
   const { server, irc } = await serve(["--heartbeat", "5"]);
   await using _ = server;
-  await using ann = await LineClient.register(irc, "ann");
+  await using ann = await IrcClient.register(irc, "ann");
   const ping = await ann.next(/^:\S+ PING /, 10_000);
   const token = ping.split(" ").at(-1)!.replace(/^:/, "");
   await ann.send(`PONG :${token}`);

@@ -18,6 +18,7 @@ import { isSafeText, sanitizeText } from "../core/sanitize.ts";
 import { startServer } from "../server.ts";
 import { GREETING } from "../server/transports/text.ts";
 import { bytes, LOOPBACK, TestClient, within } from "./_test_utils.ts";
+import { LineClient } from "./_line_client.ts";
 
 const PROMPT = "Your name: ";
 
@@ -53,27 +54,14 @@ function exactly(line: string): RegExp {
   return new RegExp(`^${escapeRegExp(line)}$`);
 }
 
-/**
- * A person on a raw socket: writes typed lines and records everything the
- * server prints, so tests can wait for a line.
- */
-class TextClient implements AsyncDisposable {
-  readonly conn: Deno.TcpConn;
-  readonly #chunks: Uint8Array[] = [];
-  readonly #decoder = new TextDecoder();
-  #text = "";
-  #cursor = 0;
-  #waiters: (() => void)[] = [];
-  #ended = false;
-  readonly #reading: Promise<void>;
-
+/** A person on a raw socket: types lines and reads what the server prints, prompts left out. */
+class TextClient extends LineClient {
   constructor(conn: Deno.TcpConn) {
-    this.conn = conn;
-    this.#reading = this.#read();
+    super(conn, stripPrompts);
   }
 
   /** Connects to `port` on loopback without sending anything. */
-  static async connect(port: number): Promise<TextClient> {
+  static override async connect(port: number): Promise<TextClient> {
     return new TextClient(await Deno.connect({ hostname: LOOPBACK, port }));
   }
 
@@ -85,138 +73,15 @@ class TextClient implements AsyncDisposable {
     return client;
   }
 
-  /** Everything received so far, decoded. */
-  get text(): string {
-    return this.#text;
-  }
-
-  /** Everything received so far, as bytes. */
-  get bytes(): Uint8Array {
-    return bytes(...this.#chunks.map((chunk) => [...chunk]));
-  }
-
-  /** Every complete line received so far, prompts left out. */
-  get lines(): string[] {
-    return this.#text.split("\r\n").slice(0, -1).map((line) => stripPrompts(line));
-  }
-
-  /** True once the server closed the connection. */
-  get ended(): boolean {
-    return this.#ended;
-  }
-
-  /** Sends raw text or bytes. */
-  async write(data: string | Uint8Array): Promise<void> {
-    let chunk = typeof data === "string" ? encoder.encode(data) : data;
-    while (chunk.length > 0) chunk = chunk.subarray(await this.conn.write(chunk));
-  }
-
   /** Types `line` and presses Enter (CRLF, as telnet sends it). */
   type(line: string): Promise<void> {
-    return this.write(`${line}\r\n`);
-  }
-
-  /**
-   * Resolves with the next complete line matching `pattern`, skipping the
-   * lines before it; a leading name prompt is not part of the line.
-   */
-  next(pattern: RegExp, ms = 5_000): Promise<string> {
-    return this.#until(
-      () => {
-        while (true) {
-          const end = this.#text.indexOf("\r\n", this.#cursor);
-          if (end === -1) return undefined;
-          const line = stripPrompts(this.#text.slice(this.#cursor, end));
-          this.#cursor = end + 2;
-          if (pattern.test(line)) return line;
-        }
-      },
-      ms,
-      `a line matching ${pattern}`,
-    );
-  }
-
-  /** Resolves once `fragment` arrives after what was consumed, and consumes it. */
-  expect(fragment: string, ms = 5_000): Promise<string> {
-    return this.#until(
-      () => {
-        const at = this.#text.indexOf(fragment, this.#cursor);
-        if (at === -1) return undefined;
-        this.#cursor = at + fragment.length;
-        return fragment;
-      },
-      ms,
-      JSON.stringify(fragment),
-    );
+    return this.send(line);
   }
 
   /** Asks for /who and waits for the answer: every earlier line has been handled. */
   async sync(): Promise<void> {
     await this.type("/who");
     await this.next(/^-- #[^:]+: \d+ (person|people) here: /);
-  }
-
-  /** Resolves once the server has closed the connection. */
-  async closed(ms = 5_000): Promise<void> {
-    await within(this.#reading, ms, "the server to close the connection");
-  }
-
-  async #until<T>(find: () => T | undefined, ms: number, what: string): Promise<T> {
-    let expired = false;
-    try {
-      return await within(
-        (async () => {
-          while (!expired) {
-            const found = find();
-            if (found !== undefined) return found;
-            if (this.#ended) {
-              throw new Error(`Connection ended before ${what}; got ${JSON.stringify(this.#text)}`);
-            }
-            await new Promise<void>((resolve) => this.#waiters.push(resolve));
-          }
-          throw new Error("Search abandoned");
-        })(),
-        ms,
-        `${what} (received so far: ${JSON.stringify(this.#text)})`,
-      );
-    } finally {
-      expired = true;
-    }
-  }
-
-  async #read(): Promise<void> {
-    const buffer = new Uint8Array(64 * 1024);
-    try {
-      while (true) {
-        const count = await this.conn.read(buffer);
-        if (count === null) break;
-        const chunk = buffer.slice(0, count);
-        this.#chunks.push(chunk);
-        this.#text += this.#decoder.decode(chunk, { stream: true });
-        this.#wake();
-      }
-    } catch {
-      // Closed locally or reset by the server.
-    } finally {
-      this.#text += this.#decoder.decode();
-      this.#ended = true;
-      this.#wake();
-    }
-  }
-
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      this.conn.close();
-    } catch {
-      // Closed by the server already.
-    }
-    await this.#reading;
   }
 }
 
