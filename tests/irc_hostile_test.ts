@@ -92,6 +92,16 @@ Deno.test("IRC hostile lines are cleaned or refused as on the other transports",
   });
 });
 
+Deno.test("IRC lines ended by CR count one by one against the rate limit", async () => {
+  const server = new ChatProcess(ircServeArgs(), { stdin: "null" });
+  await using _ = server;
+  await using crs = await IrcClient.register(await server.ircPort(), "crs");
+  const lines = Array.from({ length: 300 }, (_, index) => `PRIVMSG #lobby :cr ${index}`);
+  // One LF at the very end: 300 lines all the same.
+  await crs.write(lines.join("\r") + "\n");
+  assert.match(await crs.next(/ NOTICE crs /), /sending too fast/);
+});
+
 Deno.test("IRC registration has the hello deadline of other programs", async () => {
   await using server = await startServer({
     hostname: "127.0.0.1",

@@ -546,3 +546,28 @@ Deno.test("IRC heartbeat: the server PINGs a quiet client, which stays by answer
   assert.ok(!ann.ended);
   await ann.sync();
 });
+
+Deno.test("IRC files: a shared file arrives as a message with its link", async () => {
+  await using server = new ChatProcess(
+    ["serve", "--host", "127.0.0.1", "--port", "0", "--web-port", "0", "--memory"]
+      .concat(["--irc-port", "0"]),
+    { stdin: "null" },
+  );
+  const port = await server.port();
+  await using bob = await TestClient.join2(port, "bob");
+  await using ann = await IrcClient.register(await server.ircPort(), "ann");
+  const files = bob.all("welcome")[0]?.files;
+  assert.ok(files !== undefined, JSON.stringify(bob.frames[0]));
+  const response = await fetch(`http://127.0.0.1:${files.port}/files`, {
+    method: "POST",
+    body: "some notes\n",
+    headers: { authorization: `Bearer ${files.token}`, "x-file-name": "notes.txt" },
+  });
+  const stored = await response.json();
+  assert.equal(response.status, 201, JSON.stringify(stored));
+  await bob.send({ type: "file", id: stored.id, name: "notes.txt", room: "#lobby" });
+  const line = await ann.next(/PRIVMSG #lobby/);
+  const link = `http://127.0.0.1:${files.port}${stored.url}`;
+  assert.match(line, /^:bob!chat@chat PRIVMSG #lobby :shared notes\.txt \(.+\): /);
+  assert.ok(line.endsWith(`: ${link}`), `${line} ends with ${link}`);
+});

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ClientFrame, LineResult } from "../../protocol.ts";
+import { type ClientFrame, type LineResult, LineSplitter } from "../../protocol.ts";
 import type { Hub } from "../hub.ts";
 import type { Session } from "../session.ts";
 import type { LineProtocol, LineProtocolParts } from "../transports/peer.ts";
@@ -29,6 +29,8 @@ export interface IrcOptions {
 }
 
 const encoder = new TextEncoder();
+const CR = 0x0d;
+const LF = 0x0a;
 
 /** What the command handlers act through. */
 export interface Gateway {
@@ -45,7 +47,9 @@ export interface Gateway {
 /** Reads and answers the lines of one IRC client. */
 export class IrcConnection implements LineProtocol, Gateway {
   readonly session: Session;
-  readonly maxLineBytes = MAX_TAG_BYTES + MAX_LINE_BYTES;
+  readonly #splitter = new LineSplitter(MAX_TAG_BYTES + MAX_LINE_BYTES);
+  /** Whether the last byte read was a CR, whose LF (if it comes next) ends nothing more. */
+  #afterCr = false;
   readonly renderer: IrcRenderer;
   readonly hub: Hub;
   readonly #tcp: TcpSession;
@@ -96,6 +100,24 @@ export class IrcConnection implements LineProtocol, Gateway {
     this.write(this.renderer.line("PING", `heartbeat-${++this.#pings}`));
   }
 
+  /**
+   * Splits bytes into lines: a CR ends a line as LF does (CR LF is one line
+   * end), so what follows a CR mid-line is a line of its own, with its own
+   * place in the rate limit.
+   */
+  split(chunk: Uint8Array): LineResult[] {
+    if (!this.#afterCr && !chunk.includes(CR)) return this.#splitter.push(chunk);
+    const bytes = new Uint8Array(chunk.length);
+    let length = 0;
+    for (const byte of chunk) {
+      const afterCr = this.#afterCr;
+      this.#afterCr = byte === CR;
+      if (byte === CR) bytes[length++] = LF;
+      else if (byte !== LF || !afterCr) bytes[length++] = byte;
+    }
+    return this.#splitter.push(bytes.subarray(0, length));
+  }
+
   line(result: LineResult): boolean {
     if (!result.ok) {
       this.write(
@@ -105,11 +127,7 @@ export class IrcConnection implements LineProtocol, Gateway {
       );
       return true;
     }
-    // A CR ends a line as well as LF does: what follows it is a line of its own.
-    for (const part of result.line.split("\r")) {
-      if (this.#tcp.closing) break;
-      this.#one(part);
-    }
+    this.#one(result.line);
     return true;
   }
 

@@ -47,14 +47,21 @@ export function foldNick(nick: string): string {
   return nick.replace(/[A-Z]/g, (char) => char.toLowerCase());
 }
 
+/** Mapped nicks one connection remembers: more than a room lists at once, never unbounded. */
+export const MAX_REMEMBERED = 4096;
+
 /** The nicks one IRC connection was shown, to find the chat name behind each. */
 export class NickBook {
   readonly #names = new Map<string, string>();
 
-  /** The nick of chat name `name`, remembered. */
+  /** The nick of chat name `name`, remembered (the most recent {@linkcode MAX_REMEMBERED}). */
   nick(name: string): string {
     const nick = nickOf(name);
-    if (nick !== name) this.#names.set(foldNick(nick), name);
+    if (nick === name) return nick;
+    const key = foldNick(nick);
+    this.#names.delete(key);
+    this.#names.set(key, name);
+    if (this.#names.size > MAX_REMEMBERED) this.#names.delete(this.#names.keys().next().value!);
     return nick;
   }
 

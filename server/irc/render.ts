@@ -174,7 +174,8 @@ export class IrcRenderer {
   /** Whether `room` is among the channels a LIST asked for. */
   #listed(room: string): boolean {
     const asked = this.context?.target?.toLowerCase().split(",") ?? [];
-    return asked.includes(room);
+    // Only channel names filter: ELIST conditions (`>3`) are not supported, so list all.
+    return !asked.some((item) => item.startsWith("#")) || asked.includes(room);
   }
 
   /** A line from chat user `name`. */

@@ -61,8 +61,8 @@ const WARN_EVERY_MS = 10_000;
 export interface LineProtocol {
   /** The session the hub knows this connection by. */
   readonly session: Session;
-  /** Largest line accepted, in bytes, line end included. */
-  readonly maxLineBytes: number;
+  /** Splits bytes from the socket into lines, as the protocol ends them. */
+  split(chunk: Uint8Array): LineResult[];
   /** Handles one line; `false` once the connection must be closed. */
   line(line: LineResult): boolean;
   /** Renders a frame for the peer; `undefined` sends nothing. */
@@ -179,7 +179,7 @@ export class Peer {
     this.#bytes = new TokenBucket(limits.byteRate.burst, limits.byteRate.perSecond);
     if (protocol !== undefined) {
       session.speak("text", (frame) => protocol.encode(frame));
-      this.#framer = new LineSplitter(protocol.maxLineBytes);
+      this.#framer = { push: (chunk) => protocol.split(chunk) };
     } else if (mode === "websocket") {
       this.#bom = -1;
       this.#framer = new WebSocketDecoder(MAX_CLIENT_LINE_BYTES, {
