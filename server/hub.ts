@@ -102,6 +102,8 @@ export interface PersonInfo {
   readonly rooms: readonly string[];
   /** Where they connect from. */
   readonly address: string;
+  /** When their connection opened, in ms since the epoch. */
+  readonly since: number;
 }
 
 /** Routes frames between sessions. One hub serves every transport of a server. */
@@ -117,6 +119,8 @@ export class Hub implements Disposable {
   readonly #operators: Operators;
   readonly #password: PasswordGate | undefined;
   readonly #settings: (room: string) => Readonly<RoomSettings>;
+  /** When each connection opened, for IRC's WHOIS. */
+  readonly #opened = new WeakMap<Session, number>();
   readonly #handlers: Handlers = {
     say: this.#in((member, frame, room) => this.#say(member, frame, room)),
     me: this.#in((member, frame, room) => this.#messages.post(member, room, frame, true)),
@@ -257,6 +261,7 @@ export class Hub implements Disposable {
       person: this.#presence.people([member])[0]!,
       rooms: member.rooms.map((room) => room.name),
       address: member.session.address,
+      since: this.#opened.get(member.session) ?? Date.now(),
     };
   }
 
@@ -278,6 +283,7 @@ export class Hub implements Disposable {
       return;
     }
     this.#members.open(session);
+    this.#opened.set(session, Date.now());
   }
 
   /** Handles one checked frame from `session`. Never throws for any input. */

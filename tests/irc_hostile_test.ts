@@ -102,6 +102,14 @@ Deno.test("IRC lines ended by CR count one by one against the rate limit", async
   assert.match(await crs.next(/ NOTICE crs /), /sending too fast/);
 });
 
+Deno.test("IRC: a TLS handshake on the plain port is closed at once", async () => {
+  await using server = await startServer({ hostname: "127.0.0.1", port: 0, ircPort: 0 });
+  await using tls = await IrcClient.connect(server.ircAddr!.port);
+  // The start of a TLS ClientHello record.
+  await tls.write(bytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]));
+  await tls.closed(2_000);
+});
+
 Deno.test("IRC registration has the hello deadline of other programs", async () => {
   await using server = await startServer({
     hostname: "127.0.0.1",

@@ -390,6 +390,10 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
       const codes = lines.map((line) => line.split(" ")[1]);
       assert.deepEqual(codes, ["311", "319", "312", "317", "318"], lines.join("\n"));
       assert.match(lines[1]!, / 319 ann bob :#dev$/);
+      // Idle seconds, then when they connected (in seconds since the epoch).
+      const [, idle, signon] = lines[3]!.match(/ 317 ann bob (\d+) (\d+) :seconds idle/) ?? [];
+      assert.ok(Number(idle) < 60, lines[3]);
+      assert.ok(Math.abs(Number(signon) - Date.now() / 1000) < 60, lines[3]);
       await ann.send("WHOIS nobody");
       assert.match(await ann.next(/ 401 /), / 401 ann nobody :/);
       await ann.next(/ 318 ann nobody /);

@@ -186,7 +186,8 @@ function whois(gateway: Gateway, params: readonly string[]): void {
   if (person.op) reply(gateway, RPL.WHOISOPERATOR, shown, "is an operator");
   if (person.away !== undefined) reply(gateway, RPL.AWAY, shown, person.away.reason ?? "Away");
   const idle = Math.max(0, Math.floor((Date.now() - person.active) / 1000));
-  reply(gateway, RPL.WHOISIDLE, shown, String(idle), "seconds idle");
+  const signon = String(Math.floor(found.since / 1000));
+  reply(gateway, RPL.WHOISIDLE, shown, String(idle), signon, "seconds idle, signon time");
   reply(gateway, RPL.ENDOFWHOIS, shown, "End of /WHOIS list");
 }
 

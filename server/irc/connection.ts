@@ -26,10 +26,16 @@ export interface IrcOptions {
   readonly server: string;
   /** The network's name, for ISUPPORT and the MOTD. */
   readonly network: string;
+  /** Whether the port speaks TLS. */
+  readonly tls: boolean;
+  /** Receives one line per connection problem. */
+  readonly log: (line: string) => void;
 }
 
 const encoder = new TextEncoder();
 const CR = 0x0d;
+/** The first byte of a TLS record that starts a handshake. */
+const TLS_HANDSHAKE = 0x16;
 const LF = 0x0a;
 
 /** What the command handlers act through. */
@@ -50,6 +56,9 @@ export class IrcConnection implements LineProtocol, Gateway {
   readonly #splitter = new LineSplitter(MAX_TAG_BYTES + MAX_LINE_BYTES);
   /** Whether the last byte read was a CR, whose LF (if it comes next) ends nothing more. */
   #afterCr = false;
+  /** Whether nothing has been read yet. */
+  #first = true;
+  readonly #options: IrcOptions;
   readonly renderer: IrcRenderer;
   readonly hub: Hub;
   readonly #tcp: TcpSession;
@@ -60,6 +69,7 @@ export class IrcConnection implements LineProtocol, Gateway {
   /** Serves one connection, given its parts by the peer. */
   constructor(parts: LineProtocolParts, options: IrcOptions) {
     this.#parts = parts;
+    this.#options = options;
     this.#tcp = parts.session;
     this.hub = options.hub;
     this.session = new IrcSession(parts.session);
@@ -106,6 +116,15 @@ export class IrcConnection implements LineProtocol, Gateway {
    * place in the rate limit.
    */
   split(chunk: Uint8Array): LineResult[] {
+    if (this.#first && chunk.length > 0) {
+      this.#first = false;
+      // A TLS handshake on the plain port: a client set to TLS. Said at once, not at the deadline.
+      if (chunk[0] === TLS_HANDSHAKE && !this.#options.tls) {
+        this.#options.log(`${this.#tcp.remote} spoke TLS to the plain IRC port: closed`);
+        this.#parts.end("connection closed");
+        return [];
+      }
+    }
     if (!this.#afterCr && !chunk.includes(CR)) return this.#splitter.push(chunk);
     const bytes = new Uint8Array(chunk.length);
     let length = 0;

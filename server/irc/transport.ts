@@ -58,7 +58,13 @@ export class IrcTransport {
     options: IrcTransportOptions,
   ): Promise<IrcTransport> {
     const server = ircServerName(options.serverName);
-    const irc = { hub, server, network: server };
+    const irc = {
+      hub,
+      server,
+      network: server,
+      tls: listen.tls !== undefined,
+      log: options.log,
+    };
     const listener = await TcpListener.open({ ...listen, label: "IRC" }, {
       gate: options.gate,
       accept: (socket, slot) =>
