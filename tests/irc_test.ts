@@ -531,10 +531,23 @@ Deno.test("IRC history: replayed on JOIN in a chathistory batch, with server-tim
     assert.match(messages[0]!, /^@time=\S+ :bob!chat@chat PRIVMSG #dev :one$/);
   });
 
+  await t.step("one live message carries the tags each client asked for", async () => {
+    await using plain = await IrcClient.register(irc, "plain");
+    await using timed = await withCaps(irc, "timed", "server-time");
+    await using tagged = await withCaps(irc, "tagged", "server-time message-tags");
+    await bob.send({ type: "join", room: "#lobby" });
+    await bob.next("room", (frame) => frame.room === "#lobby");
+    await bob.send({ type: "say", text: "tags differ", room: "#lobby" });
+    const line = /PRIVMSG #lobby :tags differ$/;
+    assert.equal(await plain.next(line), ":bob!chat@chat PRIVMSG #lobby :tags differ");
+    assert.match(await timed.next(line), /^@time=[^;\s]+ :bob!/);
+    assert.match(await tagged.next(line), /^@time=[^;\s]+;msgid=\d+ :bob!/);
+  });
+
   await t.step("echo-message sends one's own message back, with its tags", async () => {
     await using dan = await withCaps(irc, "dan", "echo-message server-time");
     await dan.send("PRIVMSG #lobby :echo me");
-    assert.match(await dan.next(/PRIVMSG #lobby/), /^@time=\S+ :dan!\S+ PRIVMSG #lobby :echo me$/);
+    assert.match(await dan.next(/ :echo me$/), /^@time=\S+ :dan!\S+ PRIVMSG #lobby :echo me$/);
   });
 });
 

@@ -46,6 +46,9 @@ export interface RendererOptions {
 
 const encoder = new TextEncoder();
 
+/** A live message's lines, by frame and by which tags they carry, encoded once for all clients. */
+const shared = new WeakMap<ServerFrame, Uint8Array[]>();
+
 /** The user and host part of every nick's mask. */
 const USER_HOST = "chat@chat";
 
@@ -98,8 +101,25 @@ export class IrcRenderer {
     return this.line("NOTICE", this.nick, text);
   }
 
-  /** Renders one frame as bytes to send; `undefined` when it shows nothing. */
+  /**
+   * Renders one frame as bytes to send; `undefined` when it shows nothing.
+   * A live room message from someone else reads the same to every client
+   * with the same tags: it is rendered and encoded once for all of them.
+   */
   encode(frame: ServerFrame): Uint8Array | undefined {
+    if (
+      frame.type === "message" && frame.replay !== true && frame.file === undefined &&
+      frame.from !== this.name
+    ) {
+      this.nicks.nick(frame.from);
+      const key = (this.caps.has("server-time") ? 1 : 0) + (this.caps.has("message-tags") ? 2 : 0);
+      let byTags = shared.get(frame);
+      if (byTags === undefined) {
+        byTags = [];
+        shared.set(frame, byTags);
+      }
+      return byTags[key] ??= encoder.encode(this.render(frame));
+    }
     const text = this.render(frame);
     return text === "" ? undefined : encoder.encode(text);
   }
