@@ -300,6 +300,15 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     assert.match(await ann.next(/ 461 /), /^:\S+ 461 ann PART :/);
   });
 
+  await t.step("JOIN 0 leaves every room but the last, which says why it stays", async () => {
+    await using eve = await IrcClient.register(irc, "eve");
+    await eve.send("JOIN #dev");
+    await eve.next(/ 366 eve #dev /);
+    await eve.send("JOIN 0");
+    assert.match(await eve.next(/ PART /), /^:eve!\S+ PART #lobby$/);
+    assert.match(await eve.next(/ NOTICE eve /), /Cannot leave #dev: it is the only room/);
+  });
+
   await t.step("QUIT ends the connection; the others see the departure", async () => {
     await using dan = await IrcClient.register(irc, "dan");
     await dan.send("QUIT :gone fishing");
