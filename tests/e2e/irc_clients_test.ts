@@ -1,0 +1,432 @@
+/**
+ * Real IRC clients in the same rooms as the terminal client and the page:
+ * one `chat serve` on loopback with its IRC port; ann at irssi and bea at
+ * WeeChat in tmux, carol at `chat join` in tmux, dave on the page in
+ * Chromium. Each step is one thing the IRC door promises (issue 18), seen
+ * on the screens of the people involved: history on joining, messages with
+ * the right nick and time both ways, `/me`, private messages, `/topic`,
+ * `/away`, `/names`, `/whois`, and no warning or error in either client.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ChatProcess } from "../_chat_process.ts";
+import type { Page } from "./_playwright.ts";
+import { ChatBrowser, exactly, joinAs, logLine, pageUrl, say, waitForLine } from "./_browser.ts";
+import { IrcClient, ircClientMissing, type IrcProgram } from "./_irc_clients.ts";
+import { missing } from "./_needs.ts";
+import { literal, said, TerminalUser, TODAY_STAMP } from "./_terminal_user.ts";
+import { Tmux } from "./_tmux.ts";
+import { showView } from "./_web_rooms.ts";
+
+/** The secrets of `--op-file`: carol becomes an operator at the terminal, ann over IRC. */
+const OPERATORS = "carol carol-secret\nann ann-secret\n";
+
+/** Zoë's nick on IRC, as docs/PROTOCOL.md gives it: her name transliterated, `|`, a hash. */
+const ZOE = "Zoe|c2a2bddc";
+
+/** What each step waits for on a screen or a page at most, in milliseconds. */
+const WAIT_MS = 20_000;
+
+/** Why this test cannot run here, or `undefined`. */
+const WHY_NOT = [
+  missing("tmux"),
+  missing("chromium"),
+  ...(["irssi", "weechat"] as IrcProgram[]).map(ircClientMissing),
+].find((reason) => reason !== undefined);
+
+/** The `HH:MM:SS` of the first line of `lines` that matches `pattern` with the stamp in group 1. */
+function stampOf(lines: readonly string[], pattern: RegExp): string {
+  for (const line of lines) {
+    const match = line.match(pattern);
+    if (match) return match[1]!;
+  }
+  throw new Error(`No line matches ${pattern}:\n${lines.join("\n")}`);
+}
+
+/** A terminal line that is `text` from `from`, with its stamp in group 1. */
+function stamped(from: string, text: string): RegExp {
+  return new RegExp(`^\\[(\\d\\d:\\d\\d:\\d\\d)\\] ${literal(from)}: ${literal(text)}$`);
+}
+
+/** Waits until carol's terminal shows `pattern` and returns the stamp in its group 1. */
+async function terminalStamp(carol: TerminalUser, pattern: RegExp): Promise<string> {
+  return stampOf((await carol.waitForLine(pattern, WAIT_MS)).lines, pattern);
+}
+
+/** Waits for a line of the page's log of class `kind` containing `text` and returns its text. */
+async function pageLine(page: Page, kind: string, text: string): Promise<string> {
+  const line = await waitForLine(page, kind, text, WAIT_MS);
+  return (await line.first().textContent() ?? "").trim();
+}
+
+/**
+ * Runs `fn` as the step `name` of `t`. When it fails, the error also gives
+ * the last raw IRC lines each of `clients` exchanged, to show what the
+ * server sent that the client showed or did not show.
+ */
+async function step(
+  t: Deno.TestContext,
+  clients: readonly IrcClient[],
+  name: string,
+  fn: () => Promise<void>,
+): Promise<boolean> {
+  return await t.step(name, async () => {
+    try {
+      await fn();
+    } catch (error) {
+      if (clients.length === 0) throw error;
+      const raw: string[] = [];
+      for (const client of clients) {
+        const lines = await client.rawLines().catch((why) => [`(cannot read them: ${why})`]);
+        raw.push(
+          `${client.program} (${client.nick}), its last raw lines:`,
+          ...lines.slice(-40).map((line) => `  ${line}`),
+        );
+      }
+      throw new Error(`${(error as Error).message}\n${raw.join("\n")}`);
+    }
+  });
+}
+
+/** The port in the `chat serve` banner line that `pattern` matches (group 1). */
+async function bannerPort(server: ChatProcess, pattern: RegExp): Promise<number> {
+  const [, port] = await server.waitForStdout(pattern, WAIT_MS);
+  return Number(port);
+}
+
+Deno.test({
+  name: WHY_NOT === undefined
+    ? "irssi and WeeChat share the rooms with chat join and the page"
+    : `irssi and WeeChat share the rooms with chat join and the page (ignored: ${WHY_NOT})`,
+  ignore: WHY_NOT !== undefined,
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "chat-irc-clients-" });
+    const opFile = join(dir, "ops.txt");
+    await Deno.writeTextFile(opFile, OPERATORS);
+    await using server = new ChatProcess(
+      [
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--web-port",
+        "0",
+        "--irc-port",
+        "0",
+        "--memory",
+        "--op-file",
+        opFile,
+      ],
+      { stdin: "null" },
+    );
+    const port = await server.port();
+    const webPort = await bannerPort(server, /^ {2}http:\/\/127\.0\.0\.1:(\d+)\/$/m);
+    const ircPort = await bannerPort(server, /^ {2}(?:or IRC: )?irc:\/\/127\.0\.0\.1:(\d+)$/m);
+    await using browser = await ChatBrowser.launch();
+    const tmux = new Tmux("irc-clients");
+    const clients: IrcClient[] = [];
+    try {
+      const carol = await TerminalUser.join(tmux, "carol", port, { width: 120, height: 40 });
+      const dave = await browser.open(pageUrl(webPort));
+      await joinAs(dave, "dave");
+      await carol.waitForLine(/ dave joined #lobby$/, WAIT_MS);
+
+      // The stamps carol's terminal and dave's page gave what was said before IRC came.
+      let carolEarly = "";
+      let daveEarly = "";
+      let devEarly = "";
+      await step(
+        t,
+        clients,
+        "before IRC: carol sets the topic; carol and dave talk in #lobby and #dev",
+        async () => {
+          await carol.enter("/oper carol-secret");
+          await carol.waitForLine(/operator/i, WAIT_MS);
+          await carol.enter("/topic Lunch at noon");
+          await carol.waitForLine(/carol set the topic of #lobby: Lunch at noon$/, WAIT_MS);
+          await carol.enter("early word from carol");
+          carolEarly = await terminalStamp(carol, stamped("carol", "early word from carol"));
+          await say(dave, "early word from dave");
+          daveEarly = await terminalStamp(carol, stamped("dave", "early word from dave"));
+          await say(dave, "/join #dev");
+          await dave.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
+          await say(dave, "early news in dev");
+          const line = await pageLine(dave, "message", "early news in dev");
+          devEarly = line.match(/\[(\d\d:\d\d:\d\d)\]/)?.[1] ??
+            assert.fail(`no stamp in "${line}"`);
+          await showView(dave, "#lobby");
+        },
+      );
+
+      let ann!: IrcClient;
+      let bea!: IrcClient;
+      await step(t, clients, "irssi connects as ann and joins #lobby and #dev", async () => {
+        ann = await IrcClient.start(tmux, "irssi", "ann");
+        clients.push(ann);
+        await ann.connect(ircPort);
+        await ann.join("#lobby", "#dev");
+        await carol.waitForLine(/ ann joined #lobby$/, WAIT_MS);
+        assert.deepEqual(await ann.problems(), [], "irssi printed warnings or errors");
+      });
+
+      await step(t, clients, "WeeChat connects as bea and joins #lobby and #dev", async () => {
+        bea = await IrcClient.start(tmux, "weechat", "bea");
+        clients.push(bea);
+        await bea.connect(ircPort);
+        await bea.join("#lobby", "#dev");
+        await carol.waitForLine(/ bea joined #lobby$/, WAIT_MS);
+        await ann.view("#lobby");
+        await ann.waitForLine(ann.joinedLine("bea", "#lobby"));
+        assert.deepEqual(await bea.problems(), [], "WeeChat printed warnings or errors");
+      });
+
+      await step(
+        t,
+        clients,
+        "history on join: what was said before shows with its nick and time",
+        async () => {
+          for (const client of [ann, bea]) {
+            await client.view("#lobby");
+            const carols = await client.waitForLine(client.said("carol", "early word from carol"));
+            assert.equal(carols[1], carolEarly, `${client.program}: the time of carol's message`);
+            const daves = await client.waitForLine(client.said("dave", "early word from dave"));
+            assert.equal(daves[1], daveEarly, `${client.program}: the time of dave's message`);
+            await client.view("#dev");
+            const dev = await client.waitForLine(client.said("dave", "early news in dev"));
+            assert.equal(dev[1], devEarly, `${client.program}: the time of dave's message in #dev`);
+          }
+        },
+      );
+
+      await step(
+        t,
+        clients,
+        "carol's and dave's messages reach irssi and WeeChat with nick and time",
+        async () => {
+          await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
+          await carol.enter("live from carol");
+          const carolAt = await terminalStamp(carol, stamped("carol", "live from carol"));
+          await say(dave, "live from dave");
+          const daveAt = await terminalStamp(carol, stamped("dave", "live from dave"));
+          for (const client of [ann, bea]) {
+            const fromCarol = await client.waitForLine(client.said("carol", "live from carol"));
+            assert.equal(fromCarol[1], carolAt, `${client.program}: the time of carol's message`);
+            const fromDave = await client.waitForLine(client.said("dave", "live from dave"));
+            assert.equal(fromDave[1], daveAt, `${client.program}: the time of dave's message`);
+          }
+        },
+      );
+
+      await step(t, clients, "ann and bea talk: carol, dave and each other see it", async () => {
+        await ann.enter("hello from irssi");
+        await carol.waitForLine(said("ann", "hello from irssi"), WAIT_MS);
+        await pageLine(dave, "message", "ann: hello from irssi");
+        await bea.waitForLine(bea.said("ann", "hello from irssi"));
+        await ann.waitForLine(ann.said("ann", "hello from irssi"));
+
+        await bea.enter("hello from weechat");
+        await carol.waitForLine(said("bea", "hello from weechat"), WAIT_MS);
+        await pageLine(dave, "message", "bea: hello from weechat");
+        await ann.waitForLine(ann.said("bea", "hello from weechat"));
+
+        await Promise.all([ann.view("#dev"), bea.view("#dev")]);
+        await bea.enter("dev word from weechat");
+        await ann.waitForLine(ann.said("bea", "dev word from weechat"));
+        await showView(dave, "#dev");
+        await pageLine(dave, "message", "bea: dev word from weechat");
+        await showView(dave, "#lobby");
+        await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
+      });
+
+      await step(t, clients, "/me from IRC, the terminal and the page", async () => {
+        await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
+        await ann.enter("/me waves from irssi");
+        await carol.waitForLine(
+          new RegExp(`^${TODAY_STAMP} \\* ann waves from irssi$`),
+          WAIT_MS,
+        );
+        await pageLine(dave, "action", "ann waves from irssi");
+        await bea.waitForLine(bea.action("ann", "waves from irssi"));
+
+        await bea.enter("/me waves from weechat");
+        await carol.waitForLine(
+          new RegExp(`^${TODAY_STAMP} \\* bea waves from weechat$`),
+          WAIT_MS,
+        );
+        await pageLine(dave, "action", "bea waves from weechat");
+        await ann.waitForLine(ann.action("bea", "waves from weechat"));
+
+        await carol.enter("/me waves back");
+        await say(dave, "/me nods");
+        for (const client of [ann, bea]) {
+          await client.waitForLine(client.action("carol", "waves back"));
+          await client.waitForLine(client.action("dave", "nods"));
+        }
+      });
+
+      await step(
+        t,
+        clients,
+        "private messages between IRC, the terminal and the page",
+        async () => {
+          await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
+          await ann.enter("/msg carol psst from irssi");
+          await carol.waitForLine(
+            new RegExp(`^${TODAY_STAMP} \\[private\\] ann → you: psst from irssi$`),
+            WAIT_MS,
+          );
+          await carol.enter("/msg ann psst back from carol");
+          await ann.view("carol");
+          await ann.waitForLine(ann.said("carol", "psst back from carol"));
+
+          await bea.enter("/msg dave psst from weechat");
+          await showView(dave, "@bea");
+          await pageLine(dave, "private", "psst from weechat");
+          await say(dave, "psst back from dave");
+          await bea.view("dave");
+          await bea.waitForLine(bea.said("dave", "psst back from dave"));
+          await showView(dave, "#lobby");
+
+          await ann.enter("/msg bea psst between irc clients");
+          await bea.view("ann");
+          await bea.waitForLine(bea.said("ann", "psst between irc clients"));
+          await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
+        },
+      );
+
+      await step(t, clients, "/topic: asked for, and set by an IRC operator", async () => {
+        await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
+        await ann.clear();
+        await ann.enter("/topic");
+        await ann.waitForLine(/ -!- Topic for #lobby: Lunch at noon$/);
+        await ann.waitForLine(/ -!- Topic set by carol\b/);
+        await bea.clear();
+        await bea.enter("/topic");
+        await bea.waitForLine(/ -- \| Topic for #lobby is "Lunch at noon"$/);
+        await bea.waitForLine(/ -- \| Topic set by carol\b/);
+
+        await ann.enter("/oper ann ann-secret");
+        await ann.waitForLine(/operator/i);
+        await ann.enter("/topic Release on Friday");
+        await carol.waitForLine(/ann set the topic of #lobby: Release on Friday$/, WAIT_MS);
+        await pageLine(dave, "notice", "ann set the topic of #lobby: Release on Friday");
+        await bea.waitForLine(bea.topicChanged("ann", "#lobby", "Release on Friday"));
+        await ann.waitForLine(ann.topicChanged("ann", "#lobby", "Release on Friday"));
+      });
+
+      await step(
+        t,
+        clients,
+        "/away: others are told, and IRC clients are told of others",
+        async () => {
+          await bea.enter("/away lunch");
+          await carol.waitForLine(/ bea is away: lunch$/, WAIT_MS);
+          await carol.enter("/msg bea are you there?");
+          await carol.waitForLine(/^-- bea is away: lunch$/, WAIT_MS);
+          await bea.view("carol");
+          await bea.waitForLine(bea.said("carol", "are you there?"));
+
+          // irssi marks itself away in its status bar once the server confirms (306).
+          await ann.enter("/away brb");
+          await ann.waitFor((screen) => screen.text.includes("(zZzZ)"), "irssi's away mark");
+          await carol.waitForLine(/ ann is away: brb$/, WAIT_MS);
+          await ann.enter("/away");
+          await ann.waitFor((screen) => !screen.text.includes("(zZzZ)"), "irssi back from away");
+
+          await carol.enter("/away coffee");
+          await carol.waitForLine(/You are away: coffee/, WAIT_MS);
+          await ann.view("carol");
+          await ann.enter("still there?");
+          await ann.waitForLine(/ -!- carol is away: coffee$/);
+          await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
+        },
+      );
+
+      await step(t, clients, "/names lists everyone in the room, whatever they use", async () => {
+        await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
+        await ann.clear();
+        await ann.enter("/names");
+        await ann.waitForLine(/ -!- Irssi: #lobby: Total of 4 nicks /);
+        const names = (await ann.screen()).lines.join("\n");
+        for (const nick of ["ann", "bea", "carol", "dave"]) {
+          assert.match(names, new RegExp(`\\[[ @+]${nick}\\s*\\]`), `${nick} in irssi's /names`);
+        }
+        await bea.clear();
+        await bea.enter("/names");
+        const nicks = await bea.waitForLine(/ -- \| Nicks #lobby: \[(.*)\]$/);
+        assert.deepEqual(
+          nicks[1]!.split(" ").map((nick) => nick.replace(/^[@+]/, "")).sort(),
+          ["ann", "bea", "carol", "dave"],
+          "the nicks in WeeChat's /names",
+        );
+      });
+
+      await step(t, clients, "/whois tells who someone is, and that they are away", async () => {
+        await ann.viewServer();
+        await ann.clear();
+        await ann.enter("/whois dave");
+        await ann.waitForLine(/ -!- dave \[.*\]$/);
+        await ann.waitForLine(/ -!- End of WHOIS$/);
+        await bea.viewServer();
+        await bea.clear();
+        await bea.enter("/whois carol");
+        await bea.waitForLine(/ -- \| \[carol\] \(.*\): /);
+        await bea.waitForLine(/ -- \| \[carol\] is away: coffee$/);
+        await bea.waitForLine(/ -- \| \[carol\] End of WHOIS$/);
+        await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
+      });
+
+      await step(
+        t,
+        clients,
+        "a name in another script is a valid nick on IRC, and what is sent to that nick reaches her",
+        async () => {
+          const zoe = await TerminalUser.start(tmux, "zoe", port, { args: ["--name", "Zoë"] });
+          await zoe.waitFor(
+            (screen) => screen.lines.some((line) => line.includes("Connected to ")),
+            "Zoë to be connected",
+          );
+          await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
+          for (const client of [ann, bea]) {
+            await client.waitForLine(client.joinedLine(ZOE, "#lobby"));
+          }
+          await zoe.enter("hallo from Zoë");
+          for (const client of [ann, bea]) {
+            await client.waitForLine(client.said(ZOE, "hallo from Zoë"));
+          }
+          await ann.enter(`/msg ${ZOE} hi Zoë, from irssi`);
+          await zoe.waitForLine(
+            new RegExp(`^${TODAY_STAMP} \\[private\\] ann → you: hi Zoë, from irssi$`),
+            WAIT_MS,
+          );
+          await bea.viewServer();
+          await bea.clear();
+          await bea.enter(`/whois ${ZOE}`);
+          await bea.waitForLine(new RegExp(` -- \\| \\[${literal(ZOE)}\\] \\(.*\\): Zoë$`));
+          await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
+        },
+      );
+
+      await step(t, clients, "no warning or error on either client's screens", async () => {
+        assert.deepEqual(await ann.problems(), [], "irssi");
+        assert.deepEqual(await bea.problems(), [], "WeeChat");
+      });
+
+      await step(t, clients, "both quit: carol and dave see them go", async () => {
+        await ann.quit("bye from irssi");
+        await carol.waitForLine(/ ann left #lobby/, WAIT_MS);
+        await logLine(dave, "notice", /ann left #lobby/).first().waitFor({ timeout: WAIT_MS });
+        await bea.quit("bye from weechat");
+        await carol.waitForLine(/ bea left #lobby/, WAIT_MS);
+        await logLine(dave, "notice", /bea left #lobby/).first().waitFor({ timeout: WAIT_MS });
+      });
+      assert.deepEqual(browser.unexpectedProblems(), [], "problems on the page");
+    } finally {
+      for (const client of clients) await client[Symbol.asyncDispose]();
+      await tmux.kill();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
