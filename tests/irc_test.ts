@@ -597,3 +597,19 @@ Deno.test("IRC files: a shared file arrives as a message with its link", async (
   assert.match(line, /^:bob!chat@chat PRIVMSG #lobby :shared notes\.txt \(.+\): /);
   assert.ok(line.endsWith(`: ${link}`), `${line} ends with ${link}`);
 });
+
+Deno.test("IRC typing: +typing TAGMSG both ways with message-tags", async () => {
+  const { server, port, irc } = await serve();
+  await using _ = server;
+  await using bob = await TestClient.join2(port, "bob");
+  await using ann = await withCaps(irc, "ann", "message-tags");
+  await ann.send("@+typing=active TAGMSG #lobby");
+  const typing = await bob.next("typing", (frame) => frame.name === "ann");
+  assert.equal(typing.room, "#lobby");
+  await bob.send({ type: "typing", room: "#lobby" });
+  assert.equal(await ann.next(/ TAGMSG /), "@+typing=active :bob!chat@chat TAGMSG #lobby");
+  // Other tag-only messages are dropped, never an error.
+  await ann.send("@+draft/react=x TAGMSG #lobby");
+  const lines = await ann.sync();
+  assert.equal(lines.length, 1, lines.join("\n"));
+});

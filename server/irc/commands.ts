@@ -14,7 +14,11 @@ import { ERR, RPL } from "./numerics.ts";
 import { literal, readText, stripFormatting } from "./text.ts";
 
 /** Handles one command's parameters. */
-export type CommandHandler = (gateway: Gateway, params: readonly string[]) => void;
+export type CommandHandler = (
+  gateway: Gateway,
+  params: readonly string[],
+  tags: ReadonlyMap<string, string>,
+) => void;
 
 /** Writes a numeric reply. */
 function reply(gateway: Gateway, code: string, ...params: string[]): void {
@@ -265,6 +269,21 @@ function kick(gateway: Gateway, params: readonly string[]): void {
   }
 }
 
+/** TAGMSG: `+typing=active` is the chat's "is typing"; any other tag-only message is dropped. */
+function tagmsg(gateway: Gateway, params: readonly string[], tags: ReadonlyMap<string, string>) {
+  const target = params[0];
+  if (target === undefined || tags.get("+typing") !== "active") return;
+  if (target.startsWith("#")) {
+    const checked = normalizeRoom(target);
+    if (checked.ok && inRoom(gateway, checked.value)) {
+      gateway.deliver({ type: "typing", room: checked.value }, { command: "NOTICE" });
+    }
+    return;
+  }
+  const name = gateway.renderer.nicks.name(target);
+  if (name !== undefined) gateway.deliver({ type: "typing", to: name }, { command: "NOTICE" });
+}
+
 /** Every command a registered client may send, by name. */
 export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   PING: (gateway, params) => {
@@ -295,6 +314,7 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
       ...(params[0] === undefined ? {} : { target: params[0] }),
     }),
   MOTD: (gateway) => gateway.write(motdLines(gateway.renderer)),
+  TAGMSG: tagmsg,
   MODE: mode,
   KICK: kick,
   OPER: (gateway, params) => {

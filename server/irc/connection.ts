@@ -170,7 +170,7 @@ export class IrcConnection implements LineProtocol, Gateway {
     const command = message.command;
     if (renderer.name === undefined) {
       if (command === "PING" || command === "PONG" || command === "QUIT") {
-        return COMMANDS[command]!(this, message.params);
+        return COMMANDS[command]!(this, message.params, message.tags);
       }
       return this.write(renderer.numeric(ERR.NOTREGISTERED, "You have not registered"));
     }
@@ -178,6 +178,6 @@ export class IrcConnection implements LineProtocol, Gateway {
     if (handler === undefined) {
       return this.write(renderer.numeric(ERR.UNKNOWNCOMMAND, command, "Unknown command"));
     }
-    handler(this, message.params);
+    handler(this, message.params, message.tags);
   }
 }

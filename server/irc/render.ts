@@ -181,6 +181,7 @@ export class IrcRenderer {
       case "bye":
         return formatLine({ command: "ERROR", params: [`Closing link: ${frame.reason}`] });
       case "typing":
+        return this.#typing(frame.name, frame.room);
       case "ping":
       case "pong":
         return "";
@@ -330,6 +331,17 @@ export class IrcRenderer {
       return this.numeric(RPL.YOUREOPER, "You are now an IRC operator");
     }
     return this.notice(text);
+  }
+
+  /** Someone typing, as the `+typing` tag of a TAGMSG, to a client that takes message tags. */
+  #typing(name: string, room: string | undefined): string {
+    if (!this.caps.has("message-tags") || name === this.name) return "";
+    return formatLine({
+      tags: { "+typing": "active" },
+      source: this.mask(name),
+      command: "TAGMSG",
+      params: [room ?? this.nick],
+    });
   }
 
   /** A replay's start or end: a batch when the client takes them. */
