@@ -13,7 +13,6 @@ import {
   type MessageFrame,
   type PrivateFrame,
   type ServerFrame,
-  type WhoFrame,
 } from "../../protocol.ts";
 import { fileLink } from "../../core/files.ts";
 import type { Hub } from "../hub.ts";
@@ -21,6 +20,7 @@ import { byteLength, formatLine, MAX_LINE_BYTES, type OutgoingLine, splitBytes }
 import { NickBook } from "./nicks.ts";
 import { RPL } from "./numerics.ts";
 import { replayMark } from "./session.ts";
+import { joinLines, whoLines } from "./listings.ts";
 import { errorLine } from "./errors.ts";
 import { welcomeLines } from "./welcome.ts";
 
@@ -135,20 +135,20 @@ export class IrcRenderer {
         this.#files = frame.files;
         return welcomeLines(this);
       case "room":
-        return this.#joinLines(frame.room, frame.members, frame.topic);
+        return joinLines(this, frame.room, frame.members, frame.topic);
       case "message":
       case "private":
         return this.#message(frame);
       case "joined":
-        return frame.name === this.name ? "" : this.#from(frame.name, "JOIN", frame.room);
+        return frame.name === this.name ? "" : this.from(frame.name, "JOIN", frame.room);
       case "left":
         return this.#left(frame.name, frame.room, frame.reason);
       case "parted":
-        return this.#from(this.name ?? this.nick, "PART", frame.room);
+        return this.from(this.name ?? this.nick, "PART", frame.room);
       case "renamed":
         return this.#renamed(frame.from, frame.to);
       case "topic":
-        return this.#from(frame.by, "TOPIC", frame.room, frame.topic);
+        return this.from(frame.by, "TOPIC", frame.room, frame.topic);
       case "notice": {
         const line = this.line("NOTICE", frame.room ?? this.nick, frame.text);
         const oper = this.context?.command === "OPER" &&
@@ -159,7 +159,7 @@ export class IrcRenderer {
       case "back":
         return this.#away(frame.name, frame.type === "away" ? frame.reason ?? "Away" : undefined);
       case "who":
-        return this.#who(frame);
+        return whoLines(this, frame);
       case "rooms":
         if (this.context?.command !== "LIST") return "";
         return [
@@ -200,89 +200,23 @@ export class IrcRenderer {
   }
 
   /** A line from chat user `name`. */
-  #from(name: string, command: string, ...params: string[]): string {
+  from(name: string, command: string, ...params: string[]): string {
     return formatLine({ source: this.mask(name), command, params });
-  }
-
-  /** The JOIN of a room entered, its topic and its NAMES. */
-  #joinLines(room: string, members: readonly string[], topic: string | undefined): string {
-    let lines = this.#from(this.name ?? this.nick, "JOIN", room);
-    if (topic !== undefined) {
-      lines += this.numeric(RPL.TOPIC, room, topic);
-      const set = this.options.hub.topic(room);
-      if (set !== undefined) {
-        lines += this.numeric(
-          RPL.TOPICWHOTIME,
-          room,
-          this.mask(set.by),
-          String(Math.floor(set.ts / 1000)),
-        );
-      }
-    }
-    const ops = members.map((name) => this.options.hub.person(name)?.person.op === true);
-    return lines + this.#names(room, members, ops);
-  }
-
-  /** 353 lines of `names` (at most what fits in 512 bytes each), then 366. */
-  #names(room: string, names: readonly string[], ops: readonly boolean[]): string {
-    const budget = MAX_LINE_BYTES - 2 - byteLength(
-      `:${this.options.server} ${RPL.NAMREPLY} ${this.nick} = ${room} :`,
-    );
-    let lines = "";
-    let batch: string[] = [];
-    let bytes = 0;
-    names.forEach((name, index) => {
-      const entry = (ops[index] ? "@" : "") + this.nicks.nick(name);
-      if (bytes + entry.length + 1 > budget && batch.length > 0) {
-        lines += this.numeric(RPL.NAMREPLY, "=", room, batch.join(" "));
-        batch = [];
-        bytes = 0;
-      }
-      batch.push(entry);
-      bytes += entry.length + 1;
-    });
-    if (batch.length > 0) lines += this.numeric(RPL.NAMREPLY, "=", room, batch.join(" "));
-    return lines + this.numeric(RPL.ENDOFNAMES, room, "End of /NAMES list");
-  }
-
-  /** The answer to `who`: NAMES or WHO, as the command being handled asked. */
-  #who(frame: WhoFrame): string {
-    const command = this.context?.command;
-    const people = frame.people ?? frame.members.map((name) => ({ name, op: undefined }));
-    if (command === "NAMES") {
-      return this.#names(frame.room, frame.members, people.map((person) => person.op === true));
-    }
-    if (command !== "WHO") return "";
-    const server = this.options.server;
-    return people.map((person) => {
-      const flags = ("away" in person && person.away !== undefined ? "G" : "H") +
-        (person.op ? "@" : "");
-      return this.numeric(
-        RPL.WHOREPLY,
-        frame.room,
-        "chat",
-        "chat",
-        server,
-        this.nicks.nick(person.name),
-        flags,
-        `0 ${person.name}`,
-      );
-    }).join("") + this.numeric(RPL.ENDOFWHO, frame.room, "End of WHO list");
   }
 
   /** A departure: PART, KICK for one kicked, QUIT (once) for a connection that ended. */
   #left(name: string, room: string, reason: string | undefined): string {
-    if (reason === "parted") return this.#from(name, "PART", room);
+    if (reason === "parted") return this.from(name, "PART", room);
     const kicked = reason?.match(/^kicked by (\S+)(?:: (.*))?$/s);
     if (kicked) {
-      return this.#from(kicked[1]!, "KICK", room, this.nicks.nick(name), kicked[2] ?? "");
+      return this.from(kicked[1]!, "KICK", room, this.nicks.nick(name), kicked[2] ?? "");
     }
-    if (reason?.startsWith("went to ")) return this.#from(name, "PART", room, reason);
+    if (reason?.startsWith("went to ")) return this.from(name, "PART", room, reason);
     // One departure from several rooms arrives once per room; IRC says QUIT once.
     const key = `${name}\n${reason}`;
     if (this.#quit === key) return "";
     this.#quit = key;
-    return this.#from(name, "QUIT", reason ?? "Quit");
+    return this.from(name, "QUIT", reason ?? "Quit");
   }
 
   /** A rename, told once per room shared, shown once. */
@@ -311,7 +245,7 @@ export class IrcRenderer {
         : this.numeric(RPL.NOWAWAY, "You have been marked as being away");
     }
     if (!this.caps.has("away-notify")) return "";
-    return reason === undefined ? this.#from(name, "AWAY") : this.#from(name, "AWAY", reason);
+    return reason === undefined ? this.from(name, "AWAY") : this.from(name, "AWAY", reason);
   }
 
   /** Something the hub tells; some are answers the command being handled gives otherwise. */

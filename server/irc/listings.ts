@@ -1,0 +1,92 @@
+/**
+ * Who is in a room, as IRC tells it: the JOIN of a room entered with its
+ * topic and NAMES, and the hub's `who` as NAMES (353, 366) or WHO (352,
+ * 315), as the command being handled asked.
+ *
+ * @module
+ */
+
+import type { WhoFrame } from "../../protocol.ts";
+import { byteLength, MAX_LINE_BYTES } from "./line.ts";
+import { RPL } from "./numerics.ts";
+import type { IrcRenderer } from "./render.ts";
+
+/** The topic of `room` (332), and who set it when (333) if the hub knows. */
+export function topicLines(renderer: IrcRenderer, room: string, topic: string): string {
+  const set = renderer.options.hub.topic(room);
+  const when = set === undefined ? "" : String(Math.floor(set.ts / 1000));
+  return renderer.numeric(RPL.TOPIC, room, topic) +
+    (set === undefined
+      ? ""
+      : renderer.numeric(RPL.TOPICWHOTIME, room, renderer.mask(set.by), when));
+}
+
+/** The JOIN of a room entered, its topic and its NAMES. */
+export function joinLines(
+  renderer: IrcRenderer,
+  room: string,
+  members: readonly string[],
+  topic: string | undefined,
+): string {
+  let lines = renderer.from(renderer.name ?? renderer.nick, "JOIN", room);
+  if (topic !== undefined) lines += topicLines(renderer, room, topic);
+  const ops = members.map((name) => renderer.options.hub.person(name)?.person.op === true);
+  return lines + namesLines(renderer, room, members, ops);
+}
+
+/** 353 lines of `names` (at most what fits in 512 bytes each), then 366. */
+export function namesLines(
+  renderer: IrcRenderer,
+  room: string,
+  names: readonly string[],
+  ops: readonly boolean[],
+): string {
+  const budget = MAX_LINE_BYTES - 2 - byteLength(
+    `:${renderer.options.server} ${RPL.NAMREPLY} ${renderer.nick} = ${room} :`,
+  );
+  let lines = "";
+  let batch: string[] = [];
+  let bytes = 0;
+  names.forEach((name, index) => {
+    const entry = (ops[index] ? "@" : "") + renderer.nicks.nick(name);
+    if (bytes + entry.length + 1 > budget && batch.length > 0) {
+      lines += renderer.numeric(RPL.NAMREPLY, "=", room, batch.join(" "));
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(entry);
+    bytes += entry.length + 1;
+  });
+  if (batch.length > 0) lines += renderer.numeric(RPL.NAMREPLY, "=", room, batch.join(" "));
+  return lines + renderer.numeric(RPL.ENDOFNAMES, room, "End of /NAMES list");
+}
+
+/** The answer to `who`: NAMES or WHO, as the command being handled asked. */
+export function whoLines(renderer: IrcRenderer, frame: WhoFrame): string {
+  const command = renderer.context?.command;
+  const people = frame.people ?? frame.members.map((name) => ({ name, op: undefined }));
+  if (command === "NAMES") {
+    return namesLines(
+      renderer,
+      frame.room,
+      frame.members,
+      people.map((person) => person.op === true),
+    );
+  }
+  if (command !== "WHO") return "";
+  const server = renderer.options.server;
+  return people.map((person) => {
+    const flags = ("away" in person && person.away !== undefined ? "G" : "H") +
+      (person.op ? "@" : "");
+    return renderer.numeric(
+      RPL.WHOREPLY,
+      frame.room,
+      "chat",
+      "chat",
+      server,
+      renderer.nicks.nick(person.name),
+      flags,
+      `0 ${person.name}`,
+    );
+  }).join("") + renderer.numeric(RPL.ENDOFWHO, frame.room, "End of WHO list");
+}

@@ -1,0 +1,168 @@
+/**
+ * The IRC commands that ask rather than act: NAMES and WHO (answered from
+ * the hub's `who`), WHOIS, TOPIC, MODE, USERHOST and ISON (answered from
+ * what the hub knows of people and rooms).
+ *
+ * @module
+ */
+
+import { normalizeRoom } from "../../core/names.ts";
+import { sanitizeText } from "../../core/sanitize.ts";
+import type { Gateway } from "./connection.ts";
+import { ERR, RPL } from "./numerics.ts";
+import { inRoom, list, reply, room, short } from "./params.ts";
+import { readText } from "./text.ts";
+import { topicLines } from "./listings.ts";
+
+/** NAMES: 353 and 366, from the hub's `who` of a room one is in. */
+function names(gateway: Gateway, params: readonly string[]): void {
+  const channels = list(params[0]);
+  if (channels.length === 0) return reply(gateway, RPL.ENDOFNAMES, "*", "End of /NAMES list");
+  for (const channel of channels) {
+    const checked = channel.startsWith("#") ? normalizeRoom(channel) : undefined;
+    if (checked?.ok && inRoom(gateway, checked.value)) {
+      gateway.deliver({ type: "who", room: checked.value }, { command: "NAMES", target: channel });
+    } else {
+      reply(gateway, RPL.ENDOFNAMES, channel, "End of /NAMES list");
+    }
+  }
+}
+
+/** WHO #room or WHO nick: 352 per person, then 315. */
+function who(gateway: Gateway, params: readonly string[]): void {
+  const mask = params[0] ?? "*";
+  const renderer = gateway.renderer;
+  const checked = mask.startsWith("#") ? normalizeRoom(mask) : undefined;
+  if (checked?.ok && inRoom(gateway, checked.value)) {
+    return gateway.deliver({ type: "who", room: checked.value }, { command: "WHO", target: mask });
+  }
+  const name = checked === undefined ? renderer.nicks.name(mask) : undefined;
+  const found = name === undefined ? undefined : gateway.hub.person(name);
+  if (found !== undefined) {
+    const person = found.person;
+    reply(
+      gateway,
+      RPL.WHOREPLY,
+      found.rooms[0] ?? "*",
+      "chat",
+      "chat",
+      renderer.options.server,
+      renderer.nicks.nick(person.name),
+      (person.away === undefined ? "H" : "G") + (person.op ? "@" : ""),
+      `0 ${person.name}`,
+    );
+  }
+  reply(gateway, RPL.ENDOFWHO, mask, "End of WHO list");
+}
+
+/** WHOIS: 311, 319, 312, 313, 301, 317, 318. */
+function whois(gateway: Gateway, params: readonly string[]): void {
+  if (params.length === 0) return reply(gateway, ERR.NONICKNAMEGIVEN, "No nickname given");
+  // WHOIS [server] nick: the nick is the last.
+  const nick = params[params.length - 1]!.split(",")[0]!;
+  const renderer = gateway.renderer;
+  const name = renderer.nicks.name(nick);
+  const found = name === undefined ? undefined : gateway.hub.person(name);
+  if (found === undefined) {
+    reply(gateway, ERR.NOSUCHNICK, nick, "No such nick/channel");
+    return reply(gateway, RPL.ENDOFWHOIS, nick, "End of /WHOIS list");
+  }
+  const { person, rooms } = found;
+  const shown = renderer.nicks.nick(person.name);
+  const server = renderer.options.server;
+  reply(gateway, RPL.WHOISUSER, shown, "chat", "chat", "*", person.name);
+  if (rooms.length > 0) {
+    reply(
+      gateway,
+      RPL.WHOISCHANNELS,
+      shown,
+      rooms.map((room) => (person.op ? "@" : "") + room).join(" "),
+    );
+  }
+  reply(gateway, RPL.WHOISSERVER, shown, server, `${renderer.options.network} (${person.client})`);
+  if (person.op) reply(gateway, RPL.WHOISOPERATOR, shown, "is an operator");
+  if (person.away !== undefined) reply(gateway, RPL.AWAY, shown, person.away.reason ?? "Away");
+  const idle = Math.max(0, Math.floor((Date.now() - person.active) / 1000));
+  const signon = String(Math.floor(found.since / 1000));
+  reply(gateway, RPL.WHOISIDLE, shown, String(idle), signon, "seconds idle, signon time");
+  reply(gateway, RPL.ENDOFWHOIS, shown, "End of /WHOIS list");
+}
+
+/** TOPIC: the topic (332, 333, or 331), or setting it through the hub. */
+function topic(gateway: Gateway, params: readonly string[]): void {
+  if (short(gateway, "TOPIC", params, 1)) return;
+  const channel = params[0]!;
+  const name = room(gateway, channel);
+  if (name === undefined) return;
+  if (params[1] === undefined) {
+    const set = gateway.hub.topic(name);
+    if (set === undefined) return reply(gateway, RPL.NOTOPIC, name, "No topic is set");
+    return gateway.write(topicLines(gateway.renderer, name, sanitizeText(set.text)));
+  }
+  if (!inRoom(gateway, name)) {
+    return reply(gateway, ERR.NOTONCHANNEL, channel, "You're not on that channel");
+  }
+  const text = readText(params[1]);
+  gateway.deliver(
+    { type: "topic", room: name, text: text.kind === "ctcp" ? "" : text.text },
+    { command: "TOPIC", target: channel },
+  );
+}
+
+/** MODE: queries answered, changes refused. */
+function mode(gateway: Gateway, params: readonly string[]): void {
+  if (short(gateway, "MODE", params, 1)) return;
+  const renderer = gateway.renderer;
+  const [target, change] = params as [string, string | undefined];
+  if (target.startsWith("#")) {
+    const name = room(gateway, target);
+    if (name === undefined) return;
+    if (change === undefined) return reply(gateway, RPL.CHANNELMODEIS, name, "+nt");
+    if (/^[+-]?b$/.test(change) && params[2] === undefined) {
+      return reply(gateway, RPL.ENDOFBANLIST, name, "End of channel ban list");
+    }
+    const letter = change.replace(/^[+-]/, "")[0] ?? "";
+    if (!"bntoviklmsp".includes(letter) || letter === "") {
+      return reply(gateway, ERR.UNKNOWNMODE, letter || change, "is unknown mode char to me");
+    }
+    return reply(gateway, ERR.CHANOPRIVSNEEDED, name, "Channel modes cannot be changed here");
+  }
+  if (renderer.nicks.name(target)?.toLowerCase() !== renderer.name?.toLowerCase()) {
+    return reply(gateway, ERR.USERSDONTMATCH, "Cannot change mode for other users");
+  }
+  if (change === undefined) return reply(gateway, RPL.UMODEIS, "+");
+  // Invisible and wallops change nothing here: taken quietly, as clients ask for them.
+  if (/^[+-][iw]+$/.test(change)) return;
+  reply(gateway, ERR.UMODEUNKNOWNFLAG, "Unknown MODE flag");
+}
+
+/** A command that asks: its parameters in, numerics out. */
+type Query = (gateway: Gateway, params: readonly string[]) => void;
+
+/** The commands that ask, by name. */
+export const QUERIES: Readonly<Record<string, Query>> = {
+  NAMES: names,
+  WHO: who,
+  WHOIS: whois,
+  TOPIC: topic,
+  MODE: mode,
+  USERHOST: (gateway, params) => {
+    const found = params.slice(0, 5).flatMap((nick) => {
+      const name = gateway.renderer.nicks.name(nick);
+      const person = name === undefined ? undefined : gateway.hub.person(name)?.person;
+      if (person === undefined) return [];
+      const away = person.away === undefined ? "+" : "-";
+      return [
+        `${gateway.renderer.nicks.nick(person.name)}${person.op ? "*" : ""}=${away}chat@chat`,
+      ];
+    });
+    reply(gateway, RPL.USERHOST, found.join(" "));
+  },
+  ISON: (gateway, params) => {
+    const online = params.flatMap((param) => param.split(" ")).filter((nick) => {
+      const name = gateway.renderer.nicks.name(nick);
+      return nick !== "" && name !== undefined && gateway.hub.person(name) !== undefined;
+    });
+    reply(gateway, RPL.ISON, online.join(" "));
+  },
+};
