@@ -70,6 +70,8 @@ export class IrcRenderer {
   #files: FilesInfo | undefined;
   /** The replay batch open for a room, when the client takes batches. */
   #batch: { ref: string; room: string } | undefined;
+  /** The OPER that 381 answered already. */
+  #answered: Context | undefined;
   /** The last departure shown as QUIT, so that one from several rooms is shown once. */
   #quit = "";
 
@@ -151,9 +153,13 @@ export class IrcRenderer {
         return this.from(frame.by, "TOPIC", frame.room, frame.topic);
       case "notice": {
         const line = this.line("NOTICE", frame.room ?? this.nick, frame.text);
-        const oper = this.context?.command === "OPER" &&
+        const context = this.context;
+        // The notice comes once per room of the new operator: 381 answers OPER once.
+        const oper = context?.command === "OPER" && context !== this.#answered &&
           frame.text.startsWith(`${this.name} is an operator`);
-        return oper ? this.numeric(RPL.YOUREOPER, "You are now an IRC operator") + line : line;
+        if (!oper) return line;
+        this.#answered = context;
+        return this.numeric(RPL.YOUREOPER, "You are now an IRC operator") + line;
       }
       case "away":
       case "back":
