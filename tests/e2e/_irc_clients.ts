@@ -29,6 +29,23 @@ const MISSING: Record<IrcProgram, string | undefined> = {
   weechat: await succeeds("sh", ["-c", "command -v weechat"]),
 };
 
+/**
+ * WeeChat's major version: 4 renamed the server options `ssl*` to `tls*`
+ * and made TLS the default; 3 (Debian 12's) ignores `-tls` and `-notls`.
+ */
+const WEECHAT_MAJOR: number | undefined = (() => {
+  try {
+    const { success, stdout } = new Deno.Command("weechat", {
+      args: ["--version"],
+      stdin: "null",
+      stderr: "null",
+    }).outputSync();
+    return success ? Number.parseInt(new TextDecoder().decode(stdout), 10) : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
 /** Why `program` cannot be run here, or `undefined` when it can. */
 export function ircClientMissing(program: IrcProgram): string | undefined {
   return MISSING[program] === undefined ? undefined : `${program} is not installed`;
@@ -72,8 +89,24 @@ function weechatSettings(nick: string): string {
   ].map((setting) => `/set ${setting}`).join(";");
 }
 
+/**
+ * Lines that {@linkcode PROBLEM} would take for one but that only inform:
+ * irssi's report of a TLS connection names an X25519 key "Unknown".
+ */
+const INFORMATION: readonly RegExp[] = [/ -!- Irssi: EDH Key: \d+ bit Unknown$/];
+
 /** How long a wait for the screen may take before the test fails, in milliseconds. */
 export const IRC_WAIT_MS = 20_000;
+
+/** Options for {@linkcode IrcClient.connect}. */
+export interface ConnectOptions {
+  /** Speak TLS, trusting the certificate in this PEM file. @default {plain TCP} */
+  caFile?: string;
+  /** The server's password. */
+  password?: string;
+  /** Give the password by SASL PLAIN rather than as the server password (WeeChat). */
+  sasl?: boolean;
+}
 
 /** Options for {@linkcode IrcClient.start}. */
 export interface IrcClientOptions {
@@ -282,21 +315,31 @@ logs = {
     return lines;
   }
 
-  /** Types `text` at the end of the input line and waits until the input line shows it. */
-  async type(text: string): Promise<void> {
+  /**
+   * Types `text` at the end of the input line and waits until the input
+   * line shows it: with `secret` masked as WeeChat masks a password.
+   */
+  async type(text: string, secret?: string): Promise<void> {
+    const shown = secret === undefined || this.program === "irssi"
+      ? text
+      : text.replace(secret, "*".repeat(secret.length));
     await this.tmux.type(this.session, text);
     await this.waitFor(
-      (screen) => screen.cursorLine.trimEnd().endsWith(text.trimEnd()),
-      `the input line to end with "${text}"`,
+      (screen) => screen.cursorLine.trimEnd().endsWith(shown.trimEnd()),
+      `the input line to end with "${shown}"`,
     );
   }
 
-  /** Types `line`, presses Enter, and waits until the client has taken it from the input line. */
-  async enter(line: string): Promise<void> {
-    await this.type(line);
+  /**
+   * Types `line`, presses Enter, and waits until the client has taken it
+   * from the input line; `secret` is a password in it (see {@linkcode type}).
+   */
+  async enter(line: string, secret?: string): Promise<void> {
+    await this.type(line, secret);
+    const before = (await this.screen()).cursorLine;
     await this.tmux.press(this.session, "Enter");
     await this.waitFor(
-      (screen) => !screen.cursorLine.trimEnd().endsWith(line.trimEnd()),
+      (screen) => screen.cursorLine !== before,
       `the input line to be empty after "${line}"`,
     );
   }
@@ -314,11 +357,27 @@ logs = {
    * Connects to the IRC port `port` on 127.0.0.1 as the README tells, and
    * waits for the server's welcome (numeric 001).
    */
-  async connect(port: number): Promise<void> {
+  async connect(port: number, options: ConnectOptions = {}): Promise<void> {
+    const { caFile, password, sasl } = options;
     if (this.program === "irssi") {
-      await this.enter(`/connect 127.0.0.1 ${port}`);
+      if (sasl) throw new TypeError("Cannot connect irssi by SASL: the tests give it a password");
+      const tls = caFile === undefined ? "" : `-tls -tls_cafile ${caFile} `;
+      await this.enter(
+        `/connect ${tls}127.0.0.1 ${port}${password ? ` ${password}` : ""}`,
+        password,
+      );
     } else {
-      await this.enter(`/server add chat 127.0.0.1/${port} -notls`);
+      if (caFile !== undefined) await this.enter(`/set weechat.network.gnutls_ca_user ${caFile}`);
+      const tls = (WEECHAT_MAJOR ?? 4) >= 4 ? "tls" : "ssl";
+      const flags = [caFile === undefined ? `-no${tls}` : `-${tls}`];
+      if (password !== undefined) {
+        flags.push(
+          ...(sasl
+            ? ["-sasl_mechanism=plain", `-sasl_username=${this.nick}`, `-sasl_password=${password}`]
+            : [`-password=${password}`]),
+        );
+      }
+      await this.enter(`/server add chat 127.0.0.1/${port} ${flags.join(" ")}`, password);
       await this.enter("/connect chat");
     }
     // The welcome goes to the server's window, which a channel the server puts the client in
@@ -422,7 +481,7 @@ logs = {
    */
   async problems(allowed: readonly RegExp[] = []): Promise<string[]> {
     return (await this.#printed()).filter((line) =>
-      PROBLEM.test(line) && !allowed.some((pattern) => pattern.test(line))
+      PROBLEM.test(line) && ![...INFORMATION, ...allowed].some((pattern) => pattern.test(line))
     );
   }
 

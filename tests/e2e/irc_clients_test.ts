@@ -6,11 +6,14 @@
  * on the screens of the people involved: history on joining, messages with
  * the right nick and time both ways, `/me`, private messages, `/topic`,
  * `/away`, `/names`, `/whois`, and no warning or error in either client.
+ * Then both connect over TLS to a server with a password, as the README
+ * tells: irssi with the server password, WeeChat by SASL.
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ChatProcess } from "../_chat_process.ts";
+import { OPENSSL, selfSignedCert } from "../_fault_helpers.ts";
 import type { Page } from "./_playwright.ts";
 import { ChatBrowser, exactly, joinAs, logLine, pageUrl, say, waitForLine } from "./_browser.ts";
 import { IrcClient, ircClientMissing, type IrcProgram } from "./_irc_clients.ts";
@@ -423,6 +426,74 @@ Deno.test({
         await logLine(dave, "notice", /bea left #lobby/).first().waitFor({ timeout: WAIT_MS });
       });
       assert.deepEqual(browser.unexpectedProblems(), [], "problems on the page");
+    } finally {
+      for (const client of clients) await client[Symbol.asyncDispose]();
+      await tmux.kill();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: `irssi and WeeChat connect over TLS with the password, as the server password and by SASL${
+    WHY_NOT === undefined && OPENSSL !== undefined
+      ? ""
+      : ` (ignored: ${WHY_NOT ?? "openssl is not installed"})`
+  }`,
+  ignore: WHY_NOT !== undefined || OPENSSL === undefined,
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "chat-irc-clients-tls-" });
+    const cert = await selfSignedCert(dir);
+    const passwordFile = join(dir, "password");
+    await Deno.writeTextFile(passwordFile, "sesame-42\n");
+    await using server = new ChatProcess(
+      [
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--no-web",
+        "--irc-port",
+        "0",
+        "--memory",
+        "--tls-cert",
+        cert.certFile,
+        "--tls-key",
+        cert.keyFile,
+        "--password-file",
+        passwordFile,
+      ],
+      { stdin: "null" },
+    );
+    const ircPort = await bannerPort(server, /^ {2}(?:or IRC: )?ircs:\/\/127\.0\.0\.1:(\d+)$/m);
+    const tmux = new Tmux("irc-clients-tls");
+    const clients: IrcClient[] = [];
+    try {
+      let ann!: IrcClient;
+      let bea!: IrcClient;
+      await step(t, clients, "irssi connects with -tls and the server password", async () => {
+        ann = await IrcClient.start(tmux, "irssi", "ann");
+        clients.push(ann);
+        await ann.connect(ircPort, { caFile: cert.certFile, password: "sesame-42" });
+        await ann.join("#lobby");
+      });
+      await step(t, clients, "WeeChat connects with -tls and SASL PLAIN", async () => {
+        bea = await IrcClient.start(tmux, "weechat", "bea");
+        clients.push(bea);
+        await bea.connect(ircPort, { caFile: cert.certFile, password: "sesame-42", sasl: true });
+        await bea.join("#lobby");
+      });
+      await step(t, clients, "they talk, and neither shows a warning", async () => {
+        await ann.enter("hello over TLS");
+        await bea.waitForLine(bea.said("ann", "hello over TLS"));
+        await bea.enter("hello back over TLS");
+        await ann.waitForLine(ann.said("bea", "hello back over TLS"));
+        assert.deepEqual(await ann.problems(), [], "irssi");
+        assert.deepEqual(await bea.problems(), [], "WeeChat");
+        await ann.quit();
+        await bea.quit();
+      });
     } finally {
       for (const client of clients) await client[Symbol.asyncDispose]();
       await tmux.kill();
