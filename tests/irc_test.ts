@@ -300,6 +300,29 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     assert.match(await ann.next(/ 461 /), /^:\S+ 461 ann PART :/);
   });
 
+  await t.step(
+    "NICK after registration renames: one NICK line, 432 and 433 as before",
+    async () => {
+      await using fay = await IrcClient.register(irc, "fay");
+      await fay.send("JOIN #dev");
+      await fay.next(/ 366 fay #dev /);
+      await fay.send("NICK faye");
+      assert.equal(await fay.next(/ NICK /), ":fay!chat@chat NICK faye");
+      const renamed = await bob.next("renamed", (frame) => frame.from === "fay");
+      assert.equal(renamed.to, "faye");
+      assert.match(await ann.next(/ NICK /), /^:fay!chat@chat NICK faye$/);
+      // In two rooms with ann, but one NICK for her.
+      const lines = await ann.sync();
+      assert.ok(!lines.some((line) => / NICK /.test(line)), lines.join("\n"));
+      await fay.send("NICK faye.x");
+      assert.match(await fay.next(/ 432 /), / 432 faye faye\.x :/);
+      await fay.send("NICK Bob");
+      assert.match(await fay.next(/ 433 /), / 433 faye Bob :/);
+      await fay.send("PRIVMSG #dev :renamed");
+      assert.equal((await bob.next("message", (frame) => frame.text === "renamed")).from, "faye");
+    },
+  );
+
   await t.step("JOIN 0 leaves every room but the last, which says why it stays", async () => {
     await using eve = await IrcClient.register(irc, "eve");
     await eve.send("JOIN #dev");

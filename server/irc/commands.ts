@@ -11,6 +11,8 @@ import type { Gateway } from "./connection.ts";
 import { motdLines } from "./welcome.ts";
 import { inRoom, list, reply, room, short } from "./params.ts";
 import { QUERIES } from "./queries.ts";
+import { isOwnNick } from "./nicks.ts";
+import { NICK_RULE } from "./registration.ts";
 import { ERR } from "./numerics.ts";
 import { literal, readText, stripFormatting } from "./text.ts";
 
@@ -150,6 +152,8 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     ),
   NICK: (gateway, params) => {
     if (params[0] === undefined) return reply(gateway, ERR.NONICKNAMEGIVEN, "No nickname given");
+    // A chat name that is no IRC nick would come back mapped: refused, as at registration.
+    if (!isOwnNick(params[0])) return reply(gateway, ERR.ERRONEUSNICKNAME, params[0], NICK_RULE);
     gateway.deliver({ type: "nick", name: params[0] }, { command: "NICK", target: params[0] });
   },
   JOIN: join,

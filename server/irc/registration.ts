@@ -26,8 +26,8 @@ export const CAPABILITIES = [
 /** Bytes of one AUTHENTICATE chunk; a shorter one ends the payload. */
 const SASL_CHUNK = 400;
 
-/** The rule a nick breaks, told with 432. */
-const NICK_RULE =
+/** The rule a nick breaks, as 432 tells it. */
+export const NICK_RULE =
   "A nick here is a chat name: up to 24 ASCII letters, digits, _ and -, starting with a letter";
 
 /** One connection's registration, until the hub has welcomed it. */
