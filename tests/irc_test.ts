@@ -636,3 +636,25 @@ Deno.test("IRC typing: +typing TAGMSG both ways with message-tags", async () => 
   const lines = await ann.sync();
   assert.equal(lines.length, 1, lines.join("\n"));
 });
+
+Deno.test("IRC bans: a banned name is 465 at registration, and the end", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_" });
+  try {
+    await Deno.writeTextFile(`${dir}/ops`, "bob op-secret\n");
+    const { server, port, irc } = await serve(["--op-file", `${dir}/ops`]);
+    await using _ = server;
+    await using bob = await TestClient.join2(port, "bob");
+    await bob.send({ type: "oper", secret: "op-secret" });
+    await bob.send({ type: "ban", target: "zed", reason: "spam" });
+    await bob.sync();
+    assert.equal(bob.all("error").length, 0, JSON.stringify(bob.all("error")));
+    await using zed = await IrcClient.connect(irc);
+    await zed.send("NICK zed");
+    await zed.send("USER zed 0 * :Zed");
+    assert.match(await zed.next(/ 465 /), /^:\S+ 465 \* :Cannot join: bob banned you/);
+    assert.match(await zed.next(/^ERROR /), /^ERROR :Closing link/);
+    await zed.closed();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
