@@ -24,9 +24,9 @@ export class IrcClient extends LineClient {
   }
 
   /** Sends a PING and waits for its PONG: every line sent before it was handled. */
-  async sync(token = `sync${Math.random().toString(36).slice(2)}`): Promise<string[]> {
+  async sync(token = `sync${Math.random().toString(36).slice(2)}`, ms = 5_000): Promise<string[]> {
     await this.send(`PING ${token}`);
-    return await this.until(new RegExp(` PONG \\S+ :?${token}$`));
+    return await this.until(new RegExp(` PONG \\S+ :?${token}$`), ms);
   }
 }
 

@@ -122,3 +122,80 @@ Deno.test("IRC registration has the hello deadline of other programs", async () 
   assert.match(await slow.next(/^ERROR /, 5_000), /^ERROR :Closing link: No hello within 1 s$/);
   await within(slow.closed(), 5_000);
 });
+
+Deno.test("IRC: a storm of random lines neither crashes the server nor stalls the others", async () => {
+  const logs: string[] = [];
+  await using server = await startServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    ircPort: 0,
+    messageRate: 1_000_000,
+    log: (line) => logs.push(line),
+  });
+  const irc = server.ircAddr!.port;
+  await using bob = await TestClient.join2(server.addr.port, "bob");
+  await using storm = await IrcClient.register(irc, "storm");
+  const words = [
+    "PRIVMSG",
+    "NOTICE",
+    "JOIN",
+    "PART",
+    "NICK",
+    "MODE",
+    "KICK",
+    "TOPIC",
+    "WHO",
+    "WHOIS",
+    "NAMES",
+    "LIST",
+    "AWAY",
+    "CAP",
+    "AUTHENTICATE",
+    "PASS",
+    "USER",
+    "TAGMSG",
+    "OPER",
+    "ISON",
+    "USERHOST",
+    "#lobby",
+    "#",
+    "#x",
+    "0",
+    ":",
+    "::",
+    "*",
+    "bob",
+    "storm",
+    "@a=b",
+    ":src",
+    "\x01ACTION",
+    "\x01",
+    "\x03",
+    "+b",
+    "-i",
+    "+o",
+    "é",
+    "李",
+    "\u202e",
+    "\x00",
+    ",",
+    ",,#a,",
+    "LS",
+    "REQ",
+    "END",
+  ];
+  let seed = 42;
+  const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const lines = Array.from(
+    { length: 2000 },
+    () => Array.from({ length: 1 + random(6) }, () => words[random(words.length)]).join(" "),
+  );
+  // Never QUIT: every line but that one leaves the connection open.
+  await storm.write(lines.filter((line) => !/^QUIT/i.test(line)).join("\r\n") + "\r\n");
+  await storm.sync("after-the-storm", 20_000);
+  await bob.send({ type: "say", text: "calm" });
+  await bob.next("message", (frame) => frame.text === "calm");
+  await using calm = await IrcClient.register(irc, "calm");
+  await calm.sync();
+  assert.deepEqual(logs.filter((line) => line.includes("Internal error")), []);
+});

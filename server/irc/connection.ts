@@ -103,7 +103,15 @@ export class IrcConnection implements LineProtocol, Gateway {
   }
 
   encode(frame: Parameters<IrcRenderer["encode"]>[0]): Uint8Array | undefined {
-    return this.renderer.encode(frame);
+    try {
+      return this.renderer.encode(frame);
+    } catch (error) {
+      // The hub is sending to a whole room: one client's rendering must not stop the others'.
+      this.#options.log(
+        `Internal error rendering a frame for ${this.#tcp.remote}: ${(error as Error).stack}`,
+      );
+      return undefined;
+    }
   }
 
   ping(): void {
@@ -146,7 +154,15 @@ export class IrcConnection implements LineProtocol, Gateway {
       );
       return true;
     }
-    this.#one(result.line);
+    try {
+      this.#one(result.line);
+    } catch (error) {
+      // A bug here must never take the server down, nor this connection.
+      this.#options.log(
+        `Internal error on an IRC line from ${this.#tcp.remote}: ${(error as Error).stack}`,
+      );
+      this.write(this.renderer.notice("Internal server error"));
+    }
     return true;
   }
 
