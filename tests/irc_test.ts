@@ -429,6 +429,9 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
       await ann.send("WHOIS nobody");
       assert.match(await ann.next(/ 401 /), / 401 ann nobody :/);
       await ann.next(/ 318 ann nobody /);
+      await ann.send("WHOWAS nobody");
+      assert.match(await ann.next(/ 406 /), / 406 ann nobody :/);
+      await ann.next(/ 369 ann nobody /);
     });
 
     await t.step("AWAY: 306 and 305; away-notify; 301 to whoever messages one away", async () => {

@@ -136,6 +136,14 @@ function mode(gateway: Gateway, params: readonly string[]): void {
   reply(gateway, ERR.UMODEUNKNOWNFLAG, "Unknown MODE flag");
 }
 
+/** WHOWAS: the server keeps no record of nicks gone, so 406 (irssi asks after a 401). */
+function whowas(gateway: Gateway, params: readonly string[]): void {
+  if (params.length === 0) return reply(gateway, ERR.NONICKNAMEGIVEN, "No nickname given");
+  const nick = params[0]!;
+  reply(gateway, ERR.WASNOSUCHNICK, nick, "There was no such nickname");
+  reply(gateway, RPL.ENDOFWHOWAS, nick, "End of WHOWAS");
+}
+
 /** A command that asks: its parameters in, numerics out. */
 type Query = (gateway: Gateway, params: readonly string[]) => void;
 
@@ -144,6 +152,7 @@ export const QUERIES: Readonly<Record<string, Query>> = {
   NAMES: names,
   WHO: who,
   WHOIS: whois,
+  WHOWAS: whowas,
   TOPIC: topic,
   MODE: mode,
   USERHOST: (gateway, params) => {
