@@ -222,6 +222,26 @@ Deno.test({
         },
       );
 
+      await step(
+        t,
+        clients,
+        "a message of two lines from the page arrives as two lines on IRC",
+        async () => {
+          await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
+          const input = dave.locator("#message-input");
+          await input.pressSequentially("first of two lines");
+          await input.press("Shift+Enter");
+          await input.pressSequentially("  second, indented");
+          await input.press("Enter");
+          await pageLine(dave, "message", "first of two lines");
+          for (const client of [ann, bea]) {
+            const first = await client.waitForLine(client.said("dave", "first of two lines"));
+            const second = await client.waitForLine(client.said("dave", "  second, indented"));
+            assert.equal(second[1], first[1], `${client.program}: the time of the second line`);
+          }
+        },
+      );
+
       await step(t, clients, "ann and bea talk: carol, dave and each other see it", async () => {
         await ann.enter("hello from irssi");
         await carol.waitForLine(said("ann", "hello from irssi"), WAIT_MS);
