@@ -47,6 +47,32 @@ function allocate(length: number): Uint8Array {
   return view;
 }
 
+// The last join, kept for the next session flushed: the sessions of one room
+// are flushed one after another with the same frames queued, and share one
+// buffer instead of each copying its own.
+let lastChunks: readonly Uint8Array[] = [];
+let lastJoined: Uint8Array = new Uint8Array(0);
+
+/** Whether `a` and `b` hold the same chunks (the same objects) in the same order. */
+function sameChunks(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * `chunks` joined into one buffer, which the caller must not modify: the
+ * same buffer when the last call joined the same chunks, as the sessions of
+ * one room flushed in a row do.
+ */
+export function join(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  if (sameChunks(chunks, lastChunks)) return lastJoined;
+  lastJoined = concat(chunks, length);
+  lastChunks = chunks;
+  return lastJoined;
+}
+
+/** `chunks` copied into one new buffer of `length` bytes. */
 export function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
   const joined = allocate(length);
   let offset = 0;

@@ -19,7 +19,7 @@ import {
   PING_FRAME,
 } from "./websocket.ts";
 import { formatAddress } from "../../core/address.ts";
-import { concat, destroyWhenFinished, encodeJson, type Outbox } from "./outbox.ts";
+import { concat, destroyWhenFinished, encodeJson, join, type Outbox } from "./outbox.ts";
 
 // The queue of every session with nothing queued: most are idle most of the time.
 const NO_CHUNKS: readonly Uint8Array[] = Object.freeze([]);
@@ -314,7 +314,7 @@ export class TcpSession implements Session {
     this.#scheduled = false;
     const chunks = this.#chunks;
     if (chunks.length > 0 && !this.#socket.destroyed) {
-      this.#socket.write(chunks.length === 1 ? chunks[0]! : concat(chunks, this.#chunkBytes));
+      this.#socket.write(chunks.length === 1 ? chunks[0]! : join(chunks, this.#chunkBytes));
     }
     this.#chunks = NO_CHUNKS;
     this.#chunkBytes = 0;
