@@ -8,10 +8,6 @@
 
 import config from "./deno.json" with { type: "json" };
 import { quote, UsageError } from "./cli/args.ts";
-import { joinCommand } from "./cli/join.ts";
-import { lsCommand } from "./cli/ls.ts";
-import { sendCommand } from "./cli/send.ts";
-import { serveCommand } from "./cli/serve.ts";
 
 /** The program version, from deno.json. */
 export const VERSION: string = config.version;
@@ -69,15 +65,17 @@ async function help(args: string[]): Promise<number> {
 export async function run(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   try {
+    // Each command loads only its own modules: a server never holds the
+    // terminal client's, and starts with less memory (bench/RESULTS.md).
     switch (command) {
       case "serve":
-        return await serveCommand(rest);
+        return await (await import("./cli/serve.ts")).serveCommand(rest);
       case "join":
-        return await joinCommand(rest);
+        return await (await import("./cli/join.ts")).joinCommand(rest);
       case "send":
-        return await sendCommand(rest);
+        return await (await import("./cli/send.ts")).sendCommand(rest);
       case "ls":
-        return await lsCommand(rest);
+        return await (await import("./cli/ls.ts")).lsCommand(rest);
       case "--version":
       case "-V":
       case "-v":

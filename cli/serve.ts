@@ -5,11 +5,10 @@
  * @module
  */
 
-// @ts-types="./qrcode.d.ts"
 import { join } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
-import QRCode from "qrcode";
+import type QRCodeModule from "./qrcode.d.ts";
 import { errorText, formatAddress } from "../core/address.ts";
 import { checkServerName, toServerName } from "../discovery/beacon.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
@@ -100,6 +99,9 @@ function reachableHosts(hostname: string): { hosts: string[]; local: boolean } {
 
 /** Draws `text` as a QR code in the terminal; black on white where colour is allowed. */
 async function qrCode(text: string, color: boolean): Promise<string> {
+  // Loaded only here: a server without the web page never needs it, and the
+  // package and its PNG encoder cost about 4 MiB of memory and 40 ms at start.
+  const QRCode = (await import("qrcode")).default as typeof QRCodeModule;
   return color
     ? await QRCode.toString(text, { type: "terminal", small: true, errorCorrectionLevel: "L" })
     : await QRCode.toString(text, { type: "utf8", margin: 2, errorCorrectionLevel: "L" });
