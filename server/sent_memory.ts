@@ -29,29 +29,32 @@ export const DEPARTED_MS = 5 * 60 * 1000;
  * of text, the oldest forgotten first.
  */
 export class SentMemory {
-  readonly #frames = new Map<string, PrivateFrame>();
+  /** Made at the first message with a `cid`: most people never send one privately. */
+  #frames: Map<string, PrivateFrame> | undefined;
   #bytes = 0;
 
   /** Messages remembered. */
   get size(): number {
-    return this.#frames.size;
+    return this.#frames?.size ?? 0;
   }
 
   /** The message sent with `cid`, if it is remembered. */
   get(cid: string): PrivateFrame | undefined {
-    return this.#frames.get(cid);
+    return this.#frames?.get(cid);
   }
 
   /** Remembers `frame` under its `cid`; a frame without one is not kept. */
   add(frame: PrivateFrame): void {
-    if (frame.cid === undefined || this.#frames.has(frame.cid)) return;
-    this.#frames.set(frame.cid, frame);
+    if (frame.cid === undefined) return;
+    const frames = this.#frames ??= new Map();
+    if (frames.has(frame.cid)) return;
+    frames.set(frame.cid, frame);
     this.#bytes += utf8Length(frame.text);
     while (
-      this.#frames.size > MAX_REMEMBERED_MESSAGES || this.#bytes > MAX_REMEMBERED_BYTES
+      frames.size > MAX_REMEMBERED_MESSAGES || this.#bytes > MAX_REMEMBERED_BYTES
     ) {
-      const [cid, oldest] = this.#frames.entries().next().value!;
-      this.#frames.delete(cid);
+      const [cid, oldest] = frames.entries().next().value!;
+      frames.delete(cid);
       this.#bytes -= utf8Length(oldest.text);
     }
   }
