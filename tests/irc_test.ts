@@ -503,6 +503,11 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
       await ann.send("MOTD");
       await ann.next(/ 375 /);
       await ann.next(/ 376 /);
+      await ann.send("VERSION");
+      assert.match(await ann.next(/ 351 /), /^:\S+ 351 ann chat-1 \S+ :/);
+      assert.match(await ann.next(/ 005 /), / CHANTYPES=# /);
+      await ann.send("TIME");
+      assert.match(await ann.next(/ 391 /), /^:\S+ 391 ann \S+ :\w{3}, /);
       await ann.send("FROBNICATE now");
       assert.match(await ann.next(/ 421 /), /^:\S+ 421 ann FROBNICATE :Unknown command$/);
       await ann.send("JOIN");

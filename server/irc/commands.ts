@@ -8,12 +8,12 @@
 
 import { normalizeRoom } from "../../core/names.ts";
 import type { Gateway } from "./connection.ts";
-import { motdLines } from "./welcome.ts";
+import { motdLines, versionLines } from "./welcome.ts";
 import { inRoom, list, reply, room, short } from "./params.ts";
 import { QUERIES } from "./queries.ts";
 import { isOwnNick } from "./nicks.ts";
 import { NICK_RULE } from "./registration.ts";
-import { ERR } from "./numerics.ts";
+import { ERR, RPL } from "./numerics.ts";
 import { literal, readText, stripFormatting } from "./text.ts";
 
 /** Handles one command's parameters. */
@@ -167,6 +167,9 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
       ...(params[0] === undefined ? {} : { target: params[0] }),
     }),
   MOTD: (gateway) => gateway.write(motdLines(gateway.renderer)),
+  VERSION: (gateway) => gateway.write(versionLines(gateway.renderer)),
+  TIME: (gateway) =>
+    reply(gateway, RPL.TIME, gateway.renderer.options.server, new Date().toUTCString()),
   TAGMSG: tagmsg,
   KICK: kick,
   OPER: (gateway, params) => {

@@ -10,8 +10,8 @@ import { MAX_TOPIC_CHARS } from "../hub/moderation.ts";
 import { RPL } from "./numerics.ts";
 import type { IrcRenderer } from "./render.ts";
 
-/** The software named in 002 and 004. */
-const VERSION = "chat-1";
+/** The software named in 002, 004 and 351. */
+export const VERSION = "chat-1";
 
 /** When this server started, for 003. */
 const STARTED = new Date().toUTCString();
@@ -47,6 +47,13 @@ export function motdLines(renderer: IrcRenderer): string {
   return renderer.numeric(RPL.MOTDSTART, `- ${renderer.options.server} Message of the day -`) +
     text.map((line) => renderer.numeric(RPL.MOTD, `- ${line}`)).join("") +
     renderer.numeric(RPL.ENDOFMOTD, "End of /MOTD command");
+}
+
+/** The answer to VERSION: 351, then ISUPPORT again (005). */
+export function versionLines(renderer: IrcRenderer): string {
+  const { server, network } = renderer.options;
+  return renderer.numeric(RPL.VERSION, VERSION, server, "a chat for the local network") +
+    renderer.numeric(RPL.ISUPPORT, ...isupport(network), "are supported by this server");
 }
 
 /** The registration burst: 001 to 005, then the MOTD. */
