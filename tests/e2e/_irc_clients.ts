@@ -18,12 +18,6 @@ import { type Screen, shellQuote, type Tmux, waitFor } from "./_tmux.ts";
 /** An IRC client the tests drive. */
 export type IrcProgram = "irssi" | "weechat";
 
-/** The Debian package that installs each program. */
-export const IRC_PACKAGES: Readonly<Record<IrcProgram, string>> = {
-  irssi: "irssi",
-  weechat: "weechat-curses",
-};
-
 const MISSING: Record<IrcProgram, string | undefined> = {
   irssi: await succeeds("sh", ["-c", "command -v irssi"]),
   weechat: await succeeds("sh", ["-c", "command -v weechat"]),
