@@ -34,9 +34,24 @@ function hash(text: string): string {
   return value.toString(16).padStart(8, "0");
 }
 
+// Mapped nicks already made, as each message names its sender to every IRC client.
+const made = new Map<string, string>();
+const MAX_MADE = 10_000;
+
 /** The IRC nick a chat name is shown as: itself when it is a valid nick, else its mapped form. */
 export function nickOf(name: string): string {
   if (OWN_NICK.test(name)) return name;
+  let nick = made.get(name);
+  if (nick === undefined) {
+    if (made.size >= MAX_MADE) made.clear();
+    nick = mapped(name);
+    made.set(name, nick);
+  }
+  return nick;
+}
+
+/** The mapped nick of a chat name that is no IRC nick. */
+function mapped(name: string): string {
   let ascii = name.normalize("NFKD").replace(/\p{M}/gu, "").replace(/[^A-Za-z0-9_-]/g, "_");
   if (!/^[A-Za-z_]/.test(ascii)) ascii = `_${ascii}`;
   return `${[...ascii].slice(0, TRANSLITERATION_CHARS).join("")}|${hash(name)}`;
