@@ -85,8 +85,8 @@ export const SETTINGS = {
     6667,
     0,
     65535,
-    "IRC port for irssi, WeeChat, HexChat (6697 with --tls-cert; when the default is in use, " +
-      "the server goes on without IRC)",
+    "IRC port for irssi, WeeChat, HexChat, 6697 with --tls-cert; if the default port is in " +
+      "use, the server runs without IRC",
   ),
   noIrc: { kind: "boolean", flag: "no-irc", help: "do not serve IRC" },
   webHosts: {
