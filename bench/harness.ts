@@ -26,6 +26,8 @@ export interface RunEnvironment {
   hostname: string;
   /** Port of a server already running; without it every run starts its own. */
   port?: number | undefined;
+  /** That server's IRC port, for runs with clients on IRC. */
+  ircPort?: number | undefined;
   /** Process id of that server, to read its CPU and memory. */
   serverPid?: number | undefined;
   /** CPUs for the server (`taskset -c`), when pinning. */
@@ -91,6 +93,8 @@ export function spread(count: number, among: number, offset = 0): number[] {
 /** The server a run measures: one it started, or one that was already running. */
 export interface ServerHandle {
   readonly port: number;
+  /** The IRC port, when the server serves IRC. */
+  readonly ircPort: number | undefined;
   readonly command: string;
   sample(): ProcessSample | undefined;
   /** Sets the server's peak RSS back to its RSS now; `false` if it cannot. */
@@ -105,6 +109,8 @@ export interface OpenServerOptions {
   dataDir?: string | undefined;
   /** Serve the web port (shared files) too, on a free port. */
   web?: boolean | undefined;
+  /** Serve IRC too, on a free port; without it the server serves no IRC. */
+  irc?: boolean | undefined;
 }
 
 /** Starts a fresh server as `options` say, or uses `env.port`. */
@@ -114,8 +120,12 @@ export async function openServer(
 ): Promise<ServerHandle> {
   if (env.port !== undefined) {
     const pid = env.serverPid;
+    if (options.irc && env.ircPort === undefined) {
+      throw new TypeError("Cannot run IRC clients against a running server: no --irc-port");
+    }
     return {
       port: env.port,
+      ircPort: env.ircPort,
       command: `(already running on ${env.hostname}:${env.port})`,
       sample: () => pid === undefined ? undefined : sampleProcess(pid),
       resetPeak: () => pid !== undefined && resetPeakRss(pid),
@@ -128,9 +138,11 @@ export async function openServer(
     cpus: env.serverCpus,
     dataDir: options.dataDir,
     web: options.web,
+    irc: options.irc,
   });
   return {
     port: server.port,
+    ircPort: server.ircPort,
     command: server.command,
     sample: () => server.exited ? undefined : server.sample(),
     resetPeak: () => !server.exited && resetPeakRss(server.pid),

@@ -9,9 +9,17 @@
  * newlines with `indexOf`, compares the first 17 bytes of each line with
  * `{"type":"message"` and never decodes, so it costs little per frame.
  *
+ * A client may speak IRC instead (`WorkerConfig.irc`): it registers with NICK
+ * and USER, JOINs its room and PARTs `#lobby` (where IRC puts everyone), so
+ * that it is in one room as a JSON client is; it sends PRIVMSG, syncs with
+ * PING, answers the server's PING, and counts or checks PRIVMSG lines as the
+ * others do message frames. It does not ask for `echo-message`, as IRC
+ * clients need not: a sender gets every message but its own.
+ *
  * @module
  */
 
+import { isPrivmsg, readIrcLine } from "./irc_lines.ts";
 import { sharedNow, type WorkerConfig } from "./worker_protocol.ts";
 
 const NEWLINE = 0x0a;
@@ -61,6 +69,12 @@ export class Client {
   readonly index: number;
   readonly name: string;
   readonly checked: boolean;
+  /** Whether this client speaks IRC rather than JSON frames. */
+  readonly irc: boolean;
+  /** The room it is in, `#` first (its IRC channel too). */
+  readonly room: string;
+  /** Message frames expected in the current phase: every message, but its own on IRC. */
+  expected = 0;
   readonly #worker: ClientHost;
   conn: Deno.TcpConn | undefined;
   mode = DECODE;
@@ -81,28 +95,47 @@ export class Client {
   #text = "";
   #decoder = new TextDecoder();
   #welcomed = false;
+  /** IRC: whether the JOIN of the room was answered (366). */
+  #inRoom = false;
   #joined: PromiseWithResolvers<void> | undefined;
   #synced: PromiseWithResolvers<void> | undefined;
 
-  constructor(worker: ClientHost, index: number, checked: boolean) {
+  constructor(worker: ClientHost, index: number, checked: boolean, irc = false) {
     this.#worker = worker;
     this.index = index;
-    this.name = `${worker.config.prefix}${index}`;
+    const { prefix, roomSize } = worker.config;
+    this.name = `${prefix}${index}`;
+    this.room = `#${prefix}${Math.floor(index / roomSize)}`;
     this.checked = checked;
+    this.irc = irc;
   }
 
-  /** Connects, says hello and resolves once the room frame arrived. */
+  /**
+   * Connects, says hello and resolves once the room frame arrived; on IRC,
+   * registers, joins the room and resolves once it has left `#lobby`.
+   */
   async join(): Promise<void> {
-    const { hostname, port, prefix, roomSize } = this.#worker.config;
+    const { hostname, port, ircPort } = this.#worker.config;
+    if (this.irc && ircPort === undefined) {
+      throw new TypeError(`Cannot join as ${this.name} over IRC: no IRC port`);
+    }
     this.#joined = Promise.withResolvers();
-    const conn = await Deno.connect({ hostname, port });
+    const conn = await Deno.connect({ hostname, port: this.irc ? ircPort! : port });
     conn.setNoDelay(true);
     this.conn = conn;
     this.#read(conn);
-    const room = `#${prefix}${Math.floor(this.index / roomSize)}`;
-    const hello = { type: "hello", version: 1, name: this.name, room };
-    await writeAll(conn, encoder.encode(JSON.stringify(hello) + "\n"));
+    const hello = this.irc
+      ? `NICK ${this.name}\r\nUSER ${this.name} 0 * :${this.name}\r\n`
+      : JSON.stringify({ type: "hello", version: 1, name: this.name, room: this.room }) + "\n";
+    await writeAll(conn, encoder.encode(hello));
     await this.#joined.promise;
+  }
+
+  /** The bytes that say `text` (no character JSON escapes) in this client's room. */
+  say(text: string): Uint8Array {
+    return encoder.encode(
+      this.irc ? `PRIVMSG ${this.room} :${text}\r\n` : `{"type":"say","text":"${text}"}\n`,
+    );
   }
 
   /** Pings and resolves on the pong; everything queued for this client before it has then arrived. */
@@ -114,12 +147,18 @@ export class Client {
     this.#text = "";
     this.#decoder = new TextDecoder();
     this.#synced = Promise.withResolvers();
-    await writeAll(this.conn, encoder.encode('{"type":"ping","token":"sync"}\n'));
+    const ping = this.irc ? "PING sync\r\n" : '{"type":"ping","token":"sync"}\n';
+    await writeAll(this.conn, encoder.encode(ping));
     await this.#synced.promise;
   }
 
-  /** Starts counting from zero; a checked receiver expects `senders` × `messages`. */
+  /**
+   * Starts counting from zero, expecting `senders` × `messages` (an IRC sender:
+   * less its own `messages`).
+   */
   reset(senders: number, messages: number): void {
+    const own = this.irc && this.#worker.config.senders.includes(this.index);
+    this.expected = (senders - (own ? 1 : 0)) * messages;
     this.messageFrames = 0;
     this.otherFrames = 0;
     this.distinct = 0;
@@ -169,7 +208,7 @@ export class Client {
 
   /** Handles what one read brought at `now`. */
   #handle(chunk: Uint8Array, now: number): void {
-    if (this.mode === COUNT) return this.#count(chunk);
+    if (this.mode === COUNT) return this.irc ? this.#countIrc(chunk) : this.#count(chunk);
     if (this.mode === CHECK) return this.#checkChunk(chunk, now);
     let start = 0;
     while (start < chunk.length) {
@@ -197,13 +236,16 @@ export class Client {
     while (true) {
       const end = text.indexOf("\n", start);
       if (end === -1) break;
-      let frame: Record<string, unknown> | undefined;
-      try {
-        frame = JSON.parse(text.slice(start, end));
-      } catch {
-        this.otherFrames++;
+      if (this.irc) this.#checkIrc(text.slice(start, end), now);
+      else {
+        let frame: Record<string, unknown> | undefined;
+        try {
+          frame = JSON.parse(text.slice(start, end));
+        } catch {
+          this.otherFrames++;
+        }
+        if (frame !== undefined) this.#checkFrame(frame, now);
       }
-      if (frame !== undefined) this.#check(frame, now);
       start = end + 1;
     }
     this.#text = text.slice(start);
@@ -232,7 +274,97 @@ export class Client {
     }
   }
 
+  /** Counts PRIVMSG lines, decoding only the others (a server PING, say). */
+  #countIrc(chunk: Uint8Array): void {
+    let at = 0;
+    if (this.#carry !== undefined) {
+      const end = chunk.indexOf(NEWLINE);
+      if (end === -1) {
+        this.#carry = join(this.#carry, chunk);
+        return;
+      }
+      const line = join(this.#carry, chunk.subarray(0, end));
+      this.#carry = undefined;
+      this.#countIrcLine(line, 0, line.length);
+      at = end + 1;
+    }
+    while (at < chunk.length) {
+      const end = chunk.indexOf(NEWLINE, at);
+      if (end === -1) {
+        this.#carry = chunk.slice(at);
+        return;
+      }
+      this.#countIrcLine(chunk, at, end);
+      at = end + 1;
+    }
+  }
+
+  #countIrcLine(bytes: Uint8Array, start: number, end: number): void {
+    if (isPrivmsg(bytes, start, end)) {
+      this.messageFrames++;
+      return;
+    }
+    this.otherFrames++;
+    this.#ircLine(decoder.decode(bytes.subarray(start, end)));
+  }
+
+  /** Checks one IRC line while measuring. */
+  #checkIrc(text: string, now: number): void {
+    const line = readIrcLine(text);
+    if (line.command !== "PRIVMSG") {
+      this.otherFrames++;
+      this.#ircLine(text);
+      return;
+    }
+    this.#check(line.source, line.params[1] ?? "", now);
+  }
+
+  /** Handles an IRC line outside counting: registration, joining, PONG, the server's PING. */
+  #ircLine(text: string): void {
+    const { source, command, params } = readIrcLine(text);
+    const fail = (why: string) =>
+      this.#joined?.reject(new Error(`Cannot join as ${this.name} over IRC: ${why}`));
+    switch (command) {
+      case "001":
+        // Registered and put in #lobby: into the bench's room, out of #lobby.
+        this.#write(`JOIN ${this.room}\r\nPART #lobby\r\n`);
+        return;
+      case "366":
+        if (params[1] === this.room) this.#inRoom = true;
+        return;
+      case "PART":
+        if (source === this.name && params[0] === "#lobby") {
+          if (this.#inRoom) this.#joined?.resolve();
+          else fail(`not in ${this.room} after leaving #lobby`);
+        }
+        return;
+      case "PING":
+        this.#write(`PONG :${params[0] ?? ""}\r\n`);
+        return;
+      case "PONG":
+        if (params[params.length - 1] === "sync" && this.#synced !== undefined) {
+          this.mode = this.checked ? CHECK : COUNT;
+          this.#synced.resolve();
+          this.#synced = undefined;
+        }
+        return;
+      case "ERROR":
+        fail(params.join(" "));
+        return;
+      default:
+        // An error numeric while joining; anything else (JOIN, NAMES, MOTD…) needs nothing.
+        if (/^[45]\d\d$/.test(command)) fail(text.trim());
+    }
+  }
+
+  /** Writes `text` behind nothing in particular: replies that need no order. */
+  #write(text: string): void {
+    if (this.conn === undefined || this.closed) return;
+    writeAll(this.conn, encoder.encode(text)).catch(() => {});
+  }
+
   #line(text: string): void {
+    if (this.irc) return this.#ircLine(text);
     let frame: Record<string, unknown>;
     try {
       frame = JSON.parse(text);
@@ -262,9 +394,17 @@ export class Client {
     }
   }
 
-  #check(frame: Record<string, unknown>, now: number): void {
-    const text = frame.text;
-    if (frame.type !== "message" || typeof text !== "string" || !text.startsWith("b ")) {
+  #checkFrame(frame: Record<string, unknown>, now: number): void {
+    if (frame.type !== "message" || typeof frame.text !== "string") {
+      this.otherFrames++;
+      return;
+    }
+    this.#check(frame.from, frame.text, now);
+  }
+
+  /** Checks one message `from` someone: its sender, sequence and latency. */
+  #check(from: unknown, text: string, now: number): void {
+    if (!text.startsWith("b ")) {
       this.otherFrames++;
       return;
     }
@@ -277,7 +417,7 @@ export class Client {
       this.wrongSender++;
       return;
     }
-    if (frame.from !== this.#worker.senderNames[sender]) this.wrongSender++;
+    if (from !== this.#worker.senderNames[sender]) this.wrongSender++;
     if (seen[seq] === 1) this.duplicated++;
     else {
       seen[seq] = 1;

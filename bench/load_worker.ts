@@ -56,7 +56,10 @@ class LoadWorker implements ClientHost {
   constructor(config: WorkerConfig) {
     this.config = config;
     const checked = new Set(config.checked);
-    this.clients = config.clients.map((index) => new Client(this, index, checked.has(index)));
+    const irc = new Set(config.irc ?? []);
+    this.clients = config.clients.map((index) =>
+      new Client(this, index, checked.has(index), irc.has(index))
+    );
     const byIndex = new Map(this.clients.map((client) => [client.index, client]));
     this.senderNames = config.senders.map((index) => `${config.prefix}${index}`);
     this.#senders = [];
@@ -65,10 +68,6 @@ class LoadWorker implements ClientHost {
       if (client !== undefined) this.#senders.push(new Sender(client, number));
     });
     this.#pad = "x".repeat(config.textBytes);
-  }
-
-  get #expected(): number {
-    return this.config.senders.length * this.#messages;
   }
 
   /** Connects own clients below `upTo`, a few at a time. */
@@ -133,7 +132,7 @@ class LoadWorker implements ClientHost {
     this.latencies = [];
     this.sendTimes = [];
     this.#received = 0;
-    this.#outstanding = this.#expected > 0 ? open.length : 0;
+    this.#outstanding = open.filter((client) => client.expected > 0).length;
     this.#closedWhileMeasuring = 0;
     this.#sent = 0;
     this.#firstSend = 0;
@@ -158,7 +157,7 @@ class LoadWorker implements ClientHost {
   received(client: Client, before: number): void {
     this.#received += client.messageFrames - before;
     this.#lastReceive = sharedNow();
-    if (before < this.#expected && client.messageFrames >= this.#expected) {
+    if (before < client.expected && client.messageFrames >= client.expected) {
       this.#outstanding--;
       this.#maybeReport();
     }
@@ -168,7 +167,7 @@ class LoadWorker implements ClientHost {
   lost(client: Client): void {
     if (!this.#measuring) return;
     this.#closedWhileMeasuring++;
-    if (client.messageFrames < this.#expected) {
+    if (client.messageFrames < client.expected) {
       this.#outstanding--;
       this.#maybeReport();
     }
@@ -189,7 +188,6 @@ class LoadWorker implements ClientHost {
     this.#reported = true;
     if (this.#ticker !== undefined) clearInterval(this.#ticker);
     this.#stopPacing();
-    const expected = this.#expected;
     const report: WorkerReport = {
       sent: this.#sent,
       firstSend: this.#firstSend,
@@ -210,6 +208,7 @@ class LoadWorker implements ClientHost {
     };
     for (const client of this.clients) {
       if (client.conn === undefined) continue;
+      const expected = client.expected;
       report.messageFrames += client.messageFrames;
       report.otherFrames += client.otherFrames;
       if (client.checked) {
@@ -242,7 +241,7 @@ class LoadWorker implements ClientHost {
     this.#sent++;
     if (this.#firstSend === 0) this.#firstSend = now;
     this.#lastSend = now;
-    return encoder.encode(`{"type":"say","text":"${text}"}\n`);
+    return sender.client.say(text);
   }
 
   /** Every sender writes its messages one after the other, each write awaited. */

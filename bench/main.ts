@@ -31,13 +31,18 @@ export const HELP = `Usage: deno task bench [options]
 
 Load-tests the chat server over its real protocol and reports against issue 7.
 Each run starts a fresh server (deno run <chat task permissions> main.ts serve
---host 127.0.0.1 --port 0 --no-web --memory --rate 1000000 --max-connections
-100000 --max-per-ip 100000 --heartbeat 3600), pinned to CPU 0 with taskset;
+--host 127.0.0.1 --port 0 --no-web --no-irc --memory --rate 1000000
+--max-connections 100000 --max-per-ip 100000 --heartbeat 3600; --irc-port 0
+rather than --no-irc when clients speak IRC), pinned to CPU 0 with taskset;
 the load workers run on the other CPUs.
 
 Scenarios (--scenario NAME, or all):
   burst    ${LOADS.burst.clients} clients, ${LOADS.burst.senders} send ${LOADS.burst.messages} messages each as fast as possible
   busy     ${LOADS.busy.clients} clients, ${LOADS.busy.senders} send ${LOADS.busy.messages} each at ${LOADS.busy.rate} messages/s in total
+  busy-irc the busy load with ${
+  LOADS["busy-irc"].ircPercent
+} % of the clients, senders and checked receivers alike, on IRC
+           (NICK, USER, JOIN, PRIVMSG, no echo-message): to compare with busy
   big      ${LOADS.big.clients} clients, ${LOADS.big.senders} send ${LOADS.big.messages} each at ${LOADS.big.rate} messages/s in total
   idle     5,000 then 10,000 idle connections (100 per room): server RSS each
   soak     ${LOADS.soak.clients} clients, ${LOADS.soak.senders} senders at ${LOADS.soak.rate} messages/s for --minutes; RSS every 10 s
@@ -52,6 +57,8 @@ Options:
   --clients N         override C (clients)          --senders N   override S
   --messages N        override K (per sender)       --rate N      messages/s in total, 0 = max
   --text-bytes N      length of each message text (default 64)
+  --irc-share P       percent of the clients (of the senders, of the checked receivers
+                      and of the rest alike) that speak IRC (default 0; busy-irc 50)
   --minutes M         soak length (default 2)
   --warmup N          messages per sender sent and delivered before measuring, so the
                       server is warm (default K; soak 0)
@@ -75,6 +82,7 @@ Options:
   --retries N         repeats allowed per run for that (default 3)
   --host ADDR         server address (default 127.0.0.1)
   --port N            use a server already running there instead of starting one
+  --irc-port N        that server's IRC port, for clients on IRC
   --server-pid PID    that server's process id, to read its CPU and memory
   --no-pin            do not pin with taskset
   --out FILE          results file to update (default bench/results/latest.json)
@@ -158,6 +166,7 @@ export async function run(args: string[]): Promise<number> {
       messages: { type: "string" },
       rate: { type: "string" },
       "text-bytes": { type: "string" },
+      "irc-share": { type: "string" },
       minutes: { type: "string" },
       warmup: { type: "string" },
       idle: { type: "string" },
@@ -173,6 +182,7 @@ export async function run(args: string[]): Promise<number> {
       retries: { type: "string" },
       host: { type: "string", default: "127.0.0.1" },
       port: { type: "string" },
+      "irc-port": { type: "string" },
       "server-pid": { type: "string" },
       "no-pin": { type: "boolean" },
       out: { type: "string", default: DEFAULT_OUT },
@@ -205,6 +215,10 @@ export async function run(args: string[]): Promise<number> {
   setLoad("messages", "messages", 1);
   setLoad("rate", "rate", 0);
   setLoad("textBytes", "text-bytes", 1);
+  setLoad("ircPercent", "irc-share", 0);
+  if ((load.ircPercent ?? 0) > 100) {
+    throw new RangeError(`Cannot use --irc-share "${values["irc-share"]}": expected 0 to 100`);
+  }
   const minutes = Number(values.minutes ?? "2");
   if (!(minutes > 0)) throw new RangeError(`Cannot use --minutes "${values.minutes}"`);
   const idleSteps = (values.idle ?? "5000,10000").split(",").map((step) => number("idle", step, 1)!)
@@ -245,6 +259,7 @@ export async function run(args: string[]): Promise<number> {
     root: ROOT,
     hostname: values.host,
     port: number("port", values.port, 1),
+    ircPort: number("irc-port", values["irc-port"], 1),
     serverPid: number("server-pid", values["server-pid"], 1),
     serverCpus: pin ? "0" : undefined,
     generatorCpus: pin ? generatorCpus : undefined,

@@ -101,6 +101,8 @@ export interface ServerProcessOptions {
    * limits on files written out; without it, `--no-web`.
    */
   web?: boolean | undefined;
+  /** Serve IRC too, on a free port (`--irc-port 0`); without it, `--no-irc`. */
+  irc?: boolean | undefined;
 }
 
 /** The real chat server, started as `deno run <chat task flags> main.ts serve …`. */
@@ -109,6 +111,8 @@ export class ServerProcess implements AsyncDisposable {
   readonly pid: number;
   /** TCP port from the banner. */
   readonly port: number;
+  /** IRC port from the banner, when it serves IRC. */
+  readonly ircPort: number | undefined;
   /** The command line that started it, for reports. */
   readonly command: string;
   readonly #child: Deno.ChildProcess;
@@ -120,14 +124,15 @@ export class ServerProcess implements AsyncDisposable {
   private constructor(
     child: Deno.ChildProcess,
     port: number,
+    ircPort: number | undefined,
     command: string,
     stderr: Tail,
     rest: AsyncGenerator<string>,
   ) {
     this.#child = child;
     this.pid = child.pid;
-    this.pid = child.pid;
     this.port = port;
+    this.ircPort = ircPort;
     this.command = command;
     this.#stderr = stderr;
     this.#status = child.status.then((status) => {
@@ -141,7 +146,7 @@ export class ServerProcess implements AsyncDisposable {
   }
 
   /** The argument list `main.ts serve` gets in a benchmark. */
-  static serveArgs(dataDir: string | undefined, web = false): string[] {
+  static serveArgs(dataDir: string | undefined, web = false, irc = false): string[] {
     return [
       "serve",
       "--host",
@@ -151,6 +156,8 @@ export class ServerProcess implements AsyncDisposable {
       // Clients learn the web port from `welcome.files.port`. 25 MiB a file and 1024 MiB in
       // all are the defaults, written out so that a change of default does not change the bench.
       ...(web ? ["--web-port", "0", "--max-file", "25", "--files-quota", "1024"] : ["--no-web"]),
+      // Without it the server would also take IRC's port 6667 when free.
+      ...(irc ? ["--irc-port", "0"] : ["--no-irc"]),
       ...(dataDir === undefined ? ["--memory"] : ["--data-dir", dataDir]),
       "--rate",
       "1000000",
@@ -170,7 +177,7 @@ export class ServerProcess implements AsyncDisposable {
       "run",
       ...chatTaskFlags(options.root),
       "main.ts",
-      ...ServerProcess.serveArgs(options.dataDir, options.web),
+      ...ServerProcess.serveArgs(options.dataDir, options.web, options.irc),
     ];
     const child = launch(args, { cwd: options.root, cpus: options.cpus });
     await child.stdin.close();
@@ -184,25 +191,28 @@ export class ServerProcess implements AsyncDisposable {
       }
     }, 30_000);
     let port: number | undefined;
+    let ircPort: number | undefined;
     try {
       // next() rather than for-await: leaving a for-await loop would end the stream.
-      while (port === undefined) {
+      while (port === undefined || (options.irc && ircPort === undefined)) {
         const line = await stdout.next();
         if (line.done) break;
         const match = /chat join 127\.0\.0\.1:(\d+)/.exec(line.value);
         if (match !== null) port = Number(match[1]);
+        const irc = /irc:\/\/127\.0\.0\.1:(\d+)/.exec(line.value);
+        if (irc !== null) ircPort = Number(irc[1]);
       }
     } finally {
       clearTimeout(timer);
     }
     const pin = options.cpus === undefined ? "" : `taskset -c ${options.cpus} `;
     const command = `${pin}deno run ${args.slice(2).join(" ")}`;
-    if (port === undefined) {
+    if (port === undefined || (options.irc && ircPort === undefined)) {
       await child.status;
       await stderr.done;
       throw new Error(`Cannot start the chat server: ${stderr.text.trim() || "no banner"}`);
     }
-    return new ServerProcess(child, port, command, stderr, stdout);
+    return new ServerProcess(child, port, ircPort, command, stderr, stdout);
   }
 
   /** Whether the process has ended. */

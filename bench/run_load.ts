@@ -44,6 +44,36 @@ export interface LoadSpec {
   rate: number;
   /** Bytes of text per message. */
   textBytes: number;
+  /**
+   * Percent of the clients that speak IRC, taken alike from the senders, the
+   * checked receivers and the other receivers. @default {0}
+   */
+  ircPercent?: number | undefined;
+}
+
+/** `percent` % of `indices`, spread evenly over them. */
+function share(indices: number[], percent: number): number[] {
+  const count = Math.round(indices.length * percent / 100);
+  return count === 0 ? [] : spread(count, indices.length, 0.5).map((i) => indices[i]!);
+}
+
+/** The clients on IRC: `percent` % of the senders, of the checked receivers and of the rest. */
+export function ircClients(
+  clients: number,
+  senders: number[],
+  checked: number[],
+  percent: number,
+): number[] {
+  if (percent <= 0) return [];
+  const isSender = new Set(senders);
+  const checkedOnly = checked.filter((index) => !isSender.has(index));
+  const taken = new Set([...senders, ...checked]);
+  const rest = Array.from({ length: clients }, (_, i) => i).filter((i) => !taken.has(i));
+  return [
+    ...share(senders, percent),
+    ...share(checkedOnly, percent),
+    ...share(rest, percent),
+  ].sort((a, b) => a - b);
 }
 
 /** Options for {@linkcode runLoad}. */
@@ -154,7 +184,12 @@ export async function runLoad(
   }
   const notes: string[] = [];
   const uploads = options.uploads;
-  const server = await openServer(env, { dataDir: options.dataDir, web: uploads !== undefined });
+  const ircPercent = spec.ircPercent ?? 0;
+  const server = await openServer(env, {
+    dataDir: options.dataDir,
+    web: uploads !== undefined,
+    irc: ircPercent > 0,
+  });
   const workerCount = Math.max(1, Math.min(env.workers, clients));
   // Checking costs the generator more than counting: at most a tenth of the clients.
   const checkedCount = Math.min(
@@ -162,6 +197,8 @@ export async function runLoad(
     Math.max(1, Math.floor(clients / 10)),
   );
   const checked = spread(env.checkedPerWorker === 0 ? 0 : checkedCount, clients, 0.5);
+  const senderIndices = spread(senders, clients);
+  const irc = ircClients(clients, senderIndices, checked, ircPercent);
   const prefix = randomPrefix();
   const epoch = sharedNow();
   const workers = startWorkers(
@@ -169,8 +206,10 @@ export async function runLoad(
     server.port,
     {
       prefix,
-      senders: spread(senders, clients),
+      senders: senderIndices,
       checked,
+      ircPort: server.ircPort,
+      irc,
       rate: spec.rate,
       roomSize: clients,
       textBytes: spec.textBytes,
@@ -231,7 +270,11 @@ export async function runLoad(
       : await waitFor(uploading, () => uploaded, env, server, `${options.label} uploads`);
     const end = beside === undefined ? after : server.sample();
     if (phase.stalled) notes.push(`no progress for ${env.stallSeconds} s: stopped waiting`);
+    const onIrc = new Set(irc);
     const metrics = loadMetrics(spec, phase.reports, {
+      ircClients: irc.length,
+      ircSenders: senderIndices.filter((index) => onIrc.has(index)).length,
+      ircChecked: checked.filter((index) => onIrc.has(index)).length,
       connectSec,
       start,
       connected,
@@ -280,6 +323,10 @@ export async function runLoad(
 }
 
 interface Samples {
+  /** Clients on IRC, of them senders, and checked receivers. */
+  ircClients: number;
+  ircSenders: number;
+  ircChecked: number;
   connectSec: number;
   start: ProcessSample | undefined;
   connected: ProcessSample | undefined;
@@ -303,9 +350,10 @@ function loadMetrics(
   const lastReceive = Math.max(...reports.map((report) => report.lastReceive));
   const duration = (lastReceive - firstSend) / 1000;
   const messageFrames = sum(reports.map((report) => report.messageFrames));
-  // Every member gets every message, its sender too (the echo is the acknowledgement);
-  // like issue 7, deliveries count only the copies for the other members.
-  const echoes = senders * messages;
+  // Every member gets every message, a JSON sender too (the echo is the acknowledgement; an
+  // IRC sender gets none without echo-message); like issue 7, deliveries count only the
+  // copies for the other members.
+  const echoes = (senders - samples.ircSenders) * messages;
   const deliveries = Math.max(0, messageFrames - echoes);
   const latencies = reports.flatMap((report) => report.latencies).sort((a, b) => a - b);
   const { before, after } = samples;
@@ -315,6 +363,9 @@ function loadMetrics(
     senders,
     messagesPerSender: messages,
     targetRate: spec.rate,
+    ircClients: samples.ircClients,
+    ircSenders: samples.ircSenders,
+    ircCheckedReceivers: samples.ircChecked,
     connectSec: samples.connectSec,
     sent,
     expectedDeliveries: senders * messages * (clients - 1),

@@ -25,6 +25,8 @@ export interface WorkerConfig {
   hostname: string;
   /** Server TCP port. */
   port: number;
+  /** The server's IRC port, when some clients speak IRC. */
+  ircPort?: number | undefined;
   /** Name prefix shared by this run's clients: client `i` is `${prefix}${i}`. */
   prefix: string;
   /** Global indices of this worker's clients, ascending. */
@@ -33,6 +35,11 @@ export interface WorkerConfig {
   senders: number[];
   /** Global indices of the receivers that decode and check every frame (this worker's and others'). */
   checked: number[];
+  /**
+   * Global indices of the clients that speak IRC on `ircPort` (registration, JOIN of their
+   * room, PRIVMSG) rather than JSON frames; none when absent.
+   */
+  irc?: number[] | undefined;
   /** Messages per second across all senders together; 0 sends as fast as possible. */
   rate: number;
   /** Clients per room: client `i` enters room `#${prefix}${Math.floor(i / roomSize)}`. */
@@ -76,7 +83,10 @@ export interface WorkerReport {
   lastSend: number;
   /** Shared-clock time of the read that brought the last message frame. */
   lastReceive: number;
-  /** `message` frames received by all its clients, own echoes included. */
+  /**
+   * `message` frames (PRIVMSG lines on IRC) received by all its clients, own echoes included:
+   * JSON senders get theirs, IRC senders none (they do not ask for `echo-message`).
+   */
   messageFrames: number;
   /** Frames of any other type received while measuring. */
   otherFrames: number;
