@@ -287,6 +287,71 @@ export function summaryTable(results: ScenarioResult[]): string {
   );
 }
 
+/** Pairs of scenarios set side by side when both ran: the first is the base. */
+export const COMPARISONS: readonly (readonly [string, string])[] = [["busy", "busy-irc"]];
+
+/**
+ * Figures compared, and whether more is better. Max latency is one sample
+ * per run, shown but not judged.
+ */
+const COMPARED: readonly (readonly [string, "more" | "less" | "shown"])[] = [
+  ["deliveriesPerSec", "more"],
+  ["p50Ms", "less"],
+  ["p99Ms", "less"],
+  ["maxMs", "shown"],
+  ["faults", "less"],
+  ["serverCpuUsPerDelivery", "less"],
+  ["serverPeakRssMiB", "less"],
+];
+
+/**
+ * Medians of `other` beside those of `base`, their ratio, and whether
+ * `other` is no more than `tolerancePct` % worse (issue 18: within 10 %).
+ */
+export function comparisonTable(
+  base: ScenarioResult,
+  other: ScenarioResult,
+  tolerancePct = 10,
+): string {
+  const rows = COMPARED.map(([key, better]) => {
+    const a = base.median[key];
+    const b = other.median[key];
+    const ratio = a !== undefined && b !== undefined && a !== 0 ? b / a : NaN;
+    const within = better === "shown"
+      ? "not judged"
+      : key === "faults"
+      ? (b === 0 ? "yes" : "no")
+      : Number.isNaN(ratio)
+      ? "n/a"
+      : (better === "more" ? ratio >= 1 - tolerancePct / 100 : ratio <= 1 + tolerancePct / 100)
+      ? "yes"
+      : "no";
+    return [
+      metricOf(key).label,
+      formatMetric(key, a),
+      formatMetric(key, b),
+      Number.isNaN(ratio) ? "n/a" : ratio.toFixed(2),
+      within,
+    ];
+  });
+  return table(
+    ["figure (median)", base.scenario, other.scenario, "ratio", `within ${tolerancePct} %`],
+    rows,
+    [false, true, true, true, false],
+  );
+}
+
+/** The comparisons of {@linkcode COMPARISONS} whose two scenarios are both in `results`. */
+function comparisons(results: ScenarioResult[]): [string, string][] {
+  const byName = new Map(results.map((result) => [result.scenario, result]));
+  return COMPARISONS.flatMap(([a, b]) => {
+    const base = byName.get(a as ScenarioResult["scenario"]);
+    const other = byName.get(b as ScenarioResult["scenario"]);
+    if (base === undefined || other === undefined) return [];
+    return [[`${b} against ${a}`, comparisonTable(base, other)] as [string, string]];
+  });
+}
+
 /** Every target of every scenario with PASS or FAIL. */
 export function targetTable(results: ScenarioResult[]): string {
   const rows = results.flatMap((result) =>
@@ -317,6 +382,7 @@ export function terminalReport(results: ScenarioResult[]): string {
     if (result.notes.length > 0) parts.push("");
   }
   parts.push("== summary (medians)", "", summaryTable(results), "");
+  for (const [title, text] of comparisons(results)) parts.push(`== ${title}`, "", text, "");
   parts.push("== targets (issue 7)", "", targetTable(results), "");
   return parts.join("\n");
 }
@@ -350,6 +416,7 @@ export function markdownSection(file: BenchFile, heading: string): string {
     "",
     summaryTable(results),
     "",
+    ...comparisons(results).flatMap(([title, text]) => [`### ${title}`, "", text, ""]),
     "### Targets of issue 7",
     "",
     targetTable(results),

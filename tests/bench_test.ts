@@ -119,6 +119,54 @@ Deno.test("bench/main.ts runs a tiny uploads scenario: files stored and shared, 
   }
 });
 
+Deno.test("bench/main.ts runs busy and busy-irc tiny: half on IRC, every delivery, set side by side", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-bench-test-" });
+  try {
+    const out = `${dir}/latest.json`;
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        MAIN,
+        ...["--scenario", "busy,busy-irc", "--clients", "6", "--senders", "2", "--messages", "20"],
+        ...["--rate", "0", "--runs", "1", "--no-pin", "--wait-quiet", "0", "--retries", "0"],
+        ...["--quiet", "--out", out],
+      ],
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const output = new TextDecoder().decode(stdout);
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    assert.match(output, /== busy-irc against busy/);
+
+    const file = JSON.parse(await Deno.readTextFile(out)) as BenchFile;
+    assert.match(file.scenarios.busy!.server, /--no-irc/);
+    const result = file.scenarios["busy-irc"]!;
+    assert.match(result.server, /--irc-port 0/);
+    const m = result.median;
+    // Clients 0 and 3 send; 3 is also the one checked receiver. Half of each kind is on IRC:
+    // sender 3 (checked too) and two of the other four.
+    assert.equal(m.ircClients, 3);
+    assert.equal(m.ircSenders, 1);
+    assert.equal(m.ircCheckedReceivers, 1);
+    // 2 × 20 messages to the 5 other members, whichever protocol either side speaks.
+    assert.equal(m.sent, 40);
+    assert.equal(m.expectedDeliveries, 200);
+    assert.equal(m.deliveries, 200);
+    assert.equal(m.faults, 0);
+    assert.equal(m.otherFrames, 0);
+    assert.equal(m.closed, 0);
+    // The checked receiver is the IRC sender: it gets the other sender's 20, not its own.
+    assert.equal(m.checkedReceivers, 1);
+    assert.equal(m.latencySamples, 20);
+    assert.ok(m.p50Ms! > 0 && m.p50Ms! <= m.p99Ms!, JSON.stringify(m));
+    assert.equal(file.scenarios.busy!.median.ircClients, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("bench/socket_floor.ts measures each way of holding idle connections", async () => {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
