@@ -23,7 +23,7 @@ export interface IrcLine {
 
 /**
  * Whether bytes `start` to `end` of `bytes` are a line `:source PRIVMSG …`:
- * compares the 9 bytes after the first space, decodes nothing.
+ * compares the 9 bytes from the first space on, decodes nothing.
  */
 export function isPrivmsg(bytes: Uint8Array, start: number, end: number): boolean {
   if (bytes[start] !== COLON) return false;

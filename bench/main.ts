@@ -58,7 +58,8 @@ Options:
   --messages N        override K (per sender)       --rate N      messages/s in total, 0 = max
   --text-bytes N      length of each message text (default 64)
   --irc-share P       percent of the clients (of the senders, of the checked receivers
-                      and of the rest alike) that speak IRC (default 0; busy-irc 50)
+                      and of the rest alike) that speak IRC in the message scenarios
+                      (default 0; busy-irc 50)
   --minutes M         soak length (default 2)
   --warmup N          messages per sender sent and delivered before measuring, so the
                       server is warm (default K; soak 0)
