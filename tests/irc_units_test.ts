@@ -1,7 +1,8 @@
 /** The IRC gateway's pure parts: lines, the nick mapping and message text. */
 
 import assert from "node:assert/strict";
-import { formatLine, parseLine, splitBytes } from "../server/irc/line.ts";
+import { byteLength, formatLine, parseLine, splitBytes } from "../server/irc/line.ts";
+import { prng } from "./_random.ts";
 import { foldNick, isOwnNick, NickBook, nickOf } from "../server/irc/nicks.ts";
 import { literal, readText, stripFormatting } from "../server/irc/text.ts";
 
@@ -41,6 +42,41 @@ Deno.test("splitBytes() cuts at a byte budget, never inside a character", () => 
   assert.equal(pieces.join(""), text);
   for (const piece of pieces) assert.ok(new TextEncoder().encode(piece).length <= 101);
   assert.deepEqual(splitBytes("", 10), [""]);
+});
+
+Deno.test("byteLength() counts UTF-8 bytes as TextEncoder does, lone surrogates too", () => {
+  const encoded = (text: string) => new TextEncoder().encode(text).length;
+  const samples = [
+    "",
+    "abc",
+    "é",
+    "€",
+    "李明",
+    "😀",
+    "a😀b",
+    "\ud83d",
+    "\ude00x",
+    "\ud83d\ud83d\ude00",
+  ];
+  for (const text of samples) assert.equal(byteLength(text), encoded(text), JSON.stringify(text));
+  const random = prng(18);
+  // Code units from every range: ASCII, two and three bytes, and surrogates in any order.
+  const ranges = [[0x20, 0x7f], [0x80, 0x7ff], [0x800, 0xd7ff], [0xd800, 0xdfff], [0xe000, 0xffff]];
+  for (let round = 0; round < 500; round++) {
+    let text = "";
+    for (let i = 0; i < 12; i++) {
+      const [low, high] = random.pick(ranges);
+      text += String.fromCharCode(low! + random.int(high! - low! + 1));
+    }
+    assert.equal(byteLength(text), encoded(text), JSON.stringify(text));
+  }
+});
+
+Deno.test("splitBytes() keeps a text that fits whole", () => {
+  assert.deepEqual(splitBytes("hello there", 100), ["hello there"]);
+  const text = "😀".repeat(25);
+  assert.deepEqual(splitBytes(text, 100), [text]);
+  assert.equal(splitBytes(text, 99).join(""), text);
 });
 
 Deno.test("nickOf() keeps valid nicks and maps the others stably and uniquely", () => {

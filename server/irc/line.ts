@@ -138,11 +138,24 @@ export function formatLine(message: OutgoingLine): string {
   return line + "\r\n";
 }
 
-const encoder = new TextEncoder();
-
 /** Counts the UTF-8 bytes of `text`. */
 export function byteLength(text: string): number {
-  return encoder.encode(text).length;
+  // Counted from the UTF-16 code units, without encoding: it runs for every
+  // message an IRC client receives. A unit is at most 3 bytes; a surrogate
+  // pair is 4 (2 each), a lone surrogate 3 (it is sent as U+FFFD).
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    if (unit < 0x800) {
+      bytes += 1;
+      continue;
+    }
+    bytes += 2;
+    const next = text.charCodeAt(i + 1);
+    if (unit <= 0xdbff && unit >= 0xd800 && next >= 0xdc00 && next <= 0xdfff) i++;
+  }
+  return bytes;
 }
 
 /**
@@ -150,6 +163,7 @@ export function byteLength(text: string): number {
  * character, preferring to cut after a space; at least one piece.
  */
 export function splitBytes(text: string, max: number): string[] {
+  if (text.length <= max / 3 || byteLength(text) <= max) return [text];
   const pieces: string[] = [];
   let piece = "";
   let bytes = 0;
