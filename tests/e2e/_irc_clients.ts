@@ -274,18 +274,25 @@ logs = {
     return this.lines(screen).map((line) => line.match(pattern)).find((match) => match !== null)!;
   }
 
-  /** Waits until the client has printed a line matching `pattern`, in any window. */
-  async waitForLog(pattern: RegExp, timeoutMs = IRC_WAIT_MS): Promise<string> {
+  /**
+   * Waits until the client has printed a line matching `pattern`, in any
+   * window, or `atLeast` of them, and returns the last.
+   */
+  async waitForLog(pattern: RegExp, atLeast = 1, timeoutMs = IRC_WAIT_MS): Promise<string> {
     const lines = await waitFor(
-      () => this.#printed(),
-      (lines) => lines.some((line) => pattern.test(line)),
+      () => this.logLines(pattern),
+      (lines) => lines.length >= atLeast,
       timeoutMs,
       (lines) =>
-        `waiting for ${this.program} to print a line matching ${pattern}; it printed:\n${
-          lines.slice(-30).join("\n")
-        }`,
+        `waiting for ${this.program} to print ${atLeast} lines matching ${pattern}, in any window; ` +
+        `it printed ${lines.length}`,
     );
-    return lines.find((line) => pattern.test(line))!;
+    return lines.at(-1)!;
+  }
+
+  /** The lines the client printed so far, in every window, that match `pattern`. */
+  async logLines(pattern: RegExp): Promise<string[]> {
+    return (await this.#printed()).filter((line) => pattern.test(line));
   }
 
   /** Everything the client printed so far, in every window, from its logs. */
