@@ -440,6 +440,17 @@ Deno.test({
         },
       );
 
+      await step(t, clients, "/part: ann leaves #dev, and bea and dave see her go", async () => {
+        await bea.view("#dev");
+        await showView(dave, "#dev");
+        await ann.view("#dev");
+        await ann.enter("/part #dev");
+        await bea.waitForLine(/ <-- \| ann \(.*\) has left #dev/);
+        await logLine(dave, "notice", /ann left #dev/).first().waitFor({ timeout: WAIT_MS });
+        await showView(dave, "#lobby");
+        await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
+      });
+
       await step(t, clients, "no warning or error on either client's screens", async () => {
         assert.deepEqual(await ann.problems(), [], "irssi");
         assert.deepEqual(await bea.problems(), [], "WeeChat");
