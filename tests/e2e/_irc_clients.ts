@@ -61,8 +61,34 @@ function literal(text: string): string {
  * prefix (WeeChat's `=!=`), or the words of a warning, an error or a
  * refusal, in its own wording or in a numeric reply it shows.
  */
-const PROBLEM =
-  /=!=|\b(?:warning|error|unknown|invalid|erroneous|not enough parameters|no such|cannot|can't|could not|failed|unable|not registered|not connected|illegal|denied|refused|too long)\b/i;
+const PROBLEM = new RegExp(
+  "=!=|\\b(?:" + [
+    "warning",
+    "error",
+    "unknown",
+    "invalid",
+    "erroneous",
+    "illegal",
+    "incorrect",
+    "failed",
+    "denied",
+    "refused",
+    "too long",
+    "cannot",
+    "can't",
+    "could not",
+    "unable",
+    "no such",
+    "not enough parameters",
+    "not registered",
+    "not connected",
+    "not channel operator",
+    "not on that channel",
+    "not allowed",
+    "already in use",
+  ].join("|") + ")\\b",
+  "i",
+);
 
 /**
  * WeeChat's settings for `nick`, as commands: no logo, the server's messages
