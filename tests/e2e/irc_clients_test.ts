@@ -243,6 +243,7 @@ Deno.test({
       );
 
       await step(t, clients, "ann and bea talk: carol, dave and each other see it", async () => {
+        await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
         await ann.enter("hello from irssi");
         await carol.waitForLine(said("ann", "hello from irssi"), WAIT_MS);
         await pageLine(dave, "message", "ann: hello from irssi");
