@@ -48,11 +48,12 @@ function allocate(length: number): Uint8Array {
   return view;
 }
 
-// The last join, kept for the next session flushed: the sessions of one room
-// are flushed one after another with the same frames queued, and share one
-// buffer instead of each copying its own.
-let lastChunks: readonly Uint8Array[] = [];
-let lastJoined: Uint8Array = new Uint8Array(0);
+// The joins of the flush under way, by their first chunk: the sessions of
+// one room are flushed with the same frames queued, and share one buffer
+// instead of each copying its own. Sessions that read the frames in another
+// form (version 2, WebSocket, IRC) start with another chunk, so a room of
+// mixed clients shares one buffer per form.
+const joins = new Map<Uint8Array, { chunks: readonly Uint8Array[]; joined: Uint8Array }>();
 
 /** Whether `a` and `b` hold the same chunks (the same objects) in the same order. */
 function sameChunks(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
@@ -63,14 +64,15 @@ function sameChunks(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean
 
 /**
  * `chunks` joined into one buffer, which the caller must not modify: the
- * same buffer when the last call joined the same chunks, as the sessions of
- * one room flushed in a row do.
+ * same buffer as an earlier session's of this flush with the same chunks.
  */
 export function join(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  if (sameChunks(chunks, lastChunks)) return lastJoined;
-  lastJoined = concat(chunks, length);
-  lastChunks = chunks;
-  return lastJoined;
+  const first = chunks[0]!;
+  const known = joins.get(first);
+  if (known !== undefined && sameChunks(chunks, known.chunks)) return known.joined;
+  const joined = concat(chunks, length);
+  joins.set(first, { chunks, joined });
+  return joined;
 }
 
 /** `chunks` copied into one new buffer of `length` bytes. */
@@ -116,6 +118,7 @@ export class Flusher implements Disposable {
     const due = this.#due;
     this.#due = [];
     for (const session of due) session.flush();
+    joins.clear();
     this.#lastRun = performance.now();
   };
 

@@ -1,0 +1,28 @@
+/** The outbox's joined writes: one buffer per form of the frames in a flush, never a wrong one. */
+
+import assert from "node:assert/strict";
+import { join } from "../server/transports/outbox.ts";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+Deno.test("join() gives sessions with the same chunks one buffer, even interleaved", () => {
+  const [a, b] = [bytes("one\n"), bytes("two\n")];
+  const [x, y] = [bytes(":s PRIVMSG #r :one\r\n"), bytes(":s PRIVMSG #r :two\r\n")];
+  const json = join([a, b], 8);
+  const irc = join([x, y], x.length + y.length);
+  // Sessions of the same room, flushed one after another, JSON and IRC in turn.
+  assert.equal(join([a, b], 8), json);
+  assert.equal(join([x, y], x.length + y.length), irc);
+  assert.equal(new TextDecoder().decode(json), "one\ntwo\n");
+  assert.equal(new TextDecoder().decode(irc), ":s PRIVMSG #r :one\r\n:s PRIVMSG #r :two\r\n");
+});
+
+Deno.test("join() copies chunks that differ after the first, and in another order", () => {
+  const [a, b, c] = [bytes("one\n"), bytes("two\n"), bytes("three\n")];
+  const first = join([a, b], 8);
+  const other = join([a, c], 10);
+  assert.notEqual(other, first);
+  assert.equal(new TextDecoder().decode(other), "one\nthree\n");
+  assert.equal(new TextDecoder().decode(join([a, b, c], 14)), "one\ntwo\nthree\n");
+  assert.equal(new TextDecoder().decode(join([b, a], 8)), "two\none\n");
+});
