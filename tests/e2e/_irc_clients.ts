@@ -546,7 +546,18 @@ logs = {
   async [Symbol.asyncDispose](): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      const pid = await this.tmux.display(this.session, "#{pane_pid}").catch(() => "");
       await this.tmux.run("kill-session", "-t", this.session).catch(() => {});
+      // Hung up, WeeChat still writes its settings on its way out: wait for it to be gone,
+      // or it puts them back into the folder removed below.
+      if (/^\d+$/.test(pid)) {
+        await waitFor(
+          () => Deno.stat(`/proc/${pid}`).then(() => true, () => false),
+          (running) => !running,
+          IRC_WAIT_MS,
+          () => `for ${this.program} (process ${pid}) to exit`,
+        ).catch(() => {});
+      }
     }
     await Deno.remove(this.home, { recursive: true }).catch(() => {});
   }
