@@ -17,7 +17,7 @@ import {
 import { fileLink } from "../../core/files.ts";
 import type { Hub } from "../hub.ts";
 import { byteLength, formatLine, MAX_LINE_BYTES, type OutgoingLine, splitBytes } from "./line.ts";
-import { NickBook } from "./nicks.ts";
+import { NickBook, nickOf } from "./nicks.ts";
 import { RPL } from "./numerics.ts";
 import { replayMark } from "./session.ts";
 import { joinLines, whoLines } from "./listings.ts";
@@ -46,8 +46,16 @@ export interface RendererOptions {
 
 const encoder = new TextEncoder();
 
-/** A live message's lines, by frame and by which tags they carry, encoded once for all clients. */
-const shared = new WeakMap<ServerFrame, Uint8Array[]>();
+/** A live message as every IRC client reads it, worked out once for all of them. */
+interface SharedMessage {
+  /** Whether its sender's name needs a mapped nick, which each client then remembers. */
+  readonly mapped: boolean;
+  /** Its lines, encoded, by which tags they carry (see {@linkcode IrcRenderer.encode}). */
+  readonly bytes: Uint8Array[];
+}
+
+/** The live messages being sent, by frame. */
+const shared = new WeakMap<ServerFrame, SharedMessage>();
 
 /** The user and host part of every nick's mask. */
 const USER_HOST = "chat@chat";
@@ -113,14 +121,16 @@ export class IrcRenderer {
       frame.type === "message" && frame.replay !== true && frame.file === undefined &&
       frame.from !== this.name
     ) {
-      this.nicks.nick(frame.from);
-      const key = (this.caps.has("server-time") ? 1 : 0) + (this.caps.has("message-tags") ? 2 : 0);
-      let byTags = shared.get(frame);
-      if (byTags === undefined) {
-        byTags = [];
-        shared.set(frame, byTags);
+      // Runs for every IRC client a message reaches: what can be is worked out once.
+      let message = shared.get(frame);
+      if (message === undefined) {
+        message = { mapped: nickOf(frame.from) !== frame.from, bytes: [] };
+        shared.set(frame, message);
       }
-      return byTags[key] ??= encoder.encode(this.render(frame));
+      if (message.mapped) this.nicks.nick(frame.from);
+      const caps = this.caps;
+      const key = (caps.has("server-time") ? 1 : 0) + (caps.has("message-tags") ? 2 : 0);
+      return message.bytes[key] ??= encoder.encode(this.render(frame));
     }
     const text = this.render(frame);
     return text === "" ? undefined : encoder.encode(text);
