@@ -266,21 +266,16 @@ Deno.test({
 
       await step(t, clients, "/me from IRC, the terminal and the page", async () => {
         await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
-        await ann.enter("/me waves from irssi");
-        await carol.waitForLine(
-          new RegExp(`^${TODAY_STAMP} \\* ann waves from irssi$`),
-          WAIT_MS,
-        );
-        await pageLine(dave, "action", "ann waves from irssi");
-        await bea.waitForLine(bea.action("ann", "waves from irssi"));
-
-        await bea.enter("/me waves from weechat");
-        await carol.waitForLine(
-          new RegExp(`^${TODAY_STAMP} \\* bea waves from weechat$`),
-          WAIT_MS,
-        );
-        await pageLine(dave, "action", "bea waves from weechat");
-        await ann.waitForLine(ann.action("bea", "waves from weechat"));
+        const irc = [[ann, "ann", bea, "irssi"], [bea, "bea", ann, "weechat"]] as const;
+        for (const [client, nick, other, program] of irc) {
+          await client.enter(`/me waves from ${program}`);
+          await carol.waitForLine(
+            new RegExp(`^${TODAY_STAMP} \\* ${nick} waves from ${program}$`),
+            WAIT_MS,
+          );
+          await pageLine(dave, "action", `${nick} waves from ${program}`);
+          await other.waitForLine(other.action(nick, `waves from ${program}`));
+        }
 
         await carol.enter("/me waves back");
         await say(dave, "/me nods");
