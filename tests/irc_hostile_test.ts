@@ -2,8 +2,8 @@
  * Hostile input on the IRC port of a real `chat serve`, with its default
  * limits: a CR in the middle of a line, lines over 512 bytes and of 10 KB,
  * invalid UTF-8, NUL, mIRC formatting, control bytes from the chat side, a
- * flood, and a client that never registers. The others in the room go on
- * undisturbed.
+ * flood, a client that never registers and one that stops reading. The
+ * others in the room go on undisturbed.
  */
 
 import assert from "node:assert/strict";
@@ -198,4 +198,46 @@ Deno.test("IRC: a storm of random lines neither crashes the server nor stalls th
   await using calm = await IrcClient.register(irc, "calm");
   await calm.sync();
   assert.deepEqual(logs.filter((line) => line.includes("Internal error")), []);
+});
+
+Deno.test("IRC: a client that stops reading is dropped and the room goes on", async (t) => {
+  // The writer floods on purpose; the rate limit is tested on its own.
+  await using server = await startServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    ircPort: 0,
+    messageRate: 10_000,
+  });
+  await using alice = await TestClient.join(server.addr.port, "alice");
+  await using bob = await TestClient.join(server.addr.port, "bob");
+  // A raw IRC connection that registers and never reads again.
+  using slow = await Deno.connect({ hostname: "127.0.0.1", port: server.ircAddr!.port });
+  const register = new TextEncoder().encode("NICK slow\r\nUSER slow 0 * :slow\r\n");
+  for (let offset = 0; offset < register.length;) {
+    offset += await slow.write(register.subarray(offset));
+  }
+  await alice.next("joined", (frame) => frame.name === "slow");
+
+  const filler = "x".repeat(3_900);
+  let sent = 0;
+  await t.step("a stream of big messages overflows its outbox: it leaves, too slow", async () => {
+    const dropped = () => bob.all("left").some((frame) => frame.name === "slow");
+    while (!dropped()) {
+      // Far more than the 1 MiB outbox and what the kernel buffers on loopback.
+      assert.ok(sent < 10_000, `slow was not dropped after ${sent} messages`);
+      for (let i = 0; i < 50; i++) await alice.say(`${++sent} ${filler}`);
+      await bob.next("message", (frame) => frame.text.startsWith(`${sent} `), 20_000);
+    }
+    const left = bob.all("left").find((frame) => frame.name === "slow")!;
+    assert.equal(left.reason, "too slow to keep up");
+  });
+
+  await t.step("the others received every message, in order", async () => {
+    for (const client of [alice, bob]) {
+      await client.sync();
+      const numbers = client.all("message").map((frame) => Number(frame.text.split(" ")[0]));
+      assert.equal(numbers.length, sent);
+      assert.ok(numbers.every((n, i) => n === i + 1), "messages arrive in order, none missing");
+    }
+  });
 });
