@@ -2,8 +2,8 @@
  * Hostile input on the IRC port of a real `chat serve`, with its default
  * limits: a CR in the middle of a line, lines over 512 bytes and of 10 KB,
  * invalid UTF-8, NUL, mIRC formatting, control bytes from the chat side, a
- * flood, a client that never registers and one that stops reading. The
- * others in the room go on undisturbed.
+ * flood, a client that never registers and one that stops reading, and file
+ * descriptors running out. The others in the room go on undisturbed.
  */
 
 import assert from "node:assert/strict";
@@ -240,4 +240,52 @@ Deno.test("IRC: a client that stops reading is dropped and the room goes on", as
       assert.ok(numbers.every((n, i) => n === i + 1), "messages arrive in order, none missing");
     }
   });
+});
+
+/** Registers as `nick` on the IRC port over a new connection; true once 001 welcomes it. */
+async function registers(port: number, nick: string): Promise<boolean> {
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(new TextEncoder().encode(`NICK ${nick}\r\nUSER ${nick} 0 * :${nick}\r\n`));
+  const reading = (async () => {
+    const buffer = new Uint8Array(4096);
+    let text = "";
+    while (!/^:\S+ 001 /m.test(text)) {
+      const read = await conn.read(buffer);
+      if (read === null) return false;
+      text += new TextDecoder().decode(buffer.subarray(0, read));
+    }
+    return true;
+  })();
+  return await within(reading, 1_000).catch(() => false);
+}
+
+Deno.test("IRC: the port takes registrations again after the server ran out of file descriptors", async () => {
+  // Under this limit the server runs out after a few dozen connections.
+  const limit = 64;
+  await using server = new ChatProcess(["--irc"], {
+    wrap: ["sh", "-c", `ulimit -n ${limit} && exec "$@"`, "sh"],
+    denoArgs: ["run", "--allow-net=127.0.0.1", "--allow-read", "tests/_fd_limited_server.ts"],
+    graceMs: 3_000,
+  });
+  const irc = Number((await server.waitForStdout(/^irc (\d+)$/m))[1]);
+  const crowd: Deno.TcpConn[] = [];
+  try {
+    // The kernel completes every TCP handshake; the server cannot accept them all.
+    for (let i = 0; i < limit * 2; i++) {
+      crowd.push(await Deno.connect({ hostname: "127.0.0.1", port: irc }));
+    }
+  } finally {
+    for (const conn of crowd) conn.close();
+  }
+  // With descriptors free again, a newcomer registers: at once, or once the
+  // server has noticed that its port stopped taking connections.
+  await within(
+    (async () => {
+      while (!(await registers(irc, "late").catch(() => false))) {
+        // The stuck port refused or dropped this one; try again.
+      }
+    })(),
+    20_000,
+    "an IRC newcomer to be welcomed",
+  );
 });
