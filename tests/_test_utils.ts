@@ -265,3 +265,38 @@ export async function succeeds(program: string, args: string[]): Promise<string 
     return (error as Error).message;
   }
 }
+
+/**
+ * Has `writer` say big numbered messages in its room, 50 at a time, until
+ * `watcher` sees `name` leave as too slow to keep up: far more than the
+ * 1 MiB outbox plus what the kernel buffers on loopback. Returns how many
+ * were sent.
+ */
+export async function floodUntilDropped(
+  writer: TestClient,
+  watcher: TestClient,
+  name: string,
+): Promise<number> {
+  const filler = "x".repeat(3_900);
+  const dropped = () => watcher.all("left").some((frame) => frame.name === name);
+  let sent = 0;
+  while (!dropped()) {
+    assert.ok(sent < 10_000, `${name} was not dropped after ${sent} messages`);
+    for (let i = 0; i < 50; i++) await writer.say(`${++sent} ${filler}`);
+    // Wait for the batch to go round, so the loop never runs ahead of the server.
+    await watcher.next("message", (frame) => frame.text.startsWith(`${sent} `), 20_000);
+  }
+  const left = watcher.all("left").find((frame) => frame.name === name)!;
+  assert.equal(left.reason, "too slow to keep up");
+  return sent;
+}
+
+/** Asserts that each of `clients` received messages 1 to `sent`, in order, none missing. */
+export async function assertAllInOrder(clients: TestClient[], sent: number): Promise<void> {
+  for (const client of clients) {
+    await client.sync();
+    const numbers = client.all("message").map((frame) => Number(frame.text.split(" ")[0]));
+    assert.equal(numbers.length, sent);
+    assert.ok(numbers.every((n, i) => n === i + 1), "messages arrive in order, none missing");
+  }
+}
