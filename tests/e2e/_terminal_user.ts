@@ -131,10 +131,18 @@ export class TerminalUser {
     return this.tmux.press(this.session, ...keys);
   }
 
-  /** Types `line` and presses Enter. */
+  /**
+   * Types `line`, presses Enter, and waits until the client took the Enter:
+   * the input line no longer reads as typed. What comes next (typing more,
+   * reading the screen) then starts from the screen after it.
+   */
   async enter(line: string): Promise<void> {
-    await this.type(line);
+    const typed = await this.type(line);
     await this.press("Enter");
+    await this.waitFor(
+      (screen) => screen.cursorLine !== typed.cursorLine || screen.cursor.y !== typed.cursor.y,
+      `the input line "${typed.cursorLine}" to be taken by Enter`,
+    );
   }
 
   /** Clears the input line and waits until it is empty after `prompt`. */
