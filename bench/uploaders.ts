@@ -334,12 +334,18 @@ export class Uploads implements AsyncDisposable {
     });
   }
 
-  /** One small file per uploader, so the server's upload path is warm too. */
+  /**
+   * One file per uploader, of the measured size up to 1 MiB, so the server's
+   * upload path is as warm as its message path: a body of many chunks, paced.
+   * A warm-up of 64 KiB files (one chunk each) left the code that reads the
+   * rest cold, and the first measured uploads then took p99 from 13 to 26–38
+   * ms (bench/RESULTS.md, "Pacing the uploads").
+   */
   async warmup(): Promise<void> {
     const spec = {
       uploaders: this.#uploaders.length,
       files: this.#uploaders.length,
-      fileBytes: 65_536,
+      fileBytes: Math.min(this.spec.fileBytes, 1024 * 1024),
     };
     await runUploads(this.#uploaders, spec, { tag: `w${this.#runs++}`, share: true });
   }

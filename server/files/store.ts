@@ -62,12 +62,14 @@ const MIB = 1024 * 1024;
  * Bytes a second that all uploads together are taken at, after a burst of
  * {@linkcode UPLOAD_BURST_BYTES}: hashing and writing at full speed takes
  * the event loop from the chat. In the uploads bench (10 users, 100 files of
- * 1 MiB beside the busy load) this pace halves message p50 (19 to 8 ms) and
- * lowers p99 (58 to 44 ms); see bench/RESULTS.md, "Files beside the busy load".
+ * 1 MiB beside the busy load) 32 MiB/s after 4 MiB halved message p50 (19 to
+ * 8 ms) but left p99 at 44 ms; the burst at the start of ten uploads was most
+ * of it, and 16 MiB/s after 256 KiB brings p99 to 13.7 ms, beside 11.8 ms
+ * without uploads. See bench/RESULTS.md, "Files beside the busy load".
  */
-export const UPLOAD_BYTES_PER_SECOND = 32 * MIB;
+export const UPLOAD_BYTES_PER_SECOND = 16 * MIB;
 /** Bytes uploads may take at once before {@linkcode UPLOAD_BYTES_PER_SECOND} holds. */
-export const UPLOAD_BURST_BYTES = 4 * MIB;
+export const UPLOAD_BURST_BYTES = 256 * 1024;
 
 const INDEX = "index.json";
 const PARTS = "partial";
