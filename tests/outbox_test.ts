@@ -26,3 +26,14 @@ Deno.test("join() copies chunks that differ after the first, and in another orde
   assert.equal(new TextDecoder().decode(join([a, b, c], 14)), "one\ntwo\nthree\n");
   assert.equal(new TextDecoder().decode(join([b, a], 8)), "two\none\n");
 });
+
+Deno.test("join() still shares one buffer when a sender without its own messages comes between", () => {
+  const [a, b, c] = [bytes("one\n"), bytes("two\n"), bytes("three\n")];
+  const everyone = join([a, b, c], 14);
+  // An IRC sender without echo-message is not sent its own "two".
+  const sender = join([a, c], 10);
+  assert.equal(join([a, b, c], 14), everyone);
+  assert.equal(join([a, c], 10), sender);
+  assert.equal(new TextDecoder().decode(everyone), "one\ntwo\nthree\n");
+  assert.equal(new TextDecoder().decode(sender), "one\nthree\n");
+});

@@ -52,8 +52,18 @@ function allocate(length: number): Uint8Array {
 // one room are flushed with the same frames queued, and share one buffer
 // instead of each copying its own. Sessions that read the frames in another
 // form (version 2, WebSocket, IRC) start with another chunk, so a room of
-// mixed clients shares one buffer per form.
-const joins = new Map<Uint8Array, { chunks: readonly Uint8Array[]; joined: Uint8Array }>();
+// mixed clients shares one buffer per form. A few joins are kept per first
+// chunk: a sender that is not sent its own messages (IRC without
+// echo-message) has the same first chunk and fewer after it, and with one
+// join kept it and the next session after it each replaced the other's.
+const joins = new Map<Uint8Array, Join[]>();
+/** Joins kept per first chunk; the oldest goes when another comes. */
+const JOINS_PER_CHUNK = 4;
+
+interface Join {
+  readonly chunks: readonly Uint8Array[];
+  readonly joined: Uint8Array;
+}
 
 /** Whether `a` and `b` hold the same chunks (the same objects) in the same order. */
 function sameChunks(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
@@ -68,10 +78,16 @@ function sameChunks(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean
  */
 export function join(chunks: readonly Uint8Array[], length: number): Uint8Array {
   const first = chunks[0]!;
-  const known = joins.get(first);
-  if (known !== undefined && sameChunks(chunks, known.chunks)) return known.joined;
+  let known = joins.get(first);
+  if (known === undefined) {
+    known = [];
+    joins.set(first, known);
+  } else {
+    for (const join of known) if (sameChunks(chunks, join.chunks)) return join.joined;
+    if (known.length === JOINS_PER_CHUNK) known.shift();
+  }
   const joined = concat(chunks, length);
-  joins.set(first, { chunks, joined });
+  known.push({ chunks, joined });
   return joined;
 }
 
