@@ -11,13 +11,14 @@ import { parseArgs } from "node:util";
 import { machineInfo } from "./proc.ts";
 import { type BenchFile, readBenchFile, terminalReport } from "./report.ts";
 import { format, RESULTS_MD, writeMarkdown } from "./results.ts";
-import type { RunEnvironment } from "./harness.ts";
+import type { RunEnvironment, RunResult } from "./harness.ts";
 import {
   LOADS,
-  runScenario,
+  runScenarioOnce,
   type ScenarioName,
   type ScenarioOptions,
   type ScenarioResult,
+  scenarioResult,
   SCENARIOS,
   UPLOADS,
 } from "./scenarios.ts";
@@ -287,15 +288,21 @@ export async function run(args: string[]): Promise<number> {
     placement,
   };
   console.error(`chat bench: ${names.join(", ")}, ${options.runs} run(s) each; ${placement}`);
-  const results: ScenarioResult[] = [];
-  for (const name of names) {
-    const result = await runScenario(name, options, env, command);
-    progress.clear();
-    results.push(result);
-    file.scenarios[name] = result;
+  // Run 1 of every scenario, then run 2 of every one, and so on: a machine
+  // whose speed drifts over minutes then weighs on each scenario alike, and
+  // scenarios compared side by side are compared run by run.
+  const runs = new Map<ScenarioName, RunResult[]>(names.map((name) => [name, []]));
+  let results: ScenarioResult[] = [];
+  for (let run = 1; run <= options.runs; run++) {
+    for (const name of names) {
+      runs.get(name)!.push(await runScenarioOnce(name, run, options, env));
+      progress.clear();
+    }
+    results = names.map((name) => scenarioResult(name, runs.get(name)!, options, env, command));
+    for (const result of results) file.scenarios[result.scenario] = result;
     await Deno.mkdir(values.out.replace(/\/[^/]*$/, ""), { recursive: true });
     await Deno.writeTextFile(values.out, JSON.stringify(file, null, 2) + "\n");
-    console.error(`${name}: done`);
+    console.error(`round ${run} of ${options.runs}: done`);
   }
   await format([values.out]);
   console.log(terminalReport(results));

@@ -7,6 +7,7 @@
 
 import type { MachineInfo } from "./proc.ts";
 import { type ScenarioResult, SCENARIOS, SIDES } from "./scenarios.ts";
+import { median } from "./stats.ts";
 
 /** The JSON file: the latest result of each scenario, and where they came from. */
 export interface BenchFile {
@@ -305,18 +306,37 @@ const COMPARED: readonly (readonly [string, "more" | "less" | "shown"])[] = [
 ];
 
 /**
- * Medians of `other` beside those of `base`, their ratio, and whether
- * `other` is no more than `tolerancePct` % worse (issue 18: within 10 %).
+ * The ratio of `other` to `base` in figure `key`: the median of the ratios
+ * run by run when both ran as often (the bench runs scenarios in turn, so run
+ * i of each met the machine in the same state), else the ratio of medians.
+ */
+function ratioOf(base: ScenarioResult, other: ScenarioResult, key: string): number {
+  if (base.runs.length === other.runs.length && base.runs.length > 0) {
+    return median(base.runs.map((run, i) => {
+      const a = run.metrics[key];
+      const b = other.runs[i]!.metrics[key];
+      return a !== undefined && b !== undefined && a !== 0 ? b / a : NaN;
+    }));
+  }
+  const a = base.median[key];
+  const b = other.median[key];
+  return a !== undefined && b !== undefined && a !== 0 ? b / a : NaN;
+}
+
+/**
+ * Medians of `other` beside those of `base`, their ratio (see
+ * {@linkcode ratioOf}), and whether `other` is no more than `tolerancePct` %
+ * worse (issue 18: within 10 %).
  */
 export function comparisonTable(
   base: ScenarioResult,
   other: ScenarioResult,
   tolerancePct = 10,
 ): string {
+  const paired = base.runs.length === other.runs.length;
   const rows = COMPARED.map(([key, better]) => {
-    const a = base.median[key];
     const b = other.median[key];
-    const ratio = a !== undefined && b !== undefined && a !== 0 ? b / a : NaN;
+    const ratio = ratioOf(base, other, key);
     const within = better === "shown"
       ? "not judged"
       : key === "faults"
@@ -328,14 +348,20 @@ export function comparisonTable(
       : "no";
     return [
       metricOf(key).label,
-      formatMetric(key, a),
+      formatMetric(key, base.median[key]),
       formatMetric(key, b),
       Number.isNaN(ratio) ? "n/a" : ratio.toFixed(2),
       within,
     ];
   });
   return table(
-    ["figure (median)", base.scenario, other.scenario, "ratio", `within ${tolerancePct} %`],
+    [
+      "figure (median)",
+      base.scenario,
+      other.scenario,
+      paired ? "ratio (median of run-by-run)" : "ratio",
+      `within ${tolerancePct} %`,
+    ],
     rows,
     [false, true, true, true, false],
   );

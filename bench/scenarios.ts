@@ -452,41 +452,50 @@ function bounds(medians: Record<string, number>): string[] {
   return notes;
 }
 
-/** Runs scenario `name` `options.runs` times and takes medians. */
-export async function runScenario(
+/**
+ * Runs scenario `name` once, as run `run` of `options.runs`: again, up to
+ * `options.retries` times, while other processes took the benchmark CPUs.
+ */
+export async function runScenarioOnce(
   name: ScenarioName,
+  run: number,
+  options: ScenarioOptions,
+  env: RunEnvironment,
+): Promise<RunResult> {
+  const label = `${name} ${run}/${options.runs}`;
+  let result = await runOnce(name, options, env, label);
+  // Only latency and CPU figures suffer from other processes; memory ones do not.
+  const retries = name === "idle" || name === "soak" ? 0 : options.retries;
+  for (let retry = 1; retry <= retries; retry++) {
+    const other = otherLoad(result.metrics);
+    if (!(other > options.maxOtherLoadPct)) break;
+    env.progress(`${label} | other processes took ${other.toFixed(0)}% of a CPU: again`);
+    const next = await runOnce(name, options, env, `${label} again`);
+    next.notes.unshift(
+      `repeated ${retry} time${retry === 1 ? "" : "s"}: other processes took ` +
+        `${other.toFixed(0)}% of a benchmark CPU`,
+    );
+    result = next;
+  }
+  return result;
+}
+
+/** Scenario `name` from its `runs`: their medians, the targets judged, remarks. */
+export function scenarioResult(
+  name: ScenarioName,
+  runs: RunResult[],
   options: ScenarioOptions,
   env: RunEnvironment,
   command: string,
-): Promise<ScenarioResult> {
-  const runs: RunResult[] = [];
-  let server = "";
-  for (let run = 1; run <= options.runs; run++) {
-    const label = `${name} ${run}/${options.runs}`;
-    let result = await runOnce(name, options, env, label);
-    // Only latency and CPU figures suffer from other processes; memory ones do not.
-    const retries = name === "idle" || name === "soak" ? 0 : options.retries;
-    for (let retry = 1; retry <= retries; retry++) {
-      const other = otherLoad(result.metrics);
-      if (!(other > options.maxOtherLoadPct)) break;
-      env.progress(`${label} | other processes took ${other.toFixed(0)}% of a CPU: again`);
-      const next = await runOnce(name, options, env, `${label} again`);
-      next.notes.unshift(
-        `repeated ${retry} time${retry === 1 ? "" : "s"}: other processes took ` +
-          `${other.toFixed(0)}% of a benchmark CPU`,
-      );
-      result = next;
-    }
-    runs.push(result);
-    server = env.port === undefined
-      ? (env.serverCpus === undefined ? "" : `taskset -c ${env.serverCpus} `) +
-        "deno run <chat task permissions> main.ts serve --host 127.0.0.1 --port 0 " +
-        (name === "uploads" ? "--web-port 0 --max-file 25 --files-quota 1024 " : "--no-web ") +
-        ((loadFor(name, options).ircPercent ?? 0) > 0 ? "--irc-port 0 " : "--no-irc ") +
-        `${name === "durable" ? "--memory, then --data-dir DIR" : "--memory"} --rate 1000000 ` +
-        "--max-connections 100000 --max-per-ip 100000 --heartbeat 3600"
-      : `already running on ${env.hostname}:${env.port}`;
-  }
+): ScenarioResult {
+  const server = env.port === undefined
+    ? (env.serverCpus === undefined ? "" : `taskset -c ${env.serverCpus} `) +
+      "deno run <chat task permissions> main.ts serve --host 127.0.0.1 --port 0 " +
+      (name === "uploads" ? "--web-port 0 --max-file 25 --files-quota 1024 " : "--no-web ") +
+      ((loadFor(name, options).ircPercent ?? 0) > 0 ? "--irc-port 0 " : "--no-irc ") +
+      `${name === "durable" ? "--memory, then --data-dir DIR" : "--memory"} --rate 1000000 ` +
+      "--max-connections 100000 --max-per-ip 100000 --heartbeat 3600"
+    : `already running on ${env.hostname}:${env.port}`;
   const keys = [...new Set(runs.flatMap((run) => Object.keys(run.metrics)))];
   const medians = Object.fromEntries(
     keys.map((key) => [key, median(runs.map((run) => run.metrics[key] ?? NaN))]),

@@ -4,7 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import type { BenchFile } from "../bench/report.ts";
+import { type BenchFile, comparisonTable } from "../bench/report.ts";
+import type { ScenarioResult } from "../bench/scenarios.ts";
 
 const MAIN = new URL("../bench/main.ts", import.meta.url).pathname;
 
@@ -162,4 +163,27 @@ Deno.test("bench/socket_floor.ts measures each way of holding idle connections",
     const [, figure] = row.split("|").map((cell) => cell.trim()).slice(1);
     assert.ok(Number.isFinite(Number(figure)), row);
   }
+});
+
+Deno.test("comparisonTable() judges busy-irc by its runs beside busy's, run by run", () => {
+  // The machine slows down between rounds: every busy-irc run costs 5 % more than the busy run
+  // beside it, while the ratio of the medians would say 1.40.
+  const result = (scenario: "busy" | "busy-irc", cpu: number[]): ScenarioResult => ({
+    scenario,
+    description: "",
+    command: "",
+    date: "",
+    server: "",
+    runs: cpu.map((value) => ({ metrics: { serverCpuUsPerDelivery: value }, notes: [] })),
+    median: { serverCpuUsPerDelivery: cpu.toSorted((a, b) => a - b)[1]! },
+    targets: [],
+    notes: [],
+  });
+  const table = comparisonTable(
+    result("busy", [1.0, 1.0, 1.4]),
+    result("busy-irc", [1.05, 1.4, 1.47]),
+  );
+  const row = table.split("\n").find((line) => line.includes("server CPU per delivery"));
+  assert.match(row ?? "", /\| +1\.05 \| yes +\|$/, table);
+  assert.match(table, /ratio \(median of run-by-run\)/);
 });
