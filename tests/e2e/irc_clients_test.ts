@@ -98,6 +98,12 @@ async function bannerPort(server: ChatProcess, pattern: RegExp): Promise<number>
   return Number(port);
 }
 
+/** `chat serve` on loopback with a free chat and IRC port, in memory, and `more`. */
+function serveIrc(...more: string[]): ChatProcess {
+  const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--irc-port", "0", "--memory"];
+  return new ChatProcess([...args, ...more], { stdin: "null" });
+}
+
 Deno.test({
   name: WHY_NOT === undefined
     ? "irssi and WeeChat share the rooms with chat join and the page"
@@ -107,23 +113,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "chat-irc-clients-" });
     const opFile = join(dir, "ops.txt");
     await Deno.writeTextFile(opFile, OPERATORS);
-    await using server = new ChatProcess(
-      [
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--web-port",
-        "0",
-        "--irc-port",
-        "0",
-        "--memory",
-        "--op-file",
-        opFile,
-      ],
-      { stdin: "null" },
-    );
+    await using server = serveIrc("--web-port", "0", "--op-file", opFile);
     const port = await server.port();
     const webPort = await bannerPort(server, /^ {2}http:\/\/127\.0\.0\.1:(\d+)\/$/m);
     const ircPort = await bannerPort(server, /^ {2}(?:or IRC: )?irc:\/\/127\.0\.0\.1:(\d+)$/m);
@@ -481,25 +471,9 @@ Deno.test({
     const cert = await selfSignedCert(dir);
     const passwordFile = join(dir, "password");
     await Deno.writeTextFile(passwordFile, "sesame-42\n");
-    await using server = new ChatProcess(
-      [
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--no-web",
-        "--irc-port",
-        "0",
-        "--memory",
-        "--tls-cert",
-        cert.certFile,
-        "--tls-key",
-        cert.keyFile,
-        "--password-file",
-        passwordFile,
-      ],
-      { stdin: "null" },
+    await using server = serveIrc(
+      ...["--no-web", "--tls-cert", cert.certFile, "--tls-key", cert.keyFile],
+      ...["--password-file", passwordFile],
     );
     const ircPort = await bannerPort(server, /^ {2}(?:or IRC: )?ircs:\/\/127\.0\.0\.1:(\d+)$/m);
     const tmux = new Tmux("irc-clients-tls");
