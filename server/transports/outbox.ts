@@ -83,7 +83,7 @@ export function join(chunks: readonly Uint8Array[], length: number): Uint8Array 
     known = [];
     joins.set(first, known);
   } else {
-    for (const join of known) if (sameChunks(chunks, join.chunks)) return join.joined;
+    for (const entry of known) if (sameChunks(chunks, entry.chunks)) return entry.joined;
     if (known.length === JOINS_PER_CHUNK) known.shift();
   }
   const joined = concat(chunks, length);
