@@ -366,6 +366,11 @@ export interface WelcomeFrame {
   heartbeat?: number;
   /** How to share files, when the server takes them. */
   files?: FilesInfo;
+  /**
+   * In a cluster: where the other servers of the same chat listen (`host:port`
+   * of their chat port), to reconnect to when this one goes away.
+   */
+  servers?: string[];
 }
 
 /** The `type` of every client frame. */
@@ -587,6 +592,7 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
         resume: optStr(frame, "resume"),
         heartbeat: frame.heartbeat === undefined ? undefined : int(frame, "heartbeat"),
         files: frame.files === undefined ? undefined : filesInfo(frame.files),
+        servers: frame.servers === undefined ? undefined : names(frame, "servers"),
       });
     case "room":
       return withOptional({

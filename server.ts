@@ -21,6 +21,7 @@ import { FileStore } from "./server/files/store.ts";
 import { UploadTokens } from "./server/files/tokens.ts";
 import type { SharedFiles } from "./server/hub/shared_files.ts";
 import { PasswordGate } from "./server/password.ts";
+import type { Cluster } from "./server/hub/cluster.ts";
 
 /** Default HTTP port of the web client. */
 export const DEFAULT_WEB_PORT = 5003;
@@ -72,6 +73,12 @@ export interface ServerOptions extends ConfigOptions {
    * @default {a temporary directory, made at the first upload, removed at close}
    */
   filesDir?: string;
+  /**
+   * The other servers of the same chat (server/cluster/nats.ts): the hub
+   * joins it before the ports open, and the server closes it.
+   * @default {none: this server is the whole chat}
+   */
+  cluster?: Cluster;
 }
 
 /** A running server; dispose it, or call `close`, to stop it. */
@@ -146,7 +153,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     ...(options.password === undefined ? {} : { password: options.password }),
     ...(shared === undefined ? {} : { files: shared }),
     ...(options.operators === undefined ? {} : { operators: options.operators }),
+    ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
   });
+  // Every message the cluster stored so far is here before anyone may ask for one.
+  await hub.link();
   const gate = new ConnectionGate({ ...config, log });
   const connections = new Connections(hub, { ...config, log });
   let tcp: TcpTransport;
@@ -201,6 +211,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
       }
     }
   }
+  options.cluster?.advertise(formatAddress(reachableHost(hostname), tcp.addr.port));
   const announcer = config.announce
     ? await startAnnouncer({
       hostname,
@@ -220,6 +231,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
       await Promise.all([tcp.stopAccepting(), web?.stopAccepting(), irc?.stopAccepting()]);
       hub.shutdown(reason);
       await connections.drain(2_000);
+      await options.cluster?.[Symbol.asyncDispose]();
       await files?.close();
     })();
     return closing;
@@ -234,4 +246,20 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     close,
     [Symbol.asyncDispose]: () => close(),
   };
+}
+
+/**
+ * The address other machines reach a server bound to `hostname` at: itself,
+ * or for a wildcard the first address of a network interface that is up.
+ */
+function reachableHost(hostname: string): string {
+  if (hostname !== "0.0.0.0" && hostname !== "::") return hostname;
+  try {
+    const outward = Deno.networkInterfaces().find((nic) =>
+      nic.family === "IPv4" && !nic.address.startsWith("127.")
+    );
+    return outward?.address ?? "127.0.0.1";
+  } catch {
+    return "127.0.0.1";
+  }
 }

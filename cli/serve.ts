@@ -19,6 +19,7 @@ import { parseOptions, quote, UsageError } from "./args.ts";
 import { defaultDataDir, openHistory, parseRetention } from "./history.ts";
 import { readOpFile, readPassword, readServerTls, SecretError } from "./secrets.ts";
 import type { HostConsole } from "../server/hub/console.ts";
+import type { Cluster } from "../server/hub/cluster.ts";
 
 /** Help for `chat serve`; its options are made from the settings table. */
 export const SERVE_HELP = `Usage: chat serve [options]
@@ -232,8 +233,37 @@ export async function serveCommand(args: string[]): Promise<number> {
     ? undefined
     : givenIrcPort ?? (tls === undefined ? SETTINGS.ircPort.default : DEFAULT_IRC_TLS_PORT);
   const dataDir = values.memory ? undefined : values["data-dir"] ?? defaultDataDir();
-  using store = dataDir === undefined ? undefined : await openHistory({ dataDir, retention });
-  if (dataDir !== undefined && store === undefined) return 1;
+  const clusterUrls = values.cluster === undefined ? undefined : parseClusterUrls(values.cluster);
+  if (
+    clusterUrls === undefined && (values["cluster-creds"] ?? values["cluster-ca"]) !== undefined
+  ) {
+    throw new UsageError("--cluster-creds and --cluster-ca go with --cluster");
+  }
+  // In a cluster the history is the cluster's stream; this server keeps its last messages in memory.
+  using store = dataDir === undefined || clusterUrls !== undefined
+    ? undefined
+    : await openHistory({ dataDir, retention });
+  if (dataDir !== undefined && clusterUrls === undefined && store === undefined) return 1;
+  let cluster: Cluster | undefined;
+  if (clusterUrls !== undefined) {
+    const { NatsCluster } = await import("../server/cluster/nats.ts");
+    try {
+      cluster = await NatsCluster.connect({
+        urls: clusterUrls,
+        credsFile: values["cluster-creds"],
+        caFile: values["cluster-ca"],
+        name: serverName,
+        maxAgeMs: retention.maxAgeMs,
+        maxMessages: retention.maxCount,
+        log,
+      });
+    } catch (error) {
+      console.error(
+        `chat: cannot join the cluster at ${clusterUrls.join(", ")}: ${errorText(error)}`,
+      );
+      return 1;
+    }
+  }
   let server;
   try {
     server = await startServer({
@@ -248,14 +278,22 @@ export async function serveCommand(args: string[]): Promise<number> {
       ...(password === undefined ? {} : { password }),
       ...(tls === undefined ? {} : { tls }),
       ...(operators === undefined ? {} : { operators }),
+      ...(cluster === undefined ? {} : { cluster }),
       ...numbers,
     });
   } catch (error) {
+    await cluster?.[Symbol.asyncDispose]();
     if (!(error instanceof ListenError)) throw error;
     console.error(`chat: ${explainListen(error)}`);
     return 1;
   }
-  log(dataDir === undefined ? "History is kept in memory only" : `History is stored in ${dataDir}`);
+  log(
+    cluster !== undefined
+      ? `History is kept in the cluster's NATS stream; this server is ${cluster.id}`
+      : dataDir === undefined
+      ? "History is kept in memory only"
+      : `History is stored in ${dataDir}`,
+  );
   if (ircPort !== undefined && server.ircAddr === undefined) {
     log(`IRC port ${ircPort} is in use; IRC is off (--irc-port N to choose another)`);
   }
@@ -284,6 +322,27 @@ export async function serveCommand(args: string[]): Promise<number> {
   // process as it leaves (exit 130 instead of 0).
   log("Stopped");
   return 0;
+}
+
+/** Reads `--cluster`: NATS URLs separated by commas, each nats://, tls:// or host:port. */
+export function parseClusterUrls(value: string): string[] {
+  const urls = value.split(",").map((url) => url.trim()).filter((url) => url !== "");
+  if (urls.length === 0) throw new UsageError("invalid --cluster: expected nats://HOST:4222");
+  for (const url of urls) {
+    const full = /^[a-z]+:\/\//.test(url) ? url : `nats://${url}`;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(full);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || !["nats:", "tls:"].includes(parsed.protocol) || !parsed.hostname) {
+      throw new UsageError(
+        `invalid --cluster ${quote(url)}: expected nats://HOST:4222 (or tls://HOST:4222)`,
+      );
+    }
+  }
+  return urls;
 }
 
 /**

@@ -152,6 +152,25 @@ export const SETTINGS = {
     help: "certificate (PEM) to speak TLS on every port; needs --tls-key",
   },
   tlsKey: { kind: "string", flag: "tls-key", arg: "F", help: "private key (PEM) of --tls-cert" },
+  cluster: {
+    kind: "string",
+    flag: "cluster",
+    arg: "URLS",
+    help: "run as one of several servers of one chat, linked through NATS at URLS " +
+      "(nats://HOST:4222, several separated by commas; user:password@ in them if NATS asks)",
+  },
+  clusterCreds: {
+    kind: "string",
+    flag: "cluster-creds",
+    arg: "F",
+    help: "NATS credentials file (.creds) for --cluster",
+  },
+  clusterCa: {
+    kind: "string",
+    flag: "cluster-ca",
+    arg: "F",
+    help: "CA certificate (PEM) that signs the NATS servers' TLS certificates (tls:// URLs)",
+  },
   heartbeat: seconds("heartbeat", 30, 5, 3600, "drop a client silent for S seconds"),
   maxConnections: count("max-connections", 2000, 1, 1_000_000, "connections at once"),
   maxPerAddress: count("max-per-ip", 32, 1, 1_000_000, "connections at once from one address"),

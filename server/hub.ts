@@ -13,6 +13,7 @@ import { COMMANDS, COMMANDS_V2, parseInput } from "../core/commands.ts";
 import {
   type ClientFrame,
   LOBBY,
+  MAX_ANNOUNCED_ROOM_SIZE,
   type Person,
   type ProtocolVersion,
   type ServerFrame,
@@ -24,7 +25,14 @@ import { type HistoryStore, MemoryHistory } from "./history.ts";
 import { PasswordGate, type PasswordRefusal } from "./password.ts";
 import type { Session } from "./session.ts";
 import { Identity } from "./hub/identity.ts";
-import { type Connected, type Member, Members, refuse } from "./hub/members.ts";
+import {
+  type Connected,
+  inform,
+  type Member,
+  Members,
+  type Newcomer,
+  refuse,
+} from "./hub/members.ts";
 import { Membership, namesRoom, type RoomFrame } from "./hub/membership.ts";
 import { Messages } from "./hub/messages.ts";
 import { type Room, Rooms } from "./hub/rooms.ts";
@@ -33,6 +41,7 @@ import { HostConsole } from "./hub/console.ts";
 import { Moderation } from "./hub/moderation.ts";
 import { Operators } from "./hub/operators.ts";
 import { Presence } from "./hub/presence.ts";
+import type { Cluster, ClusterEvents, LocalPerson, RemotePerson } from "./hub/cluster.ts";
 
 /** Options for {@linkcode Hub}. */
 export interface HubOptions {
@@ -60,7 +69,16 @@ export interface HubOptions {
   operators?: ReadonlyMap<string, string>;
   /** The shared files, when the server takes them. @default {none: `file` is refused} */
   files?: SharedFiles;
+  /**
+   * The other servers of a cluster, with which this hub shares rooms, names
+   * and history; call {@linkcode Hub.link} before taking connections.
+   * @default {none: this server is the whole chat}
+   */
+  cluster?: Cluster;
 }
+
+/** Frames a connection may send while its `hello` is being answered, kept until it is. */
+const MAX_WAITING_FRAMES = 64;
 
 /** Messages `/history` replays when it is not told how many. */
 const DEFAULT_HISTORY = 20;
@@ -121,6 +139,9 @@ export class Hub implements Disposable {
   readonly #settings: (room: string) => Readonly<RoomSettings>;
   /** When each connection opened, for IRC's WHOIS. */
   readonly #opened = new WeakMap<Session, number>();
+  readonly #cluster: Cluster | undefined;
+  /** The frames of connections whose `hello` waits for the cluster, in order. */
+  readonly #waiting = new Map<Session, ClientFrame[]>();
   readonly #handlers: Handlers = {
     say: this.#in((member, frame, room) => this.#say(member, frame, room)),
     me: this.#in((member, frame, room) => this.#messages.post(member, room, frame, true)),
@@ -141,8 +162,14 @@ export class Hub implements Disposable {
     ),
     search: this.#in((member, frame, room) => this.#messages.search(member, room, frame.text)),
     quit: (member, frame) => this.#quit(member, frame.reason),
-    away: (member, frame) => this.#presence.away(member, frame.reason),
-    back: (member) => this.#presence.back(member),
+    away: (member, frame) => {
+      this.#presence.away(member, frame.reason);
+      this.#changed(member);
+    },
+    back: (member) => {
+      this.#presence.back(member);
+      this.#changed(member);
+    },
     typing: (member, frame) =>
       frame.to === undefined
         ? this.#typingIn(member, frame)
@@ -177,6 +204,8 @@ export class Hub implements Disposable {
     // In memory, keep more than is replayed so /history can reach further back.
     const history = options.history ?? new MemoryHistory(Math.max(historyLimit, 1000));
     this.#log = options.log ?? (() => {});
+    const cluster = options.cluster;
+    this.#cluster = cluster;
     const moderation = new Moderation(history, options.operators);
     this.#settings = (room) => moderation.room(room);
     this.#password = options.password === undefined
@@ -193,6 +222,7 @@ export class Hub implements Disposable {
       files: options.files,
       muted: (member) => moderation.muted(member),
       away: (sender, target) => presence.privateTo(sender, target),
+      cluster,
     });
     const messages = this.#messages;
     this.#rooms = new Rooms({
@@ -201,6 +231,19 @@ export class Hub implements Disposable {
       lastId: () => messages.lastId,
       settings: (room) => moderation.room(room),
       people: (members) => presence.people(members),
+      remote: cluster?.people,
+      moved: cluster === undefined ? undefined : (member, room, left) =>
+        cluster.tell(
+          left === undefined
+            ? {
+              kind: "enter",
+              key: member.key,
+              name: member.name,
+              room: room.name,
+              person: presence.people([member])[0]!,
+            }
+            : { kind: "leave", key: member.key, room: room.name, reason: left },
+        ),
     });
     const locked = (room: string) => moderation.room(room).locked === true;
     this.#membership = new Membership(this.#rooms, locked);
@@ -216,6 +259,7 @@ export class Hub implements Disposable {
       files: options.files,
       moderation,
       locked,
+      cluster,
     });
     this.#operators = new Operators({
       moderation,
@@ -290,6 +334,11 @@ export class Hub implements Disposable {
   receive(session: Session, frame: ClientFrame): void {
     const connected = this.#members.get(session);
     if (connected === undefined) return;
+    const waiting = this.#waiting.get(session);
+    if (waiting !== undefined) {
+      if (waiting.length < MAX_WAITING_FRAMES) waiting.push(frame);
+      return;
+    }
     switch (frame.type) {
       case "pong":
         return; // an answer to the transport's heartbeat
@@ -298,7 +347,7 @@ export class Hub implements Disposable {
           frame.token === undefined ? { type: "pong" } : { type: "pong", token: frame.token },
         );
       case "hello":
-        if (connected.name === undefined) return this.#identity.hello(connected, frame);
+        if (connected.name === undefined) return this.#hello(connected, frame);
         return refuse(
           connected,
           "already_ready",
@@ -319,11 +368,98 @@ export class Hub implements Disposable {
 
   /** Removes a session whose connection ended, telling each of its rooms. */
   close(session: Session, reason = "connection closed"): void {
+    this.#waiting.delete(session);
     const connected = this.#members.remove(session);
     if (connected?.name === undefined) return;
     this.#identity.depart(connected);
     this.#log(`${connected.name} left (${reason})`);
     this.#rooms.leaveAll(connected, reason);
+    this.#cluster?.tell({ kind: "gone", key: connected.key, reason });
+  }
+
+  /**
+   * Joins the cluster given in the options: once this resolves, the hub has
+   * every message stored so far and follows the other servers.
+   */
+  link(): Promise<void> {
+    if (this.#cluster === undefined) return Promise.resolve();
+    return this.#cluster.start(this.#clusterEvents(), () => this.#localPeople());
+  }
+
+  /** Answers a `hello`; frames that come while the cluster is asked wait for the answer. */
+  #hello(newcomer: Newcomer, hello: Extract<ClientFrame, { type: "hello" }>): void {
+    const answer = this.#identity.hello(newcomer, hello);
+    if (answer === undefined) return;
+    const session = newcomer.session;
+    this.#waiting.set(session, []);
+    answer.finally(() => {
+      const waiting = this.#waiting.get(session) ?? [];
+      this.#waiting.delete(session);
+      for (const frame of waiting) this.receive(session, frame);
+    });
+  }
+
+  /** Tells the other servers how `member` is now. */
+  #changed(member: Member): void {
+    this.#cluster?.tell({
+      kind: "person",
+      key: member.key,
+      person: this.#presence.people([member])[0]!,
+    });
+  }
+
+  /** Who is connected here, for the other servers of the cluster. */
+  #localPeople(): LocalPerson[] {
+    const people: LocalPerson[] = [];
+    for (const connected of this.#members.all()) {
+      if (connected.name === undefined) continue;
+      people.push({
+        key: connected.key,
+        name: connected.name,
+        rooms: connected.rooms.map((room) => room.name),
+        person: this.#presence.people([connected])[0]!,
+      });
+    }
+    return people;
+  }
+
+  /** What the hub does with what the other servers of the cluster tell. */
+  #clusterEvents(): ClusterEvents {
+    const announce = (room: string, frame: ServerFrame) => {
+      const here = this.#rooms.existing(room);
+      if (here !== undefined && here.members.size < MAX_ANNOUNCED_ROOM_SIZE) {
+        for (const member of here.members) member.session.send(frame);
+      }
+    };
+    return {
+      message: (message) => this.#messages.arrive(message, this.#rooms.existing(message.room)),
+      private: (frame, toKey) => this.#messages.arrivePrivate(frame, toKey),
+      entered: (person: RemotePerson, room) =>
+        announce(room, { type: "joined", ts: Date.now(), room, name: person.name }),
+      left: (person, room, reason) =>
+        announce(room, { type: "left", ts: Date.now(), room, name: person.name, reason }),
+      renamed: (person, from) => {
+        for (const room of person.rooms) {
+          announce(room, { type: "renamed", ts: Date.now(), room, from, to: person.name });
+        }
+      },
+      movedAway: (key) => {
+        const holder = this.#members.byKey(key);
+        if (holder === undefined) return;
+        holder.session.send({ type: "bye", reason: "You connected again from elsewhere" });
+        holder.session.close();
+        this.close(holder.session, "connected again to another server");
+      },
+      split: (split) => {
+        const text = split
+          ? "The chat is split: this server lost its link to the others (NATS). " +
+            "What you send waits here and goes out when the link is back"
+          : "The link to the other servers is back: the chat is whole again";
+        for (const connected of this.#members.all()) {
+          if (connected.name !== undefined) inform(connected, text);
+        }
+      },
+    };
   }
 
   /** Says goodbye to every session and closes it; later calls do nothing. */

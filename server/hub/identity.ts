@@ -29,6 +29,7 @@ import type { Session } from "../session.ts";
 import { describeBan, type Moderation } from "./moderation.ts";
 import { formatSpan } from "../../core/duration.ts";
 import { broadcast, type ReplayFrom, type Room, type Rooms } from "./rooms.ts";
+import type { Cluster } from "./cluster.ts";
 
 /** What {@linkcode Identity} needs. */
 export interface IdentityOptions {
@@ -54,7 +55,12 @@ export interface IdentityOptions {
   readonly moderation: Moderation;
   /** Whether only operators may enter a room. */
   readonly locked: (room: string) => boolean;
+  /** The other servers, across which names are claimed. */
+  readonly cluster?: Cluster | undefined;
 }
+
+/** Why a name cannot be taken. */
+type Refusal = { code: ErrorCode; message: string };
 
 /** The name the server's host speaks under, from its console; nobody else may take it. */
 export const HOST_NAME = "host";
@@ -71,9 +77,13 @@ export class Identity {
     this.#options = options;
   }
 
-  /** Answers a newcomer's `hello`: a name and its rooms, or why not. */
-  hello(newcomer: Newcomer, hello: HelloFrame): void {
-    const { members, rooms, membership, password, log } = this.#options;
+  /**
+   * Answers a newcomer's `hello`: a name and its rooms, or why not. In a
+   * cluster the name is claimed across it first: the answer comes when the
+   * returned promise settles.
+   */
+  hello(newcomer: Newcomer, hello: HelloFrame): void | Promise<void> {
+    const { members, password, log } = this.#options;
     const version = hello.version;
     if (!isProtocolVersion(version)) {
       refuse(
@@ -100,6 +110,42 @@ export class Identity {
       refuse(newcomer, "banned", `Cannot join: ${sanitizeText(ban.by)} banned you, ${left}${why}`);
       return this.#options.quit(newcomer, "Banned");
     }
+    const resume = crypto.randomUUID();
+    const cluster = this.#options.cluster;
+    if (cluster === undefined) return this.#admit(newcomer, hello, version, resume);
+    const holder = members.byKey(key);
+    const returning = holder !== undefined && holder.resume === hello.resume;
+    const elsewhere = cluster.people.byKey(key);
+    const taken = returning ? undefined : this.#claimable(hello.name, undefined) ??
+      (elsewhere !== undefined && hello.resume === undefined
+        ? takenElsewhere(hello.name, elsewhere.name)
+        : undefined);
+    if (taken !== undefined) return refuse(newcomer, taken.code, taken.message);
+    return cluster.claim(key, hello.name, hello.resume, resume).then((claim) => {
+      if (members.get(session) !== newcomer) {
+        if (claim.ok && !returning) cluster.release(key);
+        return;
+      }
+      if (!claim.ok) {
+        const refusal = takenElsewhere(hello.name, claim.holder);
+        return refuse(newcomer, refusal.code, refusal.message);
+      }
+      this.#admit(newcomer, hello, version, resume);
+    }, (error) => {
+      log(`Cannot claim a name across the cluster: ${(error as Error).message}`);
+      refuse(
+        newcomer,
+        "not_stored",
+        "Cannot take a name now: the server cannot reach the other servers (NATS); try again",
+      );
+    });
+  }
+
+  /** Gives a newcomer whose `hello` passed its checks its name, rooms and welcome. */
+  #admit(newcomer: Newcomer, hello: HelloFrame, version: ProtocolVersion, resume: string): void {
+    const { members, rooms, membership, log } = this.#options;
+    const session = newcomer.session;
+    const key = nameKey(hello.name);
     const wanted = roomsOf(hello, version);
     const holder = members.byKey(key);
     const resumed = holder !== undefined && hello.resume !== undefined &&
@@ -115,7 +161,6 @@ export class Identity {
       sent = kept ?? new SentMemory();
     }
     const name = resumed ? holder.name : hello.name;
-    const resume = crypto.randomUUID();
     const files = this.#options.files;
     const token = files === undefined ? undefined : makeUploadToken();
     const client = clientOf(hello, session);
@@ -196,6 +241,33 @@ export class Identity {
     }
     const refusal = this.#claimable(next, member);
     if (refusal !== undefined) return refuse(by, refusal.code, refusal.message);
+    const cluster = this.#options.cluster;
+    if (cluster === undefined) return this.#rename(member, next, by);
+    const key = nameKey(next);
+    const elsewhere = cluster.people.byKey(key);
+    if (elsewhere !== undefined && key !== member.key) {
+      const refusal = takenElsewhere(next, elsewhere.name);
+      return refuse(by, refusal.code, refusal.message);
+    }
+    const before = member.key;
+    cluster.claim(key, next, undefined, member.resume).then((claim) => {
+      if (!claim.ok) {
+        const refusal = takenElsewhere(next, claim.holder);
+        return refuse(by, refusal.code, refusal.message);
+      }
+      if (this.#options.members.byKey(before) !== member) return cluster.release(key);
+      if (key !== before) cluster.release(before);
+      this.#rename(member, next, by);
+      cluster.tell({ kind: "rename", from: before, key, name: next });
+    }, (error) => {
+      this.#options.log(`Cannot claim a name across the cluster: ${(error as Error).message}`);
+      refuse(by, "not_stored", "Cannot rename now: the server cannot reach the other servers");
+    });
+  }
+
+  /** Renames `member` to `next`, a name it may take, telling its rooms. */
+  #rename(member: Member, next: string, by: Member): void {
+    const name = member.name;
     this.#options.members.rename(member, next);
     this.#options.log(
       by === member ? `${name} is now ${next}` : `${by.name} renamed ${name} to ${next}`,
@@ -221,6 +293,7 @@ export class Identity {
   depart(member: Member): void {
     this.#departed.keep(member.resume, member.key, member.sent);
     this.#revoke(member);
+    this.#options.cluster?.release(member.key);
   }
 
   /** Ends the upload token of a member that is gone. */
@@ -237,6 +310,8 @@ export class Identity {
     };
     if (member.version !== PROTOCOL_VERSION) welcome.rooms = member.rooms.map((room) => room.name);
     welcome.resume = member.resume;
+    const servers = this.#options.cluster?.servers() ?? [];
+    if (servers.length > 0) welcome.servers = servers;
     if (this.#options.heartbeat !== undefined) welcome.heartbeat = this.#options.heartbeat;
     const where = this.#options.files?.where();
     if (where !== undefined && member.token !== undefined) {
@@ -262,10 +337,7 @@ export class Identity {
     holder.session.close();
   }
 
-  #claimable(name: string, current: Member | undefined): {
-    code: ErrorCode;
-    message: string;
-  } | undefined {
+  #claimable(name: string, current: Member | undefined): Refusal | undefined {
     const problem = checkName(name);
     if (problem !== undefined) {
       return { code: "name_invalid", message: `Cannot use "${sanitizeText(name)}": ${problem}` };
@@ -287,6 +359,16 @@ export class Identity {
     }
     return undefined;
   }
+}
+
+/** The refusal of a name someone on another server of the cluster has. */
+function takenElsewhere(name: string, holder: string): Refusal {
+  return {
+    code: "name_taken",
+    message: `Cannot use "${sanitizeText(name)}": the name is taken (${
+      sanitizeText(holder)
+    } is on another server). Pick another name`,
+  };
 }
 
 /** What a client is, as `who` tells: what its `hello` says, else how it speaks. */

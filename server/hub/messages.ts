@@ -32,6 +32,7 @@ import { framesOf, type Session } from "../session.ts";
 import { inform, type Member, type Members, refuse } from "./members.ts";
 import type { SharedFiles } from "./shared_files.ts";
 import { broadcast, type Room } from "./rooms.ts";
+import type { Cluster, RemotePerson } from "./cluster.ts";
 
 /** What {@linkcode Messages} needs. */
 export interface MessagesOptions {
@@ -49,6 +50,8 @@ export interface MessagesOptions {
   readonly muted: (member: Member) => { code: ErrorCode; message: string } | undefined;
   /** Tells a sender, once, that the person it writes to is away. */
   readonly away: (sender: Member, target: Member) => void;
+  /** The other servers, which number and store room messages with this one. */
+  readonly cluster?: Cluster | undefined;
 }
 
 /** A line to post: its text, and the client message id it was sent with, if any. */
@@ -65,6 +68,9 @@ export class Messages {
   readonly #files: SharedFiles | undefined;
   readonly #muted: MessagesOptions["muted"];
   readonly #away: MessagesOptions["away"];
+  readonly #cluster: Cluster | undefined;
+  /** Messages this server posted to the cluster without a client id, to tell them apart. */
+  #posted = 0;
   /** Search pacing per connection. */
   readonly #searchPaces = new WeakMap<Session, SearchPace>();
   #lastId: number;
@@ -77,6 +83,7 @@ export class Messages {
     this.#files = options.files;
     this.#muted = options.muted;
     this.#away = options.away;
+    this.#cluster = options.cluster;
     this.#lastId = Math.max(this.#history.lastId(), options.firstId);
   }
 
@@ -153,7 +160,7 @@ export class Messages {
     const { action, cid, file } = extra;
     const message: MessageFrame = {
       type: "message",
-      id: ++this.#lastId,
+      id: 0,
       ts: Date.now(),
       room: room.name,
       from: member.name,
@@ -162,8 +169,39 @@ export class Messages {
     if (action) message.action = true;
     if (cid !== undefined) message.cid = cid;
     if (file !== undefined) message.file = file;
+    const cluster = this.#cluster;
+    if (cluster !== undefined) {
+      // The cluster numbers it and hands it back, to this server too, in its one order.
+      const { id: _, ...draft } = message;
+      const dedupe = cid === undefined
+        ? `${cluster.id}.${++this.#posted}`
+        : `${encodeURIComponent(member.key)}/${encodeURIComponent(cid)}`;
+      cluster.post(draft, dedupe).catch((error) => this.#notStored(member, cid, error));
+      return;
+    }
+    message.id = ++this.#lastId;
     if (!this.#store(member, cid, () => this.#history.append(message))) return;
     broadcast(room, message);
+  }
+
+  /**
+   * Takes a room message the cluster numbered: kept in the history, and sent
+   * to whoever is in `room` here.
+   */
+  arrive(message: MessageFrame, room: Room | undefined): void {
+    this.#lastId = Math.max(this.#lastId, message.id);
+    try {
+      this.#history.append(message);
+    } catch (error) {
+      this.#log(`Cannot keep message ${message.id}: ${(error as Error).message}`);
+    }
+    if (room !== undefined) broadcast(room, message);
+  }
+
+  /** Hands a private message from another server to its receiver, if connected here. */
+  arrivePrivate(frame: PrivateFrame, toKey: string): void {
+    this.#lastId = Math.max(this.#lastId, frame.id);
+    this.#members.byKey(toKey)?.session.send(frame);
   }
 
   /** Sends `raw` to the person called `to` alone, and back to the sender. */
@@ -185,23 +223,36 @@ export class Messages {
     if (target === undefined) return;
     const text = file === undefined ? checkText(member, raw, cid) : raw;
     if (text === undefined) return;
-    this.#away(member, target);
+    if ("session" in target) this.#away(member, target);
     const frame: PrivateFrame = {
       type: "private",
-      id: ++this.#lastId,
+      id: 0,
       ts: Date.now(),
       from: member.name,
       to: target.name,
       text,
     };
     if (file !== undefined) frame.file = file;
-    // Not stored, but its id must not come back after a restart either.
-    if (!this.#store(member, cid, () => this.#history.reserve(frame.id))) return;
-    if (cid !== undefined) {
-      frame.cid = cid;
-      member.sent.add(frame);
+    if (cid !== undefined) frame.cid = cid;
+    const cluster = this.#cluster;
+    if (cluster === undefined) {
+      frame.id = ++this.#lastId;
+      // Not stored, but its id must not come back after a restart either.
+      if (!this.#store(member, cid, () => this.#history.reserve(frame.id))) return;
+      return this.#hand(member, target, frame);
     }
-    target.session.send(frame);
+    cluster.reserve().then((id) => {
+      frame.id = id;
+      this.#lastId = Math.max(this.#lastId, id);
+      this.#hand(member, target, frame);
+    }, (error) => this.#notStored(member, cid, error));
+  }
+
+  /** Sends a numbered private message to its receiver, here or on another server, and back. */
+  #hand(member: Member, target: Member | RemotePerson, frame: PrivateFrame): void {
+    if (frame.cid !== undefined) member.sent.add(frame);
+    if ("session" in target) target.session.send(frame);
+    else this.#cluster?.deliver(frame, target.key);
     if (target !== member) member.session.send(frame);
   }
 
@@ -279,26 +330,41 @@ export class Messages {
       write();
       return true;
     } catch (error) {
-      this.#log(`Cannot store a message: ${(error as Error).message}`);
-      refuse(
-        member,
-        "not_stored",
-        "Cannot send message: the server could not store it (is its disk full?); try again later",
-        cid,
-      );
+      this.#notStored(member, cid, error);
       return false;
     }
+  }
+
+  /** Tells the sender of a message that could not be stored that it was not sent. */
+  #notStored(member: Member, cid: string | undefined, error: unknown): void {
+    this.#log(`Cannot store a message: ${(error as Error).message}`);
+    refuse(
+      member,
+      "not_stored",
+      this.#cluster === undefined
+        ? "Cannot send message: the server could not store it (is its disk full?); try again later"
+        : "Cannot send message: the cluster could not store it (is NATS reachable?); try again later",
+      cid,
+    );
   }
 
   /**
    * Finds the member called exactly `query` (folded, a leading `@` ignored).
    * A prefix never delivers: it only suggests names to the sender.
    */
-  #resolve(member: Member, query: string, cid: string | undefined): Member | undefined {
+  #resolve(
+    member: Member,
+    query: string,
+    cid: string | undefined,
+  ): Member | RemotePerson | undefined {
     const key = nameKey(query.replace(/^@/, ""));
-    const exact = this.#members.byKey(key);
+    const exact = this.#members.byKey(key) ?? this.#cluster?.people.byKey(key);
     if (exact !== undefined) return exact;
-    const hints = key.length === 0 ? [] : this.#members.namesStartingWith(key);
+    const remote = this.#cluster?.people;
+    const hints = key.length === 0 ? [] : [
+      ...this.#members.namesStartingWith(key),
+      ...remote === undefined ? [] : remote.namesStartingWith(key),
+    ];
     const hint = hints.length === 0 ? "" : `; did you mean ${hints.slice(0, 10).join(", ")}?`;
     refuse(
       member,

@@ -20,6 +20,7 @@ import type { RoomSettings } from "./moderation.ts";
 import type { HistoryStore } from "../history.ts";
 import { replay } from "../replay.ts";
 import { inform, type Member } from "./members.ts";
+import type { RemotePeople } from "./cluster.ts";
 
 /** Most messages replayed to a client coming back with `since`. */
 const MAX_CATCH_UP = 1000;
@@ -61,6 +62,10 @@ export interface RoomsOptions {
   readonly historyLimit: number;
   /** The id of the last message posted: a replay stops there, later ones arrive live. */
   readonly lastId: () => number;
+  /** In a cluster, the people connected to the other servers, listed with those here. */
+  readonly remote?: RemotePeople | undefined;
+  /** In a cluster, told of every entry and departure, for the other servers. */
+  readonly moved?: ((member: Member, room: Room, left?: string) => void) | undefined;
 }
 
 /** Every room that has someone in it, and `#lobby`. */
@@ -81,6 +86,11 @@ export class Rooms {
     return this.#rooms.get(name) ?? { name, members: new Set() };
   }
 
+  /** The room called `name` if someone here is in it. */
+  existing(name: string): Room | undefined {
+    return this.#rooms.get(name);
+  }
+
   /**
    * Takes `member` into `room`, which its `rooms` already hold: the room is
    * told, then the member gets the room and its last messages, or those
@@ -92,6 +102,7 @@ export class Rooms {
       broadcast(room, { type: "joined", ts: Date.now(), room: room.name, name: member.name });
     }
     room.members.add(member);
+    this.#options.moved?.(member, room);
     this.replay(member, room, from);
     if (room.members.size > MAX_ANNOUNCED_ROOM_SIZE) {
       const count = room.members.size.toLocaleString("en-US");
@@ -105,6 +116,7 @@ export class Rooms {
   /** Takes `member` out of `room`, telling the room why; a room left empty goes. */
   leave(member: Member, room: Room, reason: string): void {
     if (!room.members.delete(member)) return;
+    this.#options.moved?.(member, room, reason);
     if (room.members.size === 0 && room.name !== LOBBY) this.#rooms.delete(room.name);
     if (room.members.size >= MAX_ANNOUNCED_ROOM_SIZE) return;
     broadcast(room, {
@@ -127,7 +139,11 @@ export class Rooms {
    */
   replay(member: Member, room: Room, from: ReplayFrom | undefined): void {
     const { history, historyLimit } = this.#options;
-    const frame: RoomFrame = { type: "room", room: room.name, ...listing(room) };
+    const frame: RoomFrame = {
+      type: "room",
+      room: room.name,
+      ...listing(room, this.#options.remote),
+    };
     const { topic, locked } = this.#options.settings(room.name);
     if (topic !== undefined) frame.topic = topic.text;
     if (locked) frame.locked = true;
@@ -144,18 +160,25 @@ export class Rooms {
 
   /** The answer to `who` for `asking`: the people in `room`, and (version 2) how each listed is. */
   who(room: Room, asking: Member): ServerFrame {
-    const { members, count, listed } = listPeople(room);
+    const { members, count, listed, elsewhere } = listPeople(room, this.#options.remote);
     if (asking.version === 1) return { type: "who", room: room.name, members, count };
-    return { type: "who", room: room.name, members, count, people: this.#options.people(listed) };
+    const people = [...this.#options.people(listed), ...elsewhere]
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return { type: "who", room: room.name, members, count, people };
   }
 
   /** The answer to `rooms` for `member`: the largest rooms first, its own marked. */
   list(member: Member): ServerFrame {
+    const remote = this.#options.remote;
+    const names = new Set(this.#rooms.keys());
+    for (const [name] of remote?.rooms() ?? []) names.add(name);
     return {
       type: "rooms",
-      rooms: [...this.#rooms.values()]
-        .map((room): RoomEntry => {
-          const entry: RoomEntry = { name: room.name, members: room.members.size };
+      rooms: [...names]
+        .map((name): RoomEntry => {
+          const room = this.get(name);
+          const members = room.members.size + (remote?.countIn(name) ?? 0);
+          const entry: RoomEntry = { name: room.name, members };
           if (room.members.has(member)) entry.joined = true;
           const { topic, locked } = this.#options.settings(room.name);
           if (topic !== undefined) entry.topic = topic.text;
@@ -173,18 +196,36 @@ export class Rooms {
   }
 }
 
-function listing(room: Room): { members: string[]; count: number } {
-  const { members, count } = listPeople(room);
+function listing(
+  room: Room,
+  remote: RemotePeople | undefined,
+): { members: string[]; count: number } {
+  const { members, count } = listPeople(room, remote);
   return { members, count };
 }
 
-/** The first names of `room`, sorted, with the members they are. */
-function listPeople(room: Room): { members: string[]; count: number; listed: Member[] } {
+/**
+ * The first names of `room`, sorted: the members here it lists, and in a
+ * cluster how those listed from other servers are.
+ */
+function listPeople(room: Room, remote: RemotePeople | undefined): {
+  members: string[];
+  count: number;
+  listed: Member[];
+  elsewhere: Person[];
+} {
   const listed: Member[] = [];
+  const elsewhere: Person[] = [];
   for (const other of room.members) {
     if (listed.length === MAX_LISTED_NAMES) break;
     listed.push(other);
   }
-  listed.sort((a, b) => a.name.localeCompare(b.name));
-  return { members: listed.map((member) => member.name), count: room.members.size, listed };
+  for (const other of remote?.inRoom(room.name) ?? []) {
+    if (listed.length + elsewhere.length === MAX_LISTED_NAMES) break;
+    elsewhere.push(other.person);
+  }
+  const members = [...listed, ...elsewhere].map((person) => person.name)
+    .sort((a, b) => a.localeCompare(b));
+  const count = room.members.size + (remote?.countIn(room.name) ?? 0);
+  return { members, count, listed, elsewhere };
 }

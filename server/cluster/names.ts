@@ -1,0 +1,142 @@
+/**
+ * Names claimed across a cluster: one entry per folded name in a JetStream
+ * key-value bucket, made with create-only semantics so that of two servers
+ * claiming one name at once, exactly one wins. An entry names the server
+ * holding it and a hash of the holder's resume token, so a client whose
+ * server went away can take its name back on another.
+ *
+ * @module
+ */
+
+import type { KV } from "@nats-io/kv";
+import type { ClaimResult } from "../hub/cluster.ts";
+
+/** The bucket of claimed names. */
+export const NAMES_BUCKET = "chat-names";
+
+/** What a claim holds. */
+interface Claim {
+  /** The name as its holder chose it. */
+  readonly name: string;
+  /** The server holding it. */
+  readonly server: string;
+  /** SHA-256 of the holder's current resume token, hex. */
+  readonly resume: string;
+}
+
+/** A bucket key for the folded name `key`: its UTF-8 bytes in hex, which any name fits. */
+export function claimKey(key: string): string {
+  return Array.from(new TextEncoder().encode(key), (byte) => byte.toString(16).padStart(2, "0"))
+    .join("");
+}
+
+/** SHA-256 of `token`, hex: the bucket never holds a token itself. */
+async function digest(token: string): Promise<string> {
+  const bytes = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)),
+  );
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** The names one server holds in the cluster's bucket, with the revision of each claim. */
+export class NameClaims {
+  readonly #kv: KV;
+  readonly #server: string;
+  /** The revision of each claim this server made, by folded name. */
+  readonly #held = new Map<string, number>();
+
+  constructor(kv: KV, server: string) {
+    this.#kv = kv;
+    this.#server = server;
+  }
+
+  /** Whether this server holds the claim of `key`, at revision `revision` if given. */
+  holds(key: string, revision?: number): boolean {
+    const held = this.#held.get(key);
+    return held !== undefined && (revision === undefined || held === revision);
+  }
+
+  /**
+   * Claims `key` for someone here: a new claim, the one this server already
+   * holds, or one held elsewhere under the resume token `resume`.
+   */
+  async claim(
+    key: string,
+    name: string,
+    resume: string | undefined,
+    next: string,
+  ): Promise<ClaimResult> {
+    const value = JSON.stringify(
+      { name, server: this.#server, resume: await digest(next) } satisfies Claim,
+    );
+    const bucketKey = claimKey(key);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const entry = await this.#kv.get(bucketKey);
+      try {
+        if (entry === null || entry.operation !== "PUT") {
+          this.#held.set(key, await this.#kv.create(bucketKey, value));
+          return { ok: true };
+        }
+        const claim = entry.json<Claim>();
+        const ours = this.#held.get(key) === entry.revision;
+        const returning = resume !== undefined && claim.resume === await digest(resume);
+        if (!ours && !returning) return { ok: false, holder: claim.name };
+        this.#held.set(key, await this.#kv.update(bucketKey, value, entry.revision));
+        return { ok: true };
+      } catch (error) {
+        // Someone else wrote the entry between our read and write: read it again.
+        if (!/wrong last sequence|key exists/i.test((error as Error).message)) throw error;
+      }
+    }
+    return { ok: false, holder: "someone on another server" };
+  }
+
+  /** Deletes the claim of `key` if it is still the one this server made. */
+  async release(key: string): Promise<void> {
+    const revision = this.#held.get(key);
+    if (revision === undefined) return;
+    this.#held.delete(key);
+    await this.#kv.delete(claimKey(key), { previousSeq: revision }).catch(() => {});
+  }
+
+  /**
+   * Deletes the claims `server` (gone) still holds among `keys`, unless they
+   * were taken over since.
+   */
+  async releaseFor(server: string, keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      const entry = await this.#kv.get(claimKey(key)).catch(() => null);
+      if (entry === null || entry.operation !== "PUT") continue;
+      if (entry.json<Claim>().server !== server) continue;
+      await this.#kv.delete(claimKey(key), { previousSeq: entry.revision }).catch(() => {});
+    }
+  }
+
+  /**
+   * Forgets the claim of `key` if another server now holds it, and reports
+   * whether it did: that server's client took the name over.
+   */
+  takenOver(key: string, server: string): boolean {
+    if (!this.#held.has(key) || server === this.#server) return false;
+    this.#held.delete(key);
+    return true;
+  }
+
+  /** The folded name of a bucket key. */
+  static keyOf(bucketKey: string): string {
+    const bytes = new Uint8Array(bucketKey.length / 2);
+    for (let i = 0; i < bytes.length; i++) {
+      bytes[i] = parseInt(bucketKey.slice(i * 2, i * 2 + 2), 16);
+    }
+    return new TextDecoder().decode(bytes);
+  }
+
+  /** The server a claim's value names. */
+  static serverOf(value: string): string | undefined {
+    try {
+      return (JSON.parse(value) as Claim).server;
+    } catch {
+      return undefined;
+    }
+  }
+}

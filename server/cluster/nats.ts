@@ -1,0 +1,471 @@
+/**
+ * A {@linkcode Cluster} on NATS: the servers of one chat share a JetStream
+ * stream of room messages (its sequence numbers are the message ids, so
+ * every server sees every room in one order), a key-value bucket of claimed
+ * names (names.ts), and plain NATS subjects for what is not kept: who is
+ * where, private messages, and each server's heartbeat.
+ *
+ * Subjects, all under `chat.`:
+ * - `chat.m.<room in hex>`: room messages, in the stream `CHAT`.
+ * - `chat.id`: ids given to private messages, in the stream, with no text.
+ * - `chat.alive`: each server's heartbeat, every {@linkcode ALIVE_MS}.
+ * - `chat.presence`: who entered, left, was renamed or changed, numbered per server.
+ * - `chat.snapshot` / `chat.resync`: a server's whole roster, and asking for it.
+ * - `chat.pm`: private messages, for the server of their receiver.
+ *
+ * @module
+ */
+
+import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import {
+  DeliverPolicy,
+  jetstream,
+  type JetStreamClient,
+  jetstreamManager,
+  type JsMsg,
+  RetentionPolicy,
+  StorageType,
+} from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
+import type { MessageFrame, PrivateFrame } from "../../protocol.ts";
+import {
+  type ClaimResult,
+  type Cluster,
+  type ClusterEvents,
+  type LocalChange,
+  type LocalPerson,
+  type MessageDraft,
+  RemotePeople,
+  type RemotePerson,
+} from "../hub/cluster.ts";
+import { NameClaims, NAMES_BUCKET } from "./names.ts";
+
+/** The stream of room messages. */
+export const STREAM = "CHAT";
+/** How often each server says it is alive, in ms. */
+export const ALIVE_MS = 1_000;
+/** Silence after which a server is taken for gone, in ms. */
+export const GONE_AFTER_MS = 5_000;
+/** Most messages a server reads back from the stream when it starts. */
+const CATCH_UP = 100_000;
+/** How long a message is retried while NATS does not answer, before the sender is told. */
+const POST_PATIENCE_MS = 60_000;
+
+/** Where and how to reach NATS, and what the stream keeps. */
+export interface NatsClusterOptions {
+  /** NATS URLs, such as `nats://10.0.0.5:4222`; credentials may be in them. */
+  readonly urls: readonly string[];
+  /** A NATS credentials file (`.creds`). */
+  readonly credsFile?: string | undefined;
+  /** CA certificate (PEM) to check NATS's TLS certificate with. */
+  readonly caFile?: string | undefined;
+  /** This server's name, shown by NATS's monitoring. */
+  readonly name: string;
+  /** Keep messages this many ms at most. @default {forever} */
+  readonly maxAgeMs?: number | undefined;
+  /** Keep at most this many messages. @default {no limit} */
+  readonly maxMessages?: number | undefined;
+  /** Receives one line per change of the link. */
+  readonly log: (line: string) => void;
+}
+
+/** What a server tells the others of itself every {@linkcode ALIVE_MS}. */
+interface Alive {
+  readonly server: string;
+  /** Where clients reach it (`host:port`), once it listens. */
+  readonly address: string | undefined;
+  /** How many presence changes it has told. */
+  readonly told: number;
+}
+
+/** A presence change as it travels: the change, its server and its number there. */
+interface Told {
+  readonly server: string;
+  readonly told: number;
+  readonly change: LocalChange;
+}
+
+/** Another server, as its heartbeats and changes tell it. */
+interface Peer {
+  address: string | undefined;
+  /** The number of its last change applied. */
+  told: number;
+  /** When it was last heard of, from `performance.now()`. */
+  heard: number;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The hex of `text`'s UTF-8 bytes: a NATS subject token for any room name. */
+function hex(text: string): string {
+  return Array.from(encoder.encode(text), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** The servers of a chat, linked through NATS. */
+export class NatsCluster implements Cluster {
+  readonly id: string = crypto.randomUUID();
+  readonly people: RemotePeople = new RemotePeople();
+  readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
+  readonly #kv: KV;
+  readonly #claims: NameClaims;
+  readonly #log: (line: string) => void;
+  readonly #peers = new Map<string, Peer>();
+  readonly #tasks: Promise<unknown>[] = [];
+  #events: ClusterEvents | undefined;
+  #local: () => LocalPerson[] = () => [];
+  #address: string | undefined;
+  #told = 0;
+  #split = false;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+  /** The last stream sequence applied. */
+  #applied = 0;
+
+  private constructor(nc: NatsConnection, kv: KV, log: (line: string) => void) {
+    this.#nc = nc;
+    this.#js = jetstream(nc);
+    this.#kv = kv;
+    this.#claims = new NameClaims(kv, this.id);
+    this.#log = log;
+  }
+
+  /** Connects to NATS and makes the stream and the bucket if they are not there yet. */
+  static async connect(options: NatsClusterOptions): Promise<NatsCluster> {
+    const auth = options.credsFile === undefined
+      ? {}
+      : { authenticator: credsAuthenticator(await Deno.readFile(options.credsFile)) };
+    const nc = await connect({
+      servers: [...options.urls],
+      name: options.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      waitOnFirstConnect: false,
+      ...auth,
+      ...(options.caFile === undefined ? {} : { tls: { caFile: options.caFile } }),
+    });
+    try {
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.info(STREAM).catch(() =>
+        jsm.streams.add({
+          name: STREAM,
+          subjects: ["chat.m.*", "chat.id"],
+          retention: RetentionPolicy.Limits,
+          storage: StorageType.File,
+          max_age: (options.maxAgeMs ?? 0) * 1_000_000,
+          max_msgs: options.maxMessages ?? -1,
+          duplicate_window: 120_000_000_000,
+        })
+      );
+      const kv = await new Kvm(nc).create(NAMES_BUCKET, { history: 1 });
+      return new NatsCluster(nc, kv, options.log);
+    } catch (error) {
+      await nc.close();
+      throw error;
+    }
+  }
+
+  get split(): boolean {
+    return this.#split;
+  }
+
+  /**
+   * Starts taking part: reads the stream's messages back into the hub, then
+   * follows the others. Resolves once the hub has every message stored so far.
+   */
+  async start(events: ClusterEvents, local: () => LocalPerson[]): Promise<void> {
+    this.#events = events;
+    this.#local = local;
+    const nc = this.#nc;
+    nc.subscribe("chat.alive", { callback: (_, msg) => this.#alive(msg.json<Alive>()) });
+    nc.subscribe("chat.presence", { callback: (_, msg) => this.#presence(msg.json<Told>()) });
+    nc.subscribe("chat.snapshot", {
+      callback: (_, msg) =>
+        this.#snapshot(msg.json<{ server: string; told: number; people: LocalPerson[] }>()),
+    });
+    nc.subscribe("chat.resync", {
+      callback: (_, msg) => {
+        const { of } = msg.json<{ of: string }>();
+        if (of === this.id || of === "*") this.#sendSnapshot();
+      },
+    });
+    nc.subscribe("chat.pm", {
+      callback: (_, msg) => {
+        const { frame, to } = msg.json<{ frame: PrivateFrame; to: string }>();
+        this.#events?.private(frame, to);
+      },
+    });
+    this.#tasks.push(this.#watchClaims(), this.#watchStatus());
+    await this.#follow();
+    nc.publish("chat.resync", JSON.stringify({ of: "*" }));
+    this.#beat();
+    this.#timer = setInterval(() => this.#beat(), ALIVE_MS);
+  }
+
+  /** Sets where clients reach this server, told to the others. */
+  advertise(address: string): void {
+    this.#address = address;
+    this.#beat();
+  }
+
+  servers(): string[] {
+    const addresses: string[] = [];
+    for (const peer of this.#peers.values()) if (peer.address) addresses.push(peer.address);
+    return addresses.sort();
+  }
+
+  claim(key: string, name: string, resume: string | undefined, next: string): Promise<ClaimResult> {
+    return this.#claims.claim(key, name, resume, next);
+  }
+
+  release(key: string): void {
+    this.#tasks.push(this.#claims.release(key));
+  }
+
+  async post(draft: MessageDraft, dedupe: string): Promise<void> {
+    const subject = `chat.m.${hex(draft.room)}`;
+    const data = JSON.stringify(draft);
+    const deadline = performance.now() + POST_PATIENCE_MS;
+    // The same id on every try: the stream stores a message sent twice once.
+    const msgID = dedupe;
+    while (true) {
+      try {
+        await this.#js.publish(subject, data, { msgID, timeout: 2_000 });
+        return;
+      } catch (error) {
+        if (this.#closed || performance.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+
+  async reserve(): Promise<number> {
+    const ack = await this.#js.publish("chat.id", "", { timeout: 2_000 });
+    return ack.seq;
+  }
+
+  deliver(frame: PrivateFrame, toKey: string): void {
+    this.#nc.publish("chat.pm", JSON.stringify({ frame, to: toKey }));
+  }
+
+  tell(change: LocalChange): void {
+    const told: Told = { server: this.id, told: ++this.#told, change };
+    this.#nc.publish("chat.presence", JSON.stringify(told));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    // The others should not wait for silence to know this server is gone.
+    this.#nc.publish("chat.alive", JSON.stringify({ server: this.id, gone: true }));
+    await Promise.allSettled(this.#tasks.slice());
+    await this.#nc.drain().catch(() => {});
+  }
+
+  /** Reads the stream from where this server is, for as long as the link lasts. */
+  async #follow(): Promise<void> {
+    const jsm = await jetstreamManager(this.#nc);
+    const { state } = await jsm.streams.info(STREAM);
+    const start = Math.max(state.first_seq, state.last_seq - CATCH_UP + 1, 1);
+    const consumer = await this.#js.consumers.get(STREAM, {
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: start,
+    });
+    const messages = await consumer.consume();
+    let caughtUp: () => void = () => {};
+    const ready = new Promise<void>((resolve) => caughtUp = resolve);
+    if (state.last_seq < start) caughtUp();
+    this.#tasks.push((async () => {
+      for await (const message of messages) {
+        if (this.#closed) break;
+        this.#apply(message);
+        if (message.seq >= state.last_seq) caughtUp();
+      }
+    })());
+    this.#tasks.push(this.#closedPromise().then(() => messages.close()));
+    await ready;
+  }
+
+  #closedPromise(): Promise<void> {
+    return this.#nc.closed().then(() => {});
+  }
+
+  /** Hands one stream message to the hub. */
+  #apply(message: JsMsg): void {
+    if (message.seq <= this.#applied) return;
+    this.#applied = message.seq;
+    if (message.subject === "chat.id") return;
+    try {
+      const draft = JSON.parse(decoder.decode(message.data)) as MessageDraft;
+      const frame = { ...draft, id: message.seq } as MessageFrame;
+      this.#events?.message(frame);
+    } catch (error) {
+      this.#log(`Cannot read message ${message.seq} of the stream: ${(error as Error).message}`);
+    }
+  }
+
+  #beat(): void {
+    if (this.#closed) return;
+    const alive: Alive = { server: this.id, address: this.#address, told: this.#told };
+    this.#nc.publish("chat.alive", JSON.stringify(alive));
+    // Cut off, this server hears nobody: that says nothing of the others.
+    if (this.#split) return;
+    const now = performance.now();
+    for (const [server, peer] of this.#peers) {
+      if (now - peer.heard > GONE_AFTER_MS) this.#gone(server, "its server stopped answering");
+    }
+  }
+
+  #alive(alive: Alive & { gone?: true }): void {
+    if (alive.server === this.id) return;
+    if (alive.gone) return this.#gone(alive.server, "its server stopped");
+    const peer = this.#peers.get(alive.server) ?? this.#meet(alive.server);
+    peer.address = alive.address;
+    peer.heard = performance.now();
+    if (alive.told > peer.told) {
+      // A change was missed: ask for the whole roster again.
+      this.#nc.publish("chat.resync", JSON.stringify({ of: alive.server }));
+    }
+  }
+
+  /** Takes in a server heard of for the first time: each tells the other who is connected. */
+  #meet(server: string): Peer {
+    const peer: Peer = { address: undefined, told: 0, heard: performance.now() };
+    this.#peers.set(server, peer);
+    this.#log(`Another server joined the cluster (${server})`);
+    this.#sendSnapshot();
+    this.#nc.publish("chat.resync", JSON.stringify({ of: server }));
+    return peer;
+  }
+
+  /** Forgets a server that went away, and everyone connected to it. */
+  #gone(server: string, reason: string): void {
+    const peer = this.#peers.get(server);
+    if (peer === undefined) return;
+    this.#peers.delete(server);
+    this.#log(`A server left the cluster${peer.address ? ` (${peer.address})` : ""}`);
+    const people = this.people.of(server);
+    for (const person of people) this.#forget(person, reason);
+    this.#tasks.push(this.#claims.releaseFor(server, people.map((person) => person.key)));
+  }
+
+  #forget(person: RemotePerson, reason: string): void {
+    for (const room of [...person.rooms]) {
+      this.people.leave(person.key, room);
+      this.#events?.left(person, room, reason);
+    }
+    this.people.forget(person.key);
+  }
+
+  #presence({ server, told, change }: Told): void {
+    if (server === this.id) return;
+    const peer = this.#peers.get(server);
+    if (peer !== undefined) {
+      if (told !== peer.told + 1) this.#nc.publish("chat.resync", JSON.stringify({ of: server }));
+      peer.told = Math.max(peer.told, told);
+      peer.heard = performance.now();
+    }
+    const events = this.#events;
+    switch (change.kind) {
+      case "enter": {
+        const person = this.people.byKey(change.key) ??
+          { name: change.name, key: change.key, server, rooms: [], person: change.person };
+        person.person = change.person;
+        if (this.people.enter(person, change.room)) events?.entered(person, change.room);
+        return;
+      }
+      case "leave": {
+        const person = this.people.byKey(change.key);
+        if (person === undefined || person.server !== server) return;
+        if (this.people.leave(change.key, change.room)) {
+          events?.left(person, change.room, change.reason);
+        }
+        if (person.rooms.length === 0) this.people.forget(change.key);
+        return;
+      }
+      case "rename": {
+        const before = this.people.byKey(change.from);
+        const person = this.people.rename(change.from, change.key, change.name);
+        if (before !== undefined && person !== undefined) events?.renamed(person, before.name);
+        return;
+      }
+      case "person": {
+        const person = this.people.byKey(change.key);
+        if (person !== undefined) person.person = change.person;
+        return;
+      }
+      case "gone": {
+        const person = this.people.byKey(change.key);
+        if (person !== undefined && person.server === server) this.#forget(person, change.reason);
+        return;
+      }
+    }
+  }
+
+  #sendSnapshot(): void {
+    if (this.#events === undefined || this.#closed) return;
+    this.#nc.publish(
+      "chat.snapshot",
+      JSON.stringify({ server: this.id, told: this.#told, people: this.#local() }),
+    );
+  }
+
+  /** Replaces what is known of `server`'s people with its snapshot, quietly. */
+  #snapshot({ server, told, people }: { server: string; told: number; people: LocalPerson[] }) {
+    if (server === this.id) return;
+    const peer = this.#peers.get(server) ?? this.#meet(server);
+    peer.told = told;
+    const now = new Set(people.map((person) => person.key));
+    for (const person of this.people.of(server)) {
+      if (!now.has(person.key)) this.#forget(person, "connection closed");
+    }
+    for (const local of people) {
+      const known = this.people.byKey(local.key);
+      const person = known ??
+        { name: local.name, key: local.key, server, rooms: [], person: local.person };
+      person.person = local.person;
+      for (const room of local.rooms) {
+        if (this.people.enter(person, room)) this.#events?.entered(person, room);
+      }
+      for (const room of [...person.rooms]) {
+        if (!local.rooms.includes(room) && this.people.leave(person.key, room)) {
+          this.#events?.left(person, room, "left");
+        }
+      }
+    }
+  }
+
+  /** Lets go of names this server held that a client took back on another server. */
+  async #watchClaims(): Promise<void> {
+    const watch = await this.#kv.watch({ include: "updates" });
+    this.#tasks.push(this.#closedPromise().then(() => watch.stop()));
+    for await (const entry of watch) {
+      if (entry.operation !== "PUT") continue;
+      const server = NameClaims.serverOf(decoder.decode(entry.value));
+      const key = NameClaims.keyOf(entry.key);
+      if (server !== undefined && this.#claims.takenOver(key, server)) {
+        this.#events?.movedAway(key);
+      }
+    }
+  }
+
+  /** Tells the hub when the link breaks and comes back. */
+  async #watchStatus(): Promise<void> {
+    for await (const status of this.#nc.status()) {
+      if (status.type === "disconnect" && !this.#split) {
+        this.#split = true;
+        this.#log("Lost the link to NATS: the cluster is split");
+        this.#events?.split(true);
+      } else if (status.type === "reconnect" && this.#split) {
+        this.#split = false;
+        this.#log("The link to NATS is back");
+        // The others were silent because this server was cut off: they get their time again.
+        for (const peer of this.#peers.values()) peer.heard = performance.now();
+        this.#events?.split(false);
+        this.#nc.publish("chat.resync", JSON.stringify({ of: "*" }));
+      }
+    }
+  }
+}

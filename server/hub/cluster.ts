@@ -1,0 +1,200 @@
+/**
+ * What the hub shares with the other servers of a cluster, without knowing
+ * how: the {@linkcode Cluster} interface a link (server/cluster/) implements,
+ * the people connected elsewhere ({@linkcode RemotePeople}), and the events a
+ * link hands the hub. Without `--cluster` a hub has no cluster and none of
+ * this runs.
+ *
+ * @module
+ */
+
+import type { MessageFrame, Person, PrivateFrame } from "../../protocol.ts";
+
+/** Someone connected to another server of the cluster. */
+export interface RemotePerson {
+  /** Their name, as they chose it. */
+  readonly name: string;
+  /** Their name folded as names are compared (core/names.ts). */
+  readonly key: string;
+  /** The id of the server they are connected to. */
+  readonly server: string;
+  /** The rooms they are in, in the order entered. */
+  readonly rooms: string[];
+  /** How they are, as `who` tells. */
+  person: Person;
+}
+
+/** A room message before the cluster numbers it: everything but its id. */
+export type MessageDraft = Omit<MessageFrame, "id">;
+
+/** Whether a name could be claimed across the cluster, and if not who holds it. */
+export type ClaimResult = { ok: true } | { ok: false; holder: string };
+
+/** What a link tells the hub, in the order it happened. */
+export interface ClusterEvents {
+  /** A room message, numbered, in the one order every server sees. */
+  message(message: MessageFrame): void;
+  /** A private message for `toKey`, who may be connected here. */
+  private(frame: PrivateFrame, toKey: string): void;
+  /** Someone on another server entered `room`. */
+  entered(person: RemotePerson, room: string): void;
+  /** Someone on another server left `room`. */
+  left(person: RemotePerson, room: string, reason: string): void;
+  /** Someone on another server is now called `person.name`. */
+  renamed(person: RemotePerson, from: string): void;
+  /**
+   * A name held here was taken over on another server by its own resume
+   * token (its client reconnected there): the session here is let go.
+   */
+  movedAway(key: string): void;
+  /** The link to the other servers broke (`true`) or came back (`false`). */
+  split(split: boolean): void;
+}
+
+/** A presence change of someone connected here, told to the other servers. */
+export type LocalChange =
+  | { kind: "enter"; key: string; name: string; room: string; person: Person }
+  | { kind: "leave"; key: string; room: string; reason: string }
+  /** `from` is the folded name before, `key` the one after. */
+  | { kind: "rename"; key: string; from: string; name: string }
+  | { kind: "person"; key: string; person: Person }
+  | { kind: "gone"; key: string; reason: string };
+
+/** Someone connected here, as the other servers are told when they ask. */
+export interface LocalPerson {
+  readonly key: string;
+  readonly name: string;
+  readonly rooms: readonly string[];
+  readonly person: Person;
+}
+
+/** The other servers, as a hub sees them. One implementation runs on NATS. */
+export interface Cluster extends AsyncDisposable {
+  /** This server's id, unique in the cluster. */
+  readonly id: string;
+  /** The people connected to the other servers. */
+  readonly people: RemotePeople;
+  /** Whether the link to the other servers is broken now. */
+  readonly split: boolean;
+  /**
+   * Starts taking part: every message stored so far reaches `events` before
+   * this resolves, then the rest as it comes. `local` lists who is
+   * connected here, for servers that ask.
+   */
+  start(events: ClusterEvents, local: () => LocalPerson[]): Promise<void>;
+  /** Sets where clients reach this server (`host:port`), told to the others. */
+  advertise(address: string): void;
+  /** The addresses (`host:port`) where clients reach the other servers. */
+  servers(): string[];
+  /**
+   * Claims the name whose folded key is `key` for someone connected here,
+   * atomically across the cluster. `resume` is the token the client gave, if
+   * any: a name held elsewhere under that token is taken over. `next` is the
+   * token the client is given now.
+   */
+  claim(key: string, name: string, resume: string | undefined, next: string): Promise<ClaimResult>;
+  /** Lets go of a name claimed here, unless another server took it over since. */
+  release(key: string): void;
+  /**
+   * Stores a room message for the whole cluster; it comes back, numbered,
+   * through {@linkcode ClusterEvents.message} on every server. Rejects when
+   * it cannot be stored. Messages posted under the same `dedupe` within two
+   * minutes are stored once.
+   */
+  post(draft: MessageDraft, dedupe: string): Promise<void>;
+  /** A new message id, for a private message, unique and increasing across the cluster. */
+  reserve(): Promise<number>;
+  /** Hands a private message to the server of `toKey`. */
+  deliver(frame: PrivateFrame, toKey: string): void;
+  /** Tells the other servers of a change here. */
+  tell(change: LocalChange): void;
+}
+
+/** The people connected to other servers, by key and by room. */
+export class RemotePeople {
+  readonly #byKey = new Map<string, RemotePerson>();
+  readonly #byRoom = new Map<string, Map<string, RemotePerson>>();
+
+  /** How many people are connected elsewhere. */
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  /** Whoever goes by the folded name `key` elsewhere. */
+  byKey(key: string): RemotePerson | undefined {
+    return this.#byKey.get(key);
+  }
+
+  /** The people of `room` elsewhere. */
+  inRoom(room: string): Iterable<RemotePerson> {
+    return this.#byRoom.get(room)?.values() ?? [];
+  }
+
+  /** How many people are in `room` elsewhere. */
+  countIn(room: string): number {
+    return this.#byRoom.get(room)?.size ?? 0;
+  }
+
+  /** The rooms someone elsewhere is in, with how many of them are there. */
+  rooms(): IterableIterator<[string, number]> {
+    return [...this.#byRoom].map(([room, people]): [string, number] => [room, people.size])
+      .values();
+  }
+
+  /** Names elsewhere that start with the folded `prefix`, sorted. */
+  namesStartingWith(prefix: string): string[] {
+    const names: string[] = [];
+    for (const [key, person] of this.#byKey) if (key.startsWith(prefix)) names.push(person.name);
+    return names.sort();
+  }
+
+  /** Everyone connected to the server `server`. */
+  of(server: string): RemotePerson[] {
+    return [...this.#byKey.values()].filter((person) => person.server === server);
+  }
+
+  /** Takes `person` into `room`; `false` if they were there already. */
+  enter(person: RemotePerson, room: string): boolean {
+    this.#byKey.set(person.key, person);
+    let people = this.#byRoom.get(room);
+    if (people === undefined) this.#byRoom.set(room, people = new Map());
+    if (people.has(person.key)) return false;
+    people.set(person.key, person);
+    if (!person.rooms.includes(room)) person.rooms.push(room);
+    return true;
+  }
+
+  /** Takes the person of `key` out of `room`; `false` if they were not there. */
+  leave(key: string, room: string): boolean {
+    const person = this.#byKey.get(key);
+    const people = this.#byRoom.get(room);
+    if (person === undefined || people?.delete(key) !== true) return false;
+    if (people.size === 0) this.#byRoom.delete(room);
+    person.rooms.splice(person.rooms.indexOf(room), 1);
+    return true;
+  }
+
+  /** Renames the person of `from` to `name`, whose key is `key`. */
+  rename(from: string, key: string, name: string): RemotePerson | undefined {
+    const before = this.#byKey.get(from);
+    if (before === undefined) return undefined;
+    const after: RemotePerson = { ...before, key, name, person: { ...before.person, name } };
+    this.#byKey.delete(from);
+    this.#byKey.set(key, after);
+    for (const room of after.rooms) {
+      const people = this.#byRoom.get(room);
+      people?.delete(from);
+      people?.set(key, after);
+    }
+    return after;
+  }
+
+  /** Forgets the person of `key`, out of every room. */
+  forget(key: string): RemotePerson | undefined {
+    const person = this.#byKey.get(key);
+    if (person === undefined) return undefined;
+    for (const room of [...person.rooms]) this.leave(key, room);
+    this.#byKey.delete(key);
+    return person;
+  }
+}

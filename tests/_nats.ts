@@ -1,0 +1,171 @@
+/**
+ * A real `nats-server` with JetStream on loopback, and `chat serve`
+ * processes linked through it, for the cluster tests.
+ *
+ * @module
+ */
+
+import { ChatProcess } from "./_chat_process.ts";
+import { freePort, succeeds, within } from "./_test_utils.ts";
+
+/** Why the cluster tests cannot run here, or `undefined` when `nats-server` is installed. */
+export const NATS_MISSING: string | undefined =
+  await succeeds("nats-server", ["--version"]) === undefined
+    ? undefined
+    : "nats-server is not installed";
+
+/** Registers a test that needs `nats-server`: ignored, saying why, when it is missing. */
+export function testWithNats(name: string, fn: (t: Deno.TestContext) => Promise<void>): void {
+  Deno.test({
+    name: NATS_MISSING === undefined ? name : `${name} (ignored: ${NATS_MISSING})`,
+    ignore: NATS_MISSING !== undefined,
+    fn,
+  });
+}
+
+/** A `nats-server -js` on 127.0.0.1, its JetStream files in a temporary directory. */
+export class NatsServer implements AsyncDisposable {
+  readonly port: number;
+  readonly dir: string;
+  #child: Deno.ChildProcess | undefined;
+  #log = "";
+
+  private constructor(port: number, dir: string) {
+    this.port = port;
+    this.dir = dir;
+  }
+
+  /** Starts a server on a free port; resolves once it takes clients. */
+  static async start(): Promise<NatsServer> {
+    const server = new NatsServer(freePort(), await Deno.makeTempDir({ prefix: "chat-nats-" }));
+    await server.restart();
+    return server;
+  }
+
+  /** The URL `chat serve --cluster` takes. */
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  /** What the server printed. */
+  get log(): string {
+    return this.#log;
+  }
+
+  /** Starts the server again on its port, with its stored streams; resolves once it is ready. */
+  async restart(): Promise<void> {
+    const child = new Deno.Command("nats-server", {
+      args: ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.dir],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    this.#child = child;
+    const ready = Promise.withResolvers<void>();
+    const decoder = new TextDecoder();
+    (async () => {
+      for await (const chunk of child.stderr) {
+        this.#log += decoder.decode(chunk, { stream: true });
+        if (this.#log.includes("Server is ready")) ready.resolve();
+      }
+      ready.reject(new Error(`nats-server ended before it was ready:\n${this.#log}`));
+    })();
+    await within(ready.promise, 10_000, "nats-server to be ready");
+  }
+
+  /** Stops the server at once (SIGKILL) and waits until it is gone. */
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (child === undefined) return;
+    this.#child = undefined;
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Ended already.
+    }
+    await child.status;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.kill();
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** A `chat serve` of the cluster: the process and its chat port. */
+export interface ClusterMember {
+  readonly process: ChatProcess;
+  readonly port: number;
+}
+
+/**
+ * Starts `chat serve --cluster` on loopback, any port, no web client or
+ * IRC, no limit on sending rate; resolves once it listens.
+ */
+export async function serveInCluster(
+  nats: NatsServer,
+  extra: string[] = [],
+): Promise<ClusterMember> {
+  const process = new ChatProcess([
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--no-web",
+    "--no-irc",
+    "--no-announce",
+    "--rate",
+    "1000000",
+    "--cluster",
+    nats.url,
+    ...extra,
+  ], { stdin: "null" });
+  try {
+    return { process, port: await process.port() };
+  } catch (error) {
+    await process[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+/** A NATS server and `count` chat servers linked through it, all stopped on disposal. */
+export class TestCluster implements AsyncDisposable {
+  readonly nats: NatsServer;
+  readonly servers: ClusterMember[];
+
+  private constructor(nats: NatsServer, servers: ClusterMember[]) {
+    this.nats = nats;
+    this.servers = servers;
+  }
+
+  /** Starts NATS, then `count` chat servers that all know of each other. */
+  static async start(count: number): Promise<TestCluster> {
+    const nats = await NatsServer.start();
+    const servers: ClusterMember[] = [];
+    try {
+      for (let i = 0; i < count; i++) servers.push(await serveInCluster(nats));
+      // Each server logs every other one it hears of.
+      for (const { process } of servers) {
+        await process.waitForStdout(
+          new RegExp(`(Another server joined the cluster[^\\n]*\\n[^]*){${count - 1}}`),
+        );
+      }
+    } catch (error) {
+      for (const server of servers) await server.process[Symbol.asyncDispose]();
+      await nats[Symbol.asyncDispose]();
+      throw error;
+    }
+    return new TestCluster(nats, servers);
+  }
+
+  /** The chat ports, in order. */
+  get ports(): number[] {
+    return this.servers.map((server) => server.port);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    for (const server of this.servers) await server.process[Symbol.asyncDispose]();
+    await this.nats[Symbol.asyncDispose]();
+  }
+}

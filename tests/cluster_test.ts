@@ -1,0 +1,240 @@
+/**
+ * Several `chat serve` processes linked through a real `nats-server`: one
+ * chat, whichever server each person joins.
+ */
+
+import assert from "node:assert/strict";
+import type { MessageFrame } from "../protocol.ts";
+import { type FrameOf, TestClient, waitUntil } from "./_test_utils.ts";
+import { serveInCluster, TestCluster, testWithNats } from "./_nats.ts";
+
+/** The room messages `client` has, as `id from: text`. */
+function said(client: TestClient): string[] {
+  return client.all("message").map((message) => `${message.id} ${message.from}: ${message.text}`);
+}
+
+/** Waits until `client` has `count` room messages. */
+async function messages(client: TestClient, count: number, ms = 10_000): Promise<MessageFrame[]> {
+  await waitUntil(() => client.all("message").length >= count, ms, `${count} messages`);
+  return client.all("message");
+}
+
+/** The answer to a `hello`: the welcome or the error, whichever comes. */
+async function answer(client: TestClient): Promise<FrameOf<"welcome"> | FrameOf<"error">> {
+  const find = () =>
+    client.frames.find((frame): frame is FrameOf<"welcome"> | FrameOf<"error"> =>
+      frame.type === "welcome" || frame.type === "error"
+    );
+  await waitUntil(() => find() !== undefined, 5_000, "a welcome or an error");
+  return find()!;
+}
+
+/**
+ * Joins as `name` once the cluster has let the name go: a name is released
+ * in NATS as its holder leaves, which the others learn a moment later.
+ */
+async function joinOnceFree(port: number, name: string): Promise<TestClient> {
+  const deadline = Date.now() + 5_000;
+  while (true) {
+    const client = await TestClient.connect(port);
+    await client.send({ type: "hello", version: 2, name });
+    const answered = await answer(client);
+    if (answered.type === "welcome") return client;
+    await client[Symbol.asyncDispose]();
+    assert.equal(answered.code, "name_taken");
+    if (Date.now() > deadline) assert.fail(`${name} was still taken after 5 s`);
+  }
+}
+
+testWithNats("people on three servers talk in one room, seen by all in one order", async () => {
+  await using cluster = await TestCluster.start(3);
+  const [p1, p2, p3] = cluster.ports as [number, number, number];
+  await using ann = await TestClient.join2(p1, "ann");
+  await using bob = await TestClient.join2(p2, "bob");
+  await using cyd = await TestClient.join2(p3, "cyd");
+  // Each hears of the others joining, wherever they are.
+  await ann.next("joined", (frame) => frame.name === "cyd");
+  const people = [ann, bob, cyd];
+  // All three send at once, interleaved.
+  for (let i = 0; i < 20; i++) {
+    await Promise.all(people.map((person, n) => person.say(`${["a", "b", "c"][n]}${i}`)));
+  }
+  const seen = await Promise.all(people.map(async (person) => {
+    await messages(person, 60);
+    return said(person);
+  }));
+  assert.deepEqual(seen[1], seen[0]);
+  assert.deepEqual(seen[2], seen[0]);
+  const ids = ann.all("message").map((message) => message.id);
+  assert.deepEqual(ids, [...ids].sort((a, b) => a - b), "ids grow along the room");
+  assert.equal(new Set(ids).size, 60, "every id is unique");
+  // Each sender's own lines keep the order they were sent in.
+  for (const [n, person] of people.entries()) {
+    const own = person.all("message").filter((message) => message.from === ["ann", "bob", "cyd"][n])
+      .map((message) => message.text);
+    assert.deepEqual(own, Array.from({ length: 20 }, (_, i) => `${["a", "b", "c"][n]}${i}`));
+  }
+  // `who` lists everyone in the room, on every server.
+  for (const person of people) {
+    await person.send({ type: "who" });
+    const who = await person.next("who");
+    assert.deepEqual(who.members, ["ann", "bob", "cyd"]);
+    assert.equal(who.count, 3);
+    assert.deepEqual(who.people?.map((one) => one.name), ["ann", "bob", "cyd"]);
+  }
+});
+
+testWithNats("a name taken on one server is refused on the others, look-alikes too", async () => {
+  await using cluster = await TestCluster.start(3);
+  const [p1, p2, p3] = cluster.ports as [number, number, number];
+  await using ann = await TestClient.join2(p1, "ann");
+  for (const [port, name] of [[p2, "ann"], [p3, "ANN"], [p2, "аnn"]] as const) {
+    await using other = await TestClient.connect(port);
+    await other.send({ type: "hello", version: 2, name });
+    const error = await other.next("error");
+    assert.equal(error.code, "name_taken", `${name} on ${port}`);
+    assert.match(error.message, /ann is on another server/);
+    assert.equal(other.all("welcome").length, 0);
+  }
+  // Renaming to a name taken elsewhere is refused too.
+  await using bob = await TestClient.join2(p2, "bob");
+  await bob.send({ type: "nick", name: "Ann" });
+  assert.equal((await bob.next("error")).code, "name_taken");
+  // Once ann leaves, her name is free everywhere.
+  await ann.send({ type: "quit" });
+  await ann.closed();
+  await using again = await joinOnceFree(p3, "ann");
+  assert.equal(again.all("welcome")[0]?.name, "ann");
+});
+
+testWithNats(
+  "two servers asked for one name at the same moment give it to exactly one",
+  async () => {
+    await using cluster = await TestCluster.start(3);
+    for (let round = 0; round < 5; round++) {
+      const name = `racer${round}`;
+      const clients = await Promise.all(cluster.ports.map((port) => TestClient.connect(port)));
+      try {
+        await Promise.all(
+          clients.map((client) => client.send({ type: "hello", version: 2, name })),
+        );
+        const answers = await Promise.all(clients.map(answer));
+        assert.equal(answers.filter((one) => one.type === "welcome").length, 1, name);
+        for (const one of answers) if (one.type === "error") assert.equal(one.code, "name_taken");
+      } finally {
+        for (const client of clients) await client[Symbol.asyncDispose]();
+      }
+    }
+  },
+);
+
+testWithNats("/history and /search give the same messages on all three servers", async () => {
+  await using cluster = await TestCluster.start(3);
+  const [p1, p2, p3] = cluster.ports as [number, number, number];
+  {
+    await using ann = await TestClient.join2(p1, "ann", [{ room: "#dev" }]);
+    await using bob = await TestClient.join2(p2, "bob", [{ room: "#dev" }]);
+    for (let i = 0; i < 10; i++) {
+      await ann.send({ type: "say", text: `apple ${i}`, room: "#dev" });
+      await bob.send({ type: "say", text: `pear ${i}`, room: "#dev" });
+    }
+    await messages(ann, 20);
+  }
+  const histories: string[][] = [];
+  const searches: string[][] = [];
+  for (const [n, port] of [p1, p2, p3].entries()) {
+    await using reader = await TestClient.join2(port, `reader${n}`, [{ room: "#dev" }]);
+    const replayed = reader.all("message").length;
+    await reader.send({ type: "history", room: "#dev", limit: 15 });
+    await messages(reader, replayed + 15);
+    histories.push(said(reader).slice(replayed));
+    const before = reader.all("message").length;
+    await reader.send({ type: "search", room: "#dev", text: "pear" });
+    await messages(reader, before + 10);
+    searches.push(said(reader).slice(before));
+  }
+  assert.equal(histories[0]!.length, 15);
+  assert.deepEqual(histories[1], histories[0]);
+  assert.deepEqual(histories[2], histories[0]);
+  assert.deepEqual(searches[1], searches[0]);
+  assert.deepEqual(searches[2], searches[0]);
+  // A server started later reads the history back from the cluster.
+  const late = await serveInCluster(cluster.nats);
+  try {
+    await using reader = await TestClient.join2(late.port, "latecomer", [{ room: "#dev" }]);
+    const replayed = reader.all("message").length;
+    await reader.send({ type: "history", room: "#dev", limit: 15 });
+    await messages(reader, replayed + 15);
+    assert.deepEqual(said(reader).slice(replayed), histories[0]);
+  } finally {
+    await late.process[Symbol.asyncDispose]();
+  }
+});
+
+testWithNats("private messages and renames cross servers", async () => {
+  await using cluster = await TestCluster.start(2);
+  const [p1, p2] = cluster.ports as [number, number];
+  await using ann = await TestClient.join2(p1, "ann");
+  await using bob = await TestClient.join2(p2, "bob");
+  await ann.next("joined", (frame) => frame.name === "bob");
+  await ann.send({ type: "msg", to: "bob", text: "psst", cid: "c1" });
+  const got = await bob.next("private");
+  const echo = await ann.next("private");
+  assert.equal(got.text, "psst");
+  assert.equal(got.from, "ann");
+  assert.equal(echo.id, got.id);
+  await ann.send({ type: "msg", to: "nobody", text: "hello?" });
+  assert.equal((await ann.next("error")).code, "no_such_user");
+  await bob.send({ type: "nick", name: "robert" });
+  const renamed = await ann.next("renamed");
+  assert.deepEqual([renamed.from, renamed.to], ["bob", "robert"]);
+  await ann.send({ type: "msg", to: "robert", text: "hi robert" });
+  assert.equal((await bob.next("private")).text, "hi robert");
+  // The old name is free again, on either server.
+  await using other = await joinOnceFree(p1, "bob");
+  assert.equal(other.all("welcome")[0]?.name, "bob");
+});
+
+testWithNats(
+  "the welcome names the other servers, and a client resumes on one of them after kill -9",
+  async () => {
+    await using cluster = await TestCluster.start(3);
+    const [p1, p2, p3] = cluster.ports as [number, number, number];
+    await using ann = await TestClient.join2(p1, "ann", [{ room: "#dev" }]);
+    await using bob = await TestClient.join2(p2, "bob", [{ room: "#dev" }]);
+    const welcome = ann.all("welcome")[0]!;
+    assert.deepEqual(welcome.servers?.toSorted(), [`127.0.0.1:${p2}`, `127.0.0.1:${p3}`].sort());
+    await ann.send({ type: "say", room: "#dev", text: "before", cid: "a1" });
+    const last = (await messages(ann, 1)).at(-1)!;
+    // ann's server dies without a word; bob goes on talking meanwhile.
+    cluster.servers[0]!.process.kill("SIGKILL");
+    await ann.closed();
+    for (let i = 0; i < 5; i++) {
+      await bob.send({ type: "say", room: "#dev", text: `meanwhile ${i}` });
+    }
+    await messages(bob, 6);
+    // ann's client comes back on another server, with its token and the last id it saw.
+    await using back = await TestClient.connect(p3);
+    await back.send({
+      type: "hello",
+      version: 2,
+      name: "ann",
+      resume: welcome.resume!,
+      rooms: [{ room: "#dev", since: last.id }],
+    });
+    await back.next("welcome");
+    assert.equal(back.all("welcome")[0]?.name, "ann");
+    const caught = await messages(back, 5);
+    assert.deepEqual(
+      caught.map((message) => message.text),
+      [0, 1, 2, 3, 4].map((i) => `meanwhile ${i}`),
+    );
+    // Sent again under its client id after the failover, a line is not posted twice.
+    await back.send({ type: "say", room: "#dev", text: "before", cid: "a1" });
+    const again = await back.next("message", (message) => message.cid === "a1");
+    assert.equal(again.id, last.id);
+    await back.send({ type: "say", room: "#dev", text: "after" });
+    await bob.next("message", (message) => message.text === "after");
+    assert.equal(bob.all("message").filter((message) => message.text === "before").length, 1);
+  },
+);
