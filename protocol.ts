@@ -371,6 +371,8 @@ export interface WelcomeFrame {
    * of their chat port), to reconnect to when this one goes away.
    */
   servers?: string[];
+  /** In a cluster: the URLs of the other servers' web clients (`http://host:port/`). */
+  webServers?: string[];
 }
 
 /** The `type` of every client frame. */
@@ -593,6 +595,7 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
         heartbeat: frame.heartbeat === undefined ? undefined : int(frame, "heartbeat"),
         files: frame.files === undefined ? undefined : filesInfo(frame.files),
         servers: frame.servers === undefined ? undefined : names(frame, "servers"),
+        webServers: frame.webServers === undefined ? undefined : names(frame, "webServers"),
       });
     case "room":
       return withOptional({

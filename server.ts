@@ -211,7 +211,15 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
       }
     }
   }
-  options.cluster?.advertise(formatAddress(reachableHost(hostname), tcp.addr.port));
+  const outward = reachableHost(hostname);
+  options.cluster?.advertise(
+    formatAddress(outward, tcp.addr.port),
+    web === undefined
+      ? undefined
+      : `${options.tls === undefined ? "http" : "https"}://${
+        formatAddress(outward, web.addr.port)
+      }/`,
+  );
   const announcer = config.announce
     ? await startAnnouncer({
       hostname,

@@ -99,8 +99,9 @@ export interface ClusterMember {
 }
 
 /**
- * Starts `chat serve --cluster` on loopback, any port, no web client or
- * IRC, no limit on sending rate; resolves once it listens.
+ * Starts `chat serve --cluster` on loopback, any port, no IRC, no web client
+ * unless `extra` gives `--web-port`, no limit on sending rate; resolves once
+ * it listens.
  */
 export async function serveInCluster(
   nats: NatsServer,
@@ -112,7 +113,7 @@ export async function serveInCluster(
     "127.0.0.1",
     "--port",
     "0",
-    "--no-web",
+    ...extra.includes("--web-port") ? [] : ["--no-web"],
     "--no-irc",
     "--no-announce",
     "--rate",

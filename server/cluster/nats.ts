@@ -74,6 +74,8 @@ interface Alive {
   readonly server: string;
   /** Where clients reach it (`host:port`), once it listens. */
   readonly address: string | undefined;
+  /** The URL of its web client, if it serves one. */
+  readonly web?: string | undefined;
   /** How many presence changes it has told. */
   readonly told: number;
 }
@@ -88,6 +90,7 @@ interface Told {
 /** Another server, as its heartbeats and changes tell it. */
 interface Peer {
   address: string | undefined;
+  web: string | undefined;
   /** The number of its last change applied. */
   told: number;
   /** When it was last heard of, from `performance.now()`. */
@@ -116,6 +119,7 @@ export class NatsCluster implements Cluster {
   #events: ClusterEvents | undefined;
   #local: () => LocalPerson[] = () => [];
   #address: string | undefined;
+  #web: string | undefined;
   #told = 0;
   #split = false;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -204,8 +208,9 @@ export class NatsCluster implements Cluster {
   }
 
   /** Sets where clients reach this server, told to the others. */
-  advertise(address: string): void {
+  advertise(address: string, web?: string): void {
     this.#address = address;
+    this.#web = web;
     this.#beat();
   }
 
@@ -213,6 +218,12 @@ export class NatsCluster implements Cluster {
     const addresses: string[] = [];
     for (const peer of this.#peers.values()) if (peer.address) addresses.push(peer.address);
     return addresses.sort();
+  }
+
+  webServers(): string[] {
+    const urls: string[] = [];
+    for (const peer of this.#peers.values()) if (peer.web) urls.push(peer.web);
+    return urls.sort();
   }
 
   claim(key: string, name: string, resume: string | undefined, next: string): Promise<ClaimResult> {
@@ -308,7 +319,12 @@ export class NatsCluster implements Cluster {
 
   #beat(): void {
     if (this.#closed) return;
-    const alive: Alive = { server: this.id, address: this.#address, told: this.#told };
+    const alive: Alive = {
+      server: this.id,
+      address: this.#address,
+      web: this.#web,
+      told: this.#told,
+    };
     this.#nc.publish("chat.alive", JSON.stringify(alive));
     // Cut off, this server hears nobody: that says nothing of the others.
     if (this.#split) return;
@@ -323,6 +339,7 @@ export class NatsCluster implements Cluster {
     if (alive.gone) return this.#gone(alive.server, "its server stopped");
     const peer = this.#peers.get(alive.server) ?? this.#meet(alive.server);
     peer.address = alive.address;
+    peer.web = alive.web;
     peer.heard = performance.now();
     if (alive.told > peer.told) {
       // A change was missed: ask for the whole roster again.
@@ -332,7 +349,7 @@ export class NatsCluster implements Cluster {
 
   /** Takes in a server heard of for the first time: each tells the other who is connected. */
   #meet(server: string): Peer {
-    const peer: Peer = { address: undefined, told: 0, heard: performance.now() };
+    const peer: Peer = { address: undefined, web: undefined, told: 0, heard: performance.now() };
     this.#peers.set(server, peer);
     this.#log(`Another server joined the cluster (${server})`);
     this.#sendSnapshot();

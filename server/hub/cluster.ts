@@ -82,10 +82,15 @@ export interface Cluster extends AsyncDisposable {
    * connected here, for servers that ask.
    */
   start(events: ClusterEvents, local: () => LocalPerson[]): Promise<void>;
-  /** Sets where clients reach this server (`host:port`), told to the others. */
-  advertise(address: string): void;
-  /** The addresses (`host:port`) where clients reach the other servers. */
+  /**
+   * Sets where clients reach this server, told to the others: its chat port
+   * (`host:port`) and, when it serves the web client, that page's URL.
+   */
+  advertise(address: string, web?: string): void;
+  /** The addresses (`host:port`) where clients reach the other servers' chat ports. */
   servers(): string[];
+  /** The URLs of the other servers' web clients (`http://host:port/`). */
+  webServers(): string[];
   /**
    * Claims the name whose folded key is `key` for someone connected here,
    * atomically across the cluster. `resume` is the token the client gave, if

@@ -310,8 +310,13 @@ export class Identity {
     };
     if (member.version !== PROTOCOL_VERSION) welcome.rooms = member.rooms.map((room) => room.name);
     welcome.resume = member.resume;
-    const servers = this.#options.cluster?.servers() ?? [];
-    if (servers.length > 0) welcome.servers = servers;
+    const cluster = this.#options.cluster;
+    if (cluster !== undefined) {
+      const servers = cluster.servers();
+      if (servers.length > 0) welcome.servers = servers;
+      const web = cluster.webServers();
+      if (web.length > 0) welcome.webServers = web;
+    }
     if (this.#options.heartbeat !== undefined) welcome.heartbeat = this.#options.heartbeat;
     const where = this.#options.files?.where();
     if (where !== undefined && member.token !== undefined) {
