@@ -238,3 +238,63 @@ testWithNats(
     assert.equal(bob.all("message").filter((message) => message.text === "before").length, 1);
   },
 );
+
+testWithNats(
+  "NATS restarted during traffic: the servers say the chat is split, then lose nothing they acknowledged",
+  async () => {
+    await using cluster = await TestCluster.start(2);
+    const [p1, p2] = cluster.ports as [number, number];
+    await using ann = await TestClient.join2(p1, "ann");
+    await using bob = await TestClient.join2(p2, "bob");
+    await ann.next("joined", (frame) => frame.name === "bob");
+    const total = 150;
+    const sending = (async () => {
+      for (let i = 0; i < total; i++) {
+        await ann.send({ type: "say", text: `line ${i}`, cid: `c${i}` });
+        if (i === 30) {
+          await cluster.nats.kill();
+          await ann.next("info", (frame) => /chat is split/.test(frame.text), 10_000);
+        }
+        if (i === 90) {
+          await cluster.nats.restart();
+          await ann.next("info", (frame) => /whole again/.test(frame.text), 20_000);
+        }
+      }
+    })();
+    await sending;
+    // Every line is answered: its echo once stored, or an error saying it was not.
+    const settled = (cid: string) =>
+      ann.all("message").some((message) => message.cid === cid) ||
+      ann.all("error").some((error) => error.cid === cid);
+    await waitUntil(
+      () => Array.from({ length: total }, (_, i) => `c${i}`).every(settled),
+      90_000,
+      "an answer to every line",
+    );
+    const acknowledged = ann.all("message").filter((message) => message.from === "ann");
+    assert.ok(acknowledged.length > 100, `${acknowledged.length} acknowledged`);
+    for (const error of ann.all("error")) assert.equal(error.code, "not_stored");
+    // bob, on the other server, got each acknowledged line exactly once, in ann's order.
+    await waitUntil(
+      () => bob.all("message").length >= acknowledged.length,
+      20_000,
+      "bob to have every acknowledged line",
+    );
+    assert.deepEqual(
+      bob.all("message").map((message) => `${message.id} ${message.text}`),
+      acknowledged.map((message) => `${message.id} ${message.text}`),
+    );
+    assert.ok(bob.all("info").some((frame) => /chat is split/.test(frame.text)));
+    // And both servers keep them all, as a newcomer's history shows.
+    for (const port of [p1, p2]) {
+      await using reader = await TestClient.join2(port, `reader${port}`);
+      const replayed = reader.all("message").length;
+      await reader.send({ type: "history", limit: total });
+      await messages(reader, replayed + acknowledged.length, 20_000);
+      assert.deepEqual(
+        reader.all("message").slice(replayed).map((message) => message.id),
+        acknowledged.map((message) => message.id),
+      );
+    }
+  },
+);

@@ -284,7 +284,8 @@ export class NatsCluster implements Cluster {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: start,
     });
-    const messages = await consumer.consume();
+    // Short pulls: after NATS restarts, a pull made before it may never be answered.
+    const messages = await consumer.consume({ expires: 2_000 });
     let caughtUp: () => void = () => {};
     const ready = new Promise<void>((resolve) => caughtUp = resolve);
     if (state.last_seq < start) caughtUp();
