@@ -38,7 +38,8 @@ import { Messages } from "./hub/messages.ts";
 import { type Room, Rooms } from "./hub/rooms.ts";
 import type { SharedFiles } from "./hub/shared_files.ts";
 import { HostConsole } from "./hub/console.ts";
-import { Moderation } from "./hub/moderation.ts";
+import { type Ban, Moderation } from "./hub/moderation.ts";
+import { formatSpan } from "../core/duration.ts";
 import { Operators } from "./hub/operators.ts";
 import { Presence } from "./hub/presence.ts";
 import type { Cluster, ClusterEvents, LocalPerson, RemotePerson } from "./hub/cluster.ts";
@@ -140,6 +141,7 @@ export class Hub implements Disposable {
   /** When each connection opened, for IRC's WHOIS. */
   readonly #opened = new WeakMap<Session, number>();
   readonly #cluster: Cluster | undefined;
+  readonly #history: HistoryStore;
   /** The frames of connections whose `hello` waits for the cluster, in order. */
   readonly #waiting = new Map<Session, ClientFrame[]>();
   readonly #handlers: Handlers = {
@@ -206,7 +208,16 @@ export class Hub implements Disposable {
     this.#log = options.log ?? (() => {});
     const cluster = options.cluster;
     this.#cluster = cluster;
-    const moderation = new Moderation(history, options.operators);
+    this.#history = history;
+    // In a cluster, bans, topics and locks are every server's.
+    const notes = cluster === undefined ? history : {
+      notes: (kind: string) => history.notes(kind),
+      note: (kind: string, key: string, value: string | undefined) => {
+        history.note(kind, key, value);
+        cluster.note(kind, key, value);
+      },
+    };
+    const moderation = new Moderation(notes, options.operators);
     this.#settings = (room) => moderation.room(room);
     this.#password = options.password === undefined
       ? undefined
@@ -272,6 +283,7 @@ export class Hub implements Disposable {
         this.close(member.session, why);
       },
       log: this.#log,
+      relay: cluster === undefined ? undefined : (room, frame) => cluster.relay(room, frame),
     });
   }
 
@@ -408,6 +420,23 @@ export class Hub implements Disposable {
     });
   }
 
+  /** Sends away whoever here a ban made on another server keeps out. */
+  #enforce(ban: Ban): void {
+    const span = ban.until === undefined ? "" : ` for ${formatSpan(ban.until - Date.now())}`;
+    const why = ban.reason === undefined ? "" : `: ${sanitizeText(ban.reason)}`;
+    for (const connected of [...this.#members.all()]) {
+      if (connected.name === undefined || connected.op) continue;
+      const { address } = connected.session;
+      if (this.#moderation.banOf(address, connected.resume, connected.key) === undefined) continue;
+      connected.session.send({
+        type: "bye",
+        reason: `You were banned by ${sanitizeText(ban.by)}${span}${why}`,
+      });
+      connected.session.close();
+      this.close(connected.session, `banned by ${ban.by}${span}${why}`);
+    }
+  }
+
   /** Who is connected here, for the other servers of the cluster. */
   #localPeople(): LocalPerson[] {
     const people: LocalPerson[] = [];
@@ -449,6 +478,15 @@ export class Hub implements Disposable {
         holder.session.send({ type: "bye", reason: "You connected again from elsewhere" });
         holder.session.close();
         this.close(holder.session, "connected again to another server");
+      },
+      noted: (kind, key, value) => {
+        this.#history.note(kind, key, value);
+        const ban = this.#moderation.noted(kind, key, value);
+        if (ban !== undefined) this.#enforce(ban);
+      },
+      relayed: (room, frame) => {
+        const here = this.#rooms.existing(room);
+        if (here !== undefined) { for (const member of here.members) member.session.send(frame); }
       },
       split: (split) => {
         const text = split

@@ -140,12 +140,12 @@ export class TestCluster implements AsyncDisposable {
     this.servers = servers;
   }
 
-  /** Starts NATS, then `count` chat servers that all know of each other. */
-  static async start(count: number): Promise<TestCluster> {
+  /** Starts NATS, then `count` chat servers, each with `extra` arguments, that all know of each other. */
+  static async start(count: number, extra: string[] = []): Promise<TestCluster> {
     const nats = await NatsServer.start();
     const servers: ClusterMember[] = [];
     try {
-      for (let i = 0; i < count; i++) servers.push(await serveInCluster(nats));
+      for (let i = 0; i < count; i++) servers.push(await serveInCluster(nats, extra));
       // Each server logs every other one it hears of.
       for (const { process } of servers) {
         await process.waitForStdout(
@@ -163,6 +163,68 @@ export class TestCluster implements AsyncDisposable {
   /** The chat ports, in order. */
   get ports(): number[] {
     return this.servers.map((server) => server.port);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    for (const server of this.servers) await server.process[Symbol.asyncDispose]();
+    await this.nats[Symbol.asyncDispose]();
+  }
+}
+
+/** A chat server of a cluster with its web client: its process, chat port and web port. */
+export interface WebClusterMember extends ClusterMember {
+  /** The web client's port. */
+  readonly webPort: number;
+}
+
+/** Waits until each of `servers` has logged that the other ones joined the cluster. */
+export async function waitForEachOther(servers: readonly ClusterMember[]): Promise<void> {
+  const others = servers.length - 1;
+  if (others < 1) return;
+  for (const { process } of servers) {
+    await process.waitForStdout(
+      new RegExp(`(Another server joined the cluster[^\\n]*\\n[^]*){${others}}`),
+    );
+  }
+}
+
+/** Starts `chat serve --cluster` with its web client on any port; resolves once both listen. */
+export async function serveWebInCluster(
+  nats: NatsServer,
+  extra: string[] = [],
+): Promise<WebClusterMember> {
+  const member = await serveInCluster(nats, ["--web-port", "0", ...extra]);
+  try {
+    const [, web] = await member.process.waitForStdout(/^ {2}http:\/\/127\.0\.0\.1:(\d+)\/$/m);
+    return { ...member, webPort: Number(web) };
+  } catch (error) {
+    await member.process[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+/** A NATS server and chat servers with web clients linked through it, all stopped on disposal. */
+export class WebCluster implements AsyncDisposable {
+  readonly nats: NatsServer;
+  readonly servers: WebClusterMember[];
+
+  private constructor(nats: NatsServer, servers: WebClusterMember[]) {
+    this.nats = nats;
+    this.servers = servers;
+  }
+
+  /** Starts NATS, then `count` chat servers with web clients that all know of each other. */
+  static async start(count: number): Promise<WebCluster> {
+    const nats = await NatsServer.start();
+    const cluster = new WebCluster(nats, []);
+    try {
+      for (let i = 0; i < count; i++) cluster.servers.push(await serveWebInCluster(nats));
+      await waitForEachOther(cluster.servers);
+    } catch (error) {
+      await cluster[Symbol.asyncDispose]();
+      throw error;
+    }
+    return cluster;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -30,20 +30,32 @@ async function answer(client: TestClient): Promise<FrameOf<"welcome"> | FrameOf<
 }
 
 /**
- * Joins as `name` once the cluster has let the name go: a name is released
- * in NATS as its holder leaves, which the others learn a moment later.
+ * Says hello as `name` until the answer is `wanted` (a welcome, or an error
+ * of that code): what one server does (a name let go, a ban) reaches the
+ * others a moment later. Other answers must be those of `meanwhile`.
  */
-async function joinOnceFree(port: number, name: string): Promise<TestClient> {
+async function helloUntil(
+  port: number,
+  name: string,
+  wanted: string,
+  meanwhile: readonly string[],
+): Promise<TestClient> {
   const deadline = Date.now() + 5_000;
   while (true) {
     const client = await TestClient.connect(port);
     await client.send({ type: "hello", version: 2, name });
     const answered = await answer(client);
-    if (answered.type === "welcome") return client;
+    const got = answered.type === "welcome" ? "welcome" : answered.code;
+    if (got === wanted) return client;
     await client[Symbol.asyncDispose]();
-    assert.equal(answered.code, "name_taken");
-    if (Date.now() > deadline) assert.fail(`${name} was still taken after 5 s`);
+    assert.ok(meanwhile.includes(got), `${name}: ${got}`);
+    if (Date.now() > deadline) assert.fail(`${name} was still answered ${got} after 5 s`);
   }
+}
+
+/** Joins as `name` once the cluster has let the name go (its holder left, its ban was lifted). */
+function joinOnceFree(port: number, name: string): Promise<TestClient> {
+  return helloUntil(port, name, "welcome", ["name_taken", "banned"]);
 }
 
 testWithNats("people on three servers talk in one room, seen by all in one order", async () => {
@@ -298,3 +310,40 @@ testWithNats(
     }
   },
 );
+
+testWithNats("topics and bans set on one server hold on every server", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/ops`, "ann s3cret\n");
+    await using cluster = await TestCluster.start(3, ["--op-file", `${dir}/ops`]);
+    const [p1, p2, p3] = cluster.ports as [number, number, number];
+    await using ann = await TestClient.join2(p1, "ann");
+    await using bob = await TestClient.join2(p2, "bob");
+    await using cyd = await TestClient.join2(p3, "cyd");
+    await ann.next("joined", (frame) => frame.name === "cyd");
+    await ann.send({ type: "oper", secret: "s3cret" });
+    await ann.next("notice", (frame) => /ann is an operator/.test(frame.text));
+    await ann.send({ type: "topic", room: "#lobby", text: "Release on Friday" });
+    const topic = await bob.next("topic");
+    assert.deepEqual([topic.topic, topic.by], ["Release on Friday", "ann"]);
+    await cyd.next("topic");
+    // Someone arriving on a third server sees the topic.
+    await using dan = await TestClient.join2(p3, "dan");
+    assert.equal(dan.all("room")[0]?.topic, "Release on Friday");
+    // A ban made on ann's server sends cyd away from hers, and keeps cyd out of every server.
+    await ann.send({ type: "ban", target: "cyd", reason: "spam" });
+    const bye = await cyd.next("bye");
+    assert.match(bye.reason, /banned by ann.*spam/);
+    await ann.next("left", (frame) => frame.name === "cyd");
+    for (const port of [p1, p2, p3]) {
+      // Until the ban reaches a server, cyd's name may still be held there.
+      await using _ = await helloUntil(port, "cyd", "banned", ["welcome", "name_taken"]);
+    }
+    await ann.send({ type: "unban", target: "cyd" });
+    await ann.next("info", (frame) => /Lifted the ban/.test(frame.text));
+    await using back = await joinOnceFree(p2, "cyd");
+    assert.equal(back.all("welcome")[0]?.name, "cyd");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

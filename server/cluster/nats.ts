@@ -12,6 +12,10 @@
  * - `chat.presence`: who entered, left, was renamed or changed, numbered per server.
  * - `chat.snapshot` / `chat.resync`: a server's whole roster, and asking for it.
  * - `chat.pm`: private messages, for the server of their receiver.
+ * - `chat.room`: frames for a room's people on every server (topics, operators' notices).
+ *
+ * Bans and room settings are kept in the key-value bucket `chat-notes`, one
+ * entry per note, `<kind>.<key in hex>`.
  *
  * @module
  */
@@ -27,7 +31,7 @@ import {
   StorageType,
 } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
-import type { MessageFrame, PrivateFrame } from "../../protocol.ts";
+import type { MessageFrame, PrivateFrame, ServerFrame } from "../../protocol.ts";
 import {
   type ClaimResult,
   type Cluster,
@@ -39,6 +43,9 @@ import {
   type RemotePerson,
 } from "../hub/cluster.ts";
 import { NameClaims, NAMES_BUCKET } from "./names.ts";
+
+/** The bucket of notes: bans, room topics and locks. */
+export const NOTES_BUCKET = "chat-notes";
 
 /** The stream of room messages. */
 export const STREAM = "CHAT";
@@ -105,6 +112,15 @@ function hex(text: string): string {
   return Array.from(encoder.encode(text), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
+/** The text whose UTF-8 bytes `hexText` spells. */
+function unhex(hexText: string): string {
+  const bytes = new Uint8Array(hexText.length / 2);
+  for (let i = 0; i < bytes.length; i++) {
+    bytes[i] = parseInt(hexText.slice(i * 2, i * 2 + 2), 16);
+  }
+  return decoder.decode(bytes);
+}
+
 /** The servers of a chat, linked through NATS. */
 export class NatsCluster implements Cluster {
   readonly id: string = crypto.randomUUID();
@@ -112,6 +128,7 @@ export class NatsCluster implements Cluster {
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
   readonly #kv: KV;
+  readonly #notes: KV;
   readonly #claims: NameClaims;
   readonly #log: (line: string) => void;
   readonly #peers = new Map<string, Peer>();
@@ -127,10 +144,11 @@ export class NatsCluster implements Cluster {
   /** The last stream sequence applied. */
   #applied = 0;
 
-  private constructor(nc: NatsConnection, kv: KV, log: (line: string) => void) {
+  private constructor(nc: NatsConnection, kv: KV, notes: KV, log: (line: string) => void) {
     this.#nc = nc;
     this.#js = jetstream(nc);
     this.#kv = kv;
+    this.#notes = notes;
     this.#claims = new NameClaims(kv, this.id);
     this.#log = log;
   }
@@ -162,8 +180,10 @@ export class NatsCluster implements Cluster {
           duplicate_window: 120_000_000_000,
         })
       );
-      const kv = await new Kvm(nc).create(NAMES_BUCKET, { history: 1 });
-      return new NatsCluster(nc, kv, options.log);
+      const kvm = new Kvm(nc);
+      const names = await kvm.create(NAMES_BUCKET, { history: 1 });
+      const notes = await kvm.create(NOTES_BUCKET, { history: 1 });
+      return new NatsCluster(nc, names, notes, options.log);
     } catch (error) {
       await nc.close();
       throw error;
@@ -194,6 +214,14 @@ export class NatsCluster implements Cluster {
         if (of === this.id || of === "*") this.#sendSnapshot();
       },
     });
+    nc.subscribe("chat.room", {
+      callback: (_, msg) => {
+        const { server, room, frame } = msg.json<
+          { server: string; room: string; frame: ServerFrame }
+        >();
+        if (server !== this.id) this.#events?.relayed(room, frame);
+      },
+    });
     nc.subscribe("chat.pm", {
       callback: (_, msg) => {
         const { frame, to } = msg.json<{ frame: PrivateFrame; to: string }>();
@@ -201,6 +229,7 @@ export class NatsCluster implements Cluster {
       },
     });
     this.#tasks.push(this.#watchClaims(), this.#watchStatus());
+    await this.#readNotes();
     await this.#follow();
     nc.publish("chat.resync", JSON.stringify({ of: "*" }));
     this.#beat();
@@ -263,6 +292,19 @@ export class NatsCluster implements Cluster {
   tell(change: LocalChange): void {
     const told: Told = { server: this.id, told: ++this.#told, change };
     this.#nc.publish("chat.presence", JSON.stringify(told));
+  }
+
+  note(kind: string, key: string, value: string | undefined): void {
+    const entry = `${kind}.${hex(key)}`;
+    this.#tasks.push(
+      (value === undefined ? this.#notes.delete(entry) : this.#notes.put(entry, value)).catch(
+        (error) => this.#log(`Cannot keep a ${kind} note in the cluster: ${error.message}`),
+      ),
+    );
+  }
+
+  relay(room: string, frame: ServerFrame): void {
+    this.#nc.publish("chat.room", JSON.stringify({ server: this.id, room, frame }));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -453,6 +495,29 @@ export class NatsCluster implements Cluster {
         }
       }
     }
+  }
+
+  /**
+   * Hands the hub every note kept so far, then each one written later by
+   * another server, for as long as the link lasts.
+   */
+  async #readNotes(): Promise<void> {
+    const watch = await this.#notes.watch();
+    this.#tasks.push(this.#closedPromise().then(() => watch.stop()));
+    const { promise: read, resolve } = Promise.withResolvers<void>();
+    this.#tasks.push((async () => {
+      for await (const entry of watch) {
+        const dot = entry.key.indexOf(".");
+        const kind = entry.key.slice(0, dot);
+        const key = unhex(entry.key.slice(dot + 1));
+        const value = entry.operation === "PUT" ? decoder.decode(entry.value) : undefined;
+        this.#events?.noted(kind, key, value);
+        if (entry.delta === 0) resolve();
+      }
+    })());
+    // An empty bucket has nothing to hand over.
+    if ((await this.#notes.status()).values === 0) resolve();
+    await read;
   }
 
   /** Lets go of names this server held that a client took back on another server. */

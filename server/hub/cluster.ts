@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { MessageFrame, Person, PrivateFrame } from "../../protocol.ts";
+import type { MessageFrame, Person, PrivateFrame, ServerFrame } from "../../protocol.ts";
 
 /** Someone connected to another server of the cluster. */
 export interface RemotePerson {
@@ -49,6 +49,14 @@ export interface ClusterEvents {
   movedAway(key: string): void;
   /** The link to the other servers broke (`true`) or came back (`false`). */
   split(split: boolean): void;
+  /**
+   * A note kept with the history (a ban, a room's topic and lock) was written
+   * on another server, or is read back as the link starts; `undefined` when
+   * it was forgotten.
+   */
+  noted(kind: string, key: string, value: string | undefined): void;
+  /** A frame for everyone in `room`, sent on another server (a new topic, an operator's notice). */
+  relayed(room: string, frame: ServerFrame): void;
 }
 
 /** A presence change of someone connected here, told to the other servers. */
@@ -113,6 +121,10 @@ export interface Cluster extends AsyncDisposable {
   deliver(frame: PrivateFrame, toKey: string): void;
   /** Tells the other servers of a change here. */
   tell(change: LocalChange): void;
+  /** Keeps a note (see {@linkcode ClusterEvents.noted}) for every server; `undefined` forgets it. */
+  note(kind: string, key: string, value: string | undefined): void;
+  /** Sends `frame` to the people of `room` on the other servers. */
+  relay(room: string, frame: ServerFrame): void;
 }
 
 /** The people connected to other servers, by key and by room. */

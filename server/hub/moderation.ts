@@ -84,9 +84,12 @@ export function parseOpFile(text: string): Map<string, string> {
   return secrets;
 }
 
+/** Where moderation keeps its notes: the history store, or in a cluster every server's. */
+export type NoteStore = Pick<HistoryStore, "notes" | "note">;
+
 /** Operators, bans, mutes, topics and locks. */
 export class Moderation {
-  readonly #store: HistoryStore;
+  readonly #store: NoteStore;
   readonly #proofs = new Map<string, PasswordGate>();
   readonly #bans = new Map<number, Ban>();
   readonly #mutes = new Map<string, Mute>();
@@ -94,19 +97,36 @@ export class Moderation {
   #lastBan = 0;
 
   /** Reads the bans, topics and locks kept in `store`; `secrets` are the op file's. */
-  constructor(store: HistoryStore, secrets: ReadonlyMap<string, string> = new Map()) {
+  constructor(store: NoteStore, secrets: ReadonlyMap<string, string> = new Map()) {
     this.#store = store;
     for (const [key, secret] of secrets) this.#proofs.set(key, new PasswordGate(secret));
-    for (const [, value] of store.notes(BAN)) {
+    for (const [key, value] of store.notes(BAN)) this.noted(BAN, key, value);
+    for (const [room, value] of store.notes(ROOM)) this.noted(ROOM, room, value);
+  }
+
+  /**
+   * Takes a note written elsewhere (another server of the cluster): a ban or
+   * a room's settings, or that one was forgotten (`value` undefined). Returns
+   * the ban when the note is a new one.
+   */
+  noted(kind: string, key: string, value: string | undefined): Ban | undefined {
+    if (kind === BAN) {
+      if (value === undefined) {
+        this.#bans.delete(Number(key));
+        return undefined;
+      }
       const ban = readJson<Ban>(value);
-      if (ban === undefined || !Number.isSafeInteger(ban.id)) continue;
+      if (ban === undefined || !Number.isSafeInteger(ban.id)) return undefined;
       this.#bans.set(ban.id, ban);
       this.#lastBan = Math.max(this.#lastBan, ban.id);
+      return ban;
     }
-    for (const [room, value] of store.notes(ROOM)) {
-      const settings = readJson<RoomSettings>(value);
-      if (settings !== undefined) this.#rooms.set(room, settings);
+    if (kind === ROOM) {
+      const settings = value === undefined ? undefined : readJson<RoomSettings>(value);
+      if (settings === undefined) this.#rooms.delete(key);
+      else this.#rooms.set(key, settings);
     }
+    return undefined;
   }
 
   /** Whether `key` is bound to a secret in the op file. */

@@ -32,6 +32,8 @@ export interface OperatorsOptions {
   readonly remove: (member: Member, reason: string, why: string) => void;
   /** Receives one line per operator action. */
   readonly log: (line: string) => void;
+  /** In a cluster, sends a frame to the people of a room on the other servers. */
+  readonly relay?: ((room: string, frame: ServerFrame) => void) | undefined;
 }
 
 /** Runs the operators' commands. */
@@ -224,6 +226,7 @@ export class Operators {
       by: member.name,
     };
     broadcast(rooms.get(room), frameOut);
+    this.#options.relay?.(room, frameOut);
     if (!rooms.get(room).members.has(member)) member.session.send(frameOut);
   }
 
@@ -246,6 +249,7 @@ export class Operators {
     this.#options.log(text);
     const notice: ServerFrame = { type: "notice", ts: Date.now(), room: name, text };
     broadcast(rooms.get(name), notice);
+    this.#options.relay?.(name, notice);
     if (!rooms.get(name).members.has(member)) member.session.send(notice);
   }
 
