@@ -284,6 +284,10 @@ export class Hub implements Disposable {
       },
       log: this.#log,
       relay: cluster === undefined ? undefined : (room, frame) => cluster.relay(room, frame),
+      elsewhere: cluster === undefined ? undefined : {
+        find: (key) => cluster.people.byKey(key)?.name,
+        act: (key, act) => cluster.act(key, act),
+      },
     });
   }
 
@@ -483,6 +487,10 @@ export class Hub implements Disposable {
         this.#history.note(kind, key, value);
         const ban = this.#moderation.noted(kind, key, value);
         if (ban !== undefined) this.#enforce(ban);
+      },
+      acted: (key, act) => {
+        const target = this.#members.byKey(key);
+        if (target !== undefined) this.#operators.fromElsewhere(target, act);
       },
       relayed: (room, frame) => {
         const here = this.#rooms.existing(room);

@@ -347,3 +347,38 @@ testWithNats("topics and bans set on one server hold on every server", async () 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+testWithNats("an operator kicks, mutes and renames people connected to other servers", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/ops`, "ann s3cret\n");
+    await using cluster = await TestCluster.start(3, ["--op-file", `${dir}/ops`]);
+    const [p1, p2, p3] = cluster.ports as [number, number, number];
+    await using ann = await TestClient.join2(p1, "ann");
+    await using bob = await TestClient.join2(p2, "bob");
+    await using cyd = await TestClient.join2(p3, "cyd");
+    await ann.next("joined", (frame) => frame.name === "cyd");
+    await bob.send({ type: "kick", name: "cyd" });
+    assert.equal((await bob.next("error")).code, "not_operator");
+    await ann.send({ type: "oper", secret: "s3cret" });
+    await ann.next("notice", (frame) => /ann is an operator/.test(frame.text));
+    await ann.send({ type: "kick", name: "cyd", reason: "too loud" });
+    assert.match((await cyd.next("bye")).reason, /kicked by ann: too loud/);
+    const left = await bob.next("left", (frame) => frame.name === "cyd");
+    assert.match(left.reason ?? "", /kicked by ann/);
+    await ann.send({ type: "mute", name: "bob" });
+    await bob.next("notice", (frame) => /ann muted bob/.test(frame.text));
+    await ann.next("notice", (frame) => /ann muted bob/.test(frame.text));
+    await bob.send({ type: "say", text: "can you hear me?" });
+    assert.equal((await bob.next("error")).code, "muted");
+    await ann.send({ type: "unmute", name: "bob" });
+    await bob.next("notice", (frame) => /ann unmuted bob/.test(frame.text));
+    await ann.send({ type: "rename", name: "bob", to: "robert" });
+    const renamed = await ann.next("renamed");
+    assert.deepEqual([renamed.from, renamed.to], ["bob", "robert"]);
+    await bob.send({ type: "say", text: "I am robert now" });
+    assert.equal((await ann.next("message")).from, "robert");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -13,6 +13,7 @@
  * - `chat.snapshot` / `chat.resync`: a server's whole roster, and asking for it.
  * - `chat.pm`: private messages, for the server of their receiver.
  * - `chat.room`: frames for a room's people on every server (topics, operators' notices).
+ * - `chat.act`: what an operator did to someone, for the server they are on.
  *
  * Bans and room settings are kept in the key-value bucket `chat-notes`, one
  * entry per note, `<kind>.<key in hex>`.
@@ -39,6 +40,7 @@ import {
   type LocalChange,
   type LocalPerson,
   type MessageDraft,
+  type RemoteAct,
   RemotePeople,
   type RemotePerson,
 } from "../hub/cluster.ts";
@@ -222,6 +224,12 @@ export class NatsCluster implements Cluster {
         if (server !== this.id) this.#events?.relayed(room, frame);
       },
     });
+    nc.subscribe("chat.act", {
+      callback: (_, msg) => {
+        const { key, act } = msg.json<{ key: string; act: RemoteAct }>();
+        this.#events?.acted(key, act);
+      },
+    });
     nc.subscribe("chat.pm", {
       callback: (_, msg) => {
         const { frame, to } = msg.json<{ frame: PrivateFrame; to: string }>();
@@ -301,6 +309,10 @@ export class NatsCluster implements Cluster {
         (error) => this.#log(`Cannot keep a ${kind} note in the cluster: ${error.message}`),
       ),
     );
+  }
+
+  act(key: string, act: RemoteAct): void {
+    this.#nc.publish("chat.act", JSON.stringify({ key, act }));
   }
 
   relay(room: string, frame: ServerFrame): void {

@@ -57,6 +57,8 @@ export interface ClusterEvents {
   noted(kind: string, key: string, value: string | undefined): void;
   /** A frame for everyone in `room`, sent on another server (a new topic, an operator's notice). */
   relayed(room: string, frame: ServerFrame): void;
+  /** An operator on another server acted on `key`, who may be connected here. */
+  acted(key: string, act: RemoteAct): void;
 }
 
 /** A presence change of someone connected here, told to the other servers. */
@@ -75,6 +77,13 @@ export interface LocalPerson {
   readonly rooms: readonly string[];
   readonly person: Person;
 }
+
+/** What an operator did to someone connected to another server, for that server to carry out. */
+export type RemoteAct =
+  | { kind: "kick"; by: string; reason?: string | undefined }
+  | { kind: "op" | "deop" | "unmute"; by: string }
+  | { kind: "mute"; by: string; duration?: number | undefined }
+  | { kind: "rename"; by: string; to: string };
 
 /** The other servers, as a hub sees them. One implementation runs on NATS. */
 export interface Cluster extends AsyncDisposable {
@@ -125,6 +134,8 @@ export interface Cluster extends AsyncDisposable {
   note(kind: string, key: string, value: string | undefined): void;
   /** Sends `frame` to the people of `room` on the other servers. */
   relay(room: string, frame: ServerFrame): void;
+  /** Hands what an operator did to `key`, connected elsewhere, to that person's server. */
+  act(key: string, act: RemoteAct): void;
 }
 
 /** The people connected to other servers, by key and by room. */

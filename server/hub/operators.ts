@@ -17,6 +17,7 @@ import { LOBBY, type ServerFrame } from "../../protocol.ts";
 import { describeBan, MAX_TOPIC_CHARS, type Moderation } from "./moderation.ts";
 import { currentRoom, inform, type Member, type Members, refuse } from "./members.ts";
 import { broadcast, type Rooms } from "./rooms.ts";
+import type { RemoteAct } from "./cluster.ts";
 
 /** A command frame of type `T`. */
 type Frame<T extends CommandFrame["type"]> = Extract<CommandFrame, { type: T }>;
@@ -34,6 +35,14 @@ export interface OperatorsOptions {
   readonly log: (line: string) => void;
   /** In a cluster, sends a frame to the people of a room on the other servers. */
   readonly relay?: ((room: string, frame: ServerFrame) => void) | undefined;
+  /**
+   * In a cluster: the name of someone connected to another server, by folded
+   * name, and how to hand that server what an operator does to them.
+   */
+  readonly elsewhere?: {
+    readonly find: (key: string) => string | undefined;
+    readonly act: (key: string, act: RemoteAct) => void;
+  } | undefined;
 }
 
 /** Runs the operators' commands. */
@@ -58,7 +67,7 @@ export class Operators {
 
   /** `/op NAME`. */
   op(member: Member, frame: Frame<"op">): void {
-    const target = this.#target(member, frame.name);
+    const target = this.#target(member, frame.name, { kind: "op", by: member.name });
     if (target === undefined) return;
     if (target.op) return inform(member, `${target.name} is an operator already`);
     target.op = true;
@@ -67,7 +76,7 @@ export class Operators {
 
   /** `/deop NAME`. */
   deop(member: Member, frame: Frame<"deop">): void {
-    const target = this.#target(member, frame.name);
+    const target = this.#target(member, frame.name, { kind: "deop", by: member.name });
     if (target === undefined) return;
     if (!target.op) return inform(member, `${target.name} is not an operator`);
     target.op = false;
@@ -76,7 +85,11 @@ export class Operators {
 
   /** `/kick NAME [REASON]`. */
   kick(member: Member, frame: Frame<"kick">): void {
-    const target = this.#target(member, frame.name);
+    const target = this.#target(member, frame.name, {
+      kind: "kick",
+      by: member.name,
+      reason: frame.reason,
+    });
     if (target === undefined) return;
     const reason = frame.reason === undefined ? "" : `: ${clean(frame.reason)}`;
     this.#options.log(`${member.name} kicked ${target.name}${reason}`);
@@ -180,7 +193,11 @@ export class Operators {
 
   /** `/mute NAME [DURATION]`. */
   mute(member: Member, frame: Frame<"mute">): void {
-    const target = this.#target(member, frame.name);
+    const target = this.#target(member, frame.name, {
+      kind: "mute",
+      by: member.name,
+      duration: frame.duration,
+    });
     if (target === undefined) return;
     if (target.op) {
       return refuse(member, "bad_command", `Cannot mute ${target.name}: operators cannot be muted`);
@@ -192,7 +209,7 @@ export class Operators {
 
   /** `/unmute NAME`. */
   unmute(member: Member, frame: Frame<"unmute">): void {
-    const target = this.#target(member, frame.name);
+    const target = this.#target(member, frame.name, { kind: "unmute", by: member.name });
     if (target === undefined) return;
     if (!this.#options.moderation.unmute(target.key, target.session.address)) {
       return inform(member, `${target.name} is not muted`);
@@ -255,7 +272,11 @@ export class Operators {
 
   /** `/rename NAME NEW`. */
   rename(member: Member, frame: Frame<"rename">): void {
-    const target = this.#target(member, frame.name);
+    const target = this.#target(member, frame.name, {
+      kind: "rename",
+      by: member.name,
+      to: frame.to,
+    });
     if (target === undefined) return;
     this.#options.rename(target, frame.to, member);
   }
@@ -267,14 +288,67 @@ export class Operators {
     return false;
   }
 
-  /** The person an operator's command names, or `undefined` once the operator is told why not. */
-  #target(member: Member, name: string): Member | undefined {
-    if (!this.#isOp(member)) return undefined;
-    const target = this.#options.members.byKey(nameKey(name.replace(/^@/, "")));
-    if (target === undefined) {
-      refuse(member, "no_such_user", `Cannot find "${clean(name)}": nobody has that name here`);
+  /**
+   * Carries out what an operator on another server did to `target`, who is
+   * connected here: as the command would have, naming that operator.
+   */
+  fromElsewhere(target: Member, act: RemoteAct): void {
+    const by = clean(act.by);
+    switch (act.kind) {
+      case "kick": {
+        const reason = act.reason === undefined ? "" : `: ${clean(act.reason)}`;
+        this.#options.log(`${by} kicked ${target.name}${reason} from another server`);
+        return this.#options.remove(
+          target,
+          `You were kicked by ${by}${reason}`,
+          `kicked by ${by}${reason}`,
+        );
+      }
+      case "op":
+      case "deop":
+        if (target.op === (act.kind === "op")) return;
+        target.op = act.kind === "op";
+        return this.#tell(
+          target,
+          target.op
+            ? `${by} made ${target.name} an operator`
+            : `${by} made ${target.name} a person like the others`,
+        );
+      case "mute": {
+        if (target.op) return;
+        const { moderation } = this.#options;
+        moderation.mute(target.key, target.session.address, by, act.duration);
+        const span = act.duration === undefined ? "" : ` for ${formatSpan(act.duration * 1000)}`;
+        return this.#tell(target, `${by} muted ${target.name}${span}`);
+      }
+      case "unmute":
+        if (!this.#options.moderation.unmute(target.key, target.session.address)) return;
+        return this.#tell(target, `${by} unmuted ${target.name}`);
+      case "rename":
+        return this.#options.rename(target, act.to, target);
     }
-    return target;
+  }
+
+  /**
+   * The person an operator's command names, or `undefined` once the operator
+   * is told why not; in a cluster, someone on another server has `act`
+   * carried out there.
+   */
+  #target(member: Member, name: string, act: RemoteAct): Member | undefined {
+    if (!this.#isOp(member)) return undefined;
+    const key = nameKey(name.replace(/^@/, ""));
+    const target = this.#options.members.byKey(key);
+    if (target !== undefined) return target;
+    const elsewhere = this.#options.elsewhere;
+    const remote = elsewhere?.find(key);
+    if (elsewhere !== undefined && remote !== undefined) {
+      elsewhere.act(key, act);
+      this.#options.log(`${member.name} asked another server to ${act.kind} ${remote}`);
+      if (act.kind === "kick") inform(member, `You kicked ${remote}`);
+      return undefined;
+    }
+    refuse(member, "no_such_user", `Cannot find "${clean(name)}": nobody has that name here`);
+    return undefined;
   }
 
   /** The room a command names, or the member's current one. */
@@ -295,7 +369,9 @@ export class Operators {
     let told = false;
     for (const room of target.rooms) {
       if (!this.#options.rooms.get(room.name).members.has(target)) continue;
-      broadcast(room, { type: "notice", ts, room: room.name, text });
+      const notice: ServerFrame = { type: "notice", ts, room: room.name, text };
+      broadcast(room, notice);
+      this.#options.relay?.(room.name, notice);
       if (by !== undefined && room.members.has(by)) told = true;
     }
     if (by !== undefined && !told) by.session.send({ type: "notice", ts, text });
