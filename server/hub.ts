@@ -465,7 +465,8 @@ export class Hub implements Disposable {
       }
     };
     return {
-      message: (message) => this.#messages.arrive(message, this.#rooms.existing(message.room)),
+      message: (message, how) =>
+        this.#messages.arrive(message, this.#rooms.existing(message.room), how),
       private: (frame, toKey) => this.#messages.arrivePrivate(frame, toKey),
       entered: (person: RemotePerson, room) =>
         announce(room, { type: "joined", ts: Date.now(), room, name: person.name }),
@@ -499,7 +500,8 @@ export class Hub implements Disposable {
       split: (split) => {
         const text = split
           ? "The chat is split: this server lost its link to the others (NATS). " +
-            "What you send waits here and goes out when the link is back"
+            "You reach the people on this server only; what you send reaches the others " +
+            "when the link is back"
           : "The link to the other servers is back: the chat is whole again";
         for (const connected of this.#members.all()) {
           if (connected.name !== undefined) inform(connected, text);

@@ -45,6 +45,7 @@ import {
   type RemotePerson,
 } from "../hub/cluster.ts";
 import { NameClaims, NAMES_BUCKET } from "./names.ts";
+import { OrderedPublisher } from "./publisher.ts";
 
 /** The bucket of notes: bans, room topics and locks. */
 export const NOTES_BUCKET = "chat-notes";
@@ -59,6 +60,11 @@ export const GONE_AFTER_MS = 5_000;
 const CATCH_UP = 100_000;
 /** How long a message is retried while NATS does not answer, before the sender is told. */
 const POST_PATIENCE_MS = 60_000;
+/**
+ * Message ids are stream sequence numbers times this: the ids between two
+ * of them are for messages shown on one server during a split.
+ */
+export const ID_SCALE = 1_000_000;
 
 /** Where and how to reach NATS, and what the stream keeps. */
 export interface NatsClusterOptions {
@@ -132,6 +138,7 @@ export class NatsCluster implements Cluster {
   readonly #kv: KV;
   readonly #notes: KV;
   readonly #claims: NameClaims;
+  readonly #publisher: OrderedPublisher;
   readonly #log: (line: string) => void;
   readonly #peers = new Map<string, Peer>();
   readonly #tasks: Promise<unknown>[] = [];
@@ -145,6 +152,12 @@ export class NatsCluster implements Cluster {
   #closed = false;
   /** The last stream sequence applied. */
   #applied = 0;
+  /** Provisional ids given since the last one applied. */
+  #provisional = 0;
+  /** The `dedupe` of each message shown here during a split, until the stream has it. */
+  readonly #shown = new Set<string>();
+  /** Messages posted here and not acknowledged yet, by `dedupe`, oldest first. */
+  readonly #onTheirWay = new Map<string, MessageDraft>();
 
   private constructor(nc: NatsConnection, kv: KV, notes: KV, log: (line: string) => void) {
     this.#nc = nc;
@@ -152,6 +165,7 @@ export class NatsCluster implements Cluster {
     this.#kv = kv;
     this.#notes = notes;
     this.#claims = new NameClaims(kv, this.id);
+    this.#publisher = new OrderedPublisher(this.#js, POST_PATIENCE_MS);
     this.#log = log;
   }
 
@@ -165,6 +179,9 @@ export class NatsCluster implements Cluster {
       name: options.name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
+      // A link that dies without a word is noticed within 10 s, not NATS's 2 minutes.
+      pingInterval: 5_000,
+      maxPingOut: 2,
       waitOnFirstConnect: false,
       ...auth,
       ...(options.caFile === undefined ? {} : { tls: { caFile: options.caFile } }),
@@ -271,26 +288,32 @@ export class NatsCluster implements Cluster {
     this.#tasks.push(this.#claims.release(key));
   }
 
-  async post(draft: MessageDraft, dedupe: string): Promise<void> {
-    const subject = `chat.m.${hex(draft.room)}`;
-    const data = JSON.stringify(draft);
-    const deadline = performance.now() + POST_PATIENCE_MS;
-    // The same id on every try: the stream stores a message sent twice once.
-    const msgID = dedupe;
-    while (true) {
-      try {
-        await this.#js.publish(subject, data, { msgID, timeout: 2_000 });
-        return;
-      } catch (error) {
-        if (this.#closed || performance.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
+  async post(draft: MessageDraft, dedupe: string, shown = false): Promise<void> {
+    if (shown) this.#shown.add(dedupe);
+    else this.#onTheirWay.set(dedupe, draft);
+    try {
+      await this.#publisher.publish(
+        `chat.m.${hex(draft.room)}`,
+        JSON.stringify(draft),
+        dedupe,
+        shown,
+      );
+    } catch (error) {
+      this.#shown.delete(dedupe);
+      throw error;
+    } finally {
+      this.#onTheirWay.delete(dedupe);
     }
+  }
+
+  provisional(): number | undefined {
+    if (this.#provisional + 1 >= ID_SCALE) return undefined;
+    return this.#applied * ID_SCALE + ++this.#provisional;
   }
 
   async reserve(): Promise<number> {
     const ack = await this.#js.publish("chat.id", "", { timeout: 2_000 });
-    return ack.seq;
+    return ack.seq * ID_SCALE;
   }
 
   deliver(frame: PrivateFrame, toKey: string): void {
@@ -323,6 +346,7 @@ export class NatsCluster implements Cluster {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
+    this.#publisher.close();
     // The others should not wait for silence to know this server is gone.
     this.#nc.publish("chat.alive", JSON.stringify({ server: this.id, gone: true }));
     await Promise.allSettled(this.#tasks.slice());
@@ -362,11 +386,13 @@ export class NatsCluster implements Cluster {
   #apply(message: JsMsg): void {
     if (message.seq <= this.#applied) return;
     this.#applied = message.seq;
+    this.#provisional = 0;
     if (message.subject === "chat.id") return;
     try {
       const draft = JSON.parse(decoder.decode(message.data)) as MessageDraft;
-      const frame = { ...draft, id: message.seq } as MessageFrame;
-      this.#events?.message(frame);
+      const frame = { ...draft, id: message.seq * ID_SCALE } as MessageFrame;
+      const dedupe = message.headers?.get("Nats-Msg-Id") ?? "";
+      this.#events?.message(frame, this.#shown.delete(dedupe) ? "shown" : "stored");
     } catch (error) {
       this.#log(`Cannot read message ${message.seq} of the stream: ${(error as Error).message}`);
     }
@@ -546,11 +572,29 @@ export class NatsCluster implements Cluster {
     }
   }
 
+  /**
+   * As a split begins, shows the people here the messages posted here that
+   * the stream has not acknowledged, in order, before any posted later.
+   */
+  #showWaiting(): void {
+    this.#publisher.keepAll();
+    for (const [dedupe, draft] of this.#onTheirWay) {
+      const id = this.provisional();
+      if (id === undefined) return;
+      this.#onTheirWay.delete(dedupe);
+      this.#shown.add(dedupe);
+      this.#events?.message({ ...draft, id } as MessageFrame, "provisional");
+    }
+  }
+
   /** Tells the hub when the link breaks and comes back. */
   async #watchStatus(): Promise<void> {
     for await (const status of this.#nc.status()) {
       if (status.type === "disconnect" && !this.#split) {
         this.#split = true;
+        // What was on its way may be lost: it all goes again, in order, once the link is back.
+        this.#publisher.broken();
+        this.#showWaiting();
         this.#log("Lost the link to NATS: the cluster is split");
         this.#events?.split(true);
       } else if (status.type === "reconnect" && this.#split) {

@@ -32,8 +32,14 @@ export type ClaimResult = { ok: true } | { ok: false; holder: string };
 
 /** What a link tells the hub, in the order it happened. */
 export interface ClusterEvents {
-  /** A room message, numbered, in the one order every server sees. */
-  message(message: MessageFrame): void;
+  /**
+   * A room message: numbered, in the one order every server sees (`stored`);
+   * the same, of a message this server showed its own people during a split
+   * (`shown`: kept, not sent to them again); or, as a split begins, one on
+   * its way to the stream, under an id of its own, to be shown here now
+   * (`provisional`: sent to the people here, not kept).
+   */
+  message(message: MessageFrame, how: "stored" | "shown" | "provisional"): void;
   /** A private message for `toKey`, who may be connected here. */
   private(frame: PrivateFrame, toKey: string): void;
   /** Someone on another server entered `room`. */
@@ -121,9 +127,16 @@ export interface Cluster extends AsyncDisposable {
    * Stores a room message for the whole cluster; it comes back, numbered,
    * through {@linkcode ClusterEvents.message} on every server. Rejects when
    * it cannot be stored. Messages posted under the same `dedupe` within two
-   * minutes are stored once.
+   * minutes are stored once. A message `shown` already (during a split) is
+   * tried until the link is back, however long that takes.
    */
-  post(draft: MessageDraft, dedupe: string): Promise<void>;
+  post(draft: MessageDraft, dedupe: string, shown?: boolean): Promise<void>;
+  /**
+   * During a split: an id for a message shown only here for now, above every
+   * id seen and below every id the cluster gives later; `undefined` when
+   * none is left until the link is back.
+   */
+  provisional(): number | undefined;
   /** A new message id, for a private message, unique and increasing across the cluster. */
   reserve(): Promise<number>;
   /** Hands a private message to the server of `toKey`. */

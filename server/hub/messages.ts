@@ -176,7 +176,12 @@ export class Messages {
       const dedupe = cid === undefined
         ? `${cluster.id}.${++this.#posted}`
         : `${encodeURIComponent(member.key)}/${encodeURIComponent(cid)}`;
-      cluster.post(draft, dedupe).catch((error) => this.#notStored(member, cid, error));
+      // Split from the others, the people here go on talking; the others get it later.
+      const shown = cluster.split ? cluster.provisional() : undefined;
+      if (shown !== undefined) broadcast(room, { ...message, id: shown });
+      cluster.post(draft, dedupe, shown !== undefined).catch((error) =>
+        this.#notStored(member, cid, error)
+      );
       return;
     }
     message.id = ++this.#lastId;
@@ -185,17 +190,24 @@ export class Messages {
   }
 
   /**
-   * Takes a room message the cluster numbered: kept in the history, and sent
-   * to whoever is in `room` here.
+   * Takes a room message from the cluster: kept in the history unless it is
+   * `provisional`, and sent to whoever is in `room` here unless they were
+   * `shown` it already (see `ClusterEvents.message` in cluster.ts).
    */
-  arrive(message: MessageFrame, room: Room | undefined): void {
-    this.#lastId = Math.max(this.#lastId, message.id);
-    try {
-      this.#history.append(message);
-    } catch (error) {
-      this.#log(`Cannot keep message ${message.id}: ${(error as Error).message}`);
+  arrive(
+    message: MessageFrame,
+    room: Room | undefined,
+    how: "stored" | "shown" | "provisional",
+  ): void {
+    if (how !== "provisional") {
+      this.#lastId = Math.max(this.#lastId, message.id);
+      try {
+        this.#history.append(message);
+      } catch (error) {
+        this.#log(`Cannot keep message ${message.id}: ${(error as Error).message}`);
+      }
     }
-    if (room !== undefined) broadcast(room, message);
+    if (room !== undefined && how !== "shown") broadcast(room, message);
   }
 
   /** Hands a private message from another server to its receiver, if connected here. */
@@ -239,6 +251,20 @@ export class Messages {
       frame.id = ++this.#lastId;
       // Not stored, but its id must not come back after a restart either.
       if (!this.#store(member, cid, () => this.#history.reserve(frame.id))) return;
+      return this.#hand(member, target, frame);
+    }
+    if (cluster.split) {
+      // Cut off from the others: only someone here can be reached.
+      const id = "session" in target ? cluster.provisional() : undefined;
+      if (id === undefined) {
+        return refuse(
+          member,
+          "not_stored",
+          `Cannot send to ${target.name} now: the chat is split and they are on another server`,
+          cid,
+        );
+      }
+      frame.id = id;
       return this.#hand(member, target, frame);
     }
     cluster.reserve().then((id) => {
