@@ -313,10 +313,20 @@ export class Hub implements Disposable {
     return this.#password?.check(address, password);
   }
 
-  /** Whoever goes by `name` (compared as names are), if connected. */
+  /** Whoever goes by `name` (compared as names are), if connected here or, in a cluster, elsewhere. */
   person(name: string): PersonInfo | undefined {
-    const member = this.#members.byKey(nameKey(name));
-    if (member === undefined) return undefined;
+    const key = nameKey(name);
+    const member = this.#members.byKey(key);
+    if (member === undefined) {
+      const remote = this.#cluster?.people.byKey(key);
+      if (remote === undefined) return undefined;
+      return {
+        person: remote.person,
+        rooms: [...remote.rooms],
+        address: "another server of the cluster",
+        since: remote.person.active,
+      };
+    }
     return {
       person: this.#presence.people([member])[0]!,
       rooms: member.rooms.map((room) => room.name),

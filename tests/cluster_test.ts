@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import type { MessageFrame } from "../protocol.ts";
 import { type FrameOf, TestClient, waitUntil } from "./_test_utils.ts";
 import { serveInCluster, TestCluster, testWithNats } from "./_nats.ts";
+import { ChatProcess } from "./_chat_process.ts";
+import { IrcClient, ircServeArgs } from "./_irc_client.ts";
 
 /** The room messages `client` has, as `id from: text`. */
 function said(client: TestClient): string[] {
@@ -373,4 +375,36 @@ testWithNats("an operator kicks, mutes and renames people connected to other ser
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+testWithNats("an IRC client on one server talks with people on another", async () => {
+  await using cluster = await TestCluster.start(1);
+  const [p1] = cluster.ports as [number];
+  await using irc = new ChatProcess(
+    ircServeArgs(["--no-announce", "--cluster", cluster.nats.url]),
+    {
+      stdin: "null",
+    },
+  );
+  const ircPort = await irc.ircPort();
+  await irc.waitForStdout(/Another server joined the cluster/);
+  await using ann = await TestClient.join2(p1, "ann");
+  await using carol = await IrcClient.register(ircPort, "carol");
+  await carol.send("JOIN #lobby");
+  // NAMES lists ann, on the other server.
+  const names = await carol.next(/ 353 /);
+  assert.match(names, /\bann\b/);
+  await ann.next("joined", (frame) => frame.name === "carol");
+  await ann.send({ type: "say", text: "hello irc" });
+  assert.match(await carol.next(/PRIVMSG #lobby/), /^:ann!\S+ PRIVMSG #lobby :hello irc$/);
+  await carol.send("PRIVMSG #lobby :hello json");
+  assert.equal(
+    (await ann.next("message", (message) => message.from === "carol")).text,
+    "hello json",
+  );
+  await carol.send("PRIVMSG ann :just you");
+  assert.equal((await ann.next("private")).text, "just you");
+  await carol.send("WHOIS ann");
+  assert.match(await carol.next(/ 311 /), / 311 carol ann /);
+  assert.match(await carol.next(/ 319 /), /#lobby/);
 });
