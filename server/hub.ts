@@ -13,7 +13,6 @@ import { COMMANDS, COMMANDS_V2, parseInput } from "../core/commands.ts";
 import {
   type ClientFrame,
   LOBBY,
-  MAX_ANNOUNCED_ROOM_SIZE,
   type Person,
   type ProtocolVersion,
   type ServerFrame,
@@ -25,24 +24,17 @@ import { type HistoryStore, MemoryHistory } from "./history.ts";
 import { PasswordGate, type PasswordRefusal } from "./password.ts";
 import type { Session } from "./session.ts";
 import { Identity } from "./hub/identity.ts";
-import {
-  type Connected,
-  inform,
-  type Member,
-  Members,
-  type Newcomer,
-  refuse,
-} from "./hub/members.ts";
+import { type Connected, type Member, Members, type Newcomer, refuse } from "./hub/members.ts";
 import { Membership, namesRoom, type RoomFrame } from "./hub/membership.ts";
 import { Messages } from "./hub/messages.ts";
 import { type Room, Rooms } from "./hub/rooms.ts";
 import type { SharedFiles } from "./hub/shared_files.ts";
 import { HostConsole } from "./hub/console.ts";
-import { type Ban, Moderation } from "./hub/moderation.ts";
-import { formatSpan } from "../core/duration.ts";
+import { Moderation } from "./hub/moderation.ts";
 import { Operators } from "./hub/operators.ts";
 import { Presence } from "./hub/presence.ts";
-import type { Cluster, ClusterEvents, LocalPerson, RemotePerson } from "./hub/cluster.ts";
+import type { Cluster } from "./hub/cluster.ts";
+import { clusterEvents, localPeople } from "./hub/linked.ts";
 
 /** Options for {@linkcode Hub}. */
 export interface HubOptions {
@@ -223,7 +215,10 @@ export class Hub implements Disposable {
       ? undefined
       : new PasswordGate(options.password);
     this.#moderation = moderation;
-    const presence = new Presence(this.#members);
+    const presence = new Presence(
+      this.#members,
+      cluster === undefined ? undefined : (room, frame) => cluster.relay(room, frame),
+    );
     this.#presence = presence;
     this.#messages = new Messages({
       history,
@@ -409,7 +404,19 @@ export class Hub implements Disposable {
    */
   link(): Promise<void> {
     if (this.#cluster === undefined) return Promise.resolve();
-    return this.#cluster.start(this.#clusterEvents(), () => this.#localPeople());
+    return this.#cluster.start(
+      clusterEvents({
+        members: this.#members,
+        rooms: this.#rooms,
+        messages: this.#messages,
+        moderation: this.#moderation,
+        operators: this.#operators,
+        history: this.#history,
+        people: (members) => this.#presence.people(members),
+        close: (session, reason) => this.close(session, reason),
+      }),
+      () => localPeople(this.#members, (members) => this.#presence.people(members)),
+    );
   }
 
   /** Answers a `hello`; frames that come while the cluster is asked wait for the answer. */
@@ -432,92 +439,6 @@ export class Hub implements Disposable {
       key: member.key,
       person: this.#presence.people([member])[0]!,
     });
-  }
-
-  /** Sends away whoever here a ban made on another server keeps out. */
-  #enforce(ban: Ban): void {
-    const span = ban.until === undefined ? "" : ` for ${formatSpan(ban.until - Date.now())}`;
-    const why = ban.reason === undefined ? "" : `: ${sanitizeText(ban.reason)}`;
-    for (const connected of [...this.#members.all()]) {
-      if (connected.name === undefined || connected.op) continue;
-      const { address } = connected.session;
-      if (this.#moderation.banOf(address, connected.resume, connected.key) === undefined) continue;
-      connected.session.send({
-        type: "bye",
-        reason: `You were banned by ${sanitizeText(ban.by)}${span}${why}`,
-      });
-      connected.session.close();
-      this.close(connected.session, `banned by ${ban.by}${span}${why}`);
-    }
-  }
-
-  /** Who is connected here, for the other servers of the cluster. */
-  #localPeople(): LocalPerson[] {
-    const people: LocalPerson[] = [];
-    for (const connected of this.#members.all()) {
-      if (connected.name === undefined) continue;
-      people.push({
-        key: connected.key,
-        name: connected.name,
-        rooms: connected.rooms.map((room) => room.name),
-        person: this.#presence.people([connected])[0]!,
-      });
-    }
-    return people;
-  }
-
-  /** What the hub does with what the other servers of the cluster tell. */
-  #clusterEvents(): ClusterEvents {
-    const announce = (room: string, frame: ServerFrame) => {
-      const here = this.#rooms.existing(room);
-      if (here !== undefined && here.members.size < MAX_ANNOUNCED_ROOM_SIZE) {
-        for (const member of here.members) member.session.send(frame);
-      }
-    };
-    return {
-      message: (message, how) =>
-        this.#messages.arrive(message, this.#rooms.existing(message.room), how),
-      private: (frame, toKey) => this.#messages.arrivePrivate(frame, toKey),
-      entered: (person: RemotePerson, room) =>
-        announce(room, { type: "joined", ts: Date.now(), room, name: person.name }),
-      left: (person, room, reason) =>
-        announce(room, { type: "left", ts: Date.now(), room, name: person.name, reason }),
-      renamed: (person, from) => {
-        for (const room of person.rooms) {
-          announce(room, { type: "renamed", ts: Date.now(), room, from, to: person.name });
-        }
-      },
-      movedAway: (key) => {
-        const holder = this.#members.byKey(key);
-        if (holder === undefined) return;
-        holder.session.send({ type: "bye", reason: "You connected again from elsewhere" });
-        holder.session.close();
-        this.close(holder.session, "connected again to another server");
-      },
-      noted: (kind, key, value) => {
-        this.#history.note(kind, key, value);
-        const ban = this.#moderation.noted(kind, key, value);
-        if (ban !== undefined) this.#enforce(ban);
-      },
-      acted: (key, act) => {
-        const target = this.#members.byKey(key);
-        if (target !== undefined) this.#operators.fromElsewhere(target, act);
-      },
-      relayed: (room, frame) => {
-        const here = this.#rooms.existing(room);
-        if (here !== undefined) { for (const member of here.members) member.session.send(frame); }
-      },
-      split: (split) => {
-        const text = split
-          ? "The chat is split: this server lost its link to the others (NATS). " +
-            "You reach the people on this server only; what you send reaches the others " +
-            "when the link is back"
-          : "The link to the other servers is back: the chat is whole again";
-        for (const connected of this.#members.all()) {
-          if (connected.name !== undefined) inform(connected, text);
-        }
-      },
-    };
   }
 
   /** Says goodbye to every session and closes it; later calls do nothing. */

@@ -408,3 +408,26 @@ testWithNats("an IRC client on one server talks with people on another", async (
   assert.match(await carol.next(/ 311 /), / 311 carol ann /);
   assert.match(await carol.next(/ 319 /), /#lobby/);
 });
+
+testWithNats("typing, away and back reach people on other servers", async () => {
+  await using cluster = await TestCluster.start(2);
+  const [p1, p2] = cluster.ports as [number, number];
+  await using ann = await TestClient.join2(p1, "ann", [{ room: "#dev" }, { room: "#ops" }]);
+  await using bob = await TestClient.join2(p2, "bob", [{ room: "#dev" }, { room: "#ops" }]);
+  await ann.next("joined", (frame) => frame.name === "bob" && frame.room === "#ops");
+  await bob.send({ type: "typing", room: "#dev" });
+  const typing = await ann.next("typing");
+  assert.deepEqual([typing.name, typing.room], ["bob", "#dev"]);
+  await bob.send({ type: "away", reason: "lunch" });
+  const away = await ann.next("away");
+  assert.deepEqual([away.name, away.reason], ["bob", "lunch"]);
+  await ann.send({ type: "who", room: "#dev" });
+  const who = await ann.next("who");
+  assert.equal(who.people?.find((person) => person.name === "bob")?.away?.reason, "lunch");
+  await bob.send({ type: "back" });
+  assert.equal((await ann.next("back")).name, "bob");
+  // Two rooms shared, one notice each.
+  await ann.sync();
+  assert.equal(ann.all("away").length, 1);
+  assert.equal(ann.all("back").length, 1);
+});

@@ -491,7 +491,10 @@ export class NatsCluster implements Cluster {
       }
       case "person": {
         const person = this.people.byKey(change.key);
-        if (person !== undefined) person.person = change.person;
+        if (person === undefined) return;
+        const before = person.person;
+        person.person = change.person;
+        events?.changed(person, before);
         return;
       }
       case "gone": {

@@ -48,6 +48,8 @@ export interface ClusterEvents {
   left(person: RemotePerson, room: string, reason: string): void;
   /** Someone on another server is now called `person.name`. */
   renamed(person: RemotePerson, from: string): void;
+  /** How someone on another server is changed (away, back); `before` is how they were. */
+  changed(person: RemotePerson, before: Person): void;
   /**
    * A name held here was taken over on another server by its own resume
    * token (its client reconnected there): the session here is let go.

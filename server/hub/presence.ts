@@ -34,8 +34,12 @@ export class Presence {
   /** When each member's typing was last relayed. */
   readonly #typed = new WeakMap<Member, number>();
 
-  constructor(members: Members) {
+  readonly #relay: ((room: string, frame: ServerFrame) => void) | undefined;
+
+  /** @param relay In a cluster, sends a room's frame to its people on the other servers. */
+  constructor(members: Members, relay?: (room: string, frame: ServerFrame) => void) {
     this.#members = members;
+    this.#relay = relay;
   }
 
   /** `/away [REASON]`: told to everyone who shares a room with `member`. */
@@ -87,6 +91,7 @@ export class Presence {
     for (const other of room.members) {
       if (other !== member && other.version !== 1) other.session.send(relay);
     }
+    this.#relay?.(room.name, relay);
   }
 
   /**

@@ -1,0 +1,151 @@
+/**
+ * What a hub does with what the other servers of its cluster tell it (the
+ * {@linkcode ClusterEvents}), and who it tells them is connected here.
+ *
+ * @module
+ */
+
+import {
+  MAX_ANNOUNCED_ROOM_SIZE,
+  MAX_LISTED_NAMES,
+  type Person,
+  type ServerFrame,
+} from "../../protocol.ts";
+import { formatSpan } from "../../core/duration.ts";
+import { sanitizeText } from "../../core/sanitize.ts";
+import type { HistoryStore } from "../history.ts";
+import type { Session } from "../session.ts";
+import type { ClusterEvents, LocalPerson } from "./cluster.ts";
+import { inform, type Member, type Members } from "./members.ts";
+import type { Messages } from "./messages.ts";
+import type { Ban, Moderation } from "./moderation.ts";
+import type { Operators } from "./operators.ts";
+import type { Rooms } from "./rooms.ts";
+
+/** The parts of a hub that the other servers' news reaches. */
+export interface LinkedParts {
+  readonly members: Members;
+  readonly rooms: Rooms;
+  readonly messages: Messages;
+  readonly moderation: Moderation;
+  readonly operators: Operators;
+  readonly history: HistoryStore;
+  /** How each of some members is, as `who` tells. */
+  readonly people: (members: readonly Member[]) => Person[];
+  /** Removes a session whose connection ends, telling its rooms `reason`. */
+  readonly close: (session: Session, reason: string) => void;
+}
+
+/** Who is connected here, for the other servers of the cluster. */
+export function localPeople(
+  members: Members,
+  people: (members: readonly Member[]) => Person[],
+): LocalPerson[] {
+  const here: LocalPerson[] = [];
+  for (const connected of members.all()) {
+    if (connected.name === undefined) continue;
+    here.push({
+      key: connected.key,
+      name: connected.name,
+      rooms: connected.rooms.map((room) => room.name),
+      person: people([connected])[0]!,
+    });
+  }
+  return here;
+}
+
+/** The events of a cluster, carried out on the parts of one hub. */
+export function clusterEvents(parts: LinkedParts): ClusterEvents {
+  const { members, rooms, messages, moderation, operators, history, close } = parts;
+  /** Sends `frame` to everyone of `room` here, unless it is a crowd. */
+  const announce = (room: string, frame: ServerFrame) => {
+    const here = rooms.existing(room);
+    if (here !== undefined && here.members.size < MAX_ANNOUNCED_ROOM_SIZE) {
+      for (const member of here.members) member.session.send(frame);
+    }
+  };
+  /** Sends away whoever here a ban made on another server keeps out. */
+  const enforce = (ban: Ban) => {
+    const span = ban.until === undefined ? "" : ` for ${formatSpan(ban.until - Date.now())}`;
+    const why = ban.reason === undefined ? "" : `: ${sanitizeText(ban.reason)}`;
+    for (const connected of [...members.all()]) {
+      if (connected.name === undefined || connected.op) continue;
+      const { address } = connected.session;
+      if (moderation.banOf(address, connected.resume, connected.key) === undefined) continue;
+      connected.session.send({
+        type: "bye",
+        reason: `You were banned by ${sanitizeText(ban.by)}${span}${why}`,
+      });
+      connected.session.close();
+      close(connected.session, `banned by ${ban.by}${span}${why}`);
+    }
+  };
+  return {
+    message: (message, how) => messages.arrive(message, rooms.existing(message.room), how),
+    private: (frame, toKey) => messages.arrivePrivate(frame, toKey),
+    entered: (person, room) =>
+      announce(room, { type: "joined", ts: Date.now(), room, name: person.name }),
+    left: (person, room, reason) =>
+      announce(room, { type: "left", ts: Date.now(), room, name: person.name, reason }),
+    renamed: (person, from) => {
+      for (const room of person.rooms) {
+        announce(room, { type: "renamed", ts: Date.now(), room, from, to: person.name });
+      }
+    },
+    movedAway: (key) => {
+      const holder = members.byKey(key);
+      if (holder === undefined) return;
+      holder.session.send({ type: "bye", reason: "You connected again from elsewhere" });
+      holder.session.close();
+      close(holder.session, "connected again to another server");
+    },
+    noted: (kind, key, value) => {
+      history.note(kind, key, value);
+      const ban = moderation.noted(kind, key, value);
+      if (ban !== undefined) enforce(ban);
+    },
+    acted: (key, act) => {
+      const target = members.byKey(key);
+      if (target !== undefined) operators.fromElsewhere(target, act);
+    },
+    relayed: (room, frame) => {
+      const here = rooms.existing(room);
+      if (here === undefined) return;
+      // As on the server where it began, version 1 is not told who is typing.
+      for (const member of here.members) {
+        if (frame.type !== "typing" || member.version !== 1) member.session.send(frame);
+      }
+    },
+    changed: (person, before) => {
+      const { away } = person.person;
+      if ((away === undefined) === (before.away === undefined)) return;
+      const ts = Date.now();
+      const frame: ServerFrame = away === undefined
+        ? { type: "back", ts, name: person.name }
+        : away.reason === undefined
+        ? { type: "away", ts, name: person.name }
+        : { type: "away", ts, name: person.name, reason: away.reason };
+      // Everyone here who shares a room with them, once each.
+      const told = new Set<Member>();
+      for (const room of person.rooms) {
+        const here = rooms.existing(room);
+        if (here === undefined || here.members.size > MAX_LISTED_NAMES) continue;
+        for (const member of here.members) {
+          if (told.has(member)) continue;
+          told.add(member);
+          member.session.send(frame);
+        }
+      }
+    },
+    split: (split) => {
+      const text = split
+        ? "The chat is split: this server lost its link to the others (NATS). " +
+          "You reach the people on this server only; what you send reaches the others " +
+          "when the link is back"
+        : "The link to the other servers is back: the chat is whole again";
+      for (const connected of members.all()) {
+        if (connected.name !== undefined) inform(connected, text);
+      }
+    },
+  };
+}
