@@ -2,15 +2,16 @@
  * `chat join`: the terminal's driver of the conversation core
  * (core/conversation.ts). It connects, picks a name, then carries frames
  * between the server and the core and the core's effects to the terminal.
- * When the connection drops it reconnects by itself with backoff, and the
- * core takes its name back, returns to its room and fetches exactly the
- * messages it missed.
+ * When the connection drops it reconnects by itself with backoff, to the
+ * server it was on or, in a cluster, to another server of the same chat
+ * (core/backoff.ts), and the core takes its name back, returns to its rooms
+ * and fetches exactly the messages it missed.
  *
  * @module
  */
 
-import { formatAddress } from "./core/address.ts";
-import { Backoff } from "./core/backoff.ts";
+import { formatAddress, type HostPort, parseAddress } from "./core/address.ts";
+import { Backoff, Failover } from "./core/backoff.ts";
 import { ConnectError, Connection, type TlsOptions } from "./client/connection.ts";
 import { TerminalDriver } from "./client/driver.ts";
 import { completePath } from "./client/paths.ts";
@@ -21,7 +22,7 @@ import { completions, conversationSources } from "./core/complete.ts";
 import { Conversation, type Refusal } from "./core/conversation.ts";
 import { errorLine } from "./core/describe.ts";
 import { HELLO_TIMEOUT_MS } from "./core/link.ts";
-import { retryNotice } from "./core/notices.ts";
+import { movedNotice, retryNotice } from "./core/notices.ts";
 import { sanitizeText } from "./core/sanitize.ts";
 import type { ServerFrame } from "./protocol.ts";
 
@@ -97,11 +98,11 @@ function fail(text: string): void {
  */
 export async function runClient(options: ClientOptions): Promise<number> {
   const interactive = options.interactive ?? (Deno.stdin.isTerminal() && Deno.stdout.isTerminal());
-  const open = () =>
-    Connection.open(options.hostname, options.port, options.tls ? { tls: options.tls } : {});
+  const open = (hostname: string, port: number) =>
+    Connection.open(hostname, port, options.tls ? { tls: options.tls } : {});
   let connection: Connection;
   try {
-    connection = await open();
+    connection = await open(options.hostname, options.port);
   } catch (error) {
     if (!(error instanceof ConnectError)) throw error;
     fail(error.message);
@@ -161,8 +162,8 @@ interface Parts {
   conversation: Conversation;
   terminal: Terminal;
   connection: Connection;
-  /** Opens a new connection to the same server. */
-  open: () => Promise<Connection>;
+  /** Opens a new connection to the server at `hostname` and `port`. */
+  open: (hostname: string, port: number) => Promise<Connection>;
   color: boolean;
   reconnect: boolean;
   /** Where whom the user ignores is remembered. */
@@ -176,7 +177,11 @@ class TerminalClient {
   readonly #terminal: Terminal;
   readonly #driver: TerminalDriver;
   readonly #backoff: Backoff;
+  /** The servers to come back to: the one the client is on, then the others of its cluster. */
+  readonly #failover: Failover;
   readonly #transfers: Transfers;
+  /** Where the connection now open, or last open, goes. */
+  #dialled: HostPort;
   #name: string | undefined;
   #password: string | undefined;
   #exitCode = 0;
@@ -187,6 +192,8 @@ class TerminalClient {
     this.#terminal = parts.terminal;
     this.#name = parts.options.name;
     this.#password = parts.options.password;
+    this.#dialled = { hostname: parts.options.hostname, port: parts.options.port };
+    this.#failover = new Failover(formatAddress(parts.options.hostname, parts.options.port));
     const [first, longest] = parts.options.backoff ?? [undefined, undefined];
     this.#backoff = new Backoff({
       ...(first === undefined ? {} : { first }),
@@ -197,7 +204,7 @@ class TerminalClient {
       terminal: this.#terminal,
       connection: parts.connection,
       color: parts.color,
-      onWelcome: () => this.#backoff.welcomed(performance.now()),
+      onWelcome: () => this.#welcomed(),
       onTransfer: (effect) => this.#transfers.take(effect),
       status: () => this.#transfers.status,
       onIgnored: (names) => parts.ignores.save(names),
@@ -205,7 +212,8 @@ class TerminalClient {
     const driver = this.#driver;
     this.#transfers = new Transfers({
       chat: this.#chat,
-      hostname: parts.options.hostname,
+      // Files go to and come from the web port of the server the client is on now.
+      hostname: () => this.#dialled.hostname,
       caCerts: parts.options.tls?.caCerts,
       password: () => this.#password,
       apply: (effects) => driver.apply(effects),
@@ -381,21 +389,41 @@ class TerminalClient {
   }
 
   /**
-   * Waits, then connects again, backing off after each failure; `false` if
-   * the user left meanwhile.
+   * The server welcomed the client: the backoff may start again, and the
+   * servers of its welcome are where to go if it goes away. Says so when it
+   * is another server than the one the client was on.
+   */
+  #welcomed(): void {
+    this.#backoff.welcomed(performance.now());
+    const address = formatAddress(this.#dialled.hostname, this.#dialled.port);
+    const before = this.#failover.current;
+    this.#failover.welcomed(address, this.#chat.servers);
+    if (address !== before) this.#driver.print([movedNotice(address, before)]);
+  }
+
+  /**
+   * Waits, then tries the server the client was on and, if it does not
+   * answer, at once each other server of its cluster; backs off after each
+   * round that failed. `false` if the user left meanwhile.
    */
   async #reconnect(): Promise<boolean> {
     while (true) {
       const delay = this.#backoff.next(performance.now());
       this.#driver.print([retryNotice(delay)]);
       await sleep(delay, this.#driver.leaving);
-      if (this.#chat.quitting) return false;
-      try {
-        this.#driver.connection = await this.#parts.open();
-        return true;
-      } catch (error) {
-        if (!(error instanceof ConnectError)) throw error;
+      for (const address of this.#failover.round()) {
+        if (this.#chat.quitting) return false;
+        const where = parseAddress(address);
+        if (where === undefined) continue;
+        try {
+          this.#driver.connection = await this.#parts.open(where.hostname, where.port);
+          this.#dialled = where;
+          return true;
+        } catch (error) {
+          if (!(error instanceof ConnectError)) throw error;
+        }
       }
+      if (this.#chat.quitting) return false;
     }
   }
 

@@ -183,6 +183,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
           password: options.password === undefined ? undefined : new PasswordGate(options.password),
           headers: SECURITY_HEADERS,
         }),
+        // The pages of the other servers of the chat may come here when theirs goes away.
+        peers: () => options.cluster?.webServers() ?? [],
       }, connections);
     } catch (error) {
       await files.close();

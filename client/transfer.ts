@@ -339,8 +339,8 @@ export type TransferEffect = Extract<Effect, { type: "upload" | "download" }>;
 export interface TransfersOptions {
   /** The conversation: where the server takes files, and the sharing of one uploaded. */
   chat: Conversation;
-  /** The host the client dialled. */
-  hostname: string;
+  /** The host of the server the client is on now: the web port is on the same host. */
+  hostname: () => string;
   /** CA certificates to trust over HTTPS besides the system's (`--ca`). */
   caCerts?: string[] | undefined;
   /** The server's password now, if it has one. */
@@ -428,7 +428,7 @@ export class Transfers implements AsyncDisposable {
       throw new TransferError(`Cannot ${verb} a file: this server takes no files`);
     }
     return {
-      hostname: this.#options.hostname,
+      hostname: this.#options.hostname(),
       files,
       password: this.#options.password(),
       caCerts: this.#options.caCerts,
@@ -453,7 +453,7 @@ export class Transfers implements AsyncDisposable {
     const fromShelf = "file" in effect ? effect.file : undefined;
     const link = "link" in effect
       ? this.#withToken(effect.link)
-      : fileLink(this.#options.hostname, this.#server("get").files, effect.file);
+      : fileLink(this.#options.hostname(), this.#server("get").files, effect.file);
     const name = fromShelf === undefined ? linkName(link) : cleanFileName(fromShelf.name);
     this.#show({ direction: "down", name, done: 0, total: fromShelf?.size });
     const saved = await download(link, {
@@ -477,7 +477,7 @@ export class Transfers implements AsyncDisposable {
     if (files?.needsToken !== true) return link;
     try {
       const url = new URL(link);
-      const ours = new URL(webBase(this.#options.hostname, files));
+      const ours = new URL(webBase(this.#options.hostname(), files));
       if (url.origin !== ours.origin || !url.pathname.startsWith("/files/")) return link;
       url.searchParams.set("token", files.token);
       return url.href;

@@ -18,3 +18,23 @@ export function errorText(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.replace(/\s*\(os error \d+\).*$/s, "");
 }
+
+/** A host and a port, as {@linkcode parseAddress} reads them. */
+export interface HostPort {
+  /** The host name or address, without brackets. */
+  hostname: string;
+  /** The TCP port, from 1 to 65535. */
+  port: number;
+}
+
+/**
+ * Reads `host:port` as {@linkcode formatAddress} writes it (`[fe80::1]:5002`
+ * for IPv6), or `undefined` when `text` is not one.
+ */
+export function parseAddress(text: string): HostPort | undefined {
+  const match = /^(?:\[([^\s[\]/]+)\]|([^\s:[\]/]+)):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[3]);
+  const hostname = match?.[1] ?? match?.[2];
+  if (hostname === undefined || !(port >= 1 && port <= 65535)) return undefined;
+  return { hostname, port };
+}

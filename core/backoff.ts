@@ -8,6 +8,15 @@
  * client) counts as a failure; one that lasted {@linkcode SETTLED_MS} starts
  * the count again.
  *
+ * And which server it tries ({@linkcode Failover}): in a cluster each
+ * `welcome` names the other servers of the same chat. A round of attempts
+ * tries the server the client was on first, then those others, then the
+ * server the user asked for at the start; each client puts the others in an
+ * order of its own, so that the people of a server that went away do not all
+ * land on the same one. The backoff waits between rounds, not between the
+ * servers of one: a server that refuses at once costs no time. Addresses are
+ * opaque strings (`host:port` for the terminal, WebSocket URLs for the page).
+ *
  * @module
  */
 
@@ -71,5 +80,66 @@ export class Backoff {
     if (this.#welcomedAt !== undefined && now - this.#welcomedAt >= SETTLED_MS) this.#failures = 0;
     this.#welcomedAt = undefined;
     return retryDelay(this.#failures++, this.#options);
+  }
+}
+
+/** Options for {@linkcode Failover}. */
+export interface FailoverOptions {
+  /** Returns a number in [0, 1), to order the other servers. @default {Math.random} */
+  random?: () => number;
+}
+
+/** The servers a client may reconnect to, and the one it is on. */
+export class Failover {
+  readonly #home: string;
+  readonly #random: () => number;
+  #current: string;
+  #others: string[] = [];
+
+  /** Starts with `home`, the server the user asked for, as the only one known. */
+  constructor(home: string, options: FailoverOptions = {}) {
+    this.#home = home;
+    this.#current = home;
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** The server the user asked for: the address typed, the page's own. */
+  get home(): string {
+    return this.#home;
+  }
+
+  /** The server the client is on, or was on last. */
+  get current(): string {
+    return this.#current;
+  }
+
+  /** The other servers the last welcome named, in the order this client tries them. */
+  get others(): readonly string[] {
+    return this.#others;
+  }
+
+  /**
+   * The client was welcomed at `address`, whose `welcome` named `others` as
+   * the other servers of the same chat: `address` is tried first from now
+   * on, then `others` in an order of this client's own.
+   */
+  welcomed(address: string, others: readonly string[]): void {
+    this.#current = address;
+    const unique = [...new Set(others)].filter((other) => other !== address);
+    // Fisher–Yates, so that each order is as likely as any other.
+    for (let i = unique.length - 1; i > 0; i--) {
+      const j = Math.min(i, Math.floor(this.#random() * (i + 1)));
+      [unique[i], unique[j]] = [unique[j]!, unique[i]!];
+    }
+    this.#others = unique;
+  }
+
+  /**
+   * The servers to try, in order, when the connection is lost: the one the
+   * client was on, the others its last welcome named, then the one the user
+   * asked for; each once.
+   */
+  round(): string[] {
+    return [...new Set([this.#current, ...this.#others, this.#home])];
   }
 }

@@ -133,6 +133,8 @@ export class Conversation {
   #entering: string | undefined;
   #bell: BellMode = DEFAULT_BELL;
   #resume: string | undefined;
+  #servers: readonly string[] = [];
+  #webServers: readonly string[] = [];
   #everWelcomed = false;
   #online = false;
   #helloAt: number | undefined;
@@ -178,6 +180,20 @@ export class Conversation {
   /** The protocol version the next `hello` speaks: 2, or 1 once the server refused 2. */
   get version(): ProtocolVersion {
     return this.#version;
+  }
+
+  /**
+   * The other servers of the same chat (`host:port` of their chat ports), as
+   * the last `welcome` named them: where to go back to when this one goes
+   * away. Empty outside a cluster.
+   */
+  get servers(): readonly string[] {
+    return this.#servers;
+  }
+
+  /** The URLs of the other servers' web clients (`http://host:port/`), as the last `welcome` named them. */
+  get webServers(): readonly string[] {
+    return this.#webServers;
   }
 
   /** Whether the user asked to leave. */
@@ -687,6 +703,8 @@ export class Conversation {
     this.#everWelcomed = true;
     this.#helloAt = undefined;
     this.#resume = frame.resume;
+    this.#servers = frame.servers ?? [];
+    this.#webServers = frame.webServers ?? [];
     this.#presence.welcomed(now);
     this.files.welcome(frame.files);
     this.#heartbeat = new Heartbeat(now, frame.heartbeat);

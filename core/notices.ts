@@ -21,6 +21,29 @@ export function reconnectedNotice(name: string): Line {
   return notice([`Reconnected as ${sanitizeText(name)}`]);
 }
 
+/**
+ * The client came back on `to`, another server of the same chat, as `from`,
+ * the one it was on, did not answer.
+ */
+export function movedNotice(to: string, from: string): Line {
+  return notice([
+    `Now on ${sanitizeText(to)}, another server of the same chat: ${
+      sanitizeText(from)
+    } does not answer`,
+  ]);
+}
+
+/**
+ * The page came back on another server than its own, whose page is at
+ * `page`: the files it shares are shared from there.
+ */
+export function filesElsewhereNotice(page: string): Line {
+  return notice([
+    "To share files, open this server's own page: ",
+    { text: sanitizeText(page), style: "text" },
+  ]);
+}
+
 /** The server said goodbye with `reason`, inviting the client back, which will come back. */
 export function serverSaysNotice(reason: string): Line {
   return notice([`The server says: ${sanitizeText(reason)}`]);

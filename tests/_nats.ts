@@ -213,13 +213,35 @@ export class WebCluster implements AsyncDisposable {
     this.servers = servers;
   }
 
-  /** Starts NATS, then `count` chat servers with web clients that all know of each other. */
+  /**
+   * Starts NATS, then `count` chat servers with web clients that all know of
+   * each other, web clients included: each page's policy names the others'.
+   */
   static async start(count: number): Promise<WebCluster> {
     const nats = await NatsServer.start();
     const cluster = new WebCluster(nats, []);
     try {
       for (let i = 0; i < count; i++) cluster.servers.push(await serveWebInCluster(nats));
       await waitForEachOther(cluster.servers);
+      // A server hears of another's web client with its next heartbeat, a moment later.
+      for (const server of cluster.servers) {
+        const others = cluster.servers.filter((other) => other !== server)
+          .map((other) => `ws://127.0.0.1:${other.webPort}`);
+        await within(
+          (async () => {
+            while (true) {
+              const response = await fetch(`http://127.0.0.1:${server.webPort}/`);
+              await response.body?.cancel();
+              const policy = response.headers.get("content-security-policy") ?? "";
+              const sources = policy.split(/[\s;]+/);
+              if (others.every((other) => sources.includes(other))) return;
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+          })(),
+          10_000,
+          `the page on ${server.webPort} to name the others' WebSockets`,
+        );
+      }
     } catch (error) {
       await cluster[Symbol.asyncDispose]();
       throw error;

@@ -5,7 +5,8 @@
  * A shared file as the page shows it under its message: a picture as a
  * thumbnail that opens full size in a new tab, anything else as a card with
  * its name, its size and a download button. The name goes in as text only,
- * and a link is made only of a `/files/…` path on the page's own origin.
+ * and a link is made only of a `/files/…` path, on the page's own origin or
+ * (after a failover) on the server of the chat the page is on.
  *
  * @module
  */
@@ -55,13 +56,26 @@ function fileLink(file: FileRef, href: string, current: FileHref): HTMLAnchorEle
   return link;
 }
 
+/** Options for {@linkcode drawAttachment}. */
+export interface AttachmentOptions {
+  /**
+   * Show a picture in the page; when not, it is a card with a link, as any
+   * other file is. @default {true}
+   */
+  pictures?: boolean;
+}
+
 /** Draws `file` as the page shows it under its message; `href` says where it is downloaded. */
-export function drawAttachment(file: FileRef, href: FileHref): HTMLElement {
+export function drawAttachment(
+  file: FileRef,
+  href: FileHref,
+  options: AttachmentOptions = {},
+): HTMLElement {
   const box = document.createElement("div");
   box.className = "attachment";
   const url = href(file);
   const size = Number.isSafeInteger(file.size) && file.size >= 0 ? formatBytes(file.size) : "?";
-  if (url !== undefined && showsAsPicture(file)) {
+  if (url !== undefined && showsAsPicture(file) && options.pictures !== false) {
     box.classList.add("picture");
     const link = fileLink(file, url, href);
     link.className = "thumbnail";
@@ -72,10 +86,12 @@ export function drawAttachment(file: FileRef, href: FileHref): HTMLElement {
     image.decoding = "async";
     image.alt = file.name;
     image.src = url;
-    // A token that ended with an earlier connection: the current one may load it.
+    // A token that ended with an earlier connection: the current one may load it, if it is
+    // on this page's own server (the page loads no pictures from elsewhere).
     image.addEventListener("error", () => {
       const now = href(file);
-      if (now !== undefined && new URL(now, location.href).href !== image.src) image.src = now;
+      const next = now === undefined ? undefined : new URL(now, location.href);
+      if (next?.origin === location.origin && next.href !== image.src) image.src = next.href;
     });
     link.append(image);
     box.append(link);

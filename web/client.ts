@@ -9,7 +9,10 @@
  * core hands every line over at once, with its view. It tells the core of
  * the user's keystrokes (others see them typing) and of the tab hidden and
  * shown (away after a while hidden, back once shown), shows who is typing
- * in the view looked at, and remembers whom the user ignores.
+ * in the view looked at, and remembers whom the user ignores. In a cluster
+ * it may come back on another server than its own (web/connection.ts): it
+ * says so, file links then lead to that server, and files are shared only
+ * from a page of the server the page is on.
  *
  * @module
  */
@@ -20,13 +23,13 @@ import { errorLine, type Line, notice } from "../core/describe.ts";
 import { fileQuery } from "../core/files.ts";
 import { isMention } from "../core/format.ts";
 import { nameKey } from "../core/names.ts";
-import { outageNotice } from "../core/notices.ts";
+import { filesElsewhereNotice, movedNotice, outageNotice } from "../core/notices.ts";
 import type { Changes } from "../core/roster.ts";
 import type { FileRef, ServerFrame } from "../protocol.ts";
 import { Alerts } from "./alerts.ts";
 import { safeFileUrl } from "./attachment.ts";
 import { bindComposerKeys, fitToText } from "./composer.ts";
-import { Connection, type ConnectionState } from "./connection.ts";
+import { Connection, type ConnectionState, pageOrigin, socketUrl } from "./connection.ts";
 import type { InputHistory } from "./input.ts";
 import { Joining } from "./joining.ts";
 import { ViewLogs } from "./logs.ts";
@@ -120,6 +123,7 @@ export class WebClient {
       password: () => this.#joining.password,
       share: (file) => this.#apply(this.#chat.share(file)),
       tell: (message, error) => this.#show([error ? errorLine(message) : notice([message])]),
+      elsewhere: () => this.#elsewhere(),
     });
   }
 
@@ -282,14 +286,31 @@ export class WebClient {
     }, 300);
   }
 
-  /** Draws `line` for the log; a shared file's links carry the token when downloads need it. */
+  /**
+   * The origin of the server the page is on (`http://host:port`) when it is
+   * another than the page's own, after a failover; else `undefined`.
+   */
+  #elsewhere(): string | undefined {
+    const url = this.#connection.current;
+    return url === this.#connection.home ? undefined : pageOrigin(url);
+  }
+
+  /**
+   * Draws `line` for the log; a shared file's links carry the token when
+   * downloads need it, and lead to the server the page is on. Pictures of
+   * another server than the page's own are not shown in it (its policy
+   * loads pictures of its own origin only): they are links too.
+   */
   #draw(line: Line): HTMLDivElement {
     return drawLine(line, this.#chat.roster.me, {
       fileHref: (file: FileRef) => {
         const url = safeFileUrl(file);
         const place = this.#chat.files.place;
-        return url === undefined || place === undefined ? url : fileQuery(place, { url });
+        const path = url === undefined || place === undefined ? url : fileQuery(place, { url });
+        const elsewhere = this.#elsewhere();
+        return path === undefined || elsewhere === undefined ? path : new URL(path, elsewhere).href;
       },
+      pictures: this.#elsewhere() === undefined,
     });
   }
 
@@ -498,9 +519,18 @@ export class WebClient {
   }
 
   #welcome(): void {
+    const before = this.#connection.current;
+    this.#connection.welcomed(this.#chat.webServers.flatMap((page) => socketUrl(page) ?? []));
+    const now = this.#connection.current;
+    if (now !== before) {
+      const elsewhere = this.#elsewhere();
+      this.#show([
+        movedNotice(new URL(now).host, new URL(before).host),
+        ...elsewhere === undefined ? [] : [filesElsewhereNotice(`${elsewhere}/`)],
+      ]);
+    }
     this.#joining.welcomed();
     this.#sharing.update();
-    this.#connection.resetBackoff();
     this.#showStatus();
     this.focusInput();
   }

@@ -3,13 +3,16 @@
 /**
  * The page's WebSocket to the server: one JSON frame per message, checked
  * with {@linkcode parseServerFrame}, and reconnection after the backoff of
- * core/backoff.ts. The conversation core watches the link's health and says
- * when to give it up ({@linkcode Connection.abandon}).
+ * core/backoff.ts. In a cluster a reconnection that finds the server gone
+ * goes on at once to the other servers of the same chat (core/backoff.ts),
+ * whose WebSocket addresses the page learns from each `welcome`. The
+ * conversation core watches the link's health and says when to give it up
+ * ({@linkcode Connection.abandon}).
  *
  * @module
  */
 
-import { Backoff } from "../core/backoff.ts";
+import { Backoff, Failover } from "../core/backoff.ts";
 import { type ClientFrame, decodeJson, parseServerFrame, type ServerFrame } from "../protocol.ts";
 
 /** Where the connection is; `waiting` means a reconnect is scheduled at `until`. */
@@ -19,9 +22,29 @@ export type ConnectionState =
   | { kind: "waiting"; until: number }
   | { kind: "stopped" };
 
+/**
+ * The WebSocket address of the server whose page is at `page` (`http://host:port/`
+ * gives `ws://host:port/ws`, `https:` gives `wss:`), or `undefined` if `page`
+ * is no web address.
+ */
+export function socketUrl(page: string): string | undefined {
+  const url = URL.parse("/ws", page);
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) return undefined;
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  return url.href;
+}
+
+/** The origin of the web page whose server has the WebSocket at `socket` (`ws://h:p/ws` gives `http://h:p`). */
+export function pageOrigin(socket: string): string | undefined {
+  const url = URL.parse(socket);
+  if (url === null || (url.protocol !== "ws:" && url.protocol !== "wss:")) return undefined;
+  url.protocol = url.protocol === "wss:" ? "https:" : "http:";
+  return url.origin;
+}
+
 /** Options for {@linkcode Connection}. */
 export interface ConnectionOptions {
-  /** `ws:` or `wss:` address of the server's WebSocket endpoint. */
+  /** `ws:` or `wss:` address of the server's WebSocket endpoint: the page's own server. */
   url: string;
   /** Receives every valid frame, in order. */
   onFrame: (frame: ServerFrame) => void;
@@ -29,6 +52,8 @@ export interface ConnectionOptions {
   onState: (state: ConnectionState) => void;
   /** Milliseconds a socket may take to open. @default {10000} */
   connectTimeout?: number;
+  /** Returns a number in [0, 1): the order in which the other servers are tried. @default {Math.random} */
+  random?: () => number;
 }
 
 /** A WebSocket that keeps coming back until {@linkcode Connection.stop} is called. */
@@ -37,11 +62,36 @@ export class Connection {
   #socket: WebSocket | undefined;
   #state: ConnectionState = { kind: "stopped" };
   readonly #backoff = new Backoff();
+  readonly #failover: Failover;
+  /** The servers of this round of attempts not tried yet, tried at once as one fails. */
+  #round: string[] = [];
+  /** The address of the socket open now, or tried last. */
+  #url: string;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
+    this.#url = options.url;
+    this.#failover = new Failover(
+      options.url,
+      options.random === undefined ? {} : { random: options.random },
+    );
+  }
+
+  /** The WebSocket address of the socket open now, or of the one tried last. */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** The WebSocket address of the page's own server. */
+  get home(): string {
+    return this.#failover.home;
+  }
+
+  /** The address of the server the page was welcomed by last: the first one tried after a drop. */
+  get current(): string {
+    return this.#failover.current;
   }
 
   /** The current state. */
@@ -58,7 +108,18 @@ export class Connection {
   start(): void {
     if (this.#state.kind === "open" || this.#state.kind === "connecting") return;
     clearTimeout(this.#retryTimer);
-    this.#open();
+    this.#startRound();
+  }
+
+  /**
+   * The server of the socket open now welcomed the page, naming `others`,
+   * the WebSocket addresses of the other servers of the same chat: it is
+   * tried first after a drop, then they are. Starts counting reconnect
+   * delays again as {@linkcode Connection.resetBackoff} does.
+   */
+  welcomed(others: readonly string[]): void {
+    this.resetBackoff();
+    this.#failover.welcomed(this.#url, others);
   }
 
   /**
@@ -86,15 +147,23 @@ export class Connection {
   /** Closes the socket for good: no reconnect until {@linkcode Connection.start}. */
   stop(): void {
     clearTimeout(this.#retryTimer);
+    this.#round = [];
     this.#drop();
     this.#setState({ kind: "stopped" });
   }
 
-  #open(): void {
+  /** Tries the server the page was on, then (as each fails) the others it knows of. */
+  #startRound(): void {
+    this.#round = this.#failover.round();
+    this.#open(this.#round.shift() ?? this.#failover.current);
+  }
+
+  #open(url: string): void {
+    this.#url = url;
     this.#setState({ kind: "connecting" });
     let socket: WebSocket;
     try {
-      socket = new WebSocket(this.#options.url);
+      socket = new WebSocket(url);
     } catch {
       this.#lost();
       return;
@@ -104,6 +173,7 @@ export class Connection {
     socket.addEventListener("open", () => {
       if (socket !== this.#socket) return;
       clearTimeout(this.#connectTimer);
+      this.#round = [];
       this.#setState({ kind: "open" });
     });
     socket.addEventListener("message", (event) => {
@@ -122,11 +192,14 @@ export class Connection {
     });
   }
 
+  /** The socket closed or never opened: the next server of this round now, else a new round later. */
   #lost(): void {
     this.#drop();
+    const next = this.#round.shift();
+    if (next !== undefined) return this.#open(next);
     const delay = this.#backoff.next(performance.now());
     this.#setState({ kind: "waiting", until: Date.now() + delay });
-    this.#retryTimer = setTimeout(() => this.#open(), delay);
+    this.#retryTimer = setTimeout(() => this.#startRound(), delay);
   }
 
   /** Forgets the current socket, closing it quietly. */

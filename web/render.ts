@@ -24,6 +24,8 @@ import { findLinks } from "./links.ts";
 export interface DrawOptions {
   /** Where a shared file is downloaded from. @default {its own `/files/…` path} */
   fileHref?: FileHref;
+  /** Show a shared picture in the page, not only a link to it. @default {true} */
+  pictures?: boolean;
 }
 
 function span(className: string, ...children: (Node | string)[]): HTMLSpanElement {
@@ -154,13 +156,26 @@ export function drawLine(line: Line, me: string, options: DrawOptions = {}): HTM
   const time = line.status === undefined
     ? timeSpan(line.ts ?? Date.now())
     : span("time status", line.status);
+  // A notice's words are the client's or the server's own; one that quotes an address in a
+  // `text` part (where to share files from) makes it a link.
   const words = line.kind === "notice" || line.kind === "error"
-    ? [span("text", ...line.parts.map((part) => drawPart(part, me)))]
+    ? [
+      span(
+        "text",
+        ...line.parts.flatMap((part) =>
+          part.style === "text" ? [...drawWords([part], me).childNodes] : [drawPart(part, me)]
+        ),
+      ),
+    ]
     : drawParts(line.parts, me);
   element.append(time, " ", ...words);
   if (line.file !== undefined) {
     element.classList.add("shared-file");
-    element.append(drawAttachment(line.file, options.fileHref ?? safeFileUrl));
+    element.append(
+      drawAttachment(line.file, options.fileHref ?? safeFileUrl, {
+        pictures: options.pictures ?? true,
+      }),
+    );
   }
   if (line.id !== undefined) element.dataset.id = String(line.id);
   return element;

@@ -8,6 +8,9 @@
  * Each file is uploaded in turn (web/upload.ts) under a progress bar with a
  * cancel button above the message box, then shared where the user looks.
  * A file larger than the server takes is refused before a byte is sent.
+ * After a failover to another server of the chat than the page's own, the
+ * page shares no files (it uploads to its own origin only) and says where
+ * to share them from.
  *
  * @module
  */
@@ -43,6 +46,11 @@ export interface SharingHooks {
   share(file: Uploaded): void;
   /** Tells the user `message`: an error line, or a notice when `error` is false. */
   tell(message: string, error: boolean): void;
+  /**
+   * The origin (`http://host:port`) of the server the page is on when it is
+   * another than the page's own: files are not shared from here then.
+   */
+  elsewhere(): string | undefined;
 }
 
 /** One file waiting for its turn, or being uploaded. */
@@ -99,9 +107,17 @@ export class FileSharing {
     this.update();
   }
 
-  /** Shows the paperclip when the server takes files, as its last `welcome` said. */
+  /**
+   * Shows the paperclip when the server takes files, as its last `welcome`
+   * said, and the page is on its own server.
+   */
   update(): void {
-    this.#elements.attach.hidden = this.#hooks.place() === undefined;
+    this.#elements.attach.hidden = !this.#takes();
+  }
+
+  /** Whether files can be shared from this page now. */
+  #takes(): boolean {
+    return this.#hooks.place() !== undefined && this.#hooks.elsewhere() === undefined;
   }
 
   /**
@@ -117,6 +133,8 @@ export class FileSharing {
         ? this.#hooks.tell(noFilesNotice(), false)
         : this.#hooks.tell("Cannot share files: not connected to the chat yet", true);
     }
+    const elsewhere = this.#hooks.elsewhere();
+    if (elsewhere !== undefined) return this.#hooks.tell(elsewhereError(elsewhere), true);
     for (const file of files) {
       if (file.size > place.maxBytes) {
         this.#hooks.tell(
@@ -205,6 +223,8 @@ export class FileSharing {
     if (queued.cancelled) return;
     const place = this.#hooks.place();
     if (place === undefined) return this.#hooks.tell(noFilesNotice(), false);
+    const elsewhere = this.#hooks.elsewhere();
+    if (elsewhere !== undefined) return this.#hooks.tell(elsewhereError(elsewhere), true);
     if (!this.#hooks.online()) {
       return this.#hooks.tell(
         `Cannot share "${name}": not connected to the chat; try again once connected`,
@@ -255,7 +275,7 @@ export class FileSharing {
   #dragEnter(event: DragEvent): void {
     if (!carriesFiles(event.dataTransfer)) return;
     this.#dragDepth++;
-    if (this.#hooks.place() !== undefined) this.#elements.dropZone.hidden = false;
+    if (this.#takes()) this.#elements.dropZone.hidden = false;
   }
 
   #dragOver(event: DragEvent): void {
@@ -263,7 +283,7 @@ export class FileSharing {
     // Taken, so that a drop shares the files rather than the browser opening one in the tab.
     event.preventDefault();
     if (event.dataTransfer !== null) {
-      event.dataTransfer.dropEffect = this.#hooks.place() === undefined ? "none" : "copy";
+      event.dataTransfer.dropEffect = this.#takes() ? "copy" : "none";
     }
   }
 
@@ -281,6 +301,12 @@ export class FileSharing {
     this.add([...event.dataTransfer?.files ?? []]);
     this.#elements.input.focus({ preventScroll: true });
   }
+}
+
+/** What a file gets that is shared while the page is on `origin`, another server than its own. */
+function elsewhereError(origin: string): string {
+  return `Cannot share files from this page while it is on another server of the chat; ` +
+    `open that server's own page to share them: ${origin}/`;
 }
 
 /** What a file dropped or pasted on a server that takes none gets. */

@@ -9,6 +9,9 @@
  * after a few seconds, and a response must be taken within 30 seconds. Only
  * requests naming this server (host_names.ts) are answered, so a page on
  * another site cannot reach it by rebinding its own name to this address.
+ * A WebSocket is taken from the page's own origin, and in a cluster from the
+ * pages of the other servers of the same chat, which come here when their
+ * own server goes away; their page's policy lets them connect here.
  *
  * Connections are kept alive between requests, and an idle one (its answers
  * all sent, no byte of a next request come) makes way for a new connection
@@ -59,6 +62,12 @@ export interface WebTransportOptions {
   log: (line: string) => void;
   /** The shared files' endpoints, `/files` and `/files/...`; left out, there are none. */
   files?: FileRoutes | undefined;
+  /**
+   * In a cluster: the URLs of the other servers' web clients
+   * (`http://host:port/`) now. Their pages may open a WebSocket here, and this
+   * page may connect to theirs. @default {none}
+   */
+  peers?: (() => readonly string[]) | undefined;
 }
 
 /** Sent with every HTTP response: nothing inline, nothing remote, no framing. */
@@ -73,6 +82,28 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "cross-origin-resource-policy": "same-origin",
   "permissions-policy": "camera=(), microphone=(), geolocation=()",
 };
+
+/**
+ * {@linkcode SECURITY_HEADERS} for a page that may also connect to the
+ * WebSockets of the servers whose pages are at `origins` (`http://host:port`):
+ * their `ws:` (or `wss:`) origins are added to `connect-src`.
+ */
+export function securityHeaders(origins: Iterable<string>): Readonly<Record<string, string>> {
+  const sockets = [...origins].flatMap((origin) => {
+    const url = URL.parse(origin);
+    if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) return [];
+    return [`${url.protocol === "https:" ? "wss" : "ws"}://${url.host}`];
+  });
+  if (sockets.length === 0) return SECURITY_HEADERS;
+  const policy = SECURITY_HEADERS["content-security-policy"]!.replace(
+    "connect-src 'self'",
+    `connect-src 'self' ${sockets.join(" ")}`,
+  );
+  return { ...SECURITY_HEADERS, "content-security-policy": policy };
+}
+
+/** Most origins of other servers remembered as the cluster's. */
+const MAX_PEER_ORIGINS = 256;
 
 const TEXT_PLAIN = "text/plain; charset=utf-8";
 /** How long a kept-alive connection may wait for its next request. */
@@ -139,6 +170,13 @@ export class WebTransport {
   readonly #hosts: HostNames;
   readonly #handshakeMs: number;
   readonly #files: FileRoutes | undefined;
+  readonly #peers: (() => readonly string[]) | undefined;
+  /**
+   * The origins of every other server's page seen in the cluster since this
+   * one started, gone ones too: a page whose own server went away comes here
+   * after it is gone, and may come after another one it went to is gone.
+   */
+  readonly #peerOrigins = new Set<string>();
   readonly #http: http.Server;
   /** HTTP connections not (yet) upgraded. */
   readonly #open = new Map<Socket, HttpConnection>();
@@ -150,6 +188,7 @@ export class WebTransport {
     this.#hosts = new HostNames(options.hostname, options.webHosts);
     this.#handshakeMs = options.handshakeMs;
     this.#files = options.files;
+    this.#peers = options.peers;
     this.#http = http.createServer((request, response) => this.#request(request, response));
     // Deno's node:http destroys a connection once its last answer is sent when
     // the server is not listening, as ours never is: the sockets come from our
@@ -265,8 +304,23 @@ export class WebTransport {
     this.#listener.markIdle(socket, connection.slot);
   }
 
+  /** Takes note of the origins of the other servers of the cluster now; returns all seen. */
+  #notePeers(): ReadonlySet<string> {
+    for (const url of this.#peers?.() ?? []) {
+      const origin = URL.parse(url)?.origin;
+      if (origin === undefined || origin === "null" || this.#peerOrigins.has(origin)) continue;
+      this.#peerOrigins.add(origin);
+      if (this.#peerOrigins.size > MAX_PEER_ORIGINS) {
+        this.#peerOrigins.delete(this.#peerOrigins.values().next().value!);
+      }
+    }
+    return this.#peerOrigins;
+  }
+
   /** Closes connections that keep a slot without a request, or without reading their answer. */
   #sweep(): void {
+    // Servers come and go between pages: each one seen is remembered.
+    this.#notePeers();
     const now = performance.now();
     for (const [socket, connection] of this.#open) {
       const limit = connection.busy > 0
@@ -322,7 +376,9 @@ export class WebTransport {
     }
     const asset = this.#assets.get(path);
     if (asset === undefined) return respond(response, 404, "Not found\n", TEXT_PLAIN);
-    respond(response, 200, request.method === "HEAD" ? null : asset.body, asset.type);
+    respond(response, 200, request.method === "HEAD" ? null : asset.body, asset.type, false, {
+      headers: securityHeaders(this.#notePeers()),
+    });
   }
 
   #upgrade(request: IncomingMessage, socket: Socket, head: Uint8Array): void {
@@ -332,9 +388,13 @@ export class WebTransport {
     if (!this.#hosts.allows(headers.host)) {
       return rawResponse(socket, 403, unknownHost(headers.host));
     }
-    // A page from another site must not join on its visitor's behalf.
+    // A page from another site must not join on its visitor's behalf; one of another server
+    // of the same chat may, as its own server went away.
     const origin = headers.origin;
-    if (origin !== undefined && URL.parse(origin)?.host !== headers.host) {
+    if (
+      origin !== undefined && URL.parse(origin)?.host !== headers.host &&
+      !this.#notePeers().has(URL.parse(origin)?.origin ?? "")
+    ) {
       return rawResponse(socket, 403, "Cross-origin WebSocket refused");
     }
     const path = URL.parse(request.url ?? "/", "http://host")?.pathname;
@@ -368,10 +428,11 @@ function respond(
   body: string | Uint8Array | null,
   type: string,
   close = false,
+  options: { headers?: Readonly<Record<string, string>> } = {},
 ): void {
   const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
   response.writeHead(status, {
-    ...SECURITY_HEADERS,
+    ...options.headers ?? SECURITY_HEADERS,
     "content-type": type,
     "cache-control": "no-cache",
     ...(close ? { connection: "close" } : {}),
