@@ -168,6 +168,11 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     throw new ListenError(formatAddress(hostname, port), error);
   }
   if (config.webPort !== undefined && files !== undefined && uploadTokens !== undefined) {
+    // In a cluster, the shared files of every server are kept in NATS too.
+    const mirror = await options.cluster?.files(config.filesQuotaBytes).catch((error) => {
+      log(`Files stay on this server: cannot keep them in NATS: ${error.message}`);
+      return undefined;
+    });
     try {
       web = await WebTransport.open({
         ...config,
@@ -182,6 +187,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
           tokens: uploadTokens,
           password: options.password === undefined ? undefined : new PasswordGate(options.password),
           headers: SECURITY_HEADERS,
+          mirror,
+          log,
         }),
         // The pages of the other servers of the chat may come here when theirs goes away.
         peers: () => options.cluster?.webServers() ?? [],

@@ -6,7 +6,13 @@
 import assert from "node:assert/strict";
 import type { MessageFrame } from "../protocol.ts";
 import { type FrameOf, TestClient, waitUntil } from "./_test_utils.ts";
-import { serveInCluster, TestCluster, testWithNats } from "./_nats.ts";
+import {
+  serveInCluster,
+  TestCluster,
+  testWithNats,
+  WebCluster,
+  type WebClusterMember,
+} from "./_nats.ts";
 import { ChatProcess } from "./_chat_process.ts";
 import { IrcClient, ircServeArgs } from "./_irc_client.ts";
 
@@ -430,4 +436,33 @@ testWithNats("typing, away and back reach people on other servers", async () => 
   await ann.sync();
   assert.equal(ann.all("away").length, 1);
   assert.equal(ann.all("back").length, 1);
+});
+
+testWithNats("a file shared on one server is downloaded from another", async () => {
+  await using cluster = await WebCluster.start(2);
+  const [s1, s2] = cluster.servers as [WebClusterMember, WebClusterMember];
+  await using ann = await TestClient.join2(s1.port, "ann");
+  await using bob = await TestClient.join2(s2.port, "bob");
+  const body = new Uint8Array(300_000).map((_, i) => (i * 7919) % 251);
+  const files = ann.all("welcome")[0]!.files!;
+  const response = await fetch(`http://127.0.0.1:${files.port}/files`, {
+    method: "POST",
+    body,
+    headers: { authorization: `Bearer ${files.token}`, "x-file-name": "notes.bin" },
+  });
+  const stored = await response.json() as { id: string; url: string };
+  assert.equal(response.status, 201, JSON.stringify(stored));
+  await ann.send({ type: "file", id: stored.id });
+  const shared = await bob.next("message", (message) => message.file !== undefined);
+  assert.equal(shared.file?.id, stored.id);
+  // bob's own server has it too, though it never took it.
+  const bobFiles = bob.all("welcome")[0]!.files!;
+  assert.equal(bobFiles.port, s2.webPort);
+  const download = await fetch(`http://127.0.0.1:${s2.webPort}${shared.file!.url}`);
+  assert.equal(download.status, 200);
+  assert.deepEqual(new Uint8Array(await download.arrayBuffer()), body);
+  // A file no server has is still not found.
+  const missing = await fetch(`http://127.0.0.1:${s2.webPort}/files/${"0".repeat(64)}/x`);
+  assert.equal(missing.status, 404);
+  await missing.body?.cancel();
 });

@@ -16,7 +16,8 @@
  * - `chat.act`: what an operator did to someone, for the server they are on.
  *
  * Bans and room settings are kept in the key-value bucket `chat-notes`, one
- * entry per note, `<kind>.<key in hex>`.
+ * entry per note, `<kind>.<key in hex>`; shared files in the object store
+ * `chat-files` (files.ts).
  *
  * @module
  */
@@ -32,6 +33,9 @@ import {
   StorageType,
 } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
+import { Objm } from "@nats-io/obj";
+import type { FileMirror } from "../files/mirror.ts";
+import { FILES_BUCKET, NatsFileMirror } from "./files.ts";
 import type { MessageFrame, PrivateFrame, ServerFrame } from "../../protocol.ts";
 import {
   type ClaimResult,
@@ -332,6 +336,11 @@ export class NatsCluster implements Cluster {
         (error) => this.#log(`Cannot keep a ${kind} note in the cluster: ${error.message}`),
       ),
     );
+  }
+
+  async files(quotaBytes: number): Promise<FileMirror> {
+    const store = await new Objm(this.#nc).create(FILES_BUCKET, { max_bytes: quotaBytes });
+    return new NatsFileMirror(store);
   }
 
   act(key: string, act: RemoteAct): void {

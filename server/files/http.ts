@@ -14,6 +14,7 @@ import { cleanFileName, filePath } from "../../core/files.ts";
 import { contentDisposition, PICTURE_TYPES } from "./sniff.ts";
 import type { FileStore, StoredFile } from "./store.ts";
 import type { UploadTokens } from "./tokens.ts";
+import type { FileMirror } from "./mirror.ts";
 
 /** Options for {@linkcode FileRoutes}. */
 export interface FileRoutesOptions {
@@ -25,6 +26,10 @@ export interface FileRoutesOptions {
   password?: PasswordGate | undefined;
   /** Headers sent with every answer that is not a file. */
   headers: Readonly<Record<string, string>>;
+  /** In a cluster, the files of every server: uploads go there too, and missing files come from there. */
+  mirror?: FileMirror | undefined;
+  /** Receives one line per file that could not be kept for the other servers. */
+  log?: ((line: string) => void) | undefined;
 }
 
 /** What `POST /files` answers with status 201. */
@@ -75,6 +80,8 @@ function decodeName(value: string | undefined): string | undefined {
 
 /** Answers the requests for `/files` and `/files/...`. */
 export class FileRoutes {
+  /** Files being fetched from the other servers of a cluster, by id. */
+  readonly #fetching = new Map<string, Promise<StoredFile | undefined>>();
   readonly #options: FileRoutesOptions;
 
   constructor(options: FileRoutesOptions) {
@@ -119,7 +126,9 @@ export class FileRoutes {
     }
     const [, id, named] = FILE_PATH.exec(url.pathname) ?? [];
     if (this.#refused(request, response, url.searchParams, false)) return;
-    const file = id === undefined ? undefined : this.#options.store.get(id);
+    const file = id === undefined
+      ? undefined
+      : this.#options.store.get(id) ?? await this.#fromMirror(id);
     if (file === undefined) {
       return this.#error(
         response,
@@ -218,6 +227,10 @@ export class FileRoutes {
       return void request.resume();
     }
     const { file } = result;
+    // The other servers of a cluster serve it too, once it is answered for.
+    await this.#options.mirror?.publish(file, store.pathOf(file.id)).catch((error) =>
+      this.#options.log?.(`Cannot keep file ${file.id} for the other servers: ${error.message}`)
+    );
     const answer: UploadAnswer = {
       id: file.id,
       name: file.name,
@@ -226,6 +239,24 @@ export class FileRoutes {
       url: fileUrl(file),
     };
     this.#json(response, 201, answer, { location: answer.url });
+  }
+
+  /** The file `id` from the other servers of a cluster, stored here first; one fetch per id at once. */
+  #fromMirror(id: string): Promise<StoredFile | undefined> {
+    const mirror = this.#options.mirror;
+    if (mirror === undefined) return Promise.resolve(undefined);
+    let fetching = this.#fetching.get(id);
+    if (fetching === undefined) {
+      fetching = (async () => {
+        const found = await mirror.fetch(id).catch(() => undefined);
+        if (found === undefined) return undefined;
+        const { name, uploader } = found.file;
+        const stored = await this.#options.store.put(found.body, { name, uploader });
+        return stored.ok && stored.file.id === id ? stored.file : undefined;
+      })().finally(() => this.#fetching.delete(id));
+      this.#fetching.set(id, fetching);
+    }
+    return fetching;
   }
 
   #download(

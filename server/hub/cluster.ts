@@ -9,6 +9,7 @@
  */
 
 import type { MessageFrame, Person, PrivateFrame, ServerFrame } from "../../protocol.ts";
+import type { FileMirror } from "../files/mirror.ts";
 
 /** Someone connected to another server of the cluster. */
 export interface RemotePerson {
@@ -151,6 +152,11 @@ export interface Cluster extends AsyncDisposable {
   relay(room: string, frame: ServerFrame): void;
   /** Hands what an operator did to `key`, connected elsewhere, to that person's server. */
   act(key: string, act: RemoteAct): void;
+  /**
+   * Where the shared files of every server are kept, holding at most
+   * `quotaBytes`: what one server took, the others serve too.
+   */
+  files(quotaBytes: number): Promise<FileMirror>;
 }
 
 /** The people connected to other servers, by key and by room. */
