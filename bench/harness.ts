@@ -14,6 +14,7 @@ import {
   type ProcessSample,
   resetPeakRss,
   sampleProcess,
+  sumSamples,
 } from "./proc.ts";
 import { ServerProcess, WorkerProcess } from "./processes.ts";
 import type { WorkerConfig, WorkerEvent } from "./worker_protocol.ts";
@@ -93,10 +94,17 @@ export function spread(count: number, among: number, offset = 0): number[] {
 /** The server a run measures: one it started, or one that was already running. */
 export interface ServerHandle {
   readonly port: number;
+  /** The chat port of each server, when a run spreads its clients over a cluster. */
+  readonly ports?: readonly number[] | undefined;
   /** The IRC port, when the server serves IRC. */
   readonly ircPort: number | undefined;
   readonly command: string;
+  /** CPU and memory of the server; of a cluster's chat servers, summed. */
   sample(): ProcessSample | undefined;
+  /** Each chat server's reading, for a cluster. */
+  members?(): (ProcessSample | undefined)[];
+  /** The NATS server's reading, for a cluster. */
+  nats?(): ProcessSample | undefined;
   /** Sets the server's peak RSS back to its RSS now; `false` if it cannot. */
   resetPeak(): boolean;
   alive(): boolean;
@@ -219,11 +227,20 @@ export function count(value: number): string {
   return Math.round(value).toLocaleString("en-US");
 }
 
-/** Starts `env.workers` load workers sharing out `clients` round-robin. */
+/** The server a client of a run goes to: `clients` cut in `servers` blocks of consecutive indices. */
+export function serverOf(index: number, clients: number, servers: number): number {
+  return Math.min(servers - 1, Math.floor(index * servers / clients));
+}
+
+/**
+ * Starts `env.workers` load workers sharing out `clients` round-robin. With
+ * several `ports` (a cluster), the clients are spread over them in blocks
+ * ({@linkcode serverOf}), so every worker has clients on every server.
+ */
 export function startWorkers(
   env: RunEnvironment,
-  port: number,
-  base: Omit<WorkerConfig, "hostname" | "port" | "clients" | "epoch">,
+  ports: readonly number[],
+  base: Omit<WorkerConfig, "hostname" | "port" | "ports" | "clients" | "epoch">,
   clients: number,
   epoch: number,
 ): WorkerProcess[] {
@@ -231,8 +248,11 @@ export function startWorkers(
   return Array.from({ length: workers }, (_, w) => {
     const own: number[] = [];
     for (let i = w; i < clients; i += workers) own.push(i);
+    const spread = ports.length <= 1
+      ? {}
+      : { ports: own.map((i) => ports[serverOf(i, clients, ports.length)]!) };
     return new WorkerProcess(
-      { ...base, hostname: env.hostname, port, clients: own, epoch },
+      { ...base, hostname: env.hostname, port: ports[0]!, ...spread, clients: own, epoch },
       { cwd: env.root, cpus: env.generatorCpus },
     );
   });
@@ -241,13 +261,7 @@ export function startWorkers(
 /** CPU time of the generator so far: every worker process and this coordinator. */
 export function generatorSample(workers: WorkerProcess[]): ProcessSample {
   const samples = [...workers.map((worker) => sampleProcess(worker.pid)), sampleProcess("self")];
-  return {
-    cpuSeconds: sum(samples.map((sample) => sample.cpuSeconds)),
-    systemSeconds: sum(samples.map((sample) => sample.systemSeconds)),
-    preciseCpuSeconds: sum(samples.map((sample) => sample.preciseCpuSeconds)),
-    rssKiB: NaN,
-    peakRssKiB: NaN,
-  };
+  return { ...sumSamples(samples)!, rssKiB: NaN, peakRssKiB: NaN };
 }
 
 /** Tells every worker to exit and waits until they have. */

@@ -73,6 +73,8 @@ export class Client {
   readonly irc: boolean;
   /** The room it is in, `#` first (its IRC channel too). */
   readonly room: string;
+  /** The chat port it connects to: the run's server's, or its own server's in a cluster. */
+  port: number;
   /** Message frames expected in the current phase: every message, but its own on IRC. */
   expected = 0;
   readonly #worker: ClientHost;
@@ -108,6 +110,7 @@ export class Client {
     this.room = `#${prefix}${Math.floor(index / roomSize)}`;
     this.checked = checked;
     this.irc = irc;
+    this.port = worker.config.port;
   }
 
   /**
@@ -115,12 +118,12 @@ export class Client {
    * registers, joins the room and resolves once it has left `#lobby`.
    */
   async join(): Promise<void> {
-    const { hostname, port, ircPort } = this.#worker.config;
+    const { hostname, ircPort } = this.#worker.config;
     if (this.irc && ircPort === undefined) {
       throw new TypeError(`Cannot join as ${this.name} over IRC: no IRC port`);
     }
     this.#joined = Promise.withResolvers();
-    const conn = await Deno.connect({ hostname, port: this.irc ? ircPort! : port });
+    const conn = await Deno.connect({ hostname, port: this.irc ? ircPort! : this.port });
     conn.setNoDelay(true);
     this.conn = conn;
     this.#read(conn);

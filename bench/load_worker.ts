@@ -57,9 +57,11 @@ class LoadWorker implements ClientHost {
     this.config = config;
     const checked = new Set(config.checked);
     const irc = new Set(config.irc ?? []);
-    this.clients = config.clients.map((index) =>
-      new Client(this, index, checked.has(index), irc.has(index))
-    );
+    this.clients = config.clients.map((index, i) => {
+      const client = new Client(this, index, checked.has(index), irc.has(index));
+      client.port = config.ports?.[i] ?? config.port;
+      return client;
+    });
     const byIndex = new Map(this.clients.map((client) => [client.index, client]));
     this.senderNames = config.senders.map((index) => `${config.prefix}${index}`);
     this.#senders = [];

@@ -13,6 +13,7 @@ import { type BenchFile, readBenchFile, terminalReport } from "./report.ts";
 import { format, RESULTS_MD, writeMarkdown } from "./results.ts";
 import type { RunEnvironment, RunResult } from "./harness.ts";
 import {
+  CLUSTER_SERVERS,
   LOADS,
   runScenarioOnce,
   type ScenarioName,
@@ -51,6 +52,11 @@ Scenarios (--scenario NAME, or all):
   uploads  the busy load while ${UPLOADS.small.uploaders} chat users post ${UPLOADS.small.files} files of 1 MiB over HTTP, then on a
            fresh server ${UPLOADS.large.files} files of 10 MiB; each file shared. Its server serves the web
            port: --web-port 0 --max-file 25 --files-quota 1024 instead of --no-web
+  cluster  ${LOADS.cluster.clients} clients in one room, ${LOADS.cluster.senders} send ${LOADS.cluster.messages} each at ${LOADS.cluster.rate} messages/s in total: on one
+           server without NATS, then on clusters of --servers chat servers (serve --cluster)
+           linked through one nats-server -js (file storage in a temporary directory, removed
+           after), clients and senders spread evenly over the servers; figures side by side.
+           Needs nats-server on PATH. The chat servers and NATS share the server's CPU
 
 Options:
   --scenario NAME     one of the above, or all (default all)
@@ -70,6 +76,8 @@ Options:
   UPLOADS.small.fileBytes / 1024
 },${UPLOADS.large.files}x${UPLOADS.large.fileBytes / 1024})
   --uploaders N       chat users that upload, the files shared out among them (default ${UPLOADS.small.uploaders})
+  --servers N,N       cluster scenario: cluster sizes, each measured beside one server
+                      without NATS (default ${CLUSTER_SERVERS.join(",")})
   --workers N         load worker processes (default: one per generator CPU)
   --check N           receivers per worker that decode and check every frame (default 10)
   --connect-concurrency N  connections opened at once per worker (default 64)
@@ -174,6 +182,7 @@ export async function run(args: string[]): Promise<number> {
       idle: { type: "string" },
       uploads: { type: "string" },
       uploaders: { type: "string" },
+      servers: { type: "string" },
       workers: { type: "string" },
       check: { type: "string" },
       "connect-concurrency": { type: "string" },
@@ -248,6 +257,9 @@ export async function run(args: string[]): Promise<number> {
     maxOtherLoadPct: number("max-other-load", values["max-other-load"], 0) ?? 10,
     retries: number("retries", values.retries, 0) ?? 3,
     uploads: { small: round(rounds[0], UPLOADS.small), large: round(rounds[1], UPLOADS.large) },
+    servers: values.servers === undefined
+      ? [...CLUSTER_SERVERS]
+      : values.servers.split(",").map((size) => number("servers", size, 1)!),
   };
 
   const machine = machineInfo();
@@ -274,8 +286,11 @@ export async function run(args: string[]): Promise<number> {
     quietWaitSeconds: number("wait-quiet", values["wait-quiet"], 0) ?? 60,
     progress: (line) => progress.show(line),
   };
+  const server = names.includes("cluster")
+    ? "server (and every chat server and nats-server of a cluster)"
+    : "server";
   const placement = pin
-    ? `server pinned to CPU 0, generator (${workers} worker process${
+    ? `${server} pinned to CPU 0, generator (${workers} worker process${
       workers === 1 ? "" : "es"
     } and the coordinator) to CPU ${generatorCpus}, with taskset`
     : `not pinned; ${workers} worker process${workers === 1 ? "" : "es"}`;

@@ -81,6 +81,26 @@ export function sampleProcess(pid: number | "self"): ProcessSample {
 }
 
 /**
+ * One reading of several processes taken as one: CPU times and memory
+ * summed. A process that has ended counts as `undefined`, and makes the sum
+ * `undefined`, since its CPU is no longer known.
+ */
+export function sumSamples(
+  samples: readonly (ProcessSample | undefined)[],
+): ProcessSample | undefined {
+  if (samples.some((sample) => sample === undefined)) return undefined;
+  const total = (key: keyof ProcessSample) =>
+    samples.reduce((sum, sample) => sum + sample![key], 0);
+  return {
+    cpuSeconds: total("cpuSeconds"),
+    systemSeconds: total("systemSeconds"),
+    preciseCpuSeconds: total("preciseCpuSeconds"),
+    rssKiB: total("rssKiB"),
+    peakRssKiB: total("peakRssKiB"),
+  };
+}
+
+/**
  * Sets the peak resident memory of process `pid` (VmHWM) back to its current
  * RSS, by writing `5` to /proc/PID/clear_refs (Linux 4.0 and later), so that
  * a later sample's peak is the peak since now; returns `false` if not allowed.

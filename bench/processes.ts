@@ -103,7 +103,15 @@ export interface ServerProcessOptions {
   web?: boolean | undefined;
   /** Serve IRC too, on a free port (`--irc-port 0`); without it, `--no-irc`. */
   irc?: boolean | undefined;
+  /** A NATS URL: the server joins that cluster (`--cluster URL`). */
+  cluster?: string | undefined;
 }
+
+/** What {@linkcode ServerProcess.serveArgs} takes: how the server runs, not where. */
+export type ServeOptions = Omit<ServerProcessOptions, "root" | "cpus">;
+
+/** The line a server of a cluster logs for each other server it hears of. */
+const PEER_LINE = /Another server joined the cluster/;
 
 /** The real chat server, started as `deno run <chat task flags> main.ts serve …`. */
 export class ServerProcess implements AsyncDisposable {
@@ -120,33 +128,39 @@ export class ServerProcess implements AsyncDisposable {
   readonly #status: Promise<Deno.CommandStatus>;
   #exited = false;
   #logLines = 0;
+  #peers: number;
+  #heard = Promise.withResolvers<void>();
 
   private constructor(
     child: Deno.ChildProcess,
-    port: number,
-    ircPort: number | undefined,
-    command: string,
+    banner: { port: number; ircPort: number | undefined; command: string; peers: number },
     stderr: Tail,
     rest: AsyncGenerator<string>,
   ) {
     this.#child = child;
     this.pid = child.pid;
-    this.port = port;
-    this.ircPort = ircPort;
-    this.command = command;
+    this.port = banner.port;
+    this.ircPort = banner.ircPort;
+    this.command = banner.command;
+    this.#peers = banner.peers;
     this.#stderr = stderr;
     this.#status = child.status.then((status) => {
       this.#exited = true;
+      this.#heard.resolve();
       return status;
     });
     // The server logs every join: keep reading, or it blocks on a full pipe.
     (async () => {
-      for await (const _ of rest) this.#logLines++;
+      for await (const line of rest) {
+        this.#logLines++;
+        if (PEER_LINE.test(line)) this.#heardPeer();
+      }
     })().catch(() => {});
   }
 
   /** The argument list `main.ts serve` gets in a benchmark. */
-  static serveArgs(dataDir: string | undefined, web = false, irc = false): string[] {
+  static serveArgs(options: ServeOptions = {}): string[] {
+    const { dataDir, web = false, irc = false, cluster } = options;
     return [
       "serve",
       "--host",
@@ -167,6 +181,7 @@ export class ServerProcess implements AsyncDisposable {
       "100000",
       "--heartbeat",
       "3600",
+      ...(cluster === undefined ? [] : ["--cluster", cluster]),
     ];
   }
 
@@ -177,7 +192,7 @@ export class ServerProcess implements AsyncDisposable {
       "run",
       ...chatTaskFlags(options.root),
       "main.ts",
-      ...ServerProcess.serveArgs(options.dataDir, options.web, options.irc),
+      ...ServerProcess.serveArgs(options),
     ];
     const child = launch(args, { cwd: options.root, cpus: options.cpus });
     await child.stdin.close();
@@ -192,6 +207,7 @@ export class ServerProcess implements AsyncDisposable {
     }, 30_000);
     let port: number | undefined;
     let ircPort: number | undefined;
+    let peers = 0;
     try {
       // next() rather than for-await: leaving a for-await loop would end the stream.
       while (port === undefined || (options.irc && ircPort === undefined)) {
@@ -201,6 +217,7 @@ export class ServerProcess implements AsyncDisposable {
         if (match !== null) port = Number(match[1]);
         const irc = /irc:\/\/127\.0\.0\.1:(\d+)/.exec(line.value);
         if (irc !== null) ircPort = Number(irc[1]);
+        if (PEER_LINE.test(line.value)) peers++;
       }
     } finally {
       clearTimeout(timer);
@@ -212,7 +229,38 @@ export class ServerProcess implements AsyncDisposable {
       await stderr.done;
       throw new Error(`Cannot start the chat server: ${stderr.text.trim() || "no banner"}`);
     }
-    return new ServerProcess(child, port, ircPort, command, stderr, stdout);
+    return new ServerProcess(child, { port, ircPort, command, peers }, stderr, stdout);
+  }
+
+  /**
+   * Resolves once this server of a cluster has logged `count` other servers
+   * joining; rejects if it has not within `ms`, or ended.
+   */
+  async hearPeers(count: number, ms = 30_000): Promise<void> {
+    const deadline = performance.now() + ms;
+    while (this.#peers < count) {
+      if (this.#exited) throw new Error(`Cannot link the chat server: ${this.stderr.trim()}`);
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        throw new Error(
+          `Cannot link the chat server: it heard of ${this.#peers} other servers in ${ms} ms, ` +
+            `not ${count}`,
+        );
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#heard.promise,
+        new Promise<void>((resolve) => timer = setTimeout(resolve, left)),
+      ]);
+      clearTimeout(timer);
+    }
+  }
+
+  #heardPeer(): void {
+    this.#peers++;
+    const heard = this.#heard;
+    this.#heard = Promise.withResolvers();
+    heard.resolve();
   }
 
   /** Whether the process has ended. */

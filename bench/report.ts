@@ -6,7 +6,7 @@
  */
 
 import type { MachineInfo } from "./proc.ts";
-import { type ScenarioResult, SCENARIOS, SIDES } from "./scenarios.ts";
+import { type ScenarioResult, SCENARIOS, sidesOf } from "./scenarios.ts";
 import { median } from "./stats.ts";
 
 /** The JSON file: the latest result of each scenario, and where they came from. */
@@ -137,10 +137,32 @@ const CATALOGUE: Readonly<Record<string, Metric>> = {
     unit: "MiB",
     digits: 1,
   },
+  servers: { label: "chat servers in the cluster", unit: "", digits: 0 },
+  natsCpuSec: { label: "NATS CPU while sending", unit: "s", digits: 2 },
+  natsCpuUsPerDelivery: { label: "NATS CPU per delivery", unit: "µs", digits: 2 },
+  natsCoreSharePct: { label: "NATS CPU ÷ (first send to last delivery)", unit: "%", digits: 0 },
+  natsPeakRssMiB: { label: "NATS peak RSS while measuring", unit: "MiB", digits: 1 },
+  clusterCpuUsPerDelivery: {
+    label: "CPU per delivery, chat servers and NATS",
+    unit: "µs",
+    digits: 2,
+  },
+  busiestServerCpuSec: { label: "busiest chat server's CPU while sending", unit: "s", digits: 2 },
+  busiestServerCpuUsPerDelivery: {
+    label: "busiest chat server's CPU per delivery (of all)",
+    unit: "µs",
+    digits: 2,
+  },
+  busiestServerCoreSharePct: {
+    label: "busiest chat server's CPU ÷ (first send to last delivery)",
+    unit: "%",
+    digits: 0,
+  },
 };
 
 function metricOf(key: string): Metric {
-  const plain = key.replace(/^(memory|durable|small|large)\./, "");
+  // A side's figures carry its name first: `memory.p99Ms`, `cluster3.p99Ms`.
+  const plain = key.replace(/^[\w-]+\./, "");
   const [base, at] = plain.split("@");
   const metric = CATALOGUE[base!] ?? { label: base!, unit: "", digits: 2 };
   if (at === undefined) return metric;
@@ -175,32 +197,40 @@ export function table(header: string[], rows: string[][], right: boolean[] = [])
   return [line(header), rule, ...rows.map(line)].join("\n");
 }
 
-/** The figures of one scenario: a row per figure, a column per run, then the median. */
+/**
+ * The figures of one scenario: a row per figure, a column per run, then the
+ * median; for a scenario with sides, a column per side with its medians.
+ */
 export function scenarioTable(result: ScenarioResult): string {
   const keys = Object.keys(result.median);
-  const sides = SIDES[result.scenario];
+  const sides = sidesOf(result);
   if (sides !== undefined) {
-    const [[a, aLabel], [b, bLabel]] = sides as [[string, string], [string, string]];
-    const bases = keys.filter((key) => key.startsWith(`${a}.`)).map((key) =>
-      key.slice(a.length + 1)
-    );
+    // Every figure any side has, in the order they first appear.
+    const bases = [
+      ...new Set(
+        keys.filter((key) => sides.some(([side]) => key.startsWith(`${side}.`)))
+          .map((key) => key.slice(key.indexOf(".") + 1)),
+      ),
+    ];
     const rows = bases.map((base) => [
       metricOf(base).label,
-      formatMetric(base, result.median[`${a}.${base}`]),
-      formatMetric(base, result.median[`${b}.${base}`]),
+      ...sides.map(([side]) => formatMetric(base, result.median[`${side}.${base}`])),
     ]);
-    const both = keys.filter((key) => !key.includes("."));
+    const all = keys.filter((key) => !key.includes("."));
     rows.push(
-      ...both.map((key) => [metricOf(key).label, formatMetric(key, result.median[key]), ""]),
+      ...all.map((key) => [
+        metricOf(key).label,
+        formatMetric(key, result.median[key]),
+        ...sides.slice(1).map(() => ""),
+      ]),
     );
     return table(
       [
         `median of ${result.runs.length}`,
-        sideLabel(result, a, aLabel),
-        sideLabel(result, b, bLabel),
+        ...sides.map(([side, label]) => sideLabel(result, side, label)),
       ],
       rows,
-      [false, true, true],
+      [false, ...sides.map(() => true)],
     );
   }
   const runs = result.runs.map((_, i) => `run ${i + 1}`);
@@ -224,7 +254,7 @@ function sideLabel(result: ScenarioResult, side: string, label: string): string 
 export function summaryTable(results: ScenarioResult[]): string {
   const rows = results.map((result) => {
     const m = result.median;
-    const sides = SIDES[result.scenario]?.map(([side]) => side);
+    const sides = sidesOf(result)?.map(([side]) => side);
     const get = (key: string) =>
       sides !== undefined
         ? sides.map((side) => formatMetric(key, m[`${side}.${key}`])).join(" / ")
@@ -254,6 +284,8 @@ export function summaryTable(results: ScenarioResult[]): string {
         ? " (mem / SQLite)"
         : result.scenario === "uploads"
         ? " (small / large files)"
+        : result.sides !== undefined
+        ? ` (${result.sides.map(([side]) => side).join(" / ")})`
         : ""),
       get("deliveriesPerSec"),
       get("p50Ms"),
@@ -367,15 +399,91 @@ export function comparisonTable(
   );
 }
 
-/** The comparisons of {@linkcode COMPARISONS} whose two scenarios are both in `results`. */
+/**
+ * Figures of the sides of a cluster run set side by side, each with the one
+ * that stands in for it on a side without it: one server's CPU is all the
+ * CPU a single server needs, and it is its own busiest server.
+ */
+const SIDE_COMPARED: readonly (readonly [string, string?])[] = [
+  ["deliveriesPerSec"],
+  ["p50Ms"],
+  ["p99Ms"],
+  ["maxMs"],
+  ["faults"],
+  ["serverCpuUsPerDelivery"],
+  ["natsCpuUsPerDelivery"],
+  ["clusterCpuUsPerDelivery", "serverCpuUsPerDelivery"],
+  ["busiestServerCpuUsPerDelivery", "serverCpuUsPerDelivery"],
+  ["serverCoreSharePct"],
+  ["natsCoreSharePct"],
+  ["busiestServerCoreSharePct", "serverCoreSharePct"],
+  ["serverPeakRssMiB"],
+  ["natsPeakRssMiB"],
+];
+
+/** Figure `key` of `side` in `metrics`, or its stand-in `fallback`. */
+function sideValue(
+  metrics: Record<string, number>,
+  side: string,
+  [key, fallback]: readonly [string, string?],
+): number | undefined {
+  return metrics[`${side}.${key}`] ??
+    (fallback === undefined ? undefined : metrics[`${side}.${fallback}`]);
+}
+
+/**
+ * The medians of each side of `result` (a scenario with sides, such as the
+ * cluster), and each side's ratio to the first: the median of the ratios
+ * run by run, since the sides of a run met the machine in the same state.
+ */
+export function sidesTable(result: ScenarioResult): string {
+  const sides = sidesOf(result) ?? [];
+  const [base, ...others] = sides;
+  const rows = SIDE_COMPARED.map((figure) => {
+    const [key] = figure;
+    const ratios = others.map(([side]) => {
+      const ratio = median(result.runs.map((run) => {
+        const a = sideValue(run.metrics, base![0], figure);
+        const b = sideValue(run.metrics, side, figure);
+        return a !== undefined && b !== undefined && a !== 0 ? b / a : NaN;
+      }));
+      return Number.isNaN(ratio) ? "" : ratio.toFixed(2);
+    });
+    return [
+      metricOf(key).label,
+      ...sides.map(([side]) => formatMetric(key, sideValue(result.median, side, figure))),
+      ...ratios,
+    ];
+  });
+  return table(
+    [
+      `median of ${result.runs.length}`,
+      ...sides.map(([, label]) => label),
+      ...others.map(([side]) => `${side} ÷ ${base![0]}`),
+    ],
+    rows,
+    [false, ...sides.map(() => true), ...others.map(() => true)],
+  );
+}
+
+/**
+ * The comparisons of {@linkcode COMPARISONS} whose two scenarios are both in
+ * `results`, and the sides of each scenario that keeps its sides (cluster).
+ */
 function comparisons(results: ScenarioResult[]): [string, string][] {
   const byName = new Map(results.map((result) => [result.scenario, result]));
-  return COMPARISONS.flatMap(([a, b]) => {
+  const pairs = COMPARISONS.flatMap(([a, b]) => {
     const base = byName.get(a as ScenarioResult["scenario"]);
     const other = byName.get(b as ScenarioResult["scenario"]);
     if (base === undefined || other === undefined) return [];
     return [[`${b} against ${a}`, comparisonTable(base, other)] as [string, string]];
   });
+  const sided = results.filter((result) => result.sides !== undefined && result.sides.length > 1)
+    .map((result): [string, string] => [
+      `${result.scenario}: each side against ${result.sides![0]![1]} (ratios run by run)`,
+      sidesTable(result),
+    ]);
+  return [...pairs, ...sided];
 }
 
 /** Every target of every scenario with PASS or FAIL. */

@@ -42,7 +42,7 @@ export async function runIdle(env: RunEnvironment, options: IdleRunOptions): Pro
   const server = await openServer(env);
   const workers = startWorkers(
     env,
-    server.port,
+    [server.port],
     {
       prefix: randomPrefix(),
       senders: [],

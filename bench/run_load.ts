@@ -6,6 +6,7 @@
  * @module
  */
 
+import { clusterMetrics, clusterSamples, openCluster } from "./cluster.ts";
 import { busyBetween, cpuBetween, cpuTimes, type ProcessSample } from "./proc.ts";
 import type { WorkerProcess } from "./processes.ts";
 import {
@@ -94,6 +95,12 @@ export interface LoadRunOptions {
    * same moment on; the server then serves its web port.
    */
   uploads?: Uploads | undefined;
+  /**
+   * Run a cluster of this many chat servers linked through a fresh NATS
+   * server, the clients and senders spread over them; none runs one server
+   * without NATS.
+   */
+  servers?: number | undefined;
 }
 
 interface PhaseResult {
@@ -185,11 +192,17 @@ export async function runLoad(
   const notes: string[] = [];
   const uploads = options.uploads;
   const ircPercent = spec.ircPercent ?? 0;
-  const server = await openServer(env, {
+  if (options.servers !== undefined && ircPercent > 0) {
+    throw new RangeError("Cannot run a cluster with clients on IRC: give --irc-share 0");
+  }
+  const serverOptions = {
     dataDir: options.dataDir,
     web: uploads !== undefined,
     irc: ircPercent > 0,
-  });
+  };
+  const server = options.servers === undefined
+    ? await openServer(env, serverOptions)
+    : await openCluster(env, options.servers, serverOptions);
   const workerCount = Math.max(1, Math.min(env.workers, clients));
   // Checking costs the generator more than counting: at most a tenth of the clients.
   const checkedCount = Math.min(
@@ -203,7 +216,7 @@ export async function runLoad(
   const epoch = sharedNow();
   const workers = startWorkers(
     env,
-    server.port,
+    server.ports ?? [server.port],
     {
       prefix,
       senders: senderIndices,
@@ -248,6 +261,7 @@ export async function runLoad(
     const cpusBefore = cpuTimes();
     const wallBefore = performance.now();
     const before = server.sample();
+    const clusterBefore = clusterSamples(server);
     // From here VmHWM is the peak of the measured phase.
     const peakReset = server.resetPeak();
     const generatorBefore = generatorSample(workers);
@@ -262,6 +276,7 @@ export async function runLoad(
       at,
     });
     const after = server.sample();
+    const clusterAfter = clusterSamples(server);
     const generatorCpuSec = cpuBetween(generatorBefore, generatorSample(workers));
     const cpusAfter = cpuTimes();
     const wall = (performance.now() - wallBefore) / 1000;
@@ -289,12 +304,23 @@ export async function runLoad(
       Object.assign(metrics, beside.metrics, duringUploads(beside, phase.reports, epoch));
       metrics.serverCpuWithUploadsSec = before && end ? cpuBetween(before, end) : NaN;
     }
+    if (clusterBefore !== undefined && clusterAfter !== undefined) {
+      Object.assign(
+        metrics,
+        clusterMetrics(clusterBefore, clusterAfter, {
+          deliveries: metrics.deliveries!,
+          durationSec: metrics.durationSec!,
+          serverCpuSec: metrics.serverCpuSec!,
+        }),
+      );
+    }
     metrics.warmupMessagesPerSender = warmup;
     metrics.quietWaitSec = waited;
     // What else ran on the CPUs while measuring: their busy time minus ours. /proc/stat
     // counts in 10 ms ticks by sampling, so this is rough, within some 10 %.
     const cpus = placement(env);
-    const serverCpu = metrics.serverCpuSec!;
+    // NATS runs on the servers' CPUs: its time is the run's own, not another process's.
+    const serverCpu = metrics.serverCpuSec! + (metrics.natsCpuSec ?? 0);
     if (env.serverCpus !== undefined) {
       const busy = busyBetween(cpusBefore, cpusAfter, cpus.server);
       metrics.otherLoadServerCpuPct = Math.max(

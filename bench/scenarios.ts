@@ -5,6 +5,7 @@
  * @module
  */
 
+import { NATS_ARGS } from "./cluster.ts";
 import type { RunEnvironment, RunResult } from "./harness.ts";
 import { runIdle } from "./run_idle.ts";
 import { type LoadSpec, runLoad } from "./run_load.ts";
@@ -21,6 +22,7 @@ export const SCENARIOS = [
   "soak",
   "durable",
   "uploads",
+  "cluster",
 ] as const;
 
 /** One scenario name. */
@@ -44,6 +46,8 @@ export interface ScenarioOptions {
   retries: number;
   /** The uploads scenario's two rounds of files: small ones, then large ones. */
   uploads: { small: UploadSpec; large: UploadSpec };
+  /** The cluster scenario's cluster sizes, each measured beside one server without NATS. */
+  servers: number[];
 }
 
 /** A figure checked against a limit from issue 7. */
@@ -87,6 +91,8 @@ export interface ScenarioResult {
   targets: TargetResult[];
   /** Remarks: generator- or server-bound runs, stalls. */
   notes: string[];
+  /** The sides of a scenario whose sides depend on its options (cluster), as in {@linkcode SIDES}. */
+  sides?: [string, string][] | undefined;
 }
 
 /**
@@ -99,20 +105,42 @@ export const UPLOADS: Readonly<{ small: UploadSpec; large: UploadSpec }> = {
 };
 
 /**
- * The two-sided scenarios: each run measures the same load twice, with the
- * figures of each side under its prefix (`memory.p99Ms`), and a heading for
- * each side's column.
+ * The scenarios with sides: each run measures the same load two or more
+ * times, with the figures of each side under its prefix (`memory.p99Ms`),
+ * and a heading for each side's column. The cluster's sides depend on
+ * `--servers` ({@linkcode clusterSides}); its result keeps them.
  */
 export const SIDES: Readonly<Partial<Record<ScenarioName, readonly [string, string][]>>> = {
   durable: [["memory", "--memory"], ["durable", "--data-dir (SQLite)"]],
   uploads: [["small", "small files"], ["large", "large files"]],
 };
 
+/** The cluster scenario's sides: one server without NATS, then a cluster of each size. */
+export function clusterSides(servers: readonly number[]): [string, string][] {
+  return [
+    ["standalone", "1 server, no NATS"],
+    ...servers.map((n): [string, string] => [
+      `cluster${n}`,
+      `cluster of ${n} server${n === 1 ? "" : "s"}`,
+    ]),
+  ];
+}
+
+/** The sides of `result`, first the base: kept in it, else {@linkcode SIDES}; none if one-sided. */
+export function sidesOf(result: ScenarioResult): readonly [string, string][] | undefined {
+  return result.sides ?? SIDES[result.scenario];
+}
+
 /**
  * Loads of the message scenarios (K of `big` is ours: 2 s of sending). `busy-irc` is `busy`
- * with half of the clients on IRC (issue 18), to compare with it.
+ * with half of the clients on IRC (issue 18), to compare with it. `cluster` has the clients and
+ * senders of its issue; its rate and K are ours: 180,000 deliveries/s for 10 s, which one
+ * server, and the three servers of a cluster with NATS beside them, carry on one CPU with room
+ * to spare (at 300,000/s the three and NATS filled it).
  */
-export const LOADS: Readonly<Record<"burst" | "busy" | "busy-irc" | "big" | "soak", LoadSpec>> = {
+export const LOADS: Readonly<
+  Record<"burst" | "busy" | "busy-irc" | "big" | "soak" | "cluster", LoadSpec>
+> = {
   burst: { clients: 50, senders: 5, messages: 200, rate: 0, textBytes: 64 },
   busy: { clients: 200, senders: 10, messages: 100, rate: 2000, textBytes: 64 },
   "busy-irc": {
@@ -125,6 +153,7 @@ export const LOADS: Readonly<Record<"burst" | "busy" | "busy-irc" | "big" | "soa
   },
   big: { clients: 1000, senders: 10, messages: 100, rate: 500, textBytes: 64 },
   soak: { clients: 200, senders: 10, messages: 0, rate: 200, textBytes: 64 },
+  cluster: { clients: 3000, senders: 10, messages: 60, rate: 60, textBytes: 64 },
 };
 
 const NO_FAULTS = (label = "0 lost (nor duplicated, reordered or misattributed)"): Target => ({
@@ -147,6 +176,17 @@ const BUSY_TARGETS = (): Target[] => [
   },
   { label: "p99 latency ≤ 15 ms", metric: "p99Ms", op: "<=", limit: 15, worst: false },
 ];
+
+/** The cluster sizes of the cluster scenario when `--servers` does not say. */
+export const CLUSTER_SERVERS: readonly number[] = [1, 3];
+
+/** The targets of the cluster scenario: nothing lost on any side. */
+export function clusterTargets(servers: readonly number[]): Target[] {
+  return clusterSides(servers).map(([side, heading]) => ({
+    ...NO_FAULTS(`0 lost (nor duplicated, reordered or misattributed), ${heading}`),
+    metric: `${side}.faults`,
+  }));
+}
 
 /** The targets of issue 7, per scenario; burst and durable only check that nothing is lost. */
 export const TARGETS: Readonly<Record<ScenarioName, Target[]>> = {
@@ -223,6 +263,9 @@ export const TARGETS: Readonly<Record<ScenarioName, Target[]>> = {
       worst: false,
     },
   ],
+  // What a cluster costs is reported beside one server, not judged; with `--servers`, see
+  // clusterTargets().
+  cluster: clusterTargets(CLUSTER_SERVERS),
 };
 
 /** The load a message scenario runs with, overrides applied. */
@@ -265,6 +308,14 @@ export function describe(name: ScenarioName, options: ScenarioOptions): string {
         "server RSS sampled every 10 s";
     case "durable":
       return `${describeLoad(loadFor(name, options))}; once with --memory, once with --data-dir`;
+    case "cluster": {
+      const sizes = options.servers.map(String).join(" and of ");
+      return `${describeLoad(loadFor(name, options))}; on one server without NATS, then on a ` +
+        `cluster of ${sizes} servers linked through one nats-server (JetStream, file storage), ` +
+        "the clients, senders and checked receivers spread evenly over the servers in blocks " +
+        "of consecutive clients; each run starts with the next side. Server CPU and RSS are " +
+        "summed over the chat servers; NATS's are apart";
+    }
     case "uploads": {
       const files = (spec: UploadSpec) =>
         `${spec.uploaders} uploaders post ${spec.files} files of ${formatMiB(spec.fileBytes)}`;
@@ -316,13 +367,42 @@ function soakGrowth(result: RunResult, length: number): void {
   if (window < 60) result.notes.push(`short soak: compared the first and last ${window} s`);
 }
 
+/**
+ * Run `run` of the cluster scenario: the same load on one server without
+ * NATS and on each cluster size, starting with side `run - 1` (modulo the
+ * sides), so that a machine drifting within a run weighs on each side alike.
+ */
+async function runCluster(
+  run: number,
+  options: ScenarioOptions,
+  env: RunEnvironment,
+  label: string,
+): Promise<RunResult> {
+  const spec = loadFor("cluster", options);
+  const warmup = options.warmup ?? spec.messages;
+  const sides = clusterSides(options.servers)
+    .map(([side, heading], i) => ({ side, heading, servers: [undefined, ...options.servers][i] }));
+  const metrics: Record<string, number> = {};
+  const notes: string[] = [];
+  for (let i = 0; i < sides.length; i++) {
+    const { side, heading, servers } = sides[(i + run - 1) % sides.length]!;
+    const result = await runLoad(spec, env, { label: `${label} ${side}`, warmup, servers });
+    Object.assign(metrics, prefixed(`${side}.`, withFaults(result.metrics)));
+    notes.push(...result.notes.map((note) => `${heading}: ${note}`));
+  }
+  return { metrics, notes };
+}
+
 async function runOnce(
   name: ScenarioName,
+  run: number,
   options: ScenarioOptions,
   env: RunEnvironment,
   label: string,
 ): Promise<RunResult> {
   switch (name) {
+    case "cluster":
+      return await runCluster(run, options, env, label);
     case "idle":
       return await runIdle(env, {
         label,
@@ -422,9 +502,13 @@ function otherLoad(metrics: Record<string, number>): number {
 /** Remarks on what limited the runs: the generator's core, the server's, a stall. */
 function bounds(medians: Record<string, number>): string[] {
   const notes: string[] = [];
-  for (const prefix of ["", "memory.", "durable.", "small.", "large."]) {
+  const sides = Object.keys(medians).filter((key) => key.includes("."))
+    .map((key) => key.slice(0, key.indexOf(".") + 1));
+  for (const prefix of ["", ...new Set(sides)]) {
     const generator = medians[`${prefix}generatorCpuSharePct`];
-    const server = medians[`${prefix}serverCoreSharePct`];
+    // A cluster's NATS runs on the servers' CPUs too.
+    const server = (medians[`${prefix}serverCoreSharePct`] ?? NaN) +
+      (medians[`${prefix}natsCoreSharePct`] ?? 0);
     const other = Math.max(
       medians[`${prefix}otherLoadServerCpuPct`] ?? 0,
       medians[`${prefix}otherLoadGeneratorCpuPct`] ?? 0,
@@ -443,7 +527,7 @@ function bounds(medians: Record<string, number>): string[] {
           "throughput and latency here are limits of the tool, not only of the server",
       );
     }
-    if (server !== undefined && server >= 90) {
+    if (server >= 90) {
       notes.push(
         `server-bound${where}: the server's core was ${server.toFixed(0)}% busy while sending`,
       );
@@ -463,14 +547,14 @@ export async function runScenarioOnce(
   env: RunEnvironment,
 ): Promise<RunResult> {
   const label = `${name} ${run}/${options.runs}`;
-  let result = await runOnce(name, options, env, label);
+  let result = await runOnce(name, run, options, env, label);
   // Only latency and CPU figures suffer from other processes; memory ones do not.
   const retries = name === "idle" || name === "soak" ? 0 : options.retries;
   for (let retry = 1; retry <= retries; retry++) {
     const other = otherLoad(result.metrics);
     if (!(other > options.maxOtherLoadPct)) break;
     env.progress(`${label} | other processes took ${other.toFixed(0)}% of a CPU: again`);
-    const next = await runOnce(name, options, env, `${label} again`);
+    const next = await runOnce(name, run, options, env, `${label} again`);
     next.notes.unshift(
       `repeated ${retry} time${retry === 1 ? "" : "s"}: other processes took ` +
         `${other.toFixed(0)}% of a benchmark CPU`,
@@ -488,13 +572,18 @@ export function scenarioResult(
   env: RunEnvironment,
   command: string,
 ): ScenarioResult {
+  const pin = env.serverCpus === undefined ? "" : `taskset -c ${env.serverCpus} `;
   const server = env.port === undefined
-    ? (env.serverCpus === undefined ? "" : `taskset -c ${env.serverCpus} `) +
+    ? pin +
       "deno run <chat task permissions> main.ts serve --host 127.0.0.1 --port 0 " +
       (name === "uploads" ? "--web-port 0 --max-file 25 --files-quota 1024 " : "--no-web ") +
       ((loadFor(name, options).ircPercent ?? 0) > 0 ? "--irc-port 0 " : "--no-irc ") +
       `${name === "durable" ? "--memory, then --data-dir DIR" : "--memory"} --rate 1000000 ` +
-      "--max-connections 100000 --max-per-ip 100000 --heartbeat 3600"
+      "--max-connections 100000 --max-per-ip 100000 --heartbeat 3600" +
+      (name === "cluster"
+        ? "; in a cluster each one with --cluster nats://127.0.0.1:PORT, beside " +
+          `${pin}nats-server ${NATS_ARGS.join(" ")} DIR (a new temporary DIR each time)`
+        : "")
     : `already running on ${env.hostname}:${env.port}`;
   const keys = [...new Set(runs.flatMap((run) => Object.keys(run.metrics)))];
   const medians = Object.fromEntries(
@@ -512,7 +601,9 @@ export function scenarioResult(
     server,
     runs,
     median: medians,
-    targets: TARGETS[name].map((target) => judge(target, runs, medians)),
+    targets: (name === "cluster" ? clusterTargets(options.servers) : TARGETS[name])
+      .map((target) => judge(target, runs, medians)),
     notes,
+    ...(name === "cluster" ? { sides: clusterSides(options.servers) } : {}),
   };
 }

@@ -25,6 +25,11 @@ export interface WorkerConfig {
   hostname: string;
   /** Server TCP port. */
   port: number;
+  /**
+   * The chat port of each of `clients`, in the same order, when the run
+   * spreads them over the servers of a cluster; none: every one on `port`.
+   */
+  ports?: number[] | undefined;
   /** The server's IRC port, when some clients speak IRC. */
   ircPort?: number | undefined;
   /** Name prefix shared by this run's clients: client `i` is `${prefix}${i}`. */

@@ -4,8 +4,13 @@
  */
 
 import assert from "node:assert/strict";
-import { type BenchFile, comparisonTable } from "../bench/report.ts";
-import type { ScenarioResult } from "../bench/scenarios.ts";
+import { clusterMetrics, perServer } from "../bench/cluster.ts";
+import { serverOf, spread } from "../bench/harness.ts";
+import { type ProcessSample, sumSamples } from "../bench/proc.ts";
+import { type BenchFile, comparisonTable, sidesTable } from "../bench/report.ts";
+import { clusterSides, LOADS, type ScenarioResult } from "../bench/scenarios.ts";
+import { median } from "../bench/stats.ts";
+import { testWithNats } from "./_nats.ts";
 
 const MAIN = new URL("../bench/main.ts", import.meta.url).pathname;
 
@@ -186,4 +191,179 @@ Deno.test("comparisonTable() judges busy-irc by its runs beside busy's, run by r
   const row = table.split("\n").find((line) => line.includes("server CPU per delivery"));
   assert.match(row ?? "", /\| +1\.05 \| yes +\|$/, table);
   assert.match(table, /ratio \(median of run-by-run\)/);
+});
+
+testWithNats(
+  "bench/main.ts runs a tiny cluster: one server, then clusters of 1 and 3, every delivery across servers",
+  async () => {
+    const { output, file } = await runBench(
+      [
+        ...["--scenario", "cluster", "--clients", "6", "--senders", "3", "--messages", "10"],
+        ...["--rate", "0", "--servers", "1,3"],
+      ],
+      120_000,
+    );
+    assert.match(output, /== cluster: each side against 1 server, no NATS/);
+
+    const result = file.scenarios.cluster!;
+    assert.deepEqual(result.sides?.map(([side]) => side), ["standalone", "cluster1", "cluster3"]);
+    assert.match(
+      result.server,
+      /--cluster nats:\/\/127\.0\.0\.1:PORT, beside nats-server .* -js -sd DIR/,
+    );
+    const m = result.median;
+    for (const side of ["standalone", "cluster1", "cluster3"]) {
+      const at = (key: string) => m[`${side}.${key}`];
+      // 3 × 10 messages, each to the 5 other members. With 3 servers, clients 0-1, 2-3 and 4-5 are
+      // on servers 1, 2 and 3, one sender (0, 2, 4) on each: most deliveries cross servers.
+      assert.equal(at("sent"), 30, side);
+      assert.equal(at("expectedDeliveries"), 150, side);
+      assert.equal(at("deliveries"), 150, side);
+      assert.equal(at("faults"), 0, side);
+      assert.equal(at("otherFrames"), 0, side);
+      assert.equal(at("closed"), 0, side);
+      // The one checked receiver, client 3 on the second server, gets the 30 messages in order
+      // and from the right sender, the 20 of the senders on the other servers included.
+      assert.equal(at("checkedReceivers"), 1, side);
+      assert.equal(at("latencySamples"), 30, side);
+      assert.ok(at("p50Ms")! > 0 && at("p50Ms")! <= at("p99Ms")!, JSON.stringify(m));
+      assert.ok(at("serverCpuSec")! >= 0, side);
+    }
+    assert.equal(m["standalone.servers"], undefined);
+    assert.equal(m["standalone.natsCpuSec"], undefined);
+    for (const [side, servers] of [["cluster1", 1], ["cluster3", 3]] as const) {
+      const at = (key: string) => m[`${side}.${key}`];
+      assert.equal(at("servers"), servers);
+      assert.ok(at("natsCpuSec")! >= 0 && at("natsPeakRssMiB")! > 1, JSON.stringify(m));
+      // Three chat servers hold three runtimes: their RSS is summed.
+      assert.ok(at("serverPeakRssMiB")! > 10 * servers, JSON.stringify(m));
+      assert.ok(at("busiestServerCpuSec")! <= at("serverCpuSec")! + 1e-9, JSON.stringify(m));
+    }
+    assert.deepEqual(
+      result.targets.map((target) => [target.metric, target.status]),
+      [["standalone.faults", "PASS"], ["cluster1.faults", "PASS"], ["cluster3.faults", "PASS"]],
+    );
+  },
+);
+
+Deno.test("serverOf() spreads the cluster load's clients, senders and checked receivers evenly", () => {
+  const { clients, senders } = LOADS.cluster;
+  const all = Array.from({ length: clients }, (_, i) => i);
+  assert.deepEqual(perServer(all, clients, 3), [1000, 1000, 1000]);
+  // The bench picks senders and checked receivers with spread(), as run_load.ts does.
+  assert.deepEqual(perServer(spread(senders, clients), clients, 3), [4, 3, 3]);
+  assert.deepEqual(perServer(spread(10, clients, 0.5), clients, 3), [3, 4, 3]);
+  assert.deepEqual(perServer(spread(senders, clients), clients, 1), [10]);
+  // Blocks of consecutive clients; the last index never falls past the last server.
+  assert.deepEqual([0, 999, 1000, 1999, 2000, 2999].map((i) => serverOf(i, 3000, 3)), [
+    0,
+    0,
+    1,
+    1,
+    2,
+    2,
+  ]);
+  assert.deepEqual(perServer(Array.from({ length: 7 }, (_, i) => i), 7, 3), [3, 2, 2]);
+});
+
+function sample(cpuSeconds: number, rssKiB = 1024): ProcessSample {
+  return {
+    cpuSeconds,
+    systemSeconds: cpuSeconds / 2,
+    preciseCpuSeconds: cpuSeconds,
+    rssKiB,
+    peakRssKiB: rssKiB * 2,
+  };
+}
+
+Deno.test("sumSamples() adds up the CPU and memory of every process, or none if one ended", () => {
+  assert.deepEqual(sumSamples([sample(1, 100), sample(2.5, 300), sample(0.5, 600)]), {
+    cpuSeconds: 4,
+    systemSeconds: 2,
+    preciseCpuSeconds: 4,
+    rssKiB: 1000,
+    peakRssKiB: 2000,
+  });
+  assert.equal(sumSamples([sample(1), undefined]), undefined);
+});
+
+Deno.test("clusterMetrics() gives NATS's CPU apart and the busiest server's, per delivery", () => {
+  const metrics = clusterMetrics(
+    { members: [sample(10), sample(20), sample(30)], nats: sample(5, 2048) },
+    { members: [sample(11), sample(22.5), sample(31.5)], nats: sample(5.5, 2048) },
+    { deliveries: 1_000_000, durationSec: 10, serverCpuSec: 5 },
+  );
+  assert.equal(metrics.servers, 3);
+  assert.equal(metrics.natsCpuSec, 0.5);
+  assert.equal(metrics.natsCpuUsPerDelivery, 0.5);
+  assert.equal(metrics.natsCoreSharePct, 5);
+  assert.equal(metrics.natsPeakRssMiB, 4);
+  // The servers' 5 s and NATS's 0.5 s.
+  assert.equal(metrics.clusterCpuUsPerDelivery, 5.5);
+  assert.equal(metrics.busiestServerCpuSec, 2.5);
+  assert.equal(metrics.busiestServerCpuUsPerDelivery, 2.5);
+  assert.equal(metrics.busiestServerCoreSharePct, 25);
+});
+
+Deno.test("sidesTable() sets each cluster beside one server, run by run, NATS's CPU counted", () => {
+  const sides = clusterSides([1, 3]);
+  // Per run: standalone, cluster of 1 and cluster of 3, server CPU per delivery and NATS's.
+  const runs = [[1.0, 1.2, 1.5, 0.1, 0.1], [2.0, 2.4, 3.0, 0.2, 0.2], [1.0, 1.3, 1.4, 0.1, 0.2]]
+    .map(([one, c1, c3, n1, n3]) => {
+      const metrics: Record<string, number> = {
+        "standalone.serverCpuUsPerDelivery": one!,
+        "cluster1.serverCpuUsPerDelivery": c1!,
+        "cluster1.natsCpuUsPerDelivery": n1!,
+        "cluster1.clusterCpuUsPerDelivery": c1! + n1!,
+        "cluster3.serverCpuUsPerDelivery": c3!,
+        "cluster3.natsCpuUsPerDelivery": n3!,
+        "cluster3.clusterCpuUsPerDelivery": c3! + n3!,
+        "cluster3.busiestServerCpuUsPerDelivery": c3! / 2,
+      };
+      return { metrics, notes: [] };
+    });
+  const keys = Object.keys(runs[0]!.metrics);
+  const result: ScenarioResult = {
+    scenario: "cluster",
+    description: "",
+    command: "",
+    date: "",
+    server: "",
+    runs,
+    median: Object.fromEntries(
+      keys.map((key) => [key, median(runs.map((run) => run.metrics[key]!))]),
+    ),
+    targets: [],
+    notes: [],
+    sides,
+  };
+  const table = sidesTable(result);
+  const row = (label: string) =>
+    table.split("\n").find((line) => line.startsWith(`| ${label} `))?.split("|")
+      .slice(2, -1).map((cell) => cell.trim());
+  assert.match(table, /cluster1 ÷ standalone \| cluster3 ÷ standalone/);
+  // Ratios run by run: cluster of 3 is 1.5, 1.5 and 1.4 times one server, median 1.50.
+  assert.deepEqual(row("server CPU per delivery"), [
+    "1.00 µs",
+    "1.30 µs",
+    "1.50 µs",
+    "1.20",
+    "1.50",
+  ]);
+  // One server's CPU stands in for its "servers and NATS" and its "busiest server".
+  assert.deepEqual(row("CPU per delivery, chat servers and NATS"), [
+    "1.00 µs",
+    "1.40 µs",
+    "1.60 µs",
+    "1.30",
+    "1.60",
+  ]);
+  assert.deepEqual(row("busiest chat server's CPU per delivery (of all)"), [
+    "1.00 µs",
+    "1.30 µs",
+    "0.75 µs",
+    "1.20",
+    "0.75",
+  ]);
+  assert.deepEqual(row("NATS CPU per delivery"), ["n/a", "0.10 µs", "0.20 µs", "", ""]);
 });
