@@ -130,6 +130,12 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     [["serve", ...local, "--port", "0", "--history", "\x1b[2J"], /--history "\\u001b\[2J"/],
     [["serve", ...local, "--port", "0", "--history"], /--history/],
     [["serve", ...local, "--port", "0", "extra"], /unexpected argument "extra"/],
+    [
+      ["serve", ...local, "--port", "0", "--cluster", "ftp://10.0.0.5"],
+      /--cluster "ftp:\/\/10\.0\.0\.5"/,
+    ],
+    [["serve", ...local, "--port", "0", "--cluster", ","], /--cluster: expected nats:\/\//],
+    [["serve", ...local, "--port", "0", "--cluster-creds", "x.creds"], /go with --cluster/],
     [["join", "127.0.0.1", "extra"], /unexpected argument "extra"/],
   ];
   for (const [args, message] of cases) {
@@ -143,6 +149,27 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
       assert.equal(outcome.stdout, "");
     });
   }
+});
+
+Deno.test("chat serve --cluster reports an unreachable NATS in one line and exits 1", async () => {
+  const port = freePort();
+  const outcome = await runChat([
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--no-web",
+    "--no-irc",
+    "--cluster",
+    `nats://127.0.0.1:${port}`,
+  ]);
+  const line = assertOneErrorLine(outcome, "NATS refused");
+  assert.equal(outcome.code, 1, line);
+  assert.equal(
+    line,
+    `chat: cannot join the cluster at nats://127.0.0.1:${port}: connection refused`,
+  );
 });
 
 Deno.test("chat join reports a refused connection in one line and exits 1", async () => {
