@@ -233,23 +233,23 @@ export async function serveCommand(args: string[]): Promise<number> {
     ? undefined
     : givenIrcPort ?? (tls === undefined ? SETTINGS.ircPort.default : DEFAULT_IRC_TLS_PORT);
   const dataDir = values.memory ? undefined : values["data-dir"] ?? defaultDataDir();
-  const clusterUrls = values.cluster === undefined ? undefined : parseClusterUrls(values.cluster);
+  const clusterAt = values.cluster === undefined ? undefined : parseClusterUrls(values.cluster);
   if (
-    clusterUrls === undefined && (values["cluster-creds"] ?? values["cluster-ca"]) !== undefined
+    clusterAt === undefined && (values["cluster-creds"] ?? values["cluster-ca"]) !== undefined
   ) {
     throw new UsageError("--cluster-creds and --cluster-ca go with --cluster");
   }
   // In a cluster the history is the cluster's stream; this server keeps its last messages in memory.
-  using store = dataDir === undefined || clusterUrls !== undefined
+  using store = dataDir === undefined || clusterAt !== undefined
     ? undefined
     : await openHistory({ dataDir, retention });
-  if (dataDir !== undefined && clusterUrls === undefined && store === undefined) return 1;
+  if (dataDir !== undefined && clusterAt === undefined && store === undefined) return 1;
   let cluster: Cluster | undefined;
-  if (clusterUrls !== undefined) {
+  if (clusterAt !== undefined) {
     const { NatsCluster } = await import("../server/cluster/nats.ts");
     try {
       cluster = await NatsCluster.connect({
-        urls: clusterUrls,
+        ...clusterAt,
         credsFile: values["cluster-creds"],
         caFile: values["cluster-ca"],
         name: serverName,
@@ -259,7 +259,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       });
     } catch (error) {
       console.error(
-        `chat: cannot join the cluster at ${clusterUrls.join(", ")}: ${errorText(error)}`,
+        `chat: cannot join the cluster at ${clusterAt.urls.join(", ")}: ${errorText(error)}`,
       );
       return 1;
     }
@@ -324,25 +324,41 @@ export async function serveCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Reads `--cluster`: NATS URLs separated by commas, each nats://, tls:// or host:port. */
-export function parseClusterUrls(value: string): string[] {
-  const urls = value.split(",").map((url) => url.trim()).filter((url) => url !== "");
-  if (urls.length === 0) throw new UsageError("invalid --cluster: expected nats://HOST:4222");
-  for (const url of urls) {
-    const full = /^[a-z]+:\/\//.test(url) ? url : `nats://${url}`;
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(full);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed === undefined || !["nats:", "tls:"].includes(parsed.protocol) || !parsed.hostname) {
+/** What `--cluster` gives: the NATS URLs, without credentials, and the credentials they carried. */
+export interface ClusterAddress {
+  urls: string[];
+  /** From `nats://USER:PASSWORD@HOST`. */
+  user?: string;
+  pass?: string;
+  /** From `nats://TOKEN@HOST`. */
+  token?: string;
+}
+
+/**
+ * Reads `--cluster`: NATS URLs separated by commas, each nats://, tls:// or
+ * host:port, maybe with `user:password@` or `token@` (those of the first that
+ * has any are used). The URLs come back without them, to be printed safely.
+ */
+export function parseClusterUrls(value: string): ClusterAddress {
+  const given = value.split(",").map((url) => url.trim()).filter((url) => url !== "");
+  if (given.length === 0) throw new UsageError("invalid --cluster: expected nats://HOST:4222");
+  const address: ClusterAddress = { urls: [] };
+  for (const url of given) {
+    const parsed = URL.parse(/^[a-z]+:\/\//.test(url) ? url : `nats://${url}`);
+    if (parsed === null || !["nats:", "tls:"].includes(parsed.protocol) || !parsed.hostname) {
       throw new UsageError(
         `invalid --cluster ${quote(url)}: expected nats://HOST:4222 (or tls://HOST:4222)`,
       );
     }
+    address.urls.push(`${parsed.protocol}//${parsed.host}`);
+    const first = address.user === undefined && address.token === undefined;
+    if (first && parsed.username !== "") {
+      const name = decodeURIComponent(parsed.username);
+      if (parsed.password === "") address.token = name;
+      else Object.assign(address, { user: name, pass: decodeURIComponent(parsed.password) });
+    }
   }
-  return urls;
+  return address;
 }
 
 /**

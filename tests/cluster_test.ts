@@ -47,8 +47,9 @@ async function helloUntil(
   name: string,
   wanted: string,
   meanwhile: readonly string[],
+  ms = 5_000,
 ): Promise<TestClient> {
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + ms;
   while (true) {
     const client = await TestClient.connect(port);
     await client.send({ type: "hello", version: 2, name });
@@ -57,7 +58,7 @@ async function helloUntil(
     if (got === wanted) return client;
     await client[Symbol.asyncDispose]();
     assert.ok(meanwhile.includes(got), `${name}: ${got}`);
-    if (Date.now() > deadline) assert.fail(`${name} was still answered ${got} after 5 s`);
+    if (Date.now() > deadline) assert.fail(`${name} was still answered ${got} after ${ms} ms`);
   }
 }
 
@@ -256,6 +257,15 @@ testWithNats(
     await back.send({ type: "say", room: "#dev", text: "after" });
     await bob.next("message", (message) => message.text === "after");
     assert.equal(bob.all("message").filter((message) => message.text === "before").length, 1);
+    // Listed once where she is now, and still there once her old server is taken for gone.
+    assert.deepEqual(back.all("room")[0]?.members, ["ann", "bob"]);
+    await cluster.servers[1]!.process.waitForStdout(/A server left the cluster/);
+    await cluster.servers[2]!.process.waitForStdout(/A server left the cluster/);
+    for (const [client, port] of [[bob, p2], [back, p3]] as const) {
+      await client.send({ type: "who", room: "#dev" });
+      assert.deepEqual((await client.next("who")).members, ["ann", "bob"], `who on ${port}`);
+      assert.ok(!client.all("left").some((frame) => frame.name === "ann"), `no left on ${port}`);
+    }
   },
 );
 
@@ -466,3 +476,38 @@ testWithNats("a file shared on one server is downloaded from another", async () 
   assert.equal(missing.status, 404);
   await missing.body?.cancel();
 });
+
+testWithNats("a server stopped with SIGTERM leaves at once and lets its names go", async () => {
+  await using cluster = await TestCluster.start(2);
+  const [p1, p2] = cluster.ports as [number, number];
+  await using ann = await TestClient.join2(p1, "ann");
+  await using bob = await TestClient.join2(p2, "bob");
+  await ann.next("joined", (frame) => frame.name === "bob");
+  const outcome = await cluster.servers[0]!.process.stop("SIGTERM", 10_000);
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.equal((await ann.next("bye")).retry, true);
+  // The other server hears it go at once, not after the heartbeat's silence.
+  await bob.next("left", (frame) => frame.name === "ann", 3_000);
+  await using again = await TestClient.join2(p2, "ann");
+  assert.equal(again.all("welcome")[0]?.name, "ann");
+});
+
+testWithNats(
+  "names held by a server that died alone are free once a new one has looked around",
+  async () => {
+    await using cluster = await TestCluster.start(1);
+    {
+      await using ann = await TestClient.join2(cluster.ports[0]!, "ann");
+      cluster.servers[0]!.process.kill("SIGKILL");
+      await ann.closed();
+    }
+    const next = await serveInCluster(cluster.nats);
+    try {
+      // Nobody is left to say that the first server is gone: the new one finds its claim stale.
+      await using again = await helloUntil(next.port, "ann", "welcome", ["name_taken"], 15_000);
+      assert.equal(again.all("welcome")[0]?.name, "ann");
+    } finally {
+      await next.process[Symbol.asyncDispose]();
+    }
+  },
+);

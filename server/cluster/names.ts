@@ -45,9 +45,19 @@ export class NameClaims {
   /** The revision of each claim this server made, by folded name. */
   readonly #held = new Map<string, number>();
 
-  constructor(kv: KV, server: string) {
+  readonly #alive: (server: string) => boolean;
+
+  /**
+   * @param kv The bucket.
+   * @param server This server's id.
+   * @param alive Whether a server is known to be running: a claim of one
+   * that is not is stale (its server stopped before it could let go) and
+   * may be taken.
+   */
+  constructor(kv: KV, server: string, alive: (server: string) => boolean) {
     this.#kv = kv;
     this.#server = server;
+    this.#alive = alive;
   }
 
   /** Whether this server holds the claim of `key`, at revision `revision` if given. */
@@ -80,7 +90,8 @@ export class NameClaims {
         const claim = entry.json<Claim>();
         const ours = this.#held.get(key) === entry.revision;
         const returning = resume !== undefined && claim.resume === await digest(resume);
-        if (!ours && !returning) return { ok: false, holder: claim.name };
+        const stale = !this.#alive(claim.server);
+        if (!ours && !returning && !stale) return { ok: false, holder: claim.name };
         this.#held.set(key, await this.#kv.update(bucketKey, value, entry.revision));
         return { ok: true };
       } catch (error) {
@@ -97,6 +108,11 @@ export class NameClaims {
     if (revision === undefined) return;
     this.#held.delete(key);
     await this.#kv.delete(claimKey(key), { previousSeq: revision }).catch(() => {});
+  }
+
+  /** Deletes every claim this server holds that is still its own: it is closing. */
+  async releaseAll(): Promise<void> {
+    await Promise.all([...this.#held.keys()].map((key) => this.release(key)));
   }
 
   /**

@@ -36,7 +36,7 @@ import { type KV, Kvm } from "@nats-io/kv";
 import { Objm } from "@nats-io/obj";
 import type { FileMirror } from "../files/mirror.ts";
 import { FILES_BUCKET, NatsFileMirror } from "./files.ts";
-import type { MessageFrame, PrivateFrame, ServerFrame } from "../../protocol.ts";
+import type { MessageFrame, Person, PrivateFrame, ServerFrame } from "../../protocol.ts";
 import {
   type ClaimResult,
   type Cluster,
@@ -60,6 +60,16 @@ export const STREAM = "CHAT";
 export const ALIVE_MS = 1_000;
 /** Silence after which a server is taken for gone, in ms. */
 export const GONE_AFTER_MS = 5_000;
+/** The longest each step of closing the link waits, in ms. */
+const CLOSE_MS = 2_000;
+
+/** Waits for `promise`, but at most `ms`. */
+async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise, new Promise((resolve) => timer = setTimeout(resolve, ms))]);
+  clearTimeout(timer);
+}
+
 /** Most messages a server reads back from the stream when it starts. */
 const CATCH_UP = 100_000;
 /** How long a message is retried while NATS does not answer, before the sender is told. */
@@ -72,8 +82,13 @@ export const ID_SCALE = 1_000_000;
 
 /** Where and how to reach NATS, and what the stream keeps. */
 export interface NatsClusterOptions {
-  /** NATS URLs, such as `nats://10.0.0.5:4222`; credentials may be in them. */
+  /** NATS URLs, such as `nats://10.0.0.5:4222`. */
   readonly urls: readonly string[];
+  /** User and password NATS asks for. */
+  readonly user?: string | undefined;
+  readonly pass?: string | undefined;
+  /** Token NATS asks for. */
+  readonly token?: string | undefined;
   /** A NATS credentials file (`.creds`). */
   readonly credsFile?: string | undefined;
   /** CA certificate (PEM) to check NATS's TLS certificate with. */
@@ -145,7 +160,10 @@ export class NatsCluster implements Cluster {
   readonly #publisher: OrderedPublisher;
   readonly #log: (line: string) => void;
   readonly #peers = new Map<string, Peer>();
-  readonly #tasks: Promise<unknown>[] = [];
+  /** What runs as long as the link: watches and the stream's reader. */
+  readonly #loops: Promise<unknown>[] = [];
+  /** One-off writes still on their way (names let go, notes), until each settles. */
+  readonly #errands = new Set<Promise<unknown>>();
   #events: ClusterEvents | undefined;
   #local: () => LocalPerson[] = () => [];
   #address: string | undefined;
@@ -153,6 +171,8 @@ export class NatsCluster implements Cluster {
   #told = 0;
   #split = false;
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** When this server joined, from `performance.now()`. */
+  readonly #started = performance.now();
   #closed = false;
   /** The last stream sequence applied. */
   #applied = 0;
@@ -168,7 +188,7 @@ export class NatsCluster implements Cluster {
     this.#js = jetstream(nc);
     this.#kv = kv;
     this.#notes = notes;
-    this.#claims = new NameClaims(kv, this.id);
+    this.#claims = new NameClaims(kv, this.id, (server) => this.#isAlive(server));
     this.#publisher = new OrderedPublisher(this.#js, POST_PATIENCE_MS);
     this.#log = log;
   }
@@ -188,6 +208,8 @@ export class NatsCluster implements Cluster {
       maxPingOut: 2,
       waitOnFirstConnect: false,
       ...auth,
+      ...(options.user === undefined ? {} : { user: options.user, pass: options.pass ?? "" }),
+      ...(options.token === undefined ? {} : { token: options.token }),
       ...(options.caFile === undefined ? {} : { tls: { caFile: options.caFile } }),
     });
     try {
@@ -211,6 +233,15 @@ export class NatsCluster implements Cluster {
       await nc.close();
       throw error;
     }
+  }
+
+  /**
+   * Whether `server` runs, as far as this one knows: itself, one it hears,
+   * or any while it has not yet had the time to hear them all.
+   */
+  #isAlive(server: string): boolean {
+    if (server === this.id || this.#peers.has(server) || this.#split) return true;
+    return performance.now() - this.#started < GONE_AFTER_MS;
   }
 
   get split(): boolean {
@@ -257,7 +288,7 @@ export class NatsCluster implements Cluster {
         this.#events?.private(frame, to);
       },
     });
-    this.#tasks.push(this.#watchClaims(), this.#watchStatus());
+    this.#loops.push(this.#watchClaims(), this.#watchStatus());
     await this.#readNotes();
     await this.#follow();
     nc.publish("chat.resync", JSON.stringify({ of: "*" }));
@@ -289,7 +320,7 @@ export class NatsCluster implements Cluster {
   }
 
   release(key: string): void {
-    this.#tasks.push(this.#claims.release(key));
+    this.#errand(this.#claims.release(key));
   }
 
   async post(draft: MessageDraft, dedupe: string, shown = false): Promise<void> {
@@ -325,13 +356,15 @@ export class NatsCluster implements Cluster {
   }
 
   tell(change: LocalChange): void {
+    // Someone who came here from another server is no longer of that one.
+    if (change.kind === "enter") this.people.forget(change.key);
     const told: Told = { server: this.id, told: ++this.#told, change };
     this.#nc.publish("chat.presence", JSON.stringify(told));
   }
 
   note(kind: string, key: string, value: string | undefined): void {
     const entry = `${kind}.${hex(key)}`;
-    this.#tasks.push(
+    this.#errand(
       (value === undefined ? this.#notes.delete(entry) : this.#notes.put(entry, value)).catch(
         (error) => this.#log(`Cannot keep a ${kind} note in the cluster: ${error.message}`),
       ),
@@ -356,10 +389,20 @@ export class NatsCluster implements Cluster {
     this.#closed = true;
     clearInterval(this.#timer);
     this.#publisher.close();
-    // The others should not wait for silence to know this server is gone.
+    // The names held here are free again, and the others need not wait for silence.
+    this.#errand(this.#claims.releaseAll());
     this.#nc.publish("chat.alive", JSON.stringify({ server: this.id, gone: true }));
-    await Promise.allSettled(this.#tasks.slice());
-    await this.#nc.drain().catch(() => {});
+    await atMost(Promise.allSettled(this.#errands), CLOSE_MS);
+    // Closing the connection ends the watches and the stream's reader.
+    await atMost(this.#nc.drain().catch(() => {}), CLOSE_MS);
+    if (!this.#nc.isClosed()) await this.#nc.close().catch(() => {});
+    await atMost(Promise.allSettled(this.#loops), CLOSE_MS);
+  }
+
+  /** Keeps `errand` until it settles, so that closing waits for it. */
+  #errand(errand: Promise<unknown>): void {
+    const kept = errand.catch(() => {}).finally(() => this.#errands.delete(kept));
+    this.#errands.add(kept);
   }
 
   /** Reads the stream from where this server is, for as long as the link lasts. */
@@ -376,14 +419,14 @@ export class NatsCluster implements Cluster {
     let caughtUp: () => void = () => {};
     const ready = new Promise<void>((resolve) => caughtUp = resolve);
     if (state.last_seq < start) caughtUp();
-    this.#tasks.push((async () => {
+    this.#loops.push((async () => {
       for await (const message of messages) {
         if (this.#closed) break;
         this.#apply(message);
         if (message.seq >= state.last_seq) caughtUp();
       }
     })());
-    this.#tasks.push(this.#closedPromise().then(() => messages.close()));
+    this.#loops.push(this.#closedPromise().then(() => messages.close()));
     await ready;
   }
 
@@ -455,7 +498,7 @@ export class NatsCluster implements Cluster {
     this.#log(`A server left the cluster${peer.address ? ` (${peer.address})` : ""}`);
     const people = this.people.of(server);
     for (const person of people) this.#forget(person, reason);
-    this.#tasks.push(this.#claims.releaseFor(server, people.map((person) => person.key)));
+    this.#errand(this.#claims.releaseFor(server, people.map((person) => person.key)));
   }
 
   #forget(person: RemotePerson, reason: string): void {
@@ -477,8 +520,7 @@ export class NatsCluster implements Cluster {
     const events = this.#events;
     switch (change.kind) {
       case "enter": {
-        const person = this.people.byKey(change.key) ??
-          { name: change.name, key: change.key, server, rooms: [], person: change.person };
+        const person = this.#personOf(server, change.key, change.name, change.person);
         person.person = change.person;
         if (this.people.enter(person, change.room)) events?.entered(person, change.room);
         return;
@@ -514,6 +556,20 @@ export class NatsCluster implements Cluster {
     }
   }
 
+  /**
+   * The person of `key` on `server`, as known or new; someone known on
+   * another server moved here, and is forgotten there without a word.
+   */
+  #personOf(server: string, key: string, name: string, person: Person): RemotePerson {
+    const known = this.people.byKey(key);
+    if (known?.server === server) {
+      known.person = person;
+      return known;
+    }
+    if (known !== undefined) this.people.forget(key);
+    return { name, key, server, rooms: [], person };
+  }
+
   #sendSnapshot(): void {
     if (this.#events === undefined || this.#closed) return;
     this.#nc.publish(
@@ -532,10 +588,7 @@ export class NatsCluster implements Cluster {
       if (!now.has(person.key)) this.#forget(person, "connection closed");
     }
     for (const local of people) {
-      const known = this.people.byKey(local.key);
-      const person = known ??
-        { name: local.name, key: local.key, server, rooms: [], person: local.person };
-      person.person = local.person;
+      const person = this.#personOf(server, local.key, local.name, local.person);
       for (const room of local.rooms) {
         if (this.people.enter(person, room)) this.#events?.entered(person, room);
       }
@@ -553,9 +606,9 @@ export class NatsCluster implements Cluster {
    */
   async #readNotes(): Promise<void> {
     const watch = await this.#notes.watch();
-    this.#tasks.push(this.#closedPromise().then(() => watch.stop()));
+    this.#loops.push(this.#closedPromise().then(() => watch.stop()));
     const { promise: read, resolve } = Promise.withResolvers<void>();
-    this.#tasks.push((async () => {
+    this.#loops.push((async () => {
       for await (const entry of watch) {
         const dot = entry.key.indexOf(".");
         const kind = entry.key.slice(0, dot);
@@ -573,7 +626,7 @@ export class NatsCluster implements Cluster {
   /** Lets go of names this server held that a client took back on another server. */
   async #watchClaims(): Promise<void> {
     const watch = await this.#kv.watch({ include: "updates" });
-    this.#tasks.push(this.#closedPromise().then(() => watch.stop()));
+    this.#loops.push(this.#closedPromise().then(() => watch.stop()));
     for await (const entry of watch) {
       if (entry.operation !== "PUT") continue;
       const server = NameClaims.serverOf(decoder.decode(entry.value));
