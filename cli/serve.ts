@@ -5,6 +5,7 @@
  * @module
  */
 
+import { isIP } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
@@ -348,6 +349,12 @@ export function parseClusterUrls(value: string): ClusterAddress {
     if (parsed === null || !["nats:", "tls:"].includes(parsed.protocol) || !parsed.hostname) {
       throw new UsageError(
         `invalid --cluster ${quote(url)}: expected nats://HOST:4222 (or tls://HOST:4222)`,
+      );
+    }
+    if (parsed.protocol === "tls:" && isIP(parsed.hostname.replace(/^\[|\]$/g, "")) !== 0) {
+      throw new UsageError(
+        `invalid --cluster ${quote(url)}: give NATS by the host name its TLS certificate names; ` +
+          "an address cannot be checked against it here",
       );
     }
     address.urls.push(`${parsed.protocol}//${parsed.host}`);

@@ -30,14 +30,21 @@ export class NatsServer implements AsyncDisposable {
   #child: Deno.ChildProcess | undefined;
   #log = "";
 
-  private constructor(port: number, dir: string) {
+  readonly #extra: string[];
+
+  private constructor(port: number, dir: string, extra: string[]) {
     this.port = port;
     this.dir = dir;
+    this.#extra = extra;
   }
 
-  /** Starts a server on a free port; resolves once it takes clients. */
-  static async start(): Promise<NatsServer> {
-    const server = new NatsServer(freePort(), await Deno.makeTempDir({ prefix: "chat-nats-" }));
+  /** Starts a server on a free port, with `extra` arguments; resolves once it takes clients. */
+  static async start(extra: string[] = []): Promise<NatsServer> {
+    const server = new NatsServer(
+      freePort(),
+      await Deno.makeTempDir({ prefix: "chat-nats-" }),
+      extra,
+    );
     await server.restart();
     return server;
   }
@@ -55,7 +62,7 @@ export class NatsServer implements AsyncDisposable {
   /** Starts the server again on its port, with its stored streams; resolves once it is ready. */
   async restart(): Promise<void> {
     const child = new Deno.Command("nats-server", {
-      args: ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.dir],
+      args: ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.dir, ...this.#extra],
       stdin: "null",
       stdout: "null",
       stderr: "piped",
@@ -92,8 +99,8 @@ export class NatsServer implements AsyncDisposable {
   }
 }
 
-/** A `chat serve` of the cluster: the process and its chat port. */
-export interface ClusterMember {
+/** A `chat serve` of the cluster: the process and its chat port; disposal kills it. */
+export interface ClusterMember extends AsyncDisposable {
   readonly process: ChatProcess;
   readonly port: number;
 }
@@ -106,6 +113,7 @@ export interface ClusterMember {
 export async function serveInCluster(
   nats: NatsServer,
   extra: string[] = [],
+  url: string = nats.url,
 ): Promise<ClusterMember> {
   const process = new ChatProcess([
     "serve",
@@ -119,11 +127,12 @@ export async function serveInCluster(
     "--rate",
     "1000000",
     "--cluster",
-    nats.url,
+    url,
     ...extra,
   ], { stdin: "null" });
   try {
-    return { process, port: await process.port() };
+    const port = await process.port();
+    return { process, port, [Symbol.asyncDispose]: () => process[Symbol.asyncDispose]() };
   } catch (error) {
     await process[Symbol.asyncDispose]();
     throw error;

@@ -136,6 +136,7 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     ],
     [["serve", ...local, "--port", "0", "--cluster", ","], /--cluster: expected nats:\/\//],
     [["serve", ...local, "--port", "0", "--cluster-creds", "x.creds"], /go with --cluster/],
+    [["serve", ...local, "--port", "0", "--cluster", "tls://10.0.0.5:4222"], /host name/],
     [["join", "127.0.0.1", "extra"], /unexpected argument "extra"/],
   ];
   for (const [args, message] of cases) {

@@ -7,13 +7,14 @@ import assert from "node:assert/strict";
 import type { MessageFrame } from "../protocol.ts";
 import { type FrameOf, TestClient, waitUntil } from "./_test_utils.ts";
 import {
+  NatsServer,
   serveInCluster,
   TestCluster,
   testWithNats,
   WebCluster,
   type WebClusterMember,
 } from "./_nats.ts";
-import { ChatProcess } from "./_chat_process.ts";
+import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
 import { IrcClient, ircServeArgs } from "./_irc_client.ts";
 
 /** The room messages `client` has, as `id from: text`. */
@@ -508,6 +509,119 @@ testWithNats(
       assert.equal(again.all("welcome")[0]?.name, "ann");
     } finally {
       await next.process[Symbol.asyncDispose]();
+    }
+  },
+);
+
+testWithNats(
+  "a server reaches a NATS that asks for a password, or speaks TLS with a certificate of its own",
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      // A password, given in the URL, and never printed.
+      {
+        await using nats = await NatsServer.start(["--user", "chat", "--pass", "s3cret"]);
+        await using chat = await serveInCluster(
+          nats,
+          [],
+          `nats://chat:s3cret@127.0.0.1:${nats.port}`,
+        );
+        await using ann = await TestClient.join2(chat.port, "ann");
+        await ann.say("through a password");
+        await ann.next("message");
+        assert.ok(
+          !chat.process.stdout.includes("s3cret") && !chat.process.stderr.includes("s3cret"),
+        );
+        const wrong = await runChat(
+          ["serve", "--host", "127.0.0.1", "--port", "0", "--no-web", "--no-irc", "--cluster"]
+            .concat(
+              `nats://chat:wrong@127.0.0.1:${nats.port}`,
+            ),
+        );
+        const line = assertOneErrorLine(wrong, "wrong password");
+        assert.equal(wrong.code, 1);
+        assert.match(line, /Authorization Violation/);
+        assert.ok(!line.includes("wrong@"), line);
+      }
+      // TLS with a certificate signed by a CA of one's own, for the name localhost.
+      const openssl = async (...args: string[]) => {
+        const { code, stderr } = await new Deno.Command("openssl", {
+          args,
+          cwd: dir,
+          stdout: "null",
+          stderr: "piped",
+        }).output();
+        assert.equal(code, 0, new TextDecoder().decode(stderr));
+      };
+      await openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=test ca",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+      );
+      await openssl(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        "/CN=nats",
+        "-keyout",
+        "nats.key",
+        "-out",
+        "nats.csr",
+      );
+      await Deno.writeTextFile(
+        `${dir}/ext`,
+        "subjectAltName=DNS:localhost\nbasicConstraints=critical,CA:FALSE\n",
+      );
+      await openssl(
+        "x509",
+        "-req",
+        "-in",
+        "nats.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "ext",
+        "-out",
+        "nats.pem",
+      );
+      await using nats = await NatsServer.start([
+        "--tls",
+        "--tlscert",
+        `${dir}/nats.pem`,
+        "--tlskey",
+        `${dir}/nats.key`,
+      ]);
+      await using chat = await serveInCluster(
+        nats,
+        ["--cluster-ca", `${dir}/ca.pem`],
+        `tls://localhost:${nats.port}`,
+      );
+      await using ann = await TestClient.join2(chat.port, "ann");
+      await ann.say("through TLS");
+      await ann.next("message");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
   },
 );
