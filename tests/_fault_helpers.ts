@@ -21,6 +21,42 @@ export const OPENSSL: string | undefined = (() => {
   }
 })();
 
+/** Runs `openssl args` in `dir`; throws with its error output when it fails. */
+export async function openssl(dir: string, args: string[]): Promise<void> {
+  const { success, stderr } = await new Deno.Command("openssl", {
+    args,
+    cwd: dir,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!success) {
+    throw new Error(`Cannot run openssl ${args[0]}: ${new TextDecoder().decode(stderr).trim()}`);
+  }
+}
+
+/** Makes a P-256 key `name`.key and a self-signed certificate `name`.pem with these extensions. */
+export async function selfSigned(dir: string, name: string, extensions: string[]): Promise<void> {
+  await openssl(dir, [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-days",
+    "3",
+    "-subj",
+    `/CN=${name}`,
+    ...extensions.flatMap((extension) => ["-addext", extension]),
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.pem`,
+  ]);
+}
+
 /** A certificate and its key, as PEM text and as files. */
 export interface TestCert {
   cert: string;

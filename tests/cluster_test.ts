@@ -15,6 +15,7 @@ import {
   type WebClusterMember,
 } from "./_nats.ts";
 import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
+import { openssl, selfSigned } from "./_fault_helpers.ts";
 import { IrcClient, ircServeArgs } from "./_irc_client.ts";
 
 /** The room messages `client` has, as `id from: text`. */
@@ -305,6 +306,7 @@ testWithNats(
     assert.deepEqual(texts(ann), lines);
     await waitUntil(() => texts(bob).length >= total, 60_000, "every line at bob's");
     assert.deepEqual(texts(bob), lines);
+    await waitUntil(() => texts(dan).length >= total, 20_000, "every line at dan's");
     assert.deepEqual(texts(dan), lines);
     assert.ok(bob.all("info").some((frame) => /chat is split/.test(frame.text)));
     // Both servers keep every line, under the same ids.
@@ -322,18 +324,41 @@ testWithNats(
   },
 );
 
-testWithNats("topics and bans set on one server hold on every server", async () => {
+/** Three servers whose op file names ann; ann, bob and cyd each on one of them, in #lobby. */
+interface Operated {
+  readonly cluster: TestCluster;
+  readonly ports: [number, number, number];
+  readonly ann: TestClient;
+  readonly bob: TestClient;
+  readonly cyd: TestClient;
+}
+
+/** Runs `test` on an {@linkcode Operated} cluster, stopped afterwards; ann is not an operator yet. */
+async function withOperators(test: (parts: Operated) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/ops`, "ann s3cret\n");
     await using cluster = await TestCluster.start(3, ["--op-file", `${dir}/ops`]);
-    const [p1, p2, p3] = cluster.ports as [number, number, number];
-    await using ann = await TestClient.join2(p1, "ann");
-    await using bob = await TestClient.join2(p2, "bob");
-    await using cyd = await TestClient.join2(p3, "cyd");
+    const ports = cluster.ports as [number, number, number];
+    await using ann = await TestClient.join2(ports[0], "ann");
+    await using bob = await TestClient.join2(ports[1], "bob");
+    await using cyd = await TestClient.join2(ports[2], "cyd");
     await ann.next("joined", (frame) => frame.name === "cyd");
-    await ann.send({ type: "oper", secret: "s3cret" });
-    await ann.next("notice", (frame) => /ann is an operator/.test(frame.text));
+    await test({ cluster, ports, ann, bob, cyd });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Makes ann an operator with her secret. */
+async function oper(ann: TestClient): Promise<void> {
+  await ann.send({ type: "oper", secret: "s3cret" });
+  await ann.next("notice", (frame) => /ann is an operator/.test(frame.text));
+}
+
+testWithNats("topics and bans set on one server hold on every server", async () => {
+  await withOperators(async ({ ports: [p1, p2, p3], ann, bob, cyd }) => {
+    await oper(ann);
     await ann.send({ type: "topic", room: "#lobby", text: "Release on Friday" });
     const topic = await bob.next("topic");
     assert.deepEqual([topic.topic, topic.by], ["Release on Friday", "ann"]);
@@ -354,25 +379,14 @@ testWithNats("topics and bans set on one server hold on every server", async () 
     await ann.next("info", (frame) => /Lifted the ban/.test(frame.text));
     await using back = await joinOnceFree(p2, "cyd");
     assert.equal(back.all("welcome")[0]?.name, "cyd");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 testWithNats("an operator kicks, mutes and renames people connected to other servers", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.writeTextFile(`${dir}/ops`, "ann s3cret\n");
-    await using cluster = await TestCluster.start(3, ["--op-file", `${dir}/ops`]);
-    const [p1, p2, p3] = cluster.ports as [number, number, number];
-    await using ann = await TestClient.join2(p1, "ann");
-    await using bob = await TestClient.join2(p2, "bob");
-    await using cyd = await TestClient.join2(p3, "cyd");
-    await ann.next("joined", (frame) => frame.name === "cyd");
+  await withOperators(async ({ ann, bob, cyd }) => {
     await bob.send({ type: "kick", name: "cyd" });
     assert.equal((await bob.next("error")).code, "not_operator");
-    await ann.send({ type: "oper", secret: "s3cret" });
-    await ann.next("notice", (frame) => /ann is an operator/.test(frame.text));
+    await oper(ann);
     await ann.send({ type: "kick", name: "cyd", reason: "too loud" });
     assert.match((await cyd.next("bye")).reason, /kicked by ann: too loud/);
     const left = await bob.next("left", (frame) => frame.name === "cyd");
@@ -389,9 +403,7 @@ testWithNats("an operator kicks, mutes and renames people connected to other ser
     assert.deepEqual([renamed.from, renamed.to], ["bob", "robert"]);
     await bob.send({ type: "say", text: "I am robert now" });
     assert.equal((await ann.next("message")).from, "robert");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 testWithNats("an IRC client on one server talks with people on another", async () => {
@@ -544,67 +556,34 @@ testWithNats(
         assert.ok(!line.includes("wrong@"), line);
       }
       // TLS with a certificate signed by a CA of one's own, for the name localhost.
-      const openssl = async (...args: string[]) => {
-        const { code, stderr } = await new Deno.Command("openssl", {
-          args,
-          cwd: dir,
-          stdout: "null",
-          stderr: "piped",
-        }).output();
-        assert.equal(code, 0, new TextDecoder().decode(stderr));
-      };
-      await openssl(
+      await selfSigned(dir, "ca", ["basicConstraints=critical,CA:TRUE"]);
+      const key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+      await openssl(dir, [
         "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=test ca",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-      );
-      await openssl(
-        "req",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
+        ...key,
         "-subj",
         "/CN=nats",
         "-keyout",
         "nats.key",
         "-out",
         "nats.csr",
-      );
+      ]);
       await Deno.writeTextFile(
         `${dir}/ext`,
         "subjectAltName=DNS:localhost\nbasicConstraints=critical,CA:FALSE\n",
       );
-      await openssl(
+      const signed = ["-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2"];
+      await openssl(dir, [
         "x509",
         "-req",
         "-in",
         "nats.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "2",
+        ...signed,
         "-extfile",
         "ext",
         "-out",
         "nats.pem",
-      );
+      ]);
       await using nats = await NatsServer.start([
         "--tls",
         "--tlscert",

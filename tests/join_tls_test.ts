@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { startServer } from "../server.ts";
 import { assertOneErrorLine, runChat } from "./_chat_process.ts";
-import { OPENSSL } from "./_fault_helpers.ts";
+import { OPENSSL, openssl, selfSigned } from "./_fault_helpers.ts";
 import { LOOPBACK } from "./_test_utils.ts";
 
 /** A minimal `openssl ca` setup: any subject, the request's extensions replaced by a section. */
@@ -31,41 +31,6 @@ subjectAltName = IP:127.0.0.1
 basicConstraints = critical,CA:FALSE
 subjectAltName = IP:10.1.2.3,DNS:other.example
 `;
-
-async function openssl(dir: string, args: string[]): Promise<void> {
-  const { success, stderr } = await new Deno.Command("openssl", {
-    args,
-    cwd: dir,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!success) {
-    throw new Error(`Cannot run openssl ${args[0]}: ${new TextDecoder().decode(stderr).trim()}`);
-  }
-}
-
-/** Makes a P-256 key `name`.key and a self-signed certificate `name`.pem with these extensions. */
-async function selfSigned(dir: string, name: string, extensions: string[]): Promise<void> {
-  await openssl(dir, [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-days",
-    "3",
-    "-subj",
-    `/CN=${name}`,
-    ...extensions.flatMap((extension) => ["-addext", extension]),
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.pem`,
-  ]);
-}
 
 /** The test CA signs `server.csr` into `name`.pem, with a config section and validity. */
 async function sign(dir: string, name: string, section: string, validity: string[]) {
