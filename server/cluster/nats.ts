@@ -121,6 +121,13 @@ interface Told {
   readonly change: LocalChange;
 }
 
+/** A server's whole roster, as it tells the others when they ask. */
+interface Snapshot {
+  readonly server: string;
+  readonly told: number;
+  readonly people: LocalPerson[];
+}
+
 /** Another server, as its heartbeats and changes tell it. */
 interface Peer {
   address: string | undefined;
@@ -256,44 +263,48 @@ export class NatsCluster implements Cluster {
     this.#events = events;
     this.#local = local;
     const nc = this.#nc;
-    nc.subscribe("chat.alive", { callback: (_, msg) => this.#alive(msg.json<Alive>()) });
-    nc.subscribe("chat.presence", { callback: (_, msg) => this.#presence(msg.json<Told>()) });
-    nc.subscribe("chat.snapshot", {
-      callback: (_, msg) =>
-        this.#snapshot(msg.json<{ server: string; told: number; people: LocalPerson[] }>()),
+    this.#on<Alive>("chat.alive", (alive) => this.#alive(alive));
+    this.#on<Told>("chat.presence", (told) => this.#presence(told));
+    this.#on<Snapshot>("chat.snapshot", (snapshot) => this.#snapshot(snapshot));
+    this.#on<{ of: string }>("chat.resync", ({ of }) => {
+      if (of === this.id || of === "*") this.#sendSnapshot();
     });
-    nc.subscribe("chat.resync", {
-      callback: (_, msg) => {
-        const { of } = msg.json<{ of: string }>();
-        if (of === this.id || of === "*") this.#sendSnapshot();
-      },
-    });
-    nc.subscribe("chat.room", {
-      callback: (_, msg) => {
-        const { server, room, frame } = msg.json<
-          { server: string; room: string; frame: ServerFrame }
-        >();
+    this.#on<{ server: string; room: string; frame: ServerFrame }>(
+      "chat.room",
+      ({ server, room, frame }) => {
         if (server !== this.id) this.#events?.relayed(room, frame);
       },
-    });
-    nc.subscribe("chat.act", {
-      callback: (_, msg) => {
-        const { key, act } = msg.json<{ key: string; act: RemoteAct }>();
-        this.#events?.acted(key, act);
-      },
-    });
-    nc.subscribe("chat.pm", {
-      callback: (_, msg) => {
-        const { frame, to } = msg.json<{ frame: PrivateFrame; to: string }>();
-        this.#events?.private(frame, to);
-      },
-    });
+    );
+    this.#on<{ key: string; act: RemoteAct }>(
+      "chat.act",
+      ({ key, act }) => this.#events?.acted(key, act),
+    );
+    this.#on<{ frame: PrivateFrame; to: string }>(
+      "chat.pm",
+      ({ frame, to }) => this.#events?.private(frame, to),
+    );
     this.#loops.push(this.#watchClaims(), this.#watchStatus());
     await this.#readNotes();
     await this.#follow();
     nc.publish("chat.resync", JSON.stringify({ of: "*" }));
     this.#beat();
     this.#timer = setInterval(() => this.#beat(), ALIVE_MS);
+  }
+
+  /**
+   * Handles each JSON message on `subject`; one that cannot be read or
+   * handled is logged and dropped, never fatal.
+   */
+  #on<T>(subject: string, handle: (value: T) => void): void {
+    this.#nc.subscribe(subject, {
+      callback: (_, msg) => {
+        try {
+          handle(msg.json<T>());
+        } catch (error) {
+          this.#log(`Dropped a message on ${subject}: ${(error as Error).message}`);
+        }
+      },
+    });
   }
 
   /** Sets where clients reach this server, told to the others. */
@@ -579,7 +590,7 @@ export class NatsCluster implements Cluster {
   }
 
   /** Replaces what is known of `server`'s people with its snapshot, quietly. */
-  #snapshot({ server, told, people }: { server: string; told: number; people: LocalPerson[] }) {
+  #snapshot({ server, told, people }: Snapshot): void {
     if (server === this.id) return;
     const peer = this.#peers.get(server) ?? this.#meet(server);
     peer.told = told;
