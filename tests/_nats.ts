@@ -139,39 +139,39 @@ export async function serveInCluster(
   }
 }
 
-/** A NATS server and `count` chat servers linked through it, all stopped on disposal. */
-export class TestCluster implements AsyncDisposable {
+/** A NATS server and chat servers linked through it, all stopped on disposal. */
+export class TestCluster<M extends ClusterMember = ClusterMember> implements AsyncDisposable {
   readonly nats: NatsServer;
-  readonly servers: ClusterMember[];
+  readonly servers: M[] = [];
 
-  private constructor(nats: NatsServer, servers: ClusterMember[]) {
+  protected constructor(nats: NatsServer) {
     this.nats = nats;
-    this.servers = servers;
   }
 
   /** Starts NATS, then `count` chat servers, each with `extra` arguments, that all know of each other. */
   static async start(count: number, extra: string[] = []): Promise<TestCluster> {
-    const nats = await NatsServer.start();
-    const servers: ClusterMember[] = [];
-    try {
-      for (let i = 0; i < count; i++) servers.push(await serveInCluster(nats, extra));
-      // Each server logs every other one it hears of.
-      for (const { process } of servers) {
-        await process.waitForStdout(
-          new RegExp(`(Another server joined the cluster[^\\n]*\\n[^]*){${count - 1}}`),
-        );
-      }
-    } catch (error) {
-      for (const server of servers) await server.process[Symbol.asyncDispose]();
-      await nats[Symbol.asyncDispose]();
-      throw error;
-    }
-    return new TestCluster(nats, servers);
+    const cluster = new TestCluster(await NatsServer.start());
+    await cluster.grow(count, (nats) => serveInCluster(nats, extra));
+    return cluster;
   }
 
   /** The chat ports, in order. */
   get ports(): number[] {
     return this.servers.map((server) => server.port);
+  }
+
+  /**
+   * Starts `count` servers with `serve` and waits until all know of each
+   * other; on failure, stops everything and throws.
+   */
+  protected async grow(count: number, serve: (nats: NatsServer) => Promise<M>): Promise<void> {
+    try {
+      for (let i = 0; i < count; i++) this.servers.push(await serve(this.nats));
+      await waitForEachOther(this.servers);
+    } catch (error) {
+      await this[Symbol.asyncDispose]();
+      throw error;
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -213,25 +213,15 @@ export async function serveWebInCluster(
 }
 
 /** A NATS server and chat servers with web clients linked through it, all stopped on disposal. */
-export class WebCluster implements AsyncDisposable {
-  readonly nats: NatsServer;
-  readonly servers: WebClusterMember[];
-
-  private constructor(nats: NatsServer, servers: WebClusterMember[]) {
-    this.nats = nats;
-    this.servers = servers;
-  }
-
+export class WebCluster extends TestCluster<WebClusterMember> {
   /**
    * Starts NATS, then `count` chat servers with web clients that all know of
    * each other, web clients included: each page's policy names the others'.
    */
-  static async start(count: number): Promise<WebCluster> {
-    const nats = await NatsServer.start();
-    const cluster = new WebCluster(nats, []);
+  static override async start(count: number): Promise<WebCluster> {
+    const cluster = new WebCluster(await NatsServer.start());
+    await cluster.grow(count, (nats) => serveWebInCluster(nats));
     try {
-      for (let i = 0; i < count; i++) cluster.servers.push(await serveWebInCluster(nats));
-      await waitForEachOther(cluster.servers);
       // A server hears of another's web client with its next heartbeat, a moment later.
       for (const server of cluster.servers) {
         const others = cluster.servers.filter((other) => other !== server)
@@ -256,10 +246,5 @@ export class WebCluster implements AsyncDisposable {
       throw error;
     }
     return cluster;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    for (const server of this.servers) await server.process[Symbol.asyncDispose]();
-    await this.nats[Symbol.asyncDispose]();
   }
 }
