@@ -16,6 +16,7 @@ import {
 } from "./_nats.ts";
 import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
 import { openssl, selfSigned } from "./_fault_helpers.ts";
+import { createUser } from "npm:@nats-io/nkeys@2.0.3";
 import { IrcClient, ircServeArgs } from "./_irc_client.ts";
 
 /** The room messages `client` has, as `id from: text`. */
@@ -526,7 +527,7 @@ testWithNats(
 );
 
 testWithNats(
-  "a server reaches a NATS that asks for a password, or speaks TLS with a certificate of its own",
+  "a server reaches a NATS that asks for a password or a credentials file, or speaks TLS with a certificate of its own",
   async () => {
     const dir = await Deno.makeTempDir();
     try {
@@ -554,6 +555,40 @@ testWithNats(
         assert.equal(wrong.code, 1);
         assert.match(line, /Authorization Violation/);
         assert.ok(!line.includes("wrong@"), line);
+      }
+      // A credentials file: its user key's seed signs the server's challenge. A server
+      // without an operator checks the signature against its list of user keys and does not
+      // read the file's JWT part, which is left a placeholder here.
+      {
+        const user = createUser();
+        const seed = new TextDecoder().decode(user.getSeed());
+        await Deno.writeTextFile(
+          `${dir}/chat.creds`,
+          "-----BEGIN NATS USER JWT-----\neyJ0eXAiOiJKV1QifQ.e30.x\n------END NATS USER JWT------\n\n" +
+            `-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`,
+        );
+        await Deno.writeTextFile(
+          `${dir}/nats.conf`,
+          `authorization { users: [ { nkey: "${user.getPublicKey()}" } ] }\n`,
+        );
+        await using nats = await NatsServer.start(["-c", `${dir}/nats.conf`]);
+        await using chat = await serveInCluster(nats, ["--cluster-creds", `${dir}/chat.creds`]);
+        await using ann = await TestClient.join2(chat.port, "ann");
+        await ann.say("through a credentials file");
+        await ann.next("message");
+        // Another user's key is refused.
+        const other = new TextDecoder().decode(createUser().getSeed());
+        await Deno.writeTextFile(
+          `${dir}/other.creds`,
+          (await Deno.readTextFile(`${dir}/chat.creds`)).replace(seed, other),
+        );
+        const refused = await runChat(
+          ["serve", "--host", "127.0.0.1", "--port", "0", "--no-web", "--no-irc"].concat(
+            ["--cluster", nats.url, "--cluster-creds", `${dir}/other.creds`],
+          ),
+        );
+        assert.equal(refused.code, 1);
+        assert.match(assertOneErrorLine(refused, "other key"), /Authorization Violation/);
       }
       // TLS with a certificate signed by a CA of one's own, for the name localhost.
       await selfSigned(dir, "ca", ["basicConstraints=critical,CA:TRUE"]);
