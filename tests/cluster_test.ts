@@ -16,7 +16,7 @@ import {
 } from "./_nats.ts";
 import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
 import { openssl, selfSigned } from "./_fault_helpers.ts";
-import { createUser } from "npm:@nats-io/nkeys@2.0.3";
+import { createUser } from "@nats-io/nkeys";
 import { IrcClient, ircServeArgs } from "./_irc_client.ts";
 
 /** The room messages `client` has, as `id from: text`. */
