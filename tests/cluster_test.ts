@@ -260,7 +260,9 @@ testWithNats(
     await back.send({ type: "say", room: "#dev", text: "after" });
     await bob.next("message", (message) => message.text === "after");
     assert.equal(bob.all("message").filter((message) => message.text === "before").length, 1);
-    // Listed once where she is now, and still there once her old server is taken for gone.
+    // The room on bob's server sees her come back; she is listed once where she is now, and
+    // still there once her old server is taken for gone.
+    assert.ok(bob.all("joined").some((frame) => frame.name === "ann" && frame.room === "#dev"));
     assert.deepEqual(back.all("room")[0]?.members, ["ann", "bob"]);
     await cluster.servers[1]!.process.waitForStdout(/A server left the cluster/);
     await cluster.servers[2]!.process.waitForStdout(/A server left the cluster/);
