@@ -3,7 +3,7 @@
  * stream of room messages (its sequence numbers are the message ids, so
  * every server sees every room in one order), a key-value bucket of claimed
  * names (names.ts), and plain NATS subjects for what is not kept: who is
- * where, private messages, and each server's heartbeat.
+ * where and each server's heartbeat (roster.ts), and private messages.
  *
  * Subjects, all under `chat.`:
  * - `chat.m.<room in hex>`: room messages, in the stream `CHAT`.
@@ -36,7 +36,7 @@ import { type KV, Kvm } from "@nats-io/kv";
 import { Objm } from "@nats-io/obj";
 import type { FileMirror } from "../files/mirror.ts";
 import { FILES_BUCKET, NatsFileMirror } from "./files.ts";
-import type { MessageFrame, Person, PrivateFrame, ServerFrame } from "../../protocol.ts";
+import type { MessageFrame, PrivateFrame, ServerFrame } from "../../protocol.ts";
 import {
   type ClaimResult,
   type Cluster,
@@ -46,20 +46,16 @@ import {
   type MessageDraft,
   type RemoteAct,
   RemotePeople,
-  type RemotePerson,
 } from "../hub/cluster.ts";
 import { NameClaims, NAMES_BUCKET } from "./names.ts";
 import { OrderedPublisher } from "./publisher.ts";
+import { type Alive, ALIVE_MS, GONE_AFTER_MS, Roster, type Snapshot, type Told } from "./roster.ts";
 
 /** The bucket of notes: bans, room topics and locks. */
 export const NOTES_BUCKET = "chat-notes";
 
 /** The stream of room messages. */
 export const STREAM = "CHAT";
-/** How often each server says it is alive, in ms. */
-export const ALIVE_MS = 1_000;
-/** Silence after which a server is taken for gone, in ms. */
-export const GONE_AFTER_MS = 5_000;
 /** The longest each step of closing the link waits, in ms. */
 const CLOSE_MS = 2_000;
 
@@ -103,41 +99,6 @@ export interface NatsClusterOptions {
   readonly log: (line: string) => void;
 }
 
-/** What a server tells the others of itself every {@linkcode ALIVE_MS}. */
-interface Alive {
-  readonly server: string;
-  /** Where clients reach it (`host:port`), once it listens. */
-  readonly address: string | undefined;
-  /** The URL of its web client, if it serves one. */
-  readonly web?: string | undefined;
-  /** How many presence changes it has told. */
-  readonly told: number;
-}
-
-/** A presence change as it travels: the change, its server and its number there. */
-interface Told {
-  readonly server: string;
-  readonly told: number;
-  readonly change: LocalChange;
-}
-
-/** A server's whole roster, as it tells the others when they ask. */
-interface Snapshot {
-  readonly server: string;
-  readonly told: number;
-  readonly people: LocalPerson[];
-}
-
-/** Another server, as its heartbeats and changes tell it. */
-interface Peer {
-  address: string | undefined;
-  web: string | undefined;
-  /** The number of its last change applied. */
-  told: number;
-  /** When it was last heard of, from `performance.now()`. */
-  heard: number;
-}
-
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -166,16 +127,13 @@ export class NatsCluster implements Cluster {
   readonly #claims: NameClaims;
   readonly #publisher: OrderedPublisher;
   readonly #log: (line: string) => void;
-  readonly #peers = new Map<string, Peer>();
+  readonly #roster: Roster;
   /** What runs as long as the link: watches and the stream's reader. */
   readonly #loops: Promise<unknown>[] = [];
   /** One-off writes still on their way (names let go, notes), until each settles. */
   readonly #errands = new Set<Promise<unknown>>();
   #events: ClusterEvents | undefined;
   #local: () => LocalPerson[] = () => [];
-  #address: string | undefined;
-  #web: string | undefined;
-  #told = 0;
   #split = false;
   #timer: ReturnType<typeof setInterval> | undefined;
   /** When this server joined, from `performance.now()`. */
@@ -197,6 +155,15 @@ export class NatsCluster implements Cluster {
     this.#notes = notes;
     this.#claims = new NameClaims(kv, this.id, (server) => this.#isAlive(server));
     this.#publisher = new OrderedPublisher(this.#js, POST_PATIENCE_MS);
+    this.#roster = new Roster({
+      id: this.id,
+      people: this.people,
+      publish: (subject, value) => nc.publish(subject, JSON.stringify(value)),
+      events: () => this.#events,
+      local: () => this.#local(),
+      gone: (server, keys) => this.#errand(this.#claims.releaseFor(server, keys)),
+      log,
+    });
     this.#log = log;
   }
 
@@ -247,7 +214,7 @@ export class NatsCluster implements Cluster {
    * or any while it has not yet had the time to hear them all.
    */
   #isAlive(server: string): boolean {
-    if (server === this.id || this.#peers.has(server) || this.#split) return true;
+    if (server === this.id || this.#roster.hears(server) || this.#split) return true;
     return performance.now() - this.#started < GONE_AFTER_MS;
   }
 
@@ -263,11 +230,12 @@ export class NatsCluster implements Cluster {
     this.#events = events;
     this.#local = local;
     const nc = this.#nc;
-    this.#on<Alive>("chat.alive", (alive) => this.#alive(alive));
-    this.#on<Told>("chat.presence", (told) => this.#presence(told));
-    this.#on<Snapshot>("chat.snapshot", (snapshot) => this.#snapshot(snapshot));
+    const roster = this.#roster;
+    this.#on<Alive>("chat.alive", (alive) => roster.alive(alive));
+    this.#on<Told>("chat.presence", (told) => roster.presence(told));
+    this.#on<Snapshot>("chat.snapshot", (snapshot) => roster.snapshot(snapshot));
     this.#on<{ of: string }>("chat.resync", ({ of }) => {
-      if (of === this.id || of === "*") this.#sendSnapshot();
+      if ((of === this.id || of === "*") && !this.#closed) roster.sendSnapshot();
     });
     this.#on<{ server: string; room: string; frame: ServerFrame }>(
       "chat.room",
@@ -309,21 +277,16 @@ export class NatsCluster implements Cluster {
 
   /** Sets where clients reach this server, told to the others. */
   advertise(address: string, web?: string): void {
-    this.#address = address;
-    this.#web = web;
+    this.#roster.advertise(address, web);
     this.#beat();
   }
 
   servers(): string[] {
-    const addresses: string[] = [];
-    for (const peer of this.#peers.values()) if (peer.address) addresses.push(peer.address);
-    return addresses.sort();
+    return this.#roster.servers();
   }
 
   webServers(): string[] {
-    const urls: string[] = [];
-    for (const peer of this.#peers.values()) if (peer.web) urls.push(peer.web);
-    return urls.sort();
+    return this.#roster.webServers();
   }
 
   claim(key: string, name: string, resume: string | undefined, next: string): Promise<ClaimResult> {
@@ -367,10 +330,7 @@ export class NatsCluster implements Cluster {
   }
 
   tell(change: LocalChange): void {
-    // Someone who came here from another server is no longer of that one.
-    if (change.kind === "enter") this.people.forget(change.key);
-    const told: Told = { server: this.id, told: ++this.#told, change };
-    this.#nc.publish("chat.presence", JSON.stringify(told));
+    this.#roster.tell(change);
   }
 
   note(kind: string, key: string, value: string | undefined): void {
@@ -416,6 +376,11 @@ export class NatsCluster implements Cluster {
     this.#errands.add(kept);
   }
 
+  /** Says this server is alive, and takes for gone those not heard from. */
+  #beat(): void {
+    if (!this.#closed) this.#roster.beat(this.#split);
+  }
+
   /** Reads the stream from where this server is, for as long as the link lasts. */
   async #follow(): Promise<void> {
     const jsm = await jetstreamManager(this.#nc);
@@ -458,156 +423,6 @@ export class NatsCluster implements Cluster {
       this.#events?.message(frame, this.#shown.delete(dedupe) ? "shown" : "stored");
     } catch (error) {
       this.#log(`Cannot read message ${message.seq} of the stream: ${(error as Error).message}`);
-    }
-  }
-
-  #beat(): void {
-    if (this.#closed) return;
-    const alive: Alive = {
-      server: this.id,
-      address: this.#address,
-      web: this.#web,
-      told: this.#told,
-    };
-    this.#nc.publish("chat.alive", JSON.stringify(alive));
-    // Cut off, this server hears nobody: that says nothing of the others.
-    if (this.#split) return;
-    const now = performance.now();
-    for (const [server, peer] of this.#peers) {
-      if (now - peer.heard > GONE_AFTER_MS) this.#gone(server, "its server stopped answering");
-    }
-  }
-
-  #alive(alive: Alive & { gone?: true }): void {
-    if (alive.server === this.id) return;
-    if (alive.gone) return this.#gone(alive.server, "its server stopped");
-    const peer = this.#peers.get(alive.server) ?? this.#meet(alive.server);
-    peer.address = alive.address;
-    peer.web = alive.web;
-    peer.heard = performance.now();
-    if (alive.told > peer.told) {
-      // A change was missed: ask for the whole roster again.
-      this.#nc.publish("chat.resync", JSON.stringify({ of: alive.server }));
-    }
-  }
-
-  /** Takes in a server heard of for the first time: each tells the other who is connected. */
-  #meet(server: string): Peer {
-    const peer: Peer = { address: undefined, web: undefined, told: 0, heard: performance.now() };
-    this.#peers.set(server, peer);
-    this.#log(`Another server joined the cluster (${server})`);
-    this.#sendSnapshot();
-    this.#nc.publish("chat.resync", JSON.stringify({ of: server }));
-    return peer;
-  }
-
-  /** Forgets a server that went away, and everyone connected to it. */
-  #gone(server: string, reason: string): void {
-    const peer = this.#peers.get(server);
-    if (peer === undefined) return;
-    this.#peers.delete(server);
-    this.#log(`A server left the cluster${peer.address ? ` (${peer.address})` : ""}`);
-    const people = this.people.of(server);
-    for (const person of people) this.#forget(person, reason);
-    this.#errand(this.#claims.releaseFor(server, people.map((person) => person.key)));
-  }
-
-  #forget(person: RemotePerson, reason: string): void {
-    for (const room of [...person.rooms]) {
-      this.people.leave(person.key, room);
-      this.#events?.left(person, room, reason);
-    }
-    this.people.forget(person.key);
-  }
-
-  #presence({ server, told, change }: Told): void {
-    if (server === this.id) return;
-    const peer = this.#peers.get(server);
-    if (peer !== undefined) {
-      if (told !== peer.told + 1) this.#nc.publish("chat.resync", JSON.stringify({ of: server }));
-      peer.told = Math.max(peer.told, told);
-      peer.heard = performance.now();
-    }
-    const events = this.#events;
-    switch (change.kind) {
-      case "enter": {
-        const person = this.#personOf(server, change.key, change.name, change.person);
-        person.person = change.person;
-        if (this.people.enter(person, change.room)) events?.entered(person, change.room);
-        return;
-      }
-      case "leave": {
-        const person = this.people.byKey(change.key);
-        if (person === undefined || person.server !== server) return;
-        if (this.people.leave(change.key, change.room)) {
-          events?.left(person, change.room, change.reason);
-        }
-        if (person.rooms.length === 0) this.people.forget(change.key);
-        return;
-      }
-      case "rename": {
-        const before = this.people.byKey(change.from);
-        const person = this.people.rename(change.from, change.key, change.name);
-        if (before !== undefined && person !== undefined) events?.renamed(person, before.name);
-        return;
-      }
-      case "person": {
-        const person = this.people.byKey(change.key);
-        if (person === undefined) return;
-        const before = person.person;
-        person.person = change.person;
-        events?.changed(person, before);
-        return;
-      }
-      case "gone": {
-        const person = this.people.byKey(change.key);
-        if (person !== undefined && person.server === server) this.#forget(person, change.reason);
-        return;
-      }
-    }
-  }
-
-  /**
-   * The person of `key` on `server`, as known or new; someone known on
-   * another server moved here, and is forgotten there without a word.
-   */
-  #personOf(server: string, key: string, name: string, person: Person): RemotePerson {
-    const known = this.people.byKey(key);
-    if (known?.server === server) {
-      known.person = person;
-      return known;
-    }
-    if (known !== undefined) this.people.forget(key);
-    return { name, key, server, rooms: [], person };
-  }
-
-  #sendSnapshot(): void {
-    if (this.#events === undefined || this.#closed) return;
-    this.#nc.publish(
-      "chat.snapshot",
-      JSON.stringify({ server: this.id, told: this.#told, people: this.#local() }),
-    );
-  }
-
-  /** Replaces what is known of `server`'s people with its snapshot, quietly. */
-  #snapshot({ server, told, people }: Snapshot): void {
-    if (server === this.id) return;
-    const peer = this.#peers.get(server) ?? this.#meet(server);
-    peer.told = told;
-    const now = new Set(people.map((person) => person.key));
-    for (const person of this.people.of(server)) {
-      if (!now.has(person.key)) this.#forget(person, "connection closed");
-    }
-    for (const local of people) {
-      const person = this.#personOf(server, local.key, local.name, local.person);
-      for (const room of local.rooms) {
-        if (this.people.enter(person, room)) this.#events?.entered(person, room);
-      }
-      for (const room of [...person.rooms]) {
-        if (!local.rooms.includes(room) && this.people.leave(person.key, room)) {
-          this.#events?.left(person, room, "left");
-        }
-      }
     }
   }
 
@@ -676,8 +491,7 @@ export class NatsCluster implements Cluster {
       } else if (status.type === "reconnect" && this.#split) {
         this.#split = false;
         this.#log("The link to NATS is back");
-        // The others were silent because this server was cut off: they get their time again.
-        for (const peer of this.#peers.values()) peer.heard = performance.now();
+        this.#roster.back();
         this.#events?.split(false);
         this.#nc.publish("chat.resync", JSON.stringify({ of: "*" }));
       }

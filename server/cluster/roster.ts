@@ -1,0 +1,293 @@
+/**
+ * Who is connected to the other servers of a cluster, and which servers
+ * there are: each server's heartbeat on `chat.alive`, its numbered changes
+ * on `chat.presence`, and its whole roster on `chat.snapshot` when another
+ * asks on `chat.resync` (a server new to it, or a change missed). A server
+ * not heard for {@linkcode GONE_AFTER_MS} is taken for gone, with its people.
+ *
+ * @module
+ */
+
+import type { Person } from "../../protocol.ts";
+import type {
+  ClusterEvents,
+  LocalChange,
+  LocalPerson,
+  RemotePeople,
+  RemotePerson,
+} from "../hub/cluster.ts";
+
+/** How often each server says it is alive, in ms. */
+export const ALIVE_MS = 1_000;
+/** Silence after which a server is taken for gone, in ms. */
+export const GONE_AFTER_MS = 5_000;
+
+/** What a server tells the others of itself every {@linkcode ALIVE_MS}. */
+export interface Alive {
+  readonly server: string;
+  /** Where clients reach it (`host:port`), once it listens. */
+  readonly address: string | undefined;
+  /** The URL of its web client, if it serves one. */
+  readonly web?: string | undefined;
+  /** How many presence changes it has told. */
+  readonly told: number;
+}
+
+/** A presence change as it travels: the change, its server and its number there. */
+export interface Told {
+  readonly server: string;
+  readonly told: number;
+  readonly change: LocalChange;
+}
+
+/** A server's whole roster, as it tells the others when they ask. */
+export interface Snapshot {
+  readonly server: string;
+  readonly told: number;
+  readonly people: LocalPerson[];
+}
+
+/** Another server, as its heartbeats and changes tell it. */
+interface Peer {
+  address: string | undefined;
+  web: string | undefined;
+  /** The number of its last change applied. */
+  told: number;
+  /** When it was last heard of, from `performance.now()`. */
+  heard: number;
+}
+
+/** What a {@linkcode Roster} needs. */
+export interface RosterOptions {
+  /** This server's id. */
+  readonly id: string;
+  /** The people of the other servers, kept up to date. */
+  readonly people: RemotePeople;
+  /** Publishes `value`, as JSON, on `subject`. */
+  readonly publish: (subject: string, value: unknown) => void;
+  /** Where the changes go, once the hub listens. */
+  readonly events: () => ClusterEvents | undefined;
+  /** Who is connected here. */
+  readonly local: () => LocalPerson[];
+  /** A server was taken for gone; `keys` are the names its people held. */
+  readonly gone: (server: string, keys: string[]) => void;
+  /** Receives one line per server that joins or leaves. */
+  readonly log: (line: string) => void;
+}
+
+/** The other servers of a cluster and their people. */
+export class Roster {
+  readonly #options: RosterOptions;
+  readonly #id: string;
+  readonly #people: RemotePeople;
+  readonly #publish: (subject: string, value: unknown) => void;
+  readonly #log: (line: string) => void;
+  readonly #peers = new Map<string, Peer>();
+  #address: string | undefined;
+  #web: string | undefined;
+  /** How many changes this server has told. */
+  #told = 0;
+
+  constructor(options: RosterOptions) {
+    this.#options = options;
+    this.#id = options.id;
+    this.#people = options.people;
+    this.#publish = options.publish;
+    this.#log = options.log;
+  }
+
+  /** Whether `server` is one this server hears. */
+  hears(server: string): boolean {
+    return this.#peers.has(server);
+  }
+
+  /** Sets where clients reach this server: its chat port and its web client's URL. */
+  advertise(address: string, web: string | undefined): void {
+    this.#address = address;
+    this.#web = web;
+  }
+
+  /** The addresses of the other servers' chat ports. */
+  servers(): string[] {
+    const addresses: string[] = [];
+    for (const peer of this.#peers.values()) if (peer.address) addresses.push(peer.address);
+    return addresses.sort();
+  }
+
+  /** The URLs of the other servers' web clients. */
+  webServers(): string[] {
+    const urls: string[] = [];
+    for (const peer of this.#peers.values()) if (peer.web) urls.push(peer.web);
+    return urls.sort();
+  }
+
+  /** Tells the others of a change here. */
+  tell(change: LocalChange): void {
+    // Someone who came here from another server is no longer of that one.
+    if (change.kind === "enter") this.#people.forget(change.key);
+    const told: Told = { server: this.#id, told: ++this.#told, change };
+    this.#publish("chat.presence", told);
+  }
+
+  /** The link is back: the others were silent because this server was cut off. */
+  back(): void {
+    for (const peer of this.#peers.values()) peer.heard = performance.now();
+  }
+
+  /**
+   * Tells the others this server is alive, and takes for gone those not
+   * heard for {@linkcode GONE_AFTER_MS}, unless this one is `split` from them.
+   */
+  beat(split: boolean): void {
+    const alive: Alive = {
+      server: this.#id,
+      address: this.#address,
+      web: this.#web,
+      told: this.#told,
+    };
+    this.#publish("chat.alive", alive);
+    // Cut off, this server hears nobody: that says nothing of the others.
+    if (split) return;
+    const now = performance.now();
+    for (const [server, peer] of this.#peers) {
+      if (now - peer.heard > GONE_AFTER_MS) this.#gone(server, "its server stopped answering");
+    }
+  }
+
+  /** Takes a heartbeat of another server, or its goodbye. */
+  alive(alive: Alive & { gone?: true }): void {
+    if (alive.server === this.#id) return;
+    if (alive.gone) return this.#gone(alive.server, "its server stopped");
+    const peer = this.#peers.get(alive.server) ?? this.#meet(alive.server);
+    peer.address = alive.address;
+    peer.web = alive.web;
+    peer.heard = performance.now();
+    if (alive.told > peer.told) {
+      // A change was missed: ask for the whole roster again.
+      this.#publish("chat.resync", { of: alive.server });
+    }
+  }
+
+  /** Takes in a server heard of for the first time: each tells the other who is connected. */
+  #meet(server: string): Peer {
+    const peer: Peer = { address: undefined, web: undefined, told: 0, heard: performance.now() };
+    this.#peers.set(server, peer);
+    this.#log(`Another server joined the cluster (${server})`);
+    this.sendSnapshot();
+    this.#publish("chat.resync", { of: server });
+    return peer;
+  }
+
+  /** Forgets a server that went away, and everyone connected to it. */
+  #gone(server: string, reason: string): void {
+    const peer = this.#peers.get(server);
+    if (peer === undefined) return;
+    this.#peers.delete(server);
+    this.#log(`A server left the cluster${peer.address ? ` (${peer.address})` : ""}`);
+    const people = this.#people.of(server);
+    for (const person of people) this.#forget(person, reason);
+    this.#options.gone(server, people.map((person) => person.key));
+  }
+
+  #forget(person: RemotePerson, reason: string): void {
+    for (const room of [...person.rooms]) {
+      this.#people.leave(person.key, room);
+      this.#options.events()?.left(person, room, reason);
+    }
+    this.#people.forget(person.key);
+  }
+
+  /** Takes a change told by another server. */
+  presence({ server, told, change }: Told): void {
+    if (server === this.#id) return;
+    const peer = this.#peers.get(server);
+    if (peer !== undefined) {
+      if (told !== peer.told + 1) this.#publish("chat.resync", { of: server });
+      peer.told = Math.max(peer.told, told);
+      peer.heard = performance.now();
+    }
+    const events = this.#options.events();
+    switch (change.kind) {
+      case "enter": {
+        const person = this.#personOf(server, change.key, change.name, change.person);
+        person.person = change.person;
+        if (this.#people.enter(person, change.room)) events?.entered(person, change.room);
+        return;
+      }
+      case "leave": {
+        const person = this.#people.byKey(change.key);
+        if (person === undefined || person.server !== server) return;
+        if (this.#people.leave(change.key, change.room)) {
+          events?.left(person, change.room, change.reason);
+        }
+        if (person.rooms.length === 0) this.#people.forget(change.key);
+        return;
+      }
+      case "rename": {
+        const before = this.#people.byKey(change.from);
+        const person = this.#people.rename(change.from, change.key, change.name);
+        if (before !== undefined && person !== undefined) events?.renamed(person, before.name);
+        return;
+      }
+      case "person": {
+        const person = this.#people.byKey(change.key);
+        if (person === undefined) return;
+        const before = person.person;
+        person.person = change.person;
+        events?.changed(person, before);
+        return;
+      }
+      case "gone": {
+        const person = this.#people.byKey(change.key);
+        if (person !== undefined && person.server === server) this.#forget(person, change.reason);
+        return;
+      }
+    }
+  }
+
+  /**
+   * The person of `key` on `server`, as known or new; someone known on
+   * another server moved here, and is forgotten there without a word.
+   */
+  #personOf(server: string, key: string, name: string, person: Person): RemotePerson {
+    const known = this.#people.byKey(key);
+    if (known?.server === server) {
+      known.person = person;
+      return known;
+    }
+    if (known !== undefined) this.#people.forget(key);
+    return { name, key, server, rooms: [], person };
+  }
+
+  /** Tells the others who is connected here. */
+  sendSnapshot(): void {
+    const snapshot: Snapshot = {
+      server: this.#id,
+      told: this.#told,
+      people: this.#options.local(),
+    };
+    this.#publish("chat.snapshot", snapshot);
+  }
+
+  /** Replaces what is known of `server`'s people with its snapshot, quietly. */
+  snapshot({ server, told, people }: Snapshot): void {
+    if (server === this.#id) return;
+    const peer = this.#peers.get(server) ?? this.#meet(server);
+    peer.told = told;
+    const now = new Set(people.map((person) => person.key));
+    for (const person of this.#people.of(server)) {
+      if (!now.has(person.key)) this.#forget(person, "connection closed");
+    }
+    for (const local of people) {
+      const person = this.#personOf(server, local.key, local.name, local.person);
+      for (const room of local.rooms) {
+        if (this.#people.enter(person, room)) this.#options.events()?.entered(person, room);
+      }
+      for (const room of [...person.rooms]) {
+        if (!local.rooms.includes(room) && this.#people.leave(person.key, room)) {
+          this.#options.events()?.left(person, room, "left");
+        }
+      }
+    }
+  }
+}
