@@ -53,7 +53,7 @@ interface Peer {
   web: string | undefined;
   /** The number of its last change applied. */
   told: number;
-  /** When it was last heard of, from `performance.now()`. */
+  /** When it was last heard of, by the roster's clock, in ms. */
   heard: number;
 }
 
@@ -73,6 +73,8 @@ export interface RosterOptions {
   readonly gone: (server: string, keys: string[]) => void;
   /** Receives one line per server that joins or leaves. */
   readonly log: (line: string) => void;
+  /** The time in ms, for when servers were heard. @default {performance.now} */
+  readonly now?: () => number;
 }
 
 /** The other servers of a cluster and their people. */
@@ -82,6 +84,7 @@ export class Roster {
   readonly #people: RemotePeople;
   readonly #publish: (subject: string, value: unknown) => void;
   readonly #log: (line: string) => void;
+  readonly #now: () => number;
   readonly #peers = new Map<string, Peer>();
   #address: string | undefined;
   #web: string | undefined;
@@ -94,6 +97,7 @@ export class Roster {
     this.#people = options.people;
     this.#publish = options.publish;
     this.#log = options.log;
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /** Whether `server` is one this server hears. */
@@ -131,7 +135,7 @@ export class Roster {
 
   /** The link is back: the others were silent because this server was cut off. */
   back(): void {
-    for (const peer of this.#peers.values()) peer.heard = performance.now();
+    for (const peer of this.#peers.values()) peer.heard = this.#now();
   }
 
   /**
@@ -148,7 +152,7 @@ export class Roster {
     this.#publish("chat.alive", alive);
     // Cut off, this server hears nobody: that says nothing of the others.
     if (split) return;
-    const now = performance.now();
+    const now = this.#now();
     for (const [server, peer] of this.#peers) {
       if (now - peer.heard > GONE_AFTER_MS) this.#gone(server, "its server stopped answering");
     }
@@ -161,7 +165,7 @@ export class Roster {
     const peer = this.#peers.get(alive.server) ?? this.#meet(alive.server);
     peer.address = alive.address;
     peer.web = alive.web;
-    peer.heard = performance.now();
+    peer.heard = this.#now();
     if (alive.told > peer.told) {
       // A change was missed: ask for the whole roster again.
       this.#publish("chat.resync", { of: alive.server });
@@ -170,7 +174,7 @@ export class Roster {
 
   /** Takes in a server heard of for the first time: each tells the other who is connected. */
   #meet(server: string): Peer {
-    const peer: Peer = { address: undefined, web: undefined, told: 0, heard: performance.now() };
+    const peer: Peer = { address: undefined, web: undefined, told: 0, heard: this.#now() };
     this.#peers.set(server, peer);
     this.#log(`Another server joined the cluster (${server})`);
     this.sendSnapshot();
@@ -204,7 +208,7 @@ export class Roster {
     if (peer !== undefined) {
       if (told !== peer.told + 1) this.#publish("chat.resync", { of: server });
       peer.told = Math.max(peer.told, told);
-      peer.heard = performance.now();
+      peer.heard = this.#now();
     }
     const events = this.#options.events();
     switch (change.kind) {

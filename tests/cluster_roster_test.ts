@@ -1,0 +1,153 @@
+/**
+ * The roster of a cluster's other servers on its own: what each change
+ * told by another server does, with the messages it would publish collected.
+ */
+
+import assert from "node:assert/strict";
+import type { Person } from "../protocol.ts";
+import { type ClusterEvents, type LocalPerson, RemotePeople } from "../server/hub/cluster.ts";
+import { Roster } from "../server/cluster/roster.ts";
+
+/** A roster with what it publishes, the events it hands on, and the servers taken for gone. */
+function roster(local: LocalPerson[] = [], clock = { now: 0 }) {
+  const published: [string, unknown][] = [];
+  const events: string[] = [];
+  const gone: [string, string[]][] = [];
+  const people = new RemotePeople();
+  const log = (line: string) => events.push(`log ${line}`);
+  const record = (name: string) => (...args: unknown[]) => {
+    const named = args.map((arg) =>
+      typeof arg === "object" && arg !== null && "name" in arg ? (arg as Person).name : String(arg)
+    );
+    events.push(`${name} ${named.join(" ")}`);
+  };
+  const hub = {
+    entered: record("entered"),
+    left: record("left"),
+    renamed: record("renamed"),
+    changed: record("changed"),
+  } as unknown as ClusterEvents;
+  const it = new Roster({
+    id: "here",
+    people,
+    publish: (subject, value) => published.push([subject, value]),
+    events: () => hub,
+    local: () => local,
+    gone: (server, keys) => gone.push([server, keys]),
+    log,
+    now: () => clock.now,
+  });
+  return { it, people, published, events, gone };
+}
+
+const person = (name: string): Person => ({ name, active: 0, client: "json" });
+
+Deno.test("Roster meets a server once, tells it who is here, and asks for its people", () => {
+  const { it, published, events } = roster([{
+    key: "ann",
+    name: "ann",
+    rooms: ["#lobby"],
+    person: person("ann"),
+  }]);
+  it.alive({ server: "a", address: "10.0.0.1:5002", web: "http://10.0.0.1:5003/", told: 0 });
+  it.alive({ server: "a", address: "10.0.0.1:5002", told: 0 });
+  assert.deepEqual(events.filter((event) => event.startsWith("log")), [
+    "log Another server joined the cluster (a)",
+  ]);
+  assert.deepEqual(published.map(([subject]) => subject), ["chat.snapshot", "chat.resync"]);
+  assert.deepEqual(it.servers(), ["10.0.0.1:5002"]);
+  assert.deepEqual(it.webServers(), [], "the last heartbeat names no web client");
+  assert.ok(it.hears("a"));
+});
+
+Deno.test("Roster asks again for a server's people when one of its changes went missing", () => {
+  const { it, published } = roster();
+  it.alive({ server: "a", address: undefined, told: 0 });
+  published.length = 0;
+  it.presence({
+    server: "a",
+    told: 1,
+    change: { kind: "enter", key: "bob", name: "bob", room: "#dev", person: person("bob") },
+  });
+  assert.deepEqual(published, []);
+  it.presence({
+    server: "a",
+    told: 3,
+    change: { kind: "leave", key: "bob", room: "#dev", reason: "quit" },
+  });
+  assert.deepEqual(published, [["chat.resync", { of: "a" }]]);
+  published.length = 0;
+  it.alive({ server: "a", address: undefined, told: 4 });
+  assert.deepEqual(
+    published,
+    [["chat.resync", { of: "a" }]],
+    "a heartbeat ahead of what was applied",
+  );
+});
+
+Deno.test("Roster moves someone who came back on another server without a departure", () => {
+  const { it, people, events, gone } = roster();
+  it.alive({ server: "a", address: undefined, told: 0 });
+  it.alive({ server: "b", address: undefined, told: 0 });
+  it.presence({
+    server: "a",
+    told: 1,
+    change: { kind: "enter", key: "ann", name: "ann", room: "#dev", person: person("ann") },
+  });
+  it.presence({
+    server: "b",
+    told: 1,
+    change: { kind: "enter", key: "ann", name: "ann", room: "#dev", person: person("ann") },
+  });
+  assert.equal(people.byKey("ann")?.server, "b");
+  assert.deepEqual([...people.inRoom("#dev")].map((one) => one.server), ["b"]);
+  // Her old server's departure no longer concerns her, nor does its going away.
+  it.presence({ server: "a", told: 2, change: { kind: "gone", key: "ann", reason: "moved" } });
+  it.alive({ server: "a", address: undefined, told: 2, gone: true } as never);
+  assert.equal(people.byKey("ann")?.server, "b");
+  assert.deepEqual(gone, [["a", []]]);
+  assert.deepEqual(events.filter((event) => !event.startsWith("log")), [
+    "entered ann #dev",
+    "entered ann #dev",
+  ]);
+});
+
+Deno.test("Roster takes a silent server for gone with its people, unless this one is split", () => {
+  const clock = { now: 0 };
+  const { it, people, events, gone } = roster([], clock);
+  it.alive({ server: "a", address: undefined, told: 0 });
+  it.presence({
+    server: "a",
+    told: 1,
+    change: { kind: "enter", key: "cyd", name: "cyd", room: "#ops", person: person("cyd") },
+  });
+  clock.now = 4_000;
+  it.beat(false);
+  assert.ok(it.hears("a"), "silent for less than 5 s");
+  clock.now = 60_000;
+  it.beat(true);
+  assert.ok(it.hears("a"), "split: silence says nothing");
+  it.beat(false);
+  assert.ok(!it.hears("a"));
+  assert.equal(people.byKey("cyd"), undefined);
+  assert.deepEqual(gone, [["a", ["cyd"]]]);
+  assert.ok(events.includes("left cyd #ops its server stopped answering"), events.join("\n"));
+});
+
+Deno.test("Roster replaces a server's people with its snapshot", () => {
+  const { it, people, events } = roster();
+  it.snapshot({
+    server: "a",
+    told: 5,
+    people: [{ key: "dan", name: "dan", rooms: ["#lobby", "#dev"], person: person("dan") }],
+  });
+  assert.deepEqual(people.byKey("dan")?.rooms, ["#lobby", "#dev"]);
+  it.snapshot({
+    server: "a",
+    told: 6,
+    people: [{ key: "eve", name: "eve", rooms: ["#lobby"], person: person("eve") }],
+  });
+  assert.equal(people.byKey("dan"), undefined);
+  assert.deepEqual(people.byKey("eve")?.rooms, ["#lobby"]);
+  assert.ok(events.includes("left dan #dev connection closed"), events.join("\n"));
+});
