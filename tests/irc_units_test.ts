@@ -1,7 +1,15 @@
 /** The IRC gateway's pure parts: lines, the nick mapping and message text. */
 
 import assert from "node:assert/strict";
-import { byteLength, formatLine, parseLine, splitBytes } from "../server/irc/line.ts";
+import {
+  byteLength,
+  escapeTag,
+  formatLine,
+  formatLines,
+  type OutgoingLine,
+  parseLine,
+  splitBytes,
+} from "../server/irc/line.ts";
 import { prng } from "./_random.ts";
 import { foldNick, isOwnNick, NickBook, nickOf } from "../server/irc/nicks.ts";
 import { literal, readText, stripFormatting } from "../server/irc/text.ts";
@@ -34,6 +42,81 @@ Deno.test("formatLine() never lets a parameter add a line or a parameter", () =>
     formatLine({ tags: { time: "t", a: "x;y z" }, command: "AWAY", params: ["gone"] }),
     "@time=t;a=x\\:y\\sz AWAY :gone\r\n",
   );
+});
+
+/** formatLine() as first written, with array helpers: what the loops must still write. */
+function formatLineAsBefore(message: OutgoingLine): string {
+  let line = "";
+  if (message.tags !== undefined) {
+    const tags = Object.entries(message.tags)
+      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .map(([key, value]) => value === "" ? key : `${key}=${escapeTag(value)}`);
+    if (tags.length > 0) line = `@${tags.join(";")} `;
+  }
+  if (message.source !== undefined) line += `:${message.source.replace(/[\s\0]/g, "_")} `;
+  line += message.command;
+  const params = message.params;
+  params.forEach((param, index) => {
+    const clean = param.replace(/[\r\n\0]/g, " ");
+    if (index < params.length - 1) {
+      line += " " + (clean.replace(/ /g, "_").replace(/^:+/, "") || "*");
+    } else if (
+      clean === "" || clean.includes(" ") || clean.startsWith(":") ||
+      (params.length > 1 && message.command !== "BATCH") ||
+      ["AWAY", "QUIT", "ERROR"].includes(message.command)
+    ) {
+      line += " :" + clean;
+    } else {
+      line += " " + clean;
+    }
+  });
+  return line + "\r\n";
+}
+
+/** Random lines of every shape: tags left out or empty, parameters with breaks, spaces and colons. */
+function randomLines(seed: number, count: number): OutgoingLine[] {
+  const random = prng(seed);
+  const words = ["", " ", ":", "::x", "a b", "x\r\ny", "\0", "#dev", "ann", "é 😀", "a;b\\c"];
+  const text = () => {
+    let out = "";
+    for (let i = random.int(4); i > 0; i--) out += random.pick(words);
+    return out;
+  };
+  const commands = ["PRIVMSG", "BATCH", "AWAY", "QUIT", "ERROR", "NOTICE", "001", "JOIN"];
+  const lines: OutgoingLine[] = [];
+  for (let i = 0; i < count; i++) {
+    const tags: Record<string, string | undefined> = {};
+    for (const key of ["time", "msgid", "batch", "+typing"]) {
+      if (random.chance(0.4)) tags[key] = random.chance(0.3) ? undefined : text();
+    }
+    const params: string[] = [];
+    for (let n = random.int(4); n > 0; n--) params.push(text());
+    lines.push({
+      ...(random.chance(0.7) ? { tags } : {}),
+      ...(random.chance(0.8) ? { source: text() || "srv" } : {}),
+      command: random.pick(commands),
+      params,
+    });
+  }
+  return lines;
+}
+
+Deno.test("formatLine() writes what it wrote before, for lines of every shape", () => {
+  for (const message of randomLines(17, 3000)) {
+    assert.equal(formatLine(message), formatLineAsBefore(message), JSON.stringify(message));
+  }
+});
+
+Deno.test("formatLines() writes formatLine()'s line for each text", () => {
+  const random = prng(19);
+  for (const message of randomLines(23, 1000)) {
+    const texts = [":x", "a b", "", "x\r\ny", "é"].filter(() => random.chance(0.6));
+    assert.equal(
+      formatLines(message, texts),
+      texts.map((text) => formatLine({ ...message, params: [...message.params, text] })).join(""),
+      JSON.stringify({ message, texts }),
+    );
+  }
 });
 
 Deno.test("splitBytes() cuts at a byte budget, never inside a character", () => {

@@ -7,7 +7,12 @@
  * @module
  */
 
-import { type ClientFrame, type LineResult, LineSplitter } from "../../protocol.ts";
+import {
+  type ClientFrame,
+  type LineResult,
+  LineSplitter,
+  type ServerFrame,
+} from "../../protocol.ts";
 import type { Hub } from "../hub.ts";
 import type { Session } from "../session.ts";
 import type { LineProtocol, LineProtocolParts } from "../transports/peer.ts";
@@ -37,6 +42,9 @@ const CR = 0x0d;
 /** The first byte of a TLS record that starts a handshake. */
 const TLS_HANDSHAKE = 0x16;
 const LF = 0x0a;
+/** Bytes of the buffer that reads are rewritten into; a larger read gets a larger one. */
+const SCRATCH_BYTES = 16 * 1024;
+let scratch = new Uint8Array(SCRATCH_BYTES);
 
 /** What the command handlers act through. */
 export interface Gateway {
@@ -72,7 +80,7 @@ export class IrcConnection implements LineProtocol, Gateway {
     this.#options = options;
     this.#tcp = parts.session;
     this.hub = options.hub;
-    this.session = new IrcSession(parts.session);
+    this.session = new IrcSession(parts.session, this);
     this.renderer = new IrcRenderer({
       server: options.server,
       network: options.network,
@@ -102,7 +110,7 @@ export class IrcConnection implements LineProtocol, Gateway {
     }
   }
 
-  encode(frame: Parameters<IrcRenderer["encode"]>[0]): Uint8Array | undefined {
+  encode(frame: ServerFrame): Uint8Array | undefined {
     try {
       return this.renderer.encode(frame);
     } catch (error) {
@@ -134,14 +142,21 @@ export class IrcConnection implements LineProtocol, Gateway {
       }
     }
     if (!this.#afterCr && !chunk.includes(CR)) return this.#splitter.push(chunk);
-    const bytes = new Uint8Array(chunk.length);
+    // IRC clients end lines with CR LF: each read is rewritten into one buffer shared by
+    // every connection, as the splitter keeps no chunk.
+    if (scratch.length < chunk.length) {
+      scratch = new Uint8Array(Math.max(chunk.length, SCRATCH_BYTES));
+    }
+    const bytes = scratch;
+    let afterCr = this.#afterCr;
     let length = 0;
-    for (const byte of chunk) {
-      const afterCr = this.#afterCr;
-      this.#afterCr = byte === CR;
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i]!;
       if (byte === CR) bytes[length++] = LF;
       else if (byte !== LF || !afterCr) bytes[length++] = byte;
+      afterCr = byte === CR;
     }
+    this.#afterCr = afterCr;
     return this.#splitter.push(bytes.subarray(0, length));
   }
 

@@ -112,30 +112,65 @@ const BREAKS = /[\r\n\0]/g;
  * written with `:` (BATCH aside), as most servers do.
  */
 export function formatLine(message: OutgoingLine): string {
+  const params = message.params;
+  const last = params.length - 1;
+  if (last < 0) return lineStart(message) + "\r\n";
+  let line = lineStart(message);
+  for (let index = 0; index < last; index++) line += middleParam(params[index]!);
+  const clean = params[last]!.replace(BREAKS, " ");
+  if (
+    clean === "" || clean.includes(" ") || clean.startsWith(":") ||
+    (last > 0 && message.command !== "BATCH") || TEXT_ONLY.has(message.command)
+  ) {
+    return line + " :" + clean + "\r\n";
+  }
+  return line + " " + clean + "\r\n";
+}
+
+/** The tags, source and command of a line. */
+function lineStart(message: OutgoingLine): string {
+  // Loops rather than array helpers: a line is formatted for every message an IRC client is sent.
   let line = "";
-  if (message.tags !== undefined) {
-    const tags = Object.entries(message.tags)
-      .filter((entry): entry is [string, string] => entry[1] !== undefined)
-      .map(([key, value]) => value === "" ? key : `${key}=${escapeTag(value)}`);
-    if (tags.length > 0) line = `@${tags.join(";")} `;
+  const tags = message.tags;
+  if (tags !== undefined) {
+    let written = "";
+    let count = 0;
+    for (const key of Object.keys(tags)) {
+      const value = tags[key];
+      if (value === undefined) continue;
+      if (count++ > 0) written += ";";
+      written += value === "" ? key : `${key}=${escapeTag(value)}`;
+    }
+    if (count > 0) line = `@${written} `;
   }
   if (message.source !== undefined) line += `:${message.source.replace(/[\s\0]/g, "_")} `;
-  line += message.command;
+  return line + message.command;
+}
+
+/** A parameter before the last, with its space: one word. */
+function middleParam(param: string): string {
+  return " " + (param.replace(BREAKS, " ").replace(/ /g, "_").replace(/^:+/, "") || "*");
+}
+
+/**
+ * Writes one line per text of `texts`, each the last parameter after those
+ * of `message`: the lines {@linkcode formatLine} writes, with what comes
+ * before the text (tags, source, command, parameters) written once.
+ */
+export function formatLines(message: OutgoingLine, texts: readonly string[]): string {
   const params = message.params;
-  params.forEach((param, index) => {
-    const clean = param.replace(BREAKS, " ");
-    if (index < params.length - 1) {
-      line += " " + (clean.replace(/ /g, "_").replace(/^:+/, "") || "*");
-    } else if (
-      clean === "" || clean.includes(" ") || clean.startsWith(":") ||
-      (params.length > 1 && message.command !== "BATCH") || TEXT_ONLY.has(message.command)
-    ) {
-      line += " :" + clean;
-    } else {
-      line += " " + clean;
-    }
-  });
-  return line + "\r\n";
+  // With a parameter before it, the text is always written with ":" (BATCH aside).
+  if (params.length === 0 || message.command === "BATCH") {
+    let lines = "";
+    for (const text of texts) lines += formatLine({ ...message, params: [...params, text] });
+    return lines;
+  }
+  let head = lineStart(message);
+  for (const param of params) head += middleParam(param);
+  head += " :";
+  let lines = "";
+  for (const text of texts) lines += head + text.replace(BREAKS, " ") + "\r\n";
+  return lines;
 }
 
 /** Counts the UTF-8 bytes of `text`. */

@@ -16,13 +16,14 @@ import {
 } from "../../protocol.ts";
 import { fileLink } from "../../core/files.ts";
 import type { Hub } from "../hub.ts";
-import { byteLength, formatLine, MAX_LINE_BYTES, type OutgoingLine, splitBytes } from "./line.ts";
-import { NickBook, nickOf } from "./nicks.ts";
+import { byteLength, formatLine, formatLines, MAX_LINE_BYTES, splitBytes } from "./line.ts";
+import { NickBook } from "./nicks.ts";
 import { RPL } from "./numerics.ts";
 import { replayMark } from "./session.ts";
 import { joinLines, whoLines } from "./listings.ts";
 import { errorLine } from "./errors.ts";
 import { welcomeLines } from "./welcome.ts";
+import { Capabilities, kickOf, quitKey, type SharedFrame, sharedFrame } from "./shared.ts";
 
 /** The IRC command being handled, whose answers the hub's frames are rendered as. */
 export interface Context {
@@ -46,17 +47,6 @@ export interface RendererOptions {
 
 const encoder = new TextEncoder();
 
-/** A live message as every IRC client reads it, worked out once for all of them. */
-interface SharedMessage {
-  /** Whether its sender's name needs a mapped nick, which each client then remembers. */
-  readonly mapped: boolean;
-  /** Its lines, encoded, by which tags they carry (see {@linkcode IrcRenderer.encode}). */
-  readonly bytes: Uint8Array[];
-}
-
-/** The live messages being sent, by frame. */
-const shared = new WeakMap<ServerFrame, SharedMessage>();
-
 /** The user and host part of every nick's mask. */
 const USER_HOST = "chat@chat";
 
@@ -64,7 +54,7 @@ const USER_HOST = "chat@chat";
 export class IrcRenderer {
   readonly options: RendererOptions;
   /** The capabilities the client enabled. */
-  readonly caps = new Set<string>();
+  readonly caps: Capabilities = new Capabilities();
   /** The nicks this connection was shown. */
   readonly nicks = new NickBook();
   /** The chat name, once the hub has welcomed the client. */
@@ -113,27 +103,49 @@ export class IrcRenderer {
 
   /**
    * Renders one frame as bytes to send; `undefined` when it shows nothing.
-   * A live room message from someone else reads the same to every client
-   * with the same tags: it is rendered and encoded once for all of them.
+   * A live room message, an arrival or a departure reads the same to every
+   * client with the same capabilities: it is rendered and encoded once for
+   * all of them (server/irc/shared.ts).
    */
   encode(frame: ServerFrame): Uint8Array | undefined {
-    if (
-      frame.type === "message" && frame.replay !== true && frame.file === undefined &&
-      frame.from !== this.name
-    ) {
-      // Runs for every IRC client a message reaches: what can be is worked out once.
-      let message = shared.get(frame);
-      if (message === undefined) {
-        message = { mapped: nickOf(frame.from) !== frame.from, bytes: [] };
-        shared.set(frame, message);
+    const shared = sharedFrame(frame);
+    if (shared !== undefined && shared.self !== this.name) {
+      // Runs for every client a room's message reaches: most have nothing to remember.
+      const bytes = shared.bytes[shared.byCaps ? this.caps.messageKey : 0];
+      if (bytes !== undefined && shared.quit === undefined && shared.mapped.length === 0) {
+        return bytes;
       }
-      if (message.mapped) this.nicks.nick(frame.from);
-      const caps = this.caps;
-      const key = (caps.has("server-time") ? 1 : 0) + (caps.has("message-tags") ? 2 : 0);
-      return message.bytes[key] ??= encoder.encode(this.render(frame));
+      return this.#encodeShared(frame, shared);
     }
     const text = this.render(frame);
     return text === "" ? undefined : encoder.encode(text);
+  }
+
+  /** {@linkcode encode} of a frame every client reads alike, encoded by its first client. */
+  #encodeShared(frame: ServerFrame, shared: SharedFrame): Uint8Array | undefined {
+    const quit = shared.quit;
+    if (quit !== undefined) {
+      if (this.#quit === quit) return undefined;
+      this.#quit = quit;
+    }
+    const mapped = shared.mapped;
+    for (let i = 0; i < mapped.length; i++) this.nicks.nick(mapped[i]!);
+    const key = shared.byCaps ? this.caps.messageKey : 0;
+    return shared.bytes[key] ??= encoder.encode(this.#sharedLines(frame));
+  }
+
+  /** The lines of a frame that reads the same to every client, from someone else. */
+  #sharedLines(frame: ServerFrame): string {
+    switch (frame.type) {
+      case "message":
+        return this.#message(frame);
+      case "joined":
+        return this.from(frame.name, "JOIN", frame.room);
+      case "left":
+        return this.#leftLines(frame.name, frame.room, frame.reason);
+      default:
+        throw new TypeError(`Cannot render frame ${JSON.stringify(frame)} once for all clients`);
+    }
   }
 
   /** Renders one frame as IRC lines, CR LF each; `""` when it shows nothing. */
@@ -222,16 +234,23 @@ export class IrcRenderer {
 
   /** A departure: PART, KICK for one kicked, QUIT (once) for a connection that ended. */
   #left(name: string, room: string, reason: string | undefined): string {
+    // One departure from several rooms arrives once per room; IRC says QUIT once.
+    const quit = quitKey(name, reason);
+    if (quit !== undefined) {
+      if (this.#quit === quit) return "";
+      this.#quit = quit;
+    }
+    return this.#leftLines(name, room, reason);
+  }
+
+  /** The line of a departure, whether or not it was shown already. */
+  #leftLines(name: string, room: string, reason: string | undefined): string {
     if (reason === "parted") return this.from(name, "PART", room);
-    const kicked = reason?.match(/^kicked by (\S+)(?:: (.*))?$/s);
-    if (kicked) {
-      return this.from(kicked[1]!, "KICK", room, this.nicks.nick(name), kicked[2] ?? "");
+    const kicked = kickOf(reason);
+    if (kicked !== undefined) {
+      return this.from(kicked.by, "KICK", room, this.nicks.nick(name), kicked.why);
     }
     if (reason?.startsWith("went to ")) return this.from(name, "PART", room, reason);
-    // One departure from several rooms arrives once per room; IRC says QUIT once.
-    const key = `${name}\n${reason}`;
-    if (this.#quit === key) return "";
-    this.#quit = key;
     return this.from(name, "QUIT", reason ?? "Quit");
   }
 
@@ -327,20 +346,21 @@ export class IrcRenderer {
     if (replayed && this.#batch !== undefined) tags.batch = this.#batch.ref;
     const source = this.mask(frame.from);
     const action = frame.action === true;
-    const budget = MAX_LINE_BYTES - 2 - byteLength(`:${source} PRIVMSG ${target} :`) -
+    // The bytes of `:SOURCE PRIVMSG TARGET :`, and of the ACTION's `\x01ACTION ` and `\x01`.
+    const budget = MAX_LINE_BYTES - 2 - byteLength(source) - byteLength(target) - 12 -
       (action ? 9 : 0);
-    let lines = "";
-    for (const line of text.split("\n")) {
-      for (const piece of splitBytes(line === "" ? " " : line, budget)) {
-        const out: OutgoingLine = {
-          tags,
-          source,
-          command: "PRIVMSG",
-          params: [target, action ? `\x01ACTION ${piece}\x01` : piece],
-        };
-        lines += formatLine(out);
+    let pieces: string[];
+    if (!action && !text.includes("\n") && text !== "" && text.length * 3 <= budget) {
+      // Most messages: one line that fits whatever its characters.
+      pieces = [text];
+    } else {
+      pieces = [];
+      for (const line of text.split("\n")) {
+        for (const piece of splitBytes(line === "" ? " " : line, budget)) {
+          pieces.push(action ? `\x01ACTION ${piece}\x01` : piece);
+        }
       }
     }
-    return lines;
+    return formatLines({ tags, source, command: "PRIVMSG", params: [target] }, pieces);
   }
 }

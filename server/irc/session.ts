@@ -56,15 +56,23 @@ function marked(source: FrameSource): FrameSource {
   };
 }
 
+/** Renders frames for one IRC connection. */
+export interface FrameEncoder {
+  /** `frame` as bytes to send; `undefined` sends nothing. */
+  encode(frame: ServerFrame): Uint8Array | undefined;
+}
+
 /** The hub's view of one IRC connection. */
 export class IrcSession implements Session {
   readonly #tcp: TcpSession;
+  readonly #encoder: FrameEncoder;
   /** Always `irc`, as `who` tells. */
   readonly transport = "irc";
 
-  /** Wraps the connection's TCP session, which the renderer encodes for. */
-  constructor(tcp: TcpSession) {
+  /** Wraps the connection's TCP session, and what renders the frames sent to it. */
+  constructor(tcp: TcpSession, encoder: FrameEncoder) {
     this.#tcp = tcp;
+    this.#encoder = encoder;
   }
 
   /** Where the peer connects from, for logs. */
@@ -83,7 +91,11 @@ export class IrcSession implements Session {
   }
 
   send(frame: ServerFrame): void {
-    this.#tcp.send(frame);
+    // Straight to the outbox: this runs for every IRC client a room's message reaches.
+    const tcp = this.#tcp;
+    if (tcp.closing) return;
+    const bytes = this.#encoder.encode(frame);
+    if (bytes !== undefined) tcp.write(bytes);
   }
 
   stream(source: FrameSource): void {
