@@ -37,3 +37,18 @@ Deno.test("join() still shares one buffer when a sender without its own messages
   assert.equal(new TextDecoder().decode(everyone), "one\ntwo\nthree\n");
   assert.equal(new TextDecoder().decode(sender), "one\nthree\n");
 });
+
+Deno.test("join() keeps the room's buffer while senders without their own messages come and go", () => {
+  const chunks = ["one\n", "two\n", "three\n", "four\n", "five\n", "six\n"].map(bytes);
+  const length = (list: Uint8Array[]) => list.reduce((sum, chunk) => sum + chunk.length, 0);
+  const room = join(chunks, length(chunks));
+  // More senders than joins kept per first chunk, each missing its own, the room's members between.
+  for (let own = 1; own < chunks.length; own++) {
+    const sender = chunks.filter((_, index) => index !== own);
+    join(sender, length(sender));
+    assert.equal(join(chunks, length(chunks)), room);
+  }
+  const last = chunks.slice(0, 5);
+  assert.equal(new TextDecoder().decode(join(last, length(last))), "one\ntwo\nthree\nfour\nfive\n");
+  assert.equal(join(chunks, length(chunks)), room);
+});

@@ -56,8 +56,11 @@ function allocate(length: number): Uint8Array {
 // chunk: a sender that is not sent its own messages (IRC without
 // echo-message) has the same first chunk and fewer after it, and with one
 // join kept it and the next session after it each replaced the other's.
+// The join used last goes last: each sender's is used once, the room's by
+// most of its members, and with several such senders it was the room's that
+// went first.
 const joins = new Map<Uint8Array, Join[]>();
-/** Joins kept per first chunk; the oldest goes when another comes. */
+/** Joins kept per first chunk; the one used least recently goes when another comes. */
 const JOINS_PER_CHUNK = 4;
 
 interface Join {
@@ -83,7 +86,14 @@ export function join(chunks: readonly Uint8Array[], length: number): Uint8Array 
     known = [];
     joins.set(first, known);
   } else {
-    for (const entry of known) if (sameChunks(chunks, entry.chunks)) return entry.joined;
+    for (let i = known.length - 1; i >= 0; i--) {
+      const entry = known[i]!;
+      if (!sameChunks(chunks, entry.chunks)) continue;
+      // Moved last, to go last: the room's own join is asked for again and again.
+      for (let j = i; j < known.length - 1; j++) known[j] = known[j + 1]!;
+      known[known.length - 1] = entry;
+      return entry.joined;
+    }
     if (known.length === JOINS_PER_CHUNK) known.shift();
   }
   const joined = concat(chunks, length);
