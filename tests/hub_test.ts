@@ -6,7 +6,12 @@
 
 import assert from "node:assert/strict";
 import { COMMAND_FIELDS, COMMANDS, parseInput } from "../core/commands.ts";
-import { LOBBY, MAX_ANNOUNCED_ROOM_SIZE, type MessageFrame } from "../protocol.ts";
+import {
+  LOBBY,
+  MAX_ANNOUNCED_ROOM_SIZE,
+  MAX_LISTED_NAMES,
+  type MessageFrame,
+} from "../protocol.ts";
 import { MemoryHistory } from "../server/history.ts";
 import { Hub } from "../server/hub.ts";
 import { arrive, FakeSession, forget, join, say } from "./_hub_utils.ts";
@@ -233,6 +238,46 @@ Deno.test("Hub stops announcing arrivals and departures in a crowded room", () =
   hub.close(crowd);
   assert.deepEqual(first.take(), []);
   hub.receive(first, { type: "quit" });
+});
+
+Deno.test("Hub lists a crowded room's first members to each newcomer, kept up to date", async (t) => {
+  using hub = new Hub();
+  // Listed names are the room's first MAX_LISTED_NAMES members, sorted: p000 … p255.
+  const first = Array.from(
+    { length: MAX_LISTED_NAMES },
+    (_, i) => `p${String(i).padStart(3, "0")}`,
+  );
+  const crowd = first.map((name) => join(hub, name));
+  for (let i = 0; i < 20; i++) join(hub, `q${i}`);
+  const listingOf = (newcomer: string) => {
+    const room = arrive(hub, newcomer).take().find((frame) => frame.type === "room");
+    assert.ok(room?.type === "room");
+    return room;
+  };
+
+  await t.step("everyone arriving beyond the listed ones gets the same sorted names", () => {
+    const one = listingOf("late1");
+    const two = listingOf("late2");
+    assert.deepEqual(one.members, first);
+    assert.deepEqual(two.members, first);
+    assert.equal(two.count, one.count + 1);
+  });
+
+  await t.step("a listed member who leaves is replaced by the next one", () => {
+    hub.receive(crowd[10]!, { type: "quit" });
+    const room = listingOf("late3");
+    assert.ok(!room.members.includes("p010"));
+    assert.ok(room.members.includes("q0"));
+    assert.equal(room.members.length, MAX_LISTED_NAMES);
+  });
+
+  await t.step("a listed member's new name is listed, in its sorted place", () => {
+    say(hub, crowd[0]!, "/nick zed");
+    const room = listingOf("late4");
+    assert.ok(!room.members.includes("p000"));
+    assert.equal(room.members.at(-1), "zed");
+    assert.deepEqual(room.members, [...room.members].sort((a, b) => a.localeCompare(b)));
+  });
 });
 
 Deno.test("Hub posts say and me, and answers a cid it has seen with the original", async (t) => {

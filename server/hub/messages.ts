@@ -29,7 +29,7 @@ import {
   SearchPace,
 } from "../search.ts";
 import { framesOf, type Session } from "../session.ts";
-import { inform, type Member, type Members, refuse } from "./members.ts";
+import { grouped, inform, type Member, type Members, refuse } from "./members.ts";
 import type { SharedFiles } from "./shared_files.ts";
 import { broadcast, type Room } from "./rooms.ts";
 import type { Cluster, RemotePerson } from "./cluster.ts";
@@ -315,7 +315,7 @@ export class Messages {
         member,
         "text_invalid",
         `Cannot search for ${JSON.stringify(tooBroad)}: over ${
-          MAX_PREFIX_WORDS.toLocaleString("en-US")
+          grouped(MAX_PREFIX_WORDS)
         } different words start with it; type more of it`,
       );
     }
@@ -323,7 +323,7 @@ export class Messages {
     const partial = searched === undefined
       ? ""
       : ` (searched the last ${
-        searched === 1 ? "message" : `${searched.toLocaleString("en-US")} messages`
+        searched === 1 ? "message" : `${grouped(searched)} messages`
       }; add words to search further back)`;
     if (found.length === 0) {
       return inform(member, `No messages in ${room} match ${quoted}${partial}`);

@@ -19,7 +19,7 @@ import {
 import type { RoomSettings } from "./moderation.ts";
 import type { HistoryStore } from "../history.ts";
 import { replay } from "../replay.ts";
-import { inform, type Member } from "./members.ts";
+import { grouped, inform, type Member } from "./members.ts";
 import type { RemotePeople } from "./cluster.ts";
 
 /** Most messages replayed to a client coming back with `since`. */
@@ -72,6 +72,7 @@ export interface RoomsOptions {
 export class Rooms {
   readonly #rooms = new Map<string, Room>();
   readonly #options: RoomsOptions;
+  readonly #listings = new WeakMap<Room, Listing>();
 
   /** Starts with no room at all: `#lobby` too is made when someone first enters it. */
   constructor(options: RoomsOptions) {
@@ -105,7 +106,7 @@ export class Rooms {
     this.#options.moved?.(member, room);
     this.replay(member, room, from);
     if (room.members.size > MAX_ANNOUNCED_ROOM_SIZE) {
-      const count = room.members.size.toLocaleString("en-US");
+      const count = grouped(room.members.size);
       inform(
         member,
         `${room.name} has ${count} people: arrivals and departures are not announced here`,
@@ -142,7 +143,7 @@ export class Rooms {
     const frame: RoomFrame = {
       type: "room",
       room: room.name,
-      ...listing(room, this.#options.remote),
+      ...listing(room, this.#options.remote, this.#listings),
     };
     const { topic, locked } = this.#options.settings(room.name);
     if (topic !== undefined) frame.topic = topic.text;
@@ -199,9 +200,54 @@ export class Rooms {
 function listing(
   room: Room,
   remote: RemotePeople | undefined,
+  listings: WeakMap<Room, Listing>,
 ): { members: string[]; count: number } {
-  const { members, count } = listPeople(room, remote);
-  return { members, count };
+  if (remote !== undefined) {
+    const { members, count } = listPeople(room, remote);
+    return { members, count };
+  }
+  return { members: sortedNames(room, listings), count: room.members.size };
+}
+
+/**
+ * The names a room's frame last listed: in a room of more than
+ * {@linkcode MAX_LISTED_NAMES} its first members stay the same while others
+ * come and go, and everyone entering is sent the same sorted names, not a
+ * sort of their own (a crowd arriving in `#lobby`).
+ */
+interface Listing {
+  /** The members listed, in the room's order. */
+  readonly members: readonly Member[];
+  /** Their names when listed, in the same order. */
+  readonly names: readonly string[];
+  /** The names sorted, as frames carry them; never modified. */
+  readonly sorted: string[];
+}
+
+/** Sorted names of `room`'s first members, reused while those members and their names stay. */
+function sortedNames(room: Room, listings: WeakMap<Room, Listing>): string[] {
+  const known = listings.get(room);
+  if (known !== undefined && stillListed(room, known)) return known.sorted;
+  const members: Member[] = [];
+  for (const other of room.members) {
+    if (members.length === MAX_LISTED_NAMES) break;
+    members.push(other);
+  }
+  const names = members.map((member) => member.name);
+  const sorted = Object.freeze([...names].sort((a, b) => a.localeCompare(b))) as string[];
+  listings.set(room, { members, names, sorted });
+  return sorted;
+}
+
+/** Whether `room`'s first members are still `known`'s, under the same names. */
+function stillListed(room: Room, known: Listing): boolean {
+  let i = 0;
+  for (const member of room.members) {
+    if (i === MAX_LISTED_NAMES) break;
+    if (member !== known.members[i] || member.name !== known.names[i]) return false;
+    i++;
+  }
+  return i === known.members.length;
 }
 
 /**
