@@ -12,6 +12,9 @@
  * Each run starts a server process with the `chat` task's V8 flags, opens
  * the connections from a second process, waits until the server has
  * accepted them all and two seconds more, then reads the server's VmRSS.
+ * In the last mode each client says a line, as a chat client's `hello`, and
+ * is answered with two, as its `welcome` and `room`: what a registered
+ * connection costs a bare `node:net` server.
  *
  * @module
  */
@@ -30,7 +33,17 @@ const MODES = {
   accept: "Deno.listen, accepted and kept, nothing read",
   read: "Deno.listen, each connection waiting in conn.read() (256-byte buffer)",
   node: "node:net, each socket with a 'data' listener (flowing)",
+  answered: "node:net, as above, each having sent a line and been answered with two",
 } as const;
+
+/** What each client says in `answered` mode, as long as a chat client's `hello`. */
+const HELLO = new TextEncoder().encode('{"type":"hello","version":1,"name":"n1234"}\n');
+/** What the server answers, as long as a chat server's `welcome` and `room`. */
+const ANSWER = new TextEncoder().encode(
+  '{"type":"welcome","version":1,"server":"lan","name":"n1234",' +
+    '"resume":"1633390d-44a5-47fd-89ac-9ab89307e1fb","heartbeat":30}\n' +
+    '{"type":"room","room":"#lobby","members":["n1234"],"count":1}\n',
+);
 
 type Mode = keyof typeof MODES;
 
@@ -42,12 +55,18 @@ function report(count: number, total: number): void {
 /** Runs as the server: listens on loopback, prints the port, holds every connection. */
 async function serve(mode: Mode, total: number): Promise<void> {
   const held: unknown[] = [];
-  if (mode === "node") {
+  if (mode === "node" || mode === "answered") {
+    let answered = 0;
     const server = net.createServer((socket) => {
       held.push(socket);
       socket.on("data", () => {});
       socket.on("error", () => {});
-      report(held.length, total);
+      if (mode === "node") return report(held.length, total);
+      // Counted once answered, so the reading waits for every exchange.
+      socket.once("data", () => {
+        socket.write(ANSWER);
+        report(++answered, total);
+      });
     });
     server.listen({ host: "127.0.0.1", port: 0 }, () => {
       console.log(`port ${(server.address() as net.AddressInfo).port}`);
@@ -70,10 +89,17 @@ async function serve(mode: Mode, total: number): Promise<void> {
   }
 }
 
-/** Runs as the client: opens `total` connections to `port`, then waits to be killed. */
-async function connect(port: number, total: number): Promise<void> {
+/**
+ * Runs as the client: opens `total` connections to `port`, each saying
+ * {@linkcode HELLO} if `hello`, then waits to be killed.
+ */
+async function connect(port: number, total: number, hello: boolean): Promise<void> {
   const conns: Deno.Conn[] = [];
-  for (let i = 0; i < total; i++) conns.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+  for (let i = 0; i < total; i++) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    if (hello) await conn.write(HELLO);
+    conns.push(conn);
+  }
   console.log(`connected ${conns.length}`);
   // A timer keeps the process alive until the kill: a bare pending promise would end it.
   setInterval(() => {}, 60_000);
@@ -136,6 +162,7 @@ async function measure(mode: Mode, total: number, v8Flags: string[]): Promise<nu
         port,
         "--connections",
         String(total),
+        ...(mode === "answered" ? ["--hello"] : []),
       ],
       { cwd: ROOT },
     );
@@ -165,6 +192,7 @@ if (import.meta.main) {
       runs: { type: "string", default: "3" },
       serve: { type: "string" },
       connect: { type: "string" },
+      hello: { type: "boolean", default: false },
     },
   });
   const total = Number(values.connections);
@@ -178,7 +206,7 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   if (values.serve !== undefined) await serve(values.serve as Mode, total);
-  else if (values.connect !== undefined) await connect(Number(values.connect), total);
+  else if (values.connect !== undefined) await connect(Number(values.connect), total, values.hello);
   else {
     const v8Flags = chatTaskFlags(ROOT).filter((flag) => flag.startsWith("--v8-flags="));
     console.log(`Server RSS per idle connection, ${total} connections, median of ${runs} runs`);
