@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { chatTaskFlags } from "../bench/processes.ts";
 import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
 import { FileStore } from "../server/files/store.ts";
 import { LOOPBACK, waitUntil, within } from "./_test_utils.ts";
@@ -305,7 +306,9 @@ Deno.test({
       args: [
         "run",
         "--allow-all",
-        "--v8-flags=--max-semi-space-size=2",
+        // V8 as the chat task (and so the binary) sets it.
+        ...chatTaskFlags(new URL("..", import.meta.url).pathname)
+          .filter((flag) => flag.startsWith("--v8-flags=")),
         new URL("./_file_server.ts", import.meta.url).pathname,
         "200",
       ],
