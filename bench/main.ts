@@ -10,7 +10,7 @@
 import { parseArgs } from "node:util";
 import { machineInfo } from "./proc.ts";
 import { type BenchFile, readBenchFile, terminalReport } from "./report.ts";
-import { format, RESULTS_MD, writeMarkdown } from "./results.ts";
+import { format, recordedCommand, RESULTS_MD, writeMarkdown } from "./results.ts";
 import type { RunEnvironment, RunResult } from "./harness.ts";
 import {
   CLUSTER_SERVERS,
@@ -294,7 +294,7 @@ export async function run(args: string[]): Promise<number> {
       workers === 1 ? "" : "es"
     } and the coordinator) to CPU ${generatorCpus}, with taskset`
     : `not pinned; ${workers} worker process${workers === 1 ? "" : "es"}`;
-  const command = ["deno task bench", ...args].join(" ");
+  const command = recordedCommand(args);
   const file: BenchFile = {
     ...(readBenchFile(values.out) ?? { scenarios: {} }),
     version: 1,

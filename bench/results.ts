@@ -12,6 +12,7 @@
  * @module
  */
 
+import { isAbsolute, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type BenchFile, markdownSection, readBenchFile, replaceSection } from "./report.ts";
 
@@ -19,6 +20,33 @@ const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
 /** Where the results are written up. */
 export const RESULTS_MD = `${ROOT}/bench/RESULTS.md`;
+
+/**
+ * The command line a results file records: `--out` is kept only as a path
+ * inside the repository, so that no file names where one machine kept it.
+ *
+ * @example
+ * ```ts
+ * recordedCommand(["--runs", "3", "--out", "/tmp/run.json"]); // "deno task bench --runs 3"
+ * ```
+ */
+export function recordedCommand(args: readonly string[], root: string = ROOT): string {
+  const words = ["deno task bench"];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg !== "--out" && !arg.startsWith("--out=")) {
+      words.push(arg);
+      continue;
+    }
+    const path = arg === "--out" ? args[++i] : arg.slice("--out=".length);
+    if (path === undefined) continue;
+    const inside = relative(root, resolve(root, path));
+    if (inside !== "" && !inside.startsWith("..") && !isAbsolute(inside)) {
+      words.push("--out", inside);
+    }
+  }
+  return words.join(" ");
+}
 
 /** Runs `deno fmt` on files this tool wrote, so `deno fmt --check` stays clean. */
 export async function format(paths: string[]): Promise<void> {

@@ -8,6 +8,7 @@ import { clusterMetrics, perServer } from "../bench/cluster.ts";
 import { serverOf, spread } from "../bench/harness.ts";
 import { type ProcessSample, sumSamples } from "../bench/proc.ts";
 import { type BenchFile, comparisonTable, sidesTable } from "../bench/report.ts";
+import { recordedCommand } from "../bench/results.ts";
 import { clusterSides, LOADS, type ScenarioResult } from "../bench/scenarios.ts";
 import { median } from "../bench/stats.ts";
 import { testWithNats } from "./_nats.ts";
@@ -367,4 +368,21 @@ Deno.test("sidesTable() sets each cluster beside one server, run by run, NATS's 
     "0.75",
   ]);
   assert.deepEqual(row("NATS CPU per delivery"), ["n/a", "0.10 µs", "0.20 µs", "", ""]);
+});
+
+Deno.test("recordedCommand() keeps --out only as a path inside the repository", () => {
+  const root = "/home/ann/chat";
+  assert.equal(
+    recordedCommand(["--scenario", "busy", "--out", "/tmp/run.json", "--runs", "3"], root),
+    "deno task bench --scenario busy --runs 3",
+  );
+  assert.equal(
+    recordedCommand(["--out=bench/results/x.json"], root),
+    "deno task bench --out bench/results/x.json",
+  );
+  assert.equal(
+    recordedCommand(["--out", "/home/ann/chat/bench/results/y.json"], root),
+    "deno task bench --out bench/results/y.json",
+  );
+  assert.equal(recordedCommand(["--out", "../elsewhere.json"], root), "deno task bench");
 });
