@@ -228,15 +228,21 @@ interface Listing {
 function sortedNames(room: Room, listings: WeakMap<Room, Listing>): string[] {
   const known = listings.get(room);
   if (known !== undefined && stillListed(room, known)) return known.sorted;
+  const members = firstMembers(room);
+  const names = members.map((member) => member.name);
+  const sorted = Object.freeze([...names].sort((a, b) => a.localeCompare(b))) as string[];
+  listings.set(room, { members, names, sorted });
+  return sorted;
+}
+
+/** The members of `room` that its frames list: the first {@linkcode MAX_LISTED_NAMES} to enter. */
+function firstMembers(room: Room): Member[] {
   const members: Member[] = [];
   for (const other of room.members) {
     if (members.length === MAX_LISTED_NAMES) break;
     members.push(other);
   }
-  const names = members.map((member) => member.name);
-  const sorted = Object.freeze([...names].sort((a, b) => a.localeCompare(b))) as string[];
-  listings.set(room, { members, names, sorted });
-  return sorted;
+  return members;
 }
 
 /** Whether `room`'s first members are still `known`'s, under the same names. */
@@ -260,12 +266,8 @@ function listPeople(room: Room, remote: RemotePeople | undefined): {
   listed: Member[];
   elsewhere: Person[];
 } {
-  const listed: Member[] = [];
+  const listed = firstMembers(room);
   const elsewhere: Person[] = [];
-  for (const other of room.members) {
-    if (listed.length === MAX_LISTED_NAMES) break;
-    listed.push(other);
-  }
   for (const other of remote?.inRoom(room.name) ?? []) {
     if (listed.length + elsewhere.length === MAX_LISTED_NAMES) break;
     elsewhere.push(other.person);
