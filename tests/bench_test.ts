@@ -172,6 +172,77 @@ Deno.test("bench/socket_floor.ts measures each way of holding idle connections",
   }
 });
 
+/** Adapters written to the side-by-side harness's interface, as small as it allows. */
+const TOY_ADAPTERS = {
+  ndjson: `export default { name: "ndjson", createClient: (ctx) => ({
+    buf: "",
+    onData(chunk) {
+      this.buf += chunk.toString("utf8");
+      let nl;
+      while ((nl = this.buf.indexOf("\\n")) !== -1) {
+        const frame = JSON.parse(this.buf.slice(0, nl));
+        this.buf = this.buf.slice(nl + 1);
+        if (frame.type === "message") ctx.deliver(frame.text, true);
+      }
+    },
+  }) };`,
+  irc: `export default { name: "irc", createClient: (ctx) => ({
+    state: "new",
+    onData(chunk) { if (this.state === "ready") ctx.deliver(chunk.toString("latin1"), true); },
+  }) };`,
+};
+
+/** Runs bench/adapter_cost.ts against a harness folder holding `adapters`; its exit code and output. */
+async function adapterCost(adapters: Record<string, string>): Promise<[number, string]> {
+  const harness = await Deno.makeTempDir({ prefix: "chat-harness-test-" });
+  try {
+    await Deno.mkdir(`${harness}/adapters`);
+    for (const [name, source] of Object.entries(adapters)) {
+      await Deno.writeTextFile(`${harness}/adapters/${name}.mjs`, source);
+    }
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        new URL("../bench/adapter_cost.ts", import.meta.url).pathname,
+        ...["--harness", harness, "--rounds", "1"],
+      ],
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const decoder = new TextDecoder();
+    return [code, decoder.decode(stdout) + decoder.decode(stderr)];
+  } finally {
+    await Deno.remove(harness, { recursive: true });
+  }
+}
+
+Deno.test("bench/adapter_cost.ts times a harness's adapters reading our frames and IRC lines", async () => {
+  const [code, output] = await adapterCost(TOY_ADAPTERS);
+  assert.equal(code, 0, output);
+  const rows = output.split("\n").filter((line) => /^\| (ndjson|irc) \|/.test(line));
+  assert.deepEqual(rows.map((row) => row.split("|")[1]!.trim() + row.split("|")[2]!.trim()), [
+    "ndjson1",
+    "irc1",
+    "ndjson8",
+    "irc8",
+  ]);
+  for (const row of rows) {
+    const [, , bytes, figure] = row.split("|").map((cell) => cell.trim()).slice(1);
+    assert.ok(Number(figure) > 0, row);
+    // One of our message frames, as encoded for the wire, or an IRC line, with its marker.
+    assert.ok(Number(bytes) > 50 && Number(bytes) < 200, row);
+  }
+  // An adapter that delivers nothing is not timed as if it had read the lines.
+  const [silent, said] = await adapterCost({
+    ...TOY_ADAPTERS,
+    ndjson: `export default { name: "ndjson", createClient: () => ({ onData() {} }) };`,
+  });
+  assert.equal(silent, 1, said);
+  assert.match(said, /did not deliver/);
+});
+
 Deno.test("comparisonTable() judges busy-irc by its runs beside busy's, run by run", () => {
   // The machine slows down between rounds: every busy-irc run costs 5 % more than the busy run
   // beside it, while the ratio of the medians would say 1.40.
