@@ -21,7 +21,8 @@ export const HELP = `Usage: deno task bench:peers --harness DIR [options]
 Runs the side-by-side harness DIR/run-peers.sh against this checkout's server
 (started with the flags of the chat task, as deno task bench starts it) and
 the peers it names, then copies its results to
-bench/results/peers-COMMIT.md and .json.
+bench/results/peers-COMMIT.md and .json (peers-COMMIT-2 and on for another run
+at the same commit).
 
 Options:
   --harness DIR     the harness folder (default: $CHAT_PEERS_HARNESS)
@@ -88,6 +89,23 @@ async function commit(): Promise<string> {
   return new TextDecoder().decode(head.stdout).trim() + (dirty ? "+" : "");
 }
 
+/**
+ * The first of `base`, `base-2`, `base-3`, … under which `dir` holds neither
+ * a `.md` nor a `.json`: a second run at the same commit is kept beside the
+ * first, not over it.
+ */
+export async function freeName(dir: string, base: string): Promise<string> {
+  for (let n = 1;; n++) {
+    const name = n === 1 ? base : `${base}-${n}`;
+    const taken = await Promise.all(
+      ["md", "json"].map((ext) =>
+        Deno.lstat(`${dir}/${name}.${ext}`).then(() => true, () => false)
+      ),
+    );
+    if (!taken.includes(true)) return name;
+  }
+}
+
 async function main(args: string[]): Promise<number> {
   let options: PeerOptions | undefined;
   try {
@@ -123,7 +141,7 @@ async function main(args: string[]): Promise<number> {
     stderr: "inherit",
   });
   const status = await run.output();
-  const name = `peers-${await commit()}`;
+  const name = await freeName(`${ROOT}/bench/results`, `peers-${await commit()}`);
   let kept = 0;
   for (const ext of ["md", "json"]) {
     const keptAs = `${ROOT}/bench/results/${name}.${ext}`;

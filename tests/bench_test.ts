@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { clusterMetrics, perServer } from "../bench/cluster.ts";
 import { serverOf, spread } from "../bench/harness.ts";
+import { freeName } from "../bench/peers.ts";
 import { type ProcessSample, sumSamples } from "../bench/proc.ts";
 import { type BenchFile, comparisonTable, sidesTable } from "../bench/report.ts";
 import { recordedCommand } from "../bench/results.ts";
@@ -456,4 +457,19 @@ Deno.test("recordedCommand() keeps --out only as a path inside the repository", 
     "deno task bench --out bench/results/y.json",
   );
   assert.equal(recordedCommand(["--out", "../elsewhere.json"], root), "deno task bench");
+});
+
+Deno.test("freeName() keeps a second side-by-side run at one commit beside the first", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-results-test-" });
+  try {
+    assert.equal(await freeName(dir, "peers-abc1234"), "peers-abc1234");
+    await Deno.writeTextFile(`${dir}/peers-abc1234.md`, "");
+    assert.equal(await freeName(dir, "peers-abc1234"), "peers-abc1234-2");
+    // A run whose table was not written still holds its name by its JSON.
+    await Deno.writeTextFile(`${dir}/peers-abc1234-2.json`, "");
+    assert.equal(await freeName(dir, "peers-abc1234"), "peers-abc1234-3");
+    assert.equal(await freeName(dir, "peers-abc1234+"), "peers-abc1234+");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
