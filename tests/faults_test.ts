@@ -267,6 +267,43 @@ Deno.test("startServer() drops dead peers and silent handshakes on time, and kee
   }
 });
 
+Deno.test("startServer() does not take a client slowed down by the rate limit for a silent one", async () => {
+  // 36 lines at 4 a second after a burst of 16 take 5 s to be read: longer
+  // than the 3 s heartbeat, while the client's answers to pings wait behind them.
+  const log: string[] = [];
+  await using server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    heartbeat: 3,
+    messageRate: 4,
+    log: (line) => log.push(line),
+  });
+  const port = server.addr.port;
+  await using flood = await TestClient.join(port, "flood");
+  await using bob = await TestClient.join(port, "bob");
+  const pingers = [answerPings(flood), answerPings(bob)];
+  try {
+    const count = 36;
+    const started = performance.now();
+    await flood.write(
+      Array.from({ length: count }, (_, i) => encodeFrame({ type: "say", text: `line ${i + 1}` }))
+        .join(""),
+    );
+    await bob.next("message", (frame) => frame.text === `line ${count}`, 12_000);
+    const took = performance.now() - started;
+    assert.ok(took > 4_000, `read in ${Math.round(took)} ms: not longer than the heartbeat`);
+    assert.ok(!flood.ended, "the slowed-down client is still connected");
+    assert.deepEqual(
+      bob.all("message").map((frame) => frame.text),
+      Array.from({ length: count }, (_, i) => `line ${i + 1}`),
+    );
+    assert.deepEqual(bob.all("left"), []);
+    assert.ok(!log.some((line) => /timed out/.test(line)), log.join("\n"));
+  } finally {
+    for (const pinger of pingers) await pinger.stop();
+  }
+});
+
 Deno.test("startServer() slows a flood down without losing it, and others stay prompt", async (t) => {
   const rate = 50;
   const count = 500;

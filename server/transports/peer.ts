@@ -148,6 +148,8 @@ export class Peer {
   #taken = false;
   /** Bytes read and not yet counted against the byte rate. */
   #uncounted = 0;
+  /** Whether reading is paused for the rate limit: the peer's input waits on the server. */
+  #throttled = false;
   #ended = false;
 
   constructor(
@@ -271,6 +273,7 @@ export class Peer {
   /** Handles waiting lines until done, or until the peer must slow down. */
   resume(): void {
     this.#timer = undefined;
+    this.#throttled = false;
     const lines = this.#lines;
     while (this.#next < lines.length) {
       if (this.#ended || this.session.closing) return;
@@ -326,6 +329,7 @@ export class Peer {
       });
     }
     this.#socket.pause();
+    this.#throttled = true;
     this.#timer = setTimeout(resume, wait, this);
   }
 
@@ -359,6 +363,13 @@ export class Peer {
     }
     // People on nc cannot answer pings; TCP keepalive covers them.
     if ((session.mode === "text" && protocol === undefined) || heartbeatMs <= 0) return;
+    if (this.#throttled) {
+      // Slowed down, not silent: its lines (and its answer to a ping) wait on
+      // the server, so its silence counts from when reading resumes.
+      this.#lastHeard = now;
+      this.#pinged = false;
+      return;
+    }
     const quiet = now - this.#lastHeard;
     if (quiet > heartbeatMs) {
       log(`${session.remote} timed out after ${Math.round(quiet / 1000)} s of silence`);
