@@ -681,6 +681,9 @@ export class Conversation {
       case "welcome":
         return this.#welcome(frame, now);
       case "error":
+        // A locked room is left out of those asked for, and the welcome
+        // follows: coming back to it after a restart is not a refusal.
+        if (frame.code === "room_locked") return [show(describeFrame(frame, ""))];
         this.#helloAt = undefined;
         if (frame.code === "unsupported_version") {
           // A server of version 1 only: connect again, and speak it.

@@ -453,6 +453,24 @@ Deno.test("Conversation: the server's refusals of a hello", async (t) => {
     assert.ok(refusal?.type === "refused" && refusal.message === "bad name");
   });
 
+  await t.step("a locked room left out of a hello is told, and the welcome still comes", () => {
+    // Coming back after a restart into a room locked meanwhile: the server
+    // says so, then welcomes the client into the rooms it may enter.
+    const chat = new Conversation();
+    chat.hello("ann", 0);
+    const locked = {
+      type: "error",
+      code: "room_locked",
+      message: "Cannot join #dev: it is locked; only operators may enter",
+    } as const;
+    const told = chat.receive(locked, 1);
+    assert.deepEqual(types(told), ["show"]);
+    assert.deepEqual(shown(told), ["!! Cannot join #dev: it is locked; only operators may enter"]);
+    assert.equal(chat.quitting, false);
+    assert.ok(types(chat.receive(welcome("ann"), 2)).includes("welcomed"));
+    assert.equal(chat.online, true);
+  });
+
   await t.step("an unsupported version drops to version 1 once, then ends for good", () => {
     const chat = new Conversation();
     chat.hello("ann", 0);
