@@ -297,7 +297,8 @@ class TerminalClient {
   async #handshake(frames: AsyncGenerator<ServerFrame>): Promise<true | Outcome> {
     while (true) {
       this.#name ??= await chooseName(this.#terminal, this.#parts.options.suggestedName);
-      if (this.#name === undefined) return this.#exit(1);
+      // Piped input with no name to use is a usage error; at a terminal, input ended.
+      if (this.#name === undefined) return this.#exit(this.#terminal.interactive ? 1 : 2);
       this.#driver.apply(
         this.#chat.hello(this.#name, performance.now(), { password: this.#password }),
       );

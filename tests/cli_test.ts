@@ -311,14 +311,15 @@ Deno.test("chat join with piped input sends each line, then exits 0", async () =
   assert.ok(!outcome.stdout.includes("\x1b"), JSON.stringify(outcome.stdout));
 });
 
-Deno.test("chat join with piped input and no name reports it in one line and exits 1", async () => {
+Deno.test("chat join with piped input and no name reports it in one line and exits 2", async () => {
   await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
   const outcome = await runChat(["join", `127.0.0.1:${server.addr.port}`], "hello\n", {
     env: envWithoutUser(),
     clearEnv: true,
   });
   const line = assertOneErrorLine(outcome, "no name");
-  assert.equal(outcome.code, 1, line);
+  // A usage error, as README's exit codes have it.
+  assert.equal(outcome.code, 2, line);
   assert.match(line, /--name/);
   assert.equal(server.hub.size, 0);
 });
