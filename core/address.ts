@@ -13,8 +13,24 @@ export function formatAddress(host: string, port: number | undefined): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** The message of `error` (or `error` itself as text), without an `(os error N)` tail. */
+// The runtime's words for a few errors people meet at start-up, in theirs.
+const PLAIN: Record<string, string> = {
+  ENOTFOUND: "unknown host name",
+  EAI_AGAIN: "the host name cannot be looked up (is a name server reachable?)",
+  // Deno's permissions keep system paths such as /proc and /sys out of reach.
+  NotCapable: "not allowed: a system path",
+};
+
+/**
+ * The message of `error` (or `error` itself as text), without an `(os error N)`
+ * tail; a host name not found, or a system path out of reach, in plain words.
+ */
 export function errorText(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const name = error instanceof Error ? error.name : undefined;
+  const plain = (typeof code === "string" ? PLAIN[code] : undefined) ??
+    (name === undefined ? undefined : PLAIN[name]);
+  if (plain !== undefined) return plain;
   const message = error instanceof Error ? error.message : String(error);
   return message.replace(/\s*\(os error \d+\).*$/s, "");
 }

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { formatAddress, parseAddress } from "../core/address.ts";
+import { errorText, formatAddress, parseAddress } from "../core/address.ts";
 import { Conversation } from "../core/conversation.ts";
 import { Failover } from "../core/backoff.ts";
 import { movedNotice } from "../core/notices.ts";
@@ -152,4 +152,21 @@ Deno.test("securityHeaders() lets the page connect to the other servers' WebSock
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
     if (name !== "content-security-policy") assert.equal(headers[name], value, name);
   }
+});
+
+Deno.test("errorText() says a missing host or an unreachable system path in plain words", () => {
+  const notFound = Object.assign(new Error("getaddrinfo ENOTFOUND notahost"), {
+    code: "ENOTFOUND",
+  });
+  assert.equal(errorText(notFound), "unknown host name");
+  const system = new Deno.errors.NotCapable(
+    'Requires all access to "/proc/x", run again with the --allow-all flag',
+  );
+  assert.equal(errorText(system), "not allowed: a system path");
+  // Others keep their message, without the runtime's tail.
+  assert.equal(
+    errorText(new Error("No space left on device (os error 28)")),
+    "No space left on device",
+  );
+  assert.equal(errorText("plain"), "plain");
 });
