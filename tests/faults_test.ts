@@ -89,6 +89,10 @@ Deno.test("startServer() drops a client that stops reading once its outbox is fu
   using slow = await Deno.connect({ hostname: LOOPBACK, port });
   await writeAll(slow, encodeFrame({ type: "hello", version: 1, name: "slow" }));
   await alice.next("joined", (frame) => frame.name === "slow");
+  // The same, and still asleep well after it is dropped.
+  using sleepy = await Deno.connect({ hostname: LOOPBACK, port });
+  await writeAll(sleepy, encodeFrame({ type: "hello", version: 1, name: "sleepy" }));
+  await alice.next("joined", (frame) => frame.name === "sleepy");
 
   // Small messages, so the outbox fills with many frames, not a few big ones.
   const filler = "y".repeat(200);
@@ -99,26 +103,34 @@ Deno.test("startServer() drops a client that stops reading once its outbox is fu
   // The 1 MiB outbox, plus what the kernel buffers on loopback, is far less than this.
   const bound = 16 * 1024 * 1024;
 
-  await t.step("the slow client is dropped as too slow before 16 MiB were sent to it", async () => {
-    const dropped = () => bob.all("left").some((frame) => frame.name === "slow");
-    while (!dropped()) {
-      assert.ok(
-        broadcastBytes < bound,
-        `slow was not dropped after ${sent} messages (${broadcastBytes} bytes)`,
-      );
-      for (let i = 0; i < batch; i++) {
-        const text = `${++sent} ${filler}`;
-        await alice.say(text);
+  await t.step(
+    "the slow clients are dropped as too slow before 16 MiB were sent to them",
+    async () => {
+      const dropped = () =>
+        ["slow", "sleepy"].every((name) => bob.all("left").some((frame) => frame.name === name));
+      while (!dropped()) {
+        assert.ok(
+          broadcastBytes < bound,
+          `slow was not dropped after ${sent} messages (${broadcastBytes} bytes)`,
+        );
+        for (let i = 0; i < batch; i++) {
+          const text = `${++sent} ${filler}`;
+          await alice.say(text);
+        }
+        // Wait for the batch to go round, so the loop never runs far ahead of the server.
+        const last = await bob.next(
+          "message",
+          (frame) => frame.text.startsWith(`${sent} `),
+          10_000,
+        );
+        batchBytes = batch * (JSON.stringify(last).length + 1);
+        broadcastBytes += batchBytes;
       }
-      // Wait for the batch to go round, so the loop never runs far ahead of the server.
-      const last = await bob.next("message", (frame) => frame.text.startsWith(`${sent} `), 10_000);
-      batchBytes = batch * (JSON.stringify(last).length + 1);
-      broadcastBytes += batchBytes;
-    }
-    const left = bob.all("left").find((frame) => frame.name === "slow")!;
-    assert.equal(left.reason, "too slow to keep up");
-    assert.ok(alice.all("left").some((frame) => frame.name === "slow"));
-  });
+      const left = bob.all("left").find((frame) => frame.name === "slow")!;
+      assert.equal(left.reason, "too slow to keep up");
+      assert.ok(alice.all("left").some((frame) => frame.name === "slow"));
+    },
+  );
 
   await t.step("the others received every message once, in order", async () => {
     for (const client of [alice, bob]) {
@@ -169,6 +181,27 @@ Deno.test("startServer() drops a client that stops reading once its outbox is fu
     const byes = lines.filter((frame) => frame.type === "bye");
     if (!reset) assert.deepEqual(lines.at(-1), { type: "bye", reason: "Too slow to keep up" });
     assert.ok(byes.length <= 1 && (byes.length === 0 || lines.at(-1) === byes[0]), "one bye, last");
+  });
+
+  await t.step("a dropped client still not reading 2 s later is cut with a reset", async () => {
+    // Past the 2 s the server waits: a close would leave the backlog queued in
+    // the kernel, and its end would reach a reader that woke up after all.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const buffer = new Uint8Array(256 * 1024);
+    const outcome = await within(
+      (async () => {
+        try {
+          while (await sleepy.read(buffer) !== null);
+          return "closed in order";
+        } catch (error) {
+          if (error instanceof Deno.errors.ConnectionReset) return "reset";
+          throw error;
+        }
+      })(),
+      10_000,
+      "the sleepy connection to end",
+    );
+    assert.equal(outcome, "reset");
   });
 
   await t.step("the room goes on and a newcomer can join", async () => {

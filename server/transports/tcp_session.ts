@@ -24,13 +24,18 @@ import { concat, destroyWhenFinished, encodeJson, join, type Outbox } from "./ou
 // The queue of every session with nothing queued: most are idle most of the time.
 const NO_CHUNKS: readonly Uint8Array[] = Object.freeze([]);
 
-function destroySocket(socket: Socket): void {
-  socket.destroy();
+/**
+ * Cuts a socket with a reset: a plain close would leave the kernel holding
+ * the backlog of a peer that does not read, in FIN-WAIT-1, for minutes.
+ */
+function resetSocket(socket: Socket): void {
+  if (!socket.destroyed) socket.resetAndDestroy();
 }
 
 /**
  * How long a peer dropped for not reading keeps its socket, so that the
- * `bye` queued behind its backlog can still reach it if it wakes up.
+ * `bye` queued behind its backlog can still reach it if it wakes up; then
+ * the connection is reset.
  */
 const LINGER_MS = 2_000;
 
@@ -370,8 +375,9 @@ export class TcpSession implements Session {
     if (!socket.destroyed && !socket.writableEnded) {
       const bye = this.#encode(TOO_SLOW) ?? new Uint8Array(0);
       const close = this.#farewell(CLOSE_POLICY, "Too slow to keep up");
-      this.#end(close === undefined ? bye : concat([bye, close], bye.length + close.length));
-      this.#linger = setTimeout(destroySocket, LINGER_MS, socket);
+      // Ended but not destroyed once written: what the kernel holds must still be cut.
+      socket.end(close === undefined ? bye : concat([bye, close], bye.length + close.length));
+      this.#linger = setTimeout(resetSocket, LINGER_MS, socket);
     }
   }
 
