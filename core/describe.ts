@@ -329,10 +329,10 @@ function people(
 /** Someone idle this long shows as idle in `who`, in ms. */
 export const IDLE_SHOWN_MS = 5 * 60_000;
 
-/** What a client is called for people: `nc` for plain text, `browser` for the page. */
+/** What a client is called for people: `nc` for plain text, `web` for the page, as its list of people says. */
 export function clientName(client: string): string {
   const clean = sanitizeText(client);
-  return clean === "text" ? "nc" : clean === "web" || clean === "websocket" ? "browser" : clean;
+  return clean === "text" ? "nc" : clean === "websocket" ? "web" : clean;
 }
 
 /**

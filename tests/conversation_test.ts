@@ -726,7 +726,7 @@ Deno.test("Conversation shows in /who who is away since when, who is idle, and o
     ],
   }, now));
   assert.deepEqual(lines, [
-    "-- #lobby: 3 people here: ann (operator, terminal), bob (away since 03:04: lunch, browser), " +
+    "-- #lobby: 3 people here: ann (operator, terminal), bob (away since 03:04: lunch, web), " +
     "cy (idle 12 min, nc)",
   ]);
 });

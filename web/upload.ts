@@ -98,7 +98,7 @@ function refusalDetail(status: number, said: string | undefined): string {
       return said === undefined ? "it is larger than the server takes" : stateOf(said);
     case 429:
       return said === undefined
-        ? "too many uploads at once; wait a moment and try again"
+        ? "uploads are coming too fast; wait a moment and try again"
         : stateOf(said);
     default:
       return said === undefined ? `the server answered ${status}` : stateOf(said);

@@ -211,7 +211,7 @@ export class FileRoutes {
         response,
         429,
         "rate_limited",
-        "Cannot store the file: too many uploads at once; wait a moment and try again",
+        "Cannot store the file: uploads are coming too fast; wait a moment and try again",
       );
       return void request.resume();
     }
