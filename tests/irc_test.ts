@@ -454,6 +454,8 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
       assert.match(await ann.next(/ 331 /), /^:\S+ 331 ann #dev :No topic is set$/);
       await ann.send("TOPIC #dev :release friday");
       assert.match(await ann.next(/ 482 /), /^:\S+ 482 ann #dev :/);
+      await ann.send("OPER ann not-the-secret");
+      assert.match(await ann.next(/ 464 /), /^:\S+ 464 ann :Cannot make you an operator: /);
       await ann.send("OPER ann op-secret");
       assert.match(await ann.next(/ 381 /), /^:\S+ 381 ann :/);
       await ann.send("TOPIC #dev :release friday");
@@ -522,6 +524,9 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
       await cat.next(/ 366 cat #dev /);
       await cat.send("KICK #dev bob :no");
       assert.match(await cat.next(/ 482 /), /^:\S+ 482 cat #dev :/);
+      // The host gave cat no secret at all.
+      await cat.send("OPER cat guess");
+      assert.match(await cat.next(/ 491 /), /^:\S+ 491 cat :Cannot make you an operator: /);
       await cat.send("KICK #dev nobody");
       assert.match(await cat.next(/ 441 /), / 441 cat nobody #dev :/);
       await ann.send("KICK #dev bob :enough");

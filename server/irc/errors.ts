@@ -32,6 +32,10 @@ export function errorLine(renderer: IrcRenderer, code: ErrorCode, message: strin
     case "no_such_user":
       return numeric(ERR.NOSUCHNICK, target);
     case "not_operator":
+      // OPER refused: a wrong secret is 464, a name given none 491 (RFC 2812, 3.1.4).
+      if (command === "OPER") {
+        return / no secret/.test(message) ? numeric(ERR.NOOPERHOST) : numeric(ERR.PASSWDMISMATCH);
+      }
       return numeric(ERR.CHANOPRIVSNEEDED, target);
     case "room_locked":
       return numeric(ERR.INVITEONLYCHAN, target);
