@@ -927,3 +927,15 @@ const textEncoder = new TextEncoder();
 export function utf8Length(text: string): number {
   return textEncoder.encode(text).length;
 }
+
+/** The refusal of a message of `lines` lines, more than {@linkcode MAX_TEXT_LINES}: the server's and the clients' words. */
+export function tooManyLinesMessage(lines: number): string {
+  return `Cannot send message: it has ${lines} lines, more than ${MAX_TEXT_LINES}`;
+}
+
+/** How many lines `text` holds: one more than its line feeds. */
+export function countLines(text: string): number {
+  let lines = 1;
+  for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) lines++;
+  return lines;
+}

@@ -24,12 +24,15 @@ export type { View } from "./views.ts";
 
 import {
   type ClientFrame,
+  countLines,
   type FileFrame,
   LATEST_PROTOCOL_VERSION,
   MAX_TEXT_BYTES,
+  MAX_TEXT_LINES,
   PROTOCOL_VERSION,
   type ProtocolVersion,
   type ServerFrame,
+  tooManyLinesMessage,
   utf8Length,
   type WelcomeFrame,
 } from "../protocol.ts";
@@ -62,7 +65,7 @@ import {
   waitingNotice,
 } from "./notices.ts";
 import { changedAny, type Changes, noChanges, Roster } from "./roster.ts";
-import { sanitizeText } from "./sanitize.ts";
+import { sanitizeLines, sanitizeText } from "./sanitize.ts";
 import { transferEffects } from "./transfers.ts";
 import { helloFrame, outgoing } from "./typing.ts";
 import { Presence, privateViewId, type TypingPlace } from "./presence_state.ts";
@@ -420,6 +423,9 @@ export class Conversation {
     this.#presence.sentLine();
     const words = frame !== undefined && "text" in frame ? frame.text : "";
     if (utf8Length(sanitizeText(words).trim()) > MAX_TEXT_BYTES) return [show([tooLongError()])];
+    // Refused here as the server would refuse it, so that the page keeps the draft.
+    const lines = this.#version === PROTOCOL_VERSION ? 1 : countLines(sanitizeLines(words));
+    if (lines > MAX_TEXT_LINES) return [show([errorLine(tooManyLinesMessage(lines))])];
     const out = outgoing(line, parsed, this.#place());
     if ("look" in out) return [...back, ...this.switchTo(out.look)];
     if (out.entering !== undefined) this.#entering = out.entering;

@@ -730,3 +730,15 @@ Deno.test("Conversation shows in /who who is away since when, who is idle, and o
     "cy (idle 12 min, nc)",
   ]);
 });
+
+Deno.test("Conversation: a message of more lines than a message may hold is refused here, as the server would", () => {
+  const chat = joined();
+  const text = (lines: number) =>
+    Array.from({ length: lines }, (_, i) => `line ${i + 1}`).join("\n");
+  const refused = chat.type(text(101), 1);
+  assert.deepEqual(sent(refused), [], "nothing goes to the server");
+  assert.deepEqual(shown(refused), ["!! Cannot send message: it has 101 lines, more than 100"]);
+  assert.equal(sent(chat.type(text(100), 2)).length, 1);
+  // Version 1 has no lines: the same text goes, as one line.
+  assert.equal(sent(joinedV1().type(text(101), 3)).length, 1);
+});

@@ -7,6 +7,7 @@
  */
 
 import {
+  countLines,
   type ErrorCode,
   type FileFrame,
   type FileRef,
@@ -14,6 +15,7 @@ import {
   MAX_TEXT_LINES,
   type MessageFrame,
   type PrivateFrame,
+  tooManyLinesMessage,
   utf8Length,
 } from "../../protocol.ts";
 import { cleanFileName, filePath, fileSummary, isFileId } from "../../core/files.ts";
@@ -440,18 +442,11 @@ function checkText(member: Member, raw: string, cid: string | undefined): string
       refuse(
         member,
         "text_invalid",
-        `Cannot send message: it has ${lines} lines, more than ${MAX_TEXT_LINES}`,
+        tooManyLinesMessage(lines),
         cid,
       );
       return undefined;
     }
   }
   return text;
-}
-
-/** How many lines `text` holds. */
-function countLines(text: string): number {
-  let lines = 1;
-  for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) lines++;
-  return lines;
 }
