@@ -360,6 +360,8 @@ export class Conversation {
           ...frame.commands,
           ...localHelp(this.#bell, {
             ...this.#options,
+            // Without a bell (the page), `/bell` is no command here: not listed either.
+            bell: this.#options.bell ?? false,
             typing: this.#presence.sendsTyping ? "on" : "off",
           }),
         ],

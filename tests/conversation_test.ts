@@ -742,3 +742,13 @@ Deno.test("Conversation: a message of more lines than a message may hold is refu
   // Version 1 has no lines: the same text goes, as one line.
   assert.equal(sent(joinedV1().type(text(101), 3)).length, 1);
 });
+
+Deno.test("Conversation: /help lists /bell only where /bell runs", () => {
+  const help = (chat: Conversation) =>
+    shown(chat.receive({ type: "help", commands: [] }, 1)).filter((line) => line.includes("/bell"));
+  // The page has no bell: `/bell` goes to the server, which knows no such command.
+  const page = joined();
+  assert.deepEqual(help(page), []);
+  assert.deepEqual(sent(page.type("/bell on", 2)).map((frame) => frame.type), ["say"]);
+  assert.equal(help(joined("ann", { bell: true })).length, 1);
+});
