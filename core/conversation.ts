@@ -430,6 +430,7 @@ export class Conversation {
     if (lines > MAX_TEXT_LINES) return [show([errorLine(tooManyLinesMessage(lines))])];
     const out = outgoing(line, parsed, this.#place());
     if ("look" in out) return [...back, ...this.switchTo(out.look)];
+    if ("refused" in out) return [...back, show([errorLine(out.refused)])];
     if (out.entering !== undefined) this.#entering = out.entering;
     const typed = this.#delivery.type(out.line, now, out.options);
     if (typed === undefined) return [...back, show([tooManyWaitingError()])];

@@ -35,9 +35,13 @@ export interface Place {
   version: ProtocolVersion;
 }
 
-/** What a typed line does: look at a view, or go to the server as `line` with `options`. */
+/**
+ * What a typed line does: look at a view, be refused with a reason, or go to
+ * the server as `line` with `options`.
+ */
 export type Outgoing =
   | { look: string }
+  | { refused: string }
   | {
     /** The line to send, rewritten if need be (`/msg bob hi` for `hi` said to bob). */
     line: string;
@@ -62,6 +66,13 @@ export function outgoing(line: string, parsed: ParsedLine, place: Place): Outgoi
     // Coming back to a room: only what was said there since is replayed.
     const since = room.ok ? roster.seenIn(room.value) : undefined;
     if (since !== undefined) options.frame = join(typed, since);
+  }
+  // `/part` alone leaves the room looked at: looking at private messages, there is none.
+  if (
+    many && view?.kind === "private" && (frame?.type === "part" || frame?.type === "leave") &&
+    frame.room === undefined
+  ) {
+    return { refused: `Cannot leave: you are looking at @${view.name}; name a room: /part #room` };
   }
   // Looking at private messages, words typed go to that person.
   const words = frame?.type === "say" && view?.kind === "private" ? frame.text : undefined;

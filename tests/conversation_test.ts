@@ -752,3 +752,19 @@ Deno.test("Conversation: /help lists /bell only where /bell runs", () => {
   assert.deepEqual(sent(page.type("/bell on", 2)).map((frame) => frame.type), ["say"]);
   assert.equal(help(joined("ann", { bell: true })).length, 1);
 });
+
+Deno.test("Conversation: /part alone, looking at private messages, names no room and leaves none", () => {
+  const chat = joined();
+  chat.switchTo("@bob");
+  const refused = chat.type("/part", 1);
+  assert.deepEqual(sent(refused), [], "no room is left behind the user's back");
+  assert.deepEqual(shown(refused), [
+    "!! Cannot leave: you are looking at @bob; name a room: /part #room",
+  ]);
+  // Slash commands go to the server as they were typed, which runs them.
+  const said = (effects: readonly Effect[]) =>
+    sent(effects).map((frame) => frame.type === "say" ? frame.text : frame.type);
+  assert.deepEqual(said(chat.type("/part #lobby", 2)), ["/part #lobby"]);
+  chat.switchTo("#lobby");
+  assert.deepEqual(said(chat.type("/part", 3)), ["/part"]);
+});
