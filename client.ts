@@ -355,6 +355,8 @@ class TerminalClient {
         ? `the server did not answer within ${HELLO_TIMEOUT_MS / 1000} s`
         : web !== undefined
         ? webPortMessage(this.#parts.options, web.chatPort)
+        : this.#driver.connection.irc
+        ? ircPortMessage(this.#parts.options)
         : this.#parts.options.tls === undefined
         ? "the server closed the connection without a word (if it uses TLS, add --tls)"
         : "the server closed the connection",
@@ -441,6 +443,13 @@ function webPortMessage(options: ClientOptions, chatPort: number | undefined): s
     ? "the one chat serve prints"
     : `chat join ${formatAddress(options.hostname, chatPort)}`;
   return `${where} is a web port, for browsers (${page}); join its chat port instead: ${instead}`;
+}
+
+/** What joining an IRC port says: it is for IRC clients, and where to go instead. */
+function ircPortMessage(options: ClientOptions): string {
+  const where = formatAddress(options.hostname, options.port);
+  return `${where} is an IRC port, for IRC clients (irc://${where}); ` +
+    "join its chat port instead: the one chat serve prints (5002 by default)";
 }
 
 /** Asks for a name until one is given; `undefined` if input ends. */

@@ -151,6 +151,7 @@ export class Connection implements Disposable {
   /** Lines read so far. */
   #lines = 0;
   #web: WebAnswer | undefined;
+  #irc = false;
 
   /** Wraps an open socket; {@linkcode Connection.open} is the usual way in. */
   constructor(conn: Deno.Conn) {
@@ -204,6 +205,11 @@ export class Connection implements Disposable {
     }
   }
 
+  /** Set once the other end answered in IRC (`:server 451 …`): an IRC port, not a chat port. */
+  get irc(): boolean {
+    return this.#irc;
+  }
+
   /** Set once the other end answered in HTTP: a web port, not a chat port. */
   get web(): WebAnswer | undefined {
     return this.#web;
@@ -237,13 +243,19 @@ export class Connection implements Disposable {
         const checked = json.ok ? parseServerFrame(json.value) : json;
         if (checked.ok) yield checked.value;
         else this.#notice(line.line, first);
+        // An IRC server waits for NICK and USER: nothing more will come.
+        if (this.#irc) return;
       }
     }
   }
 
-  /** Notes a line that is no frame: a web server's status line (`first`), the chat port it names. */
+  /**
+   * Notes a line that is no frame: a web server's status line (`first`), the
+   * chat port it names, or an IRC server's first numeric or notice.
+   */
   #notice(line: string, first: boolean): void {
     if (first && /^HTTP\/\d/.test(line)) this.#web = { chatPort: undefined };
+    if (first && /^:\S+ (?:\d{3}|NOTICE) /.test(line)) this.#irc = true;
     const named = this.#web && /^x-chat-port:\s*(\d{1,5})\s*$/i.exec(line)?.[1];
     if (this.#web && named) this.#web.chatPort = Number(named);
   }

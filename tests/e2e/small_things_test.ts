@@ -117,6 +117,28 @@ terminalTest(
   },
 );
 
+terminalTest(
+  "chat join pointed at the IRC port says so at once, and where to go",
+  { ircPort: 0 },
+  async (tmux, server) => {
+    const irc = `${LOOPBACK}:${server.ircAddr!.port}`;
+    const started = performance.now();
+    const ann = await TerminalUser.start(tmux, "ann", server.ircAddr!.port, {
+      args: ["--name", "ann"],
+      width: 200,
+    });
+    const screen = await ann.waitForLine(/^EXIT=/);
+    assert.deepEqual(screen.lines.filter((line) => line !== ""), [
+      `chat: ${irc} is an IRC port, for IRC clients (irc://${irc}); ` +
+      "join its chat port instead: the one chat serve prints (5002 by default)",
+      "EXIT=1",
+    ]);
+    // Not after the IRC port's wait for a registration, nor the client's for a welcome.
+    const took = performance.now() - started;
+    assert.ok(took < 8_000, `told after ${Math.round(took)} ms`);
+  },
+);
+
 testWith(
   ["chromium"],
   "web page: a second tab whose remembered name is taken asks for another at once",
