@@ -363,6 +363,30 @@ Deno.test("startServer() moves a text user between rooms with /join and /leave",
     await carol.type("/join #");
     assert.match(await carol.next(/^!! /), /^!! /);
   });
+
+  await t.step(
+    "going back to a room replays only what was said there since carol left",
+    async () => {
+      await carol.type("/join #dev");
+      await carol.next(/^-- You are in #dev\b/);
+      await carol.type("/leave");
+      await carol.next(exactly("-- You are in #lobby. 1 person here: carol"));
+      await alice.say("after carol left");
+      await alice.next("message", (frame) => frame.text === "after carol left");
+      await carol.type("/join #dev");
+      await carol.next(/^-- You are in #dev\b/);
+      await carol.next(stamped("alice: after carol left"));
+      await carol.type("/leave");
+      await carol.next(exactly("-- You are in #lobby. 1 person here: carol"));
+      await carol.type("/rooms");
+      await carol.next(/^-- Rooms: /);
+      // Nothing carol saw in either room came again.
+      const again = (text: string) => carol.lines.filter((line) => line.endsWith(text)).length;
+      assert.equal(again("alice: lobby only"), 1, carol.lines.join("\n"));
+      assert.equal(again("alice: in dev"), 1, carol.lines.join("\n"));
+      assert.equal(again("alice: after carol left"), 1, carol.lines.join("\n"));
+    },
+  );
   assertPlain(carol);
 });
 

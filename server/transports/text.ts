@@ -7,11 +7,13 @@
  */
 
 import { describeFrame } from "../../core/describe.ts";
+import { normalizeRoom } from "../../core/names.ts";
 import { plainLines } from "../../core/plain.ts";
 import { fileLink } from "../../core/files.ts";
 import {
   type ClientFrame,
   type FileRef,
+  LOBBY,
   PROTOCOL_VERSION,
   type ServerFrame,
 } from "../../protocol.ts";
@@ -33,6 +35,8 @@ export class TextCodec {
   /** The name typed, while the server waits for a password with it. */
   #pending: string | undefined;
   #wantPassword = false;
+  /** The last message id shown in each room: going back to one replays only what came after. */
+  readonly #seen = new Map<string, number>();
 
   /** Renders for a peer that reached the server at `host`: links to shared files name it. */
   constructor(host: string) {
@@ -53,6 +57,9 @@ export class TextCodec {
       if (files !== undefined) this.#fileLink = (file) => fileLink(host, files, file);
     }
     if (frame.type === "renamed" && this.#me === frame.from) this.#me = frame.to;
+    if (frame.type === "message" && frame.id > (this.#seen.get(frame.room) ?? -1)) {
+      this.#seen.set(frame.room, frame.id);
+    }
     // Stamped as of now: a line from another day shows its date.
     const lines = describeFrame(frame, this.#me ?? "", { fileLink: this.#fileLink })
       .flatMap((line) => plainLines(line));
@@ -76,7 +83,25 @@ export class TextCodec {
       this.#pending = text;
       return { type: "hello", version: PROTOCOL_VERSION, name: text };
     }
-    return { type: "say", text: line };
+    return this.#backTo(text) ?? { type: "say", text: line };
+  }
+
+  /**
+   * `/join #room` of a room already seen, or `/leave` (back to #lobby), as
+   * the `join` a program would send: with `since`, so that only what was
+   * said there meanwhile is replayed. Anything else is left to the hub.
+   */
+  #backTo(text: string): ClientFrame | undefined {
+    const move = /^\/(join|leave|part)(?:\s+(\S+))?$/i.exec(text);
+    if (move === null) return undefined;
+    const [, command, named] = move;
+    if (command!.toLowerCase() !== "join" ? named !== undefined : named === undefined) {
+      return undefined;
+    }
+    const room = normalizeRoom(named ?? LOBBY);
+    if (!room.ok) return undefined;
+    const since = this.#seen.get(room.value);
+    return since === undefined ? undefined : { type: "join", room: room.value, since };
   }
 
   /** The prompt to show again after an empty name. */
