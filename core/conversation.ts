@@ -305,7 +305,10 @@ export class Conversation {
     const since = frame.type === "room" ? this.roster.seenIn(frame.room) : undefined;
     const changes = this.roster.track(frame);
     if (changedAny(changes)) effects.push({ type: "changed", changes });
-    if (frame.type === "renamed") this.#views.renamed(frame.from, frame.to);
+    // A private view follows its person's new name; whatever shows views draws it again.
+    if (frame.type === "renamed" && this.#views.renamed(frame.from, frame.to)) {
+      effects.push({ type: "changed", changes: { ...noChanges(), views: true } });
+    }
     if (frame.type === "room") effects.push(...this.#entered(frame.room, since));
     const received = this.#delivery.receive(frame, this.roster.me, now);
     effects.push(...sends(received.send));

@@ -143,10 +143,10 @@ export class Views {
     return view;
   }
 
-  /** The person called `from` is now called `to`: their private view follows. */
-  renamed(from: string, to: string): void {
+  /** The person called `from` is now called `to`: their private view follows. Returns whether there was one. */
+  renamed(from: string, to: string): boolean {
     const view = this.#views.get(privateKey(from));
-    if (view === undefined) return;
+    if (view === undefined) return false;
     const moved = new ViewState(`@${to}`, "private", to);
     Object.assign(moved, { unread: view.unread, mentioned: view.mentioned, skipped: view.skipped });
     moved.unseen = view.unseen;
@@ -158,6 +158,7 @@ export class Views {
     for (const [key, state] of entries) this.#views.set(key, state);
     if (this.#current === view) this.#current = moved;
     if (this.#previous === view) this.#previous = moved;
+    return true;
   }
 
   /** Ends the view `id` (a room left); the current view goes back to the one before, or the first room. */

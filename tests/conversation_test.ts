@@ -768,3 +768,22 @@ Deno.test("Conversation: /part alone, looking at private messages, names no room
   chat.switchTo("#lobby");
   assert.deepEqual(said(chat.type("/part", 3)), ["/part"]);
 });
+
+Deno.test("Conversation: a private view follows its person's new name, and says so to be drawn again", () => {
+  const chat = joined();
+  chat.switchTo("@bob");
+  const effects = chat.receive({
+    type: "renamed",
+    ts: TS,
+    room: "#lobby",
+    from: "bob",
+    to: "bobby",
+  }, 1);
+  assert.ok(
+    effects.some((effect) => effect.type === "changed" && effect.changes.views),
+    JSON.stringify(effects),
+  );
+  assert.equal(chat.view?.id, "@bobby");
+  // What is typed there goes to bobby.
+  assert.match(JSON.stringify(sent(chat.type("still there?", 2))), /bobby/);
+});
