@@ -157,7 +157,7 @@ Deno.test("startServer() asks a text user again for a name that is taken or inva
 
   await t.step("an invalid name gets an error line and the prompt again", async () => {
     await carol.type("carol smith");
-    assert.match(await carol.next(/^!! /), /^!! Cannot use "carol smith": A name can use/);
+    assert.match(await carol.next(/^!! /), /^!! Cannot use "carol smith": a name can use/);
     await carol.expect(PROMPT);
   });
 

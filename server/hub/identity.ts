@@ -345,7 +345,9 @@ export class Identity {
   #claimable(name: string, current: Member | undefined): Refusal | undefined {
     const problem = checkName(name);
     if (problem !== undefined) {
-      return { code: "name_invalid", message: `Cannot use "${sanitizeText(name)}": ${problem}` };
+      // The problem is a sentence of its own ("A name can …"): here it goes on one.
+      const said = problem.charAt(0).toLowerCase() + problem.slice(1);
+      return { code: "name_invalid", message: `Cannot use "${sanitizeText(name)}": ${said}` };
     }
     if (nameKey(name) === HOST_KEY) {
       return {
