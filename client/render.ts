@@ -71,6 +71,37 @@ function drawDivider(line: Line, color: boolean, columns: number | undefined): s
   return color ? style("dim", centred) : centred;
 }
 
+/** Narrower than this, a command's description is left to the terminal to wrap. */
+const MIN_DESCRIPTION_COLUMNS = 20;
+
+/**
+ * A line of `/help` (usage, then description) cut into rows of at most
+ * `columns`, the description's further rows under its first word, not at
+ * the terminal's left edge.
+ */
+function helpRows(line: Line, columns: number): string[] {
+  const whole = plainText(line);
+  const last = line.parts.at(-1);
+  const description = last === undefined ? "" : typeof last === "string" ? last : last.text;
+  if (!whole.endsWith(description)) return [whole];
+  const lead = whole.slice(0, whole.length - description.length);
+  const room = columns - textWidth(lead);
+  if (room < MIN_DESCRIPTION_COLUMNS || textWidth(lead + description) <= columns) {
+    return [lead + description];
+  }
+  const rows: string[] = [];
+  let row = "";
+  for (const word of description.split(" ")) {
+    if (row !== "" && textWidth(`${row} ${word}`) > room) {
+      rows.push(row);
+      row = word;
+    } else row = row === "" ? word : `${row} ${word}`;
+  }
+  rows.push(row);
+  const indent = " ".repeat(textWidth(lead));
+  return rows.map((text, i) => (i === 0 ? lead : indent) + text);
+}
+
 /**
  * Draws one line as the terminal shows it, with styles if `color`: one row,
  * or one per line of a message of several lines, the further ones indented
@@ -78,6 +109,9 @@ function drawDivider(line: Line, color: boolean, columns: number | undefined): s
  */
 export function drawRows(line: Line, color: boolean, options: DrawOptions = {}): string[] {
   if (line.kind === "divider") return [drawDivider(line, color, options.columns)];
+  if (line.tags?.includes("help") && options.columns !== undefined) {
+    return helpRows(line, options.columns).map((row) => color ? style("dim", row) : row);
+  }
   if (!color) return plainLines(line, { width: textWidth });
   if (line.kind === "notice") return [style("dim", plainText(line))];
   if (line.kind === "error") return [style("red", plainText(line))];

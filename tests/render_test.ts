@@ -1,7 +1,8 @@
 /** Pure tests of client/render.ts: every server frame, mentions, colour and hostile input. */
 
 import assert from "node:assert/strict";
-import { clock, isMention, paintName, renderFrame } from "../client/render.ts";
+import { clock, drawRows, isMention, paintName, renderFrame } from "../client/render.ts";
+import { describeHelp } from "../core/describe.ts";
 import { colorOf, PALETTE } from "../core/palette.ts";
 import type { MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
 
@@ -428,4 +429,23 @@ Deno.test("renderFrame() draws a code block without fences, in its own colour", 
     `${" ".repeat(16)}\x1b[36mif ok:\x1b[39m`,
     `${" ".repeat(16)}\x1b[36m    run()\x1b[39m`,
   ]);
+});
+
+Deno.test("drawRows() wraps a /help line under its description when the terminal is narrow", () => {
+  const [, line] = describeHelp([{
+    usage: "/search WORDS",
+    description: "find messages of this room holding every word, the newest first",
+  }]);
+  assert.deepEqual(drawRows(line!, false, { columns: 50 }), [
+    "--   /search WORDS  find messages of this room",
+    "                    holding every word, the newest",
+    "                    first",
+  ]);
+  // Wide enough, or with no width known, it is one row.
+  assert.equal(drawRows(line!, false, { columns: 200 }).length, 1);
+  assert.equal(drawRows(line!, false).length, 1);
+  // Each row fits.
+  for (const row of drawRows(line!, true, { columns: 50 })) {
+    assert.ok(stripSgr(row).length <= 50, row);
+  }
 });
