@@ -316,7 +316,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     : undefined;
   const signal = await stopped;
   typing?.close();
-  log(`${signal} received: telling ${server.hub.size} users and shutting down`);
+  const users = server.hub.size === 1 ? "1 user" : `${server.hub.size} users`;
+  log(`${signal} received: telling ${users} and shutting down`);
   await server.close("The server is shutting down");
   // The listeners stay until the process ends: `deno task` passes the terminal's Ctrl-C on
   // to the server once more, sometimes only now, and without a listener it would kill the

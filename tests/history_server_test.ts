@@ -162,7 +162,7 @@ Deno.test("/search finds stored messages of the room, and says when nothing matc
     const again = ann.frames.length;
     await ann.say("/search CAFE");
     assert.deepEqual(await framesSince(ann, again), [
-      { type: "info", text: `1 message in ${LOBBY} match "CAFE":` },
+      { type: "info", text: `1 message in ${LOBBY} matches "CAFE":` },
       ...replayed([acks[0]!]),
     ]);
   });

@@ -175,7 +175,7 @@ Deno.test("Hub acts in the room a version 2 frame names, if the member is in it"
     ]);
     hub.receive(alice, { type: "search", room: "#lobby", text: "lunch" });
     const [info, found] = alice.take();
-    assert.deepEqual(info, { type: "info", text: '1 message in #lobby match "lunch":' });
+    assert.deepEqual(info, { type: "info", text: '1 message in #lobby matches "lunch":' });
     assert.equal((found as MessageFrame).text, "lunch at noon");
   });
 

@@ -102,7 +102,7 @@ Deno.test("/search and the search frame refuse text over the limits with text_in
   await ann.send({ type: "search", text: "lunch" });
   assert.deepEqual((await framesSince(ann, after))[0], {
     type: "info",
-    text: `1 message in ${LOBBY} match "lunch":`,
+    text: `1 message in ${LOBBY} matches "lunch":`,
   });
 });
 
@@ -125,7 +125,7 @@ Deno.test("/search stops after the row budget, other rooms' matches included, an
   assert.deepEqual(frames[0], {
     type: "info",
     text:
-      '1 message in #quiet match "needle" (searched the last message; add words to search further back):',
+      '1 message in #quiet matches "needle" (searched the last message; add words to search further back):',
   });
   assert.deepEqual(frames.slice(1).map((frame) => frame.type === "message" && frame.id), [
     SEARCH_BUDGET,
@@ -134,7 +134,7 @@ Deno.test("/search stops after the row budget, other rooms' matches included, an
   const again = ann.frames.length;
   await ann.say(`/search needle ${1}`);
   const exact = await framesSince(ann, again);
-  assert.deepEqual(exact[0], { type: "info", text: '1 message in #quiet match "needle 1":' });
+  assert.deepEqual(exact[0], { type: "info", text: '1 message in #quiet matches "needle 1":' });
 });
 
 Deno.test("/search is paced per connection: a burst, then rate_limited, never a strike", async () => {
@@ -167,7 +167,7 @@ Deno.test("/search is paced per connection: a burst, then rate_limited, never a 
   await bob.send({ type: "search", text: "noon" });
   assert.deepEqual((await framesSince(bob, bobMark))[0], {
     type: "info",
-    text: `1 message in ${LOBBY} match "noon":`,
+    text: `1 message in ${LOBBY} matches "noon":`,
   });
 });
 
@@ -195,6 +195,6 @@ Deno.test("/search refuses a prefix that starts too many stored words with text_
   await ann.say("/search zzq1 here");
   assert.deepEqual((await framesSince(ann, narrower))[0], {
     type: "info",
-    text: `1 message in ${LOBBY} match "zzq1 here":`,
+    text: `1 message in ${LOBBY} matches "zzq1 here":`,
   });
 });

@@ -331,7 +331,8 @@ export class Messages {
       return inform(member, `No messages in ${room} match ${quoted}${partial}`);
     }
     const count = found.length === 1 ? "1 message" : `${found.length} messages`;
-    inform(member, `${count} in ${room} match ${quoted}${partial}:`);
+    const agrees = found.length === 1 ? "matches" : "match";
+    inform(member, `${count} in ${room} ${agrees} ${quoted}${partial}:`);
     member.session.stream(framesOf(found.map((message) => ({ ...message, replay: true }))));
   }
 
