@@ -222,6 +222,38 @@ Deno.test("a muted person is refused with the time left, and the room is told", 
   await ann.next("message", (frame) => frame.text === "thanks");
 });
 
+Deno.test("a mute from the operator's own address mutes the name alone, and outlives its person", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  // On the operator's machine: muted by name, not by the address they share.
+  await using victim = await arrive(port, "victim", "127.0.0.1");
+  await using bystander = await arrive(port, "bystander", "127.0.0.1");
+  await ann.say("/mute victim 5m");
+  await victim.next("notice", (frame) => frame.text === "ann muted victim for 5 min");
+  await victim.say("let me talk");
+  assert.equal((await victim.next("error")).code, "muted");
+  await ann.say("still the operator's");
+  await bystander.next("message", (frame) => frame.text === "still the operator's");
+  await bystander.say("and mine");
+  await ann.next("message", (frame) => frame.text === "and mine");
+  // Elsewhere, the address is muted too, and unmuting the name after its
+  // person left lifts both.
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  await ann.say("/mute bob");
+  await bob.next("notice", (frame) => frame.text === "ann muted bob");
+  await bob.send({ type: "quit" });
+  await bob.closed();
+  await ann.say("/unmute bob");
+  assert.equal(
+    (await ann.next("info", (frame) => /unmuted/.test(frame.text))).text,
+    "You unmuted bob",
+  );
+  await using back = await arrive(port, "bobby", "127.0.0.2");
+  await back.say("free again");
+  await ann.next("message", (frame) => frame.text === "free again");
+});
+
 Deno.test("topics show on entering and in /rooms; a locked room is for operators", async () => {
   await using chat = await server();
   const port = chat.addr.port;

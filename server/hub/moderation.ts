@@ -41,6 +41,8 @@ export interface Ban {
 interface Mute {
   readonly until: number | undefined;
   readonly by: string;
+  /** The address muted with the name, if any: unmuting the name lifts it too. */
+  readonly address: string | undefined;
 }
 
 /** A room's topic and lock, kept even while the room is empty. */
@@ -207,22 +209,39 @@ export class Moderation {
     });
   }
 
-  /** Mutes the name `key` and the `address` for `seconds`, or until unmuted. */
-  mute(key: string, address: string, by: string, seconds: number | undefined, now = Date.now()) {
-    const mute: Mute = { until: seconds === undefined ? undefined : now + seconds * 1000, by };
+  /**
+   * Mutes the name `key`, and the `address` unless it is `undefined`, for
+   * `seconds`, or until unmuted.
+   */
+  mute(
+    key: string,
+    address: string | undefined,
+    by: string,
+    seconds: number | undefined,
+    now = Date.now(),
+  ) {
+    const until = seconds === undefined ? undefined : now + seconds * 1000;
+    const mute: Mute = { until, by, address };
     this.#mutes.set(`name:${key}`, mute);
-    this.#mutes.set(`address:${address}`, mute);
+    if (address !== undefined) this.#mutes.set(`address:${address}`, mute);
   }
 
-  /** Unmutes the name `key` and the `address`; returns whether either was muted. */
-  unmute(key: string, address: string): boolean {
-    const name = this.#mutes.delete(`name:${key}`);
-    return this.#mutes.delete(`address:${address}`) || name;
+  /**
+   * Unmutes the name `key`, the address muted with it, and `address` if
+   * given; returns whether anything was muted. The person need not be here.
+   */
+  unmute(key: string, address?: string): boolean {
+    const mute = this.#mutes.get(`name:${key}`);
+    let lifted = this.#mutes.delete(`name:${key}`);
+    for (const at of [mute?.address, address]) {
+      if (at !== undefined && this.#mutes.delete(`address:${at}`)) lifted = true;
+    }
+    return lifted;
   }
 
-  /** Why `member` may not talk now, if it is muted. */
+  /** Why `member` may not talk now, if it is muted. Operators never are. */
   muted(member: Member, now = Date.now()): Refusal | undefined {
-    if (this.#mutes.size === 0) return undefined;
+    if (this.#mutes.size === 0 || member.op) return undefined;
     for (const id of [`name:${member.key}`, `address:${member.session.address}`]) {
       const mute = this.#mutes.get(id);
       if (mute === undefined) continue;

@@ -202,13 +202,22 @@ export class Operators {
     if (target.op) {
       return refuse(member, "bad_command", `Cannot mute ${target.name}: operators cannot be muted`);
     }
-    this.#options.moderation.mute(target.key, target.session.address, member.name, frame.duration);
+    // As with bans: someone at the operator's own address is muted by name alone.
+    const address = target.session.address === member.session.address
+      ? undefined
+      : target.session.address;
+    this.#options.moderation.mute(target.key, address, member.name, frame.duration);
     const span = frame.duration === undefined ? "" : ` for ${formatSpan(frame.duration * 1000)}`;
     this.#tell(target, `${member.name} muted ${target.name}${span}`, member);
   }
 
-  /** `/unmute NAME`. */
+  /** `/unmute NAME`: of someone here, or of a name muted and gone meanwhile. */
   unmute(member: Member, frame: Frame<"unmute">): void {
+    if (!this.#isOp(member)) return;
+    const key = nameKey(frame.name.replace(/^@/, ""));
+    if (this.#options.members.byKey(key) === undefined && this.#options.moderation.unmute(key)) {
+      return inform(member, `You unmuted ${clean(frame.name)}`);
+    }
     const target = this.#target(member, frame.name, { kind: "unmute", by: member.name });
     if (target === undefined) return;
     if (!this.#options.moderation.unmute(target.key, target.session.address)) {
