@@ -74,6 +74,16 @@ export function outgoing(line: string, parsed: ParsedLine, place: Place): Outgoi
   ) {
     return { refused: `Cannot leave: you are looking at @${view.name}; name a room: /part #room` };
   }
+  // Nor any history to show: private messages are not kept, and a room's would land unseen.
+  if (
+    many && view?.kind === "private" && (frame?.type === "history" || frame?.type === "search") &&
+    frame.room === undefined
+  ) {
+    const what = frame.type === "history" ? "show history" : "search";
+    return {
+      refused: `Cannot ${what} here: private messages are not kept; /switch to a room first`,
+    };
+  }
   // Looking at private messages, words typed go to that person.
   const words = frame?.type === "say" && view?.kind === "private" ? frame.text : undefined;
   const sent = words === undefined ? line : `/msg ${view!.name} ${words}`;

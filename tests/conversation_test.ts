@@ -787,3 +787,17 @@ Deno.test("Conversation: a private view follows its person's new name, and says 
   // What is typed there goes to bobby.
   assert.match(JSON.stringify(sent(chat.type("still there?", 2))), /bobby/);
 });
+
+Deno.test("Conversation: /history and /search, looking at private messages, say why not, and send nothing", () => {
+  const chat = joined();
+  chat.switchTo("@bob");
+  for (const [line, what] of [["/history 3", "show history"], ["/search lunch", "search"]]) {
+    const refused = chat.type(line!, 1);
+    assert.deepEqual(sent(refused), [], line);
+    assert.deepEqual(shown(refused), [
+      `!! Cannot ${what} here: private messages are not kept; /switch to a room first`,
+    ]);
+  }
+  chat.switchTo("#lobby");
+  assert.equal(sent(chat.type("/history 3", 2)).length, 1);
+});
