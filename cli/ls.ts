@@ -60,6 +60,12 @@ export function joinTarget(server: FoundServer): string {
   return server.port === DEFAULT_PORT ? server.host : formatAddress(server.host, server.port);
 }
 
+/** The `chat join` command for `server`, with `--tls` when it announces TLS. */
+export function joinCommand(server: FoundServer): string {
+  const tls = server.source === "announce" && server.announcement.tls ? " --tls" : "";
+  return `chat join ${joinTarget(server)}${tls}`;
+}
+
 /** One aligned line per server, safe to print; numbered from 1 with `numbered`. */
 export function serverLines(servers: readonly FoundServer[], numbered = false): string[] {
   const rows = servers.map((server) => {
@@ -165,7 +171,7 @@ export async function lsCommand(args: string[]): Promise<number> {
   } else {
     const count = servers.length === 1 ? "1 chat server" : `${servers.length} chat servers`;
     console.log([`Found ${count}:`, ...serverLines(servers)].join("\n"));
-    console.log(`Join one with: chat join ${joinTarget(servers[0]!)}`);
+    console.log(`Join one with: ${joinCommand(servers[0]!)}`);
   }
   return servers.length > 0 ? 0 : 1;
 }

@@ -327,7 +327,7 @@ class UdpAnnouncer implements Announcer {
     }
     const to = [target.broadcast, DISCOVERY_GROUP].filter((address) => address !== undefined);
     this.#log(
-      `Announcing "${this.#name}" on ${target.interface} (${target.address}) every ` +
+      `Announcing ${JSON.stringify(this.#name)} on ${target.interface} (${target.address}) every ` +
         `${(this.#options.interval ?? ANNOUNCE_INTERVAL_MS) / 1000} s to ${
           to.join(" and ")
         }, UDP port ${DISCOVERY_PORT}`,

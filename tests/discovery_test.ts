@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { UsageError } from "../cli/args.ts";
-import { LS_HELP, lsCommand, quoteServerName } from "../cli/ls.ts";
+import { joinCommand, LS_HELP, lsCommand, quoteServerName } from "../cli/ls.ts";
 import { localNetworks } from "../discovery/finder.ts";
 import {
   type Announcement,
@@ -860,4 +860,17 @@ nsTest("a server bound to 127.0.0.1 sends no datagram at all", async () => {
   const heard = await control.waitForStdout(/"kind":"announce".*"name":"talker"/);
   assert.ok(heard);
   await control.finished();
+});
+
+Deno.test("joinCommand() adds --tls for a server that announces TLS", () => {
+  const found = (tls: boolean, port = 5002) =>
+    ({
+      source: "announce",
+      host: "10.99.0.1",
+      port,
+      announcement: { ...SAMPLE, port, tls },
+    }) as const;
+  assert.equal(joinCommand(found(false)), "chat join 10.99.0.1");
+  assert.equal(joinCommand(found(true)), "chat join 10.99.0.1 --tls");
+  assert.equal(joinCommand(found(true, 7002)), "chat join 10.99.0.1:7002 --tls");
 });
