@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { encodeFrame, LOBBY, type ServerFrame } from "../protocol.ts";
-import { startServer } from "../server.ts";
+import { type ServerOptions, startServer } from "../server.ts";
 import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
 import { connectTls, OPENSSL, selfSignedCert, type TestCert } from "./_fault_helpers.ts";
 import { RawHttp } from "./_raw_http.ts";
@@ -61,6 +61,18 @@ function answerPings(client: TestClient): { answered: () => number; stop: () => 
       await loop;
     },
   };
+}
+
+/** A server on loopback with `options`, and the lines it logs. */
+async function loggedServer(options: Omit<ServerOptions, "hostname" | "port" | "log">) {
+  const log: string[] = [];
+  const server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    ...options,
+    log: (line) => log.push(line),
+  });
+  return { server, log };
 }
 
 /** Runs `fn`, prefixing any error with `name`, so concurrent scenarios say which one failed. */
@@ -218,14 +230,8 @@ Deno.test("startServer() drops dead peers and silent handshakes on time, and kee
   //  - live: says hello, then only answers the server's pings: stays;
   //  - half: sends `{"type":"hel` and stops: bye and close after the 1 s handshake;
   //  - silent: sends nothing: greeted in text, then closed after 6 x the handshake.
-  const log: string[] = [];
-  await using server = await startServer({
-    hostname: LOOPBACK,
-    port: 0,
-    heartbeat: 3,
-    handshake: 1,
-    log: (line) => log.push(line),
-  });
+  const { server, log } = await loggedServer({ heartbeat: 3, handshake: 1 });
+  await using _server = server;
   const port = server.addr.port;
   const live = await TestClient.join(port, "live");
   await using _live = live;
@@ -303,14 +309,8 @@ Deno.test("startServer() drops dead peers and silent handshakes on time, and kee
 Deno.test("startServer() does not take a client slowed down by the rate limit for a silent one", async () => {
   // 36 lines at 4 a second after a burst of 16 take 5 s to be read: longer
   // than the 3 s heartbeat, while the client's answers to pings wait behind them.
-  const log: string[] = [];
-  await using server = await startServer({
-    hostname: LOOPBACK,
-    port: 0,
-    heartbeat: 3,
-    messageRate: 4,
-    log: (line) => log.push(line),
-  });
+  const { server, log } = await loggedServer({ heartbeat: 3, messageRate: 4 });
+  await using _server = server;
   const port = server.addr.port;
   await using flood = await TestClient.join(port, "flood");
   await using bob = await TestClient.join(port, "bob");
