@@ -51,6 +51,23 @@ export type Outgoing =
     entering?: string;
   };
 
+function leaving(name: string): string {
+  return `Cannot leave: you are looking at @${name}; name a room: /part #room`;
+}
+
+/**
+ * Why each command that acts on the room looked at, named without a room,
+ * is refused while the user looks at private messages with `name`.
+ */
+const NO_ROOM_HERE = {
+  // `/part` would leave a room that is not on the screen.
+  part: leaving,
+  leave: leaving,
+  // Private messages are not kept, and a room's answer would land unseen.
+  history: () => "Cannot show history here: private messages are not kept; /switch to a room first",
+  search: () => "Cannot search here: private messages are not kept; /switch to a room first",
+} as const;
+
 /** What `line`, typed as `parsed`, does in `place`. */
 export function outgoing(line: string, parsed: ParsedLine, place: Place): Outgoing {
   const { roster, view, version } = place;
@@ -67,22 +84,10 @@ export function outgoing(line: string, parsed: ParsedLine, place: Place): Outgoi
     const since = room.ok ? roster.seenIn(room.value) : undefined;
     if (since !== undefined) options.frame = join(typed, since);
   }
-  // `/part` alone leaves the room looked at: looking at private messages, there is none.
-  if (
-    many && view?.kind === "private" && (frame?.type === "part" || frame?.type === "leave") &&
-    frame.room === undefined
-  ) {
-    return { refused: `Cannot leave: you are looking at @${view.name}; name a room: /part #room` };
-  }
-  // Nor any history to show: private messages are not kept, and a room's would land unseen.
-  if (
-    many && view?.kind === "private" && (frame?.type === "history" || frame?.type === "search") &&
-    frame.room === undefined
-  ) {
-    const what = frame.type === "history" ? "show history" : "search";
-    return {
-      refused: `Cannot ${what} here: private messages are not kept; /switch to a room first`,
-    };
+  // Looking at private messages, a command that acts on the room looked at has none.
+  if (many && view?.kind === "private" && frame !== undefined && frame.type in NO_ROOM_HERE) {
+    const why = NO_ROOM_HERE[frame.type as keyof typeof NO_ROOM_HERE];
+    if ((frame as { room?: string }).room === undefined) return { refused: why(view.name) };
   }
   // Looking at private messages, words typed go to that person.
   const words = frame?.type === "say" && view?.kind === "private" ? frame.text : undefined;
