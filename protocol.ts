@@ -296,6 +296,7 @@ export type ServerFrame =
   | { type: "back"; ts: number; name: string }
   | { type: "typing"; name: string; room?: string }
   | { type: "parted"; room: string }
+  | ServersFrame
   | { type: "rooms"; rooms: RoomEntry[] }
   | { type: "help"; commands: CommandHelp[] }
   | { type: "info"; text: string }
@@ -303,6 +304,18 @@ export type ServerFrame =
   | { type: "bye"; reason: string; retry?: true }
   | { type: "ping"; token?: string }
   | { type: "pong"; token?: string };
+
+/**
+ * In a cluster: where the other servers are now, sent when one joins, leaves
+ * or moves; the lists of the latest `welcome` as they would be now.
+ */
+export interface ServersFrame {
+  type: "servers";
+  /** The `host:port` of the other servers' chat ports. */
+  servers: string[];
+  /** The URLs of their web clients. */
+  webServers: string[];
+}
 
 /** One room of a `rooms` listing. */
 export interface RoomEntry {
@@ -700,6 +713,8 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
     }
     case "parted":
       return { type, room: str(frame, "room") };
+    case "servers":
+      return { type, servers: names(frame, "servers"), webServers: names(frame, "webServers") };
     case "info":
       return { type, text: str(frame, "text") };
     case "error":

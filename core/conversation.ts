@@ -187,14 +187,14 @@ export class Conversation {
 
   /**
    * The other servers of the same chat (`host:port` of their chat ports), as
-   * the last `welcome` named them: where to go back to when this one goes
-   * away. Empty outside a cluster.
+   * the last `welcome` or `servers` named them: where to go back to when
+   * this one goes away. Empty outside a cluster.
    */
   get servers(): readonly string[] {
     return this.#servers;
   }
 
-  /** The URLs of the other servers' web clients (`http://host:port/`), as the last `welcome` named them. */
+  /** The URLs of the other servers' web clients (`http://host:port/`), as last named. */
   get webServers(): readonly string[] {
     return this.#webServers;
   }
@@ -301,6 +301,12 @@ export class Conversation {
     this.#heartbeat?.heard(now);
     if (frame.type === "bye") this.#bye = { reason: frame.reason, retry: frame.retry === true };
     if (!this.#online) return this.#handshake(frame, now);
+    if (frame.type === "servers") {
+      // A server joined, left or moved: where to go should this one go away.
+      this.#servers = frame.servers;
+      this.#webServers = frame.webServers;
+      return [];
+    }
     const effects: Effect[] = [];
     const since = frame.type === "room" ? this.roster.seenIn(frame.room) : undefined;
     const changes = this.roster.track(frame);

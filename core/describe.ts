@@ -489,6 +489,7 @@ export function describeFrame(
         ),
       ];
     case "typing":
+    case "servers":
     case "ping":
     case "pong":
       return [];

@@ -493,6 +493,27 @@ testWithNats("a file shared on one server is downloaded from another", async () 
   await missing.body?.cancel();
 });
 
+testWithNats(
+  "people already connected learn of a server that joins the cluster, and of its leaving",
+  async () => {
+    await using cluster = await TestCluster.start(1);
+    await using ann = await TestClient.join2(cluster.ports[0]!, "ann");
+    assert.equal(ann.all("welcome")[0]?.servers, undefined, "alone in the cluster at first");
+    // A second server starts after ann arrived: where she could go should hers go away.
+    const later = await serveInCluster(cluster.nats);
+    cluster.servers.push(later);
+    const told = await ann.next(
+      "servers",
+      (frame) => frame.servers.some((address) => address.endsWith(`:${later.port}`)),
+      10_000,
+    );
+    assert.deepEqual(told.webServers, [], "it has no web client");
+    const outcome = await later.process.stop("SIGTERM", 10_000);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    await ann.next("servers", (frame) => frame.servers.length === 0, 10_000);
+  },
+);
+
 testWithNats("a server stopped with SIGTERM leaves at once and lets its names go", async () => {
   await using cluster = await TestCluster.start(2);
   const [p1, p2] = cluster.ports as [number, number];

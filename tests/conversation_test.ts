@@ -801,3 +801,18 @@ Deno.test("Conversation: /history and /search, looking at private messages, say 
   chat.switchTo("#lobby");
   assert.equal(sent(chat.type("/history 3", 2)).length, 1);
 });
+
+Deno.test("Conversation: a servers frame replaces the welcome's lists of the other servers", () => {
+  const chat = joined();
+  assert.deepEqual(chat.servers, []);
+  const effects = chat.receive({
+    type: "servers",
+    servers: ["192.168.1.6:5002"],
+    webServers: ["http://192.168.1.6:5003/"],
+  }, 1);
+  assert.deepEqual(effects, [], "nothing to show");
+  assert.deepEqual(chat.servers, ["192.168.1.6:5002"]);
+  assert.deepEqual(chat.webServers, ["http://192.168.1.6:5003/"]);
+  chat.receive({ type: "servers", servers: [], webServers: [] }, 2);
+  assert.deepEqual(chat.servers, []);
+});

@@ -240,6 +240,10 @@ const SERVER_SAMPLES: { [K in ServerFrameType]: Extract<ServerFrame, { type: K }
     },
   ],
   parted: [{ type: "parted", room: "#dev" }],
+  servers: [
+    { type: "servers", servers: ["192.168.1.6:5002"], webServers: ["http://192.168.1.6:5003/"] },
+    { type: "servers", servers: [], webServers: [] },
+  ],
   help: [{ type: "help", commands: [{ usage: "/who", description: "list who is here" }] }],
   info: [{ type: "info", text: "You are in #lobby already" }],
   error: [{ type: "error", code: "name_taken", message: "Cannot use it" }],

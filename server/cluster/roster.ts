@@ -162,10 +162,13 @@ export class Roster {
   alive(alive: Alive & { gone?: true }): void {
     if (alive.server === this.#id) return;
     if (alive.gone) return this.#gone(alive.server, "its server stopped");
-    const peer = this.#peers.get(alive.server) ?? this.#meet(alive.server);
+    const known = this.#peers.get(alive.server);
+    const peer = known ?? this.#meet(alive.server);
+    const moved = known === undefined || peer.address !== alive.address || peer.web !== alive.web;
     peer.address = alive.address;
     peer.web = alive.web;
     peer.heard = this.#now();
+    if (moved) this.#options.events()?.servers(this.servers(), this.webServers());
     if (alive.told > peer.told) {
       // A change was missed: ask for the whole roster again.
       this.#publish("chat.resync", { of: alive.server });
@@ -188,6 +191,7 @@ export class Roster {
     if (peer === undefined) return;
     this.#peers.delete(server);
     this.#log(`A server left the cluster${peer.address ? ` (${peer.address})` : ""}`);
+    this.#options.events()?.servers(this.servers(), this.webServers());
     const people = this.#people.of(server);
     for (const person of people) this.#forget(person, reason);
     this.#options.gone(server, people.map((person) => person.key));

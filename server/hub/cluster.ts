@@ -68,6 +68,8 @@ export interface ClusterEvents {
   relayed(room: string, frame: ServerFrame): void;
   /** An operator on another server acted on `key`, who may be connected here. */
   acted(key: string, act: RemoteAct): void;
+  /** Another server joined, left or moved: where the others are now. */
+  servers(servers: string[], webServers: string[]): void;
 }
 
 /** A presence change of someone connected here, told to the other servers. */

@@ -108,6 +108,13 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
       const target = members.byKey(key);
       if (target !== undefined) operators.fromElsewhere(target, act);
     },
+    servers: (servers, webServers) => {
+      // Everyone here learns where to go should this server go away.
+      const frame: ServerFrame = { type: "servers", servers, webServers };
+      for (const connected of members.all()) {
+        if (connected.name !== undefined) connected.session.send(frame);
+      }
+    },
     relayed: (room, frame) => {
       const here = rooms.existing(room);
       if (here === undefined) return;

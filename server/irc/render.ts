@@ -210,6 +210,8 @@ export class IrcRenderer {
         return formatLine({ command: "ERROR", params: [`Closing link: ${frame.reason}`] });
       case "typing":
         return this.#typing(frame.name, frame.room);
+      // An IRC client knows no other servers to move to.
+      case "servers":
       case "ping":
       case "pong":
         return "";
