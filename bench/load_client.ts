@@ -27,6 +27,8 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const MESSAGE_PREFIX = encoder.encode('{"type":"message"');
 const PREFIX_LENGTH = MESSAGE_PREFIX.length;
+/** A cluster's news of where the other servers are: expected at any time, neither a message nor a fault. */
+const SERVERS_PREFIX = encoder.encode('{"type":"servers"');
 const NOT_A_MESSAGE = -1;
 
 // How a client reads its frames: decoding each (handshake), counting lines, or checking each.
@@ -93,6 +95,9 @@ export class Client {
   #lastSeq: Int32Array = new Int32Array(0);
   // Line state across reads.
   #match = 0;
+  /** Whether the line being counted may still be a `message` frame, or a `servers` frame. */
+  #maybeMessage = true;
+  #maybeServers = true;
   #carry: Uint8Array | undefined;
   #text = "";
   #decoder = new TextDecoder();
@@ -146,6 +151,8 @@ export class Client {
     if (this.closed || this.conn === undefined) return;
     this.mode = DECODE;
     this.#match = 0;
+    this.#maybeMessage = true;
+    this.#maybeServers = true;
     this.#carry = undefined;
     this.#text = "";
     this.#decoder = new TextDecoder();
@@ -260,8 +267,12 @@ export class Client {
     let at = 0;
     while (at < length) {
       // Compare the start of the line with the message prefix, even across reads.
+      // The two prefixes are as long: the line may be either until they part.
       while (this.#match >= 0 && this.#match < PREFIX_LENGTH && at < length) {
-        if (chunk[at] !== MESSAGE_PREFIX[this.#match]) {
+        const byte = chunk[at];
+        this.#maybeMessage &&= byte === MESSAGE_PREFIX[this.#match];
+        this.#maybeServers &&= byte === SERVERS_PREFIX[this.#match];
+        if (!this.#maybeMessage && !this.#maybeServers) {
           this.#match = NOT_A_MESSAGE;
           break;
         }
@@ -270,9 +281,11 @@ export class Client {
       }
       const end = chunk.indexOf(NEWLINE, at);
       if (end === -1) return;
-      if (this.#match === PREFIX_LENGTH) this.messageFrames++;
-      else this.otherFrames++;
+      if (this.#match !== PREFIX_LENGTH) this.otherFrames++;
+      else if (this.#maybeMessage) this.messageFrames++;
       this.#match = 0;
+      this.#maybeMessage = true;
+      this.#maybeServers = true;
       at = end + 1;
     }
   }
@@ -398,6 +411,7 @@ export class Client {
   }
 
   #checkFrame(frame: Record<string, unknown>, now: number): void {
+    if (frame.type === "servers") return;
     if (frame.type !== "message" || typeof frame.text !== "string") {
       this.otherFrames++;
       return;
