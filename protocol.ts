@@ -161,6 +161,9 @@ type Flat<T> = { [K in keyof T]: T[K] };
 /** The fields of one entry of `hello.rooms`: a room to enter and the last message id seen there. */
 const HELLO_ROOM_FIELDS = { room: NAME_FIELD, since: SINCE_FIELD } as const;
 
+/** The `since` of a version 1 `hello`: an integer from 0 up, as in `join` and `hello.rooms`. */
+const HELLO_SINCE_FIELDS = { since: SINCE_FIELD } as const;
+
 /** A room a version 2 `hello` enters, and where its client left off there. */
 export type HelloRoom = FieldValues<typeof HELLO_ROOM_FIELDS>;
 
@@ -488,7 +491,7 @@ function readClient(frame: Rec, type: string): ClientFrame | undefined {
         password: optStr(frame, "password", 1024),
         resume: optStr(frame, "resume", 128),
         room: optStr(frame, "room", 256),
-        since: frame.since === undefined ? undefined : int(frame, "since"),
+        since: readFields(frame, HELLO_SINCE_FIELDS).since,
         rooms: frame.rooms === undefined ? undefined : helloRooms(frame.rooms),
         client: optStr(frame, "client", 32),
       });

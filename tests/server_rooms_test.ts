@@ -300,6 +300,28 @@ Deno.test("startServer() replays to a join with since only the room's last messa
   });
 });
 
+Deno.test("startServer() answers a version 1 hello whose since is not an integer from 0 up with bad_frame", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  await alice.say("said before");
+  await alice.next("message");
+  await using carol = await TestClient.connect(port);
+  await assertUnheard([alice], async () => {
+    for (const since of ["-1", "-9007199254740991", "0.5", "1e999"]) {
+      await carol.write(`{"type":"hello","version":1,"name":"carol","since":${since}}\n`);
+      const error = await carol.next("error");
+      assert.equal(error.code, "bad_frame", `since ${since}`);
+      assert.match(error.message, /field "since" must be/, `since ${since}`);
+    }
+    assert.deepEqual(carol.all("welcome"), []);
+  });
+  // The connection stays open for a hello that is right.
+  await carol.send({ type: "hello", version: 1, name: "carol", since: 0 });
+  assert.equal((await carol.next("welcome")).name, "carol");
+  assert.equal((await carol.next("message")).text, "said before");
+});
+
 Deno.test("startServer() honours historyLimit", async (t) => {
   for (const historyLimit of [5, 0]) {
     await t.step(`historyLimit ${historyLimit} replays the last ${historyLimit}`, async () => {
