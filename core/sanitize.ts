@@ -35,6 +35,37 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
 // Bidirectional marks, embeddings, overrides and isolates: removed.
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
+// One white space character, as `trim()` removes them.
+const SPACE = /^\s$/;
+
+/** Whether `char` is white space as Unicode has it: U+FEFF is a format character, not a space. */
+function isSpace(char: string): boolean {
+  return char !== "\ufeff" && SPACE.test(char);
+}
+
+/**
+ * Returns `text` without white space at either end. Unlike `trim()`, it
+ * keeps U+FEFF: a byte order mark means something only at the start of a
+ * stream, which its reader drops; anywhere else it is part of the text.
+ *
+ * @example
+ * ```ts
+ * trimSpace(" \ufeffhi\u3000"); // "\ufeffhi"
+ * ```
+ */
+export function trimSpace(text: string): string {
+  let start = 0;
+  while (start < text.length && isSpace(text[start]!)) start++;
+  return trimSpaceEnd(text.slice(start));
+}
+
+/** Returns `text` without white space at its end; U+FEFF stays, as in {@linkcode trimSpace}. */
+export function trimSpaceEnd(text: string): string {
+  let end = text.length;
+  while (end > 0 && isSpace(text[end - 1]!)) end--;
+  return text.slice(0, end);
+}
+
 /** Shown in place of a control character. */
 export const REPLACEMENT = "\ufffd";
 
@@ -111,8 +142,8 @@ export function sanitizeLines(text: string): string {
       .map((line) => expandTabs(line).replace(CONTROL, REPLACEMENT))
       .join("\n");
   }
-  if (!clean.includes("\n")) return clean.trimEnd();
-  const lines = clean.split("\n").map((line) => line.trimEnd());
+  if (!clean.includes("\n")) return trimSpaceEnd(clean);
+  const lines = clean.split("\n").map(trimSpaceEnd);
   let first = 0;
   let last = lines.length;
   while (first < last && lines[first] === "") first++;

@@ -1,7 +1,14 @@
 /** Tests of the text sanitiser that stands between peers and terminals. */
 
 import assert from "node:assert/strict";
-import { isSafeText, REPLACEMENT, sanitizeLines, sanitizeText } from "../core/sanitize.ts";
+import {
+  isSafeText,
+  REPLACEMENT,
+  sanitizeLines,
+  sanitizeText,
+  trimSpace,
+  trimSpaceEnd,
+} from "../core/sanitize.ts";
 import { seeded } from "./_random.ts";
 
 const ESC = "\x1b";
@@ -265,5 +272,18 @@ Deno.test("sanitizeLines() cleans everything else as strictly as sanitizeText()"
     const clean = sanitizeLines(text);
     assert.equal(firstForbidden(clean.replaceAll("\n", " ")), undefined, JSON.stringify(text));
     assert.equal(sanitizeLines(clean), clean);
+  }
+});
+
+Deno.test("trimSpace() trims white space as trim() does, but keeps U+FEFF", () => {
+  assert.equal(trimSpace(" \t\u00a0\u3000hi there\u2028 "), "hi there");
+  assert.equal(trimSpace("\ufeffhi\ufeff"), "\ufeffhi\ufeff");
+  assert.equal(trimSpace(" \ufeff "), "\ufeff");
+  assert.equal(trimSpaceEnd(" hi\ufeff "), " hi\ufeff");
+  assert.equal(sanitizeLines("hi\ufeff\nthere\ufeff  "), "hi\ufeff\nthere\ufeff");
+  for (let code = 0; code < 0x10000; code++) {
+    if (code === 0xfeff) continue;
+    const text = `${String.fromCharCode(code)}a${String.fromCharCode(code)}`;
+    assert.equal(trimSpace(text), text.trim(), `U+${code.toString(16)}`);
   }
 });

@@ -502,6 +502,22 @@ Deno.test("startServer() ends a text line at CRLF or LF", async () => {
   assertPlain(carol);
 });
 
+Deno.test("startServer() drops a byte order mark only at the start of a text connection", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using alice = await TestClient.join(port, "alice");
+  await using carol = await TextClient.connect(port);
+  await carol.write(bytes([0xef, 0xbb, 0xbf], "carol\n"));
+  await carol.next(exactly("-- Connected to chat as carol. Type /help for commands"));
+  // Anywhere after the first byte, U+FEFF is what the person typed, kept like U+200B.
+  await carol.write("\ufeffhello\n x\ufeff \n\ufeff\nlast\n");
+  const texts = [];
+  for (let i = 0; i < 4; i++) texts.push((await alice.next("message")).text);
+  assert.deepEqual(texts, ["\ufeffhello", "x\ufeff", "\ufeff", "last"]);
+  await carol.next(stamped("carol: last"));
+  assert.deepEqual(alice.all("error"), []);
+});
+
 Deno.test("startServer() applies the line and text limits to text users", async (t) => {
   await using server = await startServer({ hostname: LOOPBACK, port: 0 });
   const port = server.addr.port;

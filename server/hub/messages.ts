@@ -20,7 +20,7 @@ import {
 } from "../../protocol.ts";
 import { cleanFileName, filePath, fileSummary, isFileId } from "../../core/files.ts";
 import { nameKey } from "../../core/names.ts";
-import { sanitizeLines, sanitizeText } from "../../core/sanitize.ts";
+import { sanitizeLines, sanitizeText, trimSpace } from "../../core/sanitize.ts";
 import type { HistoryStore } from "../history.ts";
 import { replay } from "../replay.ts";
 import {
@@ -422,7 +422,7 @@ export class Messages {
  * `MAX_TEXT_LINES` lines from one of version 2.
  */
 function checkText(member: Member, raw: string, cid: string | undefined): string | undefined {
-  const text = member.version === 1 ? sanitizeText(raw).trim() : sanitizeLines(raw);
+  const text = member.version === 1 ? trimSpace(sanitizeText(raw)) : sanitizeLines(raw);
   if (text.length === 0) {
     refuse(member, "text_invalid", "Cannot send an empty message", cid);
     return undefined;

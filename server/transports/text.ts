@@ -9,6 +9,7 @@
 import { describeFrame } from "../../core/describe.ts";
 import { normalizeRoom } from "../../core/names.ts";
 import { plainLines } from "../../core/plain.ts";
+import { trimSpace } from "../../core/sanitize.ts";
 import { fileLink } from "../../core/files.ts";
 import {
   type ClientFrame,
@@ -74,7 +75,8 @@ export class TextCodec {
 
   /** Turns one typed line into a frame for the hub, or `undefined` to ignore it. */
   input(line: string): ClientFrame | undefined {
-    const text = line.trim();
+    // A byte order mark is dropped at the start of the connection only: here it is typed text.
+    const text = trimSpace(line);
     if (text === "") return undefined;
     if (this.#me === undefined) {
       if (this.#wantPassword && this.#pending !== undefined) {
