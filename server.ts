@@ -131,6 +131,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     ? undefined
     : {
       lookup: (id) => files.get(id),
+      shared: (id, name, sharer) =>
+        files.shared(id, name, sharer).catch((error) =>
+          log(`Cannot record the share of file ${id}: ${error.message}`)
+        ),
       tokens: uploadTokens,
       where: () =>
         web === undefined ? undefined : {

@@ -199,6 +199,55 @@ Deno.test("a private file goes to one person and stays out of history", async ()
   assert.match(answer.text, /No messages in #lobby yet/);
 });
 
+Deno.test("the same bytes uploaded again keep their stored name until a share of them is taken", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_share_again_" });
+  try {
+    await using chat = await server({ filesDir: dir });
+    const port = chat.addr.port;
+    await using ann = await TestClient.join2(port, "ann");
+    await using bob = await TestClient.join2(port, "bob");
+    const first = await upload(ann, "the same bytes", "a.txt");
+    await ann.send({ type: "file", id: first.id });
+    for (const client of [ann, bob]) {
+      const shared = await client.next("message", (frame) => frame.file !== undefined);
+      assert.equal(shared.file?.name, "a.txt");
+    }
+    const before = chat.files!.get(first.id);
+    assert.equal(before?.name, "a.txt");
+    const index = async () => JSON.parse(await Deno.readTextFile(`${dir}/index.json`));
+
+    // bob's upload answers with his name for it, the one his share will show.
+    const again = await upload(bob, "the same bytes", "b.txt");
+    assert.deepEqual([again.id, again.name, again.url], [
+      first.id,
+      "b.txt",
+      `/files/${first.id}/b.txt`,
+    ]);
+    // His shares are refused: nobody is called that, he is not in that room.
+    await bob.send({ type: "file", id: again.id, name: again.name, to: "nobody" });
+    assert.equal((await bob.next("error")).code, "no_such_user");
+    await bob.send({ type: "file", id: again.id, name: again.name, room: "#elsewhere" });
+    assert.equal((await bob.next("error")).code, "not_in_room");
+    assert.deepEqual(chat.files!.get(first.id), before, "a refused share changes nothing");
+    assert.deepEqual(await index(), [before]);
+    const response = await fetch(`http://${LOOPBACK}:${chat.webAddr!.port}/files/${first.id}`);
+    await response.body?.cancel();
+    assert.match(response.headers.get("content-disposition") ?? "", /filename="a\.txt"/);
+
+    // Once a share of his is taken, the file is known by his name.
+    await bob.send({ type: "file", id: again.id, name: again.name });
+    assert.equal(
+      (await ann.next("message", (frame) => frame.file !== undefined)).file?.name,
+      "b.txt",
+    );
+    const after = chat.files!.get(first.id);
+    assert.deepEqual([after?.name, after?.uploader], ["b.txt", "bob"]);
+    assert.ok(after!.uploadedAt >= before!.uploadedAt);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("sharing a file that is not stored is refused, and so is a bad frame", async () => {
   await using chat = await server();
   await using ann = await TestClient.join2(chat.addr.port, "ann");

@@ -58,11 +58,6 @@ export function isFilePath(path: string): boolean {
   return path === "/files" || path.startsWith("/files/");
 }
 
-/** The path a stored file is downloaded from. */
-export function fileUrl(file: StoredFile): string {
-  return filePath(file.id, file.name);
-}
-
 function bearer(request: IncomingMessage, query: URLSearchParams): string | undefined {
   const header = request.headers.authorization;
   const match = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
@@ -231,12 +226,14 @@ export class FileRoutes {
     await this.#options.mirror?.publish(file, store.pathOf(file.id)).catch((error) =>
       this.#options.log?.(`Cannot keep file ${file.id} for the other servers: ${error.message}`)
     );
+    // Under the name of this upload, which its share then gives the file: bytes stored
+    // already keep their name until then, so that a share refused changes nothing.
     const answer: UploadAnswer = {
       id: file.id,
-      name: file.name,
+      name,
       size: file.size,
       type: file.type,
-      url: fileUrl(file),
+      url: filePath(file.id, name),
     };
     this.#json(response, 201, answer, { location: answer.url });
   }

@@ -158,7 +158,9 @@ export class FileStore implements AsyncDisposable {
 
   /**
    * Streams `body` to disk and stores it; refuses it, keeping nothing, once
-   * it grows over the limit. `onChunk` is called for each chunk read.
+   * it grows over the limit. `onChunk` is called for each chunk read. Bytes
+   * stored already keep their name and uploader, which only a share changes
+   * (see {@linkcode shared}): they count as new for the quota, nothing more.
    */
   async put(
     body: AsyncIterable<Uint8Array>,
@@ -193,16 +195,16 @@ export class FileStore implements AsyncDisposable {
       }
       part.close();
       const id = hash.digest("hex");
-      const file: StoredFile = {
-        id,
-        name: info.name,
-        size,
-        type: detectType(head.subarray(0, filled), text.end()),
-        uploadedAt: Date.now(),
-        uploader: info.uploader,
-      };
-      const old = this.#files.get(id);
-      if (old === undefined) {
+      let file = this.#files.get(id);
+      if (file === undefined) {
+        file = {
+          id,
+          name: info.name,
+          size,
+          type: detectType(head.subarray(0, filled), text.end()),
+          uploadedAt: Date.now(),
+          uploader: info.uploader,
+        };
         await Deno.rename(partPath, join(dir, id));
         this.#total += size;
       } else {
@@ -221,6 +223,20 @@ export class FileStore implements AsyncDisposable {
       }
       await Deno.remove(partPath).catch(() => {});
     }
+  }
+
+  /**
+   * Records that file `id` was shared under `name` by `sharer`: the name a
+   * link without one downloads it under, who shared it and when become the
+   * share's, and it counts as new for the quota. A file no longer stored is
+   * left alone.
+   */
+  async shared(id: string, name: string, sharer: string): Promise<void> {
+    const file = this.#files.get(id);
+    if (file === undefined || this.#closed) return;
+    this.#files.delete(id);
+    this.#files.set(id, { ...file, name, uploader: sharer, uploadedAt: Date.now() });
+    await this.#save();
   }
 
   /** The refusal of a file over the limit, worded for the person sending it. */

@@ -181,14 +181,21 @@ export class Messages {
       // Split from the others, the people here go on talking; the others get it later.
       const shown = cluster.split ? cluster.provisional() : undefined;
       if (shown !== undefined) broadcast(room, { ...message, id: shown });
-      cluster.post(draft, dedupe, shown !== undefined).catch((error) =>
-        this.#notStored(member, cid, error)
+      cluster.post(draft, dedupe, shown !== undefined).then(
+        () => this.#shared(member, file),
+        (error) => this.#notStored(member, cid, error),
       );
       return;
     }
     message.id = ++this.#lastId;
     if (!this.#store(member, cid, () => this.#history.append(message))) return;
     broadcast(room, message);
+    this.#shared(member, file);
+  }
+
+  /** Tells the files that `member` shared `file`, once the message that shares it is taken. */
+  #shared(member: Member, file: FileRef | undefined): void {
+    if (file !== undefined) this.#files?.shared(file.id, file.name, member.name);
   }
 
   /**
@@ -282,6 +289,7 @@ export class Messages {
     if ("session" in target) target.session.send(frame);
     else this.#cluster?.deliver(frame, target.key);
     if (target !== member) member.session.send(frame);
+    this.#shared(member, frame.file);
   }
 
   /** Replays the last `limit` messages of `room`, one of the member's. */

@@ -31,6 +31,11 @@ export interface FilesPlace {
 export interface SharedFiles {
   /** The stored file with `id`, if it is there. */
   lookup(id: string): StoredFileInfo | undefined;
+  /**
+   * Called once a share of file `id` under `name` by `sharer` is taken: its
+   * stored name and sharer become these. A share refused never calls it.
+   */
+  shared(id: string, name: string, sharer: string): void;
   /** The tokens of the connected users. */
   readonly tokens: UploadTokens;
   /** Where the files are served; `undefined` until the web port is bound. */
