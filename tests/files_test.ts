@@ -142,6 +142,49 @@ Deno.test("POST /files refuses a file over --max-file with 413 and stores nothin
   await stored(files, randomBytes(64 * 1024), "fits.bin");
 });
 
+Deno.test("POST /files refuses a file over --files-quota saying the store has no room for it", async (t) => {
+  await using files = await fileServer({ filesQuota: 64 / 1024 });
+  const noRoom = {
+    error: "too_large",
+    message:
+      "Cannot store the file: it is larger than 64 KiB, all the room this server's file store has",
+  };
+  await t.step("at once when Content-Length says so", async () => {
+    const response = await upload(files, randomBytes(65 * 1024), "big.bin");
+    assert.equal(response.status, 413);
+    assert.deepEqual(await response.json(), noRoom);
+  });
+  await t.step("at once when X-File-Size says so, before any byte of a chunked body", async () => {
+    let body!: ReadableStreamDefaultController<Uint8Array>;
+    const stream = new ReadableStream<Uint8Array>({
+      start: (controller) => void (body = controller),
+    });
+    try {
+      const response = await upload(files, stream, "big.bin", { "x-file-size": String(65 * 1024) });
+      assert.equal(response.status, 413);
+      assert.deepEqual(await response.json(), noRoom);
+    } finally {
+      body.close();
+    }
+  });
+  await t.step("as soon as the bytes of a body of no told size pass it", async () => {
+    const chunk = randomBytes(16 * 1024);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 8) controller.enqueue(chunk.slice());
+        else controller.close();
+      },
+    });
+    const response = await upload(files, body, "big.bin");
+    assert.equal(response.status, 413);
+    assert.deepEqual(await response.json(), noRoom);
+  });
+  assert.deepEqual(files.server.files!.list(), []);
+  // A file as large as the whole store is still taken.
+  await stored(files, randomBytes(64 * 1024), "fits.bin");
+});
+
 Deno.test("GET /files serves HTML and SVG as inert attachments, and a PNG inline", async () => {
   await using files = await fileServer();
   const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';

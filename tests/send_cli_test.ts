@@ -113,6 +113,35 @@ Deno.test("chat send over --max-file says so in one line, exits 1, and stores no
   }
 });
 
+Deno.test("chat send over --files-quota says the server's file store has no room for it", async (t) => {
+  await using chat = await server({ filesQuota: 1 });
+  const port = chat.addr.port;
+  const dir = await Deno.makeTempDir({ prefix: "chat-send-" });
+  const noRoom =
+    'chat: cannot send "big.txt": it is larger than 1 MiB, all the room this server\'s file store has';
+  try {
+    const big = "x".repeat(1024 * 1024 + 512 * 1024);
+    await Deno.writeTextFile(join(dir, "big.txt"), big);
+    await t.step("a file, refused by the server before its bytes", async () => {
+      const outcome = await runChat(["send", `127.0.0.1:${port}`, join(dir, "big.txt")]);
+      const line = assertOneErrorLine(outcome);
+      assert.equal(outcome.code, 1, line);
+      assert.equal(line, noRoom);
+    });
+    await t.step("standard input, refused once its bytes pass the room", async () => {
+      await using send = new ChatProcess(["send", `127.0.0.1:${port}`, "-", "--name", "big.txt"]);
+      await send.write(big).catch(() => {});
+      const outcome = await send.finished();
+      const line = assertOneErrorLine(outcome);
+      assert.equal(outcome.code, 1, line);
+      assert.equal(line, noRoom);
+    });
+    assert.deepEqual(chat.files?.list(), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("chat send fails in one line and exits 1 when it cannot send", async (t) => {
   await using chat = await server();
   await using noWeb = await startServer({ hostname: LOOPBACK, port: 0 });

@@ -64,6 +64,19 @@ function bearer(request: IncomingMessage, query: URLSearchParams): string | unde
   return match?.[1] ?? query.get("token") ?? undefined;
 }
 
+/**
+ * The size the request says its body has: its `Content-Length`, or for a
+ * chunked body `X-File-Size`, which a client that knows the size sends so
+ * that a file with no room is refused before its bytes. The bytes are
+ * counted as they come all the same.
+ */
+function declaredSize(request: IncomingMessage): number | undefined {
+  for (const header of [request.headers["content-length"], request.headers["x-file-size"]]) {
+    if (typeof header === "string" && /^\d{1,15}$/.test(header)) return Number(header);
+  }
+  return undefined;
+}
+
 function decodeName(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   try {
@@ -195,9 +208,10 @@ export class FileRoutes {
   ): Promise<void> {
     const { store, tokens } = this.#options;
     if (this.#refused(request, response, query, true)) return void request.resume();
-    const length = Number(request.headers["content-length"] ?? NaN);
-    if (length > store.limitBytes) {
-      this.#error(response, 413, "too_large", store.tooLarge);
+    const size = declaredSize(request);
+    const refusal = size === undefined ? undefined : store.refusal(size);
+    if (refusal !== undefined) {
+      this.#error(response, 413, "too_large", refusal);
       return void request.resume();
     }
     const holder = tokens.take(bearer(request, query)!);

@@ -180,7 +180,9 @@ export class FileStore implements AsyncDisposable {
       for await (const chunk of body) {
         onChunk();
         size += chunk.length;
-        if (size > this.limitBytes) return { ok: false, code: "too_large", message: this.tooLarge };
+        if (size > this.limitBytes) {
+          return { ok: false, code: "too_large", message: this.refusal(size)! };
+        }
         if (filled < HEAD_BYTES) {
           const start = chunk.subarray(0, HEAD_BYTES - filled);
           head.set(start, filled);
@@ -239,11 +241,24 @@ export class FileStore implements AsyncDisposable {
     await this.#save();
   }
 
-  /** The refusal of a file over the limit, worded for the person sending it. */
-  get tooLarge(): string {
-    return `Cannot store the file: it is larger than ${
-      formatBytes(this.limitBytes)
-    }, the largest this server takes`;
+  /**
+   * Why a file of `size` bytes is not taken, worded for the person sending
+   * it, or `undefined` if it fits: over the largest file, or over the room
+   * of the whole store, which the oldest files make for a new one but which
+   * none may outgrow.
+   */
+  refusal(size: number): string | undefined {
+    if (size > this.#maxFileBytes) {
+      return `Cannot store the file: it is larger than ${
+        formatBytes(this.#maxFileBytes)
+      }, the largest this server takes`;
+    }
+    if (size > this.#quotaBytes) {
+      return `Cannot store the file: it is larger than ${
+        formatBytes(this.#quotaBytes)
+      }, all the room this server's file store has`;
+    }
+    return undefined;
   }
 
   /** Removes the oldest files, never `keep`, until the total fits the quota. */
