@@ -50,6 +50,8 @@ export interface FileServer {
 export interface UploadOptions {
   /** The name to store the file under; the server cleans it. */
   name: string;
+  /** The size of the file, when known: the server refuses one it has no room for before its bytes. */
+  size?: number;
   /** Told the bytes sent so far, as they go. */
   onProgress?: (sent: number) => void;
   /** Stops the upload. */
@@ -146,6 +148,8 @@ export async function upload(
   if (server.password !== undefined) {
     headers["x-chat-password"] = encodeURIComponent(server.password);
   }
+  // A streamed body goes without a Content-Length: the size goes beside it.
+  if (options.size !== undefined) headers["x-file-size"] = String(options.size);
   const failed = (reason: string) =>
     new TransferError(`Cannot send ${quoted(options.name)}: ${reason}`);
   try {
@@ -175,7 +179,7 @@ export async function upload(
 }
 
 /** Options for {@linkcode uploadFile}. */
-export interface UploadFileOptions extends Omit<UploadOptions, "name" | "onProgress"> {
+export interface UploadFileOptions extends Omit<UploadOptions, "name" | "size" | "onProgress"> {
   /** The name to store it under. @default {the last part of the path} */
   name?: string;
   /** Told the bytes sent so far and the file's size, as they go. */
@@ -212,6 +216,7 @@ export async function uploadFile(
   const onProgress = options.onProgress;
   return await upload(server, file.readable, {
     name,
+    size,
     ...(onProgress === undefined ? {} : { onProgress: (sent: number) => onProgress(sent, size) }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { completePath } from "../client/paths.ts";
-import { download, TransferError } from "../client/transfer.ts";
+import { download, TransferError, upload } from "../client/transfer.ts";
 import {
   dispositionName,
   expandHome,
@@ -24,6 +24,8 @@ import { completions } from "../core/complete.ts";
 import { Conversation } from "../core/conversation.ts";
 import { plainText } from "../core/plain.ts";
 import type { FileRef } from "../protocol.ts";
+import { startServer } from "../server.ts";
+import { LOOPBACK, TestClient, within } from "./_test_utils.ts";
 
 const FILE: FileRef = {
   id: "a".repeat(64),
@@ -308,4 +310,31 @@ Deno.test("download() saves beside a file of the same name, never over it", asyn
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("upload() of a known size the server has no room for is refused before its bytes", async () => {
+  await using chat = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0, filesQuota: 1 });
+  await using ann = await TestClient.join2(chat.addr.port, "ann");
+  const files = ann.all("welcome")[0]!.files!;
+  // A body that has not sent a byte: only the size it will have can refuse it.
+  let body!: ReadableStreamDefaultController<Uint8Array>;
+  const stream = new ReadableStream<Uint8Array>({
+    start: (controller) => void (body = controller),
+  });
+  try {
+    await assert.rejects(
+      within(
+        upload({ hostname: LOOPBACK, files }, stream, { name: "big.iso", size: 2 * 1024 * 1024 }),
+        5_000,
+        "the refusal",
+      ),
+      (error) =>
+        error instanceof TransferError &&
+        error.message ===
+          `Cannot send "big.iso": it is larger than 1 MiB, all the room this server's file store has`,
+    );
+  } finally {
+    body.close();
+  }
+  assert.deepEqual(chat.files!.list(), []);
 });
