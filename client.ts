@@ -185,6 +185,8 @@ class TerminalClient {
   #name: string | undefined;
   #password: string | undefined;
   #exitCode = 0;
+  /** Why the client ends, said on standard error once the terminal is restored. */
+  #failure: string | undefined;
 
   constructor(parts: Parts) {
     this.#parts = parts;
@@ -265,6 +267,7 @@ class TerminalClient {
     await this.#transfers.stop();
     await this.#parts.ignores.settled();
     this.#terminal.close();
+    if (this.#failure !== undefined) fail(this.#failure);
     return this.#exitCode;
   }
 
@@ -364,21 +367,25 @@ class TerminalClient {
     return this.#exit(1);
   }
 
-  /** How a session that was welcomed ends. */
+  /**
+   * How a session that was welcomed ends: the goodbye the user asked for is
+   * a normal one; being sent away for good (a kick, a ban) is not.
+   */
   #afterSession(): Outcome {
     const bye = this.#chat.bye;
-    if (this.#chat.quitting || (bye !== undefined && !bye.retry)) return this.#exit(0);
+    if (this.#chat.quitting) return this.#exit(0);
+    if (bye !== undefined && !bye.retry) return this.#exit(1, sanitizeText(bye.reason));
     if (this.#parts.reconnect) return { reconnect: true };
     if (bye !== undefined) return this.#exit(0);
     const waiting = this.#chat.waiting;
-    fail(
+    return this.#exit(
+      1,
       `the connection to the server was lost${
         waiting === 0
           ? ""
           : `; ${waiting} ${waiting === 1 ? "line" : "lines"} may not have reached it`
       }`,
     );
-    return this.#exit(1);
   }
 
   /** Prints `message` as an error line above the input line. */
@@ -386,8 +393,10 @@ class TerminalClient {
     this.#driver.print([errorLine(message)]);
   }
 
-  #exit(code: number): Outcome {
+  /** Ends with exit code `code`, saying `failure` on standard error once the terminal is restored. */
+  #exit(code: number, failure?: string): Outcome {
     this.#exitCode = code;
+    this.#failure = failure;
     return { exit: code };
   }
 

@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { startServer } from "../server.ts";
+import { parseOpFile } from "../server/hub/moderation.ts";
 import { assertOneErrorLine, ChatProcess, childEnv, runChat, TASK_ARGS } from "./_chat_process.ts";
 import { freePort, TestClient, within } from "./_test_utils.ts";
 
@@ -335,6 +336,27 @@ Deno.test("chat join with piped input and a taken name reports it in one line an
   // Nothing was said under the taken name.
   await bot.sync();
   assert.deepEqual(bot.all("message"), []);
+});
+
+Deno.test("chat join with piped input, kicked by an operator, says so in one line and exits 1", async () => {
+  await using server = await startServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    operators: parseOpFile("ann s3cret\n"),
+  });
+  const port = server.addr.port;
+  await using ann = await TestClient.join(port, "ann");
+  await ann.say("/oper s3cret");
+  await ann.next("notice", (frame) => /^ann is an operator/.test(frame.text));
+  // Input stays open: the client would be there still, had nobody sent it away.
+  await using bot = new ChatProcess(["join", `127.0.0.1:${port}`, "--name", "bot"]);
+  await ann.next("joined", (frame) => frame.name === "bot");
+  await ann.say("/kick bot flooding");
+  const outcome = await bot.finished(10_000, true);
+  const line = assertOneErrorLine(outcome, "kicked");
+  assert.equal(outcome.code, 1, line);
+  assert.equal(line, "chat: you were kicked by ann: flooding");
+  assert.match(outcome.stdout, /^-- Disconnected: You were kicked by ann: flooding$/m);
 });
 
 Deno.test("chat join gives up in one line on a server that takes the connection and never answers", async () => {

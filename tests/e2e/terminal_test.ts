@@ -5,7 +5,8 @@
 
 import assert from "node:assert/strict";
 import { colorOf } from "../../core/palette.ts";
-import { startServer } from "../../server.ts";
+import { type ServerOptions, startServer } from "../../server.ts";
+import { parseOpFile } from "../../server/hub/moderation.ts";
 import { encodeFrame, PROTOCOL_VERSION, type ServerFrame } from "../../protocol.ts";
 import { TestClient, within } from "../_test_utils.ts";
 import { joinCommand, ROOT, type Screen, shellQuote, Tmux, TMUX_VERSION } from "./_tmux.ts";
@@ -31,13 +32,20 @@ function hasLine(screen: Screen, pattern: RegExp): boolean {
   return indexOfLine(screen, pattern) >= 0;
 }
 
-/** Runs `fn` with a server on a free loopback port and a private tmux server, both stopped after. */
-function e2eTest(name: string, fn: (tmux: Tmux, port: number) => Promise<void>): void {
+/**
+ * Runs `fn` with a server on a free loopback port, started with `options`,
+ * and a private tmux server, both stopped after.
+ */
+function e2eTest(
+  name: string,
+  fn: (tmux: Tmux, port: number) => Promise<void>,
+  options: ServerOptions = {},
+): void {
   Deno.test({
     name: TMUX_VERSION === undefined ? `${name} (ignored: tmux is not installed)` : name,
     ignore: TMUX_VERSION === undefined,
     async fn() {
-      await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
+      await using server = await startServer({ ...options, hostname: "127.0.0.1", port: 0 });
       const tmux = new Tmux();
       try {
         await fn(tmux, server.addr.port);
@@ -370,6 +378,51 @@ e2eTest("chat join: Ctrl-C, Ctrl-D and /quit leave cleanly", async (tmux, port) 
     assert.equal(left.reason, "quit", `${way}: the reason given for leaving`);
   }
 });
+
+e2eTest(
+  "chat join: kicked or banned, says by whom and why, and exits 1 with the terminal restored",
+  async (tmux, port) => {
+    await using ann = await TestClient.join(port, "ann");
+    await ann.say("/oper s3cret");
+    await ann.next("notice", (frame) => /^ann is an operator/.test(frame.text));
+    const ways: [string, string, string][] = [
+      ["kick", "/kick eve flooding", "You were kicked by ann: flooding"],
+      ["ban", "/ban eve 60 spam", "You were banned by ann for 1 h: spam"],
+    ];
+    for (const [way, command, reason] of ways) {
+      // The terminal's settings before and after the client, then whether pastes come bracketed.
+      const script = `before=$(stty -g); ${joinCommand(port, "--name", "eve")}; echo EXIT=$?; ` +
+        `[ "$(stty -g)" = "$before" ] && echo TTY=restored; exec cat -v`;
+      await tmux.newSession(way, `sh -c ${shellQuote(script)}`, { cwd: ROOT });
+      await waitForPrompt(tmux, way, "eve");
+      await ann.next("joined", (frame) => frame.name === "eve");
+      await ann.say(command);
+      const screen = await tmux.waitForScreen(
+        way,
+        (screen) => hasLine(screen, /^TTY=/) || hasLine(screen, /^EXIT=\d+$/),
+        10_000,
+        `the client to exit after a ${way}`,
+      );
+      const after = screen.lines.slice(screen.lines.findIndex((line) => line.includes(reason)));
+      assert.deepEqual(after.slice(0, 4), [
+        `-- Disconnected: ${reason}`,
+        `chat: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`,
+        "EXIT=1",
+        "TTY=restored",
+      ], `${way}: what the screen shows at the end:\n${screen.text}`);
+      await tmux.run("set-buffer", "-b", way, "after", ";", "paste-buffer", "-p", "-b", way);
+      const pasted = await tmux.waitForScreen(
+        way,
+        (screen) => hasLine(screen, /after/),
+        5_000,
+        `${way}: the paste echoed by the terminal`,
+      );
+      assert.ok(hasLine(pasted, /^after$/), `${way}: pasted with brackets:\n${pasted.text}`);
+      if (way === "ban") await ann.say("/unban eve");
+    }
+  },
+  { operators: parseOpFile("ann s3cret\n") },
+);
 
 e2eTest("chat join: without --name asks for one until it is free", async (tmux, port) => {
   await using bob = await TestClient.join(port, "bob");
