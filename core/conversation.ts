@@ -56,6 +56,7 @@ import { checkName } from "./names.ts";
 import {
   lookingNotice,
   noAnswerNotice,
+  nobodyCalledError,
   notConnectedError,
   notInError,
   reconnectedNotice,
@@ -508,13 +509,16 @@ export class Conversation {
   /**
    * Looks at the view `typed` names (`#dev`, `@bob`), as `/switch` does:
    * what arrived there since the user last looked is shown once, under a
-   * "new since you left" line. `@name` begins private messages with someone.
+   * "new since you left" line. `@name` begins private messages with someone
+   * known to be connected, or goes back to those with someone who left.
    */
   switchTo(typed: string): Effect[] {
     const word = typed.trim();
     let view = this.#views.find(word);
     if (view === undefined && word.startsWith("@") && checkName(word.slice(1)) === undefined) {
-      view = this.#views.private(word.slice(1));
+      const person = this.roster.known(word.slice(1));
+      if (person === undefined) return [show([errorLine(nobodyCalledError(word.slice(1)))])];
+      view = this.#views.private(person);
     }
     if (view === undefined) return [show([errorLine(notInError(word))])];
     if (this.#views.isCurrent(view.id)) return [show([lookingNotice(view, "already")])];

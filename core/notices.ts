@@ -126,6 +126,17 @@ export function notInError(typed: string): string {
     : `Cannot switch to ${word}: you are not in it (/join ${word} enters it)`;
 }
 
+/**
+ * `/switch @name` to `name`, a valid name that no private view has and
+ * nobody the user knows to be connected bears.
+ */
+export function nobodyCalledError(name: string): string {
+  const who = sanitizeText(name);
+  return `Cannot switch to @${who}: you know of nobody called ${
+    JSON.stringify(who)
+  } here; /msg ${who} TEXT finds them in any room`;
+}
+
 /** Whether others see the user typing now, as `/typing` says. */
 export function typingModeNotice(on: boolean): Line {
   return notice([

@@ -138,6 +138,16 @@ export class Roster {
     return found;
   }
 
+  /**
+   * The name, as last seen, of the person `name` names (whatever its case or
+   * look-alikes) among those this connection knows to be connected: in the
+   * current room or {@linkcode Roster.elsewhere}; `undefined` if none.
+   */
+  known(name: string): string | undefined {
+    const key = nameKey(name);
+    return this.members.get(key) ?? this.elsewhere.get(key);
+  }
+
   /** Forgets `name` as connected elsewhere: the server said nobody by that name is here. */
   gone(name: string): void {
     this.#elsewhere.delete(nameKey(name.replace(/^@/, "")));

@@ -753,6 +753,47 @@ Deno.test("Conversation: /help lists /bell only where /bell runs", () => {
   assert.equal(help(joined("ann", { bell: true })).length, 1);
 });
 
+Deno.test("Conversation: /switch @name opens private messages only with someone known to be here", async (t) => {
+  const chat = joined();
+  chat.type("/join #dev", 1);
+  chat.receive(room("#dev", ["ann", "dora"]), 2);
+  const ids = () => chat.views.map(({ id }) => id);
+
+  await t.step("a name nobody known has is refused, and opens no view", () => {
+    const refused = chat.type("/switch @nobody", 3);
+    assert.deepEqual(sent(refused), []);
+    assert.deepEqual(shown(refused), [
+      '!! Cannot switch to @nobody: you know of nobody called "nobody" here; ' +
+      "/msg nobody TEXT finds them in any room",
+    ]);
+    assert.deepEqual(ids(), ["#lobby", "#dev"]);
+    assert.equal(chat.view?.id, "#dev");
+  });
+
+  await t.step("someone in one of the user's rooms, typed in any case, is found", () => {
+    chat.type("/switch @BOB", 4);
+    assert.equal(chat.view?.id, "@bob");
+    assert.deepEqual(ids(), ["#lobby", "#dev", "@bob"]);
+  });
+
+  await t.step("after someone who talked privately left, their view is still there", () => {
+    chat.receive({ type: "private", id: 20, ts: TS, from: "carol", to: "ann", text: "bye" }, 5);
+    chat.receive({ type: "left", ts: TS, room: "#lobby", name: "carol", reason: "quit" }, 6);
+    chat.switchTo("#lobby");
+    assert.deepEqual(shown(chat.type("/switch @carol", 7)), [
+      "-- @carol: private messages with carol; what you type goes to carol alone",
+    ]);
+    assert.equal(chat.view?.id, "@carol");
+  });
+
+  await t.step("someone who left, with no private view, is nobody here any more", () => {
+    chat.receive({ type: "left", ts: TS, room: "#dev", name: "dora", reason: "quit" }, 8);
+    assert.match(shown(chat.type("/switch @dora", 9)).join(), /nobody called "dora"/);
+    assert.equal(chat.view?.id, "@carol");
+    assert.deepEqual(ids(), ["#lobby", "#dev", "@bob", "@carol"]);
+  });
+});
+
 Deno.test("Conversation: /part alone, looking at private messages, names no room and leaves none", () => {
   const chat = joined();
   chat.switchTo("@bob");

@@ -2,7 +2,7 @@
  * Moving between views on the page: back to a hidden tab, a "new since you
  * left" line above what arrived meanwhile, gone once the user looks
  * elsewhere or sends a line; a person clicked in the list opens the private
- * view with them; Alt+1…9 and Alt+Up/Alt+Down; a notification clicked
+ * view with them, a name nobody here has none; Alt+1…9 and Alt+Up/Alt+Down; a notification clicked
  * shows its view. The real page runs in Chromium against a real server; the
  * others are protocol clients.
  */
@@ -185,6 +185,37 @@ for (const { name: size, options } of SIZES) {
     },
   );
 }
+
+testWith(
+  ["chromium"],
+  "web page: /switch @name refuses a name nobody here has, as the terminal does, and opens no view",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using browser = await ChatBrowser.launch();
+    await using _bob = await TestClient.join2(server.addr.port, "bob");
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    const input = page.locator("#message-input");
+    await input.fill("/switch @nobody");
+    await input.press("Enter");
+    await waitForLine(
+      page,
+      "error",
+      'Cannot switch to @nobody: you know of nobody called "nobody" here; ' +
+        "/msg nobody TEXT finds them in any room",
+    );
+    await looksAt(page, "#lobby");
+    assert.equal(await page.locator('#views button.view-button[data-view="@nobody"]').count(), 0);
+
+    // Someone who is here opens at once.
+    await input.fill("/switch @bob");
+    await input.press("Enter");
+    await looksAt(page, "@bob");
+    await page.locator('#views button.view-button[data-view="@bob"][aria-current=true]')
+      .waitFor({ state: "attached" });
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
 
 testWith(
   ["chromium"],
