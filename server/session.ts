@@ -17,6 +17,12 @@ export interface Session {
    * `json`, `websocket` (the page) or `text` (nc, telnet). @default {"json"}
    */
   readonly transport?: string;
+  /**
+   * Whether the peer reads the server's log as it is written, as the host's
+   * console does: an operator's act the log tells is not told it again.
+   * @default {false}
+   */
+  readonly readsLog?: boolean;
   /** Whether the session is closing: nothing more reaches the peer. @default {false} */
   readonly closing?: boolean;
   /**

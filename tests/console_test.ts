@@ -56,12 +56,14 @@ Deno.test("chat serve --console: the host kicks, bans and speaks from standard i
     await eve.closed();
     await eve[Symbol.asyncDispose]();
     assert.equal((await bob.next("left")).reason, "kicked by host: flooding");
-    await server.waitForStdout(/^-- You kicked eve$/m);
+    await server.waitForStdout(/^\[[\d-]+ [\d:]+\] host kicked eve: flooding$/m);
   });
 
   await t.step("/ban of an address keeps it out", async () => {
     await server.write("/ban 127.0.0.2 1h flooding\n");
-    await server.waitForStdout(/^-- Banned \(127\.0\.0\.2\), by host, 1 h left: flooding$/m);
+    await server.waitForStdout(
+      /^\[[\d-]+ [\d:]+\] host banned \(127\.0\.0\.2\), by host, 1 h left: flooding$/m,
+    );
     await using again = await arrive(port, "eve2", "127.0.0.2");
     const refused = again.all("error")[0];
     assert.equal(refused?.code, "banned");
@@ -85,6 +87,63 @@ Deno.test("chat serve --console: the host kicks, bans and speaks from standard i
     await server.write("/msg bob hi\n");
     await server.waitForStdout(/^!! "\/msg" is not a console command; \/help lists them$/m);
   });
+});
+
+/** Where the console's last check was: each asks about a room of its own. */
+let checks = 0;
+
+/**
+ * Runs `line` on the console and returns the lines it printed: all of them,
+ * since the console runs each line before the next, once the answer to a
+ * question typed after it has come.
+ */
+async function printedBy(server: ChatProcess, line: string): Promise<string[]> {
+  const start = server.stdout.length;
+  const check = `#check-${++checks}`;
+  await server.write(`${line}\n/topic ${check}\n`);
+  const answer = `-- ${check} has no topic\n`;
+  await server.waitForStdout(new RegExp(`^${answer}`, "m"));
+  const printed = server.stdout.slice(start, server.stdout.indexOf(answer, start));
+  return printed.split("\n").filter((row) => row !== "");
+}
+
+/** `lines` without the log's time stamps. */
+function unstamped(lines: string[]): string[] {
+  return lines.map((line) => line.replace(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] /, "[log] "));
+}
+
+Deno.test("chat serve --console: what the host does shows once, as the log tells it", async () => {
+  const { server, port } = await serveWithConsole();
+  await using _ = server;
+  await using bob = await arrive(port, "bob", "127.0.0.3");
+  await using eve = await arrive(port, "eve", "127.0.0.2");
+  const acts: [string, string[]][] = [
+    ["/op bob", ["[log] host made bob an operator"]],
+    ["/deop bob", ["[log] host made bob a person like the others"]],
+    ["/topic #lobby Release on Friday", ["[log] host set the topic of #lobby: Release on Friday"]],
+    ["/lock #dev", ["[log] host locked #dev: only operators may enter it"]],
+    ["/unlock #dev", ["[log] host unlocked #dev: everyone may enter it"]],
+    ["/mute bob 10m", ["[log] host muted bob for 10 min"]],
+    ["/unmute bob", ["[log] host unmuted bob"]],
+    ["/rename bob robert", ["[log] host renamed bob to robert"]],
+    ["/ban 127.0.0.9 1h spam", ["[log] host banned (127.0.0.9), by host, 1 h left: spam"]],
+    ["/unban 127.0.0.9", ["[log] host lifted 1 ban(s) of 127.0.0.9"]],
+    ["/kick eve bye", ["[log] host kicked eve: bye", "[log] eve left (kicked by host: bye)"]],
+  ];
+  for (const [line, expected] of acts) {
+    assert.deepEqual(unstamped(await printedBy(server, line)), expected, line);
+  }
+  // The people concerned were told each.
+  assert.deepEqual((await bob.next("renamed")).to, "robert");
+  assert.equal((await eve.next("bye")).reason, "You were kicked by host: bye");
+  // What the log does not tell still shows: answers, and refusals.
+  assert.deepEqual(await printedBy(server, "/topic #lobby"), [
+    "-- The topic of #lobby: Release on Friday (set by host)",
+  ]);
+  assert.deepEqual(await printedBy(server, "/unmute robert"), ["-- robert is not muted"]);
+  assert.deepEqual(await printedBy(server, "/kick nobody"), [
+    '!! Cannot find "nobody": nobody has that name here',
+  ]);
 });
 
 Deno.test("chat serve --op-file: the secret makes an operator, a bad file one error line", async () => {

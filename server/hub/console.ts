@@ -60,6 +60,8 @@ class ConsoleSession implements Session {
   readonly remote = "console";
   readonly address = "console";
   readonly transport = "console";
+  /** Printed where the server's log is: what the host did is told there, once. */
+  readonly readsLog = true;
   readonly #print: (line: string) => void;
 
   constructor(print: (line: string) => void) {

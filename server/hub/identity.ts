@@ -21,7 +21,14 @@ import { checkName, nameKey, normalizeRoom } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import type { PasswordGate } from "../password.ts";
 import { DepartedMemories, SentMemory } from "../sent_memory.ts";
-import { inform, type Member, type Members, type Newcomer, refuse } from "./members.ts";
+import {
+  acknowledge,
+  inform,
+  type Member,
+  type Members,
+  type Newcomer,
+  refuse,
+} from "./members.ts";
 import type { Membership } from "./membership.ts";
 import { makeUploadToken } from "../files/tokens.ts";
 import type { SharedFiles } from "./shared_files.ts";
@@ -285,7 +292,7 @@ export class Identity {
       }
     }
     if (by !== member && !member.rooms.some((room) => room.members.has(by))) {
-      inform(by, `${name} is now ${next}`);
+      acknowledge(by, `${name} is now ${next}`);
     }
   }
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ErrorCode } from "../../protocol.ts";
+import type { ErrorCode, ServerFrame } from "../../protocol.ts";
 import { nameKey } from "../../core/names.ts";
 import type { SentMemory } from "../sent_memory.ts";
 import type { Session } from "../session.ts";
@@ -160,6 +160,16 @@ export function grouped(count: number): string {
 /** Tells one person something; nothing went wrong. */
 export function inform(to: Connected, text: string): void {
   to.session.send({ type: "info", text });
+}
+
+/**
+ * Tells the operator `to` what it just did, in an `info` saying `said` or
+ * as the frame `said`, unless it reads the server's log (the host's
+ * console), which has just said so.
+ */
+export function acknowledge(to: Connected, said: string | ServerFrame): void {
+  if (to.session.readsLog) return;
+  to.session.send(typeof said === "string" ? { type: "info", text: said } : said);
 }
 
 /** Sends an error; one refusing a message names the client message id it was sent with. */

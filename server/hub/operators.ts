@@ -15,7 +15,7 @@ import { checkName, nameKey, normalizeRoom } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import { LOBBY, type ServerFrame } from "../../protocol.ts";
 import { describeBan, MAX_TOPIC_CHARS, type Moderation } from "./moderation.ts";
-import { currentRoom, inform, type Member, type Members, refuse } from "./members.ts";
+import { acknowledge, currentRoom, inform, type Member, type Members, refuse } from "./members.ts";
 import { broadcast, type Rooms } from "./rooms.ts";
 import type { RemoteAct } from "./cluster.ts";
 
@@ -98,7 +98,7 @@ export class Operators {
       `You were kicked by ${member.name}${reason}`,
       `kicked by ${member.name}${reason}`,
     );
-    if (!member.session.closing) inform(member, `You kicked ${target.name}`);
+    if (!member.session.closing) acknowledge(member, `You kicked ${target.name}`);
   }
 
   /** `/ban NAME|ADDRESS [DURATION] [REASON]`: by address and resume identity when present. */
@@ -155,7 +155,7 @@ export class Operators {
       );
     }
     if (!member.session.closing) {
-      inform(
+      acknowledge(
         member,
         `Banned ${describeBan(ban)}${out.length === 0 ? "" : ` (${out.length} gone)`}`,
       );
@@ -174,7 +174,7 @@ export class Operators {
       );
     }
     this.#options.log(`${member.name} lifted ${lifted.length} ban(s) of ${clean(frame.target)}`);
-    inform(
+    acknowledge(
       member,
       `Lifted ${lifted.length === 1 ? "the ban" : `${lifted.length} bans`} of ${
         clean(frame.target)
@@ -253,7 +253,7 @@ export class Operators {
     };
     broadcast(rooms.get(room), frameOut);
     this.#options.relay?.(room, frameOut);
-    if (!rooms.get(room).members.has(member)) member.session.send(frameOut);
+    if (!rooms.get(room).members.has(member)) acknowledge(member, frameOut);
   }
 
   /** `/lock [#room]` and `/unlock [#room]`. */
@@ -276,7 +276,7 @@ export class Operators {
     const notice: ServerFrame = { type: "notice", ts: Date.now(), room: name, text };
     broadcast(rooms.get(name), notice);
     this.#options.relay?.(name, notice);
-    if (!rooms.get(name).members.has(member)) member.session.send(notice);
+    if (!rooms.get(name).members.has(member)) acknowledge(member, notice);
   }
 
   /** `/rename NAME NEW`. */
@@ -353,7 +353,7 @@ export class Operators {
     if (elsewhere !== undefined && remote !== undefined) {
       elsewhere.act(key, act);
       this.#options.log(`${member.name} asked another server to ${act.kind} ${remote}`);
-      if (act.kind === "kick") inform(member, `You kicked ${remote}`);
+      if (act.kind === "kick") acknowledge(member, `You kicked ${remote}`);
       return undefined;
     }
     refuse(member, "no_such_user", `Cannot find "${clean(name)}": nobody has that name here`);
@@ -383,7 +383,7 @@ export class Operators {
       this.#options.relay?.(room.name, notice);
       if (by !== undefined && room.members.has(by)) told = true;
     }
-    if (by !== undefined && !told) by.session.send({ type: "notice", ts, text });
+    if (by !== undefined && !told) acknowledge(by, { type: "notice", ts, text });
     if (!target.rooms.some((room) => room.members.has(target))) {
       target.session.send({ type: "notice", ts, text });
     }

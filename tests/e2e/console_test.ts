@@ -103,7 +103,7 @@ testWith(
       await tmux.press("host", "Enter");
       await tmux.waitForScreen(
         "host",
-        (screen) => screen.lines.some((line) => line.includes("Banned (127.0.0.2), by host")),
+        (screen) => screen.lines.some((line) => line.includes("host banned (127.0.0.2), by host")),
       );
       {
         await using eve = new NcUser(port);
