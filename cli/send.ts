@@ -164,22 +164,38 @@ export async function sendCommand(args: string[]): Promise<number> {
   }
 }
 
-/** Fails before connecting when a FILE is missing or is a folder. */
+/**
+ * Fails before connecting when a FILE cannot be sent: missing, a folder, a
+ * socket, or a file this user may not read. A pipe is not opened here:
+ * what it holds can be read once.
+ */
 async function checkFiles(paths: readonly string[]): Promise<void> {
   for (const path of paths) {
     if (path === "-") continue;
-    let info: Deno.FileInfo;
-    try {
-      info = await Deno.stat(path);
-    } catch (error) {
+    const refused = (error: unknown) => {
       const why = error instanceof Deno.errors.NotFound
         ? "no such file"
         : error instanceof Deno.errors.PermissionDenied
         ? "permission denied"
         : sanitizeText((error as Error).message);
-      throw new SendError(`Cannot send ${quote(path)}: ${why}`);
+      return new SendError(`Cannot send ${quote(path)}: ${why}`);
+    };
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(path);
+    } catch (error) {
+      throw refused(error);
     }
     if (info.isDirectory) throw new SendError(`Cannot send ${quote(path)}: it is a folder`);
+    if (info.isSocket) {
+      throw new SendError(`Cannot send ${quote(path)}: it is a socket, not a file`);
+    }
+    if (!info.isFile) continue;
+    try {
+      (await Deno.open(path, { read: true })).close();
+    } catch (error) {
+      throw refused(error);
+    }
   }
 }
 

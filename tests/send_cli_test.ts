@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type ServerOptions, startServer } from "../server.ts";
 import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
-import { freePort, LOOPBACK, TestClient } from "./_test_utils.ts";
+import { freePort, LOOPBACK, TestClient, within } from "./_test_utils.ts";
 
 /** A server on loopback with its web port, so that it takes files. */
 function server(options: ServerOptions = {}) {
@@ -182,6 +182,94 @@ Deno.test("chat send fails in one line and exits 1 when it cannot send", async (
     });
   }
   assert.equal(chat.hub.size, 0);
+});
+
+/**
+ * A port that takes every connection and keeps count, to tell whether a
+ * program that has ended connected to it at all.
+ */
+class CountingPort implements AsyncDisposable {
+  readonly #listener = Deno.listen({ hostname: LOOPBACK, port: 0 });
+  readonly #taken: Deno.Conn[] = [];
+  #wake: () => void = () => {};
+  readonly #accepting = (async () => {
+    for await (const conn of this.#listener) {
+      this.#taken.push(conn);
+      this.#wake();
+    }
+  })();
+
+  /** The port it listens on, on loopback. */
+  get port(): number {
+    return this.#listener.addr.port;
+  }
+
+  /**
+   * How many connections came since the last call. Connections are taken in
+   * the order they were made: once one made now is taken, so is every one
+   * made before it.
+   */
+  async taken(): Promise<number> {
+    const marker = await Deno.connect({ hostname: LOOPBACK, port: this.port });
+    const from = marker.localAddr as Deno.NetAddr;
+    const isMarker = (conn: Deno.Conn) => (conn.remoteAddr as Deno.NetAddr).port === from.port;
+    await within(
+      new Promise<void>((resolve) => {
+        this.#wake = () => this.#taken.some(isMarker) && resolve();
+        this.#wake();
+      }),
+      5_000,
+      "the port to take its own connection",
+    );
+    marker.close();
+    const conns = this.#taken.splice(0);
+    for (const conn of conns) conn.close();
+    return conns.findIndex(isMarker);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#listener.close();
+    await this.#accepting.catch(() => {});
+    for (const conn of this.#taken.splice(0)) conn.close();
+  }
+}
+
+Deno.test("chat send never connects when what it is told to send fails a check made here", async (t) => {
+  await using server = new CountingPort();
+  const address = `127.0.0.1:${server.port}`;
+  const dir = await Deno.makeTempDir({ prefix: "chat-send-" });
+  using socket = Deno.listen({ transport: "unix", path: join(dir, "chat.sock") });
+  // A file this user may not read; root reads every file, so for root that case is left out.
+  const unreadable = join(dir, "secret.txt");
+  await Deno.writeTextFile(unreadable, "secret", { mode: 0o000 });
+  const root = Deno.uid() === 0;
+  try {
+    const cases: [string, string[], number, RegExp][] = [
+      ["no such file", [address, "no/such/file.txt"], 1, /: no such file$/],
+      ["a folder", [address, "tests"], 1, /: it is a folder$/],
+      ["a socket", [address, socket.addr.path], 1, /: it is a socket, not a file$/],
+      ...root ? [] : [
+        ["a file this user may not read", [address, unreadable], 1, /: permission denied$/],
+      ] as [string, string[], number, RegExp][],
+      ["one missing among others", [address, "README.md", "no/such"], 1, /"no\/such": no such/],
+      ["no password file", [address, "README.md", "--password-file", "no/such"], 1, /no\/such/],
+      ["no CA file", [address, "README.md", "--ca", "no/such"], 1, /no\/such/],
+      ["an invalid --to", [address, "README.md", "--to", "a b"], 2, /invalid --to "a b"/],
+      ["an invalid --from", [address, "README.md", "--from", "a b"], 2, /invalid --from "a b"/],
+      ["--name with two files", [address, "a", "b", "--name", "c"], 2, /--name names one/],
+    ];
+    for (const [what, args, code, expected] of cases) {
+      await t.step(what, async () => {
+        const outcome = await runChat(["send", ...args]);
+        const line = assertOneErrorLine(outcome, what);
+        assert.equal(outcome.code, code, line);
+        assert.match(line, expected);
+        assert.equal(await server.taken(), 0, `${what}: chat send connected`);
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("chat send reports a usage error in one line and exits 2", async (t) => {
