@@ -173,13 +173,11 @@ export class Operators {
         `Cannot unban "${clean(frame.target)}": no ban matches it`,
       );
     }
-    this.#options.log(`${member.name} lifted ${lifted.length} ban(s) of ${clean(frame.target)}`);
-    acknowledge(
-      member,
-      `Lifted ${lifted.length === 1 ? "the ban" : `${lifted.length} bans`} of ${
-        clean(frame.target)
-      }`,
-    );
+    const what = `${lifted.length === 1 ? "the ban" : `${lifted.length} bans`} of ${
+      clean(frame.target)
+    }`;
+    this.#options.log(`${member.name} lifted ${what}`);
+    acknowledge(member, `Lifted ${what}`);
   }
 
   /** `/bans`: one line per ban in force. */
