@@ -52,7 +52,7 @@ import { FileShelf } from "./shelf.ts";
 import { unseenDivider } from "./dividers.ts";
 import { type Effect, refusal, send, sends, show } from "./effects.ts";
 import { Heartbeat, HELLO_TIMEOUT_MS } from "./link.ts";
-import { checkName } from "./names.ts";
+import { checkName, nameKey } from "./names.ts";
 import {
   lookingNotice,
   noAnswerNotice,
@@ -61,6 +61,7 @@ import {
   notInError,
   reconnectedNotice,
   serverSaysNotice,
+  switchToSelfError,
   tooLongError,
   tooManyWaitingError,
   waitingNotice,
@@ -518,6 +519,9 @@ export class Conversation {
     if (view === undefined && word.startsWith("@") && checkName(word.slice(1)) === undefined) {
       const person = this.roster.known(word.slice(1));
       if (person === undefined) return [show([errorLine(nobodyCalledError(word.slice(1)))])];
+      if (nameKey(person) === nameKey(this.roster.me)) {
+        return [show([errorLine(switchToSelfError(person))])];
+      }
       view = this.#views.private(person);
     }
     if (view === undefined) return [show([errorLine(notInError(word))])];

@@ -137,6 +137,11 @@ export function nobodyCalledError(name: string): string {
   } here; /msg ${who} TEXT finds them in any room`;
 }
 
+/** `/switch @name` to the user's own name: there are no private messages with oneself. */
+export function switchToSelfError(name: string): string {
+  return `Cannot switch to @${sanitizeText(name)}: that is you`;
+}
+
 /** Whether others see the user typing now, as `/typing` says. */
 export function typingModeNotice(on: boolean): Line {
   return notice([

@@ -792,6 +792,13 @@ Deno.test("Conversation: /switch @name opens private messages only with someone 
     assert.equal(chat.view?.id, "@carol");
     assert.deepEqual(ids(), ["#lobby", "#dev", "@bob", "@carol"]);
   });
+
+  await t.step("the user's own name, in any case, is refused: nobody writes to themselves", () => {
+    const refused = chat.type("/switch @ANN", 10);
+    assert.deepEqual(shown(refused), ["!! Cannot switch to @ann: that is you"]);
+    assert.equal(chat.view?.id, "@carol");
+    assert.deepEqual(ids(), ["#lobby", "#dev", "@bob", "@carol"]);
+  });
 });
 
 Deno.test("Conversation: /part alone, looking at private messages, names no room and leaves none", () => {
