@@ -217,6 +217,7 @@ export class Hub implements Disposable {
     this.#moderation = moderation;
     const presence = new Presence(
       this.#members,
+      (member, doing) => moderation.muted(member, doing),
       cluster === undefined ? undefined : (room, frame) => cluster.relay(room, frame),
     );
     this.#presence = presence;
@@ -503,7 +504,9 @@ export class Hub implements Disposable {
   }
 
   #quit(connected: Connected, reason: string | undefined, logReason?: string): void {
-    const text = reason === undefined
+    // Leaving is never refused; but the reason of someone muted is words, told to nobody.
+    const muted = connected.name !== undefined && this.#moderation.muted(connected) !== undefined;
+    const text = reason === undefined || muted
       ? "quit"
       : `quit: ${[...sanitizeText(reason)].slice(0, 200).join("")}`;
     connected.session.send({ type: "bye", reason: logReason ?? "Goodbye" });

@@ -222,6 +222,48 @@ Deno.test("a muted person is refused with the time left, and the room is told", 
   await ann.next("message", (frame) => frame.text === "thanks");
 });
 
+Deno.test("a muted person cannot talk by going away, by a new name, by typing or by leaving", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using carol = await arrive(port, "carol", "127.0.0.3");
+  const bob = await arrive(port, "bob", "127.0.0.2");
+  await ann.say("/mute bob 10m");
+  await bob.next("notice", (frame) => frame.text === "ann muted bob for 10 min");
+  const mutedFor = /: ann muted you, for (10|9) min more/;
+
+  // Away is a state, not words: bob is away, his reason is told to nobody but him.
+  await bob.say("/away SPAM SPAM visit evil.example");
+  const away = await carol.next("away");
+  assert.deepEqual([away.name, away.reason], ["bob", undefined]);
+  const withheld = await bob.next("error");
+  assert.equal(withheld.code, "muted");
+  assert.match(withheld.message, mutedFor);
+  assert.match(withheld.message, /^Cannot show your reason: /);
+  await carol.send({ type: "who" });
+  const who = await carol.next("who");
+  const listed = who.people?.find((person) => person.name === "bob");
+  assert.ok(listed?.away !== undefined && listed.away.reason === undefined);
+  await bob.say("/back");
+  await carol.next("back");
+
+  await assertUnheard([ann, carol], async () => {
+    await bob.say("/nick bob_spam_message");
+    const refused = await bob.next("error");
+    assert.equal(refused.code, "muted");
+    assert.match(refused.message, /^Cannot change your name: ann muted you, for (10|9) min more$/);
+    await bob.send({ type: "typing", room: "#lobby" });
+    await bob.send({ type: "typing", to: "carol" });
+    await bob.sync();
+  });
+
+  // Leaving is never refused; its reason is not told.
+  await bob.say("/quit visit evil.example");
+  await bob.closed();
+  await bob[Symbol.asyncDispose]();
+  assert.equal((await carol.next("left", (frame) => frame.name === "bob")).reason, "quit");
+});
+
 Deno.test("a mute from the operator's own address mutes the name alone, and outlives its person", async () => {
   await using chat = await server();
   const port = chat.addr.port;

@@ -237,8 +237,15 @@ export class Identity {
     }
   }
 
-  /** Renames a member, telling its room. */
+  /**
+   * Renames a member, telling its room. Someone muted may not rename
+   * themself: a name is shown to every room, so it is a way to talk.
+   */
   nick(member: Member, next: string, by: Member = member): void {
+    const muted = by === member
+      ? this.#options.moderation.muted(member, "change your name")
+      : undefined;
+    if (muted !== undefined) return refuse(member, muted.code, muted.message);
     const name = member.name;
     if (next === name) {
       return inform(

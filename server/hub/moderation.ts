@@ -239,8 +239,11 @@ export class Moderation {
     return lifted;
   }
 
-  /** Why `member` may not talk now, if it is muted. Operators never are. */
-  muted(member: Member, now = Date.now()): Refusal | undefined {
+  /**
+   * Why `member` may not talk now, if it is muted: `Cannot DOING: ann muted
+   * you, for 9 min more`, `doing` being `send` unless given. Operators never are.
+   */
+  muted(member: Member, doing = "send", now = Date.now()): Refusal | undefined {
     if (this.#mutes.size === 0 || member.op) return undefined;
     for (const id of [`name:${member.key}`, `address:${member.session.address}`]) {
       const mute = this.#mutes.get(id);
@@ -254,7 +257,7 @@ export class Moderation {
         : `for ${formatSpan(mute.until - now)} more`;
       return {
         code: "muted",
-        message: `Cannot send: ${sanitizeText(mute.by)} muted you, ${left}`,
+        message: `Cannot ${doing}: ${sanitizeText(mute.by)} muted you, ${left}`,
       };
     }
     return undefined;

@@ -3,6 +3,7 @@
  * with the person; "is typing" relayed to a room or to one person, at most
  * every {@linkcode TYPING_INTERVAL_MS}; how each person is in `who`; and the
  * reason of someone away, told once to whoever writes to them in private.
+ * Someone muted goes away without a reason, and their typing is not relayed.
  *
  * @module
  */
@@ -11,7 +12,8 @@ import { nameKey } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import type { Person, ServerFrame, TypingFrame } from "../../protocol.ts";
 import { MAX_ANNOUNCED_ROOM_SIZE, MAX_LISTED_NAMES } from "../../protocol.ts";
-import { inform, type Member, type Members } from "./members.ts";
+import { inform, type Member, type Members, refuse } from "./members.ts";
+import type { Refusal } from "./moderation.ts";
 import type { Room } from "./rooms.ts";
 
 /** The least time between two "is typing" a person's clients relay, in ms. */
@@ -28,31 +30,51 @@ export interface Away {
 /** The longest away reason, in characters. */
 const MAX_REASON_CHARS = 200;
 
+/** Why a member may not say something now (`Cannot DOING: …`), if it is muted. */
+export type Muted = (member: Member, doing: string) => Refusal | undefined;
+
 /** Tracks who is away, idle or typing. */
 export class Presence {
   readonly #members: Members;
+  readonly #muted: Muted;
   /** When each member's typing was last relayed. */
   readonly #typed = new WeakMap<Member, number>();
 
   readonly #relay: ((room: string, frame: ServerFrame) => void) | undefined;
 
-  /** @param relay In a cluster, sends a room's frame to its people on the other servers. */
-  constructor(members: Members, relay?: (room: string, frame: ServerFrame) => void) {
+  /**
+   * @param muted Why a member may not talk: its away reason is kept back, its typing not relayed.
+   * @param relay In a cluster, sends a room's frame to its people on the other servers.
+   */
+  constructor(
+    members: Members,
+    muted: Muted,
+    relay?: (room: string, frame: ServerFrame) => void,
+  ) {
     this.#members = members;
+    this.#muted = muted;
     this.#relay = relay;
   }
 
-  /** `/away [REASON]`: told to everyone who shares a room with `member`. */
+  /**
+   * `/away [REASON]`: told to everyone who shares a room with `member`. Away
+   * is a state, which clients also set by themselves (`idle`): someone muted
+   * goes away all the same, but their reason is words, so it is told to
+   * nobody, and they are told why.
+   */
   away(member: Member, reason: string | undefined): void {
-    const text = reason === undefined
+    let text = reason === undefined
       ? undefined
       : [...sanitizeText(reason).trim()].slice(0, MAX_REASON_CHARS).join("") || undefined;
+    const muted = text === undefined ? undefined : this.#muted(member, "show your reason");
+    if (muted !== undefined) text = undefined;
     const ts = Date.now();
     member.away = { since: ts, reason: text, told: new Set() };
     const frame: ServerFrame = text === undefined
       ? { type: "away", ts, name: member.name }
       : { type: "away", ts, name: member.name, reason: text };
     this.#tellNeighbours(member, frame);
+    if (muted !== undefined) refuse(member, muted.code, muted.message);
   }
 
   /** `/back`. */
@@ -70,9 +92,12 @@ export class Presence {
   /**
    * Relays that `member` is typing in `room` (one of its rooms), or to the
    * person `frame.to`; a relay sooner than {@linkcode TYPING_INTERVAL_MS}
-   * after the last is dropped. Clients of version 1 are not told.
+   * after the last is dropped. Clients of version 1 are not told. Nobody is
+   * told that someone muted is typing, and they are not told why: their
+   * client sends it unasked, and what they then send is refused.
    */
   typing(member: Member, frame: TypingFrame, room: Room | undefined): void {
+    if (this.#muted(member, "type") !== undefined) return;
     const now = Date.now();
     const last = this.#typed.get(member);
     if (last !== undefined && now - last < TYPING_INTERVAL_MS) return;
