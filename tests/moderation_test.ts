@@ -296,6 +296,70 @@ Deno.test("a mute from the operator's own address mutes the name alone, and outl
   await ann.next("message", (frame) => frame.text === "free again");
 });
 
+Deno.test("a mute by name follows its person through renames and a reconnection", async (t) => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  // At the operator's own address: muted by name and session, not by address.
+  const victim = await arrive(port, "victim", "127.0.0.1");
+  await ann.say("/mute victim 5m");
+  await victim.next("notice", (frame) => frame.text === "ann muted victim for 5 min");
+  const refused = async (client: TestClient) => {
+    await client.say("let me talk");
+    const error = await client.next("error");
+    assert.equal(error.code, "muted");
+    assert.match(error.message, /^Cannot send: ann muted you, (for (5|4) min more|until unmuted)$/);
+  };
+
+  await t.step("renamed by an operator, still muted", async () => {
+    await ann.say("/rename victim renamed");
+    await victim.next("renamed");
+    await refused(victim);
+  });
+
+  let back: TestClient | undefined;
+  await t.step("back with its session under another name, still muted", async () => {
+    const resume = victim.all("welcome")[0]!.resume!;
+    await victim[Symbol.asyncDispose]();
+    await ann.next("left", (frame) => frame.name === "renamed");
+    back = await arrive(port, "again", "127.0.0.1", { resume });
+    await refused(back);
+  });
+
+  await t.step("/unmute finds the mute under its new name", async () => {
+    await ann.say("/unmute again");
+    await back!.next("notice", (frame) => frame.text === "ann unmuted again");
+    await back!.say("free");
+    await ann.next("message", (frame) => frame.text === "free");
+  });
+
+  await t.step("/unmute finds the mute under an old name once its person is gone", async () => {
+    await ann.say("/mute again");
+    await back!.next("notice", (frame) => frame.text === "ann muted again");
+    await ann.say("/rename again final");
+    await back!.next("renamed");
+    await back!.say("/quit");
+    await back!.closed();
+    await back![Symbol.asyncDispose]();
+    // Back once more, with the session of the last welcome: muted still, until ann finds it.
+    const resume = back!.all("welcome")[0]!.resume!;
+    const returned = await arrive(port, "final", "127.0.0.1", { resume });
+    await refused(returned);
+    await returned.say("/quit");
+    await returned.closed();
+    await returned[Symbol.asyncDispose]();
+    await ann.say("/unmute again");
+    assert.equal(
+      (await ann.next("info", (frame) => /unmuted/.test(frame.text))).text,
+      "You unmuted again",
+    );
+    const again = returned.all("welcome")[0]!.resume!;
+    await using last = await arrive(port, "final", "127.0.0.1", { resume: again });
+    await last.say("free at last");
+    await ann.next("message", (frame) => frame.text === "free at last");
+  });
+});
+
 Deno.test("topics show on entering and in /rooms; a locked room is for operators", async () => {
   await using chat = await server();
   const port = chat.addr.port;

@@ -218,6 +218,8 @@ export class Identity {
       };
     if (resumed) this.#takeOver(holder, member);
     else members.add(member);
+    // The session goes on, under a new token: its mute, if any, goes with it.
+    if (hello.resume !== undefined) this.#options.moderation.resumed(member, hello.resume);
     if (token !== undefined) files?.tokens.add(token, member);
     session.send(this.#welcome(member));
     // A peer that never reads may be dropped on its welcome: then there is no one to place.
@@ -282,7 +284,9 @@ export class Identity {
   /** Renames `member` to `next`, a name it may take, telling its rooms. */
   #rename(member: Member, next: string, by: Member): void {
     const name = member.name;
+    const key = member.key;
     this.#options.members.rename(member, next);
+    this.#options.moderation.renamed(member, key);
     this.#options.log(
       by === member ? `${name} is now ${next}` : `${by.name} renamed ${name} to ${next}`,
     );

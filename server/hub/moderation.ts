@@ -1,8 +1,9 @@
 /**
  * Keeping order: who the operators are (made by the host or another
  * operator, or proved with a secret of the op file), bans (by address, by
- * resume identity and by name, until they expire or are lifted), mutes, and
- * each room's topic and lock. Bans, topics and locks are kept with the
+ * resume identity and by name, until they expire or are lifted), mutes (by
+ * name and session, which they follow through renames and reconnections, and
+ * by address), and each room's topic and lock. Bans, topics and locks are kept with the
  * history, so a restart keeps them. Everyone in the rooms concerned sees
  * what an operator did and who did it.
  *
@@ -37,12 +38,22 @@ export interface Ban {
   readonly at: number;
 }
 
-/** A mute: until when (never when left out), and by whom. */
+/**
+ * A mute: whom it silences, until when (never when left out), and by whom.
+ * Like a ban, it holds its person by name and by session, and follows them
+ * through renames and reconnections.
+ */
 interface Mute {
-  readonly until: number | undefined;
-  readonly by: string;
+  /** The folded name it silences: its person's, whatever they are called now. */
+  key: string;
+  /** The names its person went by before, folded: `/unmute` finds it by them too. */
+  readonly formerly: Set<string>;
+  /** The resume token of its person's session, the one given at their last welcome. */
+  resume: string;
   /** The address muted with the name, if any: unmuting the name lifts it too. */
   readonly address: string | undefined;
+  readonly until: number | undefined;
+  readonly by: string;
 }
 
 /** A room's topic and lock, kept even while the room is empty. */
@@ -94,7 +105,7 @@ export class Moderation {
   readonly #store: NoteStore;
   readonly #proofs = new Map<string, PasswordGate>();
   readonly #bans = new Map<number, Ban>();
-  readonly #mutes = new Map<string, Mute>();
+  readonly #mutes = new Set<Mute>();
   readonly #rooms = new Map<string, RoomSettings>();
   #lastBan = 0;
 
@@ -210,33 +221,77 @@ export class Moderation {
   }
 
   /**
-   * Mutes the name `key`, and the `address` unless it is `undefined`, for
-   * `seconds`, or until unmuted.
+   * Mutes `member` by name and session, and the `address` unless it is
+   * `undefined`, for `seconds`, or until unmuted; a mute of theirs before
+   * is replaced.
    */
   mute(
-    key: string,
+    member: Pick<Member, "key" | "resume">,
     address: string | undefined,
     by: string,
     seconds: number | undefined,
     now = Date.now(),
-  ) {
+  ): void {
+    for (const mute of this.#mutes) {
+      if (mute.key === member.key || mute.resume === member.resume) this.#mutes.delete(mute);
+    }
     const until = seconds === undefined ? undefined : now + seconds * 1000;
-    const mute: Mute = { until, by, address };
-    this.#mutes.set(`name:${key}`, mute);
-    if (address !== undefined) this.#mutes.set(`address:${address}`, mute);
+    this.#mutes.add({
+      key: member.key,
+      formerly: new Set(),
+      resume: member.resume,
+      address,
+      until,
+      by,
+    });
+  }
+
+  /** Lifts every mute that holds `member`; returns whether there was any. */
+  unmute(member: Member, now = Date.now()): boolean {
+    let lifted = false;
+    for (const mute of this.#live(now)) {
+      if (!holds(mute, member)) continue;
+      this.#mutes.delete(mute);
+      lifted = true;
+    }
+    return lifted;
   }
 
   /**
-   * Unmutes the name `key`, the address muted with it, and `address` if
-   * given; returns whether anything was muted. The person need not be here.
+   * Lifts the mutes of the name `key`, as their person is called now or was
+   * called before, whether or not they are here; returns the names those
+   * people go by now, folded.
    */
-  unmute(key: string, address?: string): boolean {
-    const mute = this.#mutes.get(`name:${key}`);
-    let lifted = this.#mutes.delete(`name:${key}`);
-    for (const at of [mute?.address, address]) {
-      if (at !== undefined && this.#mutes.delete(`address:${at}`)) lifted = true;
+  unmuteName(key: string, now = Date.now()): string[] {
+    const lifted: string[] = [];
+    for (const mute of this.#live(now)) {
+      if (mute.key !== key && !mute.formerly.has(key)) continue;
+      this.#mutes.delete(mute);
+      lifted.push(mute.key);
     }
     return lifted;
+  }
+
+  /** `member` was called `from` (folded) until now: a mute of theirs goes with them. */
+  renamed(member: Member, from: string): void {
+    for (const mute of this.#mutes) {
+      if (mute.key !== from && mute.resume !== member.resume) continue;
+      if (mute.key !== member.key) mute.formerly.add(mute.key);
+      mute.key = member.key;
+    }
+  }
+
+  /**
+   * `member` came back with the session whose resume token was `resume`,
+   * under its name or another: a mute of that session goes with them.
+   */
+  resumed(member: Member, resume: string): void {
+    for (const mute of this.#mutes) {
+      if (mute.resume !== resume) continue;
+      mute.resume = member.resume;
+      if (mute.key !== member.key) mute.formerly.add(mute.key);
+      mute.key = member.key;
+    }
   }
 
   /**
@@ -245,13 +300,8 @@ export class Moderation {
    */
   muted(member: Member, doing = "send", now = Date.now()): Refusal | undefined {
     if (this.#mutes.size === 0 || member.op) return undefined;
-    for (const id of [`name:${member.key}`, `address:${member.session.address}`]) {
-      const mute = this.#mutes.get(id);
-      if (mute === undefined) continue;
-      if (mute.until !== undefined && mute.until <= now) {
-        this.#mutes.delete(id);
-        continue;
-      }
+    for (const mute of this.#live(now)) {
+      if (!holds(mute, member)) continue;
       const left = mute.until === undefined
         ? "until unmuted"
         : `for ${formatSpan(mute.until - now)} more`;
@@ -261,6 +311,14 @@ export class Moderation {
       };
     }
     return undefined;
+  }
+
+  /** The mutes in force at `now`; those over are forgotten. */
+  *#live(now: number): Generator<Mute> {
+    for (const mute of this.#mutes) {
+      if (mute.until !== undefined && mute.until <= now) this.#mutes.delete(mute);
+      else yield mute;
+    }
   }
 
   /** The topic and lock of `room`. */
@@ -297,6 +355,12 @@ export class Moderation {
     this.#bans.delete(ban.id);
     this.#store.note(BAN, String(ban.id), undefined);
   }
+}
+
+/** Whether `mute` holds `member`: by name, by session, or by address. */
+function holds(mute: Mute, member: Member): boolean {
+  return mute.key === member.key || mute.resume === member.resume ||
+    (mute.address !== undefined && mute.address === member.session.address);
 }
 
 /** How a ban reads: `bob (192.168.1.7), by ann, 25 min left: flooding`. */

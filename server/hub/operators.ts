@@ -204,23 +204,30 @@ export class Operators {
     const address = target.session.address === member.session.address
       ? undefined
       : target.session.address;
-    this.#options.moderation.mute(target.key, address, member.name, frame.duration);
+    this.#options.moderation.mute(target, address, member.name, frame.duration);
     const span = frame.duration === undefined ? "" : ` for ${formatSpan(frame.duration * 1000)}`;
     this.#tell(target, `${member.name} muted ${target.name}${span}`, member);
   }
 
-  /** `/unmute NAME`: of someone here, or of a name muted and gone meanwhile. */
+  /**
+   * `/unmute NAME`: of someone here, or of a name muted, its person gone or
+   * called otherwise meanwhile.
+   */
   unmute(member: Member, frame: Frame<"unmute">): void {
     if (!this.#isOp(member)) return;
+    const { members, moderation } = this.#options;
     const key = nameKey(frame.name.replace(/^@/, ""));
-    if (this.#options.members.byKey(key) === undefined && this.#options.moderation.unmute(key)) {
-      return inform(member, `You unmuted ${clean(frame.name)}`);
+    if (members.byKey(key) === undefined) {
+      const lifted = moderation.unmuteName(key);
+      const here = lifted.map((name) => members.byKey(name)).find((person) => person !== undefined);
+      if (here !== undefined) {
+        return this.#tell(here, `${member.name} unmuted ${here.name}`, member);
+      }
+      if (lifted.length > 0) return inform(member, `You unmuted ${clean(frame.name)}`);
     }
     const target = this.#target(member, frame.name, { kind: "unmute", by: member.name });
     if (target === undefined) return;
-    if (!this.#options.moderation.unmute(target.key, target.session.address)) {
-      return inform(member, `${target.name} is not muted`);
-    }
+    if (!moderation.unmute(target)) return inform(member, `${target.name} is not muted`);
     this.#tell(target, `${member.name} unmuted ${target.name}`, member);
   }
 
@@ -324,12 +331,12 @@ export class Operators {
       case "mute": {
         if (target.op) return;
         const { moderation } = this.#options;
-        moderation.mute(target.key, target.session.address, by, act.duration);
+        moderation.mute(target, target.session.address, by, act.duration);
         const span = act.duration === undefined ? "" : ` for ${formatSpan(act.duration * 1000)}`;
         return this.#tell(target, `${by} muted ${target.name}${span}`);
       }
       case "unmute":
-        if (!this.#options.moderation.unmute(target.key, target.session.address)) return;
+        if (!this.#options.moderation.unmute(target)) return;
         return this.#tell(target, `${by} unmuted ${target.name}`);
       case "rename":
         return this.#options.rename(target, act.to, target);
