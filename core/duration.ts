@@ -2,25 +2,40 @@
 
 /**
  * Durations as people type and read them: `90s`, `10m`, `2h`, `3d`, `1w`
- * typed; `1 h 30 min` read. Bans and mutes last that long.
+ * typed (or `10min`, `2hours` …); `1 h 30 min` read. Bans and mutes last
+ * that long.
  *
  * @module
  */
 
-const UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+/** Seconds per unit, by every spelling taken: `m` is minutes, as months take no part. */
+const UNITS: ReadonlyMap<string, number> = new Map([
+  ...["s", "sec", "secs", "second", "seconds"].map((unit) => [unit, 1] as const),
+  ...["m", "min", "mins", "minute", "minutes"].map((unit) => [unit, 60] as const),
+  ...["h", "hr", "hrs", "hour", "hours"].map((unit) => [unit, 3600] as const),
+  ...["d", "day", "days"].map((unit) => [unit, 86_400] as const),
+  ...["w", "wk", "wks", "week", "weeks"].map((unit) => [unit, 604_800] as const),
+]);
 
 /** The longest duration one may type: a year, in seconds. */
 export const MAX_DURATION_SECONDS = 365 * 86_400;
 
+/** What a duration may be, for a usage line. */
+export const DURATION_FORMS =
+  "a whole number and a unit, such as 90s, 10m, 2h, 3d or 1w (or 10min, 2hours), up to a year";
+
 /**
- * The seconds `text` stands for (`90s`, `10m`, `2h`, `3d`, `1w`; a bare
- * number is minutes), or `undefined` when it is no duration or is longer
- * than {@linkcode MAX_DURATION_SECONDS}.
+ * The seconds `text` stands for (`90s`, `10m`, `2h`, `3d`, `1w`, a unit
+ * also spelt `sec`, `min`, `hr`, `day`, `wk` or in full; a bare number is
+ * minutes), or `undefined` when it is no duration or is longer than
+ * {@linkcode MAX_DURATION_SECONDS}.
  */
 export function parseDuration(text: string): number | undefined {
-  const match = /^(\d{1,6})([smhdw]?)$/i.exec(text.trim());
+  const match = /^(\d{1,6})([a-z]*)$/i.exec(text.trim());
   if (match === null) return undefined;
-  const seconds = Number(match[1]) * UNITS[(match[2] || "m").toLowerCase()]!;
+  const unit = UNITS.get((match[2] || "m").toLowerCase());
+  if (unit === undefined) return undefined;
+  const seconds = Number(match[1]) * unit;
   return seconds >= 1 && seconds <= MAX_DURATION_SECONDS ? seconds : undefined;
 }
 

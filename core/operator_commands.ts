@@ -17,7 +17,7 @@ import {
   serverCommand,
   TEXT_FIELD,
 } from "./command_kinds.ts";
-import { MAX_DURATION_SECONDS, parseDuration } from "./duration.ts";
+import { DURATION_FORMS, MAX_DURATION_SECONDS, parseDuration } from "./duration.ts";
 
 /** A reason, given or not: at most 256 UTF-16 code units. */
 const OPTIONAL_REASON = { ...NAME_FIELD, optional: true } as const;
@@ -97,11 +97,16 @@ export const OPERATOR_COMMANDS = [
     aliases: [],
     usage: "/ban NAME|ADDRESS [DURATION] [REASON]",
     description: "keep someone out, for DURATION (10m, 2h, 3d) or until /unban (operators)",
+    refusal: `Usage: /ban NAME|ADDRESS [DURATION] [REASON]; DURATION is ${DURATION_FORMS}. ` +
+      "A REASON that starts with a digit goes after a DURATION, or in quotes",
     fields: { target: NAME_FIELD, duration: OPTIONAL_DURATION, reason: OPTIONAL_REASON },
     parse: ({ first, after }) => {
       if (first === "") return undefined;
       const [word = "", ...rest] = after.split(/\s+/);
       const duration = parseDuration(word);
+      // A word that starts with a digit is meant as a duration: mistyped, it
+      // would otherwise be the reason of a ban that never ends.
+      if (duration === undefined && /^\d/.test(word)) return undefined;
       const reason = duration === undefined ? after : rest.join(" ");
       return {
         target: first,
@@ -131,6 +136,7 @@ export const OPERATOR_COMMANDS = [
     aliases: [],
     usage: "/mute NAME [DURATION]",
     description: "stop someone from talking, for DURATION or until /unmute (operators)",
+    refusal: `Usage: /mute NAME [DURATION]; DURATION is ${DURATION_FORMS}`,
     fields: { name: NAME_FIELD, duration: OPTIONAL_DURATION },
     parse: ({ first, after }) => {
       if (first === "") return undefined;

@@ -526,7 +526,38 @@ Deno.test("the operators' commands read durations and reasons as people type the
     duration: 259_200,
   });
   assert.deepStrictEqual(frameOf("/mute eve 10"), { type: "mute", name: "eve", duration: 600 });
-  assert.equal(refusalOf("/mute eve forever"), "Usage: /mute NAME [DURATION]");
+  assert.match(refusalOf("/mute eve forever"), /^Usage: \/mute NAME \[DURATION\]; DURATION is /);
+  // Units spelt as people write them.
+  for (const [typed, seconds] of [["10min", 600], ["2hours", 7200], ["3Days", 259_200]] as const) {
+    assert.deepStrictEqual(frameOf(`/mute eve ${typed}`), {
+      type: "mute",
+      name: "eve",
+      duration: seconds,
+    });
+  }
+  // A second word that starts with a digit is a duration or a mistake, never a reason.
+  for (
+    const line of [
+      "/ban eve 10mn",
+      "/ban eve 1.5h",
+      "/ban eve 1x spam",
+      "/ban eve 2y",
+      "/ban eve 0",
+    ]
+  ) {
+    assert.match(refusalOf(line), /^Usage: \/ban .*; DURATION is .*90s, 10m, 2h, 3d or 1w/, line);
+  }
+  assert.deepStrictEqual(frameOf("/ban eve 1d 3 strikes"), {
+    type: "ban",
+    target: "eve",
+    duration: 86_400,
+    reason: "3 strikes",
+  });
+  assert.deepStrictEqual(frameOf('/ban eve "3 strikes"'), {
+    type: "ban",
+    target: "eve",
+    reason: '"3 strikes"',
+  });
   assert.equal(refusalOf("/kick"), "Usage: /kick NAME [REASON]");
   assert.equal(refusalOf("/rename bob"), "Usage: /rename NAME NEW");
   assert.deepStrictEqual(frameOf("/topic #dev"), { type: "topic", room: "#dev" });

@@ -198,6 +198,34 @@ Deno.test("a short ban ends by itself", async () => {
   }
 });
 
+Deno.test("a duration mistyped is refused, not taken for the reason of a ban for good", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  for (const line of ["/ban ghost 1.5h", "/ban ghost 1x", "/ban ghost 400d", "/mute bob 10x"]) {
+    await ann.say(line);
+    const refused = await ann.next("error");
+    assert.equal(refused.code, "bad_command", line);
+    assert.match(refused.message, /^Usage: .*90s, 10m, 2h, 3d or 1w/, line);
+  }
+  // Units spelt out are taken, as people write them.
+  await ann.say("/ban ghost 10min");
+  assert.match(
+    (await ann.next("info", (frame) => frame.text.startsWith("Banned"))).text,
+    /^Banned ghost, by ann, (10|9) min left$/,
+  );
+  await ann.say("/ban ghost2 2hours 3 strikes");
+  assert.match(
+    (await ann.next("info", (frame) => frame.text.startsWith("Banned"))).text,
+    /^Banned ghost2, by ann, (2 h|1 h 59 min) left: 3 strikes$/,
+  );
+  await ann.say("/mute bob 10min");
+  assert.equal((await bob.next("notice")).text, "ann muted bob for 10 min");
+  await ann.say("/bans");
+  await ann.next("info", (frame) => frame.text === "2 bans:");
+});
+
 Deno.test("a muted person is refused with the time left, and the room is told", async () => {
   await using chat = await server();
   const port = chat.addr.port;
