@@ -144,6 +144,9 @@ Deno.test("chat serve --console: what the host does shows once, as the log tells
   assert.deepEqual(await printedBy(server, "/kick nobody"), [
     '!! Cannot find "nobody": nobody has that name here',
   ]);
+  // The host is the operator at the console: it does not send itself away.
+  assert.deepEqual(await printedBy(server, "/ban host"), ["!! Cannot ban yourself"]);
+  assert.deepEqual(await printedBy(server, "/bans"), ["-- No bans"]);
 });
 
 Deno.test("chat serve --op-file: the secret makes an operator, a bad file one error line", async () => {

@@ -116,6 +116,31 @@ Deno.test("a kicked person is gone, and the room is told who kicked and why", as
   assert.deepEqual([left.name, left.reason], ["eve", "kicked by ann: flooding"]);
 });
 
+Deno.test("an operator cannot kick, ban or mute themself, nor the host", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  await assertUnheard([bob], async () => {
+    for (const verb of ["kick", "ban", "mute"]) {
+      for (
+        const [name, why] of [
+          ["ann", `Cannot ${verb} yourself`],
+          ["ANN", `Cannot ${verb} yourself`],
+          ["host", `Cannot ${verb} host: that is the server's host, at its console`],
+        ]
+      ) {
+        await ann.say(`/${verb} ${name} 1h`);
+        const refused = await ann.next("error");
+        assert.deepEqual([refused.code, refused.message], ["bad_command", why], `${verb} ${name}`);
+      }
+    }
+  });
+  await ann.say("/bans");
+  assert.equal((await ann.next("info")).text, "No bans");
+  assert.equal(ann.ended, false);
+});
+
 Deno.test("a ban keeps out the address, the resume token and the name until it ends", async (t) => {
   await using chat = await server();
   const port = chat.addr.port;

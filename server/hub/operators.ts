@@ -17,6 +17,7 @@ import { LOBBY, type ServerFrame } from "../../protocol.ts";
 import { describeBan, MAX_TOPIC_CHARS, type Moderation } from "./moderation.ts";
 import { acknowledge, currentRoom, inform, type Member, type Members, refuse } from "./members.ts";
 import { broadcast, type Rooms } from "./rooms.ts";
+import { HOST_NAME } from "./identity.ts";
 import type { RemoteAct } from "./cluster.ts";
 
 /** A command frame of type `T`. */
@@ -85,6 +86,7 @@ export class Operators {
 
   /** `/kick NAME [REASON]`. */
   kick(member: Member, frame: Frame<"kick">): void {
+    if (!this.#isOp(member) || this.#spared(member, frame.name, "kick")) return;
     const target = this.#target(member, frame.name, {
       kind: "kick",
       by: member.name,
@@ -103,7 +105,7 @@ export class Operators {
 
   /** `/ban NAME|ADDRESS [DURATION] [REASON]`: by address and resume identity when present. */
   ban(member: Member, frame: Frame<"ban">): void {
-    if (!this.#isOp(member)) return;
+    if (!this.#isOp(member) || this.#spared(member, frame.target, "ban")) return;
     const { moderation, members } = this.#options;
     const target = members.byKey(nameKey(frame.target.replace(/^@/, "")));
     // Someone at the operator's own address (the same machine) is banned by name alone.
@@ -191,6 +193,7 @@ export class Operators {
 
   /** `/mute NAME [DURATION]`. */
   mute(member: Member, frame: Frame<"mute">): void {
+    if (!this.#isOp(member) || this.#spared(member, frame.name, "mute")) return;
     const target = this.#target(member, frame.name, {
       kind: "mute",
       by: member.name,
@@ -300,6 +303,27 @@ export class Operators {
     if (member.op) return true;
     refuse(member, "not_operator", "Cannot do that: only operators can; the host can make you one");
     return false;
+  }
+
+  /**
+   * Whether `name` is the operator's own or the host's, whom `/kick`, `/ban`
+   * and `/mute` spare: one sent away by a slip of their own would be
+   * banned from coming back, and the host is at the console, which is the
+   * server. If so, the operator is told why.
+   */
+  #spared(member: Member, name: string, verb: string): boolean {
+    const key = nameKey(name.replace(/^@/, ""));
+    if (key === member.key) {
+      refuse(member, "bad_command", `Cannot ${verb} yourself`);
+      return true;
+    }
+    if (key !== nameKey(HOST_NAME)) return false;
+    refuse(
+      member,
+      "bad_command",
+      `Cannot ${verb} ${HOST_NAME}: that is the server's host, at its console`,
+    );
+    return true;
   }
 
   /**
