@@ -30,6 +30,14 @@ const OPTIONAL_DURATION = {
   optional: true,
 } as const;
 
+/**
+ * The topic a line sets: `""` alone, as people write nothing, is the empty
+ * text that clears it; no real topic is those two characters alone.
+ */
+function topicText(typed: string): string {
+  return typed === '""' ? "" : typed;
+}
+
 /** Presence, topics and the operators' commands, in the order `/help` lists them. */
 export const OPERATOR_COMMANDS = [
   serverCommand({
@@ -52,11 +60,11 @@ export const OPERATOR_COMMANDS = [
     name: "topic",
     aliases: [],
     usage: "/topic [#room] [TEXT]",
-    description: "show the topic of this room, or set it (operators)",
+    description: 'show the topic of this room, or set it, or clear it with "" (operators)',
     fields: { room: ROOM_FIELD, text: { ...TEXT_FIELD, optional: true } },
     parse: ({ text, first, after }) => {
-      if (!first.startsWith("#")) return text ? { text } : {};
-      return after ? { room: first, text: after } : { room: first };
+      if (!first.startsWith("#")) return text ? { text: topicText(text) } : {};
+      return after ? { room: first, text: topicText(after) } : { room: first };
     },
   }),
   serverCommand({

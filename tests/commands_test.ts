@@ -562,4 +562,12 @@ Deno.test("the operators' commands read durations and reasons as people type the
   assert.equal(refusalOf("/rename bob"), "Usage: /rename NAME NEW");
   assert.deepStrictEqual(frameOf("/topic #dev"), { type: "topic", room: "#dev" });
   assert.deepStrictEqual(frameOf("/topic release today"), { type: "topic", text: "release today" });
+  // `""` alone clears the topic; with other text it is text.
+  assert.deepStrictEqual(frameOf('/topic #dev ""'), { type: "topic", room: "#dev", text: "" });
+  assert.deepStrictEqual(frameOf('/topic  ""  '), { type: "topic", text: "" });
+  assert.deepStrictEqual(frameOf('/topic #dev "" or not'), {
+    type: "topic",
+    room: "#dev",
+    text: '"" or not',
+  });
 });

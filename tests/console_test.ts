@@ -147,6 +147,11 @@ Deno.test("chat serve --console: what the host does shows once, as the log tells
   // The host is the operator at the console: it does not send itself away.
   assert.deepEqual(await printedBy(server, "/ban host"), ["!! Cannot ban yourself"]);
   assert.deepEqual(await printedBy(server, "/bans"), ["-- No bans"]);
+  // The console clears a topic as everyone does.
+  assert.deepEqual(unstamped(await printedBy(server, '/topic #lobby ""')), [
+    "[log] host cleared the topic of #lobby",
+  ]);
+  assert.deepEqual(await printedBy(server, "/topic #lobby"), ["-- #lobby has no topic"]);
 });
 
 Deno.test("chat serve --op-file: the secret makes an operator, a bad file one error line", async () => {

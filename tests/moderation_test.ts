@@ -450,6 +450,31 @@ Deno.test("topics show on entering and in /rooms; a locked room is for operators
   assert.equal((await bob.next("room", (frame) => frame.room === "#ops")).locked, true);
 });
 
+Deno.test('/topic "" clears the topic; a topic with "" in it is text like any other', async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  await ann.say('/topic #lobby Say "" for nothing');
+  assert.equal((await bob.next("topic")).topic, 'Say "" for nothing');
+  await ann.say('/topic #lobby ""');
+  const cleared = await bob.next("topic");
+  assert.deepEqual([cleared.room, cleared.topic, cleared.by], ["#lobby", "", "ann"]);
+  await bob.say("/topic");
+  assert.equal((await bob.next("info")).text, "#lobby has no topic");
+  // Without a room, in the room it is said in; with no topic, nobody is told of it again.
+  await ann.say("/topic Kept");
+  await bob.next("topic", (frame) => frame.topic === "Kept");
+  await ann.say('/topic ""');
+  await bob.next("topic", (frame) => frame.topic === "");
+  await assertUnheard([bob], async () => {
+    await ann.say('/topic ""');
+    assert.equal((await ann.next("info")).text, "#lobby has no topic");
+  });
+  await using carol = await arrive(port, "carol", "127.0.0.3");
+  assert.equal(carol.all("room")[0]?.topic, undefined);
+});
+
 Deno.test("an operator renames a look-alike, and everyone sees who did it", async () => {
   await using chat = await server();
   const port = chat.addr.port;

@@ -234,7 +234,7 @@ export class Operators {
     this.#tell(target, `${member.name} unmuted ${target.name}`, member);
   }
 
-  /** `/topic [#room] [TEXT]`: anyone may read it, operators set it. */
+  /** `/topic [#room] [TEXT]`: anyone may read it, operators set it, or clear it with `""`. */
   topic(member: Member, frame: Frame<"topic">): void {
     const room = this.#room(member, frame.room);
     if (room === undefined) return;
@@ -250,8 +250,15 @@ export class Operators {
     }
     if (!this.#isOp(member)) return;
     const text = [...clean(frame.text)].slice(0, MAX_TOPIC_CHARS).join("");
+    if (text === "" && moderation.room(room).topic === undefined) {
+      return inform(member, `${room} has no topic`);
+    }
     moderation.setTopic(room, text, member.name);
-    this.#options.log(`${member.name} set the topic of ${room}: ${text}`);
+    this.#options.log(
+      text === ""
+        ? `${member.name} cleared the topic of ${room}`
+        : `${member.name} set the topic of ${room}: ${text}`,
+    );
     const frameOut: ServerFrame = {
       type: "topic",
       ts: Date.now(),
