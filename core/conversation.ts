@@ -70,6 +70,7 @@ import { changedAny, type Changes, noChanges, Roster } from "./roster.ts";
 import { sanitizeLines, sanitizeText } from "./sanitize.ts";
 import { transferEffects } from "./transfers.ts";
 import { helloFrame, outgoing } from "./typing.ts";
+import { ServerClock } from "./presence.ts";
 import { Presence, privateViewId, type TypingPlace } from "./presence_state.ts";
 import { type View, Views } from "./views.ts";
 
@@ -133,6 +134,10 @@ export class Conversation {
   /** The files seen shared, by number, and where the server takes them. */
   readonly files: FileShelf = new FileShelf();
   readonly #describing: DescribeOptions;
+  /** The wall clock, in ms since the epoch. */
+  readonly #clock: () => number;
+  /** The server's clock, which the times it tells are on. */
+  readonly #serverClock = new ServerClock();
   #version: ProtocolVersion = LATEST_PROTOCOL_VERSION;
   /** The room a `/join` enters: it is looked at once entered. */
   #entering: string | undefined;
@@ -162,9 +167,10 @@ export class Conversation {
     this.#describing = hint === undefined
       ? {}
       : { fileLink: (file) => hint(this.files.numberOf(file)) };
+    this.#clock = options.clock ?? Date.now;
     this.#arrivals = new Arrivals(this.#views, {
       display: options.display ?? "current",
-      clock: options.clock ?? Date.now,
+      clock: this.#clock,
     });
     this.#presence = new Presence({
       awayAfterMs: options.awayAfterMs ?? 0,
@@ -309,6 +315,7 @@ export class Conversation {
       this.#webServers = frame.webServers;
       return [];
     }
+    this.#serverClock.heard(frame, this.#clock());
     const effects: Effect[] = [];
     const since = frame.type === "room" ? this.roster.seenIn(frame.room) : undefined;
     const changes = this.roster.track(frame);
@@ -381,8 +388,10 @@ export class Conversation {
       ? oneLine(frame)
       : frame;
     this.files.take(frame);
-    // `who` tells how long people have been idle as of now.
-    const describing = frame.type === "who" ? { ...this.#describing, now } : this.#describing;
+    // `who` tells how long people have been idle as of now, on the server's clock, as it counts.
+    const describing = frame.type === "who"
+      ? { ...this.#describing, now: this.#serverClock.now(this.#clock()) }
+      : this.#describing;
     const taken = this.#arrivals.take(frame, describeFrame(described, me, describing), me);
     effects.push(...taken.effects);
     if (taken.changed) effects.push({ type: "changed", changes: { ...noChanges(), views: true } });

@@ -4,11 +4,13 @@
  * Presence as both clients keep it: who is typing in each view (shown for a
  * while after the server last relayed it, gone at once when their message
  * comes), when to tell the server the user is typing, when the user has
- * been idle long enough to be away, and whom the user ignores.
+ * been idle long enough to be away, whom the user ignores, and the server's
+ * clock, on which others' idle time is counted.
  *
  * @module
  */
 
+import type { ServerFrame } from "../protocol.ts";
 import { nameKey } from "./names.ts";
 
 /** How long "is typing" shows after the last relay, in ms. */
@@ -153,5 +155,34 @@ export class IgnoreList {
   /** The names ignored, as typed, sorted. */
   get names(): string[] {
     return [...this.#names.values()].sort((a, b) => a.localeCompare(b));
+  }
+}
+
+/** The live frames whose times tell how far the client's clock is off the server's. */
+const CLOCK_SAMPLES = 16;
+
+/**
+ * The server's clock as a client reckons it. The times the server tells
+ * (when someone last said or typed something, since when they are away)
+ * are on its clock, which the client's may differ from: how long someone
+ * has been idle is counted on the server's. Each live frame stamped with a
+ * time tells how far the client's wall clock is ahead, plus the time the
+ * frame took to arrive, and a frame sent again long after its time more:
+ * so the least of the last few is the best guess.
+ */
+export class ServerClock {
+  /** How far the client's clock was ahead of the server's, in ms, as each of the last frames told. */
+  readonly #ahead: number[] = [];
+
+  /** `frame` arrived when the client's wall clock (ms since the epoch) read `arrived`. */
+  heard(frame: ServerFrame, arrived: number): void {
+    if (!("ts" in frame) || (frame.type === "message" && frame.replay)) return;
+    this.#ahead.push(arrived - frame.ts);
+    if (this.#ahead.length > CLOCK_SAMPLES) this.#ahead.shift();
+  }
+
+  /** The server's clock when the client's wall clock reads `now`: `now` until a frame told. */
+  now(now: number): number {
+    return this.#ahead.length === 0 ? now : now - Math.min(...this.#ahead);
   }
 }

@@ -711,24 +711,36 @@ Deno.test("Conversation numbers shared files, and shares one where the user look
   ]);
 });
 
-Deno.test("Conversation shows in /who who is away since when, who is idle, and on what", () => {
-  const chat = joined();
-  const now = TS + 12 * 60_000;
-  const lines = shown(chat.receive({
-    type: "who",
-    room: "#lobby",
-    members: ["ann", "bob", "cy"],
-    count: 3,
-    people: [
-      { name: "ann", active: now, client: "terminal", op: true },
-      { name: "bob", active: TS, client: "web", away: { since: TS, reason: "lunch" } },
-      { name: "cy", active: TS, client: "text" },
-    ],
-  }, now));
-  assert.deepEqual(lines, [
-    "-- #lobby: 3 people here: ann (operator, terminal), bob (away since 03:04: lunch, web), " +
-    "cy (idle 12 min, nc)",
-  ]);
+Deno.test("Conversation shows in /who who is away since when, who is idle, and on what", async (t) => {
+  // The wall clock reads 12 minutes after TS; `now`, as clients give it, is a monotonic clock.
+  let wall = TS + 12 * 60_000;
+  const chat = joined("ann", { clock: () => wall });
+  const who = (now: number) =>
+    shown(chat.receive({
+      type: "who",
+      room: "#lobby",
+      members: ["ann", "bob", "cy"],
+      count: 3,
+      people: [
+        { name: "ann", active: wall, client: "terminal", op: true },
+        { name: "bob", active: TS, client: "web", away: { since: TS, reason: "lunch" } },
+        { name: "cy", active: TS, client: "text" },
+      ],
+    }, now));
+
+  await t.step("idle is counted on the wall clock, not on the monotonic one", () => {
+    assert.deepEqual(who(5_000), [
+      "-- #lobby: 3 people here: ann (operator, terminal), bob (away since 03:04: lunch, web), " +
+      "cy (idle 12 min, nc)",
+    ]);
+  });
+
+  await t.step("on the server's clock, as the times of its frames tell it", () => {
+    // This clock is 3½ minutes ahead of the server's: bob's message, just sent, says so.
+    wall = TS + 16 * 60_000;
+    chat.receive(message(2, { ts: TS + 12.5 * 60_000 }), 6_000);
+    assert.match(who(7_000).join("\n"), /cy \(idle 12 min, nc\)/);
+  });
 });
 
 Deno.test("Conversation: a message of more lines than a message may hold is refused here, as the server would", () => {
