@@ -8,7 +8,9 @@
  * counted as unread, and, for a client showing one view at a time, a
  * mention shown at once with its room. A room entered again replays only
  * what came after the last message seen there, and the answer to
- * `/history` or `/search` shows its dates. No I/O.
+ * `/history` or `/search` shows its dates. Someone going away or coming
+ * back, which concerns no one room, goes to each room the user shares with
+ * them and to the private view with them. No I/O.
  *
  * @module
  */
@@ -35,6 +37,8 @@ export interface ArrivalsOptions {
   display: Display;
   /** The wall clock, in ms since the epoch, to tell today from other days. */
   clock: () => number;
+  /** The rooms the user is in where the person called `name` is too. */
+  roomsWith: (name: string) => readonly string[];
 }
 
 /** What {@linkcode Arrivals.take} did. */
@@ -149,6 +153,16 @@ export class Arrivals {
           arrival: { unread: 0, mention: false },
           alert: false,
         });
+      case "away":
+      case "back": {
+        // The user's own shows where they look, as the answer to what they did.
+        if (nameKey(frame.name) === nameKey(me)) break;
+        const views = [...this.#options.roomsWith(frame.name)];
+        const privately = this.#views.find(`@${frame.name}`);
+        if (privately !== undefined) views.push(privately.id);
+        if (views.length === 0) break;
+        return this.#deliverEach(views, lines);
+      }
       default:
         break;
     }
@@ -163,6 +177,18 @@ export class Arrivals {
 
   #none(view?: string): Taken {
     return { effects: [], changed: false, view };
+  }
+
+  /** Shows `lines`, which concern no one view, in each of `views` as {@linkcode Arrivals.#deliver} does. */
+  #deliverEach(views: readonly string[], lines: Line[]): Taken {
+    const taken = views.map((view) =>
+      this.#deliver(view, lines, { arrival: { unread: 0, mention: false }, alert: false })
+    );
+    return {
+      effects: taken.flatMap((each) => each.effects),
+      changed: taken.some((each) => each.changed),
+      view: views.find((view) => this.#views.isCurrent(view)) ?? views[0],
+    };
   }
 
   /** Shows `lines` in `view` now if it is looked at (or each view is shown), else keeps them. */

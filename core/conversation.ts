@@ -171,6 +171,7 @@ export class Conversation {
     this.#arrivals = new Arrivals(this.#views, {
       display: options.display ?? "current",
       clock: this.#clock,
+      roomsWith: (name) => this.roster.roomsWith(name),
     });
     this.#presence = new Presence({
       awayAfterMs: options.awayAfterMs ?? 0,

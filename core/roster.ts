@@ -148,6 +148,12 @@ export class Roster {
     return this.members.get(key) ?? this.elsewhere.get(key);
   }
 
+  /** The rooms the user is in where `name` is too, in the order entered. */
+  roomsWith(name: string): string[] {
+    const key = nameKey(name);
+    return [...this.#joined].filter(([, room]) => room.members.has(key)).map(([room]) => room);
+  }
+
   /** Forgets `name` as connected elsewhere: the server said nobody by that name is here. */
   gone(name: string): void {
     this.#elsewhere.delete(nameKey(name.replace(/^@/, "")));

@@ -368,3 +368,60 @@ Deno.test("Conversation: a room's topic shows on entering it", () => {
     shown(entered).join("\n"),
   );
 });
+
+Deno.test("Conversation: someone away or back is told in the rooms shared with them and their private view", async (t) => {
+  /** carol in #lobby (with dave) and #ops (without), looking at #ops. */
+  const carol = (display: "current" | "each") => {
+    const chat = new Conversation({ clock: () => TS, display });
+    chat.hello("carol", 0);
+    chat.receive(
+      { type: "welcome", version: 2, server: "chat", name: "carol", rooms: ["#lobby", "#ops"] },
+      0,
+    );
+    chat.receive({ type: "room", room: "#lobby", members: ["carol", "dave"], count: 2 }, 0);
+    chat.receive({ type: "room", room: "#ops", members: ["carol", "erin"], count: 2 }, 0);
+    chat.switchTo("#ops");
+    return chat;
+  };
+  const away: ServerFrame = { type: "away", ts: TS, name: "dave", reason: "lunch" };
+  const back: ServerFrame = { type: "back", ts: TS, name: "dave" };
+  /** The views `effects` show lines in, and what. */
+  const where = (effects: readonly Effect[]) =>
+    effects.flatMap((effect) =>
+      effect.type === "show"
+        ? effect.lines.map((line) => `${effect.view ?? "?"} ${plainText(line, { now: TS })}`)
+        : []
+    );
+
+  await t.step("one view at a time: not in the room looked at, but in the room shared", () => {
+    const chat = carol("current");
+    assert.deepEqual(where(chat.receive(away, 1_000)), [], "nothing in #ops");
+    assert.deepEqual(shown(chat.switchTo("#lobby")), [
+      "— #lobby: new since you left —",
+      "-- [03:04:05] dave is away: lunch",
+    ]);
+    assert.deepEqual(where(chat.receive(back, 2_000)), ["#lobby -- [03:04:05] dave is back"]);
+  });
+
+  await t.step("and in the private view with them, if there is one", () => {
+    const chat = carol("current");
+    chat.receive({ type: "private", id: 2, ts: TS, from: "dave", to: "carol", text: "hi" }, 500);
+    chat.switchTo("@dave");
+    assert.deepEqual(where(chat.receive(away, 1_000)), ["@dave -- [03:04:05] dave is away: lunch"]);
+    assert.deepEqual(shown(chat.switchTo("#ops")), ["-- #ops: nothing new since you left"]);
+    assert.match(shown(chat.switchTo("#lobby")).join("\n"), /dave is away: lunch/);
+  });
+
+  await t.step("each view shown: in #lobby, not in #ops", () => {
+    const chat = carol("each");
+    assert.deepEqual(where(chat.receive(away, 1_000)), [
+      "#lobby -- [03:04:05] dave is away: lunch",
+    ]);
+  });
+
+  await t.step("the user's own shows where they look", () => {
+    const chat = carol("current");
+    const own: ServerFrame = { type: "back", ts: TS, name: "carol" };
+    assert.deepEqual(where(chat.receive(own, 1_000)), ["? -- [03:04:05] You are back"]);
+  });
+});
