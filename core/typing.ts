@@ -55,18 +55,30 @@ function leaving(name: string): string {
   return `Cannot leave: you are looking at @${name}; name a room: /part #room`;
 }
 
+function locking(verb: "lock" | "unlock"): (name: string) => string {
+  return (name) => `Cannot ${verb}: you are looking at @${name}; name a room: /${verb} #room`;
+}
+
 /**
  * Why each command that acts on the room looked at, named without a room,
  * is refused while the user looks at private messages with `name`.
  */
-const NO_ROOM_HERE = {
+const NO_ROOM_HERE: Readonly<Record<string, (name: string, frame: ClientFrame) => string>> = {
   // `/part` would leave a room that is not on the screen.
   part: leaving,
   leave: leaving,
   // Private messages are not kept, and a room's answer would land unseen.
   history: () => "Cannot show history here: private messages are not kept; /switch to a room first",
   search: () => "Cannot search here: private messages are not kept; /switch to a room first",
-} as const;
+  // The answer would be about a room that is not on the screen, and land in it unseen.
+  who: (name) => `Cannot list who is here: you are looking at @${name}; /switch to a room first`,
+  topic: (name, frame) =>
+    frame.type === "topic" && frame.text !== undefined
+      ? `Cannot set a topic: you are looking at @${name}; name a room: /topic #room TEXT`
+      : `Cannot show a topic: you are looking at @${name}; name a room: /topic #room`,
+  lock: locking("lock"),
+  unlock: locking("unlock"),
+};
 
 /** What `line`, typed as `parsed`, does in `place`. */
 export function outgoing(line: string, parsed: ParsedLine, place: Place): Outgoing {
@@ -85,9 +97,9 @@ export function outgoing(line: string, parsed: ParsedLine, place: Place): Outgoi
     if (since !== undefined) options.frame = join(typed, since);
   }
   // Looking at private messages, a command that acts on the room looked at has none.
-  if (many && view?.kind === "private" && frame !== undefined && frame.type in NO_ROOM_HERE) {
-    const why = NO_ROOM_HERE[frame.type as keyof typeof NO_ROOM_HERE];
-    if ((frame as { room?: string }).room === undefined) return { refused: why(view.name) };
+  const why = frame === undefined ? undefined : NO_ROOM_HERE[frame.type];
+  if (many && view?.kind === "private" && why !== undefined) {
+    if ((frame as { room?: string }).room === undefined) return { refused: why(view.name, frame!) };
   }
   // Looking at private messages, words typed go to that person.
   const words = frame?.type === "say" && view?.kind === "private" ? frame.text : undefined;

@@ -862,6 +862,36 @@ Deno.test("Conversation: /history and /search, looking at private messages, say 
   assert.equal(sent(chat.type("/history 3", 2)).length, 1);
 });
 
+Deno.test("Conversation: /who, /topic, /lock and /unlock, looking at private messages, ask for a room", () => {
+  const chat = joined();
+  chat.type("/join #dev", 1);
+  chat.receive(room("#dev", ["ann", "bob"]), 2);
+  chat.switchTo("@bob");
+  for (
+    const [line, why] of [
+      ["/who", "Cannot list who is here: you are looking at @bob; /switch to a room first"],
+      ["/names", "Cannot list who is here: you are looking at @bob; /switch to a room first"],
+      ["/topic", "Cannot show a topic: you are looking at @bob; name a room: /topic #room"],
+      [
+        "/topic lunch at noon",
+        "Cannot set a topic: you are looking at @bob; name a room: /topic #room TEXT",
+      ],
+      ["/lock", "Cannot lock: you are looking at @bob; name a room: /lock #room"],
+      ["/unlock", "Cannot unlock: you are looking at @bob; name a room: /unlock #room"],
+    ]
+  ) {
+    const refused = chat.type(line!, 3);
+    assert.deepEqual(sent(refused), [], line);
+    assert.deepEqual(shown(refused), [`!! ${why}`], line);
+  }
+  // A room named is a room: the answer lands in its view.
+  for (const line of ["/topic #lobby", "/topic #lobby lunch at noon", "/lock #dev"]) {
+    assert.deepEqual(sent(chat.type(line, 4)), [{ type: "say", text: line, room: "#dev" }]);
+  }
+  chat.switchTo("#lobby");
+  assert.deepEqual(sent(chat.type("/who", 5)), [{ type: "say", text: "/who", room: "#lobby" }]);
+});
+
 Deno.test("Conversation: a servers frame replaces the welcome's lists of the other servers", () => {
   const chat = joined();
   assert.deepEqual(chat.servers, []);
