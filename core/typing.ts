@@ -78,6 +78,8 @@ const NO_ROOM_HERE: Readonly<Record<string, (name: string, frame: ClientFrame) =
       : `Cannot show a topic: you are looking at @${name}; name a room: /topic #room`,
   lock: locking("lock"),
   unlock: locking("unlock"),
+  // An action would be done in that room, for everyone there to see.
+  me: (name) => `Cannot act here: /me goes to a room, not to @${name}; /switch to a room first`,
 };
 
 /** What `line`, typed as `parsed`, does in `place`. */

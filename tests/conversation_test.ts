@@ -892,6 +892,18 @@ Deno.test("Conversation: /who, /topic, /lock and /unlock, looking at private mes
   assert.deepEqual(sent(chat.type("/who", 5)), [{ type: "say", text: "/who", room: "#lobby" }]);
 });
 
+Deno.test("Conversation: /me, looking at private messages, is refused: it would be done in a room", () => {
+  const chat = joined();
+  chat.switchTo("@bob");
+  const refused = chat.type("/me waves", 1);
+  assert.deepEqual(sent(refused), []);
+  assert.deepEqual(shown(refused), [
+    "!! Cannot act here: /me goes to a room, not to @bob; /switch to a room first",
+  ]);
+  chat.switchTo("#lobby");
+  assert.deepEqual(sent(chat.type("/me waves", 2)).map((frame) => frame.type), ["say"]);
+});
+
 Deno.test("Conversation: a servers frame replaces the welcome's lists of the other servers", () => {
   const chat = joined();
   assert.deepEqual(chat.servers, []);
