@@ -6,7 +6,8 @@
  * private message), after a day separator when a new day begins there; at
  * once if the user is looking at that view; else kept until they do,
  * counted as unread, and, for a client showing one view at a time, a
- * mention shown at once with its room. A room entered again replays only
+ * mention or a private message shown at once with its room, and again in
+ * its place once the user looks there. A room entered again replays only
  * what came after the last message seen there, and the answer to
  * `/history` or `/search` shows its dates. Someone going away or coming
  * back, which concerns no one room, goes to each room the user shares with
@@ -119,8 +120,10 @@ export class Arrivals {
         const read = own && this.#views.read(view);
         const arrival = { unread: own ? 0 : 1, mention: false };
         if (this.#options.display === "current") {
-          // Private messages are shown at once, wherever the user is looking.
-          const changed = !this.#views.isCurrent(view) && this.#views.hold(view, [], arrival);
+          // Private messages are shown at once, wherever the user is looking, and those of the
+          // other person again in their view, when the user looks at it.
+          const held = own ? [] : lines;
+          const changed = !this.#views.isCurrent(view) && this.#views.hold(view, held, arrival);
           return { effects: [show(lines, view)], changed: changed || read, view };
         }
         const day = this.#views.dayBefore(view, frame.ts, this.#options.clock());

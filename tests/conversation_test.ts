@@ -793,7 +793,8 @@ Deno.test("Conversation: /switch @name opens private messages only with someone 
     chat.receive({ type: "left", ts: TS, room: "#lobby", name: "carol", reason: "quit" }, 6);
     chat.switchTo("#lobby");
     assert.deepEqual(shown(chat.type("/switch @carol", 7)), [
-      "-- @carol: private messages with carol; what you type goes to carol alone",
+      "— @carol: new since you left —",
+      "[03:04:05] [private] carol → you: bye",
     ]);
     assert.equal(chat.view?.id, "@carol");
   });
@@ -810,6 +811,45 @@ Deno.test("Conversation: /switch @name opens private messages only with someone 
     assert.deepEqual(shown(refused), ["!! Cannot switch to @ann: that is you"]);
     assert.equal(chat.view?.id, "@carol");
     assert.deepEqual(ids(), ["#lobby", "#dev", "@bob", "@carol"]);
+  });
+});
+
+Deno.test("Conversation: private messages printed at once show again in their view, among the rest", async (t) => {
+  const chat = joined();
+  const whisper = (id: number, from: string, to: string, text: string): ServerFrame => ({
+    type: "private",
+    id,
+    ts: TS,
+    from,
+    to,
+    text,
+  });
+  const looking = "-- @bob: private messages with bob; what you type goes to bob alone";
+
+  await t.step("printed at once where the user looks, and again in their place", () => {
+    assert.deepEqual(shown(chat.receive(whisper(1, "bob", "ann", "lunch?"), 1)), [
+      "[03:04:05] [private] bob → you: lunch?",
+    ]);
+    chat.receive(whisper(2, "bob", "ann", "at 12?"), 2);
+    assert.deepEqual(chat.activity.map(({ id, unread }) => `${id} ${unread}`), ["@bob 2"]);
+    assert.deepEqual(shown(chat.switchTo("@bob")), [
+      "— @bob: new since you left —",
+      "[03:04:05] [private] bob → you: lunch?",
+      "[03:04:05] [private] bob → you: at 12?",
+    ]);
+  });
+
+  await t.step("once seen, not again", () => {
+    chat.switchTo("#lobby");
+    assert.deepEqual(shown(chat.switchTo("@bob")), [looking]);
+  });
+
+  await t.step("answered from elsewhere, they are read", () => {
+    chat.switchTo("#lobby");
+    chat.receive(whisper(3, "bob", "ann", "there?"), 3);
+    chat.receive(whisper(4, "ann", "bob", "yes"), 4);
+    assert.deepEqual(chat.activity, []);
+    assert.deepEqual(shown(chat.switchTo("@bob")), [looking]);
   });
 });
 

@@ -127,6 +127,15 @@ testWith(
         assert.equal(countLines(screen, divider("#dev")), 2, screen.text);
         await alice.press("C-n");
         await inputLine(alice, "@carol>");
+        // carol's message, printed at once in #lobby, shows again in its place, once.
+        screen = await alice.waitFor(
+          (screen) =>
+            countLines(screen, divider("@carol")) === 1 &&
+            countLines(screen, privateLine("carol", "lunch at 12?")) === 2,
+          "carol's private message again, under the divider of @carol",
+        );
+        const under = screen.lines.findIndex((line) => divider("@carol").test(line));
+        assert.match(screen.lines[under + 1] ?? "", privateLine("carol", "lunch at 12?"));
         await alice.press("C-p");
         await inputLine(alice, "#dev>");
         await alice.press("C-p");
