@@ -66,7 +66,7 @@ import {
   tooManyWaitingError,
   waitingNotice,
 } from "./notices.ts";
-import { changedAny, type Changes, noChanges, Roster } from "./roster.ts";
+import { changedAny, type Changes, noChanges, Roster, stillConnected } from "./roster.ts";
 import { sanitizeLines, sanitizeText } from "./sanitize.ts";
 import { transferEffects } from "./transfers.ts";
 import { helloFrame, outgoing } from "./typing.ts";
@@ -634,12 +634,20 @@ export class Conversation {
     return this.#presence.heard(view, name, now) ? [typingChanged()] : [];
   }
 
-  /** A message from someone shown typing: they are no longer. */
+  /**
+   * A message from someone shown typing: they are no longer. Nor when they
+   * left the room (the chat, unless they are still connected), or took
+   * another name: no message will end it.
+   */
   #stoppedTyping(frame: ServerFrame): Effect[] {
     const stopped = frame.type === "message" && !frame.replay
       ? this.#presence.said(frame.room, frame.from)
       : frame.type === "private" && !this.roster.isMe(frame.from)
       ? this.#presence.said(privateViewId(frame.from), frame.from)
+      : frame.type === "left"
+      ? this.#presence.gone(frame.name, stillConnected(frame.reason) ? frame.room : undefined)
+      : frame.type === "renamed"
+      ? this.#presence.gone(frame.from)
       : false;
     return stopped ? [typingChanged()] : [];
   }

@@ -35,6 +35,14 @@ export class TypingWatch {
     return this.#views.get(view)?.delete(nameKey(name)) ?? false;
   }
 
+  /** `name` left `view`, or the chat (every view): they type no more. Returns whether they were. */
+  gone(name: string, view?: string): boolean {
+    const views = view === undefined ? [...this.#views.values()] : [this.#views.get(view)];
+    let was = false;
+    for (const typing of views) was = (typing?.delete(nameKey(name)) ?? false) || was;
+    return was;
+  }
+
   /** Who is typing in `view` at `now`, in the order they started. */
   names(view: string, now: number): string[] {
     const typing = this.#views.get(view);

@@ -79,6 +79,14 @@ export class Presence {
     return this.#typing.said(view, name);
   }
 
+  /**
+   * `name` left `view`, or the chat when no view is given, or took another
+   * name: reports whether they were shown typing there.
+   */
+  gone(name: string, view?: string): boolean {
+    return this.#typing.gone(name, view);
+  }
+
   /** Who is typing in `view` at `now`, in the order they started. */
   typingIn(view: string, now: number): string[] {
     return this.#typing.names(view, now);

@@ -46,6 +46,15 @@ const ELSEWHERE_REMEMBERED = 256;
 
 const NOBODY: ReadonlyMap<string, string> = new Map();
 
+/**
+ * Whether someone who left a room for `reason` (a `left` frame's) is still
+ * connected: gone to another room, or out of this one; any other reason is
+ * gone from the chat.
+ */
+export function stillConnected(reason: string | undefined): boolean {
+  return reason?.startsWith("went to ") === true || reason === "parted";
+}
+
 /** Reports whether anything changed. */
 export function changedAny(changes: Changes): boolean {
   return changes.me || changes.room || changes.members || changes.rooms || changes.views ||
@@ -273,10 +282,8 @@ export class Roster {
         if (room.members.delete(nameKey(frame.name)) || room.count > room.members.size) {
           room.count = Math.max(room.members.size, room.count - 1);
         }
-        // Gone to another room, or out of this one, is still connected; any other reason is gone.
-        if (frame.reason?.startsWith("went to ") || frame.reason === "parted") {
-          this.#meet(frame.name);
-        } else this.#elsewhere.delete(nameKey(frame.name));
+        if (stillConnected(frame.reason)) this.#meet(frame.name);
+        else this.#elsewhere.delete(nameKey(frame.name));
         changes.members = frame.room === this.#room;
         break;
       }

@@ -122,6 +122,58 @@ Deno.test("Conversation: who is typing, in which view, and for how long", async 
   });
 });
 
+Deno.test("Conversation: someone who leaves or takes another name is no longer shown typing", async (t) => {
+  const chat = joined();
+  const left = (name: string, room: string, reason: string): ServerFrame => ({
+    type: "left",
+    ts: TS,
+    room,
+    name,
+    reason,
+  });
+
+  await t.step("kicked out of the room, at once", () => {
+    chat.receive({ type: "typing", name: "tiny", room: "#lobby" }, 1_000);
+    const effects = chat.receive(left("tiny", "#lobby", "kicked by carol"), 1_100);
+    assert.ok(typingChanged(effects));
+    assert.deepEqual(chat.typingIn("#lobby", 1_100), []);
+  });
+
+  await t.step("renamed, in every view, private ones too", () => {
+    chat.receive({ type: "typing", name: "bob", room: "#lobby" }, 2_000);
+    chat.receive({ type: "typing", name: "bob", room: "#dev" }, 2_000);
+    chat.receive({ type: "typing", name: "bob" }, 2_000);
+    const effects = chat.receive(
+      { type: "renamed", ts: TS, room: "#lobby", from: "bob", to: "bobby" },
+      2_100,
+    );
+    assert.ok(typingChanged(effects));
+    assert.deepEqual(chat.typingIn("#lobby", 2_100), []);
+    assert.deepEqual(chat.typingIn("#dev", 2_100), []);
+    assert.deepEqual(chat.typingPrivately(2_100), []);
+  });
+
+  await t.step("gone to another room, only in the room left", () => {
+    chat.receive({ type: "typing", name: "cat", room: "#lobby" }, 3_000);
+    chat.receive({ type: "typing", name: "cat", room: "#dev" }, 3_000);
+    chat.receive({ type: "typing", name: "cat" }, 3_000);
+    assert.ok(typingChanged(chat.receive(left("cat", "#lobby", "parted"), 3_100)));
+    assert.deepEqual(chat.typingIn("#lobby", 3_100), []);
+    assert.deepEqual(chat.typingIn("#dev", 3_100), ["cat"]);
+    assert.deepEqual(chat.typingPrivately(3_100), ["cat"]);
+  });
+
+  await t.step("quit, everywhere, private messages too", () => {
+    assert.ok(typingChanged(chat.receive(left("cat", "#dev", "quit: bye"), 3_200)));
+    assert.deepEqual(chat.typingIn("#dev", 3_200), []);
+    assert.deepEqual(chat.typingPrivately(3_200), []);
+  });
+
+  await t.step("someone who was not typing changes nothing shown", () => {
+    assert.ok(!typingChanged(chat.receive(left("dan", "#lobby", "quit"), 3_300)));
+  });
+});
+
 Deno.test("Conversation.keystroke() tells the server the user types, at most every 3 s", async (t) => {
   const chat = joined();
   const typing = (now: number, draft = "h") => sent(chat.keystroke(now, draft));

@@ -1,7 +1,7 @@
 /**
  * Presence in the terminal, as alice at the real `chat join` in tmux meets
  * it against a real server, with bob and carol as raw clients of version 2:
- * "bob is typing…" on her prompt line, bob away in `/who` and in answer to a
+ * "bob is typing…" on her prompt line (gone when he leaves), bob away in `/who` and in answer to a
  * private message, her own keys telling the room she types (unless
  * `/typing off`), `/ignore` hiding bob across a restart, and going away by
  * herself after `--away-after`. Every wait is for an event, with a timeout.
@@ -95,6 +95,43 @@ testWith(["tmux"], "chat join shows who is typing on the prompt line, for a whil
       3_000,
     );
     assert.ok(performance.now() - before < TYPING_SHOWN_MS - 1_000);
+  });
+});
+
+testWith(["tmux"], "chat join: who takes another name or leaves is no longer typing", async () => {
+  await withChat(async (port, tmux, config) => {
+    const alice = await joinWith(tmux, "alice", port, config);
+    await using bob = await TestClient.join2(port, "bob");
+    await alice.waitForLine(/bob joined #lobby/);
+    await using carol = await TestClient.join2(port, "carol");
+    await alice.waitForLine(/carol joined #lobby/);
+
+    // Each goes long before "is typing" would run out by itself.
+    await bob.send({ type: "typing", room: "#lobby" });
+    await alice.waitFor(typingLine, "bob typing");
+    await bob.send({ type: "say", text: "/nick bobby", room: "#lobby" });
+    await alice.waitFor(
+      (screen) =>
+        countLines(screen, /^-- \[\d\d:\d\d:\d\d\] bob is now bobby$/) === 1 &&
+        screen.cursorLine === "#lobby>",
+      "bob renamed, and nobody typing",
+      TYPING_SHOWN_MS / 2,
+    );
+
+    await carol.send({ type: "typing", room: "#lobby" });
+    await alice.waitFor(
+      (screen) => screen.cursorLine === "(carol is typing…) #lobby>",
+      "carol typing",
+    );
+    await carol.send({ type: "quit" });
+    await carol.closed();
+    await alice.waitFor(
+      (screen) =>
+        countLines(screen, /^-- \[\d\d:\d\d:\d\d\] carol left #lobby/) === 1 &&
+        screen.cursorLine === "#lobby>",
+      "carol gone, and nobody typing",
+      TYPING_SHOWN_MS / 2,
+    );
   });
 });
 
