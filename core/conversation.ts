@@ -392,6 +392,8 @@ export class Conversation {
     // `who` tells how long people have been idle as of now, on the server's clock, as it counts.
     const describing = frame.type === "who"
       ? { ...this.#describing, now: this.#serverClock.now(this.#clock()) }
+      : frame.type === "away" && this.#presence.awayByItself
+      ? { ...this.#describing, awayByItself: true }
       : this.#describing;
     const taken = this.#arrivals.take(frame, describeFrame(described, me, describing), me);
     effects.push(...taken.effects);

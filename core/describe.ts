@@ -117,6 +117,11 @@ export interface DescribeOptions {
   readonly fileLink?: ((file: FileRef) => string | undefined) | undefined;
   /** The time now, in ms since the epoch: `who` then says who has been idle for a while. */
   readonly now?: number | undefined;
+  /**
+   * The user's own `away` is the client's, sent after a while without
+   * input: it says that any key brings them back, not to type `/back`.
+   */
+  readonly awayByItself?: boolean | undefined;
 }
 
 /** What a private message is labelled with. */
@@ -472,10 +477,11 @@ export function describeFrame(
       return [notice([safe(frame.text)], frame.ts)];
     case "away": {
       const why = frame.reason === undefined ? "" : `: ${safe(frame.reason)}`;
+      const back = options.awayByItself ? "any key brings you back" : "/back when you are back";
       return [
         notice(
           isOwn(frame.name, me)
-            ? [`You are away${why}; /back when you are back`]
+            ? [`You are away${why}; ${back}`]
             : [named("nick", frame.name), ` is away${why}`],
           frame.ts,
         ),

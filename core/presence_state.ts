@@ -57,6 +57,8 @@ export class Presence {
   readonly #ignores: IgnoreList;
   readonly #awayAfterMs: number;
   #idle: IdleWatch | undefined;
+  /** Whether the last away the client told the server of was its own, after a while idle. */
+  #awayByItself = false;
 
   /** Starts with `options`. */
   constructor(options: PresenceOptions) {
@@ -159,7 +161,17 @@ export class Presence {
 
   /** Time passed: `away` to send once the user has been idle long enough. */
   idle(now: number): ClientFrame[] {
-    return this.#idleAt(now).tick(now) === "away" ? [{ type: "away", reason: "idle" }] : [];
+    if (this.#idleAt(now).tick(now) !== "away") return [];
+    this.#awayByItself = true;
+    return [{ type: "away", reason: "idle" }];
+  }
+
+  /**
+   * Whether the user's last away was the client's own, after a while
+   * without input, which any key ends, rather than an `/away` they typed.
+   */
+  get awayByItself(): boolean {
+    return this.#awayByItself;
   }
 
   /**
@@ -168,7 +180,10 @@ export class Presence {
    */
   typed(frame: ClientFrame | undefined, now: number): ClientFrame[] {
     const idle = this.#idleAt(now);
-    if (frame?.type === "away") idle.manual(true);
+    if (frame?.type === "away") {
+      idle.manual(true);
+      this.#awayByItself = false;
+    }
     const input = idle.input(now);
     if (frame?.type === "back") {
       idle.manual(false);

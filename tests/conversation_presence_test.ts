@@ -296,6 +296,29 @@ Deno.test("Conversation: away after a while without input, back at the next", as
   });
 });
 
+Deno.test("Conversation: the user's own away says how it ends: any key after idle, else /back", async (t) => {
+  const chat = joined({ awayAfterMs: 60_000 });
+  const away = (reason: string): ServerFrame => ({ type: "away", ts: TS, name: "ann", reason });
+
+  await t.step("away by itself, after a while idle", () => {
+    chat.receive({ type: "ping" }, 60_000);
+    assert.deepEqual(sent(chat.tick(60_000)).filter((frame) => frame.type === "away"), [
+      { type: "away", reason: "idle" },
+    ]);
+    assert.deepEqual(shown(chat.receive(away("idle"), 60_100)), [
+      "-- [03:04:05] You are away: idle; any key brings you back",
+    ]);
+  });
+
+  await t.step("away as the user typed it, even for the same reason", () => {
+    chat.keystroke(61_000, "h");
+    chat.type("/away idle", 61_100);
+    assert.deepEqual(shown(chat.receive(away("idle"), 61_200)), [
+      "-- [03:04:05] You are away: idle; /back when you are back",
+    ]);
+  });
+});
+
 Deno.test("Conversation: the people the user ignores are hidden", async (t) => {
   const chat = joined({ ignored: ["Eve"] });
 

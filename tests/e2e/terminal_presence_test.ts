@@ -229,7 +229,7 @@ testWith(["tmux"], "chat join --away-after goes away when idle, back at the next
     const alice = await joinWith(tmux, "alice", port, config, ["--away-after", "0.05"]);
     const away = await bob.next("away", (frame) => frame.name === "alice", 15_000);
     assert.equal(away.reason, "idle");
-    await alice.waitForLine(/^-- \[\d\d:\d\d:\d\d\] You are away: idle; \/back when you are back$/);
+    await alice.waitForLine(/^-- \[\d\d:\d\d:\d\d\] You are away: idle; any key brings you back$/);
     await alice.press("Left");
     await bob.next("back", (frame) => frame.name === "alice");
     await alice.waitForLine(/^-- \[\d\d:\d\d:\d\d\] You are back$/);
