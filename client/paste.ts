@@ -172,8 +172,16 @@ export function moveToLine(text: string, cursor: number, step: number): number |
   return Math.min(start + (cursor - starts[line]!), end);
 }
 
-/** The row that stands for the `count` lines of a draft cut off `where` the rows shown. */
-export function hiddenLines(count: number, where: "above" | "below", columns: number): string {
-  const text = `… ${count} more ${count === 1 ? "line" : "lines"} ${where}`;
+/**
+ * The row that stands for the `count` lines of a draft cut off `where` the
+ * rows shown, or the `count` rows of a draft of one line.
+ */
+export function hiddenLines(
+  count: number,
+  where: "above" | "below",
+  columns: number,
+  unit: "line" | "row" = "line",
+): string {
+  const text = `… ${count} more ${unit}${count === 1 ? "" : "s"} ${where}`;
   return text.length < columns ? text : text.slice(0, Math.max(columns - 1, 0));
 }

@@ -391,9 +391,9 @@ export class Terminal implements Disposable {
     const text = input.prompt + input.line;
     const at = layout(text, input.prompt.length + input.cursor, columns);
     const total = Math.max(at.end.row, at.cursor.row) + 1;
-    // A draft of several lines leaves a few rows above it to the conversation.
+    // A draft leaves a few rows above it to the conversation, when it has to be cut.
     const several = input.line.includes("\n");
-    const height = several && rows > ROWS_LEFT + 4 ? rows - ROWS_LEFT : rows;
+    const height = rows > ROWS_LEFT + 4 ? rows - ROWS_LEFT : rows;
     const atEnd = input.cursor === input.line.length;
     const appendable = atEnd && total <= height;
     const joinsDrawn = drawn !== undefined && drawn.appendable && drawn.prompt === input.prompt &&
@@ -412,11 +412,11 @@ export class Terminal implements Disposable {
       };
       return;
     }
-    // A line taller than the screen is cut to the rows around the cursor, so
-    // that none of it scrolls off the top into the scrollback. A draft of
-    // several lines says how many lines it hides, in place of its first or
-    // last row shown.
-    const marked = several && height >= 3;
+    // A draft taller than that is cut to the rows around the cursor, so that
+    // none of it scrolls off the top into the scrollback. It says how many of
+    // its lines it hides (rows, for a draft of one line), in place of its
+    // first or last row shown.
+    const marked = height >= 3;
     const top = total <= height
       ? 0
       : Math.min(total - height, marked ? Math.max(at.cursor.row - 1, 0) : at.cursor.row);
@@ -424,12 +424,12 @@ export class Terminal implements Disposable {
     const breaks = at.glyphs.filter((glyph) => glyph.text === "\r\n");
     const markers = new Map<number, string>();
     if (marked && top > 0) {
-      const count = 1 + breaks.filter((glyph) => glyph.row <= top).length;
-      markers.set(top, hiddenLines(count, "above", columns));
+      const count = several ? 1 + breaks.filter((glyph) => glyph.row <= top).length : top + 1;
+      markers.set(top, hiddenLines(count, "above", columns, several ? "line" : "row"));
     }
     if (marked && bottom < total - 1) {
-      const count = breaks.filter((glyph) => glyph.row >= bottom).length;
-      markers.set(bottom, hiddenLines(count, "below", columns));
+      const count = several ? breaks.filter((glyph) => glyph.row >= bottom).length : total - bottom;
+      markers.set(bottom, hiddenLines(count, "below", columns, several ? "line" : "row"));
     }
     const shown: { glyph: Glyph; index: number }[][] = [];
     for (let row = top; row <= bottom; row++) shown.push([]);

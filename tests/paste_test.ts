@@ -109,10 +109,13 @@ Deno.test("moveToLine() keeps the column, or the end of a shorter line", () => {
   assert.equal(moveToLine(text, 12, 1), undefined);
 });
 
-Deno.test("hiddenLines() counts the lines cut off, within the width", () => {
+Deno.test("hiddenLines() counts the lines or rows cut off, within the width", () => {
   assert.equal(hiddenLines(1, "below", 80), "… 1 more line below");
   assert.equal(hiddenLines(12, "above", 80), "… 12 more lines above");
   assert.equal(hiddenLines(12, "above", 8), "… 12 mo");
+  // A draft of one line hides rows.
+  assert.equal(hiddenLines(1, "above", 80, "row"), "… 1 more row above");
+  assert.equal(hiddenLines(3, "below", 80, "row"), "… 3 more rows below");
 });
 
 Deno.test("layout() starts a row at each line break", () => {

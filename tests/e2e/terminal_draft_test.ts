@@ -402,3 +402,63 @@ draftTest(
     assert.deepEqual(wrong, [], `every word of the paste should show once:\n${after.join("\n")}`);
   },
 );
+
+draftTest(
+  "chat join: a line taller than a small screen says how many of its rows it hides, above or below",
+  async (tmux, port) => {
+    const columns = 60;
+    const height = 15;
+    const { bob, carol } = await threePeople(tmux, port, columns, height);
+    await using _bob = bob;
+    await using _carol = carol;
+    const draft = longDraft(columns * 20 + 7);
+    const { rows } = wrap(PROMPT + draft, columns);
+    // Four rows are left to the conversation; of the rest, the first says what is hidden.
+    const shown = height - 4 - 1;
+    const hidden = rows.length - shown;
+    assert.ok(hidden > 1, "the draft is taller than the screen");
+    await tmux.type("alice", draft);
+    const whole = (screen: Screen) => {
+      const first = screen.cursor.y - shown + 1;
+      return screen.lines[first - 1] === `… ${hidden} more rows above` &&
+        screen.lines.slice(first, screen.cursor.y + 1).join("\n") === rows.slice(-shown).join("\n");
+    };
+    await tmux.waitForScreen(
+      "alice",
+      whole,
+      10_000,
+      `"… ${hidden} more rows above", then the draft's last ${shown} rows`,
+    );
+
+    // What arrives prints above it, once.
+    await carol.say("news over a tall draft");
+    const news = messageLine("carol", "news over a tall draft");
+    await tmux.waitForScreen(
+      "alice",
+      (screen) => whole(screen) && count(screen.lines, news) === 1,
+      10_000,
+      "carol's message above the tall draft",
+    );
+
+    // At its start, the prompt and the first rows show, and how many rows follow.
+    await tmux.press("alice", "Home");
+    await tmux.waitForScreen(
+      "alice",
+      (screen) => {
+        const top = screen.cursor.y;
+        return screen.cursor.x === PROMPT.length &&
+          screen.lines.slice(top, top + shown).join("\n") === rows.slice(0, shown).join("\n") &&
+          screen.lines[top + shown] === `… ${hidden} more rows below`;
+      },
+      10_000,
+      `the prompt and the draft's first ${shown} rows, then "… ${hidden} more rows below"`,
+    );
+
+    await tmux.press("alice", "End");
+    await tmux.waitForScreen("alice", whole, 10_000, "the draft's end again");
+    await send(tmux, bob, draft);
+    const history = await scrollback(tmux, "alice");
+    assert.equal(count(history, /more rows (above|below)/), 0, history.join("\n"));
+    assert.equal(count(history, news), 1, history.join("\n"));
+  },
+);
