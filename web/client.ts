@@ -25,6 +25,7 @@ import { isMention } from "../core/format.ts";
 import { nameKey } from "../core/names.ts";
 import { filesElsewhereNotice, movedNotice, outageNotice } from "../core/notices.ts";
 import type { Changes } from "../core/roster.ts";
+import { sanitizeText } from "../core/sanitize.ts";
 import type { FileRef, ServerFrame } from "../protocol.ts";
 import { Alerts } from "./alerts.ts";
 import { safeFileUrl } from "./attachment.ts";
@@ -74,6 +75,8 @@ export class WebClient {
   #quietWho = 0;
   #whoTimer: ReturnType<typeof setTimeout> | undefined;
   #outageNoted = false;
+  /** Why the server sent the page away for good (a kick, a ban), until the user joins again. */
+  #dismissed: string | undefined;
   /** The log lines showing lines still being sent, by client message id. */
   readonly #sending = new Map<string, HTMLElement>();
   #tickTimer: ReturnType<typeof setInterval> | undefined;
@@ -137,6 +140,7 @@ export class WebClient {
 
   /** Joins under `name`, typed into the name form and already checked, with the password if asked. */
   submitName(name: string, password?: string): void {
+    this.#dismissed = undefined;
     this.#joining.typed(name, password);
     if (this.#connection.isOpen) return this.#sendHello(name);
     this.#connection.start();
@@ -205,8 +209,9 @@ export class WebClient {
     this.setSidebar(false);
   }
 
-  /** Reconnects now: after a /quit, or instead of waiting for the next attempt. */
+  /** Reconnects now: after a /quit, a kick or a ban, or instead of waiting for the next attempt. */
   retry(): void {
+    this.#dismissed = undefined;
     if (this.#connection.state.kind === "stopped") {
       const name = this.#chat.roster.me || loadName();
       if (name === undefined) return this.#joining.ask("");
@@ -225,9 +230,10 @@ export class WebClient {
     this.#connection.stop();
   }
 
-  /** Reconnects after {@linkcode WebClient.suspend}, as when the page comes back. */
+  /** Reconnects after {@linkcode WebClient.suspend}, as when the page comes back, unless sent away. */
   resume(): void {
-    if (this.#joining.name !== undefined && !this.#chat.quitting) this.#connection.start();
+    const away = this.#chat.quitting || this.#dismissed !== undefined;
+    if (this.#joining.name !== undefined && !away) this.#connection.start();
   }
 
   /** Opens or closes the sidebar drawer (narrow screens). */
@@ -315,7 +321,16 @@ export class WebClient {
   }
 
   #showStatus(): void {
-    this.#status.show(this.#connection.state, this.#joining.phase);
+    this.#status.show(this.#connection.state, this.#joining.phase, this.#dismissed);
+  }
+
+  /**
+   * The server said goodbye without inviting the page back (`bye` without
+   * `retry`): the page stops, and says why, until the user joins again.
+   */
+  #sentAway(reason: string): void {
+    this.#dismissed = sanitizeText(reason);
+    this.#connection.stop();
   }
 
   /** Shows `lines` in view `id`, or in the view looked at. */
@@ -395,7 +410,9 @@ export class WebClient {
     if (frame.type === "renamed") this.#logs.renamed(frame.from, frame.to);
     const about = this.#page.people.take(frame, Date.now());
     this.#apply(this.#chat.receive(frame, performance.now()), quietRooms || quietWho);
-    if (frame.type === "bye" && this.#chat.quitting) this.#connection.stop();
+    // A goodbye that does not invite the page back (a kick, a ban, the user's /quit): it stays
+    // away, saying why, until the user asks to join again.
+    if (frame.type === "bye" && !frame.retry) this.#sentAway(frame.reason);
     if (
       frame.type === "room" || frame.type === "joined" || frame.type === "left" ||
       frame.type === "parted" || (frame.type === "notice" && frame.room !== undefined)

@@ -61,24 +61,31 @@ export class StatusView {
     this.#elements = elements;
   }
 
-  /** Shows `state`; call again whenever the state or the phase changes. */
-  show(state: ConnectionState, phase: Phase): void {
+  /**
+   * Shows `state`, and while stopped `why` the server sent the page away (a
+   * kick, a ban); call again whenever the state or the phase changes.
+   */
+  show(state: ConnectionState, phase: Phase, why?: string): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#render(state, phase);
+    this.#render(state, phase, why);
     if (state.kind === "waiting") {
       this.#timer = setInterval(() => this.#render(state, phase), 250);
     }
   }
 
-  #render(state: ConnectionState, phase: Phase): void {
+  #render(state: ConnectionState, phase: Phase, why?: string): void {
     const { status, announce, retry, nameStatus } = this.#elements;
     const { text, kind } = statusText(state, phase, Date.now());
+    const said = state.kind === "stopped" && why !== undefined ? `${text}: ${why}` : text;
     if (status.textContent !== text) status.textContent = text;
-    if (status.dataset.state !== kind) {
-      status.dataset.state = kind;
-      // Screen readers hear changes of state, not every tick of the countdown.
-      announce.textContent = kind === "reconnecting" ? "Reconnecting" : text;
+    status.title = said;
+    const changed = status.dataset.state !== kind;
+    if (changed) status.dataset.state = kind;
+    // Screen readers hear changes of state, and why the page was sent away, not every tick of
+    // the countdown.
+    if (changed || (state.kind === "stopped" && announce.textContent !== said)) {
+      announce.textContent = kind === "reconnecting" ? "Reconnecting" : said;
     }
     retry.hidden = state.kind !== "waiting" && state.kind !== "stopped";
     retry.textContent = state.kind === "stopped" ? "Reconnect" : "Retry now";

@@ -1,0 +1,94 @@
+/**
+ * The page sent away by the server: a kick keeps it away, saying by whom and
+ * why, until the user asks to join again. The real page runs in Chromium
+ * against a real server; the operator is a protocol client.
+ */
+
+import assert from "node:assert/strict";
+import type { Page } from "./_playwright.ts";
+import { FIRST_RETRY_MS } from "../../core/backoff.ts";
+import { type ChatServer, startServer } from "../../server.ts";
+import { parseOpFile } from "../../server/hub/moderation.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import {
+  ChatBrowser,
+  exactly,
+  joinAs,
+  logLine,
+  pageUrl,
+  waitForLine,
+  waitForStatus,
+} from "./_browser.ts";
+import { testWith } from "./_needs.ts";
+
+/** Longer than the page's first reconnect would take, jitter included, twice over. */
+const NO_RETRY_MS = 2.5 * FIRST_RETRY_MS;
+
+/** A server whose operator is `alice` (secret `s3cret`), and the lines it logs. */
+async function moderatedServer(): Promise<{ server: ChatServer; log: string[] }> {
+  const log: string[] = [];
+  const server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    webPort: 0,
+    operators: parseOpFile("alice s3cret\n"),
+    log: (line) => log.push(line),
+  });
+  return { server, log };
+}
+
+/** `alice`, in #lobby and an operator. */
+async function operator(server: ChatServer): Promise<TestClient> {
+  const alice = await TestClient.join2(server.addr.port, "alice");
+  await alice.say("/oper s3cret");
+  await alice.next("notice", (frame) => frame.text.startsWith("alice is an operator"));
+  return alice;
+}
+
+/** Matches a log line that reads `text` after its time. */
+function stamped(text: string): RegExp {
+  return new RegExp(String.raw`^\[\d\d:\d\d:\d\d\] ` + exactly(text).source.slice(1));
+}
+
+/** Proves that `page` opens no WebSocket for longer than its next attempt would take. */
+async function staysAway(page: Page): Promise<void> {
+  const socket = await page.waitForEvent("websocket", { timeout: NO_RETRY_MS })
+    .then((socket) => socket.url(), () => undefined);
+  assert.equal(socket, undefined, "the page connected again by itself");
+}
+
+/** Waits until the page says it is disconnected and offers to reconnect, `why` in its status. */
+async function disconnected(page: Page, why: string): Promise<void> {
+  await waitForStatus(page, "Disconnected");
+  await page.locator("#retry", { hasText: exactly("Reconnect") }).waitFor();
+  assert.equal(await page.locator("#status").getAttribute("title"), `Disconnected: ${why}`);
+  assert.equal(await page.locator("#status-announce").textContent(), `Disconnected: ${why}`);
+}
+
+testWith(
+  ["chromium"],
+  "web page: kicked, it stays away, saying by whom and why, until Reconnect is clicked",
+  async () => {
+    const { server } = await moderatedServer();
+    await using _server = server;
+    await using browser = await ChatBrowser.launch();
+    await using alice = await operator(server);
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "bob");
+    await alice.next("joined", (frame) => frame.name === "bob");
+
+    await alice.send({ type: "kick", name: "bob", reason: "flooding" });
+    await waitForLine(page, "notice", stamped("Disconnected: You were kicked by alice: flooding"));
+    await disconnected(page, "You were kicked by alice: flooding");
+    await staysAway(page);
+    assert.equal(await logLine(page, "notice", "Reconnecting").count(), 0, "told it reconnects");
+    await waitForStatus(page, "Disconnected");
+
+    // Joining again is the user's to ask.
+    await page.locator("#retry").click();
+    await waitForStatus(page, "Connected");
+    await alice.next("joined", (frame) => frame.name === "bob");
+    assert.equal(await page.locator("#status").getAttribute("title"), "Connected");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
