@@ -20,6 +20,7 @@
 import { conversationSources } from "../core/complete.ts";
 import { Conversation, type Effect } from "../core/conversation.ts";
 import { errorLine, type Line, notice } from "../core/describe.ts";
+import type { Refusal } from "../core/effects.ts";
 import { fileQuery } from "../core/files.ts";
 import { isMention } from "../core/format.ts";
 import { nameKey } from "../core/names.ts";
@@ -325,6 +326,25 @@ export class WebClient {
   }
 
   /**
+   * The server refused the `hello`. A name or a password is asked for again
+   * (web/joining.ts). A ban, or a protocol the server does not speak, is
+   * final for this attempt: the page stops and says why, on the name form if
+   * it is shown, and joining again is the user's to ask. Anything else (a
+   * cluster that cannot claim the name just now) is tried again after the
+   * usual backoff.
+   */
+  #refused(refusal: Refusal): void {
+    if (refusal.about !== "other") return this.#joining.refused(refusal);
+    const { code, message } = refusal;
+    const final = code === "banned" || code === "unsupported_version";
+    if (this.#ui.nameScreen.hidden) this.#show([errorLine(message)]);
+    else if (final) this.#joining.ask(message, this.#joining.name);
+    else this.#ui.nameError.textContent = message;
+    if (final) this.#sentAway(message);
+    else this.#connection.abandon();
+  }
+
+  /**
    * The server said goodbye without inviting the page back (`bye` without
    * `retry`): the page stops, and says why, until the user joins again.
    */
@@ -458,8 +478,7 @@ export class WebClient {
           this.#welcome();
           break;
         case "refused":
-          if (effect.about === "other") this.#show([errorLine(effect.message)]);
-          else this.#joining.refused(effect);
+          this.#refused(effect);
           break;
         case "pending": {
           const element = this.#draw(effect.shown);

@@ -1,7 +1,8 @@
 /**
- * The page sent away by the server: a kick keeps it away, saying by whom and
- * why, until the user asks to join again. The real page runs in Chromium
- * against a real server; the operator is a protocol client.
+ * The page sent away by the server: a kick or a ban keeps it away, saying by
+ * whom and why, until the user asks to join again; a refusal of its `hello`
+ * is final or tried again as the refusal says. The real page runs in
+ * Chromium against a real server; the operator is a protocol client.
  */
 
 import assert from "node:assert/strict";
@@ -90,5 +91,59 @@ testWith(
     await alice.next("joined", (frame) => frame.name === "bob");
     assert.equal(await page.locator("#status").getAttribute("title"), "Connected");
     assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: banned, and reloaded, it tries once, says who, until when and why, and again only when asked",
+  async () => {
+    const { server, log } = await moderatedServer();
+    await using _server = server;
+    await using browser = await ChatBrowser.launch();
+    await using alice = await operator(server);
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "bob");
+    await alice.next("joined", (frame) => frame.name === "bob");
+
+    await alice.send({ type: "ban", target: "bob", reason: "spamming" });
+    await waitForLine(page, "notice", stamped("Disconnected: You were banned by alice: spamming"));
+    await disconnected(page, "You were banned by alice: spamming");
+    await staysAway(page);
+
+    // Reloaded, the page comes back under its remembered name once, and is refused.
+    const banned = "Cannot join: alice banned you, until an operator lifts it: spamming";
+    await page.reload();
+    await waitForLine(page, "error", stamped(banned));
+    await disconnected(page, banned);
+    await staysAway(page);
+    const refusals = () => log.filter((line) => / is banned: bob, by alice/.test(line)).length;
+    assert.equal(refusals(), 1, `the server's log:\n${log.join("\n")}`);
+    assert.equal(await logLine(page, "notice", "Trying again").count(), 0, "told it tries again");
+
+    // Reconnect tries once more, by hand.
+    await page.locator("#retry").click();
+    await logLine(page, "error", stamped(banned)).nth(1).waitFor();
+    await disconnected(page, banned);
+    assert.equal(refusals(), 2, `the server's log:\n${log.join("\n")}`);
+
+    // A page that asks for the name says so on its form, which joins again when submitted.
+    await using other = await ChatBrowser.launch();
+    const asked = await other.open(pageUrl(server.webAddr!.port));
+    await asked.locator("#name-input").fill("bob");
+    await asked.locator("#name-submit").click();
+    await asked.locator("#name-error", { hasText: exactly(banned) }).waitFor();
+    await disconnected(asked, banned);
+    await staysAway(asked);
+    assert.equal(refusals(), 3, `the server's log:\n${log.join("\n")}`);
+    assert.equal(await asked.locator("#name-submit").isEnabled(), true, "the form can be sent");
+    assert.equal(await asked.locator("#name-input").inputValue(), "bob");
+    await alice.say("/unban bob");
+    await alice.next("info", (frame) => frame.text.includes("bob"));
+    await asked.locator("#name-submit").click();
+    await waitForStatus(asked, "Connected");
+    await alice.next("joined", (frame) => frame.name === "bob");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+    assert.deepEqual(other.unexpectedProblems(), []);
   },
 );
