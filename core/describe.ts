@@ -28,9 +28,10 @@ import { sanitizeLines, sanitizeText } from "./sanitize.ts";
  * What a part is: `text` (a message's words), `mention` (the user's name in
  * them), `name` (who speaks), `peer` (the other side of a private message),
  * `nick` (a name in a notice), `you` (the user, in place of their name),
- * `room`, `tag` (a label such as "private"), `star` (of an action), `usage`
- * and `description` (of a command), `file` (the name of a shared file). A
- * part without a style is plain words.
+ * `room`, `topic` (a room's, as an operator set it), `tag` (a label such as
+ * "private"), `star` (of an action), `usage` and `description` (of a
+ * command), `file` (the name of a shared file). A part without a style is
+ * plain words.
  */
 export type PartStyle =
   | "text"
@@ -40,6 +41,7 @@ export type PartStyle =
   | "nick"
   | "you"
   | "room"
+  | "topic"
   | "tag"
   | "star"
   | "usage"
@@ -140,6 +142,10 @@ function named(style: "name" | "peer" | "nick", name: string): Part {
 
 function room(name: string): Part {
   return { text: sanitizeText(name), style: "room" };
+}
+
+function topic(text: string): Part {
+  return { text: sanitizeText(text), style: "topic" };
 }
 
 function isOwn(name: string, me: string): boolean {
@@ -424,7 +430,7 @@ export function describeFrame(
         },
         ...(frame.topic === undefined
           ? []
-          : [notice(["Topic of ", room(frame.room), `: ${safe(frame.topic)}`])]),
+          : [notice(["Topic of ", room(frame.room), ": ", topic(frame.topic)])]),
       ];
     case "who":
       return [
@@ -446,8 +452,9 @@ export function describeFrame(
             plain(
               ` (${entry.members}${entry.joined ? ", joined" : ""}${
                 entry.locked ? ", locked" : ""
-              })${entry.topic === undefined ? "" : `: ${safe(entry.topic)}`}`,
+              })${entry.topic === undefined ? "" : ": "}`,
             ),
+            ...(entry.topic === undefined ? [] : [topic(entry.topic)]),
           ]),
         ]),
       ];
@@ -468,7 +475,8 @@ export function describeFrame(
               named("nick", frame.by),
               " set the topic of ",
               room(frame.room),
-              `: ${safe(frame.topic)}`,
+              ": ",
+              topic(frame.topic),
             ],
           frame.ts,
         ),

@@ -105,6 +105,8 @@ export function drawAttachment(
   about.className = "file-about";
   const name = document.createElement("span");
   name.className = "file-name";
+  // A name of its own direction, as people chose it (web/render.ts).
+  name.dir = "auto";
   name.textContent = file.name;
   name.title = file.name;
   const bytes = document.createElement("span");

@@ -7,7 +7,10 @@
  * palette colour, mentions in `<mark>`, web addresses as links (web/links.ts)
  * dividers (a new day, what is new) as separators, and a shared file under
  * its line (web/attachment.ts). The parts are cleaned already and go in as
- * text nodes: markup in a message is shown, never parsed.
+ * text nodes: markup in a message is shown, never parsed. What people chose
+ * (a message's words, a name, a room, a topic, a file's name) is a run of
+ * its own (bidi isolated): Hebrew or Arabic reads right to left inside it,
+ * and the line around it stays `[time] name: text`.
  *
  * @module
  */
@@ -36,8 +39,21 @@ function span(className: string, ...children: (Node | string)[]): HTMLSpanElemen
 }
 
 /**
+ * `element`, whose text someone chose, set apart as a run of its own: in
+ * the direction of its first letter (`auto`, as `<bdi>`), or left to right
+ * (`ltr`) for a room's name or a view's (`#dev`, `@bob`), whose sign leads
+ * as everywhere else on the page. What comes before and after it stays in
+ * place.
+ */
+export function isolated<T extends HTMLElement>(element: T, dir: "auto" | "ltr" = "auto"): T {
+  element.dir = dir;
+  return element;
+}
+
+/**
  * A name in its palette colour, reading `text` (the cleaned name unless
- * given); the user's own name also gets the class `self`.
+ * given) in a `<bdi>`, in its own direction; the user's own name also gets
+ * the class `self`.
  */
 export function nameSpan(
   name: string,
@@ -45,7 +61,9 @@ export function nameSpan(
   className = "name",
   text = sanitizeText(name),
 ): HTMLSpanElement {
-  const element = span(className, text);
+  const isolate = document.createElement("bdi");
+  isolate.textContent = text;
+  const element = span(className, isolate);
   element.style.setProperty("--name-color", colorOf(name).css);
   if (me !== "" && nameKey(name) === nameKey(me)) element.classList.add("self");
   return element;
@@ -74,6 +92,11 @@ function drawPart(part: Part, me: string): Node {
       return nameSpan(part.name ?? part.text, me, part.style, part.text);
     case "you":
       return nameSpan(part.name ?? me, me, "name", part.text);
+    case "room":
+      return isolated(span(part.style, part.text), "ltr");
+    case "topic":
+    case "file":
+      return isolated(span(part.style, part.text));
     default:
       return span(part.style, part.text);
   }
@@ -91,11 +114,11 @@ function linkTo(href: string): HTMLAnchorElement {
 
 /**
  * Draws the words of a message, `text` and `mention` parts in a row, into
- * one `.text`: each web address in them a link reading exactly as sent,
- * mentions inside it included.
+ * one `.text` of their own direction: each web address in them a link
+ * reading exactly as sent, mentions inside it included.
  */
 function drawWords(parts: readonly Part[], me: string): HTMLSpanElement {
-  const words = span("text");
+  const words = isolated(span("text"));
   const links = findLinks(parts.map((part) => part.text).join(""));
   let offset = 0;
   let link: HTMLAnchorElement | undefined;

@@ -15,7 +15,7 @@
 import { nameKey } from "../core/names.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import type { View } from "../core/views.ts";
-import { nameSpan } from "./render.ts";
+import { isolated, nameSpan } from "./render.ts";
 import type { RoomEntry } from "../core/roster.ts";
 import type { Shown } from "./people.ts";
 
@@ -59,7 +59,7 @@ export function renderViews(
     button.dataset.kind = view.kind;
     const id = sanitizeText(view.id);
     button.dataset.view = id;
-    const label = document.createElement("span");
+    const label = isolated(document.createElement("span"), "ltr");
     label.className = "room-label";
     label.textContent = id;
     button.append(label);
@@ -118,7 +118,7 @@ export function renderRooms(
     button.className = "room-button";
     const name = sanitizeText(room.name);
     button.dataset.room = name;
-    const label = document.createElement("span");
+    const label = isolated(document.createElement("span"), "ltr");
     label.className = "room-label";
     label.textContent = name;
     const count = document.createElement("span");

@@ -1,7 +1,9 @@
 /**
  * How the page lays out what people chose, at phone and desktop sizes: a
- * long topic gives way to the room's name in the header. The real page runs
- * in Chromium against a real server; the others are protocol clients.
+ * long topic gives way to the room's name in the header; right-to-left
+ * names, messages, rooms and topics read in their own direction, and a
+ * line stays `[time] name: text` around them. The real page runs in
+ * Chromium against a real server; the others are protocol clients.
  * Screenshots go to test-results/screenshots.
  */
 
@@ -10,9 +12,37 @@ import type { Locator, Page } from "./_playwright.ts";
 import { startServer } from "../../server.ts";
 import { parseOpFile } from "../../server/hub/moderation.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
-import { type BrowserOptions, ChatBrowser, exactly, joinAs, pageUrl, say } from "./_browser.ts";
+import {
+  type BrowserOptions,
+  ChatBrowser,
+  exactly,
+  joinAs,
+  pageUrl,
+  say,
+  waitForLine,
+} from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { ROOT } from "./_tmux.ts";
+import { openSidebar, says } from "./_web_rooms.ts";
+
+// What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
+// which would retype Deno's own globals for every file checked with this one).
+declare const document: { createRange(): BrowserRange };
+declare function getComputedStyle(element: unknown): { direction: string; unicodeBidi: string };
+
+/** Where a box is drawn, in CSS pixels from the left. */
+interface Span {
+  left: number;
+  right: number;
+}
+
+/** A range of text in the page, as much of it as these tests use. */
+interface BrowserRange {
+  selectNodeContents(node: unknown): void;
+  setStart(node: unknown, offset: number): void;
+  setEnd(node: unknown, offset: number): void;
+  getBoundingClientRect(): Span;
+}
 
 /** The two sizes the header is looked at. */
 const SIZES: readonly { name: string; options: BrowserOptions }[] = [
@@ -75,6 +105,130 @@ for (const { name: size, options } of SIZES) {
       const shown = await widths(topic);
       assert.ok(shown.shown < shown.whole, `the topic is not cut: ${JSON.stringify(shown)}`);
       assert.ok(shown.shown > 0, "the topic is not shown at all");
+      assert.deepEqual(browser.unexpectedProblems(), []);
+    },
+  );
+}
+
+/** Where the parts of a log line are drawn, and its words' first and last characters. */
+interface Drawn {
+  time: Span;
+  name: Span;
+  text: Span;
+  first: Span;
+  last: Span;
+}
+
+/** Where the time, the name and the words of `line` are drawn. */
+function drawn(line: Locator): Promise<Drawn> {
+  return line.evaluate((line) => {
+    const box = (selector: string) => {
+      const { left, right } = line.querySelector(selector)!.getBoundingClientRect();
+      return { left, right };
+    };
+    const words = line.querySelector(".text")!.firstChild!;
+    const length = words.textContent!.length;
+    const range = document.createRange();
+    const character = (at: number) => {
+      range.setStart(words, at);
+      range.setEnd(words, at + 1);
+      const { left, right } = range.getBoundingClientRect();
+      return { left, right };
+    };
+    return {
+      time: box(".time"),
+      name: box(".name"),
+      text: box(".text"),
+      first: character(0),
+      last: character(length - 1),
+    };
+  });
+}
+
+/** The direction `element` is laid out in, and whether it is set apart from what is around it. */
+function direction(element: Locator): Promise<{ direction: string; unicodeBidi: string }> {
+  return element.evaluate((element) => {
+    const { direction, unicodeBidi } = getComputedStyle(element);
+    return { direction, unicodeBidi };
+  });
+}
+
+/** A run of right-to-left text set apart from what is around it: a name, a topic. */
+const RTL_RUN = { direction: "rtl", unicodeBidi: "isolate" };
+
+/** A run set apart, left to right as its sign leads: a room's name. */
+const LTR_RUN = { direction: "ltr", unicodeBidi: "isolate" };
+
+for (const { name: size, options } of SIZES) {
+  testWith(
+    ["chromium"],
+    `web page (${size}): Hebrew and Arabic read right to left, each line still [time] name: text`,
+    async () => {
+      await using server = await startServer({
+        hostname: LOOPBACK,
+        port: 0,
+        webPort: 0,
+        operators: parseOpFile("ann s3cret\n"),
+      });
+      const port = server.addr.port;
+      await using ann = await TestClient.join2(port, "ann", [{ room: "#lobby" }, {
+        room: "#צוות",
+      }]);
+      await ann.say("/oper s3cret");
+      await ann.next("notice", (frame) => frame.text.startsWith("ann is an operator"));
+      await ann.send({ type: "topic", room: "#צוות", text: "שחרור ביום שישי!" });
+      await ann.next("topic");
+      await using sara = await TestClient.join2(port, "שרה", [{ room: "#lobby" }, {
+        room: "#צוות",
+      }]);
+      await using browser = await ChatBrowser.launch(options);
+      const page = await browser.open(pageUrl(server.webAddr!.port));
+      await joinAs(page, "bob");
+
+      await says(sara, "שלום לכולם", "#lobby");
+      await says(ann, "יש 3 באגים!", "#lobby");
+      await says(sara, "مرحبا 123، كيف حالكم؟", "#lobby");
+      const hello = await waitForLine(page, "message", "שלום לכולם");
+      const bugs = await waitForLine(page, "message", "יש 3 באגים!");
+      const arabic = await waitForLine(page, "message", "مرحبا");
+      await screenshot(page, `web-rtl-${size}.png`);
+
+      for (const [line, what] of [[hello, "שרה"], [bugs, "ann"], [arabic, "Arabic"]] as const) {
+        const at = await drawn(line);
+        const order = JSON.stringify(at);
+        assert.ok(at.time.right <= at.name.left, `${what}: the time after the name: ${order}`);
+        assert.ok(at.name.right < at.text.left, `${what}: the name after the words: ${order}`);
+        // Right to left: the words begin at the right and end at the left, punctuation and all.
+        assert.ok(
+          at.first.right > at.last.right,
+          `${what}: the words read left to right: ${order}`,
+        );
+        assert.ok(at.last.left - at.text.left < 1, `${what}: the last character is not leftmost`);
+        assert.ok(at.text.right - at.first.right < 1, `${what}: the first is not rightmost`);
+      }
+      assert.deepEqual(await direction(hello.locator(".name bdi")), RTL_RUN);
+      assert.deepEqual(await direction(hello.locator(".text")), {
+        direction: "rtl",
+        unicodeBidi: "plaintext",
+      });
+
+      // The people list, the rooms, the header and the topic, each a run of its own.
+      await openSidebar(page);
+      const person = page.locator("#members .member-name", { hasText: "שרה" });
+      assert.deepEqual(await direction(person.locator("bdi")), RTL_RUN);
+      const rooms = page.locator('#rooms [data-room="#צוות"]');
+      assert.deepEqual(await direction(rooms.locator(".room-label")), LTR_RUN);
+      await rooms.click();
+      await page.locator("#room-name", { hasText: exactly("#צוות") }).waitFor();
+      assert.deepEqual(await direction(page.locator("#room-name")), LTR_RUN);
+      assert.deepEqual(await direction(page.locator("#room-topic")), RTL_RUN);
+      const topic = await waitForLine(page, "notice", "Topic of #צוות");
+      assert.deepEqual(await direction(topic.locator(".topic")), RTL_RUN);
+      assert.deepEqual(await direction(topic.locator(".room")), LTR_RUN);
+      await openSidebar(page);
+      const view = page.locator('#views [data-view="#צוות"] .room-label');
+      assert.deepEqual(await direction(view), LTR_RUN);
+      await screenshot(page, `web-rtl-room-${size}.png`);
       assert.deepEqual(browser.unexpectedProblems(), []);
     },
   );
