@@ -14,6 +14,9 @@ import { WebClient } from "./client.ts";
 import { awayAfterMs } from "./presence.ts";
 import { findUi, loadName } from "./ui.ts";
 
+/** How often the page asks for the room list while the list can be seen, in ms. */
+const ROOMS_EVERY_MS = 10_000;
+
 const ui = findUi();
 const client = new WebClient(
   ui,
@@ -50,6 +53,9 @@ ui.sidebarToggle.addEventListener("click", () => {
   client.setSidebar(!ui.app.classList.contains("sidebar-open"));
 });
 ui.backdrop.addEventListener("click", () => client.setSidebar(false));
+// Looked at (the pointer comes to it, or the keyboard), the room list is brought up to date.
+ui.sidebar.addEventListener("pointerenter", () => client.refreshRooms());
+ui.sidebar.addEventListener("focusin", () => client.refreshRooms());
 
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && ui.app.classList.contains("sidebar-open")) {
@@ -80,6 +86,7 @@ document.addEventListener("visibilitychange", () => {
   if (document.hidden) return;
   client.markRead();
   client.present();
+  client.refreshRooms();
 });
 
 globalThis.addEventListener("online", () => client.retryIfWaiting());
@@ -90,12 +97,16 @@ globalThis.addEventListener("pageshow", (event) => {
   if (event.persisted) client.resume();
 });
 
-// Rooms change without notice when nobody in ours moves, and people fall idle: look now and then.
+// Rooms change without notice when nobody in ours moves, and people fall idle: look now and then,
+// at the rooms more often while their list can be seen (on a phone, while the drawer is open).
 setInterval(() => {
-  if (document.hidden) return;
-  client.refreshRooms();
-  client.refreshPeople();
+  if (!document.hidden) client.refreshPeople();
 }, 30_000);
+setInterval(() => {
+  if (!document.hidden && getComputedStyle(ui.sidebar).visibility !== "hidden") {
+    client.refreshRooms();
+  }
+}, ROOMS_EVERY_MS);
 
 const remembered = loadName();
 client.start(

@@ -45,6 +45,15 @@ import { loadName, saveName, type Ui } from "./ui.ts";
 /** How often the link and the lines waiting for the server are looked at, in milliseconds. */
 const TICK_MS = 250;
 
+/** How long the page waits to ask for the room list, in ms: once for a burst of changes. */
+const ROOMS_SOON_MS = 300;
+
+/**
+ * The least time between two room lists the page asks for by itself, in ms,
+ * however often it is told that the rooms may have changed.
+ */
+const ROOMS_GAP_MS = 3_000;
+
 /** Whether `line` is something someone else said, new: what counts as unread. */
 function fromOthers(line: Line): boolean {
   return (line.kind === "message" || line.kind === "action" || line.kind === "private") &&
@@ -72,6 +81,8 @@ export class WebClient {
   /** `rooms` replies the page asked for itself: they refresh the sidebar silently. */
   #quietRooms = 0;
   #roomsTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the page last asked for the room list by itself (`performance.now()`). */
+  #roomsAsked = -Infinity;
   /** `who` replies the page asked for itself: they refresh the people list silently. */
   #quietWho = 0;
   #whoTimer: ReturnType<typeof setTimeout> | undefined;
@@ -271,14 +282,20 @@ export class WebClient {
     this.#apply(this.#chat.input(performance.now()));
   }
 
-  /** Asks for the room list soon, once for a burst of changes. */
+  /**
+   * Asks for the room list soon, once for a burst of changes, and never
+   * sooner than {@linkcode ROOMS_GAP_MS} after the page last asked.
+   */
   refreshRooms(): void {
-    clearTimeout(this.#roomsTimer);
+    if (this.#roomsTimer !== undefined) return;
+    const wait = Math.max(ROOMS_SOON_MS, this.#roomsAsked + ROOMS_GAP_MS - performance.now());
     this.#roomsTimer = setTimeout(() => {
+      this.#roomsTimer = undefined;
       if (this.#joining.phase === "joined" && this.#connection.send({ type: "rooms" })) {
         this.#quietRooms++;
+        this.#roomsAsked = performance.now();
       }
-    }, 300);
+    }, wait);
   }
 
   /**

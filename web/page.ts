@@ -102,6 +102,7 @@ export class PageView {
     renderRooms(this.#ui.rooms, roster.roomList(), {
       current: this.#chat.view?.id ?? roster.room,
       joined: roster.joined,
+      locked: (room) => this.people.room(room).locked,
       onPick: this.#actions.joinRoom,
     });
     this.#updateTitle();

@@ -5,7 +5,8 @@
  * The sidebar's lists: the user's views (their rooms and private
  * conversations, each a button that shows it, with its unread count and a
  * mark when it names the user, and a button that leaves a room), the
- * server's rooms (each a button that joins it) and the people in the
+ * server's rooms (each a button that joins it, with how many people are in
+ * it and a lock when only operators may enter it) and the people in the
  * current room (each a button that shows the private view with them, with
  * an operator's mark, their client, and whether they are away or idle).
  *
@@ -101,11 +102,47 @@ export interface RoomListOptions {
   current: string;
   /** The rooms the user is in. */
   joined: readonly string[];
+  /** Whether only operators may enter a room, as far as the page heard. @default {none} */
+  locked?: (room: string) => boolean;
   /** Called with the room's name when its button is clicked. */
   onPick: (room: string) => void;
 }
 
-/** Fills `list` with one `li` holding a button per room of the server. */
+const SVG = "http://www.w3.org/2000/svg";
+
+/** An SVG element `tag` with `attributes` and `children`. */
+function svg(tag: string, attributes: Record<string, string>, ...children: Element[]): Element {
+  const element = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  element.append(...children);
+  return element;
+}
+
+/** The mark of a room only operators may enter: the header's lock, small. */
+function lockMark(): HTMLSpanElement {
+  const mark = badge("room-locked", "", "locked: only operators may enter");
+  mark.setAttribute("role", "img");
+  mark.append(
+    svg(
+      "svg",
+      { viewBox: "0 0 24 24", width: "12", height: "12", "aria-hidden": "true" },
+      svg("rect", { x: "5", y: "11", width: "14", height: "10", rx: "2", fill: "currentColor" }),
+      svg("path", {
+        d: "M8 11V8a4 4 0 0 1 8 0v3",
+        fill: "none",
+        stroke: "currentColor",
+        "stroke-width": "2",
+      }),
+    ),
+  );
+  return mark;
+}
+
+/**
+ * Fills `list` with one `li` holding a button per room of the server: its
+ * name, a lock (`.room-locked`) when only operators may enter it, and how
+ * many people are in it.
+ */
 export function renderRooms(
   list: HTMLElement,
   rooms: readonly RoomEntry[],
@@ -125,7 +162,8 @@ export function renderRooms(
     count.className = "count";
     count.textContent = String(room.members);
     count.setAttribute("aria-label", `${room.members} ${room.members === 1 ? "person" : "people"}`);
-    button.append(label, count);
+    const locked = options.locked?.(room.name) === true;
+    button.append(label, ...locked ? [lockMark()] : [], count);
     if (room.name === options.current) {
       button.setAttribute("aria-current", "true");
       button.title = `You are in ${name}`;
@@ -133,7 +171,7 @@ export function renderRooms(
       button.classList.add("joined");
       button.title = `You are in ${name}: show it`;
     } else {
-      button.title = `Join ${name}`;
+      button.title = locked ? `Join ${name}: only operators may enter it` : `Join ${name}`;
     }
     button.addEventListener("click", () => options.onPick(room.name));
     item.appendChild(button);

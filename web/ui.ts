@@ -22,6 +22,8 @@ export interface Ui {
   /** "bob is typing…", between the log and the message box. */
   typing: HTMLElement;
   sidebarToggle: HTMLButtonElement;
+  /** The sidebar: the user's views, all rooms, the people; a drawer on a phone. */
+  sidebar: HTMLElement;
   backdrop: HTMLElement;
   views: HTMLElement;
   rooms: HTMLElement;
@@ -75,6 +77,7 @@ export function findUi(): Ui {
     roomLock: byId("room-lock"),
     typing: byId("typing"),
     sidebarToggle: byId("sidebar-toggle"),
+    sidebar: byId("sidebar"),
     backdrop: byId("backdrop"),
     views: byId("views"),
     rooms: byId("rooms"),

@@ -4,7 +4,8 @@
  * the "new since you left" line, the unread total in the title and on the
  * icon; a notification for a mention and a private message while the tab is
  * hidden; clickable links; day separators on history from an earlier day;
- * and every room back after a lost connection, with what was missed in each.
+ * every room back after a lost connection, with what was missed in each;
+ * and All rooms current once looked at, with its locks, never asked too often.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients. Screenshots go to test-results/screenshots.
  */
@@ -13,6 +14,7 @@ import assert from "node:assert/strict";
 import type { Page } from "./_playwright.ts";
 import { dayName } from "../../core/dividers.ts";
 import { startServer } from "../../server.ts";
+import { parseOpFile } from "../../server/hub/moderation.ts";
 import { SqliteHistory } from "../../server/sqlite_history.ts";
 import { FreezingProxy } from "../_freezing_proxy.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
@@ -427,3 +429,85 @@ testWith(
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
+
+/** The page asks for the room list by itself at most this often, in ms (README, "In a browser"). */
+const ROOMS_GAP_MS = 3_000;
+
+/** What the lock of a room in All rooms says. */
+const LOCKED = "locked: only operators may enter";
+
+/**
+ * Looks at the server's rooms as a person would: on a phone opens the
+ * drawer again, on a desktop brings the pointer to the sidebar from the log.
+ */
+async function lookAtRooms(page: Page): Promise<void> {
+  if (await page.locator("#sidebar-toggle").isVisible()) {
+    if (await page.locator("#sidebar").isVisible()) {
+      await page.keyboard.press("Escape");
+      await page.locator("#sidebar").waitFor({ state: "hidden" });
+    }
+    await openSidebar(page);
+  } else {
+    await page.locator("#log").hover();
+    await page.locator("#rooms").hover();
+  }
+}
+
+for (const { name: size, options } of SIZES) {
+  testWith(
+    ["chromium"],
+    `web page (${size}): All rooms is current once looked at, with its locks, asked at most every 3 s`,
+    async () => {
+      await using server = await startServer({
+        hostname: LOOPBACK,
+        port: 0,
+        webPort: 0,
+        operators: parseOpFile("carol s3cret\n"),
+      });
+      await using browser = await ChatBrowser.launch(options);
+      // The page's requests for the room list, when each was sent, from its first socket on.
+      const page = await browser.open(pageUrl(server.webAddr!.port, "/favicon.svg"));
+      const asked: number[] = [];
+      page.on("websocket", (socket) =>
+        socket.on("framesent", ({ payload }) => {
+          if (typeof payload === "string" && JSON.parse(payload).type === "rooms") {
+            asked.push(performance.now());
+          }
+        }));
+      await page.goto(pageUrl(server.webAddr!.port));
+      await joinAs(page, "ann");
+      await openSidebar(page);
+      await page.locator('#rooms [data-room="#lobby"]').waitFor();
+      await waitFor(() => Promise.resolve(asked.length), (n) => n > 0, WAIT_MS, () => "a rooms");
+
+      // A room made where ann is not: she hears nothing of it, until she looks.
+      await using carol = await TestClient.join2(server.addr.port, "carol", [{ room: "#ops" }]);
+      await carol.send({ type: "oper", secret: "s3cret" });
+      await carol.next("notice", (frame) => frame.text.startsWith("carol is an operator"));
+      await carol.send({ type: "lock", room: "#ops" });
+      await carol.next("notice", (frame) => frame.room === "#ops");
+      await lookAtRooms(page);
+      const ops = page.locator('#rooms [data-room="#ops"]');
+      await ops.locator(".room-locked").waitFor();
+      assert.equal(await ops.locator(".count").textContent(), "1");
+      assert.equal(await ops.locator(".room-locked").getAttribute("aria-label"), LOCKED);
+      await screenshot(page, `web-all-rooms-${size}.png`);
+
+      // Looked at again and again, it is asked for once every few seconds at most.
+      for (let i = 0; i < 5; i++) await lookAtRooms(page);
+      await carol.send({ type: "unlock", room: "#ops" });
+      await carol.next("notice", (frame) => frame.room === "#ops");
+      await lookAtRooms(page);
+      await ops.locator(".room-locked").waitFor({ state: "detached" });
+      await carol.send({ type: "quit" });
+      await carol.closed();
+      await lookAtRooms(page);
+      await ops.waitFor({ state: "detached" });
+
+      const gaps = asked.slice(1).map((at, i) => Math.round(at - asked[i]!));
+      assert.ok(gaps.length >= 2, `asked ${asked.length} times`);
+      assert.ok(gaps.every((gap) => gap > ROOMS_GAP_MS - 250), `gaps between asks: ${gaps}`);
+      assert.deepEqual(browser.unexpectedProblems(), []);
+    },
+  );
+}
