@@ -96,7 +96,12 @@ Deno.test("startServer() replays at the pace the client reads, and the room's ta
   const decoder = new TextDecoder();
   await within(
     (async () => {
-      while (!text.includes('"640 ')) {
+      // Until the line of message 640 is whole: a read may end in the middle of it.
+      const whole = () => {
+        const at = text.indexOf('"640 ');
+        return at >= 0 && text.includes("\n", at);
+      };
+      while (!whole()) {
         const count = await carol.read(buffer);
         if (count === null) throw new Error("carol was dropped");
         text += decoder.decode(buffer.subarray(0, count), { stream: true });

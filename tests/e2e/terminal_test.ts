@@ -392,14 +392,14 @@ e2eTest(
     for (const [way, command, reason] of ways) {
       // The terminal's settings before and after the client, then whether pastes come bracketed.
       const script = `before=$(stty -g); ${joinCommand(port, "--name", "eve")}; echo EXIT=$?; ` +
-        `[ "$(stty -g)" = "$before" ] && echo TTY=restored; exec cat -v`;
+        `[ "$(stty -g)" = "$before" ] && echo TTY=restored; echo END; exec cat -v`;
       await tmux.newSession(way, `sh -c ${shellQuote(script)}`, { cwd: ROOT });
       await waitForPrompt(tmux, way, "eve");
       await ann.next("joined", (frame) => frame.name === "eve");
       await ann.say(command);
       const screen = await tmux.waitForScreen(
         way,
-        (screen) => hasLine(screen, /^TTY=/) || hasLine(screen, /^EXIT=\d+$/),
+        (screen) => hasLine(screen, /^END$/),
         10_000,
         `the client to exit after a ${way}`,
       );
