@@ -337,7 +337,7 @@ function people(
   return parts;
 }
 
-/** Someone idle this long shows as idle in `who`, in ms. */
+/** Someone idle longer than this shows as idle, in `who` and the page's list of people, in ms. */
 export const IDLE_SHOWN_MS = 5 * 60_000;
 
 /** What a client is called for people: `nc` for plain text, `web` for the page, as its list of people says. */
@@ -355,7 +355,7 @@ export function personMarks(person: Person, now?: number): string[] {
   if (person.away !== undefined) {
     const why = person.away.reason === undefined ? "" : `: ${sanitizeText(person.away.reason)}`;
     marks.push(`away since ${clock(person.away.since).slice(0, 5)}${why}`);
-  } else if (now !== undefined && now - person.active >= IDLE_SHOWN_MS) {
+  } else if (now !== undefined && now - person.active > IDLE_SHOWN_MS) {
     marks.push(`idle ${Math.floor((now - person.active) / 60_000)} min`);
   }
   marks.push(clientName(person.client));

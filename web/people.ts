@@ -13,15 +13,11 @@
  */
 
 import type { Person, ServerFrame } from "../protocol.ts";
+import { IDLE_SHOWN_MS } from "../core/describe.ts";
 import { formatSpan } from "../core/duration.ts";
 import { nameKey } from "../core/names.ts";
+import { ServerClock } from "../core/presence.ts";
 import { sanitizeText } from "../core/sanitize.ts";
-
-/** Idle for longer than this, in ms, a person shows as idle. */
-export const IDLE_SHOWN_MS = 5 * 60_000;
-
-/** The live frames whose times tell how far the browser's clock is off the server's. */
-const CLOCK_SAMPLES = 16;
 
 /** People remembered at most: the oldest heard of go first. */
 const PEOPLE_REMEMBERED = 2048;
@@ -54,16 +50,11 @@ export class People {
   /** By {@linkcode nameKey}, the least recently heard of first. */
   readonly #people = new Map<string, Known>();
   readonly #rooms = new Map<string, RoomAbout>();
-  /**
-   * How far the browser's clock was ahead of the server's, in ms, as each of
-   * the last live frames told: the time it took to arrive, or a frame sent
-   * again long after its time, only adds to it, so the least is the best.
-   */
-  readonly #ahead: number[] = [];
+  readonly #clock = new ServerClock();
 
   /** The server's clock when the browser's reads `now`. */
   serverNow(now: number): number {
-    return this.#ahead.length === 0 ? now : now - Math.min(...this.#ahead);
+    return this.#clock.now(now);
   }
 
   /** How `name` is, if the page heard. */
@@ -78,10 +69,7 @@ export class People {
 
   /** Learns from `frame`, which arrived at `arrived` (the browser's clock), and says what changed. */
   take(frame: ServerFrame, arrived: number): PeopleChanges {
-    if ("ts" in frame && !(frame.type === "message" && frame.replay)) {
-      this.#ahead.push(arrived - frame.ts);
-      if (this.#ahead.length > CLOCK_SAMPLES) this.#ahead.shift();
-    }
+    this.#clock.heard(frame, arrived);
     const now = this.serverNow(arrived);
     switch (frame.type) {
       case "who":

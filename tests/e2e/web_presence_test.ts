@@ -15,7 +15,8 @@ import { TYPING_SEND_MS, TYPING_SHOWN_MS } from "../../core/presence.ts";
 import type { ServerFrame } from "../../protocol.ts";
 import { startServer } from "../../server.ts";
 import { parseOpFile } from "../../server/hub/moderation.ts";
-import { IDLE_SHOWN_MS, People, shown } from "../../web/people.ts";
+import { IDLE_SHOWN_MS } from "../../core/describe.ts";
+import { People, shown } from "../../web/people.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import {
   ChatBrowser,
