@@ -253,7 +253,10 @@ export class Hub implements Disposable {
         ),
     });
     const locked = (room: string) => moderation.room(room).locked === true;
-    this.#membership = new Membership(this.#rooms, locked);
+    this.#membership = new Membership(this.#rooms, {
+      locked,
+      muted: (member, doing) => moderation.muted(member, doing),
+    });
     this.#identity = new Identity({
       members: this.#members,
       rooms: this.#rooms,

@@ -317,6 +317,36 @@ Deno.test("a muted person cannot talk by going away, by a new name, by typing or
   assert.equal((await carol.next("left", (frame) => frame.name === "bob")).reason, "quit");
 });
 
+Deno.test("a muted person enters rooms others are in, but opens no new one, whose name all would see", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using carol = await arrive(port, "carol", "127.0.0.3");
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  await carol.say("/join #dev");
+  await carol.next("room", (frame) => frame.room === "#dev");
+  await ann.say("/mute bob 10m");
+  await bob.next("notice", (frame) => frame.text === "ann muted bob for 10 min");
+
+  await bob.say("/join #visit-evil-example");
+  const refused = await bob.next("error");
+  assert.equal(refused.code, "muted");
+  assert.match(
+    refused.message,
+    /^Cannot open #visit-evil-example: ann muted you, for (10|9) min more$/,
+  );
+  await carol.send({ type: "rooms" });
+  const rooms = await carol.next("rooms");
+  assert.deepEqual(rooms.rooms.map((room) => room.name).sort(), ["#dev", "#lobby"]);
+
+  await bob.say("/join #dev");
+  assert.equal((await carol.next("joined", (frame) => frame.room === "#dev")).name, "bob");
+  await ann.say("/unmute bob");
+  await bob.next("notice", (frame) => frame.text === "ann unmuted bob");
+  await bob.say("/join #visit-evil-example");
+  await bob.next("room", (frame) => frame.room === "#visit-evil-example");
+});
+
 Deno.test("a mute from the operator's own address mutes the name alone, and outlives its person", async () => {
   await using chat = await server();
   const port = chat.addr.port;

@@ -16,6 +16,7 @@ import {
   type OneRoomMember,
   refuse,
 } from "./members.ts";
+import type { Refusal } from "./moderation.ts";
 import type { ReplayFrom, Room, Rooms } from "./rooms.ts";
 
 /** What a frame that names a room does in it, as the refusal of a room one is not in says. */
@@ -46,15 +47,26 @@ export function namesRoom(type: string): type is RoomFrameType {
   return Object.hasOwn(DOING, type);
 }
 
+/** Who may enter which rooms, besides the rooms themselves. */
+export interface MembershipOptions {
+  /** Whether only operators may enter `room`. */
+  readonly locked?: (room: string) => boolean;
+  /**
+   * Why `member` may not talk now, if it is muted: then it may enter rooms
+   * that others are in, not make a new one, whose name everyone would see.
+   */
+  readonly muted?: (member: Member, doing: string) => Refusal | undefined;
+}
+
 /** Moves members in and out of rooms, as their protocol version says. */
 export class Membership {
   readonly #rooms: Rooms;
-  readonly #locked: (room: string) => boolean;
+  readonly #options: MembershipOptions;
 
-  /** Moves members in and out of `rooms`; only operators enter those `locked` says. */
-  constructor(rooms: Rooms, locked: (room: string) => boolean = () => false) {
+  /** Moves members in and out of `rooms`, as `options` allow. */
+  constructor(rooms: Rooms, options: MembershipOptions = {}) {
     this.#rooms = rooms;
-    this.#locked = locked;
+    this.#options = options;
   }
 
   /**
@@ -84,12 +96,16 @@ export class Membership {
     if (member.rooms.some((room) => room.name === name)) {
       return inform(member, `You are in ${name} already`);
     }
-    if (!member.op && this.#locked(name)) {
+    if (!member.op && this.#options.locked?.(name) === true) {
       return refuse(
         member,
         "room_locked",
         `Cannot join ${name}: it is locked; only operators may enter`,
       );
+    }
+    if (!this.#rooms.occupied(name)) {
+      const muted = this.#options.muted?.(member, `open ${name}`);
+      if (muted !== undefined) return refuse(member, muted.code, muted.message);
     }
     const from = since === undefined ? undefined : { since, all: false };
     if (member.version === 1) {

@@ -92,6 +92,11 @@ export class Rooms {
     return this.#rooms.get(name);
   }
 
+  /** Whether someone is in the room called `name`, here or on another server. */
+  occupied(name: string): boolean {
+    return this.#rooms.has(name) || (this.#options.remote?.countIn(name) ?? 0) > 0;
+  }
+
   /**
    * Takes `member` into `room`, which its `rooms` already hold: the room is
    * told, then the member gets the room and its last messages, or those
