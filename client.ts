@@ -376,16 +376,13 @@ class TerminalClient {
     if (this.#chat.quitting) return this.#exit(0);
     if (bye !== undefined && !bye.retry) return this.#exit(1, sanitizeText(bye.reason));
     if (this.#parts.reconnect) return { reconnect: true };
-    if (bye !== undefined) return this.#exit(0);
+    // Piped: the server went away before the input was all said, so the job is not done.
     const waiting = this.#chat.waiting;
-    return this.#exit(
-      1,
-      `the connection to the server was lost${
-        waiting === 0
-          ? ""
-          : `; ${waiting} ${waiting === 1 ? "line" : "lines"} may not have reached it`
-      }`,
-    );
+    const lost = waiting === 0
+      ? ""
+      : `; ${waiting} ${waiting === 1 ? "line" : "lines"} may not have reached it`;
+    if (bye !== undefined) return this.#exit(1, `${sanitizeText(bye.reason)}${lost}`);
+    return this.#exit(1, `the connection to the server was lost${lost}`);
   }
 
   /** Prints `message` as an error line above the input line. */

@@ -359,6 +359,28 @@ Deno.test("chat join with piped input, kicked by an operator, says so in one lin
   assert.match(outcome.stdout, /^-- Disconnected: You were kicked by ann: flooding$/m);
 });
 
+Deno.test("chat join with piped input exits 1 when the server shuts down before the input ends", async () => {
+  const server = await startServer({ hostname: "127.0.0.1", port: 0 });
+  const port = server.addr.port;
+  let closed = false;
+  try {
+    await using watcher = await TestClient.join(port, "watcher");
+    // Input stays open: the job is not done when the server goes away.
+    await using bot = new ChatProcess(["join", `127.0.0.1:${port}`, "--name", "bot"]);
+    await watcher.next("joined", (frame) => frame.name === "bot");
+    await bot.write("first\n");
+    await watcher.next("message", (frame) => frame.text === "first");
+    await server.close();
+    closed = true;
+    const outcome = await bot.finished(10_000, true);
+    const line = assertOneErrorLine(outcome, "shut down");
+    assert.equal(outcome.code, 1, line);
+    assert.match(line, /^chat: .*shutting down/i);
+  } finally {
+    if (!closed) await server.close();
+  }
+});
+
 Deno.test("chat join gives up in one line on a server that takes the connection and never answers", async () => {
   // Takes connections and says nothing, like a stopped process behind an open port.
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
