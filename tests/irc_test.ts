@@ -342,6 +342,49 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
   });
 });
 
+Deno.test("IRC departures and renames: each is shown once, however often it happens", async (t) => {
+  const { server, irc } = await serve();
+  await using _ = server;
+  await using ann = await IrcClient.register(irc, "ann");
+  await ann.send("JOIN #dev");
+  await ann.next(/ 366 ann #dev /);
+
+  await t.step("someone who leaves again and again is seen to QUIT each time", async () => {
+    for (let time = 1; time <= 3; time++) {
+      const carl = await IrcClient.register(irc, "carl");
+      await carl.send("JOIN #dev");
+      await carl.next(/ 366 carl #dev /);
+      await carl.send(`PRIVMSG #lobby :hello ${time}`);
+      await ann.next(new RegExp(`^:carl!\\S+ PRIVMSG #lobby :hello ${time}$`));
+      await carl.send("QUIT");
+      await carl.closed();
+      await carl[Symbol.asyncDispose]();
+      // In two rooms with ann: one QUIT for each departure.
+      assert.match(await ann.next(/^:carl!\S+ QUIT/), /^:carl!\S+ QUIT :quit$/);
+    }
+    const lines = await ann.sync();
+    assert.ok(!lines.some((line) => / QUIT /.test(line)), lines.join("\n"));
+  });
+
+  await t.step("the same rename again, after a rename away, is seen again", async () => {
+    await using bob = await IrcClient.register(irc, "bob");
+    await bob.send("JOIN #dev");
+    await bob.next(/ 366 bob #dev /);
+    await ann.send("PART #dev");
+    await ann.next(/ PART #dev/);
+    await bob.send("NICK bobby");
+    assert.equal(await ann.next(/ NICK /), ":bob!chat@chat NICK bobby");
+    await bob.send("PART #lobby");
+    await ann.next(/^:bobby!\S+ PART #lobby/);
+    await bob.send("NICK bob");
+    await bob.next(/ NICK bob$/);
+    await bob.send("JOIN #lobby");
+    await ann.next(/^:bob!\S+ JOIN #lobby$/);
+    await bob.send("NICK bobby");
+    assert.equal(await ann.next(/ NICK /), ":bob!chat@chat NICK bobby");
+  });
+});
+
 Deno.test("IRC names: a chat name that is no IRC nick shows as a stable, unique nick", async (t) => {
   const { server, port, irc } = await serve();
   await using _ = server;

@@ -70,7 +70,11 @@ export class IrcRenderer {
   #batch: { ref: string; room: string } | undefined;
   /** The OPER that 381 answered already. */
   #answered: Context | undefined;
-  /** The last departure shown as QUIT, so that one from several rooms is shown once. */
+  /**
+   * The last departure shown as QUIT (or rename shown as NICK), so that one
+   * told once per room shared is shown once; forgotten when someone arrives
+   * or a room is entered, after which the same departure or rename is news.
+   */
   #quit = "";
 
   constructor(options: RendererOptions) {
@@ -109,6 +113,8 @@ export class IrcRenderer {
    */
   encode(frame: ServerFrame): Uint8Array | undefined {
     const shared = sharedFrame(frame);
+    // The copies of one departure or rename come one after the other, never around an arrival.
+    if (frame.type === "joined") this.#quit = "";
     if (shared !== undefined && shared.self !== this.name) {
       // Runs for every client a room's message reaches: most have nothing to remember.
       const bytes = shared.bytes[shared.byCaps ? this.caps.messageKey : 0];
@@ -159,6 +165,7 @@ export class IrcRenderer {
         this.#files = frame.files;
         return welcomeLines(this);
       case "room":
+        this.#quit = "";
         return joinLines(this, frame.room, frame.members, frame.topic);
       case "message":
       case "private":
