@@ -334,6 +334,17 @@ export class Hub implements Disposable {
     };
   }
 
+  /**
+   * The names of everyone connected, here and, in a cluster, elsewhere: for
+   * a transport that finds a person by a name of its own (IRC's mapped nicks).
+   */
+  *names(): IterableIterator<string> {
+    for (const connected of this.#members.all()) {
+      if (connected.name !== undefined) yield connected.name;
+    }
+    yield* this.#cluster?.people.namesStartingWith("") ?? [];
+  }
+
   /** The topic of `room` (a normalised name), if it has one. */
   topic(room: string): { text: string; by: string; ts: number } | undefined {
     return this.#settings(room).topic;

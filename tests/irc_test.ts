@@ -427,6 +427,27 @@ Deno.test("IRC names: a chat name that is no IRC nick shows as a stable, unique 
   });
 });
 
+Deno.test("IRC names: a mapped nick reaches its person though this client was never shown it", async () => {
+  const { server, port, irc } = await serve();
+  await using _ = server;
+  // Zoë is in a room of her own: ann, in #lobby, has never been shown her nick.
+  await using zoe = await TestClient.join2(port, "Zoë", [{ room: "#far" }]);
+  await using ann = await IrcClient.register(irc, "ann");
+  const names = await ann.until(/ 366 ann #lobby /);
+  assert.ok(!names.join("\n").includes("Zoe|"), names.join("\n"));
+  // The nick docs/PROTOCOL.md gives her, in any ASCII case.
+  await ann.send("PRIVMSG zoe|C2A2BDDC :found you");
+  const got = await zoe.next("private", (frame) => frame.from === "ann");
+  assert.equal(got.text, "found you");
+  await ann.send("WHOIS Zoe|c2a2bddc");
+  assert.match(await ann.next(/ 311 /), / 311 ann Zoe\|c2a2bddc \S+ \S+ \* :Zoë$/);
+  await ann.next(/ 318 /);
+  await ann.send("ISON Zoe|c2a2bddc Nobody|12345678");
+  assert.match(await ann.next(/ 303 /), / 303 ann :Zoe\|c2a2bddc$/);
+  await ann.send("USERHOST Zoe|c2a2bddc");
+  assert.match(await ann.next(/ 302 /), / 302 ann :Zoe\|c2a2bddc=\+\S+$/);
+});
+
 Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "chat_irc_" });
   try {

@@ -5,7 +5,8 @@
  * ASCII transliteration, `|` and 8 hex digits of a hash of the exact name:
  * `Zoë` is `Zoe|…`, `李明` is `__|…`. Chat names never hold `|`, so such a
  * nick is never someone's real name, and the same name always gives the same
- * nick. Each IRC connection remembers the nicks it was shown, to send to them.
+ * nick. Each IRC connection remembers the nicks it was shown, and finds the
+ * person behind any other mapped nick among those connected.
  *
  * @module
  */
@@ -68,6 +69,12 @@ export const MAX_REMEMBERED = 4096;
 /** The nicks one IRC connection was shown, to find the chat name behind each. */
 export class NickBook {
   readonly #names = new Map<string, string>();
+  readonly #people: () => Iterable<string>;
+
+  /** `people` gives the names of everyone connected, among whom a mapped nick not shown is found. */
+  constructor(people: () => Iterable<string> = () => []) {
+    this.#people = people;
+  }
 
   /** The nick of chat name `name`, remembered (the most recent {@linkcode MAX_REMEMBERED}). */
   nick(name: string): string {
@@ -82,12 +89,20 @@ export class NickBook {
 
   /**
    * The chat name behind `nick`: the name it was shown for, else the nick
-   * itself (the hub compares it as names are); `undefined` for a mapped nick
-   * this connection was never shown.
+   * itself (the hub compares it as names are); for a mapped nick this
+   * connection was never shown, the name of whoever connected it maps
+   * (the same name always gives the same nick), or `undefined`.
    */
   name(nick: string): string | undefined {
-    const known = this.#names.get(foldNick(nick));
+    const key = foldNick(nick);
+    const known = this.#names.get(key);
     if (known !== undefined) return known;
-    return nick.includes("|") ? undefined : nick;
+    if (!nick.includes("|")) return nick;
+    for (const name of this.#people()) {
+      if (foldNick(nickOf(name)) !== key) continue;
+      this.nick(name);
+      return name;
+    }
+    return undefined;
   }
 }

@@ -56,7 +56,7 @@ export class IrcRenderer {
   /** The capabilities the client enabled. */
   readonly caps: Capabilities = new Capabilities();
   /** The nicks this connection was shown. */
-  readonly nicks = new NickBook();
+  readonly nicks: NickBook;
   /** The chat name, once the hub has welcomed the client. */
   name: string | undefined;
   /** The nick the client goes by; `*` until it has one. */
@@ -79,6 +79,7 @@ export class IrcRenderer {
 
   constructor(options: RendererOptions) {
     this.options = options;
+    this.nicks = new NickBook(() => options.hub.names());
   }
 
   /** `nick!user@host` of chat name `name`. */
