@@ -241,7 +241,7 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     assert.equal(bob.all("private").length, 0);
     await bob.send({ type: "me", text: "nods", room: "#dev" });
     const nods = await ann.next(/PRIVMSG #dev :.ACTION/);
-    assert.equal(nods, ":bob!chat@chat PRIVMSG #dev :\u0001ACTION nods\u0001");
+    assert.equal(nods, ":bob!bob@chat PRIVMSG #dev :\u0001ACTION nods\u0001");
   });
 
   await t.step("private messages between a nick and a chat name, both ways", async () => {
@@ -307,10 +307,10 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
       await fay.send("JOIN #dev");
       await fay.next(/ 366 fay #dev /);
       await fay.send("NICK faye");
-      assert.equal(await fay.next(/ NICK /), ":fay!chat@chat NICK faye");
+      assert.equal(await fay.next(/ NICK /), ":fay!fay@chat NICK faye");
       const renamed = await bob.next("renamed", (frame) => frame.from === "fay");
       assert.equal(renamed.to, "faye");
-      assert.match(await ann.next(/ NICK /), /^:fay!chat@chat NICK faye$/);
+      assert.match(await ann.next(/ NICK /), /^:fay!fay@chat NICK faye$/);
       // In two rooms with ann, but one NICK for her.
       const lines = await ann.sync();
       assert.ok(!lines.some((line) => / NICK /.test(line)), lines.join("\n"));
@@ -373,7 +373,7 @@ Deno.test("IRC departures and renames: each is shown once, however often it happ
     await ann.send("PART #dev");
     await ann.next(/ PART #dev/);
     await bob.send("NICK bobby");
-    assert.equal(await ann.next(/ NICK /), ":bob!chat@chat NICK bobby");
+    assert.equal(await ann.next(/ NICK /), ":bob!bob@chat NICK bobby");
     await bob.send("PART #lobby");
     await ann.next(/^:bobby!\S+ PART #lobby/);
     await bob.send("NICK bob");
@@ -381,7 +381,7 @@ Deno.test("IRC departures and renames: each is shown once, however often it happ
     await bob.send("JOIN #lobby");
     await ann.next(/^:bob!\S+ JOIN #lobby$/);
     await bob.send("NICK bobby");
-    assert.equal(await ann.next(/ NICK /), ":bob!chat@chat NICK bobby");
+    assert.equal(await ann.next(/ NICK /), ":bob!bob@chat NICK bobby");
   });
 });
 
@@ -410,7 +410,7 @@ Deno.test("IRC names: a chat name that is no IRC nick shows as a stable, unique 
       assert.equal(got.text, "hallo");
       await zoe.send({ type: "say", text: "grüße", room: "#lobby" });
       const line = await ann.next(/PRIVMSG #lobby/);
-      assert.equal(line, `:${zoeNick}!chat@chat PRIVMSG #lobby :grüße`);
+      assert.equal(line, `:${zoeNick}!${zoeNick}@chat PRIVMSG #lobby :grüße`);
     },
   );
 
@@ -622,7 +622,7 @@ Deno.test("IRC history: replayed on JOIN in a chathistory batch, with server-tim
       const line = messages[index]!;
       assert.match(line, new RegExp(`^@\\S*batch=${ref}\\b`));
       assert.match(line, /time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/);
-      assert.ok(line.endsWith(`:bob!chat@chat PRIVMSG #dev :${text}`), line);
+      assert.ok(line.endsWith(`:bob!bob@chat PRIVMSG #dev :${text}`), line);
     }
     // A live message after the replay is in no batch.
     await bob.send({ type: "say", text: "live", room: "#dev" });
@@ -637,7 +637,7 @@ Deno.test("IRC history: replayed on JOIN in a chathistory batch, with server-tim
     assert.ok(!lines.some((line) => / BATCH /.test(line)), lines.join("\n"));
     const messages = lines.filter((line) => / PRIVMSG /.test(line));
     assert.equal(messages.length, 4, lines.join("\n"));
-    assert.match(messages[0]!, /^@time=\S+ :bob!chat@chat PRIVMSG #dev :one$/);
+    assert.match(messages[0]!, /^@time=\S+ :bob!bob@chat PRIVMSG #dev :one$/);
   });
 
   await t.step("one live message carries the tags each client asked for", async () => {
@@ -648,7 +648,7 @@ Deno.test("IRC history: replayed on JOIN in a chathistory batch, with server-tim
     await bob.next("room", (frame) => frame.room === "#lobby");
     await bob.send({ type: "say", text: "tags differ", room: "#lobby" });
     const line = /PRIVMSG #lobby :tags differ$/;
-    assert.equal(await plain.next(line), ":bob!chat@chat PRIVMSG #lobby :tags differ");
+    assert.equal(await plain.next(line), ":bob!bob@chat PRIVMSG #lobby :tags differ");
     assert.match(await timed.next(line), /^@time=[^;\s]+ :bob!/);
     assert.match(await tagged.next(line), /^@time=[^;\s]+;msgid=\d+ :bob!/);
   });
@@ -694,7 +694,7 @@ Deno.test("IRC files: a shared file arrives as a message with its link", async (
   await bob.send({ type: "file", id: stored.id, name: "notes.txt", room: "#lobby" });
   const line = await ann.next(/PRIVMSG #lobby/);
   const link = `http://127.0.0.1:${files.port}${stored.url}`;
-  assert.match(line, /^:bob!chat@chat PRIVMSG #lobby :shared notes\.txt \(.+\): /);
+  assert.match(line, /^:bob!bob@chat PRIVMSG #lobby :shared notes\.txt \(.+\): /);
   assert.ok(line.endsWith(`: ${link}`), `${line} ends with ${link}`);
 });
 
@@ -707,7 +707,7 @@ Deno.test("IRC typing: +typing TAGMSG both ways with message-tags", async () => 
   const typing = await bob.next("typing", (frame) => frame.name === "ann");
   assert.equal(typing.room, "#lobby");
   await bob.send({ type: "typing", room: "#lobby" });
-  assert.equal(await ann.next(/ TAGMSG /), "@+typing=active :bob!chat@chat TAGMSG #lobby");
+  assert.equal(await ann.next(/ TAGMSG /), "@+typing=active :bob!bob@chat TAGMSG #lobby");
   // Other tag-only messages are dropped, never an error.
   await ann.send("@+draft/react=x TAGMSG #lobby");
   const lines = await ann.sync();

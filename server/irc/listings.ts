@@ -8,6 +8,7 @@
 
 import type { WhoFrame } from "../../protocol.ts";
 import { byteLength, MAX_LINE_BYTES } from "./line.ts";
+import { HOST } from "./nicks.ts";
 import { RPL } from "./numerics.ts";
 import type { IrcRenderer } from "./render.ts";
 
@@ -78,13 +79,14 @@ export function whoLines(renderer: IrcRenderer, frame: WhoFrame): string {
   return people.map((person) => {
     const flags = ("away" in person && person.away !== undefined ? "G" : "H") +
       (person.op ? "@" : "");
+    const nick = renderer.nicks.nick(person.name);
     return renderer.numeric(
       RPL.WHOREPLY,
       frame.room,
-      "chat",
-      "chat",
+      nick,
+      HOST,
       server,
-      renderer.nicks.nick(person.name),
+      nick,
       flags,
       `0 ${person.name}`,
     );

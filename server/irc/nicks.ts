@@ -58,6 +58,18 @@ function mapped(name: string): string {
   return `${[...ascii].slice(0, TRANSLITERATION_CHARS).join("")}|${hash(name)}`;
 }
 
+/** The host of every mask: `chat`, as people are known here by their names alone. */
+export const HOST = "chat";
+
+/**
+ * `nick!nick@chat`, the mask a nick's lines come from: the user part is the
+ * nick too, so that a ban mask an IRC client makes of it (`*!*bob@chat`,
+ * `*!bob@chat`) still names its person.
+ */
+export function maskOf(nick: string): string {
+  return `${nick}!${nick}@${HOST}`;
+}
+
 /** IRC's `ascii` case mapping: nicks compare without regard to ASCII case. */
 export function foldNick(nick: string): string {
   return nick.replace(/[A-Z]/g, (char) => char.toLowerCase());

@@ -9,6 +9,7 @@
 import { normalizeRoom } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import type { Gateway } from "./connection.ts";
+import { HOST } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
 import { inRoom, list, reply, room, short } from "./params.ts";
 import { readText } from "./text.ts";
@@ -40,14 +41,15 @@ function who(gateway: Gateway, params: readonly string[]): void {
   const found = name === undefined ? undefined : gateway.hub.person(name);
   if (found !== undefined) {
     const person = found.person;
+    const nick = renderer.nicks.nick(person.name);
     reply(
       gateway,
       RPL.WHOREPLY,
       found.rooms[0] ?? "*",
-      "chat",
-      "chat",
+      nick,
+      HOST,
       renderer.options.server,
-      renderer.nicks.nick(person.name),
+      nick,
       (person.away === undefined ? "H" : "G") + (person.op ? "@" : ""),
       `0 ${person.name}`,
     );
@@ -70,7 +72,7 @@ function whois(gateway: Gateway, params: readonly string[]): void {
   const { person, rooms } = found;
   const shown = renderer.nicks.nick(person.name);
   const server = renderer.options.server;
-  reply(gateway, RPL.WHOISUSER, shown, "chat", "chat", "*", person.name);
+  reply(gateway, RPL.WHOISUSER, shown, shown, HOST, "*", person.name);
   if (rooms.length > 0) {
     reply(
       gateway,
@@ -161,9 +163,8 @@ export const QUERIES: Readonly<Record<string, Query>> = {
       const person = name === undefined ? undefined : gateway.hub.person(name)?.person;
       if (person === undefined) return [];
       const away = person.away === undefined ? "+" : "-";
-      return [
-        `${gateway.renderer.nicks.nick(person.name)}${person.op ? "*" : ""}=${away}chat@chat`,
-      ];
+      const shown = gateway.renderer.nicks.nick(person.name);
+      return [`${shown}${person.op ? "*" : ""}=${away}${shown}@${HOST}`];
     });
     reply(gateway, RPL.USERHOST, found.join(" "));
   },

@@ -9,7 +9,7 @@
 
 import { LATEST_PROTOCOL_VERSION } from "../../protocol.ts";
 import type { IrcMessage } from "./line.ts";
-import { isOwnNick } from "./nicks.ts";
+import { isOwnNick, maskOf } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
 import type { Gateway } from "./connection.ts";
 
@@ -183,7 +183,7 @@ export class Registration {
     write(
       renderer.numeric(
         RPL.LOGGEDIN,
-        `${this.#nick ?? "*"}!chat@chat`,
+        maskOf(this.#nick ?? "*"),
         account,
         `You are now logged in as ${account}`,
       ),

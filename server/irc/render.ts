@@ -17,7 +17,7 @@ import {
 import { fileLink } from "../../core/files.ts";
 import type { Hub } from "../hub.ts";
 import { byteLength, formatLine, formatLines, MAX_LINE_BYTES, splitBytes } from "./line.ts";
-import { NickBook } from "./nicks.ts";
+import { maskOf, NickBook } from "./nicks.ts";
 import { RPL } from "./numerics.ts";
 import { replayMark } from "./session.ts";
 import { joinLines, whoLines } from "./listings.ts";
@@ -46,9 +46,6 @@ export interface RendererOptions {
 }
 
 const encoder = new TextEncoder();
-
-/** The user and host part of every nick's mask. */
-const USER_HOST = "chat@chat";
 
 /** Frames as IRC lines for one connection, and the state they depend on. */
 export class IrcRenderer {
@@ -84,7 +81,7 @@ export class IrcRenderer {
 
   /** `nick!user@host` of chat name `name`. */
   mask(name: string): string {
-    return `${this.nicks.nick(name)}!${USER_HOST}`;
+    return maskOf(this.nicks.nick(name));
   }
 
   /** A numeric reply from the server to this client. */
@@ -275,7 +272,7 @@ export class IrcRenderer {
     }
     this.#quit = `rename\n${from}\n${to}`;
     return formatLine({
-      source: `${before}!${USER_HOST}`,
+      source: maskOf(before),
       command: "NICK",
       params: [this.nicks.nick(to)],
     });
