@@ -18,7 +18,7 @@ import {
   type ServerFrame,
 } from "../protocol.ts";
 import { nameKey } from "../core/names.ts";
-import type { RoomSettings } from "./hub/moderation.ts";
+import type { Ban, RoomSettings } from "./hub/moderation.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import { type HistoryStore, MemoryHistory } from "./history.ts";
 import { PasswordGate, type PasswordRefusal } from "./password.ts";
@@ -348,6 +348,16 @@ export class Hub implements Disposable {
   /** The topic of `room` (a normalised name), if it has one. */
   topic(room: string): { text: string; by: string; ts: number } | undefined {
     return this.#settings(room).topic;
+  }
+
+  /** Whether only operators may enter `room` (a normalised name). */
+  locked(room: string): boolean {
+    return this.#settings(room).locked === true;
+  }
+
+  /** The bans in force, oldest first: for a transport that lists them itself (IRC's ban list). */
+  bans(): readonly Ban[] {
+    return this.#moderation.bans();
   }
 
   /** Number of people who have a name, in any room. */

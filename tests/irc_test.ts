@@ -225,6 +225,14 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     await ann.send("PRIVMSG #dev :/quit now");
     const said = await bob.next("message", (frame) => frame.from === "ann");
     assert.equal(said.text, "/quit now");
+    // Neither an operator's command nor the chat's // for a line that starts with /.
+    await ann.send("PRIVMSG #dev :/mute bob 10m");
+    assert.equal(
+      (await bob.next("message", (frame) => frame.from === "ann")).text,
+      "/mute bob 10m",
+    );
+    await ann.send("PRIVMSG #dev ://mute bob");
+    assert.equal((await bob.next("message", (frame) => frame.from === "ann")).text, "//mute bob");
   });
 
   await t.step("CTCP ACTION is /me both ways; other CTCP is never relayed", async () => {

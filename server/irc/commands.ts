@@ -1,7 +1,8 @@
 /**
  * The IRC commands of a registered client, each made into the hub's frames
  * (JOIN is `join`, PRIVMSG `say` or `msg`, KICK `kick` …), and the table of
- * every command, with those that ask (queries.ts).
+ * every command, with those that ask (queries.ts) and the operators' own
+ * (operators.ts).
  *
  * @module
  */
@@ -11,6 +12,7 @@ import type { Gateway } from "./connection.ts";
 import { motdLines, versionLines } from "./welcome.ts";
 import { inRoom, list, reply, room, short } from "./params.ts";
 import { QUERIES } from "./queries.ts";
+import { OPERATOR_VERBS } from "./operators.ts";
 import { isOwnNick } from "./nicks.ts";
 import { NICK_RULE } from "./registration.ts";
 import { ERR, RPL } from "./numerics.ts";
@@ -177,4 +179,5 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     gateway.deliver({ type: "oper", secret: params[1]! }, { command: "OPER" });
   },
   ...QUERIES,
+  ...OPERATOR_VERBS,
 };

@@ -1,7 +1,7 @@
 /**
  * The hub's `error` frames as IRC numerics: what each refusal means for the
  * IRC command being handled (a name in use is 433, a room one is not in 442
- * or 404, an operator's command 482 …), and a NOTICE for anything else.
+ * or 404, an operator's command 482 or 481 …), and a NOTICE for anything else.
  *
  * @module
  */
@@ -36,7 +36,11 @@ export function errorLine(renderer: IrcRenderer, code: ErrorCode, message: strin
       if (command === "OPER") {
         return / no secret/.test(message) ? numeric(ERR.NOOPERHOST) : numeric(ERR.PASSWDMISMATCH);
       }
-      return numeric(ERR.CHANOPRIVSNEEDED, target);
+      // An operator's command on a channel is 482; one on the whole server (MUTE …) 481.
+      if (context?.channel !== undefined) return numeric(ERR.CHANOPRIVSNEEDED, context.channel);
+      return target.startsWith("#")
+        ? numeric(ERR.CHANOPRIVSNEEDED, target)
+        : numeric(ERR.NOPRIVILEGES);
     case "room_locked":
       return numeric(ERR.INVITEONLYCHAN, target);
     case "room_invalid":

@@ -1,7 +1,8 @@
 /**
  * The IRC commands that ask rather than act: NAMES and WHO (answered from
  * the hub's `who`), WHOIS, TOPIC, MODE, USERHOST and ISON (answered from
- * what the hub knows of people and rooms).
+ * what the hub knows of people and rooms); a MODE that changes something is
+ * an operator's command (operators.ts).
  *
  * @module
  */
@@ -14,6 +15,7 @@ import { ERR, RPL } from "./numerics.ts";
 import { inRoom, list, reply, room, short } from "./params.ts";
 import { readText } from "./text.ts";
 import { topicLines } from "./listings.ts";
+import { channelMode } from "./operators.ts";
 
 /** NAMES: 353 and 366, from the hub's `who` of a room one is in. */
 function names(gateway: Gateway, params: readonly string[]): void {
@@ -111,7 +113,7 @@ function topic(gateway: Gateway, params: readonly string[]): void {
   );
 }
 
-/** MODE: queries answered, changes refused. */
+/** MODE: a channel's modes, or an operator's change of them (operators.ts); one's own. */
 function mode(gateway: Gateway, params: readonly string[]): void {
   if (short(gateway, "MODE", params, 1)) return;
   const renderer = gateway.renderer;
@@ -119,15 +121,10 @@ function mode(gateway: Gateway, params: readonly string[]): void {
   if (target.startsWith("#")) {
     const name = room(gateway, target);
     if (name === undefined) return;
-    if (change === undefined) return reply(gateway, RPL.CHANNELMODEIS, name, "+nt");
-    if (/^[+-]?b$/.test(change) && params[2] === undefined) {
-      return reply(gateway, RPL.ENDOFBANLIST, name, "End of channel ban list");
+    if (change === undefined) {
+      return reply(gateway, RPL.CHANNELMODEIS, name, gateway.hub.locked(name) ? "+int" : "+nt");
     }
-    const letter = change.replace(/^[+-]/, "")[0] ?? "";
-    if (!"bntoviklmsp".includes(letter) || letter === "") {
-      return reply(gateway, ERR.UNKNOWNMODE, letter || change, "is unknown mode char to me");
-    }
-    return reply(gateway, ERR.CHANOPRIVSNEEDED, name, "Channel modes cannot be changed here");
+    return channelMode(gateway, name, target, change, params.slice(2));
   }
   if (renderer.nicks.name(target)?.toLowerCase() !== renderer.name?.toLowerCase()) {
     return reply(gateway, ERR.USERSDONTMATCH, "Cannot change mode for other users");

@@ -31,6 +31,8 @@ export interface Context {
   readonly command: string;
   /** The channel or nick it acts on, as the client wrote it. */
   readonly target?: string;
+  /** The channel of an operator's command, when it names one besides its target (MODE). */
+  readonly channel?: string;
 }
 
 /** What a renderer knows of its server and connection. */

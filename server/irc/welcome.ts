@@ -21,7 +21,7 @@ export function isupport(network: string): string[] {
   return [
     "CASEMAPPING=ascii",
     `CHANLIMIT=#:${MAX_ROOMS}`,
-    "CHANMODES=b,,,nt",
+    "CHANMODES=b,,,int",
     `CHANNELLEN=${MAX_ROOM_LENGTH}`,
     "CHANTYPES=#",
     `NETWORK=${network}`,
@@ -63,7 +63,7 @@ export function welcomeLines(renderer: IrcRenderer): string {
   return renderer.numeric(RPL.WELCOME, `Welcome to ${network}, ${nick}`) +
     renderer.numeric(RPL.YOURHOST, `Your host is ${server}, running version ${VERSION}`) +
     renderer.numeric(RPL.CREATED, `This server was created ${STARTED}`) +
-    renderer.numeric(RPL.MYINFO, server, VERSION, "iw", "bnt") +
+    renderer.numeric(RPL.MYINFO, server, VERSION, "iw", "binot") +
     renderer.numeric(RPL.ISUPPORT, ...isupport(network), "are supported by this server") +
     motdLines(renderer);
 }

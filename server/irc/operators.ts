@@ -1,0 +1,165 @@
+/**
+ * What IRC operators type, made into the chat's operator commands: channel
+ * modes (`MODE #dev +b bob` is `ban`, `-b` `unban`, `+o` and `-o` `op` and
+ * `deop`, `+i` and `-i` `lock` and `unlock`; `MODE #dev b` lists the bans),
+ * and the commands IRC has no word for as raw verbs (`MUTE bob 10m`, what
+ * `/quote MUTE bob 10m` sends), read as the chat reads `/mute bob 10m`. The
+ * hub decides whether the sender may, as for everyone.
+ *
+ * @module
+ */
+
+import { isIP } from "node:net";
+import { parseInput } from "../../core/commands.ts";
+import type { Ban } from "../hub/moderation.ts";
+import type { CommandHandler } from "./commands.ts";
+import type { Gateway } from "./connection.ts";
+import { type NickBook, nickOf } from "./nicks.ts";
+import { ERR, RPL } from "./numerics.ts";
+import { reply } from "./params.ts";
+
+/** The channel modes there are: `b`, `o` and `i` change something, `n` and `t` are always set. */
+const MODES = "bimnot";
+
+/** Letters IRC has for channel modes that mean nothing here. */
+const OTHER_MODES = "vklmsp";
+
+const WILDCARD = /[*?]/;
+
+/**
+ * What a ban mask names: a nick's person (`bob`, `bob!*@*`, `*!*bob@chat`,
+ * as the user part of a mask is the nick) or an address (`*!*@192.168.1.7`);
+ * `undefined` for a mask that names nobody in particular.
+ */
+export function banTarget(mask: string, nicks: NickBook): string | undefined {
+  const bang = mask.indexOf("!");
+  const at = mask.lastIndexOf("@");
+  if (bang === -1 && at === -1) return isIP(mask) ? mask : nicks.name(mask) ?? mask;
+  const nick = bang === -1 ? "" : mask.slice(0, bang);
+  if (nick !== "" && !WILDCARD.test(nick)) return nicks.name(nick) ?? nick;
+  const user = mask.slice(bang + 1, at === -1 ? undefined : at).replace(/^[*~]+/, "");
+  if (user !== "" && !WILDCARD.test(user)) return nicks.name(user) ?? user;
+  const host = at === -1 ? "" : mask.slice(at + 1);
+  return isIP(host) ? host : undefined;
+}
+
+/** A ban as IRC masks it: its name's nick, or else its address. */
+function banMask(ban: Ban): string {
+  return ban.name !== undefined ? `${nickOf(ban.name)}!*@*` : `*!*@${ban.address ?? "*"}`;
+}
+
+/** `MODE #room b`: the bans in force (367) to an operator, then 368; to anyone else 368 alone. */
+function banList(gateway: Gateway, room: string): void {
+  const me = gateway.renderer.name;
+  if (me !== undefined && gateway.hub.person(me)?.person.op === true) {
+    for (const ban of gateway.hub.bans()) {
+      reply(
+        gateway,
+        RPL.BANLIST,
+        room,
+        banMask(ban),
+        nickOf(ban.by),
+        String(Math.floor(ban.at / 1000)),
+      );
+    }
+  }
+  reply(gateway, RPL.ENDOFBANLIST, room, "End of channel ban list");
+}
+
+/**
+ * MODE on channel `room` (`channel` as the client wrote it) with a change:
+ * each letter's command handed to the hub in turn, each with its parameter.
+ */
+export function channelMode(
+  gateway: Gateway,
+  room: string,
+  channel: string,
+  change: string,
+  args: readonly string[],
+): void {
+  if (/^[+-]?b$/.test(change) && args.length === 0) return banList(gateway, room);
+  let adding = true;
+  let next = 0;
+  for (const letter of change) {
+    if (letter === "+" || letter === "-") {
+      adding = letter === "+";
+      continue;
+    }
+    if (!MODES.includes(letter) && !OTHER_MODES.includes(letter)) {
+      reply(gateway, ERR.UNKNOWNMODE, letter, "is unknown mode char to me");
+      continue;
+    }
+    if (letter === "i") {
+      gateway.deliver({ type: adding ? "lock" : "unlock", room }, { command: "MODE", channel });
+      continue;
+    }
+    if (letter !== "b" && letter !== "o") {
+      reply(gateway, ERR.CHANOPRIVSNEEDED, room, `Mode ${letter} cannot be changed here`);
+      continue;
+    }
+    const arg = args[next++];
+    if (arg === undefined) {
+      if (letter === "b") banList(gateway, room);
+      else reply(gateway, ERR.NEEDMOREPARAMS, "MODE", "Not enough parameters");
+      continue;
+    }
+    const context = { command: "MODE", target: arg, channel };
+    if (letter === "o") {
+      const name = gateway.renderer.nicks.name(arg) ?? arg;
+      gateway.deliver({ type: adding ? "op" : "deop", name }, context);
+      continue;
+    }
+    const target = banTarget(arg, gateway.renderer.nicks);
+    if (target === undefined) {
+      gateway.write(
+        gateway.renderer.notice(
+          `Cannot ${adding ? "ban" : "unban"} ${arg}: a mask here names one nick ` +
+            "(bob, bob!*@*, *!*bob@chat) or one address (*!*@192.168.1.7)",
+        ),
+      );
+      continue;
+    }
+    const renderer = gateway.renderer;
+    renderer.lastError = undefined;
+    gateway.deliver({ type: adding ? "ban" : "unban", target }, context);
+    // Told back as the MODE a server sends, so that the client's own ban list has it (irssi's /unban).
+    if (renderer.lastError === undefined) {
+      gateway.write(renderer.from(renderer.name!, "MODE", room, adding ? "+b" : "-b", arg));
+    }
+  }
+}
+
+/**
+ * A raw verb for the chat's operator command of the same name: its
+ * parameters read as the words after `/name`, a nick among them as its
+ * person's name.
+ */
+function verb(name: string): CommandHandler {
+  const command = name.toUpperCase();
+  return (gateway, params) => {
+    const parsed = parseInput(`/${name} ${params.join(" ")}`.trimEnd());
+    if (!parsed.ok) return gateway.write(gateway.renderer.notice(parsed.message));
+    const frame = parsed.frame;
+    const nicks = gateway.renderer.nicks;
+    let target: string | undefined;
+    if ("target" in frame) {
+      target = frame.target;
+      frame.target = banTarget(target, nicks) ?? target;
+    } else if ("name" in frame) {
+      target = frame.name;
+      frame.name = nicks.name(target) ?? target;
+    }
+    const room = "room" in frame ? frame.room : undefined;
+    gateway.deliver(frame, {
+      command,
+      ...(target === undefined ? {} : { target }),
+      ...(room === undefined ? {} : { channel: room }),
+    });
+  };
+}
+
+/** The operators' raw verbs, by name. */
+export const OPERATOR_VERBS: Readonly<Record<string, CommandHandler>> = Object.fromEntries(
+  ["ban", "unban", "bans", "mute", "unmute", "lock", "unlock", "rename", "op", "deop"]
+    .map((name) => [name.toUpperCase(), verb(name)]),
+);

@@ -1,0 +1,150 @@
+/**
+ * What an IRC operator can do, as README's "Keeping order" lists it, over a
+ * real `chat serve`'s IRC port and raw sockets: channel modes as IRC
+ * clients send them (`/ban`, `/unban`, `/op`, `/deop`, `/mode +i`), the ban
+ * list, and the other commands as raw verbs (`/quote MUTE …`).
+ */
+
+import assert from "node:assert/strict";
+import { ChatProcess } from "./_chat_process.ts";
+import { IrcClient, ircServeArgs } from "./_irc_client.ts";
+import { TestClient } from "./_test_utils.ts";
+
+/** Zoë's nick on IRC, as docs/PROTOCOL.md gives it. */
+const ZOE = "Zoe|c2a2bddc";
+
+/** A server with IRC on a free port whose op file gives ann a secret; resolves with both ports. */
+async function serve(dir: string) {
+  await Deno.writeTextFile(`${dir}/ops`, "ann op-secret\n");
+  const server = new ChatProcess(
+    ircServeArgs(["--rate", "1000", "--op-file", `${dir}/ops`]),
+    { stdin: "null" },
+  );
+  try {
+    return { server, port: await server.port(), irc: await server.ircPort() };
+  } catch (error) {
+    await server[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+Deno.test("IRC operators: MODE +b, -b, +o, -o, +i, -i, the ban list and raw verbs", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, port, irc } = await serve(dir);
+    await using _ = server;
+    await using bob = await TestClient.join2(port, "bob", [{ room: "#lobby" }, { room: "#dev" }]);
+    await using zoe = await TestClient.join2(port, "Zoë", [{ room: "#lobby" }]);
+    await using cat = await IrcClient.register(irc, "cat");
+    await using ann = await IrcClient.register(irc, "ann");
+    for (const client of [ann, cat]) {
+      await client.send("JOIN #dev");
+      await client.next(/ 366 \S+ #dev /);
+    }
+
+    await t.step("from someone not an operator: 482 on a channel, 481 for the server", async () => {
+      await cat.send("MODE #dev +b bob");
+      assert.match(await cat.next(/ 48\d /), /^:\S+ 482 cat #dev :/);
+      await cat.send("MODE #dev +o cat");
+      assert.match(await cat.next(/ 48\d /), /^:\S+ 482 cat #dev :/);
+      await cat.send("MODE #dev +i");
+      assert.match(await cat.next(/ 48\d /), /^:\S+ 482 cat #dev :/);
+      await cat.send("MUTE bob 10m");
+      assert.match(await cat.next(/ 48\d /), /^:\S+ 481 cat :Cannot do that: only operators/);
+      // The ban list, which clients ask for themselves, is empty to them: no error.
+      await cat.send("MODE #dev b");
+      const lines = await cat.until(/ 368 /);
+      assert.equal(lines.length, 1, lines.join("\n"));
+      assert.match(lines[0]!, /^:\S+ 368 cat #dev :/);
+    });
+
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+
+    await t.step("MODE +o and -o make someone an operator and stop it", async () => {
+      await ann.send("MODE #dev +o cat");
+      await cat.next(/ NOTICE #dev :ann made cat an operator$/);
+      await cat.send("WHOIS cat");
+      assert.match(await cat.next(/ 313 /), / 313 cat cat :/);
+      await ann.send("MODE #dev -o cat");
+      await cat.next(/ NOTICE #dev :ann made cat a person like the others$/);
+      await ann.send("MODE #dev +o nobody");
+      assert.match(await ann.next(/ 401 /), /^:\S+ 401 ann nobody :/);
+    });
+
+    await t.step("MODE +i locks a room to all but operators, -i opens it again", async () => {
+      await ann.send("MODE #dev +i");
+      await cat.next(/ NOTICE #dev :ann locked #dev: only operators may enter it$/);
+      await ann.send("MODE #dev");
+      assert.match(await ann.next(/ 324 /), /^:\S+ 324 ann #dev :\+int$/);
+      await cat.send("PART #dev");
+      await cat.next(/ PART #dev/);
+      await cat.send("JOIN #dev");
+      assert.match(await cat.next(/ 473 /), /^:\S+ 473 cat #dev :/);
+      await ann.send("MODE #dev -i");
+      await ann.next(/ NOTICE #dev :ann unlocked #dev: everyone may enter it$/);
+      await ann.send("MODE #dev");
+      assert.match(await ann.next(/ 324 /), /^:\S+ 324 ann #dev :\+nt$/);
+      await cat.send("JOIN #dev");
+      await cat.next(/ 366 cat #dev /);
+    });
+
+    await t.step(
+      "raw verbs: MUTE, UNMUTE and RENAME, a mapped nick naming its person",
+      async () => {
+        await ann.send(`MUTE ${ZOE} 10m`);
+        await zoe.next("notice", (frame) => frame.text === "ann muted Zoë for 10 min");
+        await zoe.send({ type: "say", text: "can I?", room: "#lobby" });
+        assert.equal((await zoe.next("error")).code, "muted");
+        await ann.send(`UNMUTE ${ZOE}`);
+        await zoe.next("notice", (frame) => frame.text === "ann unmuted Zoë");
+        await ann.send(`RENAME ${ZOE} Zed`);
+        const renamed = await zoe.next("renamed");
+        assert.equal(renamed.to, "Zed");
+        assert.match(await ann.next(/ NICK Zed$/), /^:Zoe\|c2a2bddc!\S+ NICK Zed$/);
+        await ann.send("MUTE");
+        assert.match(await ann.next(/ NOTICE ann /), /:Usage: \/mute NAME \[DURATION\]/);
+      },
+    );
+
+    await t.step(
+      "MODE +b with the mask a client makes bans that person; b lists; -b lifts",
+      async () => {
+        await ann.send("MODE #dev +b *!*@chat");
+        assert.match(await ann.next(/ NOTICE ann /), /:Cannot ban \*!\*@chat: a mask here names/);
+        // irssi's /ban once it knows bob's user and host.
+        await ann.send("MODE #dev +b *!*bob@chat");
+        assert.match((await bob.next("bye")).reason, /^You were banned by ann/);
+        assert.match(await cat.next(/^:bob!\S+ QUIT /), /:banned by ann$/);
+        assert.match(
+          await ann.next(/ NOTICE ann /),
+          /:Banned bob, by ann, until lifted \(1 gone\)$/,
+        );
+        // Told back as a MODE, for the client's own list of bans (irssi's /unban reads it).
+        assert.match(await ann.next(/ MODE /), /^:ann!ann@chat MODE #dev \+b :?\*!\*bob@chat$/);
+        await ann.send("BAN 192.0.2.7 1h spam");
+        assert.match(await ann.next(/ NOTICE ann /), /:Banned \(192\.0\.2\.7\), by ann, /);
+        await ann.send("MODE #dev b");
+        const list = await ann.until(/ 368 /);
+        assert.match(list[0]!, /^:\S+ 367 ann #dev bob!\*@\* ann :?\d+$/, list.join("\n"));
+        assert.match(list[1]!, /^:\S+ 367 ann #dev \*!\*@192\.0\.2\.7 ann :?\d+$/, list.join("\n"));
+        assert.equal(list.length, 3, list.join("\n"));
+        await ann.send("BANS");
+        assert.match(await ann.next(/ NOTICE ann /), /:2 bans:$/);
+        assert.match(await ann.next(/ NOTICE ann /), /: {2}bob, by ann, until lifted$/);
+        assert.match(await ann.next(/ NOTICE ann /), /: {2}\(192\.0\.2\.7\), by ann, .*: spam$/);
+        await ann.send("MODE #dev -b bob!*@*");
+        assert.match(await ann.next(/ NOTICE ann /), /:Lifted the ban of bob$/);
+        assert.match(await ann.next(/ MODE /), /^:ann!ann@chat MODE #dev -b :?bob!\*@\*$/);
+        await ann.send("UNBAN 192.0.2.7");
+        assert.match(await ann.next(/ NOTICE ann /), /:Lifted the ban of 192\.0\.2\.7$/);
+        await ann.send("MODE #dev b");
+        assert.equal((await ann.until(/ 368 /)).length, 1);
+        await using back = await TestClient.join2(port, "bob");
+        assert.equal(back.all("welcome").length, 1);
+      },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
