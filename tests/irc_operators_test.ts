@@ -148,3 +148,55 @@ Deno.test("IRC operators: MODE +b, -b, +o, -o, +i, -i, the ban list and raw verb
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("IRC operators: who is an operator reaches the nick lists as MODE +o and -o", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, port, irc } = await serve(dir);
+    await using _ = server;
+    await using bob = await TestClient.join2(port, "bob", [{ room: "#lobby" }, { room: "#dev" }]);
+    await using cat = await IrcClient.register(irc, "cat");
+    await using ann = await IrcClient.register(irc, "ann");
+    for (const client of [ann, cat]) {
+      await client.send("JOIN #dev");
+      await client.next(/ 366 \S+ #dev /);
+    }
+
+    await t.step("OPER: the server sets +o in each channel shared", async () => {
+      await ann.send("OPER ann op-secret");
+      assert.match(await cat.next(/ MODE #lobby /), /^:\S+ MODE #lobby \+o ann$/);
+      assert.match(await cat.next(/ MODE #dev /), /^:\S+ MODE #dev \+o ann$/);
+      // The operator's own client too.
+      assert.match(await ann.next(/ MODE #dev /), /^:\S+ MODE #dev \+o ann$/);
+    });
+
+    await t.step("op and deop, over IRC or from elsewhere, by whoever did it", async () => {
+      await ann.send("MODE #dev +o cat");
+      assert.match(await cat.next(/ MODE #lobby /), /^:ann!ann@chat MODE #lobby \+o cat$/);
+      assert.match(await cat.next(/ MODE #dev /), /^:ann!ann@chat MODE #dev \+o cat$/);
+      await cat.send("DEOP ann");
+      await ann.next(/^:cat!cat@chat MODE #dev -o ann$/);
+      await cat.send("MODE #dev +o bob");
+      await ann.next(/^:cat!cat@chat MODE #dev \+o bob$/);
+      await bob.send({ type: "op", name: "ann" });
+      await cat.next(/^:bob!bob@chat MODE #dev \+o ann$/);
+    });
+
+    await t.step("an operator who enters a channel is shown as one", async () => {
+      await ann.send("PART #dev");
+      await cat.next(/^:ann!\S+ PART #dev/);
+      await ann.send("JOIN #dev");
+      assert.match(await cat.next(/ JOIN #dev$/), /^:ann!ann@chat JOIN #dev$/);
+      assert.match(await cat.next(/ MODE #dev /), /^:\S+ MODE #dev \+o ann$/);
+    });
+
+    await t.step("a lock is +i, an unlock -i", async () => {
+      await ann.send("LOCK #dev");
+      assert.match(await cat.next(/ MODE #dev /), /^:ann!ann@chat MODE #dev \+i$/);
+      await bob.send({ type: "unlock", room: "#dev" });
+      assert.match(await cat.next(/ MODE #dev /), /^:bob!bob@chat MODE #dev -i$/);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

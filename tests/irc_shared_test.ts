@@ -17,13 +17,18 @@ import { nickOf } from "../server/irc/nicks.ts";
 
 const decoder = new TextDecoder();
 
-/** A renderer of `name`, welcomed, with `caps` enabled; the frames it renders need no hub. */
+/** What the renderers ask the hub: whether someone is an operator (Zoë is). */
+const hub = {
+  person: (name: string) => name === "Zoë" ? { person: { op: true } } : undefined,
+} as unknown as Hub;
+
+/** A renderer of `name`, welcomed, with `caps` enabled. */
 function renderer(name: string, caps: readonly string[]): IrcRenderer {
   const made = new IrcRenderer({
     server: "irc.test",
     network: "test",
     localHost: "127.0.0.1",
-    hub: {} as Hub,
+    hub,
   });
   made.name = name;
   made.nick = made.nicks.nick(name);

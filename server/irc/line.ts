@@ -102,6 +102,9 @@ export interface OutgoingLine {
 /** Commands whose one parameter is text: written with `:` too. */
 const TEXT_ONLY: ReadonlySet<string> = new Set(["AWAY", "QUIT", "ERROR"]);
 
+/** Commands whose last parameter is a word, written without `:` when it can be (`MODE #a +o b`). */
+const WORDS_ONLY: ReadonlySet<string> = new Set(["BATCH", "MODE"]);
+
 const BREAKS = /[\r\n\0]/g;
 
 /**
@@ -109,7 +112,7 @@ const BREAKS = /[\r\n\0]/g;
  * add one: CR, LF and NUL become spaces; a middle parameter's spaces become
  * `_` and a leading `:` is dropped, since only the last may hold them. The
  * last of two or more parameters, and the text of AWAY, QUIT and ERROR, is
- * written with `:` (BATCH aside), as most servers do.
+ * written with `:` (BATCH and MODE aside), as most servers do.
  */
 export function formatLine(message: OutgoingLine): string {
   const params = message.params;
@@ -120,7 +123,7 @@ export function formatLine(message: OutgoingLine): string {
   const clean = params[last]!.replace(BREAKS, " ");
   if (
     clean === "" || clean.includes(" ") || clean.startsWith(":") ||
-    (last > 0 && message.command !== "BATCH") || TEXT_ONLY.has(message.command)
+    (last > 0 && !WORDS_ONLY.has(message.command)) || TEXT_ONLY.has(message.command)
   ) {
     return line + " :" + clean + "\r\n";
   }
@@ -159,8 +162,8 @@ function middleParam(param: string): string {
  */
 export function formatLines(message: OutgoingLine, texts: readonly string[]): string {
   const params = message.params;
-  // With a parameter before it, the text is always written with ":" (BATCH aside).
-  if (params.length === 0 || message.command === "BATCH") {
+  // With a parameter before it, the text is always written with ":" (BATCH and MODE aside).
+  if (params.length === 0 || WORDS_ONLY.has(message.command)) {
     let lines = "";
     for (const text of texts) lines += formatLine({ ...message, params: [...params, text] });
     return lines;

@@ -49,6 +49,11 @@ export interface RendererOptions {
 
 const encoder = new TextEncoder();
 
+// The hub's notices of operators made and rooms locked (server/hub/operators.ts), shown as modes.
+const OPERATOR_PROVED = /^(\S+) is an operator \(proved /;
+const OPERATOR_MADE = /^(\S+) made (\S+) (?:an operator|(a person like the others))$/;
+const LOCKED = /^(\S+) (un)?locked (#\S+): /;
+
 /** Frames as IRC lines for one connection, and the state they depend on. */
 export class IrcRenderer {
   readonly options: RendererOptions;
@@ -146,7 +151,7 @@ export class IrcRenderer {
       case "message":
         return this.#message(frame);
       case "joined":
-        return this.from(frame.name, "JOIN", frame.room);
+        return this.from(frame.name, "JOIN", frame.room) + this.#opMode(frame.name, frame.room);
       case "left":
         return this.#leftLines(frame.name, frame.room, frame.reason);
       default:
@@ -171,7 +176,8 @@ export class IrcRenderer {
       case "private":
         return this.#message(frame);
       case "joined":
-        return frame.name === this.name ? "" : this.from(frame.name, "JOIN", frame.room);
+        if (frame.name === this.name) return "";
+        return this.from(frame.name, "JOIN", frame.room) + this.#opMode(frame.name, frame.room);
       case "left":
         return this.#left(frame.name, frame.room, frame.reason);
       case "parted":
@@ -181,7 +187,8 @@ export class IrcRenderer {
       case "topic":
         return this.from(frame.by, "TOPIC", frame.room, frame.topic);
       case "notice": {
-        const line = this.line("NOTICE", frame.room ?? this.nick, frame.text);
+        const line = this.line("NOTICE", frame.room ?? this.nick, frame.text) +
+          (frame.room === undefined ? "" : this.#modeChange(frame.room, frame.text));
         const context = this.context;
         // The notice comes once per room of the new operator: 381 answers OPER once.
         const oper = context?.command === "OPER" && context !== this.#answered &&
@@ -239,6 +246,33 @@ export class IrcRenderer {
   /** A line from chat user `name`. */
   from(name: string, command: string, ...params: string[]): string {
     return formatLine({ source: this.mask(name), command, params });
+  }
+
+  /** `+o` from the server for `name`, who entered `room`, when an operator; else `""`. */
+  #opMode(name: string, room: string): string {
+    if (this.options.hub.person(name)?.person.op !== true) return "";
+    return this.line("MODE", room, "+o", this.nicks.nick(name));
+  }
+
+  /**
+   * The MODE line a notice of the hub's stands for in `room`: someone made
+   * an operator (`+o`) or no longer one (`-o`), the room locked (`+i`) or
+   * unlocked (`-i`); `""` for any other notice.
+   */
+  #modeChange(room: string, text: string): string {
+    const proved = OPERATOR_PROVED.exec(text);
+    if (proved !== null) {
+      return this.line("MODE", room, "+o", this.nicks.nick(proved[1]!));
+    }
+    const made = OPERATOR_MADE.exec(text);
+    if (made !== null) {
+      return this.from(made[1]!, "MODE", room, made[3] ? "-o" : "+o", this.nicks.nick(made[2]!));
+    }
+    const locked = LOCKED.exec(text);
+    if (locked !== null && locked[3] === room) {
+      return this.from(locked[1]!, "MODE", room, locked[2] ? "-i" : "+i");
+    }
+    return "";
   }
 
   /** A departure: PART, KICK for one kicked, QUIT (once) for a connection that ended. */
