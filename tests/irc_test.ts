@@ -661,6 +661,16 @@ Deno.test("IRC history: replayed on JOIN in a chathistory batch, with server-tim
     assert.match(await tagged.next(line), /^@time=[^;\s]+;msgid=\d+ :bob!/);
   });
 
+  await t.step("each line of a message of several lines has a msgid of its own", async () => {
+    await using tagged = await withCaps(irc, "tagged2", "message-tags");
+    await bob.send({ type: "say", text: "one\ntwo\n" + "x ".repeat(300), room: "#lobby" });
+    const { id } = await bob.next("message", (frame) => frame.text.startsWith("one\n"));
+    const lines = [await tagged.next(/ PRIVMSG #lobby :one$/)];
+    for (let line = 1; line < 4; line++) lines.push(await tagged.next(/ PRIVMSG #lobby :/));
+    const ids = lines.map((line) => line.match(/^@msgid=(\S+) /)?.[1]);
+    assert.deepEqual(ids, [`${id}`, `${id}-2`, `${id}-3`, `${id}-4`], lines.join("\n"));
+  });
+
   await t.step("echo-message sends one's own message back, with its tags", async () => {
     await using dan = await withCaps(irc, "dan", "echo-message server-time");
     await dan.send("PRIVMSG #lobby :echo me");

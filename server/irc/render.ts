@@ -367,7 +367,11 @@ export class IrcRenderer {
     return this.line("BATCH", `-${ref}`);
   }
 
-  /** A message as PRIVMSG lines: one per line of its text, each cut to fit 512 bytes. */
+  /**
+   * A message as PRIVMSG lines: one per line of its text, each cut to fit
+   * 512 bytes; with message tags, the first line's msgid is the message's
+   * id and the next ones' `ID-2`, `ID-3` ….
+   */
   #message(frame: MessageFrame | PrivateFrame): string {
     const self = frame.from === this.name;
     const replayed = frame.type === "message" && frame.replay === true;
@@ -404,6 +408,21 @@ export class IrcRenderer {
         }
       }
     }
-    return formatLines({ tags, source, command: "PRIVMSG", params: [target] }, pieces);
+    const id = tags.msgid;
+    if (id === undefined || pieces.length === 1) {
+      return formatLines({ tags, source, command: "PRIVMSG", params: [target] }, pieces);
+    }
+    // A msgid is each line's own (IRCv3 message-ids): the first line's is the message's id.
+    let lines = "";
+    for (const [index, piece] of pieces.entries()) {
+      const msgid = index === 0 ? id : `${id}-${index + 1}`;
+      lines += formatLine({
+        tags: { ...tags, msgid },
+        source,
+        command: "PRIVMSG",
+        params: [target, piece],
+      });
+    }
+    return lines;
   }
 }
