@@ -7,13 +7,14 @@
  * the right nick and time both ways, `/me`, private messages, `/topic`,
  * `/away`, `/names`, `/whois`, and no warning or error in either client.
  * Then both connect over TLS to a server with a password, as the README
- * tells: irssi with the server password, WeeChat by SASL.
+ * tells, with a certificate made as it tells: irssi with the server
+ * password, WeeChat by SASL.
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ChatProcess } from "../_chat_process.ts";
-import { OPENSSL, selfSignedCert } from "../_fault_helpers.ts";
+import { ChatProcess, ROOT } from "../_chat_process.ts";
+import { OPENSSL } from "../_fault_helpers.ts";
 import type { Page } from "./_playwright.ts";
 import { ChatBrowser, exactly, joinAs, logLine, pageUrl, say, waitForLine } from "./_browser.ts";
 import { IrcClient, ircClientMissing, type IrcProgram } from "./_irc_clients.ts";
@@ -37,6 +38,27 @@ const WHY_NOT = [
   missing("chromium"),
   ...(["irssi", "weechat"] as IrcProgram[]).map(ircClientMissing),
 ].find((reason) => reason !== undefined);
+
+/**
+ * Makes `cert.pem` and `key.pem` in `dir` with the README's own openssl
+ * command, for the address 127.0.0.1 rather than its example's: the
+ * certificate irssi and WeeChat are told to trust is the one it makes.
+ */
+async function readmeCert(dir: string): Promise<{ certFile: string; keyFile: string }> {
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  const command = /^ *(openssl req (?:[^\n]*\\\n)*[^\n]*)$/m.exec(readme)?.[1];
+  assert.ok(command !== undefined, "the README has an openssl req command");
+  assert.match(command, /192\.168\.1\.5/, "the README's certificate is for its example address");
+  const { success, stderr } = await new Deno.Command("sh", {
+    args: ["-c", command.replaceAll("192.168.1.5", "127.0.0.1")],
+    cwd: dir,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.ok(success, new TextDecoder().decode(stderr));
+  return { certFile: join(dir, "cert.pem"), keyFile: join(dir, "key.pem") };
+}
 
 /** The `HH:MM:SS` of the first line of `lines` that matches `pattern` with the stamp in group 1. */
 function stampOf(lines: readonly string[], pattern: RegExp): string {
@@ -468,7 +490,7 @@ Deno.test({
   ignore: WHY_NOT !== undefined || OPENSSL === undefined,
   async fn(t) {
     const dir = await Deno.makeTempDir({ prefix: "chat-irc-clients-tls-" });
-    const cert = await selfSignedCert(dir);
+    const cert = await readmeCert(dir);
     const passwordFile = join(dir, "password");
     await Deno.writeTextFile(passwordFile, "sesame-42\n");
     await using server = serveIrc(
