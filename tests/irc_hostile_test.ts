@@ -40,6 +40,14 @@ Deno.test("IRC hostile lines are cleaned or refused as on the other transports",
   await t.step("tags may take up to 8191 bytes besides the 512", async () => {
     await ann.send(`@+example/big=${"t".repeat(4000)} PRIVMSG #lobby :tagged`);
     assert.equal((await fromAnn()).text, "tagged");
+    // The longest line there may be: 510 bytes and CR LF, with tags or without.
+    const longest = `PRIVMSG #lobby :${"m".repeat(510 - 16)}`;
+    for (const tags of ["", "@+foo=bar "]) {
+      await ann.send(tags + longest);
+      assert.equal((await fromAnn()).text, "m".repeat(494), `${tags}the longest line`);
+      await ann.send(`${tags + longest}m`);
+      assert.match(await ann.next(/ 417 /), / 417 ann :/, `${tags}one byte more`);
+    }
   });
 
   await t.step("invalid UTF-8 is refused with a notice; the connection goes on", async () => {

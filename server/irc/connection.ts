@@ -184,9 +184,13 @@ export class IrcConnection implements LineProtocol, Gateway {
   /** Handles one line without its line end. */
   #one(text: string): void {
     if (text.trim() === "") return;
-    const space = text.startsWith("@") ? text.indexOf(" ") : 0;
+    // The tags, and the space after them, are not counted in the 512 bytes of the line.
+    const tagged = text.startsWith("@");
+    const space = tagged ? text.indexOf(" ") : -1;
+    const line = tagged ? text.slice(space + 1) : text;
     if (
-      space === -1 || space > MAX_TAG_BYTES || byteLength(text.slice(space)) > MAX_LINE_BYTES - 2
+      (tagged && (space === -1 || space > MAX_TAG_BYTES)) ||
+      byteLength(line) > MAX_LINE_BYTES - 2
     ) {
       return this.write(this.renderer.numeric(ERR.INPUTTOOLONG, "Input line was too long"));
     }
