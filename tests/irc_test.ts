@@ -691,6 +691,15 @@ Deno.test("IRC heartbeat: the server PINGs a quiet client, which stays by answer
   await ann.sync();
 });
 
+Deno.test("IRC heartbeat: a client that does not answer is told why before it is dropped", async () => {
+  const { server, irc } = await serve(["--heartbeat", "5"]);
+  await using _ = server;
+  await using ann = await IrcClient.register(irc, "ann");
+  await ann.next(/^:\S+ PING /, 10_000);
+  assert.equal(await ann.next(/^ERROR /, 10_000), "ERROR :Closing link: Ping timeout: 5 seconds");
+  await ann.closed();
+});
+
 Deno.test("IRC files: a shared file arrives as a message with its link", async () => {
   await using server = new ChatProcess(
     ["serve", "--host", "127.0.0.1", "--port", "0", "--web-port", "0", "--memory"]

@@ -42,8 +42,11 @@ const LINGER_MS = 2_000;
 /** The heartbeat ping of JSON clients: one object, encoded once for all. */
 const HEARTBEAT: ServerFrame = Object.freeze({ type: "ping", token: "heartbeat" });
 
+/** The goodbye of a connection the server ends. */
+export type ByeFrame = Extract<ServerFrame, { type: "bye" }>;
+
 /** What a peer dropped for not reading is told, after its backlog. */
-const TOO_SLOW: ServerFrame = Object.freeze({ type: "bye", reason: "Too slow to keep up" });
+const TOO_SLOW: ByeFrame = Object.freeze({ type: "bye", reason: "Too slow to keep up" });
 
 /** What a session holds while it streams. */
 interface Streaming {
@@ -364,8 +367,9 @@ export class TcpSession implements Session {
    * Drops a peer that stopped reading: its slot is freed at once, a `bye`
    * (and on WebSocket a close with code 1008) goes after what it has not
    * read, and the socket is destroyed if it has not taken them soon after.
+   * `bye` is another goodbye, for a peer dropped for another reason.
    */
-  drop(): void {
+  drop(bye: ByeFrame = TOO_SLOW): void {
     this.#closing = true;
     this.#chunks = NO_CHUNKS;
     this.#chunkBytes = 0;
@@ -373,10 +377,10 @@ export class TcpSession implements Session {
     this.slot.release();
     const socket = this.#socket;
     if (!socket.destroyed && !socket.writableEnded) {
-      const bye = this.#encode(TOO_SLOW) ?? new Uint8Array(0);
-      const close = this.#farewell(CLOSE_POLICY, "Too slow to keep up");
+      const last = this.#encode(bye) ?? new Uint8Array(0);
+      const close = this.#farewell(CLOSE_POLICY, bye.reason);
       // Ended but not destroyed once written: what the kernel holds must still be cut.
-      socket.end(close === undefined ? bye : concat([bye, close], bye.length + close.length));
+      socket.end(close === undefined ? last : concat([last, close], last.length + close.length));
       this.#linger = setTimeout(resetSocket, LINGER_MS, socket);
     }
   }
