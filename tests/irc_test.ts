@@ -678,6 +678,27 @@ Deno.test("IRC history: replayed on JOIN in a chathistory batch, with server-tim
   });
 });
 
+Deno.test("IRC NOTICE: echoed, relayed and replayed to IRC as NOTICE, to the others as a message", async () => {
+  const { server, port, irc } = await serve();
+  await using _ = server;
+  await using bob = await TestClient.join2(port, "bob");
+  await using ann = await withCaps(irc, "ann", "echo-message");
+  await using dan = await IrcClient.register(irc, "dan");
+  await ann.send("NOTICE #lobby :heads up");
+  assert.equal(await ann.next(/ :heads up$/), ":ann!ann@chat NOTICE #lobby :heads up");
+  assert.equal(await dan.next(/ :heads up$/), ":ann!ann@chat NOTICE #lobby :heads up");
+  assert.equal((await bob.next("message", (frame) => frame.from === "ann")).text, "heads up");
+  await ann.send("NOTICE dan :psst");
+  assert.equal(await dan.next(/ :psst$/), ":ann!ann@chat NOTICE dan :psst");
+  assert.equal(await ann.next(/ :psst$/), ":ann!ann@chat NOTICE dan :psst");
+  // A PRIVMSG is still one.
+  await ann.send("PRIVMSG #lobby :plain");
+  assert.equal(await dan.next(/ :plain$/), ":ann!ann@chat PRIVMSG #lobby :plain");
+  await using eve = await IrcClient.register(irc, "eve");
+  const replayed = await eve.until(/ :plain$/);
+  assert.ok(replayed.includes(":ann!ann@chat NOTICE #lobby :heads up"), replayed.join("\n"));
+});
+
 Deno.test("IRC heartbeat: the server PINGs a quiet client, which stays by answering", async () => {
   const { server, irc } = await serve(["--heartbeat", "5"]);
   await using _ = server;

@@ -16,7 +16,7 @@ import { OPERATOR_VERBS } from "./operators.ts";
 import { isOwnNick } from "./nicks.ts";
 import { NICK_RULE } from "./registration.ts";
 import { ERR, RPL } from "./numerics.ts";
-import { literal, readText, stripFormatting } from "./text.ts";
+import { literal, noticeCid, readText, stripFormatting } from "./text.ts";
 
 /** Handles one command's parameters. */
 export type CommandHandler = (
@@ -55,7 +55,10 @@ function part(gateway: Gateway, params: readonly string[]): void {
   }
 }
 
-/** PRIVMSG and NOTICE: to channels (a `say` or `me`) and to nicks (a `msg`). */
+/**
+ * PRIVMSG and NOTICE: to channels (a `say` or `me`) and to nicks (a `msg`);
+ * a NOTICE's carries a `cid` that marks it as one.
+ */
 function message(command: "PRIVMSG" | "NOTICE"): CommandHandler {
   return (gateway, params) => {
     const quiet = command === "NOTICE";
@@ -70,6 +73,8 @@ function message(command: "PRIVMSG" | "NOTICE"): CommandHandler {
     const text = readText(params[1]);
     // Only ACTION crosses: other CTCP (VERSION, PING, DCC …) is never relayed.
     if (text.kind === "ctcp" || text.text.trim() === "") return;
+    // A NOTICE reaches IRC clients as one (render.ts), each target's its own id.
+    const mark = () => quiet && text.kind === "text" ? { cid: noticeCid() } : {};
     for (const target of list(params[0])) {
       const context = { command, target };
       if (target.startsWith("#")) {
@@ -81,7 +86,7 @@ function message(command: "PRIVMSG" | "NOTICE"): CommandHandler {
         gateway.deliver(
           text.kind === "action"
             ? { type: "me", text: text.text, room: checked.value }
-            : { type: "say", text: literal(text.text), room: checked.value },
+            : { type: "say", text: literal(text.text), room: checked.value, ...mark() },
           context,
         );
         continue;
@@ -93,7 +98,7 @@ function message(command: "PRIVMSG" | "NOTICE"): CommandHandler {
       }
       // The hub has no private action: it arrives as a line that says what was done.
       const words = text.kind === "action" ? `* ${gateway.renderer.name} ${text.text}` : text.text;
-      gateway.deliver({ type: "msg", to: name, text: words }, context);
+      gateway.deliver({ type: "msg", to: name, text: words, ...mark() }, context);
     }
   };
 }

@@ -23,6 +23,7 @@ import { replayMark } from "./session.ts";
 import { joinLines, whoLines } from "./listings.ts";
 import { errorLine } from "./errors.ts";
 import { welcomeLines } from "./welcome.ts";
+import { NOTICE_CID } from "./text.ts";
 import { Capabilities, kickOf, quitKey, type SharedFrame, sharedFrame } from "./shared.ts";
 
 /** The IRC command being handled, whose answers the hub's frames are rendered as. */
@@ -368,7 +369,7 @@ export class IrcRenderer {
   }
 
   /**
-   * A message as PRIVMSG lines: one per line of its text, each cut to fit
+   * A message as PRIVMSG (or NOTICE) lines: one per line of its text, each cut to fit
    * 512 bytes; with message tags, the first line's msgid is the message's
    * id and the next ones' `ID-2`, `ID-3` ….
    */
@@ -408,9 +409,11 @@ export class IrcRenderer {
         }
       }
     }
+    // Sent as a NOTICE, it reads as one (text.ts).
+    const command = frame.cid?.startsWith(NOTICE_CID) ? "NOTICE" : "PRIVMSG";
     const id = tags.msgid;
     if (id === undefined || pieces.length === 1) {
-      return formatLines({ tags, source, command: "PRIVMSG", params: [target] }, pieces);
+      return formatLines({ tags, source, command, params: [target] }, pieces);
     }
     // A msgid is each line's own (IRCv3 message-ids): the first line's is the message's id.
     let lines = "";
@@ -419,7 +422,7 @@ export class IrcRenderer {
       lines += formatLine({
         tags: { ...tags, msgid },
         source,
-        command: "PRIVMSG",
+        command,
         params: [target, piece],
       });
     }

@@ -1,7 +1,8 @@
 /**
  * Message text crossing the gateway: mIRC colour and format codes removed on
- * the way in, CTCP read (ACTION is `/me`; any other is never relayed), and a
- * line that starts with `/` kept as text rather than run as a chat command.
+ * the way in, CTCP read (ACTION is `/me`; any other is never relayed), a
+ * line that starts with `/` kept as text rather than run as a chat command,
+ * and a NOTICE marked as one.
  *
  * @module
  */
@@ -38,6 +39,19 @@ export function readText(raw: string): IrcText {
     return { kind: "ctcp", command };
   }
   return { kind: "text", text: stripFormatting(raw).replaceAll("\x01", "") };
+}
+
+/**
+ * How a message sent as a NOTICE is told from others: its client message id
+ * (`cid`) starts so, and it is sent as a NOTICE to IRC clients, its sender's
+ * echo and replays too. The rest of the id is random: the hub takes a `cid`
+ * used before for the same message sent again.
+ */
+export const NOTICE_CID = "notice-";
+
+/** A new client message id for a NOTICE. */
+export function noticeCid(): string {
+  return NOTICE_CID + crypto.randomUUID().replaceAll("-", "");
 }
 
 /** Text for a chat `say`: a leading `/` is doubled, so the hub posts it rather than runs it. */
