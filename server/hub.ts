@@ -350,6 +350,15 @@ export class Hub implements Disposable {
     return this.#settings(room).topic;
   }
 
+  /**
+   * Whether `name`, connected here, is muted now: words of theirs that no
+   * frame carries (an IRC PART's reason) are then told to nobody.
+   */
+  muted(name: string): boolean {
+    const member = this.#members.byKey(nameKey(name));
+    return member !== undefined && this.#moderation.muted(member) !== undefined;
+  }
+
   /** Whether only operators may enter `room` (a normalised name). */
   locked(room: string): boolean {
     return this.#settings(room).locked === true;

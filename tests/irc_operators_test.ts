@@ -96,6 +96,13 @@ Deno.test("IRC operators: MODE +b, -b, +o, -o, +i, -i, the ban list and raw verb
         await zoe.next("notice", (frame) => frame.text === "ann muted Zoë for 10 min");
         await zoe.send({ type: "say", text: "can I?", room: "#lobby" });
         assert.equal((await zoe.next("error")).code, "muted");
+        // Someone muted leaves without a word, on IRC as elsewhere.
+        await ann.send("MUTE cat");
+        await cat.send("PART #dev :words nobody hears");
+        assert.equal(await ann.next(/^:cat!\S+ PART /), ":cat!cat@chat PART #dev");
+        await ann.send("UNMUTE cat");
+        await cat.send("JOIN #dev");
+        await cat.next(/ 366 cat #dev /);
         await ann.send(`UNMUTE ${ZOE}`);
         await zoe.next("notice", (frame) => frame.text === "ann unmuted Zoë");
         await ann.send(`RENAME ${ZOE} Zed`);

@@ -309,6 +309,20 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
   });
 
   await t.step(
+    "a PART's reason reaches the IRC clients; the others see the usual departure",
+    async () => {
+      await using gus = await IrcClient.register(irc, "gus");
+      await gus.send("JOIN #dev");
+      await gus.next(/ 366 gus #dev /);
+      await gus.send("PART #dev :see you \x02later\x02");
+      assert.equal(await gus.next(/ PART /), ":gus!gus@chat PART #dev :see you later");
+      assert.equal(await ann.next(/^:gus!\S+ PART /), ":gus!gus@chat PART #dev :see you later");
+      const left = await bob.next("left", (frame) => frame.name === "gus");
+      assert.equal(left.reason, "parted");
+    },
+  );
+
+  await t.step(
     "NICK after registration renames: one NICK line, 432 and 433 as before",
     async () => {
       await using fay = await IrcClient.register(irc, "fay");

@@ -17,6 +17,11 @@ import { isOwnNick } from "./nicks.ts";
 import { NICK_RULE } from "./registration.ts";
 import { ERR, RPL } from "./numerics.ts";
 import { literal, noticeCid, readText, stripFormatting } from "./text.ts";
+import { partingWith } from "./shared.ts";
+import { sanitizeText } from "../../core/sanitize.ts";
+
+/** The longest reason a PART carries, in code points, as a quit's. */
+const MAX_PART_REASON = 200;
 
 /** Handles one command's parameters. */
 export type CommandHandler = (
@@ -41,9 +46,11 @@ function join(gateway: Gateway, params: readonly string[]): void {
   }
 }
 
-/** PART: `part` from each channel of the list. */
+/** PART: `part` from each channel of the list, the reason told to IRC clients (shared.ts). */
 function part(gateway: Gateway, params: readonly string[]): void {
   if (short(gateway, "PART", params, 1)) return;
+  const reason = [...sanitizeText(stripFormatting(params[1] ?? "")).trim()]
+    .slice(0, MAX_PART_REASON).join("");
   for (const channel of list(params[0])) {
     const name = room(gateway, channel);
     if (name === undefined) continue;
@@ -51,7 +58,12 @@ function part(gateway: Gateway, params: readonly string[]): void {
       reply(gateway, ERR.NOTONCHANNEL, channel, "You're not on that channel");
       continue;
     }
-    gateway.deliver({ type: "part", room: name }, { command: "PART", target: channel });
+    const leave = () =>
+      gateway.deliver({ type: "part", room: name }, { command: "PART", target: channel });
+    const me = gateway.renderer.name!;
+    // Someone muted leaves without a word, as they quit without one.
+    if (reason === "" || gateway.hub.muted(me)) leave();
+    else partingWith(me, name, reason, leave);
   }
 }
 

@@ -24,7 +24,14 @@ import { joinLines, whoLines } from "./listings.ts";
 import { errorLine } from "./errors.ts";
 import { welcomeLines } from "./welcome.ts";
 import { NOTICE_CID } from "./text.ts";
-import { Capabilities, kickOf, quitKey, type SharedFrame, sharedFrame } from "./shared.ts";
+import {
+  Capabilities,
+  kickOf,
+  partReason,
+  quitKey,
+  type SharedFrame,
+  sharedFrame,
+} from "./shared.ts";
 
 /** The IRC command being handled, whose answers the hub's frames are rendered as. */
 export interface Context {
@@ -182,7 +189,7 @@ export class IrcRenderer {
       case "left":
         return this.#left(frame.name, frame.room, frame.reason);
       case "parted":
-        return this.from(this.name ?? this.nick, "PART", frame.room);
+        return this.#part(this.name ?? this.nick, frame.room);
       case "renamed":
         return this.#renamed(frame.from, frame.to);
       case "topic":
@@ -289,13 +296,19 @@ export class IrcRenderer {
 
   /** The line of a departure, whether or not it was shown already. */
   #leftLines(name: string, room: string, reason: string | undefined): string {
-    if (reason === "parted") return this.from(name, "PART", room);
+    if (reason === "parted") return this.#part(name, room);
     const kicked = kickOf(reason);
     if (kicked !== undefined) {
       return this.from(kicked.by, "KICK", room, this.nicks.nick(name), kicked.why);
     }
     if (reason?.startsWith("went to ")) return this.from(name, "PART", room, reason);
     return this.from(name, "QUIT", reason ?? "Quit");
+  }
+
+  /** The PART of `name` from `room`, with the reason an IRC user gave. */
+  #part(name: string, room: string): string {
+    const why = partReason(name, room);
+    return why === undefined ? this.from(name, "PART", room) : this.from(name, "PART", room, why);
   }
 
   /** A rename, told once per room shared, shown once. */

@@ -63,6 +63,29 @@ export function quitKey(name: string, reason: string | undefined): string | unde
   return `${name}\n${reason}`;
 }
 
+/**
+ * Why IRC users of this server are leaving rooms, by `name` and room, while
+ * the hub tells the rooms: the chat's `part` has no reason, but a `PART`'s
+ * reaches the IRC clients the departure is rendered for meanwhile.
+ */
+const partings = new Map<string, string>();
+
+/** Runs `part`, in which `name` leaves `room`, with `reason` told to the IRC clients of the room. */
+export function partingWith(name: string, room: string, reason: string, part: () => void): void {
+  const key = `${name}\n${room}`;
+  partings.set(key, reason);
+  try {
+    part();
+  } finally {
+    partings.delete(key);
+  }
+}
+
+/** The reason an IRC user gave for leaving `room` now, if any. */
+export function partReason(name: string, room: string): string | undefined {
+  return partings.size === 0 ? undefined : partings.get(`${name}\n${room}`);
+}
+
 const KICKED = /^kicked by (\S+)(?:: (.*))?$/s;
 
 /** Who kicked, and why if they said, when a departure's reason is a kick (shown as KICK). */
