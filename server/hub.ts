@@ -16,6 +16,7 @@ import {
   type Person,
   type ProtocolVersion,
   type ServerFrame,
+  type WhoFrame,
 } from "../protocol.ts";
 import { nameKey } from "../core/names.ts";
 import type { Ban, RoomSettings } from "./hub/moderation.ts";
@@ -343,6 +344,19 @@ export class Hub implements Disposable {
       if (connected.name !== undefined) yield connected.name;
     }
     yield* this.#cluster?.people.namesStartingWith("") ?? [];
+  }
+
+  /**
+   * Who is in `room` (a normalised name), as version 2's `who` lists them,
+   * for a transport that answers whoever asks (IRC's NAMES and WHO: rooms
+   * are public); `undefined` when nobody is, here or elsewhere.
+   */
+  who(room: string): WhoFrame | undefined {
+    const here = this.#rooms.existing(room);
+    if ((here?.members.size ?? 0) === 0 && (this.#cluster?.people.countIn(room) ?? 0) === 0) {
+      return undefined;
+    }
+    return this.#rooms.who(here ?? this.#rooms.get(room), { version: 2 });
   }
 
   /** The topic of `room` (a normalised name), if it has one. */

@@ -619,6 +619,31 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
       await bob.next("bye");
       assert.match(await cat.next(/ KICK /), /^:ann!\S+ KICK #dev bob :enough$/);
     });
+
+    await t.step(
+      "a channel nobody is in is 403; one that has people is listed to anyone",
+      async () => {
+        await ann.send("KICK #nochan dave");
+        assert.match(await ann.next(/ 4\d\d /), /^:\S+ 403 ann #nochan :No such channel$/);
+        await ann.send("TOPIC #nochan");
+        assert.match(await ann.next(/ 4\d\d | 33\d /), /^:\S+ 403 ann #nochan :No such channel$/);
+        await ann.send("TOPIC #nochan :anything");
+        assert.match(await ann.next(/ 4\d\d /), /^:\S+ 403 ann #nochan :No such channel$/);
+        // Rooms are public: their people are listed to whoever asks, as WHOIS lists their rooms.
+        await using dot = await TestClient.join2(port, "dot", [{ room: "#far" }]);
+        await ann.send("NAMES #far");
+        assert.match(await ann.next(/ 353 /), /^:\S+ 353 ann = #far :dot$/);
+        await ann.next(/ 366 ann #far /);
+        await ann.send("WHO #far");
+        assert.match(await ann.next(/ 352 /), /^:\S+ 352 ann #far dot chat \S+ dot H :0 dot$/);
+        await ann.next(/ 315 ann #far /);
+        await ann.send("TOPIC #far");
+        assert.match(await ann.next(/ 331 /), /^:\S+ 331 ann #far :No topic is set$/);
+        // An operator may kick from anywhere: a kick sends someone away from every room.
+        await ann.send("KICK #far dot :from afar");
+        assert.match((await dot.next("bye")).reason, /^You were kicked by ann: from afar$/);
+      },
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -15,6 +15,7 @@ import {
   type RoomEntry,
   type RoomFrame,
   type ServerFrame,
+  type WhoFrame,
 } from "../../protocol.ts";
 import type { RoomSettings } from "./moderation.ts";
 import type { HistoryStore } from "../history.ts";
@@ -165,7 +166,7 @@ export class Rooms {
   }
 
   /** The answer to `who` for `asking`: the people in `room`, and (version 2) how each listed is. */
-  who(room: Room, asking: Member): ServerFrame {
+  who(room: Room, asking: Pick<Member, "version">): WhoFrame {
     const { members, count, listed, elsewhere } = listPeople(room, this.#options.remote);
     if (asking.version === 1) return { type: "who", room: room.name, members, count };
     const people = [...this.#options.people(listed), ...elsewhere]

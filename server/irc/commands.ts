@@ -10,7 +10,7 @@
 import { normalizeRoom } from "../../core/names.ts";
 import type { Gateway } from "./connection.ts";
 import { motdLines, versionLines } from "./welcome.ts";
-import { inRoom, list, reply, room, short } from "./params.ts";
+import { existingRoom, inRoom, list, reply, room, short } from "./params.ts";
 import { QUERIES } from "./queries.ts";
 import { OPERATOR_VERBS } from "./operators.ts";
 import { isOwnNick } from "./nicks.ts";
@@ -123,11 +123,15 @@ function away(gateway: Gateway, params: readonly string[]): void {
   else gateway.deliver({ type: "away", reason }, context);
 }
 
-/** KICK: `kick` each nick of the list, who must be in the channel. */
+/**
+ * KICK: `kick` each nick of the list, who must be in the channel (403 for a
+ * channel nobody is in). The operator need not be: a kick sends its person
+ * away from every room.
+ */
 function kick(gateway: Gateway, params: readonly string[]): void {
   if (short(gateway, "KICK", params, 2)) return;
   const channel = params[0]!;
-  const name = room(gateway, channel);
+  const name = existingRoom(gateway, channel);
   if (name === undefined) return;
   for (const nick of list(params[1])) {
     const target = gateway.renderer.nicks.name(nick);

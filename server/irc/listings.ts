@@ -65,16 +65,20 @@ export function namesLines(
 /** The answer to `who`: NAMES or WHO, as the command being handled asked. */
 export function whoLines(renderer: IrcRenderer, frame: WhoFrame): string {
   const command = renderer.context?.command;
+  if (command === "NAMES") return whoNames(renderer, frame);
+  if (command === "WHO") return whoReplies(renderer, frame);
+  return "";
+}
+
+/** A `who` as NAMES: 353 and 366. */
+export function whoNames(renderer: IrcRenderer, frame: WhoFrame): string {
+  const ops = frame.people?.map((person) => person.op === true) ?? frame.members.map(() => false);
+  return namesLines(renderer, frame.room, frame.members, ops);
+}
+
+/** A `who` as WHO: 352 per person, then 315. */
+export function whoReplies(renderer: IrcRenderer, frame: WhoFrame): string {
   const people = frame.people ?? frame.members.map((name) => ({ name, op: undefined }));
-  if (command === "NAMES") {
-    return namesLines(
-      renderer,
-      frame.room,
-      frame.members,
-      people.map((person) => person.op === true),
-    );
-  }
-  if (command !== "WHO") return "";
   const server = renderer.options.server;
   return people.map((person) => {
     const flags = ("away" in person && person.away !== undefined ? "G" : "H") +

@@ -39,6 +39,16 @@ export function room(gateway: Gateway, channel: string): string | undefined {
   return undefined;
 }
 
+/** The room a channel names if someone is in it, or `undefined` once 403 is sent. */
+export function existingRoom(gateway: Gateway, channel: string): string | undefined {
+  const name = room(gateway, channel);
+  if (name === undefined || inRoom(gateway, name) || gateway.hub.who(name) !== undefined) {
+    return name;
+  }
+  reply(gateway, ERR.NOSUCHCHANNEL, channel, "No such channel");
+  return undefined;
+}
+
 /** Whether the client is in `name`, a room. */
 export function inRoom(gateway: Gateway, name: string): boolean {
   const me = gateway.renderer.name;

@@ -12,20 +12,36 @@ import { sanitizeText } from "../../core/sanitize.ts";
 import type { Gateway } from "./connection.ts";
 import { HOST } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
-import { inRoom, list, reply, room, short } from "./params.ts";
+import { existingRoom, inRoom, list, reply, room, short } from "./params.ts";
 import { readText } from "./text.ts";
-import { topicLines } from "./listings.ts";
+import { topicLines, whoNames, whoReplies } from "./listings.ts";
 import { channelMode } from "./operators.ts";
 
-/** NAMES: 353 and 366, from the hub's `who` of a room one is in. */
+/**
+ * The hub's `who` of a room, as the command being handled asks: of a room one
+ * is in, as its `who` frame; of another, as anyone may read it (rooms are
+ * public, as WHOIS tells). False when nobody is in it.
+ */
+function listed(gateway: Gateway, channel: string, command: "NAMES" | "WHO"): boolean {
+  const checked = channel.startsWith("#") ? normalizeRoom(channel) : undefined;
+  if (!checked?.ok) return false;
+  if (inRoom(gateway, checked.value)) {
+    gateway.deliver({ type: "who", room: checked.value }, { command, target: channel });
+    return true;
+  }
+  const frame = gateway.hub.who(checked.value);
+  if (frame === undefined) return false;
+  const renderer = gateway.renderer;
+  gateway.write(command === "NAMES" ? whoNames(renderer, frame) : whoReplies(renderer, frame));
+  return true;
+}
+
+/** NAMES: 353 and 366, from the hub's `who` of a room; 366 alone for a room nobody is in. */
 function names(gateway: Gateway, params: readonly string[]): void {
   const channels = list(params[0]);
   if (channels.length === 0) return reply(gateway, RPL.ENDOFNAMES, "*", "End of /NAMES list");
   for (const channel of channels) {
-    const checked = channel.startsWith("#") ? normalizeRoom(channel) : undefined;
-    if (checked?.ok && inRoom(gateway, checked.value)) {
-      gateway.deliver({ type: "who", room: checked.value }, { command: "NAMES", target: channel });
-    } else {
+    if (!listed(gateway, channel, "NAMES")) {
       reply(gateway, RPL.ENDOFNAMES, channel, "End of /NAMES list");
     }
   }
@@ -35,11 +51,11 @@ function names(gateway: Gateway, params: readonly string[]): void {
 function who(gateway: Gateway, params: readonly string[]): void {
   const mask = params[0] ?? "*";
   const renderer = gateway.renderer;
-  const checked = mask.startsWith("#") ? normalizeRoom(mask) : undefined;
-  if (checked?.ok && inRoom(gateway, checked.value)) {
-    return gateway.deliver({ type: "who", room: checked.value }, { command: "WHO", target: mask });
+  if (mask.startsWith("#")) {
+    if (!listed(gateway, mask, "WHO")) reply(gateway, RPL.ENDOFWHO, mask, "End of WHO list");
+    return;
   }
-  const name = checked === undefined ? renderer.nicks.name(mask) : undefined;
+  const name = renderer.nicks.name(mask);
   const found = name === undefined ? undefined : gateway.hub.person(name);
   if (found !== undefined) {
     const person = found.person;
@@ -92,11 +108,11 @@ function whois(gateway: Gateway, params: readonly string[]): void {
   reply(gateway, RPL.ENDOFWHOIS, shown, "End of /WHOIS list");
 }
 
-/** TOPIC: the topic (332, 333, or 331), or setting it through the hub. */
+/** TOPIC: the topic (332, 333, or 331), or setting it through the hub; 403 for a room nobody is in. */
 function topic(gateway: Gateway, params: readonly string[]): void {
   if (short(gateway, "TOPIC", params, 1)) return;
   const channel = params[0]!;
-  const name = room(gateway, channel);
+  const name = existingRoom(gateway, channel);
   if (name === undefined) return;
   if (params[1] === undefined) {
     const set = gateway.hub.topic(name);
