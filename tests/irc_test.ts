@@ -102,6 +102,14 @@ Deno.test("IRC registration: 001 to 005 with ISUPPORT, the MOTD, then #lobby", a
         await dan.send(`NICK ${bad}`);
         assert.match(await dan.next(/ 432 /), new RegExp(`^:\\S+ 432 \\* ${bad} :`));
       }
+      // A nick that meets the rule but is reserved: 432 says so.
+      for (const reserved of ["chat", "Server"]) {
+        await dan.send(`NICK ${reserved}`);
+        assert.match(
+          await dan.next(/ 432 /),
+          new RegExp(`^:\\S+ 432 \\* ${reserved} :The name "${reserved}" is reserved$`),
+        );
+      }
       await using _olive = await IrcClient.register(irc, "olive");
       await dan.send("NICK olive");
       assert.match(await dan.next(/ 433 /), /^:\S+ 433 \* olive :/);
@@ -337,7 +345,9 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
       const lines = await ann.sync();
       assert.ok(!lines.some((line) => / NICK /.test(line)), lines.join("\n"));
       await fay.send("NICK faye.x");
-      assert.match(await fay.next(/ 432 /), / 432 faye faye\.x :/);
+      assert.match(await fay.next(/ 432 /), / 432 faye faye\.x :A nick here is a chat name/);
+      await fay.send("NICK system");
+      assert.match(await fay.next(/ 432 /), / 432 faye system :The name "system" is reserved$/);
       await fay.send("NICK Bob");
       assert.match(await fay.next(/ 433 /), / 433 faye Bob :/);
       await fay.send("PRIVMSG #dev :renamed");

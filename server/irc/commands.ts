@@ -13,8 +13,7 @@ import { motdLines, versionLines } from "./welcome.ts";
 import { existingRoom, inRoom, list, reply, room, short } from "./params.ts";
 import { QUERIES } from "./queries.ts";
 import { OPERATOR_VERBS } from "./operators.ts";
-import { isOwnNick } from "./nicks.ts";
-import { NICK_RULE } from "./registration.ts";
+import { nickProblem } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
 import { literal, noticeCid, readText, stripFormatting } from "./text.ts";
 import { partingWith } from "./shared.ts";
@@ -176,7 +175,8 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   NICK: (gateway, params) => {
     if (params[0] === undefined) return reply(gateway, ERR.NONICKNAMEGIVEN, "No nickname given");
     // A chat name that is no IRC nick would come back mapped: refused, as at registration.
-    if (!isOwnNick(params[0])) return reply(gateway, ERR.ERRONEUSNICKNAME, params[0], NICK_RULE);
+    const problem = nickProblem(params[0]);
+    if (problem !== undefined) return reply(gateway, ERR.ERRONEUSNICKNAME, params[0], problem);
     gateway.deliver({ type: "nick", name: params[0] }, { command: "NICK", target: params[0] });
   },
   JOIN: join,

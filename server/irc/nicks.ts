@@ -20,9 +20,22 @@ const OWN_NICK = new RegExp(`^[A-Za-z][A-Za-z0-9_-]{0,${MAX_NAME_LENGTH - 1}}$`)
 /** Characters of the transliteration kept before the `|` and the hash. */
 const TRANSLITERATION_CHARS = 15;
 
+/** The rule a nick breaks, as 432 tells it. */
+export const NICK_RULE =
+  "A nick here is a chat name: up to 24 ASCII letters, digits, _ and -, starting with a letter";
+
 /** Reports whether an IRC user may chat under `nick`: a valid chat name and a valid IRC nick. */
 export function isOwnNick(nick: string): boolean {
-  return OWN_NICK.test(nick) && checkName(nick) === undefined;
+  return nickProblem(nick) === undefined;
+}
+
+/**
+ * Why an IRC user may not chat under `nick`, as 432 tells it: the rule of
+ * nicks here, or why the chat refuses that name (`The name "chat" is
+ * reserved`); `undefined` when they may.
+ */
+export function nickProblem(nick: string): string | undefined {
+  return OWN_NICK.test(nick) ? checkName(nick) : NICK_RULE;
 }
 
 /** 32-bit FNV-1a of the UTF-8 bytes of `text`, as 8 hex digits. */

@@ -9,7 +9,7 @@
 
 import { LATEST_PROTOCOL_VERSION } from "../../protocol.ts";
 import type { IrcMessage } from "./line.ts";
-import { isOwnNick, maskOf } from "./nicks.ts";
+import { maskOf, nickProblem } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
 import type { Gateway } from "./connection.ts";
 
@@ -25,10 +25,6 @@ export const CAPABILITIES = [
 
 /** Bytes of one AUTHENTICATE chunk; a shorter one ends the payload. */
 const SASL_CHUNK = 400;
-
-/** The rule a nick breaks, as 432 tells it. */
-export const NICK_RULE =
-  "A nick here is a chat name: up to 24 ASCII letters, digits, _ and -, starting with a letter";
 
 /** One connection's registration, until the hub has welcomed it. */
 export class Registration {
@@ -97,8 +93,9 @@ export class Registration {
     if (nick === undefined || nick === "") {
       return this.#gateway.write(renderer.numeric(ERR.NONICKNAMEGIVEN, "No nickname given"));
     }
-    if (!isOwnNick(nick)) {
-      return this.#gateway.write(renderer.numeric(ERR.ERRONEUSNICKNAME, nick, NICK_RULE));
+    const problem = nickProblem(nick);
+    if (problem !== undefined) {
+      return this.#gateway.write(renderer.numeric(ERR.ERRONEUSNICKNAME, nick, problem));
     }
     this.#nick = nick;
     this.#register();
