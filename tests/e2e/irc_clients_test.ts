@@ -350,6 +350,26 @@ Deno.test({
       await step(
         t,
         clients,
+        "an IRC operator keeps order with irssi's own /op, /deop, /ban and /unban",
+        async () => {
+          await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
+          await ann.enter("/op bea");
+          await bea.waitForLine(/ -- \| Mode #lobby \[\+o bea\] by ann$/);
+          await ann.waitForLine(/ -!- mode\/#lobby \[\+o bea\] by ann$/);
+          await carol.waitForLine(/ann made bea an operator$/, WAIT_MS);
+          await ann.enter("/deop bea");
+          await bea.waitForLine(/ -- \| Mode #lobby \[-o bea\] by ann$/);
+          // A ban of an address nobody here has, so that everyone stays.
+          await ann.enter("/ban *!*@192.0.2.7");
+          await ann.waitForLine(/ -!- mode\/#lobby \[\+b \*!\*@192\.0\.2\.7\] by ann$/);
+          await ann.enter("/unban *!*@192.0.2.7");
+          await ann.waitForLine(/ -!- mode\/#lobby \[-b \*!\*@192\.0\.2\.7\] by ann$/);
+        },
+      );
+
+      await step(
+        t,
+        clients,
         "/away: others are told, and IRC clients are told of others",
         async () => {
           await bea.enter("/away lunch");
