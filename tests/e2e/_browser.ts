@@ -9,7 +9,7 @@
  */
 
 import { type BrowserContext, chromium, type Locator, type Page } from "./_playwright.ts";
-import { waitFor } from "./_tmux.ts";
+import { ROOT, waitFor } from "./_tmux.ts";
 
 /** Where the tests expect Chromium: Debian's `chromium` package. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -200,4 +200,16 @@ export async function waitForLine(
   const line = logLine(page, kind, text);
   await line.waitFor({ timeout });
   return line;
+}
+
+/**
+ * Saves a screenshot of `page` as test-results/screenshots/`file`, for a
+ * person to look at, with the message box out of focus (no caret blinking).
+ */
+export async function screenshot(page: Page, file: string): Promise<void> {
+  const folder = `${ROOT}test-results/screenshots`;
+  await Deno.mkdir(folder, { recursive: true });
+  await page.locator("#message-input").blur();
+  await page.screenshot({ path: `${folder}/${file}` });
+  console.log(`Screenshot for a person to look at: test-results/screenshots/${file}`);
 }

@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Locator, Page } from "./_playwright.ts";
+import type { Locator } from "./_playwright.ts";
 import { startServer } from "../../server.ts";
 import { parseOpFile } from "../../server/hub/moderation.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
@@ -19,10 +19,10 @@ import {
   joinAs,
   pageUrl,
   say,
+  screenshot,
   waitForLine,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
-import { ROOT } from "./_tmux.ts";
 import { openSidebar, says } from "./_web_rooms.ts";
 
 // What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
@@ -52,15 +52,6 @@ const SIZES: readonly { name: string; options: BrowserOptions }[] = [
     options: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, mobile: true },
   },
 ];
-
-/** Saves a screenshot of `page` as test-results/screenshots/`file`, for a person to look at. */
-async function screenshot(page: Page, file: string): Promise<void> {
-  const folder = `${ROOT}test-results/screenshots`;
-  await Deno.mkdir(folder, { recursive: true });
-  await page.locator("#message-input").blur();
-  await page.screenshot({ path: `${folder}/${file}` });
-  console.log(`Screenshot for a person to look at: test-results/screenshots/${file}`);
-}
 
 /** How wide `element` is drawn and how wide its text would be, in CSS pixels. */
 function widths(element: Locator): Promise<{ shown: number; whole: number }> {

@@ -25,13 +25,14 @@ import {
   logLine,
   pageUrl,
   say,
+  screenshot,
   WAIT_MS,
   waitForLine,
   waitForStatus,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { says, setHidden, settles, showView } from "./_web_rooms.ts";
-import { ROOT, waitFor } from "./_tmux.ts";
+import { waitFor } from "./_tmux.ts";
 
 /**
  * A server on loopback that never drops the protocol clients of these tests,
@@ -51,15 +52,6 @@ async function joinAs2(port: number, name: string, client?: string): Promise<Tes
 /** The entry of `name` in the page's people list. */
 function person(page: Page, name: string): Locator {
   return page.locator(`#members li[data-name="${name}"]`);
-}
-
-/** Saves a screenshot of `page` as test-results/screenshots/`file`, for a person to look at. */
-async function screenshot(page: Page, file: string): Promise<void> {
-  const folder = `${ROOT}test-results/screenshots`;
-  await Deno.mkdir(folder, { recursive: true });
-  await page.locator("#message-input").blur();
-  await page.screenshot({ path: `${folder}/${file}` });
-  console.log(`Screenshot for a person to look at: test-results/screenshots/${file}`);
 }
 
 /** Whether the people list shows `name` as away. */

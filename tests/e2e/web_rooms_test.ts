@@ -26,6 +26,7 @@ import {
   logLine,
   pageUrl,
   say,
+  screenshot,
   WAIT_MS,
   waitForLine,
   waitForStatus,
@@ -43,7 +44,7 @@ import {
   showView,
   viewButton,
 } from "./_web_rooms.ts";
-import { ROOT, waitFor } from "./_tmux.ts";
+import { waitFor } from "./_tmux.ts";
 
 // What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
 // which would retype Deno's own globals for every file checked with this one).
@@ -63,15 +64,6 @@ const SIZES: readonly { name: string; options: BrowserOptions }[] = [
     options: { viewport: { width: 375, height: 667 }, deviceScaleFactor: 2, mobile: true },
   },
 ];
-
-/** Saves a screenshot of `page` as test-results/screenshots/`file`, for a person to look at. */
-async function screenshot(page: Page, file: string): Promise<void> {
-  const folder = `${ROOT}test-results/screenshots`;
-  await Deno.mkdir(folder, { recursive: true });
-  await page.locator("#message-input").blur();
-  await page.screenshot({ path: `${folder}/${file}` });
-  console.log(`Screenshot for a person to look at: test-results/screenshots/${file}`);
-}
 
 for (const { name: size, options } of SIZES) {
   testWith(
