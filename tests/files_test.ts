@@ -86,6 +86,18 @@ async function names(dir: string): Promise<string[]> {
   return found.sort();
 }
 
+/** A body of `count` chunks of `size` random bytes, streamed: its length is told nowhere. */
+function streamed(count: number, size: number): ReadableStream<Uint8Array> {
+  const chunk = randomBytes(size);
+  let sent = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ < count) controller.enqueue(chunk.slice());
+      else controller.close();
+    },
+  });
+}
+
 Deno.test("POST /files stores a 5 MiB file that GET serves back byte for byte", async () => {
   await using files = await fileServer();
   const bytes = randomBytes(5 * MIB);
@@ -122,15 +134,7 @@ Deno.test("POST /files refuses a file over --max-file with 413 and stores nothin
     });
   });
   await t.step("when it is streamed without a length", async () => {
-    const chunk = randomBytes(16 * 1024);
-    let sent = 0;
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (sent++ < 8) controller.enqueue(chunk.slice());
-        else controller.close();
-      },
-    });
-    const response = await upload(files, body, "big.bin");
+    const response = await upload(files, streamed(8, 16 * 1024), "big.bin");
     assert.equal(response.status, 413);
     assert.equal((await response.json()).error, "too_large");
   });
@@ -168,15 +172,7 @@ Deno.test("POST /files refuses a file over --files-quota saying the store has no
     }
   });
   await t.step("as soon as the bytes of a body of no told size pass it", async () => {
-    const chunk = randomBytes(16 * 1024);
-    let sent = 0;
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (sent++ < 8) controller.enqueue(chunk.slice());
-        else controller.close();
-      },
-    });
-    const response = await upload(files, body, "big.bin");
+    const response = await upload(files, streamed(8, 16 * 1024), "big.bin");
     assert.equal(response.status, 413);
     assert.deepEqual(await response.json(), noRoom);
   });
