@@ -45,8 +45,16 @@ const HEARTBEAT: ServerFrame = Object.freeze({ type: "ping", token: "heartbeat" 
 /** The goodbye of a connection the server ends. */
 export type ByeFrame = Extract<ServerFrame, { type: "bye" }>;
 
-/** What a peer dropped for not reading is told, after its backlog. */
-const TOO_SLOW: ByeFrame = Object.freeze({ type: "bye", reason: "Too slow to keep up" });
+/**
+ * What a peer dropped for not reading is told, after its backlog. It may
+ * come back: a phone tab put in the background is not a peer to keep out,
+ * and coming back it catches up from where it left off.
+ */
+const TOO_SLOW: ByeFrame = Object.freeze({
+  type: "bye",
+  reason: "Too slow to keep up",
+  retry: true,
+});
 
 /** What a session holds while it streams. */
 interface Streaming {
