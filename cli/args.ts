@@ -89,6 +89,33 @@ function rewordParseError(message: string): string {
   return `${text.charAt(0).toLowerCase()}${text.slice(1)}`;
 }
 
+// A negative number, such as -1 or -0.5: never an option of ours.
+const NEGATIVE_NUMBER = /^-(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+/**
+ * `args` with each negative number that follows a long option taking a value
+ * joined to it (`--port -1` becomes `--port=-1`): it is that option's value,
+ * to be checked and refused as such, where `parseArgs` takes it for an option.
+ */
+function joinNegativeValues(args: string[], options: ParseArgsOptionsConfig): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    // After "--" every argument is a positional.
+    if (arg === "--") return [...joined, ...args.slice(index)];
+    const next = args[index + 1];
+    const name = arg.slice(2);
+    const option = arg.startsWith("--") && Object.hasOwn(options, name) ? options[name] : undefined;
+    if (option?.type === "string" && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      joined.push(`${arg}=${next}`);
+      index++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
 /** `parseArgs` in strict mode, turning its errors into one-line {@linkcode UsageError}s. */
 export function parseOptions<const T extends ParseArgsOptionsConfig>(
   command: string,
@@ -96,7 +123,12 @@ export function parseOptions<const T extends ParseArgsOptionsConfig>(
   options: T,
 ) {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: joinNegativeValues(args, options),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError(rewordParseError((error as Error).message), command);
   }
