@@ -32,6 +32,20 @@ Run "chat help serve", "chat help join", "chat help send" or "chat help ls" for 
 
 const COMMANDS = ["serve", "join", "send", "ls"];
 
+/** The flags that stand alone, each with nothing after it. */
+const ALONE = ["--version", "-V", "-v", "--help", "-h"];
+
+/** Refuses what follows a flag of {@linkcode ALONE}: an option, or one argument more. */
+function nothingAfter(args: string[]): void {
+  const [first] = args;
+  if (first === undefined) return;
+  throw new UsageError(
+    first.startsWith("-") && !ALONE.includes(first)
+      ? `unknown option ${quote(first)}`
+      : `unexpected argument ${quote(first)}`,
+  );
+}
+
 function unknownCommand(command: string): UsageError {
   return new UsageError(
     command.startsWith("-")
@@ -79,10 +93,12 @@ export async function run(args: string[]): Promise<number> {
       case "--version":
       case "-V":
       case "-v":
+        nothingAfter(rest);
         console.log(`chat ${VERSION}`);
         return 0;
       case "--help":
       case "-h":
+        nothingAfter(rest);
         console.log(USAGE);
         return 0;
       case "help":
