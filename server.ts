@@ -69,6 +69,12 @@ export interface ServerOptions extends ConfigOptions {
   /** Receives log lines without a timestamp. @default {no logging} */
   log?: (line: string) => void;
   /**
+   * Called once every port is bound, before the server announces itself on
+   * the network: where the log says what it is about to serve. Told the IRC
+   * address, unless IRC is off (with `ircIfFree`, its port in use).
+   */
+  listening?: (ports: { ircAddr: Deno.NetAddr | undefined }) => void;
+  /**
    * The directory of shared files (with the web port only).
    * @default {a temporary directory, made at the first upload, removed at close}
    */
@@ -224,6 +230,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
       }
     }
   }
+  options.listening?.({ ircAddr: irc?.addr });
   const outward = reachableHost(hostname);
   options.cluster?.advertise(
     formatAddress(outward, tcp.addr.port),

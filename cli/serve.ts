@@ -265,11 +265,25 @@ export async function serveCommand(args: string[]): Promise<number> {
       return 1;
     }
   }
+  // Said before the server announces itself, which it logs: what is served first, then where.
+  const listening = ({ ircAddr }: { ircAddr: Deno.NetAddr | undefined }) => {
+    log(
+      cluster !== undefined
+        ? `History is kept in the cluster's NATS stream; this server is ${cluster.id}`
+        : dataDir === undefined
+        ? "History is kept in memory only"
+        : `History is stored in ${dataDir}`,
+    );
+    if (ircPort !== undefined && ircAddr === undefined) {
+      log(`IRC port ${ircPort} is in use; IRC is off (--irc-port N to choose another)`);
+    }
+  };
   let server;
   try {
     server = await startServer({
       hostname,
       log,
+      listening,
       serverName,
       announce: !values["no-announce"],
       ...(webPort === undefined ? {} : { webPort, webHosts }),
@@ -287,16 +301,6 @@ export async function serveCommand(args: string[]): Promise<number> {
     if (!(error instanceof ListenError)) throw error;
     console.error(`chat: ${explainListen(error)}`);
     return 1;
-  }
-  log(
-    cluster !== undefined
-      ? `History is kept in the cluster's NATS stream; this server is ${cluster.id}`
-      : dataDir === undefined
-      ? "History is kept in memory only"
-      : `History is stored in ${dataDir}`,
-  );
-  if (ircPort !== undefined && server.ircAddr === undefined) {
-    log(`IRC port ${ircPort} is in use; IRC is off (--irc-port N to choose another)`);
   }
   // Listen for signals before the banner: whoever reads it may stop the server at once.
   const { promise: stopped, resolve: stop } = Promise.withResolvers<string>();

@@ -30,7 +30,7 @@ import {
 } from "../discovery/beacon.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import { announceTargets, startAnnouncer } from "../discovery/announcer.ts";
-import { assertOneErrorLine, ChatProcess, type ChatProcessOptions } from "./_chat_process.ts";
+import { assertOneErrorLine, ChatProcess, type ChatProcessOptions, ROOT } from "./_chat_process.ts";
 
 const text = (value: string) => new TextEncoder().encode(value);
 const json = (value: unknown) => text(JSON.stringify(value));
@@ -655,6 +655,34 @@ nsTest("chat ls and chat join without an address find a server on a veth network
     second.stdout,
     /^-- Found "second" at 10\.99\.0\.1:6002\n-- Connected to second as wasp/,
   );
+});
+
+nsTest("chat serve on a network prints the README's banner, line by line", async () => {
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  const [, example] = /^```\n\$ chat serve\n([\s\S]*?)^```$/m.exec(readme) ??
+    assert.fail("README.md shows what chat serve prints");
+  const dataDir = await Deno.makeTempDir({ prefix: "chat-banner-" });
+  try {
+    await using lab = await Lab.create();
+    const server = lab.chat(lab.a, ["serve", "--name", "ann-laptop", "--data-dir", dataDir]);
+    await server.waitForStdout(/^Press Ctrl-C to stop\.$/m);
+    // The README's machine is this one: its data directory, interface and address.
+    const expected = example!
+      .replaceAll("/home/ann/.local/share/chat", dataDir)
+      .replaceAll("wlan0", "veth0")
+      .replaceAll("192.168.1.255", "10.99.0.255")
+      .replaceAll("192.168.1.5", A_ADDRESS);
+    const printed = server.stdout
+      .slice(0, server.stdout.indexOf("Press Ctrl-C to stop.\n") + "Press Ctrl-C to stop.\n".length)
+      .replace(/^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\] /gm, "[2026-11-27 14:00:02] ")
+      .replace(
+        /(^ {2}http:\S+\n)[\s\S]*?(?=^or from an IRC client)/m,
+        "$1  (a QR code of that address)\n",
+      );
+    assert.deepEqual(printed.split("\n"), expected.split("\n"));
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
 });
 
 nsTest(
