@@ -12,7 +12,12 @@
 
 import { formatAddress, type HostPort, parseAddress } from "./core/address.ts";
 import { Backoff, Failover } from "./core/backoff.ts";
-import { ConnectError, Connection, type TlsOptions } from "./client/connection.ts";
+import {
+  ConnectError,
+  Connection,
+  otherPortMessage,
+  type TlsOptions,
+} from "./client/connection.ts";
 import { TerminalDriver } from "./client/driver.ts";
 import { completePath } from "./client/paths.ts";
 import { type Key, Terminal } from "./client/terminal.ts";
@@ -350,17 +355,20 @@ class TerminalClient {
       return { reconnect: true };
     }
     const bye = this.#chat.bye;
-    const web = this.#driver.connection.web;
+    const { hostname, port, tls } = this.#parts.options;
+    const otherPort = otherPortMessage(
+      this.#driver.connection,
+      { hostname, port, tls: tls !== undefined },
+      "join",
+    );
     fail(
       bye !== undefined
         ? sanitizeText(bye.reason)
         : this.#driver.unanswered
         ? `the server did not answer within ${HELLO_TIMEOUT_MS / 1000} s`
-        : web !== undefined
-        ? webPortMessage(this.#parts.options, web.chatPort)
-        : this.#driver.connection.irc
-        ? ircPortMessage(this.#parts.options)
-        : this.#parts.options.tls === undefined
+        : otherPort !== undefined
+        ? otherPort
+        : tls === undefined
         ? "the server closed the connection without a word (if it uses TLS, add --tls)"
         : "the server closed the connection",
     );
@@ -439,23 +447,6 @@ class TerminalClient {
   #receive(frame: ServerFrame): void {
     this.#driver.apply(this.#chat.receive(frame, performance.now()));
   }
-}
-
-/** What to say when the port the user gave answered in HTTP: a web port, and where to go. */
-function webPortMessage(options: ClientOptions, chatPort: number | undefined): string {
-  const where = formatAddress(options.hostname, options.port);
-  const page = `${options.tls === undefined ? "http" : "https"}://${where}/`;
-  const instead = chatPort === undefined
-    ? "the one chat serve prints"
-    : `chat join ${formatAddress(options.hostname, chatPort)}`;
-  return `${where} is a web port, for browsers (${page}); join its chat port instead: ${instead}`;
-}
-
-/** What joining an IRC port says: it is for IRC clients, and where to go instead. */
-function ircPortMessage(options: ClientOptions): string {
-  const where = formatAddress(options.hostname, options.port);
-  return `${where} is an IRC port, for IRC clients (irc://${where}); ` +
-    "join its chat port instead: the one chat serve prints (5002 by default)";
 }
 
 /** Asks for a name until one is given; `undefined` if input ends. */

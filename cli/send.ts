@@ -9,7 +9,7 @@
  * @module
  */
 
-import { ConnectError, Connection } from "../client/connection.ts";
+import { ConnectError, Connection, type Dialled, otherPortMessage } from "../client/connection.ts";
 import { type FileServer, TransferError, upload, uploadFile } from "../client/transfer.ts";
 import { formatAddress } from "../core/address.ts";
 import { cleanFileName, fileLink, formatBytes } from "../core/files.ts";
@@ -216,7 +216,7 @@ async function send(options: SendOptions): Promise<string[]> {
   const { hostname, port } = options;
   const tls = options.tls;
   const connection = await Connection.open(hostname, port, tls === undefined ? {} : { tls });
-  using reader = new FrameReader(connection);
+  using reader = new FrameReader(connection, { hostname, port, tls: tls !== undefined });
   const welcome = await join(reader, options);
   const files = welcome.files;
   if (files === undefined) {
@@ -319,14 +319,16 @@ async function leave(connection: Connection, reader: FrameReader): Promise<void>
  */
 class FrameReader implements Disposable {
   readonly connection: Connection;
+  readonly #dialled: Dialled;
   readonly #frames: ServerFrame[] = [];
   #wake: () => void = () => {};
   #done = false;
   #bye: string | undefined;
   readonly #reading: Promise<void>;
 
-  constructor(connection: Connection) {
+  constructor(connection: Connection, dialled: Dialled) {
     this.connection = connection;
+    this.#dialled = dialled;
     this.#reading = this.#read();
   }
 
@@ -347,8 +349,12 @@ class FrameReader implements Disposable {
       this.#frames.length = 0;
       const bye = this.#bye;
       if (this.#done) {
+        // A web or IRC port, not a chat port: said as chat join says it.
+        const otherPort = otherPortMessage(this.connection, this.#dialled, "send");
         throw new SendError(
-          bye === undefined
+          otherPort !== undefined
+            ? otherPort
+            : bye === undefined
             ? `Cannot send: the server closed the connection while waiting for ${what}`
             : `Cannot send: the server said goodbye: ${sanitizeText(bye)}`,
         );

@@ -8,6 +8,7 @@
 import {
   type ClientFrame,
   decodeJson,
+  DEFAULT_PORT,
   encodeFrame,
   LineSplitter,
   MAX_SERVER_LINE_BYTES,
@@ -142,6 +143,42 @@ export interface ConnectOptions {
 export interface WebAnswer {
   /** The chat port its `x-chat-port` header named. */
   chatPort: number | undefined;
+}
+
+/** The address a client dialled, and whether with TLS. */
+export interface Dialled {
+  hostname: string;
+  port: number;
+  tls: boolean;
+}
+
+/**
+ * What to say when the port dialled answered as a web port (in HTTP) or an
+ * IRC port, not a chat port: which it is, and what reaches its chat port
+ * with `chat COMMAND` instead; `undefined` when it answered as neither.
+ */
+export function otherPortMessage(
+  connection: Connection,
+  dialled: Dialled,
+  command: "join" | "send",
+): string | undefined {
+  const where = formatAddress(dialled.hostname, dialled.port);
+  const go = command === "join" ? "join" : "send to";
+  const web = connection.web;
+  if (web !== undefined) {
+    const page = `${dialled.tls ? "https" : "http"}://${where}/`;
+    const instead = web.chatPort === undefined
+      ? "the one chat serve prints"
+      : `chat ${command} ${formatAddress(dialled.hostname, web.chatPort)}${
+        command === "send" ? " FILE..." : ""
+      }`;
+    return `${where} is a web port, for browsers (${page}); ${go} its chat port instead: ${instead}`;
+  }
+  if (connection.irc) {
+    return `${where} is an IRC port, for IRC clients (irc://${where}); ${go} its chat port ` +
+      `instead: the one chat serve prints (${DEFAULT_PORT} by default)`;
+  }
+  return undefined;
 }
 
 /** An open connection to a chat server. */

@@ -143,9 +143,24 @@ Deno.test("chat send over --files-quota says the server's file store has no room
 });
 
 Deno.test("chat send fails in one line and exits 1 when it cannot send", async (t) => {
-  await using chat = await server();
+  await using chat = await server({ ircPort: 0 });
   await using noWeb = await startServer({ hostname: LOOPBACK, port: 0 });
-  const cases: [string, string[], RegExp][] = [
+  const web = `127.0.0.1:${chat.webAddr!.port}`;
+  const irc = `127.0.0.1:${chat.ircAddr!.port}`;
+  // Said as chat join says it, which names the port's use and the chat port to use instead.
+  const cases: [string, string[], RegExp | string][] = [
+    [
+      "the web port",
+      ["send", web, "README.md"],
+      `chat: ${web} is a web port, for browsers (http://${web}/); ` +
+      `send to its chat port instead: chat send 127.0.0.1:${chat.addr.port} FILE...`,
+    ],
+    [
+      "the IRC port",
+      ["send", irc, "README.md"],
+      `chat: ${irc} is an IRC port, for IRC clients (irc://${irc}); ` +
+      "send to its chat port instead: the one chat serve prints (5002 by default)",
+    ],
     [
       "no such file",
       ["send", `127.0.0.1:${chat.addr.port}`, "no/such/file.txt"],
@@ -177,7 +192,8 @@ Deno.test("chat send fails in one line and exits 1 when it cannot send", async (
       const outcome = await runChat(args);
       const line = assertOneErrorLine(outcome, what);
       assert.equal(outcome.code, 1, line);
-      assert.match(line, expected);
+      if (typeof expected === "string") assert.equal(line, expected);
+      else assert.match(line, expected);
       assert.equal(outcome.stdout, "");
     });
   }
