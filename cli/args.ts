@@ -51,8 +51,12 @@ export function parsePort(value: string, allowZero = false): number {
   return port;
 }
 
+// Nothing a host name or address has: spaces, controls (an escape sequence) and invisible marks.
+const NOT_IN_HOST = /[\s\p{Cc}\p{Cf}]/u;
+
 /** Splits `HOST[:PORT]`, accepting `[v6]:port` and a bare IPv6 address. */
 export function parseHostPort(input: string): { hostname: string; port?: number } {
+  if (NOT_IN_HOST.test(input)) throw new UsageError(`invalid address ${quote(input)}`);
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(input);
   if (bracketed) {
     const port = bracketed[2];
@@ -68,7 +72,7 @@ export function parseHostPort(input: string): { hostname: string; port?: number 
     }
     return { hostname, port: parsePort(port) };
   }
-  if (input === "" || /\s/.test(input)) throw new UsageError(`invalid address ${quote(input)}`);
+  if (input === "") throw new UsageError(`invalid address ${quote(input)}`);
   return { hostname: input };
 }
 

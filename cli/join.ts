@@ -88,7 +88,7 @@ export async function joinCommand(args: string[]): Promise<number> {
     console.log(JOIN_HELP);
     return 0;
   }
-  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument ${quote(positionals[1]!)}`);
   const name = values.name === undefined ? undefined : parseUserName(values.name);
   let target = positionals[0] === undefined ? undefined : parseHostPort(positionals[0]);
   if (values.port !== undefined && target?.port !== undefined) {

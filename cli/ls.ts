@@ -16,7 +16,7 @@ import {
 import { DISCOVERY_PORT } from "../discovery/beacon.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
 import { sanitizeText } from "../core/sanitize.ts";
-import { parseOptions, parsePort, UsageError } from "./args.ts";
+import { parseOptions, parsePort, quote, UsageError } from "./args.ts";
 
 /** Milliseconds `chat join` and `chat ls` listen for servers by default. */
 export const DEFAULT_WAIT_MS = 2_000;
@@ -121,7 +121,7 @@ function seconds(value: string | undefined): number {
   if (value === undefined) return DEFAULT_WAIT_MS;
   const number = /^\d{1,2}(\.\d{1,3})?$/.test(value) ? Number(value) : NaN;
   if (!(number >= 0.1 && number <= 30)) {
-    throw new UsageError(`invalid --wait "${value}": expected seconds from 0.1 to 30`, "ls");
+    throw new UsageError(`invalid --wait ${quote(value)}: expected seconds from 0.1 to 30`, "ls");
   }
   return Math.round(number * 1000);
 }
@@ -139,7 +139,9 @@ export async function lsCommand(args: string[]): Promise<number> {
     console.log(LS_HELP);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, "ls");
+  if (positionals.length > 0) {
+    throw new UsageError(`unexpected argument ${quote(positionals[0]!)}`, "ls");
+  }
   if (values.port !== undefined && !values.scan) {
     throw new UsageError("--port only goes with --scan", "ls");
   }

@@ -153,6 +153,13 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     [["serve", ...local, "--port", "0", "--cluster-creds", "x.creds"], /go with --cluster/],
     [["serve", ...local, "--port", "0", "--cluster", "tls://10.0.0.5:4222"], /host name/],
     [["join", "127.0.0.1", "extra"], /unexpected argument "extra"/],
+    // What was typed is shown escaped, so no control character reaches the terminal.
+    [["join", "127.0.0.1", 'a\x1b[31mb"c'], /unexpected argument "a\\u001b\[31mb\\"c"/],
+    [["ls", 'q"\x07'], /unexpected argument "q\\"\\u0007"/],
+    [["ls", "--wait", "1\x1b[2J"], /invalid --wait "1\\u001b\[2J"/],
+    [["join", "a\x1b[31mb", "--name", "ann"], /invalid address "a\\u001b\[31mb"/],
+    [["join", "a\x1b[31mb:5002", "--name", "ann"], /invalid address "a\\u001b\[31mb:5002"/],
+    [["join", "a b:5002", "--name", "ann"], /invalid address "a b:5002"/],
   ];
   for (const [args, message] of cases) {
     await t.step(`chat ${args.map((arg) => JSON.stringify(arg)).join(" ")}`, async () => {
