@@ -85,7 +85,7 @@ export async function openHistory(options: OpenHistoryOptions): Promise<HistoryS
       ? "permission denied"
       : errorText(error);
     console.error(
-      `chat: cannot create data directory ${options.dataDir}: ${reason} (or use --memory)`,
+      `chat: cannot create data directory ${quote(options.dataDir)}: ${reason} (or use --memory)`,
     );
     return undefined;
   }

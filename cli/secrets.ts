@@ -6,7 +6,7 @@
  * @module
  */
 
-import { UsageError } from "./args.ts";
+import { quote, UsageError } from "./args.ts";
 import { parseOpFile } from "../server/hub/moderation.ts";
 import { errorText } from "../core/address.ts";
 
@@ -26,7 +26,7 @@ async function readText(path: string, what: string): Promise<string> {
       : error instanceof Deno.errors.PermissionDenied
       ? "permission denied"
       : errorText(error);
-    throw new SecretError(`cannot read ${what} ${path}: ${reason}`);
+    throw new SecretError(`cannot read ${what} ${quote(path)}: ${reason}`);
   }
 }
 
@@ -46,7 +46,9 @@ export async function readPassword(file: string | undefined): Promise<string | u
   }
   if (password === "") {
     throw new SecretError(
-      file === undefined ? "CHAT_PASSWORD is set but empty" : `password file ${file} is empty`,
+      file === undefined
+        ? "CHAT_PASSWORD is set but empty"
+        : `password file ${quote(file)} is empty`,
     );
   }
   return password;
@@ -61,14 +63,16 @@ export async function readOpFile(
   try {
     return parseOpFile(text);
   } catch (error) {
-    throw new SecretError(`op file ${file}: ${(error as Error).message}`);
+    throw new SecretError(`op file ${quote(file)}: ${(error as Error).message}`);
   }
 }
 
 /** Reads a PEM certificate or key, checking that it looks like one. */
 export async function readPem(path: string, what: string): Promise<string> {
   const text = await readText(path, what);
-  if (!text.includes("-----BEGIN ")) throw new SecretError(`${what} ${path} is not a PEM file`);
+  if (!text.includes("-----BEGIN ")) {
+    throw new SecretError(`${what} ${quote(path)} is not a PEM file`);
+  }
   return text;
 }
 

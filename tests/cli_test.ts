@@ -174,6 +174,42 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
   }
 });
 
+Deno.test("chat serve and chat join quote a path they cannot use, escaped", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-paths-" });
+  try {
+    const odd = `${dir}/a\x1b[2Jb`;
+    const shown = `"${dir}/a\\u001b[2Jb"`;
+    await Deno.writeTextFile(`${dir}/file`, "not a folder");
+    const serve = ["serve", "--host", "127.0.0.1", "--port", "0", "--no-web", "--no-irc"];
+    const cases: [string[], string][] = [
+      [[...serve, "--memory", "--password-file", odd], `cannot read password file ${shown}`],
+      [[...serve, "--memory", "--op-file", odd], `cannot read op file ${shown}`],
+      [
+        [...serve, "--memory", "--tls-cert", odd, "--tls-key", odd],
+        `cannot read certificate ${shown}`,
+      ],
+      [
+        ["join", "127.0.0.1:1", "--name", "ann", "--ca", odd],
+        `cannot read CA certificate ${shown}`,
+      ],
+      [
+        [...serve, "--data-dir", `${dir}/file/a\x1b[2Jb`],
+        `cannot create data directory "${dir}/file/a\\u001b[2Jb"`,
+      ],
+    ];
+    for (const [args, start] of cases) {
+      await t.step(args.join(" "), async () => {
+        const outcome = await runChat(args);
+        const line = assertOneErrorLine(outcome, args.join(" "));
+        assert.equal(outcome.code, 1, line);
+        assert.ok(line.startsWith(`chat: ${start}: `), line);
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("chat serve --cluster reports an unreachable NATS in one line and exits 1", async () => {
   const port = freePort();
   const outcome = await runChat([

@@ -178,7 +178,7 @@ Deno.test("chat serve --op-file: the secret makes an operator, a bad file one er
     assert.equal(bad.code, 1);
     assert.match(
       assertOneErrorLine(bad),
-      /op file .*bad: Cannot read line 1 of the op file: expected NAME SECRET, one word each/,
+      /op file ".*bad": Cannot read line 1 of the op file: expected NAME SECRET, one word each/,
     );
     const missing = await runChat([
       "serve",
@@ -190,7 +190,7 @@ Deno.test("chat serve --op-file: the secret makes an operator, a bad file one er
       `${dir}/none`,
     ]);
     assert.equal(missing.code, 1);
-    assert.match(assertOneErrorLine(missing), /cannot read op file .*none: no such file/);
+    assert.match(assertOneErrorLine(missing), /cannot read op file ".*none": no such file/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

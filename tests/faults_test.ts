@@ -836,10 +836,10 @@ Deno.test("chat serve takes its password from a file or CHAT_PASSWORD, never fro
       assert.equal(missing.code, 1);
       assert.equal(
         assertOneErrorLine(missing),
-        `chat: cannot read password file ${dir}/missing: no such file`,
+        `chat: cannot read password file "${dir}/missing": no such file`,
       );
       assert.equal(blank.code, 1);
-      assert.equal(assertOneErrorLine(blank), `chat: password file ${empty} is empty`);
+      assert.equal(assertOneErrorLine(blank), `chat: password file "${empty}" is empty`);
       assert.equal(blankEnv.code, 1);
       assert.equal(assertOneErrorLine(blankEnv), "chat: CHAT_PASSWORD is set but empty");
       // There is no flag that would put the password where ps shows it.

@@ -224,7 +224,10 @@ Deno.test("chat serve says when the data directory cannot be made, and exits 1",
   const outcome = await chat([...SERVE, "--data-dir", `${dir.path}/file/chat`]);
   const line = assertOneErrorLine(outcome, "mkdir");
   assert.equal(outcome.code, 1, line);
-  assert.match(line, /^chat: cannot create data directory .*\/file\/chat: .*\(or use --memory\)$/);
+  assert.match(
+    line,
+    /^chat: cannot create data directory ".*\/file\/chat": .*\(or use --memory\)$/,
+  );
 });
 
 // A read-only data directory. Root writes through chmod, so the directory is
