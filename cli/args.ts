@@ -54,6 +54,11 @@ export function parsePort(value: string, allowZero = false): number {
 // Nothing a host name or address has: spaces, controls (an escape sequence) and invisible marks.
 const NOT_IN_HOST = /[\s\p{Cc}\p{Cf}]/u;
 
+/** Whether `text` may be a host name or address: not empty, no spaces, controls or invisible marks. */
+export function isHostLike(text: string): boolean {
+  return text !== "" && !NOT_IN_HOST.test(text);
+}
+
 /** Splits `HOST[:PORT]`, accepting `[v6]:port` and a bare IPv6 address. */
 export function parseHostPort(input: string): { hostname: string; port?: number } {
   if (NOT_IN_HOST.test(input)) throw new UsageError(`invalid address ${quote(input)}`);

@@ -16,7 +16,7 @@ import { DEFAULT_PORT } from "../protocol.ts";
 import { ListenError, startServer } from "../server.ts";
 import { flagHelp, parseNumberFlag, serveFlagOptions, SETTINGS } from "../server/config.ts";
 import { DEFAULT_IRC_TLS_PORT } from "../server/irc/transport.ts";
-import { parseOptions, quote, UsageError } from "./args.ts";
+import { isHostLike, parseOptions, quote, UsageError } from "./args.ts";
 import { defaultDataDir, openHistory, parseRetention } from "./history.ts";
 import { readOpFile, readPassword, readServerTls, SecretError } from "./secrets.ts";
 import type { HostConsole } from "../server/hub/console.ts";
@@ -201,6 +201,11 @@ export async function serveCommand(args: string[]): Promise<number> {
     : numberFlag("webPort", values["web-port"]) ?? SETTINGS.webPort.default;
   const historyLimit = numberFlag("historyLimit", values.history);
   const hostname = (values.host) ?? "0.0.0.0";
+  if (!isHostLike(hostname)) {
+    throw new UsageError(
+      `invalid --host ${quote(hostname)}: expected an address to listen on, such as 0.0.0.0`,
+    );
+  }
   const serverName = (values.name) ?? defaultServerName();
   const badName = checkServerName(serverName);
   if (badName !== undefined) {

@@ -98,6 +98,7 @@ Deno.test("chat with no arguments prints usage on stderr and exits 2", async () 
 Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
   // Serve cases bind loopback only, so a missed error cannot open a public port.
   const local = ["--host", "127.0.0.1"];
+  const quiet = ["--port", "0", "--memory", "--no-web", "--no-irc", "--no-announce"];
   const cases: [string[], RegExp][] = [
     [["frobnicate"], /unknown command "frobnicate"/],
     [["help", "frobnicate"], /unknown command "frobnicate"/],
@@ -145,6 +146,9 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     [["serve", ...local, "--port", "0", "--history", "\x1b[2J"], /--history "\\u001b\[2J"/],
     [["serve", ...local, "--port", "0", "--history"], /--history/],
     [["serve", ...local, "--port", "0", "extra"], /unexpected argument "extra"/],
+    // Were the host taken, the server would listen on every interface: it announces nothing.
+    [["serve", "--host", "", ...quiet], /^chat: invalid --host "": expected an address/],
+    [["serve", "--host", "127.0.0.1 ", ...quiet], /^chat: invalid --host "127\.0\.0\.1 "/],
     [
       ["serve", ...local, "--port", "0", "--cluster", "ftp://10.0.0.5"],
       /--cluster "ftp:\/\/10\.0\.0\.5"/,
