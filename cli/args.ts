@@ -6,7 +6,7 @@
  */
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
-import { checkName } from "../core/names.ts";
+import { checkOwnName } from "../core/names.ts";
 
 /** A usage error: the CLI reports it in one line and exits with code 2. */
 export class UsageError extends Error {
@@ -35,7 +35,7 @@ export function quote(value: string): string {
 
 /** Reads `--name` of `chat join`: a name the server's rules allow, else a usage error. */
 export function parseUserName(value: string): string {
-  const problem = checkName(value);
+  const problem = checkOwnName(value);
   if (problem === undefined) return value;
   throw new UsageError(
     `invalid --name ${quote(value)}: ${problem.charAt(0).toLowerCase()}${problem.slice(1)}`,

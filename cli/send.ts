@@ -14,7 +14,7 @@ import { type FileServer, TransferError, upload, uploadFile } from "../client/tr
 import { formatAddress } from "../core/address.ts";
 import { cleanFileName, fileLink, formatBytes } from "../core/files.ts";
 import { HELLO_TIMEOUT_MS } from "../core/link.ts";
-import { checkName, normalizeRoom } from "../core/names.ts";
+import { checkName, checkOwnName, normalizeRoom } from "../core/names.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import {
   type ClientFrame,
@@ -124,7 +124,7 @@ export async function sendCommand(args: string[]): Promise<number> {
   }
   const target = parseTarget(values.to);
   if (values.from !== undefined) {
-    const problem = checkName(values.from);
+    const problem = checkOwnName(values.from);
     if (problem !== undefined) {
       throw new UsageError(`invalid --from ${quote(values.from)}: ${lower(problem)}`);
     }
@@ -297,7 +297,7 @@ async function join(reader: FrameReader, options: SendOptions): Promise<WelcomeF
 
 /** `name` if it may be a name in the chat. */
 function usableName(name: string | undefined): string | undefined {
-  return name !== undefined && checkName(name) === undefined ? name : undefined;
+  return name !== undefined && checkOwnName(name) === undefined ? name : undefined;
 }
 
 /** A name nobody is likely to have: `send-` and four hex digits. */

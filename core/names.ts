@@ -208,6 +208,22 @@ export function checkName(name: string): string | undefined {
   return undefined;
 }
 
+/** The name the server's host speaks under, at its console. */
+export const HOST_NAME = "host";
+
+/**
+ * Checks a name someone asks to be known by: the rules of {@linkcode checkName},
+ * and not the host's name (or one like it), which only the server's console
+ * speaks under.
+ *
+ * @returns `undefined` when the name may be taken, else why it may not.
+ */
+export function checkOwnName(name: string): string | undefined {
+  const problem = checkName(name);
+  if (problem !== undefined) return problem;
+  return nameKey(name) === nameKey(HOST_NAME) ? `The name "${name}" is reserved` : undefined;
+}
+
 const ROOM_PATTERN = /^#[\p{L}\p{N}]\p{M}*(?:[\p{L}\p{N}]\p{M}*|[_\-])*$/u;
 
 /**

@@ -120,6 +120,20 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     [["join", "127.0.0.1:1", "--name", ""], /invalid --name "": a name cannot be empty/],
     [["join", "127.0.0.1:1", "--name", "x".repeat(25)], /invalid --name "x{25}": .* at most 24/],
     [["join", "127.0.0.1:1", "--name", "a\x1b[2Jb"], /invalid --name "a\\u001b\[2Jb"/],
+    // The host's name, as the server's console speaks under it, is as reserved as root.
+    [
+      ["join", "127.0.0.1:1", "--name", "root"],
+      /invalid --name "root": the name "root" is reserved/,
+    ],
+    [
+      ["join", "127.0.0.1:1", "--name", "host"],
+      /invalid --name "host": the name "host" is reserved/,
+    ],
+    [
+      ["join", "127.0.0.1:1", "--name", "HOST"],
+      /invalid --name "HOST": the name "HOST" is reserved/,
+    ],
+    [["join", "127.0.0.1:1", "--name", "h\u043est"], /invalid --name "h\u043est": .* is reserved/],
     [["serve", ...local, "--port", "abc"], /port "abc"/],
     [["serve", ...local, "--port", "70000"], /port "70000"/],
     // A negative number after an option that takes a value is that value, and refused as such.

@@ -17,7 +17,7 @@ import {
   type ProtocolVersion,
   type WelcomeFrame,
 } from "../../protocol.ts";
-import { checkName, nameKey, normalizeRoom } from "../../core/names.ts";
+import { checkName, HOST_NAME, nameKey, normalizeRoom } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import type { PasswordGate } from "../password.ts";
 import { DepartedMemories, SentMemory } from "../sent_memory.ts";
@@ -70,7 +70,7 @@ export interface IdentityOptions {
 type Refusal = { code: ErrorCode; message: string };
 
 /** The name the server's host speaks under, from its console; nobody else may take it. */
-export const HOST_NAME = "host";
+export { HOST_NAME };
 const HOST_KEY = nameKey(HOST_NAME);
 
 /** Names people, and knows them again when they come back. */
