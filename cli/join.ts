@@ -14,6 +14,7 @@ import {
   quote,
   UsageError,
 } from "./args.ts";
+import { checkOwnName } from "../core/names.ts";
 import { findServer } from "./ls.ts";
 import { readPassword, readPem, SecretError } from "./secrets.ts";
 
@@ -73,6 +74,18 @@ export function osUserName(): string | undefined {
   return undefined;
 }
 
+/** The name to join under with piped input and no `--name`: the user name, if it can be one. */
+function pipedName(suggested: string | undefined): string {
+  if (suggested === undefined) throw new UsageError("no name given; pass --name NAME");
+  const problem = checkOwnName(suggested);
+  if (problem === undefined) return suggested;
+  throw new UsageError(
+    `no name given, and your user name ${quote(suggested)} cannot be one (${
+      problem.charAt(0).toLowerCase()
+    }${problem.slice(1)}); pass --name NAME`,
+  );
+}
+
 /** Runs `chat join` with `args`; resolves to the exit code. */
 export async function joinCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions("join", args, {
@@ -89,7 +102,6 @@ export async function joinCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${quote(positionals[1]!)}`);
-  const name = values.name === undefined ? undefined : parseUserName(values.name);
   let target = positionals[0] === undefined ? undefined : parseHostPort(positionals[0]);
   if (values.port !== undefined && target?.port !== undefined) {
     throw new UsageError("give the port once: either HOST:PORT or --port");
@@ -99,6 +111,13 @@ export async function joinCommand(args: string[]): Promise<number> {
     ? undefined
     : parseAwayAfter(values["away-after"]);
   const suggestedName = osUserName();
+  const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+  // Piped input has nobody to ask: the name is settled here, before anything is connected to.
+  const name = values.name !== undefined
+    ? parseUserName(values.name)
+    : interactive
+    ? undefined
+    : pipedName(suggestedName);
   let password: string | undefined;
   let caCerts: string[] | undefined;
   try {
@@ -111,7 +130,6 @@ export async function joinCommand(args: string[]): Promise<number> {
   }
   let announcedTls = false;
   if (target === undefined) {
-    const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
     const found = await findServer({
       interactive,
       ...(wantedPort === undefined ? {} : { port: wantedPort }),
@@ -125,6 +143,7 @@ export async function joinCommand(args: string[]): Promise<number> {
   return await runClient({
     hostname: target.hostname,
     port,
+    interactive,
     ...(password === undefined ? {} : { password }),
     ...(tls ? { tls: caCerts === undefined ? {} : { caCerts, caFile: values.ca! } } : {}),
     ...(name === undefined ? {} : { name }),

@@ -400,6 +400,29 @@ Deno.test("chat join with piped input and no name reports it in one line and exi
   assert.equal(server.hub.size, 0);
 });
 
+Deno.test("chat join with piped input and no name it can use exits 2 before connecting", async (t) => {
+  // Nothing listens there: a client that connected first would say it cannot connect, exit 1.
+  const port = freePort();
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ["no user name", {}, /^chat: no name given; pass --name NAME /],
+    ["a reserved user name", { USER: "root" }, /^chat: no name given, and your user name "root" /],
+    ["the host's name", { USER: "host" }, /"host" cannot be one \(the name "host" is reserved\)/],
+    ["a user name no chat allows", { USER: "a b" }, /user name "a b" cannot be one \(a name can/],
+  ];
+  for (const [what, user, expected] of cases) {
+    await t.step(what, async () => {
+      const outcome = await runChat(["join", `127.0.0.1:${port}`], "hello\n", {
+        env: { ...envWithoutUser(), ...user },
+        clearEnv: true,
+      });
+      const line = assertOneErrorLine(outcome, what);
+      assert.equal(outcome.code, 2, line);
+      assert.match(line, expected);
+      assert.match(line, /pass --name NAME/);
+    });
+  }
+});
+
 Deno.test("chat join with piped input and a taken name reports it in one line and exits 1", async () => {
   await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
   await using bot = await TestClient.join(server.addr.port, "bot");
