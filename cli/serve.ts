@@ -19,6 +19,7 @@ import { DEFAULT_IRC_TLS_PORT } from "../server/irc/transport.ts";
 import { isHostLike, parseOptions, quote, UsageError } from "./args.ts";
 import { defaultDataDir, openHistory, parseRetention } from "./history.ts";
 import { readOpFile, readPassword, readServerTls, SecretError } from "./secrets.ts";
+import { StopSignals } from "./signals.ts";
 import type { HostConsole } from "../server/hub/console.ts";
 import type { Cluster } from "../server/hub/cluster.ts";
 
@@ -161,8 +162,14 @@ function explainListen(error: ListenError): string {
   return `cannot listen on ${error.where}: ${errorText(cause)}`;
 }
 
-/** Runs `chat serve` with `args`; resolves to the exit code once stopped. */
-export async function serveCommand(args: string[]): Promise<number> {
+/**
+ * Runs `chat serve` with `args`; resolves to the exit code once stopped by
+ * one of `signals` (listened for from here on unless given).
+ */
+export async function serveCommand(
+  args: string[],
+  signals: StopSignals = new StopSignals(),
+): Promise<number> {
   const { values, positionals } = parseOptions("serve", args, {
     ...serveFlagOptions(),
     help: { type: "boolean", short: "h" },
@@ -221,6 +228,15 @@ export async function serveCommand(args: string[]): Promise<number> {
     maxFile: numberFlag("maxFile", values["max-file"]),
     filesQuota: numberFlag("filesQuota", values["files-quota"]),
   };
+  const log = (line: string) => console.log(`[${timestamp()}] ${line}`);
+  // Ctrl-C while the server starts stops what has started and exits 0, as it does later.
+  const { stopped } = signals;
+  /** Ends a start that a signal stopped, once what had started is closed. */
+  const stoppedStarting = (signal: string) => {
+    log(`${signal} received while starting: shutting down`);
+    log("Stopped");
+    return 0;
+  };
   let password: string | undefined;
   let tls: { cert: string; key: string } | undefined;
   let operators: Map<string, string> | undefined;
@@ -233,7 +249,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     console.error(`chat: ${error.message}`);
     return 1;
   }
-  const log = (line: string) => console.log(`[${timestamp()}] ${line}`);
+  if (signals.received !== undefined) return stoppedStarting(signals.received);
   // IRC's usual ports: 6667, and 6697 with TLS. Only a port given must be free.
   const ircPort = values["no-irc"]
     ? undefined
@@ -250,24 +266,31 @@ export async function serveCommand(args: string[]): Promise<number> {
     ? undefined
     : await openHistory({ dataDir, retention });
   if (dataDir !== undefined && clusterAt === undefined && store === undefined) return 1;
+  if (signals.received !== undefined) return stoppedStarting(signals.received);
   let cluster: Cluster | undefined;
   if (clusterAt !== undefined) {
     const { NatsCluster } = await import("../server/cluster/nats.ts");
+    const connecting = NatsCluster.connect({
+      ...clusterAt,
+      credsFile: values["cluster-creds"],
+      caFile: values["cluster-ca"],
+      name: serverName,
+      maxAgeMs: retention.maxAgeMs,
+      maxMessages: retention.maxCount,
+      log,
+    });
     try {
-      cluster = await NatsCluster.connect({
-        ...clusterAt,
-        credsFile: values["cluster-creds"],
-        caFile: values["cluster-ca"],
-        name: serverName,
-        maxAgeMs: retention.maxAgeMs,
-        maxMessages: retention.maxCount,
-        log,
-      });
+      // NATS may keep it waiting: a signal meanwhile stops it at once.
+      cluster = await Promise.race([connecting, stopped.then(() => undefined)]);
     } catch (error) {
       console.error(
         `chat: cannot join the cluster at ${clusterAt.urls.join(", ")}: ${errorText(error)}`,
       );
       return 1;
+    }
+    if (cluster === undefined) {
+      connecting.then((late) => late[Symbol.asyncDispose](), () => {});
+      return stoppedStarting(signals.received!);
     }
   }
   // Said before the server announces itself, which it logs: what is served first, then where.
@@ -307,10 +330,10 @@ export async function serveCommand(args: string[]): Promise<number> {
     console.error(`chat: ${explainListen(error)}`);
     return 1;
   }
-  // Listen for signals before the banner: whoever reads it may stop the server at once.
-  const { promise: stopped, resolve: stop } = Promise.withResolvers<string>();
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, () => stop(signal));
+  if (signals.received !== undefined) {
+    await server.close("The server is shutting down");
+    return stoppedStarting(signals.received);
+  }
   const color = Deno.stdout.isTerminal() && !Deno.noColor;
   console.log(
     await banner(hostname, server.addr.port, server.webAddr?.port, {
@@ -328,9 +351,6 @@ export async function serveCommand(args: string[]): Promise<number> {
   const users = server.hub.size === 1 ? "1 user" : `${server.hub.size} users`;
   log(`${signal} received: telling ${users} and shutting down`);
   await server.close("The server is shutting down");
-  // The listeners stay until the process ends: `deno task` passes the terminal's Ctrl-C on
-  // to the server once more, sometimes only now, and without a listener it would kill the
-  // process as it leaves (exit 130 instead of 0).
   log("Stopped");
   return 0;
 }

@@ -342,6 +342,53 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   });
 }
 
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.test(`chat serve stopped by ${signal} while it starts exits 0, not by the signal`, async () => {
+    // A NATS that takes the connection and never answers: the server is still starting
+    // once it has connected.
+    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const held: Deno.Conn[] = [];
+    const { promise: connected, resolve: wake } = Promise.withResolvers<void>();
+    const accepting = (async () => {
+      for await (const conn of listener) {
+        held.push(conn);
+        wake();
+      }
+    })().catch(() => {});
+    try {
+      await using server = new ChatProcess([
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--memory",
+        "--no-web",
+        "--no-irc",
+        "--no-announce",
+        "--cluster",
+        `nats://127.0.0.1:${listener.addr.port}`,
+      ]);
+      await within(connected, 10_000, "chat serve to connect to NATS");
+      server.kill(signal);
+      const outcome = await server.finished();
+      assert.deepEqual(
+        { code: outcome.code, signal: outcome.signal },
+        { code: 0, signal: null },
+        outcome.stdout + outcome.stderr,
+      );
+      assert.equal(outcome.stderr, "");
+      assert.match(outcome.stdout, new RegExp(`\\] ${signal} received while starting: `));
+      assert.match(outcome.stdout, /\] Stopped\n$/);
+      assert.doesNotMatch(outcome.stdout, /listening/);
+    } finally {
+      listener.close();
+      await accepting;
+      for (const conn of held) conn.close();
+    }
+  });
+}
+
 Deno.test("chat serve on a port in use reports it in one line and exits 1", async () => {
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = taken.addr.port;
