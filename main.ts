@@ -62,8 +62,13 @@ async function help(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!COMMANDS.includes(command)) throw unknownCommand(command);
+  if (command !== "help" && !COMMANDS.includes(command)) throw unknownCommand(command);
   if (extra.length > 0) throw new UsageError(`unexpected argument ${quote(extra[0]!)}`);
+  // Help's own help is the usage, which says what it does.
+  if (command === "help") {
+    console.log(USAGE);
+    return 0;
+  }
   return await run([command, "--help"]);
 }
 

@@ -49,6 +49,7 @@ Deno.test("chat --help, help and COMMAND --help print usage and exit 0", async (
     [["--help"], /^chat .*\n\nUsage:\n {2}chat serve .*\n {2}chat join /],
     [["-h"], /^chat .*\n\nUsage:\n/],
     [["help"], /^chat .*\n\nUsage:\n {2}chat serve .*\n {2}chat join /],
+    [["help", "help"], /^chat .*\n\nUsage:\n[\s\S]* {2}chat help \[COMMAND\] /],
     [["serve", "--help"], /^Usage: chat serve \[options\]\n[\s\S]*--port N/],
     [["join", "--help"], /^Usage: chat join \[HOST\[:PORT\]\] \[options\]\n[\s\S]*--name NAME/],
     [["ls", "--help"], /^Usage: chat ls \[options\]\n/],
@@ -102,6 +103,7 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
   const cases: [string[], RegExp][] = [
     [["frobnicate"], /unknown command "frobnicate"/],
     [["help", "frobnicate"], /unknown command "frobnicate"/],
+    [["help", "help", "extra"], /unexpected argument "extra"/],
     [["--bogus"], /unknown option "--bogus"/],
     [["--version", "extra"], /unexpected argument "extra"/],
     [["-v", "--bogus"], /unknown option "--bogus"/],
