@@ -76,7 +76,23 @@ export async function readPem(path: string, what: string): Promise<string> {
   return text;
 }
 
-/** Reads `--tls-cert` and `--tls-key`, which go together. */
+const CERTIFICATE = /^-----BEGIN CERTIFICATE-----$/m;
+const PRIVATE_KEY = /^-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----$/m;
+
+/** What a PEM file holds, as said after "it is". */
+function holds(text: string): string | undefined {
+  return CERTIFICATE.test(text)
+    ? "a certificate"
+    : PRIVATE_KEY.test(text)
+    ? "a private key"
+    : undefined;
+}
+
+/**
+ * Reads `--tls-cert` and `--tls-key`, which go together, checking that the
+ * first holds a certificate and the second a private key: a server given
+ * them the other way round would start, and nobody could join it.
+ */
 export async function readServerTls(
   cert: string | undefined,
   key: string | undefined,
@@ -85,5 +101,30 @@ export async function readServerTls(
   if (cert === undefined || key === undefined) {
     throw new UsageError("--tls-cert and --tls-key go together");
   }
-  return { cert: await readPem(cert, "certificate"), key: await readPem(key, "private key") };
+  const certText = await readPem(cert, "certificate");
+  const keyText = await readPem(key, "private key");
+  const swapped = holds(certText) === "a private key" && holds(keyText) === "a certificate";
+  if (swapped) {
+    throw new SecretError(
+      `certificate ${quote(cert)} is a private key, and private key ${quote(key)} a ` +
+        "certificate: swap --tls-cert and --tls-key",
+    );
+  }
+  if (!CERTIFICATE.test(certText)) {
+    const what = holds(certText);
+    throw new SecretError(
+      `certificate ${quote(cert)} holds no certificate${
+        what === undefined ? "" : `: it is ${what}`
+      }`,
+    );
+  }
+  if (!PRIVATE_KEY.test(keyText)) {
+    const what = holds(keyText);
+    throw new SecretError(
+      `private key ${quote(key)} holds no private key${
+        what === undefined ? "" : `: it is ${what}`
+      }`,
+    );
+  }
+  return { cert: certText, key: keyText };
 }

@@ -8,6 +8,7 @@ import { startServer } from "../server.ts";
 import { parseOpFile } from "../server/hub/moderation.ts";
 import { assertOneErrorLine, ChatProcess, childEnv, runChat, TASK_ARGS } from "./_chat_process.ts";
 import { freePort, TestClient, within } from "./_test_utils.ts";
+import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
 
 const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
 const VERSION: string = config.version;
@@ -228,6 +229,57 @@ Deno.test("chat serve and chat join quote a path they cannot use, escaped", asyn
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: `chat serve refuses a --tls-cert that is no certificate or a --tls-key that is no key${
+    OPENSSL === undefined ? " (ignored: openssl is not installed)" : ""
+  }`,
+  ignore: OPENSSL === undefined,
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "chat-tls-files-" });
+    try {
+      const { certFile, keyFile } = await selfSignedCert(dir);
+      const serve = ["serve", "--host", "127.0.0.1", "--port", "0", "--memory", "--no-web"];
+      const cases: [string, string, string][] = [
+        [
+          keyFile,
+          certFile,
+          `chat: certificate "${keyFile}" is a private key, and private key "${certFile}" ` +
+          "a certificate: swap --tls-cert and --tls-key",
+        ],
+        [
+          certFile,
+          certFile,
+          `chat: private key "${certFile}" holds no private key: it is a certificate`,
+        ],
+        [
+          keyFile,
+          keyFile,
+          `chat: certificate "${keyFile}" holds no certificate: it is a private key`,
+        ],
+      ];
+      for (const [cert, key, expected] of cases) {
+        await t.step(`--tls-cert ${cert} --tls-key ${key}`, async () => {
+          const outcome = await runChat([
+            ...serve,
+            "--no-irc",
+            "--no-announce",
+            "--tls-cert",
+            cert,
+            "--tls-key",
+            key,
+          ]);
+          const line = assertOneErrorLine(outcome);
+          assert.equal(outcome.code, 1, line);
+          assert.equal(line, expected);
+          assert.equal(outcome.stdout, "");
+        });
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
 
 Deno.test("chat serve --cluster reports an unreachable NATS in one line and exits 1", async () => {
