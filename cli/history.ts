@@ -81,12 +81,21 @@ export async function openHistory(options: OpenHistoryOptions): Promise<HistoryS
   try {
     await Deno.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   } catch (error) {
+    const where = quote(options.dataDir);
+    if (error instanceof Deno.errors.AlreadyExists) {
+      // Something that is no folder is in its place.
+      const isFile = await Deno.stat(options.dataDir).then((info) => info.isFile, () => false);
+      console.error(
+        `chat: cannot use data directory ${where}: it is ${
+          isFile ? "a file, not a folder" : "not a folder"
+        } (or use --memory)`,
+      );
+      return undefined;
+    }
     const reason = error instanceof Deno.errors.PermissionDenied
       ? "permission denied"
       : errorText(error);
-    console.error(
-      `chat: cannot create data directory ${quote(options.dataDir)}: ${reason} (or use --memory)`,
-    );
+    console.error(`chat: cannot create data directory ${where}: ${reason} (or use --memory)`);
     return undefined;
   }
   let store: SqliteHistory;

@@ -230,6 +230,20 @@ Deno.test("chat serve says when the data directory cannot be made, and exits 1",
   );
 });
 
+Deno.test("chat serve says a --data-dir that is a file is not a folder, and exits 1", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/file`;
+  await Deno.writeTextFile(file, "not a directory");
+  const outcome = await chat([...SERVE, "--data-dir", file]);
+  const line = assertOneErrorLine(outcome, "a file");
+  assert.equal(outcome.code, 1, line);
+  assert.equal(
+    line,
+    `chat: cannot use data directory "${file}": it is a file, not a folder (or use --memory)`,
+  );
+  assert.equal(await Deno.readTextFile(file), "not a directory");
+});
+
 // A read-only data directory. Root writes through chmod, so the directory is
 // made read-only by a bind mount in a private mount namespace of the child.
 
