@@ -63,7 +63,7 @@ export async function readOpFile(
   try {
     return parseOpFile(text);
   } catch (error) {
-    throw new SecretError(`op file ${quote(file)}: ${(error as Error).message}`);
+    throw new SecretError(`cannot use op file ${quote(file)}: ${(error as Error).message}`);
   }
 }
 

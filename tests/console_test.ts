@@ -165,21 +165,32 @@ Deno.test("chat serve --op-file: the secret makes an operator, a bad file one er
     assert.equal(ann.all("error").length, 0);
     await ann.next("notice", (frame) => /^ann is an operator/.test(frame.text));
 
-    await Deno.writeTextFile(`${dir}/bad`, "ann\n");
-    const bad = await runChat([
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--op-file",
-      `${dir}/bad`,
-    ]);
-    assert.equal(bad.code, 1);
-    assert.match(
-      assertOneErrorLine(bad),
-      /op file ".*bad": Cannot read line 1 of the op file: expected NAME SECRET, one word each/,
-    );
+    const bad: [string, string][] = [
+      ["ann\n", "line 1 is not NAME SECRET, one word each"],
+      ["# operators\n\nann one two\n", "line 3 is not NAME SECRET, one word each"],
+      // The same person twice, whose two secrets one would have to choose from.
+      ["ann one\nbob two\nAnn three\n", "line 3 names the same person as line 1"],
+      ["ann one\n\u0430nn one\n", "line 2 names the same person as line 1"],
+    ];
+    for (const [text, problem] of bad) {
+      await Deno.writeTextFile(`${dir}/bad`, text);
+      // Were the file taken, the server would stay up: it keeps to itself.
+      const outcome = await runChat([
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--memory",
+        "--no-web",
+        "--no-irc",
+        "--op-file",
+        `${dir}/bad`,
+      ]);
+      const line = assertOneErrorLine(outcome, JSON.stringify(text));
+      assert.equal(outcome.code, 1, line);
+      assert.equal(line, `chat: cannot use op file "${dir}/bad": ${problem}`);
+    }
     const missing = await runChat([
       "serve",
       "--host",

@@ -78,21 +78,29 @@ const MAX_BANS = 10_000;
 export const MAX_TOPIC_CHARS = 300;
 
 /**
- * Reads an op file: one `NAME SECRET` per line, each one word; blank lines and lines
- * starting with `#` are skipped. Throws `SyntaxError` naming the first bad line.
+ * Reads an op file: one `NAME SECRET` per line, each one word, each person
+ * once; blank lines and lines starting with `#` are skipped. Throws
+ * `SyntaxError` naming the first bad line, as `line 3 is …`.
  */
 export function parseOpFile(text: string): Map<string, string> {
   const secrets = new Map<string, string>();
+  // The line each person was named on.
+  const lines = new Map<string, number>();
   for (const [index, raw] of text.split(/\r?\n/).entries()) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
     const match = /^(\S+)\s+(\S+)$/.exec(line);
     if (match === null) {
-      throw new SyntaxError(
-        `Cannot read line ${index + 1} of the op file: expected NAME SECRET, one word each`,
-      );
+      throw new SyntaxError(`line ${index + 1} is not NAME SECRET, one word each`);
     }
-    secrets.set(nameKey(match[1]!), match[2]!);
+    const key = nameKey(match[1]!);
+    const first = lines.get(key);
+    // Which of two secrets would count is a guess nobody should have to make.
+    if (first !== undefined) {
+      throw new SyntaxError(`line ${index + 1} names the same person as line ${first}`);
+    }
+    lines.set(key, index + 1);
+    secrets.set(key, match[2]!);
   }
   return secrets;
 }
