@@ -9,7 +9,7 @@
  * @module
  */
 
-import { checkName } from "../core/names.ts";
+import { checkOwnName } from "../core/names.ts";
 import { WebClient } from "./client.ts";
 import { awayAfterMs } from "./presence.ts";
 import { findUi, loadName } from "./ui.ts";
@@ -27,7 +27,7 @@ const client = new WebClient(
 ui.nameForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const name = ui.nameInput.value.trim();
-  const problem = checkName(name);
+  const problem = checkOwnName(name);
   ui.nameError.textContent = problem ?? "";
   if (problem !== undefined) return ui.nameInput.focus();
   client.submitName(name, ui.passwordRow.hidden ? undefined : ui.passwordInput.value);
@@ -110,5 +110,5 @@ setInterval(() => {
 
 const remembered = loadName();
 client.start(
-  remembered !== undefined && checkName(remembered) === undefined ? remembered : undefined,
+  remembered !== undefined && checkOwnName(remembered) === undefined ? remembered : undefined,
 );

@@ -170,6 +170,30 @@ testWith(
   },
 );
 
+testWith(
+  ["chromium"],
+  "web page: the host's own name is refused on the page, before any hello",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    let hellos = 0;
+    page.on("websocket", (socket) => {
+      socket.on("framesent", ({ payload }) => {
+        if (String(payload).includes('"type":"hello"')) hellos++;
+      });
+    });
+    await page.locator("#name-input").fill("Host");
+    await page.locator("#name-submit").click();
+    await page.locator("#name-error", { hasText: 'The name "Host" is reserved' }).waitFor();
+    assert.equal(hellos, 0, "no hello for a name the server would refuse");
+    // A good name still joins from the same form.
+    await joinAs(page, "web-ann");
+    assert.equal(hellos, 1);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
 terminalTest(
   "chat join: a message of several lines shows its lines under its words, a code block apart",
   {},
