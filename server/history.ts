@@ -10,6 +10,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { type MessageFrame } from "../protocol.ts";
 import {
   collectMatches,
+  holdsAll,
   parseSearch,
   PrefixCounter,
   SEARCH_TOKENIZER,
@@ -131,6 +132,18 @@ function findId(messages: readonly MessageFrame[], id: number, from: number): nu
   return messages[low]?.id === id ? low : -1;
 }
 
+/** `messages` (in id order) from the newest to the oldest. */
+function* newestFirst(messages: readonly MessageFrame[]): Generator<MessageFrame> {
+  for (let i = messages.length - 1; i >= 0; i--) yield messages[i]!;
+}
+
+/** How many of `messages` (in id order), the newest ones, have an id of `id` or more. */
+function countFrom(messages: readonly MessageFrame[], id: number): number {
+  let count = 0;
+  while (count < messages.length && messages[messages.length - 1 - count]!.id >= id) count++;
+  return count;
+}
+
 /**
  * Messages of a room its word index covers at most: the newest ones. A search
  * brings the index up to date first, so this bounds what one search may add.
@@ -235,23 +248,28 @@ export class MemoryHistory implements HistoryStore {
   find(room: string, query: SearchQuery, options: SearchOptions): SearchResult<MessageFrame> {
     const messages = this.#rooms.get(room);
     if (messages === undefined) return { found: [] };
+    const kept = this.#kept(room);
+    const holds = (message: MessageFrame | undefined) =>
+      message !== undefined && holdsAll(message.text, query.inside) ? message : undefined;
+    if (query.match === "") {
+      // No word of the index: the room's messages are the candidates, newest first.
+      const { found, stoppedAt } = collectMatches(newestFirst(kept), holds, options);
+      return stoppedAt === undefined ? { found } : { found, searched: countFrom(kept, stoppedAt) };
+    }
     const { index, ids } = this.#catchUp(room, messages);
     const tooBroad = index.tooBroad(query, options.prefixWords);
     if (tooBroad !== undefined) return { found: [], tooBroad };
     const from = messages.length - ids.length;
     const { found, stoppedAt } = collectMatches(
       index.candidates(query.match),
-      ({ id }) => messages[findId(messages, id, from)],
+      ({ id }) => holds(messages[findId(messages, id, from)]),
       options,
     );
-    const kept = this.#kept(room);
     if (stoppedAt === undefined) {
       // Older messages than the index covers were not searched.
       return ids.length < kept.length ? { found, searched: ids.length } : { found };
     }
-    let searched = 0;
-    while (searched < kept.length && kept[kept.length - 1 - searched]!.id >= stoppedAt) searched++;
-    return { found, searched };
+    return { found, searched: countFrom(kept, stoppedAt) };
   }
 
   withCid(cid: string): MessageFrame[] {

@@ -51,8 +51,17 @@ export interface SearchQuery {
   readonly text: string;
   /** The distinct words, lowercased, in the order typed. */
   readonly words: readonly string[];
-  /** The FTS5 expression: every word quoted, those long enough as prefixes. */
+  /**
+   * The FTS5 expression: every word of the index quoted, those long enough as
+   * prefixes; empty when every word is one of {@linkcode SearchQuery.inside}.
+   */
   readonly match: string;
+  /**
+   * The words looked for anywhere in a message's text rather than in the
+   * index, folded by {@linkcode foldText}: those with letters of a script
+   * written without spaces between words.
+   */
+  readonly inside: readonly string[];
   /** The words that match as prefixes, those of {@linkcode MIN_PREFIX_LENGTH} or more characters. */
   readonly prefixes: readonly string[];
 }
@@ -63,14 +72,38 @@ export type SearchCheck =
   | { ok: false; code: "bad_command" | "text_invalid"; message: string };
 
 // Runs of letters, digits and marks: FTS5's unicode61 splits text on the rest.
-const WORD = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
+// A run must start with a letter or digit: a mark alone (the variation
+// selector of an emoji such as ❤️) is no word to look for.
+const WORD = /[\p{L}\p{N}\p{Co}][\p{L}\p{N}\p{M}\p{Co}]*/gu;
+
+// Scripts written without spaces between words (Chinese, Japanese, Thai, Lao,
+// Khmer, Burmese), and Korean, whose words take their endings unspaced. The
+// index holds a whole run of them as one word, so "午饭" would find nothing in
+// "我们去吃午饭吧": a search word with one of these letters is looked for
+// anywhere in the text instead.
+const RUN_ON =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+
+/** `text` as words of {@linkcode SearchQuery.inside} are looked for in it: NFKC, lower case. */
+export function foldText(text: string): string {
+  return text.normalize("NFKC").toLowerCase();
+}
+
+/** Whether `text` holds every one of `words` (folded by {@linkcode foldText}) somewhere. */
+export function holdsAll(text: string, words: readonly string[]): boolean {
+  if (words.length === 0) return true;
+  const folded = foldText(text);
+  return words.every((word) => folded.includes(word));
+}
 
 /**
  * Reads search text under the search rule: at most {@linkcode MAX_SEARCH_LENGTH}
  * characters and {@linkcode MAX_SEARCH_WORDS} distinct words, where a word is a
  * run of letters and digits; words of {@linkcode MIN_PREFIX_LENGTH} or more
  * characters also match the start of longer words, shorter ones whole words
- * only. Nothing typed is read as query syntax.
+ * only; a word in a script written without spaces (Chinese, Japanese, Thai,
+ * Korean …) matches anywhere in a message. Nothing typed is read as query
+ * syntax.
  */
 export function parseSearch(raw: string): SearchCheck {
   const text = sanitizeText(raw).trim();
@@ -99,10 +132,12 @@ export function parseSearch(raw: string): SearchCheck {
       message: `Cannot search for ${quoted}: a search can have at most ${MAX_SEARCH_WORDS} words`,
     };
   }
+  const indexed = words.filter((word) => !RUN_ON.test(word));
+  const inside = [...new Set(words.filter((word) => RUN_ON.test(word)).map(foldText))];
   // Each word is a quoted string, so FTS5 reads no operator, column or phrase syntax in it.
-  const prefixes = words.filter((word) => [...word].length >= MIN_PREFIX_LENGTH);
-  const match = words.map((word) => `"${word}"${prefixes.includes(word) ? "*" : ""}`).join(" ");
-  return { ok: true, query: { text, words, match, prefixes } };
+  const prefixes = indexed.filter((word) => [...word].length >= MIN_PREFIX_LENGTH);
+  const match = indexed.map((word) => `"${word}"${prefixes.includes(word) ? "*" : ""}`).join(" ");
+  return { ok: true, query: { text, words, match, inside, prefixes } };
 }
 
 /** Limits of one search. */

@@ -11,6 +11,7 @@ import { type FileRef, type MessageFrame, parseServerFrame } from "../protocol.t
 import { type HistoryStore, MAX_CID_MATCHES } from "./history.ts";
 import {
   collectMatches,
+  holdsAll,
   parseSearch,
   PrefixCounter,
   type SearchOptions,
@@ -217,6 +218,7 @@ export class SqliteHistory implements HistoryStore {
   readonly #since: StatementSync;
   readonly #tail: StatementSync;
   readonly #search: StatementSync;
+  readonly #newest: StatementSync;
   readonly #byId: StatementSync;
   readonly #newer: StatementSync;
   readonly #any: StatementSync;
@@ -251,9 +253,12 @@ export class SqliteHistory implements HistoryStore {
     );
     // Newest first, so a search stops at its limit or budget without collecting every match.
     this.#search = db.prepare(
-      "SELECT messages_text.rowid AS id, m.room = ? AS here FROM messages_text " +
+      "SELECT messages_text.rowid AS id, m.room = ? AS here, m.text AS text FROM messages_text " +
         "JOIN messages m ON m.id = messages_text.rowid " +
         "WHERE messages_text MATCH ? ORDER BY messages_text.rowid DESC",
+    );
+    this.#newest = db.prepare(
+      "SELECT id, 1 AS here, text FROM messages WHERE room = ? ORDER BY id DESC",
     );
     this.#byId = db.prepare("SELECT * FROM messages WHERE id = ?");
     this.#newer = db.prepare("SELECT count(*) AS n FROM messages WHERE room = ? AND id >= ?");
@@ -443,9 +448,13 @@ export class SqliteHistory implements HistoryStore {
     this.#prefixes ??= new PrefixCounter(this.#db, "messages_text");
     const tooBroad = this.#prefixes.tooBroad(query, options.prefixWords);
     if (tooBroad !== undefined) return { found: [], tooBroad };
+    // With no word of the index, the room's messages are the candidates, newest first.
+    const candidates = query.match === ""
+      ? this.#newest.iterate(room)
+      : this.#search.iterate(room, query.match);
     const { found, stoppedAt } = collectMatches(
-      this.#search.iterate(room, query.match) as Iterable<{ id: number; here: number }>,
-      ({ id, here }) => here ? id : undefined,
+      candidates as Iterable<{ id: number; here: number; text: string }>,
+      ({ id, here, text }) => here && holdsAll(text, query.inside) ? id : undefined,
       options,
     );
     const messages = found.map((id) => toFrame(this.#byId.get(id) as unknown as Row));

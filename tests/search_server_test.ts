@@ -137,6 +137,46 @@ Deno.test("/search stops after the row budget, other rooms' matches included, an
   assert.deepEqual(exact[0], { type: "info", text: '1 message in #quiet matches "needle 1":' });
 });
 
+Deno.test("/search finds Chinese, Japanese and Korean words inside longer runs, in the room's own messages", async () => {
+  const texts = [
+    "我们去吃午饭吧",
+    "今日は寿司を食べました",
+    "점심을 먹자",
+    "lunch 午饭 at noon",
+    "午饭",
+  ];
+  await using chat = await startStored((store) => {
+    texts.forEach((text, i) => store.append(stored(i + 1, LOBBY, text)));
+    store.append(stored(texts.length + 1, "#elsewhere", "午饭 in another room"));
+  });
+  await using ann = await TestClient.join(chat.port, "ann");
+  const search = async (frame: boolean, text: string) => {
+    const mark = ann.frames.length;
+    if (frame) await ann.send({ type: "search", text });
+    else await ann.say(`/search ${text}`);
+    const frames = await framesSince(ann, mark);
+    return {
+      info: frames[0]?.type === "info" ? frames[0].text : undefined,
+      ids: frames.slice(1).map((found) => found.type === "message" ? found.id : found.type),
+    };
+  };
+  assert.deepEqual(await search(false, "午饭"), {
+    info: '3 messages in #lobby match "午饭":',
+    ids: [1, 4, 5],
+  });
+  assert.deepEqual(await search(true, "寿司"), {
+    info: '1 message in #lobby matches "寿司":',
+    ids: [2],
+  });
+  assert.deepEqual((await search(true, "점심")).ids, [3]);
+  // With a word of the index, both must hold.
+  assert.deepEqual((await search(true, "lunch 午饭")).ids, [4]);
+  assert.deepEqual(await search(false, "吃 寿司"), {
+    info: 'No messages in #lobby match "吃 寿司"',
+    ids: [],
+  });
+});
+
 Deno.test("/search is paced per connection: a burst, then rate_limited, never a strike", async () => {
   await using chat = await startStored((store) => store.append(stored(1, LOBBY, "lunch at noon")));
   await using ann = await TestClient.join(chat.port, "ann");

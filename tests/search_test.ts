@@ -50,7 +50,20 @@ Deno.test("parseSearch() quotes every word, and makes those of 3 or more charact
   assert.deepEqual(query.words, ["lunch", "at", "the", "café"]);
   assert.equal(query.match, '"lunch"* "at" "the"* "café"*');
   assert.equal(accepted("7 70 700").match, '"7" "70" "700"*');
-  assert.equal(accepted("中文 中文字").match, '"中文" "中文字"*', "code points, not bytes");
+  assert.equal(accepted("ёж ёжик").match, '"ёж" "ёжик"*', "code points, not bytes");
+});
+
+Deno.test("parseSearch() looks for words of scripts written without spaces anywhere in the text", () => {
+  const query = accepted("午饭 lunch ランチ 점심 ข้าว");
+  assert.equal(query.match, '"lunch"*');
+  assert.deepEqual(query.inside, ["午饭", "ランチ", "점심", "ข้าว"]);
+  assert.deepEqual(query.prefixes, ["lunch"]);
+  const only = accepted("午饭");
+  assert.equal(only.match, "", "no word for the index");
+  assert.deepEqual(only.inside, ["午饭"]);
+  // Folded as the texts are: half-width katakana is the full-width one.
+  assert.deepEqual(accepted("ﾗﾝﾁ").inside, ["ランチ"]);
+  assert.deepEqual(accepted("lunch at").inside, []);
 });
 
 Deno.test("parseSearch() counts each word once and reads no query syntax", () => {
@@ -89,6 +102,15 @@ Deno.test("parseSearch() refuses text over the limits with text_invalid", () => 
   // Cleaning comes first: escape sequences do not count, and cannot reach the message.
   assert.equal(accepted(`\x1b[2J${"x".repeat(MAX_SEARCH_LENGTH)}`).text.length, MAX_SEARCH_LENGTH);
   assert.ok(!refused(`\x1b]0;title\x07${"x".repeat(300)}`).message.includes("\x1b"));
+});
+
+Deno.test("parseSearch() takes no mark alone for a word", () => {
+  // U+FE0F, the variation selector of ❤️, is a mark: no letter to look for, as 🍕 has none.
+  assert.equal(refused("❤️").code, "text_invalid");
+  assert.equal(refused("🍕").code, "text_invalid");
+  assert.deepEqual(accepted("❤️ love").words, ["love"]);
+  assert.deepEqual(accepted("naïve").words, ["naïve"], "marks inside a word stay");
+  assert.deepEqual(accepted("nai\u0308ve").words, ["nai\u0308ve"]);
 });
 
 Deno.test("parseSearch() asks for a word", () => {
@@ -389,11 +411,33 @@ Deno.test("MemoryHistory and SqliteHistory answer the same queries the same way"
       const all = memory.find(room, checked.query, { limit: 1_000, budget: 1_000, prefixWords });
       const cut = memory.find(room, checked.query, { limit: 20, budget, prefixWords });
       const sqliteCut = sqlite.find(room, checked.query, { limit: 20, budget, prefixWords });
-      if (all.tooBroad === undefined) {
-        assert.deepEqual(ids(cut.found), ids(all.found).slice(-Math.min(20, budget)), what);
-        assert.equal(cut.searched !== undefined, budget < 20 && all.found.length > budget, what);
-        // What SQLite finds in the same budget is the newest of these too.
-        if (sqliteCut.tooBroad === undefined) {
+      // The candidates the budget counts: the room's messages holding every
+      // word of the index (all of them when no word is), newest last; those
+      // holding the other words too are the matches.
+      const holds = (frame: MessageFrame) =>
+        checked.query.inside.every((word) =>
+          frame.text.normalize("NFKC").toLowerCase().includes(word)
+        );
+      const pool = checked.query.match === ""
+        ? sqlite.recent(room, 10_000)
+        : memory.find(room, { ...checked.query, inside: [] }, {
+          limit: 1_000,
+          budget: 1_000,
+          prefixWords,
+        });
+      if (Array.isArray(pool) || pool.tooBroad === undefined) {
+        const candidates = Array.isArray(pool) ? pool : pool.found;
+        const holding = candidates.slice(-budget).filter(holds);
+        assert.deepEqual(ids(cut.found), ids(holding).slice(-20), what);
+        const stopped = holding.length < 20 && candidates.length > budget;
+        assert.equal(cut.searched !== undefined, stopped, what);
+        if (checked.query.match === "") {
+          // Only the room's own messages are candidates: SQLite finds the same.
+          assert.deepEqual(ids(sqliteCut.found), ids(cut.found), what);
+          assert.equal(cut.searched, stopped ? budget : undefined, what);
+          assert.equal(sqliteCut.searched, cut.searched, what);
+        } else if (sqliteCut.tooBroad === undefined) {
+          // What SQLite finds in the same budget is the newest of these too.
           const newest = ids(sqliteCut.found);
           assert.deepEqual(newest, ids(all.found).slice(-newest.length || Infinity), what);
         }
