@@ -269,6 +269,32 @@ Deno.test("history survives a server restart on the same file", async (t) => {
   );
 });
 
+Deno.test("a client coming back with since gets every message it missed, over 1000 too", async () => {
+  await using dir = await tempDir();
+  await using chat = await startStored(dir.path);
+  await using bob = await joinSettled(chat.port, "bob");
+  const [seen] = await sayAll(bob, ["before ann left"]);
+  const missed = await sayAll(bob, numbered(1500, "missed"));
+  const ids = missed.map((message) => message.id);
+  // Version 1: hello.since.
+  await using ann = await TestClient.connect(chat.port);
+  await ann.send({ type: "hello", version: 1, name: "ann", since: seen!.id });
+  await ann.next("room");
+  await ann.sync();
+  assert.deepEqual(ann.all("message").map((message) => message.id), ids, "all 1500, in order");
+  // Version 2: the since of each room of hello.rooms.
+  await using carol = await TestClient.connect(chat.port);
+  await carol.send({
+    type: "hello",
+    version: 2,
+    name: "carol",
+    rooms: [{ room: LOBBY, since: ids[199]! }],
+  });
+  await carol.next("room");
+  await carol.sync();
+  assert.deepEqual(carol.all("message").map((message) => message.id), ids.slice(200));
+});
+
 Deno.test("private messages are never stored", async (t) => {
   await using dir = await tempDir();
   const secret = "the secret word is xylophone";

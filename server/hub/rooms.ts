@@ -23,17 +23,15 @@ import { replay } from "../replay.ts";
 import { grouped, inform, type Member } from "./members.ts";
 import type { RemotePeople } from "./cluster.ts";
 
-/** Most messages replayed to a client coming back with `since`. */
-const MAX_CATCH_UP = 1000;
-
 /** Which of a room's messages someone entering it is sent, besides the room itself. */
 export interface ReplayFrom {
   /** The last message id they saw in the room. */
   readonly since: number;
   /**
-   * Every message after `since`, up to {@linkcode MAX_CATCH_UP}: a client
-   * coming back after a drop. Otherwise those of the room's last messages
-   * that came after it: someone coming back to a room they were in.
+   * Every message after `since` that the history keeps, however many: a
+   * client coming back after a drop (the replay is streamed a page at a time
+   * as the client reads it). Otherwise those of the room's last messages that
+   * came after it: someone coming back to a room they were in.
    */
   readonly all: boolean;
 }
@@ -159,7 +157,7 @@ export class Rooms {
     const range = from === undefined
       ? { after: last(), limit: historyLimit }
       : from.all
-      ? { after: from.since, limit: MAX_CATCH_UP }
+      ? { after: from.since, limit: Infinity }
       : { after: Math.max(from.since, last()), limit: historyLimit };
     if (range.limit === 0) return;
     member.session.stream(replay(history, room.name, { ...range, until: this.#options.lastId() }));
