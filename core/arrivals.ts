@@ -66,6 +66,12 @@ export function labelled(line: Line, view: string): Line {
   };
 }
 
+/**
+ * Room messages remembered by who sent them and their client message id, to
+ * know one shown already when it comes again under another id.
+ */
+const SENT_REMEMBERED = 2_000;
+
 /** Routes the lines of server frames into the views of core/views.ts. */
 export class Arrivals {
   readonly #views: Views;
@@ -74,6 +80,13 @@ export class Arrivals {
   #entering: { room: string; since: number | undefined } | undefined;
   /** Replayed messages that are not a room's replay: an answer to `/history` or `/search`. */
   #answering = false;
+  /**
+   * The room messages shown with a client message id, newest last, as
+   * `room`, sender and `cid`: in a cluster split, the people of one server
+   * are shown a message under a provisional id, and a replay after coming
+   * back gives it again under the id it was stored with.
+   */
+  readonly #shown = new Set<string>();
 
   /** Routes into `views`, shown as `options.display` says. */
   constructor(views: Views, options: ArrivalsOptions) {
@@ -98,8 +111,16 @@ export class Arrivals {
     }
     switch (frame.type) {
       case "message": {
-        // What a room entered again replays up to the last message seen there was seen.
-        if (entering?.since !== undefined && frame.id <= entering.since) return this.#none();
+        // What a room entered again replays up to the last message seen there was seen, and
+        // so was a message shown already under another id.
+        const sent = frame.cid === undefined
+          ? undefined
+          : `${frame.room}\n${nameKey(frame.from)}\n${frame.cid}`;
+        if (entering?.since !== undefined) {
+          if (frame.id <= entering.since) return this.#none();
+          if (sent !== undefined && this.#shown.has(sent)) return this.#none();
+        }
+        if (sent !== undefined && !this.#answering) this.#remember(sent);
         const view = this.#roomView(frame.room);
         const own = nameKey(frame.from) === nameKey(me);
         // Replayed on coming back, it was missed; replayed otherwise, it is history.
@@ -176,6 +197,12 @@ export class Arrivals {
   #roomView(room: string): string {
     const view = this.#views.find(room);
     return view?.kind === "room" ? view.id : this.#views.current?.id ?? this.#views.room(room).id;
+  }
+
+  #remember(sent: string): void {
+    this.#shown.delete(sent);
+    this.#shown.add(sent);
+    if (this.#shown.size > SENT_REMEMBERED) this.#shown.delete(this.#shown.values().next().value!);
   }
 
   #none(view?: string): Taken {

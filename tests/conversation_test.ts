@@ -165,6 +165,40 @@ Deno.test("Conversation: the hello that comes back returns to every room (versio
   });
 });
 
+Deno.test("Conversation: a message shown during a cluster split is not shown again when its stored copy is replayed", () => {
+  const chat = joined();
+  chat.receive(message(3_000_000, { text: "before" }), 1);
+  // Split: the people of this server are shown messages under provisional ids.
+  const [say] = sent(chat.type("during the split", 2));
+  assert.ok(say?.type === "say" && say.cid !== undefined);
+  chat.receive(message(3_000_001, { from: "ann", text: "during the split", cid: say.cid }), 3);
+  chat.receive(message(3_000_002, { text: "bob too", cid: "bob-1" }), 4);
+  // The link is back; the connection drops before anything newer is said, and comes back.
+  const hello = comeBack(chat, "ann");
+  assert.ok(hello.type === "hello");
+  assert.deepEqual(hello.rooms, [{ room: "#lobby", since: 3_000_002 }]);
+  chat.receive(welcome("ann"), 101);
+  chat.receive(room("#lobby", ["ann", "bob"]), 102);
+  // The replay: the two stored under new ids, and what the other server's people said meanwhile.
+  const replay = [
+    message(4_000_000, { from: "carol", text: "from elsewhere", cid: "carol-1", replay: true }),
+    message(5_000_000, { from: "ann", text: "during the split", cid: say.cid, replay: true }),
+    message(6_000_000, { text: "bob too", cid: "bob-1", replay: true }),
+    message(7_000_000, { text: "after", replay: true }),
+  ];
+  const lines = replay.flatMap((frame) => shown(chat.receive(frame, 103)));
+  assert.deepEqual(lines.filter((line) => !line.startsWith("--")), [
+    "[03:04:05] carol: from elsewhere",
+    "[03:04:05] bob: after",
+  ]);
+  assert.equal(chat.roster.lastId, 7_000_000);
+  // An answer to /history shows them all, as asked.
+  chat.type("/history", 104);
+  chat.receive({ type: "info", text: "The last 4 messages of #lobby:" }, 105);
+  const history = replay.flatMap((frame) => shown(chat.receive(frame, 105)));
+  assert.equal(history.filter((line) => line.includes("during the split")).length, 1);
+});
+
 Deno.test("Conversation: the hello that comes back takes the name, room and place back (version 1)", async (t) => {
   await t.step("resume token, room and the last id seen in it", () => {
     const chat = joinedV1();
