@@ -23,8 +23,8 @@ export const MAX_SEARCH_WORDS = 8;
 export const MIN_PREFIX_LENGTH = 3;
 
 /**
- * Most candidates one search examines: messages holding every word, newest
- * first, in any room. It bounds the work of a search whatever the query.
+ * Most candidates one search examines: messages of the room holding every
+ * word, newest first. It bounds the work of a search whatever the query.
  */
 export const SEARCH_BUDGET = 1_000;
 
@@ -172,7 +172,7 @@ export interface Collected<T> {
 }
 
 /**
- * Walks `candidates` (messages holding every word, newest first, any room),
+ * Walks `candidates` (messages holding every word, newest first),
  * keeping those `accept` returns, until `limit` are kept or `budget`
  * candidates have been examined.
  */

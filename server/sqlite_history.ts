@@ -88,7 +88,7 @@ export interface SqliteHistoryOptions {
   retention?: Retention;
 }
 
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS messages (
@@ -134,7 +134,32 @@ const MIGRATIONS: Readonly<Record<number, string>> = {
       PRIMARY KEY (kind, key)
     );
   `,
+  // The room in the word index, so that a search walks its own room's matches only: one
+  // token per room, its name in hex, computed by SQLite for the index and its rebuilds alike.
+  5: `
+    ALTER TABLE messages ADD COLUMN room_key TEXT GENERATED ALWAYS AS ('r' || hex(room)) VIRTUAL;
+    DROP TRIGGER messages_indexed;
+    DROP TRIGGER messages_unindexed;
+    DROP TABLE messages_text;
+    CREATE VIRTUAL TABLE messages_text USING fts5(
+      text, room_key, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO messages_text (messages_text) VALUES ('rebuild');
+    CREATE TRIGGER messages_indexed AFTER INSERT ON messages BEGIN
+      INSERT INTO messages_text (rowid, text, room_key) VALUES (new.id, new.text, new.room_key);
+    END;
+    CREATE TRIGGER messages_unindexed AFTER DELETE ON messages BEGIN
+      INSERT INTO messages_text (messages_text, rowid, text, room_key)
+        VALUES ('delete', old.id, old.text, old.room_key);
+    END;
+  `,
 };
+
+/** The token of `room` in the word index: `r` and its name's UTF-8 bytes in hex, as SQLite's `hex()`. */
+function roomKey(room: string): string {
+  const bytes = new TextEncoder().encode(room);
+  return `r${Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+}
 
 interface Row {
   id: number;
@@ -443,15 +468,15 @@ export class SqliteHistory implements HistoryStore {
   }
 
   find(room: string, query: SearchQuery, options: SearchOptions): SearchResult<MessageFrame> {
-    // A room with no messages would spend the whole budget on other rooms' matches.
     if (this.#any.get(room) === undefined) return { found: [] };
     this.#prefixes ??= new PrefixCounter(this.#db, "messages_text");
     const tooBroad = this.#prefixes.tooBroad(query, options.prefixWords);
     if (tooBroad !== undefined) return { found: [], tooBroad };
-    // With no word of the index, the room's messages are the candidates, newest first.
+    // The room's messages holding every word of the index, newest first; all of them when
+    // no word is for the index.
     const candidates = query.match === ""
       ? this.#newest.iterate(room)
-      : this.#search.iterate(room, query.match);
+      : this.#search.iterate(room, `room_key : "${roomKey(room)}" AND text : (${query.match})`);
     const { found, stoppedAt } = collectMatches(
       candidates as Iterable<{ id: number; here: number; text: string }>,
       ({ id, here, text }) => here && holdsAll(text, query.inside) ? id : undefined,

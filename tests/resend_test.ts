@@ -329,15 +329,20 @@ Deno.test("SqliteHistory.open() adds client message ids to a version 1 file", as
     const path = `${dir}/history.db`;
     const old = new DatabaseSync(path);
     old.exec(SCHEMA_1);
-    old.prepare("INSERT INTO messages (id, ts, room, sender, text) VALUES (?, ?, ?, ?, ?)")
-      .run(7, 1000, "#lobby", "ann", "from before");
+    const insert = old.prepare(
+      "INSERT INTO messages (id, ts, room, sender, text) VALUES (?, ?, ?, ?, ?)",
+    );
+    insert.run(6, 900, "#dév", "bob", "before too");
+    insert.run(7, 1000, "#lobby", "ann", "from before");
     old.close();
     {
       using store = SqliteHistory.open(path);
       assert.deepEqual(store.recent("#lobby", 10), [
         { type: "message", id: 7, ts: 1000, room: "#lobby", from: "ann", text: "from before" },
       ]);
-      assert.equal(store.search("#lobby", "before", 10).length, 1);
+      // The word index was built again with each message's room.
+      assert.deepEqual(store.search("#lobby", "before", 10).map((message) => message.id), [7]);
+      assert.deepEqual(store.search("#dév", "before", 10).map((message) => message.id), [6]);
       store.append({
         type: "message",
         id: 8,
@@ -349,13 +354,15 @@ Deno.test("SqliteHistory.open() adds client message ids to a version 1 file", as
       });
       assert.deepEqual(store.withCid("k-1").map((message) => message.id), [8]);
       assert.deepEqual(store.withCid("nothing"), []);
+      assert.deepEqual(store.search("#lobby", "with", 10).map((message) => message.id), [8]);
+      assert.deepEqual(store.search("#dév", "with", 10), []);
     }
     const check = new DatabaseSync(path, { readOnly: true });
     try {
       const { user_version } = check.prepare("PRAGMA user_version").get() as {
         user_version: number;
       };
-      assert.equal(user_version, 4, "migrated to the current schema");
+      assert.equal(user_version, 5, "migrated to the current schema");
       // A lookup reads the index, not the table.
       const plan = check.prepare(
         "EXPLAIN QUERY PLAN SELECT * FROM messages WHERE cid = ? ORDER BY id DESC LIMIT 16",

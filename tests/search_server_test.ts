@@ -106,35 +106,43 @@ Deno.test("/search and the search frame refuse text over the limits with text_in
   });
 });
 
-Deno.test("/search stops after the row budget, other rooms' matches included, and says how far it looked", async () => {
-  // The newest SEARCH_BUDGET candidates are all in #lobby but one; #quiet's first message is older.
-  const total = SEARCH_BUDGET + 500;
-  const quiet = [1, SEARCH_BUDGET];
+Deno.test("/search stops after the row budget of the room's own matches, and says how far it looked", async () => {
+  // #quiet: one old match, then SEARCH_BUDGET + 10 newer ones; #lobby: many newer still.
+  const quiet = SEARCH_BUDGET + 11;
   await using chat = await startStored((store) => {
-    for (let id = 1; id <= total; id++) {
-      store.append(stored(id, quiet.includes(id) ? "#quiet" : LOBBY, `needle number ${id}`));
-    }
+    let id = 0;
+    store.append(stored(++id, "#quiet", "needle oldest"));
+    for (let i = 0; i < quiet - 1; i++) store.append(stored(++id, "#quiet", `needle ${i} hay`));
+    for (let i = 0; i < SEARCH_BUDGET * 2; i++) store.append(stored(++id, LOBBY, `needle ${i}`));
   });
   await using ann = await TestClient.connect(chat.port);
   await ann.send({ type: "hello", version: 1, name: "ann", room: "#quiet" });
   await ann.next("room");
   await ann.sync();
+  // "oldest" is held by #quiet's first message alone: the budget is spent on #quiet's
+  // newer needles before it, and #lobby's newer matches count for nothing.
   const mark = ann.frames.length;
-  await ann.say("/search needle");
-  const frames = await framesSince(ann, mark);
+  await ann.say("/search needle oldest");
+  assert.deepEqual(await framesSince(ann, mark), [{
+    type: "info",
+    text: `1 message in #quiet matches "needle oldest":`,
+  }, { ...stored(1, "#quiet", "needle oldest"), replay: true }]);
+  const again = ann.frames.length;
+  await ann.say("/search needle hay");
+  const frames = await framesSince(ann, again);
   assert.deepEqual(frames[0], {
     type: "info",
-    text:
-      '1 message in #quiet matches "needle" (searched the last message; add words to search further back):',
+    text: `50 messages in #quiet match "needle hay":`,
   });
-  assert.deepEqual(frames.slice(1).map((frame) => frame.type === "message" && frame.id), [
-    SEARCH_BUDGET,
-  ]);
-  // A word that only #quiet's messages hold finds both: the budget counts candidates.
-  const again = ann.frames.length;
-  await ann.say(`/search needle ${1}`);
-  const exact = await framesSince(ann, again);
-  assert.deepEqual(exact[0], { type: "info", text: '1 message in #quiet matches "needle 1":' });
+  // A word on every message of #quiet: the budget runs out before its oldest message.
+  const budget = ann.frames.length;
+  await ann.say("/search needl");
+  const cut = await framesSince(ann, budget);
+  assert.equal(cut.length, 51);
+  assert.deepEqual(cut[0], {
+    type: "info",
+    text: `50 messages in #quiet match "needl":`,
+  });
 });
 
 Deno.test("/search finds Chinese, Japanese and Korean words inside longer runs, in the room's own messages", async () => {
