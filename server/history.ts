@@ -53,6 +53,13 @@ export interface HistoryStore extends Disposable {
   /** The newest matches of `query` in `room`, examining at most `options.budget` candidates. */
   find(room: string, query: SearchQuery, options: SearchOptions): SearchResult<MessageFrame>;
   /**
+   * Does one bounded step of what a search of `room` needs done first
+   * (bringing a word index up to date), so that a caller can spread it over
+   * turns of the event loop; returns whether nothing is left to do. A store
+   * without this needs nothing.
+   */
+  prepareSearch?(room: string): boolean;
+  /**
    * The stored messages whose client message id is `cid`, newest first, at
    * most {@linkcode MAX_CID_MATCHES}: a sender's id may be reused by others.
    */
@@ -158,34 +165,74 @@ interface RoomIndex {
 }
 
 /**
+ * Bytes of messages a {@linkcode MemoryHistory} holds in all rooms together,
+ * by default: rooms are many and each may fill its window with long
+ * messages, so without a total a flood of new rooms grows the server without
+ * end.
+ */
+export const MEMORY_HISTORY_BYTES = 64 * 1024 * 1024;
+
+/** The memory a kept message takes, about: its strings (two bytes a character) and the object. */
+function weight(message: MessageFrame): number {
+  return 160 + 2 * (message.text.length + message.from.length + (message.cid?.length ?? 0));
+}
+
+/** Rooms whose word index is kept between searches; the least recently searched goes first. */
+const INDEXES_KEPT = 16;
+
+/**
+ * What one step of bringing a word index up to date may add: about 5 ms of
+ * work. A room of 2,000 messages of 4 KB takes 0.7 s to index in one go.
+ */
+const INDEX_STEP = { bytes: 64 * 1024, messages: 500 };
+
+/** Options of a {@linkcode MemoryHistory}. */
+export interface MemoryHistoryOptions {
+  /** Bytes of messages kept in all rooms together, about. @default {MEMORY_HISTORY_BYTES} */
+  maxBytes?: number;
+}
+
+/**
  * Keeps the last `capacity` messages of each room in memory, with a word
- * index of each room. A room's index is brought up to date when the room is
- * searched, not on every message: adding a text to an index costs about 30
- * microseconds alone (6 in a batch), which every message would pay while
- * searches are rare. Unlike SQLite's one index, each room has its own, so the
- * search budget and the count of words a prefix starts are the room's own.
+ * index of each room, and at most {@linkcode MEMORY_HISTORY_BYTES} of them in
+ * all: past that, the room that holds the most loses its oldest first. A
+ * room's index is brought up to date when the room is searched, not on every
+ * message: adding a text to an index costs about 30 microseconds alone (6 in
+ * a batch), which every message would pay while searches are rare. Unlike
+ * SQLite's one index, each room has its own, so the search budget and the
+ * count of words a prefix starts are the room's own.
  */
 export class MemoryHistory implements HistoryStore {
   readonly #capacity: number;
+  readonly #maxBytes: number;
   readonly #rooms = new Map<string, MessageFrame[]>();
-  /** The word index of each room that was searched. */
+  /** What the messages of each room weigh (see `weight`), and all of them. */
+  readonly #weights = new Map<string, number>();
+  #weight = 0;
+  /** The word index of each room searched lately, the least recently searched first. */
   readonly #indexes = new Map<string, RoomIndex>();
   /** The kept messages that have a client message id, by that id, oldest first. */
   readonly #byCid = new Map<string, MessageFrame[]>();
   #lastId = 0;
 
   /** @param capacity Messages kept per room. */
-  constructor(capacity: number) {
+  constructor(capacity: number, options: MemoryHistoryOptions = {}) {
     if (!Number.isInteger(capacity) || capacity < 0) {
       throw new RangeError(
         `Cannot create history: capacity must be an integer >= 0, received ${capacity}`,
       );
     }
     this.#capacity = capacity;
+    this.#maxBytes = options.maxBytes ?? MEMORY_HISTORY_BYTES;
   }
 
   lastId(): number {
     return this.#lastId;
+  }
+
+  /** About how many bytes the messages held take, in all rooms (at most the total it was given). */
+  get bytes(): number {
+    return this.#weight;
   }
 
   reserve(id: number): void {
@@ -207,11 +254,15 @@ export class MemoryHistory implements HistoryStore {
       if (same.length > MAX_CID_MATCHES) same.shift();
       this.#byCid.set(message.cid, same);
     }
+    this.#weigh(message.room, weight(message));
     // The message that this one pushes out of the room's window is forgotten.
     const gone = messages[messages.length - this.#capacity - 1];
     if (gone?.cid !== undefined) this.#forgetCid(gone);
     // Trim in batches so appends stay O(1) amortised.
-    if (messages.length >= this.#capacity * 2) messages.splice(0, messages.length - this.#capacity);
+    if (messages.length >= this.#capacity * 2) {
+      this.#drop(message.room, messages, messages.length - this.#capacity);
+    }
+    if (this.#weight > this.#maxBytes) this.#shed();
   }
 
   recent(room: string, limit: number): MessageFrame[] {
@@ -289,8 +340,15 @@ export class MemoryHistory implements HistoryStore {
     else notes.set(key, value);
   }
 
+  prepareSearch(room: string): boolean {
+    const messages = this.#rooms.get(room);
+    return messages === undefined || this.#catchUp(room, messages, INDEX_STEP).done;
+  }
+
   [Symbol.dispose](): void {
     this.#rooms.clear();
+    this.#weights.clear();
+    this.#weight = 0;
     this.#byCid.clear();
     for (const { index } of this.#indexes.values()) index[Symbol.dispose]();
     this.#indexes.clear();
@@ -300,11 +358,22 @@ export class MemoryHistory implements HistoryStore {
    * Brings the word index of `room` up to date: the newest of `messages`, up
    * to {@linkcode INDEX_WINDOW} and the capacity, are in it and no others.
    */
-  #catchUp(room: string, messages: readonly MessageFrame[]): RoomIndex {
+  #catchUp(
+    room: string,
+    messages: readonly MessageFrame[],
+    step?: { bytes: number; messages: number },
+  ): RoomIndex & { done: boolean } {
     let state = this.#indexes.get(room);
     if (state === undefined) {
       state = { index: new TextIndex(), ids: [] };
-      this.#indexes.set(room, state);
+    }
+    // Searched now: the most recently searched, and the least recently so goes if too many.
+    this.#indexes.delete(room);
+    this.#indexes.set(room, state);
+    if (this.#indexes.size > INDEXES_KEPT) {
+      const [oldest, { index }] = this.#indexes.entries().next().value!;
+      index[Symbol.dispose]();
+      this.#indexes.delete(oldest);
     }
     const start = Math.max(0, messages.length - Math.min(this.#capacity, INDEX_WINDOW));
     const first = messages[start]?.id ?? Infinity;
@@ -314,10 +383,61 @@ export class MemoryHistory implements HistoryStore {
     const last = ids.at(-1) ?? -Infinity;
     let from = messages.length;
     while (from > start && messages[from - 1]!.id > last) from--;
-    const added = messages.slice(from);
+    let to = messages.length;
+    if (step !== undefined) {
+      // At most a step's worth, oldest first: the rest is added by the next steps.
+      let bytes = 0;
+      to = from;
+      while (to < messages.length && to - from < step.messages && bytes < step.bytes) {
+        bytes += messages[to]!.text.length;
+        to++;
+      }
+    }
+    const added = messages.slice(from, to);
     state.index.update(added, ids.slice(0, gone));
     state.ids = ids.slice(gone).concat(added.map((message) => message.id));
-    return state;
+    return { ...state, done: to === messages.length };
+  }
+
+  /** Adds `amount` to what `room` weighs. */
+  #weigh(room: string, amount: number): void {
+    this.#weights.set(room, (this.#weights.get(room) ?? 0) + amount);
+    this.#weight += amount;
+  }
+
+  /** Removes the oldest `count` of `messages`, the messages of `room`. */
+  #drop(room: string, messages: MessageFrame[], count: number): void {
+    const dropped = messages.splice(0, count);
+    let amount = 0;
+    for (const message of dropped) {
+      amount += weight(message);
+      if (message.cid !== undefined) this.#forgetCid(message);
+    }
+    this.#weigh(room, -amount);
+    if (messages.length > 0) return;
+    this.#rooms.delete(room);
+    this.#weight -= this.#weights.get(room) ?? 0;
+    this.#weights.delete(room);
+    this.#indexes.get(room)?.index[Symbol.dispose]();
+    this.#indexes.delete(room);
+  }
+
+  /**
+   * Brings what all rooms weigh under the total: the room that weighs the
+   * most loses its oldest quarter, again until it is. A flood of long
+   * messages or of rooms pays for itself; quiet rooms keep theirs.
+   */
+  #shed(): void {
+    while (this.#weight > this.#maxBytes) {
+      let heaviest: string | undefined;
+      let most = -1;
+      for (const [room, amount] of this.#weights) {
+        if (amount > most) [heaviest, most] = [room, amount];
+      }
+      const messages = heaviest === undefined ? undefined : this.#rooms.get(heaviest);
+      if (messages === undefined) return;
+      this.#drop(heaviest!, messages, Math.max(1, Math.ceil(messages.length / 4)));
+    }
   }
 
   #forgetCid(gone: MessageFrame): void {

@@ -155,7 +155,9 @@ export class Hub implements Disposable {
     history: this.#in((member, frame, room) =>
       this.#messages.history(member, room, frame.limit ?? DEFAULT_HISTORY)
     ),
-    search: this.#in((member, frame, room) => this.#messages.search(member, room, frame.text)),
+    search: this.#in((member, frame, room) =>
+      this.#waitFor(member.session, this.#messages.search(member, room, frame.text))
+    ),
     quit: (member, frame) => this.#quit(member, frame.reason),
     away: (member, frame) => {
       this.#presence.away(member, frame.reason);
@@ -469,9 +471,15 @@ export class Hub implements Disposable {
 
   /** Answers a `hello`; frames that come while the cluster is asked wait for the answer. */
   #hello(newcomer: Newcomer, hello: Extract<ClientFrame, { type: "hello" }>): void {
-    const answer = this.#identity.hello(newcomer, hello);
+    this.#waitFor(newcomer.session, this.#identity.hello(newcomer, hello));
+  }
+
+  /**
+   * Holds the frames that come from `session` until `answer` settles, then
+   * handles them in order: what it answers comes before what they do.
+   */
+  #waitFor(session: Session, answer: Promise<unknown> | void): void {
     if (answer === undefined) return;
-    const session = newcomer.session;
     this.#waiting.set(session, []);
     answer.finally(() => {
       const waiting = this.#waiting.get(session) ?? [];

@@ -301,6 +301,49 @@ Deno.test("MemoryHistory keeps the last `capacity` messages of each room", () =>
   assert.throws(() => new MemoryHistory(1.5), RangeError);
 });
 
+Deno.test("MemoryHistory holds at most its total of bytes: the room holding the most loses its oldest", () => {
+  using store = new MemoryHistory(1000, { maxBytes: 1024 * 1024 });
+  const long = "x".repeat(4000);
+  let id = 0;
+  for (let i = 0; i < 20; i++) store.append(message(++id, "#quiet", `quiet ${i}`));
+  // A flood of long messages over many rooms.
+  for (let i = 0; i < 400; i++) store.append(message(++id, `#flood${i % 40}`, long));
+  assert.ok(store.bytes <= 1024 * 1024, `${store.bytes} bytes`);
+  assert.ok(store.bytes > 900 * 1024, `${store.bytes} bytes: not shed more than needed`);
+  assert.equal(store.recent("#quiet", 100).length, 20, "the quiet room keeps all of its own");
+  // Each flooded room lost its oldest first, and kept its newest.
+  const kept = Array.from({ length: 40 }, (_, i) => store.recent(`#flood${i}`, 100));
+  assert.ok(kept.some((messages) => messages.length < 10), "some lost messages");
+  for (const [i, messages] of kept.entries()) {
+    const all = Array.from({ length: 10 }, (_, j) => 20 + i + 1 + 40 * j);
+    assert.deepEqual(ids(messages), all.slice(all.length - messages.length), `#flood${i}`);
+  }
+  // A room that lost everything is forgotten, its word index with it.
+  store.append(message(++id, "#quiet", "needle"));
+  for (let i = 0; i < 1000; i++) store.append(message(++id, "#big", long));
+  assert.ok(store.bytes <= 1024 * 1024);
+  assert.deepEqual(ids(store.search("#quiet", "needle", 10)), [id - 1000]);
+});
+
+Deno.test("MemoryHistory readies a room's word index a bounded step at a time", () => {
+  using store = new MemoryHistory(2000);
+  const words = (i: number) =>
+    Array.from({ length: 800 }, (_, j) => `w${(i * 7 + j) % 997}`).join(" ");
+  for (let id = 1; id <= 2000; id++) store.append(message(id, "#a", `${words(id)} n${id}`));
+  let steps = 1;
+  while (!store.prepareSearch("#a")) steps++;
+  // About 8 MB of text, at most 64 KB a step.
+  assert.ok(steps >= 100, `${steps} steps`);
+  assert.deepEqual(ids(store.search("#a", "n1999", 10)), [1999]);
+  assert.deepEqual(ids(store.search("#a", "n1", 10)), [1]);
+  // Up to date, it needs nothing more; a new message is one step.
+  assert.equal(store.prepareSearch("#a"), true);
+  store.append(message(2001, "#a", "fresh words"));
+  assert.equal(store.prepareSearch("#a"), true);
+  assert.deepEqual(ids(store.search("#a", "fresh", 10)), [2001]);
+  assert.equal(store.prepareSearch("#nowhere"), true);
+});
+
 // What only the SQLite file does.
 
 Deno.test("SqliteHistory keeps messages across a close and reopen, and lastId() continues", async () => {

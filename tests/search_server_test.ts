@@ -13,6 +13,7 @@ import {
   SEARCH_BUDGET,
   SEARCH_BURST,
 } from "../server/search.ts";
+import { MemoryHistory } from "../server/history.ts";
 import { SqliteHistory } from "../server/sqlite_history.ts";
 import { type ChatServer, startServer } from "../server.ts";
 import { framesSince, LOOPBACK, TestClient } from "./_test_utils.ts";
@@ -183,6 +184,43 @@ Deno.test("/search finds Chinese, Japanese and Korean words inside longer runs, 
     info: 'No messages in #lobby match "吃 寿司"',
     ids: [],
   });
+});
+
+Deno.test("/search of a room whose word index must be built first never stalls the others", async () => {
+  // --memory: a room's index is built when it is first searched; this one holds 8 MB of text.
+  using history = new MemoryHistory(2000);
+  const words = (i: number) =>
+    Array.from({ length: 800 }, (_, j) => `w${(i * 7 + j) % 997}`).join(" ");
+  for (let id = 1; id <= 2000; id++) history.append(stored(id, "#big", `${words(id)} n${id}`));
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, history });
+  const port = server.addr.port;
+  await using ann = await TestClient.join(port, "ann");
+  await using bob = await TestClient.join(port, "bob");
+  await ann.say("/join #big");
+  await ann.next("room");
+  await ann.sync();
+  const mark = ann.frames.length;
+  // The search, and right behind it a ping on the same connection: its pong comes after the answer.
+  await ann.write(
+    encodeFrame({ type: "search", text: "n1999" }) + encodeFrame({ type: "ping", token: "after" }),
+  );
+  // Meanwhile bob's pings are answered, one after another, while the index is built.
+  let answered = 0;
+  const searched = ann.next("info", undefined, 20_000);
+  let done = false;
+  searched.finally(() => done = true);
+  while (!done) {
+    await bob.send({ type: "ping", token: `b${answered}` });
+    await bob.next("pong", (frame) => frame.token === `b${answered}`, 20_000);
+    if (!done) answered++;
+  }
+  assert.equal((await searched).text, '1 message in #big matches "n1999":');
+  assert.ok(answered >= 3, `bob was answered ${answered} times during the search`);
+  await ann.next("pong", (frame) => frame.token === "after");
+  const order = ann.frames.slice(mark).map((frame) =>
+    frame.type === "message" ? frame.id : frame.type === "pong" ? frame.token : frame.type
+  );
+  assert.deepEqual(order, ["info", 1999, "after"]);
 });
 
 Deno.test("/search is paced per connection: a burst, then rate_limited, never a strike", async () => {

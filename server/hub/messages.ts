@@ -29,6 +29,7 @@ import {
   parseSearch,
   SEARCH_BURST,
   SearchPace,
+  type SearchQuery,
 } from "../search.ts";
 import { framesOf, type Session } from "../session.ts";
 import { grouped, inform, type Member, type Members, refuse } from "./members.ts";
@@ -302,13 +303,18 @@ export class Messages {
     );
   }
 
-  /** Replays the newest messages of `room`, one of the member's, that match `raw`, paced per connection. */
-  search(member: Member, { name: room }: Room, raw: string): void {
+  /**
+   * Replays the newest messages of `room`, one of the member's, that match
+   * `raw`, paced per connection. Returns, when the store needs time to get
+   * ready first, what settles once the answer is sent: the member's next
+   * frames wait for it.
+   */
+  search(member: Member, { name: room }: Room, raw: string): Promise<void> | undefined {
     const checked = parseSearch(raw);
-    if (!checked.ok) return refuse(member, checked.code, checked.message);
+    if (!checked.ok) return void refuse(member, checked.code, checked.message);
     const wait = this.#paceSearch(member.session);
     if (wait > 0) {
-      return refuse(
+      return void refuse(
         member,
         "rate_limited",
         `Cannot search now: after ${SEARCH_BURST} searches, one a second; try again in ${
@@ -316,7 +322,36 @@ export class Messages {
         } s`,
       );
     }
-    const { query } = checked;
+    return this.#whenSearchable(
+      member,
+      room,
+      () => this.#answerSearch(member, room, checked.query),
+    );
+  }
+
+  /**
+   * Runs `then` once `room` can be searched, its store's preparation spread
+   * over turns of the event loop a bounded step at a time, and not at all if
+   * `member` has gone meanwhile. Returns, when it could not run at once, what
+   * settles once it has.
+   */
+  #whenSearchable(member: Member, room: string, then: () => void): Promise<void> | undefined {
+    if (this.#history.prepareSearch?.(room) !== false) return void then();
+    return new Promise((resolve) => {
+      // A timer, not setImmediate: an immediate that sets another runs before any input is
+      // read, so the others would wait for the whole preparation again.
+      const step = () => {
+        if (this.#members.get(member.session) !== member) return resolve();
+        if (this.#history.prepareSearch?.(room) === false) return void setTimeout(step, 0);
+        then();
+        resolve();
+      };
+      setTimeout(step, 0);
+    });
+  }
+
+  /** Answers a search of `room` by `member`: an `info`, then the matches found. */
+  #answerSearch(member: Member, room: string, query: SearchQuery): void {
     const { found, searched, tooBroad } = this.#history.find(room, query, {
       limit: MAX_SEARCH_RESULTS,
     });
