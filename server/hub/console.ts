@@ -2,8 +2,9 @@
  * The host's console: the lines typed into `chat serve`'s terminal, run as
  * an operator called `host` who is in no room. It takes the operators'
  * commands of the command table, and three of its own: `/say #room TEXT`
- * (post as the host), `/who #room` and `/rooms`. What it is told is printed
- * as plain lines.
+ * (post as the host), `/who #room` and `/rooms`. A line that is not a
+ * command is refused: it would be posted in no room. What it is told is
+ * printed as plain lines.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { type CommandFrame, parseInput } from "../../core/commands.ts";
 import { describeFrame } from "../../core/describe.ts";
 import { nameKey, normalizeRoom } from "../../core/names.ts";
 import { plainLines } from "../../core/plain.ts";
+import { sanitizeText } from "../../core/sanitize.ts";
 import { LOBBY, type ServerFrame } from "../../protocol.ts";
 import { SentMemory } from "../sent_memory.ts";
 import type { FrameSource, Session } from "../session.ts";
@@ -45,6 +47,9 @@ const HELP = [
   "  /mute NAME [DURATION]  /unmute NAME   /op NAME   /deop NAME   /rename NAME NEW",
   "  /topic #room [TEXT]    /lock #room    /unlock #room",
 ];
+
+/** What the console says to a line that is not a command. */
+const PLAIN_LINE = "!! Type a command: /say #room TEXT posts a line; /help lists the commands";
 
 /** What the console needs of the hub. */
 export interface ConsoleOptions {
@@ -113,6 +118,9 @@ export class HostConsole {
   run(line: string): void {
     const text = line.trim();
     if (text === "") return;
+    // The console is in no room, so a line that is not a command has nowhere
+    // to go; nor has `//text`, which a chat client sends as the line `/text`.
+    if (!text.startsWith("/") || text.startsWith("//")) return this.#print(PLAIN_LINE);
     const [, command = "", rest = ""] = /^\/(\S+)\s*(.*)$/s.exec(text) ?? [];
     switch (command.toLowerCase()) {
       case "say":
@@ -128,13 +136,18 @@ export class HostConsole {
       case "?":
         return HELP.forEach((row) => this.#print(row));
     }
-    const parsed = parseInput(text.startsWith("/") ? text : `/say ${text}`);
-    if (!parsed.ok || parsed.frame.type === "say" || !CONSOLE_COMMANDS.has(parsed.frame.type)) {
+    const parsed = parseInput(text);
+    if (!parsed.ok) {
+      // The chat clients' wording of an unknown command tells of `//`, which
+      // the console does not take.
       return this.#print(
-        `!! ${
-          parsed.ok ? `"${text.split(/\s/)[0]}" is not a console command` : parsed.message
-        }; /help lists them`,
+        parsed.code === "unknown_command"
+          ? `!! Unknown command "/${sanitizeText(command.toLowerCase())}"; /help lists the commands`
+          : `!! ${parsed.message}`,
       );
+    }
+    if (parsed.frame.type === "say" || !CONSOLE_COMMANDS.has(parsed.frame.type)) {
+      return this.#print(`!! "${text.split(/\s/)[0]}" is not a console command; /help lists them`);
     }
     this.#options.dispatch(this.#member, parsed.frame);
   }
