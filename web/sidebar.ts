@@ -236,7 +236,10 @@ function personItem(list: HTMLElement, name: string, self: boolean, me: string):
   button.className = "member-button";
   button.title = `Private messages with ${sanitizeText(name)}`;
   button.append(label);
-  button.addEventListener("click", () => drawnPeople.get(list)?.options.onPick(name));
+  // The whole row is what a pointer picks, marks included, as its hover shows; the button,
+  // its one control, is what the keyboard and assistive technology press, and its click
+  // comes here too.
+  item.addEventListener("click", () => drawnPeople.get(list)?.options.onPick(name));
   item.append(button);
   return item;
 }
@@ -246,12 +249,12 @@ const MARKS = ".op-mark, .client-mark, .ignored-mark, .presence";
 
 /**
  * Fills `list` with one `li` per person: their name (a button, but for the
- * user's own), then an operator's mark (`.op-mark`), their client
- * (`.client-mark`), whether the user ignores them (`.ignored-mark`) and,
- * dimmed, whether they are away or idle (`.presence`; the `li` is `.away`
- * while they are away). Drawn again, the entries of the people still there
- * stay the same elements, only their marks change: a click is never lost
- * to a list redrawn under the pointer.
+ * user's own; a click anywhere in the row is one on it), then an operator's
+ * mark (`.op-mark`), their client (`.client-mark`), whether the user ignores
+ * them (`.ignored-mark`) and, dimmed, whether they are away or idle
+ * (`.presence`; the `li` is `.away` while they are away). Drawn again, the
+ * entries of the people still there stay the same elements, only their marks
+ * change: a click is never lost to a list redrawn under the pointer.
  */
 export function renderMembers(
   list: HTMLElement,

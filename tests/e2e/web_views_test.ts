@@ -18,6 +18,7 @@ import {
   joinAs,
   pageUrl,
   say,
+  screenshot,
   WAIT_MS,
   waitForLine,
 } from "./_browser.ts";
@@ -181,6 +182,58 @@ for (const { name: size, options } of SIZES) {
         0,
         "the private line in #lobby",
       );
+      assert.deepEqual(browser.unexpectedProblems(), []);
+    },
+  );
+}
+
+/** Clicks `item` 5 pixels from its right end, halfway down. */
+async function clickFarEnd(item: Locator): Promise<void> {
+  const box = await item.boundingBox();
+  assert.ok(box !== null, "the entry has no box");
+  await item.click({ position: { x: box.width - 5, y: box.height / 2 } });
+}
+
+for (const { name: size, options } of SIZES) {
+  testWith(
+    ["chromium"],
+    `web page (${size}): anywhere in a person's row opens the private view, as does a key on its one button`,
+    async () => {
+      await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+      await using browser = await ChatBrowser.launch(options);
+      await using bob = await TestClient.connect(server.addr.port);
+      await bob.send({ type: "hello", version: 2, name: "bob", client: "terminal" });
+      await bob.next("welcome");
+      const page = await browser.open(pageUrl(server.webAddr!.port));
+      await joinAs(page, "ann");
+      await openSidebar(page);
+      const row = page.locator('#members li[data-name="bob"]');
+      const mark = row.locator(".client-mark", { hasText: exactly("terminal") });
+      await mark.waitFor();
+      await mark.hover();
+      await screenshot(page, `web-people-row-${size}.png`);
+
+      // The row lights up under the pointer as a whole: a click on its far end, past the
+      // client's mark, is as good as one on the name. The user's own row opens nothing.
+      await clickFarEnd(page.locator('#members li[data-name="ann"]'));
+      await clickFarEnd(row);
+      await looksAt(page, "@bob");
+      assert.equal(await viewButton(page, "@ann").count(), 0, "a view with oneself");
+      await showView(page, "#lobby");
+      await openSidebar(page);
+      await mark.click();
+      await looksAt(page, "@bob");
+      await showView(page, "#lobby");
+
+      // One button per person, named by the name alone, that a key presses.
+      await openSidebar(page);
+      const button = row.getByRole("button", { name: "bob", exact: true });
+      assert.equal(await row.getByRole("button").count(), 1, "buttons in bob's row");
+      await button.focus();
+      await button.press("Enter");
+      await looksAt(page, "@bob");
+      await say(page, "psst", { typed: true });
+      assert.equal((await bob.next("private", (frame) => frame.text === "psst")).to, "bob");
       assert.deepEqual(browser.unexpectedProblems(), []);
     },
   );
