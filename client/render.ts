@@ -29,7 +29,12 @@ export { clock, isMention };
 /** Paints `name` in its palette colour (xterm 256 colours: `styleText` has no such format). */
 export function paintName(name: string, color: boolean): string {
   const safe = sanitizeText(name);
-  return color ? `\x1b[1;38;5;${colorOf(name).ansi}m${safe}\x1b[22;39m` : safe;
+  return color ? nameColored(safe, name) : safe;
+}
+
+/** `text`, a name or a piece of one, in the palette colour of `name`. */
+function nameColored(text: string, name: string): string {
+  return `\x1b[1;38;5;${colorOf(name).ansi}m${text}\x1b[22;39m`;
 }
 
 function style(format: Parameters<typeof styleText>[0], text: string): string {
@@ -44,7 +49,8 @@ function paint(run: Run): string {
       return style("magenta", run.text);
     case "name":
     case "peer":
-      return paintName(run.name ?? run.text, true);
+      // The text, not the name: a name may be cut where it meets the edge of the screen.
+      return nameColored(run.text, run.name ?? run.text);
     case "mention":
       return style(["bold", "inverse"], run.text);
     case "code":
@@ -56,7 +62,10 @@ function paint(run: Run): string {
 
 /** Options for {@linkcode drawLine}. */
 export interface DrawOptions {
-  /** The terminal's width: a divider is centred in it. */
+  /**
+   * The terminal's width: a divider is centred in it, and a longer line
+   * wrapped at its spaces, under its words (see `textRows`).
+   */
   columns?: number;
 }
 
@@ -104,18 +113,21 @@ function helpRows(line: Line, columns: number): string[] {
 
 /**
  * Draws one line as the terminal shows it, with styles if `color`: one row,
- * or one per line of a message of several lines, the further ones indented
- * under its words, a code block's in its own colour.
+ * or one per line of a message of several lines and one per row a line too
+ * wide for `options.columns` wraps into, the further ones indented under its
+ * words, a code block's in its own colour.
  */
 export function drawRows(line: Line, color: boolean, options: DrawOptions = {}): string[] {
-  if (line.kind === "divider") return [drawDivider(line, color, options.columns)];
-  if (line.tags?.includes("help") && options.columns !== undefined) {
-    return helpRows(line, options.columns).map((row) => color ? style("dim", row) : row);
+  const { columns } = options;
+  if (line.kind === "divider") return [drawDivider(line, color, columns)];
+  if (line.tags?.includes("help") && columns !== undefined) {
+    return helpRows(line, columns).map((row) => color ? style("dim", row) : row);
   }
-  if (!color) return plainLines(line, { width: textWidth });
-  if (line.kind === "notice") return [style("dim", plainText(line))];
-  if (line.kind === "error") return [style("red", plainText(line))];
-  return textRows(line, { width: textWidth }).map((row) => row.map(paint).join(""));
+  const plain = { width: textWidth, ...(columns === undefined ? {} : { columns }) };
+  if (!color) return plainLines(line, plain);
+  if (line.kind === "notice") return plainLines(line, plain).map((row) => style("dim", row));
+  if (line.kind === "error") return plainLines(line, plain).map((row) => style("red", row));
+  return textRows(line, plain).map((row) => row.map(paint).join(""));
 }
 
 /** Draws one line as the terminal shows it, with styles if `color`, its rows joined by LF. */

@@ -5,7 +5,9 @@
  * the terminal and the plain-text transport. Notices start with `-- `,
  * errors with `!! `, and the time stamp and tags go in brackets:
  * `[14:02:11] [private] ann → you: psst`. A message of several lines takes
- * several rows, the further ones indented under its words. The terminal
+ * several rows, the further ones indented under its words; on a display of
+ * known width a row too long for it is wrapped at its spaces, indented the
+ * same way (a notice's or an error's under its words too). The terminal
  * styles each run (client/render.ts); {@linkcode plainText} joins them
  * without styles.
  *
@@ -34,7 +36,19 @@ export interface PlainOptions {
   now?: number;
   /** The columns `text` takes, to indent further lines under the words. @default code points */
   width?: (text: string) => number;
+  /**
+   * The display's width: a longer row is wrapped at its spaces (inside a word
+   * only for a word wider than a row), its further rows indented under the
+   * words. @default {no wrapping}
+   */
+  columns?: number;
 }
+
+/**
+ * Fewer columns than this left under the words, further rows are indented
+ * under what follows the time stamp instead; fewer still, not at all.
+ */
+const MIN_WRAP_COLUMNS = 20;
 
 /** The runs of `line`, in order, as a character display shows them at `options.now`. */
 export function textRuns(line: Line, options: PlainOptions = {}): Run[] {
@@ -70,17 +84,36 @@ function isWords(run: Run): boolean {
  * The rows `line` takes, each a list of runs: one, unless its words hold
  * several lines. Then each further line is indented to the column where the
  * words start, under the first; a code block starts on the second row, all its
- * runs styled `code`, and the first row ends after who speaks.
+ * runs styled `code`, and the first row ends after who speaks. With
+ * `options.columns`, each row wider than that is wrapped at its spaces into
+ * rows indented the same way: under the words, or under what follows the
+ * time stamp when that leaves fewer than 20 columns.
  */
 export function textRows(line: Line, options: PlainOptions = {}): Run[][] {
   const runs = textRuns(line, options);
   const code = line.tags?.includes("code") ?? false;
-  const start = runs.findIndex(isWords);
-  if (start === -1 || (!code && !runs.some((run) => run.text.includes("\n")))) return [runs];
   const width = options.width ?? codePoints;
+  const columnsBefore = (index: number) =>
+    runs.slice(0, index).reduce((sum, run) => sum + width(run.text), 0);
+  // What comes before the line's own parts: "-- " and the time stamp.
+  const lead = runs.length - line.parts.length;
+  const start = runs.findIndex(isWords);
+  const fixed = start === -1 ? lead : start;
+  const under = columnsBefore(fixed);
   const indent: Run = {
-    text: " ".repeat(runs.slice(0, start).reduce((sum, run) => sum + width(run.text), 0)),
+    text: " ".repeat(
+      options.columns === undefined
+        ? under
+        : hangingIndent(options.columns, [under, columnsBefore(lead)]),
+    ),
   };
+  const wrap = (rows: Run[][]) =>
+    options.columns === undefined
+      ? rows
+      : rows.flatMap((row, index) =>
+        wrapRow(row, index === 0 ? fixed : 1, { columns: options.columns!, indent, width })
+      );
+  if (start === -1 || (!code && !runs.some((run) => run.text.includes("\n")))) return wrap([runs]);
   const first = runs.slice(0, start);
   const rows: Run[][] = [first];
   if (code) {
@@ -99,7 +132,130 @@ export function textRows(line: Line, options: PlainOptions = {}): Run[][] {
       row.push(style === undefined ? { text: piece } : { ...run, text: piece, style });
     });
   }
-  return rows;
+  return wrap(rows);
+}
+
+/**
+ * The first of `indents` that leaves {@linkcode MIN_WRAP_COLUMNS} to write in
+ * on a row `columns` wide; none if none does.
+ */
+function hangingIndent(columns: number, indents: readonly number[]): number {
+  return indents.find((indent) => columns - indent >= MIN_WRAP_COLUMNS) ?? 0;
+}
+
+/** One character as a row is wrapped: a grapheme, its columns, and the run it is part of. */
+interface Cell {
+  readonly text: string;
+  readonly width: number;
+  readonly run: Run;
+}
+
+/** How {@linkcode wrapRow} wraps. */
+interface WrapOptions {
+  /** The display's width. */
+  readonly columns: number;
+  /** What starts each further row. */
+  readonly indent: Run;
+  /** The columns text takes. */
+  readonly width: (text: string) => number;
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/**
+ * `row` cut into rows of at most `options.columns`, each further one starting
+ * with `options.indent`: at a space (which is dropped) after its first
+ * `fixed` runs, or in them when they are too wide; inside a word only where
+ * the word is wider than a further row, which it then fills.
+ */
+function wrapRow(row: Run[], fixed: number, options: WrapOptions): Run[][] {
+  const { columns, indent, width } = options;
+  const cellsOf = (run: Run): Cell[] =>
+    Array.from(graphemes.segment(run.text), ({ segment }) => ({
+      text: segment,
+      width: width(segment),
+      run,
+    }));
+  const cells = row.flatMap(cellsOf);
+  if (cells.reduce((sum, cell) => sum + cell.width, 0) <= columns) return [row];
+  const indentCells = indent.text === ""
+    ? []
+    : [{ text: indent.text, width: width(indent.text), run: indent }];
+  const room = columns - width(indent.text);
+  // The columns of the word each cell is part of.
+  const words = cells.map(() => 0);
+  for (let start = 0; start < cells.length;) {
+    let end = start;
+    let sum = 0;
+    while (end < cells.length && cells[end]!.text !== " ") sum += cells[end++]!.width;
+    words.fill(sum, start, end);
+    start = end + 1;
+  }
+  const rows: Cell[][] = [];
+  let current: Cell[] = [];
+  let used = 0;
+  // Where the row may break: after its fixed runs (or the indent), else anywhere but at its start.
+  let from = row.slice(0, fixed).flatMap(cellsOf).length;
+  let first = 0;
+  let broken = false;
+  const next = (carried: Cell[]) => {
+    rows.push(trimEnd(current));
+    current = [...indentCells, ...carried];
+    used = current.reduce((sum, cell) => sum + cell.width, 0);
+    from = first = indentCells.length;
+  };
+  cells.forEach((cell, index) => {
+    const space = cell.text === " ";
+    // The spaces where a row is broken are dropped.
+    if (broken && space) return;
+    broken = false;
+    if (used + cell.width > columns && current.length > first) {
+      if (space) {
+        next([]);
+        broken = true;
+        return;
+      }
+      const at = breakAt(current, from) ?? breakAt(current, first);
+      if (at !== undefined && words[index]! <= room) next(current.splice(at + 1));
+      else next([]);
+    }
+    current.push(cell);
+    used += cell.width;
+  });
+  rows.push(current);
+  return rows.map(runsOf);
+}
+
+/** The last space in `cells` after a word that starts at or after `from`. */
+function breakAt(cells: readonly Cell[], from: number): number | undefined {
+  let word = false;
+  let at: number | undefined;
+  for (let i = from; i < cells.length; i++) {
+    if (cells[i]!.text !== " ") word = true;
+    else if (word) at = i;
+  }
+  return at;
+}
+
+/** `cells` without the spaces at their end. */
+function trimEnd(cells: Cell[]): Cell[] {
+  let end = cells.length;
+  while (end > 0 && cells[end - 1]!.text === " ") end--;
+  return cells.slice(0, end);
+}
+
+/** `cells` as runs: the cells of one run together again. */
+function runsOf(cells: readonly Cell[]): Run[] {
+  const runs: Run[] = [];
+  let last: Run | undefined;
+  for (const cell of cells) {
+    if (cell.run === last) {
+      const run = runs.pop()!;
+      runs.push({ ...run, text: run.text + cell.text });
+    } else runs.push({ ...cell.run, text: cell.text });
+    last = cell.run;
+  }
+  return runs;
 }
 
 /**

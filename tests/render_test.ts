@@ -2,7 +2,8 @@
 
 import assert from "node:assert/strict";
 import { clock, drawRows, isMention, paintName, renderFrame } from "../client/render.ts";
-import { describeHelp } from "../core/describe.ts";
+import { describeFrame, describeHelp, errorLine, type Line, notice } from "../core/describe.ts";
+import { textWidth } from "../client/layout.ts";
 import { colorOf, PALETTE } from "../core/palette.ts";
 import type { MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
 
@@ -448,4 +449,101 @@ Deno.test("drawRows() wraps a /help line under its description when the terminal
   for (const row of drawRows(line!, true, { columns: 50 })) {
     assert.ok(stripSgr(row).length <= 50, row);
   }
+});
+
+/** The one line that `frame` is, as bob sees it. */
+function lineOf(frame: ServerFrame): Line {
+  const [line] = describeFrame(frame, "bob");
+  assert.ok(line !== undefined, frame.type);
+  return line;
+}
+
+const LONG = "This is a very long message that goes on past the edge of the screen so " +
+  "that it has to wrap under the words of the first line";
+
+Deno.test("drawRows() wraps a long line at its spaces, under its words", async (t) => {
+  await t.step("a message at 80 columns", () => {
+    assert.deepEqual(drawRows(lineOf(message({ text: LONG })), false, { columns: 80 }), [
+      `${STAMP} ann: This is a very long message that goes on past the edge of the`,
+      `${" ".repeat(16)}screen so that it has to wrap under the words of the first line`,
+    ]);
+  });
+  await t.step("an action at 40 columns", () => {
+    assert.deepEqual(
+      drawRows(lineOf(message({ text: LONG, action: true })), false, { columns: 40 }),
+      [
+        `${STAMP} * ann This is a very long`,
+        `${" ".repeat(17)}message that goes on`,
+        `${" ".repeat(17)}past the edge of the`,
+        `${" ".repeat(17)}screen so that it has`,
+        `${" ".repeat(17)}to wrap under the words`,
+        `${" ".repeat(17)}of the first line`,
+      ],
+    );
+  });
+  await t.step("an error and a stamped notice, under their words", () => {
+    const said = "Cannot show history here: private messages are not kept; /switch to a room first";
+    assert.deepEqual(drawRows(errorLine(said), false, { columns: 80 }), [
+      "!! Cannot show history here: private messages are not kept; /switch to a room",
+      "   first",
+    ]);
+    assert.deepEqual(drawRows(notice([said], TS), false, { columns: 40 }), [
+      `-- ${STAMP} Cannot show history here:`,
+      `${" ".repeat(14)}private messages are not`,
+      `${" ".repeat(14)}kept; /switch to a room`,
+      `${" ".repeat(14)}first`,
+    ]);
+  });
+  await t.step("a private message whose words start too far right, under the name", () => {
+    assert.deepEqual(drawRows(lineOf(privately({ text: LONG })), false, { columns: 40 }), [
+      `${STAMP} [private] ann → you: This is`,
+      `${" ".repeat(11)}a very long message that goes`,
+      `${" ".repeat(11)}on past the edge of the`,
+      `${" ".repeat(11)}screen so that it has to wrap`,
+      `${" ".repeat(11)}under the words of the first`,
+      `${" ".repeat(11)}line`,
+    ]);
+  });
+  await t.step("wide characters count two columns, a combining mark none", () => {
+    const text = `${"漢字".repeat(5)} ${"e\u0301".repeat(20)} ${"😀".repeat(12)}`;
+    const rows = drawRows(lineOf(message({ text })), false, { columns: 40 });
+    assert.deepEqual(rows, [
+      `${STAMP} ann: ${"漢字".repeat(5)}`,
+      `${" ".repeat(16)}${"e\u0301".repeat(20)}`,
+      `${" ".repeat(16)}${"😀".repeat(12)}`,
+    ]);
+  });
+  await t.step("a word wider than a row is cut, filling the row", () => {
+    const url = `https://example.com/${"a".repeat(60)}`;
+    assert.deepEqual(
+      drawRows(lineOf(message({ text: `see ${url} now` })), false, { columns: 40 }),
+      [
+        `${STAMP} ann: see https://example.com/`,
+        `${" ".repeat(16)}${"a".repeat(24)}`,
+        `${" ".repeat(16)}${"a".repeat(24)}`,
+        `${" ".repeat(16)}${"a".repeat(12)} now`,
+      ],
+    );
+  });
+  await t.step("each row fits, in colour too, and no word is lost or split", () => {
+    const lines = [
+      lineOf(message({ text: LONG })),
+      lineOf(message({ text: `bob, ${LONG}` })),
+      lineOf(privately({ text: `${LONG}\n  and a second line that is long enough to wrap too` })),
+      errorLine(LONG),
+    ];
+    for (const columns of [30, 40, 80]) {
+      for (const line of lines) {
+        for (const color of [false, true]) {
+          const rows = drawRows(line, color, { columns }).map(stripSgr);
+          for (const row of rows) assert.ok(textWidth(row) <= columns, `${columns}: ${row}`);
+          const words = (text: string) => text.split(/\s+/).filter((word) => word !== "");
+          assert.deepEqual(words(rows.join(" ")), words(drawRows(line, false).join(" ")));
+        }
+      }
+    }
+  });
+  await t.step("with no width known, a line is one row", () => {
+    assert.equal(drawRows(lineOf(message({ text: LONG })), false).length, 1);
+  });
 });

@@ -6,6 +6,8 @@
  */
 
 import assert from "node:assert/strict";
+import { drawRows } from "../../client/render.ts";
+import { describeFrame } from "../../core/describe.ts";
 import { startServer } from "../../server.ts";
 import { TestClient } from "../_test_utils.ts";
 import { joinCommand, ROOT, type Screen, Tmux, TMUX_VERSION, waitFor } from "./_tmux.ts";
@@ -153,9 +155,21 @@ function messageLine(from: string, text: string): RegExp {
   return new RegExp(`^${STAMP} ${from}: ${escape(text)}$`);
 }
 
-/** How many lines of `lines` match `pattern`. */
-function count(lines: string[], pattern: RegExp): number {
-  return lines.filter((line) => pattern.test(line)).length;
+/** How many lines of `lines` match `pattern`, or start a run of lines that match `pattern` in turn. */
+function count(lines: string[], pattern: RegExp | RegExp[]): number {
+  const rows = Array.isArray(pattern) ? pattern : [pattern];
+  return lines.filter((_, at) => rows.every((row, i) => row.test(lines[at + i] ?? ""))).length;
+}
+
+/**
+ * The rows a message from `from` is printed in at `columns`, as the client
+ * wraps it (client/render.ts), stamped at any time of today.
+ */
+function printed(from: string, text: string, columns: number): RegExp[] {
+  const frame = { type: "message", id: 1, ts: Date.now(), room: "#lobby", from, text } as const;
+  return describeFrame(frame, "alice").flatMap((line) => drawRows(line, false, { columns })).map(
+    (row, i) => new RegExp(`^${i === 0 ? row.replace(/^\[[\d:]+\]/, STAMP) : escape(row)}$`),
+  );
 }
 
 /**
@@ -198,12 +212,15 @@ async function talkOver(
   }
 }
 
-/** Presses Enter and checks that bob receives `draft` as typed and alice sees it once, stamped. */
-async function send(tmux: Tmux, bob: TestClient, draft: string): Promise<void> {
+/**
+ * Presses Enter and checks that bob receives `draft` as typed and alice, at
+ * `columns`, sees it once, stamped.
+ */
+async function send(tmux: Tmux, bob: TestClient, draft: string, columns: number): Promise<void> {
   await tmux.press("alice", "Enter");
   const message = await bob.next("message", (frame) => frame.from === "alice");
   assert.equal(message.text, draft, "the draft sent as typed");
-  const stamped = messageLine("alice", draft);
+  const stamped = printed("alice", draft, columns);
   const [screen, history] = await waitFor(
     () => Promise.all([tmux.capture("alice"), scrollback(tmux, "alice")]),
     ([screen, history]) =>
@@ -252,7 +269,7 @@ for (const columns of [60, 80, 110]) {
 
       await talkOver(tmux, speakers, ["first news", "second news", "third news"], draft, columns);
       await talkOver(tmux, speakers, ["and a fourth", "and a fifth"], draft, columns);
-      await send(tmux, bob, draft);
+      await send(tmux, bob, draft, columns);
     },
   );
 
@@ -289,7 +306,7 @@ for (const columns of [60, 80, 110]) {
       const chars = [...draft];
       const edited = [...chars.slice(0, at), "X", ...chars.slice(at)].join("");
       await waitForDraft(tmux, "alice", edited, columns, at + 1);
-      await send(tmux, bob, edited);
+      await send(tmux, bob, edited, columns);
     },
   );
 }
@@ -316,7 +333,7 @@ draftTest(
         columns,
       );
     }
-    await send(tmux, bob, draft);
+    await send(tmux, bob, draft, 80);
   },
 );
 
@@ -370,7 +387,7 @@ draftTest(
     const assertClean = (history: string[]) => {
       for (const line of lines) {
         assert.equal(
-          count(history, messageLine("alice", line)),
+          count(history, printed("alice", line, columns)),
           1,
           `"${line}" should be printed once, whole:\n${history.join("\n")}`,
         );
@@ -396,7 +413,7 @@ draftTest(
     assert.equal(count(during, news), 1, `carol's message printed once:\n${during.join("\n")}`);
     assertClean(during);
 
-    await send(tmux, bob, last);
+    await send(tmux, bob, last, columns);
     const after = await scrollback(tmux, "alice");
     const wrong = tally(after).filter(({ times }) => times !== 1);
     assert.deepEqual(wrong, [], `every word of the paste should show once:\n${after.join("\n")}`);
@@ -456,7 +473,7 @@ draftTest(
 
     await tmux.press("alice", "End");
     await tmux.waitForScreen("alice", whole, 10_000, "the draft's end again");
-    await send(tmux, bob, draft);
+    await send(tmux, bob, draft, columns);
     const history = await scrollback(tmux, "alice");
     assert.equal(count(history, /more rows (above|below)/), 0, history.join("\n"));
     assert.equal(count(history, news), 1, history.join("\n"));

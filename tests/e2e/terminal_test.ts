@@ -9,6 +9,7 @@ import { type ServerOptions, startServer } from "../../server.ts";
 import { parseOpFile } from "../../server/hub/moderation.ts";
 import { encodeFrame, PROTOCOL_VERSION, type ServerFrame } from "../../protocol.ts";
 import { TestClient, within } from "../_test_utils.ts";
+import { TerminalUser } from "./_terminal_user.ts";
 import { joinCommand, ROOT, type Screen, shellQuote, Tmux, TMUX_VERSION } from "./_tmux.ts";
 
 const STAMP = String.raw`\[\d\d:\d\d:\d\d\]`;
@@ -156,6 +157,78 @@ e2eTest(
     await tmux.press("alice", "Enter");
     const sent = messageLine("alice", "hello Xwor");
     await tmux.waitForScreen("bob", (screen) => hasLine(screen, sent), 5_000, `"${sent.source}"`);
+  },
+);
+
+/**
+ * The rows from the first that matches `first` on, while the next ones start
+ * with `indent` spaces: a line as the client wrapped it. Empty if none matches.
+ */
+function wrappedRows(screen: Screen, first: RegExp, indent: number): string[] {
+  const top = indexOfLine(screen, first);
+  if (top < 0) return [];
+  const rows = [screen.lines[top]!];
+  for (const row of screen.lines.slice(top + 1)) {
+    if (!row.startsWith(" ".repeat(indent)) || row[indent] === " ") break;
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Checks that `rows` fit in `columns` and read `text` once joined, no word cut. */
+function assertWrapped(rows: string[], text: RegExp, columns: number, screen: Screen): void {
+  assert.ok(rows.length > 1, `a line wrapped in rows:\n${screen.text}`);
+  for (const row of rows) assert.ok(row.length <= columns, `"${row}" fits:\n${screen.text}`);
+  assert.match(rows.map((row) => row.trim()).join(" "), text, screen.text);
+}
+
+e2eTest(
+  "chat join: a long line wraps at its spaces, under its words, at 80 and at 40 columns",
+  async (tmux, port) => {
+    await using bob = await TestClient.join(port, "bob");
+    const long = "This is a very long message that goes on past the edge of the screen so " +
+      "that it has to wrap under the words of the first line";
+    const refusal = "Cannot show history here: private messages are not kept; /switch to a room " +
+      "first";
+    for (const columns of [80, 40]) {
+      const ann = await TerminalUser.join(tmux, `ann${columns}`, port, {
+        width: columns,
+        height: 24,
+      });
+      await bob.next("joined", (frame) => frame.name === `ann${columns}`);
+      await ann.type("half typed");
+      await bob.say(long);
+      const start = new RegExp(`^${STAMP} bob: This is`);
+      const screen = await ann.waitFor(
+        (screen) =>
+          wrappedRows(screen, start, 16).join(" ").endsWith("first line") &&
+          screen.cursorLine === `${PROMPT}half typed` &&
+          screen.cursor.x === `${PROMPT}half typed`.length,
+        `bob's message wrapped under its words above "${PROMPT}half typed"`,
+      );
+      assertWrapped(
+        wrappedRows(screen, start, 16),
+        messageLine("bob", long),
+        columns,
+        screen,
+      );
+      assert.ok(indexOfLine(screen, start) < screen.cursor.y, screen.text);
+      assert.ok(screen.lines.slice(screen.cursor.y + 1).every((row) => row === ""), screen.text);
+
+      await ann.clearInput();
+      await ann.enter("/switch @bob");
+      await ann.enter("/history");
+      const refused = await ann.waitFor(
+        (screen) => wrappedRows(screen, /^!! Cannot show history/, 3).join(" ").endsWith("first"),
+        "the refusal of /history, wrapped under its words",
+      );
+      assertWrapped(
+        wrappedRows(refused, /^!! Cannot show history/, 3),
+        new RegExp(`^!! ${refusal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`),
+        columns,
+        refused,
+      );
+    }
   },
 );
 
