@@ -246,10 +246,11 @@ class TerminalClient {
    * one and Ctrl+P at the one before. Returns whether `key` was one of them.
    */
   #key(key: Key): boolean {
-    if (!this.#chat.welcomed) return false;
     const number = key.meta && !key.ctrl && /^[1-9]$/.test(key.name ?? "")
       ? Number(key.name)
       : undefined;
+    // Alt+1…9 is the client's even before the server's welcome, not Esc and a digit.
+    if (!this.#chat.welcomed) return number !== undefined;
     const step = key.ctrl && !key.meta
       ? key.name === "n" ? 1 : key.name === "p" ? -1 : undefined
       : undefined;

@@ -16,7 +16,9 @@
  * The terminal is asked to bracket pastes (client/paste.ts) from the start
  * until the client ends, however it ends. A paste is taken whole, apart from
  * the keys typed: one of several lines becomes a draft of several lines,
- * drawn row by row and sent as one message on Enter.
+ * drawn row by row and sent as one message on Enter. Esc and a key typed
+ * quickly after it are two keys, not Alt and that key, unless the client or
+ * the line editor binds that Alt key (client/keys.ts).
  *
  * @module
  */
@@ -24,6 +26,7 @@
 import process from "node:process";
 import readline from "node:readline";
 import { Writable } from "node:stream";
+import { EDITOR_ALT_KEYS, pressedApart, type ReadKey } from "./keys.ts";
 import { codePoints, type Glyph, layout } from "./layout.ts";
 import {
   BRACKETED_PASTE_OFF,
@@ -153,11 +156,18 @@ export class Terminal implements Disposable {
         | undefined;
       if (editor !== undefined) {
         process.stdin.off("keypress", editor);
-        const route = (text: unknown, key: Key | undefined) => {
+        const route = (text: unknown, key: ReadKey | undefined): void => {
           if (!this.#closed && key !== undefined) {
             const step = this.#paste.take(key);
             if (step.kind === "held") return;
             if (step.kind === "pasted") return this.#pasted(step.text);
+            // ESC and a quick key read as Alt and that key: unless it is bound, two keys.
+            const apart = pressedApart(key);
+            if (apart !== undefined && !EDITOR_ALT_KEYS.has(key.name ?? "")) {
+              if (!this.#asking && this.#onKey?.(key)) return;
+              for (const pressed of apart) route(pressed.text, pressed.key);
+              return;
+            }
             if (!this.#asking && this.#draftKey(key)) return;
           }
           const editing = this.#closed || this.#asking || key === undefined;

@@ -228,6 +228,53 @@ pasteTest(
 );
 
 pasteTest(
+  "chat join: Esc and a key typed right after it are two keys, unless that Alt key is bound",
+  async (tmux, server) => {
+    const port = server.addr.port;
+    await using bob = await TestClient.join2(port, "bob");
+    const ann = await TerminalUser.join(tmux, "ann", port, { width: 80, height: 24 });
+    await bob.next("joined", (frame) => frame.name === "ann");
+    // Sent in one write, the two bytes are read together, as Alt+H.
+    const escapeThen = (key: string) => tmux.run("send-keys", "-t", "ann", "-H", "1b", key);
+
+    // Esc clears a pasted draft, and the key typed after it is typed.
+    await paste(tmux, "ann", "one\ntwo");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === "two" && screen.lines.includes("#lobby> one"),
+      "a draft of two lines",
+    );
+    await escapeThen("68");
+    await ann.waitFor(
+      (screen) =>
+        screen.cursorLine === "#lobby> h" && screen.cursor.x === "#lobby> h".length &&
+        !screen.lines.includes("#lobby> one"),
+      'Esc to clear the draft, then "h" typed',
+    );
+    // On one line Esc does nothing, and the key after it is typed too.
+    await escapeThen("69");
+    await ann.waitFor((screen) => screen.cursorLine === "#lobby> hi", '"i" typed after Esc');
+
+    // Alt+B, the line editor's word left, still moves the cursor.
+    await ann.type(" there");
+    await escapeThen("62");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === "#lobby> hi there" && screen.cursor.x === 11,
+      "Alt+B to move the cursor to the start of the word",
+    );
+    await ann.press("End");
+    await ann.press("Enter");
+    const sent = await bob.next("message", (frame) => frame.from === "ann");
+    assert.equal(sent.text, "hi there");
+
+    // Alt+1, the client's, still looks at the first view.
+    await ann.enter("/join #dev");
+    await ann.waitFor((screen) => screen.cursorLine === "#dev>", "the prompt of #dev");
+    await escapeThen("31");
+    await ann.waitFor((screen) => screen.cursorLine === "#lobby>", "Alt+1 to look at #lobby");
+  },
+);
+
+pasteTest(
   "chat join: bracketed paste is turned off however the client ends",
   async (tmux, server) => {
     const port = server.addr.port;

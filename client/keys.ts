@@ -1,0 +1,86 @@
+/**
+ * Keys read together that were pressed apart. `node:readline` takes ESC and
+ * the key that follows it within half a second for Alt and that key: Esc,
+ * then a quick `h`, reads as Alt+H, which nothing binds, so the Esc is lost
+ * and the `h` too. This module tells such a pair from the Alt keys that mean
+ * something and from escape sequences (arrows, a paste's markers). Pure: no
+ * I/O.
+ *
+ * @module
+ */
+
+import type { Key } from "./terminal.ts";
+
+/** A key as `node:readline` reads it: what it is, and what the terminal sent for it. */
+export interface ReadKey extends Key {
+  /** What the terminal sent. */
+  sequence?: string | undefined;
+  /** An escape sequence's code (`[A` for Up); none for ESC and one character. */
+  code?: string | undefined;
+}
+
+/** A key and its text, as `node:readline` reports a key it reads alone. */
+export interface KeyPress {
+  /** The text typed, for a key that types one; `undefined` for Esc. */
+  text: string | undefined;
+  /** The key. */
+  key: ReadKey;
+}
+
+/**
+ * The Alt keys the line editor (`node:readline`) binds: a word left (B) or
+ * right (F), delete the word after (D) or before (Backspace), yank pop (Y).
+ */
+export const EDITOR_ALT_KEYS: ReadonlySet<string> = new Set(["b", "f", "d", "backspace", "y"]);
+
+/** Esc alone, as `node:readline` reports it once no key followed in time. */
+const ESCAPE: ReadKey = { name: "escape", sequence: "\x1b", meta: true, ctrl: false, shift: false };
+
+/**
+ * The keys pressed when `key` is ESC and what followed it read as one, as
+ * Alt and that key: Esc, then each character as if typed alone. `undefined`
+ * for any other key, an escape sequence included.
+ *
+ * @example
+ * ```ts
+ * pressedApart({ name: "h", meta: true, sequence: "\x1bh" });
+ * // [{ text: undefined, key: { name: "escape", … } }, { text: "h", key: { name: "h", … } }]
+ * ```
+ */
+export function pressedApart(key: ReadKey): KeyPress[] | undefined {
+  const sequence = key.sequence ?? "";
+  if (!key.meta || key.code !== undefined || !sequence.startsWith("\x1b")) return undefined;
+  const rest = [...sequence.slice(1)];
+  if (rest.length === 0) return undefined;
+  return [{ text: undefined, key: ESCAPE }, ...rest.map(typed)];
+}
+
+/** `char` read alone, as `node:readline` names it. */
+function typed(char: string): KeyPress {
+  const key = (fields: Partial<ReadKey>): KeyPress => ({
+    text: char,
+    key: { sequence: char, ctrl: false, meta: false, shift: false, ...fields },
+  });
+  switch (char) {
+    case "\r":
+      return key({ name: "return" });
+    case "\n":
+      return key({ name: "enter" });
+    case "\t":
+      return key({ name: "tab" });
+    case "\b":
+    case "\x7f":
+      return key({ name: "backspace" });
+    case "\x1b":
+      return { text: undefined, key: ESCAPE };
+    case " ":
+      return key({ name: "space" });
+  }
+  if (char <= "\x1a") {
+    return key({ name: String.fromCharCode(char.charCodeAt(0) + 96), ctrl: true });
+  }
+  if (/^[0-9A-Za-z]$/.test(char)) {
+    return key({ name: char.toLowerCase(), shift: /^[A-Z]$/.test(char) });
+  }
+  return key({});
+}
