@@ -128,6 +128,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
   const conversation = new Conversation({
     bell: true,
     narratesReconnects: reconnect,
+    // Why it was sent away is said on standard error as it ends: a terminal would show it twice.
+    saysWhySentAway: interactive,
     transfers: true,
     fileHint: (number) => `· /get ${number}`,
     client: "terminal",

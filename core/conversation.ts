@@ -85,6 +85,13 @@ export interface ConversationOptions {
    */
   narratesReconnects?: boolean;
   /**
+   * The client says itself why the server sent it away, as it ends (the
+   * terminal, on standard error once it is restored): a goodbye that ends
+   * it, one it does not come back from, is not shown as well. The goodbye to
+   * a user who leaves is. @default {false}
+   */
+  saysWhySentAway?: boolean;
+  /**
    * How the client shows its views: one at a time (`"current"`, the
    * terminal), or each in its own place (`"each"`). @default {"current"}
    */
@@ -355,10 +362,12 @@ export class Conversation {
         }
         break;
       case "bye":
-        if (frame.retry && this.#options.narratesReconnects && !this.#quitting) {
+        if (this.#quitting) break;
+        if (frame.retry && this.#options.narratesReconnects) {
           effects.push(show([serverSaysNotice(frame.reason)]));
           return effects;
         }
+        if (this.#options.saysWhySentAway) return effects;
         break;
       default:
         break;

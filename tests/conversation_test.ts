@@ -692,6 +692,27 @@ Deno.test("Conversation: the server's goodbye", () => {
   assert.equal(narrating.bye, undefined, "a new connection forgets it");
 });
 
+Deno.test("Conversation does not show a goodbye that ends a client which says why itself", () => {
+  const kicked: ServerFrame = { type: "bye", reason: "You were kicked by ann: flooding" };
+  const shutdown: ServerFrame = { type: "bye", reason: "The server is shutting down", retry: true };
+  const terminal = joined("bob", { narratesReconnects: true, saysWhySentAway: true });
+  assert.deepEqual(shown(terminal.receive(kicked, 0)), []);
+  assert.deepEqual(terminal.bye, { reason: "You were kicked by ann: flooding", retry: false });
+  // Invited back, it comes back: the goodbye is shown.
+  assert.deepEqual(shown(terminal.receive(shutdown, 0)), [
+    "-- The server says: The server is shutting down",
+  ]);
+  // Not coming back, it ends on it.
+  const once = joined("bob", { saysWhySentAway: true });
+  assert.deepEqual(shown(once.receive(shutdown, 0)), []);
+  // The goodbye to a user who leaves is shown.
+  const leaving = joined("bob", { saysWhySentAway: true });
+  leaving.quit();
+  assert.deepEqual(shown(leaving.receive({ type: "bye", reason: "Goodbye" }, 0)), [
+    "-- Disconnected: Goodbye",
+  ]);
+});
+
 Deno.test("Conversation sends /code TEXT as a code block, and a message's lines as typed", () => {
   const chat = joined();
   const [code] = sent(chat.type("/code x = 1", 1));

@@ -29,6 +29,11 @@ function indexOfLine(screen: Screen, pattern: RegExp): number {
   return screen.lines.findIndex((line) => pattern.test(line));
 }
 
+/** How many lines of `screen` hold `text`. */
+function countOf(screen: Screen, text: string): number {
+  return screen.lines.filter((line) => line.toLowerCase().includes(text.toLowerCase())).length;
+}
+
 function hasLine(screen: Screen, pattern: RegExp): boolean {
   return indexOfLine(screen, pattern) >= 0;
 }
@@ -476,13 +481,15 @@ e2eTest(
         10_000,
         `the client to exit after a ${way}`,
       );
-      const after = screen.lines.slice(screen.lines.findIndex((line) => line.includes(reason)));
-      assert.deepEqual(after.slice(0, 4), [
-        `-- Disconnected: ${reason}`,
-        `chat: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`,
+      // Said once, on standard error, once the terminal is restored.
+      const said = `chat: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`;
+      const after = screen.lines.slice(screen.lines.indexOf(said));
+      assert.deepEqual(after.slice(0, 3), [
+        said,
         "EXIT=1",
         "TTY=restored",
       ], `${way}: what the screen shows at the end:\n${screen.text}`);
+      assert.equal(countOf(screen, reason), 1, `${way}: the reason said once:\n${screen.text}`);
       await tmux.run("set-buffer", "-b", way, "after", ";", "paste-buffer", "-p", "-b", way);
       const pasted = await tmux.waitForScreen(
         way,
