@@ -194,6 +194,8 @@ class TerminalClient {
   #exitCode = 0;
   /** Why the client ends, said on standard error once the terminal is restored. */
   #failure: string | undefined;
+  /** Whether the loss of the connection was said since the last welcome: later waits go on. */
+  #retrying = false;
 
   constructor(parts: Parts) {
     this.#parts = parts;
@@ -414,6 +416,7 @@ class TerminalClient {
    * is another server than the one the client was on.
    */
   #welcomed(): void {
+    this.#retrying = false;
     this.#backoff.welcomed(performance.now());
     const address = formatAddress(this.#dialled.hostname, this.#dialled.port);
     const before = this.#failover.current;
@@ -429,7 +432,9 @@ class TerminalClient {
   async #reconnect(): Promise<boolean> {
     while (true) {
       const delay = this.#backoff.next(performance.now());
-      this.#driver.print([retryNotice(delay)]);
+      // The connection was lost once: the waits after the first say the client is still trying.
+      this.#driver.print([retryNotice(delay, this.#retrying)]);
+      this.#retrying = true;
       await sleep(delay, this.#driver.leaving);
       for (const address of this.#failover.round()) {
         if (this.#chat.quitting) return false;

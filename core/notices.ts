@@ -49,9 +49,18 @@ export function serverSaysNotice(reason: string): Line {
   return notice([`The server says: ${sanitizeText(reason)}`]);
 }
 
-/** A client without a status display says so in the log: it tries again after `delayMs`. */
-export function retryNotice(delayMs: number): Line {
-  return notice([`Connection lost. Reconnecting in ${Math.max(1, Math.round(delayMs / 1000))} s…`]);
+/**
+ * A client without a status display says so in the log: the connection is
+ * lost, and it tries again after `delayMs`; or, `again`, that the attempts
+ * since have failed and it tries once more after `delayMs`.
+ */
+export function retryNotice(delayMs: number, again = false): Line {
+  const seconds = Math.max(1, Math.round(delayMs / 1000));
+  return notice([
+    again
+      ? `Still no answer; trying again in ${seconds} s…`
+      : `Connection lost. Reconnecting in ${seconds} s…`,
+  ]);
 }
 
 /**

@@ -162,6 +162,7 @@ Deno.test("the client's own notices", () => {
     ],
     [retryNotice(400), "-- Connection lost. Reconnecting in 1 s…"],
     [retryNotice(4_600), "-- Connection lost. Reconnecting in 5 s…"],
+    [retryNotice(3_600, true), "-- Still no answer; trying again in 4 s…"],
     [outageNotice(true), "-- The connection to the server was lost. Reconnecting…"],
     [outageNotice(false), "-- Cannot reach the server. Trying again…"],
     [noAnswerNotice(), "-- No answer from the server for 5 s"],

@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { assertOneErrorLine, ChatProcess, serveOnPort } from "../_chat_process.ts";
+import { type ChatServer, startServer } from "../../server.ts";
 import { freePort, LOOPBACK, TestClient, waitUntil } from "../_test_utils.ts";
 import { joinCommand, ROOT, type Screen, Tmux, TMUX_VERSION } from "./_tmux.ts";
 
@@ -332,6 +333,63 @@ Deno.test({
     } finally {
       await tmux.kill();
       server.close();
+    }
+  },
+});
+
+Deno.test({
+  name: `chat join says the connection was lost once, then that it is still trying${
+    TMUX_VERSION === undefined ? " (ignored: tmux is not installed)" : ""
+  }`,
+  ignore: TMUX_VERSION === undefined,
+  async fn() {
+    const port = freePort();
+    const tmux = new Tmux("still-trying");
+    let server: ChatServer | undefined = await startServer({ hostname: LOOPBACK, port });
+    const lost = /^-- Connection lost\. Reconnecting in \d+ s…$/;
+    const still = /^-- Still no answer; trying again in \d+ s…$/;
+    try {
+      await tmux.newSession("alice", joinCommand(port, "--name", "alice"), { cwd: ROOT });
+      await tmux.waitForScreen(
+        "alice",
+        (screen) =>
+          /Connected to .+ as alice\./.test(screen.text) && screen.cursorLine === "#lobby>",
+        10_000,
+        "alice to be connected",
+      );
+      await server.close();
+      server = undefined;
+      // Two attempts fail, 1 s and 2 s apart: the loss is said once.
+      const trying = await tmux.waitForScreen(
+        "alice",
+        (screen) => count(screen, still) >= 2,
+        15_000,
+        "two failed attempts said",
+      );
+      assert.equal(count(trying, lost), 1, trying.text);
+      const first = trying.lines.findIndex((line) => lost.test(line));
+      assert.ok(trying.lines.findIndex((line) => still.test(line)) > first, trying.text);
+
+      // Back, then lost again: that is said again.
+      server = await startServer({ hostname: LOOPBACK, port });
+      await tmux.waitForScreen(
+        "alice",
+        (screen) => screen.text.includes("Reconnected as alice"),
+        15_000,
+        "alice to be back",
+      );
+      await server.close();
+      server = undefined;
+      const again = await tmux.waitForScreen(
+        "alice",
+        (screen) => count(screen, lost) === 2,
+        10_000,
+        "the second loss said",
+      );
+      assert.equal(count(again, lost), 2, again.text);
+    } finally {
+      await tmux.kill();
+      await server?.close();
     }
   },
 });
