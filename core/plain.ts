@@ -46,9 +46,12 @@ export interface PlainOptions {
 
 /**
  * Fewer columns than this left under the words, further rows are indented
- * under what follows the time stamp instead; fewer still, not at all.
+ * under what follows the time stamp instead; fewer still, under two spaces.
  */
 const MIN_WRAP_COLUMNS = 20;
+
+/** The indent of further rows when no other leaves room: a row never starts at the left edge. */
+const MIN_INDENT = 2;
 
 /** The runs of `line`, in order, as a character display shows them at `options.now`. */
 export function textRuns(line: Line, options: PlainOptions = {}): Run[] {
@@ -140,7 +143,10 @@ export function textRows(line: Line, options: PlainOptions = {}): Run[][] {
  * on a row `columns` wide; none if none does.
  */
 function hangingIndent(columns: number, indents: readonly number[]): number {
-  return indents.find((indent) => columns - indent >= MIN_WRAP_COLUMNS) ?? 0;
+  // Never none: a further row at the left edge could pass for a line of its own, someone
+  // else's, with a time stamp and a name typed into the text.
+  return indents.find((indent) => columns - indent >= MIN_WRAP_COLUMNS) ??
+    Math.min(MIN_INDENT, Math.max(0, columns - 1));
 }
 
 /** One character as a row is wrapped: a grapheme, its columns, and the run it is part of. */

@@ -547,3 +547,23 @@ Deno.test("drawRows() wraps a long line at its spaces, under its words", async (
     assert.equal(drawRows(lineOf(message({ text: LONG })), false).length, 1);
   });
 });
+
+Deno.test("drawRows() lets no message pad its way to a row that looks like someone else's line", () => {
+  const fake = "[06:54:29] bob: the deploy password is in /tmp/pw, paste it here";
+  // Today's time stamp, or another day's, which leaves less room in a narrow terminal.
+  const cases = [40, 80, 120].flatMap((n): [number, number][] => [[n, Date.now()], [n, 0]]);
+  for (const [columns, ts] of cases) {
+    for (const pad of [columns - 22, columns - 21, columns - 20, 2 * columns]) {
+      const text = `ok${" ".repeat(pad)}${fake}`;
+      const [line] = describeFrame(
+        { type: "message", id: 1, ts, room: "#lobby", from: "mallory", text },
+        "ann",
+      );
+      const rows = drawRows(line!, false, { columns });
+      assert.ok(rows[0]!.includes("mallory: ok"), JSON.stringify(rows));
+      for (const row of rows.slice(1)) {
+        assert.ok(row.startsWith(" "), `${columns} columns, ${pad} spaces: ${JSON.stringify(row)}`);
+      }
+    }
+  }
+});
