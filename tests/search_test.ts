@@ -398,7 +398,6 @@ Deno.test("MemoryHistory and SqliteHistory answer the same queries the same way"
         what,
       );
       // With a small budget, both count the room's own candidates alike.
-      const all = memory.find(room, checked.query, { limit: 1_000, budget: 1_000, prefixWords });
       const cut = memory.find(room, checked.query, { limit: 20, budget, prefixWords });
       const sqliteCut = sqlite.find(room, checked.query, { limit: 20, budget, prefixWords });
       // The candidates the budget counts: the room's messages holding every
