@@ -15,6 +15,7 @@ import { checkServerName, toServerName } from "../discovery/beacon.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
 import { ListenError, startServer } from "../server.ts";
 import { flagHelp, parseNumberFlag, serveFlagOptions, SETTINGS } from "../server/config.ts";
+import { connectionsThatFit } from "../server/descriptors.ts";
 import { DEFAULT_IRC_TLS_PORT } from "../server/irc/transport.ts";
 import { isHostLike, parseOptions, quote, UsageError } from "./args.ts";
 import { defaultDataDir, openHistory, parseRetention } from "./history.ts";
@@ -250,6 +251,12 @@ export async function serveCommand(
     return 1;
   }
   if (signals.received !== undefined) return stoppedStarting(signals.received);
+  // Measured before the history and the ports are opened, which the reserve counts.
+  const fit = connectionsThatFit(numbers.maxConnections ?? SETTINGS.maxConnections.default);
+  if (fit.lowered !== undefined) {
+    log(fit.lowered);
+    numbers.maxConnections = fit.max;
+  }
   // IRC's usual ports: 6667, and 6697 with TLS. Only a port given must be free.
   const ircPort = values["no-irc"]
     ? undefined

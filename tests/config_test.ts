@@ -9,6 +9,7 @@ import {
   serveFlagOptions,
   SETTINGS,
 } from "../server/config.ts";
+import { fitConnections, RESERVED_DESCRIPTORS } from "../server/descriptors.ts";
 
 Deno.test("SETTINGS gives every number a default within its bounds", () => {
   for (const [name, setting] of Object.entries(SETTINGS)) {
@@ -89,4 +90,25 @@ Deno.test("README lists every flag of chat serve", async () => {
   for (const [, setting] of flagSettings()) {
     assert.ok(table.includes(`\`--${setting.flag}`), `README does not list --${setting.flag}`);
   }
+});
+
+Deno.test("fitConnections() lowers the connection limit to what the open-file limit holds", () => {
+  // Room for 2000 and the reserve: nothing to say.
+  assert.deepEqual(fitConnections(2000, { free: 2000 + RESERVED_DESCRIPTORS, limit: undefined }), {
+    max: 2000,
+    lowered: undefined,
+  });
+  // ulimit -n 256 with 24 open: 232 free.
+  assert.deepEqual(fitConnections(2000, { free: 232, limit: 256 }), {
+    max: 232 - RESERVED_DESCRIPTORS,
+    lowered: "Only 40 connections fit in the open-file limit (ulimit -n 256), not 2000: " +
+      "--max-connections is lowered to 40. To allow 2000, raise the limit before starting the " +
+      'server, e.g. "ulimit -n 3072"',
+  });
+  // Never below one, however little room there is; the system's table full, no limit to raise.
+  assert.deepEqual(fitConnections(2000, { free: 10, limit: undefined }), {
+    max: 1,
+    lowered: "Only 1 connection fits in the file descriptors left, not 2000: " +
+      "--max-connections is lowered to 1",
+  });
 });

@@ -10,6 +10,7 @@ import { encodeFrame, LOBBY, type ServerFrame } from "../protocol.ts";
 import { type ServerOptions, startServer } from "../server.ts";
 import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
 import { connectTls, OPENSSL, selfSignedCert, type TestCert } from "./_fault_helpers.ts";
+import { LineClient } from "./_line_client.ts";
 import { RawHttp } from "./_raw_http.ts";
 import { type FrameOf, LOOPBACK, TestClient, waitUntil, within } from "./_test_utils.ts";
 
@@ -1266,4 +1267,79 @@ Deno.test("startServer() closes idle kept-alive HTTP connections when it runs ou
     "the page to load again",
   );
   assert.equal(server.exited, false);
+});
+
+Deno.test("chat serve lowers --max-connections to what its open-file limit holds, and refuses the rest politely", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-fd-serve-" });
+  await using _removed = { [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }) };
+  const limit = 256;
+  await using server = new ChatProcess(
+    [
+      "serve",
+      "--host",
+      LOOPBACK,
+      "--port",
+      "0",
+      "--web-port",
+      "0",
+      "--irc-port",
+      "0",
+      "--no-announce",
+      "--max-per-ip",
+      "100000",
+      "--data-dir",
+      dir,
+    ],
+    { wrap: ["sh", "-c", `ulimit -n ${limit} && exec "$@"`, "sh"], stdin: "null", graceMs: 3_000 },
+  );
+  const [line, fits] = await server.waitForStdout(
+    /Only (\d+) connections fit in the open-file limit \(ulimit -n 256\), not 2000: --max-connections is lowered to \1\. To allow 2000, raise the limit before starting the server, e\.g\. "ulimit -n \d+"$/m,
+  );
+  const max = Number(fits);
+  assert.ok(max > 10 && max < limit, line);
+  const port = await server.port();
+  const web = Number((await server.waitForStdout(/^ {2}http:\/\/127\.0\.0\.1:(\d+)\/$/m))[1]);
+  const irc = await server.ircPort();
+
+  await using alice = await TestClient.join(port, "alice");
+  const crowd: TestClient[] = [];
+  const extras: TestClient[] = [];
+  try {
+    // Every place taken (alice has one), and then more than the server has descriptors for.
+    for (let i = 1; i < max; i++) crowd.push(await TestClient.connect(port));
+    for (let i = 0; i < limit; i++) extras.push(await TestClient.connect(port));
+    for (const extra of extras) {
+      assert.deepEqual(await extra.next("bye", () => true, 10_000), {
+        type: "bye",
+        reason: "The server is full; try again later",
+        retry: true,
+      });
+    }
+    // The web port and the IRC port say so too.
+    await using http = await RawHttp.open(web);
+    const answer = await http.answer();
+    assert.deepEqual([answer.status, answer.body], [503, "The server is full; try again later\n"]);
+    await using ircClient = await LineClient.connect(irc);
+    await ircClient.expect("ERROR :Closing link: The server is full; try again later");
+    // A message that needs a new block of ids is stored.
+    await alice.send({ type: "say", text: "still here", cid: "c1" });
+    const stored = await alice.next("message", (frame) => frame.cid === "c1");
+    assert.equal(stored.text, "still here");
+  } finally {
+    await Promise.all([...crowd, ...extras].map((client) => client[Symbol.asyncDispose]()));
+  }
+  // Once they have gone, a newcomer gets in.
+  await within(
+    (async () => {
+      while (true) {
+        await using late = await TestClient.connect(port);
+        await late.send({ type: "hello", version: 1, name: "late" });
+        // Refused while not all of their places are free yet: then try again.
+        if (await late.next("welcome").then(() => true, () => false)) return;
+      }
+    })(),
+    10_000,
+    "a newcomer to be welcomed",
+  );
+  assert.doesNotMatch(server.stdout, /stopped taking connections|Out of file descriptors|Cannot/);
 });

@@ -661,6 +661,24 @@ Deno.test("Hub refuses a message it cannot store, telling the sender alone", () 
   assert.ok(lines.includes("Cannot store a message: disk full"));
 });
 
+Deno.test("Hub says the server has too many open files when a store fails with EMFILE", () => {
+  const history = new MemoryHistory(10);
+  // As Deno throws it when the id mark file cannot be opened.
+  history.append = () => {
+    throw Object.assign(new Error("Too many open files (os error 24)"), { code: "EMFILE" });
+  };
+  using hub = new Hub({ history, log: () => {} });
+  const alice = join(hub, "alice");
+  forget(alice);
+  say(hub, alice, "hello", "n1");
+  assert.deepEqual(alice.take(), [{
+    type: "error",
+    code: "not_stored",
+    message: "Cannot send message: the server has too many open files to store it; try again later",
+    cid: "n1",
+  }]);
+});
+
 Deno.test("Hub says goodbye on quit and close, and to everyone on shutdown", async (t) => {
   const lines: string[] = [];
   const hub = new Hub({ log: (line) => lines.push(line) });

@@ -413,9 +413,11 @@ export class Messages {
     refuse(
       member,
       "not_stored",
-      this.#cluster === undefined
-        ? "Cannot send message: the server could not store it (is its disk full?); try again later"
-        : "Cannot send message: the cluster could not store it (is NATS reachable?); try again later",
+      this.#cluster !== undefined
+        ? "Cannot send message: the cluster could not store it (is NATS reachable?); try again later"
+        : outOfDescriptors(error)
+        ? "Cannot send message: the server has too many open files to store it; try again later"
+        : "Cannot send message: the server could not store it (is its disk full?); try again later",
       cid,
     );
   }
@@ -464,6 +466,19 @@ export class Messages {
  * told why not: on one line from a client of version 1, of up to
  * `MAX_TEXT_LINES` lines from one of version 2.
  */
+/**
+ * Whether a store failed for want of file descriptors (`EMFILE` for the
+ * process, `ENFILE` for the whole system), in `error` or what caused it.
+ */
+function outOfDescriptors(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause !== undefined && depth < 5; depth++) {
+    const code = (cause as { code?: unknown })?.code;
+    if (code === "EMFILE" || code === "ENFILE") return true;
+    cause = (cause as { cause?: unknown })?.cause;
+  }
+  return false;
+}
+
 function checkText(member: Member, raw: string, cid: string | undefined): string | undefined {
   const text = member.version === 1 ? trimSpace(sanitizeText(raw)) : sanitizeLines(raw);
   if (text.length === 0) {
