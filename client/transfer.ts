@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { errorText, formatAddress } from "../core/address.ts";
 import type { Conversation, Effect } from "../core/conversation.ts";
 import { errorLine, type Line, notice } from "../core/describe.ts";
-import { cleanFileName, fileLink, formatBytes, isFileId } from "../core/files.ts";
+import { cleanFileName, fileLink, fileNameHeader, formatBytes, isFileId } from "../core/files.ts";
 import type { FileRef, FilesInfo } from "../protocol.ts";
 import {
   dispositionName,
@@ -143,7 +143,7 @@ export async function upload(
   );
   const headers: Record<string, string> = {
     authorization: `Bearer ${files.token}`,
-    "x-file-name": encodeURIComponent(options.name),
+    "x-file-name": fileNameHeader(options.name),
   };
   if (server.password !== undefined) {
     headers["x-chat-password"] = encodeURIComponent(server.password);

@@ -23,13 +23,13 @@ export function isFileId(value: unknown): value is string {
 
 /**
  * A file name safe to show and to save under: the last part of a path only,
- * without control, format (bidirectional) or reserved characters, not
- * starting or ending with a dot or space, at most
- * {@linkcode MAX_FILE_NAME_CHARS} characters with its extension kept;
+ * without control, format (bidirectional) or reserved characters, lone
+ * surrogates replaced by U+FFFD, not starting or ending with a dot or space,
+ * at most {@linkcode MAX_FILE_NAME_CHARS} characters with its extension kept;
  * `"file"` when nothing is left.
  */
 export function cleanFileName(name: string): string {
-  let clean = name.normalize("NFC").split(/[/\\]/).pop() ?? "";
+  let clean = name.toWellFormed().normalize("NFC").split(/[/\\]/).pop() ?? "";
   clean = clean.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}<>:"|?*]/gu, "_");
   clean = clean.replace(/\s+/gu, " ").replace(/^[\s.]+|[\s.]+$/gu, "");
   const chars = [...clean];
@@ -52,6 +52,14 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${Number(value.toFixed(value < 10 ? 1 : 0))} ${units[unit]}`;
+}
+
+/**
+ * The value of an upload's `X-File-Name` header: `name` percent-encoded as
+ * UTF-8, a lone surrogate (a Windows file name may hold one) as U+FFFD.
+ */
+export function fileNameHeader(name: string): string {
+  return encodeURIComponent(name.toWellFormed());
 }
 
 /** The path a stored file is downloaded from, on the web port: `/files/ID/NAME`. */

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
 import type { FileRef, ServerFrame } from "../protocol.ts";
+import { fileNameHeader } from "../core/files.ts";
 import { SqliteHistory } from "../server/sqlite_history.ts";
 import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
 import { assertUnheard, LOOPBACK, TestClient, within } from "./_test_utils.ts";
@@ -263,6 +264,46 @@ Deno.test("sharing a file that is not stored is refused, and so is a bad frame",
     assert.equal(bad.code, "bad_frame");
     await ann.send({ type: "file", id: "../../etc/passwd" });
     assert.equal((await ann.next("error")).code, "no_such_file");
+  });
+});
+
+Deno.test("a file name with a lone surrogate is shared and uploaded with U+FFFD in its place", async (t) => {
+  await using chat = await server();
+  await using ann = await TestClient.join2(chat.addr.port, "ann");
+  const web = `http://${LOOPBACK}:${chat.webAddr!.port}`;
+  const stored = await upload(ann, "some text", "a.txt");
+
+  await t.step("named so in the file frame, as the page's JSON may carry it", async () => {
+    await ann.write(`{"type":"file","id":"${stored.id}","name":"\\ud800.txt","cid":"s-1"}\n`);
+    const shared = await ann.next("message", (frame) => frame.cid === "s-1");
+    assert.deepEqual([shared.file?.name, shared.file?.url, shared.text], [
+      "\uFFFD.txt",
+      `/files/${stored.id}/%EF%BF%BD.txt`,
+      "\uFFFD.txt (9 bytes)",
+    ]);
+    const response = await fetch(`${web}${shared.file!.url}`);
+    assert.equal(response.status, 200);
+    assert.equal(
+      response.headers.get("content-disposition"),
+      `attachment; filename="_.txt"; filename*=UTF-8''%EF%BF%BD.txt`,
+    );
+    assert.equal(await response.text(), "some text");
+  });
+
+  await t.step("named so in an upload: its header as its query string", async () => {
+    // U+D800 encoded as if it were a character: not UTF-8.
+    const byHeader = await upload(ann, "other text", "", { "x-file-name": "%ED%A0%80.txt" });
+    assert.equal(byHeader.name, "\uFFFD\uFFFD\uFFFD.txt");
+    const files = filesOf(ann);
+    const response = await fetch(`${web}/files?name=%ED%A0%80.txt`, {
+      method: "POST",
+      body: "third text",
+      headers: { authorization: `Bearer ${files.token}` },
+    });
+    assert.equal(response.status, 201);
+    assert.equal((await response.json()).name, byHeader.name);
+    // The web page and chat send encode such a name before they send it.
+    assert.equal(fileNameHeader("\ud800.txt"), "%EF%BF%BD.txt");
   });
 });
 

@@ -49,6 +49,8 @@ Deno.test("cleanFileName() keeps the last path part, safe to show and to save", 
   assert.equal(cleanFileName("  .hidden. "), "hidden");
   assert.equal(cleanFileName(".."), "file");
   assert.equal(cleanFileName(""), "file");
+  assert.equal(cleanFileName("\ud800.txt"), "\uFFFD.txt");
+  assert.equal(cleanFileName(`${"a".repeat(200)}\udc00.txt`), `${"a".repeat(116)}.txt`);
   assert.equal(cleanFileName("photo ü 📷.jpg"), "photo ü 📷.jpg");
   const long = cleanFileName(`${"é".repeat(300)}.tar.gz`);
   assert.equal([...long].length, 120);

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { isFileId } from "../core/files.ts";
+import { fileNameHeader, isFileId } from "../core/files.ts";
 
 /** What the server answers with status 201: the stored file. */
 export interface Uploaded {
@@ -149,7 +149,7 @@ export function startUpload(file: File, options: UploadOptions): Upload {
   });
   xhr.open("POST", "/files");
   xhr.setRequestHeader("Authorization", `Bearer ${options.token}`);
-  xhr.setRequestHeader("X-File-Name", encodeURIComponent(file.name));
+  xhr.setRequestHeader("X-File-Name", fileNameHeader(file.name));
   if (options.password !== undefined) {
     xhr.setRequestHeader("X-Chat-Password", encodeURIComponent(options.password));
   }

@@ -86,6 +86,27 @@ function decodeName(value: string | undefined): string | undefined {
   }
 }
 
+/**
+ * Decodes a percent-encoded file name from a request's head. Escapes that
+ * are not UTF-8 (a lone surrogate encoded as if it were a character, `%ED%A0%80`)
+ * become U+FFFD, as they do in a query string, rather than staying escaped.
+ */
+function decodeFileName(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    // A request's head is read one character a byte.
+    const bytes: number[] = [];
+    for (let at = 0; at < value.length;) {
+      const escape = /^%[0-9a-f]{2}/i.exec(value.slice(at, at + 3));
+      bytes.push(escape === null ? value.charCodeAt(at) & 0xff : parseInt(escape[0].slice(1), 16));
+      at += escape === null ? 1 : 3;
+    }
+    return new TextDecoder().decode(new Uint8Array(bytes));
+  }
+}
+
 /** Answers the requests for `/files` and `/files/...`. */
 export class FileRoutes {
   /** Files being fetched from the other servers of a cluster, by id. */
@@ -148,7 +169,7 @@ export class FileRoutes {
     // A file is saved under the name it was shared under, which the link carries.
     const name = named === undefined || named === ""
       ? file.name
-      : cleanFileName(decodeName(named)!);
+      : cleanFileName(decodeFileName(named)!);
     this.#download(request, response, file, name, touch);
   }
 
@@ -226,7 +247,7 @@ export class FileRoutes {
     }
     const header = request.headers["x-file-name"];
     const name = cleanFileName(
-      decodeName(typeof header === "string" ? header : undefined) ?? query.get("name") ?? "",
+      decodeFileName(typeof header === "string" ? header : undefined) ?? query.get("name") ?? "",
     );
     const body = request.iterator({ destroyOnReturn: false });
     const result = await store.put(body, { name, uploader: holder.uploader }, touch);
