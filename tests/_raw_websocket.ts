@@ -9,8 +9,8 @@ import { type FrameOf, LOOPBACK, within } from "./_test_utils.ts";
 
 /** Options for {@linkcode RawWebSocket.open}. */
 export interface RawWebSocketOptions {
-  /** The `Host` header. @default {"127.0.0.1:PORT"} */
-  host?: string;
+  /** The `Host` header; `null` sends none. @default {"127.0.0.1:PORT"} */
+  host?: string | null;
   /** The `Origin` header; none when left out. */
   origin?: string;
   /** The request path. @default {"/ws"} */
@@ -74,7 +74,7 @@ export class RawWebSocket implements AsyncDisposable {
     const conn = await Deno.connect({ hostname: LOOPBACK, port });
     const request = [
       `GET ${options.path ?? "/ws"} HTTP/1.1`,
-      `Host: ${options.host ?? `${LOOPBACK}:${port}`}`,
+      ...(options.host === null ? [] : [`Host: ${options.host ?? `${LOOPBACK}:${port}`}`]),
       "Upgrade: websocket",
       "Connection: Upgrade",
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",

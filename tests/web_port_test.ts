@@ -182,6 +182,15 @@ Deno.test("startServer() answers only requests for its own names, so DNS rebindi
     assert.equal(server.hub.size, 0);
   });
 
+  await t.step("a request that names no host is refused, the upgrade too", async () => {
+    await using socket = await RawWebSocket.open(port, { host: null });
+    assert.equal(socket.status, 403, socket.head);
+    using conn = await Deno.connect({ hostname: LOOPBACK, port });
+    await writeText(conn, "GET / HTTP/1.0\r\n\r\n");
+    assert.match(await readToEnd(conn), /^HTTP\/1\.1 403 [^]*name it in a Host header/);
+    assert.equal(server.hub.size, 0);
+  });
+
   await t.step("its own addresses, localhost and names given by the host are let in", async () => {
     for (const host of [`${LOOPBACK}:${port}`, `localhost:${port}`, `chat.lan:${port}`]) {
       await using socket = await RawWebSocket.open(port, { host, origin: `http://${host}` });

@@ -30,10 +30,13 @@ export class HostNames {
     this.#given = new Set(given.map((name) => hostOf(name) ?? name.toLowerCase()));
   }
 
-  /** Whether a request with this `Host` header is meant for this server. */
+  /**
+   * Whether a request with this `Host` header is meant for this server. One
+   * without the header names nothing, and is refused like an unknown name
+   * (HTTP/1.1 requires it; only HTTP/1.0 leaves it out).
+   */
   allows(host: string | undefined): boolean {
-    // Browsers always send one; a program that does not is not a rebinding page.
-    if (host === undefined) return true;
+    if (host === undefined) return false;
     const name = hostOf(host);
     if (name === undefined) return false;
     if (name === "localhost" || name.endsWith(".localhost")) return true;
@@ -66,6 +69,10 @@ export class HostNames {
 
 /** Why a request for an unknown host name is refused, for the page that sent it. */
 export function unknownHost(host: string | undefined): string {
+  if (host === undefined) {
+    return "This server answers only requests that name it in a Host header, as HTTP/1.1 " +
+      "requires";
+  }
   const shown = JSON.stringify(
     [...(host ?? "")].slice(0, 64).join("").replace(/[^\x20-\x7e]/g, "?"),
   );
