@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { startServer } from "../server.ts";
 import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
 import { RawHttp } from "./_raw_http.ts";
-import { RawWebSocket } from "./_raw_websocket.ts";
+import { clientFrame, RawWebSocket } from "./_raw_websocket.ts";
 import { LOOPBACK, TestClient, within } from "./_test_utils.ts";
 
 /** Reads from `conn` until the server closes it; returns everything read as text. */
@@ -94,6 +94,39 @@ Deno.test("startServer() drops a WebSocket client that stops reading, with close
       }
     },
   );
+});
+
+Deno.test("startServer() answers a WebSocket close that breaks RFC 6455 with 1002, and a good one with its code", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+  await using alice = await TestClient.join(server.addr.port, "alice");
+  /** Joins as `name`, closes with `payload`; returns the server's close code and the room's reason. */
+  const closeWith = async (name: string, payload: number[]) => {
+    await using socket = await RawWebSocket.open(server.webAddr!.port);
+    await socket.send({ type: "hello", version: 1, name });
+    await socket.next("welcome");
+    await socket.write(clientFrame(0x8, new Uint8Array(payload)));
+    const code = await socket.closed();
+    const left = await alice.next("left", (frame) => frame.name === name);
+    return [code, left.reason];
+  };
+  const invalid: [string, number[]][] = [
+    ["code 999", [0x03, 0xe7]],
+    ["code 1005", [0x03, 0xed]],
+    ["code 1006", [0x03, 0xee]],
+    ["code 1015", [0x03, 0xf7]],
+    ["code 2000, not registered", [0x07, 0xd0]],
+    ["a 1-byte payload", [0x03]],
+    ["a reason that is not UTF-8", [0x03, 0xe8, 0xff, 0xfe]],
+  ];
+  for (const [what, payload] of invalid) {
+    await t.step(`a close with ${what} gets 1002`, async () => {
+      assert.deepEqual(await closeWith("bad", payload), [1002, "connection lost"]);
+    });
+  }
+  await t.step("a close with 1001 and a UTF-8 reason gets 1001", async () => {
+    const payload = [0x03, 0xe9, ...new TextEncoder().encode("bye ☕")];
+    assert.deepEqual(await closeWith("good", payload), [1001, "connection closed"]);
+  });
 });
 
 Deno.test("startServer() slows a WebSocket flood down without losing it, with one notice", async () => {

@@ -114,6 +114,18 @@ Deno.test("WebSocketDecoder ends the connection on a close, or on broken framing
     assert.deepEqual(ended, [{ code: 1001, problem: undefined }]);
     assert.deepEqual(d.push(clientFrame(0x1, encoder.encode("after"))), []);
   });
+  await t.step("a close may have any code a peer may send, a UTF-8 reason, or nothing", () => {
+    for (const code of [1000, 1003, 1007, 1011, 1014, 3000, 4999]) {
+      const { decoder: d, ended } = decoder();
+      d.push(
+        clientFrame(0x8, joined(new Uint8Array([code >>> 8, code & 0xff]), encoder.encode("é"))),
+      );
+      assert.deepEqual(ended, [{ code, problem: undefined }]);
+    }
+    const { decoder: d, ended } = decoder();
+    d.push(clientFrame(0x8, new Uint8Array(0)));
+    assert.deepEqual(ended, [{ code: 1000, problem: undefined }]);
+  });
   const broken: [string, Uint8Array][] = [
     ["an unmasked frame", new Uint8Array([0x81, 0x01, 0x61])],
     ["reserved bits", new Uint8Array([0xc1, 0x80, 0, 0, 0, 0])],
@@ -134,6 +146,18 @@ Deno.test("WebSocketDecoder ends the connection on a close, or on broken framing
       ),
     ],
     ["an unknown opcode", clientFrame(0x3, new Uint8Array(0))],
+    ["a close with a 1-byte payload", clientFrame(0x8, new Uint8Array([0x03]))],
+    // RFC 6455, section 7.4: none of these may be sent.
+    ...[0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535].map((
+      code,
+    ): [string, Uint8Array] => [
+      `a close with code ${code}`,
+      clientFrame(0x8, new Uint8Array([code >>> 8, code & 0xff])),
+    ]),
+    [
+      "a close whose reason is not UTF-8",
+      clientFrame(0x8, new Uint8Array([0x03, 0xe8, 0xed, 0xa0, 0x80])),
+    ],
   ];
   for (const [name, bytes] of broken) {
     await t.step(`${name} ends it with 1002`, () => {

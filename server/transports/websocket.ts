@@ -108,6 +108,17 @@ export interface WebSocketControl {
   ended(code: number, problem?: string): void;
 }
 
+/**
+ * Whether a peer may send close code `code` (RFC 6455, section 7.4, and IANA's
+ * registry): the registered codes from 1000 to 1014 but 1004 (reserved), 1005
+ * and 1006 (which say there was no close frame), and the codes from 3000 to
+ * 4999, left to libraries and applications.
+ */
+function isValidCloseCode(code: number): boolean {
+  return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) ||
+    (code >= 3000 && code <= 4999);
+}
+
 const NO_BYTES = new Uint8Array(0);
 /** Pieces of a fragmented message held before they are joined. */
 const MAX_PARTS = 64;
@@ -254,11 +265,24 @@ export class WebSocketDecoder {
     if (opcode === PING) {
       this.#control.write(encodeWebSocketFrame(PONG, payload));
     } else if (opcode === CLOSE) {
+      if (payload.length === 0) {
+        this.#ended = true;
+        return this.#control.ended(CLOSE_NORMAL);
+      }
+      // A close that breaks the rules of RFC 6455, section 5.5.1, is a protocol error.
+      if (payload.length === 1) return void this.#fail("a close frame's code is 1 byte long");
+      const code = (payload[0]! << 8) | payload[1]!;
+      if (!isValidCloseCode(code)) {
+        return void this.#fail(`a close frame has code ${code}, which a peer may not send`);
+      }
+      try {
+        strictDecoder.decode(payload.subarray(2));
+      } catch {
+        return void this.#fail("a close frame's reason is not valid UTF-8");
+      }
       this.#ended = true;
-      const code = payload.length >= 2 ? (payload[0]! << 8) | payload[1]! : CLOSE_NORMAL;
-      // Answer with the same code, as the RFC asks; codes that are never sent become 1000.
-      const valid = code >= 1000 && code < 5000 && code !== 1005 && code !== 1006;
-      this.#control.ended(valid ? code : CLOSE_NORMAL);
+      // Answered with the same code, as the RFC asks.
+      this.#control.ended(code);
     }
     // A pong needs nothing: any bytes from the peer count as a sign of life.
   }
