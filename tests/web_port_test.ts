@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import process from "node:process";
 import { startServer } from "../server.ts";
 import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
 import { RawHttp } from "./_raw_http.ts";
@@ -291,6 +292,31 @@ Deno.test("startServer() counts HTTP connections against its limits and closes i
     assert.match(text, /^HTTP\/1\.1 200 /);
     assert.match(text, /<\/html>\s*$/);
   });
+});
+
+Deno.test("startServer() parses nothing more of a web connection after what it cannot read", async () => {
+  // Deno's node:http adds an error listener to the socket at each failed parse.
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+  process.on("warning", onWarning);
+  try {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const port = server.webAddr!.port;
+    using conn = await Deno.connect({ hostname: LOOPBACK, port });
+    const answers = readToEnd(conn, 10_000);
+    // A request it answers, then megabytes that are no request.
+    await writeText(conn, `GET / HTTP/1.1\r\nHost: ${LOOPBACK}:${port}\r\n\r\n`);
+    const garbage = new Uint8Array(64 * 1024).fill(0x41);
+    try {
+      for (let i = 0; i < 64; i++) await conn.write(garbage);
+    } catch {
+      // Closed by the server before it all went.
+    }
+    assert.match(await answers, /^HTTP\/1\.1 200 /);
+    assert.deepEqual(warnings, []);
+  } finally {
+    process.off("warning", onWarning);
+  }
 });
 
 Deno.test("startServer() answers request after request on one kept-alive HTTP connection", async () => {

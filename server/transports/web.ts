@@ -200,6 +200,9 @@ export class WebTransport {
       this.#upgrade(request, socket, head);
     });
     this.#http.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
+      // The parser is fed nothing more: it would fail again on every chunk that follows until
+      // the socket closes, and each time Deno's node:http adds an `error` listener to it.
+      socket.removeAllListeners("data");
       if (error.code === "HPE_HEADER_OVERFLOW") {
         return rawResponse(socket, 431, "Cannot read the request");
       }
