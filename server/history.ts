@@ -187,11 +187,15 @@ function weight(message: MessageFrame): number {
 const INDEXES_KEPT = 16;
 
 /**
- * What one step of bringing a word index up to date may add: 1 to 4 ms of
- * work (`deno run -A bench/run_search.ts --memory 2000`). A room of 2,000
- * messages of 4 KB took 0.7 s to index in one go.
+ * How long one step of bringing a word index up to date may go on adding
+ * texts, in milliseconds: a room of 2,000 messages of 4 KB took 0.7 s to
+ * index in one go. Texts are added a batch at a time, so a step ends within
+ * about one batch of this (`deno run -A bench/run_search.ts --memory 2000`).
  */
-const INDEX_STEP = { bytes: 32 * 1024, messages: 250 };
+const INDEX_STEP_MS = 3;
+
+/** Texts added to a word index at once during a step: up to this many bytes, or messages. */
+const INDEX_BATCH = { bytes: 8 * 1024, messages: 64 };
 
 /** Options of a {@linkcode MemoryHistory}. */
 export interface MemoryHistoryOptions {
@@ -349,7 +353,7 @@ export class MemoryHistory implements HistoryStore {
 
   prepareSearch(room: string): boolean {
     const messages = this.#rooms.get(room);
-    return messages === undefined || this.#catchUp(room, messages, INDEX_STEP).done;
+    return messages === undefined || this.#catchUp(room, messages, INDEX_STEP_MS).done;
   }
 
   [Symbol.dispose](): void {
@@ -368,7 +372,7 @@ export class MemoryHistory implements HistoryStore {
   #catchUp(
     room: string,
     messages: readonly MessageFrame[],
-    step?: { bytes: number; messages: number },
+    stepMs?: number,
   ): RoomIndex & { done: boolean } {
     let state = this.#indexes.get(room);
     if (state === undefined) {
@@ -391,18 +395,27 @@ export class MemoryHistory implements HistoryStore {
     let from = messages.length;
     while (from > start && messages[from - 1]!.id > last) from--;
     let to = messages.length;
-    if (step !== undefined) {
-      // At most a step's worth, oldest first: the rest is added by the next steps.
-      let bytes = 0;
+    if (stepMs === undefined) {
+      state.index.update(messages.slice(from), ids.slice(0, gone));
+    } else {
+      // Oldest first, a batch at a time, while the step lasts: the next steps add the rest.
+      const began = performance.now();
+      let removed = ids.slice(0, gone);
       to = from;
-      while (to < messages.length && to - from < step.messages && bytes < step.bytes) {
-        bytes += messages[to]!.text.length;
-        to++;
+      let more = true;
+      while (more) {
+        let end = to;
+        let bytes = 0;
+        while (
+          end < messages.length && end - to < INDEX_BATCH.messages && bytes < INDEX_BATCH.bytes
+        ) bytes += messages[end++]!.text.length;
+        state.index.update(messages.slice(to, end), removed);
+        removed = [];
+        to = end;
+        more = to < messages.length && performance.now() - began < stepMs;
       }
     }
-    const added = messages.slice(from, to);
-    state.index.update(added, ids.slice(0, gone));
-    state.ids = ids.slice(gone).concat(added.map((message) => message.id));
+    state.ids = ids.slice(gone).concat(messages.slice(from, to).map((message) => message.id));
     return { ...state, done: to === messages.length };
   }
 

@@ -332,8 +332,8 @@ Deno.test("MemoryHistory readies a room's word index a bounded step at a time", 
   for (let id = 1; id <= 2000; id++) store.append(message(id, "#a", `${words(id)} n${id}`));
   let steps = 1;
   while (!store.prepareSearch("#a")) steps++;
-  // About 8 MB of text, at most 64 KB a step.
-  assert.ok(steps >= 100, `${steps} steps`);
+  // About 8 MB of text, a few milliseconds' worth a step.
+  assert.ok(steps >= 10, `${steps} steps`);
   assert.deepEqual(ids(store.search("#a", "n1999", 10)), [1999]);
   assert.deepEqual(ids(store.search("#a", "n1", 10)), [1]);
   // Up to date, it needs nothing more; a new message is one step.
