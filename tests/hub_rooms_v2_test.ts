@@ -480,3 +480,55 @@ Deno.test("Hub relays typing in a room of up to 256 people, and not in a larger 
   hub.receive(other, { type: "typing", room: LOBBY });
   assert.deepEqual(first.takeAll("typing"), [], "258 people: not relayed");
 });
+
+Deno.test("Hub opens no room that looks like one somebody is in", async (t) => {
+  using hub = new Hub();
+  const alice = join2(hub, "alice", ["#lobby", "#dev"]);
+  const bob = join2(hub, "bob");
+  forget(alice, bob);
+  // A Cyrillic о, and 0 and I for o and l.
+  const copies = ["#lоbby", "#l0bby", "#Iobby", "#dеv"];
+
+  await t.step("join is refused, naming the room it looks like", () => {
+    for (const copy of copies) {
+      hub.receive(bob, { type: "join", room: copy });
+      const like = copy.endsWith("bby") ? "#lobby" : "#dev";
+      assert.deepEqual(bob.take(), [{
+        type: "error",
+        code: "room_invalid",
+        message: `Cannot open ${copy.toLowerCase()}: it looks like ${like}; join ${like}, ` +
+          "or pick a name that does not",
+      }], copy);
+    }
+    hub.receive(bob, { type: "rooms" });
+    assert.deepEqual(bob.takeOne("rooms").rooms.map((room) => room.name).sort(), [
+      "#dev",
+      "#lobby",
+    ]);
+  });
+
+  await t.step("a hello asking for one enters the others, and says why not that one", () => {
+    const carol = arrive(hub, "carol", { version: 2, rooms: [{ room: "#dеv" }, { room: "#ops" }] });
+    const frames = carol.take();
+    assert.deepEqual(frames.filter((frame) => frame.type === "error"), [{
+      type: "error",
+      code: "room_invalid",
+      message: "Cannot open #dеv: it looks like #dev; join #dev, or pick a name that does not",
+    }]);
+    assert.deepEqual(frames.filter((frame) => frame.type === "room").map((f) => f.room), ["#ops"]);
+  });
+
+  await t.step("rooms that only share letters, and the rooms themselves, open as ever", () => {
+    for (const room of ["#lobby2", "#devs", "#dev"]) hub.receive(bob, { type: "join", room });
+    assert.deepEqual(bob.takeAll("room").map((frame) => frame.room), ["#lobby2", "#devs", "#dev"]);
+    assert.deepEqual(bob.takeAll("error"), []);
+  });
+
+  await t.step("once the room it looked like is empty, the name is free", () => {
+    hub.close(alice);
+    hub.receive(bob, { type: "part", room: "#dev" });
+    forget(bob);
+    hub.receive(bob, { type: "join", room: "#dеv" });
+    assert.equal(bob.takeOne("room").room, "#dеv");
+  });
+});

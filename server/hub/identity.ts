@@ -173,6 +173,17 @@ export class Identity {
     const client = clientOf(hello, session);
     const active = Date.now();
     const op = resumed && holder.op;
+    // A room nobody is in that looks like one somebody is in is not opened (see Rooms.lookalike).
+    for (const name of wanted.keys()) {
+      const like = rooms.occupied(name) ? undefined : rooms.lookalike(name);
+      if (like === undefined) continue;
+      wanted.delete(name);
+      refuse(
+        newcomer,
+        "room_invalid",
+        `Cannot open ${name}: it looks like ${like}; join ${like}, or pick a name that does not`,
+      );
+    }
     // Locked rooms are for operators: the others are told, and enter the rest.
     for (const name of wanted.keys()) {
       if (op || !this.#options.locked(name)) continue;

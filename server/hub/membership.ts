@@ -106,6 +106,14 @@ export class Membership {
     if (!this.#rooms.occupied(name)) {
       const muted = this.#options.muted?.(member, `open ${name}`);
       if (muted !== undefined) return refuse(member, muted.code, muted.message);
+      const like = this.#rooms.lookalike(name);
+      if (like !== undefined) {
+        return refuse(
+          member,
+          "room_invalid",
+          `Cannot open ${name}: it looks like ${like}; join ${like}, or pick a name that does not`,
+        );
+      }
     }
     const from = since === undefined ? undefined : { since, all: false };
     if (member.version === 1) {

@@ -21,6 +21,7 @@ import type { RoomSettings } from "./moderation.ts";
 import type { HistoryStore } from "../history.ts";
 import { replay } from "../replay.ts";
 import { grouped, inform, type Member } from "./members.ts";
+import { nameKey } from "../../core/names.ts";
 import type { RemotePeople } from "./cluster.ts";
 
 /** Which of a room's messages someone entering it is sent, besides the room itself. */
@@ -94,6 +95,23 @@ export class Rooms {
   /** Whether someone is in the room called `name`, here or on another server. */
   occupied(name: string): boolean {
     return this.#rooms.has(name) || (this.#options.remote?.countIn(name) ?? 0) > 0;
+  }
+
+  /**
+   * A room someone is in, here or on another server, whose name looks like
+   * `name` without being it (`#lоbby`, with a Cyrillic о, beside `#lobby`):
+   * the look-alikes that names may not be (core/names.ts), so that nobody
+   * opens a copy of a room to be joined by mistake.
+   */
+  lookalike(name: string): string | undefined {
+    // Everyone's first room is always itself.
+    if (name === LOBBY) return undefined;
+    const key = nameKey(name.slice(1));
+    const names = [
+      ...this.#rooms.keys(),
+      ...[...this.#options.remote?.rooms() ?? []].map(([n]) => n),
+    ];
+    return names.find((other) => other !== name && nameKey(other.slice(1)) === key);
   }
 
   /**
