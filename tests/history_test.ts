@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import type { MessageFrame } from "../protocol.ts";
-import { type HistoryStore, MemoryHistory } from "../server/history.ts";
+import type { HistoryStore } from "../server/history.ts";
+import { MemoryHistory } from "../server/memory_history.ts";
 import { HistoryError, SqliteHistory } from "../server/sqlite_history.ts";
 import { seededBytes } from "./_random.ts";
 import { succeeds } from "./_test_utils.ts";

@@ -15,7 +15,8 @@ import {
   type ServerFrame,
 } from "../protocol.ts";
 import { DatabaseSync } from "node:sqlite";
-import { MAX_CID_MATCHES, MemoryHistory } from "../server/history.ts";
+import { MAX_CID_MATCHES } from "../server/history.ts";
+import { MemoryHistory } from "../server/memory_history.ts";
 import {
   DEPARTED_MS,
   DepartedMemories,

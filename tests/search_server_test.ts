@@ -13,7 +13,7 @@ import {
   SEARCH_BUDGET,
   SEARCH_BURST,
 } from "../server/search.ts";
-import { MemoryHistory } from "../server/history.ts";
+import { MemoryHistory } from "../server/memory_history.ts";
 import { SqliteHistory } from "../server/sqlite_history.ts";
 import { type ChatServer, startServer } from "../server.ts";
 import { framesSince, LOOPBACK, TestClient } from "./_test_utils.ts";

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { type MessageFrame, parseClientFrame } from "../protocol.ts";
-import { type HistoryStore, MemoryHistory } from "../server/history.ts";
+import type { HistoryStore } from "../server/history.ts";
+import { MemoryHistory } from "../server/memory_history.ts";
 import {
   collectMatches,
   MAX_SEARCH_LENGTH,
