@@ -80,13 +80,50 @@ function drawDivider(line: Line, color: boolean, columns: number | undefined): s
   return color ? style("dim", centred) : centred;
 }
 
-/** Narrower than this, a command's description is left to the terminal to wrap. */
+/**
+ * Fewer columns than this left after the usage column, a command's
+ * description goes on its own rows under the usage.
+ */
 const MIN_DESCRIPTION_COLUMNS = 20;
 
+/** Where the rows of a description under its usage start. */
+const DESCRIPTION_INDENT = 7;
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
 /**
- * A line of `/help` (usage, then description) cut into rows of at most
- * `columns`, the description's further rows under its first word, not at
- * the terminal's left edge.
+ * `text` in rows of at most `room` columns, broken at its spaces; a word
+ * wider than a row is cut, filling it.
+ */
+function wordRows(text: string, room: number): string[] {
+  const rows: string[] = [];
+  let row = "";
+  const fits = (text: string) => textWidth(text) <= room;
+  for (const word of text.split(" ").filter((word) => word !== "")) {
+    if (row !== "" && fits(`${row} ${word}`)) {
+      row = `${row} ${word}`;
+      continue;
+    }
+    if (row !== "") rows.push(row);
+    row = "";
+    for (const { segment } of graphemes.segment(word)) {
+      if (row !== "" && !fits(row + segment)) {
+        rows.push(row);
+        row = "";
+      }
+      row += segment;
+    }
+  }
+  rows.push(row);
+  return rows;
+}
+
+/**
+ * A line of `/help` (usage, then description) cut at its spaces into rows
+ * of at most `columns`: the description's further rows under its first
+ * word; or, where the usage column leaves it too little room, the usage on
+ * its own rows and the description under it, indented. No row but the first
+ * starts at the left edge.
  */
 function helpRows(line: Line, columns: number): string[] {
   const whole = plainText(line);
@@ -95,20 +132,23 @@ function helpRows(line: Line, columns: number): string[] {
   if (!whole.endsWith(description)) return [whole];
   const lead = whole.slice(0, whole.length - description.length);
   const room = columns - textWidth(lead);
-  if (room < MIN_DESCRIPTION_COLUMNS || textWidth(lead + description) <= columns) {
-    return [lead + description];
+  // The same for every line of the list, whose usages are padded to one width.
+  if (room >= MIN_DESCRIPTION_COLUMNS) {
+    if (textWidth(whole) <= columns) return [whole];
+    const indent = " ".repeat(textWidth(lead));
+    return wordRows(description, room).map((text, i) => (i === 0 ? lead : indent) + text);
   }
-  const rows: string[] = [];
-  let row = "";
-  for (const word of description.split(" ")) {
-    if (row !== "" && textWidth(`${row} ${word}`) > room) {
-      rows.push(row);
-      row = word;
-    } else row = row === "" ? word : `${row} ${word}`;
-  }
-  rows.push(row);
-  const indent = " ".repeat(textWidth(lead));
-  return rows.map((text, i) => (i === 0 ? lead : indent) + text);
+  // "--   " and the usage, its further rows (if it has to wrap) under its start.
+  const [, before = "", usage = ""] = /^(\S*\s+)(.*?)\s*$/.exec(lead) ?? [];
+  const under = textWidth(before);
+  const usageRows = wordRows(usage, columns - under).map((text, i) =>
+    (i === 0 ? before : " ".repeat(under)) + text
+  );
+  const indent = " ".repeat(DESCRIPTION_INDENT);
+  return [
+    ...usageRows,
+    ...wordRows(description, columns - DESCRIPTION_INDENT).map((text) => indent + text),
+  ];
 }
 
 /**

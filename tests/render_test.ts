@@ -2,7 +2,9 @@
 
 import assert from "node:assert/strict";
 import { clock, drawRows, isMention, paintName, renderFrame } from "../client/render.ts";
+import { COMMANDS_V2, LOCAL_COMMANDS } from "../core/commands.ts";
 import { describeFrame, describeHelp, errorLine, type Line, notice } from "../core/describe.ts";
+import { plainText } from "../core/plain.ts";
 import { textWidth } from "../client/layout.ts";
 import { colorOf, PALETTE } from "../core/palette.ts";
 import type { MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
@@ -449,6 +451,34 @@ Deno.test("drawRows() wraps a /help line under its description when the terminal
   for (const row of drawRows(line!, true, { columns: 50 })) {
     assert.ok(stripSgr(row).length <= 50, row);
   }
+});
+
+Deno.test("drawRows() wraps /help at its spaces at every width, no further row at the left edge", () => {
+  const lines = describeHelp([...COMMANDS_V2, ...LOCAL_COMMANDS]);
+  const words = (text: string) => text.split(/\s+/).filter((word) => word !== "");
+  for (let columns = 20; columns <= 120; columns++) {
+    for (const line of lines) {
+      const rows = drawRows(line, false, { columns });
+      const at = `${columns} columns: ${JSON.stringify(rows)}`;
+      for (const row of rows) assert.ok(textWidth(row) <= columns, at);
+      for (const row of rows.slice(1)) assert.match(row, /^ {2,}\S/, at);
+      // Cut at spaces only: every word whole, in order.
+      assert.deepEqual(words(rows.join(" ")), words(drawRows(line, false).join(" ")), at);
+    }
+  }
+  const get = lines.find((line) => plainText(line).includes("/get"))!;
+  // The usage column leaves too little room: the description goes under the usage.
+  assert.deepEqual(drawRows(get, false, { columns: 40 }), [
+    "--   /get N|LINK",
+    "       download shared file N, or a",
+    "       link, into the current folder",
+  ]);
+  const switchLine = lines.find((line) => plainText(line).includes("/switch"))!;
+  assert.deepEqual(drawRows(switchLine, false, { columns: 62 }), [
+    "--   /switch #room|@name",
+    "       look at another of your rooms, or your private messages",
+    "       with someone",
+  ]);
 });
 
 /** The one line that `frame` is, as bob sees it. */

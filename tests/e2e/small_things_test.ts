@@ -51,6 +51,22 @@ terminalTest(
 );
 
 terminalTest(
+  "chat join: /help in a narrow terminal wraps at spaces, no row but a command's at the left edge",
+  {},
+  async (tmux, server) => {
+    const ann = await TerminalUser.join(tmux, "ann", server.addr.port, { width: 40, height: 50 });
+    await ann.enter("/help");
+    // The last command listed: the client's own, after the server's.
+    const screen = await ann.waitForLine(/list the people you ignore$/);
+    const help = screen.lines.slice(screen.lines.indexOf("-- Commands:") + 1, screen.cursor.y);
+    assert.ok(help.length > 0, screen.text);
+    for (const row of help) assert.match(row, /^(?:-- {3}\/| {5,})\S/, screen.text);
+    assert.ok(help.includes("--   /get N|LINK"), screen.text);
+    assert.ok(help.includes("       link, into the current folder"), screen.text);
+  },
+);
+
+terminalTest(
   "chat join: /history of one message says so in the singular",
   {},
   async (tmux, server) => {
