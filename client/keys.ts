@@ -1,10 +1,11 @@
 /**
  * Keys read together that were pressed apart. `node:readline` takes ESC and
- * the key that follows it within half a second for Alt and that key: Esc,
- * then a quick `h`, reads as Alt+H, which nothing binds, so the Esc is lost
- * and the `h` too. This module tells such a pair from the Alt keys that mean
- * something and from escape sequences (arrows, a paste's markers). Pure: no
- * I/O.
+ * what follows it within its escape timeout for Alt and that key: Esc, then
+ * a quick `d`, reads as Alt+D, the line editor's delete a word. A terminal
+ * sends Alt and a key in one write, a person pressing Esc and then a key
+ * makes two, so the terminal (client/terminal.ts) tells them apart by that,
+ * and this module makes such a pair the two keys it was. Escape sequences
+ * (arrows, a paste's markers) are no such pair. Pure: no I/O.
  *
  * @module
  */
@@ -27,19 +28,14 @@ export interface KeyPress {
   key: ReadKey;
 }
 
-/**
- * The Alt keys the line editor (`node:readline`) binds: a word left (B) or
- * right (F), delete the word after (D) or before (Backspace), yank pop (Y).
- */
-export const EDITOR_ALT_KEYS: ReadonlySet<string> = new Set(["b", "f", "d", "backspace", "y"]);
-
 /** Esc alone, as `node:readline` reports it once no key followed in time. */
 const ESCAPE: ReadKey = { name: "escape", sequence: "\x1b", meta: true, ctrl: false, shift: false };
 
 /**
  * The keys pressed when `key` is ESC and what followed it read as one, as
  * Alt and that key: Esc, then each character as if typed alone. `undefined`
- * for any other key, an escape sequence included.
+ * for any other key, an escape sequence included. Only for keys known to
+ * have been pressed apart: a terminal sends Alt+D as the same two bytes.
  *
  * @example
  * ```ts

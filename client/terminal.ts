@@ -17,8 +17,8 @@
  * until the client ends, however it ends. A paste is taken whole, apart from
  * the keys typed: one of several lines becomes a draft of several lines,
  * drawn row by row and sent as one message on Enter. Esc and a key typed
- * quickly after it are two keys, not Alt and that key, unless the client or
- * the line editor binds that Alt key (client/keys.ts).
+ * after it are two keys, however quickly: a terminal sends Alt and a key in
+ * one write, a person's Esc and key come in two reads (client/keys.ts).
  *
  * @module
  */
@@ -26,7 +26,7 @@
 import process from "node:process";
 import readline from "node:readline";
 import { Writable } from "node:stream";
-import { EDITOR_ALT_KEYS, pressedApart, type ReadKey } from "./keys.ts";
+import { pressedApart, type ReadKey } from "./keys.ts";
 import { codePoints, type Glyph, layout } from "./layout.ts";
 import {
   BRACKETED_PASTE_OFF,
@@ -102,6 +102,16 @@ interface Editor {
   cursor: number;
 }
 
+/**
+ * How long ESC at the end of a read waits for the rest of an escape
+ * sequence, in milliseconds: long enough for one cut by a slow link, short
+ * enough that Esc acts at once (node:readline waits 500 ms).
+ */
+const ESCAPE_TIMEOUT_MS = 50;
+
+/** ESC, as a terminal sends it for Esc and before an Alt key or an escape sequence. */
+const ESC = 0x1b;
+
 /** Events on which the program ends without closing the terminal first. */
 const LEAVING_EVENTS = ["error", "unhandledrejection", "unload"] as const;
 
@@ -129,8 +139,18 @@ export class Terminal implements Disposable {
   readonly #output = new ReadlineOutput((text) => this.#readlineWrote(text));
   readonly #onKeypress = (_text: unknown, key: Key | undefined) => this.#keypress(key);
   /** readline's own keypress listener, called for every key `onKey` does not take. */
-  #editorKeypress: ((text: unknown, key: Key | undefined) => void) | undefined;
+  #editorKeypress: ((text: unknown, key: ReadKey | undefined) => void) | undefined;
   readonly #paste = new PasteKeys();
+  /** The last read ended with ESC, which readline has not yet given as a key. */
+  #escapeEnded = false;
+  /** The first key of this read may be that ESC read together with this read's start. */
+  #escapeBefore = false;
+  /** Sees each read before readline does. */
+  readonly #onData = (chunk: Uint8Array | string) => {
+    this.#escapeBefore = this.#escapeEnded;
+    const last = chunk.at(-1);
+    this.#escapeEnded = last === ESC || last === "\x1b";
+  };
   /** Whether the terminal was asked to bracket pastes and not yet asked to stop. */
   #bracketing = false;
   /** Stops bracketing pastes however the program ends: SIGTERM, an uncaught error, an exit. */
@@ -146,6 +166,7 @@ export class Terminal implements Disposable {
         terminal: true,
         historySize: 500,
         removeHistoryDuplicates: true,
+        escapeCodeTimeout: ESCAPE_TIMEOUT_MS,
         ...(options.completer ? { completer: options.completer } : {}),
       })
       : readline.createInterface({ input: process.stdin, terminal: false });
@@ -156,15 +177,14 @@ export class Terminal implements Disposable {
         | undefined;
       if (editor !== undefined) {
         process.stdin.off("keypress", editor);
-        const route = (text: unknown, key: ReadKey | undefined): void => {
+        const route = (text: unknown, key: ReadKey | undefined, escapeBefore = false): void => {
           if (!this.#closed && key !== undefined) {
             const step = this.#paste.take(key);
             if (step.kind === "held") return;
             if (step.kind === "pasted") return this.#pasted(step.text);
-            // ESC and a quick key read as Alt and that key: unless it is bound, two keys.
-            const apart = pressedApart(key);
-            if (apart !== undefined && !EDITOR_ALT_KEYS.has(key.name ?? "")) {
-              if (!this.#asking && this.#onKey?.(key)) return;
+            // Esc, then a key in a read of its own, read together as Alt and that key: two keys.
+            const apart = escapeBefore ? pressedApart(key) : undefined;
+            if (apart !== undefined) {
               for (const pressed of apart) route(pressed.text, pressed.key);
               return;
             }
@@ -174,13 +194,20 @@ export class Terminal implements Disposable {
           if (editing || !this.#onKey?.(key)) editor.call(process.stdin, text, key);
         };
         this.#editorKeypress = (text, key) => {
+          // Only the first key of a read can hold an ESC that ended the read before.
+          const escapeBefore = this.#escapeBefore;
+          this.#escapeBefore = false;
+          // That ESC given alone, once no more came in time.
+          if (key?.sequence === "\x1b") this.#escapeEnded = false;
           const before = this.#rl.line;
-          route(text, key);
+          route(text, key, escapeBefore);
           // Keys held while a paste arrives count once, when it is taken.
           if (this.#closed || this.#asking || key === undefined || this.#paste.pasting) return;
           this.#onKeystroke?.(this.#rl.line, this.#rl.line !== before);
         };
         process.stdin.on("keypress", this.#editorKeypress);
+        // Before readline's own reader, to know where each read ends.
+        process.stdin.prependListener("data", this.#onData);
       }
     }
     // After readline's own listener, which it added above.
@@ -205,6 +232,7 @@ export class Terminal implements Disposable {
       process.stdin.off("keypress", this.#onKeypress);
       process.stdout.off("resize", this.#resized);
       if (this.#editorKeypress !== undefined) process.stdin.off("keypress", this.#editorKeypress);
+      process.stdin.off("data", this.#onData);
       this.#end();
     });
   }

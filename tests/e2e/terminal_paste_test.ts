@@ -228,49 +228,65 @@ pasteTest(
 );
 
 pasteTest(
-  "chat join: Esc and a key typed right after it are two keys, unless that Alt key is bound",
+  "chat join: Esc and a key typed right after it are two keys; Alt and a key sent together, one",
   async (tmux, server) => {
     const port = server.addr.port;
     await using bob = await TestClient.join2(port, "bob");
     const ann = await TerminalUser.join(tmux, "ann", port, { width: 80, height: 24 });
     await bob.next("joined", (frame) => frame.name === "ann");
-    // Sent in one write, the two bytes are read together, as Alt+H.
-    const escapeThen = (key: string) => tmux.run("send-keys", "-t", "ann", "-H", "1b", key);
+    // Esc, then a key once the client has read the Esc: two reads, as a person's two keys
+    // come, however quickly (node:readline would join them within half a second).
+    const escapeThen = async (key: string) => {
+      await ann.press("Escape");
+      await tmux.waitForInputRead("ann");
+      await tmux.type("ann", key);
+    };
 
-    // Esc clears a pasted draft, and the key typed after it is typed.
+    // Esc clears a pasted draft, and the key typed after it is typed: d, not Alt+D.
     await paste(tmux, "ann", "one\ntwo");
     await ann.waitFor(
       (screen) => screen.cursorLine === "two" && screen.lines.includes("#lobby> one"),
       "a draft of two lines",
     );
-    await escapeThen("68");
+    await escapeThen("d");
     await ann.waitFor(
       (screen) =>
-        screen.cursorLine === "#lobby> h" && screen.cursor.x === "#lobby> h".length &&
+        screen.cursorLine === "#lobby> d" && screen.cursor.x === "#lobby> d".length &&
         !screen.lines.includes("#lobby> one"),
-      'Esc to clear the draft, then "h" typed',
+      'Esc to clear the draft, then "d" typed',
     );
-    // On one line Esc does nothing, and the key after it is typed too.
-    await escapeThen("69");
-    await ann.waitFor((screen) => screen.cursorLine === "#lobby> hi", '"i" typed after Esc');
-
-    // Alt+B, the line editor's word left, still moves the cursor.
-    await ann.type(" there");
-    await escapeThen("62");
+    // On one line Esc does nothing, and the key after it is typed: b, not Alt+B; 1, not Alt+1.
+    await escapeThen("b");
     await ann.waitFor(
-      (screen) => screen.cursorLine === "#lobby> hi there" && screen.cursor.x === 11,
+      (screen) => screen.cursorLine === "#lobby> db" && screen.cursor.x === "#lobby> db".length,
+      '"b" typed after Esc',
+    );
+    await escapeThen("1");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === "#lobby> db1" && screen.cursor.x === "#lobby> db1".length,
+      '"1" typed after Esc',
+    );
+
+    // Alt+B sent in one write, as a terminal sends it: the line editor's word left.
+    await ann.type(" there");
+    await ann.press("M-b");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === "#lobby> db1 there" && screen.cursor.x === 12,
       "Alt+B to move the cursor to the start of the word",
     );
     await ann.press("End");
     await ann.press("Enter");
     const sent = await bob.next("message", (frame) => frame.from === "ann");
-    assert.equal(sent.text, "hi there");
+    assert.equal(sent.text, "db1 there");
 
     // Alt+1, the client's, still looks at the first view.
     await ann.enter("/join #dev");
     await ann.waitFor((screen) => screen.cursorLine === "#dev>", "the prompt of #dev");
-    await escapeThen("31");
+    await ann.press("M-1");
     await ann.waitFor((screen) => screen.cursorLine === "#lobby>", "Alt+1 to look at #lobby");
+    // An arrow, an escape sequence in one write, still recalls what was sent.
+    await ann.press("Up");
+    await ann.waitFor((screen) => screen.cursorLine === "#lobby> /join #dev", "Up to recall");
   },
 );
 
