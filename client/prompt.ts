@@ -5,7 +5,10 @@
  * (`(bob is typing…) `). Kept within a share of the
  * terminal's width, so that there is room left to type: on a narrow
  * terminal the list keeps the mentions and private messages first and
- * counts the rest (`#lobby [#ops 2!, +2]> `). Pure: no I/O.
+ * counts the rest (`#lobby [#ops 2!, +2]> `), and what waits to be sent
+ * goes before the list and the room: `(offline) #lobby (1 unsent)> `
+ * shortens to `(offline) #lobby (1)> `, `(offline) #lo… (1)> `, then
+ * `(offline) (1)> `. Pure: no I/O.
  *
  * @module
  */
@@ -38,6 +41,9 @@ export interface PromptState {
 
 /** Columns always left to type in, when the terminal is wide enough. */
 const ROOM_TO_TYPE = 20;
+
+/** The fewest columns the room's name is cut to, ellipsis included, before it is left out. */
+const MIN_ROOM_COLUMNS = 4;
 
 /** `text` cut to `columns` at most, an ellipsis marking the cut. */
 function cut(text: string, columns: number): string {
@@ -89,13 +95,13 @@ export function promptBudget(columns: number): number {
  */
 export function promptText(state: PromptState, columns: number): string {
   const budget = promptBudget(columns);
+  const fits = (text: string) => textWidth(text) <= budget;
+  const name = sanitizeText(state.current);
   const offline = state.online ? "" : "(offline) ";
   const unsent = state.unsent === 0 ? "" : ` (${state.unsent} unsent)`;
-  const room = cut(sanitizeText(state.current), Math.max(budget - 2, 1));
-  const head = `${offline}${room}${unsent}`;
-  const fits = (text: string) => textWidth(text) <= budget;
-  const bare = fits(`${head}> `) ? `${head}> ` : `${room}> `;
-  if (state.activity.length === 0) return bare;
+  const head = `${offline}${name}${unsent}`;
+  const bare = `${shortHead(state, budget)}> `;
+  if (state.activity.length === 0 || !fits(`${head}> `)) return bare;
   const entries = state.activity.map((view, index) => ({
     text: `${sanitizeText(view.id)} ${view.unread}${view.mentioned ? "!" : ""}`,
     index,
@@ -115,4 +121,36 @@ export function promptText(state: PromptState, columns: number): string {
     if (fits(text)) return text;
   }
   return bare;
+}
+
+/**
+ * The prompt's head, before `> `, within `budget` columns with that: the
+ * room, after `(offline) ` and before the lines not yet sent. Where they do
+ * not all fit, the count loses its word, then the room's name is cut, then
+ * left out, then `(offline)` is: whether the connection is up and what
+ * waits to be sent matter more than the room.
+ */
+function shortHead(state: PromptState, budget: number): string {
+  const name = sanitizeText(state.current);
+  const offline = state.online ? "" : "(offline) ";
+  const unsent = state.unsent === 0 ? "" : ` (${state.unsent} unsent)`;
+  const count = state.unsent === 0 ? "" : ` (${state.unsent})`;
+  // The room's name cut to what is left between the others, if enough is.
+  const cutRoom = (before: string, after: string) => {
+    const left = budget - 2 - textWidth(before + after);
+    return left >= MIN_ROOM_COLUMNS ? [before + cut(name, left) + after] : [];
+  };
+  const heads = [
+    offline + name + unsent,
+    offline + name + count,
+    ...cutRoom(offline, count),
+    offline + count.trimStart(),
+    name + unsent,
+    name + count,
+    ...cutRoom("", count),
+    unsent.trimStart(),
+    count.trimStart(),
+  ].map((head) => head.trimEnd());
+  return heads.find((head) => head !== "" && textWidth(`${head}> `) <= budget) ??
+    cut(name, Math.max(budget - 2, 1));
 }

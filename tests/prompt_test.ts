@@ -28,6 +28,29 @@ Deno.test("promptText() says offline and unsent lines before the list", () => {
   assert.equal(promptText(state([], { unsent: 1 }), 80), "#lobby (1 unsent)> ");
 });
 
+Deno.test("promptText() on a narrow terminal keeps offline and unsent lines before the room", () => {
+  const offline = (unsent: number) => state([], { online: false, unsent });
+  // 40 columns leave 20 for the prompt, 30 leave 15.
+  assert.equal(promptText(offline(1), 50), "(offline) #lobby (1 unsent)> ");
+  assert.equal(promptText(offline(1), 44), "(offline) #lobby (1)> ");
+  assert.equal(promptText(offline(1), 40), "(offline) #lo… (1)> ");
+  assert.equal(promptText(offline(12), 40), "(offline) (12)> ");
+  assert.equal(promptText(offline(0), 40), "(offline) #lobby> ");
+  assert.equal(promptText(state([], { unsent: 1 }), 40), "#lobby (1 unsent)> ");
+  assert.equal(promptText(offline(1), 30), "(offline) (1)> ");
+  assert.equal(promptText(offline(12), 30), "#lobby (12)> ");
+  assert.equal(promptText(offline(0), 30), "(offline)> ");
+  assert.equal(promptText(state([], { unsent: 1 }), 30), "#lobby (1)> ");
+  // With views waiting elsewhere too, what waits here comes first.
+  assert.equal(promptText(offline(1), 40), promptText({ ...offline(1), activity: [DEV] }, 40));
+  for (let columns = 10; columns <= 80; columns++) {
+    for (const fields of [{ online: false }, { unsent: 3 }, { online: false, unsent: 120 }]) {
+      const text = promptText(state([DEV], { current: "#a-long-room-name", ...fields }), columns);
+      assert.ok(textWidth(text) <= promptBudget(columns), `${columns}: ${text}`);
+    }
+  }
+});
+
 Deno.test("promptText() on a narrow terminal keeps mentions and private messages first", () => {
   // 60 columns leave 40 for the prompt: the whole list is 34 wide.
   assert.equal(promptText(state([DEV, BOB, OPS]), 60), "#lobby [#dev 3, @bob 1, #ops 2!]> ");
