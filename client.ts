@@ -27,7 +27,7 @@ import { completions, conversationSources } from "./core/complete.ts";
 import { Conversation, type Refusal } from "./core/conversation.ts";
 import { errorLine } from "./core/describe.ts";
 import { HELLO_TIMEOUT_MS } from "./core/link.ts";
-import { movedNotice, retryNotice } from "./core/notices.ts";
+import { movedNotice, retryNotice, unsentOnLeaveNotice } from "./core/notices.ts";
 import { sanitizeText } from "./core/sanitize.ts";
 import type { ServerFrame } from "./protocol.ts";
 
@@ -240,6 +240,12 @@ class TerminalClient {
     });
     // The prompt's list of other views is cut to the width.
     this.#terminal.onResize(() => driver.updatePrompt());
+    // Lines the server does not have yet would be lost: the user is told first.
+    this.#terminal.onLeave((key) => {
+      const unsent = this.#chat.unsent(performance.now());
+      if (unsent > 0) driver.print([unsentOnLeaveNotice(unsent, key)]);
+      return unsent === 0;
+    });
     this.#terminal.onEnd(() =>
       driver.apply(this.#terminal.interactive ? this.#chat.quit() : this.#chat.finish())
     );

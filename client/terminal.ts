@@ -61,6 +61,9 @@ export interface TerminalNotice {
   text: string;
 }
 
+/** A key that leaves the client: Ctrl-C, or Ctrl-D on an empty line. */
+export type LeaveKey = "Ctrl-C" | "Ctrl-D";
+
 /** Options for {@linkcode Terminal}. */
 export interface TerminalOptions {
   /** Edit lines with cursor keys and redraw the prompt; else read plain lines. */
@@ -125,6 +128,9 @@ export class Terminal implements Disposable {
   #onResize: (() => void) | undefined;
   readonly #resized = () => this.#onResize?.();
   #onEnd: (() => void) | undefined;
+  #onLeave: ((key: LeaveKey) => boolean) | undefined;
+  /** The user was told why not to leave, and pressed no other key since: the next leave key leaves. */
+  #warned = false;
   #onNotice: ((notice: TerminalNotice) => void) | undefined;
   #onKeystroke: ((draft: string, changed: boolean) => void) | undefined;
   #ended = false;
@@ -189,6 +195,9 @@ export class Terminal implements Disposable {
               return;
             }
             if (!this.#asking && this.#draftKey(key)) return;
+            // Ctrl-D on an empty line, which would close the line editor.
+            const eof = key.ctrl && !key.meta && key.name === "d" && this.#rl.line === "";
+            if (eof && !this.#asking && !this.#mayLeave("Ctrl-D")) return;
           }
           const editing = this.#closed || this.#asking || key === undefined;
           if (editing || !this.#onKey?.(key)) editor.call(process.stdin, text, key);
@@ -199,6 +208,7 @@ export class Terminal implements Disposable {
           this.#escapeBefore = false;
           // That ESC given alone, once no more came in time.
           if (key?.sequence === "\x1b") this.#escapeEnded = false;
+          if (!(key?.ctrl && (key.name === "c" || key.name === "d"))) this.#warned = false;
           const before = this.#rl.line;
           route(text, key, escapeBefore);
           // Keys held while a paste arrives count once, when it is taken.
@@ -222,7 +232,9 @@ export class Terminal implements Disposable {
       else this.#queue.push(line);
     });
     // Ctrl-C in raw mode arrives here; Ctrl-D on an empty line and end of input close.
-    this.#rl.on("SIGINT", () => this.#end());
+    this.#rl.on("SIGINT", () => {
+      if (this.#asking || this.#mayLeave("Ctrl-C")) this.#end();
+    });
     this.#rl.on("close", () => {
       // Whoever closed readline, it is unusable from now on: print plainly, and
       // take the input line off the screen so nothing follows the prompt.
@@ -279,6 +291,15 @@ export class Terminal implements Disposable {
   onEnd(handler: () => void): void {
     this.#onEnd = handler;
     if (this.#ended) handler();
+  }
+
+  /**
+   * Asks `handler` whether the user may leave when they press `key` to
+   * (interactive only). When it says no (having said why), the user stays,
+   * and the next Ctrl-C or Ctrl-D, with no other key between, leaves.
+   */
+  onLeave(handler: (key: LeaveKey) => boolean): void {
+    this.#onLeave = handler;
   }
 
   /**
@@ -578,6 +599,13 @@ export class Terminal implements Disposable {
   #say(notice: TerminalNotice): void {
     if (this.#onNotice !== undefined) this.#onNotice(notice);
     else this.print([notice.text]);
+  }
+
+  /** Whether the user leaves on `key`: asked once; pressed again right after, yes. */
+  #mayLeave(key: LeaveKey): boolean {
+    if (this.#warned || this.#onLeave === undefined || this.#onLeave(key)) return true;
+    this.#warned = true;
+    return false;
   }
 
   #end(): void {

@@ -86,6 +86,15 @@ export function waitingNotice(): Line {
   return notice(["Not connected: this will be sent when the connection is back"]);
 }
 
+/**
+ * The user pressed `key` to leave while `count` lines have not reached the
+ * server: they would be lost.
+ */
+export function unsentOnLeaveNotice(count: number, key: string): Line {
+  const lines = count === 1 ? "1 line is" : `${count} lines are`;
+  return notice([`${lines} not sent yet; press ${key} again to leave anyway`]);
+}
+
 /** The bell rings in `mode` now. */
 export function bellNotice(mode: BellMode): Line {
   return notice([`Bell: ${mode}`]);

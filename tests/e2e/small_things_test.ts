@@ -67,6 +67,46 @@ terminalTest(
 );
 
 terminalTest(
+  "chat join: Ctrl-C or Ctrl-D with a line not sent yet warns first, and leaves when pressed again",
+  {},
+  async (tmux, server) => {
+    // Who leaves with which key: the key's name, and how tmux presses it.
+    const keys = [["cy", "Ctrl-C", "C-c"], ["dee", "Ctrl-D", "C-d"]] as const;
+    const users: TerminalUser[] = [];
+    for (const [who] of keys) users.push(await TerminalUser.join(tmux, who, server.addr.port));
+    await server.close();
+    const unsent = "(offline) #lobby (1 unsent)>";
+    for (const user of users) {
+      await user.waitFor((screen) => screen.cursorLine === "(offline) #lobby>", "offline");
+      await user.enter("kept");
+      await user.waitForLine(/^-- Not connected: this will be sent when the connection is back$/);
+      await user.waitFor((screen) => screen.cursorLine === unsent, "the line counted as unsent");
+    }
+    for (const [[, name, key], user] of keys.map((key, i) => [key, users[i]!] as const)) {
+      const warning = new RegExp(
+        `^-- 1 line is not sent yet; press ${name} again to leave anyway$`,
+      );
+      const warned = (times: number) =>
+        user.waitFor(
+          (screen) => countLines(screen, warning) === times && screen.cursorLine === unsent,
+          `${name}: warning ${times}, and the client still there`,
+        );
+      await user.press(key);
+      await warned(1);
+      // Another key between: the next one warns again rather than leaving.
+      await user.type("x");
+      await user.clearInput(unsent);
+      await user.press(key);
+      await warned(2);
+      await user.press(key);
+      const left = await user.waitForLine(/^EXIT=\d+$/);
+      assert.ok(left.lines.includes("EXIT=0"), left.text);
+      assert.equal(countLines(left, warning), 2, left.text);
+    }
+  },
+);
+
+terminalTest(
   "chat join: /history of one message says so in the singular",
   {},
   async (tmux, server) => {
