@@ -24,10 +24,31 @@ export function charWidth(char: string): number {
   return WIDE.test(char) ? 2 : 1;
 }
 
-/** Columns `text` takes on one row of the terminal. */
+/** Joins the character after it to the one before, as in 👨‍👩‍👧. */
+const ZERO_WIDTH_JOINER = "\u200d";
+
+/**
+ * Columns `char` takes on the terminal after `previous`, the code point
+ * before it. After a zero-width joiner, none: tmux draws an emoji sequence
+ * such as 👨‍👩‍👧 as wide as its first emoji. It draws an ASCII character
+ * after a joiner apart, though.
+ */
+export function widthAfter(char: string, previous: string | undefined): number {
+  if (previous === ZERO_WIDTH_JOINER && char.codePointAt(0)! > 0x7f) return 0;
+  return charWidth(char);
+}
+
+/**
+ * Columns `text` takes on one row of the terminal: those of its characters,
+ * those joined to the one before by a zero-width joiner none.
+ */
 export function textWidth(text: string): number {
   let width = 0;
-  for (const char of text) width += charWidth(char);
+  let previous: string | undefined;
+  for (const char of text) {
+    width += widthAfter(char, previous);
+    previous = char;
+  }
   return width;
 }
 
@@ -70,7 +91,7 @@ export function layout(text: string, cursor: number, columns: number): Layout {
   let index = 0;
   let at: Layout["cursor"] | undefined;
   let cursorGlyph = 0;
-  let joined = false;
+  let previous: string | undefined;
   for (const char of text) {
     if (at === undefined && index >= cursor) {
       at = { row, col };
@@ -78,9 +99,8 @@ export function layout(text: string, cursor: number, columns: number): Layout {
     }
     index += char.length;
     let shown = char;
-    // After a zero-width joiner an emoji joins the one before it, as tmux draws it.
-    let width = joined ? 0 : charWidth(char);
-    joined = char === "\u200d";
+    let width = widthAfter(char, previous);
+    previous = char;
     if (char === "\n") {
       // A line break of a draft of several lines: drawn as a move to the next row's start.
       [row, col] = [row + 1, 0];

@@ -15,7 +15,7 @@
 
 import { typingText } from "../core/presence.ts";
 import { sanitizeText } from "../core/sanitize.ts";
-import { charWidth, textWidth } from "./layout.ts";
+import { textWidth } from "./layout.ts";
 
 /** One view with something unread, as the prompt lists it. */
 export interface Activity {
@@ -45,15 +45,17 @@ const ROOM_TO_TYPE = 20;
 /** The fewest columns the room's name is cut to, ellipsis included, before it is left out. */
 const MIN_ROOM_COLUMNS = 4;
 
-/** `text` cut to `columns` at most, an ellipsis marking the cut. */
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/** `text` cut to `columns` at most, between its characters, an ellipsis marking the cut. */
 function cut(text: string, columns: number): string {
   if (textWidth(text) <= columns) return text;
   let out = "";
   let width = 0;
-  for (const char of text) {
-    const next = charWidth(char);
+  for (const { segment } of graphemes.segment(text)) {
+    const next = textWidth(segment);
     if (width + next > columns - 1) break;
-    out += char;
+    out += segment;
     width += next;
   }
   return `${out}…`;

@@ -5,7 +5,7 @@ import { clock, drawRows, isMention, paintName, renderFrame } from "../client/re
 import { COMMANDS_V2, LOCAL_COMMANDS } from "../core/commands.ts";
 import { describeFrame, describeHelp, errorLine, type Line, notice } from "../core/describe.ts";
 import { plainText } from "../core/plain.ts";
-import { textWidth } from "../client/layout.ts";
+import { layout, textWidth } from "../client/layout.ts";
 import { colorOf, PALETTE } from "../core/palette.ts";
 import type { MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
 
@@ -542,6 +542,20 @@ Deno.test("drawRows() wraps a long line at its spaces, under its words", async (
       `${" ".repeat(16)}${"e\u0301".repeat(20)}`,
       `${" ".repeat(16)}${"😀".repeat(12)}`,
     ]);
+  });
+  await t.step("emoji joined by zero-width joiners count as the terminal draws them", () => {
+    const family = "👨‍👩‍👧‍👦";
+    // Two columns, as tmux draws it and as the input line counts it.
+    assert.equal(textWidth(family), 2);
+    assert.equal(layout(family, 0, 80).end.col, 2);
+    const rows = drawRows(lineOf(message({ text: `${family.repeat(12)} ${family}` })), false, {
+      columns: 40,
+    });
+    assert.deepEqual(rows, [`${STAMP} ann: ${family.repeat(12)}`, `${" ".repeat(16)}${family}`]);
+    // One measure for the wrapping and the input line, whatever is joined.
+    for (const text of [family, "🏳️‍🌈 flag", "x\u200d👨", "👨\u200da", "a\u200db", "👍🏽 e\u0301 漢"]) {
+      assert.equal(textWidth(text), layout(text, 0, 80).end.col, JSON.stringify(text));
+    }
   });
   await t.step("a word wider than a row is cut, filling the row", () => {
     const url = `https://example.com/${"a".repeat(60)}`;

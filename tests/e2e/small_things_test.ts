@@ -9,7 +9,7 @@ import { type ChatServer, type ServerOptions, startServer } from "../../server.t
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import { ChatBrowser, joinAs, pageUrl } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
-import { countLines, TerminalUser } from "./_terminal_user.ts";
+import { countLines, TerminalUser, TODAY_STAMP } from "./_terminal_user.ts";
 import { Tmux } from "./_tmux.ts";
 
 /** Registers a test of chat join in tmux against a real server started with `options`. */
@@ -103,6 +103,27 @@ terminalTest(
       assert.ok(left.lines.includes("EXIT=0"), left.text);
       assert.equal(countLines(left, warning), 2, left.text);
     }
+  },
+);
+
+terminalTest(
+  "chat join: a line of emoji joined by zero-width joiners wraps where the terminal's row ends",
+  {},
+  async (tmux, server) => {
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    const ann = await TerminalUser.join(tmux, "ann", server.addr.port, { width: 40 });
+    await bob.next("joined", (frame) => frame.name === "ann");
+    // Of three (tmux keeps at most 21 bytes of a character: a family of four loses its last).
+    const family = "👨‍👩‍👧";
+    // "[hh:mm:ss] bob: " leaves 24 columns: twelve families of two columns each.
+    await bob.say(`${family.repeat(12)} ${family}`);
+    const screen = await ann.waitForLine(new RegExp(`^${TODAY_STAMP} bob: ${family}`));
+    const at = screen.lines.findIndex((line) => line.includes(" bob: "));
+    assert.deepEqual(
+      screen.lines.slice(at, at + 2),
+      [`${screen.lines[at]!.slice(0, 16)}${family.repeat(12)}`, `${" ".repeat(16)}${family}`],
+      screen.text,
+    );
   },
 );
 
