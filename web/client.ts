@@ -54,6 +54,9 @@ const ROOMS_SOON_MS = 300;
  */
 const ROOMS_GAP_MS = 3_000;
 
+/** Matches while the sidebar is a drawer over the log, as web/style.css lays it out. */
+const DRAWER_MEDIA = "(max-width: 720px)";
+
 /** Whether `line` is something someone else said, new: what counts as unread. */
 function fromOthers(line: Line): boolean {
   return (line.kind === "message" || line.kind === "action" || line.kind === "private") &&
@@ -94,6 +97,8 @@ export class WebClient {
   #tickTimer: ReturnType<typeof setInterval> | undefined;
   /** Private views whose messages the hidden tab showed in the room looked at. */
   readonly #readOnReturn = new Set<string>();
+  /** Whether the window is narrow enough for the sidebar to be a drawer. */
+  readonly #drawer: MediaQueryList = matchMedia(DRAWER_MEDIA);
 
   constructor(ui: Ui, url: string, options: WebClientOptions = {}) {
     this.#ui = ui;
@@ -140,6 +145,7 @@ export class WebClient {
       tell: (message, error) => this.#show([error ? errorLine(message) : notice([message])]),
       elsewhere: () => this.#elsewhere(),
     });
+    this.#drawer.addEventListener("change", () => this.#coverBehindDrawer());
   }
 
   /** Connects, joining under the remembered name if there is a valid one, else asking. */
@@ -253,9 +259,20 @@ export class WebClient {
     const ui = this.#ui;
     ui.app.classList.toggle("sidebar-open", open);
     ui.sidebarToggle.setAttribute("aria-expanded", String(open));
+    this.#coverBehindDrawer();
     if (!open) return this.focusInput();
     this.refreshRooms();
     ui.views.querySelector<HTMLElement>("button")?.focus();
+  }
+
+  /**
+   * While the drawer is open over them, the log and the message box are
+   * inert: Tab stays among what can be seen, and screen readers leave out
+   * what the drawer covers. A window widened past a phone's shows both.
+   */
+  #coverBehindDrawer(): void {
+    this.#ui.main.inert = this.#drawer.matches &&
+      this.#ui.app.classList.contains("sidebar-open");
   }
 
   /** Puts the keyboard in the message box, or the name box while it is shown. */

@@ -32,6 +32,8 @@ export interface Ui {
   meName: HTMLElement;
   joinForm: HTMLFormElement;
   joinInput: HTMLInputElement;
+  /** The log, the typing line, the uploads and the message box: all but the header and sidebar. */
+  main: HTMLElement;
   log: HTMLElement;
   newMessages: HTMLButtonElement;
   composer: HTMLFormElement;
@@ -86,6 +88,7 @@ export function findUi(): Ui {
     meName: byId("me-name"),
     joinForm: byId("join-form"),
     joinInput: byId("join-input"),
+    main: byId("chat"),
     log: byId("log"),
     newMessages: byId("new-messages"),
     composer: byId("composer"),

@@ -1,0 +1,92 @@
+/**
+ * The page for keyboard and screen-reader users: with the phone's drawer
+ * open, Tab stays among what can be seen. The real page runs in Chromium
+ * against a real server; the others are protocol clients.
+ */
+
+import assert from "node:assert/strict";
+import type { Page } from "./_playwright.ts";
+import { startServer } from "../../server.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { type BrowserOptions, ChatBrowser, joinAs, pageUrl, waitForLine } from "./_browser.ts";
+import { testWith } from "./_needs.ts";
+import { says, settles } from "./_web_rooms.ts";
+
+// What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
+// which would retype Deno's own globals for every file checked with this one).
+declare const document: { activeElement: BrowserElement | null };
+
+/** An element of the page, as much of it as these tests use. */
+interface BrowserElement {
+  id: string;
+  tagName: string;
+  className: string;
+  textContent: string | null;
+  closest(selector: string): BrowserElement | null;
+}
+
+/** The smallest phone the page is laid out for. */
+const PHONE: BrowserOptions = {
+  viewport: { width: 320, height: 640 },
+  deviceScaleFactor: 2,
+  mobile: true,
+};
+
+/** What has the keyboard's focus: a few words to tell it by, and whether the drawer covers it. */
+function focused(page: Page): Promise<{ what: string; behind: boolean }> {
+  return page.evaluate(() => {
+    const element = document.activeElement;
+    if (element === null) return { what: "nothing", behind: false };
+    const words = (element.textContent ?? "").trim().slice(0, 20);
+    return {
+      what: `${element.tagName.toLowerCase()}#${element.id}.${element.className} ${words}`,
+      behind: element.closest("main") !== null,
+    };
+  });
+}
+
+/** The id of what has the keyboard's focus. */
+function focusedId(page: Page): Promise<string> {
+  return page.evaluate(() => document.activeElement?.id ?? "");
+}
+
+testWith(
+  ["chromium"],
+  "web page (phone): with the drawer open, Tab reaches nothing behind it; Escape and the backdrop close it",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    await using browser = await ChatBrowser.launch(PHONE);
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    await says(bob, "the notes are at https://example.com/notes");
+    await waitForLine(page, "message", "the notes");
+
+    const toggle = page.locator("#sidebar-toggle");
+    await toggle.click();
+    await page.locator("#sidebar").waitFor();
+    const reached: { what: string; behind: boolean }[] = [];
+    for (let i = 0; i < 20; i++) {
+      await page.keyboard.press("Tab");
+      reached.push(await focused(page));
+    }
+    const behind = reached.filter((each) => each.behind).map((each) => each.what);
+    assert.deepEqual(behind, [], "Tab went behind the drawer");
+    assert.ok(reached.some((each) => each.what.startsWith("input#join-input")), "no join box");
+
+    // Escape closes the drawer and the keyboard is in the message box again.
+    await page.keyboard.press("Escape");
+    await page.locator("#sidebar").waitFor({ state: "hidden" });
+    await settles(() => focusedId(page), "message-input", "what has the focus");
+    assert.equal(await page.locator("main").evaluate((main) => main.inert), false);
+
+    // The backdrop, tapped beside the drawer, closes it as well.
+    await toggle.click();
+    await page.locator("#sidebar").waitFor();
+    assert.equal(await page.locator("main").evaluate((main) => main.inert), true);
+    await page.locator("#backdrop").click({ position: { x: 300, y: 300 } });
+    await page.locator("#sidebar").waitFor({ state: "hidden" });
+    await settles(() => focusedId(page), "message-input", "what has the focus");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
