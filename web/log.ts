@@ -30,6 +30,8 @@ export class LogView {
   readonly #slack: number;
   #stick = true;
   #shown = false;
+  /** Where the log was scrolled to at its last scroll event. */
+  #lastTop = 0;
   /** Where the reader had scrolled when the log was last taken off the page. */
   #savedTop = 0;
   #unseen = 0;
@@ -49,13 +51,26 @@ export class LogView {
     this.#slack = options.slack ?? 48;
     log.addEventListener("scroll", () => {
       if (!this.#shown) return;
-      this.#stick = this.#atBottom();
-      if (this.#stick) this.#clearMarker();
+      const top = log.scrollTop;
+      // Only going up leaves the newest line: the log may have grown below since it was last
+      // followed (a picture that took its height before its load event follows it again).
+      if (this.#atBottom()) {
+        this.#stick = true;
+        this.#clearMarker();
+      } else if (top < this.#lastTop) this.#stick = false;
+      this.#lastTop = top;
     }, { passive: true });
     // The log shrinks when a phone's keyboard opens: keep the newest line in view.
-    new ResizeObserver(() => {
-      if (this.#shown && this.#stick) this.#log.scrollTop = this.#log.scrollHeight;
-    }).observe(log);
+    new ResizeObserver(() => this.#pin()).observe(log);
+    // A picture takes its height only once loaded (or failed), after the log went to the
+    // bottom: the newest line stays in view if it was.
+    log.addEventListener("load", () => this.#pin(), { capture: true });
+    log.addEventListener("error", () => this.#pin(), { capture: true });
+  }
+
+  /** Keeps the newest line in view while the reader follows it. */
+  #pin(): void {
+    if (this.#shown && this.#stick) this.#log.scrollTop = this.#log.scrollHeight;
   }
 
   get #log(): HTMLElement {

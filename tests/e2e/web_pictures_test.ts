@@ -1,0 +1,126 @@
+/**
+ * Pictures in the log: a newcomer whose room's history holds pictures sees
+ * its newest line once they have loaded, not a log left short of the bottom
+ * by their height. The real page runs in Chromium against a real server;
+ * the one who shared them is a protocol client.
+ */
+
+import assert from "node:assert/strict";
+import { deflateSync } from "node:zlib";
+import type { Page } from "./_playwright.ts";
+import { startServer } from "../../server.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { ChatBrowser, joinAs, pageUrl, WAIT_MS, waitForLine } from "./_browser.ts";
+import { testWith } from "./_needs.ts";
+import { waitFor } from "./_tmux.ts";
+import { says } from "./_web_rooms.ts";
+
+/** The CRC-32 of `bytes`, as PNG chunks carry it. */
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let bit = 0; bit < 8; bit++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** A PNG chunk of `type` holding `data`. */
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const body = new Uint8Array(4 + data.length);
+  body.set(new TextEncoder().encode(type));
+  body.set(data, 4);
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  out.set(body, 4);
+  view.setUint32(8 + data.length, crc32(body));
+  return out;
+}
+
+/** A PNG picture `width` by `height` pixels of one colour. */
+function png(
+  width: number,
+  height: number,
+  rgb: [number, number, number],
+): Uint8Array<ArrayBuffer> {
+  const header = new Uint8Array(13);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  header.set([8, 2, 0, 0, 0], 8); // 8 bits per sample, RGB, no interlace
+  const row = [0, ...Array.from({ length: width }, () => rgb).flat()];
+  const pixels = Uint8Array.from(Array.from({ length: height }, () => row).flat());
+  const parts = [
+    Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", new Uint8Array(deflateSync(pixels))),
+    chunk("IEND", new Uint8Array()),
+  ];
+  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes;
+}
+
+/** Uploads `bytes` as `name` with `client`'s token and shares it in #lobby. */
+async function sharePicture(
+  client: TestClient,
+  bytes: Uint8Array<ArrayBuffer>,
+  name: string,
+): Promise<void> {
+  const files = client.all("welcome")[0]?.files;
+  assert.ok(files !== undefined, "a welcome without files");
+  const response = await fetch(`http://${LOOPBACK}:${files.port}/files`, {
+    method: "POST",
+    body: bytes,
+    headers: { authorization: `Bearer ${files.token}`, "x-file-name": name },
+  });
+  const stored = await response.json();
+  assert.equal(response.status, 201, JSON.stringify(stored));
+  await client.send({ type: "file", id: stored.id, room: "#lobby", cid: name.replace(".", "-") });
+  await client.next("message", (frame) => frame.file?.name === name);
+}
+
+/** How far the log on the page is from its bottom, in CSS pixels. */
+function fromBottom(page: Page): Promise<number> {
+  return page.locator("#log .log").evaluate((log) =>
+    log.scrollHeight - log.scrollTop - log.clientHeight
+  );
+}
+
+testWith(
+  ["chromium"],
+  "web page: a newcomer's log of pictures stays at the newest line once they have loaded",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    await sharePicture(bob, png(300, 220, [192, 53, 43]), "red.png");
+    await sharePicture(bob, png(300, 220, [37, 99, 201]), "blue.png");
+    await sharePicture(bob, png(300, 220, [31, 138, 76]), "green.png");
+    await says(bob, "the newest line");
+
+    await using browser = await ChatBrowser.launch({ viewport: { width: 1000, height: 600 } });
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    await waitForLine(page, "message", "the newest line");
+    // Each picture shown has its height; the log follows the newest line all along.
+    await waitFor(
+      () => page.locator("#log img").evaluateAll((images) => images.map((image) => image.height)),
+      (heights) => heights.length === 3 && heights.every((height) => height >= 200),
+      WAIT_MS,
+      (heights) => `for three pictures to load; their heights are ${JSON.stringify(heights)}`,
+    );
+    await waitFor(
+      () => fromBottom(page),
+      (distance) => distance <= 1,
+      WAIT_MS,
+      (distance) => `for the log to be at its bottom; it is ${distance} px above it`,
+    );
+    assert.ok(await page.locator("#new-messages").isHidden(), "a new messages button");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
