@@ -516,6 +516,9 @@ export class WebClient {
           break;
         case "pending": {
           const element = this.#draw(effect.shown);
+          // Drawn for the eye only: a screen reader hears the line once, when the server has it
+          // and it takes this copy's place, not also as it goes.
+          element.setAttribute("aria-hidden", "true");
           this.#sending.set(effect.line.cid!, element);
           this.#logs.shown.appendPending(element);
           break;

@@ -1,14 +1,15 @@
 /**
  * The page for keyboard and screen-reader users: with the phone's drawer
- * open, Tab stays among what can be seen. The real page runs in Chromium
- * against a real server; the others are protocol clients.
+ * open, Tab stays among what can be seen; a line the user sends is
+ * announced once. The real page runs in Chromium against a real server; the
+ * others are protocol clients.
  */
 
 import assert from "node:assert/strict";
 import type { Page } from "./_playwright.ts";
 import { startServer } from "../../server.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
-import { type BrowserOptions, ChatBrowser, joinAs, pageUrl, waitForLine } from "./_browser.ts";
+import { type BrowserOptions, ChatBrowser, joinAs, pageUrl, say, waitForLine } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { says, settles } from "./_web_rooms.ts";
 
@@ -87,6 +88,50 @@ testWith(
     await page.locator("#backdrop").click({ position: { x: 300, y: 300 } });
     await page.locator("#sidebar").waitFor({ state: "hidden" });
     await settles(() => focusedId(page), "message-input", "what has the focus");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+/**
+ * Records the text of each element added to the log that a screen reader
+ * can be told of (none of it `aria-hidden`), in `window.heard`: what the
+ * log, a polite live region, announces.
+ */
+const RECORD_HEARD = `(() => {
+  window.heard = [];
+  new MutationObserver((records) => {
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        if (node.nodeType !== Node.ELEMENT_NODE || node.closest('[aria-hidden="true"]')) continue;
+        window.heard.push(node.textContent);
+      }
+    }
+  }).observe(document.getElementById("log"), { childList: true, subtree: true });
+})();`;
+
+/** The texts the log announced so far that hold `text`. */
+async function heard(page: Page, text: string): Promise<string[]> {
+  const all = await page.evaluate(() => (globalThis as unknown as { heard: string[] }).heard);
+  return all.filter((each) => each.includes(text));
+}
+
+testWith(
+  ["chromium"],
+  "web page: a line the user sends is announced once, not also while it is being sent",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    await page.evaluate(RECORD_HEARD);
+    await say(page, "hello all");
+    await bob.next("message", (frame) => frame.text === "hello all");
+    const line = await waitForLine(page, "message", "hello all");
+    assert.deepEqual(await heard(page, "hello all"), [await line.textContent()]);
+    // The line is in the log for a screen reader to read, once.
+    const tree = await page.getByRole("log").ariaSnapshot();
+    assert.equal(tree.split("hello all").length, 2, tree);
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
