@@ -216,6 +216,8 @@ export class WebClient {
   /** Leaves `room`, one of the user's, as `/part` does. */
   partRoom(room: string): void {
     this.#apply(this.#chat.type(`/part ${room}`, performance.now()));
+    // Its button goes with it: the keyboard goes to the message box, not to the page's body.
+    this.setSidebar(false);
   }
 
   /** Shows the private view with `name` (`@bob`): what is typed there goes to them. */

@@ -1,7 +1,8 @@
 /**
  * The page for keyboard and screen-reader users: with the phone's drawer
  * open, Tab stays among what can be seen; a line the user sends is
- * announced once. The real page runs in Chromium against a real server; the
+ * announced once; leaving a room by its button keeps the keyboard in the
+ * message box. The real page runs in Chromium against a real server; the
  * others are protocol clients.
  */
 
@@ -9,9 +10,17 @@ import assert from "node:assert/strict";
 import type { Page } from "./_playwright.ts";
 import { startServer } from "../../server.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
-import { type BrowserOptions, ChatBrowser, joinAs, pageUrl, say, waitForLine } from "./_browser.ts";
+import {
+  type BrowserOptions,
+  ChatBrowser,
+  exactly,
+  joinAs,
+  pageUrl,
+  say,
+  waitForLine,
+} from "./_browser.ts";
 import { testWith } from "./_needs.ts";
-import { says, settles } from "./_web_rooms.ts";
+import { says, settles, viewButton } from "./_web_rooms.ts";
 
 // What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
 // which would retype Deno's own globals for every file checked with this one).
@@ -132,6 +141,24 @@ testWith(
     // The line is in the log for a screen reader to read, once.
     const tree = await page.getByRole("log").ariaSnapshot();
     assert.equal(tree.split("hello all").length, 2, tree);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a room left with its × button by the keyboard leaves the keyboard in the message box",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    await say(page, "/join #dev");
+    await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
+    await page.locator('#views button.part-button[aria-label="Leave #dev"]').focus();
+    await page.keyboard.press("Enter");
+    await viewButton(page, "#dev").waitFor({ state: "detached" });
+    await settles(() => focusedId(page), "message-input", "what has the focus");
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
