@@ -203,14 +203,32 @@ export class WebClient {
     this.setSidebar(false);
   }
 
-  /** Shows the `number`th view (from 1) of the sidebar, if there are that many. */
+  /** Shows the `number`th view (from 1) of the sidebar, if there are that many, and says which. */
   showNumber(number: number): void {
-    this.#apply(this.#chat.switchToNumber(number));
+    this.#switchByKey(() => this.#chat.switchToNumber(number));
   }
 
-  /** Shows the view `step` places after the one looked at (before it if negative), going round. */
+  /**
+   * Shows the view `step` places after the one looked at (before it if
+   * negative), going round, and says which.
+   */
   showBeside(step: number): void {
-    this.#apply(this.#chat.switchBy(step));
+    this.#switchByKey(() => this.#chat.switchBy(step));
+  }
+
+  /**
+   * Carries out a switch made with a key: the keyboard stays in the message
+   * box, so a screen reader is told through the status announcer which view
+   * it shows now.
+   */
+  #switchByKey(switchView: () => Effect[]): void {
+    const before = this.#chat.view?.id;
+    this.#apply(switchView());
+    const view = this.#chat.view;
+    if (view === undefined || view.id === before) return;
+    this.#ui.announce.textContent = view.kind === "private"
+      ? `Private messages with ${sanitizeText(view.name)}`
+      : sanitizeText(view.id);
   }
 
   /** Leaves `room`, one of the user's, as `/part` does. */

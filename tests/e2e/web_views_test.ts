@@ -2,9 +2,10 @@
  * Moving between views on the page: back to a hidden tab, a "new since you
  * left" line above what arrived meanwhile, gone once the user looks
  * elsewhere or sends a line; a person clicked in the list opens the private
- * view with them, a name nobody here has none; Alt+1…9 and Alt+Up/Alt+Down; a notification clicked
- * shows its view. The real page runs in Chromium against a real server; the
- * others are protocol clients.
+ * view with them, a name nobody here has none; Alt+1…9 and Alt+Up/Alt+Down,
+ * which announce the view they show; a notification clicked shows its view.
+ * The real page runs in Chromium against a real server; the others are
+ * protocol clients.
  */
 
 import assert from "node:assert/strict";
@@ -308,6 +309,12 @@ testWith(
         () => page.locator(`#views button[aria-current=true]`).getAttribute("data-view"),
         view,
         `the view marked in the sidebar after ${key}`,
+      );
+      // The keyboard stays in the message box: a screen reader is told where it is now.
+      await settles(
+        () => page.locator("#status-announce[role=status]").textContent(),
+        view === "@bob" ? "Private messages with bob" : view,
+        `what is announced after ${key}`,
       );
     }
     assert.equal(await page.locator("#message-input").inputValue(), "", "keys typed as text");
