@@ -109,7 +109,7 @@ function nameColors(page: Page, name: string): Promise<string[]> {
 /** The colours a name is drawn in with the light and the dark theme (style.css). */
 function themedColor(name: string, scheme: "light" | "dark"): Rgb {
   const base = hexColor(colorOf(name).css);
-  return scheme === "light" ? mix(base, 0.72, [0, 0, 0]) : mix(base, 0.78, [1, 1, 1]);
+  return scheme === "light" ? mix(base, 0.7, [0, 0, 0]) : mix(base, 0.68, [1, 1, 1]);
 }
 
 /** Starts `chat join --name <name>` in tmux session `name` and waits for its prompt. */
