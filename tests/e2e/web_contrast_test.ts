@@ -205,3 +205,35 @@ testWith(
     }
   },
 );
+
+testWith(
+  ["chromium"],
+  "web page: the edges of boxes and buttons stand out at 3:1, light and dark",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await page.locator("#name-input").waitFor();
+    await installContrast(page);
+    const edges = (selector: string) => contrasts(page.locator(selector), "border");
+    for (const scheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.locator("#name-input").blur();
+      assertAtLeast(await edges("#name-input"), 3, `${scheme}: the name box`);
+    }
+    await page.emulateMedia({ colorScheme: "light" });
+    await joinAs(page, "ann");
+    for (const scheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.locator("#message-input").blur();
+      assertAtLeast(
+        await edges(
+          "#join-input, #join-form button, #notify-toggle, #sound-toggle, #message-input",
+        ),
+        3,
+        `${scheme}: the boxes and buttons`,
+      );
+    }
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
