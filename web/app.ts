@@ -74,6 +74,8 @@ document.addEventListener("keydown", (event) => {
   if (event.key.length !== 1 || event.ctrlKey || event.metaKey || event.altKey) return;
   const target = event.target instanceof Element ? event.target : null;
   if (target?.closest("input, textarea, select, button, a, [contenteditable]")) return;
+  // Space and Shift+Space page through the log that has the focus, as in any box that scrolls.
+  if (event.key === " " && target?.matches(".log")) return;
   client.focusInput();
 });
 

@@ -2,7 +2,7 @@
  * The page for keyboard and screen-reader users: with the phone's drawer
  * open, Tab stays among what can be seen; a line the user sends is
  * announced once; leaving a room by its button keeps the keyboard in the
- * message box. The real page runs in Chromium against a real server; the
+ * message box; Space pages through the log that has the focus. The real page runs in Chromium against a real server; the
  * others are protocol clients.
  */
 
@@ -17,9 +17,11 @@ import {
   joinAs,
   pageUrl,
   say,
+  WAIT_MS,
   waitForLine,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
+import { waitFor } from "./_tmux.ts";
 import { says, settles, viewButton } from "./_web_rooms.ts";
 
 // What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
@@ -159,6 +161,52 @@ testWith(
     await page.keyboard.press("Enter");
     await viewButton(page, "#dev").waitFor({ state: "detached" });
     await settles(() => focusedId(page), "message-input", "what has the focus");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+/** How far the log on the page is scrolled, in CSS pixels. */
+function logTop(page: Page): Promise<number> {
+  return page.locator("#log .log").evaluate((log) => log.scrollTop);
+}
+
+testWith(
+  ["chromium"],
+  "web page: Space and Shift+Space page through the log that has the focus",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    await using browser = await ChatBrowser.launch({ viewport: { width: 1000, height: 500 } });
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    for (let i = 1; i <= 40; i++) await says(bob, `line ${i}`);
+    await waitForLine(page, "message", /line 40$/);
+    const log = page.locator("#log .log");
+    await log.focus();
+    const bottom = await logTop(page);
+    assert.ok(bottom > 0, "the log does not scroll");
+
+    await page.keyboard.press("Shift+Space");
+    await waitFor(
+      () => logTop(page),
+      (top) => top < bottom,
+      WAIT_MS,
+      (top) => `for Shift+Space to scroll the log up from ${bottom}; it is at ${top}`,
+    );
+    const up = await logTop(page);
+    await page.keyboard.press("Space");
+    await waitFor(
+      () => logTop(page),
+      (top) => top > up,
+      WAIT_MS,
+      (top) => `for Space to scroll the log down from ${up}; it is at ${top}`,
+    );
+    assert.equal(
+      await log.evaluate((log) => log.matches(":focus")),
+      true,
+      "the log lost the focus",
+    );
+    assert.equal(await page.locator("#message-input").inputValue(), "", "a space was typed");
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
