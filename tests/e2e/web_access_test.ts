@@ -2,7 +2,8 @@
  * The page for keyboard and screen-reader users: with the phone's drawer
  * open, Tab stays among what can be seen; a line the user sends is
  * announced once; leaving a room by its button keeps the keyboard in the
- * message box; Space pages through the log that has the focus. The real page runs in Chromium against a real server; the
+ * message box; Space pages through the log that has the focus; the
+ * Notifications and Sound toggles keep their names, pressed or not. The real page runs in Chromium against a real server; the
  * others are protocol clients.
  */
 
@@ -22,7 +23,7 @@ import {
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
-import { says, settles, viewButton } from "./_web_rooms.ts";
+import { notifyingBrowser, says, settles, viewButton } from "./_web_rooms.ts";
 
 // What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
 // which would retype Deno's own globals for every file checked with this one).
@@ -207,6 +208,28 @@ testWith(
       "the log lost the focus",
     );
     assert.equal(await page.locator("#message-input").inputValue(), "", "a space was typed");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: the Notifications and Sound toggles keep their names; whether they are pressed says on",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const url = pageUrl(server.webAddr!.port);
+    await using browser = await notifyingBrowser(url);
+    const page = await browser.open(url);
+    await joinAs(page, "ann");
+    for (const name of ["Notifications", "Sound"]) {
+      const off = page.getByRole("button", { name, exact: true, pressed: false });
+      await off.waitFor({ state: "attached" });
+      assert.match(await off.textContent() ?? "", /off/, `${name}: the words`);
+      await off.click();
+      const on = page.getByRole("button", { name, exact: true, pressed: true });
+      await on.waitFor({ state: "attached" });
+      assert.match(await on.textContent() ?? "", /on/, `${name}: the words`);
+    }
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
