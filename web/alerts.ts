@@ -16,6 +16,12 @@ import { sanitizeText } from "../core/sanitize.ts";
 const NOTIFY_KEY = "chat.notify";
 const SOUND_KEY = "chat.sound";
 
+/** Why notifications stay off: the browser blocks them for this page. */
+const BLOCKED = "Notifications are blocked for this page in the browser's settings";
+
+/** Why notifications stay off: the browser's question was dismissed. */
+const NOT_ALLOWED = "Notifications stay off: the browser was not allowed to show them";
+
 /** The icon the page starts with. */
 const PLAIN_ICON = "/favicon.svg";
 
@@ -66,6 +72,10 @@ export interface Alert {
 export interface AlertElements {
   /** Turns notifications on and off. */
   notifyToggle: HTMLButtonElement;
+  /** Says why notifications stayed off when the user turned them on. */
+  notifyNote: HTMLElement;
+  /** The page's polite status announcer, for screen readers. */
+  announce: HTMLElement;
   /** Turns the beep on and off. */
   soundToggle: HTMLButtonElement;
   /** The page's `<link rel="icon">`. */
@@ -179,6 +189,7 @@ export class Alerts {
   }
 
   async #toggleNotify(): Promise<void> {
+    let refused: string | undefined;
     if (this.#notify) {
       this.#notify = false;
     } else if (canNotify()) {
@@ -187,9 +198,16 @@ export class Alerts {
         ? await Notification.requestPermission()
         : Notification.permission;
       this.#notify = permission === "granted";
+      if (permission === "denied") refused = BLOCKED;
+      else if (!this.#notify) refused = NOT_ALLOWED;
     }
     remember(NOTIFY_KEY, this.#notify);
     this.#draw();
+    // Pressed and still off: the page says why, in the sidebar and to screen readers.
+    const { notifyNote, announce } = this.#elements;
+    notifyNote.textContent = refused ?? "";
+    notifyNote.hidden = refused === undefined;
+    if (refused !== undefined) announce.textContent = refused;
   }
 
   #toggleSound(): void {
@@ -208,8 +226,7 @@ export class Alerts {
       notifyToggle.disabled = true;
       notifyToggle.title = "This browser shows notifications only for pages served over https";
     } else if (Notification.permission === "denied") {
-      notifyToggle.title =
-        "The browser blocks notifications from this page; its settings allow them";
+      notifyToggle.title = BLOCKED;
     } else {
       notifyToggle.title = "Notify me of mentions and private messages while this tab is hidden";
     }

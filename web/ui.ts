@@ -55,6 +55,8 @@ export interface Ui {
   passwordRow: HTMLElement;
   passwordInput: HTMLInputElement;
   notifyToggle: HTMLButtonElement;
+  /** Under the toggles: why notifications stayed off when they were turned on. */
+  notifyNote: HTMLElement;
   soundToggle: HTMLButtonElement;
   favicon: HTMLLinkElement;
 }
@@ -106,6 +108,7 @@ export function findUi(): Ui {
     passwordRow: byId("password-row"),
     passwordInput: byId("password-input"),
     notifyToggle: byId("notify-toggle"),
+    notifyNote: byId("notify-note"),
     soundToggle: byId("sound-toggle"),
     favicon: byId("favicon"),
   };

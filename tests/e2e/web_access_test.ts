@@ -3,7 +3,8 @@
  * open, Tab stays among what can be seen; a line the user sends is
  * announced once; leaving a room by its button keeps the keyboard in the
  * message box; Space pages through the log that has the focus; the
- * Notifications and Sound toggles keep their names, pressed or not. The real page runs in Chromium against a real server; the
+ * Notifications and Sound toggles keep their names, pressed or not, and
+ * notifications the browser will not show are said to stay off, and why. The real page runs in Chromium against a real server; the
  * others are protocol clients.
  */
 
@@ -18,6 +19,7 @@ import {
   joinAs,
   pageUrl,
   say,
+  screenshot,
   WAIT_MS,
   waitForLine,
 } from "./_browser.ts";
@@ -231,5 +233,45 @@ testWith(
       assert.match(await on.textContent() ?? "", /on/, `${name}: the words`);
     }
     assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+/** A browser whose pages are told `permission` of notifications, and `answer` when they ask. */
+async function refusingBrowser(permission: string, answer: string): Promise<ChatBrowser> {
+  const browser = await ChatBrowser.launch();
+  await browser.context.addInitScript({
+    content: `Object.defineProperty(Notification, "permission", { get: () => ${
+      JSON.stringify(permission)
+    } });
+      Notification.requestPermission = async () => ${JSON.stringify(answer)};`,
+  });
+  return browser;
+}
+
+testWith(
+  ["chromium"],
+  "web page: Notifications pressed while the browser blocks them, or its question was dismissed, says why",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const cases = [
+      ["denied", "denied", "Notifications are blocked for this page in the browser's settings"],
+      ["default", "default", "Notifications stay off: the browser was not allowed to show them"],
+    ] as const;
+    for (const [permission, answer, why] of cases) {
+      await using browser = await refusingBrowser(permission, answer);
+      const page = await browser.open(pageUrl(server.webAddr!.port));
+      await joinAs(page, "ann");
+      assert.ok(await page.locator("#notify-note").isHidden(), `${permission}: a note at first`);
+      const toggle = page.getByRole("button", { name: "Notifications", exact: true });
+      await toggle.click();
+      await page.locator("#notify-note", { hasText: exactly(why) }).waitFor();
+      await settles(() => page.locator("#status-announce").textContent(), why, "the announcement");
+      assert.equal(await toggle.getAttribute("aria-pressed"), "false", `${permission}: pressed`);
+      for (const scheme of ["light", "dark"] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await screenshot(page, `web-notify-${permission}-${scheme}.png`);
+      }
+      assert.deepEqual(browser.unexpectedProblems(), []);
+    }
   },
 );
