@@ -4,7 +4,8 @@
  * announced once; leaving a room by its button keeps the keyboard in the
  * message box; Space pages through the log that has the focus; the
  * Notifications and Sound toggles keep their names, pressed or not, and
- * notifications the browser will not show are said to stay off, and why. The real page runs in Chromium against a real server; the
+ * notifications the browser will not show are said to stay off, and why;
+ * the hidden file picker is no second button beside the paperclip. The real page runs in Chromium against a real server; the
  * others are protocol clients.
  */
 
@@ -273,5 +274,24 @@ testWith(
       }
       assert.deepEqual(browser.unexpectedProblems(), []);
     }
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: the message box's only buttons for screen readers are the paperclip and Send",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    await page.locator("#attach").waitFor();
+    const buttons = await page.locator("#composer").getByRole("button").evaluateAll((buttons) =>
+      buttons.map((button) => button.id)
+    );
+    assert.deepEqual(buttons, ["attach", "send"]);
+    const tree = await page.locator("#composer").ariaSnapshot();
+    assert.doesNotMatch(tree, /Choose File/i);
+    assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
