@@ -171,8 +171,11 @@ export function drawLine(line: Line, me: string, options: DrawOptions = {}): HTM
   const element = document.createElement("div");
   element.classList.add("line", line.kind, ...line.tags ?? []);
   if (line.kind === "divider") {
-    // A new day, or what is new: a separator, without a time of its own.
+    // A new day, or what is new: a separator, without a time of its own. A separator's
+    // content is not read: its words, without the rule drawn around them, are its name.
     element.setAttribute("role", "separator");
+    const words = line.parts.map((part) => part.text).join("").replace(/^[—\s]+|[—\s]+$/g, "");
+    element.setAttribute("aria-label", words);
     element.append(span("text", ...line.parts.map((part) => drawPart(part, me))));
     return element;
   }

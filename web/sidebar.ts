@@ -67,8 +67,9 @@ export function renderViews(
     // A private message is for the user alone: it weighs as a mention.
     const mentioned = view.mentioned || (view.kind === "private" && view.unread > 0);
     if (mentioned) {
+      // Read after the view's name, which the button says already: "#dev mentions you".
       const why = view.kind === "private" ? "wrote to you" : "mentions you";
-      button.append(badge("mention-badge", "@", `${id} ${why}`));
+      button.append(badge("mention-badge", "@", why));
     }
     if (view.unread > 0) {
       const words = `${view.unread} unread ${view.unread === 1 ? "message" : "messages"}`;

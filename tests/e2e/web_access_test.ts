@@ -5,12 +5,14 @@
  * message box; Space pages through the log that has the focus; the
  * Notifications and Sound toggles keep their names, pressed or not, and
  * notifications the browser will not show are said to stay off, and why;
- * the hidden file picker is no second button beside the paperclip. The real page runs in Chromium against a real server; the
+ * the hidden file picker is no second button beside the paperclip; a day
+ * divider and a room with a mention are named as they read. The real page runs in Chromium against a real server; the
  * others are protocol clients.
  */
 
 import assert from "node:assert/strict";
 import type { Page } from "./_playwright.ts";
+import { dayName } from "../../core/dividers.ts";
 import { startServer } from "../../server.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import {
@@ -26,7 +28,7 @@ import {
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
-import { notifyingBrowser, says, settles, viewButton } from "./_web_rooms.ts";
+import { notifyingBrowser, says, settles, showView, viewButton } from "./_web_rooms.ts";
 
 // What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
 // which would retype Deno's own globals for every file checked with this one).
@@ -292,6 +294,54 @@ testWith(
     assert.deepEqual(buttons, ["attach", "send"]);
     const tree = await page.locator("#composer").ariaSnapshot();
     assert.doesNotMatch(tree, /Choose File/i);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+/** The names Chromium gives the elements of `role` that it shows to assistive technology. */
+async function accessibleNames(page: Page, role: string): Promise<string[]> {
+  const session = await page.context().newCDPSession(page);
+  try {
+    const { nodes } = await session.send("Accessibility.getFullAXTree");
+    return nodes.filter((node) => !node.ignored && node.role?.value === role)
+      .map((node) => String(node.name?.value ?? ""));
+  } finally {
+    await session.detach();
+  }
+}
+
+testWith(
+  ["chromium"],
+  "web page: a day divider is named by its day, a room that mentions the user by its name once",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using bob = await TestClient.join2(server.addr.port, "bob", [
+      { room: "#lobby" },
+      { room: "#dev" },
+    ]);
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    await say(page, "/join #dev");
+    await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
+    await showView(page, "#lobby");
+    await says(bob, "ann: can you look at the build?", "#dev");
+    await viewButton(page, "#dev").locator(".unread", { hasText: exactly("1") }).waitFor();
+    const buttons = await accessibleNames(page, "button");
+    assert.ok(
+      buttons.includes("#dev mentions you 1 unread message"),
+      `no button reads "#dev mentions you 1 unread message": ${JSON.stringify(buttons)}`,
+    );
+
+    // /history starts with the day of what it lists.
+    await says(bob, "good morning", "#lobby");
+    await say(page, "/history");
+    await waitForLine(page, "divider", dayName(Date.now(), Date.now()));
+    await settles(
+      async () => (await accessibleNames(page, "separator")).join(", "),
+      dayName(Date.now(), Date.now()),
+      "the names of the separators",
+    );
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
