@@ -186,8 +186,11 @@ pasteTest(
     // Over the limit of 100 lines: said, and nothing pasted.
     await ann.type("kept");
     await paste(tmux, "ann", lines(120, "huge").join("\n"));
+    // The refusal prints above the prompt, which is drawn again after it: wait for both.
     const refused = await ann.waitFor(
-      (screen) => screen.lines.some((line) => line.startsWith("!! Cannot paste")),
+      (screen) =>
+        screen.lines.some((line) => line.startsWith("!! Cannot paste")) &&
+        screen.cursorLine !== "",
       "the paste refused",
     );
     assert.ok(
