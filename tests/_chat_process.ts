@@ -218,6 +218,9 @@ export class ChatProcess implements AsyncDisposable {
   }
 }
 
+/** The start of `chat serve` on a free port of the loopback address, as the tests run it. */
+export const SERVE_LOCAL = ["serve", "--host", "127.0.0.1", "--port", "0"] as const;
+
 /** Runs `chat args` with `input` on stdin and waits for it to exit. */
 export async function runChat(
   args: string[],

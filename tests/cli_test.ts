@@ -6,7 +6,14 @@
 import assert from "node:assert/strict";
 import { startServer } from "../server.ts";
 import { parseOpFile } from "../server/hub/moderation.ts";
-import { assertOneErrorLine, ChatProcess, childEnv, runChat, TASK_ARGS } from "./_chat_process.ts";
+import {
+  assertOneErrorLine,
+  ChatProcess,
+  childEnv,
+  runChat,
+  SERVE_LOCAL,
+  TASK_ARGS,
+} from "./_chat_process.ts";
 import { freePort, TestClient, within } from "./_test_utils.ts";
 import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
 
@@ -285,11 +292,7 @@ Deno.test({
 Deno.test("chat serve --cluster reports an unreachable NATS in one line and exits 1", async () => {
   const port = freePort();
   const outcome = await runChat([
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
+    ...SERVE_LOCAL,
     "--no-web",
     "--no-irc",
     "--cluster",
@@ -339,11 +342,7 @@ Deno.test({
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   Deno.test(`chat serve says bye to everyone and exits 0 on ${signal}`, async () => {
     await using server = new ChatProcess([
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
+      ...SERVE_LOCAL,
       "--memory",
       "--no-web",
     ]);
@@ -374,11 +373,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     // Whoever reads the banner may stop the server at once; a few rounds make a race show.
     for (let round = 0; round < 5; round++) {
       await using server = new ChatProcess([
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
+        ...SERVE_LOCAL,
         "--memory",
         "--no-web",
       ]);
@@ -411,11 +406,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     })().catch(() => {});
     try {
       await using server = new ChatProcess([
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
+        ...SERVE_LOCAL,
         "--memory",
         "--no-web",
         "--no-irc",

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
+import { assertOneErrorLine, ChatProcess, runChat, SERVE_LOCAL } from "./_chat_process.ts";
 import { clientFrom } from "./_from_address.ts";
 
 /** `chat serve --console` on loopback, any port, keeping nothing; resolves with its port. */
@@ -13,11 +13,7 @@ async function serveWithConsole(
   extra: string[] = [],
 ): Promise<{ server: ChatProcess; port: number }> {
   const server = new ChatProcess([
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
+    ...SERVE_LOCAL,
     "--no-web",
     "--memory",
     "--console",
@@ -191,11 +187,7 @@ Deno.test("chat serve --op-file: the secret makes an operator, a bad file one er
       await Deno.writeTextFile(`${dir}/bad`, text);
       // Were the file taken, the server would stay up: it keeps to itself.
       const outcome = await runChat([
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
+        ...SERVE_LOCAL,
         "--memory",
         "--no-web",
         "--no-irc",
@@ -207,11 +199,7 @@ Deno.test("chat serve --op-file: the secret makes an operator, a bad file one er
       assert.equal(line, `chat: cannot use op file "${dir}/bad": ${problem}`);
     }
     const missing = await runChat([
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
+      ...SERVE_LOCAL,
       "--op-file",
       `${dir}/none`,
     ]);
