@@ -149,6 +149,50 @@ function hangingIndent(columns: number, indents: readonly number[]): number {
     Math.min(MIN_INDENT, Math.max(0, columns - 1));
 }
 
+/**
+ * Units that stay on the row of the number before them, so that a wrapped
+ * notice never leaves `in 15` at the end of one row and `s…` at the start of
+ * the next: time, sizes as `formatBytes` writes them, and the like.
+ */
+const UNITS = new Set([
+  "%",
+  "s",
+  "ms",
+  "min",
+  "h",
+  "d",
+  "B",
+  "bytes",
+  "KiB",
+  "MiB",
+  "GiB",
+  "TiB",
+  "kB",
+  "KB",
+  "MB",
+  "GB",
+  "am",
+  "pm",
+]);
+
+/** The punctuation a unit may carry: `(1.2 MiB)`, `in 15 s…`. */
+const TRAILING = /[.,;:!?)\]…]+$/u;
+
+/**
+ * The spaces of `cells` not to break at: each between a number and its unit.
+ * The cells are a row's, in order.
+ */
+function unitSpaces(cells: readonly Cell[]): Set<Cell> {
+  const glued = new Set<Cell>();
+  cells.forEach((cell, index) => {
+    if (cell.text !== " " || !/^[0-9]$/.test(cells[index - 1]?.text ?? "")) return;
+    let word = "";
+    for (let i = index + 1; i < cells.length && cells[i]!.text !== " "; i++) word += cells[i]!.text;
+    if (UNITS.has(word.replace(TRAILING, ""))) glued.add(cell);
+  });
+  return glued;
+}
+
 /** One character as a row is wrapped: a grapheme, its columns, and the run it is part of. */
 interface Cell {
   readonly text: string;
@@ -184,6 +228,7 @@ function wrapRow(row: Run[], fixed: number, options: WrapOptions): Run[][] {
     }));
   const cells = row.flatMap(cellsOf);
   if (cells.reduce((sum, cell) => sum + cell.width, 0) <= columns) return [row];
+  const glued = unitSpaces(cells);
   const indentCells = indent.text === ""
     ? []
     : [{ text: indent.text, width: width(indent.text), run: indent }];
@@ -216,12 +261,13 @@ function wrapRow(row: Run[], fixed: number, options: WrapOptions): Run[][] {
     if (broken && space) return;
     broken = false;
     if (used + cell.width > columns && current.length > first) {
-      if (space) {
+      const at = breakAt(current, from, glued) ?? breakAt(current, first, glued);
+      // A number's unit is carried with the number, unless nothing before it can break.
+      if (space && (!glued.has(cell) || at === undefined)) {
         next([]);
         broken = true;
         return;
       }
-      const at = breakAt(current, from) ?? breakAt(current, first);
       if (at !== undefined && words[index]! <= room) next(current.splice(at + 1));
       else next([]);
     }
@@ -232,13 +278,16 @@ function wrapRow(row: Run[], fixed: number, options: WrapOptions): Run[][] {
   return rows.map(runsOf);
 }
 
-/** The last space in `cells` after a word that starts at or after `from`. */
-function breakAt(cells: readonly Cell[], from: number): number | undefined {
+/**
+ * The last space in `cells` after a word that starts at or after `from`,
+ * other than the `glued` ones.
+ */
+function breakAt(cells: readonly Cell[], from: number, glued: Set<Cell>): number | undefined {
   let word = false;
   let at: number | undefined;
   for (let i = from; i < cells.length; i++) {
     if (cells[i]!.text !== " ") word = true;
-    else if (word) at = i;
+    else if (word && !glued.has(cells[i]!)) at = i;
   }
   return at;
 }

@@ -7,6 +7,7 @@ import { describeFrame, describeHelp, errorLine, type Line, notice } from "../co
 import { plainText } from "../core/plain.ts";
 import { layout, textWidth } from "../client/layout.ts";
 import { colorOf, PALETTE } from "../core/palette.ts";
+import { retryNotice } from "../core/notices.ts";
 import type { MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
 
 // Today at 03:04:05 local time, so the expected stamp does not depend on the time zone, and a
@@ -610,4 +611,29 @@ Deno.test("drawRows() lets no message pad its way to a row that looks like someo
       }
     }
   }
+});
+
+Deno.test("drawRows() keeps a number and its unit on one row at every width", () => {
+  const lines = [
+    notice([retryNotice(15_000).parts[0]!.text], TS),
+    notice(["Files up to 25 MiB are kept for 7 d; report.pdf (1.2 MiB) is 48% there"], TS),
+    lineOf(message({ text: "the build took 15 s and used 340 MB, about 12% of it" })),
+  ];
+  const unit = /^ *(s|MiB|MB|d|%)\b/u;
+  for (const line of lines) {
+    for (let columns = 20; columns <= 90; columns++) {
+      const rows = drawRows(line, false, { columns });
+      const at = `${columns} columns: ${JSON.stringify(rows)}`;
+      for (const row of rows) assert.ok(textWidth(row) <= columns, at);
+      rows.slice(1).forEach((row, index) => {
+        const cut = /[0-9]$/.test(rows[index]!) && unit.test(row.trimStart());
+        assert.ok(!cut, at);
+      });
+    }
+  }
+  // The break goes before the number instead.
+  assert.deepEqual(drawRows(notice([retryNotice(15_000).parts[0]!.text]), false, { columns: 38 }), [
+    "-- Connection lost. Reconnecting in",
+    "   15 s…",
+  ]);
 });
