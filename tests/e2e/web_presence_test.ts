@@ -49,6 +49,9 @@ async function joinAs2(port: number, name: string, client?: string): Promise<Tes
   return joined;
 }
 
+/** The page's own, run in the browser by `evaluate`. */
+declare function getComputedStyle(element: unknown): { paddingLeft: string };
+
 /** The entry of `name` in the page's people list. */
 function person(page: Page, name: string): Locator {
   return page.locator(`#members li[data-name="${name}"]`);
@@ -394,6 +397,53 @@ testWith(
     await assert.rejects(next(alice, "back", "bob", 1_500), /Timed out/);
     await say(bob, "/back");
     await next(alice, "back", "bob");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a long name keeps its marks on its row and its status gets the row under it",
+  async () => {
+    await using server = await startServer(QUIET);
+    const port = server.addr.port;
+    const long = "Maximilian_Bartholomew_Q";
+    await using max = await joinAs2(port, long, "terminal");
+    await max.send({ type: "away", reason: "lunch with the team" });
+    await max.sync();
+    await using _bo = await joinAs2(port, "bo", "json");
+    await using browser = await ChatBrowser.launch();
+    const alice = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(alice, "Alexandrina_Wilhelmina_X");
+    const status = person(alice, long).locator(".presence", {
+      hasText: exactly("away: lunch with the team"),
+    });
+    await status.waitFor();
+    await person(alice, "bo").locator(".client-mark", { hasText: exactly("json") }).waitFor();
+
+    const box = async (locator: Locator) => (await locator.boundingBox())!;
+    for (const name of [long, "bo"]) {
+      const row = person(alice, name);
+      const nameBox = await box(row.locator(".member-name"));
+      const mark = await box(row.locator(".client-mark"));
+      // The mark beside the name, not pushed to a row of its own.
+      assert.ok(Math.abs(mark.y + mark.height / 2 - (nameBox.y + nameBox.height / 2)) < 4, name);
+    }
+    const nameBox = await box(person(alice, long).locator(".member-name"));
+    const statusBox = await box(status);
+    assert.ok(statusBox.y >= nameBox.y + nameBox.height - 2, "the status under the name");
+    // Its words start where the name's do, after the dot (8 px and 8 px of margin).
+    const words = await status.evaluate((element) =>
+      parseFloat(getComputedStyle(element).paddingLeft)
+    );
+    assert.ok(
+      Math.abs(statusBox.x + words - (nameBox.x + 16)) < 2,
+      `${statusBox.x}+${words} vs ${nameBox.x}`,
+    );
+    // The status is read whole, not cut to a letter or two.
+    const cut = await status.evaluate((element) => element.scrollWidth > element.clientWidth);
+    assert.equal(cut, false, `status ${statusBox.width}px wide`);
+    await screenshot(alice, "web-people-long-names.png");
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
