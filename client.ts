@@ -133,6 +133,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
     transfers: true,
     fileHint: (number) => `· /get ${number}`,
     client: "terminal",
+    // Leaving ends the process, and what waits with it: /quit warns as Ctrl-C does.
+    warnsUnsentOnQuit: interactive,
     // A person away from the keyboard: piped input has nobody at it.
     awayAfterMs: interactive ? options.awayAfterMs ?? DEFAULT_AWAY_AFTER_MS : 0,
     ignored: await ignores.load(),

@@ -64,6 +64,7 @@ import {
   switchToSelfError,
   tooLongError,
   tooManyWaitingError,
+  unsentOnLeaveNotice,
   waitingNotice,
 } from "./notices.ts";
 import { changedAny, type Changes, noChanges, Roster, stillConnected } from "./roster.ts";
@@ -108,6 +109,12 @@ export interface ConversationOptions {
    * `upload` and `download` effects (core/transfers.ts). @default {false}
    */
   transfers?: boolean;
+  /**
+   * Leaving ends the client (the terminal), so lines the server does not
+   * have yet would be lost: a `/quit` while some wait says so instead, and
+   * leaves only when the next line typed is `/quit` again. @default {false}
+   */
+  warnsUnsentOnQuit?: boolean;
   /** What the client is, as `hello.client` tells others in `who`: `terminal`, `web`. */
   client?: string;
   /**
@@ -157,6 +164,8 @@ export class Conversation {
   #helloAt: number | undefined;
   #heartbeat: Heartbeat | undefined;
   #quitting = false;
+  /** The last line typed was a `/quit` that warned of lines not sent yet: the next `/quit` leaves. */
+  #quitWarned = false;
   #bye: { reason: string; retry: boolean } | undefined;
   #inputEnded = false;
   #finishToken: string | undefined;
@@ -423,6 +432,9 @@ export class Conversation {
   type(line: string, now: number): Effect[] {
     const text = line.trim();
     if (text === "") return [];
+    // Only a `/quit` right after the one that warned leaves anyway.
+    const warned = this.#quitWarned;
+    this.#quitWarned = false;
     const parsed = parseLine(text);
     if (parsed.ok && "local" in parsed) {
       const { local } = parsed;
@@ -451,7 +463,14 @@ export class Conversation {
     }
     if (this.#quitting) return [show([notConnectedError()])];
     const frame = parsed.ok && "frame" in parsed ? parsed.frame : undefined;
-    if (frame?.type === "quit") return this.quit(frame.reason);
+    if (frame?.type === "quit") {
+      const unsent = this.#options.warnsUnsentOnQuit && !warned ? this.unsent(now) : 0;
+      if (unsent === 0) return this.quit(frame.reason);
+      this.#quitWarned = true;
+      // Told as typed: `/quit`, or its alias `/exit`.
+      const typed = /^\/\S*/.exec(text)![0].toLowerCase();
+      return [show([unsentOnLeaveNotice(unsent, typed)])];
+    }
     // Back from an automatic away before the line goes; an `/away` or `/back` typed says it itself.
     const back = this.#online ? this.#sendPresence(this.#presence.typed(frame, now)) : [];
     this.#presence.sentLine();

@@ -87,12 +87,13 @@ export function waitingNotice(): Line {
 }
 
 /**
- * The user pressed `key` to leave while `count` lines have not reached the
- * server: they would be lost.
+ * The user pressed `key` (`Ctrl-C`), or typed the command (`/quit`), to leave
+ * while `count` lines have not reached the server: they would be lost.
  */
 export function unsentOnLeaveNotice(count: number, key: string): Line {
   const lines = count === 1 ? "1 line is" : `${count} lines are`;
-  return notice([`${lines} not sent yet; press ${key} again to leave anyway`]);
+  const how = key.startsWith("/") ? "type" : "press";
+  return notice([`${lines} not sent yet; ${how} ${key} again to leave anyway`]);
 }
 
 /** The bell rings in `mode` now. */

@@ -629,6 +629,36 @@ Deno.test("Conversation.type()", async (t) => {
     chat.closed();
     assert.deepEqual(chat.type("/quit", 0), [{ type: "leave", sent: false }]);
   });
+
+  await t.step("/quit with lines not sent yet warns first when asked to", () => {
+    const chat = joined("ann", { warnsUnsentOnQuit: true });
+    chat.closed();
+    chat.type("kept", 1);
+    chat.type("also kept", 2);
+    const warning = "-- 2 lines are not sent yet; type /quit again to leave anyway";
+    assert.deepEqual(shown(chat.type("/quit lunch", 3)), [warning]);
+    assert.equal(chat.quitting, false);
+    // Another line between: the next /quit warns again, as typed (`/exit` is `/quit`).
+    chat.type("one more", 4);
+    assert.deepEqual(shown(chat.type("/EXIT", 5)), [
+      "-- 3 lines are not sent yet; type /exit again to leave anyway",
+    ]);
+    assert.deepEqual(chat.type("/quit", 6), [{ type: "leave", sent: false }]);
+    assert.equal(chat.quitting, true);
+  });
+
+  await t.step("/quit with nothing waiting leaves at once, warning or not", () => {
+    const chat = joined("ann", { warnsUnsentOnQuit: true });
+    chat.closed();
+    assert.deepEqual(chat.type("/quit", 0), [{ type: "leave", sent: false }]);
+  });
+
+  await t.step("/quit with lines not sent yet leaves at once unless asked to warn", () => {
+    const chat = joined();
+    chat.closed();
+    chat.type("kept", 1);
+    assert.deepEqual(chat.type("/quit", 2), [{ type: "leave", sent: false }]);
+  });
 });
 
 Deno.test("Conversation.finish() says when every piped line was handled", () => {

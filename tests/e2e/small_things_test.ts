@@ -107,6 +107,43 @@ terminalTest(
 );
 
 terminalTest(
+  "chat join: /quit with lines not sent yet warns first, and leaves when typed again",
+  {},
+  async (tmux, server) => {
+    const ann = await TerminalUser.join(tmux, "ann", server.addr.port);
+    await server.close();
+    await ann.waitFor((screen) => screen.cursorLine === "(offline) #lobby>", "offline");
+    const warning = (count: number) =>
+      new RegExp(
+        `^-- ${
+          count === 1 ? "1 line is" : `${count} lines are`
+        } not sent yet; type /quit again to leave anyway$`,
+      );
+    const warned = async (count: number) => {
+      const prompt = `(offline) #lobby (${count} unsent)>`;
+      await ann.enter("/quit");
+      await ann.waitFor(
+        (screen) => countLines(screen, warning(count)) === 1 && screen.cursorLine === prompt,
+        `the warning of ${count} lines, and the client still there`,
+      );
+    };
+    await ann.enter("kept");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === "(offline) #lobby (1 unsent)>",
+      "the line counted as unsent",
+    );
+    await warned(1);
+    // Another line between: the next /quit warns again rather than leaving.
+    await ann.enter("also kept");
+    await warned(2);
+    await ann.enter("/quit");
+    const left = await ann.waitForLine(/^EXIT=\d+$/);
+    assert.ok(left.lines.includes("EXIT=0"), left.text);
+    assert.equal(countLines(left, warning(2)), 1, left.text);
+  },
+);
+
+terminalTest(
   "chat join: a line of emoji joined by zero-width joiners wraps where the terminal's row ends",
   {},
   async (tmux, server) => {
