@@ -9,7 +9,8 @@
  * core hands every line over at once, with its view. It tells the core of
  * the user's keystrokes (others see them typing) and of the tab hidden and
  * shown (away after a while hidden, back once shown), shows who is typing
- * in the view looked at, and remembers whom the user ignores. In a cluster
+ * in the view looked at, and remembers whom the user ignores. While lines
+ * wait for the server, closing or reloading the tab asks first. In a cluster
  * it may come back on another server than its own (web/connection.ts): it
  * says so, file links then lead to that server, and files are shared only
  * from a page of the server the page is on.
@@ -99,6 +100,12 @@ export class WebClient {
   readonly #readOnReturn = new Set<string>();
   /** Whether the window is narrow enough for the sidebar to be a drawer. */
   readonly #drawer: MediaQueryList = matchMedia(DRAWER_MEDIA);
+  /** Whether the page listens for being left, as it does while lines wait for the server. */
+  #guardsLeaving = false;
+  /** Has the browser ask before the page goes while lines it has not sent would go with it. */
+  readonly #askBeforeLeaving = (event: BeforeUnloadEvent): void => {
+    if (this.#chat.unsent(performance.now()) > 0) event.preventDefault();
+  };
 
   constructor(ui: Ui, url: string, options: WebClientOptions = {}) {
     this.#ui = ui;
@@ -572,6 +579,21 @@ export class WebClient {
       }
     }
     this.#follow();
+    this.#guardLeaving();
+  }
+
+  /**
+   * Listens for the page being left only while lines wait for the server:
+   * closing or reloading the tab would lose them, so the browser asks first.
+   * Nothing waiting, the page goes without a word, and may stay in the
+   * browser's back-forward cache, which a listener can keep it out of.
+   */
+  #guardLeaving(): void {
+    const waiting = this.#chat.waiting > 0;
+    if (waiting === this.#guardsLeaving) return;
+    this.#guardsLeaving = waiting;
+    if (waiting) globalThis.addEventListener("beforeunload", this.#askBeforeLeaving);
+    else globalThis.removeEventListener("beforeunload", this.#askBeforeLeaving);
   }
 
   /**

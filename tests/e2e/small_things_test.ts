@@ -6,8 +6,18 @@
 
 import assert from "node:assert/strict";
 import { type ChatServer, type ServerOptions, startServer } from "../../server.ts";
-import { LOOPBACK, TestClient } from "../_test_utils.ts";
-import { ChatBrowser, joinAs, pageUrl } from "./_browser.ts";
+import type { Page } from "./_playwright.ts";
+import { FreezingProxy } from "../_freezing_proxy.ts";
+import { LOOPBACK, TestClient, within } from "../_test_utils.ts";
+import {
+  ChatBrowser,
+  joinAs,
+  pageUrl,
+  say,
+  WAIT_MS,
+  waitForLine,
+  waitForStatus,
+} from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { countLines, TerminalUser, TODAY_STAMP } from "./_terminal_user.ts";
 import { Tmux } from "./_tmux.ts";
@@ -27,6 +37,20 @@ function terminalTest(
       await tmux.kill();
     }
   });
+}
+
+/**
+ * Closes `page` as the user closes a tab, and tells whether the browser asked
+ * before leaving (ChatBrowser dismisses the question, so the page stays) or
+ * closed it at once.
+ */
+async function closeAsks(page: Page): Promise<boolean> {
+  const outcome = new Promise<boolean>((resolve) => {
+    page.once("dialog", (dialog) => resolve(dialog.type() === "beforeunload"));
+    page.once("close", () => resolve(false));
+  });
+  await page.close({ runBeforeUnload: true });
+  return await within(outcome, WAIT_MS, "the tab to ask before closing, or to close");
 }
 
 terminalTest(
@@ -305,6 +329,46 @@ testWith(
     await joinAs(page, "web-ann");
     assert.equal(hellos, 1);
     assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: closing the tab with a line not sent yet asks first; with nothing waiting it does not",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using proxy = new FreezingProxy(server.webAddr!.port);
+    await using watcher = await TestClient.join(server.addr.port, "watcher");
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.open(pageUrl(proxy.port));
+    await joinAs(page, "web-ann");
+    await say(page, "sent");
+    await waitForLine(page, "message", "sent");
+    // The link goes, and the page's attempts to come back get no answer.
+    proxy.freeze();
+    proxy.cut();
+    await waitForStatus(page, /^Reconnecting in \d+ s$/);
+    await say(page, "kept");
+    await waitForLine(page, "pending", "kept");
+
+    assert.equal(await closeAsks(page), true, "the browser asked before closing the tab");
+    // ChatBrowser dismisses the dialog: the user stays, and so does the line.
+    await waitForLine(page, "pending", "kept");
+    assert.ok(!page.isClosed(), "the page stayed");
+
+    proxy.thaw();
+    await watcher.next("message", (frame) => frame.from === "web-ann" && frame.text === "kept");
+    await page.locator("#log .line.pending").waitFor({ state: "detached", timeout: 15_000 });
+    await waitForLine(page, "message", "kept");
+    assert.equal(await closeAsks(page), false, "the tab closed without a question");
+
+    const leaving = /^dialog \(beforeunload\)/;
+    assert.equal(browser.problems.filter((problem) => leaving.test(problem)).length, 1);
+    // While the link was down the page's attempts may fail, as they should.
+    assert.deepEqual(
+      browser.unexpectedProblems([leaving, /^console error: WebSocket connection to .* failed/]),
+      [],
+    );
   },
 );
 
