@@ -285,6 +285,7 @@ export class Hub implements Disposable {
         member.session.close();
         this.close(member.session, why);
       },
+      muted: () => this.#silence(),
       log: this.#log,
       relay: cluster === undefined ? undefined : (room, frame) => cluster.relay(room, frame),
       elsewhere: cluster === undefined ? undefined : {
@@ -496,6 +497,18 @@ export class Hub implements Disposable {
       key: member.key,
       person: this.#presence.people([member])[0]!,
     });
+  }
+
+  /**
+   * Takes down the away reasons of everyone a mute now holds (the person
+   * named, and others from a muted address), here and on the other servers.
+   */
+  #silence(): void {
+    for (const connected of this.#members.all()) {
+      if (connected.name !== undefined && this.#presence.silence(connected)) {
+        this.#changed(connected);
+      }
+    }
   }
 
   /** Says goodbye to every session and closes it; later calls do nothing. */

@@ -9,6 +9,7 @@ import type { ClientFrame } from "../protocol.ts";
 import { parseOpFile } from "../server/hub/moderation.ts";
 import { SqliteHistory } from "../server/sqlite_history.ts";
 import { clientFrom } from "./_from_address.ts";
+import { IrcClient } from "./_irc_client.ts";
 import { assertUnheard, LOOPBACK, TestClient } from "./_test_utils.ts";
 
 async function server(options: ServerOptions = {}): Promise<ChatServer> {
@@ -315,6 +316,52 @@ Deno.test("a muted person cannot talk by going away, by a new name, by typing or
   await bob.closed();
   await bob[Symbol.asyncDispose]();
   assert.equal((await carol.next("left", (frame) => frame.name === "bob")).reason, "quit");
+});
+
+Deno.test("a mute takes down the away reason given before it, on every transport", async () => {
+  await using chat = await server({ ircPort: 0 });
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using carol = await arrive(port, "carol", "127.0.0.3");
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  await using dan = await IrcClient.register(chat.ircAddr!.port, "dan", [
+    "CAP LS 302",
+    "CAP REQ :away-notify",
+    "CAP END",
+  ]);
+  await bob.say("/away visit evil.example");
+  assert.equal((await carol.next("away")).reason, "visit evil.example");
+  await dan.next(/^:bob!\S+ AWAY :visit evil\.example$/);
+
+  await ann.say("/mute bob 10m");
+  await carol.next("notice", (frame) => frame.text === "ann muted bob for 10 min");
+  // Those who were told the reason hear that it is gone: bob is away, since when he was.
+  const restated = await carol.next("away");
+  assert.deepEqual([restated.name, restated.reason], ["bob", undefined]);
+  assert.match(await dan.next(/ AWAY /), /^:bob!\S+ AWAY :Away$/);
+  const told = await bob.next("info", (frame) => frame.text.includes("reason"));
+  assert.match(told.text, /^You are still away, but nobody sees your reason/);
+
+  const reasonOf = async (client: TestClient) => {
+    await client.send({ type: "who" });
+    const bobIs = (await client.next("who")).people?.find((person) => person.name === "bob");
+    assert.ok(bobIs?.away !== undefined, "bob is listed away");
+    return bobIs.away.reason;
+  };
+  assert.equal(await reasonOf(carol), undefined);
+  await carol.send({ type: "msg", to: "bob", text: "free?" });
+  assert.equal((await carol.next("info")).text, "bob is away");
+  await dan.send("WHOIS bob");
+  assert.match(await dan.next(/ 301 /), / 301 dan bob :Away$/);
+  await dan.send("PRIVMSG bob :free?");
+  assert.match(await dan.next(/ 301 /), / 301 dan bob :Away$/);
+
+  // Unmuted, he may say why again; the words the mute took down stay down.
+  await ann.say("/unmute bob");
+  await carol.next("notice", (frame) => frame.text === "ann unmuted bob");
+  assert.equal(await reasonOf(carol), undefined);
+  await bob.say("/away lunch");
+  assert.equal((await carol.next("away")).reason, "lunch");
 });
 
 Deno.test("a muted person enters rooms others are in, but opens no new one, whose name all would see", async () => {

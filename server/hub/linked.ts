@@ -125,13 +125,14 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
     },
     changed: (person, before) => {
       const { away } = person.person;
-      if ((away === undefined) === (before.away === undefined)) return;
-      const ts = Date.now();
+      const was = before.away;
+      // Told when they go away or come back, and when their reason changes (a mute takes it down).
+      if (away?.since === was?.since && away?.reason === was?.reason) return;
       const frame: ServerFrame = away === undefined
-        ? { type: "back", ts, name: person.name }
+        ? { type: "back", ts: Date.now(), name: person.name }
         : away.reason === undefined
-        ? { type: "away", ts, name: person.name }
-        : { type: "away", ts, name: person.name, reason: away.reason };
+        ? { type: "away", ts: away.since, name: person.name }
+        : { type: "away", ts: away.since, name: person.name, reason: away.reason };
       // Everyone here who shares a room with them, once each.
       const told = new Set<Member>();
       for (const room of person.rooms) {

@@ -32,6 +32,11 @@ export interface OperatorsOptions {
   readonly rename: (member: Member, to: string, by: Member) => void;
   /** Sends `member` away with `bye` `reason`, its rooms told `left` with `why`. */
   readonly remove: (member: Member, reason: string, why: string) => void;
+  /**
+   * Called once a mute is made: what those it holds said before and is still
+   * shown (an away reason) is taken down.
+   */
+  readonly muted: () => void;
   /** Receives one line per operator action. */
   readonly log: (line: string) => void;
   /** In a cluster, sends a frame to the people of a room on the other servers. */
@@ -210,6 +215,7 @@ export class Operators {
     this.#options.moderation.mute(target, address, member.name, frame.duration);
     const span = frame.duration === undefined ? "" : ` for ${formatSpan(frame.duration * 1000)}`;
     this.#tell(target, `${member.name} muted ${target.name}${span}`, member);
+    this.#options.muted();
   }
 
   /**
@@ -364,7 +370,8 @@ export class Operators {
         const { moderation } = this.#options;
         moderation.mute(target, target.session.address, by, act.duration);
         const span = act.duration === undefined ? "" : ` for ${formatSpan(act.duration * 1000)}`;
-        return this.#tell(target, `${by} muted ${target.name}${span}`);
+        this.#tell(target, `${by} muted ${target.name}${span}`);
+        return this.#options.muted();
       }
       case "unmute":
         if (!this.#options.moderation.unmute(target)) return;

@@ -3,7 +3,8 @@
  * with the person; "is typing" relayed to a room or to one person, at most
  * every {@linkcode TYPING_INTERVAL_MS}; how each person is in `who`; and the
  * reason of someone away, told once to whoever writes to them in private.
- * Someone muted goes away without a reason, and their typing is not relayed.
+ * Someone muted goes away without a reason, a reason given before the mute
+ * is taken down, and their typing is not relayed.
  *
  * @module
  */
@@ -77,6 +78,23 @@ export class Presence {
     if (muted !== undefined) refuse(member, muted.code, muted.message);
   }
 
+  /**
+   * A mute now holds `member`: an away reason it gave before is words it may
+   * no longer say, so it is taken down for good. It stays away since when it
+   * went; those who were told the reason are told again without it, and it is
+   * told why. Returns whether there was a reason to take down.
+   */
+  silence(member: Member): boolean {
+    const away = member.away;
+    if (away?.reason === undefined || this.#muted(member, "show your reason") === undefined) {
+      return false;
+    }
+    member.away = { since: away.since, reason: undefined, told: away.told };
+    this.#tellNeighbours(member, { type: "away", ts: away.since, name: member.name });
+    inform(member, "You are still away, but nobody sees your reason: you are muted");
+    return true;
+  }
+
   /** `/back`. */
   back(member: Member): void {
     if (member.away === undefined) return inform(member, "You are not away");
@@ -127,7 +145,8 @@ export class Presence {
     const away = target.away;
     if (away === undefined || target === sender || away.told.has(sender.key)) return;
     away.told.add(sender.key);
-    const why = away.reason === undefined ? "" : `: ${away.reason}`;
+    const reason = this.#reason(target);
+    const why = reason === undefined ? "" : `: ${reason}`;
     inform(sender, `${target.name} is away${why}`);
   }
 
@@ -136,13 +155,23 @@ export class Presence {
     return members.map((member) => {
       const person: Person = { name: member.name, active: member.active, client: member.client };
       if (member.away !== undefined) {
-        person.away = member.away.reason === undefined
+        const reason = this.#reason(member);
+        person.away = reason === undefined
           ? { since: member.away.since }
-          : { since: member.away.since, reason: member.away.reason };
+          : { since: member.away.since, reason };
       }
       if (member.op) person.op = true;
       return person;
     });
+  }
+
+  /** The away reason of `member` as others may see it: none while it is muted. */
+  #reason(member: Member): string | undefined {
+    const reason = member.away?.reason;
+    if (reason === undefined || this.#muted(member, "show your reason") !== undefined) {
+      return undefined;
+    }
+    return reason;
   }
 
   /** Tells `frame` to everyone who shares a room with `member`, once each, `member` included. */
