@@ -207,3 +207,56 @@ Deno.test("IRC operators: who is an operator reaches the nick lists as MODE +o a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("IRC operators: a ban mask made before a rename bans the person as they are now", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, port, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+    await using bob = await TestClient.join2(port, "bob");
+    await using zoe = await TestClient.join2(port, "Zoë");
+    await using dan = await TestClient.join2(port, "dan");
+    // ann's client keeps the user part of each mask it saw come in, as IRC's never changes.
+    await ann.next(/^:bob!bob@chat JOIN #lobby$/);
+    await ann.next(/^:Zoe\|c2a2bddc!Zoe\|c2a2bddc@chat JOIN #lobby$/);
+    await ann.next(/^:dan!dan@chat JOIN #lobby$/);
+    await bob.send({ type: "nick", name: "robert" });
+    await ann.next(/^:bob!bob@chat NICK robert$/);
+    await zoe.send({ type: "nick", name: "zed" });
+    await ann.next(/^:Zoe\|c2a2bddc!\S+ NICK zed$/);
+    await zoe.send({ type: "nick", name: "zee" });
+    await ann.next(/^:zed!\S+ NICK zee$/);
+
+    // irssi's and WeeChat's /ban robert, from what the client knows of him.
+    await ann.send("MODE #lobby +b *!bob@chat");
+    assert.match((await bob.next("bye")).reason, /^You were banned by ann/);
+    assert.match(
+      await ann.next(/ NOTICE ann /),
+      /:Banned robert, by ann, until lifted \(1 gone\)$/,
+    );
+    // The chat's own command, from an IRC client, with such a mask: two renames on.
+    await ann.send(`BAN *!*Zoe|c2a2bddc@chat 1h`);
+    assert.match((await zoe.next("bye")).reason, /^You were banned by ann for 1 h/);
+    assert.match(await ann.next(/ NOTICE ann /), /:Banned zee, by ann, 1 h left \(1 gone\)$/);
+    await ann.send("MODE #lobby b");
+    const list = await ann.until(/ 368 /);
+    assert.match(list[0]!, / 367 ann #lobby robert!\*@\* /, list.join("\n"));
+    assert.match(list[1]!, / 367 ann #lobby zee!\*@\* /, list.join("\n"));
+
+    // A mask that names someone by the name they have now names them, whoever had it before.
+    await dan.send({ type: "nick", name: "dana" });
+    await ann.next(/^:dan!dan@chat NICK dana$/);
+    await using newDan = await TestClient.join2(port, "dan");
+    await ann.next(/^:dan!dan@chat JOIN #lobby$/);
+    await ann.send("MODE #lobby +b *!dan@chat");
+    assert.match((await newDan.next("bye")).reason, /^You were banned by ann/);
+    await ann.sync();
+    await dan.sync();
+    assert.equal(dan.all("bye").length, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

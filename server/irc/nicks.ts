@@ -91,14 +91,56 @@ export function foldNick(nick: string): string {
 /** Mapped nicks one connection remembers: more than a room lists at once, never unbounded. */
 export const MAX_REMEMBERED = 4096;
 
+/** Renames followed from a name to the one its person has now, at most: a bound on a loop. */
+const MAX_RENAMES_FOLLOWED = 64;
+
 /** The nicks one IRC connection was shown, to find the chat name behind each. */
 export class NickBook {
   readonly #names = new Map<string, string>();
+  /** By the folded nick of a name this connection saw someone leave, the name they took. */
+  readonly #renamed = new Map<string, string>();
   readonly #people: () => Iterable<string>;
+  readonly #present: (name: string) => boolean;
 
-  /** `people` gives the names of everyone connected, among whom a mapped nick not shown is found. */
-  constructor(people: () => Iterable<string> = () => []) {
+  /**
+   * `people` gives the names of everyone connected, among whom a mapped nick
+   * not shown is found; `present` tells whether someone has a name now.
+   */
+  constructor(
+    people: () => Iterable<string> = () => [],
+    present: (name: string) => boolean = () => false,
+  ) {
     this.#people = people;
+    this.#present = present;
+  }
+
+  /** This connection was told that `from` is now called `to`. */
+  renamed(from: string, to: string): void {
+    const key = foldNick(nickOf(from));
+    this.#renamed.delete(key);
+    this.#renamed.set(key, to);
+    if (this.#renamed.size > MAX_REMEMBERED) {
+      this.#renamed.delete(this.#renamed.keys().next().value!);
+    }
+  }
+
+  /**
+   * The chat name of the person the user part of a mask names. A mask's user
+   * part is the nick its person had when the client first saw them, and an
+   * IRC client keeps it through their renames, as IRC's never changes: so it
+   * names whoever has that nick now, else whoever this connection saw
+   * renamed from it, as they are called now (or were last). `undefined` as
+   * for {@linkcode name}.
+   */
+  holder(user: string): string | undefined {
+    let name = this.name(user);
+    for (let step = 0; name !== undefined && step < MAX_RENAMES_FOLLOWED; step++) {
+      if (this.#present(name)) break;
+      const next = this.#renamed.get(foldNick(nickOf(name)));
+      if (next === undefined) break;
+      name = next;
+    }
+    return name;
   }
 
   /** The nick of chat name `name`, remembered (the most recent {@linkcode MAX_REMEMBERED}). */

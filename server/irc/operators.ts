@@ -28,7 +28,8 @@ const WILDCARD = /[*?]/;
 
 /**
  * What a ban mask names: a nick's person (`bob`, `bob!*@*`, `*!*bob@chat`,
- * as the user part of a mask is the nick) or an address (`*!*@192.168.1.7`);
+ * as the user part of a mask is the nick, or the nick its person had before
+ * renames the connection was told of) or an address (`*!*@192.168.1.7`);
  * `undefined` for a mask that names nobody in particular.
  */
 export function banTarget(mask: string, nicks: NickBook): string | undefined {
@@ -38,7 +39,7 @@ export function banTarget(mask: string, nicks: NickBook): string | undefined {
   const nick = bang === -1 ? "" : mask.slice(0, bang);
   if (nick !== "" && !WILDCARD.test(nick)) return nicks.name(nick) ?? nick;
   const user = mask.slice(bang + 1, at === -1 ? undefined : at).replace(/^[*~]+/, "");
-  if (user !== "" && !WILDCARD.test(user)) return nicks.name(user) ?? user;
+  if (user !== "" && !WILDCARD.test(user)) return nicks.holder(user) ?? user;
   const host = at === -1 ? "" : mask.slice(at + 1);
   return isIP(host) ? host : undefined;
 }

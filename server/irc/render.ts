@@ -91,7 +91,10 @@ export class IrcRenderer {
 
   constructor(options: RendererOptions) {
     this.options = options;
-    this.nicks = new NickBook(() => options.hub.names());
+    this.nicks = new NickBook(
+      () => options.hub.names(),
+      (name) => options.hub.person(name) !== undefined,
+    );
   }
 
   /** `nick!user@host` of chat name `name`. */
@@ -314,6 +317,8 @@ export class IrcRenderer {
   /** A rename, told once per room shared, shown once. */
   #renamed(from: string, to: string): string {
     const before = this.nicks.nick(from);
+    // The client keeps the mask it knew them by: a ban made of it names them as they are now.
+    this.nicks.renamed(from, to);
     if (from === this.name) {
       this.name = to;
       this.nick = this.nicks.nick(to);
