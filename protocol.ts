@@ -184,6 +184,11 @@ export interface HelloFrame {
   rooms?: HelloRoom[];
   /** What the client is, as others see it in `who`: `terminal`, `web`, or a program's name. */
   client?: string;
+  /**
+   * Enter the rooms unseen: nobody is told or shown the client is there
+   * until it posts in one of them or does anything else others would see.
+   */
+  quiet?: true;
 }
 
 /** A shared file, as a `message` or `private` frame carries it. */
@@ -494,6 +499,7 @@ function readClient(frame: Rec, type: string): ClientFrame | undefined {
         since: readFields(frame, HELLO_SINCE_FIELDS).since,
         rooms: frame.rooms === undefined ? undefined : helloRooms(frame.rooms),
         client: optStr(frame, "client", 32),
+        quiet: flag(frame, "quiet"),
       });
     case "say":
       // Its fields type its frame.

@@ -1,9 +1,12 @@
 /**
  * `chat send HOST[:PORT] FILE... [--to #room|NAME] [--name NAME]`: shares
  * files for scripts. It joins as the terminal client does (protocol version
- * 2), uploads each file to the web port with the token of its `welcome`,
- * shares it with a `file` frame and waits until the server has posted it,
- * then leaves; the exit code is 0 once every file is stored and shared.
+ * 2), but unseen (a quiet `hello`), uploads each file to the web port with
+ * the token of its `welcome`, shares it with a `file` frame and waits until
+ * the server has posted it, then leaves; the exit code is 0 once every file
+ * is stored and shared. It shows in the room only as its first file is
+ * posted there, and not at all for a file shared with one person: a send
+ * that fails leaves no trace.
  * `-` reads standard input.
  *
  * @module
@@ -271,7 +274,13 @@ async function join(reader: FrameReader, options: SendOptions): Promise<WelcomeF
   const wanted = options.from ?? usableName(osUserName());
   let name = wanted ?? spareName();
   while (true) {
-    const hello: HelloFrame = { type: "hello", version: LATEST_PROTOCOL_VERSION, name };
+    // Unseen until the file is shared: a send that fails leaves no trace in the room.
+    const hello: HelloFrame = {
+      type: "hello",
+      version: LATEST_PROTOCOL_VERSION,
+      name,
+      quiet: true,
+    };
     if (options.password !== undefined) hello.password = options.password;
     if ("room" in options.target) hello.rooms = [{ room: options.target.room }];
     await reader.connection.send(hello);

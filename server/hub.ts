@@ -101,6 +101,21 @@ function actsInRoom(frame: MemberFrame): frame is InRoomFrame {
 /** The frames by which someone says something: they make the person active. */
 const SAYING: ReadonlySet<string> = new Set(["say", "me", "msg", "file"]);
 
+/**
+ * The frames someone in their rooms unseen (a quiet `hello`) may send and
+ * stay unseen: questions, and what they say in private. What they say in a
+ * room shows them there as it goes out (a refusal does not); anything else
+ * shows them at once, before it is done.
+ */
+const UNSEEN: ReadonlySet<string> = new Set([
+  ...SAYING,
+  "who",
+  "rooms",
+  "help",
+  "history",
+  "search",
+]);
+
 /** What `/help` answers, by protocol version. */
 const HELP: Readonly<Record<ProtocolVersion, ServerFrame>> = {
   1: { type: "help", commands: [...COMMANDS] },
@@ -234,6 +249,7 @@ export class Hub implements Disposable {
       muted: (member) => moderation.muted(member),
       away: (sender, target) => presence.privateTo(sender, target),
       cluster,
+      show: (member, room) => this.#rooms.show(member, room) ?? room,
     });
     const messages = this.#messages;
     this.#rooms = new Rooms({
@@ -333,7 +349,7 @@ export class Hub implements Disposable {
     }
     return {
       person: this.#presence.people([member])[0]!,
-      rooms: member.rooms.map((room) => room.name),
+      rooms: this.#rooms.seenIn(member).map((room) => room.name),
       address: member.session.address,
       since: this.#opened.get(member.session) ?? Date.now(),
     };
@@ -467,7 +483,12 @@ export class Hub implements Disposable {
         people: (members) => this.#presence.people(members),
         close: (session, reason) => this.close(session, reason),
       }),
-      () => localPeople(this.#members, (members) => this.#presence.people(members)),
+      () =>
+        localPeople(
+          this.#members,
+          (members) => this.#presence.people(members),
+          (member) => this.#rooms.seenIn(member),
+        ),
     );
   }
 
@@ -532,6 +553,7 @@ export class Hub implements Disposable {
 
   #dispatch(member: Member, frame: MemberFrame): void {
     if (SAYING.has(frame.type)) this.#presence.active(member);
+    if (!UNSEEN.has(frame.type)) this.#rooms.show(member);
     // Each handler takes the frame of its own type, which `frame.type` picks.
     (this.#handlers[frame.type] as (member: Member, frame: MemberFrame) => void)(member, frame);
   }

@@ -79,6 +79,7 @@ const CLIENT_SAMPLES: { [K in ClientFrameType]: Extract<ClientFrame, { type: K }
       resume: "0f3c",
       rooms: [{ room: "#lobby", since: 41 }, { room: "#dev" }],
     },
+    { type: "hello", version: 2, name: "ci", rooms: [{ room: "#dev" }], quiet: true },
   ],
   say: [
     { type: "say", text: "hello, world" },
@@ -624,6 +625,7 @@ Deno.test("parseClientFrame() refuses malformed frames with the right code", asy
       { type: "hello", version: 2, name: "a", rooms: [{ since: 1 }] },
       { type: "hello", version: 2, name: "a", rooms: [{ room: "#dev", since: -1 }] },
       { type: "hello", version: 2, name: "a", rooms: [{ room: "#dev", since: "1" }] },
+      { type: "hello", version: 2, name: "a", quiet: "yes" },
       { type: "quit", reason: 5 },
       { type: "quit", reason: null },
       { type: "ping", token: 1 },

@@ -6,9 +6,10 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type ServerOptions, startServer } from "../server.ts";
+import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
 import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
-import { freePort, LOOPBACK, TestClient, within } from "./_test_utils.ts";
+import { parseOpFile } from "../server/hub/moderation.ts";
+import { freePort, LOOPBACK, TestClient, waitUntil, within } from "./_test_utils.ts";
 
 /** A server on loopback with its web port, so that it takes files. */
 function server(options: ServerOptions = {}) {
@@ -59,11 +60,16 @@ Deno.test("chat send FILE... --to shares in a room, or with one person privately
       toDev.stdout,
       new RegExp(`^Shared b\\.log \\(6 bytes\\) in #dev: ${LINK}b\\.log$`, "m"),
     );
+    // The room sees the sender come as its first file is posted, and go.
+    const came = await dev.next("joined");
     const first = await dev.next("message", (frame) => frame.file !== undefined);
     const second = await dev.next("message", (frame) => frame.file !== undefined);
     assert.deepEqual([first.file?.name, second.file?.name], ["a.txt", "b.log"]);
     assert.deepEqual([first.room, second.room], ["#dev", "#dev"]);
+    assert.equal(first.from, came.name);
+    assert.equal((await dev.next("left")).name, came.name);
 
+    await using lobby = await TestClient.join2(port, "lobby");
     const toDevPrivately = await runChat(
       ["send", `127.0.0.1:${port}`, join(dir, "a.txt"), "--to", "dev", "--from", "ci"],
     );
@@ -72,6 +78,10 @@ Deno.test("chat send FILE... --to shares in a room, or with one person privately
     const secret = await dev.next("private", (frame) => frame.file !== undefined);
     assert.equal(secret.from, "ci");
     assert.equal(secret.file?.name, "a.txt");
+    // Shared with one person, it was seen in no room: nobody saw ci come or go.
+    await waitUntil(() => chat.hub.size === 2, 5_000, "chat send to be gone");
+    await lobby.sync();
+    assert.deepEqual(lobby.frames.filter((frame) => "name" in frame && frame.name === "ci"), []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -198,6 +208,51 @@ Deno.test("chat send fails in one line and exits 1 when it cannot send", async (
     });
   }
   assert.equal(chat.hub.size, 0);
+});
+
+Deno.test("chat send that fails once connected leaves no trace for the others", async (t) => {
+  await using chat = await server({ maxFile: 1, operators: parseOpFile("ann s3cret\n") });
+  await using noWeb = await startServer({ hostname: LOOPBACK, port: 0 });
+  const dir = await Deno.makeTempDir({ prefix: "chat-send-" });
+  try {
+    await Deno.writeTextFile(join(dir, "big.txt"), "x".repeat(1024 * 1024 + 512 * 1024));
+    await Deno.writeTextFile(join(dir, "small.txt"), "small");
+    // ann watches #lobby and #dev, which she locks: only operators may enter it.
+    await using ann = await TestClient.join2(chat.addr.port, "ann", [
+      { room: "#lobby" },
+      { room: "#dev" },
+    ]);
+    await ann.send({ type: "oper", secret: "s3cret" });
+    await ann.send({ type: "lock", room: "#dev" });
+    await ann.next("notice", (frame) => frame.text.startsWith("ann locked #dev"));
+    await using bob = await TestClient.join2(noWeb.addr.port, "bob");
+    const cases: [string, ChatServer, TestClient, string[], RegExp][] = [
+      ["a server that takes no files", noWeb, bob, ["small.txt"], /takes no files/],
+      ["a file larger than the server takes", chat, ann, ["big.txt"], /the largest this server/],
+      ["nobody by the name of --to", chat, ann, ["small.txt", "--to", "nobody"], /nobody/],
+      ["a locked room", chat, ann, ["small.txt", "--to", "#dev"], /locked/],
+    ];
+    for (const [what, to, watcher, [file, ...rest], error] of cases) {
+      await t.step(what, async () => {
+        const outcome = await runChat([
+          "send",
+          `127.0.0.1:${to.addr.port}`,
+          join(dir, file!),
+          ...rest,
+        ]);
+        assert.equal(outcome.code, 1, outcome.stderr);
+        assert.match(assertOneErrorLine(outcome), error);
+        await waitUntil(() => to.hub.size === 1, 5_000, "chat send to be gone");
+        await watcher.sync();
+        const seen = watcher.frames.filter((frame) =>
+          frame.type === "joined" || frame.type === "left"
+        );
+        assert.deepEqual(seen, [], what);
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 /**

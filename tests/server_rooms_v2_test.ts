@@ -15,7 +15,7 @@ import {
 } from "../protocol.ts";
 import { MemoryHistory } from "../server/memory_history.ts";
 import { startServer } from "../server.ts";
-import { assertUnheard, framesSince, LOOPBACK, TestClient } from "./_test_utils.ts";
+import { assertUnheard, framesSince, LOOPBACK, TestClient, waitUntil } from "./_test_utils.ts";
 
 /** The room messages among `frames`, as `room: text`. */
 function said(frames: ServerFrame[]): string[] {
@@ -400,5 +400,58 @@ Deno.test("startServer() enters a version 2 client in 32 rooms at most, each rep
       rooms: [...rooms, "#one-more"].map((room) => ({ room })),
     });
     assert.equal((await ben.next("error")).code, "bad_frame");
+  });
+});
+
+Deno.test("startServer() keeps a quiet hello unseen until it says something in a room", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using ann = await TestClient.join2(port, "ann", [{ room: LOBBY }, { room: "#dev" }]);
+  /** Connects `name` with a quiet hello into #dev. */
+  const quietly = async (name: string) => {
+    const client = await TestClient.connect(port);
+    await client.send({ type: "hello", version: 2, name, rooms: [{ room: "#dev" }], quiet: true });
+    await client.sync();
+    assert.deepEqual(client.all("welcome")[0]?.rooms, ["#dev"]);
+    return client;
+  };
+
+  await t.step("nobody is told or shown it is there; leaving, it goes without a word", async () => {
+    await ann.sync();
+    const mark = ann.frames.length;
+    await using bot = await quietly("bot");
+    await bot.send({ type: "who", room: "#dev" });
+    assert.deepEqual((await bot.next("who")).members, ["ann"]);
+    await ann.send({ type: "who", room: "#dev" });
+    assert.deepEqual((await ann.next("who")).members, ["ann"]);
+    // A refusal shows nothing either.
+    await bot.send({ type: "say", text: "", room: "#dev", cid: "c1" });
+    assert.equal((await bot.next("error")).cid, "c1");
+    await bot.send({ type: "msg", to: "nobody", text: "hi" });
+    await bot.next("error");
+    await bot.send({ type: "quit" });
+    await bot.closed();
+    await waitUntil(() => server.hub.size === 1, 5_000, "bot to be gone");
+    const heard = await framesSince(ann, mark);
+    assert.deepEqual(heard.filter((frame) => frame.type !== "who"), []);
+  });
+
+  await t.step("its first message in a room shows it there first; it goes as anyone", async () => {
+    await using bot = await quietly("bot");
+    await bot.send({ type: "say", text: "build is green", room: "#dev" });
+    const joined = await ann.next("joined");
+    assert.deepEqual([joined.room, joined.name], ["#dev", "bot"]);
+    const message = await ann.next("message");
+    assert.deepEqual([message.from, message.text], ["bot", "build is green"]);
+    await bot.next("message", (frame) => frame.text === "build is green");
+    await bot[Symbol.asyncDispose]();
+    assert.equal((await ann.next("left")).name, "bot");
+  });
+
+  await t.step("anything else others would see shows it at once", async () => {
+    await using bot = await quietly("bot");
+    await bot.send({ type: "away", reason: "lunch" });
+    assert.equal((await ann.next("joined")).name, "bot");
+    assert.equal((await ann.next("away")).name, "bot");
   });
 });

@@ -242,7 +242,8 @@ export class Identity {
       return since === undefined ? undefined : { since, all: true };
     };
     if (!resumed) {
-      for (const room of member.rooms) rooms.enter(member, room, from(room));
+      if (hello.quiet === true) rooms.enterUnseen(member);
+      else for (const room of member.rooms) rooms.enter(member, room, from(room));
     } else if (member.version === PROTOCOL_VERSION) {
       membership.settle(member, holder.rooms, from(member.rooms[0]));
     } else {
@@ -302,7 +303,13 @@ export class Identity {
       by === member ? `${name} is now ${next}` : `${by.name} renamed ${name} to ${next}`,
     );
     const ts = Date.now();
-    for (const room of member.rooms) {
+    const rooms = this.#options.rooms.seenIn(member);
+    // Someone in their rooms unseen (a quiet hello) is told alone.
+    if (rooms.length === 0) {
+      const room = member.rooms[0].name;
+      member.session.send({ type: "renamed", ts, room, from: name, to: next });
+    }
+    for (const room of rooms) {
       broadcast(room, { type: "renamed", ts, room: room.name, from: name, to: next });
       if (by !== member) {
         broadcast(room, {
@@ -313,7 +320,7 @@ export class Identity {
         });
       }
     }
-    if (by !== member && !member.rooms.some((room) => room.members.has(by))) {
+    if (by !== member && !rooms.some((room) => room.members.has(by))) {
       acknowledge(by, `${name} is now ${next}`);
     }
   }
@@ -363,9 +370,9 @@ export class Identity {
   #takeOver(holder: Member, member: Member): void {
     this.#options.members.replace(holder, member);
     for (const room of holder.rooms) {
-      room.members.delete(holder);
-      room.members.add(member);
+      if (room.members.delete(holder)) room.members.add(member);
     }
+    this.#options.rooms.handOver(holder, member);
     this.#revoke(holder);
     holder.session.send({ type: "bye", reason: "You connected again from elsewhere" });
     holder.session.close();

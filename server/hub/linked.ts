@@ -20,7 +20,7 @@ import { inform, type Member, type Members } from "./members.ts";
 import type { Messages } from "./messages.ts";
 import type { Ban, Moderation } from "./moderation.ts";
 import type { Operators } from "./operators.ts";
-import type { Rooms } from "./rooms.ts";
+import type { Room, Rooms } from "./rooms.ts";
 
 /** The parts of a hub that the other servers' news reaches. */
 export interface LinkedParts {
@@ -36,18 +36,24 @@ export interface LinkedParts {
   readonly close: (session: Session, reason: string) => void;
 }
 
-/** Who is connected here, for the other servers of the cluster. */
+/**
+ * Who is connected here, for the other servers of the cluster: those seen in
+ * rooms (`seenIn`: none for someone there unseen).
+ */
 export function localPeople(
   members: Members,
   people: (members: readonly Member[]) => Person[],
+  seenIn: (member: Member) => readonly Room[],
 ): LocalPerson[] {
   const here: LocalPerson[] = [];
   for (const connected of members.all()) {
     if (connected.name === undefined) continue;
+    const rooms = seenIn(connected);
+    if (rooms.length === 0) continue;
     here.push({
       key: connected.key,
       name: connected.name,
-      rooms: connected.rooms.map((room) => room.name),
+      rooms: rooms.map((room) => room.name),
       person: people([connected])[0]!,
     });
   }

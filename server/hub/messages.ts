@@ -55,6 +55,11 @@ export interface MessagesOptions {
   readonly away: (sender: Member, target: Member) => void;
   /** The other servers, which number and store room messages with this one. */
   readonly cluster?: Cluster | undefined;
+  /**
+   * Shows a member in its rooms if it is there unseen (a quiet `hello`), as
+   * its first message there goes out; returns `room` as it is now.
+   */
+  readonly show?: ((member: Member, room: Room) => Room) | undefined;
 }
 
 /** A line to post: its text, and the client message id it was sent with, if any. */
@@ -72,6 +77,7 @@ export class Messages {
   readonly #muted: MessagesOptions["muted"];
   readonly #away: MessagesOptions["away"];
   readonly #cluster: Cluster | undefined;
+  readonly #show: MessagesOptions["show"];
   /** Messages this server posted to the cluster without a client id, to tell them apart. */
   #posted = 0;
   /** Search pacing per connection. */
@@ -87,6 +93,7 @@ export class Messages {
     this.#muted = options.muted;
     this.#away = options.away;
     this.#cluster = options.cluster;
+    this.#show = options.show;
     this.#lastId = Math.max(this.#history.lastId(), options.firstId);
   }
 
@@ -156,11 +163,13 @@ export class Messages {
   /** Stores and sends a message of `text` in `room`. */
   #publish(
     member: Member,
-    room: Room,
+    where: Room,
     text: string,
     extra: { action: boolean; cid: string | undefined; file: FileRef | undefined },
   ): void {
     const { action, cid, file } = extra;
+    // Nothing was refused: someone there unseen is seen now, before what they say.
+    const room = this.#show?.(member, where) ?? where;
     const message: MessageFrame = {
       type: "message",
       id: 0,

@@ -73,6 +73,8 @@ export class Rooms {
   readonly #rooms = new Map<string, Room>();
   readonly #options: RoomsOptions;
   readonly #listings = new WeakMap<Room, Listing>();
+  /** Members whose rooms hold them unseen (a quiet `hello`): in none of those rooms' `members`. */
+  readonly #unseen = new WeakSet<Member>();
 
   /** Starts with no room at all: `#lobby` too is made when someone first enters it. */
   constructor(options: RoomsOptions) {
@@ -134,6 +136,43 @@ export class Rooms {
         `${room.name} has ${count} people: arrivals and departures are not announced here`,
       );
     }
+  }
+
+  /**
+   * Puts `member` in the rooms its `rooms` hold without anyone seeing it (a
+   * quiet `hello`): no room is told or lists it, and it gets nothing of them,
+   * until {@linkcode show}. Leaving unseen, it leaves without a word.
+   */
+  enterUnseen(member: Member): void {
+    this.#unseen.add(member);
+  }
+
+  /** `holder`'s session goes on as `member`'s (a resume): unseen if it was. */
+  handOver(holder: Member, member: Member): void {
+    if (this.#unseen.delete(holder)) this.#unseen.add(member);
+  }
+
+  /**
+   * Shows a member that is in its rooms unseen, as if it entered them now:
+   * each room is told, and it gets each room without its past messages.
+   * Returns `room` as it is now (one emptied meanwhile is made anew).
+   */
+  show(member: Member, room?: Room): Room | undefined {
+    if (!this.#unseen.delete(member)) return room;
+    if (member.version === 1) {
+      member.rooms = [this.get(member.rooms[0].name)];
+    } else {
+      const [first, ...others] = member.rooms.map((each) => this.get(each.name));
+      member.rooms = [first!, ...others];
+    }
+    const now = { since: this.#options.lastId(), all: false };
+    for (const each of member.rooms) this.enter(member, each, now);
+    return room === undefined ? undefined : member.rooms.find((each) => each.name === room.name);
+  }
+
+  /** The rooms `member` is seen in: none while it is unseen. */
+  seenIn(member: Member): readonly Room[] {
+    return this.#unseen.has(member) ? [] : member.rooms;
   }
 
   /** Takes `member` out of `room`, telling the room why; a room left empty goes. */
