@@ -103,18 +103,14 @@ const SAYING: ReadonlySet<string> = new Set(["say", "me", "msg", "file"]);
 
 /**
  * The frames someone in their rooms unseen (a quiet `hello`) may send and
- * stay unseen: questions, and what they say in private. What they say in a
- * room shows them there as it goes out (a refusal does not); anything else
- * shows them at once, before it is done.
+ * stay unseen: questions whose answers anyone may have without being in a
+ * room, and what they say in private. What they say in a room shows them
+ * there as it goes out (a refusal does not); anything else shows them at
+ * once, before it is done: asking who is in a room, or reading its
+ * `history` or `search`, among them, so that nobody looks into a room
+ * without being seen in it.
  */
-const UNSEEN: ReadonlySet<string> = new Set([
-  ...SAYING,
-  "who",
-  "rooms",
-  "help",
-  "history",
-  "search",
-]);
+const UNSEEN: ReadonlySet<string> = new Set([...SAYING, "rooms", "help"]);
 
 /** What `/help` answers, by protocol version. */
 const HELP: Readonly<Record<ProtocolVersion, ServerFrame>> = {

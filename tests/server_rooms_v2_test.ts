@@ -420,8 +420,10 @@ Deno.test("startServer() keeps a quiet hello unseen until it says something in a
     await ann.sync();
     const mark = ann.frames.length;
     await using bot = await quietly("bot");
-    await bot.send({ type: "who", room: "#dev" });
-    assert.deepEqual((await bot.next("who")).members, ["ann"]);
+    await bot.send({ type: "rooms" });
+    await bot.next("rooms");
+    await bot.send({ type: "help" });
+    await bot.next("help");
     await ann.send({ type: "who", room: "#dev" });
     assert.deepEqual((await ann.next("who")).members, ["ann"]);
     // A refusal shows nothing either.
@@ -446,6 +448,22 @@ Deno.test("startServer() keeps a quiet hello unseen until it says something in a
     await bot.next("message", (frame) => frame.text === "build is green");
     await bot[Symbol.asyncDispose]();
     assert.equal((await ann.next("left")).name, "bot");
+  });
+
+  await t.step("looking into a room shows it there first: nobody reads a room unseen", async () => {
+    const looks = [
+      [{ type: "who", room: "#dev" }, "who"],
+      [{ type: "history", room: "#dev" }, "info"],
+      [{ type: "search", room: "#dev", text: "green" }, "info"],
+    ] as const;
+    for (const [look, answer] of looks) {
+      await using bot = await quietly("bot");
+      await bot.send(look);
+      assert.deepEqual([(await ann.next("joined")).name, look.type], ["bot", look.type]);
+      await bot.next(answer);
+      await bot[Symbol.asyncDispose]();
+      assert.equal((await ann.next("left")).name, "bot");
+    }
   });
 
   await t.step("anything else others would see shows it at once", async () => {
