@@ -340,10 +340,10 @@ function people(
 /** Someone idle longer than this shows as idle, in `who` and the page's list of people, in ms. */
 export const IDLE_SHOWN_MS = 5 * 60_000;
 
-/** What a client is called for people: `nc` for plain text, `web` for the page, as its list of people says. */
+/** What a client is called for people: `nc` for plain text, `ws` for a WebSocket program, as the page's list of people says. */
 export function clientName(client: string): string {
   const clean = sanitizeText(client);
-  return clean === "text" ? "nc" : clean === "websocket" ? "web" : clean;
+  return clean === "text" ? "nc" : clean === "websocket" ? "ws" : clean;
 }
 
 /**

@@ -804,19 +804,20 @@ Deno.test("Conversation shows in /who who is away since when, who is idle, and o
     shown(chat.receive({
       type: "who",
       room: "#lobby",
-      members: ["ann", "bob", "cy"],
-      count: 3,
+      members: ["ann", "bob", "cy", "dee"],
+      count: 4,
       people: [
         { name: "ann", active: wall, client: "terminal", op: true },
         { name: "bob", active: TS, client: "web", away: { since: TS, reason: "lunch" } },
         { name: "cy", active: TS, client: "text" },
+        { name: "dee", active: wall, client: "websocket" },
       ],
     }, now));
 
   await t.step("idle is counted on the wall clock, not on the monotonic one", () => {
     assert.deepEqual(who(5_000), [
-      "-- #lobby: 3 people here: ann (operator, terminal), bob (away since 03:04: lunch, web), " +
-      "cy (idle 12 min, nc)",
+      "-- #lobby: 4 people here: ann (operator, terminal), bob (away since 03:04: lunch, web), " +
+      "cy (idle 12 min, nc), dee (ws)",
     ]);
   });
 

@@ -552,6 +552,20 @@ Deno.test("startServer() joins WebSocket and TCP users in one room", async (t) =
   });
 });
 
+Deno.test("startServer() tells in who a program on the WebSocket from the page", async () => {
+  await using server = await startWebServer();
+  await using program = await WsClient.connect(server);
+  program.send({ type: "hello", version: 2, name: "bot" });
+  await program.next("welcome");
+  await using page = await WsClient.connect(server);
+  page.send({ type: "hello", version: 2, name: "ann", client: "web" });
+  await page.next("welcome");
+  await using json = await TestClient.join2(server.addr.port, "joe");
+  await json.send({ type: "who" });
+  const clients = (await json.next("who")).people?.map(({ name, client }) => [name, client]);
+  assert.deepEqual(clients, [["ann", "web"], ["bot", "websocket"], ["joe", "json"]]);
+});
+
 Deno.test("startServer() refuses a cross-origin WebSocket with 403", async (t) => {
   await using server = await startWebServer();
   const host = `${LOOPBACK}:${server.webAddr!.port}`;

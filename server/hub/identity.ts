@@ -418,8 +418,7 @@ function takenElsewhere(name: string, holder: string): Refusal {
 function clientOf(hello: HelloFrame, session: Session): string {
   const said = hello.client === undefined ? "" : hello.client.toLowerCase();
   if (/^[a-z0-9][a-z0-9._-]{0,31}$/.test(said)) return said;
-  const transport = session.transport ?? "json";
-  return transport === "websocket" ? "web" : transport;
+  return session.transport ?? "json";
 }
 
 /**
