@@ -58,7 +58,22 @@ Deno.test("IRC operators: MODE +b, -b, +o, -o, +i, -i, the ban list and raw verb
       assert.match(lines[0]!, /^:\S+ 368 cat #dev :/);
     });
 
-    await ann.send("OPER ann op-secret");
+    await t.step(
+      "OPER takes the sender's own nick: another is 491, even with its secret",
+      async () => {
+        // ann's secret does not make her an operator under another nick.
+        await ann.send("OPER bob op-secret");
+        assert.match(
+          await ann.next(/ (381|491) /),
+          /^:\S+ 491 ann :Cannot make you an operator: OPER takes your own nick, ann, and your name's secret$/,
+        );
+        await ann.send("MUTE bob");
+        assert.match(await ann.next(/ 48\d /), / 481 ann /);
+      },
+    );
+
+    // Nicks compare without ASCII case.
+    await ann.send("OPER ANN op-secret");
     await ann.next(/ 381 /);
 
     await t.step("MODE +o and -o make someone an operator and stop it", async () => {

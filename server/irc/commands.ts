@@ -7,7 +7,7 @@
  * @module
  */
 
-import { normalizeRoom } from "../../core/names.ts";
+import { nameKey, normalizeRoom } from "../../core/names.ts";
 import type { Gateway } from "./connection.ts";
 import { motdLines, versionLines } from "./welcome.ts";
 import { existingRoom, inRoom, list, reply, room, short } from "./params.ts";
@@ -146,6 +146,23 @@ function kick(gateway: Gateway, params: readonly string[]): void {
   }
 }
 
+/**
+ * OPER: `oper` with the secret of the sender's own name. IRC's OPER names
+ * whom to make an operator, but here a secret proves only the name of whoever
+ * gives it: another nick (compared as nicks are) is 491, not taken for one's own.
+ */
+function oper(gateway: Gateway, params: readonly string[]): void {
+  if (short(gateway, "OPER", params, 2)) return;
+  const { name, nick } = gateway.renderer;
+  const named = gateway.renderer.nicks.name(params[0]!);
+  if (name === undefined || named === undefined || nameKey(named) !== nameKey(name)) {
+    const why =
+      `Cannot make you an operator: OPER takes your own nick, ${nick}, and your name's secret`;
+    return reply(gateway, ERR.NOOPERHOST, why);
+  }
+  gateway.deliver({ type: "oper", secret: params[1]! }, { command: "OPER" });
+}
+
 /** TAGMSG: `+typing=active` is the chat's "is typing"; any other tag-only message is dropped. */
 function tagmsg(gateway: Gateway, params: readonly string[], tags: ReadonlyMap<string, string>) {
   const target = params[0];
@@ -195,10 +212,7 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     reply(gateway, RPL.TIME, gateway.renderer.options.server, new Date().toUTCString()),
   TAGMSG: tagmsg,
   KICK: kick,
-  OPER: (gateway, params) => {
-    if (short(gateway, "OPER", params, 2)) return;
-    gateway.deliver({ type: "oper", secret: params[1]! }, { command: "OPER" });
-  },
+  OPER: oper,
   ...QUERIES,
   ...OPERATOR_VERBS,
 };
