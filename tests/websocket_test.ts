@@ -84,6 +84,21 @@ async function rawHead(server: ChatServer, request: string): Promise<string> {
   return head.split("\r\n\r\n")[0]!;
 }
 
+/** Sends `request` on a raw TCP connection and returns all that comes back until the server closes it. */
+async function rawAnswers(server: ChatServer, request: string): Promise<string> {
+  using conn = await Deno.connect({ hostname: LOOPBACK, port: server.webAddr!.port });
+  let bytes = new TextEncoder().encode(request);
+  while (bytes.length > 0) bytes = bytes.subarray(await conn.write(bytes));
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(64 * 1024);
+  let text = "";
+  while (true) {
+    const count = await within(conn.read(buffer), 5_000, "the server to close the connection");
+    if (count === null) return text;
+    text += decoder.decode(buffer.subarray(0, count), { stream: true });
+  }
+}
+
 function upgradeRequest(server: ChatServer, origin: string | undefined): string {
   const host = `${LOOPBACK}:${server.webAddr!.port}`;
   return [
@@ -292,12 +307,26 @@ Deno.test("startServer() serves the web page with its security headers", async (
     assert.equal(body, await Deno.readTextFile(new URL("../web/style.css", import.meta.url)));
   });
 
-  await t.step("HEAD answers with the headers only", async () => {
-    const { response, body } = await get(server, "/", { method: "HEAD" });
-    assert.equal(response.status, 200);
-    assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
-    assert.equal(body, "");
-  });
+  await t.step(
+    "HEAD answers with the headers of GET, Content-Length included, and no body",
+    async () => {
+      const { response, body } = await get(server, "/", { method: "HEAD" });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
+      assert.equal(
+        response.headers.get("content-length"),
+        String(new TextEncoder().encode(page).length),
+      );
+      assert.equal(body, "");
+      // On one connection, the next answer follows the head at once: no body came between.
+      const host = `Host: ${LOOPBACK}:${server.webAddr!.port}`;
+      const answers = await rawAnswers(
+        server,
+        `HEAD / HTTP/1.1\r\n${host}\r\n\r\nHEAD /nope HTTP/1.1\r\n${host}\r\nConnection: close\r\n\r\n`,
+      );
+      assert.match(answers, /^HTTP\/1\.1 200 [^]*?\r\n\r\nHTTP\/1\.1 404 [^]*?\r\n\r\n$/);
+    },
+  );
 
   await t.step("an unknown path is 404, with the same headers", async () => {
     for (

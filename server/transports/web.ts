@@ -379,7 +379,8 @@ export class WebTransport {
     }
     const asset = this.#assets.get(path);
     if (asset === undefined) return respond(response, 404, "Not found\n", TEXT_PLAIN);
-    respond(response, 200, request.method === "HEAD" ? null : asset.body, asset.type, false, {
+    // HEAD gets GET's headers, Content-Length included; the response leaves out the body itself.
+    respond(response, 200, asset.body, asset.type, false, {
       headers: securityHeaders(this.#notePeers()),
     });
   }
@@ -428,7 +429,7 @@ export class WebTransport {
 function respond(
   response: ServerResponse,
   status: number,
-  body: string | Uint8Array | null,
+  body: string | Uint8Array,
   type: string,
   close = false,
   options: { headers?: Readonly<Record<string, string>> } = {},
@@ -439,7 +440,7 @@ function respond(
     "content-type": type,
     "cache-control": "no-cache",
     ...(close ? { connection: "close" } : {}),
-    ...(bytes === null ? {} : { "content-length": String(bytes.length) }),
+    "content-length": String(bytes.length),
   });
-  response.end(bytes ?? undefined);
+  response.end(bytes);
 }
