@@ -256,6 +256,12 @@ Deno.test("startServer() drops dead peers and silent handshakes on time, and kee
       dead.all("ping").length >= 1,
       `the server pinged before giving up: ${JSON.stringify(dead.frames)}`,
     );
+    // Told why last, as IRC's ERROR says it, and invited back: its link may have been at fault.
+    assert.deepEqual(dead.frames.at(-1), {
+      type: "bye",
+      reason: "Ping timeout: 3 seconds",
+      retry: true,
+    });
   });
 
   const half = scenario("half a hello", async () => {

@@ -189,6 +189,12 @@ Deno.test("startServer() holds WebSocket clients to the hello deadline and the h
       const left = await alice.next("left", (frame) => frame.name === "mute", 5_000);
       assert.equal(left.reason, "timed out");
       assert.ok(mute.received.some((frame) => frame.opcode === 0x9), "it was pinged first");
+      assert.equal(await mute.closed(), 1008);
+      assert.deepEqual(mute.frames.at(-1), {
+        type: "bye",
+        reason: "Ping timeout: 1 seconds",
+        retry: true,
+      });
     });
   } finally {
     clearInterval(pongs);

@@ -397,9 +397,9 @@ export class Peer {
   /**
    * Ends the connection, once: tells the hub `ending` (which its room sees),
    * then closes the session as the reason asks. Whatever is queued still goes
-   * out, but a peer that timed out is cut at once (an IRC client gets its
-   * `ERROR` only if it reads it soon), and one too slow gets its backlog and
-   * a `bye` only if it reads them soon. `code` and `why` are the
+   * out, but a peer that timed out gets its `bye` (an IRC client its `ERROR`)
+   * only if it reads it soon, and one too slow gets its backlog and a `bye`
+   * only if it reads them soon. `code` and `why` are the
    * WebSocket close code and reason, where there is one.
    */
   end(ending: Ending, code?: number, why?: string): void {
@@ -415,14 +415,14 @@ export class Peer {
   }
 
   /**
-   * Cuts a peer silent past the heartbeat. An IRC client is first told why,
-   * as IRC servers do (`ERROR :Closing link: Ping timeout: 30 seconds`), but
-   * only as a peer too slow is: what waits for it is dropped, and the socket
-   * is cut soon whether or not it reads the line.
+   * Cuts a peer silent past the heartbeat. It is first told why, in a `bye`
+   * that invites it back (an IRC client as IRC servers do,
+   * `ERROR :Closing link: Ping timeout: 30 seconds`), but only as a peer too
+   * slow is: what waits for it is dropped, and the socket is cut soon whether
+   * or not it reads the goodbye.
    */
   #timedOut(): void {
-    if (this.#protocol === undefined) return this.session.destroy();
     const seconds = Math.round(this.#limits.heartbeatMs / 1000);
-    this.session.drop({ type: "bye", reason: `Ping timeout: ${seconds} seconds` });
+    this.session.drop({ type: "bye", reason: `Ping timeout: ${seconds} seconds`, retry: true });
   }
 }
