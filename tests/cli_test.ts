@@ -598,3 +598,16 @@ Deno.test("chat join gives up in one line on a server that takes the connection 
     for (const conn of held) conn.close();
   }
 });
+
+Deno.test("chat serve lists names in one order whatever its locale", async () => {
+  // Swedish sorts ä after z: a server started in Sweden listed its people otherwise than others.
+  await using server = new ChatProcess([...SERVE_LOCAL, "--memory", "--no-web"], {
+    env: { LANG: "sv_SE.UTF-8", LC_ALL: "sv_SE.UTF-8" },
+  });
+  const [, port] = await server.waitForStdout(/listening on 127\.0\.0\.1:(\d+)$/m);
+  await using zed = await TestClient.join(Number(port), "zed");
+  await using _anne = await TestClient.join(Number(port), "änne");
+  await using _anna = await TestClient.join(Number(port), "anna");
+  await zed.send({ type: "who" });
+  assert.deepEqual((await zed.next("who")).members, ["anna", "änne", "zed"]);
+});

@@ -24,6 +24,13 @@ import { grouped, inform, type Member } from "./members.ts";
 import { nameKey } from "../../core/names.ts";
 import type { RemotePeople } from "./cluster.ts";
 
+/**
+ * The order of names in `who`, `room` and `rooms`: Unicode's collation, the
+ * same on every server whatever its locale (case and accents weigh only
+ * between names otherwise alike).
+ */
+const byName: (a: string, b: string) => number = new Intl.Collator("en").compare;
+
 /** Which of a room's messages someone entering it is sent, besides the room itself. */
 export interface ReplayFrom {
   /** The last message id they saw in the room. */
@@ -225,7 +232,7 @@ export class Rooms {
     const { members, count, listed, elsewhere } = listPeople(room, this.#options.remote);
     if (asking.version === 1) return { type: "who", room: room.name, members, count };
     const people = [...this.#options.people(listed), ...elsewhere]
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort((a, b) => byName(a.name, b.name));
     return { type: "who", room: room.name, members, count, people };
   }
 
@@ -247,7 +254,7 @@ export class Rooms {
           if (locked) entry.locked = true;
           return entry;
         })
-        .sort((a, b) => b.members - a.members || a.name.localeCompare(b.name))
+        .sort((a, b) => b.members - a.members || byName(a.name, b.name))
         .slice(0, MAX_LISTED_NAMES),
     };
   }
@@ -291,7 +298,7 @@ function sortedNames(room: Room, listings: WeakMap<Room, Listing>): string[] {
   if (known !== undefined && stillListed(room, known)) return known.sorted;
   const members = firstMembers(room);
   const names = members.map((member) => member.name);
-  const sorted = Object.freeze([...names].sort((a, b) => a.localeCompare(b))) as string[];
+  const sorted = Object.freeze([...names].sort(byName)) as string[];
   listings.set(room, { members, names, sorted });
   return sorted;
 }
@@ -334,7 +341,7 @@ function listPeople(room: Room, remote: RemotePeople | undefined): {
     elsewhere.push(other.person);
   }
   const members = [...listed, ...elsewhere].map((person) => person.name)
-    .sort((a, b) => a.localeCompare(b));
+    .sort(byName);
   const count = room.members.size + (remote?.countIn(room.name) ?? 0);
   return { members, count, listed, elsewhere };
 }
