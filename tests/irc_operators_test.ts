@@ -75,6 +75,11 @@ Deno.test("IRC operators: MODE +b, -b, +o, -o, +i, -i, the ban list and raw verb
     // Nicks compare without ASCII case.
     await ann.send("OPER ANN op-secret");
     await ann.next(/ 381 /);
+    // ann proved her own name, with her line of the op file: no secret of the host's.
+    assert.match(
+      await cat.next(/ NOTICE #dev :ann is an operator/),
+      / NOTICE #dev :ann is an operator \(proved with the secret of their name\)$/,
+    );
 
     await t.step("MODE +o and -o make someone an operator and stop it", async () => {
       await ann.send("MODE #dev +o cat");

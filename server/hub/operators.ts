@@ -68,7 +68,8 @@ export class Operators {
       return refuse(member, refusal.code, refusal.message);
     }
     member.op = true;
-    this.#tell(member, `${member.name} is an operator (proved with the host's secret)`);
+    // The secret is the one the op file gives this name: each person proves their own name.
+    this.#tell(member, `${member.name} is an operator (proved with the secret of their name)`);
   }
 
   /** `/op NAME`. */
