@@ -103,7 +103,8 @@ Deno.test("IRC registration: 001 to 005 with ISUPPORT, the MOTD, then #lobby", a
         assert.match(await dan.next(/ 432 /), new RegExp(`^:\\S+ 432 \\* ${bad} :`));
       }
       // A nick that meets the rule but is reserved: 432 says so.
-      for (const reserved of ["chat", "Server"]) {
+      // host is the console's name: reserved as the others are, not a nick in use.
+      for (const reserved of ["chat", "Server", "host", "HOST"]) {
         await dan.send(`NICK ${reserved}`);
         assert.match(
           await dan.next(/ 432 /),
@@ -348,6 +349,8 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
       assert.match(await fay.next(/ 432 /), / 432 faye faye\.x :A nick here is a chat name/);
       await fay.send("NICK system");
       assert.match(await fay.next(/ 432 /), / 432 faye system :The name "system" is reserved$/);
+      await fay.send("NICK host");
+      assert.match(await fay.next(/ 43\d /), / 432 faye host :The name "host" is reserved$/);
       await fay.send("NICK Bob");
       assert.match(await fay.next(/ 433 /), / 433 faye Bob :/);
       await fay.send("PRIVMSG #dev :renamed");

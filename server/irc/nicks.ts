@@ -11,7 +11,7 @@
  * @module
  */
 
-import { checkName } from "../../core/names.ts";
+import { checkOwnName } from "../../core/names.ts";
 import { MAX_NAME_LENGTH } from "../../protocol.ts";
 
 /** The nicks IRC users may take: a chat name that is an IRC nick too, at most 24 characters. */
@@ -32,10 +32,10 @@ export function isOwnNick(nick: string): boolean {
 /**
  * Why an IRC user may not chat under `nick`, as 432 tells it: the rule of
  * nicks here, or why the chat refuses that name (`The name "chat" is
- * reserved`); `undefined` when they may.
+ * reserved`, and so is `host`, the console's); `undefined` when they may.
  */
 export function nickProblem(nick: string): string | undefined {
-  return OWN_NICK.test(nick) ? checkName(nick) : NICK_RULE;
+  return OWN_NICK.test(nick) ? checkOwnName(nick) : NICK_RULE;
 }
 
 /** 32-bit FNV-1a of the UTF-8 bytes of `text`, as 8 hex digits. */
