@@ -298,6 +298,17 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     assert.match(await ann.next(/ 401 /), /^:\S+ 401 ann nobody :/);
     await ann.send("PRIVMSG Nobody|12345678 :hi");
     assert.match(await ann.next(/ 401 /), /^:\S+ 401 ann Nobody\|12345678 :/);
+    // The names suggested are the nicks IRC shows them by, which reach them.
+    await using zoe = await TestClient.join2(port, "Zoë");
+    await ann.send("PRIVMSG zo :hi");
+    assert.match(
+      await ann.next(/ 401 /),
+      / 401 ann zo :Cannot send: nobody called "zo" is here; did you mean Zoe\|c2a2bddc\?$/,
+    );
+    await ann.send("PRIVMSG bo :hi");
+    assert.match(await ann.next(/ 401 /), / 401 ann bo :.*; did you mean bob\?$/);
+    await ann.send("PRIVMSG Zoe|c2a2bddc :found you");
+    assert.equal((await zoe.next("private")).text, "found you");
     await ann.send("PRIVMSG #elsewhere :hi");
     assert.match(await ann.next(/ 404 /), /^:\S+ 404 ann #elsewhere :/);
     await ann.send("PRIVMSG #bad.name :hi");

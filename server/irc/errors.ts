@@ -30,7 +30,7 @@ export function errorLine(renderer: IrcRenderer, code: ErrorCode, message: strin
     case "banned":
       return numeric(ERR.YOUREBANNEDCREEP);
     case "no_such_user":
-      return numeric(ERR.NOSUCHNICK, target);
+      return renderer.numeric(ERR.NOSUCHNICK, target, withNicks(renderer, message));
     case "not_operator":
       // OPER refused: a wrong secret is 464, a name given none 491 (RFC 2812, 3.1.4).
       if (command === "OPER") {
@@ -57,4 +57,19 @@ export function errorLine(renderer: IrcRenderer, code: ErrorCode, message: strin
     default:
       return renderer.notice(message);
   }
+}
+
+// The hub's suggestion after a name nobody has (server/hub/messages.ts): names, which hold no
+// space, comma or question mark.
+const SUGGESTION = /( is here; did you mean )((?:[^\s,?]+, )*[^\s,?]+)\?$/;
+
+/**
+ * `message` with the names it suggests (`did you mean Annä?`) as the nicks
+ * this client is shown them by (`Anna|640dc0df`), which reach them.
+ */
+function withNicks(renderer: IrcRenderer, message: string): string {
+  const suggested = SUGGESTION.exec(message);
+  if (suggested === null) return message;
+  const nicks = suggested[2]!.split(", ").map((name) => renderer.nicks.nick(name));
+  return `${message.slice(0, suggested.index)}${suggested[1]}${nicks.join(", ")}?`;
 }
