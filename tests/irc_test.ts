@@ -505,15 +505,27 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
     await ann.send("JOIN #dev");
     await ann.next(/ 366 ann #dev /);
 
-    await t.step("NAMES: 353 and 366; only 366 for a channel one is not in", async () => {
-      await ann.send("NAMES #dev");
-      assert.match(await ann.next(/ 353 /), /^:\S+ 353 ann = #dev :(ann bob|bob ann)$/);
-      assert.match(await ann.next(/ 366 /), /^:\S+ 366 ann #dev :End of \/NAMES list$/);
-      await ann.send("NAMES #nowhere");
-      const lines = await ann.until(/ 366 /);
-      assert.equal(lines.length, 1, lines.join("\n"));
-      assert.match(lines[0]!, / 366 ann #nowhere :/);
-    });
+    await t.step(
+      "NAMES: 353 and 366; only 366 for a channel one is not in; alone, one's own",
+      async () => {
+        await ann.send("NAMES #dev");
+        assert.match(await ann.next(/ 353 /), /^:\S+ 353 ann = #dev :(ann bob|bob ann)$/);
+        assert.match(await ann.next(/ 366 /), /^:\S+ 366 ann #dev :End of \/NAMES list$/);
+        await ann.send("NAMES #nowhere");
+        const lines = await ann.until(/ 366 /);
+        assert.equal(lines.length, 1, lines.join("\n"));
+        assert.match(lines[0]!, / 366 ann #nowhere :/);
+        // NAMES alone (irssi's /names **): the channels one is in, each as NAMES of it answers.
+        await ann.send("NAMES");
+        const all = (await ann.sync()).filter((line) => / 353 | 366 /.test(line));
+        assert.deepEqual(all.map((line) => line.replace(/^:\S+ /, "")).sort(), [
+          "353 ann = #dev :ann bob",
+          "353 ann = #lobby :ann",
+          "366 ann #dev :End of /NAMES list",
+          "366 ann #lobby :End of /NAMES list",
+        ]);
+      },
+    );
 
     await t.step("WHO #channel: 352 per person, then 315; WHO nick", async () => {
       await ann.send("WHO #dev");

@@ -36,9 +36,18 @@ function listed(gateway: Gateway, channel: string, command: "NAMES" | "WHO"): bo
   return true;
 }
 
-/** NAMES: 353 and 366, from the hub's `who` of a room; 366 alone for a room nobody is in. */
+/**
+ * NAMES: 353 and 366, from the hub's `who` of a room; 366 alone for a room
+ * nobody is in. Without a channel (what irssi's `/names **` sends, to see
+ * everyone): each room one is in, as NAMES of it answers. Modern IRC's bare
+ * `366 *` would show nothing, and RFC 1459's every channel one can see would
+ * be every room of the server, as all are public.
+ */
 function names(gateway: Gateway, params: readonly string[]): void {
-  const channels = list(params[0]);
+  const me = gateway.renderer.name!;
+  const channels = params[0] === undefined
+    ? [...gateway.hub.person(me)?.rooms ?? []]
+    : list(params[0]);
   if (channels.length === 0) return reply(gateway, RPL.ENDOFNAMES, "*", "End of /NAMES list");
   for (const channel of channels) {
     if (!listed(gateway, channel, "NAMES")) {
