@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { ChatProcess } from "./_chat_process.ts";
 import { IrcClient, ircServeArgs } from "./_irc_client.ts";
 import { TestClient } from "./_test_utils.ts";
+import { nickOf } from "../server/irc/nicks.ts";
 
 /** Zoë's nick on IRC, as docs/PROTOCOL.md gives it. */
 const ZOE = "Zoe|c2a2bddc";
@@ -241,7 +242,7 @@ Deno.test("IRC operators: a ban mask made before a rename bans the person as the
     await using dan = await TestClient.join2(port, "dan");
     // ann's client keeps the user part of each mask it saw come in, as IRC's never changes.
     await ann.next(/^:bob!bob@chat JOIN #lobby$/);
-    await ann.next(/^:Zoe\|c2a2bddc!Zoe\|c2a2bddc@chat JOIN #lobby$/);
+    await ann.next(/^:Zoe\|c2a2bddc!Zoe\|aaqry@chat JOIN #lobby$/);
     await ann.next(/^:dan!dan@chat JOIN #lobby$/);
     await bob.send({ type: "nick", name: "robert" });
     await ann.next(/^:bob!bob@chat NICK robert$/);
@@ -276,6 +277,67 @@ Deno.test("IRC operators: a ban mask made before a rename bans the person as the
     await ann.sync();
     await dan.sync();
     assert.equal(dan.all("bye").length, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("IRC operators: a long nick's short user part bans that person, nobody else", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, port, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+    await using long = await IrcClient.register(irc, "abcdefghij");
+    // Who irssi's /ban of abcdefghij named when the user part was the nick: its last 9 characters.
+    await using innocent = await TestClient.join2(port, "bcdefghij");
+    await using anna = await TestClient.join2(port, "Annä");
+    await using vera = await TestClient.join2(port, "verylongnickname");
+    await ann.next(/^:verylongnickname!\S+ JOIN #lobby$/);
+    // irssi learns each user part from WHO, and makes its ban mask of it: *!*user@host.
+    await ann.send("WHO #lobby");
+    const who = await ann.until(/ 315 /);
+    const users = new Map(
+      who.flatMap((line) => {
+        const reply = / 352 ann #lobby (\S+) chat \S+ (\S+) /.exec(line);
+        return reply === null ? [] : [[reply[2]!, reply[1]!] as const];
+      }),
+    );
+    for (const [nick, user] of users) {
+      assert.ok(user.length <= 9, `${nick}'s user part ${user} is cut by irssi's /ban`);
+    }
+    assert.equal(users.get("bcdefghij"), "bcdefghij");
+    const longUser = users.get("abcdefghij")!;
+    assert.notEqual(longUser, "bcdefghij");
+
+    await ann.send(`MODE #lobby +b *!*${longUser}@chat`);
+    assert.match(await long.next(/^ERROR /), /:Closing link: You were banned by ann$/);
+    assert.match(await ann.next(/ NOTICE ann /), /:Banned abcdefghij, by ann, until lifted/);
+
+    // A name IRC cannot hold, by the user part of its mapped nick.
+    const annaUser = users.get(nickOf("Annä"))!;
+    await ann.send(`MODE #lobby +b *!*${annaUser}@chat`);
+    assert.match((await anna.next("bye")).reason, /^You were banned by ann$/);
+    assert.match(await ann.next(/ NOTICE ann /), /:Banned Annä, by ann, until lifted/);
+
+    // WeeChat's *!user@host, from a JOIN seen before a rename.
+    const veraUser = users.get("verylongnickname")!;
+    await vera.send({ type: "nick", name: "vera" });
+    await ann.next(/^:verylongnickname!\S+ NICK vera$/);
+    await ann.send(`MODE #lobby +b *!${veraUser}@chat`);
+    assert.match((await vera.next("bye")).reason, /^You were banned by ann$/);
+    assert.match(await ann.next(/ NOTICE ann /), /:Banned vera, by ann, until lifted/);
+
+    // A short user part nobody's nick has names nobody: nothing is banned.
+    await ann.send("MODE #lobby +b *!*xyz|00000@chat");
+    assert.match(await ann.next(/ 401 /), / 401 ann \*!\*xyz\|00000@chat :Cannot ban /);
+    await ann.send("MODE #lobby b");
+    const bans = await ann.until(/ 368 /);
+    assert.equal(bans.length, 4, bans.join("\n"));
+    await innocent.sync();
+    assert.equal(innocent.all("bye").length, 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -27,6 +27,11 @@ function withCaps(port: number, nick: string, caps: string): Promise<IrcClient> 
   return IrcClient.register(port, nick, ["CAP LS 302", `CAP REQ :${caps}`, "CAP END"]);
 }
 
+/** `text` escaped for a regular expression. */
+function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 /** A person on nc: types a name and waits to be in the lobby. */
 async function textUser(port: number, name: string): Promise<LineClient> {
   const client = await LineClient.connect(port);
@@ -456,7 +461,8 @@ Deno.test("IRC names: a chat name that is no IRC nick shows as a stable, unique 
       assert.equal(got.text, "hallo");
       await zoe.send({ type: "say", text: "grüße", room: "#lobby" });
       const line = await ann.next(/PRIVMSG #lobby/);
-      assert.equal(line, `:${zoeNick}!${zoeNick}@chat PRIVMSG #lobby :grüße`);
+      // A nick of 10 characters or more has a short user part, as irssi's /ban keeps 9.
+      assert.match(line, /^:Zoe\|[0-9a-f]{8}!Zoe\|[0-9a-z]{5}@chat PRIVMSG #lobby :grüße$/);
     },
   );
 
@@ -492,6 +498,51 @@ Deno.test("IRC names: a mapped nick reaches its person though this client was ne
   assert.match(await ann.next(/ 303 /), / 303 ann :Zoe\|c2a2bddc$/);
   await ann.send("USERHOST Zoe|c2a2bddc");
   assert.match(await ann.next(/ 302 /), / 302 ann :Zoe\|c2a2bddc=\+\S+$/);
+});
+
+Deno.test("IRC masks: a nick of 10 characters or more has a short user part, the same everywhere", async () => {
+  const { server, port, irc } = await serve();
+  await using _ = server;
+  await using ann = await IrcClient.register(irc, "ann");
+  await using long = await IrcClient.register(irc, "abcdefghij");
+  await using zoe = await TestClient.join2(port, "Zoë");
+  const short = /^[A-Za-z_]{1,3}\|[0-9a-z]{5}$/;
+  const joined = /^:abcdefghij!(\S+)@chat JOIN #lobby$/;
+  const user = joined.exec(await ann.next(joined))![1]!;
+  assert.match(user, short);
+  assert.ok(user.startsWith("abc|"), user);
+  // A mapped nick's starts with its letters before the |.
+  const zoeLine = await ann.next(/ JOIN #lobby$/);
+  assert.match(zoeLine, /^:Zoe\|c2a2bddc!Zoe\|[0-9a-z]{5}@chat JOIN #lobby$/);
+  // Its own lines, and every reply that gives a user part, say the same.
+  assert.equal(await long.next(/ JOIN #lobby$/), `:abcdefghij!${user}@chat JOIN #lobby`);
+  await long.send("PRIVMSG #lobby :hi");
+  assert.equal(await ann.next(/ PRIVMSG /), `:abcdefghij!${user}@chat PRIVMSG #lobby :hi`);
+  await ann.send("WHO abcdefghij");
+  assert.match(
+    await ann.next(/ 352 /),
+    new RegExp(` 352 ann #lobby ${literal(user)} chat \\S+ abcdefghij `),
+  );
+  await ann.send("WHOIS abcdefghij");
+  assert.match(
+    await ann.next(/ 311 /),
+    new RegExp(` 311 ann abcdefghij ${literal(user)} chat \\* :`),
+  );
+  await ann.send("USERHOST abcdefghij ann");
+  assert.match(
+    await ann.next(/ 302 /),
+    new RegExp(` 302 ann :abcdefghij=\\+${literal(user)}@chat ann=\\+ann@chat$`),
+  );
+  // Renamed to a nick of 9, which is its own user part.
+  await zoe.send({ type: "nick", name: "bcdefghij" });
+  assert.equal(await ann.next(/ NICK /), `${zoeLine.split(" ")[0]} NICK bcdefghij`);
+  await zoe.send({ type: "say", text: "nine", room: "#lobby" });
+  assert.equal(await ann.next(/ PRIVMSG /), ":bcdefghij!bcdefghij@chat PRIVMSG #lobby :nine");
+  // Another connection is shown the same.
+  await using other = await IrcClient.register(irc, "other");
+  await other.send("WHO #lobby");
+  const replies = (await other.until(/ 315 /)).join("\n");
+  assert.ok(replies.includes(` ${user} chat `), replies);
 });
 
 Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", async (t) => {

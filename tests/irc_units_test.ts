@@ -11,7 +11,15 @@ import {
   splitBytes,
 } from "../server/irc/line.ts";
 import { prng } from "./_random.ts";
-import { foldNick, isOwnNick, NickBook, nickOf } from "../server/irc/nicks.ts";
+import {
+  foldNick,
+  isOwnNick,
+  isShortUser,
+  MAX_USER,
+  NickBook,
+  nickOf,
+  userOf,
+} from "../server/irc/nicks.ts";
 import { literal, readText, stripFormatting } from "../server/irc/text.ts";
 
 Deno.test("parseLine() reads tags, source, command and parameters", () => {
@@ -195,6 +203,41 @@ Deno.test("NickBook finds the chat name behind a nick it showed", () => {
   assert.equal(foldNick("ABC|Def"), "abc|def");
   assert.equal(book.name("bob"), "bob");
   assert.equal(book.name("Never|00000000"), undefined);
+});
+
+Deno.test("userOf() keeps a nick of 9 and makes a longer one 9 that still tells it", () => {
+  assert.equal(userOf("bcdefghij"), "bcdefghij");
+  const long = userOf("abcdefghij");
+  assert.match(long, /^abc\|[0-9a-z]{5}$/);
+  assert.notEqual(long, userOf("abcdefghik"));
+  // Without case, as nicks compare.
+  assert.equal(foldNick(userOf("ABCDEFGHIJ")), foldNick(long));
+  // docs/PROTOCOL.md's examples.
+  assert.equal(userOf("verylongnickname"), "ver|au0of");
+  assert.equal(userOf(nickOf("Zoë")), "Zoe|aaqry");
+  assert.match(userOf(nickOf("李明")), /^__\|[0-9a-z]{5}$/);
+  for (const nick of [long, userOf("x".repeat(24)), userOf(nickOf("Zoë"))]) {
+    assert.ok(nick.length <= MAX_USER, nick);
+    assert.ok(isShortUser(nick), nick);
+    assert.ok(!isOwnNick(nick), `${nick} is nobody's nick`);
+  }
+  assert.ok(!isShortUser("bcdefghij"));
+  assert.ok(!isShortUser(nickOf("Zoë")));
+});
+
+Deno.test("NickBook.holder() finds the person behind a short user part, through renames", () => {
+  const people = new Set(["abcdefghij", "bcdefghij"]);
+  const book = new NickBook(() => people, (name) => people.has(name));
+  const user = userOf("abcdefghij");
+  assert.equal(book.holder(user), "abcdefghij");
+  assert.equal(book.holder(user.toUpperCase()), "abcdefghij");
+  assert.equal(book.holder("bcdefghij"), "bcdefghij");
+  people.delete("abcdefghij");
+  people.add("abc");
+  book.renamed("abcdefghij", "abc");
+  assert.equal(book.holder(user), "abc");
+  assert.equal(book.holder("abcdefghij"), "abc");
+  assert.equal(book.holder("xyz|00000"), undefined);
 });
 
 Deno.test("readText() strips formatting, keeps ACTION, names other CTCP", () => {

@@ -6,7 +6,10 @@
  * `Zoë` is `Zoe|…`, `李明` is `__|…`. Chat names never hold `|`, so such a
  * nick is never someone's real name, and the same name always gives the same
  * nick. Each IRC connection remembers the nicks it was shown, and finds the
- * person behind any other mapped nick among those connected.
+ * person behind any other mapped nick among those connected. The user part
+ * of a nick's mask is the nick, or for a nick of 10 characters or more a
+ * short form that still tells its person (`ver|…`), as irssi cuts longer
+ * ones.
  *
  * @module
  */
@@ -75,17 +78,71 @@ function mapped(name: string): string {
 export const HOST = "chat";
 
 /**
- * `nick!nick@chat`, the mask a nick's lines come from: the user part is the
- * nick too, so that a ban mask an IRC client makes of it (`*!*bob@chat`,
- * `*!bob@chat`) still names its person.
+ * The longest user part a mask shows: irssi's `/ban` keeps only the last 9
+ * characters of a longer one, which would name someone else.
+ */
+export const MAX_USER = 9;
+
+/** Characters of a long nick that begin its short user part, before the `|` and the hash. */
+const USER_PREFIX_CHARS = 3;
+
+/** Characters of base 36 hash that end a short user part. */
+const USER_HASH_CHARS = 5;
+
+/** A short user part: a few characters of a nick, `|`, the hash; never anyone's nick. */
+const SHORT_USER = new RegExp(
+  `^[^|]{1,${USER_PREFIX_CHARS}}\\|[0-9a-z]{${USER_HASH_CHARS}}$`,
+  "i",
+);
+
+// Short user parts already made, as every line a long nick sends names it.
+const shortened = new Map<string, string>();
+
+/**
+ * The user part of a nick's mask, at most {@linkcode MAX_USER} characters:
+ * the nick itself when it fits, else its first 3 characters (those before
+ * the `|` of a mapped nick), `|`, and 5 base 36 digits of a hash of the
+ * nick (without case): `verylongnick` is `ver|…`. Nicks never hold `|`
+ * where it stands, so a short user part is never someone's nick, and the
+ * server finds the person behind one ({@linkcode NickBook.holder}).
+ */
+export function userOf(nick: string): string {
+  if (nick.length <= MAX_USER) return nick;
+  let user = shortened.get(nick);
+  if (user === undefined) {
+    if (shortened.size >= MAX_MADE) shortened.clear();
+    const folded = foldNick(nick);
+    const code = (Number.parseInt(hash(folded), 16) % 36 ** USER_HASH_CHARS).toString(36);
+    const prefix = nick.split("|")[0]!.slice(0, USER_PREFIX_CHARS);
+    user = `${prefix}|${code.padStart(USER_HASH_CHARS, "0")}`;
+    shortened.set(nick, user);
+  }
+  return user;
+}
+
+/** Reports whether `user`, the user part of a mask, is the short form of a long nick's. */
+export function isShortUser(user: string): boolean {
+  return SHORT_USER.test(user);
+}
+
+/**
+ * `nick!user@chat`, the mask a nick's lines come from: the user part is the
+ * nick too when it fits in 9 characters, else its short form
+ * ({@linkcode userOf}), so that a ban mask an IRC client makes of it
+ * (`*!*bob@chat`, `*!bob@chat`) still names its person.
  */
 export function maskOf(nick: string): string {
-  return `${nick}!${nick}@${HOST}`;
+  return `${nick}!${userOf(nick)}@${HOST}`;
 }
 
 /** IRC's `ascii` case mapping: nicks compare without regard to ASCII case. */
 export function foldNick(nick: string): string {
   return nick.replace(/[A-Z]/g, (char) => char.toLowerCase());
+}
+
+/** What tells the person behind chat name `name` in the user part of a mask, case folded. */
+function userKey(name: string): string {
+  return foldNick(userOf(nickOf(name)));
 }
 
 /** Mapped nicks one connection remembers: more than a room lists at once, never unbounded. */
@@ -116,7 +173,7 @@ export class NickBook {
 
   /** This connection was told that `from` is now called `to`. */
   renamed(from: string, to: string): void {
-    const key = foldNick(nickOf(from));
+    const key = userKey(from);
     this.#renamed.delete(key);
     this.#renamed.set(key, to);
     if (this.#renamed.size > MAX_REMEMBERED) {
@@ -126,21 +183,43 @@ export class NickBook {
 
   /**
    * The chat name of the person the user part of a mask names. A mask's user
-   * part is the nick its person had when the client first saw them, and an
-   * IRC client keeps it through their renames, as IRC's never changes: so it
-   * names whoever has that nick now, else whoever this connection saw
-   * renamed from it, as they are called now (or were last). `undefined` as
-   * for {@linkcode name}.
+   * part is the nick its person had when the client first saw them (or its
+   * short form, {@linkcode userOf}), and an IRC client keeps it through
+   * their renames, as IRC's never changes: so it names whoever has that
+   * nick now, else whoever this connection saw renamed from it, as they are
+   * called now (or were last). `undefined` as for {@linkcode name}, and for
+   * a short form that is nobody's here.
    */
   holder(user: string): string | undefined {
-    let name = this.name(user);
-    for (let step = 0; name !== undefined && step < MAX_RENAMES_FOLLOWED; step++) {
-      if (this.#present(name)) break;
-      const next = this.#renamed.get(foldNick(nickOf(name)));
+    let name = isShortUser(user) ? this.#shortened(user) : this.name(user);
+    let key = name === undefined ? foldNick(user) : userKey(name);
+    for (let step = 0; step < MAX_RENAMES_FOLLOWED; step++) {
+      if (name !== undefined && this.#present(name)) break;
+      const next = this.#renamed.get(key);
       if (next === undefined) break;
       name = next;
+      key = userKey(next);
     }
     return name;
+  }
+
+  /**
+   * The chat name whose nick's user part is the short form `user`: of
+   * someone connected, else of a mapped nick this connection was shown;
+   * `undefined` for none, or (a hash is short) for more than one.
+   */
+  #shortened(user: string): string | undefined {
+    const key = foldNick(user);
+    let found: string | undefined;
+    for (const names of [this.#people(), this.#names.values()]) {
+      for (const name of names) {
+        if (userKey(name) !== key || name === found) continue;
+        if (found !== undefined) return undefined;
+        found = name;
+      }
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   /** The nick of chat name `name`, remembered (the most recent {@linkcode MAX_REMEMBERED}). */

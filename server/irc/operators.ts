@@ -28,9 +28,10 @@ const WILDCARD = /[*?]/;
 
 /**
  * What a ban mask names: a nick's person (`bob`, `bob!*@*`, `*!*bob@chat`,
- * as the user part of a mask is the nick, or the nick its person had before
- * renames the connection was told of) or an address (`*!*@192.168.1.7`);
- * `undefined` for a mask that names nobody in particular.
+ * as the user part of a mask is the nick or its short form, or the nick its
+ * person had before renames the connection was told of) or an address
+ * (`*!*@192.168.1.7`); `undefined` for a mask that names nobody in
+ * particular.
  */
 export function banTarget(mask: string, nicks: NickBook): string | undefined {
   const bang = mask.indexOf("!");

@@ -10,7 +10,7 @@
 import { normalizeRoom } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import type { Gateway } from "./connection.ts";
-import { HOST } from "./nicks.ts";
+import { HOST, userOf } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
 import { existingRoom, inRoom, list, reply, room, short } from "./params.ts";
 import { readText } from "./text.ts";
@@ -73,7 +73,7 @@ function who(gateway: Gateway, params: readonly string[]): void {
       gateway,
       RPL.WHOREPLY,
       found.rooms[0] ?? "*",
-      nick,
+      userOf(nick),
       HOST,
       renderer.options.server,
       nick,
@@ -99,7 +99,7 @@ function whois(gateway: Gateway, params: readonly string[]): void {
   const { person, rooms } = found;
   const shown = renderer.nicks.nick(person.name);
   const server = renderer.options.server;
-  reply(gateway, RPL.WHOISUSER, shown, shown, HOST, "*", person.name);
+  reply(gateway, RPL.WHOISUSER, shown, userOf(shown), HOST, "*", person.name);
   if (rooms.length > 0) {
     reply(
       gateway,
@@ -186,7 +186,7 @@ export const QUERIES: Readonly<Record<string, Query>> = {
       if (person === undefined) return [];
       const away = person.away === undefined ? "+" : "-";
       const shown = gateway.renderer.nicks.nick(person.name);
-      return [`${shown}${person.op ? "*" : ""}=${away}${shown}@${HOST}`];
+      return [`${shown}${person.op ? "*" : ""}=${away}${userOf(shown)}@${HOST}`];
     });
     reply(gateway, RPL.USERHOST, found.join(" "));
   },
