@@ -14,6 +14,7 @@ import styleCss from "../web/style.css" with { type: "text" };
 import alertsTs from "../web/alerts.ts" with { type: "text" };
 import attachmentTs from "../web/attachment.ts" with { type: "text" };
 import appTs from "../web/app.ts" with { type: "text" };
+import caretTs from "../web/caret.ts" with { type: "text" };
 import clientTs from "../web/client.ts" with { type: "text" };
 import composerTs from "../web/composer.ts" with { type: "text" };
 import connectionTs from "../web/connection.ts" with { type: "text" };
@@ -69,6 +70,7 @@ const MODULES: Readonly<Record<string, string>> = {
   "/web/alerts.ts": alertsTs,
   "/web/attachment.ts": attachmentTs,
   "/web/app.ts": appTs,
+  "/web/caret.ts": caretTs,
   "/web/client.ts": clientTs,
   "/web/composer.ts": composerTs,
   "/web/connection.ts": connectionTs,

@@ -3,14 +3,16 @@
 
 /**
  * The message box's keys: Enter sends and Shift+Enter makes a new line (the
- * box grows with its lines), Up and Down walk through sent lines, Tab
- * completes names, commands and rooms (again to cycle), Enter in an IME
- * never sends.
+ * box grows with its lines). Up on the box's first row and Down on its last
+ * walk through sent lines, Down back to the draft; elsewhere they move
+ * between the rows. Tab completes names, commands and rooms (again to
+ * cycle), Enter in an IME never sends.
  *
  * @module
  */
 
 import type { CompletionSources } from "../core/complete.ts";
+import { caretRows } from "./caret.ts";
 import { Completer, InputHistory } from "./input.ts";
 
 /**
@@ -50,9 +52,14 @@ export function bindComposerKeys(
     }
     if (event.key !== "ArrowUp" && event.key !== "ArrowDown") return;
     if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    // In a text of several lines, Up and Down move between its lines.
-    if (input.value.includes("\n")) return;
-    const line = event.key === "ArrowUp" ? history.up(input.value) : history.down();
+    if (input.selectionStart !== input.selectionEnd) return;
+    // Up and Down move between the rows of the text; from its first row up, or its last down
+    // while a sent line is shown, they go through what was sent, and back to the draft.
+    const up = event.key === "ArrowUp";
+    if (!up && !history.recalling) return;
+    const rows = caretRows(input);
+    if (up ? !rows.first : !rows.last) return;
+    const line = up ? history.up(input.value) : history.down();
     if (line === undefined) return;
     event.preventDefault();
     input.value = line;

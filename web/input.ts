@@ -44,6 +44,11 @@ export class InputHistory {
     this.#index++;
     return this.#index === this.#items.length ? this.#draft : this.#items[this.#index];
   }
+
+  /** Whether a sent line is shown in place of the draft, which Down brings back. */
+  get recalling(): boolean {
+    return this.#index < this.#items.length;
+  }
 }
 
 /** The input after a completion. */
