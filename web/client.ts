@@ -33,7 +33,7 @@ import { Alerts } from "./alerts.ts";
 import { safeFileUrl } from "./attachment.ts";
 import { bindComposerKeys, fitToText } from "./composer.ts";
 import { Connection, type ConnectionState, pageOrigin, socketUrl } from "./connection.ts";
-import type { InputHistory } from "./input.ts";
+import { Drafts, type InputHistory } from "./input.ts";
 import { Joining } from "./joining.ts";
 import { ViewLogs } from "./logs.ts";
 import { PageView } from "./page.ts";
@@ -79,6 +79,8 @@ export class WebClient {
   readonly #status: StatusView;
   readonly #page: PageView;
   readonly #history: InputHistory;
+  /** What was typed in the message box for each view but the one looked at. */
+  readonly #drafts = new Drafts();
   readonly #connection: Connection;
   readonly #joining: Joining;
   readonly #sharing: FileSharing;
@@ -182,17 +184,18 @@ export class WebClient {
     if (value.trim() === "") return;
     const looked = this.#chat.view?.id;
     const effects = this.#chat.type(value, performance.now());
-    this.#apply(effects);
     const refused = effects.some((effect) =>
       effect.type === "show" && effect.lines.some((line) => line.kind === "error")
     );
-    if (refused) return;
-    // The user answers what is new, so it is read: its "new since you left" line goes. A line
-    // that showed another view (`/switch`) left that line of the view it came from already.
-    if (looked !== undefined && this.#logs.isShown(looked)) this.#logs.dropDivider();
+    if (refused) return this.#apply(effects);
+    // The box is empty before the line shows another view (`/switch`): it leaves no draft.
     this.#history.push(value);
     this.#ui.input.value = "";
     fitToText(this.#ui.input);
+    this.#apply(effects);
+    // The user answers what is new, so it is read: its "new since you left" line goes. A line
+    // that showed another view (`/switch`) left that line of the view it came from already.
+    if (looked !== undefined && this.#logs.isShown(looked)) this.#logs.dropDivider();
     this.#logs.shown.scrollToBottom();
   }
 
@@ -488,7 +491,10 @@ export class WebClient {
     if (quietRooms) this.#quietRooms--;
     const quietWho = frame.type === "who" && this.#quietWho > 0;
     if (quietWho) this.#quietWho--;
-    if (frame.type === "renamed") this.#logs.renamed(frame.from, frame.to);
+    if (frame.type === "renamed") {
+      this.#logs.renamed(frame.from, frame.to);
+      this.#drafts.renamed(frame.from, frame.to);
+    }
     const about = this.#page.people.take(frame, Date.now());
     this.#apply(this.#chat.receive(frame, performance.now()), quietRooms || quietWho);
     // A goodbye that does not invite the page back (a kick, a ban, the user's /quit): it stays
@@ -597,8 +603,9 @@ export class WebClient {
   }
 
   /**
-   * Shows the log of the view the core says the user looks at: it may move
-   * without a word, as when the room looked at is left.
+   * Shows the log of the view the core says the user looks at, and its
+   * draft in the message box: it may move without a word, as when the room
+   * looked at is left.
    */
   #follow(): void {
     const view = this.#chat.view;
@@ -606,12 +613,28 @@ export class WebClient {
     const moved = !this.#logs.isShown(view.id);
     this.#logs.show(view.id);
     this.#logs.keep(this.#chat.views.map((each) => each.id));
+    if (!this.#drafts.isFor(view.id)) this.#swapDraft(view.id);
     if (moved) {
       this.#page.showRoom();
       this.#page.showMembers();
       this.#page.showRooms();
       this.#showTyping();
     }
+  }
+
+  /**
+   * The message box goes to view `id`: what it holds stays with the view it
+   * was in, and what was typed for `id` comes back, so that a line begun
+   * for one room or person never goes to another.
+   */
+  #swapDraft(id: string): void {
+    const input = this.#ui.input;
+    const typed = this.#history.leave(input.value);
+    const draft = this.#drafts.switchTo(id, typed);
+    if (draft === input.value) return;
+    input.value = draft;
+    input.setSelectionRange(draft.length, draft.length);
+    fitToText(input);
   }
 
   #changed(changes: Changes): void {

@@ -1,14 +1,15 @@
 // This module is browser compatible.
 
 /**
- * Editing helpers for the message box: Up/Down recall of sent lines and Tab
- * completion that cycles through what core/complete.ts offers. Pure string
- * logic, no DOM.
+ * Editing helpers for the message box: Up/Down recall of sent lines, a draft
+ * kept for each view, and Tab completion that cycles through what
+ * core/complete.ts offers. Pure string logic, no DOM.
  *
  * @module
  */
 
 import { completions, type CompletionSources } from "../core/complete.ts";
+import { nameKey } from "../core/names.ts";
 
 /** The lines the user sent, walked with Up and Down like a shell's history. */
 export class InputHistory {
@@ -48,6 +49,75 @@ export class InputHistory {
   /** Whether a sent line is shown in place of the draft, which Down brings back. */
   get recalling(): boolean {
     return this.#index < this.#items.length;
+  }
+
+  /**
+   * Stops going through the sent lines with `current` in the box, as when the
+   * box goes to another view: returns what to keep of it, the draft typed
+   * before Up if the box shows a sent line as it was (that line is kept
+   * here), else `current`.
+   */
+  leave(current: string): string {
+    const kept = this.recalling && current === this.#items[this.#index] ? this.#draft : current;
+    this.#index = this.#items.length;
+    this.#draft = "";
+    return kept;
+  }
+}
+
+/** The key of view `id` (`#dev`, `@Bob`): a room's name as is, `@` and a person's name key. */
+function viewKey(id: string): string {
+  return id.startsWith("@") ? `@${nameKey(id.slice(1))}` : id;
+}
+
+/**
+ * What was typed in the message box for each view (room or private
+ * conversation), kept while the user looks at another one, so that a line
+ * begun for one view never goes to another.
+ */
+export class Drafts {
+  readonly #drafts = new Map<string, string>();
+  /** The key of the view whose draft is in the box, until there is one. */
+  #current: string | undefined;
+
+  /** Whether the box holds the draft of view `id`. */
+  isFor(id: string): boolean {
+    return this.#current === viewKey(id);
+  }
+
+  /**
+   * The box goes to view `id`, holding `text`: keeps `text` as the draft of
+   * the view it was in, and returns what the box holds now, the draft of
+   * `id` (empty without one). The first view takes over what was typed
+   * before there was any.
+   */
+  switchTo(id: string, text: string): string {
+    const key = viewKey(id);
+    if (key === this.#current) return text;
+    const before = this.#current;
+    this.#current = key;
+    if (before === undefined) return this.#take(key) ?? text;
+    if (text === "") this.#drafts.delete(before);
+    else this.#drafts.set(before, text);
+    return this.#take(key) ?? "";
+  }
+
+  /** The person called `from` is now called `to`: the draft of their private view follows. */
+  renamed(from: string, to: string): void {
+    const [was, now] = [viewKey(`@${from}`), viewKey(`@${to}`)];
+    if (was === now) return;
+    if (this.#current === was) this.#current = now;
+    const draft = this.#drafts.get(was);
+    if (draft === undefined) return;
+    this.#drafts.delete(was);
+    this.#drafts.set(now, draft);
+  }
+
+  /** The draft kept for `key`, forgotten here as it goes into the box. */
+  #take(key: string): string | undefined {
+    const draft = this.#drafts.get(key);
+    this.#drafts.delete(key);
+    return draft;
   }
 }
 

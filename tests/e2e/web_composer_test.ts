@@ -1,16 +1,19 @@
 /**
  * The page's message box: Up and Down move between the rows of a draft and
  * go through what was sent only from its first row or last, Down always
- * coming back to the draft. The real page runs in Chromium against a real
- * server.
+ * coming back to the draft; each room and private view keeps its own draft.
+ * The real page runs in Chromium against a real server; the others are
+ * protocol clients.
  */
 
 import assert from "node:assert/strict";
-import type { Locator } from "./_playwright.ts";
+import type { Locator, Page } from "./_playwright.ts";
 import { startServer } from "../../server.ts";
-import { LOOPBACK } from "../_test_utils.ts";
-import { ChatBrowser, joinAs, pageUrl, say } from "./_browser.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { ChatBrowser, exactly, joinAs, pageUrl, say, WAIT_MS } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
+import { waitFor } from "./_tmux.ts";
+import { showView } from "./_web_rooms.ts";
 
 /** A draft of one line long enough to take several rows of the box on any screen tested. */
 const LONG_DRAFT = `a long draft of one line ${"that goes on and on ".repeat(20)}to its end`;
@@ -18,6 +21,16 @@ const LONG_DRAFT = `a long draft of one line ${"that goes on and on ".repeat(20)
 /** Where the caret of the message box is. */
 function caret(input: Locator): Promise<number> {
   return input.evaluate((box) => (box as unknown as { selectionStart: number }).selectionStart);
+}
+
+/** Waits until the message box holds `text`. */
+async function holds(input: Locator, text: string, what: string): Promise<void> {
+  await waitFor(
+    () => input.inputValue(),
+    (value) => value === text,
+    WAIT_MS,
+    (value) => `for the box to hold ${what}; it holds ${JSON.stringify(value)}`,
+  );
 }
 
 /** Presses `key` in the box until it holds something else (at most `most` times); returns that. */
@@ -29,6 +42,11 @@ async function pressUntilChanged(input: Locator, key: string, most = 12): Promis
     if (now !== before) return now;
   }
   throw new Error(`${most} presses of ${key} left the box as it was`);
+}
+
+/** Waits until the header names view `id`. */
+async function looksAt(page: Page, id: string): Promise<void> {
+  await page.locator("#room-name", { hasText: exactly(id) }).waitFor();
 }
 
 testWith(
@@ -84,6 +102,67 @@ testWith(
       assert.equal(await pressUntilChanged(input, "ArrowUp"), "multi\nline\nsent");
       assert.equal(await pressUntilChanged(input, "ArrowDown"), "one\ntwo");
     });
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: each room and private view keeps its own draft, which never goes to another",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using browser = await ChatBrowser.launch();
+    await using bob = await TestClient.join2(server.addr.port, "bob", [
+      { room: "#lobby" },
+      { room: "#dev" },
+    ]);
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    const input = page.locator("#message-input");
+    await say(page, "/join #dev");
+    await looksAt(page, "#dev");
+    const forDev = "half-typed note meant for #dev only";
+    await input.fill(forDev);
+
+    // A person clicked: their view has a box of its own, empty.
+    await page.locator("#members button.member-button", { hasText: exactly("bob") }).click();
+    await looksAt(page, "@bob");
+    await holds(input, "", "nothing in @bob");
+    await input.fill("for bob only");
+    await showView(page, "#dev");
+    await holds(input, forDev, "the draft of #dev");
+    await showView(page, "#lobby");
+    await holds(input, "", "nothing in #lobby");
+    await showView(page, "@bob");
+    await holds(input, "for bob only", "the draft of @bob");
+    await input.press("Enter");
+    const sent = await bob.next("private");
+    assert.equal(sent.text, "for bob only", "the first private message bob had");
+    await holds(input, "", "nothing once sent");
+
+    // Keys switch views too; a sent line recalled with Up leaves the draft typed before it.
+    await input.fill("typed to bob, then Up");
+    await input.press("ArrowUp");
+    await holds(input, "for bob only", "the line sent, recalled");
+    await page.keyboard.press("Alt+2");
+    await looksAt(page, "#dev");
+    await holds(input, forDev, "the draft of #dev");
+    await page.keyboard.press("Alt+3");
+    await looksAt(page, "@bob");
+    await holds(input, "typed to bob, then Up", "the draft of @bob");
+
+    // A line that shows another view leaves no draft behind, and brings that view's.
+    await input.fill("/switch #dev");
+    await input.press("Enter");
+    await looksAt(page, "#dev");
+    await holds(input, forDev, "the draft of #dev");
+    await showView(page, "@bob");
+    await holds(input, "", "nothing in @bob, the command gone");
+    assert.equal(
+      bob.all("private").length,
+      1,
+      `bob had: ${JSON.stringify(bob.all("private"))}`,
+    );
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
