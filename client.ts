@@ -20,6 +20,7 @@ import {
 } from "./client/connection.ts";
 import { TerminalDriver } from "./client/driver.ts";
 import { completePath } from "./client/paths.ts";
+import { SHARE_HOW } from "./client/paste.ts";
 import { type Key, Terminal } from "./client/terminal.ts";
 import { homeDir, Transfers } from "./client/transfer.ts";
 import { ignoresFile, IgnoreStore } from "./client/ignores.ts";
@@ -133,6 +134,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     transfers: true,
     fileHint: (number) => `· /get ${number}`,
     client: "terminal",
+    shareHow: SHARE_HOW,
     // Leaving ends the process, and what waits with it: /quit warns as Ctrl-C does.
     warnsUnsentOnQuit: interactive,
     // A person away from the keyboard: piped input has nobody at it.

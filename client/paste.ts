@@ -10,7 +10,11 @@
  */
 
 import { MAX_TEXT_BYTES, MAX_TEXT_LINES, utf8Length } from "../protocol.ts";
+import { shareInstead } from "../core/notices.ts";
 import { sanitizeLines, sanitizeText } from "../core/sanitize.ts";
+
+/** How the terminal shares a file, told with a text too long to be a message. */
+export const SHARE_HOW = "with /send PATH";
 
 /** Asks the terminal to bracket what is pasted. */
 export const BRACKETED_PASTE_ON = "\x1b[?2004h";
@@ -130,20 +134,17 @@ export type DraftVerdict =
 export function judgeDraft(text: string): DraftVerdict {
   const clean = sanitizeLines(text);
   const lines = clean === "" ? 0 : clean.split("\n").length;
+  const instead = shareInstead(SHARE_HOW);
   if (lines > MAX_TEXT_LINES) {
-    return {
-      ok: false,
-      error:
-        `Cannot paste: the message would have ${lines} lines, more than the ${MAX_TEXT_LINES} a message may hold`,
-    };
+    const error =
+      `Cannot paste: the message would have ${lines} lines, more than the ${MAX_TEXT_LINES} a message may hold; ${instead}`;
+    return { ok: false, error };
   }
   const bytes = utf8Length(clean);
   if (bytes > MAX_TEXT_BYTES) {
-    return {
-      ok: false,
-      error:
-        `Cannot paste: the message would take ${bytes} bytes, more than the ${MAX_TEXT_BYTES} a message may hold`,
-    };
+    const error =
+      `Cannot paste: the message would take ${bytes} bytes, more than the ${MAX_TEXT_BYTES} a message may hold; ${instead}`;
+    return { ok: false, error };
   }
   if (lines <= LONG_PASTE_LINES) return { ok: true, lines };
   return {

@@ -32,7 +32,6 @@ import {
   PROTOCOL_VERSION,
   type ProtocolVersion,
   type ServerFrame,
-  tooManyLinesMessage,
   utf8Length,
   type WelcomeFrame,
 } from "../protocol.ts";
@@ -63,6 +62,7 @@ import {
   serverSaysNotice,
   switchToSelfError,
   tooLongError,
+  tooManyLinesError,
   tooManyWaitingError,
   unsentOnLeaveNotice,
   waitingNotice,
@@ -117,6 +117,12 @@ export interface ConversationOptions {
   warnsUnsentOnQuit?: boolean;
   /** What the client is, as `hello.client` tells others in `who`: `terminal`, `web`. */
   client?: string;
+  /**
+   * How the user shares a file on this client (`with /send PATH`), told to
+   * them with a message too long to send: they may share it as a file
+   * instead. @default {nothing said}
+   */
+  shareHow?: string;
   /**
    * Tell the server the user is away (reason `idle`) after this long without
    * input, in ms, and back at the next input; never over an `/away` of the
@@ -475,10 +481,13 @@ export class Conversation {
     const back = this.#online ? this.#sendPresence(this.#presence.typed(frame, now)) : [];
     this.#presence.sentLine();
     const words = frame !== undefined && "text" in frame ? frame.text : "";
-    if (utf8Length(sanitizeText(words).trim()) > MAX_TEXT_BYTES) return [show([tooLongError()])];
-    // Refused here as the server would refuse it, so that the page keeps the draft.
+    // Refused here as the server would refuse it, so that the page keeps the draft, saying
+    // how long it is and how else to share it.
+    const { shareHow } = this.#options;
+    const bytes = utf8Length(sanitizeText(words).trim());
+    if (bytes > MAX_TEXT_BYTES) return [show([tooLongError(bytes, shareHow)])];
     const lines = this.#version === PROTOCOL_VERSION ? 1 : countLines(sanitizeLines(words));
-    if (lines > MAX_TEXT_LINES) return [show([errorLine(tooManyLinesMessage(lines))])];
+    if (lines > MAX_TEXT_LINES) return [show([tooManyLinesError(lines, shareHow)])];
     const out = outgoing(line, parsed, this.#place());
     if ("look" in out) return [...back, ...this.switchTo(out.look)];
     if ("refused" in out) return [...back, show([errorLine(out.refused)])];

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { MAX_TEXT_BYTES } from "../protocol.ts";
+import { MAX_TEXT_BYTES, tooManyLinesMessage } from "../protocol.ts";
 import type { BellMode } from "./commands.ts";
 import { MAX_PENDING } from "./delivery.ts";
 import { errorLine, type Line, notice } from "./describe.ts";
@@ -108,9 +108,33 @@ export function tooManyWaitingError(): Line {
   );
 }
 
-/** A message longer than the server takes, as the server words it too. */
-export function tooLongError(): Line {
-  return errorLine(`Cannot send message: it is longer than ${MAX_TEXT_BYTES} bytes`);
+/**
+ * What to do with a text too long for a message: share it as a file, `how`
+ * the client does (`with /send PATH`).
+ */
+export function shareInstead(how: string): string {
+  return `share it as a file ${how} instead`;
+}
+
+/** `refusal`, followed by {@linkcode shareInstead} when the client says how it shares files. */
+function tooBig(refusal: string, shareHow: string | undefined): Line {
+  return errorLine(shareHow === undefined ? refusal : `${refusal}; ${shareInstead(shareHow)}`);
+}
+
+/**
+ * A message of `bytes` bytes, more than the server takes: how long it is,
+ * the limit, and `shareHow` the client shares it as a file instead.
+ */
+export function tooLongError(bytes: number, shareHow?: string): Line {
+  return tooBig(
+    `Cannot send message: it is ${bytes} bytes, more than the ${MAX_TEXT_BYTES} a message may hold`,
+    shareHow,
+  );
+}
+
+/** A message of `lines` lines, more than the server takes, as it words it, with what to do. */
+export function tooManyLinesError(lines: number, shareHow?: string): Line {
+  return tooBig(tooManyLinesMessage(lines), shareHow);
 }
 
 /** A line typed after leaving. */

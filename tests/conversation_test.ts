@@ -606,7 +606,21 @@ Deno.test("Conversation.type()", async (t) => {
   await t.step("refuses a message longer than the server takes, and keeps nothing", () => {
     const chat = joined();
     const effects = chat.type("x".repeat(4001), 0);
-    assert.deepEqual(shown(effects), ["!! Cannot send message: it is longer than 4000 bytes"]);
+    assert.deepEqual(shown(effects), [
+      "!! Cannot send message: it is 4001 bytes, more than the 4000 a message may hold",
+    ]);
+    assert.equal(chat.waiting, 0);
+  });
+
+  await t.step("says how to share a text too long as a file, as the client does", () => {
+    const chat = joined("ann", { shareHow: "with /send PATH" });
+    assert.deepEqual(shown(chat.type(`${"é".repeat(2000)}!`, 0)), [
+      "!! Cannot send message: it is 4001 bytes, more than the 4000 a message may hold; share it as a file with /send PATH instead",
+    ]);
+    const lines = Array.from({ length: 101 }, (_, i) => `${i}`).join("\n");
+    assert.deepEqual(shown(chat.type(lines, 1)), [
+      "!! Cannot send message: it has 101 lines, more than 100; share it as a file with /send PATH instead",
+    ]);
     assert.equal(chat.waiting, 0);
   });
 

@@ -93,10 +93,16 @@ Deno.test("judgeDraft() takes a short draft, announces a long one, refuses one t
   const many = Array.from({ length: 101 }, (_, i) => `${i}`).join("\n");
   const refused = judgeDraft(many);
   assert.equal(refused.ok, false);
-  assert.match(!refused.ok ? refused.error : "", /^Cannot paste: .* 101 lines, more than the 100/);
+  assert.match(
+    !refused.ok ? refused.error : "",
+    /^Cannot paste: .* 101 lines, more than the 100 .*; share it as a file with \/send PATH instead$/,
+  );
   const big = judgeDraft(`${"x".repeat(MAX_TEXT_BYTES)}\ny`);
   assert.equal(big.ok, false);
-  assert.match(!big.ok ? big.error : "", /^Cannot paste: .* 4002 bytes, more than the 4000/);
+  assert.equal(
+    !big.ok ? big.error : "",
+    "Cannot paste: the message would take 4002 bytes, more than the 4000 a message may hold; share it as a file with /send PATH instead",
+  );
 });
 
 Deno.test("moveToLine() keeps the column, or the end of a shorter line", () => {

@@ -114,6 +114,7 @@ export class WebClient {
     this.#chat = new Conversation({
       display: "each",
       client: "web",
+      shareHow: "with the paperclip",
       awayAfterMs: options.awayAfterMs ?? AWAY_AFTER_MS,
       ignored: loadIgnored(),
     });

@@ -197,6 +197,11 @@ pasteTest(
       refused.lines.some((line) => line.includes("120 lines, more than the 100")),
       refused.text,
     );
+    // It says what to do instead, the refusal wrapped over rows as the terminal is wide.
+    assert.ok(
+      refused.text.replace(/\s+/g, " ").includes("; share it as a file with /send PATH instead"),
+      refused.text,
+    );
     assert.equal(refused.cursorLine, "#lobby> kept", refused.text);
     assert.equal(rowsHolding(refused.lines, "huge"), 0, refused.text);
 

@@ -1,7 +1,9 @@
 /**
  * The page's message box: Up and Down move between the rows of a draft and
  * go through what was sent only from its first row or last, Down always
- * coming back to the draft; each room and private view keeps its own draft.
+ * coming back to the draft; each room and private view keeps its own draft;
+ * a message too long is refused saying how long it is, the limit and how to
+ * share it instead.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients.
  */
@@ -9,8 +11,10 @@
 import assert from "node:assert/strict";
 import type { Locator, Page } from "./_playwright.ts";
 import { startServer } from "../../server.ts";
+import { MAX_TEXT_BYTES, utf8Length } from "../../protocol.ts";
+import { sanitizeText } from "../../core/sanitize.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
-import { ChatBrowser, exactly, joinAs, pageUrl, say, WAIT_MS } from "./_browser.ts";
+import { ChatBrowser, exactly, joinAs, pageUrl, say, WAIT_MS, waitForLine } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
 import { showView } from "./_web_rooms.ts";
@@ -163,6 +167,40 @@ testWith(
       1,
       `bob had: ${JSON.stringify(bob.all("private"))}`,
     );
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a message too long is kept, saying how long it is, the limit and to share it as a file",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    const input = page.locator("#message-input");
+    // A traceback of 62 lines, over 4000 bytes.
+    const traceback = [
+      "Traceback (most recent call last):",
+      ...Array.from(
+        { length: 60 },
+        (_, i) =>
+          `  File "/srv/app/package/module${i}.py", line ${i + 10}, in handle_request_step_${i}`,
+      ),
+      "RuntimeError: the end",
+    ].join("\n");
+    const bytes = utf8Length(sanitizeText(traceback).trim());
+    assert.ok(bytes > MAX_TEXT_BYTES, `${bytes} bytes`);
+    await input.focus();
+    await page.keyboard.insertText(traceback);
+    await input.press("Enter");
+    const refusal = await waitForLine(page, "error", "Cannot send message");
+    const words =
+      `Cannot send message: it is ${bytes} bytes, more than the ${MAX_TEXT_BYTES} a message may hold; share it as a file with the paperclip instead`;
+    const shown = await refusal.textContent() ?? "";
+    assert.ok(shown.endsWith(words), shown);
+    assert.equal(await input.inputValue(), traceback, "the draft is kept");
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
