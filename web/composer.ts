@@ -3,10 +3,11 @@
 
 /**
  * The message box's keys: Enter sends and Shift+Enter makes a new line (the
- * box grows with its lines). Up on the box's first row and Down on its last
- * walk through sent lines, Down back to the draft; elsewhere they move
- * between the rows. Tab completes names, commands and rooms (again to
- * cycle), Enter in an IME never sends.
+ * box grows with its lines); on a touch screen, whose keyboard has no
+ * Shift+Enter, Enter makes the new line and the Send button sends. Up on
+ * the box's first row and Down on its last walk through sent lines, Down
+ * back to the draft; elsewhere they move between the rows. Tab completes
+ * names, commands and rooms (again to cycle), Enter in an IME never sends.
  *
  * @module
  */
@@ -14,6 +15,12 @@
 import type { CompletionSources } from "../core/complete.ts";
 import { caretRows } from "./caret.ts";
 import { Completer, InputHistory } from "./input.ts";
+
+/**
+ * Matches on a touch screen without a mouse (a phone, a tablet): the
+ * keyboard on the screen has no Shift+Enter, so Enter makes a new line.
+ */
+export const TOUCH_MEDIA = "(hover: none) and (pointer: coarse)";
 
 /**
  * Adds history and completion keys to `input`.
@@ -27,6 +34,13 @@ export function bindComposerKeys(
 ): InputHistory {
   const history = new InputHistory();
   const completer = new Completer();
+  const touch = matchMedia(TOUCH_MEDIA);
+  // The key on the screen's keyboard reads as what Enter does.
+  const labelEnter = () => {
+    input.enterKeyHint = touch.matches ? "enter" : "send";
+  };
+  labelEnter();
+  touch.addEventListener("change", labelEnter);
   input.addEventListener("input", () => fitToText(input));
   input.addEventListener("keydown", (event) => {
     if (event.key !== "Tab") completer.reset();
@@ -34,7 +48,10 @@ export function bindComposerKeys(
       if (event.key === "Enter") event.preventDefault();
       return;
     }
-    if (event.key === "Enter" && !event.shiftKey && !event.altKey && !event.ctrlKey) {
+    if (
+      event.key === "Enter" && !event.shiftKey && !event.altKey && !event.ctrlKey &&
+      !touch.matches
+    ) {
       event.preventDefault();
       input.form?.requestSubmit();
       return;

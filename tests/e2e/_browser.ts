@@ -167,7 +167,10 @@ export async function joinAs(page: Page, name: string): Promise<void> {
   await page.locator("#me-name", { hasText: exactly(name) }).waitFor({ state: "attached" });
 }
 
-/** Sends `text` from the message box: types it, presses Enter, waits for the box to empty. */
+/**
+ * Sends `text` from the message box: types it, presses Enter (taps Send on a
+ * touch screen, where Enter makes a new line), waits for the box to empty.
+ */
 export async function say(
   page: Page,
   text: string,
@@ -176,7 +179,9 @@ export async function say(
   const input = page.locator("#message-input");
   if (options.typed) await input.pressSequentially(text);
   else await input.fill(text);
-  await input.press("Enter");
+  // What Enter does, the page tells the keyboard on the screen.
+  if (await input.getAttribute("enterkeyhint") === "enter") await page.locator("#send").tap();
+  else await input.press("Enter");
   await waitFor(
     () => input.inputValue(),
     (value) => value === "",

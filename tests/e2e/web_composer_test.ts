@@ -3,7 +3,7 @@
  * go through what was sent only from its first row or last, Down always
  * coming back to the draft; each room and private view keeps its own draft;
  * a message too long is refused saying how long it is, the limit and how to
- * share it instead.
+ * share it instead; on a touch screen Enter makes a new line and Send sends.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients.
  */
@@ -202,5 +202,43 @@ testWith(
     assert.ok(shown.endsWith(words), shown);
     assert.equal(await input.inputValue(), traceback, "the draft is kept");
     assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page on a touch screen: Enter makes a new line and the Send button sends",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const url = pageUrl(server.webAddr!.port);
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    await using phone = await ChatBrowser.launch({
+      viewport: { width: 390, height: 844 },
+      mobile: true,
+    });
+    const page = await phone.open(url);
+    await joinAs(page, "ann");
+    const input = page.locator("#message-input");
+    // The keyboard on the screen labels its key for what it does.
+    assert.equal(await input.getAttribute("enterkeyhint"), "enter");
+    await input.tap();
+    await input.pressSequentially("first row");
+    await input.press("Enter");
+    await input.pressSequentially("second row");
+    assert.equal(await input.inputValue(), "first row\nsecond row");
+    await page.locator("#send").tap();
+    const message = await bob.next("message", (frame) => frame.from === "ann");
+    assert.equal(message.text, "first row\nsecond row");
+    await holds(input, "", "nothing once sent");
+
+    // With a mouse, Enter sends as ever.
+    await using desk = await ChatBrowser.launch();
+    const deskPage = await desk.open(url);
+    await joinAs(deskPage, "cy");
+    assert.equal(await deskPage.locator("#message-input").getAttribute("enterkeyhint"), "send");
+    await say(deskPage, "sent with Enter");
+    await waitForLine(page, "message", "sent with Enter");
+    assert.deepEqual(phone.unexpectedProblems(), []);
+    assert.deepEqual(desk.unexpectedProblems(), []);
   },
 );
