@@ -485,9 +485,10 @@ export class Conversation {
     // how long it is and how else to share it.
     const { shareHow } = this.#options;
     const bytes = utf8Length(sanitizeText(words).trim());
-    if (bytes > MAX_TEXT_BYTES) return [show([tooLongError(bytes, shareHow)])];
+    // Refused or not, the line was typed: someone away by themselves is back.
+    if (bytes > MAX_TEXT_BYTES) return [...back, show([tooLongError(bytes, shareHow)])];
     const lines = this.#version === PROTOCOL_VERSION ? 1 : countLines(sanitizeLines(words));
-    if (lines > MAX_TEXT_LINES) return [show([tooManyLinesError(lines, shareHow)])];
+    if (lines > MAX_TEXT_LINES) return [...back, show([tooManyLinesError(lines, shareHow)])];
     const out = outgoing(line, parsed, this.#place());
     if ("look" in out) return [...back, ...this.switchTo(out.look)];
     if ("refused" in out) return [...back, show([errorLine(out.refused)])];

@@ -273,8 +273,16 @@ Deno.test("Conversation: away after a while without input, back at the next", as
     );
   });
 
+  await t.step("and a line too long to send: the user is there all the same", () => {
+    assert.deepEqual(tick(33.7 * MINUTE), []);
+    assert.deepEqual(tick(48.6 * MINUTE), [{ type: "away", reason: "idle" }]);
+    const refused = chat.type("x".repeat(5_000), 48.7 * MINUTE);
+    assert.deepEqual(sent(refused), [{ type: "back" }]);
+    assert.ok(refused.some((effect) => effect.type === "show"), "the refusal is shown");
+  });
+
   await t.step("an /away of the user's own is never overridden, nor ended by a key", () => {
-    assert.deepEqual(sent(chat.type("/away lunch", 34 * MINUTE)), [
+    assert.deepEqual(sent(chat.type("/away lunch", 49 * MINUTE)), [
       { type: "say", text: "/away lunch", room: "#lobby" },
     ]);
     assert.deepEqual(tick(60 * MINUTE), []);
