@@ -399,6 +399,19 @@ export class Hub implements Disposable {
     return this.#moderation.bans();
   }
 
+  /**
+   * Gives a ban of `name` that the operator on `session` made without a
+   * reason the reason `reason`, telling `room` (a normalised name), where
+   * the person was: for a transport whose ban and reason come apart (IRC's
+   * kickban, server/irc/kickban.ts). `false` when that operator made no
+   * ban of that name.
+   */
+  explainBan(session: Session, name: string, reason: string, room: string | undefined): boolean {
+    const member = this.#members.get(session);
+    if (member?.name === undefined) return false;
+    return this.#operators.explain(member, name, reason, room);
+  }
+
   /** Number of people who have a name, in any room. */
   get size(): number {
     return this.#members.size;

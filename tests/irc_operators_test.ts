@@ -14,6 +14,12 @@ import { nickOf } from "../server/irc/nicks.ts";
 /** Zoë's nick on IRC, as docs/PROTOCOL.md gives it. */
 const ZOE = "Zoe|c2a2bddc";
 
+/**
+ * What someone a ban from IRC sends away reads after who banned them: the
+ * reason of a kickban comes after its ban (server/irc/kickban.ts).
+ */
+const LATER = "; should ann give a reason, you are told it when you try to come back";
+
 /** A server with IRC on a free port whose op file gives ann a secret; resolves with both ports. */
 async function serve(dir: string) {
   await Deno.writeTextFile(`${dir}/ops`, "ann op-secret\n");
@@ -260,7 +266,8 @@ Deno.test("IRC operators: a ban mask made before a rename bans the person as the
     );
     // The chat's own command, from an IRC client, with such a mask: two renames on.
     await ann.send(`BAN *!*Zoe|c2a2bddc@chat 1h`);
-    assert.match((await zoe.next("bye")).reason, /^You were banned by ann for 1 h/);
+    // No KICK follows a raw BAN: it says nothing of a reason to come.
+    assert.equal((await zoe.next("bye")).reason, "You were banned by ann for 1 h");
     assert.match(await ann.next(/ NOTICE ann /), /:Banned zee, by ann, 1 h left \(1 gone\)$/);
     await ann.send("MODE #lobby b");
     const list = await ann.until(/ 368 /);
@@ -313,13 +320,13 @@ Deno.test("IRC operators: a long nick's short user part bans that person, nobody
     assert.notEqual(longUser, "bcdefghij");
 
     await ann.send(`MODE #lobby +b *!*${longUser}@chat`);
-    assert.match(await long.next(/^ERROR /), /:Closing link: You were banned by ann$/);
+    assert.equal(await long.next(/^ERROR /), `ERROR :Closing link: You were banned by ann${LATER}`);
     assert.match(await ann.next(/ NOTICE ann /), /:Banned abcdefghij, by ann, until lifted/);
 
     // A name IRC cannot hold, by the user part of its mapped nick.
     const annaUser = users.get(nickOf("Annä"))!;
     await ann.send(`MODE #lobby +b *!*${annaUser}@chat`);
-    assert.match((await anna.next("bye")).reason, /^You were banned by ann$/);
+    assert.equal((await anna.next("bye")).reason, `You were banned by ann${LATER}`);
     assert.match(await ann.next(/ NOTICE ann /), /:Banned Annä, by ann, until lifted/);
 
     // WeeChat's *!user@host, from a JOIN seen before a rename.
@@ -327,7 +334,7 @@ Deno.test("IRC operators: a long nick's short user part bans that person, nobody
     await vera.send({ type: "nick", name: "vera" });
     await ann.next(/^:verylongnickname!\S+ NICK vera$/);
     await ann.send(`MODE #lobby +b *!${veraUser}@chat`);
-    assert.match((await vera.next("bye")).reason, /^You were banned by ann$/);
+    assert.equal((await vera.next("bye")).reason, `You were banned by ann${LATER}`);
     assert.match(await ann.next(/ NOTICE ann /), /:Banned vera, by ann, until lifted/);
 
     // A short user part nobody's nick has names nobody: nothing is banned.
@@ -338,6 +345,93 @@ Deno.test("IRC operators: a long nick's short user part bans that person, nobody
     assert.equal(bans.length, 4, bans.join("\n"));
     await innocent.sync();
     assert.equal(innocent.all("bye").length, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("IRC operators: a kickban bans at once, then its KICK gives the reason", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, port, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+    await using carol = await TestClient.join2(port, "carol");
+
+    /** The error numerics among `lines`. */
+    const errors = (lines: string[]) => lines.filter((line) => / [45]\d\d /.test(line));
+
+    await t.step("MODE +b acts first, even with the KICK in the same read", async () => {
+      await using mallory = await TestClient.join2(port, "mallory");
+      await ann.next(/^:mallory!\S+ JOIN #lobby$/);
+      await ann.write("MODE #lobby +b *!*mallory@chat\r\nKICK #lobby mallory :go away\r\n");
+      // Sent away by the ban as it comes, told who banned her and where to read why.
+      assert.equal((await mallory.next("bye")).reason, `You were banned by ann${LATER}`);
+      const left = await carol.next("left", (frame) => frame.name === "mallory");
+      assert.equal(left.reason, "banned by ann");
+      // The KICK is the ban's reason: no 441, and the channel is told.
+      const notice = await carol.next("notice", (frame) => frame.text.includes("mallory"));
+      assert.deepEqual([notice.room, notice.text], ["#lobby", "ann banned mallory: go away"]);
+      const lines = await ann.sync();
+      assert.deepEqual(errors(lines), []);
+      const told = [
+        /^:mallory!\S+ QUIT :banned by ann$/,
+        / NOTICE ann :Banned mallory, by ann, until lifted \(1 gone\)$/,
+        / MODE #lobby \+b :?\*!\*mallory@chat$/,
+        /^:\S+ NOTICE #lobby :ann banned mallory: go away$/,
+      ];
+      for (const line of told) {
+        assert.ok(lines.some((each) => line.test(each)), `${line} in\n${lines.join("\n")}`);
+      }
+      // Back, mallory is told why.
+      await using back = await TestClient.connect(port);
+      await back.send({ type: "hello", version: 2, name: "mallory" });
+      assert.equal(
+        (await back.next("error")).message,
+        "Cannot join: ann banned you, until an operator lifts it: go away",
+      );
+    });
+
+    await t.step("the KICK after other commands, as WeeChat sends it: the same", async () => {
+      await using eve = await IrcClient.register(irc, "eve");
+      await ann.next(/^:eve!\S+ JOIN #lobby$/);
+      await ann.send("MODE #lobby +b *!*eve@chat");
+      assert.equal(
+        await eve.next(/^ERROR /),
+        `ERROR :Closing link: You were banned by ann${LATER}`,
+      );
+      await ann.sync();
+      // The rest of a kickban comes from the connection that banned: from another, eve is not here.
+      await using cat = await IrcClient.register(irc, "cat");
+      await cat.send("KICK #lobby eve :spamming");
+      assert.match(await cat.next(/ 441 /), / 441 cat eve #lobby :/);
+      await ann.send("KICK #lobby eve :spamming");
+      const lines = await ann.sync();
+      assert.deepEqual(errors(lines), []);
+      assert.ok(
+        lines.some((line) => /^:\S+ NOTICE #lobby :ann banned eve: spamming$/.test(line)),
+        lines.join("\n"),
+      );
+      assert.equal(
+        (await carol.next("notice", (frame) => frame.text.includes("eve"))).text,
+        "ann banned eve: spamming",
+      );
+      // eve learns why when she tries to come back.
+      await using back = await IrcClient.connect(irc);
+      await back.send("NICK eve");
+      await back.send("USER eve 0 * :eve");
+      assert.match(await back.next(/ 465 /), /:Cannot join: ann banned you, until .*: spamming$/);
+    });
+
+    await t.step("a KICK of someone not there, whom no ban sent away, is still 441", async () => {
+      // mallory's ban had its KICK already.
+      await ann.send("KICK #lobby mallory :again");
+      assert.match(await ann.next(/ 441 /), / 441 ann mallory #lobby :/);
+      await ann.send("KICK #lobby nobody");
+      assert.match(await ann.next(/ 441 /), / 441 ann nobody #lobby :/);
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

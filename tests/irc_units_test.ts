@@ -21,6 +21,7 @@ import {
   userOf,
 } from "../server/irc/nicks.ts";
 import { literal, readText, stripFormatting } from "../server/irc/text.ts";
+import { KICKBAN_MS, Kickbans } from "../server/irc/kickban.ts";
 
 Deno.test("parseLine() reads tags, source, command and parameters", () => {
   const message = parseLine(
@@ -238,6 +239,17 @@ Deno.test("NickBook.holder() finds the person behind a short user part, through 
   assert.equal(book.holder(user), "abc");
   assert.equal(book.holder("abcdefghij"), "abc");
   assert.equal(book.holder("xyz|00000"), undefined);
+});
+
+Deno.test("Kickbans gives whom a ban sent away from a channel once, for a while", () => {
+  const bans = new Kickbans();
+  bans.sentAway(["Mallory", "eve"], "#lobby", 1_000);
+  assert.equal(bans.take("mallory", "#dev", 1_001), undefined, "another channel");
+  assert.equal(bans.take("MALLORY", "#lobby", 1_000 + KICKBAN_MS), undefined, "too late");
+  assert.equal(bans.take("eve", "#lobby", 1_002)?.name, "eve");
+  assert.equal(bans.take("eve", "#lobby", 1_003), undefined, "taken once");
+  bans.sentAway(["bob"], "#dev", 2_000);
+  assert.equal(bans.take("Bob", "#dev", 2_000 + KICKBAN_MS - 1)?.name, "bob");
 });
 
 Deno.test("readText() strips formatting, keeps ACTION, names other CTCP", () => {

@@ -209,6 +209,19 @@ export class Moderation {
     return kept;
   }
 
+  /** The newest ban in force of the folded name `key` that `by` made, if any. */
+  madeBy(key: string, by: string, now = Date.now()): Ban | undefined {
+    return this.bans(now).findLast((ban) => ban.key === key && ban.by === by);
+  }
+
+  /** Gives `ban` the reason `reason`, as if it had been given with it; returns the ban as kept. */
+  explain(ban: Ban, reason: string): Ban {
+    const kept: Ban = { ...ban, reason };
+    this.#bans.set(kept.id, kept);
+    this.#store.note(BAN, String(kept.id), JSON.stringify(kept));
+    return kept;
+  }
+
   /** Lifts the bans of the name or address `target`; returns those lifted. */
   unban(target: string): Ban[] {
     const key = nameKey(target);

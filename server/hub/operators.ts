@@ -51,6 +51,20 @@ export interface OperatorsOptions {
   } | undefined;
 }
 
+/** Bans whose reason may come a moment after them: see {@linkcode reasonMayFollow}. */
+const toExplain = new WeakSet<Frame<"ban">>();
+
+/**
+ * Marks `frame` as a ban whose reason may come a moment after it, to be
+ * given with `Hub.explainBan` (IRC's kickban: `MODE +b`, then the `KICK`
+ * with the reason, server/irc/kickban.ts). The ban acts at once all the
+ * same; whoever it sends away without a reason is told where to read one.
+ */
+export function reasonMayFollow(frame: Frame<"ban">): Frame<"ban"> {
+  toExplain.add(frame);
+  return frame;
+}
+
 /** Runs the operators' commands. */
 export class Operators {
   readonly #options: OperatorsOptions;
@@ -149,6 +163,10 @@ export class Operators {
     }, frame.duration);
     const span = frame.duration === undefined ? "" : ` for ${formatSpan(frame.duration * 1000)}`;
     const why = reason === undefined ? "" : `: ${reason}`;
+    // The reason of a kickban comes after its ban: those it sends away learn where to read it.
+    const later = reason === undefined && toExplain.has(frame)
+      ? `; should ${member.name} give a reason, you are told it when you try to come back`
+      : "";
     this.#options.log(`${member.name} banned ${describeBan(ban)}`);
     // Everyone the ban keeps out goes now: the name, and every name from its address.
     const out = [...members.all()].filter((other): other is Member =>
@@ -158,7 +176,7 @@ export class Operators {
     for (const other of out) {
       this.#options.remove(
         other,
-        `You were banned by ${member.name}${span}${why}`,
+        `You were banned by ${member.name}${span}${why}${later}`,
         `banned by ${member.name}${span}${why}`,
       );
     }
@@ -168,6 +186,38 @@ export class Operators {
         `Banned ${describeBan(ban)}${out.length === 0 ? "" : ` (${out.length} gone)`}`,
       );
     }
+  }
+
+  /**
+   * The reason an operator gives for a ban of `name` they made just now,
+   * without one (IRC's kickban: the KICK with the reason comes after the
+   * ban, which sent its person away already): the ban takes it, as a ban
+   * given with it would have, for whoever it keeps out to be told when they
+   * come back, and `room`, where the person was, is told. `false` when the
+   * operator made no ban of that name.
+   */
+  explain(member: Member, name: string, reason: string, room: string | undefined): boolean {
+    if (!member.op) return false;
+    const { moderation, rooms } = this.#options;
+    const ban = moderation.madeBy(nameKey(name.replace(/^@/, "")), member.name);
+    if (ban === undefined) return false;
+    const why = clean(reason);
+    if (why === "" || ban.reason !== undefined) return true;
+    const kept = moderation.explain(ban, why);
+    const text = `${member.name} banned ${kept.name ?? clean(name)}: ${why}`;
+    this.#options.log(text);
+    const notice: ServerFrame = {
+      type: "notice",
+      ts: Date.now(),
+      ...(room === undefined ? {} : { room }),
+      text,
+    };
+    if (room !== undefined) {
+      broadcast(rooms.get(room), notice);
+      this.#options.relay?.(room, notice);
+    }
+    if (room === undefined || !rooms.get(room).members.has(member)) acknowledge(member, notice);
+    return true;
   }
 
   /** `/unban NAME|ADDRESS`. */

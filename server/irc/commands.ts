@@ -135,6 +135,8 @@ function kick(gateway: Gateway, params: readonly string[]): void {
   for (const nick of list(params[1])) {
     const target = gateway.renderer.nicks.name(nick);
     if (target === undefined || gateway.hub.person(target)?.rooms.includes(name) !== true) {
+      // Gone with the ban this KICK completes (/kickban): it was that ban's reason.
+      if (gateway.kickbans.kicked(gateway, nick, name, params[2])) continue;
       reply(gateway, ERR.USERNOTINCHANNEL, nick, channel, "They aren't on that channel");
       continue;
     }

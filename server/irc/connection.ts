@@ -23,6 +23,7 @@ import { type Context, IrcRenderer } from "./render.ts";
 import { IrcSession } from "./session.ts";
 import { Registration } from "./registration.ts";
 import { COMMANDS } from "./commands.ts";
+import { Kickbans } from "./kickban.ts";
 
 /** What an IRC connection knows of its server. */
 export interface IrcOptions {
@@ -50,8 +51,12 @@ let scratch = new Uint8Array(SCRATCH_BYTES);
 export interface Gateway {
   readonly renderer: IrcRenderer;
   readonly hub: Hub;
+  /** The session the hub knows this connection by. */
+  readonly session: Session;
   /** The peer's IP address. */
   readonly address: string;
+  /** Whom this connection's bans sent away lately, for the KICK of a kickban (kickban.ts). */
+  readonly kickbans: Kickbans;
   /** Sends lines, CR LF each, to the client. */
   write(lines: string): void;
   /** Hands `frame` to the hub, rendering its answers as `context`'s. */
@@ -72,6 +77,8 @@ export class IrcConnection implements LineProtocol, Gateway {
   readonly #tcp: TcpSession;
   readonly #parts: LineProtocolParts;
   readonly #registration: Registration;
+  /** Made for the first ban this connection gives: most connections never give one. */
+  #kickbans: Kickbans | undefined;
   #pings = 0;
 
   /** Serves one connection, given its parts by the peer. */
@@ -120,6 +127,10 @@ export class IrcConnection implements LineProtocol, Gateway {
       );
       return undefined;
     }
+  }
+
+  get kickbans(): Kickbans {
+    return this.#kickbans ??= new Kickbans();
   }
 
   ping(): void {

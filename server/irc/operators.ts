@@ -123,7 +123,9 @@ export function channelMode(
     }
     const renderer = gateway.renderer;
     renderer.lastError = undefined;
-    gateway.deliver({ type: adding ? "ban" : "unban", target }, context);
+    // A KICK that follows, of whom the ban sent away, gives it its reason (/kickban).
+    if (adding) gateway.kickbans.ban(gateway, room, target, context);
+    else gateway.deliver({ type: "unban", target }, context);
     // Told back as the MODE a server sends, so that the client's own ban list has it (irssi's /unban).
     if (renderer.lastError === undefined) {
       gateway.write(renderer.from(renderer.name!, "MODE", room, adding ? "+b" : "-b", arg));

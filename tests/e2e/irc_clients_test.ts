@@ -8,7 +8,10 @@
  * `/away`, `/names`, `/whois`, and no warning or error in either client.
  * Then both connect over TLS to a server with a password, as the README
  * tells, with a certificate made as it tells: irssi with the server
- * password, WeeChat by SASL.
+ * password, WeeChat by SASL. Last, both keep order as operators with their
+ * own commands: irssi's /ban of a long nick and of a mapped one falls on
+ * that person, and each client's /kickban bans at once, then tells the
+ * room the reason, and its person when they try to come back.
  */
 
 import assert from "node:assert/strict";
@@ -22,6 +25,8 @@ import { missing } from "./_needs.ts";
 import { literal, said, TerminalUser, TODAY_STAMP } from "./_terminal_user.ts";
 import { Tmux } from "./_tmux.ts";
 import { showView } from "./_web_rooms.ts";
+import { TestClient } from "../_test_utils.ts";
+import { nickOf } from "../../server/irc/nicks.ts";
 
 /** The secrets of `--op-file`: carol becomes an operator at the terminal, ann over IRC. */
 const OPERATORS = "carol carol-secret\nann ann-secret\n";
@@ -544,6 +549,141 @@ Deno.test({
         assert.deepEqual(await bea.problems(), [], "WeeChat");
         await ann.quit();
         await bea.quit();
+      });
+    } finally {
+      for (const client of clients) await client[Symbol.asyncDispose]();
+      await tmux.kill();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** Why the test of operators at irssi and WeeChat cannot run here, or `undefined`. */
+const WHY_NOT_OPERATORS = [
+  missing("tmux"),
+  ...(["irssi", "weechat"] as IrcProgram[]).map(ircClientMissing),
+].find((reason) => reason !== undefined);
+
+/** What someone an IRC operator's ban sends away reads after who banned them. */
+function later(operator: string): string {
+  return `; should ${operator} give a reason, you are told it when you try to come back`;
+}
+
+/** What someone banned by `operator` for `reason` is told when they come back. */
+function cannotJoin(operator: string, reason: string): string {
+  return `Cannot join: ${operator} banned you, until an operator lifts it: ${reason}`;
+}
+
+/** The error numerics sent to `nick` among an IRC client's raw lines. */
+function errorsTo(lines: readonly string[], nick: string): string[] {
+  return lines.filter((line) => new RegExp(` [45]\\d\\d ${nick} `).test(line));
+}
+
+/** What `name`, trying to come back to the server on `port`, is told. */
+async function comingBack(port: number, name: string): Promise<string> {
+  await using back = await TestClient.connect(port);
+  await back.send({ type: "hello", version: 2, name });
+  return (await back.next("error")).message;
+}
+
+Deno.test({
+  name: `irssi's and WeeChat's /ban and /kickban fall on whom they name, with the reason${
+    WHY_NOT_OPERATORS === undefined ? "" : ` (ignored: ${WHY_NOT_OPERATORS})`
+  }`,
+  ignore: WHY_NOT_OPERATORS !== undefined,
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "chat-irc-clients-ops-" });
+    const opFile = join(dir, "ops.txt");
+    await Deno.writeTextFile(opFile, "ann ann-secret\nbea bea-secret\n");
+    // The people banned are programs that answer no heartbeat: they are not dropped for it.
+    await using server = serveIrc("--no-web", "--op-file", opFile, "--heartbeat", "600");
+    const port = await server.port();
+    const ircPort = await bannerPort(server, /^ {2}(?:or IRC: )?irc:\/\/127\.0\.0\.1:(\d+)$/m);
+    // Those banned, and bcdefghij: the last 9 letters of abcdefghij, whom irssi's mask named.
+    await using long = await TestClient.join2(port, "abcdefghij");
+    await using innocent = await TestClient.join2(port, "bcdefghij");
+    await using anna = await TestClient.join2(port, "Annä");
+    await using mallory = await TestClient.join2(port, "mallory");
+    await using eve = await TestClient.join2(port, "eve");
+    const tmux = new Tmux("irc-clients-ops");
+    const clients: IrcClient[] = [];
+    try {
+      let ann!: IrcClient;
+      let bea!: IrcClient;
+      await step(t, clients, "ann at irssi and bea at WeeChat become operators", async () => {
+        ann = await IrcClient.start(tmux, "irssi", "ann");
+        clients.push(ann);
+        bea = await IrcClient.start(tmux, "weechat", "bea");
+        clients.push(bea);
+        for (const [client, secret] of [[ann, "ann-secret"], [bea, "bea-secret"]] as const) {
+          await client.connect(ircPort);
+          await client.join("#lobby");
+          await client.enter(`/oper ${client.nick} ${secret}`, secret);
+          await client.waitForLog(/You are now an IRC operator/);
+        }
+        // irssi bans by user and host once it has asked WHO is in the channel.
+        await ann.waitForLog(/Join to #lobby was synced/);
+      });
+
+      await step(
+        t,
+        clients,
+        "irssi's /ban of a long nick bans that person, not whom its last 9 letters name",
+        async () => {
+          await ann.view("#lobby");
+          await ann.enter("/ban abcdefghij");
+          await ann.waitForLine(/ -!- mode\/#lobby \[\+b \*!\*abc\|[0-9a-z]{5}@chat\] by ann$/);
+          assert.equal((await long.next("bye")).reason, `You were banned by ann${later("ann")}`);
+          await innocent.sync();
+          assert.equal(innocent.all("bye").length, 0, "bcdefghij is still here");
+        },
+      );
+
+      await step(t, clients, "irssi's /ban of a name IRC cannot hold bans her", async () => {
+        await ann.enter(`/ban ${nickOf("Annä")}`);
+        await ann.waitForLine(/ -!- mode\/#lobby \[\+b \*!\*Ann\|[0-9a-z]{5}@chat\] by ann$/);
+        assert.equal((await anna.next("bye")).reason, `You were banned by ann${later("ann")}`);
+      });
+
+      await step(
+        t,
+        clients,
+        "irssi's /kickban: mallory goes at once; irssi shows no error, #lobby the reason",
+        async () => {
+          await ann.enter("/kickban mallory go away");
+          assert.equal((await mallory.next("bye")).reason, `You were banned by ann${later("ann")}`);
+          await ann.waitForLine(/ann banned mallory: go away$/);
+          await bea.waitForLine(/ann banned mallory: go away$/);
+          assert.deepEqual(errorsTo(await ann.rawLines(), "ann"), [], "irssi got an error");
+          assert.equal(await comingBack(port, "mallory"), cannotJoin("ann", "go away"));
+        },
+      );
+
+      await step(
+        t,
+        clients,
+        "WeeChat's /kickban: eve goes at once; WeeChat shows no error, #lobby the reason",
+        async () => {
+          await bea.view("#lobby");
+          await bea.enter("/kickban eve not welcome");
+          assert.equal((await eve.next("bye")).reason, `You were banned by bea${later("bea")}`);
+          // WeeChat sends the KICK 2 s after the MODE.
+          await bea.waitForLine(/bea banned eve: not welcome$/);
+          await ann.waitForLine(/bea banned eve: not welcome$/);
+          assert.equal(await comingBack(port, "eve"), cannotJoin("bea", "not welcome"));
+        },
+      );
+
+      await step(t, clients, "irssi's /names ** lists the channels ann is in", async () => {
+        await ann.clear();
+        await ann.enter("/names **");
+        await ann.waitForLine(/ -!- \[Users #lobby\]$/);
+        await ann.waitForLine(/ -!- @ann bcdefghij @bea$/);
+      });
+
+      await step(t, clients, "no warning or error on either client's screens", async () => {
+        assert.deepEqual(await ann.problems(), [], "irssi");
+        assert.deepEqual(await bea.problems(), [], "WeeChat");
       });
     } finally {
       for (const client of clients) await client[Symbol.asyncDispose]();
