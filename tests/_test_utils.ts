@@ -39,10 +39,31 @@ export async function waitUntil(predicate: () => boolean, ms: number, what: stri
   }
 }
 
-/** A loopback port nothing listens on right now. */
+/**
+ * The ports {@linkcode freePort} picks from: below every system's range of
+ * ports handed out for port 0 (32768 up on Linux, 49152 up elsewhere).
+ */
+const FIXED_PORTS = { from: 10_000, to: 32_767 } as const;
+
+/**
+ * A loopback port nothing listens on right now, for a server that must come
+ * back on the same port. It is taken outside the range the system hands out
+ * for port 0: from there, a test running beside this one could be given it
+ * for a server of its own while this one's is down, and that test's clients,
+ * reconnecting to their port, would walk into this one's server (a stranger
+ * called alice joining).
+ */
 export function freePort(): number {
-  using listener = Deno.listen({ hostname: LOOPBACK, port: 0 });
-  return listener.addr.port;
+  for (let tries = 0;; tries++) {
+    const port = FIXED_PORTS.from +
+      Math.floor(Math.random() * (FIXED_PORTS.to - FIXED_PORTS.from + 1));
+    try {
+      using _listener = Deno.listen({ hostname: LOOPBACK, port });
+      return port;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse) || tries === 100) throw error;
+    }
+  }
 }
 
 const encoder = new TextEncoder();
