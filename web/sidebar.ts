@@ -39,62 +39,113 @@ function badge(className: string, text: string, label: string): HTMLSpanElement 
   return element;
 }
 
+/** What a list shows, by key, and the options of its last draw: kept from one draw to the next. */
+interface Drawn<Options> {
+  items: Map<string, HTMLLIElement>;
+  options: Options;
+}
+
+/**
+ * Puts `order` in `list`, moving nothing when it is in place already. An
+ * entry kept from the draw before is the same element: a list drawn again
+ * under the keyboard's focus (the room list comes every few seconds while it
+ * is looked at) keeps it, and a click is never lost to a list redrawn under
+ * the pointer.
+ */
+function place(list: HTMLElement, order: readonly HTMLLIElement[]): void {
+  const children = list.children;
+  const same = order.length === children.length &&
+    order.every((item, index) => children[index] === item);
+  if (same) return;
+  const focused = document.activeElement;
+  const inside = focused instanceof HTMLElement && list.contains(focused) ? focused : undefined;
+  list.replaceChildren(...order);
+  // Moving an element takes the focus away from it: it gets it back if it is still listed.
+  if (inside?.isConnected === true && document.activeElement !== inside) {
+    inside.focus({ preventScroll: true });
+  }
+}
+
+/** The user's views each list shows. */
+const drawnViews = new WeakMap<HTMLElement, Drawn<ViewListOptions>>();
+
+/** A new entry of the view list for view `id`: its button, drawn by {@linkcode renderViews}. */
+function viewItem(list: HTMLElement, id: string): HTMLLIElement {
+  const item = document.createElement("li");
+  item.className = "view-item";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "view-button";
+  button.addEventListener("click", () => drawnViews.get(list)?.options.onPick(id));
+  item.append(button);
+  return item;
+}
+
+/** The button that leaves room `id` (cleaned as `shown`). */
+function partButton(list: HTMLElement, id: string, shown: string): HTMLButtonElement {
+  const part = document.createElement("button");
+  part.type = "button";
+  part.className = "part-button";
+  part.textContent = "×";
+  part.title = `Leave ${shown}`;
+  part.setAttribute("aria-label", `Leave ${shown}`);
+  part.addEventListener("click", () => drawnViews.get(list)?.options.onPart(id));
+  return part;
+}
+
 /**
  * Fills `list` with one `li` per view: a button that shows it, reading its
  * name, its unread count (`.unread`) and, when something there names the
  * user or a person wrote to them, a mark (`.mention-badge`); and for rooms,
- * while the user is in more than one, a button that leaves it.
+ * while the user is in more than one, a button that leaves it. Drawn again,
+ * the entries of the views still there stay the same elements.
  */
 export function renderViews(
   list: HTMLElement,
   views: readonly View[],
   options: ViewListOptions,
 ): void {
+  const before = drawnViews.get(list)?.items;
+  const items = new Map<string, HTMLLIElement>();
   const rooms = views.filter((view) => view.kind === "room").length;
-  const items = views.map((view) => {
-    const item = document.createElement("li");
-    item.className = "view-item";
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "view-button";
+  for (const view of views) {
+    const item = before?.get(view.id) ?? viewItem(list, view.id);
+    items.set(view.id, item);
+    const button = item.querySelector<HTMLButtonElement>(".view-button")!;
     button.dataset.kind = view.kind;
     const id = sanitizeText(view.id);
     button.dataset.view = id;
     const label = isolated(document.createElement("span"), "ltr");
     label.className = "room-label";
     label.textContent = id;
-    button.append(label);
+    const marks: HTMLElement[] = [];
     // A private message is for the user alone: it weighs as a mention.
     const mentioned = view.mentioned || (view.kind === "private" && view.unread > 0);
     if (mentioned) {
       // Read after the view's name, which the button says already: "#dev mentions you".
       const why = view.kind === "private" ? "wrote to you" : "mentions you";
-      button.append(badge("mention-badge", "@", why));
+      marks.push(badge("mention-badge", "@", why));
     }
     if (view.unread > 0) {
       const words = `${view.unread} unread ${view.unread === 1 ? "message" : "messages"}`;
-      button.append(badge(mentioned ? "unread urgent" : "unread", String(view.unread), words));
+      marks.push(badge(mentioned ? "unread urgent" : "unread", String(view.unread), words));
     }
+    button.replaceChildren(label, ...marks);
     item.classList.toggle("has-unread", view.unread > 0);
     if (view.id === options.current) {
       button.setAttribute("aria-current", "true");
       button.title = `You are looking at ${id}`;
-    } else button.title = `Show ${id}`;
-    button.addEventListener("click", () => options.onPick(view.id));
-    item.append(button);
-    if (view.kind === "room" && rooms > 1) {
-      const part = document.createElement("button");
-      part.type = "button";
-      part.className = "part-button";
-      part.textContent = "×";
-      part.title = `Leave ${id}`;
-      part.setAttribute("aria-label", `Leave ${id}`);
-      part.addEventListener("click", () => options.onPart(view.id));
-      item.append(part);
+    } else {
+      button.removeAttribute("aria-current");
+      button.title = `Show ${id}`;
     }
-    return item;
-  });
-  list.replaceChildren(...items);
+    const part = item.querySelector(".part-button");
+    const leaves = view.kind === "room" && rooms > 1;
+    if (leaves && part === null) item.append(partButton(list, view.id, id));
+    else if (!leaves) part?.remove();
+  }
+  drawnViews.set(list, { items, options });
+  place(list, [...items.values()]);
 }
 
 /** Options for {@linkcode renderRooms}. */
@@ -139,21 +190,37 @@ function lockMark(): HTMLSpanElement {
   return mark;
 }
 
+/** The server's rooms each list shows. */
+const drawnRooms = new WeakMap<HTMLElement, Drawn<RoomListOptions>>();
+
+/** A new entry of the room list for `room`: its button, drawn by {@linkcode renderRooms}. */
+function roomItem(list: HTMLElement, room: string): HTMLLIElement {
+  const item = document.createElement("li");
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "room-button";
+  button.addEventListener("click", () => drawnRooms.get(list)?.options.onPick(room));
+  item.append(button);
+  return item;
+}
+
 /**
  * Fills `list` with one `li` holding a button per room of the server: its
  * name, a lock (`.room-locked`) when only operators may enter it, and how
- * many people are in it.
+ * many people are in it. Drawn again, the entries of the rooms still there
+ * stay the same elements.
  */
 export function renderRooms(
   list: HTMLElement,
   rooms: readonly RoomEntry[],
   options: RoomListOptions,
 ): void {
-  const items = rooms.map((room) => {
-    const item = document.createElement("li");
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "room-button";
+  const before = drawnRooms.get(list)?.items;
+  const items = new Map<string, HTMLLIElement>();
+  for (const room of rooms) {
+    const item = before?.get(room.name) ?? roomItem(list, room.name);
+    items.set(room.name, item);
+    const button = item.querySelector<HTMLButtonElement>(".room-button")!;
     const name = sanitizeText(room.name);
     button.dataset.room = name;
     const label = isolated(document.createElement("span"), "ltr");
@@ -164,21 +231,22 @@ export function renderRooms(
     count.textContent = String(room.members);
     count.setAttribute("aria-label", `${room.members} ${room.members === 1 ? "person" : "people"}`);
     const locked = options.locked?.(room.name) === true;
-    button.append(label, ...locked ? [lockMark()] : [], count);
-    if (room.name === options.current) {
-      button.setAttribute("aria-current", "true");
-      button.title = `You are in ${name}`;
-    } else if (options.joined.includes(room.name)) {
-      button.classList.add("joined");
-      button.title = `You are in ${name}: show it`;
-    } else {
-      button.title = locked ? `Join ${name}: only operators may enter it` : `Join ${name}`;
-    }
-    button.addEventListener("click", () => options.onPick(room.name));
-    item.appendChild(button);
-    return item;
-  });
-  list.replaceChildren(...items);
+    button.replaceChildren(label, ...locked ? [lockMark()] : [], count);
+    const current = room.name === options.current;
+    const joined = !current && options.joined.includes(room.name);
+    if (current) button.setAttribute("aria-current", "true");
+    else button.removeAttribute("aria-current");
+    button.classList.toggle("joined", joined);
+    button.title = current
+      ? `You are in ${name}`
+      : joined
+      ? `You are in ${name}: show it`
+      : locked
+      ? `Join ${name}: only operators may enter it`
+      : `Join ${name}`;
+  }
+  drawnRooms.set(list, { items, options });
+  place(list, [...items.values()]);
 }
 
 /** Options for {@linkcode renderMembers}. */
@@ -214,10 +282,7 @@ function presenceMarks(shown: Shown | undefined): HTMLElement[] {
 }
 
 /** What each people list shows, by name and whether it is the user's: kept from one draw to the next. */
-const drawnPeople = new WeakMap<
-  HTMLElement,
-  { items: Map<string, HTMLLIElement>; options: MemberListOptions }
->();
+const drawnPeople = new WeakMap<HTMLElement, Drawn<MemberListOptions>>();
 
 /** A new entry of the people list for `name`: the name, a button unless it is `self`. */
 function personItem(list: HTMLElement, name: string, self: boolean, me: string): HTMLLIElement {
@@ -276,9 +341,5 @@ export function renderMembers(
     items.set(key, item);
   }
   drawnPeople.set(list, { items, options });
-  const order = [...items.values()];
-  const children = list.children;
-  const same = order.length === children.length &&
-    order.every((item, index) => children[index] === item);
-  if (!same) list.replaceChildren(...order);
+  place(list, [...items.values()]);
 }
