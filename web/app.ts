@@ -33,6 +33,14 @@ ui.nameForm.addEventListener("submit", (event) => {
   client.submitName(name, ui.passwordRow.hidden ? undefined : ui.passwordInput.value);
 });
 
+// Pressing Send (or the paperclip) leaves the focus where it was: in the message box, a phone's
+// keyboard stays up for the next line, and does not come up when it was down.
+ui.composer.addEventListener("mousedown", (event) => {
+  if (event.target instanceof Element && event.target.closest("button") !== null) {
+    event.preventDefault();
+  }
+});
+
 ui.composer.addEventListener("submit", (event) => {
   event.preventDefault();
   client.sendLine();

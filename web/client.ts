@@ -31,7 +31,7 @@ import { sanitizeText } from "../core/sanitize.ts";
 import type { FileRef, ServerFrame } from "../protocol.ts";
 import { Alerts } from "./alerts.ts";
 import { safeFileUrl } from "./attachment.ts";
-import { bindComposerKeys, fitToText } from "./composer.ts";
+import { bindComposerKeys, fitToText, TOUCH_MEDIA } from "./composer.ts";
 import { Connection, type ConnectionState, pageOrigin, socketUrl } from "./connection.ts";
 import { Drafts, type InputHistory } from "./input.ts";
 import { Joining } from "./joining.ts";
@@ -102,6 +102,12 @@ export class WebClient {
   readonly #readOnReturn = new Set<string>();
   /** Whether the window is narrow enough for the sidebar to be a drawer. */
   readonly #drawer: MediaQueryList = matchMedia(DRAWER_MEDIA);
+  /**
+   * Whether the user last touched the screen (or a pen did), rather than
+   * pressing a key or clicking: until they do either, whether the device is
+   * a touch screen without a mouse.
+   */
+  #touching = matchMedia(TOUCH_MEDIA).matches;
   /** Whether the page listens for being left, as it does while lines wait for the server. */
   #guardsLeaving = false;
   /** Has the browser ask before the page goes while lines it has not sent would go with it. */
@@ -154,8 +160,16 @@ export class WebClient {
       share: (file) => this.#apply(this.#chat.share(file)),
       tell: (message, error) => this.#show([error ? errorLine(message) : notice([message])]),
       elsewhere: () => this.#elsewhere(),
+      focus: () => this.focusInput(),
     });
     this.#drawer.addEventListener("change", () => this.#coverBehindDrawer());
+    // Seen before anything the press does, so that it knows how the user works.
+    document.addEventListener("pointerdown", (event) => {
+      this.#touching = event.pointerType !== "mouse";
+    }, { capture: true, passive: true });
+    document.addEventListener("keydown", () => {
+      this.#touching = false;
+    }, { capture: true });
   }
 
   /** Connects, joining under the remembered name if there is a valid one, else asking. */
@@ -306,11 +320,26 @@ export class WebClient {
       this.#ui.app.classList.contains("sidebar-open");
   }
 
-  /** Puts the keyboard in the message box, or the name box while it is shown. */
+  /**
+   * Puts the keyboard in the message box, or the name box while it is
+   * shown. After a touch it leaves the message box alone, as its focus
+   * raises the on-screen keyboard over half the log: a tap on the box is
+   * what raises it. The focus then goes to the log if it was on nothing or
+   * on what is going out of sight (the drawer's buttons, the new messages
+   * button).
+   */
   focusInput(): void {
     const ui = this.#ui;
-    if (!ui.nameScreen.hidden) ui.nameInput.focus();
-    else if (!ui.app.classList.contains("sidebar-open")) ui.input.focus({ preventScroll: true });
+    if (!ui.nameScreen.hidden) return ui.nameInput.focus();
+    if (ui.app.classList.contains("sidebar-open")) return;
+    if (!this.#touching) return ui.input.focus({ preventScroll: true });
+    const focused = document.activeElement;
+    if (
+      focused === null || focused === document.body || ui.sidebar.contains(focused) ||
+      focused === ui.newMessages
+    ) {
+      this.#logs.shown.element.focus({ preventScroll: true });
+    }
   }
 
   /**

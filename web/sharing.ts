@@ -51,6 +51,8 @@ export interface SharingHooks {
    * another than the page's own: files are not shared from here then.
    */
   elsewhere(): string | undefined;
+  /** Puts the keyboard back in the message box, as after any click of the page. */
+  focus(): void;
 }
 
 /** One file waiting for its turn, or being uploaded. */
@@ -97,7 +99,7 @@ export class FileSharing {
       // Cleared, so that choosing the same file again is a change again.
       picker.value = "";
       this.add(files);
-      input.focus({ preventScroll: true });
+      hooks.focus();
     });
     input.addEventListener("paste", (event) => this.#paste(event));
     document.addEventListener("dragenter", (event) => this.#dragEnter(event));
@@ -180,7 +182,7 @@ export class FileSharing {
     const queued: Queued = { file, row, bar, percent, upload: undefined, cancelled: false };
     cancel.addEventListener("click", () => {
       this.#cancel(queued);
-      this.#elements.input.focus({ preventScroll: true });
+      this.#hooks.focus();
     });
     this.#elements.uploads.append(row);
     this.#elements.uploads.hidden = false;
@@ -299,7 +301,7 @@ export class FileSharing {
     if (!carriesFiles(event.dataTransfer)) return;
     event.preventDefault();
     this.add([...event.dataTransfer?.files ?? []]);
-    this.#elements.input.focus({ preventScroll: true });
+    this.#hooks.focus();
   }
 }
 

@@ -1,14 +1,25 @@
 /**
- * The page on a phone: the drawer opened with Enter, animated, has the
- * keyboard's focus on its first room. The real page runs in Chromium, as a
- * phone with a touch screen, against a real server; the others are protocol
- * clients.
+ * The page on a phone: a tap (on a room, beside the drawer, on its button,
+ * on "new messages") leaves the message box, and so the on-screen keyboard,
+ * alone, and a tap on Send keeps it up; the drawer opened with Enter,
+ * animated, has the keyboard's focus on its first room. The real page runs
+ * in Chromium, as a phone with a touch screen, against a real server; the
+ * others are protocol clients.
  */
 
 import assert from "node:assert/strict";
+import type { Locator, Page } from "./_playwright.ts";
 import { startServer } from "../../server.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
-import { type BrowserOptions, ChatBrowser, exactly, joinAs, pageUrl, say } from "./_browser.ts";
+import {
+  type BrowserOptions,
+  ChatBrowser,
+  exactly,
+  joinAs,
+  pageUrl,
+  say,
+  waitForLine,
+} from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { says, settles, viewButton } from "./_web_rooms.ts";
 
@@ -18,6 +29,89 @@ const PHONE: BrowserOptions = {
   deviceScaleFactor: 2,
   mobile: true,
 };
+
+/** Whether the message box has the focus: on a phone, whether its keyboard is up. */
+function typing(page: Page): Promise<boolean> {
+  return page.locator("#message-input").evaluate((box) => box.matches(":focus"));
+}
+
+/** Opens the drawer with a tap on its button. */
+async function tapOpen(page: Page): Promise<void> {
+  await page.locator("#sidebar-toggle").tap();
+  await page.locator("#sidebar").waitFor();
+}
+
+/**
+ * Scrolls `log` to `top`, as the reader would, and waits until the page
+ * heard of it: only then does it know the reader left the newest line.
+ */
+function scrollLog(log: Locator, top: number): Promise<void> {
+  return log.evaluate((log, top) =>
+    new Promise<void>((resolve) => {
+      // Heard after the page's own listener, which came with the log.
+      log.addEventListener("scroll", () => resolve(), { once: true });
+      log.scrollTop = top;
+    }), top);
+}
+
+testWith(
+  ["chromium"],
+  "web page (phone): taps leave the keyboard down but on the message box, and Send keeps it up",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    await using browser = await ChatBrowser.launch(PHONE);
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    await say(page, "/join #dev");
+    await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
+    await page.locator("#message-input").blur();
+
+    // A room picked in the drawer.
+    await tapOpen(page);
+    await viewButton(page, "#lobby").tap();
+    await page.locator("#room-name", { hasText: exactly("#lobby") }).waitFor();
+    await page.locator("#sidebar").waitFor({ state: "hidden" });
+    assert.equal(await typing(page), false, "a room picked raised the keyboard");
+    // Beside the drawer, and its own button, close it.
+    await tapOpen(page);
+    await page.locator("#backdrop").tap({ position: { x: 350, y: 400 } });
+    await page.locator("#sidebar").waitFor({ state: "hidden" });
+    assert.equal(await typing(page), false, "a tap beside the drawer raised the keyboard");
+    await tapOpen(page);
+    await page.locator("#sidebar-toggle").tap();
+    await page.locator("#sidebar").waitFor({ state: "hidden" });
+    assert.equal(await typing(page), false, "the drawer's button raised the keyboard");
+
+    // "New messages" scrolls down, and that is all it does.
+    for (let i = 1; i <= 40; i++) await says(bob, `line ${i}`);
+    await waitForLine(page, "message", /line 40$/);
+    await scrollLog(page.locator("#log .log"), 0);
+    await says(bob, "something new");
+    await page.locator("#new-messages").tap();
+    await page.locator("#new-messages").waitFor({ state: "hidden" });
+    assert.equal(await typing(page), false, "the new messages button raised the keyboard");
+
+    // The box itself takes a tap, and Send keeps it: the keyboard stays up for the next line.
+    await page.locator("#message-input").tap();
+    assert.equal(await typing(page), true, "a tap on the box did not focus it");
+    await page.locator("#message-input").fill("sent with a tap");
+    await page.locator("#send").tap();
+    await bob.next("message", (frame) => frame.text === "sent with a tap");
+    assert.equal(await page.locator("#message-input").inputValue(), "");
+    assert.equal(await typing(page), true, "Send took the box's focus");
+
+    // With a keyboard plugged in, a key pressed anywhere still goes to the box.
+    await tapOpen(page);
+    await viewButton(page, "#dev").tap();
+    await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
+    assert.equal(await typing(page), false);
+    await page.keyboard.press("h");
+    await settles(() => page.locator("#message-input").inputValue(), "h", "the box");
+    assert.equal(await typing(page), true);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
 
 testWith(
   ["chromium"],
