@@ -5,7 +5,8 @@
  * The log of one view (a room, or private messages with someone): appends
  * lines, follows the newest one while the reader is at the bottom, and
  * otherwise offers a "new messages" button that scrolls down. A log keeps
- * its scroll position while another view is shown in its place.
+ * its scroll position while another view is shown in its place, and the
+ * line read down to in view as it changes height (a phone's keyboard).
  *
  * @module
  */
@@ -34,6 +35,8 @@ export class LogView {
   #lastTop = 0;
   /** Where the reader had scrolled when the log was last taken off the page. */
   #savedTop = 0;
+  /** How far down the log the reader sees, from its top: what stays in view as it changes height. */
+  #bottom = 0;
   #unseen = 0;
   #unseenMessages = 0;
 
@@ -59,13 +62,34 @@ export class LogView {
         this.#clearMarker();
       } else if (top < this.#lastTop) this.#stick = false;
       this.#lastTop = top;
+      this.#bottom = top + log.clientHeight;
     }, { passive: true });
-    // The log shrinks when a phone's keyboard opens: keep the newest line in view.
-    new ResizeObserver(() => this.#pin()).observe(log);
+    // The log shrinks when a phone's keyboard opens, and grows back when it closes.
+    new ResizeObserver(() => this.#resized()).observe(log);
     // A picture takes its height only once loaded (or failed), after the log went to the
     // bottom: the newest line stays in view if it was.
     log.addEventListener("load", () => this.#pin(), { capture: true });
     log.addEventListener("error", () => this.#pin(), { capture: true });
+  }
+
+  /**
+   * Keeps the bottom of what the reader sees in view as the log changes
+   * height: the newest line if they follow it, else the line they had read
+   * down to, which a phone's keyboard would cover. The browser may have
+   * moved the log already (a log grown past its end), so the bottom is the
+   * one the reader last saw, not the one now.
+   */
+  #resized(): void {
+    if (!this.#shown) return;
+    if (this.#stick) return this.#pin();
+    const height = this.#log.clientHeight;
+    if (height > 0) this.#scrollTo(this.#bottom - height);
+  }
+
+  /** Scrolls the log to `top`, a place the reader chose or was brought to. */
+  #scrollTo(top: number): void {
+    this.#log.scrollTop = top;
+    this.#bottom = this.#log.scrollTop + this.#log.clientHeight;
   }
 
   /** Keeps the newest line in view while the reader follows it. */
@@ -96,7 +120,7 @@ export class LogView {
     if (!this.#shown) frame.replaceChildren(this.#log);
     this.#shown = true;
     if (this.#stick) this.#log.scrollTop = this.#log.scrollHeight;
-    else this.#log.scrollTop = this.#savedTop;
+    else this.#scrollTo(this.#savedTop);
     this.#showMarker();
   }
 
@@ -143,7 +167,7 @@ export class LogView {
     // The log is positioned, so the offsets of its lines are from its top.
     const top = element.offsetTop;
     if (top >= this.#log.scrollTop) return;
-    this.#log.scrollTop = top;
+    this.#scrollTo(top);
     this.#stick = this.#atBottom();
   }
 

@@ -1,10 +1,12 @@
 /**
  * The page on a phone: a tap (on a room, beside the drawer, on its button,
  * on "new messages") leaves the message box, and so the on-screen keyboard,
- * alone, and a tap on Send keeps it up; the drawer opened with Enter,
- * animated, has the keyboard's focus on its first room. The real page runs
- * in Chromium, as a phone with a touch screen, against a real server; the
- * others are protocol clients.
+ * alone, and a tap on Send keeps it up; the line read down to stays in view
+ * as the keyboard opens and closes; the drawer opened with Enter, animated,
+ * has the keyboard's focus on its first room. The real page runs in
+ * Chromium, as a phone with a touch screen, against a real server; the
+ * others are protocol clients. The keyboard is played by making the page
+ * shorter, as a phone's is when its keyboard opens.
  */
 
 import assert from "node:assert/strict";
@@ -16,11 +18,15 @@ import {
   ChatBrowser,
   exactly,
   joinAs,
+  logLine,
   pageUrl,
   say,
+  screenshot,
+  WAIT_MS,
   waitForLine,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
+import { waitFor } from "./_tmux.ts";
 import { says, settles, viewButton } from "./_web_rooms.ts";
 
 /** A phone held upright, with a touch screen. */
@@ -29,6 +35,9 @@ const PHONE: BrowserOptions = {
   deviceScaleFactor: 2,
   mobile: true,
 };
+
+/** The phone's page with its on-screen keyboard up: what is left of its height. */
+const KEYBOARD_UP = { width: 390, height: 450 };
 
 /** Whether the message box has the focus: on a phone, whether its keyboard is up. */
 function typing(page: Page): Promise<boolean> {
@@ -52,6 +61,14 @@ function scrollLog(log: Locator, top: number): Promise<void> {
       log.addEventListener("scroll", () => resolve(), { once: true });
       log.scrollTop = top;
     }), top);
+}
+
+/** Where `element` is drawn, from the top of the page, in CSS pixels. */
+function rows(element: Locator): Promise<{ top: number; bottom: number }> {
+  return element.evaluate((element) => {
+    const { top, bottom } = element.getBoundingClientRect();
+    return { top, bottom };
+  });
 }
 
 testWith(
@@ -109,6 +126,56 @@ testWith(
     await page.keyboard.press("h");
     await settles(() => page.locator("#message-input").inputValue(), "h", "the box");
     assert.equal(await typing(page), true);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page (phone): the line read down to stays in view as the keyboard opens and closes",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    await using browser = await ChatBrowser.launch(PHONE);
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    for (let i = 1; i <= 80; i++) await says(bob, `message ${i}`);
+    await waitForLine(page, "message", /message 80$/);
+    const log = page.locator("#log .log");
+    const line = (n: number) => logLine(page, "message", new RegExp(`message ${n}$`));
+    /** How far the bottom of line `n` is above the bottom of the log: 0 when it is the last seen. */
+    const above = async (n: number) => (await rows(log)).bottom - (await rows(line(n))).bottom;
+    /** Scrolls the log, as the reader would, until line `n` is the last seen. */
+    const readTo = async (n: number) => {
+      const top = await line(n).evaluate((line) =>
+        line.offsetTop + line.offsetHeight - line.parentElement!.clientHeight
+      );
+      await scrollLog(log, top);
+      await waitFor(() => above(n), (gap) => Math.abs(gap) < 1, WAIT_MS, (gap) => `${gap}`);
+    };
+    /** Waits until line `n` is the last seen, or at most `most` pixels above the log's bottom. */
+    const lastSeen = (n: number, most = 1) =>
+      waitFor(
+        () => above(n),
+        (gap) => gap > -1 && gap < most,
+        WAIT_MS,
+        (gap) => `for message ${n} to end ${most} px above the log's bottom at most; it is ${gap}`,
+      );
+
+    await readTo(57);
+    await page.setViewportSize(KEYBOARD_UP);
+    await waitFor(() => rows(log), ({ bottom }) => bottom < 400, WAIT_MS, (at) => `${at.bottom}`);
+    await lastSeen(57);
+    await screenshot(page, "web-phone-keyboard-up.png");
+    await page.setViewportSize(PHONE.viewport!);
+    await lastSeen(57);
+
+    // Near the end too, where the log grows past its end.
+    await page.setViewportSize(KEYBOARD_UP);
+    await readTo(75);
+    await page.setViewportSize(PHONE.viewport!);
+    await lastSeen(75, (await rows(log)).bottom);
+    assert.ok(await page.locator("#new-messages").isHidden());
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
