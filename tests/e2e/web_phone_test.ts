@@ -2,11 +2,12 @@
  * The page on a phone: a tap (on a room, beside the drawer, on its button,
  * on "new messages") leaves the message box, and so the on-screen keyboard,
  * alone, and a tap on Send keeps it up; the line read down to stays in view
- * as the keyboard opens and closes; the drawer opened with Enter, animated,
- * has the keyboard's focus on its first room. The real page runs in
- * Chromium, as a phone with a touch screen, against a real server; the
- * others are protocol clients. The keyboard is played by making the page
- * shorter, as a phone's is when its keyboard opens.
+ * as the keyboard opens and closes; the header shows a long room's name
+ * whole, connected or not; the drawer opened with Enter, animated, has the
+ * keyboard's focus on its first room. The real page runs in Chromium, as a
+ * phone with a touch screen, against a real server; the others are protocol
+ * clients. The keyboard is played by making the page shorter, as a phone's
+ * is when its keyboard opens.
  */
 
 import assert from "node:assert/strict";
@@ -24,6 +25,7 @@ import {
   screenshot,
   WAIT_MS,
   waitForLine,
+  waitForStatus,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
@@ -177,6 +179,57 @@ testWith(
     await lastSeen(75, (await rows(log)).bottom);
     assert.ok(await page.locator("#new-messages").isHidden());
     assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+/** The longest name a room may have. */
+const LONG_ROOM = "#engineering-backend-infra-oncal";
+
+testWith(
+  ["chromium"],
+  "web page (phone): the header shows a long room name whole, connected or reconnecting",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using browser = await ChatBrowser.launch(PHONE);
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    const header = page.locator(".topbar");
+    const name = page.locator("#room-name");
+    /** Checks that the header shows the room's name whole, clear of the status. */
+    const whole = async (room: string) => {
+      await page.locator("#room-name", { hasText: exactly(room) }).waitFor();
+      const drawn = await name.evaluate((name) => ({
+        shown: name.clientWidth,
+        whole: name.scrollWidth,
+        right: name.getBoundingClientRect().right,
+      }));
+      assert.ok(drawn.whole <= drawn.shown, `${room} is cut: ${JSON.stringify(drawn)}`);
+      const status = await page.locator(".connection").boundingBox();
+      const box = await name.boundingBox();
+      const overlap = box!.y < status!.y + status!.height && status!.y < box!.y + box!.height &&
+        box!.x < status!.x + status!.width && status!.x < box!.x + box!.width;
+      assert.equal(overlap, false, `${room} runs under the status`);
+      assert.ok((await rows(name)).bottom <= (await rows(header)).bottom, `${room} spills`);
+    };
+    await say(page, `/join ${LONG_ROOM}`);
+    await whole(LONG_ROOM);
+    await screenshot(page, "web-phone-long-room.png");
+    await say(page, "/join #games-and-puzzles");
+    await whole("#games-and-puzzles");
+
+    await server.close();
+    await waitForStatus(page, /^Reconnecting in \d+ s$/);
+    await whole("#games-and-puzzles");
+    // The status and its button give the name the header's width: it keeps to one row.
+    const tops = await name.evaluate((name) => {
+      const range = name.ownerDocument.createRange();
+      range.selectNodeContents(name);
+      return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+    });
+    assert.equal(tops, 1, "the name is broken over rows beside the status");
+    assert.ok(await page.locator("#retry").isVisible(), "no Retry now");
+    await screenshot(page, "web-phone-reconnecting.png");
+    assert.deepEqual(browser.unexpectedProblems([/^console error: WebSocket connection to/]), []);
   },
 );
 
