@@ -224,3 +224,55 @@ for (const { name: size, options } of SIZES) {
     },
   );
 }
+
+/** Rooms whose names fill a row of the sidebar. */
+const LONG_ROOMS = ["#room-10-abcdefghijklmn", "#room-11-abcdefghijklmno", "#quarterly-numbers"];
+
+for (const { name: size, options } of SIZES) {
+  testWith(
+    ["chromium"],
+    `web page (${size}): rooms with unread messages and mentions keep their names whole`,
+    async () => {
+      await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+      await using ann = await TestClient.join2(
+        server.addr.port,
+        "ann",
+        LONG_ROOMS.map((room) => ({ room })),
+      );
+      await using browser = await ChatBrowser.launch(options);
+      const page = await browser.open(pageUrl(server.webAddr!.port));
+      await joinAs(page, "bob");
+      for (const room of LONG_ROOMS) {
+        await say(page, `/join ${room}`);
+        await page.locator("#room-name", { hasText: exactly(room) }).waitFor();
+      }
+      await say(page, "/switch #lobby");
+      await page.locator("#room-name", { hasText: exactly("#lobby") }).waitFor();
+      await says(ann, "bob: look at this", LONG_ROOMS[0]);
+      for (let i = 1; i <= 12; i++) await says(ann, `news ${i}`, LONG_ROOMS[1]);
+      await openSidebar(page);
+      await page.locator(`#views [data-view="${LONG_ROOMS[0]}"] .mention-badge`).waitFor();
+      await page.locator(`#views [data-view="${LONG_ROOMS[1]}"] .unread`, {
+        hasText: exactly("12"),
+      }).waitFor();
+      await page.locator(`#rooms [data-room="${LONG_ROOMS[2]}"]`).waitFor();
+      await screenshot(page, `web-unread-rooms-${size}.png`);
+
+      for (const list of ["#views", "#rooms"]) {
+        for (const room of LONG_ROOMS) {
+          const label = page.locator(
+            `${list} [data-${list === "#views" ? "view" : "room"}="${room}"]`,
+          )
+            .locator(".room-label");
+          assert.equal(await label.textContent(), room);
+          const drawn = await widths(label);
+          assert.ok(
+            drawn.whole <= drawn.shown,
+            `${list}: ${room} is cut: ${JSON.stringify(drawn)}`,
+          );
+        }
+      }
+      assert.deepEqual(browser.unexpectedProblems(), []);
+    },
+  );
+}
