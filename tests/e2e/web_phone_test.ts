@@ -3,11 +3,12 @@
  * on "new messages") leaves the message box, and so the on-screen keyboard,
  * alone, and a tap on Send keeps it up; the line read down to stays in view
  * as the keyboard opens and closes; the header shows a long room's name
- * whole, connected or not; the drawer opened with Enter, animated, has the
- * keyboard's focus on its first room. The real page runs in Chromium, as a
- * phone with a touch screen, against a real server; the others are protocol
- * clients. The keyboard is played by making the page shorter, as a phone's
- * is when its keyboard opens.
+ * whole, connected or not; the people list wraps long names and away
+ * reasons; the drawer opened with Enter, animated, has the keyboard's focus
+ * on its first room. The real page runs in Chromium, as a phone with a
+ * touch screen, against a real server; the others are protocol clients. The
+ * keyboard is played by making the page shorter, as a phone's is when its
+ * keyboard opens.
  */
 
 import assert from "node:assert/strict";
@@ -230,6 +231,50 @@ testWith(
     assert.ok(await page.locator("#retry").isVisible(), "no Retry now");
     await screenshot(page, "web-phone-reconnecting.png");
     assert.deepEqual(browser.unexpectedProblems([/^console error: WebSocket connection to/]), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page (phone): long names and away reasons wrap in the people list rather than being cut",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const long = "Maximilian_Bartholomew_Q";
+    const reason = "lunch with the whole team at the place down the road";
+    await using max = await TestClient.join2(server.addr.port, long);
+    await max.send({ type: "away", reason });
+    await max.next("away");
+    await using browser = await ChatBrowser.launch(PHONE);
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    await tapOpen(page);
+    const row = page.locator(`#members li[data-name="${long}"]`);
+    const status = row.locator(".presence", { hasText: exactly(`away: ${reason}`) });
+    await status.waitFor();
+    const cut: [string, Locator][] = [["name", row.locator(".member-name")], ["status", status]];
+    for (const [what, element] of cut) {
+      const drawn = await element.evaluate((element) => ({
+        shown: element.clientWidth,
+        whole: element.scrollWidth,
+      }));
+      assert.ok(drawn.whole <= drawn.shown, `the ${what} is cut: ${JSON.stringify(drawn)}`);
+    }
+    // Their further rows start where their first do, after the name's dot.
+    const starts = (element: Locator) =>
+      element.evaluate((element) => {
+        const range = element.ownerDocument.createRange();
+        range.selectNodeContents(element);
+        return [...range.getClientRects()].map((rect) => Math.round(rect.left));
+      });
+    const name = await starts(row.locator(".member-name bdi"));
+    assert.ok(name.length > 1, "the long name fits on one row: make it longer");
+    assert.equal(new Set(name).size, 1, `the name's rows start at ${name}`);
+    const words = await starts(status);
+    assert.ok(words.length > 1, "the reason fits on one row: make it longer");
+    assert.equal(new Set(words).size, 1, `the reason's rows start at ${words}`);
+    assert.deepEqual([...new Set(words)], [...new Set(name)]);
+    await screenshot(page, "web-phone-people.png");
+    assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
 
