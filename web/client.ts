@@ -93,6 +93,8 @@ export class WebClient {
   #quietWho = 0;
   #whoTimer: ReturnType<typeof setTimeout> | undefined;
   #outageNoted = false;
+  /** The room the user just left, while the line that says so is drawn: it offers to join again. */
+  #leaving: string | undefined;
   /** Why the server sent the page away for good (a kick, a ban), until the user joins again. */
   #dismissed: string | undefined;
   /** The log lines showing lines still being sent, by client message id. */
@@ -400,10 +402,11 @@ export class WebClient {
    * Draws `line` for the log; a shared file's links carry the token when
    * downloads need it, and lead to the server the page is on. Pictures of
    * another server than the page's own are not shown in it (its policy
-   * loads pictures of its own origin only): they are links too.
+   * loads pictures of its own origin only): they are links too. The line
+   * that says the user left a room has a button that joins it again.
    */
   #draw(line: Line): HTMLDivElement {
-    return drawLine(line, this.#chat.roster.me, {
+    const element = drawLine(line, this.#chat.roster.me, {
       fileHref: (file: FileRef) => {
         const url = safeFileUrl(file);
         const place = this.#chat.files.place;
@@ -413,6 +416,18 @@ export class WebClient {
       },
       pictures: this.#elsewhere() === undefined,
     });
+    // "You left #dev": one tap (the ×, a /part) is undone by one more.
+    const left = this.#leaving;
+    if (left !== undefined && line.kind === "notice") {
+      const again = document.createElement("button");
+      again.type = "button";
+      again.className = "link-button rejoin";
+      again.textContent = "Join again";
+      again.setAttribute("aria-label", `Join ${sanitizeText(left)} again`);
+      again.addEventListener("click", () => this.joinRoom(left));
+      element.append(" ", again);
+    }
+    return element;
   }
 
   #showStatus(): void {
@@ -526,7 +541,9 @@ export class WebClient {
       this.#drafts.renamed(frame.from, frame.to);
     }
     const about = this.#page.people.take(frame, Date.now());
+    this.#leaving = frame.type === "parted" ? frame.room : undefined;
     this.#apply(this.#chat.receive(frame, performance.now()), quietRooms || quietWho);
+    this.#leaving = undefined;
     // A goodbye that does not invite the page back (a kick, a ban, the user's /quit): it stays
     // away, saying why, until the user asks to join again.
     if (frame.type === "bye" && !frame.retry) this.#sentAway(frame.reason);

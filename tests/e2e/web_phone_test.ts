@@ -4,11 +4,12 @@
  * alone, and a tap on Send keeps it up; the line read down to stays in view
  * as the keyboard opens and closes; the header shows a long room's name
  * whole, connected or not; the people list wraps long names and away
- * reasons; the drawer opened with Enter, animated, has the keyboard's focus
- * on its first room. The real page runs in Chromium, as a phone with a
- * touch screen, against a real server; the others are protocol clients. The
- * keyboard is played by making the page shorter, as a phone's is when its
- * keyboard opens.
+ * reasons; the × that leaves a room is a finger's size, and the line that
+ * says so joins it again; the drawer opened with Enter, animated, has the
+ * keyboard's focus on its first room. The real page runs in Chromium, as a
+ * phone with a touch screen, against a real server; the others are protocol
+ * clients. The keyboard is played by making the page shorter, as a phone's
+ * is when its keyboard opens.
  */
 
 import assert from "node:assert/strict";
@@ -274,6 +275,34 @@ testWith(
     assert.equal(new Set(words).size, 1, `the reason's rows start at ${words}`);
     assert.deepEqual([...new Set(words)], [...new Set(name)]);
     await screenshot(page, "web-phone-people.png");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page (phone): the × is a finger's size, and the line saying a room was left joins it again",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using browser = await ChatBrowser.launch(PHONE);
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    await say(page, "/join #dev");
+    await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
+    await tapOpen(page);
+    const leave = page.locator('#views .part-button[aria-label="Leave #dev"]');
+    const box = (await leave.boundingBox())!;
+    assert.ok(box.width >= 44 && box.height >= 44, `the × is ${box.width}×${box.height}`);
+    await leave.tap();
+    await viewButton(page, "#dev").waitFor({ state: "detached" });
+    const left = await waitForLine(page, "notice", "You left #dev");
+    const again = left.locator("button.rejoin", { hasText: exactly("Join again") });
+    assert.equal(await again.getAttribute("aria-label"), "Join #dev again");
+    await screenshot(page, "web-phone-left.png");
+    await again.tap();
+    await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
+    await viewButton(page, "#dev").waitFor({ state: "attached" });
+    assert.equal(await typing(page), false, "joining again raised the keyboard");
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
