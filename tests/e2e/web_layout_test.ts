@@ -42,6 +42,7 @@ interface BrowserRange {
   setStart(node: unknown, offset: number): void;
   setEnd(node: unknown, offset: number): void;
   getBoundingClientRect(): Span;
+  getClientRects(): Iterable<Span>;
 }
 
 /** The two sizes the header is looked at. */
@@ -271,6 +272,59 @@ for (const { name: size, options } of SIZES) {
             `${list}: ${room} is cut: ${JSON.stringify(drawn)}`,
           );
         }
+      }
+      assert.deepEqual(browser.unexpectedProblems(), []);
+    },
+  );
+}
+
+/** Where the rows of `element`'s text begin, from the left, in CSS pixels. */
+function rowStarts(element: Locator): Promise<number[]> {
+  return element.evaluate((element) => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    return [...range.getClientRects()].map((rect) => Math.round(rect.left));
+  });
+}
+
+/** The widths `/help` is looked at, a phone's first. */
+const HELP_SIZES: readonly { name: string; options: BrowserOptions }[] = [
+  SIZES[1]!,
+  { name: "768", options: { viewport: { width: 768, height: 800 } } },
+  SIZES[0]!,
+];
+
+for (const { name: size, options } of HELP_SIZES) {
+  testWith(
+    ["chromium"],
+    `web page (${size}): /help keeps its descriptions in a column, their rows under their first`,
+    async () => {
+      await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+      await using browser = await ChatBrowser.launch(options);
+      const page = await browser.open(pageUrl(server.webAddr!.port));
+      await joinAs(page, "bob");
+      await say(page, "/help");
+      await waitForLine(page, "notice", "/ignores");
+      await screenshot(page, `web-help-${size}.png`);
+
+      const lines = await page.locator("#log .line.help").all();
+      assert.ok(lines.length > 20, `${lines.length} help lines`);
+      const columns = new Set<number>();
+      let wrapped = 0;
+      for (const line of lines) {
+        const usage = await rowStarts(line.locator(".usage"));
+        const words = await rowStarts(line.locator(".description"));
+        const what = `${await line.textContent()}: ${usage} and ${words}`;
+        assert.equal(new Set(usage).size, 1, `the command's rows start apart: ${what}`);
+        assert.equal(new Set(words).size, 1, `the description's rows start apart: ${what}`);
+        if (words.length > 1) wrapped++;
+        if (size === "phone") assert.ok(words[0]! > usage[0]!, `not indented: ${what}`);
+        else assert.ok(words[0]! > usage[0]! + 100, `not beside the command: ${what}`);
+        columns.add(words[0]!);
+      }
+      assert.equal(columns.size, 1, `the descriptions start at ${[...columns]}`);
+      if (size !== "desktop") {
+        assert.ok(wrapped > 0, "no description wraps: look at a narrower page");
       }
       assert.deepEqual(browser.unexpectedProblems(), []);
     },
