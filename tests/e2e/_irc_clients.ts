@@ -94,9 +94,15 @@ const PROBLEM = new RegExp(
  * WeeChat's settings for `nick`, as commands: no logo, the server's messages
  * in a buffer of their own rather than merged with WeeChat's, no list of
  * buffers on the left (it would start every screen line; the nick list
- * stays), and logs written at once, for {@linkcode IrcClient.problems}.
+ * stays), logs written at once, for {@linkcode IrcClient.problems}, and
+ * lines sent as they are typed: WeeChat's own pacing (2 s between lines)
+ * spares busy public networks, and here it only made every step wait.
+ * WeeChat 4 replaced the two pacing options with one, in milliseconds.
  */
 function weechatSettings(nick: string): string {
+  const antiFloodOff = (WEECHAT_MAJOR ?? 4) >= 4
+    ? ["irc.server_default.anti_flood 0"]
+    : ["irc.server_default.anti_flood_prio_high 0", "irc.server_default.anti_flood_prio_low 0"];
   return [
     "weechat.startup.display_logo off",
     "weechat.startup.display_version off",
@@ -106,6 +112,7 @@ function weechatSettings(nick: string): string {
     `irc.server_default.realname ${nick}`,
     "buflist.look.enabled off",
     "logger.file.flush_delay 0",
+    ...antiFloodOff,
   ].map((setting) => `/set ${setting}`).join(";");
 }
 
@@ -220,7 +227,9 @@ export class IrcClient implements AsyncDisposable {
   /**
    * Writes irssi's configuration: no settings left to initialise on the
    * first run, seconds in stamps, the time the server gives a message
-   * (`server-time`) rather than the time it arrived, and a log of everything.
+   * (`server-time`) rather than the time it arrived, a log of everything,
+   * and no pacing of lines sent: irssi holds all but 5 at a time for 2.2 s
+   * each, which spares public networks and here only made every step wait.
    */
   async #prepareIrssi(): Promise<string> {
     const nick = this.nick;
@@ -235,6 +244,7 @@ export class IrcClient implements AsyncDisposable {
     log_timestamp = "%H:%M:%S ";
   };
   "fe-text" = { show_server_time = "yes"; };
+  "irc/core" = { cmd_queue_speed = "0msec"; cmds_max_at_once = "1000"; };
 };
 logs = {
   "${join(this.home, "all.log")}" = {
