@@ -1,14 +1,24 @@
 /**
  * Drives the web client in a real Chromium through playwright-core. Each
- * browser gets a fresh profile in a temporary folder, may load nothing but
- * 127.0.0.1, and records what went wrong on its pages (console errors,
- * uncaught exceptions, dialogs, blocked requests) for the tests to check.
+ * person's browser is a context of its own (its own storage, permissions
+ * and pages, shared with no other), may load nothing but 127.0.0.1, and
+ * records what went wrong on its pages (console errors, uncaught
+ * exceptions, dialogs, blocked requests) for the tests to check. The
+ * contexts open at one time share one Chromium process, started for the
+ * first and closed with the last: starting Chromium costs more than a
+ * second of CPU, and a test of three people would start it three times.
  * Every wait is on a selector or an event with a timeout, never a sleep.
  *
  * @module
  */
 
-import { type BrowserContext, chromium, type Locator, type Page } from "./_playwright.ts";
+import {
+  type Browser,
+  type BrowserContext,
+  chromium,
+  type Locator,
+  type Page,
+} from "./_playwright.ts";
 import { ROOT, waitFor } from "./_tmux.ts";
 
 /** Where the tests expect Chromium: Debian's `chromium` package. */
@@ -51,29 +61,55 @@ export interface BrowserOptions {
   mobile?: boolean;
 }
 
-/** One Chromium with a fresh profile; dispose it to close the browser and delete the profile. */
-export class ChatBrowser implements AsyncDisposable {
-  /** The browser's only context, on the temporary profile. */
-  readonly context: BrowserContext;
-  /** What went wrong on the pages so far, one line each. */
-  readonly problems: string[] = [];
-  readonly #profile: string;
-  readonly #watched = new WeakSet<Page>();
+/**
+ * The Chromium process the open contexts share, and how many use it. It is
+ * started by the first {@linkcode ChatBrowser.launch} and closed when the
+ * last of its contexts is disposed, so that no test leaves it running.
+ */
+let shared: { started: Promise<Browser>; users: number } | undefined;
 
-  constructor(context: BrowserContext, profile: string) {
-    this.context = context;
-    this.#profile = profile;
-  }
-
-  /** Starts Chromium headless on a new temporary profile. */
-  static async launch(options: BrowserOptions = {}): Promise<ChatBrowser> {
-    const profile = await Deno.makeTempDir({ prefix: "chat-chromium-" });
-    let context: BrowserContext;
-    try {
-      context = await chromium.launchPersistentContext(profile, {
+/** The shared Chromium, started if no context uses it; give it back with {@linkcode release}. */
+function acquire(): Promise<Browser> {
+  if (shared === undefined) {
+    shared = {
+      started: chromium.launch({
         executablePath: CHROMIUM_PATH,
         headless: true,
         args: [...CHROMIUM_FLAGS],
+      }),
+      users: 0,
+    };
+  }
+  shared.users++;
+  return shared.started;
+}
+
+/** Gives back what {@linkcode acquire} lent; the last to give it back closes Chromium. */
+async function release(): Promise<void> {
+  if (shared === undefined || --shared.users > 0) return;
+  const { started } = shared;
+  shared = undefined;
+  await started.then((browser) => browser.close(), () => {});
+}
+
+/** One person's browser: a fresh context of its own; dispose it to close its pages. */
+export class ChatBrowser implements AsyncDisposable {
+  /** The person's context: storage, permissions and pages of their own. */
+  readonly context: BrowserContext;
+  /** What went wrong on the pages so far, one line each. */
+  readonly problems: string[] = [];
+  readonly #watched = new WeakSet<Page>();
+
+  constructor(context: BrowserContext) {
+    this.context = context;
+  }
+
+  /** Opens a new context, headless, in the shared Chromium (started if need be). */
+  static async launch(options: BrowserOptions = {}): Promise<ChatBrowser> {
+    let context: BrowserContext;
+    try {
+      const chromium = await acquire();
+      context = await chromium.newContext({
         viewport: options.viewport ?? { width: 1280, height: 800 },
         deviceScaleFactor: options.deviceScaleFactor ?? 1,
         isMobile: options.mobile ?? false,
@@ -82,10 +118,10 @@ export class ChatBrowser implements AsyncDisposable {
         reducedMotion: "reduce",
       });
     } catch (error) {
-      await Deno.remove(profile, { recursive: true }).catch(() => {});
+      await release();
       throw error;
     }
-    const browser = new ChatBrowser(context, profile);
+    const browser = new ChatBrowser(context);
     context.setDefaultTimeout(WAIT_MS);
     context.setDefaultNavigationTimeout(10_000);
     // Whatever a page tries, nothing leaves this machine's loopback.
@@ -133,7 +169,7 @@ export class ChatBrowser implements AsyncDisposable {
     try {
       await this.context.close();
     } finally {
-      await Deno.remove(this.#profile, { recursive: true }).catch(() => {});
+      await release();
     }
   }
 }
