@@ -111,7 +111,8 @@ Deno.test({
             for (const text of after) await bob.say(text);
             for (const text of after) await bob.next("message", (frame) => frame.text === text);
             await bob.sync();
-            assert.ok(!bob.all("joined").some((frame) => frame.name === "alice"));
+            const early = bob.all("joined").filter((frame) => frame.name === "alice");
+            assert.deepEqual(early, [], "alice, paused, joined the restarted server");
           } finally {
             signal(alicePid!, "SIGCONT");
           }
