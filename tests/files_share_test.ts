@@ -305,6 +305,20 @@ Deno.test("a file name with a lone surrogate is shared and uploaded with U+FFFD 
     // The web page and chat send encode such a name before they send it.
     assert.equal(fileNameHeader("\ud800.txt"), "%EF%BF%BD.txt");
   });
+
+  await t.step(
+    "a name in its header as raw UTF-8, as curl sends one typed, is that name",
+    async () => {
+      // A header's bytes, one character each: "résumé 100%.txt" as UTF-8.
+      const raw = String.fromCharCode(...new TextEncoder().encode("résumé 100%.txt"));
+      assert.equal((await upload(ann, "cv", "", { "x-file-name": raw })).name, "résumé 100%.txt");
+      // Raw bytes that are not UTF-8 (Latin-1's é) are U+FFFD, as escaped ones are.
+      assert.equal(
+        (await upload(ann, "cv 2", "", { "x-file-name": "r\xe9sum\xe9" })).name,
+        "r\uFFFDsum\uFFFD",
+      );
+    },
+  );
 });
 
 Deno.test("without a web port there are no files: no token, and a clear refusal", async () => {
@@ -334,6 +348,22 @@ Deno.test("with a password, the welcome says downloads need the token", async ()
   await without.body?.cancel();
   const withToken = await fetch(`${url}?token=${files.token}`);
   assert.equal(await withToken.text(), "pw");
+});
+
+Deno.test("an upload's password is read percent-encoded or as raw UTF-8", async () => {
+  await using chat = await server({ password: "sésame" });
+  const client = await TestClient.connect(chat.addr.port);
+  await using _ = client;
+  await client.send({ type: "hello", version: 2, name: "ann", password: "sésame" });
+  await client.sync();
+  const escaped = await upload(client, "one", "one.txt", {
+    "x-chat-password": encodeURIComponent("sésame"),
+  });
+  assert.equal(escaped.name, "one.txt");
+  // As `curl -H "X-Chat-Password: sésame"` sends it: the UTF-8 bytes, one character each.
+  const raw = String.fromCharCode(...new TextEncoder().encode("sésame"));
+  const typed = await upload(client, "two", "two.txt", { "x-chat-password": raw });
+  assert.equal(typed.name, "two.txt");
 });
 
 Deno.test("restarted on the same data, a shared file is still linked from history", async () => {

@@ -77,34 +77,23 @@ function declaredSize(request: IncomingMessage): number | undefined {
   return undefined;
 }
 
-function decodeName(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
-
 /**
- * Decodes a percent-encoded file name from a request's head. Escapes that
- * are not UTF-8 (a lone surrogate encoded as if it were a character, `%ED%A0%80`)
- * become U+FFFD, as they do in a query string, rather than staying escaped.
+ * Decodes text from a request's head, a file name or a password:
+ * percent-encoded UTF-8, as clients are asked to send it, or raw UTF-8, as
+ * `curl -H` sends what was typed. Both are read as the bytes they stand for (a request's head is
+ * read one character a byte), so that bytes which are not UTF-8, escaped
+ * (a lone surrogate encoded as if it were a character, `%ED%A0%80`) or raw
+ * (Latin-1's é), become U+FFFD, as they do in a query string.
  */
-function decodeFileName(value: string | undefined): string | undefined {
+function decodeHeaderText(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    // A request's head is read one character a byte.
-    const bytes: number[] = [];
-    for (let at = 0; at < value.length;) {
-      const escape = /^%[0-9a-f]{2}/i.exec(value.slice(at, at + 3));
-      bytes.push(escape === null ? value.charCodeAt(at) & 0xff : parseInt(escape[0].slice(1), 16));
-      at += escape === null ? 1 : 3;
-    }
-    return new TextDecoder().decode(new Uint8Array(bytes));
+  const bytes: number[] = [];
+  for (let at = 0; at < value.length;) {
+    const escape = /^%[0-9a-f]{2}/i.exec(value.slice(at, at + 3));
+    bytes.push(escape === null ? value.charCodeAt(at) & 0xff : parseInt(escape[0].slice(1), 16));
+    at += escape === null ? 1 : 3;
   }
+  return new TextDecoder().decode(new Uint8Array(bytes));
 }
 
 /** Answers the requests for `/files` and `/files/...`. */
@@ -169,7 +158,7 @@ export class FileRoutes {
     // A file is saved under the name it was shared under, which the link carries.
     const name = named === undefined || named === ""
       ? file.name
-      : cleanFileName(decodeFileName(named)!);
+      : cleanFileName(decodeHeaderText(named)!);
     this.#download(request, response, file, name, touch);
   }
 
@@ -189,7 +178,7 @@ export class FileRoutes {
       const given = request.headers["x-chat-password"];
       const refusal = password.check(
         request.socket.remoteAddress ?? "",
-        typeof given === "string" ? decodeName(given) : undefined,
+        typeof given === "string" ? decodeHeaderText(given) : undefined,
       );
       if (refusal !== undefined) {
         this.#error(response, 403, refusal.code, refusal.message);
@@ -247,7 +236,7 @@ export class FileRoutes {
     }
     const header = request.headers["x-file-name"];
     const name = cleanFileName(
-      decodeFileName(typeof header === "string" ? header : undefined) ?? query.get("name") ?? "",
+      decodeHeaderText(typeof header === "string" ? header : undefined) ?? query.get("name") ?? "",
     );
     const body = request.iterator({ destroyOnReturn: false });
     const result = await store.put(body, { name, uploader: holder.uploader }, touch);
