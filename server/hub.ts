@@ -316,6 +316,11 @@ export class Hub implements Disposable {
     }, print);
   }
 
+  /** The id of the newest message the server has sent or relayed. */
+  get lastMessageId(): number {
+    return this.#messages.lastId;
+  }
+
   /** Whether `session` has said a successful hello. */
   isNamed(session: Session): boolean {
     return this.#members.get(session)?.name !== undefined;

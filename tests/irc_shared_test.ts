@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type { ServerFrame } from "../protocol.ts";
 import type { Hub } from "../server/hub.ts";
+import { CatchUps } from "../server/irc/catch_up.ts";
 import { IrcRenderer } from "../server/irc/render.ts";
 import { CAPABILITIES } from "../server/irc/registration.ts";
 import { Capabilities, sharedFrame } from "../server/irc/shared.ts";
@@ -181,6 +182,7 @@ function connection(): IrcConnection {
     network: "test",
     tls: false,
     log: () => {},
+    catchUps: new CatchUps(),
   });
 }
 

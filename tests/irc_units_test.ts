@@ -22,6 +22,7 @@ import {
 } from "../server/irc/nicks.ts";
 import { literal, readText, stripFormatting } from "../server/irc/text.ts";
 import { KICKBAN_MS, Kickbans } from "../server/irc/kickban.ts";
+import { CATCH_UP_MS, CatchUps, MAX_CATCH_UPS } from "../server/irc/catch_up.ts";
 
 Deno.test("parseLine() reads tags, source, command and parameters", () => {
   const message = parseLine(
@@ -250,6 +251,28 @@ Deno.test("Kickbans gives whom a ban sent away from a channel once, for a while"
   assert.equal(bans.take("eve", "#lobby", 1_003), undefined, "taken once");
   bans.sentAway(["bob"], "#dev", 2_000);
   assert.equal(bans.take("Bob", "#dev", 2_000 + KICKBAN_MS - 1)?.name, "bob");
+});
+
+Deno.test("CatchUps keeps a lost connection's place for its names, once, for a while", () => {
+  let now = 0;
+  const places = new CatchUps(() => now);
+  places.remember("192.0.2.7", ["Zoë", "Zoe|c2a2bddc"], 42);
+  // Under each name, folded as names are; from that address only.
+  assert.equal(places.take("192.0.2.8", "Zoë"), undefined);
+  assert.equal(places.take("192.0.2.7", "ZOE|C2A2BDDC"), 42);
+  // Taken once: the new connection keeps it.
+  assert.equal(places.take("192.0.2.7", "Zoe|c2a2bddc"), undefined);
+  assert.equal(places.take("192.0.2.7", "zoë"), 42);
+
+  places.remember("192.0.2.7", ["ann"], 7);
+  now += CATCH_UP_MS + 1;
+  assert.equal(places.take("192.0.2.7", "ann"), undefined);
+
+  // A bounded number of places: the oldest go first.
+  for (let i = 0; i <= MAX_CATCH_UPS; i++) places.remember("192.0.2.7", [`p${i}`], i);
+  assert.equal(places.size, MAX_CATCH_UPS);
+  assert.equal(places.take("192.0.2.7", "p0"), undefined);
+  assert.equal(places.take("192.0.2.7", `p${MAX_CATCH_UPS}`), MAX_CATCH_UPS);
 });
 
 Deno.test("readText() strips formatting, keeps ACTION, names other CTCP", () => {

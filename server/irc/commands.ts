@@ -39,9 +39,12 @@ function join(gateway: Gateway, params: readonly string[]): void {
   }
   for (const channel of list(params[0])) {
     const name = room(gateway, channel);
-    if (name !== undefined) {
-      gateway.deliver({ type: "join", room: name }, { command: "JOIN", target: channel });
-    }
+    if (name === undefined) continue;
+    const since = gateway.sinceFor(name);
+    gateway.deliver(
+      since === undefined ? { type: "join", room: name } : { type: "join", room: name, since },
+      { command: "JOIN", target: channel },
+    );
   }
 }
 
@@ -187,10 +190,12 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     gateway.write(gateway.renderer.line("PONG", server, params[0] ?? server));
   },
   PONG: () => {},
-  QUIT: (gateway, params) =>
+  QUIT: (gateway, params) => {
+    gateway.quitting();
     gateway.deliver(
       params[0] === undefined ? { type: "quit" } : { type: "quit", reason: params[0] },
-    ),
+    );
+  },
   NICK: (gateway, params) => {
     if (params[0] === undefined) return reply(gateway, ERR.NONICKNAMEGIVEN, "No nickname given");
     // A chat name that is no IRC nick would come back mapped: refused, as at registration.

@@ -11,6 +11,7 @@ import {
   type ClientFrame,
   type LineResult,
   LineSplitter,
+  LOBBY,
   type ServerFrame,
 } from "../../protocol.ts";
 import type { Hub } from "../hub.ts";
@@ -24,6 +25,9 @@ import { IrcSession } from "./session.ts";
 import { Registration } from "./registration.ts";
 import { COMMANDS } from "./commands.ts";
 import { Kickbans } from "./kickban.ts";
+import { nickOf } from "./nicks.ts";
+import type { CatchUps } from "./catch_up.ts";
+import type { Ending } from "../transports/peer.ts";
 
 /** What an IRC connection knows of its server. */
 export interface IrcOptions {
@@ -36,6 +40,8 @@ export interface IrcOptions {
   readonly tls: boolean;
   /** Receives one line per connection problem. */
   readonly log: (line: string) => void;
+  /** Where ended connections had read to, for their return (catch_up.ts). */
+  readonly catchUps: CatchUps;
 }
 
 const encoder = new TextEncoder();
@@ -61,6 +67,16 @@ export interface Gateway {
   write(lines: string): void;
   /** Hands `frame` to the hub, rendering its answers as `context`'s. */
   deliver(frame: ClientFrame, context?: Context): void;
+  /**
+   * Takes the place `nick` left when its connection was lost, if it comes
+   * back soon from the same address, for the rooms it enters (catch_up.ts);
+   * returns the `since` of #lobby, which registration enters.
+   */
+  catchUp(nick: string): number | undefined;
+  /** The `since` of the first JOIN of `room` after {@linkcode catchUp}; once per room. */
+  sinceFor(room: string): number | undefined;
+  /** Says the client sent QUIT: it leaves for good, and no place is kept for its return. */
+  quitting(): void;
 }
 
 /** Reads and answers the lines of one IRC client. */
@@ -80,6 +96,13 @@ export class IrcConnection implements LineProtocol, Gateway {
   /** Made for the first ban this connection gives: most connections never give one. */
   #kickbans: Kickbans | undefined;
   #pings = 0;
+  /** The newest message id when the client last sent a line, once it has a name. */
+  #heard: number | undefined;
+  /** The names the connection went by. */
+  readonly #names = new Set<string>();
+  #quitting = false;
+  /** Where the client had read to before it came back, and the rooms that has served. */
+  #catchUp: { readonly since: number; readonly rooms: Set<string> } | undefined;
 
   /** Serves one connection, given its parts by the peer. */
   constructor(parts: LineProtocolParts, options: IrcOptions) {
@@ -127,6 +150,31 @@ export class IrcConnection implements LineProtocol, Gateway {
       );
       return undefined;
     }
+  }
+
+  catchUp(nick: string): number | undefined {
+    const since = this.#options.catchUps.take(this.address, nick);
+    this.#catchUp = since === undefined ? undefined : { since, rooms: new Set() };
+    return this.sinceFor(LOBBY);
+  }
+
+  sinceFor(room: string): number | undefined {
+    const catchUp = this.#catchUp;
+    if (catchUp === undefined || catchUp.rooms.has(room)) return undefined;
+    catchUp.rooms.add(room);
+    return catchUp.since;
+  }
+
+  quitting(): void {
+    this.#quitting = true;
+  }
+
+  /** Keeps where the client had read to, unless it quit: a lost connection is likely back soon. */
+  ended(_ending: Ending): void {
+    if (this.#heard === undefined || this.#quitting) return;
+    // Under its names and the nicks IRC showed them as: a client comes back with its nick.
+    const names = [...this.#names].flatMap((name) => [name, nickOf(name)]);
+    this.#options.catchUps.remember(this.address, names, this.#heard);
   }
 
   get kickbans(): Kickbans {
@@ -182,6 +230,11 @@ export class IrcConnection implements LineProtocol, Gateway {
     }
     try {
       this.#one(result.line);
+      const name = this.renderer.name;
+      if (name !== undefined) {
+        this.#heard = this.hub.lastMessageId;
+        this.#names.add(name);
+      }
     } catch (error) {
       // A bug here must never take the server down, nor this connection.
       this.#options.log(

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { LATEST_PROTOCOL_VERSION } from "../../protocol.ts";
+import { LATEST_PROTOCOL_VERSION, LOBBY } from "../../protocol.ts";
 import type { IrcMessage } from "./line.ts";
 import { maskOf, nickProblem } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
@@ -195,11 +195,13 @@ export class Registration {
     const password = this.#saslPassword ?? this.#pass;
     const gateway = this.#gateway;
     gateway.renderer.lastError = undefined;
+    const since = gateway.catchUp(nick);
     gateway.deliver({
       type: "hello",
       version: LATEST_PROTOCOL_VERSION,
       name: nick,
       client: "irc",
+      ...(since === undefined ? {} : { rooms: [{ room: LOBBY, since }] }),
       ...(password === undefined ? {} : { password }),
     }, { command: "NICK", target: nick });
     const refused = gateway.renderer.lastError;

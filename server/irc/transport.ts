@@ -6,6 +6,7 @@
  * @module
  */
 
+import { CatchUps } from "./catch_up.ts";
 import type { Socket } from "node:net";
 import type { Hub } from "../hub.ts";
 import type { ConnectionGate } from "../limits.ts";
@@ -64,6 +65,7 @@ export class IrcTransport {
       network: server,
       tls: listen.tls !== undefined,
       log: options.log,
+      catchUps: new CatchUps(),
     };
     const listener = await TcpListener.open({ ...listen, label: "IRC" }, {
       gate: options.gate,

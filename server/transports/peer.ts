@@ -69,6 +69,8 @@ export interface LineProtocol {
   encode(frame: ServerFrame): Uint8Array | undefined;
   /** Asks a silent peer for a sign of life. */
   ping(): void;
+  /** Hears that the connection is ending, before the hub takes its person out. */
+  ended?(ending: Ending): void;
 }
 
 /** What a {@linkcode LineProtocol} is made with. */
@@ -408,6 +410,7 @@ export class Peer {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#lines = NO_LINES;
+    this.#protocol?.ended?.(ending);
     this.#limits.hub.close(this.member, ending);
     if (ending === "timed out") this.#timedOut();
     else if (ending === "too slow to keep up") this.session.drop();

@@ -1,0 +1,77 @@
+/**
+ * Catching up after a reconnection. IRC has no way for a client to say
+ * what it last read: entering a room replays its last messages, so an IRC
+ * client that lost its connection and came back showed up to 50 lines it
+ * had already shown, each again. The server remembers, for a while after a
+ * connection ends, where it had read to (the newest message id when the
+ * client last said anything, so that a connection that died silently is
+ * not thought to have read what came after). The same person coming back
+ * from the same address within {@linkcode CATCH_UP_MS} enters each room
+ * with that id as its `since`: of the room's last messages, only those it
+ * has not had.
+ *
+ * @module
+ */
+
+import { nameKey } from "../../core/names.ts";
+
+/** How long after a connection ends its place is kept for the same person's return. */
+export const CATCH_UP_MS = 15 * 60_000;
+
+/** Places kept at most, the oldest forgotten first. */
+export const MAX_CATCH_UPS = 1_000;
+
+/** Where an ended connection had read to, and when it ended. */
+interface Place {
+  /** The newest message id when the client was last heard. */
+  readonly since: number;
+  /** When it ended, by the clock of {@linkcode CatchUps}. */
+  readonly at: number;
+}
+
+/** The places of IRC connections ended lately, by address and folded name; one per IRC port. */
+export class CatchUps {
+  readonly #places = new Map<string, Place>();
+  readonly #now: () => number;
+
+  /** `now` tells the time in milliseconds, `performance.now()` unless a test says otherwise. */
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+  }
+
+  /**
+   * Keeps `since` for `name` (and the other names the connection went by)
+   * coming back from `address`.
+   */
+  remember(address: string, names: Iterable<string>, since: number): void {
+    const place = { since, at: this.#now() };
+    for (const name of new Set([...names].map(nameKey))) {
+      const key = `${address} ${name}`;
+      // Kept in the order they ended: a newer place goes to the end.
+      this.#places.delete(key);
+      this.#places.set(key, place);
+    }
+    for (const key of this.#places.keys()) {
+      if (this.#places.size <= MAX_CATCH_UPS) break;
+      this.#places.delete(key);
+    }
+  }
+
+  /**
+   * Where `name`, coming back from `address`, had read to, if it left
+   * within {@linkcode CATCH_UP_MS}; its place is then forgotten, as the new
+   * connection keeps it.
+   */
+  take(address: string, name: string): number | undefined {
+    const key = `${address} ${nameKey(name)}`;
+    const place = this.#places.get(key);
+    if (place === undefined) return undefined;
+    this.#places.delete(key);
+    return this.#now() - place.at <= CATCH_UP_MS ? place.since : undefined;
+  }
+
+  /** How many places are kept. */
+  get size(): number {
+    return this.#places.size;
+  }
+}
