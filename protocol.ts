@@ -952,6 +952,11 @@ export function utf8Length(text: string): number {
   return textEncoder.encode(text).length;
 }
 
+/** The refusal of a message of `bytes` UTF-8 bytes, more than {@linkcode MAX_TEXT_BYTES}: the server's and the clients' words. */
+export function tooLongMessage(bytes: number): string {
+  return `Cannot send message: it is ${bytes} bytes, more than the ${MAX_TEXT_BYTES} a message may hold`;
+}
+
 /** The refusal of a message of `lines` lines, more than {@linkcode MAX_TEXT_LINES}: the server's and the clients' words. */
 export function tooManyLinesMessage(lines: number): string {
   return `Cannot send message: it has ${lines} lines, more than ${MAX_TEXT_LINES}`;

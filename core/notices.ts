@@ -8,7 +8,7 @@
  * @module
  */
 
-import { MAX_TEXT_BYTES, tooManyLinesMessage } from "../protocol.ts";
+import { tooLongMessage, tooManyLinesMessage } from "../protocol.ts";
 import type { BellMode } from "./commands.ts";
 import { MAX_PENDING } from "./delivery.ts";
 import { errorLine, type Line, notice } from "./describe.ts";
@@ -126,10 +126,7 @@ function tooBig(refusal: string, shareHow: string | undefined): Line {
  * the limit, and `shareHow` the client shares it as a file instead.
  */
 export function tooLongError(bytes: number, shareHow?: string): Line {
-  return tooBig(
-    `Cannot send message: it is ${bytes} bytes, more than the ${MAX_TEXT_BYTES} a message may hold`,
-    shareHow,
-  );
+  return tooBig(tooLongMessage(bytes), shareHow);
 }
 
 /** A message of `lines` lines, more than the server takes, as it words it, with what to do. */

@@ -353,7 +353,7 @@ Deno.test("Hub posts say and me, and answers a cid it has seen with the original
     hub.receive(alice, { type: "me", text: "x".repeat(4001) });
     assert.equal(
       alice.takeOne("error").message,
-      "Cannot send message: it is longer than 4000 bytes",
+      "Cannot send message: it is 4001 bytes, more than the 4000 a message may hold",
     );
     assert.deepEqual(bob.take(), []);
   });

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { MAX_TEXT_LINES, type ServerFrame } from "../protocol.ts";
+import { MAX_TEXT_BYTES, MAX_TEXT_LINES, type ServerFrame } from "../protocol.ts";
 import { startServer } from "../server.ts";
 import { LOOPBACK, TestClient, within } from "./_test_utils.ts";
 
@@ -124,4 +124,19 @@ Deno.test("startServer() keeps the lines of a version 2 message, as spaces for v
     await alice.send({ type: "say", text: lines.slice(1).join("\n") + "\n\n\n" });
     assert.equal((await alice.next("message")).text, lines.slice(1).join("\n"));
   });
+
+  await t.step(
+    `more than ${MAX_TEXT_BYTES} bytes are refused with the size and the limit`,
+    async () => {
+      // As README.md words it: "it is 4213 bytes, more than the 4000 a message may hold".
+      const text = "é".repeat(2000) + "\n" + "x".repeat(212);
+      await alice.send({ type: "say", text, cid: "big-1" });
+      assert.deepEqual(await alice.next("error"), {
+        type: "error",
+        code: "text_invalid",
+        message: "Cannot send message: it is 4213 bytes, more than the 4000 a message may hold",
+        cid: "big-1",
+      });
+    },
+  );
 });

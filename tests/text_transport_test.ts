@@ -539,10 +539,11 @@ Deno.test("startServer() applies the line and text limits to text users", async 
   });
 
   await t.step("a line at the limit is read; its text is checked like any other", async () => {
-    await carol.type("y".repeat(MAX_CLIENT_LINE_BYTES - 2));
+    const bytes = MAX_CLIENT_LINE_BYTES - 2;
+    await carol.type("y".repeat(bytes));
     assert.equal(
       await carol.next(/^!! /),
-      `!! Cannot send message: it is longer than ${MAX_TEXT_BYTES} bytes`,
+      `!! Cannot send message: it is ${bytes} bytes, more than the ${MAX_TEXT_BYTES} a message may hold`,
     );
     await carol.type("z".repeat(MAX_TEXT_BYTES));
     assert.equal((await alice.next("message")).text, "z".repeat(MAX_TEXT_BYTES));

@@ -15,6 +15,7 @@ import {
   MAX_TEXT_LINES,
   type MessageFrame,
   type PrivateFrame,
+  tooLongMessage,
   tooManyLinesMessage,
   utf8Length,
 } from "../../protocol.ts";
@@ -495,13 +496,9 @@ function checkText(member: Member, raw: string, cid: string | undefined): string
     return undefined;
   }
   // A UTF-16 unit is at most 3 UTF-8 bytes: short texts need no counting.
-  if (text.length * 3 > MAX_TEXT_BYTES && utf8Length(text) > MAX_TEXT_BYTES) {
-    refuse(
-      member,
-      "text_invalid",
-      `Cannot send message: it is longer than ${MAX_TEXT_BYTES} bytes`,
-      cid,
-    );
+  const bytes = text.length * 3 > MAX_TEXT_BYTES ? utf8Length(text) : 0;
+  if (bytes > MAX_TEXT_BYTES) {
+    refuse(member, "text_invalid", tooLongMessage(bytes), cid);
     return undefined;
   }
   if (member.version !== 1) {
