@@ -16,6 +16,7 @@ import {
 } from "../protocol.ts";
 import { isSafeText, sanitizeText } from "../core/sanitize.ts";
 import { startServer } from "../server.ts";
+import { parseOpFile } from "../server/hub/moderation.ts";
 import { GREETING } from "../server/transports/text.ts";
 import { bytes, LOOPBACK, TestClient, within } from "./_test_utils.ts";
 import { LineClient } from "./_line_client.ts";
@@ -607,6 +608,67 @@ Deno.test("startServer() says goodbye to a text user on /quit and closes", async
     assertPlain(frank);
     assertPlain(nameless);
   });
+});
+
+Deno.test("startServer() ends a person's open name prompt before its goodbye", async (t) => {
+  // The prompt "Your name: " has no line end: what follows it must start a line
+  // of its own, or the goodbye reads "Your name: -- Disconnected: …".
+  await using server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    operators: parseOpFile("ann s3cret\n"),
+  });
+  const port = server.addr.port;
+
+  await t.step("a ban is final: the refusal, then the goodbye, and no prompt", async () => {
+    await using ann = await TestClient.join(port, "ann");
+    await ann.say("/oper s3cret");
+    await ann.next("notice");
+    await ann.say("/ban eve 2h flooding");
+    await ann.next("info", (frame) => frame.text.startsWith("Banned eve"));
+    await using eve = await LineClient.connect(port);
+    await eve.send("eve");
+    await eve.closed();
+    assert.match(
+      eve.text,
+      new RegExp(
+        `^${escapeRegExp(GREETING)}!! Cannot join: ann banned you, for (2 h|1 h 59 min) more: ` +
+          "flooding\r\n-- Disconnected: Banned\r\n$",
+      ),
+    );
+  });
+
+  await t.step(
+    "at a shutdown, the silent and the refused are told on a line of its own",
+    async () => {
+      await using silent = await LineClient.connect(port);
+      await silent.expect(GREETING);
+      await using refused = await LineClient.connect(port);
+      await refused.send("no such name");
+      await refused.expect(`\r\n${PROMPT}`);
+      await server.close("Back soon");
+      await silent.closed();
+      await refused.closed();
+      assert.equal(silent.text, `${GREETING}\r\n-- Disconnected: Back soon\r\n`);
+      assert.equal(
+        refused.text,
+        `${GREETING}!! Cannot use "no such name": a name can use letters, digits and _ - . and ` +
+          `must start with a letter or digit\r\n${PROMPT}\r\n-- Disconnected: Back soon\r\n`,
+      );
+    },
+  );
+});
+
+Deno.test("startServer() tells a person refused a name, past the hello deadline, on a line of its own", async () => {
+  // A person has six times a program's time: 1.5 s here, said as 2 s.
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, handshake: 0.25 });
+  await using refused = await LineClient.connect(server.addr.port);
+  await refused.send("no such name");
+  await refused.closed();
+  assert.ok(
+    refused.text.endsWith(`\r\n${PROMPT}\r\n-- Disconnected: No hello within 2 s\r\n`),
+    JSON.stringify(refused.text),
+  );
 });
 
 Deno.test("startServer() still speaks JSON after leading blank lines", async () => {

@@ -201,7 +201,12 @@ export class Peer {
   greet(): void {
     this.#timer = undefined;
     this.#greeted = true;
-    this.session.write(encoder.encode(GREETING));
+    const session = this.session;
+    session.write(encoder.encode(GREETING));
+    // Until it speaks, what it is told (a goodbye) is for whoever reads the
+    // greeting: in text, on a line of its own after the open "Your name: ".
+    const codec = new TextCodec(session.localHost, true);
+    session.speak("unknown", (frame) => codec.encode(frame));
   }
 
   /** Handles bytes from the socket. */
@@ -353,12 +358,10 @@ export class Peer {
       if (now - this.openedAt <= limit) return;
       const seconds = Math.round(limit / 1000);
       log(`${session.remote} dropped: no hello within ${seconds} s`);
-      if (session.mode === "unknown") {
-        // It only ever saw the text greeting: whoever reads it is told in text,
-        // on a line of its own after the open "Your name: ".
+      if (session.mode === "unknown" && !this.#greeted) {
+        // Not even greeted yet: told in text all the same, as a person would be.
         const codec = new TextCodec(session.localHost);
         session.speak("text", (frame) => codec.encode(frame));
-        session.write(encoder.encode("\r\n"));
       }
       session.send({ type: "bye", reason: `No hello within ${seconds} s` });
       return this.end("no hello");

@@ -152,10 +152,11 @@ export class TcpSession implements Session {
 
   /**
    * Speaks `mode` from now on: JSON lines, WebSocket messages, or plain text
-   * as `encode` renders it.
+   * as `encode` renders it (also while the mode is still unknown, for a peer
+   * greeted in text).
    */
   speak(mode: "json" | "websocket"): void;
-  speak(mode: "text", encode: (frame: ServerFrame) => Uint8Array | undefined): void;
+  speak(mode: "text" | "unknown", encode: (frame: ServerFrame) => Uint8Array | undefined): void;
   speak(mode: SessionMode, encode?: (frame: ServerFrame) => Uint8Array | undefined): void {
     this.#mode = mode;
     this.#encode = encode ?? (mode === "websocket" ? encodeWebSocketJson : encodeJson);

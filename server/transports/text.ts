@@ -13,6 +13,7 @@ import { trimSpace } from "../../core/sanitize.ts";
 import { fileLink } from "../../core/files.ts";
 import {
   type ClientFrame,
+  type ErrorCode,
   type FileRef,
   LOBBY,
   PROTOCOL_VERSION,
@@ -27,6 +28,9 @@ export const GREETING = "Welcome to chat. Type your name and press Enter.\r\nYou
 const PROMPT = "Your name: ";
 const PASSWORD_PROMPT = "Password: ";
 
+/** Refusals of a `hello` that a `bye` follows: no prompt after them. */
+const FINAL_REFUSALS: ReadonlySet<ErrorCode> = new Set(["banned", "unsupported_version"]);
+
 /** Renders frames as text lines for one connection and reads its typed lines. */
 export class TextCodec {
   readonly #host: string;
@@ -38,10 +42,17 @@ export class TextCodec {
   #wantPassword = false;
   /** The last message id shown in each room: going back to one replays only what came after. */
   readonly #seen = new Map<string, number>();
+  /** Whether a prompt ends what was sent, with no line end after it: the next line starts anew. */
+  #prompting: boolean;
 
-  /** Renders for a peer that reached the server at `host`: links to shared files name it. */
-  constructor(host: string) {
+  /**
+   * Renders for a peer that reached the server at `host`: links to shared
+   * files name it. `prompting` says that a prompt was sent already (the
+   * greeting's), still open.
+   */
+  constructor(host: string, prompting = false) {
     this.#host = host;
+    this.#prompting = prompting;
   }
 
   /** The name this connection chats under, once the hub has accepted it. */
@@ -65,16 +76,22 @@ export class TextCodec {
     const lines = describeFrame(frame, this.#me ?? "", { fileLink: this.#fileLink })
       .flatMap((line) => plainLines(line));
     let text = lines.length === 0 ? "" : lines.join("\r\n") + "\r\n";
-    // A refused name is asked for again; a password, when the server needs one.
-    if (frame.type === "error" && this.#me === undefined) {
+    // Not glued to an open "Your name: ": a goodbye, say, goes on a line of its own.
+    if (text !== "" && this.#prompting) text = "\r\n" + text;
+    if (text !== "") this.#prompting = false;
+    // A refused name is asked for again; a password, when the server needs one. A ban is final.
+    if (frame.type === "error" && this.#me === undefined && !FINAL_REFUSALS.has(frame.code)) {
       this.#wantPassword = frame.code === "password_required" || frame.code === "password_wrong";
       text += this.#wantPassword ? PASSWORD_PROMPT : PROMPT;
+      this.#prompting = true;
     }
     return text === "" ? undefined : encoder.encode(text);
   }
 
   /** Turns one typed line into a frame for the hub, or `undefined` to ignore it. */
   input(line: string): ClientFrame | undefined {
+    // The person pressed Enter: whatever comes next starts on a line of its own.
+    this.#prompting = false;
     // A byte order mark is dropped at the start of the connection only: here it is typed text.
     const text = trimSpace(line);
     if (text === "") return undefined;
@@ -109,6 +126,7 @@ export class TextCodec {
   /** The prompt to show again after an empty name. */
   prompt(): Uint8Array | undefined {
     if (this.#me !== undefined) return undefined;
+    this.#prompting = true;
     return encoder.encode(this.#wantPassword ? PASSWORD_PROMPT : PROMPT);
   }
 }
