@@ -29,7 +29,12 @@ import {
   type ServerFrame,
   type ServerFrameType,
 } from "../protocol.ts";
-import { parseAnnouncement, parseQuery } from "../discovery/beacon.ts";
+import {
+  encodeQuery,
+  MAX_DATAGRAM_BYTES,
+  parseAnnouncement,
+  parseQuery,
+} from "../discovery/beacon.ts";
 import { startServer } from "../server.ts";
 import { LOOPBACK, TestClient } from "./_test_utils.ts";
 
@@ -662,6 +667,16 @@ Deno.test("PROTOCOL.md shows only frames that the side they are on reads as vali
       const parse = DATAGRAMS[(example.value as Rec).type as string]!;
       assert.ok(parse(new TextEncoder().encode(example.text)).ok, at(example));
     }
+  });
+
+  await t.step("a query is padded as the text says, to the largest datagram", () => {
+    const said = /pads every query to exactly (\d+) bytes[^]*?that is (\d+) dots/.exec(DOC);
+    assert.ok(said, "PROTOCOL.md says how a query is padded");
+    const query = new TextDecoder().decode(encodeQuery());
+    assert.equal(Number(said[1]), MAX_DATAGRAM_BYTES);
+    assert.equal(query.length, MAX_DATAGRAM_BYTES);
+    assert.equal(Number(said[2]), /"pad":"(\.*)"/.exec(query)![1]!.length);
+    assert.equal(parseQuery(new TextEncoder().encode(query.replace(".", ".."))).ok, false);
   });
 });
 
