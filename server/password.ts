@@ -11,8 +11,11 @@ import type { ErrorCode } from "../protocol.ts";
 /** Addresses remembered for their wrong guesses; the oldest is forgotten first. */
 const MAX_REMEMBERED = 10_000;
 
-/** Why a password was refused, ready for an `error` frame. */
-export type PasswordRefusal = { code: ErrorCode; message: string; wrong: boolean };
+/**
+ * Why a password was refused, ready for an `error` frame; `wait`, the
+ * seconds its address must wait, when it was refused without checking.
+ */
+export type PasswordRefusal = { code: ErrorCode; message: string; wrong: boolean; wait?: number };
 
 /** Checks passwords against one secret. */
 export class PasswordGate {
@@ -40,6 +43,7 @@ export class PasswordGate {
         code: "password_wrong",
         message: `Too many wrong passwords from your address: wait ${seconds} s and try again`,
         wrong: false,
+        wait: seconds,
       };
     }
     if (password === undefined) {

@@ -118,6 +118,27 @@ Deno.test("a kicked person is gone, and the room is told who kicked and why", as
   assert.deepEqual([left.name, left.reason], ["eve", "kicked by ann: flooding"]);
 });
 
+Deno.test("wrong secrets from one address wait longer and longer, told as secrets", async () => {
+  await using chat = await server();
+  await using ann = await arrive(chat.addr.port, "ann", "127.0.0.1");
+  for (const guess of ["one", "two", "three"]) {
+    await ann.say(`/oper ${guess}`);
+    assert.deepEqual(await ann.next("error"), {
+      type: "error",
+      code: "not_operator",
+      message: "Cannot make you an operator: that is not the secret of your name",
+    });
+  }
+  // The fourth is refused unchecked, the right secret too, and the wait is for secrets.
+  await ann.say("/oper s3cret");
+  assert.deepEqual(await ann.next("error"), {
+    type: "error",
+    code: "not_operator",
+    message:
+      "Cannot make you an operator: too many wrong secrets from your address; wait 1 s and try again",
+  });
+});
+
 Deno.test("an operator cannot kick, ban or mute themself, nor the host", async () => {
   await using chat = await server();
   const port = chat.addr.port;

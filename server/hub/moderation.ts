@@ -166,11 +166,12 @@ export class Moderation {
     }
     const refusal = gate.check(member.session.address, secret);
     if (refusal === undefined) return undefined;
+    // The wait is for secrets here, not for the server's password.
     return {
       code: "not_operator",
-      message: refusal.wrong
-        ? "Cannot make you an operator: that is not the secret of your name"
-        : refusal.message,
+      message: refusal.wait !== undefined
+        ? `Cannot make you an operator: too many wrong secrets from your address; wait ${refusal.wait} s and try again`
+        : "Cannot make you an operator: that is not the secret of your name",
     };
   }
 
