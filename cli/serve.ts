@@ -207,6 +207,22 @@ export async function serveCommand(
   const webPort = values["no-web"]
     ? undefined
     : numberFlag("webPort", values["web-port"]) ?? SETTINGS.webPort.default;
+  // One number for two of the server's own ports would read as "in use by another server".
+  const ports: [string, number | undefined][] = [
+    ["--port", port ?? SETTINGS.port.default],
+    ["--web-port", webPort],
+    ["--irc-port", givenIrcPort],
+  ];
+  for (const [i, [flag, value]] of ports.entries()) {
+    const same = ports.slice(0, i).find(([, other]) => other === value && value !== 0);
+    if (value !== undefined && same !== undefined) {
+      throw new UsageError(
+        `invalid ${flag} ${quote(String(value))}: it is the ${
+          same[0]
+        } too; each port needs its own number`,
+      );
+    }
+  }
   const historyLimit = numberFlag("historyLimit", values.history);
   const hostname = (values.host) ?? "0.0.0.0";
   if (!isHostLike(hostname)) {

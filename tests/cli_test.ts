@@ -170,6 +170,19 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     [["serve", ...local, "--port", "0", "--history", "\x1b[2J"], /--history "\\u001b\[2J"/],
     [["serve", ...local, "--port", "0", "--history"], /--history/],
     [["serve", ...local, "--port", "0", "extra"], /unexpected argument "extra"/],
+    // Two of the server's own ports on one number: not "in use by another server".
+    [
+      ["serve", ...local, "--port", "25090", "--web-port", "25090", "--no-irc", "--memory"],
+      /^chat: invalid --web-port "25090": it is the --port too; each port needs its own number/,
+    ],
+    [
+      ["serve", ...local, "--web-port", "5002", "--no-irc", "--memory"],
+      /^chat: invalid --web-port "5002": it is the --port too/,
+    ],
+    [
+      ["serve", ...local, "--port", "0", "--web-port", "25091", "--irc-port", "25091"],
+      /^chat: invalid --irc-port "25091": it is the --web-port too/,
+    ],
     // Were the host taken, the server would listen on every interface: it announces nothing.
     [["serve", "--host", "", ...quiet], /^chat: invalid --host "": expected an address/],
     [["serve", "--host", "127.0.0.1 ", ...quiet], /^chat: invalid --host "127\.0\.0\.1 "/],
