@@ -98,6 +98,14 @@ function actsInRoom(frame: MemberFrame): frame is InRoomFrame {
   return namesRoom(frame.type);
 }
 
+/** An operator's command about a room, any room, which is the `say`'s when it names none. */
+type AboutRoomFrame = Extract<MemberFrame, { type: "topic" | "lock" | "unlock" }>;
+
+/** Reports whether `frame` is about a room that it may leave out. */
+function aboutRoom(frame: MemberFrame): frame is AboutRoomFrame {
+  return frame.type === "topic" || frame.type === "lock" || frame.type === "unlock";
+}
+
 /** The frames by which someone says something: they make the person active. */
 const SAYING: ReadonlySet<string> = new Set(["say", "me", "msg", "file"]);
 
@@ -597,8 +605,9 @@ export class Hub implements Disposable {
     const frame = parsed.frame;
     // `/me` and `/msg` post a message: it keeps the id of the line that asked for it.
     if (cid !== undefined && (frame.type === "me" || frame.type === "msg")) frame.cid = cid;
-    // A command that acts in a room acts in the say's.
-    if (actsInRoom(frame)) frame.room ??= room.name;
+    // A command that acts in a room, or is about one, acts in the say's: `/topic` typed in
+    // #lobby is #lobby's, whichever room was entered last.
+    if (actsInRoom(frame) || aboutRoom(frame)) frame.room ??= room.name;
     this.#dispatch(member, frame);
   }
 

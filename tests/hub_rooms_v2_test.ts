@@ -190,6 +190,14 @@ Deno.test("Hub acts in the room a version 2 frame names, if the member is in it"
     assert.deepEqual(alice.take()[0], { type: "info", text: "The last message of #lobby:" });
   });
 
+  await t.step("/topic in a say is about the say's room, not the room entered last", () => {
+    forget(alice);
+    hub.receive(alice, { type: "say", room: "#lobby", text: "/topic" });
+    assert.deepEqual(alice.take(), [{ type: "info", text: "#lobby has no topic" }]);
+    hub.receive(alice, { type: "say", room: "#lobby", text: "/topic #dev" });
+    assert.deepEqual(alice.take(), [{ type: "info", text: "#dev has no topic" }]);
+  });
+
   await t.step("a room the member is not in is not_in_room, naming the line's cid", () => {
     forget(alice, bob, carol);
     hub.receive(alice, { type: "say", room: "#ops", text: "hi", cid: "c1" });
@@ -531,4 +539,28 @@ Deno.test("Hub opens no room that looks like one somebody is in", async (t) => {
     hub.receive(bob, { type: "join", room: "#dеv" });
     assert.equal(bob.takeOne("room").room, "#dеv");
   });
+});
+
+Deno.test("Hub sets a topic and locks the room of the say an operator typed it in", () => {
+  using hub = new Hub({ operators: new Map([["ann", "s3cret"]]) });
+  const ann = join2(hub, "ann", ["#lobby", "#dev", "#ops"]);
+  const bob = join2(hub, "bob", ["#dev", "#ops"]);
+  say(hub, ann, "/oper s3cret");
+  forget(ann, bob);
+  // ann looks at #dev, and entered #ops last.
+  hub.receive(ann, { type: "say", room: "#dev", text: "/topic Release on Friday" });
+  hub.receive(ann, { type: "say", room: "#dev", text: "/lock" });
+  const told = bob.take().map((frame) =>
+    frame.type === "topic"
+      ? `${frame.room}: topic ${frame.topic}`
+      : frame.type === "notice"
+      ? `${frame.room}: ${frame.text}`
+      : frame.type
+  );
+  assert.deepEqual(told, [
+    "#dev: topic Release on Friday",
+    "#dev: ann locked #dev: only operators may enter it",
+  ]);
+  hub.receive(ann, { type: "say", room: "#dev", text: "/unlock" });
+  assert.deepEqual(bob.takeAll("notice").map((frame) => frame.room), ["#dev"]);
 });
