@@ -71,13 +71,20 @@ export interface DrawOptions {
 
 /**
  * A divider (a new day, what is new since the user left a room) as the
- * terminal draws it: centred when the width is known, dim.
+ * terminal draws it: centred when the width is known, dim. One wider than
+ * the terminal is wrapped at its spaces, each row centred, rather than cut
+ * mid-word by the terminal.
  */
-function drawDivider(line: Line, color: boolean, columns: number | undefined): string {
+function drawDivider(line: Line, color: boolean, columns: number | undefined): string[] {
   const text = plainText(line);
-  const room = columns === undefined ? 0 : columns - textWidth(text);
-  const centred = " ".repeat(Math.max(0, Math.floor(room / 2))) + text;
-  return color ? style("dim", centred) : centred;
+  const rows = columns === undefined || textWidth(text) <= columns
+    ? [text]
+    : wordRows(text, columns);
+  return rows.map((row) => {
+    const room = columns === undefined ? 0 : columns - textWidth(row);
+    const centred = " ".repeat(Math.max(0, Math.floor(room / 2))) + row;
+    return color ? style("dim", centred) : centred;
+  });
 }
 
 /**
@@ -159,7 +166,7 @@ function helpRows(line: Line, columns: number): string[] {
  */
 export function drawRows(line: Line, color: boolean, options: DrawOptions = {}): string[] {
   const { columns } = options;
-  if (line.kind === "divider") return [drawDivider(line, color, columns)];
+  if (line.kind === "divider") return drawDivider(line, color, columns);
   if (line.tags?.includes("help") && columns !== undefined) {
     return helpRows(line, columns).map((row) => color ? style("dim", row) : row);
   }

@@ -91,6 +91,9 @@ Deno.test("drawLine() centres a divider when the width is known, dim in colour",
     columns: 40,
   });
   assert.equal(day, " ".repeat(9) + "— Tuesday 1 December —");
-  // Wider than the screen: not moved.
-  assert.equal(drawLine(unseen, false, { columns: 10 }), "— #dev: new since you left —");
+  // Wider than the screen: wrapped at its spaces, each row centred.
+  assert.equal(
+    drawLine(unseen, false, { columns: 16 }),
+    ["  — #dev: new", "since you left —"].join("\n"),
+  );
 });

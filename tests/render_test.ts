@@ -8,6 +8,7 @@ import { plainText } from "../core/plain.ts";
 import { layout, textWidth } from "../client/layout.ts";
 import { colorOf, PALETTE } from "../core/palette.ts";
 import { retryNotice } from "../core/notices.ts";
+import { daySeparator, unseenDivider } from "../core/dividers.ts";
 import type { MessageFrame, PrivateFrame, ServerFrame } from "../protocol.ts";
 
 // Today at 03:04:05 local time, so the expected stamp does not depend on the time zone, and a
@@ -636,4 +637,25 @@ Deno.test("drawRows() keeps a number and its unit on one row at every width", ()
     "-- Connection lost. Reconnecting in",
     "   15 s…",
   ]);
+});
+
+Deno.test("drawRows() wraps a divider wider than the terminal at its spaces, each row centred", () => {
+  const divider = unseenDivider("#a-very-long-room-name-indeed");
+  const text = plainText(divider);
+  assert.deepEqual(drawRows(divider, false, { columns: 80 }), [
+    `${" ".repeat(Math.floor((80 - text.length) / 2))}${text}`,
+  ]);
+  const rows = drawRows(divider, false, { columns: 40 });
+  assert.deepEqual(rows, [
+    "  — #a-very-long-room-name-indeed: new",
+    "            since you left —",
+  ]);
+  for (const width of [12, 20, 30, 39]) {
+    const narrow = drawRows(divider, false, { columns: width });
+    for (const row of narrow) assert.ok(textWidth(row) <= width, `${width}: "${row}"`);
+    // Nothing is left out: a word wider than a row is cut, filling it.
+    assert.equal(narrow.join("").replaceAll(" ", ""), text.replaceAll(" ", ""), `${width}`);
+  }
+  const day = drawRows(daySeparator(TS, TS), true, { columns: 10 });
+  assert.ok(day.length > 1 && day.every((row) => textWidth(row.replace(SGR, "")) <= 10), `${day}`);
 });
