@@ -3,7 +3,8 @@
 /**
  * Tab completion, the same in the terminal and on the page: `/commands` as
  * the first word, rooms after `/join`, the user's own rooms after `/part`,
- * their views (`#dev`, `@bob`) after `/switch` and paths after `/send`
+ * their views (`#dev`, `@bob`) and the `@names` of the people they may
+ * write to after `/switch`, and paths after `/send`
  * (when the client has files to offer), else the names of the
  * people in the room (`name: ` at the start of a line), and after `/msg`
  * also those of the people known to be connected elsewhere; never the
@@ -40,7 +41,7 @@ export interface CompletionSources {
 /**
  * Lists the completions of the word before `caret`: `/commands` as the first
  * word, rooms after `/join`, the user's rooms after `/part`, their views
- * after `/switch`, the path after `/send` (all that follows it, after a
+ * and `@names` after `/switch`, the path after `/send` (all that follows it, after a
  * quote if one opens it), else names (`name: ` at the start of a line), the
  * people elsewhere too after `/msg`.
  */
@@ -81,7 +82,13 @@ export function completions(
   if (after === "switch" && sources.views) {
     const typed = word.toLowerCase();
     const bare = /^[#@]/.test(typed) ? undefined : typed;
-    const options = sources.views.filter((view) => {
+    // The user's views, then `@name` of whoever else they may begin private messages with.
+    const viewed = new Set(sources.views.map((view) => nameKey(view)));
+    const people = [...sources.names, ...sources.elsewhere ?? []]
+      .filter((name) => nameKey(name) !== nameKey(sources.me) && !viewed.has(nameKey(`@${name}`)))
+      .sort((a, b) => a.localeCompare(b, undefined, { sensitivity: "base" }))
+      .map((name) => `@${name}`);
+    const options = [...sources.views, ...people].filter((view) => {
       const id = view.toLowerCase();
       return id.startsWith(typed) || (bare !== undefined && id.slice(1).startsWith(bare));
     }).map((view) => `${view} `);

@@ -248,3 +248,20 @@ Deno.test("completions() offers who is here now, and after /msg who is connected
   chat.receive({ type: "error", code: "no_such_user", message: "Nobody", cid: frame.cid }, 2);
   assert.deepEqual(options("/msg da"), []);
 });
+
+Deno.test("completions() offers the views and the @names of the people here after /switch", () => {
+  const sources = {
+    names: ["ann", "Bob", "bea"],
+    elsewhere: ["dave"],
+    me: "ann",
+    rooms: ["#lobby", "#dev", "#ops"],
+    views: ["#lobby", "#dev", "@bea"],
+  };
+  const options = (line: string) => completions(line, line.length, sources).options;
+  assert.deepEqual(options("/switch "), ["#lobby ", "#dev ", "@bea ", "@Bob ", "@dave "]);
+  assert.deepEqual(options("/switch @"), ["@bea ", "@Bob ", "@dave "], "never the user's own");
+  assert.deepEqual(options("/switch @b"), ["@bea ", "@Bob "]);
+  assert.deepEqual(options("/switch d"), ["#dev ", "@dave "]);
+  assert.deepEqual(options("/switch #"), ["#lobby ", "#dev "], "rooms only after #");
+  assert.deepEqual(options("/switch @BEA"), ["@bea "], "a view and a person once");
+});
