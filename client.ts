@@ -320,8 +320,9 @@ class TerminalClient {
   async #handshake(frames: AsyncGenerator<ServerFrame>): Promise<true | Outcome> {
     while (true) {
       this.#name ??= await chooseName(this.#terminal, this.#parts.options.suggestedName);
-      // Piped input with no name to use is a usage error; at a terminal, input ended.
-      if (this.#name === undefined) return this.#exit(this.#terminal.interactive ? 1 : 2);
+      // Piped input with no name to use is a usage error; at a terminal, the user left
+      // (Ctrl-C, Ctrl-D) rather than answer: a normal goodbye.
+      if (this.#name === undefined) return this.#exit(this.#terminal.interactive ? 0 : 2);
       this.#driver.apply(
         this.#chat.hello(this.#name, performance.now(), { password: this.#password }),
       );
@@ -353,7 +354,8 @@ class TerminalClient {
       // prompt of an input line, left before the question.
       const said = code === "password_wrong" ? this.#driver.draw([errorLine(message)]) : [];
       this.#password = await this.#terminal.askSecret([...said, "Password: "].join("\n"));
-      return this.#password === undefined ? this.#exit(1) : undefined;
+      // No answer: the user left (Ctrl-C, Ctrl-D), a normal goodbye.
+      return this.#password === undefined ? this.#exit(0) : undefined;
     }
     if (interactive && about === "name") {
       this.#driver.print([errorLine(message)]);

@@ -534,6 +534,42 @@ e2eTest("chat join: without --name asks for one until it is free", async (tmux, 
 });
 
 e2eTest(
+  "chat join: Ctrl-C or Ctrl-D at the name or password question leaves, exit code 0",
+  async (tmux, port) => {
+    // Ctrl-C leaves whatever was typed; Ctrl-D only on an empty answer.
+    const ways: [string, string, string[], string][] = [
+      ["name-ctrl-c", "C-c", [], "ann"],
+      ["name-ctrl-d", "C-d", [], ""],
+      ["password-ctrl-c", "C-c", ["--name", "ann"], "guess"],
+      ["password-ctrl-d", "C-d", ["--name", "ann"], ""],
+    ];
+    for (const [session, key, args, typed] of ways) {
+      await tmux.newSession(session, reportingExit(joinCommand(port, ...args)), { cwd: ROOT });
+      const question = args.length === 0 ? "Your name" : "Password:";
+      await tmux.waitForScreen(
+        session,
+        (screen) => screen.cursorLine.startsWith(question),
+        10_000,
+        `the question "${question}"`,
+      );
+      // A password is not shown as it is typed.
+      if (typed !== "") await tmux.type(session, typed);
+      await tmux.waitForInputRead(session);
+      await tmux.press(session, key);
+      const screen = await tmux.waitForScreen(
+        session,
+        (screen) => hasLine(screen, /EXIT=/),
+        10_000,
+        `${session}: the client to exit`,
+      );
+      assert.ok(hasLine(screen, /^EXIT=0$/), `${session}: exit code 0:\n${screen.text}`);
+      assert.ok(!hasLine(screen, /^chat: /), `${session}: an error was printed:\n${screen.text}`);
+    }
+  },
+  { password: "s3cret" },
+);
+
+e2eTest(
   "chat join: NO_COLOR turns colours off, names are coloured otherwise",
   async (tmux, port) => {
     await Promise.all([
