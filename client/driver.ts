@@ -144,14 +144,18 @@ export class TerminalDriver {
     this.updatePrompt();
   }
 
-  /** Prints `lines` above the input line. */
+  /** Prints `lines` above the input line, drawn again at a new width if the terminal's changes. */
   print(lines: readonly Line[]): void {
-    this.#terminal.print(this.draw(lines));
+    this.#terminal.print((columns) => this.#drawAt(lines, columns));
   }
 
   /** `lines` as the terminal draws them, one string each. */
   draw(lines: readonly Line[]): string[] {
-    const columns = this.#terminal.interactive ? this.#terminal.columns : undefined;
+    return this.#drawAt(lines, this.#terminal.interactive ? this.#terminal.columns : undefined);
+  }
+
+  /** `lines` as drawn on a terminal `columns` wide, or at no known width. */
+  #drawAt(lines: readonly Line[], columns: number | undefined): string[] {
     return lines.flatMap((line) =>
       drawRows(line, this.#options.color, columns === undefined ? {} : { columns })
     );

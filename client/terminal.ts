@@ -13,6 +13,12 @@
  * the cursor, laid out in rows as the terminal wraps them, cut to the
  * screen's height.
  *
+ * The lines printed above the input line are kept, as the means to draw
+ * them (client/render.ts), not as text: when the terminal's width changes,
+ * those it showed are drawn again at the new width, wrapped at their spaces
+ * and indented under their words as if they had just arrived, rather than
+ * cut wherever the terminal rewraps them.
+ *
  * The terminal is asked to bracket pastes (client/paste.ts) from the start
  * until the client ends, however it ends. A paste is taken whole, apart from
  * the keys typed: one of several lines becomes a draft of several lines,
@@ -27,7 +33,7 @@ import process from "node:process";
 import readline from "node:readline";
 import { Writable } from "node:stream";
 import { pressedApart, type ReadKey } from "./keys.ts";
-import { codePoints, type Glyph, layout } from "./layout.ts";
+import { codePoints, type Glyph, layout, textWidth } from "./layout.ts";
 import {
   BRACKETED_PASTE_OFF,
   BRACKETED_PASTE_ON,
@@ -53,6 +59,12 @@ export interface Key {
   shift?: boolean;
 }
 
+/**
+ * Lines to print, as the rows they take on a terminal `columns` wide (or
+ * not known to be a terminal, `undefined`): drawn again when the width changes.
+ */
+export type Drawing = (columns: number | undefined) => readonly string[];
+
 /** A line the terminal has to say of its own, such as what became of a paste. */
 export interface TerminalNotice {
   /** An error (the paste was not taken) or a notice. */
@@ -77,6 +89,16 @@ const encoder = new TextEncoder();
 /** Rows a draft of several lines leaves above it for the conversation, on a screen tall enough. */
 const ROWS_LEFT = 4;
 
+/** The most printed lines kept to draw again at a new width: more than any screen shows. */
+const MAX_PRINTED = 1_000;
+
+/** Lines printed above the input line, as they are on the screen. */
+interface Printed {
+  draw: Drawing;
+  /** The screen rows they take at the width they were last drawn at. */
+  rows: number;
+}
+
 /** What an input line to draw is made of. */
 interface Input {
   prompt: string;
@@ -89,6 +111,8 @@ interface Input {
 interface Drawn extends Input {
   columns: number;
   rows: number;
+  /** The screen rows the input line takes. */
+  height: number;
   /** The whole line is on the screen and the cursor is at its end: typing can just append. */
   appendable: boolean;
   /**
@@ -126,7 +150,12 @@ export class Terminal implements Disposable {
   #onLine: ((line: string) => void) | undefined;
   #onKey: ((key: Key) => boolean) | undefined;
   #onResize: (() => void) | undefined;
-  readonly #resized = () => this.#onResize?.();
+  readonly #resized = () => {
+    this.#rewrap();
+    this.#onResize?.();
+  };
+  /** What was printed above the input line, oldest first, to draw again at a new width. */
+  readonly #printed: Printed[] = [];
   #onEnd: (() => void) | undefined;
   #onLeave: ((key: LeaveKey) => boolean) | undefined;
   /** The user was told why not to leave, and pressed no other key since: the next leave key leaves. */
@@ -353,16 +382,24 @@ export class Terminal implements Disposable {
     this.#rl.prompt(true);
   }
 
-  /** Prints `lines` above the input line and redraws the input as it was. */
-  print(lines: string[]): void {
-    if (lines.length === 0) return;
-    const text = lines.join("\n") + "\n";
+  /**
+   * Prints `lines` above the input line and redraws the input as it was.
+   * Drawn by a function, they are drawn again if the width changes.
+   */
+  print(lines: readonly string[] | Drawing): void {
+    const draw: Drawing = typeof lines === "function" ? lines : () => lines;
+    const columns = this.#interactive ? screenSize().columns : undefined;
+    const rows = draw(columns);
+    if (rows.length === 0) return;
+    const text = rows.join("\n") + "\n";
     if (!this.#interactive || this.#closed) {
       writeOut(text);
       return;
     }
     this.#erase();
     process.stdout.write(text);
+    this.#printed.push({ draw, rows: screenRows(rows, columns!) });
+    if (this.#printed.length > MAX_PRINTED) this.#printed.shift();
     this.#schedule();
   }
 
@@ -402,6 +439,8 @@ export class Terminal implements Disposable {
       // Ctrl-L: readline cleared the screen in its sink; clear it here.
       process.stdout.write("\x1b[H\x1b[J");
       this.#drawn = undefined;
+      // What was printed is off the screen: a new width draws none of it again.
+      this.#printed.length = 0;
     }
     this.#schedule();
   }
@@ -439,6 +478,41 @@ export class Terminal implements Disposable {
     process.stdout.write(clearUp(rowsAbove(drawn)));
   }
 
+  /**
+   * The terminal's width changed: draws the lines it showed above the input
+   * line again, from the top of the screen, at the new width, then the input
+   * line under them. Those that no longer fit scroll into the scrollback, on
+   * from where the terminal put the lines above them; where they take fewer
+   * rows, older ones fill the screen above them.
+   */
+  #rewrap(): void {
+    const drawn = this.#drawn;
+    const { columns, rows } = screenSize();
+    if (this.#closed || this.#secret || this.#asking || !this.#prompted) return;
+    if (drawn === undefined || drawn.columns === columns) return;
+    // The lines the screen showed: the newest, as many as filled it above the input line.
+    let shown = drawn.rows - drawn.height;
+    let first = this.#printed.length;
+    while (first > 0 && shown > 0) shown -= this.#printed[--first]!.rows;
+    const input = { prompt: drawn.prompt, line: drawn.line, cursor: drawn.cursor };
+    const room = rows - inputHeight(input, columns, rows);
+    const painted: string[] = [];
+    for (let index = this.#printed.length - 1; index >= 0; index--) {
+      const left = room - painted.length;
+      if (index < first && left <= 0) break;
+      const printed = this.#printed[index]!;
+      const lines = printed.draw(columns);
+      printed.rows = screenRows(lines, columns);
+      // An older line fills what is left of the screen, its last rows if it has more.
+      const kept = index < first && printed.rows > left ? lastRows(lines, left, columns) : lines;
+      painted.unshift(...kept);
+    }
+    // Each row cleared before it is written: clearing after a full row would take its last column.
+    process.stdout.write(`\x1b[H${painted.map((row) => `\x1b[K${row}\r\n`).join("")}\x1b[J`);
+    this.#drawn = undefined;
+    this.#draw(input);
+  }
+
   /** Draws `input` in place of what was drawn before, in one write. */
   #draw(input: Input): void {
     const { columns, rows } = screenSize();
@@ -466,6 +540,7 @@ export class Terminal implements Disposable {
         ...input,
         columns,
         rows,
+        height: total,
         appendable,
         beforeCursor: drawn.beforeCursor + text,
       };
@@ -529,7 +604,14 @@ export class Terminal implements Disposable {
     }
     out += `${up(row - at.cursor.row)}\x1b[${at.cursor.col + 1}G`;
     process.stdout.write(out);
-    this.#drawn = { ...input, columns, rows, appendable, beforeCursor };
+    this.#drawn = {
+      ...input,
+      columns,
+      rows,
+      height: bottom - top + 1,
+      appendable,
+      beforeCursor,
+    };
   }
 
   /** The terminal brackets pastes from now on, until the program ends in any way. */
@@ -686,6 +768,36 @@ function up(rows: number): string {
 /** How many rows above the cursor the first row of `drawn` is, at the terminal's width now. */
 function rowsAbove(drawn: Drawn): number {
   return layout(drawn.beforeCursor, Infinity, screenSize().columns).cursor.row;
+}
+
+/** The screen rows `input` is drawn in on a terminal `columns` wide and `rows` high. */
+function inputHeight(input: Input, columns: number, rows: number): number {
+  const at = layout(input.prompt + input.line, input.prompt.length + input.cursor, columns);
+  const total = Math.max(at.end.row, at.cursor.row) + 1;
+  return Math.min(total, rows > ROWS_LEFT + 4 ? rows - ROWS_LEFT : rows);
+}
+
+// deno-lint-ignore no-control-regex
+const SGR = /\x1b\[[0-9;:]*m/g;
+
+/** The screen rows `lines` take on a terminal `columns` wide, a line too wide wrapping. */
+function screenRows(lines: readonly string[], columns: number): number {
+  let rows = 0;
+  for (const line of lines) {
+    rows += Math.max(1, Math.ceil(textWidth(line.replace(SGR, "")) / columns));
+  }
+  return rows;
+}
+
+/** The lines that make the last `count` screen rows of `lines` on a terminal `columns` wide. */
+function lastRows(lines: readonly string[], count: number, columns: number): string[] {
+  const kept: string[] = [];
+  let rows = 0;
+  for (let index = lines.length - 1; index >= 0 && rows < count; index--) {
+    kept.unshift(lines[index]!);
+    rows += screenRows([lines[index]!], columns);
+  }
+  return kept;
 }
 
 function writeOut(text: string): void {

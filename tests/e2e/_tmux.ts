@@ -262,6 +262,27 @@ export class Tmux {
     );
   }
 
+  /**
+   * Resizes the window of `session` and waits until the program in it can
+   * read the new size. tmux shows the text rewrapped at once, but when
+   * resizes follow each other it tells the program up to 250 ms later.
+   */
+  async resize(session: string, columns: number, rows?: number): Promise<void> {
+    const height = rows === undefined ? [] : ["-y", String(rows)];
+    await this.run("resize-window", "-t", session, "-x", String(columns), ...height);
+    const tty = await this.display(session, "#{pane_tty}");
+    const size = async () => {
+      const command = new Deno.Command("stty", { args: ["-F", tty, "size"], stderr: "null" });
+      return decoder.decode((await command.output()).stdout).trim();
+    };
+    await waitFor(
+      size,
+      (size) => size.endsWith(` ${columns}`) && (rows === undefined || size.startsWith(`${rows} `)),
+      5_000,
+      (size) => `for the terminal of "${session}" to be ${columns} columns wide, not "${size}"`,
+    );
+  }
+
   /** Expands a tmux format such as `#{pane_title}` for `session`. */
   async display(session: string, format: string): Promise<string> {
     return (await this.run("display-message", "-p", "-t", session, format)).replace(/\n$/, "");

@@ -120,24 +120,9 @@ async function waitForDraft(
   return { screen, top };
 }
 
-/**
- * Resizes the window of `session` and waits until the program in it can read
- * the new width. tmux shows the text rewrapped at once, but when resizes
- * follow each other it tells the program up to 250 ms later.
- */
+/** Resizes the window of `session` and waits until the program in it can read the new width. */
 async function resize(tmux: Tmux, session: string, columns: number): Promise<void> {
-  await tmux.run("resize-window", "-t", session, "-x", String(columns));
-  const tty = await tmux.display(session, "#{pane_tty}");
-  const size = async () => {
-    const command = new Deno.Command("stty", { args: ["-F", tty, "size"], stderr: "null" });
-    return new TextDecoder().decode((await command.output()).stdout).trim();
-  };
-  await waitFor(
-    size,
-    (size) => size.endsWith(` ${columns}`),
-    5_000,
-    (size) => `for the terminal of "${session}" to be ${columns} columns wide, not "${size}"`,
-  );
+  await tmux.resize(session, columns);
 }
 
 /** The whole history of `session` and its screen, wrapped rows joined into the lines printed. */

@@ -1,0 +1,105 @@
+/**
+ * The lines the terminal client printed are wrapped again when its width
+ * changes: the real `chat join` in tmux, resized as a person drags the
+ * window's edge, against a real server. A message stays a line wrapped at its
+ * spaces and indented under its words, as if it had arrived at the new width,
+ * and the draft being typed stays as it was.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "../../server.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { testWith } from "./_needs.ts";
+import { literal, TerminalUser, TODAY_STAMP } from "./_terminal_user.ts";
+import { type Screen, Tmux } from "./_tmux.ts";
+
+const LONG = "the build is red again because the flaky integration test timed out on the runner";
+const ACTION = "goes to look at the runner logs and will report back in a minute or two";
+
+/**
+ * The rows of `screen` that show the line starting with `start`: its first
+ * row and those under it that are indented, as a line wrapped at its spaces is.
+ */
+function rowsOf(screen: Screen, start: RegExp): string[] {
+  const first = screen.lines.findIndex((line) => start.test(line));
+  if (first < 0) return [];
+  const rows = [screen.lines[first]!];
+  for (const line of screen.lines.slice(first + 1)) {
+    if (!line.startsWith(" ")) break;
+    rows.push(line);
+  }
+  return rows;
+}
+
+/** Whether `rows` read `text` after `lead`, wrapped at its spaces, no row wider than `columns`. */
+function wrappedAt(rows: string[], lead: string, text: string, columns: number): boolean {
+  const words = rows.map((row, i) => i === 0 ? row.slice(lead.length) : row.trim()).join(" ");
+  return rows.length > 0 && words === text && rows.every((row) => row.length <= columns);
+}
+
+/** The whole history of `session` and its screen, as printed rows. */
+async function scrollback(tmux: Tmux, session: string): Promise<string> {
+  return await tmux.run("capture-pane", "-p", "-S", "-", "-t", session);
+}
+
+testWith(
+  ["tmux"],
+  "chat join: printed lines are wrapped again at the new width when the terminal is resized",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const tmux = new Tmux("resize");
+    try {
+      const alice = await TerminalUser.join(tmux, "alice", server.addr.port, {
+        width: 40,
+        height: 20,
+      });
+      await using bob = await TestClient.join(server.addr.port, "bob");
+      await bob.say(LONG);
+      await bob.send({ type: "me", text: ACTION });
+      const said = new RegExp(`^${TODAY_STAMP} bob: the build`);
+      const acted = new RegExp(`^${TODAY_STAMP} \\* bob goes`);
+      await alice.waitForLine(acted);
+      await alice.type("half typed");
+      const lead = (screen: Screen, pattern: RegExp) => {
+        const line = screen.lines.find((line) => pattern.test(line)) ?? "";
+        return line.slice(0, line.indexOf(pattern === said ? "the build" : "goes"));
+      };
+      // At each width: both lines wrapped at their spaces under their words, the draft intact.
+      for (const [columns, rows] of [[100, 20], [30, 20], [64, 12], [40, 20]] as const) {
+        await tmux.resize(alice.session, columns, rows);
+        const screen = await alice.waitFor(
+          (screen) => {
+            const message = rowsOf(screen, said);
+            const action = rowsOf(screen, acted);
+            const indent = (rows: string[], at: number) =>
+              rows.slice(1).every((row) => row.length - row.trimStart().length === at);
+            return wrappedAt(message, lead(screen, said), LONG, columns) &&
+              wrappedAt(action, lead(screen, acted), ACTION, columns) &&
+              // Further rows under the first word, or two spaces in where the name takes too much.
+              (indent(message, lead(screen, said).length) || indent(message, 2)) &&
+              screen.cursorLine === "#lobby> half typed" && screen.cursor.x === 18;
+          },
+          `both lines wrapped at ${columns} columns, above the draft`,
+        );
+        if (columns === 100) {
+          assert.equal(rowsOf(screen, said).length, 1, screen.text);
+          assert.equal(rowsOf(screen, acted).length, 1, screen.text);
+        }
+      }
+      // Typing goes on where it was, and the line goes out whole.
+      await alice.type(" and sent");
+      await alice.press("Enter");
+      await bob.next("message", (frame) => frame.text === "half typed and sent");
+      await alice.waitForLine(
+        new RegExp(`^${TODAY_STAMP} alice: ${literal("half typed and sent")}$`),
+      );
+      // Nothing printed was lost on the way: every line is in the scrollback or on the screen.
+      const history = await scrollback(tmux, alice.session);
+      for (const text of ["Connected to", "bob: the build", "* bob goes"]) {
+        assert.ok(history.includes(text), `"${text}" is gone:\n${history}`);
+      }
+    } finally {
+      await tmux.kill();
+    }
+  },
+);
