@@ -38,7 +38,8 @@ Options:
                  0.5 is 30 s)
   -h, --help     show this help
 
-In the chat, type /help for commands. Leave with /quit, Ctrl-C or Ctrl-D.
+In the chat, type /help for commands. Leave with /quit, Ctrl-D, or Ctrl-C on an
+empty line (on a line being typed, Ctrl-C clears it).
 Whom you /ignore is remembered per server in ~/.config/chat/ignores.json
 (under $XDG_CONFIG_HOME when it is set).
 When input is not a terminal, each line is sent as a message and the client

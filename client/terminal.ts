@@ -123,11 +123,18 @@ interface Drawn extends Input {
   beforeCursor: string;
 }
 
-/** The line readline edits, which a paste changes directly. */
+/** The line readline edits, which a paste changes directly, and what was sent before. */
 interface Editor {
   line: string;
   cursor: number;
+  /** The lines sent, newest first. */
+  history?: string[];
+  /** Which of them Up and Down show, -1 for the line being typed. */
+  historyIndex?: number;
 }
+
+/** Lines kept for Up and Down. */
+const HISTORY_SIZE = 500;
 
 /**
  * How long ESC at the end of a read waits for the rest of an escape
@@ -199,7 +206,7 @@ export class Terminal implements Disposable {
         input: process.stdin,
         output: this.#output,
         terminal: true,
-        historySize: 500,
+        historySize: HISTORY_SIZE,
         removeHistoryDuplicates: true,
         escapeCodeTimeout: ESCAPE_TIMEOUT_MS,
         ...(options.completer ? { completer: options.completer } : {}),
@@ -223,7 +230,7 @@ export class Terminal implements Disposable {
               for (const pressed of apart) route(pressed.text, pressed.key);
               return;
             }
-            if (!this.#asking && this.#draftKey(key)) return;
+            if (!this.#asking && (this.#draftKey(key) || this.#clearKey(key))) return;
             // Ctrl-D on an empty line, which would close the line editor.
             const eof = key.ctrl && !key.meta && key.name === "d" && this.#rl.line === "";
             if (eof && !this.#asking && !this.#mayLeave("Ctrl-D")) return;
@@ -653,19 +660,14 @@ export class Terminal implements Disposable {
 
   /**
    * Edits a draft of several lines on keys that mean something else on one
-   * line: Esc and Ctrl-C clear it, Up and Down move between its lines rather
+   * line: Esc clears it (Ctrl-C clears any line), Up and Down move between its lines rather
    * than through history (but from its first line up and its last line down).
    * Returns whether `key` was one of them.
    */
   #draftKey(key: Key): boolean {
     const editor = this.#rl as unknown as Editor;
     if (!editor.line.includes("\n")) return false;
-    if (key.name === "escape" || (key.ctrl && !key.meta && key.name === "c")) {
-      editor.line = "";
-      editor.cursor = 0;
-      this.#schedule();
-      return true;
-    }
+    if (key.name === "escape") return this.#clearLine();
     if ((key.name !== "up" && key.name !== "down") || key.ctrl || key.meta || key.shift) {
       return false;
     }
@@ -673,6 +675,32 @@ export class Terminal implements Disposable {
     const cursor = moveToLine(editor.line, editor.cursor, key.name === "up" ? -1 : 1);
     if (cursor === undefined) return false;
     editor.cursor = cursor;
+    this.#schedule();
+    return true;
+  }
+
+  /**
+   * Ctrl-C on a line being typed clears it, as a shell does, rather than
+   * leave with it; on an empty line it leaves. Returns whether it cleared.
+   */
+  #clearKey(key: Key): boolean {
+    if (!(key.ctrl && !key.meta && key.name === "c") || this.#rl.line === "") return false;
+    return this.#clearLine();
+  }
+
+  /** Clears the input line, which Up then brings back, as a line sent would be. */
+  #clearLine(): true {
+    const editor = this.#rl as unknown as Editor;
+    const { history } = editor;
+    if (history !== undefined && editor.line.trim() !== "") {
+      const before = history.indexOf(editor.line);
+      if (before >= 0) history.splice(before, 1);
+      history.unshift(editor.line);
+      history.length = Math.min(history.length, HISTORY_SIZE);
+    }
+    if (editor.historyIndex !== undefined) editor.historyIndex = -1;
+    editor.line = "";
+    editor.cursor = 0;
     this.#schedule();
     return true;
   }

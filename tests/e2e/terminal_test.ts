@@ -534,6 +534,47 @@ e2eTest("chat join: without --name asks for one until it is free", async (tmux, 
 });
 
 e2eTest(
+  "chat join: Ctrl-C clears the line being typed, which Up brings back; on an empty line it leaves",
+  async (tmux, port) => {
+    await using watcher = await TestClient.join(port, "watcher");
+    await tmux.newSession("alice", reportingExit(joinCommand(port, "--name", "alice")), {
+      cwd: ROOT,
+    });
+    await waitForPrompt(tmux, "alice", "alice");
+    await typeAndSee(tmux, "alice", "half a thought");
+    await tmux.press("alice", "C-c");
+    await tmux.waitForScreen(
+      "alice",
+      (screen) => screen.cursorLine === PROMPT.trimEnd() && screen.cursor.x === PROMPT.length,
+      5_000,
+      "the input line cleared, the client still there",
+    );
+    await tmux.press("alice", "Up");
+    await tmux.waitForScreen(
+      "alice",
+      (screen) => screen.cursorLine === `${PROMPT}half a thought`,
+      5_000,
+      "Up to bring the line back",
+    );
+    // Cleared, the line was not sent: the next one is the first the others get.
+    await tmux.press("alice", "C-u");
+    await typeAndSee(tmux, "alice", "a whole one");
+    await tmux.press("alice", "Enter");
+    const said = await watcher.next("message");
+    assert.equal(said.text, "a whole one");
+    await tmux.waitForScreen("alice", (screen) => hasLine(screen, messageLine("alice", said.text)));
+    await tmux.press("alice", "C-c");
+    const screen = await tmux.waitForScreen(
+      "alice",
+      (screen) => hasLine(screen, /EXIT=/),
+      10_000,
+      "the client to exit on Ctrl-C at an empty line",
+    );
+    assert.ok(hasLine(screen, /^EXIT=0$/), screen.text);
+  },
+);
+
+e2eTest(
   "chat join: Ctrl-C or Ctrl-D at the name or password question leaves, exit code 0",
   async (tmux, port) => {
     // Ctrl-C leaves whatever was typed; Ctrl-D only on an empty answer.
