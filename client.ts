@@ -221,7 +221,7 @@ class TerminalClient {
       color: parts.color,
       onWelcome: () => this.#welcomed(),
       onTransfer: (effect) => this.#transfers.take(effect),
-      status: () => this.#transfers.status,
+      status: (width) => this.#transfers.status(width),
       onIgnored: (names) => parts.ignores.save(names),
     });
     const driver = this.#driver;

@@ -13,7 +13,7 @@ import type { Effect, Refusal } from "../core/effects.ts";
 import { nameKey } from "../core/names.ts";
 import type { ClientFrame } from "../protocol.ts";
 import type { Connection } from "./connection.ts";
-import { promptText, typingPrefix } from "./prompt.ts";
+import { fullPrompt } from "./prompt.ts";
 import { drawRows } from "./render.ts";
 import type { Terminal } from "./terminal.ts";
 import type { TransferEffect } from "./transfer.ts";
@@ -35,8 +35,11 @@ export interface DriverOptions {
   onWelcome: () => void;
   /** Carries out `upload` and `download` effects (`/send`, `/get`). @default {none comes} */
   onTransfer?: (effect: TransferEffect) => void;
-  /** What the prompt says before the view, such as a file's progress. @default {nothing} */
-  status?: () => string;
+  /**
+   * What the prompt says before the view, such as a file's progress, within
+   * `width` columns if it can. @default {nothing}
+   */
+  status?: (width: number) => string;
   /** Remembers the people the user ignores on this server (`ignored` effects). @default {nobody} */
   onIgnored?: (names: string[]) => void;
 }
@@ -168,13 +171,16 @@ export class TerminalDriver {
    */
   updatePrompt(): void {
     if (!this.#terminal.interactive || !this.#chat.welcomed) return;
-    const prompt = (this.#options.status?.() ?? "") +
-      typingPrefix(this.#typing(), this.#terminal.columns) + promptText({
+    const prompt = fullPrompt({
+      ...this.#options.status === undefined ? {} : { status: this.#options.status },
+      typing: this.#typing(),
+      state: {
         current: this.#chat.view?.id ?? this.#chat.roster.room,
         activity: this.#chat.activity,
         online: this.#chat.online,
         unsent: this.#chat.unsent(performance.now()),
-      }, this.#terminal.columns);
+      },
+    }, this.#terminal.columns);
     if (prompt === this.#shownPrompt) return;
     this.#shownPrompt = prompt;
     this.#terminal.setPrompt(prompt);

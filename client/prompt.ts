@@ -8,7 +8,8 @@
  * counts the rest (`#lobby [#ops 2!, +2]> `), and what waits to be sent
  * goes before the list and the room: `(offline) #lobby (1 unsent)> `
  * shortens to `(offline) #lobby (1)> `, `(offline) #lo… (1)> `, then
- * `(offline) (1)> `. Pure: no I/O.
+ * `(offline) (1)> `. A file on its way goes first of all, as short as it
+ * has to be to leave room for the rest. Pure: no I/O.
  *
  * @module
  */
@@ -83,7 +84,8 @@ export function promptBudget(columns: number): number {
 }
 
 /**
- * The prompt for `state` on a terminal `columns` wide.
+ * The prompt for `state` on a terminal `columns` wide, at most `budget`
+ * columns of it if it can (by default, all but the room left to type).
  *
  * @example
  * ```ts
@@ -95,8 +97,11 @@ export function promptBudget(columns: number): number {
  * }, 80); // "#lobby [#dev 3, #ops 2!]> "
  * ```
  */
-export function promptText(state: PromptState, columns: number): string {
-  const budget = promptBudget(columns);
+export function promptText(
+  state: PromptState,
+  columns: number,
+  budget = promptBudget(columns),
+): string {
   const fits = (text: string) => textWidth(text) <= budget;
   const name = sanitizeText(state.current);
   const offline = state.online ? "" : "(offline) ";
@@ -155,4 +160,39 @@ function shortHead(state: PromptState, budget: number): string {
   ].map((head) => head.trimEnd());
   return heads.find((head) => head !== "" && textWidth(`${head}> `) <= budget) ??
     cut(name, Math.max(budget - 2, 1));
+}
+
+/** Columns a file's progress leaves in the prompt for the view looked at: `#lobby> `. */
+const MIN_VIEW_COLUMNS = 8;
+
+/** What {@linkcode fullPrompt} puts together. */
+export interface PromptParts {
+  /** A file's progress within `width` columns, if it can: `(sending photo.jpg [####------] 42%) `. */
+  status?: (width: number) => string;
+  /** Who is typing where the user looks, or to the user alone. */
+  typing: readonly string[];
+  /** The view looked at and the others. */
+  state: PromptState;
+}
+
+/**
+ * The whole prompt on a terminal `columns` wide: a file's progress, who is
+ * typing, then the view and the others, each given what the ones before it
+ * leave, so that the prompt leaves room to type.
+ *
+ * @example
+ * ```ts
+ * fullPrompt({
+ *   typing: ["bob"],
+ *   state: { current: "#lobby", activity: [], online: true, unsent: 0 },
+ * }, 80); // "(bob is typing…) #lobby> "
+ * ```
+ */
+export function fullPrompt(parts: PromptParts, columns: number): string {
+  const budget = promptBudget(columns);
+  const typing = typingPrefix(parts.typing, columns);
+  const status = parts.status?.(budget - textWidth(typing) - MIN_VIEW_COLUMNS) ?? "";
+  // With a file's progress, the view has what the two before it leave.
+  const view = status === "" ? budget : Math.max(budget - textWidth(status + typing), 1);
+  return status + typing + promptText(parts.state, columns, view);
 }

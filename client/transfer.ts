@@ -377,9 +377,15 @@ export class Transfers implements AsyncDisposable {
     this.#options = options;
   }
 
-  /** What the prompt says first: the transfer under way and its progress, or `""`. */
-  get status(): string {
-    return this.#status;
+  /**
+   * What the prompt says first: the transfer under way and its progress, or
+   * `""`; within `width` columns if it can.
+   */
+  status(width = Infinity): string {
+    const progress = this.#progress;
+    if (progress === undefined) return "";
+    const waiting = this.#queue.length;
+    return progressText(waiting > 0 ? { ...progress, waiting } : progress, width);
   }
 
   /** Queues `effect`, started once those before it are done. */

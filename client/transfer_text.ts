@@ -10,6 +10,7 @@
 
 import { cleanFileName, formatBytes } from "../core/files.ts";
 import { sanitizeText } from "../core/sanitize.ts";
+import { textWidth } from "./layout.ts";
 
 /** Extensions of two parts, kept whole when a name is numbered: `backup (1).tar.gz`. */
 const DOUBLE_EXTENSION = /\.tar\.(?:gz|bz2|xz|zst|lz|lzma|Z)$/i;
@@ -75,23 +76,46 @@ export interface Progress {
 /** Characters of a file name the progress shows; longer ones are cut, with an ellipsis. */
 const NAME_CHARS = 24;
 
+/** The fewest columns a file name is cut to before the progress leaves it out. */
+const MIN_NAME_COLUMNS = 8;
+
+/** `text` cut to at most `columns`, an ellipsis marking the cut. */
+function cutTo(text: string, columns: number): string {
+  if (textWidth(text) <= columns) return text;
+  let out = "";
+  for (const char of text) {
+    if (textWidth(out + char) > columns - 1) break;
+    out += char;
+  }
+  return `${out}…`;
+}
+
 /**
  * What the prompt says first while a file moves:
  * `(sending photo.jpg [####------] 42%) `, or the bytes alone when the
- * size is not known.
+ * size is not known. Within `width` columns, if given and it can: on a
+ * narrow terminal without the bar, then with the name cut, then with no
+ * name: `(sending 42%) `, `(42%) `.
  */
-export function progressText(progress: Progress): string {
+export function progressText(progress: Progress, width = Infinity): string {
   const chars = [...sanitizeText(progress.name)];
   const name = chars.length > NAME_CHARS
     ? `${chars.slice(0, NAME_CHARS - 1).join("")}…`
     : chars.join("");
   const verb = progress.direction === "up" ? "sending" : "getting";
   const { done, total } = progress;
-  const amount = total === undefined
-    ? formatBytes(done)
-    : `${progressBar(done, total)} ${percent(done, total)}%`;
+  const amount = total === undefined ? formatBytes(done) : `${percent(done, total)}%`;
+  const bar = total === undefined ? "" : `${progressBar(done, total)} `;
   const waiting = progress.waiting ? `, ${progress.waiting} more waiting` : "";
-  return `(${verb} ${name} ${amount}${waiting}) `;
+  const full = `(${verb} ${name} ${bar}${amount}${waiting}) `;
+  const fits = (text: string) => textWidth(text) <= width;
+  if (fits(full)) return full;
+  const bare = `(${verb} ${name} ${amount}${waiting}) `;
+  if (fits(bare)) return bare;
+  const room = width - textWidth(`(${verb}  ${amount}) `);
+  if (room >= MIN_NAME_COLUMNS) return `(${verb} ${cutTo(name, room)} ${amount}) `;
+  const short = `(${verb} ${amount}) `;
+  return fits(short) ? short : `(${amount}) `;
 }
 
 /** `done` of `total` in whole percent, 100 only once all is done. */

@@ -2,7 +2,14 @@
 
 import assert from "node:assert/strict";
 import { textWidth } from "../client/layout.ts";
-import { type Activity, promptBudget, type PromptState, promptText } from "../client/prompt.ts";
+import {
+  type Activity,
+  fullPrompt,
+  promptBudget,
+  type PromptState,
+  promptText,
+} from "../client/prompt.ts";
+import { progressText } from "../client/transfer_text.ts";
 import { drawLine } from "../client/render.ts";
 import { daySeparator, unseenDivider } from "../core/dividers.ts";
 
@@ -96,4 +103,29 @@ Deno.test("drawLine() centres a divider when the width is known, dim in colour",
     drawLine(unseen, false, { columns: 16 }),
     ["  — #dev: new", "since you left —"].join("\n"),
   );
+});
+
+Deno.test("fullPrompt() shortens a file's progress to leave room for the view and for typing", () => {
+  const status = (width: number) =>
+    progressText({ direction: "up", name: "holiday-photo.jpg", done: 42, total: 100 }, width);
+  const parts = { status, typing: [], state: state([DEV, BOB]) };
+  assert.equal(
+    fullPrompt(parts, 100),
+    "(sending holiday-photo.jpg [####------] 42%) #lobby [#dev 3, @bob 1]> ",
+  );
+  for (const columns of [30, 40, 60, 80]) {
+    const prompt = fullPrompt(parts, columns);
+    assert.ok(textWidth(prompt) <= promptBudget(columns), `${columns}: "${prompt}"`);
+    assert.match(prompt, /^\((sending .*)?42%\) #lobby/, `${columns}`);
+  }
+  assert.equal(fullPrompt(parts, 40), "(42%) #lobby [+2]> ");
+  // Someone typing too: the progress leaves them their share.
+  const typing = fullPrompt({ ...parts, typing: ["bob"] }, 80);
+  assert.ok(textWidth(typing) <= promptBudget(80), typing);
+  assert.match(typing, /\(bob is typing…\) #lobby/);
+  assert.equal(
+    fullPrompt({ typing: ["bob"], state: state([DEV]) }, 80),
+    "(bob is typing…) #lobby [#dev 3]> ",
+  );
+  assert.equal(fullPrompt({ typing: [], state: state([DEV]) }, 80), "#lobby [#dev 3]> ");
 });

@@ -99,6 +99,18 @@ Deno.test("progressBar() and progressText() draw a file on its way", async (t) =
       "(getting xy [----------] 0%) ",
     );
   });
+  await t.step("progressText() within a width, on a narrow terminal", () => {
+    const photo = { direction: "up", name: "holiday-photo.jpg", done: 42, total: 100 } as const;
+    const full = "(sending holiday-photo.jpg [####------] 42%) ";
+    assert.equal(progressText(photo, 60), full);
+    assert.equal(progressText(photo, full.length), full);
+    assert.equal(progressText(photo, 40), "(sending holiday-photo.jpg 42%) ");
+    assert.equal(progressText(photo, 25), "(sending holiday-p… 42%) ");
+    assert.equal(progressText(photo, 16), "(sending 42%) ");
+    assert.equal(progressText(photo, 8), "(42%) ");
+    assert.equal(progressText({ ...photo, total: undefined }, 16), "(42 bytes) ");
+    assert.equal(progressText({ ...photo, waiting: 2 }, 24), "(sending holiday-… 42%) ");
+  });
 });
 
 Deno.test("expandHome(), dispositionName() and linkName() read paths and names", () => {
