@@ -163,6 +163,8 @@ export class Terminal implements Disposable {
   };
   /** What was printed above the input line, oldest first, to draw again at a new width. */
   readonly #printed: Printed[] = [];
+  /** The screen was cleared (Ctrl-L) or drawn again from its top: all it shows was printed here. */
+  #ownScreen = false;
   #onEnd: (() => void) | undefined;
   #onLeave: ((key: LeaveKey) => boolean) | undefined;
   /** The user was told why not to leave, and pressed no other key since: the next leave key leaves. */
@@ -448,6 +450,7 @@ export class Terminal implements Disposable {
       this.#drawn = undefined;
       // What was printed is off the screen: a new width draws none of it again.
       this.#printed.length = 0;
+      this.#ownScreen = true;
     }
     this.#schedule();
   }
@@ -490,22 +493,28 @@ export class Terminal implements Disposable {
    * line again, from the top of the screen, at the new width, then the input
    * line under them. Those that no longer fit scroll into the scrollback, on
    * from where the terminal put the lines above them; where they take fewer
-   * rows, older ones fill the screen above them.
+   * rows, older ones fill the screen above them. Nothing is drawn again
+   * until what was printed fills the screen, which may show what was there
+   * before the client started.
    */
   #rewrap(): void {
     const drawn = this.#drawn;
     const { columns, rows } = screenSize();
     if (this.#closed || this.#secret || this.#asking || !this.#prompted) return;
     if (drawn === undefined || drawn.columns === columns) return;
-    // The lines the screen showed: the newest, as many as filled it above the input line.
+    // The lines the screen showed: the newest, as many as filled it above the input line. Until
+    // they fill it, what was there before the client started may be above them: left as it was.
     let shown = drawn.rows - drawn.height;
+    const ours = this.#printed.reduce((rows, printed) => rows + printed.rows, 0);
+    if (ours < shown && !this.#ownScreen) return;
     let first = this.#printed.length;
     while (first > 0 && shown > 0) shown -= this.#printed[--first]!.rows;
-    const input = { prompt: drawn.prompt, line: drawn.line, cursor: drawn.cursor };
+    const input = { prompt: this.#rl.getPrompt(), line: this.#rl.line, cursor: this.#rl.cursor };
     const room = rows - inputHeight(input, columns, rows);
     const painted: string[] = [];
+    let used = 0;
     for (let index = this.#printed.length - 1; index >= 0; index--) {
-      const left = room - painted.length;
+      const left = room - used;
       if (index < first && left <= 0) break;
       const printed = this.#printed[index]!;
       const lines = printed.draw(columns);
@@ -513,9 +522,11 @@ export class Terminal implements Disposable {
       // An older line fills what is left of the screen, its last rows if it has more.
       const kept = index < first && printed.rows > left ? lastRows(lines, left, columns) : lines;
       painted.unshift(...kept);
+      used += screenRows(kept, columns);
     }
     // Each row cleared before it is written: clearing after a full row would take its last column.
     process.stdout.write(`\x1b[H${painted.map((row) => `\x1b[K${row}\r\n`).join("")}\x1b[J`);
+    this.#ownScreen = true;
     this.#drawn = undefined;
     this.#draw(input);
   }

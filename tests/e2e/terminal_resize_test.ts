@@ -11,7 +11,7 @@ import { startServer } from "../../server.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import { testWith } from "./_needs.ts";
 import { literal, TerminalUser, TODAY_STAMP } from "./_terminal_user.ts";
-import { type Screen, Tmux } from "./_tmux.ts";
+import { joinCommand, ROOT, type Screen, shellQuote, Tmux } from "./_tmux.ts";
 
 const LONG = "the build is red again because the flaky integration test timed out on the runner";
 const ACTION = "goes to look at the runner logs and will report back in a minute or two";
@@ -54,6 +54,8 @@ testWith(
         height: 20,
       });
       await using bob = await TestClient.join(server.addr.port, "bob");
+      // Enough said to fill the screen: all it shows is the client's.
+      for (let i = 1; i <= 12; i++) await bob.say(`line ${i}`);
       await bob.say(LONG);
       await bob.send({ type: "me", text: ACTION });
       const said = new RegExp(`^${TODAY_STAMP} bob: the build`);
@@ -98,6 +100,37 @@ testWith(
       for (const text of ["Connected to", "bob: the build", "* bob goes"]) {
         assert.ok(history.includes(text), `"${text}" is gone:\n${history}`);
       }
+    } finally {
+      await tmux.kill();
+    }
+  },
+);
+
+testWith(
+  ["tmux"],
+  "chat join: a resize before the client's lines fill the screen leaves what was above them",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const tmux = new Tmux("resize-early");
+    try {
+      const command = `echo output of an earlier command; ${
+        joinCommand(server.addr.port, "--name", "alice")
+      }`;
+      await tmux.newSession("alice", `sh -c ${shellQuote(command)}`, {
+        cwd: ROOT,
+        width: 40,
+        height: 20,
+      });
+      const alice = new TerminalUser(tmux, "alice");
+      await alice.waitFor((screen) => screen.cursorLine === "#lobby>", "the input line");
+      await alice.type("half typed");
+      await tmux.resize("alice", 70);
+      const screen = await alice.waitFor(
+        (screen) => screen.cursorLine === "#lobby> half typed" && screen.cursor.x === 18,
+        "the draft at 70 columns",
+      );
+      assert.equal(screen.lines[0], "output of an earlier command", screen.text);
+      assert.ok(screen.lines.some((line) => line.startsWith("-- Connected to")), screen.text);
     } finally {
       await tmux.kill();
     }
