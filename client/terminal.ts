@@ -89,6 +89,13 @@ const encoder = new TextEncoder();
 /** Rows a draft of several lines leaves above it for the conversation, on a screen tall enough. */
 const ROWS_LEFT = 4;
 
+/**
+ * How long the terminal's size stays the same before its lines are drawn
+ * again, in ms: longer than the 250 ms tmux may take to pass on each of the
+ * resizes of a window being dragged.
+ */
+const REWRAP_DELAY_MS = 300;
+
 /** The most printed lines kept to draw again at a new width: more than any screen shows. */
 const MAX_PRINTED = 1_000;
 
@@ -158,9 +165,19 @@ export class Terminal implements Disposable {
   #onKey: ((key: Key) => boolean) | undefined;
   #onResize: (() => void) | undefined;
   readonly #resized = () => {
-    this.#rewrap();
+    // A window dragged to a new size is resized many times: its lines are drawn again once.
+    if (this.#resizing === undefined && this.#drawn !== undefined) {
+      this.#resizing = { rows: this.#drawn.rows, height: this.#drawn.height };
+    }
+    clearTimeout(this.#rewrapTimer);
+    this.#rewrapTimer = setTimeout(() => this.#rewrap(), REWRAP_DELAY_MS);
     this.#onResize?.();
   };
+  /** The screen's height and the input line's before the size began to change. */
+  #resizing: { rows: number; height: number } | undefined;
+  #rewrapTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The width the printed lines were laid out at, once there are some. */
+  #laidColumns: number | undefined;
   /** What was printed above the input line, oldest first, to draw again at a new width. */
   readonly #printed: Printed[] = [];
   /** The screen was cleared (Ctrl-L) or drawn again from its top: all it shows was printed here. */
@@ -408,6 +425,7 @@ export class Terminal implements Disposable {
     this.#erase();
     process.stdout.write(text);
     this.#printed.push({ draw, rows: screenRows(rows, columns!) });
+    this.#laidColumns ??= columns;
     if (this.#printed.length > MAX_PRINTED) this.#printed.shift();
     this.#schedule();
   }
@@ -419,6 +437,7 @@ export class Terminal implements Disposable {
 
   /** Restores the terminal and stops reading; later calls do nothing. */
   close(): void {
+    clearTimeout(this.#rewrapTimer);
     if (!this.#closed) this.#rl.close();
     this.#stopBracketing();
     this.#output.detach();
@@ -450,6 +469,7 @@ export class Terminal implements Disposable {
       this.#drawn = undefined;
       // What was printed is off the screen: a new width draws none of it again.
       this.#printed.length = 0;
+      this.#laidColumns = undefined;
       this.#ownScreen = true;
     }
     this.#schedule();
@@ -498,13 +518,15 @@ export class Terminal implements Disposable {
    * before the client started.
    */
   #rewrap(): void {
-    const drawn = this.#drawn;
+    const before = this.#resizing;
+    this.#resizing = undefined;
     const { columns, rows } = screenSize();
     if (this.#closed || this.#secret || this.#asking || !this.#prompted) return;
-    if (drawn === undefined || drawn.columns === columns) return;
+    if (before === undefined || this.#laidColumns === undefined) return;
+    if (this.#laidColumns === columns) return;
     // The lines the screen showed: the newest, as many as filled it above the input line. Until
     // they fill it, what was there before the client started may be above them: left as it was.
-    let shown = drawn.rows - drawn.height;
+    let shown = before.rows - before.height;
     const ours = this.#printed.reduce((rows, printed) => rows + printed.rows, 0);
     if (ours < shown && !this.#ownScreen) return;
     let first = this.#printed.length;
@@ -527,6 +549,7 @@ export class Terminal implements Disposable {
     // Each row cleared before it is written: clearing after a full row would take its last column.
     process.stdout.write(`\x1b[H${painted.map((row) => `\x1b[K${row}\r\n`).join("")}\x1b[J`);
     this.#ownScreen = true;
+    this.#laidColumns = columns;
     this.#drawn = undefined;
     this.#draw(input);
   }

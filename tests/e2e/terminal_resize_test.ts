@@ -31,10 +31,18 @@ function rowsOf(screen: Screen, start: RegExp): string[] {
   return rows;
 }
 
-/** Whether `rows` read `text` after `lead`, wrapped at its spaces, no row wider than `columns`. */
+/**
+ * Whether `rows` read `text` after `lead`, wrapped at its spaces as at a
+ * width of `columns`: no row wider, and none that the next row's first word
+ * would have fitted on.
+ */
 function wrappedAt(rows: string[], lead: string, text: string, columns: number): boolean {
   const words = rows.map((row, i) => i === 0 ? row.slice(lead.length) : row.trim()).join(" ");
-  return rows.length > 0 && words === text && rows.every((row) => row.length <= columns);
+  const full = rows.every((row, i) => {
+    const next = rows[i + 1]?.trim().split(" ")[0];
+    return row.length <= columns && (next === undefined || row.length + 1 + next.length > columns);
+  });
+  return rows.length > 0 && words === text && full;
 }
 
 /** The whole history of `session` and its screen, as printed rows. */
