@@ -89,7 +89,12 @@ function partButton(list: HTMLElement, id: string, shown: string): HTMLButtonEle
   part.textContent = "×";
   part.title = `Leave ${shown}`;
   part.setAttribute("aria-label", `Leave ${shown}`);
-  part.addEventListener("click", () => drawnViews.get(list)?.options.onPart(id));
+  part.addEventListener("click", (event) => {
+    // The first click of a double click (or tap) leaves the room, and its row goes: the next
+    // room's × comes up under the pointer, where the second one lands. It leaves nothing.
+    if (event.detail > 1) return;
+    drawnViews.get(list)?.options.onPart(id);
+  });
   return part;
 }
 

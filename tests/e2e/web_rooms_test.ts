@@ -5,7 +5,8 @@
  * icon; a notification for a mention and a private message while the tab is
  * hidden; clickable links; day separators on history from an earlier day;
  * every room back after a lost connection, with what was missed in each;
- * and All rooms current once looked at, with its locks, never asked too often.
+ * All rooms current once looked at, with its locks, never asked too often;
+ * and a double click on a room's × that leaves that room only.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients. Screenshots go to test-results/screenshots.
  */
@@ -53,6 +54,7 @@ declare const document: {
   hidden: boolean;
   dispatchEvent(event: unknown): boolean;
   querySelector(selector: string): { getAttribute(name: string): string | null } | null;
+  elementFromPoint(x: number, y: number): { ariaLabel: string | null } | null;
 };
 declare const localStorage: { getItem(key: string): string | null };
 
@@ -510,3 +512,50 @@ for (const { name: size, options } of SIZES) {
     },
   );
 }
+
+testWith(
+  ["chromium"],
+  "web page: a double click on a room's × leaves that room only, though the next × moved under it",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    for (const room of ["#dev", "#ops", "#qa"]) {
+      await say(page, `/join ${room}`);
+      await page.locator("#room-name", { hasText: exactly(room) }).waitFor();
+    }
+    const views = () =>
+      page.locator("#views .view-button").evaluateAll((buttons) =>
+        buttons.map((button) => button.getAttribute("data-view"))
+      );
+    assert.deepEqual(await views(), ["#lobby", "#dev", "#ops", "#qa"]);
+
+    // The first click leaves #dev; its row goes, and #ops's × comes up under the pointer, where
+    // the second click of the double click lands.
+    const leaveDev = page.locator('#views .part-button[aria-label="Leave #dev"]');
+    const box = (await leaveDev.boundingBox())!;
+    const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    await page.mouse.up();
+    await viewButton(page, "#dev").waitFor({ state: "detached" });
+    const under = await page.evaluate(([x, y]) => document.elementFromPoint(x!, y!)?.ariaLabel, [
+      x,
+      y,
+    ]);
+    assert.equal(under, "Leave #ops", "the next × did not come under the pointer");
+    await page.mouse.down({ clickCount: 2 });
+    await page.mouse.up({ clickCount: 2 });
+    // Anything the second click sent reaches the server before this line, and its answer the page.
+    await say(page, "still in the others?");
+    await waitForLine(page, "message", "still in the others?");
+    assert.deepEqual(await views(), ["#lobby", "#ops", "#qa"]);
+
+    // A click of its own, at once, leaves the next room: nothing waits for the pointer to rest.
+    await page.mouse.click(x, y);
+    await viewButton(page, "#ops").waitFor({ state: "detached" });
+    assert.deepEqual(await views(), ["#lobby", "#qa"]);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
