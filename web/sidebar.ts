@@ -279,8 +279,6 @@ function presenceMarks(shown: Shown | undefined): HTMLElement[] {
     const status = document.createElement("span");
     status.className = "presence";
     status.textContent = shown.status;
-    // Cut short on a narrow list: the whole of it on hover.
-    status.title = shown.status;
     marks.push(status);
   }
   return marks;

@@ -1,12 +1,13 @@
 /**
  * Presence and operators on the page (issue 16): the people list shows who
- * is away and why, on which client, and who is an operator; the header
- * shows the room's topic and lock; operators' notices land in their room's
- * log; "alice is typing…" shows for a few seconds, and the page tells the
- * server its user types at most every 3 s; /ignore hides someone, across a
- * reload; and a hidden tab goes away by itself, never over an /away of the
- * user's own. The real page runs in Chromium against a real server; the
- * others are protocol clients.
+ * is away and why, on which client, and who is an operator, a long name or
+ * reason wrapped whole at a desktop's width too; the header shows the
+ * room's topic and lock; operators' notices land in their room's log;
+ * "alice is typing…" shows for a few seconds, and the page tells the server
+ * its user types at most every 3 s; /ignore hides someone, across a reload;
+ * and a hidden tab goes away by itself, never over an /away of the user's
+ * own. The real page runs in Chromium against a real server; the others are
+ * protocol clients.
  */
 
 import assert from "node:assert/strict";
@@ -444,6 +445,59 @@ testWith(
     const cut = await status.evaluate((element) => element.scrollWidth > element.clientWidth);
     assert.equal(cut, false, `status ${statusBox.width}px wide`);
     await screenshot(alice, "web-people-long-names.png");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+/** Where the rows of `element`'s text begin, from the left, in CSS pixels. */
+function rowStarts(element: Locator): Promise<number[]> {
+  return element.evaluate((element) => {
+    const range = element.ownerDocument.createRange();
+    range.selectNodeContents(element);
+    return [...range.getClientRects()].map((rect) => Math.round(rect.left));
+  });
+}
+
+testWith(
+  ["chromium"],
+  "web page (desktop): long names and away reasons wrap in the people list, read without hovering",
+  async () => {
+    await using server = await startServer(QUIET);
+    const port = server.addr.port;
+    const long = "Maximilian_Bartholomew_Q";
+    const reason = "at the dentist until three, then picking up the kids from school";
+    await using max = await joinAs2(port, long, "terminal");
+    await max.send({ type: "away", reason });
+    await max.sync();
+    await using browser = await ChatBrowser.launch({ viewport: { width: 1280, height: 800 } });
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "Alexandrina_Wilhelmina_X");
+    const row = person(page, long);
+    const status = row.locator(".presence", { hasText: exactly(`away: ${reason}`) });
+    await status.waitFor();
+    await row.locator(".client-mark", { hasText: exactly("terminal") }).waitFor();
+    await screenshot(page, "web-people-wrapped-desktop.png");
+
+    const cut: [string, Locator][] = [
+      ["name", row.locator(".member-name")],
+      ["own name", person(page, "Alexandrina_Wilhelmina_X").locator(".member-name")],
+      ["status", status],
+    ];
+    for (const [what, element] of cut) {
+      const drawn = await element.evaluate((element) => ({
+        shown: element.clientWidth,
+        whole: element.scrollWidth,
+      }));
+      assert.ok(drawn.whole <= drawn.shown, `the ${what} is cut: ${JSON.stringify(drawn)}`);
+    }
+    // Their further rows start where their first do, after the name's dot.
+    const name = await rowStarts(row.locator(".member-name bdi"));
+    assert.ok(name.length > 1, "the long name fits on one row: make it longer");
+    assert.equal(new Set(name).size, 1, `the name's rows start at ${name}`);
+    const words = await rowStarts(status);
+    assert.ok(words.length > 1, "the reason fits on one row: make it longer");
+    assert.equal(new Set(words).size, 1, `the reason's rows start at ${words}`);
+    assert.deepEqual([...new Set(words)], [...new Set(name)]);
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
