@@ -2,7 +2,8 @@
  * How the page lays out what people chose, at phone and desktop sizes: a
  * long topic gives way to the room's name in the header; right-to-left
  * names, messages, rooms and topics read in their own direction, and a
- * line stays `[time] name: text` around them. The real page runs in
+ * line stays `[time] name: text` around them; a room with news takes two
+ * rows of the sidebar at most, its counts on the first. The real page runs in
  * Chromium against a real server; the others are protocol clients.
  * Screenshots go to test-results/screenshots.
  */
@@ -28,7 +29,9 @@ import { openSidebar, says } from "./_web_rooms.ts";
 // What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
 // which would retype Deno's own globals for every file checked with this one).
 declare const document: { createRange(): BrowserRange };
-declare function getComputedStyle(element: unknown): { direction: string; unicodeBidi: string };
+declare function getComputedStyle(
+  element: unknown,
+): { direction: string; unicodeBidi: string; lineHeight: string };
 
 /** Where a box is drawn, in CSS pixels from the left. */
 interface Span {
@@ -226,24 +229,61 @@ for (const { name: size, options } of SIZES) {
   );
 }
 
-/** Rooms whose names fill a row of the sidebar. */
+/** Rooms whose names fill a row of the sidebar, and more. */
 const LONG_ROOMS = ["#room-10-abcdefghijklmn", "#room-11-abcdefghijklmno", "#quarterly-numbers"];
+
+/** A room whose name, near the longest a name may be, is longer than two rows of the sidebar. */
+const LONGEST_ROOM = "#quarterly-planning-and-budgets";
+
+/** Where a room's name is drawn in the sidebar, the height of one of its rows, and its marks. */
+interface Entry {
+  top: number;
+  height: number;
+  row: number;
+  /** Whether some of the name is left out: cut at the right, or past its last row. */
+  cut: boolean;
+  /** The vertical middles of the counts and marks beside the name. */
+  marks: number[];
+  title: string;
+}
+
+/** How `label`, a room's name in the sidebar, and the counts and marks beside it are drawn. */
+function entry(label: Locator): Promise<Entry> {
+  return label.evaluate((label) => {
+    const { top, height } = label.getBoundingClientRect();
+    const marks = [...label.parentElement!.children].filter((mark) => mark !== label).map(
+      (mark) => {
+        const box = mark.getBoundingClientRect();
+        return box.top + box.height / 2;
+      },
+    );
+    return {
+      top,
+      height,
+      row: parseFloat(getComputedStyle(label).lineHeight),
+      cut: label.scrollWidth > label.clientWidth || label.scrollHeight > label.clientHeight,
+      marks,
+      title: label.parentElement!.title,
+    };
+  });
+}
 
 for (const { name: size, options } of SIZES) {
   testWith(
     ["chromium"],
-    `web page (${size}): rooms with unread messages and mentions keep their names whole`,
+    `web page (${size}): rooms with unread messages take two rows at most, their counts on the first`,
     async () => {
       await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+      const rooms = [...LONG_ROOMS, LONGEST_ROOM];
       await using ann = await TestClient.join2(
         server.addr.port,
         "ann",
-        LONG_ROOMS.map((room) => ({ room })),
+        rooms.map((room) => ({ room })),
       );
       await using browser = await ChatBrowser.launch(options);
       const page = await browser.open(pageUrl(server.webAddr!.port));
       await joinAs(page, "bob");
-      for (const room of LONG_ROOMS) {
+      for (const room of rooms) {
         await say(page, `/join ${room}`);
         await page.locator("#room-name", { hasText: exactly(room) }).waitFor();
       }
@@ -251,26 +291,42 @@ for (const { name: size, options } of SIZES) {
       await page.locator("#room-name", { hasText: exactly("#lobby") }).waitFor();
       await says(ann, "bob: look at this", LONG_ROOMS[0]);
       for (let i = 1; i <= 12; i++) await says(ann, `news ${i}`, LONG_ROOMS[1]);
+      await says(ann, "bob: the budget", LONGEST_ROOM);
+      for (let i = 1; i <= 11; i++) await says(ann, `numbers ${i}`, LONGEST_ROOM);
       await openSidebar(page);
       await page.locator(`#views [data-view="${LONG_ROOMS[0]}"] .mention-badge`).waitFor();
       await page.locator(`#views [data-view="${LONG_ROOMS[1]}"] .unread`, {
         hasText: exactly("12"),
       }).waitFor();
-      await page.locator(`#rooms [data-room="${LONG_ROOMS[2]}"]`).waitFor();
+      const longest = page.locator(`#views [data-view="${LONGEST_ROOM}"]`);
+      await longest.locator(".mention-badge").waitFor();
+      await longest.locator(".unread", { hasText: exactly("12") }).waitFor();
+      await page.locator(`#rooms [data-room="${LONGEST_ROOM}"] .count`, { hasText: exactly("2") })
+        .waitFor();
       await screenshot(page, `web-unread-rooms-${size}.png`);
 
       for (const list of ["#views", "#rooms"]) {
-        for (const room of LONG_ROOMS) {
+        for (const room of rooms) {
           const label = page.locator(
             `${list} [data-${list === "#views" ? "view" : "room"}="${room}"]`,
           )
             .locator(".room-label");
           assert.equal(await label.textContent(), room);
-          const drawn = await widths(label);
-          assert.ok(
-            drawn.whole <= drawn.shown,
-            `${list}: ${room} is cut: ${JSON.stringify(drawn)}`,
-          );
+          const drawn = await entry(label);
+          const what = `${list}: ${room}: ${JSON.stringify(drawn)}`;
+          assert.ok(drawn.height <= 2 * drawn.row + 0.5, `more than two rows: ${what}`);
+          if (room === LONGEST_ROOM) {
+            assert.equal(drawn.marks.length, list === "#views" ? 2 : 1, `its marks: ${what}`);
+          }
+          for (const middle of drawn.marks) {
+            assert.ok(
+              middle > drawn.top && middle < drawn.top + drawn.row,
+              `a count or mark not on the name's first row: ${what}`,
+            );
+          }
+          // What two rows cannot show is in the button's title, as in the header once shown.
+          assert.ok(drawn.title.includes(room), `the title does not name it: ${what}`);
+          if (room !== LONGEST_ROOM) assert.ok(!drawn.cut, `cut: ${what}`);
         }
       }
       assert.deepEqual(browser.unexpectedProblems(), []);
