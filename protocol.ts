@@ -952,14 +952,24 @@ export function utf8Length(text: string): number {
   return textEncoder.encode(text).length;
 }
 
+/** How long a message of `bytes` UTF-8 bytes is, against {@linkcode MAX_TEXT_BYTES}, more. */
+export function bytesOver(bytes: number): string {
+  return `it is ${bytes} bytes, more than the ${MAX_TEXT_BYTES} a message may hold`;
+}
+
 /** The refusal of a message of `bytes` UTF-8 bytes, more than {@linkcode MAX_TEXT_BYTES}: the server's and the clients' words. */
 export function tooLongMessage(bytes: number): string {
-  return `Cannot send message: it is ${bytes} bytes, more than the ${MAX_TEXT_BYTES} a message may hold`;
+  return `Cannot send message: ${bytesOver(bytes)}`;
+}
+
+/** How many lines a message of `lines` lines has, against {@linkcode MAX_TEXT_LINES}, more. */
+export function linesOver(lines: number): string {
+  return `it has ${lines} lines, more than ${MAX_TEXT_LINES}`;
 }
 
 /** The refusal of a message of `lines` lines, more than {@linkcode MAX_TEXT_LINES}: the server's and the clients' words. */
 export function tooManyLinesMessage(lines: number): string {
-  return `Cannot send message: it has ${lines} lines, more than ${MAX_TEXT_LINES}`;
+  return `Cannot send message: ${linesOver(lines)}`;
 }
 
 /** How many lines `text` holds: one more than its line feeds. */

@@ -37,7 +37,7 @@ import {
 } from "../protocol.ts";
 import { Arrivals, type Display } from "./arrivals.ts";
 import { type BellMode, DEFAULT_BELL, localHelp, rings, runBell } from "./bell.ts";
-import { LOCAL_COMMAND_NAMES, parseLine, TRANSFER_COMMANDS } from "./commands.ts";
+import { LOCAL_COMMAND_NAMES, type ParsedLine, parseLine, TRANSFER_COMMANDS } from "./commands.ts";
 import { Delivery } from "./delivery.ts";
 import { fenced } from "./format.ts";
 import {
@@ -70,7 +70,7 @@ import {
 import { changedAny, type Changes, noChanges, Roster, stillConnected } from "./roster.ts";
 import { sanitizeLines, sanitizeText } from "./sanitize.ts";
 import { transferEffects } from "./transfers.ts";
-import { helloFrame, outgoing } from "./typing.ts";
+import { helloFrame, type MessageSize, outgoing, wordsOf } from "./typing.ts";
 import { ServerClock } from "./presence.ts";
 import { Presence, privateViewId, type TypingPlace } from "./presence_state.ts";
 import { type View, Views } from "./views.ts";
@@ -480,14 +480,12 @@ export class Conversation {
     // Back from an automatic away before the line goes; an `/away` or `/back` typed says it itself.
     const back = this.#online ? this.#sendPresence(this.#presence.typed(frame, now)) : [];
     this.#presence.sentLine();
-    const words = frame !== undefined && "text" in frame ? frame.text : "";
     // Refused here as the server would refuse it, so that the page keeps the draft, saying
     // how long it is and how else to share it.
     const { shareHow } = this.#options;
-    const bytes = utf8Length(sanitizeText(words).trim());
+    const { bytes, lines } = this.#sizeOf(parsed);
     // Refused or not, the line was typed: someone away by themselves is back.
     if (bytes > MAX_TEXT_BYTES) return [...back, show([tooLongError(bytes, shareHow)])];
-    const lines = this.#version === PROTOCOL_VERSION ? 1 : countLines(sanitizeLines(words));
     if (lines > MAX_TEXT_LINES) return [...back, show([tooManyLinesError(lines, shareHow)])];
     const out = outgoing(line, parsed, this.#place());
     if ("look" in out) return [...back, ...this.switchTo(out.look)];
@@ -508,6 +506,29 @@ export class Conversation {
     // simply wait; after a drop, the user is told.
     if (!this.#online && this.#everWelcomed) effects.push(show([waitingNotice()]));
     return effects;
+  }
+
+  /**
+   * How long the message the draft `line` would send is, when it is more
+   * than a message may hold and {@linkcode Conversation.type} would refuse
+   * it; `undefined` while it fits, and for a line that sends no words (most
+   * commands). `/code` counts its fences.
+   */
+  oversize(line: string): MessageSize | undefined {
+    const parsed = parseLine(line.trim());
+    const size = parsed.ok && "local" in parsed && parsed.local.command === "code"
+      ? this.#sizeOf(parseLine(fenced(parsed.local.text)))
+      : this.#sizeOf(parsed);
+    return size.bytes > MAX_TEXT_BYTES || size.lines > MAX_TEXT_LINES ? size : undefined;
+  }
+
+  /** How long the message `parsed` sends is, as the server counts it: nothing for a command. */
+  #sizeOf(parsed: ParsedLine): MessageSize {
+    const words = wordsOf(parsed);
+    return {
+      bytes: utf8Length(sanitizeText(words).trim()),
+      lines: this.#version === PROTOCOL_VERSION ? 1 : countLines(sanitizeLines(words)),
+    };
   }
 
   /**

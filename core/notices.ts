@@ -8,13 +8,20 @@
  * @module
  */
 
-import { tooLongMessage, tooManyLinesMessage } from "../protocol.ts";
+import {
+  bytesOver,
+  linesOver,
+  MAX_TEXT_BYTES,
+  tooLongMessage,
+  tooManyLinesMessage,
+} from "../protocol.ts";
 import type { BellMode } from "./commands.ts";
 import { MAX_PENDING } from "./delivery.ts";
 import { errorLine, type Line, notice } from "./describe.ts";
 import { SILENCE_LIMIT_MS } from "./link.ts";
 import { sanitizeText } from "./sanitize.ts";
 import type { View } from "./views.ts";
+import type { MessageSize } from "./typing.ts";
 
 /** The server took the client back after a drop, under `name`. */
 export function reconnectedNotice(name: string): Line {
@@ -127,6 +134,17 @@ function tooBig(refusal: string, shareHow: string | undefined): Line {
  */
 export function tooLongError(bytes: number, shareHow?: string): Line {
   return tooBig(tooLongMessage(bytes), shareHow);
+}
+
+/**
+ * What a client says of a draft of `size`, more than a message may hold,
+ * while it is typed, before it is sent and refused: too long, how long, the
+ * limit, and `shareHow` the client shares it as a file instead.
+ */
+export function tooLongWarning(size: MessageSize, shareHow?: string): string {
+  const over = size.bytes > MAX_TEXT_BYTES ? bytesOver(size.bytes) : linesOver(size.lines);
+  const warning = `Too long to send: ${over}`;
+  return shareHow === undefined ? warning : `${warning}; ${shareInstead(shareHow)}`;
 }
 
 /** A message of `lines` lines, more than the server takes, as it words it, with what to do. */

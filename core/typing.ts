@@ -109,6 +109,20 @@ export function outgoing(line: string, parsed: ParsedLine, place: Place): Outgoi
   return entering === undefined ? { line: sent, options } : { line: sent, options, entering };
 }
 
+/** The words `parsed` sends as a message's text, as typed: `""` for a line that sends none. */
+export function wordsOf(parsed: ParsedLine): string {
+  const frame = parsed.ok && "frame" in parsed ? parsed.frame : undefined;
+  return frame !== undefined && "text" in frame ? frame.text : "";
+}
+
+/** How long a message is, as the server counts it. */
+export interface MessageSize {
+  /** Its bytes in UTF-8, cleaned and trimmed. */
+  bytes: number;
+  /** Its lines (always 1 in version 1, whose messages have none). */
+  lines: number;
+}
+
 function join(room: string, since: number): ClientFrame {
   return { type: "join", room, since };
 }

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Conversation, type ConversationOptions, type Effect } from "../core/conversation.ts";
 import { PROBE_AFTER_MS, SILENCE_LIMIT_MS } from "../core/link.ts";
+import { tooLongWarning } from "../core/notices.ts";
 import { plainText } from "../core/plain.ts";
 import type { ClientFrame, MessageFrame, ServerFrame } from "../protocol.ts";
 
@@ -621,6 +622,36 @@ Deno.test("Conversation.type()", async (t) => {
     assert.deepEqual(shown(chat.type(lines, 1)), [
       "!! Cannot send message: it has 101 lines, more than 100; share it as a file with /send PATH instead",
     ]);
+    assert.equal(chat.waiting, 0);
+  });
+
+  await t.step("oversize() tells a draft too long to send, as type() would refuse it", () => {
+    const chat = joined("ann", { shareHow: "with /send PATH" });
+    assert.equal(chat.oversize("x".repeat(4000)), undefined);
+    assert.deepEqual(chat.oversize(` ${"x".repeat(4001)} `), { bytes: 4001, lines: 1 });
+    assert.deepEqual(chat.oversize(`/me ${"é".repeat(2001)}`), { bytes: 4002, lines: 1 });
+    assert.deepEqual(chat.oversize(`/msg bob ${"é".repeat(2001)}`), { bytes: 4002, lines: 1 });
+    // A command sends no message: however long, it is the server's to refuse.
+    assert.equal(chat.oversize(`/join #${"x".repeat(5000)}`), undefined);
+    // The fences of a code block count.
+    assert.equal(chat.oversize("x".repeat(3995)), undefined);
+    assert.deepEqual(chat.oversize(`/code ${"x".repeat(3995)}`), { bytes: 4003, lines: 3 });
+    const lines = Array.from({ length: 101 }, (_, i) => `${i}`).join("\n");
+    const size = chat.oversize(lines);
+    assert.equal(size?.lines, 101);
+    assert.equal(
+      tooLongWarning(size!, "with the paperclip"),
+      "Too long to send: it has 101 lines, more than 100; share it as a file with the paperclip instead",
+    );
+    assert.equal(
+      tooLongWarning(chat.oversize("é".repeat(2001))!),
+      "Too long to send: it is 4002 bytes, more than the 4000 a message may hold",
+    );
+    // Version 1 has no lines in a message: only its bytes count.
+    assert.equal(joinedV1().oversize(lines), undefined);
+    for (const draft of [`${"x".repeat(4001)}`, lines]) {
+      assert.equal(shown(chat.type(draft, 0)).length, 1, "not refused");
+    }
     assert.equal(chat.waiting, 0);
   });
 

@@ -31,7 +31,7 @@ import { sanitizeText } from "../core/sanitize.ts";
 import type { FileRef, ServerFrame } from "../protocol.ts";
 import { Alerts } from "./alerts.ts";
 import { safeFileUrl } from "./attachment.ts";
-import { bindComposerKeys, fitToText, TOUCH_MEDIA } from "./composer.ts";
+import { bindComposerKeys, fitToText, showLength, TOUCH_MEDIA } from "./composer.ts";
 import { Connection, type ConnectionState, pageOrigin, socketUrl } from "./connection.ts";
 import { Drafts, type InputHistory } from "./input.ts";
 import { Joining } from "./joining.ts";
@@ -54,6 +54,9 @@ const ROOMS_SOON_MS = 300;
  * however often it is told that the rooms may have changed.
  */
 const ROOMS_GAP_MS = 3_000;
+
+/** How the user shares a file on the page: a draft too long for a message may go as one. */
+const SHARE_HOW = "with the paperclip";
 
 /** Matches while the sidebar is a drawer over the log, as web/style.css lays it out. */
 const DRAWER_MEDIA = "(max-width: 720px)";
@@ -122,7 +125,7 @@ export class WebClient {
     this.#chat = new Conversation({
       display: "each",
       client: "web",
-      shareHow: "with the paperclip",
+      shareHow: SHARE_HOW,
       awayAfterMs: options.awayAfterMs ?? AWAY_AFTER_MS,
       ignored: loadIgnored(),
     });
@@ -145,10 +148,13 @@ export class WebClient {
       },
       changed: () => this.#showStatus(),
     });
-    this.#history = bindComposerKeys(ui.input, () => conversationSources(this.#chat));
+    this.#history = bindComposerKeys(ui.input, () => conversationSources(this.#chat), {
+      changed: () => this.#showLength(),
+    });
     // What a person types, never a value the page sets itself (history, completion, sending).
     ui.input.addEventListener("input", (event) => {
       if (event.isTrusted) this.#apply(this.#chat.keystroke(performance.now(), ui.input.value));
+      this.#showLength();
     });
     this.#connection = new Connection({
       url,
@@ -209,6 +215,7 @@ export class WebClient {
     this.#history.push(value);
     this.#ui.input.value = "";
     fitToText(this.#ui.input);
+    this.#showLength();
     this.#apply(effects);
     // The user answers what is new, so it is read: its "new since you left" line goes. A line
     // that showed another view (`/switch`) left that line of the view it came from already.
@@ -682,6 +689,16 @@ export class WebClient {
     input.value = draft;
     input.setSelectionRange(draft.length, draft.length);
     fitToText(input);
+    this.#showLength();
+  }
+
+  /**
+   * Says above the message box whether its draft is too long to send, and
+   * that the paperclip shares it as a file, while the page takes files.
+   */
+  #showLength(): void {
+    const size = this.#chat.oversize(this.#ui.input.value);
+    showLength(this.#ui, size, this.#ui.attach.hidden ? undefined : SHARE_HOW);
   }
 
   #changed(changes: Changes): void {

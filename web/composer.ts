@@ -8,19 +8,29 @@
  * the box's first row and Down on its last walk through sent lines, Down
  * back to the draft; elsewhere they move between the rows. Tab completes
  * names, commands and rooms (again to cycle), Enter in an IME never sends.
+ * While the draft is too long to send, a line above the box says so.
  *
  * @module
  */
 
 import type { CompletionSources } from "../core/complete.ts";
+import { tooLongWarning } from "../core/notices.ts";
+import type { MessageSize } from "../core/typing.ts";
 import { caretRows } from "./caret.ts";
 import { Completer, InputHistory } from "./input.ts";
+import type { Ui } from "./ui.ts";
 
 /**
  * Matches on a touch screen without a mouse (a phone, a tablet): the
  * keyboard on the screen has no Shift+Enter, so Enter makes a new line.
  */
 export const TOUCH_MEDIA = "(hover: none) and (pointer: coarse)";
+
+/** Options for {@linkcode bindComposerKeys}. */
+export interface ComposerKeysOptions {
+  /** Called when a key put another text in the box (a sent line recalled, a completion). */
+  changed?: () => void;
+}
 
 /**
  * Adds history and completion keys to `input`.
@@ -31,6 +41,7 @@ export const TOUCH_MEDIA = "(hover: none) and (pointer: coarse)";
 export function bindComposerKeys(
   input: HTMLTextAreaElement,
   sources: () => CompletionSources,
+  options: ComposerKeysOptions = {},
 ): InputHistory {
   const history = new InputHistory();
   const completer = new Completer();
@@ -65,6 +76,7 @@ export function bindComposerKeys(
       if (done === undefined) return;
       input.value = done.value;
       input.setSelectionRange(done.caret, done.caret);
+      options.changed?.();
       return;
     }
     if (event.key !== "ArrowUp" && event.key !== "ArrowDown") return;
@@ -82,6 +94,7 @@ export function bindComposerKeys(
     input.value = line;
     input.setSelectionRange(line.length, line.length);
     fitToText(input);
+    options.changed?.();
   });
   return history;
 }
@@ -93,4 +106,29 @@ export function fitToText(input: HTMLTextAreaElement): void {
   // The scroll height leaves out the borders, which the box's height counts.
   const borders = input.offsetHeight - input.clientHeight;
   input.style.height = `${input.scrollHeight + borders}px`;
+}
+
+/**
+ * Says above the message box, while its draft is too long to send (its
+ * `size` as a message), how long it is, the limit and `shareHow` to share
+ * it as a file instead (nothing when the page takes no files); the box is
+ * marked invalid meanwhile. With no `size`, the draft fits: nothing is
+ * said. Sending it is refused all the same, saying so in the log.
+ */
+export function showLength(
+  ui: Pick<Ui, "input" | "tooLong">,
+  size: MessageSize | undefined,
+  shareHow?: string,
+): void {
+  const { input, tooLong } = ui;
+  const words = size === undefined ? "" : tooLongWarning(size, shareHow);
+  if (tooLong.textContent !== words) tooLong.textContent = words;
+  tooLong.hidden = size === undefined;
+  if (size !== undefined) {
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", tooLong.id);
+  } else {
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+  }
 }

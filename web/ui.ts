@@ -44,6 +44,8 @@ export interface Ui {
   picker: HTMLInputElement;
   /** The uploads under way, above the message box. */
   uploads: HTMLElement;
+  /** Above the message box: its draft is too long to send, and how else to share it. */
+  tooLong: HTMLElement;
   /** Covers the page while files are dragged over it. */
   dropZone: HTMLElement;
   nameScreen: HTMLElement;
@@ -98,6 +100,7 @@ export function findUi(): Ui {
     attach: byId("attach"),
     picker: byId("file-picker"),
     uploads: byId("uploads"),
+    tooLong: byId("too-long"),
     dropZone: byId("drop-zone"),
     nameScreen: byId("name-screen"),
     nameForm: byId("name-form"),

@@ -2,8 +2,9 @@
  * The page's message box: Up and Down move between the rows of a draft and
  * go through what was sent only from its first row or last, Down always
  * coming back to the draft; each room and private view keeps its own draft;
- * a message too long is refused saying how long it is, the limit and how to
- * share it instead; on a touch screen Enter makes a new line and Send sends.
+ * a draft too long to send says so as it is typed, and a message too long
+ * is refused, each saying how long it is, the limit and how to share it
+ * instead; on a touch screen Enter makes a new line and Send sends.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients.
  */
@@ -11,10 +12,19 @@
 import assert from "node:assert/strict";
 import type { Locator, Page } from "./_playwright.ts";
 import { startServer } from "../../server.ts";
-import { MAX_TEXT_BYTES, utf8Length } from "../../protocol.ts";
+import { MAX_TEXT_BYTES, MAX_TEXT_LINES, utf8Length } from "../../protocol.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
-import { ChatBrowser, exactly, joinAs, pageUrl, say, WAIT_MS, waitForLine } from "./_browser.ts";
+import {
+  ChatBrowser,
+  exactly,
+  joinAs,
+  pageUrl,
+  say,
+  screenshot,
+  WAIT_MS,
+  waitForLine,
+} from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
 import { showView } from "./_web_rooms.ts";
@@ -201,6 +211,97 @@ testWith(
     const shown = await refusal.textContent() ?? "";
     assert.ok(shown.endsWith(words), shown);
     assert.equal(await input.inputValue(), traceback, "the draft is kept");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+/** The words above the message box of a draft of `bytes` bytes, too long to send. */
+function tooLongWords(bytes: number): string {
+  return `Too long to send: it is ${bytes} bytes, more than the ${MAX_TEXT_BYTES} a message ` +
+    "may hold; share it as a file with the paperclip instead";
+}
+
+testWith(
+  ["chromium"],
+  "web page: a draft too long to send says so as it is typed or pasted, and no more once it fits",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    await say(page, "/join #dev");
+    await looksAt(page, "#dev");
+    await say(page, "/switch #lobby");
+    await looksAt(page, "#lobby");
+    await page.locator("#attach").waitFor();
+    const input = page.locator("#message-input");
+    const warning = page.locator("#too-long");
+    const invalid = () => input.getAttribute("aria-invalid");
+    await input.pressSequentially("a short line");
+    assert.equal(await warning.isHidden(), true, "a short line is too long");
+
+    // Pasted past the limit: how long it is, the limit, and the paperclip, before Enter.
+    const pasted = "word ".repeat(1000).trim();
+    await input.fill("");
+    await input.focus();
+    await page.keyboard.insertText(pasted);
+    await warning.filter({ hasText: exactly(tooLongWords(pasted.length)) }).waitFor();
+    assert.equal(await invalid(), "true");
+    assert.equal(await input.getAttribute("aria-describedby"), "too-long");
+    await screenshot(page, "web-too-long.png");
+
+    // Cut back until it fits: the warning goes.
+    await input.fill(pasted.slice(0, MAX_TEXT_BYTES));
+    await warning.waitFor({ state: "hidden" });
+    assert.equal(await invalid(), null);
+
+    // Typed past the limit, a key at a time, in bytes as the server counts them: "é" is two.
+    await input.fill("x".repeat(MAX_TEXT_BYTES - 2));
+    await input.press("End");
+    await input.pressSequentially("é");
+    assert.equal(await warning.isHidden(), true, `${MAX_TEXT_BYTES} bytes are too long`);
+    await input.pressSequentially("y");
+    await warning.filter({ hasText: exactly(tooLongWords(MAX_TEXT_BYTES + 1)) }).waitFor();
+
+    // Sent all the same, it is refused as ever, the draft and the warning kept.
+    await input.press("Enter");
+    await waitForLine(page, "error", "Cannot send message");
+    assert.equal(await warning.isVisible(), true, "the warning went with the refusal");
+    await input.press("Backspace");
+    await warning.waitFor({ state: "hidden" });
+
+    // Too long in #lobby, it is no warning in #dev, whose draft is its own, and is back with it.
+    await input.press("y");
+    await warning.waitFor();
+    await page.keyboard.press("Alt+2");
+    await looksAt(page, "#dev");
+    await warning.waitFor({ state: "hidden" });
+    await page.keyboard.press("Alt+1");
+    await looksAt(page, "#lobby");
+    await warning.waitFor();
+    await input.fill("");
+    await warning.waitFor({ state: "hidden" });
+
+    // A message of more lines than the server takes is as much too long, in fewer bytes.
+    const rows = Array.from({ length: MAX_TEXT_LINES + 1 }, (_, i) => `row ${i}`).join("\n");
+    await page.keyboard.insertText(rows);
+    await warning.filter({
+      hasText: exactly(
+        `Too long to send: it has ${MAX_TEXT_LINES + 1} lines, more than ${MAX_TEXT_LINES}; ` +
+          "share it as a file with the paperclip instead",
+      ),
+    }).waitFor();
+    await input.fill(rows.slice(0, rows.lastIndexOf("\n")));
+    await warning.waitFor({ state: "hidden" });
+    await input.fill("");
+
+    // What fits is sent, and the box and the warning are empty after it.
+    const most = "z".repeat(MAX_TEXT_BYTES);
+    await say(page, most);
+    const sent = await bob.next("message", (frame) => frame.from === "ann");
+    assert.equal(sent.text, most);
+    assert.equal(await warning.isHidden(), true);
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
