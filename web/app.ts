@@ -9,7 +9,7 @@
  * @module
  */
 
-import { checkOwnName } from "../core/names.ts";
+import { checkOwnName, normalizeRoom } from "../core/names.ts";
 import { WebClient } from "./client.ts";
 import { awayAfterMs } from "./presence.ts";
 import { findUi, loadName } from "./ui.ts";
@@ -47,13 +47,26 @@ ui.composer.addEventListener("submit", (event) => {
   client.focusInput();
 });
 
+// A room name that will not do is said beside the form, what was typed kept there to mend,
+// rather than as a command's usage in the log behind a drawer that closed.
 ui.joinForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const room = ui.joinInput.value.trim();
   if (room === "") return;
+  const checked = normalizeRoom(room);
+  showJoinError(checked.ok ? "" : checked.message);
+  if (!checked.ok) return ui.joinInput.focus();
   ui.joinInput.value = "";
   client.joinRoom(room);
 });
+ui.joinInput.addEventListener("input", () => showJoinError(""));
+
+/** Says under the join form why the room typed will not do, or nothing. */
+function showJoinError(message: string): void {
+  ui.joinError.textContent = message;
+  if (message === "") ui.joinInput.removeAttribute("aria-invalid");
+  else ui.joinInput.setAttribute("aria-invalid", "true");
+}
 
 ui.retry.addEventListener("click", () => client.retry());
 ui.newMessages.addEventListener("click", () => client.focusInput());

@@ -32,6 +32,8 @@ export interface Ui {
   meName: HTMLElement;
   joinForm: HTMLFormElement;
   joinInput: HTMLInputElement;
+  /** Under the join form: why the room name typed there will not do. */
+  joinError: HTMLElement;
   /** The log, the typing line, the uploads and the message box: all but the header and sidebar. */
   main: HTMLElement;
   log: HTMLElement;
@@ -92,6 +94,7 @@ export function findUi(): Ui {
     meName: byId("me-name"),
     joinForm: byId("join-form"),
     joinInput: byId("join-input"),
+    joinError: byId("join-error"),
     main: byId("chat"),
     log: byId("log"),
     newMessages: byId("new-messages"),

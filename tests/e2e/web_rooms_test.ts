@@ -6,7 +6,8 @@
  * hidden; clickable links; day separators on history from an earlier day;
  * every room back after a lost connection, with what was missed in each;
  * All rooms current once looked at, with its locks, never asked too often;
- * and a double click on a room's × that leaves that room only.
+ * a double click on a room's × that leaves that room only; and a room name
+ * that will not do, said beside the join form.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients. Screenshots go to test-results/screenshots.
  */
@@ -559,3 +560,40 @@ testWith(
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
+
+for (const { name: size, options } of SIZES) {
+  testWith(
+    ["chromium"],
+    `web page (${size}): a room name that will not do is said beside the join form, kept to mend`,
+    async () => {
+      await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+      await using browser = await ChatBrowser.launch(options);
+      const page = await browser.open(pageUrl(server.webAddr!.port));
+      await joinAs(page, "ann");
+      await openSidebar(page);
+      const input = page.locator("#join-input");
+      const error = page.locator("#join-error");
+      await input.fill("release planning");
+      await input.press("Enter");
+      await error.filter({
+        hasText: exactly("A room name is # followed by letters, digits, _ and -, such as #lobby"),
+      }).waitFor();
+      assert.equal(await input.inputValue(), "release planning", "what was typed is gone");
+      assert.equal(await input.getAttribute("aria-invalid"), "true");
+      // The drawer stays open on a phone, the keyboard in the box to mend it.
+      await page.locator("#sidebar").waitFor();
+      assert.equal(await input.evaluate((box) => box.matches(":focus")), true);
+      await screenshot(page, `web-join-error-${size}.png`);
+      assert.equal(await logLine(page, "error", "/join").count(), 0, "a command's usage");
+
+      // Mended, the error goes as it is typed, and the room is joined.
+      await input.fill("release-planning");
+      assert.equal(await error.textContent(), "");
+      assert.equal(await input.getAttribute("aria-invalid"), null);
+      await input.press("Enter");
+      await page.locator("#room-name", { hasText: exactly("#release-planning") }).waitFor();
+      assert.equal(await input.inputValue(), "");
+      assert.deepEqual(browser.unexpectedProblems(), []);
+    },
+  );
+}
