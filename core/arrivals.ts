@@ -11,7 +11,8 @@
  * what came after the last message seen there, and the answer to
  * `/history` or `/search` shows its dates. Someone going away or coming
  * back, which concerns no one room, goes to each room the user shares with
- * them and to the private view with them. No I/O.
+ * them and to the private view with them; so does someone leaving the chat,
+ * or coming back, in the private view with them. No I/O.
  *
  * @module
  */
@@ -21,6 +22,7 @@ import type { Line } from "./describe.ts";
 import { type Effect, show } from "./effects.ts";
 import { mentionPattern } from "./format.ts";
 import { nameKey } from "./names.ts";
+import { stillConnected } from "./roster.ts";
 import { sanitizeText } from "./sanitize.ts";
 import type { Arrival, Views } from "./views.ts";
 
@@ -169,7 +171,20 @@ export class Arrivals {
           alert: false,
         });
       case "joined":
-      case "left":
+      case "left": {
+        // Someone the user writes to privately who leaves the chat (their last room of the
+        // user's, and not for another room) is told of in the private view too, where words
+        // to them would now be refused; and so is their coming back into sight.
+        const views = [this.#roomView(frame.room)];
+        const privately = nameKey(frame.name) === nameKey(me)
+          ? undefined
+          : this.#views.find(`@${frame.name}`);
+        const seen = this.#options.roomsWith(frame.name).length;
+        const gone = frame.type === "left" && !stillConnected(frame.reason) && seen === 0;
+        const back = frame.type === "joined" && seen === 1;
+        if (privately !== undefined && (gone || back)) views.push(privately.id);
+        return this.#deliverEach(views, lines);
+      }
       case "renamed":
       case "who":
       case "topic":

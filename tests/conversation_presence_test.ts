@@ -508,3 +508,71 @@ Deno.test("Conversation: someone away or back is told in the rooms shared with t
     assert.deepEqual(where(chat.receive(own, 1_000)), ["? -- [03:04:05] You are back"]);
   });
 });
+
+Deno.test("Conversation: someone written to privately who leaves the chat, or comes back, is told of in their private view", async (t) => {
+  /** carol in #lobby and #ops, both with dave, who wrote to her, and #ops with erin too. */
+  const chat = new Conversation({ clock: () => TS, display: "each" });
+  chat.hello("carol", 0);
+  chat.receive(
+    { type: "welcome", version: 2, server: "chat", name: "carol", rooms: ["#lobby", "#ops"] },
+    0,
+  );
+  chat.receive({ type: "room", room: "#lobby", members: ["carol", "dave"], count: 2 }, 0);
+  chat.receive({ type: "room", room: "#ops", members: ["carol", "dave", "erin"], count: 3 }, 0);
+  chat.receive({ type: "private", id: 2, ts: TS, from: "dave", to: "carol", text: "hi" }, 0);
+  const left = (room: string, name: string, reason: string): ServerFrame => ({
+    type: "left",
+    ts: TS,
+    room,
+    name,
+    reason,
+  });
+  const joined = (room: string, name: string): ServerFrame => ({
+    type: "joined",
+    ts: TS,
+    room,
+    name,
+  });
+  const where = (effects: readonly Effect[]) =>
+    effects.flatMap((effect) =>
+      effect.type === "show"
+        ? effect.lines.map((line) => `${effect.view ?? "?"} ${plainText(line, { now: TS })}`)
+        : []
+    );
+
+  await t.step("out of one room and still in another, nothing is said privately", () => {
+    assert.deepEqual(where(chat.receive(left("#lobby", "dave", "quit"), 1)), [
+      "#lobby -- [03:04:05] dave left #lobby (quit)",
+    ]);
+  });
+
+  await t.step("out of the last room shared, gone from the chat, it is said privately too", () => {
+    assert.deepEqual(where(chat.receive(left("#ops", "dave", "quit"), 2)), [
+      "#ops -- [03:04:05] dave left #ops (quit)",
+      "@dave -- [03:04:05] dave left #ops (quit)",
+    ]);
+  });
+
+  await t.step("back in sight, it is said privately too, once", () => {
+    assert.deepEqual(where(chat.receive(joined("#lobby", "dave"), 3)), [
+      "#lobby -- [03:04:05] dave joined #lobby",
+      "@dave -- [03:04:05] dave joined #lobby",
+    ]);
+    assert.deepEqual(where(chat.receive(joined("#ops", "dave"), 4)), [
+      "#ops -- [03:04:05] dave joined #ops",
+    ]);
+  });
+
+  await t.step("gone to another room, or out of one, still in the chat: nothing privately", () => {
+    chat.receive(left("#lobby", "dave", "parted"), 5);
+    assert.deepEqual(where(chat.receive(left("#ops", "dave", "went to #dev"), 6)), [
+      "#ops -- [03:04:05] dave left #ops (went to #dev)",
+    ]);
+  });
+
+  await t.step("someone with no private view is told of in the room alone", () => {
+    assert.deepEqual(where(chat.receive(left("#ops", "erin", "connection lost"), 7)), [
+      "#ops -- [03:04:05] erin left #ops (connection lost)",
+    ]);
+  });
+});

@@ -926,6 +926,7 @@ Deno.test("Conversation: /switch @name opens private messages only with someone 
     assert.deepEqual(shown(chat.type("/switch @carol", 7)), [
       "— @carol: new since you left —",
       "[03:04:05] [private] carol → you: bye",
+      "-- [03:04:05] carol left #lobby (quit)",
     ]);
     assert.equal(chat.view?.id, "@carol");
   });

@@ -3,7 +3,8 @@
  * left" line above what arrived meanwhile, gone once the user looks
  * elsewhere or sends a line; a person clicked in the list opens the private
  * view with them, a name nobody here has none; Alt+1…9 and Alt+Up/Alt+Down,
- * which announce the view they show; a notification clicked shows its view.
+ * which announce the view they show; a notification clicked shows its view;
+ * someone written to privately who leaves the chat is told of there.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients.
  */
@@ -365,6 +366,34 @@ testWith(
     await looksAt(page, "@bob");
     await waitForLine(page, "private", "psst, lunch?");
     await setHidden(page, false);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: someone written to privately who leaves the chat, and comes back, is told of there",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const port = server.addr.port;
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    {
+      await using bob = await TestClient.join2(port, "bob");
+      await page.locator('#members li[data-name="bob"]').click();
+      await looksAt(page, "@bob");
+      await say(page, "lunch?");
+      await bob.next("private", (frame) => frame.text === "lunch?");
+      await bob.send({ type: "quit" });
+      await bob.closed();
+    }
+    // Looking at bob's private messages, ann hears he is gone before she writes again.
+    const log = page.locator("#log .log:not([hidden])");
+    await log.locator(".line.notice", { hasText: "bob left #lobby (quit)" }).waitFor();
+    await using _back = await TestClient.join2(port, "bob");
+    await log.locator(".line.notice", { hasText: "bob joined #lobby" }).waitFor();
+    await screenshot(page, "web-private-gone.png");
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
