@@ -431,7 +431,10 @@ export class WebClient {
       again.className = "link-button rejoin";
       again.textContent = "Join again";
       again.setAttribute("aria-label", `Join ${sanitizeText(left)} again`);
-      again.addEventListener("click", () => this.joinRoom(left));
+      again.addEventListener("click", (event) => {
+        // A double click joins once, as in the sidebar.
+        if (event.detail <= 1) this.joinRoom(left);
+      });
       element.append(" ", again);
     }
     return element;

@@ -204,7 +204,11 @@ function roomItem(list: HTMLElement, room: string): HTMLLIElement {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "room-button";
-  button.addEventListener("click", () => drawnRooms.get(list)?.options.onPick(room));
+  button.addEventListener("click", (event) => {
+    // A double click joins once: its second click would ask again before the first is answered.
+    if (event.detail > 1) return;
+    drawnRooms.get(list)?.options.onPick(room);
+  });
   item.append(button);
   return item;
 }

@@ -6,8 +6,9 @@
  * hidden; clickable links; day separators on history from an earlier day;
  * every room back after a lost connection, with what was missed in each;
  * All rooms current once looked at, with its locks, never asked too often;
- * a double click on a room's × that leaves that room only; and a room name
- * that will not do, said beside the join form.
+ * a double click on a room's × that leaves that room only, and one on a
+ * room to join that joins it once; and a room name that will not do, said
+ * beside the join form.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients. Screenshots go to test-results/screenshots.
  */
@@ -597,3 +598,28 @@ for (const { name: size, options } of SIZES) {
     },
   );
 }
+
+testWith(
+  ["chromium"],
+  "web page: a double click on a room of All rooms, or on Join again, joins it once",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using _bob = await TestClient.join2(server.addr.port, "bob", [{ room: "#dev" }]);
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    await page.locator("#rooms").hover();
+    const dev = page.locator('#rooms [data-room="#dev"]');
+    for (const join of [() => dev.dblclick(), () => page.locator("button.rejoin").dblclick()]) {
+      await join();
+      await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
+      // Anything the second click sent has had its answer once this line is back.
+      await say(page, "here once");
+      await waitForLine(page, "message", "here once");
+      assert.equal(await logLine(page, "notice", "already").count(), 0, "joined twice");
+      await page.locator('#views .part-button[aria-label="Leave #dev"]').click();
+      await viewButton(page, "#dev").waitFor({ state: "detached" });
+    }
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
