@@ -952,7 +952,7 @@ export function utf8Length(text: string): number {
   return textEncoder.encode(text).length;
 }
 
-/** How long a message of `bytes` UTF-8 bytes is, against {@linkcode MAX_TEXT_BYTES}, more. */
+/** Why a message of `bytes` UTF-8 bytes, more than {@linkcode MAX_TEXT_BYTES}, is too long: a refusal's words and a warning's. */
 export function bytesOver(bytes: number): string {
   return `it is ${bytes} bytes, more than the ${MAX_TEXT_BYTES} a message may hold`;
 }
@@ -962,7 +962,7 @@ export function tooLongMessage(bytes: number): string {
   return `Cannot send message: ${bytesOver(bytes)}`;
 }
 
-/** How many lines a message of `lines` lines has, against {@linkcode MAX_TEXT_LINES}, more. */
+/** Why a message of `lines` lines, more than {@linkcode MAX_TEXT_LINES}, is too long: a refusal's words and a warning's. */
 export function linesOver(lines: number): string {
   return `it has ${lines} lines, more than ${MAX_TEXT_LINES}`;
 }

@@ -151,8 +151,8 @@ export class WebClient {
     this.#history = bindComposerKeys(ui.input, () => conversationSources(this.#chat), {
       changed: () => this.#showLength(),
     });
-    // What a person types, never a value the page sets itself (history, completion, sending).
     ui.input.addEventListener("input", (event) => {
+      // What a person types, never a value the page sets itself (history, completion, sending).
       if (event.isTrusted) this.#apply(this.#chat.keystroke(performance.now(), ui.input.value));
       this.#showLength();
     });
