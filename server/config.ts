@@ -182,14 +182,14 @@ export const SETTINGS = {
     "messages per second one connection may send (after a burst of 4 x N)",
   ),
   maxFile: {
-    ...count("max-file", 25, 0, 1_000_000, "largest file one may share, in MiB"),
+    ...count("max-file", 25, 1, 1_000_000, "largest file one may share, in MiB"),
     unit: "MiB",
   },
   filesQuota: {
     ...count(
       "files-quota",
       1024,
-      0,
+      1,
       10_000_000,
       "MiB of shared files kept; the oldest go first to make room",
     ),

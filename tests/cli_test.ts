@@ -151,6 +151,15 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     [["serve", ...local, "--heartbeat", "-1"], /^chat: invalid --heartbeat "-1": expected/],
     [["serve", ...local, "--history", "-0.5"], /^chat: invalid --history "-0\.5": expected/],
     [["serve", ...local, "--max-file", "-1"], /^chat: invalid --max-file "-1": expected/],
+    // 0 MiB would refuse every file while offering to take them: --no-web is how to take none.
+    [
+      ["serve", ...local, ...quiet, "--max-file", "0"],
+      /^chat: invalid --max-file "0": expected a number from 1 to 1000000 \(see/,
+    ],
+    [
+      ["serve", ...local, ...quiet, "--files-quota", "0"],
+      /^chat: invalid --files-quota "0": expected a number from 1 to 10000000 \(see/,
+    ],
     [["serve", ...local, "--irc-port", "-1"], /^chat: invalid --irc-port "-1": expected/],
     [["join", "--away-after", "-1"], /^chat: invalid --away-after "-1": expected minutes/],
     [["join", "127.0.0.1", "--port", "-5"], /^chat: invalid port "-5": expected a number/],
