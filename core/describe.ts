@@ -318,12 +318,14 @@ export function errorLine(message: string): Line {
   return { kind: "error", parts: [plain(sanitizeText(message))] };
 }
 
+/** Who is in a room, as `3 people here: ann, bob, cy`, or `nobody here` for a count of 0. */
 function people(
   members: readonly string[],
   count: number,
   about?: readonly Person[],
   now?: number,
 ): Part[] {
+  if (count === 0) return [plain("nobody here")];
   const parts: Part[] = [plain(`${count} ${count === 1 ? "person" : "people"} here: `)];
   members.forEach((name, index) => {
     if (index > 0) parts.push(plain(", "));
@@ -424,7 +426,10 @@ export function describeFrame(
             room(frame.room),
             ...(frame.locked ? [" (locked)"] : []),
             ". ",
-            ...people(frame.members, frame.count),
+            // Someone who entered unseen (a quiet hello) is not counted in their own room.
+            ...(frame.count === 0
+              ? [plain("Nobody else is here")]
+              : people(frame.members, frame.count)),
           ]),
           tags: ["room-change"],
         },

@@ -75,6 +75,8 @@ Deno.test("chat serve --console: the host kicks, bans and speaks from standard i
     assert.deepEqual([said.from, said.text], ["host", "hello from the host"]);
     await server.write("/who #lobby\n");
     await server.waitForStdout(/^-- #lobby: 1 person here: bob \(json\)$/m);
+    // A room nobody is in: said in words, not as a count and a colon with nothing after it.
+    assert.deepEqual(await printedBy(server, "/who #empty"), ["-- #empty: nobody here"]);
   });
 });
 

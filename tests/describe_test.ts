@@ -114,11 +114,18 @@ Deno.test("describeFrame() words notices, stamped when the server gave a time", 
       { type: "who", room: "#dev", members: ["a", "b"], count: 4 },
       "-- #dev: 4 people here: a, b and 2 more",
     ],
+    // A room nobody is in (as the host's console may ask of any room), with no dangling colon.
+    [{ type: "who", room: "#empty", members: [], count: 0 }, "-- #empty: nobody here"],
   ];
   for (const [frame, text] of cases) assert.equal(plainText(one(frame)), text, frame.type);
   const room = one({ type: "room", room: "#dev", members: ["bob"], count: 1 });
   assert.deepEqual(room.tags, ["room-change"]);
   assert.equal(plainText(room), "-- You are in #dev. 1 person here: bob");
+  // Someone who entered unseen (a quiet hello) is counted nowhere, not even by their own room.
+  assert.equal(
+    plainText(one({ type: "room", room: "#dev", members: [], count: 0 })),
+    "-- You are in #dev. Nobody else is here",
+  );
   assert.deepEqual(styled(room.parts).slice(0, 3), [
     ["You are in ", undefined],
     ["#dev", "room"],
