@@ -58,7 +58,7 @@ Deno.test("chat serve --console: the host kicks, bans and speaks from standard i
   await t.step("/ban of an address keeps it out", async () => {
     await server.write("/ban 127.0.0.2 1h flooding\n");
     await server.waitForStdout(
-      /^\[[\d-]+ [\d:]+\] host banned \(127\.0\.0\.2\), by host, 1 h left: flooding$/m,
+      /^\[[\d-]+ [\d:]+\] host banned 127\.0\.0\.2 for 1 h: flooding$/m,
     );
     await using again = await arrive(port, "eve2", "127.0.0.2");
     const refused = again.all("error")[0];
@@ -117,7 +117,7 @@ Deno.test("chat serve --console: what the host does shows once, as the log tells
     ["/mute bob 10m", ["[log] host muted bob for 10 min"]],
     ["/unmute bob", ["[log] host unmuted bob"]],
     ["/rename bob robert", ["[log] host renamed bob to robert"]],
-    ["/ban 127.0.0.9 1h spam", ["[log] host banned (127.0.0.9), by host, 1 h left: spam"]],
+    ["/ban 127.0.0.9 1h spam", ["[log] host banned 127.0.0.9 for 1 h: spam"]],
     ["/unban 127.0.0.9", ["[log] host lifted the ban of 127.0.0.9"]],
     ["/kick eve bye", ["[log] host kicked eve: bye", "[log] eve left (kicked by host: bye)"]],
   ];

@@ -152,12 +152,12 @@ Deno.test("IRC operators: MODE +b, -b, +o, -o, +i, -i, the ban list and raw verb
         assert.match(await cat.next(/^:bob!\S+ QUIT /), /:banned by ann$/);
         assert.match(
           await ann.next(/ NOTICE ann /),
-          /:Banned bob, by ann, until lifted \(1 gone\)$/,
+          /:You banned bob \(1 gone\)$/,
         );
         // Told back as a MODE, for the client's own list of bans (irssi's /unban reads it).
         assert.match(await ann.next(/ MODE /), /^:ann!ann@chat MODE #dev \+b :?\*!\*bob@chat$/);
         await ann.send("BAN 192.0.2.7 1h spam");
-        assert.match(await ann.next(/ NOTICE ann /), /:Banned \(192\.0\.2\.7\), by ann, /);
+        assert.match(await ann.next(/ NOTICE ann /), /:You banned 192\.0\.2\.7 for 1 h: spam$/);
         await ann.send("MODE #dev b");
         const list = await ann.until(/ 368 /);
         assert.match(list[0]!, /^:\S+ 367 ann #dev bob!\*@\* ann :?\d+$/, list.join("\n"));
@@ -166,7 +166,7 @@ Deno.test("IRC operators: MODE +b, -b, +o, -o, +i, -i, the ban list and raw verb
         await ann.send("BANS");
         assert.match(await ann.next(/ NOTICE ann /), /:2 bans:$/);
         assert.match(await ann.next(/ NOTICE ann /), /: {2}bob, by ann, until lifted$/);
-        assert.match(await ann.next(/ NOTICE ann /), /: {2}\(192\.0\.2\.7\), by ann, .*: spam$/);
+        assert.match(await ann.next(/ NOTICE ann /), /: {2}192\.0\.2\.7, by ann, .*: spam$/);
         await ann.send("MODE #dev -b bob!*@*");
         assert.match(await ann.next(/ NOTICE ann /), /:Lifted the ban of bob$/);
         assert.match(await ann.next(/ MODE /), /^:ann!ann@chat MODE #dev -b :?bob!\*@\*$/);
@@ -262,13 +262,13 @@ Deno.test("IRC operators: a ban mask made before a rename bans the person as the
     assert.match((await bob.next("bye")).reason, /^You were banned by ann/);
     assert.match(
       await ann.next(/ NOTICE ann /),
-      /:Banned robert, by ann, until lifted \(1 gone\)$/,
+      /:You banned robert \(1 gone\)$/,
     );
     // The chat's own command, from an IRC client, with such a mask: two renames on.
     await ann.send(`BAN *!*Zoe|c2a2bddc@chat 1h`);
     // No KICK follows a raw BAN: it says nothing of a reason to come.
     assert.equal((await zoe.next("bye")).reason, "You were banned by ann for 1 h");
-    assert.match(await ann.next(/ NOTICE ann /), /:Banned zee, by ann, 1 h left \(1 gone\)$/);
+    assert.match(await ann.next(/ NOTICE ann /), /:You banned zee for 1 h \(1 gone\)$/);
     await ann.send("MODE #lobby b");
     const list = await ann.until(/ 368 /);
     assert.match(list[0]!, / 367 ann #lobby robert!\*@\* /, list.join("\n"));
@@ -321,13 +321,13 @@ Deno.test("IRC operators: a long nick's short user part bans that person, nobody
 
     await ann.send(`MODE #lobby +b *!*${longUser}@chat`);
     assert.equal(await long.next(/^ERROR /), `ERROR :Closing link: You were banned by ann${LATER}`);
-    assert.match(await ann.next(/ NOTICE ann /), /:Banned abcdefghij, by ann, until lifted/);
+    assert.match(await ann.next(/ NOTICE ann /), /:You banned abcdefghij \(1 gone\)$/);
 
     // A name IRC cannot hold, by the user part of its mapped nick.
     const annaUser = users.get(nickOf("Annä"))!;
     await ann.send(`MODE #lobby +b *!*${annaUser}@chat`);
     assert.equal((await anna.next("bye")).reason, `You were banned by ann${LATER}`);
-    assert.match(await ann.next(/ NOTICE ann /), /:Banned Annä, by ann, until lifted/);
+    assert.match(await ann.next(/ NOTICE ann /), /:You banned Annä \(1 gone\)$/);
 
     // WeeChat's *!user@host, from a JOIN seen before a rename.
     const veraUser = users.get("verylongnickname")!;
@@ -335,7 +335,7 @@ Deno.test("IRC operators: a long nick's short user part bans that person, nobody
     await ann.next(/^:verylongnickname!\S+ NICK vera$/);
     await ann.send(`MODE #lobby +b *!${veraUser}@chat`);
     assert.equal((await vera.next("bye")).reason, `You were banned by ann${LATER}`);
-    assert.match(await ann.next(/ NOTICE ann /), /:Banned vera, by ann, until lifted/);
+    assert.match(await ann.next(/ NOTICE ann /), /:You banned vera \(1 gone\)$/);
 
     // A short user part nobody's nick has names nobody: nothing is banned.
     await ann.send("MODE #lobby +b *!*xyz|00000@chat");
@@ -378,7 +378,7 @@ Deno.test("IRC operators: a kickban bans at once, then its KICK gives the reason
       assert.deepEqual(errors(lines), []);
       const told = [
         /^:mallory!\S+ QUIT :banned by ann$/,
-        / NOTICE ann :Banned mallory, by ann, until lifted \(1 gone\)$/,
+        / NOTICE ann :You banned mallory \(1 gone\)$/,
         / MODE #lobby \+b :?\*!\*mallory@chat$/,
         /^:\S+ NOTICE #lobby :ann banned mallory: go away$/,
       ];

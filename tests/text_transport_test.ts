@@ -625,7 +625,7 @@ Deno.test("startServer() ends a person's open name prompt before its goodbye", a
     await ann.say("/oper s3cret");
     await ann.next("notice");
     await ann.say("/ban eve 2h flooding");
-    await ann.next("info", (frame) => frame.text.startsWith("Banned eve"));
+    await ann.next("info", (frame) => frame.text.startsWith("You banned eve"));
     await using eve = await LineClient.connect(port);
     await eve.send("eve");
     await eve.closed();

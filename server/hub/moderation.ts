@@ -385,13 +385,21 @@ function holds(mute: Mute, member: Member): boolean {
     (mute.address !== undefined && mute.address === member.session.address);
 }
 
-/** How a ban reads: `bob (192.168.1.7), by ann, 25 min left: flooding`. */
+/** Whom a ban keeps out: `bob (192.168.1.7)`, `bob`, or `192.168.1.7` alone. */
+export function bannedOf(ban: Ban): string {
+  const who = ban.name === undefined
+    ? ban.address ?? ""
+    : ban.address === undefined
+    ? ban.name
+    : `${ban.name} (${ban.address})`;
+  return sanitizeText(who);
+}
+
+/** How a ban in force reads, in a list: `bob (192.168.1.7), by ann, 25 min left: flooding`. */
 export function describeBan(ban: Ban, now = Date.now()): string {
-  const who = [ban.name, ban.address === undefined ? undefined : `(${ban.address})`]
-    .filter((part) => part !== undefined).join(" ");
   const left = ban.until === undefined ? "until lifted" : `${formatSpan(ban.until - now)} left`;
   const reason = ban.reason === undefined ? "" : `: ${ban.reason}`;
-  return `${sanitizeText(who)}, by ${sanitizeText(ban.by)}, ${left}${sanitizeText(reason)}`;
+  return `${bannedOf(ban)}, by ${sanitizeText(ban.by)}, ${left}${sanitizeText(reason)}`;
 }
 
 function readJson<T>(text: string): T | undefined {

@@ -14,7 +14,7 @@ import { formatSpan } from "../../core/duration.ts";
 import { checkName, nameKey, normalizeRoom } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import { LOBBY, type ServerFrame } from "../../protocol.ts";
-import { describeBan, MAX_TOPIC_CHARS, type Moderation } from "./moderation.ts";
+import { bannedOf, describeBan, MAX_TOPIC_CHARS, type Moderation } from "./moderation.ts";
 import { acknowledge, currentRoom, inform, type Member, type Members, refuse } from "./members.ts";
 import { broadcast, type Rooms } from "./rooms.ts";
 import { HOST_NAME } from "./identity.ts";
@@ -167,7 +167,9 @@ export class Operators {
     const later = reason === undefined && toExplain.has(frame)
       ? `; should ${member.name} give a reason, you are told it when you try to come back`
       : "";
-    this.#options.log(`${member.name} banned ${describeBan(ban)}`);
+    // Said once, by whom: `ann banned eve (192.168.1.7) for 2 h: flooding`.
+    const what = `${bannedOf(ban)}${span}${why}`;
+    this.#options.log(`${member.name} banned ${what}`);
     // Everyone the ban keeps out goes now: the name, and every name from its address.
     const out = [...members.all()].filter((other): other is Member =>
       other.name !== undefined && !other.op &&
@@ -181,10 +183,7 @@ export class Operators {
       );
     }
     if (!member.session.closing) {
-      acknowledge(
-        member,
-        `Banned ${describeBan(ban)}${out.length === 0 ? "" : ` (${out.length} gone)`}`,
-      );
+      acknowledge(member, `You banned ${what}${out.length === 0 ? "" : ` (${out.length} gone)`}`);
     }
   }
 

@@ -103,7 +103,8 @@ testWith(
       await tmux.press("host", "Enter");
       await tmux.waitForScreen(
         "host",
-        (screen) => screen.lines.some((line) => line.includes("host banned (127.0.0.2), by host")),
+        (screen) =>
+          screen.lines.some((line) => line.includes("host banned 127.0.0.2 for 10 min: flooding")),
       );
       {
         await using eve = new NcUser(port);
@@ -117,7 +118,7 @@ testWith(
       await tmux.waitForScreen(
         "host",
         (screen) =>
-          screen.lines.some((line) => /\(127\.0\.0\.2\), by host, \d+ min left/.test(line)),
+          screen.lines.some((line) => / {2}127\.0\.0\.2, by host, \d+ min left/.test(line)),
       );
     } finally {
       await tmux.kill();
