@@ -374,14 +374,41 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     },
   );
 
-  await t.step("JOIN 0 leaves every room but the last, which says why it stays", async () => {
-    await using eve = await IrcClient.register(irc, "eve");
-    await eve.send("JOIN #dev");
-    await eve.next(/ 366 eve #dev /);
-    await eve.send("JOIN 0");
-    assert.match(await eve.next(/ PART /), /^:eve!\S+ PART #lobby$/);
-    assert.match(await eve.next(/ NOTICE eve /), /Cannot leave #dev: it is the only room/);
-  });
+  await t.step(
+    "JOIN 0 leaves every room but one, #lobby when in it, and says which stays and why",
+    async () => {
+      const stays = (room: string) =>
+        new RegExp(
+          `^:\\S+ NOTICE eve :You stay in ${room}: a person is always in at least one room$`,
+        );
+      await using eve = await IrcClient.register(irc, "eve");
+      /** What JOIN 0 answers, once what came before it is read. */
+      const join0 = async () => {
+        await eve.sync();
+        await eve.send("JOIN 0");
+        return (await eve.sync()).filter((line) => / (PART|NOTICE|JOIN) /.test(line));
+      };
+      // In #lobby alone: nothing to leave, and no refusal of a PART the user never typed.
+      assert.deepEqual((await join0()).map((line) => stays("#lobby").test(line)), [true]);
+      // #lobby stays, however late it was entered; every other room is left.
+      await eve.send("JOIN #dev,#ops");
+      await eve.send("PART #lobby");
+      await eve.send("JOIN #lobby");
+      let lines = await join0();
+      assert.equal(lines.length, 3, lines.join("\n"));
+      assert.match(lines[0]!, /^:eve!\S+ PART #dev$/);
+      assert.match(lines[1]!, /^:eve!\S+ PART #ops$/);
+      assert.match(lines[2]!, stays("#lobby"));
+      await bob.next("left", (frame) => frame.name === "eve" && frame.room === "#dev");
+      // Out of #lobby, the room entered first stays.
+      await eve.send("JOIN #ops,#dev");
+      await eve.send("PART #lobby");
+      lines = await join0();
+      assert.equal(lines.length, 2, lines.join("\n"));
+      assert.match(lines[0]!, /^:eve!\S+ PART #dev$/);
+      assert.match(lines[1]!, stays("#ops"));
+    },
+  );
 
   await t.step("QUIT ends the connection; the others see the departure", async () => {
     await using dan = await IrcClient.register(irc, "dan");

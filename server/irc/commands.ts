@@ -18,6 +18,7 @@ import { ERR, RPL } from "./numerics.ts";
 import { literal, noticeCid, readText, stripFormatting } from "./text.ts";
 import { partingWith } from "./shared.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
+import { LOBBY } from "../../protocol.ts";
 
 /** The longest reason a PART carries, in code points, as a quit's. */
 const MAX_PART_REASON = 200;
@@ -29,14 +30,10 @@ export type CommandHandler = (
   tags: ReadonlyMap<string, string>,
 ) => void;
 
-/** JOIN: `join` each channel of the list; `JOIN 0` parts from every room. */
+/** JOIN: `join` each channel of the list; `JOIN 0` is {@linkcode leaveAll}. */
 function join(gateway: Gateway, params: readonly string[]): void {
   if (short(gateway, "JOIN", params, 1)) return;
-  if (params[0] === "0") {
-    const me = gateway.renderer.name!;
-    for (const name of gateway.hub.person(me)?.rooms ?? []) part(gateway, [name]);
-    return;
-  }
+  if (params[0] === "0") return leaveAll(gateway);
   for (const channel of list(params[0])) {
     const name = room(gateway, channel);
     if (name === undefined) continue;
@@ -46,6 +43,22 @@ function join(gateway: Gateway, params: readonly string[]): void {
       { command: "JOIN", target: channel },
     );
   }
+}
+
+/**
+ * `JOIN 0`, which IRC reads as a PART of every channel: a person is always
+ * in at least one room, so one stays, `#lobby` when they are in it, else the
+ * room they entered first. Every other is left, and a NOTICE says which
+ * stays and why, rather than refusing a PART the user never typed.
+ */
+function leaveAll(gateway: Gateway): void {
+  const rooms = gateway.hub.person(gateway.renderer.name!)?.rooms ?? [];
+  const stays = rooms.includes(LOBBY) ? LOBBY : rooms[0];
+  if (stays === undefined) return;
+  for (const name of rooms) if (name !== stays) part(gateway, [name]);
+  gateway.write(
+    gateway.renderer.notice(`You stay in ${stays}: a person is always in at least one room`),
+  );
 }
 
 /** PART: `part` from each channel of the list, the reason told to IRC clients (shared.ts). */
