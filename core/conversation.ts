@@ -721,7 +721,8 @@ export class Conversation {
     if (text === "") return undefined;
     if (text.startsWith("/") && !text.startsWith("//")) {
       const to = /^\/(?:msg|m|tell)\s+@?(\S+)\s+\S/i.exec(text)?.[1];
-      if (to !== undefined) return { to };
+      // Nobody writes to themselves: no such line goes.
+      if (to !== undefined) return this.roster.isMe(to) ? undefined : { to };
       if (!/^\/(?:me|code)\s/i.test(text)) return undefined;
     }
     const view = this.#views.current;

@@ -200,6 +200,11 @@ export function switchToSelfError(name: string): string {
   return `Cannot switch to @${sanitizeText(name)}: that is you`;
 }
 
+/** `/msg name` to the user's own name: as `/switch @name`, nobody writes to themselves. */
+export function msgToSelfError(name: string): string {
+  return `Cannot write to ${sanitizeText(name)}: that is you`;
+}
+
 /** Whether others see the user typing now, as `/typing` says. */
 export function typingModeNotice(on: boolean): Line {
   return notice([

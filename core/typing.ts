@@ -22,6 +22,7 @@ import {
 import type { ParsedLine } from "./commands.ts";
 import type { TypeOptions } from "./delivery.ts";
 import { nameKey, normalizeRoom } from "./names.ts";
+import { msgToSelfError } from "./notices.ts";
 import type { Roster } from "./roster.ts";
 import type { View } from "./views.ts";
 
@@ -97,6 +98,10 @@ export function outgoing(line: string, parsed: ParsedLine, place: Place): Outgoi
     // Coming back to a room: only what was said there since is replayed.
     const since = room.ok ? roster.seenIn(room.value) : undefined;
     if (since !== undefined) options.frame = join(typed, since);
+  }
+  // Nobody writes to themselves: no view of private messages with oneself begins.
+  if (frame?.type === "msg" && roster.isMe(frame.to.replace(/^@/, ""))) {
+    return { refused: msgToSelfError(roster.me) };
   }
   // Looking at private messages, a command that acts on the room looked at has none.
   const why = frame === undefined ? undefined : NO_ROOM_HERE[frame.type];

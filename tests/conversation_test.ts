@@ -944,6 +944,20 @@ Deno.test("Conversation: /switch @name opens private messages only with someone 
     assert.equal(chat.view?.id, "@carol");
     assert.deepEqual(ids(), ["#lobby", "#dev", "@bob", "@carol"]);
   });
+
+  await t.step("/msg to the user's own name is refused as /switch is, and opens no view", () => {
+    for (const line of ["/msg ann note to self", "/msg @ANN hi", "/m Ann hi"]) {
+      const refused = chat.type(line, 11);
+      assert.deepEqual(sent(refused), [], line);
+      assert.deepEqual(shown(refused), ["!! Cannot write to ann: that is you"], line);
+    }
+    assert.deepEqual(chat.waiting, 0);
+    assert.equal(chat.view?.id, "@carol");
+    assert.deepEqual(ids(), ["#lobby", "#dev", "@bob", "@carol"]);
+    // Nor is anyone told the user types to themselves.
+    assert.deepEqual(sent(chat.keystroke(20_000, "/msg ann hi")), []);
+    assert.deepEqual(sent(chat.keystroke(40_000, "/msg bob hi")), [{ type: "typing", to: "bob" }]);
+  });
 });
 
 Deno.test("Conversation: private messages printed at once show again in their view, among the rest", async (t) => {
