@@ -5,7 +5,9 @@
  * (`(bob is typing…) `). Kept within a share of the
  * terminal's width, so that there is room left to type: on a narrow
  * terminal the list keeps the mentions and private messages first and
- * counts the rest (`#lobby [#ops 2!, +2]> `), and what waits to be sent
+ * counts the rest (`#lobby [#ops 2!, +2]> `), long names are cut rather
+ * than left out (`#lobby [#rele… 5!]> `), the view's own too, to leave
+ * room for the list (`#release-pl… [+3!]> `), and what waits to be sent
  * goes before the list and the room: `(offline) #lobby (1 unsent)> `
  * shortens to `(offline) #lobby (1)> `, `(offline) #lo… (1)> `, then
  * `(offline) (1)> `. A file on its way goes first of all, as short as it
@@ -45,6 +47,12 @@ const ROOM_TO_TYPE = 20;
 
 /** The fewest columns the room's name is cut to, ellipsis included, before it is left out. */
 const MIN_ROOM_COLUMNS = 4;
+
+/** The fewest columns a long name of the room looked at is cut to, to leave room for the list. */
+const MIN_CURRENT_COLUMNS = 8;
+
+/** The fewest columns a long name in the list is cut to, ellipsis included. */
+const MIN_LISTED_COLUMNS = 6;
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
@@ -102,32 +110,89 @@ export function promptText(
   columns: number,
   budget = promptBudget(columns),
 ): string {
-  const fits = (text: string) => textWidth(text) <= budget;
+  const bare = `${shortHead(state, budget)}> `;
+  if (state.activity.length === 0) return bare;
   const name = sanitizeText(state.current);
   const offline = state.online ? "" : "(offline) ";
   const unsent = state.unsent === 0 ? "" : ` (${state.unsent} unsent)`;
-  const head = `${offline}${name}${unsent}`;
-  const bare = `${shortHead(state, budget)}> `;
-  if (state.activity.length === 0 || !fits(`${head}> `)) return bare;
-  const entries = state.activity.map((view, index) => ({
-    text: `${sanitizeText(view.id)} ${view.unread}${view.mentioned ? "!" : ""}`,
+  const count = state.unsent === 0 ? "" : ` (${state.unsent})`;
+  const entries = state.activity.map((view, index): Entry => ({
+    name: sanitizeText(view.id),
+    tail: ` ${view.unread}${view.mentioned ? "!" : ""}`,
     index,
     view,
   }));
-  const withList = (items: string[]) => `${head} [${items.join(", ")}]> `;
-  const all = withList(entries.map((entry) => entry.text));
-  if (fits(all)) return all;
-  // Too wide: keep what matters most, in the order of the views, and count the rest.
+  // The whole head, and as much of the list as fits after it: the space before it and `> `.
+  const head = `${offline}${name}${unsent}`;
+  const list = fitList(entries, budget - textWidth(head) - 3);
+  if (list !== undefined) return `${head} ${list}> `;
+  // A long name of the room looked at is cut, rather than the list left out.
+  const fixed = textWidth(offline + count) + 3;
+  const least = Math.min(textWidth(name), MIN_CURRENT_COLUMNS);
+  const short = fitList(entries, budget - fixed - least);
+  if (short === undefined) return bare;
+  return `${offline}${cut(name, budget - fixed - textWidth(short))}${count} ${short}> `;
+}
+
+/** One view of the prompt's list. */
+interface Entry {
+  /** The view's name, cleaned: `#dev`, `@bob`. */
+  name: string;
+  /** What follows the name: ` 3`, ` 2!`. */
+  tail: string;
+  /** Its place among the views. */
+  index: number;
+  /** What waits there. */
+  view: Activity;
+}
+
+/**
+ * The list of `entries` within `columns`, brackets included, if it fits at
+ * all: every view with its whole name if they fit, else the views that
+ * matter most (mentions, then private messages, in the order of the views)
+ * with their whole names and the rest counted, else the same with long
+ * names cut, else the count alone: `[+3!]`.
+ */
+function fitList(entries: readonly Entry[], columns: number): string | undefined {
   const rank = (view: Activity) => view.mentioned ? 0 : view.id.startsWith("@") ? 1 : 2;
   const ranked = [...entries].sort((a, b) => rank(a.view) - rank(b.view) || a.index - b.index);
-  for (let keep = entries.length - 1; keep >= 0; keep--) {
+  // The `keep` views that matter most, in the order of the views, and a count of the rest.
+  const listOf = (keep: number) => {
     const kept = ranked.slice(0, keep).sort((a, b) => a.index - b.index);
     const hidden = ranked.slice(keep);
-    const more = `+${hidden.length}${hidden.some((entry) => entry.view.mentioned) ? "!" : ""}`;
-    const text = withList([...kept.map((entry) => entry.text), more]);
-    if (fits(text)) return text;
+    const more = hidden.length === 0
+      ? []
+      : [`+${hidden.length}${hidden.some((entry) => entry.view.mentioned) ? "!" : ""}`];
+    const text = (names: readonly string[]) =>
+      `[${[...kept.map((entry, i) => `${names[i]}${entry.tail}`), ...more].join(", ")}]`;
+    return { names: kept.map((entry) => entry.name), text };
+  };
+  const fits = (text: string) => textWidth(text) <= columns;
+  for (let keep = entries.length; keep > 0; keep--) {
+    const { names, text } = listOf(keep);
+    if (fits(text(names))) return text(names);
   }
-  return bare;
+  for (let keep = entries.length; keep > 0; keep--) {
+    const { names, text } = listOf(keep);
+    const shorter = shorten(names, textWidth(text(names)) - columns);
+    if (shorter !== undefined && fits(text(shorter))) return text(shorter);
+  }
+  const counted = listOf(0).text([]);
+  return fits(counted) ? counted : undefined;
+}
+
+/**
+ * `names` with the longest cut, each to the same width and none below
+ * {@linkcode MIN_LISTED_COLUMNS}, so that they take `excess` columns less;
+ * `undefined` if they cannot.
+ */
+function shorten(names: readonly string[], excess: number): string[] | undefined {
+  const widths = names.map((name) => textWidth(name));
+  for (let most = Math.max(...widths) - 1; most >= MIN_LISTED_COLUMNS; most--) {
+    const saved = widths.reduce((sum, width) => sum + Math.max(width - most, 0), 0);
+    if (saved >= excess) return names.map((name) => cut(name, most));
+  }
+  return undefined;
 }
 
 /**

@@ -77,6 +77,29 @@ Deno.test("promptText() on a narrow terminal keeps mentions and private messages
   }
 });
 
+Deno.test("promptText() on a narrow terminal cuts long names rather than leave them out", () => {
+  const release: Activity = { id: "#release-planning", unread: 5, mentioned: true };
+  assert.equal(promptText(state([release]), 80), "#lobby [#release-planning 5!]> ");
+  // 40 columns leave 20: the room that names the user is still named, cut.
+  assert.equal(promptText(state([release]), 40), "#lobby [#rele… 5!]> ");
+  assert.equal(promptText(state([release, DEV]), 60), "#lobby [#release-planning 5!, #dev 3]> ");
+  assert.equal(promptText(state([release, DEV]), 50), "#lobby [#releas… 5!, #dev 3]> ");
+  assert.equal(promptText(state([DEV, release]), 44), "#lobby [#rele… 5!, +1]> ");
+  // A long name of the room looked at is cut to leave room for the list, not the list left out.
+  const current = { current: "#release-planning" };
+  assert.equal(promptText(state([OPS], current), 80), "#release-planning [#ops 2!]> ");
+  assert.equal(promptText(state([OPS], current), 40), "#releas… [#ops 2!]> ");
+  assert.equal(promptText(state([DEV, BOB, OPS], current), 40), "#release-pl… [+3!]> ");
+  // Too narrow for any list: the room alone, as before.
+  assert.equal(promptText(state([DEV, BOB, OPS], current), 20), "#releas…> ");
+  for (let columns = 10; columns <= 120; columns++) {
+    for (const fields of [{}, current, { ...current, online: false, unsent: 3 }]) {
+      const text = promptText(state([DEV, release, BOB, OPS], fields), columns);
+      assert.ok(textWidth(text) <= promptBudget(columns), `${columns}: ${text}`);
+    }
+  }
+});
+
 Deno.test("promptText() cleans names and cuts a long one by its width on the screen", () => {
   const hostile = { id: "@e\x1b]0;pwned\x07vil\u202e", unread: 1, mentioned: false };
   const text = promptText(state([hostile]), 80);
