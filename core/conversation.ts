@@ -596,6 +596,8 @@ export class Conversation {
       view = this.#views.private(person);
     }
     if (view === undefined) return [show([errorLine(notInError(word))])];
+    // The user's last choice wins over a room a `/join` still on its way would show.
+    this.#entering = undefined;
     if (this.#views.isCurrent(view.id)) return [show([lookingNotice(view, "already")])];
     return this.#select(view.id, false);
   }
@@ -613,14 +615,12 @@ export class Conversation {
 
   /** Looks at the view `step` places after the current one (before it if negative), going round. */
   switchBy(step: number): Effect[] {
-    const view = this.#views.beside(step);
-    return view === undefined || this.#views.isCurrent(view.id) ? [] : this.#select(view.id, false);
+    return this.#pick(this.#views.beside(step));
   }
 
   /** Looks at the `number`th view (from 1), if there are that many. */
   switchToNumber(number: number): Effect[] {
-    const view = this.#views.at(number - 1);
-    return view === undefined || this.#views.isCurrent(view.id) ? [] : this.#select(view.id, false);
+    return this.#pick(this.#views.at(number - 1));
   }
 
   /**
@@ -757,6 +757,14 @@ export class Conversation {
     this.#views.remove(room);
     const view = this.#views.current;
     return view === undefined ? [] : this.#select(view.id, true);
+  }
+
+  /** Looks at `view`, which the user picked with a key, if there is one. */
+  #pick(view: View | undefined): Effect[] {
+    if (view === undefined) return [];
+    // The user's last choice wins over a room a `/join` still on its way would show.
+    this.#entering = undefined;
+    return this.#views.isCurrent(view.id) ? [] : this.#select(view.id, false);
   }
 
   /**

@@ -402,6 +402,55 @@ Deno.test("Conversation: in many rooms at once (version 2)", async (t) => {
   });
 });
 
+Deno.test("Conversation: a /join typed offline looks at its room once back, unless the user looked elsewhere since", async (t) => {
+  const chat = joined();
+  chat.type("/join #dev", 1);
+  chat.receive(room("#dev", ["ann", "carol"]), 2);
+  assert.equal(chat.view?.id, "#dev");
+  /** Drops the link, runs `meanwhile` offline, comes back, then the server enters `entered`. */
+  const offline = (meanwhile: () => void, entered: string) => {
+    const rooms = [...chat.roster.joined];
+    comeBack(chat, "ann");
+    meanwhile();
+    chat.receive(welcome("ann", { rooms }), 200);
+    return chat.receive(room(entered, ["ann", "dora"]), 201);
+  };
+
+  await t.step("with nothing else chosen, the room entered is looked at", () => {
+    const effects = offline(() => chat.type("/join #ops", 100), "#ops");
+    assert.ok(effects.some((effect) => effect.type === "switched" && effect.view === "#ops"));
+    assert.equal(chat.view?.id, "#ops");
+  });
+
+  await t.step("/switch typed after the /join wins", () => {
+    const effects = offline(() => {
+      chat.type("/join #qa", 100);
+      chat.type("/switch #lobby", 101);
+    }, "#qa");
+    assert.ok(!effects.some((effect) => effect.type === "switched"), JSON.stringify(effects));
+    assert.equal(chat.view?.id, "#lobby");
+    assert.deepEqual(chat.roster.joined, ["#lobby", "#dev", "#ops", "#qa"]);
+  });
+
+  await t.step("so does a view picked with a key, or the one looked at already", () => {
+    offline(() => {
+      chat.type("/join #web", 100);
+      chat.switchToNumber(2);
+    }, "#web");
+    assert.equal(chat.view?.id, "#dev");
+    offline(() => {
+      chat.type("/join #api", 100);
+      chat.switchBy(1);
+    }, "#api");
+    assert.equal(chat.view?.id, "#ops");
+    offline(() => {
+      chat.type("/join #docs", 100);
+      chat.type("/switch #ops", 101);
+    }, "#docs");
+    assert.equal(chat.view?.id, "#ops");
+  });
+});
+
 Deno.test("Conversation: a page shows each view in its place (display each)", () => {
   const chat = joined("ann", { display: "each" });
   chat.type("/join #dev", 1);
