@@ -139,6 +139,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
     warnsUnsentOnQuit: interactive,
     // A person away from the keyboard: piped input has nobody at it.
     awayAfterMs: interactive ? options.awayAfterMs ?? DEFAULT_AWAY_AFTER_MS : 0,
+    // Nor can anyone act on a hint: piped output is for the script that reads it.
+    hints: interactive,
     ignored: await ignores.load(),
   });
   const home = homeDir();

@@ -46,6 +46,7 @@ import {
   describePending,
   errorLine,
   type Line,
+  withoutHints,
 } from "./describe.ts";
 import { FileShelf } from "./shelf.ts";
 import { unseenDivider } from "./dividers.ts";
@@ -135,6 +136,13 @@ export interface ConversationOptions {
    * changes an `ignored` effect gives it to remember. @default {[]}
    */
   ignored?: readonly string[];
+  /**
+   * A person reads what the client shows as it comes, and may act on a hint
+   * ("Type /help for commands", "Pick another name"); `false` for piped
+   * input, whose output a script reads: the hints are left out, refusals
+   * included. @default {true}
+   */
+  hints?: boolean;
 }
 
 /** Options for {@linkcode Conversation.hello}. */
@@ -186,9 +194,10 @@ export class Conversation {
   constructor(options: ConversationOptions = {}) {
     this.#options = options;
     const hint = options.fileHint;
-    this.#describing = hint === undefined
-      ? {}
-      : { fileLink: (file) => hint(this.files.numberOf(file)) };
+    this.#describing = {
+      ...hint === undefined ? {} : { fileLink: (file) => hint(this.files.numberOf(file)) },
+      ...options.hints === false ? { hints: false } : {},
+    };
     this.#clock = options.clock ?? Date.now;
     this.#arrivals = new Arrivals(this.#views, {
       display: options.display ?? "current",
@@ -797,7 +806,7 @@ export class Conversation {
       case "error":
         // A locked room is left out of those asked for, and the welcome
         // follows: coming back to it after a restart is not a refusal.
-        if (frame.code === "room_locked") return [show(describeFrame(frame, ""))];
+        if (frame.code === "room_locked") return [show(describeFrame(frame, "", this.#describing))];
         this.#helloAt = undefined;
         if (frame.code === "unsupported_version") {
           // A server of version 1 only: connect again, and speak it.
@@ -808,7 +817,12 @@ export class Conversation {
           // The server ends a connection it cannot talk to: do not come back.
           this.#quitting = true;
         }
-        return [refusal(frame.code, frame.message)];
+        return [
+          refusal(
+            frame.code,
+            this.#options.hints === false ? withoutHints(frame.message) : frame.message,
+          ),
+        ];
       default:
         return [];
     }
@@ -836,7 +850,11 @@ export class Conversation {
     return [
       { type: "changed", changes },
       { type: "welcomed", again },
-      show(again ? [reconnectedNotice(frame.name)] : describeFrame(frame, frame.name)),
+      show(
+        again
+          ? [reconnectedNotice(frame.name)]
+          : describeFrame(frame, frame.name, this.#describing),
+      ),
       ...sends(this.#delivery.connected(now)),
       ...this.#finishing(),
     ];

@@ -124,6 +124,12 @@ export interface DescribeOptions {
    * input: it says that any key brings them back, not to type `/back`.
    */
   readonly awayByItself?: boolean | undefined;
+  /**
+   * Whether a person reads the lines as they come, and may act on a hint
+   * ("Type /help for commands", "Pick another name"); not piped input's
+   * output, which a script reads. @default {true}
+   */
+  readonly hints?: boolean | undefined;
 }
 
 /** What a private message is labelled with. */
@@ -318,6 +324,17 @@ export function errorLine(message: string): Line {
   return { kind: "error", parts: [plain(sanitizeText(message))] };
 }
 
+/**
+ * `message`, from the server, without the hints only a person at the
+ * keyboard can act on: ". Pick another name" after a name refused, ". Type
+ * /help for the list" after an unknown command.
+ */
+export function withoutHints(message: string): string {
+  const taken = /\. Pick another name$/;
+  const unknown = /\. Type \/help for the list(?=;|$)/;
+  return message.replace(taken, "").replace(unknown, "");
+}
+
 /** Who is in a room, as `3 people here: ann, bob, cy`, or `nobody here` for a count of 0. */
 function people(
   members: readonly string[],
@@ -415,7 +432,7 @@ export function describeFrame(
         notice([
           `Connected to ${safe(frame.server)} as `,
           named("nick", frame.name),
-          ". Type /help for commands",
+          ...options.hints === false ? [] : [". Type /help for commands"],
         ]),
       ];
     case "room":
@@ -468,7 +485,7 @@ export function describeFrame(
     case "info":
       return [notice([safe(frame.text)])];
     case "error":
-      return [errorLine(frame.message)];
+      return [errorLine(options.hints === false ? withoutHints(frame.message) : frame.message)];
     case "bye":
       return [notice([`Disconnected: ${safe(frame.reason)}`])];
     case "topic":

@@ -506,6 +506,45 @@ Deno.test("Conversation: the welcome is shown the first time; coming back says s
   assert.ok(again.some((effect) => effect.type === "welcomed" && effect.again));
 });
 
+Deno.test("Conversation without hints (piped input) leaves out what only a person acts on", () => {
+  const taken = 'Cannot use "ann": the name is taken (Ann is here). Pick another name';
+  const unknown = 'Unknown command "/foo". Type /help for the list; ' +
+    "start with // to send a line that begins with /";
+  const piped = new Conversation({ hints: false });
+  piped.hello("ann", 0);
+  const [refused] = piped.receive({ type: "error", code: "name_taken", message: taken }, 1);
+  assert.ok(refused?.type === "refused", JSON.stringify(refused));
+  assert.equal(refused.message, 'Cannot use "ann": the name is taken (Ann is here)');
+  piped.hello("ann2", 2);
+  assert.deepEqual(shown(piped.receive(welcome("ann2"), 3)), ["-- Connected to chat as ann2"]);
+  piped.receive(room("#lobby", ["ann2"]), 3);
+  piped.type("/foo", 4);
+  assert.deepEqual(
+    shown(piped.receive({ type: "error", code: "unknown_command", message: unknown }, 5)),
+    ['!! Unknown command "/foo"; start with // to send a line that begins with /'],
+  );
+  piped.type("/nick ann", 6);
+  assert.deepEqual(
+    shown(piped.receive({ type: "error", code: "name_taken", message: taken }, 7)),
+    ['!! Cannot use "ann": the name is taken (Ann is here)'],
+  );
+  // At a terminal or on the page, a person is told what to do.
+  const person = new Conversation();
+  person.hello("ann", 0);
+  const [asked] = person.receive({ type: "error", code: "name_taken", message: taken }, 1);
+  assert.ok(asked?.type === "refused" && asked.message === taken);
+  person.hello("ann2", 2);
+  assert.deepEqual(shown(person.receive(welcome("ann2"), 3)), [
+    "-- Connected to chat as ann2. Type /help for commands",
+  ]);
+  person.receive(room("#lobby", ["ann2"]), 3);
+  person.type("/foo", 4);
+  assert.deepEqual(
+    shown(person.receive({ type: "error", code: "unknown_command", message: unknown }, 5)),
+    [`!! ${unknown}`],
+  );
+});
+
 Deno.test("Conversation: the server's refusals of a hello", async (t) => {
   const refusals: [ServerFrame, string][] = [
     [{ type: "error", code: "name_taken", message: 'Cannot use "ann": taken' }, "name"],
