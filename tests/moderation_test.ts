@@ -74,6 +74,32 @@ Deno.test("an operator is who proves the name's secret, not who took the name", 
   ]);
 });
 
+Deno.test("an operator's command from someone else says how to become one", async (t) => {
+  for (
+    const [what, options, how] of [
+      [
+        "with an op file, /oper too",
+        {},
+        "the host can make you one, or /oper SECRET if the host gave your name a secret",
+      ],
+      ["without one, the host alone", { operators: new Map() }, "the host can make you one"],
+    ] as const
+  ) {
+    await t.step(what, async () => {
+      await using chat = await server(options);
+      await using bob = await arrive(chat.addr.port, "bob", "127.0.0.2");
+      for (const line of ["/kick ann", "/lock #lobby", "/mute ann 10m"]) {
+        await bob.say(line);
+        assert.deepEqual(await bob.next("error"), {
+          type: "error",
+          code: "not_operator",
+          message: `Cannot do that: only operators can; ${how}`,
+        }, line);
+      }
+    });
+  }
+});
+
 Deno.test("an operator cannot be impersonated by a look-alike, nor by taking the name later", async () => {
   await using chat = await server();
   const port = chat.addr.port;

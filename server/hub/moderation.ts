@@ -150,6 +150,11 @@ export class Moderation {
     return undefined;
   }
 
+  /** Whether the op file gave any name a secret: `/oper` may make someone an operator. */
+  get hasSecrets(): boolean {
+    return this.#proofs.size > 0;
+  }
+
   /** Whether `key` is bound to a secret in the op file. */
   hasSecret(key: string): boolean {
     return this.#proofs.has(key);

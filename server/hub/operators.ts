@@ -20,6 +20,9 @@ import { broadcast, type Rooms } from "./rooms.ts";
 import { HOST_NAME } from "./identity.ts";
 import type { RemoteAct } from "./cluster.ts";
 
+/** How someone whose name the op file gives a secret becomes an operator, as typed. */
+export const OPER_HINT = "/oper SECRET";
+
 /** A command frame of type `T`. */
 type Frame<T extends CommandFrame["type"]> = Extract<CommandFrame, { type: T }>;
 
@@ -364,7 +367,11 @@ export class Operators {
   /** Whether `member` is an operator; if not, it is told so. */
   #isOp(member: Member): boolean {
     if (member.op) return true;
-    refuse(member, "not_operator", "Cannot do that: only operators can; the host can make you one");
+    // With an op file, a name may have a secret that makes its holder one.
+    const how = this.#options.moderation.hasSecrets
+      ? `the host can make you one, or ${OPER_HINT} if the host gave your name a secret`
+      : "the host can make you one";
+    refuse(member, "not_operator", `Cannot do that: only operators can; ${how}`);
     return false;
   }
 

@@ -7,6 +7,7 @@
  */
 
 import type { ErrorCode } from "../../protocol.ts";
+import { OPER_HINT } from "../hub/operators.ts";
 import { ERR } from "./numerics.ts";
 import type { IrcRenderer } from "./render.ts";
 
@@ -36,11 +37,11 @@ export function errorLine(renderer: IrcRenderer, code: ErrorCode, message: strin
       if (command === "OPER") {
         return / no secret/.test(message) ? numeric(ERR.NOOPERHOST) : numeric(ERR.PASSWDMISMATCH);
       }
-      // An operator's command on a channel is 482; one on the whole server (MUTE …) 481.
-      if (context?.channel !== undefined) return numeric(ERR.CHANOPRIVSNEEDED, context.channel);
-      return target.startsWith("#")
-        ? numeric(ERR.CHANOPRIVSNEEDED, target)
-        : numeric(ERR.NOPRIVILEGES);
+      return notOperator(
+        renderer,
+        context?.channel ?? (target.startsWith("#") ? target : undefined),
+        message,
+      );
     case "room_locked":
       return numeric(ERR.INVITEONLYCHAN, target);
     case "room_invalid":
@@ -72,4 +73,16 @@ function withNicks(renderer: IrcRenderer, message: string): string {
   if (suggested === null) return message;
   const nicks = suggested[2]!.split(", ").map((name) => renderer.nicks.nick(name));
   return `${message.slice(0, suggested.index)}${suggested[1]}${nicks.join(", ")}?`;
+}
+
+/**
+ * An operator's command from someone who is not one: 482 on `channel`, 481
+ * for one on the whole server (MUTE …).
+ */
+function notOperator(renderer: IrcRenderer, channel: string | undefined, message: string): string {
+  // IRC's OPER names the operator too: the hint says it as an IRC client types it.
+  const told = message.replace(OPER_HINT, `/oper ${renderer.nick} SECRET`);
+  return channel === undefined
+    ? renderer.numeric(ERR.NOPRIVILEGES, told)
+    : renderer.numeric(ERR.CHANOPRIVSNEEDED, channel, told);
 }
