@@ -165,7 +165,9 @@ function drawParts(parts: readonly Part[], me: string): Node[] {
 /**
  * Draws one line for a user called `me`: a `.line` of its kind and tags,
  * the time (or the line's status) first, and the file it shares under it. A
- * notice without a time of its own is stamped now.
+ * notice without a time of its own is stamped now, but for a row of `/help`
+ * (tagged `help`): the list's heading stamps it once, and the row keeps the
+ * time's column empty.
  */
 export function drawLine(line: Line, me: string, options: DrawOptions = {}): HTMLDivElement {
   const element = document.createElement("div");
@@ -179,9 +181,11 @@ export function drawLine(line: Line, me: string, options: DrawOptions = {}): HTM
     element.append(span("text", ...line.parts.map((part) => drawPart(part, me))));
     return element;
   }
-  const time = line.status === undefined
-    ? timeSpan(line.ts ?? Date.now())
-    : span("time status", line.status);
+  const time = line.status !== undefined
+    ? span("time status", line.status)
+    : line.ts === undefined && line.tags?.includes("help")
+    ? span("time")
+    : timeSpan(line.ts ?? Date.now());
   // A notice's words are the client's or the server's own; one that quotes an address in a
   // `text` part (where to share files from) makes it a link.
   const words = line.kind === "notice" || line.kind === "error"

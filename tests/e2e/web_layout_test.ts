@@ -365,6 +365,11 @@ for (const { name: size, options } of HELP_SIZES) {
 
       const lines = await page.locator("#log .line.help").all();
       assert.ok(lines.length > 20, `${lines.length} help lines`);
+      // One time for the list, on its heading: its rows leave the time's column empty.
+      const heading = page.locator("#log .line.notice:not(.help)", { hasText: /Commands:$/ });
+      assert.match(await heading.locator(".time").innerText(), /^\[\d\d:\d\d:\d\d\]$/);
+      const times = await page.locator("#log .line.help .time").allInnerTexts();
+      assert.deepEqual(new Set(times), new Set([""]), "a row of /help has a time of its own");
       const columns = new Set<number>();
       let wrapped = 0;
       for (const line of lines) {
