@@ -134,7 +134,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     transfers: true,
     fileHint: (number) => `· /get ${number}`,
     client: "terminal",
-    shareHow: SHARE_HOW,
+    shareHow: () => SHARE_HOW,
     // Leaving ends the process, and what waits with it: /quit warns as Ctrl-C does.
     warnsUnsentOnQuit: interactive,
     // A person away from the keyboard: piped input has nobody at it.
@@ -146,6 +146,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
   const home = homeDir();
   using terminal = new Terminal({
     interactive,
+    shareHow: () => conversation.shareHow,
     completer: (line) => {
       const sources = {
         ...conversationSources(conversation),

@@ -127,23 +127,24 @@ export type DraftVerdict =
 
 /**
  * Judges the draft `text` that a paste of several lines would make: over
- * the protocol's limits it is refused with a line saying why; over
- * {@linkcode LONG_PASTE_LINES} lines it comes with a notice on how to send
- * or clear it.
+ * the protocol's limits it is refused with a line saying why, and that it
+ * may be shared as a file `shareHow` the terminal does (`with /send PATH`)
+ * when the server takes files; over {@linkcode LONG_PASTE_LINES} lines it
+ * comes with a notice on how to send or clear it.
  */
-export function judgeDraft(text: string): DraftVerdict {
+export function judgeDraft(text: string, shareHow?: string): DraftVerdict {
   const clean = sanitizeLines(text);
   const lines = clean === "" ? 0 : clean.split("\n").length;
-  const instead = shareInstead(SHARE_HOW);
+  const instead = shareHow === undefined ? "" : `; ${shareInstead(shareHow)}`;
   if (lines > MAX_TEXT_LINES) {
     const error =
-      `Cannot paste: the message would have ${lines} lines, more than the ${MAX_TEXT_LINES} a message may hold; ${instead}`;
+      `Cannot paste: the message would have ${lines} lines, more than the ${MAX_TEXT_LINES} a message may hold${instead}`;
     return { ok: false, error };
   }
   const bytes = utf8Length(clean);
   if (bytes > MAX_TEXT_BYTES) {
     const error =
-      `Cannot paste: the message would take ${bytes} bytes, more than the ${MAX_TEXT_BYTES} a message may hold; ${instead}`;
+      `Cannot paste: the message would take ${bytes} bytes, more than the ${MAX_TEXT_BYTES} a message may hold${instead}`;
     return { ok: false, error };
   }
   if (lines <= LONG_PASTE_LINES) return { ok: true, lines };

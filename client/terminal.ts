@@ -82,6 +82,12 @@ export interface TerminalOptions {
   interactive: boolean;
   /** Completes names and commands on Tab (interactive only). */
   completer?: Completer;
+  /**
+   * How a text too long for a message may be shared as a file instead
+   * (`with /send PATH`), said when a paste is refused; `undefined` while the
+   * server takes no files. @default {nothing said}
+   */
+  shareHow?: () => string | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -159,6 +165,7 @@ const LEAVING_EVENTS = ["error", "unhandledrejection", "unload"] as const;
 /** Reads the user's lines and prints above them. */
 export class Terminal implements Disposable {
   readonly #interactive: boolean;
+  readonly #shareHow: (() => string | undefined) | undefined;
   readonly #rl: readline.Interface;
   readonly #queue: string[] = [];
   #onLine: ((line: string) => void) | undefined;
@@ -220,6 +227,7 @@ export class Terminal implements Disposable {
 
   constructor(options: TerminalOptions) {
     this.#interactive = options.interactive;
+    this.#shareHow = options.shareHow;
     this.#rl = options.interactive
       ? readline.createInterface({
         input: process.stdin,
@@ -684,7 +692,7 @@ export class Terminal implements Disposable {
     const text = this.#asking ? clean.replaceAll("\n", " ") : clean;
     if (text === "") return;
     const line = editor.line.slice(0, editor.cursor) + text + editor.line.slice(editor.cursor);
-    const verdict = line.includes("\n") ? judgeDraft(line) : undefined;
+    const verdict = line.includes("\n") ? judgeDraft(line, this.#shareHow?.()) : undefined;
     if (verdict?.ok === false) return this.#say({ kind: "error", text: verdict.error });
     editor.line = line;
     editor.cursor += text.length;

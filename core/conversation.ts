@@ -119,11 +119,12 @@ export interface ConversationOptions {
   /** What the client is, as `hello.client` tells others in `who`: `terminal`, `web`. */
   client?: string;
   /**
-   * How the user shares a file on this client (`with /send PATH`), told to
-   * them with a message too long to send: they may share it as a file
-   * instead. @default {nothing said}
+   * How the user shares a file on this client (`with /send PATH`), or
+   * `undefined` while they cannot, told to them with a message too long to
+   * send: they may share it as a file instead. Said only while the server
+   * takes files (its `welcome` said where). @default {nothing said}
    */
-  shareHow?: string;
+  shareHow?: () => string | undefined;
   /**
    * Tell the server the user is away (reason `idle`) after this long without
    * input, in ms, and back at the next input; never over an `/away` of the
@@ -491,7 +492,7 @@ export class Conversation {
     this.#presence.sentLine();
     // Refused here as the server would refuse it, so that the page keeps the draft, saying
     // how long it is and how else to share it.
-    const { shareHow } = this.#options;
+    const { shareHow } = this;
     const { bytes, lines } = this.#sizeOf(parsed);
     // Refused or not, the line was typed: someone away by themselves is back.
     if (bytes > MAX_TEXT_BYTES) return [...back, show([tooLongError(bytes, shareHow)])];
@@ -515,6 +516,15 @@ export class Conversation {
     // simply wait; after a drop, the user is told.
     if (!this.#online && this.#everWelcomed) effects.push(show([waitingNotice()]));
     return effects;
+  }
+
+  /**
+   * How the user may share a text too long for a message as a file instead
+   * (`with /send PATH`), as the client says, while the server takes files;
+   * else `undefined`, and nothing is said of files.
+   */
+  get shareHow(): string | undefined {
+    return this.files.place === undefined ? undefined : this.#options.shareHow?.();
   }
 
   /**

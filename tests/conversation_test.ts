@@ -24,6 +24,9 @@ function welcome(name = "ann", extra: Partial<ServerFrame> = {}): ServerFrame {
   } as ServerFrame;
 }
 
+/** What the welcome of a server that takes files says of them. */
+const FILES = { port: 8080, token: "t1", maxBytes: 1_000_000 };
+
 /** The welcome of a server that speaks version 1 only. */
 function welcomeV1(name = "ann", extra: Partial<ServerFrame> = {}): ServerFrame {
   return {
@@ -702,7 +705,11 @@ Deno.test("Conversation.type()", async (t) => {
   });
 
   await t.step("says how to share a text too long as a file, as the client does", () => {
-    const chat = joined("ann", { shareHow: "with /send PATH" });
+    const chat = conversation({ shareHow: () => "with /send PATH" });
+    chat.hello("ann", 0);
+    chat.receive(welcome("ann", { files: FILES }), 0);
+    chat.receive(room("#lobby", ["ann", "bob"]), 0);
+    assert.equal(chat.shareHow, "with /send PATH");
     assert.deepEqual(shown(chat.type(`${"é".repeat(2000)}!`, 0)), [
       "!! Cannot send message: it is 4001 bytes, more than the 4000 a message may hold; share it as a file with /send PATH instead",
     ]);
@@ -713,8 +720,30 @@ Deno.test("Conversation.type()", async (t) => {
     assert.equal(chat.waiting, 0);
   });
 
+  await t.step(
+    "says nothing of files where the server takes none, or the client cannot share",
+    () => {
+      const chat = joined("ann", { shareHow: () => "with /send PATH" });
+      assert.equal(chat.shareHow, undefined);
+      assert.deepEqual(shown(chat.type("x".repeat(4001), 0)), [
+        "!! Cannot send message: it is 4001 bytes, more than the 4000 a message may hold",
+      ]);
+      const lines = Array.from({ length: 101 }, (_, i) => `${i}`).join("\n");
+      assert.deepEqual(shown(chat.type(lines, 1)), [
+        "!! Cannot send message: it has 101 lines, more than 100",
+      ]);
+      // The server takes files, but the client cannot share them now (a page on another server).
+      const elsewhere = conversation({ shareHow: () => undefined });
+      elsewhere.hello("ann", 0);
+      elsewhere.receive(welcome("ann", { files: FILES }), 0);
+      assert.deepEqual(shown(elsewhere.type("x".repeat(4001), 0)), [
+        "!! Cannot send message: it is 4001 bytes, more than the 4000 a message may hold",
+      ]);
+    },
+  );
+
   await t.step("oversize() tells a draft too long to send, as type() would refuse it", () => {
-    const chat = joined("ann", { shareHow: "with /send PATH" });
+    const chat = joined("ann", { shareHow: () => "with /send PATH" });
     assert.equal(chat.oversize("x".repeat(4000)), undefined);
     assert.deepEqual(chat.oversize(` ${"x".repeat(4001)} `), { bytes: 4001, lines: 1 });
     assert.deepEqual(chat.oversize(`/me ${"é".repeat(2001)}`), { bytes: 4002, lines: 1 });

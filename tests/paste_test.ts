@@ -12,6 +12,7 @@ import {
   type PasteKey,
   PasteKeys,
   type PasteStep,
+  SHARE_HOW,
 } from "../client/paste.ts";
 import { MAX_TEXT_BYTES } from "../protocol.ts";
 
@@ -91,18 +92,30 @@ Deno.test("judgeDraft() takes a short draft, announces a long one, refuses one t
     notice: "Paste of 57 lines: Enter sends it as one message, Esc clears it",
   });
   const many = Array.from({ length: 101 }, (_, i) => `${i}`).join("\n");
-  const refused = judgeDraft(many);
+  const refused = judgeDraft(many, SHARE_HOW);
   assert.equal(refused.ok, false);
   assert.match(
     !refused.ok ? refused.error : "",
     /^Cannot paste: .* 101 lines, more than the 100 .*; share it as a file with \/send PATH instead$/,
   );
-  const big = judgeDraft(`${"x".repeat(MAX_TEXT_BYTES)}\ny`);
+  const big = judgeDraft(`${"x".repeat(MAX_TEXT_BYTES)}\ny`, SHARE_HOW);
   assert.equal(big.ok, false);
   assert.equal(
     !big.ok ? big.error : "",
     "Cannot paste: the message would take 4002 bytes, more than the 4000 a message may hold; share it as a file with /send PATH instead",
   );
+});
+
+Deno.test("judgeDraft() says nothing of files where the server takes none", () => {
+  const many = Array.from({ length: 101 }, (_, i) => `${i}`).join("\n");
+  assert.deepEqual(judgeDraft(many), {
+    ok: false,
+    error: "Cannot paste: the message would have 101 lines, more than the 100 a message may hold",
+  });
+  assert.deepEqual(judgeDraft(`${"x".repeat(MAX_TEXT_BYTES)}\ny`), {
+    ok: false,
+    error: "Cannot paste: the message would take 4002 bytes, more than the 4000 a message may hold",
+  });
 });
 
 Deno.test("moveToLine() keeps the column, or the end of a shorter line", () => {

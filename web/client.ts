@@ -125,7 +125,8 @@ export class WebClient {
     this.#chat = new Conversation({
       display: "each",
       client: "web",
-      shareHow: SHARE_HOW,
+      // The paperclip shows while the page can share files: on its own server, which takes them.
+      shareHow: () => ui.attach.hidden ? undefined : SHARE_HOW,
       awayAfterMs: options.awayAfterMs ?? AWAY_AFTER_MS,
       ignored: loadIgnored(),
     });
@@ -701,7 +702,7 @@ export class WebClient {
    */
   #showLength(): void {
     const size = this.#chat.oversize(this.#ui.input.value);
-    showLength(this.#ui, size, this.#ui.attach.hidden ? undefined : SHARE_HOW);
+    showLength(this.#ui, size, this.#chat.shareHow);
   }
 
   #changed(changes: Changes): void {

@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type ChatServer, startServer } from "../../server.ts";
+import { type ChatServer, type ServerOptions, startServer } from "../../server.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import { testWith } from "./_needs.ts";
 import { countLines, literal, TerminalUser, TODAY_STAMP } from "./_terminal_user.ts";
@@ -24,10 +24,17 @@ const TRACEBACK = [
   "ValueError: invalid literal for int() with base 10: 'x'",
 ];
 
-/** Registers a test of chat join in tmux against a real server on a free loopback port. */
-function pasteTest(name: string, fn: (tmux: Tmux, server: ChatServer) => Promise<void>): void {
+/**
+ * Registers a test of chat join in tmux against a real server on a free
+ * loopback port, started with `options` besides.
+ */
+function pasteTest(
+  name: string,
+  fn: (tmux: Tmux, server: ChatServer) => Promise<void>,
+  options: ServerOptions = {},
+): void {
   testWith(["tmux"], name, async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    await using server = await startServer({ ...options, hostname: LOOPBACK, port: 0 });
     const tmux = new Tmux("paste");
     try {
       await fn(tmux, server);
@@ -233,6 +240,8 @@ pasteTest(
     assert.equal(sent.text, "first\n  sec!ond\nthird");
     assert.deepEqual(await messagesFrom(bob, "ann"), [one.text, sent.text], "only those messages");
   },
+  // A server that takes files: a text too long may be shared as one instead.
+  { webPort: 0 },
 );
 
 pasteTest(
@@ -343,5 +352,24 @@ pasteTest(
         `${way}: pasted without brackets:\n${after.text}`,
       );
     }
+  },
+);
+
+pasteTest(
+  "chat join: a paste too large, where the server takes no files, is refused without a word of files",
+  async (tmux, server) => {
+    const ann = await TerminalUser.join(tmux, "ann", server.addr.port, { width: 80, height: 40 });
+    await ann.type("kept");
+    await paste(tmux, "ann", Array.from({ length: 120 }, (_, i) => `huge ${i}`).join("\n"));
+    const refused = await ann.waitFor(
+      (screen) =>
+        screen.lines.some((line) => line.startsWith("!! Cannot paste")) &&
+        screen.cursorLine !== "",
+      "the paste refused",
+    );
+    const said = refused.text.replace(/\s+/g, " ");
+    assert.ok(said.includes("120 lines, more than the 100 a message may hold"), refused.text);
+    assert.ok(!said.includes("share it as a file"), refused.text);
+    assert.equal(refused.cursorLine, "#lobby> kept", refused.text);
   },
 );

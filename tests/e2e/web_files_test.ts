@@ -13,7 +13,7 @@ import type { Page } from "./_playwright.ts";
 import { startServer } from "../../server.ts";
 import { FreezingProxy } from "../_freezing_proxy.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
-import type { FileRef, ServerFrame } from "../../protocol.ts";
+import { type FileRef, MAX_TEXT_BYTES, type ServerFrame } from "../../protocol.ts";
 import { ChatBrowser, joinAs, pageUrl, WAIT_MS, waitForLine } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
@@ -390,6 +390,23 @@ testWith(
       });
       await waitForLine(eve, "notice", "This server takes no files");
       assert.equal(await eve.locator("#drop-zone").isHidden(), true);
+      // A text too long for a message: neither the warning nor the refusal offers the paperclip.
+      const input = eve.locator("#message-input");
+      const long = "x".repeat(MAX_TEXT_BYTES + 1);
+      await input.fill(long);
+      const warning = eve.locator("#too-long");
+      await warning.waitFor();
+      assert.equal(
+        await warning.textContent(),
+        `Too long to send: it is ${long.length} bytes, more than the ${MAX_TEXT_BYTES} a message may hold`,
+      );
+      await input.press("Enter");
+      const refusal = await waitForLine(eve, "error", "Cannot send message");
+      assert.equal(
+        await refusal.locator(".text").textContent(),
+        `Cannot send message: it is ${long.length} bytes, more than the ${MAX_TEXT_BYTES} a message may hold`,
+      );
+      assert.equal(await input.inputValue(), long, "the draft is kept");
       await carl.sync();
       assert.equal(sharedAny(carl.frames), false);
     });
