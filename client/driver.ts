@@ -137,6 +137,10 @@ export class TerminalDriver {
         case "ignored":
           this.#options.onIgnored?.(effect.names);
           break;
+        case "returned":
+          // Only where it was typed: words for @bob, typed again in #lobby, would go there.
+          if (effect.view === this.#chat.view?.id) this.#terminal.offer(effect.text);
+          break;
         case "changed":
         case "switched":
         case "pending":

@@ -322,6 +322,21 @@ export class Terminal implements Disposable {
     return screenSize().columns;
   }
 
+  /**
+   * Puts `text` in the input line, the cursor at its end, while nothing is
+   * typed there and no question is asked (interactive only): the words of a
+   * line the server refused come back to be mended or sent again. Up brings
+   * them back in any case, as every line sent.
+   */
+  offer(text: string): void {
+    if (!this.#interactive || this.#closed || this.#asking) return;
+    const editor = this.#rl as unknown as Editor;
+    if (editor.line !== "") return;
+    editor.line = text;
+    editor.cursor = text.length;
+    this.#schedule();
+  }
+
   /** Delivers typed lines to `handler`, first those typed before it was set. */
   onLine(handler: (line: string) => void): void {
     this.#onLine = handler;

@@ -366,6 +366,11 @@ export class Conversation {
     }
     const answered = [...received.answered ? [received.answered] : [], ...received.handled];
     if (answered.length > 0) effects.push({ type: "answered", lines: answered });
+    // A message refused: its words go back where they were typed, as those refused here do.
+    if (frame.type === "error" && received.answered !== undefined) {
+      const { typed, view } = received.answered;
+      effects.push({ type: "returned", text: typed, view });
+    }
     // The server's answer to a line sent again: it was shown when it first came.
     if (received.repeat) return effects;
     switch (frame.type) {
@@ -501,7 +506,11 @@ export class Conversation {
     if ("look" in out) return [...back, ...this.switchTo(out.look)];
     if ("refused" in out) return [...back, show([errorLine(out.refused)])];
     if (out.entering !== undefined) this.#entering = out.entering;
-    const typed = this.#delivery.type(out.line, now, out.options);
+    const typed = this.#delivery.type(out.line, now, {
+      ...out.options,
+      typed: line,
+      view: this.#views.current?.id,
+    });
     if (typed === undefined) return [...back, show([tooManyWaitingError()])];
     const effects = [...back, ...sends(typed.send)];
     const { post } = typed.line;

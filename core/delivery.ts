@@ -45,8 +45,16 @@ export type PostFrame = Extract<ClientFrame, { type: "say" | "me" | "msg" }>;
 
 /** A line the user typed, waiting until the server has answered it. */
 export interface PendingLine {
-  /** The line as typed. */
+  /** The line as it goes to the server. */
   readonly line: string;
+  /**
+   * The line as the user typed it, when it became another line to send
+   * (`hi`, typed among private messages with bob, goes as `/msg bob hi`);
+   * else `line`.
+   */
+  readonly typed: string;
+  /** The view the user looked at as they typed it (`#dev`, `@bob`), if any. */
+  readonly view: string | undefined;
   /** What goes on the wire: a `say` of the line, with `cid` if it posts a message, or else as typed. */
   readonly frame: ClientFrame;
   /** The client message id, for a line that posts a message; other lines leave once sent. */
@@ -77,6 +85,10 @@ export interface TypeOptions {
   frame?: ClientFrame;
   /** The room a `say` of the line names (version 2): where it is said, or its command runs. */
   room?: string;
+  /** The line as the user typed it, when the line to send is another. @default {the line} */
+  typed?: string;
+  /** The view the user looked at as they typed it. */
+  view?: string | undefined;
 }
 
 /** What {@linkcode Delivery.receive} found in a frame. */
@@ -177,6 +189,8 @@ export class Delivery {
     if (options.room !== undefined) say.room = options.room;
     const entry: Entry = {
       line,
+      typed: options.typed ?? line,
+      view: options.view,
       frame: cid === undefined ? options.frame ?? say : say,
       cid,
       post,

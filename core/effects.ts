@@ -47,6 +47,12 @@ export type Effect =
   /** Lines the server answered (or handled): they wait no more. */
   | { type: "answered"; lines: PendingLine[] }
   /**
+   * The server refused a message the user typed (the person it was for has
+   * left, say): `text`, as they typed it in view `view`, goes back where
+   * they type, if nothing else is typed there now, so that no words are lost.
+   */
+  | { type: "returned"; text: string; view: string | undefined }
+  /**
    * Give the connection up: the `hello` went `unanswered`, the server fell
    * `silent` past its heartbeat, or a line unanswered found the link `dead`;
    * or the server speaks an older `version` of the protocol: connect again

@@ -671,6 +671,29 @@ Deno.test("Conversation: a message the server sends again is not shown twice", (
   ]);
 });
 
+Deno.test("Conversation: a message the server refuses comes back as typed, where it was typed", () => {
+  const chat = joined();
+  chat.switchTo("@bob");
+  const [frame] = sent(chat.type("lunch?", 0));
+  assert.ok(frame?.type === "say" && frame.cid !== undefined);
+  assert.equal(frame.text, "/msg bob lunch?");
+  const refused = chat.receive({
+    type: "error",
+    code: "no_such_user",
+    message: 'Nobody called "bob" is here',
+    cid: frame.cid,
+  }, 1);
+  assert.deepEqual(refused.filter((effect) => effect.type === "returned"), [
+    { type: "returned", text: "lunch?", view: "@bob" },
+  ]);
+  // One the server takes goes nowhere back.
+  chat.switchTo("#lobby");
+  const [say] = sent(chat.type("hi", 2));
+  assert.ok(say?.type === "say" && say.cid !== undefined);
+  const taken = chat.receive(message(3, { from: "ann", text: "hi", cid: say.cid }), 3);
+  assert.deepEqual(taken.filter((effect) => effect.type === "returned"), []);
+});
+
 Deno.test("Conversation: a message of another day than the clock's is shown with its date", () => {
   const chat = joined();
   const old = message(1, { ts: new Date(2023, 11, 30, 6, 38, 29).getTime(), replay: true });

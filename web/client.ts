@@ -621,6 +621,9 @@ export class WebClient {
             this.#sending.delete(cid);
           }
           break;
+        case "returned":
+          this.#returned(effect.text, effect.view);
+          break;
         case "drop":
           this.#connection.abandon();
           break;
@@ -692,6 +695,23 @@ export class WebClient {
     if (draft === input.value) return;
     input.value = draft;
     input.setSelectionRange(draft.length, draft.length);
+    fitToText(input);
+    this.#showLength();
+  }
+
+  /**
+   * Puts the words of a message the server refused back where they were
+   * typed, as a line refused at once stays in the box: into the message box
+   * while it holds that view's draft and nothing is typed in it, or as the
+   * draft of the view they were typed in if it has none. Up brings the line
+   * back either way, as it does every line sent.
+   */
+  #returned(text: string, view: string | undefined): void {
+    if (view !== undefined && !this.#drafts.isFor(view)) return this.#drafts.offer(view, text);
+    const input = this.#ui.input;
+    if (input.value.trim() !== "") return;
+    input.value = text;
+    input.setSelectionRange(text.length, text.length);
     fitToText(input);
     this.#showLength();
   }

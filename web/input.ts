@@ -102,6 +102,15 @@ export class Drafts {
     return this.#take(key) ?? "";
   }
 
+  /**
+   * Keeps `text` as the draft of view `id`, whose draft is not in the box,
+   * unless it has one already: what the user typed there since stays.
+   */
+  offer(id: string, text: string): void {
+    const key = viewKey(id);
+    if (key !== this.#current && !this.#drafts.has(key)) this.#drafts.set(key, text);
+  }
+
   /** The person called `from` is now called `to`: the draft of their private view follows. */
   renamed(from: string, to: string): void {
     const [was, now] = [viewKey(`@${from}`), viewKey(`@${to}`)];

@@ -4,7 +4,8 @@
  * "bob is typing…" on her prompt line (gone when he leaves), bob away in `/who` and in answer to a
  * private message, her own keys telling the room she types (unless
  * `/typing off`), `/ignore` hiding bob across a restart, and going away by
- * herself after `--away-after`. Every wait is for an event, with a timeout.
+ * herself after `--away-after`, and words to bob once he has left coming
+ * back to her input line. Every wait is for an event, with a timeout.
  */
 
 import assert from "node:assert/strict";
@@ -238,3 +239,34 @@ testWith(["tmux"], "chat join --away-after goes away when idle, back at the next
     assert.equal(bob.all("back").length, 1, "back once");
   });
 });
+
+testWith(
+  ["tmux"],
+  "chat join: words to someone who has left come back to the input line, refused",
+  async () => {
+    await withChat(async (port, tmux, config) => {
+      const alice = await joinWith(tmux, "alice", port, config);
+      {
+        await using bob = await TestClient.join2(port, "bob");
+        await alice.waitForLine(/bob joined #lobby/);
+        await alice.enter("/switch @bob");
+        await alice.waitFor((screen) => screen.cursorLine === "@bob>", 'an empty "@bob> " line');
+        await bob.send({ type: "quit" });
+        await bob.closed();
+      }
+      await alice.waitForLine(/bob left #lobby \(quit\)$/);
+      await alice.enter("lunch?");
+      const screen = await alice.waitFor(
+        (screen) =>
+          countLines(screen, /^!! .*nobody called "bob" is here/) === 1 &&
+          screen.cursorLine === "@bob> lunch?",
+        "the refusal, and the words back on the input line",
+      );
+      assert.equal(screen.cursor.x, "@bob> lunch?".length, screen.text);
+      // Sent again where it was typed, once bob is back (welcomed), it reaches him.
+      await using back = await TestClient.join2(port, "bob");
+      await alice.press("Enter");
+      await back.next("private", (frame) => frame.text === "lunch?");
+    });
+  },
+);

@@ -4,7 +4,8 @@
  * elsewhere or sends a line; a person clicked in the list opens the private
  * view with them, a name nobody here has none; Alt+1…9 and Alt+Up/Alt+Down,
  * which announce the view they show; a notification clicked shows its view;
- * someone written to privately who leaves the chat is told of there.
+ * someone written to privately who leaves the chat is told of there, and
+ * words sent to them all the same come back to the message box.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients.
  */
@@ -372,7 +373,7 @@ testWith(
 
 testWith(
   ["chromium"],
-  "web page: someone written to privately who leaves the chat, and comes back, is told of there",
+  "web page: someone written to privately who leaves the chat, and comes back, is told of there; words to them meanwhile come back to the box",
   async () => {
     await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
     const port = server.addr.port;
@@ -391,6 +392,18 @@ testWith(
     // Looking at bob's private messages, ann hears he is gone before she writes again.
     const log = page.locator("#log .log:not([hidden])");
     await log.locator(".line.notice", { hasText: "bob left #lobby (quit)" }).waitFor();
+    // Words sent to him all the same are refused, and come back to the box: none are lost.
+    const input = page.locator("#message-input");
+    await input.fill("still there?");
+    await input.press("Enter");
+    await log.locator(".line.error", { hasText: 'nobody called "bob" is here' }).waitFor();
+    await waitFor(
+      () => input.inputValue(),
+      (value) => value === "still there?",
+      WAIT_MS,
+      (value) => `the refused words to come back to the box; it holds ${JSON.stringify(value)}`,
+    );
+    await input.fill("");
     await using _back = await TestClient.join2(port, "bob");
     await log.locator(".line.notice", { hasText: "bob joined #lobby" }).waitFor();
     await screenshot(page, "web-private-gone.png");
