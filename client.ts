@@ -203,6 +203,13 @@ class TerminalClient {
   #failure: string | undefined;
   /** Whether the loss of the connection was said since the last welcome: later waits go on. */
   #retrying = false;
+  /**
+   * Piped lines read while a `/join` before them is on its way: a script
+   * means them for the room it enters, as a person would wait to see it.
+   */
+  readonly #held: string[] = [];
+  /** Piped input ended while lines were held: finish once they are sent. */
+  #endHeld = false;
 
   constructor(parts: Parts) {
     this.#parts = parts;
@@ -238,7 +245,10 @@ class TerminalClient {
       print: (lines) => driver.print(lines),
       changed: () => driver.updatePrompt(),
     });
-    this.#terminal.onLine((line) => driver.apply(this.#chat.type(line, performance.now())));
+    this.#terminal.onLine((line) => {
+      if (this.#holding()) this.#held.push(line);
+      else driver.apply(this.#chat.type(line, performance.now()));
+    });
     this.#terminal.onKey((key) => this.#key(key));
     // A person types: others may see it, and whoever was away by themselves is back.
     this.#terminal.onKeystroke((draft, changed) => {
@@ -253,9 +263,10 @@ class TerminalClient {
       if (unsent > 0) driver.print([unsentOnLeaveNotice(unsent, key)]);
       return unsent === 0;
     });
-    this.#terminal.onEnd(() =>
-      driver.apply(this.#terminal.interactive ? this.#chat.quit() : this.#chat.finish())
-    );
+    this.#terminal.onEnd(() => {
+      if (this.#held.length > 0) this.#endHeld = true;
+      else driver.apply(this.#terminal.interactive ? this.#chat.quit() : this.#chat.finish());
+    });
   }
 
   /**
@@ -469,6 +480,25 @@ class TerminalClient {
 
   #receive(frame: ServerFrame): void {
     this.#driver.apply(this.#chat.receive(frame, performance.now()));
+    // A join refused lets the lines after it go where the script is, rather than wait forever.
+    if (frame.type === "error") this.#release(true);
+    else this.#release(false);
+  }
+
+  /** Whether a piped line must wait for a `/join` before it to be answered. */
+  #holding(): boolean {
+    return !this.#terminal.interactive &&
+      (this.#held.length > 0 || this.#chat.entering !== undefined);
+  }
+
+  /** Sends the held lines once their `/join` is answered (or `refused`), in order. */
+  #release(refused: boolean): void {
+    if (this.#held.length === 0 || (!refused && this.#chat.entering !== undefined)) return;
+    if (refused) this.#chat.forgetEntering();
+    while (this.#held.length > 0 && this.#chat.entering === undefined) {
+      this.#driver.apply(this.#chat.type(this.#held.shift()!, performance.now()));
+    }
+    if (this.#held.length === 0 && this.#endHeld) this.#driver.apply(this.#chat.finish());
   }
 }
 

@@ -170,6 +170,16 @@ export class Conversation {
   #version: ProtocolVersion = LATEST_PROTOCOL_VERSION;
   /** The room a `/join` enters: it is looked at once entered. */
   #entering: string | undefined;
+
+  /** The room a `/join` is entering, until the server has put the user in it. */
+  get entering(): string | undefined {
+    return this.#entering;
+  }
+
+  /** Gives up waiting for the room a `/join` was entering: the server refused it. */
+  forgetEntering(): void {
+    this.#entering = undefined;
+  }
   #bell: BellMode = DEFAULT_BELL;
   #resume: string | undefined;
   #servers: readonly string[] = [];

@@ -508,6 +508,42 @@ Deno.test("chat join with piped input sends each line, then exits 0", async () =
   assert.doesNotMatch(outcome.stdout, /Type \/help/);
 });
 
+Deno.test("chat join with piped input posts the lines after a /join in the room it joins", async () => {
+  await using server = await startServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    operators: parseOpFile("watcher s3cret\n"),
+  });
+  await using watcher = await TestClient.join2(server.addr.port, "watcher", [
+    { room: "#lobby" },
+    { room: "#dev" },
+    { room: "#ops" },
+  ]);
+  await watcher.send({ type: "oper", secret: "s3cret" });
+  await watcher.send({ type: "lock", room: "#ops" });
+  await watcher.next("notice", (frame) => frame.room === "#ops");
+  const outcome = await runChat(
+    ["join", `127.0.0.1:${server.addr.port}`, "--name", "bot"],
+    "in the lobby\n/join #dev\nbuild done\nall green\n/join #+bad\nstill in dev\n" +
+      "/join #ops\nnot let in\n",
+  );
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.match(outcome.stdout, /Cannot join #ops: it is locked/);
+  const said = [];
+  for (let i = 0; i < 5; i++) {
+    const { room, text } = await watcher.next("message", (frame) => frame.from === "bot");
+    said.push(`${room} ${text}`);
+  }
+  // A /join refused holds nothing back: the next line goes where the script is.
+  assert.deepEqual(said, [
+    "#lobby in the lobby",
+    "#dev build done",
+    "#dev all green",
+    "#dev still in dev",
+    "#dev not let in",
+  ]);
+});
+
 Deno.test("chat join with piped input and no name reports it in one line and exits 2", async () => {
   await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
   const outcome = await runChat(["join", `127.0.0.1:${server.addr.port}`], "hello\n", {
