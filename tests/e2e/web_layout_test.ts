@@ -21,9 +21,11 @@ import {
   pageUrl,
   say,
   screenshot,
+  WAIT_MS,
   waitForLine,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
+import { waitFor } from "./_tmux.ts";
 import { openSidebar, says } from "./_web_rooms.ts";
 
 // What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
@@ -141,11 +143,20 @@ function drawn(line: Locator): Promise<Drawn> {
 }
 
 /** The direction `element` is laid out in, and whether it is set apart from what is around it. */
-function direction(element: Locator): Promise<{ direction: string; unicodeBidi: string }> {
-  return element.evaluate((element) => {
-    const { direction, unicodeBidi } = getComputedStyle(element);
-    return { direction, unicodeBidi };
-  });
+async function direction(element: Locator): Promise<{ direction: string; unicodeBidi: string }> {
+  // A list drawn again between finding the element and reading it leaves a detached
+  // element, whose computed style is empty: it is read again, found anew.
+  const style = await waitFor(
+    () =>
+      element.evaluate((element) => {
+        const { direction, unicodeBidi } = getComputedStyle(element);
+        return element.isConnected ? { direction, unicodeBidi } : undefined;
+      }),
+    (style) => style !== undefined,
+    WAIT_MS,
+    () => "an element still on the page to read the direction of",
+  );
+  return style!;
 }
 
 /** A run of right-to-left text set apart from what is around it: a name, a topic. */
