@@ -15,9 +15,11 @@
  *
  * The lines printed above the input line are kept, as the means to draw
  * them (client/render.ts), not as text: when the terminal's width changes,
- * those it showed are drawn again at the new width, wrapped at their spaces
- * and indented under their words as if they had just arrived, rather than
- * cut wherever the terminal rewraps them.
+ * they are drawn again at the new width, wrapped at their spaces and
+ * indented under their words as if they had just arrived, rather than cut
+ * wherever the terminal rewraps them. The terminal's own rewrapped copies
+ * are cleared first, the scrollback with the screen, so that scrolling back
+ * shows each line once.
  *
  * The terminal is asked to bracket pastes (client/paste.ts) from the start
  * until the client ends, however it ends. A paste is taken whole, apart from
@@ -102,8 +104,11 @@ const ROWS_LEFT = 4;
  */
 const REWRAP_DELAY_MS = 300;
 
-/** The most printed lines kept to draw again at a new width: more than any screen shows. */
-const MAX_PRINTED = 1_000;
+/**
+ * The most printed lines kept to draw again at a new width: the scrollback
+ * a resize leaves, as many rows as a terminal commonly keeps or more.
+ */
+const MAX_PRINTED = 2_000;
 
 /** Lines printed above the input line, as they are on the screen. */
 interface Printed {
@@ -187,6 +192,8 @@ export class Terminal implements Disposable {
   #laidColumns: number | undefined;
   /** What was printed above the input line, oldest first, to draw again at a new width. */
   readonly #printed: Printed[] = [];
+  /** How many of `#printed` came before the screen was last cleared (Ctrl-L): not on it. */
+  #cleared = 0;
   /** The screen was cleared (Ctrl-L) or drawn again from its top: all it shows was printed here. */
   #ownScreen = false;
   #onEnd: (() => void) | undefined;
@@ -449,7 +456,10 @@ export class Terminal implements Disposable {
     process.stdout.write(text);
     this.#printed.push({ draw, rows: screenRows(rows, columns!) });
     this.#laidColumns ??= columns;
-    if (this.#printed.length > MAX_PRINTED) this.#printed.shift();
+    if (this.#printed.length > MAX_PRINTED) {
+      this.#printed.shift();
+      this.#cleared = Math.max(this.#cleared - 1, 0);
+    }
     this.#schedule();
   }
 
@@ -490,9 +500,8 @@ export class Terminal implements Disposable {
       // Ctrl-L: readline cleared the screen in its sink; clear it here.
       process.stdout.write("\x1b[H\x1b[J");
       this.#drawn = undefined;
-      // What was printed is off the screen: a new width draws none of it again.
-      this.#printed.length = 0;
-      this.#laidColumns = undefined;
+      // What was printed is off the screen: a new width draws it into the scrollback only.
+      this.#cleared = this.#printed.length;
       this.#ownScreen = true;
     }
     this.#schedule();
@@ -532,13 +541,18 @@ export class Terminal implements Disposable {
   }
 
   /**
-   * The terminal's width changed: draws the lines it showed above the input
-   * line again, from the top of the screen, at the new width, then the input
-   * line under them. Those that no longer fit scroll into the scrollback, on
-   * from where the terminal put the lines above them; where they take fewer
-   * rows, older ones fill the screen above them. Nothing is drawn again
-   * until what was printed fills the screen, which may show what was there
-   * before the client started.
+   * The terminal's width changed: clears the screen and the scrollback, as
+   * `clear` does, and draws everything printed again at the new width, then
+   * the input line under it. The terminal has rewrapped the rows it keeps
+   * already, cutting them where the width falls, and pushed some of them
+   * into the scrollback or pulled some back: drawing only the screen again
+   * left its copies there, so that scrolling back showed lines twice, once
+   * cut and once wrapped at their spaces. Drawn again whole, the lines scroll
+   * into the scrollback once, in order. What was printed before the screen
+   * was last cleared (Ctrl-L) goes into the scrollback, off the screen.
+   * Nothing is drawn again until what was printed fills the screen, which
+   * may show what was there before the client started; after that, that is
+   * cleared with the rest.
    */
   #rewrap(): void {
     const before = this.#resizing;
@@ -547,30 +561,26 @@ export class Terminal implements Disposable {
     if (this.#closed || this.#secret || this.#asking || !this.#prompted) return;
     if (before === undefined || this.#laidColumns === undefined) return;
     if (this.#laidColumns === columns) return;
-    // The lines the screen showed: the newest, as many as filled it above the input line. Until
-    // they fill it, what was there before the client started may be above them: left as it was.
-    let shown = before.rows - before.height;
+    // Until the client's lines fill the screen above the input line, what was there before the
+    // client started may be above them: left as it was.
     const ours = this.#printed.reduce((rows, printed) => rows + printed.rows, 0);
-    if (ours < shown && !this.#ownScreen) return;
-    let first = this.#printed.length;
-    while (first > 0 && shown > 0) shown -= this.#printed[--first]!.rows;
+    if (ours < before.rows - before.height && !this.#ownScreen) return;
     const input = { prompt: this.#rl.getPrompt(), line: this.#rl.line, cursor: this.#rl.cursor };
-    const room = rows - inputHeight(input, columns, rows);
-    const painted: string[] = [];
-    let used = 0;
-    for (let index = this.#printed.length - 1; index >= 0; index--) {
-      const left = room - used;
-      if (index < first && left <= 0) break;
-      const printed = this.#printed[index]!;
+    const drawRows = (printed: Printed) => {
       const lines = printed.draw(columns);
       printed.rows = screenRows(lines, columns);
-      // An older line fills what is left of the screen, its last rows if it has more.
-      const kept = index < first && printed.rows > left ? lastRows(lines, left, columns) : lines;
-      painted.unshift(...kept);
-      used += screenRows(kept, columns);
+      return lines.map((line) => `${line}\r\n`).join("");
+    };
+    // Home, clear the screen, then the scrollback (a terminal may keep the screen cleared there).
+    let out = "\x1b[H\x1b[2J\x1b[3J";
+    if (this.#cleared > 0) {
+      out += this.#printed.slice(0, this.#cleared).map(drawRows).join("");
+      // Scrolled off the screen by as many line breaks as it has rows but one, however many they
+      // are: the screen is left empty, as Ctrl-L left it.
+      out += `${"\n".repeat(rows - 1)}\x1b[H`;
     }
-    // Each row cleared before it is written: clearing after a full row would take its last column.
-    process.stdout.write(`\x1b[H${painted.map((row) => `\x1b[K${row}\r\n`).join("")}\x1b[J`);
+    out += this.#printed.slice(this.#cleared).map(drawRows).join("");
+    process.stdout.write(out);
     this.#ownScreen = true;
     this.#laidColumns = columns;
     this.#drawn = undefined;
@@ -855,13 +865,6 @@ function rowsAbove(drawn: Drawn): number {
   return layout(drawn.beforeCursor, Infinity, screenSize().columns).cursor.row;
 }
 
-/** The screen rows `input` is drawn in on a terminal `columns` wide and `rows` high. */
-function inputHeight(input: Input, columns: number, rows: number): number {
-  const at = layout(input.prompt + input.line, input.prompt.length + input.cursor, columns);
-  const total = Math.max(at.end.row, at.cursor.row) + 1;
-  return Math.min(total, rows > ROWS_LEFT + 4 ? rows - ROWS_LEFT : rows);
-}
-
 // deno-lint-ignore no-control-regex
 const SGR = /\x1b\[[0-9;:]*m/g;
 
@@ -872,17 +875,6 @@ function screenRows(lines: readonly string[], columns: number): number {
     rows += Math.max(1, Math.ceil(textWidth(line.replace(SGR, "")) / columns));
   }
   return rows;
-}
-
-/** The lines that make the last `count` screen rows of `lines` on a terminal `columns` wide. */
-function lastRows(lines: readonly string[], count: number, columns: number): string[] {
-  const kept: string[] = [];
-  let rows = 0;
-  for (let index = lines.length - 1; index >= 0 && rows < count; index--) {
-    kept.unshift(lines[index]!);
-    rows += screenRows([lines[index]!], columns);
-  }
-  return kept;
 }
 
 function writeOut(text: string): void {

@@ -144,3 +144,94 @@ testWith(
     }
   },
 );
+
+/** How many rows of `history` start the message `note N` of bob, for each N from 1 to `count`. */
+function notesIn(history: string, count: number): number[] {
+  const rows = history.split("\n");
+  return Array.from(
+    { length: count },
+    (_, i) => rows.filter((row) => new RegExp(`bob: note ${i + 1} `).test(row)).length,
+  );
+}
+
+testWith(
+  ["tmux"],
+  "chat join: after a resize the scrollback shows each printed line once",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const tmux = new Tmux("resize-once");
+    try {
+      const alice = await TerminalUser.join(tmux, "alice", server.addr.port, {
+        width: 40,
+        height: 10,
+      });
+      await using bob = await TestClient.join(server.addr.port, "bob");
+      // Twice the screen's height of lines, each taking two rows at 40 columns.
+      const count = 20;
+      const text = (n: number) => `note ${n} with some words to wrap here`;
+      for (let n = 1; n <= count; n++) await bob.say(text(n));
+      const last = new RegExp(`^${TODAY_STAMP} bob: note ${count} `);
+      await alice.waitForLine(last);
+      // Narrower, the terminal pushes rows it cut into the scrollback; wider, it leaves them there.
+      for (const columns of [30, 70, 40]) {
+        await tmux.resize(alice.session, columns);
+        await alice.waitFor(
+          (screen) => {
+            const rows = rowsOf(screen, last);
+            const lead = (rows[0] ?? "").slice(0, (rows[0] ?? "").indexOf("note"));
+            return wrappedAt(rows, lead, text(count), columns) && screen.cursorLine === "#lobby>";
+          },
+          `the last line wrapped at ${columns} columns`,
+        );
+        const history = await scrollback(tmux, alice.session);
+        assert.deepEqual(
+          notesIn(history, count),
+          Array(count).fill(1),
+          `At ${columns} columns, not each line once:\n${history}`,
+        );
+        assert.equal(history.split("\n").filter((row) => row.startsWith("-- Connected")).length, 1);
+      }
+    } finally {
+      await tmux.kill();
+    }
+  },
+);
+
+testWith(
+  ["tmux"],
+  "chat join: a resize after Ctrl-L keeps what it cleared in the scrollback, off the screen",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const tmux = new Tmux("resize-cleared");
+    try {
+      const alice = await TerminalUser.join(tmux, "alice", server.addr.port, {
+        width: 40,
+        height: 10,
+      });
+      await using bob = await TestClient.join(server.addr.port, "bob");
+      const text = (n: number) => `note ${n} with some words to wrap here`;
+      for (let n = 1; n <= 8; n++) await bob.say(text(n));
+      await alice.waitForLine(new RegExp(`^${TODAY_STAMP} bob: note 8 `));
+      await alice.press("C-l");
+      await alice.waitFor(
+        (screen) => screen.lines[0] === "#lobby>" && screen.cursor.y === 0,
+        "a cleared screen",
+      );
+      await bob.say(text(9));
+      const last = new RegExp(`^${TODAY_STAMP} bob: note 9 `);
+      await alice.waitForLine(last);
+      await tmux.resize(alice.session, 70);
+      const screen = await alice.waitFor(
+        (screen) =>
+          rowsOf(screen, last).length === 1 && screen.lines[1] === "#lobby>" &&
+          screen.cursor.y === 1,
+        "the line said after Ctrl-L at the top, on one row",
+      );
+      assert.match(screen.lines[0]!, last, screen.text);
+      const history = await scrollback(tmux, alice.session);
+      assert.deepEqual(notesIn(history, 9), Array(9).fill(1), history);
+    } finally {
+      await tmux.kill();
+    }
+  },
+);
