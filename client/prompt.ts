@@ -6,9 +6,11 @@
  * terminal's width, so that there is room left to type: on a narrow
  * terminal the list keeps the mentions and private messages first and
  * counts the rest (`#lobby [#ops 2!, +2]> `), long names are cut rather
- * than left out (`#lobby [#rele… 5!]> `), the view's own too, to leave
- * room for the list (`#release-pl… [+3!]> `), and what waits to be sent
- * goes before the list and the room: `(offline) #lobby (1 unsent)> `
+ * than left out (`#lobby [#rele… 5!]> `), and where not even one name fits
+ * with its count, names go without their counts (`#lobby [#ops!, +4]> `)
+ * before the list is only counted (`[+5!]`). The view's own name is cut
+ * too, to leave room for the list (`#release-pl… [+3!]> `), and what waits
+ * to be sent goes before the list and the room: `(offline) #lobby (1 unsent)> `
  * shortens to `(offline) #lobby (1)> `, `(offline) #lo… (1)> `, then
  * `(offline) (1)> `. A file on its way goes first of all, as short as it
  * has to be to leave room for the rest. Pure: no I/O.
@@ -53,6 +55,9 @@ const MIN_CURRENT_COLUMNS = 8;
 
 /** The fewest columns a long name in the list is cut to, ellipsis included. */
 const MIN_LISTED_COLUMNS = 6;
+
+/** The same, in a list that names the views without their counts: a few letters still tell them apart. */
+const MIN_BARE_COLUMNS = 4;
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
@@ -151,44 +156,49 @@ interface Entry {
  * all: every view with its whole name if they fit, else the views that
  * matter most (mentions, then private messages, in the order of the views)
  * with their whole names and the rest counted, else the same with long
- * names cut, else the count alone: `[+3!]`.
+ * names cut. Where not even one view fits with its count, the same again
+ * with names alone, a `!` after those that name the user (`[#ops!, +4]`):
+ * which rooms wait matters more than how much. Else the count alone: `[+5!]`.
  */
 function fitList(entries: readonly Entry[], columns: number): string | undefined {
   const rank = (view: Activity) => view.mentioned ? 0 : view.id.startsWith("@") ? 1 : 2;
   const ranked = [...entries].sort((a, b) => rank(a.view) - rank(b.view) || a.index - b.index);
   // The `keep` views that matter most, in the order of the views, and a count of the rest.
-  const listOf = (keep: number) => {
+  const listOf = (keep: number, counts: boolean) => {
     const kept = ranked.slice(0, keep).sort((a, b) => a.index - b.index);
     const hidden = ranked.slice(keep);
     const more = hidden.length === 0
       ? []
       : [`+${hidden.length}${hidden.some((entry) => entry.view.mentioned) ? "!" : ""}`];
+    const tail = (entry: Entry) => counts ? entry.tail : entry.view.mentioned ? "!" : "";
     const text = (names: readonly string[]) =>
-      `[${[...kept.map((entry, i) => `${names[i]}${entry.tail}`), ...more].join(", ")}]`;
+      `[${[...kept.map((entry, i) => `${names[i]}${tail(entry)}`), ...more].join(", ")}]`;
     return { names: kept.map((entry) => entry.name), text };
   };
   const fits = (text: string) => textWidth(text) <= columns;
-  for (let keep = entries.length; keep > 0; keep--) {
-    const { names, text } = listOf(keep);
-    if (fits(text(names))) return text(names);
+  for (const [counts, least] of [[true, MIN_LISTED_COLUMNS], [false, MIN_BARE_COLUMNS]] as const) {
+    for (let keep = entries.length; keep > 0; keep--) {
+      const { names, text } = listOf(keep, counts);
+      if (fits(text(names))) return text(names);
+    }
+    for (let keep = entries.length; keep > 0; keep--) {
+      const { names, text } = listOf(keep, counts);
+      const shorter = shorten(names, textWidth(text(names)) - columns, least);
+      if (shorter !== undefined && fits(text(shorter))) return text(shorter);
+    }
   }
-  for (let keep = entries.length; keep > 0; keep--) {
-    const { names, text } = listOf(keep);
-    const shorter = shorten(names, textWidth(text(names)) - columns);
-    if (shorter !== undefined && fits(text(shorter))) return text(shorter);
-  }
-  const counted = listOf(0).text([]);
+  const counted = listOf(0, true).text([]);
   return fits(counted) ? counted : undefined;
 }
 
 /**
  * `names` with the longest cut, each to the same width and none below
- * {@linkcode MIN_LISTED_COLUMNS}, so that they take `excess` columns less;
- * `undefined` if they cannot.
+ * `least` columns, so that they take `excess` columns less; `undefined` if
+ * they cannot.
  */
-function shorten(names: readonly string[], excess: number): string[] | undefined {
+function shorten(names: readonly string[], excess: number, least: number): string[] | undefined {
   const widths = names.map((name) => textWidth(name));
-  for (let most = Math.max(...widths) - 1; most >= MIN_LISTED_COLUMNS; most--) {
+  for (let most = Math.max(...widths) - 1; most >= least; most--) {
     const saved = widths.reduce((sum, width) => sum + Math.max(width - most, 0), 0);
     if (saved >= excess) return names.map((name) => cut(name, most));
   }

@@ -100,6 +100,35 @@ Deno.test("promptText() on a narrow terminal cuts long names rather than leave t
   }
 });
 
+Deno.test("promptText() names views without their counts where none fits with its count", () => {
+  const five = ["#dev", "#ops", "#qa", "#web", "#docs"].map((id): Activity => ({
+    id,
+    unread: 12,
+    mentioned: id === "#ops",
+  }));
+  // 40 columns leave 20 for the prompt: "#lobby [#ops 12!, +4]> " is 23 wide.
+  assert.equal(promptText(state(five), 40), "#lobby [#ops!, +4]> ");
+  const quiet = five.map((view) => ({ ...view, mentioned: false }));
+  assert.equal(promptText(state(quiet), 40), "#lobby [#dev, +4]> ");
+  // Long names are cut further, a few letters still telling them apart.
+  const long = ["#release-planning", "#infrastructure", "#qa"].map((id): Activity => ({
+    id,
+    unread: 3,
+    mentioned: false,
+  }));
+  assert.equal(promptText(state(long), 40), "#lobby [#rel…, +2]> ");
+  // With its count whenever one fits, and the count alone where no name does.
+  assert.equal(promptText(state(five), 44), "#lobby [#ops 12!, +4]> ");
+  assert.equal(promptText(state(five), 36), "#lobby [+5!]> ");
+  for (let columns = 10; columns <= 120; columns++) {
+    for (const views of [five, long]) {
+      const text = promptText(state(views), columns);
+      assert.ok(textWidth(text) <= promptBudget(columns), `${columns}: ${text}`);
+      if (columns >= 30) assert.ok(text.startsWith("#lobby "), `${columns}: ${text}`);
+    }
+  }
+});
+
 Deno.test("promptText() cleans names and cuts a long one by its width on the screen", () => {
   const hostile = { id: "@e\x1b]0;pwned\x07vil\u202e", unread: 1, mentioned: false };
   const text = promptText(state([hostile]), 80);

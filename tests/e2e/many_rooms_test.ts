@@ -205,6 +205,45 @@ testWith(["tmux"], "chat join rings for a mention in another room as /bell says"
 
 testWith(
   ["tmux"],
+  "chat join at 40 columns names the rooms that wait in the prompt, as many as fit",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const port = server.addr.port;
+    const tmux = new Tmux("many-rooms-40");
+    try {
+      const alice = await TerminalUser.join(tmux, "alice", port, { width: 40 });
+      const rooms = ["#dev", "#ops", "#qa", "#web", "#docs"];
+      for (const room of rooms) {
+        await alice.enter(`/join ${room}`);
+        await inputLine(alice, `${room}>`);
+      }
+      await alice.enter("/switch #lobby");
+      await inputLine(alice, "#lobby>");
+      await using bob = await joinIn(port, "bob");
+      for (const room of rooms) {
+        await bob.send({ type: "join", room });
+        await bob.next("room", (frame) => frame.room === room);
+        await says(bob, room === "#ops" ? "alice: the disk is full" : `news in ${room}`);
+      }
+      // "#lobby [#dev 1, #ops 1!, #qa 1, #web 1, #docs 1]> " would leave nothing to type in: the
+      // room that names her is named, the rest counted, and half the row is left to type.
+      const prompt = "#lobby [#ops!, +4]> ";
+      await inputLine(alice, prompt.trimEnd());
+      const screen = await alice.type("on my way");
+      assert.equal(screen.cursorLine, `${prompt}on my way`, screen.text);
+      assert.equal(screen.cursor.x, prompt.length + "on my way".length);
+      await bob.send({ type: "join", room: "#lobby" });
+      await bob.next("room", (frame) => frame.room === "#lobby");
+      await alice.press("Enter");
+      await bob.next("message", (frame) => frame.text === "on my way");
+    } finally {
+      await tmux.kill();
+    }
+  },
+);
+
+testWith(
+  ["tmux"],
   "chat join at 50 columns cuts the prompt's list to fit, as the width changes",
   async () => {
     await using server = await startServer({ hostname: LOOPBACK, port: 0 });
