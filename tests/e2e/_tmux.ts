@@ -361,6 +361,18 @@ export class Tmux {
   }
 }
 
+/** The process id of `chat join` among `pid` and its descendants (Linux). */
+export async function clientUnder(pid: number): Promise<number> {
+  const command = await Deno.readTextFile(`/proc/${pid}/cmdline`);
+  if (command.includes("main.ts\0join")) return pid;
+  const children = (await Deno.readTextFile(`/proc/${pid}/task/${pid}/children`)).trim();
+  for (const child of children === "" ? [] : children.split(" ")) {
+    const found = await clientUnder(Number(child)).catch(() => undefined);
+    if (found !== undefined) return found;
+  }
+  throw new Error(`Cannot find chat join under process ${pid}`);
+}
+
 /** The repository's root folder, where the programs under test run. */
 export const ROOT: string = new URL("../..", import.meta.url).pathname;
 

@@ -9,7 +9,16 @@ import assert from "node:assert/strict";
 import { assertOneErrorLine, ChatProcess, serveOnPort } from "../_chat_process.ts";
 import { type ChatServer, startServer } from "../../server.ts";
 import { freePort, LOOPBACK, TestClient, waitUntil } from "../_test_utils.ts";
-import { joinCommand, ROOT, type Screen, Tmux, TMUX_VERSION } from "./_tmux.ts";
+import {
+  clientUnder,
+  joinCommand,
+  ROOT,
+  type Screen,
+  shellQuote,
+  Tmux,
+  TMUX_VERSION,
+  waitFor,
+} from "./_tmux.ts";
 
 const STAMP = String.raw`\[\d\d:\d\d:\d\d\]`;
 
@@ -36,6 +45,55 @@ function signal(pid: number, name: Deno.Signal): void {
   }
 }
 
+/**
+ * Starts `chat join --name alice` in the tmux session "alice" and returns
+ * the client's process id, once it runs. The client runs under a shell, not
+ * as the pane's own process: tmux continues a pane's process as soon as it
+ * sees it stop, so SIGSTOP would not hold that one back for more than an
+ * instant; a process under it is one tmux does not watch.
+ */
+async function startAlice(tmux: Tmux, port: number): Promise<number> {
+  const command = `${joinCommand(port, "--name", "alice")}; echo EXIT=$?`;
+  await tmux.newSession("alice", `sh -c ${shellQuote(command)}`, { cwd: ROOT });
+  const pane = Number(await tmux.display("alice", "#{pane_pid}"));
+  const client = await waitFor(
+    () => clientUnder(pane).catch(() => undefined),
+    (pid) => pid !== undefined,
+    10_000,
+    () => `chat join to run under process ${pane}`,
+  );
+  assert.notEqual(client, pane, "chat join is the pane's own process, which tmux would continue");
+  return client!;
+}
+
+/** The state of process `pid` as Linux says it: `T` while it is stopped. */
+async function processState(pid: number): Promise<string> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  // After the command's name in parentheses, which may hold any character.
+  return stat.charAt(stat.lastIndexOf(")") + 2);
+}
+
+/**
+ * Runs `fn` while process `pid` is stopped (SIGSTOP), then lets it go on
+ * (SIGCONT), and fails if anything let it go on before.
+ */
+async function whilePaused<T>(pid: number, fn: () => Promise<T>): Promise<T> {
+  signal(pid, "SIGSTOP");
+  try {
+    await waitFor(
+      () => processState(pid),
+      (state) => state === "T",
+      5_000,
+      (state) => `process ${pid} to stop, not "${state}"`,
+    );
+    const result = await fn();
+    assert.equal(await processState(pid), "T", `process ${pid} went on while it was paused`);
+    return result;
+  } finally {
+    signal(pid, "SIGCONT");
+  }
+}
+
 Deno.test({
   name: `chat join reconnects by itself after the server is killed, losing and doubling nothing${
     TMUX_VERSION === undefined ? " (ignored: tmux is not installed)" : ""
@@ -48,11 +106,7 @@ Deno.test({
     let server: ChatProcess | undefined = await startServing(port, dir);
     let alicePid: number | undefined;
     try {
-      // `exec`, so the pane's process is the client itself and can be paused below.
-      await tmux.newSession("alice", `exec ${joinCommand(port, "--name", "alice")}`, {
-        cwd: ROOT,
-      });
-      alicePid = Number(await tmux.display("alice", "#{pane_pid}"));
+      alicePid = await startAlice(tmux, port);
       await tmux.waitForScreen(
         "alice",
         (screen) =>
@@ -104,8 +158,7 @@ Deno.test({
         async () => {
           // Pause alice, so that she cannot come back before bob has posted, however
           // slowly the server starts; her backoff timer simply fires late.
-          signal(alicePid!, "SIGSTOP");
-          try {
+          await whilePaused(alicePid!, async () => {
             server = await startServing(port, dir);
             await using bob = await TestClient.join(port, "bob");
             for (const text of after) await bob.say(text);
@@ -113,9 +166,7 @@ Deno.test({
             await bob.sync();
             const early = bob.all("joined").filter((frame) => frame.name === "alice");
             assert.deepEqual(early, [], "alice, paused, joined the restarted server");
-          } finally {
-            signal(alicePid!, "SIGCONT");
-          }
+          });
         },
       );
 
@@ -181,10 +232,7 @@ Deno.test({
     let server: ChatProcess | undefined = memoryServer();
     try {
       await server.waitForStdout(/chat join/, 10_000);
-      await tmux.newSession("alice", `exec ${joinCommand(port, "--name", "alice")}`, {
-        cwd: ROOT,
-      });
-      const alicePid = Number(await tmux.display("alice", "#{pane_pid}"));
+      const alicePid = await startAlice(tmux, port);
       await tmux.waitForScreen(
         "alice",
         (screen) =>
@@ -214,16 +262,13 @@ Deno.test({
       );
       // Hold alice back until carol has posted on the new server, so that what
       // carol said reaches alice only as a replay of what she missed.
-      signal(alicePid, "SIGSTOP");
-      try {
+      await whilePaused(alicePid, async () => {
         server = memoryServer();
         await server.waitForStdout(/chat join/, 10_000);
         await using carol = await TestClient.join(port, "carol");
         await carol.say("while alice was away");
         await carol.next("message", (frame) => frame.text === "while alice was away");
-      } finally {
-        signal(alicePid, "SIGCONT");
-      }
+      });
       // The new server kept nothing but numbers above the old one, so "after the
       // last id I saw" includes carol's message.
       const screen = await tmux.waitForScreen(

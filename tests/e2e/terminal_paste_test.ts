@@ -12,7 +12,7 @@ import { type ChatServer, type ServerOptions, startServer } from "../../server.t
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import { testWith } from "./_needs.ts";
 import { countLines, literal, TerminalUser, TODAY_STAMP } from "./_terminal_user.ts";
-import { joinCommand, ROOT, shellQuote, Tmux } from "./_tmux.ts";
+import { clientUnder, joinCommand, ROOT, shellQuote, Tmux } from "./_tmux.ts";
 
 /** A Python traceback of 30 lines, indented as Python prints it, every line unique. */
 const TRACEBACK = [
@@ -71,18 +71,6 @@ function rowsHolding(rows: string[], text: string): number {
 async function messagesFrom(client: TestClient, from: string): Promise<string[]> {
   await client.sync();
   return client.all("message").filter((frame) => frame.from === from).map((frame) => frame.text);
-}
-
-/** The process id of `chat join` among the descendants of `pid` (Linux). */
-async function clientUnder(pid: number): Promise<number> {
-  const command = await Deno.readTextFile(`/proc/${pid}/cmdline`);
-  if (command.includes("main.ts\0join")) return pid;
-  const children = (await Deno.readTextFile(`/proc/${pid}/task/${pid}/children`)).trim();
-  for (const child of children === "" ? [] : children.split(" ")) {
-    const found = await clientUnder(Number(child)).catch(() => undefined);
-    if (found !== undefined) return found;
-  }
-  throw new Error(`Cannot find chat join under process ${pid}`);
 }
 
 pasteTest(
