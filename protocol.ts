@@ -54,21 +54,32 @@ export const MAX_TEXT_BYTES = 4000;
 /** Most lines in a message text (protocol version 2), counted after cleaning. */
 export const MAX_TEXT_LINES = 100;
 
-// One copy of each message for every receiver of version 1, so it is encoded once.
+// One copy of each message (or arrival) for every receiver of version 1, so it is encoded once.
 const asVersion1 = new WeakMap<ServerFrame, ServerFrame>();
 
 /**
  * `frame` as a client of version 1 receives it: a `message` or `private`
  * whose text holds line breaks, with each LF one space (what version 1
  * cleaning makes of a line break); a shared file as the text
- * `shared NAME (SIZE): LINK`, the link made by `link` for this receiver.
- * Any other frame is returned as it is; the copy is made once, however many
- * receivers get it, except for a file's, whose link is each receiver's own.
+ * `shared NAME (SIZE): LINK`, the link made by `link` for this receiver; a
+ * `joined` without how the newcomer is. Any other frame is returned as it
+ * is; the copy is made once, however many receivers get it, except for a
+ * file's, whose link is each receiver's own.
  */
 export function forVersion1(
   frame: ServerFrame,
   link?: (file: FileRef) => string | undefined,
 ): ServerFrame {
+  if (frame.type === "joined") {
+    if (frame.client === undefined) return frame;
+    let copy = asVersion1.get(frame);
+    if (copy === undefined) {
+      const { type, ts, room, name } = frame;
+      copy = { type, ts, room, name };
+      asVersion1.set(frame, copy);
+    }
+    return copy;
+  }
   if (frame.type !== "message" && frame.type !== "private") return frame;
   if (frame.file !== undefined) {
     const where = link?.(frame.file);
@@ -294,7 +305,7 @@ export type ServerFrame =
   | RoomFrame
   | MessageFrame
   | PrivateFrame
-  | { type: "joined"; ts: number; room: string; name: string }
+  | JoinedFrame
   | { type: "left"; ts: number; room: string; name: string; reason?: string }
   | { type: "renamed"; ts: number; room: string; from: string; to: string }
   | WhoFrame
@@ -361,6 +372,17 @@ export interface Person {
   client: string;
   /** Set on operators. */
   op?: true;
+}
+
+/**
+ * Someone entered a room you are in. Version 2 adds how they are, the fields
+ * of their `who.people` entry but `name`, so that they are listed right at once.
+ */
+export interface JoinedFrame extends Partial<Omit<Person, "name">> {
+  type: "joined";
+  ts: number;
+  room: string;
+  name: string;
 }
 
 /** The answer to `who`: the names, and (version 2) how each of those people is. */
@@ -677,7 +699,17 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
         text: str(frame, "text"),
       }, { action: flag(frame, "action"), cid: optCid(frame), file: fileRef(frame) });
     case "joined":
-      return { type, ts: int(frame, "ts"), room: str(frame, "room"), name: str(frame, "name") };
+      return withOptional({
+        type,
+        ts: int(frame, "ts"),
+        room: str(frame, "room"),
+        name: str(frame, "name"),
+      }, {
+        active: frame.active === undefined ? undefined : int(frame, "active"),
+        client: optStr(frame, "client", 32),
+        away: awayField(frame),
+        op: flag(frame, "op"),
+      });
     case "left":
       return withOptional(
         { type, ts: int(frame, "ts"), room: str(frame, "room"), name: str(frame, "name") },
@@ -746,21 +778,20 @@ function people(value: unknown): Person[] {
   if (!Array.isArray(value)) throw new FieldError('field "people" must be an array');
   return value.map((entry) => {
     if (!isRecord(entry)) throw new FieldError('field "people" must hold objects');
-    const away = entry.away;
-    if (away !== undefined && !isRecord(away)) {
-      throw new FieldError('field "away" must be an object');
-    }
     return withOptional({
       name: str(entry, "name"),
       active: int(entry, "active"),
       client: str(entry, "client", 32),
-    }, {
-      away: away === undefined
-        ? undefined
-        : withOptional({ since: int(away, "since") }, { reason: optStr(away, "reason") }),
-      op: flag(entry, "op"),
-    });
+    }, { away: awayField(entry), op: flag(entry, "op") });
   });
+}
+
+/** Reads the `away` of a `who.people` entry or of a `joined`, if it has one. */
+function awayField(entry: Rec): Person["away"] {
+  const away = entry.away;
+  if (away === undefined) return undefined;
+  if (!isRecord(away)) throw new FieldError('field "away" must be an object');
+  return withOptional({ since: int(away, "since") }, { reason: optStr(away, "reason") });
 }
 
 /** Reads `welcome.files`. */

@@ -260,9 +260,13 @@ testWithNats(
     await back.send({ type: "say", room: "#dev", text: "after" });
     await bob.next("message", (message) => message.text === "after");
     assert.equal(bob.all("message").filter((message) => message.text === "before").length, 1);
-    // The room on bob's server sees her come back; she is listed once where she is now, and
-    // still there once her old server is taken for gone.
-    assert.ok(bob.all("joined").some((frame) => frame.name === "ann" && frame.room === "#dev"));
+    // The room on bob's server sees her come back, and how she is; she is listed once where she
+    // is now, and still there once her old server is taken for gone.
+    const arrival = bob.all("joined").find((frame) =>
+      frame.name === "ann" && frame.room === "#dev"
+    );
+    assert.equal(arrival?.client, "json");
+    assert.equal(typeof arrival?.active, "number");
     assert.deepEqual(back.all("room")[0]?.members, ["ann", "bob"]);
     await cluster.servers[1]!.process.waitForStdout(/A server left the cluster/);
     await cluster.servers[2]!.process.waitForStdout(/A server left the cluster/);

@@ -40,7 +40,15 @@ Deno.test("Hub answers hello, and refuses it without ending the connection", asy
     assert.deepEqual(room, { type: "room", room: LOBBY, members: ["alice", "bob"], count: 2 });
     assert.ok(replayed?.type === "message" && replayed.replay && replayed.text === "before");
     const joined = bob.takeOne("joined");
-    assert.deepEqual(joined, { type: "joined", ts: joined.ts, room: LOBBY, name: "alice" });
+    // How the newcomer is comes too: a client of version 1 gets the frame without it.
+    assert.deepEqual(joined, {
+      type: "joined",
+      ts: joined.ts,
+      room: LOBBY,
+      name: "alice",
+      active: joined.active,
+      client: "json",
+    });
     assert.equal(hub.size, 2);
     assert.ok(
       lines.some((line) => /^alice joined from 192\.0\.2\.7:\d+$/.test(line)),

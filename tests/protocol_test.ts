@@ -200,7 +200,20 @@ const SERVER_SAMPLES: { [K in ServerFrameType]: Extract<ServerFrame, { type: K }
     },
     { type: "private", id: 5, ts: 2, from: "alice", to: "bob", text: "nods", action: true },
   ],
-  joined: [{ type: "joined", ts: 3, room: "#lobby", name: "carol" }],
+  joined: [
+    { type: "joined", ts: 3, room: "#lobby", name: "carol" },
+    { type: "joined", ts: 3, room: "#lobby", name: "carol", active: 2, client: "web" },
+    {
+      type: "joined",
+      ts: 3,
+      room: "#lobby",
+      name: "carol",
+      active: 2,
+      client: "terminal",
+      away: { since: 1, reason: "lunch" },
+      op: true,
+    },
+  ],
   left: [
     { type: "left", ts: 4, room: "#lobby", name: "carol" },
     { type: "left", ts: 5, room: "#lobby", name: "carol", reason: "quit: bye" },
@@ -934,6 +947,22 @@ Deno.test("forVersion1() makes each line break of a message one space, once for 
   assert.equal(forVersion1(single), single);
   const info: ServerFrame = { type: "info", text: "x" };
   assert.equal(forVersion1(info), info);
+});
+
+Deno.test("forVersion1() gives a joined without how the newcomer is, once for all receivers", () => {
+  const joined: ServerFrame = {
+    type: "joined",
+    ts: 1,
+    room: "#lobby",
+    name: "ann",
+    active: 1,
+    client: "web",
+    op: true,
+  };
+  const bare = forVersion1(joined);
+  assert.deepEqual(bare, { type: "joined", ts: 1, room: "#lobby", name: "ann" });
+  assert.equal(forVersion1(joined), bare);
+  assert.equal(forVersion1(bare), bare);
 });
 
 Deno.test("parseServerFrame() refuses a shared file that could point elsewhere", () => {

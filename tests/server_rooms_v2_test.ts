@@ -473,3 +473,26 @@ Deno.test("startServer() keeps a quiet hello unseen until it says something in a
     assert.equal((await ann.next("away")).name, "bot");
   });
 });
+
+Deno.test("startServer() tells version 2 clients how a newcomer is, and version 1 clients who", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using ann = await TestClient.join(port, "ann");
+  await using bea = await TestClient.join2(port, "bea");
+  await using cy = await TestClient.connect(port);
+  await cy.send({ type: "hello", version: 2, name: "cy", client: "web" });
+  await cy.next("welcome");
+
+  const told = await bea.next("joined", (frame) => frame.name === "cy");
+  assert.deepEqual(told, {
+    type: "joined",
+    ts: told.ts,
+    room: LOBBY,
+    name: "cy",
+    active: told.active,
+    client: "web",
+  });
+  assert.ok(Math.abs(told.active! - Date.now()) < 60_000, `active at ${told.active}`);
+  const bare = await ann.next("joined", (frame) => frame.name === "cy");
+  assert.deepEqual(bare, { type: "joined", ts: bare.ts, room: LOBBY, name: "cy" });
+});

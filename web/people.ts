@@ -3,11 +3,11 @@
 /**
  * What the page knows of the people it shows and of its rooms, beyond their
  * names: who is away (and why), when each last said or typed something, on
- * which client, who is an operator (from `who.people`, kept fresh by `away`,
- * `back`, `renamed` and messages); and each room's topic and lock (from
- * `room`, `topic` and `rooms`). Also how the sidebar words it. Times are
- * the server's clock, which the browser's may differ from: idle is counted
- * on the server's. No DOM.
+ * which client, who is an operator (from `who.people` and `joined`, kept
+ * fresh by `away`, `back`, `renamed` and messages); and each room's topic
+ * and lock (from `room`, `topic` and `rooms`). Also how the sidebar words
+ * it. Times are the server's clock, which the browser's may differ from:
+ * idle is counted on the server's. No DOM.
  *
  * @module
  */
@@ -38,7 +38,7 @@ export interface PeopleChanges {
   room?: string;
   /** The topics or locks of any rooms. */
   rooms?: boolean;
-  /** Someone new is in this room: ask `who` to learn how they are. */
+  /** Someone new is in this room, and the server did not say how they are: ask `who`. */
   ask?: string;
 }
 
@@ -95,8 +95,13 @@ export class People {
         this.#set(frame.to, known);
         return { people: true };
       }
-      case "joined":
-        return { people: false, ask: frame.room };
+      case "joined": {
+        // A server of version 2 says how they are, so that they are listed right at once.
+        const { type: _, ts: _ts, room, name, ...known } = frame;
+        if (known.client === undefined) return { people: false, ask: room };
+        this.#set(name, known);
+        return { people: true };
+      }
       case "left":
         // Gone to another room, or out of this one, they are still about; else they are gone.
         if (!frame.reason?.startsWith("went to ") && frame.reason !== "parted") {

@@ -89,8 +89,10 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
   return {
     message: (message, how) => messages.arrive(message, rooms.existing(message.room), how),
     private: (frame, toKey) => messages.arrivePrivate(frame, toKey),
-    entered: (person, room) =>
-      announce(room, { type: "joined", ts: Date.now(), room, name: person.name }),
+    entered: (person, room) => {
+      const { name: _, ...how } = person.person;
+      announce(room, { type: "joined", ts: Date.now(), room, name: person.name, ...how });
+    },
     left: (person, room, reason) =>
       announce(room, { type: "left", ts: Date.now(), room, name: person.name, reason }),
     renamed: (person, from) => {

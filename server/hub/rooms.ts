@@ -125,13 +125,20 @@ export class Rooms {
 
   /**
    * Takes `member` into `room`, which its `rooms` already hold: the room is
-   * told, then the member gets the room and its last messages, or those
-   * `from` says.
+   * told, and how the member is, then the member gets the room and its last
+   * messages, or those `from` says.
    */
   enter(member: Member, room: Room, from?: ReplayFrom): void {
     this.#rooms.set(room.name, room);
     if (room.members.size < MAX_ANNOUNCED_ROOM_SIZE) {
-      broadcast(room, { type: "joined", ts: Date.now(), room: room.name, name: member.name });
+      const { name: _, ...person } = this.#options.people([member])[0]!;
+      broadcast(room, {
+        type: "joined",
+        ts: Date.now(),
+        room: room.name,
+        name: member.name,
+        ...person,
+      });
     }
     room.members.add(member);
     this.#options.moved?.(member, room);

@@ -135,6 +135,13 @@ Deno.test("People and shown() tell away, idle, client and operator, and rooms' t
     people: false,
     ask: "#dev",
   });
+  // A server of version 2 says how a newcomer is: nothing to ask.
+  const eve = { active: now, client: "web", op: true } as const;
+  assert.deepEqual(
+    people.take({ type: "joined", ts: now, room: "#dev", name: "eve", ...eve }, now),
+    { people: true },
+  );
+  assert.deepEqual(people.about("Eve"), eve);
 
   const room: ServerFrame = {
     type: "room",
@@ -499,5 +506,60 @@ testWith(
     assert.equal(new Set(words).size, 1, `the reason's rows start at ${words}`);
     assert.deepEqual([...new Set(words)], [...new Set(name)]);
     assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+/**
+ * Records, in `window.firstMarks`, the client mark each row of `name` had in
+ * the people list when it was put there (`""` for none): what the list first
+ * showed of them, before anything later could fill it in.
+ */
+function recordFirstMarks(name: string): string {
+  return `(() => {
+    window.firstMarks = [];
+    new MutationObserver((records) => {
+      for (const record of records) {
+        for (const node of record.addedNodes) {
+          if (node.nodeType !== Node.ELEMENT_NODE || node.dataset.name !== ${
+    JSON.stringify(name)
+  }) {
+            continue;
+          }
+          window.firstMarks.push(node.querySelector(".client-mark")?.textContent ?? "");
+        }
+      }
+    }).observe(document.getElementById("members"), { childList: true });
+  })();`;
+}
+
+/** The client marks the rows recorded by {@linkcode recordFirstMarks} had when first listed. */
+function firstMarks(page: Page): Promise<string[]> {
+  return page.evaluate(() => (globalThis as unknown as { firstMarks: string[] }).firstMarks);
+}
+
+testWith(
+  ["chromium"],
+  "web page: someone on the page who leaves and comes back is listed with the web mark at once",
+  async () => {
+    await using server = await startServer(QUIET);
+    await using aliceBrowser = await ChatBrowser.launch();
+    await using bobBrowser = await ChatBrowser.launch();
+    const alice = await aliceBrowser.open(pageUrl(server.webAddr!.port));
+    await joinAs(alice, "alice");
+    const bob = await bobBrowser.open(pageUrl(server.webAddr!.port));
+    await joinAs(bob, "bob");
+    await person(alice, "bob").locator(".client-mark", { hasText: exactly("web") }).waitFor();
+    await alice.evaluate(recordFirstMarks("bob"));
+
+    // Bob quits, and joins again: his row is new, and has its mark from the start.
+    await say(bob, "/quit");
+    await waitForStatus(bob, "Disconnected");
+    await person(alice, "bob").waitFor({ state: "detached" });
+    await bob.locator("#retry").click();
+    await waitForStatus(bob, "Connected");
+    await person(alice, "bob").locator(".client-mark", { hasText: exactly("web") }).waitFor();
+    assert.deepEqual(await firstMarks(alice), ["web"]);
+    assert.deepEqual(aliceBrowser.unexpectedProblems(), []);
+    assert.deepEqual(bobBrowser.unexpectedProblems(), []);
   },
 );
