@@ -1,16 +1,29 @@
 /** Pure tests of the message box's drafts for each view (web/input.ts). */
 
 import assert from "node:assert/strict";
-import { Drafts } from "../web/input.ts";
+import { Drafts, joinDraft } from "../web/input.ts";
 
-Deno.test("Drafts.offer() keeps words for a view out of the box, unless it has a draft", () => {
+Deno.test("Drafts.offer() keeps words for a view out of the box, after its draft if it has one", () => {
   const drafts = new Drafts();
   assert.equal(drafts.switchTo("#lobby", ""), "");
   // Refused words typed among private messages with bob, while the box is #lobby's.
   drafts.offer("@Bob", "lunch?");
-  assert.equal(drafts.switchTo("@bob", "half typed"), "lunch?");
-  // A view with a draft keeps it: what was typed there since stays.
+  // More refused there: none is lost, each on a line of its own, in the order typed.
+  drafts.offer("@bob", "at noon?");
+  assert.equal(drafts.switchTo("@bob", "half typed"), "lunch?\nat noon?");
+  // A view with a draft keeps it: what was typed there since stays, the words after it.
   drafts.offer("#lobby", "other words");
-  assert.equal(drafts.switchTo("#lobby", "lunch? mended"), "half typed");
+  assert.equal(drafts.switchTo("#lobby", "lunch? mended"), "half typed\nother words");
   assert.equal(drafts.switchTo("@bob", ""), "lunch? mended");
+  // Words offered to the view in the box are the box's to take, not a draft's.
+  drafts.offer("@bob", "not kept");
+  assert.equal(drafts.switchTo("#lobby", ""), "");
+  assert.equal(drafts.switchTo("@bob", ""), "");
+});
+
+Deno.test("joinDraft() puts words on a line of their own after a draft", () => {
+  assert.equal(joinDraft("", "hi"), "hi");
+  assert.equal(joinDraft("  \n", "hi"), "hi");
+  assert.equal(joinDraft("one", "two"), "one\ntwo");
+  assert.equal(joinDraft("one\ntwo\n\n", "three"), "one\ntwo\nthree");
 });

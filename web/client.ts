@@ -33,7 +33,7 @@ import { Alerts } from "./alerts.ts";
 import { safeFileUrl } from "./attachment.ts";
 import { bindComposerKeys, fitToText, showLength, TOUCH_MEDIA } from "./composer.ts";
 import { Connection, type ConnectionState, pageOrigin, socketUrl } from "./connection.ts";
-import { Drafts, type InputHistory } from "./input.ts";
+import { Drafts, type InputHistory, joinDraft } from "./input.ts";
 import { Joining } from "./joining.ts";
 import { ViewLogs } from "./logs.ts";
 import { PageView } from "./page.ts";
@@ -702,16 +702,18 @@ export class WebClient {
   /**
    * Puts the words of a message the server refused back where they were
    * typed, as a line refused at once stays in the box: into the message box
-   * while it holds that view's draft and nothing is typed in it, or as the
-   * draft of the view they were typed in if it has none. Up brings the line
-   * back either way, as it does every line sent.
+   * while it holds that view's draft, else into the draft of the view they
+   * were typed in. Words there already stay, the refused ones on a line of
+   * their own after them: of several messages refused at once, none is lost,
+   * and they come back in the order typed, one multi-line draft. Up brings
+   * each line back as well, as it does every line sent.
    */
   #returned(text: string, view: string | undefined): void {
     if (view !== undefined && !this.#drafts.isFor(view)) return this.#drafts.offer(view, text);
     const input = this.#ui.input;
-    if (input.value.trim() !== "") return;
-    input.value = text;
-    input.setSelectionRange(text.length, text.length);
+    const kept = joinDraft(input.value, text);
+    input.value = kept;
+    input.setSelectionRange(kept.length, kept.length);
     fitToText(input);
     this.#showLength();
   }

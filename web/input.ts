@@ -65,6 +65,14 @@ export class InputHistory {
   }
 }
 
+/**
+ * `draft` with `text` added on a line of its own after it (`text` alone when
+ * `draft` is blank): a multi-line draft, sent as one message of many lines.
+ */
+export function joinDraft(draft: string, text: string): string {
+  return draft.trim() === "" ? text : `${draft.replace(/\n+$/, "")}\n${text}`;
+}
+
 /** The key of view `id` (`#dev`, `@Bob`): a room's name as is, `@` and a person's name key. */
 function viewKey(id: string): string {
   return id.startsWith("@") ? `@${nameKey(id.slice(1))}` : id;
@@ -103,12 +111,13 @@ export class Drafts {
   }
 
   /**
-   * Keeps `text` as the draft of view `id`, whose draft is not in the box,
-   * unless it has one already: what the user typed there since stays.
+   * Keeps `text` as the draft of view `id`, whose draft is not in the box;
+   * when it has one already, `text` goes on a line of its own after it, so
+   * that nothing typed there is lost.
    */
   offer(id: string, text: string): void {
     const key = viewKey(id);
-    if (key !== this.#current && !this.#drafts.has(key)) this.#drafts.set(key, text);
+    if (key !== this.#current) this.#drafts.set(key, joinDraft(this.#drafts.get(key) ?? "", text));
   }
 
   /** The person called `from` is now called `to`: the draft of their private view follows. */

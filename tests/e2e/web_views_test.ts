@@ -5,7 +5,8 @@
  * view with them, a name nobody here has none; Alt+1…9 and Alt+Up/Alt+Down,
  * which announce the view they show; a notification clicked shows its view;
  * someone written to privately who leaves the chat is told of there, and
- * words sent to them all the same come back to the message box.
+ * words sent to them all the same come back to the message box, all of
+ * them when several are refused at once.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients.
  */
@@ -402,6 +403,22 @@ testWith(
       (value) => value === "still there?",
       WAIT_MS,
       (value) => `the refused words to come back to the box; it holds ${JSON.stringify(value)}`,
+    );
+    await input.fill("");
+    // Several sent before the first is refused all come back, in the order typed, a line each.
+    const lines = ["are you", "still", "there?"];
+    await input.evaluate((box, lines) => {
+      for (const line of lines) {
+        box.value = line;
+        box.form!.requestSubmit();
+      }
+    }, lines);
+    await log.locator(".line.error", { hasText: 'nobody called "bob" is here' }).nth(3).waitFor();
+    await waitFor(
+      () => input.inputValue(),
+      (value) => value === lines.join("\n"),
+      WAIT_MS,
+      (value) => `all the refused words to come back to the box; it holds ${JSON.stringify(value)}`,
     );
     await input.fill("");
     await using _back = await TestClient.join2(port, "bob");
