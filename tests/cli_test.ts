@@ -10,6 +10,7 @@ import {
   assertOneErrorLine,
   ChatProcess,
   childEnv,
+  ROOT,
   runChat,
   SERVE_LOCAL,
   TASK_ARGS,
@@ -31,10 +32,10 @@ function envWithoutUser(): Record<string, string> {
   return env;
 }
 
-async function probeUnshare(): Promise<string | undefined> {
+async function probeCommand(program: string, args: string[]): Promise<string | undefined> {
   try {
-    const { success, stderr } = await new Deno.Command("unshare", {
-      args: ["--net", "true"],
+    const { success, stderr } = await new Deno.Command(program, {
+      args,
       stdin: "null",
       stdout: "null",
       stderr: "piped",
@@ -45,7 +46,7 @@ async function probeUnshare(): Promise<string | undefined> {
   }
 }
 
-const unshareProblem = await probeUnshare();
+const unshareProblem = await probeCommand("unshare", ["--net", "true"]);
 
 Deno.test("chat task flags come from deno.json", () => {
   assert.ok(TASK_ARGS.includes("--allow-net"), TASK_ARGS.join(" "));
@@ -410,6 +411,107 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       assert.match(outcome.stdout, STAMP_ANYWHERE);
       assert.match(outcome.stdout, /\] Stopped$/m);
     }
+  });
+}
+
+const mkfifoProblem = Deno.build.os === "windows"
+  ? "no named pipes here"
+  : await probeCommand("mkfifo", ["--version"]);
+
+/**
+ * A copy of the program (the modules `deno info` lists for main.ts, and the
+ * lock file) in a new folder, with the module at `pipePath` made a named pipe, so that whoever
+ * loads it waits until the test writes it. Removed on disposal.
+ */
+async function programWithPipe(
+  pipePath: string,
+): Promise<{ dir: string; pipe: string; source: Uint8Array } & AsyncDisposable> {
+  const { stdout, stderr, success } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "main.ts"],
+    cwd: ROOT,
+    env: childEnv(),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(success, new TextDecoder().decode(stderr));
+  const { modules } = JSON.parse(new TextDecoder().decode(stdout)) as {
+    modules: { specifier: string }[];
+  };
+  const dir = await Deno.makeTempDir({ prefix: "chat-program-" });
+  const root = new URL(`file://${ROOT}`).href;
+  const paths = modules.flatMap(({ specifier }) =>
+    specifier.startsWith(root) ? [specifier.slice(root.length)] : []
+  );
+  // The copy runs with its own deno.json, which names the lock file.
+  for (const path of [...paths, "deno.lock"]) {
+    await Deno.mkdir(`${dir}/${path.replace(/[^/]*$/, "")}`, { recursive: true });
+    await Deno.copyFile(`${ROOT}${path}`, `${dir}/${path}`);
+  }
+  const pipe = `${dir}/${pipePath}`;
+  const source = await Deno.readFile(pipe);
+  await Deno.remove(pipe);
+  const made = await new Deno.Command("mkfifo", { args: [pipe] }).output();
+  assert.ok(made.success, new TextDecoder().decode(made.stderr));
+  return {
+    dir,
+    pipe,
+    source,
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test({
+    name: `chat serve exits 0 on ${signal} that comes while its modules load${
+      mkfifoProblem === undefined ? "" : ` (ignored: no mkfifo: ${mkfifoProblem})`
+    }`,
+    ignore: mkfifoProblem !== undefined,
+    fn: async () => {
+      // The serve command's module is a pipe: reading it, the process waits for the test, which
+      // signals it then. Deno read every module before running any code, the server's too, so a
+      // signal in that time (a tenth of a second, more on a busy machine) killed the process.
+      await using program = await programWithPipe("cli/serve.ts");
+      await using server = new ChatProcess([...SERVE_LOCAL, "--memory", "--no-web"], {
+        denoArgs: [...TASK_ARGS.slice(0, -1), `${program.dir}/main.ts`],
+      });
+      // Opening a pipe to write waits until the other end opens it to read.
+      const opening = Deno.open(program.pipe, { write: true });
+      const exited = server.child.status.then(() => undefined);
+      const pipe = await within(Promise.race([opening, exited]), 20_000, "the module to be read")
+        .finally(async () => {
+          // Nobody will read: let the open go.
+          if (server.exited) (await Deno.open(program.pipe, { read: true })).close();
+        });
+      if (pipe === undefined) {
+        (await opening).close();
+      } else {
+        server.kill(signal);
+        // Deno reads the module again to run it: the file itself is there by then, the pipe
+        // being replaced before the first reading can end.
+        await Deno.writeFile(`${program.pipe}.new`, program.source);
+        await Deno.rename(`${program.pipe}.new`, program.pipe);
+        try {
+          for (let at = 0; at < program.source.length;) {
+            at += await pipe.write(program.source.subarray(at));
+          }
+        } catch (error) {
+          // Killed by the signal, the reader is gone: the outcome below says so.
+          if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+        } finally {
+          pipe.close();
+        }
+      }
+      const outcome = await server.finished();
+      assert.deepEqual(
+        { code: outcome.code, signal: outcome.signal },
+        { code: 0, signal: null },
+        outcome.stdout + outcome.stderr,
+      );
+      assert.equal(outcome.stderr, "");
+      assert.match(outcome.stdout, new RegExp(`\\] ${signal} received while starting: `));
+      assert.match(outcome.stdout, /\] Stopped\n$/);
+      assert.doesNotMatch(outcome.stdout, /listening/);
+    },
   });
 }
 

@@ -36,6 +36,9 @@ export function runtimeFlags(): string[] {
 
 const entry = new URL("../main.ts", import.meta.url);
 
+/** What main.ts imports by a computed address, which `deno compile` cannot see by itself. */
+const included = [new URL("../cli/run.ts", import.meta.url)];
+
 /** Why a compile failed, in one line. */
 function summarize(stderr: string, target: string): string {
   if (/denort|dl\.deno\.land|Setting up base binary|download/i.test(stderr)) {
@@ -50,6 +53,7 @@ function summarize(stderr: string, target: string): string {
 async function compile(output: string, target?: string): Promise<string | undefined> {
   const args = ["compile", ...runtimeFlags(), "--output", output];
   if (target !== undefined) args.push("--target", target);
+  for (const module of included) args.push("--include", module.pathname);
   args.push(entry.pathname);
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
     args,
