@@ -75,7 +75,7 @@ export interface ServerOptions extends ConfigOptions {
    */
   listening?: (ports: { ircAddr: Deno.NetAddr | undefined }) => void;
   /**
-   * The directory of shared files (with the web port only).
+   * The directory of shared files (with the web port, when it takes files).
    * @default {a temporary directory, made at the first upload, removed at close}
    */
   filesDir?: string;
@@ -97,10 +97,10 @@ export interface ChatServer extends AsyncDisposable {
   readonly ircAddr: Deno.NetAddr | undefined;
   /** The hub, for counts. */
   readonly hub: Hub;
-  /** The shared files, when the web port runs. */
+  /** The shared files, when the web port runs and takes files. */
   readonly files: FileStore | undefined;
   /**
-   * The upload tokens, when the web port runs: `issue` one per connected
+   * The upload tokens, when the web port takes files: `issue` one per connected
    * user, `revoke` it when they leave (see docs/PROTOCOL.md, "Files (HTTP)").
    */
   readonly uploadTokens: UploadTokens | undefined;
@@ -125,7 +125,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
   let files: FileStore | undefined;
   let uploadTokens: UploadTokens | undefined;
   let web: WebTransport | undefined;
-  if (config.webPort !== undefined) {
+  if (config.webPort !== undefined && config.files) {
     files = await FileStore.open({
       dir: options.filesDir,
       maxFileBytes: config.maxFileBytes,
@@ -177,12 +177,14 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     await files?.close();
     throw new ListenError(formatAddress(hostname, port), error);
   }
-  if (config.webPort !== undefined && files !== undefined && uploadTokens !== undefined) {
+  if (config.webPort !== undefined) {
     // In a cluster, the shared files of every server are kept in NATS too.
-    const mirror = await options.cluster?.files(config.filesQuotaBytes).catch((error) => {
-      log(`Files stay on this server: cannot keep them in NATS: ${error.message}`);
-      return undefined;
-    });
+    const mirror = files === undefined
+      ? undefined
+      : await options.cluster?.files(config.filesQuotaBytes).catch((error) => {
+        log(`Files stay on this server: cannot keep them in NATS: ${error.message}`);
+        return undefined;
+      });
     try {
       web = await WebTransport.open({
         ...config,
@@ -192,7 +194,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
         gate,
         tls: options.tls,
         log,
-        files: new FileRoutes({
+        // Without them (`files: false`) every request for a file is refused.
+        files: files === undefined || uploadTokens === undefined ? undefined : new FileRoutes({
           store: files,
           tokens: uploadTokens,
           password: options.password === undefined ? undefined : new PasswordGate(options.password),
@@ -204,7 +207,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
         peers: () => options.cluster?.webServers() ?? [],
       }, connections);
     } catch (error) {
-      await files.close();
+      await files?.close();
       await tcp.stopAccepting();
       await connections.drain(0);
       throw new ListenError(formatAddress(hostname, config.webPort), error);

@@ -224,8 +224,7 @@ async function send(options: SendOptions): Promise<string[]> {
   const files = welcome.files;
   if (files === undefined) {
     throw new SendError(
-      `Cannot send files to ${formatAddress(hostname, port)}: the server takes no files ` +
-        "(its web port is off)",
+      `Cannot send files to ${formatAddress(hostname, port)}: the server takes no files`,
     );
   }
   const server: FileServer = {

@@ -14,7 +14,13 @@ import { errorText, formatAddress } from "../core/address.ts";
 import { checkServerName, toServerName } from "../discovery/beacon.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
 import { ListenError, startServer } from "../server.ts";
-import { flagHelp, parseNumberFlag, serveFlagOptions, SETTINGS } from "../server/config.ts";
+import {
+  flagClash,
+  flagHelp,
+  parseNumberFlag,
+  serveFlagOptions,
+  SETTINGS,
+} from "../server/config.ts";
 import { connectionsThatFit } from "../server/descriptors.ts";
 import { DEFAULT_IRC_TLS_PORT } from "../server/irc/transport.ts";
 import { isHostLike, parseOptions, quote, UsageError } from "./args.ts";
@@ -185,17 +191,10 @@ export async function serveCommand(
     console.log(SERVE_HELP.replace("{dataDir}", dataDir));
     return 0;
   }
-  if (values.memory && (values["data-dir"] !== undefined || values.retain !== undefined)) {
-    throw new UsageError("--memory does not go with --data-dir or --retain");
-  }
+  const clash = flagClash((flag) => values[flag as keyof typeof values] !== undefined);
+  if (clash !== undefined) throw new UsageError(clash);
   const retention = values.retain === undefined ? {} : parseRetention(values.retain);
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${quote(positionals[0]!)}`);
-  if (values["no-web"] && (values["web-port"] !== undefined || values["web-host"] !== undefined)) {
-    throw new UsageError("--no-web does not go with --web-port or --web-host");
-  }
-  if (values["no-irc"] && values["irc-port"] !== undefined) {
-    throw new UsageError("--no-irc does not go with --irc-port");
-  }
   const givenIrcPort = numberFlag("ircPort", values["irc-port"]);
   const webHosts = values["web-host"] ?? [];
   for (const host of webHosts) {
@@ -278,6 +277,7 @@ export async function serveCommand(
     ? undefined
     : givenIrcPort ?? (tls === undefined ? SETTINGS.ircPort.default : DEFAULT_IRC_TLS_PORT);
   const dataDir = values.memory ? undefined : values["data-dir"] ?? defaultDataDir();
+  const files = !values["no-files"];
   const clusterAt = values.cluster === undefined ? undefined : parseClusterUrls(values.cluster);
   if (
     clusterAt === undefined && (values["cluster-creds"] ?? values["cluster-ca"]) !== undefined
@@ -337,10 +337,11 @@ export async function serveCommand(
       listening,
       serverName,
       announce: !values["no-announce"],
+      files,
       ...(webPort === undefined ? {} : { webPort, webHosts }),
       ...(ircPort === undefined ? {} : { ircPort, ircIfFree: givenIrcPort === undefined }),
       ...(store === undefined ? {} : { history: store }),
-      ...(dataDir === undefined ? {} : { filesDir: join(dataDir, "files") }),
+      ...(dataDir === undefined || !files ? {} : { filesDir: join(dataDir, "files") }),
       ...(password === undefined ? {} : { password }),
       ...(tls === undefined ? {} : { tls }),
       ...(operators === undefined ? {} : { operators }),

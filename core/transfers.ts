@@ -53,7 +53,7 @@ export function transferEffects(command: TransferCommand, place: TransferPlace):
   return [{ type: "download", file }];
 }
 
-const NO_FILES = "Cannot send a file: this server takes no files (its web port is off)";
+const NO_FILES = "Cannot send a file: this server takes no files";
 
 const GET_WHAT =
   "give the number a shared file shows (as in /get 3) or a link starting with http:// or https://";

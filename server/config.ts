@@ -38,6 +38,8 @@ export interface FlagSetting {
   /** The flag's value as `--help` names it; none for a switch. */
   readonly arg?: string;
   readonly help: string;
+  /** The flags that make no sense with this one, without `--`: given together, a usage error. */
+  readonly excludes?: readonly string[];
 }
 
 /** One setting of the server. */
@@ -79,7 +81,12 @@ export const SETTINGS = {
     "TCP port for chat join, nc and telnet",
   ),
   webPort: count("web-port", 5003, 0, 65535, "HTTP port of the web client"),
-  noWeb: { kind: "boolean", flag: "no-web", help: "do not serve the web client" },
+  noWeb: {
+    kind: "boolean",
+    flag: "no-web",
+    help: "do not serve the web client (nor take files)",
+    excludes: ["web-port", "web-host"],
+  },
   ircPort: count(
     "irc-port",
     6667,
@@ -88,7 +95,7 @@ export const SETTINGS = {
     "IRC port for irssi, WeeChat, HexChat, 6697 with --tls-cert; if the default port is in " +
       "use, the server runs without IRC",
   ),
-  noIrc: { kind: "boolean", flag: "no-irc", help: "do not serve IRC" },
+  noIrc: { kind: "boolean", flag: "no-irc", help: "do not serve IRC", excludes: ["irc-port"] },
   webHosts: {
     kind: "strings",
     flag: "web-host",
@@ -120,6 +127,7 @@ export const SETTINGS = {
     flag: "memory",
     help: "keep history in memory only, and shared files in a temporary directory; " +
       "both are lost when the server stops",
+    excludes: ["data-dir", "retain"],
   },
   retain: {
     kind: "string",
@@ -181,6 +189,12 @@ export const SETTINGS = {
     1_000_000,
     "messages per second one connection may send (after a burst of 4 x N)",
   ),
+  noFiles: {
+    kind: "boolean",
+    flag: "no-files",
+    help: "take no shared files; the web client is still served",
+    excludes: ["max-file", "files-quota"],
+  },
   maxFile: {
     ...count("max-file", 25, 1, 1_000_000, "largest file one may share, in MiB"),
     unit: "MiB",
@@ -252,6 +266,8 @@ export interface ServerConfig {
   readonly maxQueuedBytes: number;
   readonly maxQueuedFrames: number;
   readonly greetAfterMs: number;
+  /** Whether the web port takes shared files. */
+  readonly files: boolean;
   /** The largest file one may share, in bytes. */
   readonly maxFileBytes: number;
   /** Bytes of shared files kept before the oldest are removed. */
@@ -268,6 +284,8 @@ export interface ConfigOptions extends NumberOptions {
   ircPort?: number;
   serverName?: string;
   announce?: boolean;
+  /** Take shared files on the web port. @default {true} */
+  files?: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -313,6 +331,7 @@ export function resolveConfig(options: ConfigOptions = {}): ServerConfig {
     maxQueuedBytes: number("maxQueuedBytes"),
     maxQueuedFrames: number("maxQueuedFrames"),
     greetAfterMs: number("greetAfter"),
+    files: options.files ?? true,
     maxFileBytes: Math.floor(number("maxFile") * MIB),
     filesQuotaBytes: Math.floor(number("filesQuota") * MIB),
   };
@@ -324,6 +343,21 @@ export function flagSettings(): [SettingName, Setting & { flag: string }][] {
     .filter((entry): entry is [SettingName, Setting & { flag: string }] =>
       entry[1].flag !== undefined
     );
+}
+
+/**
+ * The usage error for flags given together that make no sense together (as
+ * the table's `excludes` says), or `undefined`; `given` tells whether a flag
+ * (without `--`) was given.
+ */
+export function flagClash(given: (flag: string) => boolean): string | undefined {
+  for (const [, setting] of flagSettings()) {
+    if (setting.kind === "number" || !given(setting.flag)) continue;
+    const excludes = setting.excludes ?? [];
+    if (!excludes.some(given)) continue;
+    return `--${setting.flag} does not go with ${excludes.map((flag) => `--${flag}`).join(" or ")}`;
+  }
+  return undefined;
 }
 
 /** The `parseArgs` option of one flag setting. */

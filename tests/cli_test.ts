@@ -152,7 +152,7 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     [["serve", ...local, "--heartbeat", "-1"], /^chat: invalid --heartbeat "-1": expected/],
     [["serve", ...local, "--history", "-0.5"], /^chat: invalid --history "-0\.5": expected/],
     [["serve", ...local, "--max-file", "-1"], /^chat: invalid --max-file "-1": expected/],
-    // 0 MiB would refuse every file while offering to take them: --no-web is how to take none.
+    // 0 MiB would refuse every file while offering to take them: --no-files is how to take none.
     [
       ["serve", ...local, ...quiet, "--max-file", "0"],
       /^chat: invalid --max-file "0": expected a number from 1 to 1000000 \(see/,
@@ -160,6 +160,19 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     [
       ["serve", ...local, ...quiet, "--files-quota", "0"],
       /^chat: invalid --files-quota "0": expected a number from 1 to 10000000 \(see/,
+    ],
+    // A flag that makes another pointless: the two together are a mistake.
+    [
+      ["serve", ...local, ...quiet, "--no-files", "--max-file", "5"],
+      /^chat: --no-files does not go with --max-file or --files-quota \(see "chat serve --help"\)$/,
+    ],
+    [
+      ["serve", ...local, "--port", "0", "--files-quota", "5", "--no-files"],
+      /^chat: --no-files does not go with --max-file or --files-quota \(see/,
+    ],
+    [
+      ["serve", ...local, "--port", "0", "--no-web", "--web-port", "0"],
+      /^chat: --no-web does not go with --web-port or --web-host \(see/,
     ],
     [["serve", ...local, "--irc-port", "-1"], /^chat: invalid --irc-port "-1": expected/],
     [["join", "--away-after", "-1"], /^chat: invalid --away-after "-1": expected minutes/],
@@ -557,6 +570,35 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     }
   });
 }
+
+Deno.test("chat serve --no-files serves the page, offers no files and refuses uploads", async () => {
+  await using server = new ChatProcess([
+    ...SERVE_LOCAL,
+    "--web-port",
+    "0",
+    "--memory",
+    "--no-irc",
+    "--no-files",
+  ]);
+  const [, port] = await server.waitForStdout(/chat join 127\.0\.0\.1:(\d+)$/m);
+  const [, web] = await server.waitForStdout(/^ {2}(http:\/\/127\.0\.0\.1:\d+)\/$/m);
+  await using ann = await within(TestClient.join2(Number(port), "ann"), 5_000, "ann to join");
+  const welcome = ann.all("welcome")[0];
+  assert.ok(welcome !== undefined);
+  assert.equal(welcome.files, undefined);
+  const page = await within(fetch(`${web}/`), 10_000, "the page");
+  assert.equal(page.status, 200);
+  await page.body?.cancel();
+  const upload = await within(
+    fetch(`${web}/files`, { method: "POST", body: "hello", headers: { "x-file-name": "a.txt" } }),
+    10_000,
+    "the upload's answer",
+  );
+  assert.equal(upload.status, 403);
+  assert.equal((await upload.json()).error, "no_files");
+  const outcome = await server.stop("SIGTERM");
+  assert.equal(outcome.code, 0, outcome.stderr);
+});
 
 Deno.test("chat serve on a port in use reports it in one line and exits 1", async () => {
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import {
+  flagClash,
   flagHelp,
   flagSettings,
   parseNumberFlag,
@@ -79,6 +80,26 @@ Deno.test("the flags, their parseArgs options and --help come from the one table
   }
   for (const line of flagHelp()) assert.ok(line.length <= 80, line);
   assert.equal(Object.keys(options).length, flagSettings().length);
+});
+
+Deno.test("flagClash() refuses a switch with the flags it makes pointless, as the table says", () => {
+  const flags = new Set(flagSettings().map(([, setting]) => setting.flag));
+  for (const [, setting] of flagSettings()) {
+    if (setting.kind === "number") continue;
+    for (const flag of setting.excludes ?? []) {
+      assert.ok(flags.has(flag), `--${setting.flag} excludes --${flag}, which is no flag`);
+    }
+  }
+  const given = (...names: string[]) => (flag: string) => names.includes(flag);
+  assert.equal(
+    flagClash(given("no-files", "files-quota")),
+    "--no-files does not go with --max-file or --files-quota",
+  );
+  assert.equal(flagClash(given("no-irc", "irc-port")), "--no-irc does not go with --irc-port");
+  assert.equal(flagClash(given("no-files", "no-web", "port")), undefined);
+  assert.equal(flagClash(given("max-file", "files-quota", "web-port")), undefined);
+  assert.equal(resolveConfig().files, true);
+  assert.equal(resolveConfig({ files: false }).files, false);
 });
 
 Deno.test("README lists every flag of chat serve", async () => {

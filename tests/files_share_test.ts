@@ -331,6 +331,43 @@ Deno.test("without a web port there are no files: no token, and a clear refusal"
   assert.match(error.message, /takes no files/);
 });
 
+Deno.test("with files off the page is served, welcome offers no files, and uploads are refused", async () => {
+  await using chat = await server({ files: false });
+  assert.equal(chat.files, undefined);
+  const web = `http://${LOOPBACK}:${chat.webAddr!.port}`;
+  await using ann = await TestClient.join2(chat.addr.port, "ann");
+  const welcome = ann.all("welcome")[0];
+  assert.ok(welcome !== undefined);
+  assert.equal(welcome.files, undefined);
+
+  const page = await within(fetch(`${web}/`), 10_000, "the page");
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<html/i);
+
+  // A large body too: it is read and dropped, so the answer reaches its sender.
+  for (const body of ["hello", new Uint8Array(4 * 1024 * 1024)]) {
+    const refused = await within(
+      fetch(`${web}/files`, { method: "POST", body, headers: { "x-file-name": "a.txt" } }),
+      10_000,
+      "the upload's answer",
+    );
+    assert.equal(refused.status, 403);
+    assert.match(refused.headers.get("content-type") ?? "", /^application\/json/);
+    assert.deepEqual(await refused.json(), {
+      error: "no_files",
+      message: "Cannot store the file: this server takes no files",
+    });
+  }
+  const download = await within(fetch(`${web}/files/${"a".repeat(64)}`), 10_000, "a download");
+  assert.equal(download.status, 403);
+  assert.equal((await download.json()).error, "no_files");
+
+  await ann.send({ type: "file", id: "a".repeat(64) });
+  const error = await ann.next("error");
+  assert.equal(error.code, "no_such_file");
+  assert.equal(error.message, "Cannot share a file: this server takes no files");
+});
+
 Deno.test("with a password, the welcome says downloads need the token", async () => {
   await using chat = await server({ password: "sesame" });
   const client = await TestClient.connect(chat.addr.port);

@@ -58,6 +58,23 @@ export function isFilePath(path: string): boolean {
   return path === "/files" || path.startsWith("/files/");
 }
 
+/**
+ * Answers a request for `/files` or `/files/...` on a web port that takes no
+ * files (`--no-files`): `403`, `no_files`. An upload's body is read and
+ * dropped, so that its sender reads the answer.
+ */
+export function refuseFiles(
+  request: IncomingMessage,
+  response: ServerResponse,
+  headers: Readonly<Record<string, string>>,
+): void {
+  const message = request.method === "POST"
+    ? "Cannot store the file: this server takes no files"
+    : "Cannot serve the file: this server shares no files";
+  sendJson(response, 403, { error: "no_files", message }, headers);
+  request.resume();
+}
+
 function bearer(request: IncomingMessage, query: URLSearchParams): string | undefined {
   const header = request.headers.authorization;
   const match = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
@@ -329,14 +346,23 @@ export class FileRoutes {
     value: unknown,
     extra: Record<string, string> = {},
   ): void {
-    const body = new TextEncoder().encode(`${JSON.stringify(value)}\n`);
-    response.writeHead(status, {
-      ...this.#options.headers,
-      ...extra,
-      "content-type": "application/json; charset=utf-8",
-      "cache-control": "no-store",
-      "content-length": String(body.length),
-    });
-    response.end(body);
+    sendJson(response, status, value, { ...this.#options.headers, ...extra });
   }
+}
+
+/** Answers with `value` as JSON, never cached, with `headers` too. */
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Readonly<Record<string, string>>,
+): void {
+  const body = new TextEncoder().encode(`${JSON.stringify(value)}\n`);
+  response.writeHead(status, {
+    ...headers,
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    "content-length": String(body.length),
+  });
+  response.end(body);
 }

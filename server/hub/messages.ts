@@ -145,7 +145,7 @@ export class Messages {
         member,
         "no_such_file",
         this.#files === undefined
-          ? "Cannot share a file: this server takes no files (its web port is off)"
+          ? "Cannot share a file: this server takes no files"
           : "Cannot share the file: no file with that id is stored; upload it first (POST /files)",
         frame.cid,
       );

@@ -28,7 +28,7 @@ import { TcpListener } from "./tcp_listener.ts";
 import { destroyWhenFinished } from "./outbox.ts";
 import { HostNames, unknownHost } from "./host_names.ts";
 import { acceptKey, isValidKey } from "./websocket.ts";
-import { type FileRoutes, isFilePath } from "../files/http.ts";
+import { type FileRoutes, isFilePath, refuseFiles } from "../files/http.ts";
 
 /** One file the web server serves. */
 export interface WebAsset {
@@ -60,7 +60,7 @@ export interface WebTransportOptions {
   webHosts: readonly string[];
   /** Receives one line per connection problem. */
   log: (line: string) => void;
-  /** The shared files' endpoints, `/files` and `/files/...`; left out, there are none. */
+  /** The shared files' endpoints, `/files` and `/files/...`; left out, they refuse every request. */
   files?: FileRoutes | undefined;
   /**
    * In a cluster: the URLs of the other servers' web clients
@@ -369,7 +369,9 @@ export class WebTransport {
     if (path === "/ws") {
       return respond(response, 426, "This is the chat WebSocket endpoint\n", TEXT_PLAIN);
     }
-    if (this.#files !== undefined && isFilePath(path)) {
+    if (isFilePath(path)) {
+      // Said as the file endpoints say a refusal, not as a page that is not there.
+      if (this.#files === undefined) return refuseFiles(request, response, SECURITY_HEADERS);
       // A file moving is a response being taken: its deadline starts again as bytes move.
       return this.#files.serve(request, response, () => connection.since = performance.now());
     }

@@ -415,6 +415,40 @@ testWith(
 
 testWith(
   ["chromium"],
+  "web page of a server started with --no-files: no paperclip, and a dropped file is refused",
+  async () => {
+    await using server = await startServer({
+      hostname: LOOPBACK,
+      port: 0,
+      webPort: 0,
+      files: false,
+    });
+    await using carl = await TestClient.join2(server.addr.port, "carl");
+    await using browser = await ChatBrowser.launch();
+    const eve = await browser.context.newPage();
+    await eve.goto(pageUrl(server.webAddr!.port));
+    await joinAs(eve, "eve");
+    // Welcomed (joinAs waits for it), and told no files: the paperclip stays hidden.
+    assert.equal(await eve.locator("#attach").isHidden(), true);
+    await eve.evaluate(() => {
+      const data = new DataTransfer();
+      data.items.add(new File(["x"], "x.txt", { type: "text/plain" }));
+      const at = document.querySelector("#log")!;
+      const init = { dataTransfer: data, bubbles: true, cancelable: true };
+      at.dispatchEvent(new DragEvent("dragenter", init));
+      at.dispatchEvent(new DragEvent("dragover", init));
+      at.dispatchEvent(new DragEvent("drop", init));
+    });
+    await waitForLine(eve, "notice", "This server takes no files");
+    assert.equal(await eve.locator("#drop-zone").isHidden(), true);
+    assert.equal(await eve.locator("#attach").isHidden(), true);
+    await carl.sync();
+    assert.equal(sharedAny(carl.frames), false);
+  },
+);
+
+testWith(
+  ["chromium"],
   "web page on a phone: an upload shows its progress, and cancelled it shares and stores nothing",
   async (t) => {
     await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
