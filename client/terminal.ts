@@ -211,6 +211,15 @@ export class Terminal implements Disposable {
   #secret = false;
   #drawn: Drawn | undefined;
   #scheduled = false;
+  /**
+   * What is to be written to the terminal at the end of this turn. A line
+   * printed above the input line takes the input line off, writes the line
+   * and draws the input line again: written at once, the three go out as one
+   * write, so that the terminal never shows the screen between them, the
+   * input line missing, as a flicker.
+   */
+  #pending = "";
+  #flushQueued = false;
   readonly #output = new ReadlineOutput((text) => this.#readlineWrote(text));
   readonly #onKeypress = (_text: unknown, key: Key | undefined) => this.#keypress(key);
   /** readline's own keypress listener, called for every key `onKey` does not take. */
@@ -419,13 +428,13 @@ export class Terminal implements Disposable {
   async askSecret(question: string): Promise<string | undefined> {
     if (!this.#interactive) return await this.ask(question);
     this.#erase();
-    process.stdout.write(`\r${question}`);
+    this.#write(`\r${question}`);
     this.#secret = true;
     try {
       return await this.ask("");
     } finally {
       this.#secret = false;
-      process.stdout.write("\n");
+      this.#write("\n");
     }
   }
 
@@ -453,7 +462,7 @@ export class Terminal implements Disposable {
       return;
     }
     this.#erase();
-    process.stdout.write(text);
+    this.#write(text);
     this.#printed.push({ draw, rows: screenRows(rows, columns!) });
     this.#laidColumns ??= columns;
     if (this.#printed.length > MAX_PRINTED) {
@@ -465,7 +474,7 @@ export class Terminal implements Disposable {
 
   /** Rings the terminal bell. */
   bell(): void {
-    if (this.#interactive && !this.#closed) process.stdout.write("\x07");
+    if (this.#interactive && !this.#closed) this.#write("\x07");
   }
 
   /** Restores the terminal and stops reading; later calls do nothing. */
@@ -473,6 +482,7 @@ export class Terminal implements Disposable {
     clearTimeout(this.#rewrapTimer);
     if (!this.#closed) this.#rl.close();
     this.#stopBracketing();
+    this.#flush();
     this.#output.detach();
     process.stdin.pause();
   }
@@ -498,7 +508,7 @@ export class Terminal implements Disposable {
     if (this.#paste.pasting) return;
     if (key?.ctrl && key.name === "l") {
       // Ctrl-L: readline cleared the screen in its sink; clear it here.
-      process.stdout.write("\x1b[H\x1b[J");
+      this.#write("\x1b[H\x1b[J");
       this.#drawn = undefined;
       // What was printed is off the screen: a new width draws it into the scrollback only.
       this.#cleared = this.#printed.length;
@@ -513,12 +523,44 @@ export class Terminal implements Disposable {
     this.#scheduled = true;
     queueMicrotask(() => {
       this.#scheduled = false;
-      if (this.#closed || this.#secret) return;
-      const input = { prompt: this.#rl.getPrompt(), line: this.#rl.line, cursor: this.#rl.cursor };
-      // Before the first prompt (connecting, between questions) draw only what is typed.
-      if (this.#prompted || this.#asking || input.line !== "") this.#draw(input);
-      else this.#erase();
+      try {
+        if (this.#closed || this.#secret) return;
+        const input = {
+          prompt: this.#rl.getPrompt(),
+          line: this.#rl.line,
+          cursor: this.#rl.cursor,
+        };
+        // Before the first prompt (connecting, between questions) draw only what is typed.
+        if (this.#prompted || this.#asking || input.line !== "") this.#draw(input);
+        else this.#erase();
+      } finally {
+        this.#flush();
+      }
     });
+  }
+
+  /**
+   * Writes `text` to the terminal at the end of this turn, after the input
+   * line is drawn again if that is asked for: all of a turn's output in one
+   * write.
+   */
+  #write(text: string): void {
+    this.#pending += text;
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      // A redraw asked for in the same turn runs later and writes it all.
+      if (!this.#scheduled) this.#flush();
+    });
+  }
+
+  /** Writes what {@linkcode Terminal.#write} holds, now. */
+  #flush(): void {
+    if (this.#pending === "") return;
+    const text = this.#pending;
+    this.#pending = "";
+    process.stdout.write(text);
   }
 
   /** Leaves `input`, a question and its answer, on the screen and moves below it. */
@@ -528,7 +570,7 @@ export class Terminal implements Disposable {
     const { columns } = screenSize();
     const at = layout(input.prompt + input.line, Infinity, columns);
     // A full last row already put the cursor at the start of a new one.
-    if (!(at.cursor.col === 0 && at.cursor.row > 0)) process.stdout.write("\r\n");
+    if (!(at.cursor.col === 0 && at.cursor.row > 0)) this.#write("\r\n");
     this.#drawn = undefined;
   }
 
@@ -537,7 +579,7 @@ export class Terminal implements Disposable {
     const drawn = this.#drawn;
     if (drawn === undefined) return;
     this.#drawn = undefined;
-    process.stdout.write(clearUp(rowsAbove(drawn)));
+    this.#write(clearUp(rowsAbove(drawn)));
   }
 
   /**
@@ -580,7 +622,7 @@ export class Terminal implements Disposable {
       out += `${"\n".repeat(rows - 1)}\x1b[H`;
     }
     out += this.#printed.slice(this.#cleared).map(drawRows).join("");
-    process.stdout.write(out);
+    this.#write(out);
     this.#ownScreen = true;
     this.#laidColumns = columns;
     this.#drawn = undefined;
@@ -609,7 +651,7 @@ export class Terminal implements Disposable {
     if (joinsDrawn && appendable && added.every((glyph) => glyph.width > 0)) {
       // Typing at the end: write what was added, as readline would have.
       const text = added.map((glyph) => glyph.text).join("");
-      process.stdout.write(at.end.col === columns ? `${text} \r` : text);
+      this.#write(at.end.col === columns ? `${text} \r` : text);
       this.#drawn = {
         ...input,
         columns,
@@ -677,7 +719,7 @@ export class Terminal implements Disposable {
       row = at.cursor.row;
     }
     out += `${up(row - at.cursor.row)}\x1b[${at.cursor.col + 1}G`;
-    process.stdout.write(out);
+    this.#write(out);
     this.#drawn = {
       ...input,
       columns,
@@ -700,6 +742,7 @@ export class Terminal implements Disposable {
   #stopBracketing(): void {
     if (!this.#bracketing) return;
     this.#bracketing = false;
+    this.#flush();
     writeOut(BRACKETED_PASTE_OFF);
     if (Deno.build.os !== "windows") Deno.removeSignalListener("SIGTERM", this.#terminated);
     for (const event of LEAVING_EVENTS) globalThis.removeEventListener(event, this.#leaving);

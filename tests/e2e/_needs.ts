@@ -11,9 +11,10 @@ import { CHROMIUM_MISSING } from "./_browser.ts";
 import { TMUX_VERSION } from "./_tmux.ts";
 
 /** A program an end-to-end test drives. */
-export type Program = "tmux" | "chromium" | "nc";
+export type Program = "tmux" | "chromium" | "nc" | "strace";
 
 const NC_MISSING = await succeeds("sh", ["-c", "command -v nc"]);
+const STRACE_MISSING = await succeeds("sh", ["-c", "command -v strace"]);
 
 /** Why `program` cannot be run here, or `undefined` when it can. */
 export function missing(program: Program): string | undefined {
@@ -24,6 +25,8 @@ export function missing(program: Program): string | undefined {
       return CHROMIUM_MISSING;
     case "nc":
       return NC_MISSING === undefined ? undefined : "nc is not installed";
+    case "strace":
+      return STRACE_MISSING === undefined ? undefined : "strace is not installed";
   }
 }
 
