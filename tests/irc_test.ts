@@ -714,6 +714,11 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
       assert.match(await ann.next(/ 421 /), /^:\S+ 421 ann FROBNICATE :Unknown command$/);
       await ann.send("JOIN");
       assert.match(await ann.next(/ 461 /), /^:\S+ 461 ann JOIN :/);
+      // Not an empty 302 or 303, which would answer a question never asked (RFC 2812, 4.8, 4.9).
+      await ann.send("USERHOST");
+      assert.match(await ann.next(/ 461 | 302 /), /^:\S+ 461 ann USERHOST :Not enough parameters$/);
+      await ann.send("ISON");
+      assert.match(await ann.next(/ 461 | 303 /), /^:\S+ 461 ann ISON :Not enough parameters$/);
       await ann.send("JOIN dev");
       assert.match(await ann.next(/ 403 /), /^:\S+ 403 ann dev :/);
     });

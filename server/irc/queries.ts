@@ -180,6 +180,7 @@ export const QUERIES: Readonly<Record<string, Query>> = {
   TOPIC: topic,
   MODE: mode,
   USERHOST: (gateway, params) => {
+    if (short(gateway, "USERHOST", params, 1)) return;
     const found = params.slice(0, 5).flatMap((nick) => {
       const name = gateway.renderer.nicks.name(nick);
       const person = name === undefined ? undefined : gateway.hub.person(name)?.person;
@@ -191,6 +192,7 @@ export const QUERIES: Readonly<Record<string, Query>> = {
     reply(gateway, RPL.USERHOST, found.join(" "));
   },
   ISON: (gateway, params) => {
+    if (short(gateway, "ISON", params, 1)) return;
     const online = params.flatMap((param) => param.split(" ")).filter((nick) => {
       const name = gateway.renderer.nicks.name(nick);
       return nick !== "" && name !== undefined && gateway.hub.person(name) !== undefined;
