@@ -338,17 +338,22 @@ Deno.test("startServer() serves the web page with its security headers", async (
     }
   });
 
-  await t.step("any method but GET and HEAD is 405", async () => {
+  await t.step("any method but GET and HEAD is 405, saying which it allows", async () => {
     for (const method of ["POST", "PUT", "DELETE"]) {
       const { response } = await get(server, "/", { method, body: "x" });
       assert.equal(response.status, 405, method);
+      // RFC 9110, 15.5.6: a 405 must say the methods the resource has.
+      assert.equal(response.headers.get("allow"), "GET, HEAD", method);
       assertSecurityHeaders(response);
     }
   });
 
-  await t.step("/ws without an upgrade is 426", async () => {
+  await t.step("/ws without an upgrade is 426, naming the protocol to upgrade to", async () => {
     const { response } = await get(server, "/ws");
     assert.equal(response.status, 426);
+    // RFC 9110, 15.5.22: a 426 must say in Upgrade which protocol the resource needs.
+    assert.equal(response.headers.get("upgrade"), "websocket");
+    assert.match(response.headers.get("connection") ?? "", /\bupgrade\b/i);
     assertSecurityHeaders(response);
   });
 });

@@ -367,7 +367,10 @@ export class WebTransport {
     }
     const path = URL.parse(request.url ?? "/", "http://host")?.pathname ?? "/";
     if (path === "/ws") {
-      return respond(response, 426, "This is the chat WebSocket endpoint\n", TEXT_PLAIN);
+      // RFC 9110, 15.5.22 and 7.8: a 426 names the protocol to upgrade to, as a hop-by-hop header.
+      return respond(response, 426, "This is the chat WebSocket endpoint\n", TEXT_PLAIN, false, {
+        extra: { upgrade: "websocket", connection: "upgrade" },
+      });
     }
     if (isFilePath(path)) {
       // Said as the file endpoints say a refusal, not as a page that is not there.
@@ -377,7 +380,10 @@ export class WebTransport {
     }
     if (request.method !== "GET" && request.method !== "HEAD") {
       // Its body is not read: the connection ends with the answer.
-      return respond(response, 405, "Method not allowed\n", TEXT_PLAIN, true);
+      // RFC 9110, 15.5.6: a 405 says which methods are allowed.
+      return respond(response, 405, "Method not allowed\n", TEXT_PLAIN, true, {
+        extra: { allow: "GET, HEAD" },
+      });
     }
     const asset = this.#assets.get(path);
     if (asset === undefined) return respond(response, 404, "Not found\n", TEXT_PLAIN);
@@ -434,11 +440,16 @@ function respond(
   body: string | Uint8Array,
   type: string,
   close = false,
-  options: { headers?: Readonly<Record<string, string>> } = {},
+  options: {
+    headers?: Readonly<Record<string, string>>;
+    /** Headers of this answer alone, beside the usual ones. */
+    extra?: Readonly<Record<string, string>>;
+  } = {},
 ): void {
   const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
   response.writeHead(status, {
     ...options.headers ?? SECURITY_HEADERS,
+    ...options.extra,
     "content-type": type,
     "cache-control": "no-cache",
     ...(close ? { connection: "close" } : {}),
