@@ -21,6 +21,7 @@ import {
   userOf,
 } from "../server/irc/nicks.ts";
 import { literal, readText, stripFormatting } from "../server/irc/text.ts";
+import { ircServerName } from "../server/irc/transport.ts";
 import { KICKBAN_MS, Kickbans } from "../server/irc/kickban.ts";
 import { CATCH_UP_MS, CatchUps, MAX_CATCH_UPS } from "../server/irc/catch_up.ts";
 
@@ -187,6 +188,18 @@ Deno.test("nickOf() keeps valid nicks and maps the others stably and uniquely", 
     assert.ok(nickOf(name).length <= 24, nickOf(name));
     assert.ok(!isOwnNick(nickOf(name)), "a mapped nick is never a name someone can take");
   }
+});
+
+Deno.test("ircServerName() spells a server's name in host-name characters, accents dropped", () => {
+  assert.equal(ircServerName("ann-laptop"), "ann-laptop");
+  // An accent goes, as in a nick; it does not become a dash of its own.
+  assert.equal(ircServerName("Café"), "Cafe");
+  assert.equal(ircServerName("Ann's Café Laptop"), "Ann-s-Cafe-Laptop");
+  assert.equal(ircServerName("Zoë.local"), "Zoe.local");
+  assert.equal(ircServerName("李明"), "chat");
+  assert.equal(ircServerName("--x"), "x");
+  assert.equal(ircServerName("!!!"), "chat");
+  assert.equal(ircServerName("a".repeat(80)).length, 63);
 });
 
 Deno.test("isOwnNick() takes what is both a chat name and an IRC nick", () => {

@@ -19,9 +19,10 @@ import { formatLine } from "./line.ts";
 /** Default IRC port with TLS. */
 export const DEFAULT_IRC_TLS_PORT = 6697;
 
-/** The server's name as IRC lines carry it: a host name's characters only. */
+/** The server's name as IRC lines carry it: a host name's characters only, accents dropped. */
 export function ircServerName(name: string): string {
-  const ascii = name.normalize("NFKD").replace(/[^A-Za-z0-9.-]/g, "-").replace(/^[-.]+/, "");
+  const ascii = name.normalize("NFKD").replace(/\p{M}/gu, "").replace(/[^A-Za-z0-9.-]/g, "-")
+    .replace(/^[-.]+/, "");
   return (ascii || "chat").slice(0, 63);
 }
 
