@@ -140,6 +140,18 @@ Deno.test("IRC operators: MODE +b, -b, +o, -o, +i, -i, the ban list and raw verb
         const renamed = await zoe.next("renamed");
         assert.equal(renamed.to, "Zed");
         assert.match(await ann.next(/ NICK Zed$/), /^:Zoe\|c2a2bddc!\S+ NICK Zed$/);
+        // A name refused for someone else is the operator's NOTICE: a 433 or 432 would tell the
+        // client that its own nick was refused, naming the person renamed as that nick.
+        await ann.send("RENAME Zed cat");
+        assert.match(
+          (await ann.sync()).find((line) => / (NOTICE|433|432) ann /.test(line)) ?? "",
+          /^:\S+ NOTICE ann :Cannot use "cat": the name is taken \(cat is here\)/,
+        );
+        await ann.send("RENAME Zed _zed");
+        assert.match(
+          (await ann.sync()).find((line) => / (NOTICE|433|432) ann /.test(line)) ?? "",
+          /^:\S+ NOTICE ann :.*_zed/,
+        );
         await ann.send("MUTE");
         assert.match(await ann.next(/ NOTICE ann /), /:Usage: \/mute NAME \[DURATION\]/);
       },

@@ -21,10 +21,12 @@ export function errorLine(renderer: IrcRenderer, code: ErrorCode, message: strin
   const numeric = (error: string, ...params: string[]) =>
     renderer.numeric(error, ...params, message);
   switch (code) {
+    // 432 and 433 say that the client's own nick was refused: an operator's RENAME of
+    // someone else is told in a NOTICE, as the answers of the raw verbs are.
     case "name_invalid":
-      return numeric(ERR.ERRONEUSNICKNAME, target);
+      return command === "NICK" ? numeric(ERR.ERRONEUSNICKNAME, target) : renderer.notice(message);
     case "name_taken":
-      return numeric(ERR.NICKNAMEINUSE, target);
+      return command === "NICK" ? numeric(ERR.NICKNAMEINUSE, target) : renderer.notice(message);
     case "password_required":
     case "password_wrong":
       return numeric(ERR.PASSWDMISMATCH);
