@@ -299,6 +299,15 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     assert.match(await ann.next(/ 411 /), /^:\S+ 411 ann :No recipient/);
     await ann.send("PRIVMSG #dev");
     assert.match(await ann.next(/ 412 /), /^:\S+ 412 ann :No text to send$/);
+    // Nothing left to post once blanks and formatting go: told so, not dropped without a word.
+    for (const blank of ["   ", "\x02\x02 \x0304", "\x01ACTION \x01"]) {
+      await ann.send(`PRIVMSG #dev :${blank}`);
+      assert.match(
+        await ann.next(/ 412 /),
+        /^:\S+ 412 ann :No text to send$/,
+        JSON.stringify(blank),
+      );
+    }
     await ann.send("PRIVMSG nobody :hi");
     assert.match(await ann.next(/ 401 /), /^:\S+ 401 ann nobody :/);
     await ann.send("PRIVMSG Nobody|12345678 :hi");

@@ -99,7 +99,12 @@ function message(command: "PRIVMSG" | "NOTICE"): CommandHandler {
     }
     const text = readText(params[1]);
     // Only ACTION crosses: other CTCP (VERSION, PING, DCC …) is never relayed.
-    if (text.kind === "ctcp" || text.text.trim() === "") return;
+    if (text.kind === "ctcp") return;
+    // Blanks and formatting alone leave nothing to post: said, as for no text at all.
+    if (text.text.trim() === "") {
+      if (!quiet) reply(gateway, ERR.NOTEXTTOSEND, "No text to send");
+      return;
+    }
     // A NOTICE reaches IRC clients as one (render.ts), each target's its own id.
     const mark = () => quiet && text.kind === "text" ? { cid: noticeCid() } : {};
     for (const target of list(params[0])) {
