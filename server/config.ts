@@ -85,7 +85,7 @@ export const SETTINGS = {
     kind: "boolean",
     flag: "no-web",
     help: "do not serve the web client (nor take files)",
-    excludes: ["web-port", "web-host"],
+    excludes: ["web-port", "web-host", "no-files", "max-file", "files-quota"],
   },
   ircPort: count(
     "irc-port",
@@ -353,9 +353,10 @@ export function flagSettings(): [SettingName, Setting & { flag: string }][] {
 export function flagClash(given: (flag: string) => boolean): string | undefined {
   for (const [, setting] of flagSettings()) {
     if (setting.kind === "number" || !given(setting.flag)) continue;
-    const excludes = setting.excludes ?? [];
-    if (!excludes.some(given)) continue;
-    return `--${setting.flag} does not go with ${excludes.map((flag) => `--${flag}`).join(" or ")}`;
+    // Named as given: those of the table's list that were not given are beside the point.
+    const clashing = (setting.excludes ?? []).filter(given);
+    if (clashing.length === 0) continue;
+    return `--${setting.flag} does not go with ${clashing.map((flag) => `--${flag}`).join(" or ")}`;
   }
   return undefined;
 }

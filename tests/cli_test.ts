@@ -108,6 +108,8 @@ Deno.test("chat with no arguments prints usage on stderr and exits 2", async () 
 Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
   // Serve cases bind loopback only, so a missed error cannot open a public port.
   const local = ["--host", "127.0.0.1"];
+  // The page stays for the files flags: without it they would clash with --no-web first.
+  const quietWithPage = ["--port", "0", "--web-port", "0", "--memory", "--no-irc", "--no-announce"];
   const quiet = ["--port", "0", "--memory", "--no-web", "--no-irc", "--no-announce"];
   const cases: [string[], RegExp][] = [
     [["frobnicate"], /unknown command "frobnicate"/],
@@ -154,25 +156,29 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     [["serve", ...local, "--max-file", "-1"], /^chat: invalid --max-file "-1": expected/],
     // 0 MiB would refuse every file while offering to take them: --no-files is how to take none.
     [
-      ["serve", ...local, ...quiet, "--max-file", "0"],
+      ["serve", ...local, ...quietWithPage, "--max-file", "0"],
       /^chat: invalid --max-file "0": expected a number from 1 to 1000000 \(see/,
     ],
     [
-      ["serve", ...local, ...quiet, "--files-quota", "0"],
+      ["serve", ...local, ...quietWithPage, "--files-quota", "0"],
       /^chat: invalid --files-quota "0": expected a number from 1 to 10000000 \(see/,
     ],
     // A flag that makes another pointless: the two together are a mistake.
     [
-      ["serve", ...local, ...quiet, "--no-files", "--max-file", "5"],
-      /^chat: --no-files does not go with --max-file or --files-quota \(see "chat serve --help"\)$/,
+      ["serve", ...local, ...quietWithPage, "--no-files", "--max-file", "5"],
+      /^chat: --no-files does not go with --max-file \(see "chat serve --help"\)$/,
     ],
     [
       ["serve", ...local, "--port", "0", "--files-quota", "5", "--no-files"],
-      /^chat: --no-files does not go with --max-file or --files-quota \(see/,
+      /^chat: --no-files does not go with --files-quota \(see/,
     ],
     [
       ["serve", ...local, "--port", "0", "--no-web", "--web-port", "0"],
-      /^chat: --no-web does not go with --web-port or --web-host \(see/,
+      /^chat: --no-web does not go with --web-port \(see/,
+    ],
+    [
+      ["serve", ...local, "--port", "0", "--no-web", "--no-files"],
+      /^chat: --no-web does not go with --no-files \(see/,
     ],
     [["serve", ...local, "--irc-port", "-1"], /^chat: invalid --irc-port "-1": expected/],
     [["join", "--away-after", "-1"], /^chat: invalid --away-after "-1": expected minutes/],

@@ -93,10 +93,20 @@ Deno.test("flagClash() refuses a switch with the flags it makes pointless, as th
   const given = (...names: string[]) => (flag: string) => names.includes(flag);
   assert.equal(
     flagClash(given("no-files", "files-quota")),
+    "--no-files does not go with --files-quota",
+  );
+  assert.equal(
+    flagClash(given("no-files", "max-file", "files-quota")),
     "--no-files does not go with --max-file or --files-quota",
   );
   assert.equal(flagClash(given("no-irc", "irc-port")), "--no-irc does not go with --irc-port");
-  assert.equal(flagClash(given("no-files", "no-web", "port")), undefined);
+  // Without the page there are no files: turning them off as well, or sizing them, is a mistake.
+  assert.equal(
+    flagClash(given("no-files", "no-web", "port")),
+    "--no-web does not go with --no-files",
+  );
+  assert.equal(flagClash(given("no-web", "max-file")), "--no-web does not go with --max-file");
+  assert.equal(flagClash(given("no-irc", "no-web", "port")), undefined);
   assert.equal(flagClash(given("max-file", "files-quota", "web-port")), undefined);
   assert.equal(resolveConfig().files, true);
   assert.equal(resolveConfig({ files: false }).files, false);

@@ -100,7 +100,7 @@ Deno.test("chat serve reports history usage errors in one line and exits 2", asy
   await using dir = await tempDir();
   const cases: [string[], RegExp][] = [
     [["--memory", "--data-dir", dir.path], /--memory does not go with --data-dir/],
-    [["--memory", "--retain", "30d"], /--memory does not go with --data-dir or --retain/],
+    [["--memory", "--retain", "30d"], /--memory does not go with --retain \(see/],
     [["--data-dir", dir.path, "--retain", "0"], /--retain "0"/],
     [["--data-dir", dir.path, "--retain", "0d"], /--retain "0d"/],
     [["--data-dir", dir.path, "--retain", "5x"], /--retain "5x"/],
