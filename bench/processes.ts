@@ -41,6 +41,21 @@ export function launch(args: string[], options: LaunchOptions): Deno.ChildProces
   }).spawn();
 }
 
+/**
+ * Ends a child that {@linkcode launch} started, at once, and waits for it:
+ * what it had not said yet is dropped.
+ */
+export async function kill(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // Already gone.
+  }
+  await child.status;
+  await child.stdout.cancel().catch(() => {});
+  await child.stderr.cancel().catch(() => {});
+}
+
 /** Keeps the last `max` characters a stream produced; reading it never blocks the writer. */
 class Tail {
   text = "";

@@ -21,7 +21,7 @@
 
 import net from "node:net";
 import { parseArgs } from "node:util";
-import { chatTaskFlags, launch } from "./processes.ts";
+import { chatTaskFlags, kill, launch } from "./processes.ts";
 import { sampleProcess } from "./proc.ts";
 import { median } from "./stats.ts";
 
@@ -171,15 +171,7 @@ async function measure(mode: Mode, total: number, v8Flags: string[]): Promise<nu
     return (sampleProcess(server.pid).rssKiB - before) / total;
   } finally {
     for (const child of [client, server]) {
-      if (child === undefined) continue;
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-      await child.status;
-      await child.stdout.cancel().catch(() => {});
-      await child.stderr.cancel().catch(() => {});
+      if (child !== undefined) await kill(child);
     }
   }
 }

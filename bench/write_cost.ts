@@ -22,7 +22,7 @@
 import net from "node:net";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { launch } from "./processes.ts";
+import { kill, launch } from "./processes.ts";
 import { median } from "./stats.ts";
 
 const SELF = new URL(import.meta.url).pathname;
@@ -110,9 +110,6 @@ async function measure(way: Way, sockets: number, rounds: number, size: number):
   const { port, ready } = accept(way, sockets);
   const reader = launch(
     [
-      "taskset",
-      "-c",
-      "0",
       "deno",
       "run",
       "--allow-net=127.0.0.1",
@@ -122,7 +119,7 @@ async function measure(way: Way, sockets: number, rounds: number, size: number):
       "--sockets",
       String(sockets),
     ],
-    { cwd: "." },
+    { cwd: ".", cpus: "0" },
   );
   try {
     const writers = await ready;
@@ -139,14 +136,7 @@ async function measure(way: Way, sockets: number, rounds: number, size: number):
     const writes = sockets * rounds;
     return { user: spent.user / writes, system: spent.system / writes };
   } finally {
-    try {
-      reader.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-    await reader.status;
-    await reader.stdout.cancel().catch(() => {});
-    await reader.stderr.cancel().catch(() => {});
+    await kill(reader);
   }
 }
 
