@@ -181,6 +181,15 @@ export function otherPortMessage(
   return undefined;
 }
 
+/** Closes `conn`, if there is one, whatever state it is in. */
+function closeQuietly(conn: Deno.Conn | undefined): void {
+  try {
+    conn?.close();
+  } catch {
+    // Already closed.
+  }
+}
+
 /** An open connection to a chat server. */
 export class Connection implements Disposable {
   readonly #conn: Deno.Conn;
@@ -218,23 +227,38 @@ export class Connection implements Disposable {
     const expired = new Promise<"timeout">((resolve) =>
       timer = setTimeout(() => resolve("timeout"), timeout)
     );
+    // The socket, once connected: closed on every way out but success, or each failed
+    // attempt (a refused certificate, a server that speaks no TLS) would keep a file
+    // descriptor here and a half-open connection on the server.
+    let conn: Deno.Conn | undefined;
     try {
       const result = await Promise.race([pending, expired]);
       if (result === "timeout") {
-        pending.then((conn) => conn.close(), () => {});
+        pending.then((late) => late.close(), () => {});
         throw new ConnectError(
           `Cannot connect to ${where}: no answer after ${
             timeout / 1000
           } s. Check the address and the firewall`,
         );
       }
-      if ("setNoDelay" in result) (result as Deno.TcpConn).setNoDelay(true);
-      const connection = new Connection(result);
+      conn = result;
+      if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
       // A TLS handshake happens on first use; fail here, with a clear reason, not later.
       attempt.handshaking = true;
-      if (options.tls !== undefined) await (result as Deno.TlsConn).handshake();
-      return connection;
+      if (options.tls !== undefined) {
+        const handshake = (conn as Deno.TlsConn).handshake();
+        // Given up on, it fails once the socket is closed: nobody waits for it then. (Deno
+        // lets go of a socket closed mid-handshake once the other end answers or hangs up.)
+        handshake.catch(() => {});
+        if (await Promise.race([handshake, expired]) === "timeout") {
+          throw new ConnectError(
+            `Cannot connect to ${where}: no answer to the TLS handshake after ${timeout / 1000} s`,
+          );
+        }
+      }
+      return new Connection(conn);
     } catch (error) {
+      closeQuietly(conn);
       if (error instanceof ConnectError) throw error;
       throw new ConnectError(explain(error, attempt));
     } finally {
@@ -301,11 +325,7 @@ export class Connection implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.#conn.close();
-    } catch {
-      // Already closed.
-    }
+    closeQuietly(this.#conn);
   }
 
   [Symbol.dispose](): void {

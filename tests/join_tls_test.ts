@@ -3,13 +3,17 @@
  * reason each: expired, not yet valid, issued for another address, a CA
  * certificate in the server's place, and signed by a CA that is not trusted.
  * The certificates are made with openssl; the tests are ignored without it.
+ * And the client's end of a handshake that fails, again and again as when
+ * reconnecting: each time it closes the connection it opened, as the other
+ * end sees.
  */
 
 import assert from "node:assert/strict";
+import { ConnectError, Connection } from "../client/connection.ts";
 import { startServer } from "../server.ts";
 import { assertOneErrorLine, runChat } from "./_chat_process.ts";
-import { OPENSSL, openssl, selfSigned } from "./_fault_helpers.ts";
-import { LOOPBACK } from "./_test_utils.ts";
+import { OPENSSL, openssl, selfSigned, selfSignedCert } from "./_fault_helpers.ts";
+import { LOOPBACK, waitUntil, within } from "./_test_utils.ts";
 
 /** A minimal `openssl ca` setup: any subject, the request's extensions replaced by a section. */
 const CA_CONFIG = `[ ca ]
@@ -229,4 +233,163 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+/**
+ * A loopback TCP relay to a server's `target` port (or, with none, a
+ * listener that accepts and never says a word) that counts the connections
+ * the client closed: its end read end of file, or was reset. When the server
+ * closes first, the relay passes on only that the server will write no more,
+ * so that the client's own close still shows.
+ */
+class Watcher implements AsyncDisposable {
+  readonly #listener = Deno.listen({ hostname: LOOPBACK, port: 0 });
+  readonly #target: number | undefined;
+  readonly #conns = new Set<Deno.Conn>();
+  readonly #tasks = new Set<Promise<void>>();
+  readonly #accepting: Promise<void>;
+  #accepted = 0;
+  #closedByClient = 0;
+
+  constructor(target?: number) {
+    this.#target = target;
+    this.#accepting = this.#accept();
+  }
+
+  /** The port clients connect to. */
+  get port(): number {
+    return this.#listener.addr.port;
+  }
+
+  /** Connections accepted so far. */
+  get accepted(): number {
+    return this.#accepted;
+  }
+
+  /** Connections whose client closed them so far. */
+  get closedByClient(): number {
+    return this.#closedByClient;
+  }
+
+  async #accept(): Promise<void> {
+    try {
+      for await (const client of this.#listener) {
+        this.#accepted++;
+        this.#conns.add(client);
+        const task = this.#relay(client).finally(() => this.#tasks.delete(task));
+        this.#tasks.add(task);
+      }
+    } catch {
+      // The listener was closed.
+    }
+  }
+
+  async #relay(client: Deno.Conn): Promise<void> {
+    const server = this.#target === undefined
+      ? undefined
+      : await Deno.connect({ hostname: LOOPBACK, port: this.#target });
+    if (server !== undefined) this.#conns.add(server);
+    const down = server === undefined ? Promise.resolve() : pump(server, client).then(
+      () => client.closeWrite(),
+    ).catch(() => {});
+    try {
+      // Until the client's end closes: what it sends goes to the server, if any.
+      await pump(client, server);
+      this.#closedByClient++;
+    } catch (error) {
+      if (error instanceof Deno.errors.ConnectionReset) this.#closedByClient++;
+    } finally {
+      for (const conn of [client, server]) {
+        if (conn === undefined) continue;
+        this.#conns.delete(conn);
+        try {
+          conn.close();
+        } catch {
+          // Closed by the test's end already.
+        }
+      }
+      await down;
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#listener.close();
+    for (const conn of this.#conns) conn.close();
+    this.#conns.clear();
+    await this.#accepting;
+    await Promise.all(this.#tasks);
+  }
+}
+
+/** Copies what `from` reads to `to` (or nowhere) until `from` reads end of file. */
+async function pump(from: Deno.Conn, to: Deno.Conn | undefined): Promise<void> {
+  const buffer = new Uint8Array(16 * 1024);
+  while (true) {
+    const count = await from.read(buffer);
+    if (count === null) return;
+    let bytes = buffer.subarray(0, count);
+    while (to !== undefined && bytes.length > 0) bytes = bytes.subarray(await to.write(bytes));
+  }
+}
+
+/** How many times each test below fails the handshake, as a client reconnecting would. */
+const ATTEMPTS = 3;
+
+/** Opens a TLS connection through `watcher` `ATTEMPTS` times; each must fail saying `says`. */
+async function failEachTime(watcher: Watcher, says: RegExp, timeout?: number): Promise<void> {
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const opening = Connection.open(LOOPBACK, watcher.port, {
+      tls: {},
+      ...(timeout === undefined ? {} : { timeout }),
+    });
+    await assert.rejects(
+      within(opening, 5_000, `attempt ${attempt} to fail`),
+      (error) => error instanceof ConnectError && says.test(error.message),
+    );
+    assert.equal(watcher.accepted, attempt);
+  }
+}
+
+/** Waits until the client has closed every connection `watcher` accepted. */
+async function closedEachTime(watcher: Watcher): Promise<void> {
+  await waitUntil(
+    () => watcher.closedByClient === watcher.accepted,
+    5_000,
+    `the client to close each of the ${watcher.accepted} connections it opened`,
+  );
+}
+
+Deno.test("Connection.open() closes the connection it opened when the TLS handshake fails", async (t) => {
+  await t.step("against a chat server that speaks no TLS", async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    await using watcher = new Watcher(server.addr.port);
+    await failEachTime(watcher, /the TLS handshake failed \(is the server using --tls-cert\?\)$/);
+    await closedEachTime(watcher);
+  });
+
+  await t.step({
+    name: `against a chat server whose certificate is not trusted${
+      OPENSSL === undefined ? " (ignored: openssl is not installed)" : ""
+    }`,
+    ignore: OPENSSL === undefined,
+    fn: async () => {
+      const dir = await Deno.makeTempDir({ prefix: "chat-tls-close-" });
+      try {
+        const { cert, key } = await selfSignedCert(dir);
+        await using server = await startServer({ hostname: LOOPBACK, port: 0, tls: { cert, key } });
+        await using watcher = new Watcher(server.addr.port);
+        await failEachTime(watcher, /the server's TLS certificate is not trusted/);
+        await closedEachTime(watcher);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+
+  await t.step("against a listener that never answers, it gives up after its timeout", async () => {
+    // The socket is closed here; Deno lets it go only once the peer answers or hangs up,
+    // which this listener does when disposed.
+    await using watcher = new Watcher();
+    await failEachTime(watcher, /no answer to the TLS handshake after 0\.2 s$/, 200);
+  });
 });
