@@ -34,6 +34,7 @@
 import process from "node:process";
 import readline from "node:readline";
 import { Writable } from "node:stream";
+import { joinDraft } from "../core/effects.ts";
 import { pressedApart, type ReadKey } from "./keys.ts";
 import { codePoints, type Glyph, layout, textWidth } from "./layout.ts";
 import {
@@ -339,17 +340,20 @@ export class Terminal implements Disposable {
   }
 
   /**
-   * Puts `text` in the input line, the cursor at its end, while nothing is
-   * typed there and no question is asked (interactive only): the words of a
-   * line the server refused come back to be mended or sent again. Up brings
-   * them back in any case, as every line sent.
+   * Puts `text` in the input line, on a line of its own after what is typed
+   * there, the cursor at the end, unless a question is asked (interactive
+   * only): the words of a line the server refused come back to be mended or
+   * sent again. Of several refused at once none is lost: they make a draft
+   * of several lines, in the order typed, as a paste of several lines does.
+   * Up brings each back as well, as every line sent.
    */
   offer(text: string): void {
     if (!this.#interactive || this.#closed || this.#asking) return;
     const editor = this.#rl as unknown as Editor;
-    if (editor.line !== "") return;
-    editor.line = text;
-    editor.cursor = text.length;
+    editor.line = joinDraft(editor.line, text);
+    editor.cursor = editor.line.length;
+    // The draft is a line being typed now, no longer one of history that Down would replace.
+    if (editor.historyIndex !== undefined) editor.historyIndex = -1;
     this.#schedule();
   }
 

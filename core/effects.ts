@@ -49,7 +49,8 @@ export type Effect =
   /**
    * The server refused a message the user typed (the person it was for has
    * left, say): `text`, as they typed it in view `view`, goes back where
-   * they type, if nothing else is typed there now, so that no words are lost.
+   * they type, on a line of its own after what is typed there now
+   * ({@linkcode joinDraft}), so that no words are lost.
    */
   | { type: "returned"; text: string; view: string | undefined }
   /**
@@ -94,6 +95,15 @@ export function sends(frames: readonly ClientFrame[]): Effect[] {
 /** Shows `lines`, in `view` if given. */
 export function show(lines: Line[], view?: string): Effect {
   return view === undefined ? { type: "show", lines } : { type: "show", lines, view };
+}
+
+/**
+ * `draft` with `text` added on a line of its own after it (`text` alone when
+ * `draft` is blank): a multi-line draft, sent as one message of many lines.
+ * Where the words of a `returned` effect go, on the page and in the terminal.
+ */
+export function joinDraft(draft: string, text: string): string {
+  return draft.trim() === "" ? text : `${draft.replace(/\n+$/, "")}\n${text}`;
 }
 
 /** The refusal of a `hello` with an error `code` and `message`: about the name, the password, or else. */

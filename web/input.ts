@@ -9,7 +9,10 @@
  */
 
 import { completions, type CompletionSources } from "../core/complete.ts";
+import { joinDraft } from "../core/effects.ts";
 import { nameKey } from "../core/names.ts";
+
+export { joinDraft };
 
 /** The lines the user sent, walked with Up and Down like a shell's history. */
 export class InputHistory {
@@ -63,14 +66,6 @@ export class InputHistory {
     this.#draft = "";
     return kept;
   }
-}
-
-/**
- * `draft` with `text` added on a line of its own after it (`text` alone when
- * `draft` is blank): a multi-line draft, sent as one message of many lines.
- */
-export function joinDraft(draft: string, text: string): string {
-  return draft.trim() === "" ? text : `${draft.replace(/\n+$/, "")}\n${text}`;
 }
 
 /** The key of view `id` (`#dev`, `@Bob`): a room's name as is, `@` and a person's name key. */

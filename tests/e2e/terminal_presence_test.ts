@@ -5,7 +5,8 @@
  * private message, her own keys telling the room she types (unless
  * `/typing off`), `/ignore` hiding bob across a restart, and going away by
  * herself after `--away-after`, and words to bob once he has left coming
- * back to her input line. Every wait is for an event, with a timeout.
+ * back to her input line, all of them when several are refused at once.
+ * Every wait is for an event, with a timeout.
  */
 
 import assert from "node:assert/strict";
@@ -242,7 +243,7 @@ testWith(["tmux"], "chat join --away-after goes away when idle, back at the next
 
 testWith(
   ["tmux"],
-  "chat join: words to someone who has left come back to the input line, refused",
+  "chat join: words to someone who has left come back to the input line, refused, all of them",
   async () => {
     await withChat(async (port, tmux, config) => {
       const alice = await joinWith(tmux, "alice", port, config);
@@ -255,18 +256,31 @@ testWith(
         await bob.closed();
       }
       await alice.waitForLine(/bob left #lobby \(quit\)$/);
+      const refused = /^!! .*nobody called "bob" is here/;
       await alice.enter("lunch?");
       const screen = await alice.waitFor(
-        (screen) =>
-          countLines(screen, /^!! .*nobody called "bob" is here/) === 1 &&
-          screen.cursorLine === "@bob> lunch?",
+        (screen) => countLines(screen, refused) === 1 && screen.cursorLine === "@bob> lunch?",
         "the refusal, and the words back on the input line",
       );
       assert.equal(screen.cursor.x, "@bob> lunch?".length, screen.text);
-      // Sent again where it was typed, once bob is back (welcomed), it reaches him.
+      await alice.clearInput("@bob>");
+      // Two lines sent before the first is refused, then words typed and not sent, in one
+      // read: both refused lines come back, after what is typed, a line each in the order
+      // typed, one draft of several lines.
+      await alice.press("are you", "Enter", "still", "Enter", "half typed");
+      const draft = await alice.waitFor(
+        (screen) =>
+          countLines(screen, refused) === 3 && screen.cursorLine === "still" &&
+          screen.lines[screen.cursor.y - 1] === "are you" &&
+          screen.lines[screen.cursor.y - 2] === "@bob> half typed",
+        "both refused lines back on the input line, under what is typed there",
+      );
+      assert.equal(draft.cursor.x, "still".length, draft.text);
+      // Sent again where it was typed, once bob is back (welcomed), it reaches him: one
+      // message of the three lines.
       await using back = await TestClient.join2(port, "bob");
       await alice.press("Enter");
-      await back.next("private", (frame) => frame.text === "lunch?");
+      await back.next("private", (frame) => frame.text === "half typed\nare you\nstill");
     });
   },
 );
