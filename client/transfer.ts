@@ -16,6 +16,7 @@ import { errorText, formatAddress } from "../core/address.ts";
 import type { Conversation, Effect } from "../core/conversation.ts";
 import { errorLine, type Line, notice } from "../core/describe.ts";
 import { cleanFileName, fileLink, fileNameHeader, formatBytes, isFileId } from "../core/files.ts";
+import { TAKES_NO_FILES } from "../core/transfers.ts";
 import type { FileRef, FilesInfo } from "../protocol.ts";
 import {
   dispositionName,
@@ -436,7 +437,7 @@ export class Transfers implements AsyncDisposable {
   #server(verb: "send" | "get"): FileServer {
     const files = this.#options.chat.files.place;
     if (files === undefined) {
-      throw new TransferError(`Cannot ${verb} a file: this server takes no files`);
+      throw new TransferError(`Cannot ${verb} a file: ${TAKES_NO_FILES}`);
     }
     return {
       hostname: this.#options.hostname(),

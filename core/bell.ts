@@ -8,11 +8,12 @@
  */
 
 import type { CommandHelp, ServerFrame } from "../protocol.ts";
-import { type BellMode, LOCAL_COMMANDS, TRANSFER_COMMANDS } from "./commands.ts";
+import { type BellMode, FILE_COMMANDS, LOCAL_COMMANDS, TRANSFER_COMMANDS } from "./commands.ts";
 import type { Line } from "./describe.ts";
 import { isMention } from "./format.ts";
 import { nameKey } from "./names.ts";
 import { bellNotice } from "./notices.ts";
+import { TAKES_NO_FILES } from "./transfers.ts";
 
 export type { BellMode };
 
@@ -25,18 +26,30 @@ export interface LocalHelpOptions {
   bell?: boolean;
   /** The client sends and fetches files itself: `/send` and `/get`. @default {false} */
   transfers?: boolean;
+  /**
+   * The server takes shared files: else `/help` says beside the commands
+   * that need them that it takes none. @default {true}
+   */
+  files?: boolean;
   /** Whether others see the user typing now, as `/typing` says. @default {not said} */
   typing?: "on" | "off";
 }
 
-/** What `/help` says of the commands the client runs itself, with the bell's mode now. */
+/**
+ * What `/help` says of the commands the client runs itself, with the bell's
+ * mode now, and what this server lacks for them.
+ */
 export function localHelp(mode: BellMode, options: LocalHelpOptions = {}): CommandHelp[] {
   const bell = options.bell ?? true;
-  const moves = (command: CommandHelp) =>
-    TRANSFER_COMMANDS.some((name) => command.usage.startsWith(`/${name} `));
+  const named = (names: readonly string[]) => (command: CommandHelp) =>
+    names.some((name) => command.usage.startsWith(`/${name} `));
+  const moves = named(TRANSFER_COMMANDS);
+  const needsFiles = named(FILE_COMMANDS);
   return LOCAL_COMMANDS.flatMap((command) =>
     moves(command) && !options.transfers
       ? []
+      : needsFiles(command) && options.files === false
+      ? [{ ...command, description: `${command.description} (${TAKES_NO_FILES})` }]
       : command.usage.startsWith("/typing") && options.typing !== undefined
       ? [{ ...command, description: `${command.description} (now: ${options.typing})` }]
       : !command.usage.startsWith("/bell")

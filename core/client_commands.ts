@@ -48,6 +48,7 @@ export const CLIENT_COMMAND_TABLE = [
     aliases: [],
     usage: "/send PATH",
     description: "upload a file and share it here",
+    needs: "files",
     // The rest of the line is the path, spaces and all; quotes around it are dropped.
     parse: ({ raw }): { path: string } | undefined => {
       const path = unquote(raw);

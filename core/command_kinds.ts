@@ -113,6 +113,12 @@ export interface ClientCommand<N extends string = string, P extends object = obj
   extends Described<N> {
   /** The client runs it. */
   readonly side: "client";
+  /**
+   * What it needs of the server: `files`, a server that takes shared files
+   * (its `welcome` says where). `/help` says so beside it on a server
+   * without. @default {nothing}
+   */
+  readonly needs?: "files";
   /** Its arguments, or `undefined` when they do not fit. */
   readonly parse: (args: Args) => P | undefined;
 }

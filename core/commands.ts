@@ -263,6 +263,11 @@ export const LOCAL_COMMAND_NAMES: readonly string[] = namesOf(CLIENT_COMMANDS);
 /** The commands that move files, run only by a client that reads and writes files. */
 export const TRANSFER_COMMANDS: readonly string[] = ["send", "get"];
 
+/** The commands a client runs itself that work only where the server takes files. */
+export const FILE_COMMANDS: readonly string[] = CLIENT_COMMANDS.filter((command) =>
+  command.needs === "files"
+).map((command) => command.name);
+
 /**
  * The fields of each server command's frame, by frame type: what
  * `parseClientFrame` checks a command frame against.

@@ -431,6 +431,8 @@ export class Conversation {
             // Without a bell (the page), `/bell` is no command here: not listed either.
             bell: this.#options.bell ?? false,
             typing: this.#presence.sendsTyping ? "on" : "off",
+            // A server without files: `/send` says so, as it would if run.
+            files: this.files.place !== undefined,
           }),
         ],
       }

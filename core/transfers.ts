@@ -53,7 +53,10 @@ export function transferEffects(command: TransferCommand, place: TransferPlace):
   return [{ type: "download", file }];
 }
 
-const NO_FILES = "Cannot send a file: this server takes no files";
+/** What a server without shared files is said to be, wherever it matters. */
+export const TAKES_NO_FILES = "this server takes no files";
+
+const NO_FILES = `Cannot send a file: ${TAKES_NO_FILES}`;
 
 const GET_WHAT =
   "give the number a shared file shows (as in /get 3) or a link starting with http:// or https://";

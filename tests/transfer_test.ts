@@ -224,8 +224,35 @@ Deno.test("Conversation with transfers: /send and /get ask the client to move fi
     const help = shown(chat.receive({ type: "help", commands: [] }, 0));
     assert.ok(help.some((line) => line.includes("/send PATH")), help.join("\n"));
     assert.ok(help.some((line) => line.includes("/get N|LINK")), help.join("\n"));
+    assert.ok(!help.some((line) => line.includes("takes no files")), help.join("\n"));
     assert.ok(chat.localCommands.includes("send"));
   });
+});
+
+Deno.test("Conversation with transfers, on a server that takes no files: /help says so beside /send", () => {
+  const chat = new Conversation({ transfers: true });
+  chat.hello("ann", 0);
+  // A welcome that names no files: this server takes none (--no-files, or no web port).
+  chat.receive(
+    { type: "welcome", version: 2, server: "chat", name: "ann", rooms: ["#lobby"] },
+    0,
+  );
+  chat.receive({ type: "room", room: "#lobby", members: ["ann"], count: 1 }, 0);
+  const help = shown(chat.receive({ type: "help", commands: [] }, 0));
+  const send = help.filter((line) => line.includes("/send PATH"));
+  assert.equal(send.length, 1, help.join("\n"));
+  assert.match(send[0]!, /upload a file and share it here \(this server takes no files\)$/);
+  // A link is fetched from anywhere: /get is said as on any server.
+  assert.ok(
+    help.some((line) =>
+      /\/get N\|LINK +download shared file N, or a link, into the current folder$/.test(line)
+    ),
+    help.join("\n"),
+  );
+  // Still a command, as the line it answers with says.
+  assert.deepEqual(shown(chat.type("/send a.txt", 0)), [
+    "!! Cannot send a file: this server takes no files",
+  ]);
 });
 
 Deno.test("Conversation without transfers: /send and /get are the server's to answer", () => {

@@ -91,6 +91,27 @@ terminalTest(
 );
 
 terminalTest(
+  "chat join: /help says beside /send that a server with --no-files takes none",
+  { webPort: 0, files: false },
+  async (tmux, server) => {
+    await using withFiles = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const helpOf = async (name: string, port: number) => {
+      const user = await TerminalUser.join(tmux, name, port, { width: 120, height: 50 });
+      await user.enter("/help");
+      const screen = await user.waitForLine(/list the people you ignore$/);
+      return screen.lines.filter((line) => line.startsWith("--   /send PATH"));
+    };
+    const none = await helpOf("ann", server.addr.port);
+    assert.equal(none.length, 1, none.join("\n"));
+    assert.match(none[0]!, / {2}upload a file and share it here \(this server takes no files\)$/);
+    // A server that takes files: /send as ever.
+    const some = await helpOf("bob", withFiles.addr.port);
+    assert.equal(some.length, 1, some.join("\n"));
+    assert.match(some[0]!, / {2}upload a file and share it here$/);
+  },
+);
+
+terminalTest(
   "chat join: Ctrl-C or Ctrl-D with a line not sent yet warns first, and leaves when pressed again",
   {},
   async (tmux, server) => {
