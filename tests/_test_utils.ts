@@ -41,17 +41,21 @@ export async function waitUntil(predicate: () => boolean, ms: number, what: stri
 
 /**
  * The ports {@linkcode freePort} picks from: below every system's range of
- * ports handed out for port 0 (32768 up on Linux, 49152 up elsewhere).
+ * ports it hands out by itself, for port 0 and for the local end of a
+ * connection going out (32768 up on Linux, 49152 up elsewhere).
  */
 const FIXED_PORTS = { from: 10_000, to: 32_767 } as const;
 
 /**
- * A loopback port nothing listens on right now, for a server that must come
- * back on the same port. It is taken outside the range the system hands out
- * for port 0: from there, a test running beside this one could be given it
- * for a server of its own while this one's is down, and that test's clients,
- * reconnecting to their port, would walk into this one's server (a stranger
- * called alice joining).
+ * A loopback port nothing listens on right now, for a test that must name a
+ * port itself: to start a server there again after stopping it, to give it
+ * to a program that cannot tell which port 0 gave it, or to find nothing
+ * there. It is taken outside the range the system hands out by itself: from
+ * there, the system could give it meanwhile to whatever asks for a port (a
+ * server of another test on port 0, the local end of a connection going
+ * out), and the server could not start on it again, or something would
+ * answer where nothing should. Outside that range only another call of this
+ * function can pick it, by chance.
  */
 export function freePort(): number {
   for (let tries = 0;; tries++) {
