@@ -9,6 +9,7 @@ import { chatTaskFlags } from "../bench/processes.ts";
 import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
 import { FileStore } from "../server/files/store.ts";
 import { LOOPBACK, waitUntil, within } from "./_test_utils.ts";
+import { type HttpAnswer, RawHttp } from "./_raw_http.ts";
 
 const MIB = 1024 * 1024;
 
@@ -413,4 +414,84 @@ Deno.test("FileStore.put() takes all uploads together at its pace, after a burst
   for (const file of store.list()) {
     assert.equal((await Deno.stat(store.pathOf(file.id))).size, 6 * MIB);
   }
+});
+
+/** Sends the head of an upload with `Expect: 100-continue` and reads the first answer. */
+async function expectContinue(raw: RawHttp, headers: Record<string, string>): Promise<HttpAnswer> {
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  await raw.send(`${raw.head("/files", "POST")}expect: 100-continue\r\n${lines.join("")}\r\n`);
+  return await raw.answer();
+}
+
+Deno.test("POST /files with Expect: 100-continue answers a refusal its headers bring instead of 100 Continue", async (t) => {
+  await using files = await fileServer({ maxFile: 64 / 1024, password: "sesame", messageRate: 1 });
+  await using noFiles = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    webPort: 0,
+    files: false,
+  });
+  const spent = files.server.uploadTokens!.issue({ name: "bob" });
+  while (files.server.uploadTokens!.take(spent).ok);
+  const token = { authorization: `Bearer ${files.token}` };
+  const password = { "x-chat-password": "sesame" };
+  const small = { "content-length": "5" };
+  const port = files.server.webAddr!.port;
+  const tooLarge = String(65 * 1024);
+  const refusals = [
+    {
+      what: "a Content-Length over --max-file",
+      headers: { ...token, ...password, "content-length": tooLarge },
+      status: 413,
+      error: "too_large",
+    },
+    {
+      what: "an X-File-Size over --max-file",
+      headers: { ...token, ...password, "transfer-encoding": "chunked", "x-file-size": tooLarge },
+      status: 413,
+      error: "too_large",
+    },
+    { what: "no token", headers: { ...password, ...small }, status: 401, error: "token_required" },
+    {
+      what: "no password",
+      headers: { ...token, ...small },
+      status: 403,
+      error: "password_required",
+    },
+    {
+      what: "a token over its rate",
+      headers: { authorization: `Bearer ${spent}`, ...password, ...small },
+      status: 429,
+      error: "rate_limited",
+    },
+    {
+      what: "a server that takes no files",
+      at: noFiles.webAddr!.port,
+      headers: { ...token, ...small },
+      status: 403,
+      error: "no_files",
+    },
+  ];
+  for (const { what, at = port, headers, status, error } of refusals) {
+    await t.step(`for ${what}`, async () => {
+      await using raw = await RawHttp.open(at);
+      const answer = await expectContinue(raw, headers);
+      assert.equal(answer.status, status);
+      assert.equal(JSON.parse(answer.body).error, error);
+      // The body may come or not: the connection cannot carry a next request.
+      assert.equal(answer.headers.get("connection"), "close");
+      assert.equal(await raw.closed(), "");
+    });
+  }
+  await t.step("and a good upload gets 100 Continue, then 201 once its body is sent", async () => {
+    await using raw = await RawHttp.open(port);
+    const first = await expectContinue(raw, { ...token, ...password, ...small });
+    assert.equal(first.status, 100);
+    await raw.send("hello");
+    const second = await raw.answer();
+    assert.equal(second.status, 201, second.body);
+    assert.equal(JSON.parse(second.body).size, 5);
+    assert.notEqual(second.headers.get("connection"), "close");
+    assert.equal((await raw.get("/")).status, 200);
+  });
 });

@@ -32,6 +32,17 @@ export interface FileRoutesOptions {
   log?: ((line: string) => void) | undefined;
 }
 
+/** What {@linkcode FileRoutes.serve} tells its transport. */
+export interface FileHooks {
+  /** Called as bytes move, so that a long transfer is not taken for a stalled one. */
+  touch: () => void;
+  /**
+   * Called once an upload's headers passed every check they allow, before its
+   * body is read: the moment to answer `Expect: 100-continue`.
+   */
+  proceed: () => void;
+}
+
 /** What `POST /files` answers with status 201. */
 export interface UploadAnswer {
   id: string;
@@ -123,12 +134,9 @@ export class FileRoutes {
     this.#options = options;
   }
 
-  /**
-   * Answers `request`; `touch` is called as bytes move, so that a long
-   * transfer is not taken for a stalled one.
-   */
-  serve(request: IncomingMessage, response: ServerResponse, touch: () => void): void {
-    this.#serve(request, response, touch).catch(() => {
+  /** Answers `request`, calling `hooks` as its transfer goes on. */
+  serve(request: IncomingMessage, response: ServerResponse, hooks: FileHooks): void {
+    this.#serve(request, response, hooks).catch(() => {
       if (!response.headersSent) {
         this.#error(
           response,
@@ -143,7 +151,7 @@ export class FileRoutes {
   async #serve(
     request: IncomingMessage,
     response: ServerResponse,
-    touch: () => void,
+    hooks: FileHooks,
   ): Promise<void> {
     const url = new URL(request.url ?? "/", "http://host");
     if (url.pathname === "/files") {
@@ -152,7 +160,7 @@ export class FileRoutes {
           allow: "POST",
         });
       }
-      return await this.#upload(request, response, url.searchParams, touch);
+      return await this.#upload(request, response, url.searchParams, hooks);
     }
     if (request.method !== "GET" && request.method !== "HEAD") {
       return this.#error(response, 405, "method", "Use GET to download a file", {
@@ -176,7 +184,7 @@ export class FileRoutes {
     const name = named === undefined || named === ""
       ? file.name
       : cleanFileName(decodeHeaderText(named)!);
-    this.#download(request, response, file, name, touch);
+    this.#download(request, response, file, name, hooks.touch);
   }
 
   /**
@@ -231,7 +239,7 @@ export class FileRoutes {
     request: IncomingMessage,
     response: ServerResponse,
     query: URLSearchParams,
-    touch: () => void,
+    hooks: FileHooks,
   ): Promise<void> {
     const { store, tokens } = this.#options;
     if (this.#refused(request, response, query, true)) return void request.resume();
@@ -255,8 +263,10 @@ export class FileRoutes {
     const name = cleanFileName(
       decodeHeaderText(typeof header === "string" ? header : undefined) ?? query.get("name") ?? "",
     );
+    // Every refusal its headers could bring was answered instead of 100 Continue.
+    hooks.proceed();
     const body = request.iterator({ destroyOnReturn: false });
-    const result = await store.put(body, { name, uploader: holder.uploader }, touch);
+    const result = await store.put(body, { name, uploader: holder.uploader }, hooks.touch);
     if (!result.ok) {
       this.#error(response, 413, result.code, result.message);
       // The rest is read and dropped, so the client can read the answer.

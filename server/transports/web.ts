@@ -190,6 +190,18 @@ export class WebTransport {
     this.#files = options.files;
     this.#peers = options.peers;
     this.#http = http.createServer((request, response) => this.#request(request, response));
+    // A request that says `Expect: 100-continue` is checked like any other, and
+    // 100 Continue is sent only where its body is wanted: an upload that its
+    // headers already refuse gets its refusal instead, before any of its bytes.
+    // That answer ends the connection, as its client may send the body or not
+    // (RFC 9110, 10.1.1): a next request could not be told from it.
+    this.#http.on("checkContinue", (request: IncomingMessage, response: ServerResponse) => {
+      response.setHeader("connection", "close");
+      this.#request(request, response, () => {
+        response.removeHeader("connection");
+        response.writeContinue();
+      });
+    });
     // Deno's node:http destroys a connection once its last answer is sent when
     // the server is not listening, as ours never is: the sockets come from our
     // own listener. Listening, it keeps them alive for the next request.
@@ -337,7 +349,8 @@ export class WebTransport {
     }
   }
 
-  #request(request: IncomingMessage, response: ServerResponse): void {
+  /** Answers `request`; `proceed` sends 100 Continue to a client waiting for it. */
+  #request(request: IncomingMessage, response: ServerResponse, proceed = () => {}): void {
     const socket = request.socket as Socket;
     const connection = this.#open.get(socket);
     if (connection === undefined) return void socket.destroy();
@@ -376,7 +389,10 @@ export class WebTransport {
       // Said as the file endpoints say a refusal, not as a page that is not there.
       if (this.#files === undefined) return refuseFiles(request, response, SECURITY_HEADERS);
       // A file moving is a response being taken: its deadline starts again as bytes move.
-      return this.#files.serve(request, response, () => connection.since = performance.now());
+      return this.#files.serve(request, response, {
+        touch: () => connection.since = performance.now(),
+        proceed,
+      });
     }
     if (request.method !== "GET" && request.method !== "HEAD") {
       // Its body is not read: the connection ends with the answer.
