@@ -199,6 +199,47 @@ Deno.test("IRC operators: MODE +b, -b, +o, -o, +i, -i, the ban list and raw verb
   }
 });
 
+Deno.test("IRC operators: someone muted is refused NICK with 484, a new channel with 477, and told of AWAY's reason in a NOTICE", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+    await using cat = await IrcClient.register(irc, "cat");
+    await ann.send("MUTE cat 10m");
+    await cat.next(/ NOTICE \S+ :ann muted cat for 10 min$/);
+    const muted = "ann muted you, for (10|9) min more";
+
+    // RFC 2812 answers a restricted connection's NICK with 484; its nick stays.
+    await cat.send("NICK kitty");
+    assert.match(
+      await cat.next(/ (4\d\d|NICK) /),
+      new RegExp(`^:\\S+ 484 cat :Cannot change your name: ${muted}$`),
+    );
+    // A JOIN refused with the channel, which clients show with its text and stop joining.
+    await cat.send("JOIN #news");
+    assert.match(
+      await cat.next(/ (4\d\d|JOIN) /),
+      new RegExp(`^:\\S+ 477 cat #news :Cannot open #news: ${muted}$`),
+    );
+    // Away all the same, without the reason: no refusal of a message to a channel "*".
+    await cat.send("AWAY :lunch");
+    const lines = await cat.sync();
+    assert.deepEqual(lines.filter((line) => / [45]\d\d /.test(line)), [], lines.join("\n"));
+    assert.ok(lines.some((line) => / 306 cat /.test(line)), lines.join("\n"));
+    assert.ok(
+      lines.some((line) =>
+        new RegExp(`^:\\S+ NOTICE cat :Cannot show your reason: ${muted}$`).test(line)
+      ),
+      lines.join("\n"),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("IRC operators: who is an operator reaches the nick lists as MODE +o and -o", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
   try {

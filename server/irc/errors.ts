@@ -1,7 +1,8 @@
 /**
  * The hub's `error` frames as IRC numerics: what each refusal means for the
  * IRC command being handled (a name in use is 433, a room one is not in 442
- * or 404, an operator's command 482 or 481 …), and a NOTICE for anything else.
+ * or 404, an operator's command 482 or 481, being muted 404, 484 or 477 …),
+ * and a NOTICE for anything else.
  *
  * @module
  */
@@ -53,7 +54,7 @@ export function errorLine(renderer: IrcRenderer, code: ErrorCode, message: strin
         ? numeric(ERR.CANNOTSENDTOCHAN, target)
         : numeric(ERR.NOTONCHANNEL, target);
     case "muted":
-      return numeric(ERR.CANNOTSENDTOCHAN, target);
+      return muted(renderer, command, target, message);
     case "bad_command":
       if (command === "JOIN" && /rooms/.test(message)) return numeric(ERR.TOOMANYCHANNELS, target);
       return renderer.notice(message);
@@ -87,4 +88,30 @@ function notOperator(renderer: IrcRenderer, channel: string | undefined, message
   return channel === undefined
     ? renderer.numeric(ERR.NOPRIVILEGES, told)
     : renderer.numeric(ERR.CHANOPRIVSNEEDED, channel, told);
+}
+
+/**
+ * Someone muted refused: a message 404 on its channel or nick, as IRC
+ * answers a message that cannot be sent; a NICK 484, the restricted
+ * connection of RFC 2812, 3.1.2; a JOIN of a channel nobody is in 477 on
+ * that channel, a join refused by who one is, which clients show with its
+ * text (474 would be shown as a ban). An AWAY is taken without its reason,
+ * not refused: that is told in a NOTICE.
+ */
+function muted(
+  renderer: IrcRenderer,
+  command: string | undefined,
+  target: string,
+  message: string,
+): string {
+  switch (command) {
+    case "NICK":
+      return renderer.numeric(ERR.RESTRICTED, message);
+    case "JOIN":
+      return renderer.numeric(ERR.NEEDREGGEDNICK, target, message);
+    case "PRIVMSG":
+      return renderer.numeric(ERR.CANNOTSENDTOCHAN, target, message);
+    default:
+      return renderer.notice(message);
+  }
 }
