@@ -2,19 +2,19 @@
 
 /**
  * Tab completion, the same in the terminal and on the page: `/commands` as
- * the first word, rooms after `/join`, the user's own rooms after `/part`,
- * their views (`#dev`, `@bob`) and the `@names` of the people they may
- * write to after `/switch`, and paths after `/send`
- * (when the client has files to offer), else the names of the
- * people in the room (`name: ` at the start of a line), and after `/msg`
- * also those of the people known to be connected elsewhere; never the
- * user's own, and never anyone who is gone (names from replayed history,
- * old names).
+ * the first word (`/send` only where the server takes files), rooms after
+ * `/join`, the user's own rooms after `/part`, their views (`#dev`, `@bob`)
+ * and the `@names` of the people they may write to after `/switch`, and
+ * paths after `/send` (when the client has files to offer), else the names
+ * of the people in the room (`name: ` at the start of a line), and after
+ * `/msg` also those of the people known to be connected elsewhere; never
+ * the user's own, and never anyone who is gone (names from replayed
+ * history, old names).
  *
  * @module
  */
 
-import { COMMAND_NAMES, commandNamed } from "./commands.ts";
+import { COMMAND_NAMES, commandNamed, FILE_COMMANDS } from "./commands.ts";
 import type { Conversation } from "./conversation.ts";
 import { nameKey } from "./names.ts";
 
@@ -108,10 +108,13 @@ export function completions(
 /**
  * What `conversation` offers to complete: its room's people and those it
  * knows to be connected elsewhere, the rooms, the user's rooms and views,
- * its own commands.
+ * its own commands. Those that need files (`/send`) only where the server
+ * takes files: elsewhere they can only be refused, and `/help`, which lists
+ * them still, says why.
  */
 export function conversationSources(conversation: Conversation): CompletionSources {
   const { roster } = conversation;
+  const files = conversation.files.place !== undefined;
   return {
     names: [...roster.members.values()],
     elsewhere: [...roster.elsewhere.values()],
@@ -119,6 +122,6 @@ export function conversationSources(conversation: Conversation): CompletionSourc
     rooms: roster.roomList().map((room) => room.name),
     joined: roster.joined,
     views: conversation.views.map((view) => view.id),
-    commands: conversation.localCommands,
+    commands: conversation.localCommands.filter((name) => files || !FILE_COMMANDS.includes(name)),
   };
 }

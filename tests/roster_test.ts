@@ -223,6 +223,23 @@ Deno.test("completions() offers commands, rooms after /join, and names", () => {
   assert.deepEqual(completions("/be", 3, conversationSources(new Conversation())).options, []);
 });
 
+Deno.test("completions() offers /send only where the server takes files", () => {
+  const offered = (files?: { port: number; token: string; maxBytes: number }) => {
+    const chat = new Conversation({ transfers: true });
+    chat.receive({
+      type: "welcome",
+      version: 2,
+      server: "chat",
+      name: "ann",
+      ...files === undefined ? {} : { files },
+    }, 0);
+    return completions("/sen", 4, conversationSources(chat)).options;
+  };
+  assert.deepEqual(offered({ port: 5003, token: "t".repeat(32), maxBytes: 1024 }), ["/send "]);
+  // It would be refused: /help lists it, saying the server takes no files.
+  assert.deepEqual(offered(), []);
+});
+
 Deno.test("completions() offers who is here now, and after /msg who is connected elsewhere", () => {
   const chat = new Conversation();
   chat.hello("ann", 0);
