@@ -36,8 +36,12 @@ export class ViewLogs {
   /** The log of lines shown before there was any view; the first view takes it over. */
   #spare: LogView | undefined;
   #shown: LogView;
-  /** The element each line was drawn as, to find where the unseen lines begin. */
-  readonly #drawn = new WeakMap<Line, HTMLElement>();
+  /**
+   * The elements each line was drawn as, to find where the unseen lines
+   * begin: one per log it is in, as a line shown in a room and in the
+   * private view with the person it concerns (someone leaving) is.
+   */
+  readonly #drawn = new WeakMap<Line, HTMLElement[]>();
   /** The "new since you left" line of each view that has one: one at most. */
   readonly #dividers = new Map<LogView, HTMLElement>();
   /** The first line that arrived in the log on the page while the tab was hidden. */
@@ -72,7 +76,9 @@ export class ViewLogs {
     const log = id === undefined ? this.#shown : this.#log(id);
     log.append(lines.map((line) => {
       const element = this.#draw(line);
-      this.#drawn.set(line, element);
+      const drawn = this.#drawn.get(line);
+      if (drawn === undefined) this.#drawn.set(line, [element]);
+      else drawn.push(element);
       return element;
     }));
   }
@@ -96,8 +102,8 @@ export class ViewLogs {
   switched(id: string, unseen: readonly Line[], skipped: number): void {
     this.show(id);
     const log = this.#shown;
-    const first = unseen.map((line) => this.#drawn.get(line))
-      .find((element) => element?.parentElement === log.element);
+    const first = unseen.map((line) => this.#element(line, log))
+      .find((element) => element !== undefined);
     if (first !== undefined) this.#divide(log, first, unseenDivider(id, skipped));
   }
 
@@ -107,7 +113,7 @@ export class ViewLogs {
    * left" line goes above it once the tab is shown again.
    */
   arrivedAway(id: string, line: Line): void {
-    const element = this.#drawn.get(line);
+    const element = this.#element(line, this.#shown);
     if (this.#away !== undefined || !this.isShown(id) || element === undefined) return;
     this.#away = { log: this.#shown, element };
   }
@@ -145,6 +151,11 @@ export class ViewLogs {
       this.#logs.delete(key);
       this.#dividers.delete(log);
     }
+  }
+
+  /** The element `line` was drawn as in `log`, while it is there. */
+  #element(line: Line, log: LogView): HTMLElement | undefined {
+    return this.#drawn.get(line)?.find((element) => element.parentElement === log.element);
   }
 
   /** Puts `divider` above `first`, a line of `log`, in place of the one it had, and shows it. */

@@ -6,7 +6,8 @@
  * which announce the view they show; a notification clicked shows its view;
  * someone written to privately who leaves the chat is told of there, and
  * words sent to them all the same come back to the message box, all of
- * them when several are refused at once.
+ * them when several are refused at once; their leaving, told there and in
+ * the room, is under the room's "new since you left" line.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients.
  */
@@ -424,6 +425,49 @@ testWith(
     await using _back = await TestClient.join2(port, "bob");
     await log.locator(".line.notice", { hasText: "bob joined #lobby" }).waitFor();
     await screenshot(page, "web-private-gone.png");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  'web page: someone leaving while the user looks at their private messages is under the room\'s "new since you left" line',
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const port = server.addr.port;
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.open(pageUrl(server.webAddr!.port));
+    await joinAs(page, "ann");
+    await using carol = await TestClient.join2(port, "carol");
+    {
+      await using bob = await TestClient.join2(port, "bob");
+      await page.locator('#members li[data-name="bob"]').click();
+      await looksAt(page, "@bob");
+      await say(page, "lunch?");
+      await bob.next("private", (frame) => frame.text === "lunch?");
+      await bob.send({ type: "quit" });
+      await bob.closed();
+    }
+    // Bob's leaving is told in #lobby and among his private messages, one line in two logs.
+    const shown = page.locator("#log .log:not([hidden])");
+    await shown.locator(".line.notice", { hasText: "bob left #lobby (quit)" }).waitFor();
+    await says(carol, "he went home");
+    await showView(page, "#lobby");
+    // Both arrived in #lobby while ann looked elsewhere: both are under the line.
+    await waitFor(
+      () => logTexts(page, ".log:not([hidden]) .line"),
+      (texts) => texts.some((text) => text.includes("new since you left")),
+      WAIT_MS,
+      (texts) => `for the "new since you left" line; the log reads ${JSON.stringify(texts)}`,
+    );
+    const texts = (await logTexts(page, ".log:not([hidden]) .line"))
+      .map((text) => text.replace(/^\[\d\d:\d\d:\d\d\] /, ""));
+    const divider = texts.indexOf("— #lobby: new since you left —");
+    assert.deepEqual(
+      texts.slice(divider),
+      ["— #lobby: new since you left —", "bob left #lobby (quit)", "carol: he went home"],
+      JSON.stringify(texts),
+    );
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
