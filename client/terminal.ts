@@ -34,7 +34,7 @@
 import process from "node:process";
 import readline from "node:readline";
 import { Writable } from "node:stream";
-import { joinDraft } from "../core/effects.ts";
+import { cursorToEnd, joinDraft, type Offered } from "../core/effects.ts";
 import { pressedApart, type ReadKey } from "./keys.ts";
 import { codePoints, type Glyph, layout, textWidth } from "./layout.ts";
 import {
@@ -211,6 +211,8 @@ export class Terminal implements Disposable {
   /** While set, nothing of the input line is drawn: a password is being typed. */
   #secret = false;
   #drawn: Drawn | undefined;
+  /** The input line and its cursor once words the server refused last came back to it. */
+  #offered: Offered | undefined;
   #scheduled = false;
   /**
    * What is to be written to the terminal at the end of this turn. A line
@@ -341,17 +343,20 @@ export class Terminal implements Disposable {
 
   /**
    * Puts `text` in the input line, on a line of its own after what is typed
-   * there, the cursor at the end, unless a question is asked (interactive
-   * only): the words of a line the server refused come back to be mended or
-   * sent again. Of several refused at once none is lost: they make a draft
-   * of several lines, in the order typed, as a paste of several lines does.
+   * there, unless a question is asked (interactive only): the words of a
+   * line the server refused come back to be mended or sent again. Of
+   * several refused at once none is lost: they make a draft of several
+   * lines, in the order typed, as a paste of several lines does. The cursor
+   * stays where the user was typing, if they were; else it goes to the end.
    * Up brings each back as well, as every line sent.
    */
   offer(text: string): void {
     if (!this.#interactive || this.#closed || this.#asking) return;
     const editor = this.#rl as unknown as Editor;
+    const toEnd = cursorToEnd(editor.line, editor.cursor, this.#offered);
     editor.line = joinDraft(editor.line, text);
-    editor.cursor = editor.line.length;
+    editor.cursor = toEnd ? editor.line.length : Math.min(editor.cursor, editor.line.length);
+    this.#offered = { draft: editor.line, cursor: editor.cursor };
     // The draft is a line being typed now, no longer one of history that Down would replace.
     if (editor.historyIndex !== undefined) editor.historyIndex = -1;
     this.#schedule();

@@ -50,7 +50,8 @@ export type Effect =
    * The server refused a message the user typed (the person it was for has
    * left, say): `text`, as they typed it in view `view`, goes back where
    * they type, on a line of its own after what is typed there now
-   * ({@linkcode joinDraft}), so that no words are lost.
+   * ({@linkcode joinDraft}), so that no words are lost; the cursor stays
+   * where the user types, if they do ({@linkcode cursorToEnd}).
    */
   | { type: "returned"; text: string; view: string | undefined }
   /**
@@ -104,6 +105,26 @@ export function show(lines: Line[], view?: string): Effect {
  */
 export function joinDraft(draft: string, text: string): string {
   return draft.trim() === "" ? text : `${draft.replace(/\n+$/, "")}\n${text}`;
+}
+
+/** The input's draft and cursor (an index into it) once words that came back were put there. */
+export interface Offered {
+  draft: string;
+  cursor: number;
+}
+
+/**
+ * Reports whether words coming back take the cursor to the end of the
+ * draft, after them ({@linkcode joinDraft}): when `draft` holds nothing the
+ * user typed, being blank or just what words that came back before left
+ * there (`offered`, the cursor still at their end). Else the cursor stays
+ * where the user types, so that the keys pressed next go on with their
+ * words and not after the refused ones.
+ */
+export function cursorToEnd(draft: string, cursor: number, offered: Offered | undefined): boolean {
+  if (draft.trim() === "") return true;
+  return offered !== undefined && offered.draft === draft && offered.cursor === cursor &&
+    cursor === draft.length;
 }
 
 /** The refusal of a `hello` with an error `code` and `message`: about the name, the password, or else. */

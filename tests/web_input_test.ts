@@ -1,7 +1,7 @@
 /** Pure tests of the message box's drafts for each view (web/input.ts). */
 
 import assert from "node:assert/strict";
-import { Drafts, joinDraft } from "../web/input.ts";
+import { cursorToEnd, Drafts, joinDraft } from "../web/input.ts";
 
 Deno.test("Drafts.offer() keeps words for a view out of the box, after its draft if it has one", () => {
   const drafts = new Drafts();
@@ -26,4 +26,20 @@ Deno.test("joinDraft() puts words on a line of their own after a draft", () => {
   assert.equal(joinDraft("  \n", "hi"), "hi");
   assert.equal(joinDraft("one", "two"), "one\ntwo");
   assert.equal(joinDraft("one\ntwo\n\n", "three"), "one\ntwo\nthree");
+});
+
+Deno.test("cursorToEnd() leaves the cursor where the user types, else puts it after the words", () => {
+  // Nothing typed: to the end, to mend or send them.
+  assert.equal(cursorToEnd("", 0, undefined), true);
+  assert.equal(cursorToEnd(" \n", 2, undefined), true);
+  // Words typed: where the user types, at their end or not.
+  assert.equal(cursorToEnd("half typed", 10, undefined), false);
+  assert.equal(cursorToEnd("half typed", 4, undefined), false);
+  // Just what came back before, the cursor still at its end: to the end again.
+  assert.equal(cursorToEnd("lunch?", 6, { draft: "lunch?", cursor: 6 }), true);
+  // What came back after typed words, the cursor where the user typed: it stays there.
+  assert.equal(cursorToEnd("half\nlunch?", 4, { draft: "half\nlunch?", cursor: 4 }), false);
+  // Changed since, typed at the end or the cursor moved: the user's, it stays.
+  assert.equal(cursorToEnd("lunch? at", 9, { draft: "lunch?", cursor: 6 }), false);
+  assert.equal(cursorToEnd("lunch?", 2, { draft: "lunch?", cursor: 6 }), false);
 });

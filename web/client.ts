@@ -33,7 +33,7 @@ import { Alerts } from "./alerts.ts";
 import { safeFileUrl } from "./attachment.ts";
 import { bindComposerKeys, fitToText, showLength, TOUCH_MEDIA } from "./composer.ts";
 import { Connection, type ConnectionState, pageOrigin, socketUrl } from "./connection.ts";
-import { Drafts, type InputHistory, joinDraft } from "./input.ts";
+import { cursorToEnd, Drafts, type InputHistory, joinDraft, type Offered } from "./input.ts";
 import { Joining } from "./joining.ts";
 import { ViewLogs } from "./logs.ts";
 import { PageView } from "./page.ts";
@@ -96,6 +96,8 @@ export class WebClient {
   #quietWho = 0;
   #whoTimer: ReturnType<typeof setTimeout> | undefined;
   #outageNoted = false;
+  /** The message box and its caret once words the server refused last came back to it. */
+  #offered: Offered | undefined;
   /** The room the user just left, while the line that says so is drawn: it offers to join again. */
   #leaving: string | undefined;
   /** Why the server sent the page away for good (a kick, a ban), until the user joins again. */
@@ -705,15 +707,20 @@ export class WebClient {
    * while it holds that view's draft, else into the draft of the view they
    * were typed in. Words there already stay, the refused ones on a line of
    * their own after them: of several messages refused at once, none is lost,
-   * and they come back in the order typed, one multi-line draft. Up brings
-   * each line back as well, as it does every line sent.
+   * and they come back in the order typed, one multi-line draft. The caret
+   * stays where the user was typing, if they were; else it goes to the end.
+   * Up brings each line back as well, as it does every line sent.
    */
   #returned(text: string, view: string | undefined): void {
     if (view !== undefined && !this.#drafts.isFor(view)) return this.#drafts.offer(view, text);
     const input = this.#ui.input;
+    const { selectionStart, selectionEnd, selectionDirection } = input;
+    const toEnd = cursorToEnd(input.value, selectionStart, this.#offered);
     const kept = joinDraft(input.value, text);
     input.value = kept;
-    input.setSelectionRange(kept.length, kept.length);
+    if (toEnd) input.setSelectionRange(kept.length, kept.length);
+    else input.setSelectionRange(selectionStart, selectionEnd, selectionDirection);
+    this.#offered = { draft: kept, cursor: input.selectionStart };
     fitToText(input);
     this.#showLength();
   }

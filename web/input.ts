@@ -9,10 +9,11 @@
  */
 
 import { completions, type CompletionSources } from "../core/complete.ts";
-import { joinDraft } from "../core/effects.ts";
+import { cursorToEnd, joinDraft, type Offered } from "../core/effects.ts";
 import { nameKey } from "../core/names.ts";
 
-export { joinDraft };
+export { cursorToEnd, joinDraft };
+export type { Offered };
 
 /** The lines the user sent, walked with Up and Down like a shell's history. */
 export class InputHistory {

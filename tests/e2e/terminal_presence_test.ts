@@ -5,7 +5,8 @@
  * private message, her own keys telling the room she types (unless
  * `/typing off`), `/ignore` hiding bob across a restart, and going away by
  * herself after `--away-after`, and words to bob once he has left coming
- * back to her input line, all of them when several are refused at once.
+ * back to her input line, all of them when several are refused at once,
+ * her cursor staying where she types.
  * Every wait is for an event, with a timeout.
  */
 
@@ -264,23 +265,39 @@ testWith(
       );
       assert.equal(screen.cursor.x, "@bob> lunch?".length, screen.text);
       await alice.clearInput("@bob>");
-      // Two lines sent before the first is refused, then words typed and not sent, in one
-      // read: both refused lines come back, after what is typed, a line each in the order
-      // typed, one draft of several lines.
-      await alice.press("are you", "Enter", "still", "Enter", "half typed");
-      const draft = await alice.waitFor(
+      // Two lines sent before the first is refused, in one read: both come back, a line each
+      // in the order typed, one draft of several lines, the cursor at its end.
+      await alice.press("are you", "Enter", "still", "Enter");
+      const back2 = await alice.waitFor(
         (screen) =>
           countLines(screen, refused) === 3 && screen.cursorLine === "still" &&
-          screen.lines[screen.cursor.y - 1] === "are you" &&
-          screen.lines[screen.cursor.y - 2] === "@bob> half typed",
+          screen.lines[screen.cursor.y - 1] === "@bob> are you",
+        "both refused lines back on the input line",
+      );
+      assert.equal(back2.cursor.x, "still".length, back2.text);
+      await alice.clearInput("@bob>");
+      // The same, then words typed and not sent: the refused lines come back after what is
+      // typed, and the cursor stays where alice types, so that her next keys go on with her
+      // words and not after the refused ones.
+      await alice.press("lunch", "Enter", "at one?", "Enter", "half typed");
+      const draft = await alice.waitFor(
+        (screen) =>
+          countLines(screen, refused) === 5 && screen.cursorLine === "@bob> half typed" &&
+          screen.lines[screen.cursor.y + 1] === "lunch" &&
+          screen.lines[screen.cursor.y + 2] === "at one?",
         "both refused lines back on the input line, under what is typed there",
       );
-      assert.equal(draft.cursor.x, "still".length, draft.text);
+      assert.equal(draft.cursor.x, "@bob> half typed".length, draft.text);
+      await alice.press(" on");
+      await alice.waitFor(
+        (screen) => screen.cursorLine === "@bob> half typed on",
+        "the keys after the refusal going on with what alice typed",
+      );
       // Sent again where it was typed, once bob is back (welcomed), it reaches him: one
       // message of the three lines.
       await using back = await TestClient.join2(port, "bob");
       await alice.press("Enter");
-      await back.next("private", (frame) => frame.text === "half typed\nare you\nstill");
+      await back.next("private", (frame) => frame.text === "half typed on\nlunch\nat one?");
     });
   },
 );

@@ -6,7 +6,8 @@
  * which announce the view they show; a notification clicked shows its view;
  * someone written to privately who leaves the chat is told of there, and
  * words sent to them all the same come back to the message box, all of
- * them when several are refused at once; their leaving, told there and in
+ * them when several are refused at once, the caret staying where the user
+ * types; their leaving, told there and in
  * the room, is under the room's "new since you left" line.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients.
@@ -51,6 +52,11 @@ function dividers(page: Page): Locator {
 async function told(page: Page): Promise<string[]> {
   const texts = await logTexts(page, ".line.message, .line.private, .line.divider.unseen");
   return texts.map((text) => text.replace(/^\[\d\d:\d\d:\d\d\] /, ""));
+}
+
+/** Where the caret of the message box `input` is. */
+function caret(input: Locator): Promise<number> {
+  return input.evaluate((box: { selectionStart: number }) => box.selectionStart);
 }
 
 /** Waits until the header names view `id`. */
@@ -421,6 +427,30 @@ testWith(
       WAIT_MS,
       (value) => `all the refused words to come back to the box; it holds ${JSON.stringify(value)}`,
     );
+    // At their end is the caret, to mend or send them.
+    assert.equal(await caret(input), lines.join("\n").length);
+    await input.fill("");
+    // Sent, then words typed and not sent: the refused ones come back after them, and the
+    // caret stays where ann types, so that her next keys go on with her words.
+    await input.evaluate((box, lines) => {
+      for (const line of lines) {
+        box.value = line;
+        box.form!.requestSubmit();
+      }
+      box.value = "half typed";
+      box.setSelectionRange(box.value.length, box.value.length);
+    }, lines);
+    await log.locator(".line.error", { hasText: 'nobody called "bob" is here' }).nth(6).waitFor();
+    await waitFor(
+      () => input.inputValue(),
+      (value) => value === ["half typed", ...lines].join("\n"),
+      WAIT_MS,
+      (value) =>
+        `the refused words to come back after the typed ones; it holds ${JSON.stringify(value)}`,
+    );
+    assert.equal(await caret(input), "half typed".length);
+    await input.pressSequentially(" on");
+    assert.equal(await input.inputValue(), ["half typed on", ...lines].join("\n"));
     await input.fill("");
     await using _back = await TestClient.join2(port, "bob");
     await log.locator(".line.notice", { hasText: "bob joined #lobby" }).waitFor();
