@@ -137,9 +137,10 @@ export async function banner(
     lines.push(local ? "Only this machine can join:" : "Others on your network can join with:");
     for (const host of hosts) lines.push(`  ${joinCommand(host, port, tls)}`);
     if (webPort !== undefined) {
-      lines.push("or in a browser, on a phone too:");
+      // A phone is another machine: it reaches a server on loopback no more than a laptop does.
+      lines.push(local ? "or in a browser:" : "or in a browser, on a phone too:");
       for (const host of hosts) lines.push(`  ${webUrl(host, webPort, tls)}`);
-      lines.push(await qrCode(webUrl(hosts[0]!, webPort, tls), color));
+      if (!local) lines.push(await qrCode(webUrl(hosts[0]!, webPort, tls), color));
     }
     if (ircPort !== undefined) {
       lines.push("or from an IRC client (irssi, WeeChat, HexChat):");

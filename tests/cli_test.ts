@@ -606,6 +606,25 @@ Deno.test("chat serve --no-files serves the page, offers no files and refuses up
   assert.equal(outcome.code, 0, outcome.stderr);
 });
 
+Deno.test("chat serve on 127.0.0.1 offers its page to this machine, not to a phone", async () => {
+  await using server = new ChatProcess([...SERVE_LOCAL, "--web-port", "0", "--memory", "--no-irc"]);
+  await server.waitForStdout(/^Press Ctrl-C to stop\.$/m);
+  const lines = server.stdout.split("\n");
+  const at = lines.indexOf("Only this machine can join:");
+  assert.ok(at >= 0, server.stdout);
+  // A phone cannot reach this machine's loopback: no phone, and no QR code for it to scan.
+  assert.equal(lines[at + 2], "or in a browser:", server.stdout);
+  assert.match(lines[at + 3]!, /^ {2}http:\/\/127\.0\.0\.1:\d+\/$/, server.stdout);
+  assert.equal(
+    lines[at + 4],
+    "Use --host 0.0.0.0 to let others on the network join.",
+    server.stdout,
+  );
+  assert.doesNotMatch(server.stdout, /phone|█|▀|▄/);
+  const outcome = await server.stop("SIGTERM");
+  assert.equal(outcome.code, 0, outcome.stderr);
+});
+
 Deno.test("chat serve on a port in use reports it in one line and exits 1", async () => {
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = taken.addr.port;
