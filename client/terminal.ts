@@ -180,14 +180,18 @@ export class Terminal implements Disposable {
   readonly #resized = () => {
     // A window dragged to a new size is resized many times: its lines are drawn again once.
     if (this.#resizing === undefined && this.#drawn !== undefined) {
-      this.#resizing = { rows: this.#drawn.rows, height: this.#drawn.height };
+      this.#resizing = { rows: this.#drawn.rows, height: this.#drawn.height, drawn: false };
     }
     clearTimeout(this.#rewrapTimer);
     this.#rewrapTimer = setTimeout(() => this.#rewrap(), REWRAP_DELAY_MS);
     this.#onResize?.();
   };
-  /** The screen's height and the input line's before the size began to change. */
-  #resizing: { rows: number; height: number } | undefined;
+  /**
+   * The screen's height and the input line's before the size began to
+   * change, and whether anything was drawn since at another width than the
+   * printed lines were laid out at.
+   */
+  #resizing: { rows: number; height: number; drawn: boolean } | undefined;
   #rewrapTimer: ReturnType<typeof setTimeout> | undefined;
   /** The width the printed lines were laid out at, once there are some. */
   #laidColumns: number | undefined;
@@ -472,6 +476,7 @@ export class Terminal implements Disposable {
     }
     this.#erase();
     this.#write(text);
+    this.#drawnDuringResize(columns!);
     this.#printed.push({ draw, rows: screenRows(rows, columns!) });
     this.#laidColumns ??= columns;
     if (this.#printed.length > MAX_PRINTED) {
@@ -611,7 +616,10 @@ export class Terminal implements Disposable {
     const { columns, rows } = screenSize();
     if (this.#closed || this.#secret || this.#asking || !this.#prompted) return;
     if (before === undefined || this.#laidColumns === undefined) return;
-    if (this.#laidColumns === columns) return;
+    // Back at the width the lines were laid out at, they are as they were, unless some were
+    // drawn at a width passed through on the way: wrapped at it, or left behind by the
+    // terminal rewrapping the screen under them.
+    if (this.#laidColumns === columns && !before.drawn) return;
     // Until the client's lines fill the screen above the input line, what was there before the
     // client started may be above them: left as it was.
     const ours = this.#printed.reduce((rows, printed) => rows + printed.rows, 0);
@@ -638,6 +646,11 @@ export class Terminal implements Disposable {
     this.#draw(input);
   }
 
+  /** Notes a drawing at `columns` while the size changes, if the lines were laid out at another width. */
+  #drawnDuringResize(columns: number): void {
+    if (this.#resizing !== undefined && columns !== this.#laidColumns) this.#resizing.drawn = true;
+  }
+
   /** Draws `input` in place of what was drawn before, in one write. */
   #draw(input: Input): void {
     const { columns, rows } = screenSize();
@@ -646,6 +659,7 @@ export class Terminal implements Disposable {
       drawn !== undefined && drawn.prompt === input.prompt && drawn.line === input.line &&
       drawn.cursor === input.cursor && drawn.columns === columns && drawn.rows === rows
     ) return;
+    this.#drawnDuringResize(columns);
     const text = input.prompt + input.line;
     const at = layout(text, input.prompt.length + input.cursor, columns);
     const total = Math.max(at.end.row, at.cursor.row) + 1;

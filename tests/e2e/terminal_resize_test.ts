@@ -3,7 +3,8 @@
  * changes: the real `chat join` in tmux, resized as a person drags the
  * window's edge, against a real server. A message stays a line wrapped at its
  * spaces and indented under its words, as if it had arrived at the new width,
- * and the draft being typed stays as it was.
+ * and the draft being typed stays as it was, also when a line arrived while
+ * the terminal was narrower for a moment and it is back at its width.
  */
 
 import assert from "node:assert/strict";
@@ -230,6 +231,45 @@ testWith(
       assert.match(screen.lines[0]!, last, screen.text);
       const history = await scrollback(tmux, alice.session);
       assert.deepEqual(notesIn(history, 9), Array(9).fill(1), history);
+    } finally {
+      await tmux.kill();
+    }
+  },
+);
+
+testWith(
+  ["tmux"],
+  "chat join: a line that arrives while the terminal is narrower for a moment is wrapped again at the width it comes back to",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const tmux = new Tmux("resize-back");
+    try {
+      const alice = await TerminalUser.join(tmux, "alice", server.addr.port, {
+        width: 100,
+        height: 10,
+      });
+      await using bob = await TestClient.join(server.addr.port, "bob");
+      // Enough said to fill the screen: all it shows is the client's.
+      for (let i = 1; i <= 10; i++) await bob.say(`line ${i}`);
+      await alice.waitForLine(new RegExp(`^${TODAY_STAMP} bob: line 10$`));
+      await alice.type("half typed");
+      // A window dragged narrower and back, or a pane split and closed again: the line that
+      // arrives meanwhile is printed wrapped at 40 columns, and the width is back at 100
+      // before the client has drawn its lines again.
+      await tmux.resize(alice.session, 40);
+      await bob.say(LONG);
+      const said = new RegExp(`^${TODAY_STAMP} bob: the build`);
+      await alice.waitForLine(said);
+      await tmux.resize(alice.session, 100);
+      const screen = await alice.waitFor(
+        (screen) =>
+          rowsOf(screen, said).length === 1 && screen.cursorLine === "#lobby> half typed" &&
+          screen.cursor.x === 18,
+        "the line on one row at 100 columns, above the draft",
+      );
+      assert.equal(screen.lines.filter((line) => line.startsWith("#lobby>")).length, 1);
+      const history = await scrollback(tmux, alice.session);
+      assert.equal(history.split("\n").filter((row) => said.test(row)).length, 1, history);
     } finally {
       await tmux.kill();
     }
