@@ -69,16 +69,23 @@ export function typingText(names: readonly string[]): string {
   return `${names.length} people are typing…`;
 }
 
-/** When a client tells the server its user is typing: at most every {@linkcode TYPING_SEND_MS}. */
+/**
+ * When a client tells the server its user is typing: at most every
+ * {@linkcode TYPING_SEND_MS} in one place, and at once in another, where
+ * nobody was told yet.
+ */
 export class TypingSender {
   #last = -Infinity;
+  #where: string | undefined;
   /** Whether the user lets others see them typing (`/typing on|off`). */
   on = true;
 
-  /** Whether to send `typing` for a keystroke at `now`. */
-  keystroke(now: number): boolean {
-    if (!this.on || now - this.#last < TYPING_SEND_MS) return false;
+  /** Whether to send `typing` for a keystroke at `now` in `where` (a room, `@name`). */
+  keystroke(now: number, where = ""): boolean {
+    if (!this.on) return false;
+    if (where === this.#where && now - this.#last < TYPING_SEND_MS) return false;
     this.#last = now;
+    this.#where = where;
     return true;
   }
 

@@ -131,7 +131,8 @@ export class Presence {
 
   /** The `typing` to send for a keystroke at `now` in `place`, if it is time to send one. */
   keystroke(now: number, place: TypingPlace): ClientFrame | undefined {
-    if (!this.#sender.keystroke(now)) return undefined;
+    const where = "room" in place ? place.room : `@${nameKey(place.to)}`;
+    if (!this.#sender.keystroke(now, where)) return undefined;
     return { type: "typing", ...place };
   }
 

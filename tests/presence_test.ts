@@ -43,6 +43,17 @@ Deno.test("TypingSender tells at most every few seconds, and never when off", ()
   assert.equal(sender.keystroke(60_000), false);
 });
 
+Deno.test("TypingSender tells another room at once, and the first again after the wait", () => {
+  const sender = new TypingSender();
+  assert.equal(sender.keystroke(0, "#music"), true);
+  assert.equal(sender.keystroke(1000, "#music"), false);
+  assert.equal(sender.keystroke(1500, "#lobby"), true, "#lobby was not told yet");
+  assert.equal(sender.keystroke(2000, "#lobby"), false);
+  assert.equal(sender.keystroke(2500, "@bob"), true);
+  assert.equal(sender.keystroke(1500 + TYPING_SEND_MS, "@bob"), false);
+  assert.equal(sender.keystroke(2500 + TYPING_SEND_MS, "@bob"), true);
+});
+
 Deno.test("IdleWatch goes away after the idle time, and back at input; a manual away stays", () => {
   const idle = new IdleWatch(60_000, 0);
   assert.equal(idle.tick(59_999), undefined);
