@@ -98,13 +98,27 @@ export function show(lines: Line[], view?: string): Effect {
   return view === undefined ? { type: "show", lines } : { type: "show", lines, view };
 }
 
+/** What says to whom a line goes: `/msg bob ` of `/msg bob hi`, with its aliases. */
+const ADDRESSED = /^\/(msg|m|tell)\s+(\S+)\s+/i;
+
+/** Whom `line` is a private message to, folded, if it is one: `bob` for `/MSG Bob hi`. */
+function addressee(line: string): string | undefined {
+  return ADDRESSED.exec(line)?.[2]?.toLowerCase();
+}
+
 /**
  * `draft` with `text` added on a line of its own after it (`text` alone when
  * `draft` is blank): a multi-line draft, sent as one message of many lines.
  * Where the words of a `returned` effect go, on the page and in the terminal.
+ * Words of a `/msg` to the person the draft's `/msg` is for come without
+ * their `/msg bob`: the draft goes to bob as one message of all of them, not
+ * with `/msg bob` as words in it.
  */
 export function joinDraft(draft: string, text: string): string {
-  return draft.trim() === "" ? text : `${draft.replace(/\n+$/, "")}\n${text}`;
+  if (draft.trim() === "") return text;
+  const to = addressee(draft);
+  const words = to !== undefined && addressee(text) === to ? text.replace(ADDRESSED, "") : text;
+  return `${draft.replace(/\n+$/, "")}\n${words}`;
 }
 
 /** The input's draft and cursor (an index into it) once words that came back were put there. */

@@ -25,6 +25,14 @@ Deno.test("joinDraft() puts words on a line of their own after a draft", () => {
   assert.equal(joinDraft("", "hi"), "hi");
   assert.equal(joinDraft("  \n", "hi"), "hi");
   assert.equal(joinDraft("one", "two"), "one\ntwo");
+  // Several private messages refused at once make one to the same person, not "/msg" as words.
+  assert.equal(
+    joinDraft("/msg bob are you", "/msg Bob still there?"),
+    "/msg bob are you\nstill there?",
+  );
+  assert.equal(joinDraft("/tell bob one", "/m BOB two"), "/tell bob one\ntwo");
+  assert.equal(joinDraft("/msg bob one", "/msg carol two"), "/msg bob one\n/msg carol two");
+  assert.equal(joinDraft("hi all", "/msg bob two"), "hi all\n/msg bob two");
   assert.equal(joinDraft("one\ntwo\n\n", "three"), "one\ntwo\nthree");
 });
 
