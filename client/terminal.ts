@@ -608,7 +608,9 @@ export class Terminal implements Disposable {
    * was last cleared (Ctrl-L) goes into the scrollback, off the screen.
    * Nothing is drawn again until what was printed fills the screen, which
    * may show what was there before the client started; after that, that is
-   * cleared with the rest.
+   * cleared with the rest. After Ctrl-L on a screen the client's lines never
+   * filled, the lines since are drawn again over the screen alone, and the
+   * scrollback is left as it is.
    */
   #rewrap(): void {
     const before = this.#resizing;
@@ -623,22 +625,33 @@ export class Terminal implements Disposable {
     // Until the client's lines fill the screen above the input line, what was there before the
     // client started may be above them: left as it was.
     const ours = this.#printed.reduce((rows, printed) => rows + printed.rows, 0);
-    if (ours < before.rows - before.height && !this.#ownScreen) return;
+    const filled = ours >= before.rows - before.height;
+    if (!filled && !this.#ownScreen) return;
     const input = { prompt: this.#rl.getPrompt(), line: this.#rl.line, cursor: this.#rl.cursor };
+    // Each row cleared before it is written: clearing after a full row would take its last column.
     const drawRows = (printed: Printed) => {
       const lines = printed.draw(columns);
       printed.rows = screenRows(lines, columns);
-      return lines.map((line) => `${line}\r\n`).join("");
+      return lines.map((line) => `\x1b[K${line}\r\n`).join("");
     };
-    // Home, clear the screen, then the scrollback (a terminal may keep the screen cleared there).
-    let out = "\x1b[H\x1b[2J\x1b[3J";
-    if (this.#cleared > 0) {
-      out += this.#printed.slice(0, this.#cleared).map(drawRows).join("");
-      // Scrolled off the screen by as many line breaks as it has rows but one, however many they
-      // are: the screen is left empty, as Ctrl-L left it.
-      out += `${"\n".repeat(rows - 1)}\x1b[H`;
+    let out: string;
+    if (filled) {
+      // Home, clear the screen, then the scrollback (a terminal may keep the screen cleared there).
+      out = "\x1b[H\x1b[2J\x1b[3J";
+      if (this.#cleared > 0) {
+        out += this.#printed.slice(0, this.#cleared).map(drawRows).join("");
+        // Scrolled off the screen by as many line breaks as it has rows but one, however many
+        // they are: the screen is left empty, as Ctrl-L left it.
+        out += `${"\n".repeat(rows - 1)}\x1b[H`;
+      }
+      out += this.#printed.slice(this.#cleared).map(drawRows).join("");
+    } else {
+      // Cleared by Ctrl-L before the client's lines ever filled the screen: none of them went
+      // into the scrollback by scrolling, and what the shell showed before is kept there. The
+      // lines since are drawn again over the screen, row by row from its top, without erasing the
+      // whole screen at once, which some terminals (tmux) copy into the scrollback.
+      out = `\x1b[H${this.#printed.slice(this.#cleared).map(drawRows).join("")}\x1b[J`;
     }
-    out += this.#printed.slice(this.#cleared).map(drawRows).join("");
     this.#write(out);
     this.#ownScreen = true;
     this.#laidColumns = columns;

@@ -200,6 +200,56 @@ testWith(
 
 testWith(
   ["tmux"],
+  "chat join: a resize after Ctrl-L, its lines never having filled the screen, keeps the shell's",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const tmux = new Tmux("resize-cleared-early");
+    try {
+      // More than the screen holds: the first of them are in the scrollback before chat join starts.
+      const command = `seq -f 'earlier output %g' 1 30; ${
+        joinCommand(server.addr.port, "--name", "alice")
+      }`;
+      await tmux.newSession("alice", `sh -c ${shellQuote(command)}`, {
+        cwd: ROOT,
+        width: 40,
+        height: 10,
+      });
+      const alice = new TerminalUser(tmux, "alice");
+      await alice.waitFor((screen) => screen.cursorLine === "#lobby>", "the input line");
+      await alice.press("C-l");
+      await alice.waitFor(
+        (screen) => screen.lines[0] === "#lobby>" && screen.cursor.y === 0,
+        "a cleared screen",
+      );
+      await using bob = await TestClient.join(server.addr.port, "bob");
+      await bob.say("the build is green again, ship it");
+      const said = new RegExp(`^${TODAY_STAMP} bob: the build is green again, ship it$`);
+      await alice.waitFor(
+        (screen) => rowsOf(screen, new RegExp(`^${TODAY_STAMP} bob: `)).length === 2,
+        "bob's line on two rows at 40 columns",
+      );
+      await tmux.resize(alice.session, 70);
+      await alice.waitFor(
+        (screen) => screen.lines.some((line) => said.test(line)),
+        "bob's line on one row at 70 columns",
+      );
+      const history = await scrollback(tmux, alice.session);
+      for (const n of [1, 30]) {
+        assert.ok(
+          history.includes(`earlier output ${n}\n`),
+          `"earlier output ${n}" is gone:\n${history}`,
+        );
+      }
+      // Drawn again in place, not once more below a copy.
+      assert.equal(history.split("\n").filter((row) => row.includes("bob: the build")).length, 1);
+    } finally {
+      await tmux.kill();
+    }
+  },
+);
+
+testWith(
+  ["tmux"],
   "chat join: a resize after Ctrl-L keeps what it cleared in the scrollback, off the screen",
   async () => {
     await using server = await startServer({ hostname: LOOPBACK, port: 0 });
