@@ -237,6 +237,15 @@ Deno.test("startServer() answers only requests for its own names, so DNS rebindi
       assert.equal(socket.status, 101, `${host}: ${socket.head}`);
     }
   });
+
+  await t.step("a name written whole, with its final dot, is the same name", async () => {
+    for (const host of [`localhost.:${port}`, `chat.lan.:${port}`]) {
+      await using socket = await RawWebSocket.open(port, { host, origin: `http://${host}` });
+      assert.equal(socket.status, 101, `${host}: ${socket.head}`);
+    }
+    await using socket = await RawWebSocket.open(port, { host: `evil.example.:${port}` });
+    assert.equal(socket.status, 403, socket.head);
+  });
 });
 
 Deno.test("startServer() counts HTTP connections against its limits and closes idle ones", async (t) => {

@@ -10,12 +10,15 @@
 /** How long the list of this machine's addresses is trusted before it is read again. */
 const ADDRESSES_MS = 10_000;
 
-/** The host name of a `Host` header value (`name:port`, `[v6]:port`), lowercased. */
+/**
+ * The host name of a `Host` header value (`name:port`, `[v6]:port`),
+ * lowercased, without the final dot of a name written whole (`localhost.`).
+ */
 function hostOf(host: string): string | undefined {
   const parsed = URL.parse(`http://${host}`);
   if (parsed === null || parsed.username !== "" || parsed.pathname !== "/") return undefined;
   const name = parsed.hostname;
-  return name.startsWith("[") ? name.slice(1, -1) : name;
+  return name.startsWith("[") ? name.slice(1, -1) : name.replace(/\.$/, "");
 }
 
 /** The host names this server answers to: its addresses and names, and those given. */
