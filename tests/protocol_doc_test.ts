@@ -36,6 +36,8 @@ import {
   parseQuery,
 } from "../discovery/beacon.ts";
 import { startServer } from "../server.ts";
+import { parseOpFile } from "../server/hub/moderation.ts";
+import { clientFrom } from "./_from_address.ts";
 import { LOOPBACK, TestClient } from "./_test_utils.ts";
 
 const DOC = await Deno.readTextFile(new URL("../docs/PROTOCOL.md", import.meta.url));
@@ -889,4 +891,46 @@ Deno.test("PROTOCOL.md's hello of version 2, played against a real server, gets 
   await alice.sync();
   assert.equal(alice.frames.length, heard + 1, JSON.stringify(alice.frames));
   assert.deepEqual(likeness.problems, []);
+});
+
+Deno.test("PROTOCOL.md's row of `bans` says what the server answers, count first", async () => {
+  const row = DOC.split("\n").find((line) => line.startsWith("| `bans`   |"));
+  assert.ok(row, "the Operators table has a row for bans");
+  await using server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    operators: parseOpFile("ann s3cret\n"),
+  });
+  const port = server.addr.port;
+  await using ann = await TestClient.join(port, "ann");
+  await ann.say("/oper s3cret");
+  await ann.next("notice");
+  const answer = async () => {
+    await ann.send({ type: "bans" });
+    await ann.sync();
+    return ann.all("info").slice(-3).map((frame) => frame.text);
+  };
+  assert.equal((await answer()).at(-1), "No bans");
+  assert.ok(row.includes("`No bans`"), row);
+  await using eve = await clientFrom(port, "127.0.0.7");
+  await eve.send({ type: "hello", version: 1, name: "eve" });
+  await eve.next("room");
+  await using mal = await clientFrom(port, "127.0.0.8");
+  await mal.send({ type: "hello", version: 1, name: "mal" });
+  await mal.next("room");
+  await ann.send({ type: "ban", target: "eve", duration: 7200, reason: "flooding" });
+  await ann.send({ type: "ban", target: "mal" });
+  const [count, ...each] = await answer();
+  assert.equal(count, "2 bans:");
+  assert.ok(row.includes("`2 bans:`"), row);
+  // Each ban is told as the row's example is, on a line of its own indented by two spaces.
+  const shown = /^\S+ \(\S+\), by \S+, (.+ left|until lifted)(: .+)?$/;
+  const example = row.match(/one `info` each, indented by two spaces \(`([^`]+)`\)/);
+  assert.ok(example, row);
+  assert.match(example[1]!, shown);
+  assert.equal(each.length, 2);
+  for (const line of each) {
+    assert.ok(line.startsWith("  "), JSON.stringify(line));
+    assert.match(line.slice(2), shown);
+  }
 });
