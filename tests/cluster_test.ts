@@ -563,6 +563,27 @@ testWithNats(
   },
 );
 
+testWithNats("a tls:// URL is never reached without TLS, even when NATS offers none", async () => {
+  await using nats = await NatsServer.start();
+  const plain = await runChat([
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--no-web",
+    "--no-irc",
+    "--no-announce",
+    "--cluster",
+    `tls://localhost:${nats.port}`,
+  ]);
+  assert.equal(plain.code, 1, plain.stdout);
+  assert.match(
+    assertOneErrorLine(plain, "tls:// to a NATS without TLS"),
+    /^chat: cannot join the cluster at tls:\/\/localhost:\d+: .*tls/i,
+  );
+});
+
 testWithNats(
   "a server reaches a NATS that asks for a password or a credentials file, or speaks TLS with a certificate of its own",
   async () => {

@@ -184,7 +184,13 @@ export class NatsCluster implements Cluster {
       ...auth,
       ...(options.user === undefined ? {} : { user: options.user, pass: options.pass ?? "" }),
       ...(options.token === undefined ? {} : { token: options.token }),
-      ...(options.caFile === undefined ? {} : { tls: { caFile: options.caFile } }),
+      // The client takes a tls:// URL for a plain one if NATS offers no TLS: asking
+      // for TLS outright makes such a NATS a refusal, never a link in the clear.
+      ...(options.caFile !== undefined
+        ? { tls: { caFile: options.caFile } }
+        : options.urls.some((url) => url.startsWith("tls://"))
+        ? { tls: {} }
+        : {}),
     });
     try {
       const jsm = await jetstreamManager(nc);
