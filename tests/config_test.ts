@@ -11,6 +11,7 @@ import {
   SETTINGS,
 } from "../server/config.ts";
 import { fitConnections, RESERVED_DESCRIPTORS } from "../server/descriptors.ts";
+import { parseClusterUrls } from "../cli/serve.ts";
 
 Deno.test("SETTINGS gives every number a default within its bounds", () => {
   for (const [name, setting] of Object.entries(SETTINGS)) {
@@ -121,6 +122,13 @@ Deno.test("README lists every flag of chat serve", async () => {
   for (const [, setting] of flagSettings()) {
     assert.ok(table.includes(`\`--${setting.flag}`), `README does not list --${setting.flag}`);
   }
+});
+
+Deno.test("every NATS URL README shows for --cluster is one chat serve takes", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const urls = [...readme.matchAll(/(?:nats|tls):\/\/[^\s`,]+/g)].map(([url]) => url);
+  assert.ok(urls.some((url) => url.startsWith("tls://")), "README shows a tls:// URL");
+  for (const url of urls) assert.doesNotThrow(() => parseClusterUrls(url), url);
 });
 
 Deno.test("fitConnections() lowers the connection limit to what the open-file limit holds", () => {
