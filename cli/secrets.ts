@@ -128,3 +128,45 @@ export async function readServerTls(
   }
   return { cert: certText, key: keyText };
 }
+
+/** What `--cluster-creds` and `--cluster-ca` hold, read once at start. */
+export interface ClusterSecrets {
+  /** The NATS credentials file's bytes. */
+  creds?: Uint8Array;
+  /** The CA certificate (PEM). */
+  ca?: string;
+}
+
+/**
+ * Reads `--cluster-creds` and `--cluster-ca`, checking that the first holds
+ * a NATS user seed and the second a certificate: otherwise the NATS client
+ * would fail later with a reason that names neither file.
+ */
+export async function readClusterSecrets(
+  creds: string | undefined,
+  ca: string | undefined,
+): Promise<ClusterSecrets> {
+  const secrets: ClusterSecrets = {};
+  if (creds !== undefined) {
+    const text = await readText(creds, "credentials file");
+    if (!text.includes("-----BEGIN USER NKEY SEED-----")) {
+      throw new SecretError(
+        `credentials file ${quote(creds)} holds no NATS user seed: give the .creds file NATS made`,
+      );
+    }
+    secrets.creds = new TextEncoder().encode(text);
+  }
+  if (ca !== undefined) {
+    const text = await readPem(ca, "CA certificate");
+    if (!CERTIFICATE.test(text)) {
+      const what = holds(text);
+      throw new SecretError(
+        `CA certificate ${quote(ca)} holds no certificate${
+          what === undefined ? "" : `: it is ${what}`
+        }`,
+      );
+    }
+    secrets.ca = text;
+  }
+  return secrets;
+}

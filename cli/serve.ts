@@ -25,7 +25,13 @@ import { connectionsThatFit } from "../server/descriptors.ts";
 import { DEFAULT_IRC_TLS_PORT } from "../server/irc/transport.ts";
 import { isHostLike, parseOptions, quote, UsageError } from "./args.ts";
 import { defaultDataDir, openHistory, parseRetention } from "./history.ts";
-import { readOpFile, readPassword, readServerTls, SecretError } from "./secrets.ts";
+import {
+  readClusterSecrets,
+  readOpFile,
+  readPassword,
+  readServerTls,
+  SecretError,
+} from "./secrets.ts";
 import { StopSignals } from "./signals.ts";
 import type { HostConsole } from "../server/hub/console.ts";
 import type { Cluster } from "../server/hub/cluster.ts";
@@ -293,11 +299,18 @@ export async function serveCommand(
   if (signals.received !== undefined) return stoppedStarting(signals.received);
   let cluster: Cluster | undefined;
   if (clusterAt !== undefined) {
+    let secrets;
+    try {
+      secrets = await readClusterSecrets(values["cluster-creds"], values["cluster-ca"]);
+    } catch (error) {
+      if (!(error instanceof SecretError)) throw error;
+      console.error(`chat: ${error.message}`);
+      return 1;
+    }
     const { NatsCluster } = await import("../server/cluster/nats.ts");
     const connecting = NatsCluster.connect({
       ...clusterAt,
-      credsFile: values["cluster-creds"],
-      caFile: values["cluster-ca"],
+      ...secrets,
       name: serverName,
       maxAgeMs: retention.maxAgeMs,
       maxMessages: retention.maxCount,

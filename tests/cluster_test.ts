@@ -584,6 +584,52 @@ testWithNats("a tls:// URL is never reached without TLS, even when NATS offers n
   );
 });
 
+testWithNats("a --cluster-creds or --cluster-ca that cannot be used is named", async () => {
+  await using nats = await NatsServer.start();
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/key.pem`, "-----BEGIN PRIVATE KEY-----\nAAAA\n");
+    await Deno.writeTextFile(`${dir}/notes.txt`, "not credentials\n");
+    const cases: [string[], RegExp][] = [
+      [
+        ["--cluster-creds", `${dir}/missing.creds`],
+        /cannot read credentials file ".*missing\.creds": no such file$/,
+      ],
+      [
+        ["--cluster-creds", `${dir}/notes.txt`],
+        /credentials file ".*notes\.txt" holds no NATS user seed/,
+      ],
+      [
+        ["--cluster-ca", `${dir}/missing.pem`],
+        /cannot read CA certificate ".*missing\.pem": no such file$/,
+      ],
+      [
+        ["--cluster-ca", `${dir}/key.pem`],
+        /CA certificate ".*key\.pem" holds no certificate: it is a private key$/,
+      ],
+    ];
+    for (const [flags, expected] of cases) {
+      const outcome = await runChat([
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--no-web",
+        "--no-irc",
+        "--no-announce",
+        "--cluster",
+        nats.url,
+        ...flags,
+      ]);
+      assert.equal(outcome.code, 1, flags.join(" "));
+      assert.match(assertOneErrorLine(outcome, flags.join(" ")), expected);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 testWithNats(
   "a server reaches a NATS that asks for a password or a credentials file, or speaks TLS with a certificate of its own",
   async () => {

@@ -85,10 +85,10 @@ export interface NatsClusterOptions {
   readonly pass?: string | undefined;
   /** Token NATS asks for. */
   readonly token?: string | undefined;
-  /** A NATS credentials file (`.creds`). */
-  readonly credsFile?: string | undefined;
+  /** What a NATS credentials file (`.creds`) holds. */
+  readonly creds?: Uint8Array | undefined;
   /** CA certificate (PEM) to check NATS's TLS certificate with. */
-  readonly caFile?: string | undefined;
+  readonly ca?: string | undefined;
   /** This server's name, shown by NATS's monitoring. */
   readonly name: string;
   /** Keep messages this many ms at most. @default {forever} */
@@ -169,9 +169,9 @@ export class NatsCluster implements Cluster {
 
   /** Connects to NATS and makes the stream and the bucket if they are not there yet. */
   static async connect(options: NatsClusterOptions): Promise<NatsCluster> {
-    const auth = options.credsFile === undefined
+    const auth = options.creds === undefined
       ? {}
-      : { authenticator: credsAuthenticator(await Deno.readFile(options.credsFile)) };
+      : { authenticator: credsAuthenticator(options.creds) };
     const nc = await connect({
       servers: [...options.urls],
       name: options.name,
@@ -186,8 +186,8 @@ export class NatsCluster implements Cluster {
       ...(options.token === undefined ? {} : { token: options.token }),
       // The client takes a tls:// URL for a plain one if NATS offers no TLS: asking
       // for TLS outright makes such a NATS a refusal, never a link in the clear.
-      ...(options.caFile !== undefined
-        ? { tls: { caFile: options.caFile } }
+      ...(options.ca !== undefined
+        ? { tls: { ca: options.ca } }
         : options.urls.some((url) => url.startsWith("tls://"))
         ? { tls: {} }
         : {}),
