@@ -47,8 +47,12 @@ export function transferEffects(command: TransferCommand, place: TransferPlace):
     return [show([errorLine(`Cannot get ${JSON.stringify(target)}: ${GET_WHAT}`)])];
   }
   const file = place.shelf.get(Number(target));
-  if (file === undefined || place.shelf.place === undefined) {
+  if (file === undefined) {
     return [show([errorLine(`Cannot get file ${Number(target)}: ${noSuchNumber(place.shelf)}`)])];
+  }
+  // A file shared through another server of a cluster, on one that takes none.
+  if (place.shelf.place === undefined) {
+    return [show([errorLine(`Cannot get file ${Number(target)}: ${TAKES_NO_FILES}`)])];
   }
   return [{ type: "download", file }];
 }

@@ -255,6 +255,30 @@ Deno.test("Conversation with transfers, on a server that takes no files: /help s
   ]);
 });
 
+Deno.test("Conversation with transfers, on a server that takes no files: /get N says so", () => {
+  const chat = new Conversation({ transfers: true });
+  chat.hello("ann", 0);
+  chat.receive(
+    { type: "welcome", version: 2, server: "chat", name: "ann", rooms: ["#lobby"] },
+    0,
+  );
+  // Shared through another server of a cluster, which takes files.
+  const file: FileRef = {
+    id: "a".repeat(64),
+    name: "notes.txt",
+    size: 18,
+    type: "text/plain",
+    url: `/files/${"a".repeat(64)}/notes.txt`,
+  };
+  chat.receive(
+    { type: "message", id: 1, ts: 0, room: "#lobby", from: "bob", text: "notes.txt", file },
+    0,
+  );
+  assert.deepEqual(shown(chat.type("/get 1", 0)), [
+    "!! Cannot get file 1: this server takes no files",
+  ]);
+});
+
 Deno.test("Conversation without transfers: /send and /get are the server's to answer", () => {
   const chat = withFile();
   assert.ok(!chat.localCommands.includes("send"));
