@@ -12,9 +12,10 @@
  * Each run starts a reader process pinned to CPU 0 that opens `--sockets`
  * connections to this process and reads all it is sent. This process, pinned
  * to CPU 1, then writes `--size` bytes to every socket, `--rounds` times, 4 ms
- * apart as the chat server's flushes, and divides its own CPU time over the
- * writes. The two ways alternate run by run, so the machine's drift falls on
- * both.
+ * apart as the chat server's flushes, and divides its own CPU time, until
+ * the last write is done, over the writes: a `Deno.Conn` write not awaited
+ * is still to be made when its round ends. The two ways alternate run by
+ * run, so the machine's drift falls on both.
  *
  * @module
  */
@@ -43,7 +44,8 @@ interface Cost {
 
 /** A socket of either kind that can be written to without waiting. */
 interface Writer {
-  write(bytes: Uint8Array): void;
+  /** Writes `bytes`, calling `done` once they are handed to the kernel. */
+  write(bytes: Uint8Array, done: () => void): void;
   close(): void;
 }
 
@@ -60,7 +62,7 @@ function accept(way: Way, total: number): { port: Promise<number>; ready: Promis
       socket.setNoDelay(true);
       socket.on("data", () => {});
       socket.on("error", () => {});
-      add({ write: (bytes) => socket.write(bytes), close: () => socket.destroy() });
+      add({ write: (bytes, done) => socket.write(bytes, done), close: () => socket.destroy() });
     });
     const port = new Promise<number>((resolve) =>
       server.listen({ host: "127.0.0.1", port: 0 }, () => {
@@ -81,7 +83,7 @@ function accept(way: Way, total: number): { port: Promise<number>; ready: Promis
         }
       })();
       add({
-        write: (bytes) => void conn.write(bytes).catch(() => {}),
+        write: (bytes, done) => void conn.write(bytes).then(done, done),
         close: () => conn.close(),
       });
       // Leaving the loop closes the listener.
@@ -126,14 +128,21 @@ async function measure(way: Way, sockets: number, rounds: number, size: number):
     // Let the reader settle before counting.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const payload = new Uint8Array(size).fill(0x61);
+    const writes = sockets * rounds;
+    // Counted until the last write is done: a write still waiting costs what it costs later.
+    let done = 0;
+    const allDone = Promise.withResolvers<void>();
+    const count = () => {
+      if (++done === writes) allDone.resolve();
+    };
     const before = process.cpuUsage();
     for (let round = 0; round < rounds; round++) {
-      for (const writer of writers) writer.write(payload);
+      for (const writer of writers) writer.write(payload, count);
       await new Promise((resolve) => setTimeout(resolve, 4));
     }
+    await allDone.promise;
     const spent = process.cpuUsage(before);
     for (const writer of writers) writer.close();
-    const writes = sockets * rounds;
     return { user: spent.user / writes, system: spent.system / writes };
   } finally {
     await kill(reader);
