@@ -54,7 +54,7 @@ Deno.test("Roster meets a server once, tells it who is here, and asks for its pe
   it.alive({ server: "a", address: "10.0.0.1:5002", web: "http://10.0.0.1:5003/", told: 0 });
   it.alive({ server: "a", address: "10.0.0.1:5002", told: 0 });
   assert.deepEqual(events.filter((event) => event.startsWith("log")), [
-    "log Another server joined the cluster (a)",
+    "log Another server joined the cluster (10.0.0.1:5002)",
   ]);
   assert.deepEqual(published.map(([subject]) => subject), ["chat.snapshot", "chat.resync"]);
   assert.deepEqual(it.servers(), ["10.0.0.1:5002"]);
@@ -134,6 +134,11 @@ Deno.test("Roster takes a silent server for gone with its people, unless this on
   assert.equal(people.byKey("cyd"), undefined);
   assert.deepEqual(gone, [["a", ["cyd"]]]);
   assert.ok(events.includes("left cyd #ops its server stopped answering"), events.join("\n"));
+  // Named the same way coming and going: its address unknown here, by its id.
+  assert.deepEqual(events.filter((event) => event.startsWith("log")), [
+    "log Another server joined the cluster (a)",
+    "log A server left the cluster (a)",
+  ]);
 });
 
 Deno.test("Roster replaces a server's people with its snapshot", () => {

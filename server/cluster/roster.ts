@@ -163,7 +163,7 @@ export class Roster {
     if (alive.server === this.#id) return;
     if (alive.gone) return this.#gone(alive.server, "its server stopped");
     const known = this.#peers.get(alive.server);
-    const peer = known ?? this.#meet(alive.server);
+    const peer = known ?? this.#meet(alive.server, alive.address);
     const moved = known === undefined || peer.address !== alive.address || peer.web !== alive.web;
     peer.address = alive.address;
     peer.web = alive.web;
@@ -175,11 +175,15 @@ export class Roster {
     }
   }
 
-  /** Takes in a server heard of for the first time: each tells the other who is connected. */
-  #meet(server: string): Peer {
+  /**
+   * Takes in a server heard of for the first time, at `address` if its
+   * heartbeat said it: each tells the other who is connected.
+   */
+  #meet(server: string, address?: string): Peer {
     const peer: Peer = { address: undefined, web: undefined, told: 0, heard: this.#now() };
     this.#peers.set(server, peer);
-    this.#log(`Another server joined the cluster (${server})`);
+    // Named as when it leaves: by its address where known, else by its id.
+    this.#log(`Another server joined the cluster (${address ?? server})`);
     this.sendSnapshot();
     this.#publish("chat.resync", { of: server });
     return peer;
@@ -190,7 +194,7 @@ export class Roster {
     const peer = this.#peers.get(server);
     if (peer === undefined) return;
     this.#peers.delete(server);
-    this.#log(`A server left the cluster${peer.address ? ` (${peer.address})` : ""}`);
+    this.#log(`A server left the cluster (${peer.address ?? server})`);
     this.#options.events()?.servers(this.servers(), this.webServers());
     const people = this.#people.of(server);
     for (const person of people) this.#forget(person, reason);
