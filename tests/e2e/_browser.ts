@@ -20,6 +20,7 @@ import {
   type Page,
 } from "./_playwright.ts";
 import { ROOT, waitFor } from "./_tmux.ts";
+import { type ChatServer, type ServerOptions, startServer } from "../../server.ts";
 
 /** Where the tests expect Chromium: Debian's `chromium` package. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -148,6 +149,13 @@ export class ChatBrowser implements AsyncDisposable {
     return page;
   }
 
+  /** Opens `url` like {@linkcode ChatBrowser.open} and joins there as `name` (see {@linkcode joinAs}). */
+  async openAs(url: string, name: string): Promise<Page> {
+    const page = await this.open(url);
+    await joinAs(page, name);
+    return page;
+  }
+
   /** Problems other than those matching one of `expected`. */
   unexpectedProblems(expected: readonly RegExp[] = []): string[] {
     return this.problems.filter((problem) => !expected.some((pattern) => pattern.test(problem)));
@@ -172,6 +180,22 @@ export class ChatBrowser implements AsyncDisposable {
       await release();
     }
   }
+}
+
+/**
+ * Starts a server on loopback with the web client, both on ports of their
+ * own (port 0), and `options` besides; dispose it (`await using`) to stop it.
+ */
+export function startWebServer(options: ServerOptions = {}): Promise<ChatServer> {
+  return startServer({ hostname: LOOPBACK, port: 0, webPort: 0, ...options });
+}
+
+/** The address of the page `server` serves at `path`; the server must run the web client. */
+export function webUrl(server: ChatServer, path = "/"): string {
+  if (server.webAddr === undefined) {
+    throw new Error("Cannot find the page: the server runs no web client");
+  }
+  return pageUrl(server.webAddr.port, path);
 }
 
 /** The page's address on a web server bound to loopback `port`. */

@@ -8,12 +8,21 @@
 
 import type { Locator, Page } from "./_playwright.ts";
 import type { TestClient } from "../_test_utils.ts";
-import { ChatBrowser, exactly, WAIT_MS } from "./_browser.ts";
+import { type BrowserOptions, ChatBrowser, exactly, WAIT_MS } from "./_browser.ts";
 import { waitFor } from "./_tmux.ts";
 
 // What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
 // which would retype Deno's own globals for every file checked with this one).
 declare const document: { dispatchEvent(event: unknown): boolean };
+
+/** The two sizes the page's rooms and views are tried at: on a phone the sidebar is a drawer. */
+export const DESKTOP_AND_PHONE: readonly { name: string; options: BrowserOptions }[] = [
+  { name: "desktop", options: { viewport: { width: 1280, height: 800 } } },
+  {
+    name: "phone",
+    options: { viewport: { width: 375, height: 667 }, deviceScaleFactor: 2, mobile: true },
+  },
+];
 
 /** Says `text` and waits until it came back: stored, and sent to the room. */
 export async function says(client: TestClient, text: string, room?: string): Promise<void> {
