@@ -7,20 +7,18 @@
 import assert from "node:assert/strict";
 import type { Page } from "./_playwright.ts";
 import { colorOf } from "../../core/palette.ts";
-import { type ChatServer, startServer } from "../../server.ts";
 import { TestClient, within } from "../_test_utils.ts";
 import {
   ChatBrowser,
   CHROMIUM_MISSING,
   exactly,
-  joinAs,
   logLine,
-  LOOPBACK,
-  pageUrl,
   say,
+  startWebServer,
   WAIT_MS,
   waitForLine,
   waitForStatus,
+  webUrl,
 } from "./_browser.ts";
 import { joinCommand, ROOT, type Screen, Tmux, TMUX_VERSION } from "./_tmux.ts";
 
@@ -37,15 +35,6 @@ declare function getComputedStyle(element: unknown): { color: string };
 
 /** Where the screenshots for the README go when `UPDATE_SCREENSHOTS=1`. */
 const SCREENSHOTS = `${ROOT}docs/screenshots`;
-
-function startWebServer(port = 0, webPort = 0): Promise<ChatServer> {
-  return startServer({ hostname: LOOPBACK, port, webPort });
-}
-
-/** The web page of `server`. */
-function urlOf(server: ChatServer): string {
-  return pageUrl(server.webAddr!.port);
-}
 
 /**
  * Registers a browser test, ignored with the reason in its name when Chromium
@@ -136,8 +125,7 @@ browserTest(
     await using browser = await ChatBrowser.launch();
     const tmux = new Tmux("browser");
     try {
-      const page = await browser.open(urlOf(server));
-      await joinAs(page, "web-ann");
+      const page = await browser.openAs(webUrl(server), "web-ann");
       await terminalJoin(tmux, server.addr.port, "term-bob");
       await waitForLine(page, "notice", "term-bob joined #lobby");
 
@@ -168,8 +156,7 @@ browserTest(
 browserTest("web page: names keep their palette colour; /me is an action line", async () => {
   await using server = await startWebServer();
   await using browser = await ChatBrowser.launch();
-  const page = await browser.open(urlOf(server));
-  await joinAs(page, "web-ann");
+  const page = await browser.openAs(webUrl(server), "web-ann");
   const port = server.addr.port;
   // Two people whose palette entries differ.
   const other = ["carol", "dave", "erin", "frank", "grace", "heidi"]
@@ -213,8 +200,7 @@ browserTest("web page: names keep their palette colour; /me is an action line", 
 browserTest("web page: markup in messages shows as text and runs nothing", async () => {
   await using server = await startWebServer();
   await using browser = await ChatBrowser.launch();
-  const page = await browser.open(urlOf(server));
-  await joinAs(page, "web-ann");
+  const page = await browser.openAs(webUrl(server), "web-ann");
   await using mallory = await TestClient.join(server.addr.port, "mallory");
 
   const hostile = [
@@ -252,15 +238,14 @@ browserTest(
       await using browser = await ChatBrowser.launch();
       const { port } = server.addr;
       const webPort = server.webAddr!.port;
-      const page = await browser.open(urlOf(server));
-      await joinAs(page, "web-ann");
+      const page = await browser.openAs(webUrl(server), "web-ann");
 
       await server.close();
       await waitForStatus(page, /^Reconnecting in \d+ s$/);
       assert.equal(await page.locator("#status").getAttribute("data-state"), "reconnecting");
       await waitForLine(page, "notice", "Disconnected: The server is shutting down");
 
-      server = await startWebServer(port, webPort);
+      server = await startWebServer({ port, webPort });
       // The first retry comes 1 s after the loss, give or take a quarter; a miss doubles it.
       await waitForStatus(page, "Connected", 10_000);
       assert.equal(await page.locator("#me-name").textContent(), "web-ann");
@@ -282,7 +267,7 @@ browserTest(
 
 browserTest("web page: strict CSP headers, and no violation while the page is used", async () => {
   await using server = await startWebServer();
-  const response = await fetch(urlOf(server));
+  const response = await fetch(webUrl(server));
   await response.body?.cancel();
   const policy = response.headers.get("content-security-policy") ?? "";
   const directives = policy.split(";").map((directive) => directive.trim());
@@ -293,8 +278,7 @@ browserTest("web page: strict CSP headers, and no violation while the page is us
   assert.equal(response.headers.get("x-content-type-options"), "nosniff");
 
   await using browser = await ChatBrowser.launch();
-  const page = await browser.open(urlOf(server));
-  await joinAs(page, "web-ann");
+  const page = await browser.openAs(webUrl(server), "web-ann");
   await using bob = await TestClient.join(server.addr.port, "bob");
   await waitForLine(page, "notice", "bob joined #lobby");
   // Use every part of the page: messages, commands, the people and room lists.
@@ -344,8 +328,7 @@ browserTest("web page: remembers the name and joins with it again after a reload
   await using server = await startWebServer();
   await using browser = await ChatBrowser.launch();
   await using watcher = await TestClient.join(server.addr.port, "watcher");
-  const page = await browser.open(urlOf(server));
-  await joinAs(page, "web-ann");
+  const page = await browser.openAs(webUrl(server), "web-ann");
   await watcher.next("joined", (frame) => frame.name === "web-ann");
   assert.equal(await page.evaluate(() => localStorage.getItem("chat.name")), "web-ann");
   await watcher.say("before the reload");
@@ -367,14 +350,11 @@ browserTest("web page: remembers the name and joins with it again after a reload
 });
 
 browserTest("web page: asks for the password when the server has one", async () => {
-  await using server = await startServer({
-    hostname: LOOPBACK,
-    port: 0,
-    webPort: 0,
+  await using server = await startWebServer({
     password: "open sesame",
   });
   await using browser = await ChatBrowser.launch();
-  const page = await browser.open(urlOf(server));
+  const page = await browser.open(webUrl(server));
   assert.ok(
     await page.locator("#password-row").isHidden(),
     "no password field before it is needed",
@@ -437,10 +417,8 @@ browserTest("web page: screenshots of a lively conversation, desktop and phone",
   await using carol = await TestClient.join(port, "carol");
   await using dave = await TestClient.join(port, "dave");
 
-  const ann = await desktop.open(urlOf(server));
-  await joinAs(ann, "ann");
-  const tom = await phone.open(urlOf(server));
-  await joinAs(tom, "tom");
+  const ann = await desktop.openAs(webUrl(server), "ann");
+  const tom = await phone.openAs(webUrl(server), "tom");
   await using eve = await TestClient.join(port, "eve");
 
   /** Does `act`, then waits until both pages (or the one that should) show `text`. */

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { type ChatServer, startServer } from "../../server.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
-import { ChatBrowser, joinAs, pageUrl, waitForLine } from "./_browser.ts";
+import { ChatBrowser, startWebServer, waitForLine, webUrl } from "./_browser.ts";
 import type { Page } from "./_playwright.ts";
 import { testWith } from "./_needs.ts";
 import { TerminalUser } from "./_terminal_user.ts";
@@ -92,13 +92,12 @@ async function tab(page: Page, typed: string): Promise<string> {
 }
 
 testWith(["chromium"], "web page: Tab completes only who is here now", async () => {
-  await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+  await using server = await startWebServer();
   const [robert, dave] = await history(server);
   await using _robert = robert!;
   await using _dave = dave!;
   await using browser = await ChatBrowser.launch();
-  const page = await browser.open(pageUrl(server.webAddr!.port));
-  await joinAs(page, "web-ann");
+  const page = await browser.openAs(webUrl(server), "web-ann");
   await waitForLine(page, "message", "build 42 passed");
   await waitForLine(page, "message", "lunch at noon?");
   await daveLeaves(dave!, robert!);

@@ -18,10 +18,10 @@ import { joinCommand, ROOT, type Screen, Tmux, TMUX_VERSION } from "./_tmux.ts";
 import {
   ChatBrowser,
   CHROMIUM_MISSING,
-  joinAs,
   logLine,
   pageUrl,
   say,
+  startWebServer,
   waitForLine,
 } from "./_browser.ts";
 
@@ -184,12 +184,11 @@ Deno.test({
     }`,
   ignore: CHROMIUM_MISSING !== undefined,
   async fn(t) {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using proxy = new FreezingProxy(server.webAddr!.port);
     await using bob = await TestClient.join(server.addr.port, "bob");
     await using browser = await ChatBrowser.launch();
-    const page = await browser.open(pageUrl(proxy.port));
-    await joinAs(page, "web-ann");
+    const page = await browser.openAs(pageUrl(proxy.port), "web-ann");
     await say(page, "before");
     await bob.next("message", (frame) => frame.from === "web-ann" && frame.text === "before");
     await waitForLine(page, "message", "before");

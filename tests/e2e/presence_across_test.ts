@@ -6,10 +6,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startServer } from "../../server.ts";
 import { TYPING_SHOWN_MS } from "../../core/presence.ts";
-import { LOOPBACK } from "../_test_utils.ts";
-import { ChatBrowser, joinAs, pageUrl, say } from "./_browser.ts";
+import { ChatBrowser, say, startWebServer, webUrl } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { TerminalUser } from "./_terminal_user.ts";
 import { Tmux } from "./_tmux.ts";
@@ -18,13 +16,12 @@ testWith(
   ["tmux", "chromium"],
   "bob types in the page: alice's terminal says so at once, and stops saying it after he stops",
   async (t) => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
     const tmux = new Tmux("across");
     try {
       const alice = await TerminalUser.join(tmux, "alice", server.addr.port);
-      const bob = await browser.open(pageUrl(server.webAddr!.port));
-      await joinAs(bob, "bob");
+      const bob = await browser.openAs(webUrl(server), "bob");
 
       await t.step("typing shows on alice's prompt line within a second", async () => {
         await bob.locator("#message-input").pressSequentially("hello al");

@@ -12,12 +12,12 @@ import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import {
   ChatBrowser,
   exactly,
-  joinAs,
   logLine,
-  pageUrl,
   say,
+  startWebServer,
   WAIT_MS,
   waitForLine,
+  webUrl,
 } from "./_browser.ts";
 import { countLines, said, TerminalUser } from "./_terminal_user.ts";
 import { testWith } from "./_needs.ts";
@@ -92,12 +92,11 @@ testWith(
   ["chromium"],
   "web page: coming back to a room shows only what was said meanwhile; /history shows all",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
     await using bob = await TestClient.join(server.addr.port, "bob");
     await bobSays(bob, "before anyone left");
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "web-ann");
+    const page = await browser.openAs(webUrl(server), "web-ann");
     await waitForLine(page, "message", "before anyone left");
 
     await page.locator("#join-input").fill("#dev");

@@ -14,9 +14,11 @@ import {
   joinAs,
   pageUrl,
   say,
+  startWebServer,
   WAIT_MS,
   waitForLine,
   waitForStatus,
+  webUrl,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { countLines, TerminalUser, TODAY_STAMP } from "./_terminal_user.ts";
@@ -94,7 +96,7 @@ terminalTest(
   "chat join: /help says beside /send that a server with --no-files takes none",
   { webPort: 0, files: false },
   async (tmux, server) => {
-    await using withFiles = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using withFiles = await startWebServer();
     const helpOf = async (name: string, port: number) => {
       const user = await TerminalUser.join(tmux, name, port, { width: 120, height: 50 });
       await user.enter("/help");
@@ -302,11 +304,10 @@ testWith(
   ["chromium"],
   "web page: a second tab whose remembered name is taken asks for another at once",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
     await using watcher = await TestClient.join(server.addr.port, "watcher");
-    const first = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(first, "web-ann");
+    const first = await browser.openAs(webUrl(server), "web-ann");
     await watcher.next("joined", (frame) => frame.name === "web-ann");
 
     // The second tab remembers web-ann too; count the hellos it says.
@@ -318,7 +319,7 @@ testWith(
         });
       });
     });
-    const second = await browser.open(pageUrl(server.webAddr!.port));
+    const second = await browser.open(webUrl(server));
     await second.locator("#name-error", { hasText: "taken" }).waitFor();
     assert.ok(await second.locator("#name-screen").isVisible(), "the name form");
     assert.equal(await second.locator("#name-input").inputValue(), "web-ann");
@@ -333,9 +334,9 @@ testWith(
   ["chromium"],
   "web page: the host's own name is refused on the page, before any hello",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
-    const page = await browser.open(pageUrl(server.webAddr!.port));
+    const page = await browser.open(webUrl(server));
     let hellos = 0;
     page.on("websocket", (socket) => {
       socket.on("framesent", ({ payload }) => {
@@ -357,12 +358,11 @@ testWith(
   ["chromium"],
   "web page: closing the tab with a line not sent yet asks first; with nothing waiting it does not",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using proxy = new FreezingProxy(server.webAddr!.port);
     await using watcher = await TestClient.join(server.addr.port, "watcher");
     await using browser = await ChatBrowser.launch();
-    const page = await browser.open(pageUrl(proxy.port));
-    await joinAs(page, "web-ann");
+    const page = await browser.openAs(pageUrl(proxy.port), "web-ann");
     await say(page, "sent");
     await waitForLine(page, "message", "sent");
     // The link goes, and the page's attempts to come back get no answer.
