@@ -13,18 +13,17 @@
 import assert from "node:assert/strict";
 import type { Page } from "./_playwright.ts";
 import { dayName } from "../../core/dividers.ts";
-import { startServer } from "../../server.ts";
-import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { TestClient } from "../_test_utils.ts";
 import {
   type BrowserOptions,
   ChatBrowser,
   exactly,
-  joinAs,
-  pageUrl,
   say,
   screenshot,
+  startWebServer,
   WAIT_MS,
   waitForLine,
+  webUrl,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
@@ -72,11 +71,10 @@ testWith(
   ["chromium"],
   "web page (phone): with the drawer open, Tab reaches nothing behind it; Escape and the backdrop close it",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using bob = await TestClient.join2(server.addr.port, "bob");
     await using browser = await ChatBrowser.launch(PHONE);
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     await says(bob, "the notes are at https://example.com/notes");
     await waitForLine(page, "message", "the notes");
 
@@ -136,11 +134,10 @@ testWith(
   ["chromium"],
   "web page: a line the user sends is announced once, not also while it is being sent",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using bob = await TestClient.join2(server.addr.port, "bob");
     await using browser = await ChatBrowser.launch();
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     await page.evaluate(RECORD_HEARD);
     await say(page, "hello all");
     await bob.next("message", (frame) => frame.text === "hello all");
@@ -157,10 +154,9 @@ testWith(
   ["chromium"],
   "web page: a room left with its × button by the keyboard leaves the keyboard in the message box",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     await say(page, "/join #dev");
     await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
     await page.locator('#views button.part-button[aria-label="Leave #dev"]').focus();
@@ -180,11 +176,10 @@ testWith(
   ["chromium"],
   "web page: Space and Shift+Space page through the log that has the focus",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using bob = await TestClient.join2(server.addr.port, "bob");
     await using browser = await ChatBrowser.launch({ viewport: { width: 1000, height: 500 } });
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     for (let i = 1; i <= 40; i++) await says(bob, `line ${i}`);
     await waitForLine(page, "message", /line 40$/);
     const log = page.locator("#log .log");
@@ -221,11 +216,10 @@ testWith(
   ["chromium"],
   "web page: the Notifications and Sound toggles keep their names; whether they are pressed says on",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
-    const url = pageUrl(server.webAddr!.port);
+    await using server = await startWebServer();
+    const url = webUrl(server);
     await using browser = await notifyingBrowser(url);
-    const page = await browser.open(url);
-    await joinAs(page, "ann");
+    const page = await browser.openAs(url, "ann");
     for (const name of ["Notifications", "Sound"]) {
       const off = page.getByRole("button", { name, exact: true, pressed: false });
       await off.waitFor({ state: "attached" });
@@ -255,15 +249,14 @@ testWith(
   ["chromium"],
   "web page: Notifications pressed while the browser blocks them, or its question was dismissed, says why",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     const cases = [
       ["denied", "denied", "Notifications are blocked for this page in the browser's settings"],
       ["default", "default", "Notifications stay off: the browser was not allowed to show them"],
     ] as const;
     for (const [permission, answer, why] of cases) {
       await using browser = await refusingBrowser(permission, answer);
-      const page = await browser.open(pageUrl(server.webAddr!.port));
-      await joinAs(page, "ann");
+      const page = await browser.openAs(webUrl(server), "ann");
       assert.ok(await page.locator("#notify-note").isHidden(), `${permission}: a note at first`);
       const toggle = page.getByRole("button", { name: "Notifications", exact: true });
       await toggle.click();
@@ -283,10 +276,9 @@ testWith(
   ["chromium"],
   "web page: the message box's only buttons for screen readers are the paperclip and Send",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     await page.locator("#attach").waitFor();
     const buttons = await page.locator("#composer").getByRole("button").evaluateAll((buttons) =>
       buttons.map((button) => button.id)
@@ -314,14 +306,13 @@ testWith(
   ["chromium"],
   "web page: a day divider is named by its day, a room that mentions the user by its name once",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using bob = await TestClient.join2(server.addr.port, "bob", [
       { room: "#lobby" },
       { room: "#dev" },
     ]);
     await using browser = await ChatBrowser.launch();
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     await say(page, "/join #dev");
     await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
     await showView(page, "#lobby");

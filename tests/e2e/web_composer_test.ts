@@ -11,19 +11,18 @@
 
 import assert from "node:assert/strict";
 import type { Locator, Page } from "./_playwright.ts";
-import { startServer } from "../../server.ts";
 import { MAX_TEXT_BYTES, MAX_TEXT_LINES, utf8Length } from "../../protocol.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
-import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { TestClient } from "../_test_utils.ts";
 import {
   ChatBrowser,
   exactly,
-  joinAs,
-  pageUrl,
   say,
   screenshot,
+  startWebServer,
   WAIT_MS,
   waitForLine,
+  webUrl,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
@@ -67,10 +66,9 @@ testWith(
   ["chromium"],
   "web page: Up on a wrapped draft moves its caret, history is reached from the first row, and Down brings the draft back",
   async (t) => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     const input = page.locator("#message-input");
     await say(page, "first sent line");
     await say(page, "multi\nline\nsent");
@@ -124,14 +122,13 @@ testWith(
   ["chromium"],
   "web page: each room and private view keeps its own draft, which never goes to another",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
     await using bob = await TestClient.join2(server.addr.port, "bob", [
       { room: "#lobby" },
       { room: "#dev" },
     ]);
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     const input = page.locator("#message-input");
     await say(page, "/join #dev");
     await looksAt(page, "#dev");
@@ -185,10 +182,9 @@ testWith(
   ["chromium"],
   "web page: a message too long is kept, saying how long it is, the limit and to share it as a file",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     const input = page.locator("#message-input");
     // A traceback of 62 lines, over 4000 bytes.
     const traceback = [
@@ -225,11 +221,10 @@ testWith(
   ["chromium"],
   "web page: a draft too long to send says so as it is typed or pasted, and no more once it fits",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using bob = await TestClient.join2(server.addr.port, "bob");
     await using browser = await ChatBrowser.launch();
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     await say(page, "/join #dev");
     await looksAt(page, "#dev");
     await say(page, "/switch #lobby");
@@ -310,15 +305,14 @@ testWith(
   ["chromium"],
   "web page on a touch screen: Enter makes a new line and the Send button sends",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
-    const url = pageUrl(server.webAddr!.port);
+    await using server = await startWebServer();
+    const url = webUrl(server);
     await using bob = await TestClient.join2(server.addr.port, "bob");
     await using phone = await ChatBrowser.launch({
       viewport: { width: 390, height: 844 },
       mobile: true,
     });
-    const page = await phone.open(url);
-    await joinAs(page, "ann");
+    const page = await phone.openAs(url, "ann");
     const input = page.locator("#message-input");
     // The keyboard on the screen labels its key for what it does.
     assert.equal(await input.getAttribute("enterkeyhint"), "enter");
@@ -334,8 +328,7 @@ testWith(
 
     // With a mouse, Enter sends as ever.
     await using desk = await ChatBrowser.launch();
-    const deskPage = await desk.open(url);
-    await joinAs(deskPage, "cy");
+    const deskPage = await desk.openAs(url, "cy");
     assert.equal(await deskPage.locator("#message-input").getAttribute("enterkeyhint"), "send");
     await say(deskPage, "sent with Enter");
     await waitForLine(page, "message", "sent with Enter");

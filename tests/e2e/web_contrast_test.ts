@@ -9,10 +9,9 @@
 
 import assert from "node:assert/strict";
 import type { Locator, Page } from "./_playwright.ts";
-import { startServer } from "../../server.ts";
 import { colorOf, PALETTE } from "../../core/palette.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
-import { ChatBrowser, joinAs, pageUrl, screenshot } from "./_browser.ts";
+import { ChatBrowser, joinAs, screenshot, startWebServer, webUrl } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { settles } from "./_web_rooms.ts";
 
@@ -148,7 +147,7 @@ testWith(
   ["chromium"],
   "web page: replayed history, away people and placeholders read at 4.5:1, light and dark",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     const people: TestClient[] = [];
     try {
       for (const name of namesOfEveryColour()) {
@@ -171,8 +170,7 @@ testWith(
       await sharer.next("message", (frame) => frame.file?.name === "minutes.txt");
 
       await using browser = await ChatBrowser.launch();
-      const page = await browser.open(pageUrl(server.webAddr!.port));
-      await joinAs(page, "ann");
+      const page = await browser.openAs(webUrl(server), "ann");
       const replayed = page.locator("#log .line.replay");
       await replayed.locator(".download-button").waitFor();
       await settles(() => page.locator("#members li.away").count(), people.length, "the away");
@@ -210,9 +208,9 @@ testWith(
   ["chromium"],
   "web page: the edges of boxes and buttons stand out at 3:1, light and dark",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
-    const page = await browser.open(pageUrl(server.webAddr!.port));
+    const page = await browser.open(webUrl(server));
     await page.locator("#name-input").waitFor();
     await installContrast(page);
     const edges = (selector: string) => contrasts(page.locator(selector), "border");

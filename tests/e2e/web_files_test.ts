@@ -10,11 +10,18 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Page } from "./_playwright.ts";
-import { startServer } from "../../server.ts";
 import { FreezingProxy } from "../_freezing_proxy.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import { type FileRef, MAX_TEXT_BYTES, type ServerFrame } from "../../protocol.ts";
-import { ChatBrowser, joinAs, pageUrl, WAIT_MS, waitForLine } from "./_browser.ts";
+import {
+  ChatBrowser,
+  joinAs,
+  pageUrl,
+  startWebServer,
+  WAIT_MS,
+  waitForLine,
+  webUrl,
+} from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
 
@@ -120,10 +127,8 @@ function errorShown(page: Page, text: string | RegExp) {
 async function threePeople(url: string, chatPort: number) {
   const annBrowser = await ChatBrowser.launch();
   const bobBrowser = await ChatBrowser.launch();
-  const ann = await annBrowser.open(url);
-  await joinAs(ann, "ann");
-  const bob = await bobBrowser.open(url);
-  await joinAs(bob, "bob");
+  const ann = await annBrowser.openAs(url, "ann");
+  const bob = await bobBrowser.openAs(url, "bob");
   const carl = await TestClient.join2(chatPort, "carl");
   return {
     ann,
@@ -144,7 +149,7 @@ testWith(
   ["chromium"],
   "web page: files picked, pasted and dropped reach the others byte-identical; scripts never run",
   async (t) => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     const webPort = server.webAddr!.port;
     await using people = await threePeople(pageUrl(webPort), server.addr.port);
     const { ann, bob, carl } = people;
@@ -320,10 +325,7 @@ testWith(
   ["chromium"],
   "web page: a file over --max-file is refused and stored nowhere; no files, no paperclip",
   async (t) => {
-    await using server = await startServer({
-      hostname: LOOPBACK,
-      port: 0,
-      webPort: 0,
+    await using server = await startWebServer({
       maxFile: 1,
     });
     const webPort = server.webAddr!.port;
@@ -417,16 +419,13 @@ testWith(
   ["chromium"],
   "web page of a server started with --no-files: no paperclip, and a dropped file is refused",
   async () => {
-    await using server = await startServer({
-      hostname: LOOPBACK,
-      port: 0,
-      webPort: 0,
+    await using server = await startWebServer({
       files: false,
     });
     await using carl = await TestClient.join2(server.addr.port, "carl");
     await using browser = await ChatBrowser.launch();
     const eve = await browser.context.newPage();
-    await eve.goto(pageUrl(server.webAddr!.port));
+    await eve.goto(webUrl(server));
     await joinAs(eve, "eve");
     // Welcomed (joinAs waits for it), and told no files: the paperclip stays hidden.
     assert.equal(await eve.locator("#attach").isHidden(), true);
@@ -451,7 +450,7 @@ testWith(
   ["chromium"],
   "web page on a phone: an upload shows its progress, and cancelled it shares and stores nothing",
   async (t) => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     const webPort = server.webAddr!.port;
     // Ann's page goes through a proxy that holds the upload halfway while frozen.
     await using proxy = new FreezingProxy(webPort);
@@ -459,8 +458,7 @@ testWith(
       viewport: { width: 390, height: 740 },
       mobile: true,
     });
-    const ann = await annBrowser.open(pageUrl(proxy.port));
-    await joinAs(ann, "ann");
+    const ann = await annBrowser.openAs(pageUrl(proxy.port), "ann");
     await using carl = await TestClient.join2(server.addr.port, "carl");
     const store = server.files!;
 
@@ -556,7 +554,7 @@ testWith(
   "web page with a password: uploads carry it, links the token; a file shared privately",
   async (t) => {
     const password = "open sesame";
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0, password });
+    await using server = await startWebServer({ password });
     const webPort = server.webAddr!.port;
     await using annBrowser = await ChatBrowser.launch();
     await using bobBrowser = await ChatBrowser.launch();

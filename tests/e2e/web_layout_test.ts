@@ -12,19 +12,18 @@
 import assert from "node:assert/strict";
 import type { Locator } from "./_playwright.ts";
 import { MAX_ROOM_LENGTH } from "../../protocol.ts";
-import { startServer } from "../../server.ts";
 import { parseOpFile } from "../../server/hub/moderation.ts";
-import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { TestClient } from "../_test_utils.ts";
 import {
   type BrowserOptions,
   ChatBrowser,
   exactly,
-  joinAs,
-  pageUrl,
   say,
   screenshot,
+  startWebServer,
   WAIT_MS,
   waitForLine,
+  webUrl,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
@@ -79,10 +78,7 @@ for (const { name: size, options } of SIZES) {
     ["chromium"],
     `web page (${size}): a long topic gives way to the room's name in the header`,
     async () => {
-      await using server = await startServer({
-        hostname: LOOPBACK,
-        port: 0,
-        webPort: 0,
+      await using server = await startWebServer({
         operators: parseOpFile("ann s3cret\n"),
       });
       await using ann = await TestClient.join2(server.addr.port, "ann", [{ room: "#engineering" }]);
@@ -91,8 +87,7 @@ for (const { name: size, options } of SIZES) {
       await ann.send({ type: "topic", room: "#engineering", text: TOPIC });
       await ann.next("topic");
       await using browser = await ChatBrowser.launch(options);
-      const page = await browser.open(pageUrl(server.webAddr!.port));
-      await joinAs(page, "bob");
+      const page = await browser.openAs(webUrl(server), "bob");
       await say(page, "/join #engineering");
       await page.locator("#room-name", { hasText: exactly("#engineering") }).waitFor();
       const topic = page.locator("#room-topic", { hasText: exactly(TOPIC) });
@@ -172,10 +167,7 @@ for (const { name: size, options } of SIZES) {
     ["chromium"],
     `web page (${size}): Hebrew and Arabic read right to left, each line still [time] name: text`,
     async () => {
-      await using server = await startServer({
-        hostname: LOOPBACK,
-        port: 0,
-        webPort: 0,
+      await using server = await startWebServer({
         operators: parseOpFile("ann s3cret\n"),
       });
       const port = server.addr.port;
@@ -190,8 +182,7 @@ for (const { name: size, options } of SIZES) {
         room: "#צוות",
       }]);
       await using browser = await ChatBrowser.launch(options);
-      const page = await browser.open(pageUrl(server.webAddr!.port));
-      await joinAs(page, "bob");
+      const page = await browser.openAs(webUrl(server), "bob");
 
       await says(sara, "שלום לכולם", "#lobby");
       await says(ann, "יש 3 באגים!", "#lobby");
@@ -286,7 +277,7 @@ for (const { name: size, options } of SIZES) {
     ["chromium"],
     `web page (${size}): rooms with unread messages show their counts on the first row, whole on a desktop, in two rows on a phone`,
     async () => {
-      await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+      await using server = await startWebServer();
       const rooms = [...LONG_ROOMS, LONGEST_ROOM];
       await using ann = await TestClient.join2(
         server.addr.port,
@@ -294,8 +285,7 @@ for (const { name: size, options } of SIZES) {
         rooms.map((room) => ({ room })),
       );
       await using browser = await ChatBrowser.launch(options);
-      const page = await browser.open(pageUrl(server.webAddr!.port));
-      await joinAs(page, "bob");
+      const page = await browser.openAs(webUrl(server), "bob");
       for (const room of rooms) {
         await say(page, `/join ${room}`);
         await page.locator("#room-name", { hasText: exactly(room) }).waitFor();
@@ -357,11 +347,10 @@ testWith(
   "web page (desktop): a room's name as long as may be shows whole, in the sidebar and the header",
   async () => {
     assert.equal([...LONGEST_NAME].length, MAX_ROOM_LENGTH);
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using ann = await TestClient.join2(server.addr.port, "ann", [{ room: LONGEST_NAME }]);
     await using browser = await ChatBrowser.launch(SIZES[0]!.options);
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "bob");
+    const page = await browser.openAs(webUrl(server), "bob");
     await say(page, `/join ${LONGEST_NAME}`);
     await page.locator("#room-name", { hasText: exactly(LONGEST_NAME) }).waitFor();
     await say(page, "/switch #lobby");
@@ -424,10 +413,9 @@ for (const { name: size, options } of HELP_SIZES) {
     ["chromium"],
     `web page (${size}): /help keeps its descriptions in a column, their rows under their first`,
     async () => {
-      await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+      await using server = await startWebServer();
       await using browser = await ChatBrowser.launch(options);
-      const page = await browser.open(pageUrl(server.webAddr!.port));
-      await joinAs(page, "bob");
+      const page = await browser.openAs(webUrl(server), "bob");
       await say(page, "/help");
       await waitForLine(page, "notice", "/ignores");
       await screenshot(page, `web-help-${size}.png`);

@@ -7,9 +7,8 @@
 
 import assert from "node:assert/strict";
 import type { Locator, Page } from "./_playwright.ts";
-import { startServer } from "../../server.ts";
 import { LOOPBACK } from "../_test_utils.ts";
-import { ChatBrowser, joinAs, pageUrl, WAIT_MS, waitForLine } from "./_browser.ts";
+import { ChatBrowser, startWebServer, WAIT_MS, waitForLine, webUrl } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
 
@@ -77,14 +76,12 @@ testWith(
   ["chromium"],
   "web page: Shift+Enter makes a new line, a pasted traceback arrives whole in pages and over nc",
   async (t) => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
-    const url = pageUrl(server.webAddr!.port);
+    await using server = await startWebServer();
+    const url = webUrl(server);
     await using annBrowser = await ChatBrowser.launch();
     await using bobBrowser = await ChatBrowser.launch();
-    const ann = await annBrowser.open(url);
-    await joinAs(ann, "ann");
-    const bob = await bobBrowser.open(url);
-    await joinAs(bob, "bob");
+    const ann = await annBrowser.openAs(url, "ann");
+    const bob = await bobBrowser.openAs(url, "bob");
     await using nick = await NcUser.join(server.addr.port, "nick");
     const input = ann.locator("#message-input");
 

@@ -14,20 +14,20 @@
 
 import assert from "node:assert/strict";
 import type { Locator, Page } from "./_playwright.ts";
-import { startServer } from "../../server.ts";
-import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { TestClient } from "../_test_utils.ts";
 import {
   type BrowserOptions,
   ChatBrowser,
   exactly,
   joinAs,
   logLine,
-  pageUrl,
   say,
   screenshot,
+  startWebServer,
   WAIT_MS,
   waitForLine,
   waitForStatus,
+  webUrl,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
@@ -79,11 +79,10 @@ testWith(
   ["chromium"],
   "web page (phone): taps leave the keyboard down but on the message box, and Send keeps it up",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using bob = await TestClient.join2(server.addr.port, "bob");
     await using browser = await ChatBrowser.launch(PHONE);
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     await say(page, "/join #dev");
     await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
     await page.locator("#message-input").blur();
@@ -138,11 +137,10 @@ testWith(
   ["chromium"],
   "web page (phone): the line read down to stays in view as the keyboard opens and closes",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using bob = await TestClient.join2(server.addr.port, "bob");
     await using browser = await ChatBrowser.launch(PHONE);
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     for (let i = 1; i <= 80; i++) await says(bob, `message ${i}`);
     await waitForLine(page, "message", /message 80$/);
     const log = page.locator("#log .log");
@@ -191,10 +189,9 @@ testWith(
   ["chromium"],
   "web page (phone): the header shows a long room name whole, connected or reconnecting",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch(PHONE);
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     const header = page.locator(".topbar");
     const name = page.locator("#room-name");
     /** Checks that the header shows the room's name whole, clear of the status. */
@@ -239,15 +236,14 @@ testWith(
   ["chromium"],
   "web page (phone): long names and away reasons wrap in the people list rather than being cut",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     const long = "Maximilian_Bartholomew_Q";
     const reason = "lunch with the whole team at the place down the road";
     await using max = await TestClient.join2(server.addr.port, long);
     await max.send({ type: "away", reason });
     await max.next("away");
     await using browser = await ChatBrowser.launch(PHONE);
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     await tapOpen(page);
     const row = page.locator(`#members li[data-name="${long}"]`);
     const status = row.locator(".presence", { hasText: exactly(`away: ${reason}`) });
@@ -283,10 +279,9 @@ testWith(
   ["chromium"],
   "web page (phone): the × is a finger's size, and the line saying a room was left joins it again",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch(PHONE);
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     await say(page, "/join #dev");
     await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
     await tapOpen(page);
@@ -311,9 +306,9 @@ testWith(
   ["chromium"],
   "web page (phone, animated): the drawer opened with Enter keeps the focus on its first room",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch(PHONE);
-    const page = await browser.open(pageUrl(server.webAddr!.port));
+    const page = await browser.open(webUrl(server));
     await page.emulateMedia({ reducedMotion: "no-preference" });
     await joinAs(page, "ann");
     await say(page, "/join #dev");

@@ -8,9 +8,8 @@
 import assert from "node:assert/strict";
 import { deflateSync } from "node:zlib";
 import type { Page } from "./_playwright.ts";
-import { startServer } from "../../server.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
-import { ChatBrowser, joinAs, pageUrl, WAIT_MS, waitForLine } from "./_browser.ts";
+import { ChatBrowser, startWebServer, WAIT_MS, waitForLine, webUrl } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
 import { says } from "./_web_rooms.ts";
@@ -96,7 +95,7 @@ testWith(
   ["chromium"],
   "web page: a newcomer's log of pictures stays at the newest line once they have loaded",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using bob = await TestClient.join2(server.addr.port, "bob");
     await sharePicture(bob, png(300, 220, [192, 53, 43]), "red.png");
     await sharePicture(bob, png(300, 220, [37, 99, 201]), "blue.png");
@@ -104,8 +103,7 @@ testWith(
     await says(bob, "the newest line");
 
     await using browser = await ChatBrowser.launch({ viewport: { width: 1000, height: 600 } });
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     await waitForLine(page, "message", "the newest line");
     // Each picture shown has its height; the log follows the newest line all along.
     await waitFor(
