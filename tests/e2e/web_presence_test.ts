@@ -22,14 +22,13 @@ import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import {
   ChatBrowser,
   exactly,
-  joinAs,
   logLine,
-  pageUrl,
   say,
   screenshot,
   WAIT_MS,
   waitForLine,
   waitForStatus,
+  webUrl,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { says, setHidden, settles, showView } from "./_web_rooms.ts";
@@ -185,10 +184,8 @@ testWith(
     await using _dave = await joinAs2(port, "dave");
     await using aliceBrowser = await ChatBrowser.launch();
     await using bobBrowser = await ChatBrowser.launch();
-    const alice = await aliceBrowser.open(pageUrl(server.webAddr!.port));
-    await joinAs(alice, "alice");
-    const bob = await bobBrowser.open(pageUrl(server.webAddr!.port));
-    await joinAs(bob, "bob");
+    const alice = await aliceBrowser.openAs(webUrl(server), "alice");
+    const bob = await bobBrowser.openAs(webUrl(server), "bob");
 
     // Each one's client, and the operator's mark.
     await person(alice, "carol").locator(".op-mark").waitFor();
@@ -267,8 +264,7 @@ testWith(
     await using browser = await ChatBrowser.launch();
     await using alice = await TestClient.join2(server.addr.port, "alice");
     await using carol = await TestClient.join2(server.addr.port, "carol");
-    const bob = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(bob, "bob");
+    const bob = await browser.openAs(webUrl(server), "bob");
 
     // Shown within a second, gone a few seconds after the last one.
     await alice.send({ type: "typing", room: "#lobby" });
@@ -336,8 +332,7 @@ testWith(
     await using browser = await ChatBrowser.launch();
     await using alice = await TestClient.join2(server.addr.port, "alice");
     await using carol = await TestClient.join2(server.addr.port, "carol");
-    const bob = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(bob, "bob");
+    const bob = await browser.openAs(webUrl(server), "bob");
 
     await say(bob, "/ignore carol");
     await waitForLine(bob, "notice", "You ignore carol now");
@@ -386,8 +381,7 @@ testWith(
     await using server = await startServer(QUIET);
     await using browser = await ChatBrowser.launch();
     await using alice = await TestClient.join2(server.addr.port, "alice");
-    const bob = await browser.open(pageUrl(server.webAddr!.port, "/?away-after=1s"));
-    await joinAs(bob, "bob");
+    const bob = await browser.openAs(webUrl(server, "/?away-after=1s"), "bob");
 
     await setHidden(bob, true);
     const away = await next(alice, "away", "bob");
@@ -421,8 +415,7 @@ testWith(
     await max.sync();
     await using _bo = await joinAs2(port, "bo", "json");
     await using browser = await ChatBrowser.launch();
-    const alice = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(alice, "Alexandrina_Wilhelmina_X");
+    const alice = await browser.openAs(webUrl(server), "Alexandrina_Wilhelmina_X");
     const status = person(alice, long).locator(".presence", {
       hasText: exactly("away: lunch with the team"),
     });
@@ -477,8 +470,7 @@ testWith(
     await max.send({ type: "away", reason });
     await max.sync();
     await using browser = await ChatBrowser.launch({ viewport: { width: 1280, height: 800 } });
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "Alexandrina_Wilhelmina_X");
+    const page = await browser.openAs(webUrl(server), "Alexandrina_Wilhelmina_X");
     const row = person(page, long);
     const status = row.locator(".presence", { hasText: exactly(`away: ${reason}`) });
     await status.waitFor();
@@ -544,10 +536,8 @@ testWith(
     await using server = await startServer(QUIET);
     await using aliceBrowser = await ChatBrowser.launch();
     await using bobBrowser = await ChatBrowser.launch();
-    const alice = await aliceBrowser.open(pageUrl(server.webAddr!.port));
-    await joinAs(alice, "alice");
-    const bob = await bobBrowser.open(pageUrl(server.webAddr!.port));
-    await joinAs(bob, "bob");
+    const alice = await aliceBrowser.openAs(webUrl(server), "alice");
+    const bob = await bobBrowser.openAs(webUrl(server), "bob");
     await person(alice, "bob").locator(".client-mark", { hasText: exactly("web") }).waitFor();
     await alice.evaluate(recordFirstMarks("bob"));
 

@@ -16,13 +16,11 @@
 import assert from "node:assert/strict";
 import type { Page } from "./_playwright.ts";
 import { dayName } from "../../core/dividers.ts";
-import { startServer } from "../../server.ts";
 import { parseOpFile } from "../../server/hub/moderation.ts";
 import { SqliteHistory } from "../../server/sqlite_history.ts";
 import { FreezingProxy } from "../_freezing_proxy.ts";
-import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { TestClient } from "../_test_utils.ts";
 import {
-  type BrowserOptions,
   ChatBrowser,
   exactly,
   joinAs,
@@ -30,13 +28,16 @@ import {
   pageUrl,
   say,
   screenshot,
+  startWebServer,
   WAIT_MS,
   waitForLine,
   waitForStatus,
+  webUrl,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import {
   beeps,
+  DESKTOP_AND_PHONE,
   logTexts,
   notes,
   notifyingBrowser,
@@ -60,27 +61,17 @@ declare const document: {
 };
 declare const localStorage: { getItem(key: string): string | null };
 
-/** The two sizes every test of the rooms runs at. */
-const SIZES: readonly { name: string; options: BrowserOptions }[] = [
-  { name: "desktop", options: { viewport: { width: 1280, height: 800 } } },
-  {
-    name: "phone",
-    options: { viewport: { width: 375, height: 667 }, deviceScaleFactor: 2, mobile: true },
-  },
-];
-
-for (const { name: size, options } of SIZES) {
+for (const { name: size, options } of DESKTOP_AND_PHONE) {
   testWith(
     ["chromium"],
     `web page (${size}): two rooms in separate logs, unread and mention badges, new since you left`,
     async () => {
-      await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+      await using server = await startWebServer();
       const port = server.addr.port;
       await using browser = await ChatBrowser.launch(options);
       await using bob = await TestClient.join2(port, "bob");
       await using carol = await TestClient.join2(port, "carol", [{ room: "#dev" }]);
-      const page = await browser.open(pageUrl(server.webAddr!.port));
-      await joinAs(page, "ann");
+      const page = await browser.openAs(webUrl(server), "ann");
       await says(bob, "lobby before");
 
       await say(page, "/join #dev");
@@ -157,12 +148,11 @@ testWith(
   ["chromium"],
   "web page: a mention and a private message notify while the tab is hidden, and beep, once turned on",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
-    const url = pageUrl(server.webAddr!.port);
+    await using server = await startWebServer();
+    const url = webUrl(server);
     await using browser = await notifyingBrowser(url);
     await using bob = await TestClient.join2(server.addr.port, "bob");
-    const page = await browser.open(url);
-    await joinAs(page, "ann");
+    const page = await browser.openAs(url, "ann");
     const toggle = page.locator("#notify-toggle");
     assert.equal(await toggle.getAttribute("aria-pressed"), "false", "on before it was asked");
     assert.equal(await page.evaluate(() => (globalThis as unknown as { asked: 0 }).asked), 0);
@@ -230,11 +220,10 @@ testWith(
   ["chromium"],
   "web page: http and https addresses are links, shown as sent; no other scheme is",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
     await using bob = await TestClient.join2(server.addr.port, "bob");
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     const text = "see https://example.com/wiki/A_(b)?q=1&ann=2#top, then HTTP://Example.org. " +
       "not javascript:alert(1) nor data:text/html,<b>x</b> nor ftp://example.com/ nor " +
       "javascript://example.com/%0aalert(1)";
@@ -281,15 +270,11 @@ testWith(
       store.append({ ...base, id: 1, ts: OLD, text: "three days ago" });
       store.append({ ...base, id: 2, ts: OLD + 60_000, text: "a minute later" });
       store.append({ ...base, id: 3, ts: Date.now(), text: "just now" });
-      await using server = await startServer({
-        hostname: LOOPBACK,
-        port: 0,
-        webPort: 0,
+      await using server = await startWebServer({
         history: store,
       });
       await using browser = await ChatBrowser.launch();
-      const page = await browser.open(pageUrl(server.webAddr!.port));
-      await joinAs(page, "ann");
+      const page = await browser.openAs(webUrl(server), "ann");
       await waitForLine(page, "message", "just now");
       const old = `— ${dayName(OLD, Date.now())} —`;
       const today = `— ${dayName(Date.now(), Date.now())} —`;
@@ -336,15 +321,14 @@ testWith(
   ["chromium"],
   "web page: back from a lost connection, every room shows what was missed there, once",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using proxy = new FreezingProxy(server.webAddr!.port);
     await using bob = await TestClient.join2(server.addr.port, "bob", [
       { room: "#lobby" },
       { room: "#dev" },
     ]);
     await using browser = await ChatBrowser.launch();
-    const page = await browser.open(pageUrl(proxy.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(pageUrl(proxy.port), "ann");
     await say(page, "/join #dev");
     await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
     await says(bob, "dev before", "#dev");
@@ -389,14 +373,13 @@ testWith(
   ["chromium"],
   "web page: each room keeps where its log was scrolled to",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch({ viewport: { width: 1280, height: 600 } });
     await using bob = await TestClient.join2(server.addr.port, "bob", [
       { room: "#lobby" },
       { room: "#dev" },
     ]);
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     for (let i = 1; i <= 60; i++) await says(bob, `lobby line ${i}`, "#lobby");
     await waitForLine(page, "message", /lobby line 60$/);
     await say(page, "/join #dev");
@@ -449,15 +432,12 @@ async function lookAtRooms(page: Page): Promise<void> {
   }
 }
 
-for (const { name: size, options } of SIZES) {
+for (const { name: size, options } of DESKTOP_AND_PHONE) {
   testWith(
     ["chromium"],
     `web page (${size}): All rooms is current once looked at, with its locks, asked at most every 3 s`,
     async () => {
-      await using server = await startServer({
-        hostname: LOOPBACK,
-        port: 0,
-        webPort: 0,
+      await using server = await startWebServer({
         operators: parseOpFile("carol s3cret\n"),
       });
       await using browser = await ChatBrowser.launch(options);
@@ -474,7 +454,7 @@ for (const { name: size, options } of SIZES) {
           send.call(this, data);
         };
       });
-      const page = await browser.open(pageUrl(server.webAddr!.port));
+      const page = await browser.open(webUrl(server));
       const roomsAsked = () =>
         page.evaluate(() => (globalThis as unknown as { roomsAsked: number[] }).roomsAsked);
       await joinAs(page, "ann");
@@ -519,10 +499,9 @@ testWith(
   ["chromium"],
   "web page: a double click on a room's × leaves that room only, though the next × moved under it",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     for (const room of ["#dev", "#ops", "#qa"]) {
       await say(page, `/join ${room}`);
       await page.locator("#room-name", { hasText: exactly(room) }).waitFor();
@@ -562,15 +541,14 @@ testWith(
   },
 );
 
-for (const { name: size, options } of SIZES) {
+for (const { name: size, options } of DESKTOP_AND_PHONE) {
   testWith(
     ["chromium"],
     `web page (${size}): a room name that will not do is said beside the join form, kept to mend`,
     async () => {
-      await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+      await using server = await startWebServer();
       await using browser = await ChatBrowser.launch(options);
-      const page = await browser.open(pageUrl(server.webAddr!.port));
-      await joinAs(page, "ann");
+      const page = await browser.openAs(webUrl(server), "ann");
       await openSidebar(page);
       const input = page.locator("#join-input");
       const error = page.locator("#join-error");
@@ -603,11 +581,10 @@ testWith(
   ["chromium"],
   "web page: a double click on a room of All rooms, or on Join again, joins it once",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using _bob = await TestClient.join2(server.addr.port, "bob", [{ room: "#dev" }]);
     await using browser = await ChatBrowser.launch();
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     await page.locator("#rooms").hover();
     const dev = page.locator('#rooms [data-room="#dev"]');
     for (const join of [() => dev.dblclick(), () => page.locator("button.rejoin").dblclick()]) {

@@ -8,17 +8,17 @@
 import assert from "node:assert/strict";
 import type { Page } from "./_playwright.ts";
 import { FIRST_RETRY_MS } from "../../core/backoff.ts";
-import { type ChatServer, startServer } from "../../server.ts";
+import { type ChatServer } from "../../server.ts";
 import { parseOpFile } from "../../server/hub/moderation.ts";
-import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { TestClient } from "../_test_utils.ts";
 import {
   ChatBrowser,
   exactly,
-  joinAs,
   logLine,
-  pageUrl,
+  startWebServer,
   waitForLine,
   waitForStatus,
+  webUrl,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 
@@ -28,10 +28,7 @@ const NO_RETRY_MS = 2.5 * FIRST_RETRY_MS;
 /** A server whose operator is `alice` (secret `s3cret`), and the lines it logs. */
 async function moderatedServer(): Promise<{ server: ChatServer; log: string[] }> {
   const log: string[] = [];
-  const server = await startServer({
-    hostname: LOOPBACK,
-    port: 0,
-    webPort: 0,
+  const server = await startWebServer({
     operators: parseOpFile("alice s3cret\n"),
     log: (line) => log.push(line),
   });
@@ -74,8 +71,7 @@ testWith(
     await using _server = server;
     await using browser = await ChatBrowser.launch();
     await using alice = await operator(server);
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "bob");
+    const page = await browser.openAs(webUrl(server), "bob");
     await alice.next("joined", (frame) => frame.name === "bob");
 
     await alice.send({ type: "kick", name: "bob", reason: "flooding" });
@@ -102,8 +98,7 @@ testWith(
     await using _server = server;
     await using browser = await ChatBrowser.launch();
     await using alice = await operator(server);
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "bob");
+    const page = await browser.openAs(webUrl(server), "bob");
     await alice.next("joined", (frame) => frame.name === "bob");
 
     await alice.send({ type: "ban", target: "bob", reason: "spamming" });
@@ -129,7 +124,7 @@ testWith(
 
     // A page that asks for the name says so on its form, which joins again when submitted.
     await using other = await ChatBrowser.launch();
-    const asked = await other.open(pageUrl(server.webAddr!.port));
+    const asked = await other.open(webUrl(server));
     await asked.locator("#name-input").fill("bob");
     await asked.locator("#name-submit").click();
     await asked.locator("#name-error", { hasText: exactly(banned) }).waitFor();

@@ -15,23 +15,22 @@
 
 import assert from "node:assert/strict";
 import type { Locator, Page } from "./_playwright.ts";
-import { startServer } from "../../server.ts";
-import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { TestClient } from "../_test_utils.ts";
 import {
-  type BrowserOptions,
   ChatBrowser,
   exactly,
-  joinAs,
-  pageUrl,
   say,
   screenshot,
+  startWebServer,
   WAIT_MS,
   waitForLine,
+  webUrl,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
 import {
   clickNotification,
+  DESKTOP_AND_PHONE,
   logTexts,
   notes,
   notifyingBrowser,
@@ -78,14 +77,13 @@ testWith(
   ["chromium"],
   'web page: back to a hidden tab, a "new since you left" line sits above what arrived, until a line is sent',
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
     await using bob = await TestClient.join2(server.addr.port, "bob", [
       { room: "#lobby" },
       { room: "#dev" },
     ]);
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     await say(page, "/join #dev");
     await looksAt(page, "#dev");
     await showView(page, "#lobby");
@@ -154,25 +152,15 @@ testWith(
   },
 );
 
-/** The two sizes the people list is tried at: on a phone it is in a drawer. */
-const SIZES: readonly { name: string; options: BrowserOptions }[] = [
-  { name: "desktop", options: { viewport: { width: 1280, height: 800 } } },
-  {
-    name: "phone",
-    options: { viewport: { width: 375, height: 667 }, deviceScaleFactor: 2, mobile: true },
-  },
-];
-
-for (const { name: size, options } of SIZES) {
+for (const { name: size, options } of DESKTOP_AND_PHONE) {
   testWith(
     ["chromium"],
     `web page (${size}): a person clicked in the list opens the private view with them`,
     async () => {
-      await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+      await using server = await startWebServer();
       await using browser = await ChatBrowser.launch(options);
       await using bob = await TestClient.join2(server.addr.port, "bob");
-      const page = await browser.open(pageUrl(server.webAddr!.port));
-      await joinAs(page, "ann");
+      const page = await browser.openAs(webUrl(server), "ann");
       await openSidebar(page);
       await page.locator("#members button.member-button", { hasText: exactly("bob") }).click();
       await looksAt(page, "@bob");
@@ -205,18 +193,17 @@ async function clickFarEnd(item: Locator): Promise<void> {
   await item.click({ position: { x: box.width - 5, y: box.height / 2 } });
 }
 
-for (const { name: size, options } of SIZES) {
+for (const { name: size, options } of DESKTOP_AND_PHONE) {
   testWith(
     ["chromium"],
     `web page (${size}): anywhere in a person's row opens the private view, as does a key on its one button`,
     async () => {
-      await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+      await using server = await startWebServer();
       await using browser = await ChatBrowser.launch(options);
       await using bob = await TestClient.connect(server.addr.port);
       await bob.send({ type: "hello", version: 2, name: "bob", client: "terminal" });
       await bob.next("welcome");
-      const page = await browser.open(pageUrl(server.webAddr!.port));
-      await joinAs(page, "ann");
+      const page = await browser.openAs(webUrl(server), "ann");
       await openSidebar(page);
       const row = page.locator('#members li[data-name="bob"]');
       const mark = row.locator(".client-mark", { hasText: exactly("terminal") });
@@ -254,11 +241,10 @@ testWith(
   ["chromium"],
   "web page: /switch @name refuses a name nobody here has, as the terminal does, and opens no view",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
     await using _bob = await TestClient.join2(server.addr.port, "bob");
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     const input = page.locator("#message-input");
     await input.fill("/switch @nobody");
     await input.press("Enter");
@@ -285,11 +271,10 @@ testWith(
   ["chromium"],
   "web page: Alt+1…9 shows a view by its place, Alt+Up and Alt+Down the one before or after",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
     await using bob = await TestClient.join2(server.addr.port, "bob");
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     await say(page, "/join #dev");
     await looksAt(page, "#dev");
     await bob.send({ type: "msg", to: "ann", text: "hi ann" });
@@ -336,15 +321,14 @@ testWith(
   ["chromium"],
   "web page: a notification clicked shows the view it tells of",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
-    const url = pageUrl(server.webAddr!.port);
+    await using server = await startWebServer();
+    const url = webUrl(server);
     await using browser = await notifyingBrowser(url);
     await using bob = await TestClient.join2(server.addr.port, "bob", [
       { room: "#lobby" },
       { room: "#dev" },
     ]);
-    const page = await browser.open(url);
-    await joinAs(page, "ann");
+    const page = await browser.openAs(url, "ann");
     await say(page, "/join #dev");
     await looksAt(page, "#dev");
     await showView(page, "#lobby");
@@ -383,11 +367,10 @@ testWith(
   ["chromium"],
   "web page: someone written to privately who leaves the chat, and comes back, is told of there; words to them meanwhile come back to the box",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     const port = server.addr.port;
     await using browser = await ChatBrowser.launch();
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     {
       await using bob = await TestClient.join2(port, "bob");
       await page.locator('#members li[data-name="bob"]').click();
@@ -463,11 +446,10 @@ testWith(
   ["chromium"],
   'web page: someone leaving while the user looks at their private messages is under the room\'s "new since you left" line',
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    await using server = await startWebServer();
     const port = server.addr.port;
     await using browser = await ChatBrowser.launch();
-    const page = await browser.open(pageUrl(server.webAddr!.port));
-    await joinAs(page, "ann");
+    const page = await browser.openAs(webUrl(server), "ann");
     await using carol = await TestClient.join2(port, "carol");
     {
       await using bob = await TestClient.join2(port, "bob");
