@@ -17,8 +17,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { startServer } from "../server.ts";
-import { ChatBrowser, joinAs, pageUrl } from "../tests/e2e/_browser.ts";
+import { ChatBrowser, joinAs, startWebServer, webUrl } from "../tests/e2e/_browser.ts";
 import { CLOCK_TICKS_PER_SECOND } from "./proc.ts";
 import { median } from "./stats.ts";
 
@@ -72,9 +71,9 @@ function wait(ms: number): Promise<void> {
 
 /** One measurement: Chromium's share of a core over `seconds` with a page in `state`. */
 async function measure(state: State, seconds: number): Promise<number> {
-  await using server = await startServer({ hostname: "127.0.0.1", port: 0, webPort: 0 });
+  await using server = await startWebServer();
   await using browser = await ChatBrowser.launch();
-  const page = await browser.open(pageUrl(server.webAddr!.port));
+  const page = await browser.open(webUrl(server));
   if (state === "blank") await page.goto("about:blank");
   if (state === "joined") await joinAs(page, "ann");
   await wait(2000);
