@@ -563,20 +563,22 @@ testWithNats(
   },
 );
 
+/** `chat serve` on loopback with nothing but its chat port, up to `--cluster`: the URL comes next. */
+const CLUSTERED_ALONE = [
+  "serve",
+  "--host",
+  "127.0.0.1",
+  "--port",
+  "0",
+  "--no-web",
+  "--no-irc",
+  "--no-announce",
+  "--cluster",
+];
+
 testWithNats("a tls:// URL is never reached without TLS, even when NATS offers none", async () => {
   await using nats = await NatsServer.start();
-  const plain = await runChat([
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--no-web",
-    "--no-irc",
-    "--no-announce",
-    "--cluster",
-    `tls://localhost:${nats.port}`,
-  ]);
+  const plain = await runChat([...CLUSTERED_ALONE, `tls://localhost:${nats.port}`]);
   assert.equal(plain.code, 1, plain.stdout);
   assert.match(
     assertOneErrorLine(plain, "tls:// to a NATS without TLS"),
@@ -609,19 +611,7 @@ testWithNats("a --cluster-creds or --cluster-ca that cannot be used is named", a
       ],
     ];
     for (const [flags, expected] of cases) {
-      const outcome = await runChat([
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--no-web",
-        "--no-irc",
-        "--no-announce",
-        "--cluster",
-        nats.url,
-        ...flags,
-      ]);
+      const outcome = await runChat([...CLUSTERED_ALONE, nats.url, ...flags]);
       assert.equal(outcome.code, 1, flags.join(" "));
       assert.match(assertOneErrorLine(outcome, flags.join(" ")), expected);
     }
