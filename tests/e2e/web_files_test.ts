@@ -118,6 +118,19 @@ async function fetchBytes(port: number, path: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+/** Drags a small text file onto `page`'s log and drops it there, as a person would. */
+async function dropTextFile(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(["x"], "x.txt", { type: "text/plain" }));
+    const at = document.querySelector("#log")!;
+    const init = { dataTransfer: data, bubbles: true, cancelable: true };
+    at.dispatchEvent(new DragEvent("dragenter", init));
+    at.dispatchEvent(new DragEvent("dragover", init));
+    at.dispatchEvent(new DragEvent("drop", init));
+  });
+}
+
 /** Waits until the page's log has an error line containing `text`. */
 function errorShown(page: Page, text: string | RegExp) {
   return waitForLine(page, "error", text);
@@ -381,15 +394,7 @@ testWith(
       await eve.goto(pageUrl(webPort));
       await joinAs(eve, "eve");
       assert.equal(await eve.locator("#attach").isHidden(), true);
-      await eve.evaluate(() => {
-        const data = new DataTransfer();
-        data.items.add(new File(["x"], "x.txt", { type: "text/plain" }));
-        const at = document.querySelector("#log")!;
-        const init = { dataTransfer: data, bubbles: true, cancelable: true };
-        at.dispatchEvent(new DragEvent("dragenter", init));
-        at.dispatchEvent(new DragEvent("dragover", init));
-        at.dispatchEvent(new DragEvent("drop", init));
-      });
+      await dropTextFile(eve);
       await waitForLine(eve, "notice", "This server takes no files");
       assert.equal(await eve.locator("#drop-zone").isHidden(), true);
       // A text too long for a message: neither the warning nor the refusal offers the paperclip.
@@ -429,15 +434,7 @@ testWith(
     await joinAs(eve, "eve");
     // Welcomed (joinAs waits for it), and told no files: the paperclip stays hidden.
     assert.equal(await eve.locator("#attach").isHidden(), true);
-    await eve.evaluate(() => {
-      const data = new DataTransfer();
-      data.items.add(new File(["x"], "x.txt", { type: "text/plain" }));
-      const at = document.querySelector("#log")!;
-      const init = { dataTransfer: data, bubbles: true, cancelable: true };
-      at.dispatchEvent(new DragEvent("dragenter", init));
-      at.dispatchEvent(new DragEvent("dragover", init));
-      at.dispatchEvent(new DragEvent("drop", init));
-    });
+    await dropTextFile(eve);
     await waitForLine(eve, "notice", "This server takes no files");
     assert.equal(await eve.locator("#drop-zone").isHidden(), true);
     assert.equal(await eve.locator("#attach").isHidden(), true);
