@@ -8,6 +8,7 @@ import { startServer } from "../server.ts";
 import { parseOpFile } from "../server/hub/moderation.ts";
 import {
   assertOneErrorLine,
+  type ChatOutcome,
   ChatProcess,
   childEnv,
   ROOT,
@@ -47,6 +48,22 @@ async function probeCommand(program: string, args: string[]): Promise<string | u
 }
 
 const unshareProblem = await probeCommand("unshare", ["--net", "true"]);
+
+/** `chat serve` took `signal` before it listened, and stopped cleanly: exit 0, said so, nothing else. */
+function assertStoppedWhileStarting(
+  outcome: ChatOutcome,
+  signal: Deno.Signal,
+): void {
+  assert.deepEqual(
+    { code: outcome.code, signal: outcome.signal },
+    { code: 0, signal: null },
+    outcome.stdout + outcome.stderr,
+  );
+  assert.equal(outcome.stderr, "");
+  assert.match(outcome.stdout, new RegExp(`\\] ${signal} received while starting: `));
+  assert.match(outcome.stdout, /\] Stopped\n$/);
+  assert.doesNotMatch(outcome.stdout, /listening/);
+}
 
 Deno.test("chat task flags come from deno.json", () => {
   assert.ok(TASK_ARGS.includes("--allow-net"), TASK_ARGS.join(" "));
@@ -521,15 +538,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
         }
       }
       const outcome = await server.finished();
-      assert.deepEqual(
-        { code: outcome.code, signal: outcome.signal },
-        { code: 0, signal: null },
-        outcome.stdout + outcome.stderr,
-      );
-      assert.equal(outcome.stderr, "");
-      assert.match(outcome.stdout, new RegExp(`\\] ${signal} received while starting: `));
-      assert.match(outcome.stdout, /\] Stopped\n$/);
-      assert.doesNotMatch(outcome.stdout, /listening/);
+      assertStoppedWhileStarting(outcome, signal);
     },
   });
 }
@@ -560,15 +569,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       await within(connected, 10_000, "chat serve to connect to NATS");
       server.kill(signal);
       const outcome = await server.finished();
-      assert.deepEqual(
-        { code: outcome.code, signal: outcome.signal },
-        { code: 0, signal: null },
-        outcome.stdout + outcome.stderr,
-      );
-      assert.equal(outcome.stderr, "");
-      assert.match(outcome.stdout, new RegExp(`\\] ${signal} received while starting: `));
-      assert.match(outcome.stdout, /\] Stopped\n$/);
-      assert.doesNotMatch(outcome.stdout, /listening/);
+      assertStoppedWhileStarting(outcome, signal);
     } finally {
       listener.close();
       await accepting;

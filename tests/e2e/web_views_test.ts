@@ -73,6 +73,17 @@ async function reads(page: Page, expected: readonly string[]): Promise<void> {
   );
 }
 
+/** Bob joins; ann, on `page`, opens his private messages and says "lunch?"; he reads it and quits. */
+async function wordToBobWhoQuits(page: Page, port: number): Promise<void> {
+  await using bob = await TestClient.join2(port, "bob");
+  await page.locator('#members li[data-name="bob"]').click();
+  await looksAt(page, "@bob");
+  await say(page, "lunch?");
+  await bob.next("private", (frame) => frame.text === "lunch?");
+  await bob.send({ type: "quit" });
+  await bob.closed();
+}
+
 testWith(
   ["chromium"],
   'web page: back to a hidden tab, a "new since you left" line sits above what arrived, until a line is sent',
@@ -371,15 +382,7 @@ testWith(
     const port = server.addr.port;
     await using browser = await ChatBrowser.launch();
     const page = await browser.openAs(webUrl(server), "ann");
-    {
-      await using bob = await TestClient.join2(port, "bob");
-      await page.locator('#members li[data-name="bob"]').click();
-      await looksAt(page, "@bob");
-      await say(page, "lunch?");
-      await bob.next("private", (frame) => frame.text === "lunch?");
-      await bob.send({ type: "quit" });
-      await bob.closed();
-    }
+    await wordToBobWhoQuits(page, port);
     // Looking at bob's private messages, ann hears he is gone before she writes again.
     const log = page.locator("#log .log:not([hidden])");
     await log.locator(".line.notice", { hasText: "bob left #lobby (quit)" }).waitFor();
@@ -451,15 +454,7 @@ testWith(
     await using browser = await ChatBrowser.launch();
     const page = await browser.openAs(webUrl(server), "ann");
     await using carol = await TestClient.join2(port, "carol");
-    {
-      await using bob = await TestClient.join2(port, "bob");
-      await page.locator('#members li[data-name="bob"]').click();
-      await looksAt(page, "@bob");
-      await say(page, "lunch?");
-      await bob.next("private", (frame) => frame.text === "lunch?");
-      await bob.send({ type: "quit" });
-      await bob.closed();
-    }
+    await wordToBobWhoQuits(page, port);
     // Bob's leaving is told in #lobby and among his private messages, one line in two logs.
     const shown = page.locator("#log .log:not([hidden])");
     await shown.locator(".line.notice", { hasText: "bob left #lobby (quit)" }).waitFor();
