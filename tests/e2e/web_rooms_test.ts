@@ -397,6 +397,9 @@ testWith(
     });
     assert.ok(scrolled > 0, "the log can be scrolled");
     await says(bob, "dev meanwhile", "#dev");
+    // Clicked once the page has it (its count in the sidebar), not while its entry is drawn anew.
+    await viewButton(page, "#dev").locator(".unread", { hasText: exactly("1") })
+      .waitFor({ state: "attached" });
     await showView(page, "#dev");
     await waitForLine(page, "message", "dev meanwhile");
     await showView(page, "#lobby");
