@@ -1,9 +1,11 @@
 /**
  * What one socket write costs a Deno server, in user and system CPU, by the
- * way it writes: a `node:net` socket's `write` (what the chat server uses) or
- * a `Deno.Conn`'s `write`. It tells how much of the server's CPU per delivery
- * is the runtime's and the kernel's rather than the chat code's
- * (bench/RESULTS.md, issue 17).
+ * way it writes: a `node:net` socket's `write` (what the chat server uses), a
+ * `Deno.Conn`'s `write`, or the `node:net` socket's native handle written
+ * directly, past the stream's bookkeeping (the runtime's private interface:
+ * measured here, not used by the server). It tells how much of the server's
+ * CPU per delivery is the runtime's and the kernel's rather than the chat
+ * code's (bench/RESULTS.md, issue 17).
  *
  * ```sh
  * deno run --allow-all bench/write_cost.ts [--sockets 1000] [--rounds 100] [--size 1400] [--runs 3]
@@ -15,7 +17,7 @@
  * apart as the chat server's flushes, and divides its own CPU time, until
  * the last write is done, over the writes: a `Deno.Conn` write not awaited
  * is still to be made when its round ends. The two ways alternate run by
- * run, so the machine's drift falls on both.
+ * run, so the machine's drift falls on all.
  *
  * @module
  */
@@ -32,6 +34,7 @@ const SELF = new URL(import.meta.url).pathname;
 const WAYS = {
   node: "node:net Socket.write",
   conn: "Deno.Conn.write",
+  handle: "the socket's handle, written directly",
 } as const;
 
 type Way = keyof typeof WAYS;
@@ -49,6 +52,30 @@ interface Writer {
   close(): void;
 }
 
+/**
+ * The part of a `node:net` socket that writes: the runtime's native handle,
+ * which Node.js and Deno keep private. Its `writeBuffer` either writes at once
+ * or calls `oncomplete` later, and says which in a shared state array.
+ */
+interface NativeHandle {
+  writeBuffer(request: { oncomplete(status: number): void }, bytes: Uint8Array): number;
+}
+
+/** Where a native handle's last write says whether it is still waiting (Node.js's layout). */
+const LAST_WRITE_WAS_ASYNC = 3;
+
+/** Writes through `socket`'s native handle, skipping the stream's bookkeeping. */
+function handleWriter(socket: net.Socket): Writer["write"] {
+  // deno-lint-ignore no-explicit-any
+  const handle = (socket as any)._handle as NativeHandle;
+  // deno-lint-ignore no-explicit-any
+  const state = (process as any).binding("stream_wrap").streamBaseState as Int32Array;
+  return (bytes, done) => {
+    handle.writeBuffer({ oncomplete: done }, bytes);
+    if (state[LAST_WRITE_WAS_ASYNC] === 0) done();
+  };
+}
+
 /** Accepts `total` connections the given way, each read and discarded. */
 function accept(way: Way, total: number): { port: Promise<number>; ready: Promise<Writer[]> } {
   const writers: Writer[] = [];
@@ -57,12 +84,15 @@ function accept(way: Way, total: number): { port: Promise<number>; ready: Promis
     writers.push(writer);
     if (writers.length === total) ready.resolve(writers);
   };
-  if (way === "node") {
+  if (way === "node" || way === "handle") {
     const server = net.createServer((socket) => {
       socket.setNoDelay(true);
       socket.on("data", () => {});
       socket.on("error", () => {});
-      add({ write: (bytes, done) => socket.write(bytes, done), close: () => socket.destroy() });
+      add({
+        write: way === "node" ? (bytes, done) => socket.write(bytes, done) : handleWriter(socket),
+        close: () => socket.destroy(),
+      });
     });
     const port = new Promise<number>((resolve) =>
       server.listen({ host: "127.0.0.1", port: 0 }, () => {
