@@ -80,6 +80,17 @@ export class NatsServer implements AsyncDisposable {
     await within(ready.promise, 10_000, "nats-server to be ready");
   }
 
+  /**
+   * Stops the server, deletes everything it stored (streams, buckets) and
+   * starts it again on its port, as a NATS whose store was lost.
+   */
+  async restartEmpty(): Promise<void> {
+    await this.kill();
+    await Deno.remove(this.dir, { recursive: true });
+    await Deno.mkdir(this.dir);
+    await this.restart();
+  }
+
   /** Stops the server at once (SIGKILL) and waits until it is gone. */
   async kill(): Promise<void> {
     const child = this.#child;

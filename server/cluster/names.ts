@@ -44,6 +44,8 @@ export class NameClaims {
   readonly #server: string;
   /** The revision of each claim this server made, by folded name. */
   readonly #held = new Map<string, number>();
+  /** What each claim this server made holds, by folded name. */
+  readonly #values = new Map<string, string>();
 
   readonly #alive: (server: string) => boolean;
 
@@ -85,6 +87,7 @@ export class NameClaims {
       try {
         if (entry === null || entry.operation !== "PUT") {
           this.#held.set(key, await this.#kv.create(bucketKey, value));
+          this.#values.set(key, value);
           return { ok: true };
         }
         const claim = entry.json<Claim>();
@@ -93,6 +96,7 @@ export class NameClaims {
         const stale = !this.#alive(claim.server);
         if (!ours && !returning && !stale) return { ok: false, holder: claim.name };
         this.#held.set(key, await this.#kv.update(bucketKey, value, entry.revision));
+        this.#values.set(key, value);
         return { ok: true };
       } catch (error) {
         // Someone else wrote the entry between our read and write: read it again.
@@ -106,7 +110,7 @@ export class NameClaims {
   async release(key: string): Promise<void> {
     const revision = this.#held.get(key);
     if (revision === undefined) return;
-    this.#held.delete(key);
+    this.#forget(key);
     await this.#kv.delete(claimKey(key), { previousSeq: revision }).catch(() => {});
   }
 
@@ -134,8 +138,32 @@ export class NameClaims {
    */
   takenOver(key: string, server: string): boolean {
     if (!this.#held.has(key) || server === this.#server) return false;
-    this.#held.delete(key);
+    this.#forget(key);
     return true;
+  }
+
+  /**
+   * Claims again every name this server holds, in a bucket made anew empty
+   * (NATS lost its store). Returns the names another server claimed first.
+   */
+  async restore(): Promise<string[]> {
+    const lost: string[] = [];
+    for (const [key, value] of [...this.#values]) {
+      try {
+        this.#held.set(key, await this.#kv.create(claimKey(key), value));
+      } catch (error) {
+        if (!/wrong last sequence|key exists/i.test((error as Error).message)) throw error;
+        this.#forget(key);
+        lost.push(key);
+      }
+    }
+    return lost;
+  }
+
+  /** No longer holds the claim of `key`. */
+  #forget(key: string): void {
+    this.#held.delete(key);
+    this.#values.delete(key);
   }
 
   /** The folded name of a bucket key. */

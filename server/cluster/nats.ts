@@ -19,18 +19,25 @@
  * entry per note, `<kind>.<key in hex>`; shared files in the object store
  * `chat-files` (files.ts).
  *
+ * When NATS comes back without its store, each server makes the stream and
+ * the buckets anew, claims its people's names again and writes back the
+ * notes it knows; the stream then numbers from above every id seen before.
+ *
  * @module
  */
 
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import {
+  type ConsumerMessages,
   DeliverPolicy,
   jetstream,
   type JetStreamClient,
+  type JetStreamManager,
   jetstreamManager,
   type JsMsg,
   RetentionPolicy,
   StorageType,
+  type StreamInfo,
 } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import { Objm } from "@nats-io/obj";
@@ -56,6 +63,22 @@ export const NOTES_BUCKET = "chat-notes";
 
 /** The stream of room messages. */
 export const STREAM = "CHAT";
+/** What the stream takes: room messages and the ids of private messages. */
+const SUBJECTS = ["chat.m.*", "chat.id"];
+/**
+ * What a stream made anew takes until it numbers from where it should: no
+ * message reaches it before then.
+ */
+const NUMBERING = "chat.numbering";
+/**
+ * How far above the last sequence it applied a server numbers a stream it
+ * makes anew: another server may have applied a few more before NATS went.
+ */
+const RENUMBER_MARGIN = 10_000;
+/** The least time between two checks of the store after failed writes, in ms. */
+const CHECK_EVERY_MS = 1_000;
+/** The pause before the store is checked again after a check that failed, in ms. */
+const RECHECK_MS = 500;
 /** The longest each step of closing the link waits, in ms. */
 const CLOSE_MS = 2_000;
 
@@ -75,6 +98,63 @@ const POST_PATIENCE_MS = 60_000;
  * of them are for messages shown on one server during a split.
  */
 export const ID_SCALE = 1_000_000;
+
+/** How much of the room messages the stream keeps. */
+interface Keeping {
+  /** Keep messages this many ms at most. @default {forever} */
+  readonly maxAgeMs?: number | undefined;
+  /** Keep at most this many messages. @default {no limit} */
+  readonly maxMessages?: number | undefined;
+}
+
+/** Whether `error` says that a stream (or the bucket on it) is not there. */
+function missing(error: unknown): boolean {
+  return /stream not found/i.test((error as Error)?.message ?? "");
+}
+
+/** The stream's info, or `undefined` if it is not there. */
+function infoOf(jsm: JetStreamManager, stream: string): Promise<StreamInfo | undefined> {
+  return jsm.streams.info(stream).catch((error) => {
+    if (missing(error)) return undefined;
+    throw error;
+  });
+}
+
+/**
+ * The stream, made if it is missing, its first message numbered `first` or,
+ * if a server made it with a lower number first, that one. A stream made
+ * half (its maker went between the steps) is finished.
+ */
+async function makeStream(
+  jsm: JetStreamManager,
+  keeping: Keeping,
+  first: number,
+): Promise<StreamInfo> {
+  const config = (subjects: string[]) => ({
+    name: STREAM,
+    subjects,
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: (keeping.maxAgeMs ?? 0) * 1_000_000,
+    max_msgs: keeping.maxMessages ?? -1,
+    duplicate_window: 120_000_000_000,
+  });
+  let info = await infoOf(jsm, STREAM);
+  if (info === undefined) {
+    // The first number is set by purging the empty stream up to it, which older NATS
+    // servers (without `first_seq`) take too; until then the stream takes no message.
+    const subjects = first <= 1 ? SUBJECTS : [NUMBERING];
+    info = await jsm.streams.add(config(subjects)).catch(async (error) => {
+      // Another server made it meanwhile.
+      const made = await infoOf(jsm, STREAM);
+      if (made === undefined) throw error;
+      return made;
+    });
+  }
+  if (!info.config.subjects?.includes(NUMBERING)) return info;
+  if (info.state.last_seq < first - 1) await jsm.streams.purge(STREAM, { seq: first });
+  return await jsm.streams.update(STREAM, { ...info.config, subjects: SUBJECTS });
+}
 
 /** Where and how to reach NATS, and what the stream keeps. */
 export interface NatsClusterOptions {
@@ -124,6 +204,7 @@ export class NatsCluster implements Cluster {
   readonly #js: JetStreamClient;
   readonly #kv: KV;
   readonly #notes: KV;
+  readonly #keeping: Keeping;
   readonly #claims: NameClaims;
   readonly #publisher: OrderedPublisher;
   readonly #log: (line: string) => void;
@@ -147,14 +228,41 @@ export class NatsCluster implements Cluster {
   readonly #shown = new Set<string>();
   /** Messages posted here and not acknowledged yet, by `dedupe`, oldest first. */
   readonly #onTheirWay = new Map<string, MessageDraft>();
+  /** When each stream (the messages', the buckets') in NATS was made, as last seen. */
+  readonly #made: Map<string, string>;
+  /** The notes as this server last knew them, by bucket entry: written back if NATS loses them. */
+  readonly #noted = new Map<string, string>();
+  /** The files quota, once the shared files are kept in NATS. */
+  #filesQuota: number | undefined;
+  /** The reader of the stream now; each new one has a new number, and the older stop applying. */
+  #reader: { readonly generation: number; readonly messages: ConsumerMessages } | undefined;
+  #generation = 0;
+  /** The watches of the buckets now. */
+  #claimsWatch: { stop(): void } | undefined;
+  #notesWatch: { stop(): void } | undefined;
+  /** Set while the link comes back: the store is checked before the chat is whole again. */
+  #recovering = false;
+  /** The check of the store running, and when the last one began. */
+  #checking: Promise<void> | undefined;
+  #checked = 0;
 
-  private constructor(nc: NatsConnection, kv: KV, notes: KV, log: (line: string) => void) {
+  private constructor(
+    nc: NatsConnection,
+    kv: KV,
+    notes: KV,
+    options: { keeping: Keeping; log: (line: string) => void; made: Map<string, string> },
+  ) {
+    const { log } = options;
     this.#nc = nc;
     this.#js = jetstream(nc);
     this.#kv = kv;
     this.#notes = notes;
+    this.#keeping = options.keeping;
+    this.#made = options.made;
     this.#claims = new NameClaims(kv, this.id, (server) => this.#isAlive(server));
-    this.#publisher = new OrderedPublisher(this.#js, POST_PATIENCE_MS);
+    this.#publisher = new OrderedPublisher(this.#js, POST_PATIENCE_MS, {
+      failed: () => this.#checkSoon(),
+    });
     this.#roster = new Roster({
       id: this.id,
       people: this.people,
@@ -194,21 +302,16 @@ export class NatsCluster implements Cluster {
     });
     try {
       const jsm = await jetstreamManager(nc);
-      await jsm.streams.info(STREAM).catch(() =>
-        jsm.streams.add({
-          name: STREAM,
-          subjects: ["chat.m.*", "chat.id"],
-          retention: RetentionPolicy.Limits,
-          storage: StorageType.File,
-          max_age: (options.maxAgeMs ?? 0) * 1_000_000,
-          max_msgs: options.maxMessages ?? -1,
-          duplicate_window: 120_000_000_000,
-        })
-      );
+      const keeping = { maxAgeMs: options.maxAgeMs, maxMessages: options.maxMessages };
+      const made = new Map<string, string>();
+      made.set(STREAM, (await makeStream(jsm, keeping, 1)).created);
       const kvm = new Kvm(nc);
       const names = await kvm.create(NAMES_BUCKET, { history: 1 });
       const notes = await kvm.create(NOTES_BUCKET, { history: 1 });
-      return new NatsCluster(nc, names, notes, options.log);
+      for (const bucket of [NAMES_BUCKET, NOTES_BUCKET]) {
+        made.set(`KV_${bucket}`, (await jsm.streams.info(`KV_${bucket}`)).created);
+      }
+      return new NatsCluster(nc, names, notes, { keeping, log: options.log, made });
     } catch (error) {
       await nc.close();
       throw error;
@@ -257,9 +360,10 @@ export class NatsCluster implements Cluster {
       "chat.pm",
       ({ frame, to }) => this.#events?.private(frame, to),
     );
-    this.#loops.push(this.#watchClaims(), this.#watchStatus());
+    this.#loops.push(this.#watchStatus());
+    await this.#watchClaims();
     await this.#readNotes();
-    await this.#follow();
+    await this.#follow(true);
     nc.publish("chat.resync", JSON.stringify({ of: "*" }));
     this.#beat();
     this.#timer = setInterval(() => this.#beat(), ALIVE_MS);
@@ -296,7 +400,10 @@ export class NatsCluster implements Cluster {
   }
 
   claim(key: string, name: string, resume: string | undefined, next: string): Promise<ClaimResult> {
-    return this.#claims.claim(key, name, resume, next);
+    return this.#claims.claim(key, name, resume, next).catch((error) => {
+      this.#checkSoon();
+      throw error;
+    });
   }
 
   release(key: string): void {
@@ -327,7 +434,10 @@ export class NatsCluster implements Cluster {
   }
 
   async reserve(): Promise<number> {
-    const ack = await this.#js.publish("chat.id", "", { timeout: 2_000 });
+    const ack = await this.#js.publish("chat.id", "", { timeout: 2_000 }).catch((error) => {
+      this.#checkSoon();
+      throw error;
+    });
     return ack.seq * ID_SCALE;
   }
 
@@ -341,6 +451,8 @@ export class NatsCluster implements Cluster {
 
   note(kind: string, key: string, value: string | undefined): void {
     const entry = `${kind}.${hex(key)}`;
+    if (value === undefined) this.#noted.delete(entry);
+    else this.#noted.set(entry, value);
     this.#errand(
       (value === undefined ? this.#notes.delete(entry) : this.#notes.put(entry, value)).catch(
         (error) => this.#log(`Cannot keep a ${kind} note in the cluster: ${error.message}`),
@@ -350,6 +462,7 @@ export class NatsCluster implements Cluster {
 
   async files(quotaBytes: number): Promise<FileMirror> {
     const store = await new Objm(this.#nc).create(FILES_BUCKET, { max_bytes: quotaBytes });
+    this.#filesQuota = quotaBytes;
     return new NatsFileMirror(store);
   }
 
@@ -387,29 +500,45 @@ export class NatsCluster implements Cluster {
     if (!this.#closed) this.#roster.beat(this.#split);
   }
 
-  /** Reads the stream from where this server is, for as long as the link lasts. */
-  async #follow(): Promise<void> {
+  /**
+   * Reads the stream, for as long as the link lasts: at `start`, its last
+   * messages, and resolves once they are applied; else from the one after
+   * the last applied, at once.
+   */
+  async #follow(start = false): Promise<void> {
     const jsm = await jetstreamManager(this.#nc);
     const { state } = await jsm.streams.info(STREAM);
-    const start = Math.max(state.first_seq, state.last_seq - CATCH_UP + 1, 1);
+    const from = start
+      ? Math.max(state.first_seq, state.last_seq - CATCH_UP + 1, 1)
+      : Math.max(state.first_seq, this.#applied + 1);
     const consumer = await this.#js.consumers.get(STREAM, {
       deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: start,
+      opt_start_seq: from,
     });
     // Short pulls: after NATS restarts, a pull made before it may never be answered.
     const messages = await consumer.consume({ expires: 2_000 });
+    const generation = ++this.#generation;
+    this.#reader = { generation, messages };
     let caughtUp: () => void = () => {};
     const ready = new Promise<void>((resolve) => caughtUp = resolve);
-    if (state.last_seq < start) caughtUp();
+    if (state.last_seq < from || !start) caughtUp();
     this.#loops.push((async () => {
       for await (const message of messages) {
-        if (this.#closed) break;
+        if (this.#closed || generation !== this.#generation) break;
         this.#apply(message);
         if (message.seq >= state.last_seq) caughtUp();
       }
     })());
     this.#loops.push(this.#closedPromise().then(() => messages.close()));
     await ready;
+  }
+
+  /** Stops the reader of the stream: what it reads from now on is not applied. */
+  #stopReading(): void {
+    const reader = this.#reader;
+    this.#reader = undefined;
+    this.#generation++;
+    reader?.messages.close().catch(() => {});
   }
 
   #closedPromise(): Promise<void> {
@@ -437,7 +566,9 @@ export class NatsCluster implements Cluster {
    * another server, for as long as the link lasts.
    */
   async #readNotes(): Promise<void> {
+    this.#notesWatch?.stop();
     const watch = await this.#notes.watch();
+    this.#notesWatch = watch;
     this.#loops.push(this.#closedPromise().then(() => watch.stop()));
     const { promise: read, resolve } = Promise.withResolvers<void>();
     this.#loops.push((async () => {
@@ -446,6 +577,8 @@ export class NatsCluster implements Cluster {
         const kind = entry.key.slice(0, dot);
         const key = unhex(entry.key.slice(dot + 1));
         const value = entry.operation === "PUT" ? decoder.decode(entry.value) : undefined;
+        if (value === undefined) this.#noted.delete(entry.key);
+        else this.#noted.set(entry.key, value);
         this.#events?.noted(kind, key, value);
         if (entry.delta === 0) resolve();
       }
@@ -455,18 +588,25 @@ export class NatsCluster implements Cluster {
     await read;
   }
 
-  /** Lets go of names this server held that a client took back on another server. */
+  /**
+   * Watches the claims of names, for as long as the link lasts: lets go of
+   * names this server held that a client took back on another server.
+   */
   async #watchClaims(): Promise<void> {
+    this.#claimsWatch?.stop();
     const watch = await this.#kv.watch({ include: "updates" });
+    this.#claimsWatch = watch;
     this.#loops.push(this.#closedPromise().then(() => watch.stop()));
-    for await (const entry of watch) {
-      if (entry.operation !== "PUT") continue;
-      const server = NameClaims.serverOf(decoder.decode(entry.value));
-      const key = NameClaims.keyOf(entry.key);
-      if (server !== undefined && this.#claims.takenOver(key, server)) {
-        this.#events?.movedAway(key);
+    this.#loops.push((async () => {
+      for await (const entry of watch) {
+        if (entry.operation !== "PUT") continue;
+        const server = NameClaims.serverOf(decoder.decode(entry.value));
+        const key = NameClaims.keyOf(entry.key);
+        if (server !== undefined && this.#claims.takenOver(key, server)) {
+          this.#events?.movedAway(key);
+        }
       }
-    }
+    })());
   }
 
   /**
@@ -494,13 +634,121 @@ export class NatsCluster implements Cluster {
         this.#showWaiting();
         this.#log("Lost the link to NATS: the cluster is split");
         this.#events?.split(true);
-      } else if (status.type === "reconnect" && this.#split) {
-        this.#split = false;
+      } else if (status.type === "reconnect" && this.#split && !this.#recovering) {
         this.#log("The link to NATS is back");
-        this.#roster.back();
-        this.#events?.split(false);
-        this.#nc.publish("chat.resync", JSON.stringify({ of: "*" }));
+        this.#recovering = true;
+        // What the reader reads from now on may be of a stream made anew: a new one reads it.
+        this.#stopReading();
+        this.#loops.push(this.#rejoin().finally(() => this.#recovering = false));
       }
     }
+  }
+
+  /**
+   * Once the link is back: checks the store (until a check succeeds), reads
+   * the stream again from where this server was, then the chat is whole.
+   */
+  async #rejoin(): Promise<void> {
+    while (!this.#closed) {
+      try {
+        await this.#checkStore();
+        if (this.#reader === undefined) await this.#follow();
+        break;
+      } catch (error) {
+        if (this.#closed) return;
+        this.#log(`Cannot check the stream and buckets in NATS: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, RECHECK_MS));
+      }
+    }
+    if (this.#closed) return;
+    this.#split = false;
+    this.#roster.back();
+    this.#events?.split(false);
+    this.#nc.publish("chat.resync", JSON.stringify({ of: "*" }));
+  }
+
+  /** Checks the store soon after a failed write, unless a check runs or ran just now. */
+  #checkSoon(): void {
+    if (this.#closed || this.#split || this.#checking !== undefined) return;
+    if (performance.now() - this.#checked < CHECK_EVERY_MS) return;
+    this.#checkStore().catch((error) =>
+      this.#log(`Cannot check the stream and buckets in NATS: ${error.message}`)
+    );
+  }
+
+  /** Checks the store, one check at a time. */
+  #checkStore(): Promise<void> {
+    this.#checking ??= this.#repairStore().finally(() => this.#checking = undefined);
+    return this.#checking;
+  }
+
+  /**
+   * Makes anew what NATS lost of the chat's store (its stream, its buckets),
+   * numbering the stream from above every id seen, and takes up what was
+   * made anew, whichever server made it: reads the stream again from its
+   * start, claims the names held here again, writes back the notes known
+   * here, and watches the buckets again.
+   */
+  async #repairStore(): Promise<void> {
+    this.#checked = performance.now();
+    const nc = this.#nc;
+    const jsm = await jetstreamManager(nc);
+    const kvm = new Kvm(nc);
+    /** Whether `stream` was made since this server last saw it. */
+    const renewed = (stream: string, info: StreamInfo): boolean => {
+      const before = this.#made.get(stream);
+      this.#made.set(stream, info.created);
+      return before !== undefined && before !== info.created;
+    };
+    const made: string[] = [];
+    // Made anew, the stream numbers from well above what this server applied.
+    const stream = await makeStream(jsm, this.#keeping, this.#applied + RENUMBER_MARGIN + 1);
+    if (renewed(STREAM, stream)) {
+      made.push("the stream of room messages");
+      this.#stopReading();
+      if (stream.state.first_seq <= this.#applied) {
+        // Made by a server that had applied less: ids start again lower than some seen.
+        this.#log(
+          `The stream made anew numbers from ${stream.state.first_seq}, below the last ` +
+            `message applied here (${this.#applied}): some clients may miss messages`,
+        );
+        this.#applied = stream.state.first_seq - 1;
+        this.#provisional = 0;
+      }
+    }
+    await kvm.create(NAMES_BUCKET, { history: 1 });
+    if (renewed(`KV_${NAMES_BUCKET}`, await jsm.streams.info(`KV_${NAMES_BUCKET}`))) {
+      made.push("the names");
+      for (const key of await this.#claims.restore()) {
+        this.#log(`Cannot claim the name "${key}" again: another server claimed it first`);
+      }
+      await this.#watchClaims();
+    }
+    await kvm.create(NOTES_BUCKET, { history: 1 });
+    if (renewed(`KV_${NOTES_BUCKET}`, await jsm.streams.info(`KV_${NOTES_BUCKET}`))) {
+      made.push("the notes");
+      // The first server to write a note back wins; the others find it there.
+      await Promise.all(
+        [...this.#noted].map(([entry, value]) => this.#notes.create(entry, value).catch(() => {})),
+      );
+      await this.#readNotes();
+    }
+    if (this.#filesQuota !== undefined) {
+      await new Objm(nc).create(FILES_BUCKET, { max_bytes: this.#filesQuota });
+      const files = await jsm.streams.info(`OBJ_${FILES_BUCKET}`);
+      if (renewed(`OBJ_${FILES_BUCKET}`, files)) made.push("the shared files");
+    }
+    if (made.length > 0) {
+      const list = made.length === 1
+        ? made[0]
+        : `${made.slice(0, -1).join(", ")} and ${made.at(-1)}`;
+      this.#log(
+        `NATS lost its store: made anew ${list} (history kept only in NATS is gone); ` +
+          `message ids go on from ${
+            Math.max(stream.state.first_seq, this.#applied + 1) * ID_SCALE
+          }`,
+      );
+    }
+    if (this.#reader === undefined && !this.#split) await this.#follow();
   }
 }

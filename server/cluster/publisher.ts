@@ -31,6 +31,7 @@ interface Waiting {
 export class OrderedPublisher {
   readonly #js: JetStreamClient;
   readonly #patienceMs: number;
+  readonly #failed: () => void;
   readonly #waiting: Waiting[] = [];
   /** Set while the unacknowledged are being published again, in order. */
   #recovering = false;
@@ -39,10 +40,13 @@ export class OrderedPublisher {
   /**
    * @param js The stream's client.
    * @param patienceMs How long a message not shown already is tried before it is given up.
+   * @param options.failed Called each time a publication is not acknowledged (the stream
+   * may be gone).
    */
-  constructor(js: JetStreamClient, patienceMs: number) {
+  constructor(js: JetStreamClient, patienceMs: number, options: { failed?: () => void } = {}) {
     this.#js = js;
     this.#patienceMs = patienceMs;
+    this.#failed = options.failed ?? (() => {});
   }
 
   /**
@@ -111,6 +115,7 @@ export class OrderedPublisher {
       this.#settle(waiting);
       return true;
     } catch {
+      if (!waiting.settled) this.#failed();
       return waiting.settled;
     }
   }
