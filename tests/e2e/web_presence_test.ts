@@ -497,6 +497,16 @@ testWith(
     assert.ok(words.length > 1, "the reason fits on one row: make it longer");
     assert.equal(new Set(words).size, 1, `the reason's rows start at ${words}`);
     assert.deepEqual([...new Set(words)], [...new Set(name)]);
+
+    // The user's own row has no button, yet its status starts under its name all the same.
+    const own = person(page, "Alexandrina_Wilhelmina_X");
+    await say(page, `/away ${reason}`);
+    const ownStatus = own.locator(".presence", { hasText: exactly(`away: ${reason}`) });
+    await ownStatus.waitFor();
+    const ownName = await rowStarts(own.locator(".member-name bdi"));
+    const ownWords = await rowStarts(ownStatus);
+    assert.deepEqual([...new Set(ownWords)], [...new Set(ownName)], "the user's own status");
+    assert.deepEqual([...new Set(ownName)], [...new Set(name)], "the user's own name");
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
