@@ -11,7 +11,7 @@
  * @module
  */
 
-import { LOBBY, type ServerFrame } from "../protocol.ts";
+import { LOBBY, MAX_ANNOUNCED_ROOM_SIZE, type ServerFrame } from "../protocol.ts";
 import { nameKey } from "./names.ts";
 
 /** One entry of the room list. */
@@ -30,7 +30,7 @@ export interface Changes {
   room: boolean;
   /** The people in the current room. */
   members: boolean;
-  /** The list of rooms. */
+  /** The list of rooms, or how many people are in one of the user's. */
   rooms: boolean;
   /** The rooms the user is in, or their views: which there are, what is unread in them. */
   views: boolean;
@@ -195,14 +195,26 @@ export class Roster {
     );
   }
 
-  /** The room list with the user's rooms in it even if the last listing missed them. */
+  /**
+   * The room list with the user's rooms in it even if the last listing missed
+   * them, and how many people are in each of those as the user has seen come
+   * and go since, rather than at the last listing (a room of more than
+   * {@linkcode MAX_ANNOUNCED_ROOM_SIZE} people, whose comings and goings are not told,
+   * keeps the count listed).
+   */
   roomList(): readonly RoomEntry[] {
+    const listed = this.#rooms.map((entry) => {
+      const room = this.#joined.get(entry.name);
+      return room === undefined || room.count > MAX_ANNOUNCED_ROOM_SIZE ||
+          room.count === entry.members
+        ? entry
+        : { ...entry, members: room.count };
+    });
     const missing = [...this.#joined].filter(([name]) =>
       !this.#rooms.some((room) => room.name === name)
     );
-    if (missing.length === 0) return this.#rooms;
     return [
-      ...this.#rooms,
+      ...listed,
       ...missing.map(([name, room]) => ({ name, members: Math.max(1, room.count) })),
     ];
   }
@@ -265,6 +277,7 @@ export class Roster {
         if (room === undefined) break;
         room.set(frame.members, frame.count);
         changes.members = frame.room === this.#room;
+        changes.rooms = true;
         break;
       }
       case "joined": {
@@ -274,6 +287,7 @@ export class Roster {
         room.members.set(nameKey(frame.name), frame.name);
         this.#elsewhere.delete(nameKey(frame.name));
         changes.members = frame.room === this.#room;
+        changes.rooms = true;
         break;
       }
       case "left": {
@@ -285,6 +299,7 @@ export class Roster {
         if (stillConnected(frame.reason)) this.#meet(frame.name);
         else this.#elsewhere.delete(nameKey(frame.name));
         changes.members = frame.room === this.#room;
+        changes.rooms = true;
         break;
       }
       case "renamed": {

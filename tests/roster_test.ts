@@ -100,6 +100,30 @@ Deno.test("Roster.track()", async (t) => {
       members: 2,
     }]);
   });
+
+  await t.step(
+    "counts the people of the user's rooms as they come and go, not as last listed",
+    () => {
+      const seen = roster({
+        type: "rooms",
+        rooms: [{ name: "#dev", members: 3 }, { name: "#lobby", members: 2 }],
+      });
+      const changes = seen.track({ type: "joined", ts: TS, room: "#lobby", name: "carol" });
+      assert.equal(changes.rooms, true, "the list is drawn again");
+      assert.deepEqual(seen.roomList(), [{ name: "#dev", members: 3 }, {
+        name: "#lobby",
+        members: 3,
+      }]);
+      const huge = Array.from({ length: 300 }, (_, i) => `p${i}`);
+      seen.track({ type: "room", room: "#big", members: huge.slice(0, 256), count: 300 });
+      seen.track({ type: "rooms", rooms: [{ name: "#big", members: 310 }] });
+      assert.deepEqual(
+        seen.roomList().find((room) => room.name === "#big"),
+        { name: "#big", members: 310 },
+        "a room too large to tell its comings and goings keeps its listed count",
+      );
+    },
+  );
 });
 
 Deno.test("rings() follows the bell's mode", () => {

@@ -5,7 +5,8 @@
  * icon; a notification for a mention and a private message while the tab is
  * hidden; clickable links; day separators on history from an earlier day;
  * every room back after a lost connection, with what was missed in each;
- * All rooms current once looked at, with its locks, never asked too often;
+ * All rooms current once looked at, with its locks, never asked too often,
+ * and the counts of the user's own rooms current as people come and go;
  * a double click on a room's × that leaves that room only, and one on a
  * room to join that joins it once; and a room name that will not do, said
  * beside the join form.
@@ -600,6 +601,47 @@ testWith(
       await page.locator('#views .part-button[aria-label="Leave #dev"]').click();
       await viewButton(page, "#dev").waitFor({ state: "detached" });
     }
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: All rooms counts the people of the user's rooms as they come and go, as the header does",
+  async () => {
+    await using server = await startWebServer();
+    const port = server.addr.port;
+    await using _bob = await TestClient.join2(port, "bob", [{ room: "#lobby" }, { room: "#dev" }]);
+    await using browser = await ChatBrowser.launch();
+    // The page's requests for the room list are held back once the test says so: the counts
+    // must follow from what the page sees, not from the next listing, seconds away.
+    await browser.context.addInitScript(() => {
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (data) {
+        const held = (globalThis as unknown as { holdRooms?: boolean }).holdRooms === true;
+        if (held && typeof data === "string" && JSON.parse(data).type === "rooms") return;
+        send.call(this, data);
+      };
+    });
+    const page = await browser.openAs(webUrl(server), "ann");
+    await say(page, "/join #dev");
+    await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
+    await page.locator("#room-count", { hasText: exactly("2 people") }).waitFor();
+    const count = (room: string) => page.locator(`#rooms [data-room="${room}"] .count`);
+    await count("#lobby").filter({ hasText: exactly("2") }).waitFor();
+    await count("#dev").filter({ hasText: exactly("2") }).waitFor();
+    await page.evaluate(() => Object.assign(globalThis, { holdRooms: true }));
+
+    await using carol = await TestClient.join2(port, "carol", [{ room: "#dev" }]);
+    await page.locator("#room-count", { hasText: exactly("3 people") }).waitFor();
+    await count("#dev").filter({ hasText: exactly("3") }).waitFor();
+    // In a room the user is not looking at too.
+    await using _dee = await TestClient.join2(port, "dee");
+    await count("#lobby").filter({ hasText: exactly("3") }).waitFor();
+    await carol.send({ type: "quit" });
+    await carol.closed();
+    await page.locator("#room-count", { hasText: exactly("2 people") }).waitFor();
+    await count("#dev").filter({ hasText: exactly("2") }).waitFor();
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
