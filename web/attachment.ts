@@ -3,8 +3,9 @@
 
 /**
  * A shared file as the page shows it under its message: a picture as a
- * thumbnail that opens full size in a new tab, anything else as a card with
- * its name, its size and a download button. The name goes in as text only,
+ * thumbnail that opens full size in a new tab, anything else (a picture the
+ * browser cannot show included) as a card with its name, its size and a
+ * download button. The name goes in as text only,
  * and a link is made only of a `/files/…` path, on the page's own origin or
  * (after a failover) on the server of the chat the page is on.
  *
@@ -87,11 +88,15 @@ export function drawAttachment(
     image.alt = file.name;
     image.src = url;
     // A token that ended with an earlier connection: the current one may load it, if it is
-    // on this page's own server (the page loads no pictures from elsewhere).
+    // on this page's own server (the page loads no pictures from elsewhere). A picture the
+    // current address cannot show either (damaged, cut short) becomes a card to download it
+    // with, rather than a broken picture with its name cut through.
     image.addEventListener("error", () => {
       const now = href(file);
       const next = now === undefined ? undefined : new URL(now, location.href);
-      if (next?.origin === location.origin && next.href !== image.src) image.src = next.href;
+      if (next?.origin !== location.origin) return;
+      if (next.href !== image.src) image.src = next.href;
+      else box.replaceWith(drawAttachment(file, href, { ...options, pictures: false }));
     });
     link.append(image);
     box.append(link);

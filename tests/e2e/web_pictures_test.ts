@@ -1,8 +1,9 @@
 /**
  * Pictures in the log: a newcomer whose room's history holds pictures sees
  * its newest line once they have loaded, not a log left short of the bottom
- * by their height. The real page runs in Chromium against a real server;
- * the one who shared them is a protocol client.
+ * by their height; a damaged picture is a card to download it with. The
+ * real page runs in Chromium against a real server; the one who shared them
+ * is a protocol client.
  */
 
 import assert from "node:assert/strict";
@@ -120,5 +121,27 @@ testWith(
     );
     assert.ok(await page.locator("#new-messages").isHidden(), "a new messages button");
     assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a picture the browser cannot show becomes a card to download it with",
+  async () => {
+    await using server = await startWebServer();
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    // A PNG's first bytes, then nothing a browser can draw: cut short on its way, say.
+    const damaged = png(300, 220, [192, 53, 43]).slice(0, 40);
+    await sharePicture(bob, damaged, "damaged.png");
+    await says(bob, "the newest line");
+
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.openAs(webUrl(server), "ann");
+    const line = await waitForLine(page, "shared-file", "damaged.png");
+    await line.locator(".attachment.card .file-name", { hasText: "damaged.png" }).waitFor();
+    assert.equal(await line.locator("img").count(), 0, "a broken picture");
+    const download = line.locator(".download-button");
+    assert.equal(await download.getAttribute("download"), "damaged.png");
+    assert.deepEqual(browser.unexpectedProblems([/Failed to load resource/]), []);
   },
 );
