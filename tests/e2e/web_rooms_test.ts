@@ -4,7 +4,8 @@
  * the "new since you left" line, the unread total in the title and on the
  * icon; a notification for a mention and a private message while the tab is
  * hidden; clickable links; day separators on history from an earlier day;
- * every room back after a lost connection, with what was missed in each;
+ * every room back after a lost connection, with what was missed in each,
+ * and lines typed meanwhile said to wait once, then sent once each;
  * All rooms current once looked at, with its locks, never asked too often,
  * and the counts of the user's own rooms current as people come and go;
  * a double click on a room's × that leaves that room only, and one on a
@@ -643,5 +644,33 @@ testWith(
     await page.locator("#room-count", { hasText: exactly("2 people") }).waitFor();
     await count("#dev").filter({ hasText: exactly("2") }).waitFor();
     assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: lines typed while the connection is down are said to wait once, then go once each",
+  async () => {
+    await using server = await startWebServer();
+    await using proxy = new FreezingProxy(server.webAddr!.port);
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.openAs(pageUrl(proxy.port), "ann");
+    const waiting = () => logLine(page, "notice", "Not connected: this will be sent").count();
+    for (const outage of [1, 2]) {
+      proxy.freeze();
+      proxy.cut();
+      await logLine(page, "notice", "The connection to the server was lost").nth(outage - 1)
+        .waitFor();
+      const typed = [`first typed away ${outage}`, `second typed away ${outage}`];
+      for (const text of typed) await say(page, text);
+      await logLine(page, "pending", typed[1]!).waitFor();
+      assert.equal(await waiting(), outage, "said to wait once an outage");
+      proxy.thaw();
+      for (const text of typed) await bob.next("message", (frame) => frame.text === text);
+      await waitForStatus(page, "Connected", 15_000);
+      for (const text of typed) await waitForLine(page, "message", text);
+    }
+    assert.deepEqual(browser.unexpectedProblems([/WebSocket connection/]), []);
   },
 );
