@@ -186,6 +186,8 @@ export class Conversation {
   #webServers: readonly string[] = [];
   #everWelcomed = false;
   #online = false;
+  /** Whether the user was told, since the connection was lost, that what they type waits. */
+  #waitingTold = false;
   #helloAt: number | undefined;
   #heartbeat: Heartbeat | undefined;
   #quitting = false;
@@ -534,8 +536,12 @@ export class Conversation {
       });
     }
     // Before the first welcome (a name being chosen, or piped input arriving early), lines
-    // simply wait; after a drop, the user is told.
-    if (!this.#online && this.#everWelcomed) effects.push(show([waitingNotice()]));
+    // simply wait; after a drop, the user is told, once: the prompt (the terminal's count of
+    // unsent lines, the page's "sending…") says it of the lines after.
+    if (!this.#online && this.#everWelcomed && !this.#waitingTold) {
+      this.#waitingTold = true;
+      effects.push(show([waitingNotice()]));
+    }
     return effects;
   }
 
@@ -694,6 +700,7 @@ export class Conversation {
     this.#presence.forgetTyping(Number.NEGATIVE_INFINITY);
     this.#presenceSent = this.#presenceUnknown = false;
     this.#online = false;
+    this.#waitingTold = false;
     this.#helloAt = undefined;
     this.#heartbeat = undefined;
     this.#finishToken = undefined;

@@ -632,7 +632,9 @@ Deno.test("Conversation: lines typed offline wait, and go out once, in order, af
   assert.deepEqual(shown(offline), [
     "-- Not connected: this will be sent when the connection is back",
   ]);
-  assert.equal(chat.unsent(20), 3);
+  // Said once an outage: the prompt's count of unsent lines says it of the next.
+  assert.deepEqual(shown(chat.type("c2", 21)), []);
+  assert.equal(chat.unsent(21), 4);
   chat.opened();
   chat.hello("ann", 30);
   // Some lines may have reached the server: a ping first, to see the replay to its end.
@@ -650,10 +652,16 @@ Deno.test("Conversation: lines typed offline wait, and go out once, in order, af
   assert.deepEqual(resent.map((frame) => frame.type === "say" ? frame.text : frame.type), [
     "a",
     "c",
+    "c2",
     "d",
   ]);
   assert.deepEqual(resent[0], a, "the same frame, with the same cid");
-  assert.equal(chat.waiting, 3);
+  assert.equal(chat.waiting, 4);
+  // The next outage is told again.
+  chat.closed();
+  assert.deepEqual(shown(chat.type("e", 40)), [
+    "-- Not connected: this will be sent when the connection is back",
+  ]);
 });
 
 Deno.test("Conversation: a message the server sends again is not shown twice", () => {

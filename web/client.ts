@@ -25,8 +25,7 @@ import type { Refusal } from "../core/effects.ts";
 import { fileQuery } from "../core/files.ts";
 import { isMention } from "../core/format.ts";
 import { nameKey } from "../core/names.ts";
-import { filesElsewhereNotice, movedNotice, outageNotice, waitingNotice } from "../core/notices.ts";
-import { plainText } from "../core/plain.ts";
+import { filesElsewhereNotice, movedNotice, outageNotice } from "../core/notices.ts";
 import type { Changes } from "../core/roster.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import type { FileRef, ServerFrame } from "../protocol.ts";
@@ -75,14 +74,6 @@ export interface WebClientOptions {
 }
 
 /** The page's chat client; app.ts feeds it the user's actions. */
-/** The core's notice that a line typed waits for the connection to be back. */
-const WAITING = plainText(waitingNotice());
-
-/** Whether `lines` is only the notice that a line typed waits for the connection. */
-function isWaitingNotice(lines: readonly Line[]): boolean {
-  return lines.length === 1 && plainText(lines[0]!) === WAITING;
-}
-
 export class WebClient {
   readonly #ui: Ui;
   readonly #chat: Conversation;
@@ -105,12 +96,6 @@ export class WebClient {
   #quietWho = 0;
   #whoTimer: ReturnType<typeof setTimeout> | undefined;
   #outageNoted = false;
-  /**
-   * Whether the log said, since the connection was last lost, that a line
-   * typed waits for it: the lines typed after it show as being sent, which
-   * says as much.
-   */
-  #waitingTold = false;
   /** The message box and its caret once words the server refused last came back to it. */
   #offered: Offered | undefined;
   /** The room the user just left, while the line that says so is drawn: it offers to join again. */
@@ -224,12 +209,7 @@ export class WebClient {
     const value = this.#ui.input.value;
     if (value.trim() === "") return;
     const looked = this.#chat.view?.id;
-    const effects = this.#chat.type(value, performance.now()).filter((effect) => {
-      if (effect.type !== "show" || !isWaitingNotice(effect.lines)) return true;
-      const told = this.#waitingTold;
-      this.#waitingTold = true;
-      return !told;
-    });
+    const effects = this.#chat.type(value, performance.now());
     const refused = effects.some((effect) =>
       effect.type === "show" && effect.lines.some((line) => line.kind === "error")
     );
@@ -774,7 +754,6 @@ export class WebClient {
   }
 
   #welcome(): void {
-    this.#waitingTold = false;
     const before = this.#connection.current;
     this.#connection.welcomed(this.#chat.webServers.flatMap((page) => socketUrl(page) ?? []));
     const now = this.#connection.current;
