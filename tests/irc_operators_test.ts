@@ -168,7 +168,7 @@ Deno.test("IRC operators: MODE +b, -b, +o, -o, +i, -i, the ban list and raw verb
         assert.match(await cat.next(/^:bob!\S+ QUIT /), /:banned by ann$/);
         assert.match(
           await ann.next(/ NOTICE ann /),
-          /:You banned bob \(1 gone\)$/,
+          /:You banned bob \(sent away: bob\)$/,
         );
         // Told back as a MODE, for the client's own list of bans (irssi's /unban reads it).
         assert.match(await ann.next(/ MODE /), /^:ann!ann@chat MODE #dev \+b :?\*!\*bob@chat$/);
@@ -319,13 +319,13 @@ Deno.test("IRC operators: a ban mask made before a rename bans the person as the
     assert.match((await bob.next("bye")).reason, /^You were banned by ann/);
     assert.match(
       await ann.next(/ NOTICE ann /),
-      /:You banned robert \(1 gone\)$/,
+      /:You banned robert \(sent away: robert\)$/,
     );
     // The chat's own command, from an IRC client, with such a mask: two renames on.
     await ann.send(`BAN *!*Zoe|c2a2bddc@chat 1h`);
     // No KICK follows a raw BAN: it says nothing of a reason to come.
     assert.equal((await zoe.next("bye")).reason, "You were banned by ann for 1 h");
-    assert.match(await ann.next(/ NOTICE ann /), /:You banned zee for 1 h \(1 gone\)$/);
+    assert.match(await ann.next(/ NOTICE ann /), /:You banned zee for 1 h \(sent away: zee\)$/);
     await ann.send("MODE #lobby b");
     const list = await ann.until(/ 368 /);
     assert.match(list[0]!, / 367 ann #lobby robert!\*@\* /, list.join("\n"));
@@ -378,13 +378,16 @@ Deno.test("IRC operators: a long nick's short user part bans that person, nobody
 
     await ann.send(`MODE #lobby +b *!*${longUser}@chat`);
     assert.equal(await long.next(/^ERROR /), `ERROR :Closing link: You were banned by ann${LATER}`);
-    assert.match(await ann.next(/ NOTICE ann /), /:You banned abcdefghij \(1 gone\)$/);
+    assert.match(
+      await ann.next(/ NOTICE ann /),
+      /:You banned abcdefghij \(sent away: abcdefghij\)$/,
+    );
 
     // A name IRC cannot hold, by the user part of its mapped nick.
     const annaUser = users.get(nickOf("Annä"))!;
     await ann.send(`MODE #lobby +b *!*${annaUser}@chat`);
     assert.equal((await anna.next("bye")).reason, `You were banned by ann${LATER}`);
-    assert.match(await ann.next(/ NOTICE ann /), /:You banned Annä \(1 gone\)$/);
+    assert.match(await ann.next(/ NOTICE ann /), /:You banned Annä \(sent away: Annä\)$/);
 
     // WeeChat's *!user@host, from a JOIN seen before a rename.
     const veraUser = users.get("verylongnickname")!;
@@ -392,7 +395,7 @@ Deno.test("IRC operators: a long nick's short user part bans that person, nobody
     await ann.next(/^:verylongnickname!\S+ NICK vera$/);
     await ann.send(`MODE #lobby +b *!${veraUser}@chat`);
     assert.equal((await vera.next("bye")).reason, `You were banned by ann${LATER}`);
-    assert.match(await ann.next(/ NOTICE ann /), /:You banned vera \(1 gone\)$/);
+    assert.match(await ann.next(/ NOTICE ann /), /:You banned vera \(sent away: vera\)$/);
 
     // A short user part nobody's nick has names nobody: nothing is banned.
     await ann.send("MODE #lobby +b *!*xyz|00000@chat");
@@ -435,7 +438,7 @@ Deno.test("IRC operators: a kickban bans at once, then its KICK gives the reason
       assert.deepEqual(errors(lines), []);
       const told = [
         /^:mallory!\S+ QUIT :banned by ann$/,
-        / NOTICE ann :You banned mallory \(1 gone\)$/,
+        / NOTICE ann :You banned mallory \(sent away: mallory\)$/,
         / MODE #lobby \+b :?\*!\*mallory@chat$/,
         /^:\S+ NOTICE #lobby :ann banned mallory: go away$/,
       ];

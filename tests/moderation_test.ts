@@ -208,7 +208,7 @@ Deno.test("a ban keeps out the address, the resume token and the name until it e
     // What was done is said once, with who did it once: the log by name, ann as "you".
     assert.equal(
       (await ann.next("info", (f) => f.text.includes("banned"))).text,
-      "You banned eve (127.0.0.3) for 2 h: flooding (1 gone)",
+      "You banned eve (127.0.0.3) for 2 h: flooding (sent away: eve)",
     );
     assert.deepEqual(logged.filter((line) => line.includes("banned")), [
       "ann banned eve (127.0.0.3) for 2 h: flooding",
@@ -254,6 +254,20 @@ Deno.test("a ban keeps out the address, the resume token and the name until it e
     await using eve2 = await arrive(port, "eve", "127.0.0.3");
     assert.equal(eve2.all("welcome").length, 1);
   });
+});
+
+Deno.test("a ban of an address names everyone it sent away to the operator", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using eve = await arrive(port, "eve", "127.0.0.3");
+  await using mallory = await arrive(port, "mallory", "127.0.0.3");
+  await ann.say("/ban 127.0.0.3 1h");
+  await Promise.all([eve.closed(), mallory.closed()]);
+  assert.equal(
+    (await ann.next("info", (frame) => frame.text.includes("banned"))).text,
+    "You banned 127.0.0.3 for 1 h (sent away: eve, mallory)",
+  );
 });
 
 Deno.test("a short ban ends by itself", async () => {

@@ -186,7 +186,11 @@ export class Operators {
       );
     }
     if (!member.session.closing) {
-      acknowledge(member, `You banned ${what}${out.length === 0 ? "" : ` (${out.length} gone)`}`);
+      // Named, so the operator sees whom the ban sent away: a name, or every name from its address.
+      const away = out.length === 0
+        ? ""
+        : ` (sent away: ${out.map((other) => other.name).join(", ")})`;
+      acknowledge(member, `You banned ${what}${away}`);
     }
   }
 
