@@ -480,6 +480,15 @@ Deno.test("startServer() strips telnet negotiation from text input", async (t) =
     assert.equal((await alice.next("message")).text, "still here");
   });
 
+  await t.step("a stray 0xFF before a line end is data: the line ends there", async () => {
+    await dave.write(bytes("caf", [IAC], "\r\n"));
+    assert.equal(await dave.next(/^!! /), "!! Cannot read line: it is not valid UTF-8");
+    await dave.write(bytes("na", [IAC], "ve\n"));
+    assert.equal(await dave.next(/^!! /), "!! Cannot read line: it is not valid UTF-8");
+    await dave.type("next line");
+    assert.equal((await alice.next("message")).text, "next line");
+  });
+
   await t.step("the server negotiates nothing back", async () => {
     await dave.sync();
     assertPlain(dave);

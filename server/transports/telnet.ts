@@ -24,7 +24,10 @@ const enum State {
 export class TelnetFilter {
   #state: State = State.Data;
 
-  /** Returns the data bytes of `chunk`; an escaped IAC IAC becomes one 0xFF byte. */
+  /**
+   * Returns the data bytes of `chunk`; an escaped IAC IAC becomes one 0xFF
+   * byte, and so does an IAC before a byte that is no command.
+   */
   push(chunk: Uint8Array): Uint8Array {
     if (this.#state === State.Data && !chunk.includes(IAC)) return chunk;
     const out = new Uint8Array(chunk.length);
@@ -38,6 +41,12 @@ export class TelnetFilter {
         case State.Command:
           if (byte === IAC) {
             out[length++] = IAC;
+            this.#state = State.Data;
+          } else if (byte < SE) {
+            // No command is below SE: the 0xFF was a stray data byte (which is
+            // not UTF-8), and what follows it, a line end say, is data too.
+            out[length++] = IAC;
+            out[length++] = byte;
             this.#state = State.Data;
           } else if (byte === SB) this.#state = State.Sub;
           else if (byte >= WILL && byte <= DONT) this.#state = State.Option;
