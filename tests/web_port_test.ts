@@ -130,6 +130,31 @@ Deno.test("startServer() answers a WebSocket close that breaks RFC 6455 with 100
   });
 });
 
+Deno.test("startServer() answers a WebSocket text message that is not UTF-8 with invalid_utf8 and reads on", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+  await using socket = await RawWebSocket.open(server.webAddr!.port);
+  socket.read();
+  await socket.send({ type: "hello", version: 1, name: "wendy" });
+  await socket.next("welcome");
+  const encoder = new TextEncoder();
+  await socket.write(
+    clientFrame(
+      0x1,
+      new Uint8Array([...encoder.encode('{"type":"say","text":"'), 0xff, 0x22, 0x7d]),
+    ),
+  );
+  const error = await socket.next("error");
+  // Over WebSocket a message is a frame, not a line, as the other errors of this transport say.
+  assert.deepEqual(error, {
+    type: "error",
+    code: "invalid_utf8",
+    message: "Cannot read frame: it is not valid UTF-8",
+  });
+  await socket.send({ type: "ping", token: "after" });
+  assert.equal((await socket.next("pong")).token, "after");
+  assert.equal(socket.ended, false);
+});
+
 Deno.test("startServer() slows a WebSocket flood down without losing it, with one notice", async () => {
   await using server = await startServer({
     hostname: LOOPBACK,

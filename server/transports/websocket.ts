@@ -305,7 +305,7 @@ export class WebSocketDecoder {
       return {
         ok: false,
         code: "invalid_utf8",
-        message: "Cannot read line: it is not valid UTF-8",
+        message: "Cannot read frame: it is not valid UTF-8",
       };
     }
   }
