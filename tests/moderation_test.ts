@@ -5,7 +5,12 @@
 
 import assert from "node:assert/strict";
 import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
-import type { ClientFrame } from "../protocol.ts";
+import {
+  type ClientFrame,
+  encodeFrame,
+  MAX_LISTED_NAMES,
+  MAX_SERVER_LINE_BYTES,
+} from "../protocol.ts";
 import { parseOpFile } from "../server/hub/moderation.ts";
 import { SqliteHistory } from "../server/sqlite_history.ts";
 import { clientFrom } from "./_from_address.ts";
@@ -693,4 +698,30 @@ Deno.test("typing is relayed to the room's version 2 clients, at most every 2 s"
     await bob.send({ type: "typing", room: "#lobby" });
     await bob.sync();
   });
+});
+
+Deno.test("rooms lists as many rooms as fit a server line, however long their topics", async () => {
+  await using chat = await server({ messageRate: 1000 });
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  // 256 rooms, each with a topic as long as a topic may be: listed whole, 87 KB.
+  const people: TestClient[] = [];
+  try {
+    for (let c = 0; c < 8; c++) {
+      const rooms = Array.from({ length: 32 }, (_, i) => ({ room: `#room${c}x${i}` }));
+      people.push(await arrive(port, `m${c}`, "127.0.0.2", { rooms } as Partial<ClientFrame>));
+      for (const { room } of rooms) await ann.send({ type: "topic", room, text: "t".repeat(300) });
+    }
+    await ann.sync();
+    await ann.send({ type: "rooms" });
+    // A line over MAX_SERVER_LINE_BYTES would be dropped by the client, and never come.
+    const { rooms } = await ann.next("rooms");
+    const line = encodeFrame({ type: "rooms", rooms });
+    assert.ok(new TextEncoder().encode(line).length <= MAX_SERVER_LINE_BYTES, `${line.length}`);
+    assert.ok(rooms.length > 100 && rooms.length < MAX_LISTED_NAMES, `${rooms.length} rooms`);
+    // Largest first: the lobby, where ann is, comes before the rooms of one.
+    assert.deepEqual(rooms[0], { name: "#lobby", members: 1, joined: true });
+  } finally {
+    for (const person of people) await person[Symbol.asyncDispose]();
+  }
 });

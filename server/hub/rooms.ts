@@ -11,6 +11,7 @@ import {
   LOBBY,
   MAX_ANNOUNCED_ROOM_SIZE,
   MAX_LISTED_NAMES,
+  MAX_SERVER_LINE_BYTES,
   type Person,
   type RoomEntry,
   type RoomFrame,
@@ -262,7 +263,8 @@ export class Rooms {
           return entry;
         })
         .sort((a, b) => b.members - a.members || byName(a.name, b.name))
-        .slice(0, MAX_LISTED_NAMES),
+        .slice(0, MAX_LISTED_NAMES)
+        .filter(fitsLine(`{"type":"rooms","rooms":[]}\n`)),
     };
   }
 
@@ -270,6 +272,22 @@ export class Rooms {
   clear(): void {
     this.#rooms.clear();
   }
+}
+
+/**
+ * A filter that keeps entries, in order, while the frame that lists them
+ * (`empty` without them) stays within a server line; the rest are left out.
+ */
+function fitsLine(empty: string): (entry: RoomEntry) => boolean {
+  const encoder = new TextEncoder();
+  let bytes = encoder.encode(empty).length - 1;
+  let full = false;
+  return (entry) => {
+    if (full) return false;
+    bytes += 1 + encoder.encode(JSON.stringify(entry)).length;
+    full = bytes > MAX_SERVER_LINE_BYTES;
+    return !full;
+  };
 }
 
 function listing(
