@@ -41,7 +41,15 @@ import { AWAY_AFTER_MS, loadIgnored, saveIgnored, showTyping } from "./presence.
 import { drawLine } from "./render.ts";
 import { FileSharing } from "./sharing.ts";
 import { StatusView } from "./status.ts";
-import { loadName, saveName, type Ui } from "./ui.ts";
+import {
+  joinedBefore,
+  loadName,
+  loadRooms,
+  type SavedRooms,
+  saveName,
+  saveRooms,
+  type Ui,
+} from "./ui.ts";
 
 /** How often the link and the lines waiting for the server are looked at, in milliseconds. */
 const TICK_MS = 250;
@@ -96,6 +104,10 @@ export class WebClient {
   #quietWho = 0;
   #whoTimer: ReturnType<typeof setTimeout> | undefined;
   #outageNoted = false;
+  /** The rooms and view this tab had before a reload: entered again at the first welcome. */
+  #reloaded: SavedRooms | undefined = joinedBefore() ? loadRooms() : undefined;
+  /** The view a reloaded tab showed, shown again once its room is entered. */
+  #showOnEntry: string | undefined;
   /** The message box and its caret once words the server refused last came back to it. */
   #offered: Offered | undefined;
   /** The room the user just left, while the line that says so is drawn: it offers to join again. */
@@ -739,7 +751,18 @@ export class WebClient {
       saveName(this.#chat.roster.me);
       this.#page.showMe();
     }
-    if (changes.room || changes.views) this.#page.showRoom();
+    if (changes.room || changes.views) {
+      this.#page.showRoom();
+      // Not before the first welcome restored them: the #lobby alone would overwrite them.
+      if (this.#reloaded === undefined) saveRooms(this.#chat.roster.joined, this.#chat.view?.id);
+    }
+    if (changes.views && this.#showOnEntry !== undefined) {
+      const id = this.#showOnEntry;
+      if (this.#chat.views.some((view) => view.id === id)) {
+        this.#showOnEntry = undefined;
+        this.#showEntered(id);
+      }
+    }
     if (changes.room) this.refreshPeople();
     if (changes.members || changes.me || changes.room) this.#page.showMembers();
     if (changes.rooms || changes.room || changes.views) this.#page.showRooms();
@@ -765,8 +788,33 @@ export class WebClient {
       ]);
     }
     this.#joining.welcomed();
+    this.#enterAgain();
     this.#sharing.update();
     this.#showStatus();
     this.focusInput();
+  }
+
+  /**
+   * After a reload of the tab, at its first welcome: enters again the rooms
+   * it was in, in the order it had entered them, and shows the view it
+   * showed, once that room is entered.
+   */
+  #enterAgain(): void {
+    const saved = this.#reloaded;
+    this.#reloaded = undefined;
+    if (saved === undefined) return;
+    const now = performance.now();
+    const rooms = saved.rooms.filter((room) => !this.#chat.roster.joined.includes(room));
+    for (const room of rooms) this.#apply(this.#chat.join(room, now));
+    // Shown as a choice of the user's, it stays shown while the other rooms are entered.
+    if (saved.view !== undefined && rooms.includes(saved.view)) this.#showOnEntry = saved.view;
+    else this.#showEntered(saved.view);
+  }
+
+  /** Shows view `id` if the user has it, as if they picked it. */
+  #showEntered(id: string | undefined): void {
+    if (id !== undefined && this.#chat.views.some((view) => view.id === id)) {
+      this.#apply(this.#chat.switchTo(id));
+    }
   }
 }

@@ -152,6 +152,39 @@ export function markJoined(): void {
   }
 }
 
+/** Set in this tab's session storage: the rooms it is in and the view it shows. */
+const ROOMS_KEY = "chat.rooms";
+
+/** The rooms this tab was in, and the view it showed, as {@linkcode saveRooms} kept them. */
+export interface SavedRooms {
+  rooms: string[];
+  view: string | undefined;
+}
+
+/** Keeps, for a reload of this tab, the rooms it is in and the view it shows. */
+export function saveRooms(rooms: readonly string[], view: string | undefined): void {
+  try {
+    sessionStorage.setItem(ROOMS_KEY, JSON.stringify({ rooms, view }));
+  } catch {
+    // Storage disabled or full: a reload comes back to #lobby alone.
+  }
+}
+
+/** The rooms and view this tab kept before it was reloaded, if any. */
+export function loadRooms(): SavedRooms | undefined {
+  try {
+    const saved: unknown = JSON.parse(sessionStorage.getItem(ROOMS_KEY) ?? "null");
+    if (typeof saved !== "object" || saved === null) return undefined;
+    const { rooms, view } = saved as Record<string, unknown>;
+    if (!Array.isArray(rooms) || !rooms.every((room) => typeof room === "string")) {
+      return undefined;
+    }
+    return { rooms, view: typeof view === "string" ? view : undefined };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether this tab joined before: it was reloaded, or came back to the page. */
 export function joinedBefore(): boolean {
   try {

@@ -8,7 +8,8 @@
  * words sent to them all the same come back to the message box, all of
  * them when several are refused at once, the caret staying where the user
  * types; their leaving, told there and in
- * the room, is under the room's "new since you left" line.
+ * the room, is under the room's "new since you left" line; a tab reloaded
+ * is back in every room it was in, showing the view it showed.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients.
  */
@@ -474,6 +475,60 @@ testWith(
       texts.slice(divider),
       ["— #lobby: new since you left —", "bob left #lobby (quit)", "carol: he went home"],
       JSON.stringify(texts),
+    );
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: reloaded, the tab is back in every room it was in, showing the view it showed",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    await using bob = await TestClient.join2(server.addr.port, "bob", [
+      { room: "#lobby" },
+      { room: "#ops" },
+    ]);
+    const page = await browser.openAs(webUrl(server), "ann");
+    const views = () =>
+      page.locator("#views button.view-button").evaluateAll((buttons) =>
+        buttons.map((button) => button.getAttribute("data-view"))
+      );
+    for (const room of ["#dev", "#ops"]) {
+      await say(page, `/join ${room}`);
+      await looksAt(page, room);
+    }
+    await showView(page, "#dev");
+
+    await page.reload();
+    await looksAt(page, "#dev");
+    await waitFor(
+      views,
+      (ids) => ids.join() === "#lobby,#dev,#ops",
+      WAIT_MS,
+      (ids) => `the views: ${ids.join()}`,
+    );
+    // In each room for the server too: what is said there reaches the page.
+    await says(bob, "ops news", "#ops");
+    await viewButton(page, "#ops").locator(".unread", { hasText: exactly("1") }).waitFor();
+
+    // A room left is not entered again by the next reload, and #lobby shown stays shown.
+    await say(page, "/part #ops");
+    await waitFor(
+      views,
+      (ids) => ids.join() === "#lobby,#dev",
+      WAIT_MS,
+      (ids) => `the views: ${ids.join()}`,
+    );
+    await showView(page, "#lobby");
+    await page.reload();
+    await looksAt(page, "#lobby");
+    await waitFor(
+      views,
+      (ids) => ids.join() === "#lobby,#dev",
+      WAIT_MS,
+      (ids) => `the views: ${ids.join()}`,
     );
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
