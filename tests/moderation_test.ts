@@ -725,3 +725,32 @@ Deno.test("rooms lists as many rooms as fit a server line, however long their to
     for (const person of people) await person[Symbol.asyncDispose]();
   }
 });
+
+Deno.test("who lists as many people as fit a server line, however long their away reasons", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  // 120 people away for reasons as long as may be (200 characters, 600 bytes), listed whole 82 KB.
+  const reason = "漢".repeat(200);
+  const people: TestClient[] = [];
+  try {
+    for (let i = 0; i < 120; i++) {
+      const person = await arrive(port, `p${String(i).padStart(3, "0")}`, `127.0.1.${i % 8}`);
+      people.push(person);
+      await person.send({ type: "away", reason });
+    }
+    for (const person of people) await person.sync();
+    const ann = people[0]!;
+    await ann.send({ type: "who" });
+    // A line over MAX_SERVER_LINE_BYTES would be dropped by the client, and never come.
+    const who = await ann.next("who");
+    const line = encodeFrame(who);
+    assert.ok(new TextEncoder().encode(line).length <= MAX_SERVER_LINE_BYTES, `${line.length}`);
+    assert.equal(who.count, 120);
+    const listed = who.people!.map((person) => person.name);
+    assert.ok(listed.length > 50 && listed.length < 120, `${listed.length} listed`);
+    assert.deepEqual(who.members, listed, "members are the people listed");
+    assert.ok(who.people!.every((person) => person.away?.reason === reason));
+  } finally {
+    for (const person of people) await person[Symbol.asyncDispose]();
+  }
+});

@@ -239,9 +239,18 @@ export class Rooms {
   who(room: Room, asking: Pick<Member, "version">): WhoFrame {
     const { members, count, listed, elsewhere } = listPeople(room, this.#options.remote);
     if (asking.version === 1) return { type: "who", room: room.name, members, count };
-    const people = [...this.#options.people(listed), ...elsewhere]
+    const everyone = [...this.#options.people(listed), ...elsewhere]
       .sort((a, b) => byName(a.name, b.name));
-    return { type: "who", room: room.name, members, count, people };
+    // Long away reasons could make the line too long for clients: the list is cut to fit,
+    // each person listed in `members` too.
+    const empty = JSON.stringify({ type: "who", room: room.name, members: [], count, people: [] });
+    const people = everyone.filter(
+      fitsLine(`${empty}\n`, (person) => 1 + byteLength(JSON.stringify(person.name))),
+    );
+    if (people.length === everyone.length) {
+      return { type: "who", room: room.name, members, count, people };
+    }
+    return { type: "who", room: room.name, members: people.map(({ name }) => name), count, people };
   }
 
   /** The answer to `rooms` for `member`: the largest rooms first, its own marked. */
@@ -274,17 +283,27 @@ export class Rooms {
   }
 }
 
+/** The length of `text` in UTF-8. */
+function byteLength(text: string): number {
+  return encoder.encode(text).length;
+}
+
+const encoder = new TextEncoder();
+
 /**
  * A filter that keeps entries, in order, while the frame that lists them
  * (`empty` without them) stays within a server line; the rest are left out.
+ * `besides` counts what else an entry adds to the frame, in bytes.
  */
-function fitsLine(empty: string): (entry: RoomEntry) => boolean {
-  const encoder = new TextEncoder();
-  let bytes = encoder.encode(empty).length - 1;
+function fitsLine<T>(
+  empty: string,
+  besides: (entry: T) => number = () => 0,
+): (entry: T) => boolean {
+  let bytes = byteLength(empty) - 1;
   let full = false;
   return (entry) => {
     if (full) return false;
-    bytes += 1 + encoder.encode(JSON.stringify(entry)).length;
+    bytes += 1 + byteLength(JSON.stringify(entry)) + besides(entry);
     full = bytes > MAX_SERVER_LINE_BYTES;
     return !full;
   };
