@@ -89,6 +89,8 @@ export class Arrivals {
    * back gives it again under the id it was stored with.
    */
   readonly #shown = new Set<string>();
+  /** The last act of the user's own told in a room (see {@linkcode Arrivals.#ownAct}). */
+  #lastOwnAct: string | undefined;
 
   /** Routes into `views`, shown as `options.display` says. */
   constructor(views: Views, options: ArrivalsOptions) {
@@ -168,7 +170,7 @@ export class Arrivals {
         if (frame.room === undefined) break;
         return this.#deliver(this.#roomView(frame.room), lines, {
           arrival: { unread: 0, mention: false },
-          alert: false,
+          alert: this.#ownAct(frame.text.startsWith(`${me} `), `${frame.ts}\n${frame.text}`),
         });
       case "joined":
       case "left": {
@@ -185,9 +187,13 @@ export class Arrivals {
         if (privately !== undefined && (gone || back)) views.push(privately.id);
         return this.#deliverEach(views, lines);
       }
+      case "topic":
+        return this.#deliver(this.#roomView(frame.room), lines, {
+          arrival: { unread: 0, mention: false },
+          alert: this.#ownAct(nameKey(frame.by) === nameKey(me), `${frame.ts}\n${frame.room}`),
+        });
       case "renamed":
       case "who":
-      case "topic":
         return this.#deliver(this.#roomView(frame.room), lines, {
           arrival: { unread: 0, mention: false },
           alert: false,
@@ -206,6 +212,18 @@ export class Arrivals {
         break;
     }
     return { effects: lines.length === 0 ? [] : [show(lines)], changed: false, view: undefined };
+  }
+
+  /**
+   * Whether what the user did themself (an operator's `/mute`, `/lock`,
+   * `/topic #ops …`), told in a room they may not be looking at, is shown at
+   * once: the answer to what they typed, once, though it comes to each room
+   * it concerns. `act` tells one act from another.
+   */
+  #ownAct(own: boolean, act: string): boolean {
+    if (!own || act === this.#lastOwnAct) return false;
+    this.#lastOwnAct = act;
+    return true;
   }
 
   /** The view of `room`, or the current one if the user is not in it (nor anywhere yet). */

@@ -58,18 +58,16 @@ export function textRuns(line: Line, options: PlainOptions = {}): Run[] {
   const time: Run[] = line.ts === undefined
     ? []
     : [{ text: `[${stamp(line.ts, options.now ?? Date.now())}]`, style: "time" }, { text: " " }];
+  const parts = line.parts.map((part) =>
+    part.style === "tag" ? { ...part, text: `[${part.text}]` } : part
+  );
   switch (line.kind) {
     case "notice":
-      return [{ text: "-- " }, ...time, ...line.parts];
+      return [{ text: "-- " }, ...time, ...parts];
     case "error":
-      return [{ text: "!! " }, ...time, ...line.parts];
+      return [{ text: "!! " }, ...time, ...parts];
     default:
-      return [
-        ...time,
-        ...line.parts.map((part) =>
-          part.style === "tag" ? { ...part, text: `[${part.text}]` } : part
-        ),
-      ];
+      return [...time, ...parts];
   }
 }
 

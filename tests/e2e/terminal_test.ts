@@ -9,7 +9,7 @@ import { type ServerOptions, startServer } from "../../server.ts";
 import { parseOpFile } from "../../server/hub/moderation.ts";
 import { encodeFrame, PROTOCOL_VERSION, type ServerFrame } from "../../protocol.ts";
 import { TestClient, within } from "../_test_utils.ts";
-import { TerminalUser } from "./_terminal_user.ts";
+import { countLines, TerminalUser, TODAY_STAMP } from "./_terminal_user.ts";
 import { joinCommand, ROOT, type Screen, shellQuote, Tmux, TMUX_VERSION } from "./_tmux.ts";
 
 const STAMP = String.raw`\[\d\d:\d\d:\d\d\]`;
@@ -644,4 +644,38 @@ e2eTest(
     assert.equal(name.map((cell) => cell.char).join(""), "bob");
     for (const cell of name) assert.equal(cell.fg, `38;5;${colorOf("bob").ansi}`, "bob's colour");
   },
+);
+
+e2eTest(
+  "chat join: an operator's own act in a room not looked at is shown at once, with its room",
+  async (tmux, port) => {
+    await using bob = await TestClient.join(port, "bob");
+    const ann = await TerminalUser.join(tmux, "ann", port);
+    await ann.enter("/oper s3cret");
+    await ann.waitForLine(/ann is an operator/);
+    await ann.enter("/join #dev");
+    await ann.waitFor((screen) => screen.cursorLine === "#dev>", `ann to look at #dev`);
+    // bob is in #lobby alone of ann's rooms: what she does to him is told there.
+    await ann.enter("/mute bob 2m");
+    await ann.enter("/topic #lobby lunch at noon");
+    await ann.enter("/unmute bob");
+    await bob.next("notice", (frame) => frame.text === "ann unmuted bob");
+    const told = [
+      new RegExp(`^-- ${TODAY_STAMP} \\[#lobby\\] ann muted bob for 2 min$`),
+      new RegExp(`^-- ${TODAY_STAMP} \\[#lobby\\] ann set the topic of #lobby: lunch at noon$`),
+      new RegExp(`^-- ${TODAY_STAMP} \\[#lobby\\] ann unmuted bob$`),
+    ];
+    const screen = await ann.waitFor(
+      (screen) => told.every((pattern) => countLines(screen, pattern) > 0),
+      "ann's acts in #lobby told in #dev",
+    );
+    for (const pattern of told) {
+      assert.equal(countLines(screen, pattern), 1, `${pattern} once:\n${screen.text}`);
+    }
+    assert.equal(screen.cursorLine, "#dev>", `still looking at #dev:\n${screen.text}`);
+    // Shown at once as the answer, and in their place too once she looks.
+    await ann.enter("/switch #lobby");
+    await ann.waitForLine(new RegExp(`^-- ${TODAY_STAMP} ann unmuted bob$`));
+  },
+  { operators: parseOpFile("ann s3cret\n") },
 );
