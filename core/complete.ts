@@ -2,7 +2,8 @@
 
 /**
  * Tab completion, the same in the terminal and on the page: `/commands` as
- * the first word (`/send` only where the server takes files), rooms after
+ * the first word (`/send` only where the server takes files; an alias only
+ * where no command's own name fits), rooms after
  * `/join`, the user's own rooms after `/part`, their views (`#dev`, `@bob`)
  * and the `@names` of the people they may write to after `/switch`, and
  * paths after `/send` (when the client has files to offer), else the names
@@ -66,9 +67,13 @@ export function completions(
   const word = before.slice(start);
   if (word.startsWith("/") && start === 0) {
     const typed = word.slice(1).toLowerCase();
-    const options = [...COMMAND_NAMES, ...sources.commands ?? []].filter((name) =>
+    const matching = [...COMMAND_NAMES, ...sources.commands ?? []].filter((name) =>
       name.startsWith(typed)
-    ).map((name) => `/${name} `);
+    );
+    // An alias only where no command's own name fits: `/j` becomes `/join`, not a choice
+    // between `/join` and `/j`; `/af` still becomes `/afk`.
+    const named = matching.filter((name) => commandNamed(name)?.name === name);
+    const options = (named.length > 0 ? named : matching).map((name) => `/${name} `);
     return { start, options };
   }
   const command = /^\/(\S+)\s+$/.exec(before.slice(0, start))?.[1];

@@ -382,6 +382,37 @@ e2eTest("chat join: Tab completes names and commands", async (tmux, port) => {
     5_000,
     `"${PROMPT}/join " with the cursor after the space`,
   );
+
+  // An alias is no choice of its own: /j is /join's, and the list of commands names each once.
+  await tmux.press("alice", "C-u");
+  await tmux.waitForScreen("alice", (s) => s.cursorLine === PROMPT.trimEnd(), 5_000, "empty");
+  await typeAndSee(tmux, "alice", "/j");
+  await tmux.press("alice", "Tab");
+  await tmux.waitForScreen(
+    "alice",
+    (screen) =>
+      screen.cursorLine === `${PROMPT}/join` && screen.cursor.x === `${PROMPT}/join `.length,
+    5_000,
+    `"/j" completed to "${PROMPT}/join "`,
+  );
+  await tmux.press("alice", "C-u");
+  await tmux.waitForScreen("alice", (s) => s.cursorLine === PROMPT.trimEnd(), 5_000, "empty");
+  await typeAndSee(tmux, "alice", "/");
+  await tmux.press("alice", "Tab");
+  await tmux.waitForInputRead("alice");
+  await tmux.press("alice", "Tab");
+  const listed = await tmux.waitForScreen(
+    "alice",
+    (screen) => hasLine(screen, /\/switch\b/),
+    5_000,
+    "the commands listed by a second Tab",
+  );
+  for (const alias of ["/j", "/m", "/tell", "/names", "/afk"]) {
+    assert.ok(
+      !listed.lines.some((line) => line.split(/\s+/).includes(alias)),
+      `${alias} listed:\n${listed.text}`,
+    );
+  }
 });
 
 e2eTest("chat join: Up recalls the lines sent before", async (tmux, port) => {
