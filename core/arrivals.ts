@@ -192,8 +192,13 @@ export class Arrivals {
           arrival: { unread: 0, mention: false },
           alert: this.#ownAct(nameKey(frame.by) === nameKey(me), `${frame.ts}\n${frame.room}`),
         });
-      case "renamed":
       case "who":
+        // The answer to `/who #dev` typed while looking at #lobby shows where it was asked.
+        return this.#deliver(this.#views.current?.id ?? this.#roomView(frame.room), lines, {
+          arrival: { unread: 0, mention: false },
+          alert: false,
+        });
+      case "renamed":
         return this.#deliver(this.#roomView(frame.room), lines, {
           arrival: { unread: 0, mention: false },
           alert: false,

@@ -145,7 +145,7 @@ export function oneName({ first, after }: Args): { name: string } | undefined {
   return first && !after ? { name: first } : undefined;
 }
 
-/** The room of `/part` and `/leave`: the first word, if any; as ever, the others are ignored. */
+/** The room of `/part`, `/leave` and `/who`: the first word, if any; as ever, the others are ignored. */
 export function roomToLeave({ first }: Args): { room?: string } {
   return first === "" ? {} : { room: first };
 }

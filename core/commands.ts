@@ -119,10 +119,10 @@ export const COMMAND_TABLE = [
   serverCommand({
     name: "who",
     aliases: ["names"],
-    usage: "/who",
-    description: "list who is in this room",
+    usage: "/who [#room]",
+    description: "list who is in this room, or the one you name",
     fields: { room: ROOM_FIELD },
-    parse: () => ({}),
+    parse: roomToLeave,
   }),
   serverCommand({
     name: "msg",

@@ -62,6 +62,7 @@ Deno.test("parseInput() reads every command and its aliases", async (t) => {
     part: [["/part", "/PART", "/part   "], { type: "part" }],
     rooms: [["/rooms"], { type: "rooms" }],
     who: [["/who", "/names"], { type: "who" }],
+    "who #room": [["/who #dev", "/names  #dev "], { type: "who", room: "#dev" }],
     msg: [["/msg bob hi there", "/m bob hi there", "/tell bob hi there", "/msg\tbob\thi there"], {
       type: "msg",
       to: "bob",
@@ -352,6 +353,7 @@ Deno.test("parseInput() makes only frames that the wire check takes as they are"
     "/part #dev",
     "/rooms",
     "/who",
+    "/who #dev",
     "/msg bob hi  there",
     "/me waves",
     "/nick Zoë",

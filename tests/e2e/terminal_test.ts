@@ -710,3 +710,19 @@ e2eTest(
   },
   { operators: parseOpFile("ann s3cret\n") },
 );
+
+e2eTest("chat join: /who #room lists that room, where it was asked", async (tmux, port) => {
+  await using bob = await TestClient.join(port, "bob");
+  await bob.say("/join #dev");
+  await bob.next("room", (frame) => frame.room === "#dev");
+  const ann = await TerminalUser.join(tmux, "ann", port);
+  await ann.enter("/join #dev");
+  await ann.waitFor((screen) => screen.cursorLine === "#dev>", "ann to look at #dev");
+  await ann.enter("/switch #lobby");
+  await ann.waitFor((screen) => screen.cursorLine === "#lobby>", "ann to look at #lobby");
+  await ann.enter("/who #dev");
+  const screen = await ann.waitForLine(/^-- #dev: 2 people here: ann .*, bob /);
+  assert.equal(screen.cursorLine, "#lobby>", `still looking at #lobby:\n${screen.text}`);
+  await ann.enter("/who #ops");
+  await ann.waitForLine(/^!! Cannot list #ops: you are not in #ops \(join it first\)$/);
+});
