@@ -59,9 +59,26 @@ export function isHostLike(text: string): boolean {
   return text !== "" && !NOT_IN_HOST.test(text);
 }
 
+// A link (`http://host:5003/`, `irc://host`): a scheme, then `//`.
+const LINK = /^[a-z][a-z\d+.-]*:\/\//i;
+
+/** Whether `text` is an IPv6 address, with a zone (`fe80::1%eth0`) or without. */
+function isIPv6(text: string): boolean {
+  const address = text.replace(/%[^%\s]+$/, "");
+  try {
+    return new URL(`http://[${address}]/`).hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
 /** Splits `HOST[:PORT]`, accepting `[v6]:port` and a bare IPv6 address. */
 export function parseHostPort(input: string): { hostname: string; port?: number } {
   if (NOT_IN_HOST.test(input)) throw new UsageError(`invalid address ${quote(input)}`);
+  // Else taken for a host name that no name server knows, or for an IPv6 address.
+  if (LINK.test(input)) {
+    throw new UsageError(`invalid address ${quote(input)}: expected HOST[:PORT], not a link`);
+  }
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(input);
   if (bracketed) {
     const port = bracketed[2];
@@ -78,6 +95,11 @@ export function parseHostPort(input: string): { hostname: string; port?: number 
     return { hostname, port: parsePort(port) };
   }
   if (input === "") throw new UsageError(`invalid address ${quote(input)}`);
+  if (colons > 1 && !isIPv6(input)) {
+    throw new UsageError(
+      `invalid address ${quote(input)}: expected HOST[:PORT], or an IPv6 address ([fe80::1]:5002)`,
+    );
+  }
   return { hostname: input };
 }
 

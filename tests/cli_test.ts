@@ -247,6 +247,19 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     [["join", "a\x1b[31mb", "--name", "ann"], /invalid address "a\\u001b\[31mb"/],
     [["join", "a\x1b[31mb:5002", "--name", "ann"], /invalid address "a\\u001b\[31mb:5002"/],
     [["join", "a b:5002", "--name", "ann"], /invalid address "a b:5002"/],
+    // Neither a link nor a port after a port is taken for a host name to look up.
+    [
+      ["join", "http://127.0.0.1:5003/", "--name", "ann"],
+      /^chat: invalid address "http:\/\/127\.0\.0\.1:5003\/": expected HOST\[:PORT\], not a link/,
+    ],
+    [
+      ["send", "irc://127.0.0.1", "a.txt"],
+      /^chat: invalid address "irc:\/\/127\.0\.0\.1": expected HOST\[:PORT\], not a link/,
+    ],
+    [
+      ["join", "127.0.0.1:5002:5", "--name", "ann"],
+      /^chat: invalid address "127\.0\.0\.1:5002:5": expected HOST\[:PORT\], or an IPv6 address/,
+    ],
   ];
   for (const [args, message] of cases) {
     await t.step(`chat ${args.map((arg) => JSON.stringify(arg)).join(" ")}`, async () => {
