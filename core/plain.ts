@@ -46,7 +46,8 @@ export interface PlainOptions {
 
 /**
  * Fewer columns than this left under the words, further rows are indented
- * under what follows the time stamp instead; fewer still, under two spaces.
+ * under what follows the time stamp instead; fewer still, under what
+ * follows a notice's `-- ` (an error's `!! `), else under two spaces.
  */
 const MIN_WRAP_COLUMNS = 20;
 
@@ -103,9 +104,12 @@ export function textRows(line: Line, options: PlainOptions = {}): Run[][] {
   const under = columnsBefore(fixed);
   const indent: Run = {
     text: " ".repeat(
-      options.columns === undefined
-        ? under
-        : hangingIndent(options.columns, [under, columnsBefore(lead)]),
+      options.columns === undefined ? under : hangingIndent(options.columns, [
+        under,
+        columnsBefore(lead),
+        // A notice's or an error's under its words, as when it has no time stamp.
+        ...line.kind === "notice" || line.kind === "error" ? [columnsBefore(1)] : [],
+      ]),
     ),
   };
   const wrap = (rows: Run[][]) =>

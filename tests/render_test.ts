@@ -639,6 +639,22 @@ Deno.test("drawRows() keeps a number and its unit on one row at every width", ()
   ]);
 });
 
+Deno.test("drawRows() wraps a narrow notice under its words, stamped or not", () => {
+  // Too narrow to go under the words after the time stamp: under those after "-- ", as ever.
+  assert.deepEqual(drawRows(notice(["bob joined #lobby"], TS), false, { columns: 30 }), [
+    "-- [03:04:05] bob joined",
+    "   #lobby",
+  ]);
+  assert.deepEqual(drawRows(notice(["Still no answer; trying again"]), false, { columns: 30 }), [
+    "-- Still no answer; trying",
+    "   again",
+  ]);
+  assert.deepEqual(drawRows(errorLine("Cannot send: bob muted you"), false, { columns: 24 }), [
+    "!! Cannot send: bob",
+    "   muted you",
+  ]);
+});
+
 Deno.test("drawRows() wraps a divider wider than the terminal at its spaces, each row centred", () => {
   const divider = unseenDivider("#a-very-long-room-name-indeed");
   const text = plainText(divider);
