@@ -28,7 +28,7 @@ import { completions, conversationSources } from "./core/complete.ts";
 import { Conversation, type Refusal } from "./core/conversation.ts";
 import { errorLine } from "./core/describe.ts";
 import { HELLO_TIMEOUT_MS } from "./core/link.ts";
-import { movedNotice, retryNotice, unsentOnLeaveNotice } from "./core/notices.ts";
+import { movedNotice, type Moving, retryNotice } from "./core/notices.ts";
 import { sanitizeText } from "./core/sanitize.ts";
 import type { ServerFrame } from "./protocol.ts";
 
@@ -117,6 +117,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
   const reconnect = options.reconnect ?? interactive;
   // Whom the user ignores is remembered per server, as its address was given.
   let print: (message: string) => void = () => {};
+  let moving: () => Moving | undefined = () => undefined;
   const ignores = new IgnoreStore(
     formatAddress(options.hostname, options.port),
     () =>
@@ -137,6 +138,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
     shareHow: () => SHARE_HOW,
     // Leaving ends the process, and what waits with it: /quit warns as Ctrl-C does.
     warnsUnsentOnQuit: interactive,
+    // So is a file on its way: the transfers start with the client, below.
+    moving: () => moving(),
     // A person away from the keyboard: piped input has nobody at it.
     awayAfterMs: interactive ? options.awayAfterMs ?? DEFAULT_AWAY_AFTER_MS : 0,
     // Nor can anyone act on a hint: piped output is for the script that reads it.
@@ -167,6 +170,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     ignores,
   });
   print = (message) => client.print(message);
+  moving = () => client.moving;
   return await client.run();
 }
 
@@ -259,9 +263,9 @@ class TerminalClient {
     this.#terminal.onResize(() => driver.updatePrompt());
     // Lines the server does not have yet would be lost: the user is told first.
     this.#terminal.onLeave((key) => {
-      const unsent = this.#chat.unsent(performance.now());
-      if (unsent > 0) driver.print([unsentOnLeaveNotice(unsent, key)]);
-      return unsent === 0;
+      const stay = this.#chat.leaving(key, performance.now());
+      if (stay !== undefined) driver.print([stay]);
+      return stay === undefined;
     });
     this.#terminal.onEnd(() => {
       if (this.#held.length > 0) this.#endHeld = true;
@@ -422,6 +426,11 @@ class TerminalClient {
       : `; ${waiting} ${waiting === 1 ? "line" : "lines"} may not have reached it`;
     if (bye !== undefined) return this.#exit(1, `${sanitizeText(bye.reason)}${lost}`);
     return this.#exit(1, `the connection to the server was lost${lost}`);
+  }
+
+  /** The file on its way to or from the server now, if any. */
+  get moving(): Moving | undefined {
+    return this.#transfers.moving;
   }
 
   /** Prints `message` as an error line above the input line. */

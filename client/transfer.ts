@@ -17,6 +17,7 @@ import type { Conversation, Effect } from "../core/conversation.ts";
 import { errorLine, type Line, notice } from "../core/describe.ts";
 import { cleanFileName, fileLink, fileNameHeader, formatBytes, isFileId } from "../core/files.ts";
 import { TAKES_NO_FILES } from "../core/transfers.ts";
+import type { Moving } from "../core/notices.ts";
 import type { FileRef, FilesInfo } from "../protocol.ts";
 import {
   dispositionName,
@@ -387,6 +388,14 @@ export class Transfers implements AsyncDisposable {
     if (progress === undefined) return "";
     const waiting = this.#queue.length;
     return progressText(waiting > 0 ? { ...progress, waiting } : progress, width);
+  }
+
+  /** The file on its way now, if any: leaving would cut it short. */
+  get moving(): Moving | undefined {
+    const progress = this.#progress;
+    return progress === undefined
+      ? undefined
+      : { name: progress.name, direction: progress.direction };
   }
 
   /** Queues `effect`, started once those before it are done. */

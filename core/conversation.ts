@@ -55,6 +55,8 @@ import { Heartbeat, HELLO_TIMEOUT_MS } from "./link.ts";
 import { checkName, nameKey } from "./names.ts";
 import {
   lookingNotice,
+  type Moving,
+  movingOnLeaveNotice,
   noAnswerNotice,
   nobodyCalledError,
   notConnectedError,
@@ -116,6 +118,12 @@ export interface ConversationOptions {
    * leaves only when the next line typed is `/quit` again. @default {false}
    */
   warnsUnsentOnQuit?: boolean;
+  /**
+   * The file the client is moving now, if any: leaving would cut it short,
+   * and a `/quit` (with {@linkcode warnsUnsentOnQuit}) says so first, as it
+   * does of lines not sent yet. @default {none}
+   */
+  moving?: () => Moving | undefined;
   /** What the client is, as `hello.client` tells others in `who`: `terminal`, `web`. */
   client?: string;
   /**
@@ -325,6 +333,18 @@ export class Conversation {
     return this.#delivery.unsent(now);
   }
 
+  /**
+   * What leaving now by `key` (`Ctrl-C`, `/quit`) would lose, said as the
+   * line that asks to do it again to leave anyway: lines the server does not
+   * have yet, else a file moving. `undefined` when nothing would be lost.
+   */
+  leaving(key: string, now: number): Line | undefined {
+    const unsent = this.unsent(now);
+    if (unsent > 0) return unsentOnLeaveNotice(unsent, key);
+    const moving = this.#options.moving?.();
+    return moving === undefined ? undefined : movingOnLeaveNotice(moving, key);
+  }
+
   /** A connection opened: what was said on the last one is forgotten. */
   opened(): void {
     this.#bye = undefined;
@@ -499,12 +519,14 @@ export class Conversation {
     if (this.#quitting) return [show([notConnectedError()])];
     const frame = parsed.ok && "frame" in parsed ? parsed.frame : undefined;
     if (frame?.type === "quit") {
-      const unsent = this.#options.warnsUnsentOnQuit && !warned ? this.unsent(now) : 0;
-      if (unsent === 0) return this.quit(frame.reason);
-      this.#quitWarned = true;
       // Told as typed: `/quit`, or its alias `/exit`.
       const typed = /^\/\S*/.exec(text)![0].toLowerCase();
-      return [show([unsentOnLeaveNotice(unsent, typed)])];
+      const stay = this.#options.warnsUnsentOnQuit && !warned
+        ? this.leaving(typed, now)
+        : undefined;
+      if (stay === undefined) return this.quit(frame.reason);
+      this.#quitWarned = true;
+      return [show([stay])];
     }
     // Back from an automatic away before the line goes; an `/away` or `/back` typed says it itself.
     const back = this.#online ? this.#sendPresence(this.#presence.typed(frame, now)) : [];

@@ -103,6 +103,23 @@ export function unsentOnLeaveNotice(count: number, key: string): Line {
   return notice([`${lines} not sent yet; ${how} ${key} again to leave anyway`]);
 }
 
+/** A file on its way to or from the server, which leaving now would cut short. */
+export interface Moving {
+  /** The file's name, as the user knows it. */
+  name: string;
+  /** Up to the server (`/send`), or down from it (`/get`). */
+  direction: "up" | "down";
+}
+
+/** Leaving by `key` (`Ctrl-C`, `/quit`) now would cut `moving` short: pressed or typed again, it does. */
+export function movingOnLeaveNotice(moving: Moving, key: string): Line {
+  const how = key.startsWith("/") ? "type" : "press";
+  const doing = moving.direction === "up" ? "sent" : "saved";
+  return notice([
+    `${sanitizeText(moving.name)} is still being ${doing}; ${how} ${key} again to leave anyway`,
+  ]);
+}
+
 /** The bell rings in `mode` now. */
 export function bellNotice(mode: BellMode): Line {
   return notice([`Bell: ${mode}`]);

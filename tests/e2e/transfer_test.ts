@@ -107,3 +107,59 @@ testWith(
     }
   },
 );
+
+testWith(
+  ["tmux"],
+  "chat join: Ctrl-C or /quit while a file is on its way says so first, and leaves when done again",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const root = await Deno.makeTempDir({ prefix: "chat-transfer-" });
+    // A download that starts and then waits: its last bytes never come.
+    const stalls = new Set<ReadableStreamDefaultController<Uint8Array>>();
+    await using files = Deno.serve(
+      { hostname: LOOPBACK, port: 0, onListen() {} },
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              stalls.add(controller);
+              controller.enqueue(new Uint8Array(1_000));
+            },
+          }),
+          { headers: { "content-length": "1000000" } },
+        ),
+    );
+    const tmux = new Tmux("transfer-leave");
+    try {
+      const bob = await TerminalUser.join(tmux, "bob", server.addr.port, { width: 120, cwd: root });
+      await bob.enter(`/get http://${LOOPBACK}:${files.addr.port}/slow.bin`);
+      await bob.waitFor(
+        (screen) => /^\(getting slow\.bin .*\) #lobby>$/.test(screen.cursorLine),
+        "the download under way on the prompt",
+      );
+      await bob.enter("/quit");
+      await bob.waitForLine(
+        /^-- slow\.bin is still being saved; type \/quit again to leave anyway$/,
+      );
+      await bob.press("C-c");
+      await bob.waitForLine(
+        /^-- slow\.bin is still being saved; press Ctrl-C again to leave anyway$/,
+      );
+      await bob.tmux.waitForInputRead(bob.session);
+      await bob.press("C-c");
+      const screen = await bob.waitForLine(/^EXIT=/);
+      assert.ok(screen.lines.includes("EXIT=0"), screen.text);
+      // A download cut short leaves no file.
+      assert.deepEqual([...Deno.readDirSync(root)], []);
+    } finally {
+      for (const controller of stalls) {
+        // Cancelled already when the client left.
+        try {
+          controller.close();
+        } catch { /* cancelled */ }
+      }
+      await tmux.kill();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);
