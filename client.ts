@@ -250,8 +250,14 @@ class TerminalClient {
       changed: () => driver.updatePrompt(),
     });
     this.#terminal.onLine((line) => {
-      if (this.#holding()) this.#held.push(line);
-      else driver.apply(this.#chat.type(line, performance.now()));
+      if (this.#holding()) {
+        this.#held.push(line);
+        return;
+      }
+      // Too long to send, refused at once: it stays on the input line, to cut or /send instead.
+      const kept = this.#chat.oversize(line) === undefined ? undefined : line;
+      driver.apply(this.#chat.type(line, performance.now()));
+      if (kept !== undefined) this.#terminal.offer(kept);
     });
     this.#terminal.onKey((key) => this.#key(key));
     // A person types: others may see it, and whoever was away by themselves is back.

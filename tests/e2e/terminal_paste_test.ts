@@ -12,7 +12,7 @@ import { type ChatServer, type ServerOptions, startServer } from "../../server.t
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import { testWith } from "./_needs.ts";
 import { countLines, literal, TerminalUser, TODAY_STAMP } from "./_terminal_user.ts";
-import { clientUnder, joinCommand, ROOT, shellQuote, Tmux } from "./_tmux.ts";
+import { clientUnder, joinCommand, ROOT, type Screen, shellQuote, Tmux } from "./_tmux.ts";
 
 /** A Python traceback of 30 lines, indented as Python prints it, every line unique. */
 const TRACEBACK = [
@@ -359,5 +359,41 @@ pasteTest(
     assert.ok(said.includes("120 lines, more than the 100 a message may hold"), refused.text);
     assert.ok(!said.includes("share it as a file"), refused.text);
     assert.equal(refused.cursorLine, "#lobby> kept", refused.text);
+  },
+);
+
+pasteTest(
+  "chat join: one line too long to send is refused and stays on the input line, to cut or share",
+  async (tmux, server) => {
+    const port = server.addr.port;
+    await using bob = await TestClient.join2(port, "bob");
+    const ann = await TerminalUser.join(tmux, "ann", port, { width: 100, height: 40 });
+    await bob.next("joined", (frame) => frame.name === "ann");
+    // 4005 bytes on one line: 45 words of 88 letters and a space, the last without it.
+    const words = Array.from(
+      { length: 45 },
+      (_, i) => `${String(i).padStart(2, "0")}${"w".repeat(86)}`,
+    );
+    const long = words.join(" ");
+    await paste(tmux, "ann", long);
+    const last = words.at(-1)!;
+    // The input line breaks its rows anywhere: read them as one.
+    const holds = (screen: Screen) =>
+      screen.lines.join("").includes(last) && screen.cursor.x === screen.cursorLine.length;
+    await ann.waitFor(holds, "the long line pasted");
+    await ann.press("Enter");
+    const refused = /^!! Cannot send message: it is 4004 bytes, more than the 4000 a message may/;
+    const kept = await ann.waitFor(
+      (screen) => countLines(screen, refused) === 1 && holds(screen),
+      "the refusal, and the line kept on the input line, the cursor at its end",
+    );
+    assert.ok(kept.lines.some((line) => /^… \d+ more rows above$/.test(line)), kept.text);
+    // Cut to fit, it goes.
+    await ann.press("C-w", "C-w");
+    await ann.waitFor((screen) => !screen.lines.join("").includes(last), "the last words cut");
+    await ann.press("Enter");
+    const sent = await bob.next("message", (frame) => frame.from === "ann");
+    assert.ok(long.startsWith(sent.text) && sent.text.length > 3000, sent.text.slice(-40));
+    await ann.waitFor((screen) => screen.cursorLine === "#lobby>", "an empty input line");
   },
 );
