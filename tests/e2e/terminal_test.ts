@@ -366,35 +366,20 @@ e2eTest("chat join: Tab completes names and commands", async (tmux, port) => {
     `"${PROMPT}bob: " with the cursor after the space`,
   );
 
-  await tmux.press("alice", "C-u");
-  await tmux.waitForScreen(
-    "alice",
-    (s) => s.cursorLine === PROMPT.trimEnd(),
-    5_000,
-    "an empty line",
-  );
-  await typeAndSee(tmux, "alice", "/jo");
-  await tmux.press("alice", "Tab");
-  await tmux.waitForScreen(
-    "alice",
-    (screen) =>
-      screen.cursorLine === `${PROMPT}/join` && screen.cursor.x === `${PROMPT}/join `.length,
-    5_000,
-    `"${PROMPT}/join " with the cursor after the space`,
-  );
-
   // An alias is no choice of its own: /j is /join's, and the list of commands names each once.
-  await tmux.press("alice", "C-u");
-  await tmux.waitForScreen("alice", (s) => s.cursorLine === PROMPT.trimEnd(), 5_000, "empty");
-  await typeAndSee(tmux, "alice", "/j");
-  await tmux.press("alice", "Tab");
-  await tmux.waitForScreen(
-    "alice",
-    (screen) =>
-      screen.cursorLine === `${PROMPT}/join` && screen.cursor.x === `${PROMPT}/join `.length,
-    5_000,
-    `"/j" completed to "${PROMPT}/join "`,
-  );
+  for (const typed of ["/jo", "/j"]) {
+    await tmux.press("alice", "C-u");
+    await tmux.waitForScreen("alice", (s) => s.cursorLine === PROMPT.trimEnd(), 5_000, "empty");
+    await typeAndSee(tmux, "alice", typed);
+    await tmux.press("alice", "Tab");
+    await tmux.waitForScreen(
+      "alice",
+      (screen) =>
+        screen.cursorLine === `${PROMPT}/join` && screen.cursor.x === `${PROMPT}/join `.length,
+      5_000,
+      `"${typed}" completed to "${PROMPT}/join " with the cursor after the space`,
+    );
+  }
   await tmux.press("alice", "C-u");
   await tmux.waitForScreen("alice", (s) => s.cursorLine === PROMPT.trimEnd(), 5_000, "empty");
   await typeAndSee(tmux, "alice", "/");
