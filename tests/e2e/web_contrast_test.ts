@@ -235,3 +235,28 @@ testWith(
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
+
+testWith(
+  ["chromium"],
+  "web page: the × that leaves a room reads at 4.5:1, light and dark, current room or not",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.openAs(webUrl(server), "ann");
+    await page.locator("#join-input").fill("#dev");
+    await page.locator("#join-input").press("Enter");
+    // Two rooms: each has its ×, the one looked at on its tinted row.
+    await settles(() => page.locator("#views .part-button").count(), 2, "the × buttons");
+    await page.locator("#views .view-button[aria-current]", { hasText: "#dev" }).waitFor();
+    await installContrast(page);
+    for (const scheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      assertAtLeast(
+        await contrasts(page.locator("#views .part-button"), "text"),
+        4.5,
+        `${scheme}: the × buttons`,
+      );
+    }
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
