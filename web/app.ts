@@ -11,6 +11,7 @@
 
 import { checkOwnName, normalizeRoom } from "../core/names.ts";
 import { WebClient } from "./client.ts";
+import { showNameError } from "./joining.ts";
 import { awayAfterMs } from "./presence.ts";
 import { findUi, loadName } from "./ui.ts";
 
@@ -28,7 +29,7 @@ ui.nameForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const name = ui.nameInput.value.trim();
   const problem = checkOwnName(name);
-  ui.nameError.textContent = problem ?? "";
+  showNameError(ui, problem ?? "", "name");
   if (problem !== undefined) return ui.nameInput.focus();
   client.submitName(name, ui.passwordRow.hidden ? undefined : ui.passwordInput.value);
 });

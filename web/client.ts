@@ -34,7 +34,7 @@ import { safeFileUrl } from "./attachment.ts";
 import { bindComposerKeys, fitToText, showLength, TOUCH_MEDIA } from "./composer.ts";
 import { Connection, type ConnectionState, pageOrigin, socketUrl } from "./connection.ts";
 import { cursorToEnd, Drafts, type InputHistory, joinDraft, type Offered } from "./input.ts";
-import { Joining } from "./joining.ts";
+import { Joining, showNameError } from "./joining.ts";
 import { ViewLogs } from "./logs.ts";
 import { PageView } from "./page.ts";
 import { AWAY_AFTER_MS, loadIgnored, saveIgnored, showTyping } from "./presence.ts";
@@ -473,7 +473,7 @@ export class WebClient {
     const final = code === "banned" || code === "unsupported_version";
     if (this.#ui.nameScreen.hidden) this.#show([errorLine(message)]);
     else if (final) this.#joining.ask(message, this.#joining.name);
-    else this.#ui.nameError.textContent = message;
+    else showNameError(this.#ui, message, "none");
     if (final) this.#sentAway(message);
     else this.#connection.abandon();
   }

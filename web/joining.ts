@@ -19,6 +19,22 @@ const NAME_RETRIES = 2;
 /** How long to wait before trying a remembered name again. */
 const NAME_RETRY_MS = 1_500;
 
+/** Which box of the name form an error is about: the name, the password, or neither. */
+export type NameField = "name" | "password" | "none";
+
+/**
+ * Says `message` under the name form, for screen readers too (an alert), and
+ * marks the box it is about as invalid: that box names the message as its
+ * description, so the user who goes back to it hears why.
+ */
+export function showNameError(ui: Ui, message: string, field: NameField): void {
+  ui.nameError.textContent = message;
+  for (const [box, input] of [["name", ui.nameInput], ["password", ui.passwordInput]] as const) {
+    if (box === field && message !== "") input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  }
+}
+
 /** What {@linkcode Joining} needs of the page. */
 export interface JoiningActions {
   /** Says `hello` with `name`, if the socket is open. */
@@ -83,13 +99,13 @@ export class Joining {
     this.#ui.nameSubmit.disabled = true;
   }
 
-  /** Shows the name form with `message`, offering `suggestion`. */
-  ask(message: string, suggestion = loadName() ?? ""): void {
+  /** Shows the name form with `message`, about `field`, offering `suggestion`. */
+  ask(message: string, suggestion = loadName() ?? "", field: NameField = "none"): void {
     const ui = this.#ui;
     this.#name = undefined;
     this.#automatic = false;
     this.#phase = "asking";
-    ui.nameError.textContent = message;
+    showNameError(ui, message, field);
     ui.nameSubmit.disabled = false;
     if (ui.nameScreen.hidden || ui.nameInput.value === "") ui.nameInput.value = suggestion;
     ui.nameScreen.hidden = false;
@@ -106,7 +122,7 @@ export class Joining {
     if (about === "password") {
       // Ask for it on the name form.
       this.#password = undefined;
-      this.ask(message, name);
+      this.ask(message, name, "password");
       this.#ui.passwordRow.hidden = false;
       this.#ui.passwordInput.value = "";
       this.#ui.passwordInput.focus();
@@ -125,7 +141,7 @@ export class Joining {
       }, NAME_RETRY_MS);
       return;
     }
-    this.ask(message, name);
+    this.ask(message, name, "name");
   }
 
   /** The server accepted the name: the form goes away. */
@@ -139,7 +155,7 @@ export class Joining {
     ui.app.classList.remove("offline");
     ui.nameScreen.hidden = true;
     ui.app.inert = false;
-    ui.nameError.textContent = "";
+    showNameError(ui, "", "none");
   }
 
   /** The connection is gone: come back as `me` without asking, if the page had joined. */

@@ -6,8 +6,9 @@
  * Notifications and Sound toggles keep their names, pressed or not, and
  * notifications the browser will not show are said to stay off, and why;
  * the hidden file picker is no second button beside the paperclip; a day
- * divider and a room with a mention are named as they read. The real page runs in Chromium against a real server; the
- * others are protocol clients.
+ * divider and a room with a mention are named as they read; an error on
+ * the name form marks the box it is about. The real page runs in Chromium
+ * against a real server; the others are protocol clients.
  */
 
 import assert from "node:assert/strict";
@@ -333,6 +334,69 @@ testWith(
       dayName(Date.now(), Date.now()),
       "the names of the separators",
     );
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+/** Whether the box `selector` is marked invalid, and the words that describe it to a screen reader. */
+function invalidity(page: Page, selector: string): Promise<{ invalid: boolean; said: string }> {
+  return page.locator(selector).evaluate((box) => ({
+    invalid: box.getAttribute("aria-invalid") === "true",
+    said: (box.getAttribute("aria-describedby") ?? "").split(" ")
+      .map((id: string) => box.ownerDocument.getElementById(id)?.textContent ?? "").join(" "),
+  }));
+}
+
+testWith(
+  ["chromium"],
+  "web page: an error on the name form marks the box it is about, which reads it as its description",
+  async () => {
+    await using server = await startWebServer({ password: "open sesame" });
+    await using bob = await TestClient.connect(server.addr.port);
+    await bob.send({ type: "hello", version: 2, name: "bob", password: "open sesame" });
+    await bob.next("welcome");
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.open(webUrl(server));
+    const error = page.locator("#name-error");
+
+    // A name the page itself refuses.
+    await page.locator("#name-input").fill("bad name!");
+    await page.locator("#name-input").press("Enter");
+    await error.filter({ hasText: "letters, digits" }).waitFor();
+    assert.equal(await error.getAttribute("role"), "alert");
+    assert.equal(await focusedId(page), "name-input");
+    let name = await invalidity(page, "#name-input");
+    assert.equal(name.invalid, true, "the name box is not marked invalid");
+    assert.match(name.said, /letters, digits/);
+
+    // The password the server asks for, then refuses: the password box is the one at fault.
+    await page.locator("#name-input").fill("ann");
+    await page.locator("#name-input").press("Enter");
+    await error.filter({ hasText: "needs a password" }).waitFor();
+    await page.locator("#password-input").fill("wrong");
+    await page.locator("#password-input").press("Enter");
+    await error.filter({ hasText: "Wrong password" }).waitFor();
+    assert.equal(await focusedId(page), "password-input");
+    const password = await invalidity(page, "#password-input");
+    assert.equal(password.invalid, true, "the password box is not marked invalid");
+    assert.match(password.said, /Wrong password/);
+    name = await invalidity(page, "#name-input");
+    assert.equal(name.invalid, false, "the name box is marked invalid for a wrong password");
+
+    // A name someone has: the server refuses it, and the name box is at fault again.
+    await page.locator("#name-input").fill("bob");
+    await page.locator("#password-input").fill("open sesame");
+    await page.locator("#password-input").press("Enter");
+    await error.filter({ hasText: /taken|in use/ }).waitFor();
+    name = await invalidity(page, "#name-input");
+    assert.equal(name.invalid, true, "the name box is not marked invalid for a taken name");
+    assert.equal((await invalidity(page, "#password-input")).invalid, false);
+
+    // Joined, nothing is marked any more.
+    await page.locator("#name-input").fill("ann");
+    await page.locator("#name-input").press("Enter");
+    await page.locator("#status", { hasText: exactly("Connected") }).waitFor();
+    assert.equal((await invalidity(page, "#name-input")).invalid, false);
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
