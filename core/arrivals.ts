@@ -166,12 +166,18 @@ export class Arrivals {
         }
         return this.#deliver(view, lines, { arrival: { unread: 0, mention: false }, alert: false });
       }
-      case "notice":
+      case "notice": {
         if (frame.room === undefined) break;
-        return this.#deliver(this.#roomView(frame.room), lines, {
+        const view = this.#roomView(frame.room);
+        const own = frame.text.startsWith(`${me} `);
+        const act = `${frame.ts}\n${frame.text}`;
+        // Shown already, marked with the room it came to first: not again, plain, here.
+        if (this.#shownAlready(own, act, view)) return this.#none(view);
+        return this.#deliver(view, lines, {
           arrival: { unread: 0, mention: false },
-          alert: this.#ownAct(frame.text.startsWith(`${me} `), `${frame.ts}\n${frame.text}`),
+          alert: this.#ownAct(own, act),
         });
+      }
       case "joined":
       case "left": {
         // Someone the user writes to privately who leaves the chat (their last room of the
@@ -229,6 +235,15 @@ export class Arrivals {
     if (!own || act === this.#lastOwnAct) return false;
     this.#lastOwnAct = act;
     return true;
+  }
+
+  /**
+   * Whether an act of the user's own comes again, to the view they look at,
+   * after it was shown at once from another room it concerns.
+   */
+  #shownAlready(own: boolean, act: string, view: string): boolean {
+    return own && act === this.#lastOwnAct && this.#options.display !== "each" &&
+      this.#views.isCurrent(view);
   }
 
   /** The view of `room`, or the current one if the user is not in it (nor anywhere yet). */

@@ -1252,3 +1252,22 @@ Deno.test("Conversation: a servers frame replaces the welcome's lists of the oth
   chat.receive({ type: "servers", servers: [], webServers: [] }, 2);
   assert.deepEqual(chat.servers, []);
 });
+
+Deno.test("Conversation: an operator's own act told in two rooms shows once in the room looked at", async (t) => {
+  for (const order of [["#dev", "#lobby"], ["#lobby", "#dev"]]) {
+    await t.step(`told in ${order.join(", then ")}`, () => {
+      const chat = joined();
+      chat.receive(room("#dev", ["ann", "bob"]), 1);
+      assert.equal(chat.view?.id, "#lobby");
+      const act = (room: string): ServerFrame => ({
+        type: "notice",
+        ts: TS,
+        room,
+        text: "ann muted bob for 2 min",
+      });
+      const lines = order.flatMap((room) => shown(chat.receive(act(room), 2)));
+      assert.equal(lines.length, 1, lines.join("\n"));
+      assert.match(lines[0]!, /ann muted bob for 2 min$/);
+    });
+  }
+});
