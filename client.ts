@@ -474,7 +474,9 @@ class TerminalClient {
     while (true) {
       const delay = this.#backoff.next(performance.now());
       // The connection was lost once: the waits after the first say the client is still trying.
-      this.#driver.print([retryNotice(delay, this.#retrying)]);
+      // After a goodbye that invites the client back (a server restarting), nothing was lost.
+      const invited = this.#chat.bye?.retry === true;
+      this.#driver.print([retryNotice(delay, this.#retrying, invited)]);
       this.#retrying = true;
       await sleep(delay, this.#driver.leaving);
       for (const address of this.#failover.round()) {

@@ -58,24 +58,24 @@ export function serverSaysNotice(reason: string): Line {
 
 /**
  * A client without a status display says so in the log: the connection is
- * lost, and it tries again after `delayMs`; or, `again`, that the attempts
- * since have failed and it tries once more after `delayMs`.
+ * lost (or, `invited`, the server said goodbye inviting it back), and it
+ * tries again after `delayMs`; or, `again`, that the attempts since have
+ * failed and it tries once more after `delayMs`.
  */
-export function retryNotice(delayMs: number, again = false): Line {
+export function retryNotice(delayMs: number, again = false, invited = false): Line {
   const seconds = Math.max(1, Math.round(delayMs / 1000));
-  return notice([
-    again
-      ? `Still no answer; trying again in ${seconds} s…`
-      : `Connection lost. Reconnecting in ${seconds} s…`,
-  ]);
+  if (again) return notice([`Still no answer; trying again in ${seconds} s…`]);
+  return notice([`${invited ? "" : "Connection lost. "}Reconnecting in ${seconds} s…`]);
 }
 
 /**
  * A client with a status display (which counts down to the next attempt)
  * says once per outage in the log that the connection is gone, or that the
- * server cannot be reached when it never was.
+ * server cannot be reached when it never was; `invited`, the server said
+ * goodbye inviting it back, which the log shows already, and it reconnects.
  */
-export function outageNotice(everConnected: boolean): Line {
+export function outageNotice(everConnected: boolean, invited = false): Line {
+  if (invited) return notice(["Reconnecting…"]);
   return notice([
     everConnected
       ? "The connection to the server was lost. Reconnecting…"

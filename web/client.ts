@@ -535,7 +535,7 @@ export class WebClient {
     }
     if (next.kind === "waiting" && !this.#outageNoted && !this.#chat.quitting) {
       this.#outageNoted = true;
-      this.#show([outageNotice(this.#chat.welcomed)]);
+      this.#show([outageNotice(this.#chat.welcomed, this.#chat.bye?.retry === true)]);
     }
     this.#showStatus();
   }

@@ -244,6 +244,12 @@ browserTest(
       await waitForStatus(page, /^Reconnecting in \d+ s$/);
       assert.equal(await page.locator("#status").getAttribute("data-state"), "reconnecting");
       await waitForLine(page, "notice", "Disconnected: The server is shutting down");
+      // Said once: the server's goodbye invited the page back, so nothing was lost.
+      await waitForLine(page, "notice", "Reconnecting…");
+      assert.equal(
+        await logLine(page, "notice", "The connection to the server was lost").count(),
+        0,
+      );
 
       server = await startWebServer({ port, webPort });
       // The first retry comes 1 s after the loss, give or take a quarter; a miss doubles it.

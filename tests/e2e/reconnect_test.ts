@@ -256,9 +256,12 @@ Deno.test({
       }
       await tmux.waitForScreen(
         "alice",
-        (screen) => screen.text.includes("The server says: The server is shutting down"),
+        (screen) =>
+          screen.text.includes("The server says: The server is shutting down") &&
+          /^-- (\[[\d:]+\] )?Reconnecting in \d+ s…$/m.test(screen.text) &&
+          !screen.text.includes("Connection lost"),
         5_000,
-        "the shutdown notice",
+        "the shutdown notice, then reconnecting, with nothing said lost",
       );
       // Hold alice back until carol has posted on the new server, so that what
       // carol said reaches alice only as a replay of what she missed.
@@ -392,7 +395,8 @@ Deno.test({
     const port = freePort();
     const tmux = new Tmux("still-trying");
     let server: ChatServer | undefined = await startServer({ hostname: LOOPBACK, port });
-    const lost = /^-- Connection lost\. Reconnecting in \d+ s…$/;
+    // The server closes with a goodbye that invites alice back: nothing is said lost.
+    const lost = /^-- Reconnecting in \d+ s…$/;
     const still = /^-- Still no answer; trying again in \d+ s…$/;
     try {
       await tmux.newSession("alice", joinCommand(port, "--name", "alice"), { cwd: ROOT });
