@@ -26,6 +26,7 @@ import logsTs from "../web/logs.ts" with { type: "text" };
 import pageTs from "../web/page.ts" with { type: "text" };
 import peopleTs from "../web/people.ts" with { type: "text" };
 import presenceWebTs from "../web/presence.ts" with { type: "text" };
+import quietAsksTs from "../web/quiet_asks.ts" with { type: "text" };
 import renderTs from "../web/render.ts" with { type: "text" };
 import sharingTs from "../web/sharing.ts" with { type: "text" };
 import sidebarTs from "../web/sidebar.ts" with { type: "text" };
@@ -84,6 +85,7 @@ const MODULES: Readonly<Record<string, string>> = {
   "/web/presence.ts": presenceWebTs,
   "/web/render.ts": renderTs,
   "/web/sharing.ts": sharingTs,
+  "/web/quiet_asks.ts": quietAsksTs,
   "/web/sidebar.ts": sidebarTs,
   "/web/status.ts": statusTs,
   "/web/ui.ts": uiTs,

@@ -37,6 +37,7 @@ import { cursorToEnd, Drafts, type InputHistory, joinDraft, type Offered } from 
 import { Joining, showNameError } from "./joining.ts";
 import { ViewLogs } from "./logs.ts";
 import { PageView } from "./page.ts";
+import { QuietAsks } from "./quiet_asks.ts";
 import { AWAY_AFTER_MS, loadIgnored, saveIgnored, showTyping } from "./presence.ts";
 import { drawLine } from "./render.ts";
 import { FileSharing } from "./sharing.ts";
@@ -53,15 +54,6 @@ import {
 
 /** How often the link and the lines waiting for the server are looked at, in milliseconds. */
 const TICK_MS = 250;
-
-/** How long the page waits to ask for the room list, in ms: once for a burst of changes. */
-const ROOMS_SOON_MS = 300;
-
-/**
- * The least time between two room lists the page asks for by itself, in ms,
- * however often it is told that the rooms may have changed.
- */
-const ROOMS_GAP_MS = 3_000;
 
 /** How the user shares a file on the page: a draft too long for a message may go as one. */
 const SHARE_HOW = "with the paperclip";
@@ -95,14 +87,8 @@ export class WebClient {
   readonly #connection: Connection;
   readonly #joining: Joining;
   readonly #sharing: FileSharing;
-  /** `rooms` replies the page asked for itself: they refresh the sidebar silently. */
-  #quietRooms = 0;
-  #roomsTimer: ReturnType<typeof setTimeout> | undefined;
-  /** When the page last asked for the room list by itself (`performance.now()`). */
-  #roomsAsked = -Infinity;
-  /** `who` replies the page asked for itself: they refresh the people list silently. */
-  #quietWho = 0;
-  #whoTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The room list and the people, asked for by the page itself, to refresh them quietly. */
+  readonly #asks: QuietAsks;
   #outageNoted = false;
   /** The rooms and view this tab had before a reload: entered again at the first welcome. */
   #reloaded: SavedRooms | undefined = joinedBefore() ? loadRooms() : undefined;
@@ -175,6 +161,11 @@ export class WebClient {
       url,
       onFrame: (frame) => this.#onFrame(frame),
       onState: (state) => this.#onState(state),
+    });
+    this.#asks = new QuietAsks({
+      send: (frame) => this.#connection.send(frame),
+      joined: () => this.#joining.phase === "joined",
+      room: () => this.#chat.roster.many ? this.#chat.roster.room : undefined,
     });
     this.#sharing = new FileSharing(ui, {
       place: () => this.#chat.files.place,
@@ -383,32 +374,14 @@ export class WebClient {
     this.#apply(this.#chat.input(performance.now()));
   }
 
-  /**
-   * Asks for the room list soon, once for a burst of changes, and never
-   * sooner than {@linkcode ROOMS_GAP_MS} after the page last asked.
-   */
+  /** Asks for the room list soon, to show it current. */
   refreshRooms(): void {
-    if (this.#roomsTimer !== undefined) return;
-    const wait = Math.max(ROOMS_SOON_MS, this.#roomsAsked + ROOMS_GAP_MS - performance.now());
-    this.#roomsTimer = setTimeout(() => {
-      this.#roomsTimer = undefined;
-      if (this.#joining.phase === "joined" && this.#connection.send({ type: "rooms" })) {
-        this.#quietRooms++;
-        this.#roomsAsked = performance.now();
-      }
-    }, wait);
+    this.#asks.rooms();
   }
 
-  /**
-   * Asks soon, once for a burst of changes, how the people of the room looked
-   * at are (away, idle, client, operator), for the people list.
-   */
+  /** Asks soon how the people of the room looked at are (away, idle, client, operator). */
   refreshPeople(): void {
-    clearTimeout(this.#whoTimer);
-    this.#whoTimer = setTimeout(() => {
-      if (this.#joining.phase !== "joined" || !this.#chat.roster.many) return;
-      if (this.#connection.send({ type: "who", room: this.#chat.roster.room })) this.#quietWho++;
-    }, 300);
+    this.#asks.people();
   }
 
   /**
@@ -521,8 +494,7 @@ export class WebClient {
     clearInterval(this.#tickTimer);
     if (next.kind === "open") {
       this.#outageNoted = false;
-      this.#quietRooms = 0;
-      this.#quietWho = 0;
+      this.#asks.reset();
       this.#chat.opened();
       this.#tickTimer = setInterval(() => this.#tick(), TICK_MS);
       const name = this.#joining.name;
@@ -557,17 +529,14 @@ export class WebClient {
   }
 
   #onFrame(frame: ServerFrame): void {
-    const quietRooms = frame.type === "rooms" && this.#quietRooms > 0;
-    if (quietRooms) this.#quietRooms--;
-    const quietWho = frame.type === "who" && this.#quietWho > 0;
-    if (quietWho) this.#quietWho--;
+    const quiet = this.#asks.answers(frame);
     if (frame.type === "renamed") {
       this.#logs.renamed(frame.from, frame.to);
       this.#drafts.renamed(frame.from, frame.to);
     }
     const about = this.#page.people.take(frame, Date.now());
     this.#leaving = frame.type === "parted" ? frame.room : undefined;
-    this.#apply(this.#chat.receive(frame, performance.now()), quietRooms || quietWho);
+    this.#apply(this.#chat.receive(frame, performance.now()), quiet);
     this.#leaving = undefined;
     // A goodbye that does not invite the page back (a kick, a ban, the user's /quit): it stays
     // away, saying why, until the user asks to join again.
