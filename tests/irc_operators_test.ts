@@ -496,3 +496,46 @@ Deno.test("IRC operators: a kickban bans at once, then its KICK gives the reason
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("IRC operators: a reason typed with colours reaches everyone without them", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, port, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+    await using carol = await TestClient.join2(port, "carol");
+
+    await t.step("KICK: the reason the channel and the person kicked read", async () => {
+      await using bob = await IrcClient.register(irc, "bob");
+      await ann.next(/^:bob!\S+ JOIN #lobby$/);
+      await ann.send("KICK #lobby bob :\x02flood\x02 \x0304stop\x03");
+      assert.equal(await ann.next(/ KICK /), ":ann!ann@chat KICK #lobby bob :flood stop");
+      assert.equal(
+        await bob.next(/^ERROR /),
+        "ERROR :Closing link: You were kicked by ann: flood stop",
+      );
+      const left = await carol.next("left", (frame) => frame.name === "bob");
+      assert.equal(left.reason, "kicked by ann: flood stop");
+    });
+
+    await t.step("a kickban's KICK: the reason the ban is given", async () => {
+      await using eve = await IrcClient.register(irc, "eve");
+      await ann.next(/^:eve!\S+ JOIN #lobby$/);
+      await ann.send("MODE #lobby +b *!*eve@chat");
+      await eve.closed();
+      await ann.send("KICK #lobby eve :\x1fspamming\x1f");
+      const notice = await carol.next("notice", (frame) => frame.text.includes("eve"));
+      assert.equal(notice.text, "ann banned eve: spamming");
+    });
+
+    await t.step("a raw verb: BAN's reason", async () => {
+      await ann.send("BAN 192.0.2.7 1h :\x0303,01spam\x03");
+      const told = await ann.next(/ NOTICE ann :You banned 192/);
+      assert.match(told, /:You banned 192\.0\.2\.7 for 1 h: spam$/);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -427,6 +427,23 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     assert.match(await ann.next(/^:dan!\S+ QUIT/), /^:dan!\S+ QUIT :quit: gone fishing$/);
     await bob.next("left", (frame) => frame.name === "dan");
   });
+
+  await t.step(
+    "a QUIT's reason loses IRC's colours and formatting, as a message does",
+    async () => {
+      await using dee = await IrcClient.register(irc, "dee");
+      await dee.send("QUIT :\x02Leaving\x02: \x0304,01red\x03 \x1ditalic\x1d");
+      await dee.closed();
+      assert.equal(
+        await ann.next(/^:dee!\S+ QUIT/),
+        ":dee!dee@chat QUIT :quit: Leaving: red italic",
+      );
+      assert.equal(
+        (await bob.next("left", (frame) => frame.name === "dee")).reason,
+        "quit: Leaving: red italic",
+      );
+    },
+  );
 });
 
 Deno.test("IRC departures and renames: each is shown once, however often it happens", async (t) => {

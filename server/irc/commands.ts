@@ -153,15 +153,16 @@ function kick(gateway: Gateway, params: readonly string[]): void {
   const channel = params[0]!;
   const name = existingRoom(gateway, channel);
   if (name === undefined) return;
+  const why = params[2] === undefined ? undefined : stripFormatting(params[2]);
   for (const nick of list(params[1])) {
     const target = gateway.renderer.nicks.name(nick);
     if (target === undefined || gateway.hub.person(target)?.rooms.includes(name) !== true) {
       // Gone with the ban this KICK completes (/kickban): it was that ban's reason.
-      if (gateway.kickbans.kicked(gateway, nick, name, params[2])) continue;
+      if (gateway.kickbans.kicked(gateway, nick, name, why)) continue;
       reply(gateway, ERR.USERNOTINCHANNEL, nick, channel, "They aren't on that channel");
       continue;
     }
-    const reason = params[2] === undefined ? {} : { reason: params[2] };
+    const reason = why === undefined ? {} : { reason: why };
     gateway.deliver({ type: "kick", name: target, ...reason }, {
       command: "KICK",
       target: channel,
@@ -211,7 +212,9 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   QUIT: (gateway, params) => {
     gateway.quitting();
     gateway.deliver(
-      params[0] === undefined ? { type: "quit" } : { type: "quit", reason: params[0] },
+      params[0] === undefined
+        ? { type: "quit" }
+        : { type: "quit", reason: stripFormatting(params[0]) },
     );
   },
   NICK: (gateway, params) => {

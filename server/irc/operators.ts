@@ -17,6 +17,7 @@ import type { Gateway } from "./connection.ts";
 import { type NickBook, nickOf } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
 import { reply } from "./params.ts";
+import { stripFormatting } from "./text.ts";
 
 /** The channel modes there are: `b`, `o` and `i` change something, `n` and `t` are always set. */
 const MODES = "bimnot";
@@ -141,7 +142,9 @@ export function channelMode(
 function verb(name: string): CommandHandler {
   const command = name.toUpperCase();
   return (gateway, params) => {
-    const parsed = parseInput(`/${name} ${params.join(" ")}`.trimEnd());
+    // A reason is words for the chat: without IRC's colours, as a message's are.
+    const words = params.map(stripFormatting).join(" ");
+    const parsed = parseInput(`/${name} ${words}`.trimEnd());
     if (!parsed.ok) return gateway.write(gateway.renderer.notice(parsed.message));
     const frame = parsed.frame;
     const nicks = gateway.renderer.nicks;
