@@ -261,6 +261,12 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     const next = await bob.next("message", (frame) => frame.from === "ann");
     assert.equal(next.text, "after ctcp");
     assert.equal(bob.all("private").length, 0);
+    // The sender of a request is told that no answer will come; a NOTICE (a reply) is not answered.
+    const told = (await ann.sync()).filter((line) => / NOTICE ann /.test(line));
+    assert.deepEqual(told.map((line) => line.replace(/^:\S+ /, "")), [
+      "NOTICE ann :Cannot send CTCP VERSION to #dev: only ACTION (/me) is passed on here",
+      "NOTICE ann :Cannot send CTCP PING to bob: only ACTION (/me) is passed on here",
+    ]);
     await bob.send({ type: "me", text: "nods", room: "#dev" });
     const nods = await ann.next(/PRIVMSG #dev :.ACTION/);
     assert.equal(nods, ":bob!bob@chat PRIVMSG #dev :\u0001ACTION nods\u0001");

@@ -98,8 +98,16 @@ function message(command: "PRIVMSG" | "NOTICE"): CommandHandler {
       return;
     }
     const text = readText(params[1]);
-    // Only ACTION crosses: other CTCP (VERSION, PING, DCC …) is never relayed.
-    if (text.kind === "ctcp") return;
+    // Only ACTION crosses: other CTCP (VERSION, PING, DCC …) is never relayed. Its sender is
+    // told, rather than left waiting for an answer that cannot come; a NOTICE (a CTCP reply) is not.
+    if (text.kind === "ctcp") {
+      if (!quiet) {
+        gateway.write(gateway.renderer.notice(
+          `Cannot send CTCP ${text.command} to ${params[0]}: only ACTION (/me) is passed on here`,
+        ));
+      }
+      return;
+    }
     // Blanks and formatting alone leave nothing to post: said, as for no text at all.
     if (text.text.trim() === "") {
       if (!quiet) reply(gateway, ERR.NOTEXTTOSEND, "No text to send");
