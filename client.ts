@@ -208,8 +208,12 @@ class TerminalClient {
   /** Whether the loss of the connection was said since the last welcome: later waits go on. */
   #retrying = false;
   /**
-   * Piped lines read while a `/join` before them is on its way: a script
-   * means them for the room it enters, as a person would wait to see it.
+   * Piped lines read before the server's first welcome, while a `/join`
+   * before them is on its way or while a `/send` or `/get` before them moves
+   * its file: a script means them for the chat it is let into, the room it
+   * enters and after the file, as a person would wait to see each (a `/send`
+   * read before the welcome had no server to go to, and the end of input
+   * during an upload left before the file was shared).
    */
   readonly #held: string[] = [];
   /** Piped input ended while lines were held: finish once they are sent. */
@@ -248,6 +252,12 @@ class TerminalClient {
       apply: (effects) => driver.apply(effects),
       print: (lines) => driver.print(lines),
       changed: () => driver.updatePrompt(),
+      // A piped line after a `/send` or `/get` goes once the file has moved: the
+      // script's next line, or the end of its input, may count on it.
+      idle: () => {
+        if (!this.#terminal.interactive) driver.apply(this.#chat.settle());
+        this.#release(false);
+      },
     });
     this.#terminal.onLine((line) => {
       if (this.#holding()) {
@@ -274,7 +284,7 @@ class TerminalClient {
       return stay === undefined;
     });
     this.#terminal.onEnd(() => {
-      if (this.#held.length > 0) this.#endHeld = true;
+      if (this.#holding()) this.#endHeld = true;
       else driver.apply(this.#terminal.interactive ? this.#chat.quit() : this.#chat.finish());
     });
   }
@@ -463,6 +473,8 @@ class TerminalClient {
     const before = this.#failover.current;
     this.#failover.welcomed(address, this.#chat.servers);
     if (address !== before) this.#driver.print([movedNotice(address, before)]);
+    // Piped lines wait for the rooms' history the welcome brings: `/get 3` means the file shown as 3.
+    if (!this.#terminal.interactive) this.#driver.apply(this.#chat.settle());
   }
 
   /**
@@ -502,20 +514,33 @@ class TerminalClient {
     else this.#release(false);
   }
 
-  /** Whether a piped line must wait for a `/join` before it to be answered. */
+  /** Whether a piped line must wait for the welcome, a `/join` or a file moving before it. */
   #holding(): boolean {
     return !this.#terminal.interactive &&
-      (this.#held.length > 0 || this.#chat.entering !== undefined);
+      (this.#held.length > 0 || !this.#chat.welcomed || this.#chat.settling ||
+        this.#chat.entering !== undefined || this.#transfers.busy);
   }
 
-  /** Sends the held lines once their `/join` is answered (or `refused`), in order. */
+  /**
+   * Sends the held lines once the welcome came, their `/join` is answered (or
+   * `refused`) and the file before them moved, in order; then, if piped
+   * input ended, finishes.
+   */
   #release(refused: boolean): void {
-    if (this.#held.length === 0 || (!refused && this.#chat.entering !== undefined)) return;
+    if (this.#held.length === 0 && !this.#endHeld) return;
+    if (!refused && this.#chat.entering !== undefined) return;
     if (refused) this.#chat.forgetEntering();
-    while (this.#held.length > 0 && this.#chat.entering === undefined) {
+    if (!this.#chat.welcomed) return;
+    while (
+      this.#held.length > 0 && this.#chat.entering === undefined && !this.#chat.settling &&
+      !this.#transfers.busy
+    ) {
       this.#driver.apply(this.#chat.type(this.#held.shift()!, performance.now()));
     }
-    if (this.#held.length === 0 && this.#endHeld) this.#driver.apply(this.#chat.finish());
+    if (this.#held.length === 0 && this.#endHeld && !this.#chat.settling && !this.#transfers.busy) {
+      this.#endHeld = false;
+      this.#driver.apply(this.#chat.finish());
+    }
   }
 }
 

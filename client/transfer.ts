@@ -358,6 +358,8 @@ export interface TransfersOptions {
   print: (lines: Line[]) => void;
   /** Called when {@linkcode Transfers.status} changed. */
   changed: () => void;
+  /** Called once the last transfer asked for is done, and {@linkcode Transfers.busy} is false. */
+  idle?: () => void;
   /** The folder downloads go to. @default {the current directory} */
   dir?: () => string;
   /** The user's home, for `~`. @default {$HOME} */
@@ -396,6 +398,11 @@ export class Transfers implements AsyncDisposable {
     return progress === undefined
       ? undefined
       : { name: progress.name, direction: progress.direction };
+  }
+
+  /** Whether a transfer runs or waits. */
+  get busy(): boolean {
+    return this.#running !== undefined;
   }
 
   /** Queues `effect`, started once those before it are done. */
@@ -440,6 +447,7 @@ export class Transfers implements AsyncDisposable {
     } finally {
       this.#running = undefined;
     }
+    this.#options.idle?.();
   }
 
   /** The server's files and how to reach them, or a refusal if it takes none now. */

@@ -205,6 +205,8 @@ export class Conversation {
   #inputEnded = false;
   #finishToken: string | undefined;
   #finishes = 0;
+  /** The token of the ping {@linkcode Conversation.settle} sent, until its pong. */
+  #settleToken: string | undefined;
   readonly #presence: Presence;
   /** Whether this connection carried a `typing`, `away` or `back` the client sent by itself. */
   #presenceSent = false;
@@ -239,6 +241,22 @@ export class Conversation {
   /** Whether the server ever accepted this client: a `hello` from now on comes back. */
   get welcomed(): boolean {
     return this.#everWelcomed;
+  }
+
+  /** Whether the ping of {@linkcode Conversation.settle} waits for its pong. */
+  get settling(): boolean {
+    return this.#settleToken !== undefined;
+  }
+
+  /**
+   * Pings the server: once its pong comes, whatever was sent before was
+   * handled and its answers shown (a room's history after the welcome, a
+   * shared file posted), and {@linkcode Conversation.settling} is false.
+   */
+  settle(): Effect[] {
+    if (!this.#online) return [];
+    this.#settleToken = `settle-${++this.#finishes}`;
+    return [send({ type: "ping", token: this.#settleToken })];
   }
 
   /** The protocol version the next `hello` speaks: 2, or 1 once the server refused 2. */
@@ -414,7 +432,12 @@ export class Conversation {
       case "pong":
         if (frame.token !== undefined && frame.token === this.#finishToken) {
           effects.push({ type: "finished" });
-        } else effects.push(...this.#finishing());
+        } else {
+          if (frame.token !== undefined && frame.token === this.#settleToken) {
+            this.#settleToken = undefined;
+          }
+          effects.push(...this.#finishing());
+        }
         return effects;
       case "error":
         // An older server knows no presence: stop before its errors add up to a disconnection.
@@ -726,6 +749,7 @@ export class Conversation {
     this.#helloAt = undefined;
     this.#heartbeat = undefined;
     this.#finishToken = undefined;
+    this.#settleToken = undefined;
     this.#delivery.disconnected();
   }
 

@@ -57,6 +57,8 @@ export interface ChatProcessOptions {
   command?: string[];
   /** On disposal send SIGTERM, and SIGKILL only after this many ms; without it, SIGKILL. */
   graceMs?: number;
+  /** The folder the process starts in. @default {ROOT} */
+  cwd?: string;
 }
 
 /** A running `chat` process whose output is collected as it arrives. */
@@ -86,7 +88,7 @@ export class ChatProcess implements AsyncDisposable {
     const stdin = options.stdin ?? "piped";
     this.child = new Deno.Command(program!, {
       args: [...prefix, ...args],
-      cwd: ROOT,
+      cwd: options.cwd ?? ROOT,
       env: options.clearEnv ? options.env ?? {} : childEnv(options.env),
       clearEnv: true,
       stdin,

@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { startServer } from "../server.ts";
 import { parseOpFile } from "../server/hub/moderation.ts";
 import {
@@ -858,4 +859,30 @@ Deno.test("chat serve lists names in one order whatever its locale", async () =>
   await using _anna = await TestClient.join(Number(port), "anna");
   await zed.send({ type: "who" });
   assert.deepEqual((await zed.next("who")).members, ["anna", "änne", "zed"]);
+});
+
+Deno.test("chat join with piped input runs /send and /get in order, each before the next line", async () => {
+  await using server = await startServer({ hostname: "127.0.0.1", port: 0, webPort: 0 });
+  await using watcher = await TestClient.join2(server.addr.port, "watcher");
+  const dir = await Deno.makeTempDir({ prefix: "chat-piped-" });
+  try {
+    await Deno.writeTextFile(join(dir, "build.log"), "all green\n");
+    // The first line comes before the server's welcome, the last just before the end of input.
+    const outcome = await runChat(
+      ["join", `127.0.0.1:${server.addr.port}`, "--name", "bot"],
+      `/send ${join(dir, "build.log")}\nafter the file\n/get 1\n`,
+      { cwd: dir },
+    );
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.equal(outcome.stderr, "");
+    assert.doesNotMatch(outcome.stdout, /^!! /m);
+    const shared = await within(watcher.next("message", (frame) => frame.from === "bot"));
+    assert.equal(shared.file?.name, "build.log");
+    const after = await within(watcher.next("message", (frame) => frame.from === "bot"));
+    assert.equal(after.text, "after the file");
+    assert.match(outcome.stdout, /^-- Saved build \(1\)\.log \(10 bytes\) as .*build \(1\)\.log$/m);
+    assert.equal(await Deno.readTextFile(join(dir, "build (1).log")), "all green\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
