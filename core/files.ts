@@ -14,6 +14,12 @@ import type { FileRef, FilesInfo } from "../protocol.ts";
 /** The longest cleaned file name, in characters. */
 export const MAX_FILE_NAME_CHARS = 120;
 
+/**
+ * The longest cleaned file name, in UTF-8 bytes: saved, even as a numbered
+ * copy (`name (9999).ext`), it fits the 255 bytes most file systems allow.
+ */
+export const MAX_FILE_NAME_BYTES = 240;
+
 const FILE_ID = /^[0-9a-f]{64}$/;
 
 /** Whether `value` is the id of a stored file: the SHA-256 of its bytes in lowercase hex. */
@@ -25,20 +31,31 @@ export function isFileId(value: unknown): value is string {
  * A file name safe to show and to save under: the last part of a path only,
  * without control, format (bidirectional) or reserved characters, lone
  * surrogates replaced by U+FFFD, not starting or ending with a dot or space,
- * at most {@linkcode MAX_FILE_NAME_CHARS} characters with its extension kept;
- * `"file"` when nothing is left.
+ * at most {@linkcode MAX_FILE_NAME_CHARS} characters and
+ * {@linkcode MAX_FILE_NAME_BYTES} bytes with its extension kept; `"file"`
+ * when nothing is left.
  */
 export function cleanFileName(name: string): string {
   let clean = name.toWellFormed().normalize("NFC").split(/[/\\]/).pop() ?? "";
   clean = clean.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}<>:"|?*]/gu, "_");
   clean = clean.replace(/\s+/gu, " ").replace(/^[\s.]+|[\s.]+$/gu, "");
-  const chars = [...clean];
-  if (chars.length > MAX_FILE_NAME_CHARS) {
+  if ([...clean].length > MAX_FILE_NAME_CHARS || utf8Length(clean) > MAX_FILE_NAME_BYTES) {
     const dot = clean.lastIndexOf(".");
-    const extension = dot > 0 && clean.length - dot <= 16 ? [...clean.slice(dot)] : [];
-    clean = chars.slice(0, MAX_FILE_NAME_CHARS - extension.length).join("") + extension.join("");
+    const extension = dot > 0 && clean.length - dot <= 16 ? clean.slice(dot) : "";
+    const base = [...clean.slice(0, clean.length - extension.length)]
+      .slice(0, MAX_FILE_NAME_CHARS - [...extension].length);
+    let bytes = utf8Length(base.join("") + extension);
+    while (bytes > MAX_FILE_NAME_BYTES) bytes -= utf8Length(base.pop()!);
+    clean = base.join("") + extension;
   }
   return clean === "" ? "file" : clean;
+}
+
+const encoder = new TextEncoder();
+
+/** How many bytes `text` takes in UTF-8. */
+function utf8Length(text: string): number {
+  return encoder.encode(text).length;
 }
 
 /** A byte count for people: `512 bytes`, `3.5 KiB`, `25 MiB`. */

@@ -57,6 +57,15 @@ Deno.test("cleanFileName() keeps the last path part, safe to show and to save", 
   assert.ok(long.endsWith("é.gz"));
 });
 
+Deno.test("cleanFileName() keeps a name in a script of long characters short enough to save", () => {
+  // 100 Chinese characters are 300 bytes in UTF-8: more than a file name may hold on Linux.
+  const chinese = cleanFileName(`${"文".repeat(100)}.txt`);
+  assert.equal(chinese, `${"文".repeat(78)}.txt`);
+  assert.ok(new TextEncoder().encode(`${chinese} (9999)`).length <= 255);
+  const emoji = cleanFileName(`${"📷".repeat(80)}.jpg`);
+  assert.equal(emoji, `${"📷".repeat(59)}.jpg`);
+});
+
 Deno.test("contentDisposition() gives an ASCII name and the exact one, encoded", () => {
   assert.equal(
     contentDisposition("attachment", 'résumé "final".pdf'),
