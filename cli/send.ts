@@ -258,11 +258,11 @@ async function send(options: SendOptions): Promise<string[]> {
       throw new SendError(`Cannot share ${quote(name)}: ${lower(reason)}`);
     }
     const file: FileRef = "file" in posted && posted.file !== undefined ? posted.file : stored;
-    lines.push(
-      `Shared ${sanitizeText(file.name)} (${formatBytes(file.size)}) ${where}: ${
-        fileLink(hostname, files, file)
-      }`,
-    );
+    // Without this connection's token, which dies as `chat send` leaves: with a
+    // password, whoever is in the chat fetches it with their own (`/get LINK`).
+    const { needsToken: _, ...untokened } = files;
+    const link = fileLink(hostname, untokened, file);
+    lines.push(`Shared ${sanitizeText(file.name)} (${formatBytes(file.size)}) ${where}: ${link}`);
   }
   await leave(connection, reader);
   return lines;
@@ -296,7 +296,8 @@ async function join(reader: FrameReader, options: SendOptions): Promise<WelcomeF
       name = spareName();
       continue;
     }
-    const hint = answer.code === "password_required" || answer.code === "password_wrong"
+    // Where to give a password, to whoever gave none.
+    const hint = answer.code === "password_required" && options.password === undefined
       ? "; set CHAT_PASSWORD or use --password-file"
       : "";
     throw new SendError(`${sanitizeText(answer.message)}${hint}`);

@@ -378,3 +378,55 @@ Deno.test("chat help send prints what chat send --help prints", async () => {
   assert.equal(help.stdout, (await runChat(["send", "--help"])).stdout);
   assert.match((await runChat(["--help"])).stdout, /^ {2}chat send HOST\[:PORT\] FILE\.\.\. /m);
 });
+
+Deno.test("chat send to a server with a password prints a link without its own dead token", async (t) => {
+  await using chat = await server({ password: "s3cret" });
+  const address = `127.0.0.1:${chat.addr.port}`;
+  const dir = await Deno.makeTempDir({ prefix: "chat-send-" });
+  try {
+    await Deno.writeTextFile(join(dir, "right"), "s3cret\n");
+    await Deno.writeTextFile(join(dir, "wrong"), "guess\n");
+    await Deno.writeTextFile(join(dir, "a.txt"), "first");
+    await t.step("the right password shares the file; the link carries no token", async () => {
+      const outcome = await runChat([
+        "send",
+        address,
+        join(dir, "a.txt"),
+        "--password-file",
+        join(dir, "right"),
+      ]);
+      assert.equal(outcome.code, 0, outcome.stderr);
+      assert.match(
+        outcome.stdout,
+        new RegExp(`^Shared a\\.txt \\(5 bytes\\) in #lobby: ${LINK}a\\.txt\\n$`),
+      );
+      // The token chat send had ended with it: anyone connected fetches the link with theirs.
+      await using reader = await TestClient.connect(chat.addr.port);
+      await reader.send({ type: "hello", version: 2, name: "reader", password: "s3cret" });
+      const welcome = await within(reader.next("welcome"));
+      const link = outcome.stdout.trim().split(": ")[1]!;
+      const response = await fetch(`${link}?token=${welcome.files!.token}`);
+      assert.equal(await response.text(), "first");
+    });
+    await t.step("a wrong password is said without telling to give one", async () => {
+      const outcome = await runChat([
+        "send",
+        address,
+        join(dir, "a.txt"),
+        "--password-file",
+        join(dir, "wrong"),
+      ]);
+      const line = assertOneErrorLine(outcome);
+      assert.equal(outcome.code, 1, line);
+      assert.doesNotMatch(line, /--password-file/);
+    });
+    await t.step("no password at all says where to give one", async () => {
+      const outcome = await runChat(["send", address, join(dir, "a.txt")]);
+      const line = assertOneErrorLine(outcome);
+      assert.equal(outcome.code, 1, line);
+      assert.match(line, /set CHAT_PASSWORD or use --password-file$/);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
