@@ -332,6 +332,8 @@ class FrameReader implements Disposable {
   readonly #frames: ServerFrame[] = [];
   #wake: () => void = () => {};
   #done = false;
+  /** Whether the server sent anything at all: a TLS port read as plain text sends nothing. */
+  #heard = false;
   #bye: string | undefined;
   readonly #reading: Promise<void>;
 
@@ -363,9 +365,11 @@ class FrameReader implements Disposable {
         throw new SendError(
           otherPort !== undefined
             ? otherPort
-            : bye === undefined
-            ? `Cannot send: the server closed the connection while waiting for ${what}`
-            : `Cannot send: the server said goodbye: ${sanitizeText(bye)}`,
+            : bye !== undefined
+            ? `Cannot send: the server said goodbye: ${sanitizeText(bye)}`
+            : !this.#heard && !this.#dialled.tls
+            ? "Cannot send: the server closed the connection without a word (if it uses TLS, add --tls)"
+            : `Cannot send: the server closed the connection while waiting for ${what}`,
         );
       }
       const left = deadline - Date.now();
@@ -396,6 +400,7 @@ class FrameReader implements Disposable {
   async #read(): Promise<void> {
     try {
       for await (const frame of this.connection.frames()) {
+        this.#heard = true;
         if (frame.type === "ping") {
           const pong: ClientFrame = frame.token === undefined
             ? { type: "pong" }

@@ -10,6 +10,7 @@ import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
 import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
 import { parseOpFile } from "../server/hub/moderation.ts";
 import { freePort, LOOPBACK, TestClient, waitUntil, within } from "./_test_utils.ts";
+import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
 
 /** A server on loopback with its web port, so that it takes files. */
 function server(options: ServerOptions = {}) {
@@ -429,4 +430,27 @@ Deno.test("chat send to a server with a password prints a link without its own d
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: `chat send without --tls to a TLS server says to add --tls, as chat join does${
+    OPENSSL === undefined ? " (ignored: openssl is not installed)" : ""
+  }`,
+  ignore: OPENSSL === undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "chat-send-tls-" });
+    try {
+      const { cert, key } = await selfSignedCert(dir);
+      await using chat = await server({ tls: { cert, key } });
+      const outcome = await runChat(["send", `127.0.0.1:${chat.addr.port}`, "README.md"]);
+      const line = assertOneErrorLine(outcome);
+      assert.equal(outcome.code, 1, line);
+      assert.equal(
+        line,
+        "chat: cannot send: the server closed the connection without a word (if it uses TLS, add --tls)",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
