@@ -59,28 +59,28 @@ export function isHostLike(text: string): boolean {
   return text !== "" && !NOT_IN_HOST.test(text);
 }
 
-// A link (`http://host:5003/`, `irc://host`): a scheme, then `//`.
-const LINK = /^[a-z][a-z\d+.-]*:\/\//i;
+// An IPv6 address, maybe with its zone (`fe80::1%eth0`), as it goes bare or in brackets.
+const IPV6 = /^[0-9a-f]*:[0-9a-f:.]*(?:%[\w.-]+)?$/i;
 
-/** Whether `text` is an IPv6 address, with a zone (`fe80::1%eth0`) or without. */
-function isIPv6(text: string): boolean {
-  const address = text.replace(/%[^%\s]+$/, "");
-  try {
-    return new URL(`http://[${address}]/`).hostname !== "";
-  } catch {
-    return false;
-  }
-}
+// What no host name or address holds, besides NOT_IN_HOST: the parts of a URL and brackets.
+const NOT_A_HOST = /[[\]/@?#]/;
 
 /** Splits `HOST[:PORT]`, accepting `[v6]:port` and a bare IPv6 address. */
 export function parseHostPort(input: string): { hostname: string; port?: number } {
-  if (NOT_IN_HOST.test(input)) throw new UsageError(`invalid address ${quote(input)}`);
-  // Else taken for a host name that no name server knows, or for an IPv6 address.
-  if (LINK.test(input)) {
-    throw new UsageError(`invalid address ${quote(input)}: expected HOST[:PORT], not a link`);
+  if (NOT_IN_HOST.test(input) || input === "") {
+    throw new UsageError(`invalid address ${quote(input)}`);
+  }
+  // The page's address (http://HOST:5003/), pasted where the chat's is asked for.
+  if (/^[a-z][a-z\d+.-]*:\/\//i.test(input)) {
+    throw new UsageError(
+      `invalid address ${quote(input)}: give HOST or HOST:PORT (such as 192.168.1.5), not a link`,
+    );
   }
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(input);
   if (bracketed) {
+    if (!IPV6.test(bracketed[1]!)) {
+      throw new UsageError(`invalid address ${quote(input)}: brackets hold an IPv6 address`);
+    }
     const port = bracketed[2];
     return port === undefined
       ? { hostname: bracketed[1]! }
@@ -92,14 +92,15 @@ export function parseHostPort(input: string): { hostname: string; port?: number 
     if (hostname === "") {
       throw new UsageError(`invalid address ${quote(input)}: the host is missing`);
     }
+    if (NOT_A_HOST.test(hostname)) throw new UsageError(`invalid address ${quote(input)}`);
     return { hostname, port: parsePort(port) };
   }
-  if (input === "") throw new UsageError(`invalid address ${quote(input)}`);
-  if (colons > 1 && !isIPv6(input)) {
+  if (colons > 1 && !IPV6.test(input)) {
     throw new UsageError(
-      `invalid address ${quote(input)}: expected HOST[:PORT], or an IPv6 address ([fe80::1]:5002)`,
+      `invalid address ${quote(input)}: expected HOST:PORT, or an IPv6 address as [ADDRESS]:PORT`,
     );
   }
+  if (NOT_A_HOST.test(input)) throw new UsageError(`invalid address ${quote(input)}`);
   return { hostname: input };
 }
 

@@ -165,6 +165,22 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
       /invalid --name "HOST": the name "HOST" is reserved/,
     ],
     [["join", "127.0.0.1:1", "--name", "h\u043est"], /invalid --name "h\u043est": .* is reserved/],
+    // An address that no host has is refused here, not taken to the resolver and exit 1.
+    [
+      ["join", "http://127.0.0.1:5003/", "--name", "ci"],
+      /^chat: invalid address "http:\/\/127\.0\.0\.1:5003\/": give HOST or HOST:PORT .*, not a link \(see/,
+    ],
+    [["send", "https://chat.lan", "README.md"], /^chat: invalid address "https:\/\/chat\.lan": /],
+    [
+      ["join", "127.0.0.1:5:6", "--name", "ci"],
+      /^chat: invalid address "127\.0\.0\.1:5:6": expected/,
+    ],
+    [["join", "[::1", "--name", "ci"], /^chat: invalid address "\[::1": expected HOST:PORT/],
+    [["send", "[lan]:5002", "README.md"], /^chat: invalid address "\[lan\]:5002": brackets hold/],
+    [
+      ["join", "ann@192.168.1.5", "--name", "ci"],
+      /^chat: invalid address "ann@192\.168\.1\.5" \(see/,
+    ],
     [["serve", ...local, "--port", "abc"], /port "abc"/],
     [["serve", ...local, "--port", "70000"], /port "70000"/],
     // A negative number after an option that takes a value is that value, and refused as such.
