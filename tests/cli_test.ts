@@ -267,15 +267,15 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     // Neither a link nor a port after a port is taken for a host name to look up.
     [
       ["join", "http://127.0.0.1:5003/", "--name", "ann"],
-      /^chat: invalid address "http:\/\/127\.0\.0\.1:5003\/": expected HOST\[:PORT\], not a link/,
+      /^chat: invalid address "http:\/\/127\.0\.0\.1:5003\/": give HOST or HOST:PORT .*, not a link/,
     ],
     [
       ["send", "irc://127.0.0.1", "a.txt"],
-      /^chat: invalid address "irc:\/\/127\.0\.0\.1": expected HOST\[:PORT\], not a link/,
+      /^chat: invalid address "irc:\/\/127\.0\.0\.1": give HOST or HOST:PORT .*, not a link/,
     ],
     [
       ["join", "127.0.0.1:5002:5", "--name", "ann"],
-      /^chat: invalid address "127\.0\.0\.1:5002:5": expected HOST\[:PORT\], or an IPv6 address/,
+      /^chat: invalid address "127\.0\.0\.1:5002:5": expected HOST:PORT, or an IPv6 address/,
     ],
   ];
   for (const [args, message] of cases) {
