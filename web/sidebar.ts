@@ -66,6 +66,20 @@ function place(list: HTMLElement, order: readonly HTMLLIElement[]): void {
   }
 }
 
+/**
+ * The name of a room or view in its button, reading `text`: the one drawn
+ * before, kept (the list is drawn again every few seconds while it is looked
+ * at, and an element drawn anew is lost to whoever holds it, a screen reader
+ * among them), or a new one.
+ */
+function roomLabel(button: HTMLButtonElement, text: string): HTMLSpanElement {
+  const label = button.querySelector<HTMLSpanElement>(":scope > .room-label") ??
+    isolated(document.createElement("span"), "ltr");
+  label.className = "room-label";
+  if (label.textContent !== text) label.textContent = text;
+  return label;
+}
+
 /** The user's views each list shows. */
 const drawnViews = new WeakMap<HTMLElement, Drawn<ViewListOptions>>();
 
@@ -120,9 +134,7 @@ export function renderViews(
     button.dataset.kind = view.kind;
     const id = sanitizeText(view.id);
     button.dataset.view = id;
-    const label = isolated(document.createElement("span"), "ltr");
-    label.className = "room-label";
-    label.textContent = id;
+    const label = roomLabel(button, id);
     const marks: HTMLElement[] = [];
     // A private message is for the user alone: it weighs as a mention.
     const mentioned = view.mentioned || (view.kind === "private" && view.unread > 0);
@@ -232,9 +244,7 @@ export function renderRooms(
     const button = item.querySelector<HTMLButtonElement>(".room-button")!;
     const name = sanitizeText(room.name);
     button.dataset.room = name;
-    const label = isolated(document.createElement("span"), "ltr");
-    label.className = "room-label";
-    label.textContent = name;
+    const label = roomLabel(button, name);
     const count = document.createElement("span");
     count.className = "count";
     count.textContent = String(room.members);

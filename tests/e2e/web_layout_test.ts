@@ -5,7 +5,8 @@
  * line stays `[time] name: text` around them; a room with news has its
  * counts on the first row of its name, which a desktop's sidebar shows
  * whole, even as long as a name may be, and a phone's drawer in two rows
- * at most. The real page runs in Chromium against a real server; the
+ * at most; drawn again, the sidebar keeps its names as the same elements.
+ * The real page runs in Chromium against a real server; the
  * others are protocol clients. Screenshots go to test-results/screenshots.
  */
 
@@ -448,3 +449,36 @@ for (const { name: size, options } of HELP_SIZES) {
     },
   );
 }
+
+testWith(
+  ["chromium"],
+  "web page: the sidebar drawn again keeps the names of its rooms as the same elements",
+  async () => {
+    await using server = await startWebServer();
+    await using ann = await TestClient.join2(server.addr.port, "ann", [
+      { room: "#lobby" },
+      { room: "#dev" },
+    ]);
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.openAs(webUrl(server), "bob");
+    await say(page, "/join #dev");
+    await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
+    await say(page, "/switch #lobby");
+    await page.locator("#room-name", { hasText: exactly("#lobby") }).waitFor();
+    const view = page.locator(`#views [data-view="#dev"]`);
+    const room = page.locator(`#rooms [data-room="#dev"]`);
+    await room.waitFor({ state: "attached" });
+    // Held as a person's pointer or a screen reader holds them, across the draws to come.
+    const held = [
+      await view.locator(".room-label").elementHandle(),
+      await room.locator(".room-label").elementHandle(),
+    ];
+    await says(ann, "news", "#dev");
+    await view.locator(".unread", { hasText: exactly("1") }).waitFor();
+    await ann.send({ type: "part", room: "#dev" });
+    await room.locator(".count", { hasText: exactly("1") }).waitFor();
+    for (const label of held) {
+      assert.ok(await label!.evaluate((element) => element.isConnected), "drawn anew");
+    }
+  },
+);
