@@ -64,6 +64,8 @@ export interface OpenHistoryOptions {
   dataDir: string;
   /** What to trim. */
   retention: Retention;
+  /** Where to tell of a trim that fails once the server runs. @default {stderr} */
+  log?: (line: string) => void;
 }
 
 /** Writes `message` on stderr as one `chat:` line. */
@@ -100,7 +102,10 @@ export async function openHistory(options: OpenHistoryOptions): Promise<HistoryS
   }
   let store: SqliteHistory;
   try {
-    store = SqliteHistory.open(path, { retention: options.retention });
+    store = SqliteHistory.open(path, {
+      retention: options.retention,
+      warn: options.log ?? complain,
+    });
   } catch (error) {
     if (!(error instanceof HistoryError)) throw error;
     complain(error.message);

@@ -294,7 +294,7 @@ export async function serveCommand(
   // In a cluster the history is the cluster's stream; this server keeps its last messages in memory.
   using store = dataDir === undefined || clusterAt !== undefined
     ? undefined
-    : await openHistory({ dataDir, retention });
+    : await openHistory({ dataDir, retention, log });
   if (dataDir !== undefined && clusterAt === undefined && store === undefined) return 1;
   if (signals.received !== undefined) return stoppedStarting(signals.received);
   let cluster: Cluster | undefined;

@@ -11,7 +11,7 @@ import type { HistoryStore } from "../server/history.ts";
 import { MemoryHistory } from "../server/memory_history.ts";
 import { HistoryError, SqliteHistory } from "../server/sqlite_history.ts";
 import { seededBytes } from "./_random.ts";
-import { succeeds } from "./_test_utils.ts";
+import { succeeds, waitUntil } from "./_test_utils.ts";
 
 const SQLITE_MODULE = new URL("../server/sqlite_history.ts", import.meta.url).href;
 
@@ -469,6 +469,54 @@ Deno.test("SqliteHistory retention by age drops old messages but never the newes
     assert.equal(store.trim(now), 4);
     assert.deepEqual(ids(store.recent("#a", 10)), [10, 11]);
   });
+});
+
+Deno.test("SqliteHistory trims after start-up a step at a time, serving others in between", async () => {
+  await using dir = await tempDir();
+  using store = SqliteHistory.open(`${dir.path}/history.db`, {
+    retention: { maxCount: 10 },
+    trimEveryMs: 20,
+  });
+  for (let id = 1; id <= 2_000; id++) store.append(message(id));
+  // Each turn of the event loop in between sees how many are left: never all removed at once.
+  const seen = new Set<number>();
+  const deadline = performance.now() + 5_000;
+  for (let left = 2_000; left > 10; left = store.recent("#a", 3_000).length) {
+    if (performance.now() > deadline) assert.fail(`still ${left} messages after 5 s`);
+    seen.add(left);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  assert.deepEqual(ids(store.recent("#a", 100)), Array.from({ length: 10 }, (_, i) => 1_991 + i));
+  const between = [...seen].filter((left) => left > 10 && left < 2_000);
+  assert.ok(between.length >= 5, `counts seen on the way: ${[...seen].join(", ")}`);
+});
+
+Deno.test("SqliteHistory tells of a trim that fails after start-up, and goes on", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  SqliteHistory.open(path).close();
+  {
+    // A disk that fills up makes a delete fail as this does.
+    using db = new DatabaseSync(path);
+    db.exec(
+      "CREATE TRIGGER full BEFORE DELETE ON messages BEGIN " +
+        "SELECT RAISE(ABORT, 'database or disk is full'); END",
+    );
+  }
+  const warned: string[] = [];
+  using store = SqliteHistory.open(path, {
+    retention: { maxCount: 2 },
+    trimEveryMs: 20,
+    warn: (line) => warned.push(line),
+  });
+  for (let id = 1; id <= 5; id++) store.append(message(id));
+  await waitUntil(() => warned.length > 0, 5_000, "a trim to fail");
+  assert.equal(
+    warned[0],
+    `Cannot trim history file ${path}: database or disk is full; the next trim tries again`,
+  );
+  store.append(message(6));
+  assert.deepEqual(ids(store.recent("#a", 10)), [1, 2, 3, 4, 5, 6]);
 });
 
 // Files the store cannot use.
