@@ -271,8 +271,11 @@ export class MemoryHistory implements HistoryStore {
       options,
     );
     if (stoppedAt === undefined) {
-      // Older messages than the index covers were not searched.
-      return ids.length < kept.length ? { found, searched: ids.length } : { found };
+      // Older messages than the index covers were not searched, which matters unless the
+      // newest matches were all found first.
+      return ids.length < kept.length && found.length < options.limit
+        ? { found, searched: ids.length, window: true }
+        : { found };
     }
     return { found, searched: countFrom(kept, stoppedAt) };
   }

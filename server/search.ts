@@ -159,6 +159,12 @@ export interface SearchResult<T> {
    * of the room's newest messages were searched.
    */
   searched?: number;
+  /**
+   * Set with `searched` when those are all the messages the store searches
+   * in the room (the word index of `--memory` holds the newest 2,000): more
+   * words would not search further back.
+   */
+  window?: true;
   /** Set, and nothing searched, when this prefix word starts too many stored words. */
   tooBroad?: string;
 }

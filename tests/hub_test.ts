@@ -647,6 +647,29 @@ Deno.test("Hub streams history and search results as the session reads them", as
   });
 });
 
+Deno.test("Hub says how far a search of a room kept in memory looked, and what more words would do", () => {
+  // A room of 2,500 kept messages, of which the word index holds the newest 2,000.
+  const history = new MemoryHistory(3_000);
+  for (let id = 1; id <= 2_500; id++) {
+    const text = id === 1 ? "rare needle" : `common needle ${id}`;
+    history.append({ type: "message", id, ts: id, room: "#lobby", from: "bob", text });
+  }
+  while (!history.prepareSearch("#lobby"));
+  using hub = new Hub({ history });
+  const alice = join(hub, "alice");
+  forget(alice);
+  say(hub, alice, "/search common");
+  const [info, ...found] = alice.take();
+  assert.deepEqual(info, { type: "info", text: '50 messages in #lobby match "common":' });
+  assert.equal(found.length, 50);
+  // Older messages than the index holds are never searched: more words would not reach them.
+  say(hub, alice, "/search rare");
+  assert.deepEqual(alice.take(), [{
+    type: "info",
+    text: 'No messages in #lobby match "rare" (searched the last 2,000 messages)',
+  }]);
+});
+
 Deno.test("Hub refuses a message it cannot store, telling the sender alone", () => {
   const lines: string[] = [];
   const history = new MemoryHistory(10);

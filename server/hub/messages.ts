@@ -362,7 +362,7 @@ export class Messages {
 
   /** Answers a search of `room` by `member`: an `info`, then the matches found. */
   #answerSearch(member: Member, room: string, query: SearchQuery): void {
-    const { found, searched, tooBroad } = this.#history.find(room, query, {
+    const { found, searched, window, tooBroad } = this.#history.find(room, query, {
       limit: MAX_SEARCH_RESULTS,
     });
     if (tooBroad !== undefined) {
@@ -377,9 +377,9 @@ export class Messages {
     const quoted = JSON.stringify(query.text);
     const partial = searched === undefined
       ? ""
-      : ` (searched the last ${
-        searched === 1 ? "message" : `${grouped(searched)} messages`
-      }; add words to search further back)`;
+      : ` (searched the last ${searched === 1 ? "message" : `${grouped(searched)} messages`}${
+        window ? "" : "; add words to search further back"
+      })`;
     if (found.length === 0) {
       return inform(member, `No messages in ${room} match ${quoted}${partial}`);
     }
