@@ -526,10 +526,24 @@ export class Hub implements Disposable {
   #waitFor(session: Session, answer: Promise<unknown> | void): void {
     if (answer === undefined) return;
     this.#waiting.set(session, []);
-    answer.finally(() => {
+    const then = () => {
       const waiting = this.#waiting.get(session) ?? [];
       this.#waiting.delete(session);
-      for (const frame of waiting) this.receive(session, frame);
+      for (const frame of waiting) {
+        // Out of the transport's reach, which answers a frame that fails: answered here.
+        try {
+          this.receive(session, frame);
+        } catch (error) {
+          this.#log(
+            `Internal error on a frame from ${session.remote}: ${(error as Error)?.stack}`,
+          );
+          session.send({ type: "error", code: "bad_frame", message: "Internal server error" });
+        }
+      }
+    };
+    answer.then(then, (error) => {
+      this.#log(`Internal error on a frame from ${session.remote}: ${(error as Error)?.stack}`);
+      then();
     });
   }
 

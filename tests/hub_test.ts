@@ -15,6 +15,7 @@ import {
 import { MemoryHistory } from "../server/memory_history.ts";
 import { Hub } from "../server/hub.ts";
 import { arrive, FakeSession, forget, join, say } from "./_hub_utils.ts";
+import { waitUntil } from "./_test_utils.ts";
 
 Deno.test("Hub answers hello, and refuses it without ending the connection", async (t) => {
   const lines: string[] = [];
@@ -668,6 +669,29 @@ Deno.test("Hub says how far a search of a room kept in memory looked, and what m
     type: "info",
     text: 'No messages in #lobby match "rare" (searched the last 2,000 messages)',
   }]);
+});
+
+Deno.test("Hub survives a search that fails after its store took time to get ready", async () => {
+  const lines: string[] = [];
+  const history = new MemoryHistory(10);
+  history.append({ type: "message", id: 1, ts: 1, room: "#lobby", from: "bob", text: "tea" });
+  // Ready on the second step, and then the search itself fails: a bug, or the index broken.
+  let steps = 0;
+  history.prepareSearch = () => ++steps > 1;
+  history.find = () => {
+    throw new Error("index broken");
+  };
+  using hub = new Hub({ history, log: (line) => lines.push(line) });
+  const alice = join(hub, "alice");
+  forget(alice);
+  say(hub, alice, "/search tea");
+  // These wait for the answer, and then the search is ready at once.
+  say(hub, alice, "/search tea");
+  hub.receive(alice, { type: "ping" });
+  await waitUntil(() => alice.frames.length >= 3, 2_000, "the answers and the pong");
+  const failed = { type: "error", code: "bad_frame", message: "Internal server error" };
+  assert.deepEqual(alice.take(), [failed, failed, { type: "pong" }]);
+  assert.ok(lines.some((line) => line.includes("index broken")), lines.join("\n"));
 });
 
 Deno.test("Hub refuses a message it cannot store, telling the sender alone", () => {

@@ -350,10 +350,23 @@ export class Messages {
     return new Promise((resolve) => {
       // A timer, not setImmediate: an immediate that sets another runs before any input is
       // read, so the others would wait for the whole preparation again.
+      // Run from a timer, out of the transport's reach: a failure is answered here, as the
+      // transport answers one of a frame, or it would end the server.
       const step = () => {
-        if (this.#members.get(member.session) !== member) return resolve();
-        if (this.#history.prepareSearch?.(room) === false) return void setTimeout(step, 0);
-        then();
+        try {
+          if (this.#members.get(member.session) !== member) return resolve();
+          if (this.#history.prepareSearch?.(room) === false) return void setTimeout(step, 0);
+          then();
+        } catch (error) {
+          this.#log(
+            `Internal error on a search from ${member.session.remote}: ${(error as Error)?.stack}`,
+          );
+          member.session.send({
+            type: "error",
+            code: "bad_frame",
+            message: "Internal server error",
+          });
+        }
         resolve();
       };
       setTimeout(step, 0);
