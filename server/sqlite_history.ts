@@ -235,7 +235,9 @@ function explain(path: string, error: unknown): HistoryError {
   const message = (error as Error)?.message ?? String(error);
   const errcode = (error as { errcode?: unknown })?.errcode;
   const code = typeof errcode === "number" ? errcode & 0xff : undefined;
-  const reason = code === SQLITE_BUSY || code === SQLITE_LOCKED || /locked|busy/i.test(message)
+  const reason = error instanceof Deno.errors.IsADirectory
+    ? "it is a folder, not a file; move it away to start a new history"
+    : code === SQLITE_BUSY || code === SQLITE_LOCKED || /locked|busy/i.test(message)
     ? "it is in use by another chat server (one data directory per server)"
     // A damaged FTS table fails as "vtable constructor failed", with SQLITE_CORRUPT.
     : code === SQLITE_CORRUPT || code === SQLITE_NOTADB ||

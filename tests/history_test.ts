@@ -552,6 +552,16 @@ Deno.test("SqliteHistory.open() says a file of random bytes is damaged", async (
   assert.deepEqual(await Deno.readFile(path), garbage, "the file is left as it was");
 });
 
+Deno.test("SqliteHistory.open() says a folder in the file's place is a folder", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  await Deno.mkdir(path);
+  assert.equal(
+    openFails(() => SqliteHistory.open(path), path),
+    "it is a folder, not a file; move it away to start a new history",
+  );
+});
+
 Deno.test("SqliteHistory.open() says a file of text is damaged", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/history.db`;
