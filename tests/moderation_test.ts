@@ -12,6 +12,7 @@ import {
   MAX_SERVER_LINE_BYTES,
 } from "../protocol.ts";
 import { parseOpFile } from "../server/hub/moderation.ts";
+import { MemoryHistory } from "../server/memory_history.ts";
 import { SqliteHistory } from "../server/sqlite_history.ts";
 import { clientFrom } from "./_from_address.ts";
 import { IrcClient } from "./_irc_client.ts";
@@ -753,4 +754,39 @@ Deno.test("who lists as many people as fit a server line, however long their awa
   } finally {
     for (const person of people) await person[Symbol.asyncDispose]();
   }
+});
+
+Deno.test("a topic, lock or ban the store cannot keep (a full disk) is not made either", async () => {
+  const history = new MemoryHistory(1000);
+  let full = false;
+  const note = history.note.bind(history);
+  history.note = (kind, key, value) => {
+    if (full) throw new Error("database or disk is full");
+    note(kind, key, value);
+  };
+  await using chat = await server({ history });
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  await ann.say("/join #dev");
+  await ann.next("room", (frame) => frame.room === "#dev");
+  full = true;
+  for (const line of ["/topic #lobby lunch at noon", "/lock #dev", "/ban bob 1h"]) {
+    await ann.say(line);
+    assert.equal((await ann.next("error")).message, "Internal server error", line);
+  }
+  full = false;
+  // bob is still here and told nothing; a newcomer finds the rooms as they were, #dev open.
+  await using carol = await arrive(port, "carol", "127.0.0.3", {
+    rooms: [{ room: "#lobby" }, { room: "#dev" }],
+  } as Partial<ClientFrame>);
+  const rooms = carol.all("room");
+  assert.deepEqual(rooms.map((room) => [room.room, room.topic, room.locked]), [
+    ["#lobby", undefined, undefined],
+    ["#dev", undefined, undefined],
+  ]);
+  await bob.sync();
+  assert.deepEqual(bob.all("notice"), [], "bob was told of a change not made");
+  await ann.say("/bans");
+  assert.match((await ann.next("info", (frame) => /ban/i.test(frame.text))).text, /^No bans/);
 });

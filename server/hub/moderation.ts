@@ -205,12 +205,14 @@ export class Moderation {
   ban(ban: Omit<Ban, "id" | "at" | "until">, seconds: number | undefined, now = Date.now()): Ban {
     const kept: Ban = {
       ...ban,
-      id: ++this.#lastBan,
+      id: this.#lastBan + 1,
       at: now,
       ...(seconds === undefined ? {} : { until: now + seconds * 1000 }),
     };
-    this.#bans.set(kept.id, kept);
+    // Kept first: one the store cannot keep (a full disk) is not in force either.
     this.#store.note(BAN, String(kept.id), JSON.stringify(kept));
+    this.#lastBan = kept.id;
+    this.#bans.set(kept.id, kept);
     if (this.#bans.size > MAX_BANS) this.#lift(this.#bans.values().next().value!);
     return kept;
   }
@@ -223,8 +225,8 @@ export class Moderation {
   /** Gives `ban` the reason `reason`, as if it had been given with it; returns the ban as kept. */
   explain(ban: Ban, reason: string): Ban {
     const kept: Ban = { ...ban, reason };
-    this.#bans.set(kept.id, kept);
     this.#store.note(BAN, String(kept.id), JSON.stringify(kept));
+    this.#bans.set(kept.id, kept);
     return kept;
   }
 
@@ -373,14 +375,15 @@ export class Moderation {
     const settings = { ...this.#rooms.get(room) };
     change(settings);
     const empty = settings.topic === undefined && !settings.locked;
+    // Kept first: a change the store cannot keep (a full disk) is not made either.
+    this.#store.note(ROOM, room, empty ? undefined : JSON.stringify(settings));
     if (empty) this.#rooms.delete(room);
     else this.#rooms.set(room, settings);
-    this.#store.note(ROOM, room, empty ? undefined : JSON.stringify(settings));
   }
 
   #lift(ban: Ban): void {
-    this.#bans.delete(ban.id);
     this.#store.note(BAN, String(ban.id), undefined);
+    this.#bans.delete(ban.id);
   }
 }
 
