@@ -1,17 +1,18 @@
 /**
- * What the hub remembers of the private messages a person sent, by client
- * message id (`cid`), so that a message sent again after a reconnection is
- * answered with the original instead of being delivered twice. Private
- * messages are never stored, so this memory is all there is; room messages
- * are found in the history store instead.
+ * What the hub remembers of the messages a person sent, by client message id
+ * (`cid`), so that a message sent again after a reconnection is answered with
+ * the original instead of being delivered twice. Private messages are never
+ * stored, so this memory is all there is for them; room messages are also
+ * found in the history store, but only among the newest few with that `cid`,
+ * which others who saw it can push out by using it too.
  *
  * @module
  */
 
-import type { PrivateFrame } from "../protocol.ts";
+import type { MessageFrame, PrivateFrame } from "../protocol.ts";
 import { utf8Length } from "../protocol.ts";
 
-/** Most private messages remembered per person. */
+/** Most messages remembered per person. */
 export const MAX_REMEMBERED_MESSAGES = 256;
 
 /** Most bytes of text remembered per person, counted in UTF-8. */
@@ -24,13 +25,13 @@ export const MAX_DEPARTED = 256;
 export const DEPARTED_MS = 5 * 60 * 1000;
 
 /**
- * The last private messages one person sent with a `cid`: at most
+ * The last messages one person sent with a `cid`: at most
  * {@linkcode MAX_REMEMBERED_MESSAGES} of them and {@linkcode MAX_REMEMBERED_BYTES}
  * of text, the oldest forgotten first.
  */
 export class SentMemory {
-  /** Made at the first message with a `cid`: most people never send one privately. */
-  #frames: Map<string, PrivateFrame> | undefined;
+  /** Made at the first message with a `cid`: older clients never send one. */
+  #frames: Map<string, MessageFrame | PrivateFrame> | undefined;
   #bytes = 0;
 
   /** Messages remembered. */
@@ -39,12 +40,12 @@ export class SentMemory {
   }
 
   /** The message sent with `cid`, if it is remembered. */
-  get(cid: string): PrivateFrame | undefined {
+  get(cid: string): MessageFrame | PrivateFrame | undefined {
     return this.#frames?.get(cid);
   }
 
   /** Remembers `frame` under its `cid`; a frame without one is not kept. */
-  add(frame: PrivateFrame): void {
+  add(frame: MessageFrame | PrivateFrame): void {
     if (frame.cid === undefined) return;
     const frames = this.#frames ??= new Map();
     if (frames.has(frame.cid)) return;

@@ -265,6 +265,35 @@ Deno.test("Hub: a private message resent under its cid is delivered once", async
   }
 });
 
+Deno.test("Hub: others reusing a room message's cid cannot make its resend post it twice", async () => {
+  await using server = await serve();
+  const { port } = server.addr;
+  await using mallory = await TestClient.join(port, "mallory");
+  let alice = await TestClient.join(port, "alice");
+  try {
+    await alice.send({ type: "say", text: "only once", cid: "seen-by-all" });
+    const original = await mallory.next("message", (frame) => frame.from === "alice");
+    assert.equal(original.cid, "seen-by-all");
+    // Everyone sees the cid: more people than the history looks at post under it too.
+    for (let i = 0; i < MAX_CID_MATCHES; i++) {
+      await using decoy = await TestClient.join(port, `decoy${"abcdefghknpqrstu"[i]}`);
+      await decoy.send({ type: "say", text: `decoy ${i}`, cid: "seen-by-all" });
+      await mallory.next("message", (frame) => frame.text === `decoy ${i}`);
+    }
+    const back = await rejoin(port, "alice", tokenOf(alice));
+    await alice.closed();
+    await alice[Symbol.asyncDispose]();
+    alice = back;
+    await assertUnheard([mallory], async () => {
+      const mark = alice.frames.length;
+      await alice.send({ type: "say", text: "only once", cid: "seen-by-all" });
+      assert.deepEqual(await framesSince(alice, mark), [original]);
+    });
+  } finally {
+    await alice[Symbol.asyncDispose]();
+  }
+});
+
 Deno.test("Hub: after a restart with SQLite history, a resent cid is not posted again", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat_resend_test_" });
   try {

@@ -201,6 +201,8 @@ export class Messages {
     message.id = ++this.#lastId;
     if (!this.#store(member, cid, () => this.#history.append(message))) return;
     broadcast(room, message);
+    // Others see the cid and may use it too; the sender's own memory is not theirs to push out.
+    if (cid !== undefined) member.sent.add(message);
     this.#shared(member, file);
   }
 
