@@ -37,16 +37,19 @@ import type { HostConsole } from "../server/hub/console.ts";
 import type { Cluster } from "../server/hub/cluster.ts";
 
 /** Help for `chat serve`; its options are made from the settings table. */
-export const SERVE_HELP = `Usage: chat serve [options]
+/** `chat serve --help`, the data folder's default path being `dataDir`. */
+export function serveHelp(dataDir: string): string {
+  return `Usage: chat serve [options]
 
 Start a chat server. Others join with "chat join <this machine's address>",
 or open the web address it prints in a browser.
 
 Options:
-${flagHelp().join("\n")}
+${flagHelp({ dataDir }).join("\n")}
   -h, --help        show this help
 
 Stop it with Ctrl-C; everyone connected is told the server is closing.`;
+}
 
 /** Reads number flag `name` within the table's bounds; `undefined` when not given. */
 function numberFlag(name: Parameters<typeof parseNumberFlag>[0], text: string | undefined) {
@@ -195,7 +198,7 @@ export async function serveCommand(
     } catch {
       dataDir = "~/.local/share/chat";
     }
-    console.log(SERVE_HELP.replace("{dataDir}", dataDir));
+    console.log(serveHelp(dataDir));
     return 0;
   }
   const clash = flagClash((flag) => values[flag as keyof typeof values] !== undefined);

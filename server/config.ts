@@ -385,8 +385,12 @@ export function serveFlagOptions(): ServeFlagOptions {
   return options as ServeFlagOptions;
 }
 
-/** The lines of `--help` that list the flags, made from the table, wrapped at 80 columns. */
-export function flagHelp(): string[] {
+/**
+ * The lines of `--help` that list the flags, made from the table, wrapped at
+ * 80 columns; a `{name}` in a flag's help reads `values[name]` (the data
+ * folder's default path, say), filled in before the words are wrapped.
+ */
+export function flagHelp(values: Readonly<Record<string, string>> = {}): string[] {
   const lines: string[] = [];
   for (const [, setting] of flagSettings()) {
     const name = setting.arg === undefined
@@ -399,9 +403,10 @@ export function flagHelp(): string[] {
     const bounds = setting.kind === "number" && setting.min > 1
       ? `, ${setting.min} to ${setting.max}`
       : "";
+    const text = setting.help.replace(/\{(\w+)\}/g, (whole, name) => values[name] ?? whole);
     const help = setting.kind === "number"
-      ? `${setting.help} (default ${setting.default}${unit}${bounds})`
-      : setting.help;
+      ? `${text} (default ${setting.default}${unit}${bounds})`
+      : text;
     // Help starts in column 21, or after a name too long for that.
     let line = `  ${name.padEnd(17)} `;
     for (const word of help.split(" ")) {

@@ -80,6 +80,11 @@ Deno.test("the flags, their parseArgs options and --help come from the one table
     }
   }
   for (const line of flagHelp()) assert.ok(line.length <= 80, line);
+  // A value filled in (the data folder's default path) is wrapped with the words around it.
+  const dataDir = "/home/someone-with-a-long-name/.local/share/chat";
+  const filled = flagHelp({ dataDir });
+  for (const line of filled) assert.ok(line.length <= 80, line);
+  assert.ok(filled.join(" ").replace(/\s+/g, " ").includes(`(default: ${dataDir})`));
   assert.equal(Object.keys(options).length, flagSettings().length);
 });
 
