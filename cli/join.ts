@@ -27,16 +27,17 @@ Join a chat server. Without HOST, look for servers on the local network for
 up to 2 s: join the one found, or pick from a list (see "chat ls").
 
 Options:
-  --port N       TCP port (default ${DEFAULT_PORT}; HOST:PORT also works)
-  --name NAME    your name (asked for when missing)
+  --port N           TCP port (default ${DEFAULT_PORT}; HOST:PORT also works)
+  --name NAME        your name (asked for when missing)
   --password-file F  read the server's password from F (or set CHAT_PASSWORD;
-                 asked for when needed)
-  --tls          connect with TLS (the server runs with --tls-cert)
-  --ca F         trust the CA or self-signed certificate in F (implies --tls)
-  --away-after MIN  tell others you are away after MIN minutes without a key
-                 pressed, and back at the next key (default ${DEFAULT_MINUTES}; 0 never;
-                 0.5 is 30 s)
-  -h, --help     show this help
+                     asked for when needed)
+  --tls              connect with TLS (the server runs with --tls-cert)
+  --ca F             trust the CA or self-signed certificate in F (implies
+                     --tls)
+  --away-after MIN   tell others you are away after MIN minutes without a key
+                     pressed, and back at the next key (default ${DEFAULT_MINUTES}; 0 never;
+                     0.5 is 30 s)
+  -h, --help         show this help
 
 In the chat, type /help for commands. Leave with /quit, Ctrl-D, or Ctrl-C on an
 empty line (on a line being typed, Ctrl-C clears it).

@@ -26,7 +26,8 @@ Usage:
   chat help [COMMAND]                this help, or the help of COMMAND
   chat --version                     the version (also -v)
 
-Run "chat help serve", "chat help join", "chat help send" or "chat help ls" for details.`;
+Run "chat help serve", "chat help join", "chat help send" or "chat help ls"
+for details.`;
 
 const COMMANDS = ["serve", "join", "send", "ls"];
 

@@ -51,7 +51,8 @@ Options:
   --port N           TCP port (default ${DEFAULT_PORT}; HOST:PORT also works)
   --password-file F  read the server's password from F (or set CHAT_PASSWORD)
   --tls              connect with TLS (the server runs with --tls-cert)
-  --ca F             trust the CA or self-signed certificate in F (implies --tls)
+  --ca F             trust the CA or self-signed certificate in F (implies
+                     --tls)
   -h, --help         show this help
 
 Examples:

@@ -80,6 +80,7 @@ Deno.test("chat --help, help and COMMAND --help print usage and exit 0", async (
     [["serve", "--help"], /^Usage: chat serve \[options\]\n[\s\S]*--port N/],
     [["join", "--help"], /^Usage: chat join \[HOST\[:PORT\]\] \[options\]\n[\s\S]*--name NAME/],
     [["ls", "--help"], /^Usage: chat ls \[options\]\n/],
+    [["send", "--help"], /^Usage: chat send /],
   ];
   for (const [args, usage] of cases) {
     await t.step(`chat ${args.join(" ")}`, async () => {
@@ -87,6 +88,10 @@ Deno.test("chat --help, help and COMMAND --help print usage and exit 0", async (
       assert.equal(outcome.code, 0, outcome.stderr);
       assert.match(outcome.stdout, usage);
       assert.equal(outcome.stderr, "");
+      // Read in an 80-column terminal: no line wraps there.
+      for (const line of outcome.stdout.split("\n")) {
+        assert.ok([...line].length <= 80, `${[...line].length} columns: ${line}`);
+      }
     });
   }
 });
