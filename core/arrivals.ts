@@ -204,11 +204,20 @@ export class Arrivals {
           arrival: { unread: 0, mention: false },
           alert: false,
         });
-      case "renamed":
+      case "renamed": {
+        const own = nameKey(frame.to) === nameKey(me) || nameKey(frame.from) === nameKey(me);
+        if (own && this.#options.display !== "each") {
+          // The user's own: told once, where they look, as the answer to what they did; not
+          // again in each of their rooms as if it were news there.
+          const act = `${frame.ts}\n${frame.from}\n${frame.to}`;
+          if (!this.#ownAct(true, act)) return this.#none(this.#roomView(frame.room));
+          break;
+        }
         return this.#deliver(this.#roomView(frame.room), lines, {
           arrival: { unread: 0, mention: false },
           alert: false,
         });
+      }
       case "away":
       case "back": {
         // The user's own shows where they look, as the answer to what they did.

@@ -1271,3 +1271,21 @@ Deno.test("Conversation: an operator's own act told in two rooms shows once in t
     });
   }
 });
+
+Deno.test("Conversation: the user's own new name is told once where they look, not as news in each room", () => {
+  const chat = joined();
+  chat.receive(room("#dev", ["ann", "bob"]), 1);
+  assert.equal(chat.view?.id, "#lobby");
+  const renamed = (room: string): ServerFrame => ({
+    type: "renamed",
+    ts: TS,
+    room,
+    from: "ann",
+    to: "annie",
+  });
+  const lines = ["#dev", "#lobby"].flatMap((room) => shown(chat.receive(renamed(room), 2)));
+  assert.equal(lines.length, 1, lines.join("\n"));
+  assert.match(lines[0]!, /ann is now annie$/);
+  // Looking at #dev shows nothing new there.
+  assert.deepEqual(shown(chat.switchTo("#dev")).filter((line) => /annie/.test(line)), []);
+});
