@@ -559,10 +559,11 @@ export class NatsCluster implements Cluster {
   /** Tells the hub when the link breaks and comes back. */
   async #watchStatus(): Promise<void> {
     for await (const status of this.#nc.status()) {
+      // What was on its way may be lost: it all goes again, in order, once the link is back.
+      if (status.type === "disconnect") this.#publisher.lost();
+      if (status.type === "reconnect") this.#publisher.back();
       if (status.type === "disconnect" && !this.#split) {
         this.#split = true;
-        // What was on its way may be lost: it all goes again, in order, once the link is back.
-        this.#publisher.broken();
         this.#showWaiting();
         this.#log("Lost the link to NATS: the cluster is split");
         this.#events?.split(true);

@@ -2,8 +2,11 @@
  * Posting room messages to the cluster's stream in the order they were
  * posted, even across a lost link: each message is published at once, and
  * when the link breaks, every message not yet acknowledged is published
- * again, one after another in order, once it is back. The stream drops a
- * message it already has (by its id), so nothing is stored twice.
+ * again, one after another in order, once it is back. Until then, and until
+ * those are acknowledged, later messages wait behind them: one published
+ * while the link is down may be lost with it, and would be overtaken by one
+ * published after it comes back. The stream drops a message it already has
+ * (by its id), so nothing is stored twice.
  *
  * @module
  */
@@ -35,6 +38,10 @@ export class OrderedPublisher {
   readonly #waiting: Waiting[] = [];
   /** Set while the unacknowledged are being published again, in order. */
   #recovering = false;
+  /** Whether the link is up, as far as `lost` and `back` tell. */
+  #linked = true;
+  /** Wakes the recovery waiting for the link to come back. */
+  #woken: PromiseWithResolvers<void> | undefined;
   #closed = false;
 
   /**
@@ -78,6 +85,21 @@ export class OrderedPublisher {
     this.#recover().finally(() => this.#recovering = false);
   }
 
+  /**
+   * The link is down: every message, waiting now or published from now on,
+   * goes out in order once it is `back`.
+   */
+  lost(): void {
+    this.#linked = false;
+    this.broken();
+  }
+
+  /** The link is back: what waits goes out, oldest first. */
+  back(): void {
+    this.#linked = true;
+    this.#woken?.resolve();
+  }
+
   /** Tries every message waiting now until the publisher closes: they were shown already. */
   keepAll(): void {
     for (const waiting of this.#waiting) waiting.deadline = Infinity;
@@ -86,6 +108,7 @@ export class OrderedPublisher {
   /** Gives up every message still waiting. */
   close(): void {
     this.#closed = true;
+    this.#woken?.resolve();
     for (const waiting of this.#waiting.splice(0)) {
       this.#settle(waiting, new Error("The server is shutting down"));
     }
@@ -94,7 +117,14 @@ export class OrderedPublisher {
   async #recover(): Promise<void> {
     while (!this.#closed) {
       const waiting = this.#waiting.find((one) => !one.settled);
-      if (waiting === undefined) return;
+      if (waiting === undefined && this.#linked) return;
+      if (waiting === undefined) {
+        // What comes meanwhile waits here, behind what the broken link may have lost.
+        this.#woken = Promise.withResolvers();
+        await this.#woken.promise;
+        this.#woken = undefined;
+        continue;
+      }
       if (await this.#try(waiting)) continue;
       if (performance.now() > waiting.deadline) {
         this.#settle(waiting, new Error("NATS did not acknowledge the message in time"));
