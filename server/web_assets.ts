@@ -34,6 +34,14 @@ import statusTs from "../web/status.ts" with { type: "text" };
 import uiTs from "../web/ui.ts" with { type: "text" };
 import uploadTs from "../web/upload.ts" with { type: "text" };
 import protocolTs from "../protocol.ts" with { type: "text" };
+import protocolSpecsTs from "../protocol/_specs.ts" with { type: "text" };
+import protocolFramesTs from "../protocol/frames.ts" with { type: "text" };
+import protocolLimitsTs from "../protocol/limits.ts" with { type: "text" };
+import protocolLinesTs from "../protocol/lines.ts" with { type: "text" };
+import protocolParseClientTs from "../protocol/parse_client.ts" with { type: "text" };
+import protocolParseServerTs from "../protocol/parse_server.ts" with { type: "text" };
+import protocolReadTs from "../protocol/_read.ts" with { type: "text" };
+import protocolVersion1Ts from "../protocol/version1.ts" with { type: "text" };
 import sanitizeTs from "../core/sanitize.ts" with { type: "text" };
 import paletteTs from "../core/palette.ts" with { type: "text" };
 import commandsTs from "../core/commands.ts" with { type: "text" };
@@ -91,6 +99,14 @@ const MODULES: Readonly<Record<string, string>> = {
   "/web/ui.ts": uiTs,
   "/web/upload.ts": uploadTs,
   "/protocol.ts": protocolTs,
+  "/protocol/_specs.ts": protocolSpecsTs,
+  "/protocol/frames.ts": protocolFramesTs,
+  "/protocol/limits.ts": protocolLimitsTs,
+  "/protocol/lines.ts": protocolLinesTs,
+  "/protocol/parse_client.ts": protocolParseClientTs,
+  "/protocol/parse_server.ts": protocolParseServerTs,
+  "/protocol/_read.ts": protocolReadTs,
+  "/protocol/version1.ts": protocolVersion1Ts,
   "/core/sanitize.ts": sanitizeTs,
   "/core/palette.ts": paletteTs,
   "/core/commands.ts": commandsTs,

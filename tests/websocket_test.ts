@@ -23,6 +23,14 @@ const LOOPBACK = "127.0.0.1";
 const MODULES = [
   "/web/app.ts",
   "/protocol.ts",
+  "/protocol/limits.ts",
+  "/protocol/frames.ts",
+  "/protocol/parse_client.ts",
+  "/protocol/parse_server.ts",
+  "/protocol/lines.ts",
+  "/protocol/version1.ts",
+  "/protocol/_specs.ts",
+  "/protocol/_read.ts",
   "/core/names.ts",
   "/core/format.ts",
   "/core/sanitize.ts",
@@ -391,18 +399,21 @@ Deno.test("startServer() serves the page's modules as JavaScript without types",
     }
   });
 
-  await t.step("every module of core/ and web/, and protocol.ts, is served", async () => {
-    const paths = ["/protocol.ts"];
-    for (const folder of ["core", "web"]) {
-      for await (const entry of Deno.readDir(new URL(`../${folder}/`, import.meta.url))) {
-        if (entry.isFile && entry.name.endsWith(".ts")) paths.push(`/${folder}/${entry.name}`);
+  await t.step(
+    "every module of core/, web/ and protocol/, and protocol.ts, is served",
+    async () => {
+      const paths = ["/protocol.ts"];
+      for (const folder of ["core", "web", "protocol"]) {
+        for await (const entry of Deno.readDir(new URL(`../${folder}/`, import.meta.url))) {
+          if (entry.isFile && entry.name.endsWith(".ts")) paths.push(`/${folder}/${entry.name}`);
+        }
       }
-    }
-    for (const path of paths) {
-      const { response } = await get(server, path);
-      assert.equal(response.status, 200, `${path} is not served`);
-    }
-  });
+      for (const path of paths) {
+        const { response } = await get(server, path);
+        assert.equal(response.status, 200, `${path} is not served`);
+      }
+    },
+  );
 
   await t.step("types are stripped", () => {
     const sanitize = served.get("/core/sanitize.ts")!;
@@ -434,6 +445,14 @@ Deno.test("startServer() serves the page's modules as JavaScript without types",
           "/core/names.ts",
           "/core/files.ts",
           "/protocol.ts",
+          "/protocol/limits.ts",
+          "/protocol/frames.ts",
+          "/protocol/_specs.ts",
+          "/protocol/_read.ts",
+          "/protocol/parse_client.ts",
+          "/protocol/parse_server.ts",
+          "/protocol/lines.ts",
+          "/protocol/version1.ts",
           "/core/duration.ts",
           "/core/command_kinds.ts",
           "/core/client_commands.ts",
