@@ -6,7 +6,7 @@
  */
 
 import { startAnnouncer } from "./discovery/announcer.ts";
-import type { HistoryStore } from "./server/history.ts";
+import type { HistoryStore } from "./server/history/store.ts";
 import { Hub } from "./server/hub.ts";
 import { type ConfigOptions, resolveConfig } from "./server/config.ts";
 import { ConnectionGate } from "./server/limits.ts";

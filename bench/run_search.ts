@@ -29,10 +29,10 @@ import { parseArgs } from "node:util";
 import { DatabaseSync } from "node:sqlite";
 import type { ServerFrame } from "../protocol.ts";
 import { Hub } from "../server/hub.ts";
-import type { HistoryStore } from "../server/history.ts";
-import { MemoryHistory } from "../server/memory_history.ts";
+import type { HistoryStore } from "../server/history/store.ts";
+import { MemoryHistory } from "../server/history/memory.ts";
 import type { FrameSource, Session } from "../server/session.ts";
-import { SqliteHistory } from "../server/sqlite_history.ts";
+import { SqliteHistory } from "../server/history/sqlite.ts";
 import { chatTaskFlags, launch } from "./processes.ts";
 import { median, percentile } from "./stats.ts";
 

@@ -5,8 +5,9 @@
  * @module
  */
 
-import type { HistoryStore } from "../server/history.ts";
-import { HistoryError, type Retention, SqliteHistory } from "../server/sqlite_history.ts";
+import type { HistoryStore } from "../server/history/store.ts";
+import { HistoryError } from "../server/history/sqlite_file.ts";
+import { type Retention, SqliteHistory } from "../server/history/sqlite.ts";
 import { quote, UsageError } from "./args.ts";
 import { errorText } from "../core/address.ts";
 

@@ -168,7 +168,7 @@ export const COMMAND_TABLE = [
     name: "search",
     aliases: ["find"],
     usage: "/search TEXT",
-    // The newest 50: what the server answers at most (server/search.ts).
+    // The newest 50: what the server answers at most (server/history/search.ts).
     description: "find the newest 50 messages of this room with all these words",
     fields: { text: TEXT_FIELD, room: ROOM_FIELD },
     parse: ({ text }) => text ? { text } : undefined,

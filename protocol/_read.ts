@@ -97,7 +97,7 @@ export function withOptional<T extends object>(base: T, extra: Rec): T {
 /**
  * Reads the fields of a command frame as its entry in the command table
  * describes them, in order; an optional field left out stays out. The
- * search rule (server/search.ts) bounds a search's text further, with an
+ * search rule (server/history/search.ts) bounds a search's text further, with an
  * error that is not a strike.
  */
 export function readFields(frame: Rec, fields: FieldSpecs): Rec {

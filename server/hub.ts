@@ -21,8 +21,8 @@ import {
 import { nameKey } from "../core/names.ts";
 import type { Ban, RoomSettings } from "./hub/moderation.ts";
 import { sanitizeText } from "../core/sanitize.ts";
-import type { HistoryStore } from "./history.ts";
-import { MemoryHistory } from "./memory_history.ts";
+import type { HistoryStore } from "./history/store.ts";
+import { MemoryHistory } from "./history/memory.ts";
 import { PasswordGate, type PasswordRefusal } from "./password.ts";
 import type { Session } from "./session.ts";
 import { Identity } from "./hub/identity.ts";

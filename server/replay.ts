@@ -8,7 +8,7 @@
  */
 
 import type { ServerFrame } from "../protocol.ts";
-import type { HistoryStore } from "./history.ts";
+import type { HistoryStore } from "./history/store.ts";
 import type { FrameSource } from "./session.ts";
 
 /** Messages read from the store at a time. */

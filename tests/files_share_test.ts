@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
 import type { FileRef, ServerFrame } from "../protocol.ts";
 import { fileNameHeader } from "../core/files.ts";
-import { SqliteHistory } from "../server/sqlite_history.ts";
+import { SqliteHistory } from "../server/history/sqlite.ts";
 import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
 import { assertUnheard, LOOPBACK, TestClient, within } from "./_test_utils.ts";
 

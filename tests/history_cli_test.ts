@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { SqliteHistory } from "../server/sqlite_history.ts";
+import { SqliteHistory } from "../server/history/sqlite.ts";
 import {
   assertOneErrorLine,
   type ChatOutcome,

@@ -8,13 +8,13 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { encodeFrame, LOBBY, type MessageFrame } from "../protocol.ts";
-import { ID_BLOCK, readIdMark } from "../server/id_mark.ts";
-import { SqliteHistory } from "../server/sqlite_history.ts";
+import { ID_BLOCK, readIdMark } from "../server/history/id_mark.ts";
+import { SqliteHistory } from "../server/history/sqlite.ts";
 import { assertOneErrorLine, serveData as serve } from "./_chat_process.ts";
 import { evalThenKill } from "./_fault_helpers.ts";
 import { TestClient } from "./_test_utils.ts";
 
-const SQLITE_MODULE = new URL("../server/sqlite_history.ts", import.meta.url).href;
+const SQLITE_MODULE = new URL("../server/history/sqlite.ts", import.meta.url).href;
 
 /** A temporary directory, removed with everything in it on disposal. */
 interface TempDir extends AsyncDisposable {

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { encodeFrame, LOBBY, type MessageFrame, type ServerFrame } from "../protocol.ts";
-import { SqliteHistory } from "../server/sqlite_history.ts";
+import { SqliteHistory } from "../server/history/sqlite.ts";
 import { type ChatServer, startServer } from "../server.ts";
 import { TestClient } from "./_test_utils.ts";
 

@@ -7,13 +7,14 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import type { MessageFrame } from "../protocol.ts";
-import type { HistoryStore } from "../server/history.ts";
-import { MemoryHistory } from "../server/memory_history.ts";
-import { HistoryError, SqliteHistory } from "../server/sqlite_history.ts";
+import type { HistoryStore } from "../server/history/store.ts";
+import { MemoryHistory } from "../server/history/memory.ts";
+import { SqliteHistory } from "../server/history/sqlite.ts";
+import { HistoryError } from "../server/history/sqlite_file.ts";
 import { seededBytes } from "./_random.ts";
 import { succeeds, waitUntil } from "./_test_utils.ts";
 
-const SQLITE_MODULE = new URL("../server/sqlite_history.ts", import.meta.url).href;
+const SQLITE_MODULE = new URL("../server/history/sqlite.ts", import.meta.url).href;
 
 /** A temporary directory, removed with everything in it on disposal. */
 interface TempDir extends AsyncDisposable {

@@ -12,7 +12,7 @@ import {
   MAX_LISTED_NAMES,
   type MessageFrame,
 } from "../protocol.ts";
-import { MemoryHistory } from "../server/memory_history.ts";
+import { MemoryHistory } from "../server/history/memory.ts";
 import { Hub } from "../server/hub.ts";
 import { arrive, FakeSession, forget, join, say } from "./_hub_utils.ts";
 import { waitUntil } from "./_test_utils.ts";

@@ -12,8 +12,8 @@ import {
   MAX_SERVER_LINE_BYTES,
 } from "../protocol.ts";
 import { parseOpFile } from "../server/hub/moderation.ts";
-import { MemoryHistory } from "../server/memory_history.ts";
-import { SqliteHistory } from "../server/sqlite_history.ts";
+import { MemoryHistory } from "../server/history/memory.ts";
+import { SqliteHistory } from "../server/history/sqlite.ts";
 import { clientFrom } from "./_from_address.ts";
 import { IrcClient } from "./_irc_client.ts";
 import { assertUnheard, LOOPBACK, TestClient } from "./_test_utils.ts";

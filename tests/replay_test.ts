@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { encodeFrame, type MessageFrame } from "../protocol.ts";
 import { startServer } from "../server.ts";
-import { SqliteHistory } from "../server/sqlite_history.ts";
+import { SqliteHistory } from "../server/history/sqlite.ts";
 import { LOOPBACK, TestClient, within } from "./_test_utils.ts";
 
 /** A message text of about 4 KB that says its number first. */

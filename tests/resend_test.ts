@@ -15,8 +15,8 @@ import {
   type ServerFrame,
 } from "../protocol.ts";
 import { DatabaseSync } from "node:sqlite";
-import { MAX_CID_MATCHES } from "../server/history.ts";
-import { MemoryHistory } from "../server/memory_history.ts";
+import { MAX_CID_MATCHES } from "../server/history/store.ts";
+import { MemoryHistory } from "../server/history/memory.ts";
 import {
   DEPARTED_MS,
   DepartedMemories,
@@ -25,7 +25,7 @@ import {
   MAX_REMEMBERED_MESSAGES,
   SentMemory,
 } from "../server/sent_memory.ts";
-import { SqliteHistory } from "../server/sqlite_history.ts";
+import { SqliteHistory } from "../server/history/sqlite.ts";
 import { type ChatServer, startServer } from "../server.ts";
 import { runChat } from "./_chat_process.ts";
 import { assertUnheard, framesSince, LOOPBACK, TestClient } from "./_test_utils.ts";

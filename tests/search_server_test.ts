@@ -12,9 +12,9 @@ import {
   MAX_SEARCH_WORDS,
   SEARCH_BUDGET,
   SEARCH_BURST,
-} from "../server/search.ts";
-import { MemoryHistory } from "../server/memory_history.ts";
-import { SqliteHistory } from "../server/sqlite_history.ts";
+} from "../server/history/search.ts";
+import { MemoryHistory } from "../server/history/memory.ts";
+import { SqliteHistory } from "../server/history/sqlite.ts";
 import { type ChatServer, startServer } from "../server.ts";
 import { framesSince, LOOPBACK, TestClient } from "./_test_utils.ts";
 

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { type MessageFrame, parseClientFrame } from "../protocol.ts";
-import type { HistoryStore } from "../server/history.ts";
-import { MemoryHistory } from "../server/memory_history.ts";
+import type { HistoryStore } from "../server/history/store.ts";
+import { MemoryHistory } from "../server/history/memory.ts";
 import {
   collectMatches,
   MAX_SEARCH_LENGTH,
@@ -19,8 +19,8 @@ import {
   SEARCH_TOKENIZER,
   SearchPace,
   type SearchQuery,
-} from "../server/search.ts";
-import { SqliteHistory } from "../server/sqlite_history.ts";
+} from "../server/history/search.ts";
+import { SqliteHistory } from "../server/history/sqlite.ts";
 import { seeded } from "./_random.ts";
 
 function accepted(text: string): SearchQuery {

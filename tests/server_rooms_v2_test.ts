@@ -13,7 +13,7 @@ import {
   type MessageFrame,
   type ServerFrame,
 } from "../protocol.ts";
-import { MemoryHistory } from "../server/memory_history.ts";
+import { MemoryHistory } from "../server/history/memory.ts";
 import { startServer } from "../server.ts";
 import { assertUnheard, framesSince, LOOPBACK, TestClient, waitUntil } from "./_test_utils.ts";
 

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { findWalDamage } from "../server/wal_check.ts";
+import { findWalDamage } from "../server/history/wal_check.ts";
 import { evalThenKill } from "./_fault_helpers.ts";
 
 const HEADER = 32;

@@ -13,7 +13,7 @@ import {
 } from "../../protocol.ts";
 import { formatSpan } from "../../core/duration.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
-import type { HistoryStore } from "../history.ts";
+import type { HistoryStore } from "../history/store.ts";
 import type { Session } from "../session.ts";
 import type { ClusterEvents, LocalPerson } from "./cluster.ts";
 import { inform, type Member, type Members } from "./members.ts";

@@ -22,7 +22,7 @@ import {
 import { cleanFileName, filePath, fileSummary, isFileId } from "../../core/files.ts";
 import { nameKey } from "../../core/names.ts";
 import { sanitizeLines, sanitizeText, trimSpace } from "../../core/sanitize.ts";
-import type { HistoryStore } from "../history.ts";
+import type { HistoryStore } from "../history/store.ts";
 import { replay } from "../replay.ts";
 import {
   MAX_PREFIX_WORDS,
@@ -31,7 +31,7 @@ import {
   SEARCH_BURST,
   SearchPace,
   type SearchQuery,
-} from "../search.ts";
+} from "../history/search.ts";
 import { framesOf, type Session } from "../session.ts";
 import { grouped, inform, type Member, type Members, refuse } from "./members.ts";
 import type { SharedFiles } from "./shared_files.ts";

@@ -14,7 +14,7 @@ import { nameKey } from "../../core/names.ts";
 import { formatSpan } from "../../core/duration.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import type { ErrorCode } from "../../protocol.ts";
-import type { HistoryStore } from "../history.ts";
+import type { HistoryStore } from "../history/store.ts";
 import { PasswordGate } from "../password.ts";
 import type { Member } from "./members.ts";
 

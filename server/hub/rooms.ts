@@ -19,7 +19,7 @@ import {
   type WhoFrame,
 } from "../../protocol.ts";
 import type { RoomSettings } from "./moderation.ts";
-import type { HistoryStore } from "../history.ts";
+import type { HistoryStore } from "../history/store.ts";
 import { replay } from "../replay.ts";
 import { grouped, inform, type Member } from "./members.ts";
 import { nameKey } from "../../core/names.ts";

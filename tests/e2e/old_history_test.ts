@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { SqliteHistory } from "../../server/sqlite_history.ts";
+import { SqliteHistory } from "../../server/history/sqlite.ts";
 import { ChatProcess } from "../_chat_process.ts";
 import { LOOPBACK } from "../_test_utils.ts";
 import { ChatBrowser, joinAs, pageUrl, waitForLine } from "./_browser.ts";

@@ -19,7 +19,7 @@ import assert from "node:assert/strict";
 import type { Page } from "./_playwright.ts";
 import { dayName } from "../../core/dividers.ts";
 import { parseOpFile } from "../../server/hub/moderation.ts";
-import { SqliteHistory } from "../../server/sqlite_history.ts";
+import { SqliteHistory } from "../../server/history/sqlite.ts";
 import { FreezingProxy } from "../_freezing_proxy.ts";
 import { TestClient } from "../_test_utils.ts";
 import {

@@ -8,7 +8,7 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { sanitizeText } from "../core/sanitize.ts";
+import { sanitizeText } from "../../core/sanitize.ts";
 
 /** Longest search text, in UTF-16 code units after cleaning. */
 export const MAX_SEARCH_LENGTH = 256;

@@ -7,8 +7,8 @@
  */
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { type FileRef, type MessageFrame, parseServerFrame } from "../protocol.ts";
-import { type HistoryStore, MAX_CID_MATCHES } from "./history.ts";
+import type { MessageFrame } from "../../protocol.ts";
+import { type HistoryStore, MAX_CID_MATCHES } from "./store.ts";
 import {
   collectMatches,
   holdsAll,
@@ -19,14 +19,8 @@ import {
   type SearchResult,
 } from "./search.ts";
 import { blockEnd, type IdMarkRead, readIdMark, writeIdMark } from "./id_mark.ts";
-import { findWalDamage, type WalDamage } from "./wal_check.ts";
-
-/** The data file could not be used; the message says why, in one line. */
-export class HistoryError extends Error {
-  override get name(): string {
-    return "HistoryError";
-  }
-}
+import { checkLog, type DamagedLog, explain, HistoryError } from "./sqlite_file.ts";
+import { MIGRATIONS, roomKey, type Row, SCHEMA, SCHEMA_VERSION, toFrame } from "./sqlite_schema.ts";
 
 /** How long messages are kept: by age, by count, or both. */
 export interface Retention {
@@ -36,50 +30,10 @@ export interface Retention {
   maxCount?: number;
 }
 
-/** A damaged write-ahead log found at start, and where a copy of it was kept. */
-interface DamagedLog {
-  path: string;
-  copy: string;
-  damage: WalDamage;
-}
-
 /** What {@linkcode SqliteHistory.open} found beside the rows, for the constructor. */
 interface Beside {
   mark: IdMarkRead;
   damagedLog: DamagedLog | undefined;
-}
-
-/** `2026-11-27T14:00:02.123Z` as `20261127T140002.123Z`, for a file name. */
-function fileStamp(date: Date): string {
-  return date.toISOString().replaceAll("-", "").replaceAll(":", "");
-}
-
-/**
- * Reads the write-ahead log beside `path` and, if SQLite would drop part of
- * it, copies it aside before anything writes to it again.
- */
-function checkLog(path: string): DamagedLog | undefined {
-  const log = `${path}-wal`;
-  let bytes: Uint8Array;
-  try {
-    bytes = Deno.readFileSync(log);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-  const damage = findWalDamage(bytes);
-  if (damage === undefined) return undefined;
-  const copy = `${log}.damaged-${fileStamp(new Date())}`;
-  try {
-    Deno.writeFileSync(copy, bytes, { createNew: true, mode: 0o600 });
-  } catch (error) {
-    throw new HistoryError(
-      `Cannot use history file ${path}: its log ${log} is damaged, and a copy cannot be kept ` +
-        `as ${copy}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  return { path: log, copy, damage };
 }
 
 /** Options for {@linkcode SqliteHistory.open}. */
@@ -102,154 +56,6 @@ export interface SqliteHistoryOptions {
  * messages took 1.3 s at once) never keeps everyone else waiting.
  */
 const TRIM_STEP = 200;
-
-const SCHEMA_VERSION = 5;
-
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY,
-    ts INTEGER NOT NULL,
-    room TEXT NOT NULL,
-    sender TEXT NOT NULL,
-    text TEXT NOT NULL,
-    action INTEGER NOT NULL DEFAULT 0
-  );
-  CREATE INDEX IF NOT EXISTS messages_by_room ON messages (room, id);
-  CREATE INDEX IF NOT EXISTS messages_by_time ON messages (ts);
-  CREATE VIRTUAL TABLE IF NOT EXISTS messages_text USING fts5(
-    text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
-  );
-  CREATE TRIGGER IF NOT EXISTS messages_indexed AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_text (rowid, text) VALUES (new.id, new.text);
-  END;
-  CREATE TRIGGER IF NOT EXISTS messages_unindexed AFTER DELETE ON messages BEGIN
-    INSERT INTO messages_text (messages_text, rowid, text) VALUES ('delete', old.id, old.text);
-  END;
-`;
-
-/**
- * The steps from one schema version to the next, by the version they lead
- * to. A step only adds, so a file of any older version opens; version 1 is
- * {@linkcode SCHEMA} itself.
- */
-const MIGRATIONS: Readonly<Record<number, string>> = {
-  // Client message ids, to recognise a message sent again after a reconnection.
-  2: `
-    ALTER TABLE messages ADD COLUMN cid TEXT;
-    CREATE INDEX IF NOT EXISTS messages_by_cid ON messages (cid) WHERE cid IS NOT NULL;
-  `,
-  // Shared files: the file a message shares, as JSON.
-  3: `ALTER TABLE messages ADD COLUMN file TEXT;`,
-  // Notes kept with the history: bans, room topics and locks.
-  4: `
-    CREATE TABLE IF NOT EXISTS notes (
-      kind TEXT NOT NULL,
-      key TEXT NOT NULL,
-      value TEXT NOT NULL,
-      PRIMARY KEY (kind, key)
-    );
-  `,
-  // The room in the word index, so that a search walks its own room's matches only: one
-  // token per room, its name in hex, computed by SQLite for the index and its rebuilds alike.
-  5: `
-    ALTER TABLE messages ADD COLUMN room_key TEXT GENERATED ALWAYS AS ('r' || hex(room)) VIRTUAL;
-    DROP TRIGGER messages_indexed;
-    DROP TRIGGER messages_unindexed;
-    DROP TABLE messages_text;
-    CREATE VIRTUAL TABLE messages_text USING fts5(
-      text, room_key, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
-    );
-    INSERT INTO messages_text (messages_text) VALUES ('rebuild');
-    CREATE TRIGGER messages_indexed AFTER INSERT ON messages BEGIN
-      INSERT INTO messages_text (rowid, text, room_key) VALUES (new.id, new.text, new.room_key);
-    END;
-    CREATE TRIGGER messages_unindexed AFTER DELETE ON messages BEGIN
-      INSERT INTO messages_text (messages_text, rowid, text, room_key)
-        VALUES ('delete', old.id, old.text, old.room_key);
-    END;
-  `,
-};
-
-/** The token of `room` in the word index: `r` and its name's UTF-8 bytes in hex, as SQLite's `hex()`. */
-function roomKey(room: string): string {
-  const bytes = new TextEncoder().encode(room);
-  return `r${Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
-}
-
-interface Row {
-  id: number;
-  ts: number;
-  room: string;
-  sender: string;
-  text: string;
-  action: number;
-  cid: string | null;
-  file: string | null;
-}
-
-/** The file a stored message shares, if its JSON reads as one. */
-function readFile(json: string): FileRef | undefined {
-  try {
-    const checked = parseServerFrame({
-      type: "message",
-      id: 0,
-      ts: 0,
-      room: "",
-      from: "",
-      text: "",
-      file: JSON.parse(json),
-    });
-    return checked.ok && checked.value.type === "message" ? checked.value.file : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function toFrame(row: Row): MessageFrame {
-  const frame: MessageFrame = {
-    type: "message",
-    id: row.id,
-    ts: row.ts,
-    room: row.room,
-    from: row.sender,
-    text: row.text,
-  };
-  if (row.action) frame.action = true;
-  if (row.cid !== null) frame.cid = row.cid;
-  if (row.file !== null) {
-    const file = readFile(row.file);
-    if (file !== undefined) frame.file = file;
-  }
-  return frame;
-}
-
-// Primary SQLite result codes, from the low byte of node:sqlite's `errcode`.
-const SQLITE_BUSY = 5;
-const SQLITE_LOCKED = 6;
-const SQLITE_READONLY = 8;
-const SQLITE_CORRUPT = 11;
-const SQLITE_NOTADB = 26;
-
-function explain(path: string, error: unknown): HistoryError {
-  if (error instanceof HistoryError) return error;
-  const message = (error as Error)?.message ?? String(error);
-  const errcode = (error as { errcode?: unknown })?.errcode;
-  const code = typeof errcode === "number" ? errcode & 0xff : undefined;
-  const reason = error instanceof Deno.errors.IsADirectory
-    ? "it is a folder, not a file; move it away to start a new history"
-    : code === SQLITE_BUSY || code === SQLITE_LOCKED || /locked|busy/i.test(message)
-    ? "it is in use by another chat server (one data directory per server)"
-    // A damaged FTS table fails as "vtable constructor failed", with SQLITE_CORRUPT.
-    : code === SQLITE_CORRUPT || code === SQLITE_NOTADB ||
-        /not a database|malformed|corrupt/i.test(message)
-    ? "it is damaged or not a chat database; move it away to start a new history"
-    : code === SQLITE_READONLY || /readonly|read-only|permission|access/i.test(message)
-    ? "it cannot be written; check its permissions, or use --memory"
-    : /unable to open/i.test(message)
-    ? "it cannot be opened; check that the directory exists and can be written"
-    : message;
-  return new HistoryError(`Cannot use history file ${path}: ${reason}`, { cause: error });
-}
 
 /** Room history in one SQLite file, in WAL mode. */
 export class SqliteHistory implements HistoryStore {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { MessageFrame } from "../protocol.ts";
+import type { MessageFrame } from "../../protocol.ts";
 import type { SearchOptions, SearchQuery, SearchResult } from "./search.ts";
 
 /** Where the hub keeps room messages. Durable stores implement the same. */

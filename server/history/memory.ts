@@ -6,8 +6,8 @@
  */
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { MessageFrame } from "../protocol.ts";
-import { type HistoryStore, MAX_CID_MATCHES } from "./history.ts";
+import type { MessageFrame } from "../../protocol.ts";
+import { type HistoryStore, MAX_CID_MATCHES } from "./store.ts";
 import {
   collectMatches,
   holdsAll,
