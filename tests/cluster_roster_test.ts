@@ -158,3 +158,16 @@ Deno.test("Roster replaces a server's people with its snapshot", () => {
   assert.deepEqual(people.byKey("eve")?.rooms, ["#lobby"]);
   assert.ok(events.includes("left dan #dev connection closed"), events.join("\n"));
 });
+
+Deno.test("Roster names a server met through its snapshot by its address, coming and going", () => {
+  // A server starting asks everyone for their people: their snapshots come before
+  // their heartbeats, which say where they listen.
+  const { it, events } = roster();
+  it.snapshot({ server: "a", told: 0, people: [] });
+  it.alive({ server: "a", address: "10.0.0.1:5002", told: 0 });
+  it.alive({ server: "a", address: "10.0.0.1:5002", told: 0, gone: true });
+  assert.deepEqual(events.filter((event) => event.startsWith("log")), [
+    "log Another server joined the cluster (10.0.0.1:5002)",
+    "log A server left the cluster (10.0.0.1:5002)",
+  ]);
+});

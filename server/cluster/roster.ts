@@ -55,6 +55,8 @@ interface Peer {
   told: number;
   /** When it was last heard of, by the roster's clock, in ms. */
   heard: number;
+  /** Whether its joining was logged: once its address is known, by that address. */
+  logged: boolean;
 }
 
 /** What a {@linkcode Roster} needs. */
@@ -168,6 +170,7 @@ export class Roster {
     peer.address = alive.address;
     peer.web = alive.web;
     peer.heard = this.#now();
+    if (!peer.logged && peer.address !== undefined) this.#logJoined(peer, alive.server);
     if (moved) this.#options.events()?.servers(this.servers(), this.webServers());
     if (alive.told > peer.told) {
       // A change was missed: ask for the whole roster again.
@@ -180,13 +183,26 @@ export class Roster {
    * heartbeat said it: each tells the other who is connected.
    */
   #meet(server: string, address?: string): Peer {
-    const peer: Peer = { address: undefined, web: undefined, told: 0, heard: this.#now() };
+    const peer: Peer = {
+      address,
+      web: undefined,
+      told: 0,
+      heard: this.#now(),
+      logged: false,
+    };
     this.#peers.set(server, peer);
-    // Named as when it leaves: by its address where known, else by its id.
-    this.#log(`Another server joined the cluster (${address ?? server})`);
+    // Met through its people (a snapshot), its address comes with its next heartbeat, a
+    // moment later: the log names it then, by the address it is named by when it leaves.
+    if (address !== undefined) this.#logJoined(peer, server);
     this.sendSnapshot();
     this.#publish("chat.resync", { of: server });
     return peer;
+  }
+
+  /** Logs that `peer` joined, by its address where known, else by its id. */
+  #logJoined(peer: Peer, server: string): void {
+    peer.logged = true;
+    this.#log(`Another server joined the cluster (${peer.address ?? server})`);
   }
 
   /** Forgets a server that went away, and everyone connected to it. */
@@ -194,6 +210,8 @@ export class Roster {
     const peer = this.#peers.get(server);
     if (peer === undefined) return;
     this.#peers.delete(server);
+    // One that left before it was heard where it listens is named by its id, both times.
+    if (!peer.logged) this.#logJoined(peer, server);
     this.#log(`A server left the cluster (${peer.address ?? server})`);
     this.#options.events()?.servers(this.servers(), this.webServers());
     const people = this.#people.of(server);
