@@ -331,6 +331,25 @@ testWithNats(
   },
 );
 
+testWithNats(
+  "a name let go while the chat is split is free on every server once it is whole",
+  async () => {
+    await using cluster = await TestCluster.start(2);
+    const [p1, p2] = cluster.ports as [number, number];
+    await using ann = await TestClient.join2(p1, "ann");
+    const cyd = await TestClient.join2(p1, "cyd");
+    await cluster.nats.kill();
+    await ann.next("info", (frame) => /chat is split/.test(frame.text), 15_000);
+    // cyd leaves while NATS cannot be told: the name is still claimed there.
+    await cyd[Symbol.asyncDispose]();
+    await ann.next("left", (frame) => frame.name === "cyd");
+    await cluster.nats.restart();
+    await ann.next("info", (frame) => /whole again/.test(frame.text), 20_000);
+    await using again = await helloUntil(p2, "cyd", "welcome", ["name_taken"], 10_000);
+    assert.equal(again.all("welcome")[0]?.name, "cyd");
+  },
+);
+
 /** Three servers whose op file names ann; ann, bob and cyd each on one of them, in #lobby. */
 interface Operated {
   readonly cluster: TestCluster;

@@ -46,6 +46,12 @@ export class NameClaims {
   readonly #held = new Map<string, number>();
   /** What each claim this server made holds, by folded name. */
   readonly #values = new Map<string, string>();
+  /**
+   * Claims let go here and not yet deleted from the bucket, with their
+   * revision: while NATS does not answer (a split) a deletion fails, and the
+   * claim would keep the name from everyone once it answers again.
+   */
+  readonly #letGo = new Map<string, number>();
 
   readonly #alive: (server: string) => boolean;
 
@@ -86,17 +92,17 @@ export class NameClaims {
       const entry = await this.#kv.get(bucketKey);
       try {
         if (entry === null || entry.operation !== "PUT") {
-          this.#held.set(key, await this.#kv.create(bucketKey, value));
-          this.#values.set(key, value);
+          this.#hold(key, await this.#kv.create(bucketKey, value), value);
           return { ok: true };
         }
         const claim = entry.json<Claim>();
         const ours = this.#held.get(key) === entry.revision;
         const returning = resume !== undefined && claim.resume === await digest(resume);
         const stale = !this.#alive(claim.server);
-        if (!ours && !returning && !stale) return { ok: false, holder: claim.name };
-        this.#held.set(key, await this.#kv.update(bucketKey, value, entry.revision));
-        this.#values.set(key, value);
+        // A claim this server let go but could not delete is its own to take again.
+        const leftover = claim.server === this.#server && this.#letGo.get(key) === entry.revision;
+        if (!ours && !returning && !stale && !leftover) return { ok: false, holder: claim.name };
+        this.#hold(key, await this.#kv.update(bucketKey, value, entry.revision), value);
         return { ok: true };
       } catch (error) {
         // Someone else wrote the entry between our read and write: read it again.
@@ -111,7 +117,30 @@ export class NameClaims {
     const revision = this.#held.get(key);
     if (revision === undefined) return;
     this.#forget(key);
-    await this.#kv.delete(claimKey(key), { previousSeq: revision }).catch(() => {});
+    this.#letGo.set(key, revision);
+    await this.#delete(key, revision);
+  }
+
+  /**
+   * Deletes again the claims let go here whose deletion has not succeeded
+   * yet: NATS answers again after a split.
+   */
+  async releaseLetGo(): Promise<void> {
+    for (const [key, revision] of [...this.#letGo]) await this.#delete(key, revision);
+  }
+
+  /**
+   * Deletes the claim of `key` at `revision`, the one this server let go;
+   * keeps it for {@linkcode releaseLetGo} if NATS does not answer.
+   */
+  async #delete(key: string, revision: number): Promise<void> {
+    try {
+      await this.#kv.delete(claimKey(key), { previousSeq: revision });
+    } catch (error) {
+      // Anything but a claim made since (someone took the name over) is tried again.
+      if (!/wrong last sequence/i.test((error as Error).message)) return;
+    }
+    if (this.#letGo.get(key) === revision) this.#letGo.delete(key);
   }
 
   /** Deletes every claim this server holds that is still its own: it is closing. */
@@ -147,6 +176,8 @@ export class NameClaims {
    * (NATS lost its store). Returns the names another server claimed first.
    */
   async restore(): Promise<string[]> {
+    // The claims let go were lost with the bucket; a revision of the new one may be another's.
+    this.#letGo.clear();
     const lost: string[] = [];
     for (const [key, value] of [...this.#values]) {
       try {
@@ -158,6 +189,13 @@ export class NameClaims {
       }
     }
     return lost;
+  }
+
+  /** Holds the claim of `key`, made with `value`, at `revision`. */
+  #hold(key: string, revision: number, value: string): void {
+    this.#held.set(key, revision);
+    this.#values.set(key, value);
+    this.#letGo.delete(key);
   }
 
   /** No longer holds the claim of `key`. */

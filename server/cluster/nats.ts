@@ -594,6 +594,8 @@ export class NatsCluster implements Cluster {
       }
     }
     if (this.#closed) return;
+    // Names let go while split are still claimed in NATS: free them now.
+    this.#errand(this.#claims.releaseLetGo());
     this.#split = false;
     this.#roster.back();
     this.#events?.split(false);
