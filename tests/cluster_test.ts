@@ -350,6 +350,19 @@ testWithNats(
   },
 );
 
+testWithNats("a server whose --retain the cluster's stream does not keep says so", async () => {
+  await using nats = await NatsServer.start();
+  // The first server makes the stream, as its --retain says: nothing to say.
+  await using first = await serveInCluster(nats, ["--retain", "30d"]);
+  assert.doesNotMatch(first.process.stdout, /--retain/);
+  await using same = await serveInCluster(nats, ["--retain", "30d"]);
+  await using other = await serveInCluster(nats, ["--retain", "100"]);
+  await other.process.waitForStdout(
+    /--retain is not applied: the cluster's stream, made by the first server, keeps messages for 30 d; "nats stream edit CHAT" changes that for every server\n/,
+  );
+  assert.doesNotMatch(same.process.stdout, /--retain/);
+});
+
 /** Three servers whose op file names ann; ann, bob and cyd each on one of them, in #lobby. */
 interface Operated {
   readonly cluster: TestCluster;

@@ -54,6 +54,7 @@ import {
 import { NameClaims, NAMES_BUCKET } from "./names.ts";
 import { OrderedPublisher } from "./publisher.ts";
 import { type Keeping, makeStream, STREAM } from "./stream.ts";
+import { formatSpan } from "../../core/duration.ts";
 import { type Alive, ALIVE_MS, GONE_AFTER_MS, Roster, type Snapshot, type Told } from "./roster.ts";
 
 /** The bucket of notes: bans, room topics and locks. */
@@ -126,6 +127,22 @@ function unhex(hexText: string): string {
     bytes[i] = parseInt(hexText.slice(i * 2, i * 2 + 2), 16);
   }
   return decoder.decode(bytes);
+}
+
+/** Whether `stream` keeps messages as `keeping` asks. */
+function keepsAsAsked(stream: StreamInfo, keeping: Keeping): boolean {
+  return stream.config.max_age === (keeping.maxAgeMs ?? 0) * 1_000_000 &&
+    Math.max(stream.config.max_msgs, 0) === (keeping.maxMessages ?? 0);
+}
+
+/** What `stream` keeps, in words: `every message`, `messages for 30 d`, `the last 100 messages`. */
+function keptBy(stream: StreamInfo): string {
+  const ageMs = stream.config.max_age / 1_000_000;
+  const count = stream.config.max_msgs;
+  const age = ageMs > 0 ? `messages for ${formatSpan(ageMs)}` : undefined;
+  const last = count > 0 ? `the last ${count} messages` : undefined;
+  if (age !== undefined && last !== undefined) return `${age}, at most ${count} of them`;
+  return age ?? last ?? "every message";
 }
 
 /** The servers of a chat, linked through NATS. */
@@ -236,7 +253,15 @@ export class NatsCluster implements Cluster {
       const jsm = await jetstreamManager(nc);
       const keeping = { maxAgeMs: options.maxAgeMs, maxMessages: options.maxMessages };
       const made = new Map<string, string>();
-      made.set(STREAM, (await makeStream(jsm, keeping, 1)).created);
+      const stream = await makeStream(jsm, keeping, 1);
+      made.set(STREAM, stream.created);
+      const asked = keeping.maxAgeMs !== undefined || keeping.maxMessages !== undefined;
+      if (asked && !keepsAsAsked(stream, keeping)) {
+        options.log(
+          `--retain is not applied: the cluster's stream, made by the first server, keeps ` +
+            `${keptBy(stream)}; "nats stream edit ${STREAM}" changes that for every server`,
+        );
+      }
       const kvm = new Kvm(nc);
       const names = await kvm.create(NAMES_BUCKET, { history: 1 });
       const notes = await kvm.create(NOTES_BUCKET, { history: 1 });
