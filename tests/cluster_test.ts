@@ -363,6 +363,26 @@ testWithNats("a server whose --retain the cluster's stream does not keep says so
   assert.doesNotMatch(same.process.stdout, /--retain/);
 });
 
+testWithNats(
+  "while the chat is split, a new name is refused at once, not after a timeout",
+  async () => {
+    await using cluster = await TestCluster.start(1);
+    const [port] = cluster.ports as [number];
+    await using ann = await TestClient.join2(port, "ann");
+    await cluster.nats.kill();
+    await ann.next("info", (frame) => /chat is split/.test(frame.text), 15_000);
+    await using late = await TestClient.connect(port);
+    await late.send({ type: "hello", version: 2, name: "cyd" });
+    // Asking NATS would wait for its 5 s timeout.
+    const refused = await late.next("error", () => true, 2_000);
+    assert.equal(refused.code, "not_stored");
+    assert.match(refused.message, /^Cannot take a name now: /);
+    await ann.send({ type: "nick", name: "anna" });
+    assert.equal((await ann.next("error", () => true, 2_000)).code, "not_stored");
+    assert.doesNotMatch(cluster.servers[0]!.process.stdout, /Cannot claim a name/);
+  },
+);
+
 /** Three servers whose op file names ann; ann, bob and cyd each on one of them, in #lobby. */
 interface Operated {
   readonly cluster: TestCluster;

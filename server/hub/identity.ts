@@ -72,6 +72,9 @@ type Refusal = { code: ErrorCode; message: string };
 /** The name the server's host speaks under, from its console; nobody else may take it. */
 export { HOST_NAME };
 const HOST_KEY = nameKey(HOST_NAME);
+/** Why a `hello` is refused when the cluster cannot be asked whether its name is free. */
+const CANNOT_CLAIM =
+  "Cannot take a name now: the server cannot reach the other servers (NATS); try again";
 
 /** Names people, and knows them again when they come back. */
 export class Identity {
@@ -128,6 +131,8 @@ export class Identity {
         ? takenElsewhere(hello.name, elsewhere.name)
         : undefined);
     if (taken !== undefined) return refuse(newcomer, taken.code, taken.message);
+    // Cut off from NATS, the claim could only wait for its timeout, then fail.
+    if (cluster.split) return refuse(newcomer, "not_stored", CANNOT_CLAIM);
     return cluster.claim(key, hello.name, hello.resume, resume).then((claim) => {
       if (members.get(session) !== newcomer) {
         if (claim.ok && !returning) cluster.release(key);
@@ -140,11 +145,7 @@ export class Identity {
       this.#admit(newcomer, hello, version, resume);
     }, (error) => {
       log(`Cannot claim a name across the cluster: ${(error as Error).message}`);
-      refuse(
-        newcomer,
-        "not_stored",
-        "Cannot take a name now: the server cannot reach the other servers (NATS); try again",
-      );
+      refuse(newcomer, "not_stored", CANNOT_CLAIM);
     });
   }
 
@@ -276,6 +277,13 @@ export class Identity {
     if (elsewhere !== undefined && key !== member.key) {
       const refusal = takenElsewhere(next, elsewhere.name);
       return refuse(by, refusal.code, refusal.message);
+    }
+    if (cluster.split) {
+      return refuse(
+        by,
+        "not_stored",
+        "Cannot rename now: the server cannot reach the other servers",
+      );
     }
     const before = member.key;
     cluster.claim(key, next, undefined, member.resume).then((claim) => {
