@@ -27,6 +27,7 @@ import { ignoresFile, IgnoreStore } from "./client/ignores.ts";
 import { completions, conversationSources } from "./core/complete.ts";
 import { Conversation, type Refusal } from "./core/conversation.ts";
 import { errorLine } from "./core/describe.ts";
+import { refusedForNow } from "./core/effects.ts";
 import { HELLO_TIMEOUT_MS } from "./core/link.ts";
 import { movedNotice, type Moving, retryNotice } from "./core/notices.ts";
 import { sanitizeText } from "./core/sanitize.ts";
@@ -205,6 +206,8 @@ class TerminalClient {
   #exitCode = 0;
   /** Why the client ends, said on standard error once the terminal is restored. */
   #failure: string | undefined;
+  /** Whether the last `hello` was refused for now, and said so: the wait after it says no loss. */
+  #refusedForNow = false;
   /** Whether the loss of the connection was said since the last welcome: later waits go on. */
   #retrying = false;
   /**
@@ -396,6 +399,13 @@ class TerminalClient {
       this.#name = undefined;
       return undefined;
     }
+    // Refused for now (a cluster cut off from NATS cannot check names): said, and tried
+    // again after the usual wait, as a lost connection is, rather than ending the session.
+    if (refusedForNow(code) && this.#parts.reconnect && !this.#chat.quitting) {
+      this.#driver.print([errorLine(message)]);
+      this.#refusedForNow = true;
+      return { reconnect: true };
+    }
     fail(message);
     return this.#exit(1);
   }
@@ -487,8 +497,10 @@ class TerminalClient {
       const delay = this.#backoff.next(performance.now());
       // The connection was lost once: the waits after the first say the client is still trying.
       // After a goodbye that invites the client back (a server restarting), nothing was lost.
-      const invited = this.#chat.bye?.retry === true;
-      this.#driver.print([retryNotice(delay, this.#retrying, invited)]);
+      // After a hello refused for now, the refusal was said: the server answered.
+      const invited = this.#chat.bye?.retry === true || this.#refusedForNow;
+      this.#driver.print([retryNotice(delay, this.#retrying && !this.#refusedForNow, invited)]);
+      this.#refusedForNow = false;
       this.#retrying = true;
       await sleep(delay, this.#driver.leaving);
       for (const address of this.#failover.round()) {

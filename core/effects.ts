@@ -141,6 +141,16 @@ export function cursorToEnd(draft: string, cursor: number, offered: Offered | un
     cursor === draft.length;
 }
 
+/**
+ * Whether a `hello` refused with `code` may be welcomed if said again a
+ * little later: the server could not check the name just now (a cluster cut
+ * off from NATS) or was asked too fast. Any other refusal (a ban, a protocol
+ * the server does not speak, a frame it cannot read) would come again.
+ */
+export function refusedForNow(code: ErrorCode): boolean {
+  return code === "not_stored" || code === "rate_limited";
+}
+
 /** The refusal of a `hello` with an error `code` and `message`: about the name, the password, or else. */
 export function refusal(code: ErrorCode, message: string): Refusal {
   const about = code === "name_taken" || code === "name_invalid"

@@ -21,7 +21,7 @@
 import { conversationSources } from "../core/complete.ts";
 import { Conversation, type Effect } from "../core/conversation.ts";
 import { errorLine, type Line, notice } from "../core/describe.ts";
-import type { Refusal } from "../core/effects.ts";
+import { type Refusal, refusedForNow } from "../core/effects.ts";
 import { fileQuery } from "../core/files.ts";
 import { isMention } from "../core/format.ts";
 import { nameKey } from "../core/names.ts";
@@ -435,15 +435,15 @@ export class WebClient {
   /**
    * The server refused the `hello`. A name or a password is asked for again
    * (web/joining.ts). A ban, or a protocol the server does not speak, is
-   * final for this attempt: the page stops and says why, on the name form if
-   * it is shown, and joining again is the user's to ask. Anything else (a
-   * cluster that cannot claim the name just now) is tried again after the
-   * usual backoff.
+   * final for this attempt, as is any refusal that would come again: the page
+   * stops and says why, on the name form if it is shown, and joining again is
+   * the user's to ask. A refusal for now (a cluster that cannot claim the name
+   * just now) is tried again after the usual backoff.
    */
   #refused(refusal: Refusal): void {
     if (refusal.about !== "other") return this.#joining.refused(refusal);
     const { code, message } = refusal;
-    const final = code === "banned" || code === "unsupported_version";
+    const final = !refusedForNow(code);
     if (this.#ui.nameScreen.hidden) this.#show([errorLine(message)]);
     else if (final) this.#joining.ask(message, this.#joining.name);
     else showNameError(this.#ui, message, "none");

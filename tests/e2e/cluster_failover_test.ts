@@ -179,6 +179,41 @@ clusterTest(
 );
 
 clusterTest(
+  ["tmux"],
+  "chat join: sent to a server cut off from NATS, it waits for the chat to be whole, then comes back",
+  async () => {
+    await using cluster = await TestCluster.start(2);
+    const [p1, p2] = cluster.ports as [number, number];
+    await waitForOthers(p1, 1);
+    await using bob = await TestClient.join2(p2, "bob");
+    const tmux = new Tmux("cluster-split-return");
+    const config = await Deno.makeTempDir({ prefix: "chat-config-" });
+    try {
+      const ann = await joinWith(tmux, "ann", p1, config);
+      await cluster.nats.kill();
+      await ann.waitForLine(/chat is split/, 15_000);
+      // ann's server dies while NATS is down: the other one cannot check her name yet.
+      cluster.servers[0]!.process.kill("SIGKILL");
+      await ann.waitFor(
+        (screen) =>
+          countLines(screen, /^!! Cannot take a name now: /) >= 1 &&
+          countLines(screen, /^-- Reconnecting in \d+ s…$/) >= 1,
+        "the refusal said, and another try to come",
+        20_000,
+      );
+      assert.equal(countLines(await ann.screen(), /EXIT=/), 0, "chat join ended");
+      await cluster.nats.restart();
+      await ann.waitForLine(/Reconnected as ann$/, 30_000);
+      await ann.enter("back again");
+      await bob.next("message", (frame) => frame.from === "ann" && frame.text === "back again");
+    } finally {
+      await tmux.kill();
+      await Deno.remove(config, { recursive: true });
+    }
+  },
+);
+
+clusterTest(
   ["chromium"],
   "web page: its server killed, it resumes on another one, same name and rooms, nothing missed or twice",
   async () => {
