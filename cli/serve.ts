@@ -324,7 +324,7 @@ export async function serveCommand(
       cluster = await Promise.race([connecting, stopped.then(() => undefined)]);
     } catch (error) {
       console.error(
-        `chat: cannot join the cluster at ${clusterAt.urls.join(", ")}: ${errorText(error)}`,
+        `chat: cannot join the cluster at ${clusterAt.urls.join(", ")}: ${clusterError(error)}`,
       );
       return 1;
     }
@@ -428,7 +428,8 @@ export function parseClusterUrls(value: string): ClusterAddress {
           "an address cannot be checked against it here",
       );
     }
-    address.urls.push(`${parsed.protocol}//${parsed.host}`);
+    // NATS's own default port, said where the URL leaves it out.
+    address.urls.push(`${parsed.protocol}//${parsed.host}${parsed.port === "" ? ":4222" : ""}`);
     const first = address.user === undefined && address.token === undefined;
     if (first && parsed.username !== "") {
       const name = decodeURIComponent(parsed.username);
@@ -437,6 +438,22 @@ export function parseClusterUrls(value: string): ClusterAddress {
     }
   }
   return address;
+}
+
+/** Why NATS could not be joined, with what to do where NATS's own words do not say it. */
+function clusterError(error: unknown): string {
+  const text = errorText(error);
+  if (/authorization violation/i.test(text)) {
+    return `${text}: NATS refused the user, password or token given (in the URL, as ` +
+      `nats://USER:PASSWORD@HOST:4222) or the --cluster-creds file`;
+  }
+  if (/jetstream is not enabled/i.test(text)) {
+    return `${text}: start nats-server with -js (and -sd DIR, where it keeps the chat)`;
+  }
+  if (/undefined error/i.test(text)) {
+    return "it did not answer as NATS does (is that NATS's client port, 4222 by default?)";
+  }
+  return text;
 }
 
 /**

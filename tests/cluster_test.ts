@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import type { MessageFrame } from "../protocol.ts";
-import { type FrameOf, TestClient, waitUntil } from "./_test_utils.ts";
+import { type FrameOf, freePort, TestClient, waitUntil, within } from "./_test_utils.ts";
 import {
   NatsServer,
   serveInCluster,
@@ -636,6 +636,47 @@ testWithNats("a tls:// URL is never reached without TLS, even when NATS offers n
     assertOneErrorLine(plain, "tls:// to a NATS without TLS"),
     /^chat: cannot join the cluster at tls:\/\/localhost:\d+: .*tls/i,
   );
+});
+
+testWithNats("NATS refusing the user, or without JetStream, is said with what to do", async () => {
+  await using guarded = await NatsServer.start(["--user", "chat", "--pass", "right"]);
+  const refused = await runChat([
+    ...CLUSTERED_ALONE,
+    `nats://chat:wrong@127.0.0.1:${guarded.port}`,
+  ]);
+  assert.equal(refused.code, 1, refused.stdout);
+  assert.match(
+    assertOneErrorLine(refused, "a wrong password"),
+    /^chat: cannot join the cluster at nats:\/\/127\.0\.0\.1:\d+: Authorization Violation: NATS refused the user, password or token given \(in the URL, as nats:\/\/USER:PASSWORD@HOST:4222\) or the --cluster-creds file$/,
+  );
+  // A nats-server started without -js.
+  const port = freePort();
+  const bare = new Deno.Command("nats-server", {
+    args: ["-a", "127.0.0.1", "-p", String(port)],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  try {
+    const reader = bare.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let log = "";
+    while (!log.includes("Server is ready")) {
+      const { value, done } = await within(reader.read(), 10_000, "nats-server to be ready");
+      if (done) assert.fail(`nats-server ended:\n${log}`);
+      log += value;
+    }
+    reader.releaseLock();
+    const without = await runChat([...CLUSTERED_ALONE, `127.0.0.1:${port}`]);
+    assert.equal(without.code, 1, without.stdout);
+    assert.equal(
+      assertOneErrorLine(without, "NATS without JetStream"),
+      `chat: cannot join the cluster at nats://127.0.0.1:${port}: jetstream is not enabled: ` +
+        "start nats-server with -js (and -sd DIR, where it keeps the chat)",
+    );
+  } finally {
+    bare.kill("SIGKILL");
+    await bare.stderr.cancel().catch(() => {});
+    await bare.status;
+  }
 });
 
 testWithNats("a --cluster-creds or --cluster-ca that cannot be used is named", async () => {

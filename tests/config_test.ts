@@ -136,6 +136,15 @@ Deno.test("every NATS URL README shows for --cluster is one chat serve takes", a
   for (const url of urls) assert.doesNotThrow(() => parseClusterUrls(url), url);
 });
 
+Deno.test("parseClusterUrls() says NATS's default port where a URL leaves it out", () => {
+  assert.deepEqual(parseClusterUrls("127.0.0.1").urls, ["nats://127.0.0.1:4222"]);
+  assert.deepEqual(parseClusterUrls("nats://a:5222, tls://b.lan").urls, [
+    "nats://a:5222",
+    "tls://b.lan:4222",
+  ]);
+  assert.deepEqual(parseClusterUrls("[::1]").urls, ["nats://[::1]:4222"]);
+});
+
 Deno.test("fitConnections() lowers the connection limit to what the open-file limit holds", () => {
   // Room for 2000 and the reserve: nothing to say.
   assert.deepEqual(fitConnections(2000, { free: 2000 + RESERVED_DESCRIPTORS, limit: undefined }), {
