@@ -216,19 +216,41 @@ const CLIENT_COMMANDS: readonly ClientCommand[] = COMMAND_TABLE.filter((entry) =
   entry.side === "client"
 );
 
-function helpOf(commands: readonly Command[]): readonly CommandHelp[] {
-  return commands.map(({ usage, description }) => ({ usage, description }));
+/**
+ * `/help`'s line of a command: its usage, and its description with the other
+ * names that run it (`enter a room, creating it if needed (also /j)`).
+ */
+function helpOf(commands: readonly Command[], others: OtherNames = {}): readonly CommandHelp[] {
+  return commands.map(({ name, aliases, usage, description }) => {
+    const also = [...aliases, ...others[name] ?? []].map((alias) => `/${alias}`);
+    return {
+      usage,
+      description: also.length === 0 ? description : `${description} (also ${also.join(", ")})`,
+    };
+  });
 }
+
+/** Names of a command unlisted at a version that run a listed one there, by the listed one's name. */
+type OtherNames = Readonly<Record<string, readonly string[]>>;
 
 function listedIn(version: ProtocolVersion): readonly ServerCommand[] {
   return SERVER_COMMANDS.filter((command) => command.listedIn?.includes(version) ?? true);
 }
 
-/** What `/help` lists to a client of version 1, one room at a time. */
-export const COMMANDS: readonly CommandHelp[] = helpOf(listedIn(1));
+/** What `/help` lists to a client of version 1, one room at a time: there `/part` is `/leave`. */
+export const COMMANDS: readonly CommandHelp[] = helpOf(listedIn(1), { leave: ["part"] });
 
-/** What `/help` lists to a client of version 2, in many rooms at once. */
-export const COMMANDS_V2: readonly CommandHelp[] = helpOf(listedIn(2));
+/** What `/help` lists to a client of version 2, in many rooms at once: there `/leave` is `/part`. */
+export const COMMANDS_V2: readonly CommandHelp[] = helpOf(listedIn(2), { part: ["leave"] });
+
+/**
+ * The last line of `/help`, after the commands: how to send a line that
+ * begins with `/`, which {@linkcode parseInput} reads as a command.
+ */
+export const SLASH_HELP: CommandHelp = {
+  usage: "//text",
+  description: "send a line that begins with /",
+};
 
 /** What `/help` lists to a client of `version`: the commands the server runs there, in order. */
 export function commandsFor(version: ProtocolVersion): readonly CommandHelp[] {

@@ -18,6 +18,7 @@ import type {
   PrivateFrame,
   ServerFrame,
 } from "../protocol.ts";
+import { SLASH_HELP } from "./commands.ts";
 import { formatBytes } from "./files.ts";
 import type { PostFrame } from "./delivery.ts";
 import { clock, codeOf, isMention, mentionPattern } from "./format.ts";
@@ -381,12 +382,26 @@ export function personMarks(person: Person, now?: number): string[] {
   return marks;
 }
 
-/** The `/help` list: a heading, then one line per command, usages in one column. */
+/**
+ * The widest usage column of `/help`: a longer usage is not padded, and a
+ * terminal wraps it in the column, as the page does, rather than push every
+ * description over by its width.
+ */
+export const HELP_USAGE_COLUMNS = 21;
+
+/**
+ * The `/help` list: a heading, then one line per command, usages in one
+ * column, then how to send a line that begins with `/`.
+ */
 export function describeHelp(commands: readonly CommandHelp[]): Line[] {
-  const width = Math.max(...commands.map((command) => sanitizeText(command.usage).length));
+  const listed = [...commands, SLASH_HELP];
+  const width = Math.min(
+    HELP_USAGE_COLUMNS,
+    Math.max(...listed.map((command) => sanitizeText(command.usage).length)),
+  );
   return [
     notice(["Commands:"]),
-    ...commands.map((command): Line => ({
+    ...listed.map((command): Line => ({
       ...notice([
         "  ",
         { text: sanitizeText(command.usage).padEnd(width), style: "usage" },

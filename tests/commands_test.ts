@@ -293,9 +293,33 @@ Deno.test("COMMAND_TABLE gives each command one entry, one side and unique names
   }
   const onServer = COMMAND_TABLE.filter((entry) => entry.side === "server");
   const onClient = COMMAND_TABLE.filter((entry) => entry.side === "client");
-  const help = ({ usage, description }: CommandHelp) => ({ usage, description });
-  assert.deepStrictEqual(COMMANDS, onServer.filter((entry) => entry.name !== "part").map(help));
-  assert.deepStrictEqual(COMMANDS_V2, onServer.filter((entry) => entry.name !== "leave").map(help));
+  const usages = (commands: readonly CommandHelp[]) => commands.map(({ usage }) => usage);
+  const v1 = onServer.filter((entry) => entry.name !== "part");
+  const v2 = onServer.filter((entry) => entry.name !== "leave");
+  assert.deepStrictEqual(usages(COMMANDS), usages(v1));
+  assert.deepStrictEqual(usages(COMMANDS_V2), usages(v2));
+  // Each description is the table's, with the other names that run the command.
+  for (const [listed, entries] of [[COMMANDS, v1], [COMMANDS_V2, v2]] as const) {
+    listed.forEach(({ description }, i) => {
+      const entry = entries[i]!;
+      assert.ok(description.startsWith(entry.description), description);
+      for (const alias of entry.aliases) assert.ok(description.includes(`/${alias}`), description);
+    });
+  }
+  const described = (commands: readonly CommandHelp[], usage: string) =>
+    commands.find((command) => command.usage === usage)?.description;
+  assert.equal(
+    described(COMMANDS_V2, "/join #room"),
+    "enter a room, creating it if needed (also /j)",
+  );
+  assert.equal(
+    described(COMMANDS_V2, "/msg NAME TEXT"),
+    "send a private message to one person (also /m, /tell)",
+  );
+  assert.equal(described(COMMANDS_V2, "/rooms"), "list rooms and how many people are in each");
+  // `/leave` runs `/part` in version 2, and `/part` runs `/leave` in version 1.
+  assert.match(described(COMMANDS_V2, "/part [#room]")!, / \(also \/leave\)$/);
+  assert.match(described(COMMANDS, "/leave")!, / \(also \/part\)$/);
   assert.equal(commandsFor(1), COMMANDS);
   assert.equal(commandsFor(2), COMMANDS_V2);
   assert.deepStrictEqual([...COMMAND_FIELDS.keys()], onServer.map((entry) => entry.name));

@@ -134,7 +134,7 @@ Deno.test("describeFrame() words notices, stamped when the server gave a time", 
   assert.deepEqual(describeFrame({ type: "pong" }, "bob"), []);
 });
 
-Deno.test("describeHelp() puts the usages in one column", () => {
+Deno.test("describeHelp() puts the usages in one column, and ends with //text", () => {
   const lines = describeHelp([
     { usage: "/me ACTION", description: "act" },
     { usage: "/msg NAME TEXT", description: "whisper" },
@@ -143,8 +143,10 @@ Deno.test("describeHelp() puts the usages in one column", () => {
     "-- Commands:",
     "--   /me ACTION      act",
     "--   /msg NAME TEXT  whisper",
+    "--   //text          send a line that begins with /",
   ]);
   assert.deepEqual(lines[1]?.tags, ["help"]);
+  assert.deepEqual(lines[3]?.tags, ["help"]);
 });
 
 Deno.test("describePending() reads as the message will, with 'sending…' for its time", () => {

@@ -77,6 +77,36 @@ terminalTest(
 );
 
 terminalTest(
+  "chat join: /help at 80x24 ends with //text, its commands' aliases beside them, in few rows",
+  {},
+  async (tmux, server) => {
+    const ann = await TerminalUser.join(tmux, "ann", server.addr.port, { width: 80, height: 24 });
+    await ann.enter("/help");
+    // The last row, just above the input line: how to send a line that begins with /.
+    const screen = await ann.waitForLine(/^-- {3}\/\/text {2,}send a line that begins with \/$/);
+    assert.match(screen.lines[screen.cursor.y - 1]!, /^-- {3}\/\/text /, screen.text);
+    // All of it, scrolled back to: the commands with aliases say so beside them.
+    const all = (await tmux.run("capture-pane", "-p", "-t", "ann", "-S", "-")).split("\n");
+    const rows = all.slice(all.indexOf("-- Commands:") + 1, all.indexOf(screen.cursorLine));
+    assert.ok(
+      rows.includes("--   /join #room            enter a room, creating it if needed (also /j)"),
+    );
+    assert.ok(
+      rows.includes("--   /quit [REASON]         leave the chat (also /exit)"),
+      all.join("\n"),
+    );
+    // A long usage wraps in its column instead of pushing every description to the right,
+    // so that most commands take one row.
+    assert.ok(
+      rows.includes("     [DURATION] [REASON]    until /unban (operators)"),
+      all.join("\n"),
+    );
+    const commands = rows.filter((row) => row.startsWith("--   /")).length;
+    assert.ok(rows.length < commands * 1.4, `${rows.length} rows for ${commands} commands`);
+  },
+);
+
+terminalTest(
   "chat join: /help in a narrow terminal wraps at spaces, no row but a command's at the left edge",
   {},
   async (tmux, server) => {
