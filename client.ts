@@ -67,6 +67,12 @@ export interface ClientOptions {
 /** How long without a key pressed before the user is away by default: 15 minutes. */
 export const DEFAULT_AWAY_AFTER_MS = 15 * 60_000;
 
+/**
+ * The exit code after a normal goodbye when a line of piped input was
+ * refused (too long, too fast, muted, a locked room): the rest was sent.
+ */
+export const REFUSED_EXIT = 3;
+
 /** How often the link and the lines waiting for the server are looked at, in milliseconds. */
 const TICK_MS = 250;
 
@@ -96,7 +102,8 @@ function fail(text: string): void {
  * Runs `chat join` until the user quits or the connection ends for good.
  *
  * @param options Where to connect and how to talk to the terminal.
- * @returns The process exit code: 0 after a normal goodbye, 1 on failure.
+ * @returns The process exit code: 0 after a normal goodbye, 1 on failure,
+ *   {@linkcode REFUSED_EXIT} after a normal goodbye when piped input had a line refused.
  *
  * @example
  * ```ts
@@ -204,6 +211,8 @@ class TerminalClient {
   #name: string | undefined;
   #password: string | undefined;
   #exitCode = 0;
+  /** Lines of piped input refused (by the server or here): the exit code says so. */
+  #refusals = 0;
   /** Why the client ends, said on standard error once the terminal is restored. */
   #failure: string | undefined;
   /** Whether the last `hello` was refused for now, and said so: the wait after it says no loss. */
@@ -244,6 +253,10 @@ class TerminalClient {
       onTransfer: (effect) => this.#transfers.take(effect),
       status: (width) => this.#transfers.status(width),
       onIgnored: (names) => parts.ignores.save(names),
+      onRefused: (text) => {
+        this.#refusals++;
+        fail(text);
+      },
     });
     const driver = this.#driver;
     this.#transfers = new Transfers({
@@ -325,7 +338,7 @@ class TerminalClient {
     await this.#parts.ignores.settled();
     this.#terminal.close();
     if (this.#failure !== undefined) fail(this.#failure);
-    return this.#exitCode;
+    return this.#exitCode === 0 && this.#refusals > 0 ? REFUSED_EXIT : this.#exitCode;
   }
 
   /** One connection's life: handshake, then frames until it ends. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { DEFAULT_AWAY_AFTER_MS, runClient } from "../client.ts";
+import { DEFAULT_AWAY_AFTER_MS, REFUSED_EXIT, runClient } from "../client.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
 import {
   parseHostPort,
@@ -44,7 +44,8 @@ empty line (on a line being typed, Ctrl-C clears it).
 Whom you /ignore is remembered per server in ~/.config/chat/ignores.json
 (under $XDG_CONFIG_HOME when it is set).
 When input is not a terminal, each line is sent as a message and the client
-exits once the server has acknowledged them all:
+exits once the server has acknowledged them all; a line refused is said on
+stderr, the rest are sent, and the exit code is ${REFUSED_EXIT}:
   echo "build finished" | chat join 192.168.1.5 --name ci`;
 
 /** Most minutes `--away-after` takes: a day. */

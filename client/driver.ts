@@ -42,6 +42,14 @@ export interface DriverOptions {
   status?: (width: number) => string;
   /** Remembers the people the user ignores on this server (`ignored` effects). @default {nobody} */
   onIgnored?: (names: string[]) => void;
+  /**
+   * Takes what each error line says (something refused: a line too long, a
+   * muted user's, a room locked, a command unknown) instead of standard
+   * output, with piped input only: a script learns of it there. A flood
+   * slowed down refuses nothing, and prints as the rest. @default {printed
+   * as the rest}
+   */
+  onRefused?: (text: string) => void;
 }
 
 /** The terminal's side of the conversation core: its effects carried out on a socket and a TTY. */
@@ -153,6 +161,13 @@ export class TerminalDriver {
 
   /** Prints `lines` above the input line, drawn again at a new width if the terminal's changes. */
   print(lines: readonly Line[]): void {
+    const onRefused = this.#options.onRefused;
+    if (onRefused !== undefined && !this.#terminal.interactive) {
+      const refused = (line: Line) => line.kind === "error" && !line.tags?.includes("slowed");
+      for (const line of lines) if (refused(line)) onRefused(wordsOf(line));
+      lines = lines.filter((line) => !refused(line));
+      if (lines.length === 0) return;
+    }
     this.#terminal.print((columns) => this.#drawAt(lines, columns));
   }
 
@@ -217,4 +232,9 @@ export class TerminalDriver {
     const timer = setTimeout(() => connection.close(), QUIT_GRACE_MS);
     Deno.unrefTimer(timer);
   }
+}
+
+/** What `line` says, on one row and without the mark of its kind. */
+function wordsOf(line: Line): string {
+  return line.parts.map((part) => part.text).join("").replace(/\s+/g, " ").trim();
 }

@@ -76,7 +76,9 @@ export type LineKind =
  * More about a line, for displays that mark it; `code` marks a message that
  * is a code block, its words the lines between the fences, for a monospace font;
  * `preformatted` a message of several lines whose further lines are indented
- * (a pasted traceback), whose layout a monospace font keeps.
+ * (a pasted traceback), whose layout a monospace font keeps; `slowed` an
+ * error that refuses nothing: the server reads a flood more slowly, losing
+ * none of it.
  */
 export type LineTag =
   | "replay"
@@ -91,7 +93,8 @@ export type LineTag =
   | "unseen"
   | "elsewhere"
   | "code"
-  | "preformatted";
+  | "preformatted"
+  | "slowed";
 
 /** One line to show: its kind, when it happened if the server said, and what it says. */
 export interface Line {
@@ -499,8 +502,12 @@ export function describeFrame(
       return describeHelp(frame.commands);
     case "info":
       return [notice([safe(frame.text)])];
-    case "error":
-      return [errorLine(options.hints === false ? withoutHints(frame.message) : frame.message)];
+    case "error": {
+      const line = errorLine(options.hints === false ? withoutHints(frame.message) : frame.message);
+      // Too many frames at once are read more slowly, not refused; a search too many is refused.
+      const slowed = frame.code === "rate_limited" && !frame.message.startsWith("Cannot ");
+      return [slowed ? { ...line, tags: ["slowed"] } : line];
+    }
     case "bye":
       return [notice([`Disconnected: ${safe(frame.reason)}`])];
     case "topic":

@@ -686,7 +686,7 @@ Deno.test("chat join with piped input sends each line, then exits 0", async () =
 
   const outcome = await runChat(
     ["join", `127.0.0.1:${server.addr.port}`, "--name", "bot"],
-    "hi from a pipe\n/nosuch\nsecond\n",
+    "hi from a pipe\nsecond\n",
   );
   assert.equal(outcome.code, 0, outcome.stderr);
   assert.equal(outcome.stderr, "");
@@ -706,11 +706,64 @@ Deno.test("chat join with piped input sends each line, then exits 0", async () =
   assert.ok(!outcome.stdout.includes("\x1b"), JSON.stringify(outcome.stdout));
   // What is printed is for the script that reads it: no hints for a person at the keyboard.
   assert.equal(lines[0], "-- Connected to chat as bot");
-  assert.ok(
-    lines.includes('!! Unknown command "/nosuch"; start with // to send a line that begins with /'),
-    outcome.stdout,
-  );
   assert.doesNotMatch(outcome.stdout, /Type \/help/);
+});
+
+Deno.test("chat join with piped input says each line refused on stderr, sends the rest, exits 3", async () => {
+  await using server = await startServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    operators: parseOpFile("ann s3cret\n"),
+  });
+  const port = server.addr.port;
+  await using ann = await TestClient.join(port, "ann");
+  await ann.say("/oper s3cret");
+  await ann.next("notice", (frame) => /^ann is an operator/.test(frame.text));
+  await using bot = new ChatProcess(["join", `127.0.0.1:${port}`, "--name", "bot"]);
+  await bot.write(`first\n${"x".repeat(5000)}\n/nosuch\nsecond\n`);
+  // Refused here (too long, unknown) or by the server (muted): the rest still goes.
+  await ann.next("message", (frame) => frame.from === "bot" && frame.text === "second");
+  await ann.say("/mute bot 10m");
+  await ann.next("notice", (frame) => /muted bot/.test(frame.text));
+  await bot.write("not heard\n");
+  const outcome = await bot.finished();
+  assert.equal(outcome.code, 3, outcome.stderr);
+  const refusals = outcome.stderr.trimEnd().split("\n");
+  assert.equal(refusals.length, 3, outcome.stderr);
+  assert.match(refusals[0]!, /^chat: cannot send message: it is 5000 bytes, more than the 4000 /);
+  assert.equal(
+    refusals[1],
+    'chat: unknown command "/nosuch"; start with // to send a line that begins with /',
+  );
+  assert.equal(refusals[2], "chat: cannot send: ann muted you, for 10 min more");
+  // Said once, on stderr: the transcript on stdout goes on without them.
+  assert.doesNotMatch(outcome.stdout, /^!! /m);
+  assert.match(outcome.stdout, / bot: second$/m);
+  await ann.sync();
+  assert.deepEqual(
+    ann.all("message").filter((frame) => frame.from === "bot").map((frame) => frame.text),
+    ["first", "second"],
+  );
+});
+
+Deno.test("chat join with piped input slowed down for a flood loses no line and exits 0", async () => {
+  await using server = await startServer({ hostname: "127.0.0.1", port: 0, messageRate: 1 });
+  await using watcher = await TestClient.join(server.addr.port, "watcher");
+  const lines = Array.from({ length: 8 }, (_, i) => `line ${i + 1}`);
+  const outcome = await runChat(
+    ["join", `127.0.0.1:${server.addr.port}`, "--name", "bot"],
+    lines.map((line) => `${line}\n`).join(""),
+    {},
+  );
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.equal(outcome.stderr, "");
+  assert.match(
+    outcome.stdout,
+    /^!! You are sending too fast: your messages are being slowed down$/m,
+  );
+  const heard = [];
+  for (const _ of lines) heard.push((await watcher.next("message")).text);
+  assert.deepEqual(heard, lines);
 });
 
 Deno.test("chat join with piped input posts the lines after a /join in the room it joins", async () => {
@@ -732,8 +785,10 @@ Deno.test("chat join with piped input posts the lines after a /join in the room 
     "in the lobby\n/join #dev\nbuild done\nall green\n/join #+bad\nstill in dev\n" +
       "/join #ops\nnot let in\n",
   );
-  assert.equal(outcome.code, 0, outcome.stderr);
-  assert.match(outcome.stdout, /Cannot join #ops: it is locked/);
+  // The two /join refused are said on stderr, and the exit code says so.
+  assert.equal(outcome.code, 3, outcome.stderr);
+  assert.match(outcome.stderr, /^chat: cannot join #ops: it is locked/m);
+  assert.equal(outcome.stderr.trimEnd().split("\n").length, 2, outcome.stderr);
   const said = [];
   for (let i = 0; i < 5; i++) {
     const { room, text } = await watcher.next("message", (frame) => frame.from === "bot");
