@@ -12,7 +12,8 @@
  * too, to leave room for the list (`#release-pl… [+3!]> `), and what waits
  * to be sent goes before the list and the room: `(offline) #lobby (1 unsent)> `
  * shortens to `(offline) #lobby (1)> `, `(offline) #lo… (1)> `, then
- * `(offline) (1)> `. A file on its way goes first of all, as short as it
+ * `(offline) (1)> `; the room keeps up to 8 columns past the prompt's share
+ * while 10 are left to type (`(offline) #releas…> ` at 30 columns). A file on its way goes first of all, as short as it
  * has to be to leave room for the rest. Pure: no I/O.
  *
  * @module
@@ -46,6 +47,12 @@ export interface PromptState {
 
 /** Columns always left to type in, when the terminal is wide enough. */
 const ROOM_TO_TYPE = 20;
+
+/**
+ * Columns left to type in still when the room's name is kept past the
+ * prompt's share (offline on a narrow terminal), rather than left out.
+ */
+const LEAST_TO_TYPE = 10;
 
 /** The fewest columns the room's name is cut to, ellipsis included, before it is left out. */
 const MIN_ROOM_COLUMNS = 4;
@@ -115,7 +122,9 @@ export function promptText(
   columns: number,
   budget = promptBudget(columns),
 ): string {
-  const bare = `${shortHead(state, budget)}> `;
+  // Columns the room's name may take past the budget rather than be left out.
+  const extra = Math.max(0, columns - LEAST_TO_TYPE - promptBudget(columns));
+  const bare = `${shortHead(state, budget, extra)}> `;
   if (state.activity.length === 0) return bare;
   const name = sanitizeText(state.current);
   const offline = state.online ? "" : "(offline) ";
@@ -209,23 +218,31 @@ function shorten(names: readonly string[], excess: number, least: number): strin
  * The prompt's head, before `> `, within `budget` columns with that: the
  * room, after `(offline) ` and before the lines not yet sent. Where they do
  * not all fit, the count loses its word, then the room's name is cut, then
- * left out, then `(offline)` is: whether the connection is up and what
- * waits to be sent matter more than the room.
+ * cut to no more than {@linkcode MIN_CURRENT_COLUMNS} within `extra`
+ * columns more (the room looked at matters, and the online prompt always
+ * names it), then left out, then `(offline)` is: whether the connection is
+ * up and what waits to be sent matter more than the room.
  */
-function shortHead(state: PromptState, budget: number): string {
+function shortHead(state: PromptState, budget: number, extra = 0): string {
   const name = sanitizeText(state.current);
   const offline = state.online ? "" : "(offline) ";
   const unsent = state.unsent === 0 ? "" : ` (${state.unsent} unsent)`;
   const count = state.unsent === 0 ? "" : ` (${state.unsent})`;
-  // The room's name cut to what is left between the others, if enough is.
-  const cutRoom = (before: string, after: string) => {
-    const left = budget - 2 - textWidth(before + after);
+  // The room's name cut to what is left between the others, if enough is; with `extra`
+  // columns more, it keeps up to MIN_CURRENT_COLUMNS of them, as it does beside a list.
+  const cutRoom = (before: string, after: string, more = 0) => {
+    const taken = 2 + textWidth(before + after);
+    const left = Math.max(
+      budget - taken,
+      Math.min(textWidth(name), MIN_CURRENT_COLUMNS, budget + more - taken),
+    );
     return left >= MIN_ROOM_COLUMNS ? [before + cut(name, left) + after] : [];
   };
+  const stretched = cutRoom(offline, count, extra);
   const heads = [
     offline + name + unsent,
     offline + name + count,
-    ...cutRoom(offline, count),
+    ...stretched,
     offline + count.trimStart(),
     name + unsent,
     name + count,
@@ -233,8 +250,9 @@ function shortHead(state: PromptState, budget: number): string {
     unsent.trimStart(),
     count.trimStart(),
   ].map((head) => head.trimEnd());
-  return heads.find((head) => head !== "" && textWidth(`${head}> `) <= budget) ??
-    cut(name, Math.max(budget - 2, 1));
+  return heads.find((head) =>
+    head !== "" && (stretched.includes(head) || textWidth(`${head}> `) <= budget)
+  ) ?? cut(name, Math.max(budget - 2, 1));
 }
 
 /** Columns a file's progress leaves in the prompt for the view looked at: `#lobby> `. */

@@ -184,6 +184,30 @@ terminalTest(
 );
 
 terminalTest(
+  "chat join: offline at 30 columns, the prompt still names the room, cut when it must be",
+  {},
+  async (tmux, server) => {
+    const ann = await TerminalUser.join(tmux, "ann", server.addr.port, { width: 30 });
+    // Typed past the edge of the terminal: wrapped, as the helpers do not wait for.
+    await tmux.type("ann", "/join #release-planning");
+    await ann.press("Enter");
+    await ann.waitFor((screen) => screen.cursorLine === "#release-pla…>", "the room cut");
+    await ann.enter("/switch #lobby");
+    await ann.waitFor((screen) => screen.cursorLine.startsWith("#lobby"), "#lobby");
+    await server.close();
+    await ann.waitFor((screen) => screen.cursorLine === "(offline) #lobby>", "offline in #lobby");
+    await tmux.type("ann", "/switch #release-planning");
+    await ann.press("Enter");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === "(offline) #releas…>",
+      "offline, the long room cut",
+    );
+    await ann.type("hi");
+    await ann.waitFor((screen) => screen.cursorLine === "(offline) #releas…> hi", "typed");
+  },
+);
+
+terminalTest(
   "chat join: /quit with lines not sent yet warns first, and leaves when typed again",
   {},
   async (tmux, server) => {
