@@ -6,10 +6,11 @@
  * whole, connected or not; the people list wraps long names and away
  * reasons; the × that leaves a room is a finger's size, and the line that
  * says so joins it again; the drawer opened with Enter, animated, has the
- * keyboard's focus on its first room. The real page runs in Chromium, as a
- * phone with a touch screen, against a real server; the others are protocol
- * clients. The keyboard is played by making the page shorter, as a phone's
- * is when its keyboard opens.
+ * keyboard's focus on its first room; the name form held sideways scrolls
+ * to its Join button above the keyboard. The real page runs in Chromium, as
+ * a phone with a touch screen, against a real server; the others are
+ * protocol clients. The keyboard is played by making the page shorter, as a
+ * phone's is when its keyboard opens.
  */
 
 import assert from "node:assert/strict";
@@ -333,6 +334,30 @@ testWith(
     await bob.say("/join #dev");
     await page.locator('#rooms [data-room="#dev"] .count', { hasText: exactly("2") }).waitFor();
     assert.equal(await later.evaluate((button) => button.matches(":focus")), true);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page (phone, sideways): the name form scrolls to its Join button above the keyboard",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch({
+      ...PHONE,
+      viewport: { width: 667, height: 375 },
+    });
+    const page = await browser.open(webUrl(server));
+    await page.locator("#name-input").tap();
+    // What a phone held sideways keeps of its height with the keyboard up.
+    await page.setViewportSize({ width: 667, height: 190 });
+    await page.locator("#name-input").fill("ann");
+    const join = page.locator("#name-submit");
+    await join.scrollIntoViewIfNeeded();
+    const { bottom } = await rows(join);
+    assert.ok(bottom <= 190, `the Join button ends ${bottom} px down a page 190 px tall`);
+    await join.tap();
+    await waitForStatus(page, "Connected");
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
