@@ -494,6 +494,9 @@ testWith(
       );
       const sent = await row.locator("progress").getAttribute("value", { timeout: BUSY_MS });
       assert.ok(Number(sent) < SLOW_BYTES, `${sent} bytes sent`);
+      // A finger's size, as the phone's other buttons.
+      const cancel = (await row.locator(".upload-cancel").boundingBox({ timeout: BUSY_MS }))!;
+      assert.ok(cancel.height >= 44, `Cancel is ${cancel.width}×${cancel.height}`);
       await row.locator(".upload-cancel").click({ timeout: BUSY_MS });
       await row.waitFor({ state: "detached", timeout: BUSY_MS });
       await waitForLine(ann, "notice", 'Upload of "slow.bin" cancelled', BUSY_MS);

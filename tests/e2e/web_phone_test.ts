@@ -6,14 +6,16 @@
  * whole, connected or not; the people list wraps long names and away
  * reasons; the × that leaves a room is a finger's size, and the line that
  * says so joins it again; the drawer opened with Enter, animated, has the
- * keyboard's focus on its first room; the name form held sideways scrolls
- * to its Join button above the keyboard. The real page runs in Chromium, as
- * a phone with a touch screen, against a real server; the others are
- * protocol clients. The keyboard is played by making the page shorter, as a
- * phone's is when its keyboard opens.
+ * keyboard's focus on its first room; the controls a finger uses are 44 px
+ * and its boxes' text 16 px, upright and sideways; the name form held
+ * sideways scrolls to its Join button above the keyboard. The real page
+ * runs in Chromium, as a phone with a touch screen, against a real server;
+ * the others are protocol clients. The keyboard is played by making the
+ * page shorter, as a phone's is when its keyboard opens.
  */
 
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import type { Locator, Page } from "./_playwright.ts";
 import { TestClient } from "../_test_utils.ts";
 import {
@@ -33,6 +35,11 @@ import {
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
 import { says, settles, viewButton } from "./_web_rooms.ts";
+
+// What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
+// which would retype Deno's own globals for every file checked with this one).
+declare const document: { scrollingElement: { scrollWidth: number } | null };
+declare function getComputedStyle(element: unknown): { fontSize: string };
 
 /** A phone held upright, with a touch screen. */
 const PHONE: BrowserOptions = {
@@ -338,15 +345,94 @@ testWith(
   },
 );
 
+/** The sizes a phone's page is looked at: upright, a narrower one, and held sideways. */
+const PHONE_SIZES = [
+  { width: 375, height: 667 },
+  { width: 360, height: 640 },
+  { width: 667, height: 375 },
+] as const;
+
+/** What is wrong with `selector` for a finger: smaller than 44 px, or a box's text under 16 px. */
+function unfit(page: Page, selector: string, square = false): Promise<string[]> {
+  return page.locator(selector).evaluateAll(
+    (elements, [selector, square]) =>
+      elements.length === 0 ? [`${selector}: not on the page`] : elements.map((element) => {
+        const { width, height } = element.getBoundingClientRect();
+        const font = parseFloat(getComputedStyle(element).fontSize);
+        const box = element.matches("input, textarea");
+        const small = height < 44 || (square && width < 44) || (box && font < 16);
+        return small ? `${element.id || element.className}: ${width}×${height}, ${font} px` : "";
+      }).filter((problem) => problem !== ""),
+    [selector, square] as const,
+  );
+}
+
+testWith(
+  ["chromium"],
+  "web page (phone): the controls a finger uses are 44 px and its boxes' text 16 px, upright and sideways",
+  async () => {
+    await using server = await startWebServer();
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    await using browser = await ChatBrowser.launch({ ...PHONE, viewport: PHONE_SIZES[0] });
+    const page = await browser.open(webUrl(server));
+    await page.locator("#name-input").waitFor();
+    const problems: string[] = [];
+    /** Looks at `selectors` at every size, the page as it is. */
+    const look = async (what: string, selectors: string[], squares: string[] = []) => {
+      for (const size of PHONE_SIZES) {
+        await page.setViewportSize(size);
+        const found = [
+          ...(await Promise.all(selectors.map((selector) => unfit(page, selector)))).flat(),
+          ...(await Promise.all(squares.map((selector) => unfit(page, selector, true)))).flat(),
+        ];
+        const wide = await page.evaluate(() => document.scrollingElement!.scrollWidth);
+        if (wide > size.width) found.push(`the page is ${wide} px wide`);
+        problems.push(
+          ...found.map((problem) => `${size.width}×${size.height} ${what}: ${problem}`),
+        );
+      }
+      await page.setViewportSize(PHONE_SIZES[0]);
+    };
+
+    await look("name form", ["#name-input", "#name-submit"]);
+    await joinAs(page, "ann");
+    // Long words and lines, a file shared, and a reader scrolled up when something comes.
+    await says(bob, `https://example.com/${"a-long-path-segment/".repeat(12)}`);
+    await says(bob, `ann: one\n  two\n${"y".repeat(200)}`);
+    await page.locator("#file-picker").setInputFiles({
+      name: "a-long-name-for-the-minutes-of-the-quarterly-review.pdf",
+      mimeType: "application/pdf",
+      buffer: Buffer.from(new Uint8Array(1000)),
+    });
+    await page.locator("#log .download-button").waitFor();
+    for (let i = 1; i <= 30; i++) await says(bob, `line ${i}`);
+    await waitForLine(page, "message", /line 30$/);
+    await scrollLog(page.locator("#log .log"), 0);
+    await says(bob, "something new");
+    await page.locator("#new-messages").waitFor();
+    await look("page", ["#message-input", "#send", "#log .download-button", "#new-messages"], [
+      "#sidebar-toggle",
+      "#attach",
+    ]);
+    await tapOpen(page);
+    await look("drawer", ["#join-input", "#join-form button", "#notify-toggle", "#sound-toggle"]);
+    await page.locator("#sidebar-toggle").tap();
+    await page.locator("#sidebar").waitFor({ state: "hidden" });
+    await server.close();
+    await waitForStatus(page, /^Reconnecting in \d+ s$/);
+    await look("reconnecting", ["#retry"]);
+    await screenshot(page, "web-phone-controls.png");
+    assert.deepEqual(problems, []);
+    assert.deepEqual(browser.unexpectedProblems([/^console error: WebSocket connection to/]), []);
+  },
+);
+
 testWith(
   ["chromium"],
   "web page (phone, sideways): the name form scrolls to its Join button above the keyboard",
   async () => {
     await using server = await startWebServer();
-    await using browser = await ChatBrowser.launch({
-      ...PHONE,
-      viewport: { width: 667, height: 375 },
-    });
+    await using browser = await ChatBrowser.launch({ ...PHONE, viewport: PHONE_SIZES[2] });
     const page = await browser.open(webUrl(server));
     await page.locator("#name-input").tap();
     // What a phone held sideways keeps of its height with the keyboard up.
