@@ -198,6 +198,7 @@ Deno.test("Conversation: /bell, which the client runs itself", () => {
     "--   /ignore NAME           hide someone's messages from you, on this server, until /unignore",
     "--   /unignore NAME         show someone's messages again",
     "--   /ignores               list the people you ignore",
+    "--   //text                 send a line that begins with /",
   ]);
   assert.deepEqual(localHelp("on").map((command) => command.usage), [
     "/switch #room|@name",
