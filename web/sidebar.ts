@@ -80,6 +80,22 @@ function roomLabel(button: HTMLButtonElement, text: string): HTMLSpanElement {
   return label;
 }
 
+/**
+ * Makes `button` read `label`, then `extras` (badges, a count), touching
+ * only what changed: a pointer pressed on a child that is taken out, even to
+ * be put back at once, makes no click when it is let go, and the lists are
+ * drawn again every few seconds while they are looked at.
+ */
+function fill(button: HTMLButtonElement, label: HTMLSpanElement, extras: readonly HTMLElement[]) {
+  if (button.firstChild !== label) button.prepend(label);
+  const drawn = [...button.children].slice(1);
+  const same = drawn.length === extras.length &&
+    drawn.every((child, index) => child.outerHTML === extras[index]!.outerHTML);
+  if (same) return;
+  for (const child of drawn) child.remove();
+  button.append(...extras);
+}
+
 /** The user's views each list shows. */
 const drawnViews = new WeakMap<HTMLElement, Drawn<ViewListOptions>>();
 
@@ -147,7 +163,7 @@ export function renderViews(
       const words = `${view.unread} unread ${view.unread === 1 ? "message" : "messages"}`;
       marks.push(badge(mentioned ? "unread urgent" : "unread", String(view.unread), words));
     }
-    button.replaceChildren(label, ...marks);
+    fill(button, label, marks);
     item.classList.toggle("has-unread", view.unread > 0);
     if (view.id === options.current) {
       button.setAttribute("aria-current", "true");
@@ -250,7 +266,7 @@ export function renderRooms(
     count.textContent = String(room.members);
     count.setAttribute("aria-label", `${room.members} ${room.members === 1 ? "person" : "people"}`);
     const locked = options.locked?.(room.name) === true;
-    button.replaceChildren(label, ...locked ? [lockMark()] : [], count);
+    fill(button, label, [...locked ? [lockMark()] : [], count]);
     const current = room.name === options.current;
     const joined = !current && options.joined.includes(room.name);
     if (current) button.setAttribute("aria-current", "true");

@@ -533,3 +533,33 @@ testWith(
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
+
+testWith(
+  ["chromium"],
+  "web page: a click on a room in the sidebar holds while its unread count changes under the pointer",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    await using bob = await TestClient.join2(server.addr.port, "bob", [
+      { room: "#lobby" },
+      { room: "#dev" },
+    ]);
+    const page = await browser.openAs(webUrl(server), "ann");
+    const input = page.locator("#message-input");
+    await input.fill("/join #dev");
+    await input.press("Enter");
+    await looksAt(page, "#dev");
+    await showView(page, "#lobby");
+    // The pointer is pressed on #dev's name; a message there redraws its entry meanwhile.
+    const label = viewButton(page, "#dev").locator(".room-label");
+    const box = (await label.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await says(bob, "while pressed", "#dev");
+    await viewButton(page, "#dev").locator(".unread", { hasText: exactly("1") }).waitFor();
+    await page.mouse.up();
+    await looksAt(page, "#dev");
+    await waitForLine(page, "message", "while pressed");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
