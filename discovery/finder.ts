@@ -308,9 +308,11 @@ export async function probeServer(host: string, port: number, timeout = 800): Pr
 /**
  * Looks for a server on this machine's loopback address on `port`: one bound
  * to 127.0.0.1 announces nothing, and one bound to every address answers
- * there too. Resolves to it, or to `undefined` within `timeout` ms.
+ * there too. Resolves to it, or to `undefined` within `timeout` ms. Nothing
+ * listening refuses at once; the time is for a server slow to answer, on a
+ * machine busy with more than the chat.
  */
-export async function findLocal(port: number, timeout = 500): Promise<FoundServer | undefined> {
+export async function findLocal(port: number, timeout = 2_000): Promise<FoundServer | undefined> {
   return await probeServer(LOCAL_HOST, port, timeout)
     ? { source: "local", host: LOCAL_HOST, port }
     : undefined;

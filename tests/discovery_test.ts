@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../cli/args.ts";
 import { joinCommand, LS_HELP, lsCommand, quoteServerName } from "../cli/ls.ts";
-import { localNetworks } from "../discovery/finder.ts";
+import { findLocal, localNetworks } from "../discovery/finder.ts";
 import {
   type Announcement,
   broadcastAddress,
@@ -902,4 +902,30 @@ Deno.test("joinCommand() adds --tls for a server that announces TLS", () => {
   assert.equal(joinCommand(found(false)), "chat join 10.99.0.1");
   assert.equal(joinCommand(found(true)), "chat join 10.99.0.1 --tls");
   assert.equal(joinCommand(found(true, 7002)), "chat join 10.99.0.1:7002 --tls");
+});
+
+Deno.test("findLocal() waits for a server on this machine that is slow to answer", async () => {
+  // A busy machine: the server answers its ping 700 ms late.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    for await (const conn of listener) {
+      const buffer = new Uint8Array(256);
+      await conn.read(buffer);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      await conn.write(new TextEncoder().encode('{"type":"pong","token":"scan"}\n')).catch(
+        () => {},
+      );
+      conn.close();
+    }
+  })();
+  try {
+    assert.deepEqual(await findLocal(listener.addr.port), {
+      source: "local",
+      host: "127.0.0.1",
+      port: listener.addr.port,
+    });
+  } finally {
+    listener.close();
+    await served.catch(() => {});
+  }
 });
