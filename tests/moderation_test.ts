@@ -601,6 +601,51 @@ Deno.test("topics show on entering and in /rooms; a locked room is for operators
   assert.equal((await bob.next("room", (frame) => frame.room === "#ops")).locked, true);
 });
 
+Deno.test("a hello naming a locked or look-alike room is taken, its errors before the welcome", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await ann.send({ type: "join", room: "#ops" });
+  await ann.next("room", (frame) => frame.room === "#ops");
+  await ann.say("/lock #ops");
+  await ann.next(
+    "notice",
+    (frame) => frame.text === "ann locked #ops: only operators may enter it",
+  );
+  const locked = "Cannot join #ops: it is locked; only operators may enter";
+  const lookalike =
+    "Cannot open #l0bby: it looks like #lobby; join #lobby, or pick a name that does not";
+  // Each error the client was told, and where its welcome came.
+  const errorsThenWelcome = (client: TestClient) =>
+    client.frames.flatMap((frame) =>
+      frame.type === "error"
+        ? [`${frame.code}: ${frame.message}`]
+        : frame.type === "welcome"
+        ? [`welcome ${frame.name}`]
+        : []
+    );
+
+  // Version 1 names one room in `room`.
+  await using bob = await clientFrom(port, "127.0.0.2");
+  await bob.send({ type: "hello", version: 1, name: "bob", room: "#ops" });
+  await bob.sync();
+  assert.deepEqual(errorsThenWelcome(bob), [`room_locked: ${locked}`, "welcome bob"]);
+  assert.deepEqual(bob.all("room").map((frame) => frame.room), ["#lobby"]);
+  await using carol = await clientFrom(port, "127.0.0.3");
+  await carol.send({ type: "hello", version: 1, name: "carol", room: "#l0bby" });
+  await carol.sync();
+  assert.deepEqual(errorsThenWelcome(carol), [`room_invalid: ${lookalike}`, "welcome carol"]);
+
+  // Version 2 gets one error for each room of `rooms` it cannot enter.
+  await using dave = await arrive(port, "dave", "127.0.0.4", {
+    rooms: [{ room: "#ops" }, { room: "#l0bby" }, { room: "#dev" }],
+  });
+  const told = errorsThenWelcome(dave);
+  assert.equal(told.pop(), "welcome dave");
+  assert.deepEqual(told.sort(), [`room_invalid: ${lookalike}`, `room_locked: ${locked}`]);
+  assert.deepEqual(dave.all("welcome")[0]?.rooms, ["#dev"]);
+});
+
 Deno.test('/topic "" clears the topic; a topic with "" in it is text like any other', async () => {
   await using chat = await server();
   const port = chat.addr.port;
