@@ -48,6 +48,20 @@ Deno.test("IRC hostile lines are cleaned or refused as on the other transports",
       await ann.send(`${tags + longest}m`);
       assert.match(await ann.next(/ 417 /), / 417 ann :/, `${tags}one byte more`);
     }
+    // 8191 bytes of tags, their "@" and the space after them included, as
+    // IRCv3 counts them; in bytes, not characters: "é" is two.
+    const tagsOf = (size: number, filler = "t") => {
+      const room = size - "@+example/big= ".length;
+      return `@+example/big=${filler.repeat(room / new TextEncoder().encode(filler).length)} `;
+    };
+    await ann.send(`${tagsOf(8191)}PRIVMSG #lobby :the most tags`);
+    assert.equal((await fromAnn()).text, "the most tags");
+    await ann.send(`${tagsOf(8192)}PRIVMSG #lobby :a byte of tags too many`);
+    assert.match(await ann.next(/ 417 /), / 417 ann :/, "one byte of tags more");
+    await ann.send(`${tagsOf(8193, "é")}PRIVMSG #lobby :tags counted in bytes`);
+    assert.match(await ann.next(/ 417 /), / 417 ann :/, "tags counted in characters");
+    await ann.send("PRIVMSG #lobby :after the tags");
+    assert.equal((await fromAnn()).text, "after the tags");
   });
 
   await t.step("invalid UTF-8 is refused with a notice; the connection goes on", async () => {

@@ -248,12 +248,13 @@ export class IrcConnection implements LineProtocol, Gateway {
   /** Handles one line without its line end. */
   #one(text: string): void {
     if (text.trim() === "") return;
-    // The tags, and the space after them, are not counted in the 512 bytes of the line.
+    // The tags are not counted in the 512 bytes of the line: they have 8191
+    // bytes of their own, their `@` and the space after them included (IRCv3).
     const tagged = text.startsWith("@");
     const space = tagged ? text.indexOf(" ") : -1;
     const line = tagged ? text.slice(space + 1) : text;
     if (
-      (tagged && (space === -1 || space > MAX_TAG_BYTES)) ||
+      (tagged && (space === -1 || byteLength(text.slice(0, space + 1)) > MAX_TAG_BYTES)) ||
       byteLength(line) > MAX_LINE_BYTES - 2
     ) {
       return this.write(this.renderer.numeric(ERR.INPUTTOOLONG, "Input line was too long"));
