@@ -46,7 +46,8 @@ export function cleanFileName(name: string): string {
       .slice(0, MAX_FILE_NAME_CHARS - [...extension].length);
     let bytes = utf8Length(base.join("") + extension);
     while (bytes > MAX_FILE_NAME_BYTES) bytes -= utf8Length(base.pop()!);
-    clean = base.join("") + extension;
+    // The cut may end the name in a space or a dot, which it may not end in.
+    clean = base.join("").replace(/[\s.]+$/u, "") + extension;
   }
   return clean === "" ? "file" : clean;
 }

@@ -57,6 +57,17 @@ Deno.test("cleanFileName() keeps the last path part, safe to show and to save", 
   assert.ok(long.endsWith("é.gz"));
 });
 
+Deno.test("cleanFileName() never leaves a space or a dot at the end of a name it cuts", () => {
+  // The 120th character is a space, or a dot whose extension is too long to keep.
+  assert.equal(cleanFileName(`${"a".repeat(119)} ${"b".repeat(20)}`), "a".repeat(119));
+  assert.equal(cleanFileName(`${"a".repeat(119)}.${"b".repeat(20)}`), "a".repeat(119));
+  assert.equal(cleanFileName(`${"a".repeat(115)} ${"b".repeat(20)}.txt`), `${"a".repeat(115)}.txt`);
+  for (const name of [`${"a".repeat(119)} b`, `${"é".repeat(119)}. x`]) {
+    const clean = cleanFileName(name);
+    assert.equal(cleanFileName(clean), clean, "cleaned once is clean");
+  }
+});
+
 Deno.test("cleanFileName() keeps a name in a script of long characters short enough to save", () => {
   // 100 Chinese characters are 300 bytes in UTF-8: more than a file name may hold on Linux.
   const chinese = cleanFileName(`${"文".repeat(100)}.txt`);
