@@ -132,6 +132,37 @@ Deno.test("IRC: a TLS handshake on the plain port is closed at once", async () =
   await tls.closed(2_000);
 });
 
+Deno.test("IRC connections count against the connection limits of the other ports", async (t) => {
+  await using server = await startServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    ircPort: 0,
+    maxPerAddress: 2,
+    maxConnections: 10,
+  });
+  const irc = server.ircAddr!.port;
+  await using first = await TestClient.join2(server.addr.port, "first");
+  await using second = await IrcClient.register(irc, "second");
+
+  await t.step("an IRC connection over the address's limit is told why and closed", async () => {
+    await using third = await IrcClient.connect(irc);
+    assert.equal(
+      await third.next(/^ERROR /),
+      "ERROR :Closing link: Too many connections from your address",
+    );
+    await third.closed();
+  });
+
+  await t.step("the IRC connections held count against the chat port too", async () => {
+    await using third = await TestClient.connect(server.addr.port);
+    const bye = await third.next("bye");
+    assert.equal(bye.reason, "Too many connections from your address");
+  });
+
+  assert.equal(first.all("bye").length, 0);
+  assert.ok(second.lines.every((line) => !line.startsWith("ERROR ")), second.lines.join("\n"));
+});
+
 Deno.test("IRC registration has the hello deadline of other programs", async () => {
   await using server = await startServer({
     hostname: "127.0.0.1",
