@@ -385,6 +385,19 @@ Deno.test("with a password, the welcome says downloads need the token", async ()
   await without.body?.cancel();
   const withToken = await fetch(`${url}?token=${files.token}`);
   assert.equal(await withToken.text(), "pw");
+  // Anyone connected fetches it with their own token, not only the uploader.
+  const other = await TestClient.connect(chat.addr.port);
+  await other.send({ type: "hello", version: 2, name: "bob", password: "sesame" });
+  await other.sync();
+  const bobs = await fetch(url, { headers: { authorization: `Bearer ${filesOf(other).token}` } });
+  assert.equal(await bobs.text(), "pw");
+  // A link that carries bob's token stops working once bob has left.
+  const link = `${url}?token=${filesOf(other).token}`;
+  await other[Symbol.asyncDispose]();
+  await client.next("left", (frame) => frame.name === "bob");
+  const stale = await fetch(link);
+  assert.equal(stale.status, 401);
+  await stale.body?.cancel();
 });
 
 Deno.test("an upload's password is read percent-encoded or as raw UTF-8", async () => {
