@@ -164,7 +164,7 @@ export interface Shown {
   status?: string;
   /** Whether they are away. */
   away: boolean;
-  /** The client's short label (`terminal`, `web`, `nc`, `json`) and what it means. */
+  /** The client's short label (`terminal`, `web`, `irc`, `nc`, `json`) and what it means. */
   client?: { label: string; title: string };
   /** Whether they are an operator. */
   op: boolean;
@@ -177,6 +177,7 @@ const CLIENTS: Readonly<Record<string, { label: string; title: string }>> = {
   terminal: { label: "terminal", title: "in the terminal (chat join)" },
   web: { label: "web", title: "on the web page" },
   text: { label: "nc", title: "in plain text (nc or telnet)" },
+  irc: { label: "irc", title: "in an IRC client (irssi, WeeChat, HexChat)" },
   json: { label: "json", title: "a program speaking JSON" },
   websocket: { label: "ws", title: "a program on the WebSocket" },
 };

@@ -94,12 +94,13 @@ Deno.test("People and shown() tell away, idle, client and operator, and rooms' t
     people.take({
       type: "who",
       room: "#lobby",
-      members: ["ann", "bob", "cy"],
-      count: 3,
+      members: ["ann", "bob", "cy", "dee"],
+      count: 4,
       people: [
         { name: "ann", active: now - 12 * 60_000, client: "terminal", op: true },
         { name: "bob", active: now, client: "web", away: { since: now, reason: "lunch" } },
         { name: "cy", active: now - IDLE_SHOWN_MS + 1000, client: "text" },
+        { name: "dee", active: now, client: "irc" },
       ],
     }, now),
     { people: true },
@@ -115,6 +116,10 @@ Deno.test("People and shown() tell away, idle, client and operator, and rooms' t
     away: false,
     op: false,
     client: { label: "nc", title: "in plain text (nc or telnet)" },
+  });
+  assert.deepEqual(shown(people.about("dee"), now).client, {
+    label: "irc",
+    title: "in an IRC client (irssi, WeeChat, HexChat)",
   });
   assert.deepEqual(shown(undefined, now), { away: false, op: false });
 
