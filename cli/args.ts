@@ -109,7 +109,13 @@ function rewordParseError(message: string): string {
   const first = message.split("\n")[0]!;
   // parseArgs names an option as '--port', '--port <value>' or '-p, --port'.
   const option = (/'(?:-\w, )?(-[^' ]*)(?: <value>)?'/.exec(first)?.[1]) ?? "";
-  if (/^Unknown option/.test(first)) return `unknown option ${quote(option)}`;
+  if (/^Unknown option/.test(first)) {
+    // No flag puts a password where ps shows it to everyone: say where it goes instead.
+    const hint = /^--pass(?:word)?$/.test(option)
+      ? ": give the password with --password-file FILE or CHAT_PASSWORD, which ps does not show"
+      : "";
+    return `unknown option ${quote(option)}${hint}`;
+  }
   if (/argument is ambiguous/.test(first)) {
     return `option ${
       quote(option)

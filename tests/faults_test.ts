@@ -851,7 +851,10 @@ Deno.test("chat serve takes its password from a file or CHAT_PASSWORD, never fro
       assert.equal(assertOneErrorLine(blankEnv), "chat: CHAT_PASSWORD is set but empty");
       // There is no flag that would put the password where ps shows it.
       assert.equal(flag.code, 2);
-      assert.match(assertOneErrorLine(flag), /unknown option "--password"/);
+      assert.match(
+        assertOneErrorLine(flag),
+        /^chat: unknown option "--password": give the password with --password-file FILE or CHAT_PASSWORD, which ps does not show/,
+      );
       for (const outcome of [missing, blank, blankEnv, flag]) {
         assert.ok(!outcome.stdout.includes("listening"), outcome.stdout);
       }
