@@ -21,15 +21,18 @@ function env(name: string): string | undefined {
 
 /**
  * The platform's per-user data directory for chat: `%LOCALAPPDATA%\chat` on
- * Windows, else `$XDG_DATA_HOME/chat` or `~/.local/share/chat`.
+ * Windows, else `$XDG_DATA_HOME/chat` (when it is an absolute path) or
+ * `~/.local/share/chat`.
  */
 export function defaultDataDir(): string {
   if (Deno.build.os === "windows") {
     const local = env("LOCALAPPDATA") ?? `${env("USERPROFILE") ?? "."}\\AppData\\Local`;
     return `${local}\\chat`;
   }
+  // A relative one is to be ignored (XDG Base Directory specification): it would follow the
+  // folder the server happens to be started in.
   const xdg = env("XDG_DATA_HOME");
-  if (xdg !== undefined) return `${xdg}/chat`;
+  if (xdg?.startsWith("/")) return `${xdg}/chat`;
   const home = env("HOME");
   if (home === undefined) {
     throw new UsageError(

@@ -31,8 +31,9 @@ export function configDir(): string | undefined {
     const local = env("LOCALAPPDATA");
     return local === undefined ? undefined : `${local}\\chat`;
   }
+  // A relative one is to be ignored (XDG Base Directory specification).
   const xdg = env("XDG_CONFIG_HOME");
-  if (xdg !== undefined) return `${xdg}/chat`;
+  if (xdg?.startsWith("/")) return `${xdg}/chat`;
   const home = env("HOME");
   return home === undefined ? undefined : `${home}/.config/chat`;
 }

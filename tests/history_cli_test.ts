@@ -202,11 +202,17 @@ Deno.test("chat serve keeps history under $XDG_DATA_HOME/chat by default", async
 
 Deno.test("chat serve falls back to ~/.local/share/chat without XDG_DATA_HOME", async () => {
   await using home = await tempDir();
-  // An empty XDG_DATA_HOME counts as unset.
-  await using server = spawn(SERVE, { env: { HOME: home.path, XDG_DATA_HOME: "" } });
-  await server.port();
-  assert.ok(await exists(`${home.path}/.local/share/chat/history.db`));
-  assert.equal((await server.stop()).code, 0);
+  // An empty XDG_DATA_HOME counts as unset, and so does a relative one (the XDG rule).
+  for (const xdg of ["", "relative/data"]) {
+    await using server = spawn(SERVE, {
+      env: { HOME: home.path, XDG_DATA_HOME: xdg },
+      cwd: home.path,
+    });
+    await server.port();
+    assert.ok(await exists(`${home.path}/.local/share/chat/history.db`), JSON.stringify(xdg));
+    assert.equal((await server.stop()).code, 0);
+    assert.ok(!(await exists(`${home.path}/relative`)), "nothing under the folder it started in");
+  }
 });
 
 Deno.test("chat serve --help names the default data directory", async () => {
