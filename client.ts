@@ -282,7 +282,7 @@ class TerminalClient {
       }
       // Too long to send, refused at once: it stays on the input line, to cut or /send instead.
       const kept = this.#chat.oversize(line) === undefined ? undefined : line;
-      driver.apply(this.#chat.type(line, performance.now()));
+      this.#type(line);
       if (kept !== undefined) this.#terminal.offer(kept);
     });
     this.#terminal.onKey((key) => this.#key(key));
@@ -535,8 +535,22 @@ class TerminalClient {
   #receive(frame: ServerFrame): void {
     this.#driver.apply(this.#chat.receive(frame, performance.now()));
     // A join refused lets the lines after it go where the script is, rather than wait forever.
-    if (frame.type === "error") this.#release(true);
-    else this.#release(false);
+    // What answers a line before the `/join` comes before the pong sent ahead of it, and a
+    // refused message carries its `cid`: neither is the join's.
+    const joinRefused = frame.type === "error" && frame.cid === undefined &&
+      frame.code !== "rate_limited" && !this.#chat.settling;
+    this.#release(joinRefused);
+  }
+
+  /**
+   * Types `line`. Piped, a `/join` goes after a ping, so that an error that
+   * comes once its pong is back is the join's, not a refusal of a line before.
+   */
+  #type(line: string): void {
+    if (!this.#terminal.interactive && this.#chat.wouldEnter(line)) {
+      this.#driver.apply(this.#chat.settle());
+    }
+    this.#driver.apply(this.#chat.type(line, performance.now()));
   }
 
   /** Whether a piped line must wait for the welcome, a `/join` or a file moving before it. */
@@ -560,7 +574,7 @@ class TerminalClient {
       this.#held.length > 0 && this.#chat.entering === undefined && !this.#chat.settling &&
       !this.#transfers.busy
     ) {
-      this.#driver.apply(this.#chat.type(this.#held.shift()!, performance.now()));
+      this.#type(this.#held.shift()!);
     }
     if (this.#held.length === 0 && this.#endHeld && !this.#chat.settling && !this.#transfers.busy) {
       this.#endHeld = false;

@@ -188,6 +188,12 @@ export class Conversation {
   forgetEntering(): void {
     this.#entering = undefined;
   }
+
+  /** Whether `line`, typed now, would go to the server to enter a room (a `/join`). */
+  wouldEnter(line: string): boolean {
+    const out = outgoing(line, parseLine(line.trim()), this.#place());
+    return "line" in out && out.entering !== undefined;
+  }
   #bell: BellMode = DEFAULT_BELL;
   #resume: string | undefined;
   #servers: readonly string[] = [];

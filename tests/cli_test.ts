@@ -804,6 +804,28 @@ Deno.test("chat join with piped input posts the lines after a /join in the room 
   ]);
 });
 
+Deno.test("chat join with piped input: a line refused before a /join does not send the lines after it elsewhere", async () => {
+  await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
+  await using watcher = await TestClient.join2(server.addr.port, "watcher", [
+    { room: "#lobby" },
+    { room: "#dev" },
+  ]);
+  // The server refuses the /part (the only room) after the /join went out: that refusal is not
+  // the room's, so the lines after the /join still wait for it and go there.
+  const outcome = await runChat(
+    ["join", `127.0.0.1:${server.addr.port}`, "--name", "bot"],
+    "/part\n/join #dev\nbuild done\n",
+  );
+  assert.equal(outcome.code, 3, outcome.stderr);
+  assert.equal(
+    outcome.stderr,
+    "chat: cannot leave #lobby: it is the only room you are in; join another first\n",
+  );
+  assert.match(outcome.stdout, /^-- You are in #dev\. /m);
+  const { room, text } = await watcher.next("message", (frame) => frame.from === "bot");
+  assert.equal(`${room} ${text}`, "#dev build done");
+});
+
 Deno.test("chat join with piped input and no name reports it in one line and exits 2", async () => {
   await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
   const outcome = await runChat(["join", `127.0.0.1:${server.addr.port}`], "hello\n", {
