@@ -220,8 +220,8 @@ class TerminalClient {
   /** Whether the loss of the connection was said since the last welcome: later waits go on. */
   #retrying = false;
   /**
-   * Piped lines read before the server's first welcome, while a `/join`
-   * before them is on its way or while a `/send` or `/get` before them moves
+   * Piped lines read before the server's first welcome, while a `/join` or
+   * `/part` before them is on its way or while a `/send` or `/get` before them moves
    * its file: a script means them for the chat it is let into, the room it
    * enters and after the file, as a person would wait to see each (a `/send`
    * read before the welcome had no server to go to, and the end of input
@@ -544,13 +544,16 @@ class TerminalClient {
 
   /**
    * Types `line`. Piped, a `/join` goes after a ping, so that an error that
-   * comes once its pong is back is the join's, not a refusal of a line before.
+   * comes once its pong is back is the join's, not a refusal of a line before;
+   * a `/part` goes before one, so that the lines after it wait until the
+   * script is out of the room, and go where it then is.
    */
   #type(line: string): void {
-    if (!this.#terminal.interactive && this.#chat.wouldEnter(line)) {
-      this.#driver.apply(this.#chat.settle());
-    }
+    const piped = !this.#terminal.interactive;
+    if (piped && this.#chat.wouldEnter(line)) this.#driver.apply(this.#chat.settle());
+    const parting = piped && this.#chat.wouldPart(line);
     this.#driver.apply(this.#chat.type(line, performance.now()));
+    if (parting) this.#driver.apply(this.#chat.settle());
   }
 
   /** Whether a piped line must wait for the welcome, a `/join` or a file moving before it. */

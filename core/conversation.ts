@@ -194,6 +194,13 @@ export class Conversation {
     const out = outgoing(line, parseLine(line.trim()), this.#place());
     return "line" in out && out.entering !== undefined;
   }
+
+  /** Whether `line`, typed now, would go to the server to leave a room (a `/part`). */
+  wouldPart(line: string): boolean {
+    const parsed = parseLine(line.trim());
+    const type = parsed.ok && "frame" in parsed ? parsed.frame.type : undefined;
+    return (type === "part" || type === "leave") && !this.wouldEnter(line);
+  }
   #bell: BellMode = DEFAULT_BELL;
   #resume: string | undefined;
   #servers: readonly string[] = [];

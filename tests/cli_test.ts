@@ -826,6 +826,26 @@ Deno.test("chat join with piped input: a line refused before a /join does not se
   assert.equal(`${room} ${text}`, "#dev build done");
 });
 
+Deno.test("chat join with piped input posts the lines after a /part in the room it goes back to", async () => {
+  await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
+  await using watcher = await TestClient.join2(server.addr.port, "watcher", [
+    { room: "#lobby" },
+    { room: "#dev" },
+  ]);
+  const outcome = await runChat(
+    ["join", `127.0.0.1:${server.addr.port}`, "--name", "bot"],
+    "/join #dev\nbuild done\n/part\nback in the lobby\n",
+  );
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.equal(outcome.stderr, "");
+  const said = [];
+  for (let i = 0; i < 2; i++) {
+    const { room, text } = await watcher.next("message", (frame) => frame.from === "bot");
+    said.push(`${room} ${text}`);
+  }
+  assert.deepEqual(said, ["#dev build done", "#lobby back in the lobby"]);
+});
+
 Deno.test("chat join with piped input and no name reports it in one line and exits 2", async () => {
   await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
   const outcome = await runChat(["join", `127.0.0.1:${server.addr.port}`], "hello\n", {
