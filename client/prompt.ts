@@ -220,8 +220,9 @@ function shorten(names: readonly string[], excess: number, least: number): strin
  * not all fit, the count loses its word, then the room's name is cut, then
  * cut to no more than {@linkcode MIN_CURRENT_COLUMNS} within `extra`
  * columns more (the room looked at matters, and the online prompt always
- * names it), then left out, then `(offline)` is: whether the connection is
- * up and what waits to be sent matter more than the room.
+ * names it), then left out (`(offline) (1)`, within those `extra` columns
+ * too), then `(offline)` is: whether the connection is up and what waits to
+ * be sent matter more than the room.
  */
 function shortHead(state: PromptState, budget: number, extra = 0): string {
   const name = sanitizeText(state.current);
@@ -239,6 +240,8 @@ function shortHead(state: PromptState, budget: number, extra = 0): string {
     return left >= MIN_ROOM_COLUMNS ? [before + cut(name, left) + after] : [];
   };
   const stretched = cutRoom(offline, count, extra);
+  // Without the room, `(offline)` may take the same `extra` columns: it matters more.
+  const offlineAlone = offline === "" ? undefined : (offline + count.trimStart()).trimEnd();
   const heads = [
     offline + name + unsent,
     offline + name + count,
@@ -251,7 +254,9 @@ function shortHead(state: PromptState, budget: number, extra = 0): string {
     count.trimStart(),
   ].map((head) => head.trimEnd());
   return heads.find((head) =>
-    head !== "" && (stretched.includes(head) || textWidth(`${head}> `) <= budget)
+    head !== "" &&
+    (stretched.includes(head) ||
+      textWidth(`${head}> `) <= budget + (head === offlineAlone ? extra : 0))
   ) ?? cut(name, Math.max(budget - 2, 1));
 }
 

@@ -47,7 +47,13 @@ Deno.test("promptText() on a narrow terminal keeps offline and unsent lines befo
   assert.equal(promptText(offline(0), 40), "(offline) #lobby> ");
   assert.equal(promptText(state([], { unsent: 1 }), 40), "#lobby (1 unsent)> ");
   assert.equal(promptText(offline(1), 30), "(offline) #lo… (1)> ");
-  assert.equal(promptText(offline(12), 30), "#lobby (12)> ");
+  // Where not even 4 columns of the room fit beside them, it goes before `(offline)` does, in
+  // the same columns past the share: being offline, and what waits, matter more than the room.
+  assert.equal(promptText(offline(12), 30), "(offline) (12)> ");
+  assert.equal(promptText(offline(1), 28), "(offline) (1)> ");
+  assert.equal(promptText(offline(1), 26), "(offline) (1)> ");
+  // Narrower still, `(offline)` goes too, and the room comes back.
+  assert.equal(promptText(offline(1), 24), "#lobby (1)> ");
   assert.equal(promptText(offline(0), 30), "(offline) #lobby> ");
   const long = (columns: number) =>
     promptText(state([], { online: false, current: "#release-planning" }), columns);
