@@ -21,7 +21,8 @@ import {
 import { TerminalDriver } from "./client/driver.ts";
 import { completePath } from "./client/paths.ts";
 import { SHARE_HOW } from "./client/paste.ts";
-import { type Key, Terminal } from "./client/terminal.ts";
+import type { Key } from "./client/keys.ts";
+import { Terminal } from "./client/terminal.ts";
 import { homeDir, Transfers } from "./client/transfer.ts";
 import { ignoresFile, IgnoreStore } from "./client/ignores.ts";
 import { completions, conversationSources } from "./core/complete.ts";

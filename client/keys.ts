@@ -10,7 +10,17 @@
  * @module
  */
 
-import type { Key } from "./terminal.ts";
+/** A key pressed, as `node:readline` names it: `{ name: "n", ctrl: true }` for Ctrl+N. */
+export interface Key {
+  /** The key's name: a letter or digit, `return`, `up`… */
+  name?: string;
+  /** Ctrl was held. */
+  ctrl?: boolean;
+  /** Alt (Meta) was held. */
+  meta?: boolean;
+  /** Shift was held. */
+  shift?: boolean;
+}
 
 /** A key as `node:readline` reads it: what it is, and what the terminal sent for it. */
 export interface ReadKey extends Key {
