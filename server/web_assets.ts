@@ -18,16 +18,23 @@ import caretTs from "../web/caret.ts" with { type: "text" };
 import clientTs from "../web/client.ts" with { type: "text" };
 import composerTs from "../web/composer.ts" with { type: "text" };
 import connectionTs from "../web/connection.ts" with { type: "text" };
+import focusTs from "../web/focus.ts" with { type: "text" };
+import incomingTs from "../web/incoming.ts" with { type: "text" };
 import inputTs from "../web/input.ts" with { type: "text" };
 import joiningTs from "../web/joining.ts" with { type: "text" };
+import leaveGuardTs from "../web/leave_guard.ts" with { type: "text" };
 import linksTs from "../web/links.ts" with { type: "text" };
 import logTs from "../web/log.ts" with { type: "text" };
+import logLineTs from "../web/log_line.ts" with { type: "text" };
 import logsTs from "../web/logs.ts" with { type: "text" };
+import messageBoxTs from "../web/message_box.ts" with { type: "text" };
 import pageTs from "../web/page.ts" with { type: "text" };
 import peopleTs from "../web/people.ts" with { type: "text" };
 import presenceWebTs from "../web/presence.ts" with { type: "text" };
 import quietAsksTs from "../web/quiet_asks.ts" with { type: "text" };
+import reloadTs from "../web/reload.ts" with { type: "text" };
 import renderTs from "../web/render.ts" with { type: "text" };
+import sendingTs from "../web/sending.ts" with { type: "text" };
 import sharingTs from "../web/sharing.ts" with { type: "text" };
 import sidebarTs from "../web/sidebar.ts" with { type: "text" };
 import statusTs from "../web/status.ts" with { type: "text" };
@@ -83,15 +90,22 @@ const MODULES: Readonly<Record<string, string>> = {
   "/web/client.ts": clientTs,
   "/web/composer.ts": composerTs,
   "/web/connection.ts": connectionTs,
+  "/web/focus.ts": focusTs,
+  "/web/incoming.ts": incomingTs,
   "/web/input.ts": inputTs,
   "/web/joining.ts": joiningTs,
+  "/web/leave_guard.ts": leaveGuardTs,
   "/web/links.ts": linksTs,
   "/web/log.ts": logTs,
+  "/web/log_line.ts": logLineTs,
   "/web/logs.ts": logsTs,
+  "/web/message_box.ts": messageBoxTs,
   "/web/page.ts": pageTs,
   "/web/people.ts": peopleTs,
   "/web/presence.ts": presenceWebTs,
+  "/web/reload.ts": reloadTs,
   "/web/render.ts": renderTs,
+  "/web/sending.ts": sendingTs,
   "/web/sharing.ts": sharingTs,
   "/web/quiet_asks.ts": quietAsksTs,
   "/web/sidebar.ts": sidebarTs,

@@ -18,54 +18,37 @@
  * @module
  */
 
-import { conversationSources } from "../core/complete.ts";
 import { Conversation, type Effect } from "../core/conversation.ts";
 import { errorLine, type Line, notice } from "../core/describe.ts";
 import { type Refusal, refusedForNow } from "../core/effects.ts";
-import { fileQuery } from "../core/files.ts";
-import { isMention } from "../core/format.ts";
 import { nameKey } from "../core/names.ts";
 import { filesElsewhereNotice, movedNotice, outageNotice } from "../core/notices.ts";
 import type { Changes } from "../core/roster.ts";
 import { sanitizeText } from "../core/sanitize.ts";
-import type { FileRef, ServerFrame } from "../protocol.ts";
+import type { ServerFrame } from "../protocol.ts";
 import { Alerts } from "./alerts.ts";
-import { safeFileUrl } from "./attachment.ts";
-import { bindComposerKeys, fitToText, showLength, TOUCH_MEDIA } from "./composer.ts";
 import { Connection, type ConnectionState, pageOrigin, socketUrl } from "./connection.ts";
-import { cursorToEnd, Drafts, type InputHistory, joinDraft, type Offered } from "./input.ts";
+import { Focus } from "./focus.ts";
+import { changesRooms, fromOthers, mentionAlert, privateCopies } from "./incoming.ts";
 import { Joining, showNameError } from "./joining.ts";
+import { LeaveGuard } from "./leave_guard.ts";
+import { drawLogLine } from "./log_line.ts";
 import { ViewLogs } from "./logs.ts";
+import { MessageBox } from "./message_box.ts";
 import { PageView } from "./page.ts";
 import { QuietAsks } from "./quiet_asks.ts";
 import { AWAY_AFTER_MS, loadIgnored, saveIgnored, showTyping } from "./presence.ts";
-import { drawLine } from "./render.ts";
+import { ReloadedRooms } from "./reload.ts";
+import { SendingLines } from "./sending.ts";
 import { FileSharing } from "./sharing.ts";
 import { StatusView } from "./status.ts";
-import {
-  joinedBefore,
-  loadName,
-  loadRooms,
-  type SavedRooms,
-  saveName,
-  saveRooms,
-  type Ui,
-} from "./ui.ts";
+import { loadName, saveName, saveRooms, type Ui } from "./ui.ts";
 
 /** How often the link and the lines waiting for the server are looked at, in milliseconds. */
 const TICK_MS = 250;
 
 /** How the user shares a file on the page: a draft too long for a message may go as one. */
 const SHARE_HOW = "with the paperclip";
-
-/** Matches while the sidebar is a drawer over the log, as web/style.css lays it out. */
-const DRAWER_MEDIA = "(max-width: 720px)";
-
-/** Whether `line` is something someone else said, new: what counts as unread. */
-function fromOthers(line: Line): boolean {
-  return (line.kind === "message" || line.kind === "action" || line.kind === "private") &&
-    !line.tags?.some((tag) => tag === "own" || tag === "outgoing" || tag === "replay");
-}
 
 /** Options for {@linkcode WebClient}. */
 export interface WebClientOptions {
@@ -81,44 +64,28 @@ export class WebClient {
   readonly #alerts: Alerts;
   readonly #status: StatusView;
   readonly #page: PageView;
-  readonly #history: InputHistory;
-  /** What was typed in the message box for each view but the one looked at. */
-  readonly #drafts = new Drafts();
+  readonly #box: MessageBox;
   readonly #connection: Connection;
   readonly #joining: Joining;
   readonly #sharing: FileSharing;
   /** The room list and the people, asked for by the page itself, to refresh them quietly. */
   readonly #asks: QuietAsks;
   #outageNoted = false;
-  /** The rooms and view this tab had before a reload: entered again at the first welcome. */
-  #reloaded: SavedRooms | undefined = joinedBefore() ? loadRooms() : undefined;
-  /** The view a reloaded tab showed, shown again once its room is entered. */
-  #showOnEntry: string | undefined;
-  /** The message box and its caret once words the server refused last came back to it. */
-  #offered: Offered | undefined;
+  /** The rooms and view this tab had before a reload, entered again at the first welcome. */
+  readonly #reloaded: ReloadedRooms;
   /** The room the user just left, while the line that says so is drawn: it offers to join again. */
   #leaving: string | undefined;
   /** Why the server sent the page away for good (a kick, a ban), until the user joins again. */
   #dismissed: string | undefined;
-  /** The log lines showing lines still being sent, by client message id. */
-  readonly #sending = new Map<string, HTMLElement>();
+  /** The log lines showing lines still being sent. */
+  readonly #sending = new SendingLines();
   #tickTimer: ReturnType<typeof setInterval> | undefined;
   /** Private views whose messages the hidden tab showed in the room looked at. */
   readonly #readOnReturn = new Set<string>();
-  /** Whether the window is narrow enough for the sidebar to be a drawer. */
-  readonly #drawer: MediaQueryList = matchMedia(DRAWER_MEDIA);
-  /**
-   * Whether the user last touched the screen (or a pen did), rather than
-   * pressing a key or clicking: until they do either, whether the device is
-   * a touch screen without a mouse.
-   */
-  #touching = matchMedia(TOUCH_MEDIA).matches;
-  /** Whether the page listens for being left, as it does while lines wait for the server. */
-  #guardsLeaving = false;
-  /** Has the browser ask before the page goes while lines it has not sent would go with it. */
-  readonly #askBeforeLeaving = (event: BeforeUnloadEvent): void => {
-    if (this.#chat.unsent(performance.now()) > 0) event.preventDefault();
-  };
+  /** Where the keyboard goes, and the sidebar drawer. */
+  readonly #focus: Focus;
+  /** Asks before the tab goes while lines wait for the server. */
+  readonly #leaveGuard = new LeaveGuard(() => this.#chat.unsent(performance.now()));
 
   constructor(ui: Ui, url: string, options: WebClientOptions = {}) {
     this.#ui = ui;
@@ -129,6 +96,12 @@ export class WebClient {
       shareHow: () => ui.attach.hidden ? undefined : SHARE_HOW,
       awayAfterMs: options.awayAfterMs ?? AWAY_AFTER_MS,
       ignored: loadIgnored(),
+    });
+    this.#reloaded = new ReloadedRooms({
+      joined: () => this.#chat.roster.joined,
+      join: (room, now) => this.#apply(this.#chat.join(room, now)),
+      views: () => this.#chat.views.map((view) => view.id),
+      show: (id) => this.#apply(this.#chat.switchTo(id)),
     });
     this.#logs = new ViewLogs(
       ui.log,
@@ -149,13 +122,8 @@ export class WebClient {
       },
       changed: () => this.#showStatus(),
     });
-    this.#history = bindComposerKeys(ui.input, () => conversationSources(this.#chat), {
-      changed: () => this.#showLength(),
-    });
-    ui.input.addEventListener("input", (event) => {
-      // What a person types, never a value the page sets itself (history, completion, sending).
-      if (event.isTrusted) this.#apply(this.#chat.keystroke(performance.now(), ui.input.value));
-      this.#showLength();
+    this.#box = new MessageBox(ui, this.#chat, {
+      typed: (value) => this.#apply(this.#chat.keystroke(performance.now(), value)),
     });
     this.#connection = new Connection({
       url,
@@ -176,14 +144,7 @@ export class WebClient {
       elsewhere: () => this.#elsewhere(),
       focus: () => this.focusInput(),
     });
-    this.#drawer.addEventListener("change", () => this.#coverBehindDrawer());
-    // Seen before anything the press does, so that it knows how the user works.
-    document.addEventListener("pointerdown", (event) => {
-      this.#touching = event.pointerType !== "mouse";
-    }, { capture: true, passive: true });
-    document.addEventListener("keydown", () => {
-      this.#touching = false;
-    }, { capture: true });
+    this.#focus = new Focus(ui);
   }
 
   /** Connects, joining under the remembered name if there is a valid one, else asking. */
@@ -218,10 +179,7 @@ export class WebClient {
     );
     if (refused) return this.#apply(effects);
     // The box is empty before the line shows another view (`/switch`): it leaves no draft.
-    this.#history.push(value);
-    this.#ui.input.value = "";
-    fitToText(this.#ui.input);
-    this.#showLength();
+    this.#box.sent(value);
     this.#apply(effects);
     // The user answers what is new, so it is read: its "new since you left" line goes. A line
     // that showed another view (`/switch`) left that line of the view it came from already.
@@ -316,45 +274,19 @@ export class WebClient {
 
   /** Opens or closes the sidebar drawer (narrow screens). */
   setSidebar(open: boolean): void {
-    const ui = this.#ui;
-    ui.app.classList.toggle("sidebar-open", open);
-    ui.sidebarToggle.setAttribute("aria-expanded", String(open));
-    this.#coverBehindDrawer();
+    this.#focus.setDrawer(open);
     if (!open) return this.focusInput();
     this.refreshRooms();
-    ui.views.querySelector<HTMLElement>("button")?.focus();
-  }
-
-  /**
-   * While the drawer is open over them, the log and the message box are
-   * inert: Tab stays among what can be seen, and screen readers leave out
-   * what the drawer covers. A window widened past a phone's shows both.
-   */
-  #coverBehindDrawer(): void {
-    this.#ui.main.inert = this.#drawer.matches &&
-      this.#ui.app.classList.contains("sidebar-open");
+    this.#ui.views.querySelector<HTMLElement>("button")?.focus();
   }
 
   /**
    * Puts the keyboard in the message box, or the name box while it is
-   * shown. After a touch it leaves the message box alone, as its focus
-   * raises the on-screen keyboard over half the log: a tap on the box is
-   * what raises it. The focus then goes to the log if it was on nothing or
-   * on what is going out of sight (the drawer's buttons, the new messages
-   * button).
+   * shown; after a touch, in the log if it was on nothing or on what is
+   * going out of sight (web/focus.ts).
    */
   focusInput(): void {
-    const ui = this.#ui;
-    if (!ui.nameScreen.hidden) return ui.nameInput.focus();
-    if (ui.app.classList.contains("sidebar-open")) return;
-    if (!this.#touching) return ui.input.focus({ preventScroll: true });
-    const focused = document.activeElement;
-    if (
-      focused === null || focused === document.body || ui.sidebar.contains(focused) ||
-      focused === ui.newMessages
-    ) {
-      this.#logs.shown.element.focus({ preventScroll: true });
-    }
+    this.#focus.focusInput(this.#logs.shown.element);
   }
 
   /**
@@ -393,39 +325,14 @@ export class WebClient {
     return url === this.#connection.home ? undefined : pageOrigin(url);
   }
 
-  /**
-   * Draws `line` for the log; a shared file's links carry the token when
-   * downloads need it, and lead to the server the page is on. Pictures of
-   * another server than the page's own are not shown in it (its policy
-   * loads pictures of its own origin only): they are links too. The line
-   * that says the user left a room has a button that joins it again.
-   */
+  /** Draws `line` for the log, its file links leading to the server the page is on. */
   #draw(line: Line): HTMLDivElement {
-    const element = drawLine(line, this.#chat.roster.me, {
-      fileHref: (file: FileRef) => {
-        const url = safeFileUrl(file);
-        const place = this.#chat.files.place;
-        const path = url === undefined || place === undefined ? url : fileQuery(place, { url });
-        const elsewhere = this.#elsewhere();
-        return path === undefined || elsewhere === undefined ? path : new URL(path, elsewhere).href;
-      },
-      pictures: this.#elsewhere() === undefined,
+    return drawLogLine(line, this.#chat.roster.me, {
+      place: () => this.#chat.files.place,
+      elsewhere: () => this.#elsewhere(),
+      left: this.#leaving,
+      rejoin: (room) => this.joinRoom(room),
     });
-    // "You left #dev": one tap (the ×, a /part) is undone by one more.
-    const left = this.#leaving;
-    if (left !== undefined && line.kind === "notice") {
-      const again = document.createElement("button");
-      again.type = "button";
-      again.className = "link-button rejoin";
-      again.textContent = "Join again";
-      again.setAttribute("aria-label", `Join ${sanitizeText(left)} again`);
-      again.addEventListener("click", (event) => {
-        // A double click joins once, as in the sidebar.
-        if (event.detail <= 1) this.joinRoom(left);
-      });
-      element.append(" ", again);
-    }
-    return element;
   }
 
   #showStatus(): void {
@@ -472,14 +379,9 @@ export class WebClient {
       }
       return;
     }
-    // A private message is shown where the user looks too, as it belongs to no room; it is
-    // marked as private already.
-    const words = lines.filter((line) => line.kind === "private");
-    if (id.startsWith("@") && looked.kind === "room" && words.length > 0) {
-      const copies = words.map((line): Line => ({
-        ...line,
-        tags: [...line.tags ?? [], "elsewhere"],
-      }));
+    // A private message is shown where the user looks too, as it belongs to no room.
+    const copies = privateCopies(lines);
+    if (id.startsWith("@") && looked.kind === "room" && copies.length > 0) {
       this.#logs.append(looked.id, copies);
       // Read where they are shown, unless the tab is hidden: then once it is shown again.
       if (document.hidden) {
@@ -532,7 +434,7 @@ export class WebClient {
     const quiet = this.#asks.answers(frame);
     if (frame.type === "renamed") {
       this.#logs.renamed(frame.from, frame.to);
-      this.#drafts.renamed(frame.from, frame.to);
+      this.#box.renamed(frame.from, frame.to);
     }
     const about = this.#page.people.take(frame, Date.now());
     this.#leaving = frame.type === "parted" ? frame.room : undefined;
@@ -541,12 +443,7 @@ export class WebClient {
     // A goodbye that does not invite the page back (a kick, a ban, the user's /quit): it stays
     // away, saying why, until the user asks to join again.
     if (frame.type === "bye" && !frame.retry) this.#sentAway(frame.reason);
-    if (
-      frame.type === "room" || frame.type === "joined" || frame.type === "left" ||
-      frame.type === "parted" || (frame.type === "notice" && frame.room !== undefined)
-    ) {
-      this.refreshRooms();
-    }
+    if (changesRooms(frame)) this.refreshRooms();
     if (about.people) this.#page.showMembers();
     if (about.room !== undefined || about.rooms) this.#page.showAbout(about.room);
     // An operator's notice may have made someone an operator, or locked a room.
@@ -557,13 +454,8 @@ export class WebClient {
 
   /** Tells of `frame` if it names the user or is a private message to them. */
   #alert(frame: ServerFrame): void {
-    const me = this.#chat.roster.me;
-    if ((frame.type !== "message" && frame.type !== "private") || !isMention(frame, me)) return;
-    const view = frame.type === "message" ? frame.room : `@${frame.from}`;
-    const looked = this.#chat.view;
-    const looking = looked !== undefined &&
-      (looked.kind === "room" ? looked.id === view : nameKey(looked.name) === nameKey(frame.from));
-    this.#alerts.alert({ from: frame.from, text: frame.text, view }, { looking });
+    const mention = mentionAlert(frame, this.#chat.roster.me, this.#chat.view);
+    if (mention !== undefined) this.#alerts.alert(mention.alert, { looking: mention.looking });
   }
 
   /** Carries out the core's effects, in order; `silent` shows nothing of the frame. */
@@ -590,22 +482,15 @@ export class WebClient {
           break;
         case "pending": {
           const element = this.#draw(effect.shown);
-          // Drawn for the eye only: a screen reader hears the line once, when the server has it
-          // and it takes this copy's place, not also as it goes.
-          element.setAttribute("aria-hidden", "true");
-          this.#sending.set(effect.line.cid!, element);
+          this.#sending.add(effect.line.cid!, element);
           this.#logs.shown.appendPending(element);
           break;
         }
         case "answered":
-          for (const { cid } of effect.lines) {
-            if (cid === undefined) continue;
-            this.#sending.get(cid)?.remove();
-            this.#sending.delete(cid);
-          }
+          this.#sending.answered(effect.lines.map((line) => line.cid));
           break;
         case "returned":
-          this.#returned(effect.text, effect.view);
+          this.#box.returned(effect.text, effect.view);
           break;
         case "drop":
           this.#connection.abandon();
@@ -629,21 +514,8 @@ export class WebClient {
       }
     }
     this.#follow();
-    this.#guardLeaving();
-  }
-
-  /**
-   * Listens for the page being left only while lines wait for the server:
-   * closing or reloading the tab would lose them, so the browser asks first.
-   * Nothing waiting, the page goes without a word, and may stay in the
-   * browser's back-forward cache, which a listener can keep it out of.
-   */
-  #guardLeaving(): void {
-    const waiting = this.#chat.waiting > 0;
-    if (waiting === this.#guardsLeaving) return;
-    this.#guardsLeaving = waiting;
-    if (waiting) globalThis.addEventListener("beforeunload", this.#askBeforeLeaving);
-    else globalThis.removeEventListener("beforeunload", this.#askBeforeLeaving);
+    // While lines wait for the server, closing or reloading the tab asks first.
+    this.#leaveGuard.update(this.#chat.waiting);
   }
 
   /**
@@ -657,62 +529,13 @@ export class WebClient {
     const moved = !this.#logs.isShown(view.id);
     this.#logs.show(view.id);
     this.#logs.keep(this.#chat.views.map((each) => each.id));
-    if (!this.#drafts.isFor(view.id)) this.#swapDraft(view.id);
+    this.#box.showDraft(view.id);
     if (moved) {
       this.#page.showRoom();
       this.#page.showMembers();
       this.#page.showRooms();
       this.#showTyping();
     }
-  }
-
-  /**
-   * The message box goes to view `id`: what it holds stays with the view it
-   * was in, and what was typed for `id` comes back, so that a line begun
-   * for one room or person never goes to another.
-   */
-  #swapDraft(id: string): void {
-    const input = this.#ui.input;
-    const typed = this.#history.leave(input.value);
-    const draft = this.#drafts.switchTo(id, typed);
-    if (draft === input.value) return;
-    input.value = draft;
-    input.setSelectionRange(draft.length, draft.length);
-    fitToText(input);
-    this.#showLength();
-  }
-
-  /**
-   * Puts the words of a message the server refused back where they were
-   * typed, as a line refused at once stays in the box: into the message box
-   * while it holds that view's draft, else into the draft of the view they
-   * were typed in. Words there already stay, the refused ones on a line of
-   * their own after them: of several messages refused at once, none is lost,
-   * and they come back in the order typed, one multi-line draft. The caret
-   * stays where the user was typing, if they were; else it goes to the end.
-   * Up brings each line back as well, as it does every line sent.
-   */
-  #returned(text: string, view: string | undefined): void {
-    if (view !== undefined && !this.#drafts.isFor(view)) return this.#drafts.offer(view, text);
-    const input = this.#ui.input;
-    const { selectionStart, selectionEnd, selectionDirection } = input;
-    const toEnd = cursorToEnd(input.value, selectionStart, this.#offered);
-    const kept = joinDraft(input.value, text);
-    input.value = kept;
-    if (toEnd) input.setSelectionRange(kept.length, kept.length);
-    else input.setSelectionRange(selectionStart, selectionEnd, selectionDirection);
-    this.#offered = { draft: kept, cursor: input.selectionStart };
-    fitToText(input);
-    this.#showLength();
-  }
-
-  /**
-   * Says above the message box whether its draft is too long to send, and
-   * that the paperclip shares it as a file, while the page takes files.
-   */
-  #showLength(): void {
-    const size = this.#chat.oversize(this.#ui.input.value);
-    showLength(this.#ui, size, this.#chat.shareHow);
   }
 
   #changed(changes: Changes): void {
@@ -723,15 +546,9 @@ export class WebClient {
     if (changes.room || changes.views) {
       this.#page.showRoom();
       // Not before the first welcome restored them: the #lobby alone would overwrite them.
-      if (this.#reloaded === undefined) saveRooms(this.#chat.roster.joined, this.#chat.view?.id);
+      if (!this.#reloaded.pending) saveRooms(this.#chat.roster.joined, this.#chat.view?.id);
     }
-    if (changes.views && this.#showOnEntry !== undefined) {
-      const id = this.#showOnEntry;
-      if (this.#chat.views.some((view) => view.id === id)) {
-        this.#showOnEntry = undefined;
-        this.#showEntered(id);
-      }
-    }
+    if (changes.views) this.#reloaded.viewsChanged();
     if (changes.room) this.refreshPeople();
     if (changes.members || changes.me || changes.room) this.#page.showMembers();
     if (changes.rooms || changes.room || changes.views) this.#page.showRooms();
@@ -757,33 +574,9 @@ export class WebClient {
       ]);
     }
     this.#joining.welcomed();
-    this.#enterAgain();
+    this.#reloaded.enterAgain();
     this.#sharing.update();
     this.#showStatus();
     this.focusInput();
-  }
-
-  /**
-   * After a reload of the tab, at its first welcome: enters again the rooms
-   * it was in, in the order it had entered them, and shows the view it
-   * showed, once that room is entered.
-   */
-  #enterAgain(): void {
-    const saved = this.#reloaded;
-    this.#reloaded = undefined;
-    if (saved === undefined) return;
-    const now = performance.now();
-    const rooms = saved.rooms.filter((room) => !this.#chat.roster.joined.includes(room));
-    for (const room of rooms) this.#apply(this.#chat.join(room, now));
-    // Shown as a choice of the user's, it stays shown while the other rooms are entered.
-    if (saved.view !== undefined && rooms.includes(saved.view)) this.#showOnEntry = saved.view;
-    else this.#showEntered(saved.view);
-  }
-
-  /** Shows view `id` if the user has it, as if they picked it. */
-  #showEntered(id: string | undefined): void {
-    if (id !== undefined && this.#chat.views.some((view) => view.id === id)) {
-      this.#apply(this.#chat.switchTo(id));
-    }
   }
 }

@@ -1,0 +1,74 @@
+/// <reference lib="dom" />
+// This module is browser compatible.
+
+/**
+ * The rooms and the view a tab had before a reload, entered and shown again at its first welcome.
+ *
+ * @module
+ */
+
+import { joinedBefore, loadRooms, type SavedRooms } from "./ui.ts";
+
+/** What {@linkcode ReloadedRooms} does with the conversation. */
+export interface ReloadedRoomsOptions {
+  /** The rooms the user is in. */
+  joined(): readonly string[];
+  /** Enters `room`, at `now`. */
+  join(room: string, now: number): void;
+  /** The ids of the user's views. */
+  views(): readonly string[];
+  /** Shows view `id`, one of the user's, as if they picked it. */
+  show(id: string): void;
+}
+
+/** The rooms and view this tab had before a reload, until they are entered and shown again. */
+export class ReloadedRooms {
+  readonly #options: ReloadedRoomsOptions;
+  /** The rooms and view this tab had before a reload: entered again at the first welcome. */
+  #reloaded: SavedRooms | undefined = joinedBefore() ? loadRooms() : undefined;
+  /** The view a reloaded tab showed, shown again once its room is entered. */
+  #showOnEntry: string | undefined;
+
+  constructor(options: ReloadedRoomsOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Whether the first welcome has still to enter the rooms again: until
+   * then the rooms are not saved, as the #lobby alone would overwrite them.
+   */
+  get pending(): boolean {
+    return this.#reloaded !== undefined;
+  }
+
+  /**
+   * After a reload of the tab, at its first welcome: enters again the rooms
+   * it was in, in the order it had entered them, and shows the view it
+   * showed, once that room is entered.
+   */
+  enterAgain(): void {
+    const saved = this.#reloaded;
+    this.#reloaded = undefined;
+    if (saved === undefined) return;
+    const now = performance.now();
+    const joined = this.#options.joined();
+    const rooms = saved.rooms.filter((room) => !joined.includes(room));
+    for (const room of rooms) this.#options.join(room, now);
+    // Shown as a choice of the user's, it stays shown while the other rooms are entered.
+    if (saved.view !== undefined && rooms.includes(saved.view)) this.#showOnEntry = saved.view;
+    else this.#showEntered(saved.view);
+  }
+
+  /** The user's views changed: the view the tab showed is shown once its room is entered. */
+  viewsChanged(): void {
+    const id = this.#showOnEntry;
+    if (id === undefined || !this.#options.views().includes(id)) return;
+    this.#showOnEntry = undefined;
+    this.#showEntered(id);
+  }
+
+  /** Shows view `id` if the user has it, as if they picked it. */
+  #showEntered(id: string | undefined): void {
+    if (id !== undefined && this.#options.views().includes(id)) this.#options.show(id);
+  }
+}
