@@ -416,6 +416,37 @@ Deno.test("FileStore.put() takes all uploads together at its pace, after a burst
   }
 });
 
+Deno.test("FileStore.put() counts the same bytes once when two uploads of them end together", async () => {
+  await using dir = await tempDir();
+  await using store = await FileStore.open({ dir: dir.path, maxFileBytes: MIB, quotaBytes: MIB });
+  const bytes = randomBytes(1000);
+  const { promise: ended, resolve: end } = Promise.withResolvers<void>();
+  async function* body() {
+    yield bytes.slice();
+    // Both uploads have every byte before either ends.
+    await ended;
+  }
+  const both = Promise.all([
+    store.put(body(), { name: "a.bin", uploader: "ann" }),
+    store.put(body(), { name: "b.bin", uploader: "ann" }),
+  ]);
+  await waitUntil(
+    () => Deno.readDirSync(`${dir.path}/partial`).toArray().length === 2,
+    5_000,
+    "two uploads under way",
+  );
+  end();
+  assert.ok((await both).every((result) => result.ok));
+  assert.equal(store.list().length, 1);
+  assert.equal(store.totalBytes, 1000);
+  // Counted twice, the store would seem full and remove the file to make room for a small one.
+  async function* rest() {
+    yield randomBytes(MIB - 1000);
+  }
+  assert.ok((await store.put(rest(), { name: "rest.bin", uploader: "ann" })).ok);
+  assert.deepEqual(store.list().map((file) => file.name), ["a.bin", "rest.bin"]);
+});
+
 /** Sends the head of an upload with `Expect: 100-continue` and reads the first answer. */
 async function expectContinue(raw: RawHttp, headers: Record<string, string>): Promise<HttpAnswer> {
   const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);

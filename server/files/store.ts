@@ -197,6 +197,9 @@ export class FileStore implements AsyncDisposable {
       }
       part.close();
       const id = hash.digest("hex");
+      if (!this.#files.has(id)) await Deno.rename(partPath, join(dir, id));
+      // Read after the rename: another upload of the same bytes may have ended meanwhile,
+      // and bytes stored once count once.
       let file = this.#files.get(id);
       if (file === undefined) {
         file = {
@@ -207,7 +210,6 @@ export class FileStore implements AsyncDisposable {
           uploadedAt: Date.now(),
           uploader: info.uploader,
         };
-        await Deno.rename(partPath, join(dir, id));
         this.#total += size;
       } else {
         this.#files.delete(id);
