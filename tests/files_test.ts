@@ -182,6 +182,46 @@ Deno.test("POST /files refuses a file over --files-quota saying the store has no
   await stored(files, randomBytes(64 * 1024), "fits.bin");
 });
 
+Deno.test("POST /files holds the uploads under way together to the room of the file store", async (t) => {
+  await using files = await fileServer({ filesQuota: 64 / 1024, maxFile: 64 / 1024 });
+  /** The sizes of the uploads under way; the store makes its directory at the first. */
+  const partial = () => {
+    const dir = files.server.files!.dir;
+    if (dir === undefined) return [];
+    return Deno.readDirSync(`${dir}/partial`).toArray()
+      .map((entry) => Deno.statSync(`${dir}/partial/${entry.name}`).size);
+  };
+  const busy = {
+    error: "busy",
+    message:
+      "Cannot store the file: the uploads under way fill the room of the file store; try again in a moment",
+  };
+  // 40 KiB of a 64 KiB file come, then the sender holds the rest.
+  await using first = await RawHttp.open(files.server.webAddr!.port);
+  await first.send(
+    `${first.head("/files", "POST")}authorization: Bearer ${files.token}\r\n` +
+      `content-length: ${64 * 1024}\r\n\r\n${"a".repeat(40 * 1024)}`,
+  );
+  await waitUntil(() => partial()[0] === 40 * 1024, 5_000, "40 KiB under way");
+  await t.step("at once when Content-Length says the bytes would not fit", async () => {
+    const response = await upload(files, randomBytes(32 * 1024), "second.bin");
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get("retry-after"), "5");
+    assert.deepEqual(await response.json(), busy);
+  });
+  await t.step("as soon as the bytes of a body of no told size would not fit", async () => {
+    const response = await upload(files, streamed(4, 8 * 1024), "second.bin");
+    assert.equal(response.status, 503);
+    assert.deepEqual(await response.json(), busy);
+  });
+  assert.deepEqual(partial(), [40 * 1024]);
+  await first.send("b".repeat(24 * 1024));
+  assert.equal((await first.answer()).status, 201);
+  // Stored, the first no longer holds room for uploads: the second is taken.
+  await stored(files, randomBytes(32 * 1024), "second.bin");
+  assert.deepEqual(partial(), []);
+});
+
 Deno.test("GET /files serves HTML and SVG as inert attachments, and a PNG inline", async () => {
   await using files = await fileServer();
   const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';

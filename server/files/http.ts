@@ -249,6 +249,11 @@ export class FileRoutes {
       this.#error(response, 413, "too_large", refusal);
       return void request.resume();
     }
+    const busy = size === undefined ? undefined : store.busy(size);
+    if (busy !== undefined) {
+      this.#error(response, 503, "busy", busy, { "retry-after": "5" });
+      return void request.resume();
+    }
     const holder = tokens.take(bearer(request, query)!);
     if (!holder.ok) {
       this.#error(
@@ -268,7 +273,13 @@ export class FileRoutes {
     const body = request.iterator({ destroyOnReturn: false });
     const result = await store.put(body, { name, uploader: holder.uploader }, hooks.touch);
     if (!result.ok) {
-      this.#error(response, 413, result.code, result.message);
+      this.#error(
+        response,
+        result.code === "busy" ? 503 : 413,
+        result.code,
+        result.message,
+        result.code === "busy" ? { "retry-after": "5" } : {},
+      );
       // The rest is read and dropped, so the client can read the answer.
       return void request.resume();
     }

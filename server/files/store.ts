@@ -54,7 +54,7 @@ export interface PutInfo {
 /** The result of {@linkcode FileStore.put}: the stored file, or why nothing was stored. */
 export type PutResult =
   | { ok: true; file: StoredFile }
-  | { ok: false; code: "too_large"; message: string };
+  | { ok: false; code: "too_large" | "busy"; message: string };
 
 const MIB = 1024 * 1024;
 
@@ -72,6 +72,8 @@ export const UPLOAD_BYTES_PER_SECOND = 16 * MIB;
 export const UPLOAD_BURST_BYTES = 256 * 1024;
 
 const INDEX = "index.json";
+const BUSY =
+  "Cannot store the file: the uploads under way fill the room of the file store; try again in a moment";
 const PARTS = "partial";
 const ID = /^[0-9a-f]{64}$/;
 
@@ -102,6 +104,8 @@ export class FileStore implements AsyncDisposable {
   /** The pace of all uploads together. */
   readonly #pace: TokenBucket;
   #parts = 0;
+  /** The bytes of the uploads under way, on disk in `partial/` and not yet in {@linkcode totalBytes}. */
+  #pending = 0;
   #closed = false;
 
   private constructor(options: FileStoreOptions) {
@@ -175,6 +179,7 @@ export class FileStore implements AsyncDisposable {
     let filled = 0;
     let size = 0;
     let stored = false;
+    let pending = 0;
     const part = await Deno.open(partPath, { write: true, createNew: true });
     try {
       for await (const chunk of body) {
@@ -183,6 +188,12 @@ export class FileStore implements AsyncDisposable {
         if (size > this.limitBytes) {
           return { ok: false, code: "too_large", message: this.refusal(size)! };
         }
+        // Uploads under way together take no more of the disk than the stored files may.
+        if (this.#pending + chunk.length > this.#quotaBytes) {
+          return { ok: false, code: "busy", message: BUSY };
+        }
+        this.#pending += chunk.length;
+        pending += chunk.length;
         if (filled < HEAD_BYTES) {
           const start = chunk.subarray(0, HEAD_BYTES - filled);
           head.set(start, filled);
@@ -220,6 +231,7 @@ export class FileStore implements AsyncDisposable {
       await this.#save();
       return { ok: true, file };
     } finally {
+      this.#pending -= pending;
       if (!stored) {
         try {
           part.close();
@@ -261,6 +273,14 @@ export class FileStore implements AsyncDisposable {
       }, all the room this server's file store has`;
     }
     return undefined;
+  }
+
+  /**
+   * Why an upload of `size` bytes cannot start now, or `undefined` if it can:
+   * with the uploads under way it would take more of the disk than the quota.
+   */
+  busy(size: number): string | undefined {
+    return this.#pending + size > this.#quotaBytes ? BUSY : undefined;
   }
 
   /** Removes the oldest files, never `keep`, until the total fits the quota. */
