@@ -10,7 +10,8 @@ import type { FileRef, ServerFrame } from "../protocol.ts";
 import { fileNameHeader } from "../core/files.ts";
 import { SqliteHistory } from "../server/history/sqlite.ts";
 import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
-import { assertUnheard, LOOPBACK, TestClient, within } from "./_test_utils.ts";
+import { assertUnheard, LOOPBACK, TestClient, waitUntil, within } from "./_test_utils.ts";
+import { RawHttp } from "./_raw_http.ts";
 
 async function server(options: ServerOptions = {}): Promise<ChatServer> {
   return await startServer({ hostname: LOOPBACK, port: 0, webPort: 0, ...options });
@@ -115,6 +116,34 @@ Deno.test("welcome gives each user an upload token that works until they leave",
   });
   assert.equal(response.status, 401, "the token of someone gone no longer uploads");
   await response.body?.cancel();
+});
+
+Deno.test("an upload under way when its holder leaves is refused and keeps nothing", async () => {
+  await using chat = await server();
+  await using ann = await TestClient.join2(chat.addr.port, "ann");
+  const files = filesOf(ann);
+  await using raw = await RawHttp.open(files.port);
+  await raw.send(
+    `${raw.head("/files", "POST")}authorization: Bearer ${files.token}\r\n` +
+      `content-length: 10\r\n\r\nhello`,
+  );
+  const partial = () => {
+    const dir = chat.files!.dir;
+    return dir === undefined ? [] : Deno.readDirSync(`${dir}/partial`).toArray();
+  };
+  await waitUntil(() => partial().length === 1, 5_000, "the upload under way");
+  await ann.send({ type: "quit" });
+  await ann.closed();
+  await raw.send("world");
+  const answer = await raw.answer();
+  assert.equal(answer.status, 401);
+  assert.deepEqual(JSON.parse(answer.body), {
+    error: "token_unknown",
+    message:
+      "Cannot store the file: its uploader left during the upload, and with them their upload token",
+  });
+  assert.deepEqual(chat.files!.list(), []);
+  assert.deepEqual(partial(), []);
 });
 
 Deno.test("a file shared in a room reaches every transport, and history", async (t) => {

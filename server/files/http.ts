@@ -254,7 +254,8 @@ export class FileRoutes {
       this.#error(response, 503, "busy", busy, { "retry-after": "5" });
       return void request.resume();
     }
-    const holder = tokens.take(bearer(request, query)!);
+    const token = bearer(request, query)!;
+    const holder = tokens.take(token);
     if (!holder.ok) {
       this.#error(
         response,
@@ -271,15 +272,18 @@ export class FileRoutes {
     // Every refusal its headers could bring was answered instead of 100 Continue.
     hooks.proceed();
     const body = request.iterator({ destroyOnReturn: false });
-    const result = await store.put(body, { name, uploader: holder.uploader }, hooks.touch);
+    const result = await store.put(body, {
+      name,
+      uploader: holder.uploader,
+      signal: tokens.signal(token),
+    }, hooks.touch);
     if (!result.ok) {
-      this.#error(
-        response,
-        result.code === "busy" ? 503 : 413,
-        result.code,
-        result.message,
-        result.code === "busy" ? { "retry-after": "5" } : {},
-      );
+      const [status, code, extra] = result.code === "busy"
+        ? [503, "busy", { "retry-after": "5" }]
+        : result.code === "gone"
+        ? [401, "token_unknown", { "www-authenticate": "Bearer" }]
+        : [413, "too_large", {}];
+      this.#error(response, status, code, result.message, extra);
       // The rest is read and dropped, so the client can read the answer.
       return void request.resume();
     }

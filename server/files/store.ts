@@ -49,12 +49,14 @@ export interface PutInfo {
   name: string;
   /** Who shares it. */
   uploader: string;
+  /** Ends the upload, keeping nothing: its uploader left. */
+  signal?: AbortSignal | undefined;
 }
 
 /** The result of {@linkcode FileStore.put}: the stored file, or why nothing was stored. */
 export type PutResult =
   | { ok: true; file: StoredFile }
-  | { ok: false; code: "too_large" | "busy"; message: string };
+  | { ok: false; code: "too_large" | "busy" | "gone"; message: string };
 
 const MIB = 1024 * 1024;
 
@@ -72,6 +74,8 @@ export const UPLOAD_BYTES_PER_SECOND = 16 * MIB;
 export const UPLOAD_BURST_BYTES = 256 * 1024;
 
 const INDEX = "index.json";
+const GONE =
+  "Cannot store the file: its uploader left during the upload, and with them their upload token";
 const BUSY =
   "Cannot store the file: the uploads under way fill the room of the file store; try again in a moment";
 const PARTS = "partial";
@@ -181,9 +185,11 @@ export class FileStore implements AsyncDisposable {
     let stored = false;
     let pending = 0;
     const part = await Deno.open(partPath, { write: true, createNew: true });
+    const gone = { ok: false, code: "gone", message: GONE } as const;
     try {
       for await (const chunk of body) {
         onChunk();
+        if (info.signal?.aborted) return gone;
         size += chunk.length;
         if (size > this.limitBytes) {
           return { ok: false, code: "too_large", message: this.refusal(size)! };
@@ -207,6 +213,7 @@ export class FileStore implements AsyncDisposable {
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
       part.close();
+      if (info.signal?.aborted) return gone;
       const id = hash.digest("hex");
       if (!this.#files.has(id)) await Deno.rename(partPath, join(dir, id));
       // Read after the rename: another upload of the same bytes may have ended meanwhile,

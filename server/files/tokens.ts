@@ -27,6 +27,8 @@ export function makeUploadToken(): string {
 export class UploadTokens {
   readonly #rate: Rate;
   readonly #holders = new Map<string, TokenHolder>();
+  /** What ends with each token that an upload is under way with. */
+  readonly #ending = new Map<string, AbortController>();
   /** Each holder's upload rate, made at its first upload: most people never upload. */
   readonly #buckets = new WeakMap<TokenHolder, TokenBucket>();
 
@@ -50,6 +52,19 @@ export class UploadTokens {
   /** Ends a token; later calls do nothing. */
   revoke(token: string): void {
     this.#holders.delete(token);
+    this.#ending.get(token)?.abort();
+    this.#ending.delete(token);
+  }
+
+  /** Aborted when `token` ends; already aborted if it is not in use. */
+  signal(token: string): AbortSignal {
+    if (!this.#holders.has(token)) return AbortSignal.abort();
+    let ending = this.#ending.get(token);
+    if (ending === undefined) {
+      ending = new AbortController();
+      this.#ending.set(token, ending);
+    }
+    return ending.signal;
   }
 
   /** Whether `token` is in use. */
