@@ -489,6 +489,34 @@ Deno.test("FileStore.put() counts the same bytes once when two uploads of them e
   assert.equal(store.totalBytes, MIB);
 });
 
+Deno.test("POST /files reads the rest of a refused upload at the upload pace, not at full speed", async (t) => {
+  await using files = await fileServer();
+  await using noFiles = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    webPort: 0,
+    files: false,
+  });
+  const refusals = [
+    // No token: anyone who reaches the web port can send this.
+    { what: "without a token", server: files.server, error: "token_required" },
+    { what: "on a server that takes no files", server: noFiles, error: "no_files" },
+  ];
+  for (const { what, server, error } of refusals) {
+    await t.step(what, async () => {
+      await using raw = await RawHttp.open(server.webAddr!.port);
+      await raw.send(`${raw.head("/files", "POST")}transfer-encoding: chunked\r\n\r\n`);
+      const chunk = `100000\r\n${"a".repeat(MIB)}\r\n`;
+      const started = performance.now();
+      for (let sent = 0; sent < 48; sent++) await within(raw.send(chunk), 10_000, "a chunk taken");
+      const took = performance.now() - started;
+      // 16 MiB a second, less what the sockets' buffers hold, would take 2 s and more.
+      assert.ok(took >= 1_500, `48 MiB refused were read in ${took.toFixed(0)} ms`);
+      assert.equal(JSON.parse((await raw.answer()).body).error, error);
+    });
+  }
+});
+
 /** Sends the head of an upload with `Expect: 100-continue` and reads the first answer. */
 async function expectContinue(raw: RawHttp, headers: Record<string, string>): Promise<HttpAnswer> {
   const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);

@@ -9,12 +9,14 @@
 
 import { createReadStream } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { PasswordGate } from "../password.ts";
 import { cleanFileName, filePath } from "../../core/files.ts";
 import { contentDisposition, PICTURE_TYPES } from "./sniff.ts";
 import type { FileStore, StoredFile } from "./store.ts";
 import type { UploadTokens } from "./tokens.ts";
 import type { FileMirror } from "./mirror.ts";
+import { TokenBucket } from "../limits.ts";
 
 /** Options for {@linkcode FileRoutes}. */
 export interface FileRoutesOptions {
@@ -72,18 +74,58 @@ export function isFilePath(path: string): boolean {
 /**
  * Answers a request for `/files` or `/files/...` on a web port that takes no
  * files (`--no-files`): `403`, `no_files`. An upload's body is read and
- * dropped, so that its sender reads the answer.
+ * dropped at `pace`, so that its sender reads the answer.
  */
 export function refuseFiles(
   request: IncomingMessage,
   response: ServerResponse,
   headers: Readonly<Record<string, string>>,
+  pace: TokenBucket,
 ): void {
   const message = request.method === "POST"
     ? "Cannot store the file: this server takes no files"
     : "Cannot serve the file: this server shares no files";
   sendJson(response, 403, { error: "no_files", message }, headers);
-  request.resume();
+  void discard(request, pace);
+}
+
+/** Bytes a second that the rest of refused uploads is read and dropped at, all together. */
+export const DISCARD_BYTES_PER_SECOND = 16 * 1024 * 1024;
+
+/** The pace that the rest of refused uploads is read and dropped at: a burst, then {@linkcode DISCARD_BYTES_PER_SECOND}. */
+export function discardPace(): TokenBucket {
+  return new TokenBucket(256 * 1024, DISCARD_BYTES_PER_SECOND);
+}
+
+/**
+ * Reads and drops the rest of a refused request's body, so that its sender
+ * reads the answer, at `pace`: read at full speed, senders that go on
+ * sending would take the server's time from the chat. Slowed down, they are
+ * held back by TCP until the connection is closed.
+ */
+async function discard(request: IncomingMessage, pace: TokenBucket): Promise<void> {
+  try {
+    for await (const chunk of request.iterator({ destroyOnReturn: false })) {
+      const wait = pace.take((chunk as Uint8Array).length);
+      if (wait > 0) await pause(wait, request.socket);
+    }
+  } catch {
+    // The connection ended.
+  }
+}
+
+/** Resolves after `ms`, or once `socket` closes: then nothing is left to wait for. */
+function pause(ms: number, socket: Socket): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      socket.off("close", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    socket.once("close", done);
+  });
 }
 
 function bearer(request: IncomingMessage, query: URLSearchParams): string | undefined {
@@ -129,6 +171,8 @@ export class FileRoutes {
   /** Files being fetched from the other servers of a cluster, by id. */
   readonly #fetching = new Map<string, Promise<StoredFile | undefined>>();
   readonly #options: FileRoutesOptions;
+  /** The pace of the rest of refused uploads, read and dropped. */
+  readonly #discarding = discardPace();
 
   constructor(options: FileRoutesOptions) {
     this.#options = options;
@@ -242,17 +286,17 @@ export class FileRoutes {
     hooks: FileHooks,
   ): Promise<void> {
     const { store, tokens } = this.#options;
-    if (this.#refused(request, response, query, true)) return void request.resume();
+    if (this.#refused(request, response, query, true)) return void this.#discard(request);
     const size = declaredSize(request);
     const refusal = size === undefined ? undefined : store.refusal(size);
     if (refusal !== undefined) {
       this.#error(response, 413, "too_large", refusal);
-      return void request.resume();
+      return void this.#discard(request);
     }
     const busy = size === undefined ? undefined : store.busy(size);
     if (busy !== undefined) {
       this.#error(response, 503, "busy", busy, { "retry-after": "5" });
-      return void request.resume();
+      return void this.#discard(request);
     }
     const token = bearer(request, query)!;
     const holder = tokens.take(token);
@@ -263,7 +307,7 @@ export class FileRoutes {
         "rate_limited",
         "Cannot store the file: uploads are coming too fast; wait a moment and try again",
       );
-      return void request.resume();
+      return void this.#discard(request);
     }
     const header = request.headers["x-file-name"];
     const name = cleanFileName(
@@ -285,7 +329,7 @@ export class FileRoutes {
         : [413, "too_large", {}];
       this.#error(response, status, code, result.message, extra);
       // The rest is read and dropped, so the client can read the answer.
-      return void request.resume();
+      return void this.#discard(request);
     }
     const { file } = result;
     // The other servers of a cluster serve it too, once it is answered for.
@@ -353,6 +397,10 @@ export class FileRoutes {
       stream.pipe(response);
     });
     response.once("close", () => stream.destroy());
+  }
+
+  #discard(request: IncomingMessage): Promise<void> {
+    return discard(request, this.#discarding);
   }
 
   #error(

@@ -28,7 +28,7 @@ import { TcpListener } from "./tcp_listener.ts";
 import { destroyWhenFinished } from "./outbox.ts";
 import { HostNames, unknownHost } from "./host_names.ts";
 import { acceptKey, isValidKey } from "./websocket.ts";
-import { type FileRoutes, isFilePath, refuseFiles } from "../files/http.ts";
+import { discardPace, type FileRoutes, isFilePath, refuseFiles } from "../files/http.ts";
 
 /** One file the web server serves. */
 export interface WebAsset {
@@ -170,6 +170,8 @@ export class WebTransport {
   readonly #hosts: HostNames;
   readonly #handshakeMs: number;
   readonly #files: FileRoutes | undefined;
+  /** The pace of the uploads refused for `--no-files`, read and dropped. */
+  readonly #discarding = discardPace();
   readonly #peers: (() => readonly string[]) | undefined;
   /**
    * The origins of every other server's page seen in the cluster since this
@@ -387,7 +389,9 @@ export class WebTransport {
     }
     if (isFilePath(path)) {
       // Said as the file endpoints say a refusal, not as a page that is not there.
-      if (this.#files === undefined) return refuseFiles(request, response, SECURITY_HEADERS);
+      if (this.#files === undefined) {
+        return refuseFiles(request, response, SECURITY_HEADERS, this.#discarding);
+      }
       // A file moving is a response being taken: its deadline starts again as bytes move.
       return this.#files.serve(request, response, {
         touch: () => connection.since = performance.now(),
