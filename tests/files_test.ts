@@ -379,54 +379,75 @@ async function peakMemory(pid: number): Promise<number> {
   return Number(kib) * 1024;
 }
 
+/** A server in a process of its own, so that what it does is measured apart from the test's. */
+interface FileServerProcess extends Target, AsyncDisposable {
+  readonly port: number;
+  readonly pid: number;
+}
+
+/** Starts tests/_file_server.ts with `--max-file` of `maxFile` MiB. */
+async function fileServerProcess(maxFile: number): Promise<FileServerProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      // V8 as the chat task (and so the binary) sets it.
+      ...chatTaskFlags(new URL("..", import.meta.url).pathname)
+        .filter((flag) => flag.startsWith("--v8-flags=")),
+      new URL("./_file_server.ts", import.meta.url).pathname,
+      String(maxFile),
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const stop = async () => {
+    await writer.close();
+    await within(child.status, 10_000, "the file server to stop");
+  };
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let line = "";
+    while (!line.includes("\n")) {
+      const { value, done } = await within(reader.read(), 30_000, "the server's address");
+      if (done) throw new Error("The file server ended before saying its address");
+      line += value;
+    }
+    await reader.cancel();
+    const { port, token } = JSON.parse(line);
+    return {
+      base: `http://${LOOPBACK}:${port}`,
+      token,
+      port,
+      pid: child.pid,
+      [Symbol.asyncDispose]: stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
 Deno.test({
   name: "POST /files streams a 150 MiB upload to disk: the server's memory does not grow with it",
   ignore: Deno.build.os !== "linux",
   async fn() {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-all",
-        // V8 as the chat task (and so the binary) sets it.
-        ...chatTaskFlags(new URL("..", import.meta.url).pathname)
-          .filter((flag) => flag.startsWith("--v8-flags=")),
-        new URL("./_file_server.ts", import.meta.url).pathname,
-        "200",
-      ],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    try {
-      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-      let line = "";
-      while (!line.includes("\n")) {
-        const { value, done } = await within(reader.read(), 30_000, "the server's address");
-        if (done) throw new Error("The file server ended before saying its address");
-        line += value;
-      }
-      await reader.cancel();
-      const { port, token } = JSON.parse(line);
-      const files: Target = { base: `http://${LOOPBACK}:${port}`, token };
-      // A first upload brings the peak to what any upload costs (buffers, the
-      // collector's young generation); a second, three times larger, must not raise it.
-      // Each on a new connection: a streamed body cannot be sent again if a kept-alive
-      // connection turns out closed.
-      using client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
-      await stored(files, chunks(50, MIB), "warm.bin", client);
-      const before = await peakMemory(child.pid);
-      const answer = await stored(files, chunks(150, MIB), "big.bin", client);
-      assert.equal(answer.size, 150 * MIB);
-      const grown = (await peakMemory(child.pid)) - before;
-      assert.ok(
-        grown < 30 * MIB,
-        `the server's peak memory grew by ${(grown / MIB).toFixed(1)} MiB`,
-      );
-    } finally {
-      await writer.close();
-      await within(child.status, 10_000, "the file server to stop");
-    }
+    await using files = await fileServerProcess(200);
+    // A first upload brings the peak to what any upload costs (buffers, the
+    // collector's young generation); a second, three times larger, must not raise it.
+    // Each on a new connection: a streamed body cannot be sent again if a kept-alive
+    // connection turns out closed.
+    using client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+    await stored(files, chunks(50, MIB), "warm.bin", client);
+    const before = await peakMemory(files.pid);
+    const answer = await stored(files, chunks(150, MIB), "big.bin", client);
+    assert.equal(answer.size, 150 * MIB);
+    const grown = (await peakMemory(files.pid)) - before;
+    assert.ok(
+      grown < 30 * MIB,
+      `the server's peak memory grew by ${(grown / MIB).toFixed(1)} MiB`,
+    );
   },
 });
 
@@ -515,6 +536,42 @@ Deno.test("POST /files reads the rest of a refused upload at the upload pace, no
       assert.equal(JSON.parse((await raw.answer()).body).error, error);
     });
   }
+});
+
+/** Reads `path` from the web port at `port` over a raw connection; returns the bytes of the body. */
+async function rawDownload(port: number, path: string): Promise<number> {
+  using conn = await Deno.connect({ hostname: LOOPBACK, port });
+  const head = `GET ${path} HTTP/1.1\r\nHost: ${LOOPBACK}:${port}\r\nConnection: close\r\n\r\n`;
+  await conn.write(new TextEncoder().encode(head));
+  const buffer = new Uint8Array(MIB);
+  let total = 0;
+  let text = "";
+  for (let read = await conn.read(buffer); read !== null; read = await conn.read(buffer)) {
+    if (!text.includes("\r\n\r\n")) {
+      text += new TextDecoder("latin1").decode(buffer.subarray(0, read));
+    }
+    total += read;
+  }
+  return total - text.indexOf("\r\n\r\n") - 4;
+}
+
+Deno.test({
+  name: "GET /files sends all downloads together at their pace",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    await using server = await fileServerProcess(16);
+    const { url } = await stored(server, randomBytes(16 * MIB), "big.bin");
+    const started = performance.now();
+    const sizes = await within(
+      Promise.all(Array.from({ length: 4 }, () => rawDownload(server.port, url))),
+      20_000,
+      "four downloads",
+    );
+    const took = performance.now() - started;
+    assert.deepEqual(sizes, [16 * MIB, 16 * MIB, 16 * MIB, 16 * MIB]);
+    // 64 MiB at 32 MiB a second, less what the sockets' buffers hold, take 1.5 s and more.
+    assert.ok(took >= 1_000, `4 downloads of 16 MiB took ${took.toFixed(0)} ms`);
+  },
 });
 
 /** Sends the head of an upload with `Expect: 100-continue` and reads the first answer. */

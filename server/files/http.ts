@@ -89,6 +89,11 @@ export function refuseFiles(
   void discard(request, pace);
 }
 
+/** Bytes a second that all downloads together are sent at, after a burst of {@linkcode DOWNLOAD_BURST_BYTES}. */
+export const DOWNLOAD_BYTES_PER_SECOND = 32 * 1024 * 1024;
+/** Bytes downloads may take at once before {@linkcode DOWNLOAD_BYTES_PER_SECOND} holds. */
+export const DOWNLOAD_BURST_BYTES = 1024 * 1024;
+
 /** Bytes a second that the rest of refused uploads is read and dropped at, all together. */
 export const DISCARD_BYTES_PER_SECOND = 16 * 1024 * 1024;
 
@@ -173,6 +178,8 @@ export class FileRoutes {
   readonly #options: FileRoutesOptions;
   /** The pace of the rest of refused uploads, read and dropped. */
   readonly #discarding = discardPace();
+  /** The pace of all downloads together. */
+  readonly #downloads = new TokenBucket(DOWNLOAD_BURST_BYTES, DOWNLOAD_BYTES_PER_SECOND);
 
   constructor(options: FileRoutesOptions) {
     this.#options = options;
@@ -391,12 +398,30 @@ export class FileRoutes {
       if (response.headersSent) return void response.destroy();
       this.#error(response, 404, "not_found", "No such file");
     });
+    let timer: ReturnType<typeof setTimeout> | undefined;
     stream.once("open", () => {
       response.writeHead(200, headers);
-      stream.on("data", touch);
-      stream.pipe(response);
+      // All downloads together go at their pace: read at full speed, a few
+      // clients fetching a file again and again would take the server's time from the chat.
+      stream.on("data", (chunk) => {
+        touch();
+        const wait = this.#downloads.take(chunk.length);
+        const flowing = response.write(chunk);
+        if (wait === 0 && flowing) return;
+        stream.pause();
+        let waiting = (wait > 0 ? 1 : 0) + (flowing ? 0 : 1);
+        const go = () => {
+          if (--waiting === 0) stream.resume();
+        };
+        if (wait > 0) timer = setTimeout(go, wait);
+        if (!flowing) response.once("drain", go);
+      });
+      stream.once("end", () => response.end());
     });
-    response.once("close", () => stream.destroy());
+    response.once("close", () => {
+      clearTimeout(timer);
+      stream.destroy();
+    });
   }
 
   #discard(request: IncomingMessage): Promise<void> {
