@@ -189,18 +189,6 @@ export class Conversation {
     this.#entering = undefined;
   }
 
-  /** Whether `line`, typed now, would go to the server to enter a room (a `/join`). */
-  wouldEnter(line: string): boolean {
-    const out = outgoing(line, parseLine(line.trim()), this.#place());
-    return "line" in out && out.entering !== undefined;
-  }
-
-  /** Whether `line`, typed now, would go to the server to leave a room (a `/part`). */
-  wouldPart(line: string): boolean {
-    const parsed = parseLine(line.trim());
-    const type = parsed.ok && "frame" in parsed ? parsed.frame.type : undefined;
-    return (type === "part" || type === "leave") && !this.wouldEnter(line);
-  }
   #bell: BellMode = DEFAULT_BELL;
   #resume: string | undefined;
   #servers: readonly string[] = [];
@@ -610,6 +598,19 @@ export class Conversation {
    */
   get shareHow(): string | undefined {
     return this.files.place === undefined ? undefined : this.#options.shareHow?.();
+  }
+
+  /** Whether `line`, typed now, would go to the server to enter a room (a `/join`). */
+  wouldEnter(line: string): boolean {
+    const out = outgoing(line, parseLine(line.trim()), this.#place());
+    return "line" in out && out.entering !== undefined;
+  }
+
+  /** Whether `line`, typed now, would go to the server to leave a room (a `/part`). */
+  wouldPart(line: string): boolean {
+    const parsed = parseLine(line.trim());
+    const type = parsed.ok && "frame" in parsed ? parsed.frame.type : undefined;
+    return (type === "part" || type === "leave") && !this.wouldEnter(line);
   }
 
   /**
