@@ -800,6 +800,76 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
   }
 });
 
+Deno.test("IRC INVITE: its person is told where to come; 341, or why not", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_" });
+  try {
+    await Deno.writeTextFile(`${dir}/ops`, "ann op-secret\n");
+    const { server, port, irc } = await serve(["--op-file", `${dir}/ops`]);
+    await using _ = server;
+    await using bob = await TestClient.join2(port, "bob", [{ room: "#lobby" }, { room: "#ops" }]);
+    await using cat = await IrcClient.register(irc, "cat");
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("JOIN #dev");
+    await ann.next(/ 366 ann #dev /);
+
+    await t.step("to a chat name and to a nick: a private line that says so, and 341", async () => {
+      await ann.send("INVITE bob #dev");
+      assert.match(await ann.next(/ 341 /), /^:\S+ 341 ann bob :?#dev$/);
+      const told = await bob.next("private", (frame) => frame.from === "ann");
+      assert.equal(told.text, "* ann invites you to #dev");
+      await ann.send("invite cat #dev");
+      assert.match(await ann.next(/ 341 /), /^:\S+ 341 ann cat :?#dev$/);
+      assert.match(
+        await cat.next(/ PRIVMSG cat /),
+        /^:ann!ann@chat PRIVMSG cat :\* ann invites you to #dev$/,
+      );
+    });
+
+    await t.step("461, 401, 403, 442, 443, as for any IRC server", async () => {
+      await ann.send("INVITE bob");
+      assert.match(await ann.next(/ \d{3} /), /^:\S+ 461 ann INVITE :Not enough parameters$/);
+      await ann.send("INVITE nobody #dev");
+      assert.match(await ann.next(/ \d{3} /), /^:\S+ 401 ann nobody :/);
+      await ann.send("INVITE bob #nowhere");
+      assert.match(await ann.next(/ \d{3} /), /^:\S+ 403 ann #nowhere :/);
+      await ann.send("INVITE cat #ops");
+      assert.match(await ann.next(/ \d{3} /), /^:\S+ 442 ann #ops :/);
+      await ann.send("INVITE cat #lobby");
+      assert.match(await ann.next(/ \d{3} /), /^:\S+ 443 ann cat #lobby :is already on channel$/);
+    });
+
+    await t.step("to someone away: 301, then 341", async () => {
+      // Known to the hub once told to those who share a room with bob.
+      await cat.send("CAP REQ :away-notify");
+      await cat.next(/ CAP cat ACK /);
+      await bob.send({ type: "away", reason: "lunch" });
+      await cat.next(/^:bob!\S+ AWAY :lunch$/);
+      await ann.send("INVITE bob #dev");
+      assert.match(await ann.next(/ \d{3} /), /^:\S+ 301 ann bob :lunch$/);
+      assert.match(await ann.next(/ \d{3} /), /^:\S+ 341 ann bob :?#dev$/);
+    });
+
+    await t.step("to a locked room, which its person may not enter: a NOTICE, no 341", async () => {
+      await ann.send("OPER ann op-secret");
+      await ann.next(/ 381 /);
+      await ann.send("MODE #dev +i");
+      await ann.next(/ MODE #dev \+i/);
+      await ann.send("INVITE cat #dev");
+      const lines = await ann.sync();
+      assert.ok(!lines.some((line) => / 341 /.test(line)), lines.join("\n"));
+      assert.ok(
+        lines.some((line) =>
+          / NOTICE ann :Cannot invite cat to #dev: it is locked, and only operators may enter it$/
+            .test(line)
+        ),
+        lines.join("\n"),
+      );
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("IRC history: replayed on JOIN in a chathistory batch, with server-time", async (t) => {
   const { server, port, irc } = await serve();
   await using _ = server;

@@ -13,6 +13,7 @@ import { motdLines, versionLines } from "./welcome.ts";
 import { existingRoom, inRoom, list, reply, room, short } from "./params.ts";
 import { QUERIES } from "./queries.ts";
 import { OPERATOR_VERBS } from "./operators.ts";
+import { invite } from "./invite.ts";
 import { nickProblem } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
 import { literal, noticeCid, readText, stripFormatting } from "./text.ts";
@@ -248,6 +249,7 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     reply(gateway, RPL.TIME, gateway.renderer.options.server, new Date().toUTCString()),
   TAGMSG: tagmsg,
   KICK: kick,
+  INVITE: invite,
   OPER: oper,
   ...QUERIES,
   ...OPERATOR_VERBS,

@@ -349,7 +349,7 @@ export class IrcRenderer {
   #info(text: string): string {
     const command = this.context?.command;
     const away = text.match(/^(\S+) is away(?:: (.*))?$/s);
-    if (away && (command === "PRIVMSG" || command === "NOTICE")) {
+    if (away && (command === "PRIVMSG" || command === "NOTICE" || command === "INVITE")) {
       if (command === "NOTICE") return "";
       return this.numeric(RPL.AWAY, this.nicks.nick(away[1]!), away[2] ?? "Away");
     }
