@@ -68,7 +68,7 @@ export interface OpenHistoryOptions {
   dataDir: string;
   /** What to trim. */
   retention: Retention;
-  /** Where to tell of a trim that fails once the server runs. @default {stderr} */
+  /** Where to tell of what the history survives: a damaged log at start, a failed trim. @default {stderr} */
   log?: (line: string) => void;
 }
 
@@ -79,7 +79,7 @@ function complain(message: string): void {
 
 /**
  * Opens the durable history; a problem that stops it becomes one line on
- * stderr and `undefined`, one it survives (a damaged log) a line on stderr too.
+ * stderr and `undefined`, one it survives (a damaged log) a line on `log`.
  */
 export async function openHistory(options: OpenHistoryOptions): Promise<HistoryStore | undefined> {
   const separator = Deno.build.os === "windows" ? "\\" : "/";
@@ -115,6 +115,7 @@ export async function openHistory(options: OpenHistoryOptions): Promise<HistoryS
     complain(error.message);
     return undefined;
   }
-  for (const warning of store.warnings) complain(warning);
+  // The server goes on: said as what happened, on the log, not as an error that stops it.
+  for (const warning of store.warnings) (options.log ?? complain)(warning);
   return store;
 }

@@ -10,7 +10,7 @@ import { DatabaseSync } from "node:sqlite";
 import { encodeFrame, LOBBY, type MessageFrame } from "../protocol.ts";
 import { ID_BLOCK, readIdMark } from "../server/history/id_mark.ts";
 import { SqliteHistory } from "../server/history/sqlite.ts";
-import { assertOneErrorLine, serveData as serve } from "./_chat_process.ts";
+import { type ChatOutcome, serveData as serve } from "./_chat_process.ts";
 import { evalThenKill } from "./_fault_helpers.ts";
 import { TestClient } from "./_test_utils.ts";
 
@@ -130,8 +130,8 @@ Deno.test("SqliteHistory numbers on above the mark after a crash, even without t
       assert.deepEqual(store.recent(LOBBY, 10), []);
       assert.equal(store.lastId(), ID_BLOCK);
       assert.deepEqual(store.warnings, [
-        `Cannot find earlier messages in history file ${path}: it is new, but ids up to ` +
-        `${ID_BLOCK} were used before (${path}-ids); new messages are numbered after them`,
+        `History file ${path} is new, but ids up to ${ID_BLOCK} were used before ` +
+        `(${path}-ids); new messages are numbered after them`,
       ]);
     },
   );
@@ -151,7 +151,7 @@ Deno.test("SqliteHistory falls back to the stored rows when the id mark is missi
       using store = SqliteHistory.open(path);
       assert.equal(store.lastId(), 3);
       assert.deepEqual(store.warnings, [
-        `Cannot find the id mark ${markPath}: it is missing; ` +
+        `The id mark ${markPath} is missing; ` +
         "new messages are numbered after the last stored one, 3",
       ]);
     }
@@ -165,7 +165,7 @@ Deno.test("SqliteHistory falls back to the stored rows when the id mark is missi
     using store = SqliteHistory.open(path);
     assert.equal(store.lastId(), 3);
     assert.deepEqual(store.warnings, [
-      `Cannot read the id mark ${markPath}: it is damaged; ` +
+      `The id mark ${markPath} is damaged; ` +
       "new messages are numbered after the last stored one, 3",
     ]);
   });
@@ -206,6 +206,20 @@ function readRows(path: string): { id: number; text: string }[] {
   } finally {
     db.close();
   }
+}
+
+/**
+ * The one line of the server's log that `what` starts with, its time stamp
+ * left out: a warning the server goes on after, with nothing on stderr, as
+ * an error that stops the server would be.
+ */
+function assertOneWarning(outcome: ChatOutcome, what: string): string {
+  assert.equal(outcome.stderr, "", "a warning, not an error");
+  const lines = outcome.stdout.split("\n").filter((line) => line.includes(`] ${what}`));
+  assert.equal(lines.length, 1, outcome.stdout);
+  const match = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] (.*)$/.exec(lines[0]!);
+  assert.ok(match, lines[0]);
+  return match[1]!;
 }
 
 /** Says each text and waits for the acknowledgement of each; returns them. */
@@ -262,12 +276,12 @@ Deno.test("chat serve reports a damaged log at start and numbers new messages ab
     }
     const outcome = await server.stop("SIGTERM");
     assert.equal(outcome.code, 0, outcome.stderr);
-    const line = assertOneErrorLine(outcome, "the start");
+    const line = assertOneWarning(outcome, "The log ");
     const match = new RegExp(
-      `^chat: cannot read all of history file ${escape(path)}: its log ${escape(wal)} is ` +
-        "damaged at byte 32, and the messages stored after id (\\d+) were lost; the damaged " +
-        `log is kept as (${escape(wal)}\\.damaged-\\d{8}T\\d{6}\\.\\d{3}Z), and new messages ` +
-        "are numbered after (\\d+)$",
+      `^The log ${escape(wal)} of history file ${escape(path)} is damaged at byte 32; the ` +
+        "messages stored after id (\\d+) were lost, the damaged log is kept as " +
+        `(${escape(wal)}\\.damaged-\\d{8}T\\d{6}\\.\\d{3}Z), and new messages are numbered ` +
+        "after (\\d+)$",
     ).exec(line);
     assert.ok(match, line);
     const [, after, copy, numbered] = match;
@@ -323,8 +337,32 @@ Deno.test("chat serve numbers new messages on when the history file was moved aw
   const outcome = await server.stop("SIGTERM");
   assert.equal(outcome.code, 0, outcome.stderr);
   assert.equal(
-    assertOneErrorLine(outcome, "the start"),
-    `chat: cannot find earlier messages in history file ${path}: it is new, but ids up to 3 ` +
-      `were used before (${path}-ids); new messages are numbered after them`,
+    assertOneWarning(outcome, "History file"),
+    `History file ${path} is new, but ids up to 3 were used before (${path}-ids); new messages ` +
+      "are numbered after them",
+  );
+});
+
+Deno.test("chat serve logs a missing id mark as a warning, not an error, and goes on", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  {
+    await using server = serve(dir.path);
+    await using ann = await TestClient.join(await server.port(), "ann");
+    await sayAll(ann, ["one", "two", "three"]);
+    assert.equal((await server.stop("SIGTERM")).code, 0);
+  }
+  await Deno.remove(`${path}-ids`);
+  await using server = serve(dir.path);
+  {
+    await using ann = await TestClient.join(await server.port(), "ann");
+    const [four] = await sayAll(ann, ["four"]);
+    assert.equal(four!.id, 4);
+  }
+  const outcome = await server.stop("SIGTERM");
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.equal(
+    assertOneWarning(outcome, "The id mark"),
+    `The id mark ${path}-ids is missing; new messages are numbered after the last stored one, 3`,
   );
 });

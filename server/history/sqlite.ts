@@ -131,21 +131,21 @@ export class SqliteHistory implements HistoryStore {
     this.#lastId = Math.max(stored, this.#reserved);
     if (damagedLog !== undefined) {
       this.#warnings.push(
-        `Cannot read all of history file ${path}: its log ${damagedLog.path} is damaged at byte ` +
-          `${damagedLog.damage.offset}, and the messages stored after id ${stored} were lost; ` +
+        `The log ${damagedLog.path} of history file ${path} is damaged at byte ` +
+          `${damagedLog.damage.offset}; the messages stored after id ${stored} were lost, ` +
           `the damaged log is kept as ${damagedLog.copy}, and new messages are numbered after ` +
           this.#lastId,
       );
     }
     if (mark.state === "damaged" || (mark.state === "missing" && stored > 0)) {
       this.#warnings.push(
-        `Cannot ${mark.state === "missing" ? "find" : "read"} the id mark ${this.#markPath}: it ` +
-          `is ${mark.state}; new messages are numbered after the last stored one, ${stored}`,
+        `The id mark ${this.#markPath} is ${mark.state}; new messages are numbered after the ` +
+          `last stored one, ${stored}`,
       );
     } else if (mark.state === "ok" && stored === 0 && mark.mark > 0) {
       this.#warnings.push(
-        `Cannot find earlier messages in history file ${path}: it is new, but ids up to ` +
-          `${mark.mark} were used before (${this.#markPath}); new messages are numbered after them`,
+        `History file ${path} is new, but ids up to ${mark.mark} were used before ` +
+          `(${this.#markPath}); new messages are numbered after them`,
       );
     }
     this.trim();
