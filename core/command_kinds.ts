@@ -149,3 +149,28 @@ export function oneName({ first, after }: Args): { name: string } | undefined {
 export function roomToLeave({ first }: Args): { room?: string } {
   return first === "" ? {} : { room: first };
 }
+
+/** The quotes a reason may be wrapped in, each opening one with its closing one. */
+const QUOTES: ReadonlyMap<string, string> = new Map([
+  ['"', '"'],
+  ["'", "'"],
+  ["\u201c", "\u201d"], // “ ”
+  ["\u2018", "\u2019"], // ‘ ’
+  ["\u201e", "\u201c"], // „ “
+  ["\u00ab", "\u00bb"], // « »
+]);
+
+/**
+ * A free-text reason as typed (`/away`, `/quit`, `/kick`, `/ban`), without
+ * one pair of matching quotes around all of it: `"5 reasons"`, which quotes
+ * keep from being read as a duration, is the reason `5 reasons`. Nothing
+ * left, there is no reason.
+ */
+export function reasonOf(typed: string): { reason?: string } {
+  let reason = typed.trim();
+  const close = QUOTES.get(reason.charAt(0));
+  if (close !== undefined && reason.length >= 2 && reason.endsWith(close)) {
+    reason = reason.slice(1, -1).trim();
+  }
+  return reason === "" ? {} : { reason };
+}

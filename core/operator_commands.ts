@@ -12,6 +12,7 @@
 import {
   NAME_FIELD,
   oneName,
+  reasonOf,
   ROOM_FIELD,
   roomToLeave,
   serverCommand,
@@ -46,7 +47,7 @@ export const OPERATOR_COMMANDS = [
     usage: "/away [REASON]",
     description: "tell others you are away, and why",
     fields: { reason: OPTIONAL_REASON },
-    parse: ({ text }) => text ? { reason: text } : {},
+    parse: ({ text }) => reasonOf(text),
   }),
   serverCommand({
     name: "back",
@@ -97,8 +98,7 @@ export const OPERATOR_COMMANDS = [
     usage: "/kick NAME [REASON]",
     description: "disconnect someone (operators)",
     fields: { name: NAME_FIELD, reason: OPTIONAL_REASON },
-    parse: ({ first, after }) =>
-      first === "" ? undefined : after ? { name: first, reason: after } : { name: first },
+    parse: ({ first, after }) => first === "" ? undefined : { name: first, ...reasonOf(after) },
   }),
   serverCommand({
     name: "ban",
@@ -115,11 +115,10 @@ export const OPERATOR_COMMANDS = [
       // A word that starts with a digit is meant as a duration: mistyped, it
       // would otherwise be the reason of a ban that never ends.
       if (duration === undefined && /^\d/.test(word)) return undefined;
-      const reason = duration === undefined ? after : rest.join(" ");
       return {
         target: first,
         ...(duration === undefined ? {} : { duration }),
-        ...(reason === "" ? {} : { reason }),
+        ...reasonOf(duration === undefined ? after : rest.join(" ")),
       };
     },
   }),

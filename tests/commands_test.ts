@@ -579,10 +579,11 @@ Deno.test("the operators' commands read durations and reasons as people type the
     duration: 86_400,
     reason: "3 strikes",
   });
+  // Quotes keep a reason from reading as a duration, and are no part of it.
   assert.deepStrictEqual(frameOf('/ban eve "3 strikes"'), {
     type: "ban",
     target: "eve",
-    reason: '"3 strikes"',
+    reason: "3 strikes",
   });
   assert.equal(refusalOf("/kick"), "Usage: /kick NAME [REASON]");
   assert.equal(refusalOf("/rename bob"), "Usage: /rename NAME NEW");
@@ -596,4 +597,43 @@ Deno.test("the operators' commands read durations and reasons as people type the
     room: "#dev",
     text: '"" or not',
   });
+});
+
+Deno.test("parseInput() takes one pair of matching quotes off every free-text reason", () => {
+  const quoted = [
+    ['"5 reasons"', "5 reasons"],
+    ["'5 reasons'", "5 reasons"],
+    ["\u201c5 reasons\u201d", "5 reasons"],
+    ["\u20185 reasons\u2019", "5 reasons"],
+    ["\u201e5 reasons\u201c", "5 reasons"],
+    ["\u00ab5 reasons\u00bb", "5 reasons"],
+    // One pair only, and only a pair that matches and wraps all of it.
+    ['""5 reasons""', '"5 reasons"'],
+    ["\"5 reasons'", "\"5 reasons'"],
+    ['"5" reasons', '"5" reasons'],
+    ['say "hi"', 'say "hi"'],
+    ['"', '"'],
+  ];
+  for (const [typed, reason] of quoted) {
+    assert.deepStrictEqual(frameOf(`/away ${typed}`), { type: "away", reason }, typed);
+    assert.deepStrictEqual(frameOf(`/quit ${typed}`), { type: "quit", reason }, typed);
+    assert.deepStrictEqual(
+      frameOf(`/kick eve ${typed}`),
+      { type: "kick", name: "eve", reason },
+      typed,
+    );
+    assert.deepStrictEqual(
+      frameOf(`/ban eve ${typed}`),
+      { type: "ban", target: "eve", reason },
+      typed,
+    );
+    assert.deepStrictEqual(
+      frameOf(`/ban eve 1h ${typed}`),
+      { type: "ban", target: "eve", duration: 3600, reason },
+      typed,
+    );
+  }
+  // Quotes around nothing are no reason.
+  assert.deepStrictEqual(frameOf('/away ""'), { type: "away" });
+  assert.deepStrictEqual(frameOf("/kick eve \u201c \u201d"), { type: "kick", name: "eve" });
 });

@@ -835,3 +835,25 @@ Deno.test("a topic, lock or ban the store cannot keep (a full disk) is not made 
   await ann.say("/bans");
   assert.match((await ann.next("info", (frame) => /ban/i.test(frame.text))).text, /^No bans/);
 });
+
+Deno.test("a reason typed in quotes is told without them", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  await using carl = await arrive(port, "carl", "127.0.0.3");
+  await ann.say('/ban ghost "5 reasons"');
+  assert.equal(
+    (await ann.next("info", (frame) => frame.text.includes("banned"))).text,
+    "You banned ghost: 5 reasons",
+  );
+  await ann.say("/ban ghost2 1h \u201cflooding\u201d");
+  assert.equal(
+    (await ann.next("info", (frame) => frame.text.includes("banned"))).text,
+    "You banned ghost2 for 1 h: flooding",
+  );
+  await carl.say('/away "out for lunch"');
+  assert.equal((await ann.next("away")).reason, "out for lunch");
+  await ann.say("/kick bob 'be nice'");
+  assert.equal((await bob.next("bye")).reason, "You were kicked by ann: be nice");
+});
