@@ -857,3 +857,45 @@ Deno.test("a reason typed in quotes is told without them", async () => {
   await ann.say("/kick bob 'be nice'");
   assert.equal((await bob.next("bye")).reason, "You were kicked by ann: be nice");
 });
+
+Deno.test("a reason typed in quotes is told without them", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  await using carl = await arrive(port, "carl", "127.0.0.3");
+  await ann.say('/ban ghost "5 reasons"');
+  assert.equal(
+    (await ann.next("info", (frame) => frame.text.includes("banned"))).text,
+    "You banned ghost: 5 reasons",
+  );
+  await ann.say("/ban ghost2 1h \u201cflooding\u201d");
+  assert.equal(
+    (await ann.next("info", (frame) => frame.text.includes("banned"))).text,
+    "You banned ghost2 for 1 h: flooding",
+  );
+  await carl.say('/away "out for lunch"');
+  assert.equal((await ann.next("away")).reason, "out for lunch");
+  await ann.say("/kick bob 'be nice'");
+  assert.equal((await bob.next("bye")).reason, "You were kicked by ann: be nice");
+});
+
+Deno.test("/unlock of a room that is neither locked nor open says there is no such room", async () => {
+  await using chat = await server();
+  await using ann = await operator(chat.addr.port);
+  await ann.say("/unlock #nope");
+  assert.deepEqual(await ann.next("error"), {
+    type: "error",
+    code: "bad_command",
+    message: "Cannot unlock #nope: there is no such room",
+  });
+  await ann.say("/unlock #lobby");
+  assert.equal((await ann.next("info")).text, "#lobby is open already");
+  // A room may be locked before anyone opens it, and unlocked again; then it is gone.
+  await ann.say("/lock #ops");
+  assert.equal((await ann.next("notice")).text, "ann locked #ops: only operators may enter it");
+  await ann.say("/unlock #ops");
+  assert.equal((await ann.next("notice")).text, "ann unlocked #ops: everyone may enter it");
+  await ann.say("/unlock #ops");
+  assert.equal((await ann.next("error")).message, "Cannot unlock #ops: there is no such room");
+});

@@ -343,7 +343,12 @@ export class Operators {
       return refuse(member, "bad_command", `Cannot lock ${LOBBY}: everyone arrives there`);
     }
     const { moderation, rooms } = this.#options;
-    if ((moderation.room(name).locked ?? false) === locked) {
+    const wasLocked = moderation.room(name).locked ?? false;
+    // A room may be locked before anyone opens it; one neither locked nor open is none.
+    if (!wasLocked && !locked && !rooms.occupied(name)) {
+      return refuse(member, "bad_command", `Cannot unlock ${name}: there is no such room`);
+    }
+    if (wasLocked === locked) {
       return inform(member, `${name} is ${locked ? "locked" : "open"} already`);
     }
     moderation.setLocked(name, locked);
