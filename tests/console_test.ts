@@ -145,6 +145,9 @@ Deno.test("chat serve --console: what the host does shows once, as the log tells
   assert.deepEqual(await printedBy(server, "/topic #lobby"), ["-- #lobby has no topic"]);
 });
 
+/** Why a name is no room name, as the clause of a refusal. */
+const ROOM_RULE = "a room name is # followed by letters, digits, _ and -, such as #lobby";
+
 Deno.test("chat serve --console: what is no console command is refused in one line that fits the console", async () => {
   const { server } = await serveWithConsole();
   await using _ = server;
@@ -161,6 +164,10 @@ Deno.test("chat serve --console: what is no console command is refused in one li
     ["/msg bob hi", '!! "/msg" is not a console command; /help lists them'],
     ["/say", "!! Usage: /say #room TEXT"],
     ["/kick", "!! Usage: /kick NAME [REASON]"],
+    // A room that will not do is refused as any refusal reads.
+    ["/who #a.b", `!! Cannot list "#a.b": ${ROOM_RULE}`],
+    ["/say #a.b hi", `!! Cannot say it in "#a.b": ${ROOM_RULE}`],
+    ["/lock #a.b", `!! Cannot lock "#a.b": ${ROOM_RULE}`],
   ];
   for (const [line, refusal] of refusals) {
     assert.deepEqual(await printedBy(server, line), [refusal], line);

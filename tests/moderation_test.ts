@@ -899,3 +899,70 @@ Deno.test("/unlock of a room that is neither locked nor open says there is no su
   await ann.say("/unlock #ops");
   assert.equal((await ann.next("error")).message, "Cannot unlock #ops: there is no such room");
 });
+
+Deno.test("a reason typed in quotes is told without them", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  await using carl = await arrive(port, "carl", "127.0.0.3");
+  await ann.say('/ban ghost "5 reasons"');
+  assert.equal(
+    (await ann.next("info", (frame) => frame.text.includes("banned"))).text,
+    "You banned ghost: 5 reasons",
+  );
+  await ann.say("/ban ghost2 1h \u201cflooding\u201d");
+  assert.equal(
+    (await ann.next("info", (frame) => frame.text.includes("banned"))).text,
+    "You banned ghost2 for 1 h: flooding",
+  );
+  await carl.say('/away "out for lunch"');
+  assert.equal((await ann.next("away")).reason, "out for lunch");
+  await ann.say("/kick bob 'be nice'");
+  assert.equal((await bob.next("bye")).reason, "You were kicked by ann: be nice");
+});
+
+Deno.test("/unlock of a room that is neither locked nor open says there is no such room", async () => {
+  await using chat = await server();
+  await using ann = await operator(chat.addr.port);
+  await ann.say("/unlock #nope");
+  assert.deepEqual(await ann.next("error"), {
+    type: "error",
+    code: "bad_command",
+    message: "Cannot unlock #nope: there is no such room",
+  });
+  await ann.say("/unlock #lobby");
+  assert.equal((await ann.next("info")).text, "#lobby is open already");
+  // A room may be locked before anyone opens it, and unlocked again; then it is gone.
+  await ann.say("/lock #ops");
+  assert.equal((await ann.next("notice")).text, "ann locked #ops: only operators may enter it");
+  await ann.say("/unlock #ops");
+  assert.equal((await ann.next("notice")).text, "ann unlocked #ops: everyone may enter it");
+  await ann.say("/unlock #ops");
+  assert.equal((await ann.next("error")).message, "Cannot unlock #ops: there is no such room");
+});
+
+Deno.test("an operator's command names a room that will not do as every refusal does", async () => {
+  await using chat = await server();
+  await using ann = await operator(chat.addr.port);
+  const rule = "a room name is # followed by letters, digits, _ and -, such as #lobby";
+  for (
+    const [line, message] of [
+      ["/lock #a.b", `Cannot lock "#a.b": ${rule}`],
+      ["/unlock #a.b", `Cannot unlock "#a.b": ${rule}`],
+      ["/topic #a.b", `Cannot show the topic of "#a.b": ${rule}`],
+      ["/topic #a.b Friday", `Cannot set the topic of "#a.b": ${rule}`],
+    ]
+  ) {
+    await ann.say(line!);
+    assert.deepEqual(await ann.next("error"), { type: "error", code: "room_invalid", message });
+  }
+  // In version 2 the room of a line, too.
+  await ann.send({ type: "say", room: "#a b", text: "hi", cid: "c-1" });
+  assert.deepEqual(await ann.next("error"), {
+    type: "error",
+    code: "room_invalid",
+    message: `Cannot say it in "#a b": ${rule}`,
+    cid: "c-1",
+  });
+});

@@ -179,6 +179,8 @@ Deno.test("startServer() refuses an invalid room name with room_invalid", async 
         const error = await alice.next("error");
         assert.equal(error.code, "room_invalid");
         assert.ok(isSafeText(error.message), `unsafe message ${JSON.stringify(error.message)}`);
+        // Worded as every refusal is: what could not be done, then why.
+        assert.match(error.message, /^Cannot join "[^"]*": a room name /);
       });
     });
   }

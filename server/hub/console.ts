@@ -11,14 +11,14 @@
 
 import { type CommandFrame, parseInput } from "../../core/commands.ts";
 import { describeFrame } from "../../core/describe.ts";
-import { nameKey, normalizeRoom } from "../../core/names.ts";
+import { nameKey } from "../../core/names.ts";
 import { plainLines } from "../../core/plain.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import { LOBBY, type ServerFrame } from "../../protocol.ts";
 import { SentMemory } from "../sent_memory.ts";
 import type { FrameSource, Session } from "../session.ts";
 import { HOST_NAME } from "./identity.ts";
-import type { Member } from "./members.ts";
+import { type Member, roomNamed } from "./members.ts";
 import type { Room, Rooms } from "./rooms.ts";
 
 /** The commands of the table the console runs. */
@@ -128,6 +128,7 @@ export class HostConsole {
       case "who":
         return this.#in(
           rest,
+          "list",
           (room) => this.#member.session.send(this.#options.rooms.who(room, this.#member)),
         );
       case "rooms":
@@ -156,15 +157,15 @@ export class HostConsole {
   #say(rest: string): void {
     const match = /^(\S+)\s+(.+)$/s.exec(rest);
     if (match === null) return this.#print("!! Usage: /say #room TEXT");
-    this.#in(match[1]!, (room) => {
+    this.#in(match[1]!, "say it in", (room) => {
       this.#options.post(this.#member, room, match[2]!);
       this.#print(`-- said in ${room.name}`);
     });
   }
 
-  /** Runs `then` in the room `typed` names (`#lobby` when none). */
-  #in(typed: string, then: (room: Room) => void): void {
-    const checked = normalizeRoom(typed.trim() === "" ? LOBBY : typed.trim());
+  /** Runs `then` in the room `typed` names (`#lobby` when none); `doing` says what, if it names none. */
+  #in(typed: string, doing: string, then: (room: Room) => void): void {
+    const checked = roomNamed(typed.trim() === "" ? LOBBY : typed.trim(), doing);
     if (!checked.ok) return this.#print(`!! ${checked.message}`);
     then(this.#options.rooms.get(checked.value));
   }

@@ -23,6 +23,7 @@ import type { PasswordGate } from "../password.ts";
 import { DepartedMemories, SentMemory } from "../sent_memory.ts";
 import {
   acknowledge,
+  asClause,
   inform,
   type Member,
   type Members,
@@ -389,9 +390,10 @@ export class Identity {
   #claimable(name: string, current: Member | undefined): Refusal | undefined {
     const problem = checkName(name);
     if (problem !== undefined) {
-      // The problem is a sentence of its own ("A name can …"): here it goes on one.
-      const said = problem.charAt(0).toLowerCase() + problem.slice(1);
-      return { code: "name_invalid", message: `Cannot use "${sanitizeText(name)}": ${said}` };
+      return {
+        code: "name_invalid",
+        message: `Cannot use "${sanitizeText(name)}": ${asClause(problem)}`,
+      };
     }
     if (nameKey(name) === HOST_KEY) {
       return {

@@ -6,8 +6,9 @@
  * @module
  */
 
-import type { ErrorCode, ServerFrame } from "../../protocol.ts";
-import { nameKey } from "../../core/names.ts";
+import type { Checked, ErrorCode, ServerFrame } from "../../protocol.ts";
+import { nameKey, normalizeRoom } from "../../core/names.ts";
+import { sanitizeText } from "../../core/sanitize.ts";
 import type { SentMemory } from "../sent_memory.ts";
 import type { Session } from "../session.ts";
 import type { Away } from "./presence.ts";
@@ -177,4 +178,24 @@ export function refuse(to: Connected, code: ErrorCode, message: string, cid?: st
   to.session.send(
     cid === undefined ? { type: "error", code, message } : { type: "error", code, message, cid },
   );
+}
+
+/**
+ * `problem`, a sentence of its own (`A name can …`), as the clause after a
+ * refusal's colon: `Cannot use "x": a name can …`.
+ */
+export function asClause(problem: string): string {
+  return problem.charAt(0).toLowerCase() + problem.slice(1);
+}
+
+/**
+ * The room `input` names (`dev` and `#Dev` are `#dev`), or why it names
+ * none, worded as every refusal is, as a refusal of `doing` it there:
+ * `Cannot join "#a b": a room name is # followed by …`.
+ */
+export function roomNamed(input: string, doing: string): Checked<string> {
+  const checked = normalizeRoom(input);
+  if (checked.ok) return checked;
+  const message = `Cannot ${doing} "${sanitizeText(input)}": ${asClause(checked.message)}`;
+  return { ...checked, message };
 }

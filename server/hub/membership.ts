@@ -7,7 +7,6 @@
  */
 
 import { MAX_ROOMS } from "../../protocol.ts";
-import { normalizeRoom } from "../../core/names.ts";
 import {
   currentRoom,
   inform,
@@ -15,6 +14,7 @@ import {
   type Member,
   type OneRoomMember,
   refuse,
+  roomNamed,
 } from "./members.ts";
 import type { Refusal } from "./moderation.ts";
 import type { ReplayFrom, Room, Rooms } from "./rooms.ts";
@@ -90,7 +90,7 @@ export class Membership {
    * member says it was there before.
    */
   join(member: Member, input: string, since?: number): void {
-    const checked = normalizeRoom(input);
+    const checked = roomNamed(input, "join");
     if (!checked.ok) return refuse(member, checked.code, checked.message);
     const name = checked.value;
     if (member.rooms.some((room) => room.name === name)) {
@@ -163,7 +163,7 @@ export class Membership {
     const named = (name: string) => member.rooms.find((room) => room.name === name);
     const exact = named(input);
     if (exact !== undefined) return exact;
-    const checked = normalizeRoom(input);
+    const checked = roomNamed(input, DOING[frame.type]);
     if (!checked.ok) {
       refuse(member, checked.code, checked.message, frame.cid);
       return undefined;

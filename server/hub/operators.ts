@@ -11,11 +11,19 @@
 import { isIP } from "node:net";
 import { type CommandFrame } from "../../core/commands.ts";
 import { formatSpan } from "../../core/duration.ts";
-import { checkName, nameKey, normalizeRoom } from "../../core/names.ts";
+import { checkName, nameKey } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import { LOBBY, type ServerFrame } from "../../protocol.ts";
 import { bannedOf, describeBan, MAX_TOPIC_CHARS, type Moderation } from "./moderation.ts";
-import { acknowledge, currentRoom, inform, type Member, type Members, refuse } from "./members.ts";
+import {
+  acknowledge,
+  currentRoom,
+  inform,
+  type Member,
+  type Members,
+  refuse,
+  roomNamed,
+} from "./members.ts";
 import { broadcast, type Rooms } from "./rooms.ts";
 import { HOST_NAME } from "./identity.ts";
 import type { RemoteAct } from "./cluster.ts";
@@ -299,7 +307,11 @@ export class Operators {
 
   /** `/topic [#room] [TEXT]`: anyone may read it, operators set it, or clear it with `""`. */
   topic(member: Member, frame: Frame<"topic">): void {
-    const room = this.#room(member, frame.room);
+    const room = this.#room(
+      member,
+      frame.room,
+      frame.text === undefined ? "show the topic of" : "set the topic of",
+    );
     if (room === undefined) return;
     const { moderation, rooms } = this.#options;
     if (frame.text === undefined) {
@@ -337,7 +349,7 @@ export class Operators {
   /** `/lock [#room]` and `/unlock [#room]`. */
   lock(member: Member, room: string | undefined, locked: boolean): void {
     if (!this.#isOp(member)) return;
-    const name = this.#room(member, room);
+    const name = this.#room(member, room, locked ? "lock" : "unlock");
     if (name === undefined) return;
     if (name === LOBBY && locked) {
       return refuse(member, "bad_command", `Cannot lock ${LOBBY}: everyone arrives there`);
@@ -469,10 +481,10 @@ export class Operators {
     return undefined;
   }
 
-  /** The room a command names, or the member's current one. */
-  #room(member: Member, input: string | undefined): string | undefined {
+  /** The room a command names, or the member's current one; `doing` says what, if it names none. */
+  #room(member: Member, input: string | undefined, doing: string): string | undefined {
     if (input === undefined) return currentRoom(member).name;
-    const checked = normalizeRoom(input);
+    const checked = roomNamed(input, doing);
     if (!checked.ok) {
       refuse(member, checked.code, checked.message);
       return undefined;
