@@ -26,7 +26,14 @@ import { MemoryHistory } from "./history/memory.ts";
 import { PasswordGate, type PasswordRefusal } from "./password.ts";
 import type { Session } from "./session.ts";
 import { Identity } from "./hub/identity.ts";
-import { type Connected, type Member, Members, type Newcomer, refuse } from "./hub/members.ts";
+import {
+  type Connected,
+  currentRoom,
+  type Member,
+  Members,
+  type Newcomer,
+  refuse,
+} from "./hub/members.ts";
 import { Membership, namesRoom, type RoomFrame } from "./hub/membership.ts";
 import { Messages } from "./hub/messages.ts";
 import { type Room, Rooms } from "./hub/rooms.ts";
@@ -158,7 +165,7 @@ export class Hub implements Disposable {
   /** The frames of connections whose `hello` waits for the cluster, in order. */
   readonly #waiting = new Map<Session, ClientFrame[]>();
   readonly #handlers: Handlers = {
-    say: this.#in((member, frame, room) => this.#say(member, frame, room)),
+    say: (member, frame) => this.#say(member, frame),
     me: this.#in((member, frame, room) => this.#messages.post(member, room, frame, true)),
     msg: (member, frame) => this.#messages.private(member, frame.to, frame.text, frame.cid),
     file: (member, frame) =>
@@ -208,6 +215,10 @@ export class Hub implements Disposable {
   /** Relays "is typing" in the room a `typing` frame names, or the one entered last. */
   readonly #typingIn = this.#in<Extract<MemberFrame, { type: "typing" }>>((member, frame, room) =>
     this.#presence.typing(member, frame, room)
+  );
+  /** Posts a line to the room a `say` names, or the one entered last; `text` is what it says. */
+  readonly #postIn = this.#in<Extract<MemberFrame, { type: "say" }>>((member, say, room) =>
+    this.#messages.post(member, room, say, false)
   );
   /** Shares a file in the room a `file` frame names, or the one entered last. */
   readonly #shareIn = this.#in<Extract<MemberFrame, { type: "file" }>>((member, frame, room) =>
@@ -607,21 +618,29 @@ export class Hub implements Disposable {
     };
   }
 
-  /** Posts a line to `room`, or runs the slash command it starts with there. */
-  #say(member: Member, say: Extract<MemberFrame, { type: "say" }>, room: Room): void {
-    const { text, cid } = say;
-    if (!text.startsWith("/")) return this.#messages.post(member, room, say, false);
-    if (text.startsWith("//")) {
-      return this.#messages.post(member, room, { text: text.slice(1), cid }, false);
-    }
-    const parsed = parseInput(text);
+  /**
+   * Posts the line of a `say`, or runs the slash command it starts with. A
+   * command that acts in a room, or is about one, acts in the say's, which
+   * need not be one of the member's until the command says it must: `/topic`
+   * typed in #lobby is #lobby's, whichever room was entered last, and `/who`
+   * for a room one is not in is refused as a `who` there.
+   */
+  #say(member: Member, say: Extract<MemberFrame, { type: "say" }>): void {
+    const { cid } = say;
+    const parsed = parseInput(say.text);
     if (!parsed.ok) return refuse(member, parsed.code, parsed.message, cid);
     const frame = parsed.frame;
+    // `//text` says `/text`.
+    if (frame.type === "say") return this.#postIn(member, { ...say, text: frame.text });
     // `/me` and `/msg` post a message: it keeps the id of the line that asked for it.
     if (cid !== undefined && (frame.type === "me" || frame.type === "msg")) frame.cid = cid;
-    // A command that acts in a room, or is about one, acts in the say's: `/topic` typed in
-    // #lobby is #lobby's, whichever room was entered last.
-    if (actsInRoom(frame) || aboutRoom(frame)) frame.room ??= room.name;
+    if (actsInRoom(frame) || aboutRoom(frame)) {
+      frame.room ??= say.room === undefined || member.version === 1
+        ? currentRoom(member).name
+        : say.room;
+    }
+    // Refused with the line's id, as the command it is: `Cannot list #dev: you are not in #dev`.
+    if (actsInRoom(frame) && this.#membership.of(member, { ...frame, cid }) === undefined) return;
     this.#dispatch(member, frame);
   }
 

@@ -496,3 +496,50 @@ Deno.test("startServer() tells version 2 clients how a newcomer is, and version 
   const bare = await ann.next("joined", (frame) => frame.name === "cy");
   assert.deepEqual(bare, { type: "joined", ts: bare.ts, room: LOBBY, name: "cy" });
 });
+
+Deno.test("startServer() refuses a command said in a room one is not in as that command", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using carl = await TestClient.join2(port, "carl", [{ room: "#dev" }]);
+  await using alice = await TestClient.join2(port, "alice");
+
+  await t.step("a command about the room says she is not in it, with the line's id", async () => {
+    await alice.send({ type: "say", room: "#dev", text: "/who", cid: "who-1" });
+    assert.deepEqual(await alice.next("error"), {
+      type: "error",
+      code: "not_in_room",
+      message: "Cannot list #dev: you are not in #dev (join it first)",
+      cid: "who-1",
+    });
+    await alice.send({ type: "say", room: "#dev", text: "/history" });
+    assert.equal(
+      (await alice.next("error")).message,
+      "Cannot show the history of #dev: you are not in #dev (join it first)",
+    );
+    await alice.say("/who #dev");
+    assert.equal(
+      (await alice.next("error")).message,
+      "Cannot list #dev: you are not in #dev (join it first)",
+    );
+  });
+
+  await t.step("a command about no room runs, wherever it was said", async () => {
+    await alice.send({ type: "say", room: "#dev", text: "/rooms" });
+    assert.deepEqual((await alice.next("rooms")).rooms.map((room) => room.name).sort(), [
+      "#dev",
+      LOBBY,
+    ]);
+  });
+
+  await t.step("a line said there is refused as said", async () => {
+    await assertUnheard([carl], async () => {
+      await alice.send({ type: "say", room: "#dev", text: "hello", cid: "say-1" });
+      assert.deepEqual(await alice.next("error"), {
+        type: "error",
+        code: "not_in_room",
+        message: "Cannot say it in #dev: you are not in #dev (join it first)",
+        cid: "say-1",
+      });
+    });
+  });
+});
