@@ -3,7 +3,7 @@
 /**
  * Durations as people type and read them: `90s`, `10m`, `2h`, `3d`, `1w`
  * typed (or `10min`, `2hours` …); `1 h 30 min` read. Bans and mutes last
- * that long.
+ * that long, and are said to the second.
  *
  * @module
  */
@@ -39,14 +39,28 @@ export function parseDuration(text: string): number | undefined {
   return seconds >= 1 && seconds <= MAX_DURATION_SECONDS ? seconds : undefined;
 }
 
-/** A span of `ms` milliseconds for people, to the minute past an hour: `45 s`, `9 min`, `2 h 5 min`, `3 d 4 h`. */
+/** The units a span is said in, largest first, with their seconds. */
+const SPAN_UNITS: readonly (readonly [string, number])[] = [
+  ["d", 86_400],
+  ["h", 3600],
+  ["min", 60],
+  ["s", 1],
+];
+
+/**
+ * A span of `ms` milliseconds for people, exactly, to the second (a part of
+ * one counts as one): each unit that is not 0, largest first, as in `45 s`,
+ * `1 min 30 s`, `10 min`, `2 h 5 min`, `3 d 4 h`. What was asked for is said
+ * as asked: a mute of `90s` is `1 min 30 s`, not `2 min`.
+ */
 export function formatSpan(ms: number): string {
-  const seconds = Math.max(1, Math.ceil(ms / 1000));
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.ceil(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
-  const days = Math.floor(hours / 24);
-  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
+  let seconds = Math.max(1, Math.ceil(ms / 1000));
+  const parts: string[] = [];
+  for (const [unit, size] of SPAN_UNITS) {
+    const count = Math.floor(seconds / size);
+    if (count === 0) continue;
+    parts.push(`${count} ${unit}`);
+    seconds -= count * size;
+  }
+  return parts.join(" ");
 }

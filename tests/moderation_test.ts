@@ -228,7 +228,7 @@ Deno.test("a ban keeps out the address, the resume token and the name until it e
     assert.equal(error?.code, "banned");
     assert.match(
       error!.message,
-      /^Cannot join: ann banned you, for (2 h|1 h 59 min) more: flooding$/,
+      /^Cannot join: ann banned you, for (2 h|1 h 59 min \d+ s) more: flooding$/,
     );
     await again.closed();
   });
@@ -253,7 +253,7 @@ Deno.test("a ban keeps out the address, the resume token and the name until it e
     await ann.next("info", (frame) => frame.text === "1 ban:");
     assert.match(
       (await ann.next("info")).text,
-      /^ {2}eve \(127\.0\.0\.3\), by ann, (2 h|1 h 59 min) left: flooding$/,
+      /^ {2}eve \(127\.0\.0\.3\), by ann, (2 h|1 h 59 min \d+ s) left: flooding$/,
     );
     await ann.say("/unban eve");
     assert.match((await ann.next("info")).text, /^Lifted the ban of eve$/);
@@ -338,7 +338,7 @@ Deno.test("a muted person is refused with the time left, and the room is told", 
     const error = await bob.next("error");
     assert.equal(error.code, "muted");
     assert.equal(error.cid, "m-1");
-    assert.match(error.message, /^Cannot send: ann muted you, for (10|9) min more$/);
+    assert.match(error.message, /^Cannot send: ann muted you, for (10 min|9 min \d+ s) more$/);
     await bob.send({ type: "msg", to: "ann", text: "psst" });
     assert.equal((await bob.next("error")).code, "muted");
   });
@@ -358,7 +358,7 @@ Deno.test("a muted person cannot talk by going away, by a new name, by typing or
   const bob = await arrive(port, "bob", "127.0.0.2");
   await ann.say("/mute bob 10m");
   await bob.next("notice", (frame) => frame.text === "ann muted bob for 10 min");
-  const mutedFor = /: ann muted you, for (10|9) min more/;
+  const mutedFor = /: ann muted you, for (10 min|9 min \d+ s) more/;
 
   // Away is a state, not words: bob is away, his reason is told to nobody but him.
   await bob.say("/away SPAM SPAM visit evil.example");
@@ -379,7 +379,10 @@ Deno.test("a muted person cannot talk by going away, by a new name, by typing or
     await bob.say("/nick bob_spam_message");
     const refused = await bob.next("error");
     assert.equal(refused.code, "muted");
-    assert.match(refused.message, /^Cannot change your name: ann muted you, for (10|9) min more$/);
+    assert.match(
+      refused.message,
+      /^Cannot change your name: ann muted you, for (10 min|9 min \d+ s) more$/,
+    );
     await bob.send({ type: "typing", room: "#lobby" });
     await bob.send({ type: "typing", to: "carol" });
     await bob.sync();
@@ -454,7 +457,7 @@ Deno.test("a muted person enters rooms others are in, but opens no new one, whos
   assert.equal(refused.code, "muted");
   assert.match(
     refused.message,
-    /^Cannot open #visit-evil-example: ann muted you, for (10|9) min more$/,
+    /^Cannot open #visit-evil-example: ann muted you, for (10 min|9 min \d+ s) more$/,
   );
   await carol.send({ type: "rooms" });
   const rooms = await carol.next("rooms");
@@ -512,7 +515,10 @@ Deno.test("a mute by name follows its person through renames and a reconnection"
     await client.say("let me talk");
     const error = await client.next("error");
     assert.equal(error.code, "muted");
-    assert.match(error.message, /^Cannot send: ann muted you, (for (5|4) min more|until unmuted)$/);
+    assert.match(
+      error.message,
+      /^Cannot send: ann muted you, (for (5 min|4 min \d+ s) more|until unmuted)$/,
+    );
   };
 
   await t.step("renamed by an operator, still muted", async () => {
@@ -836,48 +842,28 @@ Deno.test("a topic, lock or ban the store cannot keep (a full disk) is not made 
   assert.match((await ann.next("info", (frame) => /ban/i.test(frame.text))).text, /^No bans/);
 });
 
-Deno.test("a reason typed in quotes is told without them", async () => {
+Deno.test("a ban or a mute is told for as long as it was asked, to the second", async () => {
   await using chat = await server();
   const port = chat.addr.port;
   await using ann = await operator(port);
   await using bob = await arrive(port, "bob", "127.0.0.2");
-  await using carl = await arrive(port, "carl", "127.0.0.3");
-  await ann.say('/ban ghost "5 reasons"');
+  await ann.say("/mute bob 90s");
+  assert.equal((await bob.next("notice")).text, "ann muted bob for 1 min 30 s");
+  await bob.say("may I?");
+  assert.match(
+    (await bob.next("error")).message,
+    /^Cannot send: ann muted you, for 1 min (30|2\d) s more$/,
+  );
+  await ann.say("/ban ghost 3661s");
   assert.equal(
     (await ann.next("info", (frame) => frame.text.includes("banned"))).text,
-    "You banned ghost: 5 reasons",
+    "You banned ghost for 1 h 1 min 1 s",
   );
-  await ann.say("/ban ghost2 1h \u201cflooding\u201d");
-  assert.equal(
-    (await ann.next("info", (frame) => frame.text.includes("banned"))).text,
-    "You banned ghost2 for 1 h: flooding",
+  await ann.say("/bans");
+  assert.match(
+    (await ann.next("info", (frame) => frame.text.includes("ghost"))).text,
+    /^ {2}ghost, by ann, 1 h 1 min( \d+ s)? left$/,
   );
-  await carl.say('/away "out for lunch"');
-  assert.equal((await ann.next("away")).reason, "out for lunch");
-  await ann.say("/kick bob 'be nice'");
-  assert.equal((await bob.next("bye")).reason, "You were kicked by ann: be nice");
-});
-
-Deno.test("a reason typed in quotes is told without them", async () => {
-  await using chat = await server();
-  const port = chat.addr.port;
-  await using ann = await operator(port);
-  await using bob = await arrive(port, "bob", "127.0.0.2");
-  await using carl = await arrive(port, "carl", "127.0.0.3");
-  await ann.say('/ban ghost "5 reasons"');
-  assert.equal(
-    (await ann.next("info", (frame) => frame.text.includes("banned"))).text,
-    "You banned ghost: 5 reasons",
-  );
-  await ann.say("/ban ghost2 1h \u201cflooding\u201d");
-  assert.equal(
-    (await ann.next("info", (frame) => frame.text.includes("banned"))).text,
-    "You banned ghost2 for 1 h: flooding",
-  );
-  await carl.say('/away "out for lunch"');
-  assert.equal((await ann.next("away")).reason, "out for lunch");
-  await ann.say("/kick bob 'be nice'");
-  assert.equal((await bob.next("bye")).reason, "You were kicked by ann: be nice");
 });
 
 Deno.test("/unlock of a room that is neither locked nor open says there is no such room", async () => {
@@ -920,26 +906,6 @@ Deno.test("a reason typed in quotes is told without them", async () => {
   assert.equal((await ann.next("away")).reason, "out for lunch");
   await ann.say("/kick bob 'be nice'");
   assert.equal((await bob.next("bye")).reason, "You were kicked by ann: be nice");
-});
-
-Deno.test("/unlock of a room that is neither locked nor open says there is no such room", async () => {
-  await using chat = await server();
-  await using ann = await operator(chat.addr.port);
-  await ann.say("/unlock #nope");
-  assert.deepEqual(await ann.next("error"), {
-    type: "error",
-    code: "bad_command",
-    message: "Cannot unlock #nope: there is no such room",
-  });
-  await ann.say("/unlock #lobby");
-  assert.equal((await ann.next("info")).text, "#lobby is open already");
-  // A room may be locked before anyone opens it, and unlocked again; then it is gone.
-  await ann.say("/lock #ops");
-  assert.equal((await ann.next("notice")).text, "ann locked #ops: only operators may enter it");
-  await ann.say("/unlock #ops");
-  assert.equal((await ann.next("notice")).text, "ann unlocked #ops: everyone may enter it");
-  await ann.say("/unlock #ops");
-  assert.equal((await ann.next("error")).message, "Cannot unlock #ops: there is no such room");
 });
 
 Deno.test("an operator's command names a room that will not do as every refusal does", async () => {

@@ -641,7 +641,9 @@ Deno.test("startServer() ends a person's open name prompt before its goodbye", a
     assert.match(
       eve.text,
       new RegExp(
-        `^${escapeRegExp(GREETING)}!! Cannot join: ann banned you, for (2 h|1 h 59 min) more: ` +
+        `^${
+          escapeRegExp(GREETING)
+        }!! Cannot join: ann banned you, for (2 h|1 h 59 min \\d+ s) more: ` +
           "flooding\r\n-- Disconnected: Banned\r\n$",
       ),
     );

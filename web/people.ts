@@ -193,7 +193,8 @@ export function shown(known: Known | undefined, now: number): Shown {
     const reason = known.away.reason === undefined ? "" : sanitizeText(known.away.reason);
     result.status = reason === "" ? "away" : `away: ${reason}`;
   } else if (known?.active !== undefined && now - known.active > IDLE_SHOWN_MS) {
-    result.status = `idle ${formatSpan(now - known.active)}`;
+    // To the minute: the list is looked at again only now and then.
+    result.status = `idle ${formatSpan(Math.floor((now - known.active) / 60_000) * 60_000)}`;
   }
   return result;
 }

@@ -97,7 +97,8 @@ Deno.test("People and shown() tell away, idle, client and operator, and rooms' t
       members: ["ann", "bob", "cy", "dee"],
       count: 4,
       people: [
-        { name: "ann", active: now - 12 * 60_000, client: "terminal", op: true },
+        // Idle is told to the minute, as the list is looked at again only now and then.
+        { name: "ann", active: now - 12 * 60_000 - 3_500, client: "terminal", op: true },
         { name: "bob", active: now, client: "web", away: { since: now, reason: "lunch" } },
         { name: "cy", active: now - IDLE_SHOWN_MS + 1000, client: "text" },
         { name: "dee", active: now, client: "irc" },
