@@ -11,8 +11,11 @@
 
 import type { FileRef, FilesInfo } from "../protocol.ts";
 
-/** The longest cleaned file name, in characters. */
+/** The longest cleaned file name, in characters (code points). */
 export const MAX_FILE_NAME_CHARS = 120;
+
+/** The longest extension a cut name keeps, its dot included, in characters (code points). */
+export const MAX_EXTENSION_CHARS = 16;
 
 /**
  * The longest cleaned file name, in UTF-8 bytes: saved, even as a numbered
@@ -41,7 +44,9 @@ export function cleanFileName(name: string): string {
   clean = clean.replace(/\s+/gu, " ").replace(/^[\s.]+|[\s.]+$/gu, "");
   if ([...clean].length > MAX_FILE_NAME_CHARS || utf8Length(clean) > MAX_FILE_NAME_BYTES) {
     const dot = clean.lastIndexOf(".");
-    const extension = dot > 0 && clean.length - dot <= 16 ? clean.slice(dot) : "";
+    const extension = dot > 0 && [...clean.slice(dot)].length <= MAX_EXTENSION_CHARS
+      ? clean.slice(dot)
+      : "";
     const base = [...clean.slice(0, clean.length - extension.length)]
       .slice(0, MAX_FILE_NAME_CHARS - [...extension].length);
     let bytes = utf8Length(base.join("") + extension);

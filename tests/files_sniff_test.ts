@@ -77,6 +77,16 @@ Deno.test("cleanFileName() keeps a name in a script of long characters short eno
   assert.equal(emoji, `${"📷".repeat(59)}.jpg`);
 });
 
+Deno.test("cleanFileName() keeps an extension of 16 characters, counted as code points", () => {
+  // 15 emoji after the dot: 16 characters, though 31 UTF-16 code units.
+  const extension = `.${"📷".repeat(15)}`;
+  const clean = cleanFileName(`${"a".repeat(200)}${extension}`);
+  assert.equal(clean, `${"a".repeat(120 - 16)}${extension}`);
+  assert.equal(cleanFileName(clean), clean, "cleaned once is clean");
+  // One more is too long to keep: the name is cut as if it had none.
+  assert.equal(cleanFileName(`${"a".repeat(200)}.${"📷".repeat(16)}`), "a".repeat(120));
+});
+
 Deno.test("contentDisposition() gives an ASCII name and the exact one, encoded", () => {
   assert.equal(
     contentDisposition("attachment", 'résumé "final".pdf'),
