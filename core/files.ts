@@ -31,10 +31,19 @@ export function isFileId(value: unknown): value is string {
 }
 
 /**
+ * The names Windows gives its devices (`CON`, `COM1`, ...), in any case:
+ * saved under one of them, with or without an extension, a file would be
+ * refused or written to the device.
+ */
+const WINDOWS_DEVICE =
+  /^(?:CON|PRN|AUX|NUL|COM[0-9\u00B9\u00B2\u00B3]|LPT[0-9\u00B9\u00B2\u00B3]|CONIN\$|CONOUT\$)(?= ?(?:\.|$))/i;
+
+/**
  * A file name safe to show and to save under: the last part of a path only,
  * without control, format (bidirectional) or reserved characters, lone
  * surrogates replaced by U+FFFD, not starting or ending with a dot or space,
- * at most {@linkcode MAX_FILE_NAME_CHARS} characters and
+ * not a name Windows keeps for a device (`CON.txt` becomes `CON_.txt`), at
+ * most {@linkcode MAX_FILE_NAME_CHARS} characters and
  * {@linkcode MAX_FILE_NAME_BYTES} bytes with its extension kept; `"file"`
  * when nothing is left.
  */
@@ -42,6 +51,8 @@ export function cleanFileName(name: string): string {
   let clean = name.toWellFormed().normalize("NFC").split(/[/\\]/).pop() ?? "";
   clean = clean.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}<>:"|?*]/gu, "_");
   clean = clean.replace(/\s+/gu, " ").replace(/^[\s.]+|[\s.]+$/gu, "");
+  // Before the cut, which keeps the start of the name: the `_` is kept with it.
+  clean = clean.replace(WINDOWS_DEVICE, "$&_");
   if ([...clean].length > MAX_FILE_NAME_CHARS || utf8Length(clean) > MAX_FILE_NAME_BYTES) {
     const dot = clean.lastIndexOf(".");
     const extension = dot > 0 && [...clean.slice(dot)].length <= MAX_EXTENSION_CHARS

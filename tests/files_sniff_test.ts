@@ -87,6 +87,33 @@ Deno.test("cleanFileName() keeps an extension of 16 characters, counted as code 
   assert.equal(cleanFileName(`${"a".repeat(200)}.${"📷".repeat(16)}`), "a".repeat(120));
 });
 
+Deno.test("cleanFileName() gives a name Windows keeps for a device a form it does not", () => {
+  const devices = ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"];
+  for (let digit = 0; digit <= 9; digit++) devices.push(`COM${digit}`, `LPT${digit}`);
+  devices.push("COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³");
+  for (const device of devices) {
+    assert.equal(cleanFileName(device), `${device}_`);
+    assert.equal(cleanFileName(`${device}.txt`), `${device}_.txt`);
+    assert.equal(cleanFileName(device.toLowerCase()), `${device.toLowerCase()}_`);
+  }
+  // Any case, any extension, a space before it, or a path before it.
+  assert.equal(cleanFileName("nUl.tar.gz"), "nUl_.tar.gz");
+  assert.equal(cleanFileName("Com1 .log"), "Com1_ .log");
+  assert.equal(cleanFileName("C:\\temp\\aux.c"), "aux_.c");
+  assert.equal(cleanFileName(" .con. "), "con_");
+  // Dots and spaces dropped at the ends, or a cut, may leave a device's name: it is made safe too.
+  assert.equal(cleanFileName("prn . "), "prn_");
+  assert.equal(cleanFileName(`CON${".".repeat(300)}.txt`), "CON_.txt");
+  // Names that only start like one are kept.
+  for (const name of ["CONFIG.SYS", "console.log", "COM10", "LPT", "nul-device.txt", "auxiliary"]) {
+    assert.equal(cleanFileName(name), name);
+  }
+  for (const device of ["CON", "com7.txt", "Lpt¹.md"]) {
+    const clean = cleanFileName(device);
+    assert.equal(cleanFileName(clean), clean, "cleaned once is clean");
+  }
+});
+
 Deno.test("contentDisposition() gives an ASCII name and the exact one, encoded", () => {
   assert.equal(
     contentDisposition("attachment", 'résumé "final".pdf'),
