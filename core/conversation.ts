@@ -219,7 +219,11 @@ export class Conversation {
     this.#options = options;
     const hint = options.fileHint;
     this.#describing = {
-      ...hint === undefined ? {} : { fileLink: (file) => hint(this.files.numberOf(file)) },
+      // A server that takes no files serves none either, those shared through others included.
+      ...hint === undefined ? {} : {
+        fileLink: (file) =>
+          this.files.place === undefined ? undefined : hint(this.files.numberOf(file)),
+      },
       ...options.hints === false ? { hints: false } : {},
     };
     this.#clock = options.clock ?? Date.now;

@@ -46,13 +46,14 @@ export function transferEffects(command: TransferCommand, place: TransferPlace):
   if (!/^\d{1,9}$/.test(target)) {
     return [show([errorLine(`Cannot get ${JSON.stringify(target)}: ${GET_WHAT}`)])];
   }
+  // A file shared through another server of a cluster is shown, without a number, on one
+  // that takes none, which serves none either.
+  if (place.shelf.place === undefined) {
+    return [show([errorLine(`Cannot get file ${Number(target)}: ${SERVES_NO_FILES}`)])];
+  }
   const file = place.shelf.get(Number(target));
   if (file === undefined) {
     return [show([errorLine(`Cannot get file ${Number(target)}: ${noSuchNumber(place.shelf)}`)])];
-  }
-  // A file shared through another server of a cluster, on one that takes none.
-  if (place.shelf.place === undefined) {
-    return [show([errorLine(`Cannot get file ${Number(target)}: ${TAKES_NO_FILES}`)])];
   }
   return [{ type: "download", file }];
 }
@@ -61,6 +62,10 @@ export function transferEffects(command: TransferCommand, place: TransferPlace):
 export const TAKES_NO_FILES = "this server takes no files";
 
 const NO_FILES = `Cannot send a file: ${TAKES_NO_FILES}`;
+
+/** Why `/get N` fetches nothing from a server without shared files. */
+const SERVES_NO_FILES =
+  `${TAKES_NO_FILES}, so it serves none, not even those shared through other servers of the chat`;
 
 const GET_WHAT =
   "give the number a shared file shows (as in /get 3) or a link starting with http:// or https://";

@@ -255,8 +255,8 @@ Deno.test("Conversation with transfers, on a server that takes no files: /help s
   ]);
 });
 
-Deno.test("Conversation with transfers, on a server that takes no files: /get N says so", () => {
-  const chat = new Conversation({ transfers: true });
+Deno.test("Conversation with transfers, on a server that takes no files: a file shows no number, and /get N says why", () => {
+  const chat = new Conversation({ transfers: true, fileHint: (number) => `· /get ${number}` });
   chat.hello("ann", 0);
   chat.receive(
     { type: "welcome", version: 2, server: "chat", name: "ann", rooms: ["#lobby"] },
@@ -270,13 +270,19 @@ Deno.test("Conversation with transfers, on a server that takes no files: /get N 
     type: "text/plain",
     url: `/files/${"a".repeat(64)}/notes.txt`,
   };
-  chat.receive(
-    { type: "message", id: 1, ts: 0, room: "#lobby", from: "bob", text: "notes.txt", file },
-    0,
+  // Seen, but not offered: this server serves no file, though another one took it.
+  assert.deepEqual(
+    shown(chat.receive(
+      { type: "message", id: 1, ts: 0, room: "#lobby", from: "bob", text: "notes.txt", file },
+      0,
+    )).filter((line) => line.includes("shared")).map((line) => line.replace(/^\[[^\]]*\] /, "")),
+    ["bob shared notes.txt (18 bytes)"],
   );
-  assert.deepEqual(shown(chat.type("/get 1", 0)), [
-    "!! Cannot get file 1: this server takes no files",
-  ]);
+  const why =
+    "this server takes no files, so it serves none, not even those shared through other servers of the chat";
+  assert.deepEqual(shown(chat.type("/get 1", 0)), [`!! Cannot get file 1: ${why}`]);
+  // Whatever the number: there is none to give here.
+  assert.deepEqual(shown(chat.type("/get 2", 0)), [`!! Cannot get file 2: ${why}`]);
 });
 
 Deno.test("Conversation without transfers: /send and /get are the server's to answer", () => {

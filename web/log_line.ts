@@ -32,7 +32,9 @@ export interface LogLineOptions {
 /**
  * Where the link of shared `file` leads: with the token of `place` when
  * downloads need it, and to the server at origin `elsewhere` if the page is
- * on another than its own.
+ * on another than its own; nowhere when that server takes no files, as it
+ * then serves none (a file shared through another server of the chat
+ * included).
  */
 function fileHref(
   file: FileRef,
@@ -40,7 +42,8 @@ function fileHref(
   elsewhere: string | undefined,
 ): string | undefined {
   const url = safeFileUrl(file);
-  const path = url === undefined || place === undefined ? url : fileQuery(place, { url });
+  if (place === undefined) return undefined;
+  const path = url === undefined ? url : fileQuery(place, { url });
   return path === undefined || elsewhere === undefined ? path : new URL(path, elsewhere).href;
 }
 
