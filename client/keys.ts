@@ -3,9 +3,10 @@
  * what follows it within its escape timeout for Alt and that key: Esc, then
  * a quick `d`, reads as Alt+D, the line editor's delete a word. A terminal
  * sends Alt and a key in one write, a person pressing Esc and then a key
- * makes two, so the terminal (client/terminal.ts) tells them apart by that,
- * and this module makes such a pair the two keys it was. Escape sequences
- * (arrows, a paste's markers) are no such pair. Pure: no I/O.
+ * makes two: {@linkcode EscapeReads} tells them apart by where the
+ * terminal's reads end (client/terminal.ts hands it each read), and
+ * {@linkcode pressedApart} makes such a pair the two keys it was. Escape
+ * sequences (arrows, a paste's markers) are no such pair. Pure: no I/O.
  *
  * @module
  */
@@ -36,6 +37,42 @@ export interface KeyPress {
   text: string | undefined;
   /** The key. */
   key: ReadKey;
+}
+
+/** ESC, as a terminal sends it for Esc and before an Alt key or an escape sequence. */
+const ESC = 0x1b;
+
+/**
+ * Follows where the terminal's reads end, to tell Esc and a key typed after
+ * it (two reads) from Alt and that key (one): hand it each read before
+ * `node:readline` sees it, and each key readline gives.
+ */
+export class EscapeReads {
+  /** The last read ended with ESC, which readline has not yet given as a key. */
+  #escapeEnded = false;
+  /** The first key of this read may be that ESC read together with this read's start. */
+  #escapeBefore = false;
+
+  /** Notes a read from the terminal, before readline sees it. */
+  read(chunk: Uint8Array | string): void {
+    this.#escapeBefore = this.#escapeEnded;
+    const last = chunk.at(-1);
+    this.#escapeEnded = last === ESC || last === "\x1b";
+  }
+
+  /**
+   * Notes a key readline gives; returns whether it may hold an ESC that
+   * ended the read before, read together with this read's start: if it is
+   * ESC and a key, {@linkcode pressedApart} gives the two keys pressed.
+   */
+  key(key: ReadKey | undefined): boolean {
+    // Only the first key of a read can hold an ESC that ended the read before.
+    const escapeBefore = this.#escapeBefore;
+    this.#escapeBefore = false;
+    // That ESC given alone, once no more came in time.
+    if (key?.sequence === "\x1b") this.#escapeEnded = false;
+    return escapeBefore;
+  }
 }
 
 /** Esc alone, as `node:readline` reports it once no key followed in time. */

@@ -43,7 +43,7 @@ import {
   fillsLastRow,
   type InputLine,
 } from "./input_line.ts";
-import { type Key, pressedApart, type ReadKey } from "./keys.ts";
+import { EscapeReads, type Key, pressedApart, type ReadKey } from "./keys.ts";
 import {
   clearEditorLine,
   type Completer,
@@ -86,9 +86,6 @@ export interface TerminalOptions {
  * resizes of a window being dragged.
  */
 const REWRAP_DELAY_MS = 300;
-
-/** ESC, as a terminal sends it for Esc and before an Alt key or an escape sequence. */
-const ESC = 0x1b;
 
 /** Reads the user's lines and prints above them. */
 export class Terminal implements Disposable {
@@ -140,16 +137,10 @@ export class Terminal implements Disposable {
   /** readline's own keypress listener, called for every key `onKey` does not take. */
   #editorKeypress: ((text: unknown, key: ReadKey | undefined) => void) | undefined;
   readonly #paste = new PasteKeys();
-  /** The last read ended with ESC, which readline has not yet given as a key. */
-  #escapeEnded = false;
-  /** The first key of this read may be that ESC read together with this read's start. */
-  #escapeBefore = false;
+  /** Where each read ends, to tell Esc and a key typed after it from Alt and that key. */
+  readonly #escapes = new EscapeReads();
   /** Sees each read before readline does. */
-  readonly #onData = (chunk: Uint8Array | string) => {
-    this.#escapeBefore = this.#escapeEnded;
-    const last = chunk.at(-1);
-    this.#escapeEnded = last === ESC || last === "\x1b";
-  };
+  readonly #onData = (chunk: Uint8Array | string) => this.#escapes.read(chunk);
   /** Stops bracketing pastes however the program ends: SIGTERM, an uncaught error, an exit. */
   readonly #bracketing = new PasteBracketing({
     onTerminate: () => this.#rl.close(),
@@ -190,11 +181,7 @@ export class Terminal implements Disposable {
           if (editing || !this.#onKey?.(key)) editor.call(process.stdin, text, key);
         };
         this.#editorKeypress = (text, key) => {
-          // Only the first key of a read can hold an ESC that ended the read before.
-          const escapeBefore = this.#escapeBefore;
-          this.#escapeBefore = false;
-          // That ESC given alone, once no more came in time.
-          if (key?.sequence === "\x1b") this.#escapeEnded = false;
+          const escapeBefore = this.#escapes.key(key);
           if (!(key?.ctrl && (key.name === "c" || key.name === "d"))) this.#warned = false;
           const before = this.#rl.line;
           route(text, key, escapeBefore);

@@ -1,7 +1,7 @@
 /** Pure tests of client/keys.ts: ESC and a key read together, told from the Alt keys and escape sequences. */
 
 import assert from "node:assert/strict";
-import { pressedApart } from "../client/keys.ts";
+import { EscapeReads, pressedApart } from "../client/keys.ts";
 
 Deno.test("pressedApart() makes ESC and a key read together Esc, then that key", () => {
   const apart = pressedApart({ name: "h", meta: true, sequence: "\x1bh" });
@@ -34,4 +34,21 @@ Deno.test("pressedApart() leaves Esc alone, escape sequences and other keys", ()
   assert.equal(pressedApart({ name: "undefined", sequence: "\x1b[200", code: "[200" }), undefined);
   assert.equal(pressedApart({ name: "h", sequence: "h" }), undefined);
   assert.equal(pressedApart({ name: "a", ctrl: true, sequence: "\x01" }), undefined);
+});
+
+Deno.test("EscapeReads.key() tells a key read after a read that ended in ESC", () => {
+  const reads = new EscapeReads();
+  // Alt+H: ESC and h in one read.
+  reads.read("\x1bh");
+  assert.equal(reads.key({ name: "h", meta: true, sequence: "\x1bh" }), false);
+  // Esc, then h in a read of its own: readline may give them as one key, the first of the read.
+  reads.read(new Uint8Array([0x1b]));
+  reads.read("hi");
+  assert.equal(reads.key({ name: "h", meta: true, sequence: "\x1bh" }), true);
+  assert.equal(reads.key({ name: "i", sequence: "i" }), false);
+  // Esc given alone once no more came in time: the next read does not follow an ESC.
+  reads.read("\x1b");
+  assert.equal(reads.key({ name: "escape", meta: true, sequence: "\x1b" }), false);
+  reads.read("d");
+  assert.equal(reads.key({ name: "d", sequence: "d" }), false);
 });
