@@ -188,10 +188,10 @@ export interface FindOptions {
 
 /**
  * The search `chat join` makes without an address: one server found is
- * joined, several are listed to pick from (or, when not interactive, listed
- * with exit code 1), none gives one line on what to try and exit code 1. A
- * server on this machine that announces nothing (bound to 127.0.0.1) is
- * tried last.
+ * joined, several are listed to pick from (Ctrl-D at the question leaves,
+ * exit code 0; when not interactive, they are listed with exit code 1), none
+ * gives one line on what to try and exit code 1. A server on this machine
+ * that announces nothing (bound to 127.0.0.1) is tried last.
  */
 export async function findServer(
   options: FindOptions,
@@ -225,7 +225,8 @@ export async function findServer(
   }
   while (true) {
     const answer = prompt(`Join which one? [1-${servers.length}]`);
-    if (answer === null) return { exit: 1 };
+    // Ctrl-D: the user declined, as at the name or password question, a normal goodbye.
+    if (answer === null) return { exit: 0 };
     const choice = /^\s*\d+\s*$/.test(answer) ? Number(answer) : NaN;
     if (choice >= 1 && choice <= servers.length) return { server: servers[choice - 1]! };
   }

@@ -31,6 +31,7 @@ import {
 import { sanitizeText } from "../core/sanitize.ts";
 import { announceTargets, startAnnouncer } from "../discovery/announcer.ts";
 import { assertOneErrorLine, ChatProcess, type ChatProcessOptions, ROOT } from "./_chat_process.ts";
+import { chatCommand, shellQuote, Tmux, TMUX_VERSION } from "./e2e/_tmux.ts";
 
 const text = (value: string) => new TextEncoder().encode(value);
 const json = (value: unknown) => text(JSON.stringify(value));
@@ -738,6 +739,56 @@ nsTest(
     assertOneErrorLine(torn);
   },
 );
+
+Deno.test({
+  name: problem !== undefined
+    ? "chat join: Ctrl-D at the question which server to join leaves, exit code 0 " +
+      `(ignored: cannot create network namespaces: ${problem})`
+    : TMUX_VERSION === undefined
+    ? "chat join: Ctrl-D at the question which server to join leaves, exit code 0 " +
+      "(ignored: tmux is not installed)"
+    : "chat join: Ctrl-D at the question which server to join leaves, exit code 0",
+  ignore: problem !== undefined || TMUX_VERSION === undefined,
+  async fn() {
+    await using lab = await Lab.create();
+    const peer = lab.peer(lab.a, ["announce", "10000", "first", "second"]);
+    await peer.waitForStdout(/"ready"/);
+    const tmux = new Tmux("discovery");
+    try {
+      // At a terminal in the other namespace, as the name and password questions are tested.
+      const join = ["ip", "netns", "exec", lab.b].map(shellQuote).join(" ") + " " +
+        chatCommand("join", "--name", "bee");
+      await tmux.newSession("bee", `sh -c ${shellQuote(`${join}; echo EXIT=$?; sleep 30`)}`, {
+        cwd: ROOT,
+      });
+      await tmux.waitForScreen(
+        "bee",
+        (screen) => screen.cursorLine.startsWith("Join which one? [1-2]"),
+        10_000,
+        'the question "Join which one?"',
+      );
+      await tmux.waitForInputRead("bee");
+      await tmux.press("bee", "C-d");
+      const screen = await tmux.waitForScreen(
+        "bee",
+        (screen) => screen.lines.some((line) => line.includes("EXIT=")),
+        10_000,
+        "the client to exit",
+      );
+      assert.ok(
+        screen.lines.includes("EXIT=0"),
+        `exit code 0 on a line of its own:\n${screen.text}`,
+      );
+      assert.ok(
+        !screen.lines.some((line) => line.startsWith("chat: ")),
+        `an error was printed:\n${screen.text}`,
+      );
+    } finally {
+      await tmux.kill();
+      await peer.stop();
+    }
+  },
+});
 
 nsTest("a server started with --no-announce is found only by chat ls --scan", async () => {
   await using lab = await Lab.create();
