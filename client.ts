@@ -362,7 +362,8 @@ class TerminalClient {
       for await (const frame of frames) this.#receive(frame);
     } finally {
       clearInterval(ticker);
-      this.#chat.closed();
+      // What the client answers itself waited for this connection's answers: none will come.
+      this.#driver.apply(this.#chat.closed());
     }
     return this.#afterSession();
   }

@@ -51,7 +51,7 @@ import {
 import { FileShelf } from "./shelf.ts";
 import { unseenDivider } from "./dividers.ts";
 import { type Effect, refusal, send, sends, show } from "./effects.ts";
-import { Heartbeat, HELLO_TIMEOUT_MS } from "./link.ts";
+import { Heartbeat, HELLO_TIMEOUT_MS, PROBE_AFTER_MS, SILENCE_LIMIT_MS } from "./link.ts";
 import { checkName, nameKey } from "./names.ts";
 import {
   lookingNotice,
@@ -154,6 +154,23 @@ export interface ConversationOptions {
   hints?: boolean;
 }
 
+/**
+ * Longest a command the client answers itself waits for the server's answers
+ * to the lines typed before it, in ms: as long as a line unanswered takes to
+ * count as lost on a silent link (core/link.ts). Then it is answered anyway.
+ */
+export const ORDERED_WAIT_MS = PROBE_AFTER_MS + SILENCE_LIMIT_MS;
+
+/** A command the client answers itself, typed while the server had yet to answer lines before it. */
+interface Deferred {
+  /** The line as typed, trimmed. */
+  line: string;
+  /** The token of the ping whose `pong` says the lines before it were answered. */
+  token: string;
+  /** When it was typed. */
+  at: number;
+}
+
 /** Options for {@linkcode Conversation.hello}. */
 export interface HelloOptions {
   /** The server's password, when it wants one. */
@@ -208,6 +225,17 @@ export class Conversation {
   #finishes = 0;
   /** The token of the ping {@linkcode Conversation.settle} sent, until its pong. */
   #settleToken: string | undefined;
+  /**
+   * Commands the client answers itself (`/bell`, `/ignore` …), typed after
+   * lines the server had yet to answer: each runs once the `pong` of the
+   * ping sent after those lines is in, so that answers come in the order
+   * typed.
+   */
+  readonly #deferred: Deferred[] = [];
+  /** A line went to the server since the last ping that orders the client's own answers. */
+  #unordered = false;
+  /** The token of that last ping. */
+  #orderToken: string | undefined;
   readonly #presence: Presence;
   /** Whether this connection carried a `typing`, `away` or `back` the client sent by itself. */
   #presenceSent = false;
@@ -414,7 +442,7 @@ export class Conversation {
     }
     if (frame.type === "room") effects.push(...this.#entered(frame.room, since));
     const received = this.#delivery.receive(frame, this.roster.me, now);
-    effects.push(...sends(received.send));
+    effects.push(...this.#flushed(received.send));
     const post = received.answered?.post;
     if (frame.type === "error" && frame.code === "no_such_user" && post?.type === "msg") {
       this.roster.gone(post.to);
@@ -440,6 +468,9 @@ export class Conversation {
         } else {
           if (frame.token !== undefined && frame.token === this.#settleToken) {
             this.#settleToken = undefined;
+          }
+          if (this.#deferred.some((deferred) => deferred.token === frame.token)) {
+            effects.push(...this.#release(frame.token));
           }
           effects.push(...this.#finishing());
         }
@@ -510,7 +541,12 @@ export class Conversation {
   /**
    * Takes a line the user typed, at `now`: a local command, `/quit`, or a
    * line for the server, which waits until the server has answered it, and
-   * while the connection is down until it is back.
+   * while the connection is down until it is back. A command the client
+   * answers itself (`/bell`, `/typing`, `/ignore`, `/unignore`, `/ignores`,
+   * or a local command mistyped) is answered after the server's answers to
+   * the lines typed before it, as a person reads them: it runs once the
+   * `pong` of a ping sent after those lines is in, or after
+   * {@linkcode ORDERED_WAIT_MS} without it, or when the connection ends.
    */
   type(line: string, now: number): Effect[] {
     const text = line.trim();
@@ -519,6 +555,65 @@ export class Conversation {
     const warned = this.#quitWarned;
     this.#quitWarned = false;
     const parsed = parseLine(text);
+    const waits = this.#deferred.length > 0 || (this.#unordered && this.#delivery.online);
+    if (waits && this.#answersHere(parsed, text)) return this.#defer(text, now);
+    return this.#type(line, parsed, now, warned);
+  }
+
+  /** Whether `parsed`, typed as `text`, is a command the client answers itself, sending nothing. */
+  #answersHere(parsed: ParsedLine, text: string): boolean {
+    if (!parsed.ok) return isLocal(text, this.localCommands);
+    if (!("local" in parsed)) return false;
+    // `/switch` changes where the next lines go, `/code` goes to the server, and the
+    // answers to `/send` and `/get` come as their files move.
+    switch (parsed.local.command) {
+      case "typing":
+      case "ignore":
+      case "unignore":
+      case "ignores":
+        return true;
+      case "bell":
+        return this.#options.bell === true;
+      default:
+        return false;
+    }
+  }
+
+  /** Holds the command `text` until the lines typed before it are answered; pings after them. */
+  #defer(text: string, now: number): Effect[] {
+    const effects: Effect[] = [];
+    if (this.#unordered || this.#orderToken === undefined) {
+      this.#unordered = false;
+      this.#orderToken = `order-${++this.#finishes}`;
+      effects.push(send({ type: "ping", token: this.#orderToken }));
+    }
+    this.#deferred.push({ line: text, token: this.#orderToken, at: now });
+    return effects;
+  }
+
+  /**
+   * Runs the commands held until the `pong` of `token`, with those before
+   * them, each as typed when it was; every one held when `token` is
+   * `undefined`.
+   */
+  #release(token: string | undefined): Effect[] {
+    const last = token === undefined
+      ? this.#deferred.length - 1
+      : this.#deferred.findLastIndex((deferred) => deferred.token === token);
+    const effects: Effect[] = [];
+    for (const { line, at } of this.#deferred.splice(0, last + 1)) {
+      effects.push(...this.#type(line, parseLine(line), at));
+    }
+    if (this.#deferred.length === 0) this.#orderToken = undefined;
+    return effects;
+  }
+
+  /**
+   * Takes the line `line`, read as `parsed`, at `now`, in its turn; `warned`,
+   * right after a `/quit` that warned of what leaving would lose.
+   */
+  #type(line: string, parsed: ParsedLine, now: number, warned = false): Effect[] {
+    const text = line.trim();
     if (parsed.ok && "local" in parsed) {
       const { local } = parsed;
       if (local.command === "switch") return this.switchTo(local.view);
@@ -528,7 +623,9 @@ export class Conversation {
       }
       if (local.command === "unignore") return this.#ignoring(this.#presence.unignore(local.name));
       if (local.command === "ignores") return this.#ignoring(this.#presence.listIgnores());
-      if (local.command === "code") return this.type(fenced(local.text), now);
+      if (local.command === "code") {
+        return this.#type(fenced(local.text), parseLine(fenced(local.text)), now);
+      }
       // Without a bell, `/bell` is no command here, nor `/send` without files: the server says so.
       if (local.command === "send" || local.command === "get") {
         if (this.#options.transfers) {
@@ -576,6 +673,8 @@ export class Conversation {
       view: this.#views.current?.id,
     });
     if (typed === undefined) return [...back, show([tooManyWaitingError()])];
+    // What the client answers itself from now on waits for this line's answer.
+    this.#unordered = true;
     const effects = [...back, ...sends(typed.send)];
     const { post } = typed.line;
     if (post !== undefined) {
@@ -738,6 +837,11 @@ export class Conversation {
    */
   tick(now: number): Effect[] {
     const effects: Effect[] = this.#presence.expire(now) ? [typingChanged()] : [];
+    // The server did not answer the lines before a command the client answers itself in time.
+    const oldest = this.#deferred[0];
+    if (oldest !== undefined && now - oldest.at >= ORDERED_WAIT_MS) {
+      effects.push(...this.#release(undefined));
+    }
     if (!this.#online) {
       if (this.#helloAt === undefined || now - this.#helloAt < HELLO_TIMEOUT_MS) return effects;
       this.#helloAt = undefined;
@@ -757,9 +861,11 @@ export class Conversation {
 
   /**
    * The connection ended: what waits goes out again on the next one, and
-   * nobody is shown typing any more.
+   * nobody is shown typing any more. Returns the answers of the commands
+   * the client answers itself that waited for this connection's answers:
+   * none will come.
    */
-  closed(): void {
+  closed(): Effect[] {
     this.#presence.forgetTyping(Number.NEGATIVE_INFINITY);
     this.#presenceSent = this.#presenceUnknown = false;
     this.#online = false;
@@ -769,6 +875,8 @@ export class Conversation {
     this.#finishToken = undefined;
     this.#settleToken = undefined;
     this.#delivery.disconnected();
+    this.#unordered = false;
+    return this.#release(undefined);
   }
 
   /** The user leaves (with `reason`, if they gave one); later calls do nothing. */
@@ -790,6 +898,15 @@ export class Conversation {
   finish(): Effect[] {
     this.#inputEnded = true;
     return this.#finishing();
+  }
+
+  /**
+   * Sends `frames`, typed lines that waited for the connection: what the
+   * client answers itself from now on waits for their answers.
+   */
+  #flushed(frames: readonly ClientFrame[]): Effect[] {
+    if (frames.length > 0) this.#unordered = true;
+    return sends(frames);
   }
 
   /** Sends `frames`, which the client sends by itself, unless the server knows none. */
@@ -957,7 +1074,7 @@ export class Conversation {
           ? [reconnectedNotice(frame.name)]
           : describeFrame(frame, frame.name, this.#describing),
       ),
-      ...sends(this.#delivery.connected(now)),
+      ...this.#flushed(this.#delivery.connected(now)),
       ...this.#finishing(),
     ];
   }

@@ -846,6 +846,41 @@ Deno.test("chat join with piped input posts the lines after a /part in the room 
   assert.deepEqual(said, ["#dev build done", "#lobby back in the lobby"]);
 });
 
+Deno.test("chat join with piped input prints the answers of its own commands in the order typed", async () => {
+  await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
+  await using ann = await TestClient.join(server.addr.port, "ann");
+  await ann.say("before the script");
+  await ann.next("message", (frame) => frame.text === "before the script");
+  // Whom the script ignores is written here, not in the user's own configuration.
+  const config = await Deno.makeTempDir({ prefix: "chat-ordered-" });
+  try {
+    const outcome = await runChat(
+      ["join", `127.0.0.1:${server.addr.port}`, "--name", "bot"],
+      "/history\n/ignore ann\n/who\n/bell off\n/ignores\nafter them\n",
+      { env: { XDG_CONFIG_HOME: config } },
+    );
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.equal(outcome.stderr, "");
+    // Each answer follows those of the lines before it: /history shows ann's message, which
+    // the /ignore after it does not hide, and /who answers before /bell.
+    const lines = outcome.stdout.split("\n").map((line) => line.replace(CLOCK, ""))
+      .filter((line) => !line.startsWith("— ")); // The day's divider in the history.
+    const start = lines.indexOf("-- The last message of #lobby:");
+    assert.ok(start > 0, outcome.stdout);
+    assert.deepEqual(lines.slice(start, start + 7).map((line) => line.replace(/ \(.*/, "")), [
+      "-- The last message of #lobby:",
+      "ann: before the script",
+      "-- You ignore ann now: their messages are hidden from you",
+      "-- #lobby: 2 people here: ann",
+      "-- Bell: off",
+      "-- You ignore ann",
+      "bot: after them",
+    ], outcome.stdout);
+  } finally {
+    await Deno.remove(config, { recursive: true });
+  }
+});
+
 Deno.test("chat join with piped input and no name reports it in one line and exits 2", async () => {
   await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
   const outcome = await runChat(["join", `127.0.0.1:${server.addr.port}`], "hello\n", {

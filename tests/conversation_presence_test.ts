@@ -212,7 +212,10 @@ Deno.test("Conversation.keystroke() tells the server the user types, at most eve
   });
 
   await t.step("/typing off sends none, and says so; /typing on again", () => {
-    assert.deepEqual(shown(chat.type("/typing off", 60_000)), [
+    // Said once the server has answered the line typed before it, after the pong of a ping.
+    const [ping] = sent(chat.type("/typing off", 60_000));
+    assert.ok(ping?.type === "ping" && ping.token !== undefined);
+    assert.deepEqual(shown(chat.receive({ type: "pong", token: ping.token }, 60_000)), [
       "-- Typing: off (others do not see when you are typing)",
     ]);
     assert.equal(chat.sendsTyping, false);

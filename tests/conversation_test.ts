@@ -4,7 +4,12 @@
  */
 
 import assert from "node:assert/strict";
-import { Conversation, type ConversationOptions, type Effect } from "../core/conversation.ts";
+import {
+  Conversation,
+  type ConversationOptions,
+  type Effect,
+  ORDERED_WAIT_MS,
+} from "../core/conversation.ts";
 import { PROBE_AFTER_MS, SILENCE_LIMIT_MS } from "../core/link.ts";
 import { tooLongWarning } from "../core/notices.ts";
 import { plainText } from "../core/plain.ts";
@@ -57,6 +62,13 @@ function shown(effects: readonly Effect[]): string[] {
   return effects.flatMap((effect) =>
     effect.type === "show" ? effect.lines.map((line) => plainText(line, { now: TS })) : []
   );
+}
+
+/** What `chat` does at `now` on the server's `pong` to the one ping `effects` send. */
+function pong(chat: Conversation, effects: readonly Effect[], now: number): Effect[] {
+  const pings = sent(effects).filter((frame) => frame.type === "ping");
+  assert.equal(pings.length, 1, JSON.stringify(effects));
+  return chat.receive({ type: "pong", token: pings[0]!.token! }, now);
 }
 
 function types(effects: readonly Effect[]): string[] {
@@ -947,7 +959,10 @@ Deno.test("Conversation sends /code TEXT as a code block, and a message's lines 
   const [lines] = sent(chat.type('Traceback:\n  File "x.py"', 3));
   assert.ok(lines?.type === "say");
   assert.equal(lines.text, 'Traceback:\n  File "x.py"');
-  assert.match(shown(chat.type("/code", 4)).join("\n"), /Usage: \/code TEXT/);
+  // The client's own answer comes after the server's to the lines before it.
+  const usage = chat.type("/code", 4);
+  assert.deepEqual(shown(usage), []);
+  assert.match(shown(pong(chat, usage, 5)).join("\n"), /Usage: \/code TEXT/);
 });
 
 Deno.test("Conversation shows a message's lines from a server of version 2, one line from version 1", () => {
@@ -1288,4 +1303,80 @@ Deno.test("Conversation: the user's own new name is told once where they look, n
   assert.match(lines[0]!, /ann is now annie$/);
   // Looking at #dev shows nothing new there.
   assert.deepEqual(shown(chat.switchTo("#dev")).filter((line) => /annie/.test(line)), []);
+});
+
+Deno.test("Conversation answers a command of its own after the server's answers to the lines before it", async (t) => {
+  const bell = { bell: true };
+
+  await t.step("with nothing sent before, at once", () => {
+    const chat = joined("ann", bell);
+    assert.deepEqual(shown(chat.type("/bell off", 1)), ["-- Bell: off"]);
+    assert.deepEqual(shown(chat.type("/ignores", 2)), ["-- You ignore nobody"]);
+  });
+
+  await t.step("after a line to the server, once the pong of the ping sent after it is in", () => {
+    const chat = joined("ann", bell);
+    const history = chat.type("/history", 1);
+    assert.deepEqual(sent(history).map((frame) => frame.type), ["say"]);
+    const ignore = chat.type("/ignore bob", 2);
+    assert.deepEqual(shown(ignore), []);
+    // Commands of its own typed next wait behind it, with no other ping.
+    const bellOff = chat.type("/bell off", 3);
+    assert.deepEqual(bellOff, []);
+    // The answer to /history is shown as it was asked: bob is not ignored yet.
+    const answer = chat.receive(message(5, { replay: true }), 4);
+    assert.match(shown(answer).join("\n"), /bob: m5/);
+    const answered = pong(chat, ignore, 5);
+    assert.deepEqual(shown(answered).map((line) => line.replace(/:.*/, "")), [
+      "-- You ignore bob now",
+      "-- Bell",
+    ]);
+    assert.deepEqual(chat.ignored, ["bob"]);
+    assert.equal(chat.bell, "off");
+    // Answered, they leave nothing waiting: the next runs at once.
+    assert.deepEqual(shown(chat.type("/ignores", 6)), ["-- You ignore bob"]);
+  });
+
+  await t.step("a line to the server between two waits for a ping of its own", () => {
+    const chat = joined("ann", bell);
+    chat.type("/who", 1);
+    const first = chat.type("/bell off", 2);
+    chat.type("/rooms", 3);
+    const second = chat.type("/bell on", 4);
+    assert.deepEqual(shown(pong(chat, first, 5)), ["-- Bell: off"]);
+    assert.deepEqual(shown(pong(chat, second, 6)), ["-- Bell: on"]);
+  });
+
+  await t.step("a local command mistyped is answered in its turn too", () => {
+    const chat = joined("ann", bell);
+    chat.type("hello", 1);
+    const usage = chat.type("/bell loud", 2);
+    assert.deepEqual(shown(usage), []);
+    assert.match(shown(pong(chat, usage, 3)).join("\n"), /Usage: \/bell/);
+  });
+
+  await t.step("/switch and /code are not held: they change where lines go, or go", () => {
+    const chat = joined("ann", bell);
+    chat.receive(room("#dev"), 0);
+    chat.type("/who", 1);
+    assert.equal(types(chat.type("/switch #dev", 2)).includes("switched"), true);
+    assert.deepEqual(sent(chat.type("/code x", 3)).map((frame) => frame.type), ["say"]);
+  });
+
+  await t.step("without the pong, answered after ORDERED_WAIT_MS", () => {
+    const chat = joined("ann", bell);
+    chat.type("/who", 1_000);
+    chat.type("/bell off", 1_000);
+    assert.deepEqual(shown(chat.tick(1_000 + ORDERED_WAIT_MS - 1)), []);
+    assert.deepEqual(shown(chat.tick(1_000 + ORDERED_WAIT_MS)), ["-- Bell: off"]);
+  });
+
+  await t.step("answered when the connection ends, and at once while it is down", () => {
+    const chat = joined("ann", bell);
+    chat.type("/who", 1);
+    chat.type("/bell off", 2);
+    assert.deepEqual(shown(chat.closed()), ["-- Bell: off"]);
+    chat.type("/who", 3);
+    assert.deepEqual(shown(chat.type("/bell on", 4)), ["-- Bell: on"]);
+  });
 });

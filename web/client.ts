@@ -403,7 +403,8 @@ export class WebClient {
       if (name !== undefined) this.#sendHello(name);
       else if (this.#ui.nameScreen.hidden) this.#joining.ask("");
     } else {
-      this.#chat.closed();
+      // What the client answers itself waited for this connection's answers: none will come.
+      this.#apply(this.#chat.closed());
       this.#showTyping();
       this.#joining.dropped(this.#chat.roster.me);
     }

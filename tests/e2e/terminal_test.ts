@@ -711,3 +711,29 @@ e2eTest("chat join: /who #room lists that room, where it was asked", async (tmux
   await ann.enter("/who #ops");
   await ann.waitForLine(/^!! Cannot list #ops: you are not in #ops \(join it first\)$/);
 });
+
+e2eTest(
+  "chat join: a command the client answers itself, typed quickly, answers after the lines before it",
+  async (tmux, port) => {
+    // Whom alice ignores is written here, not in the user's own configuration.
+    const config = await Deno.makeTempDir({ prefix: "chat-ordered-" });
+    try {
+      await using _bob = await TestClient.join(port, "bob");
+      await join(tmux, port, "alice", { XDG_CONFIG_HOME: config });
+      // Both lines in one go: the server answers the first, the client the second.
+      await tmux.press("alice", "/back", "Enter", "/ignore bob", "Enter");
+      const screen = await tmux.waitForScreen(
+        "alice",
+        (screen) => hasLine(screen, /You are not away/) && hasLine(screen, /You ignore bob now/),
+        5_000,
+        "the answers of /back and /ignore bob",
+      );
+      assert.ok(
+        indexOfLine(screen, /You are not away/) < indexOfLine(screen, /You ignore bob now/),
+        `the answer of /back first:\n${screen.text}`,
+      );
+    } finally {
+      await Deno.remove(config, { recursive: true });
+    }
+  },
+);
