@@ -4,9 +4,8 @@
  * and pages, shared with no other), may load nothing but 127.0.0.1, and
  * records what went wrong on its pages (console errors, uncaught
  * exceptions, dialogs, blocked requests) for the tests to check. The
- * contexts open at one time share one Chromium process, started for the
- * first and closed with the last: starting Chromium costs more than a
- * second of CPU, and a test of three people would start it three times.
+ * contexts of a test file share one Chromium process, started as the file
+ * loads (see {@linkcode ChatBrowser.launch}).
  * Every wait is on a selector or an event with a timeout, never a sleep.
  *
  * @module
@@ -20,31 +19,8 @@ import {
   type Page,
 } from "./_playwright.ts";
 import { ROOT, waitFor } from "./_tmux.ts";
+import { CHROMIUM_FLAGS, CHROMIUM_MISSING, CHROMIUM_PATH } from "./_chromium.ts";
 import { type ChatServer, type ServerOptions, startServer } from "../../server.ts";
-
-/** Where the tests expect Chromium: Debian's `chromium` package. */
-export const CHROMIUM_PATH = "/usr/bin/chromium";
-
-/** Why the browser tests cannot run on this machine, or `undefined` when they can. */
-export const CHROMIUM_MISSING: string | undefined = (() => {
-  try {
-    return Deno.statSync(CHROMIUM_PATH).isFile ? undefined : `${CHROMIUM_PATH} is not a file`;
-  } catch {
-    return `Chromium is not installed at ${CHROMIUM_PATH}`;
-  }
-})();
-
-/** Headless, and quiet: no updates, sync, QUIC or other traffic of the browser's own. */
-export const CHROMIUM_FLAGS: readonly string[] = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 /** The only host the browser may load anything from. */
 export const LOOPBACK = "127.0.0.1";
@@ -63,35 +39,21 @@ export interface BrowserOptions {
 }
 
 /**
- * The Chromium process the open contexts share, and how many use it. It is
- * started by the first {@linkcode ChatBrowser.launch} and closed when the
- * last of its contexts is disposed, so that no test leaves it running.
+ * The Chromium every context of this test file shares (or why it would not
+ * start), started as the module loads: starting it costs a second or two,
+ * and the browser tests, one after another, would otherwise start it again
+ * for each. Started, and awaited, before any test, it is charged to none
+ * (Deno's sanitizers fail a test that leaves running a process or a timer it
+ * did not start itself), and it ends with the file: when the file's tests
+ * are done its pipe closes, and Chromium exits.
  */
-let shared: { started: Promise<Browser>; users: number } | undefined;
-
-/** The shared Chromium, started if no context uses it; give it back with {@linkcode release}. */
-function acquire(): Promise<Browser> {
-  if (shared === undefined) {
-    shared = {
-      started: chromium.launch({
-        executablePath: CHROMIUM_PATH,
-        headless: true,
-        args: [...CHROMIUM_FLAGS],
-      }),
-      users: 0,
-    };
-  }
-  shared.users++;
-  return shared.started;
-}
-
-/** Gives back what {@linkcode acquire} lent; the last to give it back closes Chromium. */
-async function release(): Promise<void> {
-  if (shared === undefined || --shared.users > 0) return;
-  const { started } = shared;
-  shared = undefined;
-  await started.then((browser) => browser.close(), () => {});
-}
+const shared: Browser | Error = CHROMIUM_MISSING !== undefined
+  ? new Error(`Cannot start Chromium: ${CHROMIUM_MISSING}`)
+  : await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...CHROMIUM_FLAGS],
+  }).catch((error: unknown) => error instanceof Error ? error : new Error(String(error)));
 
 /** One person's browser: a fresh context of its own; dispose it to close its pages. */
 export class ChatBrowser implements AsyncDisposable {
@@ -105,23 +67,17 @@ export class ChatBrowser implements AsyncDisposable {
     this.context = context;
   }
 
-  /** Opens a new context, headless, in the shared Chromium (started if need be). */
+  /** Opens a new context, headless, in the Chromium this test file shares. */
   static async launch(options: BrowserOptions = {}): Promise<ChatBrowser> {
-    let context: BrowserContext;
-    try {
-      const chromium = await acquire();
-      context = await chromium.newContext({
-        viewport: options.viewport ?? { width: 1280, height: 800 },
-        deviceScaleFactor: options.deviceScaleFactor ?? 1,
-        isMobile: options.mobile ?? false,
-        hasTouch: options.mobile ?? false,
-        colorScheme: "light",
-        reducedMotion: "reduce",
-      });
-    } catch (error) {
-      await release();
-      throw error;
-    }
+    if (shared instanceof Error) throw shared;
+    const context = await shared.newContext({
+      viewport: options.viewport ?? { width: 1280, height: 800 },
+      deviceScaleFactor: options.deviceScaleFactor ?? 1,
+      isMobile: options.mobile ?? false,
+      hasTouch: options.mobile ?? false,
+      colorScheme: "light",
+      reducedMotion: "reduce",
+    });
     const browser = new ChatBrowser(context);
     context.setDefaultTimeout(WAIT_MS);
     context.setDefaultNavigationTimeout(10_000);
@@ -174,11 +130,7 @@ export class ChatBrowser implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      await this.context.close();
-    } finally {
-      await release();
-    }
+    await this.context.close();
   }
 }
 

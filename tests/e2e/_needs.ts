@@ -7,7 +7,7 @@
  */
 
 import { succeeds } from "../_test_utils.ts";
-import { CHROMIUM_MISSING } from "./_browser.ts";
+import { CHROMIUM_MISSING } from "./_chromium.ts";
 import { TMUX_VERSION } from "./_tmux.ts";
 
 /** A program an end-to-end test drives. */

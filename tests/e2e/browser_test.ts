@@ -10,7 +10,6 @@ import { colorOf } from "../../core/palette.ts";
 import { TestClient, within } from "../_test_utils.ts";
 import {
   ChatBrowser,
-  CHROMIUM_MISSING,
   exactly,
   logLine,
   say,
@@ -20,6 +19,7 @@ import {
   waitForStatus,
   webUrl,
 } from "./_browser.ts";
+import { CHROMIUM_MISSING } from "./_chromium.ts";
 import { joinCommand, ROOT, type Screen, Tmux, TMUX_VERSION } from "./_tmux.ts";
 
 const STAMP = String.raw`\[\d\d:\d\d:\d\d\]`;

@@ -15,15 +15,8 @@ import { startServer } from "../../server.ts";
 import { FreezingProxy } from "../_freezing_proxy.ts";
 import { LOOPBACK, TestClient, waitUntil } from "../_test_utils.ts";
 import { joinCommand, ROOT, type Screen, Tmux, TMUX_VERSION } from "./_tmux.ts";
-import {
-  ChatBrowser,
-  CHROMIUM_MISSING,
-  logLine,
-  pageUrl,
-  say,
-  startWebServer,
-  waitForLine,
-} from "./_browser.ts";
+import { ChatBrowser, logLine, pageUrl, say, startWebServer, waitForLine } from "./_browser.ts";
+import { CHROMIUM_MISSING } from "./_chromium.ts";
 
 const STAMP = String.raw`\[\d\d:\d\d:\d\d\]`;
 
