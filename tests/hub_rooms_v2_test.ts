@@ -233,10 +233,11 @@ Deno.test("Hub acts in the room a version 2 frame names, if the member is in it"
         code: "not_in_room",
         message: "Cannot search #ops: you are not in #ops (join it first)",
       },
+      // A command typed in a room is refused as that command, not as a line said.
       {
         type: "error",
         code: "not_in_room",
-        message: "Cannot say it in #ops: you are not in #ops (join it first)",
+        message: "Cannot list #ops: you are not in #ops (join it first)",
       },
     ]);
     hub.receive(alice, { type: "say", room: "#a.b", text: "hi" });
