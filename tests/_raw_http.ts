@@ -22,7 +22,6 @@ export class RawHttp implements AsyncDisposable {
   readonly #port: number;
   #text = "";
   #ended = false;
-  #error: Error | undefined;
   #changed = Promise.withResolvers<void>();
   readonly #closed: Promise<void>;
 
@@ -35,7 +34,7 @@ export class RawHttp implements AsyncDisposable {
       this.#wake();
     });
     socket.on("end", () => this.#end());
-    socket.on("error", (error) => this.#error ??= error);
+    socket.on("error", () => {});
     this.#closed = new Promise((resolve) =>
       socket.once("close", () => {
         this.#end();
@@ -44,22 +43,9 @@ export class RawHttp implements AsyncDisposable {
     );
   }
 
-  /**
-   * Connects to `port` on loopback, from `localAddress`. With `halfOpen`, it
-   * goes on sending after the server ended its side, as a sender that pays
-   * no heed to the answer does; without, it ends its own side then.
-   */
-  static async open(
-    port: number,
-    localAddress = LOOPBACK,
-    options: { halfOpen?: boolean } = {},
-  ): Promise<RawHttp> {
-    const socket = net.connect({
-      host: LOOPBACK,
-      port,
-      localAddress,
-      allowHalfOpen: options.halfOpen ?? false,
-    });
+  /** Connects to `port` on loopback, from `localAddress`. */
+  static async open(port: number, localAddress = LOOPBACK): Promise<RawHttp> {
+    const socket = net.connect({ host: LOOPBACK, port, localAddress });
     const client = new RawHttp(socket, port);
     try {
       await within(
@@ -80,11 +66,6 @@ export class RawHttp implements AsyncDisposable {
   /** True once the server closed the connection. */
   get ended(): boolean {
     return this.#ended;
-  }
-
-  /** The first error of the connection (a reset, a write after the server closed), if any. */
-  get error(): Error | undefined {
-    return this.#error;
   }
 
   /** Sends `text` as it is. */

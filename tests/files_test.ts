@@ -147,52 +147,6 @@ Deno.test("POST /files refuses a file over --max-file with 413 and stores nothin
   await stored(files, randomBytes(64 * 1024), "fits.bin");
 });
 
-Deno.test("POST /files refused before its body is read says Connection: close, and closes once answered", async (t) => {
-  await using files = await fileServer({ maxFile: 64 / 1024 });
-  const port = files.server.webAddr!.port;
-  const upload = (raw: RawHttp, headers: string) =>
-    raw.send(`${raw.head("/files", "POST")}authorization: Bearer ${files.token}\r\n${headers}\r\n`);
-  await t.step("when Content-Length is over --max-file, no byte of the body sent", async () => {
-    await using raw = await RawHttp.open(port);
-    await upload(raw, `content-length: ${65 * 1024}\r\n`);
-    const answer = await raw.answer();
-    assert.equal(answer.status, 413);
-    assert.equal(answer.headers.get("connection"), "close");
-    // Not after the 5 s a kept-alive connection may wait: at once.
-    assert.equal(await raw.closed(2_000), "");
-  });
-  await t.step("and reads the body sent meanwhile, so that its sender is not reset", async () => {
-    await using raw = await RawHttp.open(port);
-    // The whole body at once, as a client that does not wait for an answer sends it.
-    const size = 4 * MIB;
-    await upload(raw, `content-length: ${size}\r\n`);
-    const sent = raw.send("a".repeat(size));
-    const answer = await raw.answer();
-    assert.equal(answer.status, 413);
-    assert.equal(answer.headers.get("connection"), "close");
-    await sent;
-    assert.equal(await raw.closed(), "");
-    assert.equal(raw.error, undefined);
-  });
-  await t.step("when a chunked body passes --max-file", async () => {
-    await using raw = await RawHttp.open(port);
-    await upload(raw, "transfer-encoding: chunked\r\n");
-    await raw.send(`${(65 * 1024).toString(16)}\r\n${"a".repeat(65 * 1024)}\r\n`);
-    const answer = await raw.answer();
-    assert.equal(answer.status, 413);
-    assert.equal(answer.headers.get("connection"), "close");
-    assert.equal(await raw.closed(2_000), "");
-  });
-  await t.step("and a refusal for no token as well", async () => {
-    await using raw = await RawHttp.open(port);
-    await raw.send(`${raw.head("/files", "POST")}content-length: 5\r\n\r\n`);
-    const answer = await raw.answer();
-    assert.equal(answer.status, 401);
-    assert.equal(answer.headers.get("connection"), "close");
-    assert.equal(await raw.closed(2_000), "");
-  });
-});
-
 Deno.test("POST /files refuses a file over --files-quota saying the store has no room for it", async (t) => {
   await using files = await fileServer({ filesQuota: 64 / 1024 });
   const noRoom = {
@@ -207,18 +161,15 @@ Deno.test("POST /files refuses a file over --files-quota saying the store has no
   });
   await t.step("at once when X-File-Size says so, before any byte of a chunked body", async () => {
     let body!: ReadableStreamDefaultController<Uint8Array>;
-    let cancelled = false;
     const stream = new ReadableStream<Uint8Array>({
       start: (controller) => void (body = controller),
-      cancel: () => void (cancelled = true),
     });
     try {
       const response = await upload(files, stream, "big.bin", { "x-file-size": String(65 * 1024) });
       assert.equal(response.status, 413);
       assert.deepEqual(await response.json(), noRoom);
     } finally {
-      // The answer ends the connection, and with it the body's stream, which fetch then cancels.
-      if (!cancelled) body.close();
+      body.close();
     }
   });
   await t.step("as soon as the bytes of a body of no told size pass it", async () => {
@@ -574,8 +525,7 @@ Deno.test("POST /files reads the rest of a refused upload at the upload pace, no
   ];
   for (const { what, server, error } of refusals) {
     await t.step(what, async () => {
-      // It goes on sending after the answer ended the connection: whoever sends junk does.
-      await using raw = await RawHttp.open(server.webAddr!.port, LOOPBACK, { halfOpen: true });
+      await using raw = await RawHttp.open(server.webAddr!.port);
       await raw.send(`${raw.head("/files", "POST")}transfer-encoding: chunked\r\n\r\n`);
       const chunk = `100000\r\n${"a".repeat(MIB)}\r\n`;
       const started = performance.now();

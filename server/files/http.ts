@@ -64,12 +64,6 @@ export const FILE_HEADERS: Readonly<Record<string, string>> = {
   "cross-origin-resource-policy": "same-origin",
 };
 
-/**
- * Said with the answer to every refused upload, whose body is not read
- * whole: the rest is read and dropped, and no next request is read after it.
- */
-const CLOSE: Readonly<Record<string, string>> = { connection: "close" };
-
 const FILE_PATH = /^\/files\/([0-9a-f]{64})(?:\/([^/]*))?$/;
 
 /** Whether `path` is one of the file endpoints. */
@@ -88,12 +82,10 @@ export function refuseFiles(
   headers: Readonly<Record<string, string>>,
   pace: TokenBucket,
 ): void {
-  if (request.method !== "POST") {
-    const message = "Cannot serve the file: this server shares no files";
-    return sendJson(response, 403, { error: "no_files", message }, headers);
-  }
-  const message = "Cannot store the file: this server takes no files";
-  sendJson(response, 403, { error: "no_files", message }, { ...headers, ...CLOSE });
+  const message = request.method === "POST"
+    ? "Cannot store the file: this server takes no files"
+    : "Cannot serve the file: this server shares no files";
+  sendJson(response, 403, { error: "no_files", message }, headers);
   void discard(request, pace);
 }
 
@@ -115,17 +107,8 @@ export function discardPace(): TokenBucket {
  * reads the answer, at `pace`: read at full speed, senders that go on
  * sending would take the server's time from the chat. Slowed down, they are
  * held back by TCP until the connection is closed.
- *
- * The answer said `Connection: close`, and node:http closes the connection
- * once it is sent (with the socket's `destroySoon`): closed while bytes of
- * the body still come, a connection is reset, and its client may lose the
- * answer before reading it. So only the server's side of it is ended then,
- * and the connection is closed once the body is read or the client ends
- * its side, else by the web port's sweep a few seconds later (web.ts).
  */
 async function discard(request: IncomingMessage, pace: TokenBucket): Promise<void> {
-  const socket = request.socket as Socket & { destroySoon?: () => void };
-  socket.destroySoon = () => void socket.end();
   try {
     for await (const chunk of request.iterator({ destroyOnReturn: false })) {
       const wait = pace.take((chunk as Uint8Array).length);
@@ -134,9 +117,6 @@ async function discard(request: IncomingMessage, pace: TokenBucket): Promise<voi
   } catch {
     // The connection ended.
   }
-  socket.end();
-  if (socket.writableFinished) socket.destroy();
-  else socket.once("finish", () => socket.destroy());
 }
 
 /** Resolves after `ms`, or once `socket` closes: then nothing is left to wait for. */
@@ -208,10 +188,14 @@ export class FileRoutes {
   /** Answers `request`, calling `hooks` as its transfer goes on. */
   serve(request: IncomingMessage, response: ServerResponse, hooks: FileHooks): void {
     this.#serve(request, response, hooks).catch(() => {
-      if (response.headersSent) return void response.destroy();
-      const message = "Cannot store the file: the server could not write it";
-      if (request.method === "POST") this.#refuseUpload(request, response, 500, "failed", message);
-      else this.#error(response, 500, "failed", message);
+      if (!response.headersSent) {
+        this.#error(
+          response,
+          500,
+          "failed",
+          "Cannot store the file: the server could not write it",
+        );
+      } else response.destroy();
     });
   }
 
@@ -266,7 +250,6 @@ export class FileRoutes {
     upload: boolean,
   ): boolean {
     const { password, tokens } = this.#options;
-    const close = upload ? CLOSE : {};
     if (upload && password !== undefined) {
       const given = request.headers["x-chat-password"];
       const refusal = password.check(
@@ -274,7 +257,7 @@ export class FileRoutes {
         typeof given === "string" ? decodeHeaderText(given) : undefined,
       );
       if (refusal !== undefined) {
-        this.#error(response, 403, refusal.code, refusal.message, close);
+        this.#error(response, 403, refusal.code, refusal.message);
         return true;
       }
     }
@@ -286,7 +269,7 @@ export class FileRoutes {
         401,
         "token_required",
         "Cannot accept the request: it needs the upload token of a connected chat user",
-        { "www-authenticate": "Bearer", ...close },
+        { "www-authenticate": "Bearer" },
       );
       return true;
     }
@@ -296,7 +279,7 @@ export class FileRoutes {
         401,
         "token_unknown",
         "Cannot accept the request: the upload token is not one of a connected chat user",
-        { "www-authenticate": "Bearer", ...close },
+        { "www-authenticate": "Bearer" },
       );
       return true;
     }
@@ -314,22 +297,24 @@ export class FileRoutes {
     const size = declaredSize(request);
     const refusal = size === undefined ? undefined : store.refusal(size);
     if (refusal !== undefined) {
-      return this.#refuseUpload(request, response, 413, "too_large", refusal);
+      this.#error(response, 413, "too_large", refusal);
+      return void this.#discard(request);
     }
     const busy = size === undefined ? undefined : store.busy(size);
     if (busy !== undefined) {
-      return this.#refuseUpload(request, response, 503, "busy", busy, { "retry-after": "5" });
+      this.#error(response, 503, "busy", busy, { "retry-after": "5" });
+      return void this.#discard(request);
     }
     const token = bearer(request, query)!;
     const holder = tokens.take(token);
     if (!holder.ok) {
-      return this.#refuseUpload(
-        request,
+      this.#error(
         response,
         429,
         "rate_limited",
         "Cannot store the file: uploads are coming too fast; wait a moment and try again",
       );
+      return void this.#discard(request);
     }
     const header = request.headers["x-file-name"];
     const name = cleanFileName(
@@ -349,8 +334,9 @@ export class FileRoutes {
         : result.code === "gone"
         ? [401, "token_unknown", { "www-authenticate": "Bearer" }]
         : [413, "too_large", {}];
+      this.#error(response, status, code, result.message, extra);
       // The rest is read and dropped, so the client can read the answer.
-      return this.#refuseUpload(request, response, status, code, result.message, extra);
+      return void this.#discard(request);
     }
     const { file } = result;
     // The other servers of a cluster serve it too, once it is answered for.
@@ -440,23 +426,6 @@ export class FileRoutes {
 
   #discard(request: IncomingMessage): Promise<void> {
     return discard(request, this.#discarding);
-  }
-
-  /**
-   * Refuses an upload whose body is not read whole: the answer ends the
-   * connection, and the rest of the body is read and dropped meanwhile, so
-   * that the client reads the answer rather than a reset.
-   */
-  #refuseUpload(
-    request: IncomingMessage,
-    response: ServerResponse,
-    status: number,
-    code: string,
-    message: string,
-    extra: Record<string, string> = {},
-  ): void {
-    this.#error(response, status, code, message, { ...extra, ...CLOSE });
-    void this.#discard(request);
   }
 
   #error(
