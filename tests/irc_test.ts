@@ -70,6 +70,9 @@ Deno.test("IRC registration: 001 to 005 with ISUPPORT, the MOTD, then #lobby", a
     assert.match(await bea.next(/ 451 /), /^:\S+ 451 \* :You have not registered$/);
     await bea.send("PING :early");
     assert.match(await bea.next(/PONG/), /^:\S+ PONG \S+ :?early$/);
+    // Without a token there is nothing to send back: 409, as RFC 2812 has it.
+    await bea.send("PING");
+    assert.match(await bea.next(/ 409 | PONG /), /^:\S+ 409 \* :No origin specified$/);
   });
 
   await t.step("CAP LS 302 holds registration until CAP END; REQ is ACK or NAK", async () => {
@@ -746,6 +749,10 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
       assert.match(await ann.next(/ 421 /), /^:\S+ 421 ann FROBNICATE :Unknown command$/);
       await ann.send("JOIN");
       assert.match(await ann.next(/ 461 /), /^:\S+ 461 ann JOIN :/);
+      for (const ping of ["PING", "PING :"]) {
+        await ann.send(ping);
+        assert.match(await ann.next(/ 409 | PONG /), /^:\S+ 409 ann :No origin specified$/);
+      }
       // Not an empty 302 or 303, which would answer a question never asked (RFC 2812, 4.8, 4.9).
       await ann.send("USERHOST");
       assert.match(await ann.next(/ 461 | 302 /), /^:\S+ 461 ann USERHOST :Not enough parameters$/);

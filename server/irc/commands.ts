@@ -214,8 +214,12 @@ function tagmsg(gateway: Gateway, params: readonly string[], tags: ReadonlyMap<s
 /** Every command a registered client may send, by name. */
 export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   PING: (gateway, params) => {
+    // A PING's token is what its PONG sends back: without one there is nothing to answer.
+    if (params[0] === undefined || params[0] === "") {
+      return reply(gateway, ERR.NOORIGIN, "No origin specified");
+    }
     const server = gateway.renderer.options.server;
-    gateway.write(gateway.renderer.line("PONG", server, params[0] ?? server));
+    gateway.write(gateway.renderer.line("PONG", server, params[0]));
   },
   PONG: () => {},
   QUIT: (gateway, params) => {
