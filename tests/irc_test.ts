@@ -285,6 +285,15 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     assert.match(await ann.next(/PRIVMSG ann /), /^:carol!\S+ PRIVMSG ann :from nc$/);
   });
 
+  await t.step("a private message to oneself comes back once, echo-message or not", async () => {
+    await ann.send("PRIVMSG ann :note to self");
+    assert.equal(await ann.next(/PRIVMSG ann /), ":ann!ann@chat PRIVMSG ann :note to self");
+    await using echoing = await withCaps(irc, "echoing", "echo-message");
+    await echoing.send("PRIVMSG echoing :mine");
+    const lines = (await echoing.sync()).filter((line) => / PRIVMSG echoing /.test(line));
+    assert.deepEqual(lines, [":echoing!echoing@chat PRIVMSG echoing :mine"]);
+  });
+
   await t.step("a message of several lines arrives as one PRIVMSG a line", async () => {
     await bob.send({ type: "say", text: "first line\n  second line", room: "#dev" });
     assert.match(await ann.next(/PRIVMSG #dev/), /:first line$/);

@@ -394,7 +394,9 @@ export class IrcRenderer {
   #message(frame: MessageFrame | PrivateFrame): string {
     const self = frame.from === this.name;
     const replayed = frame.type === "message" && frame.replay === true;
-    if (self && !replayed && !this.caps.has("echo-message")) return "";
+    // A message to oneself is the one the client receives, echo-message or not, as servers deliver it.
+    const toSelf = self && frame.type === "private" && frame.to === this.name;
+    if (self && !replayed && !toSelf && !this.caps.has("echo-message")) return "";
     const target = frame.type === "message"
       ? frame.room
       : self
