@@ -739,10 +739,22 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
       assert.match(await ann.next(/ 501 /), / 501 ann :/);
       await ann.send("MODE bob +i");
       assert.match(await ann.next(/ 502 /), / 502 ann :/);
-      // What clients ask for after registration is taken quietly.
+      // A mode set is kept, confirmed by a MODE line, and told by 221.
+      await ann.send("MODE ann +i");
+      assert.match(await ann.next(/ MODE ann | 221 | 501 /), /^:ann!\S+ MODE ann :?\+i$/);
+      await ann.send("MODE ann");
+      assert.match(await ann.next(/ 221 /), /^:\S+ 221 ann :\+i$/);
+      // Set again, it changes nothing: nothing is confirmed.
       await ann.send("MODE ann +i");
       const lines = await ann.sync();
       assert.equal(lines.length, 1, lines.join("\n"));
+      // The known letters of a change are made and confirmed, the unknown ones 501.
+      await ann.send("MODE ann -i+wx");
+      const changed = await ann.until(/ 501 /);
+      assert.match(changed[0]!, /^:ann!\S+ MODE ann :?-i\+w$/, changed.join("\n"));
+      assert.match(changed[1]!, /^:\S+ 501 ann :Unknown MODE flag$/, changed.join("\n"));
+      await ann.send("MODE ann");
+      assert.match(await ann.next(/ 221 /), /^:\S+ 221 ann :\+w$/);
     });
 
     await t.step("MOTD, unknown commands (421), missing parameters (461)", async () => {

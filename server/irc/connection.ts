@@ -63,6 +63,8 @@ export interface Gateway {
   readonly address: string;
   /** Whom this connection's bans sent away lately, for the KICK of a kickban (kickban.ts). */
   readonly kickbans: Kickbans;
+  /** The user modes the client set (`MODE nick +i`), by letter. */
+  readonly userModes: Set<string>;
   /** Sends lines, CR LF each, to the client. */
   write(lines: string): void;
   /** Hands `frame` to the hub, rendering its answers as `context`'s. */
@@ -93,6 +95,7 @@ export class IrcConnection implements LineProtocol, Gateway {
   readonly #tcp: TcpSession;
   readonly #parts: LineProtocolParts;
   readonly #registration: Registration;
+  readonly userModes = new Set<string>();
   /** Made for the first ban this connection gives: most connections never give one. */
   #kickbans: Kickbans | undefined;
   #pings = 0;

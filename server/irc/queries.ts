@@ -154,10 +154,53 @@ function mode(gateway: Gateway, params: readonly string[]): void {
   if (renderer.nicks.name(target)?.toLowerCase() !== renderer.name?.toLowerCase()) {
     return reply(gateway, ERR.USERSDONTMATCH, "Cannot change mode for other users");
   }
-  if (change === undefined) return reply(gateway, RPL.UMODEIS, "+");
-  // Invisible and wallops change nothing here: taken quietly, as clients ask for them.
-  if (/^[+-][iw]+$/.test(change)) return;
-  reply(gateway, ERR.UMODEUNKNOWNFLAG, "Unknown MODE flag");
+  if (change === undefined) {
+    return reply(gateway, RPL.UMODEIS, `+${[...gateway.userModes].sort().join("")}`);
+  }
+  userMode(gateway, change);
+}
+
+/**
+ * The user modes a client may set, as 004 lists them: invisible and wallops.
+ * They change nothing here (rooms are public, and no wallops are sent), but
+ * clients set them, and are told them back as set.
+ */
+const USER_MODES = "iw";
+
+/**
+ * `MODE nick +i-w` and the like: each known letter set or unset, what
+ * changed confirmed by a MODE line, as servers do; 501 for unknown letters.
+ */
+function userMode(gateway: Gateway, change: string): void {
+  const modes = gateway.userModes;
+  let adding = true;
+  let unknown = false;
+  let sign = "";
+  let changed = "";
+  for (const letter of change) {
+    if (letter === "+" || letter === "-") {
+      adding = letter === "+";
+      continue;
+    }
+    if (!USER_MODES.includes(letter)) {
+      unknown = true;
+      continue;
+    }
+    if (modes.has(letter) === adding) continue;
+    if (adding) modes.add(letter);
+    else modes.delete(letter);
+    const next = adding ? "+" : "-";
+    if (next !== sign) {
+      sign = next;
+      changed += sign;
+    }
+    changed += letter;
+  }
+  const renderer = gateway.renderer;
+  if (changed !== "") {
+    gateway.write(renderer.from(renderer.name!, "MODE", renderer.nick, changed));
+  }
+  if (unknown) reply(gateway, ERR.UMODEUNKNOWNFLAG, "Unknown MODE flag");
 }
 
 /** WHOWAS: the server keeps no record of nicks gone, so 406 (irssi asks after a 401). */
