@@ -133,6 +133,26 @@ const HELP: Readonly<Record<ProtocolVersion, ServerFrame>> = {
   2: { type: "help", commands: [...COMMANDS_V2] },
 };
 
+/** What {@linkcode Hub.counts} tells. */
+export interface ChatCounts {
+  /** People with a name, here and on the other servers of a cluster. */
+  readonly people: number;
+  /** People with a name connected here. */
+  readonly here: number;
+  /** Operators among {@linkcode people}. */
+  readonly operators: number;
+  /** Connections here with no name yet. */
+  readonly unnamed: number;
+  /** Rooms someone is in. */
+  readonly rooms: number;
+  /** Servers of the chat, this one included. */
+  readonly servers: number;
+  /** The most people connected here at once. */
+  readonly peakHere: number;
+  /** The most people counted at once in the whole chat: in a cluster, as counted here. */
+  readonly peak: number;
+}
+
 /** Someone connected, as a transport that answers questions itself (IRC `WHOIS`) sees them. */
 export interface PersonInfo {
   /** How they are, as `who` tells. */
@@ -164,6 +184,8 @@ export class Hub implements Disposable {
   readonly #history: HistoryStore;
   /** The frames of connections whose `hello` waits for the cluster, in order. */
   readonly #waiting = new Map<Session, ClientFrame[]>();
+  /** The most people counted at once, here and elsewhere, by {@linkcode counts}. */
+  #peak = 0;
   readonly #handlers: Handlers = {
     say: (member, frame) => this.#say(member, frame),
     me: this.#in((member, frame, room) => this.#messages.post(member, room, frame, true)),
@@ -439,6 +461,29 @@ export class Hub implements Disposable {
   /** Number of people who have a name, in any room. */
   get size(): number {
     return this.#members.size;
+  }
+
+  /** How many people, operators, rooms and servers the chat has now, for IRC's LUSERS. */
+  counts(): ChatCounts {
+    const members = this.#members;
+    const remote = this.#cluster?.people;
+    let operators = 0;
+    for (const connected of members.all()) {
+      if (connected.name !== undefined && connected.op) operators++;
+    }
+    for (const person of remote?.all() ?? []) if (person.person.op) operators++;
+    const people = members.size + (remote?.size ?? 0);
+    this.#peak = Math.max(this.#peak, people, members.peak);
+    return {
+      people,
+      here: members.size,
+      operators,
+      unnamed: members.unnamed,
+      rooms: this.#rooms.occupiedCount,
+      servers: 1 + (this.#cluster?.servers().length ?? 0),
+      peakHere: members.peak,
+      peak: this.#peak,
+    };
   }
 
   /** Registers a new connection; it has no name until its `hello`. */

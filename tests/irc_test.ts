@@ -828,6 +828,68 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
   }
 });
 
+Deno.test("IRC LUSERS: 251 to 255, 265 and 266 with the chat's counts, in the welcome too", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_" });
+  try {
+    await Deno.writeTextFile(`${dir}/ops`, "ann op-secret\n");
+    const { server, port, irc } = await serve(["--op-file", `${dir}/ops`]);
+    await using _ = server;
+    await using bob = await TestClient.join2(port, "bob", [{ room: "#lobby" }, { room: "#dev" }]);
+    await using carol = await textUser(port, "carol");
+    // Connected, not registered: an unknown connection.
+    await using pending = await IrcClient.connect(irc);
+    await pending.sync();
+    const counts = (lines: string[]) =>
+      lines.filter((line) => / 2(5[1-5]|6[56]) /.test(line)).map((line) =>
+        line.replace(/^:\S+ /, "")
+      );
+
+    await t.step("the welcome burst has them, between ISUPPORT and the MOTD", async () => {
+      await using dan = await IrcClient.connect(irc);
+      await dan.send("NICK dan");
+      await dan.send("USER dan 0 * :Dan");
+      const lines = await dan.until(/ 376 /);
+      const codes = lines.map((line) => line.split(" ")[1]);
+      assert.deepEqual(
+        codes.slice(codes.indexOf("005"), codes.indexOf("375") + 1),
+        ["005", "251", "252", "253", "254", "255", "265", "266", "375"],
+        lines.join("\n"),
+      );
+      assert.deepEqual(counts(lines), [
+        "251 dan :There are 3 users and 0 invisible on 1 servers",
+        "252 dan 0 :operator(s) online",
+        "253 dan 1 :unknown connection(s)",
+        "254 dan 2 :channels formed",
+        "255 dan :I have 3 clients and 0 servers",
+        "265 dan 3 3 :Current local users 3, max 3",
+        "266 dan 3 3 :Current global users 3, max 3",
+      ]);
+    });
+
+    await t.step("LUSERS answers with the counts as they are now", async () => {
+      await bob.next("left", (frame) => frame.name === "dan");
+      await using ann = await IrcClient.register(irc, "ann");
+      await ann.send("OPER ann op-secret");
+      await ann.next(/ 381 /);
+      await carol.send("/quit");
+      await bob.next("left", (frame) => frame.name === "carol");
+      await ann.send("LUSERS");
+      const lines = await ann.until(/ 266 /);
+      assert.deepEqual(counts(lines), [
+        "251 ann :There are 2 users and 0 invisible on 1 servers",
+        "252 ann 1 :operator(s) online",
+        "253 ann 1 :unknown connection(s)",
+        "254 ann 2 :channels formed",
+        "255 ann :I have 2 clients and 0 servers",
+        "265 ann 2 3 :Current local users 2, max 3",
+        "266 ann 2 3 :Current global users 2, max 3",
+      ]);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("IRC INVITE: its person is told where to come; 341, or why not", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "chat_irc_" });
   try {

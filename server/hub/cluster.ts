@@ -171,6 +171,11 @@ export class RemotePeople {
     return this.#byKey.size;
   }
 
+  /** Everyone connected elsewhere. */
+  all(): IterableIterator<RemotePerson> {
+    return this.#byKey.values();
+  }
+
   /** Whoever goes by the folded name `key` elsewhere. */
   byKey(key: string): RemotePerson | undefined {
     return this.#byKey.get(key);

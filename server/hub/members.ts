@@ -76,10 +76,21 @@ export type Connected = Newcomer | Member;
 export class Members {
   readonly #bySession = new Map<Session, Connected>();
   readonly #byKey = new Map<string, Member>();
+  #peak = 0;
 
   /** Number of members: people who have a name, in any room. */
   get size(): number {
     return this.#byKey.size;
+  }
+
+  /** The most members there have been at once. */
+  get peak(): number {
+    return this.#peak;
+  }
+
+  /** Number of connections with no name yet. */
+  get unnamed(): number {
+    return this.#bySession.size - this.#byKey.size;
   }
 
   /** Whoever is on `session`, if it is still connected. */
@@ -106,6 +117,7 @@ export class Members {
   add(member: Member): void {
     this.#bySession.set(member.session, member);
     this.#byKey.set(member.key, member);
+    this.#peak = Math.max(this.#peak, this.#byKey.size);
   }
 
   /** Moves `holder`'s name to `member`, another session; `holder` is no longer connected. */

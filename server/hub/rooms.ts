@@ -102,6 +102,16 @@ export class Rooms {
     return this.#rooms.get(name);
   }
 
+  /** How many rooms someone is in, here or on another server. */
+  get occupiedCount(): number {
+    let count = 0;
+    for (const room of this.#rooms.values()) if (room.members.size > 0) count++;
+    for (const [name] of this.#options.remote?.rooms() ?? []) {
+      if ((this.#rooms.get(name)?.members.size ?? 0) === 0) count++;
+    }
+    return count;
+  }
+
   /** Whether someone is in the room called `name`, here or on another server. */
   occupied(name: string): boolean {
     return this.#rooms.has(name) || (this.#options.remote?.countIn(name) ?? 0) > 0;

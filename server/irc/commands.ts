@@ -9,7 +9,7 @@
 
 import { nameKey, normalizeRoom } from "../../core/names.ts";
 import type { Gateway } from "./connection.ts";
-import { motdLines, versionLines } from "./welcome.ts";
+import { luserLines, motdLines, versionLines } from "./welcome.ts";
 import { existingRoom, inRoom, list, reply, room, short } from "./params.ts";
 import { QUERIES } from "./queries.ts";
 import { OPERATOR_VERBS } from "./operators.ts";
@@ -248,6 +248,7 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
       ...(params[0] === undefined ? {} : { target: params[0] }),
     }),
   MOTD: (gateway) => gateway.write(motdLines(gateway.renderer)),
+  LUSERS: (gateway) => gateway.write(luserLines(gateway.renderer)),
   VERSION: (gateway) => gateway.write(versionLines(gateway.renderer)),
   TIME: (gateway) =>
     reply(gateway, RPL.TIME, gateway.renderer.options.server, new Date().toUTCString()),

@@ -1,6 +1,6 @@
 /**
- * What an IRC client is sent once registered: 001 to 004, ISUPPORT (005)
- * and the MOTD, which says what this server is.
+ * What an IRC client is sent once registered: 001 to 004, ISUPPORT (005),
+ * the counts of LUSERS and the MOTD, which says what this server is.
  *
  * @module
  */
@@ -49,6 +49,36 @@ export function motdLines(renderer: IrcRenderer): string {
     renderer.numeric(RPL.ENDOFMOTD, "End of /MOTD command");
 }
 
+/**
+ * The answer to LUSERS: 251 to 255, 265 and 266, from the hub's counts.
+ * Nobody is invisible: rooms are public, and `+i` hides nobody here.
+ */
+export function luserLines(renderer: IrcRenderer): string {
+  const counts = renderer.options.hub.counts();
+  const { people, here, peak, peakHere, servers } = counts;
+  const links = servers - 1;
+  return renderer.numeric(
+    RPL.LUSERCLIENT,
+    `There are ${people} users and 0 invisible on ${servers} servers`,
+  ) +
+    renderer.numeric(RPL.LUSEROP, String(counts.operators), "operator(s) online") +
+    renderer.numeric(RPL.LUSERUNKNOWN, String(counts.unnamed), "unknown connection(s)") +
+    renderer.numeric(RPL.LUSERCHANNELS, String(counts.rooms), "channels formed") +
+    renderer.numeric(RPL.LUSERME, `I have ${here} clients and ${links} servers`) +
+    renderer.numeric(
+      RPL.LOCALUSERS,
+      String(here),
+      String(peakHere),
+      `Current local users ${here}, max ${peakHere}`,
+    ) +
+    renderer.numeric(
+      RPL.GLOBALUSERS,
+      String(people),
+      String(peak),
+      `Current global users ${people}, max ${peak}`,
+    );
+}
+
 /** The answer to VERSION: 351, then ISUPPORT again (005). */
 export function versionLines(renderer: IrcRenderer): string {
   const { server, network } = renderer.options;
@@ -56,7 +86,7 @@ export function versionLines(renderer: IrcRenderer): string {
     renderer.numeric(RPL.ISUPPORT, ...isupport(network), "are supported by this server");
 }
 
-/** The registration burst: 001 to 005, then the MOTD. */
+/** The registration burst: 001 to 005, the counts of LUSERS, then the MOTD. */
 export function welcomeLines(renderer: IrcRenderer): string {
   const { server, network } = renderer.options;
   const nick = renderer.nick;
@@ -65,5 +95,6 @@ export function welcomeLines(renderer: IrcRenderer): string {
     renderer.numeric(RPL.CREATED, `This server was created ${STARTED}`) +
     renderer.numeric(RPL.MYINFO, server, VERSION, "iw", "binot") +
     renderer.numeric(RPL.ISUPPORT, ...isupport(network), "are supported by this server") +
+    luserLines(renderer) +
     motdLines(renderer);
 }
