@@ -20,6 +20,7 @@ import type {
 } from "../protocol.ts";
 import { SLASH_HELP } from "./commands.ts";
 import { formatBytes } from "./files.ts";
+import { formatSpan } from "./duration.ts";
 import type { PostFrame } from "./delivery.ts";
 import { clock, codeOf, isMention, mentionPattern } from "./format.ts";
 import { nameKey } from "./names.ts";
@@ -363,6 +364,15 @@ function people(
 /** Someone idle longer than this shows as idle, in `who` and the page's list of people, in ms. */
 export const IDLE_SHOWN_MS = 5 * 60_000;
 
+/**
+ * How long someone has been idle, as `who` and the page's list of people say
+ * it: `idle 12 min`, `idle 1 h 15 min`, rounded down to the minute, since a
+ * list is looked at again only now and then.
+ */
+export function idleFor(ms: number): string {
+  return `idle ${formatSpan(Math.floor(ms / 60_000) * 60_000)}`;
+}
+
 /** What a client is called for people: `nc` for plain text, `ws` for a WebSocket program, as the page's list of people says. */
 export function clientName(client: string): string {
   const clean = sanitizeText(client);
@@ -379,7 +389,7 @@ export function personMarks(person: Person, now?: number): string[] {
     const why = person.away.reason === undefined ? "" : `: ${sanitizeText(person.away.reason)}`;
     marks.push(`away since ${clock(person.away.since).slice(0, 5)}${why}`);
   } else if (now !== undefined && now - person.active > IDLE_SHOWN_MS) {
-    marks.push(`idle ${Math.floor((now - person.active) / 60_000)} min`);
+    marks.push(idleFor(now - person.active));
   }
   marks.push(clientName(person.client));
   return marks;

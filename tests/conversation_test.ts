@@ -14,6 +14,7 @@ import { PROBE_AFTER_MS, SILENCE_LIMIT_MS } from "../core/link.ts";
 import { tooLongWarning } from "../core/notices.ts";
 import { plainText } from "../core/plain.ts";
 import type { ClientFrame, MessageFrame, ServerFrame } from "../protocol.ts";
+import { shown as pageShown } from "../web/people.ts";
 
 const TS = new Date(2024, 0, 2, 3, 4, 5).getTime();
 
@@ -1035,6 +1036,24 @@ Deno.test("Conversation shows in /who who is away since when, who is idle, and o
     chat.receive(message(2, { ts: TS + 12.5 * 60_000 }), 6_000);
     assert.match(who(7_000).join("\n"), /cy \(idle 12 min, nc\)/);
   });
+});
+
+Deno.test("Conversation says a long idle time in /who in hours and minutes, as the page's list of people does", () => {
+  // cy has said nothing for 75 min 40 s: both clients round down to the minute.
+  const wall = TS + (75 * 60 + 40) * 1000;
+  const chat = joined("ann", { clock: () => wall });
+  const lines = shown(chat.receive({
+    type: "who",
+    room: "#lobby",
+    members: ["ann", "cy"],
+    count: 2,
+    people: [
+      { name: "ann", active: wall, client: "terminal" },
+      { name: "cy", active: TS, client: "text" },
+    ],
+  }, 5_000));
+  assert.deepEqual(lines, ["-- #lobby: 2 people here: ann (terminal), cy (idle 1 h 15 min, nc)"]);
+  assert.equal(pageShown({ active: TS, client: "text" }, wall).status, "idle 1 h 15 min");
 });
 
 Deno.test("Conversation: a message of more lines than a message may hold is refused here, as the server would", () => {

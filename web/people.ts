@@ -13,8 +13,7 @@
  */
 
 import type { Person, ServerFrame } from "../protocol.ts";
-import { IDLE_SHOWN_MS } from "../core/describe.ts";
-import { formatSpan } from "../core/duration.ts";
+import { IDLE_SHOWN_MS, idleFor } from "../core/describe.ts";
 import { nameKey } from "../core/names.ts";
 import { ServerClock } from "../core/presence.ts";
 import { sanitizeText } from "../core/sanitize.ts";
@@ -193,8 +192,7 @@ export function shown(known: Known | undefined, now: number): Shown {
     const reason = known.away.reason === undefined ? "" : sanitizeText(known.away.reason);
     result.status = reason === "" ? "away" : `away: ${reason}`;
   } else if (known?.active !== undefined && now - known.active > IDLE_SHOWN_MS) {
-    // To the minute: the list is looked at again only now and then.
-    result.status = `idle ${formatSpan(Math.floor((now - known.active) / 60_000) * 60_000)}`;
+    result.status = idleFor(now - known.active);
   }
   return result;
 }
