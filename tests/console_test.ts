@@ -92,7 +92,7 @@ async function printedBy(server: ChatProcess, line: string): Promise<string[]> {
   const start = server.stdout.length;
   const check = `#check-${++checks}`;
   await server.write(`${line}\n/topic ${check}\n`);
-  const answer = `-- ${check} has no topic\n`;
+  const answer = `!! Cannot show the topic of ${check}: there is no such room\n`;
   await server.waitForStdout(new RegExp(`^${answer}`, "m"));
   const printed = server.stdout.slice(start, server.stdout.indexOf(answer, start));
   return printed.split("\n").filter((row) => row !== "");

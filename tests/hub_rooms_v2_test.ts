@@ -198,6 +198,17 @@ Deno.test("Hub acts in the room a version 2 frame names, if the member is in it"
     assert.deepEqual(alice.take(), [{ type: "info", text: "#dev has no topic" }]);
   });
 
+  await t.step("the topic of a room nobody is in is refused: there is no such room", () => {
+    hub.receive(alice, { type: "topic", room: "#nope" });
+    hub.receive(alice, { type: "say", room: "#lobby", text: "/topic #nope" });
+    const refusal = {
+      type: "error",
+      code: "bad_command",
+      message: "Cannot show the topic of #nope: there is no such room",
+    };
+    assert.deepEqual(alice.take(), [refusal, refusal]);
+  });
+
   await t.step("a room the member is not in is not_in_room, naming the line's cid", () => {
     forget(alice, bob, carol);
     hub.receive(alice, { type: "say", room: "#ops", text: "hi", cid: "c1" });

@@ -315,6 +315,7 @@ export class Operators {
     if (room === undefined) return;
     const { moderation, rooms } = this.#options;
     if (frame.text === undefined) {
+      if (!rooms.occupied(room)) return noSuchRoom(member, "show the topic of", room);
       const topic = moderation.room(room).topic;
       return inform(
         member,
@@ -358,7 +359,7 @@ export class Operators {
     const wasLocked = moderation.room(name).locked ?? false;
     // A room may be locked before anyone opens it; one neither locked nor open is none.
     if (!wasLocked && !locked && !rooms.occupied(name)) {
-      return refuse(member, "bad_command", `Cannot unlock ${name}: there is no such room`);
+      return noSuchRoom(member, "unlock", name);
     }
     if (wasLocked === locked) {
       return inform(member, `${name} is ${locked ? "locked" : "open"} already`);
@@ -509,6 +510,11 @@ export class Operators {
       target.session.send({ type: "notice", ts, text });
     }
   }
+}
+
+/** Refuses to `doing` (`unlock`, `show the topic of`) the room `name`, which nobody is in. */
+function noSuchRoom(member: Member, doing: string, name: string): void {
+  refuse(member, "bad_command", `Cannot ${doing} ${name}: there is no such room`);
 }
 
 function clean(text: string): string {
