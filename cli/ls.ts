@@ -16,6 +16,7 @@ import {
 import { DISCOVERY_PORT } from "../discovery/beacon.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
 import { sanitizeText } from "../core/sanitize.ts";
+import { Terminal } from "../client/terminal.ts";
 import { parseOptions, parsePort, quote, UsageError } from "./args.ts";
 
 /** Milliseconds `chat join` and `chat ls` listen for servers by default. */
@@ -188,8 +189,8 @@ export interface FindOptions {
 
 /**
  * The search `chat join` makes without an address: one server found is
- * joined, several are listed to pick from (Ctrl-D at the question leaves,
- * exit code 0; when not interactive, they are listed with exit code 1), none
+ * joined, several are listed to pick from (Ctrl-C or Ctrl-D at the question
+ * leaves, exit code 0; when not interactive, they are listed with exit code 1), none
  * gives one line on what to try and exit code 1. A server on this machine
  * that announces nothing (bound to 127.0.0.1) is tried last.
  */
@@ -223,10 +224,12 @@ export async function findServer(
     );
     return { exit: 1 };
   }
+  // Asked as the name and password questions are, so that Ctrl-C there is what it is there.
+  using terminal = new Terminal({ interactive: true });
   while (true) {
-    const answer = prompt(`Join which one? [1-${servers.length}]`);
-    // Ctrl-D: the user declined, as at the name or password question, a normal goodbye.
-    if (answer === null) return { exit: 0 };
+    const answer = await terminal.ask(`Join which one? [1-${servers.length}] `);
+    // Ctrl-C or Ctrl-D: the user declined, as at the name or password question, a normal goodbye.
+    if (answer === undefined) return { exit: 0 };
     const choice = /^\s*\d+\s*$/.test(answer) ? Number(answer) : NaN;
     if (choice >= 1 && choice <= servers.length) return { server: servers[choice - 1]! };
   }

@@ -740,49 +740,76 @@ nsTest(
   },
 );
 
+/** What the question which server to join is tested for. */
+const WHICH_ONE_TEST = "chat join: Ctrl-C or Ctrl-D at the question which server to join leaves, " +
+  "exit code 0, as at the name question; Esc does not";
+
 Deno.test({
   name: problem !== undefined
-    ? "chat join: Ctrl-D at the question which server to join leaves, exit code 0 " +
-      `(ignored: cannot create network namespaces: ${problem})`
+    ? `${WHICH_ONE_TEST} (ignored: cannot create network namespaces: ${problem})`
     : TMUX_VERSION === undefined
-    ? "chat join: Ctrl-D at the question which server to join leaves, exit code 0 " +
-      "(ignored: tmux is not installed)"
-    : "chat join: Ctrl-D at the question which server to join leaves, exit code 0",
+    ? `${WHICH_ONE_TEST} (ignored: tmux is not installed)`
+    : WHICH_ONE_TEST,
   ignore: problem !== undefined || TMUX_VERSION === undefined,
   async fn() {
     await using lab = await Lab.create();
     const peer = lab.peer(lab.a, ["announce", "10000", "first", "second"]);
     await peer.waitForStdout(/"ready"/);
     const tmux = new Tmux("discovery");
-    try {
-      // At a terminal in the other namespace, as the name and password questions are tested.
+    const question = "Join which one? [1-2] ";
+    /** Runs `chat join` in `session`, at a terminal in the other namespace, until it asks. */
+    const ask = async (session: string) => {
       const join = ["ip", "netns", "exec", lab.b].map(shellQuote).join(" ") + " " +
         chatCommand("join", "--name", "bee");
-      await tmux.newSession("bee", `sh -c ${shellQuote(`${join}; echo EXIT=$?; sleep 30`)}`, {
+      await tmux.newSession(session, `sh -c ${shellQuote(`${join}; echo EXIT=$?; sleep 30`)}`, {
         cwd: ROOT,
       });
       await tmux.waitForScreen(
-        "bee",
-        (screen) => screen.cursorLine.startsWith("Join which one? [1-2]"),
+        session,
+        (screen) => screen.cursorLine.startsWith(question.trimEnd()),
         10_000,
-        'the question "Join which one?"',
+        `${session}: the question "Join which one?"`,
       );
-      await tmux.waitForInputRead("bee");
-      await tmux.press("bee", "C-d");
+    };
+    /** Presses `key` in `session` and checks that the client leaves with exit code 0. */
+    const leave = async (session: string, key: string) => {
+      await tmux.waitForInputRead(session);
+      await tmux.press(session, key);
       const screen = await tmux.waitForScreen(
-        "bee",
+        session,
         (screen) => screen.lines.some((line) => line.includes("EXIT=")),
         10_000,
-        "the client to exit",
+        `${session}: the client to exit`,
       );
       assert.ok(
         screen.lines.includes("EXIT=0"),
-        `exit code 0 on a line of its own:\n${screen.text}`,
+        `${session}: exit code 0 on a line of its own:\n${screen.text}`,
       );
       assert.ok(
         !screen.lines.some((line) => line.startsWith("chat: ")),
-        `an error was printed:\n${screen.text}`,
+        `${session}: an error was printed:\n${screen.text}`,
       );
+    };
+    try {
+      // As at the name and password questions: Ctrl-C leaves whatever was typed, Ctrl-D an empty answer.
+      await ask("ctrl-c");
+      await tmux.type("ctrl-c", "1");
+      await leave("ctrl-c", "C-c");
+      await ask("ctrl-d");
+      await leave("ctrl-d", "C-d");
+      // Esc is no way out of the name question, nor of this one: the question stays.
+      await ask("escape");
+      await tmux.waitForInputRead("escape");
+      await tmux.press("escape", "Escape");
+      await tmux.waitForInputRead("escape");
+      await tmux.type("escape", "2");
+      await tmux.waitForScreen(
+        "escape",
+        (screen) => screen.cursorLine.startsWith(`${question}2`),
+        10_000,
+        "escape: the answer typed after Esc, at the question",
+      );
+      await leave("escape", "C-c");
     } finally {
       await tmux.kill();
       await peer.stop();
