@@ -9,8 +9,10 @@ import { type FrameOf, freePort, TestClient, waitUntil, within } from "./_test_u
 import {
   NatsServer,
   serveInCluster,
+  serveWebInCluster,
   TestCluster,
   testWithNats,
+  waitForEachOther,
   WebCluster,
   type WebClusterMember,
 } from "./_nats.ts";
@@ -561,6 +563,38 @@ testWithNats("a file shared on one server is downloaded from another", async () 
   assert.equal(missing.status, 404);
   await missing.body?.cancel();
 });
+
+testWithNats(
+  "a download the server cannot keep from another server fails as a download",
+  async () => {
+    await using cluster = await WebCluster.start(1);
+    const dataDir = await Deno.makeTempDir();
+    try {
+      const s2 = await serveWebInCluster(cluster.nats, ["--data-dir", dataDir]);
+      cluster.servers.push(s2);
+      await waitForEachOther(cluster.servers);
+      await using ann = await TestClient.join2(cluster.servers[0]!.port, "ann");
+      const files = ann.all("welcome")[0]!.files!;
+      const response = await fetch(`http://127.0.0.1:${files.port}/files`, {
+        method: "POST",
+        body: "notes",
+        headers: { authorization: `Bearer ${files.token}`, "x-file-name": "notes.txt" },
+      });
+      const stored = await response.json() as { id: string };
+      assert.equal(response.status, 201, JSON.stringify(stored));
+      // The second server's file store goes from under it: the copy it fetches has nowhere to go.
+      await Deno.remove(`${dataDir}/files`, { recursive: true });
+      const download = await fetch(`http://127.0.0.1:${s2.webPort}/files/${stored.id}/notes.txt`);
+      assert.equal(download.status, 500);
+      assert.deepEqual(await download.json(), {
+        error: "failed",
+        message: "Cannot send the file: the server could not read it",
+      });
+    } finally {
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+);
 
 testWithNats(
   "people already connected learn of a server that joins the cluster, and of its leaving",

@@ -188,14 +188,11 @@ export class FileRoutes {
   /** Answers `request`, calling `hooks` as its transfer goes on. */
   serve(request: IncomingMessage, response: ServerResponse, hooks: FileHooks): void {
     this.#serve(request, response, hooks).catch(() => {
-      if (!response.headersSent) {
-        this.#error(
-          response,
-          500,
-          "failed",
-          "Cannot store the file: the server could not write it",
-        );
-      } else response.destroy();
+      if (response.headersSent) return void response.destroy();
+      const message = request.method === "POST"
+        ? "Cannot store the file: the server could not write it"
+        : "Cannot send the file: the server could not read it";
+      this.#error(response, 500, "failed", message);
     });
   }
 
