@@ -50,8 +50,18 @@ export function motdLines(renderer: IrcRenderer): string {
 }
 
 /**
- * The answer to LUSERS: 251 to 255, 265 and 266, from the hub's counts.
- * Nobody is invisible: rooms are public, and `+i` hides nobody here.
+ * The line `numeric` with `count`, or nothing for none: IRC servers leave out
+ * 252, 253 and 254 when they would say 0, and clients print every line they
+ * get (irssi's "0 unknown connection(s)" reads like a warning).
+ */
+function nonZero(renderer: IrcRenderer, numeric: string, count: number, text: string): string {
+  return count === 0 ? "" : renderer.numeric(numeric, String(count), text);
+}
+
+/**
+ * The answer to LUSERS: 251 to 255, 265 and 266, from the hub's counts, 252
+ * to 254 only when not 0. Nobody is invisible: rooms are public, and `+i`
+ * hides nobody here.
  */
 export function luserLines(renderer: IrcRenderer): string {
   const counts = renderer.options.hub.counts();
@@ -61,9 +71,9 @@ export function luserLines(renderer: IrcRenderer): string {
     RPL.LUSERCLIENT,
     `There are ${people} users and 0 invisible on ${servers} servers`,
   ) +
-    renderer.numeric(RPL.LUSEROP, String(counts.operators), "operator(s) online") +
-    renderer.numeric(RPL.LUSERUNKNOWN, String(counts.unnamed), "unknown connection(s)") +
-    renderer.numeric(RPL.LUSERCHANNELS, String(counts.rooms), "channels formed") +
+    nonZero(renderer, RPL.LUSEROP, counts.operators, "operator(s) online") +
+    nonZero(renderer, RPL.LUSERUNKNOWN, counts.unnamed, "unknown connection(s)") +
+    nonZero(renderer, RPL.LUSERCHANNELS, counts.rooms, "channels formed") +
     renderer.numeric(RPL.LUSERME, `I have ${here} clients and ${links} servers`) +
     renderer.numeric(
       RPL.LOCALUSERS,
