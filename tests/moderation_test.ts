@@ -932,3 +932,35 @@ Deno.test("an operator's command names a room that will not do as every refusal 
     cid: "c-1",
   });
 });
+
+Deno.test("a room nobody is in that keeps a topic is there: /topic shows it, /unlock finds it open", async () => {
+  await using chat = await server();
+  await using ann = await operator(chat.addr.port);
+  await ann.say("/topic #news");
+  assert.equal(
+    (await ann.next("error")).message,
+    "Cannot show the topic of #news: there is no such room",
+  );
+  // Set before anyone opens the room, the topic is kept for whoever does, and asked for meanwhile.
+  await ann.say("/topic #news Release on Friday");
+  assert.equal((await ann.next("topic")).topic, "Release on Friday");
+  await ann.say("/topic #news");
+  assert.equal((await ann.next("info")).text, "The topic of #news: Release on Friday (set by ann)");
+  await ann.say("/unlock #news");
+  assert.equal((await ann.next("info")).text, "#news is open already");
+  await ann.send({ type: "join", room: "#news" });
+  assert.equal((await ann.next("room")).topic, "Release on Friday");
+  // Kept after the last one leaves, as the next to come finds it.
+  await ann.send({ type: "part", room: "#news" });
+  await ann.next("parted");
+  await ann.say("/topic #news");
+  assert.equal((await ann.next("info")).text, "The topic of #news: Release on Friday (set by ann)");
+  // Cleared, nothing is kept: the room is gone.
+  await ann.say('/topic #news ""');
+  assert.equal((await ann.next("topic")).topic, "");
+  await ann.say("/topic #news");
+  assert.equal(
+    (await ann.next("error")).message,
+    "Cannot show the topic of #news: there is no such room",
+  );
+});

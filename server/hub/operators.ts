@@ -315,7 +315,7 @@ export class Operators {
     if (room === undefined) return;
     const { moderation, rooms } = this.#options;
     if (frame.text === undefined) {
-      if (!rooms.occupied(room)) return noSuchRoom(member, "show the topic of", room);
+      if (!this.#there(room)) return noSuchRoom(member, "show the topic of", room);
       const topic = moderation.room(room).topic;
       return inform(
         member,
@@ -357,8 +357,8 @@ export class Operators {
     }
     const { moderation, rooms } = this.#options;
     const wasLocked = moderation.room(name).locked ?? false;
-    // A room may be locked before anyone opens it; one neither locked nor open is none.
-    if (!wasLocked && !locked && !rooms.occupied(name)) {
+    // A room may be locked before anyone opens it.
+    if (!locked && !this.#there(name)) {
       return noSuchRoom(member, "unlock", name);
     }
     if (wasLocked === locked) {
@@ -491,6 +491,17 @@ export class Operators {
       return undefined;
     }
     return checked.value;
+  }
+
+  /**
+   * Whether the room `name` is there: someone is in it, or it keeps a lock or
+   * a topic for whoever opens it next (set before anyone opened it, or kept
+   * after the last one left). Any other name is no room.
+   */
+  #there(name: string): boolean {
+    const kept = this.#options.moderation.room(name);
+    return this.#options.rooms.occupied(name) || kept.locked === true ||
+      kept.topic !== undefined;
   }
 
   /** Tells `text` to every room `target` is in, and to the operator who acted if they are elsewhere. */
