@@ -937,6 +937,9 @@ Deno.test("IRC INVITE: its person is told where to come; 341, or why not", async
       await ann.send("INVITE bob #dev");
       assert.match(await ann.next(/ \d{3} /), /^:\S+ 301 ann bob :lunch$/);
       assert.match(await ann.next(/ \d{3} /), /^:\S+ 341 ann bob :?#dev$/);
+      // Once per time bob goes away, as for a private message to him.
+      await ann.send("INVITE bob #dev");
+      assert.match(await ann.next(/ \d{3} /), /^:\S+ 341 ann bob :?#dev$/);
     });
 
     await t.step("to a locked room, which its person may not enter: a NOTICE, no 341", async () => {
