@@ -543,3 +543,24 @@ Deno.test("startServer() refuses a command said in a room one is not in as that 
     });
   });
 });
+
+Deno.test("startServer() gives a say's cid to a refusal of its line as typed, not to what its command refuses", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using alice = await TestClient.join2(server.addr.port, "alice");
+  await alice.send({ type: "say", text: "/nick a b", cid: "usage-1" });
+  assert.deepEqual(await alice.next("error"), {
+    type: "error",
+    code: "bad_command",
+    message: "Usage: /nick NEW",
+    cid: "usage-1",
+  });
+  await alice.send({ type: "say", text: "/part #a!b", cid: "room-1" });
+  assert.equal((await alice.next("error")).cid, "room-1");
+  // The command ran, and refuses as its own frame would.
+  await alice.send({ type: "say", text: "/topic #nope", cid: "ran-1" });
+  assert.deepEqual(await alice.next("error"), {
+    type: "error",
+    code: "bad_command",
+    message: "Cannot show the topic of #nope: there is no such room",
+  });
+});
