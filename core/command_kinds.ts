@@ -168,9 +168,17 @@ const QUOTES: ReadonlyMap<string, string> = new Map([
  */
 export function reasonOf(typed: string): { reason?: string } {
   let reason = typed.trim();
-  const close = QUOTES.get(reason.charAt(0));
+  const open = reason.charAt(0);
+  const close = QUOTES.get(open);
   if (close !== undefined && reason.length >= 2 && reason.endsWith(close)) {
-    reason = reason.slice(1, -1).trim();
+    const inner = reason.slice(1, -1);
+    // A quote closed, then another opened, inside: the outer two are no pair, but the first and
+    // last quotes of the reason's own (`"flood" and "spam"`), unless one pair wraps all of what is
+    // inside too (`""5 reasons""`). A lone closing one is an apostrophe: `'it's lunch'`.
+    const closed = inner.indexOf(close);
+    const quotesOwn = closed >= 0 && inner.indexOf(open, closed + 1) >= 0 &&
+      !(inner.startsWith(open) && inner.indexOf(close, 1) === inner.length - 1);
+    if (!quotesOwn) reason = inner.trim();
   }
   return reason === "" ? {} : { reason };
 }

@@ -612,6 +612,12 @@ Deno.test("parseInput() takes one pair of matching quotes off every free-text re
     ["\"5 reasons'", "\"5 reasons'"],
     ['"5" reasons', '"5" reasons'],
     ['say "hi"', 'say "hi"'],
+    // Quotes that close before the end are the reason's own: no pair wraps all of it.
+    ['"flood" and "spam"', '"flood" and "spam"'],
+    ["\u201cflood\u201d and \u201cspam\u201d", "\u201cflood\u201d and \u201cspam\u201d"],
+    // A lone closing quote inside is an apostrophe.
+    ["'it's lunch'", "it's lunch"],
+    ["\u2018it\u2019s lunch\u2019", "it\u2019s lunch"],
     ['"', '"'],
   ];
   for (const [typed, reason] of quoted) {
