@@ -21,12 +21,12 @@
 export type { Effect, Refusal } from "./effects.ts";
 export type { Display } from "./arrivals.ts";
 export type { View } from "./views.ts";
+export type { ConversationOptions, HelloOptions } from "./conversation_options.ts";
+export { ORDERED_WAIT_MS } from "./answer_order.ts";
 
 import {
-  type ClientFrame,
   countLines,
   type FileFrame,
-  LATEST_PROTOCOL_VERSION,
   MAX_TEXT_BYTES,
   MAX_TEXT_LINES,
   PROTOCOL_VERSION,
@@ -35,9 +35,11 @@ import {
   utf8Length,
   type WelcomeFrame,
 } from "../protocol.ts";
-import { Arrivals, type Display } from "./arrivals.ts";
-import { type BellMode, DEFAULT_BELL, localHelp, rings, runBell } from "./bell.ts";
-import { LOCAL_COMMAND_NAMES, type ParsedLine, parseLine, TRANSFER_COMMANDS } from "./commands.ts";
+import { AnswerOrder } from "./answer_order.ts";
+import { Arrivals } from "./arrivals.ts";
+import { type BellMode, rings } from "./bell.ts";
+import { type ParsedLine, parseLine } from "./commands.ts";
+import type { ConversationOptions, HelloOptions } from "./conversation_options.ts";
 import { Delivery } from "./delivery.ts";
 import { fenced } from "./format.ts";
 import {
@@ -49,133 +51,29 @@ import {
   withoutHints,
 } from "./describe.ts";
 import { FileShelf } from "./shelf.ts";
-import { unseenDivider } from "./dividers.ts";
 import { type Effect, refusal, send, sends, show } from "./effects.ts";
-import { Heartbeat, HELLO_TIMEOUT_MS, PROBE_AFTER_MS, SILENCE_LIMIT_MS } from "./link.ts";
-import { checkName, nameKey } from "./names.ts";
+import { Handshake } from "./handshake.ts";
+import { LocalCommands } from "./local_commands.ts";
+import { Looking } from "./looking.ts";
 import {
-  lookingNotice,
-  type Moving,
   movingOnLeaveNotice,
   noAnswerNotice,
-  nobodyCalledError,
   notConnectedError,
-  notInError,
   reconnectedNotice,
   serverSaysNotice,
-  switchToSelfError,
   tooLongError,
   tooManyLinesError,
   tooManyWaitingError,
   unsentOnLeaveNotice,
   waitingNotice,
 } from "./notices.ts";
-import { changedAny, type Changes, noChanges, Roster, stillConnected } from "./roster.ts";
+import { changedAny, noChanges, Roster } from "./roster.ts";
 import { sanitizeLines, sanitizeText } from "./sanitize.ts";
-import { transferEffects } from "./transfers.ts";
 import { helloFrame, type MessageSize, outgoing, wordsOf } from "./typing.ts";
 import { ServerClock } from "./presence.ts";
-import { Presence, privateViewId, type TypingPlace } from "./presence_state.ts";
+import { PresenceLink } from "./presence_link.ts";
+import { Presence, privateViewId } from "./presence_state.ts";
 import { type View, Views } from "./views.ts";
-
-/** Options for {@linkcode Conversation}. */
-export interface ConversationOptions {
-  /** The client has a bell: it rings on mentions, and `/bell` says when. @default {false} */
-  bell?: boolean;
-  /**
-   * The client tells of its reconnections in the log, having no other place
-   * to (the terminal when it reconnects): a goodbye that invites it back
-   * reads "The server says: …" rather than "Disconnected: …". @default {false}
-   */
-  narratesReconnects?: boolean;
-  /**
-   * The client says itself why the server sent it away, as it ends (the
-   * terminal, on standard error once it is restored): a goodbye that ends
-   * it, one it does not come back from, is not shown as well. The goodbye to
-   * a user who leaves is. @default {false}
-   */
-  saysWhySentAway?: boolean;
-  /**
-   * How the client shows its views: one at a time (`"current"`, the
-   * terminal), or each in its own place (`"each"`). @default {"current"}
-   */
-  display?: Display;
-  /** The wall clock in ms since the epoch, which tells today from other days. @default {Date.now} */
-  clock?: () => number;
-  /**
-   * What a shared file's line ends with, given its number on the shelf: how
-   * to fetch it on this client (`/get 3`). @default {nothing}
-   */
-  fileHint?: (number: number) => string;
-  /**
-   * The client sends and fetches files itself: `/send` and `/get` give
-   * `upload` and `download` effects (core/transfers.ts). @default {false}
-   */
-  transfers?: boolean;
-  /**
-   * Leaving ends the client (the terminal), so lines the server does not
-   * have yet would be lost: a `/quit` while some wait says so instead, and
-   * leaves only when the next line typed is `/quit` again. @default {false}
-   */
-  warnsUnsentOnQuit?: boolean;
-  /**
-   * The file the client is moving now, if any: leaving would cut it short,
-   * and a `/quit` (with {@linkcode warnsUnsentOnQuit}) says so first, as it
-   * does of lines not sent yet. @default {none}
-   */
-  moving?: () => Moving | undefined;
-  /** What the client is, as `hello.client` tells others in `who`: `terminal`, `web`. */
-  client?: string;
-  /**
-   * How the user shares a file on this client (`with /send PATH`), or
-   * `undefined` while they cannot, told to them with a message too long to
-   * send: they may share it as a file instead. Said only while the server
-   * takes files (its `welcome` said where). @default {nothing said}
-   */
-  shareHow?: () => string | undefined;
-  /**
-   * Tell the server the user is away (reason `idle`) after this long without
-   * input, in ms, and back at the next input; never over an `/away` of the
-   * user's own. 0 never. @default {0}
-   */
-  awayAfterMs?: number;
-  /**
-   * The people the user ignores, as remembered for this server: their
-   * messages, private messages, files and typing are hidden. When the list
-   * changes an `ignored` effect gives it to remember. @default {[]}
-   */
-  ignored?: readonly string[];
-  /**
-   * A person reads what the client shows as it comes, and may act on a hint
-   * ("Type /help for commands", "Pick another name"); `false` for piped
-   * input, whose output a script reads: the hints are left out, refusals
-   * included. @default {true}
-   */
-  hints?: boolean;
-}
-
-/**
- * Longest a command the client answers itself waits for the server's answers
- * to the lines typed before it, in ms: as long as a line unanswered takes to
- * count as lost on a silent link (core/link.ts). Then it is answered anyway.
- */
-export const ORDERED_WAIT_MS = PROBE_AFTER_MS + SILENCE_LIMIT_MS;
-
-/** A command the client answers itself, typed while the server had yet to answer lines before it. */
-interface Deferred {
-  /** The line as typed, trimmed. */
-  line: string;
-  /** The token of the ping whose `pong` says the lines before it were answered. */
-  token: string;
-  /** When it was typed. */
-  at: number;
-}
-
-/** Options for {@linkcode Conversation.hello}. */
-export interface HelloOptions {
-  /** The server's password, when it wants one. */
-  password?: string | undefined;
-}
 
 /** The conversation of one client, across reconnections. */
 export class Conversation {
@@ -192,55 +90,14 @@ export class Conversation {
   readonly #clock: () => number;
   /** The server's clock, which the times it tells are on. */
   readonly #serverClock = new ServerClock();
-  #version: ProtocolVersion = LATEST_PROTOCOL_VERSION;
-  /** The room a `/join` enters: it is looked at once entered. */
-  #entering: string | undefined;
-
-  /** The room a `/join` is entering, until the server has put the user in it. */
-  get entering(): string | undefined {
-    return this.#entering;
-  }
-
-  /** Gives up waiting for the room a `/join` was entering: the server refused it. */
-  forgetEntering(): void {
-    this.#entering = undefined;
-  }
-
-  #bell: BellMode = DEFAULT_BELL;
-  #resume: string | undefined;
-  #servers: readonly string[] = [];
-  #webServers: readonly string[] = [];
-  #everWelcomed = false;
-  #online = false;
-  /** Whether the user was told, since the connection was lost, that what they type waits. */
-  #waitingTold = false;
-  #helloAt: number | undefined;
-  #heartbeat: Heartbeat | undefined;
-  #quitting = false;
+  readonly #handshake = new Handshake();
+  readonly #looking: Looking;
+  readonly #order: AnswerOrder;
+  readonly #local: LocalCommands;
+  readonly #presence: Presence;
+  readonly #presenceLink: PresenceLink;
   /** The last line typed was a `/quit` that warned of lines not sent yet: the next `/quit` leaves. */
   #quitWarned = false;
-  #bye: { reason: string; retry: boolean } | undefined;
-  #inputEnded = false;
-  #finishToken: string | undefined;
-  #finishes = 0;
-  /** The token of the ping {@linkcode Conversation.settle} sent, until its pong. */
-  #settleToken: string | undefined;
-  /**
-   * Commands the client answers itself (`/bell`, `/ignore` …), typed after
-   * lines the server had yet to answer: each runs once the `pong` of the
-   * ping sent after those lines is in, so that answers come in the order
-   * typed.
-   */
-  readonly #deferred: Deferred[] = [];
-  /** A line went to the server since the last ping that orders the client's own answers. */
-  #unordered = false;
-  /** The token of that last ping. */
-  #orderToken: string | undefined;
-  readonly #presence: Presence;
-  /** Whether this connection carried a `typing`, `away` or `back` the client sent by itself. */
-  #presenceSent = false;
-  /** Whether the server, an older one, answered one with `unknown_type`: none go any more. */
-  #presenceUnknown = false;
 
   /** Starts a conversation not yet connected. */
   constructor(options: ConversationOptions = {}) {
@@ -264,21 +121,42 @@ export class Conversation {
       awayAfterMs: options.awayAfterMs ?? 0,
       ignored: options.ignored ?? [],
     });
+    this.#looking = new Looking(this.#views, this.roster, { display: options.display });
+    this.#order = new AnswerOrder({
+      run: (line, at) => this.#type(line, parseLine(line), at),
+      sending: () => this.#delivery.online,
+    });
+    this.#local = new LocalCommands(options, this.#presence);
+    this.#presenceLink = new PresenceLink(this.#presence, {
+      roster: this.roster,
+      views: this.#views,
+      handshake: this.#handshake,
+    });
+  }
+
+  /** The room a `/join` is entering, until the server has put the user in it. */
+  get entering(): string | undefined {
+    return this.#looking.entering;
+  }
+
+  /** Gives up waiting for the room a `/join` was entering: the server refused it. */
+  forgetEntering(): void {
+    this.#looking.forgetEntering();
   }
 
   /** Whether the server accepted this connection's `hello`. */
   get online(): boolean {
-    return this.#online;
+    return this.#handshake.online;
   }
 
   /** Whether the server ever accepted this client: a `hello` from now on comes back. */
   get welcomed(): boolean {
-    return this.#everWelcomed;
+    return this.#handshake.welcomed;
   }
 
   /** Whether the ping of {@linkcode Conversation.settle} waits for its pong. */
   get settling(): boolean {
-    return this.#settleToken !== undefined;
+    return this.#order.settling;
   }
 
   /**
@@ -287,14 +165,13 @@ export class Conversation {
    * shared file posted), and {@linkcode Conversation.settling} is false.
    */
   settle(): Effect[] {
-    if (!this.#online) return [];
-    this.#settleToken = `settle-${++this.#finishes}`;
-    return [send({ type: "ping", token: this.#settleToken })];
+    if (!this.#handshake.online) return [];
+    return this.#order.settle();
   }
 
   /** The protocol version the next `hello` speaks: 2, or 1 once the server refused 2. */
   get version(): ProtocolVersion {
-    return this.#version;
+    return this.#handshake.version;
   }
 
   /**
@@ -303,27 +180,27 @@ export class Conversation {
    * this one goes away. Empty outside a cluster.
    */
   get servers(): readonly string[] {
-    return this.#servers;
+    return this.#handshake.servers;
   }
 
   /** The URLs of the other servers' web clients (`http://host:port/`), as last named. */
   get webServers(): readonly string[] {
-    return this.#webServers;
+    return this.#handshake.webServers;
   }
 
   /** Whether the user asked to leave. */
   get quitting(): boolean {
-    return this.#quitting;
+    return this.#handshake.quitting;
   }
 
   /** The server's goodbye on this connection, if it said one. */
   get bye(): { reason: string; retry: boolean } | undefined {
-    return this.#bye;
+    return this.#handshake.bye;
   }
 
   /** When the bell rings. */
   get bell(): BellMode {
-    return this.#bell;
+    return this.#local.bell;
   }
 
   /** The user's views, rooms and private messages, in the order they began. */
@@ -368,10 +245,7 @@ export class Conversation {
 
   /** The commands this client runs itself, without the slash. */
   get localCommands(): readonly string[] {
-    return LOCAL_COMMAND_NAMES.filter((name) =>
-      (this.#options.bell || name !== "bell") &&
-      (this.#options.transfers || !TRANSFER_COMMANDS.includes(name))
-    );
+    return this.#local.names;
   }
 
   /** How many lines wait for the server. */
@@ -398,7 +272,7 @@ export class Conversation {
 
   /** A connection opened: what was said on the last one is forgotten. */
   opened(): void {
-    this.#bye = undefined;
+    this.#handshake.opened();
   }
 
   /**
@@ -411,26 +285,19 @@ export class Conversation {
     const frame = helloFrame(this.#place(), {
       name,
       password: options.password,
-      resume: this.#resume,
-      again: this.#everWelcomed,
+      resume: this.#handshake.resume,
+      again: this.#handshake.welcomed,
       client: this.#options.client,
     });
-    this.#quitting = false;
-    this.#helloAt = now;
+    this.#handshake.asked(now);
     return [send(frame)];
   }
 
   /** Takes one frame from the server, at `now`. */
   receive(frame: ServerFrame, now: number): Effect[] {
-    this.#heartbeat?.heard(now);
-    if (frame.type === "bye") this.#bye = { reason: frame.reason, retry: frame.retry === true };
-    if (!this.#online) return this.#handshake(frame, now);
-    if (frame.type === "servers") {
-      // A server joined, left or moved: where to go should this one go away.
-      this.#servers = frame.servers;
-      this.#webServers = frame.webServers;
-      return [];
-    }
+    this.#handshake.heard(frame, now);
+    if (!this.#handshake.online) return this.#handshakeFrame(frame, now);
+    if (this.#handshake.moved(frame)) return [];
     this.#serverClock.heard(frame, this.#clock());
     const effects: Effect[] = [];
     const since = frame.type === "room" ? this.roster.seenIn(frame.room) : undefined;
@@ -442,7 +309,7 @@ export class Conversation {
     }
     if (frame.type === "room") effects.push(...this.#entered(frame.room, since));
     const received = this.#delivery.receive(frame, this.roster.me, now);
-    effects.push(...this.#flushed(received.send));
+    effects.push(...this.#order.flushed(received.send));
     const post = received.answered?.post;
     if (frame.type === "error" && frame.code === "no_such_user" && post?.type === "msg") {
       this.roster.gone(post.to);
@@ -463,27 +330,13 @@ export class Conversation {
         );
         return effects;
       case "pong":
-        if (frame.token !== undefined && frame.token === this.#finishToken) {
-          effects.push({ type: "finished" });
-        } else {
-          if (frame.token !== undefined && frame.token === this.#settleToken) {
-            this.#settleToken = undefined;
-          }
-          if (this.#deferred.some((deferred) => deferred.token === frame.token)) {
-            effects.push(...this.#release(frame.token));
-          }
-          effects.push(...this.#finishing());
-        }
+        effects.push(...this.#order.pong(frame.token));
         return effects;
       case "error":
-        // An older server knows no presence: stop before its errors add up to a disconnection.
-        if (frame.code === "unknown_type" && this.#presenceSent) {
-          this.#presenceUnknown = true;
-          return effects;
-        }
+        if (this.#presenceLink.refused(frame)) return effects;
         break;
       case "bye":
-        if (this.#quitting) break;
+        if (this.#handshake.quitting) break;
         if (frame.retry && this.#options.narratesReconnects) {
           effects.push(show([serverSaysNotice(frame.reason)]));
           return effects;
@@ -497,27 +350,17 @@ export class Conversation {
     // Someone ignored: their words, files and typing are shown nowhere and counted nowhere.
     if (this.#presence.hides(frame, me)) return effects;
     if (frame.type === "typing") {
-      effects.push(...this.#heardTyping(frame.name, frame.room, now));
+      effects.push(...this.#presenceLink.heardTyping(frame.name, frame.room, now));
       return effects;
     }
-    effects.push(...this.#stoppedTyping(frame));
+    effects.push(...this.#presenceLink.stoppedTyping(frame));
     // Version 1 has no lines in a message: a server of version 1 that sends some is not believed.
     const described = frame.type === "help"
       ? {
         ...frame,
-        commands: [
-          ...frame.commands,
-          ...localHelp(this.#bell, {
-            ...this.#options,
-            // Without a bell (the page), `/bell` is no command here: not listed either.
-            bell: this.#options.bell ?? false,
-            typing: this.#presence.sendsTyping ? "on" : "off",
-            // A server without files: `/send` says so, as it would if run.
-            files: this.files.place !== undefined,
-          }),
-        ],
+        commands: [...frame.commands, ...this.#local.help(this.files.place !== undefined)],
       }
-      : this.#version === PROTOCOL_VERSION
+      : this.#handshake.version === PROTOCOL_VERSION
       ? oneLine(frame)
       : frame;
     this.files.take(frame);
@@ -530,9 +373,9 @@ export class Conversation {
     const taken = this.#arrivals.take(frame, describeFrame(described, me, describing), me);
     effects.push(...taken.effects);
     if (taken.changed) effects.push({ type: "changed", changes: { ...noChanges(), views: true } });
-    if (frame.type === "parted") effects.push(...this.#parted(frame.room));
+    if (frame.type === "parted") effects.push(...this.#looking.parted(frame.room));
     const elsewhere = taken.view !== undefined && !this.#views.isCurrent(taken.view);
-    if (this.#options.bell && rings(frame, { mode: this.#bell, me, elsewhere })) {
+    if (this.#options.bell && rings(frame, { mode: this.#local.bell, me, elsewhere })) {
       effects.push({ type: "ring" });
     }
     return effects;
@@ -555,57 +398,10 @@ export class Conversation {
     const warned = this.#quitWarned;
     this.#quitWarned = false;
     const parsed = parseLine(text);
-    const waits = this.#deferred.length > 0 || (this.#unordered && this.#delivery.online);
-    if (waits && this.#answersHere(parsed, text)) return this.#defer(text, now);
+    if (this.#order.holding && this.#local.answersHere(parsed, text)) {
+      return this.#order.defer(text, now);
+    }
     return this.#type(line, parsed, now, warned);
-  }
-
-  /** Whether `parsed`, typed as `text`, is a command the client answers itself, sending nothing. */
-  #answersHere(parsed: ParsedLine, text: string): boolean {
-    if (!parsed.ok) return isLocal(text, this.localCommands);
-    if (!("local" in parsed)) return false;
-    // `/switch` changes where the next lines go, `/code` goes to the server, and the
-    // answers to `/send` and `/get` come as their files move.
-    switch (parsed.local.command) {
-      case "typing":
-      case "ignore":
-      case "unignore":
-      case "ignores":
-        return true;
-      case "bell":
-        return this.#options.bell === true;
-      default:
-        return false;
-    }
-  }
-
-  /** Holds the command `text` until the lines typed before it are answered; pings after them. */
-  #defer(text: string, now: number): Effect[] {
-    const effects: Effect[] = [];
-    if (this.#unordered || this.#orderToken === undefined) {
-      this.#unordered = false;
-      this.#orderToken = `order-${++this.#finishes}`;
-      effects.push(send({ type: "ping", token: this.#orderToken }));
-    }
-    this.#deferred.push({ line: text, token: this.#orderToken, at: now });
-    return effects;
-  }
-
-  /**
-   * Runs the commands held until the `pong` of `token`, with those before
-   * them, each as typed when it was; every one held when `token` is
-   * `undefined`.
-   */
-  #release(token: string | undefined): Effect[] {
-    const last = token === undefined
-      ? this.#deferred.length - 1
-      : this.#deferred.findLastIndex((deferred) => deferred.token === token);
-    const effects: Effect[] = [];
-    for (const { line, at } of this.#deferred.splice(0, last + 1)) {
-      effects.push(...this.#type(line, parseLine(line), at));
-    }
-    if (this.#deferred.length === 0) this.#orderToken = undefined;
-    return effects;
   }
 
   /**
@@ -617,31 +413,22 @@ export class Conversation {
     if (parsed.ok && "local" in parsed) {
       const { local } = parsed;
       if (local.command === "switch") return this.switchTo(local.view);
-      if (local.command === "typing") return [show([this.#presence.runTyping(local.mode)])];
-      if (local.command === "ignore") {
-        return this.#ignoring(this.#presence.ignore(local.name, this.roster.me));
-      }
-      if (local.command === "unignore") return this.#ignoring(this.#presence.unignore(local.name));
-      if (local.command === "ignores") return this.#ignoring(this.#presence.listIgnores());
       if (local.command === "code") {
         return this.#type(fenced(local.text), parseLine(fenced(local.text)), now);
       }
       // Without a bell, `/bell` is no command here, nor `/send` without files: the server says so.
-      if (local.command === "send" || local.command === "get") {
-        if (this.#options.transfers) {
-          const place = { online: this.#online, shelf: this.files, view: this.#views.current };
-          return transferEffects(local, place);
-        }
-      } else if (this.#options.bell) {
-        const bell = runBell(local.mode, this.#bell);
-        this.#bell = bell.mode;
-        return [show([bell.line])];
-      }
+      const place = {
+        online: this.#handshake.online,
+        shelf: this.files,
+        view: this.#views.current,
+      };
+      const ran = this.#local.run(local, this.roster.me, place);
+      if (ran !== undefined) return ran;
     }
-    if (!parsed.ok && isLocal(text, this.localCommands)) {
+    if (!parsed.ok && this.#local.isLocal(text)) {
       return [show([errorLine(parsed.message)])];
     }
-    if (this.#quitting) return [show([notConnectedError()])];
+    if (this.#handshake.quitting) return [show([notConnectedError()])];
     const frame = parsed.ok && "frame" in parsed ? parsed.frame : undefined;
     if (frame?.type === "quit") {
       // Told as typed: `/quit`, or its alias `/exit`.
@@ -654,7 +441,9 @@ export class Conversation {
       return [show([stay])];
     }
     // Back from an automatic away before the line goes; an `/away` or `/back` typed says it itself.
-    const back = this.#online ? this.#sendPresence(this.#presence.typed(frame, now)) : [];
+    const back = this.#handshake.online
+      ? this.#presenceLink.send(this.#presence.typed(frame, now))
+      : [];
     this.#presence.sentLine();
     // Refused here as the server would refuse it, so that the page keeps the draft, saying
     // how long it is and how else to share it.
@@ -666,7 +455,7 @@ export class Conversation {
     const out = outgoing(line, parsed, this.#place());
     if ("look" in out) return [...back, ...this.switchTo(out.look)];
     if ("refused" in out) return [...back, show([errorLine(out.refused)])];
-    if (out.entering !== undefined) this.#entering = out.entering;
+    if (out.entering !== undefined) this.#looking.enter(out.entering);
     const typed = this.#delivery.type(out.line, now, {
       ...out.options,
       typed: line,
@@ -674,7 +463,7 @@ export class Conversation {
     });
     if (typed === undefined) return [...back, show([tooManyWaitingError()])];
     // What the client answers itself from now on waits for this line's answer.
-    this.#unordered = true;
+    this.#order.sent();
     const effects = [...back, ...sends(typed.send)];
     const { post } = typed.line;
     if (post !== undefined) {
@@ -687,10 +476,7 @@ export class Conversation {
     // Before the first welcome (a name being chosen, or piped input arriving early), lines
     // simply wait; after a drop, the user is told, once: the prompt (the terminal's count of
     // unsent lines, the page's "sending…") says it of the lines after.
-    if (!this.#online && this.#everWelcomed && !this.#waitingTold) {
-      this.#waitingTold = true;
-      effects.push(show([waitingNotice()]));
-    }
+    if (this.#handshake.tellWaiting()) effects.push(show([waitingNotice()]));
     return effects;
   }
 
@@ -735,7 +521,7 @@ export class Conversation {
     const words = wordsOf(parsed);
     return {
       bytes: utf8Length(sanitizeText(words).trim()),
-      lines: this.#version === PROTOCOL_VERSION ? 1 : countLines(sanitizeLines(words)),
+      lines: this.#handshake.version === PROTOCOL_VERSION ? 1 : countLines(sanitizeLines(words)),
     };
   }
 
@@ -746,12 +532,12 @@ export class Conversation {
    * connection is down: the upload's token ended with it.
    */
   share(file: { readonly id: string; readonly name: string }, where?: string): Effect[] {
-    if (!this.#online) return [show([notConnectedError()])];
+    if (!this.#handshake.online) return [show([notConnectedError()])];
     const view = (where === undefined ? undefined : this.#views.find(where)) ??
       this.#views.current;
     const frame: FileFrame = { type: "file", id: file.id, name: file.name };
     if (view?.kind === "private") frame.to = view.name;
-    else if (this.#version !== PROTOCOL_VERSION) {
+    else if (this.#handshake.version !== PROTOCOL_VERSION) {
       const room = view?.kind === "room" ? view.id : this.roster.room;
       if (room !== undefined) frame.room = room;
     }
@@ -766,11 +552,7 @@ export class Conversation {
    * typed. Any input also brings the user back from an automatic away.
    */
   keystroke(now: number, draft: string): Effect[] {
-    if (!this.#online) return [];
-    const back = this.#presence.input(now);
-    const place = this.#typingPlace(draft);
-    const frame = place === undefined ? undefined : this.#presence.keystroke(now, place);
-    return this.#sendPresence(frame === undefined ? back : [...back, frame]);
+    return this.#handshake.online ? this.#presenceLink.keystroke(now, draft) : [];
   }
 
   /**
@@ -778,7 +560,7 @@ export class Conversation {
    * a click): it brings them back from an automatic away.
    */
   input(now: number): Effect[] {
-    return this.#online ? this.#sendPresence(this.#presence.input(now)) : [];
+    return this.#handshake.online ? this.#presenceLink.send(this.#presence.input(now)) : [];
   }
 
   /** Enters `room`, as a click or a room box asks, at `now`: the same as `/join ROOM` typed. */
@@ -793,21 +575,7 @@ export class Conversation {
    * known to be connected, or goes back to those with someone who left.
    */
   switchTo(typed: string): Effect[] {
-    const word = typed.trim();
-    let view = this.#views.find(word);
-    if (view === undefined && word.startsWith("@") && checkName(word.slice(1)) === undefined) {
-      const person = this.roster.known(word.slice(1));
-      if (person === undefined) return [show([errorLine(nobodyCalledError(word.slice(1)))])];
-      if (nameKey(person) === nameKey(this.roster.me)) {
-        return [show([errorLine(switchToSelfError(person))])];
-      }
-      view = this.#views.private(person);
-    }
-    if (view === undefined) return [show([errorLine(notInError(word))])];
-    // The user's last choice wins over a room a `/join` still on its way would show.
-    this.#entering = undefined;
-    if (this.#views.isCurrent(view.id)) return [show([lookingNotice(view, "already")])];
-    return this.#select(view.id, false);
+    return this.#looking.switchTo(typed);
   }
 
   /**
@@ -823,12 +591,12 @@ export class Conversation {
 
   /** Looks at the view `step` places after the current one (before it if negative), going round. */
   switchBy(step: number): Effect[] {
-    return this.#pick(this.#views.beside(step));
+    return this.#looking.pick(this.#views.beside(step));
   }
 
   /** Looks at the `number`th view (from 1), if there are that many. */
   switchToNumber(number: number): Effect[] {
-    return this.#pick(this.#views.at(number - 1));
+    return this.#looking.pick(this.#views.at(number - 1));
   }
 
   /**
@@ -836,20 +604,14 @@ export class Conversation {
    * the user has been idle long enough; call every few hundred milliseconds.
    */
   tick(now: number): Effect[] {
-    const effects: Effect[] = this.#presence.expire(now) ? [typingChanged()] : [];
-    // The server did not answer the lines before a command the client answers itself in time.
-    const oldest = this.#deferred[0];
-    if (oldest !== undefined && now - oldest.at >= ORDERED_WAIT_MS) {
-      effects.push(...this.#release(undefined));
-    }
-    if (!this.#online) {
-      if (this.#helloAt === undefined || now - this.#helloAt < HELLO_TIMEOUT_MS) return effects;
-      this.#helloAt = undefined;
+    const effects: Effect[] = [...this.#presenceLink.expire(now), ...this.#order.tick(now)];
+    if (!this.#handshake.online) {
+      if (!this.#handshake.unanswered(now)) return effects;
       return [...effects, { type: "drop", reason: "unanswered" }];
     }
     // Away by itself only if the server can be told.
-    if (!this.#presenceUnknown) effects.push(...this.#sendPresence(this.#presence.idle(now)));
-    const beat = this.#heartbeat?.check(now);
+    effects.push(...this.#presenceLink.idle(now));
+    const beat = this.#handshake.beat(now);
     if (beat === "dead") return [...effects, { type: "drop", reason: "silent" }];
     if (beat === "ping") effects.push(send({ type: "ping", token: "heartbeat" }));
     const advice = this.#delivery.tick(now);
@@ -866,24 +628,16 @@ export class Conversation {
    * none will come.
    */
   closed(): Effect[] {
-    this.#presence.forgetTyping(Number.NEGATIVE_INFINITY);
-    this.#presenceSent = this.#presenceUnknown = false;
-    this.#online = false;
-    this.#waitingTold = false;
-    this.#helloAt = undefined;
-    this.#heartbeat = undefined;
-    this.#finishToken = undefined;
-    this.#settleToken = undefined;
+    this.#presenceLink.closed();
+    this.#handshake.closed();
     this.#delivery.disconnected();
-    this.#unordered = false;
-    return this.#release(undefined);
+    return this.#order.closed();
   }
 
   /** The user leaves (with `reason`, if they gave one); later calls do nothing. */
   quit(reason?: string): Effect[] {
-    if (this.#quitting) return [];
-    this.#quitting = true;
-    if (!this.#online) return [{ type: "leave", sent: false }];
+    if (!this.#handshake.quit()) return [];
+    if (!this.#handshake.online) return [{ type: "leave", sent: false }];
     return [send(reason === undefined ? { type: "quit" } : { type: "quit", reason }), {
       type: "leave",
       sent: true,
@@ -896,129 +650,22 @@ export class Conversation {
    * effect follows.
    */
   finish(): Effect[] {
-    this.#inputEnded = true;
-    return this.#finishing();
-  }
-
-  /**
-   * Sends `frames`, typed lines that waited for the connection: what the
-   * client answers itself from now on waits for their answers.
-   */
-  #flushed(frames: readonly ClientFrame[]): Effect[] {
-    if (frames.length > 0) this.#unordered = true;
-    return sends(frames);
-  }
-
-  /** Sends `frames`, which the client sends by itself, unless the server knows none. */
-  #sendPresence(frames: readonly ClientFrame[]): Effect[] {
-    if (this.#presenceUnknown || frames.length === 0) return [];
-    this.#presenceSent = true;
-    return sends(frames);
-  }
-
-  /** Someone typing in `room`, or to the user: shown in that view for a while. */
-  #heardTyping(name: string, room: string | undefined, now: number): Effect[] {
-    if (this.roster.isMe(name)) return [];
-    const view = room === undefined ? privateViewId(name) : room;
-    return this.#presence.heard(view, name, now) ? [typingChanged()] : [];
-  }
-
-  /**
-   * A message from someone shown typing: they are no longer. Nor when they
-   * left the room (the chat, unless they are still connected), or took
-   * another name: no message will end it.
-   */
-  #stoppedTyping(frame: ServerFrame): Effect[] {
-    const stopped = frame.type === "message" && !frame.replay
-      ? this.#presence.said(frame.room, frame.from)
-      : frame.type === "private" && !this.roster.isMe(frame.from)
-      ? this.#presence.said(privateViewId(frame.from), frame.from)
-      : frame.type === "left"
-      ? this.#presence.gone(frame.name, stillConnected(frame.reason) ? frame.room : undefined)
-      : frame.type === "renamed"
-      ? this.#presence.gone(frame.from)
-      : false;
-    return stopped ? [typingChanged()] : [];
-  }
-
-  /** Where `draft` is being typed, if it is a message: the view looked at, or a `/msg`'s person. */
-  #typingPlace(draft: string): TypingPlace | undefined {
-    // A server of version 1 knows no `typing`.
-    if (this.#version === PROTOCOL_VERSION || !this.roster.many) return undefined;
-    const text = draft.trimStart();
-    if (text === "") return undefined;
-    if (text.startsWith("/") && !text.startsWith("//")) {
-      const to = /^\/(?:msg|m|tell)\s+@?(\S+)\s+\S/i.exec(text)?.[1];
-      // Nobody writes to themselves: no such line goes.
-      if (to !== undefined) return this.roster.isMe(to) ? undefined : { to };
-      if (!/^\/(?:me|code)\s/i.test(text)) return undefined;
-    }
-    const view = this.#views.current;
-    if (view?.kind === "private") return { to: view.name };
-    return { room: view?.id ?? this.roster.room };
-  }
-
-  /** What `/ignore`, `/unignore` or `/ignores` did: said, and the list to remember if it changed. */
-  #ignoring(result: { line: Line; changed?: string[] }): Effect[] {
-    const effects: Effect[] = [show([result.line])];
-    if (result.changed !== undefined) effects.push({ type: "ignored", names: result.changed });
-    return effects;
+    this.#order.endInput();
+    return this.#order.finishing();
   }
 
   #place() {
-    return { roster: this.roster, view: this.#views.current, version: this.#version };
+    return { roster: this.roster, view: this.#views.current, version: this.#handshake.version };
   }
 
   /** A room was entered: its view begins, and the user looks at it if they asked to enter it. */
   #entered(room: string, since: number | undefined): Effect[] {
     this.#views.room(room);
     this.#arrivals.entering(room, since);
-    // One room at a time: entering one leaves the other.
-    if (!this.roster.many) this.#views.keepRooms([room]);
-    else if (this.#entering !== room) return [];
-    this.#entering = undefined;
-    return this.#select(room, true);
+    return this.#looking.entered(room);
   }
 
-  /** The user left `room`: they look at the view they looked at before, or their first room. */
-  #parted(room: string): Effect[] {
-    this.#views.remove(room);
-    const view = this.#views.current;
-    return view === undefined ? [] : this.#select(view.id, true);
-  }
-
-  /** Looks at `view`, which the user picked with a key, if there is one. */
-  #pick(view: View | undefined): Effect[] {
-    if (view === undefined) return [];
-    // The user's last choice wins over a room a `/join` still on its way would show.
-    this.#entering = undefined;
-    return this.#views.isCurrent(view.id) ? [] : this.#select(view.id, false);
-  }
-
-  /**
-   * Looks at `id`, showing (one view at a time) what the user had not seen
-   * there under a "new since you left" line; `quiet`, says nothing when
-   * nothing is new.
-   */
-  #select(id: string, quiet: boolean): Effect[] {
-    const before = this.#views.current;
-    const unseen = this.#views.select(id);
-    const view = this.#views.current;
-    if (unseen === undefined || view === undefined) return [];
-    if (view.kind === "room") this.roster.select(view.id);
-    if (quiet && before === view && unseen.lines.length === 0) return [];
-    const effects: Effect[] = [
-      { type: "changed", changes: { ...noChanges(), room: true, members: true, views: true } },
-      { type: "switched", view: view.id, unseen: unseen.lines, skipped: unseen.skipped },
-    ];
-    if (this.#options.display === "each") return effects;
-    if (unseen.lines.length > 0) {
-      effects.push(show([unseenDivider(view.id, unseen.skipped), ...unseen.lines], view.id));
-    } else if (!quiet) effects.push(show([lookingNotice(view, "nothing new")], view.id));
-    return effects;
-  }
-
-  #handshake(frame: ServerFrame, now: number): Effect[] {
+  #handshakeFrame(frame: ServerFrame, now: number): Effect[] {
     switch (frame.type) {
       case "welcome":
         return this.#welcome(frame, now);
@@ -1026,15 +673,8 @@ export class Conversation {
         // A locked room is left out of those asked for, and the welcome
         // follows: coming back to it after a restart is not a refusal.
         if (frame.code === "room_locked") return [show(describeFrame(frame, "", this.#describing))];
-        this.#helloAt = undefined;
-        if (frame.code === "unsupported_version") {
-          // A server of version 1 only: connect again, and speak it.
-          if (this.#version !== PROTOCOL_VERSION) {
-            this.#version = PROTOCOL_VERSION;
-            return [{ type: "drop", reason: "version" }];
-          }
-          // The server ends a connection it cannot talk to: do not come back.
-          this.#quitting = true;
+        if (this.#handshake.refused(frame.code) === "version") {
+          return [{ type: "drop", reason: "version" }];
         }
         return [
           refusal(
@@ -1048,18 +688,9 @@ export class Conversation {
   }
 
   #welcome(frame: WelcomeFrame, now: number): Effect[] {
-    const again = this.#everWelcomed;
-    this.#online = true;
-    this.#everWelcomed = true;
-    this.#helloAt = undefined;
-    this.#resume = frame.resume;
-    this.#servers = frame.servers ?? [];
-    this.#webServers = frame.webServers ?? [];
+    const again = this.#handshake.welcome(frame, now);
     this.#presence.welcomed(now);
     this.files.welcome(frame.files);
-    this.#heartbeat = new Heartbeat(now, frame.heartbeat);
-    // A server that answers in version 1 is spoken to in version 1.
-    if (frame.version === PROTOCOL_VERSION) this.#version = PROTOCOL_VERSION;
     const changes = this.roster.track(frame);
     if (this.roster.many && frame.rooms !== undefined) {
       this.#views.keepRooms(frame.rooms);
@@ -1074,29 +705,10 @@ export class Conversation {
           ? [reconnectedNotice(frame.name)]
           : describeFrame(frame, frame.name, this.#describing),
       ),
-      ...this.#flushed(this.#delivery.connected(now)),
-      ...this.#finishing(),
+      ...this.#order.flushed(this.#delivery.connected(now)),
+      ...this.#order.finishing(),
     ];
   }
-
-  /** Once input ended and nothing is held back, pings; its pong means every line was handled. */
-  #finishing(): Effect[] {
-    if (!this.#inputEnded || !this.#delivery.online || this.#finishToken !== undefined) return [];
-    this.#finishToken = `finish-${++this.#finishes}`;
-    return [send({ type: "ping", token: this.#finishToken })];
-  }
-}
-
-/** Who is typing changed: redraw what shows it. */
-function typingChanged(): Effect {
-  const changes: Changes = { ...noChanges(), typing: true };
-  return { type: "changed", changes };
-}
-
-/** Whether `text` names one of `commands`, which the client runs itself. */
-function isLocal(text: string, commands: readonly string[]): boolean {
-  const name = /^\/(\S*)/.exec(text)?.[1]?.toLowerCase();
-  return name !== undefined && commands.includes(name);
 }
 
 /** `frame` with the text of a message on one line, each line break a space, as version 1 has it. */

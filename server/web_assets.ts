@@ -65,6 +65,12 @@ import backoffTs from "../core/backoff.ts" with { type: "text" };
 import bellTs from "../core/bell.ts" with { type: "text" };
 import completeTs from "../core/complete.ts" with { type: "text" };
 import conversationTs from "../core/conversation.ts" with { type: "text" };
+import answerOrderTs from "../core/answer_order.ts" with { type: "text" };
+import conversationOptionsTs from "../core/conversation_options.ts" with { type: "text" };
+import handshakeTs from "../core/handshake.ts" with { type: "text" };
+import localCommandsTs from "../core/local_commands.ts" with { type: "text" };
+import lookingTs from "../core/looking.ts" with { type: "text" };
+import presenceLinkTs from "../core/presence_link.ts" with { type: "text" };
 import describeTs from "../core/describe.ts" with { type: "text" };
 import dividersTs from "../core/dividers.ts" with { type: "text" };
 import durationTs from "../core/duration.ts" with { type: "text" };
@@ -137,6 +143,12 @@ const MODULES: Readonly<Record<string, string>> = {
   "/core/bell.ts": bellTs,
   "/core/complete.ts": completeTs,
   "/core/conversation.ts": conversationTs,
+  "/core/answer_order.ts": answerOrderTs,
+  "/core/conversation_options.ts": conversationOptionsTs,
+  "/core/handshake.ts": handshakeTs,
+  "/core/local_commands.ts": localCommandsTs,
+  "/core/looking.ts": lookingTs,
+  "/core/presence_link.ts": presenceLinkTs,
   "/core/describe.ts": describeTs,
   "/core/dividers.ts": dividersTs,
   "/core/duration.ts": durationTs,

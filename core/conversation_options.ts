@@ -1,0 +1,94 @@
+// This module is browser compatible.
+
+/**
+ * What a client tells the conversation core (core/conversation.ts) of
+ * itself: whether it rings, how it shows views, what it says of files, when
+ * the user counts as idle, whom they ignore.
+ *
+ * @module
+ */
+
+import type { Display } from "./arrivals.ts";
+import type { Moving } from "./notices.ts";
+
+/** Options for {@linkcode Conversation}. */
+export interface ConversationOptions {
+  /** The client has a bell: it rings on mentions, and `/bell` says when. @default {false} */
+  bell?: boolean;
+  /**
+   * The client tells of its reconnections in the log, having no other place
+   * to (the terminal when it reconnects): a goodbye that invites it back
+   * reads "The server says: …" rather than "Disconnected: …". @default {false}
+   */
+  narratesReconnects?: boolean;
+  /**
+   * The client says itself why the server sent it away, as it ends (the
+   * terminal, on standard error once it is restored): a goodbye that ends
+   * it, one it does not come back from, is not shown as well. The goodbye to
+   * a user who leaves is. @default {false}
+   */
+  saysWhySentAway?: boolean;
+  /**
+   * How the client shows its views: one at a time (`"current"`, the
+   * terminal), or each in its own place (`"each"`). @default {"current"}
+   */
+  display?: Display;
+  /** The wall clock in ms since the epoch, which tells today from other days. @default {Date.now} */
+  clock?: () => number;
+  /**
+   * What a shared file's line ends with, given its number on the shelf: how
+   * to fetch it on this client (`/get 3`). @default {nothing}
+   */
+  fileHint?: (number: number) => string;
+  /**
+   * The client sends and fetches files itself: `/send` and `/get` give
+   * `upload` and `download` effects (core/transfers.ts). @default {false}
+   */
+  transfers?: boolean;
+  /**
+   * Leaving ends the client (the terminal), so lines the server does not
+   * have yet would be lost: a `/quit` while some wait says so instead, and
+   * leaves only when the next line typed is `/quit` again. @default {false}
+   */
+  warnsUnsentOnQuit?: boolean;
+  /**
+   * The file the client is moving now, if any: leaving would cut it short,
+   * and a `/quit` (with {@linkcode warnsUnsentOnQuit}) says so first, as it
+   * does of lines not sent yet. @default {none}
+   */
+  moving?: () => Moving | undefined;
+  /** What the client is, as `hello.client` tells others in `who`: `terminal`, `web`. */
+  client?: string;
+  /**
+   * How the user shares a file on this client (`with /send PATH`), or
+   * `undefined` while they cannot, told to them with a message too long to
+   * send: they may share it as a file instead. Said only while the server
+   * takes files (its `welcome` said where). @default {nothing said}
+   */
+  shareHow?: () => string | undefined;
+  /**
+   * Tell the server the user is away (reason `idle`) after this long without
+   * input, in ms, and back at the next input; never over an `/away` of the
+   * user's own. 0 never. @default {0}
+   */
+  awayAfterMs?: number;
+  /**
+   * The people the user ignores, as remembered for this server: their
+   * messages, private messages, files and typing are hidden. When the list
+   * changes an `ignored` effect gives it to remember. @default {[]}
+   */
+  ignored?: readonly string[];
+  /**
+   * A person reads what the client shows as it comes, and may act on a hint
+   * ("Type /help for commands", "Pick another name"); `false` for piped
+   * input, whose output a script reads: the hints are left out, refusals
+   * included. @default {true}
+   */
+  hints?: boolean;
+}
+
+/** Options for {@linkcode Conversation.hello}. */
+export interface HelloOptions {
+  /** The server's password, when it wants one. */
+  password?: string | undefined;
+}

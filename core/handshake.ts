@@ -1,0 +1,170 @@
+// This module is browser compatible.
+
+/**
+ * A conversation's connection to the server, across reconnections
+ * (core/conversation.ts): the `hello` and the server's answer to it, the
+ * protocol version spoken, what a reconnection takes back (the resume
+ * token), where to go should this server go away, the heartbeat that tells
+ * a dead link from a quiet one, and the server's goodbye. Pure: no I/O and
+ * no timers.
+ *
+ * @module
+ */
+
+import {
+  LATEST_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  type ProtocolVersion,
+  type ServerFrame,
+  type WelcomeFrame,
+} from "../protocol.ts";
+import { Heartbeat, HELLO_TIMEOUT_MS } from "./link.ts";
+
+/** What the server said of a `hello` it refused: come back in version 1, or do not. */
+export type HelloRefusal = "version" | "refused";
+
+/** The state of one client's connection, and what the next `hello` needs. */
+export class Handshake {
+  #version: ProtocolVersion = LATEST_PROTOCOL_VERSION;
+  #resume: string | undefined;
+  #servers: readonly string[] = [];
+  #webServers: readonly string[] = [];
+  #everWelcomed = false;
+  #online = false;
+  /** Whether the user was told, since the connection was lost, that what they type waits. */
+  #waitingTold = false;
+  #helloAt: number | undefined;
+  #heartbeat: Heartbeat | undefined;
+  #quitting = false;
+  #bye: { reason: string; retry: boolean } | undefined;
+
+  /** Whether the server accepted this connection's `hello`. */
+  get online(): boolean {
+    return this.#online;
+  }
+
+  /** Whether the server ever accepted this client: a `hello` from now on comes back. */
+  get welcomed(): boolean {
+    return this.#everWelcomed;
+  }
+
+  /** The protocol version the next `hello` speaks: 2, or 1 once the server refused 2. */
+  get version(): ProtocolVersion {
+    return this.#version;
+  }
+
+  /** The resume token of the last `welcome`, which the next `hello` hands back. */
+  get resume(): string | undefined {
+    return this.#resume;
+  }
+
+  /** The other servers of the same chat, as last named. */
+  get servers(): readonly string[] {
+    return this.#servers;
+  }
+
+  /** The URLs of the other servers' web clients, as last named. */
+  get webServers(): readonly string[] {
+    return this.#webServers;
+  }
+
+  /** Whether the user asked to leave, or the server cannot be talked to. */
+  get quitting(): boolean {
+    return this.#quitting;
+  }
+
+  /** The server's goodbye on this connection, if it said one. */
+  get bye(): { reason: string; retry: boolean } | undefined {
+    return this.#bye;
+  }
+
+  /** A connection opened: what was said on the last one is forgotten. */
+  opened(): void {
+    this.#bye = undefined;
+  }
+
+  /** A `hello` went at `now`: it is answered in time, or the connection is dropped. */
+  asked(now: number): void {
+    this.#quitting = false;
+    this.#helloAt = now;
+  }
+
+  /** The user leaves; returns `false` if they were leaving already. */
+  quit(): boolean {
+    if (this.#quitting) return false;
+    this.#quitting = true;
+    return true;
+  }
+
+  /** Any frame from the server, at `now`: the link is alive, and a goodbye is kept. */
+  heard(frame: ServerFrame, now: number): void {
+    this.#heartbeat?.heard(now);
+    if (frame.type === "bye") this.#bye = { reason: frame.reason, retry: frame.retry === true };
+  }
+
+  /** Takes a `servers` frame: a server joined, left or moved. Whether `frame` was one. */
+  moved(frame: ServerFrame): boolean {
+    if (frame.type !== "servers") return false;
+    // Where to go should this one go away.
+    this.#servers = frame.servers;
+    this.#webServers = frame.webServers;
+    return true;
+  }
+
+  /** The server accepted the `hello` at `now`; whether it had before (this is a reconnection). */
+  welcome(frame: WelcomeFrame, now: number): boolean {
+    const again = this.#everWelcomed;
+    this.#online = true;
+    this.#everWelcomed = true;
+    this.#helloAt = undefined;
+    this.#resume = frame.resume;
+    this.#servers = frame.servers ?? [];
+    this.#webServers = frame.webServers ?? [];
+    this.#heartbeat = new Heartbeat(now, frame.heartbeat);
+    // A server that answers in version 1 is spoken to in version 1.
+    if (frame.version === PROTOCOL_VERSION) this.#version = PROTOCOL_VERSION;
+    return again;
+  }
+
+  /** The server refused the `hello` with `code`: what to do. */
+  refused(code: string): HelloRefusal {
+    this.#helloAt = undefined;
+    if (code === "unsupported_version") {
+      // A server of version 1 only: connect again, and speak it.
+      if (this.#version !== PROTOCOL_VERSION) {
+        this.#version = PROTOCOL_VERSION;
+        return "version";
+      }
+      // The server ends a connection it cannot talk to: do not come back.
+      this.#quitting = true;
+    }
+    return "refused";
+  }
+
+  /** Whether the `hello` has gone unanswered too long at `now`; said once. */
+  unanswered(now: number): boolean {
+    if (this.#helloAt === undefined || now - this.#helloAt < HELLO_TIMEOUT_MS) return false;
+    this.#helloAt = undefined;
+    return true;
+  }
+
+  /** What the heartbeat says at `now`: ping the server, give the link up, or nothing. */
+  beat(now: number): "ping" | "dead" | undefined {
+    return this.#heartbeat?.check(now);
+  }
+
+  /** Whether to tell the user, once since the connection was lost, that what they type waits. */
+  tellWaiting(): boolean {
+    if (this.#online || !this.#everWelcomed || this.#waitingTold) return false;
+    this.#waitingTold = true;
+    return true;
+  }
+
+  /** The connection ended. */
+  closed(): void {
+    this.#online = false;
+    this.#waitingTold = false;
+    this.#helloAt = undefined;
+    this.#heartbeat = undefined;
+  }
+}

@@ -1,0 +1,125 @@
+// This module is browser compatible.
+
+/**
+ * Which view a conversation's user looks at (core/conversation.ts): the
+ * room a `/join` enters is looked at once entered, `/switch` and the keys
+ * that go from view to view, and what the user had not seen there, shown
+ * under a "new since you left" line. Pure: no I/O and no timers.
+ *
+ * @module
+ */
+
+import type { Display } from "./arrivals.ts";
+import { errorLine } from "./describe.ts";
+import { unseenDivider } from "./dividers.ts";
+import { type Effect, show } from "./effects.ts";
+import { checkName, nameKey } from "./names.ts";
+import { lookingNotice, nobodyCalledError, notInError, switchToSelfError } from "./notices.ts";
+import { noChanges, type Roster } from "./roster.ts";
+import type { View, Views } from "./views.ts";
+
+/** Options for {@linkcode Looking}. */
+export interface LookingOptions {
+  /** How the client shows its views: one at a time, or each in its own place. */
+  display: Display | undefined;
+}
+
+/** The view looked at, and how the user goes from one to another. */
+export class Looking {
+  readonly #views: Views;
+  readonly #roster: Roster;
+  readonly #display: Display | undefined;
+  /** The room a `/join` enters: it is looked at once entered. */
+  #entering: string | undefined;
+
+  /** Looks at the views `views` of the user `roster` tells of. */
+  constructor(views: Views, roster: Roster, options: LookingOptions) {
+    this.#views = views;
+    this.#roster = roster;
+    this.#display = options.display;
+  }
+
+  /** The room a `/join` is entering, until the server has put the user in it. */
+  get entering(): string | undefined {
+    return this.#entering;
+  }
+
+  /** A `/join` of `room` went to the server: it is looked at once entered. */
+  enter(room: string): void {
+    this.#entering = room;
+  }
+
+  /** Gives up waiting for the room a `/join` was entering. */
+  forgetEntering(): void {
+    this.#entering = undefined;
+  }
+
+  /**
+   * Looks at the view `typed` names (`#dev`, `@bob`), as `/switch` does;
+   * `@name` begins private messages with someone known to be connected.
+   */
+  switchTo(typed: string): Effect[] {
+    const word = typed.trim();
+    let view = this.#views.find(word);
+    if (view === undefined && word.startsWith("@") && checkName(word.slice(1)) === undefined) {
+      const person = this.#roster.known(word.slice(1));
+      if (person === undefined) return [show([errorLine(nobodyCalledError(word.slice(1)))])];
+      if (nameKey(person) === nameKey(this.#roster.me)) {
+        return [show([errorLine(switchToSelfError(person))])];
+      }
+      view = this.#views.private(person);
+    }
+    if (view === undefined) return [show([errorLine(notInError(word))])];
+    // The user's last choice wins over a room a `/join` still on its way would show.
+    this.#entering = undefined;
+    if (this.#views.isCurrent(view.id)) return [show([lookingNotice(view, "already")])];
+    return this.#select(view.id, false);
+  }
+
+  /** Looks at `view`, which the user picked with a key, if there is one. */
+  pick(view: View | undefined): Effect[] {
+    if (view === undefined) return [];
+    // The user's last choice wins over a room a `/join` still on its way would show.
+    this.#entering = undefined;
+    return this.#views.isCurrent(view.id) ? [] : this.#select(view.id, false);
+  }
+
+  /** A room was entered: its view begins, and the user looks at it if they asked to enter it. */
+  entered(room: string): Effect[] {
+    // One room at a time: entering one leaves the other.
+    if (!this.#roster.many) this.#views.keepRooms([room]);
+    else if (this.#entering !== room) return [];
+    this.#entering = undefined;
+    return this.#select(room, true);
+  }
+
+  /** The user left `room`: they look at the view they looked at before, or their first room. */
+  parted(room: string): Effect[] {
+    this.#views.remove(room);
+    const view = this.#views.current;
+    return view === undefined ? [] : this.#select(view.id, true);
+  }
+
+  /**
+   * Looks at `id`, showing (one view at a time) what the user had not seen
+   * there under a "new since you left" line; `quiet`, says nothing when
+   * nothing is new.
+   */
+  #select(id: string, quiet: boolean): Effect[] {
+    const before = this.#views.current;
+    const unseen = this.#views.select(id);
+    const view = this.#views.current;
+    if (unseen === undefined || view === undefined) return [];
+    if (view.kind === "room") this.#roster.select(view.id);
+    if (quiet && before === view && unseen.lines.length === 0) return [];
+    const effects: Effect[] = [
+      { type: "changed", changes: { ...noChanges(), room: true, members: true, views: true } },
+      { type: "switched", view: view.id, unseen: unseen.lines, skipped: unseen.skipped },
+    ];
+    if (this.#display === "each") return effects;
+    if (unseen.lines.length > 0) {
+      effects.push(show([unseenDivider(view.id, unseen.skipped), ...unseen.lines], view.id));
+    } else if (!quiet) effects.push(show([lookingNotice(view, "nothing new")], view.id));
+    return effects;
+  }
+}
