@@ -15,6 +15,13 @@
  * who is typing where, telling the server the user types, going away when
  * idle, and hiding the people the user ignores. Pure: no I/O and no timers.
  *
+ * The `Conversation` is the one class the clients use; its parts are its
+ * own, each in a module: the connection and the `hello` (handshake.ts), the
+ * order of the client's own answers (answer_order.ts), the view looked at
+ * (looking.ts), the commands the client runs itself (local_commands.ts),
+ * presence to and from the server (presence_link.ts), and the words of each
+ * frame (wording.ts); its options are in conversation_options.ts.
+ *
  * @module
  */
 
@@ -25,14 +32,12 @@ export type { ConversationOptions, HelloOptions } from "./conversation_options.t
 export { ORDERED_WAIT_MS } from "./answer_order.ts";
 
 import {
-  countLines,
   type FileFrame,
   MAX_TEXT_BYTES,
   MAX_TEXT_LINES,
   PROTOCOL_VERSION,
   type ProtocolVersion,
   type ServerFrame,
-  utf8Length,
   type WelcomeFrame,
 } from "../protocol.ts";
 import { AnswerOrder } from "./answer_order.ts";
@@ -42,14 +47,7 @@ import { type ParsedLine, parseLine } from "./commands.ts";
 import type { ConversationOptions, HelloOptions } from "./conversation_options.ts";
 import { Delivery } from "./delivery.ts";
 import { fenced } from "./format.ts";
-import {
-  describeFrame,
-  type DescribeOptions,
-  describePending,
-  errorLine,
-  type Line,
-  withoutHints,
-} from "./describe.ts";
+import { describePending, errorLine, type Line, withoutHints } from "./describe.ts";
 import { FileShelf } from "./shelf.ts";
 import { type Effect, refusal, send, sends, show } from "./effects.ts";
 import { Handshake } from "./handshake.ts";
@@ -68,12 +66,11 @@ import {
   waitingNotice,
 } from "./notices.ts";
 import { changedAny, noChanges, Roster } from "./roster.ts";
-import { sanitizeLines, sanitizeText } from "./sanitize.ts";
-import { helloFrame, type MessageSize, outgoing, wordsOf } from "./typing.ts";
-import { ServerClock } from "./presence.ts";
+import { helloFrame, type MessageSize, messageSize, outgoing } from "./typing.ts";
 import { PresenceLink } from "./presence_link.ts";
 import { Presence, privateViewId } from "./presence_state.ts";
 import { type View, Views } from "./views.ts";
+import { Wording } from "./wording.ts";
 
 /** The conversation of one client, across reconnections. */
 export class Conversation {
@@ -85,11 +82,7 @@ export class Conversation {
   readonly #delivery = new Delivery();
   /** The files seen shared, by number, and where the server takes them. */
   readonly files: FileShelf = new FileShelf();
-  readonly #describing: DescribeOptions;
-  /** The wall clock, in ms since the epoch. */
-  readonly #clock: () => number;
-  /** The server's clock, which the times it tells are on. */
-  readonly #serverClock = new ServerClock();
+  readonly #wording: Wording;
   readonly #handshake = new Handshake();
   readonly #looking: Looking;
   readonly #order: AnswerOrder;
@@ -102,19 +95,15 @@ export class Conversation {
   /** Starts a conversation not yet connected. */
   constructor(options: ConversationOptions = {}) {
     this.#options = options;
-    const hint = options.fileHint;
-    this.#describing = {
-      // A server that takes no files serves none either, those shared through others included.
-      ...hint === undefined ? {} : {
-        fileLink: (file) =>
-          this.files.place === undefined ? undefined : hint(this.files.numberOf(file)),
-      },
-      ...options.hints === false ? { hints: false } : {},
-    };
-    this.#clock = options.clock ?? Date.now;
+    const clock = options.clock ?? Date.now;
+    this.#wording = new Wording(this.files, {
+      fileHint: options.fileHint,
+      hints: options.hints,
+      clock,
+    });
     this.#arrivals = new Arrivals(this.#views, {
       display: options.display ?? "current",
-      clock: this.#clock,
+      clock,
       roomsWith: (name) => this.roster.roomsWith(name),
     });
     this.#presence = new Presence({
@@ -298,7 +287,7 @@ export class Conversation {
     this.#handshake.heard(frame, now);
     if (!this.#handshake.online) return this.#handshakeFrame(frame, now);
     if (this.#handshake.moved(frame)) return [];
-    this.#serverClock.heard(frame, this.#clock());
+    this.#wording.heard(frame);
     const effects: Effect[] = [];
     const since = frame.type === "room" ? this.roster.seenIn(frame.room) : undefined;
     const changes = this.roster.track(frame);
@@ -354,23 +343,14 @@ export class Conversation {
       return effects;
     }
     effects.push(...this.#presenceLink.stoppedTyping(frame));
-    // Version 1 has no lines in a message: a server of version 1 that sends some is not believed.
-    const described = frame.type === "help"
-      ? {
-        ...frame,
-        commands: [...frame.commands, ...this.#local.help(this.files.place !== undefined)],
-      }
-      : this.#handshake.version === PROTOCOL_VERSION
-      ? oneLine(frame)
-      : frame;
     this.files.take(frame);
-    // `who` tells how long people have been idle as of now, on the server's clock, as it counts.
-    const describing = frame.type === "who"
-      ? { ...this.#describing, now: this.#serverClock.now(this.#clock()) }
-      : frame.type === "away" && this.#presence.awayByItself
-      ? { ...this.#describing, awayByItself: true }
-      : this.#describing;
-    const taken = this.#arrivals.take(frame, describeFrame(described, me, describing), me);
+    const lines = this.#wording.incoming(frame, {
+      me,
+      version: this.#handshake.version,
+      awayByItself: this.#presence.awayByItself,
+      localHelp: () => this.#local.help(this.files.place !== undefined),
+    });
+    const taken = this.#arrivals.take(frame, lines, me);
     effects.push(...taken.effects);
     if (taken.changed) effects.push({ type: "changed", changes: { ...noChanges(), views: true } });
     if (frame.type === "parted") effects.push(...this.#looking.parted(frame.room));
@@ -448,7 +428,7 @@ export class Conversation {
     // Refused here as the server would refuse it, so that the page keeps the draft, saying
     // how long it is and how else to share it.
     const { shareHow } = this;
-    const { bytes, lines } = this.#sizeOf(parsed);
+    const { bytes, lines } = messageSize(parsed, this.#handshake.version);
     // Refused or not, the line was typed: someone away by themselves is back.
     if (bytes > MAX_TEXT_BYTES) return [...back, show([tooLongError(bytes, shareHow)])];
     if (lines > MAX_TEXT_LINES) return [...back, show([tooManyLinesError(lines, shareHow)])];
@@ -511,18 +491,9 @@ export class Conversation {
   oversize(line: string): MessageSize | undefined {
     const parsed = parseLine(line.trim());
     const size = parsed.ok && "local" in parsed && parsed.local.command === "code"
-      ? this.#sizeOf(parseLine(fenced(parsed.local.text)))
-      : this.#sizeOf(parsed);
+      ? messageSize(parseLine(fenced(parsed.local.text)), this.#handshake.version)
+      : messageSize(parsed, this.#handshake.version);
     return size.bytes > MAX_TEXT_BYTES || size.lines > MAX_TEXT_LINES ? size : undefined;
-  }
-
-  /** How long the message `parsed` sends is, as the server counts it: nothing for a command. */
-  #sizeOf(parsed: ParsedLine): MessageSize {
-    const words = wordsOf(parsed);
-    return {
-      bytes: utf8Length(sanitizeText(words).trim()),
-      lines: this.#handshake.version === PROTOCOL_VERSION ? 1 : countLines(sanitizeLines(words)),
-    };
   }
 
   /**
@@ -672,7 +643,7 @@ export class Conversation {
       case "error":
         // A locked room is left out of those asked for, and the welcome
         // follows: coming back to it after a restart is not a refusal.
-        if (frame.code === "room_locked") return [show(describeFrame(frame, "", this.#describing))];
+        if (frame.code === "room_locked") return [show(this.#wording.of(frame, ""))];
         if (this.#handshake.refused(frame.code) === "version") {
           return [{ type: "drop", reason: "version" }];
         }
@@ -701,18 +672,10 @@ export class Conversation {
       { type: "changed", changes },
       { type: "welcomed", again },
       show(
-        again
-          ? [reconnectedNotice(frame.name)]
-          : describeFrame(frame, frame.name, this.#describing),
+        again ? [reconnectedNotice(frame.name)] : this.#wording.of(frame, frame.name),
       ),
       ...this.#order.flushed(this.#delivery.connected(now)),
       ...this.#order.finishing(),
     ];
   }
-}
-
-/** `frame` with the text of a message on one line, each line break a space, as version 1 has it. */
-function oneLine(frame: ServerFrame): ServerFrame {
-  if (frame.type !== "message" && frame.type !== "private") return frame;
-  return { ...frame, text: sanitizeText(frame.text) };
 }

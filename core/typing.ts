@@ -13,16 +13,19 @@
 
 import {
   type ClientFrame,
+  countLines,
   type HelloFrame,
   type HelloRoom,
   LOBBY,
   PROTOCOL_VERSION,
   type ProtocolVersion,
+  utf8Length,
 } from "../protocol.ts";
 import type { ParsedLine } from "./commands.ts";
 import type { TypeOptions } from "./delivery.ts";
 import { nameKey, normalizeRoom } from "./names.ts";
 import { msgToSelfError } from "./notices.ts";
+import { sanitizeLines, sanitizeText } from "./sanitize.ts";
 import type { Roster } from "./roster.ts";
 import type { View } from "./views.ts";
 
@@ -126,6 +129,15 @@ export interface MessageSize {
   bytes: number;
   /** Its lines (always 1 in version 1, whose messages have none). */
   lines: number;
+}
+
+/** How long the message `parsed` sends is in `version`, as the server counts it: nothing for a command. */
+export function messageSize(parsed: ParsedLine, version: ProtocolVersion): MessageSize {
+  const words = wordsOf(parsed);
+  return {
+    bytes: utf8Length(sanitizeText(words).trim()),
+    lines: version === PROTOCOL_VERSION ? 1 : countLines(sanitizeLines(words)),
+  };
 }
 
 function join(room: string, since: number): ClientFrame {

@@ -86,6 +86,7 @@ import shelfTs from "../core/shelf.ts" with { type: "text" };
 import transfersTs from "../core/transfers.ts" with { type: "text" };
 import typingTs from "../core/typing.ts" with { type: "text" };
 import viewsTs from "../core/views.ts" with { type: "text" };
+import wordingTs from "../core/wording.ts" with { type: "text" };
 import type { WebAsset } from "./transports/web.ts";
 
 const MODULES: Readonly<Record<string, string>> = {
@@ -164,6 +165,7 @@ const MODULES: Readonly<Record<string, string>> = {
   "/core/transfers.ts": transfersTs,
   "/core/typing.ts": typingTs,
   "/core/views.ts": viewsTs,
+  "/core/wording.ts": wordingTs,
 };
 
 const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
