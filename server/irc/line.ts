@@ -102,8 +102,11 @@ export interface OutgoingLine {
 /** Commands whose one parameter is text: written with `:` too. */
 const TEXT_ONLY: ReadonlySet<string> = new Set(["AWAY", "QUIT", "ERROR"]);
 
-/** Commands whose last parameter is a word, written without `:` when it can be (`MODE #a +o b`). */
-const WORDS_ONLY: ReadonlySet<string> = new Set(["BATCH", "MODE"]);
+/**
+ * Commands whose last parameter is a word, written without `:` when it can be
+ * (`MODE #a +o b`, and `221 ann +i`, the user modes, as servers write it).
+ */
+const WORDS_ONLY: ReadonlySet<string> = new Set(["BATCH", "MODE", "221"]);
 
 const BREAKS = /[\r\n\0]/g;
 
