@@ -292,6 +292,58 @@ Deno.test("IRC operators: who is an operator reaches the nick lists as MODE +o a
   }
 });
 
+Deno.test("IRC operators: one's own operator status is the user mode o: MODE nick +o and -o, 221", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, port, irc } = await serve(dir);
+    await using _ = server;
+    await using bob = await TestClient.join2(port, "bob", [{ room: "#lobby" }, { room: "#dev" }]);
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("JOIN #dev");
+    await ann.next(/ 366 ann #dev /);
+    /**
+     * What `ann` was told of her own modes (381 among them) until a line
+     * `until` matches, then the 221 that answers `MODE ann`.
+     */
+    const own = async (until?: RegExp) => {
+      const lines = until === undefined ? [] : await ann.until(until);
+      await ann.send("MODE ann");
+      return [...lines, ...await ann.until(/ 221 /)]
+        .filter((line) => / (MODE ann|221|381) /.test(line))
+        .map((line) => line.replace(/^:\S+ (\d{3}) /, "$1 "));
+    };
+
+    await t.step("OPER: after 381, one MODE ann +o, though she is in two channels", async () => {
+      assert.deepEqual(await own(), ["221 ann +"]);
+      await ann.send("OPER ann op-secret");
+      assert.deepEqual(await own(/ MODE #dev \+o ann$/), [
+        "381 ann :You are now an IRC operator",
+        ":ann!ann@chat MODE ann +o",
+        "221 ann +o",
+      ]);
+      await ann.send("MODE ann +i");
+      assert.deepEqual(await own(), [":ann!ann@chat MODE ann +i", "221 ann +io"]);
+    });
+
+    await t.step("deop is MODE ann -o, and 221 leaves o out; op is +o again", async () => {
+      await ann.send("MODE #dev +o bob");
+      await ann.next(/ MODE #dev \+o bob$/);
+      await bob.send({ type: "deop", name: "ann" });
+      assert.deepEqual(await own(/ MODE #dev -o ann$/), [
+        ":ann!ann@chat MODE ann -o",
+        "221 ann +i",
+      ]);
+      await bob.send({ type: "op", name: "ann" });
+      assert.deepEqual(await own(/ MODE #dev \+o ann$/), [
+        ":ann!ann@chat MODE ann +o",
+        "221 ann +io",
+      ]);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("IRC operators: a ban mask made before a rename bans the person as they are now", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
   try {

@@ -155,7 +155,9 @@ function mode(gateway: Gateway, params: readonly string[]): void {
     return reply(gateway, ERR.USERSDONTMATCH, "Cannot change mode for other users");
   }
   if (change === undefined) {
-    return reply(gateway, RPL.UMODEIS, `+${[...gateway.userModes].sort().join("")}`);
+    // An operator has `o` too, as servers tell it, though MODE cannot set it.
+    const op = gateway.hub.person(renderer.name!)?.person.op === true ? ["o"] : [];
+    return reply(gateway, RPL.UMODEIS, `+${[...gateway.userModes, ...op].sort().join("")}`);
   }
   userMode(gateway, change);
 }

@@ -82,6 +82,8 @@ export class IrcRenderer {
   #batch: { ref: string; room: string } | undefined;
   /** The OPER that 381 answered already. */
   #answered: Context | undefined;
+  /** Whether the client was told it is an operator (`MODE nick +o`), not since told `-o`. */
+  #op = false;
   /**
    * The last departure shown as QUIT (or rename shown as NICK), so that one
    * told once per room shared is shown once; forgotten when someone arrives
@@ -198,7 +200,8 @@ export class IrcRenderer {
       case "topic":
         return this.from(frame.by, "TOPIC", frame.room, frame.topic);
       case "notice": {
-        const line = this.line("NOTICE", frame.room ?? this.nick, frame.text) +
+        const line = this.#ownOp(frame.text) +
+          this.line("NOTICE", frame.room ?? this.nick, frame.text) +
           (frame.room === undefined ? "" : this.#modeChange(frame.room, frame.text));
         const context = this.context;
         // The notice comes once per room of the new operator: 381 answers OPER once.
@@ -263,6 +266,25 @@ export class IrcRenderer {
   #opMode(name: string, room: string): string {
     if (this.options.hub.person(name)?.person.op !== true) return "";
     return this.line("MODE", room, "+o", this.nicks.nick(name));
+  }
+
+  /**
+   * `MODE nick +o` (or `-o`) from the client to itself, as servers tell a
+   * change of one's own user modes, when the hub's notice `text` made the
+   * client an operator (or took that away); once, though the notice comes
+   * once per room.
+   */
+  #ownOp(text: string): string {
+    const name = this.name;
+    if (name === undefined) return "";
+    const made = OPERATOR_MADE.exec(text);
+    let op: boolean;
+    if (OPERATOR_PROVED.exec(text)?.[1] === name) op = true;
+    else if (made !== null && made[2] === name) op = made[3] === undefined;
+    else return "";
+    if (op === this.#op) return "";
+    this.#op = op;
+    return this.from(name, "MODE", this.nick, op ? "+o" : "-o");
   }
 
   /**
