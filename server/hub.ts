@@ -168,7 +168,7 @@ export interface PersonInfo {
 /** Routes frames between sessions. One hub serves every transport of a server. */
 export class Hub implements Disposable {
   readonly #log: (line: string) => void;
-  readonly #members = new Members();
+  readonly #members = new Members(() => this.#counted());
   readonly #rooms: Rooms;
   readonly #messages: Messages;
   readonly #identity: Identity;
@@ -184,7 +184,7 @@ export class Hub implements Disposable {
   readonly #history: HistoryStore;
   /** The frames of connections whose `hello` waits for the cluster, in order. */
   readonly #waiting = new Map<Session, ClientFrame[]>();
-  /** The most people counted at once, here and elsewhere, by {@linkcode counts}. */
+  /** The most people there have been at once, here and elsewhere, as counted on each arrival. */
   #peak = 0;
   readonly #handlers: Handlers = {
     say: (member, frame) => this.#say(member, frame),
@@ -473,7 +473,7 @@ export class Hub implements Disposable {
     }
     for (const person of remote?.all() ?? []) if (person.person.op) operators++;
     const people = members.size + (remote?.size ?? 0);
-    this.#peak = Math.max(this.#peak, people, members.peak);
+    this.#peak = Math.max(this.#peak, people);
     return {
       people,
       here: members.size,
@@ -484,6 +484,12 @@ export class Hub implements Disposable {
       peakHere: members.peak,
       peak: this.#peak,
     };
+  }
+
+  /** Keeps the most people there have been at once: called on each arrival, here or elsewhere. */
+  #counted(): void {
+    const people = this.#members.size + (this.#cluster?.people.size ?? 0);
+    if (people > this.#peak) this.#peak = people;
   }
 
   /** Registers a new connection; it has no name until its `hello`. */
@@ -560,6 +566,7 @@ export class Hub implements Disposable {
         history: this.#history,
         people: (members) => this.#presence.people(members),
         close: (session, reason) => this.close(session, reason),
+        arrived: () => this.#counted(),
       }),
       () =>
         localPeople(

@@ -512,6 +512,38 @@ testWithNats("an IRC client on one server talks with people on another", async (
   assert.match(await carol.next(/ 319 /), /#lobby/);
 });
 
+testWithNats(
+  "IRC LUSERS: the maximum of 266 counts people who came and went on another server",
+  async () => {
+    await using cluster = await TestCluster.start(1);
+    const [p1] = cluster.ports as [number];
+    await using irc = new ChatProcess(
+      ircServeArgs(["--no-announce", "--cluster", cluster.nats.url]),
+      { stdin: "null" },
+    );
+    const ircPort = await irc.ircPort();
+    await irc.waitForStdout(/Another server joined the cluster/);
+    await using carol = await IrcClient.register(ircPort, "carol");
+    await carol.send("JOIN #lobby");
+    await carol.next(/ 366 carol #lobby /);
+    {
+      // Two arrive elsewhere and leave again, with nobody asking for the counts meanwhile.
+      await using _ann = await TestClient.join2(p1, "ann");
+      await carol.next(/^:ann!\S+ JOIN #lobby$/);
+      await using _bob = await TestClient.join2(p1, "bob");
+      await carol.next(/^:bob!\S+ JOIN #lobby$/);
+    }
+    await carol.next(/^:(ann|bob)!\S+ QUIT /);
+    await carol.next(/^:(ann|bob)!\S+ QUIT /);
+    await carol.send("LUSERS");
+    const counts = (await carol.until(/ 266 /)).filter((line) => / 26[56] /.test(line));
+    assert.deepEqual(counts.map((line) => line.replace(/^:\S+ /, "")), [
+      "265 carol 1 1 :Current local users 1, max 1",
+      "266 carol 1 3 :Current global users 1, max 3",
+    ]);
+  },
+);
+
 testWithNats("typing, away and back reach people on other servers", async () => {
   await using cluster = await TestCluster.start(2);
   const [p1, p2] = cluster.ports as [number, number];

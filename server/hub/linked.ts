@@ -34,6 +34,8 @@ export interface LinkedParts {
   readonly people: (members: readonly Member[]) => Person[];
   /** Removes a session whose connection ends, telling its rooms `reason`. */
   readonly close: (session: Session, reason: string) => void;
+  /** Counts the people of the chat again, someone having arrived elsewhere. */
+  readonly arrived: () => void;
 }
 
 /**
@@ -62,7 +64,7 @@ export function localPeople(
 
 /** The events of a cluster, carried out on the parts of one hub. */
 export function clusterEvents(parts: LinkedParts): ClusterEvents {
-  const { members, rooms, messages, moderation, operators, history, close } = parts;
+  const { members, rooms, messages, moderation, operators, history, close, arrived } = parts;
   /** Sends `frame` to everyone of `room` here, unless it is a crowd. */
   const announce = (room: string, frame: ServerFrame) => {
     const here = rooms.existing(room);
@@ -90,6 +92,7 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
     message: (message, how) => messages.arrive(message, rooms.existing(message.room), how),
     private: (frame, toKey) => messages.arrivePrivate(frame, toKey),
     entered: (person, room) => {
+      arrived();
       const { name: _, ...how } = person.person;
       announce(room, { type: "joined", ts: Date.now(), room, name: person.name, ...how });
     },

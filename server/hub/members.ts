@@ -76,7 +76,13 @@ export type Connected = Newcomer | Member;
 export class Members {
   readonly #bySession = new Map<Session, Connected>();
   readonly #byKey = new Map<string, Member>();
+  readonly #arrived: (() => void) | undefined;
   #peak = 0;
+
+  /** `arrived` is called each time someone takes a name here, once they are counted. */
+  constructor(arrived?: () => void) {
+    this.#arrived = arrived;
+  }
 
   /** Number of members: people who have a name, in any room. */
   get size(): number {
@@ -118,6 +124,7 @@ export class Members {
     this.#bySession.set(member.session, member);
     this.#byKey.set(member.key, member);
     this.#peak = Math.max(this.#peak, this.#byKey.size);
+    this.#arrived?.();
   }
 
   /** Moves `holder`'s name to `member`, another session; `holder` is no longer connected. */
