@@ -22,10 +22,13 @@ import { PROBE_AFTER_MS, SILENCE_LIMIT_MS } from "./link.ts";
  */
 export const ORDERED_WAIT_MS = PROBE_AFTER_MS + SILENCE_LIMIT_MS;
 
-/** A command the client answers itself, typed while the server had yet to answer lines before it. */
+/**
+ * A command the client answers itself, typed while the server had yet to
+ * answer lines before it, or the answer of a line refused here.
+ */
 interface Deferred {
-  /** The line as typed, trimmed. */
-  line: string;
+  /** The line as typed, trimmed, run in its turn; or, refused here, what it was answered. */
+  held: { line: string } | { effects: Effect[] };
   /** The token of the ping whose `pong` says the lines before it were answered. */
   token: string;
   /** When it was typed. */
@@ -97,14 +100,12 @@ export class AnswerOrder {
 
   /** Holds the command `text` until the lines typed before it are answered; pings after them. */
   defer(text: string, now: number): Effect[] {
-    const effects: Effect[] = [];
-    if (this.#unordered || this.#orderToken === undefined) {
-      this.#unordered = false;
-      this.#orderToken = `order-${++this.#pings}`;
-      effects.push(send({ type: "ping", token: this.#orderToken }));
-    }
-    this.#deferred.push({ line: text, token: this.#orderToken, at: now });
-    return effects;
+    return this.#hold({ line: text }, now);
+  }
+
+  /** Holds `answer`, that of a line refused here, until the lines typed before it are answered. */
+  hold(answer: Effect[], now: number): Effect[] {
+    return this.#hold({ effects: answer }, now);
   }
 
   /** The server's `pong` with `token`: finished, settled, or the commands it held run. */
@@ -150,6 +151,18 @@ export class AnswerOrder {
     return this.#release(undefined);
   }
 
+  /** Holds `held` after what is held already; pings after the lines sent since the last ping. */
+  #hold(held: Deferred["held"], now: number): Effect[] {
+    const effects: Effect[] = [];
+    if (this.#unordered || this.#orderToken === undefined) {
+      this.#unordered = false;
+      this.#orderToken = `order-${++this.#pings}`;
+      effects.push(send({ type: "ping", token: this.#orderToken }));
+    }
+    this.#deferred.push({ held, token: this.#orderToken, at: now });
+    return effects;
+  }
+
   /**
    * Runs the commands held until the `pong` of `token`, with those before
    * them, each as typed when it was; every one held when `token` is
@@ -160,8 +173,8 @@ export class AnswerOrder {
       ? this.#deferred.length - 1
       : this.#deferred.findLastIndex((deferred) => deferred.token === token);
     const effects: Effect[] = [];
-    for (const { line, at } of this.#deferred.splice(0, last + 1)) {
-      effects.push(...this.#options.run(line, at));
+    for (const { held, at } of this.#deferred.splice(0, last + 1)) {
+      effects.push(...("line" in held ? this.#options.run(held.line, at) : held.effects));
     }
     if (this.#deferred.length === 0) this.#orderToken = undefined;
     return effects;

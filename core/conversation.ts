@@ -366,8 +366,9 @@ export class Conversation {
    * line for the server, which waits until the server has answered it, and
    * while the connection is down until it is back. A command the client
    * answers itself (`/bell`, `/typing`, `/ignore`, `/unignore`, `/ignores`,
-   * or a local command mistyped) is answered after the server's answers to
-   * the lines typed before it, as a person reads them: it runs once the
+   * or a local command mistyped), and, but on the page, a line the client
+   * refuses itself, is answered after the server's answers to the lines
+   * typed before it, as a person reads them: it runs once the
    * `pong` of a ping sent after those lines is in, or after
    * {@linkcode ORDERED_WAIT_MS} without it, or when the connection ends.
    */
@@ -378,10 +379,16 @@ export class Conversation {
     const warned = this.#quitWarned;
     this.#quitWarned = false;
     const parsed = parseLine(text);
-    if (this.#order.holding && this.#local.answersHere(parsed, text)) {
-      return this.#order.defer(text, now);
-    }
-    return this.#type(line, parsed, now, warned);
+    const holding = this.#order.holding;
+    if (holding && this.#local.answersHere(parsed, text)) return this.#order.defer(text, now);
+    const effects = this.#type(line, parsed, now, warned);
+    // Refused here (`/msg` to oneself, `/switch` to no view, too long): in one stream of lines
+    // the refusal waits its turn too. The page answers in the box, whose draft stays, at once.
+    if (!holding || this.#options.display === "each" || !refusedHere(effects)) return effects;
+    return [
+      ...effects.filter((effect) => effect.type !== "show"),
+      ...this.#order.hold(effects.filter((effect) => effect.type === "show"), now),
+    ];
   }
 
   /**
@@ -678,4 +685,11 @@ export class Conversation {
       ...this.#order.finishing(),
     ];
   }
+}
+
+/** Whether `effects`, a typed line's, refuse it here: an error shown, nothing sent nor looked at. */
+function refusedHere(effects: readonly Effect[]): boolean {
+  return effects.some((effect) =>
+    effect.type === "show" && effect.lines.some((line) => line.kind === "error")
+  ) && effects.every((effect) => effect.type === "show" || effect.type === "send");
 }

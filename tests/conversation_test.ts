@@ -72,6 +72,19 @@ function pong(chat: Conversation, effects: readonly Effect[], now: number): Effe
   return chat.receive({ type: "pong", token: pings[0]!.token! }, now);
 }
 
+/**
+ * What `chat` does with `line` typed at `now`, the server having answered
+ * the lines before it: an answer held for their answers, once the `pong`
+ * of the ping sent after them is in; that ping left out.
+ */
+function typeInTurn(chat: Conversation, line: string, now: number): Effect[] {
+  const effects = chat.type(line, now);
+  const rest = effects.filter((effect) =>
+    !(effect.type === "send" && effect.frame.type === "ping")
+  );
+  return rest.length === effects.length ? effects : [...rest, ...pong(chat, effects, now)];
+}
+
 function types(effects: readonly Effect[]): string[] {
   return effects.map((effect) => effect.type);
 }
@@ -401,7 +414,7 @@ Deno.test("Conversation: in many rooms at once (version 2)", async (t) => {
   });
 
   await t.step("/switch to a room one is not in says how to enter it", () => {
-    assert.deepEqual(shown(chat.type("/switch #ops", 11)), [
+    assert.deepEqual(shown(typeInTurn(chat, "/switch #ops", 11)), [
       "!! Cannot switch to #ops: you are not in it (/join #ops enters it)",
     ]);
   });
@@ -1085,7 +1098,7 @@ Deno.test("Conversation: /switch @name opens private messages only with someone 
   const ids = () => chat.views.map(({ id }) => id);
 
   await t.step("a name nobody known has is refused, and opens no view", () => {
-    const refused = chat.type("/switch @nobody", 3);
+    const refused = typeInTurn(chat, "/switch @nobody", 3);
     assert.deepEqual(sent(refused), []);
     assert.deepEqual(shown(refused), [
       '!! Cannot switch to @nobody: you know of nobody called "nobody" here; ' +
@@ -1115,13 +1128,13 @@ Deno.test("Conversation: /switch @name opens private messages only with someone 
 
   await t.step("someone who left, with no private view, is nobody here any more", () => {
     chat.receive({ type: "left", ts: TS, room: "#dev", name: "dora", reason: "quit" }, 8);
-    assert.match(shown(chat.type("/switch @dora", 9)).join(), /nobody called "dora"/);
+    assert.match(shown(typeInTurn(chat, "/switch @dora", 9)).join(), /nobody called "dora"/);
     assert.equal(chat.view?.id, "@carol");
     assert.deepEqual(ids(), ["#lobby", "#dev", "@bob", "@carol"]);
   });
 
   await t.step("the user's own name, in any case, is refused: nobody writes to themselves", () => {
-    const refused = chat.type("/switch @ANN", 10);
+    const refused = typeInTurn(chat, "/switch @ANN", 10);
     assert.deepEqual(shown(refused), ["!! Cannot switch to @ann: that is you"]);
     assert.equal(chat.view?.id, "@carol");
     assert.deepEqual(ids(), ["#lobby", "#dev", "@bob", "@carol"]);
@@ -1129,7 +1142,7 @@ Deno.test("Conversation: /switch @name opens private messages only with someone 
 
   await t.step("/msg to the user's own name is refused as /switch is, and opens no view", () => {
     for (const line of ["/msg ann note to self", "/msg @ANN hi", "/m Ann hi"]) {
-      const refused = chat.type(line, 11);
+      const refused = typeInTurn(chat, line, 11);
       assert.deepEqual(sent(refused), [], line);
       assert.deepEqual(shown(refused), ["!! Cannot write to ann: that is you"], line);
     }
@@ -1248,7 +1261,7 @@ Deno.test("Conversation: /who, /topic, /lock and /unlock, looking at private mes
       ["/unlock", "Cannot unlock: you are looking at @bob; name a room: /unlock #room"],
     ]
   ) {
-    const refused = chat.type(line!, 3);
+    const refused = typeInTurn(chat, line!, 3);
     assert.deepEqual(sent(refused), [], line);
     assert.deepEqual(shown(refused), [`!! ${why}`], line);
   }
@@ -1398,4 +1411,15 @@ Deno.test("Conversation answers a command of its own after the server's answers 
     chat.type("/who", 3);
     assert.deepEqual(shown(chat.type("/bell on", 4)), ["-- Bell: on"]);
   });
+});
+
+Deno.test("Conversation: a line refused here waits for the lines before it, but on the page", () => {
+  const chat = joined();
+  chat.type("/history", 1);
+  const held = chat.type("/msg ann hi", 2);
+  assert.deepEqual(shown(held), []);
+  assert.deepEqual(shown(pong(chat, held, 3)), ["!! Cannot write to ann: that is you"]);
+  const page = joined("ann", { display: "each" });
+  page.type("/history", 1);
+  assert.deepEqual(shown(page.type("/msg ann hi", 2)), ["!! Cannot write to ann: that is you"]);
 });

@@ -737,3 +737,33 @@ e2eTest(
     }
   },
 );
+
+e2eTest(
+  "chat join: a line the client refuses itself, typed quickly, is refused after the lines before it",
+  async (tmux, port) => {
+    await using _bob = await TestClient.join(port, "bob");
+    await join(tmux, port, "alice");
+    // The server answers the first line; the client refuses the other two itself.
+    await tmux.press(
+      "alice",
+      "/back",
+      "Enter",
+      "/msg alice hi",
+      "Enter",
+      "/switch @nobody",
+      "Enter",
+    );
+    const screen = await tmux.waitForScreen(
+      "alice",
+      (screen) =>
+        hasLine(screen, /You are not away/) && hasLine(screen, /Cannot write to alice/) &&
+        hasLine(screen, /Cannot switch to @nobody/),
+      5_000,
+      "the answers of /back, /msg alice and /switch @nobody",
+    );
+    const back = indexOfLine(screen, /You are not away/);
+    const self = indexOfLine(screen, /Cannot write to alice/);
+    const nobody = indexOfLine(screen, /Cannot switch to @nobody/);
+    assert.ok(back < self && self < nobody, `in the order typed:\n${screen.text}`);
+  },
+);
