@@ -10,6 +10,8 @@
  * @module
  */
 
+import { nameKey } from "../core/names.ts";
+
 /** Most names remembered per server. */
 const MAX_NAMES = 1_000;
 
@@ -105,13 +107,18 @@ export async function saveIgnores(server: string, names: readonly string[]): Pro
 
 /**
  * Saves the lists of one server in the order they change: each write waits
- * for the one before, so the last list given is the one that stays.
+ * for the one before, so the last list given is the one that stays. What
+ * changed since the list before is written over what the file holds now,
+ * so that another `chat join` of the same user on the same server, which
+ * changed the file meanwhile, does not lose its own changes.
  */
 export class IgnoreStore {
   readonly #server: string;
   readonly #failed: (() => void) | undefined;
   #writing: Promise<unknown> = Promise.resolve();
   #told = false;
+  /** The list last loaded or given, which the next list given changes. */
+  #known: readonly string[] | undefined;
 
   /** Remembers the lists of `server` (`HOST:PORT`); calls `failed` once if one cannot be written. */
   constructor(server: string, failed?: () => void) {
@@ -120,14 +127,23 @@ export class IgnoreStore {
   }
 
   /** The list remembered for the server. */
-  load(): Promise<string[]> {
-    return loadIgnores(this.#server);
+  async load(): Promise<string[]> {
+    const names = await loadIgnores(this.#server);
+    this.#known = names;
+    return names;
   }
 
   /** Remembers `names`, after any write under way. */
   save(names: readonly string[]): void {
+    const before = this.#known;
+    this.#known = [...names];
     this.#writing = this.#writing.then(async () => {
-      if (await saveIgnores(this.#server, names) || this.#told) return;
+      const now = before === undefined ? names : changed(
+        await loadIgnores(this.#server),
+        before,
+        names,
+      );
+      if (await saveIgnores(this.#server, now) || this.#told) return;
       this.#told = true;
       this.#failed?.();
     });
@@ -137,4 +153,17 @@ export class IgnoreStore {
   async settled(): Promise<void> {
     await this.#writing;
   }
+}
+
+/** `stored`, with the names `before` had and `after` has not taken out, and those it added put in. */
+function changed(
+  stored: readonly string[],
+  before: readonly string[],
+  after: readonly string[],
+): string[] {
+  const had = new Set(before.map(nameKey));
+  const has = new Set(after.map(nameKey));
+  const kept = stored.filter((name) => !had.has(nameKey(name)) || has.has(nameKey(name)));
+  const keys = new Set(kept.map(nameKey));
+  return [...kept, ...after.filter((name) => !had.has(nameKey(name)) && !keys.has(nameKey(name)))];
 }

@@ -72,6 +72,28 @@ Deno.test("the ignore lists are kept per server under $XDG_CONFIG_HOME/chat", as
   }
 });
 
+Deno.test("IgnoreStore: two clients of one user on one server keep each other's changes", async () => {
+  const home = await Deno.makeTempDir();
+  try {
+    await withConfigHome(home, async () => {
+      assert.ok(await saveIgnores("a:5002", ["dan"]));
+      const first = new IgnoreStore("a:5002", () => assert.fail("it can be written"));
+      const second = new IgnoreStore("a:5002", () => assert.fail("it can be written"));
+      assert.deepEqual(await first.load(), ["dan"]);
+      assert.deepEqual(await second.load(), ["dan"]);
+      // One ignores bob; the other, which knows nothing of bob, ignores eve and lets dan be.
+      first.save(["dan", "bob"]);
+      await first.settled();
+      second.save(["dan", "eve"]);
+      second.save(["eve"]);
+      await second.settled();
+      assert.deepEqual(await loadIgnores("a:5002"), ["bob", "eve"]);
+    });
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
 Deno.test("IgnoreStore says once that it cannot write, and never throws", async () => {
   const file = await Deno.makeTempFile();
   try {
