@@ -365,9 +365,9 @@ export class Conversation {
    * Takes a line the user typed, at `now`: a local command, `/quit`, or a
    * line for the server, which waits until the server has answered it, and
    * while the connection is down until it is back. A command the client
-   * answers itself (`/bell`, `/typing`, `/ignore`, `/unignore`, `/ignores`,
-   * or a local command mistyped), and, but on the page, a line the client
-   * refuses itself, is answered after the server's answers to the lines
+   * answers itself (`/bell`, `/typing`, `/ignore`, `/unignore`, `/ignores`;
+   * or, but on the page, a local command mistyped or a line the client
+   * refuses itself) is answered after the server's answers to the lines
    * typed before it, as a person reads them: it runs once the
    * `pong` of a ping sent after those lines is in, or after
    * {@linkcode ORDERED_WAIT_MS} without it, or when the connection ends.
@@ -380,11 +380,15 @@ export class Conversation {
     this.#quitWarned = false;
     const parsed = parseLine(text);
     const holding = this.#order.holding;
-    if (holding && this.#local.answersHere(parsed, text)) return this.#order.defer(text, now);
+    // The page answers a line refused here in the box, whose draft stays, at once: a local
+    // command mistyped, and a line refused (`/msg` to oneself, `/switch` to no view, too long).
+    // In one stream of lines, as the terminal's, the refusal waits its turn too.
+    const page = this.#options.display === "each";
+    if (holding && (parsed.ok || !page) && this.#local.answersHere(parsed, text)) {
+      return this.#order.defer(text, now);
+    }
     const effects = this.#type(line, parsed, now, warned);
-    // Refused here (`/msg` to oneself, `/switch` to no view, too long): in one stream of lines
-    // the refusal waits its turn too. The page answers in the box, whose draft stays, at once.
-    if (!holding || this.#options.display === "each" || !refusedHere(effects)) return effects;
+    if (!holding || page || !refusedHere(effects)) return effects;
     return [
       ...effects.filter((effect) => effect.type !== "show"),
       ...this.#order.hold(effects.filter((effect) => effect.type === "show"), now),

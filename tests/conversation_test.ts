@@ -1413,7 +1413,7 @@ Deno.test("Conversation answers a command of its own after the server's answers 
   });
 });
 
-Deno.test("Conversation: a line refused here waits for the lines before it, but on the page", () => {
+Deno.test("Conversation: a line refused here, a local command mistyped too, waits for the lines before it, but on the page", () => {
   const chat = joined();
   chat.type("/history", 1);
   const held = chat.type("/msg ann hi", 2);
@@ -1422,4 +1422,10 @@ Deno.test("Conversation: a line refused here waits for the lines before it, but 
   const page = joined("ann", { display: "each" });
   page.type("/history", 1);
   assert.deepEqual(shown(page.type("/msg ann hi", 2)), ["!! Cannot write to ann: that is you"]);
+  // A local command mistyped too: the page keeps it in the box.
+  assert.deepEqual(shown(page.type("/typing maybe", 3)), ["!! Usage: /typing on|off"]);
+  chat.type("/who", 4);
+  const typing = chat.type("/typing maybe", 4);
+  assert.deepEqual(shown(typing), []);
+  assert.deepEqual(shown(pong(chat, typing, 5)), ["!! Usage: /typing on|off"]);
 });
