@@ -25,6 +25,38 @@ export async function within<T>(promise: Promise<T>, ms = 5_000, what = "event")
   }
 }
 
+/**
+ * Runs `task` on each of `items`, at most `limit` at a time, and waits for
+ * all of them: how each one went, in the order of `items`. None is left
+ * running when it returns, even if some failed.
+ */
+export async function settleEach<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      try {
+        results[index] = { status: "fulfilled", value: await task(items[index]!) };
+      } catch (reason) {
+        results[index] = { status: "rejected", reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** The value of a settled promise, or what it was rejected with, thrown. */
+export function settledValue<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === "rejected") throw result.reason;
+  return result.value;
+}
+
 /** The only address these tests talk to. */
 export const LOOPBACK = "127.0.0.1";
 

@@ -17,7 +17,7 @@ import {
   SERVE_LOCAL,
   TASK_ARGS,
 } from "./_chat_process.ts";
-import { freePort, TestClient, within } from "./_test_utils.ts";
+import { freePort, settledValue, settleEach, TestClient, within } from "./_test_utils.ts";
 import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
 
 const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
@@ -283,9 +283,15 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
       /^chat: invalid address "127\.0\.0\.1:5002:5": expected HOST:PORT, or an IPv6 address/,
     ],
   ];
-  for (const [args, message] of cases) {
-    await t.step(`chat ${args.map((arg) => JSON.stringify(arg)).join(" ")}`, async () => {
-      const outcome = await runChat(args);
+  // Each case is a process of its own: they run a few at a time, then each is checked in a step.
+  // Side by side on a busy machine each takes longer to exit than alone.
+  const outcomes = await settleEach(cases, 4, async ([args]) => {
+    await using chat = new ChatProcess(args);
+    return await chat.finished(30_000);
+  });
+  for (const [index, [args, message]] of cases.entries()) {
+    await t.step(`chat ${args.map((arg) => JSON.stringify(arg)).join(" ")}`, () => {
+      const outcome = settledValue(outcomes[index]!);
       const line = assertOneErrorLine(outcome, args.join(" "));
       assert.equal(outcome.code, 2, line);
       assert.match(line, message);
