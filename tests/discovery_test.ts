@@ -575,7 +575,11 @@ nsTest("chat ls and chat join without an address find a server on a veth network
   const server = await lab.serve(lab.a, ["--name", "lab server"]);
   assert.match(server.stdout, /Announcing "lab server" on veth0 \(10\.99\.0\.1\)/);
 
-  const listed = await lab.chat(lab.b, ["ls", "--json", "--wait", "1"]).finished();
+  // Both listings listen at once: each hears the server's announcements on its own.
+  const [listed, text] = await Promise.all([
+    lab.chat(lab.b, ["ls", "--json", "--wait", "1"]).finished(),
+    lab.chat(lab.b, ["ls", "--wait", "1"]).finished(),
+  ]);
   assert.equal(listed.code, 0, listed.stderr);
   const [found, ...others] = JSON.parse(listed.stdout);
   assert.deepEqual(others, []);
@@ -593,7 +597,6 @@ nsTest("chat ls and chat join without an address find a server on a veth network
     id: "-",
   });
 
-  const text = await lab.chat(lab.b, ["ls", "--wait", "1"]).finished();
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /^Found 1 chat server:\n {2}"lab server" {2}10\.99\.0\.1 {2}0 people/);
   assert.match(text.stdout, /Join one with: chat join 10\.99\.0\.1\n$/);
@@ -757,13 +760,16 @@ Deno.test({
     await peer.waitForStdout(/"ready"/);
     const tmux = new Tmux("discovery");
     const question = "Join which one? [1-2] ";
-    /** Runs `chat join` in `session`, at a terminal in the other namespace, until it asks. */
-    const ask = async (session: string) => {
+    /** Runs `chat join` in `session`, at a terminal in the other namespace. */
+    const start = async (session: string) => {
       const join = ["ip", "netns", "exec", lab.b].map(shellQuote).join(" ") + " " +
         chatCommand("join", "--name", "bee");
       await tmux.newSession(session, `sh -c ${shellQuote(`${join}; echo EXIT=$?; sleep 30`)}`, {
         cwd: ROOT,
       });
+    };
+    /** Waits until the client in `session` asks which server to join. */
+    const asked = async (session: string) => {
       await tmux.waitForScreen(
         session,
         (screen) => screen.cursorLine.startsWith(question.trimEnd()),
@@ -791,14 +797,15 @@ Deno.test({
       );
     };
     try {
+      // Three clients, each at its own terminal, look for servers at once; each is then answered.
+      const sessions = ["ctrl-c", "ctrl-d", "escape"];
+      for (const session of sessions) await start(session);
+      await Promise.all(sessions.map(asked));
       // As at the name and password questions: Ctrl-C leaves whatever was typed, Ctrl-D an empty answer.
-      await ask("ctrl-c");
       await tmux.type("ctrl-c", "1");
       await leave("ctrl-c", "C-c");
-      await ask("ctrl-d");
       await leave("ctrl-d", "C-d");
       // Esc is no way out of the name question, nor of this one: the question stays.
-      await ask("escape");
       await tmux.waitForInputRead("escape");
       await tmux.press("escape", "Escape");
       await tmux.waitForInputRead("escape");
@@ -875,16 +882,18 @@ nsTest("garbage, forged and small datagrams are ignored and crash neither side",
   assert.ok(!server.exited, `server died: ${server.stderr}`);
 
   type Answers = { size: number; answers: { from: string; valid: boolean; size: number }[] };
+  // Each query listens on a socket of its own, so these two can be asked at once; the burst
+  // comes after them, as it may spend the server's budget of answers.
+  const [smallQuery, fullQuery] = await Promise.all([
+    lab.peer(lab.b, ["query", A_ADDRESS, "small", "5"]).finished(),
+    lab.peer(lab.b, ["query", A_ADDRESS, "full", "1"]).finished(),
+  ]);
   // A query smaller than the answer gets nothing back: no amplification.
-  const small = lastJson(
-    (await lab.peer(lab.b, ["query", A_ADDRESS, "small", "5"]).finished()).stdout,
-  ) as Answers;
+  const small = lastJson(smallQuery.stdout) as Answers;
   assert.ok(small.size < 100);
   assert.deepEqual(small.answers, []);
   // A padded query gets one answer, never larger than the query.
-  const full = lastJson(
-    (await lab.peer(lab.b, ["query", A_ADDRESS, "full", "1"]).finished()).stdout,
-  ) as Answers;
+  const full = lastJson(fullQuery.stdout) as Answers;
   assert.equal(full.answers.length, 1);
   assert.deepEqual(full.answers[0], { from: A_ADDRESS, valid: true, size: full.answers[0]!.size });
   assert.ok(full.answers[0]!.size <= full.size);
@@ -908,9 +917,11 @@ nsTest("garbage, forged and small datagrams are ignored and crash neither side",
 nsTest("chat ls lists the server on this machine's 127.0.0.1 that chat join finds", async () => {
   await using lab = await Lab.create();
   const hermit = await lab.serve(lab.a, ["--host", "127.0.0.1", "--no-web", "--name", "hermit"]);
-  const [listed, json] = await Promise.all([
+  // Nobody on the other machine sees it: that is listened for at the same time.
+  const [listed, json, remote] = await Promise.all([
     lab.chat(lab.a, ["ls", "--wait", "1"]).finished(),
     lab.chat(lab.a, ["ls", "--json", "--wait", "1"]).finished(),
+    lab.chat(lab.b, ["ls", "--json", "--wait", "1"]).finished(),
   ]);
   assert.equal(listed.code, 0, listed.stderr);
   assert.equal(
@@ -925,8 +936,6 @@ nsTest("chat ls lists the server on this machine's 127.0.0.1 that chat join find
   const joined = await bee.finished();
   assert.equal(joined.code, 0, joined.stderr);
   assert.match(joined.stdout, /^-- Found a server on this machine at 127\.0\.0\.1\n/);
-  // Nobody on the other machine sees it.
-  const remote = await lab.chat(lab.b, ["ls", "--json", "--wait", "1"]).finished();
   assert.deepEqual(JSON.parse(remote.stdout), []);
 
   // A server on this machine that announces itself is listed once, as it announces itself.
@@ -944,7 +953,11 @@ nsTest("a server bound to 127.0.0.1 sends no datagram at all", async () => {
   // Observers on the server's machine and on the other one, from before it starts.
   const nearby = lab.peer(lab.a, ["listen", "6500"]);
   const remote = lab.peer(lab.b, ["listen", "6500"]);
-  await Promise.all([nearby.waitForStdout(/"ready"/), remote.waitForStdout(/"ready"/)]);
+  // The control for the end of the test starts with them: it listens long enough for the
+  // observers, then a server slow to start on a busy machine, and is stopped with the lab once
+  // it has heard that one.
+  const control = lab.peer(lab.b, ["listen", "30000"]);
+  await Promise.all([nearby, remote, control].map((peer) => peer.waitForStdout(/"ready"/)));
   const server = await lab.serve(lab.a, ["--host", "127.0.0.1", "--name", "hermit"]);
   const query = await lab.peer(lab.b, ["query", A_ADDRESS, "full", "1"]).finished();
   assert.deepEqual((lastJson(query.stdout) as { answers: unknown[] }).answers, []);
@@ -960,10 +973,6 @@ nsTest("a server bound to 127.0.0.1 sends no datagram at all", async () => {
   assert.doesNotMatch(server.stdout, /Announcing/);
 
   // The observers do hear a server that announces: the silence above is real.
-  // It listens long enough for a server slow to start on a busy machine, and
-  // is stopped with the lab once it has heard it.
-  const control = lab.peer(lab.b, ["listen", "10000"]);
-  await control.waitForStdout(/"ready"/);
   await lab.serve(lab.a, ["--port", "6002", "--no-web", "--name", "talker"]);
   const heard = await control.waitForStdout(/"kind":"announce".*"name":"talker"/);
   assert.ok(heard);
