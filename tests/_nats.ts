@@ -172,12 +172,19 @@ export class TestCluster<M extends ClusterMember = ClusterMember> implements Asy
   }
 
   /**
-   * Starts `count` servers with `serve` and waits until all know of each
-   * other; on failure, stops everything and throws.
+   * Starts `count` servers with `serve`, all at once as machines of a LAN
+   * would, and waits until all know of each other; on failure, stops
+   * everything and throws.
    */
   protected async grow(count: number, serve: (nats: NatsServer) => Promise<M>): Promise<void> {
     try {
-      for (let i = 0; i < count; i++) this.servers.push(await serve(this.nats));
+      const started = await Promise.allSettled(
+        Array.from({ length: count }, () => serve(this.nats)),
+      );
+      for (const result of started) {
+        if (result.status === "fulfilled") this.servers.push(result.value);
+      }
+      for (const result of started) if (result.status === "rejected") throw result.reason;
       await waitForEachOther(this.servers);
     } catch (error) {
       await this[Symbol.asyncDispose]();
@@ -186,7 +193,7 @@ export class TestCluster<M extends ClusterMember = ClusterMember> implements Asy
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    for (const server of this.servers) await server.process[Symbol.asyncDispose]();
+    await Promise.all(this.servers.map((server) => server.process[Symbol.asyncDispose]()));
     await this.nats[Symbol.asyncDispose]();
   }
 }

@@ -5,7 +5,14 @@
 
 import assert from "node:assert/strict";
 import type { MessageFrame } from "../protocol.ts";
-import { type FrameOf, freePort, TestClient, waitUntil, within } from "./_test_utils.ts";
+import {
+  type FrameOf,
+  freePort,
+  settledValue,
+  TestClient,
+  waitUntil,
+  within,
+} from "./_test_utils.ts";
 import {
   NatsServer,
   serveInCluster,
@@ -360,8 +367,14 @@ testWithNats("a server whose --retain the cluster's stream does not keep says so
   // The first server makes the stream, as its --retain says: nothing to say.
   await using first = await serveInCluster(nats, ["--retain", "30d"]);
   assert.doesNotMatch(first.process.stdout, /--retain/);
-  await using same = await serveInCluster(nats, ["--retain", "30d"]);
-  await using other = await serveInCluster(nats, ["--retain", "100"]);
+  // The two that come after it find the stream made: they start side by side.
+  const started = await Promise.allSettled([
+    serveInCluster(nats, ["--retain", "30d"]),
+    serveInCluster(nats, ["--retain", "100"]),
+  ]);
+  await using stack = new AsyncDisposableStack();
+  for (const result of started) if (result.status === "fulfilled") stack.use(result.value);
+  const [same, other] = [settledValue(started[0]), settledValue(started[1])];
   await other.process.waitForStdout(
     /--retain is not applied: the cluster's stream, made by the first server, keeps messages for 30 d; "nats stream edit CHAT" changes that for every server\n/,
   );
