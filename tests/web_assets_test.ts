@@ -1,37 +1,53 @@
 /**
- * The page is served from files embedded at build time, listed by hand in
- * server/web_assets.ts: a module the page imports but the list forgets
- * leaves the page blank. This walks the page's imports from its entry point.
+ * The page's script is embedded as one module that `deno task bundle` makes
+ * from web/app.ts and everything it imports (web/build/app.js). Committed, it
+ * must be what the sources make now: a change to web/, core/ or protocol/
+ * that is not bundled would leave the page running the code of before.
  */
 
 import assert from "node:assert/strict";
-import { webAssets } from "../server/web_assets.ts";
+import { SCRIPT_PATH, webAssets } from "../server/web_assets.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
-/** The relative imports (`from "./x.ts"`, `import "./x.ts"`) of `source`, skipping type-only ones. */
-function importsOf(source: string): string[] {
-  const found: string[] = [];
-  for (const match of source.matchAll(/^(import|export)\s+(type\s+)?[^;]*?from\s+"(\.[^"]+)"/gms)) {
-    if (match[2] === undefined) found.push(match[3]!);
-  }
-  for (const match of source.matchAll(/^import\s+"(\.[^"]+)"/gm)) found.push(match[1]!);
-  return found;
+/** The arguments of `deno task bundle`, writing to `output` instead. */
+async function bundleArgs(output: string): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+  const [deno, ...args] = String(config.tasks.bundle).split(/\s+/);
+  assert.equal(deno, "deno");
+  const at = args.indexOf("--output");
+  assert.equal(args[at + 1], "web/build/app.js", "deno task bundle writes web/build/app.js");
+  args[at + 1] = output;
+  return args;
 }
 
-Deno.test("webAssets() holds every module the page loads, from web/app.ts on", async () => {
-  const assets = webAssets();
-  const seen = new Set<string>();
-  const queue = ["/web/app.ts"];
-  while (queue.length > 0) {
-    const path = queue.pop()!;
-    if (seen.has(path)) continue;
-    seen.add(path);
-    assert.ok(assets.has(path), `${path} is loaded by the page but not embedded`);
-    const source = await Deno.readTextFile(new URL(`.${path}`, ROOT));
-    for (const specifier of importsOf(source)) {
-      queue.push(new URL(specifier, new URL(path, "file:///")).pathname);
-    }
+Deno.test("web/build/app.js is what deno task bundle makes of the sources as they are", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-bundle-" });
+  try {
+    const output = `${dir}/app.js`;
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: await bundleArgs(output),
+      cwd: ROOT,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    const fresh = await Deno.readTextFile(output);
+    const committed = await Deno.readTextFile(new URL("web/build/app.js", ROOT));
+    assert.ok(
+      fresh === committed,
+      "web/build/app.js is not made from the sources as they are: run `deno task bundle`",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
-  assert.ok(seen.has("/core/conversation.ts") && seen.size > 20, [...seen].join(" "));
+});
+
+Deno.test("webAssets() serves the bundle where index.html loads its script", async () => {
+  const assets = webAssets();
+  const page = assets.get("/")!.body as string;
+  assert.ok(page.includes(`<script type="module" src="${SCRIPT_PATH}"></script>`), page);
+  const script = assets.get(SCRIPT_PATH);
+  assert.equal(script?.type, "text/javascript; charset=utf-8");
+  assert.equal(script.body, await Deno.readTextFile(new URL("web/build/app.js", ROOT)));
 });

@@ -1,12 +1,10 @@
 /**
- * The web transport over real sockets: the HTTP side (page, modules, headers,
+ * The web transport over real sockets: the HTTP side (page, script, headers,
  * errors) with fetch, and `/ws` with Deno's WebSocket client next to TCP
  * clients in the same hub.
  */
 
 import assert from "node:assert/strict";
-import { colorOf } from "../core/palette.ts";
-import { parseInput } from "../core/commands.ts";
 import {
   type ClientFrame,
   LOBBY,
@@ -14,37 +12,11 @@ import {
   parseServerFrame,
   type ServerFrame,
 } from "../protocol.ts";
-import { sanitizeText } from "../core/sanitize.ts";
 import { type ChatServer, startServer } from "../server.ts";
 import { SECURITY_HEADERS } from "../server/transports/web.ts";
 import { type FrameOf, TestClient, within } from "./_test_utils.ts";
 
 const LOOPBACK = "127.0.0.1";
-const MODULES = [
-  "/web/app.ts",
-  "/protocol.ts",
-  "/protocol/limits.ts",
-  "/protocol/frames.ts",
-  "/protocol/parse_client.ts",
-  "/protocol/parse_server.ts",
-  "/protocol/lines.ts",
-  "/protocol/version1.ts",
-  "/protocol/_specs.ts",
-  "/protocol/_read.ts",
-  "/core/names.ts",
-  "/core/format.ts",
-  "/core/sanitize.ts",
-  "/core/palette.ts",
-  "/core/commands.ts",
-  "/core/confusables.ts",
-  "/core/delivery.ts",
-  "/core/files.ts",
-  "/core/duration.ts",
-  "/core/command_kinds.ts",
-  "/core/client_commands.ts",
-  "/core/operator_commands.ts",
-];
-
 function startWebServer(): Promise<ChatServer> {
   return startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
 }
@@ -367,151 +339,41 @@ Deno.test("startServer() serves the web page with its security headers", async (
 });
 
 /** A static `import … from "x"`, `export … from "x"` or `import "x"`, with its specifier. */
-const IMPORT = /^\s*(?:import|export)\s+(?:[^'";]*?\bfrom\s*)?(["'])([^"']+)\1/gm;
-
-/**
- * Saves the module served at URL `path` under `root` at that path plus ".js",
- * with its relative imports renamed to match; returns the URL paths it imports.
- */
-async function saveModule(root: string, path: string, body: string): Promise<string[]> {
-  const targets: string[] = [];
-  const local = body.replace(IMPORT, (statement, quote: string, specifier: string) => {
-    assert.match(specifier, /^\.\.?\//, `${path} imports ${specifier}, which a browser cannot`);
-    targets.push(new URL(specifier, `http://host${path}`).pathname);
-    return statement.replace(`${quote}${specifier}${quote}`, `"${specifier}.js"`);
-  });
-  await Deno.mkdir(`${root}${path.slice(0, path.lastIndexOf("/"))}`, { recursive: true });
-  await Deno.writeTextFile(`${root}${path}.js`, local);
-  return targets;
-}
-
-Deno.test("startServer() serves the page's modules as JavaScript without types", async (t) => {
+Deno.test("startServer() serves the page's script: web/app.ts and its imports in one module", async (t) => {
   await using server = await startWebServer();
-  const served = new Map<string, string>();
+  const bundle = await Deno.readTextFile(new URL("../web/build/app.js", import.meta.url));
 
-  await t.step("each module is JavaScript, with the same headers", async () => {
-    for (const path of MODULES) {
-      const { response, body } = await get(server, path);
-      assert.equal(response.status, 200, path);
-      assert.equal(response.headers.get("content-type"), "text/javascript; charset=utf-8", path);
-      assertSecurityHeaders(response);
-      served.set(path, body);
-    }
+  await t.step("the page loads one script, the bundle, as JavaScript", async () => {
+    const page = (await get(server, "/")).body;
+    const scripts = [...page.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1]!);
+    assert.deepEqual(scripts, ["/web/app.js"]);
+    const { response, body } = await get(server, "/web/app.js");
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "text/javascript; charset=utf-8");
+    assertSecurityHeaders(response);
+    assert.equal(body, bundle);
   });
 
-  await t.step(
-    "every module of core/, web/ and protocol/, and protocol.ts, is served",
-    async () => {
-      const paths = ["/protocol.ts"];
-      for (const folder of ["core", "web", "protocol"]) {
-        for await (const entry of Deno.readDir(new URL(`../${folder}/`, import.meta.url))) {
-          if (entry.isFile && entry.name.endsWith(".ts")) paths.push(`/${folder}/${entry.name}`);
-        }
-      }
-      for (const path of paths) {
-        const { response } = await get(server, path);
-        assert.equal(response.status, 200, `${path} is not served`);
-      }
-    },
-  );
-
-  await t.step("types are stripped", () => {
-    const sanitize = served.get("/core/sanitize.ts")!;
-    assert.ok(sanitize.includes("export function sanitizeText(text"));
-    assert.ok(!sanitize.includes("sanitizeText(text: string)"));
-    assert.doesNotMatch(
-      served.get("/core/palette.ts")!,
-      /colorOf\(name: string\)|export interface/,
-    );
-    assert.doesNotMatch(served.get("/protocol.ts")!, /^export (?:type|interface) /m);
-    for (const [path, body] of served) {
-      const code = body.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
-      assert.doesNotMatch(
-        code,
-        /[\w)]\??: (?:string|number|boolean|unknown|void|never)(?=\s*[,)=;|[{]|$)|\bimport type\b|\bas const\b/m,
-        path,
-      );
-    }
-  });
-
-  const root = await Deno.makeTempDir({ prefix: "chat-web-" });
-  try {
-    await t.step("the stripped shared modules behave like their sources", async () => {
-      for (
-        const path of [
-          "/core/sanitize.ts",
-          "/core/palette.ts",
-          "/core/confusables.ts",
-          "/core/names.ts",
-          "/core/files.ts",
-          "/protocol.ts",
-          "/protocol/limits.ts",
-          "/protocol/frames.ts",
-          "/protocol/_specs.ts",
-          "/protocol/_read.ts",
-          "/protocol/parse_client.ts",
-          "/protocol/parse_server.ts",
-          "/protocol/lines.ts",
-          "/protocol/version1.ts",
-          "/core/duration.ts",
-          "/core/command_kinds.ts",
-          "/core/client_commands.ts",
-          "/core/operator_commands.ts",
-          "/core/commands.ts",
-        ]
-      ) {
-        await saveModule(root, path, served.get(path)!);
-      }
-      const sanitize = await import(`file://${root}/core/sanitize.ts.js`);
-      const hostile = "hi\x1b[2J\x1b]52;c;eA==\x07 \u202eevil\x07";
-      assert.equal(sanitize.sanitizeText(hostile), sanitizeText(hostile));
-      assert.equal(sanitize.sanitizeText(hostile), "hi evil\ufffd");
-      const palette = await import(`file://${root}/core/palette.ts.js`);
-      for (const name of ["alice", "bob", "Zoë", "李雷"]) {
-        assert.deepEqual(palette.colorOf(name), colorOf(name));
-      }
-      const commands = await import(`file://${root}/core/commands.ts.js`);
-      for (const line of ["/me waves", "/msg bob hi there", "//x", "/nick a b", "/dance"]) {
-        assert.deepEqual(commands.parseInput(line), parseInput(line));
-      }
-    });
-
-    const graph = new Set<string>();
-    await t.step("every module the page imports is served as JavaScript", async () => {
-      const page = (await get(server, "/")).body;
-      const entries = [...page.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1]!);
-      assert.deepEqual(entries, ["/web/app.ts"]);
-      // Follow every static import from the page, as a browser would.
-      const queue = [...entries];
-      for (const path of queue) graph.add(path);
-      while (queue.length > 0) {
-        const path = queue.shift()!;
-        const { response, body } = await get(server, path);
-        assert.equal(response.status, 200, `${path}, imported by the page, is not served`);
-        assert.equal(response.headers.get("content-type"), "text/javascript; charset=utf-8", path);
-        for (const target of await saveModule(root, path, body)) {
-          if (graph.has(target)) continue;
-          graph.add(target);
-          queue.push(target);
-        }
-      }
-      for (const module of MODULES) assert.ok(graph.has(module), `${module} is not imported`);
-    });
-
-    await t.step("the whole module graph parses and links as JavaScript", async () => {
-      assert.ok(graph.size > 0, "no module graph: see the step before");
-      // The first import throws, so every module is parsed and linked, and none runs.
+  await t.step("it imports nothing, and parses and links as a module", async () => {
+    assert.doesNotMatch(bundle, /^\s*(?:import|export)\b[^;]*?["'][^"']+["']/m);
+    assert.doesNotMatch(bundle, /\bimport\(/);
+    const root = await Deno.makeTempDir({ prefix: "chat-web-" });
+    try {
+      await Deno.writeTextFile(`${root}/app.js`, bundle);
+      // The first import throws, so the bundle is parsed and linked, and does not run.
       await Deno.writeTextFile(`${root}/_stop.js`, 'throw new Error("linked");\n');
-      const imports = ["./_stop.js", ...[...graph].map((path) => `.${path}.js`)];
-      await Deno.writeTextFile(
-        `${root}/_link.js`,
-        imports.map((specifier) => `import "${specifier}";\n`).join(""),
-      );
+      await Deno.writeTextFile(`${root}/_link.js`, 'import "./_stop.js";\nimport "./app.js";\n');
       await assert.rejects(() => import(`file://${root}/_link.js`), { message: "linked" });
-    });
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+
+  await t.step("the sources it is made of are not served", async () => {
+    for (const path of ["/web/app.ts", "/core/names.ts", "/protocol.ts", "/web/build/app.js"]) {
+      assert.equal((await get(server, path)).response.status, 404, path);
+    }
+  });
 });
 
 Deno.test("startServer() joins WebSocket and TCP users in one room", async (t) => {
