@@ -288,6 +288,36 @@ Deno.test("startServer() serves the web page with its security headers", async (
   });
 
   await t.step(
+    "each file has a tag; asked again with it, the answer is 304, with no body",
+    async () => {
+      const tags = new Set<string>();
+      for (const path of ["/", "/web/app.js", "/web/style.css", "/favicon.svg"]) {
+        const first = await get(server, path);
+        const etag = first.response.headers.get("etag");
+        assert.match(etag ?? "", /^"[\w-]{22}"$/, path);
+        assert.equal(first.response.headers.get("cache-control"), "no-cache", path);
+        tags.add(etag!);
+        for (const asked of [etag!, `W/${etag}`, `"other", ${etag}`, "*"]) {
+          const again = await get(server, path, { headers: { "if-none-match": asked } });
+          assert.equal(again.response.status, 304, `${path} asked with ${asked}`);
+          assert.equal(again.response.headers.get("etag"), etag, path);
+          assertSecurityHeaders(again.response);
+          assert.equal(again.body, "", path);
+        }
+        const other = await get(server, path, { headers: { "if-none-match": '"other"' } });
+        assert.equal(other.response.status, 200, path);
+        assert.equal(other.body, first.body, path);
+      }
+      // The page's two addresses are one file; the rest differ.
+      assert.equal(tags.size, 4);
+      assert.equal(
+        (await get(server, "/index.html")).response.headers.get("etag"),
+        (await get(server, "/")).response.headers.get("etag"),
+      );
+    },
+  );
+
+  await t.step(
     "HEAD answers with the headers of GET, Content-Length included, and no body",
     async () => {
       const { response, body } = await get(server, "/", { method: "HEAD" });

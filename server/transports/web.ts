@@ -20,6 +20,7 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { ConnectionGate, Slot } from "../limits.ts";
@@ -36,6 +37,36 @@ export interface WebAsset {
   type: string;
   /** The file's bytes or text. */
   body: string | Uint8Array<ArrayBuffer>;
+}
+
+/** A file as served: its bytes, encoded once, and the tag that names this version of them. */
+interface ServedAsset {
+  type: string;
+  bytes: Uint8Array;
+  /** The `ETag` header, a strong validator (RFC 9110, 8.8.3). */
+  etag: string;
+}
+
+function serveable(assets: ReadonlyMap<string, WebAsset>): Map<string, ServedAsset> {
+  const served = new Map<string, ServedAsset>();
+  for (const [path, { type, body }] of assets) {
+    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+    const digest = createHash("sha256").update(bytes).digest("base64url").slice(0, 22);
+    served.set(path, { type, bytes, etag: `"${digest}"` });
+  }
+  return served;
+}
+
+/**
+ * Whether an `If-None-Match` header names `etag` (RFC 9110, 13.1.2): `*`, or
+ * one of a list of tags, compared weakly as a `GET` asks.
+ */
+function namesTag(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(",").some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === "*" || (trimmed.startsWith("W/") ? trimmed.slice(2) : trimmed) === etag;
+  });
 }
 
 /** Options for {@linkcode WebTransport.open}. */
@@ -166,7 +197,7 @@ function rawResponse(socket: Socket, status: number, text: string, extra = ""): 
 export class WebTransport {
   #listener!: TcpListener;
   readonly #connections: Connections;
-  readonly #assets: ReadonlyMap<string, WebAsset>;
+  readonly #assets: ReadonlyMap<string, ServedAsset>;
   readonly #hosts: HostNames;
   readonly #handshakeMs: number;
   readonly #files: FileRoutes | undefined;
@@ -186,7 +217,7 @@ export class WebTransport {
 
   private constructor(connections: Connections, options: WebTransportOptions) {
     this.#connections = connections;
-    this.#assets = options.assets;
+    this.#assets = serveable(options.assets);
     this.#hosts = new HostNames(options.hostname, options.webHosts);
     this.#handshakeMs = options.handshakeMs;
     this.#files = options.files;
@@ -407,9 +438,17 @@ export class WebTransport {
     }
     const asset = this.#assets.get(path);
     if (asset === undefined) return respond(response, 404, "Not found\n", TEXT_PLAIN);
+    const headers = securityHeaders(this.#notePeers());
+    // A browser that holds this version of the file asks with its tag, and is told to use it
+    // (RFC 9110, 15.4.5): a page opened again does not fetch its script again.
+    if (namesTag(request.headers["if-none-match"], asset.etag)) {
+      response.writeHead(304, { ...headers, etag: asset.etag, "cache-control": "no-cache" });
+      return void response.end();
+    }
     // HEAD gets GET's headers, Content-Length included; the response leaves out the body itself.
-    respond(response, 200, asset.body, asset.type, false, {
-      headers: securityHeaders(this.#notePeers()),
+    respond(response, 200, asset.bytes, asset.type, false, {
+      headers,
+      extra: { etag: asset.etag },
     });
   }
 
