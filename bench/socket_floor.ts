@@ -6,12 +6,13 @@
  * (bench/RESULTS.md).
  *
  * ```sh
- * deno run --allow-all bench/socket_floor.ts [--connections 10000] [--runs 3]
+ * deno run --allow-all bench/socket_floor.ts [--connections 10000] [--runs 3] [--settle-ms 2000]
  * ```
  *
  * Each run starts a server process with the `chat` task's V8 flags, opens
  * the connections from a second process, waits until the server has
- * accepted them all and two seconds more, then reads the server's VmRSS.
+ * accepted them all and two seconds more (`--settle-ms`), then reads the
+ * server's VmRSS.
  * In the last mode each client says a line, as a chat client's `hello`, and
  * is answered with two, as its `welcome` and `room`: what a registered
  * connection costs a bare `node:net` server.
@@ -131,7 +132,12 @@ function linesOf(stream: ReadableStream<Uint8Array>): AsyncIterator<string> {
 }
 
 /** One measurement: KiB of server RSS per connection for `mode`. */
-async function measure(mode: Mode, total: number, v8Flags: string[]): Promise<number> {
+async function measure(
+  mode: Mode,
+  total: number,
+  v8Flags: string[],
+  settleMs: number,
+): Promise<number> {
   const server = launch(
     [
       "deno",
@@ -167,7 +173,8 @@ async function measure(mode: Mode, total: number, v8Flags: string[]): Promise<nu
       { cwd: ROOT },
     );
     await waitFor(serverLines, (line) => line === `accepted ${total}`, "every connection");
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    // What the runtime frees once the connections are in is not counted.
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
     return (sampleProcess(server.pid).rssKiB - before) / total;
   } finally {
     for (const child of [client, server]) {
@@ -185,12 +192,18 @@ if (import.meta.main) {
       serve: { type: "string" },
       connect: { type: "string" },
       hello: { type: "boolean", default: false },
+      "settle-ms": { type: "string", default: "2000" },
     },
   });
   const total = Number(values.connections);
   const runs = Number(values.runs);
+  const settleMs = Number(values["settle-ms"]);
   if (!Number.isInteger(total) || total < 1 || !Number.isInteger(runs) || runs < 1) {
     console.error("socket_floor: --connections and --runs must be positive integers");
+    Deno.exit(2);
+  }
+  if (!Number.isInteger(settleMs) || settleMs < 0) {
+    console.error("socket_floor: --settle-ms must be an integer of 0 or more");
     Deno.exit(2);
   }
   if (values.serve !== undefined && !(values.serve in MODES)) {
@@ -206,7 +219,9 @@ if (import.meta.main) {
     console.log("| server | KiB per connection | runs |\n| --- | ---: | --- |");
     for (const [mode, description] of Object.entries(MODES) as [Mode, string][]) {
       const figures: number[] = [];
-      for (let run = 0; run < runs; run++) figures.push(await measure(mode, total, v8Flags));
+      for (let run = 0; run < runs; run++) {
+        figures.push(await measure(mode, total, v8Flags, settleMs));
+      }
       const each = figures.map((figure) => figure.toFixed(2)).join(", ");
       console.log(`| ${description} | ${median(figures).toFixed(2)} | ${each} |`);
     }
