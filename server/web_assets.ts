@@ -1,7 +1,7 @@
 /**
  * The browser client's files, embedded in the program at build time so the
  * compiled binary serves them without the source tree: the page, its style
- * sheet, and its script, one module bundled from web/app.ts and everything it
+ * sheet, and its script, one minified module bundled from web/app.ts and all it
  * imports (`deno task bundle` makes web/build/app.js; a test checks that it
  * is made from the sources as they are). One file instead of seventy-odd
  * modules: a browser fetched them one after another as it found their

@@ -340,8 +340,9 @@ Deno.test("startServer() serves the confusables table to the web page, whole", a
   const response = await fetch(`http://${LOOPBACK}:${server.webAddr!.port}/web/app.js`);
   assert.equal(response.status, 200);
   const script = await response.text();
-  // The bundle keeps the table as a variable of its own: read its literal, as the page would.
-  const literal = /^var CONFUSABLES = (\{[^]*?\n\});$/m.exec(script)?.[1];
+  // The bundle keeps the table as one object literal, from its first target, "2", to the end
+  // of its last string: no source character is a quote.
+  const literal = /=(\{2:"[^]*?[^\\]"\})/.exec(script)?.[1];
   assert.ok(literal !== undefined, "the page's script holds no confusables table");
   assert.deepEqual(new Function(`return ${literal};`)(), CONFUSABLES);
 });
