@@ -107,7 +107,7 @@ Deno.test("IRC operators: MODE +b, -b, +o, -o, +i, -i, the ban list and raw verb
       await ann.send("MODE #dev +i");
       await cat.next(/ NOTICE #dev :ann locked #dev: only operators may enter it$/);
       await ann.send("MODE #dev");
-      assert.match(await ann.next(/ 324 /), /^:\S+ 324 ann #dev :\+int$/);
+      assert.match(await ann.next(/ 324 /), /^:\S+ 324 ann #dev \+int$/);
       await cat.send("PART #dev");
       await cat.next(/ PART #dev/);
       await cat.send("JOIN #dev");
@@ -115,7 +115,7 @@ Deno.test("IRC operators: MODE +b, -b, +o, -o, +i, -i, the ban list and raw verb
       await ann.send("MODE #dev -i");
       await ann.next(/ NOTICE #dev :ann unlocked #dev: everyone may enter it$/);
       await ann.send("MODE #dev");
-      assert.match(await ann.next(/ 324 /), /^:\S+ 324 ann #dev :\+nt$/);
+      assert.match(await ann.next(/ 324 /), /^:\S+ 324 ann #dev \+nt$/);
       await cat.send("JOIN #dev");
       await cat.next(/ 366 cat #dev /);
     });
@@ -338,6 +338,20 @@ Deno.test("IRC operators: one's own operator status is the user mode o: MODE nic
         ":ann!ann@chat MODE ann +o",
         "221 ann +io",
       ]);
+    });
+
+    await t.step("MODE ann -o gives the status up; +o is left alone, not refused", async () => {
+      await ann.send("MODE ann -o");
+      const told = "ann made ann a person like the others";
+      await bob.next("notice", (frame) => frame.text === told);
+      assert.deepEqual(await own(/ MODE #dev -o ann$/), [
+        ":ann!ann@chat MODE ann -o",
+        "221 ann +i",
+      ]);
+      await ann.send("MODE ann +o");
+      assert.deepEqual(await own(), ["221 ann +i"]);
+      await ann.send("MODE ann -o");
+      assert.deepEqual(await own(), ["221 ann +i"]);
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

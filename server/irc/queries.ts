@@ -172,6 +172,9 @@ const USER_MODES = "iw";
 /**
  * `MODE nick +i-w` and the like: each known letter set or unset, what
  * changed confirmed by a MODE line, as servers do; 501 for unknown letters.
+ * An operator's `-o` gives up the status (`/deop` of oneself, confirmed by
+ * the `MODE nick -o` that losing it sends); `+o` is left alone, as servers
+ * do: OPER is the way in.
  */
 function userMode(gateway: Gateway, change: string): void {
   const modes = gateway.userModes;
@@ -182,6 +185,13 @@ function userMode(gateway: Gateway, change: string): void {
   for (const letter of change) {
     if (letter === "+" || letter === "-") {
       adding = letter === "+";
+      continue;
+    }
+    if (letter === "o") {
+      const name = gateway.renderer.name!;
+      if (!adding && gateway.hub.person(name)?.person.op === true) {
+        gateway.deliver({ type: "deop", name }, { command: "MODE", target: name });
+      }
       continue;
     }
     if (!USER_MODES.includes(letter)) {
