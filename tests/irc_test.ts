@@ -726,7 +726,7 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
 
     await t.step("MODE: 324, 368, 221; changes refused with 482, 472, 501, 502", async () => {
       await ann.send("MODE #dev");
-      assert.match(await ann.next(/ 324 /), /^:\S+ 324 ann #dev :\+nt$/);
+      assert.match(await ann.next(/ 324 /), /^:\S+ 324 ann #dev \+nt$/);
       await ann.send("MODE #dev b");
       assert.match(await ann.next(/ 368 /), /^:\S+ 368 ann #dev :/);
       // ann proved her secret above: an operator has the user mode o.

@@ -104,9 +104,10 @@ const TEXT_ONLY: ReadonlySet<string> = new Set(["AWAY", "QUIT", "ERROR"]);
 
 /**
  * Commands whose last parameter is a word, written without `:` when it can be
- * (`MODE #a +o b`, and `221 ann +i`, the user modes, as servers write it).
+ * (`MODE #a +o b`, `221 ann +i`, the user modes, and `324 ann #a +nt`, a channel's, as
+ * servers write them).
  */
-const WORDS_ONLY: ReadonlySet<string> = new Set(["BATCH", "MODE", "221"]);
+const WORDS_ONLY: ReadonlySet<string> = new Set(["BATCH", "MODE", "221", "324"]);
 
 const BREAKS = /[\r\n\0]/g;
 
