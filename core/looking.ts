@@ -29,8 +29,14 @@ export class Looking {
   readonly #views: Views;
   readonly #roster: Roster;
   readonly #display: Display | undefined;
-  /** The room a `/join` enters: it is looked at once entered. */
+  /** The room the last `/join` enters: it is looked at once entered. */
   #entering: string | undefined;
+  /**
+   * Every room a `/join` asked for and not yet entered: typed one after
+   * another, each is looked at as it is entered, so each shows who is there,
+   * and the last typed is the one looked at in the end.
+   */
+  readonly #asked = new Set<string>();
 
   /** Looks at the views `views` of the user `roster` tells of. */
   constructor(views: Views, roster: Roster, options: LookingOptions) {
@@ -47,11 +53,13 @@ export class Looking {
   /** A `/join` of `room` went to the server: it is looked at once entered. */
   enter(room: string): void {
     this.#entering = room;
+    this.#asked.add(room);
   }
 
-  /** Gives up waiting for the room a `/join` was entering. */
+  /** Gives up waiting for the rooms `/join`s were entering. */
   forgetEntering(): void {
     this.#entering = undefined;
+    this.#asked.clear();
   }
 
   /**
@@ -71,7 +79,7 @@ export class Looking {
     }
     if (view === undefined) return [show([errorLine(notInError(word))])];
     // The user's last choice wins over a room a `/join` still on its way would show.
-    this.#entering = undefined;
+    this.forgetEntering();
     if (this.#views.isCurrent(view.id)) return [show([lookingNotice(view, "already")])];
     return this.#select(view.id, false);
   }
@@ -80,16 +88,21 @@ export class Looking {
   pick(view: View | undefined): Effect[] {
     if (view === undefined) return [];
     // The user's last choice wins over a room a `/join` still on its way would show.
-    this.#entering = undefined;
+    this.forgetEntering();
     return this.#views.isCurrent(view.id) ? [] : this.#select(view.id, false);
   }
 
   /** A room was entered: its view begins, and the user looks at it if they asked to enter it. */
   entered(room: string): Effect[] {
     // One room at a time: entering one leaves the other.
-    if (!this.#roster.many) this.#views.keepRooms([room]);
-    else if (this.#entering !== room) return [];
-    this.#entering = undefined;
+    if (!this.#roster.many) {
+      this.#views.keepRooms([room]);
+      this.forgetEntering();
+    } else {
+      if (!this.#asked.delete(room)) return [];
+      // Answers come in the order asked: once the last is in, none before it is on its way.
+      if (this.#entering === room) this.forgetEntering();
+    }
     return this.#select(room, true);
   }
 

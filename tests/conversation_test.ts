@@ -480,6 +480,25 @@ Deno.test("Conversation: a /join typed offline looks at its room once back, unle
   });
 });
 
+Deno.test("Conversation: /join typed twice in a row shows both rooms entered, and looks at the last", () => {
+  const chat = joined();
+  chat.type("/join #a", 1);
+  chat.type("/join #b", 2);
+  const a = chat.receive(room("#a", ["ann", "dora"]), 3);
+  assert.equal(chat.view?.id, "#a");
+  assert.deepEqual(shown(a), ["-- You are in #a. 2 people here: ann, dora"]);
+  const b = chat.receive(room("#b"), 4);
+  assert.equal(chat.view?.id, "#b");
+  assert.deepEqual(shown(b), ["-- You are in #b. 1 person here: ann"]);
+  // Entered again after the link came back, neither is looked at for that.
+  comeBack(chat, "ann");
+  chat.receive(welcome("ann", { rooms: ["#lobby", "#a", "#b"] }), 200);
+  for (const name of ["#lobby", "#a", "#b"]) chat.receive(room(name), 201);
+  chat.switchTo("#lobby");
+  chat.receive(room("#a"), 202);
+  assert.equal(chat.view?.id, "#lobby");
+});
+
 Deno.test("Conversation: a page shows each view in its place (display each)", () => {
   const chat = joined("ann", { display: "each" });
   chat.type("/join #dev", 1);
