@@ -149,6 +149,28 @@ async function resize(page: Page, width: number, height: number): Promise<void> 
   );
 }
 
+/**
+ * Makes `page` each of `sizes` in turn, bob typing, takes a screenshot at
+ * each, and says what is wrong there: fewer than four log lines in sight, or
+ * a control that is not shown, off the screen, covered or too small.
+ */
+async function faultsAt(
+  page: Page,
+  bob: TestClient,
+  sizes: readonly [number, number][],
+): Promise<string[]> {
+  const found: string[] = [];
+  for (const [width, height] of sizes) {
+    await resize(page, width, height);
+    await typingShown(page, bob);
+    const { lines, problems } = await look(page, CONTROLS);
+    await screenshot(page, `web-short-${width}x${height}.png`);
+    if (lines < 4) found.push(`${width}×${height}: ${lines} log lines in sight`);
+    found.push(...problems.map((problem) => `${width}×${height}: ${problem}`));
+  }
+  return found;
+}
+
 testWith(
   ["chromium"],
   "web page (phone, sideways, keyboard up): the log keeps four lines, the controls in reach",
@@ -157,16 +179,7 @@ testWith(
     await using browser = await ChatBrowser.launch(SIDEWAYS);
     const { page, bob } = await busyPage(server, browser);
     await using _bob = bob;
-    const found: string[] = [];
-    for (const height of [250, 200, 180]) {
-      await resize(page, 740, height);
-      await typingShown(page, bob);
-      const { lines, problems } = await look(page, CONTROLS);
-      await screenshot(page, `web-short-740x${height}.png`);
-      if (lines < 4) found.push(`740×${height}: ${lines} log lines in sight`);
-      found.push(...problems.map((problem) => `740×${height}: ${problem}`));
-    }
-    assert.deepEqual(found, []);
+    assert.deepEqual(await faultsAt(page, bob, [[740, 250], [740, 200], [740, 180]]), []);
     // A message still goes with a tap on Send, and comes back into the log.
     await page.locator("#message-input").fill("sent from a short screen");
     await page.locator("#send").tap();
@@ -191,16 +204,7 @@ testWith(
     await using browser = await ChatBrowser.launch(SIDEWAYS);
     const { page, bob } = await busyPage(server, browser);
     await using _bob = bob;
-    const found: string[] = [];
-    for (const height of [250, 200]) {
-      await resize(page, 667, height);
-      await typingShown(page, bob);
-      const { lines, problems } = await look(page, CONTROLS);
-      await screenshot(page, `web-short-667x${height}.png`);
-      if (lines < 4) found.push(`667×${height}: ${lines} log lines in sight`);
-      found.push(...problems.map((problem) => `667×${height}: ${problem}`));
-    }
-    assert.deepEqual(found, []);
+    assert.deepEqual(await faultsAt(page, bob, [[667, 250], [667, 200]]), []);
     assert.ok(
       await page.locator("#sidebar-toggle").isVisible(),
       "no drawer here: make it narrower",
@@ -228,17 +232,8 @@ testWith(
     const { page, bob } = await busyPage(server, browser);
     await using _bob = bob;
     // Down to 180 px, and 200 px where the rooms are a drawer, as the README says.
-    const found: string[] = [];
     const sizes: [number, number][] = [[1280, 240], [1280, 180], [700, 200], [1280, 300]];
-    for (const [width, height] of sizes) {
-      await resize(page, width, height);
-      await typingShown(page, bob);
-      const { lines, problems } = await look(page, CONTROLS);
-      await screenshot(page, `web-short-${width}x${height}.png`);
-      if (lines < 4) found.push(`${width}×${height}: ${lines} log lines in sight`);
-      found.push(...problems.map((problem) => `${width}×${height}: ${problem}`));
-    }
-    assert.deepEqual(found, []);
+    assert.deepEqual(await faultsAt(page, bob, sizes), []);
 
     // A draft too long to send: the line that says so goes over the whole width, under the log.
     await page.locator("#message-input").focus();
