@@ -91,6 +91,8 @@ export class Conversation {
   readonly #presenceLink: PresenceLink;
   /** The last line typed was a `/quit` that warned of lines not sent yet: the next `/quit` leaves. */
   #quitWarned = false;
+  /** The pings sent after `/join`s, counted for their tokens. */
+  #joinPings = 0;
 
   /** Starts a conversation not yet connected. */
   constructor(options: ConversationOptions = {}) {
@@ -319,6 +321,7 @@ export class Conversation {
         );
         return effects;
       case "pong":
+        this.#looking.ponged(frame.token);
         effects.push(...this.#order.pong(frame.token));
         return effects;
       case "error":
@@ -456,6 +459,12 @@ export class Conversation {
     // What the client answers itself from now on waits for this line's answer.
     this.#order.sent();
     const effects = [...back, ...sends(typed.send)];
+    // Sent now, a /join is followed by a ping: its pong says the server has handled the join.
+    if (out.entering !== undefined && this.roster.many && typed.send.length > 0) {
+      const token = `join-${++this.#joinPings}`;
+      this.#looking.pinged(out.entering, token);
+      effects.push(send({ type: "ping", token }));
+    }
     const { post } = typed.line;
     if (post !== undefined) {
       effects.push({
@@ -637,7 +646,12 @@ export class Conversation {
   }
 
   #place() {
-    return { roster: this.roster, view: this.#views.current, version: this.#handshake.version };
+    return {
+      roster: this.roster,
+      view: this.#views.current,
+      version: this.#handshake.version,
+      entering: this.#looking.entering,
+    };
   }
 
   /** A room was entered: its view begins, and the user looks at it if they asked to enter it. */

@@ -37,6 +37,8 @@ export class Looking {
    * and the last typed is the one looked at in the end.
    */
   readonly #asked = new Set<string>();
+  /** The rooms of the `/join`s each ping was sent after, by its token, till its `pong`. */
+  readonly #pings = new Map<string, string>();
 
   /** Looks at the views `views` of the user `roster` tells of. */
   constructor(views: Views, roster: Roster, options: LookingOptions) {
@@ -56,10 +58,32 @@ export class Looking {
     this.#asked.add(room);
   }
 
+  /**
+   * A ping with `token` went right after the `/join` of `room`: its `pong`
+   * comes once the server has handled the join, after the room if it let
+   * the user in.
+   */
+  pinged(room: string, token: string): void {
+    this.#pings.set(token, room);
+  }
+
+  /**
+   * The `pong` with `token` came: a room whose `/join` it followed and that
+   * was not entered was refused, and is no longer waited for.
+   */
+  ponged(token: string | undefined): void {
+    const room = token === undefined ? undefined : this.#pings.get(token);
+    if (room === undefined) return;
+    this.#pings.delete(token!);
+    if (!this.#asked.delete(room)) return;
+    if (this.#entering === room) this.#entering = undefined;
+  }
+
   /** Gives up waiting for the rooms `/join`s were entering. */
   forgetEntering(): void {
     this.#entering = undefined;
     this.#asked.clear();
+    this.#pings.clear();
   }
 
   /**

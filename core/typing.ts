@@ -37,6 +37,11 @@ export interface Place {
   view: View | undefined;
   /** The protocol version spoken. */
   version: ProtocolVersion;
+  /**
+   * The room a `/join` typed just before is entering, if the user has not
+   * looked elsewhere since: what is typed now is meant for it.
+   */
+  entering?: string | undefined;
 }
 
 /**
@@ -91,7 +96,9 @@ export function outgoing(line: string, parsed: ParsedLine, place: Place): Outgoi
   const { roster, view, version } = place;
   const many = version !== PROTOCOL_VERSION;
   const frame = parsed.ok && "frame" in parsed ? parsed.frame : undefined;
-  const options: TypeOptions = many ? { room: roster.room } : {};
+  // The server enters the room before it reads the next line: a line typed right after a
+  // `/join` goes to the room the user is about to look at, not to the one they leave.
+  const options: TypeOptions = many ? { room: place.entering ?? roster.room } : {};
   let entering: string | undefined;
   if (frame?.type === "join" || (!many && frame?.type === "leave")) {
     const typed = frame.type === "join" ? frame.room : LOBBY;

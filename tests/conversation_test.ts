@@ -327,8 +327,10 @@ Deno.test("Conversation: in many rooms at once (version 2)", async (t) => {
   for (const id of [3, 8]) chat.receive(message(id), 1);
 
   await t.step("/join adds a room, which becomes the one looked at", () => {
+    // A ping follows: its pong says the join was handled (refused, if the room did not come).
     assert.deepEqual(sent(chat.type("/join #Dev", 2)), [
       { type: "say", text: "/join #Dev", room: "#lobby" },
+      { type: "ping", token: "join-1" },
     ]);
     const entered = chat.receive(room("#dev", ["ann", "carol"]), 3);
     assert.ok(entered.some((effect) => effect.type === "switched" && effect.view === "#dev"));
@@ -427,7 +429,10 @@ Deno.test("Conversation: in many rooms at once (version 2)", async (t) => {
   });
 
   await t.step("a room left and entered again replays only what came since", () => {
-    assert.deepEqual(sent(chat.type("/join #dev", 13)), [{ type: "join", room: "#dev", since: 6 }]);
+    assert.deepEqual(sent(chat.type("/join #dev", 13)), [
+      { type: "join", room: "#dev", since: 6 },
+      { type: "ping", token: "join-2" },
+    ]);
   });
 });
 
@@ -497,6 +502,41 @@ Deno.test("Conversation: /join typed twice in a row shows both rooms entered, an
   chat.switchTo("#lobby");
   chat.receive(room("#a"), 202);
   assert.equal(chat.view?.id, "#lobby");
+});
+
+Deno.test("Conversation: a line typed right after /join goes to the room it enters, unless refused or looked away from", () => {
+  const chat = joined();
+  const pingAfter = (frames: ClientFrame[]) => {
+    const ping = frames.find((frame) => frame.type === "ping");
+    assert.ok(ping?.type === "ping" && ping.token !== undefined, JSON.stringify(frames));
+    return ping.token;
+  };
+  const roomOf = (frames: ClientFrame[]) => {
+    const [say] = frames;
+    assert.ok(say?.type === "say", JSON.stringify(frames));
+    return say.room;
+  };
+  const dev = pingAfter(sent(chat.type("/join #dev", 1)));
+  assert.equal(roomOf(sent(chat.type("anyone in dev?", 2))), "#dev");
+  chat.receive(room("#dev"), 3);
+  chat.receive({ type: "pong", token: dev }, 3);
+  assert.equal(chat.view?.id, "#dev");
+
+  // Refused: its pong comes with no room before it; what is typed next goes where the user is.
+  const ops = pingAfter(sent(chat.type("/join #ops", 4)));
+  assert.equal(roomOf(sent(chat.type("meant for ops", 5))), "#ops");
+  chat.receive(
+    { type: "error", code: "room_locked", message: "Cannot join #ops: it is locked" },
+    6,
+  );
+  chat.receive({ type: "pong", token: ops }, 6);
+  assert.equal(roomOf(sent(chat.type("still in dev", 7))), "#dev");
+  assert.equal(chat.entering, undefined);
+
+  // A view looked at since the /join wins.
+  sent(chat.type("/join #qa", 8));
+  chat.switchTo("#lobby");
+  assert.equal(roomOf(sent(chat.type("back in the lobby", 9))), "#lobby");
 });
 
 Deno.test("Conversation: a page shows each view in its place (display each)", () => {
