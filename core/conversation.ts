@@ -122,6 +122,7 @@ export class Conversation {
       roster: this.roster,
       views: this.#views,
       handshake: this.#handshake,
+      entering: () => this.#looking.entering,
     });
   }
 

@@ -25,6 +25,8 @@ export interface PresencePlace {
   views: Views;
   /** The connection, with the protocol version spoken. */
   handshake: Handshake;
+  /** The room a `/join` typed just before is entering, where what is typed now goes. */
+  entering(): string | undefined;
 }
 
 /** The presence a conversation sends to its server, and the typing it hears from it. */
@@ -124,6 +126,9 @@ export class PresenceLink {
     }
     const view = views.current;
     if (view?.kind === "private") return { to: view.name };
+    // Typed while a `/join` is on its way, the line goes to a room the user may not be let
+    // into: nobody is told of it until they are (in the room looked at, it would mislead).
+    if (this.#place.entering() !== undefined) return undefined;
     return { room: view?.id ?? roster.room };
   }
 }

@@ -229,6 +229,13 @@ Deno.test("Conversation.keystroke() tells the server the user types, at most eve
     assert.deepEqual(typing(70_300), [{ type: "typing", room: "#dev" }]);
   });
 
+  await t.step("while a /join is on its way, none; in the room once it is entered", () => {
+    chat.type("/join #qa", 80_000);
+    assert.deepEqual(typing(80_100), []);
+    chat.receive({ type: "room", room: "#qa", members: ["ann"], count: 1 }, 80_200);
+    assert.deepEqual(typing(80_300), [{ type: "typing", room: "#qa" }]);
+  });
+
   await t.step("offline, nothing is sent", () => {
     chat.closed();
     assert.deepEqual(chat.keystroke(90_000, "h"), []);
