@@ -32,6 +32,7 @@ export type { ConversationOptions, HelloOptions } from "./conversation_options.t
 export { ORDERED_WAIT_MS } from "./answer_order.ts";
 
 import {
+  type ClientFrame,
   type FileFrame,
   MAX_TEXT_BYTES,
   MAX_TEXT_LINES,
@@ -301,7 +302,7 @@ export class Conversation {
     }
     if (frame.type === "room") effects.push(...this.#entered(frame.room, since));
     const received = this.#delivery.receive(frame, this.roster.me, now);
-    effects.push(...this.#order.flushed(received.send));
+    effects.push(...this.#flushed(received.send));
     const post = received.answered?.post;
     if (frame.type === "error" && frame.code === "no_such_user" && post?.type === "msg") {
       this.roster.gone(post.to);
@@ -462,9 +463,7 @@ export class Conversation {
     const effects = [...back, ...sends(typed.send)];
     // Sent now, a /join is followed by a ping: its pong says the server has handled the join.
     if (out.entering !== undefined && this.roster.many && typed.send.length > 0) {
-      const token = `join-${++this.#joinPings}`;
-      this.#looking.pinged(out.entering, token);
-      effects.push(send({ type: "ping", token }));
+      effects.push(this.#joinPing(out.entering));
     }
     const { post } = typed.line;
     if (post !== undefined) {
@@ -646,6 +645,27 @@ export class Conversation {
     return this.#order.finishing();
   }
 
+  /**
+   * Sends `frames`, typed lines that waited for the connection; a `/join`
+   * still on its way is among them, or was handled before: a ping after them
+   * tells which, as after a `/join` sent at once.
+   */
+  #flushed(frames: readonly ClientFrame[]): Effect[] {
+    const effects = this.#order.flushed(frames);
+    const entering = this.#looking.entering;
+    // The lines go after the pong of a ping that only asks whether the server is there.
+    const lines = frames.some((frame) => frame.type !== "ping");
+    if (lines && entering !== undefined && this.roster.many) effects.push(this.#joinPing(entering));
+    return effects;
+  }
+
+  /** A ping whose `pong` says the server has handled the `/join` of `room` sent before it. */
+  #joinPing(room: string): Effect {
+    const token = `join-${++this.#joinPings}`;
+    this.#looking.pinged(room, token);
+    return send({ type: "ping", token });
+  }
+
   #place() {
     return {
       roster: this.roster,
@@ -700,7 +720,7 @@ export class Conversation {
       show(
         again ? [reconnectedNotice(frame.name)] : this.#wording.of(frame, frame.name),
       ),
-      ...this.#order.flushed(this.#delivery.connected(now)),
+      ...this.#flushed(this.#delivery.connected(now)),
       ...this.#order.finishing(),
     ];
   }

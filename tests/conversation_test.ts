@@ -537,6 +537,22 @@ Deno.test("Conversation: a line typed right after /join goes to the room it ente
   sent(chat.type("/join #qa", 8));
   chat.switchTo("#lobby");
   assert.equal(roomOf(sent(chat.type("back in the lobby", 9))), "#lobby");
+  // Typed offline, the /join goes once back, a ping after it: refused, lines go where the user is.
+  chat.closed();
+  sent(chat.type("/join #ops", 10));
+  comeBack(chat, "ann");
+  const [barrier] = sent(chat.receive(welcome("ann", { rooms: ["#lobby", "#dev"] }), 11));
+  assert.ok(barrier?.type === "ping");
+  const resent = sent(chat.receive({ type: "pong", token: barrier.token! }, 12));
+  assert.equal(resent[0]?.type, "say", JSON.stringify(resent));
+  const again = pingAfter(resent);
+  assert.equal(chat.entering, "#ops");
+  chat.receive(
+    { type: "error", code: "room_locked", message: "Cannot join #ops: it is locked" },
+    13,
+  );
+  chat.receive({ type: "pong", token: again }, 13);
+  assert.equal(chat.entering, undefined);
 });
 
 Deno.test("Conversation: a page shows each view in its place (display each)", () => {
