@@ -342,7 +342,7 @@ Deno.test("IRC operators: one's own operator status is the user mode o: MODE nic
 
     await t.step("MODE ann -o gives the status up; +o is left alone, not refused", async () => {
       await ann.send("MODE ann -o");
-      const told = "ann made ann a person like the others";
+      const told = "ann is no longer an operator";
       await bob.next("notice", (frame) => frame.text === told);
       assert.deepEqual(await own(/ MODE #dev -o ann$/), [
         ":ann!ann@chat MODE ann -o",

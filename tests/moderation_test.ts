@@ -78,6 +78,10 @@ Deno.test("an operator is who proves the name's secret, not who took the name", 
     ["ann", true],
     ["bob", true],
   ]);
+  await bob.say("/deop ann");
+  assert.equal((await bob.next("notice")).text, "bob made ann a person like the others");
+  await bob.say("/deop bob");
+  assert.equal((await bob.next("notice")).text, "bob is no longer an operator");
 });
 
 Deno.test("an operator's command from someone else says how to become one", async (t) => {

@@ -112,7 +112,7 @@ export class Operators {
     if (target === undefined) return;
     if (!target.op) return inform(member, `${target.name} is not an operator`);
     target.op = false;
-    this.#tell(target, `${member.name} made ${target.name} a person like the others`, member);
+    this.#tell(target, deopText(member.name, target.name), member);
   }
 
   /** `/kick NAME [REASON]`. */
@@ -440,9 +440,7 @@ export class Operators {
         target.op = act.kind === "op";
         return this.#tell(
           target,
-          target.op
-            ? `${by} made ${target.name} an operator`
-            : `${by} made ${target.name} a person like the others`,
+          target.op ? `${by} made ${target.name} an operator` : deopText(by, target.name),
         );
       case "mute": {
         if (target.op) return;
@@ -530,4 +528,11 @@ function noSuchRoom(member: Member, doing: string, name: string): void {
 
 function clean(text: string): string {
   return sanitizeText(text).trim();
+}
+
+/** The notice of `by` taking `target`'s operator status away: their own, said as stepping down. */
+function deopText(by: string, target: string): string {
+  return by === target
+    ? `${target} is no longer an operator`
+    : `${by} made ${target} a person like the others`;
 }

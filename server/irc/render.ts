@@ -60,6 +60,7 @@ const encoder = new TextEncoder();
 // The hub's notices of operators made and rooms locked (server/hub/operators.ts), shown as modes.
 const OPERATOR_PROVED = /^(\S+) is an operator \(proved /;
 const OPERATOR_MADE = /^(\S+) made (\S+) (?:an operator|(a person like the others))$/;
+const OPERATOR_LEFT = /^(\S+) is no longer an operator$/;
 const LOCKED = /^(\S+) (un)?locked (#\S+): /;
 
 /** Frames as IRC lines for one connection, and the state they depend on. */
@@ -277,10 +278,10 @@ export class IrcRenderer {
   #ownOp(text: string): string {
     const name = this.name;
     if (name === undefined) return "";
-    const made = OPERATOR_MADE.exec(text);
+    const made = operatorMade(text);
     let op: boolean;
     if (OPERATOR_PROVED.exec(text)?.[1] === name) op = true;
-    else if (made !== null && made[2] === name) op = made[3] === undefined;
+    else if (made !== undefined && made.target === name) op = made.op;
     else return "";
     if (op === this.#op) return "";
     this.#op = op;
@@ -297,9 +298,9 @@ export class IrcRenderer {
     if (proved !== null) {
       return this.line("MODE", room, "+o", this.nicks.nick(proved[1]!));
     }
-    const made = OPERATOR_MADE.exec(text);
-    if (made !== null) {
-      return this.from(made[1]!, "MODE", room, made[3] ? "-o" : "+o", this.nicks.nick(made[2]!));
+    const made = operatorMade(text);
+    if (made !== undefined) {
+      return this.from(made.by, "MODE", room, made.op ? "+o" : "-o", this.nicks.nick(made.target));
     }
     const locked = LOCKED.exec(text);
     if (locked !== null && locked[3] === room) {
@@ -470,4 +471,12 @@ export class IrcRenderer {
     }
     return lines;
   }
+}
+
+/** Who made whom an operator (`op`) or no longer one, from the hub's notice `text`. */
+function operatorMade(text: string): { by: string; target: string; op: boolean } | undefined {
+  const made = OPERATOR_MADE.exec(text);
+  if (made !== null) return { by: made[1]!, target: made[2]!, op: made[3] === undefined };
+  const left = OPERATOR_LEFT.exec(text);
+  return left === null ? undefined : { by: left[1]!, target: left[1]!, op: false };
 }
