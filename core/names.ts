@@ -115,6 +115,7 @@ for (const [source, target] of LOOKALIKES) FOLDS.set(source, target);
 // Lower-casing makes a final Σ into ς, the one letter it cases by context: ς maps as σ does.
 if (FOLDS.has("σ")) FOLDS.set("ς", FOLDS.get("σ")!);
 const ASCII = /^[\0-\x7f]*$/;
+const DOTTED_I = /([ij])\u0307/g;
 // The ASCII ones among them, all a text of ASCII alone can hold, one pattern per
 // target: `i`, `1` and `|` become `l`.
 const ASCII_RULES = new Map<string, RegExp>();
@@ -139,7 +140,8 @@ const FOLDED = new RegExp(
  * default-ignorable characters dropped, so no name can pass for another on screen.
  */
 export function nameKey(name: string): string {
-  let key = foldCase(name);
+  // Lower-casing makes Turkish İ an i with a dot above, which shows as the i of "I".
+  let key = foldCase(name).replace(DOTTED_I, "$1");
   if (ASCII.test(key)) {
     for (const [target, pattern] of ASCII_RULES) key = key.replace(pattern, target);
   } else {

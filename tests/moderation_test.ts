@@ -247,9 +247,18 @@ Deno.test("a ban keeps out the address, the resume token and the name until it e
     assert.equal(named.all("error")[0]?.code, "banned");
   });
 
-  await t.step("someone else from another address gets in", async () => {
+  await t.step("someone else from another address gets in, but not into her name", async () => {
     await using carol = await arrive(port, "carol", "127.0.0.6");
     assert.equal(carol.all("welcome").length, 1);
+    for (const name of ["eve", "EVE", "\u0435ve"]) {
+      await carol.send({ type: "nick", name });
+      const refused = await carol.next("error");
+      assert.equal(refused.code, "name_taken", name);
+      assert.equal(refused.message, `Cannot use "${name}": the name is banned. Pick another name`);
+    }
+    // Nor an operator's rename of someone into it.
+    await ann.send({ type: "rename", name: "carol", to: "eve" });
+    assert.equal((await ann.next("error")).code, "name_taken");
   });
 
   await t.step("/bans lists it, /unban lifts it", async () => {

@@ -215,6 +215,9 @@ Deno.test("the hand-made look-alike rules keep working", () => {
   assert.equal(nameKey("rnary"), nameKey("mary"));
   assert.equal(nameKey("B0B"), nameKey("bob"));
   assert.equal(nameKey("a1ice"), nameKey("alice"));
+  // Lower-cased, Turkish İ is i and a dot above: it compares as the i it shows as.
+  assert.equal(nameKey("\u0130stanbul"), nameKey("Istanbul"));
+  assert.equal(nameKey("\u0130x"), nameKey("ix"));
 });
 
 const SAMPLE_TXT = `\uFEFF# confusables.txt

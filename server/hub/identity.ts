@@ -269,7 +269,7 @@ export class Identity {
         by === member ? `You are already called ${name}` : `${name} is called so already`,
       );
     }
-    const refusal = this.#claimable(next, member);
+    const refusal = this.#claimable(next, member) ?? this.#banned(next);
     if (refusal !== undefined) return refuse(by, refusal.code, refusal.message);
     const cluster = this.#options.cluster;
     if (cluster === undefined) return this.#rename(member, next, by);
@@ -385,6 +385,16 @@ export class Identity {
     this.#revoke(holder);
     holder.session.send({ type: "bye", reason: "You connected again from elsewhere" });
     holder.session.close();
+  }
+
+  /** Why `name` cannot be taken by a rename: a ban of it (or of a name it looks like) in force. */
+  #banned(name: string): Refusal | undefined {
+    const key = nameKey(name);
+    if (!this.#options.moderation.bans().some((ban) => ban.key === key)) return undefined;
+    return {
+      code: "name_taken",
+      message: `Cannot use "${name}": the name is banned. Pick another name`,
+    };
   }
 
   #claimable(name: string, current: Member | undefined): Refusal | undefined {
