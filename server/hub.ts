@@ -692,7 +692,9 @@ export class Hub implements Disposable {
         : say.room;
     }
     // Refused with the line's id, as the command it is: `Cannot list #dev: you are not in #dev`.
-    if (actsInRoom(frame) && this.#membership.of(member, { ...frame, cid }) === undefined) return;
+    if (actsInRoom(frame) && this.#membership.of(member, { ...frame, cid }, true) === undefined) {
+      return;
+    }
     this.#dispatch(member, frame);
   }
 

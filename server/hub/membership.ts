@@ -153,12 +153,14 @@ export class Membership {
 
   /**
    * The room of `member` that `frame` names, or without one (and always in
-   * version 1) the room it entered last; or `undefined` once the member is
-   * told why not.
+   * version 1, unless `typed`) the room it entered last; or `undefined` once
+   * the member is told why not. A command typed in version 1 that names
+   * another room than the one the person is in (`/who #dev`) is refused as it
+   * would be in version 2, not done in their room instead.
    */
-  of(member: Member, frame: RoomFrame): Room | undefined {
+  of(member: Member, frame: RoomFrame, typed = false): Room | undefined {
     const input = frame.room;
-    if (input === undefined || member.version === 1) return currentRoom(member);
+    if (input === undefined || (member.version === 1 && !typed)) return currentRoom(member);
     // A client names a room as the server spelt it: no need to normalise it.
     const named = (name: string) => member.rooms.find((room) => room.name === name);
     const exact = named(input);
