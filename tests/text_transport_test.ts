@@ -682,6 +682,21 @@ Deno.test("startServer() tells a person refused a name, past the hello deadline,
   );
 });
 
+Deno.test("startServer() tells a person who typed part of a name, past the deadline, on a line of its own", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, handshake: 0.25 });
+  // Greeted first, then a letter typed (telnet in character mode sends each key), or typed
+  // before the greeting: either way "Your name: " is open, with the letter after it.
+  await using greeted = await LineClient.connect(server.addr.port);
+  await greeted.expect(GREETING);
+  await greeted.write("x");
+  await using early = await LineClient.connect(server.addr.port);
+  await early.write("x");
+  for (const person of [greeted, early]) {
+    await person.closed();
+    assert.equal(person.text, `${GREETING}\r\n-- Disconnected: No hello within 2 s\r\n`);
+  }
+});
+
 Deno.test("startServer() still speaks JSON after leading blank lines", async () => {
   await using server = await startServer({ hostname: LOOPBACK, port: 0 });
   await using alice = await TestClient.connect(server.addr.port);

@@ -264,7 +264,8 @@ export class Peer {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (chunk[first] !== OPEN_BRACE) {
-      const codec = new TextCodec(session.localHost);
+      // The greeting's "Your name: " is open until a line is typed, whatever comes before it.
+      const codec = new TextCodec(session.localHost, true);
       this.#text = { codec, telnet: new TelnetFilter() };
       session.speak("text", (frame) => codec.encode(frame));
       if (!this.#greeted) session.write(encoder.encode(GREETING));
