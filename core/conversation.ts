@@ -132,7 +132,7 @@ export class Conversation {
     return this.#looking.entering;
   }
 
-  /** Gives up waiting for the room a `/join` was entering: the server refused it. */
+  /** Gives up looking at the room a `/join` is entering: refused, or another view was chosen. */
   forgetEntering(): void {
     this.#looking.forgetEntering();
   }

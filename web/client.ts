@@ -101,7 +101,12 @@ export class WebClient {
       joined: () => this.#chat.roster.joined,
       join: (room, now) => this.#apply(this.#chat.join(room, now)),
       views: () => this.#chat.views.map((view) => view.id),
-      show: (id) => this.#apply(this.#chat.switchTo(id)),
+      // As a choice of the user's, which rooms still being entered do not take the eye from;
+      // without a word when it is shown already (#lobby, the first room entered).
+      show: (id) => {
+        if (this.#chat.view?.id === id) this.#chat.forgetEntering();
+        else this.#apply(this.#chat.switchTo(id));
+      },
     });
     this.#logs = new ViewLogs(
       ui.log,

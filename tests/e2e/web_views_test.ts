@@ -25,6 +25,7 @@ import {
   startWebServer,
   WAIT_MS,
   waitForLine,
+  waitForStatus,
   webUrl,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
@@ -530,6 +531,9 @@ testWith(
       WAIT_MS,
       (ids) => `the views: ${ids.join()}`,
     );
+    // Shown again as it was, with no word: the user did not ask to look at it.
+    await waitForStatus(page, "Connected");
+    assert.equal(await page.getByText(/You are looking at/).count(), 0, "a notice of looking");
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
