@@ -140,23 +140,28 @@ export class Arrivals {
       }
       case "private": {
         const own = nameKey(frame.from) === nameKey(me);
-        const view = this.#views.private(own ? frame.to : frame.from).id;
-        // Writing to someone reads what they wrote.
-        const read = own && this.#views.read(view);
+        const other = own ? frame.to : frame.from;
+        // A /msg typed elsewhere opens the view too: the user's list of views changes.
+        const opened = this.#views.find(`@${other}`) === undefined;
+        const view = this.#views.private(other).id;
         const arrival = { unread: own ? 0 : 1, mention: false };
         if (this.#options.display === "current") {
+          // Writing to someone reads what they wrote.
+          const read = own && this.#views.read(view);
           // Private messages are shown at once, wherever the user is looking, and those of the
           // other person again in their view, when the user looks at it.
           const held = own ? [] : lines;
           const changed = !this.#views.isCurrent(view) && this.#views.hold(view, held, arrival);
-          return { effects: [show(lines, view)], changed: changed || read, view };
+          return { effects: [show(lines, view)], changed: changed || read || opened, view };
         }
         const day = this.#views.dayBefore(view, frame.ts, this.#options.clock());
         const taken = this.#deliver(view, day === undefined ? lines : [day, ...lines], {
           arrival,
           alert: false,
         });
-        return { ...taken, changed: taken.changed || read };
+        // Writing to someone reads what they wrote, and what the user wrote is no news to them.
+        const read = own && this.#views.read(view);
+        return { ...taken, changed: taken.changed || read || opened };
       }
       case "room": {
         const view = this.#roomView(frame.room);

@@ -194,12 +194,17 @@ export class Views {
     return this.#clear(view);
   }
 
-  /** Marks everything in `id` seen, as when the user answers a private message. */
+  /**
+   * Marks everything in `id` seen, as when the user answers a private
+   * message; returns whether its count of unread lines or its mention changed.
+   */
   read(id: string): boolean {
     const view = this.#views.get(this.#key(id));
-    if (view === undefined || (view.unread === 0 && !view.mentioned)) return false;
-    this.#clear(view);
-    return true;
+    if (view === undefined) return false;
+    const changed = view.unread > 0 || view.mentioned;
+    // Lines held but not counted (the user's own, what happened there) are no news either.
+    if (changed || view.unseen.length > 0 || view.skipped > 0) this.#clear(view);
+    return changed;
   }
 
   /** The day separator due before a message stamped `ts` in `id`, seen at `now`. */

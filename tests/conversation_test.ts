@@ -571,6 +571,25 @@ Deno.test("Conversation: a page shows each view in its place (display each)", ()
   assert.deepEqual(shown(switched), [], "the page draws the divider itself");
 });
 
+Deno.test("Conversation: a /msg typed in a room opens the private view, with nothing new in it", () => {
+  for (const display of ["each", "current"] as const) {
+    const chat = joined("ann", { display });
+    const effects = chat.receive(
+      { type: "private", id: 7, ts: TS, from: "ann", to: "bob", text: "psst" },
+      1,
+    );
+    const changed = effects.find((effect) => effect.type === "changed");
+    assert.ok(changed?.type === "changed" && changed.changes.views, display);
+    assert.deepEqual(chat.views.map(({ id, unread }) => [id, unread]), [["#lobby", 0], [
+      "@bob",
+      0,
+    ]]);
+    const switched = chat.switchTo("@bob").find((effect) => effect.type === "switched");
+    assert.ok(switched?.type === "switched", display);
+    assert.deepEqual(switched.unseen, [], `${display}: what ann wrote is no news to her`);
+  }
+});
+
 Deno.test("Conversation: day separators, in live talk and in what /history answers", () => {
   const chat = joined();
   const monday = new Date(2024, 0, 1, 22, 0, 0).getTime();
