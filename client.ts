@@ -78,7 +78,7 @@ export const REFUSED_EXIT = 3;
 const TICK_MS = 250;
 
 /** How a connection ended: the process exits with `exit`, or the client comes back. */
-type Outcome = { exit: number } | { reconnect: true };
+type Outcome = { exit: number } | { reconnect: true } | { redial: true };
 
 /** Sleeps `ms`, or less if `signal` aborts first. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -221,6 +221,11 @@ class TerminalClient {
   /** Whether the loss of the connection was said since the last welcome: later waits go on. */
   #retrying = false;
   /**
+   * Whether the user was asked for a name or a password on this connection:
+   * the server may have given up waiting for the `hello` meanwhile.
+   */
+  #asked = false;
+  /**
    * Piped lines read before the server's first welcome, while a `/join` or
    * `/part` before them is on its way or while a `/send` or `/get` before them moves
    * its file: a script means them for the chat it is let into, the room it
@@ -332,6 +337,7 @@ class TerminalClient {
       this.#driver.connection.close();
       if ("exit" in outcome) break;
       this.#driver.updatePrompt();
+      if ("redial" in outcome && await this.#redial()) continue;
       if (!await this.#reconnect()) break;
     }
     // A download cut short leaves no file behind; whom the user ignores is written down.
@@ -371,7 +377,10 @@ class TerminalClient {
   /** Says `hello` until the server welcomes the client; else how the session ends. */
   async #handshake(frames: AsyncGenerator<ServerFrame>): Promise<true | Outcome> {
     while (true) {
-      this.#name ??= await chooseName(this.#terminal, this.#parts.options.suggestedName);
+      if (this.#name === undefined) {
+        this.#asked = true;
+        this.#name = await chooseName(this.#terminal, this.#parts.options.suggestedName);
+      }
       // Piped input with no name to use is a usage error; at a terminal, the user left
       // (Ctrl-C, Ctrl-D) rather than answer: a normal goodbye.
       if (this.#name === undefined) return this.#exit(this.#terminal.interactive ? 0 : 2);
@@ -384,7 +393,10 @@ class TerminalClient {
         this.#receive(value);
       }
       const refusal = this.#driver.takeRefusal();
-      if (refusal === undefined) return true;
+      if (refusal === undefined) {
+        this.#asked = false;
+        return true;
+      }
       const asked = await this.#answer(refusal);
       if (asked !== undefined) return asked;
     }
@@ -405,6 +417,7 @@ class TerminalClient {
       // Said with the question: printed above the input line, it would bring back the
       // prompt of an input line, left before the question.
       const said = code === "password_wrong" ? this.#driver.draw([errorLine(message)]) : [];
+      this.#asked = true;
       this.#password = await this.#terminal.askSecret([...said, "Password: "].join("\n"));
       // No answer: the user left (Ctrl-C, Ctrl-D), a normal goodbye.
       return this.#password === undefined ? this.#exit(0) : undefined;
@@ -427,6 +440,12 @@ class TerminalClient {
 
   /** The connection ended before the server welcomed the client. */
   #endedEarly(): Outcome {
+    // A person takes their time to answer; a server waits for a program's `hello` only
+    // seconds, and may have closed the connection meanwhile: the answer goes on a new one.
+    if (this.#asked && !this.#chat.quitting) {
+      this.#asked = false;
+      return { redial: true };
+    }
     if (this.#chat.welcomed && this.#parts.reconnect && !this.#chat.quitting) {
       return { reconnect: true };
     }
@@ -507,6 +526,22 @@ class TerminalClient {
    * answer, at once each other server of its cluster; backs off after each
    * round that failed. `false` if the user left meanwhile.
    */
+  /**
+   * Connects again at once to the server last dialled, without a word: the
+   * user answered a question after it had closed the connection. False when
+   * it cannot be reached, and the usual waits between attempts follow.
+   */
+  async #redial(): Promise<boolean> {
+    const { hostname, port } = this.#dialled;
+    try {
+      this.#driver.connection = await this.#parts.open(hostname, port);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConnectError)) throw error;
+      return false;
+    }
+  }
+
   async #reconnect(): Promise<boolean> {
     while (true) {
       const delay = this.#backoff.next(performance.now());

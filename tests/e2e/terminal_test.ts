@@ -10,7 +10,15 @@ import { parseOpFile } from "../../server/hub/moderation.ts";
 import { encodeFrame, PROTOCOL_VERSION, type ServerFrame } from "../../protocol.ts";
 import { TestClient, within } from "../_test_utils.ts";
 import { countLines, TerminalUser, TODAY_STAMP } from "./_terminal_user.ts";
-import { joinCommand, ROOT, type Screen, shellQuote, Tmux, TMUX_VERSION } from "./_tmux.ts";
+import {
+  joinCommand,
+  ROOT,
+  type Screen,
+  shellQuote,
+  Tmux,
+  TMUX_VERSION,
+  waitFor,
+} from "./_tmux.ts";
 
 const STAMP = String.raw`\[\d\d:\d\d:\d\d\]`;
 const PROMPT = "#lobby> ";
@@ -548,6 +556,51 @@ e2eTest("chat join: without --name asks for one until it is free", async (tmux, 
   await waitForPrompt(tmux, "alice", "alice");
   await bob.next("joined", (frame) => frame.name === "alice");
 });
+
+{
+  const logged: string[] = [];
+  /** Waits until the server has dropped one more connection for want of a hello. */
+  const dropped = async (count: number) =>
+    await waitFor(
+      () => Promise.resolve(logged.filter((line) => line.includes("no hello")).length),
+      (drops) => drops >= count,
+      10_000,
+      (drops) => `for the server to give up waiting for hello number ${count} (${drops})`,
+    );
+  e2eTest(
+    "chat join: a name and a password answered after the server gave up waiting still get in",
+    async (tmux, port) => {
+      await using bob = await TestClient.connect(port);
+      await bob.send({ type: "hello", version: PROTOCOL_VERSION, name: "bob", password: "s3cret" });
+      await bob.next("room");
+      await tmux.newSession("alice", reportingExit(joinCommand(port)), { cwd: ROOT });
+      await tmux.waitForScreen(
+        "alice",
+        (screen) => screen.cursorLine.startsWith("Your name"),
+        10_000,
+        `the question "Your name"`,
+      );
+      // A person takes longer to answer than a server waits for a program's hello.
+      await dropped(1);
+      await typeAndSee(tmux, "alice", "alice");
+      await tmux.press("alice", "Enter");
+      await tmux.waitForScreen(
+        "alice",
+        (screen) => screen.cursorLine.startsWith("Password:"),
+        10_000,
+        `the question "Password:"`,
+      );
+      await dropped(2);
+      await tmux.type("alice", "s3cret");
+      await tmux.waitForInputRead("alice");
+      await tmux.press("alice", "Enter");
+      const screen = await waitForPrompt(tmux, "alice", "alice");
+      await bob.next("joined", (frame) => frame.name === "alice");
+      assert.ok(!hasLine(screen, /hello|EXIT=|Reconnecting|no answer/i), screen.text);
+    },
+    { handshake: 0.25, password: "s3cret", log: (line) => logged.push(line) },
+  );
+}
 
 e2eTest(
   "chat join: Ctrl-C clears the line being typed, which Up brings back; on an empty line it leaves",
