@@ -158,6 +158,8 @@ export const MAX_MARKS = 4;
 const NAME_PATTERN = /^[\p{L}\p{N}]\p{M}*(?:[\p{L}\p{N}]\p{M}*|[_.\-])*$/u;
 // Characters that show nothing: default-ignorable ones and the Braille blank.
 const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\u2800]/u;
+const CONTROL = /\p{Cc}/u;
+const SPACE = /[ \t\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
 // A letter or digit with the marks it carries, in NFD.
 const MARKED = /(\P{M})(\p{M}+)/gu;
 const NONSPACING = /[\p{Mn}\p{Me}]/gu;
@@ -201,13 +203,25 @@ export function checkName(name: string): string | undefined {
   const length = [...name].length;
   if (length === 0) return "A name cannot be empty";
   if (length > MAX_NAME_LENGTH) return `A name can have at most ${MAX_NAME_LENGTH} characters`;
-  if (!NAME_PATTERN.test(name) || INVISIBLE.test(name)) {
-    return "A name can use letters, digits and _ - . and must start with a letter or digit";
-  }
+  if (!NAME_PATTERN.test(name) || INVISIBLE.test(name)) return patternProblem(name);
   const marks = markProblem(name);
   if (marks !== undefined) return `A name ${marks}`;
   if (RESERVED_NAMES.has(nameKey(name))) return `The name "${name}" is reserved`;
   return undefined;
+}
+
+/**
+ * Why `name`, which breaks the pattern of names, breaks it: what it holds
+ * that no name may, named so that one who cannot see it can find it.
+ */
+function patternProblem(name: string): string {
+  if (SPACE.test(name)) return "A name cannot hold spaces; put _ - or . between its words";
+  const hidden = INVISIBLE.exec(name) ?? CONTROL.exec(name);
+  if (hidden !== null) {
+    const code = hidden[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+    return `A name cannot hold invisible or control characters (it has U+${code})`;
+  }
+  return "A name can use letters, digits and _ - . and must start with a letter or digit";
 }
 
 /** The name the server's host speaks under, at its console. */

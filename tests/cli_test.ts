@@ -152,7 +152,10 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     [["join", "127.0.0.1", "--name", "-x"], /option "--name" needs a value; write --name=VALUE/],
     [["serve", ...local, "--port", "--", "-1"], /option "--port" needs a value/],
     [["serve", ...local, "--memory=yes"], /option "--memory" takes no value/],
-    [["join", "127.0.0.1:1", "--name", "bad name!"], /invalid --name "bad name!": a name can use/],
+    [
+      ["join", "127.0.0.1:1", "--name", "bad name!"],
+      /invalid --name "bad name!": a name cannot hold spaces/,
+    ],
     [["join", "127.0.0.1:1", "--name", ""], /invalid --name "": a name cannot be empty/],
     [["join", "127.0.0.1:1", "--name", "x".repeat(25)], /invalid --name "x{25}": .* at most 24/],
     [["join", "127.0.0.1:1", "--name", "a\x1b[2Jb"], /invalid --name "a\\u001b\[2Jb"/],

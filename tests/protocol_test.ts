@@ -813,17 +813,28 @@ Deno.test("checkName() explains why a name is refused", () => {
     assert.equal(checkName(name), message, JSON.stringify(name));
   }
   const pattern = "A name can use letters, digits and _ - . and must start with a letter or digit";
+  // Named for one who cannot see what is wrong: a space, or which character hides.
+  const spaces = "A name cannot hold spaces; put _ - or . between its words";
+  const hidden = (code: string) =>
+    `A name cannot hold invisible or control characters (it has U+${code})`;
+  const named: Record<string, string> = {
+    "a b": spaces,
+    " alice": spaces,
+    "alice ": spaces,
+    "ann\u3000lee": spaces,
+    "alice\n": hidden("000A"),
+    "al\x1bice": hidden("001B"),
+    "al\x00ice": hidden("0000"),
+    "\u202eevil": hidden("202E"),
+    "ev\u202eil": hidden("202E"),
+    "a\u200bb": hidden("200B"),
+    "\u200balice": hidden("200B"),
+    "ann\u200dx": hidden("200D"),
+  };
+  for (const [name, message] of Object.entries(named)) {
+    assert.equal(checkName(name), message, JSON.stringify(name));
+  }
   const badPattern = [
-    "a b",
-    " alice",
-    "alice ",
-    "alice\n",
-    "al\x1bice",
-    "al\x00ice",
-    "\u202eevil",
-    "ev\u202eil",
-    "a\u200bb",
-    "\u200balice",
     "#alice",
     "_alice",
     ".alice",

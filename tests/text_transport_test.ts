@@ -158,7 +158,10 @@ Deno.test("startServer() asks a text user again for a name that is taken or inva
 
   await t.step("an invalid name gets an error line and the prompt again", async () => {
     await carol.type("carol smith");
-    assert.match(await carol.next(/^!! /), /^!! Cannot use "carol smith": a name can use/);
+    assert.match(
+      await carol.next(/^!! /),
+      /^!! Cannot use "carol smith": a name cannot hold spaces/,
+    );
     await carol.expect(PROMPT);
   });
 
@@ -663,8 +666,8 @@ Deno.test("startServer() ends a person's open name prompt before its goodbye", a
       assert.equal(silent.text, `${GREETING}\r\n-- Disconnected: Back soon\r\n`);
       assert.equal(
         refused.text,
-        `${GREETING}!! Cannot use "no such name": a name can use letters, digits and _ - . and ` +
-          `must start with a letter or digit\r\n${PROMPT}\r\n-- Disconnected: Back soon\r\n`,
+        `${GREETING}!! Cannot use "no such name": a name cannot hold spaces; put _ - or . ` +
+          `between its words\r\n${PROMPT}\r\n-- Disconnected: Back soon\r\n`,
       );
     },
   );
