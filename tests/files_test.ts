@@ -119,6 +119,13 @@ Deno.test("POST /files stores a 5 MiB file that GET serves back byte for byte", 
   assert.equal(response.headers.get("content-type"), "application/octet-stream");
   assert.match(response.headers.get("content-disposition")!, /^attachment; /);
   assert.deepEqual(new Uint8Array(await response.arrayBuffer()), bytes);
+  // Fetched again by one who has it: not sent again.
+  const etag = response.headers.get("etag")!;
+  assert.equal(etag, `"${id}"`);
+  const again = await fetch(files.base + answer.url, { headers: { "if-none-match": etag } });
+  assert.equal(again.status, 304);
+  assert.equal(again.headers.get("etag"), etag);
+  assert.equal((await again.arrayBuffer()).byteLength, 0);
   const missing = await fetch(`${files.base}/files/${"0".repeat(64)}/x`);
   assert.equal(missing.status, 404);
   await missing.body?.cancel();

@@ -133,6 +133,18 @@ function pause(ms: number, socket: Socket): Promise<void> {
   });
 }
 
+/**
+ * Whether an `If-None-Match` header names `etag` (RFC 9110, 13.1.2): `*`, or
+ * one of a list of tags, compared weakly as a `GET` asks.
+ */
+export function namesTag(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(",").some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === "*" || (trimmed.startsWith("W/") ? trimmed.slice(2) : trimmed) === etag;
+  });
+}
+
 function bearer(request: IncomingMessage, query: URLSearchParams): string | undefined {
   const header = request.headers.authorization;
   const match = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
@@ -386,6 +398,12 @@ export class FileRoutes {
       "cache-control": "private, max-age=86400",
       etag: `"${file.id}"`,
     };
+    // A file's bytes never change under its id: a copy already fetched is still good.
+    if (namesTag(request.headers["if-none-match"], headers.etag)) {
+      const { "content-length": _, ...rest } = headers;
+      response.writeHead(304, rest);
+      return void response.end();
+    }
     if (request.method === "HEAD") {
       response.writeHead(200, headers);
       return void response.end();

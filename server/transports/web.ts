@@ -29,7 +29,7 @@ import { TcpListener } from "./tcp_listener.ts";
 import { destroyWhenFinished } from "./outbox.ts";
 import { HostNames, unknownHost } from "./host_names.ts";
 import { acceptKey, isValidKey } from "./websocket.ts";
-import { discardPace, type FileRoutes, isFilePath, refuseFiles } from "../files/http.ts";
+import { discardPace, type FileRoutes, isFilePath, namesTag, refuseFiles } from "../files/http.ts";
 
 /** One file the web server serves. */
 export interface WebAsset {
@@ -55,18 +55,6 @@ function serveable(assets: ReadonlyMap<string, WebAsset>): Map<string, ServedAss
     served.set(path, { type, bytes, etag: `"${digest}"` });
   }
   return served;
-}
-
-/**
- * Whether an `If-None-Match` header names `etag` (RFC 9110, 13.1.2): `*`, or
- * one of a list of tags, compared weakly as a `GET` asks.
- */
-function namesTag(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  return header.split(",").some((tag) => {
-    const trimmed = tag.trim();
-    return trimmed === "*" || (trimmed.startsWith("W/") ? trimmed.slice(2) : trimmed) === etag;
-  });
 }
 
 /** Options for {@linkcode WebTransport.open}. */
