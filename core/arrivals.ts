@@ -136,6 +136,7 @@ export class Arrivals {
         return this.#deliver(view, day === undefined ? lines : [day, ...lines], {
           arrival: { unread: fresh ? 1 : 0, mention },
           alert: mention && !replayed,
+          news: fresh,
         });
       }
       case "private": {
@@ -169,7 +170,11 @@ export class Arrivals {
         if (this.#options.display === "current" && !this.#views.isCurrent(view)) {
           return this.#none(view);
         }
-        return this.#deliver(view, lines, { arrival: { unread: 0, mention: false }, alert: false });
+        return this.#deliver(view, lines, {
+          arrival: { unread: 0, mention: false },
+          alert: false,
+          news: false,
+        });
       }
       case "notice": {
         if (frame.room === undefined) break;
@@ -292,12 +297,18 @@ export class Arrivals {
   #deliver(
     view: string,
     lines: Line[],
-    options: { arrival: Arrival; alert: boolean },
+    options: { arrival: Arrival; alert: boolean; news?: boolean },
   ): Taken {
     if (lines.length === 0) return this.#none(view);
     if (this.#views.isCurrent(view)) return { effects: [show(lines, view)], changed: false, view };
+    if (this.#options.display === "each") {
+      // Drawn in its place at once; held only to mark where what is new begins. A room's
+      // history replayed on entering it, or the user's own words, are not news.
+      const held = options.news === false ? [] : lines;
+      const changed = this.#views.hold(view, held, options.arrival);
+      return { effects: [show(lines, view)], changed, view };
+    }
     const changed = this.#views.hold(view, lines, options.arrival);
-    if (this.#options.display === "each") return { effects: [show(lines, view)], changed, view };
     // Shown at once outside its room, marked with it; it shows again in its room.
     const alert = options.alert
       ? [show(lines.filter((line) => line.kind !== "divider").map((line) => labelled(line, view)))]

@@ -571,6 +571,22 @@ Deno.test("Conversation: a page shows each view in its place (display each)", ()
   assert.deepEqual(shown(switched), [], "the page draws the divider itself");
 });
 
+Deno.test("Conversation: a page marks new what came live to a room, not its history", () => {
+  const page = joined("ann", { display: "each" });
+  page.type("/join #dev", 1);
+  // Looked away before #dev came, as a reloaded page shows the view it showed.
+  page.switchTo("#lobby");
+  page.receive(room("#dev", ["ann", "bob"]), 2);
+  page.receive(message(3, { room: "#dev", text: "old news", replay: true }), 2);
+  page.receive(message(4, { room: "#dev", from: "ann", text: "mine" }), 3);
+  page.receive(message(5, { room: "#dev", text: "news" }), 3);
+  const switched = page.switchTo("#dev").find((effect) => effect.type === "switched");
+  assert.ok(switched?.type === "switched");
+  assert.deepEqual(switched.unseen.map((line) => plainText(line, { now: TS })), [
+    "[03:04:05] bob: news",
+  ]);
+});
+
 Deno.test("Conversation: a /msg typed in a room opens the private view, with nothing new in it", () => {
   for (const display of ["each", "current"] as const) {
     const chat = joined("ann", { display });
