@@ -103,6 +103,7 @@ export class Conversation {
       fileHint: options.fileHint,
       hints: options.hints,
       clock,
+      awayEnds: options.awayEnds,
     });
     this.#arrivals = new Arrivals(this.#views, {
       display: options.display ?? "current",

@@ -95,6 +95,8 @@ export class WebClient {
       // The paperclip shows while the page can share files: on its own server, which takes them.
       shareHow: () => ui.attach.hidden ? undefined : SHARE_HOW,
       awayAfterMs: options.awayAfterMs ?? AWAY_AFTER_MS,
+      // The page goes away while its tab is hidden, and comes back once it is shown.
+      awayEnds: "shown",
       ignored: loadIgnored(),
     });
     this.#reloaded = new ReloadedRooms({
