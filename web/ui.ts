@@ -2,7 +2,8 @@
 // This module is browser compatible.
 
 /**
- * The page's elements, looked up once, and the name remembered between visits.
+ * The page's elements, looked up once; the name remembered between visits
+ * and, in each tab, for its reloads, with its rooms and views.
  *
  * @module
  */
@@ -120,23 +121,29 @@ export function findUi(): Ui {
   };
 }
 
+/**
+ * The name the user has, kept in this tab's session storage (a reload comes
+ * back as this tab's name, whatever another tab took since) and in local
+ * storage (offered to a tab that never joined).
+ */
 const NAME_KEY = "chat.name";
 
 /** Set in this tab's session storage once it joined: a reload is still this tab. */
 const JOINED_KEY = "chat.joined";
 
-/** The name the user chose last time, if the browser kept it. */
+/** The name this tab had, else the name the user chose last time in any tab, if kept. */
 export function loadName(): string | undefined {
   try {
-    return localStorage.getItem(NAME_KEY) ?? undefined;
+    return sessionStorage.getItem(NAME_KEY) ?? localStorage.getItem(NAME_KEY) ?? undefined;
   } catch {
     return undefined; // storage disabled
   }
 }
 
-/** Remembers `name` for the next visit. */
+/** Remembers `name` for a reload of this tab, and for the next visit. */
 export function saveName(name: string): void {
   try {
+    sessionStorage.setItem(NAME_KEY, name);
     localStorage.setItem(NAME_KEY, name);
   } catch {
     // Storage disabled or full: the name is asked again next time.
