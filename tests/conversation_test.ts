@@ -808,6 +808,21 @@ Deno.test("Conversation: lines typed offline are said to wait once an outage, ho
   ]);
 });
 
+Deno.test("Conversation.reopen() begins again the private views a reloaded client had, not one with the user", () => {
+  const chat = joined("ann", { display: "each" });
+  const effects = chat.reopen(["#lobby", "@ANN", "@fay", "#dev"]);
+  assert.deepEqual(effects.map((effect) => effect.type), ["changed"]);
+  assert.deepEqual(chat.views.map((view) => view.id), ["#lobby", "@fay"]);
+  assert.equal(chat.view?.id, "#lobby");
+  // Looked at as the user would, though fay was not seen on this connection yet.
+  chat.switchTo("@fay");
+  assert.equal(chat.view?.id, "@fay");
+  assert.deepEqual(sent(chat.type("back", 1)).map((frame) => frame.type === "say" && frame.text), [
+    "/msg fay back",
+  ]);
+  assert.deepEqual(chat.reopen(["#lobby", "@fay"]), [], "nothing new");
+});
+
 Deno.test("Conversation: a message the server sends again is not shown twice", () => {
   const chat = joined();
   const [frame] = sent(chat.type("hi", 0));

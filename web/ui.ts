@@ -159,34 +159,45 @@ export function markJoined(): void {
   }
 }
 
-/** Set in this tab's session storage: the rooms it is in and the view it shows. */
+/** Set in this tab's session storage: the rooms it is in, its views and the view it shows. */
 const ROOMS_KEY = "chat.rooms";
 
-/** The rooms this tab was in, and the view it showed, as {@linkcode saveRooms} kept them. */
+/** The rooms this tab was in, its views and the view it showed, as {@linkcode saveRooms} kept them. */
 export interface SavedRooms {
-  rooms: string[];
+  /** The rooms, in the order they were entered. */
+  rooms: readonly string[];
+  /** Every view (`#dev`, `@bob`), in the order of the sidebar. */
+  views: readonly string[];
+  /** The view looked at. */
   view: string | undefined;
 }
 
-/** Keeps, for a reload of this tab, the rooms it is in and the view it shows. */
-export function saveRooms(rooms: readonly string[], view: string | undefined): void {
+/** Keeps, for a reload of this tab, the rooms it is in, its views and the view it shows. */
+export function saveRooms(saved: SavedRooms): void {
   try {
-    sessionStorage.setItem(ROOMS_KEY, JSON.stringify({ rooms, view }));
+    sessionStorage.setItem(ROOMS_KEY, JSON.stringify(saved));
   } catch {
     // Storage disabled or full: a reload comes back to #lobby alone.
   }
 }
 
-/** The rooms and view this tab kept before it was reloaded, if any. */
+/** Whether `value` is a list of strings. */
+function isStrings(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((each) => typeof each === "string");
+}
+
+/** The rooms, views and view looked at that this tab kept before it was reloaded, if any. */
 export function loadRooms(): SavedRooms | undefined {
   try {
     const saved: unknown = JSON.parse(sessionStorage.getItem(ROOMS_KEY) ?? "null");
     if (typeof saved !== "object" || saved === null) return undefined;
-    const { rooms, view } = saved as Record<string, unknown>;
-    if (!Array.isArray(rooms) || !rooms.every((room) => typeof room === "string")) {
-      return undefined;
-    }
-    return { rooms, view: typeof view === "string" ? view : undefined };
+    const { rooms, views, view } = saved as Record<string, unknown>;
+    if (!isStrings(rooms)) return undefined;
+    return {
+      rooms,
+      views: isStrings(views) ? views : rooms,
+      view: typeof view === "string" ? view : undefined,
+    };
   } catch {
     return undefined;
   }
