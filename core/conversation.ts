@@ -51,6 +51,7 @@ import { fenced } from "./format.ts";
 import { describePending, errorLine, type Line, withoutHints } from "./describe.ts";
 import { FileShelf } from "./shelf.ts";
 import { type Effect, refusal, send, sends, show } from "./effects.ts";
+import { nameKey } from "./names.ts";
 import { Handshake } from "./handshake.ts";
 import { LocalCommands } from "./local_commands.ts";
 import { Looking } from "./looking.ts";
@@ -103,6 +104,7 @@ export class Conversation {
       fileHint: options.fileHint,
       hints: options.hints,
       clock,
+      awayEnds: options.awayEnds,
     });
     this.#arrivals = new Arrivals(this.#views, {
       display: options.display ?? "current",
@@ -567,6 +569,20 @@ export class Conversation {
    */
   switchTo(typed: string): Effect[] {
     return this.#looking.switchTo(typed);
+  }
+
+  /**
+   * Begins again, after the client was reloaded, the views `ids` (`#dev`,
+   * `@bob`) in that order: each private view now, each room's in its place
+   * once entered again (the client enters them, with {@linkcode Conversation.join}).
+   */
+  reopen(ids: readonly string[]): Effect[] {
+    // None with the user themselves, whose name may be another's now.
+    const me = `@${nameKey(this.roster.me)}`;
+    const others = ids.filter((id) => !id.startsWith("@") || `@${nameKey(id.slice(1))}` !== me);
+    return this.#views.reopen(others)
+      ? [{ type: "changed", changes: { ...noChanges(), views: true } }]
+      : [];
   }
 
   /**

@@ -9,6 +9,7 @@
  */
 
 import type { Display } from "./arrivals.ts";
+import type { AwayEnd } from "./describe.ts";
 import type { Moving } from "./notices.ts";
 
 /** Options for {@linkcode Conversation}. */
@@ -72,6 +73,12 @@ export interface ConversationOptions {
    * user's own. 0 never. @default {0}
    */
   awayAfterMs?: number;
+  /**
+   * What ends that away, as the user is told: any key (`"key"`, the
+   * terminal), or the tab shown again (`"shown"`, the page, which goes away
+   * only while hidden). @default {"key"}
+   */
+  awayEnds?: AwayEnd;
   /**
    * The people the user ignores, as remembered for this server: their
    * messages, private messages, files and typing are hidden. When the list

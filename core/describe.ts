@@ -115,6 +115,18 @@ export interface Line {
   readonly file?: FileRef;
 }
 
+/**
+ * What ends the away a client sends by itself: any key (`key`, after a while
+ * without one), or its tab shown again (`shown`, after a while hidden).
+ */
+export type AwayEnd = "key" | "shown";
+
+/** How the user comes back from an away their client sent by itself, as they are told. */
+const AWAY_ENDS: Readonly<Record<AwayEnd, string>> = {
+  key: "any key brings you back",
+  shown: "back once this tab is shown again",
+};
+
 /** How {@linkcode describeFrame} words what it cannot know alone. */
 export interface DescribeOptions {
   /**
@@ -125,10 +137,10 @@ export interface DescribeOptions {
   /** The time now, in ms since the epoch: `who` then says who has been idle for a while. */
   readonly now?: number | undefined;
   /**
-   * The user's own `away` is the client's, sent after a while without
-   * input: it says that any key brings them back, not to type `/back`.
+   * The user's own `away` is the client's, sent by itself: it says what
+   * brings them back (any key, or their tab shown again), not to type `/back`.
    */
-  readonly awayByItself?: boolean | undefined;
+  readonly awayByItself?: AwayEnd | undefined;
   /**
    * Whether a person reads the lines as they come, and may act on a hint
    * ("Type /help for commands", "Pick another name"); not piped input's
@@ -539,7 +551,9 @@ export function describeFrame(
       return [notice([safe(frame.text)], frame.ts)];
     case "away": {
       const why = frame.reason === undefined ? "" : `: ${safe(frame.reason)}`;
-      const back = options.awayByItself ? "any key brings you back" : "/back when you are back";
+      const back = options.awayByItself === undefined
+        ? "/back when you are back"
+        : AWAY_ENDS[options.awayByItself];
       return [
         notice(
           isOwn(frame.name, me)

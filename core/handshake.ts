@@ -31,7 +31,10 @@ export class Handshake {
   #webServers: readonly string[] = [];
   #everWelcomed = false;
   #online = false;
-  /** Whether the user was told, since the connection was lost, that what they type waits. */
+  /**
+   * Whether the user was told, since the connection was lost, that what they
+   * type waits: once an outage, however many attempts fail before a welcome.
+   */
   #waitingTold = false;
   #helloAt: number | undefined;
   #heartbeat: Heartbeat | undefined;
@@ -116,6 +119,8 @@ export class Handshake {
     const again = this.#everWelcomed;
     this.#online = true;
     this.#everWelcomed = true;
+    // The outage is over: the next one is told again.
+    this.#waitingTold = false;
     this.#helloAt = undefined;
     this.#resume = frame.resume;
     this.#servers = frame.servers ?? [];
@@ -153,7 +158,7 @@ export class Handshake {
     return this.#heartbeat?.check(now);
   }
 
-  /** Whether to tell the user, once since the connection was lost, that what they type waits. */
+  /** Whether to tell the user, once an outage (until the next welcome), that what they type waits. */
   tellWaiting(): boolean {
     if (this.#online || !this.#everWelcomed || this.#waitingTold) return false;
     this.#waitingTold = true;
@@ -163,7 +168,6 @@ export class Handshake {
   /** The connection ended. */
   closed(): void {
     this.#online = false;
-    this.#waitingTold = false;
     this.#helloAt = undefined;
     this.#heartbeat = undefined;
   }

@@ -14,7 +14,7 @@
 
 import { type DayOptions, DayRule } from "./dividers.ts";
 import type { Line } from "./describe.ts";
-import { nameKey, normalizeRoom } from "./names.ts";
+import { checkName, nameKey, normalizeRoom } from "./names.ts";
 
 /** Lines kept per view while the user looks elsewhere; older ones are counted, not kept. */
 export const MAX_UNSEEN = 500;
@@ -85,6 +85,8 @@ export class Views {
   #current: ViewState | undefined;
   /** The view looked at before the current one, to go back to when the current one goes. */
   #previous: ViewState | undefined;
+  /** The keys of the views {@linkcode Views.reopen} was given, in their order. */
+  #order: string[] = [];
 
   /** Every view, in the order they began. */
   get all(): readonly View[] {
@@ -161,12 +163,30 @@ export class Views {
     return true;
   }
 
+  /**
+   * Begins again the views `ids` (`#dev`, `@bob`), in that order, as a
+   * client had them before it was reloaded: each private view now, unless it
+   * is there already, and each room's where it was once the room is entered
+   * again (the client enters it). Returns whether a view began or moved.
+   */
+  reopen(ids: readonly string[]): boolean {
+    this.#order = ids.map((id) => this.#key(id));
+    const before = [...this.#views.keys()].join();
+    for (const id of ids) {
+      if (id.startsWith("@") && checkName(id.slice(1)) === undefined) this.private(id.slice(1));
+    }
+    this.#arrange();
+    return [...this.#views.keys()].join() !== before;
+  }
+
   /** Ends the view `id` (a room left); the current view goes back to the one before, or the first room. */
   remove(id: string): void {
     const key = this.#key(id);
     const view = this.#views.get(key);
     if (view === undefined) return;
     this.#views.delete(key);
+    // A room left and entered again later begins at the end.
+    this.#order = this.#order.filter((each) => each !== key);
     if (this.#previous === view) this.#previous = undefined;
     if (this.#current !== view) return;
     this.#current = this.#previous ??
@@ -249,8 +269,27 @@ export class Views {
     if (view === undefined) {
       view = new ViewState(kind === "room" ? key : `@${name}`, kind, name);
       this.#views.set(key, view);
+      if (this.#order.includes(key)) this.#arrange();
     }
     this.#current ??= view;
     return view;
+  }
+
+  /**
+   * Puts the views {@linkcode Views.reopen} was given in its order; each of
+   * the others goes with the view it follows.
+   */
+  #arrange(): void {
+    const rank = (key: string) => this.#order.indexOf(key);
+    const groups: [number, [string, ViewState][]][] = [[-1, []]];
+    for (const entry of this.#views) {
+      if (rank(entry[0]) >= 0) groups.push([rank(entry[0]), [entry]]);
+      else groups.at(-1)![1].push(entry);
+    }
+    groups.sort(([a], [b]) => a - b);
+    this.#views.clear();
+    for (const [key, view] of groups.flatMap(([, entries]) => entries)) {
+      this.#views.set(key, view);
+    }
   }
 }

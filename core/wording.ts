@@ -5,7 +5,7 @@
  * server, on core/describe.ts: a shared file's line ends with how to fetch
  * it on this client, `who` counts idle time on the server's clock, `/help`
  * lists the commands the client runs itself too, the user's own automatic
- * away says any key brings them back, and a message from a server of
+ * away says what brings them back, and a message from a server of
  * version 1 is kept on one line. Pure: no I/O and no timers.
  *
  * @module
@@ -17,7 +17,7 @@ import {
   type ProtocolVersion,
   type ServerFrame,
 } from "../protocol.ts";
-import { describeFrame, type DescribeOptions, type Line } from "./describe.ts";
+import { type AwayEnd, describeFrame, type DescribeOptions, type Line } from "./describe.ts";
 import { ServerClock } from "./presence.ts";
 import { sanitizeText } from "./sanitize.ts";
 import type { FileShelf } from "./shelf.ts";
@@ -30,6 +30,8 @@ export interface WordingOptions {
   hints?: boolean | undefined;
   /** The wall clock, in ms since the epoch. */
   clock: () => number;
+  /** What ends the away the client sends by itself, as the user is told. @default {"key"} */
+  awayEnds?: AwayEnd | undefined;
 }
 
 /** Where the user is, for {@linkcode Wording.incoming}. */
@@ -48,6 +50,7 @@ export interface WordingPlace {
 export class Wording {
   readonly #describing: DescribeOptions;
   readonly #clock: () => number;
+  readonly #awayEnds: AwayEnd;
   /** The server's clock, which the times it tells are on. */
   readonly #serverClock = new ServerClock();
 
@@ -62,6 +65,7 @@ export class Wording {
       ...options.hints === false ? { hints: false } : {},
     };
     this.#clock = options.clock;
+    this.#awayEnds = options.awayEnds ?? "key";
   }
 
   /** A frame came from the server while connected: the times it tells set the server's clock. */
@@ -86,7 +90,7 @@ export class Wording {
     const describing = frame.type === "who"
       ? { ...this.#describing, now: this.#serverClock.now(this.#clock()) }
       : frame.type === "away" && place.awayByItself
-      ? { ...this.#describing, awayByItself: true }
+      ? { ...this.#describing, awayByItself: this.#awayEnds }
       : this.#describing;
     return describeFrame(described, place.me, describing);
   }

@@ -318,7 +318,7 @@ Deno.test("Conversation: away after a while without input, back at the next", as
   });
 });
 
-Deno.test("Conversation: the user's own away says how it ends: any key after idle, else /back", async (t) => {
+Deno.test("Conversation: the user's own away says how it ends: any key after idle, the tab shown, else /back", async (t) => {
   const chat = joined({ awayAfterMs: 60_000 });
   const away = (reason: string): ServerFrame => ({ type: "away", ts: TS, name: "ann", reason });
 
@@ -337,6 +337,17 @@ Deno.test("Conversation: the user's own away says how it ends: any key after idl
     chat.type("/away idle", 61_100);
     assert.deepEqual(shown(chat.receive(away("idle"), 61_200)), [
       "-- [03:04:05] You are away: idle; /back when you are back",
+    ]);
+  });
+
+  await t.step("away by itself on a client that goes away while hidden, until shown", () => {
+    const page = joined({ awayAfterMs: 60_000, awayEnds: "shown" });
+    page.receive({ type: "ping" }, 60_000);
+    assert.deepEqual(sent(page.tick(60_000)).filter((frame) => frame.type === "away"), [
+      { type: "away", reason: "idle" },
+    ]);
+    assert.deepEqual(shown(page.receive(away("idle"), 60_100)), [
+      "-- [03:04:05] You are away: idle; back once this tab is shown again",
     ]);
   });
 });

@@ -800,6 +800,45 @@ Deno.test("Conversation: lines typed offline wait, and go out once, in order, af
   ]);
 });
 
+Deno.test("Conversation: lines typed offline are said to wait once an outage, however many attempts fail", () => {
+  const chat = joined();
+  chat.closed();
+  assert.deepEqual(shown(chat.type("one", 10)), [
+    "-- Not connected: this will be sent when the connection is back",
+  ]);
+  // An attempt that fails: the page's socket never opens, the terminal's hello is refused.
+  chat.closed();
+  assert.deepEqual(shown(chat.type("two", 20)), []);
+  chat.opened();
+  chat.hello("ann", 30);
+  chat.receive({ type: "error", code: "name_taken", message: "Cannot join: name taken" }, 31);
+  chat.closed();
+  assert.deepEqual(shown(chat.type("three", 40)), []);
+  // Welcomed back, the outage is over: the next one is told again.
+  chat.opened();
+  chat.hello("ann", 50);
+  chat.receive(welcome(), 51);
+  chat.closed();
+  assert.deepEqual(shown(chat.type("four", 60)), [
+    "-- Not connected: this will be sent when the connection is back",
+  ]);
+});
+
+Deno.test("Conversation.reopen() begins again the private views a reloaded client had, not one with the user", () => {
+  const chat = joined("ann", { display: "each" });
+  const effects = chat.reopen(["#lobby", "@ANN", "@fay", "#dev"]);
+  assert.deepEqual(effects.map((effect) => effect.type), ["changed"]);
+  assert.deepEqual(chat.views.map((view) => view.id), ["#lobby", "@fay"]);
+  assert.equal(chat.view?.id, "#lobby");
+  // Looked at as the user would, though fay was not seen on this connection yet.
+  chat.switchTo("@fay");
+  assert.equal(chat.view?.id, "@fay");
+  assert.deepEqual(sent(chat.type("back", 1)).map((frame) => frame.type === "say" && frame.text), [
+    "/msg fay back",
+  ]);
+  assert.deepEqual(chat.reopen(["#lobby", "@fay"]), [], "nothing new");
+});
+
 Deno.test("Conversation: a message the server sends again is not shown twice", () => {
   const chat = joined();
   const [frame] = sent(chat.type("hi", 0));

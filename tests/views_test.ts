@@ -82,6 +82,27 @@ Deno.test("Views: a view that ends gives the eye back to the one looked at befor
   assert.deepEqual(views.all.map(({ id }) => id), ["#lobby", "#new"]);
 });
 
+Deno.test("Views.reopen() begins private views at once, and rooms in their places as entered", () => {
+  const views = new Views();
+  views.room("#lobby");
+  const ids = () => views.all.map((view) => view.id);
+  assert.equal(views.reopen(["#lobby", "#dev", "@Bob", "#ops", "@fay"]), true);
+  assert.deepEqual(ids(), ["#lobby", "@Bob", "@fay"]);
+  assert.equal(views.current?.id, "#lobby", "the eye stays where it was");
+  assert.equal(views.find("@bob")?.kind, "private");
+  views.room("#ops");
+  assert.deepEqual(ids(), ["#lobby", "@Bob", "#ops", "@fay"]);
+  // A view begun meanwhile that was not there before keeps its place among the others.
+  views.private("gus");
+  views.room("#dev");
+  assert.deepEqual(ids(), ["#lobby", "#dev", "@Bob", "#ops", "@fay", "@gus"]);
+  assert.equal(views.reopen(["#lobby", "#dev"]), false, "nothing began or moved");
+  // Left and entered again, a room begins at the end.
+  views.remove("#dev");
+  views.room("#dev");
+  assert.deepEqual(ids(), ["#lobby", "@Bob", "#ops", "@fay", "@gus", "#dev"]);
+});
+
 Deno.test("DayRule puts a separator before each new day, and before an answer", () => {
   const now = new Date(2026, 11, 2, 9).getTime();
   const rule = new DayRule();

@@ -15,6 +15,14 @@ import { showNameError } from "./joining.ts";
 import { awayAfterMs } from "./presence.ts";
 import { findUi, loadName } from "./ui.ts";
 
+/** What keeps the keys typed while it has the focus: a box to type in, a list to pick from. */
+const TYPED_INTO = "textarea, select, [contenteditable]:not([contenteditable='false']), " +
+  "input:not([type=button], [type=submit], [type=reset], [type=checkbox], [type=radio], " +
+  "[type=file], [type=image], [type=range], [type=color])";
+
+/** What Space presses, ticks or scrolls when it has the focus. */
+const PRESSED_BY_SPACE = "button, input, summary, [role=button], .log";
+
 /** How often the page asks for the room list while the list can be seen, in ms. */
 const ROOMS_EVERY_MS = 10_000;
 
@@ -92,12 +100,13 @@ document.addEventListener("keydown", (event) => {
       return digit !== undefined ? client.showNumber(Number(digit)) : client.showBeside(step);
     }
   }
-  // Typing anywhere on the page goes to the message box.
+  // Typing anywhere on the page goes to the message box, but for what is typed into a box.
   if (event.key.length !== 1 || event.ctrlKey || event.metaKey || event.altKey) return;
   const target = event.target instanceof Element ? event.target : null;
-  if (target?.closest("input, textarea, select, button, a, [contenteditable]")) return;
-  // Space and Shift+Space page through the log that has the focus, as in any box that scrolls.
-  if (event.key === " " && target?.matches(".log")) return;
+  if (target?.closest(TYPED_INTO)) return;
+  // Space and Shift+Space press the button or tick the box that has the focus, or page through
+  // the log that has it, as in any box that scrolls. Enter types no letter: it is theirs already.
+  if (event.key === " " && target?.closest(PRESSED_BY_SPACE)) return;
   client.focusInput();
 });
 

@@ -95,12 +95,15 @@ export class WebClient {
       // The paperclip shows while the page can share files: on its own server, which takes them.
       shareHow: () => ui.attach.hidden ? undefined : SHARE_HOW,
       awayAfterMs: options.awayAfterMs ?? AWAY_AFTER_MS,
+      // The page goes away while its tab is hidden, and comes back once it is shown.
+      awayEnds: "shown",
       ignored: loadIgnored(),
     });
     this.#reloaded = new ReloadedRooms({
       joined: () => this.#chat.roster.joined,
       join: (room, now) => this.#apply(this.#chat.join(room, now)),
       views: () => this.#chat.views.map((view) => view.id),
+      reopen: (ids) => this.#apply(this.#chat.reopen(ids)),
       // As a choice of the user's, which rooms still being entered do not take the eye from;
       // without a word when it is shown already (#lobby, the first room entered).
       show: (id) => {
@@ -552,7 +555,13 @@ export class WebClient {
     if (changes.room || changes.views) {
       this.#page.showRoom();
       // Not before the first welcome restored them: the #lobby alone would overwrite them.
-      if (!this.#reloaded.pending) saveRooms(this.#chat.roster.joined, this.#chat.view?.id);
+      if (!this.#reloaded.pending) {
+        saveRooms({
+          rooms: this.#chat.roster.joined,
+          views: this.#chat.views.map((view) => view.id),
+          view: this.#chat.view?.id,
+        });
+      }
     }
     if (changes.views) this.#reloaded.viewsChanged();
     if (changes.room) this.refreshPeople();

@@ -2,7 +2,8 @@
 // This module is browser compatible.
 
 /**
- * The rooms and the view a tab had before a reload, entered and shown again at its first welcome.
+ * The rooms, private views and the view looked at that a tab had before a
+ * reload, entered, begun and shown again at its first welcome.
  *
  * @module
  */
@@ -17,11 +18,13 @@ export interface ReloadedRoomsOptions {
   join(room: string, now: number): void;
   /** The ids of the user's views. */
   views(): readonly string[];
+  /** Begins again the views `ids`, in that order: the private ones now, the rooms' once entered. */
+  reopen(ids: readonly string[]): void;
   /** Shows view `id`, one of the user's, as if they picked it. */
   show(id: string): void;
 }
 
-/** The rooms and view this tab had before a reload, until they are entered and shown again. */
+/** The rooms, views and view looked at this tab had before a reload, until they are back. */
 export class ReloadedRooms {
   readonly #options: ReloadedRoomsOptions;
   /** The rooms and view this tab had before a reload: entered again at the first welcome. */
@@ -43,8 +46,9 @@ export class ReloadedRooms {
 
   /**
    * After a reload of the tab, at its first welcome: enters again the rooms
-   * it was in, in the order it had entered them, and shows the view it
-   * showed, once that room is entered.
+   * it was in, in the order it had entered them, begins again its private
+   * views, each in its place in the sidebar, and shows the view it showed,
+   * once that room is entered (a private view at once).
    */
   enterAgain(): void {
     const saved = this.#reloaded;
@@ -53,6 +57,7 @@ export class ReloadedRooms {
     const now = performance.now();
     const joined = this.#options.joined();
     const rooms = saved.rooms.filter((room) => !joined.includes(room));
+    this.#options.reopen(saved.views);
     for (const room of rooms) this.#options.join(room, now);
     // Shown as a choice of the user's, it stays shown while the other rooms are entered.
     if (saved.view !== undefined && rooms.includes(saved.view)) this.#showOnEntry = saved.view;

@@ -2,7 +2,8 @@
 // This module is browser compatible.
 
 /**
- * The page's elements, looked up once, and the name remembered between visits.
+ * The page's elements, looked up once; the name remembered between visits
+ * and, in each tab, for its reloads, with its rooms and views.
  *
  * @module
  */
@@ -120,23 +121,29 @@ export function findUi(): Ui {
   };
 }
 
+/**
+ * The name the user has, kept in this tab's session storage (a reload comes
+ * back as this tab's name, whatever another tab took since) and in local
+ * storage (offered to a tab that never joined).
+ */
 const NAME_KEY = "chat.name";
 
 /** Set in this tab's session storage once it joined: a reload is still this tab. */
 const JOINED_KEY = "chat.joined";
 
-/** The name the user chose last time, if the browser kept it. */
+/** The name this tab had, else the name the user chose last time in any tab, if kept. */
 export function loadName(): string | undefined {
   try {
-    return localStorage.getItem(NAME_KEY) ?? undefined;
+    return sessionStorage.getItem(NAME_KEY) ?? localStorage.getItem(NAME_KEY) ?? undefined;
   } catch {
     return undefined; // storage disabled
   }
 }
 
-/** Remembers `name` for the next visit. */
+/** Remembers `name` for a reload of this tab, and for the next visit. */
 export function saveName(name: string): void {
   try {
+    sessionStorage.setItem(NAME_KEY, name);
     localStorage.setItem(NAME_KEY, name);
   } catch {
     // Storage disabled or full: the name is asked again next time.
@@ -152,34 +159,45 @@ export function markJoined(): void {
   }
 }
 
-/** Set in this tab's session storage: the rooms it is in and the view it shows. */
+/** Set in this tab's session storage: the rooms it is in, its views and the view it shows. */
 const ROOMS_KEY = "chat.rooms";
 
-/** The rooms this tab was in, and the view it showed, as {@linkcode saveRooms} kept them. */
+/** The rooms this tab was in, its views and the view it showed, as {@linkcode saveRooms} kept them. */
 export interface SavedRooms {
-  rooms: string[];
+  /** The rooms, in the order they were entered. */
+  rooms: readonly string[];
+  /** Every view (`#dev`, `@bob`), in the order of the sidebar. */
+  views: readonly string[];
+  /** The view looked at. */
   view: string | undefined;
 }
 
-/** Keeps, for a reload of this tab, the rooms it is in and the view it shows. */
-export function saveRooms(rooms: readonly string[], view: string | undefined): void {
+/** Keeps, for a reload of this tab, the rooms it is in, its views and the view it shows. */
+export function saveRooms(saved: SavedRooms): void {
   try {
-    sessionStorage.setItem(ROOMS_KEY, JSON.stringify({ rooms, view }));
+    sessionStorage.setItem(ROOMS_KEY, JSON.stringify(saved));
   } catch {
     // Storage disabled or full: a reload comes back to #lobby alone.
   }
 }
 
-/** The rooms and view this tab kept before it was reloaded, if any. */
+/** Whether `value` is a list of strings. */
+function isStrings(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((each) => typeof each === "string");
+}
+
+/** The rooms, views and view looked at that this tab kept before it was reloaded, if any. */
 export function loadRooms(): SavedRooms | undefined {
   try {
     const saved: unknown = JSON.parse(sessionStorage.getItem(ROOMS_KEY) ?? "null");
     if (typeof saved !== "object" || saved === null) return undefined;
-    const { rooms, view } = saved as Record<string, unknown>;
-    if (!Array.isArray(rooms) || !rooms.every((room) => typeof room === "string")) {
-      return undefined;
-    }
-    return { rooms, view: typeof view === "string" ? view : undefined };
+    const { rooms, views, view } = saved as Record<string, unknown>;
+    if (!isStrings(rooms)) return undefined;
+    return {
+      rooms,
+      views: isStrings(views) ? views : rooms,
+      view: typeof view === "string" ? view : undefined,
+    };
   } catch {
     return undefined;
   }

@@ -2,7 +2,8 @@
  * The page for keyboard and screen-reader users: with the phone's drawer
  * open, Tab stays among what can be seen; a line the user sends is
  * announced once; leaving a room by its button keeps the keyboard in the
- * message box; Space pages through the log that has the focus; the
+ * message box, and so does a letter typed on any button, which Space and
+ * Enter still press; Space pages through the log that has the focus; the
  * Notifications and Sound toggles keep their names, pressed or not, and
  * notifications the browser will not show are said to stay off, and why;
  * the hidden file picker is no second button beside the paperclip; a day
@@ -164,6 +165,58 @@ testWith(
     await page.keyboard.press("Enter");
     await viewButton(page, "#dev").waitFor({ state: "detached" });
     await settles(() => focusedId(page), "message-input", "what has the focus");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: letters typed on a button go to the message box; Space and Enter still press it",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.openAs(webUrl(server), "ann");
+    await say(page, "/join #dev");
+    await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
+    const input = page.locator("#message-input");
+    const sound = page.locator("#sound-toggle");
+    const typed = async (keys: string, expected: string) => {
+      await page.keyboard.type(keys);
+      await settles(() => input.inputValue(), expected, "the message box");
+      assert.equal(await focusedId(page), "message-input");
+      await input.fill("");
+    };
+
+    // A toggle clicked with the mouse keeps the focus in Chromium.
+    await sound.click();
+    assert.equal(await sound.getAttribute("aria-pressed"), "true");
+    assert.equal(await focusedId(page), "sound-toggle");
+    await typed("abc", "abc");
+    // Send, reached with Tab.
+    await input.focus();
+    for (let tabs = 0; tabs < 5 && await focusedId(page) !== "send"; tabs++) {
+      await page.keyboard.press("Tab");
+    }
+    assert.equal(await focusedId(page), "send");
+    await typed("Hi!", "Hi!");
+    // A room's button in the sidebar.
+    await viewButton(page, "#lobby").focus();
+    await typed("d", "d");
+
+    // Space and Enter press the button that has the focus, and type nothing.
+    await sound.focus();
+    await page.keyboard.press("Space");
+    await settles(() => sound.getAttribute("aria-pressed"), "false", "the Sound toggle");
+    await viewButton(page, "#lobby").focus();
+    await page.keyboard.press("Enter");
+    await page.locator("#room-name", { hasText: exactly("#lobby") }).waitFor();
+    assert.equal(await input.inputValue(), "");
+    // A box keeps what is typed in it.
+    await page.locator("#join-input").focus();
+    await page.keyboard.type("ops");
+    assert.equal(await page.locator("#join-input").inputValue(), "ops");
+    assert.equal(await focusedId(page), "join-input");
+    assert.equal(await input.inputValue(), "");
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );

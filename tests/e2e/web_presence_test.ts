@@ -5,8 +5,8 @@
  * room's topic and lock; operators' notices land in their room's log;
  * "alice is typing…" shows for a few seconds, and the page tells the server
  * its user types at most every 3 s; /ignore hides someone, across a reload;
- * and a hidden tab goes away by itself, never over an /away of the user's
- * own. The real page runs in Chromium against a real server; the others are
+ * and a hidden tab goes away by itself, saying that showing it again brings
+ * the user back, never over an /away of the user's own. The real page runs in Chromium against a real server; the others are
  * protocol clients.
  */
 
@@ -383,7 +383,7 @@ testWith(
 
 testWith(
   ["chromium"],
-  "web page: a tab hidden for a while goes away, and back once shown; never over /away",
+  "web page: a tab hidden for a while goes away, saying it is back once shown, as it is; never over /away",
   async () => {
     await using server = await startServer(QUIET);
     await using browser = await ChatBrowser.launch();
@@ -396,6 +396,13 @@ testWith(
     await setHidden(bob, false);
     await next(alice, "back", "bob");
     await settles(() => person(bob, "bob").locator(".presence").count(), 0, "bob's away");
+    // Told as the page does it: no key brings the user back, the tab shown again does.
+    await waitForLine(bob, "notice", /You are away: idle; back once this tab is shown again$/);
+    assert.equal(
+      await logLine(bob, "notice", "any key").count(),
+      0,
+      "a key said to bring bob back",
+    );
 
     // An away of the user's own stays, hidden or not, until they come back themselves.
     await say(bob, "/away lunch");

@@ -5,7 +5,8 @@
  * icon; a notification for a mention and a private message while the tab is
  * hidden; clickable links; day separators on history from an earlier day;
  * every room back after a lost connection, with what was missed in each,
- * and lines typed meanwhile said to wait once, then sent once each;
+ * and lines typed meanwhile said to wait once, however many attempts to
+ * reconnect fail, then sent once each;
  * All rooms current once looked at, with its locks, never asked too often,
  * and the counts of the user's own rooms current as people come and go;
  * a double click on a room's × that leaves that room only, and one on a
@@ -672,5 +673,47 @@ testWith(
       for (const text of typed) await waitForLine(page, "message", text);
     }
     assert.deepEqual(browser.unexpectedProblems([/WebSocket connection/]), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: lines typed while the server is down are said to wait once, however many attempts fail",
+  async () => {
+    const server = await startWebServer();
+    try {
+      await using browser = await ChatBrowser.launch();
+      // Counts the sockets that closed: each attempt to reconnect closes one.
+      await browser.context.addInitScript({
+        content: `(() => {
+          window.socketsClosed = 0;
+          const Real = window.WebSocket;
+          window.WebSocket = class extends Real {
+            constructor(...args) {
+              super(...args);
+              this.addEventListener("close", () => window.socketsClosed++);
+            }
+          };
+        })();`,
+      });
+      const page = await browser.openAs(webUrl(server), "ann");
+      const closed = () =>
+        page.evaluate(() => (globalThis as unknown as { socketsClosed: number }).socketsClosed);
+      const waiting = () => logLine(page, "notice", "Not connected: this will be sent").count();
+      await server.close();
+      await waitForStatus(page, /^Reconnecting in \d+ s$/);
+      await say(page, "one");
+      await logLine(page, "pending", "one").waitFor();
+      assert.equal(await waiting(), 1, "said to wait");
+      // The next attempt fails too, as the server is still down; then more lines are typed.
+      const before = await closed();
+      await waitFor(closed, (count) => count > before, 10_000, (count) => `${count} closed`);
+      for (const text of ["two", "three"]) await say(page, text);
+      await logLine(page, "pending", "three").waitFor();
+      assert.equal(await waiting(), 1, "said to wait once an outage");
+      assert.deepEqual(browser.unexpectedProblems([/WebSocket connection/]), []);
+    } finally {
+      await server.close();
+    }
   },
 );

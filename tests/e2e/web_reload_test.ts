@@ -1,0 +1,116 @@
+/**
+ * A tab of the page reloaded: it comes back as the name that tab had, even
+ * after another tab of the same browser took another, and with the private
+ * views it had, each in its place in the sidebar, showing the one it showed.
+ * The real page runs in Chromium against a real server; the others are
+ * protocol clients.
+ */
+
+import assert from "node:assert/strict";
+import type { Page } from "./_playwright.ts";
+import { TestClient } from "../_test_utils.ts";
+import {
+  ChatBrowser,
+  exactly,
+  joinAs,
+  say,
+  startWebServer,
+  WAIT_MS,
+  waitForStatus,
+  webUrl,
+} from "./_browser.ts";
+import { testWith } from "./_needs.ts";
+import { waitFor } from "./_tmux.ts";
+import { showView } from "./_web_rooms.ts";
+
+/** Waits until the header names view `id`. */
+async function looksAt(page: Page, id: string): Promise<void> {
+  await page.locator("#room-name", { hasText: exactly(id) }).waitFor();
+}
+
+/** Waits until the sidebar lists the user's views `expected`, in that order. */
+async function listsViews(page: Page, expected: readonly string[]): Promise<void> {
+  await waitFor(
+    () =>
+      page.locator("#views button.view-button").evaluateAll((buttons) =>
+        buttons.map((button) => button.getAttribute("data-view"))
+      ),
+    (ids) => ids.join() === expected.join(),
+    WAIT_MS,
+    (ids) => `for the views ${expected.join()}; they are ${ids.join()}`,
+  );
+}
+
+testWith(
+  ["chromium"],
+  "web page: a reloaded tab comes back as its own name, not one another tab took since",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    const first = await browser.openAs(webUrl(server), "ann");
+    // A second tab of the same browser is offered "ann", which is taken: it joins as ann2.
+    const second = await browser.open(webUrl(server));
+    await second.locator("#name-error", { hasText: /taken/ }).waitFor();
+    await joinAs(second, "ann2");
+    // A tab that never joined is offered the name a tab joined as last.
+    const third = await browser.open(webUrl(server));
+    await third.locator("#name-error", { hasText: /taken/ }).waitFor();
+    assert.equal(await third.locator("#name-input").inputValue(), "ann2");
+    await third.close();
+
+    await first.reload();
+    await waitForStatus(first, "Connected");
+    assert.equal(await first.locator("#me-name").textContent(), "ann");
+    assert.ok(await first.locator("#name-screen").isHidden(), "the first tab asked for a name");
+    assert.equal(await second.locator("#me-name").textContent(), "ann2");
+    // And the second, reloaded too, as its own.
+    await second.reload();
+    await waitForStatus(second, "Connected");
+    assert.equal(await second.locator("#me-name").textContent(), "ann2");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a reloaded tab keeps its private views in their places, showing the one it showed",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    const { port } = server.addr;
+    await using bob = await TestClient.join2(port, "bob");
+    await using fay = await TestClient.join2(port, "fay");
+    const page = await browser.openAs(webUrl(server), "ann");
+    await say(page, "/switch @bob");
+    await looksAt(page, "@bob");
+    await say(page, "hi bob");
+    await bob.next("private", (frame) => frame.text === "hi bob");
+    await say(page, "/join #dev");
+    await looksAt(page, "#dev");
+    await say(page, "/switch @fay");
+    await looksAt(page, "@fay");
+    await say(page, "hi fay");
+    await fay.next("private", (frame) => frame.text === "hi fay");
+    await listsViews(page, ["#lobby", "@bob", "#dev", "@fay"]);
+
+    await page.reload();
+    await looksAt(page, "@fay");
+    await listsViews(page, ["#lobby", "@bob", "#dev", "@fay"]);
+    await waitForStatus(page, "Connected");
+    // Shown still once every room is entered, and what is typed there goes to fay.
+    await looksAt(page, "@fay");
+    await say(page, "back again");
+    await fay.next("private", (frame) => frame.text === "back again");
+    await showView(page, "@bob");
+    await say(page, "and you");
+    await bob.next("private", (frame) => frame.text === "and you");
+
+    // A room looked at comes back as before, the private views with it.
+    await showView(page, "#dev");
+    await page.reload();
+    await looksAt(page, "#dev");
+    await listsViews(page, ["#lobby", "@bob", "#dev", "@fay"]);
+    assert.equal(await page.getByText(/You are looking at/).count(), 0, "a notice of looking");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
