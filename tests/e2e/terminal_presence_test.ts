@@ -101,6 +101,23 @@ testWith(["tmux"], "chat join shows who is typing on the prompt line, for a whil
   });
 });
 
+testWith(["tmux"], "chat join: who is typing shows whole on a wide terminal", async () => {
+  await withChat(async (port, tmux, config) => {
+    const alice = await joinWith(tmux, "alice", port, config);
+    await using robert = await TestClient.join2(port, "Robert");
+    await alice.waitForLine(/Robert joined #lobby/);
+    await using korean = await TestClient.join2(port, "한국어이름");
+    await alice.waitForLine(/한국어이름 joined #lobby/);
+    await robert.send({ type: "typing", room: "#lobby" });
+    await korean.send({ type: "typing", room: "#lobby" });
+    // 100 columns: the names, whole, and the room, with most of the row left to type.
+    await alice.waitFor(
+      (screen) => screen.cursorLine === "(Robert and 한국어이름 are typing…) #lobby>",
+      "both names whole on the prompt line",
+    );
+  });
+});
+
 testWith(["tmux"], "chat join: who takes another name or leaves is no longer typing", async () => {
   await withChat(async (port, tmux, config) => {
     const alice = await joinWith(tmux, "alice", port, config);
