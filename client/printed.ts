@@ -83,6 +83,40 @@ export class PrintedLines {
     if (this.#resizing !== undefined && columns !== this.#laidColumns) this.#resizing.drawn = true;
   }
 
+  /**
+   * What draws the screen again once the input line, `before` rows high,
+   * is drawn `after` rows high on a screen of `screen` (a draft cleared or
+   * made shorter); `undefined` when nothing is to be drawn again. Taller, it
+   * scrolled the last lines printed up and some of them off the screen,
+   * which then shows them cut off at its top, the shorter input line under
+   * them and empty rows below. Once what was printed fills the screen above
+   * the input line, the screen and the scrollback are cleared and every line
+   * printed drawn again, as after a resize, so that scrolling back shows each
+   * once. Before it does, what scrolled off is drawn again from the top of
+   * the screen, and the scrollback is left as it is, with what the terminal
+   * showed before the client started: the rows that scrolled off are there
+   * once more. When none of the lines printed went off the screen, the
+   * screen is left as it is.
+   */
+  inputShrank(
+    before: number,
+    after: number,
+    screen: { columns: number; rows: number },
+  ): string | undefined {
+    // While the size changes, the resize draws the lines again if it must.
+    if (after >= before || this.#resizing !== undefined) return undefined;
+    if (this.#laidColumns !== screen.columns) return undefined;
+    const shown = this.#printed.slice(this.#cleared).reduce(
+      (rows, printed) => rows + printed.rows,
+      0,
+    );
+    if (shown + before <= screen.rows) return undefined;
+    // Whatever was above the lines printed went off the screen before them: the screen now
+    // shows only what was printed here.
+    this.#ownScreen = true;
+    return this.redraw({ rows: screen.rows, height: after, drawn: true }, screen);
+  }
+
   /** The size stopped changing: returns how it began, if it was noted, and forgets it. */
   resizeEnded(): Resize | undefined {
     const before = this.#resizing;

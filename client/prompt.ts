@@ -83,19 +83,19 @@ function cut(text: string, columns: number): string {
 }
 
 /**
- * What the prompt says first while people are typing, on a terminal
- * `columns` wide: `(bob is typing…) `, cut to a third of the width; `""`
- * while nobody is.
+ * What the prompt says first while people are typing, within `width`
+ * columns (never fewer than 11): `(bob is typing…) `, cut with an ellipsis
+ * where it does not fit; `""` while nobody is.
  *
  * @example
  * ```ts
  * typingPrefix(["bob"], 80); // "(bob is typing…) "
  * ```
  */
-export function typingPrefix(names: readonly string[], columns: number): string {
+export function typingPrefix(names: readonly string[], width: number): string {
   if (names.length === 0) return "";
   const text = typingText(names.map((name) => sanitizeText(name)));
-  return `(${cut(text, Math.max(Math.floor(columns / 3) - 3, 8))}) `;
+  return `(${cut(text, Math.max(width - 3, 8))}) `;
 }
 
 /** The widest a prompt may be on a terminal `columns` wide. */
@@ -288,9 +288,14 @@ export interface PromptParts {
  */
 export function fullPrompt(parts: PromptParts, columns: number): string {
   const budget = promptBudget(columns);
-  const typing = typingPrefix(parts.typing, columns);
+  // Who is typing takes what the view and the shortest progress leave of the prompt's
+  // share, and never less than a third of the row: the view's list is cut for it then.
+  const least = parts.status?.(0) ?? "";
+  const view = promptText(parts.state, columns, budget - textWidth(least));
+  const left = budget - textWidth(least + view);
+  const typing = typingPrefix(parts.typing, Math.max(left, Math.floor(columns / 3)));
   const status = parts.status?.(budget - textWidth(typing) - MIN_VIEW_COLUMNS) ?? "";
-  // With a file's progress, the view has what the two before it leave.
-  const view = status === "" ? budget : Math.max(budget - textWidth(status + typing), 1);
-  return status + typing + promptText(parts.state, columns, view);
+  // The view has what the two before it leave.
+  const room = Math.max(budget - textWidth(status + typing), 1);
+  return status + typing + promptText(parts.state, columns, room);
 }

@@ -493,11 +493,26 @@ export class Terminal implements Disposable {
     this.#draw(input);
   }
 
-  /** Draws `input` in place of what was drawn before, in one write. */
+  /**
+   * Draws `input` in place of what was drawn before, in one write. Shorter
+   * than a taller one before it, it may bring back what that scrolled off
+   * the screen (see {@linkcode PrintedLines.inputShrank}).
+   */
   #draw(input: InputLine): void {
     const screen = screenSize();
-    const drawing = drawInput(input, this.#drawn, screen);
+    const before = this.#drawn;
+    let drawing = drawInput(input, before, screen);
     if (drawing === undefined) return;
+    const same = before !== undefined && before.columns === screen.columns &&
+      before.rows === screen.rows;
+    const again = same
+      ? this.#printed.inputShrank(before.height, drawing.drawn.height, screen)
+      : undefined;
+    if (again !== undefined) {
+      // The screen is drawn again from its top, over the input line too: drawn anew under it.
+      this.#write(again);
+      drawing = drawInput(input, undefined, screen)!;
+    }
     this.#printed.drawnAt(screen.columns);
     this.#write(drawing.text);
     this.#drawn = drawing.drawn;

@@ -12,13 +12,15 @@
  * `/history` or `/search` shows its dates. Someone going away or coming
  * back, which concerns no one room, goes to each room the user shares with
  * them and to the private view with them; so does someone leaving the chat,
- * or coming back, in the private view with them. No I/O.
+ * coming back or taking another name, in the private view with them. An
+ * operator's rename is told by the notice just before it, not again by the
+ * `renamed` line. No I/O.
  *
  * @module
  */
 
 import type { ServerFrame } from "../protocol.ts";
-import type { Line } from "./describe.ts";
+import { type Line, toldByNotice } from "./describe.ts";
 import { type Effect, show } from "./effects.ts";
 import { mentionPattern } from "./format.ts";
 import { nameKey } from "./names.ts";
@@ -91,6 +93,10 @@ export class Arrivals {
   readonly #shown = new Set<string>();
   /** The last act of the user's own told in a room (see {@linkcode Arrivals.#ownAct}). */
   #lastOwnAct: string | undefined;
+  /** The frame taken last. */
+  #previous: ServerFrame | undefined;
+  /** The rename told in a private view just now, as the old name and the new one. */
+  #lastPrivateRename: string | undefined;
 
   /** Routes into `views`, shown as `options.display` says. */
   constructor(views: Views, options: ArrivalsOptions) {
@@ -106,6 +112,14 @@ export class Arrivals {
 
   /** Routes `lines`, which tell of `frame`, for a user called `me`. */
   take(frame: ServerFrame, lines: Line[], me: string): Taken {
+    const before = this.#previous;
+    this.#previous = frame;
+    // A rename comes to each room shared with the person, one after the other.
+    if (frame.type !== "renamed" && frame.type !== "notice") this.#lastPrivateRename = undefined;
+    return this.#take(frame, lines, me, before);
+  }
+
+  #take(frame: ServerFrame, lines: Line[], me: string, before: ServerFrame | undefined): Taken {
     const replayed = frame.type === "message" && frame.replay === true;
     const entering = replayed && this.#entering?.room === frame.room ? this.#entering : undefined;
     const starts = replayed && entering === undefined && !this.#answering;
@@ -216,6 +230,21 @@ export class Arrivals {
         });
       case "renamed": {
         const own = nameKey(frame.to) === nameKey(me) || nameKey(frame.from) === nameKey(me);
+        // In the private view with them, once, though it comes to each room shared with them:
+        // what they wrote there before was under the old name.
+        const rename = `${nameKey(frame.from)}\n${nameKey(frame.to)}`;
+        const privately = own || rename === this.#lastPrivateRename
+          ? undefined
+          : this.#views.find(`@${frame.to}`);
+        if (privately !== undefined) this.#lastPrivateRename = rename;
+        const told = privately === undefined
+          ? this.#none()
+          : this.#deliverEach([privately.id], lines);
+        // An operator's notice of it came just before, and said it, with who made it.
+        if (toldByNotice(before, frame)) return told;
+        if (privately !== undefined) {
+          return this.#deliverEach([this.#roomView(frame.room), privately.id], lines);
+        }
         if (own && this.#options.display !== "each") {
           // The user's own: told once, where they look, as the answer to what they did; not
           // again in each of their rooms as if it were news there.

@@ -439,6 +439,20 @@ export function describeHelp(commands: readonly CommandHelp[]): Line[] {
 }
 
 /**
+ * Whether `before`, the frame that came just before `renamed`, is an
+ * operator's notice of that rename (`ann renamed bob to robert`), which the
+ * server sends first, in the same room and at the same time: it tells the
+ * rename, and who made it, so that the `renamed` line would say it again.
+ */
+export function toldByNotice(
+  before: ServerFrame | undefined,
+  renamed: Extract<ServerFrame, { type: "renamed" }>,
+): boolean {
+  return before?.type === "notice" && before.room === renamed.room && before.ts === renamed.ts &&
+    before.text.endsWith(` renamed ${renamed.from} to ${renamed.to}`);
+}
+
+/**
  * The lines that tell of one server frame, for a user called `me` (`""`
  * before the server accepted a name).
  *

@@ -1486,6 +1486,82 @@ Deno.test("Conversation: the user's own new name is told once where they look, n
   assert.deepEqual(shown(chat.switchTo("#dev")).filter((line) => /annie/.test(line)), []);
 });
 
+Deno.test("Conversation: an operator's rename is one line in each room, who made it included", async (t) => {
+  const renamed = (room: string): ServerFrame => ({
+    type: "renamed",
+    ts: TS,
+    room,
+    from: "bob",
+    to: "robert",
+  });
+  const told = (room: string): ServerFrame => ({
+    type: "notice",
+    ts: TS,
+    room,
+    text: "zoe renamed bob to robert",
+  });
+  for (const display of ["current", "each"] as const) {
+    await t.step(`shown as ${display}: the notice, then renamed, in each room`, () => {
+      const chat = joined("ann", { display });
+      chat.receive(room("#dev", ["ann", "bob"]), 1);
+      chat.switchTo("#lobby");
+      const lines = ["#dev", "#lobby"].flatMap((room) => [
+        ...shown(chat.receive(told(room), 2)),
+        ...shown(chat.receive(renamed(room), 2)),
+      ]);
+      const expected = display === "each" ? 2 : 1;
+      assert.equal(lines.length, expected, lines.join("\n"));
+      for (const line of lines) assert.match(line, /^-- \[03:04:05\] zoe renamed bob to robert$/);
+      // Looking at #dev: its line, once.
+      const dev = shown(chat.switchTo("#dev")).filter((line) => /robert/.test(line));
+      assert.deepEqual(dev, display === "each" ? [] : [lines[0]]);
+    });
+  }
+
+  await t.step("someone who takes another name themself is still told of", () => {
+    const chat = joined();
+    const lines = shown(chat.receive(renamed("#lobby"), 2));
+    assert.deepEqual(lines, ["-- [03:04:05] bob is now robert"]);
+  });
+
+  await t.step("a notice of another rename, or another room's, tells nothing of this one", () => {
+    const chat = joined();
+    chat.receive({ type: "notice", ts: TS, room: "#lobby", text: "zoe renamed cy to cyrus" }, 2);
+    assert.deepEqual(shown(chat.receive(renamed("#lobby"), 2)), [
+      "-- [03:04:05] bob is now robert",
+    ]);
+  });
+});
+
+Deno.test("Conversation: the private view with someone renamed says their new name, once", async (t) => {
+  for (const display of ["current", "each"] as const) {
+    await t.step(`shown as ${display}`, () => {
+      const chat = joined("ann", { display });
+      chat.receive(room("#dev", ["ann", "bob"]), 1);
+      chat.receive({ type: "private", id: 1, ts: TS, from: "bob", to: "ann", text: "hi" }, 1);
+      chat.switchTo("#lobby");
+      const frames = ["#dev", "#lobby"].flatMap((room): ServerFrame[] => [
+        { type: "notice", ts: TS, room, text: "zoe renamed bob to robert" },
+        { type: "renamed", ts: TS, room, from: "bob", to: "robert" },
+      ]);
+      const effects = frames.flatMap((frame) => chat.receive(frame, 2));
+      const privately = effects.flatMap((effect) =>
+        effect.type === "show" && effect.view === "@robert"
+          ? effect.lines.map((line) => plainText(line, { now: TS }))
+          : []
+      );
+      const looked = shown(chat.switchTo("@robert"));
+      const told = display === "each" ? privately : looked;
+      assert.deepEqual(
+        told.filter((line) => line.startsWith("-- ")),
+        ["-- [03:04:05] bob is now robert"],
+        JSON.stringify(effects),
+      );
+      assert.equal(chat.view?.id, "@robert");
+    });
+  }
+});
+
 Deno.test("Conversation answers a command of its own after the server's answers to the lines before it", async (t) => {
   const bell = { bell: true };
 

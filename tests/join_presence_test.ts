@@ -112,11 +112,12 @@ Deno.test("IgnoreStore says once that it cannot write, and never throws", async 
   }
 });
 
-Deno.test("typingPrefix() names who is typing before the prompt, within a third of the width", () => {
+Deno.test("typingPrefix() names who is typing before the prompt, cut to the width it is given", () => {
   assert.equal(typingPrefix([], 80), "");
   assert.equal(typingPrefix(["bob"], 80), "(bob is typing…) ");
   assert.equal(typingPrefix(["bob", "ann"], 80), "(bob and ann are typing…) ");
   assert.equal(typingPrefix(["a", "b", "c"], 80), "(3 people are typing…) ");
   assert.equal(typingPrefix(["bob\x1b[2J"], 80), "(bob is typing…) ", "cleaned");
-  assert.equal(typingPrefix(["a_very_long_name_indeed"], 40), "(a_very_lo…) ");
+  assert.equal(typingPrefix(["a_very_long_name_indeed"], 13), "(a_very_lo…) ");
+  assert.equal(typingPrefix(["a_very_long_name_indeed"], 4), "(a_very_…) ", "never below 11");
 });

@@ -696,9 +696,11 @@ Deno.test("an operator renames a look-alike, and everyone sees who did it", asyn
   await using ann = await operator(port);
   await using bob = await arrive(port, "b0b", "127.0.0.2");
   await ann.say("/rename b0b not-bob");
+  // The notice first, then the rename: a client shows one line, the notice's.
+  const notice = await bob.next("notice");
+  assert.equal(notice.text, "ann renamed b0b to not-bob");
   const renamed = await bob.next("renamed");
-  assert.deepEqual([renamed.from, renamed.to], ["b0b", "not-bob"]);
-  assert.equal((await bob.next("notice")).text, "ann renamed b0b to not-bob");
+  assert.deepEqual([renamed.from, renamed.to, renamed.ts], ["b0b", "not-bob", notice.ts]);
 });
 
 Deno.test("bans and topics survive a restart on the same data", async () => {

@@ -197,3 +197,30 @@ Deno.test("fullPrompt() shortens a file's progress to leave room for the view an
   );
   assert.equal(fullPrompt({ typing: [], state: state([DEV]) }, 80), "#lobby [#dev 3]> ");
 });
+
+Deno.test("fullPrompt() shows who is typing whole while the row leaves room to type", () => {
+  const two = ["Robert", "한국어이름"];
+  assert.equal(
+    fullPrompt({ typing: two, state: state([]) }, 100),
+    "(Robert and 한국어이름 are typing…) #lobby> ",
+  );
+  assert.equal(
+    fullPrompt({ typing: two, state: state([DEV, BOB]) }, 100),
+    "(Robert and 한국어이름 are typing…) #lobby [#dev 3, @bob 1]> ",
+  );
+  // Longer than the row allows: cut, and still 20 columns left to type (half a narrow row;
+  // the room keeps its name past that share while 10 are left).
+  const long = ["a_rather_long_name_of_someone", "another_rather_long_name"];
+  for (const columns of [30, 40, 60, 80, 100]) {
+    const prompt = fullPrompt({ typing: long, state: state([]) }, columns);
+    const most = Math.max(promptBudget(columns), columns - 10);
+    assert.ok(textWidth(prompt) <= most, `${columns}: "${prompt}"`);
+    assert.match(prompt, /^\(a_rathe.*…\) #lobby> $/, `${columns}`);
+  }
+  assert.equal(fullPrompt({ typing: long, state: state([]) }, 100).length, 80);
+  assert.equal(promptBudget(100), 80);
+  // A list of views waiting still leaves who is typing a third of the row.
+  const busy = fullPrompt({ typing: long, state: state([DEV, BOB, OPS]) }, 60);
+  assert.ok(textWidth(busy) <= promptBudget(60), busy);
+  assert.equal(busy, "(a_rather_long_na…) #lobby [#ops!, +2]> ");
+});

@@ -841,3 +841,26 @@ Deno.test("startServer() shows a text user each further line of a message indent
     assert.equal((await alice.next("message", (frame) => frame.from === "bob")).text, "one two");
   });
 });
+
+Deno.test("startServer() tells a text user an operator's rename in one line, who made it included", async () => {
+  await using server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    operators: parseOpFile("ann s3cret\n"),
+  });
+  const port = server.addr.port;
+  await using ann = await TestClient.join(port, "ann");
+  await ann.say("/oper s3cret");
+  await ann.next("notice");
+  await using bob = await TextClient.join(port, "bob");
+  await using carol = await TextClient.join(port, "carol");
+  await ann.next("joined", (frame) => frame.name === "carol");
+  await ann.say("/rename bob robert");
+  await ann.say("after");
+  for (const client of [carol, bob]) {
+    const lines = await client.until(stamped("ann: after"));
+    const told = lines.filter((line) => /robert/.test(line));
+    assert.equal(told.length, 1, lines.join("\n"));
+    assert.match(told[0]!, stampedNotice("ann renamed bob to robert"));
+  }
+});

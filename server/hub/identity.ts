@@ -319,7 +319,8 @@ export class Identity {
       member.session.send({ type: "renamed", ts, room, from: name, to: next });
     }
     for (const room of rooms) {
-      broadcast(room, { type: "renamed", ts, room: room.name, from: name, to: next });
+      // The operator's notice first: a client that shows it leaves out the `renamed` after it,
+      // one line for the rename, saying who did it.
       if (by !== member) {
         broadcast(room, {
           type: "notice",
@@ -328,6 +329,7 @@ export class Identity {
           text: `${by.name} renamed ${name} to ${next}`,
         });
       }
+      broadcast(room, { type: "renamed", ts, room: room.name, from: name, to: next });
     }
     if (by !== member && !rooms.some((room) => room.members.has(by))) {
       acknowledge(by, `${name} is now ${next}`);

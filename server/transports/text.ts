@@ -6,7 +6,7 @@
  * @module
  */
 
-import { describeFrame } from "../../core/describe.ts";
+import { describeFrame, toldByNotice } from "../../core/describe.ts";
 import { normalizeRoom } from "../../core/names.ts";
 import { plainLines } from "../../core/plain.ts";
 import { trimSpace } from "../../core/sanitize.ts";
@@ -44,6 +44,8 @@ export class TextCodec {
   readonly #seen = new Map<string, number>();
   /** Whether a prompt ends what was sent, with no line end after it: the next line starts anew. */
   #prompting: boolean;
+  /** The frame rendered last. */
+  #previous: ServerFrame | undefined;
 
   /**
    * Renders for a peer that reached the server at `host`: links to shared
@@ -72,6 +74,10 @@ export class TextCodec {
     if (frame.type === "message" && frame.id > (this.#seen.get(frame.room) ?? -1)) {
       this.#seen.set(frame.room, frame.id);
     }
+    const before = this.#previous;
+    this.#previous = frame;
+    // An operator's notice of a rename, just before it, said it already.
+    if (frame.type === "renamed" && toldByNotice(before, frame)) return undefined;
     // Stamped as of now: a line from another day shows its date.
     const lines = describeFrame(frame, this.#me ?? "", { fileLink: this.#fileLink })
       .flatMap((line) => plainLines(line));

@@ -233,6 +233,68 @@ pasteTest(
 );
 
 pasteTest(
+  "chat join: Esc on a draft taller than the screen brings back the conversation it scrolled away",
+  async (tmux, server) => {
+    const port = server.addr.port;
+    await using bob = await TestClient.join2(port, "bob");
+    const ann = await TerminalUser.join(tmux, "ann", port, { width: 40, height: 20 });
+    await bob.next("joined", (frame) => frame.name === "ann");
+    const hello = (i: number) => new RegExp(`^${TODAY_STAMP} bob: hello ${i}$`);
+    const say = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) await bob.say(`hello ${i}`);
+      await ann.waitForLine(hello(to - 1));
+    };
+    const pasted = Array.from({ length: 30 }, (_, i) => `line ${i}`).join("\n");
+    const notice = /^-- Paste of 30 lines: Enter sends it as$/;
+    const pasteAndClear = async () => {
+      await paste(tmux, "ann", pasted);
+      await ann.waitFor(
+        (screen) =>
+          screen.cursorLine === "line 29" && screen.lines.includes("… 15 more lines above"),
+        "the draft, its first lines counted above it",
+      );
+      await ann.press("Escape");
+    };
+
+    // The conversation does not fill the screen: it is shown again from its top, the empty
+    // input line under it.
+    await say(0, 12);
+    await pasteAndClear();
+    const short = await ann.waitFor(
+      (screen) =>
+        screen.cursorLine === "#lobby>" && screen.lines[0]!.startsWith("-- Connected to") &&
+        countLines(screen, hello(0)) === 1,
+      "the whole conversation again, and an empty input line under it",
+    );
+    assert.equal(countLines(short, notice), 1, short.text);
+    assert.equal(short.lines[short.cursor.y - 1], "   one message, Esc clears it", short.text);
+    for (let i = 0; i < 12; i++) assert.equal(countLines(short, hello(i)), 1, short.text);
+    assert.equal(rowsHolding(short.lines, "line "), 0, short.text);
+
+    // It fills the screen: the screen shows its end, the empty input line at the bottom, and
+    // scrolling back shows each line once.
+    await say(12, 25);
+    await pasteAndClear();
+    const full = await ann.waitFor(
+      (screen) =>
+        screen.cursorLine === "#lobby>" && screen.cursor.y === 19 &&
+        countLines(screen, hello(24)) === 1,
+      "the end of the conversation, and an empty input line at the bottom",
+    );
+    assert.equal(full.lines[17], "-- Paste of 30 lines: Enter sends it as", full.text);
+    assert.match(full.lines[16]!, hello(24), full.text);
+    const history = await scrollback(tmux, "ann");
+    const shown = history.join("\n");
+    assert.equal(history.filter((row) => notice.test(row)).length, 2, shown);
+    for (let i = 0; i < 25; i++) {
+      assert.equal(history.filter((row) => hello(i).test(row)).length, 1, `${i}: ${shown}`);
+    }
+    assert.equal(rowsHolding(history, "line "), 0, shown);
+    assert.equal(rowsHolding(history, "more lines above"), 0, shown);
+  },
+);
+
+pasteTest(
   "chat join: Esc and a key typed right after it are two keys; Alt and a key sent together, one",
   async (tmux, server) => {
     const port = server.addr.port;

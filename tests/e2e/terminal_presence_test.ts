@@ -17,6 +17,7 @@ import { testWith } from "./_needs.ts";
 import { countLines, said, TerminalUser } from "./_terminal_user.ts";
 import { joinCommand, ROOT, type Screen, shellQuote, Tmux } from "./_tmux.ts";
 import { TYPING_SHOWN_MS } from "../../core/presence.ts";
+import { parseOpFile } from "../../server/hub/moderation.ts";
 
 /**
  * Starts `chat join --name NAME ARGS` in a tmux session whose configuration
@@ -101,6 +102,23 @@ testWith(["tmux"], "chat join shows who is typing on the prompt line, for a whil
   });
 });
 
+testWith(["tmux"], "chat join: who is typing shows whole on a wide terminal", async () => {
+  await withChat(async (port, tmux, config) => {
+    const alice = await joinWith(tmux, "alice", port, config);
+    await using robert = await TestClient.join2(port, "Robert");
+    await alice.waitForLine(/Robert joined #lobby/);
+    await using korean = await TestClient.join2(port, "한국어이름");
+    await alice.waitForLine(/한국어이름 joined #lobby/);
+    await robert.send({ type: "typing", room: "#lobby" });
+    await korean.send({ type: "typing", room: "#lobby" });
+    // 100 columns: the names, whole, and the room, with most of the row left to type.
+    await alice.waitFor(
+      (screen) => screen.cursorLine === "(Robert and 한국어이름 are typing…) #lobby>",
+      "both names whole on the prompt line",
+    );
+  });
+});
+
 testWith(["tmux"], "chat join: who takes another name or leaves is no longer typing", async () => {
   await withChat(async (port, tmux, config) => {
     const alice = await joinWith(tmux, "alice", port, config);
@@ -137,6 +155,53 @@ testWith(["tmux"], "chat join: who takes another name or leaves is no longer typ
     );
   });
 });
+
+testWith(
+  ["tmux"],
+  "chat join: an operator's rename is one line, and the private view tells the new name",
+  async () => {
+    await using server = await startServer({
+      hostname: LOOPBACK,
+      port: 0,
+      operators: parseOpFile("Zoë s3cret\n"),
+    });
+    const port = server.addr.port;
+    const tmux = new Tmux("presence");
+    try {
+      const alice = await TerminalUser.join(tmux, "alice", port);
+      await using zoe = await TestClient.join2(port, "Zoë");
+      await zoe.say("/oper s3cret");
+      await zoe.next("notice", (frame) => / is an operator/.test(frame.text));
+      await using bob = await TestClient.join2(port, "bob");
+      await alice.waitForLine(/bob joined #lobby/);
+      await bob.send({ type: "msg", to: "alice", text: "psst" });
+      await alice.waitForLine(/\[private\] bob → you: psst$/);
+
+      await zoe.say("/rename bob robert");
+      await zoe.say("done");
+      const screen = await alice.waitForLine(said("Zoë", "done"));
+      const renamed = /^-- \[\d\d:\d\d:\d\d\] Zoë renamed bob to robert$/;
+      assert.equal(countLines(screen, renamed), 1, screen.text);
+      // Above the prompt, which counts the private view with robert.
+      const above = screen.lines.slice(0, screen.cursor.y);
+      assert.equal(above.filter((line) => /robert/.test(line)).length, 1, screen.text);
+
+      // The private view, under the new name: what bob wrote, then that he is robert now.
+      await alice.enter("/switch @robert");
+      const now = /^-- \[\d\d:\d\d:\d\d\] bob is now robert$/;
+      const view = await alice.waitFor(
+        (screen) => screen.cursorLine === "@robert>" && countLines(screen, now) === 1,
+        "the private view with robert, and the line that bob is robert now",
+      );
+      const psst = view.lines.findLastIndex((line) => /\[private\] bob → you: psst$/.test(line));
+      const told = view.lines.findIndex((line) => now.test(line));
+      assert.ok(psst >= 0 && psst < told, view.text);
+      assert.ok(told > view.lines.findIndex((line) => renamed.test(line)), view.text);
+    } finally {
+      await tmux.kill();
+    }
+  },
+);
 
 testWith(["tmux"], "chat join: bob away shows in /who and answers alice's /msg", async () => {
   await withChat(async (port, tmux, config) => {

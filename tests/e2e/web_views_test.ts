@@ -29,6 +29,7 @@ import {
   webUrl,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
+import { parseOpFile } from "../../server/hub/moderation.ts";
 import { waitFor } from "./_tmux.ts";
 import {
   clickNotification,
@@ -249,6 +250,43 @@ for (const { name: size, options } of DESKTOP_AND_PHONE) {
     },
   );
 }
+
+testWith(
+  ["chromium"],
+  "web page: an operator's rename is one line, and the private view tells the new name",
+  async () => {
+    await using server = await startWebServer({ operators: parseOpFile("Zoë s3cret\n") });
+    const port = server.addr.port;
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.openAs(webUrl(server), "ann");
+    await using zoe = await TestClient.join2(port, "Zoë");
+    await zoe.say("/oper s3cret");
+    await zoe.next("notice", (frame) => / is an operator/.test(frame.text));
+    await using bob = await TestClient.join2(port, "bob");
+    await bob.send({ type: "msg", to: "ann", text: "psst" });
+    await waitForLine(page, "private", "psst");
+
+    await zoe.say("/rename bob robert");
+    await zoe.say("done");
+    await waitForLine(page, "message", "Zoë: done");
+    const notices = await logTexts(page, ".line.notice");
+    assert.deepEqual(
+      notices.filter((text) => /robert/.test(text)).map((text) => text.replace(/^\[[\d:]+\] /, "")),
+      ["Zoë renamed bob to robert"],
+      notices.join("\n"),
+    );
+
+    // The private view, under the new name: what bob wrote, then that he is robert now.
+    await showView(page, "@robert");
+    await waitForLine(page, "notice", "bob is now robert");
+    const lines = (await logTexts(page)).map((text) => text.replace(/^\[[\d:]+\] /, ""));
+    const psst = lines.findIndex((text) => text.endsWith("psst"));
+    const renamed = lines.indexOf("bob is now robert");
+    assert.ok(psst >= 0 && psst < renamed, lines.join("\n"));
+    assert.equal(lines.filter((text) => /is now robert/.test(text)).length, 1, lines.join("\n"));
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
 
 testWith(
   ["chromium"],
