@@ -103,8 +103,11 @@ export class PrintedLines {
     after: number,
     screen: { columns: number; rows: number },
   ): string | undefined {
-    // While the size changes, the resize draws the lines again if it must.
+    // While the size changes, the resize draws the lines again if it must. A draft of a few
+    // lines sent or cleared leaves as many empty rows, which the next lines fill: the screen
+    // is drawn again only when a draft that took half of it or more is gone.
     if (after >= before || this.#resizing !== undefined) return undefined;
+    if (before - after < Math.ceil(screen.rows / 2)) return undefined;
     if (this.#laidColumns !== screen.columns) return undefined;
     const shown = this.#printed.slice(this.#cleared).reduce(
       (rows, printed) => rows + printed.rows,
