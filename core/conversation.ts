@@ -139,6 +139,11 @@ export class Conversation {
     this.#looking.forgetEntering();
   }
 
+  /** Whether the user is away by the client's own doing (idle), not by an `/away` they typed. */
+  get awayByItself(): boolean {
+    return this.#presence.awayByItself;
+  }
+
   /** Whether the server accepted this connection's `hello`. */
   get online(): boolean {
     return this.#handshake.online;

@@ -42,7 +42,7 @@ import { ReloadedRooms } from "./reload.ts";
 import { SendingLines } from "./sending.ts";
 import { FileSharing } from "./sharing.ts";
 import { StatusView } from "./status.ts";
-import { loadName, saveName, saveRooms, type Ui } from "./ui.ts";
+import { loadName, saveAway, saveName, saveRooms, type Ui } from "./ui.ts";
 
 /** How often the link and the lines waiting for the server are looked at, in milliseconds. */
 const TICK_MS = 250;
@@ -110,6 +110,10 @@ export class WebClient {
         if (this.#chat.view?.id === id) this.#chat.forgetEntering();
         else this.#apply(this.#chat.switchTo(id));
       },
+      away: (reason) =>
+        this.#apply(
+          this.#chat.type(reason === "" ? "/away" : `/away ${reason}`, performance.now()),
+        ),
     });
     this.#logs = new ViewLogs(
       ui.log,
@@ -449,6 +453,7 @@ export class WebClient {
     this.#leaving = frame.type === "parted" ? frame.room : undefined;
     this.#apply(this.#chat.receive(frame, performance.now()), quiet);
     this.#leaving = undefined;
+    this.#keepAway(frame);
     // A goodbye that does not invite the page back (a kick, a ban, the user's /quit): it stays
     // away, saying why, until the user asks to join again.
     if (frame.type === "bye" && !frame.retry) this.#sentAway(frame.reason);
@@ -575,6 +580,14 @@ export class WebClient {
     const view = this.#chat.view;
     const names = view === undefined ? [] : this.#chat.typingIn(view.id, performance.now());
     showTyping(this.#ui.typing, names);
+  }
+
+  /** Keeps the reason of an `/away` the user typed for a reload of the tab, until they are back. */
+  #keepAway(frame: ServerFrame): void {
+    if (frame.type !== "away" && frame.type !== "back") return;
+    if (!this.#chat.roster.isMe(frame.name)) return;
+    if (frame.type === "back") saveAway(undefined);
+    else if (!this.#chat.awayByItself) saveAway(frame.reason ?? "");
   }
 
   #welcome(): void {

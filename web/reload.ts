@@ -8,7 +8,7 @@
  * @module
  */
 
-import { joinedBefore, loadRooms, type SavedRooms } from "./ui.ts";
+import { joinedBefore, loadAway, loadRooms, type SavedRooms } from "./ui.ts";
 
 /** What {@linkcode ReloadedRooms} does with the conversation. */
 export interface ReloadedRoomsOptions {
@@ -22,6 +22,8 @@ export interface ReloadedRoomsOptions {
   reopen(ids: readonly string[]): void;
   /** Shows view `id`, one of the user's, as if they picked it. */
   show(id: string): void;
+  /** Goes away again with `reason` (`""`: none), as an `/away` the user typed. */
+  away(reason: string): void;
 }
 
 /** The rooms, views and view looked at this tab had before a reload, until they are back. */
@@ -29,6 +31,8 @@ export class ReloadedRooms {
   readonly #options: ReloadedRoomsOptions;
   /** The rooms and view this tab had before a reload: entered again at the first welcome. */
   #reloaded: SavedRooms | undefined = joinedBefore() ? loadRooms() : undefined;
+  /** The reason of the user's own `/away` before a reload, said again at the first welcome. */
+  #away: string | undefined = joinedBefore() ? loadAway() : undefined;
   /** The view a reloaded tab showed, shown again once its room is entered. */
   #showOnEntry: string | undefined;
 
@@ -48,9 +52,14 @@ export class ReloadedRooms {
    * After a reload of the tab, at its first welcome: enters again the rooms
    * it was in, in the order it had entered them, begins again its private
    * views, each in its place in the sidebar, and shows the view it showed,
-   * once that room is entered (a private view at once).
+   * once that room is entered (a private view at once); goes away again if
+   * the user was away by an `/away` of theirs.
    */
   enterAgain(): void {
+    // An `/away` of the user's own stays until their `/back`, across a reload too.
+    const away = this.#away;
+    this.#away = undefined;
+    if (away !== undefined) this.#options.away(away);
     const saved = this.#reloaded;
     this.#reloaded = undefined;
     if (saved === undefined) return;

@@ -203,6 +203,28 @@ export function loadRooms(): SavedRooms | undefined {
   }
 }
 
+/** Set in this tab's session storage while the user is away by an `/away` of theirs: its reason. */
+const AWAY_KEY = "chat.away";
+
+/** Keeps, for a reload of this tab, the reason of the user's own `/away`; `undefined` once back. */
+export function saveAway(reason: string | undefined): void {
+  try {
+    if (reason === undefined) sessionStorage.removeItem(AWAY_KEY);
+    else sessionStorage.setItem(AWAY_KEY, reason);
+  } catch {
+    // Storage disabled or full: a reload comes back not away.
+  }
+}
+
+/** The reason of the `/away` the user typed before this tab was reloaded, if they were away. */
+export function loadAway(): string | undefined {
+  try {
+    return sessionStorage.getItem(AWAY_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether this tab joined before: it was reloaded, or came back to the page. */
 export function joinedBefore(): boolean {
   try {

@@ -114,3 +114,38 @@ testWith(
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
+
+testWith(
+  ["chromium"],
+  "web page: an /away of the user's own stays across a reload, until /back",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    const page = await browser.openAs(webUrl(server), "ann");
+    /** ann's away as bob's `who` lists her. */
+    const annAway = async () => {
+      await bob.send({ type: "who", room: "#lobby" });
+      const who = await bob.next("who");
+      return who.people?.find((person) => person.name === "ann")?.away?.reason;
+    };
+
+    await say(page, "/away lunch");
+    await bob.next("away", (frame) => frame.name === "ann");
+    await page.reload();
+    await waitForStatus(page, "Connected");
+    // Gone and back, as a reload is: away again, for the same reason.
+    await bob.next("joined", (frame) => frame.name === "ann");
+    await bob.next("away", (frame) => frame.name === "ann" && frame.reason === "lunch");
+    assert.equal(await annAway(), "lunch");
+
+    await say(page, "/back");
+    await bob.next("back", (frame) => frame.name === "ann");
+    await page.reload();
+    await waitForStatus(page, "Connected");
+    await bob.next("joined", (frame) => frame.name === "ann");
+    await page.locator("#message-input").waitFor();
+    assert.equal(await annAway(), undefined);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
