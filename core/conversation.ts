@@ -56,6 +56,7 @@ import { LocalCommands } from "./local_commands.ts";
 import { Looking } from "./looking.ts";
 import {
   movingOnLeaveNotice,
+  nameHeldError,
   noAnswerNotice,
   notConnectedError,
   reconnectedNotice,
@@ -282,7 +283,7 @@ export class Conversation {
       again: this.#handshake.welcomed,
       client: this.#options.client,
     });
-    this.#handshake.asked(now);
+    this.#handshake.asked(frame, now);
     return [send(frame)];
   }
 
@@ -686,19 +687,21 @@ export class Conversation {
     switch (frame.type) {
       case "welcome":
         return this.#welcome(frame, now);
-      case "error":
+      case "error": {
         // A locked room is left out of those asked for, and the welcome
         // follows: coming back to it after a restart is not a refusal.
         if (frame.code === "room_locked") return [show(this.#wording.of(frame, ""))];
-        if (this.#handshake.refused(frame.code) === "version") {
-          return [{ type: "drop", reason: "version" }];
-        }
-        return [
-          refusal(
-            frame.code,
-            this.#options.hints === false ? withoutHints(frame.message) : frame.message,
-          ),
-        ];
+        const verdict = this.#handshake.refused(frame.code, now);
+        if (verdict === "version") return [{ type: "drop", reason: "version" }];
+        const later = verdict === "later";
+        // Not a name to pick another for: the client takes its own back once the server lets go.
+        const message = later && frame.code === "name_taken"
+          ? nameHeldError(this.roster.me)
+          : this.#options.hints === false
+          ? withoutHints(frame.message)
+          : frame.message;
+        return [refusal(frame.code, message, later)];
+      }
       default:
         return [];
     }

@@ -8,20 +8,34 @@
  * a dead link from a quiet one, and the server's goodbye. Pure: no I/O and
  * no timers.
  *
+ * A connection the client gave up on may still reach the server later: a
+ * server that stood still (a process stopped, a machine asleep) accepts
+ * connections it does not read yet, and reads them all once it runs again.
+ * Should the `hello` of one get in before the client's newer connection, the
+ * name it holds is asked for again, with the usual waits, for as long as the
+ * server may take to see that connection end, rather than asked of the user
+ * (see {@linkcode Handshake.refused}).
+ *
  * @module
  */
 
 import {
+  type ErrorCode,
+  type HelloFrame,
   LATEST_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   type ProtocolVersion,
   type ServerFrame,
   type WelcomeFrame,
 } from "../protocol.ts";
-import { Heartbeat, HELLO_TIMEOUT_MS } from "./link.ts";
+import { refusedForNow } from "./effects.ts";
+import { DEFAULT_HEARTBEAT_S, Heartbeat, HEARTBEAT_GRACE_MS, HELLO_TIMEOUT_MS } from "./link.ts";
 
-/** What the server said of a `hello` it refused: come back in version 1, or do not. */
-export type HelloRefusal = "version" | "refused";
+/**
+ * What the server said of a `hello` it refused: come back in version 1, try
+ * again after the usual wait, or take the refusal as it is.
+ */
+export type HelloRefusal = "version" | "later" | "refused";
 
 /** The state of one client's connection, and what the next `hello` needs. */
 export class Handshake {
@@ -34,6 +48,12 @@ export class Handshake {
   /** Whether the user was told, since the connection was lost, that what they type waits. */
   #waitingTold = false;
   #helloAt: number | undefined;
+  /** The last `hello` sent. */
+  #hello: HelloFrame | undefined;
+  /** The heartbeat of the last `welcome`, in ms: how long the server may hold a dead connection. */
+  #heartbeatMs = DEFAULT_HEARTBEAT_S * 1000;
+  /** When a `hello` coming back first found its name held, since the last welcome. */
+  #heldSince: number | undefined;
   #heartbeat: Heartbeat | undefined;
   #quitting = false;
   #bye: { reason: string; retry: boolean } | undefined;
@@ -83,10 +103,11 @@ export class Handshake {
     this.#bye = undefined;
   }
 
-  /** A `hello` went at `now`: it is answered in time, or the connection is dropped. */
-  asked(now: number): void {
+  /** `hello` went at `now`: it is answered in time, or the connection is dropped. */
+  asked(hello: HelloFrame, now: number): void {
     this.#quitting = false;
     this.#helloAt = now;
+    this.#hello = hello;
   }
 
   /** The user leaves; returns `false` if they were leaving already. */
@@ -117,18 +138,34 @@ export class Handshake {
     this.#online = true;
     this.#everWelcomed = true;
     this.#helloAt = undefined;
+    this.#heldSince = undefined;
     this.#resume = frame.resume;
     this.#servers = frame.servers ?? [];
     this.#webServers = frame.webServers ?? [];
     this.#heartbeat = new Heartbeat(now, frame.heartbeat);
+    const heartbeat = frame.heartbeat ?? 0;
+    this.#heartbeatMs = (heartbeat > 0 ? heartbeat : DEFAULT_HEARTBEAT_S) * 1000;
     // A server that answers in version 1 is spoken to in version 1.
     if (frame.version === PROTOCOL_VERSION) this.#version = PROTOCOL_VERSION;
     return again;
   }
 
-  /** The server refused the `hello` with `code`: what to do. */
-  refused(code: string): HelloRefusal {
+  /**
+   * The server refused the `hello` with `code` at `now`: what to do. A
+   * refusal for now ({@linkcode refusedForNow}) is tried again later. So is
+   * a name taken from a `hello` that came back with its token, for as long
+   * as the server could hold a connection of this client's that it has not
+   * seen end (its heartbeat and a grace, from the first such refusal): one
+   * given up on that got in all the same, with the same token, may hold the
+   * name. After that the holder is someone else, and the refusal stands.
+   */
+  refused(code: ErrorCode, now: number): HelloRefusal {
     this.#helloAt = undefined;
+    if (refusedForNow(code)) return "later";
+    if (code === "name_taken" && this.#hello?.resume !== undefined) {
+      this.#heldSince ??= now;
+      if (now - this.#heldSince <= this.#heartbeatMs + HEARTBEAT_GRACE_MS) return "later";
+    }
     if (code === "unsupported_version") {
       // A server of version 1 only: connect again, and speak it.
       if (this.#version !== PROTOCOL_VERSION) {

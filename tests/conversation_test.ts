@@ -10,7 +10,7 @@ import {
   type Effect,
   ORDERED_WAIT_MS,
 } from "../core/conversation.ts";
-import { PROBE_AFTER_MS, SILENCE_LIMIT_MS } from "../core/link.ts";
+import { HEARTBEAT_GRACE_MS, PROBE_AFTER_MS, SILENCE_LIMIT_MS } from "../core/link.ts";
 import { tooLongWarning } from "../core/notices.ts";
 import { plainText } from "../core/plain.ts";
 import type { ClientFrame, MessageFrame, ServerFrame } from "../protocol.ts";
@@ -728,6 +728,88 @@ Deno.test("Conversation: the server's refusals of a hello", async (t) => {
     chat.hello("ann", 1);
     assert.deepEqual(types(chat.receive(refusal, 1)), ["refused"]);
     assert.equal(chat.quitting, true);
+  });
+});
+
+Deno.test("Conversation: a name taken from a hello that came back is tried again, not asked, while the server may hold it", async (t) => {
+  const taken = 'Cannot use "ann": the name is taken (ann is here). Pick another name';
+  const nameTaken = { type: "error", code: "name_taken", message: taken } as const;
+  /** Comes back at `now` and gets the name taken; returns the refusal. */
+  const refusedAt = (chat: Conversation, now: number, name = "ann") => {
+    chat.closed();
+    chat.opened();
+    chat.hello(name, now);
+    const effects = chat.receive(nameTaken, now);
+    assert.deepEqual(types(effects), ["refused"]);
+    const [refusal] = effects;
+    assert.ok(refusal?.type === "refused");
+    return refusal;
+  };
+  /** A conversation welcomed as ann by a server whose heartbeat is `seconds`. */
+  const welcomedWith = (seconds: number) => {
+    const chat = conversation();
+    chat.hello("ann", 0);
+    chat.receive(welcome("ann", { heartbeat: seconds }), 0);
+    return chat;
+  };
+  const held = "Cannot take ann back yet: the server still holds the name, most likely for " +
+    "an earlier connection of yours that it has not seen end; trying again";
+
+  await t.step("the first time a person chose the name, it is theirs to pick another", () => {
+    const chat = conversation();
+    chat.hello("ann", 0);
+    const [refusal] = chat.receive(nameTaken, 1);
+    assert.deepEqual(refusal, {
+      type: "refused",
+      about: "name",
+      code: "name_taken",
+      message: taken,
+      later: false,
+    });
+  });
+
+  await t.step("coming back with the token, for the heartbeat and a grace after the first", () => {
+    const chat = welcomedWith(30);
+    const limit = 30_000 + HEARTBEAT_GRACE_MS;
+    for (const now of [1_000, 2_000, 1_000 + limit]) {
+      const refusal = refusedAt(chat, now);
+      assert.equal(refusal.later, true, `at ${now}`);
+      assert.equal(refusal.message, held);
+    }
+    // By then the server has dropped any connection of this client's: someone else has the name.
+    const refusal = refusedAt(chat, 1_001 + limit);
+    assert.equal(refusal.later, false);
+    assert.equal(refusal.message, taken);
+    assert.equal(refusal.about, "name");
+  });
+
+  await t.step("the wait follows the heartbeat the server said", () => {
+    const chat = welcomedWith(60);
+    assert.equal(refusedAt(chat, 1_000).later, true);
+    assert.equal(refusedAt(chat, 1_000 + 60_000 + HEARTBEAT_GRACE_MS).later, true);
+    assert.equal(refusedAt(chat, 1_001 + 60_000 + HEARTBEAT_GRACE_MS).later, false);
+  });
+
+  await t.step("a welcome starts the wait again", () => {
+    const chat = joined("ann");
+    assert.equal(refusedAt(chat, 1_000).later, true);
+    chat.hello("ann", 2_000);
+    chat.receive(welcome("ann"), 2_000);
+    assert.equal(refusedAt(chat, 100_000).later, true);
+  });
+
+  await t.step("under another name, without the token, the name is someone else's", () => {
+    const chat = joined("ann");
+    const refusal = refusedAt(chat, 1_000, "someone");
+    assert.equal(refusal.later, false);
+    assert.equal(refusal.message, taken);
+  });
+
+  await t.step("a cluster that cannot claim names just now is tried again too", () => {
+    const chat = conversation();
+    chat.hello("ann", 0);
+    const [refusal] = chat.receive({ type: "error", code: "not_stored", message: "NATS" }, 1);
+    assert.ok(refusal?.type === "refused" && refusal.later && refusal.message === "NATS");
   });
 });
 
