@@ -273,7 +273,8 @@ export class Conversation {
    * Asks to join as `name` at `now`, with the password if given. Coming back,
    * the `hello` takes the name back with the resume token (if it is still
    * the name), returns to every room and asks for what came after the last
-   * id seen in each.
+   * id seen in each; it goes once the pong of a ping sent first is in (see
+   * core/handshake.ts).
    */
   hello(name: string, now: number, options: HelloOptions = {}): Effect[] {
     const frame = helloFrame(this.#place(), {
@@ -283,8 +284,7 @@ export class Conversation {
       again: this.#handshake.welcomed,
       client: this.#options.client,
     });
-    this.#handshake.asked(frame, now);
-    return [send(frame)];
+    return sends(this.#handshake.ask(frame, now));
   }
 
   /** Takes one frame from the server, at `now`. */
@@ -687,6 +687,11 @@ export class Conversation {
     switch (frame.type) {
       case "welcome":
         return this.#welcome(frame, now);
+      case "pong": {
+        // Coming back, the hello waited for this.
+        const hello = this.#handshake.knocked(frame);
+        return hello === undefined ? [] : [send(hello)];
+      }
       case "error": {
         // A locked room is left out of those asked for, and the welcome
         // follows: coming back to it after a restart is not a refusal.

@@ -11,15 +11,19 @@
  * A connection the client gave up on may still reach the server later: a
  * server that stood still (a process stopped, a machine asleep) accepts
  * connections it does not read yet, and reads them all once it runs again.
- * Should the `hello` of one get in before the client's newer connection, the
- * name it holds is asked for again, with the usual waits, for as long as the
- * server may take to see that connection end, rather than asked of the user
- * (see {@linkcode Handshake.refused}).
+ * Coming back, the `hello` therefore waits for the pong of a ping sent
+ * ahead of it, so that a connection given up on before the server answered
+ * carries no `hello` that could take the name (and the token) after the
+ * client has moved on. And should one have got in all the same, the name
+ * it holds is asked for again, with the usual waits, for as long as the
+ * server may take to see that connection end, rather than asked of the
+ * user (see {@linkcode Handshake.refused}).
  *
  * @module
  */
 
 import {
+  type ClientFrame,
   type ErrorCode,
   type HelloFrame,
   LATEST_PROTOCOL_VERSION,
@@ -37,6 +41,9 @@ import { DEFAULT_HEARTBEAT_S, Heartbeat, HEARTBEAT_GRACE_MS, HELLO_TIMEOUT_MS } 
  */
 export type HelloRefusal = "version" | "later" | "refused";
 
+/** The token of the ping a `hello` coming back waits behind. */
+export const HELLO_PING_TOKEN = "hello";
+
 /** The state of one client's connection, and what the next `hello` needs. */
 export class Handshake {
   #version: ProtocolVersion = LATEST_PROTOCOL_VERSION;
@@ -48,8 +55,10 @@ export class Handshake {
   /** Whether the user was told, since the connection was lost, that what they type waits. */
   #waitingTold = false;
   #helloAt: number | undefined;
-  /** The last `hello` sent. */
+  /** The last `hello` asked for, sent or waiting for the pong of its ping. */
   #hello: HelloFrame | undefined;
+  /** Whether the `hello` asked for waits for the pong of the ping sent ahead of it. */
+  #knocking = false;
   /** The heartbeat of the last `welcome`, in ms: how long the server may hold a dead connection. */
   #heartbeatMs = DEFAULT_HEARTBEAT_S * 1000;
   /** When a `hello` coming back first found its name held, since the last welcome. */
@@ -101,13 +110,31 @@ export class Handshake {
   /** A connection opened: what was said on the last one is forgotten. */
   opened(): void {
     this.#bye = undefined;
+    this.#knocking = false;
   }
 
-  /** `hello` went at `now`: it is answered in time, or the connection is dropped. */
-  asked(hello: HelloFrame, now: number): void {
+  /**
+   * Asks with `hello` at `now`; returns what to send. The first time, the
+   * `hello`; coming back, a ping, and the `hello` once its pong is in
+   * ({@linkcode Handshake.knocked}): a connection given up on while the
+   * server did not read it (see the module's doc) then holds no `hello`.
+   * Either is answered in time, or the connection is dropped.
+   */
+  ask(hello: HelloFrame, now: number): ClientFrame[] {
     this.#quitting = false;
     this.#helloAt = now;
     this.#hello = hello;
+    this.#knocking = this.#everWelcomed;
+    return this.#knocking ? [{ type: "ping", token: HELLO_PING_TOKEN }] : [hello];
+  }
+
+  /** The `hello` to send now that `frame`, a frame before the welcome, came: the pong it waited for. */
+  knocked(frame: ServerFrame): HelloFrame | undefined {
+    if (!this.#knocking || frame.type !== "pong" || frame.token !== HELLO_PING_TOKEN) {
+      return undefined;
+    }
+    this.#knocking = false;
+    return this.#hello;
   }
 
   /** The user leaves; returns `false` if they were leaving already. */
@@ -161,6 +188,7 @@ export class Handshake {
    */
   refused(code: ErrorCode, now: number): HelloRefusal {
     this.#helloAt = undefined;
+    this.#knocking = false;
     if (refusedForNow(code)) return "later";
     if (code === "name_taken" && this.#hello?.resume !== undefined) {
       this.#heldSince ??= now;
@@ -202,6 +230,7 @@ export class Handshake {
     this.#online = false;
     this.#waitingTold = false;
     this.#helloAt = undefined;
+    this.#knocking = false;
     this.#heartbeat = undefined;
   }
 }

@@ -23,6 +23,7 @@ export class FreezingProxy implements AsyncDisposable {
   #release: () => void = () => {};
   #accepted = 0;
   #closed = false;
+  readonly #sent: string[] = [];
   #replies = "";
 
   /** Listens on a free loopback port and forwards to loopback `target`. */
@@ -40,6 +41,11 @@ export class FreezingProxy implements AsyncDisposable {
   /** Connections accepted so far. */
   get accepted(): number {
     return this.#accepted;
+  }
+
+  /** What each connection accepted so far forwarded to the target, as text, in the order accepted. */
+  get sent(): readonly string[] {
+    return this.#sent;
   }
 
   /** Everything the target sent back on any connection, as text, in the order forwarded. */
@@ -69,16 +75,17 @@ export class FreezingProxy implements AsyncDisposable {
   async #accept(): Promise<void> {
     try {
       for await (const client of this.#listener) {
-        this.#accepted++;
+        const index = this.#accepted++;
+        this.#sent.push("");
         this.#conns.add(client);
-        this.#track(this.#serve(client));
+        this.#track(this.#serve(client, index));
       }
     } catch {
       // The listener was closed.
     }
   }
 
-  async #serve(client: Deno.Conn): Promise<void> {
+  async #serve(client: Deno.Conn, index: number): Promise<void> {
     await this.#thawed;
     if (this.#closed) return close(client);
     let upstream: Deno.Conn;
@@ -89,7 +96,7 @@ export class FreezingProxy implements AsyncDisposable {
     }
     this.#conns.add(upstream);
     await Promise.all([
-      this.#pump(client, upstream, () => {}),
+      this.#pump(client, upstream, (text) => this.#sent[index] += text),
       this.#pump(upstream, client, (text) => this.#replies += text),
     ]);
   }

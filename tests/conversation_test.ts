@@ -10,7 +10,12 @@ import {
   type Effect,
   ORDERED_WAIT_MS,
 } from "../core/conversation.ts";
-import { HEARTBEAT_GRACE_MS, PROBE_AFTER_MS, SILENCE_LIMIT_MS } from "../core/link.ts";
+import {
+  HEARTBEAT_GRACE_MS,
+  HELLO_TIMEOUT_MS,
+  PROBE_AFTER_MS,
+  SILENCE_LIMIT_MS,
+} from "../core/link.ts";
 import { tooLongWarning } from "../core/notices.ts";
 import { plainText } from "../core/plain.ts";
 import type { ClientFrame, MessageFrame, ServerFrame } from "../protocol.ts";
@@ -120,11 +125,15 @@ function joinedV1(name = "ann", options: ConversationOptions = {}): Conversation
   return chat;
 }
 
-/** Drops the connection of `chat` and says hello again as `name`; returns the `hello`. */
+/**
+ * Drops the connection of `chat` and says hello again as `name`, which goes
+ * once the pong of the ping sent ahead of it is in; returns the `hello`.
+ */
 function comeBack(chat: Conversation, name: string): ClientFrame {
   chat.closed();
   chat.opened();
-  const [hello] = sent(chat.hello(name, 100));
+  assert.deepEqual(sent(chat.hello(name, 100)), [{ type: "ping", token: "hello" }]);
+  const [hello] = sent(chat.receive({ type: "pong", token: "hello" }, 100));
   assert.ok(hello !== undefined);
   return hello;
 }
@@ -731,6 +740,41 @@ Deno.test("Conversation: the server's refusals of a hello", async (t) => {
   });
 });
 
+Deno.test("Conversation: coming back, the hello goes once the pong of a ping sent ahead of it is in", async (t) => {
+  await t.step("the first hello goes at once", () => {
+    assert.deepEqual(sent(conversation().hello("ann", 0)), [{
+      type: "hello",
+      version: 2,
+      name: "ann",
+    }]);
+  });
+
+  await t.step("a connection given up on before the pong holds no hello", () => {
+    const chat = joined();
+    chat.closed();
+    chat.opened();
+    assert.deepEqual(sent(chat.hello("ann", 100)), [{ type: "ping", token: "hello" }]);
+    // Another pong (the terminal's first ping) is not the one the hello waits for.
+    assert.deepEqual(chat.receive({ type: "pong", token: "start" }, 101), []);
+    // A server that never answers: the connection is given up, and the hello never went.
+    assert.deepEqual(chat.tick(100 + HELLO_TIMEOUT_MS), [{ type: "drop", reason: "unanswered" }]);
+    chat.closed();
+    // The pong of the connection given up on, should it come late, sends nothing.
+    assert.deepEqual(chat.receive({ type: "pong", token: "hello" }, 100 + HELLO_TIMEOUT_MS), []);
+  });
+
+  await t.step("on the next connection, its pong sends the hello, once", () => {
+    const chat = joined();
+    chat.closed();
+    chat.opened();
+    chat.hello("ann", 100);
+    const [hello] = sent(chat.receive({ type: "pong", token: "hello" }, 101));
+    assert.ok(hello?.type === "hello" && hello.resume === "r1");
+    assert.deepEqual(chat.receive({ type: "pong", token: "hello" }, 102), []);
+    assert.ok(types(chat.receive(welcome("ann", { resume: "r2" }), 103)).includes("welcomed"));
+  });
+});
+
 Deno.test("Conversation: a name taken from a hello that came back is tried again, not asked, while the server may hold it", async (t) => {
   const taken = 'Cannot use "ann": the name is taken (ann is here). Pick another name';
   const nameTaken = { type: "error", code: "name_taken", message: taken } as const;
@@ -739,6 +783,7 @@ Deno.test("Conversation: a name taken from a hello that came back is tried again
     chat.closed();
     chat.opened();
     chat.hello(name, now);
+    chat.receive({ type: "pong", token: "hello" }, now);
     const effects = chat.receive(nameTaken, now);
     assert.deepEqual(types(effects), ["refused"]);
     const [refusal] = effects;

@@ -6,10 +6,12 @@
  * the real page (in Chromium), and the server freezes, as the stopped server
  * did, and lets through, once thawed, what waited; the other person is a
  * protocol client on the server. The client must come back under its name
- * by itself, never asking for one.
+ * by itself, never asking for one, and leave no `hello` on a connection it
+ * gave up on.
  */
 
 import assert from "node:assert/strict";
+import type { ServerFrame } from "../../protocol.ts";
 import { startServer } from "../../server.ts";
 import { FreezingProxy } from "../_freezing_proxy.ts";
 import { LOOPBACK, TestClient, waitUntil } from "../_test_utils.ts";
@@ -31,6 +33,11 @@ function lastToken(replies: string): string {
 /** Whether the terminal's `text` asks for a name, or told that the name is taken. */
 function asksName(text: string): boolean {
   return text.includes("Your name") || text.includes("Pick another name");
+}
+
+/** Whether `frame` tells that `name` joined or left a room. */
+function comingOrGoing(frame: ServerFrame, name: string): boolean {
+  return (frame.type === "joined" || frame.type === "left") && frame.name === name;
 }
 
 Deno.test({
@@ -73,6 +80,40 @@ Deno.test({
       await carol.waitFor((screen) => screen.cursorLine === "#lobby>", 'an empty "#lobby>" line');
       await carol.enter("back again");
       await bob.next("message", (frame) => frame.from === "carol" && frame.text === "back again");
+    } finally {
+      await tmux.kill();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    `chat join leaves no hello on a connection it gave up on while the server stood still${IGNORED}`,
+  ignore: TMUX_VERSION === undefined,
+  async fn() {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    await using proxy = new FreezingProxy(server.addr.port);
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    const tmux = new Tmux("stood-still");
+    try {
+      const carol = await TerminalUser.join(tmux, "carol", proxy.port);
+      await bob.next("joined", (frame) => frame.name === "carol");
+      const mark = bob.frames.length;
+      // The server stands still; the client's connection ends, and the one it opens next is
+      // accepted but not answered: after a while the client gives it up and opens another.
+      proxy.freeze();
+      proxy.cut();
+      await waitUntil(() => proxy.accepted >= 3, 40_000, "carol to give a connection up");
+      proxy.thaw();
+      await carol.waitForLine(/^-- Reconnected as carol$/, 15_000);
+      await bob.sync();
+      const [, givenUp, last] = proxy.sent;
+      assert.doesNotMatch(givenUp!, /"type":"hello"/, "the connection given up on says no hello");
+      assert.match(last!, /"type":"hello"/);
+      // The room saw the connection end, and carol come back: nothing of the one given up on.
+      const seen = bob.frames.slice(mark).filter((frame) => comingOrGoing(frame, "carol"));
+      assert.deepEqual(seen.map((frame) => frame.type), ["left", "joined"]);
+      assert.ok(!asksName((await carol.screen()).text));
     } finally {
       await tmux.kill();
     }
