@@ -28,7 +28,6 @@ import { ignoresFile, IgnoreStore } from "./client/ignores.ts";
 import { completions, conversationSources } from "./core/complete.ts";
 import { Conversation, type Refusal } from "./core/conversation.ts";
 import { errorLine } from "./core/describe.ts";
-import { refusedForNow } from "./core/effects.ts";
 import { HELLO_TIMEOUT_MS } from "./core/link.ts";
 import { movedNotice, type Moving, retryNotice } from "./core/notices.ts";
 import { sanitizeText } from "./core/sanitize.ts";
@@ -406,6 +405,14 @@ class TerminalClient {
   async #answer(refusal: Refusal): Promise<Outcome | undefined> {
     const { about, code, message } = refusal;
     const interactive = this.#terminal.interactive;
+    // Refused for now (a cluster cut off from NATS cannot check names; coming back, the name
+    // is still held for a connection of this client's that the server has not seen end): said,
+    // and tried again after the usual wait, as a lost connection is, asking the user nothing.
+    if (refusal.later && this.#parts.reconnect && !this.#chat.quitting) {
+      this.#driver.print([errorLine(message)]);
+      this.#refusedForNow = true;
+      return { reconnect: true };
+    }
     if (about === "password") {
       if (!interactive) {
         const hint = this.#password === undefined
@@ -426,13 +433,6 @@ class TerminalClient {
       this.#driver.print([errorLine(message)]);
       this.#name = undefined;
       return undefined;
-    }
-    // Refused for now (a cluster cut off from NATS cannot check names): said, and tried
-    // again after the usual wait, as a lost connection is, rather than ending the session.
-    if (refusedForNow(code) && this.#parts.reconnect && !this.#chat.quitting) {
-      this.#driver.print([errorLine(message)]);
-      this.#refusedForNow = true;
-      return { reconnect: true };
     }
     fail(message);
     return this.#exit(1);

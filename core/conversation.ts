@@ -57,6 +57,7 @@ import { LocalCommands } from "./local_commands.ts";
 import { Looking } from "./looking.ts";
 import {
   movingOnLeaveNotice,
+  nameHeldError,
   noAnswerNotice,
   notConnectedError,
   reconnectedNotice,
@@ -279,7 +280,8 @@ export class Conversation {
    * Asks to join as `name` at `now`, with the password if given. Coming back,
    * the `hello` takes the name back with the resume token (if it is still
    * the name), returns to every room and asks for what came after the last
-   * id seen in each.
+   * id seen in each; it goes once the pong of a ping sent first is in (see
+   * core/handshake.ts).
    */
   hello(name: string, now: number, options: HelloOptions = {}): Effect[] {
     const frame = helloFrame(this.#place(), {
@@ -289,8 +291,7 @@ export class Conversation {
       again: this.#handshake.welcomed,
       client: this.#options.client,
     });
-    this.#handshake.asked(now);
-    return [send(frame)];
+    return sends(this.#handshake.ask(frame, now));
   }
 
   /** Takes one frame from the server, at `now`. */
@@ -707,19 +708,26 @@ export class Conversation {
     switch (frame.type) {
       case "welcome":
         return this.#welcome(frame, now);
-      case "error":
+      case "pong": {
+        // Coming back, the hello waited for this.
+        const hello = this.#handshake.knocked(frame);
+        return hello === undefined ? [] : [send(hello)];
+      }
+      case "error": {
         // A locked room is left out of those asked for, and the welcome
         // follows: coming back to it after a restart is not a refusal.
         if (frame.code === "room_locked") return [show(this.#wording.of(frame, ""))];
-        if (this.#handshake.refused(frame.code) === "version") {
-          return [{ type: "drop", reason: "version" }];
-        }
-        return [
-          refusal(
-            frame.code,
-            this.#options.hints === false ? withoutHints(frame.message) : frame.message,
-          ),
-        ];
+        const verdict = this.#handshake.refused(frame.code, now);
+        if (verdict === "version") return [{ type: "drop", reason: "version" }];
+        const later = verdict === "later";
+        // Not a name to pick another for: the client takes its own back once the server lets go.
+        const message = later && frame.code === "name_taken"
+          ? nameHeldError(this.roster.me)
+          : this.#options.hints === false
+          ? withoutHints(frame.message)
+          : frame.message;
+        return [refusal(frame.code, message, later)];
+      }
       default:
         return [];
     }

@@ -39,9 +39,17 @@ export type Effect =
   | { type: "welcomed"; again: boolean }
   /**
    * The server refused the `hello`: `about` the name (ask for another), the
-   * password (ask for it), or anything else. `message` is cleaned.
+   * password (ask for it), or anything else; or, `later`, for now: say
+   * `message` and try again after the usual wait, on a new connection,
+   * asking the user nothing. `message` is cleaned.
    */
-  | { type: "refused"; about: "name" | "password" | "other"; code: ErrorCode; message: string }
+  | {
+    type: "refused";
+    about: "name" | "password" | "other";
+    code: ErrorCode;
+    message: string;
+    later: boolean;
+  }
   /** A line the server has not answered yet, and how to show it meanwhile. */
   | { type: "pending"; line: PendingLine; shown: Line }
   /** Lines the server answered (or handled): they wait no more. */
@@ -145,18 +153,22 @@ export function cursorToEnd(draft: string, cursor: number, offered: Offered | un
  * Whether a `hello` refused with `code` may be welcomed if said again a
  * little later: the server could not check the name just now (a cluster cut
  * off from NATS) or was asked too fast. Any other refusal (a ban, a protocol
- * the server does not speak, a frame it cannot read) would come again.
+ * the server does not speak, a frame it cannot read) would come again, but
+ * for a name taken from a `hello` coming back (core/handshake.ts).
  */
 export function refusedForNow(code: ErrorCode): boolean {
   return code === "not_stored" || code === "rate_limited";
 }
 
-/** The refusal of a `hello` with an error `code` and `message`: about the name, the password, or else. */
-export function refusal(code: ErrorCode, message: string): Refusal {
+/**
+ * The refusal of a `hello` with an error `code` and `message`: about the
+ * name, the password, or else; `later`, to be tried again after the usual wait.
+ */
+export function refusal(code: ErrorCode, message: string, later = false): Refusal {
   const about = code === "name_taken" || code === "name_invalid"
     ? "name"
     : code === "password_required" || code === "password_wrong"
     ? "password"
     : "other";
-  return { type: "refused", about, code, message: sanitizeText(message) };
+  return { type: "refused", about, code, message: sanitizeText(message), later };
 }

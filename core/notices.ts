@@ -51,6 +51,17 @@ export function filesElsewhereNotice(page: string): Line {
   ]);
 }
 
+/**
+ * Coming back, the client found its name `name` held on the server, most
+ * likely by a connection of its own that it gave up on but the server took
+ * all the same, and has not seen end yet: it tries again after the usual wait.
+ */
+export function nameHeldError(name: string): string {
+  return `Cannot take ${
+    sanitizeText(name)
+  } back yet: the server still holds the name, most likely for an earlier connection of yours that it has not seen end; trying again`;
+}
+
 /** The server said goodbye with `reason`, inviting the client back, which will come back. */
 export function serverSaysNotice(reason: string): Line {
   return notice([`The server says: ${sanitizeText(reason)}`]);

@@ -23,6 +23,8 @@ export class FreezingProxy implements AsyncDisposable {
   #release: () => void = () => {};
   #accepted = 0;
   #closed = false;
+  readonly #sent: string[] = [];
+  #replies = "";
 
   /** Listens on a free loopback port and forwards to loopback `target`. */
   constructor(target: number) {
@@ -39,6 +41,16 @@ export class FreezingProxy implements AsyncDisposable {
   /** Connections accepted so far. */
   get accepted(): number {
     return this.#accepted;
+  }
+
+  /** What each connection accepted so far forwarded to the target, as text, in the order accepted. */
+  get sent(): readonly string[] {
+    return this.#sent;
+  }
+
+  /** Everything the target sent back on any connection, as text, in the order forwarded. */
+  get replies(): string {
+    return this.#replies;
   }
 
   /** Stops forwarding, both ways, on every connection, new ones included. */
@@ -63,16 +75,17 @@ export class FreezingProxy implements AsyncDisposable {
   async #accept(): Promise<void> {
     try {
       for await (const client of this.#listener) {
-        this.#accepted++;
+        const index = this.#accepted++;
+        this.#sent.push("");
         this.#conns.add(client);
-        this.#track(this.#serve(client));
+        this.#track(this.#serve(client, index));
       }
     } catch {
       // The listener was closed.
     }
   }
 
-  async #serve(client: Deno.Conn): Promise<void> {
+  async #serve(client: Deno.Conn, index: number): Promise<void> {
     await this.#thawed;
     if (this.#closed) return close(client);
     let upstream: Deno.Conn;
@@ -82,18 +95,26 @@ export class FreezingProxy implements AsyncDisposable {
       return close(client);
     }
     this.#conns.add(upstream);
-    await Promise.all([this.#pump(client, upstream), this.#pump(upstream, client)]);
+    await Promise.all([
+      this.#pump(client, upstream, (text) => this.#sent[index] += text),
+      this.#pump(upstream, client, (text) => this.#replies += text),
+    ]);
   }
 
-  /** Copies `from` to `to` until either ends, holding each chunk while frozen. */
-  async #pump(from: Deno.Conn, to: Deno.Conn): Promise<void> {
+  /**
+   * Copies `from` to `to` until either ends, holding each chunk while frozen;
+   * `record` gets what was forwarded, as text.
+   */
+  async #pump(from: Deno.Conn, to: Deno.Conn, record: (text: string) => void): Promise<void> {
     const buffer = new Uint8Array(16 * 1024);
+    const decoder = new TextDecoder();
     try {
       while (true) {
         const count = await from.read(buffer);
         await this.#thawed;
         if (count === null) break;
         let chunk = buffer.subarray(0, count);
+        record(decoder.decode(chunk, { stream: true }));
         while (chunk.length > 0) chunk = chunk.subarray(await to.write(chunk));
       }
     } catch {

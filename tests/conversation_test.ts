@@ -10,7 +10,12 @@ import {
   type Effect,
   ORDERED_WAIT_MS,
 } from "../core/conversation.ts";
-import { PROBE_AFTER_MS, SILENCE_LIMIT_MS } from "../core/link.ts";
+import {
+  HEARTBEAT_GRACE_MS,
+  HELLO_TIMEOUT_MS,
+  PROBE_AFTER_MS,
+  SILENCE_LIMIT_MS,
+} from "../core/link.ts";
 import { tooLongWarning } from "../core/notices.ts";
 import { plainText } from "../core/plain.ts";
 import type { ClientFrame, MessageFrame, ServerFrame } from "../protocol.ts";
@@ -120,11 +125,15 @@ function joinedV1(name = "ann", options: ConversationOptions = {}): Conversation
   return chat;
 }
 
-/** Drops the connection of `chat` and says hello again as `name`; returns the `hello`. */
+/**
+ * Drops the connection of `chat` and says hello again as `name`, which goes
+ * once the pong of the ping sent ahead of it is in; returns the `hello`.
+ */
 function comeBack(chat: Conversation, name: string): ClientFrame {
   chat.closed();
   chat.opened();
-  const [hello] = sent(chat.hello(name, 100));
+  assert.deepEqual(sent(chat.hello(name, 100)), [{ type: "ping", token: "hello" }]);
+  const [hello] = sent(chat.receive({ type: "pong", token: "hello" }, 100));
   assert.ok(hello !== undefined);
   return hello;
 }
@@ -744,6 +753,124 @@ Deno.test("Conversation: the server's refusals of a hello", async (t) => {
     chat.hello("ann", 1);
     assert.deepEqual(types(chat.receive(refusal, 1)), ["refused"]);
     assert.equal(chat.quitting, true);
+  });
+});
+
+Deno.test("Conversation: coming back, the hello goes once the pong of a ping sent ahead of it is in", async (t) => {
+  await t.step("the first hello goes at once", () => {
+    assert.deepEqual(sent(conversation().hello("ann", 0)), [{
+      type: "hello",
+      version: 2,
+      name: "ann",
+    }]);
+  });
+
+  await t.step("a connection given up on before the pong holds no hello", () => {
+    const chat = joined();
+    chat.closed();
+    chat.opened();
+    assert.deepEqual(sent(chat.hello("ann", 100)), [{ type: "ping", token: "hello" }]);
+    // Another pong (the terminal's first ping) is not the one the hello waits for.
+    assert.deepEqual(chat.receive({ type: "pong", token: "start" }, 101), []);
+    // A server that never answers: the connection is given up, and the hello never went.
+    assert.deepEqual(chat.tick(100 + HELLO_TIMEOUT_MS), [{ type: "drop", reason: "unanswered" }]);
+    chat.closed();
+    // The pong of the connection given up on, should it come late, sends nothing.
+    assert.deepEqual(chat.receive({ type: "pong", token: "hello" }, 100 + HELLO_TIMEOUT_MS), []);
+  });
+
+  await t.step("on the next connection, its pong sends the hello, once", () => {
+    const chat = joined();
+    chat.closed();
+    chat.opened();
+    chat.hello("ann", 100);
+    const [hello] = sent(chat.receive({ type: "pong", token: "hello" }, 101));
+    assert.ok(hello?.type === "hello" && hello.resume === "r1");
+    assert.deepEqual(chat.receive({ type: "pong", token: "hello" }, 102), []);
+    assert.ok(types(chat.receive(welcome("ann", { resume: "r2" }), 103)).includes("welcomed"));
+  });
+});
+
+Deno.test("Conversation: a name taken from a hello that came back is tried again, not asked, while the server may hold it", async (t) => {
+  const taken = 'Cannot use "ann": the name is taken (ann is here). Pick another name';
+  const nameTaken = { type: "error", code: "name_taken", message: taken } as const;
+  /** Comes back at `now` and gets the name taken; returns the refusal. */
+  const refusedAt = (chat: Conversation, now: number, name = "ann") => {
+    chat.closed();
+    chat.opened();
+    chat.hello(name, now);
+    chat.receive({ type: "pong", token: "hello" }, now);
+    const effects = chat.receive(nameTaken, now);
+    assert.deepEqual(types(effects), ["refused"]);
+    const [refusal] = effects;
+    assert.ok(refusal?.type === "refused");
+    return refusal;
+  };
+  /** A conversation welcomed as ann by a server whose heartbeat is `seconds`. */
+  const welcomedWith = (seconds: number) => {
+    const chat = conversation();
+    chat.hello("ann", 0);
+    chat.receive(welcome("ann", { heartbeat: seconds }), 0);
+    return chat;
+  };
+  const held = "Cannot take ann back yet: the server still holds the name, most likely for " +
+    "an earlier connection of yours that it has not seen end; trying again";
+
+  await t.step("the first time a person chose the name, it is theirs to pick another", () => {
+    const chat = conversation();
+    chat.hello("ann", 0);
+    const [refusal] = chat.receive(nameTaken, 1);
+    assert.deepEqual(refusal, {
+      type: "refused",
+      about: "name",
+      code: "name_taken",
+      message: taken,
+      later: false,
+    });
+  });
+
+  await t.step("coming back with the token, for the heartbeat and a grace after the first", () => {
+    const chat = welcomedWith(30);
+    const limit = 30_000 + HEARTBEAT_GRACE_MS;
+    for (const now of [1_000, 2_000, 1_000 + limit]) {
+      const refusal = refusedAt(chat, now);
+      assert.equal(refusal.later, true, `at ${now}`);
+      assert.equal(refusal.message, held);
+    }
+    // By then the server has dropped any connection of this client's: someone else has the name.
+    const refusal = refusedAt(chat, 1_001 + limit);
+    assert.equal(refusal.later, false);
+    assert.equal(refusal.message, taken);
+    assert.equal(refusal.about, "name");
+  });
+
+  await t.step("the wait follows the heartbeat the server said", () => {
+    const chat = welcomedWith(60);
+    assert.equal(refusedAt(chat, 1_000).later, true);
+    assert.equal(refusedAt(chat, 1_000 + 60_000 + HEARTBEAT_GRACE_MS).later, true);
+    assert.equal(refusedAt(chat, 1_001 + 60_000 + HEARTBEAT_GRACE_MS).later, false);
+  });
+
+  await t.step("a welcome starts the wait again", () => {
+    const chat = joined("ann");
+    assert.equal(refusedAt(chat, 1_000).later, true);
+    chat.hello("ann", 2_000);
+    chat.receive(welcome("ann"), 2_000);
+    assert.equal(refusedAt(chat, 100_000).later, true);
+  });
+
+  await t.step("under another name, without the token, the name is someone else's", () => {
+    const chat = joined("ann");
+    const refusal = refusedAt(chat, 1_000, "someone");
+    assert.equal(refusal.later, false);
+    assert.equal(refusal.message, taken);
+  });
+
+  await t.step("a cluster that cannot claim names just now is tried again too", () => {
+    const chat = conversation();
+    chat.hello("ann", 0);
+    const [refusal] = chat.receive({ type: "error", code: "not_stored", message: "NATS" }, 1);
+    assert.ok(refusal?.type === "refused" && refusal.later && refusal.message === "NATS");
   });
 });
 

@@ -20,7 +20,7 @@
 
 import { Conversation, type Effect } from "../core/conversation.ts";
 import { errorLine, type Line, notice } from "../core/describe.ts";
-import { type Refusal, refusedForNow } from "../core/effects.ts";
+import type { Refusal } from "../core/effects.ts";
 import { nameKey } from "../core/names.ts";
 import { filesElsewhereNotice, movedNotice, outageNotice } from "../core/notices.ts";
 import type { Changes } from "../core/roster.ts";
@@ -71,6 +71,8 @@ export class WebClient {
   /** The room list and the people, asked for by the page itself, to refresh them quietly. */
   readonly #asks: QuietAsks;
   #outageNoted = false;
+  /** The last `hello` was refused for now, and said so: the outage that follows is no lost link. */
+  #refusedForNow = false;
   /** The rooms and view this tab had before a reload, entered again at the first welcome. */
   readonly #reloaded: ReloadedRooms;
   /** The room the user just left, while the line that says so is drawn: it offers to join again. */
@@ -357,17 +359,20 @@ export class WebClient {
    * final for this attempt, as is any refusal that would come again: the page
    * stops and says why, on the name form if it is shown, and joining again is
    * the user's to ask. A refusal for now (a cluster that cannot claim the name
-   * just now) is tried again after the usual backoff.
+   * just now; coming back, the name still held for a connection of the page's
+   * own that the server has not seen end) is tried again after the usual
+   * backoff, without a question.
    */
   #refused(refusal: Refusal): void {
-    if (refusal.about !== "other") return this.#joining.refused(refusal);
-    const { code, message } = refusal;
-    const final = !refusedForNow(code);
+    const { later, message } = refusal;
+    if (!later && refusal.about !== "other") return this.#joining.refused(refusal);
     if (this.#ui.nameScreen.hidden) this.#show([errorLine(message)]);
-    else if (final) this.#joining.ask(message, this.#joining.name);
+    else if (!later) this.#joining.ask(message, this.#joining.name);
     else showNameError(this.#ui, message, "none");
-    if (final) this.#sentAway(message);
-    else this.#connection.abandon();
+    if (!later) return this.#sentAway(message);
+    // The refusal says why the page is away: the outage it starts is not told as a lost link.
+    this.#refusedForNow = true;
+    this.#connection.abandon();
   }
 
   /**
@@ -408,6 +413,7 @@ export class WebClient {
     clearInterval(this.#tickTimer);
     if (next.kind === "open") {
       this.#outageNoted = false;
+      this.#refusedForNow = false;
       this.#asks.reset();
       this.#chat.opened();
       this.#tickTimer = setInterval(() => this.#tick(), TICK_MS);
@@ -422,7 +428,8 @@ export class WebClient {
     }
     if (next.kind === "waiting" && !this.#outageNoted && !this.#chat.quitting) {
       this.#outageNoted = true;
-      this.#show([outageNotice(this.#chat.welcomed, this.#chat.bye?.retry === true)]);
+      const invited = this.#chat.bye?.retry === true || this.#refusedForNow;
+      this.#show([outageNotice(this.#chat.welcomed, invited)]);
     }
     this.#showStatus();
   }
