@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "./_playwright.ts";
 import { colorOf } from "../../core/palette.ts";
-import { TestClient, within } from "../_test_utils.ts";
+import { freePort, TestClient, within } from "../_test_utils.ts";
 import {
   ChatBrowser,
   exactly,
@@ -233,7 +233,8 @@ browserTest("web page: markup in messages shows as text and runs nothing", async
 browserTest(
   "web page: reconnects by itself, under the same name, when the server comes back",
   async () => {
-    let server = await startWebServer();
+    // Ports outside the system's own range: one it gave could be taken meanwhile.
+    let server = await startWebServer({ port: freePort(), webPort: freePort() });
     try {
       await using browser = await ChatBrowser.launch();
       const { port } = server.addr;

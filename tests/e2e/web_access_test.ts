@@ -413,7 +413,7 @@ testWith(
     const error = page.locator("#name-error");
 
     // A name the page itself refuses.
-    await page.locator("#name-input").fill("bad name!");
+    await page.locator("#name-input").fill("bad-name!");
     await page.locator("#name-input").press("Enter");
     await error.filter({ hasText: "letters, digits" }).waitFor();
     assert.equal(await error.getAttribute("role"), "alert");
