@@ -114,19 +114,31 @@ function addressee(line: string): string | undefined {
   return ADDRESSED.exec(line)?.[2]?.toLowerCase();
 }
 
+/** Whether `line` is a slash command (`//` starts words). */
+function isCommand(line: string): boolean {
+  return line.startsWith("/") && !line.startsWith("//");
+}
+
 /**
  * `draft` with `text` added on a line of its own after it (`text` alone when
  * `draft` is blank): a multi-line draft, sent as one message of many lines.
  * Where the words of a `returned` effect go, on the page and in the terminal.
  * Words of a `/msg` to the person the draft's `/msg` is for come without
  * their `/msg bob`: the draft goes to bob as one message of all of them, not
- * with `/msg bob` as words in it.
+ * with `/msg bob` as words in it. Otherwise a command joins no words, and no
+ * words join a command: a refused `/msg` after words for the room would be
+ * posted there as words, and words after a `/msg` sent to its person. Then
+ * `draft` stays as it is, and the words are where every line typed is, one
+ * Up away.
  */
 export function joinDraft(draft: string, text: string): string {
   if (draft.trim() === "") return text;
   const to = addressee(draft);
-  const words = to !== undefined && addressee(text) === to ? text.replace(ADDRESSED, "") : text;
-  return `${draft.replace(/\n+$/, "")}\n${words}`;
+  if (to !== undefined && addressee(text) === to) {
+    return `${draft.replace(/\n+$/, "")}\n${text.replace(ADDRESSED, "")}`;
+  }
+  if (isCommand(draft.trimStart()) || isCommand(text)) return draft;
+  return `${draft.replace(/\n+$/, "")}\n${text}`;
 }
 
 /** The input's draft and cursor (an index into it) once words that came back were put there. */

@@ -31,8 +31,11 @@ Deno.test("joinDraft() puts words on a line of their own after a draft", () => {
     "/msg bob are you\nstill there?",
   );
   assert.equal(joinDraft("/tell bob one", "/m BOB two"), "/tell bob one\ntwo");
-  assert.equal(joinDraft("/msg bob one", "/msg carol two"), "/msg bob one\n/msg carol two");
-  assert.equal(joinDraft("hi all", "/msg bob two"), "hi all\n/msg bob two");
+  // A command joins no words, and no words join one: neither goes where it was not meant to.
+  assert.equal(joinDraft("/msg bob one", "/msg carol two"), "/msg bob one");
+  assert.equal(joinDraft("hi all", "/msg bob my door code is 4512"), "hi all");
+  assert.equal(joinDraft("/msg bob one", "hi all"), "/msg bob one");
+  assert.equal(joinDraft("hi all", "//shrug"), "hi all\n//shrug");
   assert.equal(joinDraft("one\ntwo\n\n", "three"), "one\ntwo\nthree");
 });
 
