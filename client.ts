@@ -224,6 +224,8 @@ class TerminalClient {
    * the server may have given up waiting for the `hello` meanwhile.
    */
   #asked = false;
+  /** Whether the next connection carries the answer to a question of the last one, as typed. */
+  #answered = false;
   /**
    * Piped lines read before the server's first welcome, while a `/join` or
    * `/part` before them is on its way or while a `/send` or `/get` before them moves
@@ -352,8 +354,10 @@ class TerminalClient {
     const connection = this.#driver.connection;
     const frames = connection.frames();
     this.#chat.opened();
-    // Coming back, under the name the user has now, renames included.
-    if (this.#chat.welcomed) this.#name = this.#chat.roster.me;
+    // Coming back, under the name the user has now, renames included; not over a name the
+    // user has just typed, which the server stopped waiting for (see #endedEarly).
+    if (this.#chat.welcomed && !this.#answered) this.#name = this.#chat.roster.me;
+    this.#answered = false;
     const ticker = setInterval(
       () => this.#driver.apply(this.#chat.tick(performance.now())),
       TICK_MS,
@@ -444,6 +448,7 @@ class TerminalClient {
     // seconds, and may have closed the connection meanwhile: the answer goes on a new one.
     if (this.#asked && !this.#chat.quitting) {
       this.#asked = false;
+      this.#answered = true;
       return { redial: true };
     }
     if (this.#chat.welcomed && this.#parts.reconnect && !this.#chat.quitting) {

@@ -59,7 +59,7 @@ export function filesElsewhereNotice(page: string): Line {
 export function nameHeldError(name: string): string {
   return `Cannot take ${
     sanitizeText(name)
-  } back yet: the server still holds the name, most likely for an earlier connection of yours that it has not seen end; trying again`;
+  } back yet: the server still holds the name, maybe for a connection of yours it has not seen end; trying again for a while`;
 }
 
 /** The server said goodbye with `reason`, inviting the client back, which will come back. */

@@ -813,8 +813,8 @@ Deno.test("Conversation: a name taken from a hello that came back is tried again
     chat.receive(welcome("ann", { heartbeat: seconds }), 0);
     return chat;
   };
-  const held = "Cannot take ann back yet: the server still holds the name, most likely for " +
-    "an earlier connection of yours that it has not seen end; trying again";
+  const held = "Cannot take ann back yet: the server still holds the name, maybe for " +
+    "a connection of yours it has not seen end; trying again for a while";
 
   await t.step("the first time a person chose the name, it is theirs to pick another", () => {
     const chat = conversation();

@@ -443,3 +443,52 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    `chat join: a new name typed when its own was taken meanwhile is used, however long it took${
+      TMUX_VERSION === undefined ? " (ignored: tmux is not installed)" : ""
+    }`,
+  ignore: TMUX_VERSION === undefined,
+  async fn() {
+    const port = freePort();
+    const tmux = new Tmux("taken-meanwhile");
+    const logged: string[] = [];
+    const drops = () => logged.filter((line) => line.includes("no hello")).length;
+    // The shortest heartbeat, for the shortest wait for a name held; a program's hello deadline
+    // short, so that the server gives up on the question before the person answers.
+    const options = { hostname: LOOPBACK, port, heartbeat: 5, handshake: 0.25 };
+    let server: ChatServer | undefined = await startServer(options);
+    try {
+      await tmux.newSession("alice", joinCommand(port, "--name", "alice"), { cwd: ROOT });
+      await tmux.waitForScreen(
+        "alice",
+        (screen) => /Connected to .+ as alice\./.test(screen.text),
+        10_000,
+        "alice to be connected",
+      );
+      await server.close();
+      // Restarted, the server has someone else called alice before she is back.
+      server = await startServer({ ...options, log: (line) => logged.push(line) });
+      await using taker = await TestClient.join(port, "alice");
+      // Not silent, so that the short heartbeat does not drop it and free the name.
+      const talking = setInterval(() => taker.send({ type: "ping" }).catch(() => {}), 1_000);
+      using _talking = { [Symbol.dispose]: () => clearInterval(talking) };
+      await tmux.waitForScreen(
+        "alice",
+        (screen) => screen.cursorLine.startsWith("Your name"),
+        30_000,
+        `the question "Your name", once the name stayed taken`,
+      );
+      const before = drops();
+      await waitUntil(() => drops() > before, 10_000, "the server to give up on the question");
+      await tmux.type("alice", "alice2");
+      await tmux.waitForInputRead("alice");
+      await tmux.press("alice", "Enter");
+      await taker.next("joined", (frame) => frame.name === "alice2", 10_000);
+    } finally {
+      await tmux.kill();
+      await server?.close();
+    }
+  },
+});
