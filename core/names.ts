@@ -240,6 +240,9 @@ export function checkOwnName(name: string): string | undefined {
   return nameKey(name) === nameKey(HOST_NAME) ? `The name "${name}" is reserved` : undefined;
 }
 
+/** What a room name is made of, as said to whoever types one that is not. */
+export const ROOM_RULE = "A room name is # followed by letters, digits, _ and -, such as #lobby";
+
 const ROOM_PATTERN = /^#[\p{L}\p{N}]\p{M}*(?:[\p{L}\p{N}]\p{M}*|[_\-])*$/u;
 
 /**
@@ -260,7 +263,7 @@ export function normalizeRoom(input: string): Checked<string> {
     return {
       ok: false,
       code: "room_invalid",
-      message: "A room name is # followed by letters, digits, _ and -, such as #lobby",
+      message: ROOM_RULE,
     };
   }
   // Marks as typed: lower-casing turns Turkish İ into i + U+0307.

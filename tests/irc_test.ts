@@ -300,17 +300,22 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     assert.match(await ann.next(/PRIVMSG #dev/), /: {2}second line$/);
   });
 
-  await t.step("a long message is cut to fit 512 bytes, nothing lost", async () => {
-    const words = Array.from({ length: 300 }, (_, index) => `w${index}`).join(" ");
-    await bob.send({ type: "say", text: words, room: "#dev" });
-    let got = "";
-    while (!got.endsWith("w299")) {
-      const line = await ann.next(/PRIVMSG #dev/);
-      assert.ok(new TextEncoder().encode(line).length + 2 <= 512, `${line.length}: ${line}`);
-      got += line.slice(line.indexOf(" :") + 2);
-    }
-    assert.equal(got, words);
-  });
+  await t.step(
+    "a long message is cut at spaces to fit 512 bytes, no piece keeping the space",
+    async () => {
+      const words = Array.from({ length: 300 }, (_, index) => `w${index}`).join(" ");
+      await bob.send({ type: "say", text: words, room: "#dev" });
+      const pieces: string[] = [];
+      while (!pieces.at(-1)?.endsWith("w299")) {
+        const line = await ann.next(/PRIVMSG #dev/);
+        assert.ok(new TextEncoder().encode(line).length + 2 <= 512, `${line.length}: ${line}`);
+        pieces.push(line.slice(line.indexOf(" :") + 2));
+      }
+      assert.ok(pieces.length > 1, pieces.join("\n"));
+      for (const piece of pieces) assert.match(piece, /^w\d+( w\d+)*$/, JSON.stringify(piece));
+      assert.equal(pieces.join(" "), words);
+    },
+  );
 
   await t.step("PRIVMSG errors: 411, 412, 401, 404, 403", async () => {
     await ann.send("PRIVMSG");
@@ -827,6 +832,67 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("IRC WHO with a mask: the nicks it matches, operators alone with o", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_" });
+  try {
+    await Deno.writeTextFile(`${dir}/ops`, "ann op-secret\n");
+    const { server, port, irc } = await serve(["--op-file", `${dir}/ops`]);
+    await using _ = server;
+    await using _bob = await TestClient.join2(port, "bob", [{ room: "#dev" }]);
+    await using _abby = await TestClient.join2(port, "abby", [{ room: "#far" }]);
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+    /** The nicks of the 352 lines that answer `command`, sorted, once 315 ends them. */
+    const who = async (command: string) => {
+      await ann.send(command);
+      const lines = await ann.until(/ 315 /);
+      assert.match(lines.at(-1)!, / 315 ann \S+ :End of WHO list$/);
+      return lines.filter((line) => / 352 /.test(line)).map((line) => line.split(" ")[7]).sort();
+    };
+    await t.step("* and ? match nicks, whatever their case, in any room", async () => {
+      assert.deepEqual(await who("WHO a*"), ["abby", "ann"]);
+      assert.deepEqual(await who("WHO A?N"), ["ann"]);
+      assert.deepEqual(await who("WHO ?O*"), ["bob"]);
+      assert.deepEqual(await who("WHO z*"), []);
+      await ann.send("WHO ab*");
+      const [line] = await ann.until(/ 315 /);
+      assert.match(line!, /^:\S+ 352 ann #far abby chat \S+ abby H :0 abby$/);
+    });
+    await t.step("* and 0 are everyone; o after them the operators", async () => {
+      assert.deepEqual(await who("WHO *"), ["abby", "ann", "bob"]);
+      assert.deepEqual(await who("WHO 0"), ["abby", "ann", "bob"]);
+      assert.deepEqual(await who("WHO 0 o"), ["ann"]);
+      assert.deepEqual(await who("WHO b* o"), []);
+      assert.deepEqual(await who("WHO #dev o"), []);
+      assert.deepEqual(await who("WHO #lobby o"), ["ann"]);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("IRC JOIN of a name no room can have: 403 says why", async () => {
+  const { server, irc } = await serve();
+  await using _ = server;
+  await using ann = await IrcClient.register(irc, "ann");
+  const long = `#${"x".repeat(40)}`;
+  await ann.send(`JOIN ${long}`);
+  assert.equal(
+    (await ann.next(/ 403 /)).replace(/^:\S+ /, ""),
+    `403 ann ${long} :A room name can have at most 32 characters`,
+  );
+  for (const bad of ["&foo", "#", "#a.b", "lobby"]) {
+    await ann.send(`JOIN ${bad}`);
+    assert.equal(
+      (await ann.next(/ 403 /)).replace(/^:\S+ /, ""),
+      `403 ann ${bad} :A room name is # followed by letters, digits, _ and -, such as #lobby`,
+    );
+  }
+  await ann.send("PRIVMSG #a.b :hi");
+  assert.match(await ann.next(/ 403 /), / 403 ann #a\.b :A room name is # followed by /);
 });
 
 Deno.test("IRC LUSERS: 251 to 255 (252 to 254 when not 0), 265 and 266 with the chat's counts, in the welcome too", async (t) => {

@@ -138,6 +138,16 @@ Deno.test("splitBytes() cuts at a byte budget, never inside a character", () => 
   assert.deepEqual(splitBytes("", 10), [""]);
 });
 
+Deno.test("splitBytes() cuts at a space that neither piece keeps", () => {
+  // The space before the budget runs out, and the space the budget runs out on.
+  assert.deepEqual(splitBytes("aaaa bbbb cccc", 7), ["aaaa", "bbbb", "cccc"]);
+  assert.deepEqual(splitBytes("aaaa bbbb", 4), ["aaaa", "bbbb"]);
+  const words = Array.from({ length: 200 }, (_, index) => `word${index}`).join(" ");
+  const pieces = splitBytes(words, 100);
+  for (const piece of pieces) assert.match(piece, /^\S(.*\S)?$/, JSON.stringify(piece));
+  assert.equal(pieces.join(" "), words);
+});
+
 Deno.test("byteLength() counts UTF-8 bytes as TextEncoder does, lone surrogates too", () => {
   const encoded = (text: string) => new TextEncoder().encode(text).length;
   const samples = [

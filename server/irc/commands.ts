@@ -121,7 +121,7 @@ function message(command: "PRIVMSG" | "NOTICE"): CommandHandler {
       if (target.startsWith("#")) {
         const checked = normalizeRoom(target);
         if (!checked.ok) {
-          if (!quiet) reply(gateway, ERR.NOSUCHCHANNEL, target, "No such channel");
+          if (!quiet) reply(gateway, ERR.NOSUCHCHANNEL, target, checked.message);
           continue;
         }
         gateway.deliver(

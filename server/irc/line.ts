@@ -202,7 +202,8 @@ export function byteLength(text: string): number {
 
 /**
  * Cuts `text` into pieces of at most `max` UTF-8 bytes each, never inside a
- * character, preferring to cut after a space; at least one piece.
+ * character, preferring to cut at a space, which neither piece keeps; at
+ * least one piece.
  */
 export function splitBytes(text: string, max: number): string[] {
   if (text.length <= max / 3 || byteLength(text) <= max) return [text];
@@ -212,9 +213,16 @@ export function splitBytes(text: string, max: number): string[] {
   for (const char of text) {
     const size = byteLength(char);
     if (bytes + size > max && piece !== "") {
+      if (char === " ") {
+        // The cut falls on a space: it ends this piece, and starts no other.
+        pieces.push(piece);
+        piece = "";
+        bytes = 0;
+        continue;
+      }
       const space = piece.lastIndexOf(" ");
       if (space > piece.length / 2) {
-        pieces.push(piece.slice(0, space + 1));
+        pieces.push(piece.slice(0, space));
         piece = piece.slice(space + 1);
         bytes = byteLength(piece);
       } else {

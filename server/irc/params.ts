@@ -5,7 +5,7 @@
  * @module
  */
 
-import { normalizeRoom } from "../../core/names.ts";
+import { normalizeRoom, ROOM_RULE } from "../../core/names.ts";
 import type { Gateway } from "./connection.ts";
 import { ERR } from "./numerics.ts";
 
@@ -31,11 +31,14 @@ export function list(param: string | undefined): string[] {
   return (param ?? "").split(",").filter((item) => item !== "");
 }
 
-/** The room a channel names, or `undefined` once 403 is sent. */
+/**
+ * The room a channel names, or `undefined` once 403 is sent, with why it
+ * names none: too long, or not `#` and letters, digits, `_` and `-`.
+ */
 export function room(gateway: Gateway, channel: string): string | undefined {
-  const checked = channel.startsWith("#") ? normalizeRoom(channel) : undefined;
-  if (checked?.ok) return checked.value;
-  reply(gateway, ERR.NOSUCHCHANNEL, channel, "No such channel");
+  const checked = normalizeRoom(channel);
+  if (channel.startsWith("#") && checked.ok) return checked.value;
+  reply(gateway, ERR.NOSUCHCHANNEL, channel, checked.ok ? ROOM_RULE : checked.message);
   return undefined;
 }
 

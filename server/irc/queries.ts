@@ -9,6 +9,7 @@
 
 import { normalizeRoom } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
+import type { PersonInfo } from "../hub.ts";
 import type { Gateway } from "./connection.ts";
 import { HOST, userOf } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
@@ -56,31 +57,78 @@ function names(gateway: Gateway, params: readonly string[]): void {
   }
 }
 
-/** WHO #room or WHO nick: 352 per person, then 315. */
+/** The most 352 lines a WHO with a mask answers; after them, 416 says the list was cut. */
+export const MAX_WHO_REPLIES = 200;
+
+/** A nick mask's `*` and `?` as a regular expression, compared case-insensitively. */
+function maskPattern(mask: string): RegExp {
+  const escaped = mask.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^${escaped.replaceAll("*", ".*").replaceAll("?", ".")}$`, "i");
+}
+
+/** 352 for a person, with the first room they are in (`*` for none). */
+function whoReply(gateway: Gateway, found: PersonInfo): void {
+  const renderer = gateway.renderer;
+  const person = found.person;
+  const nick = renderer.nicks.nick(person.name);
+  reply(
+    gateway,
+    RPL.WHOREPLY,
+    found.rooms[0] ?? "*",
+    userOf(nick),
+    HOST,
+    renderer.options.server,
+    nick,
+    (person.away === undefined ? "H" : "G") + (person.op ? "@" : ""),
+    `0 ${person.name}`,
+  );
+}
+
+/**
+ * WHO #room, WHO nick, or WHO with a mask (`a*`, `?ob`; `*` and `0` are
+ * everyone): 352 per person, then 315. A mask is matched against the nicks
+ * of everyone connected (rooms are public, as WHOIS tells), at most
+ * {@linkcode MAX_WHO_REPLIES} of them. `o` after it lists operators only.
+ */
 function who(gateway: Gateway, params: readonly string[]): void {
   const mask = params[0] ?? "*";
+  const ops = (params[1] ?? "").split("%")[0]!.includes("o");
   const renderer = gateway.renderer;
   if (mask.startsWith("#")) {
-    if (!listed(gateway, mask, "WHO")) reply(gateway, RPL.ENDOFWHO, mask, "End of WHO list");
-    return;
+    if (ops) {
+      const checked = normalizeRoom(mask);
+      const frame = checked.ok ? gateway.hub.who(checked.value) : undefined;
+      if (frame !== undefined) {
+        const people = frame.people?.filter((person) => person.op === true) ?? [];
+        const members = people.map((person) => person.name);
+        return gateway.write(whoReplies(renderer, { ...frame, members, people }));
+      }
+    } else if (listed(gateway, mask, "WHO")) return;
+    return reply(gateway, RPL.ENDOFWHO, mask, "End of WHO list");
+  }
+  if (mask === "0" || mask.includes("*") || mask.includes("?")) {
+    const pattern = maskPattern(mask === "0" ? "*" : mask);
+    const matched: PersonInfo[] = [];
+    for (const name of gateway.hub.names()) {
+      if (!pattern.test(renderer.nicks.nick(name))) continue;
+      const found = gateway.hub.person(name);
+      if (found !== undefined && (!ops || found.person.op === true)) matched.push(found);
+    }
+    matched.sort((a, b) => a.person.name.localeCompare(b.person.name));
+    for (const found of matched.slice(0, MAX_WHO_REPLIES)) whoReply(gateway, found);
+    if (matched.length > MAX_WHO_REPLIES) {
+      reply(
+        gateway,
+        ERR.TOOMANYMATCHES,
+        "WHO",
+        `Too many matches: only the first ${MAX_WHO_REPLIES} are listed`,
+      );
+    }
+    return reply(gateway, RPL.ENDOFWHO, mask, "End of WHO list");
   }
   const name = renderer.nicks.name(mask);
   const found = name === undefined ? undefined : gateway.hub.person(name);
-  if (found !== undefined) {
-    const person = found.person;
-    const nick = renderer.nicks.nick(person.name);
-    reply(
-      gateway,
-      RPL.WHOREPLY,
-      found.rooms[0] ?? "*",
-      userOf(nick),
-      HOST,
-      renderer.options.server,
-      nick,
-      (person.away === undefined ? "H" : "G") + (person.op ? "@" : ""),
-      `0 ${person.name}`,
-    );
-  }
+  if (found !== undefined && (!ops || found.person.op === true)) whoReply(gateway, found);
   reply(gateway, RPL.ENDOFWHO, mask, "End of WHO list");
 }
 
