@@ -70,10 +70,13 @@ export function noChanges(): Changes {
 class Room {
   readonly members = new Map<string, string>();
   count = 0;
-  /** The highest message id seen in it. */
-  lastId: number;
+  /**
+   * The highest message id seen in it; `undefined` while nothing was, as in
+   * a room a welcome puts the user in before its `room` frame came.
+   */
+  lastId: number | undefined;
 
-  constructor(lastId: number) {
+  constructor(lastId: number | undefined) {
     this.lastId = lastId;
   }
 
@@ -255,7 +258,10 @@ export class Roster {
           this.#room = frame.room;
         }
         if (!this.#joined.has(this.#room)) this.#room = frame.room;
-        this.#enter(frame.room).set(frame.members, frame.count);
+        const entered = this.#enter(frame.room);
+        entered.set(frame.members, frame.count);
+        // Its replay follows: from now on, what comes there is seen.
+        entered.lastId ??= 0;
         for (const name of frame.members) this.#elsewhere.delete(nameKey(name));
         for (const name of behind) this.#meet(name);
         changes.views = true;
@@ -318,7 +324,7 @@ export class Roster {
       case "message": {
         const room = this.#joined.get(frame.room);
         if (room === undefined) break;
-        room.lastId = Math.max(room.lastId, frame.id);
+        room.lastId = Math.max(room.lastId ?? 0, frame.id);
         // Someone speaking now is here, even in a room too large to list; a replay says nothing
         // of who is here now.
         if (!frame.replay && !room.members.has(nameKey(frame.from))) {
@@ -347,7 +353,7 @@ export class Roster {
   #enter(room: string): Room {
     let entry = this.#joined.get(room);
     if (entry === undefined) {
-      entry = new Room(this.#seenIn.get(room) ?? 0);
+      entry = new Room(this.#seenIn.get(room));
       this.#seenIn.delete(room);
       this.#joined.set(room, entry);
     }
@@ -360,7 +366,7 @@ export class Roster {
     if (entry === undefined) return [];
     this.#joined.delete(room);
     this.#seenIn.delete(room);
-    this.#seenIn.set(room, entry.lastId);
+    if (entry.lastId !== undefined) this.#seenIn.set(room, entry.lastId);
     if (this.#seenIn.size > ROOMS_REMEMBERED) {
       this.#seenIn.delete(this.#seenIn.keys().next().value!);
     }

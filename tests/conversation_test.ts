@@ -596,6 +596,27 @@ Deno.test("Conversation: a page marks new what came live to a room, not its hist
   ]);
 });
 
+Deno.test("Conversation: a page reloaded on a private view counts nothing of the history of #lobby, entered at its welcome", () => {
+  const page = conversation({ display: "each" });
+  page.hello("ann", 0);
+  page.receive(welcome("ann"), 0);
+  // The reloaded page begins its views again and shows the private one it showed, at once.
+  page.reopen(["#lobby", "#dev", "@zoe"]);
+  page.type("/join #dev", 0);
+  page.switchTo("@zoe");
+  page.receive(room("#lobby", ["ann", "bob"]), 1);
+  page.receive(message(2, { text: "L2 in lobby, ann?", replay: true }), 1);
+  page.receive(room("#dev", ["ann", "bob"]), 1);
+  page.receive(message(3, { room: "#dev", text: "D3 in dev, ann?", replay: true }), 1);
+  assert.deepEqual(
+    page.views.map(({ id, unread, mentioned }) => [id, unread, mentioned]),
+    [["#lobby", 0, false], ["#dev", 0, false], ["@zoe", 0, false]],
+  );
+  const switched = page.switchTo("#lobby").find((effect) => effect.type === "switched");
+  assert.ok(switched?.type === "switched");
+  assert.deepEqual(switched.unseen, [], "history, not new since the user left");
+});
+
 Deno.test("Conversation: a /msg typed in a room opens the private view, with nothing new in it", () => {
   for (const display of ["each", "current"] as const) {
     const chat = joined("ann", { display });

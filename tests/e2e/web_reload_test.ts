@@ -13,15 +13,17 @@ import {
   ChatBrowser,
   exactly,
   joinAs,
+  logLine,
   say,
   startWebServer,
   WAIT_MS,
+  waitForLine,
   waitForStatus,
   webUrl,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
-import { showView } from "./_web_rooms.ts";
+import { says, showView, viewButton } from "./_web_rooms.ts";
 
 /** Waits until the header names view `id`. */
 async function looksAt(page: Page, id: string): Promise<void> {
@@ -111,6 +113,46 @@ testWith(
     await looksAt(page, "#dev");
     await listsViews(page, ["#lobby", "@bob", "#dev", "@fay"]);
     assert.equal(await page.getByText(/You are looking at/).count(), 0, "a notice of looking");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a tab reloaded on a private view counts nothing of the history of #lobby as new",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    const { port } = server.addr;
+    await using bob = await TestClient.join2(port, "bob");
+    await using zoe = await TestClient.join2(port, "zoe");
+    await using dana = await TestClient.join2(port, "dana");
+    const page = await browser.openAs(webUrl(server), "ann");
+    await says(bob, "L2 in lobby, ann?");
+    await waitForLine(page, "message", "L2 in lobby, ann?");
+    await say(page, "/join #dev");
+    await looksAt(page, "#dev");
+    for (const [name, client] of [["zoe", zoe], ["dana", dana]] as const) {
+      await say(page, `/switch @${name}`);
+      await looksAt(page, `@${name}`);
+      await say(page, `hi ${name}`);
+      await client.next("private", (frame) => frame.text === `hi ${name}`);
+    }
+    await showView(page, "@zoe");
+
+    await page.reload();
+    await looksAt(page, "@zoe");
+    await waitForStatus(page, "Connected");
+    // Said after the replay of #lobby, which follows the welcome: the page has taken it.
+    await say(page, "back again");
+    await zoe.next("private", (frame) => frame.text === "back again");
+    await page.locator("#log .line", { hasText: "back again" }).waitFor();
+    await listsViews(page, ["#lobby", "#dev", "@zoe", "@dana"]);
+    assert.equal(await viewButton(page, "#lobby").locator(".unread").count(), 0);
+    assert.equal(await page.title(), "@zoe — chat");
+    await showView(page, "#lobby");
+    await waitForLine(page, "message", "L2 in lobby, ann?");
+    assert.equal(await logLine(page, "divider", /new since you left/).count(), 0);
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
