@@ -423,6 +423,25 @@ Deno.test("renderFrame() draws a message of several lines as rows indented under
   ]);
 });
 
+Deno.test("drawRows() keeps an empty line of a message as an empty row, for its sender too", () => {
+  const text = "Traceback:\n  File x\n\n    run()\nValueError";
+  const rows = [
+    `${STAMP} zed: Traceback:`,
+    `${" ".repeat(16)}  File x`,
+    "",
+    `${" ".repeat(16)}    run()`,
+    `${" ".repeat(16)}ValueError`,
+  ];
+  for (const me of ["zed", "bob"]) {
+    const [line] = describeFrame(message({ from: "zed", text }), me);
+    for (const columns of [undefined, 40]) {
+      const options = columns === undefined ? {} : { columns };
+      assert.deepEqual(drawRows(line!, false, options), rows, `${me} at ${columns}`);
+      assert.deepEqual(drawRows(line!, true, options).map(stripSgr), rows, `${me} at ${columns}`);
+    }
+  }
+});
+
 Deno.test("renderFrame() draws a code block without fences, in its own colour", () => {
   const frame = message({ text: "```python\nif ok:\n    run()\n```" });
   assert.deepEqual(renderFrame(frame, PLAIN), [

@@ -459,3 +459,59 @@ pasteTest(
     await ann.waitFor((screen) => screen.cursorLine === "#lobby>", "an empty input line");
   },
 );
+
+/** A traceback of five lines, its third empty. */
+const GAPPED = [
+  "Traceback (most recent call last):",
+  '  File "/srv/app/main.py", line 3, in <module>',
+  "",
+  "    run()",
+  "ValueError: bad value",
+];
+
+pasteTest(
+  "chat join: an empty line pasted in a message shows as an empty row to the sender and to others",
+  async (tmux, server) => {
+    const port = server.addr.port;
+    await using bob = await TestClient.join2(port, "bob");
+    const cy = await TerminalUser.join(tmux, "cy", port, { width: 100, height: 30 });
+    const zed = await TerminalUser.join(tmux, "zed", port, { width: 100, height: 30 });
+    await bob.next("joined", (frame) => frame.name === "zed");
+
+    await paste(tmux, "zed", GAPPED.join("\n"));
+    const draft = await zed.waitFor(
+      (screen) => screen.cursorLine === GAPPED.at(-1),
+      "the pasted draft, its last line at the cursor",
+    );
+    // The draft keeps the empty line too.
+    const end = draft.cursor.y;
+    assert.deepEqual(
+      draft.lines.slice(end - GAPPED.length + 1, end + 1),
+      [`#lobby> ${GAPPED[0]}`, ...GAPPED.slice(1)],
+      draft.text,
+    );
+    await zed.press("Enter");
+    const message = await bob.next("message", (frame) => frame.from === "zed");
+    assert.equal(message.text, GAPPED.join("\n"), "the traceback, empty line and all");
+
+    const last = GAPPED.at(-1)!;
+    for (const [name, user] of [["zed", zed], ["cy", cy]] as const) {
+      await user.waitFor(
+        (screen) =>
+          screen.cursorLine === "#lobby>" &&
+          screen.lines[screen.cursor.y - 1]?.endsWith(last) === true,
+        `the traceback shown to ${name}`,
+      );
+      const history = await scrollback(tmux, name);
+      const first = new RegExp(`^${TODAY_STAMP} zed: ${literal(GAPPED[0]!)}$`);
+      const top = history.findIndex((line) => first.test(line));
+      assert.ok(top >= 0, history.join("\n"));
+      const indent = " ".repeat(history[top]!.indexOf("zed: ") + "zed: ".length);
+      assert.deepEqual(
+        history.slice(top + 1, top + GAPPED.length),
+        GAPPED.slice(1).map((line) => line === "" ? "" : indent + line),
+        `${name} sees:\n${history.join("\n")}`,
+      );
+    }
+  },
+);
