@@ -751,6 +751,8 @@ export class Conversation {
       ),
       ...this.#flushed(this.#delivery.connected(now)),
       ...this.#order.finishing(),
+      // Coming back, an `/away` of the user's stays: a server that restarted does not know it.
+      ...again ? sends([this.#presence.awayAgain()].filter((frame) => frame !== undefined)) : [],
     ];
   }
 }

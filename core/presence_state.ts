@@ -59,6 +59,8 @@ export class Presence {
   #idle: IdleWatch | undefined;
   /** Whether the last away the client told the server of was its own, after a while idle. */
   #awayByItself = false;
+  /** The reason of the `/away` the user typed (`""`: none), until their `/back`. */
+  #ownAway: string | undefined;
 
   /** Starts with `options`. */
   constructor(options: PresenceOptions) {
@@ -176,6 +178,17 @@ export class Presence {
   }
 
   /**
+   * The `away` to tell a server the client comes back to, if the user is
+   * away by an `/away` of theirs: a server that restarted, or let the
+   * connection go, no longer knows it.
+   */
+  awayAgain(): ClientFrame | undefined {
+    const reason = this.#ownAway;
+    if (reason === undefined) return undefined;
+    return reason === "" ? { type: "away" } : { type: "away", reason };
+  }
+
+  /**
    * The user typed `frame` at `now`: `/away` and `/back` are theirs, and an
    * automatic away ends without a `back` of its own when they said either.
    */
@@ -184,10 +197,12 @@ export class Presence {
     if (frame?.type === "away") {
       idle.manual(true);
       this.#awayByItself = false;
+      this.#ownAway = frame.reason ?? "";
     }
     const input = idle.input(now);
     if (frame?.type === "back") {
       idle.manual(false);
+      this.#ownAway = undefined;
       return [];
     }
     return input === "back" ? [{ type: "back" }] : [];

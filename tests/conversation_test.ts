@@ -580,6 +580,27 @@ Deno.test("Conversation: a page shows each view in its place (display each)", ()
   assert.deepEqual(shown(switched), [], "the page draws the divider itself");
 });
 
+Deno.test("Conversation: coming back, an /away the user typed is said again, until /back", () => {
+  const chat = joined("ann");
+  chat.type("/away lunch", 1);
+  comeBack(chat, "ann");
+  const back = chat.receive(welcome("ann"), 101);
+  assert.deepEqual(sent(back).filter((frame) => frame.type === "away"), [
+    { type: "away", reason: "lunch" },
+  ]);
+  chat.type("/back", 102);
+  comeBack(chat, "ann");
+  assert.deepEqual(sent(chat.receive(welcome("ann"), 201)), [], "away after /back");
+  // Away by itself (idle) is the client's to say again once idle again, not on coming back.
+  const idle = joined("ann", { awayAfterMs: 1_000 });
+  assert.deepEqual(sent(idle.tick(2_000)), [{ type: "away", reason: "idle" }]);
+  comeBack(idle, "ann");
+  assert.deepEqual(
+    sent(idle.receive(welcome("ann"), 2_100)).filter((frame) => frame.type === "away"),
+    [],
+  );
+});
+
 Deno.test("Conversation: a page marks new what came live to a room, not its history", () => {
   const page = joined("ann", { display: "each" });
   page.type("/join #dev", 1);

@@ -748,6 +748,10 @@ Deno.test("away: told to the rooms, listed by who, and told once to whoever writ
   await alice.next("private", (frame) => frame.text === "still?");
   await alice.sync();
   assert.equal(alice.all("info").filter((frame) => frame.text.includes("away")).length, 1);
+  // Said again as it is (a client coming back does), it is no news; another reason is.
+  await bob.send({ type: "away", reason: "lunch" });
+  await bob.send({ type: "away", reason: "dentist" });
+  assert.equal((await alice.next("away")).reason, "dentist");
   await bob.say("/back");
   assert.equal((await alice.next("back")).name, "bob");
 });

@@ -61,7 +61,8 @@ export class Presence {
    * `/away [REASON]`: told to everyone who shares a room with `member`. Away
    * is a state, which clients also set by themselves (`idle`): someone muted
    * goes away all the same, but their reason is words, so it is told to
-   * nobody, and they are told why.
+   * nobody, and they are told why. Away already for the same reason, nothing
+   * is told.
    */
   away(member: Member, reason: string | undefined): void {
     let text = reason === undefined
@@ -69,6 +70,9 @@ export class Presence {
       : [...sanitizeText(reason).trim()].slice(0, MAX_REASON_CHARS).join("") || undefined;
     const muted = text === undefined ? undefined : this.#muted(member, "show your reason");
     if (muted !== undefined) text = undefined;
+    // Said again as it is (a client coming back says its away again, not knowing whether the
+    // server kept it): nothing changes, nobody is told.
+    if (member.away !== undefined && member.away.reason === text && muted === undefined) return;
     const ts = Date.now();
     member.away = { since: ts, reason: text, told: new Set() };
     const frame: ServerFrame = text === undefined

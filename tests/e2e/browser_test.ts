@@ -240,6 +240,8 @@ browserTest(
       const { port } = server.addr;
       const webPort = server.webAddr!.port;
       const page = await browser.openAs(webUrl(server), "web-ann");
+      await say(page, "/away lunch");
+      await waitForLine(page, "notice", "You are away: lunch");
 
       await server.close();
       await waitForStatus(page, /^Reconnecting in \d+ s$/);
@@ -261,6 +263,15 @@ browserTest(
       await using bob = await TestClient.join(port, "bob");
       const room = bob.all("room")[0]!;
       assert.deepEqual(room.members, ["bob", "web-ann"], "who is in the new server's lobby");
+      // Away still, for the reason typed before the restart, which the new server never heard.
+      await using carol = await TestClient.join2(port, "carol");
+      await carol.send({ type: "who", room: "#lobby" });
+      const who = await carol.next("who");
+      assert.equal(
+        who.people?.find((person) => person.name === "web-ann")?.away?.reason,
+        "lunch",
+        JSON.stringify(who),
+      );
       await bob.say("welcome back");
       const line = await waitForLine(page, "message", "welcome back");
       assert.equal(await line.locator(".name").textContent(), "bob");
