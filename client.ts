@@ -527,11 +527,6 @@ class TerminalClient {
   }
 
   /**
-   * Waits, then tries the server the client was on and, if it does not
-   * answer, at once each other server of its cluster; backs off after each
-   * round that failed. `false` if the user left meanwhile.
-   */
-  /**
    * Connects again at once to the server last dialled, without a word: the
    * user answered a question after it had closed the connection. False when
    * it cannot be reached, and the usual waits between attempts follow.
@@ -547,6 +542,11 @@ class TerminalClient {
     }
   }
 
+  /**
+   * Waits, then tries the server the client was on and, if it does not
+   * answer, at once each other server of its cluster; backs off after each
+   * round that failed. `false` if the user left meanwhile.
+   */
   async #reconnect(): Promise<boolean> {
     while (true) {
       const delay = this.#backoff.next(performance.now());
