@@ -735,6 +735,7 @@ export class Conversation {
 
   #welcome(frame: WelcomeFrame, now: number): Effect[] {
     const again = this.#handshake.welcome(frame, now);
+    const away = again ? this.#presence.awayAgain() : undefined;
     this.#presence.welcomed(now);
     this.files.welcome(frame.files);
     const changes = this.roster.track(frame);
@@ -752,7 +753,7 @@ export class Conversation {
       ...this.#flushed(this.#delivery.connected(now)),
       ...this.#order.finishing(),
       // Coming back, an `/away` of the user's stays: a server that restarted does not know it.
-      ...again ? sends([this.#presence.awayAgain()].filter((frame) => frame !== undefined)) : [],
+      ...away === undefined ? [] : [send(away)],
     ];
   }
 }
