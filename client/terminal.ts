@@ -123,6 +123,8 @@ export class Terminal implements Disposable {
   /** The input line and its cursor once words the server refused last came back to it. */
   #offered: Offered | undefined;
   #scheduled = false;
+  /** Whether the draft was cleared (Esc, Ctrl-C) since the input line was last drawn. */
+  #cleared = false;
   /**
    * What is to be written to the terminal at the end of this turn. A line
    * printed above the input line takes the input line off, writes the line
@@ -494,9 +496,9 @@ export class Terminal implements Disposable {
   }
 
   /**
-   * Draws `input` in place of what was drawn before, in one write. Shorter
-   * than a taller one before it, it may bring back what that scrolled off
-   * the screen (see {@linkcode PrintedLines.inputShrank}).
+   * Draws `input` in place of what was drawn before, in one write. Cleared
+   * from a taller draft, it may bring back what that scrolled off the screen
+   * (see {@linkcode PrintedLines.inputShrank}).
    */
   #draw(input: InputLine): void {
     const screen = screenSize();
@@ -505,7 +507,11 @@ export class Terminal implements Disposable {
     if (drawing === undefined) return;
     const same = before !== undefined && before.columns === screen.columns &&
       before.rows === screen.rows;
-    const again = same
+    // Only for a draft cleared (Esc, Ctrl-C): a line sent brings its own copy up at once, and
+    // the lines of a paste sent one by one come faster than their copies.
+    const cleared = this.#cleared;
+    this.#cleared = false;
+    const again = same && cleared
       ? this.#printed.inputShrank(before.height, drawing.drawn.height, screen)
       : undefined;
     if (again !== undefined) {
@@ -571,6 +577,7 @@ export class Terminal implements Disposable {
   /** Clears the input line, which Up then brings back, as a line sent would be. */
   #clearLine(): true {
     clearEditorLine(editorOf(this.#rl));
+    this.#cleared = true;
     this.#schedule();
     return true;
   }
