@@ -380,7 +380,15 @@ draftTest(
       const copies = tally(history).filter(({ times }) => times > 1);
       assert.deepEqual(copies, [], `words of the paste shown twice:\n${history.join("\n")}`);
     };
-    assertClean(await scrollback(tmux, "alice"));
+    // The copies of the lines come back from the server: on a busy machine the last of them
+    // may come after the draft is drawn whole.
+    const history = await waitFor(
+      () => scrollback(tmux, "alice"),
+      (history) => lines.every((line) => count(history, printed("alice", line, columns)) >= 1),
+      10_000,
+      (history) => `for alice's copy of every line sent:\n${history.join("\n")}`,
+    );
+    assertClean(history);
 
     // The draft fills the screen: what arrives now scrolls up above it at once.
     await carol.say("a word while you paste");
