@@ -27,14 +27,16 @@ export const LS_HELP = `Usage: chat ls [options]
 
 List the chat servers on the local network. Every "chat serve" announces
 itself unless it runs with --no-announce or listens on 127.0.0.1 only; one
-on this machine is listed whatever it listens on.
+on this machine is listed whatever address it listens on, when it is on the
+chat port (--port).
 
 Options:
   --json       print a JSON array, for scripts
   --scan       also probe each address of this machine's networks (the /24
                around it) on the chat port, to find servers that do not
                announce themselves (TLS servers are not found this way)
-  --port N     TCP port to probe with --scan (default ${DEFAULT_PORT})
+  --port N     the chat port probed on this machine, and with --scan on the
+               network (default ${DEFAULT_PORT})
   --wait S     seconds to listen for servers (default ${DEFAULT_WAIT_MS / 1000})
   -h, --help   show this help
 
@@ -142,9 +144,6 @@ export async function lsCommand(args: string[]): Promise<number> {
   }
   if (positionals.length > 0) {
     throw new UsageError(`unexpected argument ${quote(positionals[0]!)}`, "ls");
-  }
-  if (values.port !== undefined && !values.scan) {
-    throw new UsageError("--port only goes with --scan", "ls");
   }
   const port = values.port === undefined ? DEFAULT_PORT : parsePort(values.port);
   const wait = seconds(values.wait);

@@ -25,7 +25,7 @@ import type { HistoryStore } from "./history/store.ts";
 import { MemoryHistory } from "./history/memory.ts";
 import { PasswordGate, type PasswordRefusal } from "./password.ts";
 import type { Session } from "./session.ts";
-import { Identity } from "./hub/identity.ts";
+import { Identity, type NameRefusal } from "./hub/identity.ts";
 import {
   type Connected,
   currentRoom,
@@ -365,6 +365,14 @@ export class Hub implements Disposable {
   /** Whether `session` has said a successful hello. */
   isNamed(session: Session): boolean {
     return this.#members.get(session)?.name !== undefined;
+  }
+
+  /**
+   * Why a `hello` for `name` would be refused for the name now (see
+   * {@linkcode Identity.nameRefusal}); `undefined` when it looks free.
+   */
+  nameRefusal(name: string): NameRefusal | undefined {
+    return this.#identity.nameRefusal(name);
   }
 
   /**

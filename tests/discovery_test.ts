@@ -422,7 +422,6 @@ Deno.test("lsCommand() prints its help and refuses bad flags before it sends any
     [["--wait", "0"], /--wait "0"/],
     [["--wait", "31"], /--wait "31"/],
     [["--wait", "abc"], /--wait "abc"/],
-    [["--port", "6002"], /--port only goes with --scan/],
     [["--scan", "--port", "0"], /port "0"/],
     [["somewhere"], /unexpected argument "somewhere"/],
     [["--bogus"], /--bogus/],
@@ -937,6 +936,24 @@ nsTest("chat ls lists the server on this machine's 127.0.0.1 that chat join find
   assert.equal(joined.code, 0, joined.stderr);
   assert.match(joined.stdout, /^-- Found a server on this machine at 127\.0\.0\.1\n/);
   assert.deepEqual(JSON.parse(remote.stdout), []);
+
+  // One on another port is found where --port says, without --scan.
+  const other = await lab.serve(lab.a, [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "6002",
+    "--no-web",
+    "--no-irc",
+  ]);
+  const elsewhere = await lab.chat(lab.a, ["ls", "--port", "6002", "--wait", "1"]).finished();
+  assert.equal(elsewhere.code, 0, elsewhere.stderr);
+  assert.equal(
+    elsewhere.stdout,
+    "Found 1 chat server:\n  (no name)  127.0.0.1:6002  on this machine\n" +
+      "Join one with: chat join 127.0.0.1:6002\n",
+  );
+  await other.stop();
 
   // A server on this machine that announces itself is listed once, as it announces itself.
   await hermit.stop();

@@ -754,6 +754,14 @@ Deno.test("Hub says goodbye on quit and close, and to everyone on shutdown", asy
     forget(carol);
   });
 
+  await t.step("quit: a long reason is cut to 200 code points, an emoji one of them", () => {
+    const dave = join(hub, "dave");
+    forget(bob, carol);
+    hub.receive(dave, { type: "quit", reason: "a".repeat(199) + "😀".repeat(10) });
+    assert.equal(bob.takeOne("left").reason, `quit: ${"a".repeat(199)}😀`);
+    forget(carol);
+  });
+
   await t.step("close: the room hears why; the name is free at once", () => {
     hub.close(bob, "too slow to keep up");
     hub.close(bob, "twice");

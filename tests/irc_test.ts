@@ -132,6 +132,22 @@ Deno.test("IRC registration: 001 to 005 with ISUPPORT, the MOTD, then #lobby", a
     },
   );
 
+  await t.step(
+    "NICK before USER: 433 at once for a nick in use, as IRC servers answer",
+    async () => {
+      await using _pat = await IrcClient.register(irc, "pat");
+      await using fay = await IrcClient.connect(irc);
+      await fay.send("NICK PAT");
+      assert.match(
+        await fay.next(/ 433 /),
+        /^:\S+ 433 \* PAT :Cannot use "PAT": the name is taken/,
+      );
+      await fay.send("NICK fay");
+      await fay.send("USER fay 0 * :Fay");
+      assert.match(await fay.next(/ 001 /), /^:\S+ 001 fay :/);
+    },
+  );
+
   await t.step("a registered client may not register again: 462", async () => {
     await using eve = await IrcClient.register(irc, "eve");
     await eve.send("USER eve 0 * :Eve");

@@ -67,8 +67,9 @@ export interface IdentityOptions {
   readonly cluster?: Cluster | undefined;
 }
 
-/** Why a name cannot be taken. */
-type Refusal = { code: ErrorCode; message: string };
+/** Why a name cannot be taken: the error frame's code and message. */
+export type NameRefusal = { code: ErrorCode; message: string };
+type Refusal = NameRefusal;
 
 /** The name the server's host speaks under, from its console; nobody else may take it. */
 export { HOST_NAME };
@@ -148,6 +149,19 @@ export class Identity {
       log(`Cannot claim a name across the cluster: ${(error as Error).message}`);
       refuse(newcomer, "not_stored", CANNOT_CLAIM);
     });
+  }
+
+  /**
+   * Why a `hello` for `name` without a resume token would be refused for the
+   * name, as far as this server knows now (invalid, reserved, or someone's
+   * here or on another server of the cluster); `undefined` when it looks
+   * free. For a transport that takes the name before the rest of its
+   * `hello` (IRC's `NICK` before `USER`), to answer at once.
+   */
+  nameRefusal(name: string): Refusal | undefined {
+    const elsewhere = this.#options.cluster?.people.byKey(nameKey(name));
+    return this.#claimable(name, undefined) ??
+      (elsewhere === undefined ? undefined : takenElsewhere(name, elsewhere.name));
   }
 
   /** Gives a newcomer whose `hello` passed its checks its name, rooms and welcome. */

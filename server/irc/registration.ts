@@ -97,6 +97,14 @@ export class Registration {
     if (problem !== undefined) {
       return this.#gateway.write(renderer.numeric(ERR.ERRONEUSNICKNAME, nick, problem));
     }
+    // Before USER (or while capabilities are negotiated) the hello waits: a name in use is
+    // said now, as IRC servers do, so that the client picks another before it registers.
+    const waits = !this.#user || this.#negotiating;
+    const refused = waits ? this.#gateway.hub.nameRefusal(nick) : undefined;
+    if (refused !== undefined) {
+      const numeric = refused.code === "name_invalid" ? ERR.ERRONEUSNICKNAME : ERR.NICKNAMEINUSE;
+      return this.#gateway.write(renderer.numeric(numeric, nick, refused.message));
+    }
     this.#nick = nick;
     this.#register();
   }
