@@ -219,6 +219,8 @@ class TerminalClient {
   #refusedForNow = false;
   /** Whether the loss of the connection was said since the last welcome: later waits go on. */
   #retrying = false;
+  /** The servers of the reconnection round not tried yet, after the one dialled. */
+  #rest: string[] = [];
   /**
    * Whether the user was asked for a name or a password on this connection:
    * the server may have given up waiting for the `hello` meanwhile.
@@ -548,6 +550,9 @@ class TerminalClient {
    * round that failed. `false` if the user left meanwhile.
    */
   async #reconnect(): Promise<boolean> {
+    // The server took the connection and never answered (a process stopped, a machine
+    // stalled: its system still accepts connections): the rest of the round, at once.
+    if (this.#driver.unanswered && await this.#tryEach(this.#rest)) return true;
     while (true) {
       const delay = this.#backoff.next(performance.now());
       // The connection was lost once: the waits after the first say the client is still trying.
@@ -558,20 +563,32 @@ class TerminalClient {
       this.#refusedForNow = false;
       this.#retrying = true;
       await sleep(delay, this.#driver.leaving);
-      for (const address of this.#failover.round()) {
-        if (this.#chat.quitting) return false;
-        const where = parseAddress(address);
-        if (where === undefined) continue;
-        try {
-          this.#driver.connection = await this.#parts.open(where.hostname, where.port);
-          this.#dialled = where;
-          return true;
-        } catch (error) {
-          if (!(error instanceof ConnectError)) throw error;
-        }
-      }
+      if (await this.#tryEach(this.#failover.round())) return true;
       if (this.#chat.quitting) return false;
     }
+  }
+
+  /**
+   * Connects to the first of `addresses` that takes the connection, keeping
+   * those after it as the rest of the round; `false` if none does, or the
+   * user left.
+   */
+  async #tryEach(addresses: readonly string[]): Promise<boolean> {
+    const left = [...addresses];
+    this.#rest = [];
+    while (left.length > 0 && !this.#chat.quitting) {
+      const where = parseAddress(left.shift()!);
+      if (where === undefined) continue;
+      try {
+        this.#driver.connection = await this.#parts.open(where.hostname, where.port);
+        this.#dialled = where;
+        this.#rest = left;
+        return true;
+      } catch (error) {
+        if (!(error instanceof ConnectError)) throw error;
+      }
+    }
+    return false;
   }
 
   #receive(frame: ServerFrame): void {

@@ -33,7 +33,13 @@ import {
   type WelcomeFrame,
 } from "../protocol.ts";
 import { refusedForNow } from "./effects.ts";
-import { DEFAULT_HEARTBEAT_S, Heartbeat, HEARTBEAT_GRACE_MS, HELLO_TIMEOUT_MS } from "./link.ts";
+import {
+  DEFAULT_HEARTBEAT_S,
+  Heartbeat,
+  HEARTBEAT_GRACE_MS,
+  HELLO_TIMEOUT_MS,
+  KNOCK_TIMEOUT_MS,
+} from "./link.ts";
 
 /**
  * What the server said of a `hello` it refused: come back in version 1, try
@@ -211,9 +217,13 @@ export class Handshake {
     return "refused";
   }
 
-  /** Whether the `hello` has gone unanswered too long at `now`; said once. */
+  /**
+   * Whether the `hello`, or the ping a reconnection sends ahead of it, has
+   * gone unanswered too long at `now`; said once.
+   */
   unanswered(now: number): boolean {
-    if (this.#helloAt === undefined || now - this.#helloAt < HELLO_TIMEOUT_MS) return false;
+    const limit = this.#knocking ? KNOCK_TIMEOUT_MS : HELLO_TIMEOUT_MS;
+    if (this.#helloAt === undefined || now - this.#helloAt < limit) return false;
     this.#helloAt = undefined;
     return true;
   }

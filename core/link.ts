@@ -26,6 +26,14 @@ export const HEARTBEAT_GRACE_MS = 5_000;
 export const HELLO_TIMEOUT_MS = 15_000;
 
 /**
+ * How long a server may take to answer the ping a reconnection sends ahead
+ * of its `hello`: a live server answers at once, and one that took the
+ * connection without answering (a process stopped, a machine stalled) is
+ * given up for the next server sooner.
+ */
+export const KNOCK_TIMEOUT_MS = 5_000;
+
+/**
  * Tells a dead link from a quiet one. When a line has been unanswered for
  * {@linkcode PROBE_AFTER_MS} and nothing was heard meanwhile, it advises a
  * ping; when nothing at all is heard for {@linkcode SILENCE_LIMIT_MS} after

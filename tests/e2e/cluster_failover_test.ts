@@ -180,6 +180,45 @@ clusterTest(
 
 clusterTest(
   ["tmux"],
+  "chat join: its server stopped (SIGSTOP), it moves to another one rather than wait for it",
+  async () => {
+    await using cluster = await TestCluster.start(2);
+    const [p1, p2] = cluster.ports as [number, number];
+    await waitForOthers(p1, 1);
+    await using bob = await TestClient.join2(p2, "bob");
+    const tmux = new Tmux("cluster-stopped");
+    const config = await Deno.makeTempDir({ prefix: "chat-config-" });
+    const stopped = cluster.servers[0]!.process;
+    try {
+      const ann = await joinWith(tmux, "ann", p1, config);
+      // The process stands still; its system still takes connections to its port.
+      stopped.kill("SIGSTOP");
+      await ann.enter("while it stood still");
+      const moved = new RegExp(
+        `-- Now on ${literal(`127.0.0.1:${p2}`)}, another server of the same chat: ` +
+          `${literal(`127.0.0.1:${p1}`)} does not answer$`,
+      );
+      await ann.waitFor(
+        (screen) => countLines(screen, moved) === 1 && screen.cursorLine === "#lobby>",
+        "ann on the other server",
+        30_000,
+      );
+      await bob.next(
+        "message",
+        (frame) => frame.from === "ann" && frame.text === "while it stood still",
+      );
+      await ann.enter("and after");
+      await bob.next("message", (frame) => frame.from === "ann" && frame.text === "and after");
+    } finally {
+      stopped.kill("SIGCONT");
+      await tmux.kill();
+      await Deno.remove(config, { recursive: true });
+    }
+  },
+);
+
+clusterTest(
+  ["tmux"],
   "chat join: sent to a server cut off from NATS, it waits for the chat to be whole, then comes back",
   async () => {
     await using cluster = await TestCluster.start(2);
