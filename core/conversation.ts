@@ -121,7 +121,9 @@ export class Conversation {
       run: (line, at) => this.#type(line, parseLine(line), at),
       sending: () => this.#delivery.online,
     });
-    this.#local = new LocalCommands(options, this.#presence);
+    this.#local = new LocalCommands(options, this.#presence, {
+      known: (name) => this.roster.known(name),
+    });
     this.#presenceLink = new PresenceLink(this.#presence, {
       roster: this.roster,
       views: this.#views,
@@ -308,6 +310,11 @@ export class Conversation {
     if (frame.type === "renamed" && this.#views.renamed(frame.from, frame.to)) {
       effects.push({ type: "changed", changes: { ...noChanges(), views: true } });
     }
+    // Someone ignored is ignored still under their new name, remembered as the list is.
+    const ignored = frame.type === "renamed"
+      ? this.#presence.renamed(frame.from, frame.to)
+      : undefined;
+    if (ignored !== undefined) effects.push({ type: "ignored", names: ignored });
     if (frame.type === "room") effects.push(...this.#entered(frame.room, since));
     const received = this.#delivery.receive(frame, this.roster.me, now);
     effects.push(...this.#flushed(received.send));

@@ -83,8 +83,9 @@ export type Effect =
   /** Download what `link` points at into the current folder (`/get LINK`). */
   | { type: "download"; link: string }
   /**
-   * The people the user ignores changed (`/ignore`, `/unignore`): remember
-   * `names` for this server, and give them back as `ignored` next time.
+   * The people the user ignores changed (`/ignore`, `/unignore`, or someone
+   * ignored was renamed): remember `names` for this server, and give them
+   * back as `ignored` next time.
    */
   | { type: "ignored"; names: string[] };
 

@@ -24,16 +24,28 @@ import { type Effect, show } from "./effects.ts";
 import type { Presence } from "./presence_state.ts";
 import { transferEffects, type TransferPlace } from "./transfers.ts";
 
+/** What {@linkcode LocalCommands} asks of the conversation. */
+export interface LocalCommandsOptions {
+  /** The name, as they have it, of the connected person `name` names, if any is known. */
+  known?: (name: string) => string | undefined;
+}
+
 /** The commands the client answers itself, with the bell they set. */
 export class LocalCommands {
   readonly #options: ConversationOptions;
   readonly #presence: Presence;
+  readonly #known: (name: string) => string | undefined;
   #bell: BellMode = DEFAULT_BELL;
 
   /** Runs the local commands of a client with `options`, on the user's `presence`. */
-  constructor(options: ConversationOptions, presence: Presence) {
+  constructor(
+    options: ConversationOptions,
+    presence: Presence,
+    local: LocalCommandsOptions = {},
+  ) {
     this.#options = options;
     this.#presence = presence;
+    this.#known = local.known ?? (() => undefined);
   }
 
   /** When the bell rings. */
@@ -84,7 +96,7 @@ export class LocalCommands {
       case "typing":
         return [show([this.#presence.runTyping(local.mode)])];
       case "ignore":
-        return ignoring(this.#presence.ignore(local.name, me));
+        return ignoring(this.#presence.ignore(local.name, me, { known: this.#known }));
       case "unignore":
         return ignoring(this.#presence.unignore(local.name));
       case "ignores":

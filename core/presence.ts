@@ -167,6 +167,20 @@ export class IgnoreList {
     return this.#names.delete(nameKey(name));
   }
 
+  /** The name `name` (or one that folds to the same) is ignored as, if it is. */
+  find(name: string): string | undefined {
+    return this.#names.get(nameKey(name));
+  }
+
+  /** Whoever was called `from` is called `to` now: ignored as `to` if they were; returns whether the list changed. */
+  rename(from: string, to: string): boolean {
+    const was = this.find(from);
+    if (was === undefined || was === to) return false;
+    this.#names.delete(nameKey(from));
+    this.#names.set(nameKey(to), to);
+    return true;
+  }
+
   /** The names ignored, as typed, sorted. */
   get names(): string[] {
     return [...this.#names.values()].sort((a, b) => a.localeCompare(b));

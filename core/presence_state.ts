@@ -48,6 +48,12 @@ export interface IgnoreResult {
   changed?: string[];
 }
 
+/** Options for {@linkcode Presence.ignore}. */
+export interface IgnoreOptions {
+  /** The name, as they have it, of the connected person `name` names, if any is known. */
+  known?: (name: string) => string | undefined;
+}
+
 /** What a conversation knows and decides of presence. */
 export class Presence {
   readonly #typing = new TypingWatch();
@@ -230,14 +236,24 @@ export class Presence {
     return from !== undefined && this.#ignores.has(from) && nameKey(from) !== nameKey(me);
   }
 
-  /** Runs `/ignore NAME` for a user called `me`. */
-  ignore(typed: string, me: string): IgnoreResult {
-    const name = typed.replace(/^@/, "");
-    const invalid = checkName(name);
-    if (invalid !== undefined) return { line: ignoreError(name, "invalid") };
-    if (me !== "" && nameKey(name) === nameKey(me)) return { line: ignoreError(name, "yourself") };
-    if (!this.#ignores.add(name)) return { line: ignoredNotice(name, true) };
-    return { line: ignoredNotice(name, false), changed: this.#ignores.names };
+  /**
+   * Runs `/ignore NAME` for a user called `me`. Someone connected is ignored
+   * under their name as they have it (`/ignore ERIN` ignores `erin`), so
+   * that `/ignores` names them as everyone sees them; someone else, as
+   * already ignored, or else as typed.
+   */
+  ignore(typed: string, me: string, options: IgnoreOptions = {}): IgnoreResult {
+    const bare = typed.replace(/^@/, "");
+    const invalid = checkName(bare);
+    if (invalid !== undefined) return { line: ignoreError(bare, "invalid") };
+    if (me !== "" && nameKey(bare) === nameKey(me)) return { line: ignoreError(bare, "yourself") };
+    const name = options.known?.(bare) ?? this.#ignores.find(bare) ?? bare;
+    if (this.#ignores.add(name)) {
+      return { line: ignoredNotice(name, false), changed: this.#ignores.names };
+    }
+    // Ignored already, maybe as typed while they were away: as they have it from now on.
+    const line = ignoredNotice(name, true);
+    return this.#ignores.rename(name, name) ? { line, changed: this.#ignores.names } : { line };
   }
 
   /** Runs `/unignore NAME`. */
@@ -247,6 +263,15 @@ export class Presence {
     return was
       ? { line: unignoredNotice(name, true), changed: this.#ignores.names }
       : { line: unignoredNotice(name, false) };
+  }
+
+  /**
+   * Someone was renamed from `from` to `to` (a `renamed` frame): if they
+   * were ignored, they are still, under their new name. The names ignored
+   * now, when the list changed.
+   */
+  renamed(from: string, to: string): string[] | undefined {
+    return this.#ignores.rename(from, to) ? this.#ignores.names : undefined;
   }
 
   /** Runs `/ignores`. */

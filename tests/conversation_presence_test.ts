@@ -408,7 +408,7 @@ Deno.test("Conversation: the people the user ignores are hidden", async (t) => {
     assert.deepEqual(sent(effects), [], "the server never knows");
     assert.deepEqual(shown(chat.receive(said("bob", "hello", "#lobby", 9), 2_000)), []);
     const again = chat.type("/ignore BOB", 2_000);
-    assert.deepEqual(shown(again), ["-- You ignore BOB already"]);
+    assert.deepEqual(shown(again), ["-- You ignore bob already"]);
     assert.ok(!again.some((effect) => effect.type === "ignored"));
   });
 
@@ -441,6 +441,83 @@ Deno.test("Conversation: the people the user ignores are hidden", async (t) => {
     for (const usage of ["/typing on|off", "/ignore NAME", "/unignore NAME", "/ignores"]) {
       assert.ok(help.some((line) => line.includes(usage)), usage);
     }
+  });
+});
+
+Deno.test("Conversation: an ignore follows the person ignored across renames", async (t) => {
+  const chat = joined({ ignored: ["dave"] });
+  chat.receive({ type: "joined", ts: TS, room: "#lobby", name: "erin" }, 0);
+
+  function ignoredEffects(effects: readonly Effect[]): Effect[] {
+    return effects.filter((effect) => effect.type === "ignored");
+  }
+
+  await t.step("/ignore names someone connected as they have it", () => {
+    const effects = chat.type("/ignore ERIN", 1_000);
+    assert.deepEqual(shown(effects), [
+      "-- You ignore erin now: their messages are hidden from you (/unignore erin shows them)",
+    ]);
+    assert.deepEqual(ignoredEffects(effects), [{ type: "ignored", names: ["dave", "erin"] }]);
+    assert.deepEqual(shown(chat.type("/ignores", 1_000)), ["-- You ignore dave, erin"]);
+  });
+
+  await t.step("someone ignored as typed while away is named as they have it once present", () => {
+    chat.receive({ type: "joined", ts: TS, room: "#dev", name: "Dave" }, 1_000);
+    const effects = chat.type("/ignore dave", 1_000);
+    assert.deepEqual(shown(effects), ["-- You ignore Dave already"]);
+    assert.deepEqual(ignoredEffects(effects), [{ type: "ignored", names: ["Dave", "erin"] }]);
+  });
+
+  await t.step("a /nick of someone ignored: the list holds the new name, to remember", () => {
+    const effects = chat.receive(
+      { type: "renamed", ts: TS, room: "#lobby", from: "erin", to: "erin2" },
+      2_000,
+    );
+    assert.deepEqual(shown(effects), ["-- [03:04:05] erin is now erin2"]);
+    assert.deepEqual(ignoredEffects(effects), [{ type: "ignored", names: ["Dave", "erin2"] }]);
+    assert.deepEqual(chat.ignored, ["Dave", "erin2"]);
+    assert.deepEqual(shown(chat.type("/ignores", 2_000)), ["-- You ignore Dave, erin2"]);
+  });
+
+  await t.step("their words, private messages and typing under the new name stay hidden", () => {
+    assert.deepEqual(shown(chat.receive(said("erin2", "still here", "#lobby", 3), 3_000)), []);
+    assert.deepEqual(shown(chat.receive(whispered("erin2", "psst", 4), 3_000)), []);
+    const typing = chat.receive({ type: "typing", name: "erin2", room: "#lobby" }, 3_000);
+    assert.ok(!typingChanged(typing));
+    assert.deepEqual(chat.typingIn("#lobby", 3_000), []);
+  });
+
+  await t.step("the same rename told again in another room changes nothing more", () => {
+    const effects = chat.receive(
+      { type: "renamed", ts: TS, room: "#dev", from: "erin", to: "erin2" },
+      3_000,
+    );
+    assert.deepEqual(ignoredEffects(effects), []);
+  });
+
+  await t.step("an operator's rename is followed too", () => {
+    chat.receive(
+      { type: "notice", ts: TS, room: "#dev", text: "ann renamed Dave to dave2" },
+      4_000,
+    );
+    const effects = chat.receive(
+      { type: "renamed", ts: TS, room: "#dev", from: "Dave", to: "dave2" },
+      4_000,
+    );
+    assert.deepEqual(ignoredEffects(effects), [{ type: "ignored", names: ["dave2", "erin2"] }]);
+    assert.deepEqual(shown(chat.receive(said("dave2", "hi", "#dev", 5), 4_000)), []);
+  });
+
+  await t.step("a rename of someone not ignored leaves the list alone", () => {
+    const effects = chat.receive(
+      { type: "renamed", ts: TS, room: "#lobby", from: "bob", to: "robert" },
+      5_000,
+    );
+    assert.deepEqual(ignoredEffects(effects), []);
+    assert.deepEqual(chat.ignored, ["dave2", "erin2"]);
+    assert.deepEqual(shown(chat.receive(said("robert", "hi", "#lobby", 6), 5_000)), [
+      "[03:04:05] robert: hi",
+    ]);
   });
 });
 

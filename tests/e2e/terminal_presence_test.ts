@@ -3,8 +3,9 @@
  * it against a real server, with bob and carol as raw clients of version 2:
  * "bob is typing…" on her prompt line (gone when he leaves), bob away in `/who` and in answer to a
  * private message, her own keys telling the room she types (unless
- * `/typing off`), `/ignore` hiding bob across a restart, and going away by
- * herself after `--away-after`, and words to bob once he has left coming
+ * `/typing off`), `/ignore` hiding bob across a restart and across his
+ * `/nick`, and going away by herself after `--away-after`, and words to bob
+ * once he has left coming
  * back to her input line, all of them when several are refused at once,
  * her cursor staying where she types.
  * Every wait is for an event, with a timeout.
@@ -289,6 +290,39 @@ testWith(["tmux"], "chat join: /ignore hides bob, and is remembered after a rest
     await alice.waitForLine(said("bob", "visible"));
   });
 });
+
+testWith(
+  ["tmux"],
+  "chat join: /ignore follows bob across his /nick, and remembers the new name",
+  async () => {
+    await withChat(async (port, tmux, config) => {
+      const alice = await joinWith(tmux, "alice", port, config);
+      await using bob = await TestClient.join2(port, "bob");
+      await using carol = await TestClient.join2(port, "carol");
+      await alice.waitForLine(/carol joined #lobby/);
+      // Typed in capitals, ignored as he has it.
+      await alice.enter("/ignore BOB");
+      await alice.waitForLine(/^-- You ignore bob now/);
+      await bob.send({ type: "nick", name: "bob2" });
+      await alice.waitForLine(/bob is now bob2$/);
+      await bob.send({ type: "say", text: "spam as bob2", room: "#lobby" });
+      await bob.send({ type: "typing", room: "#lobby" });
+      await bob.send({ type: "msg", to: "alice", text: "psst as bob2" });
+      await bob.sync();
+      await carol.send({ type: "say", text: "after the rename", room: "#lobby" });
+      const screen = await alice.waitForLine(said("carol", "after the rename"));
+      assert.equal(countLines(screen, /spam as bob2|psst as bob2/), 0, screen.text);
+      assert.equal(screen.cursorLine, "#lobby>", screen.text);
+      await alice.enter("/ignores");
+      await alice.waitForLine(/^-- You ignore bob2$/);
+
+      await alice.enter("/quit");
+      await alice.waitFor((s) => s.exitStatus !== undefined || s.text.includes("EXIT=0"), "exit");
+      const stored = JSON.parse(await Deno.readTextFile(`${config}/chat/ignores.json`));
+      assert.deepEqual(stored, { [`127.0.0.1:${port}`]: ["bob2"] });
+    });
+  },
+);
 
 testWith(["tmux"], "chat join --away-after goes away when idle, back at the next key", async () => {
   await withChat(async (port, tmux, config) => {

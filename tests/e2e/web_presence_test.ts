@@ -4,7 +4,8 @@
  * reason wrapped whole at a desktop's width too; the header shows the
  * room's topic and lock; operators' notices land in their room's log;
  * "alice is typing…" shows for a few seconds, and the page tells the server
- * its user types at most every 3 s; /ignore hides someone, across a reload;
+ * its user types at most every 3 s; /ignore hides someone, across a reload
+ * and across their /nick;
  * and a hidden tab goes away by itself, saying that showing it again brings
  * the user back, never over an /away of the user's own. The real page runs in Chromium against a real server; the others are
  * protocol clients.
@@ -377,6 +378,49 @@ testWith(
     await waitForStatus(bob, "Connected");
     await say(bob, "/ignores");
     await waitForLine(bob, "notice", "You ignore nobody");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: /ignore follows someone across their /nick, also after a reload",
+  async () => {
+    await using server = await startServer(QUIET);
+    await using browser = await ChatBrowser.launch();
+    await using alice = await TestClient.join2(server.addr.port, "alice");
+    await using carol = await TestClient.join2(server.addr.port, "carol");
+    const bob = await browser.openAs(webUrl(server), "bob");
+
+    // Typed in capitals, ignored as she has it.
+    await say(bob, "/ignore CAROL");
+    await waitForLine(bob, "notice", "You ignore carol now");
+    await carol.send({ type: "nick", name: "carol2" });
+    await waitForLine(bob, "notice", /carol is now carol2$/);
+    await person(bob, "carol2").locator(".ignored-mark").waitFor();
+    await says(carol, "buy my stuff, as carol2");
+    await carol.send({ type: "msg", to: "bob", text: "psst, as carol2" });
+    await carol.next("private");
+    await carol.send({ type: "typing", room: "#lobby" });
+    await carol.sync();
+    await alice.send({ type: "typing", room: "#lobby" });
+    await bob.locator("#typing", { hasText: exactly("alice is typing…") }).waitFor();
+    await says(alice, "hello bob");
+    // Alice's line came after carol2's: had carol2's been shown, it would be there by now.
+    await waitForLine(bob, "message", "hello bob");
+    assert.equal(await logLine(bob, "message", "as carol2").count(), 0);
+    assert.equal(await logLine(bob, "private", "as carol2").count(), 0);
+    await say(bob, "/ignores");
+    await waitForLine(bob, "notice", /You ignore carol2$/);
+
+    // The new name is the one remembered.
+    await bob.reload();
+    await waitForStatus(bob, "Connected");
+    await says(carol, "still here as carol2");
+    await says(alice, "after the reload");
+    await waitForLine(bob, "message", "after the reload");
+    assert.equal(await logLine(bob, "message", "still here as carol2").count(), 0);
+    await person(bob, "carol2").locator(".ignored-mark").waitFor();
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
