@@ -445,6 +445,38 @@ testWith(
 
 testWith(
   ["chromium"],
+  "web page: a file larger than all the room of the file store is refused before a byte is sent",
+  async () => {
+    await using server = await startWebServer({ maxFile: 2, filesQuota: 1 });
+    const webPort = server.webAddr!.port;
+    await using browser = await ChatBrowser.launch();
+    const posts: string[] = [];
+    browser.context.on("request", (request) => {
+      if (request.method() !== "GET") posts.push(`${request.method()} ${request.url()}`);
+    });
+    const ann = await browser.openAs(pageUrl(webPort), "ann");
+    await using carl = await TestClient.join2(server.addr.port, "carl");
+    const bytes = randomBytes(1024 * 1024 + 512 * 1024);
+    await using disk = await onDisk("big.bin", bytes);
+    await ann.locator("#file-picker").setInputFiles(disk.path);
+    const line = await errorShown(ann, "big.bin");
+    assert.equal(
+      await line.locator(".text").textContent(),
+      'Cannot share "big.bin": it is 1.5 MiB, larger than 1 MiB, ' +
+        "all the room this server's file store has",
+    );
+    // Refused in the page: no upload was started, not even one the server then refused.
+    assert.deepEqual(posts, []);
+    assert.equal(await ann.locator("#uploads .upload").count(), 0);
+    assert.equal(server.files!.totalBytes, 0);
+    await carl.sync();
+    assert.equal(sharedAny(carl.frames), false);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
   "web page on a phone: an upload shows its progress, and cancelled it shares and stores nothing",
   async (t) => {
     await using server = await startWebServer();
