@@ -17,6 +17,7 @@ import type { Conversation, Effect } from "../core/conversation.ts";
 import { errorLine, type Line, notice } from "../core/describe.ts";
 import {
   cleanFileName,
+  FILE_GONE,
   fileLink,
   fileNameHeader,
   formatBytes,
@@ -288,9 +289,7 @@ export async function download(link: string, options: DownloadOptions): Promise<
       throw failed(unreachable(error, where));
     }
     if (!response.ok || response.body === null) {
-      const reason = response.status === 404
-        ? "the server no longer has it (or never had it)"
-        : await refusalOf(response);
+      const reason = response.status === 404 ? FILE_GONE : await refusalOf(response);
       await response.body?.cancel().catch(() => {});
       throw failed(reason);
     }

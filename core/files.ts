@@ -115,6 +115,9 @@ export function fileNameHeader(name: string): string {
   return encodeURIComponent(name.toWellFormed());
 }
 
+/** Why a file is not downloaded whose link the server answers `404`: its store has no such file. */
+export const FILE_GONE = "the server no longer has it (or never had it)";
+
 /** The path a stored file is downloaded from, on the web port: `/files/ID/NAME`. */
 export function filePath(id: string, name: string): string {
   return `/files/${id}/${encodeURIComponent(name)}`;
