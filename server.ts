@@ -147,6 +147,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
           port: web.addr.port,
           tls: options.tls !== undefined,
           maxBytes: config.maxFileBytes,
+          quotaBytes: config.filesQuotaBytes,
           needsToken: options.password !== undefined,
         },
     };

@@ -15,7 +15,15 @@ import { join } from "node:path";
 import { errorText, formatAddress } from "../core/address.ts";
 import type { Conversation, Effect } from "../core/conversation.ts";
 import { errorLine, type Line, notice } from "../core/describe.ts";
-import { cleanFileName, fileLink, fileNameHeader, formatBytes, isFileId } from "../core/files.ts";
+import {
+  cleanFileName,
+  FILE_GONE,
+  fileLink,
+  fileNameHeader,
+  formatBytes,
+  isFileId,
+  sizeRefusal,
+} from "../core/files.ts";
 import { TAKES_NO_FILES } from "../core/transfers.ts";
 import type { Moving } from "../core/notices.ts";
 import type { FileRef, FilesInfo } from "../protocol.ts";
@@ -116,10 +124,8 @@ function isFileRef(value: unknown): value is FileRef {
 
 /** Why a file of `size` bytes is refused before any byte is sent, or `undefined` if it fits. */
 export function tooLarge(name: string, size: number, files: FilesInfo): string | undefined {
-  if (size <= files.maxBytes) return undefined;
-  return `Cannot send ${quoted(name)}: it is ${formatBytes(size)}, larger than ${
-    formatBytes(files.maxBytes)
-  }, the largest this server takes`;
+  const reason = sizeRefusal(size, files);
+  return reason === undefined ? undefined : `Cannot send ${quoted(name)}: ${reason}`;
 }
 
 /**
@@ -283,9 +289,7 @@ export async function download(link: string, options: DownloadOptions): Promise<
       throw failed(unreachable(error, where));
     }
     if (!response.ok || response.body === null) {
-      const reason = response.status === 404
-        ? "the server no longer has it (or never had it)"
-        : await refusalOf(response);
+      const reason = response.status === 404 ? FILE_GONE : await refusalOf(response);
       await response.body?.cancel().catch(() => {});
       throw failed(reason);
     }

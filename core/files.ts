@@ -89,12 +89,34 @@ export function formatBytes(bytes: number): string {
 }
 
 /**
+ * Why a file of `size` bytes is not taken by the server `files` describes,
+ * to follow `Cannot send "NAME": `, or `undefined` if it fits: larger than
+ * the largest file it takes, or than all the room of its file store. A
+ * client checks it before a byte is sent.
+ */
+export function sizeRefusal(
+  size: number,
+  files: Pick<FilesInfo, "maxBytes" | "quotaBytes">,
+): string | undefined {
+  const larger = (limit: number, what: string) =>
+    `it is ${formatBytes(size)}, larger than ${formatBytes(limit)}, ${what}`;
+  if (size > files.maxBytes) return larger(files.maxBytes, "the largest this server takes");
+  if (files.quotaBytes !== undefined && size > files.quotaBytes) {
+    return larger(files.quotaBytes, "all the room this server's file store has");
+  }
+  return undefined;
+}
+
+/**
  * The value of an upload's `X-File-Name` header: `name` percent-encoded as
  * UTF-8, a lone surrogate (a Windows file name may hold one) as U+FFFD.
  */
 export function fileNameHeader(name: string): string {
   return encodeURIComponent(name.toWellFormed());
 }
+
+/** Why a file is not downloaded whose link the server answers `404`: its store has no such file. */
+export const FILE_GONE = "the server no longer has it (or never had it)";
 
 /** The path a stored file is downloaded from, on the web port: `/files/ID/NAME`. */
 export function filePath(id: string, name: string): string {

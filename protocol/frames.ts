@@ -86,6 +86,11 @@ export interface FilesInfo {
   token: string;
   /** The largest file the server takes, in bytes. */
   maxBytes: number;
+  /**
+   * All the room of the server's file store, in bytes: no file larger than
+   * this is taken either. Left out by a server that does not say it.
+   */
+  quotaBytes?: number;
   /** Set when downloads need the token too (the server has a password): `?token=TOKEN`. */
   needsToken?: true;
 }

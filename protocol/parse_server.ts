@@ -200,7 +200,11 @@ function filesInfo(value: unknown): FilesInfo {
     port: int(value, "port"),
     token: str(value, "token", 256),
     maxBytes: int(value, "maxBytes"),
-  }, { tls: flag(value, "tls"), needsToken: flag(value, "needsToken") });
+  }, {
+    tls: flag(value, "tls"),
+    quotaBytes: value.quotaBytes === undefined ? undefined : int(value, "quotaBytes"),
+    needsToken: flag(value, "needsToken"),
+  });
 }
 
 /** Reads the `file` of a `message` or `private`, if it has one; a bad one refuses the frame. */

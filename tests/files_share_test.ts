@@ -100,6 +100,7 @@ Deno.test("welcome gives each user an upload token that works until they leave",
   const files = filesOf(ann);
   assert.equal(files.port, webPort);
   assert.equal(files.maxBytes, 25 * 1024 * 1024);
+  assert.equal(files.quotaBytes, 1024 * 1024 * 1024);
   assert.match(files.token, /^[A-Za-z0-9_-]{32}$/);
   assert.equal(files.tls, undefined);
   assert.equal(files.needsToken, undefined);

@@ -1,7 +1,7 @@
 /** What a shared file is served as (server/files/sniff.ts), and what it may be called (core/files.ts). */
 
 import assert from "node:assert/strict";
-import { cleanFileName, fileLink, formatBytes } from "../core/files.ts";
+import { cleanFileName, fileLink, formatBytes, sizeRefusal } from "../core/files.ts";
 import {
   BINARY_TYPE,
   contentDisposition,
@@ -132,6 +132,26 @@ Deno.test("formatBytes() says a size as people read it", () => {
   assert.equal(formatBytes(1536), "1.5 KiB");
   assert.equal(formatBytes(5 * 1024 * 1024), "5 MiB");
   assert.equal(formatBytes(25 * 1024 * 1024), "25 MiB");
+});
+
+Deno.test("sizeRefusal() refuses a file over the largest file or over all the store's room", () => {
+  const MIB = 1024 * 1024;
+  const files = { maxBytes: 2 * MIB, quotaBytes: MIB };
+  assert.equal(sizeRefusal(MIB, files), undefined);
+  assert.equal(
+    sizeRefusal(MIB + 1, files),
+    "it is 1 MiB, larger than 1 MiB, all the room this server's file store has",
+  );
+  assert.equal(
+    sizeRefusal(3 * MIB, files),
+    "it is 3 MiB, larger than 2 MiB, the largest this server takes",
+  );
+  // A server that does not say its store's room: only the largest file is known.
+  assert.equal(sizeRefusal(2 * MIB, { maxBytes: 2 * MIB }), undefined);
+  assert.equal(
+    sizeRefusal(3 * MIB, { maxBytes: 2 * MIB }),
+    "it is 3 MiB, larger than 2 MiB, the largest this server takes",
+  );
 });
 
 Deno.test("fileLink() builds the download address from the host a client dialled", () => {

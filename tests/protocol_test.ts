@@ -143,7 +143,7 @@ const SERVER_SAMPLES: { [K in ServerFrameType]: Extract<ServerFrame, { type: K }
       version: 2,
       server: "chat",
       name: "alice",
-      files: { port: 5003, tls: true, token: "t", maxBytes: 1, needsToken: true },
+      files: { port: 5003, tls: true, token: "t", maxBytes: 1, quotaBytes: 1, needsToken: true },
     },
   ],
   room: [

@@ -133,12 +133,19 @@ Deno.test("chat send over --files-quota says the server's file store has no room
   try {
     const big = "x".repeat(1024 * 1024 + 512 * 1024);
     await Deno.writeTextFile(join(dir, "big.txt"), big);
-    await t.step("a file, refused by the server before its bytes", async () => {
-      const outcome = await runChat(["send", `127.0.0.1:${port}`, join(dir, "big.txt")]);
-      const line = assertOneErrorLine(outcome);
-      assert.equal(outcome.code, 1, line);
-      assert.equal(line, noRoom);
-    });
+    await t.step(
+      "a file, refused before a byte is sent, as the server's welcome tells",
+      async () => {
+        const outcome = await runChat(["send", `127.0.0.1:${port}`, join(dir, "big.txt")]);
+        const line = assertOneErrorLine(outcome);
+        assert.equal(outcome.code, 1, line);
+        assert.equal(
+          line,
+          'chat: cannot send "big.txt": it is 1.5 MiB, larger than 1 MiB, ' +
+            "all the room this server's file store has",
+        );
+      },
+    );
     await t.step("standard input, refused once its bytes pass the room", async () => {
       await using send = new ChatProcess(["send", `127.0.0.1:${port}`, "-", "--name", "big.txt"]);
       await send.write(big).catch(() => {});

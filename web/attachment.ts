@@ -7,7 +7,10 @@
  * browser cannot show included) as a card with its name, its size and a
  * download button. The name goes in as text only,
  * and a link is made only of a `/files/…` path, on the page's own origin or
- * (after a failover) on the server of the chat the page is on.
+ * (after a failover) on the server of the chat the page is on. Download
+ * asks the page's own server first whether it still has the file: one its
+ * store has since removed to make room is not downloaded (the browser would
+ * save nothing, saying little), its card says so instead.
  *
  * @module
  */
@@ -64,6 +67,11 @@ export interface AttachmentOptions {
    * other file is. @default {true}
    */
   pictures?: boolean;
+  /**
+   * Told when Download finds that the server no longer has `file`, which
+   * its card then says too.
+   */
+  gone?: (file: FileRef) => void;
 }
 
 /** Draws `file` as the page shows it under its message; `href` says where it is downloaded. */
@@ -125,7 +133,66 @@ export function drawAttachment(
     download.download = file.name;
     download.textContent = "Download";
     download.setAttribute("aria-label", `Download ${file.name}`);
+    download.addEventListener("click", (event) => {
+      if (!checkFirst(download, event)) return;
+      void fetchChecked(download).then((there) => {
+        if (there) markGone(box, false);
+        else {
+          markGone(box, true);
+          options.gone?.(file);
+        }
+      });
+    });
     box.append(download);
   }
   return box;
+}
+
+/** Links whose next click downloads at once: they were just found to be there. */
+const checked = new WeakSet<HTMLAnchorElement>();
+
+/**
+ * Whether the click `event` on `link` waits for a check that the server
+ * still has the file: it does, once, on a link to the page's own server
+ * (the page may ask no other).
+ */
+function checkFirst(link: HTMLAnchorElement, event: MouseEvent): boolean {
+  if (checked.delete(link)) return false;
+  if (new URL(link.href, location.href).origin !== location.origin) return false;
+  event.preventDefault();
+  return true;
+}
+
+/**
+ * Asks the server, without the body, whether `link` leads to a file, and
+ * clicks it again if so; resolves to `false`, without a download, when the
+ * server no longer has it. A server that cannot be asked gets the download
+ * all the same, which the browser then says failed.
+ */
+async function fetchChecked(link: HTMLAnchorElement): Promise<boolean> {
+  let status = 0;
+  try {
+    const response = await fetch(link.href, { method: "HEAD", cache: "no-store" });
+    status = response.status;
+  } catch {
+    // Unreachable: left to the download.
+  }
+  if (status === 404) return false;
+  checked.add(link);
+  link.click();
+  return true;
+}
+
+/**
+ * Marks the card `box` as of a file gone from the server, or no longer so
+ * (the same bytes shared again are stored again).
+ */
+function markGone(box: HTMLElement, gone: boolean): void {
+  if (box.classList.contains("gone") === gone) return;
+  box.classList.toggle("gone", gone);
+  if (!gone) return box.querySelector(".file-gone")?.remove();
+  const note = document.createElement("span");
+  note.className = "file-gone";
+  note.textContent = "No longer on the server";
+  box.querySelector(".file-about")?.append(note);
 }

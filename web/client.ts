@@ -346,6 +346,7 @@ export class WebClient {
       elsewhere: () => this.#elsewhere(),
       left: this.#leaving,
       rejoin: (room) => this.joinRoom(room),
+      error: (message) => this.#show([errorLine(message)]),
     });
   }
 

@@ -8,7 +8,7 @@
  */
 
 import type { Line } from "../core/describe.ts";
-import { fileQuery } from "../core/files.ts";
+import { FILE_GONE, fileQuery } from "../core/files.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import type { FileRef, FilesInfo } from "../protocol.ts";
 import { safeFileUrl } from "./attachment.ts";
@@ -27,6 +27,8 @@ export interface LogLineOptions {
   left: string | undefined;
   /** Joins `room` again, as its "Join again" button was clicked. */
   rejoin(room: string): void;
+  /** Shows an error line: `message` is cleaned already. */
+  error(message: string): void;
 }
 
 /**
@@ -53,12 +55,15 @@ function fileHref(
  * is on. Pictures of another server than the page's own are not shown in
  * it (its policy loads pictures of its own origin only): they are links
  * too. The line that says the user left a room has a button that joins it
- * again.
+ * again. A file the server no longer has, found so by its Download
+ * button, gets an error line that says so.
  */
 export function drawLogLine(line: Line, me: string, options: LogLineOptions): HTMLDivElement {
   const element = drawLine(line, me, {
     fileHref: (file: FileRef) => fileHref(file, options.place(), options.elsewhere()),
     pictures: options.elsewhere() === undefined,
+    fileGone: (file: FileRef) =>
+      options.error(`Cannot get "${sanitizeText(file.name)}": ${FILE_GONE}`),
   });
   // "You left #dev": one tap (the ×, a /part) is undone by one more.
   const left = options.left;

@@ -20,6 +20,7 @@ import { stamp } from "../core/format.ts";
 import { nameKey } from "../core/names.ts";
 import { colorOf } from "../core/palette.ts";
 import { sanitizeText } from "../core/sanitize.ts";
+import type { FileRef } from "../protocol.ts";
 import { drawAttachment, type FileHref, safeFileUrl } from "./attachment.ts";
 import { findLinks } from "./links.ts";
 
@@ -29,6 +30,8 @@ export interface DrawOptions {
   fileHref?: FileHref;
   /** Show a shared picture in the page, not only a link to it. @default {true} */
   pictures?: boolean;
+  /** Told when Download finds that the server no longer has a shared file. */
+  fileGone?: (file: FileRef) => void;
 }
 
 function span(className: string, ...children: (Node | string)[]): HTMLSpanElement {
@@ -204,6 +207,7 @@ export function drawLine(line: Line, me: string, options: DrawOptions = {}): HTM
     element.append(
       drawAttachment(line.file, options.fileHref ?? safeFileUrl, {
         pictures: options.pictures ?? true,
+        ...(options.fileGone === undefined ? {} : { gone: options.fileGone }),
       }),
     );
   }

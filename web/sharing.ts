@@ -7,7 +7,8 @@
  * on the page and pictures pasted into the message box are shared as well.
  * Each file is uploaded in turn (web/upload.ts) under a progress bar with a
  * cancel button above the message box, then shared where the user looks.
- * A file larger than the server takes is refused before a byte is sent.
+ * A file larger than the server takes, or than all the room of its file
+ * store, is refused before a byte is sent.
  * After a failover to another server of the chat than the page's own, the
  * page shares no files (it uploads to its own origin only) and says where
  * to share them from.
@@ -15,7 +16,7 @@
  * @module
  */
 
-import { formatBytes } from "../core/files.ts";
+import { sizeRefusal } from "../core/files.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import type { FilesInfo } from "../protocol.ts";
 import { startUpload, type Upload, type Uploaded, type UploadOutcome } from "./upload.ts";
@@ -124,7 +125,8 @@ export class FileSharing {
 
   /**
    * Shares `files`, each in turn after those already waiting. A file larger
-   * than the server takes is refused at once.
+   * than the server takes, or than all the room of its file store, is
+   * refused at once.
    */
   add(files: readonly File[]): void {
     const place = this.#hooks.place();
@@ -138,12 +140,9 @@ export class FileSharing {
     const elsewhere = this.#hooks.elsewhere();
     if (elsewhere !== undefined) return this.#hooks.tell(elsewhereError(elsewhere), true);
     for (const file of files) {
-      if (file.size > place.maxBytes) {
-        this.#hooks.tell(
-          `Cannot share "${sanitizeText(file.name)}": it is ${formatBytes(file.size)}, larger ` +
-            `than ${formatBytes(place.maxBytes)}, the largest this server takes`,
-          true,
-        );
+      const refusal = sizeRefusal(file.size, place);
+      if (refusal !== undefined) {
+        this.#hooks.tell(`Cannot share "${sanitizeText(file.name)}": ${refusal}`, true);
         continue;
       }
       this.#queue.push(this.#row(file));

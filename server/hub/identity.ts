@@ -381,7 +381,12 @@ export class Identity {
     if (this.#options.heartbeat !== undefined) welcome.heartbeat = this.#options.heartbeat;
     const where = this.#options.files?.where();
     if (where !== undefined && member.token !== undefined) {
-      welcome.files = { port: where.port, token: member.token, maxBytes: where.maxBytes };
+      welcome.files = {
+        port: where.port,
+        token: member.token,
+        maxBytes: where.maxBytes,
+        quotaBytes: where.quotaBytes,
+      };
       if (where.tls) welcome.files.tls = true;
       if (where.needsToken) welcome.files.needsToken = true;
     }

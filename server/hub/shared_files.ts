@@ -23,6 +23,8 @@ export interface FilesPlace {
   readonly tls: boolean;
   /** The largest file taken, in bytes. */
   readonly maxBytes: number;
+  /** All the room of the file store, in bytes: no larger file is taken either. */
+  readonly quotaBytes: number;
   /** Whether a download needs a token (the server has a password). */
   readonly needsToken: boolean;
 }

@@ -445,6 +445,91 @@ testWith(
 
 testWith(
   ["chromium"],
+  "web page: a file larger than all the room of the file store is refused before a byte is sent",
+  async () => {
+    await using server = await startWebServer({ maxFile: 2, filesQuota: 1 });
+    const webPort = server.webAddr!.port;
+    await using browser = await ChatBrowser.launch();
+    const posts: string[] = [];
+    browser.context.on("request", (request) => {
+      if (request.method() !== "GET") posts.push(`${request.method()} ${request.url()}`);
+    });
+    const ann = await browser.openAs(pageUrl(webPort), "ann");
+    await using carl = await TestClient.join2(server.addr.port, "carl");
+    const bytes = randomBytes(1024 * 1024 + 512 * 1024);
+    await using disk = await onDisk("big.bin", bytes);
+    await ann.locator("#file-picker").setInputFiles(disk.path);
+    const line = await errorShown(ann, "big.bin");
+    assert.equal(
+      await line.locator(".text").textContent(),
+      'Cannot share "big.bin": it is 1.5 MiB, larger than 1 MiB, ' +
+        "all the room this server's file store has",
+    );
+    // Refused in the page: no upload was started, not even one the server then refused.
+    assert.deepEqual(posts, []);
+    assert.equal(await ann.locator("#uploads .upload").count(), 0);
+    assert.equal(server.files!.totalBytes, 0);
+    await carl.sync();
+    assert.equal(sharedAny(carl.frames), false);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: Download of a file the store has since removed says so and marks its card",
+  async () => {
+    await using server = await startWebServer({ filesQuota: 1 });
+    const webPort = server.webAddr!.port;
+    await using people = await threePeople(pageUrl(webPort), server.addr.port);
+    const { ann, bob, carl } = people;
+    const downloads: string[] = [];
+    bob.on("download", (download) => downloads.push(download.suggestedFilename()));
+    // Two files that do not fit the store together: the second pushes the first out.
+    const bytes = { "first.bin": randomBytes(700 * 1024), "second.bin": randomBytes(700 * 1024) };
+    for (const [name, content] of Object.entries(bytes)) {
+      await ann.locator("#file-picker").setInputFiles(upload(name, content));
+      await nextFile(carl, name);
+    }
+    const first = await waitForLine(bob, "message", "first.bin");
+    const second = await waitForLine(bob, "message", "second.bin");
+    const href = (await first.locator(".download-button").getAttribute("href"))!;
+    const response = await fetch(`http://${LOOPBACK}:${webPort}${href}`, { method: "HEAD" });
+    assert.equal(response.status, 404, "the first file is gone from the store");
+
+    await first.locator(".download-button").click();
+    const line = await errorShown(bob, "first.bin");
+    assert.equal(
+      await line.locator(".text").textContent(),
+      'Cannot get "first.bin": the server no longer has it (or never had it)',
+    );
+    const card = first.locator(".attachment.card");
+    assert.equal(await card.getAttribute("class"), "attachment card gone");
+    assert.equal(await card.locator(".file-gone").textContent(), "No longer on the server");
+    // The file still there downloads as ever; the one gone started no download.
+    const [download] = await Promise.all([
+      bob.waitForEvent("download"),
+      second.locator(".download-button").click(),
+    ]);
+    assert.equal(download.suggestedFilename(), "second.bin");
+    assert.deepEqual(downloads, ["second.bin"]);
+    assert.equal(await second.locator(".attachment.gone").count(), 0);
+
+    // The same bytes shared again are stored again: the old card downloads them, unmarked.
+    await ann.locator("#file-picker").setInputFiles(upload("again.bin", bytes["first.bin"]));
+    await nextFile(carl, "again.bin");
+    const [again] = await Promise.all([
+      bob.waitForEvent("download"),
+      first.locator(".download-button").click(),
+    ]);
+    assert.equal(again.suggestedFilename(), "first.bin");
+    await card.locator(".file-gone").waitFor({ state: "detached" });
+    assert.equal(await card.getAttribute("class"), "attachment card");
+  },
+);
+
+testWith(
+  ["chromium"],
   "web page on a phone: an upload shows its progress, and cancelled it shares and stores nothing",
   async (t) => {
     await using server = await startWebServer();
