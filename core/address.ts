@@ -54,3 +54,24 @@ export function parseAddress(text: string): HostPort | undefined {
   if (hostname === undefined || !(port >= 1 && port <= 65535)) return undefined;
   return { hostname, port };
 }
+
+/**
+ * `address` as connections are seen: an IPv4-mapped IPv6 address, however
+ * written (`::ffff:192.168.1.7`, `::FFFF:c0a8:107`), as its IPv4 address
+ * (`192.168.1.7`); any other text as it is.
+ */
+export function plainAddress(address: string): string {
+  if (!/^[0:]*:ffff:/i.test(address)) return address;
+  let canonical: string;
+  try {
+    // The URL parser writes an IPv6 address one way: `[::ffff:c0a8:107]`.
+    canonical = new URL(`http://[${address}]/`).hostname;
+  } catch {
+    return address;
+  }
+  const mapped = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(canonical);
+  if (mapped === null) return address;
+  const high = parseInt(mapped[1]!, 16);
+  const low = parseInt(mapped[2]!, 16);
+  return [high >> 8, high & 255, low >> 8, low & 255].join(".");
+}

@@ -340,9 +340,11 @@ export class Hub implements Disposable {
       },
       muted: () => this.#silence(),
       log: this.#log,
+      changed: (member) => this.#changed(member),
       relay: cluster === undefined ? undefined : (room, frame) => cluster.relay(room, frame),
       elsewhere: cluster === undefined ? undefined : {
         find: (key) => cluster.people.byKey(key)?.name,
+        isOp: (key) => cluster.people.byKey(key)?.person.op === true,
         act: (key, act) => cluster.act(key, act),
       },
     });

@@ -493,6 +493,42 @@ testWithNats("an operator kicks, mutes and renames people connected to other ser
   });
 });
 
+testWithNats("an operator on another server is not banned by name until deopped", async () => {
+  await withOperators(async ({ ann, bob, cyd }) => {
+    await oper(ann);
+    await ann.send({ type: "op", name: "bob" });
+    await bob.next("notice", (frame) => frame.text === "ann made bob an operator");
+    /** Whether ann's server lists bob as an operator, as `op` says. */
+    const listed = async (op: boolean) => {
+      await ann.send({ type: "who" });
+      const bobIs = (await ann.next("who")).people?.find((person) => person.name === "bob");
+      return (bobIs?.op === true) === op;
+    };
+    await waitUntilAsync(() => listed(true), "ann's server to know bob is an operator");
+    await ann.send({ type: "ban", target: "bob", duration: 600 });
+    assert.deepEqual(await ann.next("error"), {
+      type: "error",
+      code: "bad_command",
+      message: "Cannot ban bob: operators cannot be banned; /deop them first",
+    });
+    await ann.send({ type: "bans" });
+    assert.equal((await ann.next("info")).text, "No bans");
+    await ann.send({ type: "deop", name: "bob" });
+    await cyd.next("notice", (frame) => frame.text === "ann made bob a person like the others");
+    await waitUntilAsync(() => listed(false), "ann's server to know bob is one no more");
+    await ann.send({ type: "ban", target: "bob", duration: 600 });
+    assert.match((await bob.next("bye")).reason, /^You were banned by ann for 10 min$/);
+  });
+});
+
+/** Asks `check` again and again, each answer awaited, until it says yes or 5 s are over. */
+async function waitUntilAsync(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+  }
+}
+
 testWithNats("an IRC client on one server talks with people on another", async () => {
   await using cluster = await TestCluster.start(1);
   const [p1] = cluster.ports as [number];

@@ -145,7 +145,7 @@ Deno.test("IRC operators: MODE +b, -b, +o, -o, +i, -i, the ban list and raw verb
         await ann.send("RENAME Zed cat");
         assert.match(
           (await ann.sync()).find((line) => / (NOTICE|433|432) ann /.test(line)) ?? "",
-          /^:\S+ NOTICE ann :Cannot use "cat": the name is taken \(cat is here\)/,
+          /^:\S+ NOTICE ann :Cannot rename Zed to "cat": the name is taken \(cat is here\)$/,
         );
         await ann.send("RENAME Zed _zed");
         assert.match(

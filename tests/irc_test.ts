@@ -811,9 +811,9 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
       await cat.next(/ 366 cat #dev /);
       await cat.send("KICK #dev bob :no");
       assert.match(await cat.next(/ 482 /), /^:\S+ 482 cat #dev :/);
-      // The host gave cat no secret at all.
+      // The host gave cat no secret at all: told as a wrong secret is.
       await cat.send("OPER cat guess");
-      assert.match(await cat.next(/ 491 /), /^:\S+ 491 cat :Cannot make you an operator: /);
+      assert.match(await cat.next(/ 464 /), /^:\S+ 464 cat :Cannot make you an operator: /);
       await cat.send("KICK #dev nobody");
       assert.match(await cat.next(/ 441 /), / 441 cat nobody #dev :/);
       await ann.send("KICK #dev bob :enough");

@@ -283,14 +283,16 @@ export class Identity {
         by === member ? `You are already called ${name}` : `${name} is called so already`,
       );
     }
-    const refusal = this.#claimable(next, member) ?? this.#banned(next);
+    // An operator renaming someone else is told so, not asked to pick another name.
+    const renamed = by === member ? undefined : name;
+    const refusal = this.#claimable(next, member, renamed) ?? this.#banned(next, renamed);
     if (refusal !== undefined) return refuse(by, refusal.code, refusal.message);
     const cluster = this.#options.cluster;
     if (cluster === undefined) return this.#rename(member, next, by);
     const key = nameKey(next);
     const elsewhere = cluster.people.byKey(key);
     if (elsewhere !== undefined && key !== member.key) {
-      const refusal = takenElsewhere(next, elsewhere.name);
+      const refusal = takenElsewhere(next, elsewhere.name, renamed);
       return refuse(by, refusal.code, refusal.message);
     }
     if (cluster.split) {
@@ -303,7 +305,7 @@ export class Identity {
     const before = member.key;
     cluster.claim(key, next, undefined, member.resume).then((claim) => {
       if (!claim.ok) {
-        const refusal = takenElsewhere(next, claim.holder);
+        const refusal = takenElsewhere(next, claim.holder, renamed);
         return refuse(by, refusal.code, refusal.message);
       }
       if (this.#options.members.byKey(before) !== member) return cluster.release(key);
@@ -408,51 +410,69 @@ export class Identity {
     holder.session.close();
   }
 
-  /** Why `name` cannot be taken by a rename: a ban of it (or of a name it looks like) in force. */
-  #banned(name: string): Refusal | undefined {
+  /**
+   * Why `name` cannot be taken by a rename: a ban of it (or of a name it
+   * looks like) in force. `renamed` is whom an operator renames, if not themself.
+   */
+  #banned(name: string, renamed?: string): Refusal | undefined {
     const key = nameKey(name);
     if (!this.#options.moderation.bans().some((ban) => ban.key === key)) return undefined;
-    return {
-      code: "name_taken",
-      message: `Cannot use "${name}": the name is banned. Pick another name`,
-    };
+    return nameRefused("name_taken", name, "the name is banned", renamed);
   }
 
-  #claimable(name: string, current: Member | undefined): Refusal | undefined {
+  /**
+   * Why `name` cannot be had by `current` (a newcomer when `undefined`):
+   * invalid, the host's, or someone else's here. `renamed` is whom an
+   * operator renames, if not themself.
+   */
+  #claimable(name: string, current: Member | undefined, renamed?: string): Refusal | undefined {
     const problem = checkName(name);
     if (problem !== undefined) {
-      return {
-        code: "name_invalid",
-        message: `Cannot use "${sanitizeText(name)}": ${asClause(problem)}`,
-      };
+      // Nothing to pick instead: the clause says what a name may be.
+      const why = asClause(problem);
+      return renamed === undefined
+        ? { code: "name_invalid", message: `Cannot use "${sanitizeText(name)}": ${why}` }
+        : nameRefused("name_invalid", name, why, renamed);
     }
     if (nameKey(name) === HOST_KEY) {
-      return {
-        code: "name_taken",
-        message:
-          `Cannot use "${name}": the server's host speaks under that name. Pick another name`,
-      };
+      return nameRefused("name_taken", name, "the server's host speaks under that name", renamed);
     }
     const holder = this.#options.members.byKey(nameKey(name));
     if (holder !== undefined && holder !== current) {
-      return {
-        code: "name_taken",
-        message:
-          `Cannot use "${name}": the name is taken (${holder.name} is here). Pick another name`,
-      };
+      return nameRefused(
+        "name_taken",
+        name,
+        `the name is taken (${holder.name} is here)`,
+        renamed,
+      );
     }
     return undefined;
   }
 }
 
-/** The refusal of a name someone on another server of the cluster has. */
-function takenElsewhere(name: string, holder: string): Refusal {
+/**
+ * The refusal of `name` for `why`: to whoever asked for it for themself,
+ * `Cannot use "ann": WHY. Pick another name`; to an operator renaming
+ * `renamed`, `Cannot rename bob to "ann": WHY`.
+ */
+function nameRefused(code: ErrorCode, name: string, why: string, renamed?: string): Refusal {
+  const shown = sanitizeText(name);
   return {
-    code: "name_taken",
-    message: `Cannot use "${sanitizeText(name)}": the name is taken (${
-      sanitizeText(holder)
-    } is on another server). Pick another name`,
+    code,
+    message: renamed === undefined
+      ? `Cannot use "${shown}": ${why}. Pick another name`
+      : `Cannot rename ${sanitizeText(renamed)} to "${shown}": ${why}`,
   };
+}
+
+/** The refusal of a name someone on another server of the cluster has. */
+function takenElsewhere(name: string, holder: string, renamed?: string): Refusal {
+  return nameRefused(
+    "name_taken",
+    name,
+    `the name is taken (${sanitizeText(holder)} is on another server)`,
+    renamed,
+  );
 }
 
 /** What a client is, as `who` tells: what its `hello` says, else how it speaks. */

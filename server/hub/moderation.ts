@@ -10,6 +10,7 @@
  * @module
  */
 
+import { plainAddress } from "../../core/address.ts";
 import { nameKey } from "../../core/names.ts";
 import { formatSpan } from "../../core/duration.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
@@ -74,6 +75,9 @@ const ROOM = "room";
 /** Most bans kept: the oldest go first. */
 const MAX_BANS = 10_000;
 
+/** Names without a secret whose wrong guesses are counted at once: the oldest go first. */
+const MAX_GUESSED = 10_000;
+
 /** The longest topic, in characters. */
 export const MAX_TOPIC_CHARS = 300;
 
@@ -112,6 +116,11 @@ export type NoteStore = Pick<HistoryStore, "notes" | "note">;
 export class Moderation {
   readonly #store: NoteStore;
   readonly #proofs = new Map<string, PasswordGate>();
+  /**
+   * For names the op file gives no secret: gates no guess opens, so that a
+   * guess for such a name is refused, and slowed down, as a wrong one is.
+   */
+  readonly #decoys = new Map<string, PasswordGate>();
   readonly #bans = new Map<number, Ban>();
   readonly #mutes = new Set<Mute>();
   readonly #rooms = new Map<string, RoomSettings>();
@@ -136,8 +145,12 @@ export class Moderation {
         this.#bans.delete(Number(key));
         return undefined;
       }
-      const ban = readJson<Ban>(value);
-      if (ban === undefined || !Number.isSafeInteger(ban.id)) return undefined;
+      const read = readJson<Ban>(value);
+      if (read === undefined || !Number.isSafeInteger(read.id)) return undefined;
+      // Kept before addresses were written one way: `::ffff:192.168.1.7` is `192.168.1.7`.
+      const ban = read.address === undefined
+        ? read
+        : { ...read, address: plainAddress(read.address) };
       this.#bans.set(ban.id, ban);
       this.#lastBan = Math.max(this.#lastBan, ban.id);
       return ban;
@@ -160,15 +173,20 @@ export class Moderation {
     return this.#proofs.has(key);
   }
 
-  /** Checks the secret `member` gives for its name: `undefined` when it proves the name. */
+  /**
+   * Checks the secret `member` gives for its name: `undefined` when it proves
+   * the name. A name the op file gives no secret is refused as a wrong
+   * secret is, its guesses slowed down alike: the answer tells nobody which
+   * names have one.
+   */
   prove(member: Member, secret: string): Refusal | undefined {
-    const gate = this.#proofs.get(member.key);
-    if (gate === undefined) {
+    if (!this.hasSecrets) {
       return {
         code: "not_operator",
-        message: `Cannot make you an operator: the host gave "${member.name}" no secret`,
+        message: "Cannot make you an operator: the host gave no name a secret",
       };
     }
+    const gate = this.#proofs.get(member.key) ?? this.#decoy(member.key);
     const refusal = gate.check(member.session.address, secret);
     if (refusal === undefined) return undefined;
     // The wait is for secrets here, not for the server's password.
@@ -180,13 +198,25 @@ export class Moderation {
     };
   }
 
+  /** A gate that opens to no secret, for the name `key`, which the op file gives none. */
+  #decoy(key: string): PasswordGate {
+    let gate = this.#decoys.get(key);
+    if (gate === undefined) {
+      gate = new PasswordGate(crypto.randomUUID());
+      this.#decoys.set(key, gate);
+      if (this.#decoys.size > MAX_GUESSED) this.#decoys.delete(this.#decoys.keys().next().value!);
+    }
+    return gate;
+  }
+
   /** The ban that keeps out someone at `address`, with `resume` and name `key`, if any. */
   banOf(
-    address: string,
+    given: string,
     resume: string | undefined,
     key: string,
     now = Date.now(),
   ): Ban | undefined {
+    const address = plainAddress(given);
     for (const ban of this.#bans.values()) {
       if (ban.until !== undefined && ban.until <= now) {
         this.#lift(ban);
@@ -205,6 +235,7 @@ export class Moderation {
   ban(ban: Omit<Ban, "id" | "at" | "until">, seconds: number | undefined, now = Date.now()): Ban {
     const kept: Ban = {
       ...ban,
+      ...(ban.address === undefined ? {} : { address: plainAddress(ban.address) }),
       id: this.#lastBan + 1,
       at: now,
       ...(seconds === undefined ? {} : { until: now + seconds * 1000 }),
@@ -233,8 +264,9 @@ export class Moderation {
   /** Lifts the bans of the name or address `target`; returns those lifted. */
   unban(target: string): Ban[] {
     const key = nameKey(target);
+    const address = plainAddress(target);
     const lifted = [...this.#bans.values()].filter((ban) =>
-      ban.address === target || ban.key === key
+      ban.address === address || ban.key === key
     );
     for (const ban of lifted) this.#lift(ban);
     return lifted;
@@ -280,6 +312,20 @@ export class Moderation {
     let lifted = false;
     for (const mute of this.#live(now)) {
       if (!holds(mute, member)) continue;
+      this.#mutes.delete(mute);
+      lifted = true;
+    }
+    return lifted;
+  }
+
+  /**
+   * Lifts the mute of `member` themself, by name or session, not one of
+   * someone else that holds them by address alone; returns whether there was one.
+   */
+  unmuteOwn(member: Member, now = Date.now()): boolean {
+    let lifted = false;
+    for (const mute of this.#live(now)) {
+      if (mute.key !== member.key && mute.resume !== member.resume) continue;
       this.#mutes.delete(mute);
       lifted = true;
     }

@@ -9,12 +9,13 @@
  */
 
 import { isIP } from "node:net";
+import { plainAddress } from "../../core/address.ts";
 import { type CommandFrame } from "../../core/commands.ts";
 import { formatSpan } from "../../core/duration.ts";
 import { checkName, nameKey } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import { LOBBY, type ServerFrame } from "../../protocol.ts";
-import { bannedOf, describeBan, MAX_TOPIC_CHARS, type Moderation } from "./moderation.ts";
+import { type Ban, bannedOf, describeBan, MAX_TOPIC_CHARS, type Moderation } from "./moderation.ts";
 import {
   acknowledge,
   currentRoom,
@@ -50,14 +51,18 @@ export interface OperatorsOptions {
   readonly muted: () => void;
   /** Receives one line per operator action. */
   readonly log: (line: string) => void;
+  /** Called when `member` became an operator or stopped being one: a cluster's servers learn it. */
+  readonly changed?: ((member: Member) => void) | undefined;
   /** In a cluster, sends a frame to the people of a room on the other servers. */
   readonly relay?: ((room: string, frame: ServerFrame) => void) | undefined;
   /**
    * In a cluster: the name of someone connected to another server, by folded
-   * name, and how to hand that server what an operator does to them.
+   * name, whether they are an operator, and how to hand that server what an
+   * operator does to them.
    */
   readonly elsewhere?: {
     readonly find: (key: string) => string | undefined;
+    readonly isOp: (key: string) => boolean;
     readonly act: (key: string, act: RemoteAct) => void;
   } | undefined;
 }
@@ -93,8 +98,14 @@ export class Operators {
       return refuse(member, refusal.code, refusal.message);
     }
     member.op = true;
+    this.#options.changed?.(member);
     // The secret is the one the op file gives this name: each person proves their own name.
-    this.#tell(member, `${member.name} is an operator (proved with the secret of their name)`);
+    this.#tell(
+      member,
+      `${member.name} is an operator (proved with the secret of their name)${
+        this.#unmuted(member)
+      }`,
+    );
   }
 
   /** `/op NAME`. */
@@ -103,7 +114,12 @@ export class Operators {
     if (target === undefined) return;
     if (target.op) return inform(member, `${target.name} is an operator already`);
     target.op = true;
-    this.#tell(target, `${member.name} made ${target.name} an operator`, member);
+    this.#options.changed?.(target);
+    this.#tell(
+      target,
+      `${member.name} made ${target.name} an operator${this.#unmuted(target)}`,
+      member,
+    );
   }
 
   /** `/deop NAME`. */
@@ -112,7 +128,41 @@ export class Operators {
     if (target === undefined) return;
     if (!target.op) return inform(member, `${target.name} is not an operator`);
     target.op = false;
+    this.#options.changed?.(target);
     this.#tell(target, deopText(member.name, target.name), member);
+    this.#banAfterDeop(target);
+  }
+
+  /**
+   * Lifts the mute of `member`, made an operator just now: an operator talks
+   * whatever a mute says, and one kept for when they are no longer one would
+   * silence them then with nobody told. The mute of someone else at their
+   * address stays that person's. Returns what the notice of their becoming
+   * one adds, if there was a mute: `; their mute is lifted`.
+   */
+  #unmuted(member: Member): string {
+    if (!this.#options.moderation.unmuteOwn(member)) return "";
+    this.#options.log(`The mute of ${member.name} is lifted: an operator talks`);
+    return "; their mute is lifted";
+  }
+
+  /**
+   * Sends `member` away, no longer an operator, if a ban in force matches
+   * them: one of their address made while they were one, which they stayed
+   * through. They go as the ban would have sent them then.
+   */
+  #banAfterDeop(member: Member): void {
+    const ban = this.#options.moderation.banOf(member.session.address, member.resume, member.key);
+    if (ban === undefined || member.session.closing) return;
+    const by = clean(ban.by);
+    const left = ban.until === undefined ? "" : ` for ${formatSpan(ban.until - Date.now())}`;
+    const why = ban.reason === undefined ? "" : `: ${clean(ban.reason)}`;
+    this.#options.log(`${member.name} is no operator now, and banned: ${describeBan(ban)}`);
+    this.#options.remove(
+      member,
+      `You were banned by ${by}${left}${why}`,
+      `banned by ${by}${left}${why}`,
+    );
   }
 
   /** `/kick NAME [REASON]`. */
@@ -137,14 +187,25 @@ export class Operators {
   /** `/ban NAME|ADDRESS [DURATION] [REASON]`: by address and resume identity when present. */
   ban(member: Member, frame: Frame<"ban">): void {
     if (!this.#isOp(member) || this.#spared(member, frame.target, "ban")) return;
-    const { moderation, members } = this.#options;
-    const target = members.byKey(nameKey(frame.target.replace(/^@/, "")));
+    const { moderation, members, elsewhere } = this.#options;
+    const key = nameKey(frame.target.replace(/^@/, ""));
+    const target = members.byKey(key);
+    // An operator would stay, ban or not: their name is banned once they are one no more.
+    if (target?.op === true || (target === undefined && elsewhere?.isOp(key) === true)) {
+      return refuse(
+        member,
+        "bad_command",
+        `Cannot ban ${
+          target?.name ?? elsewhere?.find(key) ?? clean(frame.target)
+        }: operators cannot be banned; /deop them first`,
+      );
+    }
     // Someone at the operator's own address (the same machine) is banned by name alone.
     const theirs = target?.session.address;
     const address = theirs !== undefined
       ? (theirs === member.session.address ? undefined : theirs)
       : isIP(frame.target)
-      ? frame.target
+      ? plainAddress(frame.target)
       : undefined;
     const reason = frame.reason === undefined ? undefined : clean(frame.reason);
     if (target === undefined && address === undefined) {
@@ -186,6 +247,10 @@ export class Operators {
       other.name !== undefined && !other.op &&
       moderation.banOf(other.session.address, other.resume, other.key) !== undefined
     );
+    // Operators stay until they are no longer operators: the ban sends them away then.
+    const stay = [...members.all()].filter((other): other is Member =>
+      other !== member && other.name !== undefined && other.op && matches(ban, other)
+    );
     for (const other of out) {
       this.#options.remove(
         other,
@@ -198,7 +263,12 @@ export class Operators {
       const away = out.length === 0
         ? ""
         : ` (sent away: ${out.map((other) => other.name).join(", ")})`;
-      acknowledge(member, `You banned ${what}${away}`);
+      const stays = stay.length === 0
+        ? ""
+        : `; ${stay.map((other) => other.name).join(", ")} ${
+          stay.length === 1 ? "stays" : "stay"
+        }: a ban sends operators away only once they are deopped`;
+      acknowledge(member, `You banned ${what}${away}${stays}`);
     }
   }
 
@@ -237,7 +307,8 @@ export class Operators {
   /** `/unban NAME|ADDRESS`. */
   unban(member: Member, frame: Frame<"unban">): void {
     if (!this.#isOp(member)) return;
-    const lifted = this.#options.moderation.unban(frame.target.replace(/^@/, ""));
+    const target = frame.target.replace(/^@/, "");
+    const lifted = this.#options.moderation.unban(target);
     if (lifted.length === 0) {
       return refuse(
         member,
@@ -245,9 +316,9 @@ export class Operators {
         `Cannot unban "${clean(frame.target)}": no ban matches it`,
       );
     }
-    const what = `${lifted.length === 1 ? "the ban" : `${lifted.length} bans`} of ${
-      clean(frame.target)
-    }`;
+    // An address as connections are seen: `::ffff:192.168.1.7` is `192.168.1.7`.
+    const of = isIP(target) ? plainAddress(target) : clean(frame.target);
+    const what = `${lifted.length === 1 ? "the ban" : `${lifted.length} bans`} of ${of}`;
     this.#options.log(`${member.name} lifted ${what}`);
     acknowledge(member, `Lifted ${what}`);
   }
@@ -435,13 +506,16 @@ export class Operators {
         );
       }
       case "op":
+        if (target.op) return;
+        target.op = true;
+        this.#options.changed?.(target);
+        return this.#tell(target, `${by} made ${target.name} an operator${this.#unmuted(target)}`);
       case "deop":
-        if (target.op === (act.kind === "op")) return;
-        target.op = act.kind === "op";
-        return this.#tell(
-          target,
-          target.op ? `${by} made ${target.name} an operator` : deopText(by, target.name),
-        );
+        if (!target.op) return;
+        target.op = false;
+        this.#options.changed?.(target);
+        this.#tell(target, deopText(by, target.name));
+        return this.#banAfterDeop(target);
       case "mute": {
         if (target.op) return;
         const { moderation } = this.#options;
@@ -524,6 +598,16 @@ export class Operators {
 /** Refuses to `doing` (`unlock`, `show the topic of`) the room `name`, which nobody is in. */
 function noSuchRoom(member: Member, doing: string, name: string): void {
   refuse(member, "bad_command", `Cannot ${doing} ${name}: there is no such room`);
+}
+
+/**
+ * Whether `ban` matches `member`: by its name, its resume token, or its
+ * address.
+ */
+function matches(ban: Ban, member: Member): boolean {
+  return (ban.key !== undefined && ban.key === member.key) ||
+    (ban.resume !== undefined && ban.resume === member.resume) ||
+    (ban.address !== undefined && ban.address === member.session.address);
 }
 
 function clean(text: string): string {

@@ -36,9 +36,13 @@ export function errorLine(renderer: IrcRenderer, code: ErrorCode, message: strin
     case "no_such_user":
       return renderer.numeric(ERR.NOSUCHNICK, target, withNicks(renderer, message));
     case "not_operator":
-      // OPER refused: a wrong secret is 464, a name given none 491 (RFC 2812, 3.1.4).
+      // OPER refused: a wrong secret is 464, as is a name given none, told alike so as not to
+      // say which names have one; 491 on a server whose op file gives no name a secret
+      // (RFC 2812, 3.1.4: no O-lines for the host).
       if (command === "OPER") {
-        return / no secret/.test(message) ? numeric(ERR.NOOPERHOST) : numeric(ERR.PASSWDMISMATCH);
+        return / no name a secret$/.test(message)
+          ? numeric(ERR.NOOPERHOST)
+          : numeric(ERR.PASSWDMISMATCH);
       }
       return notOperator(
         renderer,

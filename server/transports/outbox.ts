@@ -8,6 +8,7 @@
 
 import type { Socket } from "node:net";
 import { clearImmediate, setImmediate } from "node:timers";
+import { plainAddress } from "../../core/address.ts";
 import type { ServerFrame } from "../../protocol.ts";
 
 /** A session the {@linkcode Flusher} can flush. */
@@ -114,8 +115,7 @@ export function concat(chunks: readonly Uint8Array[], length: number): Uint8Arra
 
 /** The peer's IP address, with IPv4 addresses given as such even on a dual-stack socket. */
 export function peerAddress(socket: Socket): string {
-  const address = socket.remoteAddress ?? "";
-  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+  return plainAddress(socket.remoteAddress ?? "");
 }
 
 // Each write to a socket is a system call, the largest cost of a delivery. So
