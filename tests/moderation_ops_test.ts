@@ -85,6 +85,13 @@ Deno.test("/ban of an operator's name is refused until they are deopped", async 
         message: "Cannot ban dave: operators cannot be banned; /deop them first",
       }, line);
     }
+    // A mute is refused alike.
+    await ann.say("/mute dave 5m");
+    assert.deepEqual(await ann.next("error"), {
+      type: "error",
+      code: "bad_command",
+      message: "Cannot mute dave: operators cannot be muted; /deop them first",
+    });
   });
   await ann.say("/bans");
   assert.equal((await ann.next("info")).text, "No bans");

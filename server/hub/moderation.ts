@@ -168,11 +168,6 @@ export class Moderation {
     return this.#proofs.size > 0;
   }
 
-  /** Whether `key` is bound to a secret in the op file. */
-  hasSecret(key: string): boolean {
-    return this.#proofs.has(key);
-  }
-
   /**
    * Checks the secret `member` gives for its name: `undefined` when it proves
    * the name. A name the op file gives no secret is refused as a wrong

@@ -342,7 +342,11 @@ export class Operators {
     });
     if (target === undefined) return;
     if (target.op) {
-      return refuse(member, "bad_command", `Cannot mute ${target.name}: operators cannot be muted`);
+      return refuse(
+        member,
+        "bad_command",
+        `Cannot mute ${target.name}: operators cannot be muted; /deop them first`,
+      );
     }
     // As with bans: someone at the operator's own address is muted by name alone.
     const address = target.session.address === member.session.address
