@@ -460,7 +460,7 @@ testWithNats("topics and bans set on one server hold on every server", async () 
 });
 
 testWithNats("an operator kicks, mutes and renames people connected to other servers", async () => {
-  await withOperators(async ({ ann, bob, cyd }) => {
+  await withOperators(async ({ ports: [, p2], ann, bob, cyd }) => {
     await bob.send({ type: "kick", name: "cyd" });
     assert.equal((await bob.next("error")).code, "not_operator");
     await oper(ann);
@@ -483,6 +483,10 @@ testWithNats("an operator kicks, mutes and renames people connected to other ser
     assert.ok(listed?.away !== undefined && listed.away.reason === undefined);
     await bob.send({ type: "say", text: "can you hear me?" });
     assert.equal((await bob.next("error")).code, "muted");
+    // Everyone here shares ann's address: on bob's server, as on hers, bob alone is muted.
+    await using dee = await TestClient.join2(p2, "dee");
+    await dee.send({ type: "say", text: "not muted" });
+    await ann.next("message", (frame) => frame.from === "dee" && frame.text === "not muted");
     await ann.send({ type: "unmute", name: "bob" });
     await bob.next("notice", (frame) => /ann unmuted bob/.test(frame.text));
     await ann.send({ type: "rename", name: "bob", to: "robert" });

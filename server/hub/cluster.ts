@@ -93,7 +93,8 @@ export interface LocalPerson {
 export type RemoteAct =
   | { kind: "kick"; by: string; reason?: string | undefined }
   | { kind: "op" | "deop" | "unmute"; by: string }
-  | { kind: "mute"; by: string; duration?: number | undefined }
+  /** `address`: the operator's, where only the person is muted (absent from older servers). */
+  | { kind: "mute"; by: string; duration?: number | undefined; address?: string }
   | { kind: "rename"; by: string; to: string };
 
 /** The other servers, as a hub sees them. One implementation runs on NATS. */

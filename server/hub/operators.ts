@@ -339,6 +339,7 @@ export class Operators {
       kind: "mute",
       by: member.name,
       duration: frame.duration,
+      address: member.session.address,
     });
     if (target === undefined) return;
     if (target.op) {
@@ -523,7 +524,9 @@ export class Operators {
       case "mute": {
         if (target.op) return;
         const { moderation } = this.#options;
-        moderation.mute(target, target.session.address, by, act.duration);
+        // As here: someone at the operator's own address is muted by name alone.
+        const address = target.session.address === act.address ? undefined : target.session.address;
+        moderation.mute(target, address, by, act.duration);
         const span = act.duration === undefined ? "" : ` for ${formatSpan(act.duration * 1000)}`;
         this.#tell(target, `${by} muted ${target.name}${span}`);
         return this.#options.muted();
