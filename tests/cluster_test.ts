@@ -492,6 +492,12 @@ testWithNats("an operator kicks, mutes and renames people connected to other ser
     await ann.send({ type: "rename", name: "bob", to: "robert" });
     const renamed = await ann.next("renamed");
     assert.deepEqual([renamed.from, renamed.to], ["bob", "robert"]);
+    // One line saying who did it, on both servers: the notice comes before the renamed.
+    await bob.next("renamed", (frame) => frame.to === "robert");
+    for (const client of [ann, bob]) {
+      const notices = client.all("notice").map((frame) => frame.text);
+      assert.ok(notices.includes("ann renamed bob to robert"), notices.join("\n"));
+    }
     await bob.send({ type: "say", text: "I am robert now" });
     assert.equal((await ann.next("message")).from, "robert");
   });

@@ -256,7 +256,9 @@ export class Roster {
       case "rename": {
         const before = this.#people.byKey(change.from);
         const person = this.#people.rename(change.from, change.key, change.name);
-        if (before !== undefined && person !== undefined) events?.renamed(person, before.name);
+        if (before !== undefined && person !== undefined) {
+          events?.renamed(person, before.name, change.by);
+        }
         return;
       }
       case "person": {

@@ -48,7 +48,7 @@ export interface ClusterEvents {
   /** Someone on another server left `room`. */
   left(person: RemotePerson, room: string, reason: string): void;
   /** Someone on another server is now called `person.name`. */
-  renamed(person: RemotePerson, from: string): void;
+  renamed(person: RemotePerson, from: string, by?: string): void;
   /** How someone on another server is changed (away, back); `before` is how they were. */
   changed(person: RemotePerson, before: Person): void;
   /**
@@ -76,8 +76,11 @@ export interface ClusterEvents {
 export type LocalChange =
   | { kind: "enter"; key: string; name: string; room: string; person: Person }
   | { kind: "leave"; key: string; room: string; reason: string }
-  /** `from` is the folded name before, `key` the one after. */
-  | { kind: "rename"; key: string; from: string; name: string }
+  /**
+   * `from` is the folded name before, `key` the one after; `by`, the
+   * operator who renamed them (absent for their own rename, and from older servers).
+   */
+  | { kind: "rename"; key: string; from: string; name: string; by?: string }
   | { kind: "person"; key: string; person: Person }
   | { kind: "gone"; key: string; reason: string };
 

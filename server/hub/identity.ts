@@ -269,63 +269,70 @@ export class Identity {
 
   /**
    * Renames a member, telling its room. Someone muted may not rename
-   * themself: a name is shown to every room, so it is a way to talk.
+   * themself: a name is shown to every room, so it is a way to talk. `by`
+   * is the operator who renames them, here or (by name) on another server
+   * of the cluster, whom a refusal cannot reach: it is logged.
    */
-  nick(member: Member, next: string, by: Member = member): void {
-    const muted = by === member
-      ? this.#options.moderation.muted(member, "change your name")
-      : undefined;
+  nick(member: Member, next: string, by: Member | string = member): void {
+    const self = by === member;
+    const answer = (code: ErrorCode, message: string) => {
+      if (typeof by === "string") this.#options.log(`Cannot rename for ${by}: ${message}`);
+      else refuse(by, code, message);
+    };
+    const muted = self ? this.#options.moderation.muted(member, "change your name") : undefined;
     if (muted !== undefined) return refuse(member, muted.code, muted.message);
     const name = member.name;
     if (next === name) {
-      return inform(
-        by,
-        by === member ? `You are already called ${name}` : `${name} is called so already`,
-      );
+      if (typeof by === "string") return;
+      return inform(by, self ? `You are already called ${name}` : `${name} is called so already`);
     }
     // An operator renaming someone else is told so, not asked to pick another name.
-    const renamed = by === member ? undefined : name;
+    const renamed = self ? undefined : name;
     const refusal = this.#claimable(next, member, renamed) ?? this.#banned(next, renamed);
-    if (refusal !== undefined) return refuse(by, refusal.code, refusal.message);
+    if (refusal !== undefined) return answer(refusal.code, refusal.message);
     const cluster = this.#options.cluster;
     if (cluster === undefined) return this.#rename(member, next, by);
     const key = nameKey(next);
     const elsewhere = cluster.people.byKey(key);
     if (elsewhere !== undefined && key !== member.key) {
       const refusal = takenElsewhere(next, elsewhere.name, renamed);
-      return refuse(by, refusal.code, refusal.message);
+      return answer(refusal.code, refusal.message);
     }
     if (cluster.split) {
-      return refuse(
-        by,
-        "not_stored",
-        "Cannot rename now: the server cannot reach the other servers",
-      );
+      return answer("not_stored", "Cannot rename now: the server cannot reach the other servers");
     }
     const before = member.key;
     cluster.claim(key, next, undefined, member.resume).then((claim) => {
       if (!claim.ok) {
         const refusal = takenElsewhere(next, claim.holder, renamed);
-        return refuse(by, refusal.code, refusal.message);
+        return answer(refusal.code, refusal.message);
       }
       if (this.#options.members.byKey(before) !== member) return cluster.release(key);
       if (key !== before) cluster.release(before);
       this.#rename(member, next, by);
-      cluster.tell({ kind: "rename", from: before, key, name: next });
+      const operator = typeof by === "string" ? by : self ? undefined : by.name;
+      cluster.tell({
+        kind: "rename",
+        from: before,
+        key,
+        name: next,
+        ...operator === undefined ? {} : { by: operator },
+      });
     }, (error) => {
       this.#options.log(`Cannot claim a name across the cluster: ${(error as Error).message}`);
-      refuse(by, "not_stored", "Cannot rename now: the server cannot reach the other servers");
+      answer("not_stored", "Cannot rename now: the server cannot reach the other servers");
     });
   }
 
   /** Renames `member` to `next`, a name it may take, telling its rooms. */
-  #rename(member: Member, next: string, by: Member): void {
+  #rename(member: Member, next: string, by: Member | string): void {
     const name = member.name;
     const key = member.key;
+    const operator = by === member ? undefined : typeof by === "string" ? by : by.name;
     this.#options.members.rename(member, next);
     this.#options.moderation.renamed(member, key);
     this.#options.log(
-      by === member ? `${name} is now ${next}` : `${by.name} renamed ${name} to ${next}`,
+      operator === undefined ? `${name} is now ${next}` : `${operator} renamed ${name} to ${next}`,
     );
     const ts = Date.now();
     const rooms = this.#options.rooms.seenIn(member);
@@ -337,17 +344,17 @@ export class Identity {
     for (const room of rooms) {
       // The operator's notice first: a client that shows it leaves out the `renamed` after it,
       // one line for the rename, saying who did it.
-      if (by !== member) {
+      if (operator !== undefined) {
         broadcast(room, {
           type: "notice",
           ts,
           room: room.name,
-          text: `${by.name} renamed ${name} to ${next}`,
+          text: `${operator} renamed ${name} to ${next}`,
         });
       }
       broadcast(room, { type: "renamed", ts, room: room.name, from: name, to: next });
     }
-    if (by !== member && !rooms.some((room) => room.members.has(by))) {
+    if (typeof by !== "string" && by !== member && !rooms.some((room) => room.members.has(by))) {
       acknowledge(by, `${name} is now ${next}`);
     }
   }

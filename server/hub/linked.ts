@@ -98,9 +98,19 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
     },
     left: (person, room, reason) =>
       announce(room, { type: "left", ts: Date.now(), room, name: person.name, reason }),
-    renamed: (person, from) => {
+    renamed: (person, from, by) => {
       for (const room of person.rooms) {
-        announce(room, { type: "renamed", ts: Date.now(), room, from, to: person.name });
+        const ts = Date.now();
+        // An operator's rename is one line saying who did it, as on the server that made it.
+        if (by !== undefined) {
+          announce(room, {
+            type: "notice",
+            ts,
+            room,
+            text: `${by} renamed ${from} to ${person.name}`,
+          });
+        }
+        announce(room, { type: "renamed", ts, room, from, to: person.name });
       }
     },
     movedAway: (key) => {

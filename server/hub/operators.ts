@@ -41,7 +41,7 @@ export interface OperatorsOptions {
   readonly members: Members;
   readonly rooms: Rooms;
   /** Renames a member, telling its rooms; refuses a name that cannot be had. */
-  readonly rename: (member: Member, to: string, by: Member) => void;
+  readonly rename: (member: Member, to: string, by: Member | string) => void;
   /** Sends `member` away with `bye` `reason`, its rooms told `left` with `why`. */
   readonly remove: (member: Member, reason: string, why: string) => void;
   /**
@@ -535,7 +535,7 @@ export class Operators {
         if (!this.#options.moderation.unmute(target)) return;
         return this.#tell(target, `${by} unmuted ${target.name}`);
       case "rename":
-        return this.#options.rename(target, act.to, target);
+        return this.#options.rename(target, act.to, by);
     }
   }
 
