@@ -317,7 +317,9 @@ export class Operators {
       );
     }
     // An address as connections are seen: `::ffff:192.168.1.7` is `192.168.1.7`.
-    const of = isIP(target) ? plainAddress(target) : clean(frame.target);
+    // A name as the ban holds it (`/unban ERIN` lifts the ban of erin).
+    const named = lifted.find((ban) => ban.key === nameKey(target))?.name;
+    const of = isIP(target) ? plainAddress(target) : clean(named ?? target);
     const what = `${lifted.length === 1 ? "the ban" : `${lifted.length} bans`} of ${of}`;
     this.#options.log(`${member.name} lifted ${what}`);
     acknowledge(member, `Lifted ${what}`);
