@@ -20,7 +20,7 @@ import {
   FILE_GONE,
   fileLink,
   fileNameHeader,
-  formatBytes,
+  formatBytesBeside,
   isFileId,
   sizeRefusal,
 } from "../core/files.ts";
@@ -323,7 +323,8 @@ export async function download(link: string, options: DownloadOptions): Promise<
     }
     if (size !== undefined && received !== size) {
       await Deno.remove(path).catch(() => {});
-      throw failed(`cut off after ${formatBytes(received)} of ${formatBytes(size)}`);
+      const [got, expected] = formatBytesBeside(received, size);
+      throw failed(`cut off after ${got} of ${expected}`);
     }
     return { path, name: opened.name, bytes: received };
   });

@@ -104,6 +104,17 @@ Deno.test("chat send over --max-file says so in one line, exits 1, and stores no
         'chat: cannot send "big.txt": it is 1.5 MiB, larger than 1 MiB, the largest this server takes',
       );
     });
+    await t.step("a file a byte over, its size told from the limit", async () => {
+      await Deno.writeTextFile(join(dir, "just.txt"), "x".repeat(1024 * 1024 + 1));
+      const outcome = await runChat(["send", `127.0.0.1:${port}`, join(dir, "just.txt")]);
+      const line = assertOneErrorLine(outcome);
+      assert.equal(outcome.code, 1, line);
+      assert.equal(
+        line,
+        'chat: cannot send "just.txt": it is 1,048,577 bytes, larger than 1 MiB, the largest ' +
+          "this server takes",
+      );
+    });
     await t.step("standard input, refused by the server", async () => {
       await using send = new ChatProcess(["send", `127.0.0.1:${port}`, "-", "--name", "big.txt"]);
       // It stops reading once the server has refused the file.
