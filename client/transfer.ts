@@ -139,16 +139,29 @@ export async function upload(
 ): Promise<FileRef> {
   const { files } = server;
   const where = formatAddress(server.hostname, files.port);
+  const source = body.getReader();
   let sent = 0;
-  const counted = body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        sent += chunk.byteLength;
-        options.onProgress?.(sent);
-        controller.enqueue(chunk);
-      },
-    }),
-  );
+  // Once answered (a refusal comes as soon as the server knows the size), no more is sent.
+  let over = false;
+  let sending!: ReadableStreamDefaultController<Uint8Array>;
+  const counted = new ReadableStream<Uint8Array>({
+    start(controller) {
+      sending = controller;
+    },
+    async pull(controller) {
+      const { done, value } = await source.read();
+      if (over) return;
+      if (done) return controller.close();
+      sent += value.byteLength;
+      options.onProgress?.(sent);
+      controller.enqueue(value);
+    },
+    cancel: (reason) => source.cancel(reason),
+  }, { highWaterMark: 0 });
+  const answered = new AbortController();
+  const signal = options.signal === undefined
+    ? answered.signal
+    : AbortSignal.any([answered.signal, options.signal]);
   const headers: Record<string, string> = {
     authorization: `Bearer ${files.token}`,
     "x-file-name": fileNameHeader(options.name),
@@ -169,7 +182,7 @@ export async function upload(
           method: "POST",
           headers,
           body: counted,
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          signal,
         });
       } catch (error) {
         if (options.signal?.aborted) throw failed("stopped");
@@ -181,8 +194,16 @@ export async function upload(
       return answer;
     });
   } finally {
-    // Unread when the request failed early: the file it reads is closed.
-    await counted.cancel().catch(() => {});
+    // A refusal may come while the body is still on its way: the rest of it is not sent,
+    // and what it is read from (a file) is closed.
+    over = true;
+    answered.abort();
+    try {
+      sending.error(new TransferError("Cannot send the rest: the server has answered"));
+    } catch {
+      // Sent whole already.
+    }
+    await source.cancel().catch(() => {});
   }
 }
 

@@ -403,7 +403,57 @@ Deno.test("upload() of a known size the server has no room for is refused before
           `Cannot send "big.iso": it is larger than 1 MiB, all the room this server's file store has`,
     );
   } finally {
-    body.close();
+    try {
+      body.close();
+    } catch {
+      // Cancelled once the server answered.
+    }
   }
+  assert.deepEqual(chat.files!.list(), []);
+});
+
+Deno.test("upload() refused while its body is on its way sends no more of it and tells no more progress", async () => {
+  await using chat = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0, filesQuota: 1 });
+  await using ann = await TestClient.join2(chat.addr.port, "ann");
+  const files = ann.all("welcome")[0]!.files!;
+  const chunk = new Uint8Array(64 * 1024);
+  const size = 8 * 1024 * 1024;
+  const refused = Promise.withResolvers<void>();
+  const cancelled = Promise.withResolvers<void>();
+  let read = 0;
+  // Half a MiB goes at once; the rest only once the refusal has come.
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (read >= 512 * 1024) await refused.promise;
+      if (read >= size) return controller.close();
+      read += chunk.length;
+      controller.enqueue(chunk);
+    },
+    cancel: () => cancelled.resolve(),
+  }, { highWaterMark: 0 });
+  let told = 0;
+  let toldAfter = 0;
+  let settled = false;
+  const sending = upload({ hostname: LOOPBACK, files }, body, {
+    name: "big.iso",
+    size,
+    onProgress: () => settled ? toldAfter++ : told++,
+  });
+  try {
+    await assert.rejects(
+      within(sending, 5_000, "the refusal"),
+      (error) =>
+        error instanceof TransferError &&
+        error.message ===
+          `Cannot send "big.iso": it is larger than 1 MiB, all the room this server's file store has`,
+    );
+  } finally {
+    settled = true;
+    refused.resolve();
+  }
+  await within(cancelled.promise, 5_000, "the body to be cancelled");
+  assert.ok(told > 0, "some of the body went before the refusal");
+  assert.equal(toldAfter, 0, "progress told after the refusal");
+  assert.ok(read < size, `${read} bytes read of ${size}`);
   assert.deepEqual(chat.files!.list(), []);
 });

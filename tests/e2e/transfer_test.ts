@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startServer } from "../../server.ts";
-import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { LOOPBACK, TestClient, waitUntil } from "../_test_utils.ts";
 import { testWith } from "./_needs.ts";
 import { literal, TerminalUser } from "./_terminal_user.ts";
 import { Tmux } from "./_tmux.ts";
@@ -158,6 +158,58 @@ testWith(
           controller.close();
         } catch { /* cancelled */ }
       }
+      await tmux.kill();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);
+
+testWith(
+  ["tmux"],
+  "chat join: /send refused while the file is on its way stops at the refusal, and Ctrl-C leaves at once",
+  async () => {
+    const MIB = 1024 * 1024;
+    await using server = await startServer({
+      hostname: LOOPBACK,
+      port: 0,
+      webPort: 0,
+      maxFile: 64,
+      filesQuota: 64,
+    });
+    const store = server.files!;
+    const root = await Deno.makeTempDir({ prefix: "chat-transfer-" });
+    const tmux = new Tmux("transfer-refused");
+    // Another upload under way holds 40 MiB of the store's room until the end.
+    const release = Promise.withResolvers<void>();
+    const holding = store.put(
+      (async function* () {
+        for (let sent = 0; sent < 40 * MIB; sent += MIB) yield new Uint8Array(MIB);
+        await release.promise;
+      })(),
+      { name: "held.bin", uploader: "someone" },
+    );
+    try {
+      // Sparse: 60 MiB to send, which fits the store alone; the server takes seconds to read
+      // and drop what comes after its refusal.
+      const path = join(root, "big.bin");
+      using file = await Deno.open(path, { write: true, create: true });
+      await file.truncate(60 * MIB);
+      await waitUntil(() => store.busy(60 * MIB) !== undefined, 20_000, "the held upload");
+      const ann = await TerminalUser.join(tmux, "ann", server.addr.port, { width: 140 });
+      await ann.enter(`/send ${path}`);
+      await ann.waitForLine(
+        /^!! Cannot send "big\.bin": the uploads under way fill the room of the file store; try again in a moment$/,
+      );
+      await ann.waitFor((screen) => screen.cursorLine === "#lobby>", 'an empty "#lobby> " line');
+      await ann.tmux.waitForInputRead(ann.session);
+      // Nothing is on its way: Ctrl-C leaves without a word of the file.
+      await ann.press("C-c");
+      const screen = await ann.waitForLine(/^EXIT=/);
+      assert.ok(screen.lines.includes("EXIT=0"), screen.text);
+      assert.ok(!screen.text.includes("still being sent"), screen.text);
+    } finally {
+      release.resolve();
+      await holding;
       await tmux.kill();
       await Deno.remove(root, { recursive: true });
     }
