@@ -365,6 +365,9 @@ async function createNew(dir: string, name: string): Promise<{ file: Deno.FsFile
   throw new TransferError(`every name up to ${numberedName(name, MAX_NUMBERED - 1)} is taken`);
 }
 
+/** The path of a file on the web port: `/files/ID`, then its name, if any. */
+const OWN_FILE = /^\/files\/[0-9a-f]{64}(?:\/[^/]*)?$/;
+
 /** An `upload` or `download` effect of the conversation core. */
 export type TransferEffect = Extract<Effect, { type: "upload" | "download" }>;
 
@@ -507,7 +510,7 @@ export class Transfers implements AsyncDisposable {
     const dir = this.#options.dir?.() ?? Deno.cwd();
     const fromShelf = "file" in effect ? effect.file : undefined;
     const link = "link" in effect
-      ? this.#withToken(effect.link)
+      ? this.#ownLink(effect.link)
       : fileLink(this.#options.hostname(), this.#server("get").files, effect.file);
     const name = fromShelf === undefined ? linkName(link) : cleanFileName(fromShelf.name);
     this.#show({ direction: "down", name, done: 0, total: fromShelf?.size });
@@ -523,22 +526,27 @@ export class Transfers implements AsyncDisposable {
   }
 
   /**
-   * `link` with this connection's token when it points at this server's
-   * files and downloads need one: a link someone shared carries theirs, if
-   * any, which ends with their connection. No other host is given the token.
+   * `link`, a link to one of this server's files (`/files/ID...` on its web
+   * port), with this connection's token when downloads need one: a link
+   * someone shared carries theirs, if any, which ends with their connection.
+   * Any other link is refused, and no other host is given the token.
    */
-  #withToken(link: string): string {
-    const files = this.#options.chat.files.place;
-    if (files?.needsToken !== true) return link;
+  #ownLink(link: string): string {
+    const files = this.#server("get").files;
+    const base = webBase(this.#options.hostname(), files);
+    let url: URL | undefined;
     try {
-      const url = new URL(link);
-      const ours = new URL(webBase(this.#options.hostname(), files));
-      if (url.origin !== ours.origin || !url.pathname.startsWith("/files/")) return link;
-      url.searchParams.set("token", files.token);
-      return url.href;
+      url = new URL(link);
     } catch {
-      return link;
+      // Not a link at all: refused below.
     }
+    if (url === undefined || url.origin !== base || !OWN_FILE.test(url.pathname)) {
+      throw new TransferError(
+        `Cannot get ${quoted(link)}: it is not a link to a file of this server (${base}/files/…)`,
+      );
+    }
+    if (files.needsToken) url.searchParams.set("token", files.token);
+    return url.href;
   }
 
   /** Shows `progress` (nothing when `undefined`) if the prompt would read differently. */

@@ -68,7 +68,7 @@ const SERVES_NO_FILES =
   `${TAKES_NO_FILES}, so it serves none, not even those shared through other servers of the chat`;
 
 const GET_WHAT =
-  "give the number a shared file shows (as in /get 3) or a link starting with http:// or https://";
+  "give the number a shared file shows (as in /get 3) or the link of a file of this server";
 
 /** Why no file has the number asked for, and which numbers there are. */
 function noSuchNumber(shelf: FileShelf): string {

@@ -204,7 +204,7 @@ Deno.test("Conversation with transfers: /send and /get ask the client to move fi
       "!! Cannot get file 2: no file has that number (the last file shared is 1)",
     ]);
     assert.deepEqual(shown(chat.type("/get report.pdf", 0)), [
-      '!! Cannot get "report.pdf": give the number a shared file shows (as in /get 3) or a link starting with http:// or https://',
+      '!! Cannot get "report.pdf": give the number a shared file shows (as in /get 3) or the link of a file of this server',
     ]);
     assert.deepEqual(shown(chat.type("/get", 0)), ["!! Usage: /get N|LINK"]);
   });

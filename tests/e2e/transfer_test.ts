@@ -9,10 +9,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startServer } from "../../server.ts";
+import { FreezingProxy } from "../_freezing_proxy.ts";
 import { LOOPBACK, TestClient, waitUntil } from "../_test_utils.ts";
 import { testWith } from "./_needs.ts";
 import { literal, TerminalUser } from "./_terminal_user.ts";
 import { Tmux } from "./_tmux.ts";
+
+/** Another loopback address, to dial the chat at where its web port is not the server's. */
+const ELSEWHERE = "127.0.0.2";
 
 /** `size` random bytes. */
 function randomBytes(size: number): Uint8Array<ArrayBuffer> {
@@ -114,10 +118,12 @@ testWith(
   async () => {
     await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
     const root = await Deno.makeTempDir({ prefix: "chat-transfer-" });
-    // A download that starts and then waits: its last bytes never come.
+    // Bob dials the chat at another loopback address, where its web port is a server whose
+    // downloads start and then wait: their last bytes never come.
+    await using proxy = new FreezingProxy(server.addr.port, ELSEWHERE);
     const stalls = new Set<ReadableStreamDefaultController<Uint8Array>>();
     await using files = Deno.serve(
-      { hostname: LOOPBACK, port: 0, onListen() {} },
+      { hostname: ELSEWHERE, port: server.webAddr!.port, onListen() {} },
       () =>
         new Response(
           new ReadableStream<Uint8Array>({
@@ -131,8 +137,14 @@ testWith(
     );
     const tmux = new Tmux("transfer-leave");
     try {
-      const bob = await TerminalUser.join(tmux, "bob", server.addr.port, { width: 120, cwd: root });
-      await bob.enter(`/get http://${LOOPBACK}:${files.addr.port}/slow.bin`);
+      const bob = await TerminalUser.join(tmux, "bob", proxy.port, {
+        width: 120,
+        cwd: root,
+        host: ELSEWHERE,
+      });
+      await bob.enter(
+        `/get http://${ELSEWHERE}:${files.addr.port}/files/${"a".repeat(64)}/slow.bin`,
+      );
       await bob.waitFor(
         (screen) => /^\(getting slow\.bin .*\) #lobby>$/.test(screen.cursorLine),
         "the download under way on the prompt",
@@ -210,6 +222,43 @@ testWith(
     } finally {
       release.resolve();
       await holding;
+      await tmux.kill();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);
+
+testWith(
+  ["tmux"],
+  "chat join: /get takes links to this server's files only, not its page nor another server",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const webPort = server.webAddr!.port;
+    const root = await Deno.makeTempDir({ prefix: "chat-transfer-" });
+    let asked = 0;
+    await using other = Deno.serve({ hostname: LOOPBACK, port: 0, onListen() {} }, () => {
+      asked++;
+      return new Response("not for you");
+    });
+    const tmux = new Tmux("transfer-links");
+    try {
+      const bob = await TerminalUser.join(tmux, "bob", server.addr.port, { width: 220, cwd: root });
+      const files = `http://${LOOPBACK}:${webPort}/files/…`;
+      const refused = (link: string) =>
+        new RegExp(
+          `^!! Cannot get ${literal(JSON.stringify(link))}: it is not a link to a file of this ` +
+            `server \\(${literal(files)}\\)$`,
+        );
+      const page = `http://${LOOPBACK}:${webPort}/`;
+      await bob.enter(`/get ${page}`);
+      await bob.waitForLine(refused(page));
+      const elsewhere = `http://${LOOPBACK}:${other.addr.port}/files/${"a".repeat(64)}/x.bin`;
+      await bob.enter(`/get ${elsewhere}`);
+      await bob.waitForLine(refused(elsewhere));
+      await bob.waitFor((screen) => screen.cursorLine === "#lobby>", 'an empty "#lobby> " line');
+      assert.equal(asked, 0, "the other server was asked for nothing");
+      assert.deepEqual([...Deno.readDirSync(root)], [], "nothing saved");
+    } finally {
       await tmux.kill();
       await Deno.remove(root, { recursive: true });
     }
