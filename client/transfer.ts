@@ -24,7 +24,7 @@ import {
   isFileId,
   sizeRefusal,
 } from "../core/files.ts";
-import { TAKES_NO_FILES } from "../core/transfers.ts";
+import { NOT_CONNECTED, TAKES_NO_FILES } from "../core/transfers.ts";
 import type { Moving } from "../core/notices.ts";
 import type { FileRef, FilesInfo } from "../protocol.ts";
 import {
@@ -479,12 +479,18 @@ export class Transfers implements AsyncDisposable {
     this.#options.idle?.();
   }
 
-  /** The server's files and how to reach them, or a refusal if it takes none now. */
-  #server(verb: "send" | "get"): FileServer {
-    const files = this.#options.chat.files.place;
+  /**
+   * The server's files and how to reach them, or a refusal if it takes none
+   * now, or if the client is away from it: the token of a connection gone
+   * is no longer good.
+   */
+  #server(verb: "send" | "get", what = "a file"): FileServer {
+    const chat = this.#options.chat;
+    const files = chat.files.place;
     if (files === undefined) {
-      throw new TransferError(`Cannot ${verb} a file: ${TAKES_NO_FILES}`);
+      throw new TransferError(`Cannot ${verb} ${what}: ${TAKES_NO_FILES}`);
     }
+    if (!chat.online) throw new TransferError(`Cannot ${verb} ${what}: ${NOT_CONNECTED}`);
     return {
       hostname: this.#options.hostname(),
       files,
@@ -495,8 +501,8 @@ export class Transfers implements AsyncDisposable {
 
   async #upload(typed: string, view: string | undefined): Promise<void> {
     const path = expandHome(typed, this.#options.home ?? homeDir());
-    const server = this.#server("send");
     const name = cleanFileName(path);
+    const server = this.#server("send", quoted(name));
     this.#show({ direction: "up", name, done: 0 });
     const file = await uploadFile(server, path, {
       name,
@@ -509,9 +515,11 @@ export class Transfers implements AsyncDisposable {
   async #download(effect: Extract<TransferEffect, { type: "download" }>): Promise<void> {
     const dir = this.#options.dir?.() ?? Deno.cwd();
     const fromShelf = "file" in effect ? effect.file : undefined;
-    const link = "link" in effect
-      ? this.#ownLink(effect.link)
-      : fileLink(this.#options.hostname(), this.#server("get").files, effect.file);
+    const link = "link" in effect ? this.#ownLink(effect.link) : fileLink(
+      this.#options.hostname(),
+      this.#server("get", quoted(cleanFileName(effect.file.name))).files,
+      effect.file,
+    );
     const name = fromShelf === undefined ? linkName(link) : cleanFileName(fromShelf.name);
     this.#show({ direction: "down", name, done: 0, total: fromShelf?.size });
     const saved = await download(link, {
@@ -532,7 +540,7 @@ export class Transfers implements AsyncDisposable {
    * Any other link is refused, and no other host is given the token.
    */
   #ownLink(link: string): string {
-    const files = this.#server("get").files;
+    const files = this.#server("get", quoted(link)).files;
     const base = webBase(this.#options.hostname(), files);
     let url: URL | undefined;
     try {

@@ -8,7 +8,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { completePath } from "../client/paths.ts";
-import { download, TransferError, upload } from "../client/transfer.ts";
+import {
+  download,
+  type TransferEffect,
+  TransferError,
+  Transfers,
+  upload,
+} from "../client/transfer.ts";
 import {
   dispositionName,
   expandHome,
@@ -242,7 +248,7 @@ Deno.test("Conversation with transfers, on a server that takes no files: /help s
   const send = help.filter((line) => line.includes("/send PATH"));
   assert.equal(send.length, 1, help.join("\n"));
   assert.match(send[0]!, /upload a file and share it here \(this server takes no files\)$/);
-  // A link is fetched from anywhere: /get is said as on any server.
+  // /get is said as on any server: a link is refused once typed.
   assert.ok(
     help.some((line) =>
       /\/get N\|LINK +download shared file N, or a link, into the current folder$/.test(line)
@@ -456,4 +462,37 @@ Deno.test("upload() refused while its body is on its way sends no more of it and
   assert.equal(toldAfter, 0, "progress told after the refusal");
   assert.ok(read < size, `${read} bytes read of ${size}`);
   assert.deepEqual(chat.files!.list(), []);
+});
+
+Deno.test("Conversation with transfers, away from the server: /get says it is not connected", () => {
+  const chat = withFile({ transfers: true });
+  chat.closed();
+  const away = "not connected to the server; try again once it is back";
+  assert.deepEqual(shown(chat.type("/get 1", 0)), [`!! Cannot get file 1: ${away}`]);
+  const link = `http://192.168.1.5:5003${FILE.url}`;
+  assert.deepEqual(shown(chat.type(`/get ${link}`, 0)), [`!! Cannot get "${link}": ${away}`]);
+});
+
+Deno.test("Transfers: a download asked for before the connection dropped says it is not connected", async () => {
+  const chat = withFile({ transfers: true });
+  const [effect] = chat.type("/get 1", 0);
+  assert.deepEqual(effect, { type: "download", file: FILE });
+  chat.closed();
+  const printed: string[] = [];
+  const idle = Promise.withResolvers<void>();
+  await using transfers = new Transfers({
+    chat,
+    hostname: () => LOOPBACK,
+    password: () => undefined,
+    apply: () => {},
+    print: (lines) => printed.push(...lines.map((line) => plainText(line))),
+    changed: () => {},
+    idle: () => idle.resolve(),
+  });
+  transfers.take(effect as TransferEffect);
+  await within(idle.promise, 5_000, "the download to be done");
+  assert.deepEqual(printed, [
+    '!! Cannot get "report.pdf": not connected to the server; try again once it is back',
+  ]);
+  assert.equal(transfers.status(), "");
 });
