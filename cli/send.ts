@@ -59,6 +59,9 @@ Examples:
   chat send 192.168.1.5 report.pdf photo.jpg --to #dev
   make 2>&1 | chat send 192.168.1.5 - --name build.log --to ann`;
 
+/** The exit code of `chat send` stopped by Ctrl-C, as a shell reports a program SIGINT ended. */
+const EXIT_STOPPED = 130;
+
 /** How long the server has to post a file once it is shared, in milliseconds. */
 const SHARE_TIMEOUT_MS = 10_000;
 
@@ -138,17 +141,23 @@ export async function sendCommand(args: string[]): Promise<number> {
     throw new UsageError("give the port once: either HOST:PORT or --port");
   }
   const port = parsed.port ?? (values.port === undefined ? DEFAULT_PORT : parsePort(values.port));
+  // Ctrl-C stops it wherever it is, and says what was shared by then.
+  const progress: SendProgress = { lines: [] };
+  const stopped = Promise.withResolvers<"stopped">();
+  const stop = () => stopped.resolve("stopped");
+  Deno.addSignalListener("SIGINT", stop);
   try {
     const password = await readPassword(values["password-file"]);
     const caCerts = values.ca === undefined
       ? undefined
       : [await readPem(values.ca, "CA certificate")];
     await checkFiles(paths);
-    const shared = await send({
+    const sending = send({
       hostname: parsed.hostname,
       port,
       paths,
       target,
+      progress,
       ...(values.name === undefined ? {} : { fileName: values.name }),
       ...(values.from === undefined ? {} : { from: values.from }),
       ...(password === undefined ? {} : { password }),
@@ -156,6 +165,10 @@ export async function sendCommand(args: string[]): Promise<number> {
         ? { tls: caCerts === undefined ? {} : { caCerts } }
         : {}),
     });
+    // What is left of it ends with the process.
+    sending.catch(() => {});
+    const shared = await Promise.race([sending, stopped.promise]);
+    if (shared === "stopped") return stoppedBy(progress);
     for (const line of shared) console.log(line);
     return 0;
   } catch (error) {
@@ -165,7 +178,34 @@ export async function sendCommand(args: string[]): Promise<number> {
     ) throw error;
     console.error(`chat: ${lower(error.message)}`);
     return 1;
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
   }
+}
+
+/** What {@linkcode send} has done so far, for a Ctrl-C to tell. */
+interface SendProgress {
+  /** A line for each file shared, with its link. */
+  lines: string[];
+  /** The name of a file the server was asked to share, and has not answered for yet. */
+  sharing?: string | undefined;
+}
+
+/**
+ * Says what `progress` shared before Ctrl-C stopped `chat send`: the
+ * lines of the files shared, then one line on stderr. Returns the exit code.
+ */
+function stoppedBy(progress: SendProgress): number {
+  for (const line of progress.lines) console.log(line);
+  const said = progress.sharing !== undefined
+    ? `the server had not said yet whether ${quote(progress.sharing)} was shared`
+    : progress.lines.length === 0
+    ? "nothing was shared"
+    : "nothing more was shared";
+  // After the ^C a terminal shows, on a line of its own.
+  const newline = Deno.stderr.isTerminal() ? "\n" : "";
+  console.error(`${newline}chat: stopped; ${said}`);
+  return EXIT_STOPPED;
 }
 
 /**
@@ -213,6 +253,8 @@ interface SendOptions {
   from?: string;
   password?: string;
   tls?: { caCerts?: string[] };
+  /** Kept up to date as files are shared. */
+  progress: SendProgress;
 }
 
 /** Connects, uploads and shares every file, and leaves; resolves to a line per file shared. */
@@ -237,7 +279,7 @@ async function send(options: SendOptions): Promise<string[]> {
   const where = "room" in options.target
     ? `in ${options.target.room}`
     : `with ${sanitizeText(options.target.to)}`;
-  const lines: string[] = [];
+  const lines = options.progress.lines;
   const batch = crypto.randomUUID().slice(0, 8);
   for (const [index, path] of options.paths.entries()) {
     const name = options.fileName ?? (path === "-" ? STDIN_NAME : cleanFileName(path));
@@ -246,6 +288,7 @@ async function send(options: SendOptions): Promise<string[]> {
       : await uploadFile(server, path, { name });
     const cid = `send-${batch}-${index + 1}`;
     const frame: ClientFrame = { type: "file", id: stored.id, name, cid, ...options.target };
+    options.progress.sharing = name;
     await connection.send(frame);
     const posted = await reader.until(
       (frame) =>
@@ -254,6 +297,7 @@ async function send(options: SendOptions): Promise<string[]> {
       SHARE_TIMEOUT_MS,
       `the server to share ${quote(name)}`,
     );
+    options.progress.sharing = undefined;
     if (posted.type === "error") {
       const reason = sanitizeText(posted.message).replace(/^Cannot [^:]*: /, "");
       throw new SendError(`Cannot share ${quote(name)}: ${lower(reason)}`);

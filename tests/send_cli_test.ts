@@ -472,3 +472,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test("chat send stopped by Ctrl-C says what was shared, in one line, and exits 130", async (t) => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  const dir = await Deno.makeTempDir({ prefix: "chat-send-" });
+  try {
+    await Deno.writeTextFile(join(dir, "a.txt"), "first");
+    await t.step("while it reads standard input, before any file", async () => {
+      await using send = new ChatProcess(["send", `127.0.0.1:${port}`, "-", "--name", "slow.txt"]);
+      // Some of it, and then standard input stays open: the upload goes on.
+      await send.write("the start\n");
+      await waitUntil(() => chat.hub.size === 1, 10_000, "chat send to join");
+      send.kill("SIGINT");
+      const outcome = await send.finished(10_000, true);
+      assert.equal(outcome.code, 130, outcome.stderr);
+      assert.equal(outcome.stderr, "chat: stopped; nothing was shared\n");
+      assert.equal(outcome.stdout, "");
+    });
+    await t.step("after a file, while it reads standard input", async () => {
+      await using lobby = await TestClient.join2(port, "lobby");
+      await using send = new ChatProcess(["send", `127.0.0.1:${port}`, join(dir, "a.txt"), "-"]);
+      await send.write("the start\n");
+      await lobby.next("message", (frame) => frame.file?.name === "a.txt");
+      send.kill("SIGINT");
+      const outcome = await send.finished(10_000, true);
+      assert.equal(outcome.code, 130, outcome.stderr);
+      assert.equal(outcome.stderr, "chat: stopped; nothing more was shared\n");
+      assert.match(
+        outcome.stdout,
+        new RegExp(`^Shared a\\.txt \\(5 bytes\\) in #lobby: ${LINK}a\\.txt\\n$`),
+      );
+    });
+    await waitUntil(() => chat.hub.size === 0, 10_000, "chat send to be gone");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
