@@ -142,7 +142,7 @@ export async function sendCommand(args: string[]): Promise<number> {
   }
   const port = parsed.port ?? (values.port === undefined ? DEFAULT_PORT : parsePort(values.port));
   // Ctrl-C stops it wherever it is, and says what was shared by then.
-  const progress: SendProgress = { lines: [] };
+  const progress: SendProgress = { shared: 0 };
   const stopped = Promise.withResolvers<"stopped">();
   const stop = () => stopped.resolve("stopped");
   Deno.addSignalListener("SIGINT", stop);
@@ -167,10 +167,8 @@ export async function sendCommand(args: string[]): Promise<number> {
     });
     // What is left of it ends with the process.
     sending.catch(() => {});
-    const shared = await Promise.race([sending, stopped.promise]);
-    if (shared === "stopped") return stoppedBy(progress);
-    for (const line of shared) console.log(line);
-    return 0;
+    const done = await Promise.race([sending, stopped.promise]);
+    return done === "stopped" ? stoppedBy(progress) : 0;
   } catch (error) {
     if (
       !(error instanceof SendError || error instanceof TransferError ||
@@ -185,21 +183,20 @@ export async function sendCommand(args: string[]): Promise<number> {
 
 /** What {@linkcode send} has done so far, for a Ctrl-C to tell. */
 interface SendProgress {
-  /** A line for each file shared, with its link. */
-  lines: string[];
+  /** How many files were shared. */
+  shared: number;
   /** The name of a file the server was asked to share, and has not answered for yet. */
   sharing?: string | undefined;
 }
 
 /**
- * Says what `progress` shared before Ctrl-C stopped `chat send`: the
- * lines of the files shared, then one line on stderr. Returns the exit code.
+ * Says in one line on stderr what `progress` shared before Ctrl-C stopped
+ * `chat send`, and returns the exit code.
  */
 function stoppedBy(progress: SendProgress): number {
-  for (const line of progress.lines) console.log(line);
   const said = progress.sharing !== undefined
     ? `the server had not said yet whether ${quote(progress.sharing)} was shared`
-    : progress.lines.length === 0
+    : progress.shared === 0
     ? "nothing was shared"
     : "nothing more was shared";
   // After the ^C a terminal shows, on a line of its own.
@@ -257,8 +254,8 @@ interface SendOptions {
   progress: SendProgress;
 }
 
-/** Connects, uploads and shares every file, and leaves; resolves to a line per file shared. */
-async function send(options: SendOptions): Promise<string[]> {
+/** Connects, uploads and shares every file, printing a line for each as it goes, and leaves. */
+async function send(options: SendOptions): Promise<void> {
   const { hostname, port } = options;
   const tls = options.tls;
   const connection = await Connection.open(hostname, port, tls === undefined ? {} : { tls });
@@ -279,7 +276,6 @@ async function send(options: SendOptions): Promise<string[]> {
   const where = "room" in options.target
     ? `in ${options.target.room}`
     : `with ${sanitizeText(options.target.to)}`;
-  const lines = options.progress.lines;
   const batch = crypto.randomUUID().slice(0, 8);
   for (const [index, path] of options.paths.entries()) {
     const name = options.fileName ?? (path === "-" ? STDIN_NAME : cleanFileName(path));
@@ -307,10 +303,10 @@ async function send(options: SendOptions): Promise<string[]> {
     // password, whoever is in the chat fetches it with their own (`/get LINK`).
     const { needsToken: _, ...untokened } = files;
     const link = fileLink(hostname, untokened, file);
-    lines.push(`Shared ${sanitizeText(file.name)} (${formatBytes(file.size)}) ${where}: ${link}`);
+    console.log(`Shared ${sanitizeText(file.name)} (${formatBytes(file.size)}) ${where}: ${link}`);
+    options.progress.shared++;
   }
   await leave(connection, reader);
-  return lines;
 }
 
 /** Says `hello` until the server welcomes the client, under another name if the first is taken. */

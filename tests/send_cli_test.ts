@@ -495,6 +495,8 @@ Deno.test("chat send stopped by Ctrl-C says what was shared, in one line, and ex
       await using send = new ChatProcess(["send", `127.0.0.1:${port}`, join(dir, "a.txt"), "-"]);
       await send.write("the start\n");
       await lobby.next("message", (frame) => frame.file?.name === "a.txt");
+      // Printed as soon as the server has shared it.
+      await send.waitForStdout(/^Shared a\.txt /);
       send.kill("SIGINT");
       const outcome = await send.finished(10_000, true);
       assert.equal(outcome.code, 130, outcome.stderr);
