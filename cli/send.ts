@@ -59,6 +59,9 @@ Examples:
   chat send 192.168.1.5 report.pdf photo.jpg --to #dev
   make 2>&1 | chat send 192.168.1.5 - --name build.log --to ann`;
 
+/** The exit code of `chat send` stopped by Ctrl-C, as a shell reports a program SIGINT ended. */
+const EXIT_STOPPED = 130;
+
 /** How long the server has to post a file once it is shared, in milliseconds. */
 const SHARE_TIMEOUT_MS = 10_000;
 
@@ -138,17 +141,23 @@ export async function sendCommand(args: string[]): Promise<number> {
     throw new UsageError("give the port once: either HOST:PORT or --port");
   }
   const port = parsed.port ?? (values.port === undefined ? DEFAULT_PORT : parsePort(values.port));
+  // Ctrl-C stops it wherever it is, and says what was shared by then.
+  const progress: SendProgress = { shared: 0 };
+  const stopped = Promise.withResolvers<"stopped">();
+  const stop = () => stopped.resolve("stopped");
+  Deno.addSignalListener("SIGINT", stop);
   try {
     const password = await readPassword(values["password-file"]);
     const caCerts = values.ca === undefined
       ? undefined
       : [await readPem(values.ca, "CA certificate")];
     await checkFiles(paths);
-    const shared = await send({
+    const sending = send({
       hostname: parsed.hostname,
       port,
       paths,
       target,
+      progress,
       ...(values.name === undefined ? {} : { fileName: values.name }),
       ...(values.from === undefined ? {} : { from: values.from }),
       ...(password === undefined ? {} : { password }),
@@ -156,8 +165,10 @@ export async function sendCommand(args: string[]): Promise<number> {
         ? { tls: caCerts === undefined ? {} : { caCerts } }
         : {}),
     });
-    for (const line of shared) console.log(line);
-    return 0;
+    // What is left of it ends with the process.
+    sending.catch(() => {});
+    const done = await Promise.race([sending, stopped.promise]);
+    return done === "stopped" ? stoppedBy(progress) : 0;
   } catch (error) {
     if (
       !(error instanceof SendError || error instanceof TransferError ||
@@ -165,7 +176,33 @@ export async function sendCommand(args: string[]): Promise<number> {
     ) throw error;
     console.error(`chat: ${lower(error.message)}`);
     return 1;
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
   }
+}
+
+/** What {@linkcode send} has done so far, for a Ctrl-C to tell. */
+interface SendProgress {
+  /** How many files were shared. */
+  shared: number;
+  /** The name of a file the server was asked to share, and has not answered for yet. */
+  sharing?: string | undefined;
+}
+
+/**
+ * Says in one line on stderr what `progress` shared before Ctrl-C stopped
+ * `chat send`, and returns the exit code.
+ */
+function stoppedBy(progress: SendProgress): number {
+  const said = progress.sharing !== undefined
+    ? `the server had not said yet whether ${quote(progress.sharing)} was shared`
+    : progress.shared === 0
+    ? "nothing was shared"
+    : "nothing more was shared";
+  // After the ^C a terminal shows, on a line of its own.
+  const newline = Deno.stderr.isTerminal() ? "\n" : "";
+  console.error(`${newline}chat: stopped; ${said}`);
+  return EXIT_STOPPED;
 }
 
 /**
@@ -213,10 +250,12 @@ interface SendOptions {
   from?: string;
   password?: string;
   tls?: { caCerts?: string[] };
+  /** Kept up to date as files are shared. */
+  progress: SendProgress;
 }
 
-/** Connects, uploads and shares every file, and leaves; resolves to a line per file shared. */
-async function send(options: SendOptions): Promise<string[]> {
+/** Connects, uploads and shares every file, printing a line for each as it goes, and leaves. */
+async function send(options: SendOptions): Promise<void> {
   const { hostname, port } = options;
   const tls = options.tls;
   const connection = await Connection.open(hostname, port, tls === undefined ? {} : { tls });
@@ -237,7 +276,6 @@ async function send(options: SendOptions): Promise<string[]> {
   const where = "room" in options.target
     ? `in ${options.target.room}`
     : `with ${sanitizeText(options.target.to)}`;
-  const lines: string[] = [];
   const batch = crypto.randomUUID().slice(0, 8);
   for (const [index, path] of options.paths.entries()) {
     const name = options.fileName ?? (path === "-" ? STDIN_NAME : cleanFileName(path));
@@ -246,6 +284,7 @@ async function send(options: SendOptions): Promise<string[]> {
       : await uploadFile(server, path, { name });
     const cid = `send-${batch}-${index + 1}`;
     const frame: ClientFrame = { type: "file", id: stored.id, name, cid, ...options.target };
+    options.progress.sharing = name;
     await connection.send(frame);
     const posted = await reader.until(
       (frame) =>
@@ -254,6 +293,7 @@ async function send(options: SendOptions): Promise<string[]> {
       SHARE_TIMEOUT_MS,
       `the server to share ${quote(name)}`,
     );
+    options.progress.sharing = undefined;
     if (posted.type === "error") {
       const reason = sanitizeText(posted.message).replace(/^Cannot [^:]*: /, "");
       throw new SendError(`Cannot share ${quote(name)}: ${lower(reason)}`);
@@ -263,10 +303,10 @@ async function send(options: SendOptions): Promise<string[]> {
     // password, whoever is in the chat fetches it with their own (`/get LINK`).
     const { needsToken: _, ...untokened } = files;
     const link = fileLink(hostname, untokened, file);
-    lines.push(`Shared ${sanitizeText(file.name)} (${formatBytes(file.size)}) ${where}: ${link}`);
+    console.log(`Shared ${sanitizeText(file.name)} (${formatBytes(file.size)}) ${where}: ${link}`);
+    options.progress.shared++;
   }
   await leave(connection, reader);
-  return lines;
 }
 
 /** Says `hello` until the server welcomes the client, under another name if the first is taken. */

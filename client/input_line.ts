@@ -62,7 +62,7 @@ export function drawInput(
   const total = Math.max(at.end.row, at.cursor.row) + 1;
   // A draft leaves a few rows above it to the conversation, when it has to be cut.
   const several = input.line.includes("\n");
-  const height = rows > ROWS_LEFT + 4 ? rows - ROWS_LEFT : rows;
+  const height = draftRows(rows);
   const atEnd = input.cursor === input.line.length;
   const appendable = atEnd && total <= height;
   const joinsDrawn = drawn !== undefined && drawn.appendable && drawn.prompt === input.prompt &&
@@ -151,6 +151,20 @@ export function drawInput(
       beforeCursor,
     },
   };
+}
+
+/** The most rows an input line is drawn on, on a screen of `rows`: the rest is cut. */
+function draftRows(rows: number): number {
+  return rows > ROWS_LEFT + 4 ? rows - ROWS_LEFT : rows;
+}
+
+/**
+ * Whether `input` is too tall to be drawn whole on a screen of `size`, so
+ * that only the rows around its cursor are shown.
+ */
+export function isCut(input: InputLine, size: { columns: number; rows: number }): boolean {
+  const at = layout(input.prompt + input.line, input.prompt.length + input.cursor, size.columns);
+  return Math.max(at.end.row, at.cursor.row) + 1 > draftRows(size.rows);
 }
 
 /** Takes `drawn` off the screen, leaving the cursor where its first row was. */

@@ -42,6 +42,7 @@ import {
   eraseInput,
   fillsLastRow,
   type InputLine,
+  isCut,
 } from "./input_line.ts";
 import { EscapeReads, type Key, pressedApart, type ReadKey } from "./keys.ts";
 import {
@@ -547,13 +548,15 @@ export class Terminal implements Disposable {
   /**
    * Edits a draft of several lines on keys that mean something else on one
    * line: Esc clears it (Ctrl-C clears any line), Up and Down move between its lines rather
-   * than through history (but from its first line up and its last line down).
+   * than through history (but from its first line up and its last line down). Esc clears
+   * a draft of one line too when it is too tall to be shown whole.
    * Returns whether `key` was one of them.
    */
   #draftKey(key: Key): boolean {
     const editor = editorOf(this.#rl);
-    if (!editor.line.includes("\n")) return false;
-    if (key.name === "escape") return this.#clearLine();
+    const several = editor.line.includes("\n");
+    if (key.name === "escape" && (several || this.#tooTall())) return this.#clearLine();
+    if (!several) return false;
     if ((key.name !== "up" && key.name !== "down") || key.ctrl || key.meta || key.shift) {
       return false;
     }
@@ -563,6 +566,12 @@ export class Terminal implements Disposable {
     editor.cursor = cursor;
     this.#schedule();
     return true;
+  }
+
+  /** Whether the input line is taller than the screen lets it be drawn whole. */
+  #tooTall(): boolean {
+    const input = { prompt: this.#rl.getPrompt(), line: this.#rl.line, cursor: this.#rl.cursor };
+    return isCut(input, screenSize());
   }
 
   /**

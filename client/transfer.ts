@@ -20,11 +20,11 @@ import {
   FILE_GONE,
   fileLink,
   fileNameHeader,
-  formatBytes,
+  formatBytesBeside,
   isFileId,
   sizeRefusal,
 } from "../core/files.ts";
-import { TAKES_NO_FILES } from "../core/transfers.ts";
+import { NOT_CONNECTED, TAKES_NO_FILES } from "../core/transfers.ts";
 import type { Moving } from "../core/notices.ts";
 import type { FileRef, FilesInfo } from "../protocol.ts";
 import {
@@ -139,16 +139,29 @@ export async function upload(
 ): Promise<FileRef> {
   const { files } = server;
   const where = formatAddress(server.hostname, files.port);
+  const source = body.getReader();
   let sent = 0;
-  const counted = body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        sent += chunk.byteLength;
-        options.onProgress?.(sent);
-        controller.enqueue(chunk);
-      },
-    }),
-  );
+  // Once answered (a refusal comes as soon as the server knows the size), no more is sent.
+  let over = false;
+  let sending!: ReadableStreamDefaultController<Uint8Array>;
+  const counted = new ReadableStream<Uint8Array>({
+    start(controller) {
+      sending = controller;
+    },
+    async pull(controller) {
+      const { done, value } = await source.read();
+      if (over) return;
+      if (done) return controller.close();
+      sent += value.byteLength;
+      options.onProgress?.(sent);
+      controller.enqueue(value);
+    },
+    cancel: (reason) => source.cancel(reason),
+  }, { highWaterMark: 0 });
+  const answered = new AbortController();
+  const signal = options.signal === undefined
+    ? answered.signal
+    : AbortSignal.any([answered.signal, options.signal]);
   const headers: Record<string, string> = {
     authorization: `Bearer ${files.token}`,
     "x-file-name": fileNameHeader(options.name),
@@ -169,7 +182,7 @@ export async function upload(
           method: "POST",
           headers,
           body: counted,
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          signal,
         });
       } catch (error) {
         if (options.signal?.aborted) throw failed("stopped");
@@ -181,8 +194,16 @@ export async function upload(
       return answer;
     });
   } finally {
-    // Unread when the request failed early: the file it reads is closed.
-    await counted.cancel().catch(() => {});
+    // A refusal may come while the body is still on its way: the rest of it is not sent,
+    // and what it is read from (a file) is closed.
+    over = true;
+    answered.abort();
+    try {
+      sending.error(new TransferError("Cannot send the rest: the server has answered"));
+    } catch {
+      // Sent whole already.
+    }
+    await source.cancel().catch(() => {});
   }
 }
 
@@ -323,7 +344,8 @@ export async function download(link: string, options: DownloadOptions): Promise<
     }
     if (size !== undefined && received !== size) {
       await Deno.remove(path).catch(() => {});
-      throw failed(`cut off after ${formatBytes(received)} of ${formatBytes(size)}`);
+      const [got, expected] = formatBytesBeside(received, size);
+      throw failed(`cut off after ${got} of ${expected}`);
     }
     return { path, name: opened.name, bytes: received };
   });
@@ -342,6 +364,9 @@ async function createNew(dir: string, name: string): Promise<{ file: Deno.FsFile
   }
   throw new TransferError(`every name up to ${numberedName(name, MAX_NUMBERED - 1)} is taken`);
 }
+
+/** The path of a file on the web port: `/files/ID`, then its name, if any. */
+const OWN_FILE = /^\/files\/[0-9a-f]{64}(?:\/[^/]*)?$/;
 
 /** An `upload` or `download` effect of the conversation core. */
 export type TransferEffect = Extract<Effect, { type: "upload" | "download" }>;
@@ -454,12 +479,18 @@ export class Transfers implements AsyncDisposable {
     this.#options.idle?.();
   }
 
-  /** The server's files and how to reach them, or a refusal if it takes none now. */
-  #server(verb: "send" | "get"): FileServer {
-    const files = this.#options.chat.files.place;
+  /**
+   * The server's files and how to reach them, or a refusal if it takes none
+   * now, or if the client is away from it: the token of a connection gone
+   * is no longer good.
+   */
+  #server(verb: "send" | "get", what = "a file"): FileServer {
+    const chat = this.#options.chat;
+    const files = chat.files.place;
     if (files === undefined) {
-      throw new TransferError(`Cannot ${verb} a file: ${TAKES_NO_FILES}`);
+      throw new TransferError(`Cannot ${verb} ${what}: ${TAKES_NO_FILES}`);
     }
+    if (!chat.online) throw new TransferError(`Cannot ${verb} ${what}: ${NOT_CONNECTED}`);
     return {
       hostname: this.#options.hostname(),
       files,
@@ -470,8 +501,8 @@ export class Transfers implements AsyncDisposable {
 
   async #upload(typed: string, view: string | undefined): Promise<void> {
     const path = expandHome(typed, this.#options.home ?? homeDir());
-    const server = this.#server("send");
     const name = cleanFileName(path);
+    const server = this.#server("send", quoted(name));
     this.#show({ direction: "up", name, done: 0 });
     const file = await uploadFile(server, path, {
       name,
@@ -484,9 +515,11 @@ export class Transfers implements AsyncDisposable {
   async #download(effect: Extract<TransferEffect, { type: "download" }>): Promise<void> {
     const dir = this.#options.dir?.() ?? Deno.cwd();
     const fromShelf = "file" in effect ? effect.file : undefined;
-    const link = "link" in effect
-      ? this.#withToken(effect.link)
-      : fileLink(this.#options.hostname(), this.#server("get").files, effect.file);
+    const link = "link" in effect ? this.#ownLink(effect.link) : fileLink(
+      this.#options.hostname(),
+      this.#server("get", quoted(cleanFileName(effect.file.name))).files,
+      effect.file,
+    );
     const name = fromShelf === undefined ? linkName(link) : cleanFileName(fromShelf.name);
     this.#show({ direction: "down", name, done: 0, total: fromShelf?.size });
     const saved = await download(link, {
@@ -501,22 +534,27 @@ export class Transfers implements AsyncDisposable {
   }
 
   /**
-   * `link` with this connection's token when it points at this server's
-   * files and downloads need one: a link someone shared carries theirs, if
-   * any, which ends with their connection. No other host is given the token.
+   * `link`, a link to one of this server's files (`/files/ID...` on its web
+   * port), with this connection's token when downloads need one: a link
+   * someone shared carries theirs, if any, which ends with their connection.
+   * Any other link is refused, and no other host is given the token.
    */
-  #withToken(link: string): string {
-    const files = this.#options.chat.files.place;
-    if (files?.needsToken !== true) return link;
+  #ownLink(link: string): string {
+    const files = this.#server("get", quoted(link)).files;
+    const base = webBase(this.#options.hostname(), files);
+    let url: URL | undefined;
     try {
-      const url = new URL(link);
-      const ours = new URL(webBase(this.#options.hostname(), files));
-      if (url.origin !== ours.origin || !url.pathname.startsWith("/files/")) return link;
-      url.searchParams.set("token", files.token);
-      return url.href;
+      url = new URL(link);
     } catch {
-      return link;
+      // Not a link at all: refused below.
     }
+    if (url === undefined || url.origin !== base || !OWN_FILE.test(url.pathname)) {
+      throw new TransferError(
+        `Cannot get ${quoted(link)}: it is not a link to a file of this server (${base}/files/…)`,
+      );
+    }
+    if (files.needsToken) url.searchParams.set("token", files.token);
+    return url.href;
   }
 
   /** Shows `progress` (nothing when `undefined`) if the prompt would read differently. */

@@ -75,17 +75,50 @@ function utf8Length(text: string): number {
   return encoder.encode(text).length;
 }
 
-/** A byte count for people: `512 bytes`, `3.5 KiB`, `25 MiB`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} ${bytes === 1 ? "byte" : "bytes"}`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
+/** The units past bytes that {@linkcode formatBytes} writes, each 1024 of the one before. */
+const UNITS = ["KiB", "MiB", "GiB", "TiB"];
+
+/** `bytes` in the largest unit it makes at least 1 of, rounded as people read it: `[1.5, 1]` for 1.5 KiB. */
+function scaled(bytes: number): [value: number, unit: number] {
   let value = bytes / 1024;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
+  while (value >= 1024 && unit < UNITS.length - 1) {
     value /= 1024;
     unit++;
   }
-  return `${Number(value.toFixed(value < 10 ? 1 : 0))} ${units[unit]}`;
+  return [Number(value.toFixed(value < 10 ? 1 : 0)), unit];
+}
+
+/** A byte count for people: `512 bytes`, `3.5 KiB`, `25 MiB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} ${bytes === 1 ? "byte" : "bytes"}`;
+  const [value, unit] = scaled(bytes);
+  return `${value} ${UNITS[unit]}`;
+}
+
+/** Every byte of `bytes`, its digits grouped by three: `1,048,577 bytes`. */
+function exactBytes(bytes: number): string {
+  const digits = String(bytes).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${digits} ${bytes === 1 ? "byte" : "bytes"}`;
+}
+
+/** Whether {@linkcode formatBytes} says `bytes` without rounding it. */
+function saidExactly(bytes: number): boolean {
+  if (bytes < 1024) return true;
+  const [value, unit] = scaled(bytes);
+  return value * 1024 ** (unit + 1) === bytes;
+}
+
+/**
+ * `size` and `limit` for people, to say one beside the other: as
+ * {@linkcode formatBytes} says them, or, where that would read the same
+ * for two sizes that differ, `size` to the byte (and `limit` too, unless it
+ * is a round number): `["1,048,577 bytes", "1 MiB"]`.
+ */
+export function formatBytesBeside(size: number, limit: number): [size: string, limit: string] {
+  const [shown, bound] = [formatBytes(size), formatBytes(limit)];
+  if (size === limit || shown !== bound) return [shown, bound];
+  return [exactBytes(size), saidExactly(limit) ? bound : exactBytes(limit)];
 }
 
 /**
@@ -98,8 +131,11 @@ export function sizeRefusal(
   size: number,
   files: Pick<FilesInfo, "maxBytes" | "quotaBytes">,
 ): string | undefined {
-  const larger = (limit: number, what: string) =>
-    `it is ${formatBytes(size)}, larger than ${formatBytes(limit)}, ${what}`;
+  const larger = (limit: number, what: string) => {
+    // A size just over the limit is told to the byte, not as the limit itself.
+    const [shown, bound] = formatBytesBeside(size, limit);
+    return `it is ${shown}, larger than ${bound}, ${what}`;
+  };
   if (size > files.maxBytes) return larger(files.maxBytes, "the largest this server takes");
   if (files.quotaBytes !== undefined && size > files.quotaBytes) {
     return larger(files.quotaBytes, "all the room this server's file store has");

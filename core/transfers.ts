@@ -42,10 +42,17 @@ export function transferEffects(command: TransferCommand, place: TransferPlace):
     return [{ type: "upload", path: command.path, view: place.view?.id }];
   }
   const target = command.target;
-  if (LINK.test(target)) return [{ type: "download", link: target }];
-  if (!/^\d{1,9}$/.test(target)) {
+  const link = LINK.test(target);
+  if (!link && !/^\d{1,9}$/.test(target)) {
     return [show([errorLine(`Cannot get ${JSON.stringify(target)}: ${GET_WHAT}`)])];
   }
+  // Away from the server, the token a download may need is no longer good (a server
+  // restarted forgets them all), and the server may not answer anyway.
+  if (!place.online) {
+    const what = link ? JSON.stringify(target) : `file ${Number(target)}`;
+    return [show([errorLine(`Cannot get ${what}: ${NOT_CONNECTED}`)])];
+  }
+  if (link) return [{ type: "download", link: target }];
   // A file shared through another server of a cluster is shown, without a number, on one
   // that takes none, which serves none either.
   if (place.shelf.place === undefined) {
@@ -58,6 +65,9 @@ export function transferEffects(command: TransferCommand, place: TransferPlace):
   return [{ type: "download", file }];
 }
 
+/** Why no file moves while the client is away from the server, wherever it matters. */
+export const NOT_CONNECTED = "not connected to the server; try again once it is back";
+
 /** What a server without shared files is said to be, wherever it matters. */
 export const TAKES_NO_FILES = "this server takes no files";
 
@@ -68,7 +78,7 @@ const SERVES_NO_FILES =
   `${TAKES_NO_FILES}, so it serves none, not even those shared through other servers of the chat`;
 
 const GET_WHAT =
-  "give the number a shared file shows (as in /get 3) or a link starting with http:// or https://";
+  "give the number a shared file shows (as in /get 3) or the link of a file of this server";
 
 /** Why no file has the number asked for, and which numbers there are. */
 function noSuchNumber(shelf: FileShelf): string {

@@ -26,10 +26,13 @@ export class FreezingProxy implements AsyncDisposable {
   readonly #sent: string[] = [];
   #replies = "";
 
-  /** Listens on a free loopback port and forwards to loopback `target`. */
-  constructor(target: number) {
+  /**
+   * Listens on a free port of `hostname` (another loopback address, such as
+   * `127.0.0.2`, if need be) and forwards to `target` on {@linkcode LOOPBACK}.
+   */
+  constructor(target: number, hostname = LOOPBACK) {
     this.#target = target;
-    this.#listener = Deno.listen({ hostname: LOOPBACK, port: 0 });
+    this.#listener = Deno.listen({ hostname, port: 0 });
     this.#track(this.#accept());
   }
 

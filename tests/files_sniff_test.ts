@@ -1,7 +1,13 @@
 /** What a shared file is served as (server/files/sniff.ts), and what it may be called (core/files.ts). */
 
 import assert from "node:assert/strict";
-import { cleanFileName, fileLink, formatBytes, sizeRefusal } from "../core/files.ts";
+import {
+  cleanFileName,
+  fileLink,
+  formatBytes,
+  formatBytesBeside,
+  sizeRefusal,
+} from "../core/files.ts";
 import {
   BINARY_TYPE,
   contentDisposition,
@@ -140,11 +146,15 @@ Deno.test("sizeRefusal() refuses a file over the largest file or over all the st
   assert.equal(sizeRefusal(MIB, files), undefined);
   assert.equal(
     sizeRefusal(MIB + 1, files),
-    "it is 1 MiB, larger than 1 MiB, all the room this server's file store has",
+    "it is 1,048,577 bytes, larger than 1 MiB, all the room this server's file store has",
   );
   assert.equal(
     sizeRefusal(3 * MIB, files),
     "it is 3 MiB, larger than 2 MiB, the largest this server takes",
+  );
+  assert.equal(
+    sizeRefusal(2 * MIB + 1, files),
+    "it is 2,097,153 bytes, larger than 2 MiB, the largest this server takes",
   );
   // A server that does not say its store's room: only the largest file is known.
   assert.equal(sizeRefusal(2 * MIB, { maxBytes: 2 * MIB }), undefined);
@@ -152,6 +162,19 @@ Deno.test("sizeRefusal() refuses a file over the largest file or over all the st
     sizeRefusal(3 * MIB, { maxBytes: 2 * MIB }),
     "it is 3 MiB, larger than 2 MiB, the largest this server takes",
   );
+});
+
+Deno.test("formatBytesBeside() tells a size from the limit it is over, to the byte if need be", () => {
+  const mib = 1024 * 1024;
+  assert.deepEqual(formatBytesBeside(mib + mib / 2, mib), ["1.5 MiB", "1 MiB"]);
+  assert.deepEqual(formatBytesBeside(mib + 1, mib), ["1,048,577 bytes", "1 MiB"]);
+  assert.deepEqual(formatBytesBeside(25 * mib + 3000, 25 * mib), ["26,217,400 bytes", "25 MiB"]);
+  // A limit that is no round number is said to the byte too.
+  assert.deepEqual(formatBytesBeside(1_572_900, 1_572_867), [
+    "1,572,900 bytes",
+    "1,572,867 bytes",
+  ]);
+  assert.deepEqual(formatBytesBeside(2048, 2048), ["2 KiB", "2 KiB"]);
 });
 
 Deno.test("fileLink() builds the download address from the host a client dialled", () => {

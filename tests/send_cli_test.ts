@@ -104,6 +104,17 @@ Deno.test("chat send over --max-file says so in one line, exits 1, and stores no
         'chat: cannot send "big.txt": it is 1.5 MiB, larger than 1 MiB, the largest this server takes',
       );
     });
+    await t.step("a file a byte over, its size told from the limit", async () => {
+      await Deno.writeTextFile(join(dir, "just.txt"), "x".repeat(1024 * 1024 + 1));
+      const outcome = await runChat(["send", `127.0.0.1:${port}`, join(dir, "just.txt")]);
+      const line = assertOneErrorLine(outcome);
+      assert.equal(outcome.code, 1, line);
+      assert.equal(
+        line,
+        'chat: cannot send "just.txt": it is 1,048,577 bytes, larger than 1 MiB, the largest ' +
+          "this server takes",
+      );
+    });
     await t.step("standard input, refused by the server", async () => {
       await using send = new ChatProcess(["send", `127.0.0.1:${port}`, "-", "--name", "big.txt"]);
       // It stops reading once the server has refused the file.
@@ -460,4 +471,43 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("chat send stopped by Ctrl-C says what was shared, in one line, and exits 130", async (t) => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  const dir = await Deno.makeTempDir({ prefix: "chat-send-" });
+  try {
+    await Deno.writeTextFile(join(dir, "a.txt"), "first");
+    await t.step("while it reads standard input, before any file", async () => {
+      await using send = new ChatProcess(["send", `127.0.0.1:${port}`, "-", "--name", "slow.txt"]);
+      // Some of it, and then standard input stays open: the upload goes on.
+      await send.write("the start\n");
+      await waitUntil(() => chat.hub.size === 1, 10_000, "chat send to join");
+      send.kill("SIGINT");
+      const outcome = await send.finished(10_000, true);
+      assert.equal(outcome.code, 130, outcome.stderr);
+      assert.equal(outcome.stderr, "chat: stopped; nothing was shared\n");
+      assert.equal(outcome.stdout, "");
+    });
+    await t.step("after a file, while it reads standard input", async () => {
+      await using lobby = await TestClient.join2(port, "lobby");
+      await using send = new ChatProcess(["send", `127.0.0.1:${port}`, join(dir, "a.txt"), "-"]);
+      await send.write("the start\n");
+      await lobby.next("message", (frame) => frame.file?.name === "a.txt");
+      // Printed as soon as the server has shared it.
+      await send.waitForStdout(/^Shared a\.txt /);
+      send.kill("SIGINT");
+      const outcome = await send.finished(10_000, true);
+      assert.equal(outcome.code, 130, outcome.stderr);
+      assert.equal(outcome.stderr, "chat: stopped; nothing more was shared\n");
+      assert.match(
+        outcome.stdout,
+        new RegExp(`^Shared a\\.txt \\(5 bytes\\) in #lobby: ${LINK}a\\.txt\\n$`),
+      );
+    });
+    await waitUntil(() => chat.hub.size === 0, 10_000, "chat send to be gone");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -8,7 +8,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { completePath } from "../client/paths.ts";
-import { download, TransferError, upload } from "../client/transfer.ts";
+import {
+  download,
+  type TransferEffect,
+  TransferError,
+  Transfers,
+  upload,
+} from "../client/transfer.ts";
 import {
   dispositionName,
   expandHome,
@@ -204,7 +210,7 @@ Deno.test("Conversation with transfers: /send and /get ask the client to move fi
       "!! Cannot get file 2: no file has that number (the last file shared is 1)",
     ]);
     assert.deepEqual(shown(chat.type("/get report.pdf", 0)), [
-      '!! Cannot get "report.pdf": give the number a shared file shows (as in /get 3) or a link starting with http:// or https://',
+      '!! Cannot get "report.pdf": give the number a shared file shows (as in /get 3) or the link of a file of this server',
     ]);
     assert.deepEqual(shown(chat.type("/get", 0)), ["!! Usage: /get N|LINK"]);
   });
@@ -242,7 +248,7 @@ Deno.test("Conversation with transfers, on a server that takes no files: /help s
   const send = help.filter((line) => line.includes("/send PATH"));
   assert.equal(send.length, 1, help.join("\n"));
   assert.match(send[0]!, /upload a file and share it here \(this server takes no files\)$/);
-  // A link is fetched from anywhere: /get is said as on any server.
+  // /get is said as on any server: a link is refused once typed.
   assert.ok(
     help.some((line) =>
       /\/get N\|LINK +download shared file N, or a link, into the current folder$/.test(line)
@@ -403,7 +409,90 @@ Deno.test("upload() of a known size the server has no room for is refused before
           `Cannot send "big.iso": it is larger than 1 MiB, all the room this server's file store has`,
     );
   } finally {
-    body.close();
+    try {
+      body.close();
+    } catch {
+      // Cancelled once the server answered.
+    }
   }
   assert.deepEqual(chat.files!.list(), []);
+});
+
+Deno.test("upload() refused while its body is on its way sends no more of it and tells no more progress", async () => {
+  await using chat = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0, filesQuota: 1 });
+  await using ann = await TestClient.join2(chat.addr.port, "ann");
+  const files = ann.all("welcome")[0]!.files!;
+  const chunk = new Uint8Array(64 * 1024);
+  const size = 8 * 1024 * 1024;
+  const refused = Promise.withResolvers<void>();
+  const cancelled = Promise.withResolvers<void>();
+  let read = 0;
+  // Half a MiB goes at once; the rest only once the refusal has come.
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (read >= 512 * 1024) await refused.promise;
+      if (read >= size) return controller.close();
+      read += chunk.length;
+      controller.enqueue(chunk);
+    },
+    cancel: () => cancelled.resolve(),
+  }, { highWaterMark: 0 });
+  let told = 0;
+  let toldAfter = 0;
+  let settled = false;
+  const sending = upload({ hostname: LOOPBACK, files }, body, {
+    name: "big.iso",
+    size,
+    onProgress: () => settled ? toldAfter++ : told++,
+  });
+  try {
+    await assert.rejects(
+      within(sending, 5_000, "the refusal"),
+      (error) =>
+        error instanceof TransferError &&
+        error.message ===
+          `Cannot send "big.iso": it is larger than 1 MiB, all the room this server's file store has`,
+    );
+  } finally {
+    settled = true;
+    refused.resolve();
+  }
+  await within(cancelled.promise, 5_000, "the body to be cancelled");
+  assert.ok(told > 0, "some of the body went before the refusal");
+  assert.equal(toldAfter, 0, "progress told after the refusal");
+  assert.ok(read < size, `${read} bytes read of ${size}`);
+  assert.deepEqual(chat.files!.list(), []);
+});
+
+Deno.test("Conversation with transfers, away from the server: /get says it is not connected", () => {
+  const chat = withFile({ transfers: true });
+  chat.closed();
+  const away = "not connected to the server; try again once it is back";
+  assert.deepEqual(shown(chat.type("/get 1", 0)), [`!! Cannot get file 1: ${away}`]);
+  const link = `http://192.168.1.5:5003${FILE.url}`;
+  assert.deepEqual(shown(chat.type(`/get ${link}`, 0)), [`!! Cannot get "${link}": ${away}`]);
+});
+
+Deno.test("Transfers: a download asked for before the connection dropped says it is not connected", async () => {
+  const chat = withFile({ transfers: true });
+  const [effect] = chat.type("/get 1", 0);
+  assert.deepEqual(effect, { type: "download", file: FILE });
+  chat.closed();
+  const printed: string[] = [];
+  const idle = Promise.withResolvers<void>();
+  await using transfers = new Transfers({
+    chat,
+    hostname: () => LOOPBACK,
+    password: () => undefined,
+    apply: () => {},
+    print: (lines) => printed.push(...lines.map((line) => plainText(line))),
+    changed: () => {},
+    idle: () => idle.resolve(),
+  });
+  transfers.take(effect as TransferEffect);
+  await within(idle.promise, 5_000, "the download to be done");
+  assert.deepEqual(printed, [
+    '!! Cannot get "report.pdf": not connected to the server; try again once it is back',
+  ]);
+  assert.equal(transfers.status(), "");
 });

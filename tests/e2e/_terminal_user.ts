@@ -7,7 +7,7 @@
  * @module
  */
 
-import { joinCommand, ROOT, type Screen, shellQuote, type Tmux } from "./_tmux.ts";
+import { chatCommand, joinCommand, ROOT, type Screen, shellQuote, type Tmux } from "./_tmux.ts";
 
 /** A time stamp of today, as the terminal prints it: `[HH:MM:SS]`. */
 export const TODAY_STAMP = String.raw`\[\d\d:\d\d:\d\d\]`;
@@ -37,6 +37,8 @@ export interface StartOptions {
   height?: number;
   /** The working directory of `chat join`. @default {the repository's root} */
   cwd?: string;
+  /** The address `chat join` dials, another loopback one if need be. @default {"127.0.0.1"} */
+  host?: string;
 }
 
 /** Someone at `chat join` in the tmux session named after them. */
@@ -52,7 +54,7 @@ export class TerminalUser {
   }
 
   /**
-   * Starts `chat join 127.0.0.1:port ARGS` in a new session. When it exits,
+   * Starts `chat join 127.0.0.1:port ARGS` (or `options.host`) in a new session. When it exits,
    * the pane shows `EXIT=<status>` on a line of its own.
    */
   static async start(
@@ -61,7 +63,11 @@ export class TerminalUser {
     port: number,
     options: StartOptions = {},
   ): Promise<TerminalUser> {
-    const command = `${joinCommand(port, ...options.args ?? [])}; echo EXIT=$?; sleep 60`;
+    const args = options.args ?? [];
+    const join = options.host === undefined
+      ? joinCommand(port, ...args)
+      : chatCommand("join", `${options.host}:${port}`, ...args);
+    const command = `${join}; echo EXIT=$?; sleep 60`;
     await tmux.newSession(session, `sh -c ${shellQuote(command)}`, {
       cwd: options.cwd ?? ROOT,
       ...(options.width === undefined ? {} : { width: options.width }),

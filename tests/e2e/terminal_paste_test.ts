@@ -295,6 +295,40 @@ pasteTest(
 );
 
 pasteTest(
+  "chat join: Esc clears a one-line draft taller than the screen, which Up brings back",
+  async (tmux, server) => {
+    const port = server.addr.port;
+    await using bob = await TestClient.join2(port, "bob");
+    const ann = await TerminalUser.join(tmux, "ann", port, { width: 80, height: 20 });
+    await bob.next("joined", (frame) => frame.name === "ann");
+    const words: string[] = [];
+    // Taller than the 16 rows a draft may take, and short enough to send.
+    for (let i = 0; words.join(" ").length < 3_500; i++) words.push(`word${i}`);
+    const line = words.join(" ");
+    const last = words.at(-1)!;
+    const tall = (screen: Screen) =>
+      screen.cursorLine.endsWith(last) && screen.lines.some((row) => /more rows above$/.test(row));
+
+    await paste(tmux, "ann", line);
+    await ann.waitFor(tall, "the pasted line, its first rows counted above it");
+    await ann.tmux.waitForInputRead("ann");
+    await ann.press("Escape");
+    await ann.waitFor(
+      (screen) =>
+        screen.cursorLine === "#lobby>" && rowsHolding(screen.lines, "word") === 0 &&
+        rowsHolding(screen.lines, "more rows") === 0,
+      "Esc to clear the line",
+    );
+    await ann.tmux.waitForInputRead("ann");
+    await ann.press("Up");
+    await ann.waitFor(tall, "Up to bring the line back");
+    await ann.press("Enter");
+    const sent = await bob.next("message", (frame) => frame.from === "ann");
+    assert.equal(sent.text, line);
+  },
+);
+
+pasteTest(
   "chat join: Esc and a key typed right after it are two keys; Alt and a key sent together, one",
   async (tmux, server) => {
     const port = server.addr.port;

@@ -9,10 +9,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startServer } from "../../server.ts";
-import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { FreezingProxy } from "../_freezing_proxy.ts";
+import { LOOPBACK, TestClient, waitUntil } from "../_test_utils.ts";
 import { testWith } from "./_needs.ts";
 import { literal, TerminalUser } from "./_terminal_user.ts";
 import { Tmux } from "./_tmux.ts";
+
+/** Another loopback address, to dial the chat at where its web port is not the server's. */
+const ELSEWHERE = "127.0.0.2";
 
 /** `size` random bytes. */
 function randomBytes(size: number): Uint8Array<ArrayBuffer> {
@@ -114,10 +118,12 @@ testWith(
   async () => {
     await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
     const root = await Deno.makeTempDir({ prefix: "chat-transfer-" });
-    // A download that starts and then waits: its last bytes never come.
+    // Bob dials the chat at another loopback address, where its web port is a server whose
+    // downloads start and then wait: their last bytes never come.
+    await using proxy = new FreezingProxy(server.addr.port, ELSEWHERE);
     const stalls = new Set<ReadableStreamDefaultController<Uint8Array>>();
     await using files = Deno.serve(
-      { hostname: LOOPBACK, port: 0, onListen() {} },
+      { hostname: ELSEWHERE, port: server.webAddr!.port, onListen() {} },
       () =>
         new Response(
           new ReadableStream<Uint8Array>({
@@ -131,8 +137,14 @@ testWith(
     );
     const tmux = new Tmux("transfer-leave");
     try {
-      const bob = await TerminalUser.join(tmux, "bob", server.addr.port, { width: 120, cwd: root });
-      await bob.enter(`/get http://${LOOPBACK}:${files.addr.port}/slow.bin`);
+      const bob = await TerminalUser.join(tmux, "bob", proxy.port, {
+        width: 120,
+        cwd: root,
+        host: ELSEWHERE,
+      });
+      await bob.enter(
+        `/get http://${ELSEWHERE}:${files.addr.port}/files/${"a".repeat(64)}/slow.bin`,
+      );
       await bob.waitFor(
         (screen) => /^\(getting slow\.bin .*\) #lobby>$/.test(screen.cursorLine),
         "the download under way on the prompt",
@@ -158,6 +170,95 @@ testWith(
           controller.close();
         } catch { /* cancelled */ }
       }
+      await tmux.kill();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);
+
+testWith(
+  ["tmux"],
+  "chat join: /send refused while the file is on its way stops at the refusal, and Ctrl-C leaves at once",
+  async () => {
+    const MIB = 1024 * 1024;
+    await using server = await startServer({
+      hostname: LOOPBACK,
+      port: 0,
+      webPort: 0,
+      maxFile: 64,
+      filesQuota: 64,
+    });
+    const store = server.files!;
+    const root = await Deno.makeTempDir({ prefix: "chat-transfer-" });
+    const tmux = new Tmux("transfer-refused");
+    // Another upload under way holds 40 MiB of the store's room until the end.
+    const release = Promise.withResolvers<void>();
+    const holding = store.put(
+      (async function* () {
+        for (let sent = 0; sent < 40 * MIB; sent += MIB) yield new Uint8Array(MIB);
+        await release.promise;
+      })(),
+      { name: "held.bin", uploader: "someone" },
+    );
+    try {
+      // Sparse: 60 MiB to send, which fits the store alone; the server takes seconds to read
+      // and drop what comes after its refusal.
+      const path = join(root, "big.bin");
+      using file = await Deno.open(path, { write: true, create: true });
+      await file.truncate(60 * MIB);
+      await waitUntil(() => store.busy(60 * MIB) !== undefined, 20_000, "the held upload");
+      const ann = await TerminalUser.join(tmux, "ann", server.addr.port, { width: 140 });
+      await ann.enter(`/send ${path}`);
+      await ann.waitForLine(
+        /^!! Cannot send "big\.bin": the uploads under way fill the room of the file store; try again in a moment$/,
+      );
+      await ann.waitFor((screen) => screen.cursorLine === "#lobby>", 'an empty "#lobby> " line');
+      await ann.tmux.waitForInputRead(ann.session);
+      // Nothing is on its way: Ctrl-C leaves without a word of the file.
+      await ann.press("C-c");
+      const screen = await ann.waitForLine(/^EXIT=/);
+      assert.ok(screen.lines.includes("EXIT=0"), screen.text);
+      assert.ok(!screen.text.includes("still being sent"), screen.text);
+    } finally {
+      release.resolve();
+      await holding;
+      await tmux.kill();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);
+
+testWith(
+  ["tmux"],
+  "chat join: /get takes links to this server's files only, not its page nor another server",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const webPort = server.webAddr!.port;
+    const root = await Deno.makeTempDir({ prefix: "chat-transfer-" });
+    let asked = 0;
+    await using other = Deno.serve({ hostname: LOOPBACK, port: 0, onListen() {} }, () => {
+      asked++;
+      return new Response("not for you");
+    });
+    const tmux = new Tmux("transfer-links");
+    try {
+      const bob = await TerminalUser.join(tmux, "bob", server.addr.port, { width: 220, cwd: root });
+      const files = `http://${LOOPBACK}:${webPort}/files/…`;
+      const refused = (link: string) =>
+        new RegExp(
+          `^!! Cannot get ${literal(JSON.stringify(link))}: it is not a link to a file of this ` +
+            `server \\(${literal(files)}\\)$`,
+        );
+      const page = `http://${LOOPBACK}:${webPort}/`;
+      await bob.enter(`/get ${page}`);
+      await bob.waitForLine(refused(page));
+      const elsewhere = `http://${LOOPBACK}:${other.addr.port}/files/${"a".repeat(64)}/x.bin`;
+      await bob.enter(`/get ${elsewhere}`);
+      await bob.waitForLine(refused(elsewhere));
+      await bob.waitFor((screen) => screen.cursorLine === "#lobby>", 'an empty "#lobby> " line');
+      assert.equal(asked, 0, "the other server was asked for nothing");
+      assert.deepEqual([...Deno.readDirSync(root)], [], "nothing saved");
+    } finally {
       await tmux.kill();
       await Deno.remove(root, { recursive: true });
     }
