@@ -7,6 +7,7 @@
  */
 
 import { connect, type Socket } from "node:net";
+import type { ClientFrame } from "../protocol.ts";
 import { TestClient } from "./_test_utils.ts";
 
 /** A socket from `localAddress` to `port` on 127.0.0.1, read and written as a Deno connection is. */
@@ -66,4 +67,30 @@ export async function clientFrom(port: number, localAddress: string): Promise<Te
   });
   // The test client only reads, writes and closes its connection.
   return new TestClient(new BoundConn(socket) as unknown as Deno.TcpConn);
+}
+
+/** Says hello in version 2 as `name` from `address`, and waits for the answer. */
+export async function arrive(
+  port: number,
+  name: string,
+  address: string,
+  extra: Partial<ClientFrame> = {},
+): Promise<TestClient> {
+  const client = await clientFrom(port, address);
+  await client.send({ type: "hello", version: 2, name, ...extra } as ClientFrame);
+  try {
+    await client.sync();
+  } catch (error) {
+    // A banned newcomer is answered and closed at once: its pong never comes.
+    if (!client.ended) throw error;
+  }
+  return client;
+}
+
+/** `ann` at 127.0.0.1, proved an operator with `secret`, her secret in the server's op file. */
+export async function operator(port: number, secret = "s3cret"): Promise<TestClient> {
+  const ann = await arrive(port, "ann", "127.0.0.1");
+  await ann.say(`/oper ${secret}`);
+  await ann.next("notice", (frame) => /ann is an operator/.test(frame.text));
+  return ann;
 }

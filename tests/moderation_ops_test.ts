@@ -10,10 +10,9 @@
 
 import assert from "node:assert/strict";
 import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
-import type { ClientFrame } from "../protocol.ts";
 import { plainAddress } from "../core/address.ts";
 import { parseOpFile } from "../server/hub/moderation.ts";
-import { clientFrom } from "./_from_address.ts";
+import { arrive, operator } from "./_from_address.ts";
 import { IrcClient } from "./_irc_client.ts";
 import { assertUnheard, LOOPBACK, TestClient } from "./_test_utils.ts";
 
@@ -24,32 +23,6 @@ async function server(options: ServerOptions = {}): Promise<ChatServer> {
     operators: parseOpFile("ann s3cret\ndavey d4vey\n"),
     ...options,
   });
-}
-
-/** Says hello in version 2 as `name` from `address`, and waits for the answer. */
-async function arrive(
-  port: number,
-  name: string,
-  address: string,
-  extra: Partial<ClientFrame> = {},
-): Promise<TestClient> {
-  const client = await clientFrom(port, address);
-  await client.send({ type: "hello", version: 2, name, ...extra } as ClientFrame);
-  try {
-    await client.sync();
-  } catch (error) {
-    // A banned newcomer is answered and closed at once: its pong never comes.
-    if (!client.ended) throw error;
-  }
-  return client;
-}
-
-/** `ann`, proved an operator with the op file's secret, at 127.0.0.1. */
-async function operator(port: number): Promise<TestClient> {
-  const ann = await arrive(port, "ann", "127.0.0.1");
-  await ann.say("/oper s3cret");
-  await ann.next("notice", (frame) => /ann is an operator/.test(frame.text));
-  return ann;
 }
 
 /** `name` at `address`, made an operator by `by`; `watcher` sees it said. */

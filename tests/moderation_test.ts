@@ -14,7 +14,7 @@ import {
 import { parseOpFile } from "../server/hub/moderation.ts";
 import { MemoryHistory } from "../server/history/memory.ts";
 import { SqliteHistory } from "../server/history/sqlite.ts";
-import { clientFrom } from "./_from_address.ts";
+import { arrive, clientFrom, operator } from "./_from_address.ts";
 import { IrcClient } from "./_irc_client.ts";
 import { assertUnheard, LOOPBACK, TestClient } from "./_test_utils.ts";
 
@@ -25,32 +25,6 @@ async function server(options: ServerOptions = {}): Promise<ChatServer> {
     operators: parseOpFile("# the host's secrets\nann s3cret\n"),
     ...options,
   });
-}
-
-/** Says hello in version 2 as `name` from `address`, and waits for the answer. */
-async function arrive(
-  port: number,
-  name: string,
-  address: string,
-  extra: Partial<ClientFrame> = {},
-) {
-  const client = await clientFrom(port, address);
-  await client.send({ type: "hello", version: 2, name, ...extra } as ClientFrame);
-  try {
-    await client.sync();
-  } catch (error) {
-    // A banned newcomer is answered and closed at once: its pong never comes.
-    if (!client.ended) throw error;
-  }
-  return client;
-}
-
-/** `ann`, proved an operator with the op file's secret. */
-async function operator(port: number): Promise<TestClient> {
-  const ann = await arrive(port, "ann", "127.0.0.1");
-  await ann.say("/oper s3cret");
-  await ann.next("notice", (frame) => /ann is an operator/.test(frame.text));
-  return ann;
 }
 
 Deno.test("an operator is who proves the name's secret, not who took the name", async () => {
