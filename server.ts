@@ -203,6 +203,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
           headers: SECURITY_HEADERS,
           mirror,
           log,
+          refuse: (uploader) => hub.shareRefusal(uploader),
         }),
         // The pages of the other servers of the chat may come here when theirs goes away.
         peers: () => options.cluster?.webServers() ?? [],

@@ -437,6 +437,17 @@ export class Hub implements Disposable {
   }
 
   /**
+   * Why `name`, connected here, may not share a file now (a mute), if so:
+   * for the file store, which then takes none of their bytes.
+   */
+  shareRefusal(name: string): string | undefined {
+    const member = this.#members.byKey(nameKey(name));
+    return member === undefined
+      ? undefined
+      : this.#moderation.muted(member, "share a file")?.message;
+  }
+
+  /**
    * Whether `name`, connected here, is muted now: words of theirs that no
    * frame carries (an IRC PART's reason) are then told to nobody.
    */

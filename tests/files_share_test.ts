@@ -9,6 +9,7 @@ import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
 import type { FileRef, ServerFrame } from "../protocol.ts";
 import { fileNameHeader } from "../core/files.ts";
 import { SqliteHistory } from "../server/history/sqlite.ts";
+import { parseOpFile } from "../server/hub/moderation.ts";
 import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
 import { assertUnheard, LOOPBACK, TestClient, waitUntil, within } from "./_test_utils.ts";
 import { RawHttp } from "./_raw_http.ts";
@@ -117,6 +118,34 @@ Deno.test("welcome gives each user an upload token that works until they leave",
   });
   assert.equal(response.status, 401, "the token of someone gone no longer uploads");
   await response.body?.cancel();
+});
+
+Deno.test("an upload by someone muted is refused before it is stored, and pushes out no file", async () => {
+  await using chat = await server({ operators: parseOpFile("ann s3cret\n") });
+  await using ann = await TestClient.join2(chat.addr.port, "ann");
+  await using bob = await TestClient.join2(chat.addr.port, "bob");
+  await ann.say("/oper s3cret");
+  await ann.next("notice", (frame) => /ann is an operator/.test(frame.text));
+  await ann.say("/mute bob 5m");
+  await bob.next("notice", (frame) => frame.text.startsWith("ann muted bob"));
+  const files = filesOf(bob);
+  const response = await fetch(`http://${LOOPBACK}:${files.port}/files`, {
+    method: "POST",
+    body: "muted words",
+    headers: { authorization: `Bearer ${files.token}`, "x-file-name": "a.txt" },
+  });
+  assert.equal(response.status, 403);
+  const answer = await response.json();
+  assert.equal(answer.error, "muted");
+  assert.match(
+    answer.message,
+    /^Cannot share a file: ann muted you, for (5 min|4 min \d+ s) more$/,
+  );
+  assert.deepEqual(chat.files!.list(), []);
+  // Unmuted, the same upload is taken.
+  await ann.say("/unmute bob");
+  await bob.next("notice", (frame) => frame.text === "ann unmuted bob");
+  assert.equal(chat.files!.get((await upload(bob, "muted words", "a.txt")).id)?.uploader, "bob");
 });
 
 Deno.test("an upload under way when its holder leaves is refused and keeps nothing", async () => {

@@ -32,6 +32,12 @@ export interface FileRoutesOptions {
   mirror?: FileMirror | undefined;
   /** Receives one line per file that could not be kept for the other servers. */
   log?: ((line: string) => void) | undefined;
+  /**
+   * Why the person called `uploader` may not share a file now (muted), if
+   * so: the upload is refused before a byte is stored, so that it pushes
+   * nobody's file out of the store. @default {nobody is refused}
+   */
+  refuse?: ((uploader: string) => string | undefined) | undefined;
 }
 
 /** What {@linkcode FileRoutes.serve} tells its transport. */
@@ -323,6 +329,11 @@ export class FileRoutes {
         "rate_limited",
         "Cannot store the file: uploads are coming too fast; wait a moment and try again",
       );
+      return void this.#discard(request);
+    }
+    const muted = this.#options.refuse?.(holder.uploader);
+    if (muted !== undefined) {
+      this.#error(response, 403, "muted", muted);
       return void this.#discard(request);
     }
     const header = request.headers["x-file-name"];
