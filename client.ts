@@ -456,6 +456,8 @@ class TerminalClient {
     if (this.#chat.welcomed && this.#parts.reconnect && !this.#chat.quitting) {
       return { reconnect: true };
     }
+    // The user left while the client was coming back: a normal goodbye, whatever the server did.
+    if (this.#chat.welcomed && this.#driver.leaving.aborted) return this.#exit(0);
     const bye = this.#chat.bye;
     const { hostname, port, tls } = this.#parts.options;
     const otherPort = otherPortMessage(

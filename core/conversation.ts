@@ -264,10 +264,11 @@ export class Conversation {
   /**
    * What leaving now by `key` (`Ctrl-C`, `/quit`) would lose, said as the
    * line that asks to do it again to leave anyway: lines the server does not
-   * have yet, else a file moving. `undefined` when nothing would be lost.
+   * have yet (however young: a link that died a moment ago answers nothing),
+   * else a file moving. `undefined` when nothing would be lost.
    */
-  leaving(key: string, now: number): Line | undefined {
-    const unsent = this.unsent(now);
+  leaving(key: string, _now: number): Line | undefined {
+    const unsent = this.#delivery.size;
     if (unsent > 0) return unsentOnLeaveNotice(unsent, key);
     const moving = this.#options.moving?.();
     return moving === undefined ? undefined : movingOnLeaveNotice(moving, key);

@@ -1184,6 +1184,19 @@ Deno.test("Conversation.type()", async (t) => {
     assert.equal(chat.quitting, true);
   });
 
+  await t.step("a line sent a moment ago and not answered yet is warned of too", () => {
+    const chat = joined("ann", { warnsUnsentOnQuit: true });
+    chat.type("just sent", 1_000);
+    // Online, on a link that may have died a moment ago: the server has not said it has it.
+    assert.deepEqual(shown(chat.type("/quit", 1_200)), [
+      "-- 1 line is not sent yet; type /quit again to leave anyway",
+    ]);
+    assert.equal(
+      chat.leaving("Ctrl-C", 1_200)?.parts.map((part) => part.text).join(""),
+      "1 line is not sent yet; press Ctrl-C again to leave anyway",
+    );
+  });
+
   await t.step("/quit with nothing waiting leaves at once, warning or not", () => {
     const chat = joined("ann", { warnsUnsentOnQuit: true });
     chat.closed();

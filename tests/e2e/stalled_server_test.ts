@@ -170,3 +170,37 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    `chat join left while it comes back to a server that stands still exits 0, saying no error${IGNORED}`,
+  ignore: TMUX_VERSION === undefined,
+  async fn() {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    await using proxy = new FreezingProxy(server.addr.port);
+    const tmux = new Tmux("left-frozen");
+    try {
+      const carol = await TerminalUser.join(tmux, "carol", proxy.port);
+      proxy.freeze();
+      await carol.enter("into the void");
+      // Ctrl-C at once: the line is not answered, however young; the client says so.
+      await carol.press("C-c");
+      await carol.waitForLine(/^-- 1 line is not sent yet; press Ctrl-C again to leave anyway$/);
+      await carol.waitForLine(/^-- Connection lost\. Reconnecting in \d+ s…$/, 20_000);
+      // Coming back, on a connection the frozen server took but does not answer.
+      await waitUntil(() => proxy.accepted >= 2, 10_000, "carol to connect again");
+      await carol.press("C-c");
+      await carol.press("C-c");
+      const gone = await carol.waitForLine(/^EXIT=\d+$/, 15_000);
+      assert.equal(exitStatus(gone.text), 0, gone.text);
+      assert.doesNotMatch(gone.text, /^chat: /m, "no error said");
+    } finally {
+      await tmux.kill();
+    }
+  },
+});
+
+/** The exit status the pane shows. */
+function exitStatus(text: string): number {
+  return Number(/^EXIT=(\d+)$/m.exec(text)?.[1]);
+}
