@@ -15,7 +15,6 @@ import type { LocalCommand } from "./commands.ts";
 import { errorLine } from "./describe.ts";
 import { type Effect, show } from "./effects.ts";
 import type { FileShelf } from "./shelf.ts";
-import { notConnectedError } from "./notices.ts";
 import type { View } from "./views.ts";
 
 /** `/send` or `/get`, with its arguments. */
@@ -37,7 +36,10 @@ const LINK = /^https?:\/\/\S+$/i;
 /** What `command` asks of the client in `place`: a transfer to carry out, or an error to show. */
 export function transferEffects(command: TransferCommand, place: TransferPlace): Effect[] {
   if (command.command === "send") {
-    if (!place.online) return [show([notConnectedError()])];
+    if (!place.online) {
+      const name = command.path.split(/[\\/]/).filter((part) => part !== "").at(-1) ?? command.path;
+      return [show([errorLine(`Cannot send ${JSON.stringify(name)}: ${NOT_CONNECTED}`)])];
+    }
     if (place.shelf.place === undefined) return [show([errorLine(NO_FILES)])];
     return [{ type: "upload", path: command.path, view: place.view?.id }];
   }

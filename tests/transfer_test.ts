@@ -464,11 +464,14 @@ Deno.test("upload() refused while its body is on its way sends no more of it and
   assert.deepEqual(chat.files!.list(), []);
 });
 
-Deno.test("Conversation with transfers, away from the server: /get says it is not connected", () => {
+Deno.test("Conversation with transfers, away from the server: /get and /send say it is not connected", () => {
   const chat = withFile({ transfers: true });
   chat.closed();
   const away = "not connected to the server; try again once it is back";
   assert.deepEqual(shown(chat.type("/get 1", 0)), [`!! Cannot get file 1: ${away}`]);
+  assert.deepEqual(shown(chat.type("/send /tmp/notes/report.pdf", 0)), [
+    `!! Cannot send "report.pdf": ${away}`,
+  ]);
   const link = `http://192.168.1.5:5003${FILE.url}`;
   assert.deepEqual(shown(chat.type(`/get ${link}`, 0)), [`!! Cannot get "${link}": ${away}`]);
 });
