@@ -136,10 +136,14 @@ export function sizeRefusal(
     const [shown, bound] = formatBytesBeside(size, limit);
     return `it is ${shown}, larger than ${bound}, ${what}`;
   };
-  if (size > files.maxBytes) return larger(files.maxBytes, "the largest this server takes");
-  if (files.quotaBytes !== undefined && size > files.quotaBytes) {
-    return larger(files.quotaBytes, "all the room this server's file store has");
+  // The tighter of the two is what the file is told against: a store smaller than the largest
+  // file takes none that large.
+  const quota = files.quotaBytes ?? Infinity;
+  if (size > quota && quota < files.maxBytes) {
+    return larger(quota, "all the room this server's file store has");
   }
+  if (size > files.maxBytes) return larger(files.maxBytes, "the largest this server takes");
+  if (size > quota) return larger(quota, "all the room this server's file store has");
   return undefined;
 }
 

@@ -148,13 +148,20 @@ Deno.test("sizeRefusal() refuses a file over the largest file or over all the st
     sizeRefusal(MIB + 1, files),
     "it is 1,048,577 bytes, larger than 1 MiB, all the room this server's file store has",
   );
+  // A store smaller than the largest file: the store is what no larger file fits.
   assert.equal(
     sizeRefusal(3 * MIB, files),
-    "it is 3 MiB, larger than 2 MiB, the largest this server takes",
+    "it is 3 MiB, larger than 1 MiB, all the room this server's file store has",
+  );
+  // A store larger than the largest file: the largest file is the limit.
+  const roomy = { maxBytes: 2 * MIB, quotaBytes: 8 * MIB };
+  assert.equal(
+    sizeRefusal(2 * MIB + 1, roomy),
+    "it is 2,097,153 bytes, larger than 2 MiB, the largest this server takes",
   );
   assert.equal(
-    sizeRefusal(2 * MIB + 1, files),
-    "it is 2,097,153 bytes, larger than 2 MiB, the largest this server takes",
+    sizeRefusal(9 * MIB, roomy),
+    "it is 9 MiB, larger than 2 MiB, the largest this server takes",
   );
   // A server that does not say its store's room: only the largest file is known.
   assert.equal(sizeRefusal(2 * MIB, { maxBytes: 2 * MIB }), undefined);

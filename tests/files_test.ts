@@ -184,6 +184,20 @@ Deno.test("POST /files refuses a file over --files-quota saying the store has no
     assert.equal(response.status, 413);
     assert.deepEqual(await response.json(), noRoom);
   });
+  await t.step("over --max-file too: the store, the tighter, is what it is told", async () => {
+    let body!: ReadableStreamDefaultController<Uint8Array>;
+    const stream = new ReadableStream<Uint8Array>({
+      start: (controller) => void (body = controller),
+    });
+    try {
+      const size = String(26 * 1024 * 1024);
+      const response = await upload(files, stream, "big.iso", { "x-file-size": size });
+      assert.equal(response.status, 413);
+      assert.deepEqual(await response.json(), noRoom);
+    } finally {
+      body.close();
+    }
+  });
   assert.deepEqual(files.server.files!.list(), []);
   // A file as large as the whole store is still taken.
   await stored(files, randomBytes(64 * 1024), "fits.bin");

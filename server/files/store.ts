@@ -269,6 +269,12 @@ export class FileStore implements AsyncDisposable {
    * none may outgrow.
    */
   refusal(size: number): string | undefined {
+    // The tighter of the two: a store smaller than the largest file takes none that large.
+    if (size > this.#quotaBytes && this.#quotaBytes < this.#maxFileBytes) {
+      return `Cannot store the file: it is larger than ${
+        formatBytes(this.#quotaBytes)
+      }, all the room this server's file store has`;
+    }
     if (size > this.#maxFileBytes) {
       return `Cannot store the file: it is larger than ${
         formatBytes(this.#maxFileBytes)
