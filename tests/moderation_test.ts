@@ -487,6 +487,13 @@ Deno.test("a mute from the operator's own address mutes the name alone, and outl
     (await ann.next("info", (frame) => /unmuted/.test(frame.text))).text,
     "You unmuted bob",
   );
+  // Again: no mute holds the name now, and nobody has it.
+  await ann.say("/unmute bob");
+  assert.deepEqual(await ann.next("error"), {
+    type: "error",
+    code: "bad_command",
+    message: 'Cannot unmute "bob": no mute holds that name, and nobody has it here',
+  });
   await using back = await arrive(port, "bobby", "127.0.0.2");
   await back.say("free again");
   await ann.next("message", (frame) => frame.text === "free again");

@@ -376,6 +376,14 @@ export class Operators {
         return this.#tell(here, `${member.name} unmuted ${here.name}`, member);
       }
       if (lifted.length > 0) return inform(member, `You unmuted ${clean(frame.name)}`);
+      // Nobody of that name, here or elsewhere, and no mute of it: unmuted already, or never muted.
+      if (this.#options.elsewhere?.find(key) === undefined) {
+        return refuse(
+          member,
+          "bad_command",
+          `Cannot unmute "${clean(frame.name)}": no mute holds that name, and nobody has it here`,
+        );
+      }
     }
     const target = this.#target(member, frame.name, { kind: "unmute", by: member.name });
     if (target === undefined) return;
