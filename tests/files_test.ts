@@ -294,6 +294,92 @@ Deno.test("POST /files removes the oldest files first to stay within the quota",
   }
 });
 
+Deno.test("FileStore removes uploads never shared before any shared file to make room", async () => {
+  await using dir = await tempDir();
+  // Every upload unshared is past its wait at once.
+  await using store = await FileStore.open({
+    dir: dir.path,
+    maxFileBytes: 3 * 1024,
+    quotaBytes: 3 * 1024,
+    unsharedGraceMs: 0,
+  });
+  async function* body() {
+    yield randomBytes(1024);
+  }
+  async function put(name: string, share: boolean) {
+    const result = await store.put(body(), { name, uploader: "ann" });
+    assert.ok(result.ok);
+    if (share) await store.shared(result.file.id, name, "ann");
+  }
+  await put("shared-1", true);
+  await put("never-shared-1", false);
+  await put("never-shared-2", false);
+  await put("shared-2", true);
+  // Made room for: the oldest upload nobody shared, not the oldest file.
+  assert.deepEqual(store.list().map((file) => file.name), [
+    "shared-1",
+    "never-shared-2",
+    "shared-2",
+  ]);
+  await put("never-shared-3", false);
+  assert.deepEqual(store.list().map((file) => file.name), [
+    "shared-1",
+    "shared-2",
+    "never-shared-3",
+  ]);
+  await put("shared-3", true);
+  assert.deepEqual(store.list().map((file) => file.name), ["shared-1", "shared-2", "shared-3"]);
+  // With no upload left unshared, the oldest shared file goes.
+  await put("shared-4", true);
+  assert.deepEqual(store.list().map((file) => file.name), ["shared-2", "shared-3", "shared-4"]);
+});
+
+Deno.test("FileStore keeps an upload waiting for its share as it keeps shared files", async () => {
+  await using dir = await tempDir();
+  await using store = await FileStore.open({ dir: dir.path, maxFileBytes: 2048, quotaBytes: 2048 });
+  async function* body() {
+    yield randomBytes(1024);
+  }
+  const first = await store.put(body(), { name: "shared", uploader: "ann" });
+  assert.ok(first.ok);
+  await store.shared(first.file.id, "shared", "ann");
+  assert.ok((await store.put(body(), { name: "waiting", uploader: "bob" })).ok);
+  assert.ok((await store.put(body(), { name: "newest", uploader: "cy" })).ok);
+  // Just uploaded, its share on the way: the oldest file goes, as it always did.
+  assert.deepEqual(store.list().map((file) => file.name), ["waiting", "newest"]);
+});
+
+Deno.test("FileStore reads an index of files with no word of sharing as shared files", async () => {
+  await using dir = await tempDir();
+  const bytes = randomBytes(1024);
+  const id = await crypto.subtle.digest("SHA-256", bytes).then((hash) =>
+    Array.from(new Uint8Array(hash), (byte) => byte.toString(16).padStart(2, "0")).join("")
+  );
+  await Deno.mkdir(`${dir.path}/partial`);
+  await Deno.writeFile(`${dir.path}/${id}`, bytes);
+  const old = {
+    id,
+    name: "old.bin",
+    size: 1024,
+    type: "application/octet-stream",
+    uploadedAt: 1,
+    uploader: "ann",
+  };
+  await Deno.writeTextFile(`${dir.path}/index.json`, JSON.stringify([old]));
+  await using store = await FileStore.open({
+    dir: dir.path,
+    maxFileBytes: 2048,
+    quotaBytes: 2048,
+    unsharedGraceMs: 0,
+  });
+  async function* body() {
+    yield randomBytes(1024);
+  }
+  assert.ok((await store.put(body(), { name: "unshared-1", uploader: "bob" })).ok);
+  assert.ok((await store.put(body(), { name: "unshared-2", uploader: "bob" })).ok);
+  assert.deepEqual(store.list().map((file) => file.name), ["old.bin", "unshared-2"]);
+});
+
 Deno.test("startServer() with a files directory keeps the files across a restart", async () => {
   await using dir = await tempDir();
   const bytes = randomBytes(100_000);

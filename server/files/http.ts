@@ -385,7 +385,7 @@ export class FileRoutes {
         const found = await mirror.fetch(id).catch(() => undefined);
         if (found === undefined) return undefined;
         const { name, uploader } = found.file;
-        const stored = await this.#options.store.put(found.body, { name, uploader });
+        const stored = await this.#options.store.put(found.body, { name, uploader, shared: true });
         return stored.ok && stored.file.id === id ? stored.file : undefined;
       })().finally(() => this.#fetching.delete(id));
       this.#fetching.set(id, fetching);

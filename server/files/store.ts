@@ -29,6 +29,11 @@ export interface StoredFile {
   readonly uploadedAt: number;
   /** The name of who shared it. */
   readonly uploader: string;
+  /**
+   * Whether it was shared: an upload is not until its share is accepted.
+   * Left out by older indexes, whose files were shared.
+   */
+  readonly shared?: boolean;
 }
 
 /** Options for {@linkcode FileStore.open}. */
@@ -41,6 +46,11 @@ export interface FileStoreOptions {
   quotaBytes: number;
   /** Bytes a second all uploads together are taken at. @default {UPLOAD_BYTES_PER_SECOND} */
   uploadBytesPerSecond?: number;
+  /**
+   * How long an upload nobody shared waits for its share before it is the
+   * first removed to make room. @default {UNSHARED_GRACE_MS}
+   */
+  unsharedGraceMs?: number;
 }
 
 /** What {@linkcode FileStore.put} stores a file under. */
@@ -51,6 +61,8 @@ export interface PutInfo {
   uploader: string;
   /** Ends the upload, keeping nothing: its uploader left. */
   signal?: AbortSignal | undefined;
+  /** Whether it is shared already (another server of a cluster shared it); else its share says so. */
+  shared?: boolean;
 }
 
 /** The result of {@linkcode FileStore.put}: the stored file, or why nothing was stored. */
@@ -72,6 +84,13 @@ const MIB = 1024 * 1024;
 export const UPLOAD_BYTES_PER_SECOND = 16 * MIB;
 /** Bytes uploads may take at once before {@linkcode UPLOAD_BYTES_PER_SECOND} holds. */
 export const UPLOAD_BURST_BYTES = 256 * 1024;
+/**
+ * How long an upload waits for its share before nothing but its age keeps
+ * it: clients share a file the moment its upload is answered. Past this,
+ * uploads never shared are removed before any shared file, so that uploading
+ * without sharing cannot push the room's files out of the store.
+ */
+export const UNSHARED_GRACE_MS = 60_000;
 
 const INDEX = "index.json";
 const GONE =
@@ -99,6 +118,7 @@ export class FileStore implements AsyncDisposable {
   #dir: string | undefined;
   readonly #maxFileBytes: number;
   readonly #quotaBytes: number;
+  readonly #unsharedGraceMs: number;
   /** Every file, oldest first. */
   readonly #files = new Map<string, StoredFile>();
   #total = 0;
@@ -116,6 +136,7 @@ export class FileStore implements AsyncDisposable {
     this.#given = options.dir;
     this.#maxFileBytes = options.maxFileBytes;
     this.#quotaBytes = options.quotaBytes;
+    this.#unsharedGraceMs = options.unsharedGraceMs ?? UNSHARED_GRACE_MS;
     const rate = options.uploadBytesPerSecond ?? UPLOAD_BYTES_PER_SECOND;
     this.#pace = new TokenBucket(Math.min(UPLOAD_BURST_BYTES, rate), rate);
   }
@@ -227,10 +248,12 @@ export class FileStore implements AsyncDisposable {
           type: detectType(head.subarray(0, filled), text.end()),
           uploadedAt: Date.now(),
           uploader: info.uploader,
+          shared: info.shared ?? false,
         };
         this.#total += size;
       } else {
         this.#files.delete(id);
+        if (info.shared && !file.shared) file = { ...file, shared: true };
       }
       stored = true;
       this.#files.set(id, file);
@@ -258,7 +281,7 @@ export class FileStore implements AsyncDisposable {
     const file = this.#files.get(id);
     if (file === undefined || this.#closed) return;
     this.#files.delete(id);
-    this.#files.set(id, { ...file, name, uploader: sharer, uploadedAt: Date.now() });
+    this.#files.set(id, { ...file, name, uploader: sharer, uploadedAt: Date.now(), shared: true });
     await this.#save();
   }
 
@@ -296,11 +319,20 @@ export class FileStore implements AsyncDisposable {
     return this.#pending + size > this.#quotaBytes ? BUSY : undefined;
   }
 
-  /** Removes the oldest files, never `keep`, until the total fits the quota. */
+  /**
+   * Removes files, never `keep`, until the total fits the quota: first the
+   * uploads left unshared past {@linkcode UNSHARED_GRACE_MS}, oldest first,
+   * then the oldest of the rest.
+   */
   async #evict(keep: string): Promise<void> {
-    for (const file of this.#files.values()) {
+    const unsharedBefore = Date.now() - this.#unsharedGraceMs;
+    const order = [...this.#files.values()];
+    const abandoned = order.filter((file) =>
+      file.shared === false && file.uploadedAt <= unsharedBefore
+    );
+    for (const file of [...abandoned, ...order]) {
       if (this.#total <= this.#quotaBytes) return;
-      if (file.id === keep) continue;
+      if (file.id === keep || !this.#files.has(file.id)) continue;
       this.#files.delete(file.id);
       this.#total -= file.size;
       await Deno.remove(this.pathOf(file.id)).catch(() => {});
