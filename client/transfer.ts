@@ -78,6 +78,18 @@ function webBase(hostname: string, files: FilesInfo): string {
   return new URL(fileLink(hostname, files, { url: "/" })).origin;
 }
 
+/** Whether `hostname`, as a URL has it, names this machine: `localhost`, `127.x.y.z` or `[::1]`. */
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/** Whether `url` is on the web port at `base`, under any name of this machine when `base` is on it. */
+function onBase(url: URL, base: URL): boolean {
+  return url.origin === base.origin ||
+    (url.protocol === base.protocol && url.port === base.port && isLoopback(url.hostname) &&
+      isLoopback(base.hostname));
+}
+
 /** Runs `request` with a client that trusts `caCerts` too, if any, closed once it is done. */
 async function withClient<T>(
   caCerts: string[] | undefined,
@@ -548,13 +560,15 @@ export class Transfers implements AsyncDisposable {
     } catch {
       // Not a link at all: refused below.
     }
-    if (url === undefined || url.origin !== base || !OWN_FILE.test(url.pathname)) {
+    if (url === undefined || !onBase(url, new URL(base)) || !OWN_FILE.test(url.pathname)) {
       throw new TransferError(
         `Cannot get ${quoted(link)}: it is not a link to a file of this server (${base}/files/…)`,
       );
     }
-    if (files.needsToken) url.searchParams.set("token", files.token);
-    return url.href;
+    // From the address this client reached the server at, whatever name of this machine it gave.
+    const own = new URL(url.pathname + url.search, base);
+    if (files.needsToken) own.searchParams.set("token", files.token);
+    return own.href;
   }
 
   /** Shows `progress` (nothing when `undefined`) if the prompt would read differently. */

@@ -230,7 +230,7 @@ testWith(
 
 testWith(
   ["tmux"],
-  "chat join: /get takes links to this server's files only, not its page nor another server",
+  "chat join: /get takes links to this server's files only, under any name of this machine, not its page nor another server",
   async () => {
     await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
     const webPort = server.webAddr!.port;
@@ -258,6 +258,18 @@ testWith(
       await bob.waitFor((screen) => screen.cursorLine === "#lobby>", 'an empty "#lobby> " line');
       assert.equal(asked, 0, "the other server was asked for nothing");
       assert.deepEqual([...Deno.readDirSync(root)], [], "nothing saved");
+      // This server under another name of this machine than the one bob joined by is this server.
+      const token = server.uploadTokens!.issue({ name: "ann" });
+      const upload = await fetch(`http://${LOOPBACK}:${webPort}/files`, {
+        method: "POST",
+        body: "kept here",
+        headers: { authorization: `Bearer ${token}`, "x-file-name": "note.txt" },
+      });
+      const { url } = await upload.json() as { url: string };
+      assert.equal(upload.status, 201);
+      await bob.enter(`/get http://localhost:${webPort}${url}`);
+      await bob.waitForLine(/^-- Saved note\.txt \(9 bytes\) as /);
+      assert.equal(await Deno.readTextFile(join(root, "note.txt")), "kept here");
     } finally {
       await tmux.kill();
       await Deno.remove(root, { recursive: true });
