@@ -214,10 +214,22 @@ export const SETTINGS = {
   probe: seconds(undefined, 5, 0, 3600, "time between checks that a port takes connections"),
   maxStrikes: count(undefined, 10, 1, 1_000, "bad frames a connection may send"),
   maxQueuedBytes: {
-    ...count(undefined, 1024 * 1024, 1, 2 ** 31, "unsent output before a peer is dropped"),
+    ...count(
+      undefined,
+      1024 * 1024,
+      1,
+      2 ** 31,
+      "unsent output a peer may leave waiting for 2 s (4 times it at once)",
+    ),
     unit: "bytes",
   },
-  maxQueuedFrames: count(undefined, 4096, 1, 2 ** 20, "unsent frames before a peer is dropped"),
+  maxQueuedFrames: count(
+    undefined,
+    4096,
+    1,
+    2 ** 20,
+    "frames queued for a peer before they are written at once",
+  ),
   greetAfter: {
     ...count(undefined, 500, 0, 60_000, "silence before a new connection is greeted in text"),
     unit: "ms",

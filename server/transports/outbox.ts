@@ -169,9 +169,15 @@ export class Flusher implements Disposable {
 
 /** What every session of a transport shares: limits and the flush timer. */
 export interface Outbox {
-  /** Bytes queued for a peer before it counts as too slow and is dropped. */
+  /**
+   * Bytes a peer may leave unsent, beyond what its system took, for a moment
+   * before it counts as too slow and is dropped (see tcp_session.ts).
+   */
   readonly maxQueuedBytes: number;
-  /** Frames queued for a peer before it counts as too slow and is dropped. */
+  /**
+   * Frames queued for a peer before they are written at once, ahead of the
+   * flush; behind a replay, frames waiting before the peer is dropped.
+   */
   readonly maxQueuedFrames: number;
   readonly flusher: Flusher;
 }

@@ -56,6 +56,17 @@ const TOO_SLOW: ByeFrame = Object.freeze({
   retry: true,
 });
 
+/**
+ * How long more than the limit of unsent output may wait for a peer, beyond
+ * what its system took, before it counts as too slow: a peer that reads,
+ * sent the bursts of many senders at once, takes them well within it (4 MiB
+ * is 1.6 s at 20 Mbit/s).
+ */
+export const SLOW_GRACE_MS = 2_000;
+
+/** Times the limit of unsent output past which a peer is too slow at once, to bound memory. */
+export const HARD_LIMIT_FACTOR = 4;
+
 /** What a session holds while it streams. */
 interface Streaming {
   /** In order: sources still to stream, and the frames sent after them, as bytes. */
@@ -108,6 +119,8 @@ export class TcpSession implements Session {
   readonly #outbox: Outbox;
   #chunks: readonly Uint8Array[] = NO_CHUNKS;
   #chunkBytes = 0;
+  /** Since when more than the limit of unsent output has waited for the peer; `performance.now()`. */
+  #overSince: number | undefined;
   #scheduled = false;
   #closing = false;
   #linger: ReturnType<typeof setTimeout> | undefined;
@@ -311,11 +324,17 @@ export class TcpSession implements Session {
       state.frames++;
       return;
     }
+    const socket = this.#socket;
     if (
-      this.#socket.writableLength + this.#chunkBytes + bytes.length > outbox.maxQueuedBytes ||
+      socket.writableLength + this.#chunkBytes + bytes.length > outbox.maxQueuedBytes ||
       this.#chunks.length >= outbox.maxQueuedFrames
     ) {
-      return this.#overflowed();
+      // Over the limit before the flush: frames of many senders at once, which a peer that
+      // reads may well take. What the system takes now does not wait for it.
+      this.#writeQueued();
+      if (this.#slow(socket.writableLength + bytes.length)) return this.#overflowed();
+    } else if (this.#overSince !== undefined && socket.writableLength <= outbox.maxQueuedBytes) {
+      this.#overSince = undefined;
     }
     if (this.#chunks === NO_CHUNKS) this.#chunks = [bytes];
     else (this.#chunks as Uint8Array[]).push(bytes);
@@ -326,6 +345,34 @@ export class TcpSession implements Session {
       // frames of several senders join one write to each receiver.
       this.#outbox.flusher.schedule(this);
     }
+  }
+
+  /**
+   * Whether a peer with `waiting` bytes unsent, beyond what its system took,
+   * is too slow: over the limit of unsent output for {@linkcode SLOW_GRACE_MS}
+   * (a peer that reads drains a burst of several senders well within it), or
+   * over {@linkcode HARD_LIMIT_FACTOR} times the limit at once.
+   */
+  #slow(waiting: number): boolean {
+    const limit = this.#outbox.maxQueuedBytes;
+    if (waiting <= limit) {
+      this.#overSince = undefined;
+      return false;
+    }
+    if (waiting > limit * HARD_LIMIT_FACTOR) return true;
+    const now = performance.now();
+    this.#overSince ??= now;
+    return now - this.#overSince >= SLOW_GRACE_MS;
+  }
+
+  /** Writes what is queued at once, ahead of the flush. */
+  #writeQueued(): void {
+    const chunks = this.#chunks;
+    if (chunks.length > 0 && !this.#socket.destroyed) {
+      this.#socket.write(chunks.length === 1 ? chunks[0]! : concat(chunks, this.#chunkBytes));
+    }
+    this.#chunks = NO_CHUNKS;
+    this.#chunkBytes = 0;
   }
 
   /** Writes what is queued, in one write; the flusher calls it. */
