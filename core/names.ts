@@ -251,7 +251,8 @@ const ROOM_PATTERN = /^#[\p{L}\p{N}]\p{M}*(?:[\p{L}\p{N}]\p{M}*|[_\-])*$/u;
  */
 export function normalizeRoom(input: string): Checked<string> {
   const typed = (input.startsWith("#") ? input : `#${input}`).normalize("NFKC");
-  const room = typed.toLowerCase();
+  // Turkish İ lower-cases to i and a dot above, which a room name may not hold: as I, it is i.
+  const room = typed.replaceAll("\u0130", "I").toLowerCase();
   if ([...room].length > MAX_ROOM_LENGTH) {
     return {
       ok: false,

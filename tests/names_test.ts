@@ -349,3 +349,14 @@ Deno.test("startServer() serves the confusables table to the web page, whole", a
   assert.ok(literal !== undefined, "the page's script holds no confusables table");
   assert.deepEqual(new Function(`return ${literal};`)(), CONFUSABLES);
 });
+
+Deno.test("normalizeRoom() gives a name that it takes back as the same room, for every code point", () => {
+  assert.deepEqual(normalizeRoom("#İstanbul"), { ok: true, value: "#istanbul" });
+  for (let code = 0x20; code <= 0x10ffff; code++) {
+    if (code >= 0xd800 && code <= 0xdfff) continue;
+    const room = normalizeRoom(`#a${String.fromCodePoint(code)}`);
+    if (!room.ok) continue;
+    // A client coming back names its rooms as the server gave them.
+    assert.deepEqual(normalizeRoom(room.value), room, hex(String.fromCodePoint(code)));
+  }
+});
