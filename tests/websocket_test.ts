@@ -356,6 +356,11 @@ Deno.test("startServer() serves the web page with its security headers", async (
       assert.equal(response.headers.get("allow"), "GET, HEAD", method);
       assertSecurityHeaders(response);
     }
+    // CONNECT (a proxy's method) too, though the HTTP parser hands it over apart.
+    const host = `${LOOPBACK}:${server.webAddr!.port}`;
+    const answer = await rawAnswers(server, `CONNECT ${host} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    assert.match(answer, /^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    assert.match(answer, /\r\nallow: GET, HEAD\r\n/i);
   });
 
   await t.step("/ws without an upgrade is 426, naming the protocol to upgrade to", async () => {

@@ -139,6 +139,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: "Bad Request",
   403: "Forbidden",
   404: "Not Found",
+  405: "Method Not Allowed",
   426: "Upgrade Required",
   431: "Request Header Fields Too Large",
   503: "Service Unavailable",
@@ -231,6 +232,11 @@ export class WebTransport {
     this.#http.keepAliveTimeout = Math.min(KEEP_ALIVE_MS, options.handshakeMs);
     this.#http.on("upgrade", (request: IncomingMessage, socket: Socket, head: Uint8Array) => {
       this.#upgrade(request, socket, head);
+    });
+    // CONNECT is handed over apart from other requests; it is not allowed here either.
+    this.#http.on("connect", (_request: IncomingMessage, socket: Socket) => {
+      socket.removeAllListeners("data");
+      rawResponse(socket, 405, "Method not allowed", "allow: GET, HEAD\r\n");
     });
     this.#http.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
       // The parser is fed nothing more: it would fail again on every chunk that follows until
