@@ -62,6 +62,8 @@ export class PageView {
     const view = this.#chat.view;
     const name = sanitizeText(view?.id ?? this.#chat.roster.room);
     this.#ui.roomName.textContent = name;
+    // Whole in its tooltip, where a phone's header cuts it short.
+    this.#ui.roomName.title = name;
     this.#ui.input.placeholder = `Message ${name}`;
     this.#ui.app.classList.toggle("private-view", view?.kind === "private");
     this.#showAbout();
