@@ -1,6 +1,7 @@
 /**
  * How the page lays out what people chose, at phone and desktop sizes: a
- * long topic gives way to the room's name in the header; right-to-left
+ * long topic gives way to the room's name in the header, and on a phone
+ * keeps its first words beside a name as long as may be, in two rows at most; right-to-left
  * names, messages, rooms and topics read in their own direction, and a
  * line stays `[time] name: text` around them; a room with news has its
  * counts on the first row of its name, which a desktop's sidebar shows

@@ -1,8 +1,8 @@
 /**
  * Messages of several lines from the page: Shift+Enter makes a new line in a
  * box that grows, Enter sends; a pasted traceback arrives whole, indentation
- * intact, in another page and over nc; a code block shows in a monospace
- * font. The real page runs in Chromium against a real server.
+ * intact, in another page and over nc, each of its lines starting where the
+ * first does; a code block shows in a monospace font. The real page runs in Chromium against a real server.
  */
 
 import assert from "node:assert/strict";

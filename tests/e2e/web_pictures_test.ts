@@ -1,7 +1,8 @@
 /**
  * Pictures in the log: a newcomer whose room's history holds pictures sees
  * its newest line once they have loaded, not a log left short of the bottom
- * by their height; a damaged picture is a card to download it with. The
+ * by their height; a damaged picture is a card to download it with, and
+ * so is one the server no longer has, the log still at its newest line. The
  * real page runs in Chromium against a real server; the one who shared them
  * is a protocol client.
  */
