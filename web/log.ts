@@ -3,8 +3,9 @@
 
 /**
  * The log of one view (a room, or private messages with someone): appends
- * lines, follows the newest one while the reader is at the bottom, and
- * otherwise offers a "new messages" button that scrolls down. A log keeps
+ * lines, follows the newest one while the reader is at the bottom (as
+ * lines change height after they are drawn too: a picture loaded, or the
+ * card in place of one the server no longer has), and otherwise offers a "new messages" button that scrolls down. A log keeps
  * its scroll position while another view is shown in its place, and the
  * line read down to in view as it changes height (a phone's keyboard).
  *
@@ -39,6 +40,18 @@ export class LogView {
   #bottom = 0;
   #unseen = 0;
   #unseenMessages = 0;
+  /**
+   * Watches the lines, which may change height after they are drawn (a
+   * picture loaded, or a card in place of one that failed to): the newest
+   * line stays in view if it was. A line taken out of the log is no longer
+   * watched.
+   */
+  readonly #lines = new ResizeObserver((entries) => {
+    for (const { target } of entries) {
+      if (target.parentElement !== this.#log) this.#lines.unobserve(target);
+    }
+    this.#pin();
+  });
 
   /** A log labelled `label` for screen readers, sharing the page's `marker` button. */
   constructor(label: string, marker: HTMLElement, options: LogViewOptions = {}) {
@@ -66,10 +79,6 @@ export class LogView {
     }, { passive: true });
     // The log shrinks when a phone's keyboard opens, and grows back when it closes.
     new ResizeObserver(() => this.#resized()).observe(log);
-    // A picture takes its height only once loaded (or failed), after the log went to the
-    // bottom: the newest line stays in view if it was.
-    log.addEventListener("load", () => this.#pin(), { capture: true });
-    log.addEventListener("error", () => this.#pin(), { capture: true });
   }
 
   /**
@@ -139,9 +148,17 @@ export class LogView {
   append(lines: readonly HTMLElement[]): void {
     if (lines.length === 0) return;
     const sending = this.#log.querySelector(":scope > .pending");
-    for (const element of lines) this.#log.insertBefore(element, sending);
+    for (const element of lines) {
+      this.#log.insertBefore(element, sending);
+      this.#lines.observe(element);
+    }
     const excess = this.#log.childElementCount - this.#maxLines;
-    for (let i = 0; i < excess; i++) this.#log.firstElementChild?.remove();
+    for (let i = 0; i < excess; i++) {
+      const first = this.#log.firstElementChild;
+      if (first === null) break;
+      this.#lines.unobserve(first);
+      first.remove();
+    }
     if (this.#stick) {
       if (this.#shown) this.#log.scrollTop = this.#log.scrollHeight;
       return;
@@ -155,6 +172,7 @@ export class LogView {
   /** Appends a line the server has not answered yet, below every other, and shows it. */
   appendPending(element: HTMLElement): void {
     this.#log.appendChild(element);
+    this.#lines.observe(element);
     this.scrollToBottom();
   }
 

@@ -62,6 +62,8 @@ export class PageView {
     const view = this.#chat.view;
     const name = sanitizeText(view?.id ?? this.#chat.roster.room);
     this.#ui.roomName.textContent = name;
+    // Whole in its tooltip, where a phone's header cuts it short.
+    this.#ui.roomName.title = name;
     this.#ui.input.placeholder = `Message ${name}`;
     this.#ui.app.classList.toggle("private-view", view?.kind === "private");
     this.#showAbout();
@@ -136,11 +138,17 @@ export class PageView {
     this.#ui.roomLock.hidden = !about.locked;
   }
 
+  /**
+   * How many are in the room looked at; nothing while the page knows of none
+   * (the user counts too): before the name form is sent, or the room is entered.
+   */
   #showCount(): void {
     const view = this.#chat.view;
     const count = this.#chat.roster.count;
     this.#ui.roomCount.textContent = view?.kind === "private"
       ? "private messages"
+      : count === 0
+      ? ""
       : `${count} ${count === 1 ? "person" : "people"}`;
   }
 

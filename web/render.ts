@@ -168,6 +168,8 @@ function drawParts(parts: readonly Part[], me: string): Node[] {
 /**
  * Draws one line for a user called `me`: a `.line` of its kind and tags,
  * the time (or the line's status) first, and the file it shares under it. A
+ * message of several lines (but a code block) is classed `lines` too, and
+ * what comes before its words, the time included, is one `.lead`. A
  * notice without a time of its own is stamped now, but for a row of `/help`
  * (tagged `help`): the list's heading stamps it once, and the row keeps the
  * time's column empty.
@@ -201,7 +203,19 @@ export function drawLine(line: Line, me: string, options: DrawOptions = {}): HTM
       ),
     ]
     : drawParts(line.parts, me);
-  element.append(time, " ", ...words);
+  // A message of several lines starts each where the first starts, after who sent it, as the
+  // terminal does: what comes before its words is a column of its own (see style.css).
+  const lines = line.kind === "notice" || line.kind === "error" || line.tags?.includes("code")
+    ? -1
+    : words.findIndex((node) =>
+      node instanceof HTMLElement && node.classList.contains("text") &&
+      node.textContent?.includes("\n")
+    );
+  if (lines === -1) element.append(time, " ", ...words);
+  else {
+    element.classList.add("lines");
+    element.append(span("lead", time, " ", ...words.slice(0, lines)), ...words.slice(lines));
+  }
   if (line.file !== undefined) {
     element.classList.add("shared-file");
     element.append(

@@ -11,7 +11,15 @@ import assert from "node:assert/strict";
 import type { Locator, Page } from "./_playwright.ts";
 import { colorOf, PALETTE } from "../../core/palette.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
-import { ChatBrowser, joinAs, screenshot, startWebServer, webUrl } from "./_browser.ts";
+import {
+  ChatBrowser,
+  joinAs,
+  say,
+  screenshot,
+  startWebServer,
+  waitForLine,
+  webUrl,
+} from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { settles } from "./_web_rooms.ts";
 
@@ -256,6 +264,26 @@ testWith(
         4.5,
         `${scheme}: the × buttons`,
       );
+    }
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: an error line's time and words read at 4.5:1, light and dark",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.openAs(webUrl(server), "ann");
+    await say(page, "/frobnicate");
+    await waitForLine(page, "error", 'Unknown command "/frobnicate"');
+    await installContrast(page);
+    for (const scheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const text = async (selector: string) => await contrasts(page.locator(selector), "text");
+      assertAtLeast(await text("#log .line.error .time"), 4.5, `${scheme}: an error's time`);
+      assertAtLeast(await text("#log .line.error .text"), 4.5, `${scheme}: an error's words`);
     }
     assert.deepEqual(browser.unexpectedProblems(), []);
   },

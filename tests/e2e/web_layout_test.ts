@@ -1,6 +1,7 @@
 /**
  * How the page lays out what people chose, at phone and desktop sizes: a
- * long topic gives way to the room's name in the header; right-to-left
+ * long topic gives way to the room's name in the header, and on a phone
+ * keeps its first words beside a name as long as may be, in two rows at most; right-to-left
  * names, messages, rooms and topics read in their own direction, and a
  * line stays `[time] name: text` around them; a room with news has its
  * counts on the first row of its name, which a desktop's sidebar shows
@@ -35,7 +36,7 @@ import { openSidebar, says } from "./_web_rooms.ts";
 declare const document: { createRange(): BrowserRange };
 declare function getComputedStyle(
   element: unknown,
-): { direction: string; unicodeBidi: string; lineHeight: string };
+): { direction: string; unicodeBidi: string; lineHeight: string; textOverflow: string };
 
 /** Where a box is drawn, in CSS pixels from the left. */
 interface Span {
@@ -43,13 +44,18 @@ interface Span {
   right: number;
 }
 
+/** Where a box is drawn, from the left and the top. */
+interface Rect extends Span {
+  top: number;
+}
+
 /** A range of text in the page, as much of it as these tests use. */
 interface BrowserRange {
   selectNodeContents(node: unknown): void;
   setStart(node: unknown, offset: number): void;
   setEnd(node: unknown, offset: number): void;
-  getBoundingClientRect(): Span;
-  getClientRects(): Iterable<Span>;
+  getBoundingClientRect(): Rect;
+  getClientRects(): Iterable<Rect>;
 }
 
 /** The two sizes the header is looked at. */
@@ -482,3 +488,65 @@ testWith(
     }
   },
 );
+
+/** How `element`'s text is drawn: its rows, the height of one, and whether it is cut. */
+function drawnRows(
+  element: Locator,
+): Promise<{ rows: number; row: number; height: number; shown: number; cut: boolean }> {
+  return element.evaluate((element) => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    const tops = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
+    const { height } = element.getBoundingClientRect();
+    return {
+      rows: tops.size,
+      row: parseFloat(getComputedStyle(element).lineHeight),
+      height,
+      shown: element.clientWidth,
+      cut: element.scrollWidth > element.clientWidth ||
+        element.scrollHeight > element.clientHeight,
+    };
+  });
+}
+
+/** A room's name as long as may be, of the broadest letters, with nowhere to break. */
+const BROADEST_NAME = "#" + "mw".repeat(15) + "m";
+
+testWith(
+  ["chromium"],
+  "web page (phone): a room's name as long as may be takes two rows at most, its long topic shown cut short",
+  async () => {
+    assert.equal([...BROADEST_NAME].length, MAX_ROOM_LENGTH);
+    for (const room of [LONGEST_NAME, BROADEST_NAME]) await longNameAndTopic(room);
+  },
+);
+
+/** Looks at the header of a phone in `room`, whose topic is long. */
+async function longNameAndTopic(room: string): Promise<void> {
+  await using server = await startWebServer({ operators: parseOpFile("ann s3cret\n") });
+  await using ann = await TestClient.join2(server.addr.port, "ann", [{ room }]);
+  await ann.say("/oper s3cret");
+  await ann.next("notice", (frame) => frame.text.startsWith("ann is an operator"));
+  await ann.send({ type: "topic", room, text: TOPIC });
+  await ann.next("topic");
+  await using browser = await ChatBrowser.launch(SIZES[1]!.options);
+  const page = await browser.openAs(webUrl(server), "bob");
+  await say(page, `/join ${room}`);
+  const name = page.locator("#room-name", { hasText: exactly(room) });
+  await name.waitFor();
+  const topic = page.locator("#room-topic", { hasText: exactly(TOPIC) });
+  // Attached: whether it is visible is what is looked at below.
+  await topic.waitFor({ state: "attached" });
+  await screenshot(page, `web-header-${room.slice(1, 8)}-phone.png`);
+
+  const shownName = await drawnRows(name);
+  const what = JSON.stringify(shownName);
+  assert.ok(shownName.height <= 2 * shownName.row + 0.5, `more than two rows: ${what}`);
+  // What two rows cannot show is in its tooltip, as the sidebar's.
+  if (shownName.cut) assert.equal(await name.getAttribute("title"), room);
+  const shownTopic = await drawnRows(topic);
+  assert.ok(shownTopic.shown >= 40, `the topic is not shown: ${JSON.stringify(shownTopic)}`);
+  assert.ok(shownTopic.cut, `the topic is not cut: ${JSON.stringify(shownTopic)}`);
+  assert.equal(await topic.evaluate((topic) => getComputedStyle(topic).textOverflow), "ellipsis");
+  assert.deepEqual(browser.unexpectedProblems(), []);
+}

@@ -1,19 +1,40 @@
 /**
  * Messages of several lines from the page: Shift+Enter makes a new line in a
  * box that grows, Enter sends; a pasted traceback arrives whole, indentation
- * intact, in another page and over nc; a code block shows in a monospace
- * font. The real page runs in Chromium against a real server.
+ * intact, in another page and over nc, each of its lines starting where the
+ * first does; a code block shows in a monospace font. The real page runs in Chromium against a real server.
  */
 
 import assert from "node:assert/strict";
 import type { Locator, Page } from "./_playwright.ts";
 import { LOOPBACK } from "../_test_utils.ts";
-import { ChatBrowser, startWebServer, WAIT_MS, waitForLine, webUrl } from "./_browser.ts";
+import {
+  ChatBrowser,
+  screenshot,
+  startWebServer,
+  WAIT_MS,
+  waitForLine,
+  webUrl,
+} from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
 
 // What the page functions run by `evaluate` use of the browser's globals.
 declare function getComputedStyle(element: unknown): { whiteSpace: string; fontFamily: string };
+declare const document: { createRange(): BrowserRange };
+
+/** Where a box is drawn, in CSS pixels. */
+interface Box {
+  left: number;
+  top: number;
+}
+
+/** A range of text in the page, as much of it as these tests use. */
+interface BrowserRange {
+  setStart(node: unknown, offset: number): void;
+  setEnd(node: unknown, offset: number): void;
+  getBoundingClientRect(): Box;
+}
 
 /** A Python traceback of 30 lines, indented as Python prints it. */
 const TRACEBACK = [
@@ -146,3 +167,67 @@ testWith(
     });
   },
 );
+
+/**
+ * Where the first character of each of the lines of `words` (a `.text` of
+ * one text node) is drawn, and where the name before them is.
+ */
+function lineStarts(words: Locator): Promise<{ starts: Box[]; name: Box }> {
+  return words.evaluate((words) => {
+    const node = words.firstChild!;
+    const text = node.textContent!;
+    const range = document.createRange();
+    const starts: Box[] = [];
+    for (let at = 0; at !== -1 && at < text.length; at = text.indexOf("\n", at)) {
+      if (text[at] === "\n") at++;
+      range.setStart(node, at);
+      range.setEnd(node, at + 1);
+      const { left, top } = range.getBoundingClientRect();
+      starts.push({ left, top });
+    }
+    const { left, top } = words.parentElement!.querySelector(".name")!.getBoundingClientRect();
+    return { starts, name: { left, top } };
+  });
+}
+
+for (
+  const { size, viewport } of [
+    { size: "desktop", viewport: { width: 1280, height: 800 } },
+    { size: "phone", viewport: { width: 390, height: 844 } },
+  ]
+) {
+  testWith(
+    ["chromium"],
+    `web page (${size}): every line of a message of several lines starts where the first does`,
+    async () => {
+      await using server = await startWebServer();
+      await using annBrowser = await ChatBrowser.launch({ viewport });
+      await using bobBrowser = await ChatBrowser.launch({ viewport });
+      const ann = await annBrowser.openAs(webUrl(server), "ann");
+      const bob = await bobBrowser.openAs(webUrl(server), "bob");
+      const input = ann.locator("#message-input");
+      for (const text of ["line one\n  two\nthree", TRACEBACK.slice(0, 5).join("\n")]) {
+        await input.focus();
+        await ann.keyboard.insertText(text);
+        await input.press("Enter");
+        const first = text.slice(0, text.indexOf("\n"));
+        const { starts, name } = await lineStarts(await wordsOf(bob, "message", first));
+        const drawn = JSON.stringify({ starts, name });
+        assert.equal(starts.length, text.split("\n").length, drawn);
+        for (const start of starts.slice(1)) {
+          // Each line begins at the first one's x (its indentation, spaces, drawn after it).
+          assert.ok(Math.abs(start.left - starts[0]!.left) < 0.5, `lines apart: ${drawn}`);
+          assert.ok(start.top > starts[0]!.top, `a line not under the first: ${drawn}`);
+        }
+        // On a wide screen the words begin beside the name, as in the terminal.
+        if (size === "desktop") {
+          assert.ok(starts[0]!.left > name.left, `the words are not after the name: ${drawn}`);
+          assert.ok(starts[0]!.top - name.top < 8, `the words are not beside the name: ${drawn}`);
+        }
+      }
+      await screenshot(bob, `web-lines-${size}.png`);
+      assert.deepEqual(annBrowser.unexpectedProblems(), []);
+      assert.deepEqual(bobBrowser.unexpectedProblems(), []);
+    },
+  );
+}

@@ -1,7 +1,8 @@
 /**
  * Pictures in the log: a newcomer whose room's history holds pictures sees
  * its newest line once they have loaded, not a log left short of the bottom
- * by their height; a damaged picture is a card to download it with. The
+ * by their height; a damaged picture is a card to download it with, and
+ * so is one the server no longer has, the log still at its newest line. The
  * real page runs in Chromium against a real server; the one who shared them
  * is a protocol client.
  */
@@ -142,6 +143,37 @@ testWith(
     assert.equal(await line.locator("img").count(), 0, "a broken picture");
     const download = line.locator(".download-button");
     assert.equal(await download.getAttribute("download"), "damaged.png");
+    assert.deepEqual(browser.unexpectedProblems([/Failed to load resource/]), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a picture no longer on the server leaves the log at the newest line",
+  async () => {
+    // A store of 8 KiB: a file of 8 KiB shared after the picture pushes the picture out.
+    await using server = await startWebServer({ filesQuota: 8 / 1024, maxFile: 8 / 1024 });
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    for (let i = 1; i <= 20; i++) await says(bob, `line ${i}`);
+    await sharePicture(bob, png(300, 220, [192, 53, 43]), "gone.png");
+    const picture = server.files!.list()[0]!;
+    await sharePicture(bob, new TextEncoder().encode("x".repeat(8192)), "notes.txt");
+    assert.equal(server.files!.get(picture.id), undefined, "the picture is still stored");
+    await says(bob, "the newest line");
+
+    await using browser = await ChatBrowser.launch({ viewport: { width: 1000, height: 500 } });
+    const page = await browser.openAs(webUrl(server), "ann");
+    await waitForLine(page, "message", "the newest line");
+    // The picture's address finds nothing: it is a card, taller than a picture that failed.
+    const line = await waitForLine(page, "shared-file", "gone.png");
+    await line.locator(".attachment.card .file-name", { hasText: "gone.png" }).waitFor();
+    await waitFor(
+      () => fromBottom(page),
+      (distance) => distance <= 1,
+      WAIT_MS,
+      (distance) => `for the log to be at its bottom; it is ${distance} px above it`,
+    );
+    assert.ok(await page.locator("#new-messages").isHidden(), "a new messages button");
     assert.deepEqual(browser.unexpectedProblems([/Failed to load resource/]), []);
   },
 );

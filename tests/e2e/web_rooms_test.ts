@@ -717,3 +717,45 @@ testWith(
     }
   },
 );
+
+testWith(
+  ["chromium"],
+  "web page: the header counts nobody before the name form is sent, and follows a kick, a ban and a /quit",
+  async () => {
+    await using server = await startWebServer({ operators: parseOpFile("ann s3cret\n") });
+    const port = server.addr.port;
+    const others: TestClient[] = [];
+    try {
+      for (const name of ["bob", "carol", "dee", "eve"]) {
+        others.push(await TestClient.join2(port, name));
+      }
+      const [bob, eve] = [others[0]!, others[3]!];
+      await using browser = await ChatBrowser.launch();
+      const page = await browser.open(webUrl(server));
+      // Drawn: the page names the room in its title, behind the name form.
+      await page.waitForFunction(() => document.title === "#lobby — chat");
+      // Behind the name form the page knows nobody in the room: it says no count at all.
+      assert.equal(await page.locator("#room-count").textContent(), "");
+      await joinAs(page, "ann");
+      const count = (text: string) =>
+        page.locator("#room-count", { hasText: exactly(text) }).waitFor();
+      await count("5 people");
+      await say(page, "/oper s3cret");
+      await waitForLine(page, "notice", "ann is an operator");
+      await say(page, "/kick carol too loud");
+      await count("4 people");
+      await say(page, "/ban dee spamming");
+      await count("3 people");
+      await bob.say("/quit");
+      await bob.closed();
+      await count("2 people");
+      await eve.send({ type: "quit" });
+      await eve.closed();
+      await count("1 person");
+      await page.locator("#member-count", { hasText: exactly("1") }).waitFor();
+      assert.deepEqual(browser.unexpectedProblems(), []);
+    } finally {
+      for (const other of others) await other[Symbol.asyncDispose]();
+    }
+  },
+);
