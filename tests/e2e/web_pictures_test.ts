@@ -93,6 +93,16 @@ function fromBottom(page: Page): Promise<number> {
   );
 }
 
+/** Waits for the log to show its newest line, at its very bottom. */
+async function atBottom(page: Page): Promise<void> {
+  await waitFor(
+    () => fromBottom(page),
+    (distance) => distance <= 1,
+    WAIT_MS,
+    (distance) => `for the log to be at its bottom; it is ${distance} px above it`,
+  );
+}
+
 testWith(
   ["chromium"],
   "web page: a newcomer's log of pictures stays at the newest line once they have loaded",
@@ -114,12 +124,7 @@ testWith(
       WAIT_MS,
       (heights) => `for three pictures to load; their heights are ${JSON.stringify(heights)}`,
     );
-    await waitFor(
-      () => fromBottom(page),
-      (distance) => distance <= 1,
-      WAIT_MS,
-      (distance) => `for the log to be at its bottom; it is ${distance} px above it`,
-    );
+    await atBottom(page);
     assert.ok(await page.locator("#new-messages").isHidden(), "a new messages button");
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
@@ -167,12 +172,7 @@ testWith(
     // The picture's address finds nothing: it is a card, taller than a picture that failed.
     const line = await waitForLine(page, "shared-file", "gone.png");
     await line.locator(".attachment.card .file-name", { hasText: "gone.png" }).waitFor();
-    await waitFor(
-      () => fromBottom(page),
-      (distance) => distance <= 1,
-      WAIT_MS,
-      (distance) => `for the log to be at its bottom; it is ${distance} px above it`,
-    );
+    await atBottom(page);
     assert.ok(await page.locator("#new-messages").isHidden(), "a new messages button");
     assert.deepEqual(browser.unexpectedProblems([/Failed to load resource/]), []);
   },
