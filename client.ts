@@ -152,6 +152,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
     awayAfterMs: interactive ? options.awayAfterMs ?? DEFAULT_AWAY_AFTER_MS : 0,
     // Nor can anyone act on a hint: piped output is for the script that reads it.
     hints: interactive,
+    // Tab completes the server's rooms after `/join`: a person may press it.
+    asksRooms: interactive,
     ignored: await ignores.load(),
   });
   const home = homeDir();
