@@ -1663,7 +1663,7 @@ Deno.test("Conversation: the user's own new name is told once where they look, n
   });
   const lines = ["#dev", "#lobby"].flatMap((room) => shown(chat.receive(renamed(room), 2)));
   assert.equal(lines.length, 1, lines.join("\n"));
-  assert.match(lines[0]!, /ann is now annie$/);
+  assert.match(lines[0]!, /\] You are now annie$/, "told as the user's own");
   // Looking at #dev shows nothing new there.
   assert.deepEqual(shown(chat.switchTo("#dev")).filter((line) => /annie/.test(line)), []);
 });
