@@ -28,10 +28,11 @@ import { ignoresFile, IgnoreStore } from "./client/ignores.ts";
 import { completions, conversationSources } from "./core/complete.ts";
 import { Conversation, type Refusal } from "./core/conversation.ts";
 import { errorLine } from "./core/describe.ts";
+import { checkName, nameKey } from "./core/names.ts";
 import { HELLO_TIMEOUT_MS } from "./core/link.ts";
 import { movedNotice, type Moving, retryNotice } from "./core/notices.ts";
 import { sanitizeText } from "./core/sanitize.ts";
-import type { ServerFrame } from "./protocol.ts";
+import { MAX_NAME_LENGTH, type ServerFrame } from "./protocol.ts";
 
 export type { BellMode } from "./core/bell.ts";
 
@@ -152,6 +153,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
     awayAfterMs: interactive ? options.awayAfterMs ?? DEFAULT_AWAY_AFTER_MS : 0,
     // Nor can anyone act on a hint: piped output is for the script that reads it.
     hints: interactive,
+    // Tab completes the server's rooms after `/join`: a person may press it.
+    asksRooms: interactive,
     ignored: await ignores.load(),
   });
   const home = homeDir();
@@ -228,6 +231,8 @@ class TerminalClient {
   #asked = false;
   /** Whether the next connection carries the answer to a question of the last one, as typed. */
   #answered = false;
+  /** The names the server refused this session (by {@linkcode nameKey}): never offered again. */
+  readonly #refusedNames = new Set<string>();
   /**
    * Piped lines read before the server's first welcome, while a `/join` or
    * `/part` before them is on its way or while a `/send` or `/get` before them moves
@@ -384,7 +389,7 @@ class TerminalClient {
     while (true) {
       if (this.#name === undefined) {
         this.#asked = true;
-        this.#name = await chooseName(this.#terminal, this.#parts.options.suggestedName);
+        this.#name = await chooseName(this.#terminal, this.#suggestedName());
       }
       // Piped input with no name to use is a usage error; at a terminal, the user left
       // (Ctrl-C, Ctrl-D) rather than answer: a normal goodbye.
@@ -437,11 +442,27 @@ class TerminalClient {
     }
     if (interactive && about === "name") {
       this.#driver.print([errorLine(message)]);
+      if (this.#name !== undefined) this.#refusedNames.add(nameKey(this.#name));
       this.#name = undefined;
       return undefined;
     }
     fail(message);
     return this.#exit(1);
+  }
+
+  /**
+   * The name the question offers: the user's own on this machine, unless the
+   * server refused it (someone took it while the client was away, say); then
+   * a variant of it neither refused nor known to be someone's, if there is one.
+   */
+  #suggestedName(): string | undefined {
+    const suggested = this.#parts.options.suggestedName;
+    const refused = (name: string) => this.#refusedNames.has(nameKey(name));
+    if (suggested === undefined || !refused(suggested)) return suggested;
+    return nameVariant(
+      suggested,
+      (name) => refused(name) || this.#chat.roster.known(name) !== undefined,
+    );
   }
 
   /** The connection ended before the server welcomed the client. */
@@ -645,6 +666,20 @@ class TerminalClient {
       this.#driver.apply(this.#chat.finish());
     }
   }
+}
+
+/**
+ * A variant of `name` that `taken` does not rule out, to offer instead:
+ * `carol2`, `carol3` …, cut to fit the longest name; `undefined` if none is.
+ */
+function nameVariant(name: string, taken: (name: string) => boolean): string | undefined {
+  const letters = [...name];
+  for (let number = 2; number < 100; number++) {
+    const suffix = String(number);
+    const variant = letters.slice(0, MAX_NAME_LENGTH - suffix.length).join("") + suffix;
+    if (checkName(variant) === undefined && !taken(variant)) return variant;
+  }
+  return undefined;
 }
 
 /** Asks for a name until one is given; `undefined` if input ends. */

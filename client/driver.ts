@@ -192,7 +192,7 @@ export class TerminalDriver {
     if (!this.#terminal.interactive || !this.#chat.welcomed) return;
     const prompt = fullPrompt({
       ...this.#options.status === undefined ? {} : { status: this.#options.status },
-      typing: this.#typing(),
+      ...this.#typing(),
       state: {
         current: this.#chat.view?.id ?? this.#chat.roster.room,
         activity: this.#chat.activity,
@@ -205,17 +205,17 @@ export class TerminalDriver {
     this.#terminal.setPrompt(prompt);
   }
 
-  /** Who is typing where the user looks, or to the user alone (shown wherever they look). */
-  #typing(): string[] {
+  /**
+   * Who is typing where the user looks, and who to the user alone elsewhere
+   * (shown wherever they look, said to be to them).
+   */
+  #typing(): { typing: string[]; typingToYou: string[] } {
     const now = performance.now();
     const view = this.#chat.view;
-    const names = [
-      ...view === undefined ? [] : this.#chat.typingIn(view.id, now),
-      ...this.#chat.typingPrivately(now),
-    ];
-    return names.filter((name, index) =>
-      names.findIndex((other) => nameKey(other) === nameKey(name)) === index
-    );
+    const typing = view === undefined ? [] : this.#chat.typingIn(view.id, now);
+    const here = new Set(typing.map((name) => nameKey(name)));
+    const typingToYou = this.#chat.typingPrivately(now).filter((name) => !here.has(nameKey(name)));
+    return { typing, typingToYou };
   }
 
   #send(frame: ClientFrame): void {

@@ -84,17 +84,27 @@ function cut(text: string, columns: number): string {
 
 /**
  * What the prompt says first while people are typing, within `width`
- * columns (never fewer than 11): `(bob is typing…) `, cut with an ellipsis
- * where it does not fit; `""` while nobody is.
+ * columns (never fewer than 11): `(bob is typing…) `, and of those typing
+ * to the user alone while they look elsewhere (`toYou`),
+ * `(bob is typing to you…) `, cut with an ellipsis where it does not fit;
+ * `""` while nobody is.
  *
  * @example
  * ```ts
  * typingPrefix(["bob"], 80); // "(bob is typing…) "
+ * typingPrefix(["bob"], 80, ["carol"]); // "(bob is typing…; carol is typing to you…) "
  * ```
  */
-export function typingPrefix(names: readonly string[], width: number): string {
-  if (names.length === 0) return "";
-  const text = typingText(names.map((name) => sanitizeText(name)));
+export function typingPrefix(
+  names: readonly string[],
+  width: number,
+  toYou: readonly string[] = [],
+): string {
+  const clean = (all: readonly string[]) => all.map((name) => sanitizeText(name));
+  const text = [typingText(clean(names)), typingText(clean(toYou), true)]
+    .filter((part) => part !== "")
+    .join("; ");
+  if (text === "") return "";
   return `(${cut(text, Math.max(width - 3, 8))}) `;
 }
 
@@ -267,8 +277,10 @@ const MIN_VIEW_COLUMNS = 8;
 export interface PromptParts {
   /** A file's progress within `width` columns, if it can: `(sending photo.jpg [####------] 42%) `. */
   status?: (width: number) => string;
-  /** Who is typing where the user looks, or to the user alone. */
+  /** Who is typing where the user looks. */
   typing: readonly string[];
+  /** Who is typing to the user alone, elsewhere than where they look. @default {nobody} */
+  typingToYou?: readonly string[];
   /** The view looked at and the others. */
   state: PromptState;
 }
@@ -293,7 +305,11 @@ export function fullPrompt(parts: PromptParts, columns: number): string {
   const least = parts.status?.(0) ?? "";
   const view = promptText(parts.state, columns, budget - textWidth(least));
   const left = budget - textWidth(least + view);
-  const typing = typingPrefix(parts.typing, Math.max(left, Math.floor(columns / 3)));
+  const typing = typingPrefix(
+    parts.typing,
+    Math.max(left, Math.floor(columns / 3)),
+    parts.typingToYou,
+  );
   const status = parts.status?.(budget - textWidth(typing) - MIN_VIEW_COLUMNS) ?? "";
   // The view has what the two before it leave.
   const room = Math.max(budget - textWidth(status + typing), 1);

@@ -237,11 +237,11 @@ export class Arrivals {
           ? undefined
           : this.#views.find(`@${frame.to}`);
         if (privately !== undefined) this.#lastPrivateRename = rename;
-        const told = privately === undefined
-          ? this.#none()
-          : this.#deliverEach([privately.id], lines);
-        // An operator's notice of it came just before, and said it, with who made it.
-        if (toldByNotice(before, frame)) return told;
+        // An operator's notice of it came just before, and said it, with who made it: in the
+        // private view only, where the notice did not go.
+        if (toldByNotice(before, frame)) {
+          return privately === undefined ? this.#none() : this.#deliverEach([privately.id], lines);
+        }
         if (privately !== undefined) {
           return this.#deliverEach([this.#roomView(frame.room), privately.id], lines);
         }

@@ -19,6 +19,9 @@ import { COMMAND_NAMES, commandNamed, FILE_COMMANDS } from "./commands.ts";
 import type { Conversation } from "./conversation.ts";
 import { nameKey } from "./names.ts";
 
+/** Commands whose one argument is a room. */
+const ROOM_ONLY: readonly string[] = ["join", "part", "leave"];
+
 /** What {@linkcode completions} can complete from. */
 export interface CompletionSources {
   /** Names of the people in the room. */
@@ -78,6 +81,10 @@ export function completions(
   }
   const command = /^\/(\S+)\s+$/.exec(before.slice(0, start))?.[1];
   const after = command === undefined ? undefined : commandNamed(command)?.name;
+  // A room is the one word these take: no name, nor another room, follows it.
+  const first = /^\/(\S+)\s/.exec(before)?.[1];
+  const taking = first === undefined ? undefined : commandNamed(first)?.name;
+  if (after === undefined && ROOM_ONLY.includes(taking ?? "")) return { start, options: [] };
   if (after === "join" || ((after === "part" || after === "leave") && sources.joined)) {
     const rooms = after === "join" ? sources.rooms : sources.joined ?? [];
     const typed = (word.startsWith("#") ? word : `#${word}`).toLowerCase();

@@ -68,6 +68,7 @@ import {
   unsentOnLeaveNotice,
   waitingNotice,
 } from "./notices.ts";
+import { RoomAsks } from "./room_asks.ts";
 import { changedAny, noChanges, Roster } from "./roster.ts";
 import { helloFrame, type MessageSize, messageSize, outgoing } from "./typing.ts";
 import { PresenceLink } from "./presence_link.ts";
@@ -96,6 +97,8 @@ export class Conversation {
   #quitWarned = false;
   /** The pings sent after `/join`s, counted for their tokens. */
   #joinPings = 0;
+  /** The room lists asked for by the client itself (with {@linkcode ConversationOptions.asksRooms}). */
+  readonly #roomAsks = new RoomAsks();
 
   /** Starts a conversation not yet connected. */
   constructor(options: ConversationOptions = {}) {
@@ -307,6 +310,8 @@ export class Conversation {
     const since = frame.type === "room" ? this.roster.seenIn(frame.room) : undefined;
     const changes = this.roster.track(frame);
     if (changedAny(changes)) effects.push({ type: "changed", changes });
+    // A room list the client asked for itself, to complete room names: known, not shown.
+    if (this.#roomAsks.answers(frame)) return effects;
     // A private view follows its person's new name; whatever shows views draws it again.
     if (frame.type === "renamed" && this.#views.renamed(frame.from, frame.to)) {
       effects.push({ type: "changed", changes: { ...noChanges(), views: true } });
@@ -559,7 +564,11 @@ export class Conversation {
    * typed. Any input also brings the user back from an automatic away.
    */
   keystroke(now: number, draft: string): Effect[] {
-    return this.#handshake.online ? this.#presenceLink.keystroke(now, draft) : [];
+    if (!this.#handshake.online) return [];
+    const typing = this.#presenceLink.keystroke(now, draft);
+    // Rooms made since the client last asked are offered after this `/join` too.
+    if (!this.#options.asksRooms) return typing;
+    return [...typing, ...sends(this.#roomAsks.typed(draft, now))];
   }
 
   /**
@@ -650,6 +659,7 @@ export class Conversation {
    */
   closed(): Effect[] {
     this.#presenceLink.closed();
+    this.#roomAsks.closed();
     this.#handshake.closed();
     this.#delivery.disconnected();
     return this.#order.closed();
@@ -762,6 +772,8 @@ export class Conversation {
       ...this.#order.finishing(),
       // Coming back, an `/away` of the user's stays: a server that restarted does not know it.
       ...away === undefined ? [] : [send(away)],
+      // Nothing tells of rooms the user is not in: the client asks, to offer them after `/join`.
+      ...this.#options.asksRooms ? sends(this.#roomAsks.welcomed()) : [],
     ];
   }
 }

@@ -58,6 +58,13 @@ export interface ConversationOptions {
    * does of lines not sent yet. @default {none}
    */
   moving?: () => Moving | undefined;
+  /**
+   * The client asks the server for its room list by itself, once welcomed
+   * and again as a `/join` is typed (core/room_asks.ts), to complete room
+   * names; the answers are not shown. The page asks on its own, for its
+   * sidebar. @default {false}
+   */
+  asksRooms?: boolean;
   /** What the client is, as `hello.client` tells others in `who`: `terminal`, `web`. */
   client?: string;
   /**

@@ -480,6 +480,10 @@ export function describeFrame(
       return [notice([named("nick", frame.name), " left ", room(frame.room), why], frame.ts)];
     }
     case "renamed":
+      // The user's own new name, told as theirs (`me` may be the new one by now, or the old).
+      if (isOwn(frame.to, me) || isOwn(frame.from, me)) {
+        return [notice(["You are now ", named("nick", frame.to)], frame.ts)];
+      }
       return [notice([named("nick", frame.from), " is now ", named("nick", frame.to)], frame.ts)];
     case "welcome":
       return [

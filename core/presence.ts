@@ -61,12 +61,17 @@ export class TypingWatch {
   }
 }
 
-/** How "is typing" reads: `bob is typing…`, `bob and ann are typing…`, `4 people are typing…`. */
-export function typingText(names: readonly string[]): string {
+/**
+ * How "is typing" reads: `bob is typing…`, `bob and ann are typing…`, `4
+ * people are typing…`; `toYou`, typing to the user alone, told where the
+ * user looks at something else: `bob is typing to you…`.
+ */
+export function typingText(names: readonly string[], toYou = false): string {
+  const to = toYou ? " to you" : "";
   if (names.length === 0) return "";
-  if (names.length === 1) return `${names[0]} is typing…`;
-  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
-  return `${names.length} people are typing…`;
+  if (names.length === 1) return `${names[0]} is typing${to}…`;
+  if (names.length === 2) return `${names[0]} and ${names[1]} are typing${to}…`;
+  return `${names.length} people are typing${to}…`;
 }
 
 /**

@@ -256,9 +256,10 @@ export class Presence {
     return this.#ignores.rename(name, name) ? { line, changed: this.#ignores.names } : { line };
   }
 
-  /** Runs `/unignore NAME`. */
+  /** Runs `/unignore NAME`: names them as the list holds them (`/unignore Dave` frees `dave`). */
   unignore(typed: string): IgnoreResult {
-    const name = typed.replace(/^@/, "");
+    const bare = typed.replace(/^@/, "");
+    const name = this.#ignores.find(bare) ?? bare;
     const was = this.#ignores.remove(name);
     return was
       ? { line: unignoredNotice(name, true), changed: this.#ignores.names }

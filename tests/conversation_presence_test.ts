@@ -422,9 +422,9 @@ Deno.test("Conversation: the people the user ignores are hidden", async (t) => {
     assert.deepEqual(shown(chat.type("/ignore", 2_000)), ["!! Usage: /ignore NAME"]);
   });
 
-  await t.step("/unignore shows them again", () => {
+  await t.step("/unignore shows them again, named as the list holds them", () => {
     const effects = chat.type("/unignore Bob", 3_000);
-    assert.deepEqual(shown(effects), ["-- You no longer ignore Bob"]);
+    assert.deepEqual(shown(effects), ["-- You no longer ignore bob"]);
     assert.deepEqual(effects.filter((effect) => effect.type === "ignored"), [
       { type: "ignored", names: ["Eve"] },
     ]);

@@ -1663,7 +1663,7 @@ Deno.test("Conversation: the user's own new name is told once where they look, n
   });
   const lines = ["#dev", "#lobby"].flatMap((room) => shown(chat.receive(renamed(room), 2)));
   assert.equal(lines.length, 1, lines.join("\n"));
-  assert.match(lines[0]!, /ann is now annie$/);
+  assert.match(lines[0]!, /\] You are now annie$/, "told as the user's own");
   // Looking at #dev shows nothing new there.
   assert.deepEqual(shown(chat.switchTo("#dev")).filter((line) => /annie/.test(line)), []);
 });
@@ -1740,6 +1740,39 @@ Deno.test("Conversation: the private view with someone renamed says their new na
         JSON.stringify(effects),
       );
       assert.equal(chat.view?.id, "@robert");
+    });
+  }
+});
+
+Deno.test("Conversation: someone who takes another name themself is told once in the private view with them", async (t) => {
+  for (const display of ["current", "each"] as const) {
+    await t.step(`shown as ${display}`, () => {
+      const chat = joined("ann", { display });
+      chat.receive(room("#dev", ["ann", "bob"]), 1);
+      chat.receive({ type: "private", id: 1, ts: TS, from: "bob", to: "ann", text: "hi" }, 1);
+      chat.switchTo("#lobby");
+      const effects = ["#dev", "#lobby"].flatMap((room) =>
+        chat.receive({ type: "renamed", ts: TS, room, from: "bob", to: "robert" }, 2)
+      );
+      const privately = effects.flatMap((effect) =>
+        effect.type === "show" && effect.view === "@robert"
+          ? effect.lines.map((line) => plainText(line, { now: TS }))
+          : []
+      );
+      const switched = chat.switchTo("@robert");
+      const told = display === "each" ? privately : shown(switched);
+      assert.deepEqual(
+        told.filter((line) => line.startsWith("-- ")),
+        ["-- [03:04:05] bob is now robert"],
+        JSON.stringify(effects),
+      );
+      // The page marks what is new from what was held: the line, once.
+      const held = switched.flatMap((effect) =>
+        effect.type === "switched" ? effect.unseen.map((line) => plainText(line, { now: TS })) : []
+      );
+      assert.deepEqual(held.filter((line) => /is now/.test(line)), [
+        "-- [03:04:05] bob is now robert",
+      ]);
     });
   }
 });

@@ -118,6 +118,11 @@ Deno.test("typingPrefix() names who is typing before the prompt, cut to the widt
   assert.equal(typingPrefix(["bob", "ann"], 80), "(bob and ann are typing…) ");
   assert.equal(typingPrefix(["a", "b", "c"], 80), "(3 people are typing…) ");
   assert.equal(typingPrefix(["bob\x1b[2J"], 80), "(bob is typing…) ", "cleaned");
+  assert.equal(typingPrefix([], 80, ["bob"]), "(bob is typing to you…) ", "to the user alone");
+  assert.equal(
+    typingPrefix(["ann"], 80, ["bob", "cy"]),
+    "(ann is typing…; bob and cy are typing to you…) ",
+  );
   assert.equal(typingPrefix(["a_very_long_name_indeed"], 13), "(a_very_lo…) ");
   assert.equal(typingPrefix(["a_very_long_name_indeed"], 4), "(a_very_…) ", "never below 11");
 });

@@ -5,6 +5,7 @@ import { localHelp, rings } from "../core/bell.ts";
 import { completions, conversationSources } from "../core/complete.ts";
 import { Conversation, type Effect } from "../core/conversation.ts";
 import { plainText } from "../core/plain.ts";
+import { ROOMS_ASK_GAP_MS } from "../core/room_asks.ts";
 import { Roster } from "../core/roster.ts";
 import type { MessageFrame, ServerFrame } from "../protocol.ts";
 
@@ -246,6 +247,87 @@ Deno.test("completions() offers commands, rooms after /join, and names", () => {
   assert.deepEqual(completions("/be", 3, sources).options, ["/bell "]);
   assert.deepEqual(completions("/join #d", 8, sources), { start: 6, options: ["#dev "] });
   assert.deepEqual(completions("/be", 3, conversationSources(new Conversation())).options, []);
+});
+
+Deno.test("completions() offers no name, nor another room, after the room of /join or /part", () => {
+  const sources = {
+    names: ["ann", "bob"],
+    me: "ann",
+    rooms: ["#lobby", "#dev"],
+    joined: ["#lobby"],
+  };
+  const options = (line: string) => completions(line, line.length, sources).options;
+  assert.deepEqual(options("/join "), ["#lobby ", "#dev "]);
+  assert.deepEqual(options("/join #lobby "), []);
+  assert.deepEqual(options("/j #dev b"), []);
+  assert.deepEqual(options("/part #lobby "), []);
+  assert.deepEqual(options("/me waves at b"), ["bob "], "other commands' words may be names");
+});
+
+Deno.test("Conversation asks for the rooms by itself, quietly, to complete them after /join", async (t) => {
+  const TWO_ROOMS: ServerFrame = {
+    type: "rooms",
+    rooms: [{ name: "#lobby", members: 2, joined: true }, { name: "#dev", members: 1 }],
+  };
+  const asked = (effects: readonly Effect[]) =>
+    effects.filter((effect) => effect.type === "send" && effect.frame.type === "rooms").length;
+  const shown = (effects: readonly Effect[]) => effects.filter((effect) => effect.type === "show");
+  const rooms = (chat: Conversation, line: string) =>
+    completions(line, line.length, conversationSources(chat)).options;
+  const welcomed = (options = { asksRooms: true }) => {
+    const chat = new Conversation(options);
+    chat.hello("ann", 0);
+    const effects = chat.receive(
+      { type: "welcome", version: 2, server: "chat", name: "ann", rooms: ["#lobby"] },
+      0,
+    );
+    chat.receive({ type: "room", room: "#lobby", members: ["ann", "bob"], count: 2 }, 0);
+    return { chat, effects };
+  };
+
+  await t.step("once welcomed: the answer is known, not shown", () => {
+    const { chat, effects } = welcomed();
+    assert.equal(asked(effects), 1);
+    assert.deepEqual(rooms(chat, "/join #d"), []);
+    assert.deepEqual(shown(chat.receive(TWO_ROOMS, 1)), []);
+    assert.deepEqual(rooms(chat, "/join #d"), ["#dev "]);
+    // The user's own /rooms is shown.
+    assert.equal(shown(chat.receive(TWO_ROOMS, 2)).length, 1);
+  });
+
+  await t.step("again as a /join is typed, at most every few seconds", () => {
+    const { chat } = welcomed();
+    chat.receive(TWO_ROOMS, 1);
+    assert.equal(asked(chat.keystroke(ROOMS_ASK_GAP_MS + 1, "/join ")), 1);
+    assert.equal(asked(chat.keystroke(ROOMS_ASK_GAP_MS + 2, "/join #")), 0);
+    assert.equal(asked(chat.keystroke(3 * ROOMS_ASK_GAP_MS, "/msg bob ")), 0);
+    const ops: ServerFrame = { type: "rooms", rooms: [{ name: "#ops", members: 1 }] };
+    assert.deepEqual(shown(chat.receive(ops, ROOMS_ASK_GAP_MS + 3)), []);
+    assert.deepEqual(rooms(chat, "/j #o"), ["#ops "]);
+    assert.equal(asked(chat.keystroke(3 * ROOMS_ASK_GAP_MS, "/j #")), 1);
+  });
+
+  await t.step("a new connection asks again, its answers only taken quietly", () => {
+    const { chat } = welcomed();
+    chat.closed();
+    chat.opened();
+    chat.hello("ann", 1);
+    chat.receive({ type: "pong", token: "hello" }, 1);
+    const again = chat.receive(
+      { type: "welcome", version: 2, server: "chat", name: "ann", rooms: ["#lobby"] },
+      1,
+    );
+    assert.equal(asked(again), 1);
+    assert.deepEqual(shown(chat.receive(TWO_ROOMS, 2)), []);
+    assert.equal(shown(chat.receive(TWO_ROOMS, 2)).length, 1);
+  });
+
+  await t.step("not without the option: the page asks on its own", () => {
+    const { chat, effects } = welcomed({ asksRooms: false });
+    assert.equal(asked(effects), 0);
+    assert.equal(asked(chat.keystroke(ROOMS_ASK_GAP_MS, "/join ")), 0);
+    assert.equal(shown(chat.receive(TWO_ROOMS, 1)).length, 1);
+  });
 });
 
 Deno.test("completions() offers /send only where the server takes files", () => {

@@ -23,6 +23,7 @@ import { errorLine, type Line, notice } from "../core/describe.ts";
 import type { Refusal } from "../core/effects.ts";
 import { nameKey } from "../core/names.ts";
 import { filesElsewhereNotice, movedNotice, outageNotice } from "../core/notices.ts";
+import { typingJoin } from "../core/room_asks.ts";
 import type { Changes } from "../core/roster.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import type { ServerFrame } from "../protocol.ts";
@@ -137,7 +138,11 @@ export class WebClient {
       changed: () => this.#showStatus(),
     });
     this.#box = new MessageBox(ui, this.#chat, {
-      typed: (value) => this.#apply(this.#chat.keystroke(performance.now(), value)),
+      typed: (value) => {
+        this.#apply(this.#chat.keystroke(performance.now(), value));
+        // Rooms made since the list was last asked for are offered after this `/join` too.
+        if (typingJoin(value)) this.refreshRooms();
+      },
     });
     this.#connection = new Connection({
       url,

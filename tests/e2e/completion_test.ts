@@ -13,7 +13,7 @@ import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import { ChatBrowser, startWebServer, waitForLine, webUrl } from "./_browser.ts";
 import type { Page } from "./_playwright.ts";
 import { testWith } from "./_needs.ts";
-import { TerminalUser } from "./_terminal_user.ts";
+import { countLines, TerminalUser } from "./_terminal_user.ts";
 import { Tmux } from "./_tmux.ts";
 
 /** What each line typed reads after one Tab: unchanged where nobody here fits. */
@@ -83,6 +83,45 @@ testWith(["tmux"], "chat join: Tab completes only who is here now", async () => 
   }
 });
 
+testWith(
+  ["tmux"],
+  "chat join: Tab after /join knows the server's rooms, and offers no name",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const port = server.addr.port;
+    // #dev is made before ann comes; dave waits in #lobby, a name Tab could offer.
+    await using bob = await TestClient.join(port, "bob");
+    await bob.send({ type: "join", room: "#dev" });
+    await bob.next("room", (frame) => frame.room === "#dev");
+    await using _dave = await TestClient.join(port, "dave");
+    const tmux = new Tmux("completion-rooms");
+    try {
+      const ann = await TerminalUser.join(tmux, "ann", port);
+      // Answered in order: once /who is, so is what the client asked for as it was welcomed.
+      await ann.enter("/who");
+      await ann.waitForLine(/dave/);
+      const tab = async (typed: string, completed: string) => {
+        await ann.type(typed);
+        await ann.press("Tab");
+        await ann.tmux.waitForInputRead(ann.session);
+        await ann.tmux.type(ann.session, "X");
+        await ann.waitFor(
+          (screen) => screen.cursorLine === `#lobby> ${completed}X`,
+          `"${typed}" and Tab to read "${completed}"`,
+        );
+        await ann.clearInput();
+      };
+      await tab("/join #d", "/join #dev ");
+      await tab("/join #dev ", "/join #dev ");
+      await tab("/j #lobby d", "/j #lobby d");
+      // Nothing of it was printed: the list shows only when asked for.
+      assert.equal(countLines(await ann.screen(), /#dev/), 0);
+    } finally {
+      await tmux.kill();
+    }
+  },
+);
+
 /** Types `typed` into the message box, presses Tab and returns what the box holds. */
 async function tab(page: Page, typed: string): Promise<string> {
   const input = page.locator("#message-input");
@@ -107,3 +146,31 @@ testWith(["chromium"], "web page: Tab completes only who is here now", async () 
   }
   assert.deepEqual(browser.unexpectedProblems(), []);
 });
+
+testWith(
+  ["chromium"],
+  "web page: Tab after /join knows the server's rooms, and offers no name",
+  async () => {
+    await using server = await startWebServer();
+    const port = server.addr.port;
+    await using bob = await TestClient.join(port, "bob");
+    await bob.send({ type: "join", room: "#dev" });
+    await bob.next("room", (frame) => frame.room === "#dev");
+    await using _dave = await TestClient.join(port, "dave");
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.openAs(webUrl(server), "web-ann");
+    const listed = (room: string) =>
+      page.locator("#rooms li button", { hasText: room }).waitFor({ state: "attached" });
+    await listed("#dev");
+    assert.equal(await tab(page, "/join #d"), "/join #dev ");
+    // Typed, not completed: a Tab would only go round the rooms just offered.
+    assert.equal(await tab(page, "/join #lobby "), "/join #lobby ");
+    // A room made since, out of the page's sight, is asked for as a /join is typed.
+    await bob.send({ type: "join", room: "#ops" });
+    await bob.next("room", (frame) => frame.room === "#ops");
+    await page.locator("#message-input").fill("/join ");
+    await listed("#ops");
+    assert.equal(await tab(page, "/join #o"), "/join #ops ");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);

@@ -492,3 +492,53 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: `chat join: a name taken meanwhile is not offered again, a variant of it is${
+    TMUX_VERSION === undefined ? " (ignored: tmux is not installed)" : ""
+  }`,
+  ignore: TMUX_VERSION === undefined,
+  async fn() {
+    const port = freePort();
+    const tmux = new Tmux("taken-offered");
+    // The shortest heartbeat, for the shortest wait for a name held.
+    const options = { hostname: LOOPBACK, port, heartbeat: 5 };
+    let server: ChatServer | undefined = await startServer(options);
+    try {
+      // No --name: the question offers the user's own name on this machine.
+      await tmux.newSession("carol", joinCommand(port), { cwd: ROOT, env: { USER: "carol" } });
+      await tmux.waitForScreen(
+        "carol",
+        (screen) => screen.cursorLine === "Your name [carol]:",
+        10_000,
+        `the question "Your name [carol]"`,
+      );
+      await tmux.press("carol", "Enter");
+      await tmux.waitForScreen(
+        "carol",
+        (screen) => /Connected to .+ as carol\./.test(screen.text),
+        10_000,
+        "carol to be connected",
+      );
+      await server.close();
+      // Restarted, the server has someone else called carol before she is back.
+      server = await startServer(options);
+      await using taker = await TestClient.join(port, "carol");
+      // Not silent, so that the short heartbeat does not drop it and free the name.
+      const talking = setInterval(() => taker.send({ type: "ping" }).catch(() => {}), 1_000);
+      using _talking = { [Symbol.dispose]: () => clearInterval(talking) };
+      const asked = await tmux.waitForScreen(
+        "carol",
+        (screen) => screen.cursorLine.startsWith("Your name"),
+        30_000,
+        `the question "Your name", once the name stayed taken`,
+      );
+      assert.equal(asked.cursorLine, "Your name [carol2]:", asked.text);
+      await tmux.press("carol", "Enter");
+      await taker.next("joined", (frame) => frame.name === "carol2", 10_000);
+    } finally {
+      await tmux.kill();
+      await server?.close();
+    }
+  },
+});

@@ -55,7 +55,7 @@ testWith(["tmux"], "chat join comes back under the name /nick gave it", async (t
     await t.step("after the server restarts", async () => {
       const carol = await TerminalUser.join(tmux, "carol", port);
       await carol.enter("/nick caroline");
-      await carol.waitForLine(/ carol is now caroline$/);
+      await carol.waitForLine(/ You are now caroline$/);
       await server!.stop();
       server = await serve(port);
       assert.equal(await cameBackAs(carol), "caroline");
@@ -67,7 +67,7 @@ testWith(["tmux"], "chat join comes back under the name /nick gave it", async (t
       await using proxy = new FreezingProxy(port);
       const dave = await TerminalUser.join(tmux, "dave", proxy.port);
       await dave.enter("/nick david");
-      await dave.waitForLine(/ dave is now david$/);
+      await dave.waitForLine(/ You are now david$/);
       proxy.cut();
       const screen = await dave.waitFor(
         (screen) => /Reconnected as \S+/.test(screen.text),
@@ -95,7 +95,7 @@ testWith(["chromium"], "web page: comes back under the name /nick gave it", asyn
       const page = await browser.open(pageUrl(webPort));
       await joinAs(page, "carol");
       await say(page, "/nick caroline");
-      await waitForLine(page, "notice", "carol is now caroline");
+      await waitForLine(page, "notice", "You are now caroline");
       await server!.stop();
       await waitForStatus(page, /^Reconnecting in \d+ s$/);
       server = await serve(port, webPort);
@@ -111,7 +111,7 @@ testWith(["chromium"], "web page: comes back under the name /nick gave it", asyn
       const page = await browser.open(pageUrl(proxy.port));
       await joinAs(page, "dave");
       await say(page, "/nick david");
-      await waitForLine(page, "notice", "dave is now david");
+      await waitForLine(page, "notice", "You are now david");
       proxy.cut();
       await waitForStatus(page, /^Reconnecting in \d+ s$/);
       await waitForStatus(page, "Connected", 10_000);

@@ -103,6 +103,23 @@ testWith(["tmux"], "chat join shows who is typing on the prompt line, for a whil
   });
 });
 
+testWith(
+  ["tmux"],
+  "chat join: someone typing to you alone says so on the prompt line",
+  async () => {
+    await withChat(async (port, tmux, config) => {
+      const alice = await joinWith(tmux, "alice", port, config);
+      await using bob = await TestClient.join2(port, "bob");
+      await alice.waitForLine(/bob joined #lobby/);
+      await bob.send({ type: "typing", to: "alice" });
+      await alice.waitFor(
+        (screen) => screen.cursorLine === "(bob is typing to you…) #lobby>",
+        '"(bob is typing to you…)" on the prompt line',
+      );
+    });
+  },
+);
+
 testWith(["tmux"], "chat join: who is typing shows whole on a wide terminal", async () => {
   await withChat(async (port, tmux, config) => {
     const alice = await joinWith(tmux, "alice", port, config);
