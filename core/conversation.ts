@@ -60,6 +60,7 @@ import {
   nameHeldError,
   noAnswerNotice,
   notConnectedError,
+  privateNotKeptNotice,
   reconnectedNotice,
   serverSaysNotice,
   tooLongError,
@@ -603,9 +604,14 @@ export class Conversation {
     // None with the user themselves, whose name may be another's now.
     const me = `@${nameKey(this.roster.me)}`;
     const others = ids.filter((id) => !id.startsWith("@") || `@${nameKey(id.slice(1))}` !== me);
-    return this.#views.reopen(others)
-      ? [{ type: "changed", changes: { ...noChanges(), views: true } }]
-      : [];
+    const before = new Set(this.#views.all.map((view) => view.id));
+    if (!this.#views.reopen(others)) return [];
+    // A private view begins again empty: the server keeps no private messages to replay.
+    const begun = this.#views.all.filter((view) => view.kind === "private" && !before.has(view.id));
+    return [
+      { type: "changed", changes: { ...noChanges(), views: true } },
+      ...begun.map((view) => show([privateNotKeptNotice()], view.id)),
+    ];
   }
 
   /**

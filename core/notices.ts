@@ -23,6 +23,11 @@ import { sanitizeText } from "./sanitize.ts";
 import type { View } from "./views.ts";
 import type { MessageSize } from "./typing.ts";
 
+/** Heads a private view begun again after a reload: what it held is gone. */
+export function privateNotKeptNotice(): Line {
+  return notice(["Private messages are not kept: what was said here before the reload is gone"]);
+}
+
 /** The server took the client back after a drop, under `name`. */
 export function reconnectedNotice(name: string): Line {
   return notice([`Reconnected as ${sanitizeText(name)}`]);

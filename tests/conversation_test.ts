@@ -996,8 +996,15 @@ Deno.test("Conversation: lines typed offline are said to wait once an outage, ho
 Deno.test("Conversation.reopen() begins again the private views a reloaded client had, not one with the user", () => {
   const chat = joined("ann", { display: "each" });
   const effects = chat.reopen(["#lobby", "@ANN", "@fay", "#dev"]);
-  assert.deepEqual(effects.map((effect) => effect.type), ["changed"]);
+  assert.deepEqual(effects.map((effect) => effect.type), ["changed", "show"]);
   assert.deepEqual(chat.views.map((view) => view.id), ["#lobby", "@fay"]);
+  // Empty, and saying why: the server keeps no private messages to give back.
+  const [, said] = effects;
+  assert.ok(said?.type === "show");
+  assert.equal(said.view, "@fay");
+  assert.deepEqual(shown([said]), [
+    "-- Private messages are not kept: what was said here before the reload is gone",
+  ]);
   assert.equal(chat.view?.id, "#lobby");
   // Looked at as the user would, though fay was not seen on this connection yet.
   chat.switchTo("@fay");
