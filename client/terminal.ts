@@ -50,6 +50,7 @@ import {
   type Completer,
   createReadline,
   editorOf,
+  HistoryWalk,
   ReadlineOutput,
 } from "./line_editor.ts";
 import { cleanPaste, judgeDraft, moveToLine, PasteKeys } from "./paste.ts";
@@ -140,6 +141,8 @@ export class Terminal implements Disposable {
   /** readline's own keypress listener, called for every key `onKey` does not take. */
   #editorKeypress: ((text: unknown, key: ReadKey | undefined) => void) | undefined;
   readonly #paste = new PasteKeys();
+  /** Up and Down through the lines sent, the draft kept meanwhile. */
+  readonly #walk = new HistoryWalk();
   /** Where each read ends, to tell Esc and a key typed after it from Alt and that key. */
   readonly #escapes = new EscapeReads();
   /** Sees each read before readline does. */
@@ -203,6 +206,7 @@ export class Terminal implements Disposable {
     if (options.interactive) this.#bracketing.start();
     this.#rl.on("line", (line: string) => {
       if (this.#asking) return;
+      this.#walk.end(editorOf(this.#rl), line);
       // What the user sent comes back from the server stamped, and is printed then.
       if (this.#interactive) this.#erase();
       if (this.#onLine) this.#onLine(line);
@@ -243,7 +247,9 @@ export class Terminal implements Disposable {
    * several refused at once none is lost: they make a draft of several
    * lines, in the order typed, as a paste of several lines does. The cursor
    * stays where the user was typing, if they were; else it goes to the end.
-   * Up brings each back as well, as every line sent.
+   * Up brings each back as well, as every line sent. A line sent shown by Up
+   * becomes the draft with them, and the draft it stood for goes into the
+   * history, as a draft cleared does.
    */
   offer(text: string): void {
     if (!this.#interactive || this.#closed || this.#asking) return;
@@ -253,7 +259,7 @@ export class Terminal implements Disposable {
     editor.cursor = toEnd ? editor.line.length : Math.min(editor.cursor, editor.line.length);
     this.#offered = { draft: editor.line, cursor: editor.cursor };
     // The draft is a line being typed now, no longer one of history that Down would replace.
-    if (editor.historyIndex !== undefined) editor.historyIndex = -1;
+    this.#walk.end(editor);
     this.#schedule();
   }
 
@@ -546,24 +552,26 @@ export class Terminal implements Disposable {
   }
 
   /**
-   * Edits a draft of several lines on keys that mean something else on one
-   * line: Esc clears it (Ctrl-C clears any line), Up and Down move between its lines rather
-   * than through history (but from its first line up and its last line down). Esc clears
-   * a draft of one line too when it is too tall to be shown whole.
-   * Returns whether `key` was one of them.
+   * Edits the draft on keys that mean something else in one of several
+   * lines, and walks through history: Esc clears a draft of several lines
+   * (Ctrl-C clears any line), or of one too tall to be shown whole; Up and
+   * Down move between the lines of a draft, and from its first line up or
+   * its last line down (on one line, at once) go through the lines sent,
+   * the draft kept to come back after the newest (see
+   * {@linkcode HistoryWalk}). Returns whether `key` was one of them.
    */
   #draftKey(key: Key): boolean {
     const editor = editorOf(this.#rl);
     const several = editor.line.includes("\n");
     if (key.name === "escape" && (several || this.#tooTall())) return this.#clearLine();
-    if (!several) return false;
     if ((key.name !== "up" && key.name !== "down") || key.ctrl || key.meta || key.shift) {
       return false;
     }
-    // From its first line up, or its last line down, the editor goes through history.
-    const cursor = moveToLine(editor.line, editor.cursor, key.name === "up" ? -1 : 1);
-    if (cursor === undefined) return false;
-    editor.cursor = cursor;
+    const step = key.name === "up" ? -1 : 1;
+    const cursor = several ? moveToLine(editor.line, editor.cursor, step) : undefined;
+    if (cursor !== undefined) editor.cursor = cursor;
+    // Down past the draft, or Up past the oldest line sent: nothing to show.
+    else if (!this.#walk.step(editor, step < 0 ? 1 : -1)) return true;
     this.#schedule();
     return true;
   }
@@ -585,7 +593,9 @@ export class Terminal implements Disposable {
 
   /** Clears the input line, which Up then brings back, as a line sent would be. */
   #clearLine(): true {
-    clearEditorLine(editorOf(this.#rl));
+    const editor = editorOf(this.#rl);
+    this.#walk.end(editor);
+    clearEditorLine(editor);
     this.#cleared = true;
     this.#schedule();
     return true;

@@ -1,0 +1,132 @@
+/**
+ * End-to-end tests of the keys that edit the terminal client's input line:
+ * the real `chat join` in tmux against a real server. Up and Down go
+ * through the lines sent and come back to the draft as it was, never
+ * losing a word of it. Every wait polls against a deadline; nothing sleeps.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "../../server.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { testWith } from "./_needs.ts";
+import { said, type StartOptions, TerminalUser } from "./_terminal_user.ts";
+import { type Screen, Tmux } from "./_tmux.ts";
+
+const PROMPT = "#lobby> ";
+
+/**
+ * Registers a test of ann at `chat join` in tmux, a pane of `options`, and
+ * bob, a plain client, in `#lobby` of a real server on a free loopback port.
+ */
+function keysTest(
+  name: string,
+  options: StartOptions,
+  fn: (ann: TerminalUser, bob: TestClient) => Promise<void>,
+): void {
+  testWith(["tmux"], name, async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const tmux = new Tmux("keys");
+    try {
+      await using bob = await TestClient.join2(server.addr.port, "bob");
+      const ann = await TerminalUser.join(tmux, "ann", server.addr.port, options);
+      await bob.next("joined", (frame) => frame.name === "ann");
+      await fn(ann, bob);
+    } finally {
+      await tmux.kill();
+    }
+  });
+}
+
+/** Whether `screen` shows the input line as the rows `rows`, the cursor at `x` on row `row`. */
+function showsInput(screen: Screen, rows: string[], row: number, x: number): boolean {
+  const top = screen.lines.lastIndexOf(rows[0]!);
+  return top >= 0 && rows.every((line, i) => screen.lines[top + i] === line) &&
+    screen.lines.slice(top + rows.length).every((line) => line === "") &&
+    screen.cursor.y === top + row && screen.cursor.x === x;
+}
+
+/** Sends `text` from ann's input line with Enter, and waits until bob has it. */
+async function sent(ann: TerminalUser, bob: TestClient): Promise<string> {
+  await ann.press("Enter");
+  const message = await bob.next("message", (frame) => frame.from === "ann");
+  await ann.waitFor((screen) => screen.cursorLine === PROMPT.trimEnd(), "an empty input line");
+  return message.text;
+}
+
+keysTest(
+  "chat join: Up from a draft's first row goes through history, Down brings the draft back whole",
+  { width: 80, height: 40 },
+  async (ann, bob) => {
+    await ann.enter("an earlier line");
+    await bob.next("message", (frame) => frame.from === "ann");
+    await ann.waitForLine(said("ann", "an earlier line"));
+
+    // Three pasted lines, Up to the first and on into history: the draft is kept.
+    await ann.paste("alpha\nbeta\ngamma");
+    const draft = [`${PROMPT}alpha`, "beta", "gamma"];
+    await ann.waitFor((screen) => showsInput(screen, draft, 2, 5), "the pasted draft");
+    await ann.press("Up", "Up");
+    await ann.waitFor((screen) => showsInput(screen, draft, 0, 12), "Up twice to its first row");
+    await ann.press("Up");
+    await ann.waitFor(
+      (screen) => showsInput(screen, [`${PROMPT}an earlier line`], 0, 23),
+      "Up from the first row to show the line sent",
+    );
+    await ann.press("Down");
+    await ann.waitFor((screen) => showsInput(screen, draft, 0, 12), "Down to bring the draft back");
+    assert.equal(await sent(ann, bob), "alpha\nbeta\ngamma");
+
+    // On one line, the cursor inside it: Up shows the newest line sent, Down the line as it was.
+    await ann.type("zzz hello world");
+    await ann.press("Left", "Left", "Left", "Left", "Left", "Left");
+    const typed = [`${PROMPT}zzz hello world`];
+    await ann.waitFor((screen) => showsInput(screen, typed, 0, 17), "the cursor moved left");
+    await ann.press("Up");
+    await ann.waitFor((screen) => showsInput(screen, draft, 2, 5), "Up to show the draft sent");
+    // Up goes through the rows of a line sent too, then on to the one before.
+    await ann.press("Up", "Up", "Up");
+    await ann.waitFor(
+      (screen) => showsInput(screen, [`${PROMPT}an earlier line`], 0, 23),
+      "Up through its rows to the line before",
+    );
+    await ann.press("Down");
+    await ann.waitFor((screen) => showsInput(screen, draft, 0, 13), "Down to its first row");
+    await ann.press("Down", "Down");
+    await ann.waitFor((screen) => showsInput(screen, draft, 2, 4), "Down to its last row");
+    await ann.press("Down");
+    await ann.waitFor((screen) => showsInput(screen, typed, 0, 17), "Down to the line as typed");
+    assert.equal(await sent(ann, bob), "zzz hello world");
+
+    // A long paste, Up once for each of its lines: the last goes into history, Down comes back.
+    const lines = Array.from({ length: 25 }, (_, i) => `line ${i + 1}`);
+    await ann.paste(lines.join("\n"));
+    await ann.waitFor((screen) => screen.cursorLine === "line 25", "the 25 lines pasted");
+    await ann.press(...lines.map(() => "Up"));
+    await ann.waitFor(
+      (screen) => showsInput(screen, typed, 0, typed[0]!.length),
+      "Up from the first line to show the line sent",
+    );
+    await ann.press("Down");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === `${PROMPT}line 1` && screen.cursor.x === 14,
+      "Down to bring the 25 lines back, the cursor on the first",
+    );
+    assert.equal(await sent(ann, bob), lines.join("\n"));
+
+    // A line sent again from history in place of the draft: Up brings the draft back after it.
+    await ann.type("half a thought");
+    await ann.press("Up", ...lines.map(() => "Up"));
+    await ann.waitFor(
+      (screen) => showsInput(screen, typed, 0, typed[0]!.length),
+      "Up through the 25 lines to the line sent before them",
+    );
+    assert.equal(await sent(ann, bob), "zzz hello world");
+    await ann.press("Up");
+    await ann.waitFor((screen) => showsInput(screen, typed, 0, typed[0]!.length), "it, newest");
+    await ann.press("Up");
+    await ann.waitFor(
+      (screen) => showsInput(screen, [`${PROMPT}half a thought`], 0, 22),
+      "Up to the draft typed before",
+    );
+  },
+);
