@@ -82,6 +82,14 @@ export interface TerminalOptions {
   shareHow?: () => string | undefined;
 }
 
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+
+/** Characters typed, as readline's line editor takes them: one key of no name that types them. */
+function typedKey(text: string): ReadKey {
+  return { sequence: text, ctrl: false, meta: false, shift: false };
+}
+
 /**
  * How long the terminal's size stays the same before its lines are drawn
  * again, in ms: longer than the 250 ms tmux may take to pass on each of the
@@ -138,8 +146,16 @@ export class Terminal implements Disposable {
   #flushQueued = false;
   readonly #output = new ReadlineOutput((text) => this.#readlineWrote(text));
   readonly #onKeypress = (_text: unknown, key: Key | undefined) => this.#keypress(key);
-  /** readline's own keypress listener, called for every key `onKey` does not take. */
+  /** Sees every key first, and hands readline's own keypress listener those `onKey` does not take. */
   #editorKeypress: ((text: unknown, key: ReadKey | undefined) => void) | undefined;
+  /** Has readline's own keypress listener put `text`, characters typed, in the line. */
+  #lineEditor: ((text: string) => void) | undefined;
+  /**
+   * Characters typed, one key each, that are yet to go in the line: those
+   * read together go in at once, at the end of the turn or before the next
+   * other key, so that each costs no work over the whole line.
+   */
+  #typed = "";
   readonly #paste = new PasteKeys();
   /** Up and Down through the lines sent, the draft kept meanwhile. */
   readonly #walk = new HistoryWalk();
@@ -189,12 +205,16 @@ export class Terminal implements Disposable {
         this.#editorKeypress = (text, key) => {
           const escapeBefore = this.#escapes.key(key);
           if (!(key?.ctrl && (key.name === "c" || key.name === "d"))) this.#warned = false;
+          if (!escapeBefore && this.#typing(text, key)) return;
+          // Any other key comes after the characters typed before it.
+          this.#putTyped();
           const before = this.#rl.line;
           route(text, key, escapeBefore);
           // Keys held while a paste arrives count once, when it is taken.
           if (this.#closed || this.#asking || key === undefined || this.#paste.pasting) return;
           this.#onKeystroke?.(this.#rl.line, this.#rl.line !== before);
         };
+        this.#lineEditor = (text) => editor.call(process.stdin, text, typedKey(text));
         process.stdin.on("keypress", this.#editorKeypress);
         // Before readline's own reader, to know where each read ends.
         process.stdin.prependListener("data", this.#onData);
@@ -272,6 +292,7 @@ export class Terminal implements Disposable {
   /**
    * Shows each key to `handler` before the line editor (interactive only):
    * a key it handled, for which it returns `true`, the editor never sees.
+   * A character typed (no Ctrl, no Alt) goes to the line without it.
    */
   onKey(handler: (key: Key) => boolean): void {
     this.#onKey = handler;
@@ -280,7 +301,8 @@ export class Terminal implements Disposable {
   /**
    * Calls `handler` after each key the user presses at the input line
    * (interactive only; never for a question's answer), with the draft as it
-   * is then and whether the key changed it. A paste counts as one key.
+   * is then and whether the key changed it. A paste counts as one key, and
+   * so do the characters typed that are read together.
    */
   onKeystroke(handler: (draft: string, changed: boolean) => void): void {
     this.#onKeystroke = handler;
@@ -599,6 +621,33 @@ export class Terminal implements Disposable {
     this.#cleared = true;
     this.#schedule();
     return true;
+  }
+
+  /**
+   * Holds `text`, the character that `key` typed, to go in the line with
+   * the others read with it; returns whether it was one (no Ctrl, no Alt,
+   * no control character, not part of a paste, not a question's answer).
+   */
+  #typing(text: unknown, key: ReadKey | undefined): boolean {
+    if (this.#closed || this.#asking || this.#paste.pasting || this.#lineEditor === undefined) {
+      return false;
+    }
+    if (key === undefined || key.ctrl || key.meta || typeof text !== "string") return false;
+    if (text === "" || CONTROL.test(text)) return false;
+    if (this.#typed === "") queueMicrotask(() => this.#putTyped());
+    this.#typed += text;
+    return true;
+  }
+
+  /** Puts the characters typed and held in the line, in one edit, and counts them as one key. */
+  #putTyped(): void {
+    const text = this.#typed;
+    if (text === "") return;
+    this.#typed = "";
+    if (this.#closed || this.#asking) return;
+    const before = this.#rl.line;
+    this.#lineEditor?.(text);
+    this.#onKeystroke?.(this.#rl.line, this.#rl.line !== before);
   }
 
   /** Says `notice` through the handler given to `onNotice`, else as a plain line. */

@@ -130,3 +130,30 @@ keysTest(
     );
   },
 );
+
+keysTest(
+  "chat join: thousands of characters arriving as keys, not as a paste, take no longer than a few",
+  { width: 100, height: 30 },
+  async (ann, bob) => {
+    // 7997 characters, as a terminal sends text it does not bracket: one key each.
+    const words = Array.from({ length: 1333 }, (_, i) => String(i).padStart(5, "0"));
+    const text = words.join(" ");
+    await ann.tmux.type(ann.session, text);
+    await ann.waitFor(
+      (screen) =>
+        screen.cursorLine.endsWith(words.at(-1)!) && screen.cursor.x === screen.cursorLine.length,
+      "every character typed on the input line",
+    );
+    // All of them, each once: the message would be too long, and says how long.
+    await ann.press("Enter");
+    await ann.waitForLine(
+      new RegExp(`^!! Cannot send message: it is ${text.length} bytes, more than the 4000`),
+    );
+    // Still connected, and still typing.
+    await ann.press("C-u");
+    await ann.waitFor((screen) => screen.cursorLine === PROMPT.trimEnd(), "the line cleared");
+    await ann.enter("still here");
+    const message = await bob.next("message", (frame) => frame.from === "ann");
+    assert.equal(message.text, "still here");
+  },
+);
