@@ -507,8 +507,8 @@ export class Terminal implements Disposable {
   }
 
   /**
-   * The terminal's width changed: clears the screen and the scrollback and
-   * draws everything printed again at the new width, if it is to be drawn
+   * The terminal's size changed: clears the screen and the scrollback and
+   * draws everything printed again at the new size, if it is to be drawn
    * again (see {@linkcode PrintedLines.redraw}), then the input line under it.
    */
   #rewrap(): void {
