@@ -53,7 +53,7 @@ import {
   HistoryWalk,
   ReadlineOutput,
 } from "./line_editor.ts";
-import { cleanPaste, judgeDraft, moveToLine, PasteKeys } from "./paste.ts";
+import { cleanPaste, judgeDraft, lineEdge, moveToLine, PasteKeys } from "./paste.ts";
 import { type Drawing, PrintedLines } from "./printed.ts";
 import { screenSize, writeOut } from "./screen.ts";
 
@@ -580,12 +580,26 @@ export class Terminal implements Disposable {
    * Down move between the lines of a draft, and from its first line up or
    * its last line down (on one line, at once) go through the lines sent,
    * the draft kept to come back after the newest (see
-   * {@linkcode HistoryWalk}). Returns whether `key` was one of them.
+   * {@linkcode HistoryWalk}); Home and End (Ctrl-A, Ctrl-E) go to the start
+   * and end of the line of a draft the cursor is in, not of the whole draft.
+   * Returns whether `key` was one of them.
    */
   #draftKey(key: Key): boolean {
     const editor = editorOf(this.#rl);
     const several = editor.line.includes("\n");
     if (key.name === "escape" && (several || this.#tooTall())) return this.#clearLine();
+    const plain = !key.ctrl && !key.meta && !key.shift;
+    const ctrl = key.ctrl && !key.meta && !key.shift;
+    const to = (plain && key.name === "home") || (ctrl && key.name === "a")
+      ? "start"
+      : (plain && key.name === "end") || (ctrl && key.name === "e")
+      ? "end"
+      : undefined;
+    if (several && to !== undefined) {
+      editor.cursor = lineEdge(editor.line, editor.cursor, to);
+      this.#schedule();
+      return true;
+    }
     if ((key.name !== "up" && key.name !== "down") || key.ctrl || key.meta || key.shift) {
       return false;
     }

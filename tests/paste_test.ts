@@ -6,6 +6,7 @@ import {
   cleanPaste,
   hiddenLines,
   judgeDraft,
+  lineEdge,
   moveToLine,
   PASTE_END,
   PASTE_START,
@@ -126,6 +127,17 @@ Deno.test("moveToLine() keeps the column, or the end of a shorter line", () => {
   assert.equal(moveToLine(text, 6, 1), 9); // "|ab" down: "|third"
   assert.equal(moveToLine(text, 3, -1), undefined);
   assert.equal(moveToLine(text, 12, 1), undefined);
+});
+
+Deno.test("lineEdge() goes to the start or the end of the cursor's line, not the draft's", () => {
+  const text = "first\nab\nthird";
+  assert.equal(lineEdge(text, 7, "start"), 6); // "a|b": "|ab"
+  assert.equal(lineEdge(text, 7, "end"), 8); // "a|b": "ab|"
+  assert.equal(lineEdge(text, 6, "start"), 6);
+  assert.equal(lineEdge(text, 8, "end"), 8);
+  assert.equal(lineEdge(text, 3, "start"), 0);
+  assert.equal(lineEdge(text, 11, "end"), 14);
+  assert.equal(lineEdge(text, 0, "start"), 0);
 });
 
 Deno.test("hiddenLines() counts the lines or rows cut off, within the width", () => {

@@ -157,3 +157,37 @@ keysTest(
     assert.equal(message.text, "still here");
   },
 );
+
+keysTest(
+  "chat join: Home and End, Ctrl-A and Ctrl-E go to the start and end of a draft's line",
+  { width: 80, height: 30 },
+  async (ann, bob) => {
+    await ann.paste("first line\nsecond line\nthird");
+    await ann.waitFor((screen) => screen.cursorLine === "third", "the pasted draft");
+    await ann.press("Up", "Home");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === "second line" && screen.cursor.x === 0,
+      "Home to the start of the second line",
+    );
+    await ann.tmux.type(ann.session, "X");
+    await ann.press("End");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === "Xsecond line" && screen.cursor.x === 12,
+      "End to the end of the second line",
+    );
+    await ann.tmux.type(ann.session, "Y");
+    await ann.press("Up", "C-a");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === `${PROMPT}first line` && screen.cursor.x === PROMPT.length,
+      "Ctrl-A to the start of the first line",
+    );
+    await ann.tmux.type(ann.session, "A");
+    await ann.press("C-e");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === `${PROMPT}Afirst line` && screen.cursor.x === 19,
+      "Ctrl-E to the end of the first line",
+    );
+    await ann.tmux.type(ann.session, "E");
+    assert.equal(await sent(ann, bob), "Afirst lineE\nXsecond lineY\nthird");
+  },
+);
