@@ -45,6 +45,7 @@ import {
   isCut,
 } from "./input_line.ts";
 import { EscapeReads, type Key, pressedApart, type ReadKey } from "./keys.ts";
+import { graphemeEdge } from "./layout.ts";
 import {
   clearEditorLine,
   type Completer,
@@ -84,6 +85,9 @@ export interface TerminalOptions {
 
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+
+/** The Ctrl keys that move over or delete one character, as the keys that do without Ctrl. */
+const CTRL_MOVES = new Map([["b", "left"], ["f", "right"], ["h", "backspace"], ["d", "delete"]]);
 
 /** Characters typed, as readline's line editor takes them: one key of no name that types them. */
 function typedKey(text: string): ReadKey {
@@ -194,7 +198,10 @@ export class Terminal implements Disposable {
               for (const pressed of apart) route(pressed.text, pressed.key);
               return;
             }
-            if (!this.#asking && (this.#draftKey(key) || this.#clearKey(key))) return;
+            if (
+              !this.#asking &&
+              (this.#draftKey(key) || this.#clearKey(key) || this.#characterKey(key))
+            ) return;
             // Ctrl-D on an empty line, which would close the line editor.
             const eof = key.ctrl && !key.meta && key.name === "d" && this.#rl.line === "";
             if (eof && !this.#asking && !this.#mayLeave("Ctrl-D")) return;
@@ -608,6 +615,35 @@ export class Terminal implements Disposable {
     if (cursor !== undefined) editor.cursor = cursor;
     // Down past the draft, or Up past the oldest line sent: nothing to show.
     else if (!this.#walk.step(editor, step < 0 ? 1 : -1)) return true;
+    this.#schedule();
+    return true;
+  }
+
+  /**
+   * Moves over or deletes one character as a person sees it, where readline
+   * would take one code point: an emoji of several (👨‍👩‍👧), a letter and
+   * its combining marks, go at once, and the cursor never stops inside one
+   * (Left, Right, Backspace, Delete; Ctrl-B, Ctrl-F, Ctrl-H, and Ctrl-D on
+   * a line with text after the cursor). Returns whether `key` was one of them.
+   */
+  #characterKey(key: Key): boolean {
+    if (key.meta || key.shift) return false;
+    const editor = editorOf(this.#rl);
+    const { line, cursor } = editor;
+    const name = key.ctrl ? CTRL_MOVES.get(key.name ?? "") : key.name;
+    if (name === "left" || name === "right") {
+      editor.cursor = graphemeEdge(line, cursor, name === "left" ? -1 : 1);
+    } else if (name === "backspace" || name === "delete") {
+      const [from, to] = name === "backspace"
+        ? [graphemeEdge(line, cursor, -1), cursor]
+        : [cursor, graphemeEdge(line, cursor, 1)];
+      // Ctrl-D with nothing after the cursor is readline's: on an empty line, it leaves.
+      if (from === to) return name === "backspace" || !key.ctrl;
+      editor.line = line.slice(0, from) + line.slice(to);
+      editor.cursor = from;
+    } else {
+      return false;
+    }
     this.#schedule();
     return true;
   }

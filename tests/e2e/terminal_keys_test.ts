@@ -191,3 +191,43 @@ keysTest(
     assert.equal(await sent(ann, bob), "Afirst lineE\nXsecond lineY\nthird");
   },
 );
+
+keysTest(
+  "chat join: Left, Right, Backspace and Delete take a character as it is seen, not a code point",
+  { width: 80, height: 30 },
+  async (ann, bob) => {
+    const family = "👨‍👩‍👧";
+    const diaeresis = "e\u0308";
+    const at = (x: number, what: string) =>
+      ann.waitFor(
+        (screen) => screen.cursorLine.startsWith(`${PROMPT}x`) && screen.cursor.x === x,
+        what,
+      );
+    await ann.tmux.type(ann.session, `x${family}`);
+    await at(11, "x and the family, two columns wide");
+    await ann.press("BSpace");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === `${PROMPT}x` && screen.cursor.x === 9,
+      "one Backspace to delete the family",
+    );
+    await ann.tmux.type(ann.session, diaeresis);
+    await at(10, "a decomposed ë typed");
+    await ann.press("BSpace");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === `${PROMPT}x` && screen.cursor.x === 9,
+      "one Backspace to delete the ë",
+    );
+    await ann.tmux.type(ann.session, `a${family}${diaeresis}b`);
+    await at(14, "a, the family, ë and b typed");
+    await ann.press("Left", "C-b", "Left");
+    await at(10, "Left, Ctrl-B and Left to go before the family");
+    await ann.tmux.type(ann.session, "|");
+    await at(11, "| typed before the family");
+    await ann.press("DC", "C-f");
+    await at(12, "Delete to delete the family, Ctrl-F to go over the ë");
+    await ann.press("Left", "Right");
+    await at(12, "Left and Right over the ë");
+    await ann.tmux.type(ann.session, "!");
+    assert.equal(await sent(ann, bob), `xa|${diaeresis}!b`);
+  },
+);
