@@ -59,6 +59,33 @@ export function codePoints(text: string): number {
   return count;
 }
 
+/** Finds where the characters a person sees begin and end. */
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/**
+ * Where the cursor at index `cursor` of `text` goes to pass over one
+ * character as a person sees it (a grapheme cluster: 👨‍👩‍👧, or e and a
+ * combining diaeresis, is one), left with `step` -1 and right with 1; the
+ * cursor itself at the start or the end of `text`.
+ *
+ * @example
+ * ```ts
+ * graphemeEdge("a👨‍👩‍👧", 9, -1); // 1
+ * graphemeEdge("e\u0308x", 0, 1); // 2
+ * ```
+ */
+export function graphemeEdge(text: string, cursor: number, step: -1 | 1): number {
+  if (step < 0 ? cursor <= 0 : cursor >= text.length) return cursor;
+  const at = step < 0 ? cursor - 1 : cursor;
+  // A line break is a character of its own: only the line around the cursor is looked at.
+  if (text[at] === "\n") return cursor + step;
+  const start = text.lastIndexOf("\n", at) + 1;
+  const found = text.indexOf("\n", at);
+  const end = found < 0 ? text.length : found;
+  const segment = GRAPHEMES.segment(text.slice(start, end)).containing(at - start)!;
+  return start + segment.index + (step < 0 ? 0 : segment.segment.length);
+}
+
 /** One character as drawn: what is written, on which row, and the columns it takes. */
 export interface Glyph {
   text: string;

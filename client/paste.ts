@@ -175,6 +175,22 @@ export function moveToLine(text: string, cursor: number, step: number): number |
 }
 
 /**
+ * Where the cursor goes in `text`, a draft of several lines, on Home
+ * (`"start"`) or End (`"end"`): the start or the end of the line it is in.
+ *
+ * @example
+ * ```ts
+ * lineEdge("one\ntwo", 5, "start"); // 4
+ * lineEdge("one\ntwo", 1, "end"); // 3
+ * ```
+ */
+export function lineEdge(text: string, cursor: number, edge: "start" | "end"): number {
+  if (edge === "start") return cursor === 0 ? 0 : text.lastIndexOf("\n", cursor - 1) + 1;
+  const end = text.indexOf("\n", cursor);
+  return end < 0 ? text.length : end;
+}
+
+/**
  * The row that stands for the `count` lines of a draft cut off `where` the
  * rows shown, or the `count` rows of a draft of one line.
  */

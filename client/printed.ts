@@ -130,7 +130,8 @@ export class PrintedLines {
   /**
    * What clears the screen and the scrollback, as `clear` does, and draws
    * everything printed again at the width of `screen`, after a resize that
-   * began as `before`; `undefined` when nothing is to be drawn again. The
+   * began as `before` (of the width, or of the height under an input line
+   * of several rows); `undefined` when nothing is to be drawn again. The
    * terminal has rewrapped the rows it keeps already, cutting them where the
    * width falls, and pushed some of them into the scrollback or pulled some
    * back: drawing only the screen again left its copies there, so that
@@ -148,8 +149,11 @@ export class PrintedLines {
     if (this.#laidColumns === undefined) return undefined;
     // Back at the width the lines were laid out at, they are as they were, unless some were
     // drawn at a width passed through on the way: wrapped at it, or left behind by the
-    // terminal rewrapping the screen under them.
-    if (this.#laidColumns === columns && !before.drawn) return undefined;
+    // terminal rewrapping the screen under them. Or unless the height changed under an input
+    // line of several rows: a lower screen pushed its top rows into the scrollback, the
+    // input line's among them, to be drawn again under the lines, cut to the new height.
+    const heightChanged = before.rows !== rows && before.height > 1;
+    if (this.#laidColumns === columns && !before.drawn && !heightChanged) return undefined;
     // Until the client's lines fill the screen above the input line, what was there before the
     // client started may be above them: left as it was.
     const ours = this.#printed.reduce((rows, printed) => rows + printed.rows, 0);

@@ -45,14 +45,16 @@ import {
   isCut,
 } from "./input_line.ts";
 import { EscapeReads, type Key, pressedApart, type ReadKey } from "./keys.ts";
+import { graphemeEdge } from "./layout.ts";
 import {
   clearEditorLine,
   type Completer,
   createReadline,
   editorOf,
+  HistoryWalk,
   ReadlineOutput,
 } from "./line_editor.ts";
-import { cleanPaste, judgeDraft, moveToLine, PasteKeys } from "./paste.ts";
+import { cleanPaste, judgeDraft, lineEdge, moveToLine, PasteKeys } from "./paste.ts";
 import { type Drawing, PrintedLines } from "./printed.ts";
 import { screenSize, writeOut } from "./screen.ts";
 
@@ -79,6 +81,17 @@ export interface TerminalOptions {
    * server takes no files. @default {nothing said}
    */
   shareHow?: () => string | undefined;
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+
+/** The Ctrl keys that move over or delete one character, as the keys that do without Ctrl. */
+const CTRL_MOVES = new Map([["b", "left"], ["f", "right"], ["h", "backspace"], ["d", "delete"]]);
+
+/** Characters typed, as readline's line editor takes them: one key of no name that types them. */
+function typedKey(text: string): ReadKey {
+  return { sequence: text, ctrl: false, meta: false, shift: false };
 }
 
 /**
@@ -137,9 +150,19 @@ export class Terminal implements Disposable {
   #flushQueued = false;
   readonly #output = new ReadlineOutput((text) => this.#readlineWrote(text));
   readonly #onKeypress = (_text: unknown, key: Key | undefined) => this.#keypress(key);
-  /** readline's own keypress listener, called for every key `onKey` does not take. */
+  /** Sees every key first, and hands readline's own keypress listener those `onKey` does not take. */
   #editorKeypress: ((text: unknown, key: ReadKey | undefined) => void) | undefined;
+  /** Has readline's own keypress listener put `text`, characters typed, in the line. */
+  #lineEditor: ((text: string) => void) | undefined;
+  /**
+   * Characters typed, one key each, that are yet to go in the line: those
+   * read together go in at once, at the end of the turn or before the next
+   * other key, so that each costs no work over the whole line.
+   */
+  #typed = "";
   readonly #paste = new PasteKeys();
+  /** Up and Down through the lines sent, the draft kept meanwhile. */
+  readonly #walk = new HistoryWalk();
   /** Where each read ends, to tell Esc and a key typed after it from Alt and that key. */
   readonly #escapes = new EscapeReads();
   /** Sees each read before readline does. */
@@ -175,7 +198,10 @@ export class Terminal implements Disposable {
               for (const pressed of apart) route(pressed.text, pressed.key);
               return;
             }
-            if (!this.#asking && (this.#draftKey(key) || this.#clearKey(key))) return;
+            if (
+              !this.#asking &&
+              (this.#draftKey(key) || this.#clearKey(key) || this.#characterKey(key))
+            ) return;
             // Ctrl-D on an empty line, which would close the line editor.
             const eof = key.ctrl && !key.meta && key.name === "d" && this.#rl.line === "";
             if (eof && !this.#asking && !this.#mayLeave("Ctrl-D")) return;
@@ -186,12 +212,16 @@ export class Terminal implements Disposable {
         this.#editorKeypress = (text, key) => {
           const escapeBefore = this.#escapes.key(key);
           if (!(key?.ctrl && (key.name === "c" || key.name === "d"))) this.#warned = false;
+          if (!escapeBefore && this.#typing(text, key)) return;
+          // Any other key comes after the characters typed before it.
+          this.#putTyped();
           const before = this.#rl.line;
           route(text, key, escapeBefore);
           // Keys held while a paste arrives count once, when it is taken.
           if (this.#closed || this.#asking || key === undefined || this.#paste.pasting) return;
           this.#onKeystroke?.(this.#rl.line, this.#rl.line !== before);
         };
+        this.#lineEditor = (text) => editor.call(process.stdin, text, typedKey(text));
         process.stdin.on("keypress", this.#editorKeypress);
         // Before readline's own reader, to know where each read ends.
         process.stdin.prependListener("data", this.#onData);
@@ -203,6 +233,7 @@ export class Terminal implements Disposable {
     if (options.interactive) this.#bracketing.start();
     this.#rl.on("line", (line: string) => {
       if (this.#asking) return;
+      this.#walk.end(editorOf(this.#rl), line);
       // What the user sent comes back from the server stamped, and is printed then.
       if (this.#interactive) this.#erase();
       if (this.#onLine) this.#onLine(line);
@@ -243,7 +274,9 @@ export class Terminal implements Disposable {
    * several refused at once none is lost: they make a draft of several
    * lines, in the order typed, as a paste of several lines does. The cursor
    * stays where the user was typing, if they were; else it goes to the end.
-   * Up brings each back as well, as every line sent.
+   * Up brings each back as well, as every line sent. A line sent shown by Up
+   * becomes the draft with them, and the draft it stood for goes into the
+   * history, as a draft cleared does.
    */
   offer(text: string): void {
     if (!this.#interactive || this.#closed || this.#asking) return;
@@ -253,7 +286,7 @@ export class Terminal implements Disposable {
     editor.cursor = toEnd ? editor.line.length : Math.min(editor.cursor, editor.line.length);
     this.#offered = { draft: editor.line, cursor: editor.cursor };
     // The draft is a line being typed now, no longer one of history that Down would replace.
-    if (editor.historyIndex !== undefined) editor.historyIndex = -1;
+    this.#walk.end(editor);
     this.#schedule();
   }
 
@@ -266,6 +299,7 @@ export class Terminal implements Disposable {
   /**
    * Shows each key to `handler` before the line editor (interactive only):
    * a key it handled, for which it returns `true`, the editor never sees.
+   * A character typed (no Ctrl, no Alt) goes to the line without it.
    */
   onKey(handler: (key: Key) => boolean): void {
     this.#onKey = handler;
@@ -274,7 +308,8 @@ export class Terminal implements Disposable {
   /**
    * Calls `handler` after each key the user presses at the input line
    * (interactive only; never for a question's answer), with the draft as it
-   * is then and whether the key changed it. A paste counts as one key.
+   * is then and whether the key changed it. A paste counts as one key, and
+   * so do the characters typed that are read together.
    */
   onKeystroke(handler: (draft: string, changed: boolean) => void): void {
     this.#onKeystroke = handler;
@@ -479,8 +514,8 @@ export class Terminal implements Disposable {
   }
 
   /**
-   * The terminal's width changed: clears the screen and the scrollback and
-   * draws everything printed again at the new width, if it is to be drawn
+   * The terminal's size changed: clears the screen and the scrollback and
+   * draws everything printed again at the new size, if it is to be drawn
    * again (see {@linkcode PrintedLines.redraw}), then the input line under it.
    */
   #rewrap(): void {
@@ -546,24 +581,69 @@ export class Terminal implements Disposable {
   }
 
   /**
-   * Edits a draft of several lines on keys that mean something else on one
-   * line: Esc clears it (Ctrl-C clears any line), Up and Down move between its lines rather
-   * than through history (but from its first line up and its last line down). Esc clears
-   * a draft of one line too when it is too tall to be shown whole.
+   * Edits the draft on keys that mean something else in one of several
+   * lines, and walks through history: Esc clears a draft of several lines
+   * (Ctrl-C clears any line), or of one too tall to be shown whole; Up and
+   * Down move between the lines of a draft, and from its first line up or
+   * its last line down (on one line, at once) go through the lines sent,
+   * the draft kept to come back after the newest (see
+   * {@linkcode HistoryWalk}); Home and End (Ctrl-A, Ctrl-E) go to the start
+   * and end of the line of a draft the cursor is in, not of the whole draft.
    * Returns whether `key` was one of them.
    */
   #draftKey(key: Key): boolean {
     const editor = editorOf(this.#rl);
     const several = editor.line.includes("\n");
     if (key.name === "escape" && (several || this.#tooTall())) return this.#clearLine();
-    if (!several) return false;
+    const plain = !key.ctrl && !key.meta && !key.shift;
+    const ctrl = key.ctrl && !key.meta && !key.shift;
+    const to = (plain && key.name === "home") || (ctrl && key.name === "a")
+      ? "start"
+      : (plain && key.name === "end") || (ctrl && key.name === "e")
+      ? "end"
+      : undefined;
+    if (several && to !== undefined) {
+      editor.cursor = lineEdge(editor.line, editor.cursor, to);
+      this.#schedule();
+      return true;
+    }
     if ((key.name !== "up" && key.name !== "down") || key.ctrl || key.meta || key.shift) {
       return false;
     }
-    // From its first line up, or its last line down, the editor goes through history.
-    const cursor = moveToLine(editor.line, editor.cursor, key.name === "up" ? -1 : 1);
-    if (cursor === undefined) return false;
-    editor.cursor = cursor;
+    const step = key.name === "up" ? -1 : 1;
+    const cursor = several ? moveToLine(editor.line, editor.cursor, step) : undefined;
+    if (cursor !== undefined) editor.cursor = cursor;
+    // Down past the draft, or Up past the oldest line sent: nothing to show.
+    else if (!this.#walk.step(editor, step < 0 ? 1 : -1)) return true;
+    this.#schedule();
+    return true;
+  }
+
+  /**
+   * Moves over or deletes one character as a person sees it, where readline
+   * would take one code point: an emoji of several (👨‍👩‍👧), a letter and
+   * its combining marks, go at once, and the cursor never stops inside one
+   * (Left, Right, Backspace, Delete; Ctrl-B, Ctrl-F, Ctrl-H, and Ctrl-D on
+   * a line with text after the cursor). Returns whether `key` was one of them.
+   */
+  #characterKey(key: Key): boolean {
+    if (key.meta || key.shift) return false;
+    const editor = editorOf(this.#rl);
+    const { line, cursor } = editor;
+    const name = key.ctrl ? CTRL_MOVES.get(key.name ?? "") : key.name;
+    if (name === "left" || name === "right") {
+      editor.cursor = graphemeEdge(line, cursor, name === "left" ? -1 : 1);
+    } else if (name === "backspace" || name === "delete") {
+      const [from, to] = name === "backspace"
+        ? [graphemeEdge(line, cursor, -1), cursor]
+        : [cursor, graphemeEdge(line, cursor, 1)];
+      // Ctrl-D with nothing after the cursor is readline's: on an empty line, it leaves.
+      if (from === to) return name === "backspace" || !key.ctrl;
+      editor.line = line.slice(0, from) + line.slice(to);
+      editor.cursor = from;
+    } else {
+      return false;
+    }
     this.#schedule();
     return true;
   }
@@ -585,10 +665,39 @@ export class Terminal implements Disposable {
 
   /** Clears the input line, which Up then brings back, as a line sent would be. */
   #clearLine(): true {
-    clearEditorLine(editorOf(this.#rl));
+    const editor = editorOf(this.#rl);
+    this.#walk.end(editor);
+    clearEditorLine(editor);
     this.#cleared = true;
     this.#schedule();
     return true;
+  }
+
+  /**
+   * Holds `text`, the character that `key` typed, to go in the line with
+   * the others read with it; returns whether it was one (no Ctrl, no Alt,
+   * no control character, not part of a paste, not a question's answer).
+   */
+  #typing(text: unknown, key: ReadKey | undefined): boolean {
+    if (this.#closed || this.#asking || this.#paste.pasting || this.#lineEditor === undefined) {
+      return false;
+    }
+    if (key === undefined || key.ctrl || key.meta || typeof text !== "string") return false;
+    if (text === "" || CONTROL.test(text)) return false;
+    if (this.#typed === "") queueMicrotask(() => this.#putTyped());
+    this.#typed += text;
+    return true;
+  }
+
+  /** Puts the characters typed and held in the line, in one edit, and counts them as one key. */
+  #putTyped(): void {
+    const text = this.#typed;
+    if (text === "") return;
+    this.#typed = "";
+    if (this.#closed || this.#asking) return;
+    const before = this.#rl.line;
+    this.#lineEditor?.(text);
+    this.#onKeystroke?.(this.#rl.line, this.#rl.line !== before);
   }
 
   /** Says `notice` through the handler given to `onNotice`, else as a plain line. */

@@ -1,11 +1,12 @@
 /** Pure tests of client/paste.ts and of how client/layout.ts lays out a draft of several lines. */
 
 import assert from "node:assert/strict";
-import { layout } from "../client/layout.ts";
+import { graphemeEdge, layout } from "../client/layout.ts";
 import {
   cleanPaste,
   hiddenLines,
   judgeDraft,
+  lineEdge,
   moveToLine,
   PASTE_END,
   PASTE_START,
@@ -128,6 +129,17 @@ Deno.test("moveToLine() keeps the column, or the end of a shorter line", () => {
   assert.equal(moveToLine(text, 12, 1), undefined);
 });
 
+Deno.test("lineEdge() goes to the start or the end of the cursor's line, not the draft's", () => {
+  const text = "first\nab\nthird";
+  assert.equal(lineEdge(text, 7, "start"), 6); // "a|b": "|ab"
+  assert.equal(lineEdge(text, 7, "end"), 8); // "a|b": "ab|"
+  assert.equal(lineEdge(text, 6, "start"), 6);
+  assert.equal(lineEdge(text, 8, "end"), 8);
+  assert.equal(lineEdge(text, 3, "start"), 0);
+  assert.equal(lineEdge(text, 11, "end"), 14);
+  assert.equal(lineEdge(text, 0, "start"), 0);
+});
+
 Deno.test("hiddenLines() counts the lines or rows cut off, within the width", () => {
   assert.equal(hiddenLines(1, "below", 80), "… 1 more line below");
   assert.equal(hiddenLines(12, "above", 80), "… 12 more lines above");
@@ -145,4 +157,19 @@ Deno.test("layout() starts a row at each line break", () => {
   // After a full row, a line break goes one row down, as the terminal does.
   assert.deepEqual(layout("abcd\nef", Infinity, 4).end, { row: 1, col: 2 });
   assert.deepEqual(layout("ab\n", Infinity, 4).cursor, { row: 1, col: 0 });
+});
+
+Deno.test("graphemeEdge() passes over a character as seen, a line break one of its own", () => {
+  const family = "👨‍👩‍👧";
+  const text = `a${family}e\u0308\n🇫🇷🇩🇪`;
+  const after = 1 + family.length;
+  assert.equal(graphemeEdge(text, after, -1), 1);
+  assert.equal(graphemeEdge(text, 1, 1), after);
+  assert.equal(graphemeEdge(text, after, 1), after + 2); // e and its combining diaeresis
+  assert.equal(graphemeEdge(text, after + 2, 1), after + 3); // the line break
+  assert.equal(graphemeEdge(text, after + 3, -1), after + 2);
+  assert.equal(graphemeEdge(text, after + 3, 1), after + 7); // a flag, not half of two
+  assert.equal(graphemeEdge(text, text.length, -1), after + 7);
+  assert.equal(graphemeEdge(text, 0, -1), 0);
+  assert.equal(graphemeEdge(text, text.length, 1), text.length);
 });

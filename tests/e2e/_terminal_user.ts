@@ -132,6 +132,18 @@ export class TerminalUser {
     );
   }
 
+  /** Pastes `text` as a terminal does in bracketed paste mode (LF sent as CR). */
+  async paste(text: string): Promise<void> {
+    const file = await Deno.makeTempFile({ prefix: "chat-paste-" });
+    try {
+      await Deno.writeTextFile(file, text);
+      await this.tmux.run("load-buffer", "-b", this.session, file);
+    } finally {
+      await Deno.remove(file);
+    }
+    await this.tmux.run("paste-buffer", "-p", "-d", "-b", this.session, "-t", this.session);
+  }
+
   /** Presses keys by tmux name: `Enter`, `Tab`, `C-u`. */
   press(...keys: string[]): Promise<void> {
     return this.tmux.press(this.session, ...keys);

@@ -325,3 +325,70 @@ testWith(
     }
   },
 );
+
+testWith(
+  ["tmux"],
+  "chat join: a lower window with a tall draft keeps the draft out of the scrollback",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const tmux = new Tmux("resize-height");
+    try {
+      const ann = await TerminalUser.join(tmux, "ann", server.addr.port, {
+        width: 120,
+        height: 40,
+      });
+      await using bob = await TestClient.join(server.addr.port, "bob");
+      const notes = Array.from({ length: 40 }, (_, i) => `note ${i + 1}`);
+      for (const note of notes) await bob.say(note);
+      const noted = (screen: Screen, from: number, rows: number) =>
+        notes.slice(from, from + rows).every((note, i) =>
+          new RegExp(`^${TODAY_STAMP} bob: ${note}$`).test(screen.lines[i] ?? "")
+        );
+      await ann.waitForLine(new RegExp(`^${TODAY_STAMP} bob: note 40$`));
+      const draft = Array.from({ length: 25 }, (_, i) => `draft line ${i + 1}`);
+      await ann.paste(draft.join("\n"));
+      await ann.waitFor(
+        (screen) => screen.cursorLine === "draft line 25" && screen.lines.includes("draft line 2"),
+        "the draft of 25 lines",
+      );
+
+      const notice = (screen: Screen, row: number) =>
+        screen.lines[row]?.startsWith("-- Paste of 25 lines") === true;
+      // 12 rows: the last lines printed, then the draft cut to the rows left, at the bottom.
+      await tmux.resize(ann.session, 120, 12);
+      await ann.waitFor(
+        (screen) =>
+          noted(screen, 37, 3) && notice(screen, 3) &&
+          screen.lines[4] === "… 18 more lines above" &&
+          screen.cursor.y === 11 && screen.cursorLine === "draft line 25",
+        "the last lines printed above the draft, cut, at the bottom",
+      );
+      // Cleared, it gives the rows back to the conversation.
+      await ann.press("Escape");
+      await ann.waitFor(
+        (screen) =>
+          noted(screen, 30, 10) && notice(screen, 10) && screen.cursor.y === 11 &&
+          screen.cursorLine === "#lobby>",
+        "the notes down to an empty input line",
+      );
+      // Higher again: each note once, and not a row of the draft, in the scrollback too.
+      await tmux.resize(ann.session, 120, 40);
+      await ann.waitFor(
+        (screen) => noted(screen, 2, 38) && notice(screen, 38) && screen.cursorLine === "#lobby>",
+        "the notes on the whole screen",
+      );
+      const history = (await scrollback(tmux, ann.session)).split("\n");
+      assert.deepEqual(
+        history.filter((row) => row.includes("draft line") || row.includes("more lines")),
+        [],
+        history.join("\n"),
+      );
+      const once = notes.map((note) =>
+        history.filter((row) => new RegExp(`^${TODAY_STAMP} bob: ${note}$`).test(row)).length
+      );
+      assert.deepEqual(once, notes.map(() => 1), history.join("\n"));
+    } finally {
+      await tmux.kill();
+    }
+  },
+);

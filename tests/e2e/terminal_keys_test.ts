@@ -1,0 +1,233 @@
+/**
+ * End-to-end tests of the keys that edit the terminal client's input line:
+ * the real `chat join` in tmux against a real server. Up and Down go
+ * through the lines sent and come back to the draft as it was, never
+ * losing a word of it. Every wait polls against a deadline; nothing sleeps.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "../../server.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { testWith } from "./_needs.ts";
+import { said, type StartOptions, TerminalUser } from "./_terminal_user.ts";
+import { type Screen, Tmux } from "./_tmux.ts";
+
+const PROMPT = "#lobby> ";
+
+/**
+ * Registers a test of ann at `chat join` in tmux, a pane of `options`, and
+ * bob, a plain client, in `#lobby` of a real server on a free loopback port.
+ */
+function keysTest(
+  name: string,
+  options: StartOptions,
+  fn: (ann: TerminalUser, bob: TestClient) => Promise<void>,
+): void {
+  testWith(["tmux"], name, async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const tmux = new Tmux("keys");
+    try {
+      await using bob = await TestClient.join2(server.addr.port, "bob");
+      const ann = await TerminalUser.join(tmux, "ann", server.addr.port, options);
+      await bob.next("joined", (frame) => frame.name === "ann");
+      await fn(ann, bob);
+    } finally {
+      await tmux.kill();
+    }
+  });
+}
+
+/** Whether `screen` shows the input line as the rows `rows`, the cursor at `x` on row `row`. */
+function showsInput(screen: Screen, rows: string[], row: number, x: number): boolean {
+  const top = screen.lines.lastIndexOf(rows[0]!);
+  return top >= 0 && rows.every((line, i) => screen.lines[top + i] === line) &&
+    screen.lines.slice(top + rows.length).every((line) => line === "") &&
+    screen.cursor.y === top + row && screen.cursor.x === x;
+}
+
+/** Sends `text` from ann's input line with Enter, and waits until bob has it. */
+async function sent(ann: TerminalUser, bob: TestClient): Promise<string> {
+  await ann.press("Enter");
+  const message = await bob.next("message", (frame) => frame.from === "ann");
+  await ann.waitFor((screen) => screen.cursorLine === PROMPT.trimEnd(), "an empty input line");
+  return message.text;
+}
+
+keysTest(
+  "chat join: Up from a draft's first row goes through history, Down brings the draft back whole",
+  { width: 80, height: 40 },
+  async (ann, bob) => {
+    await ann.enter("an earlier line");
+    await bob.next("message", (frame) => frame.from === "ann");
+    await ann.waitForLine(said("ann", "an earlier line"));
+
+    // Three pasted lines, Up to the first and on into history: the draft is kept.
+    await ann.paste("alpha\nbeta\ngamma");
+    const draft = [`${PROMPT}alpha`, "beta", "gamma"];
+    await ann.waitFor((screen) => showsInput(screen, draft, 2, 5), "the pasted draft");
+    await ann.press("Up", "Up");
+    await ann.waitFor((screen) => showsInput(screen, draft, 0, 12), "Up twice to its first row");
+    await ann.press("Up");
+    await ann.waitFor(
+      (screen) => showsInput(screen, [`${PROMPT}an earlier line`], 0, 23),
+      "Up from the first row to show the line sent",
+    );
+    await ann.press("Down");
+    await ann.waitFor((screen) => showsInput(screen, draft, 0, 12), "Down to bring the draft back");
+    assert.equal(await sent(ann, bob), "alpha\nbeta\ngamma");
+
+    // On one line, the cursor inside it: Up shows the newest line sent, Down the line as it was.
+    await ann.type("zzz hello world");
+    await ann.press("Left", "Left", "Left", "Left", "Left", "Left");
+    const typed = [`${PROMPT}zzz hello world`];
+    await ann.waitFor((screen) => showsInput(screen, typed, 0, 17), "the cursor moved left");
+    await ann.press("Up");
+    await ann.waitFor((screen) => showsInput(screen, draft, 2, 5), "Up to show the draft sent");
+    // Up goes through the rows of a line sent too, then on to the one before.
+    await ann.press("Up", "Up", "Up");
+    await ann.waitFor(
+      (screen) => showsInput(screen, [`${PROMPT}an earlier line`], 0, 23),
+      "Up through its rows to the line before",
+    );
+    await ann.press("Down");
+    await ann.waitFor((screen) => showsInput(screen, draft, 0, 13), "Down to its first row");
+    await ann.press("Down", "Down");
+    await ann.waitFor((screen) => showsInput(screen, draft, 2, 4), "Down to its last row");
+    await ann.press("Down");
+    await ann.waitFor((screen) => showsInput(screen, typed, 0, 17), "Down to the line as typed");
+    assert.equal(await sent(ann, bob), "zzz hello world");
+
+    // A long paste, Up once for each of its lines: the last goes into history, Down comes back.
+    const lines = Array.from({ length: 25 }, (_, i) => `line ${i + 1}`);
+    await ann.paste(lines.join("\n"));
+    await ann.waitFor((screen) => screen.cursorLine === "line 25", "the 25 lines pasted");
+    await ann.press(...lines.map(() => "Up"));
+    await ann.waitFor(
+      (screen) => showsInput(screen, typed, 0, typed[0]!.length),
+      "Up from the first line to show the line sent",
+    );
+    await ann.press("Down");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === `${PROMPT}line 1` && screen.cursor.x === 14,
+      "Down to bring the 25 lines back, the cursor on the first",
+    );
+    assert.equal(await sent(ann, bob), lines.join("\n"));
+
+    // A line sent again from history in place of the draft: Up brings the draft back after it.
+    await ann.type("half a thought");
+    await ann.press("Up", ...lines.map(() => "Up"));
+    await ann.waitFor(
+      (screen) => showsInput(screen, typed, 0, typed[0]!.length),
+      "Up through the 25 lines to the line sent before them",
+    );
+    assert.equal(await sent(ann, bob), "zzz hello world");
+    await ann.press("Up");
+    await ann.waitFor((screen) => showsInput(screen, typed, 0, typed[0]!.length), "it, newest");
+    await ann.press("Up");
+    await ann.waitFor(
+      (screen) => showsInput(screen, [`${PROMPT}half a thought`], 0, 22),
+      "Up to the draft typed before",
+    );
+  },
+);
+
+keysTest(
+  "chat join: thousands of characters arriving as keys, not as a paste, take no longer than a few",
+  { width: 100, height: 30 },
+  async (ann, bob) => {
+    // 7997 characters, as a terminal sends text it does not bracket: one key each.
+    const words = Array.from({ length: 1333 }, (_, i) => String(i).padStart(5, "0"));
+    const text = words.join(" ");
+    await ann.tmux.type(ann.session, text);
+    await ann.waitFor(
+      (screen) =>
+        screen.cursorLine.endsWith(words.at(-1)!) && screen.cursor.x === screen.cursorLine.length,
+      "every character typed on the input line",
+    );
+    // All of them, each once: the message would be too long, and says how long.
+    await ann.press("Enter");
+    await ann.waitForLine(
+      new RegExp(`^!! Cannot send message: it is ${text.length} bytes, more than the 4000`),
+    );
+    // Still connected, and still typing.
+    await ann.press("C-u");
+    await ann.waitFor((screen) => screen.cursorLine === PROMPT.trimEnd(), "the line cleared");
+    await ann.enter("still here");
+    const message = await bob.next("message", (frame) => frame.from === "ann");
+    assert.equal(message.text, "still here");
+  },
+);
+
+keysTest(
+  "chat join: Home and End, Ctrl-A and Ctrl-E go to the start and end of a draft's line",
+  { width: 80, height: 30 },
+  async (ann, bob) => {
+    await ann.paste("first line\nsecond line\nthird");
+    await ann.waitFor((screen) => screen.cursorLine === "third", "the pasted draft");
+    await ann.press("Up", "Home");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === "second line" && screen.cursor.x === 0,
+      "Home to the start of the second line",
+    );
+    await ann.tmux.type(ann.session, "X");
+    await ann.press("End");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === "Xsecond line" && screen.cursor.x === 12,
+      "End to the end of the second line",
+    );
+    await ann.tmux.type(ann.session, "Y");
+    await ann.press("Up", "C-a");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === `${PROMPT}first line` && screen.cursor.x === PROMPT.length,
+      "Ctrl-A to the start of the first line",
+    );
+    await ann.tmux.type(ann.session, "A");
+    await ann.press("C-e");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === `${PROMPT}Afirst line` && screen.cursor.x === 19,
+      "Ctrl-E to the end of the first line",
+    );
+    await ann.tmux.type(ann.session, "E");
+    assert.equal(await sent(ann, bob), "Afirst lineE\nXsecond lineY\nthird");
+  },
+);
+
+keysTest(
+  "chat join: Left, Right, Backspace and Delete take a character as it is seen, not a code point",
+  { width: 80, height: 30 },
+  async (ann, bob) => {
+    const family = "👨‍👩‍👧";
+    const diaeresis = "e\u0308";
+    const at = (x: number, what: string) =>
+      ann.waitFor(
+        (screen) => screen.cursorLine.startsWith(`${PROMPT}x`) && screen.cursor.x === x,
+        what,
+      );
+    await ann.tmux.type(ann.session, `x${family}`);
+    await at(11, "x and the family, two columns wide");
+    await ann.press("BSpace");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === `${PROMPT}x` && screen.cursor.x === 9,
+      "one Backspace to delete the family",
+    );
+    await ann.tmux.type(ann.session, diaeresis);
+    await at(10, "a decomposed ë typed");
+    await ann.press("BSpace");
+    await ann.waitFor(
+      (screen) => screen.cursorLine === `${PROMPT}x` && screen.cursor.x === 9,
+      "one Backspace to delete the ë",
+    );
+    await ann.tmux.type(ann.session, `a${family}${diaeresis}b`);
+    await at(14, "a, the family, ë and b typed");
+    await ann.press("Left", "C-b", "Left");
+    await at(10, "Left, Ctrl-B and Left to go before the family");
+    await ann.tmux.type(ann.session, "|");
+    await at(11, "| typed before the family");
+    await ann.press("DC", "C-f");
+    await at(12, "Delete to delete the family, Ctrl-F to go over the ë");
+    await ann.press("Left", "Right");
+    await at(12, "Left and Right over the ë");
+    await ann.tmux.type(ann.session, "!");
+    assert.equal(await sent(ann, bob), `xa|${diaeresis}!b`);
+  },
+);
