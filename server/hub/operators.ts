@@ -131,7 +131,9 @@ export class Operators {
   /** `/deop NAME`, of someone here or whose connection dropped a moment ago. */
   deop(member: Member, frame: Frame<"deop">): void {
     const key = nameKey(frame.name.replace(/^@/, ""));
+    // Whoever has the name, here or on another server, is the one deopped.
     const away = member.op && this.#options.members.byKey(key) === undefined &&
+      this.#options.elsewhere?.find(key) === undefined &&
       this.#options.deopDropped?.(key) === true;
     if (away) {
       const name = clean(frame.name.replace(/^@/, ""));
