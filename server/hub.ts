@@ -82,6 +82,19 @@ export interface HubOptions {
 /** Frames a connection may send while its `hello` is being answered, kept until it is. */
 const MAX_WAITING_FRAMES = 64;
 
+/**
+ * The reasons a transport gives for a connection that ended by itself, not
+ * by its person's choice nor an operator's (see {@linkcode Hub.close}): a
+ * drop, after which a `hello` with the resume token finds its operator
+ * status and locked rooms again, for a short grace.
+ */
+const DROPS: ReadonlySet<string> = new Set([
+  "connection closed",
+  "connection lost",
+  "timed out",
+  "too slow to keep up",
+]);
+
 /** Messages `/history` replays when it is not told how many. */
 const DEFAULT_HISTORY = 20;
 
@@ -336,10 +349,11 @@ export class Hub implements Disposable {
       remove: (member, reason, why) => {
         member.session.send({ type: "bye", reason });
         member.session.close();
-        this.close(member.session, why);
+        this.#end(member.session, why, false);
       },
       muted: () => this.#silence(),
       log: this.#log,
+      deopDropped: (key) => this.#identity.deopDropped(key),
       changed: (member) => this.#changed(member),
       relay: cluster === undefined ? undefined : (room, frame) => cluster.relay(room, frame),
       elsewhere: cluster === undefined ? undefined : {
@@ -560,12 +574,22 @@ export class Hub implements Disposable {
     this.#dispatch(connected, frame);
   }
 
-  /** Removes a session whose connection ended, telling each of its rooms. */
+  /**
+   * Removes a session whose connection ended, telling each of its rooms
+   * `reason`. A transport's reason for a drop (`connection closed`,
+   * `connection lost`, `timed out`, `too slow to keep up`) keeps what its
+   * resume token entitles it to for a grace; any other reason, nothing.
+   */
   close(session: Session, reason = "connection closed"): void {
+    this.#end(session, reason, DROPS.has(reason));
+  }
+
+  /** Removes a session, as {@linkcode Hub.close}: `dropped` when it ended by itself. */
+  #end(session: Session, reason: string, dropped: boolean): void {
     this.#waiting.delete(session);
     const connected = this.#members.remove(session);
     if (connected?.name === undefined) return;
-    this.#identity.depart(connected);
+    this.#identity.depart(connected, dropped);
     this.#log(`${connected.name} left (${reason})`);
     this.#rooms.leaveAll(connected, reason);
     this.#cluster?.tell({ kind: "gone", key: connected.key, reason });
@@ -586,7 +610,7 @@ export class Hub implements Disposable {
         operators: this.#operators,
         history: this.#history,
         people: (members) => this.#presence.people(members),
-        close: (session, reason) => this.close(session, reason),
+        close: (session, reason) => this.#end(session, reason, false),
         arrived: () => this.#counted(),
       }),
       () =>
@@ -733,6 +757,6 @@ export class Hub implements Disposable {
       : `quit: ${[...sanitizeText(reason)].slice(0, 200).join("")}`;
     connected.session.send({ type: "bye", reason: logReason ?? "Goodbye" });
     connected.session.close();
-    this.close(connected.session, logReason ?? text);
+    this.#end(connected.session, logReason ?? text, false);
   }
 }

@@ -37,6 +37,7 @@ import {
 } from "../discovery/beacon.ts";
 import { startServer } from "../server.ts";
 import { parseOpFile } from "../server/hub/moderation.ts";
+import { SECURITY_HEADERS } from "../server/transports/web.ts";
 import { clientFrom } from "./_from_address.ts";
 import { LOOPBACK, TestClient } from "./_test_utils.ts";
 
@@ -933,4 +934,10 @@ Deno.test("PROTOCOL.md's row of `bans` says what the server answers, count first
     assert.ok(line.startsWith("  "), JSON.stringify(line));
     assert.match(line.slice(2), shown);
   }
+});
+
+Deno.test("PROTOCOL.md quotes the web port's policy as the server sends it", () => {
+  const quoted = DOC.match(/`Content-Security-Policy: ([^`]+)`/);
+  assert.ok(quoted, "the WebSocket section quotes the policy");
+  assert.equal(quoted[1], SECURITY_HEADERS["content-security-policy"]);
 });

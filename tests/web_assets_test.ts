@@ -2,11 +2,18 @@
  * The page's script is embedded as one module that `deno task bundle` makes
  * from web/app.ts and everything it imports (web/build/app.js). Committed, it
  * must be what the sources make now: a change to web/, core/ or protocol/
- * that is not bundled would leave the page running the code of before.
+ * that is not bundled would leave the page running the code of before. The
+ * page is served with the bundle and the style sheet inline.
  */
 
 import assert from "node:assert/strict";
-import { SCRIPT_PATH, webAssets } from "../server/web_assets.ts";
+import {
+  hashSource,
+  inlinePage,
+  SCRIPT_PATH,
+  STYLE_PATH,
+  webAssets,
+} from "../server/web_assets.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -43,11 +50,46 @@ Deno.test("web/build/app.js is what deno task bundle makes of the sources as the
   }
 });
 
-Deno.test("webAssets() serves the bundle where index.html loads its script", async () => {
+Deno.test("webAssets() serves the page with the bundle and the style sheet inline", async () => {
   const assets = webAssets();
-  const page = assets.get("/")!.body as string;
-  assert.ok(page.includes(`<script type="module" src="${SCRIPT_PATH}"></script>`), page);
+  const bundle = await Deno.readTextFile(new URL("web/build/app.js", ROOT));
+  const css = await Deno.readTextFile(new URL("web/style.css", ROOT));
+  const source = await Deno.readTextFile(new URL("web/index.html", ROOT));
+  // index.html names them where they go; the page served holds them there instead.
+  assert.ok(source.includes(`<script type="module" src="${SCRIPT_PATH}"></script>`), source);
+  assert.ok(source.includes(`<link rel="stylesheet" href="${STYLE_PATH}">`), source);
+  const page = assets.get("/")!;
+  assert.equal(
+    page.body,
+    source
+      .replace(
+        `<script type="module" src="${SCRIPT_PATH}"></script>`,
+        () => `<script type="module">${bundle}</script>`,
+      )
+      .replace(`<link rel="stylesheet" href="${STYLE_PATH}">`, () => `<style>${css}</style>`),
+  );
+  assert.deepEqual(page.inline, {
+    scripts: [hashSource(bundle)],
+    styles: [hashSource(css)],
+  });
+  assert.equal(assets.get("/index.html"), page);
+  // Served alone too, where index.html names them.
   const script = assets.get(SCRIPT_PATH);
   assert.equal(script?.type, "text/javascript; charset=utf-8");
-  assert.equal(script.body, await Deno.readTextFile(new URL("web/build/app.js", ROOT)));
+  assert.equal(script.body, bundle);
+  assert.equal(assets.get(STYLE_PATH)?.body, css);
+});
+
+Deno.test("inlinePage() refuses what would break the page", () => {
+  const html = `<link rel="stylesheet" href="${STYLE_PATH}">` +
+    `<script type="module" src="${SCRIPT_PATH}"></script>`;
+  assert.equal(
+    inlinePage(html, "a {}\r\n", "x = '$&';\r\n").html,
+    "<style>a {}\n</style><script type=\"module\">x = '$&';\n</script>",
+  );
+  assert.throws(() => inlinePage(html, "a {}", 'x = "</SCRIPT>";'), /holds <\/script/);
+  assert.throws(() => inlinePage(html, "a {}", 'x = "<!--";'), /holds <\/script or <!--/);
+  assert.throws(() => inlinePage(html, "a { content: '</style>' }", ""), /holds <\/style/);
+  assert.throws(() => inlinePage("<p>", "", ""), /index\.html must hold/);
+  assert.throws(() => inlinePage(html + html, "", ""), /index\.html must hold/);
 });

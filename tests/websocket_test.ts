@@ -13,7 +13,8 @@ import {
   type ServerFrame,
 } from "../protocol.ts";
 import { type ChatServer, startServer } from "../server.ts";
-import { SECURITY_HEADERS } from "../server/transports/web.ts";
+import { inlinePolicy, SECURITY_HEADERS } from "../server/transports/web.ts";
+import { inlinePage } from "../server/web_assets.ts";
 import { type FrameOf, TestClient, within } from "./_test_utils.ts";
 
 const LOOPBACK = "127.0.0.1";
@@ -39,8 +40,11 @@ async function get(
   return { response, body: await response.text() };
 }
 
-function assertSecurityHeaders(response: Response): void {
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+function assertSecurityHeaders(
+  response: Response,
+  headers: Readonly<Record<string, string>> = SECURITY_HEADERS,
+): void {
+  for (const [name, value] of Object.entries(headers)) {
     assert.equal(response.headers.get(name), value, `header ${name}`);
   }
 }
@@ -233,25 +237,47 @@ class WsClient implements AsyncDisposable {
 
 Deno.test("startServer() serves the web page with its security headers", async (t) => {
   await using server = await startWebServer();
-  const page = await Deno.readTextFile(new URL("../web/index.html", import.meta.url));
+  const read = (path: string) => Deno.readTextFile(new URL(`../web/${path}`, import.meta.url));
+  const { html: page, inline } = inlinePage(
+    await read("index.html"),
+    await read("style.css"),
+    await read("build/app.js"),
+  );
+  const pageHeaders = inlinePolicy(SECURITY_HEADERS, inline);
 
-  await t.step("/ is the page, as HTML", async () => {
+  await t.step("/ is the page, as HTML, with its style sheet and script inline", async () => {
     const { response, body } = await get(server, "/");
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
-    assertSecurityHeaders(response);
+    assertSecurityHeaders(response, pageHeaders);
     assert.equal(body, page);
     assert.equal((await get(server, "/?room=dev")).body, page);
     assert.equal((await get(server, "/index.html")).body, page);
   });
 
-  await t.step("the policy allows only this origin's files, and nothing inline", () => {
-    const policy = new Map(
-      SECURITY_HEADERS["content-security-policy"]!.split(";").map((part) => {
+  /** The directives of a policy, by name. */
+  const directives = (policy: string) =>
+    new Map(
+      policy.split(";").map((part) => {
         const [name, ...values] = part.trim().split(/\s+/);
         return [name!, values];
       }),
     );
+  /** The inline blocks of the page, `<script>` or `<style>`: their text. */
+  const blocks = (tag: string) =>
+    [...page.matchAll(new RegExp(`<${tag}\\b([^>]*)>([^]*?)</${tag}>`, "g"))].map((match) => ({
+      attributes: match[1]!,
+      text: match[2]!,
+    }));
+  const sha256 = async (text: string) =>
+    `'sha256-${
+      btoa(String.fromCharCode(
+        ...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))),
+      ))
+    }'`;
+
+  await t.step("the policy allows only this origin's files, and nothing inline", () => {
+    const policy = directives(SECURITY_HEADERS["content-security-policy"]!);
     assert.deepEqual(policy.get("default-src"), ["'none'"]);
     assert.deepEqual(policy.get("script-src"), ["'self'"]);
     assert.deepEqual(policy.get("style-src"), ["'self'"]);
@@ -268,15 +294,36 @@ Deno.test("startServer() serves the web page with its security headers", async (
     assert.equal(SECURITY_HEADERS["referrer-policy"], "no-referrer");
   });
 
+  await t.step(
+    "the page's policy allows its inline script and style sheet, and no other",
+    async () => {
+      const policy = directives(pageHeaders["content-security-policy"]!);
+      const [script, ...moreScripts] = blocks("script");
+      const [style, ...moreStyles] = blocks("style");
+      assert.deepEqual([moreScripts, moreStyles], [[], []]);
+      assert.equal(script?.attributes, ' type="module"');
+      assert.equal(script.text, await read("build/app.js"));
+      assert.equal(style?.text, await read("style.css"));
+      assert.deepEqual(policy.get("script-src"), [await sha256(script.text)]);
+      assert.deepEqual(policy.get("style-src"), [await sha256(style.text)]);
+      // The rest is the policy of every answer.
+      const usual = directives(SECURITY_HEADERS["content-security-policy"]!);
+      usual.delete("script-src");
+      usual.delete("style-src");
+      policy.delete("script-src");
+      policy.delete("style-src");
+      assert.deepEqual(policy, usual);
+    },
+  );
+
   await t.step("the page needs nothing the policy forbids", () => {
-    for (const script of page.match(/<script\b[^>]*>/g) ?? []) {
-      assert.match(script, /\ssrc="\/[^"/]/, `inline or remote script: ${script}`);
-    }
-    assert.doesNotMatch(page, /<script\b[^>]*>[^<\s]/, "a script has inline code");
-    assert.doesNotMatch(page, /<style\b/i, "a <style> element");
-    assert.doesNotMatch(page, /\sstyle\s*=/i, "a style attribute");
-    assert.doesNotMatch(page, /\son[a-z]+\s*=/i, "an inline event handler");
-    assert.doesNotMatch(page, /(?:src|href)="(?:https?:)?\/\//i, "a remote resource");
+    // What is not inside the two blocks: the markup.
+    const markup = page.replace(/(<(script|style)\b[^>]*>)[^]*?(<\/\2>)/g, "$1$3");
+    assert.doesNotMatch(markup, /<script\b[^>]*\ssrc=/i, "a script from elsewhere");
+    assert.doesNotMatch(markup, /<link\b[^>]*stylesheet/i, "a style sheet from elsewhere");
+    assert.doesNotMatch(markup, /\sstyle\s*=/i, "a style attribute");
+    assert.doesNotMatch(markup, /\son[a-z]+\s*=/i, "an inline event handler");
+    assert.doesNotMatch(markup, /(?:src|href)="(?:https?:)?\/\//i, "a remote resource");
   });
 
   await t.step("the stylesheet is CSS", async () => {
@@ -301,7 +348,7 @@ Deno.test("startServer() serves the web page with its security headers", async (
           const again = await get(server, path, { headers: { "if-none-match": asked } });
           assert.equal(again.response.status, 304, `${path} asked with ${asked}`);
           assert.equal(again.response.headers.get("etag"), etag, path);
-          assertSecurityHeaders(again.response);
+          assertSecurityHeaders(again.response, path === "/" ? pageHeaders : SECURITY_HEADERS);
           assert.equal(again.body, "", path);
         }
         const other = await get(server, path, { headers: { "if-none-match": '"other"' } });
@@ -378,10 +425,10 @@ Deno.test("startServer() serves the page's script: web/app.ts and its imports in
   await using server = await startWebServer();
   const bundle = await Deno.readTextFile(new URL("../web/build/app.js", import.meta.url));
 
-  await t.step("the page loads one script, the bundle, as JavaScript", async () => {
+  await t.step("the page holds one script, the bundle, also served as JavaScript", async () => {
     const page = (await get(server, "/")).body;
-    const scripts = [...page.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1]!);
-    assert.deepEqual(scripts, ["/web/app.js"]);
+    const scripts = [...page.matchAll(/<script\b([^>]*)>([^]*?)<\/script>/g)];
+    assert.deepEqual(scripts.map((m) => [m[1], m[2]]), [[' type="module"', bundle]]);
     const { response, body } = await get(server, "/web/app.js");
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("content-type"), "text/javascript; charset=utf-8");

@@ -38,6 +38,7 @@ import { describeBan, type Moderation } from "./moderation.ts";
 import { formatSpan } from "../../core/duration.ts";
 import { broadcast, type ReplayFrom, type Room, type Rooms } from "./rooms.ts";
 import type { Cluster } from "./cluster.ts";
+import { DEFAULT_GRACE_MS, DroppedStandings, type Standing } from "./dropped.ts";
 
 /** What {@linkcode Identity} needs. */
 export interface IdentityOptions {
@@ -83,10 +84,20 @@ export class Identity {
   readonly #options: IdentityOptions;
   /** What people whose connection ended had sent, until they come back. */
   readonly #departed = new DepartedMemories();
+  /**
+   * What the tokens of people whose connection dropped still entitle them
+   * to, for one heartbeat: as long as the server may hold a connection that
+   * ended unseen, so that a drop it saw first costs no more than one it did not.
+   */
+  readonly #dropped: DroppedStandings;
 
   /** Names people in `options.members`, placing them in `options.rooms`. */
   constructor(options: IdentityOptions) {
     this.#options = options;
+    const heartbeat = options.heartbeat;
+    this.#dropped = new DroppedStandings(
+      heartbeat === undefined ? DEFAULT_GRACE_MS : heartbeat * 1000,
+    );
   }
 
   /**
@@ -174,6 +185,7 @@ export class Identity {
     const resumed = holder !== undefined && hello.resume !== undefined &&
       holder.resume === hello.resume;
     let sent: SentMemory;
+    let standing: Standing | undefined;
     if (resumed) {
       sent = holder.sent;
     } else {
@@ -182,13 +194,15 @@ export class Identity {
       // Dropped before it came back: what it sent is still known by its token.
       const kept = hello.resume === undefined ? undefined : this.#departed.take(hello.resume, key);
       sent = kept ?? new SentMemory();
+      // And, within the grace, what it was entitled to.
+      standing = this.#dropped.take(hello.resume, key);
     }
     const name = resumed ? holder.name : hello.name;
     const files = this.#options.files;
     const token = files === undefined ? undefined : makeUploadToken();
     const client = clientOf(hello, session);
     const active = Date.now();
-    const op = resumed && holder.op;
+    const op = resumed ? holder.op : standing?.op === true;
     // A room nobody is in that looks like one somebody is in is not opened (see Rooms.lookalike).
     for (const name of wanted.keys()) {
       const like = rooms.occupied(name) ? undefined : rooms.lookalike(name);
@@ -202,7 +216,7 @@ export class Identity {
     }
     // Locked rooms are for operators: the others are told, and enter the rest.
     for (const name of wanted.keys()) {
-      if (op || !this.#options.locked(name)) continue;
+      if (op || standing?.locked.has(name) || !this.#options.locked(name)) continue;
       wanted.delete(name);
       refuse(
         newcomer,
@@ -251,7 +265,8 @@ export class Identity {
     session.send(this.#welcome(member));
     // A peer that never reads may be dropped on its welcome: then there is no one to place.
     if (members.get(session) !== member) return;
-    log(`${member.name} ${resumed ? "came back" : "joined"} from ${session.remote}`);
+    const again = op && !resumed ? ", an operator again after a drop" : "";
+    log(`${member.name} ${resumed ? "came back" : "joined"} from ${session.remote}${again}`);
     // Coming back after a drop: every message missed in each room.
     const from = (room: Room): ReplayFrom | undefined => {
       const since = wanted.get(room.name);
@@ -359,11 +374,27 @@ export class Identity {
     }
   }
 
-  /** Keeps what a member whose connection ended had sent, for when it comes back. */
-  depart(member: Member): void {
+  /**
+   * Keeps what a member whose connection ended had sent, for when it comes
+   * back; and, when it `dropped` (it did not quit, nor was it sent away),
+   * whether it was an operator and the locked rooms it was in, for a short grace.
+   */
+  depart(member: Member, dropped: boolean): void {
     this.#departed.keep(member.resume, member.key, member.sent);
+    if (dropped) {
+      const locked = member.rooms.map((room) => room.name).filter(this.#options.locked);
+      this.#dropped.keep(member.resume, member.key, { op: member.op, locked: new Set(locked) });
+    }
     this.#revoke(member);
     this.#options.cluster?.release(member.key);
+  }
+
+  /**
+   * Takes away the operator status kept for someone called by the folded
+   * name `key` whose connection dropped; whether there was one.
+   */
+  deopDropped(key: string): boolean {
+    return this.#dropped.deop(key);
   }
 
   /** Ends the upload token of a member that is gone. */

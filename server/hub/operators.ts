@@ -51,6 +51,12 @@ export interface OperatorsOptions {
   readonly muted: () => void;
   /** Receives one line per operator action. */
   readonly log: (line: string) => void;
+  /**
+   * Takes away the operator status kept for whoever was called by the
+   * folded name `key`, whose connection dropped a moment ago and whom coming
+   * back would make one again; whether there was one.
+   */
+  readonly deopDropped?: ((key: string) => boolean) | undefined;
   /** Called when `member` became an operator or stopped being one: a cluster's servers learn it. */
   readonly changed?: ((member: Member) => void) | undefined;
   /** In a cluster, sends a frame to the people of a room on the other servers. */
@@ -122,8 +128,21 @@ export class Operators {
     );
   }
 
-  /** `/deop NAME`. */
+  /** `/deop NAME`, of someone here or whose connection dropped a moment ago. */
   deop(member: Member, frame: Frame<"deop">): void {
+    const key = nameKey(frame.name.replace(/^@/, ""));
+    // Whoever has the name, here or on another server, is the one deopped.
+    const away = member.op && this.#options.members.byKey(key) === undefined &&
+      this.#options.elsewhere?.find(key) === undefined &&
+      this.#options.deopDropped?.(key) === true;
+    if (away) {
+      const name = clean(frame.name.replace(/^@/, ""));
+      this.#options.log(`${member.name} made ${name}, whose connection dropped, no operator`);
+      return acknowledge(
+        member,
+        `${name} is not here; they will not be an operator if they come back`,
+      );
+    }
     const target = this.#target(member, frame.name, { kind: "deop", by: member.name });
     if (target === undefined) return;
     if (!target.op) return inform(member, `${target.name} is not an operator`);

@@ -37,6 +37,20 @@ export interface WebAsset {
   type: string;
   /** The file's bytes or text. */
   body: string | Uint8Array<ArrayBuffer>;
+  /**
+   * A page's inline scripts and style sheets: its policy allows exactly
+   * those, and no other, not even this server's files.
+   * @default {none: the policy of {@linkcode SECURITY_HEADERS}}
+   */
+  inline?: InlineHashes | undefined;
+}
+
+/** A page's inline scripts and style sheets, each by the CSP source of its hash. */
+export interface InlineHashes {
+  /** `'sha256-…'` of the text of each inline `<script>`. */
+  readonly scripts: readonly string[];
+  /** `'sha256-…'` of the text of each `<style>`. */
+  readonly styles: readonly string[];
 }
 
 /** A file as served: its bytes, encoded once, and the tag that names this version of them. */
@@ -45,14 +59,15 @@ interface ServedAsset {
   bytes: Uint8Array;
   /** The `ETag` header, a strong validator (RFC 9110, 8.8.3). */
   etag: string;
+  inline: InlineHashes | undefined;
 }
 
 function serveable(assets: ReadonlyMap<string, WebAsset>): Map<string, ServedAsset> {
   const served = new Map<string, ServedAsset>();
-  for (const [path, { type, body }] of assets) {
+  for (const [path, { type, body, inline }] of assets) {
     const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
     const digest = createHash("sha256").update(bytes).digest("base64url").slice(0, 22);
-    served.set(path, { type, bytes, etag: `"${digest}"` });
+    served.set(path, { type, bytes, etag: `"${digest}"`, inline });
   }
   return served;
 }
@@ -89,7 +104,11 @@ export interface WebTransportOptions {
   peers?: (() => readonly string[]) | undefined;
 }
 
-/** Sent with every HTTP response: nothing inline, nothing remote, no framing. */
+/**
+ * Sent with every HTTP response: nothing inline, nothing remote, no framing.
+ * The page's own allows its inline script and style sheet by their hashes
+ * (see {@linkcode inlinePolicy}).
+ */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; " +
     "connect-src 'self'; img-src 'self' data:; manifest-src 'self'; base-uri 'none'; " +
@@ -119,6 +138,21 @@ export function securityHeaders(origins: Iterable<string>): Readonly<Record<stri
     `connect-src 'self' ${sockets.join(" ")}`,
   );
   return { ...SECURITY_HEADERS, "content-security-policy": policy };
+}
+
+/**
+ * `headers` for a page whose scripts and style sheets are all inline: its
+ * policy's `script-src` and `style-src` allow exactly those, by their hashes.
+ */
+export function inlinePolicy(
+  headers: Readonly<Record<string, string>>,
+  inline: InlineHashes,
+): Readonly<Record<string, string>> {
+  const sources = (hashes: readonly string[]) => hashes.length === 0 ? "'none'" : hashes.join(" ");
+  const policy = headers["content-security-policy"]!
+    .replace("script-src 'self'", `script-src ${sources(inline.scripts)}`)
+    .replace("style-src 'self'", `style-src ${sources(inline.styles)}`);
+  return { ...headers, "content-security-policy": policy };
 }
 
 /** Most origins of other servers remembered as the cluster's. */
@@ -432,7 +466,8 @@ export class WebTransport {
     }
     const asset = this.#assets.get(path);
     if (asset === undefined) return respond(response, 404, "Not found\n", TEXT_PLAIN);
-    const headers = securityHeaders(this.#notePeers());
+    const policy = securityHeaders(this.#notePeers());
+    const headers = asset.inline === undefined ? policy : inlinePolicy(policy, asset.inline);
     // A browser that holds this version of the file asks with its tag, and is told to use it
     // (RFC 9110, 15.4.5): a page opened again does not fetch its script again.
     if (namesTag(request.headers["if-none-match"], asset.etag)) {
