@@ -41,6 +41,14 @@ export class PasteBracketing {
     for (const event of LEAVING_EVENTS) globalThis.addEventListener(event, this.#leaving);
   }
 
+  /**
+   * Asks the terminal to bracket pastes again, if it was asked before: after
+   * the program was stopped and continued, the shell may have turned it off.
+   */
+  again(): void {
+    if (this.#bracketing) writeOut(BRACKETED_PASTE_ON);
+  }
+
   /** The terminal brackets pastes no longer; later calls do nothing. */
   stop(): void {
     if (!this.#bracketing) return;

@@ -101,6 +101,11 @@ function typedKey(text: string): ReadKey {
  */
 const REWRAP_DELAY_MS = 300;
 
+/** What Ctrl-Z says, instead of stopping the program. */
+export const STOP_NOTICE =
+  "Ctrl-Z does not stop chat: stopped, it would stop answering the server, which drops it. " +
+  "Open another terminal, or leave with /quit";
+
 /** Reads the user's lines and prints above them. */
 export class Terminal implements Disposable {
   readonly #interactive: boolean;
@@ -118,6 +123,20 @@ export class Terminal implements Disposable {
     this.#onResize?.();
   };
   #rewrapTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * The program was stopped and goes on (`kill -STOP`, then `fg`): the shell
+   * gave the terminal back as it likes it, reading lines and echoing them.
+   * Keys are read one by one again, pastes bracketed, the input line drawn.
+   */
+  readonly #continued = () => {
+    if (this.#closed) return;
+    // Set again, though the stream still counts it as set: the shell changed it under it.
+    if (Deno.stdin.isTerminal()) Deno.stdin.setRaw(true);
+    this.#bracketing.again();
+    this.#drawn = undefined;
+    this.#write("\r\x1b[K");
+    this.#schedule();
+  };
   /** What was printed above the input line, to draw again at a new width. */
   readonly #printed = new PrintedLines();
   #onEnd: (() => void) | undefined;
@@ -198,6 +217,7 @@ export class Terminal implements Disposable {
               for (const pressed of apart) route(pressed.text, pressed.key);
               return;
             }
+            if (this.#stopKey(key)) return;
             if (
               !this.#asking &&
               (this.#draftKey(key) || this.#clearKey(key) || this.#characterKey(key))
@@ -230,6 +250,9 @@ export class Terminal implements Disposable {
     // After readline's own listener, which it added above.
     if (options.interactive) process.stdin.on("keypress", this.#onKeypress);
     if (options.interactive) process.stdout.on("resize", this.#resized);
+    if (options.interactive && Deno.build.os !== "windows") {
+      Deno.addSignalListener("SIGCONT", this.#continued);
+    }
     if (options.interactive) this.#bracketing.start();
     this.#rl.on("line", (line: string) => {
       if (this.#asking) return;
@@ -251,6 +274,9 @@ export class Terminal implements Disposable {
       this.#bracketing.stop();
       process.stdin.off("keypress", this.#onKeypress);
       process.stdout.off("resize", this.#resized);
+      if (this.#interactive && Deno.build.os !== "windows") {
+        Deno.removeSignalListener("SIGCONT", this.#continued);
+      }
       if (this.#editorKeypress !== undefined) process.stdin.off("keypress", this.#editorKeypress);
       process.stdin.off("data", this.#onData);
       this.#end();
@@ -698,6 +724,17 @@ export class Terminal implements Disposable {
     const before = this.#rl.line;
     this.#lineEditor?.(text);
     this.#onKeystroke?.(this.#rl.line, this.#rl.line !== before);
+  }
+
+  /**
+   * Ctrl-Z: not passed on to readline, which would stop the program (and
+   * only it, not a `deno task` around it, leaving the terminal to nobody).
+   * A chat stopped stops answering the server, which drops it: it says so.
+   */
+  #stopKey(key: Key): boolean {
+    if (!key.ctrl || key.meta || key.name !== "z") return false;
+    this.#say({ kind: "notice", text: STOP_NOTICE });
+    return true;
   }
 
   /** Says `notice` through the handler given to `onNotice`, else as a plain line. */

@@ -10,7 +10,7 @@ import { startServer } from "../../server.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import { testWith } from "./_needs.ts";
 import { said, type StartOptions, TerminalUser } from "./_terminal_user.ts";
-import { type Screen, Tmux } from "./_tmux.ts";
+import { type Screen, Tmux, waitFor } from "./_tmux.ts";
 
 const PROMPT = "#lobby> ";
 
@@ -229,5 +229,80 @@ keysTest(
     await at(12, "Left and Right over the ë");
     await ann.tmux.type(ann.session, "!");
     assert.equal(await sent(ann, bob), `xa|${diaeresis}!b`);
+  },
+);
+
+keysTest(
+  "chat join: Ctrl-Z says chat keeps running, and the draft stays",
+  { width: 140, height: 20 },
+  async (ann, bob) => {
+    await ann.type("abc");
+    await ann.press("C-z");
+    await ann.waitForLine(/^-- Ctrl-Z does not stop chat: .* leave with \/quit$/);
+    await ann.waitFor((screen) => screen.cursorLine === `${PROMPT}abc`, "the draft still there");
+    await ann.type(" def");
+    assert.equal(await sent(ann, bob), "abc def");
+  },
+);
+
+/** The process id of `chat join` in `ann`'s pane, under the shells that started it. */
+async function clientPid(ann: TerminalUser): Promise<number> {
+  let parents = [await ann.tmux.display(ann.session, "#{pane_pid}")];
+  while (parents.length > 0) {
+    const children = [];
+    for (const parent of parents) {
+      const output = await new Deno.Command("pgrep", { args: ["-P", parent] }).output();
+      children.push(...new TextDecoder().decode(output.stdout).split("\n").filter(Boolean));
+    }
+    for (const child of children) {
+      if ((await Deno.readTextFile(`/proc/${child}/comm`)).trim() === "deno") return Number(child);
+    }
+    parents = children;
+  }
+  throw new Error(`No chat join in the pane of ${ann.session}`);
+}
+
+/** The state letter of process `pid` (`S`, `R`, `T` for stopped …). */
+async function processState(pid: number): Promise<string> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+}
+
+keysTest(
+  "chat join: stopped from outside and continued, it reads keys one by one again",
+  { width: 100, height: 20 },
+  async (ann, bob) => {
+    const pid = await clientPid(ann);
+    const tty = await ann.tmux.display(ann.session, "#{pane_tty}");
+    Deno.kill(pid, "SIGSTOP");
+    await waitFor(
+      () => processState(pid),
+      (state) => state === "T",
+      5_000,
+      (state) => `for the client to stop; it is ${state}`,
+    );
+    // As a shell taking the terminal back leaves it: lines read whole and echoed, no pastes
+    // bracketed.
+    const stty = await new Deno.Command("stty", { args: ["-F", tty, "sane"] }).output();
+    assert.ok(stty.success);
+    await Deno.writeTextFile(tty, "\x1b[?2004l");
+    Deno.kill(pid, "SIGCONT");
+    await waitFor(
+      () => processState(pid),
+      (state) => state !== "T",
+      5_000,
+      () => "for the client to go on",
+    );
+    // Keys act at once: Left moves the cursor, nothing is echoed.
+    await ann.type("xy");
+    await ann.press("Left");
+    await ann.waitFor((screen) => screen.cursor.x === PROMPT.length + 1, "Left to move the cursor");
+    await ann.tmux.type(ann.session, "z");
+    await ann.waitFor((screen) => screen.cursorLine === `${PROMPT}xzy`, "z before y");
+    assert.equal(await sent(ann, bob), "xzy");
+    // Pastes are bracketed again: two lines are one message.
+    await ann.paste("one\ntwo");
+    await ann.waitFor((screen) => screen.cursorLine === "two", "the pasted draft");
+    assert.equal(await sent(ann, bob), "one\ntwo");
   },
 );
