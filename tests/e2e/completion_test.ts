@@ -53,6 +53,21 @@ async function daveLeaves(dave: TestClient, robert: TestClient): Promise<void> {
   await robert.next("left", (frame) => frame.name === "dave");
 }
 
+/** Types `typed` at ann's empty `#lobby>` line, presses Tab, and waits for it to read `completed`. */
+async function tabCompletes(ann: TerminalUser, typed: string, completed: string): Promise<void> {
+  await ann.type(typed);
+  // An X after the Tab shows where the Tab left the line, completed or not.
+  // It must arrive apart from the Tab: read together, they would be a paste.
+  await ann.press("Tab");
+  await ann.tmux.waitForInputRead(ann.session);
+  await ann.tmux.type(ann.session, "X");
+  await ann.waitFor(
+    (screen) => screen.cursorLine === `#lobby> ${completed}X`,
+    `"${typed}" and Tab to read "${completed}"`,
+  );
+  await ann.clearInput();
+}
+
 testWith(["tmux"], "chat join: Tab completes only who is here now", async () => {
   await using server = await startServer({ hostname: LOOPBACK, port: 0 });
   const [robert, dave] = await history(server);
@@ -65,19 +80,7 @@ testWith(["tmux"], "chat join: Tab completes only who is here now", async () => 
     await ann.waitForLine(/ bob: lunch at noon\?$/);
     await daveLeaves(dave!, robert!);
     await ann.waitForLine(/ dave left #lobby \(went to #dev\)$/);
-    for (const [typed, completed] of CASES) {
-      await ann.type(typed);
-      // An X after the Tab shows where the Tab left the line, completed or not.
-      // It must arrive apart from the Tab: read together, they would be a paste.
-      await ann.press("Tab");
-      await ann.tmux.waitForInputRead(ann.session);
-      await ann.tmux.type(ann.session, "X");
-      await ann.waitFor(
-        (screen) => screen.cursorLine === `#lobby> ${completed}X`,
-        `"${typed}" and Tab to read "${completed}"`,
-      );
-      await ann.clearInput();
-    }
+    for (const [typed, completed] of CASES) await tabCompletes(ann, typed, completed);
   } finally {
     await tmux.kill();
   }
@@ -100,17 +103,7 @@ testWith(
       // Answered in order: once /who is, so is what the client asked for as it was welcomed.
       await ann.enter("/who");
       await ann.waitForLine(/dave/);
-      const tab = async (typed: string, completed: string) => {
-        await ann.type(typed);
-        await ann.press("Tab");
-        await ann.tmux.waitForInputRead(ann.session);
-        await ann.tmux.type(ann.session, "X");
-        await ann.waitFor(
-          (screen) => screen.cursorLine === `#lobby> ${completed}X`,
-          `"${typed}" and Tab to read "${completed}"`,
-        );
-        await ann.clearInput();
-      };
+      const tab = (typed: string, completed: string) => tabCompletes(ann, typed, completed);
       await tab("/join #d", "/join #dev ");
       await tab("/join #dev ", "/join #dev ");
       await tab("/j #lobby d", "/j #lobby d");
