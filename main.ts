@@ -20,7 +20,7 @@ export const EXIT_FAILURE = 1;
 const CLI = new URL("./cli/run.ts", import.meta.url).href;
 
 if (import.meta.main) {
-  // Only the tiny signals module came before: from here on Ctrl-C or SIGTERM stops
+  // Only the tiny signals module came before: from here on Ctrl-C, SIGTERM or SIGHUP stops
   // `chat serve` with exit 0, whatever it is doing. Other commands keep the defaults.
   const signals = Deno.args[0] === "serve" ? new StopSignals() : undefined;
   try {

@@ -1,6 +1,6 @@
 /**
  * `chat serve`: flags, the start-up banner with join commands, web address
- * and QR code, the log, and a clean stop on Ctrl-C or SIGTERM.
+ * and QR code, the log, and a clean stop on Ctrl-C, SIGTERM or SIGHUP.
  *
  * @module
  */

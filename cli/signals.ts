@@ -1,6 +1,6 @@
 /**
- * The signals that stop `chat serve`: Ctrl-C (SIGINT) and SIGTERM. Listened
- * for from the start, before the server's modules load, so that one sent
+ * The signals that stop `chat serve`: Ctrl-C (SIGINT), SIGTERM, and SIGHUP
+ * (its terminal closed: a window, an ssh session). Listened for from the start, before the server's modules load, so that one sent
  * while it starts stops it cleanly too, and never kills it.
  *
  * @module
@@ -15,7 +15,9 @@ export class StopSignals {
   constructor() {
     const { promise, resolve } = Promise.withResolvers<string>();
     this.stopped = promise;
-    const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+    const signals: Deno.Signal[] = Deno.build.os === "windows"
+      ? ["SIGINT"]
+      : ["SIGINT", "SIGTERM", "SIGHUP"];
     // The listeners stay until the process ends: `deno task` passes the terminal's Ctrl-C on
     // to the server once more, sometimes only as it leaves, and without a listener it would
     // kill the process then (exit 130 instead of 0).

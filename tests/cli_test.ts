@@ -442,7 +442,7 @@ Deno.test({
   },
 });
 
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
   Deno.test(`chat serve says bye to everyone and exits 0 on ${signal}`, async () => {
     await using server = new ChatProcess([
       ...SERVE_LOCAL,
