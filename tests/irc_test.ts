@@ -1219,3 +1219,111 @@ Deno.test("IRC bans: a banned name is 465 at registration, and the end", async (
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** The UTF-8 bytes of an IRC line with its CR LF, its tags aside (they have a limit of their own). */
+function lineBytes(line: string): number {
+  return new TextEncoder().encode(line.replace(/^@\S+ /, "") + "\r\n").length;
+}
+
+Deno.test("IRC lines: every line fits 512 bytes, whatever the away, topic, reasons or rooms", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_" });
+  try {
+    await Deno.writeTextFile(`${dir}/ops`, "olga op-secret\n");
+    const { server, port, irc } = await serve(["--op-file", `${dir}/ops`]);
+    await using _ = server;
+    // An emoji of two characters and 8 bytes: a cut between them would leave half of it.
+    const thumb = "👍🏽";
+    // 32 rooms of the longest names: 1,056 bytes of channels.
+    const long = "#" + "x".repeat(29);
+    const rooms = Array.from({ length: 32 }, (_, i) => `${long}${String(i).padStart(2, "0")}`);
+    await using olga = await TestClient.join2(port, "olga", rooms.map((room) => ({ room })));
+    await olga.send({ type: "oper", secret: "op-secret" });
+    await olga.next("notice", (frame) => frame.text.startsWith("olga is an operator"));
+    const nick = "a".repeat(24);
+    await using ann = await withCaps(irc, nick, "away-notify server-time message-tags");
+    const dev = rooms[0]!;
+    await ann.send(`JOIN ${dev}`);
+    await ann.next(/ 366 /);
+    /** The lines ann was sent whose text is made of `thumb`s: whole ones only. */
+    const whole = new RegExp(`^(?:${thumb})+$`, "u");
+
+    await t.step(
+      "a topic of 300 characters: TOPIC, 332 and 322 cut to fit, never in an emoji",
+      async () => {
+        await olga.send({ type: "topic", room: dev, text: thumb.repeat(300) });
+        const told = await ann.next(/ TOPIC /);
+        await ann.send(`TOPIC ${dev}`);
+        const topic = await ann.next(/ 332 /);
+        await ann.send(`LIST ${dev}`);
+        const listed = await ann.next(/ 322 /);
+        for (const line of [told, topic, listed]) {
+          assert.ok(lineBytes(line) <= 512, `${lineBytes(line)} bytes: ${line}`);
+          assert.match(line.slice(line.indexOf(" :") + 2), whole, line);
+        }
+      },
+    );
+
+    // A reason is at most 256 UTF-16 units: 64 such emoji, 512 bytes.
+    const reason = thumb.repeat(64);
+
+    await t.step("an away of 512 bytes: AWAY and 301 cut to fit", async () => {
+      await olga.send({ type: "away", reason });
+      const told = await ann.next(/ AWAY /);
+      await ann.send("PRIVMSG olga :are you there?");
+      const away = await ann.next(/ 301 /);
+      for (const line of [told, away]) {
+        assert.ok(lineBytes(line) <= 512, `${lineBytes(line)} bytes: ${line}`);
+        assert.match(line.slice(line.indexOf(" :") + 2), whole, line);
+      }
+    });
+
+    await t.step(
+      "WHOIS of someone in 32 rooms of long names: 319 in as many lines as it takes",
+      async () => {
+        await ann.send("WHOIS olga");
+        const lines = await ann.until(/ 318 /);
+        const channels = lines.filter((line) => / 319 /.test(line));
+        assert.ok(channels.length > 1, lines.join("\n"));
+        const listed = channels.flatMap((line) => line.slice(line.indexOf(" :") + 2).split(" "));
+        assert.deepEqual(listed.sort(), rooms.map((room) => `@${room}`).sort());
+      },
+    );
+
+    await t.step(
+      "a PART reason as long as a line can bring, from a long nick in a long channel",
+      async () => {
+        await using cat = await IrcClient.register(irc, "c".repeat(24));
+        await cat.send(`JOIN ${dev}`);
+        await ann.next(/ JOIN /);
+        // 450 bytes: what fits a PART of the longest channel, cut to 200 characters by none.
+        await cat.send(`PART ${dev} :${"€".repeat(150)}`);
+        const line = await ann.next(/ PART /);
+        assert.ok(lineBytes(line) <= 512, `${lineBytes(line)} bytes: ${line}`);
+        assert.match(line, /:€+$/);
+      },
+    );
+
+    await t.step("a KICK and a QUIT with reasons of 512 bytes", async () => {
+      await using kim = await IrcClient.register(irc, "k".repeat(24));
+      await ann.next(/ JOIN #lobby$/);
+      await olga.send({ type: "kick", name: "k".repeat(24), reason });
+      const kicked = await ann.next(/ KICK /);
+      const bye = await kim.next(/^ERROR /);
+      await using quitter = await TestClient.join2(port, "quitter");
+      await ann.next(/ JOIN #lobby$/);
+      await quitter.send({ type: "quit", reason });
+      const quit = await ann.next(/ QUIT /);
+      for (const line of [...kim.lines, kicked, bye, quit]) {
+        assert.ok(lineBytes(line) <= 512, `${lineBytes(line)} bytes: ${line}`);
+      }
+    });
+
+    await ann.sync();
+    for (const line of ann.lines) {
+      assert.ok(lineBytes(line) <= 512, `${lineBytes(line)} bytes: ${line}`);
+      assert.ok(!line.includes("\ufffd"), line);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import {
   byteLength,
+  cutBytes,
   escapeTag,
   formatLine,
   formatLines,
@@ -128,6 +129,24 @@ Deno.test("formatLines() writes formatLine()'s line for each text", () => {
       JSON.stringify({ message, texts }),
     );
   }
+});
+
+Deno.test("cutBytes() cuts between graphemes, or between characters of one too long", () => {
+  const bytes = (text: string) => new TextEncoder().encode(text).length;
+  // 👍🏽 is two characters and 8 bytes: 11 bytes take one, not one and a half.
+  assert.equal(cutBytes("👍🏽👍🏽", 11), "👍🏽");
+  assert.equal(cutBytes("e\u0301e\u0301", 4), "e\u0301");
+  assert.equal(cutBytes("short", 5), "short");
+  // One grapheme longer than the budget: its characters that fit, never half of one.
+  const zalgo = "a" + "\u0301".repeat(10);
+  assert.equal(cutBytes(zalgo, 6), "a\u0301\u0301");
+  assert.equal(cutBytes("😀", 3), "");
+  const line = formatLine({ source: "srv", command: "TOPIC", params: ["#dev", "👍🏽".repeat(100)] });
+  assert.ok(bytes(line) <= 512, line);
+  assert.ok(line.endsWith("👍🏽\r\n"), line);
+  // The tags are not counted: they have a limit of their own.
+  const tagged = formatLine({ tags: { time: "x".repeat(600) }, command: "AWAY", params: ["gone"] });
+  assert.ok(tagged.endsWith(" AWAY :gone\r\n"));
 });
 
 Deno.test("splitBytes() cuts at a byte budget, never inside a character", () => {

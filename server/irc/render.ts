@@ -119,9 +119,20 @@ export class IrcRenderer {
     return formatLine({ source: this.options.server, command, params });
   }
 
-  /** A notice from the server to this client. */
+  /** A notice from the server to this client: a long one in as many lines as 512 bytes take. */
   notice(text: string): string {
-    return this.line("NOTICE", this.nick, text);
+    return this.#notices(this.nick, text);
+  }
+
+  /** A notice from the server to `target`, cut into lines of at most 512 bytes at spaces. */
+  #notices(target: string, text: string): string {
+    const server = this.options.server;
+    // `:SERVER NOTICE TARGET :` and CR LF.
+    const budget = MAX_LINE_BYTES - byteLength(server) - byteLength(target) - 13;
+    return formatLines(
+      { source: server, command: "NOTICE", params: [target] },
+      splitBytes(text, budget),
+    );
   }
 
   /**
@@ -202,7 +213,7 @@ export class IrcRenderer {
         return this.from(frame.by, "TOPIC", frame.room, frame.topic);
       case "notice": {
         const line = this.#ownOp(frame.text) +
-          this.line("NOTICE", frame.room ?? this.nick, frame.text) +
+          this.#notices(frame.room ?? this.nick, frame.text) +
           (frame.room === undefined ? "" : this.#modeChange(frame.room, frame.text));
         const context = this.context;
         // The notice comes once per room of the new operator: 381 answers OPER once.
