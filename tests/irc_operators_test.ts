@@ -605,3 +605,56 @@ Deno.test("IRC operators: a reason typed with colours reaches everyone without t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("IRC operators: /unban with the mask of a kickban of someone gone lifts it", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, port, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+
+    await t.step("a nick of more than 9 characters: *!*ver|au0of@chat", async () => {
+      const nick = "verylongnickname";
+      await using frank = await IrcClient.register(irc, nick);
+      const joined = await ann.next(new RegExp(`^:${nick}!\\S+ JOIN #lobby$`));
+      const mask = `*!*${joined.match(/!(\S+)@/)![1]}@chat`;
+      assert.equal(mask, "*!*ver|au0of@chat");
+      // irssi's /kickban: the ban sends him away, the KICK gives it its reason.
+      await ann.send(`MODE #lobby +b ${mask}`);
+      await frank.closed();
+      await ann.send(`KICK #lobby ${nick} :go away`);
+      await ann.sync();
+      // irssi's /unban, with the mask its ban list holds.
+      await ann.send(`MODE #lobby -b ${mask}`);
+      const lines = await ann.sync();
+      assert.ok(!lines.some((line) => /Cannot unban/.test(line)), lines.join("\n"));
+      assert.ok(lines.some((line) => line.endsWith(` MODE #lobby -b ${mask}`)), lines.join("\n"));
+      await using back = await IrcClient.register(irc, nick);
+    });
+
+    await t.step(
+      "a name of another script, unbanned from a connection never shown it",
+      async () => {
+        await using zoe = await TestClient.join2(port, "Zoë");
+        const user = (await ann.next(/^:Zoe\|\S+ JOIN #lobby$/)).match(/!(\S+)@/)![1]!;
+        assert.match(user, /^Zoe\|/);
+        await ann.send(`MODE #lobby +b *!*${user}@chat`);
+        await zoe.closed();
+        // ann comes back on a new connection, which never saw Zoë, and lifts the ban by its mask.
+        await ann.send("QUIT");
+        await ann.closed();
+        await using again = await IrcClient.register(irc, "ann");
+        await again.send("OPER ann op-secret");
+        await again.next(/ 381 /);
+        await again.send(`UNBAN *!*${user}@chat`);
+        assert.match(await again.next(/ NOTICE ann :/), / NOTICE ann :Lifted the ban of Zoë$/);
+        await using back = await TestClient.join2(port, "Zoë");
+        assert.equal(back.all("error").length, 0, JSON.stringify(back.frames));
+      },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
