@@ -1327,3 +1327,30 @@ Deno.test("IRC lines: every line fits 512 bytes, whatever the away, topic, reaso
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("IRC server name: nobody can take it as a nick, so nobody's NOTICE reads as the server's", async () => {
+  const { server, port, irc } = await serve(["--name", "Ann's Café"]);
+  await using _ = server;
+  await using ann = await IrcClient.connect(irc);
+  await ann.send("NICK ann");
+  await ann.send("USER ann 0 * :Ann");
+  const welcome = await ann.next(/ 001 /);
+  const host = welcome.slice(1, welcome.indexOf(" "));
+  assert.equal(host, "irc.Ann-s-Cafe");
+  assert.match(await ann.next(/ 005 /), / NETWORK=Ann-s-Cafe /);
+  await ann.next(/ 376 /);
+  // The server's name is no nick, on IRC or elsewhere: a nick holds no dot.
+  await using spoofer = await IrcClient.connect(irc);
+  await spoofer.send(`NICK ${host}`);
+  assert.match(await spoofer.next(/ 432 /), / 432 \* irc\.Ann-s-Cafe :A nick here is /);
+  // A chat name may hold a dot, but such a name shows on IRC as a nick without one.
+  await using json = await TestClient.join2(port, host);
+  const joined = await ann.next(/^:(?!ann!)\S+ JOIN #lobby$/);
+  assert.match(joined, /^:irc_Ann-s-Cafe\|[0-9a-f]{8}!/);
+  // Whoever takes the server's name as it reads without the dot is a nick, not the server.
+  await using spoof = await IrcClient.register(irc, "Ann-s-Cafe");
+  await spoof.send("NOTICE #lobby :host made spoofer an operator");
+  const notice = await ann.next(/ NOTICE #lobby /);
+  assert.ok(!notice.startsWith(`:${host} `), notice);
+  assert.match(notice, /^:Ann-s-Cafe!\S+@chat NOTICE #lobby :host made spoofer an operator$/);
+});

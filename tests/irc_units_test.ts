@@ -22,7 +22,7 @@ import {
   userOf,
 } from "../server/irc/nicks.ts";
 import { literal, readText, stripFormatting } from "../server/irc/text.ts";
-import { ircServerName } from "../server/irc/transport.ts";
+import { ircServerHost, ircServerName } from "../server/irc/transport.ts";
 import { KICKBAN_MS, Kickbans } from "../server/irc/kickban.ts";
 import { CATCH_UP_MS, CatchUps, MAX_CATCH_UPS } from "../server/irc/catch_up.ts";
 
@@ -229,6 +229,18 @@ Deno.test("ircServerName() spells a server's name in host-name characters, accen
   assert.equal(ircServerName("--x"), "x");
   assert.equal(ircServerName("!!!"), "chat");
   assert.equal(ircServerName("a".repeat(80)).length, 63);
+});
+
+Deno.test("ircServerHost() holds a dot, which no nick can: nobody takes the server's name", () => {
+  assert.equal(ircServerHost("Ann's Café"), "irc.Ann-s-Cafe");
+  assert.equal(ircServerHost("ann-laptop"), "irc.ann-laptop");
+  assert.equal(ircServerHost("李明"), "irc.chat");
+  assert.equal(ircServerHost("Zoë.local"), "Zoe.local");
+  assert.equal(ircServerHost("a".repeat(80)).length, 63);
+  for (const name of ["Ann's Café", "ann-laptop", "chat", "x".repeat(63)]) {
+    assert.ok(!isOwnNick(ircServerHost(name)), name);
+    assert.ok(ircServerHost(name).includes("."), name);
+  }
 });
 
 Deno.test("isOwnNick() takes what is both a chat name and an IRC nick", () => {
