@@ -658,3 +658,36 @@ Deno.test("IRC operators: /unban with the mask of a kickban of someone gone lift
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("IRC operators: someone kicked is sent the KICK from each channel, then ERROR", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+    await using bob = await IrcClient.register(irc, "bob");
+    await bob.send("JOIN #dev");
+    await bob.next(/ 366 bob #dev /);
+    await ann.send("KICK #lobby bob :flood");
+    // As IRC servers do: the client shows the kick in its channels, then the link closes.
+    const lines = await bob.until(/^ERROR /);
+    assert.deepEqual(lines.filter((line) => / KICK |^ERROR /.test(line)), [
+      ":ann!ann@chat KICK #lobby bob :flood",
+      ":ann!ann@chat KICK #dev bob :flood",
+      "ERROR :Closing link: You were kicked by ann: flood",
+    ]);
+    await bob.closed();
+    // Without a reason: the KICK has none either.
+    await using cat = await IrcClient.register(irc, "cat");
+    await ann.send("KICK #lobby cat");
+    const told = await cat.until(/^ERROR /);
+    assert.deepEqual(told.filter((line) => / KICK |^ERROR /.test(line)), [
+      ":ann!ann@chat KICK #lobby cat :",
+      "ERROR :Closing link: You were kicked by ann",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

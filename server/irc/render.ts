@@ -62,6 +62,8 @@ const OPERATOR_PROVED = /^(\S+) is an operator \(proved /;
 const OPERATOR_MADE = /^(\S+) made (\S+) (?:an operator|(a person like the others))$/;
 const OPERATOR_LEFT = /^(\S+) is no longer an operator$/;
 const LOCKED = /^(\S+) (un)?locked (#\S+): /;
+// The `bye` of someone an operator kicked (server/hub/operators.ts).
+const KICKED_BYE = /^You were kicked by (\S+)(?:: (.*))?$/s;
 
 /** Frames as IRC lines for one connection, and the state they depend on. */
 export class IrcRenderer {
@@ -247,7 +249,8 @@ export class IrcRenderer {
         this.lastError = frame.code;
         return errorLine(this, frame.code, frame.message);
       case "bye":
-        return formatLine({ command: "ERROR", params: [`Closing link: ${frame.reason}`] });
+        return this.#kickedFrom(frame.reason) +
+          formatLine({ command: "ERROR", params: [`Closing link: ${frame.reason}`] });
       case "typing":
         return this.#typing(frame.name, frame.room);
       // An IRC client knows no other servers to move to.
@@ -340,6 +343,24 @@ export class IrcRenderer {
     }
     if (reason?.startsWith("went to ")) return this.from(name, "PART", room, reason);
     return this.from(name, "QUIT", reason ?? "Quit");
+  }
+
+  /**
+   * When the `bye` of this client says it was kicked, the `KICK` of it from
+   * each channel it is in, as IRC servers send one before closing the link,
+   * so that the client shows it in those channels; else `""`.
+   */
+  #kickedFrom(reason: string): string {
+    const kicked = KICKED_BYE.exec(reason);
+    const name = this.name;
+    if (kicked === null || name === undefined) return "";
+    const by = kicked[1]!;
+    const why = kicked[2] ?? "";
+    let lines = "";
+    for (const room of this.options.hub.person(name)?.rooms ?? []) {
+      lines += this.from(by, "KICK", room, this.nick, why);
+    }
+    return lines;
   }
 
   /** The PART of `name` from `room`, with the reason an IRC user gave. */
