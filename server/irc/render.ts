@@ -62,6 +62,8 @@ const OPERATOR_PROVED = /^(\S+) is an operator \(proved /;
 const OPERATOR_MADE = /^(\S+) made (\S+) (?:an operator|(a person like the others))$/;
 const OPERATOR_LEFT = /^(\S+) is no longer an operator$/;
 const LOCKED = /^(\S+) (un)?locked (#\S+): /;
+// The `bye` of a connection that said no `hello` in time (server/transports/peer.ts).
+const NO_HELLO = /^No hello within (\d+) s$/;
 // The `bye` of someone an operator kicked (server/hub/operators.ts).
 const KICKED_BYE = /^You were kicked by (\S+)(?:: (.*))?$/s;
 
@@ -250,7 +252,7 @@ export class IrcRenderer {
         return errorLine(this, frame.code, frame.message);
       case "bye":
         return this.#kickedFrom(frame.reason) +
-          formatLine({ command: "ERROR", params: [`Closing link: ${frame.reason}`] });
+          formatLine({ command: "ERROR", params: [`Closing link: ${this.#bye(frame.reason)}`] });
       case "typing":
         return this.#typing(frame.name, frame.room);
       // An IRC client knows no other servers to move to.
@@ -343,6 +345,15 @@ export class IrcRenderer {
     }
     if (reason?.startsWith("went to ")) return this.from(name, "PART", room, reason);
     return this.from(name, "QUIT", reason ?? "Quit");
+  }
+
+  /**
+   * The reason of a `bye` as IRC users read it: the deadline of a `hello`,
+   * the chat's word, is that of registration (NICK and USER).
+   */
+  #bye(reason: string): string {
+    const late = this.name === undefined ? NO_HELLO.exec(reason) : null;
+    return late === null ? reason : `No registration (NICK and USER) within ${late[1]} s`;
   }
 
   /**
