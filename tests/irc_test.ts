@@ -291,6 +291,16 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     assert.equal(nods, ":bob!bob@chat PRIVMSG #dev :\u0001ACTION nods\u0001");
   });
 
+  await t.step("an empty CTCP is told as one, in words that read", async () => {
+    await ann.send("PRIVMSG #dev :\x01\x01");
+    await ann.send("PRIVMSG #dev :\x01");
+    const told = (await ann.sync()).filter((line) => / NOTICE ann /.test(line));
+    assert.deepEqual(told.map((line) => line.replace(/^:\S+ /, "")), [
+      "NOTICE ann :Cannot send an empty CTCP to #dev: only ACTION (/me) is passed on here",
+      "NOTICE ann :Cannot send an empty CTCP to #dev: only ACTION (/me) is passed on here",
+    ]);
+  });
+
   await t.step("private messages between a nick and a chat name, both ways", async () => {
     await ann.send("PRIVMSG bob :psst");
     const whisper = await bob.next("private", (frame) => frame.from === "ann");
