@@ -1230,6 +1230,12 @@ Deno.test("IRC bans: a banned name is 465 at registration, and the end", async (
   }
 });
 
+/** The last parameter of an IRC line written with `:`, its tags aside. */
+function lastParam(line: string): string {
+  const untagged = line.replace(/^@\S+ /, "");
+  return untagged.slice(untagged.indexOf(" :") + 2);
+}
+
 /** The UTF-8 bytes of an IRC line with its CR LF, its tags aside (they have a limit of their own). */
 function lineBytes(line: string): number {
   return new TextEncoder().encode(line.replace(/^@\S+ /, "") + "\r\n").length;
@@ -1268,7 +1274,7 @@ Deno.test("IRC lines: every line fits 512 bytes, whatever the away, topic, reaso
         const listed = await ann.next(/ 322 /);
         for (const line of [told, topic, listed]) {
           assert.ok(lineBytes(line) <= 512, `${lineBytes(line)} bytes: ${line}`);
-          assert.match(line.slice(line.indexOf(" :") + 2), whole, line);
+          assert.match(lastParam(line), whole, line);
         }
       },
     );
@@ -1283,7 +1289,7 @@ Deno.test("IRC lines: every line fits 512 bytes, whatever the away, topic, reaso
       const away = await ann.next(/ 301 /);
       for (const line of [told, away]) {
         assert.ok(lineBytes(line) <= 512, `${lineBytes(line)} bytes: ${line}`);
-        assert.match(line.slice(line.indexOf(" :") + 2), whole, line);
+        assert.match(lastParam(line), whole, line);
       }
     });
 
@@ -1294,7 +1300,7 @@ Deno.test("IRC lines: every line fits 512 bytes, whatever the away, topic, reaso
         const lines = await ann.until(/ 318 /);
         const channels = lines.filter((line) => / 319 /.test(line));
         assert.ok(channels.length > 1, lines.join("\n"));
-        const listed = channels.flatMap((line) => line.slice(line.indexOf(" :") + 2).split(" "));
+        const listed = channels.flatMap((line) => lastParam(line).split(" "));
         assert.deepEqual(listed.sort(), rooms.map((room) => `@${room}`).sort());
       },
     );
@@ -1363,4 +1369,44 @@ Deno.test("IRC server name: nobody can take it as a nick, so nobody's NOTICE rea
   const notice = await ann.next(/ NOTICE #lobby /);
   assert.ok(!notice.startsWith(`:${host} `), notice);
   assert.match(notice, /^:Ann-s-Cafe!\S+@chat NOTICE #lobby :host made spoofer an operator$/);
+});
+
+Deno.test("IRC server-time: every line of what someone did carries @time, not messages alone", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_" });
+  try {
+    await Deno.writeTextFile(`${dir}/ops`, "olga op-secret\n");
+    const { server, port, irc } = await serve(["--op-file", `${dir}/ops`]);
+    await using _ = server;
+    await using timed = await withCaps(irc, "timed", "server-time away-notify");
+    await using plain = await withCaps(irc, "plain", "away-notify");
+    await using olga = await TestClient.join2(port, "olga");
+    await olga.send({ type: "oper", secret: "op-secret" });
+    await olga.send({ type: "topic", room: "#lobby", text: "plans" });
+    await olga.send({ type: "away", reason: "lunch" });
+    await olga.send({ type: "back" });
+    await olga.say("hello");
+    await olga.send({ type: "nick", name: "olga2" });
+    await olga.send({ type: "quit", reason: "bye" });
+    for (const client of [timed, plain]) await client.next(/ QUIT /);
+    const since = Date.now() - 60_000;
+    const events = / (JOIN|MODE|NOTICE|TOPIC|AWAY|PRIVMSG|NICK|QUIT) /;
+    const shown = (client: IrcClient) =>
+      client.lines.filter((line) => /olga/.test(line) && events.test(line));
+    const lines = shown(timed);
+    const commands = lines.map((line) => line.match(events)![1]);
+    for (const command of ["JOIN", "MODE", "NOTICE", "TOPIC", "AWAY", "PRIVMSG", "NICK", "QUIT"]) {
+      assert.ok(commands.includes(command), `${command} in\n${lines.join("\n")}`);
+    }
+    for (const line of lines) {
+      const time = line.match(/^@(?:\S*;)?time=([^; ]+)[; ]/)?.[1];
+      assert.ok(time !== undefined, line);
+      assert.ok(Date.parse(time) >= since && Date.parse(time) <= Date.now(), line);
+    }
+    // Without server-time, no tags at all.
+    const untagged = shown(plain);
+    assert.ok(untagged.length >= 8, untagged.join("\n"));
+    for (const line of untagged) assert.ok(!line.startsWith("@"), line);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

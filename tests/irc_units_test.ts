@@ -10,6 +10,7 @@ import {
   type OutgoingLine,
   parseLine,
   splitBytes,
+  withTime,
 } from "../server/irc/line.ts";
 import { prng } from "./_random.ts";
 import {
@@ -147,6 +148,14 @@ Deno.test("cutBytes() cuts between graphemes, or between characters of one too l
   // The tags are not counted: they have a limit of their own.
   const tagged = formatLine({ tags: { time: "x".repeat(600) }, command: "AWAY", params: ["gone"] });
   assert.ok(tagged.endsWith(" AWAY :gone\r\n"));
+});
+
+Deno.test("withTime() puts the time tag on each line, before its other tags, once", () => {
+  const t = "2026-01-01T00:00:00.000Z";
+  assert.equal(
+    withTime(":a JOIN #x\r\n@+typing=active :a TAGMSG #x\r\n@time=old :a AWAY\r\n", t),
+    `@time=${t} :a JOIN #x\r\n@time=${t};+typing=active :a TAGMSG #x\r\n@time=old :a AWAY\r\n`,
+  );
 });
 
 Deno.test("splitBytes() cuts at a byte budget, never inside a character", () => {

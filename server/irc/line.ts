@@ -286,3 +286,18 @@ export function cutBytes(text: string, max: number): string {
   }
   return cut;
 }
+
+/**
+ * `lines` (CR LF each) with the IRCv3 `time` tag `time` on each, before its
+ * other tags; a line that has one already keeps it.
+ */
+export function withTime(lines: string, time: string): string {
+  let out = "";
+  for (const line of lines.split("\r\n")) {
+    if (line === "") continue;
+    if (!line.startsWith("@")) out += `@time=${time} ${line}\r\n`;
+    else if (/^@(?:[^ ]*;)?time=/.test(line)) out += `${line}\r\n`;
+    else out += `@time=${time};${line.slice(1)}\r\n`;
+  }
+  return out;
+}

@@ -16,7 +16,14 @@ import {
 } from "../../protocol.ts";
 import { fileLink } from "../../core/files.ts";
 import type { Hub } from "../hub.ts";
-import { byteLength, formatLine, formatLines, MAX_LINE_BYTES, splitBytes } from "./line.ts";
+import {
+  byteLength,
+  formatLine,
+  formatLines,
+  MAX_LINE_BYTES,
+  splitBytes,
+  withTime,
+} from "./line.ts";
 import { maskOf, NickBook } from "./nicks.ts";
 import { RPL } from "./numerics.ts";
 import { replayMark } from "./session.ts";
@@ -176,6 +183,11 @@ export class IrcRenderer {
 
   /** The lines of a frame that reads the same to every client, from someone else. */
   #sharedLines(frame: ServerFrame): string {
+    return this.#timed(frame, this.#sharedUntimed(frame));
+  }
+
+  /** {@linkcode #sharedLines} without the time of `server-time`. */
+  #sharedUntimed(frame: ServerFrame): string {
     switch (frame.type) {
       case "message":
         return this.#message(frame);
@@ -190,6 +202,23 @@ export class IrcRenderer {
 
   /** Renders one frame as IRC lines, CR LF each; `""` when it shows nothing. */
   render(frame: ServerFrame): string {
+    return this.#timed(frame, this.#lines(frame));
+  }
+
+  /**
+   * `lines`, rendered of `frame`, each with the `time` tag of the frame's
+   * `ts` when the client took `server-time` and the frame has one: a JOIN,
+   * PART, QUIT, KICK, NICK, TOPIC, AWAY, MODE or NOTICE says when, as a
+   * PRIVMSG does (which has its tags already, replays' times among them).
+   */
+  #timed(frame: ServerFrame, lines: string): string {
+    if (lines === "" || !("ts" in frame) || !this.caps.has("server-time")) return lines;
+    if (frame.type === "message" || frame.type === "private") return lines;
+    return withTime(lines, new Date(frame.ts).toISOString());
+  }
+
+  /** {@linkcode render} without the time of `server-time`. */
+  #lines(frame: ServerFrame): string {
     const mark = replayMark(frame);
     if (mark !== undefined) return this.#mark(mark.edge, mark.ref, mark.room);
     switch (frame.type) {
