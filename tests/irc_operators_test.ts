@@ -631,7 +631,9 @@ Deno.test("IRC operators: /unban with the mask of a kickban of someone gone lift
       const lines = await ann.sync();
       assert.ok(!lines.some((line) => /Cannot unban/.test(line)), lines.join("\n"));
       assert.ok(lines.some((line) => line.endsWith(` MODE #lobby -b ${mask}`)), lines.join("\n"));
+      // Unbanned, he comes back.
       await using back = await IrcClient.register(irc, nick);
+      assert.match(await back.next(/ JOIN #lobby$/), new RegExp(`^:${nick}!`));
     });
 
     await t.step(

@@ -1360,7 +1360,7 @@ Deno.test("IRC server name: nobody can take it as a nick, so nobody's NOTICE rea
   await spoofer.send(`NICK ${host}`);
   assert.match(await spoofer.next(/ 432 /), / 432 \* irc\.Ann-s-Cafe :A nick here is /);
   // A chat name may hold a dot, but such a name shows on IRC as a nick without one.
-  await using json = await TestClient.join2(port, host);
+  await using _named = await TestClient.join2(port, host);
   const joined = await ann.next(/^:(?!ann!)\S+ JOIN #lobby$/);
   assert.match(joined, /^:irc_Ann-s-Cafe\|[0-9a-f]{8}!/);
   // Whoever takes the server's name as it reads without the dot is a nick, not the server.
