@@ -605,3 +605,91 @@ Deno.test("IRC operators: a reason typed with colours reaches everyone without t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("IRC operators: /unban with the mask of a kickban of someone gone lifts it", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, port, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+
+    await t.step("a nick of more than 9 characters: *!*ver|au0of@chat", async () => {
+      const nick = "verylongnickname";
+      await using frank = await IrcClient.register(irc, nick);
+      const joined = await ann.next(new RegExp(`^:${nick}!\\S+ JOIN #lobby$`));
+      const mask = `*!*${joined.match(/!(\S+)@/)![1]}@chat`;
+      assert.equal(mask, "*!*ver|au0of@chat");
+      // irssi's /kickban: the ban sends him away, the KICK gives it its reason.
+      await ann.send(`MODE #lobby +b ${mask}`);
+      await frank.closed();
+      await ann.send(`KICK #lobby ${nick} :go away`);
+      await ann.sync();
+      // irssi's /unban, with the mask its ban list holds.
+      await ann.send(`MODE #lobby -b ${mask}`);
+      const lines = await ann.sync();
+      assert.ok(!lines.some((line) => /Cannot unban/.test(line)), lines.join("\n"));
+      assert.ok(lines.some((line) => line.endsWith(` MODE #lobby -b ${mask}`)), lines.join("\n"));
+      // Unbanned, he comes back.
+      await using back = await IrcClient.register(irc, nick);
+      assert.match(await back.next(/ JOIN #lobby$/), new RegExp(`^:${nick}!`));
+    });
+
+    await t.step(
+      "a name of another script, unbanned from a connection never shown it",
+      async () => {
+        await using zoe = await TestClient.join2(port, "Zoë");
+        const user = (await ann.next(/^:Zoe\|\S+ JOIN #lobby$/)).match(/!(\S+)@/)![1]!;
+        assert.match(user, /^Zoe\|/);
+        await ann.send(`MODE #lobby +b *!*${user}@chat`);
+        await zoe.closed();
+        // ann comes back on a new connection, which never saw Zoë, and lifts the ban by its mask.
+        await ann.send("QUIT");
+        await ann.closed();
+        await using again = await IrcClient.register(irc, "ann");
+        await again.send("OPER ann op-secret");
+        await again.next(/ 381 /);
+        await again.send(`UNBAN *!*${user}@chat`);
+        assert.match(await again.next(/ NOTICE ann :/), / NOTICE ann :Lifted the ban of Zoë$/);
+        await using back = await TestClient.join2(port, "Zoë");
+        assert.equal(back.all("error").length, 0, JSON.stringify(back.frames));
+      },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("IRC operators: someone kicked is sent the KICK from each channel, then ERROR", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+    await using bob = await IrcClient.register(irc, "bob");
+    await bob.send("JOIN #dev");
+    await bob.next(/ 366 bob #dev /);
+    await ann.send("KICK #lobby bob :flood");
+    // As IRC servers do: the client shows the kick in its channels, then the link closes.
+    const lines = await bob.until(/^ERROR /);
+    assert.deepEqual(lines.filter((line) => / KICK |^ERROR /.test(line)), [
+      ":ann!ann@chat KICK #lobby bob :flood",
+      ":ann!ann@chat KICK #dev bob :flood",
+      "ERROR :Closing link: You were kicked by ann: flood",
+    ]);
+    await bob.closed();
+    // Without a reason: the KICK has none either.
+    await using cat = await IrcClient.register(irc, "cat");
+    await ann.send("KICK #lobby cat");
+    const told = await cat.until(/^ERROR /);
+    assert.deepEqual(told.filter((line) => / KICK |^ERROR /.test(line)), [
+      ":ann!ann@chat KICK #lobby cat :",
+      "ERROR :Closing link: You were kicked by ann",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -291,6 +291,16 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     assert.equal(nods, ":bob!bob@chat PRIVMSG #dev :\u0001ACTION nods\u0001");
   });
 
+  await t.step("an empty CTCP is told as one, in words that read", async () => {
+    await ann.send("PRIVMSG #dev :\x01\x01");
+    await ann.send("PRIVMSG #dev :\x01");
+    const told = (await ann.sync()).filter((line) => / NOTICE ann /.test(line));
+    assert.deepEqual(told.map((line) => line.replace(/^:\S+ /, "")), [
+      "NOTICE ann :Cannot send an empty CTCP to #dev: only ACTION (/me) is passed on here",
+      "NOTICE ann :Cannot send an empty CTCP to #dev: only ACTION (/me) is passed on here",
+    ]);
+  });
+
   await t.step("private messages between a nick and a chat name, both ways", async () => {
     await ann.send("PRIVMSG bob :psst");
     const whisper = await bob.next("private", (frame) => frame.from === "ann");
@@ -1215,6 +1225,187 @@ Deno.test("IRC bans: a banned name is 465 at registration, and the end", async (
     assert.match(await zed.next(/ 465 /), /^:\S+ 465 \* :Cannot join: bob banned you/);
     assert.match(await zed.next(/^ERROR /), /^ERROR :Closing link/);
     await zed.closed();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** The last parameter of an IRC line written with `:`, its tags aside. */
+function lastParam(line: string): string {
+  const untagged = line.replace(/^@\S+ /, "");
+  return untagged.slice(untagged.indexOf(" :") + 2);
+}
+
+/** The UTF-8 bytes of an IRC line with its CR LF, its tags aside (they have a limit of their own). */
+function lineBytes(line: string): number {
+  return new TextEncoder().encode(line.replace(/^@\S+ /, "") + "\r\n").length;
+}
+
+Deno.test("IRC lines: every line fits 512 bytes, whatever the away, topic, reasons or rooms", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_" });
+  try {
+    await Deno.writeTextFile(`${dir}/ops`, "olga op-secret\n");
+    const { server, port, irc } = await serve(["--op-file", `${dir}/ops`]);
+    await using _ = server;
+    // An emoji of two characters and 8 bytes: a cut between them would leave half of it.
+    const thumb = "👍🏽";
+    // 32 rooms of the longest names: 1,056 bytes of channels.
+    const long = "#" + "x".repeat(29);
+    const rooms = Array.from({ length: 32 }, (_, i) => `${long}${String(i).padStart(2, "0")}`);
+    await using olga = await TestClient.join2(port, "olga", rooms.map((room) => ({ room })));
+    await olga.send({ type: "oper", secret: "op-secret" });
+    await olga.next("notice", (frame) => frame.text.startsWith("olga is an operator"));
+    const nick = "a".repeat(24);
+    await using ann = await withCaps(irc, nick, "away-notify server-time message-tags");
+    const dev = rooms[0]!;
+    await ann.send(`JOIN ${dev}`);
+    await ann.next(/ 366 /);
+    /** The lines ann was sent whose text is made of `thumb`s: whole ones only. */
+    const whole = new RegExp(`^(?:${thumb})+$`, "u");
+
+    await t.step(
+      "a topic of 300 characters: TOPIC, 332 and 322 cut to fit, never in an emoji",
+      async () => {
+        await olga.send({ type: "topic", room: dev, text: thumb.repeat(300) });
+        const told = await ann.next(/ TOPIC /);
+        await ann.send(`TOPIC ${dev}`);
+        const topic = await ann.next(/ 332 /);
+        await ann.send(`LIST ${dev}`);
+        const listed = await ann.next(/ 322 /);
+        for (const line of [told, topic, listed]) {
+          assert.ok(lineBytes(line) <= 512, `${lineBytes(line)} bytes: ${line}`);
+          assert.match(lastParam(line), whole, line);
+        }
+      },
+    );
+
+    // A reason is at most 256 UTF-16 units: 64 such emoji, 512 bytes.
+    const reason = thumb.repeat(64);
+
+    await t.step("an away of 512 bytes: AWAY and 301 cut to fit", async () => {
+      await olga.send({ type: "away", reason });
+      const told = await ann.next(/ AWAY /);
+      await ann.send("PRIVMSG olga :are you there?");
+      const away = await ann.next(/ 301 /);
+      for (const line of [told, away]) {
+        assert.ok(lineBytes(line) <= 512, `${lineBytes(line)} bytes: ${line}`);
+        assert.match(lastParam(line), whole, line);
+      }
+    });
+
+    await t.step(
+      "WHOIS of someone in 32 rooms of long names: 319 in as many lines as it takes",
+      async () => {
+        await ann.send("WHOIS olga");
+        const lines = await ann.until(/ 318 /);
+        const channels = lines.filter((line) => / 319 /.test(line));
+        assert.ok(channels.length > 1, lines.join("\n"));
+        const listed = channels.flatMap((line) => lastParam(line).split(" "));
+        assert.deepEqual(listed.sort(), rooms.map((room) => `@${room}`).sort());
+      },
+    );
+
+    await t.step(
+      "a PART reason as long as a line can bring, from a long nick in a long channel",
+      async () => {
+        await using cat = await IrcClient.register(irc, "c".repeat(24));
+        await cat.send(`JOIN ${dev}`);
+        await ann.next(/ JOIN /);
+        // 450 bytes: what fits a PART of the longest channel, cut to 200 characters by none.
+        await cat.send(`PART ${dev} :${"€".repeat(150)}`);
+        const line = await ann.next(/ PART /);
+        assert.ok(lineBytes(line) <= 512, `${lineBytes(line)} bytes: ${line}`);
+        assert.match(line, /:€+$/);
+      },
+    );
+
+    await t.step("a KICK and a QUIT with reasons of 512 bytes", async () => {
+      await using kim = await IrcClient.register(irc, "k".repeat(24));
+      await ann.next(/ JOIN #lobby$/);
+      await olga.send({ type: "kick", name: "k".repeat(24), reason });
+      const kicked = await ann.next(/ KICK /);
+      const bye = await kim.next(/^ERROR /);
+      await using quitter = await TestClient.join2(port, "quitter");
+      await ann.next(/ JOIN #lobby$/);
+      await quitter.send({ type: "quit", reason });
+      const quit = await ann.next(/ QUIT /);
+      for (const line of [...kim.lines, kicked, bye, quit]) {
+        assert.ok(lineBytes(line) <= 512, `${lineBytes(line)} bytes: ${line}`);
+      }
+    });
+
+    await ann.sync();
+    for (const line of ann.lines) {
+      assert.ok(lineBytes(line) <= 512, `${lineBytes(line)} bytes: ${line}`);
+      assert.ok(!line.includes("\ufffd"), line);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("IRC server name: nobody can take it as a nick, so nobody's NOTICE reads as the server's", async () => {
+  const { server, port, irc } = await serve(["--name", "Ann's Café"]);
+  await using _ = server;
+  await using ann = await IrcClient.connect(irc);
+  await ann.send("NICK ann");
+  await ann.send("USER ann 0 * :Ann");
+  const welcome = await ann.next(/ 001 /);
+  const host = welcome.slice(1, welcome.indexOf(" "));
+  assert.equal(host, "irc.Ann-s-Cafe");
+  assert.match(await ann.next(/ 005 /), / NETWORK=Ann-s-Cafe /);
+  await ann.next(/ 376 /);
+  // The server's name is no nick, on IRC or elsewhere: a nick holds no dot.
+  await using spoofer = await IrcClient.connect(irc);
+  await spoofer.send(`NICK ${host}`);
+  assert.match(await spoofer.next(/ 432 /), / 432 \* irc\.Ann-s-Cafe :A nick here is /);
+  // A chat name may hold a dot, but such a name shows on IRC as a nick without one.
+  await using _named = await TestClient.join2(port, host);
+  const joined = await ann.next(/^:(?!ann!)\S+ JOIN #lobby$/);
+  assert.match(joined, /^:irc_Ann-s-Cafe\|[0-9a-f]{8}!/);
+  // Whoever takes the server's name as it reads without the dot is a nick, not the server.
+  await using spoof = await IrcClient.register(irc, "Ann-s-Cafe");
+  await spoof.send("NOTICE #lobby :host made spoofer an operator");
+  const notice = await ann.next(/ NOTICE #lobby /);
+  assert.ok(!notice.startsWith(`:${host} `), notice);
+  assert.match(notice, /^:Ann-s-Cafe!\S+@chat NOTICE #lobby :host made spoofer an operator$/);
+});
+
+Deno.test("IRC server-time: every line of what someone did carries @time, not messages alone", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_" });
+  try {
+    await Deno.writeTextFile(`${dir}/ops`, "olga op-secret\n");
+    const { server, port, irc } = await serve(["--op-file", `${dir}/ops`]);
+    await using _ = server;
+    await using timed = await withCaps(irc, "timed", "server-time away-notify");
+    await using plain = await withCaps(irc, "plain", "away-notify");
+    await using olga = await TestClient.join2(port, "olga");
+    await olga.send({ type: "oper", secret: "op-secret" });
+    await olga.send({ type: "topic", room: "#lobby", text: "plans" });
+    await olga.send({ type: "away", reason: "lunch" });
+    await olga.send({ type: "back" });
+    await olga.say("hello");
+    await olga.send({ type: "nick", name: "olga2" });
+    await olga.send({ type: "quit", reason: "bye" });
+    for (const client of [timed, plain]) await client.next(/ QUIT /);
+    const since = Date.now() - 60_000;
+    const events = / (JOIN|MODE|NOTICE|TOPIC|AWAY|PRIVMSG|NICK|QUIT) /;
+    const shown = (client: IrcClient) =>
+      client.lines.filter((line) => /olga/.test(line) && events.test(line));
+    const lines = shown(timed);
+    const commands = lines.map((line) => line.match(events)![1]);
+    for (const command of ["JOIN", "MODE", "NOTICE", "TOPIC", "AWAY", "PRIVMSG", "NICK", "QUIT"]) {
+      assert.ok(commands.includes(command), `${command} in\n${lines.join("\n")}`);
+    }
+    for (const line of lines) {
+      const time = line.match(/^@(?:\S*;)?time=([^; ]+)[; ]/)?.[1];
+      assert.ok(time !== undefined, line);
+      assert.ok(Date.parse(time) >= since && Date.parse(time) <= Date.now(), line);
+    }
+    // Without server-time, no tags at all.
+    const untagged = shown(plain);
+    assert.ok(untagged.length >= 8, untagged.join("\n"));
+    for (const line of untagged) assert.ok(!line.startsWith("@"), line);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

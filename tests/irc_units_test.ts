@@ -3,12 +3,14 @@
 import assert from "node:assert/strict";
 import {
   byteLength,
+  cutBytes,
   escapeTag,
   formatLine,
   formatLines,
   type OutgoingLine,
   parseLine,
   splitBytes,
+  withTime,
 } from "../server/irc/line.ts";
 import { prng } from "./_random.ts";
 import {
@@ -21,7 +23,7 @@ import {
   userOf,
 } from "../server/irc/nicks.ts";
 import { literal, readText, stripFormatting } from "../server/irc/text.ts";
-import { ircServerName } from "../server/irc/transport.ts";
+import { ircServerHost, ircServerName } from "../server/irc/transport.ts";
 import { KICKBAN_MS, Kickbans } from "../server/irc/kickban.ts";
 import { CATCH_UP_MS, CatchUps, MAX_CATCH_UPS } from "../server/irc/catch_up.ts";
 
@@ -130,6 +132,32 @@ Deno.test("formatLines() writes formatLine()'s line for each text", () => {
   }
 });
 
+Deno.test("cutBytes() cuts between graphemes, or between characters of one too long", () => {
+  const bytes = (text: string) => new TextEncoder().encode(text).length;
+  // 👍🏽 is two characters and 8 bytes: 11 bytes take one, not one and a half.
+  assert.equal(cutBytes("👍🏽👍🏽", 11), "👍🏽");
+  assert.equal(cutBytes("e\u0301e\u0301", 4), "e\u0301");
+  assert.equal(cutBytes("short", 5), "short");
+  // One grapheme longer than the budget: its characters that fit, never half of one.
+  const zalgo = "a" + "\u0301".repeat(10);
+  assert.equal(cutBytes(zalgo, 6), "a\u0301\u0301");
+  assert.equal(cutBytes("😀", 3), "");
+  const line = formatLine({ source: "srv", command: "TOPIC", params: ["#dev", "👍🏽".repeat(100)] });
+  assert.ok(bytes(line) <= 512, line);
+  assert.ok(line.endsWith("👍🏽\r\n"), line);
+  // The tags are not counted: they have a limit of their own.
+  const tagged = formatLine({ tags: { time: "x".repeat(600) }, command: "AWAY", params: ["gone"] });
+  assert.ok(tagged.endsWith(" AWAY :gone\r\n"));
+});
+
+Deno.test("withTime() puts the time tag on each line, before its other tags, once", () => {
+  const t = "2026-01-01T00:00:00.000Z";
+  assert.equal(
+    withTime(":a JOIN #x\r\n@+typing=active :a TAGMSG #x\r\n@time=old :a AWAY\r\n", t),
+    `@time=${t} :a JOIN #x\r\n@time=${t};+typing=active :a TAGMSG #x\r\n@time=old :a AWAY\r\n`,
+  );
+});
+
 Deno.test("splitBytes() cuts at a byte budget, never inside a character", () => {
   const text = "é".repeat(300);
   const pieces = splitBytes(text, 101);
@@ -210,6 +238,18 @@ Deno.test("ircServerName() spells a server's name in host-name characters, accen
   assert.equal(ircServerName("--x"), "x");
   assert.equal(ircServerName("!!!"), "chat");
   assert.equal(ircServerName("a".repeat(80)).length, 63);
+});
+
+Deno.test("ircServerHost() holds a dot, which no nick can: nobody takes the server's name", () => {
+  assert.equal(ircServerHost("Ann's Café"), "irc.Ann-s-Cafe");
+  assert.equal(ircServerHost("ann-laptop"), "irc.ann-laptop");
+  assert.equal(ircServerHost("李明"), "irc.chat");
+  assert.equal(ircServerHost("Zoë.local"), "Zoe.local");
+  assert.equal(ircServerHost("a".repeat(80)).length, 63);
+  for (const name of ["Ann's Café", "ann-laptop", "chat", "x".repeat(63)]) {
+    assert.ok(!isOwnNick(ircServerHost(name)), name);
+    assert.ok(ircServerHost(name).includes("."), name);
+  }
 });
 
 Deno.test("isOwnNick() takes what is both a chat name and an IRC nick", () => {

@@ -103,8 +103,10 @@ function message(command: "PRIVMSG" | "NOTICE"): CommandHandler {
     // told, rather than left waiting for an answer that cannot come; a NOTICE (a CTCP reply) is not.
     if (text.kind === "ctcp") {
       if (!quiet) {
+        // `\x01\x01` names no command: said so, not as a CTCP of no name.
+        const what = text.command === "" ? "an empty CTCP" : `CTCP ${text.command}`;
         gateway.write(gateway.renderer.notice(
-          `Cannot send CTCP ${text.command} to ${params[0]}: only ACTION (/me) is passed on here`,
+          `Cannot send ${what} to ${params[0]}: only ACTION (/me) is passed on here`,
         ));
       }
       return;

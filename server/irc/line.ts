@@ -121,37 +121,53 @@ const BREAKS = /[\r\n\0]/g;
 export function formatLine(message: OutgoingLine): string {
   const params = message.params;
   const last = params.length - 1;
-  if (last < 0) return lineStart(message) + "\r\n";
+  if (last < 0) return tagsOf(message) + lineStart(message) + "\r\n";
   let line = lineStart(message);
   for (let index = 0; index < last; index++) line += middleParam(params[index]!);
-  const clean = params[last]!.replace(BREAKS, " ");
+  // The last parameter is cut to what fits 512 bytes (the tags aside): a reason or a topic.
+  const clean = fitted(line, params[last]!.replace(BREAKS, " "));
   if (
     clean === "" || clean.includes(" ") || clean.startsWith(":") ||
     (last > 0 && !WORDS_ONLY.has(message.command)) || TEXT_ONLY.has(message.command)
   ) {
-    return line + " :" + clean + "\r\n";
+    return tagsOf(message) + line + " :" + clean + "\r\n";
   }
-  return line + " " + clean + "\r\n";
+  return tagsOf(message) + line + " " + clean + "\r\n";
 }
 
-/** The tags, source and command of a line. */
-function lineStart(message: OutgoingLine): string {
+/**
+ * `text`, the last parameter of a line that begins `head` (without its
+ * tags), cut so that the line fits {@linkcode MAX_LINE_BYTES} with its ` :`
+ * and CR LF ({@linkcode cutBytes}).
+ */
+function fitted(head: string, text: string): string {
+  // Most lines: short enough whatever their characters.
+  if ((head.length + text.length) * 3 + 4 <= MAX_LINE_BYTES) return text;
+  return cutBytes(text, MAX_LINE_BYTES - 4 - byteLength(head));
+}
+
+/** The tags part of a line, `@` to the space after it; `""` for none. */
+function tagsOf(message: OutgoingLine): string {
   // Loops rather than array helpers: a line is formatted for every message an IRC client is sent.
-  let line = "";
   const tags = message.tags;
-  if (tags !== undefined) {
-    let written = "";
-    let count = 0;
-    for (const key of Object.keys(tags)) {
-      const value = tags[key];
-      if (value === undefined) continue;
-      if (count++ > 0) written += ";";
-      written += value === "" ? key : `${key}=${escapeTag(value)}`;
-    }
-    if (count > 0) line = `@${written} `;
+  if (tags === undefined) return "";
+  let written = "";
+  let count = 0;
+  for (const key of Object.keys(tags)) {
+    const value = tags[key];
+    if (value === undefined) continue;
+    if (count++ > 0) written += ";";
+    written += value === "" ? key : `${key}=${escapeTag(value)}`;
   }
-  if (message.source !== undefined) line += `:${message.source.replace(/[\s\0]/g, "_")} `;
-  return line + message.command;
+  return count > 0 ? `@${written} ` : "";
+}
+
+/** The source and command of a line, without its tags. */
+function lineStart(message: OutgoingLine): string {
+  const source = message.source;
+  return source === undefined
+    ? message.command
+    : `:${source.replace(/[\s\0]/g, "_")} ${message.command}`;
 }
 
 /** A parameter before the last, with its space: one word. */
@@ -174,9 +190,11 @@ export function formatLines(message: OutgoingLine, texts: readonly string[]): st
   }
   let head = lineStart(message);
   for (const param of params) head += middleParam(param);
-  head += " :";
+  const tags = tagsOf(message);
   let lines = "";
-  for (const text of texts) lines += head + text.replace(BREAKS, " ") + "\r\n";
+  for (const text of texts) {
+    lines += tags + head + " :" + fitted(head, text.replace(BREAKS, " ")) + "\r\n";
+  }
   return lines;
 }
 
@@ -236,4 +254,50 @@ export function splitBytes(text: string, max: number): string[] {
   }
   pieces.push(piece);
   return pieces;
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/**
+ * `text` cut to at most `max` UTF-8 bytes: never inside a character, and
+ * after the last whole grapheme (a letter and its marks, an emoji and its
+ * modifiers) that fits, unless the first alone does not fit, which is then
+ * cut between its characters.
+ */
+export function cutBytes(text: string, max: number): string {
+  if (byteLength(text) <= max) return text;
+  let cut = "";
+  let bytes = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const size = byteLength(segment);
+    if (bytes + size > max) {
+      if (cut !== "") return cut;
+      // One grapheme longer than the line: its characters that fit.
+      for (const char of segment) {
+        const charSize = byteLength(char);
+        if (bytes + charSize > max) break;
+        cut += char;
+        bytes += charSize;
+      }
+      return cut;
+    }
+    cut += segment;
+    bytes += size;
+  }
+  return cut;
+}
+
+/**
+ * `lines` (CR LF each) with the IRCv3 `time` tag `time` on each, before its
+ * other tags; a line that has one already keeps it.
+ */
+export function withTime(lines: string, time: string): string {
+  let out = "";
+  for (const line of lines.split("\r\n")) {
+    if (line === "") continue;
+    if (!line.startsWith("@")) out += `@time=${time} ${line}\r\n`;
+    else if (/^@(?:[^ ]*;)?time=/.test(line)) out += `${line}\r\n`;
+    else out += `@time=${time};${line.slice(1)}\r\n`;
+  }
+  return out;
 }

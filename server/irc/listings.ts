@@ -42,24 +42,40 @@ export function namesLines(
   names: readonly string[],
   ops: readonly boolean[],
 ): string {
+  const entries = names.map((name, index) => (ops[index] ? "@" : "") + renderer.nicks.nick(name));
+  return wordLines(renderer, RPL.NAMREPLY, ["=", room], entries) +
+    renderer.numeric(RPL.ENDOFNAMES, room, "End of /NAMES list");
+}
+
+/**
+ * Numeric `code` to this client with `params`, then `words` with a space
+ * between them: as many lines as it takes for each to fit 512 bytes (353's
+ * nicks, 319's channels); none for no words.
+ */
+export function wordLines(
+  renderer: IrcRenderer,
+  code: string,
+  params: readonly string[],
+  words: readonly string[],
+): string {
+  // `:SERVER CODE NICK PARAMS :` and CR LF.
   const budget = MAX_LINE_BYTES - 2 - byteLength(
-    `:${renderer.options.server} ${RPL.NAMREPLY} ${renderer.nick} = ${room} :`,
+    `:${renderer.options.server} ${code} ${renderer.nick} ${params.join(" ")} :`,
   );
   let lines = "";
-  let batch: string[] = [];
+  let batch = "";
   let bytes = 0;
-  names.forEach((name, index) => {
-    const entry = (ops[index] ? "@" : "") + renderer.nicks.nick(name);
-    if (bytes + entry.length + 1 > budget && batch.length > 0) {
-      lines += renderer.numeric(RPL.NAMREPLY, "=", room, batch.join(" "));
-      batch = [];
+  for (const word of words) {
+    const size = byteLength(word);
+    if (batch !== "" && bytes + 1 + size > budget) {
+      lines += renderer.numeric(code, ...params, batch);
+      batch = "";
       bytes = 0;
     }
-    batch.push(entry);
-    bytes += entry.length + 1;
-  });
-  if (batch.length > 0) lines += renderer.numeric(RPL.NAMREPLY, "=", room, batch.join(" "));
-  return lines + renderer.numeric(RPL.ENDOFNAMES, room, "End of /NAMES list");
+    bytes += batch === "" ? size : 1 + size;
+    batch = batch === "" ? word : `${batch} ${word}`;
+  }
+  return batch === "" ? lines : lines + renderer.numeric(code, ...params, batch);
 }
 
 /** The answer to `who`: NAMES or WHO, as the command being handled asked. */

@@ -188,10 +188,12 @@ export class NickBook {
    * their renames, as IRC's never changes: so it names whoever has that
    * nick now, else whoever this connection saw renamed from it, as they are
    * called now (or were last). `undefined` as for {@linkcode name}, and for
-   * a short form that is nobody's here.
+   * a short form that is nobody's here. `others` are names to look among
+   * too, after those connected and shown (the names of the bans in force,
+   * for a ban mask of someone gone).
    */
-  holder(user: string): string | undefined {
-    let name = isShortUser(user) ? this.#shortened(user) : this.name(user);
+  holder(user: string, others: Iterable<string> = []): string | undefined {
+    let name = isShortUser(user) ? this.#shortened(user, others) : this.name(user);
     let key = name === undefined ? foldNick(user) : userKey(name);
     for (let step = 0; step < MAX_RENAMES_FOLLOWED; step++) {
       if (name !== undefined && this.#present(name)) break;
@@ -205,13 +207,14 @@ export class NickBook {
 
   /**
    * The chat name whose nick's user part is the short form `user`: of
-   * someone connected, else of a mapped nick this connection was shown;
-   * `undefined` for none, or (a hash is short) for more than one.
+   * someone connected, else of a mapped nick this connection was shown,
+   * else among `others`; `undefined` for none, or (a hash is short) for
+   * more than one.
    */
-  #shortened(user: string): string | undefined {
+  #shortened(user: string, others: Iterable<string>): string | undefined {
     const key = foldNick(user);
     let found: string | undefined;
-    for (const names of [this.#people(), this.#names.values()]) {
+    for (const names of [this.#people(), this.#names.values(), others]) {
       for (const name of names) {
         if (userKey(name) !== key || name === found) continue;
         if (found !== undefined) return undefined;

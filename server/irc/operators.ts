@@ -14,7 +14,7 @@ import { parseInput } from "../../core/commands.ts";
 import type { Ban } from "../hub/moderation.ts";
 import type { CommandHandler } from "./commands.ts";
 import type { Gateway } from "./connection.ts";
-import { type NickBook, nickOf } from "./nicks.ts";
+import { foldNick, type NickBook, nickOf } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
 import { reply } from "./params.ts";
 import { stripFormatting } from "./text.ts";
@@ -32,18 +32,39 @@ const WILDCARD = /[*?]/;
  * as the user part of a mask is the nick or its short form, or the nick its
  * person had before renames the connection was told of) or an address
  * (`*!*@192.168.1.7`); `undefined` for a mask that names nobody in
- * particular.
+ * particular. A nick or a short user part that is nobody's here is looked
+ * for among `banned`, the names of the bans in force: a kickban sent its
+ * person away, and the client unbans them by the mask it banned.
  */
-export function banTarget(mask: string, nicks: NickBook): string | undefined {
+export function banTarget(
+  mask: string,
+  nicks: NickBook,
+  banned: readonly string[] = [],
+): string | undefined {
   const bang = mask.indexOf("!");
   const at = mask.lastIndexOf("@");
-  if (bang === -1 && at === -1) return isIP(mask) ? mask : nicks.name(mask) ?? mask;
+  if (bang === -1 && at === -1) {
+    return isIP(mask) ? mask : nicks.name(mask) ?? bannedNick(mask, banned) ?? mask;
+  }
   const nick = bang === -1 ? "" : mask.slice(0, bang);
-  if (nick !== "" && !WILDCARD.test(nick)) return nicks.name(nick) ?? nick;
+  if (nick !== "" && !WILDCARD.test(nick)) {
+    return nicks.name(nick) ?? bannedNick(nick, banned) ?? nick;
+  }
   const user = mask.slice(bang + 1, at === -1 ? undefined : at).replace(/^[*~]+/, "");
-  if (user !== "" && !WILDCARD.test(user)) return nicks.holder(user) ?? user;
+  if (user !== "" && !WILDCARD.test(user)) return nicks.holder(user, banned) ?? user;
   const host = at === -1 ? "" : mask.slice(at + 1);
   return isIP(host) ? host : undefined;
+}
+
+/** The name among `banned` whose nick is `nick` (a mapped one, of someone gone), if any. */
+function bannedNick(nick: string, banned: readonly string[]): string | undefined {
+  const key = foldNick(nick);
+  return banned.find((name) => foldNick(nickOf(name)) === key);
+}
+
+/** The names the bans in force keep out, as they were given. */
+function bannedNames(gateway: Gateway): string[] {
+  return gateway.hub.bans().flatMap((ban) => ban.name === undefined ? [] : [ban.name]);
 }
 
 /** A ban as IRC masks it: its name's nick, or else its address. */
@@ -112,7 +133,7 @@ export function channelMode(
       gateway.deliver({ type: adding ? "op" : "deop", name }, context);
       continue;
     }
-    const target = banTarget(arg, gateway.renderer.nicks);
+    const target = banTarget(arg, gateway.renderer.nicks, adding ? [] : bannedNames(gateway));
     if (target === undefined) {
       gateway.write(
         gateway.renderer.notice(
@@ -151,7 +172,8 @@ function verb(name: string): CommandHandler {
     let target: string | undefined;
     if ("target" in frame) {
       target = frame.target;
-      frame.target = banTarget(target, nicks) ?? target;
+      const banned = frame.type === "unban" ? bannedNames(gateway) : [];
+      frame.target = banTarget(target, nicks, banned) ?? target;
     } else if ("name" in frame) {
       target = frame.name;
       frame.name = nicks.name(target) ?? target;

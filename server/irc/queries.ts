@@ -15,7 +15,7 @@ import { HOST, userOf } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
 import { existingRoom, inRoom, list, reply, room, short } from "./params.ts";
 import { readText } from "./text.ts";
-import { topicLines, whoNames, whoReplies } from "./listings.ts";
+import { topicLines, whoNames, whoReplies, wordLines } from "./listings.ts";
 import { channelMode } from "./operators.ts";
 
 /**
@@ -148,14 +148,9 @@ function whois(gateway: Gateway, params: readonly string[]): void {
   const shown = renderer.nicks.nick(person.name);
   const server = renderer.options.server;
   reply(gateway, RPL.WHOISUSER, shown, userOf(shown), HOST, "*", person.name);
-  if (rooms.length > 0) {
-    reply(
-      gateway,
-      RPL.WHOISCHANNELS,
-      shown,
-      rooms.map((room) => (person.op ? "@" : "") + room).join(" "),
-    );
-  }
+  // As many 319 lines as 512 bytes take: someone may be in 32 rooms of long names.
+  const channels = rooms.map((room) => (person.op ? "@" : "") + room);
+  gateway.write(wordLines(renderer, RPL.WHOISCHANNELS, [shown], channels));
   reply(gateway, RPL.WHOISSERVER, shown, server, `${renderer.options.network} (${person.client})`);
   if (person.op) reply(gateway, RPL.WHOISOPERATOR, shown, "is an operator");
   if (person.away !== undefined) reply(gateway, RPL.AWAY, shown, person.away.reason ?? "Away");

@@ -16,7 +16,14 @@ import {
 } from "../../protocol.ts";
 import { fileLink } from "../../core/files.ts";
 import type { Hub } from "../hub.ts";
-import { byteLength, formatLine, formatLines, MAX_LINE_BYTES, splitBytes } from "./line.ts";
+import {
+  byteLength,
+  formatLine,
+  formatLines,
+  MAX_LINE_BYTES,
+  splitBytes,
+  withTime,
+} from "./line.ts";
 import { maskOf, NickBook } from "./nicks.ts";
 import { RPL } from "./numerics.ts";
 import { replayMark } from "./session.ts";
@@ -62,6 +69,10 @@ const OPERATOR_PROVED = /^(\S+) is an operator \(proved /;
 const OPERATOR_MADE = /^(\S+) made (\S+) (?:an operator|(a person like the others))$/;
 const OPERATOR_LEFT = /^(\S+) is no longer an operator$/;
 const LOCKED = /^(\S+) (un)?locked (#\S+): /;
+// The `bye` of a connection that said no `hello` in time (server/transports/peer.ts).
+const NO_HELLO = /^No hello within (\d+) s$/;
+// The `bye` of someone an operator kicked (server/hub/operators.ts).
+const KICKED_BYE = /^You were kicked by (\S+)(?:: (.*))?$/s;
 
 /** Frames as IRC lines for one connection, and the state they depend on. */
 export class IrcRenderer {
@@ -119,9 +130,20 @@ export class IrcRenderer {
     return formatLine({ source: this.options.server, command, params });
   }
 
-  /** A notice from the server to this client. */
+  /** A notice from the server to this client: a long one in as many lines as 512 bytes take. */
   notice(text: string): string {
-    return this.line("NOTICE", this.nick, text);
+    return this.#notices(this.nick, text);
+  }
+
+  /** A notice from the server to `target`, cut into lines of at most 512 bytes at spaces. */
+  #notices(target: string, text: string): string {
+    const server = this.options.server;
+    // `:SERVER NOTICE TARGET :` and CR LF.
+    const budget = MAX_LINE_BYTES - byteLength(server) - byteLength(target) - 13;
+    return formatLines(
+      { source: server, command: "NOTICE", params: [target] },
+      splitBytes(text, budget),
+    );
   }
 
   /**
@@ -161,6 +183,11 @@ export class IrcRenderer {
 
   /** The lines of a frame that reads the same to every client, from someone else. */
   #sharedLines(frame: ServerFrame): string {
+    return this.#timed(frame, this.#sharedUntimed(frame));
+  }
+
+  /** {@linkcode #sharedLines} without the time of `server-time`. */
+  #sharedUntimed(frame: ServerFrame): string {
     switch (frame.type) {
       case "message":
         return this.#message(frame);
@@ -175,6 +202,23 @@ export class IrcRenderer {
 
   /** Renders one frame as IRC lines, CR LF each; `""` when it shows nothing. */
   render(frame: ServerFrame): string {
+    return this.#timed(frame, this.#lines(frame));
+  }
+
+  /**
+   * `lines`, rendered of `frame`, each with the `time` tag of the frame's
+   * `ts` when the client took `server-time` and the frame has one: a JOIN,
+   * PART, QUIT, KICK, NICK, TOPIC, AWAY, MODE or NOTICE says when, as a
+   * PRIVMSG does (which has its tags already, replays' times among them).
+   */
+  #timed(frame: ServerFrame, lines: string): string {
+    if (lines === "" || !("ts" in frame) || !this.caps.has("server-time")) return lines;
+    if (frame.type === "message" || frame.type === "private") return lines;
+    return withTime(lines, new Date(frame.ts).toISOString());
+  }
+
+  /** {@linkcode render} without the time of `server-time`. */
+  #lines(frame: ServerFrame): string {
     const mark = replayMark(frame);
     if (mark !== undefined) return this.#mark(mark.edge, mark.ref, mark.room);
     switch (frame.type) {
@@ -202,7 +246,7 @@ export class IrcRenderer {
         return this.from(frame.by, "TOPIC", frame.room, frame.topic);
       case "notice": {
         const line = this.#ownOp(frame.text) +
-          this.line("NOTICE", frame.room ?? this.nick, frame.text) +
+          this.#notices(frame.room ?? this.nick, frame.text) +
           (frame.room === undefined ? "" : this.#modeChange(frame.room, frame.text));
         const context = this.context;
         // The notice comes once per room of the new operator: 381 answers OPER once.
@@ -236,7 +280,8 @@ export class IrcRenderer {
         this.lastError = frame.code;
         return errorLine(this, frame.code, frame.message);
       case "bye":
-        return formatLine({ command: "ERROR", params: [`Closing link: ${frame.reason}`] });
+        return this.#kickedFrom(frame.reason) +
+          formatLine({ command: "ERROR", params: [`Closing link: ${this.#bye(frame.reason)}`] });
       case "typing":
         return this.#typing(frame.name, frame.room);
       // An IRC client knows no other servers to move to.
@@ -329,6 +374,33 @@ export class IrcRenderer {
     }
     if (reason?.startsWith("went to ")) return this.from(name, "PART", room, reason);
     return this.from(name, "QUIT", reason ?? "Quit");
+  }
+
+  /**
+   * The reason of a `bye` as IRC users read it: the deadline of a `hello`,
+   * the chat's word, is that of registration (NICK and USER).
+   */
+  #bye(reason: string): string {
+    const late = this.name === undefined ? NO_HELLO.exec(reason) : null;
+    return late === null ? reason : `No registration (NICK and USER) within ${late[1]} s`;
+  }
+
+  /**
+   * When the `bye` of this client says it was kicked, the `KICK` of it from
+   * each channel it is in, as IRC servers send one before closing the link,
+   * so that the client shows it in those channels; else `""`.
+   */
+  #kickedFrom(reason: string): string {
+    const kicked = KICKED_BYE.exec(reason);
+    const name = this.name;
+    if (kicked === null || name === undefined) return "";
+    const by = kicked[1]!;
+    const why = kicked[2] ?? "";
+    let lines = "";
+    for (const room of this.options.hub.person(name)?.rooms ?? []) {
+      lines += this.from(by, "KICK", room, this.nick, why);
+    }
+    return lines;
   }
 
   /** The PART of `name` from `room`, with the reason an IRC user gave. */

@@ -118,7 +118,8 @@ function share(frame: ServerFrame): SharedFrame | undefined {
         self: frame.name,
         mapped: mappedOf(frame.name),
         quit: undefined,
-        byCaps: false,
+        // With server-time, its lines carry their time.
+        byCaps: true,
         bytes: [],
       };
     case "left":
@@ -128,7 +129,7 @@ function share(frame: ServerFrame): SharedFrame | undefined {
         self: undefined,
         mapped: mappedOf(frame.name),
         quit: quitKey(frame.name, frame.reason),
-        byCaps: false,
+        byCaps: true,
         bytes: [],
       };
     default:

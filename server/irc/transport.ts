@@ -26,6 +26,18 @@ export function ircServerName(name: string): string {
   return (ascii || "chat").slice(0, 63);
 }
 
+/**
+ * The name the server's own lines come from (`:irc.Ann-s-Cafe NOTICE …`):
+ * its name in host-name characters ({@linkcode ircServerName}), which must
+ * hold a dot, as no nick can: `irc.` is put before one that has none.
+ * Otherwise someone could take it as their nick, and their NOTICE to a
+ * channel would read as the server's.
+ */
+export function ircServerHost(name: string): string {
+  const host = ircServerName(name);
+  return host.includes(".") ? host : `irc.${host}`.slice(0, 63);
+}
+
 /** What the IRC port needs besides where to listen. */
 export interface IrcTransportOptions {
   readonly connections: Connections;
@@ -59,11 +71,10 @@ export class IrcTransport {
     hub: Hub,
     options: IrcTransportOptions,
   ): Promise<IrcTransport> {
-    const server = ircServerName(options.serverName);
     const irc = {
       hub,
-      server,
-      network: server,
+      server: ircServerHost(options.serverName),
+      network: ircServerName(options.serverName),
       tls: listen.tls !== undefined,
       log: options.log,
       catchUps: new CatchUps(),

@@ -16,7 +16,12 @@ export const VERSION = "chat-1";
 /** When this server started, for 003. */
 const STARTED = new Date().toUTCString();
 
-/** The ISUPPORT tokens (005), at most 13 a line. */
+/**
+ * The ISUPPORT tokens (005), at most 13 a line. `AWAYLEN` and `TOPICLEN`
+ * count bytes, as IRC's do: the chat keeps as many characters (200, 300),
+ * and an away reason or topic of that many bytes fits any line it is shown
+ * in (server/irc/line.ts cuts a longer one).
+ */
 export function isupport(network: string): string[] {
   return [
     "CASEMAPPING=ascii",

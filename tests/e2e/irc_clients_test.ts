@@ -674,6 +674,26 @@ Deno.test({
         },
       );
 
+      await step(
+        t,
+        clients,
+        "irssi's /unban of the mask its /kickban of a long nick made lifts that ban",
+        async () => {
+          const nick = "verylongnickname";
+          {
+            await using frank = await TestClient.join2(port, nick);
+            await ann.waitForLine(/verylongnickname \[ver\|au0of@chat\] has joined #lobby$/);
+            await ann.enter(`/kickban ${nick} go away`);
+            assert.equal((await frank.next("bye")).reason, `You were banned by ann${later("ann")}`);
+            await ann.waitForLine(/ann banned verylongnickname: go away$/);
+          }
+          await ann.enter("/unban *!*ver|au0of@chat");
+          await ann.waitForLine(/ -!- mode\/#lobby \[-b \*!\*ver\|au0of@chat\] by ann$/);
+          await using back = await TestClient.join2(port, nick);
+          assert.equal(back.all("error").length, 0, JSON.stringify(back.frames));
+        },
+      );
+
       await step(t, clients, "irssi's /names ** lists the channels ann is in", async () => {
         await ann.clear();
         await ann.enter("/names **");
