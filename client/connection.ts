@@ -175,7 +175,8 @@ export function otherPortMessage(
     return `${where} is a web port, for browsers (${page}); ${go} its chat port instead: ${instead}`;
   }
   if (connection.irc) {
-    return `${where} is an IRC port, for IRC clients (irc://${where}); ${go} its chat port ` +
+    const scheme = dialled.tls ? "ircs" : "irc";
+    return `${where} is an IRC port, for IRC clients (${scheme}://${where}); ${go} its chat port ` +
       `instead: the one chat serve prints (${DEFAULT_PORT} by default)`;
   }
   return undefined;

@@ -473,6 +473,32 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: `chat send to the IRC port of a TLS server names it as ircs://${
+    OPENSSL === undefined ? " (ignored: openssl is not installed)" : ""
+  }`,
+  ignore: OPENSSL === undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "chat-send-tls-" });
+    try {
+      const { cert, key } = await selfSignedCert(dir);
+      await using chat = await server({ tls: { cert, key }, ircPort: 0 });
+      const irc = `127.0.0.1:${chat.ircAddr!.port}`;
+      await Deno.writeTextFile(join(dir, "cert.pem"), cert);
+      const outcome = await runChat(["send", irc, "README.md", "--ca", join(dir, "cert.pem")]);
+      const line = assertOneErrorLine(outcome);
+      assert.equal(outcome.code, 1, line);
+      assert.equal(
+        line,
+        `chat: ${irc} is an IRC port, for IRC clients (ircs://${irc}); ` +
+          "send to its chat port instead: the one chat serve prints (5002 by default)",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 Deno.test("chat send stopped by Ctrl-C says what was shared, in one line, and exits 130", async (t) => {
   await using chat = await server();
   const port = chat.addr.port;
