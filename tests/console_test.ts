@@ -103,6 +103,12 @@ function unstamped(lines: string[]): string[] {
   return lines.map((line) => line.replace(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] /, "[log] "));
 }
 
+Deno.test("chat serve --console: /rooms lists #lobby before anyone came", async () => {
+  const { server } = await serveWithConsole();
+  await using _ = server;
+  assert.deepEqual(await printedBy(server, "/rooms"), ["-- Rooms: #lobby (0)"]);
+});
+
 Deno.test("chat serve --console: what the host does shows once, as the log tells it", async () => {
   const { server, port } = await serveWithConsole();
   await using _ = server;

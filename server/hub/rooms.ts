@@ -266,7 +266,8 @@ export class Rooms {
   /** The answer to `rooms` for `member`: the largest rooms first, its own marked. */
   list(member: Member): ServerFrame {
     const remote = this.#options.remote;
-    const names = new Set(this.#rooms.keys());
+    // #lobby always exists, though nobody came yet.
+    const names = new Set([LOBBY, ...this.#rooms.keys()]);
     for (const [name] of remote?.rooms() ?? []) names.add(name);
     return {
       type: "rooms",
