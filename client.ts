@@ -18,6 +18,7 @@ import {
   otherPortMessage,
   type TlsOptions,
 } from "./client/connection.ts";
+import { TERMINAL_KEYS } from "./client/help_keys.ts";
 import { TerminalDriver } from "./client/driver.ts";
 import { completePath } from "./client/paths.ts";
 import { SHARE_HOW } from "./client/paste.ts";
@@ -156,6 +157,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     // Tab completes the server's rooms after `/join`: a person may press it.
     asksRooms: interactive,
     ignored: await ignores.load(),
+    ...interactive ? { helpKeys: TERMINAL_KEYS } : {},
   });
   const home = homeDir();
   using terminal = new Terminal({

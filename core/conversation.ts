@@ -110,6 +110,7 @@ export class Conversation {
       hints: options.hints,
       clock,
       awayEnds: options.awayEnds,
+      helpKeys: options.helpKeys,
     });
     this.#arrivals = new Arrivals(this.#views, {
       display: options.display ?? "current",

@@ -11,6 +11,7 @@
 import type { Display } from "./arrivals.ts";
 import type { AwayEnd } from "./describe.ts";
 import type { Moving } from "./notices.ts";
+import type { CommandHelp } from "../protocol.ts";
 
 /** Options for {@linkcode Conversation}. */
 export interface ConversationOptions {
@@ -99,6 +100,8 @@ export interface ConversationOptions {
    * included. @default {true}
    */
   hints?: boolean;
+  /** The keys `/help` lists after the commands, as this client has them. @default {none} */
+  helpKeys?: readonly CommandHelp[];
 }
 
 /** Options for {@linkcode Conversation.hello}. */

@@ -147,6 +147,8 @@ export interface DescribeOptions {
    * output, which a script reads. @default {true}
    */
   readonly hints?: boolean | undefined;
+  /** The keys `/help` lists after the commands, as the client has them. */
+  readonly helpKeys?: readonly CommandHelp[] | undefined;
 }
 
 /** What a private message is labelled with. */
@@ -416,25 +418,31 @@ export const HELP_USAGE_COLUMNS = 21;
 
 /**
  * The `/help` list: a heading, then one line per command, usages in one
- * column, then how to send a line that begins with `/`.
+ * column, then how to send a line that begins with `/`; then the client's
+ * `keys`, if any, in the same columns.
  */
-export function describeHelp(commands: readonly CommandHelp[]): Line[] {
+export function describeHelp(
+  commands: readonly CommandHelp[],
+  keys: readonly CommandHelp[] = [],
+): Line[] {
   const listed = [...commands, SLASH_HELP];
   const width = Math.min(
     HELP_USAGE_COLUMNS,
-    Math.max(...listed.map((command) => sanitizeText(command.usage).length)),
+    Math.max(...[...listed, ...keys].map((command) => sanitizeText(command.usage).length)),
   );
+  const row = (command: CommandHelp): Line => ({
+    ...notice([
+      "  ",
+      { text: sanitizeText(command.usage).padEnd(width), style: "usage" },
+      "  ",
+      { text: sanitizeText(command.description), style: "description" },
+    ]),
+    tags: ["help"],
+  });
   return [
     notice(["Commands:"]),
-    ...listed.map((command): Line => ({
-      ...notice([
-        "  ",
-        { text: sanitizeText(command.usage).padEnd(width), style: "usage" },
-        "  ",
-        { text: sanitizeText(command.description), style: "description" },
-      ]),
-      tags: ["help"],
-    })),
+    ...listed.map(row),
+    ...keys.length === 0 ? [] : [notice(["Keys:"]), ...keys.map(row)],
   ];
 }
 
@@ -539,7 +547,7 @@ export function describeFrame(
         ]),
       ];
     case "help":
-      return describeHelp(frame.commands);
+      return describeHelp(frame.commands, options.helpKeys);
     case "info":
       return [notice([safe(frame.text)])];
     case "error": {

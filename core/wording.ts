@@ -28,6 +28,8 @@ export interface WordingOptions {
   fileHint?: ((number: number) => string) | undefined;
   /** Whether hints are shown; `false` for piped input. */
   hints?: boolean | undefined;
+  /** The keys `/help` lists after the commands. */
+  helpKeys?: readonly CommandHelp[] | undefined;
   /** The wall clock, in ms since the epoch. */
   clock: () => number;
   /** What ends the away the client sends by itself, as the user is told. @default {"key"} */
@@ -63,6 +65,7 @@ export class Wording {
         fileLink: (file) => files.place === undefined ? undefined : hint(files.numberOf(file)),
       },
       ...options.hints === false ? { hints: false } : {},
+      ...options.helpKeys === undefined ? {} : { helpKeys: options.helpKeys },
     };
     this.#clock = options.clock;
     this.#awayEnds = options.awayEnds ?? "key";

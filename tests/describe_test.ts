@@ -149,6 +149,20 @@ Deno.test("describeHelp() puts the usages in one column, and ends with //text", 
   assert.deepEqual(lines[3]?.tags, ["help"]);
 });
 
+Deno.test("describeHelp() lists the client's keys after the commands, in the same columns", () => {
+  const lines = describeHelp([{ usage: "/me ACTION", description: "act" }], [
+    { usage: "Ctrl+N, Ctrl+P", description: "the next view, or the one before" },
+  ]);
+  assert.deepEqual(lines.map((line) => plainText(line)), [
+    "-- Commands:",
+    "--   /me ACTION      act",
+    "--   //text          send a line that begins with /",
+    "-- Keys:",
+    "--   Ctrl+N, Ctrl+P  the next view, or the one before",
+  ]);
+  assert.deepEqual(lines[4]?.tags, ["help"]);
+});
+
 Deno.test("describePending() reads as the message will, with 'sending…' for its time", () => {
   const say = describePending({ type: "say", text: "hi", cid: "c1" }, "ann");
   assert.equal(say.kind, "pending");

@@ -77,17 +77,30 @@ terminalTest(
 );
 
 terminalTest(
-  "chat join: /help at 80x24 ends with //text, its commands' aliases beside them, in few rows",
+  "chat join: /help at 80x24 ends its commands with //text, aliases beside them, in few rows, then the keys",
   {},
   async (tmux, server) => {
     const ann = await TerminalUser.join(tmux, "ann", server.addr.port, { width: 80, height: 24 });
     await ann.enter("/help");
-    // The last row, just above the input line: how to send a line that begins with /.
-    const screen = await ann.waitForLine(/^-- {3}\/\/text {2,}send a line that begins with \/$/);
-    assert.match(screen.lines[screen.cursor.y - 1]!, /^-- {3}\/\/text /, screen.text);
+    // The last row, just above the input line: the last key.
+    const screen = await ann.waitForLine(/^-- {3}Ctrl-D {2,}leave, on an empty line$/);
+    assert.match(screen.lines[screen.cursor.y - 1]!, /^-- {3}Ctrl-D /, screen.text);
     // All of it, scrolled back to: the commands with aliases say so beside them.
     const all = (await tmux.run("capture-pane", "-p", "-t", "ann", "-S", "-")).split("\n");
-    const rows = all.slice(all.indexOf("-- Commands:") + 1, all.indexOf(screen.cursorLine));
+    const rows = all.slice(all.indexOf("-- Commands:") + 1, all.indexOf("-- Keys:"));
+    // The commands end with how to send a line that begins with /.
+    assert.match(
+      rows.at(-1)!,
+      /^-- {3}\/\/text {2,}send a line that begins with \/$/,
+      all.join("\n"),
+    );
+    const keys = all.slice(all.indexOf("-- Keys:") + 1, all.indexOf(screen.cursorLine));
+    assert.ok(
+      keys.includes(
+        "--   Alt+1 … Alt+9          look at your rooms and private views, in the order",
+      ),
+      all.join("\n"),
+    );
     assert.ok(
       rows.includes("--   /join #room            enter a room, creating it if needed (also /j)"),
     );
@@ -114,7 +127,10 @@ terminalTest(
     await ann.enter("/help");
     // The last command listed: the client's own, after the server's.
     const screen = await ann.waitForLine(/list the people you ignore$/);
-    const help = screen.lines.slice(screen.lines.indexOf("-- Commands:") + 1, screen.cursor.y);
+    const help = screen.lines.slice(
+      screen.lines.indexOf("-- Commands:") + 1,
+      screen.lines.indexOf("-- Keys:"),
+    );
     assert.ok(help.length > 0, screen.text);
     for (const row of help) assert.match(row, /^(?:-- {3}\/| {5,})\S/, screen.text);
     assert.ok(help.includes("--   /get N|LINK"), screen.text);
