@@ -440,7 +440,9 @@ export function flagHelp(values: Readonly<Record<string, string>> = {}): string[
 export function parseNumberFlag(name: NumberName, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const setting: NumberSetting = SETTINGS[name];
-  const value = /^\d{1,7}$/.test(text) ? Number(text) : NaN;
+  // Digits only, and no more of them than the largest value has (no 1e3, no 0x10, no 1.5).
+  const digits = String(setting.max).length;
+  const value = new RegExp(`^\\d{1,${digits}}$`).test(text) ? Number(text) : NaN;
   if (!(value >= setting.min && value <= setting.max)) {
     throw new RangeError(
       `invalid --${setting.flag} "${text}": expected a number from ${setting.min} to ${setting.max}`,

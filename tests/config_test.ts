@@ -67,6 +67,22 @@ Deno.test("parseNumberFlag() keeps a flag within the table's bounds", () => {
   }
 });
 
+Deno.test("parseNumberFlag() takes each flag's largest value, however many digits it has", () => {
+  for (const [name, setting] of flagSettings()) {
+    if (setting.kind !== "number") continue;
+    const key = name as Parameters<typeof parseNumberFlag>[0];
+    assert.equal(parseNumberFlag(key, String(setting.max)), setting.max, setting.flag);
+    assert.equal(parseNumberFlag(key, String(setting.min)), setting.min, setting.flag);
+    for (const text of [String(setting.max + 1), String(setting.min - 1)]) {
+      assert.throws(() => parseNumberFlag(key, text), {
+        name: "RangeError",
+        message:
+          `invalid --${setting.flag} "${text}": expected a number from ${setting.min} to ${setting.max}`,
+      });
+    }
+  }
+});
+
 Deno.test("the flags, their parseArgs options and --help come from the one table", () => {
   const options = serveFlagOptions();
   const help = flagHelp().join("\n");
