@@ -125,12 +125,12 @@ export async function runClient(options: ClientOptions): Promise<number> {
   }
   const reconnect = options.reconnect ?? interactive;
   // Whom the user ignores is remembered per server, as its address was given.
-  let print: (message: string) => void = () => {};
+  let warn: (message: string) => void = () => {};
   let moving: () => Moving | undefined = () => undefined;
   const ignores = new IgnoreStore(
     formatAddress(options.hostname, options.port),
     () =>
-      print(
+      warn(
         `Cannot remember whom you ignore in ${
           ignoresFile() ?? "a configuration folder (set HOME)"
         }: the list lasts until you leave`,
@@ -180,7 +180,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     reconnect,
     ignores,
   });
-  print = (message) => client.print(message);
+  warn = (message) => client.warn(message);
   moving = () => client.moving;
   return await client.run();
 }
@@ -523,9 +523,14 @@ class TerminalClient {
     return this.#transfers.moving;
   }
 
-  /** Prints `message` as an error line above the input line. */
-  print(message: string): void {
-    this.#driver.print([errorLine(message)]);
+  /**
+   * Says `message`, a trouble of the client's own that stops nothing, as an
+   * error line above the input line; with piped input on standard error, not
+   * as a line refused: the exit code does not count it.
+   */
+  warn(message: string): void {
+    if (this.#terminal.interactive) this.#driver.print([errorLine(message)]);
+    else fail(message);
   }
 
   /** Ends with exit code `code`, saying `failure` on standard error once the terminal is restored. */

@@ -890,6 +890,28 @@ Deno.test("chat join with piped input prints the answers of its own commands in 
   }
 });
 
+Deno.test("chat join with piped input that cannot write down whom it ignores says so once and exits 0", async () => {
+  await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
+  await using ann = await TestClient.join(server.addr.port, "ann");
+  // The configuration folder is a file: nothing can be written under it.
+  const file = await Deno.makeTempFile({ prefix: "chat-config-" });
+  try {
+    const outcome = await runChat(
+      ["join", `127.0.0.1:${server.addr.port}`, "--name", "bot"],
+      "/ignore ann\n/unignore ann\nafter them\n",
+      { env: { XDG_CONFIG_HOME: file } },
+    );
+    // README: said once, the list lasts until the script leaves; nothing was refused.
+    const line = assertOneErrorLine(outcome, "cannot remember whom you ignore");
+    assert.match(line, /: the list lasts until you leave$/);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.match(outcome.stdout, /\] bot: after them$/m);
+    await ann.next("message", (frame) => frame.from === "bot" && frame.text === "after them");
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("chat join with piped input and no name reports it in one line and exits 2", async () => {
   await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
   const outcome = await runChat(["join", `127.0.0.1:${server.addr.port}`], "hello\n", {
