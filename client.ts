@@ -28,7 +28,7 @@ import { ignoresFile, IgnoreStore } from "./client/ignores.ts";
 import { completions, conversationSources } from "./core/complete.ts";
 import { Conversation, type Refusal } from "./core/conversation.ts";
 import { errorLine } from "./core/describe.ts";
-import { checkName, nameKey } from "./core/names.ts";
+import { checkOwnName, nameKey } from "./core/names.ts";
 import { HELLO_TIMEOUT_MS } from "./core/link.ts";
 import { movedNotice, type Moving, retryNotice } from "./core/notices.ts";
 import { sanitizeText } from "./core/sanitize.ts";
@@ -454,11 +454,14 @@ class TerminalClient {
    * The name the question offers: the user's own on this machine, unless the
    * server refused it (someone took it while the client was away, say); then
    * a variant of it neither refused nor known to be someone's, if there is one.
+   * None for a user name the rules of names refuse (`root`, reserved; one with
+   * a space): every server would refuse it too.
    */
   #suggestedName(): string | undefined {
     const suggested = this.#parts.options.suggestedName;
+    if (suggested === undefined || checkOwnName(suggested) !== undefined) return undefined;
     const refused = (name: string) => this.#refusedNames.has(nameKey(name));
-    if (suggested === undefined || !refused(suggested)) return suggested;
+    if (!refused(suggested)) return suggested;
     return nameVariant(
       suggested,
       (name) => refused(name) || this.#chat.roster.known(name) !== undefined,
@@ -682,7 +685,7 @@ function nameVariant(name: string, taken: (name: string) => boolean): string | u
   for (let number = 2; number < 100; number++) {
     const suffix = String(number);
     const variant = letters.slice(0, MAX_NAME_LENGTH - suffix.length).join("") + suffix;
-    if (checkName(variant) === undefined && !taken(variant)) return variant;
+    if (checkOwnName(variant) === undefined && !taken(variant)) return variant;
   }
   return undefined;
 }
