@@ -636,10 +636,13 @@ class TerminalClient {
    * Types `line`. Piped, a `/join` goes after a ping, so that an error that
    * comes once its pong is back is the join's, not a refusal of a line before;
    * a `/part` goes before one, so that the lines after it wait until the
-   * script is out of the room, and go where it then is.
+   * script is out of the room, and go where it then is. Piped lines after a
+   * `/quit` go nowhere.
    */
   #type(line: string): void {
     const piped = !this.#terminal.interactive;
+    // A script's `/quit` is its last word: the lines after it are not sent, nor refused.
+    if (piped && this.#chat.quitting) return;
     if (piped && this.#chat.wouldEnter(line)) this.#driver.apply(this.#chat.settle());
     const parting = piped && this.#chat.wouldPart(line);
     this.#driver.apply(this.#chat.type(line, performance.now()));

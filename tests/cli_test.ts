@@ -912,6 +912,27 @@ Deno.test("chat join with piped input that cannot write down whom it ignores say
   }
 });
 
+Deno.test("chat join with piped input sends nothing after /quit, and exits 0", async () => {
+  await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
+  await using ann = await TestClient.join(server.addr.port, "ann");
+  const outcome = await runChat(
+    ["join", `127.0.0.1:${server.addr.port}`, "--name", "qq"],
+    "hi\n/quit\nafter quit\n/msg ann later still\n",
+  );
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.equal(outcome.stderr, "");
+  assert.match(outcome.stdout, /\] qq: hi$/m);
+  assert.doesNotMatch(outcome.stdout, /after quit|later still/);
+  // What reached the room: the line before /quit, then qq leaving; nothing else.
+  await ann.next("left", (frame) => frame.name === "qq");
+  const seen = ann.frames.flatMap((frame) =>
+    (frame.type === "message" && frame.from === "qq") || frame.type === "private"
+      ? [frame.text]
+      : []
+  );
+  assert.deepEqual(seen, ["hi"]);
+});
+
 Deno.test("chat join with piped input and no name reports it in one line and exits 2", async () => {
   await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
   const outcome = await runChat(["join", `127.0.0.1:${server.addr.port}`], "hello\n", {
