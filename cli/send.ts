@@ -15,6 +15,7 @@
 import { ConnectError, Connection, type Dialled, otherPortMessage } from "../client/connection.ts";
 import { type FileServer, TransferError, upload, uploadFile } from "../client/transfer.ts";
 import { formatAddress } from "../core/address.ts";
+import { withoutHints } from "../core/describe.ts";
 import { cleanFileName, fileLink, formatBytes } from "../core/files.ts";
 import { HELLO_TIMEOUT_MS } from "../core/link.ts";
 import { checkName, checkOwnName, normalizeRoom } from "../core/names.ts";
@@ -341,7 +342,8 @@ async function join(reader: FrameReader, options: SendOptions): Promise<WelcomeF
     const hint = answer.code === "password_required" && options.password === undefined
       ? "; set CHAT_PASSWORD or use --password-file"
       : "";
-    throw new SendError(`${sanitizeText(answer.message)}${hint}`);
+    // A script reads this, not a person at the keyboard: without their hints, as chat join's.
+    throw new SendError(`${withoutHints(sanitizeText(answer.message))}${hint}`);
   }
 }
 

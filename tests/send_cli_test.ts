@@ -229,6 +229,19 @@ Deno.test("chat send fails in one line and exits 1 when it cannot send", async (
   assert.equal(chat.hub.size, 0);
 });
 
+Deno.test("chat send --from a name taken says so without the hint meant for a person", async () => {
+  await using chat = await server();
+  await using _ci = await TestClient.join(chat.addr.port, "ci");
+  const outcome = await runChat(
+    ["send", `127.0.0.1:${chat.addr.port}`, "README.md", "--from", "ci"],
+  );
+  const line = assertOneErrorLine(outcome, "--from taken");
+  assert.equal(outcome.code, 1, line);
+  // As chat join with piped input says it: no "Pick another name" for a script to act on.
+  assert.equal(line, 'chat: cannot use "ci": the name is taken (ci is here)');
+  assert.equal(outcome.stdout, "");
+});
+
 Deno.test("chat send that fails once connected leaves no trace for the others", async (t) => {
   await using chat = await server({ maxFile: 1, operators: parseOpFile("ann s3cret\n") });
   await using noWeb = await startServer({ hostname: LOOPBACK, port: 0 });
