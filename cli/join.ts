@@ -16,7 +16,7 @@ import {
 } from "./args.ts";
 import { checkOwnName } from "../core/names.ts";
 import { findServer } from "./ls.ts";
-import { readPassword, readPem, SecretError } from "./secrets.ts";
+import { readCertificate, readPassword, SecretError } from "./secrets.ts";
 
 const DEFAULT_MINUTES = DEFAULT_AWAY_AFTER_MS / 60_000;
 
@@ -125,7 +125,7 @@ export async function joinCommand(args: string[]): Promise<number> {
   let caCerts: string[] | undefined;
   try {
     password = await readPassword(values["password-file"]);
-    if (values.ca !== undefined) caCerts = [await readPem(values.ca, "CA certificate")];
+    if (values.ca !== undefined) caCerts = [await readCertificate(values.ca, "CA certificate")];
   } catch (error) {
     if (!(error instanceof SecretError)) throw error;
     console.error(`chat: ${error.message}`);

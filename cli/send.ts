@@ -31,7 +31,7 @@ import {
 } from "../protocol.ts";
 import { parseHostPort, parseOptions, parsePort, quote, UsageError } from "./args.ts";
 import { osUserName } from "./join.ts";
-import { readPassword, readPem, SecretError } from "./secrets.ts";
+import { readCertificate, readPassword, SecretError } from "./secrets.ts";
 
 /** The name a file read from standard input is shared under, without `--name`. */
 export const STDIN_NAME = "stdin";
@@ -151,7 +151,7 @@ export async function sendCommand(args: string[]): Promise<number> {
     const password = await readPassword(values["password-file"]);
     const caCerts = values.ca === undefined
       ? undefined
-      : [await readPem(values.ca, "CA certificate")];
+      : [await readCertificate(values.ca, "CA certificate")];
     await checkFiles(paths);
     const sending = send({
       hostname: parsed.hostname,
