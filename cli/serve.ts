@@ -278,6 +278,12 @@ export async function serveCommand(
   if (signals.received !== undefined) return stoppedStarting(signals.received);
   // Measured before the history and the ports are opened, which the reserve counts.
   const fit = connectionsThatFit(numbers.maxConnections ?? SETTINGS.maxConnections.default);
+  // Not one connection beside the reserve: a server that would turn everyone away does not start.
+  if (fit.max === 0) {
+    const why = fit.lowered!;
+    console.error(`chat: ${why.charAt(0).toLowerCase()}${why.slice(1)}`);
+    return 1;
+  }
   if (fit.lowered !== undefined) {
     log(fit.lowered);
     numbers.maxConnections = fit.max;

@@ -341,6 +341,35 @@ Deno.test("chat serve and chat join quote a path they cannot use, escaped", asyn
   }
 });
 
+Deno.test("chat serve does not start where the open-file limit leaves no room for a connection", async (t) => {
+  const serve = [...SERVE_LOCAL, "--memory", "--no-web", "--no-irc", "--no-announce"];
+  const limited = (limit: number) => ["sh", "-c", `ulimit -n ${limit} && exec "$@"`, "sh"];
+  await t.step(
+    "ulimit -n 150: none fits beside the 192 kept, so it says so and exits 1",
+    async () => {
+      const outcome = await runChat(serve, "", { wrap: limited(150) });
+      const line = assertOneErrorLine(outcome, "ulimit -n 150");
+      assert.equal(outcome.code, 1, line);
+      assert.match(
+        line,
+        /^chat: no connection fits in the open-file limit \(ulimit -n 150\): the server keeps 192 file descriptors for itself beside one per connection, and \d+ are free\. Raise the limit before starting the server, e\.g\. "ulimit -n 3072"$/,
+      );
+      assert.doesNotMatch(outcome.stdout, /listening/);
+    },
+  );
+  await t.step("ulimit -n 512: it starts, with what fits, and says so", async () => {
+    await using chat = new ChatProcess(serve, { wrap: limited(512) });
+    await chat.waitForStdout(/Press Ctrl-C to stop/);
+    const said = chat.stdout;
+    const lowered =
+      /\] Only (\d+) connections fit in the open-file limit \(ulimit -n 512\), not 2000: --max-connections is lowered to \1\. /
+        .exec(said);
+    assert.ok(lowered !== null, said);
+    assert.ok(Number(lowered[1]) > 0 && Number(lowered[1]) <= 512 - 192, said);
+    assert.equal((await chat.stop()).code, 0);
+  });
+});
+
 Deno.test({
   name: `chat serve refuses a --tls-cert that is no certificate or a --tls-key that is no key${
     OPENSSL === undefined ? " (ignored: openssl is not installed)" : ""

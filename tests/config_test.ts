@@ -161,7 +161,7 @@ Deno.test("parseClusterUrls() says NATS's default port where a URL leaves it out
   assert.deepEqual(parseClusterUrls("[::1]").urls, ["nats://[::1]:4222"]);
 });
 
-Deno.test("fitConnections() lowers the connection limit to what the open-file limit holds", () => {
+Deno.test("fitConnections() lowers the connection limit to what the open-file limit holds, or to none", () => {
   // Room for 2000 and the reserve: nothing to say.
   assert.deepEqual(fitConnections(2000, { free: 2000 + RESERVED_DESCRIPTORS, limit: undefined }), {
     max: 2000,
@@ -174,10 +174,25 @@ Deno.test("fitConnections() lowers the connection limit to what the open-file li
       "--max-connections is lowered to 40. To allow 2000, raise the limit before starting the " +
       'server, e.g. "ulimit -n 3072"',
   });
-  // Never below one, however little room there is; the system's table full, no limit to raise.
-  assert.deepEqual(fitConnections(2000, { free: 10, limit: undefined }), {
+  // One beside the reserve is one.
+  assert.deepEqual(fitConnections(2000, { free: RESERVED_DESCRIPTORS + 1, limit: undefined }), {
     max: 1,
     lowered: "Only 1 connection fits in the file descriptors left, not 2000: " +
       "--max-connections is lowered to 1",
+  });
+  // ulimit -n 150 with 20 open: 130 free, fewer than the reserve, so none fits and none is said.
+  assert.deepEqual(fitConnections(2000, { free: 130, limit: 150 }), {
+    max: 0,
+    lowered: "No connection fits in the open-file limit (ulimit -n 150): the server keeps " +
+      `${RESERVED_DESCRIPTORS} file descriptors for itself beside one per connection, and 130 ` +
+      'are free. Raise the limit before starting the server, e.g. "ulimit -n 3072"',
+  });
+  assert.equal(fitConnections(1, { free: RESERVED_DESCRIPTORS, limit: 1024 }).max, 0);
+  // The system's table full: no limit to raise.
+  assert.deepEqual(fitConnections(2000, { free: 10, limit: undefined }), {
+    max: 0,
+    lowered: "No connection fits in the file descriptors left: the server keeps " +
+      `${RESERVED_DESCRIPTORS} file descriptors for itself beside one per connection, and 10 ` +
+      "are free",
   });
 });
