@@ -45,8 +45,7 @@ Start a chat server. Others join with "chat join <this machine's address>",
 or open the web address it prints in a browser.
 
 Options:
-${flagHelp({ dataDir }).join("\n")}
-  -h, --help        show this help
+${flagHelp({ dataDir }, [["-h, --help", "show this help"]]).join("\n")}
 
 Stop it with Ctrl-C; everyone connected is told the server is closing.`;
 }

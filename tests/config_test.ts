@@ -96,6 +96,17 @@ Deno.test("the flags, their parseArgs options and --help come from the one table
     }
   }
   for (const line of flagHelp()) assert.ok(line.length <= 80, line);
+  // Every description starts in one column, at least two spaces after its flag, the longest too.
+  const rows = flagHelp({}, [["-h, --help", "show this help"]]);
+  const starts = rows.map((line) => {
+    const flag = /^ {2}(-h, --help|--[\w-]+(?: [A-Z]+)?)( *)/.exec(line);
+    if (flag === null) return /^ */.exec(line)![0].length;
+    assert.ok(flag[2]!.length >= 2, `two spaces after the flag: ${JSON.stringify(line)}`);
+    return flag[0].length;
+  });
+  const column = starts[0]!;
+  starts.forEach((start, index) => assert.equal(start, column, JSON.stringify(rows[index])));
+  assert.ok(rows.includes("  -h, --help".padEnd(column) + "show this help"), rows.join("\n"));
   // A value filled in (the data folder's default path) is wrapped with the words around it.
   const dataDir = "/home/someone-with-a-long-name/.local/share/chat";
   const filled = flagHelp({ dataDir });
