@@ -49,7 +49,7 @@ stderr, the rest are sent, and the exit code is ${REFUSED_EXIT}:
   echo "build finished" | chat join 192.168.1.5 --name ci`;
 
 /** Most minutes `--away-after` takes: a day. */
-const MAX_AWAY_AFTER_MINUTES = 1_440;
+export const MAX_AWAY_AFTER_MINUTES = 1_440;
 
 /** Reads `--away-after MIN`: minutes (fractions too) from 0, never, to a day; in ms. */
 export function parseAwayAfter(value: string): number {

@@ -153,6 +153,13 @@ Deno.test("README lists every flag of chat serve", async () => {
   );
   for (const [, setting] of flagSettings()) {
     assert.ok(table.includes(`\`--${setting.flag}`), `README does not list --${setting.flag}`);
+    // The bounds of a number, as the usage error gives them; a port's are a port's.
+    if (setting.kind !== "number" || setting.flag.endsWith("port")) continue;
+    const row = table.split("\n").find((line) => line.startsWith(`| \`--${setting.flag} `)) ?? "";
+    assert.ok(
+      row.includes(`(${setting.min} to ${setting.max}`),
+      `README's --${setting.flag} does not say ${setting.min} to ${setting.max}: ${row}`,
+    );
   }
 });
 
