@@ -224,7 +224,25 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     ],
     [["serve", ...local, "--irc-port", "-1"], /^chat: invalid --irc-port "-1": expected/],
     [["join", "--away-after", "-1"], /^chat: invalid --away-after "-1": expected minutes/],
-    [["join", "127.0.0.1", "--port", "-5"], /^chat: invalid port "-5": expected a number/],
+    [["join", "127.0.0.1", "--port", "-5"], /^chat: invalid --port "-5": expected a number/],
+    // --port is refused in one form by every command, as serve does; a port in HOST:PORT as an address.
+    [
+      ["join", "127.0.0.1", "--port", "0"],
+      /^chat: invalid --port "0": expected a number from 1 to 65535 \(see/,
+    ],
+    [["ls", "--port", "0"], /^chat: invalid --port "0": expected a number from 1 to 65535 \(see/],
+    [
+      ["send", "127.0.0.1", "a.txt", "--port", "65536"],
+      /^chat: invalid --port "65536": expected a number from 1 to 65535 \(see/,
+    ],
+    [
+      ["serve", ...local, "--port", "65536"],
+      /^chat: invalid --port "65536": expected a number from 0 to 65535 \(see/,
+    ],
+    [
+      ["join", "127.0.0.1:0"],
+      /^chat: invalid address "127\.0\.0\.1:0": its port "0" is not a number from 1 to 65535 \(see/,
+    ],
     [["ls", "--wait", "-1"], /^chat: invalid --wait "-1": expected seconds/],
     [["join", "--port", "abc"], /port "abc"/],
     [["join", "--port", "0"], /port "0"/],
