@@ -107,7 +107,11 @@ export async function joinCommand(args: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${quote(positionals[1]!)}`);
   let target = positionals[0] === undefined ? undefined : parseHostPort(positionals[0]);
   if (values.port !== undefined && target?.port !== undefined) {
-    throw new UsageError("give the port once: either HOST:PORT or --port");
+    throw new UsageError(
+      `give the port once: ${quote(positionals[0]!)} has one, and --port ${
+        quote(values.port)
+      } another`,
+    );
   }
   const wantedPort = values.port === undefined ? undefined : parsePort(values.port);
   const awayAfterMs = values["away-after"] === undefined

@@ -114,9 +114,9 @@ export async function readServerTls(
   key: string | undefined,
 ): Promise<{ cert: string; key: string } | undefined> {
   if (cert === undefined && key === undefined) return undefined;
-  if (cert === undefined || key === undefined) {
-    throw new UsageError("--tls-cert and --tls-key go together");
-  }
+  // Named as given: the flag there, and the one it needs.
+  if (cert === undefined) throw new UsageError("--tls-key needs --tls-cert");
+  if (key === undefined) throw new UsageError("--tls-cert needs --tls-key");
   const certText = await readPem(cert, "certificate");
   const keyText = await readPem(key, "private key");
   const swapped = holds(certText) === "a private key" && holds(keyText) === "a certificate";

@@ -139,7 +139,9 @@ export async function sendCommand(args: string[]): Promise<number> {
   }
   const parsed = parseHostPort(address);
   if (values.port !== undefined && parsed.port !== undefined) {
-    throw new UsageError("give the port once: either HOST:PORT or --port");
+    throw new UsageError(
+      `give the port once: ${quote(address)} has one, and --port ${quote(values.port)} another`,
+    );
   }
   const port = parsed.port ?? (values.port === undefined ? DEFAULT_PORT : parsePort(values.port));
   // Ctrl-C stops it wherever it is, and says what was shared by then.

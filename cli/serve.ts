@@ -294,10 +294,16 @@ export async function serveCommand(
   const dataDir = values.memory ? undefined : values["data-dir"] ?? defaultDataDir();
   const files = !values["no-files"];
   const clusterAt = values.cluster === undefined ? undefined : parseClusterUrls(values.cluster);
-  if (
-    clusterAt === undefined && (values["cluster-creds"] ?? values["cluster-ca"]) !== undefined
-  ) {
-    throw new UsageError("--cluster-creds and --cluster-ca go with --cluster");
+  // Named as given: a flag that was not given is beside the point.
+  const forCluster = (["cluster-creds", "cluster-ca"] as const).filter((flag) =>
+    values[flag] !== undefined
+  );
+  if (clusterAt === undefined && forCluster.length > 0) {
+    throw new UsageError(
+      `${forCluster.map((flag) => `--${flag}`).join(" and ")} ${
+        forCluster.length === 1 ? "needs" : "need"
+      } --cluster`,
+    );
   }
   // In a cluster the history is the cluster's stream; this server keeps its last messages in memory.
   using store = dataDir === undefined || clusterAt !== undefined

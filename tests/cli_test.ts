@@ -249,7 +249,10 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     [["join", "127.0.0.1:99999"], /port "99999"/],
     [["join", "127.0.0.1:"], /port ""/],
     [["join", "host:99999"], /port "99999"/],
-    [["join", "127.0.0.1:5002", "--port", "5003"], /port once/],
+    [
+      ["join", "127.0.0.1:5002", "--port", "5003"],
+      /^chat: give the port once: "127\.0\.0\.1:5002" has one, and --port "5003" another \(see/,
+    ],
     [["serve", ...local, "--port", "0", "--history", "abc"], /--history "abc"/],
     [["serve", ...local, "--port", "0", "--history", "1.5"], /--history "1.5"/],
     [["serve", ...local, "--port", "0", "--history=-1"], /--history "-1"/],
@@ -280,7 +283,27 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
       /--cluster "ftp:\/\/10\.0\.0\.5"/,
     ],
     [["serve", ...local, "--port", "0", "--cluster", ","], /--cluster: expected nats:\/\//],
-    [["serve", ...local, "--port", "0", "--cluster-creds", "x.creds"], /go with --cluster/],
+    // A flag that needs another is named as given, with the one it needs; nothing else.
+    [
+      ["serve", ...local, "--port", "0", "--cluster-creds", "x.creds"],
+      /^chat: --cluster-creds needs --cluster \(see/,
+    ],
+    [
+      ["serve", ...local, "--port", "0", "--cluster-ca", "ca.pem"],
+      /^chat: --cluster-ca needs --cluster \(see/,
+    ],
+    [
+      ["serve", ...local, "--port", "0", "--cluster-ca", "ca.pem", "--cluster-creds", "x.creds"],
+      /^chat: --cluster-creds and --cluster-ca need --cluster \(see/,
+    ],
+    [
+      ["serve", ...local, "--port", "0", "--tls-cert", "c.pem"],
+      /^chat: --tls-cert needs --tls-key \(see/,
+    ],
+    [
+      ["serve", ...local, "--port", "0", "--tls-key", "k.pem"],
+      /^chat: --tls-key needs --tls-cert \(see/,
+    ],
     [["serve", ...local, "--port", "0", "--cluster", "tls://10.0.0.5:4222"], /host name/],
     [["join", "127.0.0.1", "extra"], /unexpected argument "extra"/],
     // What was typed is shown escaped, so no control character reaches the terminal.

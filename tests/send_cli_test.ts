@@ -388,7 +388,10 @@ Deno.test("chat send reports a usage error in one line and exits 2", async (t) =
     [["send", "127.0.0.1:1", "a.txt", "--from", "host"], /invalid --from "host": .* reserved/],
     [["send", "127.0.0.1:1", "a.txt", "--from", "Host"], /invalid --from "Host": .* reserved/],
     [["send", "127.0.0.1:1", "a.txt", "--from", "h\u043est"], /"h\u043est": .* reserved/],
-    [["send", "127.0.0.1:5002", "a.txt", "--port", "5003"], /give the port once/],
+    [
+      ["send", "127.0.0.1:5002", "a.txt", "--port", "5003"],
+      /^chat: give the port once: "127\.0\.0\.1:5002" has one, and --port "5003" another/,
+    ],
     [["send", "a\x1b[31mb:5002", "a.txt"], /invalid address "a\\u001b\[31mb:5002"/],
   ];
   for (const [args, expected] of cases) {
