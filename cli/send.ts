@@ -48,7 +48,7 @@ Options:
   --name NAME        the name to share the one FILE under (default: its own
                      name; "${STDIN_NAME}" for -)
   --from NAME        your name in the chat (default: your user name, or
-                     send-XXXX when it is taken)
+                     send-XXXX when it is taken or cannot be a name)
   --port N           TCP port (default ${DEFAULT_PORT}; HOST:PORT also works)
   --password-file F  read the server's password from F (or set CHAT_PASSWORD)
   --tls              connect with TLS (the server runs with --tls-cert)

@@ -229,6 +229,23 @@ Deno.test("chat send fails in one line and exits 1 when it cannot send", async (
   assert.equal(chat.hub.size, 0);
 });
 
+Deno.test("chat send without --from shares as send-XXXX where the user name cannot be a name", async () => {
+  await using chat = await server();
+  await using watcher = await TestClient.join2(chat.addr.port, "watcher");
+  for (const user of ["root", "host", "ann smith"]) {
+    const outcome = await runChat(["send", `127.0.0.1:${chat.addr.port}`, "README.md"], "", {
+      env: { USER: user, LOGNAME: user },
+    });
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const shared = await watcher.next("message", (frame) => frame.file !== undefined);
+    assert.match(shared.from, /^send-[0-9a-f]{4}$/, user);
+  }
+  // As README says of --from.
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const row = readme.split("\n").find((line) => line.startsWith("| `--from NAME`")) ?? "";
+  assert.match(row, /`send-XXXX` when your user name is taken or cannot be a name/);
+});
+
 Deno.test("chat send --from a name taken says so without the hint meant for a person", async () => {
   await using chat = await server();
   await using _ci = await TestClient.join(chat.addr.port, "ci");
