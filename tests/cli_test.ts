@@ -982,6 +982,45 @@ Deno.test("chat join with piped input that cannot write down whom it ignores say
   }
 });
 
+Deno.test("a flag given twice takes its last value, and --password-file wins over CHAT_PASSWORD", async () => {
+  await using server = await startServer({ hostname: "127.0.0.1", port: 0, password: "from-file" });
+  await using ann = await TestClient.connect(server.addr.port);
+  await ann.send({ type: "hello", version: 2, name: "ann", password: "from-file" });
+  await ann.next("welcome");
+  const dir = await Deno.makeTempDir({ prefix: "chat-twice-" });
+  try {
+    await Deno.writeTextFile(join(dir, "wrong"), "wrong\n");
+    await Deno.writeTextFile(join(dir, "right"), "from-file\n");
+    const outcome = await runChat(
+      [
+        "join",
+        "127.0.0.1",
+        "--port",
+        String(freePort()),
+        "--port",
+        String(server.addr.port),
+        "--name",
+        "bot",
+        "--password-file",
+        join(dir, "wrong"),
+        "--password-file",
+        join(dir, "right"),
+      ],
+      "both taken last\n",
+      { env: { CHAT_PASSWORD: "from-env" } },
+    );
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.equal(outcome.stderr, "");
+    await ann.next("message", (frame) => frame.from === "bot" && frame.text === "both taken last");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  // As README says.
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  assert.match(readme.replace(/\s+/g, " "), /A flag given twice takes its last value/);
+  assert.match(readme.replace(/\s+/g, " "), /`--password-file` wins over `CHAT_PASSWORD`/);
+});
+
 Deno.test("chat join with piped input sends nothing after /quit, and exits 0", async () => {
   await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
   await using ann = await TestClient.join(server.addr.port, "ann");
