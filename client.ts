@@ -29,7 +29,7 @@ import { ignoresFile, IgnoreStore } from "./client/ignores.ts";
 import { completions, conversationSources } from "./core/complete.ts";
 import { Conversation, type Refusal } from "./core/conversation.ts";
 import { errorLine } from "./core/describe.ts";
-import { checkName, nameKey } from "./core/names.ts";
+import { checkOwnName, nameKey } from "./core/names.ts";
 import { HELLO_TIMEOUT_MS } from "./core/link.ts";
 import { movedNotice, type Moving, retryNotice } from "./core/notices.ts";
 import { sanitizeText } from "./core/sanitize.ts";
@@ -126,12 +126,12 @@ export async function runClient(options: ClientOptions): Promise<number> {
   }
   const reconnect = options.reconnect ?? interactive;
   // Whom the user ignores is remembered per server, as its address was given.
-  let print: (message: string) => void = () => {};
+  let warn: (message: string) => void = () => {};
   let moving: () => Moving | undefined = () => undefined;
   const ignores = new IgnoreStore(
     formatAddress(options.hostname, options.port),
     () =>
-      print(
+      warn(
         `Cannot remember whom you ignore in ${
           ignoresFile() ?? "a configuration folder (set HOME)"
         }: the list lasts until you leave`,
@@ -182,7 +182,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     reconnect,
     ignores,
   });
-  print = (message) => client.print(message);
+  warn = (message) => client.warn(message);
   moving = () => client.moving;
   return await client.run();
 }
@@ -456,11 +456,14 @@ class TerminalClient {
    * The name the question offers: the user's own on this machine, unless the
    * server refused it (someone took it while the client was away, say); then
    * a variant of it neither refused nor known to be someone's, if there is one.
+   * None for a user name the rules of names refuse (`root`, reserved; one with
+   * a space): every server would refuse it too.
    */
   #suggestedName(): string | undefined {
     const suggested = this.#parts.options.suggestedName;
+    if (suggested === undefined || checkOwnName(suggested) !== undefined) return undefined;
     const refused = (name: string) => this.#refusedNames.has(nameKey(name));
-    if (suggested === undefined || !refused(suggested)) return suggested;
+    if (!refused(suggested)) return suggested;
     return nameVariant(
       suggested,
       (name) => refused(name) || this.#chat.roster.known(name) !== undefined,
@@ -525,9 +528,14 @@ class TerminalClient {
     return this.#transfers.moving;
   }
 
-  /** Prints `message` as an error line above the input line. */
-  print(message: string): void {
-    this.#driver.print([errorLine(message)]);
+  /**
+   * Says `message`, a trouble of the client's own that stops nothing, as an
+   * error line above the input line; with piped input on standard error, not
+   * as a line refused: the exit code does not count it.
+   */
+  warn(message: string): void {
+    if (this.#terminal.interactive) this.#driver.print([errorLine(message)]);
+    else fail(message);
   }
 
   /** Ends with exit code `code`, saying `failure` on standard error once the terminal is restored. */
@@ -630,10 +638,13 @@ class TerminalClient {
    * Types `line`. Piped, a `/join` goes after a ping, so that an error that
    * comes once its pong is back is the join's, not a refusal of a line before;
    * a `/part` goes before one, so that the lines after it wait until the
-   * script is out of the room, and go where it then is.
+   * script is out of the room, and go where it then is. Piped lines after a
+   * `/quit` go nowhere.
    */
   #type(line: string): void {
     const piped = !this.#terminal.interactive;
+    // A script's `/quit` is its last word: the lines after it are not sent, nor refused.
+    if (piped && this.#chat.quitting) return;
     if (piped && this.#chat.wouldEnter(line)) this.#driver.apply(this.#chat.settle());
     const parting = piped && this.#chat.wouldPart(line);
     this.#driver.apply(this.#chat.type(line, performance.now()));
@@ -679,7 +690,7 @@ function nameVariant(name: string, taken: (name: string) => boolean): string | u
   for (let number = 2; number < 100; number++) {
     const suffix = String(number);
     const variant = letters.slice(0, MAX_NAME_LENGTH - suffix.length).join("") + suffix;
-    if (checkName(variant) === undefined && !taken(variant)) return variant;
+    if (checkOwnName(variant) === undefined && !taken(variant)) return variant;
   }
   return undefined;
 }

@@ -42,11 +42,31 @@ export function parseUserName(value: string): string {
   );
 }
 
-/** Reads a TCP port number, `0` allowed only with `allowZero`. */
-export function parsePort(value: string, allowZero = false): number {
-  const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-  if (!(port >= (allowZero ? 0 : 1) && port <= 65535)) {
-    throw new UsageError(`invalid port ${quote(value)}: expected a number from 1 to 65535`);
+/** Whether `text` is a port to connect to: a number from 1 to 65535. */
+function portOf(text: string): number | undefined {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  return port >= 1 && port <= 65535 ? port : undefined;
+}
+
+/**
+ * Reads `--port N` of a command that connects: a number from 1 to 65535,
+ * refused in the words `chat serve` refuses its own `--port` in.
+ */
+export function parsePort(value: string): number {
+  const port = portOf(value);
+  if (port === undefined) {
+    throw new UsageError(`invalid --port ${quote(value)}: expected a number from 1 to 65535`);
+  }
+  return port;
+}
+
+/** The port of `HOST:PORT` as given in `input`, checked as {@linkcode parsePort} checks one. */
+function addressPort(input: string, text: string): number {
+  const port = portOf(text);
+  if (port === undefined) {
+    throw new UsageError(
+      `invalid address ${quote(input)}: its port ${quote(text)} is not a number from 1 to 65535`,
+    );
   }
   return port;
 }
@@ -84,7 +104,7 @@ export function parseHostPort(input: string): { hostname: string; port?: number 
     const port = bracketed[2];
     return port === undefined
       ? { hostname: bracketed[1]! }
-      : { hostname: bracketed[1]!, port: parsePort(port) };
+      : { hostname: bracketed[1]!, port: addressPort(input, port) };
   }
   const colons = input.split(":").length - 1;
   if (colons === 1) {
@@ -93,7 +113,7 @@ export function parseHostPort(input: string): { hostname: string; port?: number 
       throw new UsageError(`invalid address ${quote(input)}: the host is missing`);
     }
     if (NOT_A_HOST.test(hostname)) throw new UsageError(`invalid address ${quote(input)}`);
-    return { hostname, port: parsePort(port) };
+    return { hostname, port: addressPort(input, port) };
   }
   if (colons > 1 && !IPV6.test(input)) {
     throw new UsageError(

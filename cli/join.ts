@@ -16,7 +16,7 @@ import {
 } from "./args.ts";
 import { checkOwnName } from "../core/names.ts";
 import { findServer } from "./ls.ts";
-import { readPassword, readPem, SecretError } from "./secrets.ts";
+import { readCertificate, readPassword, SecretError } from "./secrets.ts";
 
 const DEFAULT_MINUTES = DEFAULT_AWAY_AFTER_MS / 60_000;
 
@@ -49,7 +49,7 @@ stderr, the rest are sent, and the exit code is ${REFUSED_EXIT}:
   echo "build finished" | chat join 192.168.1.5 --name ci`;
 
 /** Most minutes `--away-after` takes: a day. */
-const MAX_AWAY_AFTER_MINUTES = 1_440;
+export const MAX_AWAY_AFTER_MINUTES = 1_440;
 
 /** Reads `--away-after MIN`: minutes (fractions too) from 0, never, to a day; in ms. */
 export function parseAwayAfter(value: string): number {
@@ -107,7 +107,11 @@ export async function joinCommand(args: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${quote(positionals[1]!)}`);
   let target = positionals[0] === undefined ? undefined : parseHostPort(positionals[0]);
   if (values.port !== undefined && target?.port !== undefined) {
-    throw new UsageError("give the port once: either HOST:PORT or --port");
+    throw new UsageError(
+      `give the port once: ${quote(positionals[0]!)} has one, and --port ${
+        quote(values.port)
+      } another`,
+    );
   }
   const wantedPort = values.port === undefined ? undefined : parsePort(values.port);
   const awayAfterMs = values["away-after"] === undefined
@@ -125,7 +129,7 @@ export async function joinCommand(args: string[]): Promise<number> {
   let caCerts: string[] | undefined;
   try {
     password = await readPassword(values["password-file"]);
-    if (values.ca !== undefined) caCerts = [await readPem(values.ca, "CA certificate")];
+    if (values.ca !== undefined) caCerts = [await readCertificate(values.ca, "CA certificate")];
   } catch (error) {
     if (!(error instanceof SecretError)) throw error;
     console.error(`chat: ${error.message}`);

@@ -89,6 +89,22 @@ function holds(text: string): string | undefined {
 }
 
 /**
+ * Reads a PEM file that must hold a certificate (`--ca`, `--cluster-ca`),
+ * `what` naming it: a private key given instead would only be found out as
+ * a server's certificate that file did not sign.
+ */
+export async function readCertificate(path: string, what: string): Promise<string> {
+  const text = await readPem(path, what);
+  if (!CERTIFICATE.test(text)) {
+    const it = holds(text);
+    throw new SecretError(
+      `${what} ${quote(path)} holds no certificate${it === undefined ? "" : `: it is ${it}`}`,
+    );
+  }
+  return text;
+}
+
+/**
  * Reads `--tls-cert` and `--tls-key`, which go together, checking that the
  * first holds a certificate and the second a private key: a server given
  * them the other way round would start, and nobody could join it.
@@ -98,9 +114,9 @@ export async function readServerTls(
   key: string | undefined,
 ): Promise<{ cert: string; key: string } | undefined> {
   if (cert === undefined && key === undefined) return undefined;
-  if (cert === undefined || key === undefined) {
-    throw new UsageError("--tls-cert and --tls-key go together");
-  }
+  // Named as given: the flag there, and the one it needs.
+  if (cert === undefined) throw new UsageError("--tls-key needs --tls-cert");
+  if (key === undefined) throw new UsageError("--tls-cert needs --tls-key");
   const certText = await readPem(cert, "certificate");
   const keyText = await readPem(key, "private key");
   const swapped = holds(certText) === "a private key" && holds(keyText) === "a certificate";
@@ -157,16 +173,7 @@ export async function readClusterSecrets(
     secrets.creds = new TextEncoder().encode(text);
   }
   if (ca !== undefined) {
-    const text = await readPem(ca, "CA certificate");
-    if (!CERTIFICATE.test(text)) {
-      const what = holds(text);
-      throw new SecretError(
-        `CA certificate ${quote(ca)} holds no certificate${
-          what === undefined ? "" : `: it is ${what}`
-        }`,
-      );
-    }
-    secrets.ca = text;
+    secrets.ca = await readCertificate(ca, "CA certificate");
   }
   return secrets;
 }

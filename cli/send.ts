@@ -15,6 +15,7 @@
 import { ConnectError, Connection, type Dialled, otherPortMessage } from "../client/connection.ts";
 import { type FileServer, TransferError, upload, uploadFile } from "../client/transfer.ts";
 import { formatAddress } from "../core/address.ts";
+import { withoutHints } from "../core/describe.ts";
 import { cleanFileName, fileLink, formatBytes } from "../core/files.ts";
 import { HELLO_TIMEOUT_MS } from "../core/link.ts";
 import { checkName, checkOwnName, normalizeRoom } from "../core/names.ts";
@@ -30,7 +31,7 @@ import {
 } from "../protocol.ts";
 import { parseHostPort, parseOptions, parsePort, quote, UsageError } from "./args.ts";
 import { osUserName } from "./join.ts";
-import { readPassword, readPem, SecretError } from "./secrets.ts";
+import { readCertificate, readPassword, SecretError } from "./secrets.ts";
 
 /** The name a file read from standard input is shared under, without `--name`. */
 export const STDIN_NAME = "stdin";
@@ -47,7 +48,7 @@ Options:
   --name NAME        the name to share the one FILE under (default: its own
                      name; "${STDIN_NAME}" for -)
   --from NAME        your name in the chat (default: your user name, or
-                     send-XXXX when it is taken)
+                     send-XXXX when it is taken or cannot be a name)
   --port N           TCP port (default ${DEFAULT_PORT}; HOST:PORT also works)
   --password-file F  read the server's password from F (or set CHAT_PASSWORD)
   --tls              connect with TLS (the server runs with --tls-cert)
@@ -138,7 +139,9 @@ export async function sendCommand(args: string[]): Promise<number> {
   }
   const parsed = parseHostPort(address);
   if (values.port !== undefined && parsed.port !== undefined) {
-    throw new UsageError("give the port once: either HOST:PORT or --port");
+    throw new UsageError(
+      `give the port once: ${quote(address)} has one, and --port ${quote(values.port)} another`,
+    );
   }
   const port = parsed.port ?? (values.port === undefined ? DEFAULT_PORT : parsePort(values.port));
   // Ctrl-C stops it wherever it is, and says what was shared by then.
@@ -150,7 +153,7 @@ export async function sendCommand(args: string[]): Promise<number> {
     const password = await readPassword(values["password-file"]);
     const caCerts = values.ca === undefined
       ? undefined
-      : [await readPem(values.ca, "CA certificate")];
+      : [await readCertificate(values.ca, "CA certificate")];
     await checkFiles(paths);
     const sending = send({
       hostname: parsed.hostname,
@@ -341,7 +344,8 @@ async function join(reader: FrameReader, options: SendOptions): Promise<WelcomeF
     const hint = answer.code === "password_required" && options.password === undefined
       ? "; set CHAT_PASSWORD or use --password-file"
       : "";
-    throw new SendError(`${sanitizeText(answer.message)}${hint}`);
+    // A script reads this, not a person at the keyboard: without their hints, as chat join's.
+    throw new SendError(`${withoutHints(sanitizeText(answer.message))}${hint}`);
   }
 }
 

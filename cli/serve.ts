@@ -45,8 +45,7 @@ Start a chat server. Others join with "chat join <this machine's address>",
 or open the web address it prints in a browser.
 
 Options:
-${flagHelp({ dataDir }).join("\n")}
-  -h, --help        show this help
+${flagHelp({ dataDir }, [["-h, --help", "show this help"]]).join("\n")}
 
 Stop it with Ctrl-C; everyone connected is told the server is closing.`;
 }
@@ -278,6 +277,12 @@ export async function serveCommand(
   if (signals.received !== undefined) return stoppedStarting(signals.received);
   // Measured before the history and the ports are opened, which the reserve counts.
   const fit = connectionsThatFit(numbers.maxConnections ?? SETTINGS.maxConnections.default);
+  // Not one connection beside the reserve: a server that would turn everyone away does not start.
+  if (fit.max === 0) {
+    const why = fit.lowered!;
+    console.error(`chat: ${why.charAt(0).toLowerCase()}${why.slice(1)}`);
+    return 1;
+  }
   if (fit.lowered !== undefined) {
     log(fit.lowered);
     numbers.maxConnections = fit.max;
@@ -289,10 +294,16 @@ export async function serveCommand(
   const dataDir = values.memory ? undefined : values["data-dir"] ?? defaultDataDir();
   const files = !values["no-files"];
   const clusterAt = values.cluster === undefined ? undefined : parseClusterUrls(values.cluster);
-  if (
-    clusterAt === undefined && (values["cluster-creds"] ?? values["cluster-ca"]) !== undefined
-  ) {
-    throw new UsageError("--cluster-creds and --cluster-ca go with --cluster");
+  // Named as given: a flag that was not given is beside the point.
+  const forCluster = (["cluster-creds", "cluster-ca"] as const).filter((flag) =>
+    values[flag] !== undefined
+  );
+  if (clusterAt === undefined && forCluster.length > 0) {
+    throw new UsageError(
+      `${forCluster.map((flag) => `--${flag}`).join(" and ")} ${
+        forCluster.length === 1 ? "needs" : "need"
+      } --cluster`,
+    );
   }
   // In a cluster the history is the cluster's stream; this server keeps its last messages in memory.
   using store = dataDir === undefined || clusterAt !== undefined

@@ -398,12 +398,17 @@ export function serveFlagOptions(): ServeFlagOptions {
 }
 
 /**
- * The lines of `--help` that list the flags, made from the table, wrapped at
- * 80 columns; a `{name}` in a flag's help reads `values[name]` (the data
- * folder's default path, say), filled in before the words are wrapped.
+ * The lines of `--help` that list the flags, made from the table, then the
+ * `more` rows (`["-h, --help", "show this help"]`), wrapped at 80 columns;
+ * every description starts in one column, two spaces after the longest
+ * flag. A `{name}` in a flag's help reads `values[name]` (the data folder's
+ * default path, say), filled in before the words are wrapped.
  */
-export function flagHelp(values: Readonly<Record<string, string>> = {}): string[] {
-  const lines: string[] = [];
+export function flagHelp(
+  values: Readonly<Record<string, string>> = {},
+  more: readonly (readonly [string, string])[] = [],
+): string[] {
+  const rows: [string, string][] = [];
   for (const [, setting] of flagSettings()) {
     const name = setting.arg === undefined
       ? `--${setting.flag}`
@@ -416,15 +421,20 @@ export function flagHelp(values: Readonly<Record<string, string>> = {}): string[
       ? `, ${setting.min} to ${setting.max}`
       : "";
     const text = setting.help.replace(/\{(\w+)\}/g, (whole, name) => values[name] ?? whole);
-    const help = setting.kind === "number"
-      ? `${text} (default ${setting.default}${unit}${bounds})`
-      : text;
-    // Help starts in column 21, or after a name too long for that.
-    let line = `  ${name.padEnd(17)} `;
+    rows.push([
+      name,
+      setting.kind === "number" ? `${text} (default ${setting.default}${unit}${bounds})` : text,
+    ]);
+  }
+  rows.push(...more.map(([name, help]): [string, string] => [name, help]));
+  const column = 2 + Math.max(...rows.map(([name]) => name.length)) + 2;
+  const lines: string[] = [];
+  for (const [name, help] of rows) {
+    let line = `  ${name}`.padEnd(column);
     for (const word of help.split(" ")) {
-      if (line.length + word.length > 80 && line.length > 20) {
+      if (line.length + word.length > 80 && line.length > column) {
         lines.push(line.trimEnd());
-        line = " ".repeat(20);
+        line = " ".repeat(column);
       }
       line += `${word} `;
     }
@@ -440,7 +450,9 @@ export function flagHelp(values: Readonly<Record<string, string>> = {}): string[
 export function parseNumberFlag(name: NumberName, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const setting: NumberSetting = SETTINGS[name];
-  const value = /^\d{1,7}$/.test(text) ? Number(text) : NaN;
+  // Digits only, and no more of them than the largest value has (no 1e3, no 0x10, no 1.5).
+  const digits = String(setting.max).length;
+  const value = new RegExp(`^\\d{1,${digits}}$`).test(text) ? Number(text) : NaN;
   if (!(value >= setting.min && value <= setting.max)) {
     throw new RangeError(
       `invalid --${setting.flag} "${text}": expected a number from ${setting.min} to ${setting.max}`,

@@ -67,32 +67,46 @@ export function measureDescriptors(wanted: number): DescriptorRoom | undefined {
 
 /** The connection limit that fits, from {@linkcode fitConnections}. */
 export interface ConnectionFit {
-  /** Connections at once: `maxConnections`, or fewer when they do not fit. */
+  /**
+   * Connections at once: `maxConnections`, or fewer when they do not fit;
+   * 0 when not one fits beside the reserve, and the server should not start.
+   */
   max: number;
   /**
-   * When fewer: the line that says so and how to raise the limit; `max` is
-   * at least 1, however little room there is.
+   * When fewer: the line that says so and how to raise the limit; when
+   * none, why the server cannot start, and how to raise it.
    */
   lowered: string | undefined;
 }
 
-/** Lowers `maxConnections` to what fits in `room` beside {@linkcode RESERVED_DESCRIPTORS}. */
+/**
+ * Lowers `maxConnections` to what fits in `room` beside
+ * {@linkcode RESERVED_DESCRIPTORS}: to 0 when nothing does. A server that
+ * could hold a connection only by eating into its reserve would run out of
+ * descriptors at the first burst, and stop taking anyone on any port.
+ */
 export function fitConnections(maxConnections: number, room: DescriptorRoom): ConnectionFit {
-  const fits = Math.max(1, room.free - RESERVED_DESCRIPTORS);
+  const fits = Math.max(0, room.free - RESERVED_DESCRIPTORS);
   if (fits >= maxConnections) return { max: maxConnections, lowered: undefined };
-  const what = fits === 1 ? "Only 1 connection fits" : `Only ${fits} connections fit`;
   const where = room.limit === undefined
     ? "in the file descriptors left"
     : `in the open-file limit (ulimit -n ${room.limit})`;
-  const lowered =
-    `${what} ${where}, not ${maxConnections}: --max-connections is lowered to ${fits}`;
-  if (room.limit === undefined) return { max: fits, lowered };
+  const said = fits === 0
+    ? `No connection fits ${where}: the server keeps ${RESERVED_DESCRIPTORS} file descriptors ` +
+      `for itself beside one per connection, and ${room.free} ${
+        room.free === 1 ? "is" : "are"
+      } free`
+    : `Only ${fits} ${fits === 1 ? "connection fits" : "connections fit"} ${where}, ` +
+      `not ${maxConnections}: --max-connections is lowered to ${fits}`;
+  if (room.limit === undefined) return { max: fits, lowered: said };
   // What is open already, the connections and the reserve, rounded up.
   const needed = room.limit - room.free + maxConnections + RESERVED_DESCRIPTORS;
+  const raise = fits === 0 ? "Raise the limit" : `To allow ${maxConnections}, raise the limit`;
   return {
     max: fits,
-    lowered: `${lowered}. To allow ${maxConnections}, raise the limit before starting the ` +
-      `server, e.g. "ulimit -n ${Math.ceil(needed / 1024) * 1024}"`,
+    lowered: `${said}. ${raise} before starting the server, e.g. "ulimit -n ${
+      Math.ceil(needed / 1024) * 1024
+    }"`,
   };
 }
 

@@ -224,14 +224,35 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     ],
     [["serve", ...local, "--irc-port", "-1"], /^chat: invalid --irc-port "-1": expected/],
     [["join", "--away-after", "-1"], /^chat: invalid --away-after "-1": expected minutes/],
-    [["join", "127.0.0.1", "--port", "-5"], /^chat: invalid port "-5": expected a number/],
+    [["join", "127.0.0.1", "--port", "-5"], /^chat: invalid --port "-5": expected a number/],
+    // --port is refused in one form by every command, as serve does; a port in HOST:PORT as an address.
+    [
+      ["join", "127.0.0.1", "--port", "0"],
+      /^chat: invalid --port "0": expected a number from 1 to 65535 \(see/,
+    ],
+    [["ls", "--port", "0"], /^chat: invalid --port "0": expected a number from 1 to 65535 \(see/],
+    [
+      ["send", "127.0.0.1", "a.txt", "--port", "65536"],
+      /^chat: invalid --port "65536": expected a number from 1 to 65535 \(see/,
+    ],
+    [
+      ["serve", ...local, "--port", "65536"],
+      /^chat: invalid --port "65536": expected a number from 0 to 65535 \(see/,
+    ],
+    [
+      ["join", "127.0.0.1:0"],
+      /^chat: invalid address "127\.0\.0\.1:0": its port "0" is not a number from 1 to 65535 \(see/,
+    ],
     [["ls", "--wait", "-1"], /^chat: invalid --wait "-1": expected seconds/],
     [["join", "--port", "abc"], /port "abc"/],
     [["join", "--port", "0"], /port "0"/],
     [["join", "127.0.0.1:99999"], /port "99999"/],
     [["join", "127.0.0.1:"], /port ""/],
     [["join", "host:99999"], /port "99999"/],
-    [["join", "127.0.0.1:5002", "--port", "5003"], /port once/],
+    [
+      ["join", "127.0.0.1:5002", "--port", "5003"],
+      /^chat: give the port once: "127\.0\.0\.1:5002" has one, and --port "5003" another \(see/,
+    ],
     [["serve", ...local, "--port", "0", "--history", "abc"], /--history "abc"/],
     [["serve", ...local, "--port", "0", "--history", "1.5"], /--history "1.5"/],
     [["serve", ...local, "--port", "0", "--history=-1"], /--history "-1"/],
@@ -262,7 +283,27 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
       /--cluster "ftp:\/\/10\.0\.0\.5"/,
     ],
     [["serve", ...local, "--port", "0", "--cluster", ","], /--cluster: expected nats:\/\//],
-    [["serve", ...local, "--port", "0", "--cluster-creds", "x.creds"], /go with --cluster/],
+    // A flag that needs another is named as given, with the one it needs; nothing else.
+    [
+      ["serve", ...local, "--port", "0", "--cluster-creds", "x.creds"],
+      /^chat: --cluster-creds needs --cluster \(see/,
+    ],
+    [
+      ["serve", ...local, "--port", "0", "--cluster-ca", "ca.pem"],
+      /^chat: --cluster-ca needs --cluster \(see/,
+    ],
+    [
+      ["serve", ...local, "--port", "0", "--cluster-ca", "ca.pem", "--cluster-creds", "x.creds"],
+      /^chat: --cluster-creds and --cluster-ca need --cluster \(see/,
+    ],
+    [
+      ["serve", ...local, "--port", "0", "--tls-cert", "c.pem"],
+      /^chat: --tls-cert needs --tls-key \(see/,
+    ],
+    [
+      ["serve", ...local, "--port", "0", "--tls-key", "k.pem"],
+      /^chat: --tls-key needs --tls-cert \(see/,
+    ],
     [["serve", ...local, "--port", "0", "--cluster", "tls://10.0.0.5:4222"], /host name/],
     [["join", "127.0.0.1", "extra"], /unexpected argument "extra"/],
     // What was typed is shown escaped, so no control character reaches the terminal.
@@ -339,6 +380,35 @@ Deno.test("chat serve and chat join quote a path they cannot use, escaped", asyn
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("chat serve does not start where the open-file limit leaves no room for a connection", async (t) => {
+  const serve = [...SERVE_LOCAL, "--memory", "--no-web", "--no-irc", "--no-announce"];
+  const limited = (limit: number) => ["sh", "-c", `ulimit -n ${limit} && exec "$@"`, "sh"];
+  await t.step(
+    "ulimit -n 150: none fits beside the 192 kept, so it says so and exits 1",
+    async () => {
+      const outcome = await runChat(serve, "", { wrap: limited(150) });
+      const line = assertOneErrorLine(outcome, "ulimit -n 150");
+      assert.equal(outcome.code, 1, line);
+      assert.match(
+        line,
+        /^chat: no connection fits in the open-file limit \(ulimit -n 150\): the server keeps 192 file descriptors for itself beside one per connection, and \d+ are free\. Raise the limit before starting the server, e\.g\. "ulimit -n 3072"$/,
+      );
+      assert.doesNotMatch(outcome.stdout, /listening/);
+    },
+  );
+  await t.step("ulimit -n 512: it starts, with what fits, and says so", async () => {
+    await using chat = new ChatProcess(serve, { wrap: limited(512) });
+    await chat.waitForStdout(/Press Ctrl-C to stop/);
+    const said = chat.stdout;
+    const lowered =
+      /\] Only (\d+) connections fit in the open-file limit \(ulimit -n 512\), not 2000: --max-connections is lowered to \1\. /
+        .exec(said);
+    assert.ok(lowered !== null, said);
+    assert.ok(Number(lowered[1]) > 0 && Number(lowered[1]) <= 512 - 192, said);
+    assert.equal((await chat.stop()).code, 0);
+  });
 });
 
 Deno.test({
@@ -888,6 +958,88 @@ Deno.test("chat join with piped input prints the answers of its own commands in 
   } finally {
     await Deno.remove(config, { recursive: true });
   }
+});
+
+Deno.test("chat join with piped input that cannot write down whom it ignores says so once and exits 0", async () => {
+  await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
+  await using ann = await TestClient.join(server.addr.port, "ann");
+  // The configuration folder is a file: nothing can be written under it.
+  const file = await Deno.makeTempFile({ prefix: "chat-config-" });
+  try {
+    const outcome = await runChat(
+      ["join", `127.0.0.1:${server.addr.port}`, "--name", "bot"],
+      "/ignore ann\n/unignore ann\nafter them\n",
+      { env: { XDG_CONFIG_HOME: file } },
+    );
+    // README: said once, the list lasts until the script leaves; nothing was refused.
+    const line = assertOneErrorLine(outcome, "cannot remember whom you ignore");
+    assert.match(line, /: the list lasts until you leave$/);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.match(outcome.stdout, /\] bot: after them$/m);
+    await ann.next("message", (frame) => frame.from === "bot" && frame.text === "after them");
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("a flag given twice takes its last value, and --password-file wins over CHAT_PASSWORD", async () => {
+  await using server = await startServer({ hostname: "127.0.0.1", port: 0, password: "from-file" });
+  await using ann = await TestClient.connect(server.addr.port);
+  await ann.send({ type: "hello", version: 2, name: "ann", password: "from-file" });
+  await ann.next("welcome");
+  const dir = await Deno.makeTempDir({ prefix: "chat-twice-" });
+  try {
+    await Deno.writeTextFile(join(dir, "wrong"), "wrong\n");
+    await Deno.writeTextFile(join(dir, "right"), "from-file\n");
+    const outcome = await runChat(
+      [
+        "join",
+        "127.0.0.1",
+        "--port",
+        String(freePort()),
+        "--port",
+        String(server.addr.port),
+        "--name",
+        "bot",
+        "--password-file",
+        join(dir, "wrong"),
+        "--password-file",
+        join(dir, "right"),
+      ],
+      "both taken last\n",
+      { env: { CHAT_PASSWORD: "from-env" } },
+    );
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.equal(outcome.stderr, "");
+    await ann.next("message", (frame) => frame.from === "bot" && frame.text === "both taken last");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  // As README says.
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  assert.match(readme.replace(/\s+/g, " "), /A flag given twice takes its last value/);
+  assert.match(readme.replace(/\s+/g, " "), /`--password-file` wins over `CHAT_PASSWORD`/);
+});
+
+Deno.test("chat join with piped input sends nothing after /quit, and exits 0", async () => {
+  await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
+  await using ann = await TestClient.join(server.addr.port, "ann");
+  const outcome = await runChat(
+    ["join", `127.0.0.1:${server.addr.port}`, "--name", "qq"],
+    "hi\n/quit\nafter quit\n/msg ann later still\n",
+  );
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.equal(outcome.stderr, "");
+  assert.match(outcome.stdout, /\] qq: hi$/m);
+  assert.doesNotMatch(outcome.stdout, /after quit|later still/);
+  // What reached the room: the line before /quit, then qq leaving; nothing else.
+  await ann.next("left", (frame) => frame.name === "qq");
+  const seen = ann.frames.flatMap((frame) =>
+    (frame.type === "message" && frame.from === "qq") || frame.type === "private"
+      ? [frame.text]
+      : []
+  );
+  assert.deepEqual(seen, ["hi"]);
 });
 
 Deno.test("chat join with piped input and no name reports it in one line and exits 2", async () => {

@@ -67,6 +67,22 @@ Deno.test("parseNumberFlag() keeps a flag within the table's bounds", () => {
   }
 });
 
+Deno.test("parseNumberFlag() takes each flag's largest value, however many digits it has", () => {
+  for (const [name, setting] of flagSettings()) {
+    if (setting.kind !== "number") continue;
+    const key = name as Parameters<typeof parseNumberFlag>[0];
+    assert.equal(parseNumberFlag(key, String(setting.max)), setting.max, setting.flag);
+    assert.equal(parseNumberFlag(key, String(setting.min)), setting.min, setting.flag);
+    for (const text of [String(setting.max + 1), String(setting.min - 1)]) {
+      assert.throws(() => parseNumberFlag(key, text), {
+        name: "RangeError",
+        message:
+          `invalid --${setting.flag} "${text}": expected a number from ${setting.min} to ${setting.max}`,
+      });
+    }
+  }
+});
+
 Deno.test("the flags, their parseArgs options and --help come from the one table", () => {
   const options = serveFlagOptions();
   const help = flagHelp().join("\n");
@@ -80,6 +96,17 @@ Deno.test("the flags, their parseArgs options and --help come from the one table
     }
   }
   for (const line of flagHelp()) assert.ok(line.length <= 80, line);
+  // Every description starts in one column, at least two spaces after its flag, the longest too.
+  const rows = flagHelp({}, [["-h, --help", "show this help"]]);
+  const starts = rows.map((line) => {
+    const flag = /^ {2}(-h, --help|--[\w-]+(?: [A-Z]+)?)( *)/.exec(line);
+    if (flag === null) return /^ */.exec(line)![0].length;
+    assert.ok(flag[2]!.length >= 2, `two spaces after the flag: ${JSON.stringify(line)}`);
+    return flag[0].length;
+  });
+  const column = starts[0]!;
+  starts.forEach((start, index) => assert.equal(start, column, JSON.stringify(rows[index])));
+  assert.ok(rows.includes("  -h, --help".padEnd(column) + "show this help"), rows.join("\n"));
   // A value filled in (the data folder's default path) is wrapped with the words around it.
   const dataDir = "/home/someone-with-a-long-name/.local/share/chat";
   const filled = flagHelp({ dataDir });
@@ -126,6 +153,13 @@ Deno.test("README lists every flag of chat serve", async () => {
   );
   for (const [, setting] of flagSettings()) {
     assert.ok(table.includes(`\`--${setting.flag}`), `README does not list --${setting.flag}`);
+    // The bounds of a number, as the usage error gives them; a port's are a port's.
+    if (setting.kind !== "number" || setting.flag.endsWith("port")) continue;
+    const row = table.split("\n").find((line) => line.startsWith(`| \`--${setting.flag} `)) ?? "";
+    assert.ok(
+      row.includes(`(${setting.min} to ${setting.max}`),
+      `README's --${setting.flag} does not say ${setting.min} to ${setting.max}: ${row}`,
+    );
   }
 });
 
@@ -145,7 +179,7 @@ Deno.test("parseClusterUrls() says NATS's default port where a URL leaves it out
   assert.deepEqual(parseClusterUrls("[::1]").urls, ["nats://[::1]:4222"]);
 });
 
-Deno.test("fitConnections() lowers the connection limit to what the open-file limit holds", () => {
+Deno.test("fitConnections() lowers the connection limit to what the open-file limit holds, or to none", () => {
   // Room for 2000 and the reserve: nothing to say.
   assert.deepEqual(fitConnections(2000, { free: 2000 + RESERVED_DESCRIPTORS, limit: undefined }), {
     max: 2000,
@@ -158,10 +192,25 @@ Deno.test("fitConnections() lowers the connection limit to what the open-file li
       "--max-connections is lowered to 40. To allow 2000, raise the limit before starting the " +
       'server, e.g. "ulimit -n 3072"',
   });
-  // Never below one, however little room there is; the system's table full, no limit to raise.
-  assert.deepEqual(fitConnections(2000, { free: 10, limit: undefined }), {
+  // One beside the reserve is one.
+  assert.deepEqual(fitConnections(2000, { free: RESERVED_DESCRIPTORS + 1, limit: undefined }), {
     max: 1,
     lowered: "Only 1 connection fits in the file descriptors left, not 2000: " +
       "--max-connections is lowered to 1",
+  });
+  // ulimit -n 150 with 20 open: 130 free, fewer than the reserve, so none fits and none is said.
+  assert.deepEqual(fitConnections(2000, { free: 130, limit: 150 }), {
+    max: 0,
+    lowered: "No connection fits in the open-file limit (ulimit -n 150): the server keeps " +
+      `${RESERVED_DESCRIPTORS} file descriptors for itself beside one per connection, and 130 ` +
+      'are free. Raise the limit before starting the server, e.g. "ulimit -n 3072"',
+  });
+  assert.equal(fitConnections(1, { free: RESERVED_DESCRIPTORS, limit: 1024 }).max, 0);
+  // The system's table full: no limit to raise.
+  assert.deepEqual(fitConnections(2000, { free: 10, limit: undefined }), {
+    max: 0,
+    lowered: "No connection fits in the file descriptors left: the server keeps " +
+      `${RESERVED_DESCRIPTORS} file descriptors for itself beside one per connection, and 10 ` +
+      "are free",
   });
 });

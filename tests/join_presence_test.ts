@@ -6,9 +6,17 @@
 
 import assert from "node:assert/strict";
 import { UsageError } from "../cli/args.ts";
-import { parseAwayAfter } from "../cli/join.ts";
+import { MAX_AWAY_AFTER_MINUTES, parseAwayAfter } from "../cli/join.ts";
 import { configDir, IgnoreStore, loadIgnores, saveIgnores } from "../client/ignores.ts";
 import { typingPrefix } from "../client/prompt.ts";
+
+Deno.test("README gives the bounds of --away-after that parseAwayAfter() keeps", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const row = readme.split("\n").find((line) => line.startsWith("| `--away-after MIN`")) ?? "";
+  assert.ok(row.includes(`(0 to ${MAX_AWAY_AFTER_MINUTES};`), row);
+  assert.equal(parseAwayAfter(String(MAX_AWAY_AFTER_MINUTES)), MAX_AWAY_AFTER_MINUTES * 60_000);
+  assert.throws(() => parseAwayAfter(String(MAX_AWAY_AFTER_MINUTES + 1)), UsageError);
+});
 
 Deno.test("parseAwayAfter() reads minutes, fractions too, 0 for never", () => {
   assert.equal(parseAwayAfter("15"), 15 * 60_000);

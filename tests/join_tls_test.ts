@@ -203,6 +203,15 @@ Deno.test({
             `it is not signed by the certificate in ${file("other-ca.pem")}`,
         },
         {
+          what: "a --ca file that holds a private key says it holds no certificate",
+          cert: "good.pem",
+          key: "server.key",
+          args: (port) => join(port, "--ca", file("server.key")),
+          says: () =>
+            `chat: CA certificate "${file("server.key")}" holds no certificate: ` +
+            "it is a private key",
+        },
+        {
           what: "a --ca file that holds no valid certificate is named as the problem",
           cert: "good.pem",
           key: "server.key",

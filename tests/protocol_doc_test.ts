@@ -35,6 +35,7 @@ import {
   parseAnnouncement,
   parseQuery,
 } from "../discovery/beacon.ts";
+import { checkOwnName, HOST_NAME } from "../core/names.ts";
 import { startServer } from "../server.ts";
 import { parseOpFile } from "../server/hub/moderation.ts";
 import { SECURITY_HEADERS } from "../server/transports/web.ts";
@@ -940,4 +941,16 @@ Deno.test("PROTOCOL.md quotes the web port's policy as the server sends it", () 
   const quoted = DOC.match(/`Content-Security-Policy: ([^`]+)`/);
   assert.ok(quoted, "the WebSocket section quotes the policy");
   assert.equal(quoted[1], SECURITY_HEADERS["content-security-policy"]);
+});
+
+Deno.test("PROTOCOL.md lists the reserved names the server refuses, the console's host too", async () => {
+  const doc = await Deno.readTextFile(new URL("../docs/PROTOCOL.md", import.meta.url));
+  const start = doc.indexOf("reserved, look-alikes included:");
+  assert.ok(start >= 0, "PROTOCOL.md lists the reserved names");
+  const listed = [...doc.slice(start, doc.indexOf("\n\n", start)).matchAll(/`([^`]+)`/g)]
+    .map(([, name]) => name!);
+  assert.ok(listed.includes(HOST_NAME), `${HOST_NAME} is not listed: ${listed.join(", ")}`);
+  for (const name of listed) {
+    assert.equal(checkOwnName(name), `The name "${name}" is reserved`, name);
+  }
 });

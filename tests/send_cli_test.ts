@@ -229,6 +229,36 @@ Deno.test("chat send fails in one line and exits 1 when it cannot send", async (
   assert.equal(chat.hub.size, 0);
 });
 
+Deno.test("chat send without --from shares as send-XXXX where the user name cannot be a name", async () => {
+  await using chat = await server();
+  await using watcher = await TestClient.join2(chat.addr.port, "watcher");
+  for (const user of ["root", "host", "ann smith"]) {
+    const outcome = await runChat(["send", `127.0.0.1:${chat.addr.port}`, "README.md"], "", {
+      env: { USER: user, LOGNAME: user },
+    });
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const shared = await watcher.next("message", (frame) => frame.file !== undefined);
+    assert.match(shared.from, /^send-[0-9a-f]{4}$/, user);
+  }
+  // As README says of --from.
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const row = readme.split("\n").find((line) => line.startsWith("| `--from NAME`")) ?? "";
+  assert.match(row, /`send-XXXX` when your user name is taken or cannot be a name/);
+});
+
+Deno.test("chat send --from a name taken says so without the hint meant for a person", async () => {
+  await using chat = await server();
+  await using _ci = await TestClient.join(chat.addr.port, "ci");
+  const outcome = await runChat(
+    ["send", `127.0.0.1:${chat.addr.port}`, "README.md", "--from", "ci"],
+  );
+  const line = assertOneErrorLine(outcome, "--from taken");
+  assert.equal(outcome.code, 1, line);
+  // As chat join with piped input says it: no "Pick another name" for a script to act on.
+  assert.equal(line, 'chat: cannot use "ci": the name is taken (ci is here)');
+  assert.equal(outcome.stdout, "");
+});
+
 Deno.test("chat send that fails once connected leaves no trace for the others", async (t) => {
   await using chat = await server({ maxFile: 1, operators: parseOpFile("ann s3cret\n") });
   await using noWeb = await startServer({ hostname: LOOPBACK, port: 0 });
@@ -375,7 +405,10 @@ Deno.test("chat send reports a usage error in one line and exits 2", async (t) =
     [["send", "127.0.0.1:1", "a.txt", "--from", "host"], /invalid --from "host": .* reserved/],
     [["send", "127.0.0.1:1", "a.txt", "--from", "Host"], /invalid --from "Host": .* reserved/],
     [["send", "127.0.0.1:1", "a.txt", "--from", "h\u043est"], /"h\u043est": .* reserved/],
-    [["send", "127.0.0.1:5002", "a.txt", "--port", "5003"], /give the port once/],
+    [
+      ["send", "127.0.0.1:5002", "a.txt", "--port", "5003"],
+      /^chat: give the port once: "127\.0\.0\.1:5002" has one, and --port "5003" another/,
+    ],
     [["send", "a\x1b[31mb:5002", "a.txt"], /invalid address "a\\u001b\[31mb:5002"/],
   ];
   for (const [args, expected] of cases) {

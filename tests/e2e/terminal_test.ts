@@ -557,6 +557,39 @@ e2eTest("chat join: without --name asks for one until it is free", async (tmux, 
   await bob.next("joined", (frame) => frame.name === "alice");
 });
 
+e2eTest(
+  "chat join: a user name the rules of names refuse is not offered as the name",
+  async (tmux, port) => {
+    await using bob = await TestClient.join(port, "bob");
+    // Reserved (root, host), or against the rules (a space): no server would take them.
+    const users = [["root", "root"], ["host", "Host"], ["spaced", "ann smith"]];
+    for (const [session, user] of users) {
+      await tmux.newSession(session!, joinCommand(port), {
+        cwd: ROOT,
+        env: { USER: user!, LOGNAME: user! },
+      });
+      const asked = await tmux.waitForScreen(
+        session!,
+        (screen) => screen.cursorLine.startsWith("Your name"),
+        10_000,
+        `the question "Your name" for user ${user}`,
+      );
+      assert.equal(asked.cursorLine, "Your name:", asked.text);
+    }
+    // A user name that may be one is offered, and Enter takes it.
+    await tmux.newSession("dee", joinCommand(port), { cwd: ROOT, env: { USER: "dee" } });
+    await tmux.waitForScreen(
+      "dee",
+      (screen) => screen.cursorLine === "Your name [dee]:",
+      10_000,
+      `the question "Your name [dee]"`,
+    );
+    await tmux.press("dee", "Enter");
+    await waitForPrompt(tmux, "dee", "dee");
+    await bob.next("joined", (frame) => frame.name === "dee");
+  },
+);
+
 {
   const logged: string[] = [];
   /** Waits until the server has dropped one more connection for want of a hello. */
