@@ -459,6 +459,38 @@ testWithNats("topics and bans set on one server hold on every server", async () 
   });
 });
 
+testWithNats(
+  "a topic, a lock and a ban made while the chat is split hold on every server once it is whole",
+  async () => {
+    await withOperators(async ({ cluster, ports: [, p2], ann, bob, cyd }) => {
+      await oper(ann);
+      await cluster.nats.kill();
+      await ann.next("info", (frame) => /chat is split/.test(frame.text), 15_000);
+      await ann.send({ type: "topic", room: "#lobby", text: "Made while split" });
+      await ann.send({ type: "lock", room: "#ops" });
+      await ann.send({ type: "ban", target: "cyd", reason: "split spam" });
+      // Answered in order: all three are done here.
+      await ann.send({ type: "ping", token: "done" });
+      await ann.next("pong", (frame) => frame.token === "done");
+      assert.deepEqual(ann.all("error"), []);
+      await cluster.nats.restart();
+      await ann.next("info", (frame) => /whole again/.test(frame.text), 30_000);
+      // cyd, on the third server, is sent away once the ban reaches it.
+      const bye = await cyd.next("bye", undefined, 20_000);
+      assert.match(bye.reason, /banned by ann.*split spam/);
+      // Someone arriving on another server sees the topic, and finds #ops locked.
+      let arrivals = 0;
+      await waitUntilAsync(async () => {
+        await using dan = await TestClient.join2(p2, `dan${++arrivals}`);
+        return dan.all("room")[0]?.topic === "Made while split";
+      }, "the topic on the second server");
+      await bob.send({ type: "join", room: "#ops" });
+      const refused = await bob.next("error", (frame) => frame.code === "room_locked", 10_000);
+      assert.match(refused.message, /locked/);
+    });
+  },
+);
+
 testWithNats("an operator kicks, mutes and renames people connected to other servers", async () => {
   await withOperators(async ({ ports: [, p2], ann, bob, cyd }) => {
     await bob.send({ type: "kick", name: "cyd" });

@@ -181,6 +181,14 @@ export class NatsCluster implements Cluster {
   readonly #made: Map<string, string>;
   /** The notes as this server last knew them, by bucket entry: written back if NATS loses them. */
   readonly #noted = new Map<string, string>();
+  /**
+   * The notes written here that NATS did not take (a ban, a topic, a lock
+   * made during a split), by bucket entry, `undefined` for one taken away:
+   * written again once the chat is whole, so that they hold everywhere.
+   */
+  readonly #unwritten = new Map<string, string | undefined>();
+  /** The timer of {@linkcode NatsCluster.#writeSoon}, while one is set. */
+  #rewriting: ReturnType<typeof setTimeout> | undefined;
   /** The files quota, once the shared files are kept in NATS. */
   #filesQuota: number | undefined;
   /** The reader of the stream now; each new one has a new number, and the older stop applying. */
@@ -410,11 +418,44 @@ export class NatsCluster implements Cluster {
     const entry = `${kind}.${hex(key)}`;
     if (value === undefined) this.#noted.delete(entry);
     else this.#noted.set(entry, value);
-    this.#errand(
-      (value === undefined ? this.#notes.delete(entry) : this.#notes.put(entry, value)).catch(
-        (error) => this.#log(`Cannot keep a ${kind} note in the cluster: ${error.message}`),
-      ),
-    );
+    this.#unwritten.delete(entry);
+    this.#errand(this.#writeNote(entry, value));
+  }
+
+  /** Writes note `entry`; one NATS does not take is kept to write again once the chat is whole. */
+  async #writeNote(entry: string, value: string | undefined): Promise<void> {
+    try {
+      await (value === undefined ? this.#notes.delete(entry) : this.#notes.put(entry, value));
+    } catch (error) {
+      // Unless a later note of the same took its place meanwhile.
+      if (this.#noted.get(entry) !== value) return;
+      this.#unwritten.set(entry, value);
+      const kind = entry.slice(0, entry.indexOf("."));
+      this.#log(
+        `Cannot keep a ${kind} note in the cluster: ${(error as Error).message}; ` +
+          "it is written again once NATS answers",
+      );
+      // A write asked during a split may fail only once the link is back (its answer timed
+      // out): tried again in a moment, as the end of a split does.
+      if (!this.#split && !this.#recovering) this.#writeSoon();
+    }
+  }
+
+  /** Writes the notes NATS did not take again in a moment, once; not after closing. */
+  #writeSoon(): void {
+    if (this.#closed || this.#rewriting !== undefined) return;
+    this.#rewriting = setTimeout(() => {
+      this.#rewriting = undefined;
+      if (!this.#closed && !this.#split) this.#errand(this.#writeUnwritten());
+    }, RECHECK_MS);
+  }
+
+  /** Writes again the notes NATS did not take while the chat was split. */
+  async #writeUnwritten(): Promise<void> {
+    for (const [entry, value] of [...this.#unwritten]) {
+      this.#unwritten.delete(entry);
+      await this.#writeNote(entry, value);
+    }
   }
 
   async files(quotaBytes: number): Promise<FileMirror> {
@@ -435,6 +476,7 @@ export class NatsCluster implements Cluster {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#rewriting);
     this.#publisher.close();
     // The names held here are free again, and the others need not wait for silence.
     this.#errand(this.#claims.releaseAll());
@@ -621,6 +663,8 @@ export class NatsCluster implements Cluster {
     if (this.#closed) return;
     // Names let go while split are still claimed in NATS: free them now.
     this.#errand(this.#claims.releaseLetGo());
+    // Bans, topics and locks made here while split: every server holds them from now on.
+    await this.#writeUnwritten();
     this.#split = false;
     this.#roster.back();
     this.#events?.split(false);
