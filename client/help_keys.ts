@@ -19,7 +19,7 @@ export const TERMINAL_KEYS: readonly CommandHelp[] = [
     description: "look at your rooms and private views, in the order they began",
   },
   { usage: "Ctrl+N, Ctrl+P", description: "look at the next view, or the one before" },
-  { usage: "Esc", description: "clear the draft (Up brings it back)" },
+  { usage: "Esc", description: "clear a draft of several lines, or taller than the screen" },
   { usage: "Ctrl-C", description: "clear the line being typed; on an empty line, leave" },
   { usage: "Ctrl-D", description: "leave, on an empty line" },
 ];
