@@ -501,6 +501,25 @@ Deno.test("Hub relays typing in a room of up to 256 people, and not in a larger 
   assert.deepEqual(first.takeAll("typing"), [], "258 people: not relayed");
 });
 
+Deno.test("Hub relays typing once every 2 s for each room or person, not once for all", () => {
+  using hub = new Hub();
+  const typist = join2(hub, "typist", [LOBBY, "#dev"]);
+  const bob = join2(hub, "bob", [LOBBY, "#dev"]);
+  forget(bob);
+  hub.receive(typist, { type: "typing", room: LOBBY });
+  // Turning to bob, then to #dev, within the 2 s: each is told at once.
+  hub.receive(typist, { type: "typing", to: "bob" });
+  hub.receive(typist, { type: "typing", room: "#dev" });
+  // The same place again within the 2 s: dropped.
+  hub.receive(typist, { type: "typing", room: LOBBY });
+  hub.receive(typist, { type: "typing", to: "BOB" });
+  assert.deepEqual(bob.takeAll("typing"), [
+    { type: "typing", name: "typist", room: LOBBY },
+    { type: "typing", name: "typist" },
+    { type: "typing", name: "typist", room: "#dev" },
+  ]);
+});
+
 Deno.test("Hub opens no room that looks like one somebody is in", async (t) => {
   using hub = new Hub();
   const alice = join2(hub, "alice", ["#lobby", "#dev"]);

@@ -38,8 +38,8 @@ export type Muted = (member: Member, doing: string) => Refusal | undefined;
 export class Presence {
   readonly #members: Members;
   readonly #muted: Muted;
-  /** When each member's typing was last relayed. */
-  readonly #typed = new WeakMap<Member, number>();
+  /** When each member's typing was last relayed, by where: a room's name, or `@` and a person's key. */
+  readonly #typed = new WeakMap<Member, Map<string, number>>();
 
   readonly #relay: ((room: string, frame: ServerFrame) => void) | undefined;
 
@@ -121,12 +121,11 @@ export class Presence {
   typing(member: Member, frame: TypingFrame, room: Room | undefined): void {
     if (this.#muted(member, "type") !== undefined) return;
     const now = Date.now();
-    const last = this.#typed.get(member);
-    if (last !== undefined && now - last < TYPING_INTERVAL_MS) return;
-    this.#typed.set(member, now);
+    const key = frame.to !== undefined ? `@${nameKey(frame.to.replace(/^@/, ""))}` : room?.name;
+    if (key === undefined || !this.#mayRelay(member, key, now)) return;
     member.active = now;
     if (frame.to !== undefined) {
-      const target = this.#members.byKey(nameKey(frame.to.replace(/^@/, "")));
+      const target = this.#members.byKey(key.slice(1));
       if (target !== undefined && target !== member && target.version !== 1) {
         target.session.send({ type: "typing", name: member.name });
       }
@@ -152,6 +151,22 @@ export class Presence {
     const reason = this.#reason(target);
     const why = reason === undefined ? "" : `: ${reason}`;
     inform(sender, `${target.name} is away${why}`);
+  }
+
+  /**
+   * Whether `member` typing at `where` (a room, `@` and a person) is relayed
+   * at `now`: one relay every {@linkcode TYPING_INTERVAL_MS} for each place,
+   * so that typing in another room, or to someone, is told at once.
+   */
+  #mayRelay(member: Member, where: string, now: number): boolean {
+    let last = this.#typed.get(member);
+    if (last === undefined) this.#typed.set(member, last = new Map());
+    const at = last.get(where);
+    if (at !== undefined && now - at < TYPING_INTERVAL_MS) return false;
+    // What is past its interval tells nothing more: the table holds only where they type now.
+    for (const [place, then] of last) if (now - then >= TYPING_INTERVAL_MS) last.delete(place);
+    last.set(where, now);
+    return true;
   }
 
   /** How each of `members` is, for `who`, in the order given. */
