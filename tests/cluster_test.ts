@@ -229,6 +229,42 @@ testWithNats("private messages and renames cross servers", async () => {
 });
 
 testWithNats(
+  "a client that moved on from a server that stood still is not told of its own leaving",
+  async () => {
+    await using cluster = await TestCluster.start(2);
+    const [p1, p2] = cluster.ports as [number, number];
+    await using ann = await TestClient.join2(p1, "ann");
+    await using bob = await TestClient.join2(p2, "bob");
+    await ann.next("joined", (frame) => frame.name === "bob");
+    const welcome = ann.all("welcome")[0]!;
+    const stalled = cluster.servers[0]!.process;
+    stalled.kill("SIGSTOP");
+    try {
+      // Silent for long enough, the still server's people are taken for gone.
+      await bob.next("left", (frame) => frame.name === "ann", 20_000);
+      // ann's client gives the still server up and comes back on the other, with its token.
+      await using back = await TestClient.connect(p2);
+      await back.send({ type: "hello", version: 2, name: "ann", resume: welcome.resume! });
+      await back.next("welcome");
+      stalled.kill("SIGCONT");
+      // The server that stood still goes on, finds ann gone elsewhere, and tells the others.
+      await stalled.waitForStdout(/ann left \(connected again to another server\)/);
+      await bob.send({ type: "say", text: "after" });
+      await back.next("message", (message) => message.text === "after");
+      await bob.send({ type: "ping", token: "sync" });
+      await bob.next("pong");
+      await back.send({ type: "ping", token: "sync" });
+      await back.next("pong");
+      const aboutHerself = [...back.all("joined"), ...back.all("left")]
+        .filter((frame) => frame.name === "ann");
+      assert.deepEqual(aboutHerself, []);
+    } finally {
+      stalled.kill("SIGCONT");
+    }
+  },
+);
+
+testWithNats(
   "the welcome names the other servers, and a client resumes on one of them after kill -9",
   async () => {
     await using cluster = await TestCluster.start(3);

@@ -65,12 +65,15 @@ export function localPeople(
 /** The events of a cluster, carried out on the parts of one hub. */
 export function clusterEvents(parts: LinkedParts): ClusterEvents {
   const { members, rooms, messages, moderation, operators, history, close, arrived } = parts;
-  /** Sends `frame` to everyone of `room` here, unless it is a crowd. */
-  const announce = (room: string, frame: ServerFrame) => {
+  /**
+   * Sends `frame` to everyone of `room` here, unless it is a crowd; not to
+   * whoever here has the folded name `about`: the person it tells of, come
+   * here from that server, is not told of their own arrival or departure.
+   */
+  const announce = (room: string, frame: ServerFrame, about?: string) => {
     const here = rooms.existing(room);
-    if (here !== undefined && here.members.size < MAX_ANNOUNCED_ROOM_SIZE) {
-      for (const member of here.members) member.session.send(frame);
-    }
+    if (here === undefined || here.members.size >= MAX_ANNOUNCED_ROOM_SIZE) return;
+    for (const member of here.members) if (member.key !== about) member.session.send(frame);
   };
   /** Sends away whoever here a ban made on another server keeps out. */
   const enforce = (ban: Ban) => {
@@ -94,10 +97,18 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
     entered: (person, room) => {
       arrived();
       const { name: _, ...how } = person.person;
-      announce(room, { type: "joined", ts: Date.now(), room, name: person.name, ...how });
+      announce(
+        room,
+        { type: "joined", ts: Date.now(), room, name: person.name, ...how },
+        person.key,
+      );
     },
     left: (person, room, reason) =>
-      announce(room, { type: "left", ts: Date.now(), room, name: person.name, reason }),
+      announce(
+        room,
+        { type: "left", ts: Date.now(), room, name: person.name, reason },
+        person.key,
+      ),
     renamed: (person, from, by) => {
       for (const room of person.rooms) {
         const ts = Date.now();
