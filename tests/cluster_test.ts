@@ -27,6 +27,7 @@ import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
 import { openssl, selfSigned } from "./_fault_helpers.ts";
 import { createUser } from "@nats-io/nkeys";
 import { IrcClient, ircServeArgs } from "./_irc_client.ts";
+import { NAME_TAKEN_WHILE_STILL } from "../server/hub/linked.ts";
 
 /** The room messages `client` has, as `id from: text`. */
 function said(client: TestClient): string[] {
@@ -258,6 +259,31 @@ testWithNats(
       const aboutHerself = [...back.all("joined"), ...back.all("left")]
         .filter((frame) => frame.name === "ann");
       assert.deepEqual(aboutHerself, []);
+    } finally {
+      stalled.kill("SIGCONT");
+    }
+  },
+);
+
+testWithNats(
+  "someone whose name another took while their server stood still is told so, not that they moved",
+  async () => {
+    await using cluster = await TestCluster.start(2);
+    const [p1, p2] = cluster.ports as [number, number];
+    await using fay = await TestClient.join2(p1, "fay");
+    await using bob = await TestClient.join2(p2, "bob");
+    await fay.next("joined", (frame) => frame.name === "bob");
+    const stalled = cluster.servers[0]!.process;
+    stalled.kill("SIGSTOP");
+    try {
+      await bob.next("left", (frame) => frame.name === "fay", 20_000);
+      // Taken for gone, fay's name is free: someone else takes it on the other server.
+      await using other = await TestClient.join2(p2, "fay");
+      assert.equal(other.all("welcome")[0]?.name, "fay");
+      stalled.kill("SIGCONT");
+      const bye = await fay.next("bye", undefined, 20_000);
+      assert.equal(bye.reason, NAME_TAKEN_WHILE_STILL);
+      await fay.closed();
     } finally {
       stalled.kill("SIGCONT");
     }

@@ -22,6 +22,12 @@ interface Claim {
   readonly server: string;
   /** SHA-256 of the holder's current resume token, hex. */
   readonly resume: string;
+  /**
+   * Set when the claim was taken over with its holder's resume token: its
+   * client came back here. A server that held the name and sees it claimed
+   * elsewhere without this learns that someone else has it now.
+   */
+  readonly moved?: true;
 }
 
 /** A bucket key for the folded name `key`: its UTF-8 bytes in hex, which any name fits. */
@@ -84,9 +90,8 @@ export class NameClaims {
     resume: string | undefined,
     next: string,
   ): Promise<ClaimResult> {
-    const value = JSON.stringify(
-      { name, server: this.#server, resume: await digest(next) } satisfies Claim,
-    );
+    const claim: Claim = { name, server: this.#server, resume: await digest(next) };
+    const value = JSON.stringify(claim);
     const bucketKey = claimKey(key);
     for (let attempt = 0; attempt < 3; attempt++) {
       const entry = await this.#kv.get(bucketKey);
@@ -102,7 +107,9 @@ export class NameClaims {
         // A claim this server let go but could not delete is its own to take again.
         const leftover = claim.server === this.#server && this.#letGo.get(key) === entry.revision;
         if (!ours && !returning && !stale && !leftover) return { ok: false, holder: claim.name };
-        this.#hold(key, await this.#kv.update(bucketKey, value, entry.revision), value);
+        // Taken over from another server: it must know whether its holder moved here.
+        const taken = returning && !ours ? JSON.stringify({ ...claim, moved: true }) : value;
+        this.#hold(key, await this.#kv.update(bucketKey, taken, entry.revision), taken);
         return { ok: true };
       } catch (error) {
         // Someone else wrote the entry between our read and write: read it again.
@@ -219,6 +226,15 @@ export class NameClaims {
       return (JSON.parse(value) as Claim).server;
     } catch {
       return undefined;
+    }
+  }
+
+  /** Whether a claim's value was made with its holder's token: they moved to its server. */
+  static movedBy(value: string): boolean {
+    try {
+      return (JSON.parse(value) as Claim).moved === true;
+    } catch {
+      return false;
     }
   }
 }

@@ -599,10 +599,11 @@ export class NatsCluster implements Cluster {
     this.#loops.push((async () => {
       for await (const entry of watch) {
         if (entry.operation !== "PUT") continue;
-        const server = NameClaims.serverOf(decoder.decode(entry.value));
+        const value = decoder.decode(entry.value);
+        const server = NameClaims.serverOf(value);
         const key = NameClaims.keyOf(entry.key);
         if (server !== undefined && this.#claims.takenOver(key, server)) {
-          this.#events?.movedAway(key);
+          this.#events?.movedAway(key, !NameClaims.movedBy(value));
         }
       }
     })());

@@ -52,10 +52,12 @@ export interface ClusterEvents {
   /** How someone on another server is changed (away, back); `before` is how they were. */
   changed(person: RemotePerson, before: Person): void;
   /**
-   * A name held here was taken over on another server by its own resume
-   * token (its client reconnected there): the session here is let go.
+   * A name held here was taken over on another server: by its own resume
+   * token (its client reconnected there), or, `byOther`, by someone else
+   * while this server stood still and was taken for gone. Either way the
+   * session here is let go, told which.
    */
-  movedAway(key: string): void;
+  movedAway(key: string, byOther?: boolean): void;
   /** The link to the other servers broke (`true`) or came back (`false`). */
   split(split: boolean): void;
   /**

@@ -62,6 +62,14 @@ export function localPeople(
   return here;
 }
 
+/**
+ * The goodbye of someone whose name another person took on another server
+ * while this one stood still (its people were taken for gone meanwhile).
+ */
+export const NAME_TAKEN_WHILE_STILL =
+  "Someone on another server took your name while this server was not answering; " +
+  "join again with another name";
+
 /** The events of a cluster, carried out on the parts of one hub. */
 export function clusterEvents(parts: LinkedParts): ClusterEvents {
   const { members, rooms, messages, moderation, operators, history, close, arrived } = parts;
@@ -124,10 +132,15 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
         announce(room, { type: "renamed", ts, room, from, to: person.name });
       }
     },
-    movedAway: (key) => {
+    movedAway: (key, byOther) => {
       const holder = members.byKey(key);
       if (holder === undefined) return;
-      holder.session.send({ type: "bye", reason: "You connected again from elsewhere" });
+      // A client that came back elsewhere has given this connection up: what it is told here
+      // matters only to a client still on it, whose name someone else took.
+      holder.session.send({
+        type: "bye",
+        reason: byOther ? NAME_TAKEN_WHILE_STILL : "You connected again from elsewhere",
+      });
       holder.session.close();
       close(holder.session, "connected again to another server");
     },
