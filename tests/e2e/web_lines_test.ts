@@ -2,7 +2,9 @@
  * Messages of several lines from the page: Shift+Enter makes a new line in a
  * box that grows, Enter sends; a pasted traceback arrives whole, indentation
  * intact, in another page and over nc, each of its lines starting where the
- * first does; a code block shows in a monospace font. The real page runs in Chromium against a real server.
+ * first does, and the time and names before them wrap on a narrow screen,
+ * never past the log's edge; a code block shows in a monospace font. The real
+ * page runs in Chromium against a real server.
  */
 
 import assert from "node:assert/strict";
@@ -29,11 +31,17 @@ interface Box {
   top: number;
 }
 
+/** Where a box is drawn and how wide, in CSS pixels. */
+interface Rect extends Box {
+  right: number;
+  width: number;
+}
+
 /** A range of text in the page, as much of it as these tests use. */
 interface BrowserRange {
   setStart(node: unknown, offset: number): void;
   setEnd(node: unknown, offset: number): void;
-  getBoundingClientRect(): Box;
+  getBoundingClientRect(): Rect;
 }
 
 /** A Python traceback of 30 lines, indented as Python prints it. */
@@ -228,6 +236,96 @@ for (
       await screenshot(bob, `web-lines-${size}.png`);
       assert.deepEqual(annBrowser.unexpectedProblems(), []);
       assert.deepEqual(bobBrowser.unexpectedProblems(), []);
+    },
+  );
+}
+
+/** The longest name a server takes, and one as wide as any 24 characters are. */
+const LONG_NAME = "Wolfeschlegelsteinhausen";
+const WIDE_NAME = "W".repeat(24);
+
+/**
+ * How far `line` reaches past the right of the log's content, in CSS pixels
+ * (0 when it does not), and the characters of its names (`you` too) drawn
+ * outside the log or not at all.
+ */
+function overflowOf(line: Locator): Promise<{ beyond: number; hidden: string[] }> {
+  return line.evaluate((line) => {
+    const log = line.closest(".log")!;
+    const frame = log.getBoundingClientRect();
+    const right = frame.left + log.clientWidth;
+    const range = document.createRange();
+    const hidden: string[] = [];
+    for (const name of line.querySelectorAll(".name bdi, .peer bdi")) {
+      const node = name.firstChild!;
+      const text = node.textContent!;
+      for (let at = 0; at < text.length; at++) {
+        range.setStart(node, at);
+        range.setEnd(node, at + 1);
+        const box = range.getBoundingClientRect();
+        if (box.width === 0 || box.left < frame.left - 0.5 || box.right > right + 0.5) {
+          hidden.push(`${text[at]} of ${text} at ${box.left}-${box.right}`);
+        }
+      }
+    }
+    const beyond = Math.max(
+      0,
+      ...[...line.querySelectorAll("*")].map((part) => part.getBoundingClientRect().right - right),
+    );
+    return { beyond, hidden };
+  });
+}
+
+for (const width of [320, 390, 1280]) {
+  testWith(
+    ["chromium"],
+    `web page (${width} px wide): the names before a message of several lines wrap, never cut`,
+    async () => {
+      await using server = await startWebServer();
+      const viewport = { width, height: 800 };
+      await using longBrowser = await ChatBrowser.launch({ viewport });
+      await using wideBrowser = await ChatBrowser.launch({ viewport });
+      await using phBrowser = await ChatBrowser.launch({ viewport });
+      const long = await longBrowser.openAs(webUrl(server), LONG_NAME);
+      const wide = await wideBrowser.openAs(webUrl(server), WIDE_NAME);
+      const ph = await phBrowser.openAs(webUrl(server), "ph4");
+      const sent = [
+        { page: long, text: "/msg ph4 multi\nprivate in", kind: "private" },
+        { page: ph, text: `/msg ${LONG_NAME} multi\nprivate out`, kind: "private" },
+        { page: wide, text: "multi\nline", kind: "message" },
+        { page: wide, text: "/me multi\naction", kind: "action" },
+      ];
+      for (const { page, text, kind } of sent) {
+        await page.locator("#message-input").fill(text);
+        await page.locator("#message-input").press("Enter");
+        await waitForLine(ph, kind, text.slice(text.lastIndexOf("\n") + 1));
+      }
+      const log = ph.locator("#log");
+      for (const { text, kind } of sent) {
+        const last = text.slice(text.lastIndexOf("\n") + 1);
+        const line = await waitForLine(ph, kind, last);
+        assert.ok(await line.evaluate((line) => line.classList.contains("lines")), text);
+        const { beyond, hidden } = await overflowOf(line);
+        const shown = await line.innerText();
+        assert.deepEqual(hidden, [], `names not all in sight in ${JSON.stringify(shown)}`);
+        assert.ok(beyond < 0.5, `${JSON.stringify(shown)} reaches ${beyond} px past the log`);
+        // Its lines still start in one column, under the first's words.
+        const { starts } = await lineStarts(line.locator(".text"));
+        assert.equal(starts.length, 2, shown);
+        assert.ok(Math.abs(starts[1]!.left - starts[0]!.left) < 0.5, JSON.stringify(starts));
+      }
+      const { scrollWidth, clientWidth } = await log.evaluate((log) => ({
+        scrollWidth: log.scrollWidth,
+        clientWidth: log.clientWidth,
+      }));
+      assert.ok(
+        scrollWidth <= clientWidth,
+        `the log scrolls sideways: ${scrollWidth} > ${clientWidth}`,
+      );
+      await screenshot(ph, `web-lines-names-${width}.png`);
+      assert.deepEqual(longBrowser.unexpectedProblems(), []);
+      assert.deepEqual(wideBrowser.unexpectedProblems(), []);
+      assert.deepEqual(phBrowser.unexpectedProblems(), []);
     },
   );
 }
