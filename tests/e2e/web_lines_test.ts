@@ -3,8 +3,9 @@
  * box that grows, Enter sends; a pasted traceback arrives whole, indentation
  * intact, in another page and over nc, each of its lines starting where the
  * first does, and the time and names before them wrap on a narrow screen,
- * never past the log's edge; a code block shows in a monospace font. The real
- * page runs in Chromium against a real server.
+ * never past the log's edge, and a line right to left starts in that column
+ * too; a code block shows in a monospace font. The real page runs in
+ * Chromium against a real server.
  */
 
 import assert from "node:assert/strict";
@@ -329,3 +330,70 @@ for (const width of [320, 390, 1280]) {
     },
   );
 }
+
+/**
+ * Where each line of `words` (a `.text` of one text node) is drawn from and
+ * to, and whether it reads right to left: its first character right of its
+ * last.
+ */
+function lineSpans(words: Locator): Promise<{ left: number; right: number; rtl: boolean }[]> {
+  return words.evaluate((words) => {
+    const node = words.firstChild!;
+    const text = node.textContent!;
+    const range = document.createRange();
+    const at = (from: number, to: number) => {
+      range.setStart(node, from);
+      range.setEnd(node, to);
+      return range.getBoundingClientRect();
+    };
+    let start = 0;
+    return text.split("\n").map((line: string) => {
+      const from = start;
+      start += line.length + 1;
+      const { left, right } = at(from, from + line.length);
+      const rtl = at(from, from + 1).left > at(from + line.length - 1, from + line.length).left;
+      return { left, right, rtl };
+    });
+  });
+}
+
+testWith(
+  ["chromium"],
+  "web page: a line in Hebrew or Arabic in a message of several lines starts in its column, read in its own direction",
+  async () => {
+    await using server = await startWebServer();
+    await using annBrowser = await ChatBrowser.launch();
+    await using bobBrowser = await ChatBrowser.launch();
+    const ann = await annBrowser.openAs(webUrl(server), "ann");
+    const bob = await bobBrowser.openAs(webUrl(server), "bob");
+    const input = ann.locator("#message-input");
+    const messages = [
+      { text: "the plan\nשלום לכולם, נפגש מחר\nsee you", rtl: [false, true, false] },
+      { text: "مرحبا بالجميع\nنلتقي غدا", rtl: [true, true] },
+      { text: "```\nlet a = 1\nשלום עולם\n```", rtl: [false, true] },
+    ];
+    for (const { text, rtl } of messages) {
+      await input.focus();
+      await ann.keyboard.insertText(text);
+      await input.press("Enter");
+      const first = text.startsWith("```") ? "let a = 1" : text.slice(0, text.indexOf("\n"));
+      const words = (await waitForLine(bob, "message", first)).locator(".text");
+      const lines = await lineSpans(words);
+      const drawn = JSON.stringify(lines);
+      assert.deepEqual(lines.map((line) => line.rtl), rtl, `directions: ${drawn}`);
+      // Every line starts at the column's left, as in the terminal, not at its far right: beside
+      // the name, or in the code block's.
+      const column = text.startsWith("```")
+        ? (await words.boundingBox())!.x + 10
+        : await words.evaluate((words) =>
+          words.parentElement!.querySelector(".lead")!.getBoundingClientRect().right
+        );
+      for (const line of lines) {
+        assert.ok(Math.abs(line.left - column) < 6, `lines not at ${column}: ${drawn}`);
+      }
+    }
+    await screenshot(bob, "web-lines-rtl.png");
+    assert.deepEqual(annBrowser.unexpectedProblems(), []);
+    assert.deepEqual(bobBrowser.unexpectedProblems(), []);
+  },
+);
