@@ -12,8 +12,10 @@ import {
   BINARY_TYPE,
   contentDisposition,
   detectType,
+  PICTURE_TYPES,
   TEXT_TYPE,
   TextCheck,
+  TypeCheck,
 } from "../server/files/sniff.ts";
 
 const ascii = (text: string) => new TextEncoder().encode(text);
@@ -27,6 +29,129 @@ Deno.test("detectType() knows the four pictures by their first bytes", () => {
   assert.equal(detectType(ascii("<svg onload=alert(1)>"), true), TEXT_TYPE);
   assert.equal(detectType(ascii("%PDF-1.7"), false), BINARY_TYPE);
   assert.equal(detectType(new Uint8Array(0), true), BINARY_TYPE, "an empty file");
+});
+
+/** `parts` (bytes, or text as ASCII) one after another. */
+function bytesOf(...parts: (readonly number[] | string)[]): Uint8Array {
+  return Uint8Array.from(
+    parts.flatMap((part) => typeof part === "string" ? [...ascii(part)] : [...part]),
+  );
+}
+
+/** What {@linkcode TypeCheck} makes of `bytes` given in chunks of `size` bytes. */
+function typeOf(bytes: Uint8Array, size = bytes.length || 1): string {
+  const check = new TypeCheck();
+  for (let at = 0; at < bytes.length; at += size) check.push(bytes.subarray(at, at + size));
+  return check.end();
+}
+
+/** A big-endian 32-bit length. */
+const u32 = (
+  value: number,
+) => [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255];
+
+/** A PNG of a few chunks (their CRCs are not read), ending with IEND. */
+const PNG = bytesOf(
+  [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+  u32(13),
+  "IHDR",
+  [0, 0, 3, 32, 0, 0, 6, 64, 8, 2, 0, 0, 0],
+  [1, 2, 3, 4],
+  u32(6),
+  "IDAT",
+  [0x78, 0x9c, 0, 0, 0, 1, 5, 6, 7, 8],
+  u32(0),
+  "IEND",
+  [0xae, 0x42, 0x60, 0x82],
+);
+
+/**
+ * A JPEG as a camera writes one: an EXIF segment holding a thumbnail with an
+ * EOI of its own, a scan whose data holds a stuffed 0xFF and a restart
+ * marker, then its own EOI.
+ */
+const JPEG = bytesOf(
+  [0xff, 0xd8],
+  [0xff, 0xe1, 0, 14],
+  "Exif\0\0",
+  [0xff, 0xd8, 0xff, 0xd9, 0x12, 0x34],
+  [0xff, 0xdb, 0, 5, 0, 1, 2],
+  [0xff, 0xc0, 0, 4, 8, 0],
+  [0xff, 0xda, 0, 4, 1, 0],
+  [0x11, 0xff, 0x00, 0x22, 0xff, 0xd0, 0x33, 0xd9, 0x44],
+  [0xff, 0xff, 0xda, 0, 3, 2, 0x55, 0x66],
+  [0xff, 0xd9],
+);
+
+/** A GIF of one picture, ending with its trailer. */
+const GIF = bytesOf("GIF89a", [1, 0, 1, 0, 0, 0, 0], [0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0], [
+  2,
+  2,
+  0x4c,
+  1,
+  0,
+  0x3b,
+]);
+
+/** A WebP whose RIFF size is what follows its first 8 bytes. */
+const WEBP = bytesOf("RIFF", [22, 0, 0, 0], "WEBP", "VP8L", [10, 0, 0, 0], [
+  0x2f,
+  0,
+  0,
+  0,
+  0,
+  1,
+  2,
+  3,
+  4,
+  5,
+]);
+
+Deno.test("TypeCheck serves a whole picture as one, in chunks of any size", () => {
+  for (
+    const [bytes, type] of [
+      [PNG, "image/png"],
+      [JPEG, "image/jpeg"],
+      [GIF, "image/gif"],
+      [WEBP, "image/webp"],
+    ] as const
+  ) {
+    for (const size of [1, 2, 3, 5, 7, 16, bytes.length]) {
+      assert.equal(typeOf(bytes, size), type, `in chunks of ${size}`);
+    }
+  }
+  // Phones write more after a JPEG's EOI: a motion photo's video, a second picture.
+  assert.equal(typeOf(bytesOf([...JPEG], "....ftypmp42", [0, 0xff, 0xd9, 0xff])), "image/jpeg");
+  // Text and other files are as their first bytes and text say.
+  assert.equal(typeOf(ascii("<svg onload=alert(1)>")), TEXT_TYPE);
+  assert.equal(typeOf(bytesOf("%PDF-1.7\n", [0xff])), BINARY_TYPE);
+  assert.equal(typeOf(new Uint8Array(0)), BINARY_TYPE, "an empty file");
+});
+
+Deno.test("TypeCheck serves a picture cut short, or spoilt, as a file to download", () => {
+  for (
+    const [bytes, kind] of [[PNG, "PNG"], [JPEG, "JPEG"], [GIF, "GIF"], [WEBP, "WebP"]] as const
+  ) {
+    for (let cut = 1; cut < bytes.length; cut++) {
+      for (const size of [1, 4, cut]) {
+        const type = typeOf(bytes.subarray(0, cut), size);
+        assert.ok(!PICTURE_TYPES.has(type), `a ${kind} cut to ${cut} bytes is ${type}`);
+      }
+    }
+    const half = bytes.subarray(0, bytes.length >> 1);
+    assert.equal(typeOf(half), BINARY_TYPE, `a ${kind} cut in half`);
+  }
+  // A picture's first bytes, then zeros.
+  assert.equal(typeOf(bytesOf([...PNG.subarray(0, 33)], Array(3000).fill(0))), BINARY_TYPE);
+  assert.equal(typeOf(bytesOf([...JPEG.subarray(0, 4)], Array(3000).fill(0))), BINARY_TYPE);
+  assert.equal(typeOf(bytesOf([...GIF.subarray(0, 13)], Array(3000).fill(0))), BINARY_TYPE);
+  assert.equal(typeOf(bytesOf([...WEBP.subarray(0, 12)], Array(3000).fill(0))), BINARY_TYPE);
+  // Its last chunk is not IEND; its RIFF size is not its size.
+  assert.equal(typeOf(bytesOf([...PNG], "more")), BINARY_TYPE);
+  assert.equal(typeOf(bytesOf([...WEBP], [0, 0])), BINARY_TYPE);
+  // A JPEG's segment length that cannot be, and a marker that cannot be one.
+  assert.equal(typeOf(bytesOf([0xff, 0xd8, 0xff, 0xe0, 0, 1, 0xff, 0xd9])), BINARY_TYPE);
+  assert.equal(typeOf(bytesOf([0xff, 0xd8, 0xff, 0x00, 0xff, 0xd9])), BINARY_TYPE);
 });
 
 Deno.test("TextCheck calls text only valid UTF-8 without NUL bytes, across chunks", () => {

@@ -243,7 +243,7 @@ Deno.test("POST /files holds the uploads under way together to the room of the f
   assert.deepEqual(partial(), []);
 });
 
-Deno.test("GET /files serves HTML and SVG as inert attachments, and a PNG inline", async () => {
+Deno.test("GET /files serves HTML, SVG and a PNG cut short as inert attachments, a PNG inline", async () => {
   await using files = await fileServer();
   const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
   const html = "<!doctype html><html><body><script>alert(document.cookie)</script></body></html>";
@@ -261,7 +261,13 @@ Deno.test("GET /files serves HTML and SVG as inert attachments, and a PNG inline
     assert.equal(response.headers.get("x-content-type-options"), "nosniff");
     assert.equal(await response.text(), text);
   }
-  const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 1]);
+  // A whole PNG: its signature, its header chunk (IHDR) and its last chunk (IEND).
+  const png = Uint8Array.from([
+    ...[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+    ...[0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0],
+    ...[0x90, 0x77, 0x53, 0xde],
+    ...[0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82],
+  ]);
   const answer = await stored(files, png, "shot.png");
   assert.equal(answer.type, "image/png");
   const response = await fetch(files.base + answer.url);
@@ -269,6 +275,13 @@ Deno.test("GET /files serves HTML and SVG as inert attachments, and a PNG inline
   assert.match(response.headers.get("content-disposition")!, /^inline; filename="shot.png"/);
   assert.equal(response.headers.get("content-security-policy"), "sandbox; default-src 'none'");
   assert.deepEqual(new Uint8Array(await response.arrayBuffer()), png);
+  // Cut short, it is no picture a browser should draw: a file to download.
+  const cut = await stored(files, png.slice(0, 20), "cut.png");
+  assert.equal(cut.type, "application/octet-stream");
+  const download = await fetch(files.base + cut.url);
+  assert.equal(download.headers.get("content-type"), "application/octet-stream");
+  assert.match(download.headers.get("content-disposition")!, /^attachment; filename="cut.png"/);
+  await download.body?.cancel();
 });
 
 Deno.test("POST /files removes the oldest files first to stay within the quota", async () => {

@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { formatBytes } from "../../core/files.ts";
 import { TokenBucket } from "../limits.ts";
-import { detectType, HEAD_BYTES, TextCheck } from "./sniff.ts";
+import { TypeCheck } from "./sniff.ts";
 
 /** One stored file, as the index keeps it. */
 export interface StoredFile {
@@ -199,9 +199,8 @@ export class FileStore implements AsyncDisposable {
     const dir = await this.#ensureDir();
     const partPath = join(dir, PARTS, `${Date.now()}-${this.#parts++}`);
     const hash = createHash("sha256");
-    const text = new TextCheck();
-    const head = new Uint8Array(HEAD_BYTES);
-    let filled = 0;
+    // Its type is read from all its bytes: a picture only when it is whole.
+    const type = new TypeCheck();
     let size = 0;
     let stored = false;
     let pending = 0;
@@ -221,13 +220,8 @@ export class FileStore implements AsyncDisposable {
         }
         this.#pending += chunk.length;
         pending += chunk.length;
-        if (filled < HEAD_BYTES) {
-          const start = chunk.subarray(0, HEAD_BYTES - filled);
-          head.set(start, filled);
-          filled += start.length;
-        }
         hash.update(chunk);
-        text.push(chunk);
+        type.push(chunk);
         await writeAll(part, chunk);
         // Not read on until its bytes are paid for: the socket waits, the sender slows down.
         const wait = this.#pace.take(chunk.length);
@@ -245,7 +239,7 @@ export class FileStore implements AsyncDisposable {
           id,
           name: info.name,
           size,
-          type: detectType(head.subarray(0, filled), text.end()),
+          type: type.end(),
           uploadedAt: Date.now(),
           uploader: info.uploader,
           shared: info.shared ?? false,

@@ -2,7 +2,10 @@
  * Messages of several lines from the page: Shift+Enter makes a new line in a
  * box that grows, Enter sends; a pasted traceback arrives whole, indentation
  * intact, in another page and over nc, each of its lines starting where the
- * first does; a code block shows in a monospace font. The real page runs in Chromium against a real server.
+ * first does, and the time and names before them wrap on a narrow screen,
+ * never past the log's edge, and a line right to left starts in that column
+ * too; a code block shows in a monospace font. The real page runs in
+ * Chromium against a real server.
  */
 
 import assert from "node:assert/strict";
@@ -29,11 +32,17 @@ interface Box {
   top: number;
 }
 
+/** Where a box is drawn and how wide, in CSS pixels. */
+interface Rect extends Box {
+  right: number;
+  width: number;
+}
+
 /** A range of text in the page, as much of it as these tests use. */
 interface BrowserRange {
   setStart(node: unknown, offset: number): void;
   setEnd(node: unknown, offset: number): void;
-  getBoundingClientRect(): Box;
+  getBoundingClientRect(): Rect;
 }
 
 /** A Python traceback of 30 lines, indented as Python prints it. */
@@ -231,3 +240,160 @@ for (
     },
   );
 }
+
+/** The longest name a server takes, and one as wide as any 24 characters are. */
+const LONG_NAME = "Wolfeschlegelsteinhausen";
+const WIDE_NAME = "W".repeat(24);
+
+/**
+ * How far `line` reaches past the right of the log's content, in CSS pixels
+ * (0 when it does not), and the characters of its names (`you` too) drawn
+ * outside the log or not at all.
+ */
+function overflowOf(line: Locator): Promise<{ beyond: number; hidden: string[] }> {
+  return line.evaluate((line) => {
+    const log = line.closest(".log")!;
+    const frame = log.getBoundingClientRect();
+    const right = frame.left + log.clientWidth;
+    const range = document.createRange();
+    const hidden: string[] = [];
+    for (const name of line.querySelectorAll(".name bdi, .peer bdi")) {
+      const node = name.firstChild!;
+      const text = node.textContent!;
+      for (let at = 0; at < text.length; at++) {
+        range.setStart(node, at);
+        range.setEnd(node, at + 1);
+        const box = range.getBoundingClientRect();
+        if (box.width === 0 || box.left < frame.left - 0.5 || box.right > right + 0.5) {
+          hidden.push(`${text[at]} of ${text} at ${box.left}-${box.right}`);
+        }
+      }
+    }
+    const beyond = Math.max(
+      0,
+      ...[...line.querySelectorAll("*")].map((part) => part.getBoundingClientRect().right - right),
+    );
+    return { beyond, hidden };
+  });
+}
+
+for (const width of [320, 390, 1280]) {
+  testWith(
+    ["chromium"],
+    `web page (${width} px wide): the names before a message of several lines wrap, never cut`,
+    async () => {
+      await using server = await startWebServer();
+      const viewport = { width, height: 800 };
+      await using longBrowser = await ChatBrowser.launch({ viewport });
+      await using wideBrowser = await ChatBrowser.launch({ viewport });
+      await using phBrowser = await ChatBrowser.launch({ viewport });
+      const long = await longBrowser.openAs(webUrl(server), LONG_NAME);
+      const wide = await wideBrowser.openAs(webUrl(server), WIDE_NAME);
+      const ph = await phBrowser.openAs(webUrl(server), "ph4");
+      const sent = [
+        { page: long, text: "/msg ph4 multi\nprivate in", kind: "private" },
+        { page: ph, text: `/msg ${LONG_NAME} multi\nprivate out`, kind: "private" },
+        { page: wide, text: "multi\nline", kind: "message" },
+        { page: wide, text: "/me multi\naction", kind: "action" },
+      ];
+      for (const { page, text, kind } of sent) {
+        await page.locator("#message-input").fill(text);
+        await page.locator("#message-input").press("Enter");
+        await waitForLine(ph, kind, text.slice(text.lastIndexOf("\n") + 1));
+      }
+      const log = ph.locator("#log");
+      for (const { text, kind } of sent) {
+        const last = text.slice(text.lastIndexOf("\n") + 1);
+        const line = await waitForLine(ph, kind, last);
+        assert.ok(await line.evaluate((line) => line.classList.contains("lines")), text);
+        const { beyond, hidden } = await overflowOf(line);
+        const shown = await line.innerText();
+        assert.deepEqual(hidden, [], `names not all in sight in ${JSON.stringify(shown)}`);
+        assert.ok(beyond < 0.5, `${JSON.stringify(shown)} reaches ${beyond} px past the log`);
+        // Its lines still start in one column, under the first's words.
+        const { starts } = await lineStarts(line.locator(".text"));
+        assert.equal(starts.length, 2, shown);
+        assert.ok(Math.abs(starts[1]!.left - starts[0]!.left) < 0.5, JSON.stringify(starts));
+      }
+      const { scrollWidth, clientWidth } = await log.evaluate((log) => ({
+        scrollWidth: log.scrollWidth,
+        clientWidth: log.clientWidth,
+      }));
+      assert.ok(
+        scrollWidth <= clientWidth,
+        `the log scrolls sideways: ${scrollWidth} > ${clientWidth}`,
+      );
+      await screenshot(ph, `web-lines-names-${width}.png`);
+      assert.deepEqual(longBrowser.unexpectedProblems(), []);
+      assert.deepEqual(wideBrowser.unexpectedProblems(), []);
+      assert.deepEqual(phBrowser.unexpectedProblems(), []);
+    },
+  );
+}
+
+/**
+ * Where each line of `words` (a `.text` of one text node) is drawn from and
+ * to, and whether it reads right to left: its first character right of its
+ * last.
+ */
+function lineSpans(words: Locator): Promise<{ left: number; right: number; rtl: boolean }[]> {
+  return words.evaluate((words) => {
+    const node = words.firstChild!;
+    const text = node.textContent!;
+    const range = document.createRange();
+    const at = (from: number, to: number) => {
+      range.setStart(node, from);
+      range.setEnd(node, to);
+      return range.getBoundingClientRect();
+    };
+    let start = 0;
+    return text.split("\n").map((line: string) => {
+      const from = start;
+      start += line.length + 1;
+      const { left, right } = at(from, from + line.length);
+      const rtl = at(from, from + 1).left > at(from + line.length - 1, from + line.length).left;
+      return { left, right, rtl };
+    });
+  });
+}
+
+testWith(
+  ["chromium"],
+  "web page: a line in Hebrew or Arabic in a message of several lines starts in its column, read in its own direction",
+  async () => {
+    await using server = await startWebServer();
+    await using annBrowser = await ChatBrowser.launch();
+    await using bobBrowser = await ChatBrowser.launch();
+    const ann = await annBrowser.openAs(webUrl(server), "ann");
+    const bob = await bobBrowser.openAs(webUrl(server), "bob");
+    const input = ann.locator("#message-input");
+    const messages = [
+      { text: "the plan\nשלום לכולם, נפגש מחר\nsee you", rtl: [false, true, false] },
+      { text: "مرحبا بالجميع\nنلتقي غدا", rtl: [true, true] },
+      { text: "```\nlet a = 1\nשלום עולם\n```", rtl: [false, true] },
+    ];
+    for (const { text, rtl } of messages) {
+      await input.focus();
+      await ann.keyboard.insertText(text);
+      await input.press("Enter");
+      const first = text.startsWith("```") ? "let a = 1" : text.slice(0, text.indexOf("\n"));
+      const words = (await waitForLine(bob, "message", first)).locator(".text");
+      const lines = await lineSpans(words);
+      const drawn = JSON.stringify(lines);
+      assert.deepEqual(lines.map((line) => line.rtl), rtl, `directions: ${drawn}`);
+      // Every line starts at the column's left, as in the terminal, not at its far right: beside
+      // the name, or in the code block's.
+      const column = text.startsWith("```")
+        ? (await words.boundingBox())!.x + 10
+        : await words.evaluate((words) =>
+          words.parentElement!.querySelector(".lead")!.getBoundingClientRect().right
+        );
+      for (const line of lines) {
+        assert.ok(Math.abs(line.left - column) < 6, `lines not at ${column}: ${drawn}`);
+      }
+    }
+    await screenshot(bob, "web-lines-rtl.png");
+    assert.deepEqual(annBrowser.unexpectedProblems(), []);
+    assert.deepEqual(bobBrowser.unexpectedProblems(), []);
+  },
+);

@@ -1,8 +1,9 @@
 /**
  * Pictures in the log: a newcomer whose room's history holds pictures sees
  * its newest line once they have loaded, not a log left short of the bottom
- * by their height; a damaged picture is a card to download it with, and
- * so is one the server no longer has, the log still at its newest line. The
+ * by their height; a damaged picture is a card to download it with (one cut
+ * short too, which the browser would draw half of), and so is one the
+ * server no longer has, the log still at its newest line. The
  * real page runs in Chromium against a real server; the one who shared them
  * is a protocol client.
  */
@@ -149,6 +150,39 @@ testWith(
     const download = line.locator(".download-button");
     assert.equal(await download.getAttribute("download"), "damaged.png");
     assert.deepEqual(browser.unexpectedProblems([/Failed to load resource/]), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a picture cut short, which the browser would draw half of, is a card to download it with",
+  async () => {
+    await using server = await startWebServer();
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    // A picture's first 3000 bytes (`head -c 3000`): Chromium draws what they hold, 800 by
+    // 1600 pixels, and tells of no error. And a PNG's header followed by zeros.
+    const tall = png(800, 1600, [37, 99, 201]);
+    assert.ok(tall.length > 3000, `the picture is ${tall.length} bytes`);
+    await sharePicture(bob, tall.slice(0, 3000), "cut.png");
+    await sharePicture(
+      bob,
+      Uint8Array.from([...tall.subarray(0, 33), ...new Uint8Array(4000)]),
+      "zeros.png",
+    );
+    await says(bob, "the newest line");
+
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.openAs(webUrl(server), "ann");
+    await waitForLine(page, "message", "the newest line");
+    for (const name of ["cut.png", "zeros.png"]) {
+      const line = await waitForLine(page, "shared-file", name);
+      await line.locator(".attachment.card .file-name", { hasText: name }).waitFor();
+      assert.equal(await line.locator("img").count(), 0, `${name} is drawn as a picture`);
+      const download = line.locator(".download-button");
+      assert.ok(await download.isVisible(), `${name} has no Download`);
+      assert.equal(await download.getAttribute("download"), name);
+    }
+    assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
 
