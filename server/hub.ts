@@ -79,8 +79,19 @@ export interface HubOptions {
   cluster?: Cluster;
 }
 
-/** Frames a connection may send while its `hello` is being answered, kept until it is. */
-const MAX_WAITING_FRAMES = 64;
+/**
+ * Frames a connection may send while its `hello` is being answered, kept
+ * until it is, or while a message it posted is on its way through the
+ * cluster. Room for the frame rate's burst (40 at the default `--rate`)
+ * and the rate over {@linkcode HOLD_MS}.
+ */
+const MAX_WAITING_FRAMES = 128;
+
+/**
+ * The longest a connection's frame waits, in ms, for a message sent before
+ * it to come back from the cluster: then it is handled anyway.
+ */
+const HOLD_MS = 5_000;
 
 /**
  * The reasons a transport gives for a connection that ended by itself, not
@@ -104,11 +115,28 @@ type MemberFrame = Exclude<ClientFrame, { type: "hello" | "ping" | "pong" }>;
 /**
  * What the hub does with each frame of a member: one handler per command of
  * the command table (core/commands.ts), and `say`. A command without its
- * handler here fails `deno check`.
+ * handler here fails `deno check`. A handler that posts a message returns,
+ * in a cluster, what settles once the message is sent here: the member's
+ * next frames wait for it.
  */
 type Handlers = {
-  readonly [F in MemberFrame as F["type"]]: (member: Member, frame: F) => void;
+  readonly [F in MemberFrame as F["type"]]: (member: Member, frame: F) => Posted;
 };
+
+/** What a handler returns: in a cluster, what settles once the message it posted is sent here. */
+type Posted = Promise<void> | undefined | void;
+
+/** The frames of a connection that wait for something it started, in order. */
+interface Held {
+  /** Each frame, and when it came, by `performance.now()`. */
+  readonly frames: { readonly frame: ClientFrame; readonly at: number }[];
+  /** Whether they wait for a message on its way, at most {@linkcode HOLD_MS} each. */
+  readonly bounded: boolean;
+  /** What hands them over once the oldest has waited its most. */
+  timer?: ReturnType<typeof setTimeout>;
+  /** How the connection ended meanwhile: it is ended once they are handled. */
+  ended?: { readonly reason: string; readonly dropped: boolean } | undefined;
+}
 
 /** A frame that may name a room of its sender's. */
 type InRoomFrame = Extract<MemberFrame, RoomFrame>;
@@ -195,8 +223,11 @@ export class Hub implements Disposable {
   readonly #opened = new WeakMap<Session, number>();
   readonly #cluster: Cluster | undefined;
   readonly #history: HistoryStore;
-  /** The frames of connections whose `hello` waits for the cluster, in order. */
-  readonly #waiting = new Map<Session, ClientFrame[]>();
+  /**
+   * The frames of connections whose `hello`, `search` or, in a cluster,
+   * room message is not done yet, in order.
+   */
+  readonly #waiting = new Map<Session, Held>();
   /** The most people there have been at once, here and elsewhere, as counted on each arrival. */
   #peak = 0;
   readonly #handlers: Handlers = {
@@ -542,9 +573,13 @@ export class Hub implements Disposable {
   receive(session: Session, frame: ClientFrame): void {
     const connected = this.#members.get(session);
     if (connected === undefined) return;
-    const waiting = this.#waiting.get(session);
-    if (waiting !== undefined) {
-      if (waiting.length < MAX_WAITING_FRAMES) waiting.push(frame);
+    const held = this.#waiting.get(session);
+    if (held !== undefined) {
+      if (held.frames.length < MAX_WAITING_FRAMES || held.bounded) {
+        held.frames.push({ frame, at: performance.now() });
+      }
+      // Never dropped: a flood beyond the room is handled now, before more comes.
+      if (held.bounded && held.frames.length > MAX_WAITING_FRAMES) this.#release(session, held);
       return;
     }
     switch (frame.type) {
@@ -571,7 +606,8 @@ export class Hub implements Disposable {
         'Cannot handle frame: send "hello" with your name first',
       );
     }
-    this.#dispatch(connected, frame);
+    // What comes after a message on its way through the cluster waits for it.
+    this.#waitFor(session, this.#dispatch(connected, frame), true);
   }
 
   /**
@@ -581,11 +617,15 @@ export class Hub implements Disposable {
    * resume token entitles it to for a grace; any other reason, nothing.
    */
   close(session: Session, reason = "connection closed"): void {
-    this.#end(session, reason, DROPS.has(reason));
+    const held = this.#waiting.get(session);
+    // What it sent before it ended is handled first, a moment later: its `quit` among them.
+    if (held?.bounded === true) held.ended = { reason, dropped: DROPS.has(reason) };
+    else this.#end(session, reason, DROPS.has(reason));
   }
 
   /** Removes a session, as {@linkcode Hub.close}: `dropped` when it ended by itself. */
   #end(session: Session, reason: string, dropped: boolean): void {
+    clearTimeout(this.#waiting.get(session)?.timer);
     this.#waiting.delete(session);
     const connected = this.#members.remove(session);
     if (connected?.name === undefined) return;
@@ -629,30 +669,57 @@ export class Hub implements Disposable {
 
   /**
    * Holds the frames that come from `session` until `answer` settles, then
-   * handles them in order: what it answers comes before what they do.
+   * handles them in order: what it answers comes before what they do. When
+   * `bounded` (a message on its way), each frame waits {@linkcode HOLD_MS}
+   * at most, whatever the cluster does.
    */
-  #waitFor(session: Session, answer: Promise<unknown> | void): void {
+  #waitFor(session: Session, answer: Promise<unknown> | undefined | void, bounded = false): void {
     if (answer === undefined) return;
-    this.#waiting.set(session, []);
-    const then = () => {
-      const waiting = this.#waiting.get(session) ?? [];
-      this.#waiting.delete(session);
-      for (const frame of waiting) {
-        // Out of the transport's reach, which answers a frame that fails: answered here.
-        try {
-          this.receive(session, frame);
-        } catch (error) {
-          this.#log(
-            `Internal error on a frame from ${session.remote}: ${(error as Error)?.stack}`,
-          );
-          session.send({ type: "error", code: "bad_frame", message: "Internal server error" });
-        }
-      }
-    };
-    answer.then(then, (error) => {
+    const held: Held = { frames: [], bounded };
+    this.#waiting.set(session, held);
+    if (bounded) held.timer = setTimeout(() => this.#release(session, held), HOLD_MS);
+    answer.then(() => this.#release(session, held), (error) => {
       this.#log(`Internal error on a frame from ${session.remote}: ${(error as Error)?.stack}`);
-      then();
+      this.#release(session, held);
     });
+  }
+
+  /**
+   * Handles the frames `held` for `session`, in order, unless handed over
+   * already; those after one that waits for something in turn wait with it,
+   * each no longer in all than its bound.
+   */
+  #release(session: Session, held: Held): void {
+    if (this.#waiting.get(session) !== held) return;
+    clearTimeout(held.timer);
+    this.#waiting.delete(session);
+    const { frames } = held;
+    for (let i = 0; i < frames.length; i++) {
+      // Out of the transport's reach, which answers a frame that fails: answered here.
+      try {
+        this.receive(session, frames[i]!.frame);
+      } catch (error) {
+        this.#log(
+          `Internal error on a frame from ${session.remote}: ${(error as Error)?.stack}`,
+        );
+        session.send({ type: "error", code: "bad_frame", message: "Internal server error" });
+      }
+      const next = this.#waiting.get(session);
+      if (next === undefined) continue;
+      // The rest waits again, behind that frame: no longer than the oldest of them may.
+      const rest = frames.slice(i + 1);
+      next.frames.push(...rest);
+      next.ended = held.ended;
+      if (next.bounded && rest.length > 0) {
+        clearTimeout(next.timer);
+        next.timer = setTimeout(
+          () => this.#release(session, next),
+          Math.max(0, rest[0]!.at + HOLD_MS - performance.now()),
+        );
+      }
+      return;
+    }
+    if (held.ended !== undefined) this.#end(session, held.ended.reason, held.ended.dropped);
   }
 
   /** Tells the other servers how `member` is now. */
@@ -688,6 +755,8 @@ export class Hub implements Disposable {
     }
     this.#members.clear();
     this.#rooms.clear();
+    for (const held of this.#waiting.values()) clearTimeout(held.timer);
+    this.#waiting.clear();
   }
 
   /** Shuts the hub down, as {@linkcode Hub.shutdown} does. */
@@ -695,11 +764,15 @@ export class Hub implements Disposable {
     this.shutdown();
   }
 
-  #dispatch(member: Member, frame: MemberFrame): void {
+  /** Handles a frame of a member; returns what its handler does (see {@linkcode Posted}). */
+  #dispatch(member: Member, frame: MemberFrame): Posted {
     if (SAYING.has(frame.type)) this.#presence.active(member);
     if (!UNSEEN.has(frame.type)) this.#rooms.show(member);
     // Each handler takes the frame of its own type, which `frame.type` picks.
-    (this.#handlers[frame.type] as (member: Member, frame: MemberFrame) => void)(member, frame);
+    return (this.#handlers[frame.type] as (member: Member, frame: MemberFrame) => Posted)(
+      member,
+      frame,
+    );
   }
 
   /**
@@ -707,11 +780,11 @@ export class Hub implements Disposable {
    * that room, or in the room entered last, once the hub knows which.
    */
   #in<F extends InRoomFrame>(
-    handle: (member: Member, frame: F, room: Room) => void,
-  ): (member: Member, frame: F) => void {
+    handle: (member: Member, frame: F, room: Room) => Posted,
+  ): (member: Member, frame: F) => Posted {
     return (member, frame) => {
       const room = this.#membership.of(member, frame);
-      if (room !== undefined) handle(member, frame, room);
+      if (room !== undefined) return handle(member, frame, room);
     };
   }
 
@@ -722,7 +795,7 @@ export class Hub implements Disposable {
    * typed in #lobby is #lobby's, whichever room was entered last, and `/who`
    * for a room one is not in is refused as a `who` there.
    */
-  #say(member: Member, say: Extract<MemberFrame, { type: "say" }>): void {
+  #say(member: Member, say: Extract<MemberFrame, { type: "say" }>): Posted {
     const { cid } = say;
     const parsed = parseInput(say.text);
     if (!parsed.ok) return refuse(member, parsed.code, parsed.message, cid);
@@ -740,7 +813,7 @@ export class Hub implements Disposable {
     if (actsInRoom(frame) && this.#membership.of(member, { ...frame, cid }, true) === undefined) {
       return;
     }
-    this.#dispatch(member, frame);
+    return this.#dispatch(member, frame);
   }
 
   /** `part` and `leave`: in version 1 back to #lobby, in version 2 out of `room`. */

@@ -23,6 +23,8 @@ export class FreezingProxy implements AsyncDisposable {
   #release: () => void = () => {};
   #accepted = 0;
   #closed = false;
+  /** How long each chunk is held before it is forwarded, in ms. */
+  #lag = 0;
   readonly #sent: string[] = [];
   #replies = "";
 
@@ -67,6 +69,11 @@ export class FreezingProxy implements AsyncDisposable {
   cut(): void {
     for (const conn of this.#conns) close(conn);
     this.#conns.clear();
+  }
+
+  /** Holds each chunk read from now on `ms` before forwarding it, both ways, as a slow link does. */
+  lag(ms: number): void {
+    this.#lag = ms;
   }
 
   /** Forwards again, starting with what waited. */
@@ -116,6 +123,7 @@ export class FreezingProxy implements AsyncDisposable {
         const count = await from.read(buffer);
         await this.#thawed;
         if (count === null) break;
+        if (this.#lag > 0) await new Promise((resolve) => setTimeout(resolve, this.#lag));
         let chunk = buffer.subarray(0, count);
         record(decoder.decode(chunk, { stream: true }));
         while (chunk.length > 0) chunk = chunk.subarray(await to.write(chunk));

@@ -14,6 +14,7 @@ import {
   within,
 } from "./_test_utils.ts";
 import {
+  type ClusterMember,
   NatsServer,
   serveInCluster,
   serveWebInCluster,
@@ -25,6 +26,7 @@ import {
 } from "./_nats.ts";
 import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
 import { openssl, selfSigned } from "./_fault_helpers.ts";
+import { FreezingProxy } from "./_freezing_proxy.ts";
 import { createUser } from "@nats-io/nkeys";
 import { IrcClient, ircServeArgs } from "./_irc_client.ts";
 import { NAME_TAKEN_WHILE_STILL } from "../server/hub/linked.ts";
@@ -1046,5 +1048,165 @@ testWithNats(
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  },
+);
+
+/**
+ * Two servers of one cluster, the first reaching NATS through a proxy that
+ * holds each chunk `lagMs` each way: what it posts comes back from the stream
+ * late, so that what its clients send after it would overtake it.
+ */
+async function laggingCluster(
+  lagMs: number,
+): Promise<{ ports: [number, number]; proxy: FreezingProxy; nats: NatsServer } & AsyncDisposable> {
+  const nats = await NatsServer.start();
+  const proxy = new FreezingProxy(nats.port);
+  const servers: ClusterMember[] = [];
+  const dispose = async () => {
+    await Promise.all(servers.map((server) => server[Symbol.asyncDispose]()));
+    await proxy[Symbol.asyncDispose]();
+    await nats[Symbol.asyncDispose]();
+  };
+  try {
+    servers.push(await serveInCluster(nats, [], `nats://127.0.0.1:${proxy.port}`));
+    servers.push(await serveInCluster(nats));
+    await waitForEachOther(servers);
+    proxy.lag(lagMs);
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return {
+    ports: [servers[0]!.port, servers[1]!.port],
+    proxy,
+    nats,
+    [Symbol.asyncDispose]: dispose,
+  };
+}
+
+/** The types of `frames` that concern `name`, as `type` or `type text`, in the order received. */
+function about(client: TestClient, name: string): string[] {
+  return client.frames.flatMap((frame) => {
+    if (frame.type === "message" && frame.from === name) return [`message ${frame.text}`];
+    if (frame.type === "left" && frame.name === name) return [`left ${frame.reason}`];
+    if (frame.type === "renamed" && frame.from === name) return [`renamed ${frame.to}`];
+    return [];
+  });
+}
+
+testWithNats(
+  "a line said just before quit reaches everyone before the sender leaves, on every server",
+  async () => {
+    await using cluster = await laggingCluster(20);
+    const [p1, p2] = cluster.ports;
+    await using here = await TestClient.join2(p1, "here");
+    await using there = await TestClient.join2(p2, "there");
+    await here.next("joined", (frame) => frame.name === "there");
+    for (let i = 0; i < 20; i++) {
+      const name = `ci${i}`;
+      const ci = await TestClient.connect(p1);
+      try {
+        await ci.send({ type: "hello", version: 2, name });
+        await ci.next("welcome");
+        // As `echo "build done" | chat join` does: the line, `quit`, and the connection closed.
+        await ci.write(
+          `${JSON.stringify({ type: "say", text: "build done" })}\n${
+            JSON.stringify({ type: "quit" })
+          }\n`,
+        );
+      } finally {
+        ci.conn.close();
+      }
+      for (
+        const [client, where] of [[here, "the same server"], [there, "another server"]] as const
+      ) {
+        await client.next("left", (frame) => frame.name === name);
+        assert.deepEqual(about(client, name), ["message build done", "left quit"], where);
+      }
+    }
+  },
+);
+
+testWithNats("the pong of a ping sent after a line comes after the sender's own line", async () => {
+  await using cluster = await laggingCluster(20);
+  const [p1] = cluster.ports;
+  await using ann = await TestClient.join2(p1, "ann");
+  for (let i = 0; i < 20; i++) {
+    await ann.write(
+      `${JSON.stringify({ type: "say", text: `line ${i}` })}\n${
+        JSON.stringify({ type: "ping", token: `t${i}` })
+      }\n`,
+    );
+    await ann.next("pong", (frame) => frame.token === `t${i}`);
+    assert.ok(
+      ann.all("message").some((message) => message.text === `line ${i}`),
+      `line ${i} before its pong`,
+    );
+  }
+});
+
+testWithNats(
+  "a line, a rename and a part are seen in the order sent, on every server",
+  async () => {
+    await using cluster = await laggingCluster(20);
+    const [p1, p2] = cluster.ports;
+    await using here = await TestClient.join2(p1, "here");
+    await using there = await TestClient.join2(p2, "there");
+    await here.next("joined", (frame) => frame.name === "there");
+    for (let i = 0; i < 10; i++) {
+      const name = `dee${i}`;
+      await using dee = await TestClient.join2(p1, name, [{ room: "#lobby" }, { room: "#dev" }]);
+      await dee.write(
+        [
+          { type: "say", room: "#lobby", text: "bye all" },
+          { type: "nick", name: `${name}x` },
+          { type: "part", room: "#lobby" },
+        ].map((frame) => `${JSON.stringify(frame)}\n`).join(""),
+      );
+      await dee.next("parted");
+      assert.deepEqual(
+        dee.frames.filter((frame) =>
+          frame.type === "message"
+            ? frame.from === name
+            : frame.type === "renamed"
+            ? frame.room === "#lobby"
+            : frame.type === "parted"
+        ).map((frame) => frame.type),
+        ["message", "renamed", "parted"],
+        "the sender",
+      );
+      for (
+        const [client, where] of [[here, "the same server"], [there, "another server"]] as const
+      ) {
+        await client.next("left", (frame) => frame.name === `${name}x`);
+        assert.deepEqual(about(client, name), ["message bye all", `renamed ${name}x`], where);
+        assert.equal(client.all("left").at(-1)?.reason, "parted", where);
+      }
+    }
+  },
+);
+
+testWithNats(
+  "NATS that does not answer holds what follows a line a few seconds at most, a split not at all",
+  async () => {
+    await using cluster = await laggingCluster(0);
+    const [p1] = cluster.ports;
+    await using ann = await TestClient.join2(p1, "ann");
+    const sayAndPing = (text: string, token: string) =>
+      ann.write(
+        `${JSON.stringify({ type: "say", text })}\n${JSON.stringify({ type: "ping", token })}\n`,
+      );
+    // Long before the link is taken for broken, the pong comes anyway.
+    cluster.proxy.freeze();
+    await sayAndPing("into the void", "frozen");
+    await ann.next("pong", (frame) => frame.token === "frozen", 8_000);
+    cluster.proxy.thaw();
+    await ann.next("message", (message) => message.text === "into the void");
+    // Split, a line is shown at once, and nothing waits for it.
+    await cluster.nats.kill();
+    await ann.next("info", (frame) => /chat is split/.test(frame.text), 10_000);
+    await sayAndPing("on our own", "split");
+    await ann.next("pong", (frame) => frame.token === "split", 1_000);
+    assert.ok(ann.all("message").some((message) => message.text === "on our own"));
   },
 );

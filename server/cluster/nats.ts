@@ -69,6 +69,11 @@ const RENUMBER_MARGIN = 10_000;
 const CHECK_EVERY_MS = 1_000;
 /** The pause before the store is checked again after a check that failed, in ms. */
 const RECHECK_MS = 500;
+/**
+ * The longest what another server tells of its people waits, in ms, for the
+ * stream to reach here the messages its people were sent before.
+ */
+const CATCH_UP_MS = 2_000;
 /** The longest each step of closing the link waits, in ms. */
 const CLOSE_MS = 2_000;
 
@@ -175,6 +180,11 @@ export class NatsCluster implements Cluster {
   #provisional = 0;
   /** The `dedupe` of each message shown here during a split, until the stream has it. */
   readonly #shown = new Set<string>();
+  /**
+   * What to call once each message posted here is handed to the hub, by
+   * `dedupe` (see `Cluster.post`).
+   */
+  readonly #handing = new Map<string, () => void>();
   /** Messages posted here and not acknowledged yet, by `dedupe`, oldest first. */
   readonly #onTheirWay = new Map<string, MessageDraft>();
   /** When each stream (the messages', the buckets') in NATS was made, as last seen. */
@@ -194,6 +204,18 @@ export class NatsCluster implements Cluster {
   /** The reader of the stream now; each new one has a new number, and the older stop applying. */
   #reader: { readonly generation: number; readonly messages: ConsumerMessages } | undefined;
   #generation = 0;
+  /**
+   * What other servers told that waits for the stream to reach here what
+   * they had applied when they told it, by server: whatever else a server
+   * tells waits behind it, in order. Each waits {@linkcode CATCH_UP_MS} at most.
+   */
+  readonly #behind = new Map<
+    string,
+    {
+      readonly waiting: { applied: number; run: () => void }[];
+      readonly timer: ReturnType<typeof setTimeout>;
+    }
+  >();
   /** The watches of the buckets now. */
   #claimsWatch: { stop(): void } | undefined;
   #notesWatch: { stop(): void } | undefined;
@@ -226,6 +248,7 @@ export class NatsCluster implements Cluster {
       publish: (subject, value) => nc.publish(subject, JSON.stringify(value)),
       events: () => this.#events,
       local: () => this.#local(),
+      applied: () => this.#applied,
       gone: (server, keys) => this.#errand(this.#claims.releaseFor(server, keys)),
       log,
     });
@@ -305,9 +328,19 @@ export class NatsCluster implements Cluster {
     this.#local = local;
     const nc = this.#nc;
     const roster = this.#roster;
-    this.#on<Alive>("chat.alive", (alive) => roster.alive(alive));
-    this.#on<Told>("chat.presence", (told) => roster.presence(told));
-    this.#on<Snapshot>("chat.snapshot", (snapshot) => roster.snapshot(snapshot));
+    // Someone's `left` comes after the messages their server sent before it, here too.
+    this.#on<Alive>(
+      "chat.alive",
+      (alive) => this.#inOrder(alive.server, 0, () => roster.alive(alive)),
+    );
+    this.#on<Told>(
+      "chat.presence",
+      (told) => this.#inOrder(told.server, told.applied ?? 0, () => roster.presence(told)),
+    );
+    this.#on<Snapshot>(
+      "chat.snapshot",
+      (snapshot) => this.#inOrder(snapshot.server, 0, () => roster.snapshot(snapshot)),
+    );
     this.#on<{ of: string }>("chat.resync", ({ of }) => {
       if ((of === this.id || of === "*") && !this.#closed) roster.sendSnapshot();
     });
@@ -350,6 +383,35 @@ export class NatsCluster implements Cluster {
     });
   }
 
+  /**
+   * Runs what `server` told once this server has applied the stream up to
+   * `applied`, and after whatever else it told that waits.
+   */
+  #inOrder(server: string, applied: number, run: () => void): void {
+    const behind = this.#behind.get(server);
+    if (behind !== undefined) return void behind.waiting.push({ applied, run });
+    if (applied <= this.#applied) return run();
+    const timer = setTimeout(() => this.#catchUp(server), CATCH_UP_MS);
+    this.#behind.set(server, { waiting: [{ applied, run }], timer });
+  }
+
+  /** Runs what waits and the stream has reached now, and everything `late` told. */
+  #catchUp(late?: string): void {
+    for (const [server, behind] of this.#behind) {
+      const { waiting } = behind;
+      while (waiting.length > 0 && (server === late || waiting[0]!.applied <= this.#applied)) {
+        try {
+          waiting.shift()!.run();
+        } catch (error) {
+          this.#log(`Dropped news of another server: ${(error as Error).message}`);
+        }
+      }
+      if (waiting.length > 0) continue;
+      clearTimeout(behind.timer);
+      this.#behind.delete(server);
+    }
+  }
+
   /** Sets where clients reach this server, told to the others. */
   advertise(address: string, web?: string): void {
     this.#roster.advertise(address, web);
@@ -375,22 +437,42 @@ export class NatsCluster implements Cluster {
     this.#errand(this.#claims.release(key));
   }
 
-  async post(draft: MessageDraft, dedupe: string, shown = false): Promise<void> {
+  async post(
+    draft: MessageDraft,
+    dedupe: string,
+    shown = false,
+    handed?: () => void,
+  ): Promise<void> {
     if (shown) this.#shown.add(dedupe);
     else this.#onTheirWay.set(dedupe, draft);
+    if (!shown && handed !== undefined) {
+      const before = this.#handing.get(dedupe);
+      this.#handing.set(dedupe, before === undefined ? handed : () => (before(), handed()));
+    }
     try {
-      await this.#publisher.publish(
+      const duplicate = await this.#publisher.publish(
         `chat.m.${hex(draft.room)}`,
         JSON.stringify(draft),
         dedupe,
         shown,
       );
+      // Stored before under its id, it is not stored again, so never handed to the hub.
+      if (duplicate) this.#handed(dedupe);
     } catch (error) {
       this.#shown.delete(dedupe);
+      this.#handing.delete(dedupe);
       throw error;
     } finally {
       this.#onTheirWay.delete(dedupe);
     }
+  }
+
+  /** Says that the message posted here under `dedupe` was handed to the hub. */
+  #handed(dedupe: string): void {
+    const handed = this.#handing.get(dedupe);
+    if (handed === undefined) return;
+    this.#handing.delete(dedupe);
+    handed();
   }
 
   provisional(): number | undefined {
@@ -477,6 +559,8 @@ export class NatsCluster implements Cluster {
     this.#closed = true;
     clearInterval(this.#timer);
     clearTimeout(this.#rewriting);
+    for (const behind of this.#behind.values()) clearTimeout(behind.timer);
+    this.#behind.clear();
     this.#publisher.close();
     // The names held here are free again, and the others need not wait for silence.
     this.#errand(this.#claims.releaseAll());
@@ -555,9 +639,11 @@ export class NatsCluster implements Cluster {
       const frame = { ...draft, id: message.seq * ID_SCALE } as MessageFrame;
       const dedupe = message.headers?.get("Nats-Msg-Id") ?? "";
       this.#events?.message(frame, this.#shown.delete(dedupe) ? "shown" : "stored");
+      this.#handed(dedupe);
     } catch (error) {
       this.#log(`Cannot read message ${message.seq} of the stream: ${(error as Error).message}`);
     }
+    if (this.#behind.size > 0) this.#catchUp();
   }
 
   /**
@@ -621,6 +707,7 @@ export class NatsCluster implements Cluster {
       this.#onTheirWay.delete(dedupe);
       this.#shown.add(dedupe);
       this.#events?.message({ ...draft, id } as MessageFrame, "provisional");
+      this.#handed(dedupe);
     }
   }
 

@@ -26,7 +26,8 @@ interface Waiting {
   readonly dedupe: string;
   /** When to give up, from `performance.now()`; never for a message shown already. */
   deadline: number;
-  readonly done: PromiseWithResolvers<void>;
+  /** Resolved with whether the stream had it already (under its id). */
+  readonly done: PromiseWithResolvers<boolean>;
   settled: boolean;
 }
 
@@ -58,15 +59,17 @@ export class OrderedPublisher {
 
   /**
    * Publishes `data` on `subject` under the id `dedupe`; resolves once the
-   * stream has it. A message `patient` is tried until the publisher closes.
+   * stream has it, with `true` when it had it already, stored before under
+   * that id (it is not stored again). A message `patient` is tried until the
+   * publisher closes.
    */
-  publish(subject: string, data: string, dedupe: string, patient: boolean): Promise<void> {
+  publish(subject: string, data: string, dedupe: string, patient: boolean): Promise<boolean> {
     const waiting: Waiting = {
       subject,
       data,
       dedupe,
       deadline: patient ? Infinity : performance.now() + this.#patienceMs,
-      done: Promise.withResolvers<void>(),
+      done: Promise.withResolvers<boolean>(),
       settled: false,
     };
     this.#waiting.push(waiting);
@@ -138,11 +141,11 @@ export class OrderedPublisher {
   async #try(waiting: Waiting): Promise<boolean> {
     if (waiting.settled) return true;
     try {
-      await this.#js.publish(waiting.subject, waiting.data, {
+      const ack = await this.#js.publish(waiting.subject, waiting.data, {
         msgID: waiting.dedupe,
         timeout: ACK_TIMEOUT_MS,
       });
-      this.#settle(waiting);
+      this.#settle(waiting, undefined, ack.duplicate);
       return true;
     } catch {
       if (!waiting.settled) this.#failed();
@@ -150,12 +153,12 @@ export class OrderedPublisher {
     }
   }
 
-  #settle(waiting: Waiting, error?: Error): void {
+  #settle(waiting: Waiting, error?: Error, duplicate = false): void {
     if (waiting.settled) return;
     waiting.settled = true;
     const at = this.#waiting.indexOf(waiting);
     if (at !== -1) this.#waiting.splice(at, 1);
-    if (error === undefined) waiting.done.resolve();
+    if (error === undefined) waiting.done.resolve(duplicate);
     else waiting.done.reject(error);
   }
 }

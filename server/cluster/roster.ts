@@ -38,6 +38,12 @@ export interface Told {
   readonly server: string;
   readonly told: number;
   readonly change: LocalChange;
+  /**
+   * The last message of the stream its server had sent its people when it
+   * told: the others hand the change over after it too (absent from older
+   * servers).
+   */
+  readonly applied?: number;
 }
 
 /** A server's whole roster, as it tells the others when they ask. */
@@ -71,6 +77,8 @@ export interface RosterOptions {
   readonly events: () => ClusterEvents | undefined;
   /** Who is connected here. */
   readonly local: () => LocalPerson[];
+  /** The last message of the stream sent to the people here, told with each change. */
+  readonly applied?: () => number;
   /** A server was taken for gone; `keys` are the names its people held. */
   readonly gone: (server: string, keys: string[]) => void;
   /** Receives one line per server that joins or leaves. */
@@ -131,7 +139,12 @@ export class Roster {
   tell(change: LocalChange): void {
     // Someone who came here from another server is no longer of that one.
     if (change.kind === "enter") this.#people.forget(change.key);
-    const told: Told = { server: this.#id, told: ++this.#told, change };
+    const told: Told = {
+      server: this.#id,
+      told: ++this.#told,
+      change,
+      applied: this.#options.applied?.() ?? 0,
+    };
     this.#publish("chat.presence", told);
   }
 

@@ -139,9 +139,18 @@ export interface Cluster extends AsyncDisposable {
    * through {@linkcode ClusterEvents.message} on every server. Rejects when
    * it cannot be stored. Messages posted under the same `dedupe` within two
    * minutes are stored once. A message `shown` already (during a split) is
-   * tried until the link is back, however long that takes.
+   * tried until the link is back, however long that takes. `handed`, for a
+   * message not `shown`, is called once it has been handed to the hub here
+   * (through {@linkcode ClusterEvents.message}, numbered or provisional), or
+   * once the stream answers that it had it already: it is then not handed
+   * again. Not called when the post rejects.
    */
-  post(draft: MessageDraft, dedupe: string, shown?: boolean): Promise<void>;
+  post(
+    draft: MessageDraft,
+    dedupe: string,
+    shown?: boolean,
+    handed?: () => void,
+  ): Promise<void>;
   /**
    * During a split: an id for a message shown only here for now, above every
    * id seen and below every id the cluster gives later; `undefined` when

@@ -286,9 +286,10 @@ export class Identity {
    * Renames a member, telling its room. Someone muted may not rename
    * themself: a name is shown to every room, so it is a way to talk. `by`
    * is the operator who renames them, here or (by name) on another server
-   * of the cluster, whom a refusal cannot reach: it is logged.
+   * of the cluster, whom a refusal cannot reach: it is logged. Returns, in a
+   * cluster, what settles once the name is taken or refused.
    */
-  nick(member: Member, next: string, by: Member | string = member): void {
+  nick(member: Member, next: string, by: Member | string = member): void | Promise<void> {
     const self = by === member;
     const answer = (code: ErrorCode, message: string) => {
       if (typeof by === "string") this.#options.log(`Cannot rename for ${by}: ${message}`);
@@ -317,7 +318,7 @@ export class Identity {
       return answer("not_stored", "Cannot rename now: the server cannot reach the other servers");
     }
     const before = member.key;
-    cluster.claim(key, next, undefined, member.resume).then((claim) => {
+    return cluster.claim(key, next, undefined, member.resume).then((claim) => {
       if (!claim.ok) {
         const refusal = takenElsewhere(next, claim.holder, renamed);
         return answer(refusal.code, refusal.message);

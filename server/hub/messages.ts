@@ -103,21 +103,28 @@ export class Messages {
     return this.#lastId;
   }
 
-  /** Posts the text of `line` to `room`, one of the member's, stored first; an action for `/me`. */
-  post(member: Member, room: Room, line: Line, action: boolean): void {
+  /**
+   * Posts the text of `line` to `room`, one of the member's, stored first; an
+   * action for `/me`. Returns, in a cluster, what settles once the message is
+   * sent to the people here (see {@linkcode Messages.share}).
+   */
+  post(member: Member, room: Room, line: Line, action: boolean): Promise<void> | undefined {
     const cid = line.cid;
     if (cid !== undefined && this.#repeated(member, cid)) return;
     if (this.#silenced(member, cid)) return;
     const text = checkText(member, line.text, cid);
     if (text === undefined) return;
-    this.#publish(member, room, text, { action, cid, file: undefined });
+    return this.#publish(member, room, text, { action, cid, file: undefined });
   }
 
   /**
    * Shares a stored file: in `room`, one of the member's, as a message kept
    * in its history, or with `frame.to` alone, like a private message.
+   * Returns, when the cluster stores the message and hands it back later,
+   * what settles once it is sent to the people here, or refused: what the
+   * member sends meanwhile is to wait for it, so as not to overtake it.
    */
-  share(member: Member, frame: FileFrame, room: Room | undefined): void {
+  share(member: Member, frame: FileFrame, room: Room | undefined): Promise<void> | undefined {
     const { cid } = frame;
     if (cid !== undefined && this.#repeated(member, cid)) return;
     if (this.#silenced(member, cid)) return;
@@ -127,6 +134,7 @@ export class Messages {
       return this.#publish(member, room, fileSummary(file), { action: false, cid, file });
     }
     this.#send(member, frame.to ?? member.name, fileSummary(file), cid, file);
+    return undefined;
   }
 
   /** Whether `member` is muted; if so, it is told so. */
@@ -161,13 +169,16 @@ export class Messages {
     };
   }
 
-  /** Stores and sends a message of `text` in `room`. */
+  /**
+   * Stores and sends a message of `text` in `room`; in a cluster, returns
+   * what settles once it is sent here, or refused, unless it is at once.
+   */
   #publish(
     member: Member,
     where: Room,
     text: string,
     extra: { action: boolean; cid: string | undefined; file: FileRef | undefined },
-  ): void {
+  ): Promise<void> | undefined {
     const { action, cid, file } = extra;
     // Nothing was refused: someone there unseen is seen now, before what they say.
     const room = this.#show?.(member, where) ?? where;
@@ -192,11 +203,15 @@ export class Messages {
       // Split from the others, the people here go on talking; the others get it later.
       const shown = cluster.split ? cluster.provisional() : undefined;
       if (shown !== undefined) broadcast(room, { ...message, id: shown });
-      cluster.post(draft, dedupe, shown !== undefined).then(
+      const handed = Promise.withResolvers<void>();
+      cluster.post(draft, dedupe, shown !== undefined, handed.resolve).then(
         () => this.#shared(member, file),
-        (error) => this.#notStored(member, cid, error),
+        (error) => {
+          this.#notStored(member, cid, error);
+          handed.resolve();
+        },
       );
-      return;
+      return shown === undefined ? handed.promise : undefined;
     }
     message.id = ++this.#lastId;
     if (!this.#store(member, cid, () => this.#history.append(message))) return;
@@ -204,6 +219,7 @@ export class Messages {
     // Others see the cid and may use it too; the sender's own memory is not theirs to push out.
     if (cid !== undefined) member.sent.add(message);
     this.#shared(member, file);
+    return undefined;
   }
 
   /** Tells the files that `member` shared `file`, once the message that shares it is taken. */
