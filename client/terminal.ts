@@ -369,18 +369,34 @@ export class Terminal implements Disposable {
     this.#onNotice = handler;
   }
 
-  /** Asks one question; resolves to `undefined` if input ends first. */
+  /**
+   * Asks one question; resolves to `undefined` if input ends first. The
+   * answer is no line sent: it never goes into the history Up walks through.
+   */
   ask(question: string): Promise<string | undefined> {
     if (this.#ended) return Promise.resolve(undefined);
     this.#asking = true;
+    const editor = editorOf(this.#rl);
+    // readline puts every line entered in its history, an answer too (a name, a password):
+    // it puts it in one of its own, which nothing shows, while the question is asked.
+    const history = editor.history;
+    if (history !== undefined) editor.history = [];
+    const restore = () => {
+      if (history !== undefined) editor.history = history;
+      editor.historyIndex = -1;
+    };
     return new Promise((resolve) => {
-      const onEnd = () => resolve(undefined);
+      const onEnd = () => {
+        restore();
+        resolve(undefined);
+      };
       this.#rl.once("close", onEnd);
       this.#rl.once("SIGINT", onEnd);
       this.#rl.question(question, (answer) => {
         this.#rl.off("close", onEnd);
         this.#rl.off("SIGINT", onEnd);
         this.#asking = false;
+        restore();
         if (this.#interactive) {
           this.#keep({ prompt: question, line: answer, cursor: answer.length });
         }
