@@ -372,11 +372,21 @@ export class Terminal implements Disposable {
   /**
    * Asks one question; resolves to `undefined` if input ends first. The
    * answer is no line sent: it never goes into the history Up walks through.
+   * The question starts empty, and the line being typed, if any (a question
+   * asked again on coming back), returns as it was, cursor and all, once it
+   * is answered.
    */
   ask(question: string): Promise<string | undefined> {
     if (this.#ended) return Promise.resolve(undefined);
+    this.#putTyped();
     this.#asking = true;
     const editor = editorOf(this.#rl);
+    // The line being typed is no answer: it waits, taken off the line, until the question is.
+    const draft = { line: editor.line ?? "", cursor: editor.cursor ?? 0 };
+    if (this.#interactive) {
+      editor.line = "";
+      editor.cursor = 0;
+    }
     // readline puts every line entered in its history, an answer too (a name, a password):
     // it puts it in one of its own, which nothing shows, while the question is asked.
     const history = editor.history;
@@ -399,6 +409,9 @@ export class Terminal implements Disposable {
         restore();
         if (this.#interactive) {
           this.#keep({ prompt: question, line: answer, cursor: answer.length });
+          editor.line = draft.line;
+          editor.cursor = draft.cursor;
+          this.#schedule();
         }
         resolve(answer);
       });
