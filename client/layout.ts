@@ -86,6 +86,29 @@ export function graphemeEdge(text: string, cursor: number, step: -1 | 1): number
   return start + segment.index + (step < 0 ? 0 : segment.segment.length);
 }
 
+/**
+ * Where in `line`, one line of no line break, the cursor goes to stand
+ * `column` columns from its start: after the last character as a person
+ * sees it (a grapheme cluster) that ends there or before, never inside one;
+ * at the end of a line narrower than that.
+ *
+ * @example
+ * ```ts
+ * indexAtColumn("a漢b", 2); // 1: 漢 takes columns 1 and 2
+ * indexAtColumn("e\u0301x", 1); // 2: after the e and its accent
+ * ```
+ */
+export function indexAtColumn(line: string, column: number): number {
+  let width = 0;
+  let index = 0;
+  for (const { segment } of GRAPHEMES.segment(line)) {
+    width += textWidth(segment);
+    if (width > column) break;
+    index += segment.length;
+  }
+  return index;
+}
+
 /** One character as drawn: what is written, on which row, and the columns it takes. */
 export interface Glyph {
   text: string;

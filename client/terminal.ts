@@ -54,7 +54,7 @@ import {
   HistoryWalk,
   ReadlineOutput,
 } from "./line_editor.ts";
-import { cleanPaste, judgeDraft, lineEdge, moveToLine, PasteKeys } from "./paste.ts";
+import { cleanPaste, cursorColumn, judgeDraft, lineEdge, moveToLine, PasteKeys } from "./paste.ts";
 import { type Drawing, PrintedLines } from "./printed.ts";
 import { screenSize, writeOut } from "./screen.ts";
 
@@ -156,6 +156,12 @@ export class Terminal implements Disposable {
   /** The input line and its cursor once words the server refused last came back to it. */
   #offered: Offered | undefined;
   #scheduled = false;
+  /**
+   * The column Up or Down last moved the cursor to a line of a draft from,
+   * and the draft and cursor they left: the next goes back to that column
+   * after a shorter line, unless something else moved the cursor meanwhile.
+   */
+  #goal: { column: number; line: string; cursor: number } | undefined;
   /** Whether the draft was cleared (Esc, Ctrl-C) since the input line was last drawn. */
   #cleared = false;
   /**
@@ -231,6 +237,8 @@ export class Terminal implements Disposable {
         };
         this.#editorKeypress = (text, key) => {
           const escapeBefore = this.#escapes.key(key);
+          // Any other key moves the cursor on from where Up and Down left it, or edits there.
+          if (key?.name !== "up" && key?.name !== "down") this.#goal = undefined;
           if (!(key?.ctrl && (key.name === "c" || key.name === "d"))) this.#warned = false;
           if (!escapeBefore && this.#typing(text, key)) return;
           // Any other key comes after the characters typed before it.
@@ -666,9 +674,16 @@ export class Terminal implements Disposable {
       return false;
     }
     const step = key.name === "up" ? -1 : 1;
-    const cursor = several ? moveToLine(editor.line, editor.cursor, step) : undefined;
-    if (cursor !== undefined) editor.cursor = cursor;
-    // Down past the draft, or Up past the oldest line sent: nothing to show.
+    // The column Up and Down keep going back to, while they alone move the cursor.
+    const goal = this.#goal?.line === editor.line && this.#goal.cursor === editor.cursor
+      ? this.#goal.column
+      : cursorColumn(editor.line, editor.cursor);
+    const cursor = several ? moveToLine(editor.line, editor.cursor, step, goal) : undefined;
+    this.#goal = undefined;
+    if (cursor !== undefined) {
+      editor.cursor = cursor;
+      this.#goal = { column: goal, line: editor.line, cursor };
+    } // Down past the draft, or Up past the oldest line sent: nothing to show.
     else if (!this.#walk.step(editor, step < 0 ? 1 : -1)) return true;
     this.#schedule();
     return true;

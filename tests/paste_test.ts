@@ -129,6 +129,14 @@ Deno.test("moveToLine() keeps the column, or the end of a shorter line", () => {
   assert.equal(moveToLine(text, 12, 1), undefined);
 });
 
+Deno.test("moveToLine() counts columns as shown, and lands between characters as seen", () => {
+  assert.equal(moveToLine("漢字x\nabcd", 8, -1), 2); // "ab|cd" up: after 漢
+  assert.equal(moveToLine("漢字x\nab", 7, -1), 1); // "a|b" up: before 漢, not inside it
+  assert.equal(moveToLine("e\u0301e\u0301\nab", 6, -1), 2); // after é, not before its accent
+  // A column kept from before, past a shorter line.
+  assert.equal(moveToLine("abcdefgh\nab\nx", 11, -1, 6), 6);
+});
+
 Deno.test("lineEdge() goes to the start or the end of the cursor's line, not the draft's", () => {
   const text = "first\nab\nthird";
   assert.equal(lineEdge(text, 7, "start"), 6); // "a|b": "|ab"
