@@ -162,8 +162,6 @@ export class Terminal implements Disposable {
    * after a shorter line, unless something else moved the cursor meanwhile.
    */
   #goal: { column: number; line: string; cursor: number } | undefined;
-  /** Whether the draft was cleared (Esc, Ctrl-C) since the input line was last drawn. */
-  #cleared = false;
   /**
    * What is to be written to the terminal at the end of this turn. A line
    * printed above the input line takes the input line off, writes the line
@@ -595,9 +593,11 @@ export class Terminal implements Disposable {
   }
 
   /**
-   * Draws `input` in place of what was drawn before, in one write. Cleared
-   * from a taller draft, it may bring back what that scrolled off the screen
-   * (see {@linkcode PrintedLines.inputShrank}).
+   * Draws `input` in place of what was drawn before, in one write. Shorter
+   * than a taller draft drawn before, however it shrank (cleared, cut with
+   * Ctrl-U or Ctrl-K, a short line shown by Up in its place), it may bring
+   * back what that scrolled off the screen (see
+   * {@linkcode PrintedLines.inputShrank}).
    */
   #draw(input: InputLine): void {
     const screen = screenSize();
@@ -606,11 +606,9 @@ export class Terminal implements Disposable {
     if (drawing === undefined) return;
     const same = before !== undefined && before.columns === screen.columns &&
       before.rows === screen.rows;
-    // Only for a draft cleared (Esc, Ctrl-C): a line sent brings its own copy up at once, and
-    // the lines of a paste sent one by one come faster than their copies.
-    const cleared = this.#cleared;
-    this.#cleared = false;
-    const again = same && cleared
+    // Not for a line sent, taken off the screen first (nothing was drawn before): it brings its
+    // own copy up at once, and the lines of a paste sent one by one come faster than their copies.
+    const again = same
       ? this.#printed.inputShrank(before.height, drawing.drawn.height, screen)
       : undefined;
     if (again !== undefined) {
@@ -738,7 +736,6 @@ export class Terminal implements Disposable {
     const editor = editorOf(this.#rl);
     this.#walk.end(editor);
     clearEditorLine(editor);
-    this.#cleared = true;
     this.#schedule();
     return true;
   }
