@@ -45,7 +45,7 @@ import {
   isCut,
 } from "./input_line.ts";
 import { EscapeReads, type Key, pressedApart, type ReadKey } from "./keys.ts";
-import { graphemeEdge } from "./layout.ts";
+import { graphemeEdge, wordEdge } from "./layout.ts";
 import {
   clearEditorLine,
   type Completer,
@@ -88,6 +88,27 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 /** The Ctrl keys that move over or delete one character, as the keys that do without Ctrl. */
 const CTRL_MOVES = new Map([["b", "left"], ["f", "right"], ["h", "backspace"], ["d", "delete"]]);
+
+/** What a word key does: moves the cursor over a word, or deletes one, to the left or the right. */
+type WordAction = "left" | "right" | "delete-left" | "delete-right";
+
+/** The Alt keys that move over or delete a word. */
+const WORD_ALT_KEYS = new Map<string, WordAction>([
+  ["b", "left"],
+  ["f", "right"],
+  ["backspace", "delete-left"],
+  ["d", "delete-right"],
+  ["delete", "delete-right"],
+]);
+
+/** The Ctrl keys that move over or delete a word. */
+const WORD_CTRL_KEYS = new Map<string, WordAction>([
+  ["left", "left"],
+  ["right", "right"],
+  ["w", "delete-left"],
+  ["backspace", "delete-left"],
+  ["delete", "delete-right"],
+]);
 
 /** Characters typed, as readline's line editor takes them: one key of no name that types them. */
 function typedKey(text: string): ReadKey {
@@ -224,7 +245,8 @@ export class Terminal implements Disposable {
             if (this.#stopKey(key)) return;
             if (
               !this.#asking &&
-              (this.#draftKey(key) || this.#clearKey(key) || this.#characterKey(key))
+              (this.#draftKey(key) || this.#clearKey(key) || this.#characterKey(key) ||
+                this.#wordKey(key))
             ) return;
             // Ctrl-D on an empty line, which would close the line editor.
             const eof = key.ctrl && !key.meta && key.name === "d" && this.#rl.line === "";
@@ -711,6 +733,34 @@ export class Terminal implements Disposable {
       editor.cursor = from;
     } else {
       return false;
+    }
+    this.#schedule();
+    return true;
+  }
+
+  /**
+   * Moves over or deletes one word, as Unicode finds words, where readline
+   * would take only ASCII letters and digits for one, split a letter from
+   * its accent, and delete a line break of a draft with the word before it:
+   * Alt-B and Ctrl-Left back, Alt-F and Ctrl-Right on; Ctrl-W, Alt-Backspace
+   * and Ctrl-Backspace delete the word before the cursor, Alt-D, Alt-Delete
+   * and Ctrl-Delete the one after it, within the line of a draft the cursor
+   * is in (see {@linkcode wordEdge}). Returns whether `key` was one of them.
+   */
+  #wordKey(key: Key): boolean {
+    if (key.shift || key.ctrl === key.meta) return false;
+    const name = key.name ?? "";
+    const action = (key.meta ? WORD_ALT_KEYS : WORD_CTRL_KEYS).get(name);
+    if (action === undefined) return false;
+    const editor = editorOf(this.#rl);
+    const { line, cursor } = editor;
+    const to = wordEdge(line, cursor, action.endsWith("left") ? -1 : 1);
+    if (action.startsWith("delete")) {
+      const [from, until] = to < cursor ? [to, cursor] : [cursor, to];
+      editor.line = line.slice(0, from) + line.slice(until);
+      editor.cursor = from;
+    } else {
+      editor.cursor = to;
     }
     this.#schedule();
     return true;

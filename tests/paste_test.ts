@@ -1,7 +1,7 @@
 /** Pure tests of client/paste.ts and of how client/layout.ts lays out a draft of several lines. */
 
 import assert from "node:assert/strict";
-import { graphemeEdge, layout } from "../client/layout.ts";
+import { graphemeEdge, layout, wordEdge } from "../client/layout.ts";
 import {
   cleanPaste,
   hiddenLines,
@@ -180,4 +180,17 @@ Deno.test("graphemeEdge() passes over a character as seen, a line break one of i
   assert.equal(graphemeEdge(text, text.length, -1), after + 7);
   assert.equal(graphemeEdge(text, 0, -1), 0);
   assert.equal(graphemeEdge(text, text.length, 1), text.length);
+});
+
+Deno.test("wordEdge() takes words of any script with their accents, within the cursor's line", () => {
+  const text = "naïve cafe\u0301, olé";
+  assert.equal(wordEdge(text, 11, -1), 6); // "cafe\u0301|" back: "|cafe\u0301", the accent with it
+  assert.equal(wordEdge(text, 6, -1), 0);
+  assert.equal(wordEdge(text, 0, 1), 6); // the word and the space after it
+  assert.equal(wordEdge(text, 11, 1), 13); // ", " is one piece, then the space
+  assert.equal(wordEdge("我们 go", 5, -1), 3);
+  // A line break stops it both ways.
+  assert.equal(wordEdge("one\ntwo", 4, -1), 4);
+  assert.equal(wordEdge("one\ntwo", 3, 1), 3);
+  assert.equal(wordEdge("one  \ntwo", 5, -1), 0);
 });

@@ -179,6 +179,41 @@ keysTest(
 );
 
 keysTest(
+  "chat join: the word keys take words of any script, accents and all, and no line break",
+  { width: 80, height: 30 },
+  async (ann, bob) => {
+    /** Types `text` (or pastes it, of several lines), presses `keys`, types `after`; sends it. */
+    const edited = async (text: string, keys: string[], after: string): Promise<string> => {
+      if (text.includes("\n")) await ann.paste(text);
+      else await ann.tmux.type(ann.session, text);
+      await ann.tmux.waitForInputRead(ann.session);
+      await ann.press(...keys);
+      await ann.tmux.type(ann.session, after);
+      await ann.waitFor((screen) => screen.lines.some((line) => line.includes(after)), after);
+      return (await sent(ann, bob)).normalize("NFC");
+    };
+    const accented = "cafe\u0301";
+    // Ctrl-W takes the whole word, not its last letter alone.
+    assert.equal(await edited("naïve café", ["C-w"], "X"), "naïve X");
+    // Alt-B twice, to the start of the accented word, Alt-D deletes it, the accent too.
+    assert.equal(
+      await edited(`naïve ${accented} olé`, ["M-b", "M-b", "M-d"], "Y"),
+      "naïve Yolé",
+    );
+    // Alt-B stops before the word, not between a letter and its accent.
+    assert.equal(await edited(`tout ${accented}`, ["M-b"], "Z"), "tout Zcafé");
+    // Alt-F from the start goes past the word and its space.
+    assert.equal(await edited("déjà vu", ["C-a", "M-f"], "Q"), "déjà Qvu");
+    // Ctrl-W at the start of a draft's line deletes nothing, and never the line break.
+    assert.equal(await edited("first line\nsecond", ["Home", "C-w"], "W"), "first line\nWsecond");
+    assert.equal(
+      await edited("first line\nsecond", ["Home", "M-b", "C-w"], "V"),
+      "first line\nVsecond",
+    );
+  },
+);
+
+keysTest(
   "chat join: thousands of characters arriving as keys, not as a paste, take no longer than a few",
   { width: 100, height: 30 },
   async (ann, bob) => {
