@@ -86,6 +86,80 @@ export function graphemeEdge(text: string, cursor: number, step: -1 | 1): number
   return start + segment.index + (step < 0 ? 0 : segment.segment.length);
 }
 
+/** Finds the words of any script, a letter's accents in them. */
+const WORDS = new Intl.Segmenter(undefined, { granularity: "word" });
+
+/** A stretch of a line as the word keys see it: a word, spaces, or other characters. */
+interface WordPiece {
+  kind: "word" | "space" | "other";
+  from: number;
+  to: number;
+}
+
+/**
+ * Where the cursor at index `cursor` of `text` goes to pass over one word,
+ * left with `step` -1 (the spaces before it, then the word) and right with 1
+ * (the word, then the spaces after it), as the word keys do (Alt-B, Alt-F;
+ * Ctrl-W and Alt-D delete up to there). A word is one as Unicode finds them,
+ * letters of any script with their accents and digits; a run of other
+ * characters (punctuation, emoji) counts as one too. Only the line around
+ * the cursor is looked at: a word never takes a line break with it.
+ *
+ * @example
+ * ```ts
+ * wordEdge("naïve café", 10, -1); // 6
+ * wordEdge("one\ntwo", 4, -1); // 4: at the start of its line already
+ * ```
+ */
+export function wordEdge(text: string, cursor: number, step: -1 | 1): number {
+  const start = cursor === 0 ? 0 : text.lastIndexOf("\n", cursor - 1) + 1;
+  const found = text.indexOf("\n", cursor);
+  const end = found < 0 ? text.length : found;
+  const pieces: WordPiece[] = [];
+  for (const { segment, index, isWordLike } of WORDS.segment(text.slice(start, end))) {
+    const kind = isWordLike ? "word" : /^\s+$/u.test(segment) ? "space" : "other";
+    pieces.push({ kind, from: start + index, to: start + index + segment.length });
+  }
+  if (step < 0) {
+    let at = pieces.findLastIndex((piece) => piece.from < cursor);
+    while (at >= 0 && pieces[at]!.kind === "space") at--;
+    if (at < 0) return start;
+    const { kind } = pieces[at]!;
+    while (kind !== "word" && at > 0 && pieces[at - 1]!.kind === kind) at--;
+    return pieces[at]!.from;
+  }
+  let at = pieces.findIndex((piece) => piece.to > cursor);
+  if (at < 0) return end;
+  const { kind } = pieces[at]!;
+  at++;
+  while (kind !== "word" && at < pieces.length && pieces[at]!.kind === kind) at++;
+  while (at < pieces.length && pieces[at]!.kind === "space") at++;
+  return at < pieces.length ? pieces[at]!.from : end;
+}
+
+/**
+ * Where in `line`, one line of no line break, the cursor goes to stand
+ * `column` columns from its start: after the last character as a person
+ * sees it (a grapheme cluster) that ends there or before, never inside one;
+ * at the end of a line narrower than that.
+ *
+ * @example
+ * ```ts
+ * indexAtColumn("a漢b", 2); // 1: 漢 takes columns 1 and 2
+ * indexAtColumn("e\u0301x", 1); // 2: after the e and its accent
+ * ```
+ */
+export function indexAtColumn(line: string, column: number): number {
+  let width = 0;
+  let index = 0;
+  for (const { segment } of GRAPHEMES.segment(line)) {
+    width += textWidth(segment);
+    if (width > column) break;
+    index += segment.length;
+  }
+  return index;
+}
+
 /** One character as drawn: what is written, on which row, and the columns it takes. */
 export interface Glyph {
   text: string;

@@ -12,6 +12,7 @@
 import { MAX_TEXT_BYTES, MAX_TEXT_LINES, utf8Length } from "../protocol.ts";
 import { shareInstead } from "../core/notices.ts";
 import { sanitizeLines, sanitizeText } from "../core/sanitize.ts";
+import { indexAtColumn, textWidth } from "./layout.ts";
 
 /** How the terminal shares a file, told with a text too long to be a message. */
 export const SHARE_HOW = "with /send PATH";
@@ -157,10 +158,24 @@ export function judgeDraft(text: string, shareHow?: string): DraftVerdict {
 
 /**
  * Where the cursor goes in `text`, a draft of several lines, when it moves
- * `step` lines down (up if negative): the same column of that line, or its
- * end if it is shorter; `undefined` if there is no such line.
+ * `step` lines down (up if negative): as many columns from the start of
+ * that line as `column` says (by default as it stands from the start of its
+ * own, wide characters taking 2), or the end of a line too short for that,
+ * never inside a character as a person sees it; `undefined` if there is no
+ * such line. Kept from move to move, `column` is where the cursor goes back
+ * to after a shorter line, as in an editor.
+ *
+ * @example
+ * ```ts
+ * moveToLine("漢字x\nabcd", 8, -1); // 2: "ab|cd" up, after 漢
+ * ```
  */
-export function moveToLine(text: string, cursor: number, step: number): number | undefined {
+export function moveToLine(
+  text: string,
+  cursor: number,
+  step: number,
+  column?: number,
+): number | undefined {
   const starts = [0];
   for (let index = text.indexOf("\n"); index >= 0; index = text.indexOf("\n", index + 1)) {
     starts.push(index + 1);
@@ -171,7 +186,13 @@ export function moveToLine(text: string, cursor: number, step: number): number |
   if (target < 0 || target >= starts.length) return undefined;
   const start = starts[target]!;
   const end = target + 1 < starts.length ? starts[target + 1]! - 1 : text.length;
-  return Math.min(start + (cursor - starts[line]!), end);
+  const goal = column ?? textWidth(text.slice(starts[line]!, cursor));
+  return start + indexAtColumn(text.slice(start, end), goal);
+}
+
+/** The columns the cursor stands at from the start of its line in `text`, a draft of several lines. */
+export function cursorColumn(text: string, cursor: number): number {
+  return textWidth(text.slice(lineEdge(text, cursor, "start"), cursor));
 }
 
 /**

@@ -45,7 +45,7 @@ import {
   isCut,
 } from "./input_line.ts";
 import { EscapeReads, type Key, pressedApart, type ReadKey } from "./keys.ts";
-import { graphemeEdge } from "./layout.ts";
+import { graphemeEdge, wordEdge } from "./layout.ts";
 import {
   clearEditorLine,
   type Completer,
@@ -54,7 +54,7 @@ import {
   HistoryWalk,
   ReadlineOutput,
 } from "./line_editor.ts";
-import { cleanPaste, judgeDraft, lineEdge, moveToLine, PasteKeys } from "./paste.ts";
+import { cleanPaste, cursorColumn, judgeDraft, lineEdge, moveToLine, PasteKeys } from "./paste.ts";
 import { type Drawing, PrintedLines } from "./printed.ts";
 import { screenSize, writeOut } from "./screen.ts";
 
@@ -88,6 +88,27 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 /** The Ctrl keys that move over or delete one character, as the keys that do without Ctrl. */
 const CTRL_MOVES = new Map([["b", "left"], ["f", "right"], ["h", "backspace"], ["d", "delete"]]);
+
+/** What a word key does: moves the cursor over a word, or deletes one, to the left or the right. */
+type WordAction = "left" | "right" | "delete-left" | "delete-right";
+
+/** The Alt keys that move over or delete a word. */
+const WORD_ALT_KEYS = new Map<string, WordAction>([
+  ["b", "left"],
+  ["f", "right"],
+  ["backspace", "delete-left"],
+  ["d", "delete-right"],
+  ["delete", "delete-right"],
+]);
+
+/** The Ctrl keys that move over or delete a word. */
+const WORD_CTRL_KEYS = new Map<string, WordAction>([
+  ["left", "left"],
+  ["right", "right"],
+  ["w", "delete-left"],
+  ["backspace", "delete-left"],
+  ["delete", "delete-right"],
+]);
 
 /** Characters typed, as readline's line editor takes them: one key of no name that types them. */
 function typedKey(text: string): ReadKey {
@@ -156,8 +177,12 @@ export class Terminal implements Disposable {
   /** The input line and its cursor once words the server refused last came back to it. */
   #offered: Offered | undefined;
   #scheduled = false;
-  /** Whether the draft was cleared (Esc, Ctrl-C) since the input line was last drawn. */
-  #cleared = false;
+  /**
+   * The column Up or Down last moved the cursor to a line of a draft from,
+   * and the draft and cursor they left: the next goes back to that column
+   * after a shorter line, unless something else moved the cursor meanwhile.
+   */
+  #goal: { column: number; line: string; cursor: number } | undefined;
   /**
    * What is to be written to the terminal at the end of this turn. A line
    * printed above the input line takes the input line off, writes the line
@@ -220,7 +245,8 @@ export class Terminal implements Disposable {
             if (this.#stopKey(key)) return;
             if (
               !this.#asking &&
-              (this.#draftKey(key) || this.#clearKey(key) || this.#characterKey(key))
+              (this.#draftKey(key) || this.#clearKey(key) || this.#characterKey(key) ||
+                this.#wordKey(key))
             ) return;
             // Ctrl-D on an empty line, which would close the line editor.
             const eof = key.ctrl && !key.meta && key.name === "d" && this.#rl.line === "";
@@ -231,6 +257,8 @@ export class Terminal implements Disposable {
         };
         this.#editorKeypress = (text, key) => {
           const escapeBefore = this.#escapes.key(key);
+          // Any other key moves the cursor on from where Up and Down left it, or edits there.
+          if (key?.name !== "up" && key?.name !== "down") this.#goal = undefined;
           if (!(key?.ctrl && (key.name === "c" || key.name === "d"))) this.#warned = false;
           if (!escapeBefore && this.#typing(text, key)) return;
           // Any other key comes after the characters typed before it.
@@ -369,20 +397,49 @@ export class Terminal implements Disposable {
     this.#onNotice = handler;
   }
 
-  /** Asks one question; resolves to `undefined` if input ends first. */
+  /**
+   * Asks one question; resolves to `undefined` if input ends first. The
+   * answer is no line sent: it never goes into the history Up walks through.
+   * The question starts empty, and the line being typed, if any (a question
+   * asked again on coming back), returns as it was, cursor and all, once it
+   * is answered.
+   */
   ask(question: string): Promise<string | undefined> {
     if (this.#ended) return Promise.resolve(undefined);
+    this.#putTyped();
     this.#asking = true;
+    const editor = editorOf(this.#rl);
+    // The line being typed is no answer: it waits, taken off the line, until the question is.
+    const draft = { line: editor.line ?? "", cursor: editor.cursor ?? 0 };
+    if (this.#interactive) {
+      editor.line = "";
+      editor.cursor = 0;
+    }
+    // readline puts every line entered in its history, an answer too (a name, a password):
+    // it puts it in one of its own, which nothing shows, while the question is asked.
+    const history = editor.history;
+    if (history !== undefined) editor.history = [];
+    const restore = () => {
+      if (history !== undefined) editor.history = history;
+      editor.historyIndex = -1;
+    };
     return new Promise((resolve) => {
-      const onEnd = () => resolve(undefined);
+      const onEnd = () => {
+        restore();
+        resolve(undefined);
+      };
       this.#rl.once("close", onEnd);
       this.#rl.once("SIGINT", onEnd);
       this.#rl.question(question, (answer) => {
         this.#rl.off("close", onEnd);
         this.#rl.off("SIGINT", onEnd);
         this.#asking = false;
+        restore();
         if (this.#interactive) {
           this.#keep({ prompt: question, line: answer, cursor: answer.length });
+          editor.line = draft.line;
+          editor.cursor = draft.cursor;
+          this.#schedule();
         }
         resolve(answer);
       });
@@ -558,9 +615,11 @@ export class Terminal implements Disposable {
   }
 
   /**
-   * Draws `input` in place of what was drawn before, in one write. Cleared
-   * from a taller draft, it may bring back what that scrolled off the screen
-   * (see {@linkcode PrintedLines.inputShrank}).
+   * Draws `input` in place of what was drawn before, in one write. Shorter
+   * than a taller draft drawn before, however it shrank (cleared, cut with
+   * Ctrl-U or Ctrl-K, a short line shown by Up in its place), it may bring
+   * back what that scrolled off the screen (see
+   * {@linkcode PrintedLines.inputShrank}).
    */
   #draw(input: InputLine): void {
     const screen = screenSize();
@@ -569,11 +628,9 @@ export class Terminal implements Disposable {
     if (drawing === undefined) return;
     const same = before !== undefined && before.columns === screen.columns &&
       before.rows === screen.rows;
-    // Only for a draft cleared (Esc, Ctrl-C): a line sent brings its own copy up at once, and
-    // the lines of a paste sent one by one come faster than their copies.
-    const cleared = this.#cleared;
-    this.#cleared = false;
-    const again = same && cleared
+    // Not for a line sent, taken off the screen first (nothing was drawn before): it brings its
+    // own copy up at once, and the lines of a paste sent one by one come faster than their copies.
+    const again = same
       ? this.#printed.inputShrank(before.height, drawing.drawn.height, screen)
       : undefined;
     if (again !== undefined) {
@@ -637,9 +694,16 @@ export class Terminal implements Disposable {
       return false;
     }
     const step = key.name === "up" ? -1 : 1;
-    const cursor = several ? moveToLine(editor.line, editor.cursor, step) : undefined;
-    if (cursor !== undefined) editor.cursor = cursor;
-    // Down past the draft, or Up past the oldest line sent: nothing to show.
+    // The column Up and Down keep going back to, while they alone move the cursor.
+    const goal = this.#goal?.line === editor.line && this.#goal.cursor === editor.cursor
+      ? this.#goal.column
+      : cursorColumn(editor.line, editor.cursor);
+    const cursor = several ? moveToLine(editor.line, editor.cursor, step, goal) : undefined;
+    this.#goal = undefined;
+    if (cursor !== undefined) {
+      editor.cursor = cursor;
+      this.#goal = { column: goal, line: editor.line, cursor };
+    } // Down past the draft, or Up past the oldest line sent: nothing to show.
     else if (!this.#walk.step(editor, step < 0 ? 1 : -1)) return true;
     this.#schedule();
     return true;
@@ -674,6 +738,34 @@ export class Terminal implements Disposable {
     return true;
   }
 
+  /**
+   * Moves over or deletes one word, as Unicode finds words, where readline
+   * would take only ASCII letters and digits for one, split a letter from
+   * its accent, and delete a line break of a draft with the word before it:
+   * Alt-B and Ctrl-Left back, Alt-F and Ctrl-Right on; Ctrl-W, Alt-Backspace
+   * and Ctrl-Backspace delete the word before the cursor, Alt-D, Alt-Delete
+   * and Ctrl-Delete the one after it, within the line of a draft the cursor
+   * is in (see {@linkcode wordEdge}). Returns whether `key` was one of them.
+   */
+  #wordKey(key: Key): boolean {
+    if (key.shift || key.ctrl === key.meta) return false;
+    const name = key.name ?? "";
+    const action = (key.meta ? WORD_ALT_KEYS : WORD_CTRL_KEYS).get(name);
+    if (action === undefined) return false;
+    const editor = editorOf(this.#rl);
+    const { line, cursor } = editor;
+    const to = wordEdge(line, cursor, action.endsWith("left") ? -1 : 1);
+    if (action.startsWith("delete")) {
+      const [from, until] = to < cursor ? [to, cursor] : [cursor, to];
+      editor.line = line.slice(0, from) + line.slice(until);
+      editor.cursor = from;
+    } else {
+      editor.cursor = to;
+    }
+    this.#schedule();
+    return true;
+  }
+
   /** Whether the input line is taller than the screen lets it be drawn whole. */
   #tooTall(): boolean {
     const input = { prompt: this.#rl.getPrompt(), line: this.#rl.line, cursor: this.#rl.cursor };
@@ -694,7 +786,6 @@ export class Terminal implements Disposable {
     const editor = editorOf(this.#rl);
     this.#walk.end(editor);
     clearEditorLine(editor);
-    this.#cleared = true;
     this.#schedule();
     return true;
   }

@@ -1,7 +1,7 @@
 /** Pure tests of client/paste.ts and of how client/layout.ts lays out a draft of several lines. */
 
 import assert from "node:assert/strict";
-import { graphemeEdge, layout } from "../client/layout.ts";
+import { graphemeEdge, layout, wordEdge } from "../client/layout.ts";
 import {
   cleanPaste,
   hiddenLines,
@@ -129,6 +129,14 @@ Deno.test("moveToLine() keeps the column, or the end of a shorter line", () => {
   assert.equal(moveToLine(text, 12, 1), undefined);
 });
 
+Deno.test("moveToLine() counts columns as shown, and lands between characters as seen", () => {
+  assert.equal(moveToLine("漢字x\nabcd", 8, -1), 2); // "ab|cd" up: after 漢
+  assert.equal(moveToLine("漢字x\nab", 7, -1), 1); // "a|b" up: before 漢, not inside it
+  assert.equal(moveToLine("e\u0301e\u0301\nab", 6, -1), 2); // after é, not before its accent
+  // A column kept from before, past a shorter line.
+  assert.equal(moveToLine("abcdefgh\nab\nx", 11, -1, 6), 6);
+});
+
 Deno.test("lineEdge() goes to the start or the end of the cursor's line, not the draft's", () => {
   const text = "first\nab\nthird";
   assert.equal(lineEdge(text, 7, "start"), 6); // "a|b": "|ab"
@@ -172,4 +180,17 @@ Deno.test("graphemeEdge() passes over a character as seen, a line break one of i
   assert.equal(graphemeEdge(text, text.length, -1), after + 7);
   assert.equal(graphemeEdge(text, 0, -1), 0);
   assert.equal(graphemeEdge(text, text.length, 1), text.length);
+});
+
+Deno.test("wordEdge() takes words of any script with their accents, within the cursor's line", () => {
+  const text = "naïve cafe\u0301, olé";
+  assert.equal(wordEdge(text, 11, -1), 6); // "cafe\u0301|" back: "|cafe\u0301", the accent with it
+  assert.equal(wordEdge(text, 6, -1), 0);
+  assert.equal(wordEdge(text, 0, 1), 6); // the word and the space after it
+  assert.equal(wordEdge(text, 11, 1), 13); // ", " is one piece, then the space
+  assert.equal(wordEdge("我们 go", 5, -1), 3);
+  // A line break stops it both ways.
+  assert.equal(wordEdge("one\ntwo", 4, -1), 4);
+  assert.equal(wordEdge("one\ntwo", 3, 1), 3);
+  assert.equal(wordEdge("one  \ntwo", 5, -1), 0);
 });

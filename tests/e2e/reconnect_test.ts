@@ -542,3 +542,68 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: `chat join: the name asked again on coming back starts empty, the draft waits for it${
+    TMUX_VERSION === undefined ? " (ignored: tmux is not installed)" : ""
+  }`,
+  ignore: TMUX_VERSION === undefined,
+  async fn() {
+    const port = freePort();
+    const tmux = new Tmux("taken-draft");
+    // The shortest heartbeat, for the shortest wait for a name held.
+    const options = { hostname: LOOPBACK, port, heartbeat: 5 };
+    let server: ChatServer | undefined = await startServer(options);
+    try {
+      await tmux.newSession("carol", joinCommand(port, "--name", "carol"), {
+        cwd: ROOT,
+        env: { USER: "carol" },
+      });
+      await tmux.waitForScreen(
+        "carol",
+        (screen) =>
+          /Connected to .+ as carol\./.test(screen.text) && screen.cursorLine === "#lobby>",
+        10_000,
+        "carol to be connected",
+      );
+      // A draft, the cursor inside it.
+      await tmux.type("carol", "thanks");
+      await tmux.press("carol", "Left", "Left");
+      await tmux.waitForScreen(
+        "carol",
+        (screen) => screen.cursorLine === "#lobby> thanks" && screen.cursor.x === 12,
+        5_000,
+        "the draft, the cursor before its last two letters",
+      );
+      await server.close();
+      // Restarted, the server has someone else called carol before she is back.
+      server = await startServer(options);
+      await using taker = await TestClient.join(port, "carol");
+      // Not silent, so that the short heartbeat does not drop it and free the name.
+      const talking = setInterval(() => taker.send({ type: "ping" }).catch(() => {}), 1_000);
+      using _talking = { [Symbol.dispose]: () => clearInterval(talking) };
+      const asked = await tmux.waitForScreen(
+        "carol",
+        (screen) => screen.cursorLine.startsWith("Your name"),
+        30_000,
+        `the question "Your name", once the name stayed taken`,
+      );
+      assert.equal(asked.cursorLine, "Your name [carol2]:", asked.text);
+      await tmux.press("carol", "Enter");
+      await taker.next("joined", (frame) => frame.name === "carol2", 10_000);
+      await tmux.waitForScreen(
+        "carol",
+        (screen) =>
+          /Reconnected as carol2/.test(screen.text) &&
+          screen.cursorLine === "#lobby> thanks" && screen.cursor.x === 12,
+        10_000,
+        "the draft back as it was, the cursor where it was",
+      );
+      await tmux.press("carol", "Enter");
+      await taker.next("message", (frame) => frame.from === "carol2" && frame.text === "thanks");
+    } finally {
+      await tmux.kill();
+      await server?.close();
+    }
+  },
+});

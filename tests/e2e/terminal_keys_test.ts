@@ -66,14 +66,15 @@ keysTest(
     const draft = [`${PROMPT}alpha`, "beta", "gamma"];
     await ann.waitFor((screen) => showsInput(screen, draft, 2, 5), "the pasted draft");
     await ann.press("Up", "Up");
-    await ann.waitFor((screen) => showsInput(screen, draft, 0, 12), "Up twice to its first row");
+    // Up keeps going back to the column it left from, past a shorter line, as an editor does.
+    await ann.waitFor((screen) => showsInput(screen, draft, 0, 13), "Up twice to its first row");
     await ann.press("Up");
     await ann.waitFor(
       (screen) => showsInput(screen, [`${PROMPT}an earlier line`], 0, 23),
       "Up from the first row to show the line sent",
     );
     await ann.press("Down");
-    await ann.waitFor((screen) => showsInput(screen, draft, 0, 12), "Down to bring the draft back");
+    await ann.waitFor((screen) => showsInput(screen, draft, 0, 13), "Down to bring the draft back");
     assert.equal(await sent(ann, bob), "alpha\nbeta\ngamma");
 
     // On one line, the cursor inside it: Up shows the newest line sent, Down the line as it was.
@@ -92,7 +93,7 @@ keysTest(
     await ann.press("Down");
     await ann.waitFor((screen) => showsInput(screen, draft, 0, 13), "Down to its first row");
     await ann.press("Down", "Down");
-    await ann.waitFor((screen) => showsInput(screen, draft, 2, 4), "Down to its last row");
+    await ann.waitFor((screen) => showsInput(screen, draft, 2, 5), "Down to its last row");
     await ann.press("Down");
     await ann.waitFor((screen) => showsInput(screen, typed, 0, 17), "Down to the line as typed");
     assert.equal(await sent(ann, bob), "zzz hello world");
@@ -127,6 +128,87 @@ keysTest(
     await ann.waitFor(
       (screen) => showsInput(screen, [`${PROMPT}half a thought`], 0, 22),
       "Up to the draft typed before",
+    );
+  },
+);
+
+keysTest(
+  "chat join: Up and Down in a draft keep the column as shown, never inside a character",
+  { width: 80, height: 30 },
+  async (ann, bob) => {
+    const family = "\u{1f468}\u200d\u{1f469}\u200d\u{1f467}";
+    const accented = "e\u0301";
+    /** Pastes `text`, waits until its last line shows, presses `keys` and types `Q`; sends it. */
+    const edited = async (text: string, keys: string[]): Promise<string> => {
+      await ann.paste(text);
+      const last = text.split("\n").at(-1)!;
+      await ann.waitFor(
+        (screen) => screen.cursorLine === last && screen.cursor.x === last.length,
+        `the paste, the cursor at the end of "${last}"`,
+      );
+      await ann.press(...keys);
+      await ann.tmux.type(ann.session, "Q");
+      await ann.waitFor((screen) => screen.lines.some((line) => line.includes("Q")), "Q typed");
+      return (await sent(ann, bob)).normalize("NFC");
+    };
+    // Three columns in: after the emoji (two columns), not inside it.
+    assert.equal(
+      await edited(`a${family}b${family}c\nxxx`, ["Up"]),
+      `a${family}Qb${family}c\nxxx`.normalize("NFC"),
+    );
+    // Three columns in: after three letters and their accents.
+    assert.equal(
+      await edited(`${accented.repeat(4)}\nxxx`, ["Up"]),
+      `${accented.repeat(3)}Q${accented}\nxxx`.normalize("NFC"),
+    );
+    // A wide character is two columns.
+    assert.equal(await edited("漢字漢字\nxxxx", ["Up"]), "漢字Q漢字\nxxxx");
+    // Past a shorter line, back to the column left: 16, not the 4 of that line.
+    assert.equal(
+      await edited(`${"y".repeat(20)}\n漢字\n${"x".repeat(16)}`, ["Up", "Up"]),
+      `${"y".repeat(16)}Q${"y".repeat(4)}\n漢字\n${"x".repeat(16)}`,
+    );
+    // And down again, from the top line to the third, past the short one.
+    const lines = ["x".repeat(20), "ab", "y".repeat(20), "z".repeat(16)];
+    const moved = await edited(lines.join("\n"), ["Up", "Up", "Up", "Down", "Down"]);
+    assert.equal(
+      moved,
+      [lines[0], "ab", `${"y".repeat(16)}Q${"y".repeat(4)}`, lines[3]].join("\n"),
+    );
+  },
+);
+
+keysTest(
+  "chat join: the word keys take words of any script, accents and all, and no line break",
+  { width: 80, height: 30 },
+  async (ann, bob) => {
+    /** Types `text` (or pastes it, of several lines), presses `keys`, types `after`; sends it. */
+    const edited = async (text: string, keys: string[], after: string): Promise<string> => {
+      if (text.includes("\n")) await ann.paste(text);
+      else await ann.tmux.type(ann.session, text);
+      await ann.tmux.waitForInputRead(ann.session);
+      await ann.press(...keys);
+      await ann.tmux.type(ann.session, after);
+      await ann.waitFor((screen) => screen.lines.some((line) => line.includes(after)), after);
+      return (await sent(ann, bob)).normalize("NFC");
+    };
+    const accented = "cafe\u0301";
+    // Ctrl-W takes the whole word, not its last letter alone.
+    assert.equal(await edited("naïve café", ["C-w"], "X"), "naïve X");
+    // Alt-B twice, to the start of the accented word, Alt-D deletes it, the accent too.
+    assert.equal(
+      await edited(`naïve ${accented} olé`, ["M-b", "M-b", "M-d"], "Y"),
+      "naïve Yolé",
+    );
+    // Alt-B stops before the word, not between a letter and its accent.
+    assert.equal(await edited(`tout ${accented}`, ["M-b"], "Z"), "tout Zcafé");
+    // Alt-F from the start goes past the word and its space.
+    assert.equal(await edited("déjà vu", ["C-a", "M-f"], "Q"), "déjà Qvu");
+    // Ctrl-W at the start of a draft's line deletes nothing, and never the line break.
+    assert.equal(await edited("first line\nsecond", ["Home", "C-w"], "W"), "first line\nWsecond");
+    assert.equal(
+      await edited("first line\nsecond", ["Home", "M-b", "C-w"], "V"),
+      "first line\nVsecond",
     );
   },
 );

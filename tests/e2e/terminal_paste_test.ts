@@ -549,3 +549,45 @@ pasteTest(
     }
   },
 );
+
+pasteTest(
+  "chat join: a tall draft gone by Ctrl-U, Ctrl-K or Up to a short line gives its rows back",
+  async (tmux, server) => {
+    const port = server.addr.port;
+    await using bob = await TestClient.join2(port, "bob");
+    const ann = await TerminalUser.join(tmux, "ann", port, { width: 80, height: 24 });
+    await bob.next("joined", (frame) => frame.name === "ann");
+    await ann.enter("short");
+    await bob.next("message", (frame) => frame.from === "ann");
+    for (let i = 1; i <= 30; i++) await bob.say(`note ${i}`);
+    const lastNote = new RegExp(`^${TODAY_STAMP} bob: note 30$`);
+    await ann.waitForLine(lastNote);
+    // 18 lines: shown whole, pushing the conversation up.
+    const draft = Array.from({ length: 18 }, (_, i) => `draft line ${i + 1}`);
+    const ways: [string, string[], string][] = [
+      ["Ctrl-U", ["C-u"], "#lobby>"],
+      ["Ctrl-K from the start", [...draft.slice(1).map(() => "Up"), "Home", "C-k"], "#lobby>"],
+      ["Up to the line sent", draft.map(() => "Up"), "#lobby> short"],
+    ];
+    for (const [way, keys, left] of ways) {
+      await ann.paste(draft.join("\n"));
+      await ann.waitFor(
+        (screen) => screen.cursorLine === "draft line 18" && screen.lines.includes("draft line 2"),
+        `${way}: the draft of 18 lines`,
+      );
+      await tmux.waitForInputRead("ann");
+      await ann.press(...keys);
+      // The last lines printed come down to the input line, at the bottom of the screen.
+      const shrunk = await ann.waitFor(
+        (screen) => screen.cursorLine === left && !screen.lines.includes("draft line 2"),
+        `${way}: the draft gone`,
+      );
+      assert.equal(shrunk.cursor.y, 23, `${way}: the input line at the bottom:\n${shrunk.text}`);
+      assert.match(shrunk.lines[22]!, lastNote, `${way}: the notes above it:\n${shrunk.text}`);
+      // Ctrl-C on an empty line would leave.
+      if (left === "#lobby>") continue;
+      await ann.press("C-c");
+      await ann.waitFor((screen) => screen.cursorLine === "#lobby>", `${way}: an empty line`);
+    }
+  },
+);

@@ -713,6 +713,69 @@ e2eTest(
 );
 
 e2eTest(
+  "chat join: a name or a password answered is no line sent: Up does not bring it back",
+  async (tmux, port) => {
+    await using bob = await TestClient.connect(port);
+    await bob.send({ type: "hello", version: PROTOCOL_VERSION, name: "bob", password: "s3cret" });
+    await bob.next("room");
+    await tmux.newSession("pat", joinCommand(port), { cwd: ROOT, env: { USER: "pat" } });
+    const ask = async (question: string) => {
+      await tmux.waitForScreen(
+        "pat",
+        (screen) => screen.cursorLine === question,
+        10_000,
+        `the question "${question}"`,
+      );
+    };
+    await ask("Your name [pat]:");
+    await typeAndSee(tmux, "pat", "patty");
+    await tmux.press("pat", "Enter");
+    await ask("Password:");
+    // A password is not shown as it is typed.
+    await tmux.type("pat", "wrong-guess");
+    await tmux.waitForInputRead("pat");
+    await tmux.press("pat", "Enter");
+    await tmux.waitForScreen(
+      "pat",
+      (screen) =>
+        hasLine(screen, /password/i) && screen.cursorLine === "Password:" &&
+        screen.cursor.y > indexOfLine(screen, /password/i),
+      10_000,
+      "the wrong password said, and the question again",
+    );
+    await tmux.type("pat", "s3cret");
+    await tmux.waitForInputRead("pat");
+    await tmux.press("pat", "Enter");
+    await waitForPrompt(tmux, "pat", "patty");
+    await bob.next("joined", (frame) => frame.name === "patty");
+
+    // Up shows nothing: had it shown an answer, the key typed after it would follow it.
+    await tmux.press("pat", "Up", "Up", "Up");
+    const typed = await typeAndSee(tmux, "pat", "x").catch(async () => await tmux.capture("pat"));
+    assert.equal(typed.cursorLine, `${PROMPT}x`, typed.text);
+    await tmux.press("pat", "Enter");
+    await bob.next("message", (frame) => frame.from === "patty" && frame.text === "x");
+
+    // The lines sent are still there for Up, only they.
+    await tmux.waitForScreen(
+      "pat",
+      (screen) => screen.cursorLine === PROMPT.trimEnd(),
+      5_000,
+      "an empty input line",
+    );
+    await tmux.press("pat", "Up", "Up");
+    const up = await tmux.waitForScreen(
+      "pat",
+      (screen) => screen.cursorLine !== PROMPT.trimEnd(),
+      5_000,
+      "Up to show the line sent",
+    );
+    assert.equal(up.cursorLine, `${PROMPT}x`, up.text);
+  },
+  { password: "s3cret" },
+);
+
+e2eTest(
   "chat join: NO_COLOR turns colours off, names are coloured otherwise",
   async (tmux, port) => {
     await Promise.all([
