@@ -1,9 +1,20 @@
 /**
  * Limits that keep one client from hurting the others: token buckets for
- * message and byte rates, and a gate on connections in all and per address.
+ * message and byte rates, a gate on connections in all and per address,
+ * and a bound on how long a wait may last.
  *
  * @module
  */
+
+/** Waits for `promise`, but at most `ms`; never rejects. */
+export async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    promise.catch(() => {}),
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
+}
 
 /** A token bucket: `burst` tokens at most, refilled at `perSecond`. */
 export class TokenBucket {

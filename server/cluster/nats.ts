@@ -26,6 +26,7 @@
  * @module
  */
 
+import { atMost } from "../limits.ts";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import {
   type ConsumerMessages,
@@ -76,13 +77,6 @@ const RECHECK_MS = 500;
 const CATCH_UP_MS = 2_000;
 /** The longest each step of closing the link waits, in ms. */
 const CLOSE_MS = 2_000;
-
-/** Waits for `promise`, but at most `ms`. */
-async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([promise, new Promise((resolve) => timer = setTimeout(resolve, ms))]);
-  clearTimeout(timer);
-}
 
 /** Most messages a server reads back from the stream when it starts. */
 const CATCH_UP = 100_000;

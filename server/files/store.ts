@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { formatBytes } from "../../core/files.ts";
-import { TokenBucket } from "../limits.ts";
+import { atMost, TokenBucket } from "../limits.ts";
 import { TypeCheck } from "./sniff.ts";
 
 /** One stored file, as the index keeps it. */
@@ -93,6 +93,9 @@ export const UPLOAD_BURST_BYTES = 256 * 1024;
 export const UNSHARED_GRACE_MS = 60_000;
 
 const INDEX = "index.json";
+/** How long closing waits for the uploads under way to clean up after themselves. */
+const CLOSE_WAIT_MS = 5_000;
+
 const GONE =
   "Cannot store the file: its uploader left during the upload, and with them their upload token";
 const BUSY =
@@ -130,6 +133,8 @@ export class FileStore implements AsyncDisposable {
   #parts = 0;
   /** The bytes of the uploads under way, on disk in `partial/` and not yet in {@linkcode totalBytes}. */
   #pending = 0;
+  /** The uploads under way, which closing waits for. */
+  readonly #putting = new Set<Promise<PutResult>>();
   #closed = false;
 
   private constructor(options: FileStoreOptions) {
@@ -195,6 +200,20 @@ export class FileStore implements AsyncDisposable {
     body: AsyncIterable<Uint8Array>,
     info: PutInfo,
     onChunk: () => void = () => {},
+  ): Promise<PutResult> {
+    const putting = this.#put(body, info, onChunk);
+    this.#putting.add(putting);
+    try {
+      return await putting;
+    } finally {
+      this.#putting.delete(putting);
+    }
+  }
+
+  async #put(
+    body: AsyncIterable<Uint8Array>,
+    info: PutInfo,
+    onChunk: () => void,
   ): Promise<PutResult> {
     const dir = await this.#ensureDir();
     const partPath = join(dir, PARTS, `${Date.now()}-${this.#parts++}`);
@@ -398,6 +417,8 @@ export class FileStore implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // An upload cut off as the server closes removes what it wrote first; its body has ended.
+    await atMost(Promise.allSettled(this.#putting), CLOSE_WAIT_MS);
     await this.#saving.catch(() => {});
     if (this.#given === undefined && this.#dir !== undefined) {
       await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
