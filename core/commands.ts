@@ -147,7 +147,8 @@ export const COMMAND_TABLE = [
     usage: "/nick NEW",
     description: "change your name",
     fields: { name: NAME_FIELD },
-    parse: ({ first, after }) => first && !after ? { name: first } : undefined,
+    // All of it: `/nick ann smith` is refused by the rules of names, which say why.
+    parse: ({ text }) => text ? { name: text } : undefined,
   }),
   serverCommand({
     name: "history",

@@ -519,8 +519,11 @@ Deno.test("Hub renames with nick, telling the room", () => {
   assert.equal(bob.takeOne("error").code, "name_taken");
   hub.receive(bob, { type: "nick", name: "b\x1b[2Jb" });
   assert.equal(bob.takeOne("error").code, "name_invalid");
+  // Two words are a name, refused by the rules of names, which say why.
   say(hub, bob, "/nick two words");
-  assert.equal(bob.takeOne("error").code, "bad_command");
+  const spaced = bob.takeOne("error");
+  assert.equal(spaced.code, "name_invalid");
+  assert.match(spaced.message, /a name cannot hold spaces/);
   hub.receive(alice, { type: "nick", name: "Alicia" });
   assert.deepEqual(alice.take(), [{ type: "info", text: "You are already called Alicia" }]);
   hub.receive(alice, { type: "nick", name: "alicia" });

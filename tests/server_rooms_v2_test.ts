@@ -547,13 +547,18 @@ Deno.test("startServer() refuses a command said in a room one is not in as that 
 Deno.test("startServer() gives a say's cid to a refusal of its line as typed, not to what its command refuses", async () => {
   await using server = await startServer({ hostname: LOOPBACK, port: 0 });
   await using alice = await TestClient.join2(server.addr.port, "alice");
-  await alice.send({ type: "say", text: "/nick a b", cid: "usage-1" });
+  await alice.send({ type: "say", text: "/join #a b", cid: "usage-1" });
   assert.deepEqual(await alice.next("error"), {
     type: "error",
     code: "bad_command",
-    message: "Usage: /nick NEW",
+    message: "Usage: /join #room",
     cid: "usage-1",
   });
+  // Two words after /nick are a name: the command runs, and refuses as a nick frame would.
+  await alice.send({ type: "say", text: "/nick ann smith", cid: "name-1" });
+  const refused = await alice.next("error");
+  assert.equal(refused.code, "name_invalid");
+  assert.match(refused.message, /"ann smith": a name cannot hold spaces/);
   await alice.send({ type: "say", text: "/part #a!b", cid: "room-1" });
   assert.equal((await alice.next("error")).cid, "room-1");
   // The command ran, and refuses as its own frame would.
