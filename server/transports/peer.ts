@@ -377,7 +377,8 @@ export class Peer {
       return;
     }
     const quiet = now - this.#lastHeard;
-    if (quiet > heartbeatMs) {
+    // Never dropped unasked: a check come late (a busy server) pings first, and drops at the next.
+    if (quiet > heartbeatMs && this.#pinged) {
       log(`${session.remote} timed out after ${Math.round(quiet / 1000)} s of silence`);
       this.end("timed out");
     } else if (quiet > heartbeatMs / 3 && !this.#pinged) {
