@@ -90,8 +90,8 @@ export class NameClaims {
     resume: string | undefined,
     next: string,
   ): Promise<ClaimResult> {
-    const claim: Claim = { name, server: this.#server, resume: await digest(next) };
-    const value = JSON.stringify(claim);
+    const mine: Claim = { name, server: this.#server, resume: await digest(next) };
+    const value = JSON.stringify(mine);
     const bucketKey = claimKey(key);
     for (let attempt = 0; attempt < 3; attempt++) {
       const entry = await this.#kv.get(bucketKey);
@@ -108,7 +108,9 @@ export class NameClaims {
         const leftover = claim.server === this.#server && this.#letGo.get(key) === entry.revision;
         if (!ours && !returning && !stale && !leftover) return { ok: false, holder: claim.name };
         // Taken over from another server: it must know whether its holder moved here.
-        const taken = returning && !ours ? JSON.stringify({ ...claim, moved: true }) : value;
+        const taken = returning && !ours
+          ? JSON.stringify({ ...mine, moved: true } satisfies Claim)
+          : value;
         this.#hold(key, await this.#kv.update(bucketKey, taken, entry.revision), taken);
         return { ok: true };
       } catch (error) {
