@@ -63,8 +63,11 @@ Deno.test("startServer() renames with /nick and the nick frame", async (t) => {
   await t.step("an invalid name is refused", async () => {
     await bob.send({ type: "nick", name: "b\x1b[2Jb" });
     assert.equal((await bob.next("error")).code, "name_invalid");
+    // Two words are a name, refused by the rules of names, which say why.
     await bob.say("/nick two words");
-    assert.equal((await bob.next("error")).code, "bad_command");
+    const spaced = await bob.next("error");
+    assert.equal(spaced.code, "name_invalid");
+    assert.match(spaced.message, /a name cannot hold spaces/);
     await bob.say("/nick");
     assert.equal((await bob.next("error")).code, "bad_command");
   });
