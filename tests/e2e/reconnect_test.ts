@@ -318,6 +318,40 @@ Deno.test("chat join with piped input exits 1 in one line when the server dies m
 });
 
 /**
+ * Has someone else take the name carol on the server restarted at `port`
+ * before carol's client in `tmux` is back, then waits for the client to ask
+ * her name again, offering carol2, and takes it with Enter. Returns the one
+ * who took the name, still talking; disposing of it lets them go.
+ */
+async function takenMeanwhile(
+  tmux: Tmux,
+  port: number,
+): Promise<{ readonly taker: TestClient } & AsyncDisposable> {
+  const taker = await TestClient.join(port, "carol");
+  // Not silent, so that the short heartbeat does not drop it and free the name.
+  const talking = setInterval(() => taker.send({ type: "ping" }).catch(() => {}), 1_000);
+  const done = async () => {
+    clearInterval(talking);
+    await taker[Symbol.asyncDispose]();
+  };
+  try {
+    const asked = await tmux.waitForScreen(
+      "carol",
+      (screen) => screen.cursorLine.startsWith("Your name"),
+      30_000,
+      `the question "Your name", once the name stayed taken`,
+    );
+    assert.equal(asked.cursorLine, "Your name [carol2]:", asked.text);
+    await tmux.press("carol", "Enter");
+    await taker.next("joined", (frame) => frame.name === "carol2", 10_000);
+  } catch (error) {
+    await done();
+    throw error;
+  }
+  return { taker, [Symbol.asyncDispose]: done };
+}
+
+/**
  * A server that welcomes every client and hangs up at once, as one too busy
  * for it would; resolves the moments connections arrive.
  */
@@ -521,21 +555,8 @@ Deno.test({
         "carol to be connected",
       );
       await server.close();
-      // Restarted, the server has someone else called carol before she is back.
       server = await startServer(options);
-      await using taker = await TestClient.join(port, "carol");
-      // Not silent, so that the short heartbeat does not drop it and free the name.
-      const talking = setInterval(() => taker.send({ type: "ping" }).catch(() => {}), 1_000);
-      using _talking = { [Symbol.dispose]: () => clearInterval(talking) };
-      const asked = await tmux.waitForScreen(
-        "carol",
-        (screen) => screen.cursorLine.startsWith("Your name"),
-        30_000,
-        `the question "Your name", once the name stayed taken`,
-      );
-      assert.equal(asked.cursorLine, "Your name [carol2]:", asked.text);
-      await tmux.press("carol", "Enter");
-      await taker.next("joined", (frame) => frame.name === "carol2", 10_000);
+      await using _taker = await takenMeanwhile(tmux, port);
     } finally {
       await tmux.kill();
       await server?.close();
@@ -576,21 +597,8 @@ Deno.test({
         "the draft, the cursor before its last two letters",
       );
       await server.close();
-      // Restarted, the server has someone else called carol before she is back.
       server = await startServer(options);
-      await using taker = await TestClient.join(port, "carol");
-      // Not silent, so that the short heartbeat does not drop it and free the name.
-      const talking = setInterval(() => taker.send({ type: "ping" }).catch(() => {}), 1_000);
-      using _talking = { [Symbol.dispose]: () => clearInterval(talking) };
-      const asked = await tmux.waitForScreen(
-        "carol",
-        (screen) => screen.cursorLine.startsWith("Your name"),
-        30_000,
-        `the question "Your name", once the name stayed taken`,
-      );
-      assert.equal(asked.cursorLine, "Your name [carol2]:", asked.text);
-      await tmux.press("carol", "Enter");
-      await taker.next("joined", (frame) => frame.name === "carol2", 10_000);
+      await using taken = await takenMeanwhile(tmux, port);
       await tmux.waitForScreen(
         "carol",
         (screen) =>
@@ -600,7 +608,10 @@ Deno.test({
         "the draft back as it was, the cursor where it was",
       );
       await tmux.press("carol", "Enter");
-      await taker.next("message", (frame) => frame.from === "carol2" && frame.text === "thanks");
+      await taken.taker.next(
+        "message",
+        (frame) => frame.from === "carol2" && frame.text === "thanks",
+      );
     } finally {
       await tmux.kill();
       await server?.close();
