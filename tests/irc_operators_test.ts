@@ -681,14 +681,16 @@ Deno.test("IRC operators: someone kicked is sent the KICK from each channel, the
       "ERROR :Closing link: You were kicked by ann: flood",
     ]);
     await bob.closed();
-    // Without a reason: the KICK has none either.
+    // Without a reason: the KICK's is the kicker's nick, as IRC servers send it.
     await using cat = await IrcClient.register(irc, "cat");
     await ann.send("KICK #lobby cat");
     const told = await cat.until(/^ERROR /);
     assert.deepEqual(told.filter((line) => / KICK |^ERROR /.test(line)), [
-      ":ann!ann@chat KICK #lobby cat :",
+      ":ann!ann@chat KICK #lobby cat :ann",
       "ERROR :Closing link: You were kicked by ann",
     ]);
+    // And so it reads to the rest of the channel.
+    assert.equal(await ann.next(/ KICK #lobby cat /), ":ann!ann@chat KICK #lobby cat :ann");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -71,8 +71,6 @@ const OPERATOR_LEFT = /^(\S+) is no longer an operator$/;
 const LOCKED = /^(\S+) (un)?locked (#\S+): /;
 // The `bye` of a connection that said no `hello` in time (server/transports/peer.ts).
 const NO_HELLO = /^No hello within (\d+) s$/;
-// The `bye` of someone an operator kicked (server/hub/operators.ts).
-const KICKED_BYE = /^You were kicked by (\S+)(?:: (.*))?$/s;
 
 /** Frames as IRC lines for one connection, and the state they depend on. */
 export class IrcRenderer {
@@ -391,14 +389,12 @@ export class IrcRenderer {
    * so that the client shows it in those channels; else `""`.
    */
   #kickedFrom(reason: string): string {
-    const kicked = KICKED_BYE.exec(reason);
+    const kicked = reason.startsWith("You were ") ? kickOf(reason) : undefined;
     const name = this.name;
-    if (kicked === null || name === undefined) return "";
-    const by = kicked[1]!;
-    const why = kicked[2] ?? "";
+    if (kicked === undefined || name === undefined) return "";
     let lines = "";
     for (const room of this.options.hub.person(name)?.rooms ?? []) {
-      lines += this.from(by, "KICK", room, this.nick, why);
+      lines += this.from(kicked.by, "KICK", room, this.nick, kicked.why);
     }
     return lines;
   }

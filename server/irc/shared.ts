@@ -86,12 +86,17 @@ export function partReason(name: string, room: string): string | undefined {
   return partings.size === 0 ? undefined : partings.get(`${name}\n${room}`);
 }
 
-const KICKED = /^kicked by (\S+)(?:: (.*))?$/s;
+// A departure's reason (server/hub/operators.ts), or the `bye` of the one kicked ("You were …").
+const KICKED = /^(?:You were )?kicked by (\S+)(?:: (.*))?$/s;
 
-/** Who kicked, and why if they said, when a departure's reason is a kick (shown as KICK). */
+/**
+ * Who kicked and why, when a departure's reason or a `bye` is a kick (shown
+ * as KICK). Without a reason given, the reason is the kicker's nick, as IRC
+ * servers send it (RFC 2812, 3.2.8).
+ */
 export function kickOf(reason: string | undefined): { by: string; why: string } | undefined {
   const kicked = reason?.match(KICKED);
-  return kicked ? { by: kicked[1]!, why: kicked[2] ?? "" } : undefined;
+  return kicked ? { by: kicked[1]!, why: kicked[2] || kicked[1]! } : undefined;
 }
 
 const NONE: readonly string[] = Object.freeze([]);
