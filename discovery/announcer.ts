@@ -213,8 +213,7 @@ class UdpAnnouncer implements Announcer {
     this.#options = options;
     this.#name = toServerName(options.name);
     this.#log = options.log ?? (() => {});
-    const random = crypto.getRandomValues(new Uint8Array(8));
-    this.#id = [...random].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+    this.#id = crypto.getRandomValues(new Uint8Array(8)).toHex();
   }
 
   /** Announces now, then every interval; a tick still running makes the next one skip. */

@@ -103,7 +103,7 @@ Deno.test("POST /files stores a 5 MiB file that GET serves back byte for byte", 
   await using files = await fileServer();
   const bytes = randomBytes(5 * MIB);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  const id = [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  const id = digest.toHex();
   const answer = await stored(files, bytes, "dump/../ü data.bin");
   assert.deepEqual(answer, {
     id,
@@ -365,9 +365,7 @@ Deno.test("FileStore keeps an upload waiting for its share as it keeps shared fi
 Deno.test("FileStore reads an index of files with no word of sharing as shared files", async () => {
   await using dir = await tempDir();
   const bytes = randomBytes(1024);
-  const id = await crypto.subtle.digest("SHA-256", bytes).then((hash) =>
-    Array.from(new Uint8Array(hash), (byte) => byte.toString(16).padStart(2, "0")).join("")
-  );
+  const id = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)).toHex();
   await Deno.mkdir(`${dir.path}/partial`);
   await Deno.writeFile(`${dir.path}/${id}`, bytes);
   const old = {

@@ -304,8 +304,7 @@ async function main(args: string[]): Promise<number> {
     console.error(`Cannot generate: ${path} states no Unicode version; give --unicode-version`);
     return 2;
   }
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  const sha256 = [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  const sha256 = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)).toHex();
   const built = buildTable(data);
   const origin = values.origin ?? `confusables.txt, Unicode ${version}`;
   const source = renderModule(built, { version, origin, sha256 });

@@ -10,6 +10,7 @@
 
 import type { KV } from "@nats-io/kv";
 import type { ClaimResult } from "../hub/cluster.ts";
+import { hexKey } from "./keys.ts";
 
 /** The bucket of claimed names. */
 export const NAMES_BUCKET = "chat-names";
@@ -30,18 +31,10 @@ interface Claim {
   readonly moved?: true;
 }
 
-/** A bucket key for the folded name `key`: its UTF-8 bytes in hex, which any name fits. */
-export function claimKey(key: string): string {
-  return Array.from(new TextEncoder().encode(key), (byte) => byte.toString(16).padStart(2, "0"))
-    .join("");
-}
-
 /** SHA-256 of `token`, hex: the bucket never holds a token itself. */
 async function digest(token: string): Promise<string> {
-  const bytes = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)),
-  );
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  return new Uint8Array(digest).toHex();
 }
 
 /** The names one server holds in the cluster's bucket, with the revision of each claim. */
@@ -92,7 +85,7 @@ export class NameClaims {
   ): Promise<ClaimResult> {
     const mine: Claim = { name, server: this.#server, resume: await digest(next) };
     const value = JSON.stringify(mine);
-    const bucketKey = claimKey(key);
+    const bucketKey = hexKey(key);
     for (let attempt = 0; attempt < 3; attempt++) {
       const entry = await this.#kv.get(bucketKey);
       try {
@@ -144,7 +137,7 @@ export class NameClaims {
    */
   async #delete(key: string, revision: number): Promise<void> {
     try {
-      await this.#kv.delete(claimKey(key), { previousSeq: revision });
+      await this.#kv.delete(hexKey(key), { previousSeq: revision });
     } catch (error) {
       // Anything but a claim made since (someone took the name over) is tried again.
       if (!/wrong last sequence/i.test((error as Error).message)) return;
@@ -163,10 +156,10 @@ export class NameClaims {
    */
   async releaseFor(server: string, keys: readonly string[]): Promise<void> {
     for (const key of keys) {
-      const entry = await this.#kv.get(claimKey(key)).catch(() => null);
+      const entry = await this.#kv.get(hexKey(key)).catch(() => null);
       if (entry === null || entry.operation !== "PUT") continue;
       if (entry.json<Claim>().server !== server) continue;
-      await this.#kv.delete(claimKey(key), { previousSeq: entry.revision }).catch(() => {});
+      await this.#kv.delete(hexKey(key), { previousSeq: entry.revision }).catch(() => {});
     }
   }
 
@@ -190,7 +183,7 @@ export class NameClaims {
     const lost: string[] = [];
     for (const [key, value] of [...this.#values]) {
       try {
-        this.#held.set(key, await this.#kv.create(claimKey(key), value));
+        this.#held.set(key, await this.#kv.create(hexKey(key), value));
       } catch (error) {
         if (!/wrong last sequence|key exists/i.test((error as Error).message)) throw error;
         this.#forget(key);
@@ -211,15 +204,6 @@ export class NameClaims {
   #forget(key: string): void {
     this.#held.delete(key);
     this.#values.delete(key);
-  }
-
-  /** The folded name of a bucket key. */
-  static keyOf(bucketKey: string): string {
-    const bytes = new Uint8Array(bucketKey.length / 2);
-    for (let i = 0; i < bytes.length; i++) {
-      bytes[i] = parseInt(bucketKey.slice(i * 2, i * 2 + 2), 16);
-    }
-    return new TextDecoder().decode(bytes);
   }
 
   /** The server a claim's value names. */

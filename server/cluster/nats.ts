@@ -15,9 +15,8 @@
  * - `chat.room`: frames for a room's people on every server (topics, operators' notices).
  * - `chat.act`: what an operator did to someone, for the server they are on.
  *
- * Bans and room settings are kept in the key-value bucket `chat-notes`, one
- * entry per note, `<kind>.<key in hex>`; shared files in the object store
- * `chat-files` (files.ts).
+ * Bans and room settings are kept in the key-value bucket `chat-notes`
+ * (notes.ts); shared files in the object store `chat-files` (files.ts).
  *
  * When NATS comes back without its store, each server makes the stream and
  * the buckets anew, claims its people's names again and writes back the
@@ -53,13 +52,12 @@ import {
   RemotePeople,
 } from "../hub/cluster.ts";
 import { NameClaims, NAMES_BUCKET } from "./names.ts";
+import { ClusterNotes, NOTES_BUCKET } from "./notes.ts";
+import { hexKey, textOfHexKey } from "./keys.ts";
 import { OrderedPublisher } from "./publisher.ts";
 import { type Keeping, makeStream, STREAM } from "./stream.ts";
 import { formatSpan } from "../../core/duration.ts";
 import { type Alive, ALIVE_MS, GONE_AFTER_MS, Roster, type Snapshot, type Told } from "./roster.ts";
-
-/** The bucket of notes: bans, room topics and locks. */
-export const NOTES_BUCKET = "chat-notes";
 
 /**
  * How far above the last sequence it applied a server numbers a stream it
@@ -111,22 +109,7 @@ export interface NatsClusterOptions {
   readonly log: (line: string) => void;
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/** The hex of `text`'s UTF-8 bytes: a NATS subject token for any room name. */
-function hex(text: string): string {
-  return Array.from(encoder.encode(text), (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-/** The text whose UTF-8 bytes `hexText` spells. */
-function unhex(hexText: string): string {
-  const bytes = new Uint8Array(hexText.length / 2);
-  for (let i = 0; i < bytes.length; i++) {
-    bytes[i] = parseInt(hexText.slice(i * 2, i * 2 + 2), 16);
-  }
-  return decoder.decode(bytes);
-}
 
 /** Whether `stream` keeps messages as `keeping` asks. */
 function keepsAsAsked(stream: StreamInfo, keeping: Keeping): boolean {
@@ -151,7 +134,7 @@ export class NatsCluster implements Cluster {
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
   readonly #kv: KV;
-  readonly #notes: KV;
+  readonly #notes: ClusterNotes;
   readonly #keeping: Keeping;
   readonly #claims: NameClaims;
   readonly #publisher: OrderedPublisher;
@@ -183,16 +166,6 @@ export class NatsCluster implements Cluster {
   readonly #onTheirWay = new Map<string, MessageDraft>();
   /** When each stream (the messages', the buckets') in NATS was made, as last seen. */
   readonly #made: Map<string, string>;
-  /** The notes as this server last knew them, by bucket entry: written back if NATS loses them. */
-  readonly #noted = new Map<string, string>();
-  /**
-   * The notes written here that NATS did not take (a ban, a topic, a lock
-   * made during a split), by bucket entry, `undefined` for one taken away:
-   * written again once the chat is whole, so that they hold everywhere.
-   */
-  readonly #unwritten = new Map<string, string | undefined>();
-  /** The timer of {@linkcode NatsCluster.#writeSoon}, while one is set. */
-  #rewriting: ReturnType<typeof setTimeout> | undefined;
   /** The files quota, once the shared files are kept in NATS. */
   #filesQuota: number | undefined;
   /** The reader of the stream now; each new one has a new number, and the older stop applying. */
@@ -210,9 +183,8 @@ export class NatsCluster implements Cluster {
       readonly timer: ReturnType<typeof setTimeout>;
     }
   >();
-  /** The watches of the buckets now. */
+  /** The watch of the claimed names now. */
   #claimsWatch: { stop(): void } | undefined;
-  #notesWatch: { stop(): void } | undefined;
   /** Set while the link comes back: the store is checked before the chat is whole again. */
   #recovering = false;
   /** The check of the store running, and when the last one began. */
@@ -229,7 +201,11 @@ export class NatsCluster implements Cluster {
     this.#nc = nc;
     this.#js = jetstream(nc);
     this.#kv = kv;
-    this.#notes = notes;
+    this.#notes = new ClusterNotes(notes, {
+      log,
+      errand: (errand) => this.#errand(errand),
+      whole: () => !this.#split && !this.#recovering,
+    });
     this.#keeping = options.keeping;
     this.#made = options.made;
     this.#claims = new NameClaims(kv, this.id, (server) => this.#isAlive(server));
@@ -445,7 +421,7 @@ export class NatsCluster implements Cluster {
     }
     try {
       const duplicate = await this.#publisher.publish(
-        `chat.m.${hex(draft.room)}`,
+        `chat.m.${hexKey(draft.room)}`,
         JSON.stringify(draft),
         dedupe,
         shown,
@@ -491,47 +467,7 @@ export class NatsCluster implements Cluster {
   }
 
   note(kind: string, key: string, value: string | undefined): void {
-    const entry = `${kind}.${hex(key)}`;
-    if (value === undefined) this.#noted.delete(entry);
-    else this.#noted.set(entry, value);
-    this.#unwritten.delete(entry);
-    this.#errand(this.#writeNote(entry, value));
-  }
-
-  /** Writes note `entry`; one NATS does not take is kept to write again once the chat is whole. */
-  async #writeNote(entry: string, value: string | undefined): Promise<void> {
-    try {
-      await (value === undefined ? this.#notes.delete(entry) : this.#notes.put(entry, value));
-    } catch (error) {
-      // Unless a later note of the same took its place meanwhile.
-      if (this.#noted.get(entry) !== value) return;
-      this.#unwritten.set(entry, value);
-      const kind = entry.slice(0, entry.indexOf("."));
-      this.#log(
-        `Cannot keep a ${kind} note in the cluster: ${(error as Error).message}; ` +
-          "it is written again once NATS answers",
-      );
-      // A write asked during a split may fail only once the link is back (its answer timed
-      // out): tried again in a moment, as the end of a split does.
-      if (!this.#split && !this.#recovering) this.#writeSoon();
-    }
-  }
-
-  /** Writes the notes NATS did not take again in a moment, once; not after closing. */
-  #writeSoon(): void {
-    if (this.#closed || this.#rewriting !== undefined) return;
-    this.#rewriting = setTimeout(() => {
-      this.#rewriting = undefined;
-      if (!this.#closed && !this.#split) this.#errand(this.#writeUnwritten());
-    }, RECHECK_MS);
-  }
-
-  /** Writes again the notes NATS did not take while the chat was split. */
-  async #writeUnwritten(): Promise<void> {
-    for (const [entry, value] of [...this.#unwritten]) {
-      this.#unwritten.delete(entry);
-      await this.#writeNote(entry, value);
-    }
+    this.#notes.write(kind, key, value);
   }
 
   async files(quotaBytes: number): Promise<FileMirror> {
@@ -552,7 +488,7 @@ export class NatsCluster implements Cluster {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    clearTimeout(this.#rewriting);
+    this.#loops.push(this.#notes.close());
     for (const behind of this.#behind.values()) clearTimeout(behind.timer);
     this.#behind.clear();
     this.#publisher.close();
@@ -640,31 +576,9 @@ export class NatsCluster implements Cluster {
     if (this.#behind.size > 0) this.#catchUp();
   }
 
-  /**
-   * Hands the hub every note kept so far, then each one written later by
-   * another server, for as long as the link lasts.
-   */
-  async #readNotes(): Promise<void> {
-    this.#notesWatch?.stop();
-    const watch = await this.#notes.watch();
-    this.#notesWatch = watch;
-    this.#loops.push(this.#closedPromise().then(() => watch.stop()));
-    const { promise: read, resolve } = Promise.withResolvers<void>();
-    this.#loops.push((async () => {
-      for await (const entry of watch) {
-        const dot = entry.key.indexOf(".");
-        const kind = entry.key.slice(0, dot);
-        const key = unhex(entry.key.slice(dot + 1));
-        const value = entry.operation === "PUT" ? decoder.decode(entry.value) : undefined;
-        if (value === undefined) this.#noted.delete(entry.key);
-        else this.#noted.set(entry.key, value);
-        this.#events?.noted(kind, key, value);
-        if (entry.delta === 0) resolve();
-      }
-    })());
-    // An empty bucket has nothing to hand over.
-    if ((await this.#notes.status()).values === 0) resolve();
-    await read;
+  /** Hands the hub every note kept so far, then each one written later, as long as the link lasts. */
+  #readNotes(): Promise<void> {
+    return this.#notes.watch((kind, key, value) => this.#events?.noted(kind, key, value));
   }
 
   /**
@@ -681,7 +595,8 @@ export class NatsCluster implements Cluster {
         if (entry.operation !== "PUT") continue;
         const value = decoder.decode(entry.value);
         const server = NameClaims.serverOf(value);
-        const key = NameClaims.keyOf(entry.key);
+        const key = textOfHexKey(entry.key);
+        if (key === undefined) continue;
         if (server !== undefined && this.#claims.takenOver(key, server)) {
           this.#events?.movedAway(key, !NameClaims.movedBy(value));
         }
@@ -746,7 +661,7 @@ export class NatsCluster implements Cluster {
     // Names let go while split are still claimed in NATS: free them now.
     this.#errand(this.#claims.releaseLetGo());
     // Bans, topics and locks made here while split: every server holds them from now on.
-    await this.#writeUnwritten();
+    await this.#notes.writeUnwritten();
     this.#split = false;
     this.#roster.back();
     this.#events?.split(false);
@@ -813,10 +728,7 @@ export class NatsCluster implements Cluster {
     await kvm.create(NOTES_BUCKET, { history: 1 });
     if (renewed(`KV_${NOTES_BUCKET}`, await jsm.streams.info(`KV_${NOTES_BUCKET}`))) {
       made.push("the notes");
-      // The first server to write a note back wins; the others find it there.
-      await Promise.all(
-        [...this.#noted].map(([entry, value]) => this.#notes.create(entry, value).catch(() => {})),
-      );
+      await this.#notes.restore();
       await this.#readNotes();
     }
     if (this.#filesQuota !== undefined) {

@@ -78,8 +78,7 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
 
 /** The token of `room` in the word index: `r` and its name's UTF-8 bytes in hex, as SQLite's `hex()`. */
 export function roomKey(room: string): string {
-  const bytes = new TextEncoder().encode(room);
-  return `r${Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+  return `r${new TextEncoder().encode(room).toHex()}`;
 }
 
 /** A row of the `messages` table, as read back. */

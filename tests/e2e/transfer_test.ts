@@ -30,8 +30,7 @@ function randomBytes(size: number): Uint8Array<ArrayBuffer> {
 
 /** The SHA-256 of `bytes`, in lowercase hex. */
 async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)).toHex();
 }
 
 testWith(

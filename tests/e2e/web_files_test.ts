@@ -70,8 +70,7 @@ function randomBytes(length: number): Uint8Array<ArrayBuffer> {
 
 /** The id a file of `bytes` is stored under: their SHA-256 in lowercase hex. */
 async function fileId(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)).toHex();
 }
 
 /** A file for playwright's `setInputFiles`. */
