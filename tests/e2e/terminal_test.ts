@@ -660,6 +660,12 @@ e2eTest(
     );
     // Cleared, the line was not sent: the next one is the first the others get.
     await tmux.press("alice", "C-u");
+    await tmux.waitForScreen(
+      "alice",
+      (screen) => screen.cursorLine === PROMPT.trimEnd() && screen.cursor.x === PROMPT.length,
+      5_000,
+      "Ctrl-U to empty the line",
+    );
     await typeAndSee(tmux, "alice", "a whole one");
     await tmux.press("alice", "Enter");
     const said = await watcher.next("message");
