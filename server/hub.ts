@@ -3,8 +3,8 @@
  * {@linkcode Session}s and checked frames, and it answers with server frames.
  * This module takes sessions in and dispatches their frames; its parts, in
  * server/hub/, are who is connected (members.ts), rooms (rooms.ts), which
- * rooms each member is in (membership.ts), messages (messages.ts) and names
- * (identity.ts).
+ * rooms each member is in (membership.ts), messages (messages.ts), names
+ * (identity.ts), and the frames that wait for a connection's own (held.ts).
  *
  * @module
  */
@@ -44,6 +44,7 @@ import { Operators } from "./hub/operators.ts";
 import { Presence } from "./hub/presence.ts";
 import type { Cluster } from "./hub/cluster.ts";
 import { clusterEvents, localPeople } from "./hub/linked.ts";
+import { HeldFrames } from "./hub/held.ts";
 
 /** Options for {@linkcode Hub}. */
 export interface HubOptions {
@@ -80,20 +81,6 @@ export interface HubOptions {
 }
 
 /**
- * Frames a connection may send while its `hello` is being answered, kept
- * until it is, or while a message it posted is on its way through the
- * cluster. Room for the frame rate's burst (40 at the default `--rate`)
- * and the rate over {@linkcode HOLD_MS}.
- */
-const MAX_WAITING_FRAMES = 128;
-
-/**
- * The longest a connection's frame waits, in ms, for a message sent before
- * it to come back from the cluster: then it is handled anyway.
- */
-const HOLD_MS = 5_000;
-
-/**
  * The reasons a transport gives for a connection that ended by itself, not
  * by its person's choice nor an operator's (see {@linkcode Hub.close}): a
  * drop, after which a `hello` with the resume token finds its operator
@@ -125,18 +112,6 @@ type Handlers = {
 
 /** What a handler returns: in a cluster, what settles once the message it posted is sent here. */
 type Posted = Promise<void> | undefined | void;
-
-/** The frames of a connection that wait for something it started, in order. */
-interface Held {
-  /** Each frame, and when it came, by `performance.now()`. */
-  readonly frames: { readonly frame: ClientFrame; readonly at: number }[];
-  /** Whether they wait for a message on its way, at most {@linkcode HOLD_MS} each. */
-  readonly bounded: boolean;
-  /** What hands them over once the oldest has waited its most. */
-  timer?: ReturnType<typeof setTimeout>;
-  /** How the connection ended meanwhile: it is ended once they are handled. */
-  ended?: { readonly reason: string; readonly dropped: boolean } | undefined;
-}
 
 /** A frame that may name a room of its sender's. */
 type InRoomFrame = Extract<MemberFrame, RoomFrame>;
@@ -227,7 +202,7 @@ export class Hub implements Disposable {
    * The frames of connections whose `hello`, `search` or, in a cluster,
    * room message is not done yet, in order.
    */
-  readonly #waiting = new Map<Session, Held>();
+  readonly #held: HeldFrames;
   /** The most people there have been at once, here and elsewhere, as counted on each arrival. */
   #peak = 0;
   readonly #handlers: Handlers = {
@@ -249,7 +224,7 @@ export class Hub implements Disposable {
       this.#messages.history(member, room, frame.limit ?? DEFAULT_HISTORY)
     ),
     search: this.#in((member, frame, room) =>
-      this.#waitFor(member.session, this.#messages.search(member, room, frame.text))
+      this.#held.waitFor(member.session, this.#messages.search(member, room, frame.text))
     ),
     quit: (member, frame) => this.#quit(member, frame.reason),
     away: (member, frame) => {
@@ -298,6 +273,11 @@ export class Hub implements Disposable {
     // In memory, keep more than is replayed so /history can reach further back.
     const history = options.history ?? new MemoryHistory(Math.max(historyLimit, 1000));
     this.#log = options.log ?? (() => {});
+    this.#held = new HeldFrames({
+      receive: (session, frame) => this.receive(session, frame),
+      end: (session, reason, dropped) => this.#end(session, reason, dropped),
+      log: this.#log,
+    });
     const cluster = options.cluster;
     this.#cluster = cluster;
     this.#history = history;
@@ -573,15 +553,7 @@ export class Hub implements Disposable {
   receive(session: Session, frame: ClientFrame): void {
     const connected = this.#members.get(session);
     if (connected === undefined) return;
-    const held = this.#waiting.get(session);
-    if (held !== undefined) {
-      if (held.frames.length < MAX_WAITING_FRAMES || held.bounded) {
-        held.frames.push({ frame, at: performance.now() });
-      }
-      // Never dropped: a flood beyond the room is handled now, before more comes.
-      if (held.bounded && held.frames.length > MAX_WAITING_FRAMES) this.#release(session, held);
-      return;
-    }
+    if (this.#held.hold(session, frame)) return;
     switch (frame.type) {
       case "pong":
         return; // an answer to the transport's heartbeat
@@ -607,7 +579,7 @@ export class Hub implements Disposable {
       );
     }
     // What comes after a message on its way through the cluster waits for it.
-    this.#waitFor(session, this.#dispatch(connected, frame), true);
+    this.#held.waitFor(session, this.#dispatch(connected, frame), true);
   }
 
   /**
@@ -617,16 +589,14 @@ export class Hub implements Disposable {
    * resume token entitles it to for a grace; any other reason, nothing.
    */
   close(session: Session, reason = "connection closed"): void {
-    const held = this.#waiting.get(session);
+    const dropped = DROPS.has(reason);
     // What it sent before it ended is handled first, a moment later: its `quit` among them.
-    if (held?.bounded === true) held.ended = { reason, dropped: DROPS.has(reason) };
-    else this.#end(session, reason, DROPS.has(reason));
+    if (!this.#held.endAfter(session, reason, dropped)) this.#end(session, reason, dropped);
   }
 
   /** Removes a session, as {@linkcode Hub.close}: `dropped` when it ended by itself. */
   #end(session: Session, reason: string, dropped: boolean): void {
-    clearTimeout(this.#waiting.get(session)?.timer);
-    this.#waiting.delete(session);
+    this.#held.forget(session);
     const connected = this.#members.remove(session);
     if (connected?.name === undefined) return;
     this.#identity.depart(connected, dropped);
@@ -664,62 +634,7 @@ export class Hub implements Disposable {
 
   /** Answers a `hello`; frames that come while the cluster is asked wait for the answer. */
   #hello(newcomer: Newcomer, hello: Extract<ClientFrame, { type: "hello" }>): void {
-    this.#waitFor(newcomer.session, this.#identity.hello(newcomer, hello));
-  }
-
-  /**
-   * Holds the frames that come from `session` until `answer` settles, then
-   * handles them in order: what it answers comes before what they do. When
-   * `bounded` (a message on its way), each frame waits {@linkcode HOLD_MS}
-   * at most, whatever the cluster does.
-   */
-  #waitFor(session: Session, answer: Promise<unknown> | undefined | void, bounded = false): void {
-    if (answer === undefined) return;
-    const held: Held = { frames: [], bounded };
-    this.#waiting.set(session, held);
-    if (bounded) held.timer = setTimeout(() => this.#release(session, held), HOLD_MS);
-    answer.then(() => this.#release(session, held), (error) => {
-      this.#log(`Internal error on a frame from ${session.remote}: ${(error as Error)?.stack}`);
-      this.#release(session, held);
-    });
-  }
-
-  /**
-   * Handles the frames `held` for `session`, in order, unless handed over
-   * already; those after one that waits for something in turn wait with it,
-   * each no longer in all than its bound.
-   */
-  #release(session: Session, held: Held): void {
-    if (this.#waiting.get(session) !== held) return;
-    clearTimeout(held.timer);
-    this.#waiting.delete(session);
-    const { frames } = held;
-    for (let i = 0; i < frames.length; i++) {
-      // Out of the transport's reach, which answers a frame that fails: answered here.
-      try {
-        this.receive(session, frames[i]!.frame);
-      } catch (error) {
-        this.#log(
-          `Internal error on a frame from ${session.remote}: ${(error as Error)?.stack}`,
-        );
-        session.send({ type: "error", code: "bad_frame", message: "Internal server error" });
-      }
-      const next = this.#waiting.get(session);
-      if (next === undefined) continue;
-      // The rest waits again, behind that frame: no longer than the oldest of them may.
-      const rest = frames.slice(i + 1);
-      next.frames.push(...rest);
-      next.ended = held.ended;
-      if (next.bounded && rest.length > 0) {
-        clearTimeout(next.timer);
-        next.timer = setTimeout(
-          () => this.#release(session, next),
-          Math.max(0, rest[0]!.at + HOLD_MS - performance.now()),
-        );
-      }
-      return;
-    }
-    if (held.ended !== undefined) this.#end(session, held.ended.reason, held.ended.dropped);
+    this.#held.waitFor(newcomer.session, this.#identity.hello(newcomer, hello));
   }
 
   /** Tells the other servers how `member` is now. */
@@ -755,8 +670,7 @@ export class Hub implements Disposable {
     }
     this.#members.clear();
     this.#rooms.clear();
-    for (const held of this.#waiting.values()) clearTimeout(held.timer);
-    this.#waiting.clear();
+    this.#held.clear();
   }
 
   /** Shuts the hub down, as {@linkcode Hub.shutdown} does. */
