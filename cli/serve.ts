@@ -253,7 +253,14 @@ export async function serveCommand(
     maxFile: numberFlag("maxFile", values["max-file"]),
     filesQuota: numberFlag("filesQuota", values["files-quota"]),
   };
-  const log = (line: string) => console.log(`[${timestamp()}] ${line}`);
+  const log = (line: string) => {
+    try {
+      console.log(`[${timestamp()}] ${line}`);
+    } catch {
+      // The terminal is gone (closed: EIO, or a pipe's reader ended): the server goes on,
+      // and stops as its SIGHUP says.
+    }
+  };
   // Ctrl-C while the server starts stops what has started and exits 0, as it does later.
   const { stopped } = signals;
   /** Ends a start that a signal stopped, once what had started is closed. */

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { TestClient, within } from "../_test_utils.ts";
 import { testWith } from "./_needs.ts";
-import { chatCommand, Tmux } from "./_tmux.ts";
+import { chatCommand, Tmux, waitFor } from "./_tmux.ts";
 
 /** An nc user from 127.0.0.2: what it reads, and a way to type. */
 class NcUser implements AsyncDisposable {
@@ -124,6 +124,42 @@ testWith(
       );
     } finally {
       await tmux.kill();
+    }
+  },
+);
+
+testWith(
+  ["tmux"],
+  "chat serve in a terminal that is closed says goodbye to everyone and stops without an error",
+  async () => {
+    const tmux = new Tmux("console-closed");
+    const dir = await Deno.makeTempDir({ prefix: "chat-console-" });
+    try {
+      const serve = chatCommand("serve", "--host", "127.0.0.1", "--port", "0", "--memory");
+      await tmux.newSession("host", `${serve} 2>${dir}/stderr`);
+      const screen = await tmux.waitForScreen(
+        "host",
+        (screen) => screen.lines.some((line) => line.includes("Press Ctrl-C to stop.")),
+      );
+      const port = Number(
+        screen.lines.map((line) => /listening on 127\.0\.0\.1:(\d+)/.exec(line)?.[1])
+          .find((found) => found !== undefined),
+      );
+      await using bob = await TestClient.join2(port, "bob");
+      const shell = Number(await tmux.display("host", "#{pane_pid}"));
+      // Its standard input ends and its output fails as its SIGHUP comes: none of them is an error.
+      await tmux.run("kill-session", "-t", "host");
+      assert.match((await bob.next("bye")).reason, /shutting down/);
+      await waitFor(
+        () => Deno.stat(`/proc/${shell}`).then(() => true, () => false),
+        (running) => !running,
+        10_000,
+        () => "for the server to end",
+      );
+      assert.equal(await Deno.readTextFile(`${dir}/stderr`), "");
+    } finally {
+      await tmux.kill();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 );
