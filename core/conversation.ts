@@ -777,8 +777,9 @@ export class Conversation {
       ),
       ...this.#flushed(this.#delivery.connected(now)),
       ...this.#order.finishing(),
-      // Coming back, an `/away` of the user's stays: a server that restarted does not know it.
-      ...away === undefined ? [] : [send(away)],
+      // Coming back, the user is away as they were, by an `/away` of theirs or by itself after
+      // a while idle: a server that restarted, or saw the connection end, does not know it.
+      ...away === undefined ? [] : this.#presenceLink.send([away]),
       // Nothing tells of rooms the user is not in: the client asks, to offer them after `/join`.
       ...this.#options.asksRooms ? sends(this.#roomAsks.welcomed()) : [],
     ];
