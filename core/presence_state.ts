@@ -173,6 +173,15 @@ export class Presence {
     return this.#idleAt(now).input(now) === "back" ? [{ type: "back" }] : [];
   }
 
+  /**
+   * The user did something at `now` while the server could not be told: the
+   * idle time counts from it all the same, and an automatic away ends, not
+   * to be said again on coming back.
+   */
+  inputOffline(now: number): void {
+    this.#idle?.input(now);
+  }
+
   /** Time passed: `away` to send once the user has been idle long enough. */
   idle(now: number): ClientFrame[] {
     if (this.#idleAt(now).tick(now) !== "away") return [];

@@ -368,6 +368,15 @@ Deno.test("Conversation: away by itself across a lost connection, idle time coun
     assert.deepEqual(tick(55 * MINUTE), [{ type: "away", reason: "idle" }]);
   });
 
+  await t.step("a key while the link is down counts: back, and idle from it", () => {
+    chat.closed();
+    assert.deepEqual(chat.keystroke(56 * MINUTE, "hi!"), []);
+    assert.deepEqual(chat.input(57 * MINUTE), []);
+    assert.deepEqual(comeBack(57 * MINUTE, 58 * MINUTE), []);
+    assert.deepEqual(tick(72 * MINUTE - 1), []);
+    assert.deepEqual(tick(72 * MINUTE), [{ type: "away", reason: "idle" }]);
+  });
+
   await t.step("an /away of the user's own is said again instead, not ended by a key", () => {
     assert.deepEqual(sent(chat.type("/away lunch", 73 * MINUTE)).map((frame) => frame.type), [
       "say",
