@@ -563,10 +563,14 @@ export class Conversation {
    * piped input) and it reads `draft`: tells the server they are typing
    * where they look (or to the person of a `/msg`), at most every few
    * seconds and never after `/typing off`; a command is not a message being
-   * typed. Any input also brings the user back from an automatic away.
+   * typed. Any input also brings the user back from an automatic away, and
+   * the time the user has been idle counts from it, offline too.
    */
   keystroke(now: number, draft: string): Effect[] {
-    if (!this.#handshake.online) return [];
+    if (!this.#handshake.online) {
+      this.#presence.inputOffline(now);
+      return [];
+    }
     const typing = this.#presenceLink.keystroke(now, draft);
     // Rooms made since the client last asked are offered after this `/join` too.
     if (!this.#options.asksRooms) return typing;
@@ -575,10 +579,13 @@ export class Conversation {
 
   /**
    * The user did something at `now` other than typing (the page shown again,
-   * a click): it brings them back from an automatic away.
+   * a click): it brings them back from an automatic away, and the time the
+   * user has been idle counts from it, offline too.
    */
   input(now: number): Effect[] {
-    return this.#handshake.online ? this.#presenceLink.send(this.#presence.input(now)) : [];
+    if (this.#handshake.online) return this.#presenceLink.send(this.#presence.input(now));
+    this.#presence.inputOffline(now);
+    return [];
   }
 
   /** Enters `room`, as a click or a room box asks, at `now`: the same as `/join ROOM` typed. */
@@ -777,8 +784,9 @@ export class Conversation {
       ),
       ...this.#flushed(this.#delivery.connected(now)),
       ...this.#order.finishing(),
-      // Coming back, an `/away` of the user's stays: a server that restarted does not know it.
-      ...away === undefined ? [] : [send(away)],
+      // Coming back, the user is away as they were, by an `/away` of theirs or by itself after
+      // a while idle: a server that restarted, or saw the connection end, does not know it.
+      ...away === undefined ? [] : this.#presenceLink.send([away]),
       // Nothing tells of rooms the user is not in: the client asks, to offer them after `/join`.
       ...this.#options.asksRooms ? sends(this.#roomAsks.welcomed()) : [],
     ];

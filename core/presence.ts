@@ -138,6 +138,11 @@ export class IdleWatch {
     if (away) this.#auto = false;
   }
 
+  /** Whether the user is away by the watch's doing, until their next input. */
+  get away(): boolean {
+    return this.#auto;
+  }
+
   /** When `tick` may next say `"away"`, if it may. */
   get due(): number | undefined {
     if (this.#afterMs <= 0 || this.#auto || this.#manual) return undefined;

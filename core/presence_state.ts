@@ -24,6 +24,11 @@ import {
 } from "./notices.ts";
 import { IdleWatch, IgnoreList, TypingSender, TypingWatch } from "./presence.ts";
 
+/** The `away` a client sends by itself once its user has been idle long enough. */
+function idleAway(): ClientFrame {
+  return { type: "away", reason: "idle" };
+}
+
 /** Options for {@linkcode Presence}. */
 export interface PresenceOptions {
   /** Away after this long without input, in ms; 0 never. */
@@ -168,11 +173,20 @@ export class Presence {
     return this.#idleAt(now).input(now) === "back" ? [{ type: "back" }] : [];
   }
 
+  /**
+   * The user did something at `now` while the server could not be told: the
+   * idle time counts from it all the same, and an automatic away ends, not
+   * to be said again on coming back.
+   */
+  inputOffline(now: number): void {
+    this.#idle?.input(now);
+  }
+
   /** Time passed: `away` to send once the user has been idle long enough. */
   idle(now: number): ClientFrame[] {
     if (this.#idleAt(now).tick(now) !== "away") return [];
     this.#awayByItself = true;
-    return [{ type: "away", reason: "idle" }];
+    return [idleAway()];
   }
 
   /**
@@ -185,12 +199,13 @@ export class Presence {
 
   /**
    * The `away` to tell a server the client comes back to, if the user is
-   * away by an `/away` of theirs: a server that restarted, or let the
+   * away: by an `/away` of theirs, or by itself after a while idle, which
+   * the next input ends as before. A server that restarted, or let the
    * connection go, no longer knows it.
    */
   awayAgain(): ClientFrame | undefined {
     const reason = this.#ownAway;
-    if (reason === undefined) return undefined;
+    if (reason === undefined) return this.#idle?.away ? idleAway() : undefined;
     return reason === "" ? { type: "away" } : { type: "away", reason };
   }
 

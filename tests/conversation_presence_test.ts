@@ -319,6 +319,73 @@ Deno.test("Conversation: away after a while without input, back at the next", as
   });
 });
 
+Deno.test("Conversation: away by itself across a lost connection, idle time counted from the last key", async (t) => {
+  const MINUTE = 60_000;
+  const chat = joined({ awayAfterMs: 15 * MINUTE });
+  /** Time passes to `now`; the server keeps the link alive meanwhile. */
+  const tick = (now: number) => {
+    chat.receive({ type: "ping" }, now);
+    return sent(chat.tick(now)).filter((frame) => frame.type !== "pong" && frame.type !== "ping");
+  };
+  /** The connection drops at `from`; what the client sends once welcomed again at `now`. */
+  const comeBack = (from: number, now: number) => {
+    chat.closed();
+    chat.opened();
+    chat.hello("ann", from);
+    sent(chat.receive({ type: "pong", token: "hello" }, now));
+    const welcome: ServerFrame = {
+      type: "welcome",
+      version: 2,
+      server: "chat",
+      name: "ann",
+      rooms: ["#lobby", "#dev"],
+    };
+    return sent(chat.receive(welcome, now)).filter((frame) => frame.type === "away");
+  };
+
+  await t.step("away by itself, the client says so again at once, for the same reason", () => {
+    assert.deepEqual(tick(15 * MINUTE), [{ type: "away", reason: "idle" }]);
+    assert.deepEqual(comeBack(16 * MINUTE, 17 * MINUTE), [{ type: "away", reason: "idle" }]);
+    assert.deepEqual(tick(18 * MINUTE), [], "once");
+  });
+
+  await t.step("the next key brings the user back, as before", () => {
+    assert.deepEqual(sent(chat.keystroke(19 * MINUTE, "h")), [
+      { type: "back" },
+      { type: "typing", room: "#lobby" },
+    ]);
+  });
+
+  await t.step("not yet away when the link went: away 15 min after the last key", () => {
+    assert.deepEqual(comeBack(20 * MINUTE, 21 * MINUTE), []);
+    assert.deepEqual(tick(34 * MINUTE - 1), []);
+    assert.deepEqual(tick(34 * MINUTE), [{ type: "away", reason: "idle" }]);
+  });
+
+  await t.step("idle long enough while the link was down: away as soon as it is back", () => {
+    chat.keystroke(35 * MINUTE, "hi");
+    assert.deepEqual(comeBack(36 * MINUTE, 55 * MINUTE), []);
+    assert.deepEqual(tick(55 * MINUTE), [{ type: "away", reason: "idle" }]);
+  });
+
+  await t.step("a key while the link is down counts: back, and idle from it", () => {
+    chat.closed();
+    assert.deepEqual(chat.keystroke(56 * MINUTE, "hi!"), []);
+    assert.deepEqual(chat.input(57 * MINUTE), []);
+    assert.deepEqual(comeBack(57 * MINUTE, 58 * MINUTE), []);
+    assert.deepEqual(tick(72 * MINUTE - 1), []);
+    assert.deepEqual(tick(72 * MINUTE), [{ type: "away", reason: "idle" }]);
+  });
+
+  await t.step("an /away of the user's own is said again instead, not ended by a key", () => {
+    assert.deepEqual(sent(chat.type("/away lunch", 73 * MINUTE)).map((frame) => frame.type), [
+      "say",
+    ]);
+    assert.deepEqual(comeBack(74 * MINUTE, 75 * MINUTE), [{ type: "away", reason: "lunch" }]);
+    assert.deepEqual(sent(chat.keystroke(76 * MINUTE, "h")), [{ type: "typing", room: "#lobby" }]);
+  });
+});
+
 Deno.test("Conversation: the user's own away says how it ends: any key after idle, the tab shown, else /back", async (t) => {
   const chat = joined({ awayAfterMs: 60_000 });
   const away = (reason: string): ServerFrame => ({ type: "away", ts: TS, name: "ann", reason });

@@ -580,7 +580,7 @@ Deno.test("Conversation: a page shows each view in its place (display each)", ()
   assert.deepEqual(shown(switched), [], "the page draws the divider itself");
 });
 
-Deno.test("Conversation: coming back, an /away the user typed is said again, until /back", () => {
+Deno.test("Conversation: coming back, an away is said again: one typed until /back, one by itself until input", () => {
   const chat = joined("ann");
   chat.type("/away lunch", 1);
   comeBack(chat, "ann");
@@ -591,14 +591,15 @@ Deno.test("Conversation: coming back, an /away the user typed is said again, unt
   chat.type("/back", 102);
   comeBack(chat, "ann");
   assert.deepEqual(sent(chat.receive(welcome("ann"), 201)), [], "away after /back");
-  // Away by itself (idle) is the client's to say again once idle again, not on coming back.
+  // Away by itself (idle), the user is away again on coming back, until their next key.
   const idle = joined("ann", { awayAfterMs: 1_000 });
   assert.deepEqual(sent(idle.tick(2_000)), [{ type: "away", reason: "idle" }]);
   comeBack(idle, "ann");
   assert.deepEqual(
     sent(idle.receive(welcome("ann"), 2_100)).filter((frame) => frame.type === "away"),
-    [],
+    [{ type: "away", reason: "idle" }],
   );
+  assert.deepEqual(sent(idle.input(2_200)), [{ type: "back" }]);
 });
 
 Deno.test("Conversation: a page marks new what came live to a room, not its history", () => {

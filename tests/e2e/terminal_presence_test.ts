@@ -12,8 +12,9 @@
  */
 
 import assert from "node:assert/strict";
-import { startServer } from "../../server.ts";
-import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { type ChatServer, startServer } from "../../server.ts";
+import { FreezingProxy } from "../_freezing_proxy.ts";
+import { freePort, LOOPBACK, TestClient } from "../_test_utils.ts";
 import { testWith } from "./_needs.ts";
 import { countLines, said, TerminalUser } from "./_terminal_user.ts";
 import { joinCommand, ROOT, type Screen, shellQuote, Tmux } from "./_tmux.ts";
@@ -357,6 +358,95 @@ testWith(["tmux"], "chat join --away-after goes away when idle, back at the next
     assert.equal(bob.all("back").length, 1, "back once");
   });
 });
+
+testWith(
+  ["tmux"],
+  "chat join --away-after is away again at once after a restart or a cut connection",
+  async (t) => {
+    // 0.1 minutes: 6 s. Coming back, alice must be away again well before that.
+    const AWAY_AFTER_MS = 6_000;
+    const port = freePort();
+    // Bob answers no heartbeat: the server keeps him all the same.
+    const serve = () => startServer({ hostname: LOOPBACK, port, heartbeat: 3600 });
+    let server: ChatServer = await serve();
+    const tmux = new Tmux("idle-again");
+    const config = await Deno.makeTempDir({ prefix: "chat-config-" });
+    let bob: TestClient | undefined;
+    try {
+      // Through a proxy, which can cut alice's connection alone.
+      await using proxy = new FreezingProxy(port);
+      bob = await TestClient.join2(port, "bob");
+      const alice = await joinWith(tmux, "alice", proxy.port, config, ["--away-after", "0.1"]);
+      const first = await bob.next("away", (frame) => frame.name === "alice", 15_000);
+      assert.equal(first.reason, "idle");
+      await alice.waitForLine(
+        /^-- \[\d\d:\d\d:\d\d\] You are away: idle; any key brings you back$/,
+      );
+
+      /** Waits until bob sees alice come back, then away by herself, soon after. */
+      const awayAgain = async (watcher: TestClient) => {
+        await watcher.next("joined", (frame) => frame.name === "alice", 20_000);
+        const back = performance.now();
+        const away = await watcher.next("away", (frame) => frame.name === "alice", 15_000);
+        const after = performance.now() - back;
+        assert.equal(away.reason, "idle");
+        assert.ok(after < AWAY_AFTER_MS / 2, `away ${Math.round(after)} ms after coming back`);
+      };
+
+      await t.step("after the server restarts", async () => {
+        // Held until the new server runs and bob is back in it, to see alice come back.
+        proxy.freeze();
+        await bob!.send({ type: "quit" });
+        await bob![Symbol.asyncDispose]();
+        await server[Symbol.asyncDispose]();
+        server = await serve();
+        bob = await TestClient.join2(port, "bob");
+        proxy.thaw();
+        await awayAgain(bob);
+        await alice.waitFor(
+          (screen) =>
+            countLines(screen, /Reconnected as alice/) === 1 &&
+            countLines(screen, /You are away: idle; any key brings you back$/) === 2,
+          "alice back, and told she is away again",
+        );
+        // A key brings her back, as before.
+        await alice.press("Left");
+        await bob.next("back", (frame) => frame.name === "alice");
+        await alice.waitForLine(/^-- \[\d\d:\d\d:\d\d\] You are back$/);
+      });
+
+      await t.step("after only her connection was cut", async () => {
+        await bob!.next("away", (frame) => frame.name === "alice", 15_000);
+        proxy.cut();
+        await awayAgain(bob!);
+        await alice.press("Left");
+        await bob!.next("back", (frame) => frame.name === "alice");
+      });
+
+      await t.step("an /away of her own is said again, and no key ends it", async () => {
+        await alice.enter("/away lunch");
+        await bob!.next("away", (frame) => frame.name === "alice" && frame.reason === "lunch");
+        proxy.cut();
+        await bob!.next("joined", (frame) => frame.name === "alice", 20_000);
+        await bob!.next("away", (frame) => frame.name === "alice" && frame.reason === "lunch");
+        // Her typing, which follows any back her key would send.
+        await alice.type("x");
+        await bob!.next("typing", (frame) => frame.name === "alice");
+        assert.equal(bob!.all("back").length, 2, "back only after each away by herself");
+      });
+      assert.deepEqual(
+        bob.all("away").filter((frame) => frame.name === "alice").map((frame) => frame.reason),
+        ["idle", "idle", "idle", "lunch", "lunch"],
+        "said once each time",
+      );
+    } finally {
+      await bob?.[Symbol.asyncDispose]();
+      await tmux.kill();
+      await server[Symbol.asyncDispose]();
+      await Deno.remove(config, { recursive: true });
+    }
+  },
+);
 
 testWith(
   ["tmux"],

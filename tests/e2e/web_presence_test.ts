@@ -19,11 +19,13 @@ import { startServer } from "../../server.ts";
 import { parseOpFile } from "../../server/hub/moderation.ts";
 import { IDLE_SHOWN_MS } from "../../core/describe.ts";
 import { People, shown } from "../../web/people.ts";
+import { FreezingProxy } from "../_freezing_proxy.ts";
 import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import {
   ChatBrowser,
   exactly,
   logLine,
+  pageUrl,
   say,
   screenshot,
   WAIT_MS,
@@ -458,6 +460,39 @@ testWith(
     await say(bob, "/back");
     await next(alice, "back", "bob");
     assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a hidden tab away by itself is away again at once when its connection comes back",
+  async () => {
+    // Coming back, the page must be away again well before the tab could go away anew.
+    const AWAY_AFTER_MS = 6_000;
+    await using server = await startServer(QUIET);
+    await using browser = await ChatBrowser.launch();
+    await using alice = await TestClient.join2(server.addr.port, "alice");
+    // Through a proxy, which can cut the page's connection alone.
+    await using proxy = new FreezingProxy(server.webAddr!.port);
+    const bob = await browser.openAs(pageUrl(proxy.port, "/?away-after=6s"), "bob");
+
+    await setHidden(bob, true);
+    await next(alice, "away", "bob", AWAY_AFTER_MS + WAIT_MS);
+    proxy.cut();
+    await alice.next("joined", (frame) => frame.name === "bob", 20_000);
+    const back = performance.now();
+    const away = await next(alice, "away", "bob", AWAY_AFTER_MS + WAIT_MS);
+    const after = performance.now() - back;
+    assert.equal(away.type === "away" && away.reason, "idle");
+    assert.ok(after < AWAY_AFTER_MS / 2, `away ${Math.round(after)} ms after coming back`);
+    await waitForStatus(bob, "Connected");
+    // Shown again, the tab brings bob back, as before.
+    await setHidden(bob, false);
+    await next(alice, "back", "bob");
+    assert.deepEqual(
+      browser.unexpectedProblems([/^console error: WebSocket connection to .* failed/]),
+      [],
+    );
   },
 );
 
