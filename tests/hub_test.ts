@@ -654,8 +654,10 @@ Deno.test("Hub streams history and search results as the session reads them", as
 Deno.test("Hub says how far a search of a room kept in memory looked, and what more words would do", () => {
   // A room of 2,500 kept messages, of which the word index holds the newest 2,000.
   const history = new MemoryHistory(3_000);
+  // "gold" is in the newest 50, and in one message older than the index holds.
   for (let id = 1; id <= 2_500; id++) {
-    const text = id === 1 ? "rare needle" : `common needle ${id}`;
+    const gold = id === 2 || id > 2_450 ? " gold" : "";
+    const text = id === 1 ? "rare needle" : `common needle ${id}${gold}`;
     history.append({ type: "message", id, ts: id, room: "#lobby", from: "bob", text });
   }
   while (!history.prepareSearch("#lobby"));
@@ -664,9 +666,18 @@ Deno.test("Hub says how far a search of a room kept in memory looked, and what m
   forget(alice);
   say(hub, alice, "/search common");
   const [info, ...found] = alice.take();
-  assert.deepEqual(info, { type: "info", text: '50 messages in #lobby match "common":' });
+  assert.deepEqual(info, {
+    type: "info",
+    text:
+      'The newest 50 messages in #lobby that match "common" (there are more; add words to narrow):',
+  });
   assert.equal(found.length, 50);
   // Older messages than the index holds are never searched: more words would not reach them.
+  say(hub, alice, "/search gold");
+  assert.deepEqual(alice.take()[0], {
+    type: "info",
+    text: '50 messages in #lobby match "gold" (searched the last 2,000 messages):',
+  });
   say(hub, alice, "/search rare");
   assert.deepEqual(alice.take(), [{
     type: "info",

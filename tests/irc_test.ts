@@ -921,6 +921,22 @@ Deno.test("IRC JOIN of a name no room can have: 403 says why", async () => {
   assert.match(await ann.next(/ 403 /), / 403 ann #a\.b :A room name is # followed by /);
 });
 
+Deno.test("IRC JOIN of look-alike channels in one list: the first is opened, 403 for the others", async () => {
+  const { server, irc } = await serve();
+  await using _ = server;
+  await using ann = await IrcClient.register(irc, "ann");
+  // A Cyrillic ѕ, then a Cyrillic т: nobody is in any of these rooms.
+  await ann.send("JOIN #rust592,#ruѕt592,#rusт592");
+  const told = (await ann.sync()).map((line) => line.replace(/^:\S+ /, ""));
+  assert.deepEqual(told.filter((line) => /^(JOIN|403 ann) #ru/.test(line)), [
+    "JOIN #rust592",
+    ...["#ruѕt592", "#rusт592"].map((room) =>
+      `403 ann ${room} :Cannot open ${room}: it looks like #rust592; join #rust592, ` +
+      "or pick a name that does not"
+    ),
+  ]);
+});
+
 Deno.test("IRC LUSERS: 251 to 255 (252 to 254 when not 0), 265 and 266 with the chat's counts, in the welcome too", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "chat_irc_" });
   try {

@@ -133,17 +133,69 @@ Deno.test("/search stops after the row budget of the room's own matches, and say
   const frames = await framesSince(ann, again);
   assert.deepEqual(frames[0], {
     type: "info",
-    text: `50 messages in #quiet match "needle hay":`,
+    text:
+      `The newest 50 messages in #quiet that match "needle hay" (there are more; add words to narrow):`,
   });
-  // A word on every message of #quiet: the budget runs out before its oldest message.
+  // A word on every message of #quiet: the newest 50 of them, and word that there are more.
   const budget = ann.frames.length;
   await ann.say("/search needl");
   const cut = await framesSince(ann, budget);
   assert.equal(cut.length, 51);
   assert.deepEqual(cut[0], {
     type: "info",
-    text: `50 messages in #quiet match "needl":`,
+    text:
+      `The newest 50 messages in #quiet that match "needl" (there are more; add words to narrow):`,
   });
+});
+
+Deno.test("/search says when more match than the 50 it sends, without counting them", async () => {
+  // #fifty: 50 matches; #more: 51; #far: the newest 50 messages match, then a budget's worth
+  // of others, then one more match, which the search never reaches.
+  await using chat = await startStored((store) => {
+    let id = 0;
+    for (let i = 0; i < 50; i++) store.append(stored(++id, "#fifty", `lunch ${i}`));
+    for (let i = 0; i < 51; i++) store.append(stored(++id, "#more", `lunch ${i}`));
+    store.append(stored(++id, "#far", "午饭 oldest"));
+    for (let i = 0; i < SEARCH_BUDGET; i++) store.append(stored(++id, "#far", `hay ${i}`));
+    for (let i = 0; i < 50; i++) store.append(stored(++id, "#far", `午饭 ${i}`));
+  });
+  await using ann = await TestClient.join2(chat.port, "ann", [
+    { room: "#fifty" },
+    { room: "#more" },
+    { room: "#far" },
+  ]);
+  /** The info line of a search of `room`, and the texts of the messages after it. */
+  const search = async (room: string, text: string) => {
+    const mark = ann.frames.length;
+    await ann.send({ type: "search", room, text });
+    const [info, ...found] = await framesSince(ann, mark);
+    assert.equal(info?.type, "info");
+    return {
+      info: info?.type === "info" ? info.text : "",
+      texts: found.map((frame) => frame.type === "message" ? frame.text : frame.type),
+    };
+  };
+  const newest = (texts: string[], count: number) =>
+    assert.deepEqual(texts, Array.from({ length: 50 }, (_, i) => `lunch ${count - 50 + i}`));
+
+  const fifty = await search("#fifty", "lunch");
+  assert.equal(fifty.info, '50 messages in #fifty match "lunch":');
+  newest(fifty.texts, 50);
+  const more = await search("#more", "lunch");
+  assert.equal(
+    more.info,
+    'The newest 50 messages in #more that match "lunch" (there are more; add words to narrow):',
+  );
+  newest(more.texts, 51);
+  // The budget is spent before a 51st match: whether there is one is not known, and not said.
+  const far = await search("#far", "午饭");
+  assert.equal(
+    far.info,
+    `50 messages in #far match "午饭" (searched the last ${
+      SEARCH_BUDGET.toLocaleString("en-US")
+    } messages; add words to search further back):`,
+  );
+  assert.equal(far.texts.length, 50);
 });
 
 Deno.test("/search finds Chinese, Japanese and Korean words inside longer runs, in the room's own messages", async () => {

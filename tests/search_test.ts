@@ -154,11 +154,19 @@ Deno.test("SearchPace allows a burst, then one search a second", () => {
   assert.ok(pace.take(0) > 0);
 });
 
-Deno.test("collectMatches() walks newest first and stops at the limit or the budget", () => {
+Deno.test("collectMatches() walks newest first and stops one match past the limit, or at the budget", () => {
   const candidates = [10, 9, 8, 7, 6, 5].map((id) => ({ id }));
   const even = ({ id }: { id: number }) => id % 2 === 0 ? id : undefined;
   assert.deepEqual(collectMatches(candidates, even, { limit: 50 }), { found: [6, 8, 10] });
-  assert.deepEqual(collectMatches(candidates, even, { limit: 2 }), { found: [8, 10] });
+  assert.deepEqual(collectMatches(candidates, even, { limit: 2 }), {
+    found: [8, 10],
+    more: true,
+  }, "6 matches too: there are more");
+  assert.deepEqual(collectMatches(candidates, even, { limit: 3 }), { found: [6, 8, 10] });
+  assert.deepEqual(collectMatches(candidates, even, { limit: 2, budget: 4 }), {
+    found: [8, 10],
+    stoppedAt: 7,
+  }, "the budget ran out before a third match: whether there are more is not known");
   assert.deepEqual(collectMatches(candidates, even, { limit: 50, budget: 3 }), {
     found: [8, 10],
     stoppedAt: 8,
@@ -201,7 +209,11 @@ function ids(messages: MessageFrame[]): number[] {
 function find(store: HistoryStore, room: string, text: string, limit = 50, budget?: number) {
   const options = budget === undefined ? { limit } : { limit, budget };
   const result = store.find(room, accepted(text), options);
-  return { ids: ids(result.found), searched: result.searched };
+  return {
+    ids: ids(result.found),
+    searched: result.searched,
+    ...result.more ? { more: result.more } : {},
+  };
 }
 
 for (const kind of STORES) {
@@ -260,7 +272,15 @@ for (const kind of STORES) {
           ids: [1, 2, 3, 9],
           searched: undefined,
         });
-        assert.deepEqual(find(store, "#a", "needle", 2, 100), { ids: [3, 9], searched: undefined });
+        assert.deepEqual(find(store, "#a", "needle", 2, 100), {
+          ids: [3, 9],
+          searched: undefined,
+          more: true,
+        });
+        assert.deepEqual(find(store, "#a", "needle", 4, 100), {
+          ids: [1, 2, 3, 9],
+          searched: undefined,
+        });
         assert.deepEqual(find(store, "#b", "needle", 50, 1), { ids: [10], searched: 1 });
         assert.deepEqual(find(store, "#c", "needle", 50, 1), { ids: [], searched: undefined });
       } finally {

@@ -63,13 +63,30 @@ Deno.test("startServer() renames with /nick and the nick frame", async (t) => {
   await t.step("an invalid name is refused", async () => {
     await bob.send({ type: "nick", name: "b\x1b[2Jb" });
     assert.equal((await bob.next("error")).code, "name_invalid");
-    // Two words are a name, refused by the rules of names, which say why.
-    await bob.say("/nick two words");
-    const spaced = await bob.next("error");
-    assert.equal(spaced.code, "name_invalid");
-    assert.match(spaced.message, /a name cannot hold spaces/);
+    // More words are a name, refused by the rules of names, which say why: no usage line.
+    const spaced = [{ command: "/nick", name: "two words" }, { command: "/name", name: "x y z" }];
+    for (const { command, name } of spaced) {
+      const line = `${command} ${name}`;
+      await bob.say(line);
+      assert.deepEqual(await bob.next("error"), {
+        type: "error",
+        code: "name_invalid",
+        message: `Cannot use "${name}": a name cannot hold spaces; put _ - or . between its words`,
+      }, line);
+    }
     await bob.say("/nick");
-    assert.equal((await bob.next("error")).code, "bad_command");
+    assert.deepEqual(await bob.next("error"), {
+      type: "error",
+      code: "bad_command",
+      message: "Usage: /nick NEW",
+    });
+    // Unlike /join, whose one word is a room.
+    await bob.say("/join #a b");
+    assert.deepEqual(await bob.next("error"), {
+      type: "error",
+      code: "bad_command",
+      message: "Usage: /join #room",
+    });
   });
 
   await t.step("changing the case of one's own name is allowed", async () => {

@@ -403,6 +403,56 @@ Deno.test("startServer() enters a version 2 client in 32 rooms at most, each rep
   });
 });
 
+Deno.test("startServer() opens no two look-alike rooms from one version 2 hello", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  // `#rust${n}`, then with a Cyrillic ѕ, then with a Cyrillic т: rooms nobody is in yet.
+  const rooms = (n: number) => [`#rust${n}`, `#ruѕt${n}`, `#rusт${n}`].map((room) => ({ room }));
+  const refusals = (n: number) =>
+    rooms(n).slice(1).map(({ room }) => ({
+      type: "error",
+      code: "room_invalid",
+      message: `Cannot open ${room}: it looks like #rust${n}; join #rust${n}, ` +
+        "or pick a name that does not",
+    }));
+
+  await t.step(
+    "the first is opened, the later ones left out with the error of a join",
+    async () => {
+      await using look = await TestClient.join2(port, "look1", [...rooms(590), { room: "#dev" }]);
+      assert.deepEqual(look.all("welcome")[0]?.rooms, ["#rust590", "#dev"]);
+      assert.deepEqual(look.all("error"), refusals(590));
+      assert.deepEqual(look.all("room").map((frame) => frame.room), ["#rust590", "#dev"]);
+    },
+  );
+
+  await t.step("coming back with a token after the connection ended, the same", async () => {
+    await using first = await TestClient.join2(port, "look2", [{ room: "#dev" }]);
+    const resume = first.all("welcome")[0]!.resume!;
+    await first.send({ type: "quit" });
+    await first.closed();
+    await using back = await TestClient.connect(port);
+    await back.send({
+      type: "hello",
+      version: 2,
+      name: "look2",
+      resume,
+      rooms: [{ room: "#dev" }, ...rooms(591)],
+    });
+    await back.sync();
+    assert.deepEqual(back.all("welcome")[0]?.rooms, ["#dev", "#rust591"]);
+    assert.deepEqual(back.all("error"), refusals(591));
+  });
+
+  await t.step("#lobby is always itself: a look-alike before it is the one left out", async () => {
+    await using look = await TestClient.join2(port, "look3", [{ room: "#l0bby" }, { room: LOBBY }]);
+    assert.deepEqual(look.all("welcome")[0]?.rooms, [LOBBY]);
+    assert.deepEqual(look.all("error").map((frame) => frame.message), [
+      "Cannot open #l0bby: it looks like #lobby; join #lobby, or pick a name that does not",
+    ]);
+  });
+});
+
 Deno.test("startServer() keeps a quiet hello unseen until it says something in a room", async (t) => {
   await using server = await startServer({ hostname: LOOPBACK, port: 0 });
   const port = server.addr.port;

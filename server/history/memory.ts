@@ -258,24 +258,23 @@ export class MemoryHistory implements HistoryStore {
       message !== undefined && holdsAll(message.text, query.inside) ? message : undefined;
     if (query.match === "") {
       // No word of the index: the room's messages are the candidates, newest first.
-      const { found, stoppedAt } = collectMatches(newestFirst(kept), holds, options);
+      const { found, stoppedAt, more } = collectMatches(newestFirst(kept), holds, options);
+      if (more) return { found, more };
       return stoppedAt === undefined ? { found } : { found, searched: countFrom(kept, stoppedAt) };
     }
     const { index, ids } = this.#catchUp(room, messages);
     const tooBroad = index.tooBroad(query, options.prefixWords);
     if (tooBroad !== undefined) return { found: [], tooBroad };
     const from = messages.length - ids.length;
-    const { found, stoppedAt } = collectMatches(
+    const { found, stoppedAt, more } = collectMatches(
       index.candidates(query.match),
       ({ id }) => holds(messages[findId(messages, id, from)]),
       options,
     );
+    if (more) return { found, more };
     if (stoppedAt === undefined) {
-      // Older messages than the index covers were not searched, which matters unless the
-      // newest matches were all found first.
-      return ids.length < kept.length && found.length < options.limit
-        ? { found, searched: ids.length, window: true }
-        : { found };
+      // Older messages than the index covers were not searched: some of them may match too.
+      return ids.length < kept.length ? { found, searched: ids.length, window: true } : { found };
     }
     return { found, searched: countFrom(kept, stoppedAt) };
   }

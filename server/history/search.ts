@@ -165,6 +165,11 @@ export interface SearchResult<T> {
    * words would not search further back.
    */
   window?: true;
+  /**
+   * Set when more messages match than `limit`: one more was found within
+   * the budget. How many more is not counted, which could take unbounded work.
+   */
+  more?: true;
   /** Set, and nothing searched, when this prefix word starts too many stored words. */
   tooBroad?: string;
 }
@@ -175,12 +180,14 @@ export interface Collected<T> {
   found: T[];
   /** Set when the budget ran out: the id of the oldest candidate examined. */
   stoppedAt?: number;
+  /** Set when a match past the `limit` kept was found within the budget. */
+  more?: true;
 }
 
 /**
  * Walks `candidates` (messages holding every word, newest first),
- * keeping those `accept` returns, until `limit` are kept or `budget`
- * candidates have been examined.
+ * keeping those `accept` returns, until `limit` are kept and one more is
+ * found, or `budget` candidates have been examined.
  */
 export function collectMatches<R extends { id: number }, T>(
   candidates: Iterable<R>,
@@ -199,8 +206,9 @@ export function collectMatches<R extends { id: number }, T>(
     last = candidate.id;
     const match = accept(candidate);
     if (match === undefined) continue;
+    // One match past the limit, looked for within the same budget, says there are more.
+    if (found.length === options.limit) return { found: found.reverse(), more: true };
     found.push(match);
-    if (found.length === options.limit) break;
   }
   return { found: found.reverse() };
 }

@@ -310,12 +310,13 @@ export class SqliteHistory implements HistoryStore {
     const candidates = query.match === ""
       ? this.#newest.iterate(room)
       : this.#search.iterate(room, `room_key : "${roomKey(room)}" AND text : (${query.match})`);
-    const { found, stoppedAt } = collectMatches(
+    const { found, stoppedAt, more } = collectMatches(
       candidates as Iterable<{ id: number; here: number; text: string }>,
       ({ id, here, text }) => here && holdsAll(text, query.inside) ? id : undefined,
       options,
     );
     const messages = found.map((id) => toFrame(this.#byId.get(id) as unknown as Row));
+    if (more) return { found: messages, more };
     if (stoppedAt === undefined) return { found: messages };
     const { n } = this.#newer.get(room, stoppedAt) as { n: number };
     return { found: messages, searched: n };

@@ -224,6 +224,25 @@ export class Identity {
         `Cannot join ${name}: it is locked; only operators may enter`,
       );
     }
+    // Nor two look-alikes nobody is in from one hello: the first is opened, as by a join
+    // (and #lobby, which is always itself, whatever its place).
+    const opened = new Map<string, string>();
+    if (wanted.has(LOBBY)) opened.set(nameKey(LOBBY.slice(1)), LOBBY);
+    for (const name of wanted.keys()) {
+      if (name === LOBBY || rooms.occupied(name)) continue;
+      const key = nameKey(name.slice(1));
+      const like = opened.get(key);
+      if (like === undefined) {
+        opened.set(key, name);
+        continue;
+      }
+      wanted.delete(name);
+      refuse(
+        newcomer,
+        "room_invalid",
+        `Cannot open ${name}: it looks like ${like}; join ${like}, or pick a name that does not`,
+      );
+    }
     const [first, ...others] = [...wanted.keys()].map((name) => rooms.get(name));
     const room = first ?? rooms.get(LOBBY);
     // One literal of every field, for each version: a member is one small object, made at once.

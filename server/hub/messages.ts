@@ -393,7 +393,7 @@ export class Messages {
 
   /** Answers a search of `room` by `member`: an `info`, then the matches found. */
   #answerSearch(member: Member, room: string, query: SearchQuery): void {
-    const { found, searched, window, tooBroad } = this.#history.find(room, query, {
+    const { found, searched, window, more, tooBroad } = this.#history.find(room, query, {
       limit: MAX_SEARCH_RESULTS,
     });
     if (tooBroad !== undefined) {
@@ -416,7 +416,13 @@ export class Messages {
     }
     const count = found.length === 1 ? "1 message" : `${found.length} messages`;
     const agrees = found.length === 1 ? "matches" : "match";
-    inform(member, `${count} in ${room} ${agrees} ${quoted}${partial}:`);
+    // How many more match is not counted, which could take unbounded work: only that some do.
+    inform(
+      member,
+      more
+        ? `The newest ${count} in ${room} that match ${quoted} (there are more; add words to narrow):`
+        : `${count} in ${room} ${agrees} ${quoted}${partial}:`,
+    );
     member.session.stream(framesOf(found.map((message) => ({ ...message, replay: true }))));
   }
 
