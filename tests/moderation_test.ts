@@ -292,7 +292,23 @@ Deno.test("a duration mistyped is refused, not taken for the reason of a ban for
   const port = chat.addr.port;
   await using ann = await operator(port);
   await using bob = await arrive(port, "bob", "127.0.0.2");
-  for (const line of ["/ban ghost 1.5h", "/ban ghost 1x", "/ban ghost 400d", "/mute bob 10x"]) {
+  const lines = [
+    "/ban ghost 1.5h",
+    "/ban ghost 1x",
+    "/ban ghost 400d",
+    "/mute bob 10x",
+    // Negative, zero or signed: no reason of a ban for good either.
+    "/ban ghost -5m",
+    "/ban ghost -5m spam",
+    "/ban ghost +5m",
+    "/ban ghost \u22125m",
+    "/ban ghost .5h",
+    "/ban ghost 0m",
+    "/ban ghost 0",
+    "/mute bob -5m",
+    "/mute bob 0s",
+  ];
+  for (const line of lines) {
     await ann.say(line);
     const refused = await ann.next("error");
     assert.equal(refused.code, "bad_command", line);
