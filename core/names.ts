@@ -25,9 +25,11 @@
  * vowel and tone marks of Thai, Devanagari and Arabic, Hebrew points and
  * Tibetan stacks stay within four.
  *
- * Look-alikes compare equal: {@linkcode nameKey} folds the characters that
- * Unicode's confusables data maps to ASCII letters and digits (generated into
- * confusables.ts by tools/gen_confusables.ts), and the hand-made rules of
+ * Look-alikes compare equal: {@linkcode nameKey} leaves out nonspacing marks
+ * (`dạve` is `dave`) and `_`, `.` and `-` at the ends (`dave.` is `dave`),
+ * and folds the characters that Unicode's confusables data maps to ASCII
+ * letters and digits (generated into confusables.ts by
+ * tools/gen_confusables.ts), and the hand-made rules of
  * {@linkcode LOOKALIKES} over them.
  *
  * @module
@@ -115,7 +117,6 @@ for (const [source, target] of LOOKALIKES) FOLDS.set(source, target);
 // Lower-casing makes a final Σ into ς, the one letter it cases by context: ς maps as σ does.
 if (FOLDS.has("σ")) FOLDS.set("ς", FOLDS.get("σ")!);
 const ASCII = /^[\0-\x7f]*$/;
-const DOTTED_I = /([ij])\u0307/g;
 // The ASCII ones among them, all a text of ASCII alone can hold, one pattern per
 // target: `i`, `1` and `|` become `l`.
 const ASCII_RULES = new Map<string, RegExp>();
@@ -132,22 +133,36 @@ const FOLDED = new RegExp(
   "gu",
 );
 
+// Nonspacing and enclosing marks: accents, dots, lines above and below a letter.
+const NONSPACING = /[\p{Mn}\p{Me}]/gu;
+// `_`, `.` and `-` at either end of a name or room name.
+const EDGE_SEPARATORS = /^[_.\-]+|[_.\-]+$/g;
+
 /**
- * The form under which names are compared: NFKC-normalised, case-folded
- * (upper then lower case, so "straße" matches "STRASSE"), with look-alikes of
- * ASCII letters and digits from Unicode's confusables data (`ɑ`, `а`, `ο`) and
- * the hand-made rules of {@linkcode LOOKALIKES} mapped together, and
- * default-ignorable characters dropped, so no name can pass for another on screen.
+ * The form under which names are compared: without its nonspacing marks
+ * (taken off in NFKD, so "dạve", "ḋave" and "ďave" are "dave", and "Zoë" is
+ * "Zoe"), NFKC-normalised, case-folded (upper then lower case, so "straße"
+ * matches "STRASSE"), with look-alikes of ASCII letters and digits from
+ * Unicode's confusables data (`ɑ`, `а`, `ο`) and the hand-made rules of
+ * {@linkcode LOOKALIKES} mapped together, default-ignorable characters
+ * dropped, and without `_`, `.` and `-` at its ends ("dave." is "dave"), so
+ * no name can pass for another on screen.
  */
 export function nameKey(name: string): string {
-  // Lower-casing makes Turkish İ an i with a dot above, which shows as the i of "I".
-  let key = foldCase(name).replace(DOTTED_I, "$1");
+  // Marks off first, as the letter they sat on may be a look-alike (Cyrillic ӓ is а, which
+  // is a), and Turkish İ is the I it shows as. Case folding puts none back on what is left.
+  let key = foldCase(ASCII.test(name) ? name : withoutMarks(name));
   if (ASCII.test(key)) {
     for (const [target, pattern] of ASCII_RULES) key = key.replace(pattern, target);
   } else {
     key = key.replace(FOLDED, (char) => FOLDS.get(char) ?? "");
   }
-  return key.replaceAll("rn", "m").replaceAll("vv", "w");
+  return key.replaceAll("rn", "m").replaceAll("vv", "w").replace(EDGE_SEPARATORS, "");
+}
+
+/** `text` in NFKD, without its nonspacing and enclosing marks. */
+function withoutMarks(text: string): string {
+  return text.normalize("NFKD").replace(NONSPACING, "");
 }
 
 /** Most nonspacing marks one letter of a name or room name may carry (UTS #39, section 5.4). */
@@ -162,7 +177,6 @@ const CONTROL = /\p{Cc}/u;
 const SPACE = /[ \t\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
 // A letter or digit with the marks it carries, in NFD.
 const MARKED = /(\P{M})(\p{M}+)/gu;
-const NONSPACING = /[\p{Mn}\p{Me}]/gu;
 // Letters whose dot a dot above hides in (i, j, ɨ, і), and keys of letters it makes pass for i or j.
 const SOFT_DOTTED = /^\p{Soft_Dotted}$/u;
 const DOTTED = new Set(["l", "j"]);

@@ -31,6 +31,9 @@ const OPTIONAL_DURATION = {
   optional: true,
 } as const;
 
+/** A word meant as a duration: a digit first, after a sign or a point if any (`-5m`, `.5h`). */
+const MEANT_AS_DURATION = /^[+\-\u2212]?\.?\d/;
+
 /**
  * The topic a line sets: `""` alone, as people write nothing, is the empty
  * text that clears it; no real topic is those two characters alone.
@@ -112,9 +115,9 @@ export const OPERATOR_COMMANDS = [
       if (first === "") return undefined;
       const [word = "", ...rest] = after.split(/\s+/);
       const duration = parseDuration(word);
-      // A word that starts with a digit is meant as a duration: mistyped, it
-      // would otherwise be the reason of a ban that never ends.
-      if (duration === undefined && /^\d/.test(word)) return undefined;
+      // A word that starts with a digit, signed or not (`-5m`), is meant as a duration:
+      // mistyped, it would otherwise be the reason of a ban that never ends.
+      if (duration === undefined && MEANT_AS_DURATION.test(word)) return undefined;
       return {
         target: first,
         ...(duration === undefined ? {} : { duration }),

@@ -41,6 +41,7 @@ import type { SharedFiles } from "./hub/shared_files.ts";
 import { HostConsole } from "./hub/console.ts";
 import { Moderation } from "./hub/moderation.ts";
 import { Operators } from "./hub/operators.ts";
+import { Departures } from "./hub/departures.ts";
 import { Presence } from "./hub/presence.ts";
 import type { Cluster } from "./hub/cluster.ts";
 import { clusterEvents, localPeople } from "./hub/linked.ts";
@@ -192,6 +193,8 @@ export class Hub implements Disposable {
   readonly #moderation: Moderation;
   readonly #presence: Presence;
   readonly #operators: Operators;
+  /** Where each name last left from, for a `/ban` of it a moment later. */
+  readonly #departures = new Departures();
   readonly #password: PasswordGate | undefined;
   readonly #settings: (room: string) => Readonly<RoomSettings>;
   /** When each connection opened, for IRC's WHOIS. */
@@ -365,6 +368,7 @@ export class Hub implements Disposable {
       muted: () => this.#silence(),
       log: this.#log,
       deopDropped: (key) => this.#identity.deopDropped(key),
+      departed: (key) => this.#departures.find(key),
       changed: (member) => this.#changed(member),
       relay: cluster === undefined ? undefined : (room, frame) => cluster.relay(room, frame),
       elsewhere: cluster === undefined ? undefined : {
@@ -600,6 +604,11 @@ export class Hub implements Disposable {
     const connected = this.#members.remove(session);
     if (connected?.name === undefined) return;
     this.#identity.depart(connected, dropped);
+    this.#departures.keep(connected.key, {
+      name: connected.name,
+      address: connected.session.address,
+      resume: connected.resume,
+    });
     this.#log(`${connected.name} left (${reason})`);
     this.#rooms.leaveAll(connected, reason);
     this.#cluster?.tell({ kind: "gone", key: connected.key, reason });

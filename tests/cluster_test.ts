@@ -511,6 +511,12 @@ testWithNats("topics and bans set on one server hold on every server", async () 
     await ann.send({ type: "ban", target: "cyd", reason: "spam" });
     const bye = await cyd.next("bye");
     assert.match(bye.reason, /banned by ann.*spam/);
+    // Only cyd's own server knows cyd's address: ann is told the ban holds the name alone.
+    assert.equal(
+      (await ann.next("info", (frame) => frame.text.startsWith("You banned"))).text,
+      "You banned cyd: spam; cyd is on another server, which alone knows their address: " +
+        "the ban holds the name only",
+    );
     await ann.next("left", (frame) => frame.name === "cyd");
     for (const port of [p1, p2, p3]) {
       // Until the ban reaches a server, cyd's name may still be held there.

@@ -18,6 +18,10 @@ import { arrive, clientFrom, operator } from "./_from_address.ts";
 import { IrcClient } from "./_irc_client.ts";
 import { assertUnheard, LOOPBACK, TestClient } from "./_test_utils.ts";
 
+/** What the answer to a ban of a name nobody here has, nor left with lately, ends with. */
+const NAME_ONLY =
+  "; nobody of that name left this server in the last 10 min: the ban holds the name only";
+
 async function server(options: ServerOptions = {}): Promise<ChatServer> {
   return await startServer({
     hostname: LOOPBACK,
@@ -292,7 +296,23 @@ Deno.test("a duration mistyped is refused, not taken for the reason of a ban for
   const port = chat.addr.port;
   await using ann = await operator(port);
   await using bob = await arrive(port, "bob", "127.0.0.2");
-  for (const line of ["/ban ghost 1.5h", "/ban ghost 1x", "/ban ghost 400d", "/mute bob 10x"]) {
+  const lines = [
+    "/ban ghost 1.5h",
+    "/ban ghost 1x",
+    "/ban ghost 400d",
+    "/mute bob 10x",
+    // Negative, zero or signed: no reason of a ban for good either.
+    "/ban ghost -5m",
+    "/ban ghost -5m spam",
+    "/ban ghost +5m",
+    "/ban ghost \u22125m",
+    "/ban ghost .5h",
+    "/ban ghost 0m",
+    "/ban ghost 0",
+    "/mute bob -5m",
+    "/mute bob 0s",
+  ];
+  for (const line of lines) {
     await ann.say(line);
     const refused = await ann.next("error");
     assert.equal(refused.code, "bad_command", line);
@@ -302,12 +322,12 @@ Deno.test("a duration mistyped is refused, not taken for the reason of a ban for
   await ann.say("/ban ghost 10min");
   assert.match(
     (await ann.next("info", (frame) => frame.text.includes("banned"))).text,
-    /^You banned ghost for 10 min$/,
+    /^You banned ghost for 10 min; nobody of that name left this server in the last 10 min: /,
   );
   await ann.say("/ban ghost2 2hours 3 strikes");
   assert.match(
     (await ann.next("info", (frame) => frame.text.includes("banned"))).text,
-    /^You banned ghost2 for 2 h: 3 strikes$/,
+    /^You banned ghost2 for 2 h: 3 strikes; nobody of that name left this server in /,
   );
   await ann.say("/mute bob 10min");
   assert.equal((await bob.next("notice")).text, "ann muted bob for 10 min");
@@ -859,7 +879,7 @@ Deno.test("a ban or a mute is told for as long as it was asked, to the second", 
   await ann.say("/ban ghost 3661s");
   assert.equal(
     (await ann.next("info", (frame) => frame.text.includes("banned"))).text,
-    "You banned ghost for 1 h 1 min 1 s",
+    `You banned ghost for 1 h 1 min 1 s${NAME_ONLY}`,
   );
   await ann.say("/bans");
   assert.match(
@@ -897,12 +917,12 @@ Deno.test("a reason typed in quotes is told without them", async () => {
   await ann.say('/ban ghost "5 reasons"');
   assert.equal(
     (await ann.next("info", (frame) => frame.text.includes("banned"))).text,
-    "You banned ghost: 5 reasons",
+    `You banned ghost: 5 reasons${NAME_ONLY}`,
   );
   await ann.say("/ban ghost2 1h \u201cflooding\u201d");
   assert.equal(
     (await ann.next("info", (frame) => frame.text.includes("banned"))).text,
-    "You banned ghost2 for 1 h: flooding",
+    `You banned ghost2 for 1 h: flooding${NAME_ONLY}`,
   );
   await carl.say('/away "out for lunch"');
   assert.equal((await ann.next("away")).reason, "out for lunch");

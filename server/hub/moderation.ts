@@ -148,9 +148,12 @@ export class Moderation {
       const read = readJson<Ban>(value);
       if (read === undefined || !Number.isSafeInteger(read.id)) return undefined;
       // Kept before addresses were written one way: `::ffff:192.168.1.7` is `192.168.1.7`.
-      const ban = read.address === undefined
-        ? read
-        : { ...read, address: plainAddress(read.address) };
+      // Its name folded as names are compared now, which may fold more than when it was kept.
+      const ban: Ban = {
+        ...read,
+        ...(read.address === undefined ? {} : { address: plainAddress(read.address) }),
+        ...(typeof read.name === "string" ? { key: nameKey(read.name) } : {}),
+      };
       this.#bans.set(ban.id, ban);
       this.#lastBan = Math.max(this.#lastBan, ban.id);
       return ban;

@@ -28,6 +28,7 @@ import {
 import { broadcast, type Rooms } from "./rooms.ts";
 import { HOST_NAME } from "./identity.ts";
 import type { RemoteAct } from "./cluster.ts";
+import { type Departure, DEPARTURE_MS } from "./departures.ts";
 
 /** How someone whose name the op file gives a secret becomes an operator, as typed. */
 export const OPER_HINT = "/oper SECRET";
@@ -57,6 +58,11 @@ export interface OperatorsOptions {
    * back would make one again; whether there was one.
    */
   readonly deopDropped?: ((key: string) => boolean) | undefined;
+  /**
+   * Where whoever was called by the folded name `key` left this server from,
+   * if they left it in the last {@linkcode DEPARTURE_MS}.
+   */
+  readonly departed?: ((key: string) => Departure | undefined) | undefined;
   /** Called when `member` became an operator or stopped being one: a cluster's servers learn it. */
   readonly changed?: ((member: Member) => void) | undefined;
   /** In a cluster, sends a frame to the people of a room on the other servers. */
@@ -203,12 +209,16 @@ export class Operators {
     if (!member.session.closing) acknowledge(member, `You kicked ${target.name}`);
   }
 
-  /** `/ban NAME|ADDRESS [DURATION] [REASON]`: by address and resume identity when present. */
+  /**
+   * `/ban NAME|ADDRESS [DURATION] [REASON]`: by address and resume identity
+   * when present, or gone from this server a moment ago.
+   */
   ban(member: Member, frame: Frame<"ban">): void {
     if (!this.#isOp(member) || this.#spared(member, frame.target, "ban")) return;
     const { moderation, members, elsewhere } = this.#options;
     const key = nameKey(frame.target.replace(/^@/, ""));
     const target = members.byKey(key);
+    const remote = target === undefined ? elsewhere?.find(key) : undefined;
     // An operator would stay, ban or not: their name is banned once they are one no more.
     if (target?.op === true || (target === undefined && elsewhere?.isOp(key) === true)) {
       return refuse(
@@ -219,8 +229,13 @@ export class Operators {
         }: operators cannot be banned; /deop them first`,
       );
     }
+    // Someone who left this server a moment ago is banned as if still here: a spammer
+    // who quit does not come back under another name from the same address.
+    const gone = target === undefined && remote === undefined && !isIP(frame.target)
+      ? this.#options.departed?.(key)
+      : undefined;
     // Someone at the operator's own address (the same machine) is banned by name alone.
-    const theirs = target?.session.address;
+    const theirs = target?.session.address ?? gone?.address;
     const address = theirs !== undefined
       ? (theirs === member.session.address ? undefined : theirs)
       : isIP(frame.target)
@@ -244,10 +259,11 @@ export class Operators {
         `Cannot ban ${address}: it is your own address; ban the name instead (/ban NAME)`,
       );
     }
-    const name = target?.name ?? (address === undefined ? frame.target : undefined);
+    const name = target?.name ?? gone?.name ?? (address === undefined ? frame.target : undefined);
+    const resume = target?.resume ?? gone?.resume;
     const ban = moderation.ban({
       ...(address === undefined ? {} : { address }),
-      ...(target === undefined ? {} : { resume: target.resume }),
+      ...(resume === undefined ? {} : { resume }),
       ...(name === undefined ? {} : { key: nameKey(name), name }),
       ...(reason === undefined ? {} : { reason }),
       by: member.name,
@@ -287,7 +303,16 @@ export class Operators {
         : `; ${stay.map((other) => other.name).join(", ")} ${
           stay.length === 1 ? "stays" : "stay"
         }: a ban sends operators away only once they are deopped`;
-      acknowledge(member, `You banned ${what}${away}${stays}`);
+      const holds = target !== undefined || name === undefined
+        ? ""
+        : gone !== undefined
+        ? bannedGone(gone, address !== undefined)
+        : remote !== undefined
+        ? `; ${remote} is on another server, which alone knows their address: the ban holds the name only`
+        : `; nobody of that name left this server in the last ${
+          formatSpan(DEPARTURE_MS)
+        }: the ban holds the name only`;
+      acknowledge(member, `You banned ${what}${away}${stays}${holds}`);
     }
   }
 
@@ -629,6 +654,18 @@ export class Operators {
       target.session.send({ type: "notice", ts, text });
     }
   }
+}
+
+/**
+ * What the answer to a ban of `gone`, who left a moment ago, adds: when, and
+ * whether the ban holds the address they left from (`byAddress`) or not,
+ * that address being the operator's own.
+ */
+function bannedGone(gone: Departure, byAddress: boolean): string {
+  const when = `${gone.name} left ${formatSpan(Date.now() - gone.at)} ago`;
+  return byAddress
+    ? `; ${when}, from that address`
+    : `; ${when} from your own address: the ban holds their name and session only`;
 }
 
 /** Refuses to `doing` (`unlock`, `show the topic of`) the room `name`, which nobody is in. */
