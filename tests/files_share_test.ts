@@ -308,6 +308,71 @@ Deno.test("the same bytes uploaded again keep their stored name until a share of
   }
 });
 
+/** `size` random bytes: each upload of them is a file of its own. */
+function randomFile(size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  for (let at = 0; at < size; at += 65_536) crypto.getRandomValues(bytes.subarray(at, at + 65_536));
+  return bytes;
+}
+
+/** Uploads `size` random bytes as `name` with `client`'s token and shares them in its room. */
+async function uploadAndShare(client: TestClient, size: number, name: string) {
+  const stored = await upload(client, randomFile(size), name);
+  const cid = name.replace(".", "-");
+  await client.send({ type: "file", id: stored.id, cid });
+  await client.next("message", (frame) => frame.cid === cid);
+  return stored;
+}
+
+Deno.test("uploads never shared push out one upload's worth of shared files at most", async () => {
+  const MIB = 1024 * 1024;
+  const size = 2 * MIB - 1000;
+  // Files of 2 MiB at most, in 6 MiB: three shared files fill the store.
+  await using chat = await server({ maxFile: 4, filesQuota: 6 });
+  const base = `http://${LOOPBACK}:${chat.webAddr!.port}`;
+  await using alice = await TestClient.join2(chat.addr.port, "alice");
+  await using mallory = await TestClient.join2(chat.addr.port, "mallory");
+  const shared = [];
+  for (const name of ["a.bin", "b.bin", "c.bin"]) {
+    shared.push(await uploadAndShare(alice, size, name));
+  }
+  const statuses = async (files: { url: string }[]) => {
+    const found = [];
+    for (const file of files) {
+      const response = await fetch(base + file.url, { method: "HEAD" });
+      found.push(response.status);
+    }
+    return found;
+  };
+  assert.deepEqual(await statuses(shared), [200, 200, 200]);
+  // Uploaded and never shared: each makes room by removing the one before it.
+  for (const name of ["x.bin", "y.bin", "z.bin"]) await upload(mallory, randomFile(size), name);
+  assert.deepEqual(
+    await statuses(shared),
+    [404, 200, 200],
+    "only the oldest shared file made room",
+  );
+  // Over half the store, and room only shared files could make: refused, nothing removed.
+  const files = filesOf(mallory);
+  const refused = await fetch(`${base}/files`, {
+    method: "POST",
+    body: randomFile(4 * MIB - 1000),
+    headers: { authorization: `Bearer ${files.token}`, "x-file-name": "big.bin" },
+  });
+  assert.equal(refused.status, 503);
+  assert.equal(refused.headers.get("retry-after"), "5");
+  const answer = await refused.json();
+  assert.equal(answer.error, "busy");
+  assert.match(answer.message, /full of shared files, which a file over 3 MiB, half its room/);
+  assert.deepEqual(await statuses(shared), [404, 200, 200]);
+  // Uploaded then shared at once, a file takes the room of the uploads nobody shared, then that
+  // of the oldest shared files.
+  const d = await uploadAndShare(alice, size, "d.bin");
+  assert.deepEqual(await statuses([...shared, d]), [404, 200, 200, 200]);
+  const e = await uploadAndShare(alice, size, "e.bin");
+  assert.deepEqual(await statuses([...shared, d, e]), [404, 404, 200, 200, 200]);
+});
+
 Deno.test("sharing a file that is not stored is refused, and so is a bad frame", async () => {
   await using chat = await server();
   await using ann = await TestClient.join2(chat.addr.port, "ann");

@@ -309,12 +309,10 @@ Deno.test("POST /files removes the oldest files first to stay within the quota",
 
 Deno.test("FileStore removes uploads never shared before any shared file to make room", async () => {
   await using dir = await tempDir();
-  // Every upload unshared is past its wait at once.
   await using store = await FileStore.open({
     dir: dir.path,
     maxFileBytes: 3 * 1024,
     quotaBytes: 3 * 1024,
-    unsharedGraceMs: 0,
   });
   async function* body() {
     yield randomBytes(1024);
@@ -347,19 +345,49 @@ Deno.test("FileStore removes uploads never shared before any shared file to make
   assert.deepEqual(store.list().map((file) => file.name), ["shared-2", "shared-3", "shared-4"]);
 });
 
-Deno.test("FileStore keeps an upload waiting for its share as it keeps shared files", async () => {
+Deno.test("FileStore removes an upload just made, not shared yet, before any shared file", async () => {
   await using dir = await tempDir();
-  await using store = await FileStore.open({ dir: dir.path, maxFileBytes: 2048, quotaBytes: 2048 });
+  await using store = await FileStore.open({ dir: dir.path, maxFileBytes: 1024, quotaBytes: 3072 });
   async function* body() {
     yield randomBytes(1024);
   }
   const first = await store.put(body(), { name: "shared", uploader: "ann" });
   assert.ok(first.ok);
   await store.shared(first.file.id, "shared", "ann");
-  assert.ok((await store.put(body(), { name: "waiting", uploader: "bob" })).ok);
-  assert.ok((await store.put(body(), { name: "newest", uploader: "cy" })).ok);
-  // Just uploaded, its share on the way: the oldest file goes, as it always did.
-  assert.deepEqual(store.list().map((file) => file.name), ["waiting", "newest"]);
+  for (const name of ["waiting", "newer", "newest"]) {
+    assert.ok((await store.put(body(), { name, uploader: "bob" })).ok);
+  }
+  // However young, an upload nobody shared makes room before the shared file does.
+  assert.deepEqual(store.list().map((file) => file.name), ["shared", "newer", "newest"]);
+});
+
+Deno.test("FileStore refuses an upload over half its room that only shared files could make room for", async () => {
+  await using dir = await tempDir();
+  await using store = await FileStore.open({ dir: dir.path, maxFileBytes: 4096, quotaBytes: 4096 });
+  async function* body(size: number) {
+    yield randomBytes(size);
+  }
+  for (const name of ["old", "older"]) {
+    const result = await store.put(body(2048), { name, uploader: "ann" });
+    assert.ok(result.ok);
+    await store.shared(result.file.id, name, "ann");
+  }
+  const large = await store.put(body(2049), { name: "large", uploader: "mallory" });
+  assert.deepEqual(
+    large.ok ? large : { ok: large.ok, code: large.code },
+    { ok: false, code: "busy" },
+  );
+  assert.ok(!large.ok && /full of shared files, which a file over 2 KiB/.test(large.message));
+  assert.deepEqual(store.list().map((file) => file.name), ["old", "older"]);
+  const stored = async () => (await names(dir.path)).filter((name) => /^[0-9a-f]{64}$/.test(name));
+  assert.equal((await stored()).length, 2, "nothing of it is kept");
+  // Half the room or less, it is taken: the oldest shared file makes room for it.
+  assert.ok((await store.put(body(2048), { name: "half", uploader: "bob" })).ok);
+  assert.deepEqual(store.list().map((file) => file.name), ["older", "half"]);
+  // Shared already (another server of a cluster shared it), it pushes out what it must.
+  assert.ok((await store.put(body(3072), { name: "mirrored", uploader: "cy", shared: true })).ok);
+  assert.deepEqual(store.list().map((file) => file.name), ["mirrored"]);
+  assert.equal((await stored()).length, 1);
 });
 
 Deno.test("FileStore reads an index of files with no word of sharing as shared files", async () => {
@@ -381,7 +409,6 @@ Deno.test("FileStore reads an index of files with no word of sharing as shared f
     dir: dir.path,
     maxFileBytes: 2048,
     quotaBytes: 2048,
-    unsharedGraceMs: 0,
   });
   async function* body() {
     yield randomBytes(1024);

@@ -484,8 +484,12 @@ testWith(
     const { ann, bob, carl } = people;
     const downloads: string[] = [];
     bob.on("download", (download) => downloads.push(download.suggestedFilename()));
-    // Two files that do not fit the store together: the second pushes the first out.
-    const bytes = { "first.bin": randomBytes(700 * 1024), "second.bin": randomBytes(700 * 1024) };
+    // Three files that do not fit the store together: the third pushes the first out.
+    const bytes = {
+      "first.bin": randomBytes(400 * 1024),
+      "second.bin": randomBytes(400 * 1024),
+      "third.bin": randomBytes(400 * 1024),
+    };
     for (const [name, content] of Object.entries(bytes)) {
       await ann.locator("#file-picker").setInputFiles(upload(name, content));
       await nextFile(carl, name);

@@ -190,13 +190,14 @@ testWith(
   ["chromium"],
   "web page: a picture no longer on the server leaves the log at the newest line",
   async () => {
-    // A store of 8 KiB: a file of 8 KiB shared after the picture pushes the picture out.
+    // A store of 8 KiB: two files of 4 KiB shared after the picture push the picture out.
     await using server = await startWebServer({ filesQuota: 8 / 1024, maxFile: 8 / 1024 });
     await using bob = await TestClient.join2(server.addr.port, "bob");
     for (let i = 1; i <= 20; i++) await says(bob, `line ${i}`);
     await sharePicture(bob, png(300, 220, [192, 53, 43]), "gone.png");
     const picture = server.files!.list()[0]!;
-    await sharePicture(bob, new TextEncoder().encode("x".repeat(8192)), "notes.txt");
+    await sharePicture(bob, new TextEncoder().encode("x".repeat(4096)), "notes.txt");
+    await sharePicture(bob, new TextEncoder().encode("y".repeat(4096)), "more.txt");
     assert.equal(server.files!.get(picture.id), undefined, "the picture is still stored");
     await says(bob, "the newest line");
 
