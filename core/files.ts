@@ -168,9 +168,21 @@ export function fileSummary(file: Pick<FileRef, "name" | "size">): string {
   return `${file.name} (${formatBytes(file.size)})`;
 }
 
-/** Whether a shared file is a picture a browser shows inline. */
+/**
+ * The types a server serves inline, and clients show as pictures: it gives
+ * a file one of them only when the picture is whole and of a size a browser
+ * may draw (see docs/PROTOCOL.md, "Upload"), so its type alone decides.
+ */
+export const PICTURE_TYPES: ReadonlySet<string> = new Set([
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+]);
+
+/** Whether a shared file is a picture to show inline: its type, as the server gave it, says so. */
 export function isPicture(file: Pick<FileRef, "type">): boolean {
-  return file.type.startsWith("image/");
+  return PICTURE_TYPES.has(file.type);
 }
 
 /**

@@ -284,6 +284,37 @@ Deno.test("GET /files serves HTML, SVG and a PNG cut short as inert attachments,
   await download.body?.cancel();
 });
 
+/** A PNG whose header says `width` by `height`, without pixels: its size is all the server reads. */
+function pngClaiming(width: number, height: number): Uint8Array<ArrayBuffer> {
+  const header = new Uint8Array(13);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Uint8Array.from([
+    ...[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+    ...[0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, ...header, 0, 0, 0, 0],
+    ...[0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82],
+  ]);
+}
+
+Deno.test("POST /files serves a picture of more pixels than a browser should draw as a file to download", async () => {
+  await using files = await fileServer();
+  // 20000 × 20000: a gigabyte and more once decoded, in every browser that shows it.
+  const huge = await stored(files, pngClaiming(20000, 20000), "huge.png");
+  assert.equal(huge.type, "application/octet-stream");
+  const download = await fetch(files.base + huge.url);
+  assert.equal(download.headers.get("content-type"), "application/octet-stream");
+  assert.match(download.headers.get("content-disposition")!, /^attachment; filename="huge.png"/);
+  await download.body?.cancel();
+  // Within 8192 a side and 50 million pixels in all, it is a picture.
+  const photo = await stored(files, pngClaiming(8160, 6120), "photo.png");
+  assert.equal(photo.type, "image/png");
+  const shown = await fetch(files.base + photo.url);
+  assert.match(shown.headers.get("content-disposition")!, /^inline; filename="photo.png"/);
+  await shown.body?.cancel();
+});
+
 Deno.test("POST /files removes the oldest files first to stay within the quota", async () => {
   await using files = await fileServer({ filesQuota: 3 / 1024, maxFile: 3 / 1024 });
   const first = await stored(files, randomBytes(1024), "first");
