@@ -188,7 +188,7 @@ export function isPicture(file: Pick<FileRef, "type">): boolean {
 /**
  * The address a file is downloaded from, for a client that reached the
  * server at `host` (a name, an IPv4 address or an IPv6 one): the web port and
- * scheme of `files`, and the upload token when downloads need one.
+ * scheme of `files`, and the download token when downloads need one.
  */
 export function fileLink(host: string, files: FilesInfo, file: Pick<FileRef, "url">): string {
   const bare = host.startsWith("[") ? host.slice(1, -1) : host;
@@ -197,7 +197,17 @@ export function fileLink(host: string, files: FilesInfo, file: Pick<FileRef, "ur
   return base + fileQuery(files, file);
 }
 
-/** `file.url`, with the token of `files` when downloads need one: a link on the same origin. */
+/**
+ * The token a download link carries: the download token of `files`, never
+ * the upload token, but from a server that gives none, the only one it has.
+ */
+export function downloadToken(files: FilesInfo): string {
+  return files.downloadToken ?? files.token;
+}
+
+/** `file.url`, with the download token of `files` when downloads need one: a link on the same origin. */
 export function fileQuery(files: FilesInfo, file: Pick<FileRef, "url">): string {
-  return files.needsToken ? `${file.url}?token=${encodeURIComponent(files.token)}` : file.url;
+  return files.needsToken
+    ? `${file.url}?token=${encodeURIComponent(downloadToken(files))}`
+    : file.url;
 }

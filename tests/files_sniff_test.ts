@@ -439,7 +439,7 @@ Deno.test("formatBytesBeside() tells a size from the limit it is over, to the by
   assert.deepEqual(formatBytesBeside(2048, 2048), ["2 KiB", "2 KiB"]);
 });
 
-Deno.test("fileLink() builds the download address from the host a client dialled", () => {
+Deno.test("fileLink() builds the download address from the host a client dialled, with its download token", () => {
   const file = { url: "/files/ab/x.txt" };
   const files = { port: 5003, token: "t/k", maxBytes: 1 };
   assert.equal(fileLink("192.168.1.5", files, file), "http://192.168.1.5:5003/files/ab/x.txt");
@@ -448,5 +448,10 @@ Deno.test("fileLink() builds the download address from the host a client dialled
   assert.equal(
     fileLink("lan.host", { ...files, tls: true, needsToken: true }, file),
     "https://lan.host:5003/files/ab/x.txt?token=t%2Fk",
+  );
+  // A server that gives a download token: links carry it, never the upload token.
+  assert.equal(
+    fileLink("lan.host", { ...files, needsToken: true, downloadToken: "d/l" }, file),
+    "http://lan.host:5003/files/ab/x.txt?token=d%2Fl",
   );
 });

@@ -493,12 +493,31 @@ Deno.test("POST /files needs a connected user's token, and the password when the
   const anonymous = await fetch(files.base + url);
   assert.equal(anonymous.status, 401);
   await anonymous.body?.cancel();
-  const withToken = await fetch(`${files.base}${url}?token=${files.token}`);
+  const download = files.server.uploadTokens!.downloadToken(files.token)!;
+  const withToken = await fetch(`${files.base}${url}?token=${download}`);
   assert.equal(await withToken.text(), "x");
+  // The token of a link downloads, and only that.
+  const linkToken = await upload(files, "y", "y.txt", {
+    authorization: `Bearer ${download}`,
+    "x-chat-password": "sesame",
+  });
+  assert.equal(linkToken.status, 401);
+  assert.equal((await linkToken.json()).error, "token_unknown");
+  // An upload shows its token in Authorization, never in the query a link has.
+  const inQuery = await fetch(`${files.base}/files?token=${files.token}`, {
+    method: "POST",
+    body: "y",
+    headers: { "x-file-name": "y.txt", "x-chat-password": "sesame" },
+  });
+  assert.equal(inQuery.status, 401);
+  assert.match((await inQuery.json()).message, /as Authorization: Bearer TOKEN$/);
   files.server.uploadTokens!.revoke(files.token);
   const revoked = await upload(files, "x", "x.txt", { "x-chat-password": "sesame" });
   assert.equal(revoked.status, 401);
   assert.equal((await revoked.json()).error, "token_unknown");
+  const gone = await fetch(`${files.base}${url}?token=${download}`);
+  assert.equal(gone.status, 401, "a download token ends with its upload token");
+  await gone.body?.cancel();
 });
 
 Deno.test("POST /files holds a token to the message rate, and stores the same bytes once", async () => {
