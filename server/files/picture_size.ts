@@ -147,6 +147,8 @@ export class GifSize {
 
   /** Reads the signature and the logical screen; a global colour table is skipped. */
   #screen(bytes: number[]): void {
+    // Not a GIF: nothing more to follow.
+    if (String.fromCharCode(...bytes.slice(0, 3)) !== "GIF") return void (this.#state = "bad");
     this.#width = bytes[6]! | (bytes[7]! << 8);
     this.#height = bytes[8]! | (bytes[9]! << 8);
     this.#skip = colourTable(bytes[10]!);
