@@ -17,6 +17,7 @@ import type { Conversation, Effect } from "../core/conversation.ts";
 import { errorLine, type Line, notice } from "../core/describe.ts";
 import {
   cleanFileName,
+  downloadToken,
   FILE_GONE,
   fileLink,
   fileNameHeader,
@@ -567,7 +568,7 @@ export class Transfers implements AsyncDisposable {
     }
     // From the address this client reached the server at, whatever name of this machine it gave.
     const own = new URL(url.pathname + url.search, base);
-    if (files.needsToken) own.searchParams.set("token", files.token);
+    if (files.needsToken) own.searchParams.set("token", downloadToken(files));
     return own.href;
   }
 

@@ -168,15 +168,27 @@ export function fileSummary(file: Pick<FileRef, "name" | "size">): string {
   return `${file.name} (${formatBytes(file.size)})`;
 }
 
-/** Whether a shared file is a picture a browser shows inline. */
+/**
+ * The types a server serves inline, and clients show as pictures: it gives
+ * a file one of them only when the picture is whole and of a size a browser
+ * may draw (see docs/PROTOCOL.md, "Upload"), so its type alone decides.
+ */
+export const PICTURE_TYPES: ReadonlySet<string> = new Set([
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+]);
+
+/** Whether a shared file is a picture to show inline: its type, as the server gave it, says so. */
 export function isPicture(file: Pick<FileRef, "type">): boolean {
-  return file.type.startsWith("image/");
+  return PICTURE_TYPES.has(file.type);
 }
 
 /**
  * The address a file is downloaded from, for a client that reached the
  * server at `host` (a name, an IPv4 address or an IPv6 one): the web port and
- * scheme of `files`, and the upload token when downloads need one.
+ * scheme of `files`, and the download token when downloads need one.
  */
 export function fileLink(host: string, files: FilesInfo, file: Pick<FileRef, "url">): string {
   const bare = host.startsWith("[") ? host.slice(1, -1) : host;
@@ -185,7 +197,17 @@ export function fileLink(host: string, files: FilesInfo, file: Pick<FileRef, "ur
   return base + fileQuery(files, file);
 }
 
-/** `file.url`, with the token of `files` when downloads need one: a link on the same origin. */
+/**
+ * The token a download link carries: the download token of `files`, never
+ * the upload token, but from a server that gives none, the only one it has.
+ */
+export function downloadToken(files: FilesInfo): string {
+  return files.downloadToken ?? files.token;
+}
+
+/** `file.url`, with the download token of `files` when downloads need one: a link on the same origin. */
 export function fileQuery(files: FilesInfo, file: Pick<FileRef, "url">): string {
-  return files.needsToken ? `${file.url}?token=${encodeURIComponent(files.token)}` : file.url;
+  return files.needsToken
+    ? `${file.url}?token=${encodeURIComponent(downloadToken(files))}`
+    : file.url;
 }

@@ -91,8 +91,13 @@ export interface FilesInfo {
    * this is taken either. Left out by a server that does not say it.
    */
   quotaBytes?: number;
-  /** Set when downloads need the token too (the server has a password): `?token=TOKEN`. */
+  /** Set when downloads need a token (the server has a password): `?token=` {@linkcode downloadToken}. */
   needsToken?: true;
+  /**
+   * With `needsToken`, the token a download link carries: it downloads,
+   * never uploads. Left out by servers from before it, whose links carry `token`.
+   */
+  downloadToken?: string;
 }
 
 /** A chat line in a room, stamped by the server. */

@@ -204,6 +204,7 @@ function filesInfo(value: unknown): FilesInfo {
     tls: flag(value, "tls"),
     quotaBytes: value.quotaBytes === undefined ? undefined : int(value, "quotaBytes"),
     needsToken: flag(value, "needsToken"),
+    downloadToken: optStr(value, "downloadToken", 256),
   });
 }
 

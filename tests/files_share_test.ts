@@ -308,6 +308,71 @@ Deno.test("the same bytes uploaded again keep their stored name until a share of
   }
 });
 
+/** `size` random bytes: each upload of them is a file of its own. */
+function randomFile(size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  for (let at = 0; at < size; at += 65_536) crypto.getRandomValues(bytes.subarray(at, at + 65_536));
+  return bytes;
+}
+
+/** Uploads `size` random bytes as `name` with `client`'s token and shares them in its room. */
+async function uploadAndShare(client: TestClient, size: number, name: string) {
+  const stored = await upload(client, randomFile(size), name);
+  const cid = name.replace(".", "-");
+  await client.send({ type: "file", id: stored.id, cid });
+  await client.next("message", (frame) => frame.cid === cid);
+  return stored;
+}
+
+Deno.test("uploads never shared push out one upload's worth of shared files at most", async () => {
+  const MIB = 1024 * 1024;
+  const size = 2 * MIB - 1000;
+  // Files of 2 MiB at most, in 6 MiB: three shared files fill the store.
+  await using chat = await server({ maxFile: 4, filesQuota: 6 });
+  const base = `http://${LOOPBACK}:${chat.webAddr!.port}`;
+  await using alice = await TestClient.join2(chat.addr.port, "alice");
+  await using mallory = await TestClient.join2(chat.addr.port, "mallory");
+  const shared = [];
+  for (const name of ["a.bin", "b.bin", "c.bin"]) {
+    shared.push(await uploadAndShare(alice, size, name));
+  }
+  const statuses = async (files: { url: string }[]) => {
+    const found = [];
+    for (const file of files) {
+      const response = await fetch(base + file.url, { method: "HEAD" });
+      found.push(response.status);
+    }
+    return found;
+  };
+  assert.deepEqual(await statuses(shared), [200, 200, 200]);
+  // Uploaded and never shared: each makes room by removing the one before it.
+  for (const name of ["x.bin", "y.bin", "z.bin"]) await upload(mallory, randomFile(size), name);
+  assert.deepEqual(
+    await statuses(shared),
+    [404, 200, 200],
+    "only the oldest shared file made room",
+  );
+  // Over half the store, and room only shared files could make: refused, nothing removed.
+  const files = filesOf(mallory);
+  const refused = await fetch(`${base}/files`, {
+    method: "POST",
+    body: randomFile(4 * MIB - 1000),
+    headers: { authorization: `Bearer ${files.token}`, "x-file-name": "big.bin" },
+  });
+  assert.equal(refused.status, 503);
+  assert.equal(refused.headers.get("retry-after"), "5");
+  const answer = await refused.json();
+  assert.equal(answer.error, "busy");
+  assert.match(answer.message, /full of shared files, which a file over 3 MiB, half its room/);
+  assert.deepEqual(await statuses(shared), [404, 200, 200]);
+  // Uploaded then shared at once, a file takes the room of the uploads nobody shared, then that
+  // of the oldest shared files.
+  const d = await uploadAndShare(alice, size, "d.bin");
+  assert.deepEqual(await statuses([...shared, d]), [404, 200, 200, 200]);
+  const e = await uploadAndShare(alice, size, "e.bin");
+  assert.deepEqual(await statuses([...shared, d, e]), [404, 404, 200, 200, 200]);
+});
+
 Deno.test("sharing a file that is not stored is refused, and so is a bad frame", async () => {
   await using chat = await server();
   await using ann = await TestClient.join2(chat.addr.port, "ann");
@@ -435,6 +500,8 @@ Deno.test("with a password, the welcome says downloads need the token", async ()
   await client.sync();
   const files = filesOf(client);
   assert.equal(files.needsToken, true);
+  assert.match(files.downloadToken ?? "", /^[A-Za-z0-9_-]{32}$/);
+  assert.notEqual(files.downloadToken, files.token, "links carry a token of their own");
   const stored = await upload(client, "pw", "pw.txt", {
     "x-chat-password": encodeURIComponent("sesame"),
   });
@@ -442,8 +509,11 @@ Deno.test("with a password, the welcome says downloads need the token", async ()
   const without = await fetch(url);
   assert.equal(without.status, 401);
   await without.body?.cancel();
-  const withToken = await fetch(`${url}?token=${files.token}`);
+  const withToken = await fetch(`${url}?token=${files.downloadToken}`);
   assert.equal(await withToken.text(), "pw");
+  // A client from before download tokens puts its upload token in its links: they still work.
+  const older = await fetch(`${url}?token=${files.token}`);
+  assert.equal(await older.text(), "pw");
   // Anyone connected fetches it with their own token, not only the uploader.
   const other = await TestClient.connect(chat.addr.port);
   await other.send({ type: "hello", version: 2, name: "bob", password: "sesame" });
@@ -451,12 +521,69 @@ Deno.test("with a password, the welcome says downloads need the token", async ()
   const bobs = await fetch(url, { headers: { authorization: `Bearer ${filesOf(other).token}` } });
   assert.equal(await bobs.text(), "pw");
   // A link that carries bob's token stops working once bob has left.
-  const link = `${url}?token=${filesOf(other).token}`;
+  const link = `${url}?token=${filesOf(other).downloadToken}`;
+  assert.equal(await fetch(link).then((response) => response.text()), "pw");
   await other[Symbol.asyncDispose]();
   await client.next("left", (frame) => frame.name === "bob");
   const stale = await fetch(link);
   assert.equal(stale.status, 401);
   await stale.body?.cancel();
+});
+
+Deno.test("with a password, a link carries a token that downloads and never uploads", async () => {
+  const password = "sesame";
+  await using chat = await server({ password });
+  const port = chat.addr.port;
+  const join = async (name: string, version: 1 | 2) => {
+    const client = await TestClient.connect(port);
+    await client.send({ type: "hello", version, name, password });
+    await client.sync();
+    return client;
+  };
+  await using victim = await join("victim", 1);
+  await using ann = await join("ann", 2);
+  const stored = await upload(ann, "for everyone", "notes.txt", {
+    "x-chat-password": encodeURIComponent(password),
+  });
+  await ann.send({ type: "file", id: stored.id });
+  // An old client gets a link made for it (as nc and IRC do), with a token of its own in it.
+  const v1 = await victim.next("message");
+  const link = new URL(/(http:\/\/\S+)$/.exec(v1.text)![1]!);
+  const victimFiles = filesOf(victim);
+  assert.equal(link.searchParams.get("token"), victimFiles.downloadToken);
+  assert.equal(await fetch(link).then((response) => response.text()), "for everyone");
+  // Whoever the link is passed to cannot upload as its owner with it, by header or in the query.
+  const web = `http://${LOOPBACK}:${victimFiles.port}/files`;
+  const tries = [
+    {
+      query: "",
+      authorization: `Bearer ${link.searchParams.get("token")}`,
+      error: "token_unknown",
+    },
+    {
+      query: `?token=${link.searchParams.get("token")}`,
+      authorization: "",
+      error: "token_required",
+    },
+    { query: `?token=${victimFiles.token}`, authorization: "", error: "token_required" },
+  ];
+  for (const { query, authorization, error } of tries) {
+    const response = await fetch(`${web}${query}`, {
+      method: "POST",
+      body: "not theirs",
+      headers: {
+        "x-file-name": "spoof.txt",
+        "x-chat-password": password,
+        ...(authorization === "" ? {} : { authorization }),
+      },
+    });
+    assert.equal(response.status, 401, `${query} ${authorization}`);
+    assert.equal((await response.json()).error, error);
+  }
+  assert.equal(chat.files!.list().length, 1, "nothing stored under the victim's name");
+  // The owner's own uploads, with the bearer token, are untouched.
+  const own = await upload(victim, "mine", "mine.txt", { "x-chat-password": password });
+  assert.equal(chat.files!.get(own.id)?.uploader, "victim");
 });
 
 Deno.test("an upload's password is read percent-encoded or as raw UTF-8", async () => {

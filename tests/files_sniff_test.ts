@@ -76,7 +76,7 @@ const JPEG = bytesOf(
   "Exif\0\0",
   [0xff, 0xd8, 0xff, 0xd9, 0x12, 0x34],
   [0xff, 0xdb, 0, 5, 0, 1, 2],
-  [0xff, 0xc0, 0, 4, 8, 0],
+  [0xff, 0xc0, 0, 11, 8, 0, 3, 0, 4, 1, 1, 0x11, 0],
   [0xff, 0xda, 0, 4, 1, 0],
   [0x11, 0xff, 0x00, 0x22, 0xff, 0xd0, 0x33, 0xd9, 0x44],
   [0xff, 0xff, 0xda, 0, 3, 2, 0x55, 0x66],
@@ -152,6 +152,136 @@ Deno.test("TypeCheck serves a picture cut short, or spoilt, as a file to downloa
   // A JPEG's segment length that cannot be, and a marker that cannot be one.
   assert.equal(typeOf(bytesOf([0xff, 0xd8, 0xff, 0xe0, 0, 1, 0xff, 0xd9])), BINARY_TYPE);
   assert.equal(typeOf(bytesOf([0xff, 0xd8, 0xff, 0x00, 0xff, 0xd9])), BINARY_TYPE);
+});
+
+/** A little-endian 16-bit number. */
+const u16le = (value: number) => [value & 255, value >>> 8];
+
+/** A PNG whose header says `width` by `height` (its CRCs are not read, nor its pixels). */
+function pngOf(width: number, height: number): Uint8Array {
+  const header = [...u32(width), ...u32(height), 8, 2, 0, 0, 0];
+  return bytesOf([...PNG.subarray(0, 16)], header, [...PNG.subarray(29)]);
+}
+
+/** A JPEG of one frame `width` by `height`, its frame header in `code` (SOF0 unless said). */
+function jpegOf(width: number, height: number, code = 0xc0): Uint8Array {
+  const frame = [0xff, code, 0, 11, 8, height >> 8, height & 255, width >> 8, width & 255];
+  return bytesOf([0xff, 0xd8], frame, [1, 1, 0x11, 0], [0xff, 0xda, 0, 4, 1, 0, 0x11], [
+    0xff,
+    0xd9,
+  ]);
+}
+
+/** A GIF of a logical screen `width` by `height`, with one frame of `frame` (its left, top, width, height). */
+function gifOf(
+  width: number,
+  height: number,
+  frame: [number, number, number, number] = [0, 0, width, height],
+): Uint8Array {
+  return bytesOf(
+    "GIF89a",
+    [...u16le(width), ...u16le(height), 0x80, 0, 0], // a global colour table of 2 colours
+    [0, 0, 0, 255, 255, 255],
+    [0x21, 0xf9, 4, 0, 0, 0, 0, 0], // a graphic control extension
+    [0x2c, ...frame.flatMap(u16le), 0],
+    [2, 2, 0x4c, 1, 0],
+    [0x3b],
+  );
+}
+
+/** A WebP whose first chunk is `chunk` (its fourCC and its data). */
+function webpOf(fourCC: string, data: readonly number[]): Uint8Array {
+  const body = bytesOf("WEBP", fourCC, [data.length, 0, 0, 0], data);
+  return bytesOf("RIFF", [body.length, 0, 0, 0], [...body]);
+}
+
+/** A lossy WebP key frame `width` by `height`. */
+const vp8 = (width: number, height: number) =>
+  webpOf("VP8 ", [0x10, 0, 0, 0x9d, 0x01, 0x2a, ...u16le(width), ...u16le(height), 0, 0]);
+/** A lossless WebP `width` by `height`. */
+function vp8l(width: number, height: number): Uint8Array {
+  const bits = ((width - 1) | ((height - 1) << 14)) >>> 0;
+  return webpOf("VP8L", [0x2f, bits & 255, (bits >>> 8) & 255, (bits >>> 16) & 255, bits >>> 24]);
+}
+/** An extended WebP of a canvas `width` by `height`. */
+function vp8x(width: number, height: number): Uint8Array {
+  const u24 = (value: number) => [value & 255, (value >>> 8) & 255, value >>> 16];
+  return webpOf("VP8X", [0x10, 0, 0, 0, ...u24(width - 1), ...u24(height - 1)]);
+}
+
+Deno.test("TypeCheck serves a picture as one only within 8192 pixels a side and 50 million in all", () => {
+  const pictures: [string, string, (width: number, height: number) => Uint8Array][] = [
+    ["PNG", "image/png", pngOf],
+    ["JPEG", "image/jpeg", (width, height) => jpegOf(width, height)],
+    ["progressive JPEG", "image/jpeg", (width, height) => jpegOf(width, height, 0xc2)],
+    ["GIF", "image/gif", (width, height) => gifOf(width, height)],
+    ["lossy WebP", "image/webp", vp8],
+    ["lossless WebP", "image/webp", vp8l],
+    ["extended WebP", "image/webp", vp8x],
+  ];
+  for (const [kind, type, make] of pictures) {
+    // A phone's 50-megapixel photo, a tall screenshot, a tiny icon.
+    for (const [width, height] of [[8160, 6120], [1000, 8192], [1, 1]] as const) {
+      for (const size of [1, 7, 1 << 20]) {
+        assert.equal(typeOf(make(width, height), size), type, `a ${kind} ${width} × ${height}`);
+      }
+    }
+    // Over a side, over the pixels in all, or of no pixels: a file to download.
+    const sizes = [
+      [8193, 100],
+      [100, 8193],
+      [8192, 6104],
+      [7072, 7072],
+      [20000, 20000],
+      [0, 10],
+    ] as const;
+    for (const [width, height] of sizes) {
+      // Lossy and lossless WebP frames have 14 bits a side: 16383 at most.
+      if (kind.endsWith(" WebP") && kind !== "extended WebP" && (width > 16383 || height > 16383)) {
+        continue;
+      }
+      if (kind.endsWith(" WebP") && width === 0) continue;
+      for (const size of [1, 7, 1 << 20]) {
+        assert.equal(
+          typeOf(make(width, height), size),
+          BINARY_TYPE,
+          `a ${kind} ${width} × ${height} in chunks of ${size}`,
+        );
+      }
+    }
+  }
+  // An extended WebP's canvas may be far larger than a frame's 14 bits.
+  assert.equal(typeOf(vp8x(1 << 24, 1 << 24)), BINARY_TYPE);
+});
+
+Deno.test("TypeCheck reads a picture's size where a browser does, not from what it carries", () => {
+  // A GIF whose frame reaches past its logical screen is drawn that large.
+  assert.equal(typeOf(gifOf(100, 100, [0, 0, 100, 100])), "image/gif");
+  assert.equal(typeOf(gifOf(100, 100, [9000, 0, 100, 100])), BINARY_TYPE);
+  assert.equal(typeOf(gifOf(8000, 100, [0, 0, 8000, 8000])), BINARY_TYPE);
+  // A GIF's blocks followed to its trailer; a block no GIF has is not one.
+  const gif = gifOf(10, 10);
+  assert.equal(typeOf(bytesOf([...gif.subarray(0, -1)], [0x07, 0x3b])), BINARY_TYPE);
+  // An EXIF thumbnail's frame is not the picture's, nor is a second picture after its EOI.
+  const small = jpegOf(100, 100);
+  const thumbnail = [...jpegOf(20000, 20000)];
+  const withThumbnail = bytesOf(
+    [0xff, 0xd8, 0xff, 0xe1, 0, thumbnail.length + 8],
+    "Exif\0\0",
+    thumbnail,
+    [...small.subarray(2)],
+  );
+  assert.equal(typeOf(withThumbnail, 3), "image/jpeg");
+  assert.equal(typeOf(bytesOf([...small], thumbnail)), "image/jpeg");
+  // A JPEG whose height comes after its scan (DNL) has no size to go by.
+  assert.equal(typeOf(jpegOf(100, 0)), BINARY_TYPE);
+  // A PNG whose first chunk is not its header, a WebP of a chunk that holds no frame.
+  const png = pngOf(10, 10);
+  assert.equal(
+    typeOf(bytesOf([...png.subarray(0, 12)], "IHDX", [...png.subarray(16)])),
+    BINARY_TYPE,
+  );
+  assert.equal(typeOf(webpOf("ALPH", Array(10).fill(0))), BINARY_TYPE);
 });
 
 Deno.test("TextCheck calls text only valid UTF-8 without NUL bytes, across chunks", () => {
@@ -309,7 +439,7 @@ Deno.test("formatBytesBeside() tells a size from the limit it is over, to the by
   assert.deepEqual(formatBytesBeside(2048, 2048), ["2 KiB", "2 KiB"]);
 });
 
-Deno.test("fileLink() builds the download address from the host a client dialled", () => {
+Deno.test("fileLink() builds the download address from the host a client dialled, with its download token", () => {
   const file = { url: "/files/ab/x.txt" };
   const files = { port: 5003, token: "t/k", maxBytes: 1 };
   assert.equal(fileLink("192.168.1.5", files, file), "http://192.168.1.5:5003/files/ab/x.txt");
@@ -318,5 +448,10 @@ Deno.test("fileLink() builds the download address from the host a client dialled
   assert.equal(
     fileLink("lan.host", { ...files, tls: true, needsToken: true }, file),
     "https://lan.host:5003/files/ab/x.txt?token=t%2Fk",
+  );
+  // A server that gives a download token: links carry it, never the upload token.
+  assert.equal(
+    fileLink("lan.host", { ...files, needsToken: true, downloadToken: "d/l" }, file),
+    "http://lan.host:5003/files/ab/x.txt?token=d%2Fl",
   );
 });

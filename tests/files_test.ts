@@ -284,6 +284,37 @@ Deno.test("GET /files serves HTML, SVG and a PNG cut short as inert attachments,
   await download.body?.cancel();
 });
 
+/** A PNG whose header says `width` by `height`, without pixels: its size is all the server reads. */
+function pngClaiming(width: number, height: number): Uint8Array<ArrayBuffer> {
+  const header = new Uint8Array(13);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Uint8Array.from([
+    ...[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+    ...[0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, ...header, 0, 0, 0, 0],
+    ...[0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82],
+  ]);
+}
+
+Deno.test("POST /files serves a picture of more pixels than a browser should draw as a file to download", async () => {
+  await using files = await fileServer();
+  // 20000 × 20000: a gigabyte and more once decoded, in every browser that shows it.
+  const huge = await stored(files, pngClaiming(20000, 20000), "huge.png");
+  assert.equal(huge.type, "application/octet-stream");
+  const download = await fetch(files.base + huge.url);
+  assert.equal(download.headers.get("content-type"), "application/octet-stream");
+  assert.match(download.headers.get("content-disposition")!, /^attachment; filename="huge.png"/);
+  await download.body?.cancel();
+  // Within 8192 a side and 50 million pixels in all, it is a picture.
+  const photo = await stored(files, pngClaiming(8160, 6120), "photo.png");
+  assert.equal(photo.type, "image/png");
+  const shown = await fetch(files.base + photo.url);
+  assert.match(shown.headers.get("content-disposition")!, /^inline; filename="photo.png"/);
+  await shown.body?.cancel();
+});
+
 Deno.test("POST /files removes the oldest files first to stay within the quota", async () => {
   await using files = await fileServer({ filesQuota: 3 / 1024, maxFile: 3 / 1024 });
   const first = await stored(files, randomBytes(1024), "first");
@@ -309,12 +340,10 @@ Deno.test("POST /files removes the oldest files first to stay within the quota",
 
 Deno.test("FileStore removes uploads never shared before any shared file to make room", async () => {
   await using dir = await tempDir();
-  // Every upload unshared is past its wait at once.
   await using store = await FileStore.open({
     dir: dir.path,
     maxFileBytes: 3 * 1024,
     quotaBytes: 3 * 1024,
-    unsharedGraceMs: 0,
   });
   async function* body() {
     yield randomBytes(1024);
@@ -347,19 +376,49 @@ Deno.test("FileStore removes uploads never shared before any shared file to make
   assert.deepEqual(store.list().map((file) => file.name), ["shared-2", "shared-3", "shared-4"]);
 });
 
-Deno.test("FileStore keeps an upload waiting for its share as it keeps shared files", async () => {
+Deno.test("FileStore removes an upload just made, not shared yet, before any shared file", async () => {
   await using dir = await tempDir();
-  await using store = await FileStore.open({ dir: dir.path, maxFileBytes: 2048, quotaBytes: 2048 });
+  await using store = await FileStore.open({ dir: dir.path, maxFileBytes: 1024, quotaBytes: 3072 });
   async function* body() {
     yield randomBytes(1024);
   }
   const first = await store.put(body(), { name: "shared", uploader: "ann" });
   assert.ok(first.ok);
   await store.shared(first.file.id, "shared", "ann");
-  assert.ok((await store.put(body(), { name: "waiting", uploader: "bob" })).ok);
-  assert.ok((await store.put(body(), { name: "newest", uploader: "cy" })).ok);
-  // Just uploaded, its share on the way: the oldest file goes, as it always did.
-  assert.deepEqual(store.list().map((file) => file.name), ["waiting", "newest"]);
+  for (const name of ["waiting", "newer", "newest"]) {
+    assert.ok((await store.put(body(), { name, uploader: "bob" })).ok);
+  }
+  // However young, an upload nobody shared makes room before the shared file does.
+  assert.deepEqual(store.list().map((file) => file.name), ["shared", "newer", "newest"]);
+});
+
+Deno.test("FileStore refuses an upload over half its room that only shared files could make room for", async () => {
+  await using dir = await tempDir();
+  await using store = await FileStore.open({ dir: dir.path, maxFileBytes: 4096, quotaBytes: 4096 });
+  async function* body(size: number) {
+    yield randomBytes(size);
+  }
+  for (const name of ["old", "older"]) {
+    const result = await store.put(body(2048), { name, uploader: "ann" });
+    assert.ok(result.ok);
+    await store.shared(result.file.id, name, "ann");
+  }
+  const large = await store.put(body(2049), { name: "large", uploader: "mallory" });
+  assert.deepEqual(
+    large.ok ? large : { ok: large.ok, code: large.code },
+    { ok: false, code: "busy" },
+  );
+  assert.ok(!large.ok && /full of shared files, which a file over 2 KiB/.test(large.message));
+  assert.deepEqual(store.list().map((file) => file.name), ["old", "older"]);
+  const stored = async () => (await names(dir.path)).filter((name) => /^[0-9a-f]{64}$/.test(name));
+  assert.equal((await stored()).length, 2, "nothing of it is kept");
+  // Half the room or less, it is taken: the oldest shared file makes room for it.
+  assert.ok((await store.put(body(2048), { name: "half", uploader: "bob" })).ok);
+  assert.deepEqual(store.list().map((file) => file.name), ["older", "half"]);
+  // Shared already (another server of a cluster shared it), it pushes out what it must.
+  assert.ok((await store.put(body(3072), { name: "mirrored", uploader: "cy", shared: true })).ok);
+  assert.deepEqual(store.list().map((file) => file.name), ["mirrored"]);
+  assert.equal((await stored()).length, 1);
 });
 
 Deno.test("FileStore reads an index of files with no word of sharing as shared files", async () => {
@@ -381,7 +440,6 @@ Deno.test("FileStore reads an index of files with no word of sharing as shared f
     dir: dir.path,
     maxFileBytes: 2048,
     quotaBytes: 2048,
-    unsharedGraceMs: 0,
   });
   async function* body() {
     yield randomBytes(1024);
@@ -435,12 +493,31 @@ Deno.test("POST /files needs a connected user's token, and the password when the
   const anonymous = await fetch(files.base + url);
   assert.equal(anonymous.status, 401);
   await anonymous.body?.cancel();
-  const withToken = await fetch(`${files.base}${url}?token=${files.token}`);
+  const download = files.server.uploadTokens!.downloadToken(files.token)!;
+  const withToken = await fetch(`${files.base}${url}?token=${download}`);
   assert.equal(await withToken.text(), "x");
+  // The token of a link downloads, and only that.
+  const linkToken = await upload(files, "y", "y.txt", {
+    authorization: `Bearer ${download}`,
+    "x-chat-password": "sesame",
+  });
+  assert.equal(linkToken.status, 401);
+  assert.equal((await linkToken.json()).error, "token_unknown");
+  // An upload shows its token in Authorization, never in the query a link has.
+  const inQuery = await fetch(`${files.base}/files?token=${files.token}`, {
+    method: "POST",
+    body: "y",
+    headers: { "x-file-name": "y.txt", "x-chat-password": "sesame" },
+  });
+  assert.equal(inQuery.status, 401);
+  assert.match((await inQuery.json()).message, /as Authorization: Bearer TOKEN$/);
   files.server.uploadTokens!.revoke(files.token);
   const revoked = await upload(files, "x", "x.txt", { "x-chat-password": "sesame" });
   assert.equal(revoked.status, 401);
   assert.equal((await revoked.json()).error, "token_unknown");
+  const gone = await fetch(`${files.base}${url}?token=${download}`);
+  assert.equal(gone.status, 401, "a download token ends with its upload token");
+  await gone.body?.cancel();
 });
 
 Deno.test("POST /files holds a token to the message rate, and stores the same bytes once", async () => {

@@ -15,16 +15,8 @@
  * @module
  */
 
-import { formatBytes } from "../core/files.ts";
+import { formatBytes, isPicture } from "../core/files.ts";
 import type { FileRef } from "../protocol.ts";
-
-/** The types the server serves inline, which the page shows as pictures. */
-const PICTURES: ReadonlySet<string> = new Set([
-  "image/png",
-  "image/jpeg",
-  "image/gif",
-  "image/webp",
-]);
 
 /** A file's path on the web port, as the server makes it: `/files/<sha-256>/<name>`. */
 const FILE_URL = /^\/files\/[0-9a-f]{64}(?:\/[^/?#]*)?$/;
@@ -40,9 +32,9 @@ export function safeFileUrl(file: Pick<FileRef, "url">): string | undefined {
   return FILE_URL.test(file.url) ? file.url : undefined;
 }
 
-/** Whether the page shows `file` as a picture. */
+/** Whether the page shows `file` as a picture: the server's type for it says so, nothing else. */
 export function showsAsPicture(file: Pick<FileRef, "type">): boolean {
-  return PICTURES.has(file.type);
+  return isPicture(file);
 }
 
 /**

@@ -151,10 +151,11 @@ export function namesTag(header: string | undefined, etag: string): boolean {
   });
 }
 
-function bearer(request: IncomingMessage, query: URLSearchParams): string | undefined {
+/** The token of `Authorization: Bearer TOKEN`, if any: the only way an upload shows one. */
+function bearer(request: IncomingMessage): string | undefined {
   const header = request.headers.authorization;
   const match = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
-  return match?.[1] ?? query.get("token") ?? undefined;
+  return match?.[1];
 }
 
 /**
@@ -277,23 +278,27 @@ export class FileRoutes {
       }
     }
     if (!upload && password === undefined) return false;
-    const token = bearer(request, query);
+    // A link's `?token=` downloads; only the bearer token, never in a link, uploads.
+    const token = upload ? bearer(request) : bearer(request) ?? query.get("token") ?? undefined;
+    const kind = upload ? "upload token" : "token";
     if (token === undefined) {
       this.#error(
         response,
         401,
         "token_required",
-        "Cannot accept the request: it needs the upload token of a connected chat user",
+        upload
+          ? "Cannot accept the request: it needs the upload token of a connected chat user, as Authorization: Bearer TOKEN"
+          : "Cannot accept the request: it needs the token of a connected chat user",
         { "www-authenticate": "Bearer" },
       );
       return true;
     }
-    if (!tokens.has(token)) {
+    if (!(upload ? tokens.has(token) : tokens.mayDownload(token))) {
       this.#error(
         response,
         401,
         "token_unknown",
-        "Cannot accept the request: the upload token is not one of a connected chat user",
+        `Cannot accept the request: the ${kind} is not one of a connected chat user`,
         { "www-authenticate": "Bearer" },
       );
       return true;
@@ -320,7 +325,7 @@ export class FileRoutes {
       this.#error(response, 503, "busy", busy, { "retry-after": "5" });
       return void this.#discard(request);
     }
-    const token = bearer(request, query)!;
+    const token = bearer(request)!;
     const holder = tokens.take(token);
     if (!holder.ok) {
       this.#error(

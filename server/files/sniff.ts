@@ -1,26 +1,30 @@
 /**
  * What a shared file is served as: its type read from its bytes, never from
- * what the uploader claims (a picture only when it is whole, to its end), and
- * a `Content-Disposition` that carries its cleaned name (core/files.ts)
- * without breaking the header.
+ * what the uploader claims (a picture only when it is whole, to its end, and
+ * of a size a browser may draw), and a `Content-Disposition` that carries its
+ * cleaned name (core/files.ts) without breaking the header.
  *
  * @module
  */
 
-/** The picture types a browser may show inline. */
-export const PICTURE_TYPES: ReadonlySet<string> = new Set([
-  "image/png",
-  "image/jpeg",
-  "image/gif",
-  "image/webp",
-]);
+import { PICTURE_TYPES } from "../../core/files.ts";
+import {
+  fitsInline,
+  GifSize,
+  type PictureSize,
+  pngSize,
+  SIZE_HEAD_BYTES,
+  webpSize,
+} from "./picture_size.ts";
+
+export { PICTURE_TYPES };
 
 /** The type of a file that is valid UTF-8 text and not a picture. */
 export const TEXT_TYPE = "text/plain; charset=utf-8";
 /** The type of every other file. */
 export const BINARY_TYPE = "application/octet-stream";
-/** Bytes of a file's start that {@linkcode detectType} reads. */
-export const HEAD_BYTES = 16;
+/** Bytes of a file's start that {@linkcode TypeCheck} keeps: its type, and a PNG's or WebP's size. */
+export const HEAD_BYTES = Math.max(16, SIZE_HEAD_BYTES);
 
 function startsWith(head: Uint8Array, offset: number, signature: readonly number[]): boolean {
   return signature.every((byte, index) => head[offset + index] === byte);
@@ -96,14 +100,22 @@ type JpegState =
 /**
  * Follows a JPEG's markers as its bytes come, segments skipped by their
  * lengths (an EXIF thumbnail's own end inside one is not the picture's),
- * to see whether it reaches its end, the marker EOI (`FF D9`). Bytes after
+ * to see whether it reaches its end, the marker EOI (`FF D9`), and reads
+ * the size of its frames (SOF0 to SOF15 but DHT, JPG and DAC). Bytes after
  * EOI are allowed: phones write some there (a motion photo's video, a second
- * picture of the Multi-Picture Format).
+ * picture of the Multi-Picture Format), and are not the picture's.
  */
 export class JpegEnd {
   #state: JpegState = "start";
   #left = 0;
   #code = 0;
+  /** The start of the frame header being read: its precision, height and width. */
+  #frame: number[] | undefined;
+  #width = 0;
+  #height = 0;
+  #frames = 0;
+  /** Whether a frame's height is told only after its scan (DNL), which browsers do not read. */
+  #heightLater = false;
 
   /** Reads the next chunk. */
   push(chunk: Uint8Array): void {
@@ -115,6 +127,10 @@ export class JpegEnd {
           return;
         case "segment": {
           const skipped = Math.min(this.#left, chunk.length - at);
+          if (this.#frame !== undefined && this.#frame.length < 5) {
+            this.#frame.push(...chunk.subarray(at, at + Math.min(skipped, 5 - this.#frame.length)));
+            if (this.#frame.length === 5) this.#sized(this.#frame);
+          }
           at += skipped;
           this.#left -= skipped;
           if (this.#left === 0) this.#state = this.#code === 0xda ? "scan" : "marker";
@@ -136,6 +152,20 @@ export class JpegEnd {
   /** Whether the bytes read so far are a JPEG up to its EOI. */
   get ended(): boolean {
     return this.#state === "end";
+  }
+
+  /** The size of its frames, the largest of each side, once it ended; `undefined` without one. */
+  get size(): PictureSize | undefined {
+    if (!this.ended || this.#frames === 0 || this.#heightLater) return undefined;
+    return { width: this.#width, height: this.#height };
+  }
+
+  /** Reads a frame header's precision, height and width. */
+  #sized(frame: number[]): void {
+    this.#frames++;
+    this.#height = Math.max(this.#height, (frame[1]! << 8) | frame[2]!);
+    this.#width = Math.max(this.#width, (frame[3]! << 8) | frame[4]!);
+    if (frame[1] === 0 && frame[2] === 0) this.#heightLater = true;
   }
 
   #step(byte: number): void {
@@ -172,6 +202,8 @@ export class JpegEnd {
   /** A marker's `code`, read after its 0xFF. */
   #marker(code: number): void {
     this.#code = code;
+    const frame = code >= 0xc0 && code <= 0xcf && code !== 0xc4 && code !== 0xc8 && code !== 0xcc;
+    this.#frame = frame ? [] : undefined;
     if (code === 0xd9) this.#state = "end";
     else if (code === 0x00 || code === 0xd8) this.#state = "bad";
     // TEM and the restart markers stand alone; every other marker starts a segment.
@@ -185,15 +217,18 @@ export class JpegEnd {
  * served as: {@linkcode detectType}'s type, but a picture only when it is
  * whole, so that a browser never gets a picture cut short to draw half of (it
  * tells no error for one): a PNG whose last chunk is IEND, a JPEG that
- * reaches its EOI marker (bytes after it allowed), a GIF whose last byte is
- * its trailer `0x3B`, a WebP whose RIFF size is the file's. Any other file
- * that starts as a picture is {@linkcode BINARY_TYPE}.
+ * reaches its EOI marker (bytes after it allowed), a GIF whose blocks reach
+ * its trailer `0x3B`, its last byte, a WebP whose RIFF size is the file's;
+ * and only when the size it says, in pixels, {@linkcode fitsInline}, so that
+ * a small file cannot make every browser that shows it decode a huge
+ * picture. Any other file that starts as a picture is {@linkcode BINARY_TYPE}.
  */
 export class TypeCheck {
   readonly #head = new Uint8Array(HEAD_BYTES);
   readonly #tail = new Uint8Array(TAIL_BYTES);
   readonly #text = new TextCheck();
   readonly #jpeg = new JpegEnd();
+  readonly #gif = new GifSize();
   #size = 0;
 
   /** Reads the next chunk. */
@@ -209,6 +244,7 @@ export class TypeCheck {
     this.#size += chunk.length;
     this.#text.push(chunk);
     this.#jpeg.push(chunk);
+    this.#gif.push(chunk);
   }
 
   /** The type the file is served as; call once, after the last chunk. */
@@ -217,7 +253,25 @@ export class TypeCheck {
       this.#head.subarray(0, Math.min(this.#size, HEAD_BYTES)),
       this.#text.end(),
     );
-    return PICTURE_TYPES.has(type) && !this.#whole(type) ? BINARY_TYPE : type;
+    if (!PICTURE_TYPES.has(type)) return type;
+    return this.#whole(type) && fitsInline(this.#sizeOf(type)) ? type : BINARY_TYPE;
+  }
+
+  /** The size in pixels that a picture of `type` says it has, if it says one. */
+  #sizeOf(type: string): PictureSize | undefined {
+    const head = this.#head.subarray(0, Math.min(this.#size, HEAD_BYTES));
+    switch (type) {
+      case "image/png":
+        return pngSize(head);
+      case "image/jpeg":
+        return this.#jpeg.size;
+      case "image/gif":
+        return this.#gif.size;
+      case "image/webp":
+        return webpSize(head);
+      default:
+        return undefined;
+    }
   }
 
   #whole(type: string): boolean {

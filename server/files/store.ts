@@ -4,7 +4,8 @@
  * `index.json` beside them. An upload streams to a temporary file while it
  * is hashed, then is renamed into place, so memory does not grow with a
  * file's size and a half-written file is never served. The total is held
- * under a quota by removing the oldest files first.
+ * under a quota by removing the uploads not shared yet first, then the
+ * oldest shared files.
  *
  * @module
  */
@@ -46,11 +47,6 @@ export interface FileStoreOptions {
   quotaBytes: number;
   /** Bytes a second all uploads together are taken at. @default {UPLOAD_BYTES_PER_SECOND} */
   uploadBytesPerSecond?: number;
-  /**
-   * How long an upload nobody shared waits for its share before it is the
-   * first removed to make room. @default {UNSHARED_GRACE_MS}
-   */
-  unsharedGraceMs?: number;
 }
 
 /** What {@linkcode FileStore.put} stores a file under. */
@@ -85,12 +81,12 @@ export const UPLOAD_BYTES_PER_SECOND = 16 * MIB;
 /** Bytes uploads may take at once before {@linkcode UPLOAD_BYTES_PER_SECOND} holds. */
 export const UPLOAD_BURST_BYTES = 256 * 1024;
 /**
- * How long an upload waits for its share before nothing but its age keeps
- * it: clients share a file the moment its upload is answered. Past this,
- * uploads never shared are removed before any shared file, so that uploading
- * without sharing cannot push the room's files out of the store.
+ * The most of the quota that an upload not shared yet may take by pushing
+ * shared files out: one larger is refused rather than take them. Uploads not
+ * shared go before any shared file, whatever their age, so what uploading
+ * without sharing can push out is one upload's worth, at most this much.
  */
-export const UNSHARED_GRACE_MS = 60_000;
+export const UNSHARED_MAX_FRACTION = 1 / 2;
 
 const INDEX = "index.json";
 /** How long closing waits for the uploads under way to clean up after themselves. */
@@ -121,7 +117,6 @@ export class FileStore implements AsyncDisposable {
   #dir: string | undefined;
   readonly #maxFileBytes: number;
   readonly #quotaBytes: number;
-  readonly #unsharedGraceMs: number;
   /** Every file, oldest first. */
   readonly #files = new Map<string, StoredFile>();
   #total = 0;
@@ -141,7 +136,6 @@ export class FileStore implements AsyncDisposable {
     this.#given = options.dir;
     this.#maxFileBytes = options.maxFileBytes;
     this.#quotaBytes = options.quotaBytes;
-    this.#unsharedGraceMs = options.unsharedGraceMs ?? UNSHARED_GRACE_MS;
     const rate = options.uploadBytesPerSecond ?? UPLOAD_BYTES_PER_SECOND;
     this.#pace = new TokenBucket(Math.min(UPLOAD_BURST_BYTES, rate), rate);
   }
@@ -249,7 +243,12 @@ export class FileStore implements AsyncDisposable {
       part.close();
       if (info.signal?.aborted) return gone;
       const id = hash.digest("hex");
-      if (!this.#files.has(id)) await Deno.rename(partPath, join(dir, id));
+      if (!this.#files.has(id)) {
+        // Checked as it goes in: the files stored meanwhile count.
+        const crowded = info.shared ? undefined : this.#crowded(size);
+        if (crowded !== undefined) return { ok: false, code: "busy", message: crowded };
+        await Deno.rename(partPath, join(dir, id));
+      }
       // Read after the rename: another upload of the same bytes may have ended meanwhile,
       // and bytes stored once count once.
       let file = this.#files.get(id);
@@ -333,23 +332,38 @@ export class FileStore implements AsyncDisposable {
   }
 
   /**
+   * Why a new upload of `size` bytes, not shared yet, is not taken, or
+   * `undefined` if it is: room for it could only be made by removing shared
+   * files, and it is over {@linkcode UNSHARED_MAX_FRACTION} of the quota.
+   */
+  #crowded(size: number): string | undefined {
+    const over = this.#total + size - this.#quotaBytes;
+    if (over <= 0 || size <= this.#quotaBytes * UNSHARED_MAX_FRACTION) return undefined;
+    let unshared = 0;
+    for (const file of this.#files.values()) if (file.shared === false) unshared += file.size;
+    if (over <= unshared) return undefined;
+    return `Cannot store the file: the file store is full of shared files, which a file over ${
+      formatBytes(Math.floor(this.#quotaBytes * UNSHARED_MAX_FRACTION))
+    }, half its room, may not push out before it is shared`;
+  }
+
+  /**
    * Removes files, never `keep`, until the total fits the quota: first the
-   * uploads left unshared past {@linkcode UNSHARED_GRACE_MS}, oldest first,
-   * then the oldest of the rest.
+   * uploads not shared yet, whatever their age, oldest first, then the
+   * shared files, oldest first.
    */
   async #evict(keep: string): Promise<void> {
-    const unsharedBefore = Date.now() - this.#unsharedGraceMs;
     const order = [...this.#files.values()];
-    const abandoned = order.filter((file) =>
-      file.shared === false && file.uploadedAt <= unsharedBefore
-    );
-    for (const file of [...abandoned, ...order]) {
-      if (this.#total <= this.#quotaBytes) return;
+    const unshared = order.filter((file) => file.shared === false);
+    const removed: string[] = [];
+    for (const file of [...unshared, ...order]) {
+      if (this.#total <= this.#quotaBytes) break;
       if (file.id === keep || !this.#files.has(file.id)) continue;
       this.#files.delete(file.id);
       this.#total -= file.size;
-      await Deno.remove(this.pathOf(file.id)).catch(() => {});
+      removed.push(file.id);
     }
+    for (const id of removed) await Deno.remove(this.pathOf(id)).catch(() => {});
   }
 
   async #ensureDir(): Promise<string> {

@@ -1,9 +1,10 @@
 /**
  * Upload tokens: a secret the server hands each connected chat user in
- * `welcome`, which the user shows to upload a file over HTTP (and, on a
- * server with a password, to download one). A token names its holder, is
- * rate-limited like the holder's messages, and stops working when revoked
- * (when the user leaves).
+ * `welcome`, which the user shows to upload a file over HTTP. A token names
+ * its holder, is rate-limited like the holder's messages, and stops working
+ * when revoked (when the user leaves). Each comes with a download token, the
+ * one a link carries on a server with a password: it downloads, never
+ * uploads, so a link passed around is no upload credential.
  *
  * @module
  */
@@ -27,6 +28,10 @@ export function makeUploadToken(): string {
 export class UploadTokens {
   readonly #rate: Rate;
   readonly #holders = new Map<string, TokenHolder>();
+  /** The download token of each upload token. */
+  readonly #downloadOf = new Map<string, string>();
+  /** The download tokens in use. */
+  readonly #downloads = new Set<string>();
   /** What ends with each token that an upload is under way with. */
   readonly #ending = new Map<string, AbortController>();
   /** Each holder's upload rate, made at its first upload: most people never upload. */
@@ -44,14 +49,37 @@ export class UploadTokens {
     return token;
   }
 
-  /** Lets `token`, made by {@linkcode makeUploadToken}, upload for `holder`. */
+  /**
+   * Lets `token`, made by {@linkcode makeUploadToken}, upload for `holder`,
+   * and makes its download token (see {@linkcode downloadToken}).
+   */
   add(token: string, holder: TokenHolder): void {
     this.#holders.set(token, holder);
+    if (this.#downloadOf.has(token)) return;
+    const download = makeUploadToken();
+    this.#downloadOf.set(token, download);
+    this.#downloads.add(download);
   }
 
-  /** Ends a token; later calls do nothing. */
+  /** The token that links carry for the holder of upload token `token`: it only downloads. */
+  downloadToken(token: string): string | undefined {
+    return this.#downloadOf.get(token);
+  }
+
+  /**
+   * Whether `token` may download: a download token in use, or an upload
+   * token (clients from before download tokens put theirs in links).
+   */
+  mayDownload(token: string): boolean {
+    return this.#downloads.has(token) || this.#holders.has(token);
+  }
+
+  /** Ends a token and its download token; later calls do nothing. */
   revoke(token: string): void {
     this.#holders.delete(token);
+    const download = this.#downloadOf.get(token);
+    if (download !== undefined) this.#downloads.delete(download);
+    this.#downloadOf.delete(token);
     this.#ending.get(token)?.abort();
     this.#ending.delete(token);
   }
@@ -67,7 +95,7 @@ export class UploadTokens {
     return ending.signal;
   }
 
-  /** Whether `token` is in use. */
+  /** Whether `token` is an upload token in use. */
   has(token: string): boolean {
     return this.#holders.has(token);
   }

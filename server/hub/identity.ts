@@ -448,7 +448,11 @@ export class Identity {
         quotaBytes: where.quotaBytes,
       };
       if (where.tls) welcome.files.tls = true;
-      if (where.needsToken) welcome.files.needsToken = true;
+      const download = this.#options.files?.tokens.downloadToken(member.token);
+      if (where.needsToken && download !== undefined) {
+        welcome.files.needsToken = true;
+        welcome.files.downloadToken = download;
+      }
     }
     return welcome;
   }

@@ -484,8 +484,12 @@ testWith(
     const { ann, bob, carl } = people;
     const downloads: string[] = [];
     bob.on("download", (download) => downloads.push(download.suggestedFilename()));
-    // Two files that do not fit the store together: the second pushes the first out.
-    const bytes = { "first.bin": randomBytes(700 * 1024), "second.bin": randomBytes(700 * 1024) };
+    // Three files that do not fit the store together: the third pushes the first out.
+    const bytes = {
+      "first.bin": randomBytes(400 * 1024),
+      "second.bin": randomBytes(400 * 1024),
+      "third.bin": randomBytes(400 * 1024),
+    };
     for (const [name, content] of Object.entries(bytes)) {
       await ann.locator("#file-picker").setInputFiles(upload(name, content));
       await nextFile(carl, name);
@@ -671,6 +675,15 @@ testWith(
       const bare = await fetch(`http://${LOOPBACK}:${webPort}${file.url}`);
       assert.equal(bare.status, 401);
       await bare.body?.cancel();
+      // The link's token is not bob's upload token: whoever gets the link cannot upload as bob.
+      const token = new URL(href, "http://page").searchParams.get("token")!;
+      const spoofed = await fetch(`http://${LOOPBACK}:${webPort}/files`, {
+        method: "POST",
+        body: "not bob's",
+        headers: { authorization: `Bearer ${token}`, "x-chat-password": password },
+      });
+      assert.equal(spoofed.status, 401);
+      assert.equal((await spoofed.json()).error, "token_unknown");
     });
 
     await t.step("a file shared in a private view goes to that person alone", async () => {

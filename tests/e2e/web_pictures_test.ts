@@ -2,8 +2,9 @@
  * Pictures in the log: a newcomer whose room's history holds pictures sees
  * its newest line once they have loaded, not a log left short of the bottom
  * by their height; a damaged picture is a card to download it with (one cut
- * short too, which the browser would draw half of), and so is one the
- * server no longer has, the log still at its newest line. The
+ * short too, which the browser would draw half of, and one larger than the
+ * server serves inline), and so is one the server no longer has, the log
+ * still at its newest line. The
  * real page runs in Chromium against a real server; the one who shared them
  * is a protocol client.
  */
@@ -155,6 +156,36 @@ testWith(
 
 testWith(
   ["chromium"],
+  "web page: a picture larger than the server shows inline is a card to download it with",
+  async () => {
+    await using server = await startWebServer();
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    // Whole, and small to send, but wider than the 8192 pixels a side the server draws inline:
+    // a few kilobytes may say far more pixels than a viewer's memory holds.
+    await sharePicture(bob, png(8193, 1, [37, 99, 201]), "wide.png");
+    await sharePicture(bob, png(8192, 1, [37, 99, 201]), "fits.png");
+    await says(bob, "the newest line");
+    const shared = bob.all("message").filter((frame) => frame.file !== undefined);
+    assert.deepEqual(shared.map((frame) => [frame.file?.name, frame.file?.type]), [
+      ["wide.png", "application/octet-stream"],
+      ["fits.png", "image/png"],
+    ]);
+
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.openAs(webUrl(server), "ann");
+    await waitForLine(page, "message", "the newest line");
+    const wide = await waitForLine(page, "shared-file", "wide.png");
+    await wide.locator(".attachment.card .file-name", { hasText: "wide.png" }).waitFor();
+    assert.equal(await wide.locator("img").count(), 0, "wide.png is drawn as a picture");
+    assert.equal(await wide.locator(".download-button").getAttribute("download"), "wide.png");
+    const fits = await waitForLine(page, "shared-file", "fits.png");
+    await fits.locator('.attachment.picture img[alt="fits.png"]').waitFor();
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
   "web page: a picture cut short, which the browser would draw half of, is a card to download it with",
   async () => {
     await using server = await startWebServer();
@@ -190,13 +221,14 @@ testWith(
   ["chromium"],
   "web page: a picture no longer on the server leaves the log at the newest line",
   async () => {
-    // A store of 8 KiB: a file of 8 KiB shared after the picture pushes the picture out.
+    // A store of 8 KiB: two files of 4 KiB shared after the picture push the picture out.
     await using server = await startWebServer({ filesQuota: 8 / 1024, maxFile: 8 / 1024 });
     await using bob = await TestClient.join2(server.addr.port, "bob");
     for (let i = 1; i <= 20; i++) await says(bob, `line ${i}`);
     await sharePicture(bob, png(300, 220, [192, 53, 43]), "gone.png");
     const picture = server.files!.list()[0]!;
-    await sharePicture(bob, new TextEncoder().encode("x".repeat(8192)), "notes.txt");
+    await sharePicture(bob, new TextEncoder().encode("x".repeat(4096)), "notes.txt");
+    await sharePicture(bob, new TextEncoder().encode("y".repeat(4096)), "more.txt");
     assert.equal(server.files!.get(picture.id), undefined, "the picture is still stored");
     await says(bob, "the newest line");
 
