@@ -289,7 +289,7 @@ export class Conversation {
    * the `hello` takes the name back with the resume token (if it is still
    * the name), returns to every room and asks for what came after the last
    * id seen in each; it goes once the pong of a ping sent first is in (see
-   * core/handshake.ts).
+   * core/handshake.ts). The first enters `options.rooms`, if given.
    */
   hello(name: string, now: number, options: HelloOptions = {}): Effect[] {
     const frame = helloFrame(this.#place(), {
@@ -298,6 +298,7 @@ export class Conversation {
       resume: this.#handshake.resume,
       again: this.#handshake.welcomed,
       client: this.#options.client,
+      rooms: options.rooms,
     });
     return sends(this.#handshake.ask(frame, now));
   }
@@ -599,7 +600,7 @@ export class Conversation {
   /**
    * Begins again, after the client was reloaded, the views `ids` (`#dev`,
    * `@bob`) in that order: each private view now, each room's in its place
-   * once entered again (the client enters them, with {@linkcode Conversation.join}).
+   * (the first `hello` enters the rooms, see {@linkcode HelloOptions.rooms}).
    */
   reopen(ids: readonly string[]): Effect[] {
     // None with the user themselves, whose name may be another's now.

@@ -148,6 +148,32 @@ Deno.test("Conversation.hello() asks plainly the first time, with the password i
   ]);
 });
 
+Deno.test("Conversation.hello() enters the rooms it is given the first time, not coming back", () => {
+  const chat = conversation();
+  const rooms = Array.from({ length: 33 }, (_, i) => ({ room: `#r${i}` }));
+  const [hello] = sent(chat.hello("ann", 0, { rooms }));
+  assert.ok(hello?.type === "hello");
+  assert.deepEqual(hello.rooms, rooms.slice(0, 32), "as many as one may be in");
+  chat.receive(welcome("ann", { rooms: ["#r0", "#r1"] }), 0);
+  assert.deepEqual(chat.roster.joined, ["#r0", "#r1"]);
+  // Coming back, the rooms the user is in now, whatever the first hello was given.
+  chat.closed();
+  chat.opened();
+  chat.hello("ann", 100, { rooms });
+  const [again] = sent(chat.receive({ type: "pong", token: "hello" }, 100));
+  assert.ok(again?.type === "hello");
+  assert.deepEqual(again.rooms, [{ room: "#r0" }, { room: "#r1" }]);
+  // Version 1 enters one room: the first.
+  const old = conversation();
+  old.hello("ann", 0);
+  old.receive({ type: "error", code: "unsupported_version", message: "No" }, 0);
+  old.closed();
+  old.opened();
+  assert.deepEqual(sent(old.hello("ann", 0, { rooms: [{ room: "#dev", since: 7 }, ...rooms] })), [
+    { type: "hello", version: 1, name: "ann", room: "#dev", since: 7 },
+  ]);
+});
+
 Deno.test("Conversation: a server of version 1 only is spoken to in version 1", () => {
   const chat = joinedV1();
   assert.equal(chat.version, 1);

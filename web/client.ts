@@ -103,15 +103,11 @@ export class WebClient {
       ignored: loadIgnored(),
     });
     this.#reloaded = new ReloadedRooms({
-      joined: () => this.#chat.roster.joined,
-      join: (room, now) => this.#apply(this.#chat.join(room, now)),
       views: () => this.#chat.views.map((view) => view.id),
       reopen: (ids) => this.#apply(this.#chat.reopen(ids)),
-      // As a choice of the user's, which rooms still being entered do not take the eye from;
-      // without a word when it is shown already (#lobby, the first room entered).
+      // As a choice of the user's; without a word when it is shown already (the first room).
       show: (id) => {
-        if (this.#chat.view?.id === id) this.#chat.forgetEntering();
-        else this.#apply(this.#chat.switchTo(id));
+        if (this.#chat.view?.id !== id) this.#apply(this.#chat.switchTo(id));
       },
       away: (reason) =>
         this.#apply(
@@ -452,7 +448,11 @@ export class WebClient {
 
   #sendHello(name: string): void {
     this.#joining.sending(name);
-    this.#apply(this.#chat.hello(name, performance.now(), { password: this.#joining.password }));
+    this.#apply(this.#chat.hello(name, performance.now(), {
+      password: this.#joining.password,
+      // A reloaded tab comes back to its rooms, and to none other.
+      rooms: this.#reloaded.rooms,
+    }));
     this.#showStatus();
   }
 
@@ -581,7 +581,6 @@ export class WebClient {
         });
       }
     }
-    if (changes.views) this.#reloaded.viewsChanged();
     if (changes.room) this.refreshPeople();
     if (changes.members || changes.me || changes.room) this.#page.showMembers();
     if (changes.rooms || changes.room || changes.views) this.#page.showRooms();
