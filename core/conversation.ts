@@ -27,7 +27,7 @@
 
 export type { Effect, Refusal } from "./effects.ts";
 export type { Display } from "./arrivals.ts";
-export type { View } from "./views.ts";
+export type { Unread, View } from "./views.ts";
 export type { ConversationOptions, HelloOptions } from "./conversation_options.ts";
 export { ORDERED_WAIT_MS } from "./answer_order.ts";
 
@@ -74,7 +74,7 @@ import { changedAny, noChanges, Roster } from "./roster.ts";
 import { helloFrame, type MessageSize, messageSize, outgoing } from "./typing.ts";
 import { PresenceLink } from "./presence_link.ts";
 import { Presence, privateViewId } from "./presence_state.ts";
-import { type View, Views } from "./views.ts";
+import { type Unread, type View, Views } from "./views.ts";
 import { Wording } from "./wording.ts";
 
 /** The conversation of one client, across reconnections. */
@@ -614,6 +614,22 @@ export class Conversation {
       { type: "changed", changes: { ...noChanges(), views: true } },
       ...begun.map((view) => show([privateNotKeptNotice()], view.id)),
     ];
+  }
+
+  /**
+   * Counts again what was unread in the user's views other than the one
+   * looked at, as the client kept it before it was reloaded (the history
+   * replayed since counts as read): each view's count, and its mention.
+   */
+  unreadAgain(unread: readonly Unread[]): Effect[] {
+    let changed = false;
+    for (const { id, unread: count, mentioned } of unread) {
+      if (this.#views.isCurrent(id) || !Number.isSafeInteger(count) || count < 0) continue;
+      const view = this.#views.find(id);
+      if (view === undefined) continue;
+      changed = this.#views.hold(view.id, [], { unread: count, mention: mentioned }) || changed;
+    }
+    return changed ? [{ type: "changed", changes: { ...noChanges(), views: true } }] : [];
   }
 
   /**

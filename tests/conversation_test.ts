@@ -174,6 +174,24 @@ Deno.test("Conversation.hello() enters the rooms it is given the first time, not
   ]);
 });
 
+Deno.test("Conversation.unreadAgain() counts again what was unread in the views not looked at", () => {
+  const chat = joined("ann", { display: "each" });
+  chat.join("#dev", 0);
+  chat.receive(room("#dev"), 0);
+  assert.equal(chat.view?.id, "#dev");
+  const effects = chat.unreadAgain([
+    { id: "#lobby", unread: 3, mentioned: true },
+    { id: "#dev", unread: 2, mentioned: false },
+    { id: "#gone", unread: 1, mentioned: false },
+  ]);
+  assert.deepEqual(effects.map((effect) => effect.type), ["changed"]);
+  assert.deepEqual(chat.views.map(({ id, unread, mentioned }) => ({ id, unread, mentioned })), [
+    { id: "#lobby", unread: 3, mentioned: true },
+    { id: "#dev", unread: 0, mentioned: false },
+  ]);
+  assert.deepEqual(chat.unreadAgain([{ id: "#dev", unread: 2, mentioned: true }]), []);
+});
+
 Deno.test("Conversation: a server of version 1 only is spoken to in version 1", () => {
   const chat = joinedV1();
   assert.equal(chat.version, 1);

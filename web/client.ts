@@ -109,6 +109,7 @@ export class WebClient {
       show: (id) => {
         if (this.#chat.view?.id !== id) this.#apply(this.#chat.switchTo(id));
       },
+      unread: (unread) => this.#apply(this.#chat.unreadAgain(unread)),
       away: (reason) =>
         this.#apply(
           this.#chat.type(reason === "" ? "/away" : `/away ${reason}`, performance.now()),
@@ -578,6 +579,9 @@ export class WebClient {
           rooms: this.#chat.roster.joined,
           views: this.#chat.views.map((view) => view.id),
           view: this.#chat.view?.id,
+          unread: this.#chat.views.flatMap(({ id, unread, mentioned }) =>
+            unread > 0 || mentioned ? [{ id, unread, mentioned }] : []
+          ),
         });
       }
     }

@@ -2,13 +2,14 @@
 // This module is browser compatible.
 
 /**
- * The rooms, private views and the view looked at that a tab had before a
- * reload: its first `hello` enters those rooms, and none other, and at its
- * first welcome the rest comes back.
+ * The rooms, private views, view looked at and unread counts that a tab had
+ * before a reload: its first `hello` enters those rooms, and none other, and
+ * at its first welcome the rest comes back.
  *
  * @module
  */
 
+import type { Unread } from "../core/views.ts";
 import type { HelloRoom } from "../protocol.ts";
 import { joinedBefore, loadAway, loadRooms, type SavedRooms } from "./ui.ts";
 
@@ -20,6 +21,8 @@ export interface ReloadedRoomsOptions {
   reopen(ids: readonly string[]): void;
   /** Shows view `id`, one of the user's, as if they picked it. */
   show(id: string): void;
+  /** Counts again what was unread in the views not looked at. */
+  unread(unread: readonly Unread[]): void;
   /** Goes away again with `reason` (`""`: none), as an `/away` the user typed. */
   away(reason: string): void;
 }
@@ -59,8 +62,9 @@ export class ReloadedRooms {
   /**
    * After a reload of the tab, at its first welcome, which put it in its
    * rooms again: begins again its private views, each in its place in the
-   * sidebar, and shows the view it showed; goes away again if the user was
-   * away by an `/away` of theirs.
+   * sidebar, shows the view it showed and counts again what was unread in
+   * the others; goes away again if the user was away by an `/away` of
+   * theirs.
    */
   enterAgain(): void {
     // An `/away` of the user's own stays until their `/back`, across a reload too.
@@ -75,5 +79,6 @@ export class ReloadedRooms {
     if (saved.view !== undefined && this.#options.views().includes(saved.view)) {
       this.#options.show(saved.view);
     }
+    this.#options.unread(saved.unread);
   }
 }
