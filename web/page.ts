@@ -171,7 +171,7 @@ export class PageView {
    */
   #showCount(): void {
     const view = this.#lookedView;
-    const count = view === undefined ? 0 : this.#chat.roster.count;
+    const count = enteringRoom(this.#chat) === undefined ? this.#chat.roster.count : 0;
     this.#ui.roomCount.textContent = view?.kind === "private"
       ? "private messages"
       : count === 0
