@@ -27,7 +27,7 @@
 
 export type { Effect, Refusal } from "./effects.ts";
 export type { Display } from "./arrivals.ts";
-export type { View } from "./views.ts";
+export type { Unread, View } from "./views.ts";
 export type { ConversationOptions, HelloOptions } from "./conversation_options.ts";
 export { ORDERED_WAIT_MS } from "./answer_order.ts";
 
@@ -74,7 +74,7 @@ import { changedAny, noChanges, Roster } from "./roster.ts";
 import { helloFrame, type MessageSize, messageSize, outgoing } from "./typing.ts";
 import { PresenceLink } from "./presence_link.ts";
 import { Presence, privateViewId } from "./presence_state.ts";
-import { type View, Views } from "./views.ts";
+import { type Unread, type View, Views } from "./views.ts";
 import { Wording } from "./wording.ts";
 
 /** The conversation of one client, across reconnections. */
@@ -289,7 +289,7 @@ export class Conversation {
    * the `hello` takes the name back with the resume token (if it is still
    * the name), returns to every room and asks for what came after the last
    * id seen in each; it goes once the pong of a ping sent first is in (see
-   * core/handshake.ts).
+   * core/handshake.ts). The first enters `options.rooms`, if given.
    */
   hello(name: string, now: number, options: HelloOptions = {}): Effect[] {
     const frame = helloFrame(this.#place(), {
@@ -298,6 +298,7 @@ export class Conversation {
       resume: this.#handshake.resume,
       again: this.#handshake.welcomed,
       client: this.#options.client,
+      rooms: options.rooms,
     });
     return sends(this.#handshake.ask(frame, now));
   }
@@ -606,7 +607,7 @@ export class Conversation {
   /**
    * Begins again, after the client was reloaded, the views `ids` (`#dev`,
    * `@bob`) in that order: each private view now, each room's in its place
-   * once entered again (the client enters them, with {@linkcode Conversation.join}).
+   * (the first `hello` enters the rooms, see {@linkcode HelloOptions.rooms}).
    */
   reopen(ids: readonly string[]): Effect[] {
     // None with the user themselves, whose name may be another's now.
@@ -620,6 +621,22 @@ export class Conversation {
       { type: "changed", changes: { ...noChanges(), views: true } },
       ...begun.map((view) => show([privateNotKeptNotice()], view.id)),
     ];
+  }
+
+  /**
+   * Counts again what was unread in the user's views other than the one
+   * looked at, as the client kept it before it was reloaded (the history
+   * replayed since counts as read): each view's count, and its mention.
+   */
+  unreadAgain(unread: readonly Unread[]): Effect[] {
+    let changed = false;
+    for (const { id, unread: count, mentioned } of unread) {
+      if (this.#views.isCurrent(id) || !Number.isSafeInteger(count) || count < 0) continue;
+      const view = this.#views.find(id);
+      if (view === undefined) continue;
+      changed = this.#views.hold(view.id, [], { unread: count, mention: mentioned }) || changed;
+    }
+    return changed ? [{ type: "changed", changes: { ...noChanges(), views: true } }] : [];
   }
 
   /**

@@ -11,7 +11,7 @@
 import type { Display } from "./arrivals.ts";
 import type { AwayEnd } from "./describe.ts";
 import type { Moving } from "./notices.ts";
-import type { CommandHelp } from "../protocol.ts";
+import type { CommandHelp, HelloRoom } from "../protocol.ts";
 
 /** Options for {@linkcode Conversation}. */
 export interface ConversationOptions {
@@ -108,4 +108,11 @@ export interface ConversationOptions {
 export interface HelloOptions {
   /** The server's password, when it wants one. */
   password?: string | undefined;
+  /**
+   * The rooms to enter, in order, for a client that was in them before
+   * this conversation began (a page reloaded); each with the last message
+   * id seen there, if known. Only the first `hello` takes them: coming
+   * back, it names the rooms the conversation knows. @default {#lobby}
+   */
+  rooms?: readonly HelloRoom[] | undefined;
 }

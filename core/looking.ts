@@ -103,8 +103,13 @@ export class Looking {
     }
     if (view === undefined) return [show([errorLine(notInError(word))])];
     // The user's last choice wins over a room a `/join` still on its way would show.
+    const entering = this.#entering;
     this.forgetEntering();
-    if (this.#views.isCurrent(view.id)) return [show([lookingNotice(view, "already")])];
+    if (this.#views.isCurrent(view.id)) {
+      // The page showed the room being entered: back from it, the user was not looking here.
+      if (entering !== undefined && this.#display === "each") return [];
+      return [show([lookingNotice(view, "already")])];
+    }
     return this.#select(view.id, false);
   }
 

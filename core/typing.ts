@@ -6,7 +6,8 @@
  * `/join` of a room the user is in already only looks at it, and words
  * typed while looking at private messages go to that person; entering a
  * room the user was in before asks only for what was said since; and the
- * `hello` that comes back returns to every room. No I/O.
+ * `hello` that comes back returns to every room (the first one, to those it
+ * is given). No I/O.
  *
  * @module
  */
@@ -17,6 +18,7 @@ import {
   type HelloFrame,
   type HelloRoom,
   LOBBY,
+  MAX_ROOMS,
   PROTOCOL_VERSION,
   type ProtocolVersion,
   utf8Length,
@@ -163,6 +165,8 @@ export interface HelloFrameOptions {
   again: boolean;
   /** What the client is, as others see it in `who`: `terminal`, `web`. */
   client?: string | undefined;
+  /** The rooms the first `hello` enters, if not `#lobby`: those of a client reloaded. */
+  rooms?: readonly HelloRoom[] | undefined;
 }
 
 /**
@@ -176,7 +180,7 @@ export function helloFrame(place: Place, options: HelloFrameOptions): HelloFrame
   const frame: HelloFrame = { type: "hello", version, name: options.name };
   if (options.password !== undefined) frame.password = options.password;
   if (options.client !== undefined) frame.client = options.client;
-  if (!options.again) return frame;
+  if (!options.again) return options.rooms === undefined ? frame : entering(frame, options.rooms);
   if (options.resume !== undefined && nameKey(options.name) === nameKey(roster.me)) {
     frame.resume = options.resume;
   }
@@ -190,5 +194,20 @@ export function helloFrame(place: Place, options: HelloFrameOptions): HelloFrame
     return since === undefined ? { room } : { room, since };
   });
   if (rooms.length > 0) frame.rooms = rooms;
+  return frame;
+}
+
+/**
+ * `frame`, a first `hello`, entering `rooms`: all of them in version 2 (as
+ * many as one may be in), the first in version 1.
+ */
+function entering(frame: HelloFrame, rooms: readonly HelloRoom[]): HelloFrame {
+  const first = rooms[0];
+  if (frame.version !== PROTOCOL_VERSION) {
+    if (rooms.length > 0) frame.rooms = rooms.slice(0, MAX_ROOMS);
+  } else if (first !== undefined) {
+    frame.room = first.room;
+    if (first.since !== undefined) frame.since = first.since;
+  }
   return frame;
 }

@@ -48,6 +48,16 @@ export interface Unseen {
   skipped: number;
 }
 
+/** What is unread in one view, as a client keeps it across a reload. */
+export interface Unread {
+  /** The view's id (`#dev`, `@bob`). */
+  readonly id: string;
+  /** Messages from others that arrived since the user last looked at it. */
+  readonly unread: number;
+  /** Whether one of those names the user. */
+  readonly mentioned: boolean;
+}
+
 /** What arrived in a view while the user looked elsewhere, for {@linkcode Views.hold}. */
 export interface Arrival {
   /** Messages from others among the lines: they count as unread. */

@@ -148,6 +148,50 @@ Deno.test("Conversation.hello() asks plainly the first time, with the password i
   ]);
 });
 
+Deno.test("Conversation.hello() enters the rooms it is given the first time, not coming back", () => {
+  const chat = conversation();
+  const rooms = Array.from({ length: 33 }, (_, i) => ({ room: `#r${i}` }));
+  const [hello] = sent(chat.hello("ann", 0, { rooms }));
+  assert.ok(hello?.type === "hello");
+  assert.deepEqual(hello.rooms, rooms.slice(0, 32), "as many as one may be in");
+  chat.receive(welcome("ann", { rooms: ["#r0", "#r1"] }), 0);
+  assert.deepEqual(chat.roster.joined, ["#r0", "#r1"]);
+  // Coming back, the rooms the user is in now, whatever the first hello was given.
+  chat.closed();
+  chat.opened();
+  chat.hello("ann", 100, { rooms });
+  const [again] = sent(chat.receive({ type: "pong", token: "hello" }, 100));
+  assert.ok(again?.type === "hello");
+  assert.deepEqual(again.rooms, [{ room: "#r0" }, { room: "#r1" }]);
+  // Version 1 enters one room: the first.
+  const old = conversation();
+  old.hello("ann", 0);
+  old.receive({ type: "error", code: "unsupported_version", message: "No" }, 0);
+  old.closed();
+  old.opened();
+  assert.deepEqual(sent(old.hello("ann", 0, { rooms: [{ room: "#dev", since: 7 }, ...rooms] })), [
+    { type: "hello", version: 1, name: "ann", room: "#dev", since: 7 },
+  ]);
+});
+
+Deno.test("Conversation.unreadAgain() counts again what was unread in the views not looked at", () => {
+  const chat = joined("ann", { display: "each" });
+  chat.join("#dev", 0);
+  chat.receive(room("#dev"), 0);
+  assert.equal(chat.view?.id, "#dev");
+  const effects = chat.unreadAgain([
+    { id: "#lobby", unread: 3, mentioned: true },
+    { id: "#dev", unread: 2, mentioned: false },
+    { id: "#gone", unread: 1, mentioned: false },
+  ]);
+  assert.deepEqual(effects.map((effect) => effect.type), ["changed"]);
+  assert.deepEqual(chat.views.map(({ id, unread, mentioned }) => ({ id, unread, mentioned })), [
+    { id: "#lobby", unread: 3, mentioned: true },
+    { id: "#dev", unread: 0, mentioned: false },
+  ]);
+  assert.deepEqual(chat.unreadAgain([{ id: "#dev", unread: 2, mentioned: true }]), []);
+});
+
 Deno.test("Conversation: a server of version 1 only is spoken to in version 1", () => {
   const chat = joinedV1();
   assert.equal(chat.version, 1);

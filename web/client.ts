@@ -36,7 +36,7 @@ import { LeaveGuard } from "./leave_guard.ts";
 import { drawLogLine } from "./log_line.ts";
 import { ViewLogs } from "./logs.ts";
 import { MessageBox } from "./message_box.ts";
-import { PageView } from "./page.ts";
+import { enteringRoom, PageView } from "./page.ts";
 import { QuietAsks } from "./quiet_asks.ts";
 import { AWAY_AFTER_MS, loadIgnored, saveIgnored, showTyping } from "./presence.ts";
 import { ReloadedRooms } from "./reload.ts";
@@ -103,16 +103,13 @@ export class WebClient {
       ignored: loadIgnored(),
     });
     this.#reloaded = new ReloadedRooms({
-      joined: () => this.#chat.roster.joined,
-      join: (room, now) => this.#apply(this.#chat.join(room, now)),
       views: () => this.#chat.views.map((view) => view.id),
       reopen: (ids) => this.#apply(this.#chat.reopen(ids)),
-      // As a choice of the user's, which rooms still being entered do not take the eye from;
-      // without a word when it is shown already (#lobby, the first room entered).
+      // As a choice of the user's; without a word when it is shown already (the first room).
       show: (id) => {
-        if (this.#chat.view?.id === id) this.#chat.forgetEntering();
-        else this.#apply(this.#chat.switchTo(id));
+        if (this.#chat.view?.id !== id) this.#apply(this.#chat.switchTo(id));
       },
+      unread: (unread) => this.#apply(this.#chat.unreadAgain(unread)),
       away: (reason) =>
         this.#apply(
           this.#chat.type(reason === "" ? "/away" : `/away ${reason}`, performance.now()),
@@ -208,16 +205,21 @@ export class WebClient {
 
   /** Enters `room` (as typed or clicked), or shows it if the user is in it already. */
   joinRoom(room: string): void {
-    if (nameKey(room) !== nameKey(this.#chat.view?.id ?? "")) {
+    if (nameKey(room) !== nameKey(this.#looked ?? "")) {
       this.#apply(this.#chat.join(room, performance.now()));
     }
     this.setSidebar(false);
   }
 
-  /** Shows view `id` (`#dev`, `@bob`), one of the user's. */
+  /** Shows view `id` (`#dev`, `@bob`), one of the user's, or the room being entered. */
   showView(id: string): void {
-    if (this.#chat.view?.id !== id) this.#apply(this.#chat.switchTo(id));
+    if (this.#looked !== id) this.#apply(this.#chat.switchTo(id));
     this.setSidebar(false);
+  }
+
+  /** The id of the view the page shows: `#dev`, `@bob`, or the room a `/join` is entering. */
+  get #looked(): string | undefined {
+    return enteringRoom(this.#chat) ?? this.#chat.view?.id;
   }
 
   /** Shows the `number`th view (from 1) of the sidebar, if there are that many, and says which. */
@@ -390,9 +392,15 @@ export class WebClient {
     this.#connection.stop();
   }
 
-  /** Shows `lines` in view `id`, or in the view looked at. */
+  /**
+   * Shows `lines` in view `id`, or in the view looked at, and in the room
+   * being entered if the page shows it: the lines of no view (a notice, a
+   * refusal) are seen now, and where the user is back if it is refused.
+   */
   #show(lines: readonly Line[], id?: string): void {
     this.#logs.append(id ?? this.#chat.view?.id, lines);
+    const entering = enteringRoom(this.#chat);
+    if (id === undefined && entering !== undefined) this.#logs.append(entering, lines);
     const looked = this.#chat.view;
     if (id === undefined || looked === undefined || id === looked.id) {
       const others = lines.filter(fromOthers);
@@ -452,7 +460,11 @@ export class WebClient {
 
   #sendHello(name: string): void {
     this.#joining.sending(name);
-    this.#apply(this.#chat.hello(name, performance.now(), { password: this.#joining.password }));
+    this.#apply(this.#chat.hello(name, performance.now(), {
+      password: this.#joining.password,
+      // A reloaded tab comes back to its rooms, and to none other.
+      rooms: this.#reloaded.rooms,
+    }));
     this.#showStatus();
   }
 
@@ -546,17 +558,17 @@ export class WebClient {
   }
 
   /**
-   * Shows the log of the view the core says the user looks at, and its
-   * draft in the message box: it may move without a word, as when the room
-   * looked at is left.
+   * Shows the log of the view the core says the user looks at, or of the
+   * room a `/join` is entering, and its draft in the message box: it may
+   * move without a word, as when the room looked at is left.
    */
   #follow(): void {
-    const view = this.#chat.view;
-    if (view === undefined) return;
-    const moved = !this.#logs.isShown(view.id);
-    this.#logs.show(view.id);
+    const looked = this.#looked;
+    if (looked === undefined) return;
+    const moved = !this.#logs.isShown(looked);
+    this.#logs.show(looked);
     this.#logs.keep(this.#chat.views.map((each) => each.id));
-    this.#box.showDraft(view.id);
+    this.#box.showDraft(looked);
     if (moved) {
       this.#page.showRoom();
       this.#page.showMembers();
@@ -578,20 +590,22 @@ export class WebClient {
           rooms: this.#chat.roster.joined,
           views: this.#chat.views.map((view) => view.id),
           view: this.#chat.view?.id,
+          unread: this.#chat.views.flatMap(({ id, unread, mentioned }) =>
+            unread > 0 || mentioned ? [{ id, unread, mentioned }] : []
+          ),
         });
       }
     }
-    if (changes.views) this.#reloaded.viewsChanged();
     if (changes.room) this.refreshPeople();
     if (changes.members || changes.me || changes.room) this.#page.showMembers();
     if (changes.rooms || changes.room || changes.views) this.#page.showRooms();
     if (changes.typing || changes.room || changes.views) this.#showTyping();
   }
 
-  /** Shows who is typing in the view looked at. */
+  /** Shows who is typing in the view looked at: nobody yet in a room being entered. */
   #showTyping(): void {
-    const view = this.#chat.view;
-    const names = view === undefined ? [] : this.#chat.typingIn(view.id, performance.now());
+    const looked = this.#looked;
+    const names = looked === undefined ? [] : this.#chat.typingIn(looked, performance.now());
     showTyping(this.#ui.typing, names);
   }
 

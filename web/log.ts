@@ -110,6 +110,11 @@ export class LogView {
     return this.element;
   }
 
+  /** Whether a line shown here waits for the server still. */
+  get sending(): boolean {
+    return this.#log.querySelector(":scope > .pending") !== null;
+  }
+
   /** Whether the reader is following the newest line. */
   get following(): boolean {
     return this.#stick;

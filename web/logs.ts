@@ -143,11 +143,15 @@ export class ViewLogs {
     log.label(labelOf(`@${to}`));
   }
 
-  /** Forgets the logs of views other than `ids`: rooms the user is in no more. */
+  /**
+   * Forgets the logs of views other than `ids`: rooms the user is in no
+   * more, and a room being entered that is not shown, once no line shown
+   * there waits for the server.
+   */
   keep(ids: readonly string[]): void {
     const kept = new Set(ids.map(keyOf));
     for (const [key, log] of this.#logs) {
-      if (kept.has(key) || log === this.#shown) continue;
+      if (kept.has(key) || log === this.#shown || log.sending) continue;
       this.#logs.delete(key);
       this.#dividers.delete(log);
     }

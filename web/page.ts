@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Conversation } from "../core/conversation.ts";
+import type { Conversation, View } from "../core/conversation.ts";
 import { nameKey } from "../core/names.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import type { Alerts } from "./alerts.ts";
@@ -30,6 +30,17 @@ export interface PageActions {
   partRoom: (room: string) => void;
   /** A person in the list was clicked: their private view is shown. */
   startPrivate: (name: string) => void;
+}
+
+/**
+ * The room a `/join` of the user's is entering, which the page shows at once
+ * (its log, its name in the header and in the sidebar) until the server has
+ * put the user in it: what is typed meanwhile goes there, and shows there.
+ * `undefined` while no `/join` waits, or once another view was picked.
+ */
+export function enteringRoom(chat: Conversation): string | undefined {
+  const room = chat.entering;
+  return room === undefined || chat.roster.joined.includes(room) ? undefined : room;
 }
 
 /** Keeps the header, the sidebar, the title and the icon in step with a {@linkcode Conversation}. */
@@ -59,13 +70,12 @@ export class PageView {
 
   /** Shows the view looked at in the header, the message box and the title. */
   showRoom(): void {
-    const view = this.#chat.view;
-    const name = sanitizeText(view?.id ?? this.#chat.roster.room);
+    const name = sanitizeText(this.#looked);
     this.#ui.roomName.textContent = name;
     // Whole in its tooltip, where a phone's header cuts it short.
     this.#ui.roomName.title = name;
     this.#ui.input.placeholder = `Message ${name}`;
-    this.#ui.app.classList.toggle("private-view", view?.kind === "private");
+    this.#ui.app.classList.toggle("private-view", this.#lookedView?.kind === "private");
     this.#showAbout();
     this.#showCount();
     this.#updateTitle();
@@ -73,17 +83,18 @@ export class PageView {
 
   /** Shows the topic and lock of `room` in the header if it is the room looked at (any: given none). */
   showAbout(room?: string): void {
-    if (room === undefined || this.#chat.view?.id === room) this.#showAbout();
+    if (room === undefined || this.#looked === room) this.#showAbout();
   }
 
-  /** Lists the people in the current room. */
+  /** Lists the people in the current room: none yet in a room being entered. */
   showMembers(): void {
     const roster = this.#chat.roster;
+    const entering = enteringRoom(this.#chat) !== undefined;
     this.#showCount();
-    this.#ui.memberCount.textContent = String(roster.count);
+    this.#ui.memberCount.textContent = entering ? "" : String(roster.count);
     const now = this.people.serverNow(Date.now());
     const ignored = new Set(this.#chat.ignored.map(nameKey));
-    renderMembers(this.#ui.members, roster.sortedMembers(), {
+    renderMembers(this.#ui.members, entering ? [] : roster.sortedMembers(), {
       me: roster.me,
       onPick: this.#actions.startPrivate,
       shown: (name) => ({
@@ -97,12 +108,13 @@ export class PageView {
   showRooms(): void {
     const roster = this.#chat.roster;
     renderViews(this.#ui.views, this.#chat.views, {
-      current: this.#chat.view?.id,
+      current: this.#looked,
+      entering: enteringRoom(this.#chat),
       onPick: this.#actions.showView,
       onPart: this.#actions.partRoom,
     });
     renderRooms(this.#ui.rooms, roster.roomList(), {
-      current: this.#chat.view?.id ?? roster.room,
+      current: this.#looked,
       joined: roster.joined,
       locked: (room) => this.people.room(room).locked,
       onPick: this.#actions.joinRoom,
@@ -127,10 +139,25 @@ export class PageView {
     this.#updateTitle();
   }
 
+  /** The id of the view looked at: `#dev`, `@bob`, or the room being entered. */
+  get #looked(): string {
+    return enteringRoom(this.#chat) ?? this.#chat.view?.id ?? this.#chat.roster.room;
+  }
+
+  /** The view looked at, unless it is a room being entered. */
+  get #lookedView(): View | undefined {
+    return enteringRoom(this.#chat) === undefined ? this.#chat.view : undefined;
+  }
+
   /** The topic and the lock of the room looked at, under and beside its name. */
   #showAbout(): void {
-    const view = this.#chat.view;
-    const about = view?.kind === "room" ? this.people.room(view.id) : { locked: false };
+    const view = this.#lookedView;
+    const entering = enteringRoom(this.#chat);
+    const about = entering !== undefined
+      ? this.people.room(entering)
+      : view?.kind === "room"
+      ? this.people.room(view.id)
+      : { locked: false };
     const topic = about.topic === undefined ? "" : sanitizeText(about.topic);
     this.#ui.roomTopic.textContent = topic;
     this.#ui.roomTopic.title = topic;
@@ -143,8 +170,8 @@ export class PageView {
    * (the user counts too): before the name form is sent, or the room is entered.
    */
   #showCount(): void {
-    const view = this.#chat.view;
-    const count = this.#chat.roster.count;
+    const view = this.#lookedView;
+    const count = enteringRoom(this.#chat) === undefined ? this.#chat.roster.count : 0;
     this.#ui.roomCount.textContent = view?.kind === "private"
       ? "private messages"
       : count === 0
@@ -178,8 +205,7 @@ export class PageView {
     }
     this.#markDrawer();
     const prefix = unread > 0 ? `(${unread}) ` : "";
-    const name = sanitizeText(this.#chat.view?.id ?? this.#chat.roster.room);
-    document.title = `${prefix}${name} — chat`;
+    document.title = `${prefix}${sanitizeText(this.#looked)} — chat`;
     this.#alerts.badge(unread, mentioned);
   }
 }

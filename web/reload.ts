@@ -2,26 +2,27 @@
 // This module is browser compatible.
 
 /**
- * The rooms, private views and the view looked at that a tab had before a
- * reload, entered, begun and shown again at its first welcome.
+ * The rooms, private views, view looked at and unread counts that a tab had
+ * before a reload: its first `hello` enters those rooms, and none other, and
+ * at its first welcome the rest comes back.
  *
  * @module
  */
 
+import type { Unread } from "../core/views.ts";
+import type { HelloRoom } from "../protocol.ts";
 import { joinedBefore, loadAway, loadRooms, type SavedRooms } from "./ui.ts";
 
 /** What {@linkcode ReloadedRooms} does with the conversation. */
 export interface ReloadedRoomsOptions {
-  /** The rooms the user is in. */
-  joined(): readonly string[];
-  /** Enters `room`, at `now`. */
-  join(room: string, now: number): void;
   /** The ids of the user's views. */
   views(): readonly string[];
-  /** Begins again the views `ids`, in that order: the private ones now, the rooms' once entered. */
+  /** Begins again the views `ids`, in that order: the private ones now, the rooms' where they were. */
   reopen(ids: readonly string[]): void;
   /** Shows view `id`, one of the user's, as if they picked it. */
   show(id: string): void;
+  /** Counts again what was unread in the views not looked at. */
+  unread(unread: readonly Unread[]): void;
   /** Goes away again with `reason` (`""`: none), as an `/away` the user typed. */
   away(reason: string): void;
 }
@@ -33,15 +34,13 @@ export class ReloadedRooms {
   #reloaded: SavedRooms | undefined = joinedBefore() ? loadRooms() : undefined;
   /** The reason of the user's own `/away` before a reload, said again at the first welcome. */
   #away: string | undefined = joinedBefore() ? loadAway() : undefined;
-  /** The view a reloaded tab showed, shown again once its room is entered. */
-  #showOnEntry: string | undefined;
 
   constructor(options: ReloadedRoomsOptions) {
     this.#options = options;
   }
 
   /**
-   * Whether the first welcome has still to enter the rooms again: until
+   * Whether the first welcome has still to bring the rooms back: until
    * then the rooms are not saved, as the #lobby alone would overwrite them.
    */
   get pending(): boolean {
@@ -49,11 +48,23 @@ export class ReloadedRooms {
   }
 
   /**
-   * After a reload of the tab, at its first welcome: enters again the rooms
-   * it was in, in the order it had entered them, begins again its private
-   * views, each in its place in the sidebar, and shows the view it showed,
-   * once that room is entered (a private view at once); goes away again if
-   * the user was away by an `/away` of theirs.
+   * The rooms the first `hello` enters, in the order the tab had entered
+   * them: those it was in before a reload, and none other (not the #lobby
+   * it left), all at once rather than a `/join` each, which the server
+   * would slow down past a few rooms. They come without the last message
+   * seen in each: the tab's logs begin empty, and each room's last
+   * messages fill them again. `undefined` before anything to come back to.
+   */
+  get rooms(): HelloRoom[] | undefined {
+    return this.#reloaded?.rooms.map((room) => ({ room }));
+  }
+
+  /**
+   * After a reload of the tab, at its first welcome, which put it in its
+   * rooms again: begins again its private views, each in its place in the
+   * sidebar, shows the view it showed and counts again what was unread in
+   * the others; goes away again if the user was away by an `/away` of
+   * theirs.
    */
   enterAgain(): void {
     // An `/away` of the user's own stays until their `/back`, across a reload too.
@@ -63,26 +74,11 @@ export class ReloadedRooms {
     const saved = this.#reloaded;
     this.#reloaded = undefined;
     if (saved === undefined) return;
-    const now = performance.now();
-    const joined = this.#options.joined();
-    const rooms = saved.rooms.filter((room) => !joined.includes(room));
     this.#options.reopen(saved.views);
-    for (const room of rooms) this.#options.join(room, now);
-    // Shown as a choice of the user's, it stays shown while the other rooms are entered.
-    if (saved.view !== undefined && rooms.includes(saved.view)) this.#showOnEntry = saved.view;
-    else this.#showEntered(saved.view);
-  }
-
-  /** The user's views changed: the view the tab showed is shown once its room is entered. */
-  viewsChanged(): void {
-    const id = this.#showOnEntry;
-    if (id === undefined || !this.#options.views().includes(id)) return;
-    this.#showOnEntry = undefined;
-    this.#showEntered(id);
-  }
-
-  /** Shows view `id` if the user has it, as if they picked it. */
-  #showEntered(id: string | undefined): void {
-    if (id !== undefined && this.#options.views().includes(id)) this.#options.show(id);
+    // A room the server let the user in no more (locked since, say) is not shown: it said why.
+    if (saved.view !== undefined && this.#options.views().includes(saved.view)) {
+      this.#options.show(saved.view);
+    }
+    this.#options.unread(saved.unread);
   }
 }

@@ -24,6 +24,8 @@ import type { Shown } from "./people.ts";
 export interface ViewListOptions {
   /** The id of the view looked at. */
   current: string | undefined;
+  /** The room a `/join` is entering, listed last, as the view looked at, until it is entered. */
+  entering?: string | undefined;
   /** Called with a view's id when its button is clicked. */
   onPick: (view: string) => void;
   /** Called with a room when its leave button is clicked. */
@@ -132,7 +134,8 @@ function partButton(list: HTMLElement, id: string, shown: string): HTMLButtonEle
  * Fills `list` with one `li` per view: a button that shows it, reading its
  * name, its unread count (`.unread`) and, when something there names the
  * user or a person wrote to them, a mark (`.mention-badge`); and for rooms,
- * while the user is in more than one, a button that leaves it. Drawn again,
+ * while the user is in more than one, a button that leaves it. The room
+ * being entered comes last, marked `.entering`, without one. Drawn again,
  * the entries of the views still there stay the same elements.
  */
 export function renderViews(
@@ -143,7 +146,9 @@ export function renderViews(
   const before = drawnViews.get(list)?.items;
   const items = new Map<string, HTMLLIElement>();
   const rooms = views.filter((view) => view.kind === "room").length;
-  for (const view of views) {
+  const { entering } = options;
+  const listed = entering === undefined ? views : [...views, enteringView(entering)];
+  for (const view of listed) {
     const item = before?.get(view.id) ?? viewItem(list, view.id);
     items.set(view.id, item);
     const button = item.querySelector<HTMLButtonElement>(".view-button")!;
@@ -172,13 +177,28 @@ export function renderViews(
       button.removeAttribute("aria-current");
       button.title = `Show ${id}`;
     }
+    item.classList.toggle("entering", view.id === entering);
+    if (view.id === entering) button.title = `Entering ${id}…`;
     const part = item.querySelector(".part-button");
-    const leaves = view.kind === "room" && rooms > 1;
+    const leaves = view.kind === "room" && rooms > 1 && view.id !== entering;
     if (leaves && part === null) item.append(partButton(list, view.id, id));
     else if (!leaves) part?.remove();
   }
   drawnViews.set(list, { items, options });
   place(list, [...items.values()]);
+}
+
+/** The entry of `room`, which a `/join` is entering: nothing unread in it yet. */
+function enteringView(room: string): View {
+  return {
+    id: room,
+    kind: "room",
+    name: room,
+    unread: 0,
+    mentioned: false,
+    unseen: [],
+    skipped: 0,
+  };
 }
 
 /** Options for {@linkcode renderRooms}. */

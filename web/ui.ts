@@ -8,6 +8,8 @@
  * @module
  */
 
+import type { Unread } from "../core/views.ts";
+
 /** Every element of web/index.html the client drives. */
 export interface Ui {
   app: HTMLElement;
@@ -159,10 +161,13 @@ export function markJoined(): void {
   }
 }
 
-/** Set in this tab's session storage: the rooms it is in, its views and the view it shows. */
+/**
+ * Set in this tab's session storage: the rooms it is in, its views, the view
+ * it shows and what is unread in the others.
+ */
 const ROOMS_KEY = "chat.rooms";
 
-/** The rooms this tab was in, its views and the view it showed, as {@linkcode saveRooms} kept them. */
+/** The rooms this tab was in, its views, the view it showed and what was unread, as kept. */
 export interface SavedRooms {
   /** The rooms, in the order they were entered. */
   rooms: readonly string[];
@@ -170,9 +175,11 @@ export interface SavedRooms {
   views: readonly string[];
   /** The view looked at. */
   view: string | undefined;
+  /** What was unread in the views that had something unread. */
+  unread: readonly Unread[];
 }
 
-/** Keeps, for a reload of this tab, the rooms it is in, its views and the view it shows. */
+/** Keeps, for a reload of this tab, its rooms, its views, the view it shows and what is unread. */
 export function saveRooms(saved: SavedRooms): void {
   try {
     sessionStorage.setItem(ROOMS_KEY, JSON.stringify(saved));
@@ -186,17 +193,26 @@ function isStrings(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((each) => typeof each === "string");
 }
 
+/** Whether `value` is what was unread in a view, as {@linkcode saveRooms} kept it. */
+function isUnread(value: unknown): value is Unread {
+  if (typeof value !== "object" || value === null) return false;
+  const { id, unread, mentioned } = value as Record<string, unknown>;
+  return typeof id === "string" && Number.isSafeInteger(unread) && (unread as number) >= 0 &&
+    typeof mentioned === "boolean";
+}
+
 /** The rooms, views and view looked at that this tab kept before it was reloaded, if any. */
 export function loadRooms(): SavedRooms | undefined {
   try {
     const saved: unknown = JSON.parse(sessionStorage.getItem(ROOMS_KEY) ?? "null");
     if (typeof saved !== "object" || saved === null) return undefined;
-    const { rooms, views, view } = saved as Record<string, unknown>;
+    const { rooms, views, view, unread } = saved as Record<string, unknown>;
     if (!isStrings(rooms)) return undefined;
     return {
       rooms,
       views: isStrings(views) ? views : rooms,
       view: typeof view === "string" ? view : undefined,
+      unread: Array.isArray(unread) ? unread.filter(isUnread) : [],
     };
   } catch {
     return undefined;

@@ -50,6 +50,24 @@ export async function showView(page: Page, id: string): Promise<void> {
   await page.locator("#room-name", { hasText: exactly(id) }).waitFor();
 }
 
+/** Waits until the header names view `id`. */
+export async function looksAt(page: Page, id: string): Promise<void> {
+  await page.locator("#room-name", { hasText: exactly(id) }).waitFor();
+}
+
+/** Waits until the sidebar lists the user's views `expected`, in that order. */
+export async function listsViews(page: Page, expected: readonly string[]): Promise<void> {
+  await waitFor(
+    () =>
+      page.locator("#views button.view-button").evaluateAll((buttons) =>
+        buttons.map((button) => button.getAttribute("data-view"))
+      ),
+    (ids) => ids.join() === expected.join(),
+    WAIT_MS,
+    (ids) => `for the views ${expected.join()}; they are ${ids.join()}`,
+  );
+}
+
 /** Waits until `read` gives `expected`. */
 export async function settles<T>(read: () => Promise<T>, expected: T, what: string): Promise<void> {
   await waitFor(

@@ -7,41 +7,19 @@
  */
 
 import assert from "node:assert/strict";
-import type { Page } from "./_playwright.ts";
 import { TestClient } from "../_test_utils.ts";
 import {
   ChatBrowser,
-  exactly,
   joinAs,
   logLine,
   say,
   startWebServer,
-  WAIT_MS,
   waitForLine,
   waitForStatus,
   webUrl,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
-import { waitFor } from "./_tmux.ts";
-import { says, showView, viewButton } from "./_web_rooms.ts";
-
-/** Waits until the header names view `id`. */
-async function looksAt(page: Page, id: string): Promise<void> {
-  await page.locator("#room-name", { hasText: exactly(id) }).waitFor();
-}
-
-/** Waits until the sidebar lists the user's views `expected`, in that order. */
-async function listsViews(page: Page, expected: readonly string[]): Promise<void> {
-  await waitFor(
-    () =>
-      page.locator("#views button.view-button").evaluateAll((buttons) =>
-        buttons.map((button) => button.getAttribute("data-view"))
-      ),
-    (ids) => ids.join() === expected.join(),
-    WAIT_MS,
-    (ids) => `for the views ${expected.join()}; they are ${ids.join()}`,
-  );
-}
+import { listsViews, looksAt, says, showView, viewButton } from "./_web_rooms.ts";
 
 testWith(
   ["chromium"],
