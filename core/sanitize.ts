@@ -6,6 +6,8 @@
  * @module
  */
 
+import { widthAfter } from "./width.ts";
+
 // One alternation, tried left to right at each position:
 // - CSI (ESC [ or 0x9B) with parameter, intermediate and final bytes;
 // - OSC (ESC ] or 0x9D), which sets titles, links (OSC 8) and clipboards (OSC 52),
@@ -100,11 +102,21 @@ const UNSAFE_LINES =
 // Columns from one tab stop to the next.
 const TAB_STOP = 4;
 
-/** `line` with each tab made the spaces up to the next multiple of 4 columns. */
-function expandTabs(line: string): string {
+/**
+ * Returns `line` with each tab made the spaces up to the next multiple of 4
+ * columns, counted as a terminal shows them (core/width.ts): a wide
+ * character (中, 😀) takes two, a combining accent none.
+ *
+ * @example
+ * ```ts
+ * expandTabs("中\tx"); // "中  x"
+ * ```
+ */
+export function expandTabs(line: string): string {
   if (!line.includes("\t")) return line;
   let out = "";
   let column = 0;
+  let previous: string | undefined;
   for (const char of line) {
     if (char === "\t") {
       const spaces = TAB_STOP - column % TAB_STOP;
@@ -112,8 +124,9 @@ function expandTabs(line: string): string {
       column += spaces;
     } else {
       out += char;
-      column++;
+      column += widthAfter(char, previous);
     }
+    previous = char;
   }
   return out;
 }

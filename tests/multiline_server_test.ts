@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { textWidth } from "../core/width.ts";
 import { MAX_TEXT_BYTES, MAX_TEXT_LINES, type ServerFrame } from "../protocol.ts";
 import { startServer } from "../server.ts";
 import { LOOPBACK, TestClient, within } from "./_test_utils.ts";
@@ -139,4 +140,16 @@ Deno.test("startServer() keeps the lines of a version 2 message, as spaces for v
       });
     },
   );
+});
+
+Deno.test("startServer() expands tabs to stops of 4 columns as a terminal shows them", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using alice = await TestClient.join2(server.addr.port, "alice");
+  await using bob = await TestClient.join2(server.addr.port, "bob");
+  // A wide character (中, 😀) takes two columns, an e with a combining acute one.
+  await alice.send({ type: "say", text: "ab\tx\n中\tx\n😀\tx\ne\u0301\tx" });
+  const text = (await bob.next("message", (frame) => frame.from === "alice")).text;
+  assert.deepEqual(text.split("\n"), ["ab  x", "中  x", "😀  x", "e\u0301   x"]);
+  // Each line's x is in the same column on a terminal, as it was typed.
+  assert.deepEqual(new Set(text.split("\n").map((line) => textWidth(line))).size, 1);
 });
