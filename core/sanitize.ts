@@ -6,6 +6,7 @@
  * @module
  */
 
+import { PROTOCOL_VERSION, type ProtocolVersion } from "../protocol/limits.ts";
 import { widthAfter } from "./width.ts";
 
 // One alternation, tried left to right at each position:
@@ -162,6 +163,22 @@ export function sanitizeLines(text: string): string {
   while (first < last && lines[first] === "") first++;
   while (last > first && lines[last - 1] === "") last--;
   return lines.slice(first, last).join("\n");
+}
+
+/**
+ * Returns the text of a message as the server posts it, from a client of
+ * protocol `version`: in version 1 on one line ({@linkcode sanitizeText},
+ * trimmed), after it in lines ({@linkcode sanitizeLines}). What a client
+ * counts of a draft is counted on it, so that it refuses what the server
+ * would refuse, and only that.
+ *
+ * @example
+ * ```ts
+ * cleanMessage("x\t  \n\ty", 2); // "x\n    y"
+ * ```
+ */
+export function cleanMessage(text: string, version: ProtocolVersion): string {
+  return version === PROTOCOL_VERSION ? trimSpace(sanitizeText(text)) : sanitizeLines(text);
 }
 
 /** Reports whether `text` holds anything {@linkcode sanitizeText} would change. */
