@@ -13,7 +13,13 @@
  */
 
 import { ConnectError, Connection, type Dialled, otherPortMessage } from "../client/connection.ts";
-import { type FileServer, TransferError, upload, uploadFile } from "../client/transfer.ts";
+import {
+  type FileServer,
+  tooLarge,
+  TransferError,
+  upload,
+  uploadFile,
+} from "../client/transfer.ts";
 import { formatAddress } from "../core/address.ts";
 import { withoutHints } from "../core/describe.ts";
 import { cleanFileName, fileLink, formatBytes } from "../core/files.ts";
@@ -24,6 +30,7 @@ import {
   type ClientFrame,
   DEFAULT_PORT,
   type FileRef,
+  type FilesInfo,
   type HelloFrame,
   LATEST_PROTOCOL_VERSION,
   type ServerFrame,
@@ -243,6 +250,26 @@ async function checkFiles(paths: readonly string[]): Promise<void> {
   }
 }
 
+/**
+ * Fails when a FILE is larger than the server takes, as its `welcome` says
+ * (`files`), before any is sent. What standard input holds is not known
+ * until it is read: the server refuses it then, if need be.
+ */
+async function checkSizes(
+  paths: readonly string[],
+  files: FilesInfo,
+  fileName: string | undefined,
+): Promise<void> {
+  for (const path of paths) {
+    if (path === "-") continue;
+    // Gone or changed since it was checked, it is refused as it is sent.
+    const info = await Deno.stat(path).catch(() => undefined);
+    if (info?.isFile !== true) continue;
+    const refusal = tooLarge(fileName ?? cleanFileName(path), info.size, files);
+    if (refusal !== undefined) throw new SendError(refusal);
+  }
+}
+
 /** What {@linkcode send} needs. */
 interface SendOptions {
   hostname: string;
@@ -279,6 +306,8 @@ async function send(options: SendOptions): Promise<void> {
   const where = "room" in options.target
     ? `in ${options.target.room}`
     : `with ${sanitizeText(options.target.to)}`;
+  // Every file is weighed before any is sent: a send that fails leaves no trace.
+  await checkSizes(options.paths, files, options.fileName);
   const batch = crypto.randomUUID().slice(0, 8);
   for (const [index, path] of options.paths.entries()) {
     const name = options.fileName ?? (path === "-" ? STDIN_NAME : cleanFileName(path));

@@ -11,8 +11,9 @@
 
 import { MAX_TEXT_BYTES, MAX_TEXT_LINES, utf8Length } from "../protocol.ts";
 import { shareInstead } from "../core/notices.ts";
-import { sanitizeLines, sanitizeText } from "../core/sanitize.ts";
-import { indexAtColumn, textWidth } from "./layout.ts";
+import { expandTabs, sanitizeLines, sanitizeText } from "../core/sanitize.ts";
+import { textWidth } from "../core/width.ts";
+import { indexAtColumn } from "./layout.ts";
 
 /** How the terminal shares a file, told with a text too long to be a message. */
 export const SHARE_HOW = "with /send PATH";
@@ -112,13 +113,6 @@ export class PasteKeys {
 export function cleanPaste(raw: string): string {
   const text = raw.replace(/\r\n?/g, "\n").replace(/^\n+|\n+$/g, "");
   return text.includes("\n") ? sanitizeLines(text) : sanitizeText(expandTabs(text));
-}
-
-/** `line` with each tab made the spaces up to the next multiple of 4 columns, as the server does. */
-function expandTabs(line: string): string {
-  let out = "";
-  for (const char of line) out += char === "\t" ? " ".repeat(4 - out.length % 4) : char;
-  return out;
 }
 
 /** Whether a draft holding `text` may be sent as one message, and what to say of it. */

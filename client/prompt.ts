@@ -21,7 +21,7 @@
 
 import { typingText } from "../core/presence.ts";
 import { sanitizeText } from "../core/sanitize.ts";
-import { textWidth } from "./layout.ts";
+import { textWidth } from "../core/width.ts";
 
 /** One view with something unread, as the prompt lists it. */
 export interface Activity {

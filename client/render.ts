@@ -14,7 +14,7 @@ import { colorOf } from "../core/palette.ts";
 import { plainLines, plainText, type Run, textRows } from "../core/plain.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import type { ServerFrame } from "../protocol.ts";
-import { textWidth } from "./layout.ts";
+import { textWidth } from "../core/width.ts";
 
 /** Options for {@linkcode renderFrame}. */
 export interface RenderOptions {

@@ -1,7 +1,7 @@
 /** The terminal's size, the cursor moves the input line is drawn with, and writes to it. @module */
 
 import process from "node:process";
-import { textWidth } from "./layout.ts";
+import { textWidth } from "../core/width.ts";
 
 const encoder = new TextEncoder();
 

@@ -115,6 +115,9 @@ function typedKey(text: string): ReadKey {
   return { sequence: text, ctrl: false, meta: false, shift: false };
 }
 
+/** Drops a failed write to the terminal: it is gone (closed), or standard output's reader is. */
+function dropWriteError(): void {}
+
 /**
  * How long the terminal's size stays the same before its lines are drawn
  * again, in ms: longer than the 250 ms tmux may take to pass on each of the
@@ -144,6 +147,13 @@ export class Terminal implements Disposable {
     this.#onResize?.();
   };
   #rewrapTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * The terminal is gone (its window closed, an ssh session ended): it ends
+   * as the end of its input does, which may have come first. Listened for
+   * until the terminal is closed, long after the input ended, so that the
+   * signal does not end the program at once, a file on its way cut short.
+   */
+  readonly #hungUp = () => this.#rl.close();
   /**
    * The program was stopped and goes on (`kill -STOP`, then `fg`): the shell
    * gave the terminal back as it likes it, reading lines and echoing them.
@@ -278,6 +288,12 @@ export class Terminal implements Disposable {
     // After readline's own listener, which it added above.
     if (options.interactive) process.stdin.on("keypress", this.#onKeypress);
     if (options.interactive) process.stdout.on("resize", this.#resized);
+    // A terminal closed fails every write from then on, before or after its SIGHUP: what is
+    // written is lost, and the client ends as the signal says, not at once on an uncaught error.
+    if (!process.stdout.listeners("error").includes(dropWriteError)) {
+      process.stdout.on("error", dropWriteError);
+    }
+    if (Deno.build.os !== "windows") Deno.addSignalListener("SIGHUP", this.#hungUp);
     if (options.interactive && Deno.build.os !== "windows") {
       Deno.addSignalListener("SIGCONT", this.#continued);
     }
@@ -498,6 +514,7 @@ export class Terminal implements Disposable {
   close(): void {
     clearTimeout(this.#rewrapTimer);
     if (!this.#closed) this.#rl.close();
+    if (Deno.build.os !== "windows") Deno.removeSignalListener("SIGHUP", this.#hungUp);
     this.#bracketing.stop();
     this.#flush();
     this.#output.detach();

@@ -3,8 +3,9 @@
  * them: an upload streams a file or standard input to `POST /files` on the
  * web port of the host the client dialled, refused at once when the file is
  * known to be larger than the server takes; a download streams a file to a
- * new file in a folder, never over one that exists (`name (1).ext`), and
- * leaves nothing behind if it fails. docs/PROTOCOL.md, "Files (HTTP)", has
+ * hidden file beside where it goes (`.name.part-…`), which takes its name
+ * once whole, never over one that exists (`name (1).ext`), and leaves
+ * nothing behind if it fails. docs/PROTOCOL.md, "Files (HTTP)", has
  * the endpoints. {@linkcode Transfers} runs the terminal's, one at a time,
  * with their progress for the prompt.
  *
@@ -302,7 +303,9 @@ const MAX_NUMBERED = 10_000;
 /**
  * Streams what `link` answers into a new file in `options.dir`: under its
  * cleaned name, or `name (1).ext` and so on when that exists; never over a
- * file. Rejects with a {@linkcode TransferError}, leaving no file behind.
+ * file. Until it is whole, it is a hidden file of another name there
+ * (`.name.part-…`), so that no file under its name is ever cut short.
+ * Rejects with a {@linkcode TransferError}, leaving no file behind.
  */
 export async function download(link: string, options: DownloadOptions): Promise<Saved> {
   const shown = options.name ?? linkName(link);
@@ -332,48 +335,92 @@ export async function download(link: string, options: DownloadOptions): Promise<
     );
     const length = Number(response.headers.get("content-length") ?? NaN);
     const size = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
-    let opened: { file: Deno.FsFile; name: string };
+    let part: { file: Deno.FsFile; path: string };
     try {
-      opened = await createNew(options.dir, name);
+      part = await createPart(options.dir, name);
     } catch (error) {
       await response.body.cancel().catch(() => {});
       throw failed(errorText(error));
     }
-    const path = join(options.dir, opened.name);
     let received = 0;
+    let saved: string | undefined;
     try {
-      await response.body.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, controller) {
-            received += chunk.byteLength;
-            options.onProgress?.(received, size);
-            controller.enqueue(chunk);
-          },
-        }),
-      ).pipeTo(opened.file.writable);
-    } catch (error) {
-      await Deno.remove(path).catch(() => {});
-      throw failed(options.signal?.aborted ? "stopped" : `cut off: ${errorText(error)}`);
+      try {
+        await response.body.pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, controller) {
+              received += chunk.byteLength;
+              options.onProgress?.(received, size);
+              controller.enqueue(chunk);
+            },
+          }),
+        ).pipeTo(part.file.writable);
+      } catch (error) {
+        throw failed(options.signal?.aborted ? "stopped" : `cut off: ${errorText(error)}`);
+      }
+      if (size !== undefined && received !== size) {
+        const [got, expected] = formatBytesBeside(received, size);
+        throw failed(`cut off after ${got} of ${expected}`);
+      }
+      try {
+        saved = await moveIntoPlace(part.path, options.dir, name);
+      } catch (error) {
+        throw error instanceof TransferError ? failed(error.message) : failed(errorText(error));
+      }
+    } finally {
+      if (saved === undefined) await Deno.remove(part.path).catch(() => {});
     }
-    if (size !== undefined && received !== size) {
-      await Deno.remove(path).catch(() => {});
-      const [got, expected] = formatBytesBeside(received, size);
-      throw failed(`cut off after ${got} of ${expected}`);
-    }
-    return { path, name: opened.name, bytes: received };
+    return { path: join(options.dir, saved), name: saved, bytes: received };
   });
 }
 
-/** Creates a file called `name` in `dir`, or `name (1).ext` and so on, never opening one that exists. */
-async function createNew(dir: string, name: string): Promise<{ file: Deno.FsFile; name: string }> {
-  for (let attempt = 0; attempt < MAX_NUMBERED; attempt++) {
-    const candidate = numberedName(name, attempt);
+/**
+ * Creates the hidden file a download of `name` comes into in `dir`, a name
+ * of its own (`.name.part-1a2b3c`), never opening one that exists.
+ */
+async function createPart(dir: string, name: string): Promise<{ file: Deno.FsFile; path: string }> {
+  while (true) {
+    const path = join(dir, `.${name}.part-${crypto.randomUUID().slice(0, 6)}`);
     try {
-      const file = await Deno.open(join(dir, candidate), { write: true, createNew: true });
-      return { file, name: candidate };
+      return { file: await Deno.open(path, { write: true, createNew: true }), path };
     } catch (error) {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
     }
+  }
+}
+
+/**
+ * Gives the whole download at `part` its name in `dir`: `name`, or
+ * `name (1).ext` and so on when that exists, never over a file. Resolves to
+ * the name it took.
+ */
+async function moveIntoPlace(part: string, dir: string, name: string): Promise<string> {
+  for (let attempt = 0; attempt < MAX_NUMBERED; attempt++) {
+    const candidate = numberedName(name, attempt);
+    const path = join(dir, candidate);
+    try {
+      // A second name for the file, which fails where a file has that name already.
+      await Deno.link(part, path);
+      await Deno.remove(part).catch(() => {});
+      return candidate;
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) continue;
+    }
+    // A file system without hard links: the name is taken by a new, empty file first, which
+    // the download then replaces.
+    try {
+      (await Deno.open(path, { write: true, createNew: true })).close();
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) continue;
+      throw error;
+    }
+    try {
+      await Deno.rename(part, path);
+    } catch (error) {
+      await Deno.remove(path).catch(() => {});
+      throw error;
+    }
+    return candidate;
   }
   throw new TransferError(`every name up to ${numberedName(name, MAX_NUMBERED - 1)} is taken`);
 }

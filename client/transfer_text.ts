@@ -10,7 +10,7 @@
 
 import { cleanFileName, formatBytes } from "../core/files.ts";
 import { sanitizeText } from "../core/sanitize.ts";
-import { textWidth } from "./layout.ts";
+import { textWidth } from "../core/width.ts";
 
 /** Extensions of two parts, kept whole when a name is numbered: `backup (1).tar.gz`. */
 const DOUBLE_EXTENSION = /\.tar\.(?:gz|bz2|xz|zst|lz|lzma|Z)$/i;

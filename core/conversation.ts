@@ -68,6 +68,7 @@ import {
   tooManyWaitingError,
   unsentOnLeaveNotice,
   waitingNotice,
+  withShareHint,
 } from "./notices.ts";
 import { RoomAsks } from "./room_asks.ts";
 import { changedAny, noChanges, Roster } from "./roster.ts";
@@ -373,7 +374,11 @@ export class Conversation {
     }
     effects.push(...this.#presenceLink.stoppedTyping(frame));
     this.files.take(frame);
-    const lines = this.#wording.incoming(frame, {
+    // A message the server refuses as too long says how else to share it, as one refused here.
+    const worded = frame.type === "error" && frame.code === "text_invalid"
+      ? { ...frame, message: withShareHint(frame.message, this.shareHow) }
+      : frame;
+    const lines = this.#wording.incoming(worded, {
       me,
       version: this.#handshake.version,
       awayByItself: this.#presence.awayByItself,

@@ -180,6 +180,18 @@ export function tooLongWarning(size: MessageSize, shareHow?: string): string {
   return shareHow === undefined ? warning : `${warning}; ${shareInstead(shareHow)}`;
 }
 
+/**
+ * `message`, the server's refusal of a message, followed by
+ * {@linkcode shareInstead} as the client's own refusals are when it refuses
+ * a message too long and `shareHow` says how the client shares files.
+ */
+export function withShareHint(message: string, shareHow: string | undefined): string {
+  if (shareHow === undefined) return message;
+  const count = Number(/\d+/.exec(message)?.[0]);
+  const tooBig = message === tooLongMessage(count) || message === tooManyLinesMessage(count);
+  return tooBig ? `${message}; ${shareInstead(shareHow)}` : message;
+}
+
 /** A message of `lines` lines, more than the server takes, as it words it, with what to do. */
 export function tooManyLinesError(lines: number, shareHow?: string): Line {
   return tooBig(tooManyLinesMessage(lines), shareHow);

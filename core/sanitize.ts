@@ -6,6 +6,9 @@
  * @module
  */
 
+import { PROTOCOL_VERSION, type ProtocolVersion } from "../protocol/limits.ts";
+import { widthAfter } from "./width.ts";
+
 // One alternation, tried left to right at each position:
 // - CSI (ESC [ or 0x9B) with parameter, intermediate and final bytes;
 // - OSC (ESC ] or 0x9D), which sets titles, links (OSC 8) and clipboards (OSC 52),
@@ -100,11 +103,21 @@ const UNSAFE_LINES =
 // Columns from one tab stop to the next.
 const TAB_STOP = 4;
 
-/** `line` with each tab made the spaces up to the next multiple of 4 columns. */
-function expandTabs(line: string): string {
+/**
+ * Returns `line` with each tab made the spaces up to the next multiple of 4
+ * columns, counted as a terminal shows them (core/width.ts): a wide
+ * character (中, 😀) takes two, a combining accent none.
+ *
+ * @example
+ * ```ts
+ * expandTabs("中\tx"); // "中  x"
+ * ```
+ */
+export function expandTabs(line: string): string {
   if (!line.includes("\t")) return line;
   let out = "";
   let column = 0;
+  let previous: string | undefined;
   for (const char of line) {
     if (char === "\t") {
       const spaces = TAB_STOP - column % TAB_STOP;
@@ -112,8 +125,9 @@ function expandTabs(line: string): string {
       column += spaces;
     } else {
       out += char;
-      column++;
+      column += widthAfter(char, previous);
     }
+    previous = char;
   }
   return out;
 }
@@ -149,6 +163,22 @@ export function sanitizeLines(text: string): string {
   while (first < last && lines[first] === "") first++;
   while (last > first && lines[last - 1] === "") last--;
   return lines.slice(first, last).join("\n");
+}
+
+/**
+ * Returns the text of a message as the server posts it, from a client of
+ * protocol `version`: in version 1 on one line ({@linkcode sanitizeText},
+ * trimmed), after it in lines ({@linkcode sanitizeLines}). What a client
+ * counts of a draft is counted on it, so that it refuses what the server
+ * would refuse, and only that.
+ *
+ * @example
+ * ```ts
+ * cleanMessage("x\t  \n\ty", 2); // "x\n    y"
+ * ```
+ */
+export function cleanMessage(text: string, version: ProtocolVersion): string {
+  return version === PROTOCOL_VERSION ? trimSpace(sanitizeText(text)) : sanitizeLines(text);
 }
 
 /** Reports whether `text` holds anything {@linkcode sanitizeText} would change. */

@@ -27,7 +27,7 @@ import type { ParsedLine } from "./commands.ts";
 import type { TypeOptions } from "./delivery.ts";
 import { nameKey, normalizeRoom } from "./names.ts";
 import { msgToSelfError } from "./notices.ts";
-import { sanitizeLines, sanitizeText } from "./sanitize.ts";
+import { cleanMessage } from "./sanitize.ts";
 import type { Roster } from "./roster.ts";
 import type { View } from "./views.ts";
 
@@ -134,7 +134,7 @@ export function wordsOf(parsed: ParsedLine): string {
 
 /** How long a message is, as the server counts it. */
 export interface MessageSize {
-  /** Its bytes in UTF-8, cleaned and trimmed. */
+  /** Its bytes in UTF-8, once cleaned as the server cleans it. */
   bytes: number;
   /** Its lines (always 1 in version 1, whose messages have none). */
   lines: number;
@@ -142,10 +142,10 @@ export interface MessageSize {
 
 /** How long the message `parsed` sends is in `version`, as the server counts it: nothing for a command. */
 export function messageSize(parsed: ParsedLine, version: ProtocolVersion): MessageSize {
-  const words = wordsOf(parsed);
+  const text = cleanMessage(wordsOf(parsed), version);
   return {
-    bytes: utf8Length(sanitizeText(words).trim()),
-    lines: version === PROTOCOL_VERSION ? 1 : countLines(sanitizeLines(words)),
+    bytes: utf8Length(text),
+    lines: version === PROTOCOL_VERSION ? 1 : countLines(text),
   };
 }
 

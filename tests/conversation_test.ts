@@ -1147,6 +1147,35 @@ Deno.test("Conversation.type()", async (t) => {
     assert.equal(chat.waiting, 0);
   });
 
+  await t.step("says how to share it as a file when the server refuses it as too long", () => {
+    const chat = conversation({ shareHow: () => "with the paperclip" });
+    chat.hello("ann", 0);
+    chat.receive(welcome("ann", { files: FILES }), 0);
+    chat.receive(room("#lobby", ["ann", "bob"]), 0);
+    const refusals: [string, ServerFrame & { type: "error" }][] = [
+      ["too many bytes", {
+        type: "error",
+        code: "text_invalid",
+        message: "Cannot send message: it is 4401 bytes, more than the 4000 a message may hold",
+      }],
+      ["too many lines", {
+        type: "error",
+        code: "text_invalid",
+        message: "Cannot send message: it has 101 lines, more than 100",
+      }],
+      ["empty", { type: "error", code: "text_invalid", message: "Cannot send an empty message" }],
+    ];
+    for (const [index, [what, refusal]] of refusals.entries()) {
+      // Taken here, as a server of another version may count otherwise.
+      const [say] = sent(chat.type(`hello ${index}`, index));
+      assert.ok(say?.type === "say" && say.cid !== undefined, what);
+      const hint = what === "empty" ? "" : "; share it as a file with the paperclip instead";
+      assert.deepEqual(shown(chat.receive({ ...refusal, cid: say.cid }, index)), [
+        `!! ${refusal.message}${hint}`,
+      ], what);
+    }
+  });
+
   await t.step(
     "says nothing of files where the server takes none, or the client cannot share",
     () => {

@@ -4,7 +4,15 @@
  */
 
 import assert from "node:assert/strict";
-import { MAX_TEXT_BYTES, MAX_TEXT_LINES, type ServerFrame } from "../protocol.ts";
+import { Conversation } from "../core/conversation.ts";
+import { textWidth } from "../core/width.ts";
+import {
+  LOBBY,
+  MAX_TEXT_BYTES,
+  MAX_TEXT_LINES,
+  type ServerFrame,
+  tooLongMessage,
+} from "../protocol.ts";
 import { startServer } from "../server.ts";
 import { LOOPBACK, TestClient, within } from "./_test_utils.ts";
 
@@ -139,4 +147,49 @@ Deno.test("startServer() keeps the lines of a version 2 message, as spaces for v
       });
     },
   );
+});
+
+Deno.test("startServer() expands tabs to stops of 4 columns as a terminal shows them", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using alice = await TestClient.join2(server.addr.port, "alice");
+  await using bob = await TestClient.join2(server.addr.port, "bob");
+  // A wide character (中, 😀) takes two columns, an e with a combining acute one.
+  await alice.send({ type: "say", text: "ab\tx\n中\tx\n😀\tx\ne\u0301\tx" });
+  const text = (await bob.next("message", (frame) => frame.from === "alice")).text;
+  assert.deepEqual(text.split("\n"), ["ab  x", "中  x", "😀  x", "e\u0301   x"]);
+  // Each line's x is in the same column on a terminal, as it was typed.
+  assert.deepEqual(new Set(text.split("\n").map((line) => textWidth(line))).size, 1);
+});
+
+Deno.test("Conversation.oversize() counts a draft as the server does, which takes or refuses it alike", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using alice = await TestClient.join2(server.addr.port, "alice");
+  const chat = new Conversation({ clock: () => 0 });
+  chat.hello("alice", 0);
+  chat.receive(
+    { type: "welcome", version: 2, server: "chat", name: "alice", resume: "r", rooms: [LOBBY] },
+    0,
+  );
+  const drafts: [string, string][] = [
+    // 4001 bytes typed, 3981 once the spaces that end its first line go.
+    ["trailing spaces", "x".repeat(1990) + " ".repeat(20) + "\n" + "x".repeat(1990)],
+    // 1102 bytes typed, 4401 once its tabs are spaces to stops of 4 columns.
+    ["tabs", "x" + "\t".repeat(1100) + "y"],
+    // Indentation is kept: its spaces count.
+    ["indentation", "x\n" + " ".repeat(2000) + "é".repeat(999)],
+    ["wide characters before tabs", "中\t".repeat(1000) + "x"],
+  ];
+  for (const [index, [what, draft]] of drafts.entries()) {
+    const size = chat.oversize(draft);
+    const cid = `draft-${index}`;
+    await alice.send({ type: "say", text: draft, cid });
+    await alice.sync();
+    const answer = alice.frames.find((frame) => "cid" in frame && frame.cid === cid);
+    if (size === undefined) {
+      assert.equal(answer?.type, "message", `${what}: refused by the server, not here`);
+    } else {
+      assert.equal(answer?.type, "error", `${what}: taken by the server, refused here`);
+      assert.equal(answer.type === "error" && answer.message, tooLongMessage(size.bytes), what);
+    }
+  }
 });

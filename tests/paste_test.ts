@@ -81,6 +81,8 @@ Deno.test("cleanPaste() makes one LF of every line break and drops blank lines a
 Deno.test("cleanPaste() keeps the spaces of one line and cleans its controls", () => {
   assert.equal(cleanPaste("word \n"), "word ");
   assert.equal(cleanPaste("a\tb"), "a   b");
+  // Tab stops as the server makes them: a wide character takes two columns.
+  assert.equal(cleanPaste("中\tb"), "中  b");
   assert.equal(cleanPaste("red\x1b[31m!\x07"), "red!\ufffd");
 });
 

@@ -1,7 +1,7 @@
 /** Pure tests of client/prompt.ts and of how client/render.ts draws dividers. */
 
 import assert from "node:assert/strict";
-import { textWidth } from "../client/layout.ts";
+import { textWidth } from "../core/width.ts";
 import {
   type Activity,
   fullPrompt,

@@ -5,7 +5,8 @@ import { clock, drawRows, isMention, paintName, renderFrame } from "../client/re
 import { COMMANDS_V2, LOCAL_COMMANDS } from "../core/commands.ts";
 import { describeFrame, describeHelp, errorLine, type Line, notice } from "../core/describe.ts";
 import { plainText } from "../core/plain.ts";
-import { layout, textWidth } from "../client/layout.ts";
+import { layout } from "../client/layout.ts";
+import { textWidth } from "../core/width.ts";
 import { colorOf, PALETTE } from "../core/palette.ts";
 import { retryNotice } from "../core/notices.ts";
 import { daySeparator, unseenDivider } from "../core/dividers.ts";

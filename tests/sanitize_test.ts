@@ -229,8 +229,13 @@ Deno.test("sanitizeLines() turns tabs into spaces up to the next multiple of 4 c
   assert.equal(sanitizeLines("ab\tc\td"), "ab  c   d");
   assert.equal(sanitizeLines("abcd\te"), "abcd    e");
   assert.equal(sanitizeLines("x\n\t\ty"), "x\n        y");
-  // Columns count characters, not UTF-16 units.
-  assert.equal(sanitizeLines("😀\tx"), "😀   x");
+  // Columns count as a terminal shows them: a wide character two, a combining accent none.
+  assert.equal(
+    sanitizeLines("ab\tx\n中\tx\n😀\tx\ne\u0301\tx"),
+    "ab  x\n中  x\n😀  x\ne\u0301   x",
+  );
+  assert.equal(sanitizeLines("中文字\tx"), "中文字  x");
+  assert.equal(sanitizeLines("👨\u200d👩\u200d👧\tx"), "👨\u200d👩\u200d👧  x");
 });
 
 Deno.test("sanitizeLines() keeps indentation and inner spaces, trims line ends and empty edges", () => {

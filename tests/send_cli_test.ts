@@ -115,6 +115,22 @@ Deno.test("chat send over --max-file says so in one line, exits 1, and stores no
           "this server takes",
       );
     });
+    await t.step("a file that fits and one that does not: neither is sent", async () => {
+      await Deno.writeTextFile(join(dir, "cut.png"), "a picture");
+      const outcome = await runChat([
+        "send",
+        `127.0.0.1:${port}`,
+        join(dir, "cut.png"),
+        join(dir, "big.txt"),
+      ]);
+      const line = assertOneErrorLine(outcome);
+      assert.equal(outcome.code, 1, line);
+      assert.equal(
+        line,
+        'chat: cannot send "big.txt": it is 1.5 MiB, larger than 1 MiB, the largest this server takes',
+      );
+      assert.equal(outcome.stdout, "", "nothing was shared");
+    });
     await t.step("standard input, refused by the server", async () => {
       await using send = new ChatProcess(["send", `127.0.0.1:${port}`, "-", "--name", "big.txt"]);
       // It stops reading once the server has refused the file.

@@ -499,3 +499,71 @@ Deno.test("Transfers: a download asked for before the connection dropped says it
   ]);
   assert.equal(transfers.status(), "");
 });
+
+Deno.test("download() keeps a file under its name only once it is whole", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-download-" });
+  // The first half comes at once, the rest when the test says: to the first request only.
+  const rest = Promise.withResolvers<void>();
+  const never = Promise.withResolvers<void>();
+  let requests = 0;
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          async start(controller) {
+            const gate = requests++ === 0 ? rest.promise : never.promise;
+            controller.enqueue(new Uint8Array(500));
+            await gate;
+            controller.enqueue(new Uint8Array(500));
+            controller.close();
+          },
+        }),
+        {
+          headers: {
+            "content-length": "1000",
+            "content-disposition": 'attachment; filename="b.bin"',
+          },
+        },
+      ),
+  );
+  const link = `http://127.0.0.1:${server.addr.port}/files/x/b.bin`;
+  const names = () => [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
+  try {
+    await Deno.writeTextFile(join(dir, "b.bin"), "old bytes");
+    const halfway = Promise.withResolvers<void>();
+    const saving = download(link, {
+      dir,
+      onProgress: (done) => done === 500 && halfway.resolve(),
+    });
+    await within(halfway.promise, 5_000, "the first half");
+    // Halfway, it is a hidden file of its own: no file under its name is cut short.
+    const [part, old, ...others] = names();
+    assert.match(part ?? "", /^\.b\.bin\.part-[0-9a-f]{6}$/);
+    assert.equal(old, "b.bin");
+    assert.deepEqual(others, []);
+    rest.resolve();
+    const saved = await saving;
+    assert.deepEqual(saved, { path: join(dir, "b (1).bin"), name: "b (1).bin", bytes: 1000 });
+    assert.deepEqual(names(), ["b (1).bin", "b.bin"]);
+    assert.equal((await Deno.readFile(join(dir, "b (1).bin"))).length, 1000);
+    assert.equal(await Deno.readTextFile(join(dir, "b.bin")), "old bytes");
+
+    // Stopped halfway, it leaves nothing.
+    const again = Promise.withResolvers<void>();
+    const stop = new AbortController();
+    const stopped = download(link, {
+      dir,
+      signal: stop.signal,
+      onProgress: (done) => done === 500 && again.resolve(),
+    });
+    await within(again.promise, 5_000, "the first half again");
+    stop.abort();
+    await assert.rejects(stopped, (error) => error instanceof TransferError);
+    assert.deepEqual(names(), ["b (1).bin", "b.bin"]);
+  } finally {
+    rest.resolve();
+    never.resolve();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -87,8 +87,11 @@ export class WebClient {
   readonly #readOnReturn = new Set<string>();
   /** Where the keyboard goes, and the sidebar drawer. */
   readonly #focus: Focus;
-  /** Asks before the tab goes while lines wait for the server. */
-  readonly #leaveGuard = new LeaveGuard(() => this.#chat.unsent(performance.now()));
+  /** Asks before the tab goes while lines wait for the server or files are uploaded. */
+  readonly #leaveGuard = new LeaveGuard({
+    unsent: () => this.#chat.unsent(performance.now()),
+    uploading: () => this.#sharing.uploading,
+  });
 
   constructor(ui: Ui, url: string, options: WebClientOptions = {}) {
     this.#ui = ui;
@@ -159,6 +162,7 @@ export class WebClient {
       tell: (message, error) => this.#show([error ? errorLine(message) : notice([message])]),
       elsewhere: () => this.#elsewhere(),
       focus: () => this.focusInput(),
+      uploadsChanged: () => this.#guardLeaving(),
     });
     this.#focus = new Focus(ui);
   }
@@ -553,8 +557,12 @@ export class WebClient {
       }
     }
     this.#follow();
-    // While lines wait for the server, closing or reloading the tab asks first.
-    this.#leaveGuard.update(this.#chat.waiting);
+    this.#guardLeaving();
+  }
+
+  /** Closing or reloading the tab asks first while lines wait for the server or files go up. */
+  #guardLeaving(): void {
+    this.#leaveGuard.update(this.#chat.waiting, this.#sharing.uploading);
   }
 
   /**

@@ -54,6 +54,8 @@ export interface SharingHooks {
   elsewhere(): string | undefined;
   /** Puts the keyboard back in the message box, as after any click of the page. */
   focus(): void;
+  /** Called when files start or stop being uploaded: {@linkcode FileSharing.uploading} changed. */
+  uploadsChanged(): void;
 }
 
 /** One file waiting for its turn, or being uploaded. */
@@ -139,6 +141,7 @@ export class FileSharing {
     }
     const elsewhere = this.#hooks.elsewhere();
     if (elsewhere !== undefined) return this.#hooks.tell(elsewhereError(elsewhere), true);
+    const uploading = this.uploading;
     for (const file of files) {
       const refusal = sizeRefusal(file.size, place);
       if (refusal !== undefined) {
@@ -147,7 +150,13 @@ export class FileSharing {
       }
       this.#queue.push(this.#row(file));
     }
+    if (this.uploading !== uploading) this.#hooks.uploadsChanged();
     void this.#next();
+  }
+
+  /** Whether a file is being uploaded, or waits its turn: leaving the page would lose it. */
+  get uploading(): boolean {
+    return this.#queue.length > 0;
   }
 
   /** Cancels every upload, the one under way and those waiting. */
@@ -202,6 +211,7 @@ export class FileSharing {
     if (at !== -1) this.#queue.splice(at, 1);
     queued.row.remove();
     this.#elements.uploads.hidden = this.#elements.uploads.childElementCount === 0;
+    if (at !== -1 && !this.uploading) this.#hooks.uploadsChanged();
   }
 
   /** Uploads the files waiting, one at a time. */

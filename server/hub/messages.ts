@@ -21,7 +21,7 @@ import {
 } from "../../protocol.ts";
 import { cleanFileName, filePath, fileSummary, isFileId } from "../../core/files.ts";
 import { nameKey } from "../../core/names.ts";
-import { sanitizeLines, sanitizeText, trimSpace } from "../../core/sanitize.ts";
+import { cleanMessage, sanitizeText } from "../../core/sanitize.ts";
 import type { HistoryStore } from "../history/store.ts";
 import { replay } from "../replay.ts";
 import {
@@ -509,11 +509,6 @@ export class Messages {
 }
 
 /**
- * The text of a message as it is posted, or `undefined` once the sender is
- * told why not: on one line from a client of version 1, of up to
- * `MAX_TEXT_LINES` lines from one of version 2.
- */
-/**
  * Whether a store failed for want of file descriptors (`EMFILE` for the
  * process, `ENFILE` for the whole system), in `error` or what caused it.
  */
@@ -526,8 +521,13 @@ function outOfDescriptors(error: unknown): boolean {
   return false;
 }
 
+/**
+ * The text of a message as it is posted, or `undefined` once the sender is
+ * told why not: on one line from a client of version 1, of up to
+ * `MAX_TEXT_LINES` lines from one of version 2.
+ */
 function checkText(member: Member, raw: string, cid: string | undefined): string | undefined {
-  const text = member.version === 1 ? trimSpace(sanitizeText(raw)) : sanitizeLines(raw);
+  const text = cleanMessage(raw, member.version);
   if (text.length === 0) {
     refuse(member, "text_invalid", "Cannot send an empty message", cid);
     return undefined;

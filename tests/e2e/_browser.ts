@@ -19,6 +19,7 @@ import {
   type Page,
 } from "./_playwright.ts";
 import { ROOT, waitFor } from "./_tmux.ts";
+import { within } from "../_test_utils.ts";
 import { CHROMIUM_FLAGS, CHROMIUM_MISSING, CHROMIUM_PATH } from "./_chromium.ts";
 import { type ChatServer, type ServerOptions, startServer } from "../../server.ts";
 
@@ -132,6 +133,20 @@ export class ChatBrowser implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.context.close();
   }
+}
+
+/**
+ * Closes `page` as the user closes a tab, and tells whether the browser asked
+ * before leaving (ChatBrowser dismisses the question, so the page stays) or
+ * closed it at once.
+ */
+export async function closeAsks(page: Page): Promise<boolean> {
+  const outcome = new Promise<boolean>((resolve) => {
+    page.once("dialog", (dialog) => resolve(dialog.type() === "beforeunload"));
+    page.once("close", () => resolve(false));
+  });
+  await page.close({ runBeforeUnload: true });
+  return await within(outcome, WAIT_MS, "the tab to ask before closing, or to close");
 }
 
 /**

@@ -8,4 +8,4 @@
  */
 
 export { chromium } from "npm:playwright-core@1.65.1";
-export type { Browser, BrowserContext, Locator, Page } from "npm:playwright-core@1.65.1";
+export type { Browser, BrowserContext, Locator, Page, Route } from "npm:playwright-core@1.65.1";

@@ -6,16 +6,15 @@
 
 import assert from "node:assert/strict";
 import { type ChatServer, type ServerOptions, startServer } from "../../server.ts";
-import type { Page } from "./_playwright.ts";
 import { FreezingProxy } from "../_freezing_proxy.ts";
-import { LOOPBACK, TestClient, within } from "../_test_utils.ts";
+import { LOOPBACK, TestClient } from "../_test_utils.ts";
 import {
   ChatBrowser,
+  closeAsks,
   joinAs,
   pageUrl,
   say,
   startWebServer,
-  WAIT_MS,
   waitForLine,
   waitForStatus,
   webUrl,
@@ -39,20 +38,6 @@ function terminalTest(
       await tmux.kill();
     }
   });
-}
-
-/**
- * Closes `page` as the user closes a tab, and tells whether the browser asked
- * before leaving (ChatBrowser dismisses the question, so the page stays) or
- * closed it at once.
- */
-async function closeAsks(page: Page): Promise<boolean> {
-  const outcome = new Promise<boolean>((resolve) => {
-    page.once("dialog", (dialog) => resolve(dialog.type() === "beforeunload"));
-    page.once("close", () => resolve(false));
-  });
-  await page.close({ runBeforeUnload: true });
-  return await within(outcome, WAIT_MS, "the tab to ask before closing, or to close");
 }
 
 terminalTest(

@@ -13,7 +13,7 @@ import { FreezingProxy } from "../_freezing_proxy.ts";
 import { LOOPBACK, TestClient, waitUntil } from "../_test_utils.ts";
 import { testWith } from "./_needs.ts";
 import { literal, TerminalUser } from "./_terminal_user.ts";
-import { Tmux } from "./_tmux.ts";
+import { clientUnder, Tmux, waitFor } from "./_tmux.ts";
 
 /** Another loopback address, to dial the chat at where its web port is not the server's. */
 const ELSEWHERE = "127.0.0.2";
@@ -165,6 +165,65 @@ testWith(
     } finally {
       for (const controller of stalls) {
         // Cancelled already when the client left.
+        try {
+          controller.close();
+        } catch { /* cancelled */ }
+      }
+      await tmux.kill();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);
+
+testWith(
+  ["tmux"],
+  "chat join: a terminal closed while a file is being saved leaves no file, whole or cut short",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const root = await Deno.makeTempDir({ prefix: "chat-transfer-" });
+    // As in the test above: a download whose last bytes never come, from another loopback address.
+    await using proxy = new FreezingProxy(server.addr.port, ELSEWHERE);
+    const stalls = new Set<ReadableStreamDefaultController<Uint8Array>>();
+    await using files = Deno.serve(
+      { hostname: ELSEWHERE, port: server.webAddr!.port, onListen() {} },
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              stalls.add(controller);
+              controller.enqueue(new Uint8Array(1_000));
+            },
+          }),
+          { headers: { "content-length": "1000000" } },
+        ),
+    );
+    const tmux = new Tmux("transfer-closed");
+    try {
+      const bob = await TerminalUser.join(tmux, "bob", proxy.port, {
+        width: 120,
+        cwd: root,
+        host: ELSEWHERE,
+      });
+      const pane = Number(await tmux.display("bob", "#{pane_pid}"));
+      const client = await clientUnder(pane);
+      await bob.enter(
+        `/get http://${ELSEWHERE}:${files.addr.port}/files/${"a".repeat(64)}/slow.bin`,
+      );
+      await bob.waitFor(
+        (screen) => /^\(getting slow\.bin .*\) #lobby>$/.test(screen.cursorLine),
+        "the download under way on the prompt",
+      );
+      // The window is closed: the terminal goes, and chat join gets SIGHUP.
+      await tmux.run("kill-session", "-t", "bob");
+      await waitFor(
+        () => Deno.stat(`/proc/${client}`).then(() => true, () => false),
+        (running) => !running,
+        10_000,
+        () => "for chat join to end",
+      );
+      assert.deepEqual([...Deno.readDirSync(root)].map((entry) => entry.name), []);
+    } finally {
+      for (const controller of stalls) {
         try {
           controller.close();
         } catch { /* cancelled */ }

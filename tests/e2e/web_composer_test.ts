@@ -297,6 +297,19 @@ testWith(
     const sent = await bob.next("message", (frame) => frame.from === "ann");
     assert.equal(sent.text, most);
     assert.equal(await warning.isHidden(), true);
+
+    // Counted as the server cleans the lines: a tab as the spaces it becomes, the spaces that end
+    // a line not at all.
+    await page.keyboard.insertText(`x${"\t".repeat(1100)}y`);
+    await warning.filter({ hasText: exactly(tooLongWords(4401)) }).waitFor();
+    await input.fill("");
+    await warning.waitFor({ state: "hidden" });
+    const spaced = `${"x".repeat(1990)}${" ".repeat(20)}\n${"x".repeat(1990)}`;
+    await page.keyboard.insertText(spaced);
+    assert.equal(await warning.isHidden(), true, "the spaces that end a line count");
+    await input.press("Enter");
+    const trimmed = await bob.next("message", (frame) => frame.from === "ann");
+    assert.equal(trimmed.text, `${"x".repeat(1990)}\n${"x".repeat(1990)}`);
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );

@@ -9,12 +9,13 @@
 
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import type { Page } from "./_playwright.ts";
+import type { Page, Route } from "./_playwright.ts";
 import { FreezingProxy } from "../_freezing_proxy.ts";
-import { LOOPBACK, TestClient } from "../_test_utils.ts";
+import { LOOPBACK, TestClient, within } from "../_test_utils.ts";
 import { type FileRef, MAX_TEXT_BYTES, type ServerFrame } from "../../protocol.ts";
 import {
   ChatBrowser,
+  closeAsks,
   joinAs,
   pageUrl,
   startWebServer,
@@ -439,6 +440,37 @@ testWith(
     assert.equal(await eve.locator("#attach").isHidden(), true);
     await carl.sync();
     assert.equal(sharedAny(carl.frames), false);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: closing the tab while a file is uploaded asks first; once it is shared it does not",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    const ann = await browser.openAs(webUrl(server), "ann");
+    await using carl = await TestClient.join2(server.addr.port, "carl");
+    // The upload is held on its way to the server until the test lets it go.
+    const held = Promise.withResolvers<Route>();
+    await ann.route("**/files", (route) => {
+      if (route.request().method() !== "POST") return route.fallback();
+      held.resolve(route);
+      return undefined;
+    });
+    await ann.locator("#file-picker").setInputFiles(upload("held.txt", new Uint8Array(1000)));
+    const route = await within(held.promise, WAIT_MS, "the upload to start");
+    await ann.locator("#uploads .upload", { hasText: "held.txt" }).waitFor();
+    assert.equal(await closeAsks(ann), true, "the browser asked before closing the tab");
+    // ChatBrowser dismisses the dialog: the user stays, and the upload goes on.
+    assert.ok(!ann.isClosed(), "the page stayed");
+    await route.fallback();
+    await nextFile(carl, "held.txt");
+    await ann.locator("#uploads .upload").waitFor({ state: "detached" });
+    assert.equal(await closeAsks(ann), false, "the tab closed without a question");
+    const leaving = /^dialog \(beforeunload\)/;
+    assert.equal(browser.problems.filter((problem) => leaving.test(problem)).length, 1);
+    assert.deepEqual(browser.unexpectedProblems([leaving]), []);
   },
 );
 
