@@ -50,7 +50,7 @@ import { Delivery } from "./delivery.ts";
 import { fenced } from "./format.ts";
 import { describePending, errorLine, type Line, withoutHints } from "./describe.ts";
 import { FileShelf } from "./shelf.ts";
-import { type Effect, refusal, send, sends, show } from "./effects.ts";
+import { aboutOneRoom, type Effect, refusal, send, sends, show } from "./effects.ts";
 import { nameKey } from "./names.ts";
 import { Handshake } from "./handshake.ts";
 import { LocalCommands } from "./local_commands.ts";
@@ -100,6 +100,12 @@ export class Conversation {
   #joinPings = 0;
   /** The room lists asked for by the client itself (with {@linkcode ConversationOptions.asksRooms}). */
   readonly #roomAsks = new RoomAsks();
+  /**
+   * Why rooms the `hello` asked for were left out (locked, a look-alike of
+   * one made meanwhile), said with the welcome that follows, or as the
+   * connection ends without one.
+   */
+  readonly #leftOut: Line[] = [];
 
   /** Starts a conversation not yet connected. */
   constructor(options: ConversationOptions = {}) {
@@ -669,7 +675,7 @@ export class Conversation {
     this.#roomAsks.closed();
     this.#handshake.closed();
     this.#delivery.disconnected();
-    return this.#order.closed();
+    return [...this.#sayLeftOut(), ...this.#order.closed()];
   }
 
   /** The user leaves (with `reason`, if they gave one); later calls do nothing. */
@@ -706,6 +712,12 @@ export class Conversation {
     return effects;
   }
 
+  /** Says why the rooms the server left out of those the `hello` asked for were, once. */
+  #sayLeftOut(): Effect[] {
+    const lines = this.#leftOut.splice(0);
+    return lines.length === 0 ? [] : [show(lines)];
+  }
+
   /** A ping whose `pong` says the server has handled the `/join` of `room` sent before it. */
   #joinPing(room: string): Effect {
     const token = `join-${++this.#joinPings}`;
@@ -739,9 +751,13 @@ export class Conversation {
         return hello === undefined ? [] : [send(hello)];
       }
       case "error": {
-        // A locked room is left out of those asked for, and the welcome
-        // follows: coming back to it after a restart is not a refusal.
-        if (frame.code === "room_locked") return [show(this.#wording.of(frame, ""))];
+        // A room that cannot be entered (locked, or a look-alike of one made meanwhile) is
+        // left out of those asked for, and the welcome follows: coming back to it after a
+        // restart is not a refusal. Said with the welcome, where the user then looks.
+        if (aboutOneRoom(frame.code)) {
+          this.#leftOut.push(...this.#wording.of(frame, ""));
+          return [];
+        }
         const verdict = this.#handshake.refused(frame.code, now);
         if (verdict === "version") return [{ type: "drop", reason: "version" }];
         const later = verdict === "later";
@@ -772,6 +788,7 @@ export class Conversation {
     return [
       { type: "changed", changes },
       { type: "welcomed", again },
+      ...this.#sayLeftOut(),
       show(
         again ? [reconnectedNotice(frame.name)] : this.#wording.of(frame, frame.name),
       ),

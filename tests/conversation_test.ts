@@ -766,22 +766,41 @@ Deno.test("Conversation: the server's refusals of a hello", async (t) => {
     assert.ok(refusal?.type === "refused" && refusal.message === "bad name");
   });
 
-  await t.step("a locked room left out of a hello is told, and the welcome still comes", () => {
-    // Coming back after a restart into a room locked meanwhile: the server
-    // says so, then welcomes the client into the rooms it may enter.
+  for (
+    const [code, message] of [
+      ["room_locked", "Cannot join #dev: it is locked; only operators may enter"],
+      [
+        "room_invalid",
+        "Cannot open #dev: it looks like #d\u0435v; join #d\u0435v, or pick a name that does not",
+      ],
+      ["not_in_room", "Cannot join #dev: you may not"],
+    ] as const
+  ) {
+    await t.step(
+      `a room left out of a hello (${code}) is told with the welcome that still comes`,
+      () => {
+        // Coming back after a restart into a room locked meanwhile, or whose look-alike someone
+        // took: the server says so, then welcomes the client into the rooms it may enter. Said
+        // with the welcome, where the user then looks (a page draws each room's lines apart).
+        const chat = new Conversation();
+        chat.hello("ann", 0);
+        assert.deepEqual(chat.receive({ type: "error", code, message }, 1), []);
+        assert.equal(chat.quitting, false);
+        const welcomed = chat.receive(welcome("ann"), 2);
+        assert.deepEqual(types(welcomed).slice(0, 4), ["changed", "welcomed", "show", "show"]);
+        assert.deepEqual(shown(welcomed).slice(0, 1), [`!! ${message}`]);
+        assert.equal(chat.online, true);
+        // Said once.
+        assert.deepEqual(shown(chat.closed()), []);
+      },
+    );
+  }
+
+  await t.step("a room left out of a hello is still told if the connection ends instead", () => {
     const chat = new Conversation();
     chat.hello("ann", 0);
-    const locked = {
-      type: "error",
-      code: "room_locked",
-      message: "Cannot join #dev: it is locked; only operators may enter",
-    } as const;
-    const told = chat.receive(locked, 1);
-    assert.deepEqual(types(told), ["show"]);
-    assert.deepEqual(shown(told), ["!! Cannot join #dev: it is locked; only operators may enter"]);
-    assert.equal(chat.quitting, false);
-    assert.ok(types(chat.receive(welcome("ann"), 2)).includes("welcomed"));
-    assert.equal(chat.online, true);
+    chat.receive({ type: "error", code: "room_locked", message: "Cannot join #dev: locked" }, 1);
+    assert.deepEqual(shown(chat.closed()), ["!! Cannot join #dev: locked"]);
   });
 
   await t.step("an unsupported version drops to version 1 once, then ends for good", () => {
