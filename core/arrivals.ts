@@ -80,8 +80,12 @@ const SENT_REMEMBERED = 2_000;
 export class Arrivals {
   readonly #views: Views;
   readonly #options: ArrivalsOptions;
-  /** The room whose replay is arriving, and the last message id seen there before. */
-  #entering: { room: string; since: number | undefined } | undefined;
+  /**
+   * The room whose replay is arriving, the last message id shown there
+   * before, and the last one received there (up to which the messages after
+   * `since` came, but the user left the room before looking at them).
+   */
+  #entering: { room: string; since: number | undefined; received: number | undefined } | undefined;
   /** Replayed messages that are not a room's replay: an answer to `/history` or `/search`. */
   #answering = false;
   /**
@@ -104,9 +108,12 @@ export class Arrivals {
     this.#options = options;
   }
 
-  /** `room` was entered (its `room` frame came); its replay follows, seen up to `since`. */
-  entering(room: string, since: number | undefined): void {
-    this.#entering = { room, since };
+  /**
+   * `room` was entered (its `room` frame came); its replay follows, shown up
+   * to `since`, and received, not looked at, up to `received`.
+   */
+  entering(room: string, since: number | undefined, received = since): void {
+    this.#entering = { room, since, received };
     this.#answering = false;
   }
 
@@ -136,7 +143,9 @@ export class Arrivals {
           : `${frame.room}\n${nameKey(frame.from)}\n${frame.cid}`;
         if (entering?.since !== undefined) {
           if (frame.id <= entering.since) return this.#none();
-          if (sent !== undefined && this.#shown.has(sent)) return this.#none();
+          // Come before, the room left before the user looked at it: shown now, whatever its cid.
+          const held = entering.received !== undefined && frame.id <= entering.received;
+          if (!held && sent !== undefined && this.#shown.has(sent)) return this.#none();
         }
         if (sent !== undefined && !this.#answering) this.#remember(sent);
         const view = this.#roomView(frame.room);
@@ -148,7 +157,7 @@ export class Arrivals {
           force: starts,
         });
         return this.#deliver(view, day === undefined ? lines : [day, ...lines], {
-          arrival: { unread: fresh ? 1 : 0, mention },
+          arrival: { unread: fresh ? 1 : 0, mention, id: frame.id },
           alert: mention && !replayed,
           news: fresh,
         });
@@ -334,7 +343,8 @@ export class Arrivals {
       // Drawn in its place at once; held only to mark where what is new begins. A room's
       // history replayed on entering it, or the user's own words, are not news.
       const held = options.news === false ? [] : lines;
-      const changed = this.#views.hold(view, held, options.arrival);
+      // Shown: none of it is to show again should the room be left and entered again.
+      const changed = this.#views.hold(view, held, { ...options.arrival, id: undefined });
       return { effects: [show(lines, view)], changed, view };
     }
     const changed = this.#views.hold(view, lines, options.arrival);

@@ -315,7 +315,8 @@ export class Conversation {
     if (this.#handshake.moved(frame)) return [];
     this.#wording.heard(frame);
     const effects: Effect[] = [];
-    const since = frame.type === "room" ? this.roster.seenIn(frame.room) : undefined;
+    const since = frame.type === "room" ? this.#seenIn(frame.room) : undefined;
+    const got = frame.type === "room" ? this.roster.seenIn(frame.room) : undefined;
     const changes = this.roster.track(frame);
     if (changedAny(changes)) effects.push({ type: "changed", changes });
     // A room list the client asked for itself, to complete room names: known, not shown.
@@ -329,7 +330,7 @@ export class Conversation {
       ? this.#presence.renamed(frame.from, frame.to)
       : undefined;
     if (ignored !== undefined) effects.push({ type: "ignored", names: ignored });
-    if (frame.type === "room") effects.push(...this.#entered(frame.room, since));
+    if (frame.type === "room") effects.push(...this.#entered(frame.room, since, got));
     const received = this.#delivery.receive(frame, this.roster.me, now);
     effects.push(...this.#flushed(received.send));
     const post = received.answered?.post;
@@ -731,14 +732,34 @@ export class Conversation {
       view: this.#views.current,
       version: this.#handshake.version,
       entering: this.#looking.entering,
+      seenIn: (room: string) => this.#seenIn(room),
     };
   }
 
-  /** A room was entered: its view begins, and the user looks at it if they asked to enter it. */
-  #entered(room: string, since: number | undefined): Effect[] {
+  /**
+   * A room was entered: its view begins, and the user looks at it if they
+   * asked to enter it. Its replay follows: what came after `since`, the last
+   * message shown there, is new; up to `received` it came before, but the
+   * user left the room before looking at it.
+   */
+  #entered(room: string, since: number | undefined, received: number | undefined): Effect[] {
     this.#views.room(room);
-    this.#arrivals.entering(room, since);
+    this.#arrivals.entering(room, since, received);
     return this.#looking.entered(room);
+  }
+
+  /**
+   * The last message id shown in `room`: what entering it asks to be
+   * replayed after. In a room the user is in, the last one received; in one
+   * they left, the one before the first they had not looked at yet, or none
+   * at all if the client threw away what it showed there.
+   */
+  #seenIn(room: string): number | undefined {
+    const seen = this.roster.seenIn(room);
+    if (this.roster.joined.includes(room) || seen === undefined) return seen;
+    if (this.#options.forgetsRoomsLeft) return undefined;
+    const unseen = this.#views.unseenLeft(room);
+    return unseen === undefined ? seen : Math.min(seen, unseen - 1);
   }
 
   #handshakeFrame(frame: ServerFrame, now: number): Effect[] {

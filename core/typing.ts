@@ -5,7 +5,8 @@
  * the terminal and the page: in version 2 a `say` names the room looked at,
  * `/join` of a room the user is in already only looks at it, and words
  * typed while looking at private messages go to that person; entering a
- * room the user was in before asks only for what was said since; and the
+ * room the user was in before asks only for what was said since it last
+ * showed there; and the
  * `hello` that comes back returns to every room. No I/O.
  *
  * @module
@@ -42,6 +43,12 @@ export interface Place {
    * looked elsewhere since: what is typed now is meant for it.
    */
   entering?: string | undefined;
+  /**
+   * The last message id shown in `room` (a canonical name), a room the user
+   * is not in: a `join` of it asks for what came after; `undefined` to have
+   * it replayed as to a first-time visitor.
+   */
+  seenIn(room: string): number | undefined;
 }
 
 /**
@@ -105,8 +112,8 @@ export function outgoing(line: string, parsed: ParsedLine, place: Place): Outgoi
     const room = normalizeRoom(typed);
     if (room.ok && many && roster.joined.includes(room.value)) return { look: room.value };
     if (room.ok) entering = room.value;
-    // Coming back to a room: only what was said there since is replayed.
-    const since = room.ok ? roster.seenIn(room.value) : undefined;
+    // Coming back to a room: only what was said there since it was last shown is replayed.
+    const since = room.ok ? place.seenIn(room.value) : undefined;
     if (since !== undefined) options.frame = join(typed, since);
   }
   // Nobody writes to themselves: no view of private messages with oneself begins.

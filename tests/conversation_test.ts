@@ -331,6 +331,60 @@ Deno.test("Conversation: coming back to a room asks only for what was said since
   });
 });
 
+Deno.test("Conversation: a room left before its last messages were looked at asks for them again", async (t) => {
+  /**
+   * ann in #lobby and #dev, looking at #lobby while #dev gets m11 and m12
+   * after m10, seen; then, if `look`, at #dev again; then she leaves #dev.
+   */
+  const left = (look: boolean, options: ConversationOptions = {}) => {
+    const chat = joined("ann", options);
+    chat.type("/join #dev", 1);
+    chat.receive(room("#dev", ["ann", "bob"]), 2);
+    chat.receive(message(10, { room: "#dev" }), 3);
+    chat.switchTo("#lobby");
+    chat.receive(message(11, { room: "#dev" }), 4);
+    chat.receive(message(12, { room: "#dev", cid: "c12" }), 5);
+    if (look) chat.switchTo("#dev");
+    chat.type("/part #dev", 6);
+    chat.receive({ type: "parted", room: "#dev" }, 7);
+    return chat;
+  };
+  const since = (frames: readonly ClientFrame[]) => {
+    const join = frames.find((frame) => frame.type === "join");
+    return join?.type === "join" ? join.since : undefined;
+  };
+  const words = (effects: readonly Effect[]) =>
+    shown(effects).filter((line) => line.includes("bob:"));
+
+  await t.step("shown one view at a time: from the first not looked at", () => {
+    const chat = left(false);
+    assert.equal(since(sent(chat.type("/join #dev", 8))), 10);
+    chat.receive(room("#dev", ["ann", "bob"]), 9);
+    // Shown, though it came before, with its cid: it was never looked at.
+    const replay = [11, 12, 13].flatMap((id) =>
+      words(chat.receive(message(id, { room: "#dev", replay: true, cid: `c${id}` }), 10))
+    );
+    assert.deepEqual(replay, ["[03:04:05] bob: m11", "[03:04:05] bob: m12", "[03:04:05] bob: m13"]);
+  });
+
+  await t.step("looked at before it was left: only what came since", () => {
+    const chat = left(true);
+    assert.equal(since(sent(chat.type("/join #dev", 8))), 12);
+  });
+
+  await t.step("a client that threw the room's lines away has it replayed as at first", () => {
+    const chat = left(true, { display: "each", forgetsRoomsLeft: true });
+    assert.equal(since(sent(chat.type("/join #dev", 8))), undefined);
+    chat.receive(room("#dev", ["ann", "bob"]), 9);
+    const replay = [10, 11, 12].flatMap((id) =>
+      words(chat.receive(message(id, { room: "#dev", replay: true }), 10))
+    );
+    assert.equal(replay.length, 3);
+    // History, not news: nothing is counted unread.
+    assert.equal(chat.views.find((view) => view.id === "#dev")?.unread, 0);
+  });
+});
+
 Deno.test("Conversation: in many rooms at once (version 2)", async (t) => {
   const chat = joined();
   for (const id of [3, 8]) chat.receive(message(id), 1);
