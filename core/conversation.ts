@@ -51,7 +51,7 @@ import { fenced } from "./format.ts";
 import { describePending, errorLine, type Line, withoutHints } from "./describe.ts";
 import { FileShelf } from "./shelf.ts";
 import { aboutOneRoom, type Effect, refusal, send, sends, show } from "./effects.ts";
-import { nameKey } from "./names.ts";
+import { nameKey, normalizeRoom } from "./names.ts";
 import { Handshake } from "./handshake.ts";
 import { LocalCommands } from "./local_commands.ts";
 import { Looking } from "./looking.ts";
@@ -96,7 +96,7 @@ export class Conversation {
   readonly #presenceLink: PresenceLink;
   /** The last line typed was a `/quit` that warned of lines not sent yet: the next `/quit` leaves. */
   #quitWarned = false;
-  /** The pings sent after `/join`s, counted for their tokens. */
+  /** The pings sent after `/join`s and `/part`s, counted for their tokens. */
   #joinPings = 0;
   /** The room lists asked for by the client itself (with {@linkcode ConversationOptions.asksRooms}). */
   readonly #roomAsks = new RoomAsks();
@@ -137,9 +137,9 @@ export class Conversation {
     });
     this.#presenceLink = new PresenceLink(this.#presence, {
       roster: this.roster,
-      views: this.#views,
       handshake: this.#handshake,
       entering: () => this.#looking.entering,
+      view: () => this.#typingView(),
     });
   }
 
@@ -481,13 +481,13 @@ export class Conversation {
     const out = outgoing(line, parsed, this.#place());
     if ("look" in out) return [...back, ...this.switchTo(out.look)];
     if ("refused" in out) return [...back, show([errorLine(out.refused)])];
-    if (out.entering !== undefined) this.#looking.enter(out.entering);
-    const typed = this.#delivery.type(out.line, now, {
-      ...out.options,
-      typed: line,
-      view: this.#views.current?.id,
-    });
+    const view = this.#typingView()?.id;
+    const typed = this.#delivery.type(out.line, now, { ...out.options, typed: line, view });
     if (typed === undefined) return [...back, show([tooManyWaitingError()])];
+    if (out.entering !== undefined) this.#looking.enter(out.entering);
+    // What is typed after a `/part` of the room it goes to goes where the user will look.
+    const leaving = this.#leaves(frame, out.options.room, view);
+    if (leaving !== undefined) this.#looking.leave(leaving);
     // What the client answers itself from now on waits for this line's answer.
     this.#order.sent();
     const effects = [...back, ...sends(typed.send)];
@@ -495,6 +495,8 @@ export class Conversation {
     if (out.entering !== undefined && this.roster.many && typed.send.length > 0) {
       effects.push(this.#joinPing(out.entering));
     }
+    // And a /part by a ping whose pong says the server has left the room, or refused to.
+    if (leaving !== undefined && typed.send.length > 0) effects.push(this.#partPing(leaving));
     const { post } = typed.line;
     if (post !== undefined) {
       effects.push({
@@ -673,6 +675,7 @@ export class Conversation {
    */
   closed(): Effect[] {
     this.#presenceLink.closed();
+    this.#looking.closed();
     this.#roomAsks.closed();
     this.#handshake.closed();
     this.#delivery.disconnected();
@@ -710,7 +713,40 @@ export class Conversation {
     // The lines go after the pong of a ping that only asks whether the server is there.
     const lines = frames.some((frame) => frame.type !== "ping");
     if (lines && entering !== undefined && this.roster.many) effects.push(this.#joinPing(entering));
+    if (lines) effects.push(...this.#looking.leavingUnpinged.map((room) => this.#partPing(room)));
     return effects;
+  }
+
+  /**
+   * The room that `frame`, a line typed to go to view `view` and said in
+   * `room`, leaves, if it is `view` and the user stays in another: what is
+   * typed next goes to the view looked at once it is left.
+   */
+  #leaves(frame: ClientFrame | undefined, room: string | undefined, view: string | undefined) {
+    if (!this.roster.many || (frame?.type !== "part" && frame?.type !== "leave")) return undefined;
+    const named = frame.room === undefined ? undefined : normalizeRoom(frame.room);
+    const left = named === undefined ? room : named.ok ? named.value : undefined;
+    if (left === undefined || left !== view || !this.roster.joined.includes(left)) return undefined;
+    // The last room cannot be left: the server refuses, and the user stays.
+    const leaving = this.#looking.leaving;
+    const staying = this.roster.joined.filter((each) => each !== left && !leaving.has(each));
+    return staying.length > 0 ? left : undefined;
+  }
+
+  /**
+   * The view what is typed now goes to: the one looked at, or, while a
+   * `/part` of it is on its way, the one looked at once it is left.
+   */
+  #typingView(): View | undefined {
+    const leaving = this.#looking.leaving;
+    return leaving.size === 0 ? this.#views.current : this.#views.after(leaving);
+  }
+
+  /** A ping whose `pong` says the server has handled the `/part` of `room` sent before it. */
+  #partPing(room: string): Effect {
+    const token = `part-${++this.#joinPings}`;
+    this.#looking.pingedLeave(room, token);
+    return send({ type: "ping", token });
   }
 
   /** Says why the rooms the server left out of those the `hello` asked for were, once. */
@@ -727,11 +763,13 @@ export class Conversation {
   }
 
   #place() {
+    const view = this.#typingView();
     return {
       roster: this.roster,
-      view: this.#views.current,
+      view,
       version: this.#handshake.version,
       entering: this.#looking.entering,
+      leavingFor: view !== this.#views.current && view?.kind === "room" ? view.id : undefined,
       seenIn: (room: string) => this.#seenIn(room),
     };
   }

@@ -44,6 +44,11 @@ export interface Place {
    */
   entering?: string | undefined;
   /**
+   * The room a `/part` of the room looked at, still on its way, leaves the
+   * user looking at: what is typed now is meant for it.
+   */
+  leavingFor?: string | undefined;
+  /**
    * The last message id shown in `room` (a canonical name), a room the user
    * is not in: a `join` of it asks for what came after; `undefined` to have
    * it replayed as to a first-time visitor.
@@ -103,9 +108,11 @@ export function outgoing(line: string, parsed: ParsedLine, place: Place): Outgoi
   const { roster, view, version } = place;
   const many = version !== PROTOCOL_VERSION;
   const frame = parsed.ok && "frame" in parsed ? parsed.frame : undefined;
-  // The server enters the room before it reads the next line: a line typed right after a
-  // `/join` goes to the room the user is about to look at, not to the one they leave.
-  const options: TypeOptions = many ? { room: place.entering ?? roster.room } : {};
+  // The server enters the room (or leaves it) before it reads the next line: a line typed
+  // right after a `/join` (or a `/part`) goes to the room the user is about to look at.
+  const options: TypeOptions = many
+    ? { room: place.entering ?? place.leavingFor ?? roster.room }
+    : {};
   let entering: string | undefined;
   if (frame?.type === "join" || (!many && frame?.type === "leave")) {
     const typed = frame.type === "join" ? frame.room : LOBBY;

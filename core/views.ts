@@ -200,6 +200,18 @@ export class Views {
     return this.#leftUnseen.get(room);
   }
 
+  /**
+   * The view looked at once the rooms `leaving` are left: the current one,
+   * unless it is one of them; then the one looked at before, or the first
+   * room that stays.
+   */
+  after(leaving: ReadonlySet<string>): View | undefined {
+    const stays = (view: ViewState | undefined) => view !== undefined && !leaving.has(view.id);
+    if (stays(this.#current)) return this.#current;
+    if (stays(this.#previous)) return this.#previous;
+    return [...this.#views.values()].find((view) => view.kind === "room" && stays(view));
+  }
+
   /** Ends the view `id` (a room left); the current view goes back to the one before, or the first room. */
   remove(id: string): void {
     const key = this.#key(id);

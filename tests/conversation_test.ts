@@ -618,6 +618,60 @@ Deno.test("Conversation: a line typed right after /join goes to the room it ente
   assert.equal(chat.entering, undefined);
 });
 
+Deno.test("Conversation: a line typed right after /part of the room looked at goes to the view looked at next", async (t) => {
+  const roomOf = (frames: ClientFrame[]) => {
+    const say = frames.find((frame) => frame.type === "say" && !frame.text.startsWith("/"));
+    assert.ok(say?.type === "say", JSON.stringify(frames));
+    return say.room;
+  };
+  const partPing = (frames: ClientFrame[]) => {
+    const ping = frames.find((frame) => frame.type === "ping");
+    assert.ok(ping?.type === "ping" && ping.token !== undefined, JSON.stringify(frames));
+    return ping.token;
+  };
+
+  await t.step("left: to the room looked at before, once the server has it", () => {
+    const chat = joined();
+    chat.type("/join #dev", 1);
+    chat.receive(room("#dev"), 2);
+    assert.equal(chat.view?.id, "#dev");
+    const part = sent(chat.type("/part", 3));
+    assert.deepEqual(part[0], { type: "say", text: "/part", room: "#dev" });
+    assert.equal(roomOf(sent(chat.type("meant for where I will be", 4))), "#lobby");
+    chat.receive({ type: "parted", room: "#dev" }, 5);
+    chat.receive({ type: "pong", token: partPing(part) }, 5);
+    assert.equal(chat.view?.id, "#lobby");
+    assert.equal(roomOf(sent(chat.type("still in the lobby", 6))), "#lobby");
+  });
+
+  await t.step("refused: to the room still looked at, once the server says so", () => {
+    const chat = joined();
+    chat.type("/join #dev", 1);
+    chat.receive(room("#dev"), 2);
+    const part = sent(chat.type("/part #dev", 3));
+    assert.equal(roomOf(sent(chat.type("in the lobby, I thought", 4))), "#lobby");
+    chat.receive({ type: "error", code: "bad_command", message: "Cannot leave #dev: no" }, 5);
+    chat.receive({ type: "pong", token: partPing(part) }, 5);
+    assert.equal(chat.view?.id, "#dev");
+    assert.equal(roomOf(sent(chat.type("still in dev", 6))), "#dev");
+  });
+
+  await t.step(
+    "another room than the one looked at, or the last room: where the user looks",
+    () => {
+      const chat = joined();
+      chat.type("/join #dev", 1);
+      chat.receive(room("#dev"), 2);
+      chat.type("/part #lobby", 3);
+      assert.equal(roomOf(sent(chat.type("in dev", 4))), "#dev");
+      chat.receive({ type: "parted", room: "#lobby" }, 5);
+      // The server refuses to leave the last room: the user stays, and so do their lines.
+      sent(chat.type("/part", 6));
+      assert.equal(roomOf(sent(chat.type("in dev still", 7))), "#dev");
+    },
+  );
+});
+
 Deno.test("Conversation: a page shows each view in its place (display each)", () => {
   const chat = joined("ann", { display: "each" });
   chat.type("/join #dev", 1);
