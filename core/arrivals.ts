@@ -126,6 +126,19 @@ export class Arrivals {
     return this.#take(frame, lines, me, before);
   }
 
+  /**
+   * Routes `lines`, which tell why the server refused `frame`'s line, typed
+   * in `view`, into that view, where its words go back: not where the user
+   * happens to look as the answer comes (a private message queued while the
+   * server was away, refused as it went). Shown at once all the same, marked
+   * with the view, by a client showing one view at a time.
+   */
+  refused(frame: ServerFrame, lines: Line[], view: string): Taken {
+    this.#previous = frame;
+    this.#lastPrivateRename = undefined;
+    return this.#deliver(view, lines, { arrival: { unread: 0, mention: false }, alert: true });
+  }
+
   #take(frame: ServerFrame, lines: Line[], me: string, before: ServerFrame | undefined): Taken {
     const replayed = frame.type === "message" && frame.replay === true;
     const entering = replayed && this.#entering?.room === frame.room ? this.#entering : undefined;

@@ -385,7 +385,11 @@ export class Conversation {
       awayByItself: this.#presence.awayByItself,
       localHelp: () => this.#local.help(this.files.place !== undefined),
     });
-    const taken = this.#arrivals.take(frame, lines, me);
+    // A line refused is said where it was typed, and where its words go back.
+    const typedIn = frame.type === "error" ? received.answered?.view : undefined;
+    const taken = typedIn !== undefined && this.#views.find(typedIn) !== undefined
+      ? this.#arrivals.refused(frame, lines, typedIn)
+      : this.#arrivals.take(frame, lines, me);
     effects.push(...taken.effects);
     if (taken.changed) effects.push({ type: "changed", changes: { ...noChanges(), views: true } });
     if (frame.type === "parted") effects.push(...this.#looking.parted(frame.room));

@@ -1180,6 +1180,38 @@ Deno.test("Conversation: a message the server refuses comes back as typed, where
   assert.deepEqual(taken.filter((effect) => effect.type === "returned"), []);
 });
 
+Deno.test("Conversation: a message refused is said in the view it was typed in, wherever the user looks", async (t) => {
+  for (const display of ["each", "current"] as const) {
+    await t.step(`display ${display}`, () => {
+      const chat = joined("ann", { display });
+      chat.switchTo("@bob");
+      const [frame] = sent(chat.type("lunch?", 0));
+      assert.ok(frame?.type === "say" && frame.cid !== undefined);
+      chat.switchTo("#lobby");
+      const refusal = 'Cannot send: nobody called "bob" is here';
+      const refused = chat.receive({
+        type: "error",
+        code: "no_such_user",
+        message: refusal,
+        cid: frame.cid,
+      }, 1);
+      const shows = refused.filter((effect) => effect.type === "show");
+      if (display === "each") {
+        assert.deepEqual(shows.map((effect) => effect.view), ["@bob"]);
+      } else {
+        // One view at a time: said at once, marked with its view, and again there.
+        assert.deepEqual(shown(refused), [`!! [@bob] ${refusal}`]);
+      }
+      const back = chat.switchTo("@bob");
+      const unseen = back.find((effect) => effect.type === "switched");
+      assert.ok(unseen?.type === "switched");
+      assert.deepEqual(unseen.unseen.map((line) => plainText(line, { now: TS })), [
+        `!! ${refusal}`,
+      ]);
+    });
+  }
+});
+
 Deno.test("Conversation: a message of another day than the clock's is shown with its date", () => {
   const chat = joined();
   const old = message(1, { ts: new Date(2023, 11, 30, 6, 38, 29).getTime(), replay: true });

@@ -5,8 +5,10 @@
  * the others; the real terminal client (in tmux) and the real page (in
  * Chromium) say so and stay. And when something does end the terminal
  * client (a ban met on coming back), it says why after the terminal is
- * restored, on a line of its own. The server is real; the squatter is a
- * protocol client.
+ * restored, on a line of its own. A private message typed on the page
+ * while the server was away, refused as it goes because its person is not
+ * back yet, is said among the private messages with them, where its words
+ * come back. The server is real; the others are protocol clients.
  */
 
 import assert from "node:assert/strict";
@@ -24,6 +26,7 @@ import {
   webUrl,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
+import { showView } from "./_web_rooms.ts";
 import { literal, TerminalUser } from "./_terminal_user.ts";
 import { clientUnder, Tmux, whilePaused } from "./_tmux.ts";
 
@@ -158,6 +161,53 @@ testWith(
       );
     } finally {
       await squatter?.[Symbol.asyncDispose]();
+      await server.close();
+    }
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a private message queued while the server restarted, refused as its person is not back, is said among the private messages with them",
+  async () => {
+    let server = await startWebServer({ port: freePort(), webPort: freePort() });
+    let robert: TestClient | undefined;
+    try {
+      await using browser = await ChatBrowser.launch();
+      const { port } = server.addr;
+      const webPort = server.webAddr!.port;
+      robert = await TestClient.join2(port, "robert");
+      const page = await browser.openAs(webUrl(server), "carol");
+      await say(page, "/msg robert see you after the restart");
+      await robert.next("private", (frame) => frame.from === "carol");
+      await showView(page, "@robert");
+
+      await server.close();
+      await robert.closed();
+      await robert[Symbol.asyncDispose]();
+      robert = undefined;
+      await waitForStatus(page, /^Reconnecting in \d+ s$/, 10_000);
+      await say(page, "are you back?");
+      await logLine(page, "pending", "are you back?").waitFor();
+      // Carol looks at #lobby as the server comes back without robert.
+      await showView(page, "#lobby");
+      server = await startWebServer({ port, webPort });
+      await waitForStatus(page, "Connected", 10_000);
+      await waitForLine(page, "notice", "Reconnected as carol");
+
+      const refusal = 'Cannot send: nobody called "robert" is here';
+      // Said among the private messages with robert, where the words go back; not in #lobby.
+      await showView(page, "@robert");
+      await waitForLine(page, "error", refusal);
+      assert.equal(await page.locator("#message-input").inputValue(), "are you back?");
+      await showView(page, "#lobby");
+      assert.equal(await logLine(page, "error", refusal).count(), 0, "the refusal in #lobby");
+      assert.deepEqual(
+        browser.unexpectedProblems([/^console error: WebSocket connection to .* failed/]),
+        [],
+      );
+    } finally {
+      await robert?.[Symbol.asyncDispose]();
       await server.close();
     }
   },
