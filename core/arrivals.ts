@@ -8,7 +8,7 @@
  * counted as unread, and, for a client showing one view at a time, a
  * mention or a private message shown at once with its room, and again in
  * its place once the user looks there. A room entered again replays only
- * what came after the last message seen there, and the answer to
+ * what came after the last message shown there, and the answer to
  * `/history` or `/search` shows its dates. Someone going away or coming
  * back, which concerns no one room, goes to each room the user shares with
  * them and to the private view with them; so does someone leaving the chat,
