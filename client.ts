@@ -431,8 +431,7 @@ class TerminalClient {
         const hint = this.#password === undefined
           ? "; set CHAT_PASSWORD or use --password-file"
           : "";
-        fail(`${message}${hint}`);
-        return this.#exit(1);
+        return this.#exit(1, `${message}${hint}`);
       }
       // Said with the question: printed above the input line, it would bring back the
       // prompt of an input line, left before the question.
@@ -448,8 +447,7 @@ class TerminalClient {
       this.#name = undefined;
       return undefined;
     }
-    fail(message);
-    return this.#exit(1);
+    return this.#exit(1, message);
   }
 
   /**
@@ -491,7 +489,8 @@ class TerminalClient {
       { hostname, port, tls: tls !== undefined },
       "join",
     );
-    fail(
+    return this.#exit(
+      1,
       bye !== undefined
         ? sanitizeText(bye.reason)
         : this.#driver.unanswered
@@ -502,7 +501,6 @@ class TerminalClient {
         ? "the server closed the connection without a word (if it uses TLS, add --tls)"
         : "the server closed the connection",
     );
-    return this.#exit(1);
   }
 
   /**

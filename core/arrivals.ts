@@ -8,7 +8,7 @@
  * counted as unread, and, for a client showing one view at a time, a
  * mention or a private message shown at once with its room, and again in
  * its place once the user looks there. A room entered again replays only
- * what came after the last message seen there, and the answer to
+ * what came after the last message shown there, and the answer to
  * `/history` or `/search` shows its dates. Someone going away or coming
  * back, which concerns no one room, goes to each room the user shares with
  * them and to the private view with them; so does someone leaving the chat,
@@ -80,8 +80,12 @@ const SENT_REMEMBERED = 2_000;
 export class Arrivals {
   readonly #views: Views;
   readonly #options: ArrivalsOptions;
-  /** The room whose replay is arriving, and the last message id seen there before. */
-  #entering: { room: string; since: number | undefined } | undefined;
+  /**
+   * The room whose replay is arriving, the last message id shown there
+   * before, and the last one received there (up to which the messages after
+   * `since` came, but the user left the room before looking at them).
+   */
+  #entering: { room: string; since: number | undefined; received: number | undefined } | undefined;
   /** Replayed messages that are not a room's replay: an answer to `/history` or `/search`. */
   #answering = false;
   /**
@@ -104,9 +108,12 @@ export class Arrivals {
     this.#options = options;
   }
 
-  /** `room` was entered (its `room` frame came); its replay follows, seen up to `since`. */
-  entering(room: string, since: number | undefined): void {
-    this.#entering = { room, since };
+  /**
+   * `room` was entered (its `room` frame came); its replay follows, shown up
+   * to `since`, and received, not looked at, up to `received`.
+   */
+  entering(room: string, since: number | undefined, received = since): void {
+    this.#entering = { room, since, received };
     this.#answering = false;
   }
 
@@ -117,6 +124,19 @@ export class Arrivals {
     // A rename comes to each room shared with the person, one after the other.
     if (frame.type !== "renamed" && frame.type !== "notice") this.#lastPrivateRename = undefined;
     return this.#take(frame, lines, me, before);
+  }
+
+  /**
+   * Routes `lines`, which tell why the server refused `frame`'s line, typed
+   * in `view`, into that view, where its words go back: not where the user
+   * happens to look as the answer comes (a private message queued while the
+   * server was away, refused as it went). Shown at once all the same, marked
+   * with the view, by a client showing one view at a time.
+   */
+  refused(frame: ServerFrame, lines: Line[], view: string): Taken {
+    this.#previous = frame;
+    this.#lastPrivateRename = undefined;
+    return this.#deliver(view, lines, { arrival: { unread: 0, mention: false }, alert: true });
   }
 
   #take(frame: ServerFrame, lines: Line[], me: string, before: ServerFrame | undefined): Taken {
@@ -136,7 +156,9 @@ export class Arrivals {
           : `${frame.room}\n${nameKey(frame.from)}\n${frame.cid}`;
         if (entering?.since !== undefined) {
           if (frame.id <= entering.since) return this.#none();
-          if (sent !== undefined && this.#shown.has(sent)) return this.#none();
+          // Come before, the room left before the user looked at it: shown now, whatever its cid.
+          const held = entering.received !== undefined && frame.id <= entering.received;
+          if (!held && sent !== undefined && this.#shown.has(sent)) return this.#none();
         }
         if (sent !== undefined && !this.#answering) this.#remember(sent);
         const view = this.#roomView(frame.room);
@@ -148,7 +170,7 @@ export class Arrivals {
           force: starts,
         });
         return this.#deliver(view, day === undefined ? lines : [day, ...lines], {
-          arrival: { unread: fresh ? 1 : 0, mention },
+          arrival: { unread: fresh ? 1 : 0, mention, id: frame.id },
           alert: mention && !replayed,
           news: fresh,
         });
@@ -334,7 +356,8 @@ export class Arrivals {
       // Drawn in its place at once; held only to mark where what is new begins. A room's
       // history replayed on entering it, or the user's own words, are not news.
       const held = options.news === false ? [] : lines;
-      const changed = this.#views.hold(view, held, options.arrival);
+      // Shown: none of it is to show again should the room be left and entered again.
+      const changed = this.#views.hold(view, held, { ...options.arrival, id: undefined });
       return { effects: [show(lines, view)], changed, view };
     }
     const changed = this.#views.hold(view, lines, options.arrival);

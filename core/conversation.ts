@@ -50,8 +50,8 @@ import { Delivery } from "./delivery.ts";
 import { fenced } from "./format.ts";
 import { describePending, errorLine, type Line, withoutHints } from "./describe.ts";
 import { FileShelf } from "./shelf.ts";
-import { type Effect, refusal, send, sends, show } from "./effects.ts";
-import { nameKey } from "./names.ts";
+import { aboutOneRoom, type Effect, refusal, send, sends, show } from "./effects.ts";
+import { nameKey, normalizeRoom } from "./names.ts";
 import { Handshake } from "./handshake.ts";
 import { LocalCommands } from "./local_commands.ts";
 import { Looking } from "./looking.ts";
@@ -97,10 +97,16 @@ export class Conversation {
   readonly #presenceLink: PresenceLink;
   /** The last line typed was a `/quit` that warned of lines not sent yet: the next `/quit` leaves. */
   #quitWarned = false;
-  /** The pings sent after `/join`s, counted for their tokens. */
+  /** The pings sent after `/join`s and `/part`s, counted for their tokens. */
   #joinPings = 0;
   /** The room lists asked for by the client itself (with {@linkcode ConversationOptions.asksRooms}). */
   readonly #roomAsks = new RoomAsks();
+  /**
+   * Why rooms the `hello` asked for were left out (locked, a look-alike of
+   * one made meanwhile), said with the welcome that follows, or as the
+   * connection ends without one.
+   */
+  readonly #leftOut: Line[] = [];
 
   /** Starts a conversation not yet connected. */
   constructor(options: ConversationOptions = {}) {
@@ -132,9 +138,9 @@ export class Conversation {
     });
     this.#presenceLink = new PresenceLink(this.#presence, {
       roster: this.roster,
-      views: this.#views,
       handshake: this.#handshake,
       entering: () => this.#looking.entering,
+      view: () => this.#typingView(),
     });
   }
 
@@ -311,7 +317,8 @@ export class Conversation {
     if (this.#handshake.moved(frame)) return [];
     this.#wording.heard(frame);
     const effects: Effect[] = [];
-    const since = frame.type === "room" ? this.roster.seenIn(frame.room) : undefined;
+    const since = frame.type === "room" ? this.#seenIn(frame.room) : undefined;
+    const got = frame.type === "room" ? this.roster.seenIn(frame.room) : undefined;
     const changes = this.roster.track(frame);
     if (changedAny(changes)) effects.push({ type: "changed", changes });
     // A room list the client asked for itself, to complete room names: known, not shown.
@@ -325,7 +332,7 @@ export class Conversation {
       ? this.#presence.renamed(frame.from, frame.to)
       : undefined;
     if (ignored !== undefined) effects.push({ type: "ignored", names: ignored });
-    if (frame.type === "room") effects.push(...this.#entered(frame.room, since));
+    if (frame.type === "room") effects.push(...this.#entered(frame.room, since, got));
     const received = this.#delivery.receive(frame, this.roster.me, now);
     effects.push(...this.#flushed(received.send));
     const post = received.answered?.post;
@@ -384,7 +391,11 @@ export class Conversation {
       awayByItself: this.#presence.awayByItself,
       localHelp: () => this.#local.help(this.files.place !== undefined),
     });
-    const taken = this.#arrivals.take(frame, lines, me);
+    // A line refused is said where it was typed, and where its words go back.
+    const typedIn = frame.type === "error" ? received.answered?.view : undefined;
+    const taken = typedIn !== undefined && this.#views.find(typedIn) !== undefined
+      ? this.#arrivals.refused(frame, lines, typedIn)
+      : this.#arrivals.take(frame, lines, me);
     effects.push(...taken.effects);
     if (taken.changed) effects.push({ type: "changed", changes: { ...noChanges(), views: true } });
     if (frame.type === "parted") effects.push(...this.#looking.parted(frame.room));
@@ -480,13 +491,13 @@ export class Conversation {
     const out = outgoing(line, parsed, this.#place());
     if ("look" in out) return [...back, ...this.switchTo(out.look)];
     if ("refused" in out) return [...back, show([errorLine(out.refused)])];
-    if (out.entering !== undefined) this.#looking.enter(out.entering);
-    const typed = this.#delivery.type(out.line, now, {
-      ...out.options,
-      typed: line,
-      view: this.#views.current?.id,
-    });
+    const view = this.#typingView()?.id;
+    const typed = this.#delivery.type(out.line, now, { ...out.options, typed: line, view });
     if (typed === undefined) return [...back, show([tooManyWaitingError()])];
+    if (out.entering !== undefined) this.#looking.enter(out.entering);
+    // What is typed after a `/part` of the room it goes to goes where the user will look.
+    const leaving = this.#leaves(frame, out.options.room, view);
+    if (leaving !== undefined) this.#looking.leave(leaving);
     // What the client answers itself from now on waits for this line's answer.
     this.#order.sent();
     const effects = [...back, ...sends(typed.send)];
@@ -494,6 +505,8 @@ export class Conversation {
     if (out.entering !== undefined && this.roster.many && typed.send.length > 0) {
       effects.push(this.#joinPing(out.entering));
     }
+    // And a /part by a ping whose pong says the server has left the room, or refused to.
+    if (leaving !== undefined && typed.send.length > 0) effects.push(this.#partPing(leaving));
     const { post } = typed.line;
     if (post !== undefined) {
       effects.push({
@@ -695,10 +708,11 @@ export class Conversation {
    */
   closed(): Effect[] {
     this.#presenceLink.closed();
+    this.#looking.closed();
     this.#roomAsks.closed();
     this.#handshake.closed();
     this.#delivery.disconnected();
-    return this.#order.closed();
+    return [...this.#sayLeftOut(), ...this.#order.closed()];
   }
 
   /** The user leaves (with `reason`, if they gave one); later calls do nothing. */
@@ -732,7 +746,46 @@ export class Conversation {
     // The lines go after the pong of a ping that only asks whether the server is there.
     const lines = frames.some((frame) => frame.type !== "ping");
     if (lines && entering !== undefined && this.roster.many) effects.push(this.#joinPing(entering));
+    if (lines) effects.push(...this.#looking.leavingUnpinged.map((room) => this.#partPing(room)));
     return effects;
+  }
+
+  /**
+   * The room that `frame`, a line typed to go to view `view` and said in
+   * `room`, leaves, if it is `view` and the user stays in another: what is
+   * typed next goes to the view looked at once it is left.
+   */
+  #leaves(frame: ClientFrame | undefined, room: string | undefined, view: string | undefined) {
+    if (!this.roster.many || (frame?.type !== "part" && frame?.type !== "leave")) return undefined;
+    const named = frame.room === undefined ? undefined : normalizeRoom(frame.room);
+    const left = named === undefined ? room : named.ok ? named.value : undefined;
+    if (left === undefined || left !== view || !this.roster.joined.includes(left)) return undefined;
+    // The last room cannot be left: the server refuses, and the user stays.
+    const leaving = this.#looking.leaving;
+    const staying = this.roster.joined.filter((each) => each !== left && !leaving.has(each));
+    return staying.length > 0 ? left : undefined;
+  }
+
+  /**
+   * The view what is typed now goes to: the one looked at, or, while a
+   * `/part` of it is on its way, the one looked at once it is left.
+   */
+  #typingView(): View | undefined {
+    const leaving = this.#looking.leaving;
+    return leaving.size === 0 ? this.#views.current : this.#views.after(leaving);
+  }
+
+  /** A ping whose `pong` says the server has handled the `/part` of `room` sent before it. */
+  #partPing(room: string): Effect {
+    const token = `part-${++this.#joinPings}`;
+    this.#looking.pingedLeave(room, token);
+    return send({ type: "ping", token });
+  }
+
+  /** Says why the rooms the server left out of those the `hello` asked for were, once. */
+  #sayLeftOut(): Effect[] {
+    const lines = this.#leftOut.splice(0);
+    return lines.length === 0 ? [] : [show(lines)];
   }
 
   /** A ping whose `pong` says the server has handled the `/join` of `room` sent before it. */
@@ -743,19 +796,41 @@ export class Conversation {
   }
 
   #place() {
+    const view = this.#typingView();
     return {
       roster: this.roster,
-      view: this.#views.current,
+      view,
       version: this.#handshake.version,
       entering: this.#looking.entering,
+      leavingFor: view !== this.#views.current && view?.kind === "room" ? view.id : undefined,
+      seenIn: (room: string) => this.#seenIn(room),
     };
   }
 
-  /** A room was entered: its view begins, and the user looks at it if they asked to enter it. */
-  #entered(room: string, since: number | undefined): Effect[] {
+  /**
+   * A room was entered: its view begins, and the user looks at it if they
+   * asked to enter it. Its replay follows: what came after `since`, the last
+   * message shown there, is new; up to `received` it came before, but the
+   * user left the room before looking at it.
+   */
+  #entered(room: string, since: number | undefined, received: number | undefined): Effect[] {
     this.#views.room(room);
-    this.#arrivals.entering(room, since);
+    this.#arrivals.entering(room, since, received);
     return this.#looking.entered(room);
+  }
+
+  /**
+   * The last message id shown in `room`: what entering it asks to be
+   * replayed after. In a room the user is in, the last one received; in one
+   * they left, the one before the first they had not looked at yet, or none
+   * at all if the client threw away what it showed there.
+   */
+  #seenIn(room: string): number | undefined {
+    const seen = this.roster.seenIn(room);
+    if (this.roster.joined.includes(room) || seen === undefined) return seen;
+    if (this.#options.forgetsRoomsLeft) return undefined;
+    const unseen = this.#views.unseenLeft(room);
+    return unseen === undefined ? seen : Math.min(seen, unseen - 1);
   }
 
   #handshakeFrame(frame: ServerFrame, now: number): Effect[] {
@@ -768,9 +843,13 @@ export class Conversation {
         return hello === undefined ? [] : [send(hello)];
       }
       case "error": {
-        // A locked room is left out of those asked for, and the welcome
-        // follows: coming back to it after a restart is not a refusal.
-        if (frame.code === "room_locked") return [show(this.#wording.of(frame, ""))];
+        // A room that cannot be entered (locked, or a look-alike of one made meanwhile) is
+        // left out of those asked for, and the welcome follows: coming back to it after a
+        // restart is not a refusal. Said with the welcome, where the user then looks.
+        if (aboutOneRoom(frame.code)) {
+          this.#leftOut.push(...this.#wording.of(frame, ""));
+          return [];
+        }
         const verdict = this.#handshake.refused(frame.code, now);
         if (verdict === "version") return [{ type: "drop", reason: "version" }];
         const later = verdict === "later";
@@ -801,6 +880,7 @@ export class Conversation {
     return [
       { type: "changed", changes },
       { type: "welcomed", again },
+      ...this.#sayLeftOut(),
       show(
         again ? [reconnectedNotice(frame.name)] : this.#wording.of(frame, frame.name),
       ),

@@ -35,6 +35,13 @@ export interface ConversationOptions {
    * terminal), or each in its own place (`"each"`). @default {"current"}
    */
   display?: Display;
+  /**
+   * The client throws away what it showed of a room once the user leaves it
+   * (the page drops the room's log): entering it again replays it as to a
+   * first-time visitor, its last messages, not only what came since.
+   * @default {false}
+   */
+  forgetsRoomsLeft?: boolean;
   /** The wall clock in ms since the epoch, which tells today from other days. @default {Date.now} */
   clock?: () => number;
   /**

@@ -174,6 +174,16 @@ export function refusedForNow(code: ErrorCode): boolean {
 }
 
 /**
+ * Whether an error `code` that comes before the `welcome` is about one room
+ * the `hello` named (a locked room, one that looks like another that exists,
+ * one the person may not enter): that room is left out, and the `welcome`
+ * follows into the others. It refuses no `hello`.
+ */
+export function aboutOneRoom(code: ErrorCode): boolean {
+  return code === "room_invalid" || code === "room_locked" || code === "not_in_room";
+}
+
+/**
  * The refusal of a `hello` with an error `code` and `message`: about the
  * name, the password, or else; `later`, to be tried again after the usual wait.
  */

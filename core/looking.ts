@@ -2,7 +2,8 @@
 
 /**
  * Which view a conversation's user looks at (core/conversation.ts): the
- * room a `/join` enters is looked at once entered, `/switch` and the keys
+ * room a `/join` enters is looked at once entered, the room a `/part`
+ * leaves is not written to while it is on its way, `/switch` and the keys
  * that go from view to view, and what the user had not seen there, shown
  * under a "new since you left" line. Pure: no I/O and no timers.
  *
@@ -39,6 +40,13 @@ export class Looking {
   readonly #asked = new Set<string>();
   /** The rooms of the `/join`s each ping was sent after, by its token, till its `pong`. */
   readonly #pings = new Map<string, string>();
+  /**
+   * The rooms looked at (or about to be) that a `/part` is leaving, until
+   * the server says they are left or, by the `pong` of the ping sent after
+   * the `/part` (its token here once sent), that it refused: what is typed
+   * meanwhile goes to the view looked at once they are left.
+   */
+  readonly #leaving = new Map<string, string | undefined>();
 
   /** Looks at the views `views` of the user `roster` tells of. */
   constructor(views: Views, roster: Roster, options: LookingOptions) {
@@ -50,6 +58,31 @@ export class Looking {
   /** The room a `/join` is entering, until the server has put the user in it. */
   get entering(): string | undefined {
     return this.#entering;
+  }
+
+  /** The rooms a `/part` is leaving, from the view looked at. */
+  get leaving(): ReadonlySet<string> {
+    return new Set(this.#leaving.keys());
+  }
+
+  /** The rooms a `/part` is leaving, whose ping is still to be sent after it. */
+  get leavingUnpinged(): string[] {
+    return [...this.#leaving].filter(([, token]) => token === undefined).map(([room]) => room);
+  }
+
+  /** A `/part` of `room`, the room where what is typed goes, is on its way to the server. */
+  leave(room: string): void {
+    this.#leaving.set(room, undefined);
+  }
+
+  /** A ping with `token` went right after the `/part` of `room`: its `pong` comes once it is handled. */
+  pingedLeave(room: string, token: string): void {
+    if (this.#leaving.has(room)) this.#leaving.set(room, token);
+  }
+
+  /** The connection ended: what a `/part` sent on it did is learnt again from the welcome. */
+  closed(): void {
+    for (const [room, token] of this.#leaving) if (token !== undefined) this.#leaving.delete(room);
   }
 
   /** A `/join` of `room` went to the server: it is looked at once entered. */
@@ -72,6 +105,8 @@ export class Looking {
    * was not entered was refused, and is no longer waited for.
    */
   ponged(token: string | undefined): void {
+    // A `/part` handled: its room was left, or the server refused to leave it.
+    for (const [room, sent] of this.#leaving) if (sent === token) this.#leaving.delete(room);
     const room = token === undefined ? undefined : this.#pings.get(token);
     if (room === undefined) return;
     this.#pings.delete(token!);
@@ -84,6 +119,12 @@ export class Looking {
     this.#entering = undefined;
     this.#asked.clear();
     this.#pings.clear();
+  }
+
+  /** The user chose a view: what they type goes there, a room being left or not. */
+  #chose(): void {
+    this.forgetEntering();
+    this.#leaving.clear();
   }
 
   /**
@@ -104,7 +145,7 @@ export class Looking {
     if (view === undefined) return [show([errorLine(notInError(word))])];
     // The user's last choice wins over a room a `/join` still on its way would show.
     const entering = this.#entering;
-    this.forgetEntering();
+    this.#chose();
     if (this.#views.isCurrent(view.id)) {
       // The page showed the room being entered: back from it, the user was not looking here.
       if (entering !== undefined && this.#display === "each") return [];
@@ -117,7 +158,7 @@ export class Looking {
   pick(view: View | undefined): Effect[] {
     if (view === undefined) return [];
     // The user's last choice wins over a room a `/join` still on its way would show.
-    this.forgetEntering();
+    this.#chose();
     return this.#views.isCurrent(view.id) ? [] : this.#select(view.id, false);
   }
 
@@ -137,6 +178,7 @@ export class Looking {
 
   /** The user left `room`: they look at the view they looked at before, or their first room. */
   parted(room: string): Effect[] {
+    this.#leaving.delete(room);
     this.#views.remove(room);
     const view = this.#views.current;
     return view === undefined ? [] : this.#select(view.id, true);

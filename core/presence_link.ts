@@ -15,19 +15,25 @@ import { type Effect, sends } from "./effects.ts";
 import type { Handshake } from "./handshake.ts";
 import { type Changes, noChanges, type Roster, stillConnected } from "./roster.ts";
 import { type Presence, privateViewId, type TypingPlace } from "./presence_state.ts";
-import type { Views } from "./views.ts";
+import type { View } from "./views.ts";
 
 /** Where the user is, for {@linkcode PresenceLink}. */
 export interface PresencePlace {
   /** Who and where the user is. */
   roster: Roster;
-  /** The user's views, the one looked at among them. */
-  views: Views;
   /** The connection, with the protocol version spoken. */
   handshake: Handshake;
   /** The room a `/join` typed just before is entering, where what is typed now goes. */
   entering(): string | undefined;
+  /**
+   * The view what is typed now goes to: the one looked at, or the one
+   * looked at once a room a `/part` is leaving is left.
+   */
+  view(): View | undefined;
 }
+
+/** How the server's refusal of a `typing` in a room the user is not in begins. */
+const TYPING_REFUSED = "Cannot type in ";
 
 /** The presence a conversation sends to its server, and the typing it hears from it. */
 export class PresenceLink {
@@ -72,10 +78,16 @@ export class PresenceLink {
     return this.#unknown ? [] : this.send(this.#presence.idle(now));
   }
 
-  /** Whether `frame` says the server knows no presence: then none is sent any more. */
+  /**
+   * Whether `frame` refuses presence the client sent by itself, which is not
+   * shown: the server knows no presence (then none is sent any more), or
+   * the user was typing in a room they had just left (or been sent out of).
+   */
   refused(frame: ServerFrame): boolean {
+    if (frame.type !== "error" || frame.cid !== undefined || !this.#sent) return false;
+    if (frame.code === "not_in_room") return frame.message.startsWith(TYPING_REFUSED);
     // An older server knows no presence: stop before its errors add up to a disconnection.
-    if (frame.type !== "error" || frame.code !== "unknown_type" || !this.#sent) return false;
+    if (frame.code !== "unknown_type") return false;
     this.#unknown = true;
     return true;
   }
@@ -113,7 +125,7 @@ export class PresenceLink {
 
   /** Where `draft` is being typed, if it is a message: the view looked at, or a `/msg`'s person. */
   #typingPlace(draft: string): TypingPlace | undefined {
-    const { roster, views, handshake } = this.#place;
+    const { roster, handshake } = this.#place;
     // A server of version 1 knows no `typing`.
     if (handshake.version === PROTOCOL_VERSION || !roster.many) return undefined;
     const text = draft.trimStart();
@@ -124,7 +136,7 @@ export class PresenceLink {
       if (to !== undefined) return roster.isMe(to) ? undefined : { to };
       if (!/^\/(?:me|code)\s/i.test(text)) return undefined;
     }
-    const view = views.current;
+    const view = this.#place.view();
     if (view?.kind === "private") return { to: view.name };
     // Typed while a `/join` is on its way, the line goes to a room the user may not be let
     // into: nobody is told of it until they are (in the room looked at, it would mislead).

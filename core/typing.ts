@@ -5,9 +5,9 @@
  * the terminal and the page: in version 2 a `say` names the room looked at,
  * `/join` of a room the user is in already only looks at it, and words
  * typed while looking at private messages go to that person; entering a
- * room the user was in before asks only for what was said since; and the
- * `hello` that comes back returns to every room (the first one, to those it
- * is given). No I/O.
+ * room the user was in before asks only for what was said since it last
+ * showed there; and the `hello` that comes back returns to every room (the
+ * first one, to those it is given). No I/O.
  *
  * @module
  */
@@ -44,6 +44,17 @@ export interface Place {
    * looked elsewhere since: what is typed now is meant for it.
    */
   entering?: string | undefined;
+  /**
+   * The room a `/part` of the room looked at, still on its way, leaves the
+   * user looking at: what is typed now is meant for it.
+   */
+  leavingFor?: string | undefined;
+  /**
+   * The last message id shown in `room` (a canonical name), a room the user
+   * is not in: a `join` of it asks for what came after; `undefined` to have
+   * it replayed as to a first-time visitor.
+   */
+  seenIn(room: string): number | undefined;
 }
 
 /**
@@ -98,17 +109,19 @@ export function outgoing(line: string, parsed: ParsedLine, place: Place): Outgoi
   const { roster, view, version } = place;
   const many = version !== PROTOCOL_VERSION;
   const frame = parsed.ok && "frame" in parsed ? parsed.frame : undefined;
-  // The server enters the room before it reads the next line: a line typed right after a
-  // `/join` goes to the room the user is about to look at, not to the one they leave.
-  const options: TypeOptions = many ? { room: place.entering ?? roster.room } : {};
+  // The server enters the room (or leaves it) before it reads the next line: a line typed
+  // right after a `/join` (or a `/part`) goes to the room the user is about to look at.
+  const options: TypeOptions = many
+    ? { room: place.entering ?? place.leavingFor ?? roster.room }
+    : {};
   let entering: string | undefined;
   if (frame?.type === "join" || (!many && frame?.type === "leave")) {
     const typed = frame.type === "join" ? frame.room : LOBBY;
     const room = normalizeRoom(typed);
     if (room.ok && many && roster.joined.includes(room.value)) return { look: room.value };
     if (room.ok) entering = room.value;
-    // Coming back to a room: only what was said there since is replayed.
-    const since = room.ok ? roster.seenIn(room.value) : undefined;
+    // Coming back to a room: only what was said there since it was last shown is replayed.
+    const since = room.ok ? place.seenIn(room.value) : undefined;
     if (since !== undefined) options.frame = join(typed, since);
   }
   // Nobody writes to themselves: no view of private messages with oneself begins.

@@ -19,6 +19,9 @@ import { checkName, nameKey, normalizeRoom } from "./names.ts";
 /** Lines kept per view while the user looks elsewhere; older ones are counted, not kept. */
 export const MAX_UNSEEN = 500;
 
+/** Rooms left with messages the user had not looked at, remembered to show them on coming back. */
+const LEFT_REMEMBERED = 256;
+
 /** What a view shows: a room, or the private messages with one person. */
 export type ViewKind = "room" | "private";
 
@@ -64,6 +67,8 @@ export interface Arrival {
   unread: number;
   /** One of them names the user. */
   mention: boolean;
+  /** The id of the room message the lines tell of, if they tell of one and are not shown. */
+  id?: number | undefined;
 }
 
 class ViewState implements View {
@@ -74,6 +79,8 @@ class ViewState implements View {
   mentioned = false;
   unseen: Line[] = [];
   skipped = 0;
+  /** The id of the first room message among the lines not looked at yet, if there is one. */
+  unseenFrom: number | undefined;
   /** Where the day separators of this view go. */
   readonly days = new DayRule();
 
@@ -97,6 +104,11 @@ export class Views {
   #previous: ViewState | undefined;
   /** The keys of the views {@linkcode Views.reopen} was given, in their order. */
   #order: string[] = [];
+  /**
+   * The rooms left with messages the user had not looked at, oldest first:
+   * the id of the first of them in each.
+   */
+  readonly #leftUnseen = new Map<string, number>();
 
   /** Every view, in the order they began. */
   get all(): readonly View[] {
@@ -189,12 +201,41 @@ export class Views {
     return [...this.#views.keys()].join() !== before;
   }
 
+  /**
+   * The id of the first message of `room` (a canonical name), a room the
+   * user left, that they had not looked at when they left it; `undefined`
+   * when they had looked at all there was.
+   */
+  unseenLeft(room: string): number | undefined {
+    return this.#leftUnseen.get(room);
+  }
+
+  /**
+   * The view looked at once the rooms `leaving` are left: the current one,
+   * unless it is one of them; then the one looked at before, or the first
+   * room that stays.
+   */
+  after(leaving: ReadonlySet<string>): View | undefined {
+    const stays = (view: ViewState | undefined) => view !== undefined && !leaving.has(view.id);
+    if (stays(this.#current)) return this.#current;
+    if (stays(this.#previous)) return this.#previous;
+    return [...this.#views.values()].find((view) => view.kind === "room" && stays(view));
+  }
+
   /** Ends the view `id` (a room left); the current view goes back to the one before, or the first room. */
   remove(id: string): void {
     const key = this.#key(id);
     const view = this.#views.get(key);
     if (view === undefined) return;
     this.#views.delete(key);
+    // What was not looked at there is shown once the room is entered again.
+    if (view.kind === "room" && view.unseenFrom !== undefined) {
+      this.#leftUnseen.delete(key);
+      this.#leftUnseen.set(key, view.unseenFrom);
+      if (this.#leftUnseen.size > LEFT_REMEMBERED) {
+        this.#leftUnseen.delete(this.#leftUnseen.keys().next().value!);
+      }
+    }
     // A room left and entered again later begins at the end.
     this.#order = this.#order.filter((each) => each !== key);
     if (this.#previous === view) this.#previous = undefined;
@@ -250,6 +291,7 @@ export class Views {
     const view = this.#views.get(this.#key(id));
     if (view === undefined) return false;
     view.unseen.push(...lines);
+    view.unseenFrom ??= arrival.id;
     const over = view.unseen.length - MAX_UNSEEN;
     if (over > 0) {
       view.unseen.splice(0, over);
@@ -265,6 +307,7 @@ export class Views {
     const unseen = { lines: view.unseen, skipped: view.skipped };
     view.unseen = [];
     view.skipped = 0;
+    view.unseenFrom = undefined;
     view.unread = 0;
     view.mentioned = false;
     return unseen;
@@ -279,6 +322,7 @@ export class Views {
     if (view === undefined) {
       view = new ViewState(kind === "room" ? key : `@${name}`, kind, name);
       this.#views.set(key, view);
+      this.#leftUnseen.delete(key);
       if (this.#order.includes(key)) this.#arrange();
     }
     this.#current ??= view;

@@ -243,6 +243,22 @@ Deno.test("Conversation.keystroke() tells the server the user types, at most eve
   });
 });
 
+Deno.test("Conversation: typing after a /part goes where the user will look, and a refusal of it is not shown", () => {
+  const chat = joined();
+  chat.switchTo("#dev");
+  const part = sent(chat.type("/part", 1_000));
+  assert.deepEqual(part.map((frame) => frame.type), ["say", "ping"]);
+  // Typed before the server has said #dev is left: the typing goes to #lobby.
+  assert.deepEqual(sent(chat.keystroke(1_010, "h")), [{ type: "typing", room: "#lobby" }]);
+  // A typing the server refuses all the same (the user was sent out of the room) says nothing.
+  const refused = chat.receive({
+    type: "error",
+    code: "not_in_room",
+    message: "Cannot type in #dev: you are not in #dev (join it first)",
+  }, 1_020);
+  assert.deepEqual(shown(refused), []);
+});
+
 Deno.test("Conversation.keystroke() sends nothing to a server of version 1", () => {
   const chat = new Conversation();
   chat.hello("ann", 0);

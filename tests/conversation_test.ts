@@ -375,6 +375,60 @@ Deno.test("Conversation: coming back to a room asks only for what was said since
   });
 });
 
+Deno.test("Conversation: a room left before its last messages were looked at asks for them again", async (t) => {
+  /**
+   * ann in #lobby and #dev, looking at #lobby while #dev gets m11 and m12
+   * after m10, seen; then, if `look`, at #dev again; then she leaves #dev.
+   */
+  const left = (look: boolean, options: ConversationOptions = {}) => {
+    const chat = joined("ann", options);
+    chat.type("/join #dev", 1);
+    chat.receive(room("#dev", ["ann", "bob"]), 2);
+    chat.receive(message(10, { room: "#dev" }), 3);
+    chat.switchTo("#lobby");
+    chat.receive(message(11, { room: "#dev" }), 4);
+    chat.receive(message(12, { room: "#dev", cid: "c12" }), 5);
+    if (look) chat.switchTo("#dev");
+    chat.type("/part #dev", 6);
+    chat.receive({ type: "parted", room: "#dev" }, 7);
+    return chat;
+  };
+  const since = (frames: readonly ClientFrame[]) => {
+    const join = frames.find((frame) => frame.type === "join");
+    return join?.type === "join" ? join.since : undefined;
+  };
+  const words = (effects: readonly Effect[]) =>
+    shown(effects).filter((line) => line.includes("bob:"));
+
+  await t.step("shown one view at a time: from the first not looked at", () => {
+    const chat = left(false);
+    assert.equal(since(sent(chat.type("/join #dev", 8))), 10);
+    chat.receive(room("#dev", ["ann", "bob"]), 9);
+    // Shown, though it came before, with its cid: it was never looked at.
+    const replay = [11, 12, 13].flatMap((id) =>
+      words(chat.receive(message(id, { room: "#dev", replay: true, cid: `c${id}` }), 10))
+    );
+    assert.deepEqual(replay, ["[03:04:05] bob: m11", "[03:04:05] bob: m12", "[03:04:05] bob: m13"]);
+  });
+
+  await t.step("looked at before it was left: only what came since", () => {
+    const chat = left(true);
+    assert.equal(since(sent(chat.type("/join #dev", 8))), 12);
+  });
+
+  await t.step("a client that threw the room's lines away has it replayed as at first", () => {
+    const chat = left(true, { display: "each", forgetsRoomsLeft: true });
+    assert.equal(since(sent(chat.type("/join #dev", 8))), undefined);
+    chat.receive(room("#dev", ["ann", "bob"]), 9);
+    const replay = [10, 11, 12].flatMap((id) =>
+      words(chat.receive(message(id, { room: "#dev", replay: true }), 10))
+    );
+    assert.equal(replay.length, 3);
+    // History, not news: nothing is counted unread.
+    assert.equal(chat.views.find((view) => view.id === "#dev")?.unread, 0);
+  });
+});
+
 Deno.test("Conversation: in many rooms at once (version 2)", async (t) => {
   const chat = joined();
   for (const id of [3, 8]) chat.receive(message(id), 1);
@@ -608,6 +662,60 @@ Deno.test("Conversation: a line typed right after /join goes to the room it ente
   assert.equal(chat.entering, undefined);
 });
 
+Deno.test("Conversation: a line typed right after /part of the room looked at goes to the view looked at next", async (t) => {
+  const roomOf = (frames: ClientFrame[]) => {
+    const say = frames.find((frame) => frame.type === "say" && !frame.text.startsWith("/"));
+    assert.ok(say?.type === "say", JSON.stringify(frames));
+    return say.room;
+  };
+  const partPing = (frames: ClientFrame[]) => {
+    const ping = frames.find((frame) => frame.type === "ping");
+    assert.ok(ping?.type === "ping" && ping.token !== undefined, JSON.stringify(frames));
+    return ping.token;
+  };
+
+  await t.step("left: to the room looked at before, once the server has it", () => {
+    const chat = joined();
+    chat.type("/join #dev", 1);
+    chat.receive(room("#dev"), 2);
+    assert.equal(chat.view?.id, "#dev");
+    const part = sent(chat.type("/part", 3));
+    assert.deepEqual(part[0], { type: "say", text: "/part", room: "#dev" });
+    assert.equal(roomOf(sent(chat.type("meant for where I will be", 4))), "#lobby");
+    chat.receive({ type: "parted", room: "#dev" }, 5);
+    chat.receive({ type: "pong", token: partPing(part) }, 5);
+    assert.equal(chat.view?.id, "#lobby");
+    assert.equal(roomOf(sent(chat.type("still in the lobby", 6))), "#lobby");
+  });
+
+  await t.step("refused: to the room still looked at, once the server says so", () => {
+    const chat = joined();
+    chat.type("/join #dev", 1);
+    chat.receive(room("#dev"), 2);
+    const part = sent(chat.type("/part #dev", 3));
+    assert.equal(roomOf(sent(chat.type("in the lobby, I thought", 4))), "#lobby");
+    chat.receive({ type: "error", code: "bad_command", message: "Cannot leave #dev: no" }, 5);
+    chat.receive({ type: "pong", token: partPing(part) }, 5);
+    assert.equal(chat.view?.id, "#dev");
+    assert.equal(roomOf(sent(chat.type("still in dev", 6))), "#dev");
+  });
+
+  await t.step(
+    "another room than the one looked at, or the last room: where the user looks",
+    () => {
+      const chat = joined();
+      chat.type("/join #dev", 1);
+      chat.receive(room("#dev"), 2);
+      chat.type("/part #lobby", 3);
+      assert.equal(roomOf(sent(chat.type("in dev", 4))), "#dev");
+      chat.receive({ type: "parted", room: "#lobby" }, 5);
+      // The server refuses to leave the last room: the user stays, and so do their lines.
+      sent(chat.type("/part", 6));
+      assert.equal(roomOf(sent(chat.type("in dev still", 7))), "#dev");
+    },
+  );
+});
+
 Deno.test("Conversation: a page shows each view in its place (display each)", () => {
   const chat = joined("ann", { display: "each" });
   chat.type("/join #dev", 1);
@@ -811,22 +919,41 @@ Deno.test("Conversation: the server's refusals of a hello", async (t) => {
     assert.ok(refusal?.type === "refused" && refusal.message === "bad name");
   });
 
-  await t.step("a locked room left out of a hello is told, and the welcome still comes", () => {
-    // Coming back after a restart into a room locked meanwhile: the server
-    // says so, then welcomes the client into the rooms it may enter.
+  for (
+    const [code, message] of [
+      ["room_locked", "Cannot join #dev: it is locked; only operators may enter"],
+      [
+        "room_invalid",
+        "Cannot open #dev: it looks like #d\u0435v; join #d\u0435v, or pick a name that does not",
+      ],
+      ["not_in_room", "Cannot join #dev: you may not"],
+    ] as const
+  ) {
+    await t.step(
+      `a room left out of a hello (${code}) is told with the welcome that still comes`,
+      () => {
+        // Coming back after a restart into a room locked meanwhile, or whose look-alike someone
+        // took: the server says so, then welcomes the client into the rooms it may enter. Said
+        // with the welcome, where the user then looks (a page draws each room's lines apart).
+        const chat = new Conversation();
+        chat.hello("ann", 0);
+        assert.deepEqual(chat.receive({ type: "error", code, message }, 1), []);
+        assert.equal(chat.quitting, false);
+        const welcomed = chat.receive(welcome("ann"), 2);
+        assert.deepEqual(types(welcomed).slice(0, 4), ["changed", "welcomed", "show", "show"]);
+        assert.deepEqual(shown(welcomed).slice(0, 1), [`!! ${message}`]);
+        assert.equal(chat.online, true);
+        // Said once.
+        assert.deepEqual(shown(chat.closed()), []);
+      },
+    );
+  }
+
+  await t.step("a room left out of a hello is still told if the connection ends instead", () => {
     const chat = new Conversation();
     chat.hello("ann", 0);
-    const locked = {
-      type: "error",
-      code: "room_locked",
-      message: "Cannot join #dev: it is locked; only operators may enter",
-    } as const;
-    const told = chat.receive(locked, 1);
-    assert.deepEqual(types(told), ["show"]);
-    assert.deepEqual(shown(told), ["!! Cannot join #dev: it is locked; only operators may enter"]);
-    assert.equal(chat.quitting, false);
-    assert.ok(types(chat.receive(welcome("ann"), 2)).includes("welcomed"));
-    assert.equal(chat.online, true);
+    chat.receive({ type: "error", code: "room_locked", message: "Cannot join #dev: locked" }, 1);
+    assert.deepEqual(shown(chat.closed()), ["!! Cannot join #dev: locked"]);
   });
 
   await t.step("an unsupported version drops to version 1 once, then ends for good", () => {
@@ -1096,6 +1223,38 @@ Deno.test("Conversation: a message the server refuses comes back as typed, where
   assert.ok(say?.type === "say" && say.cid !== undefined);
   const taken = chat.receive(message(3, { from: "ann", text: "hi", cid: say.cid }), 3);
   assert.deepEqual(taken.filter((effect) => effect.type === "returned"), []);
+});
+
+Deno.test("Conversation: a message refused is said in the view it was typed in, wherever the user looks", async (t) => {
+  for (const display of ["each", "current"] as const) {
+    await t.step(`display ${display}`, () => {
+      const chat = joined("ann", { display });
+      chat.switchTo("@bob");
+      const [frame] = sent(chat.type("lunch?", 0));
+      assert.ok(frame?.type === "say" && frame.cid !== undefined);
+      chat.switchTo("#lobby");
+      const refusal = 'Cannot send: nobody called "bob" is here';
+      const refused = chat.receive({
+        type: "error",
+        code: "no_such_user",
+        message: refusal,
+        cid: frame.cid,
+      }, 1);
+      const shows = refused.filter((effect) => effect.type === "show");
+      if (display === "each") {
+        assert.deepEqual(shows.map((effect) => effect.view), ["@bob"]);
+      } else {
+        // One view at a time: said at once, marked with its view, and again there.
+        assert.deepEqual(shown(refused), [`!! [@bob] ${refusal}`]);
+      }
+      const back = chat.switchTo("@bob");
+      const unseen = back.find((effect) => effect.type === "switched");
+      assert.ok(unseen?.type === "switched");
+      assert.deepEqual(unseen.unseen.map((line) => plainText(line, { now: TS })), [
+        `!! ${refusal}`,
+      ]);
+    });
+  }
 });
 
 Deno.test("Conversation: a message of another day than the clock's is shown with its date", () => {

@@ -97,6 +97,8 @@ export class WebClient {
     this.#ui = ui;
     this.#chat = new Conversation({
       display: "each",
+      // A room's log goes with the room: entering it again shows its last messages.
+      forgetsRoomsLeft: true,
       client: "web",
       // The paperclip shows while the page can share files: on its own server, which takes them.
       shareHow: () => ui.attach.hidden ? undefined : SHARE_HOW,

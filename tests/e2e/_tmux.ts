@@ -373,6 +373,46 @@ export async function clientUnder(pid: number): Promise<number> {
   throw new Error(`Cannot find chat join under process ${pid}`);
 }
 
+/** Sends `signal` to a process by id, ignoring one that is already gone. */
+export function signal(pid: number, name: Deno.Signal): void {
+  try {
+    Deno.kill(pid, name);
+  } catch {
+    // Gone already.
+  }
+}
+
+/** The state of process `pid` as Linux says it: `T` while it is stopped. */
+async function processState(pid: number): Promise<string> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  // After the command's name in parentheses, which may hold any character.
+  return stat.charAt(stat.lastIndexOf(")") + 2);
+}
+
+/**
+ * Runs `fn` while process `pid` is stopped (SIGSTOP), then lets it go on
+ * (SIGCONT), and fails if anything let it go on before. A pane's own process
+ * is continued by tmux as soon as it stops: pause a process under it
+ * ({@linkcode clientUnder}).
+ */
+export async function whilePaused<T>(pid: number, fn: () => Promise<T>): Promise<T> {
+  signal(pid, "SIGSTOP");
+  try {
+    await waitFor(
+      () => processState(pid),
+      (state) => state === "T",
+      5_000,
+      (state) => `process ${pid} to stop, not "${state}"`,
+    );
+    const result = await fn();
+    const state = await processState(pid);
+    if (state !== "T") throw new Error(`Process ${pid} went on while it was paused: "${state}"`);
+    return result;
+  } finally {
+    signal(pid, "SIGCONT");
+  }
+}
+
 /** The repository's root folder, where the programs under test run. */
 export const ROOT: string = new URL("../..", import.meta.url).pathname;
 

@@ -373,3 +373,34 @@ testWith(
     }
   },
 );
+
+testWith(
+  ["tmux"],
+  "chat join sends a line typed at once after /part to the room it then looks at, and no error",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const port = server.addr.port;
+    const tmux = new Tmux("part-burst");
+    try {
+      await using bob = await TestClient.join2(port, "bob");
+      const ann = await TerminalUser.join(tmux, "ann", port);
+      await ann.enter("/join #fresh");
+      await ann.waitFor((screen) => screen.cursorLine === "#fresh>", 'the "#fresh> " prompt');
+      // In one burst, before the server has said #fresh is left: the line, and the typing
+      // that comes before it, go to #lobby, where ann then looks.
+      await ann.press("/part", "Enter", "hello there", "Enter");
+      const sent = await bob.next("message", (frame) => frame.from === "ann");
+      assert.equal(sent.text, "hello there");
+      assert.equal(sent.room, "#lobby");
+      const screen = await ann.waitFor(
+        (screen) =>
+          countLines(screen, said("ann", "hello there")) === 1 && screen.cursorLine === "#lobby>",
+        "ann's line in #lobby",
+      );
+      assert.ok(screen.lines.some((line) => line.startsWith("-- You left #fresh")), screen.text);
+      assert.deepEqual(screen.lines.filter((line) => line.startsWith("!!")), [], screen.text);
+    } finally {
+      await tmux.kill();
+    }
+  },
+);

@@ -15,9 +15,11 @@ import {
   ROOT,
   type Screen,
   shellQuote,
+  signal,
   Tmux,
   TMUX_VERSION,
   waitFor,
+  whilePaused,
 } from "./_tmux.ts";
 
 const STAMP = String.raw`\[\d\d:\d\d:\d\d\]`;
@@ -34,15 +36,6 @@ function count(screen: Screen, pattern: RegExp): number {
 /** Starts a server on `port`, keeping history in `dir`, and waits until it listens. */
 function startServing(port: number, dir: string): Promise<ChatProcess> {
   return serveOnPort(port, dir);
-}
-
-/** Sends `signal` to a process by id, ignoring one that is already gone. */
-function signal(pid: number, name: Deno.Signal): void {
-  try {
-    Deno.kill(pid, name);
-  } catch {
-    // Gone already.
-  }
 }
 
 /**
@@ -64,34 +57,6 @@ async function startAlice(tmux: Tmux, port: number): Promise<number> {
   );
   assert.notEqual(client, pane, "chat join is the pane's own process, which tmux would continue");
   return client!;
-}
-
-/** The state of process `pid` as Linux says it: `T` while it is stopped. */
-async function processState(pid: number): Promise<string> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  // After the command's name in parentheses, which may hold any character.
-  return stat.charAt(stat.lastIndexOf(")") + 2);
-}
-
-/**
- * Runs `fn` while process `pid` is stopped (SIGSTOP), then lets it go on
- * (SIGCONT), and fails if anything let it go on before.
- */
-async function whilePaused<T>(pid: number, fn: () => Promise<T>): Promise<T> {
-  signal(pid, "SIGSTOP");
-  try {
-    await waitFor(
-      () => processState(pid),
-      (state) => state === "T",
-      5_000,
-      (state) => `process ${pid} to stop, not "${state}"`,
-    );
-    const result = await fn();
-    assert.equal(await processState(pid), "T", `process ${pid} went on while it was paused`);
-    return result;
-  } finally {
-    signal(pid, "SIGCONT");
-  }
 }
 
 Deno.test({

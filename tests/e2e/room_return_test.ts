@@ -2,8 +2,11 @@
  * Coming back to a room: its last messages are replayed to whoever enters
  * it, but a person coming back sees only what they have not seen there, in
  * the terminal as on the page; and `/history` still shows what it was asked
- * for. The real terminal client runs in tmux, the real page in Chromium,
- * against a real server; bob is a protocol client.
+ * for. A room left before the user looked at what came there shows it once
+ * entered again; on the page, whose log of a room goes with it, a room
+ * entered again shows its last messages as to a first-time visitor. The
+ * real terminal client runs in tmux, the real page in Chromium, against a
+ * real server; bob is a protocol client.
  */
 
 import assert from "node:assert/strict";
@@ -24,8 +27,8 @@ import { testWith } from "./_needs.ts";
 import { Tmux, waitFor } from "./_tmux.ts";
 
 /** Waits until bob's message `text` has come back to him: it is stored and sent to the room. */
-async function bobSays(bob: TestClient, text: string): Promise<void> {
-  await bob.say(text);
+async function bobSays(bob: TestClient, text: string, room?: string): Promise<void> {
+  await bob.send(room === undefined ? { type: "say", text } : { type: "say", room, text });
   await bob.next("message", (frame) => frame.text === text);
 }
 
@@ -124,6 +127,93 @@ testWith(
         WAIT_MS,
         (count) => `"${text}" twice, live and in the history; it is there ${count} times`,
       );
+    }
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["tmux"],
+  "chat join shows, once back in a room it left, what it had not looked at there yet",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+    const port = server.addr.port;
+    const tmux = new Tmux("room-unread");
+    try {
+      await using bob = await TestClient.join2(port, "bob", [{ room: "#room08" }]);
+      const ann = await TerminalUser.join(tmux, "ann", port, { height: 40 });
+      await ann.enter("/join #room08");
+      await ann.waitFor((screen) => screen.cursorLine === "#room08>", 'the "#room08> " prompt');
+      await bobSays(bob, "seen in #room08", "#room08");
+      await ann.waitForLine(said("bob", "seen in #room08"));
+      await ann.enter("/switch #lobby");
+      await ann.waitFor((screen) => screen.cursorLine === "#lobby>", 'the "#lobby> " prompt');
+      await bobSays(bob, "unread one", "#room08");
+      await bobSays(bob, "unread two", "#room08");
+      await ann.waitFor(
+        (screen) => screen.cursorLine === "#lobby [#room08 2]>",
+        'the "#lobby [#room08 2]> " prompt',
+      );
+
+      // Out of #room08 before looking, then in again: the two lines not looked at show.
+      await ann.enter("/part #room08");
+      await ann.waitForLine(/^-- You left #room08/);
+      await bobSays(bob, "said while ann was out", "#room08");
+      await ann.enter("/join #room08");
+      await ann.waitFor((screen) => screen.cursorLine === "#room08>", 'the "#room08> " prompt');
+      const screen = await ann.waitForLine(said("bob", "said while ann was out"));
+      for (
+        const text of ["seen in #room08", "unread one", "unread two", "said while ann was out"]
+      ) {
+        assert.equal(countLines(screen, said("bob", text)), 1, `"${text}" once:\n${screen.text}`);
+      }
+      const order = ["unread one", "unread two", "said while ann was out"].map((text) =>
+        screen.lines.findIndex((line) => said("bob", text).test(line))
+      );
+      const back = screen.lines.findLastIndex((line) => line.startsWith("-- You are in #room08"));
+      assert.ok(back < order[0]! && order[0]! < order[1]! && order[1]! < order[2]!, screen.text);
+    } finally {
+      await tmux.kill();
+    }
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a room left and joined again shows its last messages, as to a first-time visitor",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    await using bob = await TestClient.join2(server.addr.port, "bob", [{ room: "#room08" }]);
+    const page = await browser.openAs(webUrl(server), "web-ann");
+    await say(page, "/join #room08");
+    await page.locator("#room-name", { hasText: exactly("#room08") }).waitFor();
+    await bobSays(bob, "seen in #room08", "#room08");
+    await waitForLine(page, "message", "seen in #room08");
+    await page.locator("#rooms button", { hasText: "#lobby" }).click();
+    await page.locator("#room-name", { hasText: exactly("#lobby") }).waitFor();
+    await bobSays(bob, "not looked at", "#room08");
+
+    // Left by its ×, then joined again: its log went with it, and comes back.
+    await page.locator('#views .part-button[aria-label="Leave #room08"]').click();
+    await page.locator("#views button", { hasText: "#room08" }).waitFor({ state: "detached" });
+    await bobSays(bob, "said while ann was out", "#room08");
+    await page.locator("button.rejoin").click();
+    await page.locator("#room-name", { hasText: exactly("#room08") }).waitFor();
+    await waitForLine(page, "message", "said while ann was out");
+    for (const text of ["seen in #room08", "not looked at", "said while ann was out"]) {
+      await waitForLine(page, "message", text);
+      assert.equal(await logLine(page, "message", text).count(), 1, `"${text}" once`);
+    }
+
+    // And by /part and /join: the same.
+    await say(page, "/part");
+    await page.locator("#room-name", { hasText: exactly("#lobby") }).waitFor();
+    await say(page, "/join #room08");
+    await page.locator("#room-name", { hasText: exactly("#room08") }).waitFor();
+    for (const text of ["seen in #room08", "not looked at", "said while ann was out"]) {
+      await waitForLine(page, "message", text);
+      assert.equal(await logLine(page, "message", text).count(), 1, `"${text}" once`);
     }
     assert.deepEqual(browser.unexpectedProblems(), []);
   },

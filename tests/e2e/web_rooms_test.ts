@@ -593,12 +593,14 @@ testWith(
     const page = await browser.openAs(webUrl(server), "ann");
     await page.locator("#rooms").hover();
     const dev = page.locator('#rooms [data-room="#dev"]');
-    for (const join of [() => dev.dblclick(), () => page.locator("button.rejoin").dblclick()]) {
+    const joins = [() => dev.dblclick(), () => page.locator("button.rejoin").dblclick()];
+    for (const [index, join] of joins.entries()) {
       await join();
       await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();
-      // Anything the second click sent has had its answer once this line is back.
-      await say(page, "here once");
-      await waitForLine(page, "message", "here once");
+      // Anything the second click sent has had its answer once this line is back (a line of
+      // its own each time: #dev entered again shows its last messages).
+      await say(page, `here once ${index}`);
+      await waitForLine(page, "message", `here once ${index}`);
       assert.equal(await logLine(page, "notice", "already").count(), 0, "joined twice");
       await page.locator('#views .part-button[aria-label="Leave #dev"]').click();
       await viewButton(page, "#dev").waitFor({ state: "detached" });
