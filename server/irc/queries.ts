@@ -11,7 +11,7 @@ import { normalizeRoom } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import type { PersonInfo } from "../hub.ts";
 import type { Gateway } from "./connection.ts";
-import { HOST, userOf } from "./nicks.ts";
+import { HOST } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
 import { existingRoom, inRoom, list, reply, room, short } from "./params.ts";
 import { readText } from "./text.ts";
@@ -75,7 +75,7 @@ function whoReply(gateway: Gateway, found: PersonInfo): void {
     gateway,
     RPL.WHOREPLY,
     found.rooms[0] ?? "*",
-    userOf(nick),
+    renderer.idents.user(person.name),
     HOST,
     renderer.options.server,
     nick,
@@ -147,7 +147,8 @@ function whois(gateway: Gateway, params: readonly string[]): void {
   const { person, rooms } = found;
   const shown = renderer.nicks.nick(person.name);
   const server = renderer.options.server;
-  reply(gateway, RPL.WHOISUSER, shown, userOf(shown), HOST, "*", person.name);
+  const user = renderer.idents.user(person.name);
+  reply(gateway, RPL.WHOISUSER, shown, user, HOST, "*", person.name);
   // As many 319 lines as 512 bytes take: someone may be in 32 rooms of long names.
   const channels = rooms.map((room) => (person.op ? "@" : "") + room);
   gateway.write(wordLines(renderer, RPL.WHOISCHANNELS, [shown], channels));
@@ -285,7 +286,11 @@ export const QUERIES: Readonly<Record<string, Query>> = {
       if (person === undefined) return [];
       const away = person.away === undefined ? "+" : "-";
       const shown = gateway.renderer.nicks.nick(person.name);
-      return [`${shown}${person.op ? "*" : ""}=${away}${userOf(shown)}@${HOST}`];
+      return [
+        `${shown}${person.op ? "*" : ""}=${away}${
+          gateway.renderer.idents.user(person.name)
+        }@${HOST}`,
+      ];
     });
     reply(gateway, RPL.USERHOST, found.join(" "));
   },
