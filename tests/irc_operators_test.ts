@@ -775,8 +775,35 @@ Deno.test("IRC operators: someone kicked is sent the KICK from each channel, the
       ":ann!ann@chat KICK #lobby cat :ann",
       "ERROR :Closing link: You were kicked by ann",
     ]);
-    // And so it reads to the rest of the channel.
+    // And so it reads to the rest of the channel; to the operator there it is the answer.
     assert.equal(await ann.next(/ KICK #lobby cat /), ":ann!ann@chat KICK #lobby cat :ann");
+    await ann.sync();
+    assert.ok(
+      !ann.lines.some((line) => / NOTICE ann :You kicked /.test(line)),
+      ann.lines.join("\n"),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("IRC operators: a KICK from a channel the operator is not in is answered", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+    await using sider = await IrcClient.register(irc, "sider");
+    await sider.send("JOIN #sidex");
+    await sider.next(/ 366 sider #sidex /);
+    await sider.send("PART #lobby");
+    await ann.next(/^:sider!\S+ PART #lobby/);
+    await ann.send("KICK #sidex sider :off topic");
+    await sider.next(/^ERROR :Closing link: You were kicked by ann: off topic$/);
+    // No KICK line reaches a client outside the channel: a NOTICE says it was done.
+    assert.match(await ann.next(/ NOTICE ann /), /^:\S+ NOTICE ann :You kicked sider$/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -15,6 +15,7 @@ import {
   type ServerFrame,
 } from "../../protocol.ts";
 import { fileLink } from "../../core/files.ts";
+import { normalizeRoom } from "../../core/names.ts";
 import type { Hub } from "../hub.ts";
 import {
   byteLength,
@@ -456,11 +457,20 @@ export class IrcRenderer {
       return this.numeric(RPL.UNAWAY, "You are no longer marked as being away");
     }
     // Answers IRC gives with its own lines, or none.
-    if (command === "JOIN" || command === "NICK" || command === "KICK") return "";
+    if (command === "JOIN" || command === "NICK") return "";
+    // The KICK line in the channel is the answer; from outside it, `You kicked bob` is.
+    if (command === "KICK" && this.#inChannel(this.context?.target)) return "";
     if (command === "OPER" && /operator/i.test(text)) {
       return this.numeric(RPL.YOUREOPER, "You are now an IRC operator");
     }
     return this.notice(text);
+  }
+
+  /** Whether this client is in `channel` (as the client wrote it), a room. */
+  #inChannel(channel: string | undefined): boolean {
+    const room = channel === undefined ? undefined : normalizeRoom(channel);
+    if (this.name === undefined || room?.ok !== true) return false;
+    return this.options.hub.person(this.name)?.rooms.includes(room.value) === true;
   }
 
   /** Someone typing, as the `+typing` tag of a TAGMSG, to a client that takes message tags. */
