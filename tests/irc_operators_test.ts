@@ -808,3 +808,31 @@ Deno.test("IRC operators: a KICK from a channel the operator is not in is answer
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("IRC operators: an IPv6 address typed with its leading :: is read whole", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+    // A line's first `:` of a parameter only marks it as the last: `:ffff:127.0.0.20` arrives.
+    await ann.send("BAN ::ffff:127.0.0.20 1h spam");
+    assert.match(await ann.next(/ NOTICE ann /), /:You banned 127\.0\.0\.20 for 1 h: spam/);
+    await ann.send("UNBAN ::ffff:127.0.0.20");
+    assert.match(await ann.next(/ NOTICE ann /), /:Lifted the ban of 127\.0\.0\.20$/);
+    // With the `:` that marks it as the last written out, as before.
+    await ann.send("BAN :::ffff:127.0.0.21");
+    assert.match(await ann.next(/ NOTICE ann /), /:You banned 127\.0\.0\.21/);
+    await ann.send("UNBAN :::ffff:127.0.0.21");
+    assert.match(await ann.next(/ NOTICE ann /), /:Lifted the ban of 127\.0\.0\.21$/);
+    // A channel mode's last parameter too.
+    await ann.send("MODE #lobby +b ::1");
+    assert.match(await ann.next(/ NOTICE ann /), /:You banned ::1/);
+    await ann.send("MODE #lobby -b ::1");
+    assert.match(await ann.next(/ NOTICE ann /), /:Lifted the ban of ::1$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

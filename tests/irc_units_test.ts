@@ -26,6 +26,7 @@ import { literal, readText, stripFormatting } from "../server/irc/text.ts";
 import { ircServerHost, ircServerName } from "../server/irc/transport.ts";
 import { KICKBAN_MS, Kickbans } from "../server/irc/kickban.ts";
 import { Idents } from "../server/irc/idents.ts";
+import { withColon } from "../server/irc/operators.ts";
 import { CATCH_UP_MS, CatchUps, MAX_CATCH_UPS } from "../server/irc/catch_up.ts";
 
 Deno.test("parseLine() reads tags, source, command and parameters", () => {
@@ -338,6 +339,17 @@ Deno.test("Idents keeps each person's user part through renames, never two peopl
   people.add("robert");
   assert.equal(idents.renamed("bob", "robert"), "bob");
   assert.equal(idents.user("robert"), "bob");
+});
+
+Deno.test("withColon() gives back the : a last parameter took from an IPv6 address only", () => {
+  assert.equal(withColon(":ffff:192.168.1.7"), "::ffff:192.168.1.7");
+  assert.equal(withColon(":1 1h spam"), "::1 1h spam");
+  assert.equal(withColon(":"), "::");
+  // Written with the marker, or no address: as it came.
+  assert.equal(withColon("::ffff:192.168.1.7"), "::ffff:192.168.1.7");
+  for (const param of [":)", ":spam", "192.168.1.7", "bob", ":ffff:bob", ""]) {
+    assert.equal(withColon(param), param);
+  }
 });
 
 Deno.test("Kickbans gives whom a ban sent away from a channel once, for a while", () => {

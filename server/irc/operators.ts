@@ -202,7 +202,8 @@ export function channelMode(
       reply(gateway, ERR.CHANOPRIVSNEEDED, room, `Mode ${letter} cannot be changed here`);
       continue;
     }
-    const arg = args[next++];
+    const given = args[next++];
+    const arg = given === undefined ? undefined : withColon(given);
     if (arg === undefined) {
       if (letter === "b") banList(gateway, room);
       else reply(gateway, ERR.NEEDMOREPARAMS, "MODE", "Not enough parameters");
@@ -234,6 +235,18 @@ export function channelMode(
 }
 
 /**
+ * `param` with the `:` the line took from it given back when it begins an
+ * IPv6 address: the first `:` of a last parameter only marks it as the last
+ * (`UNBAN ::ffff:192.168.1.7` reads `:ffff:192.168.1.7`), and a first word
+ * that is no address without another `:` but is one with it was typed so.
+ */
+export function withColon(param: string): string {
+  if (!param.startsWith(":")) return param;
+  const word = param.split(" ", 1)[0]!;
+  return isIP(word) === 0 && isIP(`:${word}`) === 6 ? `:${param}` : param;
+}
+
+/**
  * A raw verb for the chat's operator command of the same name: its
  * parameters read as the words after `/name`, a nick among them as its
  * person's name.
@@ -242,7 +255,7 @@ function verb(name: string): CommandHandler {
   const command = name.toUpperCase();
   return (gateway, params) => {
     // A reason is words for the chat: without IRC's colours, as a message's are.
-    const words = params.map(stripFormatting).join(" ");
+    const words = params.map((param) => stripFormatting(withColon(param))).join(" ");
     const parsed = parseInput(`/${name} ${words}`.trimEnd());
     if (!parsed.ok) return gateway.write(gateway.renderer.notice(parsed.message));
     const frame = parsed.frame;
