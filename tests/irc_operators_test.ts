@@ -493,6 +493,23 @@ Deno.test("IRC operators: /kickban of someone renamed falls on them, not on whoe
         await long.next(/^ERROR /);
       },
     );
+
+    await t.step(
+      "/unban of that mask lifts the spammer's ban, though someone new shows it now",
+      async () => {
+        await innocent.send("NICK evil2");
+        await ann.next(/^:evil!\S+ NICK evil2$/);
+        await using third = await IrcClient.register(irc, "evil", [], "127.0.0.42");
+        // The spammer is gone: the user part is free for whoever comes as evil now.
+        await ann.next(/^:evil!evil@chat JOIN #lobby$/);
+        await ann.send("MODE #lobby -b *!*evil@chat");
+        assert.match(await ann.next(/ NOTICE ann /), /:Lifted the ban of nice/);
+        await third.sync();
+        assert.ok(!third.lines.some((line) => line.startsWith("ERROR ")));
+        await using back = await IrcClient.register(irc, "nice", [], "127.0.0.40");
+        await back.sync();
+      },
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

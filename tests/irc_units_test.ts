@@ -335,6 +335,8 @@ Deno.test("Idents keeps each person's user part through renames, never two peopl
   idents.left("evil");
   people.add("evil");
   assert.equal(idents.user("evil"), "evil", "a user part of someone gone is free again");
+  // Whoever showed it before, for an unban of them.
+  assert.equal(idents.formerly("Evil"), "nice");
   // Someone never shown before a rename takes theirs from the nick the rename shows them leave.
   people.add("robert");
   assert.equal(idents.renamed("bob", "robert"), "bob");

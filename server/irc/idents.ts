@@ -47,6 +47,8 @@ export class Idents {
   readonly #byName = new Map<string, Entry>();
   /** By folded user part (`foldNick`). */
   readonly #byUser = new Map<string, Entry>();
+  /** By folded user part, the last name of whoever showed it before someone new took it. */
+  readonly #former = new Map<string, string>();
   #limit = MIN_KEPT;
 
   /** `present` tells whether someone has a name now. */
@@ -119,6 +121,14 @@ export class Idents {
   }
 
   /**
+   * The last name of whoever showed `user` before the one who shows it now
+   * (or before it was forgotten), if anyone did: for an unban of someone gone.
+   */
+  formerly(user: string): string | undefined {
+    return this.#former.get(foldNick(user));
+  }
+
+  /**
    * Gives `name`, connected and without a user part, one nobody connected
    * shows, made of `nick`: their nick, or the one they had when first shown.
    */
@@ -153,6 +163,10 @@ export class Idents {
     const key = nameKey(entry.name);
     if (this.#byName.get(key) === entry) this.#byName.delete(key);
     const user = foldNick(entry.user);
-    if (this.#byUser.get(user) === entry) this.#byUser.delete(user);
+    if (this.#byUser.get(user) !== entry) return;
+    this.#byUser.delete(user);
+    this.#former.delete(user);
+    this.#former.set(user, entry.name);
+    if (this.#former.size > MIN_KEPT) this.#former.delete(this.#former.keys().next().value!);
   }
 }

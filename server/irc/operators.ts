@@ -109,8 +109,19 @@ function userTarget(
   // Whoever has no user part yet takes theirs now, as they would when shown.
   idents.showAll(hub.names());
   const holder = idents.holder(user);
-  if (holder !== undefined) return { ok: true, target: holder.name, here: holder.here };
   const name = nicks.holder(user, reader.banned);
+  if (holder !== undefined) {
+    // An unban looks for whom a ban keeps out: someone new may show the user part of someone gone.
+    const banned = reader.banned?.map(nameKey);
+    const isBanned = (found: string | undefined) =>
+      found !== undefined && banned?.includes(nameKey(found)) === true;
+    const former = banned === undefined || isBanned(holder.name)
+      ? undefined
+      : [idents.formerly(user), name].find(isBanned);
+    return former === undefined
+      ? { ok: true, target: holder.name, here: holder.here }
+      : { ok: true, target: former, here: false };
+  }
   // A short user part of nobody's: the hub says that nobody has that name.
   if (name === undefined) return { ok: true, target: user, here: false };
   // Someone here who merely has that nick now, and whose mask shows another user part.
