@@ -34,7 +34,7 @@ import {
   type Newcomer,
   refuse,
 } from "./hub/members.ts";
-import { Membership, namesRoom, type RoomFrame } from "./hub/membership.ts";
+import { mayList, Membership, namesRoom, type RoomFrame } from "./hub/membership.ts";
 import { Messages } from "./hub/messages.ts";
 import { type Room, Rooms } from "./hub/rooms.ts";
 import type { SharedFiles } from "./hub/shared_files.ts";
@@ -449,15 +449,29 @@ export class Hub implements Disposable {
 
   /**
    * Who is in `room` (a normalised name), as version 2's `who` lists them,
-   * for a transport that answers whoever asks (IRC's NAMES and WHO: rooms
-   * are public); `undefined` when nobody is, here or elsewhere.
+   * for a transport that answers itself (IRC's NAMES and WHO), to `asker`, a
+   * name connected here; `undefined` when nobody is in it, here or
+   * elsewhere, or when `asker` may not list it ({@linkcode Hub.mayList}).
    */
-  who(room: string): WhoFrame | undefined {
-    const here = this.#rooms.existing(room);
-    if ((here?.members.size ?? 0) === 0 && (this.#cluster?.people.countIn(room) ?? 0) === 0) {
-      return undefined;
-    }
-    return this.#rooms.who(here ?? this.#rooms.get(room), { version: 2 });
+  who(room: string, asker: string): WhoFrame | undefined {
+    if (!this.occupied(room) || !this.mayList(asker, room)) return undefined;
+    return this.#rooms.who(this.#rooms.get(room), { version: 2 });
+  }
+
+  /** Whether someone is in `room` (a normalised name), here or elsewhere. */
+  occupied(room: string): boolean {
+    return (this.#rooms.existing(room)?.members.size ?? 0) > 0 ||
+      (this.#cluster?.people.countIn(room) ?? 0) > 0;
+  }
+
+  /**
+   * Whether `asker`, a name connected here, may be told who is in `room` (a
+   * normalised name): anyone, when it is not locked; when it is, its members
+   * and operators alone, as a `who` is answered.
+   */
+  mayList(asker: string, room: string): boolean {
+    const member = this.#members.byKey(nameKey(asker));
+    return member !== undefined && mayList(member, room, this.locked(room));
   }
 
   /** The topic of `room` (a normalised name), if it has one. */
@@ -716,7 +730,7 @@ export class Hub implements Disposable {
    * command that acts in a room, or is about one, acts in the say's, which
    * need not be one of the member's until the command says it must: `/topic`
    * typed in #lobby is #lobby's, whichever room was entered last, and `/who`
-   * for a room one is not in is refused as a `who` there.
+   * for a room one is not in is answered, or refused, as a `who` there.
    */
   #say(member: Member, say: Extract<MemberFrame, { type: "say" }>): Posted {
     const { cid } = say;
@@ -732,9 +746,14 @@ export class Hub implements Disposable {
         ? currentRoom(member).name
         : say.room;
     }
-    // Refused with the line's id, as the command it is: `Cannot list #dev: you are not in #dev`.
-    if (actsInRoom(frame) && this.#membership.of(member, { ...frame, cid }, true) === undefined) {
-      return;
+    // Refused with the line's id, as the command it is: `Cannot search #dev: you are not in #dev`.
+    if (!actsInRoom(frame)) return this.#dispatch(member, frame);
+    const room = this.#membership.of(member, { ...frame, cid }, true);
+    if (room === undefined) return;
+    // Typed in version 1 too, `/who #dev` lists the room it names, which need not be theirs.
+    if (frame.type === "who") {
+      this.#rooms.show(member);
+      return member.session.send(this.#rooms.who(room, member));
     }
     return this.#dispatch(member, frame);
   }

@@ -58,15 +58,22 @@ class BoundConn {
   }
 }
 
-/** A test client connected to `port` on 127.0.0.1 from `localAddress`. */
-export async function clientFrom(port: number, localAddress: string): Promise<TestClient> {
+/**
+ * A connection to `port` on 127.0.0.1 from `localAddress`, for the test
+ * clients, which only read, write and close theirs.
+ */
+export async function connectFrom(port: number, localAddress: string): Promise<Deno.TcpConn> {
   const socket = connect({ host: "127.0.0.1", port, localAddress });
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", resolve);
     socket.once("error", reject);
   });
-  // The test client only reads, writes and closes its connection.
-  return new TestClient(new BoundConn(socket) as unknown as Deno.TcpConn);
+  return new BoundConn(socket) as unknown as Deno.TcpConn;
+}
+
+/** A test client connected to `port` on 127.0.0.1 from `localAddress`. */
+export async function clientFrom(port: number, localAddress: string): Promise<TestClient> {
+  return new TestClient(await connectFrom(port, localAddress));
 }
 
 /** Says hello in version 2 as `name` from `address`, and waits for the answer. */

@@ -1,5 +1,6 @@
 /** An IRC client speaking by hand over a raw socket, for the IRC gateway's tests. */
 
+import { connectFrom } from "./_from_address.ts";
 import { LineClient } from "./_line_client.ts";
 import { LOOPBACK } from "./_test_utils.ts";
 
@@ -12,10 +13,18 @@ export class IrcClient extends LineClient {
 
   /**
    * Connects and registers as `nick` (after `before`, such as CAP or PASS
-   * lines), waiting for the end of the MOTD.
+   * lines), waiting for the end of the MOTD; from `from`, a loopback
+   * address, when given.
    */
-  static async register(port: number, nick: string, before: string[] = []): Promise<IrcClient> {
-    const client = await IrcClient.connect(port);
+  static async register(
+    port: number,
+    nick: string,
+    before: string[] = [],
+    from?: string,
+  ): Promise<IrcClient> {
+    const client = from === undefined
+      ? await IrcClient.connect(port)
+      : new IrcClient(await connectFrom(port, from));
     for (const line of before) await client.send(line);
     await client.send(`NICK ${nick}`);
     await client.send(`USER ${nick} 0 * :${nick}`);

@@ -209,52 +209,48 @@ Deno.test("Hub acts in the room a version 2 frame names, if the member is in it"
     assert.deepEqual(alice.take(), [refusal, refusal]);
   });
 
-  await t.step("a room the member is not in is not_in_room, naming the line's cid", () => {
-    forget(alice, bob, carol);
-    hub.receive(alice, { type: "say", room: "#ops", text: "hi", cid: "c1" });
-    hub.receive(alice, { type: "me", room: "#ops", text: "waves" });
-    hub.receive(alice, { type: "who", room: "#ops" });
-    hub.receive(alice, { type: "history", room: "#ops" });
-    hub.receive(alice, { type: "search", room: "#ops", text: "x" });
-    hub.receive(alice, { type: "say", room: "#ops", text: "/who" });
-    assert.deepEqual(alice.take(), [
-      {
-        type: "error",
-        code: "not_in_room",
-        message: "Cannot say it in #ops: you are not in #ops (join it first)",
-        cid: "c1",
-      },
-      {
-        type: "error",
-        code: "not_in_room",
-        message: "Cannot say it in #ops: you are not in #ops (join it first)",
-      },
-      {
-        type: "error",
-        code: "not_in_room",
-        message: "Cannot list #ops: you are not in #ops (join it first)",
-      },
-      {
-        type: "error",
-        code: "not_in_room",
-        message: "Cannot show the history of #ops: you are not in #ops (join it first)",
-      },
-      {
-        type: "error",
-        code: "not_in_room",
-        message: "Cannot search #ops: you are not in #ops (join it first)",
-      },
-      // A command typed in a room is refused as that command, not as a line said.
-      {
-        type: "error",
-        code: "not_in_room",
-        message: "Cannot list #ops: you are not in #ops (join it first)",
-      },
-    ]);
-    hub.receive(alice, { type: "say", room: "#a.b", text: "hi" });
-    assert.equal(alice.takeOne("error").code, "room_invalid");
-    assert.deepEqual([bob.take(), carol.take()], [[], []]);
-  });
+  await t.step(
+    "a room the member is not in is not_in_room, naming the line's cid; who lists it",
+    () => {
+      forget(alice, bob, carol);
+      hub.receive(alice, { type: "say", room: "#ops", text: "hi", cid: "c1" });
+      hub.receive(alice, { type: "me", room: "#ops", text: "waves" });
+      hub.receive(alice, { type: "who", room: "#ops" });
+      hub.receive(alice, { type: "history", room: "#ops" });
+      hub.receive(alice, { type: "search", room: "#ops", text: "x" });
+      hub.receive(alice, { type: "say", room: "#ops", text: "/who" });
+      assert.deepEqual(alice.take(), [
+        {
+          type: "error",
+          code: "not_in_room",
+          message: "Cannot say it in #ops: you are not in #ops (join it first)",
+          cid: "c1",
+        },
+        {
+          type: "error",
+          code: "not_in_room",
+          message: "Cannot say it in #ops: you are not in #ops (join it first)",
+        },
+        // Anyone may list a room that is not locked, one nobody is in too.
+        { type: "who", room: "#ops", members: [], count: 0, people: [] },
+        {
+          type: "error",
+          code: "not_in_room",
+          message: "Cannot show the history of #ops: you are not in #ops (join it first)",
+        },
+        {
+          type: "error",
+          code: "not_in_room",
+          message: "Cannot search #ops: you are not in #ops (join it first)",
+        },
+        // A command typed in a room is answered as that command, not refused as a line said.
+        { type: "who", room: "#ops", members: [], count: 0, people: [] },
+      ]);
+      hub.receive(alice, { type: "say", room: "#a.b", text: "hi" });
+      assert.equal(alice.takeOne("error").code, "room_invalid");
+      assert.deepEqual([bob.take(), carol.take()], [[], []]);
+    },
+  );
 
   await t.step("a version 1 member's room fields mean nothing: it has one room", () => {
     hub.receive(bob, { type: "say", room: "#dev", text: "still the lobby" });

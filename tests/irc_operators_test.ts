@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { ChatProcess } from "./_chat_process.ts";
+import { connectFrom } from "./_from_address.ts";
 import { IrcClient, ircServeArgs } from "./_irc_client.ts";
 import { TestClient } from "./_test_utils.ts";
 import { nickOf } from "../server/irc/nicks.ts";
@@ -358,7 +359,7 @@ Deno.test("IRC operators: one's own operator status is the user mode o: MODE nic
   }
 });
 
-Deno.test("IRC operators: a ban mask made before a rename bans the person as they are now", async () => {
+Deno.test("IRC operators: a ban mask made before a rename bans the person as they are now, nobody else", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
   try {
     const { server, port, irc } = await serve(dir);
@@ -397,16 +398,118 @@ Deno.test("IRC operators: a ban mask made before a rename bans the person as the
     assert.match(list[0]!, / 367 ann #lobby robert!\*@\* /, list.join("\n"));
     assert.match(list[1]!, / 367 ann #lobby zee!\*@\* /, list.join("\n"));
 
-    // A mask that names someone by the name they have now names them, whoever had it before.
+    // A user part stays its person's through renames: someone who takes that nick after them
+    // shows another, and a mask of the user part still names whom the client made it of.
     await dan.send({ type: "nick", name: "dana" });
     await ann.next(/^:dan!dan@chat NICK dana$/);
     await using newDan = await TestClient.join2(port, "dan");
-    await ann.next(/^:dan!dan@chat JOIN #lobby$/);
+    const newUser = (await ann.next(/^:dan!\S+ JOIN #lobby$/)).match(/!(\S+)@/)![1]!;
+    assert.match(newUser, /^dan\|[0-9a-z]{5}$/);
     await ann.send("MODE #lobby +b *!dan@chat");
+    assert.match((await dan.next("bye")).reason, /^You were banned by ann/);
+    assert.match(await ann.next(/ NOTICE ann /), /:You banned dana \(sent away: dana\)$/);
+    // The newcomer, by the nick they have now or the user part they show.
+    await ann.send(`MODE #lobby +b *!*${newUser}@chat`);
     assert.match((await newDan.next("bye")).reason, /^You were banned by ann/);
-    await ann.sync();
-    await dan.sync();
-    assert.equal(dan.all("bye").length, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("IRC operators: /kickban of someone renamed falls on them, not on whoever took their old nick", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+    await using spammer = await IrcClient.register(irc, "evil", [], "127.0.0.40");
+    await ann.next(/^:evil!evil@chat JOIN #lobby$/);
+    await spammer.send("NICK nice");
+    await ann.next(/^:evil!evil@chat NICK nice$/);
+    await spammer.send("PRIVMSG #lobby :spam");
+    const spam = await ann.next(/^:nice!\S+ PRIVMSG #lobby :spam$/);
+    await using innocent = await IrcClient.register(irc, "evil", [], "127.0.0.41");
+    const joined = await ann.next(/^:evil!\S+ JOIN #lobby$/);
+
+    await t.step("irssi's /kickban nice: MODE +b *!*evil@chat, then KICK", async () => {
+      await ann.write("MODE #lobby +b *!*evil@chat\r\nKICK #lobby nice :spamming\r\n");
+      assert.equal(
+        await spammer.next(/^ERROR /),
+        `ERROR :Closing link: You were banned by ann${LATER}`,
+      );
+      assert.match(
+        await ann.next(/ NOTICE ann :You banned /),
+        /:You banned nice \(127\.0\.0\.40\) \(sent away: nice\)$/,
+      );
+      await ann.sync();
+      assert.ok(!ann.lines.some((line) => / 441 /.test(line)), ann.lines.join("\n"));
+      // The newcomer who has the nick now stays, and still speaks.
+      await innocent.send("PRIVMSG #lobby :still here");
+      await ann.next(/^:evil!\S+ PRIVMSG #lobby :still here$/);
+      assert.ok(!innocent.lines.some((line) => line.startsWith("ERROR ")));
+    });
+
+    await t.step("each keeps the user part shown when they came; no two show the same", () => {
+      assert.match(spam, /^:nice!evil@chat /);
+      assert.match(joined, /^:evil!evi\|[0-9a-z]{5}@chat /);
+    });
+
+    await t.step("the spammer cannot come back, under another nick", async () => {
+      await using again = new IrcClient(await connectFrom(irc, "127.0.0.40"));
+      await again.send("NICK mule");
+      await again.send("USER mule 0 * :mule");
+      assert.match(await again.next(/^ERROR /), /^ERROR :Closing link: .*[Bb]anned/);
+    });
+
+    await t.step(
+      "a mask whose nick and user part name two people, one gone, is refused",
+      async () => {
+        await ann.send("MODE #lobby +b evil!*evil@chat");
+        assert.match(
+          await ann.next(/ NOTICE ann /),
+          /:Cannot ban evil!\*evil@chat: its nick names evil, and its user part evil someone else/,
+        );
+        await innocent.sync();
+        assert.ok(!innocent.lines.some((line) => line.startsWith("ERROR ")));
+      },
+    );
+
+    await t.step(
+      "a user part nobody shows is refused, not taken for whoever has that nick",
+      async () => {
+        await using long = await IrcClient.register(irc, "abcdefghij");
+        await ann.next(/^:abcdefghij!\S+ JOIN #lobby$/);
+        await ann.send("MODE #lobby +b *!*abcdefghij@chat");
+        assert.match(
+          await ann.next(/ NOTICE ann /),
+          /:Cannot ban \*!\*abcdefghij@chat: nobody here shows the user part abcdefghij, and abcdefghij shows another \(abcdefghij!abc\|[0-9a-z]{5}@chat\)/,
+        );
+        await long.sync();
+        assert.ok(!long.lines.some((line) => line.startsWith("ERROR ")));
+        // By the nick, as it says, it falls on them.
+        await ann.send("MODE #lobby +b abcdefghij!*@*");
+        await long.next(/^ERROR /);
+      },
+    );
+
+    await t.step(
+      "/unban of that mask lifts the spammer's ban, though someone new shows it now",
+      async () => {
+        await innocent.send("NICK evil2");
+        await ann.next(/^:evil!\S+ NICK evil2$/);
+        await using third = await IrcClient.register(irc, "evil", [], "127.0.0.42");
+        // The spammer is gone: the user part is free for whoever comes as evil now.
+        await ann.next(/^:evil!evil@chat JOIN #lobby$/);
+        await ann.send("MODE #lobby -b *!*evil@chat");
+        assert.match(await ann.next(/ NOTICE ann /), /:Lifted the ban of nice/);
+        await third.sync();
+        assert.ok(!third.lines.some((line) => line.startsWith("ERROR ")));
+        await using back = await IrcClient.register(irc, "nice", [], "127.0.0.40");
+        await back.sync();
+      },
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -689,8 +792,63 @@ Deno.test("IRC operators: someone kicked is sent the KICK from each channel, the
       ":ann!ann@chat KICK #lobby cat :ann",
       "ERROR :Closing link: You were kicked by ann",
     ]);
-    // And so it reads to the rest of the channel.
+    // And so it reads to the rest of the channel; to the operator there it is the answer.
     assert.equal(await ann.next(/ KICK #lobby cat /), ":ann!ann@chat KICK #lobby cat :ann");
+    await ann.sync();
+    assert.ok(
+      !ann.lines.some((line) => / NOTICE ann :You kicked /.test(line)),
+      ann.lines.join("\n"),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("IRC operators: a KICK from a channel the operator is not in is answered", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+    await using sider = await IrcClient.register(irc, "sider");
+    await sider.send("JOIN #sidex");
+    await sider.next(/ 366 sider #sidex /);
+    await sider.send("PART #lobby");
+    await ann.next(/^:sider!\S+ PART #lobby/);
+    await ann.send("KICK #sidex sider :off topic");
+    await sider.next(/^ERROR :Closing link: You were kicked by ann: off topic$/);
+    // No KICK line reaches a client outside the channel: a NOTICE says it was done.
+    assert.match(await ann.next(/ NOTICE ann /), /^:\S+ NOTICE ann :You kicked sider$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("IRC operators: an IPv6 address typed with its leading :: is read whole", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+    // A line's first `:` of a parameter only marks it as the last: `:ffff:127.0.0.20` arrives.
+    await ann.send("BAN ::ffff:127.0.0.20 1h spam");
+    assert.match(await ann.next(/ NOTICE ann /), /:You banned 127\.0\.0\.20 for 1 h: spam/);
+    await ann.send("UNBAN ::ffff:127.0.0.20");
+    assert.match(await ann.next(/ NOTICE ann /), /:Lifted the ban of 127\.0\.0\.20$/);
+    // With the `:` that marks it as the last written out, as before.
+    await ann.send("BAN :::ffff:127.0.0.21");
+    assert.match(await ann.next(/ NOTICE ann /), /:You banned 127\.0\.0\.21/);
+    await ann.send("UNBAN :::ffff:127.0.0.21");
+    assert.match(await ann.next(/ NOTICE ann /), /:Lifted the ban of 127\.0\.0\.21$/);
+    // A channel mode's last parameter too.
+    await ann.send("MODE #lobby +b ::1");
+    assert.match(await ann.next(/ NOTICE ann /), /:You banned ::1/);
+    await ann.send("MODE #lobby -b ::1");
+    assert.match(await ann.next(/ NOTICE ann /), /:Lifted the ban of ::1$/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

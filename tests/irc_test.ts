@@ -635,11 +635,12 @@ Deno.test("IRC masks: a nick of 10 characters or more has a short user part, the
     await ann.next(/ 302 /),
     new RegExp(` 302 ann :abcdefghij=\\+${literal(user)}@chat ann=\\+ann@chat$`),
   );
-  // Renamed to a nick of 9, which is its own user part.
+  // Renamed, even to a nick of 9, which would be its own user part: the user part stays theirs.
   await zoe.send({ type: "nick", name: "bcdefghij" });
   assert.equal(await ann.next(/ NICK /), `${zoeLine.split(" ")[0]} NICK bcdefghij`);
   await zoe.send({ type: "say", text: "nine", room: "#lobby" });
-  assert.equal(await ann.next(/ PRIVMSG /), ":bcdefghij!bcdefghij@chat PRIVMSG #lobby :nine");
+  const zoeUser = zoeLine.match(/!(\S+)@/)![1]!;
+  assert.equal(await ann.next(/ PRIVMSG /), `:bcdefghij!${zoeUser}@chat PRIVMSG #lobby :nine`);
   // Another connection is shown the same.
   await using other = await IrcClient.register(irc, "other");
   await other.send("WHO #lobby");

@@ -25,6 +25,8 @@ import {
 import { literal, readText, stripFormatting } from "../server/irc/text.ts";
 import { ircServerHost, ircServerName } from "../server/irc/transport.ts";
 import { KICKBAN_MS, Kickbans } from "../server/irc/kickban.ts";
+import { Idents } from "../server/irc/idents.ts";
+import { withColon } from "../server/irc/operators.ts";
 import { CATCH_UP_MS, CatchUps, MAX_CATCH_UPS } from "../server/irc/catch_up.ts";
 
 Deno.test("parseLine() reads tags, source, command and parameters", () => {
@@ -303,6 +305,53 @@ Deno.test("NickBook.holder() finds the person behind a short user part, through 
   assert.equal(book.holder(user), "abc");
   assert.equal(book.holder("abcdefghij"), "abc");
   assert.equal(book.holder("xyz|00000"), undefined);
+});
+
+Deno.test("Idents keeps each person's user part through renames, never two people's alike", () => {
+  const people = new Set(["evil"]);
+  const idents = new Idents((name) => people.has(name));
+  assert.equal(idents.user("evil"), "evil");
+  people.delete("evil");
+  people.add("nice");
+  assert.equal(idents.renamed("evil", "nice"), "evil");
+  // Every client is shown the rename: the second is told the same.
+  assert.equal(idents.renamed("evil", "nice"), "evil");
+  assert.equal(idents.user("nice"), "evil");
+  // A newcomer under the old nick gets another, which names them alone.
+  people.add("evil");
+  const other = idents.user("evil");
+  assert.match(other, /^evi\|[0-9a-z]{5}$/);
+  assert.deepEqual(idents.holder("EVIL"), { name: "nice", here: true });
+  assert.deepEqual(idents.holder(other), { name: "evil", here: true });
+  // Once nice is seen gone, the user part still names them, until someone new takes it.
+  people.delete("nice");
+  idents.left("nice");
+  assert.deepEqual(idents.holder("evil"), { name: "nice", here: false });
+  assert.equal(idents.user("nice"), "evil", "their QUIT still shows it");
+  people.add("nice");
+  assert.equal(idents.user("nice"), "nice", "someone new under that name");
+  people.add("evil2");
+  people.delete("evil");
+  idents.left("evil");
+  people.add("evil");
+  assert.equal(idents.user("evil"), "evil", "a user part of someone gone is free again");
+  // Whoever showed it before, for an unban of them.
+  assert.equal(idents.formerly("Evil"), "nice");
+  // Someone never shown before a rename takes theirs from the nick the rename shows them leave.
+  people.add("robert");
+  assert.equal(idents.renamed("bob", "robert"), "bob");
+  assert.equal(idents.user("robert"), "bob");
+});
+
+Deno.test("withColon() gives back the : a last parameter took from an IPv6 address only", () => {
+  assert.equal(withColon(":ffff:192.168.1.7"), "::ffff:192.168.1.7");
+  assert.equal(withColon(":1 1h spam"), "::1 1h spam");
+  assert.equal(withColon(":"), "::");
+  // Written with the marker, or no address: as it came.
+  assert.equal(withColon("::ffff:192.168.1.7"), "::ffff:192.168.1.7");
+  for (const param of [":)", ":spam", "192.168.1.7", "bob", ":ffff:bob", ""]) {
+    assert.equal(withColon(param), param);
+  }
 });
 
 Deno.test("Kickbans gives whom a ban sent away from a channel once, for a while", () => {

@@ -320,3 +320,77 @@ Deno.test("an operator's rename of someone into a name not to be had says whom i
     'Cannot use "carol": the name is taken (carol is here). Pick another name',
   );
 });
+
+Deno.test("who is in a room is told anyone for a room not locked, for a locked one to its members and operators", async (t) => {
+  await using chat = await server({ ircPort: 0 });
+  const port = chat.addr.port;
+  const irc = chat.ircAddr!.port;
+  await using ann = await operator(port);
+  await ann.send({ type: "join", room: "#secret" });
+  await ann.next("room", (frame) => frame.room === "#secret");
+  await ann.say("/lock #secret");
+  await ann.next("notice", (frame) => frame.text.startsWith("ann locked #secret"));
+  await using _cy = await TestClient.join2(port, "cy", [{ room: "#open" }]);
+  const refusal = {
+    type: "error",
+    code: "not_in_room",
+    message:
+      "Cannot list #secret: it is locked, and only its members and operators may see who is in it",
+  };
+
+  await t.step("version 2: a room not locked is listed, a locked one refused", async () => {
+    await using bob = await arrive(port, "bob", "127.0.0.3");
+    await bob.send({ type: "who", room: "#open" });
+    assert.deepEqual((await bob.next("who")).members, ["cy"]);
+    await bob.say("/who #secret");
+    assert.deepEqual(await bob.next("error"), refusal);
+    await bob.send({ type: "who", room: "#secret" });
+    assert.deepEqual(await bob.next("error"), refusal);
+  });
+
+  await t.step("version 1, typed: the same", async () => {
+    await using carl = await TestClient.join(port, "carl");
+    await carl.say("/who #open");
+    assert.deepEqual((await carl.next("who")).members, ["cy"]);
+    await carl.say("/who #secret");
+    assert.deepEqual(await carl.next("error"), refusal);
+  });
+
+  await t.step("its members and operators: listed", async () => {
+    await ann.say("/who #secret");
+    assert.deepEqual((await ann.next("who")).members, ["ann"]);
+    await using dave = await madeOperator(port, "dave", "127.0.0.4", ann);
+    await dave.say("/who #secret");
+    assert.deepEqual((await dave.next("who")).members, ["ann"]);
+  });
+
+  await t.step("IRC: NAMES and WHO give the end alone, WHOIS leaves the room out", async () => {
+    await using eve = await IrcClient.register(irc, "eve");
+    await eve.sync();
+    const numerics = (lines: string[]) =>
+      lines.filter((line) => / \d{3} /.test(line)).map((line) => line.replace(/^:\S+ /, ""));
+    await eve.send("NAMES #secret");
+    assert.deepEqual(numerics(await eve.until(/ 366 /)), ["366 eve #secret :End of /NAMES list"]);
+    await eve.send("WHO #secret");
+    assert.deepEqual(numerics(await eve.until(/ 315 /)), ["315 eve #secret :End of WHO list"]);
+    await eve.send("WHOIS ann");
+    const whois = (await eve.until(/ 318 /)).join("\n");
+    assert.match(whois, / 319 eve ann :@#lobby$/m);
+    assert.doesNotMatch(whois, /#secret/);
+    // WHO of a nick names a room they are in that eve may list.
+    await eve.send("WHO ann");
+    assert.match(await eve.next(/ 352 /), / 352 eve #lobby ann /);
+    await eve.send("NAMES #open");
+    assert.match(await eve.next(/ 353 /), / 353 eve = #open :cy$/);
+  });
+
+  await t.step("IRC: to an operator, all of it", async () => {
+    await using davey = await IrcClient.register(irc, "davey");
+    await davey.send("OPER davey d4vey");
+    await davey.next(/ 381 /);
+    await davey.send("NAMES #secret");
+    assert.match(await davey.next(/ 353 /), / 353 davey = #secret :@ann$/);
+    await davey.send("WHOIS ann");
+    assert.match((await davey.until(/ 318 /)).join("\n"), / 319 davey ann :@#lobby @#secret$/m);
+  });
+});

@@ -554,24 +554,29 @@ Deno.test("startServer() refuses a command said in a room one is not in as that 
   await using alice = await TestClient.join2(port, "alice");
 
   await t.step("a command about the room says she is not in it, with the line's id", async () => {
-    await alice.send({ type: "say", room: "#dev", text: "/who", cid: "who-1" });
+    await alice.send({ type: "say", room: "#dev", text: "/history", cid: "history-1" });
     assert.deepEqual(await alice.next("error"), {
       type: "error",
       code: "not_in_room",
-      message: "Cannot list #dev: you are not in #dev (join it first)",
-      cid: "who-1",
+      message: "Cannot show the history of #dev: you are not in #dev (join it first)",
+      cid: "history-1",
     });
-    await alice.send({ type: "say", room: "#dev", text: "/history" });
+    await alice.send({ type: "say", room: "#dev", text: "/search x" });
     assert.equal(
       (await alice.next("error")).message,
-      "Cannot show the history of #dev: you are not in #dev (join it first)",
-    );
-    await alice.say("/who #dev");
-    assert.equal(
-      (await alice.next("error")).message,
-      "Cannot list #dev: you are not in #dev (join it first)",
+      "Cannot search #dev: you are not in #dev (join it first)",
     );
   });
+
+  await t.step(
+    "/who of a room she is not in lists it, as anyone may list a room not locked",
+    async () => {
+      await alice.send({ type: "say", room: "#dev", text: "/who", cid: "who-1" });
+      assert.deepEqual((await alice.next("who")).members, ["carl"]);
+      await alice.say("/who #dev");
+      assert.deepEqual((await alice.next("who")).members, ["carl"]);
+    },
+  );
 
   await t.step("a command about no room runs, wherever it was said", async () => {
     await alice.send({ type: "say", room: "#dev", text: "/rooms" });

@@ -47,6 +47,18 @@ export function namesRoom(type: string): type is RoomFrameType {
   return Object.hasOwn(DOING, type);
 }
 
+/**
+ * Whether `asker` may be told who is in `room` (a normalised name): anyone
+ * when it is not `locked`; when it is, its members and operators alone.
+ */
+export function mayList(
+  asker: Pick<Member, "op" | "rooms">,
+  room: string,
+  locked: boolean,
+): boolean {
+  return !locked || asker.op || asker.rooms.some((joined) => joined.name === room);
+}
+
 /** Who may enter which rooms, besides the rooms themselves. */
 export interface MembershipOptions {
   /** Whether only operators may enter `room`. */
@@ -155,8 +167,10 @@ export class Membership {
    * The room of `member` that `frame` names, or without one (and always in
    * version 1, unless `typed`) the room it entered last; or `undefined` once
    * the member is told why not. A command typed in version 1 that names
-   * another room than the one the person is in (`/who #dev`) is refused as it
-   * would be in version 2, not done in their room instead.
+   * another room than the one the person is in (`/history #dev`) is refused
+   * as it would be in version 2, not done in their room instead. A `who` may
+   * name any room the member may list ({@linkcode mayList}), even one nobody
+   * is in.
    */
   of(member: Member, frame: RoomFrame, typed = false): Room | undefined {
     const input = frame.room;
@@ -173,6 +187,18 @@ export class Membership {
     const room = named(checked.value);
     if (room !== undefined) return room;
     const name = checked.value;
+    if (frame.type === "who") {
+      if (mayList(member, name, this.#options.locked?.(name) ?? false)) {
+        return this.#rooms.get(name);
+      }
+      refuse(
+        member,
+        "not_in_room",
+        `Cannot list ${name}: it is locked, and only its members and operators may see who is in it`,
+        frame.cid,
+      );
+      return undefined;
+    }
     const hint = frame.type === "part" || frame.type === "leave" ? "" : " (join it first)";
     refuse(
       member,

@@ -8,7 +8,7 @@
 
 import type { WhoFrame } from "../../protocol.ts";
 import { byteLength, MAX_LINE_BYTES } from "./line.ts";
-import { HOST, userOf } from "./nicks.ts";
+import { HOST } from "./nicks.ts";
 import { RPL } from "./numerics.ts";
 import type { IrcRenderer } from "./render.ts";
 
@@ -103,7 +103,7 @@ export function whoReplies(renderer: IrcRenderer, frame: WhoFrame): string {
     return renderer.numeric(
       RPL.WHOREPLY,
       frame.room,
-      userOf(nick),
+      renderer.idents.user(person.name),
       HOST,
       server,
       nick,

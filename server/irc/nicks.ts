@@ -7,9 +7,9 @@
  * nick is never someone's real name, and the same name always gives the same
  * nick. Each IRC connection remembers the nicks it was shown, and finds the
  * person behind any other mapped nick among those connected. The user part
- * of a nick's mask is the nick, or for a nick of 10 characters or more a
+ * a nick gives a mask is the nick, or for a nick of 10 characters or more a
  * short form that still tells its person (`ver|…`), as irssi cuts longer
- * ones.
+ * ones; each person keeps theirs through renames (idents.ts).
  *
  * @module
  */
@@ -111,13 +111,26 @@ export function userOf(nick: string): string {
   let user = shortened.get(nick);
   if (user === undefined) {
     if (shortened.size >= MAX_MADE) shortened.clear();
-    const folded = foldNick(nick);
-    const code = (Number.parseInt(hash(folded), 16) % 36 ** USER_HASH_CHARS).toString(36);
-    const prefix = nick.split("|")[0]!.slice(0, USER_PREFIX_CHARS);
-    user = `${prefix}|${code.padStart(USER_HASH_CHARS, "0")}`;
+    user = shortForm(nick, foldNick(nick));
     shortened.set(nick, user);
   }
   return user;
+}
+
+/**
+ * A user part for `nick` when {@linkcode userOf} gives one that someone
+ * else shows already: its short form made with `salt` (1, 2 …) in the
+ * hash, `evi|blw4y` for evil, never anyone's nick either.
+ */
+export function otherUser(nick: string, salt: number): string {
+  return shortForm(nick, `${foldNick(nick)}\n${salt}`);
+}
+
+/** The first characters of `nick` (before its `|`), `|`, and 5 base 36 digits of a hash of `text`. */
+function shortForm(nick: string, text: string): string {
+  const code = (Number.parseInt(hash(text), 16) % 36 ** USER_HASH_CHARS).toString(36);
+  const prefix = nick.split("|")[0]!.slice(0, USER_PREFIX_CHARS);
+  return `${prefix}|${code.padStart(USER_HASH_CHARS, "0")}`;
 }
 
 /** Reports whether `user`, the user part of a mask, is the short form of a long nick's. */
@@ -126,10 +139,10 @@ export function isShortUser(user: string): boolean {
 }
 
 /**
- * `nick!user@chat`, the mask a nick's lines come from: the user part is the
- * nick too when it fits in 9 characters, else its short form
- * ({@linkcode userOf}), so that a ban mask an IRC client makes of it
- * (`*!*bob@chat`, `*!bob@chat`) still names its person.
+ * `nick!user@chat`, the mask of a nick not yet anyone's (a client's own
+ * before it registers): the user part is the nick too when it fits in 9
+ * characters, else its short form ({@linkcode userOf}). Those of people
+ * connected keep their user part through renames (idents.ts).
  */
 export function maskOf(nick: string): string {
   return `${nick}!${userOf(nick)}@${HOST}`;
@@ -182,25 +195,25 @@ export class NickBook {
   }
 
   /**
-   * The chat name of the person the user part of a mask names. A mask's user
-   * part is the nick its person had when the client first saw them (or its
-   * short form, {@linkcode userOf}), and an IRC client keeps it through
-   * their renames, as IRC's never changes: so it names whoever has that
-   * nick now, else whoever this connection saw renamed from it, as they are
-   * called now (or were last). `undefined` as for {@linkcode name}, and for
-   * a short form that is nobody's here. `others` are names to look among
-   * too, after those connected and shown (the names of the bans in force,
-   * for a ban mask of someone gone).
+   * The chat name of the person the user part of a mask names, by what this
+   * connection was told: whoever it saw renamed from that nick (or from the
+   * nick whose short form it is, {@linkcode userOf}), as they are called now
+   * (or were last), as a client keeps the user part through renames; else
+   * the name of that nick. `undefined` as for {@linkcode name}, and for a
+   * short form that is nobody's here. `others` are names to look among too,
+   * after those connected and shown (the names of the bans in force, for a
+   * ban mask of someone gone). The server's own record of whose mask shows
+   * which user part comes first (idents.ts): this is for one it no longer has.
    */
   holder(user: string, others: Iterable<string> = []): string | undefined {
     let name = isShortUser(user) ? this.#shortened(user, others) : this.name(user);
     let key = name === undefined ? foldNick(user) : userKey(name);
     for (let step = 0; step < MAX_RENAMES_FOLLOWED; step++) {
-      if (name !== undefined && this.#present(name)) break;
       const next = this.#renamed.get(key);
       if (next === undefined) break;
       name = next;
       key = userKey(next);
+      if (this.#present(name)) break;
     }
     return name;
   }

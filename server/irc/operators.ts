@@ -11,10 +11,13 @@
 
 import { isIP } from "node:net";
 import { parseInput } from "../../core/commands.ts";
+import { nameKey } from "../../core/names.ts";
+import type { Hub } from "../hub.ts";
 import type { Ban } from "../hub/moderation.ts";
 import type { CommandHandler } from "./commands.ts";
 import type { Gateway } from "./connection.ts";
-import { foldNick, type NickBook, nickOf } from "./nicks.ts";
+import type { Idents } from "./idents.ts";
+import { foldNick, type NickBook, nickOf, userOf } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
 import { reply } from "./params.ts";
 import { stripFormatting } from "./text.ts";
@@ -27,39 +30,128 @@ const OTHER_MODES = "vklmsp";
 
 const WILDCARD = /[*?]/;
 
+/** What {@linkcode banTarget} reads a mask with. */
+export interface MaskReader {
+  /** The nicks this connection was shown, and the renames it was told of. */
+  readonly nicks: NickBook;
+  /** The user parts of the server's masks. */
+  readonly idents: Idents;
+  /** Who is connected. */
+  readonly hub: Pick<Hub, "names" | "person">;
+  /**
+   * The names of the bans in force, for an unban: a nick or a short user
+   * part that is nobody's here may be someone a kickban sent away.
+   */
+  readonly banned?: readonly string[];
+}
+
+/** Whom a ban mask names, or why it names nobody the server can tell. */
+export type BanTarget =
+  | { ok: true; target: string }
+  | { ok: false; code: "nobody" | "unclear"; message: string };
+
+/** Why a mask that names nobody in particular is refused. */
+const NOBODY = "a mask here names one nick (bob, bob!*@*, *!*bob@chat) or one address " +
+  "(*!*@192.168.1.7)";
+
 /**
- * What a ban mask names: a nick's person (`bob`, `bob!*@*`, `*!*bob@chat`,
- * as the user part of a mask is the nick or its short form, or the nick its
- * person had before renames the connection was told of) or an address
- * (`*!*@192.168.1.7`); `undefined` for a mask that names nobody in
- * particular. A nick or a short user part that is nobody's here is looked
- * for among `banned`, the names of the bans in force: a kickban sent its
- * person away, and the client unbans them by the mask it banned.
+ * What a ban mask names: a nick's person (`bob`, `bob!*@*`), a user part's
+ * (`*!*bob@chat`: the person whose mask shows it, through their renames,
+ * idents.ts), or an address (`*!*@192.168.1.7`). A mask with both a nick
+ * and a user part that name two people names the one whose mask shows that
+ * user part. A user part no mask shows now names someone gone who showed
+ * it, or whom this connection saw renamed from that nick, as they were
+ * called last; never someone who merely has that nick now, whose mask
+ * shows another user part: such a mask is `unclear`, and so is a nick and
+ * a user part of two people of whom the user part's is gone. A nick or a
+ * short user part that is nobody's here is looked for among `banned`: a
+ * kickban sent its person away, and the client unbans them by the mask it
+ * banned.
  */
-export function banTarget(
-  mask: string,
-  nicks: NickBook,
-  banned: readonly string[] = [],
-): string | undefined {
+export function banTarget(mask: string, reader: MaskReader): BanTarget {
+  const { nicks } = reader;
+  const banned = reader.banned ?? [];
   const bang = mask.indexOf("!");
   const at = mask.lastIndexOf("@");
   if (bang === -1 && at === -1) {
-    return isIP(mask) ? mask : nicks.name(mask) ?? bannedNick(mask, banned) ?? mask;
+    const target = isIP(mask) ? mask : nicks.name(mask) ?? bannedNick(mask, banned) ?? mask;
+    return { ok: true, target };
   }
   const nick = bang === -1 ? "" : mask.slice(0, bang);
-  if (nick !== "" && !WILDCARD.test(nick)) {
-    return nicks.name(nick) ?? bannedNick(nick, banned) ?? nick;
-  }
+  const byNick = nick !== "" && !WILDCARD.test(nick)
+    ? nicks.name(nick) ?? bannedNick(nick, banned) ?? nick
+    : undefined;
   const user = mask.slice(bang + 1, at === -1 ? undefined : at).replace(/^[*~]+/, "");
-  if (user !== "" && !WILDCARD.test(user)) return nicks.holder(user, banned) ?? user;
-  const host = at === -1 ? "" : mask.slice(at + 1);
-  return isIP(host) ? host : undefined;
+  if (user === "" || WILDCARD.test(user)) {
+    if (byNick !== undefined) return { ok: true, target: byNick };
+    const host = at === -1 ? "" : mask.slice(at + 1);
+    return isIP(host) ? { ok: true, target: host } : { ok: false, code: "nobody", message: NOBODY };
+  }
+  const byUser = userTarget(user, reader);
+  if (byNick === undefined) return byUser;
+  // A nick that someone has now still names them when the user part tells nobody apart.
+  if (!byUser.ok || nameKey(byUser.target) === nameKey(byNick)) return { ok: true, target: byNick };
+  if (byUser.here) return { ok: true, target: byUser.target };
+  return {
+    ok: false,
+    code: "unclear",
+    message: `its nick names ${nick}, and its user part ${user} someone else, who left; ` +
+      `say which: ${nick}!*@* or *!*${user}@chat`,
+  };
+}
+
+/** Whom the user part `user` names, as {@linkcode banTarget} tells. */
+function userTarget(
+  user: string,
+  reader: MaskReader,
+): { ok: true; target: string; here: boolean } | Extract<BanTarget, { ok: false }> {
+  const { nicks, idents, hub } = reader;
+  // Whoever has no user part yet takes theirs now, as they would when shown.
+  idents.showAll(hub.names());
+  const holder = idents.holder(user);
+  const name = nicks.holder(user, reader.banned);
+  if (holder !== undefined) {
+    // An unban looks for whom a ban keeps out: someone new may show the user part of someone gone.
+    const banned = reader.banned?.map(nameKey);
+    const isBanned = (found: string | undefined) =>
+      found !== undefined && banned?.includes(nameKey(found)) === true;
+    const former = banned === undefined || isBanned(holder.name)
+      ? undefined
+      : [idents.formerly(user), name].find(isBanned);
+    return former === undefined
+      ? { ok: true, target: holder.name, here: holder.here }
+      : { ok: true, target: former, here: false };
+  }
+  // A short user part of nobody's: the hub says that nobody has that name.
+  if (name === undefined) return { ok: true, target: user, here: false };
+  // Someone here who merely has that nick now, and whose mask shows another user part.
+  const own = nickOf(name);
+  const folded = foldNick(user);
+  const here = hub.person(name) !== undefined;
+  if (here && (foldNick(own) === folded || foldNick(userOf(own)) === folded)) {
+    const nick = nicks.nick(name);
+    const shows = idents.user(name);
+    return {
+      ok: false,
+      code: "unclear",
+      message: `nobody here shows the user part ${user}, and ${nick} shows another ` +
+        `(${nick}!${shows}@chat), so ${nick} is not whom that mask was made of; ` +
+        `${nick}!*@* names them`,
+    };
+  }
+  return { ok: true, target: name, here };
 }
 
 /** The name among `banned` whose nick is `nick` (a mapped one, of someone gone), if any. */
 function bannedNick(nick: string, banned: readonly string[]): string | undefined {
   const key = foldNick(nick);
   return banned.find((name) => foldNick(nickOf(name)) === key);
+}
+
+/** How `gateway` reads a ban mask: for an unban (`unbanning`), among the bans in force too. */
+function reader(gateway: Gateway, unbanning: boolean): MaskReader {
+  const { nicks, idents } = gateway.renderer;
+  return { nicks, idents, hub: gateway.hub, ...unbanning ? { banned: bannedNames(gateway) } : {} };
 }
 
 /** The names the bans in force keep out, as they were given. */
@@ -121,7 +213,8 @@ export function channelMode(
       reply(gateway, ERR.CHANOPRIVSNEEDED, room, `Mode ${letter} cannot be changed here`);
       continue;
     }
-    const arg = args[next++];
+    const given = args[next++];
+    const arg = given === undefined ? undefined : withColon(given);
     if (arg === undefined) {
       if (letter === "b") banList(gateway, room);
       else reply(gateway, ERR.NEEDMOREPARAMS, "MODE", "Not enough parameters");
@@ -133,16 +226,13 @@ export function channelMode(
       gateway.deliver({ type: adding ? "op" : "deop", name }, context);
       continue;
     }
-    const target = banTarget(arg, gateway.renderer.nicks, adding ? [] : bannedNames(gateway));
-    if (target === undefined) {
-      gateway.write(
-        gateway.renderer.notice(
-          `Cannot ${adding ? "ban" : "unban"} ${arg}: a mask here names one nick ` +
-            "(bob, bob!*@*, *!*bob@chat) or one address (*!*@192.168.1.7)",
-        ),
-      );
+    const found = banTarget(arg, reader(gateway, !adding));
+    if (!found.ok) {
+      const why = `Cannot ${adding ? "ban" : "unban"} ${arg}: ${found.message}`;
+      gateway.write(gateway.renderer.notice(why));
       continue;
     }
+    const target = found.target;
     const renderer = gateway.renderer;
     renderer.lastError = undefined;
     // A KICK that follows, of whom the ban sent away, gives it its reason (/kickban).
@@ -156,6 +246,18 @@ export function channelMode(
 }
 
 /**
+ * `param` with the `:` the line took from it given back when it begins an
+ * IPv6 address: the first `:` of a last parameter only marks it as the last
+ * (`UNBAN ::ffff:192.168.1.7` reads `:ffff:192.168.1.7`), and a first word
+ * that is no address without another `:` but is one with it was typed so.
+ */
+export function withColon(param: string): string {
+  if (!param.startsWith(":")) return param;
+  const word = param.split(" ", 1)[0]!;
+  return isIP(word) === 0 && isIP(`:${word}`) === 6 ? `:${param}` : param;
+}
+
+/**
  * A raw verb for the chat's operator command of the same name: its
  * parameters read as the words after `/name`, a nick among them as its
  * person's name.
@@ -164,7 +266,7 @@ function verb(name: string): CommandHandler {
   const command = name.toUpperCase();
   return (gateway, params) => {
     // A reason is words for the chat: without IRC's colours, as a message's are.
-    const words = params.map(stripFormatting).join(" ");
+    const words = params.map((param) => stripFormatting(withColon(param))).join(" ");
     const parsed = parseInput(`/${name} ${words}`.trimEnd());
     if (!parsed.ok) return gateway.write(gateway.renderer.notice(parsed.message));
     const frame = parsed.frame;
@@ -172,8 +274,12 @@ function verb(name: string): CommandHandler {
     let target: string | undefined;
     if ("target" in frame) {
       target = frame.target;
-      const banned = frame.type === "unban" ? bannedNames(gateway) : [];
-      frame.target = banTarget(target, nicks, banned) ?? target;
+      const found = banTarget(target, reader(gateway, frame.type === "unban"));
+      // A mask of nobody in particular goes as it is: the hub says that nobody has that name.
+      if (!found.ok && found.code === "unclear") {
+        return gateway.write(gateway.renderer.notice(`Cannot ${name} ${target}: ${found.message}`));
+      }
+      frame.target = found.ok ? found.target : target;
     } else if ("name" in frame) {
       target = frame.name;
       frame.name = nicks.name(target) ?? target;

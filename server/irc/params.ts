@@ -45,7 +45,7 @@ export function room(gateway: Gateway, channel: string): string | undefined {
 /** The room a channel names if someone is in it, or `undefined` once 403 is sent. */
 export function existingRoom(gateway: Gateway, channel: string): string | undefined {
   const name = room(gateway, channel);
-  if (name === undefined || inRoom(gateway, name) || gateway.hub.who(name) !== undefined) {
+  if (name === undefined || inRoom(gateway, name) || gateway.hub.occupied(name)) {
     return name;
   }
   reply(gateway, ERR.NOSUCHCHANNEL, channel, "No such channel");

@@ -11,7 +11,7 @@ import { normalizeRoom } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import type { PersonInfo } from "../hub.ts";
 import type { Gateway } from "./connection.ts";
-import { HOST, userOf } from "./nicks.ts";
+import { HOST } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
 import { existingRoom, inRoom, list, reply, room, short } from "./params.ts";
 import { readText } from "./text.ts";
@@ -20,8 +20,9 @@ import { channelMode } from "./operators.ts";
 
 /**
  * The hub's `who` of a room, as the command being handled asks: of a room one
- * is in, as its `who` frame; of another, as anyone may read it (rooms are
- * public, as WHOIS tells). False when nobody is in it.
+ * is in, as its `who` frame; of another, when one may list it (one not
+ * locked, or any to an operator: `Hub.mayList`). False when nobody is in it
+ * or one may not, as IRC servers answer for a secret channel: the end alone.
  */
 function listed(gateway: Gateway, channel: string, command: "NAMES" | "WHO"): boolean {
   const checked = channel.startsWith("#") ? normalizeRoom(channel) : undefined;
@@ -30,7 +31,7 @@ function listed(gateway: Gateway, channel: string, command: "NAMES" | "WHO"): bo
     gateway.deliver({ type: "who", room: checked.value }, { command, target: channel });
     return true;
   }
-  const frame = gateway.hub.who(checked.value);
+  const frame = gateway.hub.who(checked.value, gateway.renderer.name!);
   if (frame === undefined) return false;
   const renderer = gateway.renderer;
   gateway.write(command === "NAMES" ? whoNames(renderer, frame) : whoReplies(renderer, frame));
@@ -39,10 +40,10 @@ function listed(gateway: Gateway, channel: string, command: "NAMES" | "WHO"): bo
 
 /**
  * NAMES: 353 and 366, from the hub's `who` of a room; 366 alone for a room
- * nobody is in. Without a channel (what irssi's `/names **` sends, to see
- * everyone): each room one is in, as NAMES of it answers. Modern IRC's bare
- * `366 *` would show nothing, and RFC 1459's every channel one can see would
- * be every room of the server, as all are public.
+ * nobody is in, or a locked one the client may not list. Without a channel
+ * (what irssi's `/names **` sends, to see everyone): each room one is in, as
+ * NAMES of it answers. Modern IRC's bare `366 *` would show nothing, and RFC
+ * 1459's every channel one can see would be nearly every room of the server.
  */
 function names(gateway: Gateway, params: readonly string[]): void {
   const me = gateway.renderer.name!;
@@ -66,7 +67,13 @@ function maskPattern(mask: string): RegExp {
   return new RegExp(`^${escaped.replaceAll("*", ".*").replaceAll("?", ".")}$`, "i");
 }
 
-/** 352 for a person, with the first room they are in (`*` for none). */
+/** The rooms of `rooms` the client may see listed, as `who` of each would answer. */
+function visible(gateway: Gateway, rooms: readonly string[]): string[] {
+  const me = gateway.renderer.name!;
+  return rooms.filter((room) => gateway.hub.mayList(me, room));
+}
+
+/** 352 for a person, with the first room they are in that the client may list (`*` for none). */
 function whoReply(gateway: Gateway, found: PersonInfo): void {
   const renderer = gateway.renderer;
   const person = found.person;
@@ -74,8 +81,8 @@ function whoReply(gateway: Gateway, found: PersonInfo): void {
   reply(
     gateway,
     RPL.WHOREPLY,
-    found.rooms[0] ?? "*",
-    userOf(nick),
+    visible(gateway, found.rooms)[0] ?? "*",
+    renderer.idents.user(person.name),
     HOST,
     renderer.options.server,
     nick,
@@ -87,7 +94,7 @@ function whoReply(gateway: Gateway, found: PersonInfo): void {
 /**
  * WHO #room, WHO nick, or WHO with a mask (`a*`, `?ob`; `*` and `0` are
  * everyone): 352 per person, then 315. A mask is matched against the nicks
- * of everyone connected (rooms are public, as WHOIS tells), at most
+ * of everyone connected (as WHOIS finds them), at most
  * {@linkcode MAX_WHO_REPLIES} of them. `o` after it lists operators only.
  */
 function who(gateway: Gateway, params: readonly string[]): void {
@@ -97,7 +104,7 @@ function who(gateway: Gateway, params: readonly string[]): void {
   if (mask.startsWith("#")) {
     if (ops) {
       const checked = normalizeRoom(mask);
-      const frame = checked.ok ? gateway.hub.who(checked.value) : undefined;
+      const frame = checked.ok ? gateway.hub.who(checked.value, renderer.name!) : undefined;
       if (frame !== undefined) {
         const people = frame.people?.filter((person) => person.op === true) ?? [];
         const members = people.map((person) => person.name);
@@ -147,9 +154,11 @@ function whois(gateway: Gateway, params: readonly string[]): void {
   const { person, rooms } = found;
   const shown = renderer.nicks.nick(person.name);
   const server = renderer.options.server;
-  reply(gateway, RPL.WHOISUSER, shown, userOf(shown), HOST, "*", person.name);
-  // As many 319 lines as 512 bytes take: someone may be in 32 rooms of long names.
-  const channels = rooms.map((room) => (person.op ? "@" : "") + room);
+  const user = renderer.idents.user(person.name);
+  reply(gateway, RPL.WHOISUSER, shown, user, HOST, "*", person.name);
+  // As many 319 lines as 512 bytes take: someone may be in 32 rooms of long names. A locked
+  // room is left out for whoever may not list it, as IRC servers leave out a secret channel.
+  const channels = visible(gateway, rooms).map((room) => (person.op ? "@" : "") + room);
   gateway.write(wordLines(renderer, RPL.WHOISCHANNELS, [shown], channels));
   reply(gateway, RPL.WHOISSERVER, shown, server, `${renderer.options.network} (${person.client})`);
   if (person.op) reply(gateway, RPL.WHOISOPERATOR, shown, "is an operator");
@@ -285,7 +294,11 @@ export const QUERIES: Readonly<Record<string, Query>> = {
       if (person === undefined) return [];
       const away = person.away === undefined ? "+" : "-";
       const shown = gateway.renderer.nicks.nick(person.name);
-      return [`${shown}${person.op ? "*" : ""}=${away}${userOf(shown)}@${HOST}`];
+      return [
+        `${shown}${person.op ? "*" : ""}=${away}${
+          gateway.renderer.idents.user(person.name)
+        }@${HOST}`,
+      ];
     });
     reply(gateway, RPL.USERHOST, found.join(" "));
   },

@@ -15,6 +15,7 @@ import {
   type ServerFrame,
 } from "../../protocol.ts";
 import { fileLink } from "../../core/files.ts";
+import { normalizeRoom } from "../../core/names.ts";
 import type { Hub } from "../hub.ts";
 import {
   byteLength,
@@ -24,7 +25,8 @@ import {
   splitBytes,
   withTime,
 } from "./line.ts";
-import { maskOf, NickBook } from "./nicks.ts";
+import { HOST, NickBook } from "./nicks.ts";
+import { Idents } from "./idents.ts";
 import { RPL } from "./numerics.ts";
 import { replayMark } from "./session.ts";
 import { joinLines, whoLines } from "./listings.ts";
@@ -79,6 +81,8 @@ export class IrcRenderer {
   readonly caps: Capabilities = new Capabilities();
   /** The nicks this connection was shown. */
   readonly nicks: NickBook;
+  /** The user parts of the server's masks, the same to every client. */
+  readonly idents: Idents;
   /** The chat name, once the hub has welcomed the client. */
   name: string | undefined;
   /** The nick the client goes by; `*` until it has one. */
@@ -107,11 +111,12 @@ export class IrcRenderer {
       () => options.hub.names(),
       (name) => options.hub.person(name) !== undefined,
     );
+    this.idents = Idents.of(options.hub);
   }
 
-  /** `nick!user@host` of chat name `name`. */
+  /** `nick!user@host` of chat name `name`: the user part theirs through renames (idents.ts). */
   mask(name: string): string {
-    return maskOf(this.nicks.nick(name));
+    return `${this.nicks.nick(name)}!${this.idents.user(name)}@${HOST}`;
   }
 
   /** A numeric reply from the server to this client. */
@@ -368,10 +373,13 @@ export class IrcRenderer {
     if (reason === "parted") return this.#part(name, room);
     const kicked = kickOf(reason);
     if (kicked !== undefined) {
+      this.idents.left(name);
       return this.from(kicked.by, "KICK", room, this.nicks.nick(name), kicked.why);
     }
     if (reason?.startsWith("went to ")) return this.from(name, "PART", room, reason);
-    return this.from(name, "QUIT", reason ?? "Quit");
+    const line = this.from(name, "QUIT", reason ?? "Quit");
+    this.idents.left(name);
+    return line;
   }
 
   /**
@@ -408,7 +416,8 @@ export class IrcRenderer {
   /** A rename, told once per room shared, shown once. */
   #renamed(from: string, to: string): string {
     const before = this.nicks.nick(from);
-    // The client keeps the mask it knew them by: a ban made of it names them as they are now.
+    // Their user part stays theirs: a ban mask made of it names them as they are now.
+    const user = this.idents.renamed(from, to);
     this.nicks.renamed(from, to);
     if (from === this.name) {
       this.name = to;
@@ -418,7 +427,7 @@ export class IrcRenderer {
     }
     this.#quit = `rename\n${from}\n${to}`;
     return formatLine({
-      source: maskOf(before),
+      source: `${before}!${user}@${HOST}`,
       command: "NICK",
       params: [this.nicks.nick(to)],
     });
@@ -448,11 +457,20 @@ export class IrcRenderer {
       return this.numeric(RPL.UNAWAY, "You are no longer marked as being away");
     }
     // Answers IRC gives with its own lines, or none.
-    if (command === "JOIN" || command === "NICK" || command === "KICK") return "";
+    if (command === "JOIN" || command === "NICK") return "";
+    // The KICK line in the channel is the answer; from outside it, `You kicked bob` is.
+    if (command === "KICK" && this.#inChannel(this.context?.target)) return "";
     if (command === "OPER" && /operator/i.test(text)) {
       return this.numeric(RPL.YOUREOPER, "You are now an IRC operator");
     }
     return this.notice(text);
+  }
+
+  /** Whether this client is in `channel` (as the client wrote it), a room. */
+  #inChannel(channel: string | undefined): boolean {
+    const room = channel === undefined ? undefined : normalizeRoom(channel);
+    if (this.name === undefined || room?.ok !== true) return false;
+    return this.options.hub.person(this.name)?.rooms.includes(room.value) === true;
   }
 
   /** Someone typing, as the `+typing` tag of a TAGMSG, to a client that takes message tags. */

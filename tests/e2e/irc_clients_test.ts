@@ -10,7 +10,8 @@
  * tells, with a certificate made as it tells: irssi with the server
  * password, WeeChat by SASL. Last, both keep order as operators with their
  * own commands: irssi's /ban of a long nick and of a mapped one falls on
- * that person, and each client's /kickban bans at once, then tells the
+ * that person, its /kickban of someone renamed falls on them and not on
+ * whoever took their old nick, and each client's /kickban bans at once, then tells the
  * room the reason, and its person when they try to come back.
  */
 
@@ -671,6 +672,28 @@ Deno.test({
           await bea.waitForLine(/bea banned eve: not welcome$/);
           await ann.waitForLine(/bea banned eve: not welcome$/);
           assert.equal(await comingBack(port, "eve"), cannotJoin("bea", "not welcome"));
+        },
+      );
+
+      await step(
+        t,
+        clients,
+        "irssi's /kickban of someone renamed falls on them, not on whoever took their old nick",
+        async () => {
+          await ann.view("#lobby");
+          await using spammer = await TestClient.join2(port, "mole");
+          await ann.waitForLine(/ mole \[mole@chat\] has joined #lobby$/);
+          await spammer.send({ type: "nick", name: "mule" });
+          await ann.waitForLine(/ mole is now known as mule$/);
+          await using newcomer = await TestClient.join2(port, "mole");
+          await ann.waitForLine(/ mole \[mol\|[0-9a-z]{5}@chat\] has joined #lobby$/);
+          // irssi bans the user part it knows mule by, the one mole came with.
+          await ann.enter("/kickban mule spamming");
+          await ann.waitForLine(/ -!- mode\/#lobby \[\+b \*!\*mole@chat\] by ann$/);
+          assert.equal((await spammer.next("bye")).reason, `You were banned by ann${later("ann")}`);
+          await ann.waitForLine(/ann banned mule: spamming$/);
+          await newcomer.sync();
+          assert.equal(newcomer.all("bye").length, 0, "the newcomer called mole is still here");
         },
       );
 
