@@ -397,12 +397,18 @@ export class Messages {
       limit: MAX_SEARCH_RESULTS,
     });
     if (tooBroad !== undefined) {
+      // The limit is on the words all the prefixes start together: name those counted.
+      const counted = query.prefixes.slice(0, query.prefixes.indexOf(tooBroad) + 1)
+        .map((word) => JSON.stringify(word));
+      const over = `over ${grouped(MAX_PREFIX_WORDS)} different words start with`;
       return refuse(
         member,
         "text_invalid",
-        `Cannot search for ${JSON.stringify(tooBroad)}: over ${
-          grouped(MAX_PREFIX_WORDS)
-        } different words start with it; type more of it`,
+        counted.length < 2
+          ? `Cannot search for ${JSON.stringify(tooBroad)}: ${over} it; type more of it`
+          : `Cannot search for ${JSON.stringify(query.text)}: ${over} ${
+            counted.slice(0, -1).join(", ")
+          } and ${counted.at(-1)} together; type more of them`,
       );
     }
     const quoted = JSON.stringify(query.text);
