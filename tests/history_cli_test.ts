@@ -110,6 +110,25 @@ Deno.test("chat serve reports history usage errors in one line and exits 2", asy
     [["--data-dir", dir.path, "--retain", "1.5d"], /--retain "1.5d"/],
     [["--data-dir", dir.path, "--retain"], /--retain/],
     [["--data-dir"], /--data-dir/],
+    [["--data-dir", ""], /^chat: invalid --data-dir "": expected the path of a folder \(see/],
+    // Months or minutes? Neither is kept by mistake.
+    [
+      ["--data-dir", dir.path, "--retain", "6m"],
+      /^chat: invalid --retain "6m": an age is in hours, days or weeks; for 6 months write 180d \(see/,
+    ],
+    [
+      ["--data-dir", dir.path, "--retain", "1mo"],
+      /: an age is in hours, days or weeks; for 1 month write 30d \(see/,
+    ],
+    [["--data-dir", dir.path, "--retain", "2y"], /; for 2 years write 730d \(see/],
+    [
+      ["--data-dir", dir.path, "--retain", "90s"],
+      /: an age is in hours, days or weeks, at least 1h \(see/,
+    ],
+    [
+      ["--data-dir", dir.path, "--retain", "30min"],
+      /: an age is in hours, days or weeks, at least 1h \(see/,
+    ],
   ];
   for (const [flags, message] of cases) {
     await t.step(`chat serve ${flags.map((flag) => JSON.stringify(flag)).join(" ")}`, async () => {
@@ -171,6 +190,16 @@ Deno.test("chat serve --retain trims old messages when it starts", async () => {
     assert.equal(ack.id, 11, "ids continue after the trim");
   }
   assert.equal((await server.stop()).code, 0);
+});
+
+Deno.test("chat serve --help says --retain takes hours, days or weeks, counted over all rooms", async () => {
+  const outcome = await chat(["serve", "--help"]);
+  assert.equal(outcome.code, 0, outcome.stderr);
+  const help = outcome.stdout.replace(/\s+/g, " ");
+  assert.match(
+    help,
+    /--retain RULE drop old messages: an age in hours, days or weeks \(12h, 30d, 2w\), or a count of all rooms' messages together \(100000\)/,
+  );
 });
 
 Deno.test("chat serve --memory leaves no history file behind", async () => {
