@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { SqliteHistory } from "../server/history/sqlite.ts";
 import {
   assertOneErrorLine,
@@ -81,7 +82,10 @@ Deno.test("chat serve on a data directory another server uses exits 1 in one lin
   const outcome = await chat([...SERVE, "--data-dir", dir.path]);
   const line = assertOneErrorLine(outcome, "second server");
   assert.equal(outcome.code, 1, line);
-  assert.match(line, /^chat: cannot use history file .*: it is in use by another chat server/);
+  assert.match(
+    line,
+    /^chat: cannot use history file .*: it is in use by another program, perhaps another chat server \(one data directory per server\)$/,
+  );
   assert.equal(outcome.stdout, "");
 
   // The first one is unharmed: it still stores and stops cleanly.
@@ -94,6 +98,62 @@ Deno.test("chat serve on a data directory another server uses exits 1 in one lin
   assert.equal(stopped.code, 0, stopped.stderr);
   using store = SqliteHistory.open(`${dir.path}/history.db`);
   assert.deepEqual(store.recent("#lobby", 10).map((message) => message.text), ["still here"]);
+});
+
+Deno.test("chat serve on a history file another program reads says it is in use, and exits 1", async () => {
+  await using dir = await tempDir();
+  SqliteHistory.open(`${dir.path}/history.db`).close();
+  // A plain reader in the middle of a read, as the sqlite3 shell or a script may be.
+  using reader = new DatabaseSync(`${dir.path}/history.db`, { readOnly: true });
+  reader.exec("BEGIN");
+  reader.prepare("SELECT count(*) FROM messages").get();
+  const outcome = await chat([...SERVE, "--data-dir", dir.path]);
+  const line = assertOneErrorLine(outcome, "reader");
+  assert.equal(outcome.code, 1, line);
+  assert.equal(
+    line,
+    `chat: cannot use history file ${dir.path}/history.db: it is in use by another program, ` +
+      "perhaps another chat server (one data directory per server)",
+  );
+  reader.exec("COMMIT");
+});
+
+Deno.test("chat serve keeps the history file and its log private to their owner", async (t) => {
+  // Whatever the umask of the tests, the server's is the usual one, which lets everyone read.
+  const umask = ["sh", "-c", 'umask 022 && exec "$@"', "sh"];
+  const mode = async (path: string) => ((await Deno.stat(path)).mode! & 0o777).toString(8);
+  await t.step("a new history", async () => {
+    await using dir = await tempDir();
+    await using server = spawn([...SERVE, "--data-dir", dir.path], { wrap: umask });
+    const port = await server.port();
+    {
+      await using ann = await TestClient.join(port, "ann");
+      await ann.say("private");
+      await ann.next("message", (frame) => frame.text === "private");
+    }
+    for (const file of ["history.db", "history.db-wal", "history.db-ids"]) {
+      assert.equal(await mode(`${dir.path}/${file}`), "600", file);
+    }
+    assert.equal((await server.stop()).code, 0);
+  });
+  await t.step("a history an older chat left readable by everyone", async () => {
+    await using dir = await tempDir();
+    const path = `${dir.path}/history.db`;
+    {
+      using store = SqliteHistory.open(path);
+      store.append({ type: "message", id: 1, ts: 1, room: "#lobby", from: "ann", text: "old" });
+    }
+    // A log and a shared-memory file, as an older server killed, or a reader, leaves them.
+    await Deno.writeFile(`${path}-wal`, new Uint8Array());
+    await Deno.writeFile(`${path}-shm`, new Uint8Array());
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) await Deno.chmod(file, 0o644);
+    await using server = spawn([...SERVE, "--data-dir", dir.path], { wrap: umask });
+    await server.port();
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+      assert.equal(await mode(file), "600", file);
+    }
+    assert.equal((await server.stop()).code, 0);
+  });
 });
 
 Deno.test("chat serve reports history usage errors in one line and exits 2", async (t) => {

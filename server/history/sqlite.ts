@@ -19,7 +19,7 @@ import {
   type SearchResult,
 } from "./search.ts";
 import { blockEnd, type IdMarkRead, readIdMark, writeIdMark } from "./id_mark.ts";
-import { checkLog, type DamagedLog, explain, HistoryError } from "./sqlite_file.ts";
+import { checkLog, type DamagedLog, explain, HistoryError, keepPrivate } from "./sqlite_file.ts";
 import { MIGRATIONS, roomKey, type Row, SCHEMA, SCHEMA_VERSION, toFrame } from "./sqlite_schema.ts";
 
 /** How long messages are kept: by age, by count, or both. */
@@ -170,7 +170,14 @@ export class SqliteHistory implements HistoryStore {
         Deno.openSync(path, { read: true, write: true }).close();
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
+        // A new file is private before SQLite fills it: SQLite would follow the umask.
+        try {
+          Deno.openSync(path, { write: true, createNew: true, mode: 0o600 }).close();
+        } catch {
+          // SQLite says why below.
+        }
       }
+      keepPrivate(path);
       db = new DatabaseSync(path);
       // One server per file: the exclusive lock makes a second one fail at start.
       db.exec("PRAGMA locking_mode = EXCLUSIVE");
@@ -181,6 +188,8 @@ export class SqliteHistory implements HistoryStore {
       // The exclusive lock is held now, and nothing has been written: SQLite has read
       // the log but will overwrite its damaged part with the next write.
       damagedLog = checkLog(path);
+      // A log left by an older chat, with the umask's mode.
+      keepPrivate(path);
       // A committed transaction is in the WAL before the call returns: it survives
       // the process being killed. Only a power cut can lose the last few.
       db.exec("PRAGMA synchronous = NORMAL");
