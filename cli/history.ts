@@ -93,7 +93,11 @@ export interface OpenHistoryOptions {
   dataDir: string;
   /** What to trim. */
   retention: Retention;
-  /** Where to tell of what the history survives: a damaged log at start, a failed trim. @default {stderr} */
+  /**
+   * Where to tell of what the history survives (a damaged log or word index
+   * at start, a failed trim) and of what takes a while (a long check).
+   * @default {stderr}
+   */
   log?: (line: string) => void;
 }
 
@@ -134,6 +138,7 @@ export async function openHistory(options: OpenHistoryOptions): Promise<HistoryS
     store = SqliteHistory.open(path, {
       retention: options.retention,
       warn: options.log ?? complain,
+      log: options.log ?? complain,
     });
   } catch (error) {
     if (!(error instanceof HistoryError)) throw error;

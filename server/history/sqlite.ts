@@ -20,6 +20,7 @@ import {
 } from "./search.ts";
 import { blockEnd, type IdMarkRead, readIdMark, writeIdMark } from "./id_mark.ts";
 import { checkLog, type DamagedLog, explain, HistoryError, keepPrivate } from "./sqlite_file.ts";
+import { checkHistory } from "./sqlite_check.ts";
 import { MIGRATIONS, roomKey, type Row, SCHEMA, SCHEMA_VERSION, toFrame } from "./sqlite_schema.ts";
 
 /** How long messages are kept: by age, by count, or both. */
@@ -47,6 +48,13 @@ export interface SqliteHistoryOptions {
    * server goes on, and the next one tries again. @default {nothing}
    */
   warn?: (line: string) => void;
+  /**
+   * Told, in one line each, what takes a while or changes the file: a long
+   * check at start, a damaged word index rebuilt. @default {nothing}
+   */
+  log?: (line: string) => void;
+  /** Stored messages from which the check at start is said beforehand. @default {LONG_CHECK} */
+  longCheck?: number;
 }
 
 /**
@@ -206,8 +214,8 @@ export class SqliteHistory implements HistoryStore {
       }
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
       db.exec("COMMIT");
-      const check = db.prepare("PRAGMA quick_check").get() as { quick_check: string };
-      if (check.quick_check !== "ok") throw new Error(`malformed: ${check.quick_check}`);
+      const log = options.log ?? (() => {});
+      checkHistory(db, path, { log, longCheck: options.longCheck });
       const mark = readIdMark(`${path}-ids`);
       return new SqliteHistory(db, path, options, { mark, damagedLog });
     } catch (error) {
