@@ -95,8 +95,8 @@ export interface OpenHistoryOptions {
   retention: Retention;
   /**
    * Where to tell of what the history survives (a damaged log or word index
-   * at start, a failed trim) and of what takes a while (a long check).
-   * @default {stderr}
+   * at start, a failed trim) and of what takes a while (a long check, a
+   * trim). @default {stderr}
    */
   log?: (line: string) => void;
 }

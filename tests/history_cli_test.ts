@@ -224,7 +224,7 @@ Deno.test("chat serve accepts --retain as an age or a count, and stops cleanly",
   }
 });
 
-Deno.test("chat serve --retain trims old messages when it starts", async () => {
+Deno.test("chat serve --retain trims old messages when it starts, and says how many", async () => {
   await using dir = await tempDir();
   {
     using store = SqliteHistory.open(`${dir.path}/history.db`);
@@ -241,6 +241,9 @@ Deno.test("chat serve --retain trims old messages when it starts", async () => {
   }
   await using server = spawn([...SERVE, "--data-dir", dir.path, "--retain", "3"]);
   const port = await server.port();
+  await server.waitForStdout(
+    /^\[[^\]]+\] Removed 7 messages, keeping the newest 3 of all rooms together \(--retain\)$/m,
+  );
   {
     await using bob = await TestClient.join(port, "bob");
     await bob.sync();
@@ -250,6 +253,55 @@ Deno.test("chat serve --retain trims old messages when it starts", async () => {
     assert.equal(ack.id, 11, "ids continue after the trim");
   }
   assert.equal((await server.stop()).code, 0);
+});
+
+/**
+ * Writes `count` messages, 1 a second up to now, straight into a new history
+ * file in `dir`, far faster than the store would one at a time.
+ */
+function writeHistory(dir: string, count: number): void {
+  SqliteHistory.open(`${dir}/history.db`).close();
+  using db = new DatabaseSync(`${dir}/history.db`);
+  db.prepare(
+    "WITH RECURSIVE n(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM n WHERE id < ?) " +
+      "INSERT INTO messages (id, ts, room, sender, text) " +
+      "SELECT id, ? - (? - id) * 1000, '#lobby', 'ann', 'message ' || id FROM n",
+  ).run(count, Date.now(), count);
+}
+
+Deno.test("chat serve listens before it trims a large history, and logs the check and the trim", async () => {
+  await using dir = await tempDir();
+  writeHistory(dir.path, 100_000);
+  await using server = spawn([...SERVE, "--data-dir", dir.path, "--retain", "1000"]);
+  const port = await server.port();
+  const removed = await server.waitForStdout(/^\[[^\]]+\] (Removed .*)$/m, 30_000);
+  assert.equal(
+    removed[1],
+    "Removed 99,000 messages, keeping the newest 1,000 of all rooms together (--retain)",
+  );
+  const lines = server.stdout.split("\n");
+  const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+  const checking = at(
+    new RegExp(
+      `^\\[[^\\]]+\\] Checking history file ${dir.path}/history\\.db \\(100,000 messages\\)…$`,
+    ),
+  );
+  assert.ok(checking >= 0, server.stdout);
+  assert.ok(
+    checking < at(/^chat is listening on /),
+    "said before the check, which comes before listening",
+  );
+  assert.ok(at(/^chat is listening on /) < at(/\] Removed /), "trimmed once the server listens");
+  {
+    await using bob = await TestClient.join(port, "bob");
+    await bob.say("new");
+    assert.equal((await bob.next("message", (frame) => frame.text === "new")).id, 100_001);
+  }
+  const outcome = await server.stop();
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.equal(outcome.stderr, "");
+  using store = SqliteHistory.open(`${dir.path}/history.db`);
+  assert.equal(store.tail("#lobby", 5_000).count, 1_001, "the newest 1,000 and bob's");
 });
 
 Deno.test("chat serve --help says --retain takes hours, days or weeks, counted over all rooms", async () => {
