@@ -10,9 +10,9 @@ import { DatabaseSync, type DatabaseSyncOptions } from "node:sqlite";
 import { encodeFrame, LOBBY, type MessageFrame } from "../protocol.ts";
 import { ID_BLOCK, readIdMark } from "../server/history/id_mark.ts";
 import { SqliteHistory } from "../server/history/sqlite.ts";
-import { type ChatOutcome, serveData as serve } from "./_chat_process.ts";
+import { assertOneErrorLine, type ChatOutcome, serveData as serve } from "./_chat_process.ts";
 import { evalThenKill } from "./_fault_helpers.ts";
-import { TestClient } from "./_test_utils.ts";
+import { succeeds, TestClient } from "./_test_utils.ts";
 
 const SQLITE_MODULE = new URL("../server/history/sqlite.ts", import.meta.url).href;
 
@@ -481,4 +481,92 @@ Deno.test("chat serve rebuilds a damaged word index at start, keeping every mess
       "rebuilding it from the 100 messages…",
   );
   assert.equal(quickCheck(path), "ok");
+});
+
+// An id mark that cannot be replaced.
+
+Deno.test("SqliteHistory.open() refuses an id mark it cannot replace, as it would every message", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  {
+    using store = SqliteHistory.open(path);
+    store.append(message(1));
+  }
+  // A folder where the new mark is written before it replaces the old one.
+  await Deno.mkdir(`${path}-ids.new`);
+  assert.throws(() => SqliteHistory.open(path), (error: Error) => {
+    assert.equal(error.name, "HistoryError");
+    assert.match(
+      error.message,
+      new RegExp(
+        `^Cannot use history file ${escape(path)}: its id mark ${escape(path)}-ids cannot be ` +
+          "replaced \\(Is a directory\\); check that it and its folder can be written, or use " +
+          "--memory$",
+      ),
+    );
+    return true;
+  });
+  await Deno.remove(`${path}-ids.new`);
+  using store = SqliteHistory.open(path);
+  store.append(message(2));
+  assert.deepEqual(readIdMark(`${path}-ids`), { state: "ok", mark: ID_BLOCK });
+});
+
+Deno.test("SqliteHistory.open() writes the id mark again at start, and none on a first start", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  const markPath = `${path}-ids`;
+  SqliteHistory.open(path).close();
+  assert.equal(await exists(markPath), false, "nothing to mark yet");
+  {
+    using store = SqliteHistory.open(path);
+    store.append(message(1));
+  }
+  const before = (await Deno.stat(markPath)).ino;
+  SqliteHistory.open(path).close();
+  assert.notEqual((await Deno.stat(markPath)).ino, before, "replaced, as when a block is reserved");
+  assert.deepEqual(readIdMark(markPath), { state: "ok", mark: 1 });
+  assert.equal(await exists(`${markPath}.new`), false);
+});
+
+const chattrProblem = await (async () => {
+  const probe = await Deno.makeTempFile({ prefix: "chat_history_damage_probe_" });
+  try {
+    const problem = await succeeds("chattr", ["+i", probe]);
+    if (problem === undefined) await succeeds("chattr", ["-i", probe]);
+    return problem;
+  } finally {
+    await Deno.remove(probe);
+  }
+})();
+
+Deno.test({
+  name: `chat serve stops at start in one line when its id mark cannot be replaced${
+    chattrProblem === undefined ? "" : ` (ignored: chattr +i fails: ${chattrProblem})`
+  }`,
+  ignore: chattrProblem !== undefined,
+  fn: async () => {
+    await using dir = await tempDir();
+    const path = `${dir.path}/history.db`;
+    {
+      using store = SqliteHistory.open(path);
+      store.append(message(1));
+    }
+    assert.equal(await succeeds("chattr", ["+i", `${path}-ids`]), undefined);
+    try {
+      await using server = serve(dir.path);
+      const outcome = await server.finished();
+      const line = assertOneErrorLine(outcome, "immutable id mark");
+      assert.equal(outcome.code, 1, line);
+      assert.equal(
+        line,
+        `chat: cannot use history file ${path}: its id mark ${path}-ids cannot be replaced ` +
+          "(Operation not permitted); check that it and its folder can be written, or use --memory",
+      );
+      assert.equal(outcome.stdout, "", "no banner");
+      assert.equal(await exists(`${path}-ids.new`), false, "nothing left beside it");
+    } finally {
+      await succeeds("chattr", ["-i", `${path}-ids`]);
+    }
+  },
 });

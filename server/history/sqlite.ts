@@ -21,6 +21,7 @@ import {
 import { blockEnd, type IdMarkRead, readIdMark, writeIdMark } from "./id_mark.ts";
 import { checkLog, type DamagedLog, explain, HistoryError, keepPrivate } from "./sqlite_file.ts";
 import { checkHistory } from "./sqlite_check.ts";
+import { errorText } from "../../core/address.ts";
 import { MIGRATIONS, roomKey, type Row, SCHEMA, SCHEMA_VERSION, toFrame } from "./sqlite_schema.ts";
 
 /** How long messages are kept: by age, by count, or both. */
@@ -35,6 +36,10 @@ export interface Retention {
 interface Beside {
   mark: IdMarkRead;
   damagedLog: DamagedLog | undefined;
+  /** The highest stored id. */
+  stored: number;
+  /** The mark on disk, written again at start. */
+  reserved: number;
 }
 
 /** Options for {@linkcode SqliteHistory.open}. */
@@ -119,6 +124,29 @@ function trimmed(round: TrimRound | undefined, retention: Retention): string | u
   return `Removed ${what}${kept} (--retain)`;
 }
 
+/**
+ * Reads the id mark beside the history file at `path` and writes it again as
+ * it is written while the server runs, so that a mark that cannot be replaced
+ * (a file made immutable, a folder in the way) stops the server at start
+ * rather than every message after it. A first start, with no mark and no
+ * message, has nothing to write.
+ */
+function renewIdMark(path: string, stored: number): { mark: IdMarkRead; reserved: number } {
+  const markPath = `${path}-ids`;
+  try {
+    const mark = readIdMark(markPath);
+    const reserved = Math.max(stored, mark.state === "ok" ? mark.mark : 0);
+    if (mark.state !== "missing" || reserved > 0) writeIdMark(markPath, reserved);
+    return { mark, reserved };
+  } catch (error) {
+    throw new HistoryError(
+      `Cannot use history file ${path}: its id mark ${markPath} cannot be replaced ` +
+        `(${errorText(error)}); check that it and its folder can be written, or use --memory`,
+      { cause: error },
+    );
+  }
+}
+
 /** Room history in one SQLite file, in WAL mode. */
 export class SqliteHistory implements HistoryStore {
   readonly #db: DatabaseSync;
@@ -188,10 +216,8 @@ export class SqliteHistory implements HistoryStore {
     this.#withCid = db.prepare(
       `SELECT * FROM messages WHERE cid = ? ORDER BY id DESC LIMIT ${MAX_CID_MATCHES}`,
     );
-    const row = db.prepare("SELECT max(id) AS last FROM messages").get() as { last: number | null };
-    const stored = row.last ?? 0;
-    const { mark, damagedLog } = beside;
-    this.#reserved = mark.state === "ok" ? mark.mark : 0;
+    const { mark, damagedLog, stored } = beside;
+    this.#reserved = beside.reserved;
     this.#lastId = Math.max(stored, this.#reserved);
     if (damagedLog !== undefined) {
       this.#warnings.push(
@@ -273,8 +299,12 @@ export class SqliteHistory implements HistoryStore {
       db.exec("COMMIT");
       const log = options.log ?? (() => {});
       checkHistory(db, path, { log, longCheck: options.longCheck });
-      const mark = readIdMark(`${path}-ids`);
-      return new SqliteHistory(db, path, options, { mark, damagedLog });
+      const row = db.prepare("SELECT max(id) AS last FROM messages").get() as {
+        last: number | null;
+      };
+      const stored = row.last ?? 0;
+      const { mark, reserved } = renewIdMark(path, stored);
+      return new SqliteHistory(db, path, options, { mark, damagedLog, stored, reserved });
     } catch (error) {
       try {
         db?.close();
