@@ -43,23 +43,48 @@ export function defaultDataDir(): string {
 }
 
 const UNITS: Readonly<Record<string, number>> = {
-  m: 60_000,
   h: 3_600_000,
   d: 86_400_000,
   w: 7 * 86_400_000,
 };
 
-/** Reads `--retain`: an age such as `30d`, `12h`, `2w`, or a message count such as `100000`. */
+/** Units `--retain` does not take, read as someone may have meant them: days in each, 0 if shorter. */
+const OTHER_UNITS: Readonly<Record<string, [days: number, one: string, many: string]>> = {
+  s: [0, "second", "seconds"],
+  sec: [0, "second", "seconds"],
+  min: [0, "minute", "minutes"],
+  m: [30, "month", "months"],
+  mo: [30, "month", "months"],
+  mon: [30, "month", "months"],
+  month: [30, "month", "months"],
+  months: [30, "month", "months"],
+  y: [365, "year", "years"],
+  yr: [365, "year", "years"],
+  year: [365, "year", "years"],
+  years: [365, "year", "years"],
+};
+
+/**
+ * Reads `--retain`: an age in hours, days or weeks such as `12h`, `30d`,
+ * `2w`, or a count of messages in all rooms together such as `100000`.
+ * Other units are refused, saying what to write instead: `6m` could mean
+ * six months as well as six minutes.
+ */
 export function parseRetention(value: string): Retention {
-  const age = /^(\d{1,6})([mhdw])$/.exec(value);
-  if (age) {
-    const amount = Number(age[1]);
-    if (amount > 0) return { maxAgeMs: amount * UNITS[age[2]!]! };
-  }
+  const age = /^(\d{1,6})([a-z]+)$/i.exec(value);
+  const amount = Number(age?.[1]);
+  const unit = age?.[2]?.toLowerCase() ?? "";
+  if (amount > 0 && UNITS[unit] !== undefined) return { maxAgeMs: amount * UNITS[unit] };
   if (/^\d{1,10}$/.test(value) && Number(value) > 0) return { maxCount: Number(value) };
-  throw new UsageError(
-    `invalid --retain ${quote(value)}: expected an age such as 30d, 12h or 2w, or a message count`,
-  );
+  const other = amount > 0 ? OTHER_UNITS[unit] : undefined;
+  const instead = other === undefined
+    ? "expected an age in hours, days or weeks (12h, 30d, 2w), or a count of messages (100000)"
+    : other[0] === 0
+    ? "an age is in hours, days or weeks, at least 1h"
+    : `an age is in hours, days or weeks; for ${amount} ${
+      amount === 1 ? other[1] : other[2]
+    } write ${amount * other[0]}d`;
+  throw new UsageError(`invalid --retain ${quote(value)}: ${instead}`);
 }
 
 /** Options for {@linkcode openHistory}. */
@@ -68,7 +93,11 @@ export interface OpenHistoryOptions {
   dataDir: string;
   /** What to trim. */
   retention: Retention;
-  /** Where to tell of what the history survives: a damaged log at start, a failed trim. @default {stderr} */
+  /**
+   * Where to tell of what the history survives (a damaged log or word index
+   * at start, a failed trim) and of what takes a while (a long check, a
+   * trim). @default {stderr}
+   */
   log?: (line: string) => void;
 }
 
@@ -109,6 +138,7 @@ export async function openHistory(options: OpenHistoryOptions): Promise<HistoryS
     store = SqliteHistory.open(path, {
       retention: options.retention,
       warn: options.log ?? complain,
+      log: options.log ?? complain,
     });
   } catch (error) {
     if (!(error instanceof HistoryError)) throw error;

@@ -203,6 +203,9 @@ export async function serveCommand(
   const clash = flagClash((flag) => values[flag as keyof typeof values] !== undefined);
   if (clash !== undefined) throw new UsageError(clash);
   const retention = values.retain === undefined ? {} : parseRetention(values.retain);
+  if (values["data-dir"] === "") {
+    throw new UsageError('invalid --data-dir "": expected the path of a folder');
+  }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${quote(positionals[0]!)}`);
   const givenIrcPort = numberFlag("ircPort", values["irc-port"]);
   const webHosts = values["web-host"] ?? [];

@@ -133,7 +133,8 @@ export const SETTINGS = {
     kind: "string",
     flag: "retain",
     arg: "RULE",
-    help: "drop old messages: an age (30d, 12h, 2w) or a count (100000)",
+    help: "drop old messages: an age in hours, days or weeks (12h, 30d, 2w), " +
+      "or a count of all rooms' messages together (100000)",
   },
   passwordFile: {
     kind: "string",

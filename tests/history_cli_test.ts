@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { SqliteHistory } from "../server/history/sqlite.ts";
 import {
   assertOneErrorLine,
@@ -81,7 +82,10 @@ Deno.test("chat serve on a data directory another server uses exits 1 in one lin
   const outcome = await chat([...SERVE, "--data-dir", dir.path]);
   const line = assertOneErrorLine(outcome, "second server");
   assert.equal(outcome.code, 1, line);
-  assert.match(line, /^chat: cannot use history file .*: it is in use by another chat server/);
+  assert.match(
+    line,
+    /^chat: cannot use history file .*: it is in use by another program, perhaps another chat server \(one data directory per server\)$/,
+  );
   assert.equal(outcome.stdout, "");
 
   // The first one is unharmed: it still stores and stops cleanly.
@@ -94,6 +98,62 @@ Deno.test("chat serve on a data directory another server uses exits 1 in one lin
   assert.equal(stopped.code, 0, stopped.stderr);
   using store = SqliteHistory.open(`${dir.path}/history.db`);
   assert.deepEqual(store.recent("#lobby", 10).map((message) => message.text), ["still here"]);
+});
+
+Deno.test("chat serve on a history file another program reads says it is in use, and exits 1", async () => {
+  await using dir = await tempDir();
+  SqliteHistory.open(`${dir.path}/history.db`).close();
+  // A plain reader in the middle of a read, as the sqlite3 shell or a script may be.
+  using reader = new DatabaseSync(`${dir.path}/history.db`, { readOnly: true });
+  reader.exec("BEGIN");
+  reader.prepare("SELECT count(*) FROM messages").get();
+  const outcome = await chat([...SERVE, "--data-dir", dir.path]);
+  const line = assertOneErrorLine(outcome, "reader");
+  assert.equal(outcome.code, 1, line);
+  assert.equal(
+    line,
+    `chat: cannot use history file ${dir.path}/history.db: it is in use by another program, ` +
+      "perhaps another chat server (one data directory per server)",
+  );
+  reader.exec("COMMIT");
+});
+
+Deno.test("chat serve keeps the history file and its log private to their owner", async (t) => {
+  // Whatever the umask of the tests, the server's is the usual one, which lets everyone read.
+  const umask = ["sh", "-c", 'umask 022 && exec "$@"', "sh"];
+  const mode = async (path: string) => ((await Deno.stat(path)).mode! & 0o777).toString(8);
+  await t.step("a new history", async () => {
+    await using dir = await tempDir();
+    await using server = spawn([...SERVE, "--data-dir", dir.path], { wrap: umask });
+    const port = await server.port();
+    {
+      await using ann = await TestClient.join(port, "ann");
+      await ann.say("private");
+      await ann.next("message", (frame) => frame.text === "private");
+    }
+    for (const file of ["history.db", "history.db-wal", "history.db-ids"]) {
+      assert.equal(await mode(`${dir.path}/${file}`), "600", file);
+    }
+    assert.equal((await server.stop()).code, 0);
+  });
+  await t.step("a history an older chat left readable by everyone", async () => {
+    await using dir = await tempDir();
+    const path = `${dir.path}/history.db`;
+    {
+      using store = SqliteHistory.open(path);
+      store.append({ type: "message", id: 1, ts: 1, room: "#lobby", from: "ann", text: "old" });
+    }
+    // A log and a shared-memory file, as an older server killed, or a reader, leaves them.
+    await Deno.writeFile(`${path}-wal`, new Uint8Array());
+    await Deno.writeFile(`${path}-shm`, new Uint8Array());
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) await Deno.chmod(file, 0o644);
+    await using server = spawn([...SERVE, "--data-dir", dir.path], { wrap: umask });
+    await server.port();
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+      assert.equal(await mode(file), "600", file);
+    }
+    assert.equal((await server.stop()).code, 0);
+  });
 });
 
 Deno.test("chat serve reports history usage errors in one line and exits 2", async (t) => {
@@ -110,6 +170,25 @@ Deno.test("chat serve reports history usage errors in one line and exits 2", asy
     [["--data-dir", dir.path, "--retain", "1.5d"], /--retain "1.5d"/],
     [["--data-dir", dir.path, "--retain"], /--retain/],
     [["--data-dir"], /--data-dir/],
+    [["--data-dir", ""], /^chat: invalid --data-dir "": expected the path of a folder \(see/],
+    // Months or minutes? Neither is kept by mistake.
+    [
+      ["--data-dir", dir.path, "--retain", "6m"],
+      /^chat: invalid --retain "6m": an age is in hours, days or weeks; for 6 months write 180d \(see/,
+    ],
+    [
+      ["--data-dir", dir.path, "--retain", "1mo"],
+      /: an age is in hours, days or weeks; for 1 month write 30d \(see/,
+    ],
+    [["--data-dir", dir.path, "--retain", "2y"], /; for 2 years write 730d \(see/],
+    [
+      ["--data-dir", dir.path, "--retain", "90s"],
+      /: an age is in hours, days or weeks, at least 1h \(see/,
+    ],
+    [
+      ["--data-dir", dir.path, "--retain", "30min"],
+      /: an age is in hours, days or weeks, at least 1h \(see/,
+    ],
   ];
   for (const [flags, message] of cases) {
     await t.step(`chat serve ${flags.map((flag) => JSON.stringify(flag)).join(" ")}`, async () => {
@@ -145,7 +224,7 @@ Deno.test("chat serve accepts --retain as an age or a count, and stops cleanly",
   }
 });
 
-Deno.test("chat serve --retain trims old messages when it starts", async () => {
+Deno.test("chat serve --retain trims old messages when it starts, and says how many", async () => {
   await using dir = await tempDir();
   {
     using store = SqliteHistory.open(`${dir.path}/history.db`);
@@ -162,6 +241,9 @@ Deno.test("chat serve --retain trims old messages when it starts", async () => {
   }
   await using server = spawn([...SERVE, "--data-dir", dir.path, "--retain", "3"]);
   const port = await server.port();
+  await server.waitForStdout(
+    /^\[[^\]]+\] Removed 7 messages, keeping the newest 3 of all rooms together \(--retain\)$/m,
+  );
   {
     await using bob = await TestClient.join(port, "bob");
     await bob.sync();
@@ -171,6 +253,65 @@ Deno.test("chat serve --retain trims old messages when it starts", async () => {
     assert.equal(ack.id, 11, "ids continue after the trim");
   }
   assert.equal((await server.stop()).code, 0);
+});
+
+/**
+ * Writes `count` messages, 1 a second up to now, straight into a new history
+ * file in `dir`, far faster than the store would one at a time.
+ */
+function writeHistory(dir: string, count: number): void {
+  SqliteHistory.open(`${dir}/history.db`).close();
+  using db = new DatabaseSync(`${dir}/history.db`);
+  db.prepare(
+    "WITH RECURSIVE n(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM n WHERE id < ?) " +
+      "INSERT INTO messages (id, ts, room, sender, text) " +
+      "SELECT id, ? - (? - id) * 1000, '#lobby', 'ann', 'message ' || id FROM n",
+  ).run(count, Date.now(), count);
+}
+
+Deno.test("chat serve listens before it trims a large history, and logs the check and the trim", async () => {
+  await using dir = await tempDir();
+  writeHistory(dir.path, 100_000);
+  await using server = spawn([...SERVE, "--data-dir", dir.path, "--retain", "1000"]);
+  const port = await server.port();
+  const removed = await server.waitForStdout(/^\[[^\]]+\] (Removed .*)$/m, 30_000);
+  assert.equal(
+    removed[1],
+    "Removed 99,000 messages, keeping the newest 1,000 of all rooms together (--retain)",
+  );
+  const lines = server.stdout.split("\n");
+  const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+  const checking = at(
+    new RegExp(
+      `^\\[[^\\]]+\\] Checking history file ${dir.path}/history\\.db \\(100,000 messages\\)…$`,
+    ),
+  );
+  assert.ok(checking >= 0, server.stdout);
+  assert.ok(
+    checking < at(/^chat is listening on /),
+    "said before the check, which comes before listening",
+  );
+  assert.ok(at(/^chat is listening on /) < at(/\] Removed /), "trimmed once the server listens");
+  {
+    await using bob = await TestClient.join(port, "bob");
+    await bob.say("new");
+    assert.equal((await bob.next("message", (frame) => frame.text === "new")).id, 100_001);
+  }
+  const outcome = await server.stop();
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.equal(outcome.stderr, "");
+  using store = SqliteHistory.open(`${dir.path}/history.db`);
+  assert.equal(store.tail("#lobby", 5_000).count, 1_001, "the newest 1,000 and bob's");
+});
+
+Deno.test("chat serve --help says --retain takes hours, days or weeks, counted over all rooms", async () => {
+  const outcome = await chat(["serve", "--help"]);
+  assert.equal(outcome.code, 0, outcome.stderr);
+  const help = outcome.stdout.replace(/\s+/g, " ");
+  assert.match(
+    help,
+    /--retain RULE drop old messages: an age in hours, days or weeks \(12h, 30d, 2w\), or a count of all rooms' messages together \(100000\)/,
+  );
 });
 
 Deno.test("chat serve --memory leaves no history file behind", async () => {

@@ -6,13 +6,13 @@
  */
 
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type DatabaseSyncOptions } from "node:sqlite";
 import { encodeFrame, LOBBY, type MessageFrame } from "../protocol.ts";
 import { ID_BLOCK, readIdMark } from "../server/history/id_mark.ts";
 import { SqliteHistory } from "../server/history/sqlite.ts";
-import { type ChatOutcome, serveData as serve } from "./_chat_process.ts";
+import { assertOneErrorLine, type ChatOutcome, serveData as serve } from "./_chat_process.ts";
 import { evalThenKill } from "./_fault_helpers.ts";
-import { TestClient } from "./_test_utils.ts";
+import { succeeds, TestClient } from "./_test_utils.ts";
 
 const SQLITE_MODULE = new URL("../server/history/sqlite.ts", import.meta.url).href;
 
@@ -365,4 +365,208 @@ Deno.test("chat serve logs a missing id mark as a warning, not an error, and goe
     assertOneWarning(outcome, "The id mark"),
     `The id mark ${path}-ids is missing; new messages are numbered after the last stored one, 3`,
   );
+});
+
+// A damaged word index, beside messages that read whole.
+
+/**
+ * Damages the word index of the history file at `path`, its messages left
+ * whole: its blocks overwritten with random bytes (as a bad disk might), or
+ * its own settings, without which it cannot even be opened.
+ */
+function damageIndex(path: string, what: "blocks" | "settings"): void {
+  // SQLite keeps the index's own tables from being written directly unless told (node:sqlite
+  // takes the option, its types not yet).
+  using db = new DatabaseSync(path, { defensive: false } as DatabaseSyncOptions);
+  db.exec(
+    what === "blocks"
+      ? "UPDATE messages_text_data SET block = randomblob(length(block)) WHERE id > 1"
+      : "UPDATE messages_text_config SET v = 99 WHERE k = 'version'",
+  );
+}
+
+/** What SQLite's quick check says of the file at `path`. */
+function quickCheck(path: string): string {
+  using db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return (db.prepare("PRAGMA quick_check").get() as { quick_check: string }).quick_check;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+for (const what of ["blocks", "settings"] as const) {
+  Deno.test(`SqliteHistory.open() rebuilds a word index whose ${what} are damaged, and says so`, async () => {
+    await using dir = await tempDir();
+    const path = `${dir.path}/history.db`;
+    {
+      using store = SqliteHistory.open(path);
+      for (let id = 1; id <= 100; id++) store.append(message(id, `message ${id} word${id}`));
+    }
+    damageIndex(path, what);
+    assert.notEqual(quickCheck(path), "ok");
+    const logged: string[] = [];
+    {
+      using store = SqliteHistory.open(path, { log: (line) => logged.push(line) });
+      assert.deepEqual(logged, [
+        `The word index of history file ${path} is damaged, its messages are not: ` +
+        "rebuilding it from the 100 messages…",
+      ]);
+      assert.equal(store.recent(LOBBY, 500).length, 100, "every message is kept");
+      assert.deepEqual(store.search(LOBBY, "word42", 10).map((frame) => frame.id), [42]);
+      assert.deepEqual(store.search(LOBBY, "word", 500).length, 100);
+      store.append(message(101, "after the rebuild"));
+      assert.deepEqual(store.search(LOBBY, "rebuild", 10).map((frame) => frame.id), [101]);
+    }
+    assert.equal(quickCheck(path), "ok");
+    logged.length = 0;
+    using _store = SqliteHistory.open(path, { log: (line) => logged.push(line) });
+    assert.deepEqual(logged, [], "nothing to rebuild the next time");
+  });
+}
+
+Deno.test("SqliteHistory.open() still refuses a file whose messages are damaged", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  {
+    using store = SqliteHistory.open(path);
+    for (let id = 1; id <= 300; id++) store.append(message(id, `message ${id} ${"x".repeat(200)}`));
+  }
+  // A page of the messages table, in the middle of it, overwritten.
+  const page = (() => {
+    using db = new DatabaseSync(path, { readOnly: true });
+    const pages = db.prepare("SELECT pageno FROM dbstat WHERE name = 'messages' ORDER BY pageno")
+      .all().map((row) => (row as { pageno: number }).pageno);
+    return pages[Math.floor(pages.length / 2)]!;
+  })();
+  const bytes = await Deno.readFile(path);
+  for (let i = (page - 1) * 4096 + 8; i < page * 4096; i++) bytes[i] = bytes[i]! ^ 0x5a;
+  await Deno.writeFile(path, bytes);
+  const logged: string[] = [];
+  assert.throws(
+    () => SqliteHistory.open(path, { log: (line) => logged.push(line) }),
+    (error: Error) =>
+      error.name === "HistoryError" && /it is damaged or not a chat database/.test(error.message),
+  );
+  assert.deepEqual(logged, [], "no rebuild tried");
+});
+
+Deno.test("chat serve rebuilds a damaged word index at start, keeping every message", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  {
+    using store = SqliteHistory.open(path);
+    for (let id = 1; id <= 100; id++) store.append(message(id, `message ${id} word${id}`));
+  }
+  damageIndex(path, "blocks");
+  await using server = serve(dir.path);
+  const port = await server.port();
+  {
+    await using ann = await TestClient.connect(port);
+    await ann.send({ type: "hello", version: 1, name: "ann", room: LOBBY, since: 0 });
+    await ann.next("room");
+    await ann.sync();
+    assert.equal(ann.all("message").length, 100);
+    await ann.say("/search word42");
+    const found = await ann.next("message", (frame) => frame.text === "message 42 word42");
+    assert.equal(found.id, 42);
+    const [ack] = await sayAll(ann, ["after the rebuild"]);
+    assert.ok(ack!.id > 100, `id ${ack!.id}`);
+  }
+  const outcome = await server.stop("SIGTERM");
+  assert.equal(outcome.code, 0, outcome.stderr);
+  assert.equal(
+    assertOneWarning(outcome, "The word index"),
+    `The word index of history file ${path} is damaged, its messages are not: ` +
+      "rebuilding it from the 100 messages…",
+  );
+  assert.equal(quickCheck(path), "ok");
+});
+
+// An id mark that cannot be replaced.
+
+Deno.test("SqliteHistory.open() refuses an id mark it cannot replace, as it would every message", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  {
+    using store = SqliteHistory.open(path);
+    store.append(message(1));
+  }
+  // A folder where the new mark is written before it replaces the old one.
+  await Deno.mkdir(`${path}-ids.new`);
+  assert.throws(() => SqliteHistory.open(path), (error: Error) => {
+    assert.equal(error.name, "HistoryError");
+    assert.match(
+      error.message,
+      new RegExp(
+        `^Cannot use history file ${escape(path)}: its id mark ${escape(path)}-ids cannot be ` +
+          "replaced \\(Is a directory\\); check that it and its folder can be written, or use " +
+          "--memory$",
+      ),
+    );
+    return true;
+  });
+  await Deno.remove(`${path}-ids.new`);
+  using store = SqliteHistory.open(path);
+  store.append(message(2));
+  assert.deepEqual(readIdMark(`${path}-ids`), { state: "ok", mark: ID_BLOCK });
+});
+
+Deno.test("SqliteHistory.open() writes the id mark again at start, and none on a first start", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  const markPath = `${path}-ids`;
+  SqliteHistory.open(path).close();
+  assert.equal(await exists(markPath), false, "nothing to mark yet");
+  {
+    using store = SqliteHistory.open(path);
+    store.append(message(1));
+  }
+  const before = (await Deno.stat(markPath)).ino;
+  SqliteHistory.open(path).close();
+  assert.notEqual((await Deno.stat(markPath)).ino, before, "replaced, as when a block is reserved");
+  assert.deepEqual(readIdMark(markPath), { state: "ok", mark: 1 });
+  assert.equal(await exists(`${markPath}.new`), false);
+});
+
+const chattrProblem = await (async () => {
+  const probe = await Deno.makeTempFile({ prefix: "chat_history_damage_probe_" });
+  try {
+    const problem = await succeeds("chattr", ["+i", probe]);
+    if (problem === undefined) await succeeds("chattr", ["-i", probe]);
+    return problem;
+  } finally {
+    await Deno.remove(probe);
+  }
+})();
+
+Deno.test({
+  name: `chat serve stops at start in one line when its id mark cannot be replaced${
+    chattrProblem === undefined ? "" : ` (ignored: chattr +i fails: ${chattrProblem})`
+  }`,
+  ignore: chattrProblem !== undefined,
+  fn: async () => {
+    await using dir = await tempDir();
+    const path = `${dir.path}/history.db`;
+    {
+      using store = SqliteHistory.open(path);
+      store.append(message(1));
+    }
+    assert.equal(await succeeds("chattr", ["+i", `${path}-ids`]), undefined);
+    try {
+      await using server = serve(dir.path);
+      const outcome = await server.finished();
+      const line = assertOneErrorLine(outcome, "immutable id mark");
+      assert.equal(outcome.code, 1, line);
+      assert.equal(
+        line,
+        `chat: cannot use history file ${path}: its id mark ${path}-ids cannot be replaced ` +
+          "(Operation not permitted); check that it and its folder can be written, or use --memory",
+      );
+      assert.equal(outcome.stdout, "", "no banner");
+      assert.equal(await exists(`${path}-ids.new`), false, "nothing left beside it");
+    } finally {
+      await succeeds("chattr", ["-i", `${path}-ids`]);
+    }
+  },
 });

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { encodeFrame } from "../protocol.ts";
 import { serveData as serve } from "./_chat_process.ts";
 import { assertUnheard, framesSince, succeeds, TestClient } from "./_test_utils.ts";
 
@@ -89,10 +90,26 @@ Deno.test({
       await ann.say("still full");
       assert.equal((await ann.next("error")).code, "not_stored");
     });
+    // Many more refused: the log tells of the first alone, and counts the rest once a minute.
+    const mark = ann.frames.length;
+    await ann.write(
+      Array.from({ length: 100 }, (_, i) => encodeFrame({ type: "say", text: big(n + i + 1) }))
+        .join(""),
+    );
+    await ann.sync();
+    assert.equal(
+      ann.frames.slice(mark).filter((frame) => frame.type === "error").length,
+      100,
+      "every one refused",
+    );
     await ann.send({ type: "who" });
     assert.deepEqual((await ann.next("who")).members, ["ann", "bob"]);
     const outcome = await server.stop("SIGTERM");
     assert.equal(outcome.code, 0, outcome.stderr);
-    assert.match(outcome.stdout, /Cannot store a message: /);
+    const refusals = outcome.stdout.split("\n").filter((line) =>
+      /Cannot store a message|not stored/.test(line)
+    );
+    assert.equal(refusals.length, 1, refusals.join("\n"));
+    assert.match(refusals[0]!, /\] Cannot store a message: /);
   },
 });

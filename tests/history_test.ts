@@ -9,7 +9,7 @@ import { DatabaseSync } from "node:sqlite";
 import type { MessageFrame } from "../protocol.ts";
 import type { HistoryStore } from "../server/history/store.ts";
 import { MemoryHistory } from "../server/history/memory.ts";
-import { SqliteHistory } from "../server/history/sqlite.ts";
+import { type Retention, SqliteHistory } from "../server/history/sqlite.ts";
 import { HistoryError } from "../server/history/sqlite_file.ts";
 import { seededBytes } from "./_random.ts";
 import { succeeds, waitUntil } from "./_test_utils.ts";
@@ -415,8 +415,16 @@ Deno.test("SqliteHistory retention by count keeps exactly the newest messages", 
     });
     for (let id = 13; id <= 20; id++) store.append(message(id));
   }
-  await t.step("opening the file trims at once", () => {
-    using store = SqliteHistory.open(path, { retention: { maxCount: 3 } });
+  await t.step("opening the file trims just after, and says what it removed", async () => {
+    const logged: string[] = [];
+    using store = SqliteHistory.open(path, {
+      retention: { maxCount: 3 },
+      log: (line) => logged.push(line),
+    });
+    await waitUntil(() => logged.length > 0, 5_000, "the trim to end");
+    assert.deepEqual(logged, [
+      "Removed 10 messages, keeping the newest 3 of all rooms together (--retain)",
+    ]);
     assert.deepEqual(ids(store.recent("#a", 100)), [18, 19, 20]);
     assert.deepEqual(store.recent("#b", 100), []);
     assert.equal(store.trim(), 0);
@@ -472,23 +480,59 @@ Deno.test("SqliteHistory retention by age drops old messages but never the newes
   });
 });
 
+Deno.test("SqliteHistory says in one line what the trim at start-up removed, by age and by count", async (t) => {
+  const HOUR = 3_600_000;
+  const now = Date.now();
+  const cases: [Retention, string][] = [
+    [{ maxAgeMs: 36 * HOUR }, "Removed 2 messages older than 36 hours (--retain)"],
+    [{ maxAgeMs: 2 * 24 * HOUR }, "Removed 2 messages older than 2 days (--retain)"],
+    [{ maxCount: 3 }, "Removed 1 message, keeping the newest 3 of all rooms together (--retain)"],
+    [
+      { maxAgeMs: 24 * HOUR, maxCount: 1 },
+      "Removed 2 messages older than 1 day and 1 more, keeping the newest 1 of all rooms " +
+      "together (--retain)",
+    ],
+  ];
+  for (const [retention, line] of cases) {
+    await t.step(JSON.stringify(retention), async () => {
+      await using dir = await tempDir();
+      const path = `${dir.path}/history.db`;
+      {
+        using store = SqliteHistory.open(path);
+        [3 * 24 * HOUR, 3 * 24 * HOUR, HOUR, 0].forEach((age, i) =>
+          store.append(message(i + 1, i % 2 ? "#a" : "#b", "m", { ts: now - age }))
+        );
+      }
+      const logged: string[] = [];
+      using _store = SqliteHistory.open(path, { retention, log: (line) => logged.push(line) });
+      await waitUntil(() => logged.length > 0, 5_000, "the trim to end");
+      assert.deepEqual(logged, [line]);
+    });
+  }
+});
+
 Deno.test("SqliteHistory trims after start-up a step at a time, serving others in between", async () => {
   await using dir = await tempDir();
   using store = SqliteHistory.open(`${dir.path}/history.db`, {
     retention: { maxCount: 10 },
     trimEveryMs: 20,
   });
-  for (let id = 1; id <= 2_000; id++) store.append(message(id));
+  // Enough to take a few turns of 10 ms however fast the disk: 20 µs or so each.
+  const count = 20_000;
+  for (let id = 1; id <= count; id++) store.append(message(id));
   // Each turn of the event loop in between sees how many are left: never all removed at once.
   const seen = new Set<number>();
-  const deadline = performance.now() + 5_000;
-  for (let left = 2_000; left > 10; left = store.recent("#a", 3_000).length) {
-    if (performance.now() > deadline) assert.fail(`still ${left} messages after 5 s`);
+  const deadline = performance.now() + 10_000;
+  for (let left = count; left > 10; left = store.tail("#a", count).count) {
+    if (performance.now() > deadline) assert.fail(`still ${left} messages after 10 s`);
     seen.add(left);
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
-  assert.deepEqual(ids(store.recent("#a", 100)), Array.from({ length: 10 }, (_, i) => 1_991 + i));
-  const between = [...seen].filter((left) => left > 10 && left < 2_000);
+  assert.deepEqual(
+    ids(store.recent("#a", 100)),
+    Array.from({ length: 10 }, (_, i) => count - 9 + i),
+  );
+  const between = [...seen].filter((left) => left > 10 && left < count);
   assert.ok(between.length >= 5, `counts seen on the way: ${[...seen].join(", ")}`);
 });
 

@@ -312,9 +312,14 @@ Deno.test("/search is paced per connection: a burst, then rate_limited, never a 
 Deno.test("/search refuses a prefix that starts too many stored words with text_invalid", async () => {
   // Words zzq0 … zzq2000: one more than a search's prefixes may start.
   const words = Array.from({ length: MAX_PREFIX_WORDS + 1 }, (_, i) => `zzq${i}`);
+  // And yyq0 … yyq999, which with the 1,111 words zzq1 starts are too many together.
+  const others = Array.from({ length: 1_000 }, (_, i) => `yyq${i}`);
   await using chat = await startStored((store) => {
     for (let i = 0; i < words.length; i += 400) {
       store.append(stored(i + 1, "#other", words.slice(i, i + 400).join(" ")));
+    }
+    for (let i = 0; i < others.length; i += 400) {
+      store.append(stored(5_000 + i, "#other", others.slice(i, i + 400).join(" ")));
     }
     store.append(stored(10_000, LOBBY, "zzq1 was here"));
   });
@@ -328,6 +333,16 @@ Deno.test("/search refuses a prefix that starts too many stored words with text_
     message: `Cannot search for "zzq": over ${
       MAX_PREFIX_WORDS.toLocaleString("en-US")
     } different words start with it; type more of it`,
+  }]);
+  // Two prefixes, each starting fewer words than the limit, over it together: both are named.
+  const half = ann.frames.length;
+  await ann.say("/search zzq1 yyq");
+  assert.deepEqual(await framesSince(ann, half), [{
+    type: "error",
+    code: "text_invalid",
+    message: `Cannot search for "zzq1 yyq": over ${
+      MAX_PREFIX_WORDS.toLocaleString("en-US")
+    } different words start with "zzq1" and "yyq" together; type more of them`,
   }]);
   const narrower = ann.frames.length;
   await ann.say("/search zzq1 here");

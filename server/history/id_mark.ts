@@ -74,7 +74,17 @@ export function writeIdMark(path: string, mark: number): void {
   } finally {
     file.close();
   }
-  Deno.renameSync(temporary, path);
+  try {
+    Deno.renameSync(temporary, path);
+  } catch (error) {
+    // The mark stays as it was, and nothing is left beside it.
+    try {
+      Deno.removeSync(temporary);
+    } catch {
+      // The rename's error is the one to report.
+    }
+    throw error;
+  }
   // A rename is made durable by flushing its directory; Windows has no such call.
   if (Deno.build.os === "windows") return;
   const slash = path.lastIndexOf("/");

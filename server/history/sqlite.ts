@@ -19,7 +19,9 @@ import {
   type SearchResult,
 } from "./search.ts";
 import { blockEnd, type IdMarkRead, readIdMark, writeIdMark } from "./id_mark.ts";
-import { checkLog, type DamagedLog, explain, HistoryError } from "./sqlite_file.ts";
+import { checkLog, type DamagedLog, explain, HistoryError, keepPrivate } from "./sqlite_file.ts";
+import { checkHistory } from "./sqlite_check.ts";
+import { errorText } from "../../core/address.ts";
 import { MIGRATIONS, roomKey, type Row, SCHEMA, SCHEMA_VERSION, toFrame } from "./sqlite_schema.ts";
 
 /** How long messages are kept: by age, by count, or both. */
@@ -34,28 +36,116 @@ export interface Retention {
 interface Beside {
   mark: IdMarkRead;
   damagedLog: DamagedLog | undefined;
+  /** The highest stored id. */
+  stored: number;
+  /** The mark on disk, written again at start. */
+  reserved: number;
 }
 
 /** Options for {@linkcode SqliteHistory.open}. */
 export interface SqliteHistoryOptions {
-  /** What to trim, at start-up and then every hour. @default {keep everything} */
+  /**
+   * What to trim, just after start-up, a step at a time while the server
+   * serves, and then every hour. @default {keep everything}
+   */
   retention?: Retention;
   /** How often to trim after start-up, in milliseconds. @default {3_600_000} */
   trimEveryMs?: number;
   /**
-   * Told, in one line, when a trim after start-up fails (a full disk): the
-   * server goes on, and the next one tries again. @default {nothing}
+   * Told, in one line, when a trim fails (a full disk): the server goes on,
+   * and the next one tries again. @default {nothing}
    */
   warn?: (line: string) => void;
+  /**
+   * Told, in one line each, what takes a while or changes the file: a long
+   * check at start, a damaged word index rebuilt, messages a trim removed.
+   * @default {nothing}
+   */
+  log?: (line: string) => void;
+  /** Stored messages from which the check at start is said beforehand. @default {LONG_CHECK} */
+  longCheck?: number;
 }
 
 /**
  * Messages removed at a time when trimming: at about 25 microseconds each
  * (the row, its index entries and its words), a few milliseconds of the
  * event loop, so that an hourly trim of a busy server's last hour (50,000
- * messages took 1.3 s at once) never keeps everyone else waiting.
+ * messages took 1.3 s at once), or the first trim of a history kept long
+ * (a million took 23 s), never keeps everyone else waiting.
  */
 const TRIM_STEP = 200;
+
+/**
+ * Time a trim may take on one turn of the event loop, in steps of
+ * {@linkcode TRIM_STEP}: a turn costs 2 ms or more, so one step a turn would
+ * leave the trim of a million messages waiting half the time.
+ */
+const TRIM_TURN_MS = 10;
+
+/** A trim under way: its next step, and what its steps removed so far. */
+interface TrimRound {
+  /** Removes up to {@linkcode TRIM_STEP} messages; returns how many, 0 when done. */
+  step(): number;
+  /** Messages removed for their age. */
+  byAge: number;
+  /** Messages removed for being more than the count kept. */
+  byCount: number;
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** `count` messages, in words: `1 message`, `12,345 messages`. */
+function messages(count: number): string {
+  return `${count.toLocaleString("en-US")} ${count === 1 ? "message" : "messages"}`;
+}
+
+/** An age in days, or in hours when not a whole number of days. */
+function age(ms: number): string {
+  const [amount, unit] = ms % DAY === 0 ? [ms / DAY, "day"] : [ms / HOUR, "hour"];
+  return `${amount.toLocaleString("en-US")} ${amount === 1 ? unit : `${unit}s`}`;
+}
+
+/**
+ * The line that says what `round` removed (`Removed 12,345 messages older
+ * than 30 days (--retain)`), or `undefined` when it removed nothing.
+ */
+function trimmed(round: TrimRound | undefined, retention: Retention): string | undefined {
+  if (round === undefined || round.byAge + round.byCount === 0) return undefined;
+  const { byAge, byCount } = round;
+  const what = byAge === 0
+    ? messages(byCount)
+    : `${messages(byAge)} older than ${age(retention.maxAgeMs!)}${
+      byCount === 0 ? "" : ` and ${byCount.toLocaleString("en-US")} more`
+    }`;
+  const kept = byCount === 0
+    ? ""
+    : `, keeping the newest ${retention.maxCount!.toLocaleString("en-US")} of all rooms together`;
+  return `Removed ${what}${kept} (--retain)`;
+}
+
+/**
+ * Reads the id mark beside the history file at `path` and writes it again as
+ * it is written while the server runs, so that a mark that cannot be replaced
+ * (a file made immutable, a folder in the way) stops the server at start
+ * rather than every message after it. A first start, with no mark and no
+ * message, has nothing to write.
+ */
+function renewIdMark(path: string, stored: number): { mark: IdMarkRead; reserved: number } {
+  const markPath = `${path}-ids`;
+  try {
+    const mark = readIdMark(markPath);
+    const reserved = Math.max(stored, mark.state === "ok" ? mark.mark : 0);
+    if (mark.state !== "missing" || reserved > 0) writeIdMark(markPath, reserved);
+    return { mark, reserved };
+  } catch (error) {
+    throw new HistoryError(
+      `Cannot use history file ${path}: its id mark ${markPath} cannot be replaced ` +
+        `(${errorText(error)}); check that it and its folder can be written, or use --memory`,
+      { cause: error },
+    );
+  }
+}
 
 /** Room history in one SQLite file, in WAL mode. */
 export class SqliteHistory implements HistoryStore {
@@ -74,6 +164,7 @@ export class SqliteHistory implements HistoryStore {
   #prefixes: PrefixCounter | undefined;
   readonly #retention: Retention;
   readonly #warn: (line: string) => void;
+  readonly #log: (line: string) => void;
   readonly #timer: ReturnType<typeof setInterval> | undefined;
   /** The next step of a trim under way after start-up. */
   #trimming: ReturnType<typeof setTimeout> | undefined;
@@ -95,6 +186,7 @@ export class SqliteHistory implements HistoryStore {
     const retention = options.retention ?? {};
     this.#retention = retention;
     this.#warn = options.warn ?? (() => {});
+    this.#log = options.log ?? (() => {});
     this.#markPath = `${path}-ids`;
     this.#insert = db.prepare(
       "INSERT INTO messages (id, ts, room, sender, text, action, cid, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -124,10 +216,8 @@ export class SqliteHistory implements HistoryStore {
     this.#withCid = db.prepare(
       `SELECT * FROM messages WHERE cid = ? ORDER BY id DESC LIMIT ${MAX_CID_MATCHES}`,
     );
-    const row = db.prepare("SELECT max(id) AS last FROM messages").get() as { last: number | null };
-    const stored = row.last ?? 0;
-    const { mark, damagedLog } = beside;
-    this.#reserved = mark.state === "ok" ? mark.mark : 0;
+    const { mark, damagedLog, stored } = beside;
+    this.#reserved = beside.reserved;
     this.#lastId = Math.max(stored, this.#reserved);
     if (damagedLog !== undefined) {
       this.#warnings.push(
@@ -148,8 +238,9 @@ export class SqliteHistory implements HistoryStore {
           `(${this.#markPath}); new messages are numbered after them`,
       );
     }
-    this.trim();
     if (retention.maxAgeMs !== undefined || retention.maxCount !== undefined) {
+      // Not before the server listens: a large backlog takes a while (23 s for a million).
+      this.#trimLater();
       this.#timer = setInterval(() => this.#trimLater(), options.trimEveryMs ?? 60 * 60 * 1000);
       Deno.unrefTimer(this.#timer as unknown as number);
     }
@@ -170,7 +261,14 @@ export class SqliteHistory implements HistoryStore {
         Deno.openSync(path, { read: true, write: true }).close();
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
+        // A new file is private before SQLite fills it: SQLite would follow the umask.
+        try {
+          Deno.openSync(path, { write: true, createNew: true, mode: 0o600 }).close();
+        } catch {
+          // SQLite says why below.
+        }
       }
+      keepPrivate(path);
       db = new DatabaseSync(path);
       // One server per file: the exclusive lock makes a second one fail at start.
       db.exec("PRAGMA locking_mode = EXCLUSIVE");
@@ -181,6 +279,8 @@ export class SqliteHistory implements HistoryStore {
       // The exclusive lock is held now, and nothing has been written: SQLite has read
       // the log but will overwrite its damaged part with the next write.
       damagedLog = checkLog(path);
+      // A log left by an older chat, with the umask's mode.
+      keepPrivate(path);
       // A committed transaction is in the WAL before the call returns: it survives
       // the process being killed. Only a power cut can lose the last few.
       db.exec("PRAGMA synchronous = NORMAL");
@@ -197,10 +297,14 @@ export class SqliteHistory implements HistoryStore {
       }
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
       db.exec("COMMIT");
-      const check = db.prepare("PRAGMA quick_check").get() as { quick_check: string };
-      if (check.quick_check !== "ok") throw new Error(`malformed: ${check.quick_check}`);
-      const mark = readIdMark(`${path}-ids`);
-      return new SqliteHistory(db, path, options, { mark, damagedLog });
+      const log = options.log ?? (() => {});
+      checkHistory(db, path, { log, longCheck: options.longCheck });
+      const row = db.prepare("SELECT max(id) AS last FROM messages").get() as {
+        last: number | null;
+      };
+      const stored = row.last ?? 0;
+      const { mark, reserved } = renewIdMark(path, stored);
+      return new SqliteHistory(db, path, options, { mark, damagedLog, stored, reserved });
     } catch (error) {
       try {
         db?.close();
@@ -325,40 +429,47 @@ export class SqliteHistory implements HistoryStore {
   /** Applies the retention rule now, in one go; returns how many messages were removed. */
   trim(now = Date.now()): number {
     const round = this.#trimRound(now);
-    let removed = 0;
-    for (let step = round(); step > 0; step = round()) removed += step;
-    return removed;
+    while (round.step() > 0);
+    return round.byAge + round.byCount;
   }
 
   /**
    * Applies the retention rule {@linkcode TRIM_STEP} messages at a time, each
-   * step on a turn of the event loop of its own; a failure is told, not thrown.
+   * step on a turn of the event loop of its own, and says how many it removed;
+   * a failure is told, not thrown.
    */
   #trimLater(): void {
     if (this.#closed || this.#trimming !== undefined) return;
-    let round: () => number;
+    let round: TrimRound | undefined;
     const step = () => {
       this.#trimming = undefined;
       if (this.#closed) return;
       try {
         round ??= this.#trimRound(Date.now());
-        if (round() > 0) this.#trimming = setTimeout(step, 0);
+        const until = performance.now() + TRIM_TURN_MS;
+        while (round.step() > 0) {
+          if (performance.now() < until) continue;
+          this.#trimming = setTimeout(step, 0);
+          return;
+        }
       } catch (error) {
         this.#warn(
           `Cannot trim history file ${this.#path}: ${(error as Error)?.message ?? error}; ` +
             "the next trim tries again",
         );
       }
+      const line = trimmed(round, this.#retention);
+      if (line !== undefined) this.#log(line);
     };
     this.#trimming = setTimeout(step, 0);
   }
 
   /**
-   * One trim as of `now`: each call removes up to {@linkcode TRIM_STEP} of the
+   * One trim as of `now`: each step removes up to {@linkcode TRIM_STEP} of the
    * messages the rule drops, oldest first, and returns how many (0 when done).
    * The newest message always stays, so ids keep counting up after a restart.
    */
-  #trimRound(now: number): () => number {
+  #trimRound(now: number): TrimRound {
     const { maxAgeMs, maxCount } = this.#retention;
     const newest = (this.#db.prepare("SELECT max(id) AS id FROM messages").get() as {
       id: number | null;
@@ -374,20 +485,27 @@ export class SqliteHistory implements HistoryStore {
     // walk to the `maxCount`th newest message would read them all, 10 ms for 200,000).
     let aged = byAge === undefined;
     let over: number | undefined;
-    return () => {
-      if (!aged) {
-        const removed = Number(byAge!.run(now - maxAgeMs!, newest, TRIM_STEP).changes);
-        if (removed > 0) return removed;
-        aged = true;
-      }
-      if (maxCount === undefined) return 0;
-      over ??= (this.#db.prepare("SELECT count(*) AS n FROM messages").get() as { n: number }).n -
-        maxCount;
-      if (over <= 0) return 0;
-      const removed = Number(oldest.run(Math.min(over, TRIM_STEP)).changes);
-      over -= removed;
-      return removed;
+    const round: TrimRound = {
+      byAge: 0,
+      byCount: 0,
+      step: () => {
+        if (!aged) {
+          const removed = Number(byAge!.run(now - maxAgeMs!, newest, TRIM_STEP).changes);
+          round.byAge += removed;
+          if (removed > 0) return removed;
+          aged = true;
+        }
+        if (maxCount === undefined) return 0;
+        over ??= (this.#db.prepare("SELECT count(*) AS n FROM messages").get() as { n: number }).n -
+          maxCount;
+        if (over <= 0) return 0;
+        const removed = Number(oldest.run(Math.min(over, TRIM_STEP)).changes);
+        over -= removed;
+        round.byCount += removed;
+        return removed;
+      },
     };
+    return round;
   }
 
   /** Closes the file; later calls do nothing. */

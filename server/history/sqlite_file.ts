@@ -55,6 +55,31 @@ export function checkLog(path: string): DamagedLog | undefined {
   return { path: log, copy, damage };
 }
 
+/**
+ * Takes away the access of other users to the history file and its log,
+ * which hold what was said and the addresses of bans: a file made by an
+ * older chat followed the umask. SQLite gives the log the mode of the file.
+ */
+export function keepPrivate(path: string): void {
+  if (Deno.build.os === "windows") return;
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    let mode;
+    try {
+      mode = Deno.statSync(file).mode;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw error;
+    }
+    if (mode === null || (mode & 0o077) === 0) continue;
+    try {
+      Deno.chmodSync(file, mode & 0o700);
+    } catch (error) {
+      // Another user's file, given to this one through its group: as private as it can be.
+      if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+    }
+  }
+}
+
 // Primary SQLite result codes, from the low byte of node:sqlite's `errcode`.
 const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;
@@ -71,7 +96,9 @@ export function explain(path: string, error: unknown): HistoryError {
   const reason = error instanceof Deno.errors.IsADirectory
     ? "it is a folder, not a file; move it away to start a new history"
     : code === SQLITE_BUSY || code === SQLITE_LOCKED || /locked|busy/i.test(message)
-    ? "it is in use by another chat server (one data directory per server)"
+    // Another chat server holds it, or any program with the file open in SQLite: which one
+    // cannot be told from here.
+    ? "it is in use by another program, perhaps another chat server (one data directory per server)"
     // A damaged FTS table fails as "vtable constructor failed", with SQLITE_CORRUPT.
     : code === SQLITE_CORRUPT || code === SQLITE_NOTADB ||
         /not a database|malformed|corrupt/i.test(message)

@@ -37,6 +37,7 @@ import { grouped, inform, type Member, type Members, refuse } from "./members.ts
 import type { SharedFiles } from "./shared_files.ts";
 import { broadcast, type Room } from "./rooms.ts";
 import type { Cluster, RemotePerson } from "./cluster.ts";
+import { RefusalLog } from "./refusal_log.ts";
 
 /** What {@linkcode Messages} needs. */
 export interface MessagesOptions {
@@ -46,7 +47,10 @@ export interface MessagesOptions {
   readonly members: Members;
   /** Lowest id to number from, when the store has none higher. */
   readonly firstId: number;
-  /** Receives one line per message that could not be stored. */
+  /**
+   * Receives a line for a message that could not be stored, the first of a
+   * run, then a count at most once a minute.
+   */
   readonly log: (line: string) => void;
   /** The shared files, when the server takes them. */
   readonly files: SharedFiles | undefined;
@@ -74,6 +78,7 @@ export class Messages {
   readonly #history: HistoryStore;
   readonly #members: Members;
   readonly #log: (line: string) => void;
+  readonly #refusals: RefusalLog;
   readonly #files: SharedFiles | undefined;
   readonly #muted: MessagesOptions["muted"];
   readonly #away: MessagesOptions["away"];
@@ -90,6 +95,7 @@ export class Messages {
     this.#history = options.history;
     this.#members = options.members;
     this.#log = options.log;
+    this.#refusals = new RefusalLog(options.log);
     this.#files = options.files;
     this.#muted = options.muted;
     this.#away = options.away;
@@ -205,7 +211,10 @@ export class Messages {
       if (shown !== undefined) broadcast(room, { ...message, id: shown });
       const handed = Promise.withResolvers<void>();
       cluster.post(draft, dedupe, shown !== undefined, handed.resolve).then(
-        () => this.#shared(member, file),
+        () => {
+          this.#refusals.stored();
+          this.#shared(member, file);
+        },
         (error) => {
           this.#notStored(member, cid, error);
           handed.resolve();
@@ -397,12 +406,18 @@ export class Messages {
       limit: MAX_SEARCH_RESULTS,
     });
     if (tooBroad !== undefined) {
+      // The limit is on the words all the prefixes start together: name those counted.
+      const counted = query.prefixes.slice(0, query.prefixes.indexOf(tooBroad) + 1)
+        .map((word) => JSON.stringify(word));
+      const over = `over ${grouped(MAX_PREFIX_WORDS)} different words start with`;
       return refuse(
         member,
         "text_invalid",
-        `Cannot search for ${JSON.stringify(tooBroad)}: over ${
-          grouped(MAX_PREFIX_WORDS)
-        } different words start with it; type more of it`,
+        counted.length < 2
+          ? `Cannot search for ${JSON.stringify(tooBroad)}: ${over} it; type more of it`
+          : `Cannot search for ${JSON.stringify(query.text)}: ${over} ${
+            counted.slice(0, -1).join(", ")
+          } and ${counted.at(-1)} together; type more of them`,
       );
     }
     const quoted = JSON.stringify(query.text);
@@ -447,6 +462,7 @@ export class Messages {
   #store(member: Member, cid: string | undefined, write: () => void): boolean {
     try {
       write();
+      this.#refusals.stored();
       return true;
     } catch (error) {
       this.#notStored(member, cid, error);
@@ -456,7 +472,7 @@ export class Messages {
 
   /** Tells the sender of a message that could not be stored that it was not sent. */
   #notStored(member: Member, cid: string | undefined, error: unknown): void {
-    this.#log(`Cannot store a message: ${(error as Error).message}`);
+    this.#refusals.refused((error as Error)?.message ?? String(error));
     refuse(
       member,
       "not_stored",
