@@ -15,7 +15,7 @@ const HISTORY_SIZE = 500;
  * sequence, in milliseconds: long enough for one cut by a slow link, short
  * enough that Esc acts at once (node:readline waits 500 ms).
  */
-const ESCAPE_TIMEOUT_MS = 50;
+export const ESCAPE_TIMEOUT_MS = 50;
 
 /** Options for {@linkcode createReadline}. */
 export interface ReadlineOptions {
