@@ -8,14 +8,16 @@
  * one-to-one copy of the mappings of confusables.txt 13.0.0 (SHA-256
  * 2fb1ef5aa83ace3438c1cbd6f2fd413cd62ab20906b6101511eb5db11e70ae1c).
  *
- * Modified from the original data: of its 6311 mappings, the 1469 whose target
+ * Modified from the original data: of its 6311 mappings, the 1645 whose target
  * is ASCII letters and digits after NFKC normalisation and case folding (as
- * Deno 2.9.6 does them) are kept, keyed by the source as it reads after the
- * same folding. Left out: 839 that NFKC already makes ASCII, 42 that no name
- * can contain, 181 that the hand-made rules of names.ts map. 337 remain. Where
- * sources that fold together look like different letters (a capital and a
- * small letter, or σ and ϲ), the folded letter's own mapping wins:
+ * Deno 2.9.6 does them), its marks removed (d with U+0335 over it is d) are
+ * kept, keyed by the source as it reads after the same folding. Left out: 839
+ * that NFKC already makes ASCII, 67 that no name can contain, 187 that the
+ * hand-made rules of names.ts map. 428 remain. Where sources that fold
+ * together look like different letters (a capital and a small letter, or σ and
+ * ϲ), the folded letter's own mapping wins:
  *   σ U+03C3 → o, not c
+ *   б U+0431 → 6, not b
  *   ꞵ U+A7B5 → ss, not b
  *   U+118C4 → z, not y
  *   U+118C6 → 7, not e
@@ -69,8 +71,8 @@ export const CONFUSABLES_VERSION = "13.0.0";
 
 /** For each ASCII target, the characters that look like it, after NFKC and case folding. */
 export const CONFUSABLES: Readonly<Record<string, string>> = {
-  "2": "ƨ\u{3E9}\u{14BF}ꙅ\u{A6EF}ꝛ",
-  "3": "ȝɜʒӡ\u{2CCD}ꝫ\u{118CA}\u{16F3B}",
+  "2": "ƨƻ\u{3E9}\u{14BF}ꙅ\u{A6EF}ꝛ",
+  "3": "ȝɜʒҙӡ\u{2CCD}ꝫ\u{118CA}\u{16F3B}",
   "4": "\u{AB9E}\u{118CF}",
   "5": "\u{118DB}",
   "6": "б\u{2CD3}\u{ABBE}\u{118D5}",
@@ -78,31 +80,31 @@ export const CONFUSABLES: Readonly<Record<string, string>> = {
   "8": "ȣ\u{9EA}\u{A6A}\u{B03}\u{1031A}\u{1E8CB}",
   "9": "\u{9ED}\u{A67}\u{B68}\u{D6D}\u{2CCB}ꝯ\u{118CC}\u{118D6}",
   a: "ɑ\u{15C5}\u{A4EE}\u{AB7A}\u{102A0}\u{16F40}",
-  b: "ƅ\u{13FC}\u{1472}\u{15AF}\u{15F7}\u{A4D0}\u{AB9F}\u{10282}\u{102A1}\u{10301}",
-  c: "ᴄ\u{2CA5}\u{A4DA}\u{ABAF}\u{102A2}\u{10302}\u{1043D}\u{1051C}\u{118E9}\u{118F2}",
-  d: "\u{146F}\u{15DE}\u{15EA}\u{A4D2}\u{A4D3}\u{AB70}\u{ABB7}",
-  e: "ҽ\u{2D39}\u{A4F0}ꬲ\u{AB7C}\u{10286}\u{118CE}",
-  f: "ϝք\u{15B4}ẝ\u{A4DD}ꞙꬵ\u{10287}\u{102A5}\u{10525}\u{118C2}",
-  g: "ƍɡԍց\u{13FB}ᶃ\u{A4D6}\u{AB90}",
-  h: "հ\u{157C}\u{2C8F}\u{A4E7}\u{AB8B}\u{AB92}\u{102CF}",
-  i: "ɩɪꙇ\u{AB75}\u{118C3}",
-  j: "ʝ\u{148D}\u{A4D9}\u{AB7B}",
-  k: "\u{16D5}\u{2C95}\u{A4D7}\u{ABB6}\u{10518}",
-  l: "ǀ\u{5D5}\u{5DF}\u{627}\u{661}\u{6F1}\u{7CA}\u{14AA}\u{16C1}\u{2C93}\u{2CD1}\u{2D4F}\u{A4E1}\u{A4F2}\u{ABAE}\u{1028A}\u{10309}\u{10320}\u{10443}\u{10526}\u{118D2}\u{16F16}\u{16F28}\u{1E8C7}",
-  m: "ϻ\u{15F0}\u{16D6}\u{2C99}\u{A4DF}\u{AB87}\u{102B0}\u{10311}",
-  n: "ոռ\u{2C9B}\u{A4E0}\u{10513}",
-  o: "σօ\u{5E1}\u{647}\u{665}\u{6BE}\u{6C1}\u{6D5}\u{6F5}\u{7C0}\u{966}\u{9E6}\u{A66}\u{AE6}\u{B20}\u{B66}\u{BE6}\u{C02}\u{C66}\u{C82}\u{CE6}\u{D02}\u{D20}\u{D66}\u{D82}\u{E50}\u{ED0}\u{101D}\u{1040}\u{10FF}\u{12D0}ᴏᴑ\u{2C9F}\u{2D54}\u{3007}\u{A4F3}ꬽ\u{10292}\u{102AB}\u{1042C}\u{104EA}\u{10516}\u{114D0}\u{118C8}\u{118D7}\u{118E0}",
-  p: "\u{146D}\u{2CA3}\u{A4D1}\u{ABB2}\u{10295}",
-  q: "գզ\u{2D55}",
-  r: "ʀг\u{1587}ᴦ\u{2C85}\u{A4E3}ꭇꭈ\u{AB71}\u{AB81}\u{ABA2}\u{104DC}\u{16F35}",
-  s: "ƽտ\u{A4E2}ꜱ\u{ABA5}\u{ABAA}\u{10296}\u{10448}\u{118C1}\u{16F3A}",
-  t: "\u{2CA7}\u{A4D4}\u{AB72}\u{10297}\u{102B1}\u{10315}\u{16F0A}",
-  u: "ʋս\u{1200}\u{144C}ᴜ\u{A4F4}ꞟꭎꭒ\u{104F6}\u{118D8}\u{16F42}",
+  b: "ƀƃƅɓѣҍ\u{13FC}\u{1472}\u{15AF}\u{15F7}\u{A4D0}\u{AB9F}\u{10282}\u{102A1}\u{10301}",
+  c: "çȼҫᴄ\u{2CA5}\u{A4DA}\u{ABAF}\u{102A2}\u{10302}\u{1043D}\u{1051C}\u{118E9}\u{118F2}",
+  d: "ðđƌɖɗ\u{146F}\u{15DE}\u{15EA}\u{A4D2}\u{A4D3}\u{AB70}\u{ABB7}",
+  e: "ɇҽ\u{2D39}\u{A4F0}ꬲ\u{AB7C}\u{10286}\u{118CE}",
+  f: "ƒϝք\u{15B4}ᵮẝ\u{A4DD}ꞙꬵ\u{10287}\u{102A5}\u{10525}\u{118C2}",
+  g: "ƍǥɠɡԍց\u{13FB}ᶃ\u{A4D6}\u{AB90}",
+  h: "ħɦћңӈӊհ\u{13FA}\u{157C}ⱨ\u{2C8F}\u{A4E7}ꚕ\u{AB8B}\u{AB92}\u{102CF}",
+  i: "ɨɩɪᵻᵼꙇ\u{AB75}\u{118C3}",
+  j: "ɉʝ\u{148D}\u{A4D9}\u{AB7B}",
+  k: "ƙқҟ\u{16D5}ⱪ\u{2C95}\u{A4D7}ꝁ\u{ABB6}\u{10518}",
+  l: "łƚǀɫɭ\u{5D5}\u{5DF}\u{625}\u{627}\u{661}\u{673}\u{6F1}\u{7CA}\u{14AA}\u{16C1}\u{2C93}\u{2CD1}\u{2D4F}\u{A4E1}\u{A4F2}\u{ABAE}\u{1028A}\u{10309}\u{10320}\u{10443}\u{10526}\u{118D2}\u{16F16}\u{16F28}\u{1E8C7}",
+  m: "ϻӎ\u{15F0}\u{16D6}\u{2C99}\u{A4DF}\u{AB87}\u{102B0}\u{10311}",
+  n: "ƞɲɳոռᵰ\u{2C9B}\u{A4E0}\u{10513}",
+  o: "øɵθσѳөօ\u{5E1}\u{647}\u{665}\u{6BE}\u{6C1}\u{6D5}\u{6F5}\u{7C0}\u{966}\u{9E6}\u{A66}\u{AE6}\u{B20}\u{B66}\u{BE6}\u{C02}\u{C66}\u{C82}\u{CE6}\u{D02}\u{D20}\u{D66}\u{D82}\u{E50}\u{ED0}\u{101D}\u{1040}\u{10FF}\u{12D0}ᴏᴑ\u{2C9F}\u{2D31}\u{2D41}\u{2D54}\u{3007}\u{A4F3}ꝋꬽꬾ\u{AB8E}\u{ABBB}\u{10292}\u{102AB}\u{1042C}\u{104EA}\u{10516}\u{114D0}\u{118C8}\u{118D7}\u{118E0}",
+  p: "ƥ\u{146D}ᵽ\u{2CA3}\u{A4D1}\u{ABB2}\u{10295}",
+  q: "ʠգզ\u{2D55}",
+  r: "ɍɼɽʀгғ\u{1587}ᴦᵲ\u{2C85}\u{A4E3}ꭇꭈ\u{AB71}\u{AB81}\u{ABA2}\u{104DC}\u{16F35}",
+  s: "ƽʂտᵴ\u{A4E2}ꜱ\u{ABA5}\u{ABAA}\u{10296}\u{10448}\u{118C1}\u{16F3A}",
+  t: "ŧƭʈҭᵵⱦ\u{2CA7}\u{A4D4}\u{AB72}\u{10297}\u{102B1}\u{10315}\u{16F0A}",
+  u: "ʉʋս\u{1200}\u{144C}ᴜᵾ\u{A4F4}ꞟꭎꭒ\u{AB9C}\u{104F6}\u{118D8}\u{16F42}",
   v: "ѵ\u{5D8}\u{667}\u{6F7}\u{142F}ᴠ\u{2D38}\u{A4E6}\u{A6DF}\u{ABA9}\u{1051D}\u{11706}\u{118C0}\u{16F08}",
-  w: "ɯѡաᴡ\u{A4EA}\u{AB83}\u{ABA4}\u{1170A}\u{1170E}\u{1170F}\u{118E6}\u{118EF}",
-  x: "\u{1541}\u{157D}\u{16B7}\u{2CAD}\u{2D5D}\u{A4EB}ꭓ\u{10290}\u{102B4}\u{10317}\u{10322}\u{10527}\u{118EC}",
-  y: "ɣʏ\u{10E7}ᶌỿ\u{2CA9}\u{A4EC}ꭚ\u{AB79}\u{AB8D}\u{102B2}\u{118DC}\u{16F43}",
-  z: "ᴢ\u{A4DC}\u{AB93}\u{102F5}\u{118C4}\u{118C9}\u{118E5}",
+  w: "ɯѡѽաᴡ\u{A4EA}ꝡ\u{AB83}\u{ABA4}\u{1170A}\u{1170E}\u{1170F}\u{118E6}\u{118EF}",
+  x: "ҳ\u{1541}\u{157D}\u{16B7}\u{2CAD}\u{2D5D}\u{A4EB}ꭓ\u{10290}\u{102B4}\u{10317}\u{10322}\u{10527}\u{118EC}",
+  y: "ƴɏɣʏұ\u{10E7}ᶌỿ\u{2CA9}\u{A4EC}ꭚ\u{AB79}\u{AB8D}\u{102B2}\u{118DC}\u{16F43}",
+  z: "ƶȥʐᴢᵶ\u{A4DC}\u{AB93}\u{102F5}\u{118C4}\u{118C9}\u{118E5}",
   aa: "ꜳ",
   ae: "æӕ",
   ao: "ꜵ",
@@ -117,7 +119,7 @@ export const CONFUSABLES: Readonly<Record<string, string>> = {
   lz: "ʫ",
   oe: "œ",
   oo: "ꚙꝏ",
-  rn: "\u{11700}\u{118E3}",
+  rn: "ɱᵯ\u{11700}\u{118E3}",
   ss: "\u{13F8}ꞵ",
   t3: "ꜩ",
   tf: "ꝷ",

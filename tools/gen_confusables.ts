@@ -2,9 +2,9 @@
  * Generates `confusables.ts`, the look-alikes of ASCII letters and digits
  * that {@linkcode nameKey} folds, from Unicode's confusables data (UTS #39,
  * `confusables.txt`). Only characters that can appear in a name and whose
- * target, after NFKC normalisation and case folding, is ASCII letters and
- * digits are kept; look-alikes that NFKC already turns into ASCII, and those
- * that the hand-made rules of names.ts cover, are left out.
+ * target, after NFKC normalisation and case folding, its marks removed, is
+ * ASCII letters and digits are kept; look-alikes that NFKC already turns into
+ * ASCII, and those that the hand-made rules of names.ts cover, are left out.
  *
  * ```sh
  * deno run --allow-read --allow-write tools/gen_confusables.ts SOURCE \
@@ -91,6 +91,8 @@ export interface ConfusablesTable {
 }
 
 const ASCII_ALNUM = /^[a-z0-9]+$/;
+/** Marks that take no room of their own, which names ignore (names.ts). */
+const MARKS = /[\p{Mn}\p{Me}]/gu;
 const NAME_CHAR = /^[\p{L}\p{M}\p{N}]$/u;
 
 function describe(char: string): string {
@@ -114,7 +116,7 @@ function wrap(text: string, width = 76): string[] {
 
 /**
  * Keeps the pairs whose target is ASCII letters and digits after
- * {@linkcode foldCase}, keyed by the folded source. When sources that fold
+ * {@linkcode foldCase}, its marks removed, keyed by the folded source. When sources that fold
  * together look like different ASCII letters (Greek Ν is N, ν is v; σ is o,
  * ϲ is c), the folded letter's own mapping wins.
  */
@@ -133,7 +135,9 @@ export function buildTable(
   };
   const candidates = new Map<string, { source: string; target: string }[]>();
   for (const [source, rawTarget] of data.pairs) {
-    const target = foldCase(rawTarget);
+    // A letter with a stroke or a hook reads as its letter with a mark over it (đ is d and
+    // U+0335): names ignore marks, so the letter it looks like is what is left.
+    const target = foldCase(rawTarget).replace(MARKS, "");
     if (!ASCII_ALNUM.test(target)) continue;
     result.asciiTargets++;
     const key = foldCase(source);
@@ -249,7 +253,8 @@ export function renderModule(built: ConfusablesTable, info: ModuleInfo): string 
   const modified = [
     `Modified from the original data: of its ${built.read} mappings, the`,
     `${built.asciiTargets} whose target is ASCII letters and digits after NFKC normalisation`,
-    `and case folding (as Deno ${Deno.version.deno} does them)`,
+    `and case folding (as Deno ${Deno.version.deno} does them), its marks removed (d with`,
+    `U+0335 over it is d)`,
     `are kept, keyed by the source as it reads after the same folding. Left out:`,
     `${built.foldedByNfkc} that NFKC already makes ASCII, ${built.notInNames} that no name can`,
     `contain, ${built.coveredByHand} that the hand-made rules of names.ts map.`,
