@@ -853,3 +853,50 @@ Deno.test("IRC operators: an IPv6 address typed with its leading :: is read whol
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("IRC operators: a mask of someone gone bans where they left from, not whoever has their last nick now", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+    await using spammer = await IrcClient.register(irc, "spam", [], "127.0.0.41");
+    await ann.next(/^:spam!spam@chat JOIN #lobby$/);
+    await spammer.send("PRIVMSG #lobby :buy stuff");
+    await ann.next(/^:spam!spam@chat PRIVMSG #lobby :buy stuff$/);
+    await spammer.send("NICK alice2");
+    await ann.next(/^:spam!spam@chat NICK alice2$/);
+    await spammer.send("QUIT :bye");
+    await ann.next(/^:alice2!spam@chat QUIT /);
+    await using innocent = await IrcClient.register(irc, "alice2", [], "127.0.0.42");
+    await ann.next(/^:alice2!alice2@chat JOIN #lobby$/);
+
+    await t.step("the ban holds the spammer's address and session, not the name", async () => {
+      await ann.send("MODE #lobby +b *!*spam@chat");
+      assert.match(
+        await ann.next(/ NOTICE ann :/),
+        /:You banned 127\.0\.0\.41; spam left \d+ s ago as alice2, and alice2 now is someone else: the ban holds the address and session they left from, not the name$/,
+      );
+      await innocent.send("PRIVMSG #lobby :still here");
+      await ann.next(/^:alice2!alice2@chat PRIVMSG #lobby :still here$/);
+      assert.ok(
+        !innocent.lines.some((line) => line.startsWith("ERROR ")),
+        innocent.lines.join("\n"),
+      );
+    });
+
+    await t.step("the spammer cannot come back from that address", async () => {
+      await using again = new IrcClient(await connectFrom(irc, "127.0.0.41"));
+      await again.send("NICK mule");
+      await again.send("USER mule 0 * :mule");
+      assert.match(await again.next(/^ERROR /), /^ERROR :Closing link: .*[Bb]anned/);
+      // Whoever comes from the innocent's address is welcome.
+      await using other = await IrcClient.register(irc, "other", [], "127.0.0.42");
+      await ann.next(/^:other!other@chat JOIN #lobby$/);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
