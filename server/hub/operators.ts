@@ -212,10 +212,11 @@ export class Operators {
     const target = this.#target(member, frame.name, {
       kind: "kick",
       by: member.name,
-      reason: frame.reason,
+      reason: reasonOf(frame.reason),
     });
     if (target === undefined) return;
-    const reason = frame.reason === undefined ? "" : `: ${clean(frame.reason)}`;
+    const given = reasonOf(frame.reason);
+    const reason = given === undefined ? "" : `: ${given}`;
     this.#options.log(`${member.name} kicked ${target.name}${reason}`);
     this.#options.remove(
       target,
@@ -274,7 +275,7 @@ export class Operators {
       : isIP(frame.target)
       ? plainAddress(frame.target)
       : undefined;
-    const reason = frame.reason === undefined ? undefined : clean(frame.reason);
+    const reason = reasonOf(frame.reason);
     if (target === undefined && address === undefined) {
       const problem = checkName(frame.target);
       if (problem !== undefined) {
@@ -593,7 +594,8 @@ export class Operators {
     const by = clean(act.by);
     switch (act.kind) {
       case "kick": {
-        const reason = act.reason === undefined ? "" : `: ${clean(act.reason)}`;
+        const given = reasonOf(act.reason);
+        const reason = given === undefined ? "" : `: ${given}`;
         this.#options.log(`${by} kicked ${target.name}${reason} from another server`);
         return this.#options.remove(
           target,
@@ -738,6 +740,12 @@ function matches(ban: Ban, member: Member): boolean {
   return (ban.key !== undefined && ban.key === member.key) ||
     (ban.resume !== undefined && ban.resume === member.resume) ||
     (ban.address !== undefined && ban.address === member.session.address);
+}
+
+/** A reason as given, cleaned; none for an empty one (irssi's `/kick bob` sends `KICK #dev bob :`). */
+function reasonOf(text: string | undefined): string | undefined {
+  const reason = text === undefined ? "" : clean(text);
+  return reason === "" ? undefined : reason;
 }
 
 function clean(text: string): string {

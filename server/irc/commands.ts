@@ -166,7 +166,10 @@ function kick(gateway: Gateway, params: readonly string[]): void {
   const channel = params[0]!;
   const name = existingRoom(gateway, channel);
   if (name === undefined) return;
-  const why = params[2] === undefined ? undefined : stripFormatting(params[2]);
+  // An empty reason is none (irssi's `/kick bob` sends `KICK #dev bob :`).
+  const why = params[2] === undefined || params[2].trim() === ""
+    ? undefined
+    : stripFormatting(params[2]);
   const me = gateway.renderer.name;
   if (me === undefined || gateway.hub.person(me)?.person.op !== true) {
     // The hub refuses it as it refuses anyone who is no operator: 482, whoever is named.
