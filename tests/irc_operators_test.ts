@@ -894,7 +894,7 @@ Deno.test("IRC operators: a mask of someone gone bans where they left from, not 
       await again.send("USER mule 0 * :mule");
       assert.match(await again.next(/^ERROR /), /^ERROR :Closing link: .*[Bb]anned/);
       // Whoever comes from the innocent's address is welcome.
-      await using other = await IrcClient.register(irc, "other", [], "127.0.0.42");
+      await using _other = await IrcClient.register(irc, "other", [], "127.0.0.42");
       await ann.next(/^:other!other@chat JOIN #lobby$/);
     });
   } finally {

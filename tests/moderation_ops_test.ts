@@ -404,7 +404,7 @@ Deno.test("an empty kick or ban reason is none: no dangling colon anywhere", asy
   await ann.next(/ 381 /);
   await using watch = await arrive(port, "watch", "127.0.0.83");
   await using cat = await IrcClient.register(irc, "cat");
-  await using kim = await IrcClient.register(irc, "kim", [], "127.0.0.82");
+  await using _kim = await IrcClient.register(irc, "kim", [], "127.0.0.82");
   await cat.next(/^:kim!\S+ JOIN #lobby$/);
   // irssi's /kick kim.
   await ann.send("KICK #lobby kim :");
