@@ -368,7 +368,7 @@ export class Hub implements Disposable {
       muted: () => this.#silence(),
       log: this.#log,
       deopDropped: (key) => this.#identity.deopDropped(key),
-      departed: (key) => this.#departures.find(key),
+      departed: (key, since) => this.#departures.find(key, since),
       changed: (member) => this.#changed(member),
       relay: cluster === undefined ? undefined : (room, frame) => cluster.relay(room, frame),
       elsewhere: cluster === undefined ? undefined : {
@@ -618,10 +618,12 @@ export class Hub implements Disposable {
     const connected = this.#members.remove(session);
     if (connected?.name === undefined) return;
     this.#identity.depart(connected, dropped);
-    this.#departures.keep(connected.key, {
+    this.#departures.keep({
       name: connected.name,
+      names: this.#members.namesOf(connected),
       address: connected.session.address,
       resume: connected.resume,
+      since: this.#opened.get(connected.session) ?? Date.now(),
     });
     this.#log(`${connected.name} left (${reason})`);
     this.#rooms.leaveAll(connected, reason);

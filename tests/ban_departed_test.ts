@@ -8,8 +8,9 @@
 
 import assert from "node:assert/strict";
 import { type ChatServer, startServer } from "../server.ts";
+import { nameKey } from "../core/names.ts";
 import { parseOpFile } from "../server/hub/moderation.ts";
-import { DEPARTURE_MS, Departures, MAX_DEPARTURES } from "../server/hub/departures.ts";
+import { DEPARTURE_MS, Departures, MAX_DEPARTURES, MAX_NAMES } from "../server/hub/departures.ts";
 import { arrive, operator } from "./_from_address.ts";
 import { LOOPBACK, type TestClient } from "./_test_utils.ts";
 
@@ -105,23 +106,65 @@ Deno.test("/ban of a name nobody left with says it holds the name only", async (
   assert.equal(await banTold(ann), "You banned eve (127.0.0.3) (sent away: eve)");
 });
 
-Deno.test("Departures keeps each name's last departure for 10 minutes, and a bounded number", () => {
+Deno.test("/ban of a name someone had before renaming and quitting bans where they left from", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using troll = await arrive(port, "troll", "127.0.0.30");
+  await troll.send({ type: "nick", name: "zz1" });
+  await ann.next("renamed", (frame) => frame.to === "zz1");
+  await quits(troll, "zz1", ann);
+
+  await ann.say("/ban troll 10m");
+  assert.match(
+    await banTold(ann),
+    /^You banned troll \(127\.0\.0\.30\) for 10 min; troll left \d+ s ago as zz1, from that address$/,
+  );
+  await using again = await arrive(port, "qq1", "127.0.0.30");
+  assert.deepEqual(again.all("welcome"), []);
+  assert.equal(again.all("error")[0]?.code, "banned");
+});
+
+Deno.test("Departures keeps each departure for 10 minutes under each of its names, and a bounded number", () => {
   const departures = new Departures();
   const at = 1_000_000;
-  departures.keep("spammer", { name: "spammer", address: "192.0.2.1", resume: "r1" }, at);
-  departures.keep("spammer", { name: "Spammer", address: "192.0.2.2", resume: "r2" }, at + 5);
-  assert.deepEqual(departures.find("spammer", at + 10), {
-    name: "Spammer",
+  const leaving = { address: "192.0.2.1", resume: "r1", since: 1 };
+  departures.keep({ ...leaving, name: "spammer", names: ["spammer"] }, at);
+  departures.keep(
+    { ...leaving, name: "zz", names: ["Spammer", "x", "zz"], address: "192.0.2.2", since: 2 },
+    at + 5,
+  );
+  const last = {
+    name: "zz",
+    names: ["Spammer", "x", "zz"],
     address: "192.0.2.2",
-    resume: "r2",
+    resume: "r1",
+    since: 2,
     at: at + 5,
-  });
-  assert.equal(departures.find("spammer", at + 5 + DEPARTURE_MS), undefined);
+  };
+  // Under any name the connection had; the last to leave first.
+  assert.deepEqual(departures.find(nameKey("spammer"), undefined, at + 10), last);
+  assert.deepEqual(departures.find(nameKey("zz"), undefined, at + 10), last);
+  // Of one connection only, when asked by when it opened.
+  assert.equal(departures.find(nameKey("spammer"), 1, at + 10)?.address, "192.0.2.1");
+  assert.equal(departures.find(nameKey("zz"), 1, at + 10), undefined);
+  assert.equal(departures.find(nameKey("spammer"), undefined, at + 5 + DEPARTURE_MS), undefined);
   assert.equal(departures.size, 0);
+  // Only the last names of a connection.
+  const names = Array.from({ length: MAX_NAMES + 2 }, (_, index) => `n${index}`);
+  departures.keep({ ...leaving, name: names.at(-1)!, names }, at);
+  assert.equal(departures.find(nameKey("n1"), undefined, at), undefined);
+  assert.equal(departures.find(nameKey("n2"), undefined, at)?.name, names.at(-1));
   for (let index = 0; index < MAX_DEPARTURES + 10; index++) {
-    departures.keep(`p${index}`, { name: `p${index}`, address: "192.0.2.3", resume: "r" }, at);
+    departures.keep(
+      { ...leaving, name: `p${index}`, names: [`p${index}`], address: "192.0.2.3" },
+      at,
+    );
   }
   assert.equal(departures.size, MAX_DEPARTURES);
-  assert.equal(departures.find("p0", at), undefined);
-  assert.equal(departures.find(`p${MAX_DEPARTURES + 9}`, at)?.address, "192.0.2.3");
+  assert.equal(departures.find(nameKey("p0"), undefined, at), undefined);
+  assert.equal(
+    departures.find(nameKey(`p${MAX_DEPARTURES + 9}`), undefined, at)?.address,
+    "192.0.2.3",
+  );
 });

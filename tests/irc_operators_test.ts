@@ -632,10 +632,11 @@ Deno.test("IRC operators: a kickban bans at once, then its KICK gives the reason
         `ERROR :Closing link: You were banned by ann${LATER}`,
       );
       await ann.sync();
-      // The rest of a kickban comes from the connection that banned: from another, eve is not here.
+      // The rest of a kickban comes from the connection that banned: from another, it is
+      // refused as any KICK of someone who is no operator.
       await using cat = await IrcClient.register(irc, "cat");
       await cat.send("KICK #lobby eve :spamming");
-      assert.match(await cat.next(/ 441 /), / 441 cat eve #lobby :/);
+      assert.match(await cat.next(/ 4\d\d /), /^:\S+ 482 cat #lobby :/);
       await ann.send("KICK #lobby eve :spamming");
       const lines = await ann.sync();
       assert.deepEqual(errors(lines), []);
@@ -849,6 +850,84 @@ Deno.test("IRC operators: an IPv6 address typed with its leading :: is read whol
     assert.match(await ann.next(/ NOTICE ann /), /:You banned ::1/);
     await ann.send("MODE #lobby -b ::1");
     assert.match(await ann.next(/ NOTICE ann /), /:Lifted the ban of ::1$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("IRC operators: a mask of someone gone bans where they left from, not whoever has their last nick now", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+    await using spammer = await IrcClient.register(irc, "spam", [], "127.0.0.41");
+    await ann.next(/^:spam!spam@chat JOIN #lobby$/);
+    await spammer.send("PRIVMSG #lobby :buy stuff");
+    await ann.next(/^:spam!spam@chat PRIVMSG #lobby :buy stuff$/);
+    await spammer.send("NICK alice2");
+    await ann.next(/^:spam!spam@chat NICK alice2$/);
+    await spammer.send("QUIT :bye");
+    await ann.next(/^:alice2!spam@chat QUIT /);
+    await using innocent = await IrcClient.register(irc, "alice2", [], "127.0.0.42");
+    await ann.next(/^:alice2!alice2@chat JOIN #lobby$/);
+
+    await t.step("the ban holds the spammer's address and session, not the name", async () => {
+      await ann.send("MODE #lobby +b *!*spam@chat");
+      assert.match(
+        await ann.next(/ NOTICE ann :/),
+        /:You banned 127\.0\.0\.41; spam left \d+ s ago as alice2, and alice2 now is someone else: the ban holds the address and session they left from, not the name$/,
+      );
+      await innocent.send("PRIVMSG #lobby :still here");
+      await ann.next(/^:alice2!alice2@chat PRIVMSG #lobby :still here$/);
+      assert.ok(
+        !innocent.lines.some((line) => line.startsWith("ERROR ")),
+        innocent.lines.join("\n"),
+      );
+    });
+
+    await t.step("the spammer cannot come back from that address", async () => {
+      await using again = new IrcClient(await connectFrom(irc, "127.0.0.41"));
+      await again.send("NICK mule");
+      await again.send("USER mule 0 * :mule");
+      assert.match(await again.next(/^ERROR /), /^ERROR :Closing link: .*[Bb]anned/);
+      // Whoever comes from the innocent's address is welcome.
+      await using _other = await IrcClient.register(irc, "other", [], "127.0.0.42");
+      await ann.next(/^:other!other@chat JOIN #lobby$/);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("IRC operators: a KICK from someone not an operator is 482, whoever it names, and tells nobody who is in a channel", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_ops_" });
+  try {
+    const { server, irc } = await serve(dir);
+    await using _ = server;
+    await using ann = await IrcClient.register(irc, "ann");
+    await ann.send("OPER ann op-secret");
+    await ann.next(/ 381 /);
+    await using bob = await IrcClient.register(irc, "bob");
+    await using carl = await IrcClient.register(irc, "carl");
+    for (const client of [ann, bob]) {
+      await client.send("JOIN #secret");
+      await client.next(/ 366 \S+ #secret /);
+    }
+    await ann.send("MODE #secret +i");
+    await ann.next(/ MODE #secret \+i/);
+    await carl.sync();
+    const before = carl.lines.length;
+    await carl.send("KICK #secret bob,ann,nobody :probe");
+    await carl.sync();
+    const answers = carl.lines.slice(before).filter((line) => / (4\d\d) /.test(line));
+    assert.equal(answers.length, 1, answers.join("\n"));
+    assert.match(answers[0]!, /^:\S+ 482 carl #secret :/);
+    // A channel that does not exist is 403, as the room list tells anyway.
+    await carl.send("KICK #nowhere bob");
+    assert.match(await carl.next(/ 403 /), /^:\S+ 403 carl #nowhere /);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

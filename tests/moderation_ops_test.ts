@@ -394,3 +394,31 @@ Deno.test("who is in a room is told anyone for a room not locked, for a locked o
     assert.match((await davey.until(/ 318 /)).join("\n"), / 319 davey ann :@#lobby @#secret$/m);
   });
 });
+
+Deno.test("an empty kick or ban reason is none: no dangling colon anywhere", async () => {
+  await using chat = await server({ ircPort: 0 });
+  const port = chat.addr.port;
+  const irc = chat.ircAddr!.port;
+  await using ann = await IrcClient.register(irc, "ann");
+  await ann.send("OPER ann s3cret");
+  await ann.next(/ 381 /);
+  await using watch = await arrive(port, "watch", "127.0.0.83");
+  await using cat = await IrcClient.register(irc, "cat");
+  await using _kim = await IrcClient.register(irc, "kim", [], "127.0.0.82");
+  await cat.next(/^:kim!\S+ JOIN #lobby$/);
+  // irssi's /kick kim.
+  await ann.send("KICK #lobby kim :");
+  assert.equal((await watch.next("left", (frame) => frame.name === "kim")).reason, "kicked by ann");
+  // IRC shows the kicker's nick as the reason, as for a KICK given none.
+  assert.match(await cat.next(/ KICK #lobby kim/), /^:ann!\S+ KICK #lobby kim :ann$/);
+  // The chat's own frames: a reason of spaces is none too.
+  await using dave = await arrive(port, "dave", "127.0.0.4");
+  await using op = await arrive(port, "davey", "127.0.0.6");
+  await op.send({ type: "oper", secret: "d4vey" });
+  await op.next("notice", (frame) => frame.text.startsWith("davey is an operator"));
+  await op.send({ type: "kick", name: "dave", reason: "  " });
+  assert.equal((await dave.next("bye")).reason, "You were kicked by davey");
+  await using eve = await arrive(port, "eve", "127.0.0.5");
+  await op.send({ type: "ban", target: "eve", reason: "" });
+  assert.equal((await eve.next("bye")).reason, "You were banned by davey");
+});

@@ -11,6 +11,7 @@ import { nameKey, normalizeRoom } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import type { SentMemory } from "../sent_memory.ts";
 import type { Session } from "../session.ts";
+import { MAX_NAMES } from "./departures.ts";
 import type { Away } from "./presence.ts";
 import type { Room } from "./rooms.ts";
 
@@ -76,6 +77,8 @@ export type Connected = Newcomer | Member;
 export class Members {
   readonly #bySession = new Map<Session, Connected>();
   readonly #byKey = new Map<string, Member>();
+  /** By session, the names its member had before the one it has, oldest first. */
+  readonly #former = new WeakMap<Session, string[]>();
   readonly #arrived: (() => void) | undefined;
   #peak = 0;
 
@@ -130,6 +133,8 @@ export class Members {
   /** Moves `holder`'s name to `member`, another session; `holder` is no longer connected. */
   replace(holder: Member, member: Member): void {
     this.#bySession.delete(holder.session);
+    const former = this.#former.get(holder.session);
+    if (former !== undefined) this.#former.set(member.session, former);
     this.add(member);
   }
 
@@ -144,10 +149,18 @@ export class Members {
 
   /** Gives `member` the name `name`, which no one else has. */
   rename(member: Member, name: string): void {
+    const former = this.#former.get(member.session) ?? [];
+    former.push(member.name);
+    this.#former.set(member.session, former.slice(-(MAX_NAMES - 1)));
     this.#byKey.delete(member.key);
     member.name = name;
     member.key = nameKey(name);
     this.#byKey.set(member.key, member);
+  }
+
+  /** The names `member`'s connection had, oldest first, the last {@linkcode MAX_NAMES}: its own last. */
+  namesOf(member: Member): string[] {
+    return [...this.#former.get(member.session) ?? [], member.name];
   }
 
   /** The names of the members whose folded name starts with `prefix`, sorted. */

@@ -59,10 +59,12 @@ export interface OperatorsOptions {
    */
   readonly deopDropped?: ((key: string) => boolean) | undefined;
   /**
-   * Where whoever was called by the folded name `key` left this server from,
-   * if they left it in the last {@linkcode DEPARTURE_MS}.
+   * Where whoever was called by the folded name `key` (now or before a
+   * rename) left this server from, if they left it in the last
+   * {@linkcode DEPARTURE_MS}; with `since`, only whoever's connection
+   * opened then.
    */
-  readonly departed?: ((key: string) => Departure | undefined) | undefined;
+  readonly departed?: ((key: string, since?: number) => Departure | undefined) | undefined;
   /** Called when `member` became an operator or stopped being one: a cluster's servers learn it. */
   readonly changed?: ((member: Member) => void) | undefined;
   /** In a cluster, sends a frame to the people of a room on the other servers. */
@@ -90,6 +92,20 @@ const toExplain = new WeakSet<Frame<"ban">>();
  */
 export function reasonMayFollow(frame: Frame<"ban">): Frame<"ban"> {
   toExplain.add(frame);
+  return frame;
+}
+
+/** Bans of someone gone, by when their connection opened: see {@linkcode ofDeparted}. */
+const departedSince = new WeakMap<Frame<"ban">, number>();
+
+/**
+ * Marks `frame` as a ban of whoever left as `frame.target` from a connection
+ * opened at `since` (IRC's mask of someone gone, by the user part their mask
+ * showed, server/irc/idents.ts): it falls on the address and session they
+ * left from, never on whoever has that name now.
+ */
+export function ofDeparted(frame: Frame<"ban">, since: number): Frame<"ban"> {
+  departedSince.set(frame, since);
   return frame;
 }
 
@@ -196,10 +212,11 @@ export class Operators {
     const target = this.#target(member, frame.name, {
       kind: "kick",
       by: member.name,
-      reason: frame.reason,
+      reason: reasonOf(frame.reason),
     });
     if (target === undefined) return;
-    const reason = frame.reason === undefined ? "" : `: ${clean(frame.reason)}`;
+    const given = reasonOf(frame.reason);
+    const reason = given === undefined ? "" : `: ${given}`;
     this.#options.log(`${member.name} kicked ${target.name}${reason}`);
     this.#options.remove(
       target,
@@ -217,10 +234,17 @@ export class Operators {
     if (!this.#isOp(member) || this.#spared(member, frame.target, "ban")) return;
     const { moderation, members, elsewhere } = this.#options;
     const key = nameKey(frame.target.replace(/^@/, ""));
-    const target = members.byKey(key);
+    // A ban of someone gone falls on them, never on whoever has their last name now.
+    const since = departedSince.get(frame);
+    const present = members.byKey(key);
+    const target = since === undefined ? present : undefined;
     const remote = target === undefined ? elsewhere?.find(key) : undefined;
+    const other = since === undefined ? undefined : present?.name ?? remote;
     // An operator would stay, ban or not: their name is banned once they are one no more.
-    if (target?.op === true || (target === undefined && elsewhere?.isOp(key) === true)) {
+    if (
+      other === undefined &&
+      (target?.op === true || (target === undefined && elsewhere?.isOp(key) === true))
+    ) {
       return refuse(
         member,
         "bad_command",
@@ -231,9 +255,19 @@ export class Operators {
     }
     // Someone who left this server a moment ago is banned as if still here: a spammer
     // who quit does not come back under another name from the same address.
-    const gone = target === undefined && remote === undefined && !isIP(frame.target)
-      ? this.#options.departed?.(key)
+    const gone = target === undefined && (remote === undefined || other !== undefined) &&
+        !isIP(frame.target)
+      ? this.#options.departed?.(key, since)
       : undefined;
+    if (other !== undefined && gone === undefined) {
+      return refuse(
+        member,
+        "bad_command",
+        `Cannot ban ${clean(frame.target)}: whoever that mask names left as ${other} more than ${
+          formatSpan(DEPARTURE_MS)
+        } ago, and nothing of them is known any more; ${other} now is someone else, not banned`,
+      );
+    }
     // Someone at the operator's own address (the same machine) is banned by name alone.
     const theirs = target?.session.address ?? gone?.address;
     const address = theirs !== undefined
@@ -241,7 +275,7 @@ export class Operators {
       : isIP(frame.target)
       ? plainAddress(frame.target)
       : undefined;
-    const reason = frame.reason === undefined ? undefined : clean(frame.reason);
+    const reason = reasonOf(frame.reason);
     if (target === undefined && address === undefined) {
       const problem = checkName(frame.target);
       if (problem !== undefined) {
@@ -259,7 +293,11 @@ export class Operators {
         `Cannot ban ${address}: it is your own address; ban the name instead (/ban NAME)`,
       );
     }
-    const name = target?.name ?? gone?.name ?? (address === undefined ? frame.target : undefined);
+    // The name they left as is someone else's now (`other`): the ban holds their address and session.
+    const name = other !== undefined
+      ? undefined
+      : target?.name ?? (gone === undefined ? undefined : asked(gone, key)) ??
+        (address === undefined ? frame.target : undefined);
     const resume = target?.resume ?? gone?.resume;
     const ban = moderation.ban({
       ...(address === undefined ? {} : { address }),
@@ -275,7 +313,7 @@ export class Operators {
       ? `; should ${member.name} give a reason, you are told it when you try to come back`
       : "";
     // Said once, by whom: `ann banned eve (192.168.1.7) for 2 h: flooding`.
-    const what = `${bannedOf(ban)}${span}${why}`;
+    const what = `${bannedOf(ban) || `the session of ${gone?.name}`}${span}${why}`;
     this.#options.log(`${member.name} banned ${what}`);
     // Everyone the ban keeps out goes now: the name, and every name from its address.
     const out = [...members.all()].filter((other): other is Member =>
@@ -303,10 +341,10 @@ export class Operators {
         : `; ${stay.map((other) => other.name).join(", ")} ${
           stay.length === 1 ? "stays" : "stay"
         }: a ban sends operators away only once they are deopped`;
-      const holds = target !== undefined || name === undefined
+      const holds = target !== undefined || (name === undefined && other === undefined)
         ? ""
         : gone !== undefined
-        ? bannedGone(gone, address !== undefined)
+        ? bannedGone(gone, key, { byAddress: address !== undefined, other })
         : remote !== undefined
         ? `; ${remote} is on another server, which alone knows their address: the ban holds the name only`
         : `; nobody of that name left this server in the last ${
@@ -556,7 +594,8 @@ export class Operators {
     const by = clean(act.by);
     switch (act.kind) {
       case "kick": {
-        const reason = act.reason === undefined ? "" : `: ${clean(act.reason)}`;
+        const given = reasonOf(act.reason);
+        const reason = given === undefined ? "" : `: ${given}`;
         this.#options.log(`${by} kicked ${target.name}${reason} from another server`);
         return this.#options.remove(
           target,
@@ -657,15 +696,35 @@ export class Operators {
 }
 
 /**
- * What the answer to a ban of `gone`, who left a moment ago, adds: when, and
- * whether the ban holds the address they left from (`byAddress`) or not,
- * that address being the operator's own.
+ * What the answer to a ban of `gone`, who left a moment ago and was asked for
+ * by the folded name `key`, adds: when, as what name if `key` was an earlier
+ * one of theirs, and whether the
+ * ban holds the address they left from (`byAddress`) or not, that address
+ * being the operator's own. `other` is whoever has the name they left as
+ * now, whom the ban does not hold.
  */
-function bannedGone(gone: Departure, byAddress: boolean): string {
-  const when = `${gone.name} left ${formatSpan(Date.now() - gone.at)} ago`;
+function bannedGone(
+  gone: Departure,
+  key: string,
+  { byAddress, other }: { byAddress: boolean; other: string | undefined },
+): string {
+  // Someone else has the name they left as: they are told by the first they had.
+  const who = other === undefined ? asked(gone, key) : gone.names[0] ?? gone.name;
+  const as = who === gone.name ? "" : ` as ${gone.name}`;
+  const when = `${who} left ${formatSpan(Date.now() - gone.at)} ago${as}`;
+  if (other !== undefined) {
+    return `; ${when}, and ${other} now is someone else: the ban holds the ${
+      byAddress ? "address and session" : "session"
+    } they left from, not the name`;
+  }
   return byAddress
     ? `; ${when}, from that address`
     : `; ${when} from your own address: the ban holds their name and session only`;
+}
+
+/** The name of `gone`'s whose folded form is `key`, as they had it. */
+function asked(gone: Departure, key: string): string {
+  return gone.names.findLast((name) => nameKey(name) === key) ?? gone.name;
 }
 
 /** Refuses to `doing` (`unlock`, `show the topic of`) the room `name`, which nobody is in. */
@@ -681,6 +740,12 @@ function matches(ban: Ban, member: Member): boolean {
   return (ban.key !== undefined && ban.key === member.key) ||
     (ban.resume !== undefined && ban.resume === member.resume) ||
     (ban.address !== undefined && ban.address === member.session.address);
+}
+
+/** A reason as given, cleaned; none for an empty one (irssi's `/kick bob` sends `KICK #dev bob :`). */
+function reasonOf(text: string | undefined): string | undefined {
+  const reason = text === undefined ? "" : clean(text);
+  return reason === "" ? undefined : reason;
 }
 
 function clean(text: string): string {

@@ -156,15 +156,29 @@ function away(gateway: Gateway, params: readonly string[]): void {
 
 /**
  * KICK: `kick` each nick of the list, who must be in the channel (403 for a
- * channel nobody is in). The operator need not be: a kick sends its person
- * away from every room.
+ * channel nobody is in, as the room list tells anyway). The operator need
+ * not be: a kick sends its person away from every room. Someone who is no
+ * operator gets one 482 before any nick is looked for, so that a KICK tells
+ * nobody who is in a channel (a locked one's members are not shown).
  */
 function kick(gateway: Gateway, params: readonly string[]): void {
   if (short(gateway, "KICK", params, 2)) return;
   const channel = params[0]!;
   const name = existingRoom(gateway, channel);
   if (name === undefined) return;
-  const why = params[2] === undefined ? undefined : stripFormatting(params[2]);
+  // An empty reason is none (irssi's `/kick bob` sends `KICK #dev bob :`).
+  const why = params[2] === undefined || params[2].trim() === ""
+    ? undefined
+    : stripFormatting(params[2]);
+  const me = gateway.renderer.name;
+  if (me === undefined || gateway.hub.person(me)?.person.op !== true) {
+    // The hub refuses it as it refuses anyone who is no operator: 482, whoever is named.
+    const nick = list(params[1])[0] ?? params[1]!;
+    return gateway.deliver({ type: "kick", name: gateway.renderer.nicks.name(nick) ?? nick }, {
+      command: "KICK",
+      target: channel,
+    });
+  }
   for (const nick of list(params[1])) {
     const target = gateway.renderer.nicks.name(nick);
     if (target === undefined || gateway.hub.person(target)?.rooms.includes(name) !== true) {

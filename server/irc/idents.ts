@@ -24,6 +24,8 @@ interface Entry {
   readonly user: string;
   /** Set once a departure of theirs was shown after which they were not connected. */
   gone: boolean;
+  /** When their connection opened, if known: tells their departure from another of that name. */
+  readonly since: number | undefined;
 }
 
 /** Entries kept before those of people gone are swept away. */
@@ -35,6 +37,8 @@ export interface Holder {
   readonly name: string;
   /** Whether they are connected, here or on another server of the cluster. */
   readonly here: boolean;
+  /** When their connection opened, if known. */
+  readonly since?: number;
 }
 
 // One table per hub: every IRC client of a server is shown the same masks.
@@ -43,6 +47,7 @@ const tables = new WeakMap<object, Idents>();
 /** The user parts of a server's masks. */
 export class Idents {
   readonly #present: (name: string) => boolean;
+  readonly #opened: (name: string) => number | undefined;
   /** By folded name (`nameKey`). */
   readonly #byName = new Map<string, Entry>();
   /** By folded user part (`foldNick`). */
@@ -51,16 +56,26 @@ export class Idents {
   readonly #former = new Map<string, string>();
   #limit = MIN_KEPT;
 
-  /** `present` tells whether someone has a name now. */
-  constructor(present: (name: string) => boolean) {
+  /**
+   * `present` tells whether someone has a name now; `opened`, when the
+   * connection of whoever has it opened.
+   */
+  constructor(
+    present: (name: string) => boolean,
+    opened: (name: string) => number | undefined = () => undefined,
+  ) {
     this.#present = present;
+    this.#opened = opened;
   }
 
   /** The table of the server whose hub is `hub`. */
   static of(hub: Pick<Hub, "person">): Idents {
     let table = tables.get(hub);
     if (table === undefined) {
-      table = new Idents((name) => hub.person(name) !== undefined);
+      table = new Idents(
+        (name) => hub.person(name) !== undefined,
+        (name) => hub.person(name)?.since,
+      );
       tables.set(hub, table);
     }
     return table;
@@ -76,8 +91,8 @@ export class Idents {
     const entry = this.#byName.get(key);
     if (entry !== undefined && !entry.gone) return entry.user;
     if (!this.#present(name)) return entry?.user ?? userOf(nickOf(name));
-    // Someone new under the name of someone gone.
-    if (entry !== undefined) this.#forget(entry);
+    // Someone new under the name of someone gone, who still shows their user part.
+    if (entry !== undefined) this.#byName.delete(key);
     return this.#take(name, key);
   }
 
@@ -92,10 +107,10 @@ export class Idents {
     if (entry === undefined || entry.gone) {
       // Moved already, as every client sharing a room with them is shown the rename.
       if (after !== undefined && !after.gone) return after.user;
-      if (after !== undefined) this.#forget(after);
+      if (after !== undefined) this.#byName.delete(key);
       return this.#present(to) ? this.#take(to, key, nickOf(from)) : userOf(nickOf(from));
     }
-    if (after !== undefined && after !== entry) this.#forget(after);
+    if (after !== undefined && after !== entry) this.#unname(after);
     this.#byName.delete(nameKey(from));
     entry.name = to;
     this.#byName.set(key, entry);
@@ -117,7 +132,9 @@ export class Idents {
   holder(user: string): Holder | undefined {
     const entry = this.#byUser.get(foldNick(user));
     if (entry === undefined) return undefined;
-    return { name: entry.name, here: !entry.gone && this.#present(entry.name) };
+    const here = !entry.gone && this.#byName.get(nameKey(entry.name)) === entry &&
+      this.#present(entry.name);
+    return { name: entry.name, here, ...entry.since === undefined ? {} : { since: entry.since } };
   }
 
   /**
@@ -135,7 +152,7 @@ export class Idents {
   #take(name: string, key: string, nick: string = nickOf(name)): string {
     let user = userOf(nick);
     for (let salt = 1; this.#taken(user); salt++) user = otherUser(nick, salt);
-    const entry: Entry = { name, user, gone: false };
+    const entry: Entry = { name, user, gone: false, since: this.#opened(name) };
     this.#byName.set(key, entry);
     this.#byUser.set(foldNick(user), entry);
     if (this.#byName.size > this.#limit) this.#sweep();
@@ -146,17 +163,28 @@ export class Idents {
   #taken(user: string): boolean {
     const entry = this.#byUser.get(foldNick(user));
     if (entry === undefined) return false;
-    if (!entry.gone && this.#present(entry.name)) return true;
+    if (
+      !entry.gone && this.#byName.get(nameKey(entry.name)) === entry && this.#present(entry.name)
+    ) {
+      return true;
+    }
     this.#forget(entry);
     return false;
   }
 
   /** Forgets the entries of people no longer connected, once there are many. */
   #sweep(): void {
-    for (const entry of [...this.#byName.values()]) {
+    for (const entry of new Set([...this.#byName.values(), ...this.#byUser.values()])) {
       if (entry.gone || !this.#present(entry.name)) this.#forget(entry);
     }
     this.#limit = Math.max(MIN_KEPT, 2 * this.#byName.size);
+  }
+
+  /** `entry`'s person, gone, no longer holds their name, which someone else has now. */
+  #unname(entry: Entry): void {
+    if (!entry.gone) return this.#forget(entry);
+    const key = nameKey(entry.name);
+    if (this.#byName.get(key) === entry) this.#byName.delete(key);
   }
 
   #forget(entry: Entry): void {

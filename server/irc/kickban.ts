@@ -16,7 +16,7 @@
  */
 
 import { nameKey } from "../../core/names.ts";
-import { reasonMayFollow } from "../hub/operators.ts";
+import { ofDeparted, reasonMayFollow } from "../hub/operators.ts";
 import type { Gateway } from "./connection.ts";
 import type { Context } from "./render.ts";
 
@@ -44,16 +44,24 @@ export class Kickbans {
 
   /**
    * Bans `target` (a name or an address) as `MODE` on `room` asks, at once,
-   * and remembers whom it sent away from that room.
+   * and remembers whom it sent away from that room. With `since`, `target`
+   * is the name someone gone left as, from a connection opened then: the
+   * ban is of them ({@linkcode ofDeparted}).
    */
-  ban(gateway: Gateway, room: string, target: string, context: Context): void {
+  ban(
+    gateway: Gateway,
+    room: string,
+    target: string,
+    { context, since }: { context: Context; since?: number | undefined },
+  ): void {
     const { hub, renderer } = gateway;
     // Someone who is no operator is refused: nobody goes, and nobody need be looked for.
     const operator = renderer.name !== undefined && hub.person(renderer.name)?.person.op === true;
     const here = operator
       ? [...hub.names()].filter((name) => hub.person(name)?.rooms.includes(room) === true)
       : [];
-    gateway.deliver(reasonMayFollow({ type: "ban", target }), context);
+    const frame = reasonMayFollow({ type: "ban", target });
+    gateway.deliver(since === undefined ? frame : ofDeparted(frame, since), context);
     const gone = here.filter((name) => hub.person(name) === undefined);
     if (gone.length > 0) this.sentAway(gone, room);
   }

@@ -14,6 +14,7 @@ import { parseInput } from "../../core/commands.ts";
 import { nameKey } from "../../core/names.ts";
 import type { Hub } from "../hub.ts";
 import type { Ban } from "../hub/moderation.ts";
+import { ofDeparted } from "../hub/operators.ts";
 import type { CommandHandler } from "./commands.ts";
 import type { Gateway } from "./connection.ts";
 import type { Idents } from "./idents.ts";
@@ -47,7 +48,15 @@ export interface MaskReader {
 
 /** Whom a ban mask names, or why it names nobody the server can tell. */
 export type BanTarget =
-  | { ok: true; target: string }
+  | {
+    ok: true;
+    target: string;
+    /**
+     * Set when `target` is the name someone gone left as, from a connection
+     * opened then: the ban is of them, not of whoever has that name now.
+     */
+    since?: number;
+  }
   | { ok: false; code: "nobody" | "unclear"; message: string };
 
 /** Why a mask that names nobody in particular is refused. */
@@ -88,9 +97,12 @@ export function banTarget(mask: string, reader: MaskReader): BanTarget {
     return isIP(host) ? { ok: true, target: host } : { ok: false, code: "nobody", message: NOBODY };
   }
   const byUser = userTarget(user, reader);
-  if (byNick === undefined) return byUser;
+  if (byNick === undefined) return byUser.ok ? withSince(byUser) : byUser;
   // A nick that someone has now still names them when the user part tells nobody apart.
-  if (!byUser.ok || nameKey(byUser.target) === nameKey(byNick)) return { ok: true, target: byNick };
+  if (!byUser.ok) return { ok: true, target: byNick };
+  if (nameKey(byUser.target) === nameKey(byNick)) {
+    return byUser.since === undefined ? { ok: true, target: byNick } : withSince(byUser);
+  }
   if (byUser.here) return { ok: true, target: byUser.target };
   return {
     ok: false,
@@ -100,11 +112,21 @@ export function banTarget(mask: string, reader: MaskReader): BanTarget {
   };
 }
 
+/** Whom a user part names: their name, whether here, and for someone gone when they connected. */
+type UserTarget = { ok: true; target: string; here: boolean; since?: number };
+
+/** `found` as {@linkcode banTarget} gives it. */
+function withSince(found: UserTarget): BanTarget {
+  return found.since === undefined
+    ? { ok: true, target: found.target }
+    : { ok: true, target: found.target, since: found.since };
+}
+
 /** Whom the user part `user` names, as {@linkcode banTarget} tells. */
 function userTarget(
   user: string,
   reader: MaskReader,
-): { ok: true; target: string; here: boolean } | Extract<BanTarget, { ok: false }> {
+): UserTarget | Extract<BanTarget, { ok: false }> {
   const { nicks, idents, hub } = reader;
   // Whoever has no user part yet takes theirs now, as they would when shown.
   idents.showAll(hub.names());
@@ -118,16 +140,30 @@ function userTarget(
     const former = banned === undefined || isBanned(holder.name)
       ? undefined
       : [idents.formerly(user), name].find(isBanned);
-    return former === undefined
+    if (former !== undefined) return { ok: true, target: former, here: false };
+    // Someone gone: the ban is of their departure, whoever has their last name now.
+    return holder.here || holder.since === undefined || reader.banned !== undefined
       ? { ok: true, target: holder.name, here: holder.here }
-      : { ok: true, target: former, here: false };
+      : { ok: true, target: holder.name, here: false, since: holder.since };
   }
   // A short user part of nobody's: the hub says that nobody has that name.
   if (name === undefined) return { ok: true, target: user, here: false };
-  // Someone here who merely has that nick now, and whose mask shows another user part.
-  const own = nickOf(name);
   const folded = foldNick(user);
   const here = hub.person(name) !== undefined;
+  // Whoever showed that user part left as `name`, which someone else has now: nothing more
+  // of them is known, and the ban would fall on that newcomer.
+  const former = idents.formerly(user);
+  if (here && former !== undefined && nameKey(former) === nameKey(name)) {
+    const nick = nicks.nick(name);
+    return {
+      ok: false,
+      code: "unclear",
+      message: `whoever showed the user part ${user} left as ${nick}, and ${nick} now is ` +
+        `someone else (${nick}!${idents.user(name)}@chat); nothing more of them is known`,
+    };
+  }
+  // Someone here who merely has that nick now, and whose mask shows another user part.
+  const own = nickOf(name);
   if (here && (foldNick(own) === folded || foldNick(userOf(own)) === folded)) {
     const nick = nicks.nick(name);
     const shows = idents.user(name);
@@ -236,7 +272,7 @@ export function channelMode(
     const renderer = gateway.renderer;
     renderer.lastError = undefined;
     // A KICK that follows, of whom the ban sent away, gives it its reason (/kickban).
-    if (adding) gateway.kickbans.ban(gateway, room, target, context);
+    if (adding) gateway.kickbans.ban(gateway, room, target, { context, since: found.since });
     else gateway.deliver({ type: "unban", target }, context);
     // Told back as the MODE a server sends, so that the client's own ban list has it (irssi's /unban).
     if (renderer.lastError === undefined) {
@@ -280,6 +316,9 @@ function verb(name: string): CommandHandler {
         return gateway.write(gateway.renderer.notice(`Cannot ${name} ${target}: ${found.message}`));
       }
       frame.target = found.ok ? found.target : target;
+      if (found.ok && found.since !== undefined && frame.type === "ban") {
+        ofDeparted(frame, found.since);
+      }
     } else if ("name" in frame) {
       target = frame.name;
       frame.name = nicks.name(target) ?? target;
