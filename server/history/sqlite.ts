@@ -20,6 +20,7 @@ import {
 } from "./search.ts";
 import { blockEnd, type IdMarkRead, readIdMark, writeIdMark } from "./id_mark.ts";
 import { checkLog, type DamagedLog, explain, HistoryError } from "./sqlite_file.ts";
+import { lockHistory } from "./file_lock.ts";
 import { MIGRATIONS, roomKey, type Row, SCHEMA, SCHEMA_VERSION, toFrame } from "./sqlite_schema.ts";
 
 /** How long messages are kept: by age, by count, or both. */
@@ -34,6 +35,7 @@ export interface Retention {
 interface Beside {
   mark: IdMarkRead;
   damagedLog: DamagedLog | undefined;
+  lock: Deno.FsFile;
 }
 
 /** Options for {@linkcode SqliteHistory.open}. */
@@ -72,6 +74,8 @@ export class SqliteHistory implements HistoryStore {
   readonly #any: StatementSync;
   readonly #withCid: StatementSync;
   #prefixes: PrefixCounter | undefined;
+  /** The lock that keeps other servers off the file. */
+  readonly #lock: Deno.FsFile;
   readonly #retention: Retention;
   readonly #warn: (line: string) => void;
   readonly #timer: ReturnType<typeof setInterval> | undefined;
@@ -92,6 +96,7 @@ export class SqliteHistory implements HistoryStore {
   ) {
     this.#db = db;
     this.#path = path;
+    this.#lock = beside.lock;
     const retention = options.retention ?? {};
     this.#retention = retention;
     this.#warn = options.warn ?? (() => {});
@@ -162,6 +167,7 @@ export class SqliteHistory implements HistoryStore {
    */
   static open(path: string, options: SqliteHistoryOptions = {}): SqliteHistory {
     let db: DatabaseSync | undefined;
+    let lock: Deno.FsFile | undefined;
     let damagedLog: DamagedLog | undefined;
     try {
       // SQLite opens a file it cannot write read-only, then fails later with a
@@ -171,14 +177,15 @@ export class SqliteHistory implements HistoryStore {
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
       }
+      // One server per file: a second one fails at start. SQLite's exclusive locking mode
+      // did that too, but kept readers out as well, such as searches on a thread of their own.
+      lock = lockHistory(path);
       db = new DatabaseSync(path);
-      // One server per file: the exclusive lock makes a second one fail at start.
-      db.exec("PRAGMA locking_mode = EXCLUSIVE");
       const mode = db.prepare("PRAGMA journal_mode = WAL").get() as { journal_mode: string };
       if (mode.journal_mode.toLowerCase() !== "wal") {
         throw new Error(`journal mode is ${mode.journal_mode}, not wal`);
       }
-      // The exclusive lock is held now, and nothing has been written: SQLite has read
+      // The lock is held now, and nothing has been written: SQLite has read
       // the log but will overwrite its damaged part with the next write.
       damagedLog = checkLog(path);
       // A committed transaction is in the WAL before the call returns: it survives
@@ -200,13 +207,14 @@ export class SqliteHistory implements HistoryStore {
       const check = db.prepare("PRAGMA quick_check").get() as { quick_check: string };
       if (check.quick_check !== "ok") throw new Error(`malformed: ${check.quick_check}`);
       const mark = readIdMark(`${path}-ids`);
-      return new SqliteHistory(db, path, options, { mark, damagedLog });
+      return new SqliteHistory(db, path, options, { mark, damagedLog, lock });
     } catch (error) {
       try {
         db?.close();
       } catch {
         // Closing a half-open database can fail too; the first error is the one to report.
       }
+      lock?.close();
       const explained = explain(path, error);
       if (damagedLog === undefined) throw explained;
       // The copy is all that is left of what the log held: say where it is.
@@ -413,6 +421,8 @@ export class SqliteHistory implements HistoryStore {
         // The mark on disk is higher still, which is safe.
       }
     }
+    // Last, once the mark is written: another server may have the file from now on.
+    this.#lock.close();
   }
 
   [Symbol.dispose](): void {
