@@ -31,6 +31,8 @@ import {
   SEARCH_BURST,
   SearchPace,
   type SearchQuery,
+  type SearchResult,
+  SearchSlots,
 } from "../history/search.ts";
 import { framesOf, type Session } from "../session.ts";
 import { grouped, inform, type Member, type Members, refuse } from "./members.ts";
@@ -83,6 +85,8 @@ export class Messages {
   #posted = 0;
   /** Search pacing per connection. */
   readonly #searchPaces = new WeakMap<Session, SearchPace>();
+  /** The searches handed to the store's search thread and not yet answered. */
+  readonly #searchSlots = new SearchSlots();
   #lastId: number;
 
   /** Numbers messages after the highest id `options.history` has used. */
@@ -333,13 +337,23 @@ export class Messages {
 
   /**
    * Replays the newest messages of `room`, one of the member's, that match
-   * `raw`, paced per connection. Returns, when the store needs time to get
-   * ready first, what settles once the answer is sent: the member's next
-   * frames wait for it.
+   * `raw`, paced per connection, and within what the server as a whole may
+   * search at once. Returns, when the answer takes time (a store getting
+   * ready first, or searching on a thread of its own), what settles once the
+   * answer is sent: the member's next frames wait for it.
    */
   search(member: Member, { name: room }: Room, raw: string): Promise<void> | undefined {
     const checked = parseSearch(raw);
     if (!checked.ok) return void refuse(member, checked.code, checked.message);
+    const away = this.#history.findAsync !== undefined;
+    const address = member.session.address;
+    if (away && !this.#searchSlots.free(address)) {
+      return void refuse(
+        member,
+        "rate_limited",
+        "Cannot search now: the server is busy with other searches; try again in a few seconds",
+      );
+    }
     const wait = this.#paceSearch(member.session);
     if (wait > 0) {
       return void refuse(
@@ -350,10 +364,28 @@ export class Messages {
         } s`,
       );
     }
+    const options = { limit: MAX_SEARCH_RESULTS };
+    if (away) {
+      this.#searchSlots.take(address);
+      return this.#history.findAsync!(room, checked.query, options).then(
+        (result) => {
+          if (this.#members.get(member.session) === member) {
+            this.#answerSearch(member, room, checked.query, result);
+          }
+        },
+        (error) => this.#searchFailed(member, error),
+      ).finally(() => this.#searchSlots.release(address));
+    }
     return this.#whenSearchable(
       member,
       room,
-      () => this.#answerSearch(member, room, checked.query),
+      () =>
+        this.#answerSearch(
+          member,
+          room,
+          checked.query,
+          this.#history.find(room, checked.query, options),
+        ),
     );
   }
 
@@ -376,14 +408,7 @@ export class Messages {
           if (this.#history.prepareSearch?.(room) === false) return void setTimeout(step, 0);
           then();
         } catch (error) {
-          this.#log(
-            `Internal error on a search from ${member.session.remote}: ${(error as Error)?.stack}`,
-          );
-          member.session.send({
-            type: "error",
-            code: "bad_frame",
-            message: "Internal server error",
-          });
+          this.#searchFailed(member, error);
         }
         resolve();
       };
@@ -391,11 +416,22 @@ export class Messages {
     });
   }
 
-  /** Answers a search of `room` by `member`: an `info`, then the matches found. */
-  #answerSearch(member: Member, room: string, query: SearchQuery): void {
-    const { found, searched, window, more, tooBroad } = this.#history.find(room, query, {
-      limit: MAX_SEARCH_RESULTS,
-    });
+  /** Tells `member` its search failed, as the transport tells a frame that failed, and logs why. */
+  #searchFailed(member: Member, error: unknown): void {
+    this.#log(
+      `Internal error on a search from ${member.session.remote}: ${(error as Error)?.stack}`,
+    );
+    member.session.send({ type: "error", code: "bad_frame", message: "Internal server error" });
+  }
+
+  /** Answers a search of `room` by `member` with what it found: an `info`, then the matches. */
+  #answerSearch(
+    member: Member,
+    room: string,
+    query: SearchQuery,
+    result: SearchResult<MessageFrame>,
+  ): void {
+    const { found, searched, window, more, tooBroad } = result;
     if (tooBroad !== undefined) {
       return refuse(
         member,
