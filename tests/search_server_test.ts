@@ -390,6 +390,52 @@ Deno.test("/search of a large history file runs apart from the event loop, a few
   );
 });
 
+Deno.test("/search in memory takes its share of the event loop, no more, however many search", async () => {
+  // --memory: 2,000 messages of 440 words starting with "build" (2,000 different ones), the
+  // room's whole window: a search of "build1" (111 of them, in every message) is among the
+  // costliest there are, some hundredths of a second on the event loop.
+  using history = new MemoryHistory(2000);
+  for (let id = 1; id <= 2000; id++) {
+    const words = Array.from({ length: 440 }, (_, i) => `build${(id * 7 + i * 13) % 2000}`);
+    history.append(stored(id, LOBBY, words.join(" ").slice(0, 3999)));
+  }
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, history });
+  const port = server.addr.port;
+  await using ann = await TestClient.join(port, "ann");
+  // The room's word index is built first, a few milliseconds at a time.
+  await ann.send({ type: "search", text: "build1" });
+  await ann.next("info", undefined, 30_000);
+  const clients = await Promise.all(
+    Array.from({ length: 6 }, (_, i) => TestClient.join(port, `s${i}`)),
+  );
+  try {
+    const marks = clients.map((client) => client.frames.length);
+    const search = encodeFrame({ type: "search", text: "build1" }).repeat(SEARCH_BURST);
+    await Promise.all(clients.map((client) => client.write(search)));
+    const replies = Promise.all(clients.map((client, i) => framesSince(client, marks[i]!)));
+    let done = false;
+    replies.then(() => done = true, () => done = true);
+    let answered = 0;
+    while (!done) {
+      await ann.send({ type: "ping", token: `a${answered}` });
+      await ann.next("pong", (frame) => frame.token === `a${answered}`, 1_000);
+      answered++;
+    }
+    const answers = (await replies).flat().filter((frame) =>
+      frame.type === "info" || frame.type === "error"
+    );
+    const kinds = answers.map((frame) => frame.type === "error" ? frame.message : frame.type);
+    assert.equal(kinds.length, clients.length * SEARCH_BURST);
+    const busy =
+      "Cannot search now: the server is busy with other searches; try again in a few seconds";
+    // Some may have run, within what was left of the burst; the rest were refused.
+    assert.ok(kinds.includes(busy), kinds.join("\n"));
+    assert.ok(kinds.every((kind) => kind === "info" || kind === busy), kinds.join("\n"));
+  } finally {
+    for (const client of clients) await client[Symbol.asyncDispose]();
+  }
+});
+
 Deno.test("/search is paced per connection: a burst, then rate_limited, never a strike", async () => {
   await using chat = await startStored((store) => store.append(stored(1, LOBBY, "lunch at noon")));
   await using ann = await TestClient.join(chat.port, "ann");

@@ -11,6 +11,8 @@ import type { HistoryStore } from "../server/history/store.ts";
 import { MemoryHistory } from "../server/history/memory.ts";
 import {
   collectMatches,
+  LOOP_SEARCH_BURST_MS,
+  LOOP_SEARCH_SHARE,
   MAX_SEARCH_LENGTH,
   MAX_SEARCH_WORDS,
   MAX_SEARCHES_AT_ONCE,
@@ -21,6 +23,7 @@ import {
   SEARCH_TOKENIZER,
   SearchPace,
   type SearchQuery,
+  SearchShare,
   SearchSlots,
 } from "../server/history/search.ts";
 import { SqliteHistory } from "../server/history/sqlite.ts";
@@ -176,6 +179,27 @@ Deno.test("SearchSlots bounds the searches on hand, in all and from one address"
   for (let i = 0; i < perAddress - 1; i++) slots.release("10.0.0.1");
   slots.release("10.0.0.200");
   assert.equal(slots.take("10.0.0.1"), true);
+});
+
+Deno.test("SearchShare lets searches on the event loop take a burst, then their share of the time", () => {
+  const share = new SearchShare(0);
+  assert.equal(share.free(0), true);
+  // Cheap searches, many at once, within the burst.
+  for (let i = 0; i < 50; i++) share.spend(1, 0);
+  assert.equal(share.free(0), true);
+  // One that took more than what was left: nobody searches until its time is made up.
+  share.spend(LOOP_SEARCH_BURST_MS, 0);
+  assert.equal(share.free(0), false);
+  const madeUp = 50 / LOOP_SEARCH_SHARE;
+  assert.equal(share.free(madeUp - 1), false);
+  assert.equal(share.free(madeUp + 1), true);
+  // A long pause gives back the burst, and no more.
+  share.spend(LOOP_SEARCH_BURST_MS - 1, 1_000_000);
+  assert.equal(share.free(1_000_000), true);
+  share.spend(2, 1_000_000);
+  assert.equal(share.free(1_000_000), false);
+  // A clock that steps back gives nothing.
+  assert.equal(share.free(0), false);
 });
 
 Deno.test("collectMatches() walks newest first and stops one match past the limit, or at the budget", () => {

@@ -32,6 +32,7 @@ import {
   SearchPace,
   type SearchQuery,
   type SearchResult,
+  SearchShare,
   SearchSlots,
 } from "../history/search.ts";
 import { framesOf, type Session } from "../session.ts";
@@ -87,6 +88,8 @@ export class Messages {
   readonly #searchPaces = new WeakMap<Session, SearchPace>();
   /** The searches handed to the store's search thread and not yet answered. */
   readonly #searchSlots = new SearchSlots();
+  /** The time searches took on the event loop, for a store searched there. */
+  readonly #searchShare = new SearchShare(performance.now());
   #lastId: number;
 
   /** Numbers messages after the highest id `options.history` has used. */
@@ -347,7 +350,8 @@ export class Messages {
     if (!checked.ok) return void refuse(member, checked.code, checked.message);
     const away = this.#history.findAsync !== undefined;
     const address = member.session.address;
-    if (away && !this.#searchSlots.free(address)) {
+    const free = away ? this.#searchSlots.free(address) : this.#searchShare.free(performance.now());
+    if (!free) {
       return void refuse(
         member,
         "rate_limited",
@@ -376,17 +380,17 @@ export class Messages {
         (error) => this.#searchFailed(member, error),
       ).finally(() => this.#searchSlots.release(address));
     }
-    return this.#whenSearchable(
-      member,
-      room,
-      () =>
-        this.#answerSearch(
-          member,
-          room,
-          checked.query,
-          this.#history.find(room, checked.query, options),
-        ),
-    );
+    return this.#whenSearchable(member, room, () => {
+      const start = performance.now();
+      let result: SearchResult<MessageFrame>;
+      try {
+        result = this.#history.find(room, checked.query, options);
+      } finally {
+        const end = performance.now();
+        this.#searchShare.spend(end - start, end);
+      }
+      this.#answerSearch(member, room, checked.query, result);
+    });
   }
 
   /**
