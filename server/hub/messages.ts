@@ -371,13 +371,15 @@ export class Messages {
     const options = { limit: MAX_SEARCH_RESULTS };
     if (away) {
       this.#searchSlots.take(address);
+      // Nothing is told to a member gone meanwhile: a server stopping ends the searches under way.
+      const here = () => this.#members.get(member.session) === member;
       return this.#history.findAsync!(room, checked.query, options).then(
         (result) => {
-          if (this.#members.get(member.session) === member) {
-            this.#answerSearch(member, room, checked.query, result);
-          }
+          if (here()) this.#answerSearch(member, room, checked.query, result);
         },
-        (error) => this.#searchFailed(member, error),
+        (error) => {
+          if (here()) this.#searchFailed(member, error);
+        },
       ).finally(() => this.#searchSlots.release(address));
     }
     return this.#whenSearchable(member, room, () => {
