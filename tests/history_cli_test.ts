@@ -100,22 +100,37 @@ Deno.test("chat serve on a data directory another server uses exits 1 in one lin
   assert.deepEqual(store.recent("#lobby", 10).map((message) => message.text), ["still here"]);
 });
 
-Deno.test("chat serve on a history file another program reads says it is in use, and exits 1", async () => {
+Deno.test("chat serve on a history file another program reads starts; one it writes is in use", async () => {
   await using dir = await tempDir();
   SqliteHistory.open(`${dir.path}/history.db`).close();
-  // A plain reader in the middle of a read, as the sqlite3 shell or a script may be.
-  using reader = new DatabaseSync(`${dir.path}/history.db`, { readOnly: true });
-  reader.exec("BEGIN");
-  reader.prepare("SELECT count(*) FROM messages").get();
+  {
+    // A plain reader in the middle of a read, as the sqlite3 shell or a script may be: the
+    // server's own searches read beside it the same way.
+    using reader = new DatabaseSync(`${dir.path}/history.db`, { readOnly: true });
+    reader.exec("BEGIN");
+    reader.prepare("SELECT count(*) FROM messages").get();
+    await using server = spawn([...SERVE, "--data-dir", dir.path]);
+    const port = await server.port();
+    {
+      await using ann = await TestClient.join(port, "ann");
+      await ann.say("read beside");
+      await ann.next("message", (frame) => frame.text === "read beside");
+    }
+    assert.equal((await server.stop()).code, 0);
+    reader.exec("COMMIT");
+  }
+  // A program that holds the file for writing keeps the server out.
+  using writer = new DatabaseSync(`${dir.path}/history.db`);
+  writer.exec("BEGIN EXCLUSIVE");
   const outcome = await chat([...SERVE, "--data-dir", dir.path]);
-  const line = assertOneErrorLine(outcome, "reader");
+  const line = assertOneErrorLine(outcome, "writer");
   assert.equal(outcome.code, 1, line);
   assert.equal(
     line,
     `chat: cannot use history file ${dir.path}/history.db: it is in use by another program, ` +
       "perhaps another chat server (one data directory per server)",
   );
-  reader.exec("COMMIT");
+  writer.exec("COMMIT");
 });
 
 Deno.test("chat serve keeps the history file and its log private to their owner", async (t) => {

@@ -654,6 +654,25 @@ Deno.test("SqliteHistory.open() says a file held by another store is in use", as
   assert.deepEqual(ids(second.recent("#a", 10)), [1, 2]);
 });
 
+Deno.test("SqliteHistory lets a read-only connection to its file in while it writes", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  using store = SqliteHistory.open(path);
+  store.append(message(1));
+  // A connection of its own, which sees each message once stored.
+  const reader = new DatabaseSync(path, { readOnly: true });
+  try {
+    const count = reader.prepare("SELECT count(*) AS n FROM messages");
+    assert.deepEqual({ ...count.get() }, { n: 1 });
+    store.append(message(2));
+    assert.deepEqual({ ...count.get() }, { n: 2 });
+  } finally {
+    reader.close();
+  }
+  store.append(message(3));
+  assert.deepEqual(ids(store.recent("#a", 10)), [1, 2, 3]);
+});
+
 Deno.test("SqliteHistory.open() refuses a file written by a newer version", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/history.db`;

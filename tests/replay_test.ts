@@ -6,8 +6,17 @@
  */
 
 import assert from "node:assert/strict";
-import { encodeFrame, type MessageFrame } from "../protocol.ts";
+import {
+  type ClientFrame,
+  encodeFrame,
+  LineSplitter,
+  LOBBY,
+  MAX_SERVER_LINE_BYTES,
+  type MessageFrame,
+  type ServerFrame,
+} from "../protocol.ts";
 import { startServer } from "../server.ts";
+import { MemoryHistory } from "../server/history/memory.ts";
 import { SqliteHistory } from "../server/history/sqlite.ts";
 import { LOOPBACK, TestClient, within } from "./_test_utils.ts";
 
@@ -131,4 +140,48 @@ Deno.test("startServer() replays at the pace the client reads, and the room's ta
     "the replay first, then what was said meanwhile",
   );
   assert.deepEqual(alice.all("left"), []);
+});
+
+Deno.test("startServer() keeps a client that reads a long replay, though its pong would wait behind it", async () => {
+  // 20 MB of history, and a client that reads it at 5 MB/s at most, as over a fast link: four
+  // seconds of replay at least, four heartbeats of one second. A heartbeat's ping is sent after
+  // the replay, so the client can only answer it once it has read everything.
+  const count = 5_000;
+  using history = new MemoryHistory(count, { maxBytes: 256 * 1024 * 1024 });
+  for (let id = 1; id <= count; id++) {
+    history.append({ type: "message", id, ts: id, room: LOBBY, from: "ann", text: long(id) });
+  }
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, history, heartbeat: 1 });
+  using carol = await Deno.connect({ hostname: LOOPBACK, port: server.addr.port });
+  const send = (frame: ClientFrame) => carol.write(new TextEncoder().encode(encodeFrame(frame)));
+  await send({ type: "hello", version: 1, name: "carol", since: 0 });
+  const splitter = new LineSplitter(MAX_SERVER_LINE_BYTES);
+  const buffer = new Uint8Array(16 * 1024);
+  let replayed = 0;
+  let ended: ServerFrame | "closed" | undefined;
+  /** Reads, answering pings, until `until` says it has read enough or the server ends. */
+  const read = async (until: (frame: ServerFrame) => boolean) => {
+    while (ended === undefined) {
+      const size = await carol.read(buffer);
+      if (size === null) ended = "closed";
+      for (const line of splitter.push(buffer.subarray(0, size ?? 0))) {
+        const frame = JSON.parse(line.ok ? line.line : "{}") as ServerFrame;
+        if (frame.type === "message" && frame.replay) replayed++;
+        else if (frame.type === "bye") ended = frame;
+        else if (frame.type === "ping") {
+          await send({ type: "pong", ...frame.token === undefined ? {} : { token: frame.token } });
+        }
+        if (until(frame)) return;
+      }
+      // The pace of the link: 16 KiB every 3 ms at most.
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+  };
+  await within(read(() => replayed === count), 60_000, "carol to read the replay");
+  assert.equal(ended, undefined, `carol was dropped after ${replayed} messages`);
+  assert.equal(replayed, count);
+  // Still there: a ping of her own is answered.
+  await send({ type: "ping", token: "still" });
+  await within(read((frame) => frame.type === "pong" && frame.token === "still"), 5_000, "pong");
+  assert.equal(ended, undefined);
 });

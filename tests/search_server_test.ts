@@ -5,11 +5,13 @@
  */
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { encodeFrame, LOBBY, type MessageFrame } from "../protocol.ts";
 import {
   MAX_PREFIX_WORDS,
   MAX_SEARCH_LENGTH,
   MAX_SEARCH_WORDS,
+  MAX_SEARCHES_PER_ADDRESS,
   SEARCH_BUDGET,
   SEARCH_BURST,
 } from "../server/history/search.ts";
@@ -24,9 +26,23 @@ interface StoredServer extends AsyncDisposable {
   readonly port: number;
 }
 
-async function startStored(fill: (store: SqliteHistory) => void = () => {}): Promise<StoredServer> {
+/**
+ * Starts a server on a new history file, filled by `fill` through the store,
+ * or before the store opens by `prepare`, given the file's path.
+ */
+async function startStored(
+  fill: (store: SqliteHistory) => void = () => {},
+  prepare: (path: string) => void = () => {},
+): Promise<StoredServer> {
   const dir = await Deno.makeTempDir({ prefix: "chat_search_server_test_" });
-  const store = SqliteHistory.open(`${dir}/history.db`);
+  let store: SqliteHistory;
+  try {
+    prepare(`${dir}/history.db`);
+    store = SqliteHistory.open(`${dir}/history.db`);
+  } catch (error) {
+    await Deno.remove(dir, { recursive: true });
+    throw error;
+  }
   let server: ChatServer | undefined;
   try {
     fill(store);
@@ -55,6 +71,32 @@ async function startStored(fill: (store: SqliteHistory) => void = () => {}): Pro
       }
     },
   };
+}
+
+/**
+ * Writes `count` messages to a new history file at `path` in one
+ * transaction, as the server's store would have over months: all in
+ * `#lobby` but the last, in `#tiny`, each of eight words that start with
+ * "build" (1,500 different ones). FTS5 gathers every entry of every such
+ * word before it yields the first match of a search for "build", in
+ * `#tiny` as much as in `#lobby`: on this file, a search takes some tenths
+ * of a second whatever its budget.
+ */
+function fillBuildWords(path: string, count: number): void {
+  SqliteHistory.open(path).close(); // the schema, as the server makes it
+  const db = new DatabaseSync(path);
+  try {
+    const words = Array.from({ length: 8 }, (_, i) => `'build' || ((x * ${2 * i + 7}) % 1500)`)
+      .join(" || ' ' || ");
+    db.exec(
+      `WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ${count}) ` +
+        "INSERT INTO messages (id, ts, room, sender, text) " +
+        `SELECT x, 1767225600000 + x, CASE x WHEN ${count} THEN '#tiny' ELSE '${LOBBY}' END, ` +
+        `'ann', ${words} FROM n`,
+    );
+  } finally {
+    db.close();
+  }
 }
 
 function stored(id: number, room: string, text: string): MessageFrame {
@@ -273,6 +315,125 @@ Deno.test("/search of a room whose word index must be built first never stalls t
     frame.type === "message" ? frame.id : frame.type === "pong" ? frame.token : frame.type
   );
   assert.deepEqual(order, ["info", 1999, "after"]);
+});
+
+Deno.test("/search of a large history file runs apart from the event loop, a few at a time", async (t) => {
+  await using chat = await startStored(undefined, (path) => fillBuildWords(path, 100_000));
+  await using ann = await TestClient.join(chat.port, "ann");
+
+  await t.step("others are answered while searches run", async () => {
+    await using bob = await TestClient.join(chat.port, "bob");
+    await bob.say("/join #tiny");
+    await bob.next("room");
+    await bob.sync();
+    // The burst a connection may send at once, each search taking some tenths of a second.
+    await bob.write(encodeFrame({ type: "search", text: "build" }).repeat(SEARCH_BURST));
+    const answers = (async () => {
+      for (let i = 0; i < SEARCH_BURST; i++) await bob.next("info", undefined, 60_000);
+    })();
+    let done = false;
+    answers.then(() => done = true, () => done = true);
+    // Meanwhile ann's pings are answered at once, one after another: on the event loop, the
+    // searches would have held each of them for as long as the searches left to run.
+    let answered = 0;
+    while (!done) {
+      await ann.send({ type: "ping", token: `a${answered}` });
+      await ann.next("pong", (frame) => frame.token === `a${answered}`, 750);
+      answered++;
+    }
+    await answers;
+    const infos = bob.all("info").slice(-SEARCH_BURST).map((frame) => frame.text);
+    assert.deepEqual(infos, Array(SEARCH_BURST).fill('1 message in #tiny matches "build":'));
+    assert.ok(answered >= 3, `ann was answered ${answered} times during the searches`);
+  });
+
+  await t.step(
+    "searches past the bound of one address get rate_limited, not a strike",
+    async () => {
+      const clients = await Promise.all(
+        Array.from(
+          { length: MAX_SEARCHES_PER_ADDRESS + 1 },
+          (_, i) => TestClient.join(chat.port, `c${i}`),
+        ),
+      );
+      try {
+        await Promise.all(clients.map((client) => client.sync()));
+        const marks = clients.map((client) => client.frames.length);
+        // One search each, all at once: one connection runs its searches one after another.
+        await Promise.all(clients.map((client) => client.send({ type: "search", text: "build" })));
+        const first = await Promise.all(clients.map(async (client, i) => {
+          const replies = await framesSince(client, marks[i]!);
+          return replies[0]!;
+        }));
+        const busy = first.filter((frame) => frame.type === "error");
+        assert.equal(busy.length, 1, JSON.stringify(first));
+        assert.deepEqual(busy[0], {
+          type: "error",
+          code: "rate_limited",
+          message:
+            "Cannot search now: the server is busy with other searches; try again in a few seconds",
+        });
+        assert.equal(
+          first.filter((frame) => frame.type === "info").length,
+          MAX_SEARCHES_PER_ADDRESS,
+        );
+        // Once they are answered, that connection searches again.
+        const refused = clients[first.indexOf(busy[0]!)]!;
+        const again = refused.frames.length;
+        await refused.send({ type: "search", text: "build1499" });
+        assert.equal((await framesSince(refused, again))[0]!.type, "info");
+        assert.ok(clients.every((client) => !client.ended));
+      } finally {
+        for (const client of clients) await client[Symbol.asyncDispose]();
+      }
+    },
+  );
+});
+
+Deno.test("/search in memory takes its share of the event loop, no more, however many search", async () => {
+  // --memory: 2,000 messages of 440 words starting with "build" (2,000 different ones), the
+  // room's whole window: a search of "build1" (111 of them, in every message) is among the
+  // costliest there are, some hundredths of a second on the event loop.
+  using history = new MemoryHistory(2000);
+  for (let id = 1; id <= 2000; id++) {
+    const words = Array.from({ length: 440 }, (_, i) => `build${(id * 7 + i * 13) % 2000}`);
+    history.append(stored(id, LOBBY, words.join(" ").slice(0, 3999)));
+  }
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, history });
+  const port = server.addr.port;
+  await using ann = await TestClient.join(port, "ann");
+  // The room's word index is built first, a few milliseconds at a time.
+  await ann.send({ type: "search", text: "build1" });
+  await ann.next("info", undefined, 30_000);
+  const clients = await Promise.all(
+    Array.from({ length: 6 }, (_, i) => TestClient.join(port, `s${i}`)),
+  );
+  try {
+    const marks = clients.map((client) => client.frames.length);
+    const search = encodeFrame({ type: "search", text: "build1" }).repeat(SEARCH_BURST);
+    await Promise.all(clients.map((client) => client.write(search)));
+    const replies = Promise.all(clients.map((client, i) => framesSince(client, marks[i]!)));
+    let done = false;
+    replies.then(() => done = true, () => done = true);
+    let answered = 0;
+    while (!done) {
+      await ann.send({ type: "ping", token: `a${answered}` });
+      await ann.next("pong", (frame) => frame.token === `a${answered}`, 1_000);
+      answered++;
+    }
+    const answers = (await replies).flat().filter((frame) =>
+      frame.type === "info" || frame.type === "error"
+    );
+    const kinds = answers.map((frame) => frame.type === "error" ? frame.message : frame.type);
+    assert.equal(kinds.length, clients.length * SEARCH_BURST);
+    const busy =
+      "Cannot search now: the server is busy with other searches; try again in a few seconds";
+    // Some may have run, within what was left of the burst; the rest were refused.
+    assert.ok(kinds.includes(busy), kinds.join("\n"));
+    assert.ok(kinds.every((kind) => kind === "info" || kind === busy), kinds.join("\n"));
+  } finally {
+    for (const client of clients) await client[Symbol.asyncDispose]();
+  }
 });
 
 Deno.test("/search is paced per connection: a burst, then rate_limited, never a strike", async () => {

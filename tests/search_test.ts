@@ -11,14 +11,20 @@ import type { HistoryStore } from "../server/history/store.ts";
 import { MemoryHistory } from "../server/history/memory.ts";
 import {
   collectMatches,
+  LOOP_SEARCH_BURST_MS,
+  LOOP_SEARCH_SHARE,
   MAX_SEARCH_LENGTH,
   MAX_SEARCH_WORDS,
+  MAX_SEARCHES_AT_ONCE,
+  MAX_SEARCHES_PER_ADDRESS,
   parseSearch,
   SEARCH_BURST,
   SEARCH_INTERVAL_MS,
   SEARCH_TOKENIZER,
   SearchPace,
   type SearchQuery,
+  SearchShare,
+  SearchSlots,
 } from "../server/history/search.ts";
 import { SqliteHistory } from "../server/history/sqlite.ts";
 import { seeded } from "./_random.ts";
@@ -152,6 +158,48 @@ Deno.test("SearchPace allows a burst, then one search a second", () => {
   assert.ok(pace.take(later) > 0);
   // A clock that steps back gives nothing.
   assert.ok(pace.take(0) > 0);
+});
+
+Deno.test("SearchSlots bounds the searches on hand, in all and from one address", () => {
+  const slots = new SearchSlots();
+  const perAddress = MAX_SEARCHES_PER_ADDRESS;
+  for (let i = 0; i < perAddress; i++) assert.equal(slots.take("10.0.0.1"), true);
+  assert.equal(slots.free("10.0.0.1"), false);
+  assert.equal(slots.take("10.0.0.1"), false, "one address has its share");
+  // The others fill the rest, up to the bound of all.
+  let taken = perAddress;
+  for (let address = 2; taken < MAX_SEARCHES_AT_ONCE; address++) {
+    assert.equal(slots.take(`10.0.0.${address}`), true);
+    taken++;
+  }
+  assert.equal(slots.take("10.0.0.200"), false, "no slot left for anyone");
+  slots.release("10.0.0.1");
+  assert.equal(slots.take("10.0.0.200"), true, "a slot given back is anyone's");
+  assert.equal(slots.take("10.0.0.1"), false);
+  for (let i = 0; i < perAddress - 1; i++) slots.release("10.0.0.1");
+  slots.release("10.0.0.200");
+  assert.equal(slots.take("10.0.0.1"), true);
+});
+
+Deno.test("SearchShare lets searches on the event loop take a burst, then their share of the time", () => {
+  const share = new SearchShare(0);
+  assert.equal(share.free(0), true);
+  // Cheap searches, many at once, within the burst.
+  for (let i = 0; i < 50; i++) share.spend(1, 0);
+  assert.equal(share.free(0), true);
+  // One that took more than what was left: nobody searches until its time is made up.
+  share.spend(LOOP_SEARCH_BURST_MS, 0);
+  assert.equal(share.free(0), false);
+  const madeUp = 50 / LOOP_SEARCH_SHARE;
+  assert.equal(share.free(madeUp - 1), false);
+  assert.equal(share.free(madeUp + 1), true);
+  // A long pause gives back the burst, and no more.
+  share.spend(LOOP_SEARCH_BURST_MS - 1, 1_000_000);
+  assert.equal(share.free(1_000_000), true);
+  share.spend(2, 1_000_000);
+  assert.equal(share.free(1_000_000), false);
+  // A clock that steps back gives nothing.
+  assert.equal(share.free(0), false);
 });
 
 Deno.test("collectMatches() walks newest first and stops one match past the limit, or at the budget", () => {
@@ -413,6 +461,10 @@ Deno.test("MemoryHistory and SqliteHistory answer the same queries the same way"
       const whole = { limit: 20, budget: 1_000, prefixWords: 2_000 };
       const inMemory = memory.find(room, checked.query, whole);
       const inSqlite = sqlite.find(room, checked.query, whole);
+      // The search thread, with a read-only connection of its own, finds what this one does.
+      if (i % 8 === 0) {
+        assert.deepEqual(await sqlite.findAsync(room, checked.query, whole), inSqlite, what);
+      }
       assert.deepEqual(
         { ids: ids(inMemory.found), searched: inMemory.searched, broad: inMemory.tooBroad },
         { ids: ids(inSqlite.found), searched: inSqlite.searched, broad: inSqlite.tooBroad },

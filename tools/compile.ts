@@ -36,8 +36,14 @@ export function runtimeFlags(): string[] {
 
 const entry = new URL("../main.ts", import.meta.url);
 
-/** What main.ts imports by a computed address, which `deno compile` cannot see by itself. */
-const included = [new URL("../cli/run.ts", import.meta.url)];
+/**
+ * What main.ts imports by a computed address, and the workers it starts,
+ * which `deno compile` cannot see by themselves.
+ */
+const included = [
+  new URL("../cli/run.ts", import.meta.url),
+  new URL("../server/history/search_worker.ts", import.meta.url),
+];
 
 /** Why a compile failed, in one line. */
 function summarize(stderr: string, target: string): string {

@@ -35,6 +35,27 @@ export const SEARCH_BURST = 5;
 export const SEARCH_INTERVAL_MS = 1_000;
 
 /**
+ * Searches the server has on hand at once, running or waiting for the
+ * search thread, from every connection together: past it, a search gets
+ * `rate_limited`. At about half a second each on a file of a million
+ * messages, the last of them is answered within a few seconds.
+ */
+export const MAX_SEARCHES_AT_ONCE = 8;
+
+/** Of {@linkcode MAX_SEARCHES_AT_ONCE}, the most that the connections of one address may have. */
+export const MAX_SEARCHES_PER_ADDRESS = 4;
+
+/**
+ * Share of the event loop's time that searches run on it may take, over a
+ * second or more: the in-memory store's, of at most 2,000 messages a room,
+ * which take up to about 0.1 s each for the costliest text.
+ */
+export const LOOP_SEARCH_SHARE = 0.25;
+
+/** Milliseconds of searching on the event loop that may come at once, within that share. */
+export const LOOP_SEARCH_BURST_MS = 250;
+
+/**
  * Most different stored words that the prefix words of one search may start,
  * all together. FTS5 merges the entries of every such word before it yields a
  * match, so a history crafted with millions of words that share a start would
@@ -241,6 +262,71 @@ export class SearchPace {
     const elapsed = Math.max(0, now - this.#at);
     this.#at = Math.max(this.#at, now);
     this.#tokens = Math.min(SEARCH_BURST, this.#tokens + elapsed / SEARCH_INTERVAL_MS);
+  }
+}
+
+/**
+ * The searches the server has on hand, within {@linkcode MAX_SEARCHES_AT_ONCE}
+ * in all and {@linkcode MAX_SEARCHES_PER_ADDRESS} from one address, so that
+ * neither many connections nor one address can pile up work.
+ */
+export class SearchSlots {
+  #taken = 0;
+  readonly #byAddress = new Map<string, number>();
+
+  /** Whether a search from `address` would get a slot now. */
+  free(address: string): boolean {
+    return this.#taken < MAX_SEARCHES_AT_ONCE &&
+      (this.#byAddress.get(address) ?? 0) < MAX_SEARCHES_PER_ADDRESS;
+  }
+
+  /** Takes a slot for a search from `address`; `false` when there is none. */
+  take(address: string): boolean {
+    if (!this.free(address)) return false;
+    this.#taken++;
+    this.#byAddress.set(address, (this.#byAddress.get(address) ?? 0) + 1);
+    return true;
+  }
+
+  /** Gives back the slot of a search from `address` once it is answered. */
+  release(address: string): void {
+    const left = (this.#byAddress.get(address) ?? 0) - 1;
+    if (left > 0) this.#byAddress.set(address, left);
+    else this.#byAddress.delete(address);
+    this.#taken = Math.max(0, this.#taken - 1);
+  }
+}
+
+/**
+ * The time searches take on the event loop, from every connection together:
+ * {@linkcode LOOP_SEARCH_BURST_MS} at once, then {@linkcode LOOP_SEARCH_SHARE}
+ * of the time, so that many connections searching at once cannot take it all.
+ */
+export class SearchShare {
+  #left = LOOP_SEARCH_BURST_MS;
+  #at: number;
+
+  /** @param now The clock in milliseconds when the server starts. */
+  constructor(now: number) {
+    this.#at = now;
+  }
+
+  /** Whether a search may run at `now`: not while the searches before it took more than their share. */
+  free(now: number): boolean {
+    this.#refill(now);
+    return this.#left > 0;
+  }
+
+  /** Counts `ms` of searching that ended at `now`. */
+  spend(ms: number, now: number): void {
+    this.#refill(now);
+    this.#left -= ms;
+  }
+
+  #refill(now: number): void {
+    const elapsed = Math.max(0, now - this.#at);
+    this.#at = Math.max(this.#at, now);
+    this.#left = Math.min(LOOP_SEARCH_BURST_MS, this.#left + elapsed * LOOP_SEARCH_SHARE);
   }
 }
 

@@ -9,20 +9,14 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { MessageFrame } from "../../protocol.ts";
 import { type HistoryStore, MAX_CID_MATCHES } from "./store.ts";
-import {
-  collectMatches,
-  holdsAll,
-  parseSearch,
-  PrefixCounter,
-  type SearchOptions,
-  type SearchQuery,
-  type SearchResult,
-} from "./search.ts";
+import { parseSearch, type SearchOptions, type SearchQuery, type SearchResult } from "./search.ts";
+import { FileSearch, SearchThread } from "./sqlite_search.ts";
 import { blockEnd, type IdMarkRead, readIdMark, writeIdMark } from "./id_mark.ts";
 import { checkLog, type DamagedLog, explain, HistoryError, keepPrivate } from "./sqlite_file.ts";
 import { checkHistory } from "./sqlite_check.ts";
 import { errorText } from "../../core/address.ts";
-import { MIGRATIONS, roomKey, type Row, SCHEMA, SCHEMA_VERSION, toFrame } from "./sqlite_schema.ts";
+import { lockHistory } from "./file_lock.ts";
+import { MIGRATIONS, type Row, SCHEMA, SCHEMA_VERSION, toFrame } from "./sqlite_schema.ts";
 
 /** How long messages are kept: by age, by count, or both. */
 export interface Retention {
@@ -40,6 +34,8 @@ interface Beside {
   stored: number;
   /** The mark on disk, written again at start. */
   reserved: number;
+  /** The lock that keeps other servers off the file. */
+  lock: Deno.FsFile;
 }
 
 /** Options for {@linkcode SqliteHistory.open}. */
@@ -155,13 +151,13 @@ export class SqliteHistory implements HistoryStore {
   readonly #recent: StatementSync;
   readonly #since: StatementSync;
   readonly #tail: StatementSync;
-  readonly #search: StatementSync;
-  readonly #newest: StatementSync;
-  readonly #byId: StatementSync;
-  readonly #newer: StatementSync;
-  readonly #any: StatementSync;
   readonly #withCid: StatementSync;
-  #prefixes: PrefixCounter | undefined;
+  /** The search rule on this connection, made at the first search that runs here. */
+  #search: FileSearch | undefined;
+  /** Searches on a thread of their own, which starts with the first. */
+  readonly #searches: SearchThread;
+  /** The lock that keeps other servers off the file. */
+  readonly #lock: Deno.FsFile;
   readonly #retention: Retention;
   readonly #warn: (line: string) => void;
   readonly #log: (line: string) => void;
@@ -183,6 +179,8 @@ export class SqliteHistory implements HistoryStore {
   ) {
     this.#db = db;
     this.#path = path;
+    this.#lock = beside.lock;
+    this.#searches = new SearchThread(path);
     const retention = options.retention ?? {};
     this.#retention = retention;
     this.#warn = options.warn ?? (() => {});
@@ -201,18 +199,6 @@ export class SqliteHistory implements HistoryStore {
       "SELECT count(*) AS count, min(id) AS first FROM " +
         "(SELECT id FROM messages WHERE room = ? ORDER BY id DESC LIMIT ?)",
     );
-    // Newest first, so a search stops at its limit or budget without collecting every match.
-    this.#search = db.prepare(
-      "SELECT messages_text.rowid AS id, m.room = ? AS here, m.text AS text FROM messages_text " +
-        "JOIN messages m ON m.id = messages_text.rowid " +
-        "WHERE messages_text MATCH ? ORDER BY messages_text.rowid DESC",
-    );
-    this.#newest = db.prepare(
-      "SELECT id, 1 AS here, text FROM messages WHERE room = ? ORDER BY id DESC",
-    );
-    this.#byId = db.prepare("SELECT * FROM messages WHERE id = ?");
-    this.#newer = db.prepare("SELECT count(*) AS n FROM messages WHERE room = ? AND id >= ?");
-    this.#any = db.prepare("SELECT 1 FROM messages WHERE room = ? LIMIT 1");
     this.#withCid = db.prepare(
       `SELECT * FROM messages WHERE cid = ? ORDER BY id DESC LIMIT ${MAX_CID_MATCHES}`,
     );
@@ -253,6 +239,7 @@ export class SqliteHistory implements HistoryStore {
    */
   static open(path: string, options: SqliteHistoryOptions = {}): SqliteHistory {
     let db: DatabaseSync | undefined;
+    let lock: Deno.FsFile | undefined;
     let damagedLog: DamagedLog | undefined;
     try {
       // SQLite opens a file it cannot write read-only, then fails later with a
@@ -269,14 +256,15 @@ export class SqliteHistory implements HistoryStore {
         }
       }
       keepPrivate(path);
+      // One server per file: a second one fails at start. SQLite's exclusive locking mode
+      // did that too, but kept readers out as well, such as searches on a thread of their own.
+      lock = lockHistory(path);
       db = new DatabaseSync(path);
-      // One server per file: the exclusive lock makes a second one fail at start.
-      db.exec("PRAGMA locking_mode = EXCLUSIVE");
       const mode = db.prepare("PRAGMA journal_mode = WAL").get() as { journal_mode: string };
       if (mode.journal_mode.toLowerCase() !== "wal") {
         throw new Error(`journal mode is ${mode.journal_mode}, not wal`);
       }
-      // The exclusive lock is held now, and nothing has been written: SQLite has read
+      // The lock is held now, and nothing has been written: SQLite has read
       // the log but will overwrite its damaged part with the next write.
       damagedLog = checkLog(path);
       // A log left by an older chat, with the umask's mode.
@@ -304,13 +292,14 @@ export class SqliteHistory implements HistoryStore {
       };
       const stored = row.last ?? 0;
       const { mark, reserved } = renewIdMark(path, stored);
-      return new SqliteHistory(db, path, options, { mark, damagedLog, stored, reserved });
+      return new SqliteHistory(db, path, options, { mark, damagedLog, stored, reserved, lock });
     } catch (error) {
       try {
         db?.close();
       } catch {
         // Closing a half-open database can fail too; the first error is the one to report.
       }
+      lock?.close();
       const explained = explain(path, error);
       if (damagedLog === undefined) throw explained;
       // The copy is all that is left of what the log held: say where it is.
@@ -405,25 +394,20 @@ export class SqliteHistory implements HistoryStore {
   }
 
   find(room: string, query: SearchQuery, options: SearchOptions): SearchResult<MessageFrame> {
-    if (this.#any.get(room) === undefined) return { found: [] };
-    this.#prefixes ??= new PrefixCounter(this.#db, "messages_text");
-    const tooBroad = this.#prefixes.tooBroad(query, options.prefixWords);
-    if (tooBroad !== undefined) return { found: [], tooBroad };
-    // The room's messages holding every word of the index, newest first; all of them when
-    // no word is for the index.
-    const candidates = query.match === ""
-      ? this.#newest.iterate(room)
-      : this.#search.iterate(room, `room_key : "${roomKey(room)}" AND text : (${query.match})`);
-    const { found, stoppedAt, more } = collectMatches(
-      candidates as Iterable<{ id: number; here: number; text: string }>,
-      ({ id, here, text }) => here && holdsAll(text, query.inside) ? id : undefined,
-      options,
-    );
-    const messages = found.map((id) => toFrame(this.#byId.get(id) as unknown as Row));
-    if (more) return { found: messages, more };
-    if (stoppedAt === undefined) return { found: messages };
-    const { n } = this.#newer.get(room, stoppedAt) as { n: number };
-    return { found: messages, searched: n };
+    this.#search ??= new FileSearch(this.#db);
+    return this.#search.find(room, query, options);
+  }
+
+  /**
+   * Searches as {@linkcode SqliteHistory.find} does, on a thread of its own
+   * with a read-only connection to the file, one search at a time.
+   */
+  findAsync(
+    room: string,
+    query: SearchQuery,
+    options: SearchOptions,
+  ): Promise<SearchResult<MessageFrame>> {
+    return this.#searches.find(room, query, options);
   }
 
   /** Applies the retention rule now, in one go; returns how many messages were removed. */
@@ -514,6 +498,8 @@ export class SqliteHistory implements HistoryStore {
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     clearTimeout(this.#trimming);
+    // A search under way reads no more: the checkpoint below may then take the whole log.
+    this.#searches[Symbol.dispose]();
     // Once every row is in the main file, flushed, the unused rest of the block is
     // given back, so ids after a clean restart follow on. Otherwise the mark stays.
     let flushed = false;
@@ -531,6 +517,8 @@ export class SqliteHistory implements HistoryStore {
         // The mark on disk is higher still, which is safe.
       }
     }
+    // Last, once the mark is written: another server may have the file from now on.
+    this.#lock.close();
   }
 
   [Symbol.dispose](): void {

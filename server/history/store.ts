@@ -44,6 +44,17 @@ export interface HistoryStore extends Disposable {
   /** The newest matches of `query` in `room`, examining at most `options.budget` candidates. */
   find(room: string, query: SearchQuery, options: SearchOptions): SearchResult<MessageFrame>;
   /**
+   * What {@linkcode HistoryStore.find} gives, worked out away from the event
+   * loop, for a store whose searches may take long whatever their budget (a
+   * file of millions of messages). The hub searches with it when there is
+   * one; without it, `find` must cost the event loop little.
+   */
+  findAsync?(
+    room: string,
+    query: SearchQuery,
+    options: SearchOptions,
+  ): Promise<SearchResult<MessageFrame>>;
+  /**
    * Does one bounded step of what a search of `room` needs done first
    * (bringing a word index up to date), so that a caller can spread it over
    * turns of the event loop; returns whether nothing is left to do. A store

@@ -31,6 +31,9 @@ import {
   SEARCH_BURST,
   SearchPace,
   type SearchQuery,
+  type SearchResult,
+  SearchShare,
+  SearchSlots,
 } from "../history/search.ts";
 import { framesOf, type Session } from "../session.ts";
 import { grouped, inform, type Member, type Members, refuse } from "./members.ts";
@@ -88,6 +91,10 @@ export class Messages {
   #posted = 0;
   /** Search pacing per connection. */
   readonly #searchPaces = new WeakMap<Session, SearchPace>();
+  /** The searches handed to the store's search thread and not yet answered. */
+  readonly #searchSlots = new SearchSlots();
+  /** The time searches took on the event loop, for a store searched there. */
+  readonly #searchShare = new SearchShare(performance.now());
   #lastId: number;
 
   /** Numbers messages after the highest id `options.history` has used. */
@@ -342,13 +349,24 @@ export class Messages {
 
   /**
    * Replays the newest messages of `room`, one of the member's, that match
-   * `raw`, paced per connection. Returns, when the store needs time to get
-   * ready first, what settles once the answer is sent: the member's next
-   * frames wait for it.
+   * `raw`, paced per connection, and within what the server as a whole may
+   * search at once. Returns, when the answer takes time (a store getting
+   * ready first, or searching on a thread of its own), what settles once the
+   * answer is sent: the member's next frames wait for it.
    */
   search(member: Member, { name: room }: Room, raw: string): Promise<void> | undefined {
     const checked = parseSearch(raw);
     if (!checked.ok) return void refuse(member, checked.code, checked.message);
+    const away = this.#history.findAsync !== undefined;
+    const address = member.session.address;
+    const free = away ? this.#searchSlots.free(address) : this.#searchShare.free(performance.now());
+    if (!free) {
+      return void refuse(
+        member,
+        "rate_limited",
+        "Cannot search now: the server is busy with other searches; try again in a few seconds",
+      );
+    }
     const wait = this.#paceSearch(member.session);
     if (wait > 0) {
       return void refuse(
@@ -359,11 +377,31 @@ export class Messages {
         } s`,
       );
     }
-    return this.#whenSearchable(
-      member,
-      room,
-      () => this.#answerSearch(member, room, checked.query),
-    );
+    const options = { limit: MAX_SEARCH_RESULTS };
+    if (away) {
+      this.#searchSlots.take(address);
+      // Nothing is told to a member gone meanwhile: a server stopping ends the searches under way.
+      const here = () => this.#members.get(member.session) === member;
+      return this.#history.findAsync!(room, checked.query, options).then(
+        (result) => {
+          if (here()) this.#answerSearch(member, room, checked.query, result);
+        },
+        (error) => {
+          if (here()) this.#searchFailed(member, error);
+        },
+      ).finally(() => this.#searchSlots.release(address));
+    }
+    return this.#whenSearchable(member, room, () => {
+      const start = performance.now();
+      let result: SearchResult<MessageFrame>;
+      try {
+        result = this.#history.find(room, checked.query, options);
+      } finally {
+        const end = performance.now();
+        this.#searchShare.spend(end - start, end);
+      }
+      this.#answerSearch(member, room, checked.query, result);
+    });
   }
 
   /**
@@ -385,14 +423,7 @@ export class Messages {
           if (this.#history.prepareSearch?.(room) === false) return void setTimeout(step, 0);
           then();
         } catch (error) {
-          this.#log(
-            `Internal error on a search from ${member.session.remote}: ${(error as Error)?.stack}`,
-          );
-          member.session.send({
-            type: "error",
-            code: "bad_frame",
-            message: "Internal server error",
-          });
+          this.#searchFailed(member, error);
         }
         resolve();
       };
@@ -400,11 +431,22 @@ export class Messages {
     });
   }
 
-  /** Answers a search of `room` by `member`: an `info`, then the matches found. */
-  #answerSearch(member: Member, room: string, query: SearchQuery): void {
-    const { found, searched, window, more, tooBroad } = this.#history.find(room, query, {
-      limit: MAX_SEARCH_RESULTS,
-    });
+  /** Tells `member` its search failed, as the transport tells a frame that failed, and logs why. */
+  #searchFailed(member: Member, error: unknown): void {
+    this.#log(
+      `Internal error on a search from ${member.session.remote}: ${(error as Error)?.stack}`,
+    );
+    member.session.send({ type: "error", code: "bad_frame", message: "Internal server error" });
+  }
+
+  /** Answers a search of `room` by `member` with what it found: an `info`, then the matches. */
+  #answerSearch(
+    member: Member,
+    room: string,
+    query: SearchQuery,
+    result: SearchResult<MessageFrame>,
+  ): void {
+    const { found, searched, window, more, tooBroad } = result;
     if (tooBroad !== undefined) {
       // The limit is on the words all the prefixes start together: name those counted.
       const counted = query.prefixes.slice(0, query.prefixes.indexOf(tooBroad) + 1)

@@ -376,7 +376,8 @@ export class Peer {
       this.#pinged = false;
       return;
     }
-    const quiet = now - this.#lastHeard;
+    // A peer reading a replay is alive: its answer to a ping would wait behind the replay.
+    const quiet = now - Math.max(this.#lastHeard, session.streamTakenAt);
     // Never dropped unasked: a check come late (a busy server) pings first, and drops at the next.
     if (quiet > heartbeatMs && this.#pinged) {
       log(`${session.remote} timed out after ${Math.round(quiet / 1000)} s of silence`);

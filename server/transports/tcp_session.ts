@@ -87,11 +87,11 @@ const streaming = new Map<Socket, TcpSession>();
 
 /** Streams more once the peer has read what was written: a `drain` listener. */
 function streamOnDrain(this: Socket): void {
-  streaming.get(this)?.pump();
+  streaming.get(this)?.pump(true);
 }
 
 function pumpLater(session: TcpSession): void {
-  session.pump();
+  session.pump(true);
 }
 
 /**
@@ -128,6 +128,12 @@ export class TcpSession implements Session {
   #last: Uint8Array | undefined;
   /** Set while frames are streamed; `send` queues behind them. */
   #streaming: Streaming | undefined;
+  /**
+   * When the socket last took the bytes of a stream written to it, from
+   * `performance.now()`: a peer reading a long replay is alive, though its
+   * answer to a ping would wait behind the replay.
+   */
+  #tookAt = -Infinity;
   /** Whether the peer reads messages of several lines: it said `hello` in version 2. */
   #readsLines = false;
   /** The link of a shared file, for a peer of version 1, which reads it in a message's text. */
@@ -190,6 +196,15 @@ export class TcpSession implements Session {
     return formatAddress(this.slot.address, this.#port);
   }
 
+  /**
+   * When the socket last took what was streamed to it (a replay), from
+   * `performance.now()`; `-Infinity` if it never did. A peer that stops
+   * reading stops this clock once the system's buffer for it is full.
+   */
+  get streamTakenAt(): number {
+    return this.#tookAt;
+  }
+
   /** Whether the session is closing or closed: nothing more is sent or read. */
   get closing(): boolean {
     return this.#closing;
@@ -250,12 +265,14 @@ export class TcpSession implements Session {
    * Writes the next part of what is streamed, while the peer has read most of
    * what came before. The socket's `drain` event calls it again, or, when the
    * kernel took everything at once, the next turn of the event loop: one part
-   * per turn, so a long replay never holds up the others.
+   * per turn, so a long replay never holds up the others. `resumed` says it
+   * is called so: the socket took what came before.
    */
-  pump(): void {
+  pump(resumed = false): void {
     const state = this.#streaming;
     if (state === undefined) return;
     state.timer = undefined;
+    if (resumed) this.#tookAt = performance.now();
     const socket = this.#socket;
     const batch: Uint8Array[] = [];
     let batchBytes = 0;
