@@ -56,8 +56,9 @@ async function daveLeaves(dave: TestClient, robert: TestClient): Promise<void> {
 /** Types `typed` at ann's empty `#lobby>` line, presses Tab, and waits for it to read `completed`. */
 async function tabCompletes(ann: TerminalUser, typed: string, completed: string): Promise<void> {
   await ann.type(typed);
-  // An X after the Tab shows where the Tab left the line, completed or not.
-  // It must arrive apart from the Tab: read together, they would be a paste.
+  // The Tab must arrive apart from what was typed, and an X after it (which shows where the Tab
+  // left the line, completed or not) apart from it: read together, they would be a paste.
+  await ann.tmux.waitForInputRead(ann.session);
   await ann.press("Tab");
   await ann.tmux.waitForInputRead(ann.session);
   await ann.tmux.type(ann.session, "X");
