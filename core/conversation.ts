@@ -71,6 +71,7 @@ import {
   withShareHint,
 } from "./notices.ts";
 import { RoomAsks } from "./room_asks.ts";
+import { type RoomRequest, RoomRequests, wantedRooms } from "./room_requests.ts";
 import { changedAny, noChanges, Roster } from "./roster.ts";
 import { helloFrame, type MessageSize, messageSize, outgoing } from "./typing.ts";
 import { PresenceLink } from "./presence_link.ts";
@@ -107,6 +108,15 @@ export class Conversation {
    * connection ends without one.
    */
   readonly #leftOut: Line[] = [];
+  /** The `/join`s and `/part`s sent and not answered yet on this connection. */
+  readonly #requests = new RoomRequests();
+  /**
+   * Those a connection that ended never saw answered: the next `hello` asks
+   * for the rooms they lead to, and what its welcome shows undone is asked again.
+   */
+  #carried: RoomRequest[] = [];
+  /** The rooms of {@linkcode Conversation.#carried} that the server left out of the `hello`. */
+  readonly #refusedOnHello = new Set<string>();
 
   /** Starts a conversation not yet connected. */
   constructor(options: ConversationOptions = {}) {
@@ -299,7 +309,8 @@ export class Conversation {
    * core/handshake.ts). The first enters `options.rooms`, if given.
    */
   hello(name: string, now: number, options: HelloOptions = {}): Effect[] {
-    const frame = helloFrame(this.#place(), {
+    const wanted = wantedRooms(this.roster.joined, this.#carried);
+    const frame = helloFrame({ ...this.#place(), wanted }, {
       name,
       password: options.password,
       resume: this.#handshake.resume,
@@ -332,7 +343,16 @@ export class Conversation {
       ? this.#presence.renamed(frame.from, frame.to)
       : undefined;
     if (ignored !== undefined) effects.push({ type: "ignored", names: ignored });
-    if (frame.type === "room") effects.push(...this.#entered(frame.room, since, got));
+    if (frame.type === "room") {
+      this.#requests.entered(frame.room);
+      effects.push(...this.#entered(frame.room, since, got));
+    }
+    if (frame.type === "parted") this.#requests.parted(frame.room);
+    if (frame.type === "pong") this.#requests.ponged(frame.token);
+    // In version 1 no ping follows a `/join`: an error that answers no message refuses it.
+    if (frame.type === "error" && frame.cid === undefined && !this.roster.many) {
+      this.#requests.refused();
+    }
     const received = this.#delivery.receive(frame, this.roster.me, now);
     effects.push(...this.#flushed(received.send));
     const post = received.answered?.post;
@@ -495,6 +515,9 @@ export class Conversation {
     const typed = this.#delivery.type(out.line, now, { ...out.options, typed: line, view });
     if (typed === undefined) return [...back, show([tooManyWaitingError()])];
     if (out.entering !== undefined) this.#looking.enter(out.entering);
+    const request = roomRequest(frame, out.entering, out.options.room);
+    if (request !== undefined) this.#requests.typed(typed.line.frame, request);
+    this.#requests.sent(typed.send);
     // What is typed after a `/part` of the room it goes to goes where the user will look.
     const leaving = this.#leaves(frame, out.options.room, view);
     if (leaving !== undefined) this.#looking.leave(leaving);
@@ -507,6 +530,7 @@ export class Conversation {
     }
     // And a /part by a ping whose pong says the server has left the room, or refused to.
     if (leaving !== undefined && typed.send.length > 0) effects.push(this.#partPing(leaving));
+    effects.push(...this.#requestPing());
     const { post } = typed.line;
     if (post !== undefined) {
       effects.push({
@@ -712,6 +736,8 @@ export class Conversation {
     this.#roomAsks.closed();
     this.#handshake.closed();
     this.#delivery.disconnected();
+    this.#carried.push(...this.#requests.closed());
+    this.#refusedOnHello.clear();
     return [...this.#sayLeftOut(), ...this.#order.closed()];
   }
 
@@ -741,12 +767,14 @@ export class Conversation {
    * tells which, as after a `/join` sent at once.
    */
   #flushed(frames: readonly ClientFrame[]): Effect[] {
+    this.#requests.sent(frames);
     const effects = this.#order.flushed(frames);
     const entering = this.#looking.entering;
     // The lines go after the pong of a ping that only asks whether the server is there.
     const lines = frames.some((frame) => frame.type !== "ping");
     if (lines && entering !== undefined && this.roster.many) effects.push(this.#joinPing(entering));
     if (lines) effects.push(...this.#looking.leavingUnpinged.map((room) => this.#partPing(room)));
+    effects.push(...this.#requestPing());
     return effects;
   }
 
@@ -779,7 +807,55 @@ export class Conversation {
   #partPing(room: string): Effect {
     const token = `part-${++this.#joinPings}`;
     this.#looking.pingedLeave(room, token);
+    this.#requests.pinged(token);
     return send({ type: "ping", token });
+  }
+
+  /**
+   * A ping after the `/join`s and `/part`s sent that no ping followed yet:
+   * its `pong` says the server has handled them. None if there are none.
+   */
+  #requestPing(): Effect[] {
+    if (!this.roster.many || !this.#requests.unpinged) return [];
+    const token = `rooms-${++this.#joinPings}`;
+    this.#requests.pinged(token);
+    return [send({ type: "ping", token })];
+  }
+
+  /**
+   * What the `welcome` of a `hello` that came back did not do of the
+   * `/join`s and `/part`s a connection that ended never saw answered, asked
+   * again, in order, before the lines that waited: those typed for a room
+   * being entered go there once it is. A room the server left out of the
+   * `hello` (locked) is not asked for again, and no longer waited for.
+   */
+  #askAgain(): Effect[] {
+    const carried = this.#carried.splice(0);
+    if (carried.length === 0) return [];
+    const many = this.roster.many;
+    const effects: Effect[] = [];
+    let entering: string | undefined;
+    for (const request of carried) {
+      const { kind, room } = request;
+      const inside = many ? this.roster.joined.includes(room) : this.roster.room === room;
+      if (kind === "join" && this.#refusedOnHello.has(room)) {
+        this.#looking.refused(room);
+        continue;
+      }
+      if (kind === "join" ? inside : !inside) continue;
+      // One room at a time: only the last `/join` counts.
+      if (!many && request !== carried.at(-1)) continue;
+      const frame: ClientFrame = kind === "part" ? { type: "part", room } : { type: "join", room };
+      const since = kind === "join" ? this.#seenIn(room) : undefined;
+      if (frame.type === "join" && since !== undefined) frame.since = since;
+      this.#requests.asked(request);
+      effects.push(send(frame));
+      if (kind === "join") entering = room;
+    }
+    this.#refusedOnHello.clear();
+    if (entering !== undefined && many) effects.push(this.#joinPing(entering));
+    effects.push(...this.#requestPing());
+    return effects;
   }
 
   /** Says why the rooms the server left out of those the `hello` asked for were, once. */
@@ -792,6 +868,7 @@ export class Conversation {
   #joinPing(room: string): Effect {
     const token = `join-${++this.#joinPings}`;
     this.#looking.pinged(room, token);
+    this.#requests.pinged(token);
     return send({ type: "ping", token });
   }
 
@@ -848,6 +925,9 @@ export class Conversation {
         // restart is not a refusal. Said with the welcome, where the user then looks.
         if (aboutOneRoom(frame.code)) {
           this.#leftOut.push(...this.#wording.of(frame, ""));
+          for (const { room } of this.#carried) {
+            if (frame.message.includes(`${room}:`)) this.#refusedOnHello.add(room);
+          }
           return [];
         }
         const verdict = this.#handshake.refused(frame.code, now);
@@ -884,6 +964,7 @@ export class Conversation {
       show(
         again ? [reconnectedNotice(frame.name)] : this.#wording.of(frame, frame.name),
       ),
+      ...this.#askAgain(),
       ...this.#flushed(this.#delivery.connected(now)),
       ...this.#order.finishing(),
       // Coming back, the user is away as they were, by an `/away` of theirs or by itself after
@@ -893,6 +974,23 @@ export class Conversation {
       ...this.#options.asksRooms ? sends(this.#roomAsks.welcomed()) : [],
     ];
   }
+}
+
+/**
+ * The room `frame`, a typed line's, asks to enter or leave: `entering` the
+ * room a `/join` enters (or, in version 1, `/leave` goes back to), `room`
+ * the one the line is said in, which a `/part` naming none leaves.
+ */
+function roomRequest(
+  frame: ClientFrame | undefined,
+  entering: string | undefined,
+  room: string | undefined,
+): RoomRequest | undefined {
+  if (entering !== undefined) return { kind: "join", room: entering };
+  if (frame?.type !== "part" && frame?.type !== "leave") return undefined;
+  const named = frame.room === undefined ? undefined : normalizeRoom(frame.room);
+  const left = named === undefined ? room : named.ok ? named.value : undefined;
+  return left === undefined ? undefined : { kind: "part", room: left };
 }
 
 /** Whether `effects`, a typed line's, refuse it here: an error shown, nothing sent nor looked at. */

@@ -114,6 +114,12 @@ export class Looking {
     if (this.#entering === room) this.#entering = undefined;
   }
 
+  /** The server would not let the user into `room`: it is no longer waited for. */
+  refused(room: string): void {
+    if (!this.#asked.delete(room)) return;
+    if (this.#entering === room) this.#entering = undefined;
+  }
+
   /** Gives up waiting for the rooms `/join`s were entering. */
   forgetEntering(): void {
     this.#entering = undefined;

@@ -55,6 +55,12 @@ export interface Place {
    * it replayed as to a first-time visitor.
    */
   seenIn(room: string): number | undefined;
+  /**
+   * The rooms the user wants to be in, for a `hello` coming back: those
+   * they are in, with the `/join`s and `/part`s the server never answered
+   * before the link died; `roster.joined` if not given.
+   */
+  wanted?: readonly string[] | undefined;
 }
 
 /**
@@ -185,8 +191,8 @@ export interface HelloFrameOptions {
 /**
  * The `hello` of `options.name` in `place`. Coming back, it takes the name
  * back with the resume token (if it is still the name) and returns to every
- * room the user was in (to the one room in version 1), asking for what came
- * after the last message seen in each. It says what the client is, if told.
+ * room the user wants to be in (to the one room in version 1), asking for
+ * what came after the last message seen in each. It says what the client is, if told.
  */
 export function helloFrame(place: Place, options: HelloFrameOptions): HelloFrame {
   const { roster, version } = place;
@@ -202,8 +208,8 @@ export function helloFrame(place: Place, options: HelloFrameOptions): HelloFrame
     if (roster.lastId !== undefined) frame.since = roster.lastId;
     return frame;
   }
-  const rooms = roster.joined.map((room): HelloRoom => {
-    const since = roster.seenIn(room);
+  const rooms = (place.wanted ?? roster.joined).map((room): HelloRoom => {
+    const since = place.seenIn(room);
     return since === undefined ? { room } : { room, since };
   });
   if (rooms.length > 0) frame.rooms = rooms;

@@ -109,3 +109,33 @@ testWith(
     assert.deepEqual(browser.unexpectedProblems([/WebSocket connection/]), []);
   },
 );
+
+testWith(
+  ["chromium"],
+  "web page: a /join sent as the link died is carried out once back, and what was typed for it goes there",
+  async () => {
+    await using server = await startWebServer();
+    await using proxy = new FreezingProxy(server.webAddr!.port);
+    await using bob = await TestClient.join2(server.addr.port, "bob", [{ room: "#stall2" }]);
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.openAs(pageUrl(proxy.port), "carol");
+    // The server stands still: the /join and the line after it go out, and never reach it.
+    proxy.freeze();
+    await say(page, "/join #stall2");
+    await looksAt(page, "#stall2");
+    await say(page, "for the stall");
+    proxy.cut();
+    await logLine(page, "notice", "The connection to the server was lost").waitFor();
+    proxy.thaw();
+    const said = await bob.next("message", (frame) => frame.from === "carol", 20_000);
+    assert.deepEqual([said.room, said.text], ["#stall2", "for the stall"]);
+    await waitForStatus(page, "Connected", 15_000);
+    await waitForLine(page, "message", "for the stall");
+    await looksAt(page, "#stall2");
+    // Entered: no longer shown as being entered (in italics).
+    await page.locator("#views .entering").waitFor({ state: "detached" });
+    await viewButton(page, "#stall2").and(page.locator('[aria-current="true"]')).waitFor();
+    assert.equal(await logLine(page, "error", /not in #stall2/).count(), 0);
+    assert.deepEqual(browser.unexpectedProblems([/WebSocket connection/]), []);
+  },
+);
