@@ -530,7 +530,6 @@ export class Conversation {
     }
     // And a /part by a ping whose pong says the server has left the room, or refused to.
     if (leaving !== undefined && typed.send.length > 0) effects.push(this.#partPing(leaving));
-    effects.push(...this.#requestPing());
     const { post } = typed.line;
     if (post !== undefined) {
       effects.push({
