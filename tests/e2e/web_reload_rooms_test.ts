@@ -77,16 +77,24 @@ testWith(
       { length: MAX_ROOMS - 1 },
       (_, i) => `#r${String(i + 1).padStart(2, "0")}`,
     );
+    // Each entered before the next, as a person would: no /join waits in the server's rate.
+    const entered = () =>
+      settles(() => page.locator("#views li.entering").count(), 0, "the room being entered");
     for (const room of rooms) {
       await say(page, `/join ${room}`);
       await looksAt(page, room);
+      await entered();
     }
     await say(page, "/part #lobby");
     await listsViews(page, rooms);
     await say(page, "/join #elast");
     await looksAt(page, "#elast");
+    await entered();
     const all = [...rooms, "#elast"];
     await listsViews(page, all);
+    // Answered, the server has read all the tab sent: the reload does not overtake it.
+    await say(page, "/who");
+    await page.locator("#log .line", { hasText: "#elast: 1 person here" }).waitFor();
     // What the reloaded tab says to the server, on the connection it opens.
     const sockets = recordFrames(page);
 
