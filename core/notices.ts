@@ -25,7 +25,9 @@ import type { MessageSize } from "./typing.ts";
 
 /** Heads a private view begun again after a reload: what it held is gone. */
 export function privateNotKeptNotice(): Line {
-  return notice(["Private messages are not kept: what was said here before the reload is gone"]);
+  return notice([
+    "Private messages are not kept: what you had read here before the reload is gone",
+  ]);
 }
 
 /** The server took the client back after a drop, under `name`. */

@@ -1183,7 +1183,7 @@ Deno.test("Conversation.reopen() begins again the private views a reloaded clien
   assert.ok(said?.type === "show");
   assert.equal(said.view, "@fay");
   assert.deepEqual(shown([said]), [
-    "-- Private messages are not kept: what was said here before the reload is gone",
+    "-- Private messages are not kept: what you had read here before the reload is gone",
   ]);
   assert.equal(chat.view?.id, "#lobby");
   // Looked at as the user would, though fay was not seen on this connection yet.

@@ -114,6 +114,7 @@ export class WebClient {
       show: (id) => {
         if (this.#chat.view?.id !== id) this.#apply(this.#chat.switchTo(id));
       },
+      lines: (id, lines) => this.#logs.append(id, lines),
       unread: (unread) => this.#apply(this.#chat.unreadAgain(unread)),
       away: (reason) =>
         this.#apply(
@@ -416,6 +417,8 @@ export class WebClient {
       }
       return;
     }
+    // The server keeps no private messages: those unread come back from a reload of the tab.
+    if (id.startsWith("@")) this.#reloaded.shownPrivately(id, lines);
     // A private message is shown where the user looks too, as it belongs to no room.
     const copies = privateCopies(lines);
     if (id.startsWith("@") && looked.kind === "room" && copies.length > 0) {
@@ -596,13 +599,15 @@ export class WebClient {
       this.#page.showRoom();
       // Not before the first welcome restored them: the #lobby alone would overwrite them.
       if (!this.#reloaded.pending) {
+        const unread = this.#chat.views.flatMap(({ id, unread, mentioned }) =>
+          unread > 0 || mentioned ? [{ id, unread, mentioned }] : []
+        );
         saveRooms({
           rooms: this.#chat.roster.joined,
           views: this.#chat.views.map((view) => view.id),
           view: this.#chat.view?.id,
-          unread: this.#chat.views.flatMap(({ id, unread, mentioned }) =>
-            unread > 0 || mentioned ? [{ id, unread, mentioned }] : []
-          ),
+          unread,
+          lines: this.#reloaded.unreadLines(unread),
         });
       }
     }

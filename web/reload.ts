@@ -4,14 +4,22 @@
 /**
  * The rooms, private views, view looked at and unread counts that a tab had
  * before a reload: its first `hello` enters those rooms, and none other, and
- * at its first welcome the rest comes back.
+ * at its first welcome the rest comes back, with the lines unread in each
+ * private view, which the server keeps none of to replay.
  *
  * @module
  */
 
+import type { Line } from "../core/describe.ts";
 import type { Unread } from "../core/views.ts";
 import type { HelloRoom } from "../protocol.ts";
-import { joinedBefore, loadAway, loadRooms, type SavedRooms } from "./ui.ts";
+import { joinedBefore, loadAway, loadRooms, type SavedRooms, type ViewLines } from "./ui.ts";
+
+/** Most unread lines of a private view kept for a reload: its last ones. */
+export const KEPT_LINES = 50;
+
+/** Most private views whose unread lines are kept for a reload: those most recently written to. */
+export const KEPT_VIEWS = 32;
 
 /** What {@linkcode ReloadedRooms} does with the conversation. */
 export interface ReloadedRoomsOptions {
@@ -21,6 +29,8 @@ export interface ReloadedRoomsOptions {
   reopen(ids: readonly string[]): void;
   /** Shows view `id`, one of the user's, as if they picked it. */
   show(id: string): void;
+  /** Shows again `lines`, unread in private view `id` before the reload. */
+  lines(id: string, lines: readonly Line[]): void;
   /** Counts again what was unread in the views not looked at. */
   unread(unread: readonly Unread[]): void;
   /** Goes away again with `reason` (`""`: none), as an `/away` the user typed. */
@@ -34,6 +44,8 @@ export class ReloadedRooms {
   #reloaded: SavedRooms | undefined = joinedBefore() ? loadRooms() : undefined;
   /** The reason of the user's own `/away` before a reload, said again at the first welcome. */
   #away: string | undefined = joinedBefore() ? loadAway() : undefined;
+  /** The lines shown in each private view not looked at since it was last read, the last of each. */
+  readonly #unreadLines = new Map<string, Line[]>();
 
   constructor(options: ReloadedRoomsOptions) {
     this.#options = options;
@@ -79,6 +91,36 @@ export class ReloadedRooms {
     if (saved.view !== undefined && this.#options.views().includes(saved.view)) {
       this.#options.show(saved.view);
     }
+    // Before the counts, whose change keeps them again for the next reload.
+    for (const { id, lines } of saved.lines) {
+      if (!id.startsWith("@") || !this.#options.views().includes(id)) continue;
+      this.shownPrivately(id, lines);
+      this.#options.lines(id, lines);
+    }
     this.#options.unread(saved.unread);
+  }
+
+  /** `lines` were shown in private view `id` while the user looked elsewhere: kept till read. */
+  shownPrivately(id: string, lines: readonly Line[]): void {
+    const kept = this.#unreadLines.get(id) ?? [];
+    kept.push(...lines.filter((line) => line.kind !== "pending" && line.kind !== "divider"));
+    kept.splice(0, Math.max(0, kept.length - KEPT_LINES));
+    // The most recent last, and the oldest forgotten past the most kept.
+    this.#unreadLines.delete(id);
+    this.#unreadLines.set(id, kept);
+    for (const old of this.#unreadLines.keys()) {
+      if (this.#unreadLines.size <= KEPT_VIEWS) break;
+      this.#unreadLines.delete(old);
+    }
+  }
+
+  /**
+   * The unread lines to keep for a reload, of the views `unread` says have
+   * something unread; those of the others, read since, are forgotten.
+   */
+  unreadLines(unread: readonly Unread[]): ViewLines[] {
+    const ids = new Set(unread.map(({ id }) => id));
+    for (const id of this.#unreadLines.keys()) if (!ids.has(id)) this.#unreadLines.delete(id);
+    return [...this.#unreadLines].map(([id, lines]) => ({ id, lines }));
   }
 }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { Line } from "../core/describe.ts";
 import type { Unread } from "../core/views.ts";
 
 /** Every element of web/index.html the client drives. */
@@ -177,6 +178,16 @@ export interface SavedRooms {
   view: string | undefined;
   /** What was unread in the views that had something unread. */
   unread: readonly Unread[];
+  /** The lines unread in private views, the last of each: the server keeps none to replay. */
+  lines: readonly ViewLines[];
+}
+
+/** The lines shown in a view since the user last read it. */
+export interface ViewLines {
+  /** The view (`@bob`). */
+  id: string;
+  /** Its lines, oldest first. */
+  lines: readonly Line[];
 }
 
 /** Keeps, for a reload of this tab, its rooms, its views, the view it shows and what is unread. */
@@ -201,18 +212,38 @@ function isUnread(value: unknown): value is Unread {
     typeof mentioned === "boolean";
 }
 
+/** Whether `value` is a line as {@linkcode saveRooms} kept it, one the page can draw. */
+function isLine(value: unknown): value is Line {
+  if (typeof value !== "object" || value === null) return false;
+  const { kind, parts, ts, tags } = value as Record<string, unknown>;
+  return typeof kind === "string" && Array.isArray(parts) &&
+    parts.every((part) =>
+      typeof part === "object" && part !== null &&
+      typeof (part as Record<string, unknown>).text === "string"
+    ) &&
+    (ts === undefined || typeof ts === "number") && (tags === undefined || isStrings(tags));
+}
+
+/** Whether `value` is the lines of a view, as {@linkcode saveRooms} kept them. */
+function isViewLines(value: unknown): value is ViewLines {
+  if (typeof value !== "object" || value === null) return false;
+  const { id, lines } = value as Record<string, unknown>;
+  return typeof id === "string" && Array.isArray(lines) && lines.every(isLine);
+}
+
 /** The rooms, views and view looked at that this tab kept before it was reloaded, if any. */
 export function loadRooms(): SavedRooms | undefined {
   try {
     const saved: unknown = JSON.parse(sessionStorage.getItem(ROOMS_KEY) ?? "null");
     if (typeof saved !== "object" || saved === null) return undefined;
-    const { rooms, views, view, unread } = saved as Record<string, unknown>;
+    const { rooms, views, view, unread, lines } = saved as Record<string, unknown>;
     if (!isStrings(rooms)) return undefined;
     return {
       rooms,
       views: isStrings(views) ? views : rooms,
       view: typeof view === "string" ? view : undefined,
       unread: Array.isArray(unread) ? unread.filter(isUnread) : [],
+      lines: Array.isArray(lines) ? lines.filter(isViewLines) : [],
     };
   } catch {
     return undefined;

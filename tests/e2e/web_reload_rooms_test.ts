@@ -13,7 +13,15 @@ import { MAX_ROOMS } from "../../protocol.ts";
 import { framesSince, TestClient } from "../_test_utils.ts";
 import { ChatBrowser, say, startWebServer, waitForStatus, webUrl } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
-import { listsViews, looksAt, says, settles, viewButton } from "./_web_rooms.ts";
+import {
+  listsViews,
+  logTexts,
+  looksAt,
+  says,
+  settles,
+  showView,
+  viewButton,
+} from "./_web_rooms.ts";
 
 // What the page functions run by `evaluate` use of the browser's globals.
 declare const document: { title: string };
@@ -155,6 +163,57 @@ testWith(
     await looksAt(page, "#lobby");
     await titled(page, "(1) #lobby — chat");
     assert.equal(await viewButton(page, "#lobby").locator(".unread").count(), 0);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a reloaded tab shows again the private messages unread in a view, as many as counted",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    const { port } = server.addr;
+    await using bob = await TestClient.join2(port, "bob");
+    await using _carol = await TestClient.join2(port, "carol");
+    const page = await browser.openAs(webUrl(server), "ann");
+    await say(page, "/switch @carol");
+    await looksAt(page, "@carol");
+    for (const text of ["first of two", "second of two"]) {
+      await bob.send({ type: "msg", to: "ann", text });
+      await bob.next("private", (frame) => frame.text === text);
+    }
+    await settles(
+      () => viewButton(page, "@bob").locator(".unread").textContent(),
+      "2",
+      "the count of @bob",
+    );
+
+    // Twice: still unread after the first reload, they are kept for the next.
+    for (let reload = 1; reload <= 2; reload++) {
+      await page.reload();
+      await waitForStatus(page, "Connected");
+      await looksAt(page, "@carol");
+      await listsViews(page, ["#lobby", "@carol", "@bob"]);
+      await settles(
+        () => viewButton(page, "@bob").locator(".unread").textContent(),
+        "2",
+        `the count of @bob after reload ${reload}`,
+      );
+    }
+    await showView(page, "@bob");
+    const texts = await logTexts(page, ".line.private");
+    assert.deepEqual(
+      texts.map((text) => text.match(/(first|second) of two/)?.[0]),
+      ["first of two", "second of two"],
+      JSON.stringify(texts),
+    );
+    // Read once looked at: a reload now shows them no more.
+    await page.reload();
+    await waitForStatus(page, "Connected");
+    await looksAt(page, "@bob");
+    await listsViews(page, ["#lobby", "@carol", "@bob"]);
+    assert.deepEqual(await logTexts(page, ".line.private"), []);
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
