@@ -35,6 +35,8 @@ testWith(
     const page = await browser.openAs(pageUrl(proxy.port), "carol");
     await say(page, "/join #room01");
     await looksAt(page, "#room01");
+    // In it, not entering it still, before the link goes.
+    await settles(() => page.locator("#views li.entering").count(), 0, "#room01 entered");
     proxy.freeze();
     proxy.cut();
     await logLine(page, "notice", "The connection to the server was lost").waitFor();
