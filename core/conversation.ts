@@ -179,6 +179,15 @@ export class Conversation {
     return this.#handshake.welcomed;
   }
 
+  /**
+   * The resume token of the last `welcome`, if any: a client that ends and
+   * starts again as the same session (a page reloaded) keeps it for its
+   * next first `hello` ({@linkcode HelloOptions.resume}).
+   */
+  get resume(): string | undefined {
+    return this.#handshake.resume;
+  }
+
   /** Whether the ping of {@linkcode Conversation.settle} waits for its pong. */
   get settling(): boolean {
     return this.#order.settling;
@@ -313,7 +322,7 @@ export class Conversation {
     const frame = helloFrame({ ...this.#place(), wanted }, {
       name,
       password: options.password,
-      resume: this.#handshake.resume,
+      resume: this.#handshake.welcomed ? this.#handshake.resume : options.resume,
       again: this.#handshake.welcomed,
       client: this.#options.client,
       rooms: options.rooms,

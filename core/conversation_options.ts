@@ -122,4 +122,13 @@ export interface HelloOptions {
    * back, it names the rooms the conversation knows. @default {#lobby}
    */
   rooms?: readonly HelloRoom[] | undefined;
+  /**
+   * The resume token of the session the client had under the same name
+   * before this conversation began (a page reloaded), if it kept it. Only
+   * the first `hello` takes it: the server gives back what that session had
+   * (operator, the locked rooms it was in) or, still holding its connection,
+   * takes that over at once. Coming back, the token of the last `welcome`
+   * goes instead. @default {none}
+   */
+  resume?: string | undefined;
 }

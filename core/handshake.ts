@@ -201,7 +201,7 @@ export class Handshake {
     this.#helloAt = undefined;
     this.#knocking = false;
     if (refusedForNow(code)) return "later";
-    if (code === "name_taken" && this.#hello?.resume !== undefined) {
+    if (code === "name_taken" && this.#everWelcomed && this.#hello?.resume !== undefined) {
       this.#heldSince ??= now;
       if (now - this.#heldSince <= this.#heartbeatMs + HEARTBEAT_GRACE_MS) return "later";
     }

@@ -178,7 +178,10 @@ export interface HelloFrameOptions {
   name: string;
   /** The server's password, if it wants one. */
   password?: string | undefined;
-  /** The resume token of the last welcome, if any. */
+  /**
+   * The resume token of the last welcome, if any; in a first `hello`, the
+   * one a client kept from before it started again (a page reloaded).
+   */
   resume?: string | undefined;
   /** Whether the server welcomed the client before: the hello comes back. */
   again: boolean;
@@ -189,7 +192,8 @@ export interface HelloFrameOptions {
 }
 
 /**
- * The `hello` of `options.name` in `place`. Coming back, it takes the name
+ * The `hello` of `options.name` in `place`, with the token kept from before
+ * the client started again, if given. Coming back, it takes the name
  * back with the resume token (if it is still the name) and returns to every
  * room the user wants to be in (to the one room in version 1), asking for
  * what came after the last message seen in each. It says what the client is, if told.
@@ -199,7 +203,10 @@ export function helloFrame(place: Place, options: HelloFrameOptions): HelloFrame
   const frame: HelloFrame = { type: "hello", version, name: options.name };
   if (options.password !== undefined) frame.password = options.password;
   if (options.client !== undefined) frame.client = options.client;
-  if (!options.again) return options.rooms === undefined ? frame : entering(frame, options.rooms);
+  if (!options.again) {
+    if (options.resume !== undefined) frame.resume = options.resume;
+    return options.rooms === undefined ? frame : entering(frame, options.rooms);
+  }
   if (options.resume !== undefined && nameKey(options.name) === nameKey(roster.me)) {
     frame.resume = options.resume;
   }

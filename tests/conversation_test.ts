@@ -174,6 +174,25 @@ Deno.test("Conversation.hello() enters the rooms it is given the first time, not
   ]);
 });
 
+Deno.test("Conversation.hello() hands a token kept from before the client started again to the first hello only", () => {
+  const chat = conversation();
+  const [first] = sent(chat.hello("ann", 0, { resume: "kept", rooms: [{ room: "#dev" }] }));
+  assert.deepEqual(first, {
+    type: "hello",
+    version: 2,
+    name: "ann",
+    resume: "kept",
+    rooms: [{ room: "#dev" }],
+  });
+  chat.receive(welcome("ann", { resume: "fresh" }), 1);
+  assert.equal(chat.resume, "fresh");
+  chat.closed();
+  chat.opened();
+  chat.hello("ann", 2, { resume: "kept" });
+  const [again] = sent(chat.receive({ type: "pong", token: "hello" }, 2));
+  assert.ok(again?.type === "hello" && again.resume === "fresh");
+});
+
 Deno.test("Conversation.unreadAgain() counts again what was unread in the views not looked at", () => {
   const chat = joined("ann", { display: "each" });
   chat.join("#dev", 0);
@@ -1050,6 +1069,19 @@ Deno.test("Conversation: a name taken from a hello that came back is tried again
       later: false,
     });
   });
+
+  await t.step(
+    "a first hello with a token kept from before a reload is refused as any first",
+    () => {
+      const chat = conversation();
+      const [hello] = sent(chat.hello("ann", 0, { resume: "kept" }));
+      assert.ok(hello?.type === "hello" && hello.resume === "kept");
+      const [refusal] = chat.receive(nameTaken, 1);
+      assert.ok(refusal?.type === "refused");
+      assert.equal(refusal.later, false);
+      assert.equal(refusal.message, taken);
+    },
+  );
 
   await t.step("coming back with the token, for the heartbeat and a grace after the first", () => {
     const chat = welcomedWith(30);

@@ -43,7 +43,16 @@ import { ReloadedRooms } from "./reload.ts";
 import { SendingLines } from "./sending.ts";
 import { FileSharing } from "./sharing.ts";
 import { StatusView } from "./status.ts";
-import { loadName, saveAway, saveName, saveRooms, type Ui } from "./ui.ts";
+import {
+  keepSession,
+  type KeptSession,
+  loadName,
+  saveAway,
+  saveName,
+  saveRooms,
+  takeSession,
+  type Ui,
+} from "./ui.ts";
 
 /** How often the link and the lines waiting for the server are looked at, in milliseconds. */
 const TICK_MS = 250;
@@ -76,6 +85,8 @@ export class WebClient {
   #refusedForNow = false;
   /** The rooms and view this tab had before a reload, entered again at the first welcome. */
   readonly #reloaded: ReloadedRooms;
+  /** The session this tab had before a reload, which its first `hello` takes back. */
+  #kept: KeptSession | undefined = takeSession();
   /** The room the user just left, while the line that says so is drawn: it offers to join again. */
   #leaving: string | undefined;
   /** Why the server sent the page away for good (a kick, a ban), until the user joins again. */
@@ -291,11 +302,20 @@ export class WebClient {
 
   /** Closes the socket so the server frees the name at once, as when the page goes away. */
   suspend(): void {
+    const me = this.#chat.roster.me;
+    const resume = this.#chat.resume;
+    // Kept for a reload of this tab, within the server's grace: it comes back as the same session.
+    const gone = this.#chat.quitting || this.#dismissed !== undefined;
+    if (this.#chat.welcomed && me !== "" && resume !== undefined && !gone) {
+      keepSession({ name: me, resume });
+    }
     this.#connection.stop();
   }
 
   /** Reconnects after {@linkcode WebClient.suspend}, as when the page comes back, unless sent away. */
   resume(): void {
+    // The page came back as it was, its session with it: a copy of the tab must not take it.
+    takeSession();
     const away = this.#chat.quitting || this.#dismissed !== undefined;
     if (this.#joining.name !== undefined && !away) this.#connection.start();
   }
@@ -473,8 +493,16 @@ export class WebClient {
       password: this.#joining.password,
       // A reloaded tab comes back to its rooms, and to none other.
       rooms: this.#reloaded.rooms,
+      // And as the session it was, if it comes back under the name it had.
+      resume: this.#keptFor(name),
     }));
     this.#showStatus();
+  }
+
+  /** The resume token this tab kept from before a reload, if it comes back as `name`. */
+  #keptFor(name: string): string | undefined {
+    const kept = this.#kept;
+    return kept !== undefined && nameKey(kept.name) === nameKey(name) ? kept.resume : undefined;
   }
 
   #onFrame(frame: ServerFrame): void {
@@ -643,6 +671,7 @@ export class WebClient {
         ...elsewhere === undefined ? [] : [filesElsewhereNotice(`${elsewhere}/`)],
       ]);
     }
+    this.#kept = undefined;
     this.#joining.welcomed();
     this.#reloaded.enterAgain();
     this.#sharing.update();

@@ -272,6 +272,45 @@ export function loadAway(): string | undefined {
   }
 }
 
+/**
+ * Set in this tab's session storage only from the moment the page goes away
+ * until it comes back (a reload): the name the tab had and the resume token
+ * of its last welcome, which takes its session back. Never while the page
+ * is shown, so that a copy of the tab (which copies its session storage)
+ * does not take the session of the tab it was copied from.
+ */
+const RESUME_KEY = "chat.resume";
+
+/** The session this tab had, to take back after a reload. */
+export interface KeptSession {
+  /** The name it had. */
+  name: string;
+  /** The resume token of its last welcome. */
+  resume: string;
+}
+
+/** Keeps, as the page goes away, the session it had, for a reload of this tab to take back. */
+export function keepSession(kept: KeptSession): void {
+  try {
+    sessionStorage.setItem(RESUME_KEY, JSON.stringify(kept));
+  } catch {
+    // Storage disabled or full: a reload comes back as a new session.
+  }
+}
+
+/** The session kept by {@linkcode keepSession}, if any, forgotten as it is taken. */
+export function takeSession(): KeptSession | undefined {
+  try {
+    const kept: unknown = JSON.parse(sessionStorage.getItem(RESUME_KEY) ?? "null");
+    sessionStorage.removeItem(RESUME_KEY);
+    if (typeof kept !== "object" || kept === null) return undefined;
+    const { name, resume } = kept as Record<string, unknown>;
+    return typeof name === "string" && typeof resume === "string" ? { name, resume } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether this tab joined before: it was reloaded, or came back to the page. */
 export function joinedBefore(): boolean {
   try {
