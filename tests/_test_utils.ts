@@ -11,6 +11,8 @@ import {
   parseServerFrame,
   type ServerFrame,
 } from "../protocol.ts";
+import { parseSearch } from "../server/history/search.ts";
+import type { SqliteHistory } from "../server/history/sqlite.ts";
 
 /** Settles like `promise`, or rejects after `ms` with a message naming `what`. */
 export async function within<T>(promise: Promise<T>, ms = 5_000, what = "event"): Promise<T> {
@@ -356,4 +358,16 @@ export async function assertAllInOrder(clients: TestClient[], sent: number): Pro
     assert.equal(numbers.length, sent);
     assert.ok(numbers.every((n, i) => n === i + 1), "messages arrive in order, none missing");
   }
+}
+
+/**
+ * Starts the search thread of `store` with a search of its own, and waits
+ * for it however long that takes: `deno test` type-checks the thread's module
+ * as it starts, seconds on a loaded machine, which a test's first `/search`
+ * must not wait for against its timeouts.
+ */
+export async function startSearchThread(store: SqliteHistory): Promise<void> {
+  const checked = parseSearch("start");
+  assert.ok(checked.ok);
+  await store.findAsync("#lobby", checked.query, { limit: 1 });
 }

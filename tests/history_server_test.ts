@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { encodeFrame, LOBBY, type MessageFrame, type ServerFrame } from "../protocol.ts";
 import { SqliteHistory } from "../server/history/sqlite.ts";
 import { type ChatServer, startServer } from "../server.ts";
-import { TestClient } from "./_test_utils.ts";
+import { startSearchThread, TestClient } from "./_test_utils.ts";
 
 const LOOPBACK = "127.0.0.1";
 
@@ -144,6 +144,7 @@ Deno.test("/history shows stored messages beyond the replay window", async (t) =
 Deno.test("/search finds stored messages of the room, and says when nothing matches", async (t) => {
   await using dir = await tempDir();
   await using chat = await startStored(dir.path);
+  await startSearchThread(chat.store);
   await using ann = await joinSettled(chat.port, "ann");
   const acks = await sayAll(ann, [
     "Lunch at the café?",

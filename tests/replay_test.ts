@@ -143,15 +143,17 @@ Deno.test("startServer() replays at the pace the client reads, and the room's ta
 });
 
 Deno.test("startServer() keeps a client that reads a long replay, though its pong would wait behind it", async () => {
-  // 20 MB of history, and a client that reads it at 5 MB/s at most, as over a fast link: four
-  // seconds of replay at least, four heartbeats of one second. A heartbeat's ping is sent after
-  // the replay, so the client can only answer it once it has read everything.
-  const count = 5_000;
+  // 40 MB of history, and a client that reads it at 5 MB/s at most, as over a fast link: eight
+  // seconds of replay at least, four heartbeats of two seconds (one second left too little room
+  // for a loaded machine that stops this process, server and client both, for most of one). A
+  // heartbeat's ping is sent after the replay, so the client can only answer it once it has read
+  // everything.
+  const count = 10_000;
   using history = new MemoryHistory(count, { maxBytes: 256 * 1024 * 1024 });
   for (let id = 1; id <= count; id++) {
     history.append({ type: "message", id, ts: id, room: LOBBY, from: "ann", text: long(id) });
   }
-  await using server = await startServer({ hostname: LOOPBACK, port: 0, history, heartbeat: 1 });
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, history, heartbeat: 2 });
   using carol = await Deno.connect({ hostname: LOOPBACK, port: server.addr.port });
   const send = (frame: ClientFrame) => carol.write(new TextEncoder().encode(encodeFrame(frame)));
   await send({ type: "hello", version: 1, name: "carol", since: 0 });

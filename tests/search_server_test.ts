@@ -18,7 +18,7 @@ import {
 import { MemoryHistory } from "../server/history/memory.ts";
 import { SqliteHistory } from "../server/history/sqlite.ts";
 import { type ChatServer, startServer } from "../server.ts";
-import { framesSince, LOOPBACK, TestClient } from "./_test_utils.ts";
+import { framesSince, LOOPBACK, startSearchThread, TestClient } from "./_test_utils.ts";
 
 /** A server on a loopback port backed by a SqliteHistory in a temporary directory. */
 interface StoredServer extends AsyncDisposable {
@@ -59,7 +59,7 @@ async function startStored(
     throw error;
   }
   const running = server;
-  return {
+  const stored: StoredServer = {
     store,
     port: running.addr.port,
     async [Symbol.asyncDispose]() {
@@ -71,6 +71,13 @@ async function startStored(
       }
     },
   };
+  try {
+    await startSearchThread(store);
+  } catch (error) {
+    await stored[Symbol.asyncDispose]();
+    throw error;
+  }
+  return stored;
 }
 
 /**
