@@ -223,15 +223,16 @@ export class ChatProcess implements AsyncDisposable {
 /** The start of `chat serve` on a free port of the loopback address, as the tests run it. */
 export const SERVE_LOCAL = ["serve", "--host", "127.0.0.1", "--port", "0"] as const;
 
-/** Runs `chat args` with `input` on stdin and waits for it to exit. */
+/** Runs `chat args` with `input` on stdin and waits for it to exit, at most `ms`. */
 export async function runChat(
   args: string[],
   input = "",
   options: ChatProcessOptions = {},
+  ms?: number,
 ): Promise<ChatOutcome> {
   await using chat = new ChatProcess(args, options);
   if (input !== "") await chat.write(input);
-  return await chat.finished();
+  return await chat.finished(ms);
 }
 
 /**

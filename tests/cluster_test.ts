@@ -170,11 +170,13 @@ testWithNats("/history and /search give the same messages on all three servers",
   {
     await using ann = await TestClient.join2(p1, "ann", [{ room: "#dev" }]);
     await using bob = await TestClient.join2(p2, "bob", [{ room: "#dev" }]);
+    // On the third server, so that it has every message before its reader asks.
+    await using cat = await TestClient.join2(p3, "cat", [{ room: "#dev" }]);
     for (let i = 0; i < 10; i++) {
       await ann.send({ type: "say", text: `apple ${i}`, room: "#dev" });
       await bob.send({ type: "say", text: `pear ${i}`, room: "#dev" });
     }
-    await messages(ann, 20);
+    for (const client of [ann, bob, cat]) await messages(client, 20);
   }
   const histories: string[][] = [];
   const searches: string[][] = [];
