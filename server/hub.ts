@@ -238,10 +238,15 @@ export class Hub implements Disposable {
       this.#presence.back(member);
       this.#changed(member);
     },
-    typing: (member, frame) =>
-      frame.to === undefined
-        ? this.#typingIn(member, frame)
-        : this.#presence.typing(member, frame, undefined),
+    typing: (member, frame) => {
+      if (frame.to !== undefined) return this.#presence.typing(member, frame, undefined);
+      // Version 1 is in one room and is never refused a `typing`: one of another room (sent
+      // just before a move, say) is dropped, not told in the room the person is in now.
+      if (member.version === 1 && frame.room !== undefined) {
+        if (!this.#membership.isIn(member, frame.room)) return;
+      }
+      return this.#typingIn(member, frame);
+    },
     topic: (member, frame) => this.#operators.topic(member, frame),
     oper: (member, frame) => this.#operators.oper(member, frame),
     op: (member, frame) => this.#operators.op(member, frame),

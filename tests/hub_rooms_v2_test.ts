@@ -521,6 +521,28 @@ Deno.test("Hub relays typing once every 2 s for each room or person, not once fo
   ]);
 });
 
+Deno.test("Hub relays the typing of version 1 in its room alone, and refuses version 2 another", () => {
+  using hub = new Hub();
+  const ann = join(hub, "ann", { room: "#dev" });
+  const bob = join2(hub, "bob", [LOBBY, "#dev"]);
+  const cleo = join2(hub, "cleo", [LOBBY]);
+  forget(ann, bob, cleo);
+  // Version 1 was never refused a typing: one of a room it is not in (sent before a move, say)
+  // is dropped, not told in the room it is in now.
+  hub.receive(ann, { type: "typing", room: LOBBY });
+  hub.receive(ann, { type: "typing", room: "#a b" });
+  assert.deepEqual([ann.take(), bob.take()], [[], []]);
+  hub.receive(ann, { type: "typing", room: "DEV" });
+  assert.deepEqual(bob.take(), [{ type: "typing", name: "ann", room: "#dev" }]);
+  hub.receive(cleo, { type: "typing", room: "#dev" });
+  assert.deepEqual(cleo.take(), [{
+    type: "error",
+    code: "not_in_room",
+    message: "Cannot type in #dev: you are not in #dev (join it first)",
+  }]);
+  assert.deepEqual(bob.take(), []);
+});
+
 Deno.test("Hub opens no room that looks like one somebody is in", async (t) => {
   using hub = new Hub();
   const alice = join2(hub, "alice", ["#lobby", "#dev"]);

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { normalizeRoom } from "../../core/names.ts";
 import { MAX_ROOMS } from "../../protocol.ts";
 import {
   currentRoom,
@@ -161,6 +162,12 @@ export class Membership {
     member.rooms = [first, ...others];
     member.session.send({ type: "parted", room: room.name });
     this.#rooms.leave(member, room, "parted");
+  }
+
+  /** Whether `input`, a room name as sent, names a room `member` is in. */
+  isIn(member: Member, input: string): boolean {
+    const checked = normalizeRoom(input);
+    return checked.ok && member.rooms.some((room) => room.name === checked.value);
   }
 
   /**
