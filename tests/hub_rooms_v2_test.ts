@@ -15,6 +15,7 @@ import {
   type ServerFrame,
 } from "../protocol.ts";
 import { Hub } from "../server/hub.ts";
+import { parseOpFile } from "../server/hub/moderation.ts";
 import { arrive, forget, join, join2, say } from "./_hub_utils.ts";
 
 /** The messages of `frames`, as `room: text`. */
@@ -541,6 +542,31 @@ Deno.test("Hub relays the typing of version 1 in its room alone, and refuses ver
     message: "Cannot type in #dev: you are not in #dev (join it first)",
   }]);
   assert.deepEqual(bob.take(), []);
+});
+
+Deno.test("Hub keeps a session taken over in version 1 in the locked room it is in", () => {
+  using hub = new Hub({ operators: parseOpFile("ann s3cret\n") });
+  const ann = join2(hub, "ann", [LOBBY, "#ops"]);
+  say(hub, ann, "/oper s3cret");
+  const welcome = arrive(hub, "bob", { version: 2, rooms: [{ room: LOBBY }, { room: "#ops" }] })
+    .take()[0];
+  assert.ok(welcome?.type === "welcome");
+  hub.receive(ann, { type: "lock", room: "#ops" });
+  forget(ann);
+  // Its connection lost, unknown to the server: bob comes back in version 1, in #ops.
+  const back = arrive(hub, "bob", { resume: welcome.resume!, room: "#ops" });
+  const [again, entered, ...rest] = back.take();
+  assert.ok(again?.type === "welcome" && again.version === 1, JSON.stringify(again));
+  assert.deepEqual(entered, {
+    type: "room",
+    room: "#ops",
+    members: ["ann", "bob"],
+    count: 2,
+    locked: true,
+  });
+  assert.deepEqual(rest, []);
+  const left = ann.takeOne("left");
+  assert.deepEqual([left.room, left.reason], [LOBBY, "went to #ops"]);
 });
 
 Deno.test("Hub opens no room that looks like one somebody is in", async (t) => {
