@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { ServerFrame } from "../protocol.ts";
+import { type ServerFrame, TYPING_RELAY_MS } from "../protocol.ts";
 import { nameKey } from "./names.ts";
 
 /** How long "is typing" shows after the last relay, in ms. */
@@ -77,26 +77,34 @@ export function typingText(names: readonly string[], toYou = false): string {
 /**
  * When a client tells the server its user is typing: at most every
  * {@linkcode TYPING_SEND_MS} in one place, and at once in another, where
- * nobody was told yet.
+ * nobody was told yet. Once a line is sent, the next message is told as
+ * soon as the server relays it again ({@linkcode TYPING_RELAY_MS}): its
+ * readers stopped showing "is typing" when the line came. Never sooner,
+ * which the server would drop and count against the sender's rate all the
+ * same: a fast typist would spend the burst of messages on them.
  */
 export class TypingSender {
   #last = -Infinity;
   #where: string | undefined;
+  /** Whether a line was sent since the last `typing`. */
+  #sent = false;
   /** Whether the user lets others see them typing (`/typing on|off`). */
   on = true;
 
   /** Whether to send `typing` for a keystroke at `now` in `where` (a room, `@name`). */
   keystroke(now: number, where = ""): boolean {
     if (!this.on) return false;
-    if (where === this.#where && now - this.#last < TYPING_SEND_MS) return false;
+    const wait = this.#sent ? TYPING_RELAY_MS : TYPING_SEND_MS;
+    if (where === this.#where && now - this.#last < wait) return false;
     this.#last = now;
     this.#where = where;
+    this.#sent = false;
     return true;
   }
 
   /** The user sent their line: the next keystroke starts a new message. */
   sent(): void {
-    this.#last = -Infinity;
+    this.#sent = true;
   }
 }
 

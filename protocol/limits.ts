@@ -58,6 +58,12 @@ export const LOBBY = "#lobby";
 /** Most rooms one person is in at once (version 2), and most a `hello` may name. */
 export const MAX_ROOMS = 32;
 
+/**
+ * Least time between two relays of one person's `typing` to one room or one
+ * person, in ms: the server drops those that come sooner.
+ */
+export const TYPING_RELAY_MS = 2_000;
+
 /** Longest client message id (`cid`), in characters. */
 export const MAX_CID_LENGTH = 64;
 

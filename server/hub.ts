@@ -94,6 +94,9 @@ const DROPS: ReadonlySet<string> = new Set([
   "too slow to keep up",
 ]);
 
+/** The longest reason of a `quit` told to its rooms, in code points. */
+const MAX_QUIT_REASON = 200;
+
 /** Messages `/history` replays when it is not told how many. */
 const DEFAULT_HISTORY = 20;
 
@@ -238,10 +241,15 @@ export class Hub implements Disposable {
       this.#presence.back(member);
       this.#changed(member);
     },
-    typing: (member, frame) =>
-      frame.to === undefined
-        ? this.#typingIn(member, frame)
-        : this.#presence.typing(member, frame, undefined),
+    typing: (member, frame) => {
+      if (frame.to !== undefined) return this.#presence.typing(member, frame, undefined);
+      // Version 1 is in one room and is never refused a `typing`: one of another room (sent
+      // just before a move, say) is dropped, not told in the room the person is in now.
+      if (member.version === 1 && frame.room !== undefined) {
+        if (!this.#membership.isIn(member, frame.room)) return;
+      }
+      return this.#typingIn(member, frame);
+    },
     topic: (member, frame) => this.#operators.topic(member, frame),
     oper: (member, frame) => this.#operators.oper(member, frame),
     op: (member, frame) => this.#operators.op(member, frame),
@@ -767,11 +775,13 @@ export class Hub implements Disposable {
   }
 
   #quit(connected: Connected, reason: string | undefined, logReason?: string): void {
-    // Leaving is never refused; but the reason of someone muted is words, told to nobody.
+    // Leaving is never refused; but the reason of someone muted is words, told to nobody. A
+    // blank reason is none, as for a kick or an away.
     const muted = connected.name !== undefined && this.#moderation.muted(connected) !== undefined;
-    const text = reason === undefined || muted
-      ? "quit"
-      : `quit: ${[...sanitizeText(reason)].slice(0, 200).join("")}`;
+    const given = reason === undefined
+      ? ""
+      : [...sanitizeText(reason).trim()].slice(0, MAX_QUIT_REASON).join("");
+    const text = given === "" || muted ? "quit" : `quit: ${given}`;
     connected.session.send({ type: "bye", reason: logReason ?? "Goodbye" });
     connected.session.close();
     this.#end(connected.session, logReason ?? text, false);

@@ -9,7 +9,12 @@ import assert from "node:assert/strict";
 import { Conversation, type ConversationOptions, type Effect } from "../core/conversation.ts";
 import { plainText } from "../core/plain.ts";
 import { TYPING_SEND_MS, TYPING_SHOWN_MS } from "../core/presence.ts";
-import type { ClientFrame, MessageFrame, ServerFrame } from "../protocol.ts";
+import {
+  type ClientFrame,
+  type MessageFrame,
+  type ServerFrame,
+  TYPING_RELAY_MS,
+} from "../protocol.ts";
 
 const TS = new Date(2024, 0, 2, 3, 4, 5).getTime();
 
@@ -186,9 +191,13 @@ Deno.test("Conversation.keystroke() tells the server the user types, at most eve
     assert.deepEqual(typing(1_000 + TYPING_SEND_MS), [{ type: "typing", room: "#lobby" }]);
   });
 
-  await t.step("a line sent starts a new message: the next key says so at once", () => {
+  await t.step("a line sent starts a new message: the next key says so once relayed again", () => {
+    // The last typing went at 4 s; the server relays the next no sooner than 2 s after it.
     chat.type("hello", 5_000);
-    assert.deepEqual(typing(5_100), [{ type: "typing", room: "#lobby" }]);
+    assert.deepEqual(typing(5_100), []);
+    assert.deepEqual(typing(4_000 + TYPING_RELAY_MS), [{ type: "typing", room: "#lobby" }]);
+    chat.type("again", 8_000);
+    assert.deepEqual(typing(8_100), [{ type: "typing", room: "#lobby" }], "2 s after the last");
   });
 
   await t.step("an empty draft or a command is no message being typed", () => {

@@ -15,6 +15,7 @@ import {
   type ServerFrame,
 } from "../protocol.ts";
 import { Hub } from "../server/hub.ts";
+import { parseOpFile } from "../server/hub/moderation.ts";
 import { arrive, forget, join, join2, say } from "./_hub_utils.ts";
 
 /** The messages of `frames`, as `room: text`. */
@@ -252,14 +253,19 @@ Deno.test("Hub acts in the room a version 2 frame names, if the member is in it"
     },
   );
 
-  await t.step("a version 1 member's room fields mean nothing: it has one room", () => {
-    hub.receive(bob, { type: "say", room: "#dev", text: "still the lobby" });
-    hub.receive(bob, { type: "who", room: "#nowhere" });
-    assert.deepEqual(said(alice.take()), ["#lobby: still the lobby"]);
-    const frames = bob.take().map((frame) => frame.type === "who" ? frame.room : frame.type);
-    assert.deepEqual(frames, ["message", LOBBY]);
-    assert.deepEqual(carol.take(), []);
-  });
+  await t.step(
+    "a version 1 member's room fields mean nothing, but a who's: it has one room",
+    () => {
+      hub.receive(bob, { type: "say", room: "#dev", text: "still the lobby" });
+      // A who lists the room it names, as `/who #nowhere` does, in version 1 too.
+      hub.receive(bob, { type: "who", room: "#nowhere" });
+      hub.receive(bob, { type: "who" });
+      assert.deepEqual(said(alice.take()), ["#lobby: still the lobby"]);
+      const frames = bob.take().map((frame) => frame.type === "who" ? frame.room : frame.type);
+      assert.deepEqual(frames, ["message", "#nowhere", LOBBY]);
+      assert.deepEqual(carol.take(), []);
+    },
+  );
 });
 
 Deno.test("Hub lets a version 2 member part from a room, but not from the last", async (t) => {
@@ -514,6 +520,53 @@ Deno.test("Hub relays typing once every 2 s for each room or person, not once fo
     { type: "typing", name: "typist" },
     { type: "typing", name: "typist", room: "#dev" },
   ]);
+});
+
+Deno.test("Hub relays the typing of version 1 in its room alone, and refuses version 2 another", () => {
+  using hub = new Hub();
+  const ann = join(hub, "ann", { room: "#dev" });
+  const bob = join2(hub, "bob", [LOBBY, "#dev"]);
+  const cleo = join2(hub, "cleo", [LOBBY]);
+  forget(ann, bob, cleo);
+  // Version 1 was never refused a typing: one of a room it is not in (sent before a move, say)
+  // is dropped, not told in the room it is in now.
+  hub.receive(ann, { type: "typing", room: LOBBY });
+  hub.receive(ann, { type: "typing", room: "#a b" });
+  assert.deepEqual([ann.take(), bob.take()], [[], []]);
+  hub.receive(ann, { type: "typing", room: "DEV" });
+  assert.deepEqual(bob.take(), [{ type: "typing", name: "ann", room: "#dev" }]);
+  hub.receive(cleo, { type: "typing", room: "#dev" });
+  assert.deepEqual(cleo.take(), [{
+    type: "error",
+    code: "not_in_room",
+    message: "Cannot type in #dev: you are not in #dev (join it first)",
+  }]);
+  assert.deepEqual(bob.take(), []);
+});
+
+Deno.test("Hub keeps a session taken over in version 1 in the locked room it is in", () => {
+  using hub = new Hub({ operators: parseOpFile("ann s3cret\n") });
+  const ann = join2(hub, "ann", [LOBBY, "#ops"]);
+  say(hub, ann, "/oper s3cret");
+  const welcome = arrive(hub, "bob", { version: 2, rooms: [{ room: LOBBY }, { room: "#ops" }] })
+    .take()[0];
+  assert.ok(welcome?.type === "welcome");
+  hub.receive(ann, { type: "lock", room: "#ops" });
+  forget(ann);
+  // Its connection lost, unknown to the server: bob comes back in version 1, in #ops.
+  const back = arrive(hub, "bob", { resume: welcome.resume!, room: "#ops" });
+  const [again, entered, ...rest] = back.take();
+  assert.ok(again?.type === "welcome" && again.version === 1, JSON.stringify(again));
+  assert.deepEqual(entered, {
+    type: "room",
+    room: "#ops",
+    members: ["ann", "bob"],
+    count: 2,
+    locked: true,
+  });
+  assert.deepEqual(rest, []);
+  const left = ann.takeOne("left");
+  assert.deepEqual([left.room, left.reason], [LOBBY, "went to #ops"]);
 });
 
 Deno.test("Hub opens no room that looks like one somebody is in", async (t) => {

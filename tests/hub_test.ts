@@ -831,6 +831,23 @@ Deno.test("Hub says goodbye on quit and close, and to everyone on shutdown", asy
     forget(carol);
   });
 
+  await t.step("quit: a reason is trimmed, and a blank one is none, as a kick's", () => {
+    for (const [reason, heard] of [["  lunch \t ", "quit: lunch"], ["   ", "quit"], ["", "quit"]]) {
+      const erin = join(hub, "erin");
+      forget(bob, carol);
+      hub.receive(erin, { type: "quit", reason: reason! });
+      assert.equal(bob.takeOne("left").reason, heard, JSON.stringify(reason));
+      forget(carol);
+    }
+    const fay = join(hub, "fay");
+    forget(bob, carol);
+    // Nothing left once cleaned: an escape sequence is removed whole.
+    say(hub, fay, "/quit \x1b[2J");
+    assert.equal(bob.takeOne("left").reason, "quit");
+    assert.ok(lines.includes("fay left (quit)"));
+    forget(carol);
+  });
+
   await t.step("close: the room hears why; the name is free at once", () => {
     hub.close(bob, "too slow to keep up");
     hub.close(bob, "twice");

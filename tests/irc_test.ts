@@ -493,6 +493,21 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
       );
     },
   );
+
+  await t.step("a QUIT or a PART with a blank reason leaves with none", async () => {
+    await using fox = await IrcClient.register(irc, "fox");
+    await fox.send("JOIN #dev");
+    await fox.next(/ 366 /);
+    await fox.send("PART #dev :   ");
+    assert.equal(await fox.next(/ PART /), ":fox!fox@chat PART #dev");
+    await fox.send("QUIT :  \x02\x02 ");
+    await fox.closed();
+    assert.equal(await ann.next(/^:fox!\S+ QUIT/), ":fox!fox@chat QUIT :quit");
+    assert.equal(
+      (await bob.next("left", (f) => f.name === "fox" && f.reason!.startsWith("quit"))).reason,
+      "quit",
+    );
+  });
 });
 
 Deno.test("IRC departures and renames: each is shown once, however often it happens", async (t) => {

@@ -348,11 +348,15 @@ Deno.test("who is in a room is told anyone for a room not locked, for a locked o
     assert.deepEqual(await bob.next("error"), refusal);
   });
 
-  await t.step("version 1, typed: the same", async () => {
+  await t.step("version 1, typed or sent as a frame: the same", async () => {
     await using carl = await TestClient.join(port, "carl");
     await carl.say("/who #open");
     assert.deepEqual((await carl.next("who")).members, ["cy"]);
     await carl.say("/who #secret");
+    assert.deepEqual(await carl.next("error"), refusal);
+    await carl.send({ type: "who", room: "#open" });
+    assert.deepEqual((await carl.next("who")).members, ["cy"]);
+    await carl.send({ type: "who", room: "#secret" });
     assert.deepEqual(await carl.next("error"), refusal);
   });
 

@@ -10,6 +10,7 @@ import {
   typingText,
   TypingWatch,
 } from "../core/presence.ts";
+import { TYPING_RELAY_MS } from "../protocol.ts";
 
 Deno.test("TypingWatch shows who types for a while, and not once they said it", () => {
   const watch = new TypingWatch();
@@ -38,7 +39,14 @@ Deno.test("TypingSender tells at most every few seconds, and never when off", ()
   assert.equal(sender.keystroke(TYPING_SEND_MS - 1), false);
   assert.equal(sender.keystroke(TYPING_SEND_MS), true);
   sender.sent();
-  assert.equal(sender.keystroke(TYPING_SEND_MS + 1), true, "a new message starts at once");
+  // The server relays it no sooner: sent earlier, it would only eat the sender's rate.
+  assert.equal(sender.keystroke(TYPING_SEND_MS + 1), false, "not within the server's 2 s");
+  assert.equal(
+    sender.keystroke(TYPING_SEND_MS + TYPING_RELAY_MS),
+    true,
+    "a new message starts as soon as the server relays it",
+  );
+  assert.equal(sender.keystroke(TYPING_SEND_MS + TYPING_RELAY_MS + 1), false);
   sender.on = false;
   assert.equal(sender.keystroke(60_000), false);
 });

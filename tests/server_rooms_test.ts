@@ -78,6 +78,25 @@ Deno.test("startServer() keeps rooms apart", async (t) => {
     },
   );
 
+  await t.step(
+    "a who frame naming #dev, sent by carol in version 1, lists #dev as well",
+    async () => {
+      await carol.send({ type: "who", room: "#dev" });
+      const listed = await carol.next("who");
+      assert.equal(listed.room, "#dev");
+      assert.deepEqual(listed.members.toSorted(), ["alice", "bob"]);
+      await carol.send({ type: "who" });
+      assert.deepEqual(await carol.next("who"), {
+        type: "who",
+        room: LOBBY,
+        members: ["carol"],
+        count: 1,
+      });
+      await carol.send({ type: "who", room: "#a b" });
+      assert.equal((await carol.next("error")).code, "room_invalid");
+    },
+  );
+
   await t.step("messages in #dev do not reach #lobby, nor the other way round", async () => {
     await assertUnheard([carol], async () => {
       await alice.say("dev only");

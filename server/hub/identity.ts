@@ -214,9 +214,12 @@ export class Identity {
         `Cannot open ${name}: it looks like ${like}; join ${like}, or pick a name that does not`,
       );
     }
-    // Locked rooms are for operators: the others are told, and enter the rest.
+    // Locked rooms are for operators: the others are told, and enter the rest. A session taken
+    // over stays in the locked rooms it is in, as one coming back within its grace does.
+    const inside = (name: string) =>
+      resumed ? holder.rooms.some((room) => room.name === name) : standing?.locked.has(name);
     for (const name of wanted.keys()) {
-      if (op || standing?.locked.has(name) || !this.#options.locked(name)) continue;
+      if (op || inside(name) === true || !this.#options.locked(name)) continue;
       wanted.delete(name);
       refuse(
         newcomer,

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { normalizeRoom } from "../../core/names.ts";
 import { MAX_ROOMS } from "../../protocol.ts";
 import {
   currentRoom,
@@ -163,28 +164,36 @@ export class Membership {
     this.#rooms.leave(member, room, "parted");
   }
 
+  /** Whether `input`, a room name as sent, names a room `member` is in. */
+  isIn(member: Member, input: string): boolean {
+    const checked = normalizeRoom(input);
+    return checked.ok && member.rooms.some((room) => room.name === checked.value);
+  }
+
   /**
-   * The room of `member` that `frame` names, or without one (and always in
-   * version 1, unless `typed`) the room it entered last; or `undefined` once
-   * the member is told why not. A command typed in version 1 that names
-   * another room than the one the person is in (`/history #dev`) is refused
-   * as it would be in version 2, not done in their room instead. A `who` may
+   * The room of `member` that `frame` names, or without one (and in version
+   * 1, unless `typed` or a `who`) the room it entered last; or `undefined`
+   * once the member is told why not. A command typed in version 1 that names
+   * another room than the one the person is in (`/leave #dev`) is refused as
+   * it would be in version 2, not done in their room instead. A `who` may
    * name any room the member may list ({@linkcode mayList}), even one nobody
-   * is in.
+   * is in, in version 1 too: `/who #dev` typed and a `who` of `#dev` sent
+   * list the same room.
    */
   of(member: Member, frame: RoomFrame, typed = false): Room | undefined {
     const input = frame.room;
-    if (input === undefined || (member.version === 1 && !typed)) return currentRoom(member);
+    const named = typed || frame.type === "who" || member.version !== 1;
+    if (input === undefined || !named) return currentRoom(member);
     // A client names a room as the server spelt it: no need to normalise it.
-    const named = (name: string) => member.rooms.find((room) => room.name === name);
-    const exact = named(input);
+    const joined = (name: string) => member.rooms.find((room) => room.name === name);
+    const exact = joined(input);
     if (exact !== undefined) return exact;
     const checked = roomNamed(input, DOING[frame.type]);
     if (!checked.ok) {
       refuse(member, checked.code, checked.message, frame.cid);
       return undefined;
     }
-    const room = named(checked.value);
+    const room = joined(checked.value);
     if (room !== undefined) return room;
     const name = checked.value;
     if (frame.type === "who") {

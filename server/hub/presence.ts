@@ -1,7 +1,7 @@
 /**
  * Who is around: `/away` and `/back`, told to everyone who shares a room
  * with the person; "is typing" relayed to a room or to one person, at most
- * every {@linkcode TYPING_INTERVAL_MS}; how each person is in `who`; and the
+ * every {@linkcode TYPING_RELAY_MS}; how each person is in `who`; and the
  * reason of someone away, told once to whoever writes to them in private.
  * Someone muted goes away without a reason, a reason given before the mute
  * is taken down, and their typing is not relayed.
@@ -12,13 +12,10 @@
 import { nameKey } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import type { Person, ServerFrame, TypingFrame } from "../../protocol.ts";
-import { MAX_ANNOUNCED_ROOM_SIZE, MAX_LISTED_NAMES } from "../../protocol.ts";
+import { MAX_ANNOUNCED_ROOM_SIZE, MAX_LISTED_NAMES, TYPING_RELAY_MS } from "../../protocol.ts";
 import { inform, type Member, type Members, refuse } from "./members.ts";
 import type { Refusal } from "./moderation.ts";
 import type { Room } from "./rooms.ts";
-
-/** The least time between two "is typing" a person's clients relay, in ms. */
-export const TYPING_INTERVAL_MS = 2_000;
 
 /** Someone away: since when, why, and who was told so already. */
 export interface Away {
@@ -113,7 +110,7 @@ export class Presence {
 
   /**
    * Relays that `member` is typing in `room` (one of its rooms), or to the
-   * person `frame.to`; a relay sooner than {@linkcode TYPING_INTERVAL_MS}
+   * person `frame.to`; a relay sooner than {@linkcode TYPING_RELAY_MS}
    * after the last is dropped. Clients of version 1 are not told. Nobody is
    * told that someone muted is typing, and they are not told why: their
    * client sends it unasked, and what they then send is refused.
@@ -155,16 +152,16 @@ export class Presence {
 
   /**
    * Whether `member` typing at `where` (a room, `@` and a person) is relayed
-   * at `now`: one relay every {@linkcode TYPING_INTERVAL_MS} for each place,
+   * at `now`: one relay every {@linkcode TYPING_RELAY_MS} for each place,
    * so that typing in another room, or to someone, is told at once.
    */
   #mayRelay(member: Member, where: string, now: number): boolean {
     let last = this.#typed.get(member);
     if (last === undefined) this.#typed.set(member, last = new Map());
     const at = last.get(where);
-    if (at !== undefined && now - at < TYPING_INTERVAL_MS) return false;
+    if (at !== undefined && now - at < TYPING_RELAY_MS) return false;
     // What is past its interval tells nothing more: the table holds only where they type now.
-    for (const [place, then] of last) if (now - then >= TYPING_INTERVAL_MS) last.delete(place);
+    for (const [place, then] of last) if (now - then >= TYPING_RELAY_MS) last.delete(place);
     last.set(where, now);
     return true;
   }

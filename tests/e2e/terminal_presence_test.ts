@@ -19,6 +19,7 @@ import { testWith } from "./_needs.ts";
 import { countLines, said, TerminalUser } from "./_terminal_user.ts";
 import { joinCommand, ROOT, type Screen, shellQuote, Tmux } from "./_tmux.ts";
 import { TYPING_SHOWN_MS } from "../../core/presence.ts";
+import { TYPING_RELAY_MS } from "../../protocol.ts";
 import { parseOpFile } from "../../server/hub/moderation.ts";
 
 /**
@@ -270,6 +271,55 @@ testWith(["tmux"], "chat join tells the room alice types, unless /typing off", a
     );
   });
 });
+
+/** Lets `ms` go by between two lines a fast typist sends: the scenario's pace, not a wait. */
+function typistPause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+testWith(
+  ["tmux"],
+  "chat join: 36 lines typed at 20 a second stay within the burst, typing told every 2 s",
+  async () => {
+    await withChat(async (port, tmux, config) => {
+      await using proxy = new FreezingProxy(port);
+      await using bob = await TestClient.join2(port, "bob");
+      await joinWith(tmux, "alice", proxy.port, config);
+      // 40 messages at once, then 10 a second (the server's default rate): 36 lines in under 2 s
+      // are within it, unless what else the client sends eats the burst.
+      const lines = 36;
+      const start = performance.now();
+      for (let i = 1; i <= lines; i++) {
+        await tmux.run(
+          "send-keys",
+          "-t",
+          "alice",
+          "-l",
+          `line ${i}`,
+          ";",
+          "send-keys",
+          "-t",
+          "alice",
+          "Enter",
+        );
+        await typistPause(Math.max(0, start + i * 50 - performance.now()));
+      }
+      await bob.next("message", (frame) => frame.text === `line ${lines}`, 15_000);
+      const took = performance.now() - start;
+      const said = proxy.sent[0]!.split("\n").filter((line) => line.includes('"type":"say"'));
+      assert.equal(said.length, lines);
+      assert.ok(!proxy.replies.includes('"rate_limited"'), proxy.replies);
+      // One as the first line begins, then at most one each time the server relays one again.
+      const told = bob.all("typing").length;
+      const typing = proxy.sent[0]!.split("\n").filter((line) => line.includes('"type":"typing"'));
+      assert.ok(told >= 1, "bob was told alice types");
+      assert.ok(
+        typing.length <= 1 + Math.floor(took / TYPING_RELAY_MS),
+        `${typing.length} typing frames in ${Math.round(took)} ms`,
+      );
+    });
+  },
+);
 
 testWith(["tmux"], "chat join: /ignore hides bob, and is remembered after a restart", async () => {
   await withChat(async (port, tmux, config) => {
