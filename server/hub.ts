@@ -292,7 +292,13 @@ export class Hub implements Disposable {
         cluster.note(kind, key, value);
       },
     };
-    const moderation = new Moderation(notes, options.operators);
+    const moderation = new Moderation(notes, {
+      secrets: options.operators,
+      // Mutes are not kept with the history, but in a cluster every server holds them.
+      share: cluster === undefined
+        ? undefined
+        : (kind, key, value) => cluster.note(kind, key, value),
+    });
     this.#settings = (room) => moderation.room(room);
     this.#password = options.password === undefined
       ? undefined
@@ -647,6 +653,7 @@ export class Hub implements Disposable {
         people: (members) => this.#presence.people(members),
         close: (session, reason) => this.#end(session, reason, false),
         arrived: () => this.#counted(),
+        silence: () => this.#silence(),
       }),
       () =>
         localPeople(

@@ -61,7 +61,7 @@ export interface ClusterEvents {
   /** The link to the other servers broke (`true`) or came back (`false`). */
   split(split: boolean): void;
   /**
-   * A note kept with the history (a ban, a room's topic and lock) was written
+   * A note (a ban, a mute, a room's topic and lock) was written
    * on another server, or is read back as the link starts; `undefined` when
    * it was forgotten.
    */

@@ -18,7 +18,7 @@ import type { Session } from "../session.ts";
 import type { ClusterEvents, LocalPerson } from "./cluster.ts";
 import { inform, type Member, type Members } from "./members.ts";
 import type { Messages } from "./messages.ts";
-import type { Ban, Moderation } from "./moderation.ts";
+import { type Ban, type Moderation, MUTE } from "./moderation.ts";
 import type { Operators } from "./operators.ts";
 import type { Room, Rooms } from "./rooms.ts";
 
@@ -36,6 +36,8 @@ export interface LinkedParts {
   readonly close: (session: Session, reason: string) => void;
   /** Counts the people of the chat again, someone having arrived elsewhere. */
   readonly arrived: () => void;
+  /** Takes down what those a mute now holds said before and is still shown (an away reason). */
+  readonly silence: () => void;
 }
 
 /**
@@ -73,6 +75,7 @@ export const NAME_TAKEN_WHILE_STILL =
 /** The events of a cluster, carried out on the parts of one hub. */
 export function clusterEvents(parts: LinkedParts): ClusterEvents {
   const { members, rooms, messages, moderation, operators, history, close, arrived } = parts;
+  const { silence } = parts;
   /**
    * Sends `frame` to everyone of `room` here, unless it is a crowd; not to
    * whoever here has the folded name `about`: the person it tells of, come
@@ -145,9 +148,12 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
       close(holder.session, "connected again to another server");
     },
     noted: (kind, key, value) => {
-      history.note(kind, key, value);
+      // A restart ends mutes: they are every server's, but not kept with the history.
+      if (kind !== MUTE) history.note(kind, key, value);
       const ban = moderation.noted(kind, key, value);
       if (ban !== undefined) enforce(ban);
+      // A mute made elsewhere may hold people here too, by their address.
+      if (kind === MUTE && value !== undefined) silence();
     },
     acted: (key, act) => {
       const target = members.byKey(key);
