@@ -45,6 +45,7 @@ import { Departures } from "./hub/departures.ts";
 import { Presence } from "./hub/presence.ts";
 import type { Cluster } from "./hub/cluster.ts";
 import { clusterEvents, localPeople } from "./hub/linked.ts";
+import { tokenDigest } from "./hub/token_digest.ts";
 import { HeldFrames } from "./hub/held.ts";
 
 /** Options for {@linkcode Hub}. */
@@ -338,6 +339,7 @@ export class Hub implements Disposable {
               name: member.name,
               room: room.name,
               person: presence.people([member])[0]!,
+              resume: tokenDigest(member.resume),
             }
             : { kind: "leave", key: member.key, room: room.name, reason: left },
         ),
@@ -360,6 +362,7 @@ export class Hub implements Disposable {
       moderation,
       locked,
       cluster,
+      resumed: cluster === undefined ? undefined : (member) => this.#changed(member),
     });
     this.#operators = new Operators({
       moderation,
@@ -633,7 +636,12 @@ export class Hub implements Disposable {
     });
     this.#log(`${connected.name} left (${reason})`);
     this.#rooms.leaveAll(connected, reason);
-    this.#cluster?.tell({ kind: "gone", key: connected.key, reason });
+    this.#cluster?.tell({
+      kind: "gone",
+      key: connected.key,
+      reason,
+      ...dropped ? { dropped: true } : {},
+    });
   }
 
   /**
@@ -654,6 +662,7 @@ export class Hub implements Disposable {
         close: (session, reason) => this.#end(session, reason, false),
         arrived: () => this.#counted(),
         silence: () => this.#silence(),
+        identity: this.#identity,
       }),
       () =>
         localPeople(
@@ -675,6 +684,7 @@ export class Hub implements Disposable {
       kind: "person",
       key: member.key,
       person: this.#presence.people([member])[0]!,
+      resume: tokenDigest(member.resume),
     });
   }
 

@@ -1,9 +1,11 @@
 /**
- * What operators do holds across the servers of a cluster: a mute holds its
- * person on every server, by token, name and address, until it ends or is
- * lifted on any of them. Through real `chat serve` processes linked by a
- * real `nats-server`; people told apart by their loopback address
- * (127.0.0.2 …).
+ * What operators are and do holds across the servers of a cluster: an
+ * operator whose server goes away is one again on another server, in the
+ * locked rooms they were in, when their client comes back there with its
+ * resume token; and a mute holds its person on every server, by token, name
+ * and address, until it ends or is lifted on any of them. Through real
+ * `chat serve` processes linked by a real `nats-server`; people told apart by
+ * their loopback address (127.0.0.2 …).
  */
 
 import assert from "node:assert/strict";
@@ -15,6 +17,19 @@ import { TestCluster, testWithNats } from "./_nats.ts";
 /** The resume token of `client`'s welcome. */
 function tokenOf(client: TestClient): string {
   return client.all("welcome")[0]!.resume!;
+}
+
+/** Whether `client` is an operator: only one may set a topic, anyone else gets `not_operator`. */
+async function isOperator(client: TestClient): Promise<boolean> {
+  const mark = client.frames.length;
+  await client.say("/topic #lobby Still here");
+  const answers = (await framesSince(client, mark)).filter((frame) =>
+    frame.type === "topic" || frame.type === "error"
+  );
+  assert.equal(answers.length, 1, JSON.stringify(answers));
+  const [answer] = answers;
+  if (answer?.type === "error") assert.equal(answer.code, "not_operator");
+  return answer?.type === "topic";
 }
 
 /** Proves `client`'s name with `secret`, its secret in the op file. */
@@ -86,6 +101,99 @@ async function withOps(
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/** What a client's `hello` adds coming back: its token, and the rooms it was in. */
+function comingBack(resume: string, rooms: string[]): Partial<ClientFrame> {
+  return { resume, rooms: rooms.map((room) => ({ room })) } as Partial<ClientFrame>;
+}
+
+testWithNats(
+  "an operator whose server dies is an operator again on another, in the locked rooms they were in",
+  async () => {
+    await withOps(["ann", "dan", "fay"], [], async (cluster, [p1, p2, p3]) => {
+      const ann = await arrive(p1, "ann", "127.0.0.1");
+      const dan = await arrive(p1, "dan", "127.0.0.2");
+      const fay = await arrive(p1, "fay", "127.0.0.3");
+      await using bob = await arrive(p2, "bob", "127.0.0.4");
+      await using cyd = await arrive(p3, "cyd", "127.0.0.5");
+      await oper(ann, "ann", "s3cret-ann");
+      await oper(dan, "dan", "s3cret-dan");
+      await oper(fay, "fay", "s3cret-fay");
+      await ann.say("/lock #ops");
+      await ann.next("notice", (frame) => /ann locked #ops/.test(frame.text));
+      for (const client of [ann, dan, fay]) {
+        await client.send({ type: "join", room: "#ops" });
+        await client.next("room", (frame) => frame.room === "#ops");
+      }
+      // Each server tells its changes in order: once the others see fay go away, they know
+      // all three are operators, and in #ops.
+      await fay.send({ type: "away", reason: "marker" });
+      await bob.next("away", (frame) => frame.name === "fay" && frame.reason === "marker");
+      await cyd.next("away", (frame) => frame.name === "fay" && frame.reason === "marker");
+      const tokens = { ann: tokenOf(ann), dan: tokenOf(dan), fay: tokenOf(fay) };
+
+      cluster.servers[0]!.process.kill("SIGKILL");
+      await Promise.all([ann.closed(), dan.closed(), fay.closed()]);
+      for (const client of [ann, dan, fay]) await client[Symbol.asyncDispose]();
+
+      // At once, before the others take the dead server for gone: ann comes back on the third.
+      await using annBack = await arrive(
+        p3,
+        "ann",
+        "127.0.0.1",
+        comingBack(tokens.ann, ["#lobby", "#ops"]),
+      );
+      assert.deepEqual(annBack.all("error"), []);
+      assert.deepEqual(annBack.all("room").map((frame) => frame.room), ["#lobby", "#ops"]);
+      assert.equal(await isOperator(annBack), true);
+      await cluster.servers[2]!.process.waitForStdout(
+        /ann joined from 127\.0\.0\.1:\d+, an operator again after a drop\n/,
+      );
+      assert.equal((await bob.next("joined", (frame) => frame.name === "ann")).op, true);
+
+      // Once both others took it for gone (its people's names are free again), within a
+      // heartbeat: dan comes back on the second; fay, deopped meanwhile on the third, is an
+      // operator no more.
+      for (const server of cluster.servers.slice(1)) {
+        await server.process.waitForStdout(/A server left the cluster/);
+      }
+      await annBack.say("/deop fay");
+      await annBack.next(
+        "info",
+        (frame) => frame.text === "fay is not here; they will not be an operator if they come back",
+      );
+      await using danBack = await arrive(
+        p2,
+        "dan",
+        "127.0.0.2",
+        comingBack(tokens.dan, ["#lobby", "#ops"]),
+      );
+      assert.deepEqual(danBack.all("error"), []);
+      assert.deepEqual(danBack.all("room").map((frame) => frame.room), ["#lobby", "#ops"]);
+      assert.equal(await isOperator(danBack), true);
+      await using fayBack = await arrive(
+        p2,
+        "fay",
+        "127.0.0.3",
+        comingBack(tokens.fay, ["#lobby", "#ops"]),
+      );
+      // As on one server, a deop does not put someone out of a locked room they were in.
+      assert.deepEqual(fayBack.all("error"), []);
+      assert.deepEqual(fayBack.all("room").map((frame) => frame.room), ["#lobby", "#ops"]);
+      assert.equal(await isOperator(fayBack), false);
+
+      // A token works once: back again with the one it came back with, on any server, is a newcomer.
+      await danBack[Symbol.asyncDispose]();
+      await using danAgain = await arriveOnceFree(
+        p3,
+        "dan",
+        "127.0.0.2",
+        comingBack(tokens.dan, ["#lobby"]),
+      );
+      assert.equal(await isOperator(danAgain), false);
+    });
+  },
+);
 
 testWithNats(
   "a mute holds on every server: by token, name and address, until it is lifted on any of them",

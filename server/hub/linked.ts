@@ -20,6 +20,8 @@ import { inform, type Member, type Members } from "./members.ts";
 import type { Messages } from "./messages.ts";
 import { type Ban, type Moderation, MUTE } from "./moderation.ts";
 import type { Operators } from "./operators.ts";
+import type { Identity } from "./identity.ts";
+import { tokenDigest } from "./token_digest.ts";
 import type { Room, Rooms } from "./rooms.ts";
 
 /** The parts of a hub that the other servers' news reaches. */
@@ -38,6 +40,8 @@ export interface LinkedParts {
   readonly arrived: () => void;
   /** Takes down what those a mute now holds said before and is still shown (an away reason). */
   readonly silence: () => void;
+  /** What the tokens of people gone from other servers without meaning to still bring back here. */
+  readonly identity: Pick<Identity, "droppedElsewhere" | "arrivedElsewhere" | "deopDropped">;
 }
 
 /**
@@ -59,6 +63,7 @@ export function localPeople(
       name: connected.name,
       rooms: rooms.map((room) => room.name),
       person: people([connected])[0]!,
+      resume: tokenDigest(connected.resume),
     });
   }
   return here;
@@ -75,7 +80,7 @@ export const NAME_TAKEN_WHILE_STILL =
 /** The events of a cluster, carried out on the parts of one hub. */
 export function clusterEvents(parts: LinkedParts): ClusterEvents {
   const { members, rooms, messages, moderation, operators, history, close, arrived } = parts;
-  const { silence } = parts;
+  const { silence, identity } = parts;
   /**
    * Sends `frame` to everyone of `room` here, unless it is a crowd; not to
    * whoever here has the folded name `about`: the person it tells of, come
@@ -107,6 +112,8 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
     private: (frame, toKey) => messages.arrivePrivate(frame, toKey),
     entered: (person, room) => {
       arrived();
+      // Back elsewhere, or their name someone else's: what was kept for them here is spent.
+      identity.arrivedElsewhere(person.key);
       const { name: _, ...how } = person.person;
       announce(
         room,
@@ -114,6 +121,7 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
         person.key,
       );
     },
+    dropped: (person) => identity.droppedElsewhere(person),
     left: (person, room, reason) =>
       announce(
         room,
@@ -158,6 +166,8 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
     acted: (key, act) => {
       const target = members.byKey(key);
       if (target !== undefined) operators.fromElsewhere(target, act);
+      // Deopped while their connection had dropped: they come back here as anyone, too.
+      else if (act.kind === "deop") identity.deopDropped(key);
     },
     servers: (servers, webServers) => {
       // Everyone here learns where to go should this server go away.

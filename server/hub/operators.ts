@@ -159,6 +159,8 @@ export class Operators {
       this.#options.deopDropped?.(key) === true;
     if (away) {
       const name = clean(frame.name.replace(/^@/, ""));
+      // Every server of a cluster may keep it: their client may come back to any.
+      this.#options.elsewhere?.act(key, { kind: "deop", by: member.name });
       this.#options.log(`${member.name} made ${name}, whose connection dropped, no operator`);
       return acknowledge(
         member,
