@@ -45,6 +45,7 @@ import { Departures } from "./hub/departures.ts";
 import { Presence } from "./hub/presence.ts";
 import type { Cluster } from "./hub/cluster.ts";
 import { clusterEvents, localPeople } from "./hub/linked.ts";
+import { tokenDigest } from "./hub/token_digest.ts";
 import { HeldFrames } from "./hub/held.ts";
 
 /** Options for {@linkcode Hub}. */
@@ -300,7 +301,13 @@ export class Hub implements Disposable {
         cluster.note(kind, key, value);
       },
     };
-    const moderation = new Moderation(notes, options.operators);
+    const moderation = new Moderation(notes, {
+      secrets: options.operators,
+      // Mutes are not kept with the history, but in a cluster every server holds them.
+      share: cluster === undefined
+        ? undefined
+        : (kind, key, value) => cluster.note(kind, key, value),
+    });
     this.#settings = (room) => moderation.room(room);
     this.#password = options.password === undefined
       ? undefined
@@ -340,6 +347,7 @@ export class Hub implements Disposable {
               name: member.name,
               room: room.name,
               person: presence.people([member])[0]!,
+              resume: tokenDigest(member.resume),
             }
             : { kind: "leave", key: member.key, room: room.name, reason: left },
         ),
@@ -362,6 +370,7 @@ export class Hub implements Disposable {
       moderation,
       locked,
       cluster,
+      resumed: cluster === undefined ? undefined : (member) => this.#changed(member),
     });
     this.#operators = new Operators({
       moderation,
@@ -635,7 +644,12 @@ export class Hub implements Disposable {
     });
     this.#log(`${connected.name} left (${reason})`);
     this.#rooms.leaveAll(connected, reason);
-    this.#cluster?.tell({ kind: "gone", key: connected.key, reason });
+    this.#cluster?.tell({
+      kind: "gone",
+      key: connected.key,
+      reason,
+      ...dropped ? { dropped: true } : {},
+    });
   }
 
   /**
@@ -655,6 +669,8 @@ export class Hub implements Disposable {
         people: (members) => this.#presence.people(members),
         close: (session, reason) => this.#end(session, reason, false),
         arrived: () => this.#counted(),
+        silence: () => this.#silence(),
+        identity: this.#identity,
       }),
       () =>
         localPeople(
@@ -676,6 +692,7 @@ export class Hub implements Disposable {
       kind: "person",
       key: member.key,
       person: this.#presence.people([member])[0]!,
+      resume: tokenDigest(member.resume),
     });
   }
 

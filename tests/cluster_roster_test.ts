@@ -5,7 +5,12 @@
 
 import assert from "node:assert/strict";
 import type { Person } from "../protocol.ts";
-import { type ClusterEvents, type LocalPerson, RemotePeople } from "../server/hub/cluster.ts";
+import {
+  type ClusterEvents,
+  type LocalPerson,
+  RemotePeople,
+  type RemotePerson,
+} from "../server/hub/cluster.ts";
 import { Roster } from "../server/cluster/roster.ts";
 
 /** A roster with what it publishes, the events it hands on, and the servers taken for gone. */
@@ -24,6 +29,7 @@ function roster(local: LocalPerson[] = [], clock = { now: 0 }) {
   const hub = {
     entered: record("entered"),
     left: record("left"),
+    dropped: record("dropped"),
     renamed: record("renamed"),
     changed: record("changed"),
     // Where the other servers are is tested with real servers (cluster_test.ts).
@@ -134,11 +140,73 @@ Deno.test("Roster takes a silent server for gone with its people, unless this on
   assert.equal(people.byKey("cyd"), undefined);
   assert.deepEqual(gone, [["a", ["cyd"]]]);
   assert.ok(events.includes("left cyd #ops its server stopped answering"), events.join("\n"));
+  // Told first, still in their rooms: a client of theirs may come back here.
+  assert.ok(
+    events.indexOf("dropped cyd") >= 0 &&
+      events.indexOf("dropped cyd") < events.indexOf("left cyd #ops its server stopped answering"),
+    events.join("\n"),
+  );
   // Named the same way coming and going: its address unknown here, by its id.
   assert.deepEqual(events.filter((event) => event.startsWith("log")), [
     "log Another server joined the cluster (a)",
     "log A server left the cluster (a)",
   ]);
+});
+
+Deno.test("Roster hands on who dropped from another server, as they were, not who quit", () => {
+  const dropped: RemotePerson[] = [];
+  const hub = {
+    entered: () => {},
+    left: () => {},
+    changed: () => {},
+    dropped: (one: RemotePerson) => dropped.push(one),
+  };
+  const events = hub as unknown as ClusterEvents;
+  const watched = new Roster({
+    id: "here",
+    people: new RemotePeople(),
+    publish: () => {},
+    events: () => events,
+    local: () => [],
+    gone: () => {},
+    log: () => {},
+  });
+  let told = 0;
+  const enter = (key: string, room: string, resume?: string) =>
+    watched.presence({
+      server: "a",
+      told: ++told,
+      change: {
+        kind: "enter",
+        key,
+        name: key,
+        room,
+        person: { ...person(key), op: true },
+        ...resume === undefined ? {} : { resume },
+      },
+    });
+  enter("ann", "#lobby", "d-ann");
+  enter("ann", "#ops");
+  enter("bob", "#lobby", "d-bob");
+  watched.presence({
+    server: "a",
+    told: ++told,
+    change: { kind: "person", key: "ann", person: person("ann"), resume: "d-ann2" },
+  });
+  watched.presence({
+    server: "a",
+    told: ++told,
+    change: { kind: "gone", key: "ann", reason: "connection lost", dropped: true },
+  });
+  watched.presence({
+    server: "a",
+    told: ++told,
+    change: { kind: "gone", key: "bob", reason: "quit" },
+  });
+  assert.deepEqual(
+    dropped.map(({ key, rooms, resume, person }) => ({ key, rooms, resume, op: person.op })),
+    [{ key: "ann", rooms: ["#lobby", "#ops"], resume: "d-ann2", op: undefined }],
+  );
 });
 
 Deno.test("Roster replaces a server's people with its snapshot", () => {

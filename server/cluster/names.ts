@@ -11,6 +11,7 @@
 import type { KV } from "@nats-io/kv";
 import type { ClaimResult } from "../hub/cluster.ts";
 import { hexKey } from "./keys.ts";
+import { tokenDigest } from "../hub/token_digest.ts";
 
 /** The bucket of claimed names. */
 export const NAMES_BUCKET = "chat-names";
@@ -21,7 +22,7 @@ interface Claim {
   readonly name: string;
   /** The server holding it. */
   readonly server: string;
-  /** SHA-256 of the holder's current resume token, hex. */
+  /** SHA-256 of the holder's current resume token, hex: the bucket never holds a token itself. */
   readonly resume: string;
   /**
    * Set when the claim was taken over with its holder's resume token: its
@@ -29,12 +30,6 @@ interface Claim {
    * elsewhere without this learns that someone else has it now.
    */
   readonly moved?: true;
-}
-
-/** SHA-256 of `token`, hex: the bucket never holds a token itself. */
-async function digest(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return new Uint8Array(digest).toHex();
 }
 
 /** The names one server holds in the cluster's bucket, with the revision of each claim. */
@@ -83,7 +78,7 @@ export class NameClaims {
     resume: string | undefined,
     next: string,
   ): Promise<ClaimResult> {
-    const mine: Claim = { name, server: this.#server, resume: await digest(next) };
+    const mine: Claim = { name, server: this.#server, resume: tokenDigest(next) };
     const value = JSON.stringify(mine);
     const bucketKey = hexKey(key);
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -95,7 +90,7 @@ export class NameClaims {
         }
         const claim = entry.json<Claim>();
         const ours = this.#held.get(key) === entry.revision;
-        const returning = resume !== undefined && claim.resume === await digest(resume);
+        const returning = resume !== undefined && claim.resume === tokenDigest(resume);
         const stale = !this.#alive(claim.server);
         // A claim this server let go but could not delete is its own to take again.
         const leftover = claim.server === this.#server && this.#letGo.get(key) === entry.revision;

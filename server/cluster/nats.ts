@@ -15,8 +15,9 @@
  * - `chat.room`: frames for a room's people on every server (topics, operators' notices).
  * - `chat.act`: what an operator did to someone, for the server they are on.
  *
- * Bans and room settings are kept in the key-value bucket `chat-notes`
- * (notes.ts); shared files in the object store `chat-files` (files.ts).
+ * Bans, mutes and room settings are kept in the key-value bucket
+ * `chat-notes` (notes.ts); shared files in the object store `chat-files`
+ * (files.ts).
  *
  * When NATS comes back without its store, each server makes the stream and
  * the buckets anew, claims its people's names again and writes back the

@@ -1,6 +1,6 @@
 /**
- * Bans and room settings across a cluster, "notes": one entry per note in
- * the key-value bucket `chat-notes`, `<kind>.<key in hex>` (`ban.616e6e`).
+ * Bans, mutes and room settings across a cluster, "notes": one entry per
+ * note in the key-value bucket `chat-notes`, `<kind>.<key in hex>` (`ban.616e6e`).
  * Every server watches the bucket and hands the hub each note, its own
  * included. A server keeps the notes as it last knew them, to write them
  * back should NATS lose the bucket, and the notes NATS did not take (written
@@ -12,7 +12,7 @@
 import type { KV } from "@nats-io/kv";
 import { hexKey, textOfHexKey } from "./keys.ts";
 
-/** The bucket of notes: bans, room topics and locks. */
+/** The bucket of notes: bans, mutes, room topics and locks. */
 export const NOTES_BUCKET = "chat-notes";
 
 /** How long after a write NATS did not take, while the chat is whole, it is tried again, in ms. */

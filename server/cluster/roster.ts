@@ -228,8 +228,17 @@ export class Roster {
     this.#log(`A server left the cluster (${peer.address ?? server})`);
     this.#options.events()?.servers(this.servers(), this.webServers());
     const people = this.#people.of(server);
-    for (const person of people) this.#forget(person, reason);
+    for (const person of people) {
+      // Their clients come back on another server: what they had there is theirs for a while.
+      this.#dropped(person);
+      this.#forget(person, reason);
+    }
     this.#options.gone(server, people.map((person) => person.key));
+  }
+
+  /** Tells the hub that `person` is gone without meaning to, as they are now. */
+  #dropped(person: RemotePerson): void {
+    this.#options.events()?.dropped({ ...person, rooms: [...person.rooms] });
   }
 
   #forget(person: RemotePerson, reason: string): void {
@@ -254,6 +263,7 @@ export class Roster {
       case "enter": {
         const person = this.#personOf(server, change.key, change.name, change.person);
         person.person = change.person;
+        if (change.resume !== undefined) person.resume = change.resume;
         if (this.#people.enter(person, change.room)) events?.entered(person, change.room);
         return;
       }
@@ -279,12 +289,15 @@ export class Roster {
         if (person === undefined) return;
         const before = person.person;
         person.person = change.person;
+        if (change.resume !== undefined) person.resume = change.resume;
         events?.changed(person, before);
         return;
       }
       case "gone": {
         const person = this.#people.byKey(change.key);
-        if (person !== undefined && person.server === server) this.#forget(person, change.reason);
+        if (person === undefined || person.server !== server) return;
+        if (change.dropped) this.#dropped(person);
+        this.#forget(person, change.reason);
         return;
       }
     }
@@ -325,6 +338,7 @@ export class Roster {
     }
     for (const local of people) {
       const person = this.#personOf(server, local.key, local.name, local.person);
+      if (local.resume !== undefined) person.resume = local.resume;
       for (const room of local.rooms) {
         if (this.#people.enter(person, room)) this.#options.events()?.entered(person, room);
       }

@@ -23,6 +23,11 @@ export interface RemotePerson {
   readonly rooms: string[];
   /** How they are, as `who` tells. */
   person: Person;
+  /**
+   * The digest of the resume token of their last welcome (server/hub/token_digest.ts):
+   * whoever comes back with that token is them (absent from older servers).
+   */
+  resume?: string | undefined;
 }
 
 /** A room message before the cluster numbers it: everything but its id. */
@@ -47,6 +52,12 @@ export interface ClusterEvents {
   entered(person: RemotePerson, room: string): void;
   /** Someone on another server left `room`. */
   left(person: RemotePerson, room: string, reason: string): void;
+  /**
+   * Someone on another server is gone without meaning to (their connection
+   * dropped, or their server went away), told before they leave their rooms:
+   * their resume token may bring back here, for a grace, what they had there.
+   */
+  dropped(person: RemotePerson): void;
   /** Someone on another server is now called `person.name`. */
   renamed(person: RemotePerson, from: string, by?: string): void;
   /** How someone on another server is changed (away, back); `before` is how they were. */
@@ -61,7 +72,7 @@ export interface ClusterEvents {
   /** The link to the other servers broke (`true`) or came back (`false`). */
   split(split: boolean): void;
   /**
-   * A note kept with the history (a ban, a room's topic and lock) was written
+   * A note (a ban, a mute, a room's topic and lock) was written
    * on another server, or is read back as the link starts; `undefined` when
    * it was forgotten.
    */
@@ -74,17 +85,22 @@ export interface ClusterEvents {
   servers(servers: string[], webServers: string[]): void;
 }
 
-/** A presence change of someone connected here, told to the other servers. */
+/**
+ * A presence change of someone connected here, told to the other servers.
+ * `resume` is the digest of the token of their last welcome, as in
+ * {@linkcode RemotePerson}.
+ */
 export type LocalChange =
-  | { kind: "enter"; key: string; name: string; room: string; person: Person }
+  | { kind: "enter"; key: string; name: string; room: string; person: Person; resume?: string }
   | { kind: "leave"; key: string; room: string; reason: string }
   /**
    * `from` is the folded name before, `key` the one after; `by`, the
    * operator who renamed them (absent for their own rename, and from older servers).
    */
   | { kind: "rename"; key: string; from: string; name: string; by?: string }
-  | { kind: "person"; key: string; person: Person }
-  | { kind: "gone"; key: string; reason: string };
+  | { kind: "person"; key: string; person: Person; resume?: string }
+  /** `dropped`: their connection ended by itself (see {@linkcode ClusterEvents.dropped}). */
+  | { kind: "gone"; key: string; reason: string; dropped?: true };
 
 /** Someone connected here, as the other servers are told when they ask. */
 export interface LocalPerson {
@@ -92,6 +108,8 @@ export interface LocalPerson {
   readonly name: string;
   readonly rooms: readonly string[];
   readonly person: Person;
+  /** The digest of the token of their last welcome, as in {@linkcode RemotePerson}. */
+  readonly resume?: string;
 }
 
 /** What an operator did to someone connected to another server, for that server to carry out. */

@@ -37,8 +37,9 @@ import type { Session } from "../session.ts";
 import { describeBan, type Moderation } from "./moderation.ts";
 import { formatSpan } from "../../core/duration.ts";
 import { broadcast, type ReplayFrom, type Room, type Rooms } from "./rooms.ts";
-import type { Cluster } from "./cluster.ts";
+import type { Cluster, RemotePerson } from "./cluster.ts";
 import { DEFAULT_GRACE_MS, DroppedStandings, type Standing } from "./dropped.ts";
+import { tokenDigest } from "./token_digest.ts";
 
 /** What {@linkcode Identity} needs. */
 export interface IdentityOptions {
@@ -66,6 +67,11 @@ export interface IdentityOptions {
   readonly locked: (room: string) => boolean;
   /** The other servers, across which names are claimed. */
   readonly cluster?: Cluster | undefined;
+  /**
+   * In a cluster, called once `member` took over a session here under a new
+   * resume token: the other servers learn the token's digest.
+   */
+  readonly resumed?: ((member: Member) => void) | undefined;
 }
 
 /** Why a name cannot be taken: the error frame's code and message. */
@@ -90,14 +96,21 @@ export class Identity {
    * ended unseen, so that a drop it saw first costs no more than one it did not.
    */
   readonly #dropped: DroppedStandings;
+  /**
+   * The same, in a cluster, of people whose connection to another server
+   * dropped or whose server went away, under the digest of their token: for
+   * one heartbeat after this server learnt it, a client that comes back here
+   * from there has what it had there.
+   */
+  readonly #droppedElsewhere: DroppedStandings;
 
   /** Names people in `options.members`, placing them in `options.rooms`. */
   constructor(options: IdentityOptions) {
     this.#options = options;
     const heartbeat = options.heartbeat;
-    this.#dropped = new DroppedStandings(
-      heartbeat === undefined ? DEFAULT_GRACE_MS : heartbeat * 1000,
-    );
+    const grace = heartbeat === undefined ? DEFAULT_GRACE_MS : heartbeat * 1000;
+    this.#dropped = new DroppedStandings(grace);
+    this.#droppedElsewhere = new DroppedStandings(grace);
   }
 
   /**
@@ -139,6 +152,12 @@ export class Identity {
     const holder = members.byKey(key);
     const returning = holder !== undefined && holder.resume === hello.resume;
     const elsewhere = cluster.people.byKey(key);
+    // Someone whose client comes here from another server, with the token it was given
+    // there, is the same session: it has here what it had there.
+    const moving = elsewhere !== undefined && hello.resume !== undefined &&
+        elsewhere.resume === tokenDigest(hello.resume)
+      ? this.#standingOf(elsewhere)
+      : undefined;
     const taken = returning ? undefined : this.#claimable(hello.name, undefined) ??
       (elsewhere !== undefined && hello.resume === undefined
         ? takenElsewhere(hello.name, elsewhere.name)
@@ -155,7 +174,7 @@ export class Identity {
         const refusal = takenElsewhere(hello.name, claim.holder);
         return refuse(newcomer, refusal.code, refusal.message);
       }
-      this.#admit(newcomer, hello, version, resume);
+      this.#admit(newcomer, hello, version, resume, moving);
     }, (error) => {
       log(`Cannot claim a name across the cluster: ${(error as Error).message}`);
       refuse(newcomer, "not_stored", CANNOT_CLAIM);
@@ -175,8 +194,18 @@ export class Identity {
       (elsewhere === undefined ? undefined : takenElsewhere(name, elsewhere.name));
   }
 
-  /** Gives a newcomer whose `hello` passed its checks its name, rooms and welcome. */
-  #admit(newcomer: Newcomer, hello: HelloFrame, version: ProtocolVersion, resume: string): void {
+  /**
+   * Gives a newcomer whose `hello` passed its checks its name, rooms and
+   * welcome. `moving` is what it had on the server of the cluster it comes
+   * from, still connected there a moment ago.
+   */
+  #admit(
+    newcomer: Newcomer,
+    hello: HelloFrame,
+    version: ProtocolVersion,
+    resume: string,
+    moving?: Standing,
+  ): void {
     const { members, rooms, membership, log } = this.#options;
     const session = newcomer.session;
     const key = nameKey(hello.name);
@@ -194,8 +223,13 @@ export class Identity {
       // Dropped before it came back: what it sent is still known by its token.
       const kept = hello.resume === undefined ? undefined : this.#departed.take(hello.resume, key);
       sent = kept ?? new SentMemory();
-      // And, within the grace, what it was entitled to.
+      // And, within the grace, what it was entitled to: here, or on the server it comes from.
       standing = this.#dropped.take(hello.resume, key);
+      const digest = hello.resume === undefined || this.#options.cluster === undefined
+        ? undefined
+        : tokenDigest(hello.resume);
+      const dropped = this.#droppedElsewhere.take(digest, key);
+      standing ??= moving ?? dropped;
     }
     const name = resumed ? holder.name : hello.name;
     const files = this.#options.files;
@@ -279,8 +313,10 @@ export class Identity {
         version,
         rooms: resumed ? holder.rooms : [room, ...others],
       };
-    if (resumed) this.#takeOver(holder, member);
-    else members.add(member);
+    if (resumed) {
+      this.#takeOver(holder, member);
+      this.#options.resumed?.(member);
+    } else members.add(member);
     // The session goes on, under a new token: its mute, if any, goes with it.
     if (hello.resume !== undefined) this.#options.moderation.resumed(member, hello.resume);
     if (token !== undefined) files?.tokens.add(token, member);
@@ -414,10 +450,40 @@ export class Identity {
 
   /**
    * Takes away the operator status kept for someone called by the folded
-   * name `key` whose connection dropped; whether there was one.
+   * name `key` whose connection dropped, here or on another server of the
+   * cluster; whether there was one.
    */
   deopDropped(key: string): boolean {
-    return this.#dropped.deop(key);
+    const here = this.#dropped.deop(key);
+    return this.#droppedElsewhere.deop(key) || here;
+  }
+
+  /**
+   * Keeps what `person`, gone from another server of the cluster without
+   * meaning to, had there, under the digest of their token, for when their
+   * client comes back here.
+   */
+  droppedElsewhere(person: RemotePerson): void {
+    if (person.resume === undefined) return;
+    this.#droppedElsewhere.keep(person.resume, person.key, this.#standingOf(person));
+  }
+
+  /**
+   * Forgets what was kept for whoever had the name folding to `key`, here or
+   * on another server: someone has it again on another server (their own
+   * client too, which spent the token there).
+   */
+  arrivedElsewhere(key: string): void {
+    this.#dropped.forget(key);
+    this.#droppedElsewhere.forget(key);
+  }
+
+  /** What `person`, on another server, has there: operator status, and their locked rooms. */
+  #standingOf(person: RemotePerson): Standing {
+    return {
+      op: person.person.op === true,
+      locked: new Set(person.rooms.filter(this.#options.locked)),
+    };
   }
 
   /** Ends the upload token of a member that is gone. */

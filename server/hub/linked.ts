@@ -18,8 +18,10 @@ import type { Session } from "../session.ts";
 import type { ClusterEvents, LocalPerson } from "./cluster.ts";
 import { inform, type Member, type Members } from "./members.ts";
 import type { Messages } from "./messages.ts";
-import type { Ban, Moderation } from "./moderation.ts";
+import { type Ban, type Moderation, MUTE } from "./moderation.ts";
 import type { Operators } from "./operators.ts";
+import type { Identity } from "./identity.ts";
+import { tokenDigest } from "./token_digest.ts";
 import type { Room, Rooms } from "./rooms.ts";
 
 /** The parts of a hub that the other servers' news reaches. */
@@ -36,6 +38,10 @@ export interface LinkedParts {
   readonly close: (session: Session, reason: string) => void;
   /** Counts the people of the chat again, someone having arrived elsewhere. */
   readonly arrived: () => void;
+  /** Takes down what those a mute now holds said before and is still shown (an away reason). */
+  readonly silence: () => void;
+  /** What the tokens of people gone from other servers without meaning to still bring back here. */
+  readonly identity: Pick<Identity, "droppedElsewhere" | "arrivedElsewhere" | "deopDropped">;
 }
 
 /**
@@ -57,6 +63,7 @@ export function localPeople(
       name: connected.name,
       rooms: rooms.map((room) => room.name),
       person: people([connected])[0]!,
+      resume: tokenDigest(connected.resume),
     });
   }
   return here;
@@ -73,6 +80,7 @@ export const NAME_TAKEN_WHILE_STILL =
 /** The events of a cluster, carried out on the parts of one hub. */
 export function clusterEvents(parts: LinkedParts): ClusterEvents {
   const { members, rooms, messages, moderation, operators, history, close, arrived } = parts;
+  const { silence, identity } = parts;
   /**
    * Sends `frame` to everyone of `room` here, unless it is a crowd; not to
    * whoever here has the folded name `about`: the person it tells of, come
@@ -104,6 +112,8 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
     private: (frame, toKey) => messages.arrivePrivate(frame, toKey),
     entered: (person, room) => {
       arrived();
+      // Back elsewhere, or their name someone else's: what was kept for them here is spent.
+      identity.arrivedElsewhere(person.key);
       const { name: _, ...how } = person.person;
       announce(
         room,
@@ -111,6 +121,7 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
         person.key,
       );
     },
+    dropped: (person) => identity.droppedElsewhere(person),
     left: (person, room, reason) =>
       announce(
         room,
@@ -145,13 +156,18 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
       close(holder.session, "connected again to another server");
     },
     noted: (kind, key, value) => {
-      history.note(kind, key, value);
+      // A restart ends mutes: they are every server's, but not kept with the history.
+      if (kind !== MUTE) history.note(kind, key, value);
       const ban = moderation.noted(kind, key, value);
       if (ban !== undefined) enforce(ban);
+      // A mute made elsewhere may hold people here too, by their address.
+      if (kind === MUTE && value !== undefined) silence();
     },
     acted: (key, act) => {
       const target = members.byKey(key);
       if (target !== undefined) operators.fromElsewhere(target, act);
+      // Deopped while their connection had dropped: they come back here as anyone, too.
+      else if (act.kind === "deop") identity.deopDropped(key);
     },
     servers: (servers, webServers) => {
       // Everyone here learns where to go should this server go away.

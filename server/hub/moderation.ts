@@ -4,8 +4,9 @@
  * resume identity and by name, until they expire or are lifted), mutes (by
  * name and session, which they follow through renames and reconnections, and
  * by address), and each room's topic and lock. Bans, topics and locks are kept with the
- * history, so a restart keeps them. Everyone in the rooms concerned sees
- * what an operator did and who did it.
+ * history, so a restart keeps them; in a cluster they, and the mutes, are
+ * every server's. Everyone in the rooms concerned sees what an operator did
+ * and who did it.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import type { ErrorCode } from "../../protocol.ts";
 import type { HistoryStore } from "../history/store.ts";
 import { PasswordGate } from "../password.ts";
 import type { Member } from "./members.ts";
+import { tokenDigest } from "./token_digest.ts";
 
 /** One ban: what it matches, until when, why and by whom. */
 export interface Ban {
@@ -45,11 +47,16 @@ export interface Ban {
  * through renames and reconnections.
  */
 interface Mute {
+  /** Its note's key: which mute it is, on every server of a cluster. */
+  readonly id: string;
   /** The folded name it silences: its person's, whatever they are called now. */
   key: string;
   /** The names its person went by before, folded: `/unmute` finds it by them too. */
   readonly formerly: Set<string>;
-  /** The resume token of its person's session, the one given at their last welcome. */
+  /**
+   * The digest of the resume token of its person's session, the one given at
+   * their last welcome (see {@linkcode tokenDigest}).
+   */
   resume: string;
   /** The address muted with the name, if any: unmuting the name lifts it too. */
   readonly address: string | undefined;
@@ -71,6 +78,8 @@ export interface Refusal {
 
 const BAN = "ban";
 const ROOM = "room";
+/** The kind of the notes of mutes: shared by the servers of a cluster, never kept with the history. */
+export const MUTE = "mute";
 
 /** Most bans kept: the oldest go first. */
 const MAX_BANS = 10_000;
@@ -112,6 +121,18 @@ export function parseOpFile(text: string): Map<string, string> {
 /** Where moderation keeps its notes: the history store, or in a cluster every server's. */
 export type NoteStore = Pick<HistoryStore, "notes" | "note">;
 
+/** What {@linkcode Moderation} takes besides its store. */
+export interface ModerationOptions {
+  /** The op file's secrets, by folded name. */
+  readonly secrets?: ReadonlyMap<string, string> | undefined;
+  /**
+   * In a cluster, tells every server a note that is not kept with the
+   * history: a mute (`undefined` when it is lifted), which one server alone
+   * keeps only while it runs.
+   */
+  readonly share?: ((kind: string, key: string, value: string | undefined) => void) | undefined;
+}
+
 /** Operators, bans, mutes, topics and locks. */
 export class Moderation {
   readonly #store: NoteStore;
@@ -122,24 +143,37 @@ export class Moderation {
    */
   readonly #decoys = new Map<string, PasswordGate>();
   readonly #bans = new Map<number, Ban>();
-  readonly #mutes = new Set<Mute>();
+  /** The mutes, by id. */
+  readonly #mutes = new Map<string, Mute>();
+  /** The digest of each member's resume token, worked out once. */
+  readonly #digests = new WeakMap<Pick<Member, "resume">, string>();
+  readonly #share: ModerationOptions["share"];
   readonly #rooms = new Map<string, RoomSettings>();
   #lastBan = 0;
 
-  /** Reads the bans, topics and locks kept in `store`; `secrets` are the op file's. */
-  constructor(store: NoteStore, secrets: ReadonlyMap<string, string> = new Map()) {
+  /** Reads the bans, topics and locks kept in `store`. */
+  constructor(store: NoteStore, options: ModerationOptions = {}) {
     this.#store = store;
-    for (const [key, secret] of secrets) this.#proofs.set(key, new PasswordGate(secret));
+    this.#share = options.share;
+    for (const [key, secret] of options.secrets ?? []) {
+      this.#proofs.set(key, new PasswordGate(secret));
+    }
     for (const [key, value] of store.notes(BAN)) this.noted(BAN, key, value);
     for (const [room, value] of store.notes(ROOM)) this.noted(ROOM, room, value);
   }
 
   /**
-   * Takes a note written elsewhere (another server of the cluster): a ban or
-   * a room's settings, or that one was forgotten (`value` undefined). Returns
-   * the ban when the note is a new one.
+   * Takes a note written elsewhere (another server of the cluster): a ban, a
+   * mute or a room's settings, or that one was forgotten (`value` undefined).
+   * Returns the ban when the note is a new one.
    */
   noted(kind: string, key: string, value: string | undefined): Ban | undefined {
+    if (kind === MUTE) {
+      const mute = value === undefined ? undefined : readMute(key, value);
+      if (mute === undefined) this.#mutes.delete(key);
+      else this.#mutes.set(key, mute);
+      return undefined;
+    }
     if (kind === BAN) {
       if (value === undefined) {
         this.#bans.delete(Number(key));
@@ -217,7 +251,7 @@ export class Moderation {
     const address = plainAddress(given);
     for (const ban of this.#bans.values()) {
       if (ban.until !== undefined && ban.until <= now) {
-        this.#lift(ban);
+        this.#liftBan(ban);
         continue;
       }
       if (
@@ -242,7 +276,7 @@ export class Moderation {
     this.#store.note(BAN, String(kept.id), JSON.stringify(kept));
     this.#lastBan = kept.id;
     this.#bans.set(kept.id, kept);
-    if (this.#bans.size > MAX_BANS) this.#lift(this.#bans.values().next().value!);
+    if (this.#bans.size > MAX_BANS) this.#liftBan(this.#bans.values().next().value!);
     return kept;
   }
 
@@ -266,7 +300,7 @@ export class Moderation {
     const lifted = [...this.#bans.values()].filter((ban) =>
       ban.address === address || ban.key === key
     );
-    for (const ban of lifted) this.#lift(ban);
+    for (const ban of lifted) this.#liftBan(ban);
     return lifted;
   }
 
@@ -274,7 +308,7 @@ export class Moderation {
   bans(now = Date.now()): Ban[] {
     return [...this.#bans.values()].filter((ban) => {
       if (ban.until === undefined || ban.until > now) return true;
-      this.#lift(ban);
+      this.#liftBan(ban);
       return false;
     });
   }
@@ -291,14 +325,16 @@ export class Moderation {
     seconds: number | undefined,
     now = Date.now(),
   ): void {
-    for (const mute of this.#mutes) {
-      if (mute.key === member.key || mute.resume === member.resume) this.#mutes.delete(mute);
+    const resume = this.#digestOf(member);
+    for (const mute of this.#mutes.values()) {
+      if (mute.key === member.key || mute.resume === resume) this.#lift(mute);
     }
     const until = seconds === undefined ? undefined : now + seconds * 1000;
-    this.#mutes.add({
+    this.#keep({
+      id: crypto.randomUUID(),
       key: member.key,
       formerly: new Set(),
-      resume: member.resume,
+      resume,
       address,
       until,
       by,
@@ -309,8 +345,8 @@ export class Moderation {
   unmute(member: Member, now = Date.now()): boolean {
     let lifted = false;
     for (const mute of this.#live(now)) {
-      if (!holds(mute, member)) continue;
-      this.#mutes.delete(mute);
+      if (!this.#holds(mute, member)) continue;
+      this.#lift(mute);
       lifted = true;
     }
     return lifted;
@@ -323,8 +359,8 @@ export class Moderation {
   unmuteOwn(member: Member, now = Date.now()): boolean {
     let lifted = false;
     for (const mute of this.#live(now)) {
-      if (mute.key !== member.key && mute.resume !== member.resume) continue;
-      this.#mutes.delete(mute);
+      if (mute.key !== member.key && mute.resume !== this.#digestOf(member)) continue;
+      this.#lift(mute);
       lifted = true;
     }
     return lifted;
@@ -339,7 +375,7 @@ export class Moderation {
     const lifted: string[] = [];
     for (const mute of this.#live(now)) {
       if (mute.key !== key && !mute.formerly.has(key)) continue;
-      this.#mutes.delete(mute);
+      this.#lift(mute);
       lifted.push(mute.key);
     }
     return lifted;
@@ -347,23 +383,29 @@ export class Moderation {
 
   /** `member` was called `from` (folded) until now: a mute of theirs goes with them. */
   renamed(member: Member, from: string): void {
-    for (const mute of this.#mutes) {
-      if (mute.key !== from && mute.resume !== member.resume) continue;
+    const resume = this.#mutes.size === 0 ? "" : this.#digestOf(member);
+    for (const mute of this.#mutes.values()) {
+      if (mute.key !== from && mute.resume !== resume) continue;
       if (mute.key !== member.key) mute.formerly.add(mute.key);
       mute.key = member.key;
+      this.#keep(mute);
     }
   }
 
   /**
    * `member` came back with the session whose resume token was `resume`,
-   * under its name or another: a mute of that session goes with them.
+   * under its name or another, here or from another server of the cluster:
+   * a mute of that session goes with them.
    */
   resumed(member: Member, resume: string): void {
-    for (const mute of this.#mutes) {
-      if (mute.resume !== resume) continue;
-      mute.resume = member.resume;
+    if (this.#mutes.size === 0) return;
+    const before = tokenDigest(resume);
+    for (const mute of this.#mutes.values()) {
+      if (mute.resume !== before) continue;
+      mute.resume = this.#digestOf(member);
       if (mute.key !== member.key) mute.formerly.add(mute.key);
       mute.key = member.key;
+      this.#keep(mute);
     }
   }
 
@@ -374,7 +416,7 @@ export class Moderation {
   muted(member: Member, doing = "send", now = Date.now()): Refusal | undefined {
     if (this.#mutes.size === 0 || member.op) return undefined;
     for (const mute of this.#live(now)) {
-      if (!holds(mute, member)) continue;
+      if (!this.#holds(mute, member)) continue;
       const left = mute.until === undefined
         ? "until unmuted"
         : `for ${formatSpan(mute.until - now)} more`;
@@ -386,12 +428,38 @@ export class Moderation {
     return undefined;
   }
 
-  /** The mutes in force at `now`; those over are forgotten. */
+  /** The mutes in force at `now`; those over are lifted. */
   *#live(now: number): Generator<Mute> {
-    for (const mute of this.#mutes) {
-      if (mute.until !== undefined && mute.until <= now) this.#mutes.delete(mute);
+    for (const mute of this.#mutes.values()) {
+      if (mute.until !== undefined && mute.until <= now) this.#lift(mute);
       else yield mute;
     }
+  }
+
+  /** Whether `mute` holds `member`: by name, by session, or by address. */
+  #holds(mute: Mute, member: Member): boolean {
+    return mute.key === member.key || mute.resume === this.#digestOf(member) ||
+      (mute.address !== undefined && mute.address === member.session.address);
+  }
+
+  /** The digest of `member`'s resume token. */
+  #digestOf(member: Pick<Member, "resume">): string {
+    let digest = this.#digests.get(member);
+    if (digest === undefined) this.#digests.set(member, digest = tokenDigest(member.resume));
+    return digest;
+  }
+
+  /** Keeps `mute` as it is now, on every server of a cluster. */
+  #keep(mute: Mute): void {
+    this.#mutes.set(mute.id, mute);
+    const { id, formerly, ...rest } = mute;
+    this.#share?.(MUTE, id, JSON.stringify({ ...rest, formerly: [...formerly] }));
+  }
+
+  /** Lifts `mute`, on every server of a cluster. */
+  #lift(mute: Mute): void {
+    if (!this.#mutes.delete(mute.id)) return;
+    this.#share?.(MUTE, mute.id, undefined);
   }
 
   /** The topic and lock of `room`. */
@@ -425,16 +493,34 @@ export class Moderation {
     else this.#rooms.set(room, settings);
   }
 
-  #lift(ban: Ban): void {
+  #liftBan(ban: Ban): void {
     this.#store.note(BAN, String(ban.id), undefined);
     this.#bans.delete(ban.id);
   }
 }
 
-/** Whether `mute` holds `member`: by name, by session, or by address. */
-function holds(mute: Mute, member: Member): boolean {
-  return mute.key === member.key || mute.resume === member.resume ||
-    (mute.address !== undefined && mute.address === member.session.address);
+/** The mute a note of id `id` holds, if it is one. */
+function readMute(id: string, text: string): Mute | undefined {
+  const read = readJson<Record<string, unknown>>(text);
+  if (read === undefined) return undefined;
+  const { key, formerly, resume, address, until, by } = read;
+  const strings = (value: unknown): value is string[] =>
+    Array.isArray(value) && value.every((each) => typeof each === "string");
+  if (typeof key !== "string" || typeof resume !== "string" || typeof by !== "string") {
+    return undefined;
+  }
+  if (!strings(formerly ?? [])) return undefined;
+  if (address !== undefined && typeof address !== "string") return undefined;
+  if (until !== undefined && typeof until !== "number") return undefined;
+  return {
+    id,
+    key,
+    formerly: new Set(formerly as string[] | undefined),
+    resume,
+    address: address as string | undefined,
+    until: until as number | undefined,
+    by,
+  };
 }
 
 /** Whom a ban keeps out: `bob (192.168.1.7)`, `bob`, or `192.168.1.7` alone. */

@@ -159,6 +159,8 @@ export class Operators {
       this.#options.deopDropped?.(key) === true;
     if (away) {
       const name = clean(frame.name.replace(/^@/, ""));
+      // Every server of a cluster may keep it: their client may come back to any.
+      this.#options.elsewhere?.act(key, { kind: "deop", by: member.name });
       this.#options.log(`${member.name} made ${name}, whose connection dropped, no operator`);
       return acknowledge(
         member,
@@ -451,7 +453,9 @@ export class Operators {
     if (!this.#isOp(member)) return;
     const { members, moderation } = this.#options;
     const key = nameKey(frame.name.replace(/^@/, ""));
-    if (members.byKey(key) === undefined) {
+    // Someone on another server is unmuted by their server, which tells their rooms; a mute
+    // lifted there is lifted on every server.
+    if (members.byKey(key) === undefined && this.#options.elsewhere?.find(key) === undefined) {
       const lifted = moderation.unmuteName(key);
       const here = lifted.map((name) => members.byKey(name)).find((person) => person !== undefined);
       if (here !== undefined) {
@@ -459,13 +463,11 @@ export class Operators {
       }
       if (lifted.length > 0) return inform(member, `You unmuted ${clean(frame.name)}`);
       // Nobody of that name, here or elsewhere, and no mute of it: unmuted already, or never muted.
-      if (this.#options.elsewhere?.find(key) === undefined) {
-        return refuse(
-          member,
-          "bad_command",
-          `Cannot unmute "${clean(frame.name)}": no mute holds that name, and nobody has it here`,
-        );
-      }
+      return refuse(
+        member,
+        "bad_command",
+        `Cannot unmute "${clean(frame.name)}": no mute holds that name, and nobody has it here`,
+      );
     }
     const target = this.#target(member, frame.name, { kind: "unmute", by: member.name });
     if (target === undefined) return;

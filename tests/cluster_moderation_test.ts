@@ -1,0 +1,249 @@
+/**
+ * What operators are and do holds across the servers of a cluster: an
+ * operator whose server goes away is one again on another server, in the
+ * locked rooms they were in, when their client comes back there with its
+ * resume token; and a mute holds its person on every server, by token, name
+ * and address, until it ends or is lifted on any of them. Through real
+ * `chat serve` processes linked by a real `nats-server`; people told apart by
+ * their loopback address (127.0.0.2 …).
+ */
+
+import assert from "node:assert/strict";
+import type { ClientFrame } from "../protocol.ts";
+import { arrive } from "./_from_address.ts";
+import { framesSince, type TestClient, waitUntil } from "./_test_utils.ts";
+import { TestCluster, testWithNats } from "./_nats.ts";
+
+/** The resume token of `client`'s welcome. */
+function tokenOf(client: TestClient): string {
+  return client.all("welcome")[0]!.resume!;
+}
+
+/** Whether `client` is an operator: only one may set a topic, anyone else gets `not_operator`. */
+async function isOperator(client: TestClient): Promise<boolean> {
+  const mark = client.frames.length;
+  await client.say("/topic #lobby Still here");
+  const answers = (await framesSince(client, mark)).filter((frame) =>
+    frame.type === "topic" || frame.type === "error"
+  );
+  assert.equal(answers.length, 1, JSON.stringify(answers));
+  const [answer] = answers;
+  if (answer?.type === "error") assert.equal(answer.code, "not_operator");
+  return answer?.type === "topic";
+}
+
+/** Proves `client`'s name with `secret`, its secret in the op file. */
+async function oper(client: TestClient, name: string, secret: string): Promise<void> {
+  await client.send({ type: "oper", secret });
+  await client.next("notice", (frame) => frame.text.startsWith(`${name} is an operator`));
+}
+
+/**
+ * Whether `client` may post now: its `say` comes back as a message, or is
+ * refused `muted`. In a cluster the pong of a ping sent after a line comes
+ * after the line's own message.
+ */
+async function maySay(client: TestClient, text: string): Promise<boolean> {
+  const mark = client.frames.length;
+  await client.say(text);
+  const answers = (await framesSince(client, mark)).filter((frame) =>
+    (frame.type === "message" && frame.text === text) || frame.type === "error"
+  );
+  assert.equal(answers.length, 1, JSON.stringify(answers));
+  const [answer] = answers;
+  if (answer?.type === "error") assert.equal(answer.code, "muted", JSON.stringify(answer));
+  return answer?.type === "message";
+}
+
+/** Asks `check` again and again, each answer awaited, until it says yes or 5 s are over. */
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+  }
+}
+
+/**
+ * Says hello as `name` from `address` until the name is free: one let go on
+ * one server is free on the others a moment later.
+ */
+async function arriveOnceFree(
+  port: number,
+  name: string,
+  address: string,
+  extra: Partial<ClientFrame> = {},
+): Promise<TestClient> {
+  const deadline = Date.now() + 5_000;
+  while (true) {
+    const client = await arrive(port, name, address, extra);
+    if (client.all("welcome").length === 1) return client;
+    assert.deepEqual(client.all("error").map((frame) => frame.code), ["name_taken"]);
+    await client[Symbol.asyncDispose]();
+    if (Date.now() > deadline) assert.fail(`${name} was still taken after 5 s`);
+  }
+}
+
+/** A cluster of three servers whose op file gives each of `names` the secret `s3cret-NAME`. */
+async function withOps(
+  names: string[],
+  extra: string[],
+  test: (cluster: TestCluster, ports: [number, number, number]) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/ops`,
+      names.map((name) => `${name} s3cret-${name}\n`).join(""),
+    );
+    await using cluster = await TestCluster.start(3, ["--op-file", `${dir}/ops`, ...extra]);
+    await test(cluster, cluster.ports as [number, number, number]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** What a client's `hello` adds coming back: its token, and the rooms it was in. */
+function comingBack(resume: string, rooms: string[]): Partial<ClientFrame> {
+  return { resume, rooms: rooms.map((room) => ({ room })) } as Partial<ClientFrame>;
+}
+
+testWithNats(
+  "an operator whose server dies is an operator again on another, in the locked rooms they were in",
+  async () => {
+    await withOps(["ann", "dan", "fay"], [], async (cluster, [p1, p2, p3]) => {
+      const ann = await arrive(p1, "ann", "127.0.0.1");
+      const dan = await arrive(p1, "dan", "127.0.0.2");
+      const fay = await arrive(p1, "fay", "127.0.0.3");
+      await using bob = await arrive(p2, "bob", "127.0.0.4");
+      await using cyd = await arrive(p3, "cyd", "127.0.0.5");
+      await oper(ann, "ann", "s3cret-ann");
+      await oper(dan, "dan", "s3cret-dan");
+      await oper(fay, "fay", "s3cret-fay");
+      await ann.say("/lock #ops");
+      await ann.next("notice", (frame) => /ann locked #ops/.test(frame.text));
+      for (const client of [ann, dan, fay]) {
+        await client.send({ type: "join", room: "#ops" });
+        await client.next("room", (frame) => frame.room === "#ops");
+      }
+      // Each server tells its changes in order: once the others see fay go away, they know
+      // all three are operators, and in #ops.
+      await fay.send({ type: "away", reason: "marker" });
+      await bob.next("away", (frame) => frame.name === "fay" && frame.reason === "marker");
+      await cyd.next("away", (frame) => frame.name === "fay" && frame.reason === "marker");
+      const tokens = { ann: tokenOf(ann), dan: tokenOf(dan), fay: tokenOf(fay) };
+
+      cluster.servers[0]!.process.kill("SIGKILL");
+      await Promise.all([ann.closed(), dan.closed(), fay.closed()]);
+      for (const client of [ann, dan, fay]) await client[Symbol.asyncDispose]();
+
+      // At once, before the others take the dead server for gone: ann comes back on the third.
+      await using annBack = await arrive(
+        p3,
+        "ann",
+        "127.0.0.1",
+        comingBack(tokens.ann, ["#lobby", "#ops"]),
+      );
+      assert.deepEqual(annBack.all("error"), []);
+      assert.deepEqual(annBack.all("room").map((frame) => frame.room), ["#lobby", "#ops"]);
+      assert.equal(await isOperator(annBack), true);
+      await cluster.servers[2]!.process.waitForStdout(
+        /ann joined from 127\.0\.0\.1:\d+, an operator again after a drop\n/,
+      );
+      assert.equal((await bob.next("joined", (frame) => frame.name === "ann")).op, true);
+
+      // Once both others took it for gone (its people's names are free again), within a
+      // heartbeat: dan comes back on the second; fay, deopped meanwhile on the third, is an
+      // operator no more.
+      for (const server of cluster.servers.slice(1)) {
+        await server.process.waitForStdout(/A server left the cluster/);
+      }
+      await annBack.say("/deop fay");
+      await annBack.next(
+        "info",
+        (frame) => frame.text === "fay is not here; they will not be an operator if they come back",
+      );
+      await using danBack = await arrive(
+        p2,
+        "dan",
+        "127.0.0.2",
+        comingBack(tokens.dan, ["#lobby", "#ops"]),
+      );
+      assert.deepEqual(danBack.all("error"), []);
+      assert.deepEqual(danBack.all("room").map((frame) => frame.room), ["#lobby", "#ops"]);
+      assert.equal(await isOperator(danBack), true);
+      await using fayBack = await arrive(
+        p2,
+        "fay",
+        "127.0.0.3",
+        comingBack(tokens.fay, ["#lobby", "#ops"]),
+      );
+      // As on one server, a deop does not put someone out of a locked room they were in.
+      assert.deepEqual(fayBack.all("error"), []);
+      assert.deepEqual(fayBack.all("room").map((frame) => frame.room), ["#lobby", "#ops"]);
+      assert.equal(await isOperator(fayBack), false);
+
+      // A token works once: back again with the one it came back with, on any server, is a newcomer.
+      await danBack[Symbol.asyncDispose]();
+      await using danAgain = await arriveOnceFree(
+        p3,
+        "dan",
+        "127.0.0.2",
+        comingBack(tokens.dan, ["#lobby"]),
+      );
+      assert.equal(await isOperator(danAgain), false);
+    });
+  },
+);
+
+testWithNats(
+  "a mute holds on every server: by token, name and address, until it is lifted on any of them",
+  async () => {
+    await withOps(["ann"], [], async (_, [p1, p2, p3]) => {
+      await using ann = await arrive(p1, "ann", "127.0.0.1");
+      const mu1 = await arrive(p2, "mu1", "127.0.0.2");
+      await using cyd = await arrive(p3, "cyd", "127.0.0.3");
+      const joined = () => ann.all("joined").map((frame) => frame.name).sort().join();
+      await waitUntil(() => joined() === "cyd,mu1", 5_000, "ann's server to know mu1 and cyd");
+      await oper(ann, "ann", "s3cret-ann");
+      // mu1's own server carries the mute out; the others learn of it from the cluster.
+      await ann.send({ type: "mute", name: "mu1", duration: 600 });
+      await mu1.next("notice", (frame) => frame.text === "ann muted mu1 for 10 min");
+      assert.equal(await maySay(mu1, "muted on its own server"), false);
+
+      // Back with its token on the third server: the same session, still muted.
+      await using moved = await arrive(p3, "mu1", "127.0.0.2", {
+        resume: tokenOf(mu1),
+      } as Partial<ClientFrame>);
+      assert.equal((await mu1.next("bye")).reason, "You connected again from elsewhere");
+      await mu1[Symbol.asyncDispose]();
+      assert.equal(moved.all("welcome").length, 1);
+      assert.equal(await maySay(moved, "moved by token"), false);
+      assert.match(
+        moved.all("error").at(-1)!.message,
+        /^Cannot send: ann muted you, for (10 min|9 min \d+ s) more$/,
+      );
+
+      // Another name from the same address, on the first server; someone else there talks.
+      await using mu2 = await arrive(p1, "mu2", "127.0.0.2");
+      assert.equal(await maySay(mu2, "another name"), false);
+      await using eve = await arrive(p1, "eve", "127.0.0.4");
+      assert.equal(await maySay(eve, "not muted"), true);
+
+      // A fresh hello under the same name from elsewhere, on the first server, once it is free.
+      await moved.say("/quit");
+      await moved.closed();
+      await using fresh = await arriveOnceFree(p1, "mu1", "127.0.0.5");
+      assert.equal(await maySay(fresh, "same name"), false);
+
+      // Lifted by an operator on the third server, where nobody muted is: lifted everywhere.
+      await ann.send({ type: "op", name: "cyd" });
+      await cyd.next("notice", (frame) => frame.text === "ann made cyd an operator");
+      await cyd.send({ type: "unmute", name: "mu1" });
+      await fresh.next("notice", (frame) => frame.text === "cyd unmuted mu1");
+      assert.equal(await maySay(fresh, "unmuted by name"), true);
+      assert.equal(await maySay(mu2, "unmuted by address"), true);
+      await using mu3 = await arrive(p2, "mu3", "127.0.0.2");
+      await eventually(() => maySay(mu3, "unmuted on the second server"), "the unmute on p2");
+    });
+  },
+);
