@@ -81,7 +81,8 @@ export interface ServerOptions extends ConfigOptions {
   filesDir?: string;
   /**
    * The other servers of the same chat (server/cluster/nats.ts): the hub
-   * joins it before the ports open, and the server closes it.
+   * reads what they stored before the ports open, the others hear of this
+   * server once every port listens, and the server closes it.
    * @default {none: this server is the whole chat}
    */
   cluster?: Cluster;
@@ -236,6 +237,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     }
   }
   options.listening?.({ ircAddr: irc?.addr });
+  // Only now, every port bound, do the other servers hear of this one.
   const outward = reachableHost(hostname);
   options.cluster?.advertise(
     formatAddress(outward, tcp.addr.port),

@@ -13,8 +13,11 @@ import {
 } from "../server/hub/cluster.ts";
 import { Roster } from "../server/cluster/roster.ts";
 
-/** A roster with what it publishes, the events it hands on, and the servers taken for gone. */
-function roster(local: LocalPerson[] = [], clock = { now: 0 }) {
+/**
+ * A roster with what it publishes, the events it hands on, and the servers
+ * taken for gone; advertised, as a server is once it listens, unless `quiet`.
+ */
+function roster(local: LocalPerson[] = [], clock = { now: 0 }, quiet = false) {
   const published: [string, unknown][] = [];
   const events: string[] = [];
   const gone: [string, string[]][] = [];
@@ -45,6 +48,7 @@ function roster(local: LocalPerson[] = [], clock = { now: 0 }) {
     log,
     now: () => clock.now,
   });
+  if (!quiet) it.advertise("10.0.0.9:5002", undefined);
   return { it, people, published, events, gone };
 }
 
@@ -238,4 +242,35 @@ Deno.test("Roster names a server met through its snapshot by its address, coming
     "log Another server joined the cluster (10.0.0.1:5002)",
     "log A server left the cluster (10.0.0.1:5002)",
   ]);
+});
+
+Deno.test("Roster tells the others nothing of this server until it is advertised", () => {
+  // A server reads the cluster before its ports listen; one that then cannot listen
+  // must never have been heard of.
+  const clock = { now: 0 };
+  const { it, published, events } = roster([], clock, true);
+  it.beat(false);
+  it.alive({ server: "a", address: "10.0.0.1:5002", told: 0 });
+  it.sendSnapshot();
+  assert.deepEqual(
+    published,
+    [["chat.resync", { of: "a" }]],
+    "it only asks for the others' people",
+  );
+  assert.ok(it.hears("a"), "it hears the others meanwhile");
+  assert.ok(!it.advertised);
+  published.length = 0;
+  it.advertise("10.0.0.2:5002", "http://10.0.0.2:5003/");
+  it.beat(false);
+  it.sendSnapshot();
+  assert.deepEqual(published, [
+    ["chat.alive", {
+      server: "here",
+      address: "10.0.0.2:5002",
+      web: "http://10.0.0.2:5003/",
+      told: 0,
+    }],
+    ["chat.snapshot", { server: "here", told: 0, people: [] }],
+  ]);
+  assert.deepEqual(events, ["log Another server joined the cluster (10.0.0.1:5002)"]);
 });

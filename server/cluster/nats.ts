@@ -383,7 +383,10 @@ export class NatsCluster implements Cluster {
     }
   }
 
-  /** Sets where clients reach this server, told to the others. */
+  /**
+   * Sets where clients reach this server, told to the others: from now on
+   * they hear of it, its heartbeat and who is connected here.
+   */
   advertise(address: string, web?: string): void {
     this.#roster.advertise(address, web);
     this.#beat();
@@ -495,7 +498,10 @@ export class NatsCluster implements Cluster {
     this.#publisher.close();
     // The names held here are free again, and the others need not wait for silence.
     this.#errand(this.#claims.releaseAll());
-    this.#nc.publish("chat.alive", JSON.stringify({ server: this.id, gone: true }));
+    // A server that never listened was never heard of: it leaves without a word.
+    if (this.#roster.advertised) {
+      this.#nc.publish("chat.alive", JSON.stringify({ server: this.id, gone: true }));
+    }
     await atMost(Promise.allSettled(this.#errands), CLOSE_MS);
     // Closing the connection ends the watches and the stream's reader.
     await atMost(this.#nc.drain().catch(() => {}), CLOSE_MS);

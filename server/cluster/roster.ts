@@ -98,6 +98,8 @@ export class Roster {
   readonly #peers = new Map<string, Peer>();
   #address: string | undefined;
   #web: string | undefined;
+  /** Whether this server was advertised: before, it tells the others nothing of itself. */
+  #advertised = false;
   /** How many changes this server has told. */
   #told = 0;
 
@@ -115,10 +117,19 @@ export class Roster {
     return this.#peers.has(server);
   }
 
-  /** Sets where clients reach this server: its chat port and its web client's URL. */
+  /**
+   * Sets where clients reach this server: its chat port and its web client's
+   * URL. From now on the others hear of it.
+   */
   advertise(address: string, web: string | undefined): void {
     this.#address = address;
     this.#web = web;
+    this.#advertised = true;
+  }
+
+  /** Whether this server was advertised, and so the others hear of it. */
+  get advertised(): boolean {
+    return this.#advertised;
   }
 
   /** The addresses of the other servers' chat ports. */
@@ -164,7 +175,7 @@ export class Roster {
       web: this.#web,
       told: this.#told,
     };
-    this.#publish("chat.alive", alive);
+    if (this.#advertised) this.#publish("chat.alive", alive);
     // Cut off, this server hears nobody: that says nothing of the others.
     if (split) return;
     const now = this.#now();
@@ -317,8 +328,9 @@ export class Roster {
     return { name, key, server, rooms: [], person };
   }
 
-  /** Tells the others who is connected here. */
+  /** Tells the others who is connected here, once this server is advertised. */
   sendSnapshot(): void {
+    if (!this.#advertised) return;
     const snapshot: Snapshot = {
       server: this.#id,
       told: this.#told,

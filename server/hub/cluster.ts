@@ -136,7 +136,9 @@ export interface Cluster extends AsyncDisposable {
   start(events: ClusterEvents, local: () => LocalPerson[]): Promise<void>;
   /**
    * Sets where clients reach this server, told to the others: its chat port
-   * (`host:port`) and, when it serves the web client, that page's URL.
+   * (`host:port`) and, when it serves the web client, that page's URL. Until
+   * then the others do not hear of this server at all: it is called once
+   * every port listens, so that a server that cannot listen never joins.
    */
   advertise(address: string, web?: string): void;
   /** The addresses (`host:port`) where clients reach the other servers' chat ports. */
