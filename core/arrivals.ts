@@ -143,7 +143,10 @@ export class Arrivals {
     const replayed = frame.type === "message" && frame.replay === true;
     const entering = replayed && this.#entering?.room === frame.room ? this.#entering : undefined;
     const starts = replayed && entering === undefined && !this.#answering;
-    if (frame.type !== "room") {
+    // Told before a room's replay (that not all it missed is kept), it is part of the entering.
+    const forewarns = frame.type === "info" && frame.room !== undefined &&
+      frame.room === this.#entering?.room;
+    if (frame.type !== "room" && !forewarns) {
       if (entering === undefined) this.#entering = undefined;
       this.#answering = replayed && entering === undefined;
     }
@@ -243,6 +246,13 @@ export class Arrivals {
         return this.#deliver(this.#roomView(frame.room), lines, {
           arrival: { unread: 0, mention: false },
           alert: this.#ownAct(nameKey(frame.by) === nameKey(me), `${frame.ts}\n${frame.room}`),
+        });
+      case "info":
+        // About a room (coming back to it, not all that was missed there is kept): said there.
+        if (frame.room === undefined) break;
+        return this.#deliver(this.#roomView(frame.room), lines, {
+          arrival: { unread: 0, mention: false },
+          alert: false,
         });
       case "who":
         // The answer to `/who #dev` typed while looking at #lobby shows where it was asked.

@@ -188,11 +188,19 @@ export type ServerFrame =
   | ServersFrame
   | { type: "rooms"; rooms: RoomEntry[] }
   | { type: "help"; commands: CommandHelp[] }
-  | { type: "info"; text: string }
+  | InfoFrame
   | { type: "error"; code: ErrorCode; message: string; cid?: string }
   | { type: "bye"; reason: string; retry?: true }
   | { type: "ping"; token?: string }
   | { type: "pong"; token?: string };
+
+/**
+ * Something the server tells one client. With `room`, it concerns that room
+ * and comes where the room's frames come: before its replay, when that
+ * replay cannot go back as far as the client asked (see docs/PROTOCOL.md,
+ * "Coming back after a drop").
+ */
+export type InfoFrame = { type: "info"; text: string; room?: string };
 
 /**
  * In a cluster: where the other servers are now, sent when one joins, leaves

@@ -156,7 +156,7 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
     case "servers":
       return { type, servers: names(frame, "servers"), webServers: names(frame, "webServers") };
     case "info":
-      return { type, text: str(frame, "text") };
+      return withOptional({ type, text: str(frame, "text") }, { room: optStr(frame, "room") });
     case "error":
       return withOptional(
         { type, code: str(frame, "code") as ErrorCode, message: str(frame, "message") },

@@ -338,6 +338,7 @@ export class Hub implements Disposable {
       settings: (room) => moderation.room(room),
       people: (members) => presence.people(members),
       remote: cluster?.people,
+      unread: cluster === undefined ? undefined : () => cluster.unread,
       moved: cluster === undefined ? undefined : (member, room, left) =>
         cluster.tell(
           left === undefined

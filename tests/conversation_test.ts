@@ -2149,3 +2149,46 @@ Deno.test("Conversation: a line refused here, a local command mistyped too, wait
   assert.deepEqual(shown(typing), []);
   assert.deepEqual(shown(pong(chat, typing, 5)), ["!! Usage: /typing on|off"]);
 });
+
+Deno.test("Conversation: coming back, what the server says it no longer keeps of a room is said in that room, before what was missed", async (t) => {
+  const notice = "Some messages you missed in #dev are no longer kept; the 2 still kept follow:";
+  /** `chat`, in #lobby and #dev and looking at #lobby, coming back to a #dev that lost messages. */
+  const comeBackToDev = (chat: Conversation): Effect[] => {
+    chat.receive(room("#dev", ["ann", "bob"]), 1);
+    chat.receive(message(3, { room: "#dev" }), 1);
+    chat.switchTo("#dev");
+    chat.switchTo("#lobby");
+    comeBack(chat, "ann");
+    return [
+      welcome("ann", { rooms: ["#lobby", "#dev"] }),
+      room("#lobby", ["ann", "bob"]),
+      room("#dev", ["ann", "bob"]),
+      { type: "info", room: "#dev", text: notice },
+      message(2000, { room: "#dev", replay: true }),
+      message(2001, { room: "#dev", replay: true }),
+    ].flatMap((frame) => chat.receive(frame as ServerFrame, 101));
+  };
+
+  await t.step("the terminal keeps it in #dev, and what follows is still missed", () => {
+    const chat = joined();
+    const effects = comeBackToDev(chat);
+    assert.ok(!shown(effects).some((line) => line.includes("no longer kept")), "not in #lobby");
+    assert.deepEqual(chat.activity.map(({ id, unread }) => [id, unread]), [["#dev", 2]]);
+    assert.deepEqual(shown(chat.switchTo("#dev")), [
+      "— #dev: new since you left —",
+      `-- ${notice}`,
+      "[03:04:05] bob: m2000",
+      "[03:04:05] bob: m2001",
+    ]);
+  });
+
+  await t.step("the page shows it in #dev's place", () => {
+    const page = joined("ann", { display: "each" });
+    const effects = comeBackToDev(page);
+    const told = effects.filter((effect) =>
+      effect.type === "show" && shown([effect]).includes(`-- ${notice}`)
+    );
+    assert.deepEqual(told.map((effect) => effect.type === "show" && effect.view), ["#dev"]);
+    assert.deepEqual(page.activity.map(({ id, unread }) => [id, unread]), [["#dev", 2]]);
+  });
+});

@@ -303,6 +303,31 @@ Deno.test("MemoryHistory keeps the last `capacity` messages of each room", () =>
   assert.throws(() => new MemoryHistory(1.5), RangeError);
 });
 
+Deno.test("MemoryHistory.forgotten() is the newest message of a room pushed out of it", () => {
+  using store = new MemoryHistory(3);
+  assert.equal(store.forgotten("#a"), 0, "a room never seen lost nothing");
+  for (let id = 1; id <= 3; id++) store.append(message(id));
+  assert.equal(store.forgotten("#a"), 0, "it keeps all three");
+  store.append(message(4));
+  assert.equal(store.forgotten("#a"), 1, "out of the window, though not yet out of memory");
+  // Enough to drop a batch for good, in #a only.
+  for (let id = 5; id <= 12; id++) store.append(message(id));
+  store.append(message(13, "#b"));
+  assert.deepEqual(ids(store.recent("#a", 10)), [10, 11, 12]);
+  assert.equal(store.forgotten("#a"), 9);
+  assert.equal(store.forgotten("#b"), 0);
+  using none = new MemoryHistory(0);
+  none.append(message(7));
+  assert.equal(none.forgotten("#a"), 7, "keeping nothing, it forgets each at once");
+  // A room whose every message went to make room for others still says what it lost.
+  using small = new MemoryHistory(1000, { maxBytes: 10 * 1024 });
+  small.append(message(1, "#gone", "x".repeat(4000)));
+  for (let id = 2; id <= 20; id++) small.append(message(id, "#chat", "short"));
+  assert.deepEqual(small.recent("#gone", 10), []);
+  assert.equal(small.forgotten("#gone"), 1);
+  assert.equal(small.forgotten("#chat"), 0);
+});
+
 Deno.test("MemoryHistory holds at most its total of bytes: the room holding the most loses its oldest", () => {
   using store = new MemoryHistory(1000, { maxBytes: 1024 * 1024 });
   const long = "x".repeat(4000);
@@ -408,6 +433,11 @@ Deno.test("SqliteHistory retention by count keeps exactly the newest messages", 
       assert.equal(store.trim(), 0, "nothing more to remove");
       assert.equal(store.lastId(), 12);
     });
+    await t.step("forgotten() is each room's newest message removed", () => {
+      assert.equal(store.forgotten("#a"), 7);
+      assert.equal(store.forgotten("#b"), 6);
+      assert.equal(store.forgotten("#c"), 0, "a room that lost nothing");
+    });
     await t.step("the search index forgets trimmed messages", () => {
       assert.deepEqual(ids(store.search("#a", "message", 100)), [9, 11]);
       assert.deepEqual(store.search("#a", "word1end", 100), [], "message 1 is gone");
@@ -429,6 +459,8 @@ Deno.test("SqliteHistory retention by count keeps exactly the newest messages", 
     assert.deepEqual(store.recent("#b", 100), []);
     assert.equal(store.trim(), 0);
     assert.equal(store.lastId(), 20);
+    assert.equal(store.forgotten("#a"), 17, "kept in the file, across reopening");
+    assert.equal(store.forgotten("#b"), 12, "though every message of #b is gone");
   });
   await t.step("without a rule nothing is removed", () => {
     using store = SqliteHistory.open(path);
@@ -458,6 +490,7 @@ Deno.test("SqliteHistory retention by age drops old messages but never the newes
       ]);
       assert.deepEqual(store.search("#a", "aged 90", 10), []);
       assert.equal(store.trim(now), 0);
+      assert.equal(store.forgotten("#a"), 3);
     });
     await t.step("when every message is old, the newest one stays", () => {
       assert.equal(store.trim(now + 365 * DAY), 2);

@@ -392,7 +392,7 @@ Deno.test("SqliteHistory.open() adds client message ids to a version 1 file", as
       const { user_version } = check.prepare("PRAGMA user_version").get() as {
         user_version: number;
       };
-      assert.equal(user_version, 5, "migrated to the current schema");
+      assert.equal(user_version, 6, "migrated to the current schema");
       // A lookup reads the index, not the table.
       const plan = check.prepare(
         "EXPLAIN QUERY PLAN SELECT * FROM messages WHERE cid = ? ORDER BY id DESC LIMIT 16",

@@ -154,6 +154,8 @@ export class NatsCluster implements Cluster {
   #closed = false;
   /** The last stream sequence applied. */
   #applied = 0;
+  /** The last stream sequence stored before this server started that it did not read. */
+  #unread = 0;
   /** Provisional ids given since the last one applied. */
   #provisional = 0;
   /** The `dedupe` of each message shown here during a split, until the stream has it. */
@@ -288,6 +290,10 @@ export class NatsCluster implements Cluster {
 
   get split(): boolean {
     return this.#split;
+  }
+
+  get unread(): number {
+    return this.#unread * ID_SCALE;
   }
 
   /**
@@ -531,6 +537,8 @@ export class NatsCluster implements Cluster {
     const from = start
       ? Math.max(state.first_seq, state.last_seq - CATCH_UP + 1, 1)
       : Math.max(state.first_seq, this.#applied + 1);
+    // Read at start from further on than the first: what came before is not known here.
+    if (start) this.#unread = from - 1;
     const consumer = await this.#js.consumers.get(STREAM, {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: from,

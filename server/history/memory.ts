@@ -140,6 +140,15 @@ const INDEX_STEP_MS = 3;
 /** Texts added to a word index at once during a step: up to this many bytes, or messages. */
 const INDEX_BATCH = { bytes: 8 * 1024, messages: 64 };
 
+/**
+ * Rooms whose newest forgotten message is remembered one by one; past that,
+ * the room remembered longest ago goes, and the history takes every message
+ * up to its mark for forgotten in every room: a flood of rooms costs no
+ * memory without end, only a notice too many for someone coming back from
+ * before it.
+ */
+const FORGOTTEN_ROOMS = 10_000;
+
 /** Options of a {@linkcode MemoryHistory}. */
 export interface MemoryHistoryOptions {
   /** Bytes of messages kept in all rooms together, about. @default {MEMORY_HISTORY_BYTES} */
@@ -167,6 +176,10 @@ export class MemoryHistory implements HistoryStore {
   readonly #indexes = new Map<string, RoomIndex>();
   /** The kept messages that have a client message id, by that id, oldest first. */
   readonly #byCid = new Map<string, MessageFrame[]>();
+  /** The id of the newest message dropped from each room, the room dropped from last, last. */
+  readonly #forgotten = new Map<string, number>();
+  /** Every message up to this id is taken for forgotten (see {@linkcode FORGOTTEN_ROOMS}). */
+  #forgottenEverywhere = 0;
   #lastId = 0;
 
   /** @param capacity Messages kept per room. */
@@ -195,7 +208,7 @@ export class MemoryHistory implements HistoryStore {
 
   append(message: MessageFrame): void {
     this.#lastId = Math.max(this.#lastId, message.id);
-    if (this.#capacity === 0) return;
+    if (this.#capacity === 0) return this.#forget(message.room, message.id);
     let messages = this.#rooms.get(message.room);
     if (messages === undefined) {
       messages = [];
@@ -236,6 +249,13 @@ export class MemoryHistory implements HistoryStore {
       else low = middle + 1;
     }
     return messages.slice(low, low + limit);
+  }
+
+  forgotten(room: string): number {
+    const messages = this.#rooms.get(room) ?? [];
+    // Pushed out of the window, though still in the array until the next batch is dropped.
+    const out = messages[messages.length - this.#capacity - 1]?.id ?? 0;
+    return Math.max(out, this.#forgotten.get(room) ?? 0, this.#forgottenEverywhere);
   }
 
   tail(room: string, limit: number): { after: number; count: number } {
@@ -303,6 +323,7 @@ export class MemoryHistory implements HistoryStore {
 
   [Symbol.dispose](): void {
     this.#rooms.clear();
+    this.#forgotten.clear();
     this.#weights.clear();
     this.#weight = 0;
     this.#byCid.clear();
@@ -373,6 +394,7 @@ export class MemoryHistory implements HistoryStore {
   /** Removes the oldest `count` of `messages`, the messages of `room`. */
   #drop(room: string, messages: MessageFrame[], count: number): void {
     const dropped = messages.splice(0, count);
+    if (dropped.length > 0) this.#forget(room, dropped.at(-1)!.id);
     let amount = 0;
     for (const message of dropped) {
       amount += weight(message);
@@ -403,6 +425,17 @@ export class MemoryHistory implements HistoryStore {
       if (messages === undefined) return;
       this.#drop(heaviest!, messages, Math.max(1, Math.ceil(messages.length / 4)));
     }
+  }
+
+  /** Remembers that the messages of `room` up to `id` are no longer kept. */
+  #forget(room: string, id: number): void {
+    const before = this.#forgotten.get(room) ?? 0;
+    this.#forgotten.delete(room);
+    this.#forgotten.set(room, Math.max(before, id));
+    if (this.#forgotten.size <= FORGOTTEN_ROOMS) return;
+    const [oldest, mark] = this.#forgotten.entries().next().value!;
+    this.#forgotten.delete(oldest);
+    this.#forgottenEverywhere = Math.max(this.#forgottenEverywhere, mark);
   }
 
   #forgetCid(gone: MessageFrame): void {

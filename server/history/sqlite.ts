@@ -151,6 +151,7 @@ export class SqliteHistory implements HistoryStore {
   readonly #recent: StatementSync;
   readonly #since: StatementSync;
   readonly #tail: StatementSync;
+  readonly #forgotten: StatementSync;
   readonly #withCid: StatementSync;
   /** The search rule on this connection, made at the first search that runs here. */
   #search: FileSearch | undefined;
@@ -199,6 +200,7 @@ export class SqliteHistory implements HistoryStore {
       "SELECT count(*) AS count, min(id) AS first FROM " +
         "(SELECT id FROM messages WHERE room = ? ORDER BY id DESC LIMIT ?)",
     );
+    this.#forgotten = db.prepare("SELECT id FROM trimmed WHERE room = ?");
     this.#withCid = db.prepare(
       `SELECT * FROM messages WHERE cid = ? ORDER BY id DESC LIMIT ${MAX_CID_MATCHES}`,
     );
@@ -367,6 +369,11 @@ export class SqliteHistory implements HistoryStore {
       : { after: row.first - 1, count: row.count };
   }
 
+  forgotten(room: string): number {
+    const row = this.#forgotten.get(room) as { id: number } | undefined;
+    return row?.id ?? 0;
+  }
+
   search(room: string, query: string, limit: number): MessageFrame[] {
     const checked = parseSearch(query);
     return checked.ok ? this.find(room, checked.query, { limit }).found : [];
@@ -452,19 +459,42 @@ export class SqliteHistory implements HistoryStore {
    * One trim as of `now`: each step removes up to {@linkcode TRIM_STEP} of the
    * messages the rule drops, oldest first, and returns how many (0 when done).
    * The newest message always stays, so ids keep counting up after a restart.
+   * Each room's newest message removed is kept in `trimmed`, in the same
+   * transaction (see {@linkcode SqliteHistory.forgotten}).
    */
   #trimRound(now: number): TrimRound {
     const { maxAgeMs, maxCount } = this.#retention;
-    const newest = (this.#db.prepare("SELECT max(id) AS id FROM messages").get() as {
+    const db = this.#db;
+    const newest = (db.prepare("SELECT max(id) AS id FROM messages").get() as {
       id: number | null;
     }).id ?? 0;
-    const byAge = maxAgeMs === undefined ? undefined : this.#db.prepare(
+    const mark = db.prepare(
+      "INSERT INTO trimmed (room, id) VALUES (?, ?) " +
+        "ON CONFLICT (room) DO UPDATE SET id = max(id, excluded.id)",
+    );
+    /** Runs `remove`, a DELETE that returns each row's room and id, and marks what it removed. */
+    const removing = (remove: StatementSync) => (...args: number[]): number => {
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        const rows = remove.all(...args) as unknown as { room: string; id: number }[];
+        const newestOf = new Map<string, number>();
+        for (const { room, id } of rows) newestOf.set(room, Math.max(newestOf.get(room) ?? 0, id));
+        for (const [room, id] of newestOf) mark.run(room, id);
+        db.exec("COMMIT");
+        return rows.length;
+      } catch (error) {
+        db.exec("ROLLBACK");
+        throw error;
+      }
+    };
+    const byAge = maxAgeMs === undefined ? undefined : removing(db.prepare(
       "DELETE FROM messages WHERE id IN " +
-        "(SELECT id FROM messages WHERE ts < ? AND id < ? ORDER BY ts LIMIT ?)",
-    );
-    const oldest = this.#db.prepare(
-      "DELETE FROM messages WHERE id IN (SELECT id FROM messages ORDER BY id LIMIT ?)",
-    );
+        "(SELECT id FROM messages WHERE ts < ? AND id < ? ORDER BY ts LIMIT ?) RETURNING room, id",
+    ));
+    const oldest = removing(db.prepare(
+      "DELETE FROM messages WHERE id IN (SELECT id FROM messages ORDER BY id LIMIT ?) " +
+        "RETURNING room, id",
+    ));
     // Age first; then the oldest of what is left, until `maxCount` are (counted once: a
     // walk to the `maxCount`th newest message would read them all, 10 ms for 200,000).
     let aged = byAge === undefined;
@@ -474,7 +504,7 @@ export class SqliteHistory implements HistoryStore {
       byCount: 0,
       step: () => {
         if (!aged) {
-          const removed = Number(byAge!.run(now - maxAgeMs!, newest, TRIM_STEP).changes);
+          const removed = byAge!(now - maxAgeMs!, newest, TRIM_STEP);
           round.byAge += removed;
           if (removed > 0) return removed;
           aged = true;
@@ -483,7 +513,7 @@ export class SqliteHistory implements HistoryStore {
         over ??= (this.#db.prepare("SELECT count(*) AS n FROM messages").get() as { n: number }).n -
           maxCount;
         if (over <= 0) return 0;
-        const removed = Number(oldest.run(Math.min(over, TRIM_STEP)).changes);
+        const removed = oldest(Math.min(over, TRIM_STEP));
         over -= removed;
         round.byCount += removed;
         return removed;

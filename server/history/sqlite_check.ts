@@ -82,8 +82,8 @@ function rebuildIndex(db: DatabaseSync): void {
 
 /**
  * Checks the history file open in `db` at `path`, saying so first when it
- * holds many messages. A damaged word index, beside messages and notes that
- * read whole, is rebuilt, and said in one line; anything else damaged throws
+ * holds many messages. A damaged word index, beside messages, notes and trim
+ * marks that read whole, is rebuilt, and said in one line; anything else damaged throws
  * what the check found.
  */
 export function checkHistory(db: DatabaseSync, path: string, options: CheckOptions): void {
@@ -96,9 +96,9 @@ export function checkHistory(db: DatabaseSync, path: string, options: CheckOptio
   }
   const found = quickCheck(db);
   if (found === undefined) return;
-  // The word index is made from the messages: when they and the notes read whole, it alone
-  // is damaged, and can be made again.
-  if (quickCheck(db, "messages") !== undefined || quickCheck(db, "notes") !== undefined) {
+  // The word index is made from the messages: when they and the other tables read whole, it
+  // alone is damaged, and can be made again.
+  if (["messages", "notes", "trimmed"].some((table) => quickCheck(db, table) !== undefined)) {
     throw found.error;
   }
   options.log(

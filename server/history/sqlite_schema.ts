@@ -8,7 +8,7 @@
 import { type FileRef, type MessageFrame, parseServerFrame } from "../../protocol.ts";
 
 /** The version of the layout below, kept in the file as `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** The tables of a new file, as version 1 made them; {@linkcode MIGRATIONS} lead on from it. */
 export const SCHEMA = `
@@ -73,6 +73,14 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
       INSERT INTO messages_text (messages_text, rowid, text, room_key)
         VALUES ('delete', old.id, old.text, old.room_key);
     END;
+  `,
+  // The newest message of each room that --retain removed: a client coming back from before
+  // it is told that not all it missed is kept.
+  6: `
+    CREATE TABLE IF NOT EXISTS trimmed (
+      room TEXT PRIMARY KEY,
+      id INTEGER NOT NULL
+    ) WITHOUT ROWID;
   `,
 };
 

@@ -31,6 +31,13 @@ export interface HistoryStore extends Disposable {
   /** Up to `limit` messages of `room` with an id above `afterId`, oldest first. */
   since(room: string, afterId: number, limit: number): MessageFrame[];
   /**
+   * The id of the newest message of `room` that the store was given and no
+   * longer keeps (trimmed by a retention rule, or pushed out by newer ones),
+   * or 0 when it keeps every one: a replay after a lower id cannot give all
+   * that came after it.
+   */
+  forgotten(room: string): number;
+  /**
    * Where the last `limit` messages of `room` begin, so they can be read in
    * pages with {@linkcode HistoryStore.since}: the id just before the first
    * of them, and how many there are.

@@ -129,6 +129,13 @@ export interface Cluster extends AsyncDisposable {
   /** Whether the link to the other servers is broken now. */
   readonly split: boolean;
   /**
+   * The id of the newest message the cluster stored that this server never
+   * read (older than those it reads back when it starts, or gone from the
+   * cluster before it started), or 0 when it read every one: a replay after
+   * a lower id may miss some.
+   */
+  readonly unread: number;
+  /**
    * Starts taking part: every message stored so far reaches `events` before
    * this resolves, then the rest as it comes. `local` lists who is
    * connected here, for servers that ask.

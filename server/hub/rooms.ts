@@ -74,6 +74,24 @@ export interface RoomsOptions {
   readonly remote?: RemotePeople | undefined;
   /** In a cluster, told of every entry and departure, for the other servers. */
   readonly moved?: ((member: Member, room: Room, left?: string) => void) | undefined;
+  /**
+   * In a cluster, the id of the newest message the cluster stored that this
+   * server never read (see `Cluster.unread`), or 0.
+   */
+  readonly unread?: (() => number) | undefined;
+}
+
+/**
+ * What someone coming back to `room` is told before its replay when the
+ * history no longer holds some of the messages they missed: that, and how
+ * many it still holds, which follow.
+ */
+export function missedNotice(room: string, kept: number): string {
+  if (kept === 0) return `The messages you missed in ${room} are no longer kept`;
+  const missed = `Some messages you missed in ${room} are no longer kept`;
+  return kept === 1
+    ? `${missed}; the one still kept follows:`
+    : `${missed}; the ${grouped(kept)} still kept follow:`;
 }
 
 /** Every room that has someone in it, and `#lobby`. */
@@ -241,8 +259,21 @@ export class Rooms {
       : from.all
       ? { after: from.since, limit: Infinity }
       : { after: Math.max(from.since, last()), limit: historyLimit };
+    // Coming back to every message missed: said first when the history no longer holds them all.
+    if (from?.all === true && this.#forgotten(room.name) > from.since) {
+      const { count } = history.tail(room.name, Number.MAX_SAFE_INTEGER);
+      member.session.send({ type: "info", room: room.name, text: missedNotice(room.name, count) });
+    }
     if (range.limit === 0) return;
     member.session.stream(replay(history, room.name, { ...range, until: this.#options.lastId() }));
+  }
+
+  /**
+   * The id of the newest message of `room` the history no longer holds, or
+   * that this server never read from its cluster.
+   */
+  #forgotten(room: string): number {
+    return Math.max(this.#options.history.forgotten(room), this.#options.unread?.() ?? 0);
   }
 
   /** The answer to `who` for `asking`: the people in `room`, and (version 2) how each listed is. */

@@ -278,7 +278,10 @@ export class IrcRenderer {
       case "help":
         return frame.commands.map((command) => this.notice(command.usage)).join("");
       case "info":
-        return this.#info(frame.text);
+        // About a room (coming back to it): a notice in its channel, whatever command brought it.
+        return frame.room === undefined
+          ? this.#info(frame.text)
+          : this.#notices(frame.room, frame.text);
       case "error":
         this.lastError = frame.code;
         return errorLine(this, frame.code, frame.message);
