@@ -14,6 +14,7 @@ import {
   type ClientFrame,
   LOBBY,
   type Person,
+  PROTOCOL_VERSION,
   type ProtocolVersion,
   type ServerFrame,
   type WhoFrame,
@@ -47,6 +48,7 @@ import type { Cluster } from "./hub/cluster.ts";
 import { clusterEvents, localPeople } from "./hub/linked.ts";
 import { tokenDigest } from "./hub/token_digest.ts";
 import { HeldFrames } from "./hub/held.ts";
+import { RoomOpening } from "./hub/opening.ts";
 
 /** Options for {@linkcode Hub}. */
 export interface HubOptions {
@@ -204,6 +206,8 @@ export class Hub implements Disposable {
   /** When each connection opened, for IRC's WHOIS. */
   readonly #opened = new WeakMap<Session, number>();
   readonly #cluster: Cluster | undefined;
+  /** In a cluster, the names of the rooms people here open, claimed across it. */
+  readonly #roomOpening: RoomOpening | undefined;
   readonly #history: HistoryStore;
   /**
    * The frames of connections whose `hello`, `search` or, in a cluster,
@@ -221,7 +225,18 @@ export class Hub implements Disposable {
         ? this.#shareIn(member, frame)
         : this.#messages.share(member, frame, undefined),
     nick: (member, frame) => this.#identity.nick(member, frame.name),
-    join: (member, frame) => this.#membership.join(member, frame.room, frame.since),
+    join: (member, frame) => {
+      const join = () => this.#membership.join(member, frame.room, frame.since);
+      // In a cluster, a room it would open is claimed across it first; any other join is done
+      // at once.
+      const opens = this.#roomOpening === undefined
+        ? undefined
+        : this.#membership.opens(member, frame.room);
+      if (opens === undefined) return join();
+      return this.#opening([opens], () => {
+        if (this.#stillHere(member)) join();
+      });
+    },
     part: this.#in((member, _, room) => this.#part(member, room)),
     leave: this.#in((member, _, room) => this.#part(member, room)),
     who: this.#in((member, _, room) => member.session.send(this.#rooms.who(room, member))),
@@ -331,6 +346,10 @@ export class Hub implements Disposable {
       show: (member, room) => this.#rooms.show(member, room) ?? room,
     });
     const messages = this.#messages;
+    const opening = cluster === undefined
+      ? undefined
+      : new RoomOpening(cluster, () => this.#rooms, this.#log);
+    this.#roomOpening = opening;
     this.#rooms = new Rooms({
       history,
       historyLimit,
@@ -339,7 +358,8 @@ export class Hub implements Disposable {
       people: (members) => presence.people(members),
       remote: cluster?.people,
       unread: cluster === undefined ? undefined : () => cluster.unread,
-      moved: cluster === undefined ? undefined : (member, room, left) =>
+      claimed: cluster === undefined ? undefined : (name) => cluster.roomLike(name),
+      moved: cluster === undefined ? undefined : (member, room, left) => {
         cluster.tell(
           left === undefined
             ? {
@@ -351,7 +371,9 @@ export class Hub implements Disposable {
               resume: tokenDigest(member.resume),
             }
             : { kind: "leave", key: member.key, room: room.name, reason: left },
-        ),
+        );
+        opening?.moved(room, left);
+      },
     });
     const locked = (room: string) => moderation.room(room).locked === true;
     this.#membership = new Membership(this.#rooms, {
@@ -682,9 +704,33 @@ export class Hub implements Disposable {
     );
   }
 
-  /** Answers a `hello`; frames that come while the cluster is asked wait for the answer. */
+  /**
+   * Answers a `hello`; frames that come while the cluster is asked (for its
+   * name, and for the rooms it would open) wait for the answer.
+   */
   #hello(newcomer: Newcomer, hello: Extract<ClientFrame, { type: "hello" }>): void {
-    this.#held.waitFor(newcomer.session, this.#identity.hello(newcomer, hello));
+    const rooms = hello.version === PROTOCOL_VERSION
+      ? [hello.room ?? LOBBY]
+      : hello.rooms?.map((entry) => entry.room) ?? [];
+    this.#held.waitFor(
+      newcomer.session,
+      this.#opening(rooms, () => {
+        if (this.#stillHere(newcomer)) return this.#identity.hello(newcomer, hello);
+      }),
+    );
+  }
+
+  /**
+   * Runs `then`, which may open the rooms typed as `rooms`: in a cluster,
+   * once the cluster has said which of them may be opened here.
+   */
+  #opening(rooms: readonly string[], then: () => Posted): Posted {
+    return this.#roomOpening === undefined ? then() : this.#roomOpening.before(rooms, then);
+  }
+
+  /** Whether `connected` is still the one connected on its session. */
+  #stillHere(connected: Connected): boolean {
+    return this.#members.get(connected.session) === connected;
   }
 
   /** Tells the other servers how `member` is now. */

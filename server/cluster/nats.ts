@@ -16,7 +16,8 @@
  * - `chat.act`: what an operator did to someone, for the server they are on.
  *
  * Bans, mutes and room settings are kept in the key-value bucket
- * `chat-notes` (notes.ts); shared files in the object store `chat-files`
+ * `chat-notes` (notes.ts); the names of the rooms people are in in
+ * `chat-rooms` (rooms.ts); shared files in the object store `chat-files`
  * (files.ts).
  *
  * When NATS comes back without its store, each server makes the stream and
@@ -53,6 +54,7 @@ import {
   RemotePeople,
 } from "../hub/cluster.ts";
 import { NameClaims, NAMES_BUCKET } from "./names.ts";
+import { RoomClaims, ROOMS_BUCKET } from "./rooms.ts";
 import { ClusterNotes, NOTES_BUCKET } from "./notes.ts";
 import { hexKey, textOfHexKey } from "./keys.ts";
 import { OrderedPublisher } from "./publisher.ts";
@@ -138,6 +140,9 @@ export class NatsCluster implements Cluster {
   readonly #notes: ClusterNotes;
   readonly #keeping: Keeping;
   readonly #claims: NameClaims;
+  readonly #roomClaims: RoomClaims;
+  /** Rooms entered here while split, whose names are claimed once the chat is whole. */
+  readonly #unclaimedRooms = new Set<string>();
   readonly #publisher: OrderedPublisher;
   readonly #log: (line: string) => void;
   readonly #roster: Roster;
@@ -196,10 +201,10 @@ export class NatsCluster implements Cluster {
 
   private constructor(
     nc: NatsConnection,
-    kv: KV,
-    notes: KV,
+    buckets: { names: KV; notes: KV; rooms: KV },
     options: { keeping: Keeping; log: (line: string) => void; made: Map<string, string> },
   ) {
+    const { names: kv, notes } = buckets;
     const { log } = options;
     this.#nc = nc;
     this.#js = jetstream(nc);
@@ -212,6 +217,7 @@ export class NatsCluster implements Cluster {
     this.#keeping = options.keeping;
     this.#made = options.made;
     this.#claims = new NameClaims(kv, this.id, (server) => this.#isAlive(server));
+    this.#roomClaims = new RoomClaims(buckets.rooms, this.id, (server) => this.#isAlive(server));
     this.#publisher = new OrderedPublisher(this.#js, POST_PATIENCE_MS, {
       failed: () => this.#checkSoon(),
     });
@@ -269,10 +275,11 @@ export class NatsCluster implements Cluster {
       const kvm = new Kvm(nc);
       const names = await kvm.create(NAMES_BUCKET, { history: 1 });
       const notes = await kvm.create(NOTES_BUCKET, { history: 1 });
-      for (const bucket of [NAMES_BUCKET, NOTES_BUCKET]) {
+      const rooms = await kvm.create(ROOMS_BUCKET, { history: 1 });
+      for (const bucket of [NAMES_BUCKET, NOTES_BUCKET, ROOMS_BUCKET]) {
         made.set(`KV_${bucket}`, (await jsm.streams.info(`KV_${bucket}`)).created);
       }
-      return new NatsCluster(nc, names, notes, { keeping, log: options.log, made });
+      return new NatsCluster(nc, { names, notes, rooms }, { keeping, log: options.log, made });
     } catch (error) {
       await nc.close();
       throw error;
@@ -417,6 +424,40 @@ export class NatsCluster implements Cluster {
     this.#errand(this.#claims.release(key));
   }
 
+  claimRoom(room: string): Promise<string | undefined> {
+    if (this.#split) {
+      this.#unclaimedRooms.add(room);
+      return Promise.resolve(undefined);
+    }
+    return this.#roomClaims.claim(room).catch((error) => {
+      this.#checkSoon();
+      throw error;
+    });
+  }
+
+  releaseRoom(room: string): void {
+    this.#unclaimedRooms.delete(room);
+    this.#errand(this.#roomClaims.release(room));
+  }
+
+  roomLike(room: string): string | undefined {
+    return this.#roomClaims.refusal(room);
+  }
+
+  /** Claims the names of the rooms entered here while split, saying which a look-alike took. */
+  async #claimUnclaimedRooms(): Promise<void> {
+    const rooms = [...this.#unclaimedRooms];
+    this.#unclaimedRooms.clear();
+    for (const room of rooms) {
+      const like = await this.#roomClaims.claim(room).catch(() => undefined);
+      if (like !== undefined) {
+        this.#log(
+          `${room} was opened here while split, though ${like}, a look-alike, holds its name`,
+        );
+      }
+    }
+  }
+
   async post(
     draft: MessageDraft,
     dedupe: string,
@@ -504,6 +545,7 @@ export class NatsCluster implements Cluster {
     this.#publisher.close();
     // The names held here are free again, and the others need not wait for silence.
     this.#errand(this.#claims.releaseAll());
+    this.#errand(this.#roomClaims.releaseAll());
     // A server that never listened was never heard of: it leaves without a word.
     if (this.#roster.advertised) {
       this.#nc.publish("chat.alive", JSON.stringify({ server: this.id, gone: true }));
@@ -675,6 +717,9 @@ export class NatsCluster implements Cluster {
     if (this.#closed) return;
     // Names let go while split are still claimed in NATS: free them now.
     this.#errand(this.#claims.releaseLetGo());
+    this.#errand(this.#roomClaims.releaseLetGo());
+    // And the rooms opened here meanwhile are this server's to hold.
+    this.#errand(this.#claimUnclaimedRooms());
     // Bans, topics and locks made here while split: every server holds them from now on.
     await this.#notes.writeUnwritten();
     this.#split = false;
@@ -739,6 +784,13 @@ export class NatsCluster implements Cluster {
         this.#log(`Cannot claim the name "${key}" again: another server claimed it first`);
       }
       await this.#watchClaims();
+    }
+    await kvm.create(ROOMS_BUCKET, { history: 1 });
+    if (renewed(`KV_${ROOMS_BUCKET}`, await jsm.streams.info(`KV_${ROOMS_BUCKET}`))) {
+      made.push("the names of rooms");
+      for (const room of await this.#roomClaims.restore()) {
+        this.#log(`Cannot claim the room ${room} again: another server claimed a look-alike first`);
+      }
     }
     await kvm.create(NOTES_BUCKET, { history: 1 });
     if (renewed(`KV_${NOTES_BUCKET}`, await jsm.streams.info(`KV_${NOTES_BUCKET}`))) {

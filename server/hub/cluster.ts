@@ -162,6 +162,23 @@ export interface Cluster extends AsyncDisposable {
   /** Lets go of a name claimed here, unless another server took it over since. */
   release(key: string): void;
   /**
+   * Claims the name of `room` (normalised), which someone here is about to
+   * enter, atomically across the cluster among its look-alikes (names
+   * compared as core/names.ts compares them): resolves to the look-alike
+   * that other servers hold the name of (`room` may not be opened then), or
+   * `undefined` once this server holds it for `room`. During a split it
+   * resolves at once to `undefined`, and claims it once the chat is whole.
+   */
+  claimRoom(room: string): Promise<string | undefined>;
+  /** Lets go of the name of `room`: nobody here is in it any more. */
+  releaseRoom(room: string): void;
+  /**
+   * The look-alike of `room` whose name the last claim of `room` found held
+   * by other servers, for a few seconds after, unless this server holds
+   * `room`'s since.
+   */
+  roomLike(room: string): string | undefined;
+  /**
    * Stores a room message for the whole cluster; it comes back, numbered,
    * through {@linkcode ClusterEvents.message} on every server. Rejects when
    * it cannot be stored. Messages posted under the same `dedupe` within two

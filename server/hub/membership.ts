@@ -103,47 +103,80 @@ export class Membership {
    * member says it was there before.
    */
   join(member: Member, input: string, since?: number): void {
-    const checked = roomNamed(input, "join");
-    if (!checked.ok) return refuse(member, checked.code, checked.message);
-    const name = checked.value;
-    if (member.rooms.some((room) => room.name === name)) {
-      return inform(member, `You are in ${name} already`);
+    const verdict = this.#verdict(member, input);
+    if ("refusal" in verdict) {
+      const { code, message } = verdict.refusal;
+      return code === undefined ? inform(member, message) : refuse(member, code, message);
     }
-    if (!member.op && this.#options.locked?.(name) === true) {
-      return refuse(
-        member,
-        "room_locked",
-        `Cannot join ${name}: it is locked; only operators may enter`,
-      );
-    }
-    if (!this.#rooms.occupied(name)) {
-      const muted = this.#options.muted?.(member, `open ${name}`);
-      if (muted !== undefined) return refuse(member, muted.code, muted.message);
-      const like = this.#rooms.lookalike(name);
-      if (like !== undefined) {
-        return refuse(
-          member,
-          "room_invalid",
-          `Cannot open ${name}: it looks like ${like}; join ${like}, or pick a name that does not`,
-        );
-      }
-    }
+    const { name } = verdict;
     const from = since === undefined ? undefined : { since, all: false };
     if (member.version === 1) {
       const previous = member.rooms;
       member.rooms = [this.#rooms.get(name)];
       return this.settle(member, previous, from);
     }
-    if (member.rooms.length >= MAX_ROOMS) {
-      return refuse(
-        member,
-        "bad_command",
-        `Cannot join ${name}: you are in ${MAX_ROOMS} rooms, the most allowed; leave one first`,
-      );
-    }
     const room = this.#rooms.get(name);
     member.rooms = [...member.rooms, room];
     this.#rooms.enter(member, room, from);
+  }
+
+  /**
+   * The room a `join` of `input` by `member` would open, as far as this
+   * server knows: its name when the join would be taken into a room nobody
+   * is in, `undefined` when it would enter one someone is in, or be refused.
+   * Nothing is sent.
+   */
+  opens(member: Member, input: string): string | undefined {
+    const verdict = this.#verdict(member, input);
+    return "name" in verdict && !this.#rooms.occupied(verdict.name) ? verdict.name : undefined;
+  }
+
+  /**
+   * What a `join` of `input` by `member` comes to: the room to enter, or
+   * why not (without `code`, an `info`: the member is in it already).
+   */
+  #verdict(
+    member: Member,
+    input: string,
+  ): { name: string } | { refusal: { code?: Refusal["code"]; message: string } } {
+    const checked = roomNamed(input, "join");
+    if (!checked.ok) return { refusal: checked };
+    const name = checked.value;
+    if (member.rooms.some((room) => room.name === name)) {
+      return { refusal: { message: `You are in ${name} already` } };
+    }
+    if (!member.op && this.#options.locked?.(name) === true) {
+      return {
+        refusal: {
+          code: "room_locked",
+          message: `Cannot join ${name}: it is locked; only operators may enter`,
+        },
+      };
+    }
+    if (!this.#rooms.occupied(name)) {
+      const muted = this.#options.muted?.(member, `open ${name}`);
+      if (muted !== undefined) return { refusal: muted };
+      const like = this.#rooms.lookalike(name);
+      if (like !== undefined) {
+        return {
+          refusal: {
+            code: "room_invalid",
+            message:
+              `Cannot open ${name}: it looks like ${like}; join ${like}, or pick a name that does not`,
+          },
+        };
+      }
+    }
+    if (member.version !== 1 && member.rooms.length >= MAX_ROOMS) {
+      return {
+        refusal: {
+          code: "bad_command",
+          message:
+            `Cannot join ${name}: you are in ${MAX_ROOMS} rooms, the most allowed; leave one first`,
+        },
+      };
+    }
+    return { name };
   }
 
   /**

@@ -79,6 +79,11 @@ export interface RoomsOptions {
    * server never read (see `Cluster.unread`), or 0.
    */
   readonly unread?: (() => number) | undefined;
+  /**
+   * In a cluster, the look-alike of a room that holds its name across the
+   * cluster, as its last claim found (see `Cluster.roomLike`).
+   */
+  readonly claimed?: ((name: string) => string | undefined) | undefined;
 }
 
 /**
@@ -149,7 +154,8 @@ export class Rooms {
       ...this.#rooms.keys(),
       ...[...this.#options.remote?.rooms() ?? []].map(([n]) => n),
     ];
-    return names.find((other) => other !== name && nameKey(other.slice(1)) === key);
+    return names.find((other) => other !== name && nameKey(other.slice(1)) === key) ??
+      this.#options.claimed?.(name);
   }
 
   /**
