@@ -4,7 +4,9 @@
  * The log keeps four lines in sight at least; the header, "is typing" and
  * the message box give way, but nothing covers anything else, the room's
  * name, the drawer's button, the paperclip and Send stay on the screen and
- * within reach, and on a touch screen the controls keep a finger's size.
+ * within reach, and on a touch screen the controls keep a finger's size. Not
+ * connected, a phone's header keeps its one row, the status and Retry now in
+ * it.
  * The real page runs in Chromium against a real server; bob is a protocol
  * client. Screenshots go to test-results/screenshots.
  */
@@ -52,6 +54,7 @@ declare const document: {
 declare const innerWidth: number;
 declare const innerHeight: number;
 declare function matchMedia(query: string): { matches: boolean };
+declare function getComputedStyle(element: unknown): { paddingTop: string; paddingBottom: string };
 
 /** A phone held sideways, with a touch screen. */
 const SIDEWAYS: BrowserOptions = {
@@ -247,5 +250,65 @@ testWith(
     assert.ok(said !== null && log !== null && said.y >= log.y + log.height - 0.5);
     assert.ok(said.width >= log.width - 0.5, `the warning is ${said.width} px wide`);
     assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+/** How many rows the header's parts take: parts whose heights overlap share one. */
+function headerRows(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const parts = ["#sidebar-toggle", "#room-name", "#status", "#retry"]
+      .map((selector) => document.querySelector(selector)!)
+      .filter((part) => part.checkVisibility())
+      .map((part) => part.getBoundingClientRect())
+      .sort((a, b) => a.top - b.top);
+    let rows = 0;
+    let bottom = -Infinity;
+    for (const part of parts) {
+      if (part.top >= bottom - 0.5) rows++;
+      bottom = Math.max(bottom, part.bottom);
+    }
+    return rows;
+  });
+}
+
+/**
+ * How many rows of words the log has room for: its height inside its
+ * padding, in rows as tall as a message of one row (bob's last).
+ */
+function rowsInSight(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const log = document.querySelector("#log .log")!;
+    const style = getComputedStyle(log);
+    const inside = log.clientHeight - parseFloat(style.paddingTop) -
+      parseFloat(style.paddingBottom);
+    const lines = [...document.querySelectorAll("#log .log .line.message")];
+    const row = lines.at(-1)!.getBoundingClientRect().height;
+    return Math.floor(inside / row + 0.01);
+  });
+}
+
+testWith(
+  ["chromium"],
+  "web page (phone, keyboard up, not connected): the header keeps one row with the status, the log four lines",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch(SIDEWAYS);
+    const { page, bob } = await busyPage(server, browser);
+    await using _bob = bob;
+    await server.close();
+    await waitForStatus(page, /^Reconnecting in \d+ s$/);
+    const found: string[] = [];
+    for (const [width, height] of [[568, 200], [375, 200], [320, 200]] as const) {
+      await resize(page, width, height);
+      const { problems } = await look(page, [...CONTROLS, "#status", "#retry"]);
+      const [rows, seen] = [await headerRows(page), await rowsInSight(page)];
+      await screenshot(page, `web-short-${width}x${height}-reconnecting.png`);
+      // Rows rather than lines: the log's last lines, saying the link was lost, wrap.
+      if (seen < 4) found.push(`${width}×${height}: ${seen} rows of the log in sight`);
+      if (rows !== 1) found.push(`${width}×${height}: the header takes ${rows} rows`);
+      found.push(...problems.map((problem) => `${width}×${height}: ${problem}`));
+    }
+    assert.deepEqual(found, []);
+    assert.deepEqual(browser.unexpectedProblems([/^console error: WebSocket connection to/]), []);
   },
 );
