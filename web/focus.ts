@@ -79,7 +79,26 @@ export class Focus {
       focused === null || focused === document.body || ui.sidebar.contains(focused) ||
       focused === ui.newMessages
     ) {
-      log.focus({ preventScroll: true });
+      placeFocus(log);
     }
   }
+}
+
+/**
+ * Puts the keyboard's focus on `element` for the user, who did not ask for
+ * it: no focus ring is drawn around it (web/style.css), as the browser draws
+ * one for focus a script moves before any tap, until a key is pressed there
+ * or the focus leaves.
+ */
+function placeFocus(element: HTMLElement): void {
+  element.focus({ preventScroll: true });
+  if (document.activeElement !== element) return;
+  element.dataset.placed = "";
+  const done = () => {
+    delete element.dataset.placed;
+    element.removeEventListener("keydown", done);
+    element.removeEventListener("blur", done);
+  };
+  element.addEventListener("keydown", done);
+  element.addEventListener("blur", done);
 }
