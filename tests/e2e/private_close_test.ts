@@ -109,7 +109,7 @@ testWith(
   "web page: reloaded, only the private views that showed something say it is gone",
   async () => {
     await using server = await startWebServer();
-    await using bob = await TestClient.join2(server.addr.port, "bob");
+    await using _bob = await TestClient.join2(server.addr.port, "bob");
     await using carol = await TestClient.join2(server.addr.port, "carol");
     await using browser = await ChatBrowser.launch();
     const page = await browser.openAs(webUrl(server), "ann");
