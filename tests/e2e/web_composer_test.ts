@@ -4,7 +4,8 @@
  * coming back to the draft; each room and private view keeps its own draft;
  * a draft too long to send says so as it is typed, and a message too long
  * is refused, each saying how long it is, the limit and how to share it
- * instead; on a touch screen Enter makes a new line and Send sends.
+ * instead; on a touch screen Enter makes a new line and Send sends, and
+ * Ctrl+Enter and Cmd+Enter send everywhere.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients.
  */
