@@ -104,7 +104,7 @@ export const COMMAND_TABLE = [
     name: "part",
     aliases: [],
     usage: "/part [#room]",
-    description: "leave this room, or the one you name",
+    description: "leave this room, or the one you name; in private messages, close them",
     listedIn: [2],
     fields: { room: ROOM_FIELD },
     parse: roomToLeave,

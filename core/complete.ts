@@ -4,7 +4,8 @@
  * Tab completion, the same in the terminal and on the page: `/commands` as
  * the first word (`/send` only where the server takes files; an alias only
  * where no command's own name fits), rooms after
- * `/join`, the user's own rooms after `/part`, their views (`#dev`, `@bob`)
+ * `/join`, the user's own rooms (or, typed with `@`, private views) after
+ * `/part`, their views (`#dev`, `@bob`)
  * and the `@names` of the people they may write to after `/switch`, and
  * paths after `/send` (when the client has files to offer), else the names
  * of the people in the room (`name: ` at the start of a line), and after
@@ -85,6 +86,13 @@ export function completions(
   const first = /^\/(\S+)\s/.exec(before)?.[1];
   const taking = first === undefined ? undefined : commandNamed(first)?.name;
   if (after === undefined && ROOM_ONLY.includes(taking ?? "")) return { start, options: [] };
+  // `/part @bob` closes the private messages with bob: the user's private views.
+  if ((after === "part" || after === "leave") && word.startsWith("@") && sources.views) {
+    const typed = word.toLowerCase();
+    const options = sources.views.filter((view) => view.toLowerCase().startsWith(typed))
+      .map((view) => `${view} `);
+    return { start, options };
+  }
   if (after === "join" || ((after === "part" || after === "leave") && sources.joined)) {
     const rooms = after === "join" ? sources.rooms : sources.joined ?? [];
     const typed = (word.startsWith("#") ? word : `#${word}`).toLowerCase();

@@ -519,6 +519,7 @@ export class Conversation {
     if (lines > MAX_TEXT_LINES) return [...back, show([tooManyLinesError(lines, shareHow)])];
     const out = outgoing(line, parsed, this.#place());
     if ("look" in out) return [...back, ...this.switchTo(out.look)];
+    if ("close" in out) return [...back, ...this.#looking.close(out.close)];
     if ("refused" in out) return [...back, show([errorLine(out.refused)])];
     const view = this.#typingView()?.id;
     const typed = this.#delivery.type(out.line, now, { ...out.options, typed: line, view });
@@ -658,15 +659,22 @@ export class Conversation {
    * Begins again, after the client was reloaded, the views `ids` (`#dev`,
    * `@bob`) in that order: each private view now, each room's in its place
    * (the first `hello` enters the rooms, see {@linkcode HelloOptions.rooms}).
+   * A private view begun again says that what it showed is gone, if `said`
+   * (ids of private views) lists it as having shown something, or, without
+   * `said`, in any case.
    */
-  reopen(ids: readonly string[]): Effect[] {
+  reopen(ids: readonly string[], said?: readonly string[]): Effect[] {
     // None with the user themselves, whose name may be another's now.
     const me = `@${nameKey(this.roster.me)}`;
     const others = ids.filter((id) => !id.startsWith("@") || `@${nameKey(id.slice(1))}` !== me);
     const before = new Set(this.#views.all.map((view) => view.id));
     if (!this.#views.reopen(others)) return [];
-    // A private view begins again empty: the server keeps no private messages to replay.
-    const begun = this.#views.all.filter((view) => view.kind === "private" && !before.has(view.id));
+    // A private view begins again empty: the server keeps no private messages to replay. Said
+    // only where something was shown before, if the client tells which.
+    const lost = said === undefined ? undefined : new Set(said.map((id) => nameKey(id)));
+    const begun = this.#views.all.filter((view) =>
+      view.kind === "private" && !before.has(view.id) && (lost?.has(nameKey(view.id)) ?? true)
+    );
     return [
       { type: "changed", changes: { ...noChanges(), views: true } },
       ...begun.map((view) => show([privateNotKeptNotice()], view.id)),

@@ -15,7 +15,14 @@ import { errorLine } from "./describe.ts";
 import { unseenDivider } from "./dividers.ts";
 import { type Effect, show } from "./effects.ts";
 import { checkName, nameKey } from "./names.ts";
-import { lookingNotice, nobodyCalledError, notInError, switchToSelfError } from "./notices.ts";
+import {
+  closedNotice,
+  lookingNotice,
+  nobodyCalledError,
+  notInError,
+  notOpenError,
+  switchToSelfError,
+} from "./notices.ts";
 import { noChanges, type Roster } from "./roster.ts";
 import type { View, Views } from "./views.ts";
 
@@ -188,6 +195,24 @@ export class Looking {
     this.#views.remove(room);
     const view = this.#views.current;
     return view === undefined ? [] : this.#select(view.id, true);
+  }
+
+  /**
+   * Closes the private view `typed` names (`@bob`), saying so where the user
+   * looks then: at the view they looked at before it, or their first room,
+   * if it was the one looked at.
+   */
+  close(typed: string): Effect[] {
+    const view = this.#views.find(typed);
+    if (view?.kind !== "private") return [show([errorLine(notOpenError(typed))])];
+    const closed = show([closedNotice(view.name)]);
+    const looked = this.#views.isCurrent(view.id);
+    this.#views.remove(view.id);
+    const next = this.#views.current;
+    if (!looked || next === undefined) {
+      return [{ type: "changed", changes: { ...noChanges(), views: true } }, closed];
+    }
+    return [closed, ...this.#select(next.id, false)];
   }
 
   /**

@@ -232,6 +232,25 @@ export function notInError(typed: string): string {
 }
 
 /**
+ * The private view with `name` was closed (`/part` there, or its `×` on the
+ * page): its messages are not kept, and a new one opens it again.
+ */
+export function closedNotice(name: string): Line {
+  const who = sanitizeText(name);
+  return notice([
+    "Closed ",
+    { text: `@${who}`, style: "room" },
+    `: what was said there is not kept; a private message to or from ${who} opens it again`,
+  ]);
+}
+
+/** `/part @name` where the user has no private view with `name`. */
+export function notOpenError(typed: string): string {
+  const word = sanitizeText(typed);
+  return `Cannot close ${word}: you have no private messages open with ${word.slice(1)}`;
+}
+
+/**
  * `/switch @name` to `name`, a valid name that no private view has and
  * nobody the user knows to be connected bears.
  */

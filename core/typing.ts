@@ -64,11 +64,12 @@ export interface Place {
 }
 
 /**
- * What a typed line does: look at a view, be refused with a reason, or go to
- * the server as `line` with `options`.
+ * What a typed line does: look at a view, close a private one, be refused
+ * with a reason, or go to the server as `line` with `options`.
  */
 export type Outgoing =
   | { look: string }
+  | { close: string }
   | { refused: string }
   | {
     /** The line to send, rewritten if need be (`/msg bob hi` for `hi` said to bob). */
@@ -79,10 +80,6 @@ export type Outgoing =
     entering?: string;
   };
 
-function leaving(name: string): string {
-  return `Cannot leave: you are looking at @${name}; name a room: /part #room`;
-}
-
 function locking(verb: "lock" | "unlock"): (name: string) => string {
   return (name) => `Cannot ${verb}: you are looking at @${name}; name a room: /${verb} #room`;
 }
@@ -92,9 +89,6 @@ function locking(verb: "lock" | "unlock"): (name: string) => string {
  * is refused while the user looks at private messages with `name`.
  */
 const NO_ROOM_HERE: Readonly<Record<string, (name: string, frame: ClientFrame) => string>> = {
-  // `/part` would leave a room that is not on the screen.
-  part: leaving,
-  leave: leaving,
   // Private messages are not kept, and a room's answer would land unseen.
   history: () => "Cannot show history here: private messages are not kept; /switch to a room first",
   search: () => "Cannot search here: private messages are not kept; /switch to a room first",
@@ -133,6 +127,12 @@ export function outgoing(line: string, parsed: ParsedLine, place: Place): Outgoi
   // Nobody writes to themselves: no view of private messages with oneself begins.
   if (frame?.type === "msg" && roster.isMe(frame.to.replace(/^@/, ""))) {
     return { refused: msgToSelfError(roster.me) };
+  }
+  // `/part` leaves private messages as it leaves a room: it closes them, those looked at or
+  // those named (`/part @bob`), rather than a room out of sight.
+  if (many && (frame?.type === "part" || frame?.type === "leave")) {
+    if (frame.room === undefined && view?.kind === "private") return { close: view.id };
+    if (frame.room?.startsWith("@")) return { close: frame.room };
   }
   // Looking at private messages, a command that acts on the room looked at has none.
   const why = frame === undefined ? undefined : NO_ROOM_HERE[frame.type];

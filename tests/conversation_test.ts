@@ -1805,20 +1805,55 @@ Deno.test("Conversation: private messages printed at once show again in their vi
   });
 });
 
-Deno.test("Conversation: /part alone, looking at private messages, names no room and leaves none", () => {
+Deno.test("Conversation: /part, looking at private messages, closes them and leaves no room", async (t) => {
   const chat = joined();
-  chat.switchTo("@bob");
-  const refused = chat.type("/part", 1);
-  assert.deepEqual(sent(refused), [], "no room is left behind the user's back");
-  assert.deepEqual(shown(refused), [
-    "!! Cannot leave: you are looking at @bob; name a room: /part #room",
-  ]);
-  // Slash commands go to the server as they were typed, which runs them.
-  const said = (effects: readonly Effect[]) =>
-    sent(effects).map((frame) => frame.type === "say" ? frame.text : frame.type);
-  assert.deepEqual(said(chat.type("/part #lobby", 2)), ["/part #lobby"]);
+  chat.receive({ type: "room", room: "#dev", members: ["ann"], topic: "" } as ServerFrame, 0);
   chat.switchTo("#lobby");
-  assert.deepEqual(said(chat.type("/part", 3)), ["/part"]);
+  chat.switchTo("@bob");
+  const ids = () => chat.views.map((view) => view.id);
+  assert.deepEqual(ids(), ["#lobby", "#dev", "@bob"]);
+
+  await t.step("the view looked at goes, and the one looked at before it is shown", () => {
+    const closed = chat.type("/part", 1);
+    assert.deepEqual(sent(closed), [], "no room is left behind the user's back");
+    assert.deepEqual(shown(closed), [
+      "-- Closed @bob: what was said there is not kept; a private message to or from bob opens it again",
+      "-- #lobby: nothing new since you left",
+    ]);
+    assert.equal(chat.view?.id, "#lobby");
+    assert.deepEqual(ids(), ["#lobby", "#dev"]);
+    assert.ok(closed.some((effect) => effect.type === "changed" && effect.changes.views));
+  });
+
+  await t.step("a new private message opens it again", () => {
+    chat.receive({ type: "private", id: 1, ts: TS, from: "bob", to: "ann", text: "back" }, 2);
+    assert.deepEqual(ids(), ["#lobby", "#dev", "@bob"]);
+    assert.equal(chat.view?.id, "#lobby");
+  });
+
+  await t.step("/part @name, or /leave @name, closes them from elsewhere", () => {
+    const closed = chat.type("/leave @BOB", 3);
+    assert.deepEqual(sent(closed), []);
+    assert.deepEqual(shown(closed), [
+      "-- Closed @bob: what was said there is not kept; a private message to or from bob opens it again",
+    ]);
+    assert.equal(chat.view?.id, "#lobby");
+    assert.deepEqual(ids(), ["#lobby", "#dev"]);
+    const none = chat.type("/part @bob", 4);
+    assert.deepEqual(sent(none), []);
+    assert.deepEqual(shown(none), [
+      "!! Cannot close @bob: you have no private messages open with bob",
+    ]);
+  });
+
+  await t.step("slash commands for rooms still go to the server as typed, which runs them", () => {
+    const said = (effects: readonly Effect[]) =>
+      sent(effects).map((frame) => frame.type === "say" ? frame.text : frame.type);
+    chat.switchTo("@bob");
+    assert.deepEqual(said(chat.type("/part #dev", 5)), ["/part #dev"]);
+    chat.switchTo("#lobby");
+    assert.deepEqual(said(chat.type("/part", 6)), ["/part", "ping"]);
+  });
 });
 
 Deno.test("Conversation: a private view follows its person's new name, and says so to be drawn again", () => {

@@ -264,6 +264,21 @@ Deno.test("completions() offers no name, nor another room, after the room of /jo
   assert.deepEqual(options("/me waves at b"), ["bob "], "other commands' words may be names");
 });
 
+Deno.test("completions() offers the user's private views after /part @", () => {
+  const sources = {
+    names: ["ann", "bob"],
+    me: "ann",
+    rooms: ["#lobby", "#dev"],
+    joined: ["#lobby", "#dev"],
+    views: ["#lobby", "#dev", "@bob", "@Bea"],
+  };
+  const options = (line: string) => completions(line, line.length, sources).options;
+  assert.deepEqual(options("/part @"), ["@bob ", "@Bea "]);
+  assert.deepEqual(options("/leave @b"), ["@bob ", "@Bea "]);
+  assert.deepEqual(options("/part @bo"), ["@bob "]);
+  assert.deepEqual(options("/part #"), ["#lobby ", "#dev "]);
+});
+
 Deno.test("Conversation asks for the rooms by itself, quietly, to complete them after /join", async (t) => {
   const TWO_ROOMS: ServerFrame = {
     type: "rooms",

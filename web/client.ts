@@ -57,6 +57,9 @@ import {
 /** How often the link and the lines waiting for the server are looked at, in milliseconds. */
 const TICK_MS = 250;
 
+/** The lines that are messages: a private view that showed one lost it in a reload. */
+const SAID: readonly string[] = ["message", "action", "private"];
+
 /** How the user shares a file on the page: a draft too long for a message may go as one. */
 const SHARE_HOW = "with the paperclip";
 
@@ -96,6 +99,11 @@ export class WebClient {
   #tickTimer: ReturnType<typeof setInterval> | undefined;
   /** Private views whose messages the hidden tab showed in the room looked at. */
   readonly #readOnReturn = new Set<string>();
+  /**
+   * The private views that showed a message, by name key: only they say,
+   * after a reload, that what they showed is gone.
+   */
+  readonly #said = new Set<string>();
   /** Where the keyboard goes, and the sidebar drawer. */
   readonly #focus: Focus;
   /** Asks before the tab goes while lines wait for the server or files are uploaded. */
@@ -120,12 +128,16 @@ export class WebClient {
     });
     this.#reloaded = new ReloadedRooms({
       views: () => this.#chat.views.map((view) => view.id),
-      reopen: (ids) => this.#apply(this.#chat.reopen(ids)),
+      reopen: (ids, said) => this.#apply(this.#chat.reopen(ids, said)),
       // As a choice of the user's; without a word when it is shown already (the first room).
       show: (id) => {
         if (this.#chat.view?.id !== id) this.#apply(this.#chat.switchTo(id));
       },
-      lines: (id, lines) => this.#logs.append(id, lines),
+      lines: (id, lines) => {
+        this.#logs.append(id, lines);
+        // Kept with the counts that follow: kept before them, it would forget these lines.
+        this.#saidIn(id, lines, false);
+      },
       unread: (unread) => this.#apply(this.#chat.unreadAgain(unread)),
       away: (reason) =>
         this.#apply(
@@ -268,7 +280,7 @@ export class WebClient {
       : sanitizeText(view.id);
   }
 
-  /** Leaves `room`, one of the user's, as `/part` does. */
+  /** Leaves `room`, one of the user's, as `/part` does; closes a private view (`@bob`) as well. */
   partRoom(room: string): void {
     this.#apply(this.#chat.type(`/part ${room}`, performance.now()));
     // Its button goes with it: the keyboard goes to the message box, not to the page's body.
@@ -309,6 +321,7 @@ export class WebClient {
     if (this.#chat.welcomed && me !== "" && resume !== undefined && !gone) {
       keepSession({ name: me, resume });
     }
+    this.#keepRooms();
     this.#connection.stop();
   }
 
@@ -426,6 +439,7 @@ export class WebClient {
    */
   #show(lines: readonly Line[], id?: string): void {
     this.#logs.append(id ?? this.#chat.view?.id, lines);
+    this.#saidIn(id ?? this.#chat.view?.id, lines);
     const entering = enteringRoom(this.#chat);
     if (id === undefined && entering !== undefined) this.#logs.append(entering, lines);
     const looked = this.#chat.view;
@@ -510,6 +524,7 @@ export class WebClient {
     if (frame.type === "renamed") {
       this.#logs.renamed(frame.from, frame.to);
       this.#box.renamed(frame.from, frame.to);
+      if (this.#said.delete(nameKey(`@${frame.from}`))) this.#said.add(nameKey(`@${frame.to}`));
     }
     const about = this.#page.people.take(frame, Date.now());
     this.#leaving = frame.type === "parted" ? frame.room : undefined;
@@ -625,24 +640,49 @@ export class WebClient {
     }
     if (changes.room || changes.views) {
       this.#page.showRoom();
-      // Not before the first welcome restored them: the #lobby alone would overwrite them.
-      if (!this.#reloaded.pending) {
-        const unread = this.#chat.views.flatMap(({ id, unread, mentioned }) =>
-          unread > 0 || mentioned ? [{ id, unread, mentioned }] : []
-        );
-        saveRooms({
-          rooms: this.#chat.roster.joined,
-          views: this.#chat.views.map((view) => view.id),
-          view: this.#chat.view?.id,
-          unread,
-          lines: this.#reloaded.unreadLines(unread),
-        });
-      }
+      // A private view closed said nothing, should it be opened again.
+      const views = new Set(this.#chat.views.map((view) => nameKey(view.id)));
+      for (const key of this.#said) if (!views.has(key)) this.#said.delete(key);
+      this.#keepRooms();
     }
     if (changes.room) this.refreshPeople();
     if (changes.members || changes.me || changes.room) this.#page.showMembers();
     if (changes.rooms || changes.room || changes.views) this.#page.showRooms();
     if (changes.typing || changes.room || changes.views) this.#showTyping();
+  }
+
+  /**
+   * Keeps, for a reload of this tab, its rooms and views, the view it shows,
+   * what is unread and which private views showed something; not before the
+   * first welcome restored them, as the #lobby alone would overwrite them.
+   */
+  #keepRooms(): void {
+    if (this.#reloaded.pending) return;
+    const unread = this.#chat.views.flatMap(({ id, unread, mentioned }) =>
+      unread > 0 || mentioned ? [{ id, unread, mentioned }] : []
+    );
+    const views = this.#chat.views.map((view) => view.id);
+    saveRooms({
+      rooms: this.#chat.roster.joined,
+      views,
+      view: this.#chat.view?.id,
+      unread,
+      lines: this.#reloaded.unreadLines(unread),
+      said: views.filter((id) => id.startsWith("@") && this.#said.has(nameKey(id))),
+    });
+  }
+
+  /**
+   * `lines` were shown in view `id`: if it is a private view and one of them
+   * is a message, it is kept, for a reload (`keep`: now), that it showed one.
+   */
+  #saidIn(id: string | undefined, lines: readonly Line[], keep = true): void {
+    if (id === undefined || !id.startsWith("@")) return;
+    if (!lines.some((line) => SAID.includes(line.kind))) return;
+    const key = nameKey(id);
+    if (this.#said.has(key)) return;
+    this.#said.add(key);
+    if (keep) this.#keepRooms();
   }
 
   /** Shows who is typing in the view looked at: nobody yet in a room being entered. */

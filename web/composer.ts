@@ -4,7 +4,9 @@
 /**
  * The message box's keys: Enter sends and Shift+Enter makes a new line (the
  * box grows with its lines); on a touch screen, whose keyboard has no
- * Shift+Enter, Enter makes the new line and the Send button sends. Up on
+ * Shift+Enter, Enter makes the new line and the Send button sends.
+ * Ctrl+Enter and Cmd+Enter send everywhere (a keyboard plugged into a
+ * tablet has no other key that does). Up on
  * the box's first row and Down on its last walk through sent lines, Down
  * back to the draft; elsewhere they move between the rows. Tab completes
  * names, commands and rooms (again to cycle), Enter in an IME never sends.
@@ -59,10 +61,11 @@ export function bindComposerKeys(
       if (event.key === "Enter") event.preventDefault();
       return;
     }
-    if (
-      event.key === "Enter" && !event.shiftKey && !event.altKey && !event.ctrlKey &&
-      !touch.matches
-    ) {
+    // Enter sends, but on a touch screen; Ctrl+Enter and Cmd+Enter everywhere, for the keyboard
+    // plugged into a tablet, where Enter makes a new line.
+    const plain = !event.ctrlKey && !event.metaKey && !touch.matches;
+    const held = event.ctrlKey !== event.metaKey;
+    if (event.key === "Enter" && !event.shiftKey && !event.altKey && (plain || held)) {
       event.preventDefault();
       input.form?.requestSubmit();
       return;

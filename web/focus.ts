@@ -27,7 +27,13 @@ export class Focus {
 
   constructor(ui: Ui) {
     this.#ui = ui;
-    this.#drawer.addEventListener("change", () => this.#coverBehindDrawer());
+    // Turned sideways (or a window widened) past a phone's width, the sidebar sits beside the
+    // conversation: an open drawer closes, and stays closed once it is a drawer again, the
+    // keyboard's focus left where the user put it meanwhile.
+    this.#drawer.addEventListener("change", () => {
+      if (!this.#drawer.matches) this.setDrawer(false);
+      else this.#coverBehindDrawer();
+    });
     // Seen before anything the press does, so that it knows how the user works.
     document.addEventListener("pointerdown", (event) => {
       this.#touching = event.pointerType !== "mouse";
@@ -48,7 +54,7 @@ export class Focus {
   /**
    * While the drawer is open over them, the log and the message box are
    * inert: Tab stays among what can be seen, and screen readers leave out
-   * what the drawer covers. A window widened past a phone's shows both.
+   * what the drawer covers. A window widened past a phone's closes it.
    */
   #coverBehindDrawer(): void {
     this.#ui.main.inert = this.#drawer.matches &&
@@ -73,7 +79,26 @@ export class Focus {
       focused === null || focused === document.body || ui.sidebar.contains(focused) ||
       focused === ui.newMessages
     ) {
-      log.focus({ preventScroll: true });
+      placeFocus(log);
     }
   }
+}
+
+/**
+ * Puts the keyboard's focus on `element` for the user, who did not ask for
+ * it: no focus ring is drawn around it (web/style.css), as the browser draws
+ * one for focus a script moves before any tap, until a key is pressed there
+ * or the focus leaves.
+ */
+function placeFocus(element: HTMLElement): void {
+  element.focus({ preventScroll: true });
+  if (document.activeElement !== element) return;
+  element.dataset.placed = "";
+  const done = () => {
+    delete element.dataset.placed;
+    element.removeEventListener("keydown", done);
+    element.removeEventListener("blur", done);
+  };
+  element.addEventListener("keydown", done);
+  element.addEventListener("blur", done);
 }

@@ -183,7 +183,9 @@ export class LogView {
 
   /**
    * Brings `element`, a line of this log, into view at the top if the reader
-   * would otherwise start below it: what is new is read from its beginning.
+   * would otherwise start below it: what is new is read from its beginning,
+   * and what it leaves below the fold is counted by the "new messages"
+   * button, as what arrives after it will be.
    */
   reveal(element: HTMLElement): void {
     if (!this.#shown || element.parentElement !== this.#log) return;
@@ -192,6 +194,19 @@ export class LogView {
     if (top >= this.#log.scrollTop) return;
     this.#scrollTo(top);
     this.#stick = this.#atBottom();
+    if (!this.#stick) this.#countBelow();
+  }
+
+  /** Counts, for the "new messages" button, the lines that end below what the reader sees. */
+  #countBelow(): void {
+    const bottom = this.#log.scrollTop + this.#log.clientHeight;
+    const below = [...this.#log.children].filter((line) =>
+      line instanceof HTMLElement && line.offsetTop + line.offsetHeight > bottom + 1
+    );
+    this.#unseen = below.length;
+    this.#unseenMessages =
+      below.filter((line) => COUNTED.some((kind) => line.classList.contains(kind))).length;
+    this.#showMarker();
   }
 
   /** Scrolls to the newest line and hides the marker. */

@@ -25,8 +25,12 @@ export const KEPT_VIEWS = 32;
 export interface ReloadedRoomsOptions {
   /** The ids of the user's views. */
   views(): readonly string[];
-  /** Begins again the views `ids`, in that order: the private ones now, the rooms' where they were. */
-  reopen(ids: readonly string[]): void;
+  /**
+   * Begins again the views `ids`, in that order: the private ones now, the
+   * rooms' where they were; those of `said` (all without it) say that what
+   * they showed is gone.
+   */
+  reopen(ids: readonly string[], said: readonly string[] | undefined): void;
   /** Shows view `id`, one of the user's, as if they picked it. */
   show(id: string): void;
   /** Shows again `lines`, unread in private view `id` before the reload. */
@@ -86,7 +90,7 @@ export class ReloadedRooms {
     const saved = this.#reloaded;
     this.#reloaded = undefined;
     if (saved === undefined) return;
-    this.#options.reopen(saved.views);
+    this.#options.reopen(saved.views, saved.said);
     // A room the server let the user in no more (locked since, say) is not shown: it said why.
     if (saved.view !== undefined && this.#options.views().includes(saved.view)) {
       this.#options.show(saved.view);

@@ -4,7 +4,8 @@
 /**
  * The sidebar's lists: the user's views (their rooms and private
  * conversations, each a button that shows it, with its unread count and a
- * mark when it names the user, and a button that leaves a room), the
+ * mark when it names the user, and a button that leaves a room or closes
+ * private messages), the
  * server's rooms (each a button that joins it, with how many people are in
  * it and a lock when only operators may enter it) and the people in the
  * current room (each a button that shows the private view with them, with
@@ -28,7 +29,7 @@ export interface ViewListOptions {
   entering?: string | undefined;
   /** Called with a view's id when its button is clicked. */
   onPick: (view: string) => void;
-  /** Called with a room when its leave button is clicked. */
+  /** Called with a room when its leave button is clicked, or a private view (`@bob`) when its close button is. */
   onPart: (room: string) => void;
 }
 
@@ -113,14 +114,15 @@ function viewItem(list: HTMLElement, id: string): HTMLLIElement {
   return item;
 }
 
-/** The button that leaves room `id` (cleaned as `shown`). */
+/** The button that leaves room `id`, or closes private view `id` (cleaned as `shown`). */
 function partButton(list: HTMLElement, id: string, shown: string): HTMLButtonElement {
   const part = document.createElement("button");
   part.type = "button";
   part.className = "part-button";
   part.textContent = "×";
-  part.title = `Leave ${shown}`;
-  part.setAttribute("aria-label", `Leave ${shown}`);
+  const what = id.startsWith("@") ? `Close ${shown}` : `Leave ${shown}`;
+  part.title = what;
+  part.setAttribute("aria-label", what);
   part.addEventListener("click", (event) => {
     // The first click of a double click (or tap) leaves the room, and its row goes: the next
     // room's × comes up under the pointer, where the second one lands. It leaves nothing.
@@ -134,7 +136,8 @@ function partButton(list: HTMLElement, id: string, shown: string): HTMLButtonEle
  * Fills `list` with one `li` per view: a button that shows it, reading its
  * name, its unread count (`.unread`) and, when something there names the
  * user or a person wrote to them, a mark (`.mention-badge`); and for rooms,
- * while the user is in more than one, a button that leaves it. The room
+ * while the user is in more than one, a button that leaves it, for private
+ * views one that closes them. The room
  * being entered comes last, marked `.entering`, without one. Drawn again,
  * the entries of the views still there stay the same elements.
  */
@@ -180,7 +183,8 @@ export function renderViews(
     item.classList.toggle("entering", view.id === entering);
     if (view.id === entering) button.title = `Entering ${id}…`;
     const part = item.querySelector(".part-button");
-    const leaves = view.kind === "room" && rooms > 1 && view.id !== entering;
+    // A room but the last one is left; private messages are closed.
+    const leaves = view.kind === "private" || (rooms > 1 && view.id !== entering);
     if (leaves && part === null) item.append(partButton(list, view.id, id));
     else if (!leaves) part?.remove();
   }

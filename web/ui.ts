@@ -180,6 +180,11 @@ export interface SavedRooms {
   unread: readonly Unread[];
   /** The lines unread in private views, the last of each: the server keeps none to replay. */
   lines: readonly ViewLines[];
+  /**
+   * The private views that showed something: coming back, only they say
+   * that what they showed is gone. Left out by a page that did not keep it.
+   */
+  said?: readonly string[] | undefined;
 }
 
 /** The lines shown in a view since the user last read it. */
@@ -236,7 +241,7 @@ export function loadRooms(): SavedRooms | undefined {
   try {
     const saved: unknown = JSON.parse(sessionStorage.getItem(ROOMS_KEY) ?? "null");
     if (typeof saved !== "object" || saved === null) return undefined;
-    const { rooms, views, view, unread, lines } = saved as Record<string, unknown>;
+    const { rooms, views, view, unread, lines, said } = saved as Record<string, unknown>;
     if (!isStrings(rooms)) return undefined;
     return {
       rooms,
@@ -244,6 +249,7 @@ export function loadRooms(): SavedRooms | undefined {
       view: typeof view === "string" ? view : undefined,
       unread: Array.isArray(unread) ? unread.filter(isUnread) : [],
       lines: Array.isArray(lines) ? lines.filter(isViewLines) : [],
+      said: isStrings(said) ? said : undefined,
     };
   } catch {
     return undefined;

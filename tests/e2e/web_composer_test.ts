@@ -4,7 +4,8 @@
  * coming back to the draft; each room and private view keeps its own draft;
  * a draft too long to send says so as it is typed, and a message too long
  * is refused, each saying how long it is, the limit and how to share it
- * instead; on a touch screen Enter makes a new line and Send sends.
+ * instead; on a touch screen Enter makes a new line and Send sends, and
+ * Ctrl+Enter and Cmd+Enter send everywhere.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients.
  */
@@ -316,7 +317,7 @@ testWith(
 
 testWith(
   ["chromium"],
-  "web page on a touch screen: Enter makes a new line and the Send button sends",
+  "web page on a touch screen: Enter makes a new line; the Send button, Ctrl+Enter and Cmd+Enter send",
   async () => {
     await using server = await startWebServer();
     const url = webUrl(server);
@@ -338,13 +339,26 @@ testWith(
     const message = await bob.next("message", (frame) => frame.from === "ann");
     assert.equal(message.text, "first row\nsecond row");
     await holds(input, "", "nothing once sent");
+    // A keyboard plugged into the tablet sends with Ctrl+Enter, or Cmd+Enter.
+    for (const key of ["Control+Enter", "Meta+Enter"]) {
+      await input.pressSequentially(`sent with ${key}`);
+      await input.press(key);
+      const sent = await bob.next("message", (frame) => frame.from === "ann");
+      assert.equal(sent.text, `sent with ${key}`);
+      await holds(input, "", `nothing once sent with ${key}`);
+    }
 
-    // With a mouse, Enter sends as ever.
+    // With a mouse, Enter sends as ever, and so do Ctrl+Enter and Cmd+Enter.
     await using desk = await ChatBrowser.launch();
     const deskPage = await desk.openAs(url, "cy");
     assert.equal(await deskPage.locator("#message-input").getAttribute("enterkeyhint"), "send");
     await say(deskPage, "sent with Enter");
     await waitForLine(page, "message", "sent with Enter");
+    for (const key of ["Control+Enter", "Meta+Enter"]) {
+      await deskPage.locator("#message-input").fill(`desk ${key}`);
+      await deskPage.locator("#message-input").press(key);
+      await waitForLine(page, "message", `desk ${key}`);
+    }
     assert.deepEqual(phone.unexpectedProblems(), []);
     assert.deepEqual(desk.unexpectedProblems(), []);
   },

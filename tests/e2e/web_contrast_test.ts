@@ -288,3 +288,60 @@ testWith(
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
+
+testWith(
+  ["chromium"],
+  "web page: a line being sent, a mention's row and badges, and the lists offline read at 4.5:1",
+  async () => {
+    await using server = await startWebServer();
+    await using bob = await TestClient.join2(server.addr.port, "bob", [
+      { room: "#lobby" },
+      { room: "#dev" },
+    ]);
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.openAs(webUrl(server), "ann");
+    await say(page, "/join #dev");
+    await page.locator("#views .view-button[aria-current]", { hasText: "#dev" }).waitFor();
+    await page.locator("#views .view-button", { hasText: "#lobby" }).click();
+    // A mention where ann looks, and one in a room she does not: its badges in the sidebar.
+    await bob.send({ type: "say", room: "#lobby", text: "ann: the build is red" });
+    await page.locator("#log .line.mentioned", { hasText: "the build is red" }).waitFor();
+    await bob.send({ type: "say", room: "#dev", text: "ann: and the tests" });
+    await page.locator("#views .mention-badge").waitFor();
+    await page.locator("#views .unread.urgent").waitFor();
+    // Offline: the lists may be out of date, and a line typed waits, being sent.
+    await server.close();
+    await page.locator("#app.offline").waitFor();
+    await page.locator("#message-input").fill("still here");
+    await page.locator("#message-input").press("Enter");
+    await page.locator("#log .line.pending", { hasText: "still here" }).waitFor();
+    await installContrast(page);
+
+    const low: string[] = [];
+    for (const scheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await screenshot(page, `web-contrast-offline-${scheme}.png`);
+      /** Notes each element `selector` finds whose text reads under 4.5:1. */
+      const measure = async (selector: string, what: string) => {
+        const measured = await contrasts(page.locator(selector), "text");
+        if (measured.length === 0) low.push(`${scheme}: ${what}: nothing measured`);
+        for (const each of measured.filter((each) => each.ratio < 4.5)) {
+          low.push(`${scheme}: ${what} (${each.what}): ${each.ratio.toFixed(2)}`);
+        }
+      };
+      await measure("#log .line.pending .time", '"sending…"');
+      await measure("#log .line.pending .text", "words being sent");
+      await measure("#log .line.mentioned .time", "a mention's time");
+      await measure("#log .line.mentioned .text", "a mention's words");
+      await measure("#views .mention-badge, #views .unread", "the badges of unread messages");
+      await measure(
+        "#sidebar h2, #sidebar .room-label, #sidebar .count, #sidebar .member-name, #sidebar .you",
+        "the lists while offline",
+      );
+    }
+    assert.deepEqual(low, []);
+    // The server is gone: the page's socket, and the tab's badged icon, cannot reach it.
+    const gone = [/^console error: WebSocket connection to/, /net::ERR_CONNECTION_REFUSED$/];
+    assert.deepEqual(browser.unexpectedProblems(gone), []);
+  },
+);

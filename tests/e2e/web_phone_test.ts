@@ -303,6 +303,8 @@ testWith(
     const left = await waitForLine(page, "notice", "You left #dev");
     const again = left.locator("button.rejoin", { hasText: exactly("Join again") });
     assert.equal(await again.getAttribute("aria-label"), "Join #dev again");
+    const button = (await again.boundingBox())!;
+    assert.ok(button.height >= 44, `Join again is ${button.width}×${button.height}`);
     await screenshot(page, "web-phone-left.png");
     await again.tap();
     await page.locator("#room-name", { hasText: exactly("#dev") }).waitFor();

@@ -1,7 +1,8 @@
 /**
  * A tab of the page reloaded: it comes back as the name that tab had, even
  * after another tab of the same browser took another, and with the private
- * views it had, each in its place in the sidebar, showing the one it showed.
+ * views it had, each in its place in the sidebar, showing the one it showed;
+ * on a phone the log it puts the focus on draws no focus ring, until a key.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients.
  */
@@ -14,12 +15,18 @@ import {
   logLine,
   say,
   startWebServer,
+  WAIT_MS,
   waitForLine,
   waitForStatus,
   webUrl,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
+import { waitFor } from "./_tmux.ts";
 import { listsViews, looksAt, says, showView, viewButton } from "./_web_rooms.ts";
+
+// What the page functions run by `evaluate` use of the browser's globals (not the DOM lib,
+// which would retype Deno's own globals for every file checked with this one).
+declare function getComputedStyle(element: unknown): { outlineStyle: string };
 
 testWith(
   ["chromium"],
@@ -166,6 +173,39 @@ testWith(
     await bob.next("joined", (frame) => frame.name === "ann");
     await page.locator("#message-input").waitFor();
     assert.equal(await annAway(), undefined);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page (phone): reloaded, the log the page put the focus on draws no focus ring, until a key",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch({
+      viewport: { width: 375, height: 667 },
+      deviceScaleFactor: 2,
+      mobile: true,
+    });
+    const page = await browser.openAs(webUrl(server), "ann");
+    await page.reload();
+    await waitForStatus(page, "Connected");
+    const log = page.locator("#log .log");
+    const ring = () =>
+      log.evaluate((log) => ({
+        focused: log.matches(":focus"),
+        outline: getComputedStyle(log).outlineStyle,
+      }));
+    await waitFor(
+      ring,
+      ({ focused }) => focused,
+      WAIT_MS,
+      (now) => `for the log to have the focus: ${JSON.stringify(now)}`,
+    );
+    assert.deepEqual(await ring(), { focused: true, outline: "none" });
+    // A key pressed there is the keyboard's: now the ring shows where it is.
+    await page.keyboard.press("ArrowDown");
+    assert.deepEqual(await ring(), { focused: true, outline: "solid" });
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );

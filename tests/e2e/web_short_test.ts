@@ -4,7 +4,9 @@
  * The log keeps four lines in sight at least; the header, "is typing" and
  * the message box give way, but nothing covers anything else, the room's
  * name, the drawer's button, the paperclip and Send stay on the screen and
- * within reach, and on a touch screen the controls keep a finger's size.
+ * within reach, and on a touch screen the controls keep a finger's size. Not
+ * connected, a phone's header keeps its one row, the status and Retry now in
+ * it.
  * The real page runs in Chromium against a real server; bob is a protocol
  * client. Screenshots go to test-results/screenshots.
  */
@@ -52,6 +54,7 @@ declare const document: {
 declare const innerWidth: number;
 declare const innerHeight: number;
 declare function matchMedia(query: string): { matches: boolean };
+declare function getComputedStyle(element: unknown): { paddingTop: string; paddingBottom: string };
 
 /** A phone held sideways, with a touch screen. */
 const SIDEWAYS: BrowserOptions = {
@@ -102,10 +105,11 @@ function look(page: Page, controls: readonly string[]): Promise<
         problems.push(`${selector} is ${box.width}×${box.height} on a touch screen`);
       }
     }
-    // "is typing" shows beside what it shares a row with, over none of it.
+    // "is typing" shows beside what it shares a row with, over none of it (unless it is left
+    // to screen readers alone, a pixel wide, for a warning in its place).
     const typing = document.querySelector("#typing")!;
     const said = typing.getBoundingClientRect();
-    if (said.width > 0 && said.height > 0) {
+    if (said.width > 1 && said.height > 1) {
       const hit = document.elementFromPoint(said.left + said.width / 2, said.top + said.height / 2);
       if (hit === null || !typing.contains(hit)) problems.push("#typing is covered");
       if (said.bottom > innerHeight || said.right > innerWidth) problems.push("#typing is off");
@@ -246,6 +250,103 @@ testWith(
     const [said, log] = [await warning.boundingBox(), await page.locator("#log").boundingBox()];
     assert.ok(said !== null && log !== null && said.y >= log.y + log.height - 0.5);
     assert.ok(said.width >= log.width - 0.5, `the warning is ${said.width} px wide`);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+/** How many rows the header's parts take: parts whose heights overlap share one. */
+function headerRows(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const parts = ["#sidebar-toggle", "#room-name", "#status", "#retry"]
+      .map((selector) => document.querySelector(selector)!)
+      .filter((part) => part.checkVisibility())
+      .map((part) => part.getBoundingClientRect())
+      .sort((a, b) => a.top - b.top);
+    let rows = 0;
+    let bottom = -Infinity;
+    for (const part of parts) {
+      if (part.top >= bottom - 0.5) rows++;
+      bottom = Math.max(bottom, part.bottom);
+    }
+    return rows;
+  });
+}
+
+/**
+ * How many rows of words the log has room for: its height inside its
+ * padding, in rows as tall as a message of one row (bob's last).
+ */
+function rowsInSight(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const log = document.querySelector("#log .log")!;
+    const style = getComputedStyle(log);
+    const inside = log.clientHeight - parseFloat(style.paddingTop) -
+      parseFloat(style.paddingBottom);
+    const lines = [...document.querySelectorAll("#log .log .line.message")];
+    const row = lines.at(-1)!.getBoundingClientRect().height;
+    return Math.floor(inside / row + 0.01);
+  });
+}
+
+testWith(
+  ["chromium"],
+  "web page (phone, keyboard up, not connected): the header keeps one row with the status, the log four lines",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch(SIDEWAYS);
+    const { page, bob } = await busyPage(server, browser);
+    await using _bob = bob;
+    await server.close();
+    await waitForStatus(page, /^Reconnecting in \d+ s$/);
+    const found: string[] = [];
+    // Down to 200 px here: a finger's Retry now makes the header taller than a slim row.
+    for (const [width, height] of [[740, 200], [568, 200], [375, 200], [320, 200]] as const) {
+      await resize(page, width, height);
+      const { problems } = await look(page, [...CONTROLS, "#status", "#retry"]);
+      const [rows, seen] = [await headerRows(page), await rowsInSight(page)];
+      await screenshot(page, `web-short-${width}x${height}-reconnecting.png`);
+      // Rows rather than lines: the log's last lines, saying the link was lost, wrap.
+      if (seen < 4) found.push(`${width}×${height}: ${seen} rows of the log in sight`);
+      if (rows !== 1) found.push(`${width}×${height}: the header takes ${rows} rows`);
+      found.push(...problems.map((problem) => `${width}×${height}: ${problem}`));
+    }
+    assert.deepEqual(found, []);
+    assert.deepEqual(browser.unexpectedProblems([/^console error: WebSocket connection to/]), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page (short screens): a tall draft, or one too long to send, scrolls in its box; the log keeps four lines",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch(SIDEWAYS);
+    const { page, bob } = await busyPage(server, browser);
+    await using _bob = bob;
+    const input = page.locator("#message-input");
+    const drafts = [
+      { what: "ten lines", text: Array.from({ length: 10 }, (_, i) => `row ${i + 1}`).join("\n") },
+      { what: "too long", text: "word ".repeat(1000).trim() },
+    ];
+    const found: string[] = [];
+    for (const { what, text } of drafts) {
+      await input.fill("");
+      await input.focus();
+      await page.keyboard.insertText(text);
+      if (what === "too long") await page.locator("#too-long").waitFor();
+      for (const [width, height] of [[740, 180], [667, 200], [375, 200], [740, 320]] as const) {
+        await resize(page, width, height);
+        const { lines, problems } = await look(page, CONTROLS);
+        await screenshot(page, `web-short-${width}x${height}-${what.replace(" ", "-")}.png`);
+        const at = `${width}×${height}, ${what}`;
+        if (lines < 4) found.push(`${at}: ${lines} log lines in sight`);
+        found.push(...problems.map((problem) => `${at}: ${problem}`));
+        // The box gives way, and scrolls to what it does not show.
+        const scrolls = await input.evaluate((box) => box.scrollHeight > box.clientHeight + 1);
+        if (!scrolls && what === "ten lines") found.push(`${at}: the box shows every row`);
+      }
+    }
+    assert.deepEqual(found, []);
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
