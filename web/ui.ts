@@ -14,7 +14,9 @@ import type { Unread } from "../core/views.ts";
 /** Every element of web/index.html the client drives. */
 export interface Ui {
   app: HTMLElement;
+  /** The header's status, for the eye: screen readers hear {@linkcode Ui.announce}. */
   status: HTMLElement;
+  /** The connection's state for screen readers: a polite live region, changed once per change. */
   announce: HTMLElement;
   retry: HTMLButtonElement;
   roomName: HTMLElement;

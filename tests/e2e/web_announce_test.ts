@@ -1,0 +1,212 @@
+/**
+ * What a screen reader hears of the page, recorded as it would get it: every
+ * element or text added inside a live region (the logs, `role=status`, the
+ * note under the toggles), unless the region is busy or `aria-live="off"`,
+ * or what was added is hidden from it. The connection's loss and return are
+ * told once each; notifications that stay off say why, aloud. The real page
+ * runs in Chromium against a real server.
+ */
+
+import assert from "node:assert/strict";
+import type { Page } from "./_playwright.ts";
+import { freePort } from "../_test_utils.ts";
+import {
+  type BrowserOptions,
+  ChatBrowser,
+  exactly,
+  say,
+  startWebServer,
+  WAIT_MS,
+  waitForLine,
+  waitForStatus,
+  webUrl,
+} from "./_browser.ts";
+import { testWith } from "./_needs.ts";
+import { waitFor } from "./_tmux.ts";
+import { openSidebar } from "./_web_rooms.ts";
+
+/**
+ * Records in `window.heard`, from the first moment of each page, what a
+ * screen reader is told: each node added inside a live region (the nearest
+ * ancestor with `aria-live`, or a role that implies it), with the region's
+ * id or label, its text, and whether it is `quiet` (the region busy or
+ * `aria-live="off"`, or the node `aria-hidden` or not rendered). A node
+ * added with its ancestor in one batch is heard as part of that ancestor.
+ * Also records in `window.shownStatus` each text the header's status shows.
+ */
+const RECORD_HEARD = `(() => {
+  window.heard = [];
+  window.shownStatus = [];
+  const rootOf = (element) => {
+    for (let each = element; each !== null; each = each.parentElement) {
+      const live = each.getAttribute("aria-live");
+      if (live !== null) return { root: each, live };
+      const role = each.getAttribute("role");
+      if (role === "log" || role === "status") return { root: each, live: "polite" };
+      if (role === "alert") return { root: each, live: "assertive" };
+    }
+    return undefined;
+  };
+  new MutationObserver((records) => {
+    const added = new Set();
+    for (const record of records) for (const node of record.addedNodes) added.add(node);
+    for (const node of added) {
+      if (!node.isConnected) continue;
+      const element = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+      if (element === null) continue;
+      if (element.id === "status") window.shownStatus.push(element.textContent);
+      let covered = false;
+      for (let up = node.parentNode; up !== null; up = up.parentNode) covered ||= added.has(up);
+      const found = rootOf(element);
+      // A region put on the page, a log shown, is not read out for what it holds.
+      if (covered || found === undefined || found.root === node) continue;
+      const text = (node.textContent ?? "").trim();
+      if (text === "") continue;
+      const quiet = found.live === "off" || found.root.closest('[aria-busy="true"]') !== null ||
+        element.closest('[aria-hidden="true"]') !== null ||
+        !element.checkVisibility({ visibilityProperty: true });
+      const region = found.root.id || found.root.getAttribute("aria-label") || "";
+      window.heard.push({ region, text, quiet });
+    }
+  }).observe(document, { childList: true, subtree: true });
+})();`;
+
+/** Something a screen reader was told: in which region, and what. */
+interface Heard {
+  region: string;
+  text: string;
+  quiet: boolean;
+}
+
+/** A browser whose pages record what a screen reader hears (see {@linkcode RECORD_HEARD}). */
+async function listeningBrowser(options: BrowserOptions = {}): Promise<ChatBrowser> {
+  const browser = await ChatBrowser.launch(options);
+  await browser.context.addInitScript({ content: RECORD_HEARD });
+  return browser;
+}
+
+/** What the screen reader was told so far on `page`, quiet additions left out. */
+async function heard(page: Page): Promise<Heard[]> {
+  const all = await page.evaluate(() => (globalThis as unknown as { heard: Heard[] }).heard);
+  return all.filter((each) => !each.quiet);
+}
+
+/** The texts read out so far that hold `text`. */
+async function heardOf(page: Page, text: string): Promise<string[]> {
+  return (await heard(page)).filter((each) => each.text.includes(text)).map((each) => each.text);
+}
+
+/** Waits until the screen reader was told something holding `text`, and returns all of them. */
+async function hears(page: Page, text: string): Promise<string[]> {
+  return await waitFor(
+    () => heardOf(page, text),
+    (said) => said.length > 0,
+    WAIT_MS,
+    () => `for a screen reader to hear "${text}"`,
+  );
+}
+
+/** What the header's status showed so far, for the eye, from the first change. */
+function shownStatus(page: Page): Promise<string[]> {
+  return page.evaluate(() => (globalThis as unknown as { shownStatus: string[] }).shownStatus);
+}
+
+/** Waits until the log on the page reads out what is added to it: its history is in. */
+async function logLive(page: Page): Promise<void> {
+  await page.locator('#log [role=log][aria-live=polite]:not([aria-busy="true"])').waitFor();
+}
+
+testWith(
+  ["chromium"],
+  "web page: the connection's loss and return are said once each, whatever the attempts; the header's words are not read twice",
+  async () => {
+    // Ports outside the system's own range: one it gave could be taken meanwhile.
+    let server = await startWebServer({ port: freePort(), webPort: freePort() });
+    try {
+      await using browser = await listeningBrowser();
+      const { port } = server.addr;
+      const webPort = server.webAddr!.port;
+      const page = await browser.openAs(webUrl(server), "ann");
+      await logLive(page);
+      const header = await page.locator("header").ariaSnapshot();
+      assert.equal(header.split("Connected").length, 2, header);
+
+      await server.close();
+      await waitForStatus(page, /^Reconnecting in \d+ s$/);
+      const lost = (await shownStatus(page)).length;
+      // A line typed meanwhile, sent once back: heard once at most, never as it waits.
+      await say(page, "really back now");
+      // Two attempts fail (about 1 s, then 2 s, after the loss).
+      await waitFor(
+        async () => (await shownStatus(page)).slice(lost),
+        (shown) => shown.filter((text) => text === "Connecting…").length >= 2,
+        10_000,
+        (shown) => `for the page to try again twice; its status showed ${JSON.stringify(shown)}`,
+      );
+      server = await startWebServer({ port, webPort });
+      await waitForStatus(page, "Connected", 15_000);
+      await waitForLine(page, "message", /\] ann: really back now$/);
+      await logLive(page);
+      const status = (await heard(page)).filter((each) => each.region === "status-announce")
+        .map((each) => each.text);
+      assert.deepEqual(status, ["Connected", "Reconnecting", "Connected"]);
+      assert.ok((await heardOf(page, "really back now")).length <= 1, "the line heard twice");
+      assert.deepEqual(await heardOf(page, "sending…"), []);
+    } finally {
+      await server.close();
+    }
+  },
+);
+
+/** A browser whose pages are told that notifications are blocked, and record what is heard. */
+async function blockingBrowser(options: BrowserOptions): Promise<ChatBrowser> {
+  const browser = await listeningBrowser(options);
+  await browser.context.addInitScript({
+    content: `Object.defineProperty(Notification, "permission", { get: () => "denied" });
+      Notification.requestPermission = async () => "denied";`,
+  });
+  return browser;
+}
+
+testWith(
+  ["chromium"],
+  "web page (phone): Notifications pressed while the browser blocks them says why aloud, in sight",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await blockingBrowser({
+      viewport: { width: 320, height: 480 },
+      deviceScaleFactor: 2,
+      mobile: true,
+    });
+    const page = await browser.openAs(webUrl(server), "ann");
+    await openSidebar(page);
+    const why = "Notifications are blocked for this page in the browser's settings";
+    await page.getByRole("button", { name: "Notifications", exact: true }).click();
+    const note = page.locator("#notify-note", { hasText: exactly(why) });
+    await note.waitFor();
+    const said = (await hears(page, why)).length;
+    // Said by the note itself, which stays in sight of whoever reads it.
+    const from = (await heard(page)).filter((each) => each.text === why).map((each) => each.region);
+    assert.deepEqual(from, ["notify-note"]);
+    await waitFor(
+      () =>
+        note.evaluate((note) => {
+          const box = note.getBoundingClientRect();
+          // Within a pixel: the drawer's height, in device pixels, may round up.
+          return box.top >= 0 && box.bottom <= note.ownerDocument.documentElement.clientHeight + 1;
+        }),
+      (inSight) => inSight,
+      WAIT_MS,
+      () => "for the note to be in sight",
+    );
+    // Pressed again, it is said again.
+    await page.getByRole("button", { name: "Notifications", exact: true }).click();
+    await waitFor(
+      async () => (await heardOf(page, why)).length,
+      (count) => count === said + 1,
+      WAIT_MS,
+      (count) => `for the note to be heard again; it was heard ${count} times`,
+    );
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
