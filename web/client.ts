@@ -13,7 +13,10 @@
  * wait for the server, closing or reloading the tab asks first. In a cluster
  * it may come back on another server than its own (web/connection.ts): it
  * says so, file links then lead to that server, and files are shared only
- * from a page of the server the page is on.
+ * from a page of the server the page is on. A screen reader hears what is
+ * new in the log on the page, not the history a room replays as it is
+ * entered or the page comes back (the log is quiet until the pong of a ping
+ * sent after it).
  *
  * @module
  */
@@ -125,7 +128,11 @@ export class WebClient {
       show: (id) => {
         if (this.#chat.view?.id !== id) this.#apply(this.#chat.switchTo(id));
       },
-      lines: (id, lines) => this.#logs.append(id, lines),
+      // Read already before the reload: put back without being read out.
+      lines: (id, lines) => {
+        this.#logs.quiet(id);
+        this.#logs.append(id, lines);
+      },
       unread: (unread) => this.#apply(this.#chat.unreadAgain(unread)),
       away: (reason) =>
         this.#apply(
@@ -464,6 +471,8 @@ export class WebClient {
       if (name !== undefined) this.#sendHello(name);
       else if (this.#ui.nameScreen.hidden) this.#joining.ask("");
     } else {
+      // No pong will say the history is in: what comes next (the loss, first) is read out.
+      this.#logs.speak();
       // What the client answers itself waited for this connection's answers: none will come.
       this.#apply(this.#chat.closed());
       this.#showTyping();
@@ -512,6 +521,8 @@ export class WebClient {
       this.#box.renamed(frame.from, frame.to);
     }
     const about = this.#page.people.take(frame, Date.now());
+    // The room's history follows: its log fills without being read out (see #settleFill).
+    if (frame.type === "room") this.#logs.quiet(frame.room);
     this.#leaving = frame.type === "parted" ? frame.room : undefined;
     this.#apply(this.#chat.receive(frame, performance.now()), quiet);
     this.#leaving = undefined;
@@ -526,6 +537,20 @@ export class WebClient {
     const asks = about.ask ?? (frame.type === "notice" ? frame.room : undefined);
     if (asks !== undefined && asks === this.#chat.roster.room) this.refreshPeople();
     this.#alert(frame);
+    this.#settleFill(frame);
+  }
+
+  /**
+   * Pings the server while logs are quiet, history filling them (after a
+   * `welcome`, a `room`), unless a ping is on its way already: its pong
+   * comes after the history (docs/PROTOCOL.md, Handshake), and the logs
+   * are live again once it is in.
+   */
+  #settleFill(frame: ServerFrame): void {
+    if (!this.#logs.quieting || this.#chat.settling) return;
+    const ping = frame.type === "pong" ? [] : this.#chat.settle();
+    if (ping.length === 0) return this.#logs.speak();
+    this.#apply(ping);
   }
 
   /** Tells of `frame` if it names the user or is a private message to them. */
@@ -661,6 +686,10 @@ export class WebClient {
   }
 
   #welcome(): void {
+    // The welcome, each room and its history follow: added without being read out line by line,
+    // until they are all in (#settleFill).
+    this.#logs.quiet(undefined);
+    if (this.#chat.view !== undefined) this.#logs.quiet(this.#chat.view.id);
     const before = this.#connection.current;
     this.#connection.welcomed(this.#chat.webServers.flatMap((page) => socketUrl(page) ?? []));
     const now = this.#connection.current;

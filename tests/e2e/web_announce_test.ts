@@ -2,14 +2,16 @@
  * What a screen reader hears of the page, recorded as it would get it: every
  * element or text added inside a live region (the logs, `role=status`, the
  * note under the toggles), unless the region is busy or `aria-live="off"`,
- * or what was added is hidden from it. The connection's loss and return are
- * told once each; notifications that stay off say why, aloud. The real page
- * runs in Chromium against a real server.
+ * or what was added is hidden from it. A room's history, entering it,
+ * reloading or coming back, is not read out, only what is new; a line sent
+ * is heard once at most; the connection's loss and return are told once
+ * each; notifications that stay off say why, aloud. The real page runs in
+ * Chromium against a real server; the others are protocol clients.
  */
 
 import assert from "node:assert/strict";
 import type { Page } from "./_playwright.ts";
-import { freePort } from "../_test_utils.ts";
+import { freePort, TestClient } from "../_test_utils.ts";
 import {
   type BrowserOptions,
   ChatBrowser,
@@ -23,7 +25,7 @@ import {
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
-import { openSidebar } from "./_web_rooms.ts";
+import { looksAt, openSidebar, says } from "./_web_rooms.ts";
 
 /**
  * Records in `window.heard`, from the first moment of each page, what a
@@ -111,10 +113,66 @@ function shownStatus(page: Page): Promise<string[]> {
   return page.evaluate(() => (globalThis as unknown as { shownStatus: string[] }).shownStatus);
 }
 
+/** The lines the logs read out so far, as texts. */
+async function logsHeard(page: Page): Promise<string[]> {
+  return (await heard(page)).filter((each) => each.region.startsWith("Messages in "))
+    .map((each) => each.text);
+}
+
 /** Waits until the log on the page reads out what is added to it: its history is in. */
 async function logLive(page: Page): Promise<void> {
   await page.locator('#log [role=log][aria-live=polite]:not([aria-busy="true"])').waitFor();
 }
+
+testWith(
+  ["chromium"],
+  "web page: a room's history, entering it or reloading, is not read out; what is said after is, once",
+  async () => {
+    await using server = await startWebServer();
+    await using bob = await TestClient.join2(server.addr.port, "bob", [
+      { room: "#lobby" },
+      { room: "#dev" },
+    ]);
+    for (let i = 1; i <= 30; i++) await says(bob, `lobby history ${i}`, "#lobby");
+    for (let i = 1; i <= 10; i++) await says(bob, `dev history ${i}`, "#dev");
+    await using browser = await listeningBrowser();
+    const page = await browser.openAs(webUrl(server), "ann");
+    await waitForLine(page, "message", "lobby history 30");
+    await logLive(page);
+    await says(bob, "new in the lobby", "#lobby");
+    await hears(page, "new in the lobby");
+    let read = await logsHeard(page);
+    assert.deepEqual(
+      read.filter((text) => !text.endsWith("bob: new in the lobby")),
+      [],
+      "read out",
+    );
+    assert.equal(read.length, 1, JSON.stringify(read));
+
+    // A room entered: its people and history are not read out, what is said there after is.
+    await say(page, "/join #dev");
+    await waitForLine(page, "message", "dev history 10");
+    await logLive(page);
+    await says(bob, "new in dev", "#dev");
+    await hears(page, "new in dev");
+    read = await logsHeard(page);
+    assert.deepEqual(read.filter((text) => text.includes("history")), [], "history read out");
+    assert.equal((await heardOf(page, "new in dev")).length, 1);
+
+    // Reloaded, the page comes back to both rooms: nothing of their history is read out.
+    await page.reload();
+    await waitForStatus(page, "Connected");
+    await looksAt(page, "#dev");
+    await waitForLine(page, "message", "new in dev");
+    await logLive(page);
+    await says(bob, "after the reload", "#dev");
+    await hears(page, "after the reload");
+    read = await logsHeard(page);
+    assert.deepEqual(read.filter((text) => !text.endsWith("bob: after the reload")), []);
+    assert.equal(read.length, 1, JSON.stringify(read));
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
 
 testWith(
   ["chromium"],
