@@ -89,6 +89,11 @@ export class ViewLogs {
     return this.#quiet.size > 0;
   }
 
+  /** Whether the log of view `id` is on the page and live: what is added to it is read out. */
+  isHeard(id: string): boolean {
+    return this.isShown(id) && !this.#quiet.has(this.#shown);
+  }
+
   /** The history is in: every quiet log is live again, and reads out what is added from now on. */
   speak(): void {
     for (const log of this.#quiet) log.quiet(false);

@@ -18,6 +18,8 @@ export interface Ui {
   status: HTMLElement;
   /** The connection's state for screen readers: a polite live region, changed once per change. */
   announce: HTMLElement;
+  /** The page's other announcements: the view shown, mentions and private messages elsewhere. */
+  announcer: HTMLElement;
   retry: HTMLButtonElement;
   roomName: HTMLElement;
   roomCount: HTMLElement;
@@ -84,6 +86,7 @@ export function findUi(): Ui {
     app: byId("app"),
     status: byId("status"),
     announce: byId("status-announce"),
+    announcer: byId("announcer"),
     retry: byId("retry"),
     roomName: byId("room-name"),
     roomCount: byId("room-count"),

@@ -1,12 +1,14 @@
 /**
  * What a screen reader hears of the page, recorded as it would get it: every
  * element or text added inside a live region (the logs, `role=status`, the
- * note under the toggles), unless the region is busy or `aria-live="off"`,
- * or what was added is hidden from it. A room's history, entering it,
- * reloading or coming back, is not read out, only what is new; a line sent
- * is heard once at most; the connection's loss and return are told once
- * each; notifications that stay off say why, aloud. The real page runs in
- * Chromium against a real server; the others are protocol clients.
+ * announcer, the note under the toggles), unless the region is busy or
+ * `aria-live="off"`, or what was added is hidden from it. A room's history,
+ * entering it, reloading or coming back, is not read out, only what is new;
+ * a line sent is heard once at most; a mention or a private message the page
+ * does not show is told (not one from someone ignored); the connection's
+ * loss and return are told once each; every move to another view is told;
+ * notifications that stay off say why, aloud. The real page runs in Chromium
+ * against a real server; the others are protocol clients.
  */
 
 import assert from "node:assert/strict";
@@ -25,7 +27,7 @@ import {
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
 import { waitFor } from "./_tmux.ts";
-import { looksAt, openSidebar, says } from "./_web_rooms.ts";
+import { looksAt, openSidebar, says, showView, viewButton } from "./_web_rooms.ts";
 
 /**
  * Records in `window.heard`, from the first moment of each page, what a
@@ -148,6 +150,8 @@ testWith(
       "read out",
     );
     assert.equal(read.length, 1, JSON.stringify(read));
+    // The room entered is said, once, short.
+    assert.deepEqual(await heardOf(page, "#lobby"), ["#lobby"]);
 
     // A room entered: its people and history are not read out, what is said there after is.
     await say(page, "/join #dev");
@@ -213,6 +217,103 @@ testWith(
     } finally {
       await server.close();
     }
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a mention in another room, or a private message elsewhere, is said once; not again replayed",
+  async () => {
+    await using server = await startWebServer();
+    const rooms = [{ room: "#lobby" }, { room: "#dev" }];
+    await using bob = await TestClient.join2(server.addr.port, "bob", rooms);
+    await using carol = await TestClient.join2(server.addr.port, "carol", rooms);
+    await using browser = await listeningBrowser();
+    const page = await browser.openAs(webUrl(server), "ann");
+    await say(page, "/join #dev");
+    await looksAt(page, "#dev");
+    await logLive(page);
+
+    // Looking at #dev, a mention in #lobby.
+    await says(bob, "ann: lunch at noon?", "#lobby");
+    await viewButton(page, "#lobby").locator(".mention-badge").waitFor({ state: "attached" });
+    assert.deepEqual(await hears(page, "lunch at noon"), [
+      "bob mentioned you in #lobby: ann: lunch at noon?",
+    ]);
+
+    // Looking at the private view with bob, a private message from carol.
+    await bob.send({ type: "msg", to: "ann", text: "a word in private" });
+    await viewButton(page, "@bob").waitFor({ state: "attached" });
+    await showView(page, "@bob");
+    await carol.send({ type: "msg", to: "ann", text: "psst" });
+    assert.deepEqual(await hears(page, "psst"), ["Private message from carol: psst"]);
+    // Someone ignored is said nothing of.
+    await say(page, "/ignore carol");
+    await waitForLine(page, "notice", "You ignore carol now");
+    await carol.send({ type: "msg", to: "ann", text: "ignored words" });
+    await carol.next("private", (frame) => frame.text === "ignored words");
+    await says(bob, "ann: still there?", "#lobby");
+    await hears(page, "still there?");
+    assert.deepEqual(await heardOf(page, "ignored words"), []);
+    await say(page, "/unignore carol");
+    await waitForLine(page, "notice", "You no longer ignore carol");
+
+    // Looking at a room, a private message shows there too: that line is what is heard.
+    await showView(page, "#dev");
+    await carol.send({ type: "msg", to: "ann", text: "are you there" });
+    await waitForLine(page, "private", "are you there");
+    const copy = await hears(page, "are you there");
+    assert.equal(copy.length, 1, JSON.stringify(copy));
+    assert.doesNotMatch(copy[0]!, /^Private message from/);
+
+    // Replayed on a reload, the mention is history: not said again.
+    await page.reload();
+    await waitForStatus(page, "Connected");
+    await showView(page, "#lobby");
+    await waitForLine(page, "message", "lunch at noon");
+    await logLive(page);
+    await says(carol, "and now?", "#lobby");
+    await hears(page, "and now?");
+    assert.deepEqual(await heardOf(page, "mentioned you"), []);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a view shown by a click, by the × of a room or by Join again is said, as the keys say it",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await listeningBrowser();
+    const page = await browser.openAs(webUrl(server), "ann");
+    await say(page, "/join #dev");
+    await looksAt(page, "#dev");
+    await hears(page, "#dev");
+
+    const told = async (view: string) => {
+      await looksAt(page, view);
+      await waitFor(
+        async () => (await heard(page)).at(-1)?.text,
+        (last) => last === view,
+        WAIT_MS,
+        (last) => `for the screen reader to hear ${view}; it heard ${last} last`,
+      );
+    };
+    // A click on a room of the user's.
+    await showView(page, "#lobby");
+    await told("#lobby");
+    // A click on a room of the server's, one the user is in.
+    await openSidebar(page);
+    await page.locator('#rooms button[data-room="#dev"]').click();
+    await told("#dev");
+    // The × of the room looked at: the page moves to another.
+    await openSidebar(page);
+    await page.locator('#views button.part-button[aria-label="Leave #dev"]').click();
+    await told("#lobby");
+    // Join again, on the line that says the room was left.
+    await page.locator("#log button.rejoin").click();
+    await told("#dev");
+    assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
 
