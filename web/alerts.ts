@@ -22,6 +22,9 @@ const BLOCKED = "Notifications are blocked for this page in the browser's settin
 /** Why notifications stay off: the browser's question was dismissed. */
 const NOT_ALLOWED = "Notifications stay off: the browser was not allowed to show them";
 
+/** How long the note is empty before it says the same again, in ms: a screen reader hears it. */
+const NOTE_AGAIN_MS = 150;
+
 /** The icon the page starts with. */
 const PLAIN_ICON = "/favicon.svg";
 
@@ -72,10 +75,11 @@ export interface Alert {
 export interface AlertElements {
   /** Turns notifications on and off. */
   notifyToggle: HTMLButtonElement;
-  /** Says why notifications stayed off when the user turned them on. */
+  /**
+   * Says why notifications stayed off when the user turned them on: a
+   * polite live region, empty until then, so that screen readers hear it.
+   */
   notifyNote: HTMLElement;
-  /** The page's polite status announcer, for screen readers. */
-  announce: HTMLElement;
   /** Turns the beep on and off. */
   soundToggle: HTMLButtonElement;
   /** The page's `<link rel="icon">`. */
@@ -127,6 +131,8 @@ export class Alerts {
   #plainIcon: Promise<HTMLImageElement | undefined> | undefined;
   /** The badge shown (or being drawn), as `count` and `mentioned`. */
   #badge = "0";
+  /** Puts the note back after it was emptied to be said again. */
+  #noteTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Drives `elements`; `open` shows a view, when its notification is clicked. */
   constructor(elements: AlertElements, open: (view: string) => void) {
@@ -203,11 +209,26 @@ export class Alerts {
     }
     remember(NOTIFY_KEY, this.#notify);
     this.#draw();
-    // Pressed and still off: the page says why, in the sidebar and to screen readers.
-    const { notifyNote, announce } = this.#elements;
-    notifyNote.textContent = refused ?? "";
-    notifyNote.hidden = refused === undefined;
-    if (refused !== undefined) announce.textContent = refused;
+    this.#note(refused);
+  }
+
+  /**
+   * Pressed and still off, the page says `why` under the toggles, which a
+   * screen reader hears (pressed again, it hears it again), and brings it
+   * into sight (the drawer of a phone may end below the screen); else
+   * nothing is said there.
+   */
+  #note(why: string | undefined): void {
+    const note = this.#elements.notifyNote;
+    clearTimeout(this.#noteTimer);
+    if (why === undefined || note.textContent !== why) {
+      note.textContent = why ?? "";
+    } else {
+      // The same words again are no change to a live region: they go, and come back.
+      note.textContent = "";
+      this.#noteTimer = setTimeout(() => note.textContent = why, NOTE_AGAIN_MS);
+    }
+    if (why !== undefined) note.scrollIntoView({ block: "nearest" });
   }
 
   #toggleSound(): void {

@@ -13,7 +13,11 @@
  * wait for the server, closing or reloading the tab asks first. In a cluster
  * it may come back on another server than its own (web/connection.ts): it
  * says so, file links then lead to that server, and files are shared only
- * from a page of the server the page is on.
+ * from a page of the server the page is on. A screen reader hears what is
+ * new in the log on the page, not the history a room replays as it is
+ * entered or the page comes back (the log is quiet until the pong of a ping
+ * sent after it), and is told of the view the page moves to, and of a
+ * mention or a private message it does not show (web/announcer.ts).
  *
  * @module
  */
@@ -28,6 +32,7 @@ import type { Changes } from "../core/roster.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import type { ServerFrame } from "../protocol.ts";
 import { Alerts } from "./alerts.ts";
+import { alertSaid, Announcer } from "./announcer.ts";
 import { Connection, type ConnectionState, pageOrigin, socketUrl } from "./connection.ts";
 import { Focus } from "./focus.ts";
 import { changesRooms, fromOthers, mentionAlert, privateCopies } from "./incoming.ts";
@@ -63,6 +68,11 @@ const SAID: readonly string[] = ["message", "action", "private"];
 /** How the user shares a file on the page: a draft too long for a message may go as one. */
 const SHARE_HOW = "with the paperclip";
 
+/** View `id` (`#dev`, `@Bob`) as compared: a person's name by its name key. */
+function viewKey(id: string): string {
+  return id.startsWith("@") ? `@${nameKey(id.slice(1))}` : id;
+}
+
 /** Options for {@linkcode WebClient}. */
 export interface WebClientOptions {
   /** Away after the tab was hidden this long, in ms; 0 never. @default {AWAY_AFTER_MS} */
@@ -75,6 +85,10 @@ export class WebClient {
   readonly #chat: Conversation;
   readonly #logs: ViewLogs;
   readonly #alerts: Alerts;
+  /** What a screen reader is told besides the log: the view shown, mentions elsewhere. */
+  readonly #announcer: Announcer;
+  /** The view the page showed last, as compared (see {@linkcode viewKey}), to say when it moves. */
+  #shownView: string | undefined;
   readonly #status: StatusView;
   readonly #page: PageView;
   readonly #box: MessageBox;
@@ -133,7 +147,9 @@ export class WebClient {
       show: (id) => {
         if (this.#chat.view?.id !== id) this.#apply(this.#chat.switchTo(id));
       },
+      // Read already before the reload: put back without being read out.
       lines: (id, lines) => {
+        this.#logs.quiet(id);
         this.#logs.append(id, lines);
         // Kept with the counts that follow: kept before them, it would forget these lines.
         this.#saidIn(id, lines, false);
@@ -150,6 +166,7 @@ export class WebClient {
       (line) => this.#draw(line),
     );
     this.#status = new StatusView(ui);
+    this.#announcer = new Announcer(ui.announcer);
     this.#alerts = new Alerts(ui, (view) => this.showView(view));
     this.#page = new PageView(ui, this.#chat, this.#alerts, {
       joinRoom: (room) => this.joinRoom(room),
@@ -252,32 +269,22 @@ export class WebClient {
     return enteringRoom(this.#chat) ?? this.#chat.view?.id;
   }
 
-  /** Shows the `number`th view (from 1) of the sidebar, if there are that many, and says which. */
+  /**
+   * Shows the `number`th view (from 1) of the sidebar, if there are that
+   * many; the keyboard stays in the message box, and a screen reader is told
+   * which view it shows now, as of any move (see {@linkcode WebClient.#follow}).
+   */
   showNumber(number: number): void {
-    this.#switchByKey(() => this.#chat.switchToNumber(number));
+    this.#apply(this.#chat.switchToNumber(number));
   }
 
   /**
    * Shows the view `step` places after the one looked at (before it if
-   * negative), going round, and says which.
+   * negative), going round; a screen reader is told which, as with
+   * {@linkcode WebClient.showNumber}.
    */
   showBeside(step: number): void {
-    this.#switchByKey(() => this.#chat.switchBy(step));
-  }
-
-  /**
-   * Carries out a switch made with a key: the keyboard stays in the message
-   * box, so a screen reader is told through the status announcer which view
-   * it shows now.
-   */
-  #switchByKey(switchView: () => Effect[]): void {
-    const before = this.#chat.view?.id;
-    this.#apply(switchView());
-    const view = this.#chat.view;
-    if (view === undefined || view.id === before) return;
-    this.#ui.announce.textContent = view.kind === "private"
-      ? `Private messages with ${sanitizeText(view.name)}`
-      : sanitizeText(view.id);
+    this.#apply(this.#chat.switchBy(step));
   }
 
   /** Leaves `room`, one of the user's, as `/part` does; closes a private view (`@bob`) as well. */
@@ -478,6 +485,8 @@ export class WebClient {
       if (name !== undefined) this.#sendHello(name);
       else if (this.#ui.nameScreen.hidden) this.#joining.ask("");
     } else {
+      // No pong will say the history is in: what comes next (the loss, first) is read out.
+      this.#logs.speak();
       // What the client answers itself waited for this connection's answers: none will come.
       this.#apply(this.#chat.closed());
       this.#showTyping();
@@ -527,6 +536,8 @@ export class WebClient {
       if (this.#said.delete(nameKey(`@${frame.from}`))) this.#said.add(nameKey(`@${frame.to}`));
     }
     const about = this.#page.people.take(frame, Date.now());
+    // The room's history follows: its log fills without being read out (see #settleFill).
+    if (frame.type === "room") this.#logs.quiet(frame.room);
     this.#leaving = frame.type === "parted" ? frame.room : undefined;
     this.#apply(this.#chat.receive(frame, performance.now()), quiet);
     this.#leaving = undefined;
@@ -541,12 +552,38 @@ export class WebClient {
     const asks = about.ask ?? (frame.type === "notice" ? frame.room : undefined);
     if (asks !== undefined && asks === this.#chat.roster.room) this.refreshPeople();
     this.#alert(frame);
+    this.#settleFill(frame);
   }
 
-  /** Tells of `frame` if it names the user or is a private message to them. */
+  /**
+   * Pings the server while logs are quiet, history filling them (after a
+   * `welcome`, a `room`), unless a ping is on its way already: its pong
+   * comes after the history (docs/PROTOCOL.md, Handshake), and the logs
+   * are live again once it is in.
+   */
+  #settleFill(frame: ServerFrame): void {
+    if (!this.#logs.quieting || this.#chat.settling) return;
+    const ping = frame.type === "pong" ? [] : this.#chat.settle();
+    if (ping.length === 0) return this.#logs.speak();
+    this.#apply(ping);
+  }
+
+  /**
+   * Tells of `frame` if it names the user or is a private message to them;
+   * to a screen reader too, if the log on the page does not read it out
+   * (a private message is copied into the room looked at: that copy does).
+   */
   #alert(frame: ServerFrame): void {
     const mention = mentionAlert(frame, this.#chat.roster.me, this.#chat.view);
-    if (mention !== undefined) this.#alerts.alert(mention.alert, { looking: mention.looking });
+    if (mention === undefined) return;
+    this.#alerts.alert(mention.alert, { looking: mention.looking });
+    const { view, from } = mention.alert;
+    // Someone ignored is shown nowhere: not said either.
+    if (this.#chat.ignored.some((name) => nameKey(name) === nameKey(from))) return;
+    const looked = this.#chat.view;
+    const copied = view.startsWith("@") && looked?.kind === "room" &&
+      this.#logs.isHeard(looked.id);
+    if (!copied && !this.#logs.isHeard(view)) this.#announcer.say(alertSaid(mention.alert));
   }
 
   /** Carries out the core's effects, in order; `silent` shows nothing of the frame. */
@@ -621,6 +658,12 @@ export class WebClient {
   #follow(): void {
     const looked = this.#looked;
     if (looked === undefined) return;
+    // However the page got there (a click, a key, a room left or entered), a screen reader hears
+    // where it is now: the keyboard stays in the message box.
+    if (viewKey(looked) !== this.#shownView) {
+      this.#shownView = viewKey(looked);
+      this.#announcer.view(looked);
+    }
     const moved = !this.#logs.isShown(looked);
     this.#logs.show(looked);
     this.#logs.keep(this.#chat.views.map((each) => each.id));
@@ -701,6 +744,10 @@ export class WebClient {
   }
 
   #welcome(): void {
+    // The welcome, each room and its history follow: added without being read out line by line,
+    // until they are all in (#settleFill).
+    this.#logs.quiet(undefined);
+    if (this.#chat.view !== undefined) this.#logs.quiet(this.#chat.view.id);
     const before = this.#connection.current;
     this.#connection.welcomed(this.#chat.webServers.flatMap((page) => socketUrl(page) ?? []));
     const now = this.#connection.current;

@@ -126,6 +126,22 @@ export class LogView {
   }
 
   /**
+   * Quiets the log while history fills it (`true`), which screen readers
+   * then do not read out line by line, or makes it live again (`false`):
+   * busy, and no live region meanwhile, which keeps quiet the screen
+   * readers that do not wait for a busy one.
+   */
+  quiet(quiet: boolean): void {
+    if (quiet) {
+      this.#log.setAttribute("aria-busy", "true");
+      this.#log.setAttribute("aria-live", "off");
+    } else {
+      this.#log.removeAttribute("aria-busy");
+      this.#log.setAttribute("aria-live", "polite");
+    }
+  }
+
+  /**
    * Puts the log on the page in `frame`, in place of whatever was there, at
    * the position the reader left it: at the newest line if they were
    * following it, else where they had scrolled to.

@@ -46,6 +46,8 @@ export class ViewLogs {
   readonly #dividers = new Map<LogView, HTMLElement>();
   /** The first line that arrived in the log on the page while the tab was hidden. */
   #away: { log: LogView; element: HTMLElement } | undefined;
+  /** The logs history is filling, which screen readers are not to read out (see {@linkcode ViewLogs.quiet}). */
+  readonly #quiet = new Set<LogView>();
 
   /**
    * Shows the logs in `frame`, with the shared "new messages" `marker`
@@ -69,6 +71,33 @@ export class ViewLogs {
   /** Reports whether the log of view `id` is the one on the page. */
   isShown(id: string): boolean {
     return this.#logs.get(keyOf(id)) === this.#shown;
+  }
+
+  /**
+   * Quiets the log of view `id`, or the log on the page without one, until
+   * {@linkcode ViewLogs.speak}: a room's history replayed as it is entered,
+   * or as the page comes back, is added to it without being read out.
+   */
+  quiet(id: string | undefined): void {
+    const log = id === undefined ? this.#shown : this.#log(id);
+    log.quiet(true);
+    this.#quiet.add(log);
+  }
+
+  /** Whether a log is quiet, history filling it. */
+  get quieting(): boolean {
+    return this.#quiet.size > 0;
+  }
+
+  /** Whether the log of view `id` is on the page and live: what is added to it is read out. */
+  isHeard(id: string): boolean {
+    return this.isShown(id) && !this.#quiet.has(this.#shown);
+  }
+
+  /** The history is in: every quiet log is live again, and reads out what is added from now on. */
+  speak(): void {
+    for (const log of this.#quiet) log.quiet(false);
+    this.#quiet.clear();
   }
 
   /** Appends `lines` to the log of view `id`, or to the log on the page without one. */
@@ -154,6 +183,7 @@ export class ViewLogs {
       if (kept.has(key) || log === this.#shown || log.sending) continue;
       this.#logs.delete(key);
       this.#dividers.delete(log);
+      this.#quiet.delete(log);
     }
   }
 

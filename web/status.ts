@@ -3,7 +3,10 @@
 
 /**
  * The connection state as the header shows it: "Connecting…", "Connected",
- * "Reconnecting in N s" (counting down) or "Disconnected".
+ * "Reconnecting in N s" (counting down) or "Disconnected". A screen reader
+ * hears it from a hidden live region instead, told each loss once
+ * ("Reconnecting", however many attempts fail) and each return once
+ * ("Connected"); the header's words are hidden from it, not read twice.
  *
  * @module
  */
@@ -40,11 +43,45 @@ export function statusText(state: ConnectionState, phase: Phase, now: number): S
   }
 }
 
+/** What {@linkcode spokenStatus} is told besides the state. */
+interface Spoken {
+  /** How far the page got with its name. */
+  phase: Phase;
+  /** Why the server sent the page away, if it did. */
+  why: string | undefined;
+  /** The header's words, with that why. */
+  said: string;
+  /** What a screen reader was told last: nothing yet, as the page first connects. */
+  last: string;
+}
+
+/**
+ * What a screen reader is told of `state`: "Connected", "Reconnecting"
+ * while a page that was, or tried to be, connected is not (each attempt is
+ * no news), "Disconnected" and why when it stops; `undefined` to leave what
+ * was said last, as while the page first connects and asks for a name.
+ */
+function spokenStatus(state: ConnectionState, spoken: Spoken): string | undefined {
+  const { phase, why, said, last } = spoken;
+  switch (state.kind) {
+    case "stopped":
+      // Not started yet is no news.
+      return why === undefined && last === "" ? undefined : said;
+    case "waiting":
+      return "Reconnecting";
+    case "open":
+      if (phase === "joined") return "Connected";
+      return last === "" ? undefined : "Reconnecting";
+    case "connecting":
+      return last === "" ? undefined : "Reconnecting";
+  }
+}
+
 /** The elements that show the status. */
 export interface StatusElements {
-  /** The header's status text (`#status`). */
+  /** The header's status text (`#status`), for the eye. */
   status: HTMLElement;
-  /** A polite live region that announces changes of state only. */
+  /** A polite live region, for screen readers: each loss and each return, once. */
   announce: HTMLElement;
   /** "Retry now" / "Reconnect" button. */
   retry: HTMLElement;
@@ -80,13 +117,12 @@ export class StatusView {
     const said = state.kind === "stopped" && why !== undefined ? `${text}: ${why}` : text;
     if (status.textContent !== text) status.textContent = text;
     status.title = said;
-    const changed = status.dataset.state !== kind;
-    if (changed) status.dataset.state = kind;
-    // Screen readers hear changes of state, and why the page was sent away, not every tick of
-    // the countdown.
-    if (changed || (state.kind === "stopped" && announce.textContent !== said)) {
-      announce.textContent = kind === "reconnecting" ? "Reconnecting" : said;
-    }
+    if (status.dataset.state !== kind) status.dataset.state = kind;
+    // Screen readers hear a loss, a return and why the page was sent away, once each: not every
+    // tick of the countdown, nor each attempt.
+    const last = announce.textContent ?? "";
+    const spoken = spokenStatus(state, { phase, why, said, last });
+    if (spoken !== undefined && announce.textContent !== spoken) announce.textContent = spoken;
     retry.hidden = state.kind !== "waiting" && state.kind !== "stopped";
     retry.textContent = state.kind === "stopped" ? "Reconnect" : "Retry now";
     nameStatus.textContent = state.kind === "open" ? "" : text;

@@ -14,8 +14,12 @@ import type { Unread } from "../core/views.ts";
 /** Every element of web/index.html the client drives. */
 export interface Ui {
   app: HTMLElement;
+  /** The header's status, for the eye: screen readers hear {@linkcode Ui.announce}. */
   status: HTMLElement;
+  /** The connection's state for screen readers: a polite live region, changed once per change. */
   announce: HTMLElement;
+  /** The page's other announcements: the view shown, mentions and private messages elsewhere. */
+  announcer: HTMLElement;
   retry: HTMLButtonElement;
   roomName: HTMLElement;
   roomCount: HTMLElement;
@@ -82,6 +86,7 @@ export function findUi(): Ui {
     app: byId("app"),
     status: byId("status"),
     announce: byId("status-announce"),
+    announcer: byId("announcer"),
     retry: byId("retry"),
     roomName: byId("room-name"),
     roomCount: byId("room-count"),

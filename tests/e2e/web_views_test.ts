@@ -358,7 +358,7 @@ testWith(
       );
       // The keyboard stays in the message box: a screen reader is told where it is now.
       await settles(
-        () => page.locator("#status-announce[role=status]").textContent(),
+        () => page.locator("#announcer[aria-live=polite] p").last().textContent(),
         view === "@bob" ? "Private messages with bob" : view,
         `what is announced after ${key}`,
       );
