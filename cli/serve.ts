@@ -10,7 +10,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import type QRCodeModule from "./qrcode.d.ts";
-import { errorText, formatAddress } from "../core/address.ts";
+import { asClause, errorText, formatAddress } from "../core/address.ts";
 import { checkServerName, toServerName } from "../discovery/beacon.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
 import { ListenError, startServer } from "../server.ts";
@@ -289,8 +289,7 @@ export async function serveCommand(
   const fit = connectionsThatFit(numbers.maxConnections ?? SETTINGS.maxConnections.default);
   // Not one connection beside the reserve: a server that would turn everyone away does not start.
   if (fit.max === 0) {
-    const why = fit.lowered!;
-    console.error(`chat: ${why.charAt(0).toLowerCase()}${why.slice(1)}`);
+    console.error(`chat: ${asClause(fit.lowered!)}`);
     return 1;
   }
   if (fit.lowered !== undefined) {
