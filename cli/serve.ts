@@ -6,7 +6,7 @@
  */
 
 import { isIP } from "node:net";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import type QRCodeModule from "./qrcode.d.ts";
@@ -300,7 +300,8 @@ export async function serveCommand(
   const ircPort = values["no-irc"]
     ? undefined
     : givenIrcPort ?? (tls === undefined ? SETTINGS.ircPort.default : DEFAULT_IRC_TLS_PORT);
-  const dataDir = values.memory ? undefined : values["data-dir"] ?? defaultDataDir();
+  // Absolute, as the log says it: the folder is found again whatever folder the log is read in.
+  const dataDir = values.memory ? undefined : resolve(values["data-dir"] ?? defaultDataDir());
   const files = !values["no-files"];
   const clusterAt = values.cluster === undefined ? undefined : parseClusterUrls(values.cluster);
   // Named as given: a flag that was not given is beside the point.
