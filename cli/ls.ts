@@ -231,5 +231,16 @@ export async function findServer(
     if (answer === undefined) return { exit: 0 };
     const choice = /^\s*\d+\s*$/.test(answer) ? Number(answer) : NaN;
     if (choice >= 1 && choice <= servers.length) return { server: servers[choice - 1]! };
+    console.log(notAChoice(answer, servers.length));
   }
+}
+
+/** Why `answer` picks none of the `count` servers listed, said before the question comes again. */
+export function notAChoice(answer: string, count: number): string {
+  const typed = answer.trim();
+  const wanted = `answer a number from 1 to ${count}, or press Ctrl-C to leave`;
+  if (typed === "") return `!! No server chosen: ${wanted}`;
+  return /^\d+$/.test(typed)
+    ? `!! No server is numbered ${typed}: ${wanted}`
+    : `!! ${quote(typed)} is not a number: ${wanted}`;
 }

@@ -745,7 +745,7 @@ nsTest(
 
 /** What the question which server to join is tested for. */
 const WHICH_ONE_TEST = "chat join: Ctrl-C or Ctrl-D at the question which server to join leaves, " +
-  "exit code 0, as at the name question; Esc does not";
+  "exit code 0, as at the name question; Esc does not; an answer that picks none says why";
 
 Deno.test({
   name: problem !== undefined
@@ -804,6 +804,17 @@ Deno.test({
       // As at the name and password questions: Ctrl-C leaves whatever was typed, Ctrl-D an empty answer.
       await tmux.type("ctrl-c", "1");
       await leave("ctrl-c", "C-c");
+      // An answer that picks none is told why, in one line, and the question comes again.
+      await tmux.type("ctrl-d", "3");
+      await tmux.press("ctrl-d", "Enter");
+      const why =
+        "!! No server is numbered 3: answer a number from 1 to 2, or press Ctrl-C to leave";
+      await tmux.waitForScreen(
+        "ctrl-d",
+        (screen) => screen.lines.includes(why) && screen.cursorLine === question.trimEnd(),
+        10_000,
+        "ctrl-d: why 3 is no answer, then the question again",
+      );
       await leave("ctrl-d", "C-d");
       // Esc is no way out of the name question, nor of this one: the question stays.
       await tmux.waitForInputRead("escape");
