@@ -121,6 +121,20 @@ Deno.test("chat --version, -V and -v print the version from deno.json", async (t
   }
 });
 
+Deno.test("chat --help and README name every flag that prints the version", async () => {
+  const usage = (await runChat(["--help"])).stdout;
+  const line = usage.split("\n").find((row) => row.startsWith("  chat --version "));
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  const row = readme.split("\n").find((row) => row.startsWith("| `chat --version`"));
+  for (const flag of ["--version", "-V", "-v"]) {
+    assert.ok(line?.includes(flag), `${flag} in chat --help: ${line}`);
+    assert.ok(
+      row?.includes(`\`${flag}\``) || row?.includes(`\`chat ${flag}\``),
+      `${flag} in README's commands: ${row}`,
+    );
+  }
+});
+
 Deno.test("chat with no arguments prints usage on stderr and exits 2", async () => {
   const outcome = await runChat([]);
   assert.equal(outcome.code, 2);
