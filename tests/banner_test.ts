@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ChatProcess, ROOT, runChat, SERVE_LOCAL, TASK_ARGS } from "./_chat_process.ts";
+import { ChatProcess, runChat, SERVE_LOCAL, TASK_ARGS } from "./_chat_process.ts";
 import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
 import { shellQuote } from "./e2e/_tmux.ts";
 
