@@ -10,7 +10,7 @@
  * @module
  */
 
-import { formatAddress, type HostPort, parseAddress } from "./core/address.ts";
+import { asClause, formatAddress, type HostPort, parseAddress } from "./core/address.ts";
 import { Backoff, Failover } from "./core/backoff.ts";
 import {
   ConnectError,
@@ -97,7 +97,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Prints one line on standard error as `chat: text`, the first letter in lower case. */
 function fail(text: string): void {
-  console.error(`chat: ${text.charAt(0).toLowerCase()}${text.slice(1)}`);
+  console.error(`chat: ${asClause(text)}`);
 }
 
 /**

@@ -26,7 +26,12 @@ import {
 import type { UploadSpec } from "./uploaders.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
-const DEFAULT_OUT = `${ROOT}/bench/results/latest.json`;
+/**
+ * Where a run's results go unless `--out` says otherwise: a file git ignores,
+ * so that a run leaves the checkout as it was. Figures worth keeping are
+ * copied under a name of their own (`bench/results/COMMIT.json`).
+ */
+export const DEFAULT_OUT = `${ROOT}/bench/results/latest.json`;
 
 /** Help for `deno task bench`. */
 export const HELP = `Usage: deno task bench [options]
@@ -95,7 +100,8 @@ Options:
   --irc-port N        that server's IRC port, for clients on IRC
   --server-pid PID    that server's process id, to read its CPU and memory
   --no-pin            do not pin with taskset
-  --out FILE          results file to update (default bench/results/latest.json)
+  --out FILE          results file to update (default bench/results/latest.json,
+                      which git ignores: each machine keeps its own)
   --markdown HEADING  also write the HEADING section of bench/RESULTS.md from FILE
   --quiet             no progress line
   -h, --help          show this help`;

@@ -6,6 +6,7 @@
  */
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { asClause } from "../core/address.ts";
 import { checkOwnName } from "../core/names.ts";
 
 /** A usage error: the CLI reports it in one line and exits with code 2. */
@@ -38,7 +39,7 @@ export function parseUserName(value: string): string {
   const problem = checkOwnName(value);
   if (problem === undefined) return value;
   throw new UsageError(
-    `invalid --name ${quote(value)}: ${problem.charAt(0).toLowerCase()}${problem.slice(1)}`,
+    `invalid --name ${quote(value)}: ${asClause(problem)}`,
   );
 }
 
@@ -144,7 +145,7 @@ function rewordParseError(message: string): string {
   if (/argument missing/.test(first)) return `option ${quote(option)} needs a value`;
   if (/does not take an argument/.test(first)) return `option ${quote(option)} takes no value`;
   const text = first.replace(/'([^']*)'/g, (_, value: string) => quote(value)).replace(/\.$/, "");
-  return `${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+  return asClause(text);
 }
 
 // A negative number, such as -1 or -0.5: never an option of ours.

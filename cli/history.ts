@@ -9,7 +9,7 @@ import type { HistoryStore } from "../server/history/store.ts";
 import { HistoryError } from "../server/history/sqlite_file.ts";
 import { type Retention, SqliteHistory } from "../server/history/sqlite.ts";
 import { quote, UsageError } from "./args.ts";
-import { errorText } from "../core/address.ts";
+import { asClause, errorText } from "../core/address.ts";
 
 function env(name: string): string | undefined {
   try {
@@ -103,7 +103,7 @@ export interface OpenHistoryOptions {
 
 /** Writes `message` on stderr as one `chat:` line. */
 function complain(message: string): void {
-  console.error(`chat: ${message.charAt(0).toLowerCase()}${message.slice(1)}`);
+  console.error(`chat: ${asClause(message)}`);
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   quote,
   UsageError,
 } from "./args.ts";
+import { asClause } from "../core/address.ts";
 import { checkOwnName } from "../core/names.ts";
 import { findServer } from "./ls.ts";
 import { readCertificate, readPassword, SecretError } from "./secrets.ts";
@@ -84,8 +85,8 @@ function pipedName(suggested: string | undefined): string {
   if (problem === undefined) return suggested;
   throw new UsageError(
     `no name given, and your user name ${quote(suggested)} cannot be one (${
-      problem.charAt(0).toLowerCase()
-    }${problem.slice(1)}); pass --name NAME`,
+      asClause(problem)
+    }); pass --name NAME`,
   );
 }
 

@@ -72,8 +72,12 @@ export function joinCommand(server: FoundServer): string {
 /** One aligned line per server, safe to print; numbered from 1 with `numbered`. */
 export function serverLines(servers: readonly FoundServer[], numbered = false): string[] {
   const rows = servers.map((server) => {
-    if (server.source === "scan") return ["(no name)", joinTarget(server), "found by scanning"];
-    if (server.source === "local") return ["(no name)", joinTarget(server), "on this machine"];
+    if (server.source !== "announce") {
+      // Told by the server's `pong`; an older server tells none.
+      const name = server.name === undefined ? "(no name)" : quoteServerName(server.name);
+      const how = server.source === "scan" ? "found by scanning" : "on this machine";
+      return [name, joinTarget(server), how];
+    }
     const { name, users, password, tls, webPort } = server.announcement;
     const notes = [`${users} ${users === 1 ? "person" : "people"}`];
     if (password) notes.push("password");
@@ -95,7 +99,8 @@ export function serverLines(servers: readonly FoundServer[], numbered = false): 
 /** What a script gets from `chat ls --json` for one server. */
 export function serverJson(server: FoundServer): Record<string, unknown> {
   if (server.source !== "announce") {
-    return { source: server.source, host: server.host, port: server.port };
+    const { source, name, host, port } = server;
+    return { source, ...(name === undefined ? {} : { name }), host, port };
   }
   const { id, name, addresses, webPort, users, password, tls } = server.announcement;
   return {
@@ -201,7 +206,10 @@ export async function findServer(
   if (servers.length === 0) {
     const server = await findLocal(options.port ?? DEFAULT_PORT);
     if (server !== undefined) {
-      console.log(`-- Found a server on this machine at ${joinTarget(server)}`);
+      const name = server.source === "local" && server.name !== undefined
+        ? quoteServerName(server.name)
+        : "a server";
+      console.log(`-- Found ${name} on this machine at ${joinTarget(server)}`);
       return { server };
     }
     console.error(`chat: ${notFoundMessage(DEFAULT_WAIT_MS, false)}`);
@@ -231,5 +239,16 @@ export async function findServer(
     if (answer === undefined) return { exit: 0 };
     const choice = /^\s*\d+\s*$/.test(answer) ? Number(answer) : NaN;
     if (choice >= 1 && choice <= servers.length) return { server: servers[choice - 1]! };
+    console.log(notAChoice(answer, servers.length));
   }
+}
+
+/** Why `answer` picks none of the `count` servers listed, said before the question comes again. */
+export function notAChoice(answer: string, count: number): string {
+  const typed = answer.trim();
+  const wanted = `answer a number from 1 to ${count}, or press Ctrl-C to leave`;
+  if (typed === "") return `!! No server chosen: ${wanted}`;
+  return /^\d+$/.test(typed)
+    ? `!! No server is numbered ${typed}: ${wanted}`
+    : `!! ${quote(typed)} is not a number: ${wanted}`;
 }

@@ -24,7 +24,7 @@ Usage:
   chat send HOST[:PORT] FILE...      share files in a room, or with one person
   chat ls [--json] [--scan]          list the servers on the local network
   chat help [COMMAND]                this help, or the help of COMMAND
-  chat --version                     the version (also -v)
+  chat --version                     the version (also -V and -v)
 
 Run "chat help serve", "chat help join", "chat help send" or "chat help ls"
 for details.`;

@@ -25,6 +25,8 @@ async function readText(path: string, what: string): Promise<string> {
       ? "no such file"
       : error instanceof Deno.errors.PermissionDenied
       ? "permission denied"
+      : error instanceof Deno.errors.IsADirectory
+      ? "it is a folder"
       : errorText(error);
     throw new SecretError(`cannot read ${what} ${quote(path)}: ${reason}`);
   }

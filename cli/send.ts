@@ -20,7 +20,7 @@ import {
   upload,
   uploadFile,
 } from "../client/transfer.ts";
-import { formatAddress } from "../core/address.ts";
+import { asClause, formatAddress } from "../core/address.ts";
 import { withoutHints } from "../core/describe.ts";
 import { cleanFileName, fileLink, formatBytes } from "../core/files.ts";
 import { HELLO_TIMEOUT_MS } from "../core/link.ts";
@@ -91,20 +91,15 @@ function parseTarget(value: string | undefined): Target {
   if (value === undefined) return { room: "#lobby" };
   if (value.startsWith("#")) {
     const room = normalizeRoom(value);
-    if (!room.ok) throw new UsageError(`invalid --to ${quote(value)}: ${lower(room.message)}`);
+    if (!room.ok) throw new UsageError(`invalid --to ${quote(value)}: ${asClause(room.message)}`);
     return { room: room.value };
   }
   const name = value.startsWith("@") ? value.slice(1) : value;
   const problem = checkName(name);
   if (problem !== undefined) {
-    throw new UsageError(`invalid --to ${quote(value)}: ${lower(problem)}`);
+    throw new UsageError(`invalid --to ${quote(value)}: ${asClause(problem)}`);
   }
   return { to: name };
-}
-
-/** `text` with its first letter in lower case, to follow a colon. */
-function lower(text: string): string {
-  return `${text.charAt(0).toLowerCase()}${text.slice(1)}`;
 }
 
 /** Runs `chat send` with `args`; resolves to the exit code. */
@@ -141,7 +136,7 @@ export async function sendCommand(args: string[]): Promise<number> {
   if (values.from !== undefined) {
     const problem = checkOwnName(values.from);
     if (problem !== undefined) {
-      throw new UsageError(`invalid --from ${quote(values.from)}: ${lower(problem)}`);
+      throw new UsageError(`invalid --from ${quote(values.from)}: ${asClause(problem)}`);
     }
   }
   const parsed = parseHostPort(address);
@@ -184,7 +179,7 @@ export async function sendCommand(args: string[]): Promise<number> {
       !(error instanceof SendError || error instanceof TransferError ||
         error instanceof SecretError || error instanceof ConnectError)
     ) throw error;
-    console.error(`chat: ${lower(error.message)}`);
+    console.error(`chat: ${asClause(error.message)}`);
     return 1;
   } finally {
     Deno.removeSignalListener("SIGINT", stop);
@@ -328,7 +323,7 @@ async function send(options: SendOptions): Promise<void> {
     options.progress.sharing = undefined;
     if (posted.type === "error") {
       const reason = sanitizeText(posted.message).replace(/^Cannot [^:]*: /, "");
-      throw new SendError(`Cannot share ${quote(name)}: ${lower(reason)}`);
+      throw new SendError(`Cannot share ${quote(name)}: ${asClause(reason)}`);
     }
     const file: FileRef = "file" in posted && posted.file !== undefined ? posted.file : stored;
     // Without this connection's token, which dies as `chat send` leaves: with a

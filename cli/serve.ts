@@ -6,11 +6,11 @@
  */
 
 import { isIP } from "node:net";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import type QRCodeModule from "./qrcode.d.ts";
-import { errorText, formatAddress } from "../core/address.ts";
+import { asClause, errorText, formatAddress } from "../core/address.ts";
 import { checkServerName, toServerName } from "../discovery/beacon.ts";
 import { DEFAULT_PORT } from "../protocol.ts";
 import { ListenError, startServer } from "../server.ts";
@@ -84,9 +84,18 @@ function lanAddresses(): string[] {
   }
 }
 
-function joinCommand(host: string, port: number, tls: boolean): string {
+/** `text` as one word of a shell command: as it is when it needs no quotes. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The command that joins `host:port`; with TLS, trusting `certFile`, the
+ * server's own certificate as its `--tls-cert` named it (`--ca` implies `--tls`).
+ */
+function joinCommand(host: string, port: number, certFile: string | undefined): string {
   const where = port === DEFAULT_PORT ? host : formatAddress(host, port);
-  return `chat join ${where}${tls ? " --tls --ca CERT.pem" : ""}`;
+  return `chat join ${where}${certFile === undefined ? "" : ` --ca ${shellWord(certFile)}`}`;
 }
 
 function ircUrl(host: string, port: number, tls: boolean): string {
@@ -125,25 +134,40 @@ async function qrCode(text: string, color: boolean): Promise<string> {
     : await QRCode.toString(text, { type: "utf8", margin: 2, errorCorrectionLevel: "L" });
 }
 
+/** Options for {@linkcode banner}. */
+export interface BannerOptions {
+  /** Draw the QR code in colour. */
+  color: boolean;
+  /** The path `--tls-cert` gave, as given, when the server speaks TLS. */
+  certFile?: string | undefined;
+  /** The IRC port, when IRC is served. */
+  ircPort?: number | undefined;
+}
+
 /** The lines printed once the server is listening. */
 export async function banner(
   hostname: string,
   port: number,
   webPort: number | undefined,
-  options: { color: boolean; tls: boolean; ircPort?: number | undefined },
+  options: BannerOptions,
 ): Promise<string> {
-  const { color, tls, ircPort } = options;
+  const { color, certFile, ircPort } = options;
+  const tls = certFile !== undefined;
   const { hosts, local } = reachableHosts(hostname);
   const lines = [`chat is listening on ${formatAddress(hostname, port)}`];
   if (hosts.length === 0) {
     lines.push(
       "No network address found: others cannot reach this machine yet.",
-      `On this machine: ${joinCommand("127.0.0.1", port, tls)}`,
+      `On this machine: ${joinCommand("127.0.0.1", port, certFile)}`,
     );
+    // Loopback answers on the web port as on the others, here as on a server bound to 127.0.0.1.
+    if (webPort !== undefined) {
+      lines.push(`  or in a browser: ${webUrl("127.0.0.1", webPort, tls)}`);
+    }
     if (ircPort !== undefined) lines.push(`  or IRC: ${ircUrl("127.0.0.1", ircPort, tls)}`);
   } else {
     lines.push(local ? "Only this machine can join:" : "Others on your network can join with:");
-    for (const host of hosts) lines.push(`  ${joinCommand(host, port, tls)}`);
+    for (const host of hosts) lines.push(`  ${joinCommand(host, port, certFile)}`);
     if (webPort !== undefined) {
       // A phone is another machine: it reaches a server on loopback no more than a laptop does.
       lines.push(local ? "or in a browser:" : "or in a browser, on a phone too:");
@@ -289,8 +313,7 @@ export async function serveCommand(
   const fit = connectionsThatFit(numbers.maxConnections ?? SETTINGS.maxConnections.default);
   // Not one connection beside the reserve: a server that would turn everyone away does not start.
   if (fit.max === 0) {
-    const why = fit.lowered!;
-    console.error(`chat: ${why.charAt(0).toLowerCase()}${why.slice(1)}`);
+    console.error(`chat: ${asClause(fit.lowered!)}`);
     return 1;
   }
   if (fit.lowered !== undefined) {
@@ -301,7 +324,8 @@ export async function serveCommand(
   const ircPort = values["no-irc"]
     ? undefined
     : givenIrcPort ?? (tls === undefined ? SETTINGS.ircPort.default : DEFAULT_IRC_TLS_PORT);
-  const dataDir = values.memory ? undefined : values["data-dir"] ?? defaultDataDir();
+  // Absolute, as the log says it: the folder is found again whatever folder the log is read in.
+  const dataDir = values.memory ? undefined : resolve(values["data-dir"] ?? defaultDataDir());
   const files = !values["no-files"];
   const clusterAt = values.cluster === undefined ? undefined : parseClusterUrls(values.cluster);
   // Named as given: a flag that was not given is beside the point.
@@ -400,7 +424,7 @@ export async function serveCommand(
   console.log(
     await banner(hostname, server.addr.port, server.webAddr?.port, {
       color,
-      tls: tls !== undefined,
+      certFile: tls === undefined ? undefined : values["tls-cert"],
       ircPort: server.ircAddr?.port,
     }),
   );

@@ -155,7 +155,8 @@ export interface Dialled {
 /**
  * What to say when the port dialled answered as a web port (in HTTP) or an
  * IRC port, not a chat port: which it is, and what reaches its chat port
- * with `chat COMMAND` instead; `undefined` when it answered as neither.
+ * with `chat COMMAND` instead; `undefined` when it answered as neither. A
+ * web server that names no chat port is no chat server's: said as such.
  */
 export function otherPortMessage(
   connection: Connection,
@@ -164,14 +165,16 @@ export function otherPortMessage(
 ): string | undefined {
   const where = formatAddress(dialled.hostname, dialled.port);
   const go = command === "join" ? "join" : "send to";
-  const web = connection.web;
-  if (web !== undefined) {
+  const chatPort = connection.web?.chatPort;
+  if (connection.web !== undefined && chatPort === undefined) {
+    return `${where} is an HTTP server, not a chat port; ${go} a chat port instead: ` +
+      `the one chat serve prints (${DEFAULT_PORT} by default)`;
+  }
+  if (chatPort !== undefined) {
     const page = `${dialled.tls ? "https" : "http"}://${where}/`;
-    const instead = web.chatPort === undefined
-      ? "the one chat serve prints"
-      : `chat ${command} ${formatAddress(dialled.hostname, web.chatPort)}${
-        command === "send" ? " FILE..." : ""
-      }`;
+    const instead = `chat ${command} ${formatAddress(dialled.hostname, chatPort)}${
+      command === "send" ? " FILE..." : ""
+    }`;
     return `${where} is a web port, for browsers (${page}); ${go} its chat port instead: ${instead}`;
   }
   if (connection.irc) {
@@ -312,11 +315,15 @@ export class Connection implements Disposable {
   }
 
   /**
-   * Notes a line that is no frame: a web server's status line (`first`), the
-   * chat port it names, or an IRC server's first numeric or notice.
+   * Notes a line that is no frame: a web server's status line (`first`), or
+   * the start of a page it answers with no status line, as to a request of
+   * HTTP/0.9 (a chat line is no request of a later one); the chat port it
+   * names; or an IRC server's first numeric or notice.
    */
   #notice(line: string, first: boolean): void {
-    if (first && /^HTTP\/\d/.test(line)) this.#web = { chatPort: undefined };
+    if (first && /^(?:HTTP\/\d|\s*<(?:!doctype html|html)\b)/i.test(line)) {
+      this.#web = { chatPort: undefined };
+    }
     if (first && /^:\S+ (?:\d{3}|NOTICE) /.test(line)) this.#irc = true;
     const named = this.#web && /^x-chat-port:\s*(\d{1,5})\s*$/i.exec(line)?.[1];
     if (this.#web && named) this.#web.chatPort = Number(named);

@@ -3,7 +3,7 @@
 /**
  * How addresses and system errors are written for people: `host:port` with
  * IPv6 addresses in brackets, and an error's message without the runtime's
- * `(os error N)` tail.
+ * `(os error N)` tail; a sentence as the clause after a colon.
  *
  * @module
  */
@@ -33,6 +33,17 @@ export function errorText(error: unknown): string {
   if (plain !== undefined) return plain;
   const message = error instanceof Error ? error.message : String(error);
   return message.replace(/\s*\(os error \d+\).*$/s, "");
+}
+
+/**
+ * `text`, a sentence of its own (`Cannot …`, `A name can …`), as the clause
+ * after a colon (`chat: cannot …`): its first letter in lower case, unless
+ * its first word is an acronym (`CA certificate …`, `TLS …`), which stays as
+ * it is written.
+ */
+export function asClause(text: string): string {
+  if (/^\p{Lu}\p{Lu}/u.test(text)) return text;
+  return `${text.charAt(0).toLowerCase()}${text.slice(1)}`;
 }
 
 /** A host and a port, as {@linkcode parseAddress} reads them. */

@@ -13,6 +13,7 @@ import dgram from "node:dgram";
 import {
   type Announcement,
   broadcastAddress,
+  checkServerName,
   DISCOVERY_GROUP,
   DISCOVERY_PORT,
   encodeQuery,
@@ -45,6 +46,8 @@ export type FoundServer =
     host: string;
     /** TCP port to connect to. */
     port: number;
+    /** The name its `pong` gave, when it gave a valid one. */
+    name?: string;
   }
   | {
     /** It answered a `ping` on this machine's loopback address. */
@@ -53,6 +56,8 @@ export type FoundServer =
     host: string;
     /** TCP port to connect to. */
     port: number;
+    /** The name its `pong` gave, when it gave a valid one. */
+    name?: string;
   };
 
 /** This machine's loopback address, where a server bound to it announces nothing. */
@@ -262,12 +267,17 @@ export async function discover(options: DiscoverOptions = {}): Promise<FoundServ
   return [...found.values()].sort(byAddress);
 }
 
+/** What {@linkcode probeServer} found: a chat server, and the name it gave if any. */
+export type Probed = { found: false } | { found: true; name: string | undefined };
+
 /**
  * Reports whether a chat server answers on `host:port`: connects, sends a
- * `ping` and waits for its `pong`, all within `timeout` milliseconds. TLS
- * servers do not answer this.
+ * `ping` and waits for its `pong`, all within `timeout` milliseconds, and
+ * takes the server's name from that `pong` (a server says it before
+ * `hello`) when it is one a server may have. TLS servers do not answer this.
  */
-export async function probeServer(host: string, port: number, timeout = 800): Promise<boolean> {
+export async function probeServer(host: string, port: number, timeout = 800): Promise<Probed> {
+  const none = { found: false } as const;
   const signal = AbortSignal.timeout(timeout);
   let conn: Deno.TcpConn | undefined;
   const hangUp = () => {
@@ -280,25 +290,29 @@ export async function probeServer(host: string, port: number, timeout = 800): Pr
   signal.addEventListener("abort", hangUp);
   try {
     conn = await Deno.connect({ hostname: host, port, signal });
-    if (signal.aborted) return false;
+    if (signal.aborted) return none;
     await conn.write(new TextEncoder().encode(encodeFrame({ type: "ping", token: "scan" })));
     const buffer = new Uint8Array(4096);
     let received = "";
     const decoder = new TextDecoder();
     while (received.length < 4096) {
       const count = await conn.read(buffer);
-      if (count === null) return false;
+      if (count === null) return none;
       received += decoder.decode(buffer.subarray(0, count), { stream: true });
       const lines = received.split("\n");
       for (const line of lines.slice(0, -1)) {
         const json = decodeJson(line);
         const frame = json.ok ? parseServerFrame(json.value) : json;
-        if (frame.ok && frame.value.type === "pong" && frame.value.token === "scan") return true;
+        if (frame.ok && frame.value.type === "pong" && frame.value.token === "scan") {
+          const name = frame.value.server;
+          const valid = name !== undefined && checkServerName(name) === undefined;
+          return { found: true, name: valid ? name : undefined };
+        }
       }
     }
-    return false;
+    return none;
   } catch {
-    return false;
+    return none;
   } finally {
     signal.removeEventListener("abort", hangUp);
     hangUp();
@@ -313,9 +327,14 @@ export async function probeServer(host: string, port: number, timeout = 800): Pr
  * machine busy with more than the chat.
  */
 export async function findLocal(port: number, timeout = 2_000): Promise<FoundServer | undefined> {
-  return await probeServer(LOCAL_HOST, port, timeout)
-    ? { source: "local", host: LOCAL_HOST, port }
-    : undefined;
+  const probed = await probeServer(LOCAL_HOST, port, timeout);
+  if (!probed.found) return undefined;
+  return { source: "local", host: LOCAL_HOST, port, ...named(probed.name) };
+}
+
+/** `{ name }`, or nothing for a server that gave none. */
+function named(name: string | undefined): { name?: string } {
+  return name === undefined ? {} : { name };
 }
 
 /** Options for {@linkcode scan}. */
@@ -357,7 +376,8 @@ export async function scan(options: ScanOptions = {}): Promise<FoundServer[]> {
   const worker = async () => {
     while (next < hosts.length && performance.now() < end) {
       const host = hosts[next++]!;
-      if (await probeServer(host, port, timeout)) found.push({ source: "scan", host, port });
+      const probed = await probeServer(host, port, timeout);
+      if (probed.found) found.push({ source: "scan", host, port, ...named(probed.name) });
     }
   };
   await Promise.all(

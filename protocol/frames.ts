@@ -192,7 +192,8 @@ export type ServerFrame =
   | { type: "error"; code: ErrorCode; message: string; cid?: string }
   | { type: "bye"; reason: string; retry?: true }
   | { type: "ping"; token?: string }
-  | { type: "pong"; token?: string };
+  /** `server`, the server's display name, answers a `ping` sent before `hello`. */
+  | { type: "pong"; token?: string; server?: string };
 
 /**
  * Something the server tells one client. With `room`, it concerns that room

@@ -165,8 +165,12 @@ function readServer(frame: Rec, type: string): ServerFrame | undefined {
     case "bye":
       return withOptional({ type, reason: str(frame, "reason") }, { retry: flag(frame, "retry") });
     case "ping":
-    case "pong":
       return withOptional({ type }, { token: optStr(frame, "token") });
+    case "pong":
+      return withOptional({ type }, {
+        token: optStr(frame, "token"),
+        server: optStr(frame, "server"),
+      });
     default:
       return undefined;
   }

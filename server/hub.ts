@@ -191,6 +191,8 @@ export interface PersonInfo {
 /** Routes frames between sessions. One hub serves every transport of a server. */
 export class Hub implements Disposable {
   readonly #log: (line: string) => void;
+  /** The server's display name: in `welcome`, and in the `pong` of someone not welcomed yet. */
+  readonly #serverName: string;
   readonly #members = new Members(() => this.#counted());
   readonly #rooms: Rooms;
   readonly #messages: Messages;
@@ -300,6 +302,7 @@ export class Hub implements Disposable {
     // In memory, keep more than is replayed so /history can reach further back.
     const history = options.history ?? new MemoryHistory(Math.max(historyLimit, 1000));
     this.#log = options.log ?? (() => {});
+    this.#serverName = options.serverName ?? "chat";
     this.#held = new HeldFrames({
       receive: (session, frame) => this.receive(session, frame),
       end: (session, reason, dropped) => this.#end(session, reason, dropped),
@@ -384,7 +387,7 @@ export class Hub implements Disposable {
       members: this.#members,
       rooms: this.#rooms,
       membership: this.#membership,
-      serverName: options.serverName ?? "chat",
+      serverName: this.#serverName,
       password: this.#password,
       heartbeat: options.heartbeat,
       log: this.#log,
@@ -615,10 +618,13 @@ export class Hub implements Disposable {
     switch (frame.type) {
       case "pong":
         return; // an answer to the transport's heartbeat
-      case "ping":
-        return session.send(
-          frame.token === undefined ? { type: "pong" } : { type: "pong", token: frame.token },
-        );
+      case "ping": {
+        // Before a `hello`, the server says who it is: `chat ls` names a server it finds so.
+        const pong: ServerFrame = connected.name === undefined
+          ? { type: "pong", server: this.#serverName }
+          : { type: "pong" };
+        return session.send(frame.token === undefined ? pong : { ...pong, token: frame.token });
+      }
       case "hello":
         if (connected.name === undefined) return this.#hello(connected, frame);
         return refuse(

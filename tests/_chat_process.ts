@@ -26,10 +26,15 @@ export const TASK_ARGS: string[] = (() => {
   return ["run", ...flags, `${ROOT}main.ts`];
 })();
 
-/** The environment children run with: the caller's, without colour or a stray password. */
+/**
+ * The environment children run with: the caller's, without colour, a stray
+ * password, or the folder `deno task test` was typed in (`INIT_CWD`), which
+ * would take them there from the folder they are started in.
+ */
 export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env = Deno.env.toObject();
   delete env.CHAT_PASSWORD;
+  delete env.INIT_CWD;
   return { ...env, NO_COLOR: "1", RUST_BACKTRACE: "0", ...extra };
 }
 

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { clusterMetrics, perServer } from "../bench/cluster.ts";
 import { serverOf, spread } from "../bench/harness.ts";
+import { DEFAULT_OUT } from "../bench/main.ts";
 import { freeName } from "../bench/peers.ts";
 import { type ProcessSample, sumSamples } from "../bench/proc.ts";
 import { type BenchFile, comparisonTable, sidesTable } from "../bench/report.ts";
@@ -38,6 +39,36 @@ async function runBench(
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/** Runs git with `args` in the checkout; whether it succeeded, and what it printed. */
+async function git(...args: string[]): Promise<{ success: boolean; output: string }> {
+  const { success, stdout, stderr } = await new Deno.Command("git", {
+    args,
+    cwd: new URL("..", import.meta.url),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { success, output: new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr) };
+}
+
+const gitProblem = await git("rev-parse", "--git-dir").then(
+  ({ success, output }) => success ? undefined : output.trim(),
+  (error) => (error as Error).message,
+);
+
+Deno.test({
+  name: `deno task bench writes its results where git does not see them${
+    gitProblem === undefined ? "" : ` (ignored: no git checkout: ${gitProblem})`
+  }`,
+  ignore: gitProblem !== undefined,
+  fn: async () => {
+    // A run on any machine leaves the checkout as it was: not a tracked file, and ignored.
+    const tracked = await git("ls-files", "--error-unmatch", DEFAULT_OUT);
+    assert.equal(tracked.success, false, `${DEFAULT_OUT} is tracked: ${tracked.output}`);
+    const ignored = await git("check-ignore", "--quiet", "--no-index", DEFAULT_OUT);
+    assert.equal(ignored.success, true, `${DEFAULT_OUT} is not ignored: ${ignored.output}`);
+  },
+});
 
 Deno.test("bench/main.ts runs a tiny burst and reports every delivery with no loss", async () => {
   const { output, file } = await runBench(

@@ -121,6 +121,20 @@ Deno.test("chat --version, -V and -v print the version from deno.json", async (t
   }
 });
 
+Deno.test("chat --help and README name every flag that prints the version", async () => {
+  const usage = (await runChat(["--help"])).stdout;
+  const line = usage.split("\n").find((row) => row.startsWith("  chat --version "));
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  const row = readme.split("\n").find((row) => row.startsWith("| `chat --version`"));
+  for (const flag of ["--version", "-V", "-v"]) {
+    assert.ok(line?.includes(flag), `${flag} in chat --help: ${line}`);
+    assert.ok(
+      row?.includes(`\`${flag}\``) || row?.includes(`\`chat ${flag}\``),
+      `${flag} in README's commands: ${row}`,
+    );
+  }
+});
+
 Deno.test("chat with no arguments prints usage on stderr and exits 2", async () => {
   const outcome = await runChat([]);
   assert.equal(outcome.code, 2);
@@ -477,6 +491,60 @@ Deno.test("chat serve --cluster reports an unreachable NATS in one line and exit
     line,
     `chat: cannot join the cluster at nats://127.0.0.1:${port}: connection refused`,
   );
+});
+
+/**
+ * A web server that is no chat server's, answering each connection's first
+ * line with `answer` and closing it, until disposed.
+ */
+function webServer(answer: string): AsyncDisposable & { port: number } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    for await (const conn of listener) {
+      await conn.read(new Uint8Array(4096)).catch(() => null);
+      await conn.write(new TextEncoder().encode(answer)).catch(() => 0);
+      conn.close();
+    }
+  })().catch(() => {});
+  return {
+    port: listener.addr.port,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      await serving;
+    },
+  };
+}
+
+Deno.test("chat join and chat send pointed at a web server that is no chat's say it is one", async (t) => {
+  const answers: [string, string][] = [
+    ["a status line", "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"],
+    // Python's http.server answers a line that is no HTTP/1 request with a page alone, as HTTP/0.9.
+    [
+      "a page with no status line",
+      '<!DOCTYPE HTML>\n<html lang="en">\n<head><title>Error</title></head>\n',
+    ],
+  ];
+  for (const [what, answer] of answers) {
+    await using web = webServer(answer);
+    const where = `127.0.0.1:${web.port}`;
+    for (
+      const [command, args, go] of [
+        ["join", ["join", where, "--name", "ann"], "join"],
+        ["send", ["send", where, "README.md"], "send to"],
+      ] as const
+    ) {
+      await t.step(`chat ${command}, answered with ${what}`, async () => {
+        const outcome = await runChat([...args]);
+        const line = assertOneErrorLine(outcome, what);
+        assert.equal(outcome.code, 1, line);
+        assert.equal(
+          line,
+          `chat: ${where} is an HTTP server, not a chat port; ${go} a chat port instead: ` +
+            "the one chat serve prints (5002 by default)",
+        );
+      });
+    }
+  }
 });
 
 Deno.test("chat join reports a refused connection in one line and exits 1", async () => {

@@ -123,6 +123,9 @@ Deno.test("chat serve --console: what the host does shows once, as the log tells
     ["/mute bob 10m", ["[log] host muted bob for 10 min"]],
     ["/unmute bob", ["[log] host unmuted bob"]],
     ["/rename bob robert", ["[log] host renamed bob to robert"]],
+    ["/mute robert 5m", ["[log] host muted robert for 5 min"]],
+    // The mute an operator no longer has is said within the line that makes them one.
+    ["/op robert", ["[log] host made robert an operator; their mute is lifted"]],
     ["/ban 127.0.0.9 1h spam", ["[log] host banned 127.0.0.9 for 1 h: spam"]],
     ["/unban 127.0.0.9", ["[log] host lifted the ban of 127.0.0.9"]],
     ["/kick eve bye", ["[log] host kicked eve: bye", "[log] eve left (kicked by host: bye)"]],

@@ -745,7 +745,7 @@ nsTest(
 
 /** What the question which server to join is tested for. */
 const WHICH_ONE_TEST = "chat join: Ctrl-C or Ctrl-D at the question which server to join leaves, " +
-  "exit code 0, as at the name question; Esc does not";
+  "exit code 0, as at the name question; Esc does not; an answer that picks none says why";
 
 Deno.test({
   name: problem !== undefined
@@ -804,6 +804,17 @@ Deno.test({
       // As at the name and password questions: Ctrl-C leaves whatever was typed, Ctrl-D an empty answer.
       await tmux.type("ctrl-c", "1");
       await leave("ctrl-c", "C-c");
+      // An answer that picks none is told why, in one line, and the question comes again.
+      await tmux.type("ctrl-d", "3");
+      await tmux.press("ctrl-d", "Enter");
+      const why =
+        "!! No server is numbered 3: answer a number from 1 to 2, or press Ctrl-C to leave";
+      await tmux.waitForScreen(
+        "ctrl-d",
+        (screen) => screen.lines.includes(why) && screen.cursorLine === question.trimEnd(),
+        10_000,
+        "ctrl-d: why 3 is no answer, then the question again",
+      );
       await leave("ctrl-d", "C-d");
       // Esc is no way out of the name question, nor of this one: the question stays.
       await tmux.waitForInputRead("escape");
@@ -852,7 +863,10 @@ nsTest("a server started with --no-announce is found only by chat ls --scan", as
   assert.match(line, /chat ls --scan/);
 
   assert.equal(scanned.code, 0, scanned.stderr);
-  assert.deepEqual(JSON.parse(scanned.stdout), [{ source: "scan", host: A_ADDRESS, port: 5002 }]);
+  // Its name is what its answer to the probe says.
+  assert.deepEqual(JSON.parse(scanned.stdout), [
+    { source: "scan", name: "quiet", host: A_ADDRESS, port: 5002 },
+  ]);
   assert.ok(elapsed < 8_000, `took ${Math.round(elapsed)} ms`);
 
   // The server opened no UDP socket at all.
@@ -918,7 +932,7 @@ nsTest("garbage, forged and small datagrams are ignored and crash neither side",
   assert.ok(!server.exited);
 });
 
-nsTest("chat ls lists the server on this machine's 127.0.0.1 that chat join finds", async () => {
+nsTest("chat ls names the server on this machine's 127.0.0.1 that chat join finds", async () => {
   await using lab = await Lab.create();
   const hermit = await lab.serve(lab.a, ["--host", "127.0.0.1", "--no-web", "--name", "hermit"]);
   // Nobody on the other machine sees it: that is listened for at the same time.
@@ -930,16 +944,18 @@ nsTest("chat ls lists the server on this machine's 127.0.0.1 that chat join find
   assert.equal(listed.code, 0, listed.stderr);
   assert.equal(
     listed.stdout,
-    "Found 1 chat server:\n  (no name)  127.0.0.1  on this machine\n" +
+    'Found 1 chat server:\n  "hermit"  127.0.0.1  on this machine\n' +
       "Join one with: chat join 127.0.0.1\n",
   );
   assert.equal(json.code, 0, json.stderr);
-  assert.deepEqual(JSON.parse(json.stdout), [{ source: "local", host: "127.0.0.1", port: 5002 }]);
+  assert.deepEqual(JSON.parse(json.stdout), [
+    { source: "local", name: "hermit", host: "127.0.0.1", port: 5002 },
+  ]);
   const bee = lab.chat(lab.a, ["join", "--name", "bee"]);
   await bee.write("hello\n");
   const joined = await bee.finished();
   assert.equal(joined.code, 0, joined.stderr);
-  assert.match(joined.stdout, /^-- Found a server on this machine at 127\.0\.0\.1\n/);
+  assert.match(joined.stdout, /^-- Found "hermit" on this machine at 127\.0\.0\.1\n/);
   assert.deepEqual(JSON.parse(remote.stdout), []);
 
   // One on another port is found where --port says, without --scan.
@@ -950,12 +966,14 @@ nsTest("chat ls lists the server on this machine's 127.0.0.1 that chat join find
     "6002",
     "--no-web",
     "--no-irc",
+    "--name",
+    "ns-srv",
   ]);
   const elsewhere = await lab.chat(lab.a, ["ls", "--port", "6002", "--wait", "1"]).finished();
   assert.equal(elsewhere.code, 0, elsewhere.stderr);
   assert.equal(
     elsewhere.stdout,
-    "Found 1 chat server:\n  (no name)  127.0.0.1:6002  on this machine\n" +
+    'Found 1 chat server:\n  "ns-srv"  127.0.0.1:6002  on this machine\n' +
       "Join one with: chat join 127.0.0.1:6002\n",
   );
   await other.stop();
@@ -965,7 +983,9 @@ nsTest("chat ls lists the server on this machine's 127.0.0.1 that chat join find
   await lab.serve(lab.a, ["--no-web", "--name", "talker"]);
   const once = await lab.chat(lab.a, ["ls", "--json", "--wait", "1"]).finished();
   assert.deepEqual(
-    JSON.parse(once.stdout).map((server: Record<string, unknown>) => [server.source, server.host]),
+    JSON.parse(once.stdout).map((
+      server: Record<string, unknown>,
+    ) => [server.source, server.host]),
     [["announce", A_ADDRESS]],
   );
 });
@@ -1011,6 +1031,45 @@ Deno.test("joinCommand() adds --tls for a server that announces TLS", () => {
   assert.equal(joinCommand(found(false)), "chat join 10.99.0.1");
   assert.equal(joinCommand(found(true)), "chat join 10.99.0.1 --tls");
   assert.equal(joinCommand(found(true, 7002)), "chat join 10.99.0.1:7002 --tls");
+});
+
+Deno.test("findLocal() takes the name a server's pong gives, when it is one a server may have", async (t) => {
+  for (
+    const [what, server, name] of [
+      ["a name", '"ns-srv"', "ns-srv"],
+      ["none, as a server older than names in pongs", undefined, undefined],
+      ["a name no server may have", '"evil\\u001b[2J"', undefined],
+      ["no string", "42", undefined],
+    ] as const
+  ) {
+    await t.step(what, async () => {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const pong = `{"type":"pong","token":"scan"${
+        server === undefined ? "" : `,"server":${server}`
+      }}\n`;
+      const served = (async () => {
+        for await (const conn of listener) {
+          await conn.read(new Uint8Array(256));
+          await conn.write(new TextEncoder().encode(pong)).catch(() => {});
+          conn.close();
+        }
+      })();
+      try {
+        const found = await findLocal(listener.addr.port);
+        // A pong whose server field is no string is no pong: nothing answered as a server does.
+        if (server === "42") return assert.equal(found, undefined);
+        assert.deepEqual(found, {
+          source: "local",
+          host: "127.0.0.1",
+          port: listener.addr.port,
+          ...(name === undefined ? {} : { name }),
+        });
+      } finally {
+        listener.close();
+        await served.catch(() => {});
+      }
+    });
+  }
 });
 
 Deno.test("findLocal() waits for a server on this machine that is slow to answer", async () => {

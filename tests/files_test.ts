@@ -464,6 +464,45 @@ Deno.test("startServer() with a files directory keeps the files across a restart
   assert.deepEqual(new Uint8Array(await response.arrayBuffer()), bytes);
 });
 
+Deno.test("GET /files of a password server tells a browser in words how to open a link", async (t) => {
+  await using files = await fileServer({ password: "sesame" });
+  const stored = await upload(files, "x", "x.txt", { "x-chat-password": "sesame" });
+  const { url } = await stored.json();
+  // What a browser sends when a link is opened, and what a program sends.
+  const browser = { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" };
+  const open = "Open the file from the chat: on its page, or with /get LINK in chat join, " +
+    "which adds your token.\n";
+  const cases = [
+    {
+      what: "a link without a token",
+      query: "",
+      code: "token_required",
+      said: "Cannot download this file: this chat has a password, so a link opens only with the " +
+        `token of someone connected to it. ${open}`,
+    },
+    {
+      what: "a link with the token of someone gone",
+      query: "?token=gone",
+      code: "token_unknown",
+      said: "Cannot download this file: the link carries the token of someone no longer " +
+        `connected to the chat. ${open}`,
+    },
+  ];
+  for (const { what, query, code, said } of cases) {
+    await t.step(what, async () => {
+      const read = await fetch(files.base + url + query, { headers: browser });
+      assert.equal(read.status, 401);
+      assert.equal(read.headers.get("content-type"), "text/plain; charset=utf-8");
+      assert.equal(read.headers.get("x-content-type-options"), "nosniff");
+      assert.equal(await read.text(), said);
+      // A program still gets the code to branch on.
+      const program = await fetch(files.base + url + query);
+      assert.equal(program.status, 401);
+      assert.equal((await program.json()).error, code);
+    });
+  }
+});
+
 Deno.test("startServer() without a files directory removes its temporary one at close", async () => {
   let dir: string;
   {

@@ -94,7 +94,11 @@ Deno.test("Hub answers hello, and refuses it without ending the connection", asy
     hub.receive(session, { type: "ping", token: "t" });
     hub.receive(session, { type: "ping" });
     hub.receive(session, { type: "pong" });
-    assert.deepEqual(session.take(), [{ type: "pong", token: "t" }, { type: "pong" }]);
+    // Not yet welcomed, it is told which server answers: `chat ls` names what it finds so.
+    assert.deepEqual(session.take(), [
+      { type: "pong", server: "lan", token: "t" },
+      { type: "pong", server: "lan" },
+    ]);
     hub.receive(session, { type: "quit" });
     assert.deepEqual(session.take(), [{ type: "bye", reason: "Goodbye" }]);
     assert.ok(session.closed);

@@ -267,7 +267,11 @@ const SERVER_SAMPLES: { [K in ServerFrameType]: Extract<ServerFrame, { type: K }
     retry: true,
   }],
   ping: [{ type: "ping", token: "hb" }],
-  pong: [{ type: "pong" }, { type: "pong", token: "t-1" }],
+  pong: [{ type: "pong" }, { type: "pong", token: "t-1" }, {
+    type: "pong",
+    token: "scan",
+    server: "ann-laptop",
+  }],
 };
 
 Deno.test("protocol constants match the documented values", () => {

@@ -8,6 +8,7 @@
  */
 
 import assert from "node:assert/strict";
+import { basename, join } from "node:path";
 import { ChatProcess, ROOT } from "./_chat_process.ts";
 import { TestClient, within } from "./_test_utils.ts";
 
@@ -295,6 +296,74 @@ Deno.test({
       await assertStartsOffline(denoDir);
     } finally {
       await Deno.remove(denoDir, { recursive: true });
+    }
+  },
+});
+
+/** `deno task -q chat args` typed in the folder `cwd`, in a process group of its own. */
+function typedIn(cwd: string, args: string[], stdin: "piped" | "null" = "null"): ChatProcess {
+  return new ChatProcess(args, {
+    command: [Deno.execPath(), "task", "-q", "--config", `${ROOT}deno.json`, "chat"],
+    cwd,
+    wrap: ["setsid"],
+    stdin,
+  });
+}
+
+/** Removes `path` if it is there. */
+async function removeIfThere(path: string): Promise<void> {
+  await Deno.remove(path, { recursive: true }).catch(() => {});
+}
+
+Deno.test({
+  name: `deno task chat takes a relative path from the folder it was typed in${
+    setsidProblem ? ` (ignored: setsid does not work: ${setsidProblem})` : ""
+  }`,
+  ignore: setsidProblem !== undefined,
+  fn: async () => {
+    const here = await Deno.realPath(await Deno.makeTempDir({ prefix: "chat-typed-in-" }));
+    // A name of its own: should it land in the checkout, it is found there and removed.
+    const data = `${basename(here)}-data`;
+    const fetchedHadBeen = await Deno.stat(`${ROOT}PROTOCOL.md`).then(() => true, () => false);
+    await using server = typedIn(here, [
+      "serve",
+      ...["--host", "127.0.0.1", "--port", "0", "--web-port", "0", "--no-irc", "--no-announce"],
+      ...["--data-dir", data],
+    ]);
+    try {
+      // The data directory is where it was typed, and the log says where that is, in full.
+      await server.waitForStdout(/^Press Ctrl-C to stop\.$/m, 30_000);
+      assert.match(server.stdout, new RegExp(`\\] History is stored in ${join(here, data)}$`, "m"));
+      assert.ok((await Deno.stat(join(here, data, "history.db"))).isFile);
+      const port = await server.port();
+
+      // The README's case: a file named from docs/ is docs/'s.
+      const sent = await typedIn(`${ROOT}docs`, ["send", `127.0.0.1:${port}`, "PROTOCOL.md"])
+        .finished(30_000);
+      assert.equal(sent.code, 0, sent.stderr);
+      assert.match(sent.stdout, /^Shared PROTOCOL\.md \(/);
+
+      // /get saves into the folder it was typed in.
+      await using getter = typedIn(
+        here,
+        ["join", `127.0.0.1:${port}`, "--name", "getter"],
+        "piped",
+      );
+      await getter.write("/get 1\n");
+      const got = await getter.finished(30_000);
+      assert.equal(got.code, 0, got.stderr);
+      assert.equal(
+        await Deno.readTextFile(join(here, "PROTOCOL.md")),
+        await Deno.readTextFile(`${ROOT}docs/PROTOCOL.md`),
+      );
+      signalJob(server, "SIGINT");
+      const outcome = await server.finished();
+      assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
+    } finally {
+      signalJob(server, "SIGKILL");
+      await removeIfThere(here);
+      await removeIfThere(`${ROOT}${data}`);
+      if (!fetchedHadBeen) await removeIfThere(`${ROOT}PROTOCOL.md`);
     }
   },
 });

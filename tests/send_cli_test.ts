@@ -246,6 +246,44 @@ Deno.test("chat send fails in one line and exits 1 when it cannot send", async (
   await waitUntil(() => chat.hub.size === 0, 5_000, "every chat send to be gone");
 });
 
+Deno.test("chat send and chat join name a --ca that is no certificate as the CA certificate", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-ca-" });
+  try {
+    const key = join(dir, "key.pem");
+    const text = join(dir, "notes.txt");
+    await Deno.writeTextFile(
+      key,
+      "-----BEGIN PRIVATE KEY-----\nMC4CAQA=\n-----END PRIVATE KEY-----\n",
+    );
+    await Deno.writeTextFile(text, "not a certificate\n");
+    // Checked before anything is dialled: no server is needed, the port is never reached.
+    const port = freePort();
+    const cases: [string, string, string][] = [
+      [
+        "a private key",
+        key,
+        `chat: CA certificate "${key}" holds no certificate: it is a private key`,
+      ],
+      ["a file that is no PEM", text, `chat: CA certificate "${text}" is not a PEM file`],
+      ["a folder", dir, `chat: cannot read CA certificate "${dir}": it is a folder`],
+    ];
+    for (const [what, ca, said] of cases) {
+      await t.step(`chat send --ca ${what}`, async () => {
+        const outcome = await runChat(["send", `127.0.0.1:${port}`, "README.md", "--ca", ca]);
+        assert.equal(assertOneErrorLine(outcome, what), said);
+        assert.equal(outcome.code, 1);
+      });
+      await t.step(`chat join --ca ${what}`, async () => {
+        const outcome = await runChat(["join", `127.0.0.1:${port}`, "--name", "ann", "--ca", ca]);
+        assert.equal(assertOneErrorLine(outcome, what), said);
+        assert.equal(outcome.code, 1);
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("chat send without --from shares as send-XXXX where the user name cannot be a name", async () => {
   await using chat = await server();
   await using watcher = await TestClient.join2(chat.addr.port, "watcher");

@@ -190,6 +190,30 @@ function decodeHeaderText(value: string | undefined): string | undefined {
   return new TextDecoder().decode(new Uint8Array(bytes));
 }
 
+/**
+ * Whether `request` is a browser opening a link: a download that asks for a
+ * page (`Accept: text/html`), where a program's asks for any type at all.
+ */
+function fromBrowser(request: IncomingMessage): boolean {
+  const accept = request.headers.accept;
+  return (request.method === "GET" || request.method === "HEAD") &&
+    typeof accept === "string" && /\btext\/html\b/i.test(accept);
+}
+
+/**
+ * What a person who opened a link in a browser reads when the download
+ * needs a token it does not carry (`token_required`) or one of someone
+ * gone (`token_unknown`): how to open it instead.
+ */
+const FOR_PEOPLE: Readonly<Record<string, string>> = {
+  token_required: "Cannot download this file: this chat has a password, so a link opens only " +
+    "with the token of someone connected to it. Open the file from the chat: on its page, or " +
+    "with /get LINK in chat join, which adds your token.",
+  token_unknown: "Cannot download this file: the link carries the token of someone no longer " +
+    "connected to the chat. Open the file from the chat: on its page, or with /get LINK in " +
+    "chat join, which adds your token.",
+};
+
 /** Answers the requests for `/files` and `/files/...`. */
 export class FileRoutes {
   /** Files being fetched from the other servers of a cluster, by id. */
@@ -199,6 +223,8 @@ export class FileRoutes {
   readonly #discarding = discardPace();
   /** The pace of all downloads together. */
   readonly #downloads = new TokenBucket(DOWNLOAD_BURST_BYTES, DOWNLOAD_BYTES_PER_SECOND);
+  /** The answers to browsers opening a link: their errors are text to read, not JSON. */
+  readonly #toBrowsers = new WeakSet<ServerResponse>();
 
   constructor(options: FileRoutesOptions) {
     this.#options = options;
@@ -221,6 +247,7 @@ export class FileRoutes {
     hooks: FileHooks,
   ): Promise<void> {
     const url = new URL(request.url ?? "/", "http://host");
+    if (fromBrowser(request)) this.#toBrowsers.add(response);
     if (url.pathname === "/files") {
       if (request.method !== "POST") {
         return this.#error(response, 405, "method", "Use POST to upload a file", {
@@ -466,7 +493,18 @@ export class FileRoutes {
     message: string,
     extra: Record<string, string> = {},
   ): void {
-    this.#json(response, status, { error: code, message }, extra);
+    if (!this.#toBrowsers.has(response)) {
+      return this.#json(response, status, { error: code, message }, extra);
+    }
+    const body = new TextEncoder().encode(`${FOR_PEOPLE[code] ?? message}\n`);
+    response.writeHead(status, {
+      ...this.#options.headers,
+      ...extra,
+      "content-type": "text/plain; charset=utf-8",
+      "cache-control": "no-store",
+      "content-length": String(body.length),
+    });
+    response.end(body);
   }
 
   #json(

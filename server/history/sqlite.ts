@@ -227,7 +227,8 @@ export class SqliteHistory implements HistoryStore {
       );
     }
     if (retention.maxAgeMs !== undefined || retention.maxCount !== undefined) {
-      // Not before the server listens: a large backlog takes a while (23 s for a million).
+      // A step at a time from the next turn on: a large backlog takes a while (23 s for a
+      // million), and the server goes on starting, and serving, meanwhile.
       this.#trimLater();
       this.#timer = setInterval(() => this.#trimLater(), options.trimEveryMs ?? 60 * 60 * 1000);
       Deno.unrefTimer(this.#timer as unknown as number);

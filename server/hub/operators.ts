@@ -184,9 +184,8 @@ export class Operators {
    * one adds, if there was a mute: `; their mute is lifted`.
    */
   #unmuted(member: Member): string {
-    if (!this.#options.moderation.unmuteOwn(member)) return "";
-    this.#options.log(`The mute of ${member.name} is lifted: an operator talks`);
-    return "; their mute is lifted";
+    // Logged with the line that says who made them one, of which this is the end.
+    return this.#options.moderation.unmuteOwn(member) ? "; their mute is lifted" : "";
   }
 
   /**

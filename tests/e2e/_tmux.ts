@@ -186,7 +186,8 @@ export class Tmux {
     // The server passes its environment to every session: keep the caller's,
     // minus what would change how the programs under test behave.
     const env = Deno.env.toObject();
-    for (const name of ["NO_COLOR", "FORCE_COLOR", "TMUX", "TMUX_PANE", "COLUMNS", "LINES"]) {
+    const names = ["NO_COLOR", "FORCE_COLOR", "TMUX", "TMUX_PANE", "COLUMNS", "LINES", "INIT_CWD"];
+    for (const name of names) {
       delete env[name];
     }
     this.#env = { ...env, SHELL: "/bin/sh" };
