@@ -91,7 +91,7 @@ export const OPERATOR_COMMANDS = [
     name: "deop",
     aliases: [],
     usage: "/deop NAME",
-    description: "make an operator a person like the others (operators)",
+    description: "take away the powers of an operator (operators)",
     fields: { name: NAME_FIELD },
     parse: oneName,
   }),
