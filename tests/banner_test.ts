@@ -8,24 +8,11 @@ import { join } from "node:path";
 import { ChatProcess, runChat, SERVE_LOCAL, TASK_ARGS } from "./_chat_process.ts";
 import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
 import { shellQuote } from "./e2e/_tmux.ts";
-
-async function problemOf(program: string, args: string[]): Promise<string | undefined> {
-  try {
-    const { success, stderr } = await new Deno.Command(program, {
-      args,
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    return success ? undefined : new TextDecoder().decode(stderr).trim() || "it failed";
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
+import { succeeds } from "./_test_utils.ts";
 
 /** Why a network namespace with only loopback cannot be had here, if it cannot. */
-const namespaceProblem = await problemOf("unshare", ["--net", "ip", "link", "set", "lo", "up"]) ??
-  await problemOf("nsenter", ["--version"]);
+const namespaceProblem = await succeeds("unshare", ["--net", "ip", "link", "set", "lo", "up"]) ??
+  await succeeds("nsenter", ["--version"]);
 
 Deno.test({
   name: `chat serve on a machine with no network address lists its page on this machine${

@@ -17,7 +17,7 @@ import {
   SERVE_LOCAL,
   TASK_ARGS,
 } from "./_chat_process.ts";
-import { freePort, settledValue, settleEach, TestClient, within } from "./_test_utils.ts";
+import { freePort, settledValue, settleEach, succeeds, TestClient, within } from "./_test_utils.ts";
 import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
 
 const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
@@ -34,21 +34,7 @@ function envWithoutUser(): Record<string, string> {
   return env;
 }
 
-async function probeCommand(program: string, args: string[]): Promise<string | undefined> {
-  try {
-    const { success, stderr } = await new Deno.Command(program, {
-      args,
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    return success ? undefined : new TextDecoder().decode(stderr).trim() || "it failed";
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
-const unshareProblem = await probeCommand("unshare", ["--net", "true"]);
+const unshareProblem = await succeeds("unshare", ["--net", "true"]);
 
 /** `chat serve` took `signal` before it listened, and stopped cleanly: exit 0, said so, nothing else. */
 function assertStoppedWhileStarting(
@@ -634,7 +620,7 @@ for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
 
 const mkfifoProblem = Deno.build.os === "windows"
   ? "no named pipes here"
-  : await probeCommand("mkfifo", ["--version"]);
+  : await succeeds("mkfifo", ["--version"]);
 
 /**
  * A copy of the program (the modules `deno info` lists for main.ts, and the

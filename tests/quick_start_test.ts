@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { basename, join } from "node:path";
 import { ChatProcess, ROOT } from "./_chat_process.ts";
-import { TestClient, within } from "./_test_utils.ts";
+import { succeeds, TestClient, within } from "./_test_utils.ts";
 
 const README = await Deno.readTextFile(`${ROOT}README.md`);
 
@@ -46,20 +46,6 @@ function commandOf(line: string): string[] {
   return [program === "deno" ? Deno.execPath() : program!, ...args];
 }
 
-async function probe(program: string, args: string[]): Promise<string | undefined> {
-  try {
-    const { success, stderr } = await new Deno.Command(program, {
-      args,
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    return success ? undefined : new TextDecoder().decode(stderr).trim() || "it failed";
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
 async function probeRegistry(): Promise<string | undefined> {
   try {
     const response = await fetch(new URL("qrcode", REGISTRY), {
@@ -73,8 +59,8 @@ async function probeRegistry(): Promise<string | undefined> {
   }
 }
 
-const namespaceProblem = await probe("unshare", ["--net", "ip", "link", "set", "lo", "up"]);
-const setsidProblem = await probe("setsid", ["true"]);
+const namespaceProblem = await succeeds("unshare", ["--net", "ip", "link", "set", "lo", "up"]);
+const setsidProblem = await succeeds("setsid", ["true"]);
 const registryProblem = await probeRegistry();
 
 /**
