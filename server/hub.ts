@@ -325,6 +325,8 @@ export class Hub implements Disposable {
       share: cluster === undefined
         ? undefined
         : (kind, key, value) => cluster.note(kind, key, value),
+      // Two servers banning at once make two bans, never one note of both.
+      server: cluster?.id,
     });
     this.#settings = (room) => moderation.room(room);
     this.#password = options.password === undefined

@@ -247,3 +247,77 @@ testWithNats(
     });
   },
 );
+
+/** The names the bans in force keep out, as `client`, an operator, is told by `/bans`. */
+async function bannedNames(client: TestClient): Promise<string[]> {
+  const mark = client.frames.length;
+  await client.send({ type: "bans" });
+  return (await framesSince(client, mark)).flatMap((frame) =>
+    frame.type === "info" && frame.text.startsWith("  ") ? [frame.text.trim().split(",")[0]!] : []
+  ).sort();
+}
+
+testWithNats(
+  "bans and mutes made at once on two servers, even while split, all hold on every server",
+  async () => {
+    await withOps(["ann", "dan", "cyd"], [], async (cluster, [p1, p2, p3]) => {
+      await using ann = await arrive(p1, "ann", "127.0.0.1");
+      await using dan = await arrive(p2, "dan", "127.0.0.2");
+      await using cyd = await arrive(p3, "cyd", "127.0.0.3");
+      await using mu1 = await arrive(p1, "mu1", "127.0.0.4");
+      await using mu2 = await arrive(p2, "mu2", "127.0.0.5");
+      await oper(ann, "ann", "s3cret-ann");
+      await oper(dan, "dan", "s3cret-dan");
+      await oper(cyd, "cyd", "s3cret-cyd");
+      const banned = (client: TestClient) =>
+        client.next("info", (frame) => frame.text.startsWith("You banned"));
+
+      // At the same moment, the chat whole: each server counts on from the bans it knows.
+      await Promise.all([
+        ann.send({ type: "ban", target: "eve1" }),
+        dan.send({ type: "ban", target: "fox1" }),
+      ]);
+      await Promise.all([banned(ann), banned(dan)]);
+
+      // Split, neither hears of the other's: both count from the same last ban, for sure.
+      await cluster.nats.kill();
+      for (const client of [ann, dan, cyd]) {
+        await client.next("info", (frame) => /chat is split/.test(frame.text), 15_000);
+      }
+      await ann.send({ type: "ban", target: "eve2" });
+      await dan.send({ type: "ban", target: "fox2" });
+      await Promise.all([banned(ann), banned(dan)]);
+      // Each mute is made by the muted person's own server: one on each.
+      await ann.send({ type: "mute", name: "mu1" });
+      await dan.send({ type: "mute", name: "mu2" });
+      await mu1.next("notice", (frame) => frame.text === "ann muted mu1");
+      await mu2.next("notice", (frame) => frame.text === "dan muted mu2");
+      await cluster.nats.restart();
+      for (const client of [ann, dan, cyd]) {
+        await client.next("info", (frame) => /whole again/.test(frame.text), 30_000);
+      }
+
+      // Every ban, on every server, those that made them included.
+      for (const client of [ann, dan, cyd]) {
+        let names: string[] = [];
+        await eventually(async () => {
+          names = await bannedNames(client);
+          return names.join() === "eve1,eve2,fox1,fox2";
+        }, "every ban on every server").catch((error) => {
+          throw new Error(`${error.message}: ${names.join()}`);
+        });
+      }
+      for (
+        const [port, name] of [[p3, "eve2"], [p3, "fox2"], [p1, "fox2"], [p2, "eve2"]] as const
+      ) {
+        await using refused = await arrive(port, name, "127.0.0.9");
+        assert.deepEqual(refused.all("error").map((frame) => frame.code), ["banned"]);
+      }
+      // Both mutes hold on the third server, by their address.
+      await using from4 = await arrive(p3, "al4", "127.0.0.4");
+      await eventually(async () => !(await maySay(from4, "mu1's address")), "mu1's mute on p3");
+      await using from5 = await arrive(p3, "al5", "127.0.0.5");
+      await eventually(async () => !(await maySay(from5, "mu2's address")), "mu2's mute on p3");
+    });
+  },
+);

@@ -23,7 +23,12 @@ import { tokenDigest } from "./token_digest.ts";
 
 /** One ban: what it matches, until when, why and by whom. */
 export interface Ban {
-  readonly id: number;
+  /**
+   * Which ban it is, the key of its note: a number counted up on one server
+   * (`7`); in a cluster, with the mark of the server that made it (`7-3f9a1c2e`),
+   * so that two servers banning at once never make one note of two bans.
+   */
+  readonly id: string;
   /** The IP address it keeps out. */
   readonly address?: string;
   /** The resume token of the session banned: coming back with it is refused. */
@@ -131,6 +136,11 @@ export interface ModerationOptions {
    * keeps only while it runs.
    */
   readonly share?: ((kind: string, key: string, value: string | undefined) => void) | undefined;
+  /**
+   * In a cluster, this server's id, unique among them: the ids of the bans
+   * made here end with a mark of it (its first 8 letters and digits).
+   */
+  readonly server?: string | undefined;
 }
 
 /** Operators, bans, mutes, topics and locks. */
@@ -142,19 +152,22 @@ export class Moderation {
    * guess for such a name is refused, and slowed down, as a wrong one is.
    */
   readonly #decoys = new Map<string, PasswordGate>();
-  readonly #bans = new Map<number, Ban>();
+  readonly #bans = new Map<string, Ban>();
   /** The mutes, by id. */
   readonly #mutes = new Map<string, Mute>();
   /** The digest of each member's resume token, worked out once. */
   readonly #digests = new WeakMap<Pick<Member, "resume">, string>();
   readonly #share: ModerationOptions["share"];
   readonly #rooms = new Map<string, RoomSettings>();
+  readonly #origin: string | undefined;
+  /** The highest number of a ban id known, of any server: the next ban made here counts on. */
   #lastBan = 0;
 
   /** Reads the bans, topics and locks kept in `store`. */
   constructor(store: NoteStore, options: ModerationOptions = {}) {
     this.#store = store;
     this.#share = options.share;
+    this.#origin = options.server === undefined ? undefined : originOf(options.server);
     for (const [key, secret] of options.secrets ?? []) {
       this.#proofs.set(key, new PasswordGate(secret));
     }
@@ -176,20 +189,23 @@ export class Moderation {
     }
     if (kind === BAN) {
       if (value === undefined) {
-        this.#bans.delete(Number(key));
+        this.#bans.delete(key);
         return undefined;
       }
-      const read = readJson<Ban>(value);
-      if (read === undefined || !Number.isSafeInteger(read.id)) return undefined;
+      const read = readJson<Omit<Ban, "id"> & { id?: unknown }>(value);
+      const count = banCount(key);
+      if (read === undefined || count === undefined) return undefined;
       // Kept before addresses were written one way: `::ffff:192.168.1.7` is `192.168.1.7`.
       // Its name folded as names are compared now, which may fold more than when it was kept.
+      // Its id is its note's key, whether kept as a number (before clusters) or as text.
       const ban: Ban = {
         ...read,
+        id: key,
         ...(read.address === undefined ? {} : { address: plainAddress(read.address) }),
         ...(typeof read.name === "string" ? { key: nameKey(read.name) } : {}),
       };
       this.#bans.set(ban.id, ban);
-      this.#lastBan = Math.max(this.#lastBan, ban.id);
+      this.#lastBan = Math.max(this.#lastBan, count);
       return ban;
     }
     if (kind === ROOM) {
@@ -265,16 +281,17 @@ export class Moderation {
 
   /** Bans what `ban` says, for `seconds` or until lifted; returns the ban as kept. */
   ban(ban: Omit<Ban, "id" | "at" | "until">, seconds: number | undefined, now = Date.now()): Ban {
+    const count = this.#lastBan + 1;
     const kept: Ban = {
       ...ban,
       ...(ban.address === undefined ? {} : { address: plainAddress(ban.address) }),
-      id: this.#lastBan + 1,
+      id: this.#origin === undefined ? String(count) : `${count}-${this.#origin}`,
       at: now,
       ...(seconds === undefined ? {} : { until: now + seconds * 1000 }),
     };
     // Kept first: one the store cannot keep (a full disk) is not in force either.
-    this.#store.note(BAN, String(kept.id), JSON.stringify(kept));
-    this.#lastBan = kept.id;
+    this.#store.note(BAN, kept.id, banNote(kept));
+    this.#lastBan = count;
     this.#bans.set(kept.id, kept);
     if (this.#bans.size > MAX_BANS) this.#liftBan(this.#bans.values().next().value!);
     return kept;
@@ -288,7 +305,7 @@ export class Moderation {
   /** Gives `ban` the reason `reason`, as if it had been given with it; returns the ban as kept. */
   explain(ban: Ban, reason: string): Ban {
     const kept: Ban = { ...ban, reason };
-    this.#store.note(BAN, String(kept.id), JSON.stringify(kept));
+    this.#store.note(BAN, kept.id, banNote(kept));
     this.#bans.set(kept.id, kept);
     return kept;
   }
@@ -494,7 +511,7 @@ export class Moderation {
   }
 
   #liftBan(ban: Ban): void {
-    this.#store.note(BAN, String(ban.id), undefined);
+    this.#store.note(BAN, ban.id, undefined);
     this.#bans.delete(ban.id);
   }
 }
@@ -521,6 +538,32 @@ function readMute(id: string, text: string): Mute | undefined {
     until: until as number | undefined,
     by,
   };
+}
+
+/** The mark of the server of id `server` in the ids of its bans: its first 8 letters and digits. */
+function originOf(server: string): string {
+  const mark = server.toLowerCase().replace(/[^0-9a-z]/g, "").slice(0, 8);
+  if (mark === "") {
+    throw new RangeError(`Cannot mark ban ids: server id "${server}" has no letter or digit`);
+  }
+  return mark;
+}
+
+/**
+ * The number a ban id counts with (`7` of `7` and of `7-3f9a1c2e`), or
+ * `undefined` when `id` is none.
+ */
+function banCount(id: string): number | undefined {
+  const match = /^(\d{1,15})(?:-[0-9a-z]{1,32})?$/.exec(id);
+  return match === null ? undefined : Number(match[1]);
+}
+
+/**
+ * What is kept of `ban`: its id a number when it is one, as before clusters,
+ * so that a store kept by a single server reads as it always did.
+ */
+function banNote(ban: Ban): string {
+  return JSON.stringify({ ...ban, id: /^\d+$/.test(ban.id) ? Number(ban.id) : ban.id });
 }
 
 /** Whom a ban keeps out: `bob (192.168.1.7)`, `bob`, or `192.168.1.7` alone. */
