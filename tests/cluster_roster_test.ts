@@ -157,6 +157,40 @@ Deno.test("Roster takes a silent server for gone with its people, unless this on
   ]);
 });
 
+Deno.test("Roster takes no server for gone for the time this one stood still itself", () => {
+  const clock = { now: 0 };
+  const stood: number[] = [];
+  const people = new RemotePeople();
+  const gone: string[] = [];
+  const it = new Roster({
+    id: "here",
+    people,
+    publish: () => {},
+    events: () => undefined,
+    local: () => [],
+    gone: (server) => gone.push(server),
+    stood: (ms) => stood.push(ms),
+    log: () => {},
+    now: () => clock.now,
+  });
+  it.alive({ server: "a", address: undefined, told: 0 });
+  const beatAt = (now: number) => {
+    clock.now = now;
+    it.beat(false);
+  };
+  beatAt(1_000);
+  // Stopped 8 s (SIGSTOP, a machine starved): its next heartbeat is that late.
+  beatAt(10_000);
+  assert.deepEqual(stood, [9_000]);
+  assert.ok(it.hears("a"), "its own standing still is no silence of theirs");
+  // Not heard for more than 5 s of this one's running (2 s before it stood still, counting
+  // the beat it missed, then 3 s): gone then.
+  for (let now = 11_000; now <= 13_000; now += 1_000) beatAt(now);
+  assert.deepEqual(gone, [], "silent for 5 s of running");
+  beatAt(14_000);
+  assert.deepEqual([gone, stood], [["a"], [9_000]]);
+});
+
 Deno.test("Roster hands on who dropped from another server, as they were, not who quit", () => {
   const dropped: RemotePerson[] = [];
   const hub = {

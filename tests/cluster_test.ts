@@ -28,8 +28,11 @@ import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
 import { openssl, selfSigned } from "./_fault_helpers.ts";
 import { FreezingProxy } from "./_freezing_proxy.ts";
 import { createUser } from "@nats-io/nkeys";
+import { connect } from "@nats-io/transport-node";
+import { Kvm } from "@nats-io/kv";
+import { hexKey } from "../server/cluster/keys.ts";
 import { IrcClient, ircServeArgs } from "./_irc_client.ts";
-import { NAME_TAKEN_WHILE_STILL } from "../server/hub/linked.ts";
+import { NAME_TAKEN_WHILE_STILL, NAME_TAKEN_WHILE_STILL_LEFT } from "../server/hub/linked.ts";
 
 /** The room messages `client` has, as `id from: text`. */
 function said(client: TestClient): string[] {
@@ -269,28 +272,118 @@ testWithNats(
   },
 );
 
+/**
+ * Stops the first server of `cluster` until the other takes it for gone, and
+ * lets it go on with what the other said meanwhile still on its way to it, as
+ * it may be when a stopped process is woken (its timers may run before it
+ * reads what waited): it is let through once the first has had a heartbeat
+ * of its own. `meanwhile` runs while it stands still.
+ */
+async function standStill(
+  cluster: Awaited<ReturnType<typeof laggingCluster>>,
+  gone: () => Promise<unknown>,
+  meanwhile: () => Promise<void> = async () => {},
+): Promise<void> {
+  const [stalled] = cluster.processes;
+  cluster.proxy.freeze();
+  stalled.kill("SIGSTOP");
+  try {
+    await gone();
+    await meanwhile();
+  } finally {
+    stalled.kill("SIGCONT");
+  }
+  // Whether it takes its own standing still for the others' silence shows at its first heartbeat.
+  await stalled.waitForStdout(
+    /This server stood still for \d+ s|A server left the cluster/,
+    10_000,
+  );
+  cluster.proxy.thaw();
+}
+
+testWithNats(
+  "a server that stood still itself does not tell its people that the others left",
+  async () => {
+    await using cluster = await laggingCluster(0);
+    const [p1, p2] = cluster.ports;
+    await using ann = await TestClient.join2(p1, "ann");
+    await using bob = await TestClient.join2(p2, "bob");
+    await ann.next("joined", (frame) => frame.name === "bob");
+    const mark = ann.frames.length;
+    // The claim of ann's name, as NATS holds it.
+    const nc = await connect({ servers: cluster.nats.url });
+    const names = await new Kvm(nc).open("chat-names");
+    const claimed = async () => (await names.get(hexKey("ann")))?.operation === "PUT";
+    try {
+      // Silent for long enough, the still server's people are taken for gone by the other,
+      // which lets their names go.
+      await standStill(
+        cluster,
+        () => bob.next("left", (frame) => frame.name === "ann", 20_000),
+        () => waitUntilAsync(async () => !(await claimed()), "ann's name to be let go"),
+      );
+      // Still here, ann holds her name again.
+      await waitUntilAsync(claimed, "ann's name to be claimed again");
+    } finally {
+      await nc.close();
+    }
+    // Once the other server hears it again, ann is back there.
+    await bob.next("joined", (frame) => frame.name === "ann", 20_000);
+    await bob.say("after");
+    await ann.next("message", (message) => message.text === "after");
+    await ann.send({ type: "who" });
+    assert.deepEqual((await ann.next("who")).members, ["ann", "bob"]);
+    // Her own server stood still: bob never left, nor his server.
+    const news = ann.frames.slice(mark).filter((frame) =>
+      ["left", "joined", "servers"].includes(frame.type)
+    );
+    assert.deepEqual(news, []);
+    assert.doesNotMatch(cluster.processes[0].stdout, /A server left the cluster/);
+  },
+);
+
 testWithNats(
   "someone whose name another took while their server stood still is told so, not that they moved",
   async () => {
-    await using cluster = await TestCluster.start(2);
-    const [p1, p2] = cluster.ports as [number, number];
+    await using cluster = await laggingCluster(0);
+    const [p1, p2] = cluster.ports;
     await using fay = await TestClient.join2(p1, "fay");
+    await using ann = await TestClient.join2(p1, "ann");
     await using bob = await TestClient.join2(p2, "bob");
     await fay.next("joined", (frame) => frame.name === "bob");
-    const stalled = cluster.servers[0]!.process;
-    stalled.kill("SIGSTOP");
-    try {
-      await bob.next("left", (frame) => frame.name === "fay", 20_000);
-      // Taken for gone, fay's name is free: someone else takes it on the other server.
-      await using other = await TestClient.join2(p2, "fay");
-      assert.equal(other.all("welcome")[0]?.name, "fay");
-      stalled.kill("SIGCONT");
-      const bye = await fay.next("bye", undefined, 20_000);
-      assert.equal(bye.reason, NAME_TAKEN_WHILE_STILL);
-      await fay.closed();
-    } finally {
-      stalled.kill("SIGCONT");
-    }
+    let mark = 0;
+    await using other = await TestClient.connect(p2);
+    await standStill(
+      cluster,
+      async () => {
+        await bob.next("left", (frame) => frame.name === "fay", 20_000);
+        await bob.next("left", (frame) => frame.name === "ann");
+      },
+      async () => {
+        // Taken for gone, fay's name is free: someone else takes it on the other server.
+        await other.send({ type: "hello", version: 2, name: "fay" });
+        await other.sync();
+        assert.equal(other.all("welcome")[0]?.name, "fay");
+        await bob.next("joined", (frame) => frame.name === "fay");
+        mark = bob.frames.length;
+      },
+    );
+    const bye = await fay.next("bye", undefined, 20_000);
+    assert.equal(bye.reason, NAME_TAKEN_WHILE_STILL);
+    await fay.closed();
+    // Her room there is told that someone else has her name, not that she moved.
+    const left = await ann.next("left", (frame) => frame.name === "fay");
+    assert.equal(left.reason, NAME_TAKEN_WHILE_STILL_LEFT);
+    // Elsewhere, ann is back; fay, who has been gone from there since, is not.
+    await bob.next("joined", (frame) => frame.name === "ann", 20_000);
+    await ann.say("after");
+    await bob.next("message", (message) => message.text === "after");
+    const aboutFay = bob.frames.slice(mark).filter((frame) =>
+      (frame.type === "joined" || frame.type === "left") && frame.name === "fay"
+    );
+    assert.deepEqual(aboutFay, []);
+    await bob.send({ type: "who" });
+    assert.deepEqual((await bob.next("who")).members, ["ann", "bob", "fay"]);
   },
 );
 
@@ -1062,11 +1155,19 @@ testWithNats(
 /**
  * Two servers of one cluster, the first reaching NATS through a proxy that
  * holds each chunk `lagMs` each way: what it posts comes back from the stream
- * late, so that what its clients send after it would overtake it.
+ * late, so that what its clients send after it would overtake it. The proxy
+ * may be frozen, too.
  */
 async function laggingCluster(
   lagMs: number,
-): Promise<{ ports: [number, number]; proxy: FreezingProxy; nats: NatsServer } & AsyncDisposable> {
+): Promise<
+  {
+    ports: [number, number];
+    processes: [ChatProcess, ChatProcess];
+    proxy: FreezingProxy;
+    nats: NatsServer;
+  } & AsyncDisposable
+> {
   const nats = await NatsServer.start();
   const proxy = new FreezingProxy(nats.port);
   const servers: ClusterMember[] = [];
@@ -1086,6 +1187,7 @@ async function laggingCluster(
   }
   return {
     ports: [servers[0]!.port, servers[1]!.port],
+    processes: [servers[0]!.process, servers[1]!.process],
     proxy,
     nats,
     [Symbol.asyncDispose]: dispose,

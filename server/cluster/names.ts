@@ -16,6 +16,9 @@ import { tokenDigest } from "../hub/token_digest.ts";
 /** The bucket of claimed names. */
 export const NAMES_BUCKET = "chat-names";
 
+/** How many claims {@linkcode NameClaims.recheck} reads at once. */
+const RECHECKS_AT_ONCE = 16;
+
 /** What a claim holds. */
 interface Claim {
   /** The name as its holder chose it. */
@@ -30,6 +33,24 @@ interface Claim {
    * elsewhere without this learns that someone else has it now.
    */
   readonly moved?: true;
+  /**
+   * SHA-256 of the resume token the client came with, if it gave one: the
+   * server that held the name before learns by it that its holder moved,
+   * when that claim was let go meanwhile (taken for gone, it was deleted)
+   * and this one made anew.
+   */
+  readonly came?: string;
+}
+
+/** The claim a value of the bucket holds, if it holds one. */
+function readClaim(value: string | undefined): Claim | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const claim = JSON.parse(value);
+    return typeof claim?.server === "string" ? claim as Claim : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The names one server holds in the cluster's bucket, with the revision of each claim. */
@@ -78,7 +99,12 @@ export class NameClaims {
     resume: string | undefined,
     next: string,
   ): Promise<ClaimResult> {
-    const mine: Claim = { name, server: this.#server, resume: tokenDigest(next) };
+    const mine: Claim = {
+      name,
+      server: this.#server,
+      resume: tokenDigest(next),
+      ...(resume === undefined ? {} : { came: tokenDigest(resume) }),
+    };
     const value = JSON.stringify(mine);
     const bucketKey = hexKey(key);
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -159,13 +185,81 @@ export class NameClaims {
   }
 
   /**
-   * Forgets the claim of `key` if another server now holds it, and reports
-   * whether it did: that server's client took the name over.
+   * Forgets the claim of `key` if `value`, the bucket's now, is another
+   * server's, and says whether its holder moved there (came back there with
+   * their token) or someone else has the name; `undefined` when that does
+   * not concern a claim held here.
    */
-  takenOver(key: string, server: string): boolean {
-    if (!this.#held.has(key) || server === this.#server) return false;
+  takenOver(key: string, value: string): { moved: boolean } | undefined {
+    const claim = readClaim(value);
+    if (claim === undefined || claim.server === this.#server || !this.#held.has(key)) {
+      return undefined;
+    }
+    const held = readClaim(this.#values.get(key));
     this.#forget(key);
-    return true;
+    return {
+      moved: claim.moved === true || (claim.came !== undefined && claim.came === held?.resume),
+    };
+  }
+
+  /**
+   * Checks every claim this server holds against the bucket, once it stood
+   * still for long enough that the others may have taken it for gone: a
+   * claim they deleted meanwhile is made again, its holder being still here;
+   * one another server holds now is let go. Returns the names let go, each
+   * with whether its holder moved to that server (with their own token) or
+   * someone else took it.
+   */
+  async recheck(): Promise<{ key: string; moved: boolean }[]> {
+    const lost: { key: string; moved: boolean }[] = [];
+    const keys = [...this.#held.keys()];
+    // A few at a time: thousands of people are thousands of reads.
+    const next = async (): Promise<void> => {
+      for (let key = keys.pop(); key !== undefined; key = keys.pop()) {
+        const taken = await this.#recheck(key);
+        if (taken !== undefined) lost.push({ key, moved: taken });
+      }
+    };
+    await Promise.all(Array.from({ length: RECHECKS_AT_ONCE }, next));
+    return lost;
+  }
+
+  /**
+   * Checks the claim of `key`, made again if it is gone; returns whether its
+   * holder moved to the server that holds it now, or `undefined` while it is
+   * still this server's (or no longer concerns it: let go here meanwhile).
+   */
+  async #recheck(key: string): Promise<boolean | undefined> {
+    const bucketKey = hexKey(key);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const revision = this.#held.get(key);
+      const value = this.#values.get(key);
+      if (revision === undefined || value === undefined) return undefined;
+      const entry = await this.#kv.get(bucketKey);
+      // Let go here meanwhile, or taken over through the watch of the bucket: not this check's.
+      if (this.#held.get(key) !== revision) return undefined;
+      if (entry !== null && entry.operation === "PUT") {
+        if (readClaim(entry.string())?.server === this.#server) {
+          this.#hold(key, entry.revision, entry.string());
+          return undefined;
+        }
+        return this.takenOver(key, entry.string())?.moved;
+      }
+      try {
+        const made = await this.#kv.create(bucketKey, value);
+        if (this.#held.get(key) === revision) {
+          this.#hold(key, made, value);
+          return undefined;
+        }
+        // Let go here while it was made again: nobody here has it now.
+        await this.#kv.delete(bucketKey, { previousSeq: made }).catch(() => {});
+        return undefined;
+      } catch (error) {
+        // Claimed elsewhere between our read and write: read it again.
+        if (!/wrong last sequence|key exists/i.test((error as Error).message)) throw error;
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -199,23 +293,5 @@ export class NameClaims {
   #forget(key: string): void {
     this.#held.delete(key);
     this.#values.delete(key);
-  }
-
-  /** The server a claim's value names. */
-  static serverOf(value: string): string | undefined {
-    try {
-      return (JSON.parse(value) as Claim).server;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Whether a claim's value was made with its holder's token: they moved to its server. */
-  static movedBy(value: string): boolean {
-    try {
-      return (JSON.parse(value) as Claim).moved === true;
-    } catch {
-      return false;
-    }
   }
 }

@@ -193,6 +193,11 @@ export class NatsCluster implements Cluster {
   >();
   /** The watch of the claimed names now. */
   #claimsWatch: { stop(): void } | undefined;
+  /**
+   * Set while the names of the people here are checked, this server having
+   * stood still: it tells the others who is here once they are.
+   */
+  #rechecking: Promise<void> | undefined;
   /** Set while the link comes back: the store is checked before the chat is whole again. */
   #recovering = false;
   /** The check of the store running, and when the last one began. */
@@ -229,6 +234,7 @@ export class NatsCluster implements Cluster {
       local: () => this.#local(),
       applied: () => this.#applied,
       gone: (server, keys) => this.#errand(this.#claims.releaseFor(server, keys)),
+      stood: (ms) => this.#stood(ms),
       log,
     });
     this.#log = log;
@@ -326,7 +332,7 @@ export class NatsCluster implements Cluster {
       (snapshot) => this.#inOrder(snapshot.server, 0, () => roster.snapshot(snapshot)),
     );
     this.#on<{ of: string }>("chat.resync", ({ of }) => {
-      if ((of === this.id || of === "*") && !this.#closed) roster.sendSnapshot();
+      if (of === this.id || of === "*") this.#sendSnapshot();
     });
     this.#on<{ server: string; room: string; frame: ServerFrame }>(
       "chat.room",
@@ -568,6 +574,37 @@ export class NatsCluster implements Cluster {
     if (!this.#closed) this.#roster.beat(this.#split);
   }
 
+  /** Tells the others who is here, once the names of the people here are checked if they are. */
+  #sendSnapshot(): void {
+    if (this.#closed) return;
+    if (this.#rechecking === undefined) return this.#roster.sendSnapshot();
+    this.#rechecking.then(() => this.#sendSnapshot());
+  }
+
+  /**
+   * This server stood still for `ms`: the others, which went on, may have
+   * taken it for gone and let its people's names go, and someone may have
+   * taken one. Their silence meanwhile is not taken for their going away
+   * (see `Roster.beat`); the names held here are checked, and taken again
+   * where free, before the others are told who is here; whoever's name
+   * another server holds now is let go.
+   */
+  #stood(ms: number): void {
+    this.#log(
+      `This server stood still for ${formatSpan(ms)}: no other server is taken for gone for ` +
+        "that, and the names of its people are checked in the cluster",
+    );
+    if (this.#rechecking !== undefined) return;
+    const rechecking = this.#claims.recheck().then((lost) => {
+      for (const { key, moved } of lost) this.#events?.movedAway(key, !moved);
+    }).catch((error) => {
+      this.#log(`Cannot check the names of this server's people: ${(error as Error).message}`);
+      this.#checkSoon();
+    }).finally(() => this.#rechecking = undefined);
+    this.#rechecking = rechecking;
+    this.#errand(rechecking);
+  }
+
   /**
    * Reads the stream, for as long as the link lasts: at `start`, its last
    * messages, and resolves once they are applied; else from the one after
@@ -651,12 +688,10 @@ export class NatsCluster implements Cluster {
       for await (const entry of watch) {
         if (entry.operation !== "PUT") continue;
         const value = decoder.decode(entry.value);
-        const server = NameClaims.serverOf(value);
         const key = textOfHexKey(entry.key);
         if (key === undefined) continue;
-        if (server !== undefined && this.#claims.takenOver(key, server)) {
-          this.#events?.movedAway(key, !NameClaims.movedBy(value));
-        }
+        const taken = this.#claims.takenOver(key, value);
+        if (taken !== undefined) this.#events?.movedAway(key, !taken.moved);
       }
     })());
   }

@@ -3,7 +3,8 @@
  * there are: each server's heartbeat on `chat.alive`, its numbered changes
  * on `chat.presence`, and its whole roster on `chat.snapshot` when another
  * asks on `chat.resync` (a server new to it, or a change missed). A server
- * not heard for {@linkcode GONE_AFTER_MS} is taken for gone, with its people.
+ * not heard for {@linkcode GONE_AFTER_MS} is taken for gone, with its people;
+ * time this server itself stood still (its heartbeats late) does not count.
  *
  * @module
  */
@@ -21,6 +22,12 @@ import type {
 export const ALIVE_MS = 1_000;
 /** Silence after which a server is taken for gone, in ms. */
 export const GONE_AFTER_MS = 5_000;
+/**
+ * The least time between two heartbeats of this server, in ms, after which
+ * it stood still itself for long enough (stopped, or starved of CPU) that the
+ * others may have taken it for gone.
+ */
+export const STOOD_STILL_MS = GONE_AFTER_MS - ALIVE_MS;
 
 /** What a server tells the others of itself every {@linkcode ALIVE_MS}. */
 export interface Alive {
@@ -81,6 +88,11 @@ export interface RosterOptions {
   readonly applied?: () => number;
   /** A server was taken for gone; `keys` are the names its people held. */
   readonly gone: (server: string, keys: string[]) => void;
+  /**
+   * This server stood still for `ms` (at least {@linkcode STOOD_STILL_MS})
+   * between two heartbeats: the others may have taken it for gone meanwhile.
+   */
+  readonly stood?: (ms: number) => void;
   /** Receives one line per server that joins or leaves. */
   readonly log: (line: string) => void;
   /** The time in ms, for when servers were heard. @default {performance.now} */
@@ -102,6 +114,8 @@ export class Roster {
   #advertised = false;
   /** How many changes this server has told. */
   #told = 0;
+  /** When this server last said it is alive, by the roster's clock. */
+  #beaten: number | undefined;
 
   constructor(options: RosterOptions) {
     this.#options = options;
@@ -165,8 +179,9 @@ export class Roster {
   }
 
   /**
-   * Tells the others this server is alive, and takes for gone those not
-   * heard for {@linkcode GONE_AFTER_MS}, unless this one is `split` from them.
+   * Tells the others this server is alive, every {@linkcode ALIVE_MS}, and
+   * takes for gone those not heard for {@linkcode GONE_AFTER_MS} while it ran,
+   * unless this one is `split` from them.
    */
   beat(split: boolean): void {
     const alive: Alive = {
@@ -176,9 +191,18 @@ export class Roster {
       told: this.#told,
     };
     if (this.#advertised) this.#publish("chat.alive", alive);
+    const now = this.#now();
+    const since = this.#beaten === undefined ? 0 : now - this.#beaten;
+    this.#beaten = now;
     // Cut off, this server hears nobody: that says nothing of the others.
     if (split) return;
-    const now = this.#now();
+    // A heartbeat late is this server's own standing still (stopped, starved of CPU): what
+    // the others said meanwhile waits to be read, so the time is no silence of theirs.
+    const late = since - ALIVE_MS;
+    if (late > 0) {
+      for (const peer of this.#peers.values()) peer.heard = Math.min(now, peer.heard + late);
+    }
+    if (since >= STOOD_STILL_MS) this.#options.stood?.(since);
     for (const [server, peer] of this.#peers) {
       if (now - peer.heard > GONE_AFTER_MS) this.#gone(server, "its server stopped answering");
     }

@@ -77,6 +77,13 @@ export const NAME_TAKEN_WHILE_STILL =
   "Someone on another server took your name while this server was not answering; " +
   "join again with another name";
 
+/**
+ * Why such a person left, as their rooms are told, here and on every server:
+ * someone else has their name now, not they.
+ */
+export const NAME_TAKEN_WHILE_STILL_LEFT =
+  "someone else took their name while their server was not answering";
+
 /** The events of a cluster, carried out on the parts of one hub. */
 export function clusterEvents(parts: LinkedParts): ClusterEvents {
   const { members, rooms, messages, moderation, operators, history, close, arrived } = parts;
@@ -153,7 +160,10 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
         reason: byOther ? NAME_TAKEN_WHILE_STILL : "You connected again from elsewhere",
       });
       holder.session.close();
-      close(holder.session, "connected again to another server");
+      close(
+        holder.session,
+        byOther ? NAME_TAKEN_WHILE_STILL_LEFT : "connected again to another server",
+      );
     },
     noted: (kind, key, value) => {
       // A restart ends mutes: they are every server's, but not kept with the history.
