@@ -343,6 +343,36 @@ testWithNats(
 );
 
 testWithNats(
+  "a server cut off from NATS long enough to be taken for gone claims its people's names again",
+  async () => {
+    await using cluster = await laggingCluster(0);
+    const [p1, p2] = cluster.ports;
+    await using ann = await TestClient.join2(p1, "ann");
+    await using bob = await TestClient.join2(p2, "bob");
+    await ann.next("joined", (frame) => frame.name === "bob");
+    const nc = await connect({ servers: cluster.nats.url });
+    try {
+      const names = await new Kvm(nc).open("chat-names");
+      const claimed = async () => (await names.get(hexKey("ann")))?.operation === "PUT";
+      // Its link to NATS cut, and none to be made until it heals.
+      cluster.proxy.freeze();
+      cluster.proxy.cut();
+      await ann.next("info", (frame) => /chat is split/.test(frame.text), 15_000);
+      // Silent for the other server, it is taken for gone, and its people's names let go.
+      await bob.next("left", (frame) => frame.name === "ann", 20_000);
+      await waitUntilAsync(async () => !(await claimed()), "ann's name to be let go");
+      cluster.proxy.thaw();
+      await ann.next("info", (frame) => /whole again/.test(frame.text), 30_000);
+      // Still here, ann holds her name again.
+      await waitUntilAsync(claimed, "ann's name to be claimed again");
+      await bob.next("joined", (frame) => frame.name === "ann", 20_000);
+    } finally {
+      await nc.close();
+    }
+  },
+);
+
+testWithNats(
   "someone whose name another took while their server stood still is told so, not that they moved",
   async () => {
     await using cluster = await laggingCluster(0);

@@ -594,15 +594,22 @@ export class NatsCluster implements Cluster {
       `This server stood still for ${formatSpan(ms)}: no other server is taken for gone for ` +
         "that, and the names of its people are checked in the cluster",
     );
-    if (this.#rechecking !== undefined) return;
-    const rechecking = this.#claims.recheck().then((lost) => {
+    this.#errand(this.#recheckNames());
+  }
+
+  /**
+   * Checks the names of the people here in the bucket, once at a time (see
+   * `NameClaims.recheck`): the others may have taken this server for gone
+   * meanwhile. Whoever's name someone else holds now is let go.
+   */
+  #recheckNames(): Promise<void> {
+    this.#rechecking ??= this.#claims.recheck().then((lost) => {
       for (const { key, moved } of lost) this.#events?.movedAway(key, !moved);
     }).catch((error) => {
       this.#log(`Cannot check the names of this server's people: ${(error as Error).message}`);
       this.#checkSoon();
     }).finally(() => this.#rechecking = undefined);
-    this.#rechecking = rechecking;
-    this.#errand(rechecking);
+    return this.#rechecking;
   }
 
   /**
@@ -755,6 +762,9 @@ export class NatsCluster implements Cluster {
     this.#errand(this.#roomClaims.releaseLetGo());
     // And the rooms opened here meanwhile are this server's to hold.
     this.#errand(this.#claimUnclaimedRooms());
+    // Silent for the others while split, this server may have been taken for gone, and the
+    // names of its people let go: they are claimed again, unless someone else took one.
+    await this.#recheckNames();
     // Bans, topics and locks made here while split: every server holds them from now on.
     await this.#notes.writeUnwritten();
     this.#split = false;
