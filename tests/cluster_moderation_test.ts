@@ -55,9 +55,13 @@ async function maySay(client: TestClient, text: string): Promise<boolean> {
   return answer?.type === "message";
 }
 
-/** Asks `check` again and again, each answer awaited, until it says yes or 5 s are over. */
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
+/** Asks `check` again and again, each answer awaited, until it says yes or `ms` are over. */
+async function eventually(
+  check: () => Promise<boolean>,
+  what: string,
+  ms = 5_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
   }
@@ -297,13 +301,18 @@ testWithNats(
         await client.next("info", (frame) => /whole again/.test(frame.text), 30_000);
       }
 
-      // Every ban, on every server, those that made them included.
+      // Every ban, on every server, those that made them included. After NATS comes back, a
+      // server's watch of the notes may take a few seconds to resume.
       for (const client of [ann, dan, cyd]) {
         let names: string[] = [];
-        await eventually(async () => {
-          names = await bannedNames(client);
-          return names.join() === "eve1,eve2,fox1,fox2";
-        }, "every ban on every server").catch((error) => {
+        await eventually(
+          async () => {
+            names = await bannedNames(client);
+            return names.join() === "eve1,eve2,fox1,fox2";
+          },
+          "every ban on every server",
+          20_000,
+        ).catch((error) => {
           throw new Error(`${error.message}: ${names.join()}`);
         });
       }
@@ -315,9 +324,17 @@ testWithNats(
       }
       // Both mutes hold on the third server, by their address.
       await using from4 = await arrive(p3, "al4", "127.0.0.4");
-      await eventually(async () => !(await maySay(from4, "mu1's address")), "mu1's mute on p3");
+      await eventually(
+        async () => !(await maySay(from4, "mu1's address")),
+        "mu1's mute on p3",
+        20_000,
+      );
       await using from5 = await arrive(p3, "al5", "127.0.0.5");
-      await eventually(async () => !(await maySay(from5, "mu2's address")), "mu2's mute on p3");
+      await eventually(
+        async () => !(await maySay(from5, "mu2's address")),
+        "mu2's mute on p3",
+        20_000,
+      );
     });
   },
 );
