@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { startServer } from "../../server.ts";
 import { FreezingProxy } from "../_freezing_proxy.ts";
 import { LOOPBACK, TestClient, waitUntil } from "../_test_utils.ts";
-import { joinCommand, ROOT, type Screen, Tmux, TMUX_VERSION } from "./_tmux.ts";
+import { joinCommand, ROOT, type Screen, Tmux, TMUX_VERSION, waitFor } from "./_tmux.ts";
 import { ChatBrowser, logLine, pageUrl, say, startWebServer, waitForLine } from "./_browser.ts";
 import { CHROMIUM_MISSING } from "./_chromium.ts";
 
@@ -222,7 +222,13 @@ Deno.test({
         "message: one",
         "message: two",
       ]);
-      await page.locator("#log .line.pending").waitFor({ state: "detached", timeout: 15_000 });
+      // Both may still show as being sent as bob hears them: the page hears the server next.
+      await waitFor(
+        () => page.locator("#log .line.pending").count(),
+        (pending) => pending === 0,
+        15_000,
+        (pending) => `the page to hear the server has its lines; ${pending} still being sent`,
+      );
       for (const text of ["one", "two"]) {
         await waitForLine(page, "message", text);
         assert.equal(await logLine(page, "message", text).count(), 1, `"${text}" once`);
