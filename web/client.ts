@@ -576,10 +576,10 @@ export class WebClient {
   #alert(frame: ServerFrame): void {
     const mention = mentionAlert(frame, this.#chat.roster.me, this.#chat.view);
     if (mention === undefined) return;
-    this.#alerts.alert(mention.alert, { looking: mention.looking });
     const { view, from } = mention.alert;
-    // Someone ignored is shown nowhere: not said either.
+    // Someone ignored is shown nowhere: neither notified, rung nor said.
     if (this.#chat.ignored.some((name) => nameKey(name) === nameKey(from))) return;
+    this.#alerts.alert(mention.alert, { looking: mention.looking });
     const looked = this.#chat.view;
     const copied = view.startsWith("@") && looked?.kind === "room" &&
       this.#logs.isHeard(looked.id);

@@ -213,6 +213,16 @@ testWith(
     await bob.send({ type: "msg", to: "ann", text: "and this?" });
     await waitForLine(page, "private", "and this?");
     assert.equal(await beeps(page), 2, "the beeps after a private message");
+    // Someone ignored makes no sound.
+    await using carol = await TestClient.join2(server.addr.port, "carol");
+    await say(page, "/ignore carol");
+    await waitForLine(page, "notice", "You ignore carol now");
+    await carol.send({ type: "msg", to: "ann", text: "from someone ignored" });
+    await carol.next("private", (frame) => frame.text === "from someone ignored");
+    await says(carol, "ann: an ignored mention");
+    await bob.send({ type: "msg", to: "ann", text: "after those" });
+    await waitForLine(page, "private", "after those");
+    assert.equal(await beeps(page), 3, "the beeps after someone ignored and bob");
     await page.reload();
     await page.locator("#sound-toggle[aria-pressed=true]").waitFor({ state: "attached" });
     assert.deepEqual(browser.unexpectedProblems(), []);
