@@ -157,3 +157,38 @@ testWithNats(
     ]);
   },
 );
+
+Deno.test("startServer() tells someone entering a room again when they missed more there than is replayed", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, messageRate: 100_000 });
+  const port = server.addr.port;
+  const rooms = [{ room: "#lobby" }, { room: "#dev" }, { room: "#ops" }];
+  await using bob = await TestClient.join2(port, "bob", rooms);
+  await using ann = await TestClient.join2(port, "ann", rooms);
+  await sayMany(bob, "#dev", 1, 1);
+  await sayMany(bob, "#ops", 1, 1);
+  await ann.next("message", (frame) => frame.text === "#ops 1");
+  const devSeen = idOf(ann, "#dev 1");
+  const opsSeen = idOf(ann, "#ops 1");
+  for (const room of ["#dev", "#ops"]) {
+    await ann.send({ type: "part", room });
+    await ann.next("parted", (frame) => frame.room === room);
+  }
+  // While ann is out: one more than a replay holds (50) in #dev, exactly as many in #ops.
+  await sayMany(bob, "#dev", 2, 52);
+  await sayMany(bob, "#ops", 2, 51);
+  const mark = ann.frames.length;
+  await ann.send({ type: "join", room: "#dev", since: devSeen });
+  await ann.send({ type: "join", room: "#ops", since: opsSeen });
+  await ann.sync();
+  const infos = ann.frames.slice(mark).filter((frame) => frame.type === "info");
+  assert.deepEqual(infos, [{
+    type: "info",
+    room: "#dev",
+    text: "You missed more in #dev than is replayed; the last 50 follow (/history shows more):",
+  }]);
+  const got = (room: string) =>
+    ann.frames.slice(mark).filter((frame) => frame.type === "message" && frame.room === room)
+      .map((frame) => frame.type === "message" ? frame.text : "");
+  assert.deepEqual(got("#dev"), replayed("#dev", 3, 52).map((line) => line.slice(8)));
+  assert.deepEqual(got("#ops"), replayed("#ops", 2, 51).map((line) => line.slice(8)));
+});

@@ -322,9 +322,15 @@ Deno.test("startServer() replays to a join with since only the room's last messa
     assert.deepEqual((await comeBack(sent[59]!.id)).map((frame) => frame.type), ["room"]);
   });
 
-  await t.step("one that saw little gets the last 50 still, not more", async () => {
+  await t.step("one that saw little gets the last 50 still, not more, and is told so", async () => {
     const frames = await comeBack(sent[0]!.id);
-    assert.deepEqual(frames.slice(1), replayed(10));
+    assert.deepEqual(frames[1], {
+      type: "info",
+      room: LOBBY,
+      text:
+        `You missed more in ${LOBBY} than is replayed; the last 50 follow (/history shows more):`,
+    });
+    assert.deepEqual(frames.slice(2), replayed(10));
   });
 
   await t.step("a since out of range is a bad frame", async () => {

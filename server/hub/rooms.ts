@@ -99,6 +99,16 @@ export function missedNotice(room: string, kept: number): string {
     : `${missed}; the ${grouped(kept)} still kept follow:`;
 }
 
+/**
+ * What someone entering again a room they were in is told before its replay
+ * when they missed more there than a room's replay holds: only the last
+ * `limit` follow, and `/history` shows the rest.
+ */
+export function skippedNotice(room: string, limit: number): string {
+  return `You missed more in ${room} than is replayed; the last ${grouped(limit)} follow ` +
+    `(/history shows more):`;
+}
+
 /** Every room that has someone in it, and `#lobby`. */
 export class Rooms {
   readonly #rooms = new Map<string, Room>();
@@ -269,6 +279,13 @@ export class Rooms {
     if (from?.all === true && this.#forgotten(room.name) > from.since) {
       const { count } = history.tail(room.name, Number.MAX_SAFE_INTEGER);
       member.session.send({ type: "info", room: room.name, text: missedNotice(room.name, count) });
+    } else if (from?.all === false && historyLimit > 0) {
+      // Entering again a room left: more missed there than a replay holds is said too.
+      const before = history.tail(room.name, historyLimit + 1);
+      if (before.count > historyLimit && before.after >= from.since) {
+        const text = skippedNotice(room.name, historyLimit);
+        member.session.send({ type: "info", room: room.name, text });
+      }
     }
     if (range.limit === 0) return;
     member.session.stream(replay(history, room.name, { ...range, until: this.#options.lastId() }));
