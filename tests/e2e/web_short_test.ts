@@ -288,6 +288,12 @@ function rowsInSight(page: Page): Promise<number> {
   });
 }
 
+/** The seconds the status counts down to the next attempt to connect; NaN while none waits. */
+async function secondsToRetry(page: Page): Promise<number> {
+  const status = await page.locator("#status").textContent() ?? "";
+  return Number(/^Reconnecting in (\d+) s$/.exec(status)?.[1] ?? NaN);
+}
+
 testWith(
   ["chromium"],
   "web page (phone, keyboard up, not connected): the header keeps one row with the status, the log four lines",
@@ -302,8 +308,17 @@ testWith(
     // Down to 200 px here: a finger's Retry now makes the header taller than a slim row.
     for (const [width, height] of [[740, 200], [568, 200], [375, 200], [320, 200]] as const) {
       await resize(page, width, height);
-      const { problems } = await look(page, [...CONTROLS, "#status", "#retry"]);
-      const [rows, seen] = [await headerRows(page), await rowsInSight(page)];
+      // Read between two attempts to connect: while one is made, the status and Retry change.
+      let looked;
+      do {
+        await waitForStatus(page, /^Reconnecting in \d+ s$/);
+        const before = await secondsToRetry(page);
+        const { problems } = await look(page, [...CONTROLS, "#status", "#retry"]);
+        const [rows, seen] = [await headerRows(page), await rowsInSight(page)];
+        // The count only goes down until the next attempt, which starts it again from more.
+        if (await secondsToRetry(page) <= before) looked = { problems, rows, seen };
+      } while (looked === undefined);
+      const { problems, rows, seen } = looked;
       await screenshot(page, `web-short-${width}x${height}-reconnecting.png`);
       // Rows rather than lines: the log's last lines, saying the link was lost, wrap.
       if (seen < 4) found.push(`${width}×${height}: ${seen} rows of the log in sight`);
