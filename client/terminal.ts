@@ -221,6 +221,14 @@ export class Terminal implements Disposable {
   readonly #escapes = new EscapeReads();
   /** Sees each read before readline does. */
   readonly #onData = (chunk: Uint8Array | string) => this.#escapes.read(chunk);
+  /**
+   * The terminal's input ended (its window closed, an ssh session ended):
+   * readline then hands over the line being typed as if Enter was pressed.
+   * A draft nobody sent is never said: that line is dropped.
+   */
+  #inputEnded = false;
+  /** Notes the end of the terminal's input, before readline hears of it. */
+  readonly #onInputEnd = () => this.#inputEnded = true;
   /** Stops bracketing pastes however the program ends: SIGTERM, an uncaught error, an exit. */
   readonly #bracketing = new PasteBracketing({
     onTerminate: () => this.#rl.close(),
@@ -284,6 +292,8 @@ export class Terminal implements Disposable {
         // Before readline's own reader, to know where each read ends.
         process.stdin.prependListener("data", this.#onData);
       }
+      // Before readline's own listener, which sends the line being typed as input ends.
+      process.stdin.prependListener("end", this.#onInputEnd);
     }
     // After readline's own listener, which it added above.
     if (options.interactive) process.stdin.on("keypress", this.#onKeypress);
@@ -299,7 +309,7 @@ export class Terminal implements Disposable {
     }
     if (options.interactive) this.#bracketing.start();
     this.#rl.on("line", (line: string) => {
-      if (this.#asking) return;
+      if (this.#asking || this.#inputEnded) return;
       this.#walk.end(editorOf(this.#rl), line);
       // What the user sent comes back from the server stamped, and is printed then.
       if (this.#interactive) this.#erase();
@@ -323,6 +333,7 @@ export class Terminal implements Disposable {
       }
       if (this.#editorKeypress !== undefined) process.stdin.off("keypress", this.#editorKeypress);
       process.stdin.off("data", this.#onData);
+      process.stdin.off("end", this.#onInputEnd);
       this.#end();
     });
   }

@@ -315,6 +315,26 @@ keysTest(
 );
 
 keysTest(
+  "chat join: the terminal going away with a line half typed sends nothing of it",
+  { width: 80, height: 30 },
+  async (ann, bob) => {
+    const client = await clientPid(ann);
+    await ann.type("half-typed secret");
+    // The window closed: the terminal's input ends, and chat join gets SIGHUP.
+    await ann.tmux.run("kill-session", "-t", ann.session);
+    await waitFor(
+      () => Deno.stat(`/proc/${client}`).then(() => true, () => false),
+      (running) => !running,
+      10_000,
+      () => "for chat join to end",
+    );
+    // Whatever ann's client sent before it went reached the server before ann left.
+    await bob.next("left", (frame) => frame.name === "ann");
+    assert.deepEqual(bob.all("message").filter((frame) => frame.from === "ann"), []);
+  },
+);
+
+keysTest(
   "chat join: Ctrl-Z says chat keeps running, and the draft stays",
   { width: 140, height: 20 },
   async (ann, bob) => {
