@@ -172,8 +172,11 @@ export class Terminal implements Disposable {
   readonly #printed = new PrintedLines();
   #onEnd: (() => void) | undefined;
   #onLeave: ((key: LeaveKey) => boolean) | undefined;
-  /** The user was told why not to leave, and pressed no other key since: the next leave key leaves. */
-  #warned = false;
+  /**
+   * The leave key the user was told why not to leave on, if they pressed no
+   * other key since: the same key again leaves, the other one warns again.
+   */
+  #warned: LeaveKey | undefined;
   #onNotice: ((notice: TerminalNotice) => void) | undefined;
   #onKeystroke: ((draft: string, changed: boolean) => void) | undefined;
   #ended = false;
@@ -277,7 +280,7 @@ export class Terminal implements Disposable {
           const escapeBefore = this.#escapes.key(key);
           // Any other key moves the cursor on from where Up and Down left it, or edits there.
           if (key?.name !== "up" && key?.name !== "down") this.#goal = undefined;
-          if (!(key?.ctrl && (key.name === "c" || key.name === "d"))) this.#warned = false;
+          if (!(key?.ctrl && (key.name === "c" || key.name === "d"))) this.#warned = undefined;
           if (!escapeBefore && this.#typing(text, key)) return;
           // Any other key comes after the characters typed before it.
           this.#putTyped();
@@ -410,7 +413,8 @@ export class Terminal implements Disposable {
   /**
    * Asks `handler` whether the user may leave when they press `key` to
    * (interactive only). When it says no (having said why), the user stays,
-   * and the next Ctrl-C or Ctrl-D, with no other key between, leaves.
+   * and the same key pressed again, with no other key between, leaves; the
+   * other one is asked about in its turn.
    */
   onLeave(handler: (key: LeaveKey) => boolean): void {
     this.#onLeave = handler;
@@ -862,10 +866,13 @@ export class Terminal implements Disposable {
     else this.print([notice.text]);
   }
 
-  /** Whether the user leaves on `key`: asked once; pressed again right after, yes. */
+  /**
+   * Whether the user leaves on `key`: asked once; the same key pressed again
+   * right after, yes. The other leave key is asked about in its turn.
+   */
   #mayLeave(key: LeaveKey): boolean {
-    if (this.#warned || this.#onLeave === undefined || this.#onLeave(key)) return true;
-    this.#warned = true;
+    if (this.#warned === key || this.#onLeave === undefined || this.#onLeave(key)) return true;
+    this.#warned = key;
     return false;
   }
 
