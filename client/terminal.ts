@@ -25,9 +25,9 @@
  * until the client ends, however it ends (client/bracketing.ts). A paste is
  * taken whole, apart from the keys typed: one of several lines becomes a
  * draft of several lines, drawn row by row and sent as one message on
- * Enter. Esc and a key typed after it are two keys, however quickly: a
- * terminal sends Alt and a key in one write, a person's Esc and key come in
- * two reads (client/keys.ts).
+ * Enter, as Alt+Enter makes one from the keyboard. Esc and a key typed
+ * after it are two keys, however quickly: a terminal sends Alt and a key in
+ * one write, a person's Esc and key come in two reads (client/keys.ts).
  *
  * @module
  */
@@ -266,8 +266,8 @@ export class Terminal implements Disposable {
             if (this.#stopKey(key)) return;
             if (
               !this.#asking &&
-              (this.#draftKey(key) || this.#clearKey(key) || this.#characterKey(key) ||
-                this.#wordKey(key))
+              (this.#lineBreakKey(key) || this.#draftKey(key) || this.#clearKey(key) ||
+                this.#characterKey(key) || this.#wordKey(key))
             ) return;
             // Ctrl-D on an empty line, which would close the line editor.
             const eof = key.ctrl && !key.meta && key.name === "d" && this.#rl.line === "";
@@ -737,6 +737,21 @@ export class Terminal implements Disposable {
       this.#goal = { column: goal, line: editor.line, cursor };
     } // Down past the draft, or Up past the oldest line sent: nothing to show.
     else if (!this.#walk.step(editor, step < 0 ? 1 : -1)) return true;
+    this.#schedule();
+    return true;
+  }
+
+  /**
+   * Alt+Enter puts a line break in the draft at the cursor, which readline
+   * would drop: a message of several lines typed, as a paste of several lines
+   * makes one, that Enter sends whole. Returns whether `key` was Alt+Enter.
+   */
+  #lineBreakKey(key: Key): boolean {
+    if (!key.meta || key.ctrl || (key.name !== "return" && key.name !== "enter")) return false;
+    const editor = editorOf(this.#rl);
+    const { line, cursor } = editor;
+    editor.line = `${line.slice(0, cursor)}\n${line.slice(cursor)}`;
+    editor.cursor = cursor + 1;
     this.#schedule();
     return true;
   }
