@@ -29,11 +29,11 @@ import { ignoresFile, IgnoreStore } from "./client/ignores.ts";
 import { completions, conversationSources } from "./core/complete.ts";
 import { Conversation, type Refusal } from "./core/conversation.ts";
 import { errorLine } from "./core/describe.ts";
-import { checkOwnName, nameKey } from "./core/names.ts";
+import { checkOwnName, nameKey, nameVariant } from "./core/names.ts";
 import { HELLO_TIMEOUT_MS } from "./core/link.ts";
 import { movedNotice, type Moving, retryNotice } from "./core/notices.ts";
 import { sanitizeText } from "./core/sanitize.ts";
-import { MAX_NAME_LENGTH, type ServerFrame } from "./protocol.ts";
+import type { ServerFrame } from "./protocol.ts";
 
 export type { BellMode } from "./core/bell.ts";
 
@@ -451,15 +451,20 @@ class TerminalClient {
   }
 
   /**
-   * The name the question offers: the user's own on this machine, unless the
-   * server refused it (someone took it while the client was away, say); then
-   * a variant of it neither refused nor known to be someone's, if there is one.
-   * None for a user name the rules of names refuse (`root`, reserved; one with
-   * a space): every server would refuse it too.
+   * The name the question offers: coming back, the name the session held
+   * (`--name bob`, or a `/nick` since); at the start, the user's own on this
+   * machine. Once the server refused it (someone took it while the client
+   * was away, say), a variant of it neither refused nor known to be
+   * someone's, if there is one. None for a user name the rules of names
+   * refuse (`root`, reserved; one with a space): every server would refuse
+   * it too.
    */
   #suggestedName(): string | undefined {
-    const suggested = this.#parts.options.suggestedName;
-    if (suggested === undefined || checkOwnName(suggested) !== undefined) return undefined;
+    const held = this.#chat.welcomed ? this.#chat.roster.me : undefined;
+    const suggested = [held, this.#parts.options.suggestedName].find((name) =>
+      name !== undefined && checkOwnName(name) === undefined
+    );
+    if (suggested === undefined) return undefined;
     const refused = (name: string) => this.#refusedNames.has(nameKey(name));
     if (!refused(suggested)) return suggested;
     return nameVariant(
@@ -677,20 +682,6 @@ class TerminalClient {
       this.#driver.apply(this.#chat.finish());
     }
   }
-}
-
-/**
- * A variant of `name` that `taken` does not rule out, to offer instead:
- * `carol2`, `carol3` …, cut to fit the longest name; `undefined` if none is.
- */
-function nameVariant(name: string, taken: (name: string) => boolean): string | undefined {
-  const letters = [...name];
-  for (let number = 2; number < 100; number++) {
-    const suffix = String(number);
-    const variant = letters.slice(0, MAX_NAME_LENGTH - suffix.length).join("") + suffix;
-    if (checkOwnName(variant) === undefined && !taken(variant)) return variant;
-  }
-  return undefined;
 }
 
 /** Asks for a name until one is given; `undefined` if input ends. */

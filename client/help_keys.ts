@@ -13,6 +13,7 @@ export const TERMINAL_KEYS: readonly CommandHelp[] = [
     usage: "Up, Down",
     description: "the lines you sent, and back to your draft; a draft's rows first",
   },
+  { usage: "Alt+Enter", description: "start a new line of the draft; Enter sends it all" },
   { usage: "Tab", description: "complete a command, a name, a room or a path" },
   {
     usage: "Alt+1 … Alt+9",

@@ -25,9 +25,9 @@
  * until the client ends, however it ends (client/bracketing.ts). A paste is
  * taken whole, apart from the keys typed: one of several lines becomes a
  * draft of several lines, drawn row by row and sent as one message on
- * Enter. Esc and a key typed after it are two keys, however quickly: a
- * terminal sends Alt and a key in one write, a person's Esc and key come in
- * two reads (client/keys.ts).
+ * Enter, as Alt+Enter makes one from the keyboard. Esc and a key typed
+ * after it are two keys, however quickly: a terminal sends Alt and a key in
+ * one write, a person's Esc and key come in two reads (client/keys.ts).
  *
  * @module
  */
@@ -172,8 +172,11 @@ export class Terminal implements Disposable {
   readonly #printed = new PrintedLines();
   #onEnd: (() => void) | undefined;
   #onLeave: ((key: LeaveKey) => boolean) | undefined;
-  /** The user was told why not to leave, and pressed no other key since: the next leave key leaves. */
-  #warned = false;
+  /**
+   * The leave key the user was told why not to leave on, if they pressed no
+   * other key since: the same key again leaves, the other one warns again.
+   */
+  #warned: LeaveKey | undefined;
   #onNotice: ((notice: TerminalNotice) => void) | undefined;
   #onKeystroke: ((draft: string, changed: boolean) => void) | undefined;
   #ended = false;
@@ -221,6 +224,14 @@ export class Terminal implements Disposable {
   readonly #escapes = new EscapeReads();
   /** Sees each read before readline does. */
   readonly #onData = (chunk: Uint8Array | string) => this.#escapes.read(chunk);
+  /**
+   * The terminal's input ended (its window closed, an ssh session ended):
+   * readline then hands over the line being typed as if Enter was pressed.
+   * A draft nobody sent is never said: that line is dropped.
+   */
+  #inputEnded = false;
+  /** Notes the end of the terminal's input, before readline hears of it. */
+  readonly #onInputEnd = () => this.#inputEnded = true;
   /** Stops bracketing pastes however the program ends: SIGTERM, an uncaught error, an exit. */
   readonly #bracketing = new PasteBracketing({
     onTerminate: () => this.#rl.close(),
@@ -255,8 +266,8 @@ export class Terminal implements Disposable {
             if (this.#stopKey(key)) return;
             if (
               !this.#asking &&
-              (this.#draftKey(key) || this.#clearKey(key) || this.#characterKey(key) ||
-                this.#wordKey(key))
+              (this.#lineBreakKey(key) || this.#draftKey(key) || this.#clearKey(key) ||
+                this.#characterKey(key) || this.#wordKey(key))
             ) return;
             // Ctrl-D on an empty line, which would close the line editor.
             const eof = key.ctrl && !key.meta && key.name === "d" && this.#rl.line === "";
@@ -269,7 +280,7 @@ export class Terminal implements Disposable {
           const escapeBefore = this.#escapes.key(key);
           // Any other key moves the cursor on from where Up and Down left it, or edits there.
           if (key?.name !== "up" && key?.name !== "down") this.#goal = undefined;
-          if (!(key?.ctrl && (key.name === "c" || key.name === "d"))) this.#warned = false;
+          if (!(key?.ctrl && (key.name === "c" || key.name === "d"))) this.#warned = undefined;
           if (!escapeBefore && this.#typing(text, key)) return;
           // Any other key comes after the characters typed before it.
           this.#putTyped();
@@ -284,6 +295,8 @@ export class Terminal implements Disposable {
         // Before readline's own reader, to know where each read ends.
         process.stdin.prependListener("data", this.#onData);
       }
+      // Before readline's own listener, which sends the line being typed as input ends.
+      process.stdin.prependListener("end", this.#onInputEnd);
     }
     // After readline's own listener, which it added above.
     if (options.interactive) process.stdin.on("keypress", this.#onKeypress);
@@ -299,7 +312,7 @@ export class Terminal implements Disposable {
     }
     if (options.interactive) this.#bracketing.start();
     this.#rl.on("line", (line: string) => {
-      if (this.#asking) return;
+      if (this.#asking || this.#inputEnded) return;
       this.#walk.end(editorOf(this.#rl), line);
       // What the user sent comes back from the server stamped, and is printed then.
       if (this.#interactive) this.#erase();
@@ -323,6 +336,7 @@ export class Terminal implements Disposable {
       }
       if (this.#editorKeypress !== undefined) process.stdin.off("keypress", this.#editorKeypress);
       process.stdin.off("data", this.#onData);
+      process.stdin.off("end", this.#onInputEnd);
       this.#end();
     });
   }
@@ -399,7 +413,8 @@ export class Terminal implements Disposable {
   /**
    * Asks `handler` whether the user may leave when they press `key` to
    * (interactive only). When it says no (having said why), the user stays,
-   * and the next Ctrl-C or Ctrl-D, with no other key between, leaves.
+   * and the same key pressed again, with no other key between, leaves; the
+   * other one is asked about in its turn.
    */
   onLeave(handler: (key: LeaveKey) => boolean): void {
     this.#onLeave = handler;
@@ -727,6 +742,21 @@ export class Terminal implements Disposable {
   }
 
   /**
+   * Alt+Enter puts a line break in the draft at the cursor, which readline
+   * would drop: a message of several lines typed, as a paste of several lines
+   * makes one, that Enter sends whole. Returns whether `key` was Alt+Enter.
+   */
+  #lineBreakKey(key: Key): boolean {
+    if (!key.meta || key.ctrl || (key.name !== "return" && key.name !== "enter")) return false;
+    const editor = editorOf(this.#rl);
+    const { line, cursor } = editor;
+    editor.line = `${line.slice(0, cursor)}\n${line.slice(cursor)}`;
+    editor.cursor = cursor + 1;
+    this.#schedule();
+    return true;
+  }
+
+  /**
    * Moves over or deletes one character as a person sees it, where readline
    * would take one code point: an emoji of several (👨‍👩‍👧), a letter and
    * its combining marks, go at once, and the cursor never stops inside one
@@ -851,10 +881,13 @@ export class Terminal implements Disposable {
     else this.print([notice.text]);
   }
 
-  /** Whether the user leaves on `key`: asked once; pressed again right after, yes. */
+  /**
+   * Whether the user leaves on `key`: asked once; the same key pressed again
+   * right after, yes. The other leave key is asked about in its turn.
+   */
   #mayLeave(key: LeaveKey): boolean {
-    if (this.#warned || this.#onLeave === undefined || this.#onLeave(key)) return true;
-    this.#warned = true;
+    if (this.#warned === key || this.#onLeave === undefined || this.#onLeave(key)) return true;
+    this.#warned = key;
     return false;
   }
 

@@ -254,6 +254,26 @@ export function checkOwnName(name: string): string | undefined {
   return nameKey(name) === nameKey(HOST_NAME) ? `The name "${name}" is reserved` : undefined;
 }
 
+/**
+ * A variant of `name` that `taken` does not rule out, to offer instead of a
+ * name someone else has: `carol2`, `carol3` …, cut to fit the longest name;
+ * `undefined` if none is.
+ *
+ * @example
+ * ```ts
+ * nameVariant("carol", (name) => name === "carol2"); // "carol3"
+ * ```
+ */
+export function nameVariant(name: string, taken: (name: string) => boolean): string | undefined {
+  const letters = [...name];
+  for (let number = 2; number < 100; number++) {
+    const suffix = String(number);
+    const variant = letters.slice(0, MAX_NAME_LENGTH - suffix.length).join("") + suffix;
+    if (checkOwnName(variant) === undefined && !taken(variant)) return variant;
+  }
+  return undefined;
+}
+
 /** What a room name is made of, as said to whoever types one that is not. */
 export const ROOM_RULE = "A room name is # followed by letters, digits, _ and -, such as #lobby";
 

@@ -842,6 +842,20 @@ Deno.test("chat join with piped input sends each line, then exits 0", async () =
   assert.doesNotMatch(outcome.stdout, /Type \/help/);
 });
 
+Deno.test("chat join with piped input sends a last line that has no line break, as the rest", async () => {
+  await using server = await startServer({ hostname: "127.0.0.1", port: 0 });
+  await using watcher = await TestClient.join(server.addr.port, "watcher");
+  // `printf 'build done' | chat join …`: the script's whole input is one line, unended.
+  const outcome = await runChat(
+    ["join", `127.0.0.1:${server.addr.port}`, "--name", "bot"],
+    "first\nbuild done",
+  );
+  assert.equal(outcome.code, 0, outcome.stderr);
+  const first = await watcher.next("message", (frame) => frame.from === "bot");
+  const last = await watcher.next("message", (frame) => frame.from === "bot");
+  assert.deepEqual([first.text, last.text], ["first", "build done"]);
+});
+
 Deno.test("chat join with piped input says each line refused on stderr, sends the rest, exits 3", async () => {
   await using server = await startServer({
     hostname: "127.0.0.1",

@@ -13,6 +13,7 @@ import {
   LOOKALIKES,
   MAX_MARKS,
   nameKey,
+  nameVariant,
   normalizeRoom,
 } from "../core/names.ts";
 import { CONFUSABLES, CONFUSABLES_VERSION } from "../core/confusables.ts";
@@ -372,4 +373,12 @@ Deno.test("normalizeRoom() gives a name that it takes back as the same room, for
     // A client coming back names its rooms as the server gave them.
     assert.deepEqual(normalizeRoom(room.value), room, hex(String.fromCodePoint(code)));
   }
+});
+
+Deno.test("nameVariant() numbers the name past those taken, cut to fit the longest name", () => {
+  assert.equal(nameVariant("carol", () => false), "carol2");
+  assert.equal(nameVariant("carol", (name) => name === "carol2"), "carol3");
+  const longest = "a".repeat(MAX_NAME_LENGTH);
+  assert.equal(nameVariant(longest, () => false), `${"a".repeat(MAX_NAME_LENGTH - 1)}2`);
+  assert.equal(nameVariant("bob", () => true), undefined);
 });

@@ -283,16 +283,18 @@ Deno.test("chat join with piped input exits 1 in one line when the server dies m
 });
 
 /**
- * Has someone else take the name carol on the server restarted at `port`
- * before carol's client in `tmux` is back, then waits for the client to ask
- * her name again, offering carol2, and takes it with Enter. Returns the one
- * who took the name, still talking; disposing of it lets them go.
+ * Has someone else take the name `name` (carol) on the server restarted at
+ * `port` before the client in the tmux session of that name is back, then
+ * waits for the client to ask the name again, offering a variant of it
+ * (carol2), and takes it with Enter. Returns the one who took the name,
+ * still talking; disposing of it lets them go.
  */
 async function takenMeanwhile(
   tmux: Tmux,
   port: number,
+  name = "carol",
 ): Promise<{ readonly taker: TestClient } & AsyncDisposable> {
-  const taker = await TestClient.join(port, "carol");
+  const taker = await TestClient.join(port, name);
   // Not silent, so that the short heartbeat does not drop it and free the name.
   const talking = setInterval(() => taker.send({ type: "ping" }).catch(() => {}), 1_000);
   const done = async () => {
@@ -301,14 +303,14 @@ async function takenMeanwhile(
   };
   try {
     const asked = await tmux.waitForScreen(
-      "carol",
+      name,
       (screen) => screen.cursorLine.startsWith("Your name"),
       30_000,
       `the question "Your name", once the name stayed taken`,
     );
-    assert.equal(asked.cursorLine, "Your name [carol2]:", asked.text);
-    await tmux.press("carol", "Enter");
-    await taker.next("joined", (frame) => frame.name === "carol2", 10_000);
+    assert.equal(asked.cursorLine, `Your name [${name}2]:`, asked.text);
+    await tmux.press(name, "Enter");
+    await taker.next("joined", (frame) => frame.name === `${name}2`, 10_000);
   } catch (error) {
     await done();
     throw error;
@@ -522,6 +524,40 @@ Deno.test({
       await server.close();
       server = await startServer(options);
       await using _taker = await takenMeanwhile(tmux, port);
+    } finally {
+      await tmux.kill();
+      await server?.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    `chat join: a --name taken meanwhile is asked again offering a variant of it, not the user's${
+      TMUX_VERSION === undefined ? " (ignored: tmux is not installed)" : ""
+    }`,
+  ignore: TMUX_VERSION === undefined,
+  async fn() {
+    const port = freePort();
+    const tmux = new Tmux("taken-flag");
+    // The shortest heartbeat, for the shortest wait for a name held.
+    const options = { hostname: LOOPBACK, port, heartbeat: 5 };
+    let server: ChatServer | undefined = await startServer(options);
+    try {
+      // The user on this machine is carol; in the chat, bob.
+      await tmux.newSession("bob", joinCommand(port, "--name", "bob"), {
+        cwd: ROOT,
+        env: { USER: "carol" },
+      });
+      await tmux.waitForScreen(
+        "bob",
+        (screen) => /Connected to .+ as bob\./.test(screen.text) && screen.cursorLine === "#lobby>",
+        10_000,
+        "bob to be connected",
+      );
+      await server.close();
+      server = await startServer(options);
+      await using _taker = await takenMeanwhile(tmux, port, "bob");
     } finally {
       await tmux.kill();
       await server?.close();

@@ -185,6 +185,40 @@ terminalTest(
 );
 
 terminalTest(
+  "chat join: with a line not sent yet, the other leave key than the one that warned warns again",
+  {},
+  async (tmux, server) => {
+    const ann = await TerminalUser.join(tmux, "ann", server.addr.port);
+    await server.close();
+    await ann.waitFor((screen) => screen.cursorLine === "(offline) #lobby>", "offline");
+    const unsent = "(offline) #lobby (1 unsent)>";
+    await ann.enter("kept");
+    await ann.waitFor((screen) => screen.cursorLine === unsent, "the line counted as unsent");
+    const warning = (name: string) =>
+      new RegExp(`^-- 1 line is not sent yet; press ${name} again to leave anyway$`);
+    /** Presses `key` and waits until the warnings shown are `ctrlC` of Ctrl-C, `ctrlD` of Ctrl-D. */
+    const warned = async (key: string, ctrlC: number, ctrlD: number) => {
+      await ann.press(key);
+      await ann.waitFor(
+        (screen) =>
+          countLines(screen, warning("Ctrl-C")) === ctrlC &&
+          countLines(screen, warning("Ctrl-D")) === ctrlD && screen.cursorLine === unsent,
+        `${key}: ${ctrlC} warnings of Ctrl-C, ${ctrlD} of Ctrl-D, and the client still there`,
+      );
+    };
+    await warned("C-c", 1, 0);
+    // The other key is not "the same done again": it warns, naming itself.
+    await warned("C-d", 1, 1);
+    await warned("C-c", 2, 1);
+    // The same key again, right after: it leaves.
+    await ann.press("C-c");
+    const left = await ann.waitForLine(/^EXIT=\d+$/);
+    assert.ok(left.lines.includes("EXIT=0"), left.text);
+    assert.equal(countLines(left, warning("Ctrl-C")), 2, left.text);
+  },
+);
+
+terminalTest(
   "chat join: offline at 30 columns, the prompt still names the room, cut when it must be",
   {},
   async (tmux, server) => {

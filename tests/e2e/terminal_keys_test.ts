@@ -315,6 +315,45 @@ keysTest(
 );
 
 keysTest(
+  "chat join: Alt+Enter starts a new line of the draft, and Enter sends the draft as one message",
+  { width: 80, height: 30 },
+  async (ann, bob) => {
+    await ann.type("line one");
+    await ann.press("M-Enter");
+    await ann.waitFor(
+      (screen) => showsInput(screen, [`${PROMPT}line one`, ""], 1, 0),
+      "a new row of the draft, the cursor at its start",
+    );
+    await ann.type("line two");
+    // Inside a line too: it is cut where the cursor is.
+    await ann.press("Left", "Left", "M-Enter");
+    const rows = [`${PROMPT}line one`, "line t", "wo"];
+    await ann.waitFor((screen) => showsInput(screen, rows, 2, 0), "the second line cut in two");
+    assert.equal(await sent(ann, bob), "line one\nline t\nwo");
+  },
+);
+
+keysTest(
+  "chat join: the terminal going away with a line half typed sends nothing of it",
+  { width: 80, height: 30 },
+  async (ann, bob) => {
+    const client = await clientPid(ann);
+    await ann.type("half-typed secret");
+    // The window closed: the terminal's input ends, and chat join gets SIGHUP.
+    await ann.tmux.run("kill-session", "-t", ann.session);
+    await waitFor(
+      () => Deno.stat(`/proc/${client}`).then(() => true, () => false),
+      (running) => !running,
+      10_000,
+      () => "for chat join to end",
+    );
+    // Whatever ann's client sent before it went reached the server before ann left.
+    await bob.next("left", (frame) => frame.name === "ann");
+    assert.deepEqual(bob.all("message").filter((frame) => frame.from === "ann"), []);
+  },
+);
+
+keysTest(
   "chat join: Ctrl-Z says chat keeps running, and the draft stays",
   { width: 140, height: 20 },
   async (ann, bob) => {
