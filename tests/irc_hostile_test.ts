@@ -124,6 +124,21 @@ Deno.test("IRC lines ended by CR count one by one against the rate limit", async
   assert.match(await crs.next(/ NOTICE crs /), /sending too fast/);
 });
 
+Deno.test("IRC: a WHO mask of hundreds of stars is answered at once, and the room goes on", async () => {
+  const server = new ChatProcess(ircServeArgs(), { stdin: "null" });
+  await using _ = server;
+  const irc = await server.ircPort();
+  await using bob = await TestClient.join2(await server.port(), "bob");
+  await using ann = await IrcClient.register(irc, "ann");
+  await using _long = await IrcClient.register(irc, "a".repeat(24));
+  // A star for every way to split a nick: tried by backtracking, this line never ends.
+  const mask = `${"*".repeat(400)}!`;
+  await ann.send(`WHO ${mask}`);
+  assert.match(await ann.next(/ 315 /), / 315 ann \*+! :End of WHO list$/);
+  await ann.send("PRIVMSG #lobby :still here");
+  assert.equal((await bob.next("message", (frame) => frame.from === "ann")).text, "still here");
+});
+
 Deno.test("IRC: a TLS handshake on the plain port is closed at once", async () => {
   await using server = await startServer({ hostname: "127.0.0.1", port: 0, ircPort: 0 });
   await using tls = await IrcClient.connect(server.ircAddr!.port);

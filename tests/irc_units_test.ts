@@ -27,6 +27,7 @@ import { ircServerHost, ircServerName } from "../server/irc/transport.ts";
 import { KICKBAN_MS, Kickbans } from "../server/irc/kickban.ts";
 import { Idents } from "../server/irc/idents.ts";
 import { withColon } from "../server/irc/operators.ts";
+import { fitsMask } from "../server/irc/queries.ts";
 import { CATCH_UP_MS, CatchUps, MAX_CATCH_UPS } from "../server/irc/catch_up.ts";
 
 Deno.test("parseLine() reads tags, source, command and parameters", () => {
@@ -401,4 +402,29 @@ Deno.test("readText() strips formatting, keeps ACTION, names other CTCP", () => 
   assert.deepEqual(readText("a\x01b"), { kind: "text", text: "ab" });
   assert.equal(literal("/quit"), "//quit");
   assert.equal(literal("hi /there"), "hi /there");
+});
+
+Deno.test("fitsMask() takes * as any characters and ? as one, in any case", () => {
+  const cases: [mask: string, nick: string, fits: boolean][] = [
+    ["*", "ann", true],
+    ["*", "", true],
+    ["a*", "ann", true],
+    ["A?N", "ann", true],
+    ["?o*", "bob", true],
+    ["*n", "ann", true],
+    ["*nn*", "ann", true],
+    ["a*b*c", "axxbyyc", true],
+    ["a*b*c", "axxbyy", false],
+    ["a?", "ann", false],
+    ["z*", "ann", false],
+    ["ann", "ann", true],
+    ["ann", "anna", false],
+    ["**a**", "banana", true],
+    ["*a*a*a*a*", "banana", false],
+  ];
+  for (const [mask, nick, fits] of cases) {
+    assert.equal(fitsMask(mask, nick), fits, `${mask} ${nick}`);
+  }
+  // Many stars and no fit: answered, where a regular expression would backtrack for minutes.
+  assert.equal(fitsMask(`${"*".repeat(500)}!`, "a".repeat(24)), false);
 });

@@ -61,10 +61,33 @@ function names(gateway: Gateway, params: readonly string[]): void {
 /** The most 352 lines a WHO with a mask answers; after them, 416 says the list was cut. */
 export const MAX_WHO_REPLIES = 200;
 
-/** A nick mask's `*` and `?` as a regular expression, compared case-insensitively. */
-function maskPattern(mask: string): RegExp {
-  const escaped = mask.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`^${escaped.replaceAll("*", ".*").replaceAll("?", ".")}$`, "i");
+/**
+ * Whether `nick` fits `mask`, where `*` is any characters and `?` one,
+ * compared case-insensitively. Each `*` is tried once at each place, and a
+ * later `*` gives up the earlier one's choices, so a mask of many stars
+ * takes time in proportion to its length times the nick's, never more: a
+ * regular expression of `.*` runs backtracks over every way to split the
+ * nick, and one WHO line would hold the server for minutes.
+ */
+export function fitsMask(mask: string, nick: string): boolean {
+  const [pattern, text] = [mask.toLowerCase(), nick.toLowerCase()];
+  let [p, t] = [0, 0];
+  // The last star seen, and where in the text its match would end next.
+  let [star, resume] = [-1, 0];
+  while (t < text.length) {
+    if (p < pattern.length && (pattern[p] === "?" || pattern[p] === text[t])) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === "*") {
+      [star, resume] = [p++, t];
+    } else if (star >= 0) {
+      [p, t] = [star + 1, ++resume];
+    } else {
+      return false;
+    }
+  }
+  while (pattern[p] === "*") p++;
+  return p === pattern.length;
 }
 
 /** The rooms of `rooms` the client may see listed, as `who` of each would answer. */
@@ -114,10 +137,10 @@ function who(gateway: Gateway, params: readonly string[]): void {
     return reply(gateway, RPL.ENDOFWHO, mask, "End of WHO list");
   }
   if (mask === "0" || mask.includes("*") || mask.includes("?")) {
-    const pattern = maskPattern(mask === "0" ? "*" : mask);
+    const pattern = mask === "0" ? "*" : mask;
     const matched: PersonInfo[] = [];
     for (const name of gateway.hub.names()) {
-      if (!pattern.test(renderer.nicks.nick(name))) continue;
+      if (!fitsMask(pattern, renderer.nicks.nick(name))) continue;
       const found = gateway.hub.person(name);
       if (found !== undefined && (!ops || found.person.op === true)) matched.push(found);
     }
