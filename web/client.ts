@@ -122,7 +122,8 @@ export class WebClient {
   readonly #focus: Focus;
   /** Asks before the tab goes while lines wait for the server or files are uploaded. */
   readonly #leaveGuard = new LeaveGuard({
-    unsent: () => this.#chat.unsent(performance.now()),
+    // Every line not answered yet, not only those shown as unsent: the server may never have it.
+    waiting: () => this.#chat.waiting,
     uploading: () => this.#sharing.uploading,
   });
 
