@@ -155,7 +155,7 @@ export class WebClient {
         // Kept with the counts that follow: kept before them, it would forget these lines.
         this.#saidIn(id, lines, false);
       },
-      unread: (unread) => this.#apply(this.#chat.unreadAgain(unread)),
+      unread: (unread, lines) => this.#apply(this.#chat.unreadAgain(unread, lines)),
       away: (reason) =>
         this.#apply(
           this.#chat.type(reason === "" ? "/away" : `/away ${reason}`, performance.now()),

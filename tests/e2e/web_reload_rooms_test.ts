@@ -17,6 +17,7 @@ import {
   listsViews,
   logTexts,
   looksAt,
+  reads,
   says,
   settles,
   showView,
@@ -214,6 +215,42 @@ testWith(
     await looksAt(page, "@bob");
     await listsViews(page, ["#lobby", "@carol", "@bob"]);
     assert.deepEqual(await logTexts(page, ".line.private"), []);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  'web page: a reloaded tab shows the "new since you left" line above what was unread in a room',
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    const page = await browser.openAs(webUrl(server), "ann");
+    await says(bob, "read before");
+    await reads(page, ["bob: read before"]);
+    await say(page, "/join #later");
+    await looksAt(page, "#later");
+    await says(bob, "first unread");
+    await says(bob, "second unread");
+    const lobbyCount = () => viewButton(page, "#lobby").locator(".unread").textContent();
+    await settles(lobbyCount, "2", "the count of #lobby");
+
+    await page.reload();
+    await waitForStatus(page, "Connected");
+    await looksAt(page, "#later");
+    // Said after the replay of #lobby, which follows the welcome: the page has taken it.
+    await say(page, "back in #later");
+    await reads(page, ["ann: back in #later"]);
+    await settles(lobbyCount, "2", "the count of #lobby after the reload");
+    await showView(page, "#lobby");
+    await reads(page, [
+      "bob: read before",
+      "— #lobby: new since you left —",
+      "bob: first unread",
+      "bob: second unread",
+    ]);
+    assert.equal(await viewButton(page, "#lobby").locator(".unread").count(), 0);
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
