@@ -21,6 +21,7 @@ import {
   says,
   settles,
   showView,
+  told,
   viewButton,
 } from "./_web_rooms.ts";
 
@@ -251,6 +252,49 @@ testWith(
       "bob: second unread",
     ]);
     assert.equal(await viewButton(page, "#lobby").locator(".unread").count(), 0);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a reloaded tab says private messages read there are gone only where some were read",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    const { port } = server.addr;
+    await using bob = await TestClient.join2(port, "bob");
+    await using _ann = await TestClient.join2(port, "ann");
+    const page = await browser.openAs(webUrl(server), "erin");
+    await say(page, "/switch @ann");
+    await looksAt(page, "@ann");
+    for (const text of ["first of two", "second of two"]) {
+      await bob.send({ type: "msg", to: "erin", text });
+      await bob.next("private", (frame) => frame.text === text);
+    }
+    const bobCount = () => viewButton(page, "@bob").locator(".unread").textContent();
+    await settles(bobCount, "2", "the count of @bob");
+    const notKept = () => page.locator("#log .line.notice", { hasText: "are not kept" }).count();
+
+    // Never looked at, @bob showed nothing that is gone: its messages are all there, unread.
+    await page.reload();
+    await waitForStatus(page, "Connected");
+    await looksAt(page, "@ann");
+    await settles(bobCount, "2", "the count of @bob after the reload");
+    await showView(page, "@bob");
+    await reads(page, [
+      "— @bob: new since you left —",
+      "private bob → you: first of two",
+      "private bob → you: second of two",
+    ]);
+    assert.equal(await notKept(), 0, "a notice that what was read is gone");
+
+    // Read now, they are gone with the next reload, and the view says so.
+    await page.reload();
+    await waitForStatus(page, "Connected");
+    await looksAt(page, "@bob");
+    await page.locator("#log .line.notice", { hasText: "are not kept" }).waitFor();
+    assert.deepEqual(await told(page), []);
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
