@@ -52,9 +52,11 @@ import {
   keepSession,
   type KeptSession,
   loadName,
+  markGone,
   saveAway,
   saveName,
   saveRooms,
+  takeGone,
   takeSession,
   type Ui,
 } from "./ui.ts";
@@ -332,6 +334,8 @@ export class WebClient {
     if (this.#chat.welcomed && me !== "" && resume !== undefined && !gone) {
       keepSession({ name: me, resume });
     }
+    // The next page of this tab is a reload of it, not a copy made while this one is shown.
+    markGone();
     this.#keepRooms();
     this.#connection.stop();
   }
@@ -340,6 +344,7 @@ export class WebClient {
   resume(): void {
     // The page came back as it was, its session with it: a copy of the tab must not take it.
     takeSession();
+    takeGone();
     const away = this.#chat.quitting || this.#dismissed !== undefined;
     if (this.#joining.name !== undefined && !away) this.#connection.start();
   }
