@@ -172,7 +172,12 @@ export class Arrivals {
         const day = this.#views.dayBefore(view, frame.ts, this.#options.clock(), {
           force: starts,
         });
-        return this.#deliver(view, day === undefined ? lines : [day, ...lines], {
+        const told = day === undefined ? lines : [day, ...lines];
+        // Entered afresh (a reloaded client), the room's history holds what was unread there.
+        if (entering !== undefined && entering.since === undefined) {
+          this.#views.recall(view, told, !own);
+        }
+        return this.#deliver(view, told, {
           arrival: { unread: fresh ? 1 : 0, mention, id: frame.id },
           alert: mention && !replayed,
           news: fresh,

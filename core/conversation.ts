@@ -685,14 +685,23 @@ export class Conversation {
    * Counts again what was unread in the user's views other than the one
    * looked at, as the client kept it before it was reloaded (the history
    * replayed since counts as read): each view's count, and its mention.
+   * Looked at, a view shows the "new since you left" line above those
+   * messages: in a room, the last ones from others of its replayed history;
+   * in a private view, `lines` of it, the lines the client showed there
+   * again, if it kept any.
    */
-  unreadAgain(unread: readonly Unread[]): Effect[] {
+  unreadAgain(
+    unread: readonly Unread[],
+    lines: ReadonlyMap<string, readonly Line[]> = new Map(),
+  ): Effect[] {
     let changed = false;
     for (const { id, unread: count, mentioned } of unread) {
       if (this.#views.isCurrent(id) || !Number.isSafeInteger(count) || count < 0) continue;
       const view = this.#views.find(id);
       if (view === undefined) continue;
-      changed = this.#views.hold(view.id, [], { unread: count, mention: mentioned }) || changed;
+      const arrival = { unread: count, mention: mentioned };
+      const kept = view.kind === "private" ? lines.get(id) ?? [] : undefined;
+      changed = this.#views.restore(view.id, arrival, kept) || changed;
     }
     return changed ? [{ type: "changed", changes: { ...noChanges(), views: true } }] : [];
   }

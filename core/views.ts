@@ -81,6 +81,16 @@ class ViewState implements View {
   skipped = 0;
   /** The id of the first room message among the lines not looked at yet, if there is one. */
   unseenFrom: number | undefined;
+  /**
+   * Messages from others counted unread before a client was reloaded, whose
+   * lines are to be found again (see {@linkcode Views.recall}).
+   */
+  backlog = 0;
+  /**
+   * The lines found again of those messages, a message's lines each, oldest
+   * first, `unread` when it is one of them (the user's own is not).
+   */
+  recalled: { lines: readonly Line[]; unread: boolean }[] = [];
   /** Where the day separators of this view go. */
   readonly days = new DayRule();
 
@@ -174,6 +184,7 @@ export class Views {
     const moved = new ViewState(`@${to}`, "private", to);
     Object.assign(moved, { unread: view.unread, mentioned: view.mentioned, skipped: view.skipped });
     moved.unseen = view.unseen;
+    moved.recalled = view.recalled;
     // Keep its place in the order.
     const entries = [...this.#views].map(([key, state]): [string, ViewState] =>
       state === view ? [privateKey(to), moved] : [key, state]
@@ -278,6 +289,40 @@ export class Views {
     return changed;
   }
 
+  /**
+   * Counts again in view `id`, after a client was reloaded, what `arrival`
+   * says was unread there before: the lines of those messages are `lines`,
+   * if the client kept them (private messages, which no server replays),
+   * else found again in the room's history as it is replayed (see
+   * {@linkcode Views.recall}). Looked at, they come under the "new since you
+   * left" line. Returns whether its unread count or mention changed.
+   */
+  restore(id: string, arrival: Arrival, lines?: readonly Line[]): boolean {
+    const view = this.#views.get(this.#key(id));
+    if (view === undefined) return false;
+    if (lines === undefined) view.backlog = arrival.unread;
+    else if (lines.length > 0) view.recalled = [{ lines, unread: true }];
+    return this.hold(id, [], arrival);
+  }
+
+  /**
+   * `lines` tell of a message that the history of room `id` replays as the
+   * room is entered (`unread`: one from someone else): kept if they may be
+   * one of the messages counted unread there before a reload, the last of
+   * them, to show them under the "new since you left" line once looked at.
+   */
+  recall(id: string, lines: readonly Line[], unread: boolean): void {
+    const view = this.#views.get(this.#key(id));
+    if (view === undefined || view.backlog === 0) return;
+    const recalled = view.recalled;
+    recalled.push({ lines, unread });
+    // From the oldest of the last `backlog` messages from others on.
+    let counted = recalled.filter((message) => message.unread).length;
+    while (recalled[0] !== undefined && (counted > view.backlog || !recalled[0].unread)) {
+      if (recalled.shift()!.unread) counted--;
+    }
+  }
+
   /** The day separator due before a message stamped `ts` in `id`, seen at `now`. */
   dayBefore(id: string, ts: number, now: number, options: DayOptions = {}): Line | undefined {
     return this.#views.get(this.#key(id))?.days.before(ts, now, options);
@@ -304,7 +349,10 @@ export class Views {
   }
 
   #clear(view: ViewState): Unseen {
-    const unseen = { lines: view.unseen, skipped: view.skipped };
+    const recalled = view.recalled.flatMap((message) => message.lines);
+    const unseen = { lines: [...recalled, ...view.unseen], skipped: view.skipped };
+    view.backlog = 0;
+    view.recalled = [];
     view.unseen = [];
     view.skipped = 0;
     view.unseenFrom = undefined;

@@ -26,6 +26,37 @@ Deno.test("Views: the first view begun is looked at; others keep what arrives", 
   assert.deepEqual(views.select("#dev")?.lines, [], "nothing is handed over twice");
 });
 
+Deno.test("Views.restore() puts what was unread before a reload under the new line once looked at", async (t) => {
+  await t.step(
+    "a room finds its lines again, the last from others, in its replayed history",
+    () => {
+      const views = new Views();
+      views.room("#later");
+      views.room("#lobby");
+      assert.equal(views.restore("#lobby", { unread: 2, mention: false }), true);
+      for (
+        const [text, unread] of [["read", true], ["one", true], ["mine", false], ["two", true]]
+      ) {
+        views.recall("#lobby", [line(text as string)], unread as boolean);
+      }
+      assert.equal(views.active[0]?.unread, 2);
+      const unseen = views.select("#lobby");
+      assert.deepEqual(unseen?.lines.map((l) => plainText(l)), ["-- one", "-- mine", "-- two"]);
+      // Found once: a history replayed again later is no news.
+      views.recall("#lobby", [line("three")], true);
+      views.select("#later");
+      assert.deepEqual(views.select("#lobby")?.lines, []);
+    },
+  );
+  await t.step("a private view, with the lines the client kept of it", () => {
+    const views = new Views();
+    views.room("#lobby");
+    views.private("bob");
+    views.restore("@bob", { unread: 1, mention: false }, [line("hi ann")]);
+    assert.deepEqual(views.select("@bob")?.lines.map((l) => plainText(l)), ["-- hi ann"]);
+  });
+});
+
 Deno.test("Views: keeps the newest lines of a view and counts the older ones", () => {
   const views = new Views();
   views.room("#lobby");

@@ -52,9 +52,11 @@ import {
   keepSession,
   type KeptSession,
   loadName,
+  markGone,
   saveAway,
   saveName,
   saveRooms,
+  takeGone,
   takeSession,
   type Ui,
 } from "./ui.ts";
@@ -62,7 +64,7 @@ import {
 /** How often the link and the lines waiting for the server are looked at, in milliseconds. */
 const TICK_MS = 250;
 
-/** The lines that are messages: a private view that showed one lost it in a reload. */
+/** The lines that are messages: a private view where one was read lost it in a reload. */
 const SAID: readonly string[] = ["message", "action", "private"];
 
 /** How the user shares a file on the page: a draft too long for a message may go as one. */
@@ -113,16 +115,20 @@ export class WebClient {
   #tickTimer: ReturnType<typeof setInterval> | undefined;
   /** Private views whose messages the hidden tab showed in the room looked at. */
   readonly #readOnReturn = new Set<string>();
+  /** The private views that showed a message, read or not, by name key. */
+  readonly #showed = new Set<string>();
   /**
-   * The private views that showed a message, by name key: only they say,
-   * after a reload, that what they showed is gone.
+   * The private views where the user read a message, by name key: only they
+   * say, after a reload, that what they showed is gone. Messages still
+   * unread come back from the reload (see web/reload.ts).
    */
   readonly #said = new Set<string>();
   /** Where the keyboard goes, and the sidebar drawer. */
   readonly #focus: Focus;
   /** Asks before the tab goes while lines wait for the server or files are uploaded. */
   readonly #leaveGuard = new LeaveGuard({
-    unsent: () => this.#chat.unsent(performance.now()),
+    // Every line not answered yet, not only those shown as unsent: the server may never have it.
+    waiting: () => this.#chat.waiting,
     uploading: () => this.#sharing.uploading,
   });
 
@@ -151,10 +157,10 @@ export class WebClient {
       lines: (id, lines) => {
         this.#logs.quiet(id);
         this.#logs.append(id, lines);
-        // Kept with the counts that follow: kept before them, it would forget these lines.
+        // Unread still, as the counts that follow say: read once they are.
         this.#saidIn(id, lines, false);
       },
-      unread: (unread) => this.#apply(this.#chat.unreadAgain(unread)),
+      unread: (unread, lines) => this.#apply(this.#chat.unreadAgain(unread, lines)),
       away: (reason) =>
         this.#apply(
           this.#chat.type(reason === "" ? "/away" : `/away ${reason}`, performance.now()),
@@ -328,6 +334,8 @@ export class WebClient {
     if (this.#chat.welcomed && me !== "" && resume !== undefined && !gone) {
       keepSession({ name: me, resume });
     }
+    // The next page of this tab is a reload of it, not a copy made while this one is shown.
+    markGone();
     this.#keepRooms();
     this.#connection.stop();
   }
@@ -336,6 +344,7 @@ export class WebClient {
   resume(): void {
     // The page came back as it was, its session with it: a copy of the tab must not take it.
     takeSession();
+    takeGone();
     const away = this.#chat.quitting || this.#dismissed !== undefined;
     if (this.#joining.name !== undefined && !away) this.#connection.start();
   }
@@ -533,7 +542,9 @@ export class WebClient {
     if (frame.type === "renamed") {
       this.#logs.renamed(frame.from, frame.to);
       this.#box.renamed(frame.from, frame.to);
-      if (this.#said.delete(nameKey(`@${frame.from}`))) this.#said.add(nameKey(`@${frame.to}`));
+      for (const keys of [this.#showed, this.#said]) {
+        if (keys.delete(nameKey(`@${frame.from}`))) keys.add(nameKey(`@${frame.to}`));
+      }
     }
     const about = this.#page.people.take(frame, Date.now());
     // The room's history follows: its log fills without being read out (see #settleFill).
@@ -685,7 +696,9 @@ export class WebClient {
       this.#page.showRoom();
       // A private view closed said nothing, should it be opened again.
       const views = new Set(this.#chat.views.map((view) => nameKey(view.id)));
-      for (const key of this.#said) if (!views.has(key)) this.#said.delete(key);
+      for (const keys of [this.#showed, this.#said]) {
+        for (const key of keys) if (!views.has(key)) keys.delete(key);
+      }
       this.#keepRooms();
     }
     if (changes.room) this.refreshPeople();
@@ -696,11 +709,12 @@ export class WebClient {
 
   /**
    * Keeps, for a reload of this tab, its rooms and views, the view it shows,
-   * what is unread and which private views showed something; not before the
+   * what is unread and in which private views a message was read; not before the
    * first welcome restored them, as the #lobby alone would overwrite them.
    */
   #keepRooms(): void {
     if (this.#reloaded.pending) return;
+    this.#noteRead();
     const unread = this.#chat.views.flatMap(({ id, unread, mentioned }) =>
       unread > 0 || mentioned ? [{ id, unread, mentioned }] : []
     );
@@ -717,15 +731,32 @@ export class WebClient {
 
   /**
    * `lines` were shown in view `id`: if it is a private view and one of them
-   * is a message, it is kept, for a reload (`keep`: now), that it showed one.
+   * is a message, it is noted that it showed one, and, if the user has read
+   * it (`read`: it may be; it is not when it comes back unread from a
+   * reload), kept for a reload that it is gone.
    */
-  #saidIn(id: string | undefined, lines: readonly Line[], keep = true): void {
+  #saidIn(id: string | undefined, lines: readonly Line[], read = true): void {
     if (id === undefined || !id.startsWith("@")) return;
     if (!lines.some((line) => SAID.includes(line.kind))) return;
-    const key = nameKey(id);
-    if (this.#said.has(key)) return;
-    this.#said.add(key);
-    if (keep) this.#keepRooms();
+    this.#showed.add(nameKey(id));
+    if (read && this.#noteRead()) this.#keepRooms();
+  }
+
+  /**
+   * Notes the private views whose messages the user has read: those that
+   * showed one and count nothing unread now. Returns whether one is new.
+   */
+  #noteRead(): boolean {
+    let noted = false;
+    for (const { id, kind, unread } of this.#chat.views) {
+      const key = nameKey(id);
+      if (kind !== "private" || unread > 0 || !this.#showed.has(key) || this.#said.has(key)) {
+        continue;
+      }
+      this.#said.add(key);
+      noted = true;
+    }
+    return noted;
   }
 
   /** Shows who is typing in the view looked at: nobody yet in a room being entered. */

@@ -11,7 +11,7 @@
 
 import type { Refusal } from "../core/effects.ts";
 import type { Phase } from "./status.ts";
-import { joinedBefore, loadName, markJoined, type Ui } from "./ui.ts";
+import { joinedBefore, loadName, markJoined, takeGone, type Ui } from "./ui.ts";
 
 /** Times a remembered name is tried again when the server says it is taken. */
 const NAME_RETRIES = 2;
@@ -55,6 +55,12 @@ export class Joining {
   #phase: Phase = "asking";
   /** The server's password, kept for reconnects while the page is open (never stored). */
   #password: string | undefined;
+  /**
+   * Whether a connection of this tab's own may hold the name still: this
+   * page joined, or it is the tab's page come back from a reload of a tab
+   * that had joined. Not in a copy of the tab, whose original holds it.
+   */
+  #mayHoldName = takeGone() && joinedBefore();
 
   /** Drives the name form of `ui`. */
   constructor(ui: Ui, actions: JoiningActions) {
@@ -129,9 +135,11 @@ export class Joining {
       return;
     }
     // A remembered name may still be held by this tab's previous connection, before a reload;
-    // in a tab that never joined it is someone else's, another tab's maybe: ask at once.
+    // in a tab that never joined, or a copy of one, it is someone else's, another tab's maybe:
+    // ask at once.
     if (
-      this.#automatic && code === "name_taken" && this.#retries < NAME_RETRIES && joinedBefore()
+      this.#automatic && code === "name_taken" && this.#retries < NAME_RETRIES &&
+      this.#mayHoldName
     ) {
       this.#retries++;
       setTimeout(() => {
@@ -148,6 +156,7 @@ export class Joining {
   welcomed(): void {
     const ui = this.#ui;
     markJoined();
+    this.#mayHoldName = true;
     this.#phase = "joined";
     this.#name = undefined;
     this.#automatic = false;

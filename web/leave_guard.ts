@@ -3,15 +3,20 @@
 
 /**
  * Has the browser ask before the tab is closed or reloaded while lines wait
- * for the server or files are being uploaded.
+ * for the server (from the moment they are sent until the server has them)
+ * or files are being uploaded.
  *
  * @module
  */
 
 /** What the page would lose if it went now, for {@linkcode LeaveGuard}. */
 export interface LeaveGuardOptions {
-  /** How many lines the page has not sent yet, as the page goes. */
-  unsent: () => number;
+  /**
+   * How many lines wait for the server, as the page goes: every line sent
+   * and not yet answered, however young (a link that died a moment ago
+   * answers nothing, and would take it with the tab).
+   */
+  waiting: () => number;
   /** Whether files are being uploaded, or wait their turn, as the page goes. */
   uploading: () => boolean;
 }
@@ -32,7 +37,7 @@ export class LeaveGuard {
   /** Asks before the page goes while `options` say something would be lost. */
   constructor(options: LeaveGuardOptions) {
     this.#askBeforeLeaving = (event) => {
-      if (options.unsent() > 0 || options.uploading()) event.preventDefault();
+      if (options.waiting() > 0 || options.uploading()) event.preventDefault();
     };
   }
 

@@ -35,8 +35,11 @@ export interface ReloadedRoomsOptions {
   show(id: string): void;
   /** Shows again `lines`, unread in private view `id` before the reload. */
   lines(id: string, lines: readonly Line[]): void;
-  /** Counts again what was unread in the views not looked at. */
-  unread(unread: readonly Unread[]): void;
+  /**
+   * Counts again what was unread in the views not looked at, `lines` being
+   * those shown again in each private view, by id.
+   */
+  unread(unread: readonly Unread[], lines: ReadonlyMap<string, readonly Line[]>): void;
   /** Goes away again with `reason` (`""`: none), as an `/away` the user typed. */
   away(reason: string): void;
 }
@@ -96,12 +99,14 @@ export class ReloadedRooms {
       this.#options.show(saved.view);
     }
     // Before the counts, whose change keeps them again for the next reload.
+    const shown = new Map<string, readonly Line[]>();
     for (const { id, lines } of saved.lines) {
       if (!id.startsWith("@") || !this.#options.views().includes(id)) continue;
       this.shownPrivately(id, lines);
       this.#options.lines(id, lines);
+      shown.set(id, lines);
     }
-    this.#options.unread(saved.unread);
+    this.#options.unread(saved.unread, shown);
   }
 
   /** `lines` were shown in private view `id` while the user looked elsewhere: kept till read. */

@@ -322,6 +322,37 @@ export function takeSession(): KeptSession | undefined {
   }
 }
 
+/**
+ * Set in this tab's session storage only from the moment the page goes away
+ * until it comes back (a reload), as the kept session is: a copy of the tab,
+ * made while the page is shown, does not have it.
+ */
+const GONE_KEY = "chat.gone";
+
+/** Notes, as the page goes away, that the next page of this tab comes back to it (a reload). */
+export function markGone(): void {
+  try {
+    sessionStorage.setItem(GONE_KEY, "1");
+  } catch {
+    // Storage disabled or full: a reload is taken for a copy, and asks for a held name at once.
+  }
+}
+
+/**
+ * Whether this page is one of this tab come back (a reload), not a copy of
+ * the tab: {@linkcode markGone} said so as the page before it went.
+ * Forgotten as it is read.
+ */
+export function takeGone(): boolean {
+  try {
+    const gone = sessionStorage.getItem(GONE_KEY) !== null;
+    sessionStorage.removeItem(GONE_KEY);
+    return gone;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether this tab joined before: it was reloaded, or came back to the page. */
 export function joinedBefore(): boolean {
   try {

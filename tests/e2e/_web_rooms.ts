@@ -85,6 +85,22 @@ export function logTexts(page: Page, selector = ".line"): Promise<string[]> {
   );
 }
 
+/** The log's messages and "new since you left" lines, without their times. */
+export async function told(page: Page): Promise<string[]> {
+  const texts = await logTexts(page, ".line.message, .line.private, .line.divider.unseen");
+  return texts.map((text) => text.replace(/^\[\d\d:\d\d:\d\d\] /, ""));
+}
+
+/** Waits until the log's messages and "new since you left" lines read `expected`. */
+export async function reads(page: Page, expected: readonly string[]): Promise<void> {
+  await waitFor(
+    () => told(page),
+    (texts) => JSON.stringify(texts) === JSON.stringify(expected),
+    WAIT_MS,
+    (texts) => `for the log to read ${JSON.stringify(expected)}; it reads ${JSON.stringify(texts)}`,
+  );
+}
+
 /**
  * Records every notification the page makes (its title and body in
  * `notes`, itself in `made`), every time it asks for the permission, and

@@ -482,6 +482,41 @@ testWith(
   },
 );
 
+testWith(
+  ["chromium"],
+  "web page: closing the tab just after a line was sent on a link that stopped answering asks first",
+  async () => {
+    await using server = await startWebServer();
+    await using proxy = new FreezingProxy(server.webAddr!.port);
+    await using watcher = await TestClient.join(server.addr.port, "watcher");
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.openAs(pageUrl(proxy.port), "web-ann");
+    // The server stops answering, without a word: the page cannot know yet that the link died.
+    proxy.freeze();
+    await say(page, "just typed");
+    await waitForLine(page, "pending", "just typed");
+
+    // At once, not only once the line has waited long enough to be counted as unsent.
+    assert.equal(await closeAsks(page), true, "the browser asked before closing the tab");
+    assert.ok(!page.isClosed(), "the page stayed");
+    proxy.thaw();
+    await watcher.next(
+      "message",
+      (frame) => frame.from === "web-ann" && frame.text === "just typed",
+    );
+    await page.locator("#log .line.pending").waitFor({ state: "detached", timeout: 15_000 });
+    assert.equal(await closeAsks(page), false, "the tab closed without a question");
+
+    const leaving = /^dialog \(beforeunload\)/;
+    assert.equal(browser.problems.filter((problem) => leaving.test(problem)).length, 1);
+    // Found dead meanwhile, the link may be given up on, and the page's attempts may fail.
+    assert.deepEqual(
+      browser.unexpectedProblems([leaving, /^console error: WebSocket connection to .* failed/]),
+      [],
+    );
+  },
+);
+
 terminalTest(
   "chat join: a message of several lines shows its lines under its words, a code block apart",
   {},

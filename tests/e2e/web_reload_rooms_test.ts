@@ -17,9 +17,11 @@ import {
   listsViews,
   logTexts,
   looksAt,
+  reads,
   says,
   settles,
   showView,
+  told,
   viewButton,
 } from "./_web_rooms.ts";
 
@@ -214,6 +216,85 @@ testWith(
     await looksAt(page, "@bob");
     await listsViews(page, ["#lobby", "@carol", "@bob"]);
     assert.deepEqual(await logTexts(page, ".line.private"), []);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  'web page: a reloaded tab shows the "new since you left" line above what was unread in a room',
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    const page = await browser.openAs(webUrl(server), "ann");
+    await says(bob, "read before");
+    await reads(page, ["bob: read before"]);
+    await say(page, "/join #later");
+    await looksAt(page, "#later");
+    await says(bob, "first unread");
+    await says(bob, "second unread");
+    const lobbyCount = () => viewButton(page, "#lobby").locator(".unread").textContent();
+    await settles(lobbyCount, "2", "the count of #lobby");
+
+    await page.reload();
+    await waitForStatus(page, "Connected");
+    await looksAt(page, "#later");
+    // Said after the replay of #lobby, which follows the welcome: the page has taken it.
+    await say(page, "back in #later");
+    await reads(page, ["ann: back in #later"]);
+    await settles(lobbyCount, "2", "the count of #lobby after the reload");
+    await showView(page, "#lobby");
+    await reads(page, [
+      "bob: read before",
+      "— #lobby: new since you left —",
+      "bob: first unread",
+      "bob: second unread",
+    ]);
+    assert.equal(await viewButton(page, "#lobby").locator(".unread").count(), 0);
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: a reloaded tab says private messages read there are gone only where some were read",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    const { port } = server.addr;
+    await using bob = await TestClient.join2(port, "bob");
+    await using _ann = await TestClient.join2(port, "ann");
+    const page = await browser.openAs(webUrl(server), "erin");
+    await say(page, "/switch @ann");
+    await looksAt(page, "@ann");
+    for (const text of ["first of two", "second of two"]) {
+      await bob.send({ type: "msg", to: "erin", text });
+      await bob.next("private", (frame) => frame.text === text);
+    }
+    const bobCount = () => viewButton(page, "@bob").locator(".unread").textContent();
+    await settles(bobCount, "2", "the count of @bob");
+    const notKept = () => page.locator("#log .line.notice", { hasText: "are not kept" }).count();
+
+    // Never looked at, @bob showed nothing that is gone: its messages are all there, unread.
+    await page.reload();
+    await waitForStatus(page, "Connected");
+    await looksAt(page, "@ann");
+    await settles(bobCount, "2", "the count of @bob after the reload");
+    await showView(page, "@bob");
+    await reads(page, [
+      "— @bob: new since you left —",
+      "private bob → you: first of two",
+      "private bob → you: second of two",
+    ]);
+    assert.equal(await notKept(), 0, "a notice that what was read is gone");
+
+    // Read now, they are gone with the next reload, and the view says so.
+    await page.reload();
+    await waitForStatus(page, "Connected");
+    await looksAt(page, "@bob");
+    await page.locator("#log .line.notice", { hasText: "are not kept" }).waitFor();
+    assert.deepEqual(await told(page), []);
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );

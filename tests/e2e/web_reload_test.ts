@@ -209,3 +209,32 @@ testWith(
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
+
+testWith(
+  ["chromium"],
+  "web page: a copy of a tab asks for another name at once, as a new tab does, and takes nothing over",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.openAs(webUrl(server), "ann");
+    // The copy has the session storage of the tab it was made from, which is still there.
+    const [copy] = await Promise.all([
+      browser.context.waitForEvent("page"),
+      page.evaluate("window.open(location.href), undefined"),
+    ]);
+    assert.equal(await copy.evaluate(() => sessionStorage.getItem("chat.name")), "ann");
+    // Not after the tries a reloaded tab makes, for its own name held a moment by the server.
+    await copy.locator("#name-error", { hasText: /taken/ }).waitFor({ timeout: 1_500 });
+    assert.equal(await copy.locator("#name-input").inputValue(), "ann");
+    await joinAs(copy, "ann2");
+    await waitForStatus(page, "Connected");
+    assert.equal(await page.locator("#me-name").textContent(), "ann");
+
+    // The tab itself, reloaded, is still ann.
+    await page.reload();
+    await waitForStatus(page, "Connected");
+    assert.equal(await page.locator("#me-name").textContent(), "ann");
+    assert.ok(await page.locator("#name-screen").isHidden(), "the tab asked for a name");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);

@@ -38,6 +38,7 @@ import {
   notes,
   notifyingBrowser,
   openSidebar,
+  reads,
   says,
   setHidden,
   settles,
@@ -50,12 +51,6 @@ function dividers(page: Page): Locator {
   return page.locator("#log .line.divider.unseen");
 }
 
-/** The log's messages and "new since you left" lines, without their times. */
-async function told(page: Page): Promise<string[]> {
-  const texts = await logTexts(page, ".line.message, .line.private, .line.divider.unseen");
-  return texts.map((text) => text.replace(/^\[\d\d:\d\d:\d\d\] /, ""));
-}
-
 /** Where the caret of the message box `input` is. */
 function caret(input: Locator): Promise<number> {
   return input.evaluate((box: { selectionStart: number }) => box.selectionStart);
@@ -64,16 +59,6 @@ function caret(input: Locator): Promise<number> {
 /** Waits until the header names view `id`. */
 async function looksAt(page: Page, id: string): Promise<void> {
   await page.locator("#room-name", { hasText: exactly(id) }).waitFor();
-}
-
-/** Waits until the log's messages and dividers read `expected`. */
-async function reads(page: Page, expected: readonly string[]): Promise<void> {
-  await waitFor(
-    () => told(page),
-    (texts) => JSON.stringify(texts) === JSON.stringify(expected),
-    WAIT_MS,
-    (texts) => `for the log to read ${JSON.stringify(expected)}; it reads ${JSON.stringify(texts)}`,
-  );
 }
 
 /** Bob joins; ann, on `page`, opens his private messages and says "lunch?"; he reads it and quits. */
