@@ -301,17 +301,17 @@ terminalTest(
 );
 
 terminalTest(
-  "chat join: /join with a word too many is a usage error",
+  "chat join: /join with a room name of words says a room name has no spaces",
   {},
   async (tmux, server) => {
     const ann = await TerminalUser.join(tmux, "ann", server.addr.port);
-    await ann.enter("/join #a b");
+    await ann.enter("/join #team chat");
     const screen = await ann.waitForLine(/^!! /);
     assert.deepEqual(screen.lines.filter((line) => line.startsWith("!! ")), [
-      "!! Usage: /join #room",
+      '!! Cannot join "#team chat": a room name has no spaces; try #team-chat',
     ]);
     assert.equal(screen.cursorLine, "#lobby>", screen.text);
-    assert.equal(countLines(screen, /You are in #a\b/), 0, screen.text);
+    assert.equal(countLines(screen, /You are in #team\b/), 0, screen.text);
   },
 );
 
