@@ -99,7 +99,10 @@ export function textRows(line: Line, options: PlainOptions = {}): Run[][] {
     runs.slice(0, index).reduce((sum, run) => sum + width(run.text), 0);
   // What comes before the line's own parts: "-- " and the time stamp.
   const lead = runs.length - line.parts.length;
-  const start = runs.findIndex(isWords);
+  // A shared file's line has no message's words: its words are what it says of the file, from
+  // its part "shared" on, just before the file's name.
+  const named = runs.findIndex((run) => run.style === "file");
+  const start = line.file !== undefined && named > lead ? named - 1 : runs.findIndex(isWords);
   const fixed = start === -1 ? lead : start;
   const under = columnsBefore(fixed);
   const indent: Run = {
@@ -181,16 +184,27 @@ const UNITS = new Set([
 const TRAILING = /[.,;:!?)\]…]+$/u;
 
 /**
- * The spaces of `cells` not to break at: each between a number and its unit.
- * The cells are a row's, in order.
+ * The spaces of `cells` not to break at: each between a number and its unit,
+ * between a command and the number it takes (`/get 3`, which a row broken
+ * in two would leave hard to read as one), and after a `·` that sets off
+ * what follows it. The cells are a row's, in order.
  */
 function unitSpaces(cells: readonly Cell[]): Set<Cell> {
   const glued = new Set<Cell>();
-  cells.forEach((cell, index) => {
-    if (cell.text !== " " || !/^[0-9]$/.test(cells[index - 1]?.text ?? "")) return;
+  const wordFrom = (start: number, step: 1 | -1) => {
     let word = "";
-    for (let i = index + 1; i < cells.length && cells[i]!.text !== " "; i++) word += cells[i]!.text;
-    if (UNITS.has(word.replace(TRAILING, ""))) glued.add(cell);
+    for (let i = start; i >= 0 && i < cells.length && cells[i]!.text !== " "; i += step) {
+      word = step > 0 ? word + cells[i]!.text : cells[i]!.text + word;
+    }
+    return word;
+  };
+  cells.forEach((cell, index) => {
+    if (cell.text !== " ") return;
+    const before = wordFrom(index - 1, -1);
+    const after = wordFrom(index + 1, 1);
+    const unit = /[0-9]$/.test(before) && UNITS.has(after.replace(TRAILING, ""));
+    const command = /^\/\p{L}+$/u.test(before) && /^[0-9]+$/.test(after.replace(TRAILING, ""));
+    if (unit || command || before === "\u00b7") glued.add(cell);
   });
   return glued;
 }

@@ -676,6 +676,48 @@ Deno.test("drawRows() keeps a number and its unit on one row at every width", ()
   ]);
 });
 
+Deno.test("drawRows() wraps a shared file's line under its words, /get N on one row", () => {
+  const file = {
+    id: "a".repeat(64),
+    name: "my report ü 报告.txt",
+    size: 15,
+    url: `/files/${"a".repeat(64)}/x`,
+    type: "text/plain",
+  };
+  const get = { fileLink: () => "· /get 1" };
+  const shared = (frame: ServerFrame) => describeFrame(frame, "bob", get)[0]!;
+  const live = shared(message({ text: "", file }));
+  // Its further rows under "shared", as a message's are under its words; "· /get 1" kept whole.
+  assert.deepEqual(drawRows(live, false, { columns: 60 }), [
+    `${STAMP} ann shared my report ü 报告.txt (15 bytes)`,
+    `${" ".repeat(15)}· /get 1`,
+  ]);
+  assert.deepEqual(drawRows(live, false, { columns: 40 }), [
+    `${STAMP} ann shared my report ü`,
+    `${" ".repeat(15)}报告.txt (15 bytes)`,
+    `${" ".repeat(15)}· /get 1`,
+  ]);
+  // The same in /history, and a private one's under its words too.
+  const replayed = shared(message({ text: "", file, replay: true }));
+  assert.deepEqual(
+    drawRows(replayed, false, { columns: 60 }),
+    drawRows(live, false, { columns: 60 }),
+  );
+  assert.deepEqual(drawRows(shared(privately({ text: "", file })), false, { columns: 70 }), [
+    `${STAMP} [private] ann → you: shared my report ü 报告.txt (15 bytes)`,
+    `${" ".repeat(32)}· /get 1`,
+  ]);
+  for (let columns = 24; columns <= 90; columns++) {
+    for (const line of [live, shared(privately({ text: "", file }))]) {
+      const rows = drawRows(line, false, { columns });
+      const at = `${columns} columns: ${JSON.stringify(rows)}`;
+      for (const row of rows) assert.ok(textWidth(row) <= columns, at);
+      assert.ok(rows.some((row) => row.endsWith("/get 1")), at);
+      for (const row of rows.slice(1)) assert.match(row, /^ {2,}\S/, at);
+    }
+  }
+});
+
 Deno.test("drawRows() wraps a narrow notice under its words, stamped or not", () => {
   // Too narrow to go under the words after the time stamp: under those after "-- ", as ever.
   assert.deepEqual(drawRows(notice(["bob joined #lobby"], TS), false, { columns: 30 }), [
