@@ -232,7 +232,8 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
  * `row` cut into rows of at most `options.columns`, each further one starting
  * with `options.indent`: at a space (which is dropped) after its first
  * `fixed` runs, or in them when they are too wide; inside a word only where
- * the word is wider than a further row, which it then fills.
+ * the word is wider than a further row, which it then fills, but for the
+ * closing punctuation of Chinese and Japanese, which starts no row.
  */
 function wrapRow(row: Run[], fixed: number, options: WrapOptions): Run[][] {
   const { columns, indent, width } = options;
@@ -285,13 +286,38 @@ function wrapRow(row: Run[], fixed: number, options: WrapOptions): Run[][] {
         return;
       }
       if (at !== undefined && words[index]! <= room) next(current.splice(at + 1));
-      else next([]);
+      else next(current.splice(closedFrom(current, cell, { from, room })));
     }
     current.push(cell);
     used += cell.width;
   });
   rows.push(current);
   return rows.map(runsOf);
+}
+
+/**
+ * Closing punctuation of Chinese and Japanese (and their ellipses), which
+ * their typesetting never starts a line with.
+ */
+const CLOSING = /^[、。，．！？：；）］｝」』】〕〗〙〛〉》｠〞〟…‥｡､｣]$/u;
+
+/**
+ * Where the next row starts in `cells`, a row broken inside a word before
+ * `cell`: after them all, unless `cell` is closing punctuation of Chinese
+ * or Japanese (`。`, `」`), which goes to the next row with the character it
+ * closes (and the punctuation between them), while some of the row's words
+ * after `where.from` stay and what goes fits in `where.room` columns.
+ */
+function closedFrom(
+  cells: readonly Cell[],
+  cell: Cell,
+  where: { from: number; room: number },
+): number {
+  if (!CLOSING.test(cell.text)) return cells.length;
+  let at = cells.length - 1;
+  while (at > where.from && CLOSING.test(cells[at]!.text)) at--;
+  const carried = cells.slice(at).reduce((sum, each) => sum + each.width, cell.width);
+  return at > where.from && cells[at]!.text !== " " && carried <= where.room ? at : cells.length;
 }
 
 /**

@@ -718,6 +718,29 @@ Deno.test("drawRows() wraps a shared file's line under its words, /get N on one 
   }
 });
 
+Deno.test("drawRows() starts no row with closing Chinese or Japanese punctuation", () => {
+  const chinese = "我们明天下午三点在会议室开会，讨论一下新版本的发布计划和测试安排。";
+  assert.deepEqual(drawRows(lineOf(message({ text: chinese })), false, { columns: 80 }), [
+    `${STAMP} ann: 我们明天下午三点在会议室开会，讨论一下新版本的发布计划和测试安`,
+    `${" ".repeat(16)}排。`,
+  ]);
+  const japanese = "「明日の会議は午後三時からです。資料を準備してください。」と言われました。";
+  for (const text of [chinese, japanese, `${chinese}」』`]) {
+    for (let columns = 24; columns <= 100; columns++) {
+      const rows = drawRows(lineOf(message({ text })), false, { columns });
+      const at = `${columns} columns: ${JSON.stringify(rows)}`;
+      for (const row of rows) assert.ok(textWidth(row) <= columns, at);
+      for (const row of rows.slice(1)) {
+        assert.doesNotMatch(row.trimStart(), /^[、。，！？」』]/u, at);
+      }
+      assert.equal(
+        rows.map((row, i) => i === 0 ? row : row.trimStart()).join(""),
+        `${STAMP} ann: ${text}`,
+      );
+    }
+  }
+});
+
 Deno.test("drawRows() wraps a narrow notice under its words, stamped or not", () => {
   // Too narrow to go under the words after the time stamp: under those after "-- ", as ever.
   assert.deepEqual(drawRows(notice(["bob joined #lobby"], TS), false, { columns: 30 }), [
