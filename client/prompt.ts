@@ -9,7 +9,9 @@
  * than left out (`#lobby [#rele… 5!]> `), and where not even one name fits
  * with its count, names go without their counts (`#lobby [#ops!, +4]> `)
  * before the list is only counted (`[+5!]`). The view's own name is cut
- * too, to leave room for the list (`#release-pl… [+3!]> `), and what waits
+ * too, to leave room for the list (`#release-pl… [+3!]> `), down to 3
+ * letters past the prompt's share rather than the count left out, while 8
+ * columns are left to type (`#lo… [+2!]> ` at 20 columns), and what waits
  * to be sent goes before the list and the room: `(offline) #lobby (1 unsent)> `
  * shortens to `(offline) #lobby (1)> `, `(offline) #lo… (1)> `, then
  * `(offline) (1)> `; the room keeps up to 8 columns past the prompt's share
@@ -53,6 +55,14 @@ const ROOM_TO_TYPE = 20;
  * prompt's share (offline on a narrow terminal), rather than left out.
  */
 const LEAST_TO_TYPE = 10;
+
+/**
+ * Columns left to type in still when the views waiting elsewhere are kept
+ * counted beside the room's name cut short, on a terminal too narrow for
+ * them within the prompt's share: a mention waiting matters more than a
+ * few columns to type in, which wrap onto the rows below.
+ */
+const LEAST_BESIDE_COUNT = 8;
 
 /** The fewest columns the room's name is cut to, ellipsis included, before it is left out. */
 const MIN_ROOM_COLUMNS = 4;
@@ -154,8 +164,38 @@ export function promptText(
   const fixed = textWidth(offline + count) + 3;
   const least = Math.min(textWidth(name), MIN_CURRENT_COLUMNS);
   const short = fitList(entries, budget - fixed - least);
-  if (short === undefined) return bare;
-  return `${offline}${cut(name, budget - fixed - textWidth(short))}${count} ${short}> `;
+  if (short !== undefined) {
+    return `${offline}${cut(name, budget - fixed - textWidth(short))}${count} ${short}> `;
+  }
+  // Not even that: the views counted alone (`[+2!]`), the room's name cut further, a mention
+  // waiting among them mattering more than the name. The name keeps up to MIN_CURRENT_COLUMNS
+  // past the budget, 10 columns still left to type, as it does alone, else MIN_ROOM_COLUMNS, 8
+  // left. `(offline)`, the lines not sent, and what goes before the view (who is typing, a
+  // file's progress) take those columns first.
+  if (offline !== "" || count !== "" || budget < promptBudget(columns)) return bare;
+  const counted = countedList(entries);
+  const around = textWidth(counted) + 3;
+  const room = Math.max(
+    budget - around,
+    Math.min(textWidth(name), MIN_CURRENT_COLUMNS, budget + extra - around),
+    Math.min(textWidth(name), MIN_ROOM_COLUMNS, budget + beyond(columns) - around),
+  );
+  if (room < Math.min(textWidth(name), MIN_ROOM_COLUMNS)) return bare;
+  return `${cut(name, room)} ${counted}> `;
+}
+
+/**
+ * Columns the prompt may take past its share on a terminal `columns` wide
+ * to keep the count of the views where something waits, with the room's
+ * name cut short: {@linkcode LEAST_BESIDE_COUNT} are still left to type.
+ */
+function beyond(columns: number): number {
+  return Math.max(0, columns - LEAST_BESIDE_COUNT - promptBudget(columns));
+}
+
+/** The views of `entries` counted alone, a `!` if one names the user: `[+5!]`. */
+function countedList(entries: readonly Entry[]): string {
+  return `[+${entries.length}${entries.some((entry) => entry.view.mentioned) ? "!" : ""}]`;
 }
 
 /** One view of the prompt's list. */
@@ -206,7 +246,7 @@ function fitList(entries: readonly Entry[], columns: number): string | undefined
       if (shorter !== undefined && fits(text(shorter))) return text(shorter);
     }
   }
-  const counted = listOf(0, true).text([]);
+  const counted = countedList(entries);
   return fits(counted) ? counted : undefined;
 }
 

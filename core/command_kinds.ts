@@ -91,8 +91,11 @@ interface Described<N extends string> {
   readonly usage: string;
   /** What it does, as `/help` says it. */
   readonly description: string;
-  /** What a line whose arguments do not fit is told. @default {`Usage: ${usage}`} */
-  readonly refusal?: string;
+  /**
+   * What a line whose arguments do not fit is told, or how to word it from
+   * them. @default {`Usage: ${usage}`}
+   */
+  readonly refusal?: string | ((args: Args) => string);
   /** The protocol versions whose `/help` lists it. @default {every version} */
   readonly listedIn?: readonly ProtocolVersion[];
 }

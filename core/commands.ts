@@ -65,7 +65,10 @@ import {
   SINCE_FIELD,
   TEXT_FIELD,
 } from "./command_kinds.ts";
+import { asClause } from "./address.ts";
+import { normalizeRoom } from "./names.ts";
 import { OPERATOR_COMMANDS } from "./operator_commands.ts";
+import { MAX_ROOM_LENGTH } from "../protocol/limits.ts";
 import { sanitizeText } from "./sanitize.ts";
 
 export * from "./command_kinds.ts";
@@ -78,6 +81,19 @@ export { BELL_MODES, type BellMode } from "./client_commands.ts";
 /** Most messages one `history` or `search` request returns. */
 export const MAX_HISTORY_REQUEST = 500;
 
+/**
+ * What `/join` with words it cannot take is told: why they make no room
+ * name, as a `join` of them is told (`Cannot join "#team chat": a room name
+ * has no spaces; try #team-chat`); its usage where nothing, or too much to
+ * quote back, follows it.
+ */
+function joinRefusal({ text }: Args): string {
+  const usage = "Usage: /join #room";
+  if (text === "" || /[\r\n]/.test(text) || [...text].length > MAX_ROOM_LENGTH) return usage;
+  const checked = normalizeRoom(text);
+  return checked.ok ? usage : `Cannot join "${sanitizeText(text)}": ${asClause(checked.message)}`;
+}
+
 /** Every command, in the order `/help` lists them. */
 export const COMMAND_TABLE = [
   serverCommand({
@@ -88,6 +104,7 @@ export const COMMAND_TABLE = [
     fields: { room: NAME_FIELD, since: SINCE_FIELD },
     // A room name is one word: `/join #a b` is a mistake, not a way into #a.
     parse: ({ first, after }) => first && !after ? { room: first } : undefined,
+    refusal: joinRefusal,
   }),
   // Version 1 is in one room: leaving it, and `/part`, go back to #lobby. In
   // version 2, `leave` is `part`. The hub looks at the version.
@@ -351,12 +368,14 @@ function read(line: string, commands: ReadonlyMap<string, Command>): ParsedLine 
   const text = match[2]!.trim();
   const first = /^\S*/.exec(text)![0];
   const raw = line.slice(1 + match[1]!.length).replace(/^[ \t]*(?:\r\n|\n|\r)|^\s+/, "").trimEnd();
-  const fields = command.parse({ text, first, after: text.slice(first.length).trim(), raw });
+  const args = { text, first, after: text.slice(first.length).trim(), raw };
+  const fields = command.parse(args);
   if (fields === undefined) {
+    const { refusal } = command;
     return {
       ok: false,
       code: "bad_command",
-      message: command.refusal ?? `Usage: ${command.usage}`,
+      message: typeof refusal === "function" ? refusal(args) : refusal ?? `Usage: ${command.usage}`,
     };
   }
   // Each entry's parser is typed by its frame or arguments: with its name they make them.

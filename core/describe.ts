@@ -266,7 +266,8 @@ function describeMessage(frame: MessageFrame, me: string, options: DescribeOptio
       ts: frame.ts,
       id: frame.id,
       tags,
-      parts: [named("name", frame.from), plain(" shared "), ...fileParts(file, options)],
+      // "shared" a part of its own: a display that wraps the line indents under it.
+      parts: [named("name", frame.from), plain(" "), plain("shared "), ...fileParts(file, options)],
       file,
     };
   }
@@ -297,7 +298,8 @@ function describePrivate(frame: PrivateFrame, me: string, options: DescribeOptio
         sender!,
         arrow!,
         receiver!,
-        plain(": shared "),
+        plain(": "),
+        plain("shared "),
         ...fileParts(file, options),
       ],
       file,

@@ -36,7 +36,10 @@
  */
 
 import { CONFUSABLES } from "./confusables.ts";
-import { type Checked, MAX_NAME_LENGTH, MAX_ROOM_LENGTH } from "../protocol.ts";
+// From protocol/ itself, not protocol.ts: core/commands.ts, which protocol.ts loads, uses the
+// rule of room names, and none of these may need the other's values while it loads.
+import type { Checked } from "../protocol/frames.ts";
+import { MAX_NAME_LENGTH, MAX_ROOM_LENGTH } from "../protocol/limits.ts";
 
 /**
  * Hand-made look-alike rules, applied after case folding and over the
@@ -280,6 +283,18 @@ export const ROOM_RULE = "A room name is # followed by letters, digits, _ and -,
 const ROOM_PATTERN = /^#[\p{L}\p{N}]\p{M}*(?:[\p{L}\p{N}]\p{M}*|[_\-])*$/u;
 
 /**
+ * Why `input`, no room name, is none: what a room name is made of, or, for
+ * words that make one joined by `-`, that a room name has no spaces, and
+ * that one (`A room name has no spaces; try #team-chat`).
+ */
+function roomProblem(input: string): string {
+  const words = input.trim().split(/\s+/);
+  if (words.length < 2) return ROOM_RULE;
+  const joined = normalizeRoom(words.join("-"));
+  return joined.ok ? `A room name has no spaces; try ${joined.value}` : ROOM_RULE;
+}
+
+/**
  * Normalises a room name as typed (`dev`, `#Dev`) to its canonical form
  * (`#dev`), or explains why it is not a valid room name.
  */
@@ -295,11 +310,7 @@ export function normalizeRoom(input: string): Checked<string> {
     };
   }
   if (!ROOM_PATTERN.test(room) || INVISIBLE.test(room)) {
-    return {
-      ok: false,
-      code: "room_invalid",
-      message: ROOM_RULE,
-    };
+    return { ok: false, code: "room_invalid", message: roomProblem(input) };
   }
   // Marks as typed: lower-casing turns Turkish İ into i + U+0307.
   const marks = markProblem(typed);

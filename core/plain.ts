@@ -99,7 +99,10 @@ export function textRows(line: Line, options: PlainOptions = {}): Run[][] {
     runs.slice(0, index).reduce((sum, run) => sum + width(run.text), 0);
   // What comes before the line's own parts: "-- " and the time stamp.
   const lead = runs.length - line.parts.length;
-  const start = runs.findIndex(isWords);
+  // A shared file's line has no message's words: its words are what it says of the file, from
+  // its part "shared" on, just before the file's name.
+  const named = runs.findIndex((run) => run.style === "file");
+  const start = line.file !== undefined && named > lead ? named - 1 : runs.findIndex(isWords);
   const fixed = start === -1 ? lead : start;
   const under = columnsBefore(fixed);
   const indent: Run = {
@@ -181,16 +184,27 @@ const UNITS = new Set([
 const TRAILING = /[.,;:!?)\]…]+$/u;
 
 /**
- * The spaces of `cells` not to break at: each between a number and its unit.
- * The cells are a row's, in order.
+ * The spaces of `cells` not to break at: each between a number and its unit,
+ * between a command and the number it takes (`/get 3`, which a row broken
+ * in two would leave hard to read as one), and after a `·` that sets off
+ * what follows it. The cells are a row's, in order.
  */
 function unitSpaces(cells: readonly Cell[]): Set<Cell> {
   const glued = new Set<Cell>();
-  cells.forEach((cell, index) => {
-    if (cell.text !== " " || !/^[0-9]$/.test(cells[index - 1]?.text ?? "")) return;
+  const wordFrom = (start: number, step: 1 | -1) => {
     let word = "";
-    for (let i = index + 1; i < cells.length && cells[i]!.text !== " "; i++) word += cells[i]!.text;
-    if (UNITS.has(word.replace(TRAILING, ""))) glued.add(cell);
+    for (let i = start; i >= 0 && i < cells.length && cells[i]!.text !== " "; i += step) {
+      word = step > 0 ? word + cells[i]!.text : cells[i]!.text + word;
+    }
+    return word;
+  };
+  cells.forEach((cell, index) => {
+    if (cell.text !== " ") return;
+    const before = wordFrom(index - 1, -1);
+    const after = wordFrom(index + 1, 1);
+    const unit = /[0-9]$/.test(before) && UNITS.has(after.replace(TRAILING, ""));
+    const command = /^\/\p{L}+$/u.test(before) && /^[0-9]+$/.test(after.replace(TRAILING, ""));
+    if (unit || command || before === "\u00b7") glued.add(cell);
   });
   return glued;
 }
@@ -218,7 +232,8 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
  * `row` cut into rows of at most `options.columns`, each further one starting
  * with `options.indent`: at a space (which is dropped) after its first
  * `fixed` runs, or in them when they are too wide; inside a word only where
- * the word is wider than a further row, which it then fills.
+ * the word is wider than a further row, which it then fills, but for the
+ * closing punctuation of Chinese and Japanese, which starts no row.
  */
 function wrapRow(row: Run[], fixed: number, options: WrapOptions): Run[][] {
   const { columns, indent, width } = options;
@@ -271,13 +286,38 @@ function wrapRow(row: Run[], fixed: number, options: WrapOptions): Run[][] {
         return;
       }
       if (at !== undefined && words[index]! <= room) next(current.splice(at + 1));
-      else next([]);
+      else next(current.splice(closedFrom(current, cell, { from, room })));
     }
     current.push(cell);
     used += cell.width;
   });
   rows.push(current);
   return rows.map(runsOf);
+}
+
+/**
+ * Closing punctuation of Chinese and Japanese (and their ellipses), which
+ * their typesetting never starts a line with.
+ */
+const CLOSING = /^[、。，．！？：；）］｝」』】〕〗〙〛〉》｠〞〟…‥｡､｣]$/u;
+
+/**
+ * Where the next row starts in `cells`, a row broken inside a word before
+ * `cell`: after them all, unless `cell` is closing punctuation of Chinese
+ * or Japanese (`。`, `」`), which goes to the next row with the character it
+ * closes (and the punctuation between them), while some of the row's words
+ * after `where.from` stay and what goes fits in `where.room` columns.
+ */
+function closedFrom(
+  cells: readonly Cell[],
+  cell: Cell,
+  where: { from: number; room: number },
+): number {
+  if (!CLOSING.test(cell.text)) return cells.length;
+  let at = cells.length - 1;
+  while (at > where.from && CLOSING.test(cells[at]!.text)) at--;
+  const carried = cells.slice(at).reduce((sum, each) => sum + each.width, cell.width);
+  return at > where.from && cells[at]!.text !== " " && carried <= where.room ? at : cells.length;
 }
 
 /**

@@ -21,6 +21,15 @@ Deno.test("retryDelay() doubles from 1 s to 30 s, moved by at most a fifth eithe
   assert.equal(retryDelay(1, { first: 100, longest: 150, random: HIGH }), 150);
 });
 
+Deno.test("README says after how long a connection the waits start again from 1 s", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const said = /The waits start\s+again from (\d+) s once a connection has lasted (\d+) s/.exec(
+    readme,
+  );
+  assert.ok(said !== null, "README does not say when the waits start again");
+  assert.deepEqual([Number(said[1]) * 1000, Number(said[2]) * 1000], [FIRST_RETRY_MS, SETTLED_MS]);
+});
+
 Deno.test("Backoff", async (t) => {
   await t.step("next() counts failures in a row", () => {
     const backoff = new Backoff({ random: MID });

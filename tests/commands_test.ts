@@ -113,7 +113,7 @@ Deno.test("parseInput() answers a usage line when arguments are missing", () => 
   const cases: Record<string, string> = {
     "/join": "Usage: /join #room",
     "/j   ": "Usage: /join #room",
-    "/join #a b": "Usage: /join #room",
+    "/join #we should meet at noon about the release": "Usage: /join #room",
     "/msg": "Usage: /msg NAME TEXT",
     "/msg bob": "Usage: /msg NAME TEXT",
     "/tell bob   ": "Usage: /msg NAME TEXT",
@@ -124,6 +124,20 @@ Deno.test("parseInput() answers a usage line when arguments are missing", () => 
   };
   for (const [line, message] of Object.entries(cases)) {
     assert.equal(refusalOf(line), message, line);
+  }
+});
+
+Deno.test("parseLine() tells /join with a room name of several words that a room name has no spaces", () => {
+  const cases: Record<string, string> = {
+    "/join #team chat": 'Cannot join "#team chat": a room name has no spaces; try #team-chat',
+    "/j Team  Chat": 'Cannot join "Team  Chat": a room name has no spaces; try #team-chat',
+    "/join #a! b":
+      'Cannot join "#a! b": a room name is # followed by letters, digits, _ and -, such as #lobby',
+  };
+  for (const [line, message] of Object.entries(cases)) {
+    // The terminal and the page read the line as the server reads a say of it.
+    assert.equal(refusalOf(line), message, line);
+    assert.deepEqual(parseLine(line), { ok: false, code: "bad_command", message }, line);
   }
 });
 

@@ -188,7 +188,11 @@ Deno.test("Hub moves members between rooms and tells each room", async (t) => {
     assert.equal(alice.takeOne("error").code, "room_invalid");
     say(hub, alice, "/join #ab and more");
     assert.deepEqual(alice.take(), [
-      { type: "error", code: "bad_command", message: "Usage: /join #room" },
+      {
+        type: "error",
+        code: "bad_command",
+        message: 'Cannot join "#ab and more": a room name has no spaces; try #ab-and-more',
+      },
     ]);
     assert.deepEqual(bob.take(), []);
   });

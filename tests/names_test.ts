@@ -15,6 +15,7 @@ import {
   nameKey,
   nameVariant,
   normalizeRoom,
+  ROOM_RULE,
 } from "../core/names.ts";
 import { CONFUSABLES, CONFUSABLES_VERSION } from "../core/confusables.ts";
 import { MAX_NAME_LENGTH } from "../protocol.ts";
@@ -83,6 +84,20 @@ Deno.test("checkName() refuses every default-ignorable code point, at the end or
       assert.notEqual(checkName(name), undefined, `${hex(char)} in ${JSON.stringify(name)}`);
     }
   }
+});
+
+Deno.test("normalizeRoom() tells words that make a room name joined by - that a room name has no spaces", () => {
+  const refusal = (input: string) => {
+    const checked = normalizeRoom(input);
+    return checked.ok ? checked.value : checked.message;
+  };
+  assert.equal(refusal("#team chat"), "A room name has no spaces; try #team-chat");
+  assert.equal(
+    refusal("Release\u3000Planning"),
+    "A room name has no spaces; try #release-planning",
+  );
+  assert.equal(refusal("#a! b"), ROOM_RULE);
+  assert.equal(refusal("#a.b"), ROOM_RULE);
 });
 
 Deno.test("normalizeRoom() refuses every default-ignorable code point", () => {

@@ -79,7 +79,9 @@ Deno.test("promptText() on a narrow terminal keeps mentions and private messages
   assert.equal(promptText(state([DEV, BOB, OPS]), 44), "#lobby [#ops 2!, +2]> ");
   assert.equal(promptText(state([DEV, BOB, OPS]), 30), "#lobby [+3!]> ");
   assert.equal(promptText(state([DEV, BOB]), 30), "#lobby [+2]> ");
-  assert.equal(promptText(state([DEV, BOB, OPS]), 20), "#lobby> ");
+  // Narrower than the list's share, the count stays, the room's name cut for it (below).
+  assert.equal(promptText(state([DEV, BOB, OPS]), 20), "#lo… [+3!]> ");
+  assert.equal(promptText(state([DEV, BOB, OPS]), 18), "#lobby> ");
   for (const columns of [10, 20, 30, 40, 50, 60, 80, 120]) {
     const many = Array.from({ length: 32 }, (_, i) => ({
       id: `#room-${i}`,
@@ -87,7 +89,40 @@ Deno.test("promptText() on a narrow terminal keeps mentions and private messages
       mentioned: i % 5 === 0,
     }));
     const text = promptText(state(many, { current: "#a-very-long-room-name-indeed" }), columns);
-    assert.ok(textWidth(text) <= promptBudget(columns), `${columns}: ${text}`);
+    const most = Math.max(promptBudget(columns), columns - 8);
+    assert.ok(textWidth(text) <= most, `${columns}: ${text}`);
+  }
+});
+
+Deno.test("promptText() keeps the count of the views elsewhere, a mention's too, as long as it can", () => {
+  const two = [DEV, OPS];
+  const release = (columns: number) =>
+    promptText(state(two, { current: "#release-planning" }), columns);
+  assert.equal(release(40), "#release-pl… [+2!]> ");
+  // The room's name is cut further rather than the count left out: up to 8 columns of it past
+  // the prompt's share while 10 are left to type, as the room alone keeps, then 4 while 8 are.
+  assert.equal(release(34), "#release… [+2!]> ");
+  assert.equal(release(30), "#releas… [+2!]> ");
+  assert.equal(release(24), "#rele… [+2!]> ");
+  assert.equal(release(22), "#re… [+2!]> ");
+  assert.equal(release(20), "#re… [+2!]> ");
+  // Narrower, the room alone: not even its first letters fit beside the count.
+  assert.equal(release(18), "#relea…> ");
+  const lobby = (columns: number) => promptText(state(two), columns);
+  assert.equal(lobby(30), "#lobby [+2!]> ");
+  assert.equal(lobby(24), "#lobby [+2!]> ");
+  assert.equal(lobby(22), "#lo… [+2!]> ");
+  assert.equal(lobby(20), "#lo… [+2!]> ");
+  assert.equal(lobby(18), "#lobby> ");
+  assert.equal(promptText(state(two, { current: "@bob" }), 20), "@bob [+2!]> ");
+  assert.equal(promptText(state([DEV], { current: "#a" }), 18), "#a [+1]> ");
+  // Offline, or with lines not yet sent, those take the columns past the share first.
+  assert.equal(promptText(state(two, { unsent: 1 }), 24), "#lobby (1)> ");
+  assert.equal(promptText(state(two, { online: false }), 30), "(offline) #lobby> ");
+  for (let columns = 10; columns <= 80; columns++) {
+    const text = lobby(columns);
+    assert.ok(textWidth(text) <= Math.max(promptBudget(columns), columns - 8), text);
+    if (columns >= 20) assert.match(text, /\[\+2!\]> $|#ops/, `${columns}: ${text}`);
   }
 });
 
@@ -105,11 +140,11 @@ Deno.test("promptText() on a narrow terminal cuts long names rather than leave t
   assert.equal(promptText(state([OPS], current), 40), "#releas… [#ops 2!]> ");
   assert.equal(promptText(state([DEV, BOB, OPS], current), 40), "#release-pl… [+3!]> ");
   // Too narrow for any list: the room alone, as before.
-  assert.equal(promptText(state([DEV, BOB, OPS], current), 20), "#releas…> ");
+  assert.equal(promptText(state([DEV, BOB, OPS], current), 16), "#rele…> ");
   for (let columns = 10; columns <= 120; columns++) {
     for (const fields of [{}, current, { ...current, online: false, unsent: 3 }]) {
       const text = promptText(state([DEV, release, BOB, OPS], fields), columns);
-      const most = Math.max(promptBudget(columns), columns - 10);
+      const most = Math.max(promptBudget(columns), columns - 8);
       assert.ok(textWidth(text) <= most, `${columns}: ${text}`);
     }
   }
@@ -138,9 +173,9 @@ Deno.test("promptText() names views without their counts where none fits with it
   for (let columns = 10; columns <= 120; columns++) {
     for (const views of [five, long]) {
       const text = promptText(state(views), columns);
-      const most = Math.max(promptBudget(columns), columns - 10);
+      const most = Math.max(promptBudget(columns), columns - 8);
       assert.ok(textWidth(text) <= most, `${columns}: ${text}`);
-      if (columns >= 30) assert.ok(text.startsWith("#lobby "), `${columns}: ${text}`);
+      if (columns >= 24) assert.ok(text.startsWith("#lobby ["), `${columns}: ${text}`);
     }
   }
 });

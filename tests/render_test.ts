@@ -676,6 +676,71 @@ Deno.test("drawRows() keeps a number and its unit on one row at every width", ()
   ]);
 });
 
+Deno.test("drawRows() wraps a shared file's line under its words, /get N on one row", () => {
+  const file = {
+    id: "a".repeat(64),
+    name: "my report ü 报告.txt",
+    size: 15,
+    url: `/files/${"a".repeat(64)}/x`,
+    type: "text/plain",
+  };
+  const get = { fileLink: () => "· /get 1" };
+  const shared = (frame: ServerFrame) => describeFrame(frame, "bob", get)[0]!;
+  const live = shared(message({ text: "", file }));
+  // Its further rows under "shared", as a message's are under its words; "· /get 1" kept whole.
+  assert.deepEqual(drawRows(live, false, { columns: 60 }), [
+    `${STAMP} ann shared my report ü 报告.txt (15 bytes)`,
+    `${" ".repeat(15)}· /get 1`,
+  ]);
+  assert.deepEqual(drawRows(live, false, { columns: 40 }), [
+    `${STAMP} ann shared my report ü`,
+    `${" ".repeat(15)}报告.txt (15 bytes)`,
+    `${" ".repeat(15)}· /get 1`,
+  ]);
+  // The same in /history, and a private one's under its words too.
+  const replayed = shared(message({ text: "", file, replay: true }));
+  assert.deepEqual(
+    drawRows(replayed, false, { columns: 60 }),
+    drawRows(live, false, { columns: 60 }),
+  );
+  assert.deepEqual(drawRows(shared(privately({ text: "", file })), false, { columns: 70 }), [
+    `${STAMP} [private] ann → you: shared my report ü 报告.txt (15 bytes)`,
+    `${" ".repeat(32)}· /get 1`,
+  ]);
+  for (let columns = 24; columns <= 90; columns++) {
+    for (const line of [live, shared(privately({ text: "", file }))]) {
+      const rows = drawRows(line, false, { columns });
+      const at = `${columns} columns: ${JSON.stringify(rows)}`;
+      for (const row of rows) assert.ok(textWidth(row) <= columns, at);
+      assert.ok(rows.some((row) => row.endsWith("/get 1")), at);
+      for (const row of rows.slice(1)) assert.match(row, /^ {2,}\S/, at);
+    }
+  }
+});
+
+Deno.test("drawRows() starts no row with closing Chinese or Japanese punctuation", () => {
+  const chinese = "我们明天下午三点在会议室开会，讨论一下新版本的发布计划和测试安排。";
+  assert.deepEqual(drawRows(lineOf(message({ text: chinese })), false, { columns: 80 }), [
+    `${STAMP} ann: 我们明天下午三点在会议室开会，讨论一下新版本的发布计划和测试安`,
+    `${" ".repeat(16)}排。`,
+  ]);
+  const japanese = "「明日の会議は午後三時からです。資料を準備してください。」と言われました。";
+  for (const text of [chinese, japanese, `${chinese}」』`]) {
+    for (let columns = 24; columns <= 100; columns++) {
+      const rows = drawRows(lineOf(message({ text })), false, { columns });
+      const at = `${columns} columns: ${JSON.stringify(rows)}`;
+      for (const row of rows) assert.ok(textWidth(row) <= columns, at);
+      for (const row of rows.slice(1)) {
+        assert.doesNotMatch(row.trimStart(), /^[、。，！？」』]/u, at);
+      }
+      assert.equal(
+        rows.map((row, i) => i === 0 ? row : row.trimStart()).join(""),
+        `${STAMP} ann: ${text}`,
+      );
+    }
+  }
+});
+
 Deno.test("drawRows() wraps a narrow notice under its words, stamped or not", () => {
   // Too narrow to go under the words after the time stamp: under those after "-- ", as ever.
   assert.deepEqual(drawRows(notice(["bob joined #lobby"], TS), false, { columns: 30 }), [

@@ -80,12 +80,13 @@ Deno.test("startServer() renames with /nick and the nick frame", async (t) => {
       code: "bad_command",
       message: "Usage: /nick NEW",
     });
-    // Unlike /join, whose one word is a room.
-    await bob.say("/join #a b");
+    // Unlike /join, whose one word is a room: words after it are a name with spaces, which no
+    // room has, told as such to a client of version 1 too.
+    await bob.say("/join #team chat");
     assert.deepEqual(await bob.next("error"), {
       type: "error",
       code: "bad_command",
-      message: "Usage: /join #room",
+      message: 'Cannot join "#team chat": a room name has no spaces; try #team-chat',
     });
   });
 

@@ -361,6 +361,11 @@ Deno.test("startServer() moves a text user between rooms with /join and /leave",
     await carol.next(exactly("-- You are in #lobby. 1 person here: carol"));
     await carol.next(stamped("alice: lobby only"));
     await carol.type("/join #no way");
+    assert.equal(
+      await carol.next(/^!! /),
+      '!! Cannot join "#no way": a room name has no spaces; try #no-way',
+    );
+    await carol.type("/join");
     assert.equal(await carol.next(/^!! /), "!! Usage: /join #room");
     await carol.type("/join #no");
     assert.equal(await carol.next(/^-- You are in/), "-- You are in #no. 1 person here: carol");

@@ -223,7 +223,7 @@ export function asClause(problem: string): string {
 /**
  * The room `input` names (`dev` and `#Dev` are `#dev`), or why it names
  * none, worded as every refusal is, as a refusal of `doing` it there:
- * `Cannot join "#a b": a room name is # followed by …`.
+ * `Cannot join "#a.b": a room name is # followed by …`.
  */
 export function roomNamed(input: string, doing: string): Checked<string> {
   const checked = normalizeRoom(input);

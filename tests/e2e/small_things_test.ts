@@ -301,6 +301,26 @@ terminalTest(
 );
 
 terminalTest(
+  "chat join: a narrow prompt keeps the count of what waits elsewhere, cutting the room's name first",
+  {},
+  async (tmux, server) => {
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    // 24 columns leave the prompt 12 of its own: "#lobby [+1]> " is 13 wide.
+    const ann = await TerminalUser.start(tmux, "ann", server.addr.port, {
+      args: ["--name", "ann"],
+      width: 24,
+    });
+    await bob.next("joined", (frame) => frame.name === "ann");
+    await ann.waitFor((screen) => screen.cursorLine === "#lobby>", 'the prompt "#lobby>"');
+    await bob.send({ type: "msg", to: "ann", text: "ann, a word?" });
+    await ann.waitFor(
+      (screen) => /^#lobby \[\+1!?\]>$/.test(screen.cursorLine),
+      'the prompt "#lobby [+1]>"',
+    );
+  },
+);
+
+terminalTest(
   "chat join: /history of one message says so in the singular",
   {},
   async (tmux, server) => {
@@ -335,17 +355,17 @@ terminalTest(
 );
 
 terminalTest(
-  "chat join: /join with a word too many is a usage error",
+  "chat join: /join with a room name of words says a room name has no spaces",
   {},
   async (tmux, server) => {
     const ann = await TerminalUser.join(tmux, "ann", server.addr.port);
-    await ann.enter("/join #a b");
+    await ann.enter("/join #team chat");
     const screen = await ann.waitForLine(/^!! /);
     assert.deepEqual(screen.lines.filter((line) => line.startsWith("!! ")), [
-      "!! Usage: /join #room",
+      '!! Cannot join "#team chat": a room name has no spaces; try #team-chat',
     ]);
     assert.equal(screen.cursorLine, "#lobby>", screen.text);
-    assert.equal(countLines(screen, /You are in #a\b/), 0, screen.text);
+    assert.equal(countLines(screen, /You are in #team\b/), 0, screen.text);
   },
 );
 

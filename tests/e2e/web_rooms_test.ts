@@ -568,18 +568,26 @@ for (const { name: size, options } of DESKTOP_AND_PHONE) {
       await openSidebar(page);
       const input = page.locator("#join-input");
       const error = page.locator("#join-error");
-      await input.fill("release planning");
+      await input.fill("release.planning");
       await input.press("Enter");
       await error.filter({
         hasText: exactly("A room name is # followed by letters, digits, _ and -, such as #lobby"),
       }).waitFor();
-      assert.equal(await input.inputValue(), "release planning", "what was typed is gone");
+      assert.equal(await input.inputValue(), "release.planning", "what was typed is gone");
       assert.equal(await input.getAttribute("aria-invalid"), "true");
       // The drawer stays open on a phone, the keyboard in the box to mend it.
       await page.locator("#sidebar").waitFor();
       assert.equal(await input.evaluate((box) => box.matches(":focus")), true);
       await screenshot(page, `web-join-error-${size}.png`);
       assert.equal(await logLine(page, "error", "/join").count(), 0, "a command's usage");
+
+      // Words are told that a room name has none of its spaces, and what it could be.
+      await input.fill("release planning");
+      await input.press("Enter");
+      await error.filter({
+        hasText: exactly("A room name has no spaces; try #release-planning"),
+      }).waitFor();
+      assert.equal(await input.inputValue(), "release planning", "what was typed is gone");
 
       // Mended, the error goes as it is typed, and the room is joined.
       await input.fill("release-planning");
@@ -592,6 +600,24 @@ for (const { name: size, options } of DESKTOP_AND_PHONE) {
     },
   );
 }
+
+testWith(
+  ["chromium"],
+  "web page: /join with a room name of words says a room name has no spaces",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.openAs(webUrl(server), "ann");
+    await say(page, "/join #team chat");
+    await waitForLine(
+      page,
+      "error",
+      'Cannot join "#team chat": a room name has no spaces; try #team-chat',
+    );
+    assert.equal(await page.locator("#room-name").textContent(), "#lobby");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
 
 testWith(
   ["chromium"],
