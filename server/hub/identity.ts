@@ -398,8 +398,13 @@ export class Identity {
     });
   }
 
-  /** Renames `member` to `next`, a name it may take, telling its rooms. */
+  /**
+   * Renames `member` to `next`, a name it may take, telling its rooms. Who
+   * asked for it is shown first if it was there unseen (a quiet `hello`); a
+   * refusal shows nobody.
+   */
   #rename(member: Member, next: string, by: Member | string): void {
+    if (typeof by !== "string") this.#options.rooms.show(by);
     const name = member.name;
     const key = member.key;
     const operator = by === member ? undefined : typeof by === "string" ? by : by.name;
