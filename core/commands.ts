@@ -66,7 +66,7 @@ import {
   TEXT_FIELD,
 } from "./command_kinds.ts";
 import { OPERATOR_COMMANDS } from "./operator_commands.ts";
-import { sanitizeText } from "./sanitize.ts";
+import { quoteTyped } from "./sanitize.ts";
 
 export * from "./command_kinds.ts";
 export { BELL_MODES, type BellMode } from "./client_commands.ts";
@@ -343,9 +343,9 @@ function read(line: string, commands: ReadonlyMap<string, Command>): ParsedLine 
     return {
       ok: false,
       code: "unknown_command",
-      message: `Unknown command "/${
-        sanitizeText(typed)
-      }". Type /help for the list; start with // to send a line that begins with /`,
+      message: `Unknown command ${
+        quoteTyped(`/${typed}`)
+      }. Type /help for the list; start with // to send a line that begins with /`,
     };
   }
   const text = match[2]!.trim();

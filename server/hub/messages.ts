@@ -21,7 +21,7 @@ import {
 } from "../../protocol.ts";
 import { cleanFileName, filePath, fileSummary, isFileId } from "../../core/files.ts";
 import { nameKey } from "../../core/names.ts";
-import { cleanMessage, sanitizeText } from "../../core/sanitize.ts";
+import { cleanMessage, quoteTyped } from "../../core/sanitize.ts";
 import type { HistoryStore } from "../history/store.ts";
 import { replay } from "../replay.ts";
 import {
@@ -558,7 +558,7 @@ export class Messages {
     refuse(
       member,
       "no_such_user",
-      `Cannot send: nobody called "${sanitizeText(query)}" is here${hint}`,
+      `Cannot send: nobody called ${quoteTyped(query)} is here${hint}`,
       cid,
     );
     return undefined;

@@ -13,7 +13,7 @@ import { plainAddress } from "../../core/address.ts";
 import { type CommandFrame } from "../../core/commands.ts";
 import { formatSpan } from "../../core/duration.ts";
 import { checkName, nameKey } from "../../core/names.ts";
-import { sanitizeText } from "../../core/sanitize.ts";
+import { quoteTyped, sanitizeText, trimSpace } from "../../core/sanitize.ts";
 import { LOBBY, type ServerFrame } from "../../protocol.ts";
 import { type Ban, bannedOf, describeBan, MAX_TOPIC_CHARS, type Moderation } from "./moderation.ts";
 import {
@@ -288,7 +288,7 @@ export class Operators {
         return refuse(
           member,
           "no_such_user",
-          `Cannot ban "${clean(frame.target)}": nobody has that name, and it is no IP address`,
+          `Cannot ban ${typed(frame.target)}: nobody has that name, and it is no IP address`,
         );
       }
     }
@@ -402,7 +402,7 @@ export class Operators {
       return refuse(
         member,
         "bad_command",
-        `Cannot unban "${clean(frame.target)}": no ban matches it`,
+        `Cannot unban ${typed(frame.target)}: no ban matches it`,
       );
     }
     // An address as connections are seen: `::ffff:192.168.1.7` is `192.168.1.7`.
@@ -475,7 +475,7 @@ export class Operators {
       return refuse(
         member,
         "bad_command",
-        `Cannot unmute "${clean(frame.name)}": no mute holds that name, and nobody has it here`,
+        `Cannot unmute ${typed(frame.name)}: no mute holds that name, and nobody has it here`,
       );
     }
     const target = this.#target(member, frame.name, { kind: "unmute", by: member.name });
@@ -674,7 +674,7 @@ export class Operators {
       if (act.kind === "kick") acknowledge(member, `You kicked ${remote}`);
       return undefined;
     }
-    refuse(member, "no_such_user", `Cannot find "${clean(name)}": nobody has that name here`);
+    refuse(member, "no_such_user", `Cannot find ${typed(name)}: nobody has that name here`);
     return undefined;
   }
 
@@ -774,6 +774,11 @@ function reasonOf(text: string | undefined): string | undefined {
 
 function clean(text: string): string {
   return sanitizeText(text).trim();
+}
+
+/** What an operator typed, quoted as a refusal quotes it: all of it shown, none of it acting. */
+function typed(text: string): string {
+  return quoteTyped(trimSpace(text));
 }
 
 /** The notice of `by` taking `target`'s operator status away: their own, said as stepping down. */
