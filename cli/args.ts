@@ -8,6 +8,7 @@
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { asClause } from "../core/address.ts";
 import { checkOwnName } from "../core/names.ts";
+import { quoteTyped } from "../core/sanitize.ts";
 
 /** A usage error: the CLI reports it in one line and exits with code 2. */
 export class UsageError extends Error {
@@ -20,18 +21,13 @@ export class UsageError extends Error {
   }
 }
 
-// Characters that could move the cursor or reorder text, besides those JSON escapes.
-const UNSAFE_IN_QUOTES = /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
 /**
  * `value` as every CLI message shows what the user typed: in double quotes,
- * escaped as in JSON, controls and direction marks written as `\uXXXX`.
+ * escaped as in JSON, controls, direction marks and other invisible
+ * characters written as `\uXXXX`, as the server quotes what it refuses.
  */
 export function quote(value: string): string {
-  return JSON.stringify(value).replace(
-    UNSAFE_IN_QUOTES,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return quoteTyped(value);
 }
 
 /** Reads `--name` of `chat join`: a name the server's rules allow, else a usage error. */

@@ -69,7 +69,7 @@ import { asClause } from "./address.ts";
 import { normalizeRoom } from "./names.ts";
 import { OPERATOR_COMMANDS } from "./operator_commands.ts";
 import { MAX_ROOM_LENGTH } from "../protocol/limits.ts";
-import { sanitizeText } from "./sanitize.ts";
+import { quoteTyped } from "./sanitize.ts";
 
 export * from "./command_kinds.ts";
 export { BELL_MODES, type BellMode } from "./client_commands.ts";
@@ -91,7 +91,7 @@ function joinRefusal({ text }: Args): string {
   const usage = "Usage: /join #room";
   if (text === "" || /[\r\n]/.test(text) || [...text].length > MAX_ROOM_LENGTH) return usage;
   const checked = normalizeRoom(text);
-  return checked.ok ? usage : `Cannot join "${sanitizeText(text)}": ${asClause(checked.message)}`;
+  return checked.ok ? usage : `Cannot join ${quoteTyped(text)}: ${asClause(checked.message)}`;
 }
 
 /** Every command, in the order `/help` lists them. */
@@ -360,9 +360,9 @@ function read(line: string, commands: ReadonlyMap<string, Command>): ParsedLine 
     return {
       ok: false,
       code: "unknown_command",
-      message: `Unknown command "/${
-        sanitizeText(typed)
-      }". Type /help for the list; start with // to send a line that begins with /`,
+      message: `Unknown command ${
+        quoteTyped(`/${typed}`)
+      }. Type /help for the list; start with // to send a line that begins with /`,
     };
   }
   const text = match[2]!.trim();

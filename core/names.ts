@@ -219,7 +219,11 @@ function markProblem(text: string): string | undefined {
 export function checkName(name: string): string | undefined {
   const length = [...name].length;
   if (length === 0) return "A name cannot be empty";
-  if (length > MAX_NAME_LENGTH) return `A name can have at most ${MAX_NAME_LENGTH} characters`;
+  if (length > MAX_NAME_LENGTH) {
+    return `A name can have at most ${MAX_NAME_LENGTH} characters; this one has ${length}${
+      marksApart(name)
+    }`;
+  }
   if (!NAME_PATTERN.test(name) || INVISIBLE.test(name)) return patternProblem(name);
   const marks = markProblem(name);
   if (marks !== undefined) return `A name ${marks}`;
@@ -233,12 +237,32 @@ export function checkName(name: string): string | undefined {
  */
 function patternProblem(name: string): string {
   if (SPACE.test(name)) return "A name cannot hold spaces; put _ - or . between its words";
-  const hidden = INVISIBLE.exec(name) ?? CONTROL.exec(name);
-  if (hidden !== null) {
-    const code = hidden[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
-    return `A name cannot hold invisible or control characters (it has U+${code})`;
-  }
-  return "A name can use letters, digits and _ - . and must start with a letter or digit";
+  return hiddenProblem("A name", name) ??
+    "A name can use letters, digits and _ - . and must start with a letter or digit";
+}
+
+/**
+ * What `text` holds that cannot be seen, a control or an invisible character,
+ * said after `subject` ("A name", "A room name") with its code point, so that
+ * one who cannot see it can find it; `undefined` if nothing.
+ */
+function hiddenProblem(subject: string, text: string): string | undefined {
+  const hidden = INVISIBLE.exec(text) ?? CONTROL.exec(text);
+  if (hidden === null) return undefined;
+  const code = hidden[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+  return `${subject} cannot hold invisible or control characters (it has U+${code})`;
+}
+
+// A mark written as a character of its own, after its letter: `e` + U+0301 rather than `é`.
+const MARK = /\p{M}/u;
+
+/**
+ * What a refusal for length adds when `text` holds marks written apart from
+ * their letters, each of which counts as a character of its own, though none
+ * shows as one.
+ */
+function marksApart(text: string): string {
+  return MARK.test(text) ? ", counting each mark written apart from its letter as one" : "";
 }
 
 /** The name the server's host speaks under, at its console. */
@@ -302,15 +326,24 @@ export function normalizeRoom(input: string): Checked<string> {
   const typed = (input.startsWith("#") ? input : `#${input}`).normalize("NFKC");
   // Turkish İ lower-cases to i and a dot above, which a room name may not hold: as I, it is i.
   const room = typed.replaceAll("\u0130", "I").toLowerCase();
-  if ([...room].length > MAX_ROOM_LENGTH) {
+  const length = [...room].length;
+  if (length > MAX_ROOM_LENGTH) {
+    // Counted as compared: NFKC may make one character several (`ﬃ` is `ffi`).
+    const standard = length === [...input.startsWith("#") ? input : `#${input}`].length
+      ? ""
+      : " once written in its standard form (NFKC)";
     return {
       ok: false,
       code: "room_invalid",
-      message: `A room name can have at most ${MAX_ROOM_LENGTH} characters`,
+      message: `A room name can have at most ${MAX_ROOM_LENGTH} characters, its # included; ` +
+        `this one has ${length}${standard}${marksApart(room)}`,
     };
   }
   if (!ROOM_PATTERN.test(room) || INVISIBLE.test(room)) {
-    return { ok: false, code: "room_invalid", message: roomProblem(input) };
+    // As in names, what cannot be seen is named; words apart are offered joined; else the rule.
+    if (SPACE.test(room)) return { ok: false, code: "room_invalid", message: roomProblem(input) };
+    const hidden = hiddenProblem("A room name", input) ?? hiddenProblem("A room name", room);
+    return { ok: false, code: "room_invalid", message: hidden ?? ROOM_RULE };
   }
   // Marks as typed: lower-casing turns Turkish İ into i + U+0307.
   const marks = markProblem(typed);

@@ -94,6 +94,30 @@ export function sanitizeText(text: string): string {
     .replace(BIDI, "");
 }
 
+// Characters that a quote of typed text writes as escapes, besides those JSON escapes: the
+// other controls, line and paragraph separators, and everything that shows nothing (direction
+// marks, zero-width and other default-ignorable characters, the Braille blank).
+const UNSEEN_IN_QUOTES = /[\p{Cc}\p{Default_Ignorable_Code_Point}\u2028\u2029\u2800]/gu;
+
+/**
+ * Quotes `text` as someone typed it, for a message about it: in double
+ * quotes, escaped as in JSON, and every character that would not show
+ * (controls, direction marks, zero-width characters and the like) written
+ * as `\uXXXX` (`\u{XXXXX}` beyond U+FFFF), so the quote shows all there
+ * is to it and nothing in it can act on a terminal or a page.
+ *
+ * @example
+ * ```ts
+ * quoteTyped("a\x1b[2Jb\u200d"); // '"a\\u001b[2Jb\\u200d"'
+ * ```
+ */
+export function quoteTyped(text: string): string {
+  return JSON.stringify(text).replace(UNSEEN_IN_QUOTES, (char) => {
+    const code = char.codePointAt(0)!;
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
 // Line breaks of every kind, each made one LF in text of several lines.
 const LINE_BREAK = /\r\n|[\n\r\u2028\u2029]/g;
 // Everything sanitizeLines changes, LF aside.

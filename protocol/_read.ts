@@ -8,7 +8,7 @@
  */
 
 import type { FieldSpecs } from "../core/commands.ts";
-import { sanitizeText } from "../core/sanitize.ts";
+import { quoteTyped } from "../core/sanitize.ts";
 import type { Checked, ErrorCode } from "./frames.ts";
 import { isCid, MAX_CID_LENGTH } from "./limits.ts";
 
@@ -18,9 +18,9 @@ export function isRecord(value: unknown): value is Rec {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Quotes untrusted text for an error message: cleaned, cut, in double quotes. */
+/** Quotes untrusted text for an error message: cut, in double quotes, all of it visible. */
 export function quote(text: string): string {
-  return JSON.stringify([...sanitizeText(text)].slice(0, 64).join(""));
+  return quoteTyped([...text].slice(0, 64).join(""));
 }
 
 export function refuse<T>(code: ErrorCode, message: string): Checked<T> {

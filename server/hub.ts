@@ -139,17 +139,6 @@ function aboutRoom(frame: MemberFrame): frame is AboutRoomFrame {
 /** The frames by which someone says something: they make the person active. */
 const SAYING: ReadonlySet<string> = new Set(["say", "me", "msg", "file"]);
 
-/**
- * The frames someone in their rooms unseen (a quiet `hello`) may send and
- * stay unseen: questions whose answers anyone may have without being in a
- * room, and what they say in private. What they say in a room shows them
- * there as it goes out (a refusal does not); anything else shows them at
- * once, before it is done: asking who is in a room, or reading its
- * `history` or `search`, among them, so that nobody looks into a room
- * without being seen in it.
- */
-const UNSEEN: ReadonlySet<string> = new Set([...SAYING, "rooms", "help"]);
-
 /** What `/help` answers, by protocol version. */
 const HELP: Readonly<Record<ProtocolVersion, ServerFrame>> = {
   1: { type: "help", commands: [...COMMANDS] },
@@ -241,7 +230,7 @@ export class Hub implements Disposable {
     },
     part: this.#in((member, _, room) => this.#part(member, room)),
     leave: this.#in((member, _, room) => this.#part(member, room)),
-    who: this.#in((member, _, room) => member.session.send(this.#rooms.who(room, member))),
+    who: this.#in((member, _, room) => this.#who(member, room)),
     rooms: (member) => member.session.send(this.#rooms.list(member)),
     help: (member) => member.session.send(HELP[member.version]),
     history: this.#in((member, frame, room) =>
@@ -337,6 +326,7 @@ export class Hub implements Disposable {
       this.#members,
       (member, doing) => moderation.muted(member, doing),
       cluster === undefined ? undefined : (room, frame) => cluster.relay(room, frame),
+      (member) => this.#rooms.show(member),
     );
     this.#presence = presence;
     this.#messages = new Messages({
@@ -348,7 +338,7 @@ export class Hub implements Disposable {
       muted: (member) => moderation.muted(member),
       away: (sender, target) => presence.privateTo(sender, target),
       cluster,
-      show: (member, room) => this.#rooms.show(member, room) ?? room,
+      show: (member, room) => this.#rooms.show(member, room),
     });
     const messages = this.#messages;
     const opening = cluster === undefined
@@ -786,7 +776,8 @@ export class Hub implements Disposable {
   /** Handles a frame of a member; returns what its handler does (see {@linkcode Posted}). */
   #dispatch(member: Member, frame: MemberFrame): Posted {
     if (SAYING.has(frame.type)) this.#presence.active(member);
-    if (!UNSEEN.has(frame.type)) this.#rooms.show(member);
+    // Someone there unseen (a quiet `hello`) is shown by whatever takes effect, just before it
+    // does, in the handler: a refusal, or a no-op told in an `info`, shows nobody.
     // Each handler takes the frame of its own type, which `frame.type` picks.
     return (this.#handlers[frame.type] as (member: Member, frame: MemberFrame) => Posted)(
       member,
@@ -833,11 +824,16 @@ export class Hub implements Disposable {
     const room = this.#membership.of(member, { ...frame, cid }, true);
     if (room === undefined) return;
     // Typed in version 1 too, `/who #dev` lists the room it names, which need not be theirs.
-    if (frame.type === "who") {
-      this.#rooms.show(member);
-      return member.session.send(this.#rooms.who(room, member));
-    }
+    if (frame.type === "who") return this.#who(member, room);
     return this.#dispatch(member, frame);
+  }
+
+  /**
+   * Answers a `who` of `room`, which `member` may list: someone there unseen
+   * is shown first, as nobody looks into a room unseen.
+   */
+  #who(member: Member, room: Room): void {
+    member.session.send(this.#rooms.who(this.#rooms.show(member, room), member));
   }
 
   /** `part` and `leave`: in version 1 back to #lobby, in version 2 out of `room`. */

@@ -925,7 +925,7 @@ Deno.test("IRC JOIN of a name no room can have: 403 says why", async () => {
   await ann.send(`JOIN ${long}`);
   assert.equal(
     (await ann.next(/ 403 /)).replace(/^:\S+ /, ""),
-    `403 ann ${long} :A room name can have at most 32 characters`,
+    `403 ann ${long} :A room name can have at most 32 characters, its # included; this one has 41`,
   );
   for (const bad of ["&foo", "#", "#a.b", "lobby"]) {
     await ann.send(`JOIN ${bad}`);

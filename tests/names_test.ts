@@ -18,7 +18,7 @@ import {
   ROOM_RULE,
 } from "../core/names.ts";
 import { CONFUSABLES, CONFUSABLES_VERSION } from "../core/confusables.ts";
-import { MAX_NAME_LENGTH } from "../protocol.ts";
+import { type ClientFrame, MAX_NAME_LENGTH } from "../protocol.ts";
 import { buildTable, parseConfusables, renderModule } from "../tools/gen_confusables.ts";
 import { type FrameOf, LOOPBACK, TestClient, waitUntil, within } from "./_test_utils.ts";
 
@@ -106,6 +106,53 @@ Deno.test("normalizeRoom() refuses every default-ignorable code point", () => {
       assert.equal(normalizeRoom(room).ok, false, `${hex(char)} in ${JSON.stringify(room)}`);
     }
   }
+});
+
+Deno.test("normalizeRoom() names an invisible or control character as checkName() does", () => {
+  const hidden = (code: string) =>
+    `A room name cannot hold invisible or control characters (it has U+${code})`;
+  for (
+    const [room, code] of [["#a\u200db", "200D"], ["#\x1b[31m", "001B"], ["#dev\u2800", "2800"]]
+  ) {
+    assert.deepEqual(normalizeRoom(room!), {
+      ok: false,
+      code: "room_invalid",
+      message: hidden(code!),
+    });
+    assert.equal(checkName(room!.slice(1)), `A name${hidden(code!).slice("A room name".length)}`);
+  }
+  // A space is told as one: what the words would make joined. Any other misfit gets the rule.
+  assert.equal(
+    (normalizeRoom("#a b") as { message: string }).message,
+    "A room name has no spaces; try #a-b",
+  );
+  assert.equal((normalizeRoom("#a.b") as { message: string }).message, ROOM_RULE);
+});
+
+Deno.test("checkName() and normalizeRoom() say what a refusal for length counted", () => {
+  // Code points as sent: a mark written apart from its letter is one, though none shows as one.
+  assert.equal(
+    checkName("e\u0301".repeat(MAX_NAME_LENGTH)),
+    "A name can have at most 24 characters; this one has 48, counting each mark written apart " +
+      "from its letter as one",
+  );
+  assert.equal(
+    checkName("x".repeat(MAX_NAME_LENGTH + 1)),
+    "A name can have at most 24 characters; this one has 25",
+  );
+  // Rooms after NFKC, as they are compared: ﬃ is three.
+  assert.deepEqual(normalizeRoom(`#${"\ufb03".repeat(20)}`), {
+    ok: false,
+    code: "room_invalid",
+    message: "A room name can have at most 32 characters, its # included; this one has 61 " +
+      "once written in its standard form (NFKC)",
+  });
+  assert.deepEqual(normalizeRoom("x".repeat(40)), {
+    ok: false,
+    code: "room_invalid",
+    message: "A room name can have at most 32 characters, its # included; this one has 41",
+  });
+  assert.equal(normalizeRoom(`#${"\ufb03".repeat(10)}`).ok, true);
 });
 
 Deno.test("nameKey() drops default-ignorable code points", () => {
@@ -365,6 +412,47 @@ Deno.test("startServer() refuses invisible marks and confusables of a present na
     const who = await within(alice.next("who"));
     assert.deepEqual(who.members.toSorted(), ["alice", "mallory"]);
   });
+});
+
+Deno.test("startServer() quotes a refused name or room as sent, what hides in it shown", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using ann = await TestClient.join2(server.addr.port, "ann");
+  const hidden = (what: string, code: string) =>
+    `${what} cannot hold invisible or control characters (it has U+${code})`;
+  const ligatures = "\ufb03".repeat(20);
+  const accents = "e\u0301".repeat(MAX_NAME_LENGTH);
+  const refusals: [ClientFrame, string][] = [
+    [
+      { type: "nick", name: "a\x1b[2Jb" },
+      `Cannot use "a\\u001b[2Jb": ${hidden("a name", "001B")}`,
+    ],
+    [
+      { type: "join", room: "#\x1b[31m" },
+      `Cannot join "#\\u001b[31m": ${hidden("a room name", "001B")}`,
+    ],
+    [
+      { type: "join", room: "#a\u200db" },
+      `Cannot join "#a\\u200db": ${hidden("a room name", "200D")}`,
+    ],
+    [
+      { type: "join", room: `#${ligatures}` },
+      `Cannot join "#${ligatures}": a room name can have at most 32 characters, its # included; ` +
+      "this one has 61 once written in its standard form (NFKC)",
+    ],
+    [
+      { type: "nick", name: accents },
+      `Cannot use "${accents}": a name can have at most 24 characters; this one has 48, ` +
+      "counting each mark written apart from its letter as one",
+    ],
+    [
+      { type: "msg", to: "b\x1b[0mob", text: "hi" },
+      'Cannot send: nobody called "b\\u001b[0mob" is here',
+    ],
+  ];
+  for (const [frame, message] of refusals) {
+    await ann.send(frame);
+    assert.equal((await ann.next("error")).message, message);
+  }
 });
 
 Deno.test("startServer() serves the confusables table to the web page, whole", async () => {

@@ -807,8 +807,8 @@ Deno.test("checkName() accepts letters, digits and _ - . inside", () => {
 Deno.test("checkName() explains why a name is refused", () => {
   const invalid: Record<string, string> = {
     "": "A name cannot be empty",
-    ["A".repeat(MAX_NAME_LENGTH + 1)]: "A name can have at most 24 characters",
-    ["𝒜".repeat(MAX_NAME_LENGTH + 1)]: "A name can have at most 24 characters",
+    ["A".repeat(MAX_NAME_LENGTH + 1)]: "A name can have at most 24 characters; this one has 25",
+    ["𝒜".repeat(MAX_NAME_LENGTH + 1)]: "A name can have at most 24 characters; this one has 25",
     "Server": 'The name "Server" is reserved',
     "SYSTEM": 'The name "SYSTEM" is reserved',
     "Ｓｅｒｖｅｒ": 'The name "Ｓｅｒｖｅｒ" is reserved',

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import {
   isSafeText,
+  quoteTyped,
   REPLACEMENT,
   sanitizeLines,
   sanitizeText,
@@ -35,6 +36,22 @@ function check(cases: Record<string, [input: string, output: string]>): void {
     assert.equal(isSafeText(input), false, `isSafeText(${label})`);
   }
 }
+
+Deno.test("quoteTyped() shows every character of what was typed, none of them acting", () => {
+  const cases: Record<string, string> = {
+    "ann smith": '"ann smith"',
+    "a\x1b[2Jb": '"a\\u001b[2Jb"',
+    "#a\u200db": '"#a\\u200db"',
+    "x\u0085\u2028\u202ey\ufeff": '"x\\u0085\\u2028\\u202ey\\ufeff"',
+    "tag\u{e0041}": '"tag\\u{e0041}"',
+    'say "hi"\\': '"say \\"hi\\"\\\\"',
+    "\ud800": '"\\ud800"',
+  };
+  for (const [typed, quoted] of Object.entries(cases)) {
+    assert.equal(quoteTyped(typed), quoted, JSON.stringify(typed));
+    assert.equal(sanitizeText(quoteTyped(typed)), quoteTyped(typed));
+  }
+});
 
 Deno.test("sanitizeText() removes CSI sequences", () => {
   check({

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { COMMANDS, COMMANDS_V2 } from "../core/commands.ts";
 import {
+  type ClientFrame,
   LOBBY,
   MAX_ROOMS,
   MAX_TEXT_BYTES,
@@ -14,6 +15,7 @@ import {
   type ServerFrame,
 } from "../protocol.ts";
 import { MemoryHistory } from "../server/history/memory.ts";
+import { parseOpFile } from "../server/hub/moderation.ts";
 import { startServer } from "../server.ts";
 import { assertUnheard, framesSince, LOOPBACK, TestClient, waitUntil } from "./_test_utils.ts";
 
@@ -521,6 +523,68 @@ Deno.test("startServer() keeps a quiet hello unseen until it says something in a
     await bot.send({ type: "away", reason: "lunch" });
     assert.equal((await ann.next("joined")).name, "bot");
     assert.equal((await ann.next("away")).name, "bot");
+  });
+});
+
+Deno.test("startServer() keeps a quiet hello unseen through every frame it refuses", async (t) => {
+  await using server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    operators: parseOpFile("ann s3cret\n"),
+  });
+  const port = server.addr.port;
+  await using ann = await TestClient.join2(port, "ann", [{ room: LOBBY }, { room: "#dev" }]);
+  await ann.send({ type: "oper", secret: "s3cret" });
+  await ann.next("notice");
+  await ann.send({ type: "lock", room: "#ops" });
+  await ann.next("notice", (frame) => frame.text.includes("locked #ops"));
+  await using bot = await TestClient.connect(port);
+  await bot.send({
+    type: "hello",
+    version: 2,
+    name: "quiet9",
+    rooms: [{ room: "#dev" }],
+    quiet: true,
+  });
+  await bot.sync();
+
+  await t.step("a refusal, or a no-op told in an info, shows nothing", async () => {
+    const refused: [ClientFrame, string][] = [
+      [{ type: "nick", name: "ann" }, "name_taken"],
+      [{ type: "nick", name: "a b" }, "name_invalid"],
+      [{ type: "oper", secret: "wrong" }, "not_operator"],
+      [{ type: "join", room: "#ops" }, "room_locked"],
+      [{ type: "join", room: "#a b" }, "room_invalid"],
+      [{ type: "who", room: "#ops" }, "not_in_room"],
+      [{ type: "part", room: "#dev" }, "bad_command"],
+      [{ type: "topic", room: "#nowhere" }, "bad_command"],
+      [{ type: "search", room: "#dev", text: "!?" }, "text_invalid"],
+      [{ type: "history", room: LOBBY }, "not_in_room"],
+      [{ type: "lock", room: "#dev" }, "not_operator"],
+    ];
+    await assertUnheard([ann], async () => {
+      for (const [frame, code] of refused) {
+        await bot.send(frame);
+        assert.deepEqual([frame.type, (await bot.next("error")).code], [frame.type, code]);
+      }
+      await bot.send({ type: "back" });
+      assert.equal((await bot.next("info")).text, "You are not away");
+      await bot.send({ type: "join", room: "#dev" });
+      assert.equal((await bot.next("info")).text, "You are in #dev already");
+      await bot.sync();
+    });
+    assert.deepEqual(bot.all("room"), []);
+    await ann.send({ type: "who", room: "#dev" });
+    assert.deepEqual((await ann.next("who")).members, ["ann"]);
+  });
+
+  await t.step("the first frame that takes effect shows it, then does it", async () => {
+    await bot.send({ type: "nick", name: "quiet10" });
+    const joined = await ann.next("joined");
+    assert.deepEqual([joined.room, joined.name], ["#dev", "quiet9"]);
+    const renamed = await ann.next("renamed");
+    assert.deepEqual([renamed.room, renamed.to], ["#dev", "quiet10"]);
+    assert.equal((await bot.next("room")).room, "#dev");
   });
 });
 

@@ -3,6 +3,7 @@ import { encodeFrame, LOBBY, MAX_TEXT_BYTES, type ServerFrame } from "../protoco
 import { isSafeText } from "../core/sanitize.ts";
 import { startServer } from "../server.ts";
 import { assertUnheard, LOOPBACK, TestClient, within } from "./_test_utils.ts";
+import { clientFrame, RawWebSocket } from "./_raw_websocket.ts";
 
 Deno.test("startServer() relays every message in order to every member of the room", async (t) => {
   await using server = await startServer({ hostname: LOOPBACK, port: 0 });
@@ -390,5 +391,79 @@ Deno.test("ChatServer.close() says bye to everyone, then closes every connection
       () => Deno.connect({ hostname: LOOPBACK, port }),
       Deno.errors.ConnectionRefused,
     );
+  });
+});
+
+Deno.test("startServer() does what PROTOCOL.md says of blank lines, msg.to, typing, the first pong and /code", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+  const port = server.addr.port;
+
+  await t.step("the pong before a hello carries server, then token", async () => {
+    // Read as bytes: a frame parsed would not tell the order of its fields.
+    using conn = await Deno.connect({ hostname: LOOPBACK, port });
+    await conn.write(new TextEncoder().encode('{"type":"ping","token":"scan"}\n'));
+    let text = "";
+    const buffer = new Uint8Array(1024);
+    while (!text.includes("\n")) {
+      const count = await within(conn.read(buffer), 5_000, "the pong");
+      assert.notEqual(count, null, `the server closed after ${JSON.stringify(text)}`);
+      text += new TextDecoder().decode(buffer.subarray(0, count!));
+    }
+    assert.equal(text, '{"type":"pong","server":"chat","token":"scan"}\n');
+  });
+
+  await using alice = await TestClient.join(port, "alice");
+  await using bob = await TestClient.join2(port, "bob");
+
+  await t.step(
+    "a line of white space as JavaScript has it is ignored, a BOM alone too",
+    async () => {
+      for (
+        const blank of [" \t", "\u00a0", "\u3000", "\u2028", "\u000b\u000c", "\ufeff", "\u205f\r"]
+      ) {
+        await bob.write(`${blank}\n`);
+      }
+      await bob.sync();
+      assert.deepEqual(bob.all("error"), []);
+      await bob.write('\u00a0{"type":"rooms"}\n');
+      assert.equal((await bob.next("error")).code, "bad_frame");
+    },
+  );
+
+  await t.step("so is such a WebSocket message", async () => {
+    await using socket = await RawWebSocket.open(server.webAddr!.port);
+    await socket.send({ type: "hello", version: 2, name: "web1" });
+    await socket.next("welcome");
+    await socket.write(clientFrame(0x1, new TextEncoder().encode(" \u3000\ufeff")));
+    await socket.send({ type: "ping", token: "after" });
+    await socket.next("pong", (frame) => frame.token === "after");
+    assert.deepEqual(socket.frames.filter((frame) => frame.type === "error"), []);
+  });
+
+  await t.step(
+    "msg.to reaches a look-alike of what was typed; private.to is the real name",
+    async () => {
+      for (const to of ["a1ice", "\u0430lice", "alice.", "@ALICE"]) {
+        await bob.send({ type: "msg", to, text: `to ${to}` });
+        assert.deepEqual(
+          [(await bob.next("private")).to, (await alice.next("private")).text],
+          ["alice", `to ${to}`],
+        );
+      }
+    },
+  );
+
+  await t.step("typing with both room and to is typing to that person", async () => {
+    await using carol = await TestClient.join2(port, "carol");
+    await using dave = await TestClient.join2(port, "dave");
+    await assertUnheard([carol], async () => {
+      await bob.send({ type: "typing", room: LOBBY, to: "dave" });
+      assert.deepEqual(await dave.next("typing"), { type: "typing", name: "bob" });
+    });
+  });
+
+  await t.step("/code is the clients' own: the server knows no such command", async () => {
+    await bob.send({ type: "say", text: "/code x = 1" });
+    assert.equal((await bob.next("error")).code, "unknown_command");
   });
 });

@@ -18,7 +18,7 @@ import {
   type WelcomeFrame,
 } from "../../protocol.ts";
 import { checkName, HOST_NAME, nameKey, normalizeRoom } from "../../core/names.ts";
-import { sanitizeText } from "../../core/sanitize.ts";
+import { quoteTyped, sanitizeText } from "../../core/sanitize.ts";
 import type { PasswordGate } from "../password.ts";
 import { DepartedMemories, SentMemory } from "../sent_memory.ts";
 import {
@@ -398,8 +398,13 @@ export class Identity {
     });
   }
 
-  /** Renames `member` to `next`, a name it may take, telling its rooms. */
+  /**
+   * Renames `member` to `next`, a name it may take, telling its rooms. Who
+   * asked for it is shown first if it was there unseen (a quiet `hello`); a
+   * refusal shows nobody.
+   */
   #rename(member: Member, next: string, by: Member | string): void {
+    if (typeof by !== "string") this.#options.rooms.show(by);
     const name = member.name;
     const key = member.key;
     const operator = by === member ? undefined : typeof by === "string" ? by : by.name;
@@ -562,7 +567,7 @@ export class Identity {
       // Nothing to pick instead: the clause says what a name may be.
       const why = asClause(problem);
       return renamed === undefined
-        ? { code: "name_invalid", message: `Cannot use "${sanitizeText(name)}": ${why}` }
+        ? { code: "name_invalid", message: `Cannot use ${quoteTyped(name)}: ${why}` }
         : nameRefused("name_invalid", name, why, renamed);
     }
     if (nameKey(name) === HOST_KEY) {
@@ -587,12 +592,12 @@ export class Identity {
  * `renamed`, `Cannot rename bob to "ann": WHY`.
  */
 function nameRefused(code: ErrorCode, name: string, why: string, renamed?: string): Refusal {
-  const shown = sanitizeText(name);
+  const shown = quoteTyped(name);
   return {
     code,
     message: renamed === undefined
-      ? `Cannot use "${shown}": ${why}. Pick another name`
-      : `Cannot rename ${sanitizeText(renamed)} to "${shown}": ${why}`,
+      ? `Cannot use ${shown}: ${why}. Pick another name`
+      : `Cannot rename ${sanitizeText(renamed)} to ${shown}: ${why}`,
   };
 }
 

@@ -8,7 +8,7 @@
 
 import type { Checked, ErrorCode, ServerFrame } from "../../protocol.ts";
 import { nameKey, normalizeRoom } from "../../core/names.ts";
-import { sanitizeText } from "../../core/sanitize.ts";
+import { quoteTyped } from "../../core/sanitize.ts";
 import type { SentMemory } from "../sent_memory.ts";
 import type { Session } from "../session.ts";
 import { MAX_NAMES } from "./departures.ts";
@@ -228,6 +228,6 @@ export function asClause(problem: string): string {
 export function roomNamed(input: string, doing: string): Checked<string> {
   const checked = normalizeRoom(input);
   if (checked.ok) return checked;
-  const message = `Cannot ${doing} "${sanitizeText(input)}": ${asClause(checked.message)}`;
+  const message = `Cannot ${doing} ${quoteTyped(input)}: ${asClause(checked.message)}`;
   return { ...checked, message };
 }

@@ -109,6 +109,8 @@ export class Membership {
       return code === undefined ? inform(member, message) : refuse(member, code, message);
     }
     const { name } = verdict;
+    // Someone there unseen (a quiet `hello`) is shown in its rooms first; a refusal shows nobody.
+    this.#rooms.show(member);
     const from = since === undefined ? undefined : { since, all: false };
     if (member.version === 1) {
       const previous = member.rooms;
@@ -184,15 +186,17 @@ export class Membership {
    * the last: the member gets `parted`, the room a `left`.
    */
   part(member: ManyRoomMember, room: Room): void {
-    const [first, ...others] = member.rooms.filter((other) => other !== room);
-    if (first === undefined) {
+    if (member.rooms.every((other) => other.name === room.name)) {
       return refuse(
         member,
         "bad_command",
         `Cannot leave ${room.name}: it is the only room you are in; join another first`,
       );
     }
-    member.rooms = [first, ...others];
+    // Someone there unseen is shown first, in its rooms as they are now.
+    room = this.#rooms.show(member, room);
+    const [first, ...others] = member.rooms.filter((other) => other !== room);
+    member.rooms = [first!, ...others];
     member.session.send({ type: "parted", room: room.name });
     this.#rooms.leave(member, room, "parted");
   }

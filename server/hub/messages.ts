@@ -21,7 +21,7 @@ import {
 } from "../../protocol.ts";
 import { cleanFileName, filePath, fileSummary, isFileId } from "../../core/files.ts";
 import { nameKey } from "../../core/names.ts";
-import { cleanMessage, sanitizeText } from "../../core/sanitize.ts";
+import { cleanMessage, quoteTyped } from "../../core/sanitize.ts";
 import type { HistoryStore } from "../history/store.ts";
 import { replay } from "../replay.ts";
 import {
@@ -65,7 +65,8 @@ export interface MessagesOptions {
   readonly cluster?: Cluster | undefined;
   /**
    * Shows a member in its rooms if it is there unseen (a quiet `hello`), as
-   * its first message there goes out; returns `room` as it is now.
+   * its first message there goes out, or as it looks into a room (`history`,
+   * `search`) once that is not refused; returns `room` as it is now.
    */
   readonly show?: ((member: Member, room: Room) => Room) | undefined;
 }
@@ -338,7 +339,9 @@ export class Messages {
   }
 
   /** Replays the last `limit` messages of `room`, one of the member's. */
-  history(member: Member, { name: room }: Room, limit: number): void {
+  history(member: Member, where: Room, limit: number): void {
+    // Nobody reads a room unseen: someone there so is shown first.
+    const room = (this.#show?.(member, where) ?? where).name;
     const { after, count } = this.#history.tail(room, limit);
     if (count === 0) return inform(member, `No messages in ${room} yet`);
     inform(member, `The last ${count === 1 ? "message" : `${count} messages`} of ${room}:`);
@@ -354,7 +357,8 @@ export class Messages {
    * ready first, or searching on a thread of its own), what settles once the
    * answer is sent: the member's next frames wait for it.
    */
-  search(member: Member, { name: room }: Room, raw: string): Promise<void> | undefined {
+  search(member: Member, where: Room, raw: string): Promise<void> | undefined {
+    const room = where.name;
     const checked = parseSearch(raw);
     if (!checked.ok) return void refuse(member, checked.code, checked.message);
     const away = this.#history.findAsync !== undefined;
@@ -384,7 +388,7 @@ export class Messages {
       const here = () => this.#members.get(member.session) === member;
       return this.#history.findAsync!(room, checked.query, options).then(
         (result) => {
-          if (here()) this.#answerSearch(member, room, checked.query, result);
+          if (here()) this.#answerSearch(member, where, checked.query, result);
         },
         (error) => {
           if (here()) this.#searchFailed(member, error);
@@ -400,7 +404,7 @@ export class Messages {
         const end = performance.now();
         this.#searchShare.spend(end - start, end);
       }
-      this.#answerSearch(member, room, checked.query, result);
+      this.#answerSearch(member, where, checked.query, result);
     });
   }
 
@@ -439,13 +443,18 @@ export class Messages {
     member.session.send({ type: "error", code: "bad_frame", message: "Internal server error" });
   }
 
-  /** Answers a search of `room` by `member` with what it found: an `info`, then the matches. */
+  /**
+   * Answers a search of `where` by `member` with what it found: an `info`,
+   * then the matches; someone there unseen is shown first, unless the search
+   * is refused.
+   */
   #answerSearch(
     member: Member,
-    room: string,
+    where: Room,
     query: SearchQuery,
     result: SearchResult<MessageFrame>,
   ): void {
+    const room = where.name;
     const { found, searched, window, more, tooBroad } = result;
     if (tooBroad !== undefined) {
       // The limit is on the words all the prefixes start together: name those counted.
@@ -462,6 +471,7 @@ export class Messages {
           } and ${counted.at(-1)} together; type more of them`,
       );
     }
+    this.#show?.(member, where);
     const quoted = JSON.stringify(query.text);
     const partial = searched === undefined
       ? ""
@@ -548,7 +558,7 @@ export class Messages {
     refuse(
       member,
       "no_such_user",
-      `Cannot send: nobody called "${sanitizeText(query)}" is here${hint}`,
+      `Cannot send: nobody called ${quoteTyped(query)} is here${hint}`,
       cid,
     );
     return undefined;

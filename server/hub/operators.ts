@@ -13,7 +13,7 @@ import { plainAddress } from "../../core/address.ts";
 import { type CommandFrame } from "../../core/commands.ts";
 import { formatSpan } from "../../core/duration.ts";
 import { checkName, nameKey } from "../../core/names.ts";
-import { sanitizeText } from "../../core/sanitize.ts";
+import { quoteTyped, sanitizeText, trimSpace } from "../../core/sanitize.ts";
 import { LOBBY, type ServerFrame } from "../../protocol.ts";
 import { type Ban, bannedOf, describeBan, MAX_TOPIC_CHARS, type Moderation } from "./moderation.ts";
 import {
@@ -125,6 +125,7 @@ export class Operators {
       this.#options.log(`${member.name} gave a wrong operator secret`);
       return refuse(member, refusal.code, refusal.message);
     }
+    this.#shown(member);
     member.op = true;
     this.#options.changed?.(member);
     // The secret is the one the op file gives this name: each person proves their own name.
@@ -141,6 +142,7 @@ export class Operators {
     const target = this.#target(member, frame.name, { kind: "op", by: member.name });
     if (target === undefined) return;
     if (target.op) return inform(member, `${target.name} is an operator already`);
+    this.#shown(member);
     target.op = true;
     this.#options.changed?.(target);
     this.#tell(
@@ -158,6 +160,7 @@ export class Operators {
       this.#options.elsewhere?.find(key) === undefined &&
       this.#options.deopDropped?.(key) === true;
     if (away) {
+      this.#shown(member);
       const name = clean(frame.name.replace(/^@/, ""));
       // Every server of a cluster may keep it: their client may come back to any.
       this.#options.elsewhere?.act(key, { kind: "deop", by: member.name });
@@ -170,6 +173,7 @@ export class Operators {
     const target = this.#target(member, frame.name, { kind: "deop", by: member.name });
     if (target === undefined) return;
     if (!target.op) return inform(member, `${target.name} is not an operator`);
+    this.#shown(member);
     target.op = false;
     this.#options.changed?.(target);
     this.#tell(target, deopText(member.name, target.name), member);
@@ -216,6 +220,7 @@ export class Operators {
       reason: reasonOf(frame.reason),
     });
     if (target === undefined) return;
+    this.#shown(member);
     const given = reasonOf(frame.reason);
     const reason = given === undefined ? "" : `: ${given}`;
     this.#options.log(`${member.name} kicked ${target.name}${reason}`);
@@ -283,7 +288,7 @@ export class Operators {
         return refuse(
           member,
           "no_such_user",
-          `Cannot ban "${clean(frame.target)}": nobody has that name, and it is no IP address`,
+          `Cannot ban ${typed(frame.target)}: nobody has that name, and it is no IP address`,
         );
       }
     }
@@ -300,6 +305,7 @@ export class Operators {
       : target?.name ?? (gone === undefined ? undefined : asked(gone, key)) ??
         (address === undefined ? frame.target : undefined);
     const resume = target?.resume ?? gone?.resume;
+    this.#shown(member);
     const ban = moderation.ban({
       ...(address === undefined ? {} : { address }),
       ...(resume === undefined ? {} : { resume }),
@@ -396,11 +402,12 @@ export class Operators {
       return refuse(
         member,
         "bad_command",
-        `Cannot unban "${clean(frame.target)}": no ban matches it`,
+        `Cannot unban ${typed(frame.target)}: no ban matches it`,
       );
     }
     // An address as connections are seen: `::ffff:192.168.1.7` is `192.168.1.7`.
     // A name as the ban holds it (`/unban ERIN` lifts the ban of erin).
+    this.#shown(member);
     const named = lifted.find((ban) => ban.key === nameKey(target))?.name;
     const of = isIP(target) ? plainAddress(target) : clean(named ?? target);
     const what = `${lifted.length === 1 ? "the ban" : `${lifted.length} bans`} of ${of}`;
@@ -411,6 +418,7 @@ export class Operators {
   /** `/bans`: one line per ban in force. */
   bans(member: Member): void {
     if (!this.#isOp(member)) return;
+    this.#shown(member);
     const bans = this.#options.moderation.bans();
     if (bans.length === 0) return inform(member, "No bans");
     inform(member, `${bans.length === 1 ? "1 ban" : `${bans.length} bans`}:`);
@@ -438,6 +446,7 @@ export class Operators {
     const address = target.session.address === member.session.address
       ? undefined
       : target.session.address;
+    this.#shown(member);
     this.#options.moderation.mute(target, address, member.name, frame.duration);
     const span = frame.duration === undefined ? "" : ` for ${formatSpan(frame.duration * 1000)}`;
     this.#tell(target, `${member.name} muted ${target.name}${span}`, member);
@@ -456,6 +465,7 @@ export class Operators {
     // lifted there is lifted on every server.
     if (members.byKey(key) === undefined && this.#options.elsewhere?.find(key) === undefined) {
       const lifted = moderation.unmuteName(key);
+      if (lifted.length > 0) this.#shown(member);
       const here = lifted.map((name) => members.byKey(name)).find((person) => person !== undefined);
       if (here !== undefined) {
         return this.#tell(here, `${member.name} unmuted ${here.name}`, member);
@@ -465,12 +475,13 @@ export class Operators {
       return refuse(
         member,
         "bad_command",
-        `Cannot unmute "${clean(frame.name)}": no mute holds that name, and nobody has it here`,
+        `Cannot unmute ${typed(frame.name)}: no mute holds that name, and nobody has it here`,
       );
     }
     const target = this.#target(member, frame.name, { kind: "unmute", by: member.name });
     if (target === undefined) return;
     if (!moderation.unmute(target)) return inform(member, `${target.name} is not muted`);
+    this.#shown(member);
     this.#tell(target, `${member.name} unmuted ${target.name}`, member);
   }
 
@@ -485,6 +496,7 @@ export class Operators {
     const { moderation, rooms } = this.#options;
     if (frame.text === undefined) {
       if (!this.#there(room)) return noSuchRoom(member, "show the topic of", room);
+      this.#shown(member);
       const topic = moderation.room(room).topic;
       return inform(
         member,
@@ -498,6 +510,7 @@ export class Operators {
     if (text === "" && moderation.room(room).topic === undefined) {
       return inform(member, `${room} has no topic`);
     }
+    this.#shown(member);
     moderation.setTopic(room, text, member.name);
     this.#options.log(
       text === ""
@@ -533,6 +546,7 @@ export class Operators {
     if (wasLocked === locked) {
       return inform(member, `${name} is ${locked ? "locked" : "open"} already`);
     }
+    this.#shown(member);
     moderation.setLocked(name, locked);
     const text = locked
       ? `${member.name} locked ${name}: only operators may enter it`
@@ -553,6 +567,14 @@ export class Operators {
     });
     if (target === undefined) return;
     this.#options.rename(target, frame.to, member);
+  }
+
+  /**
+   * Shows `member` in its rooms if it is there unseen (a quiet `hello`), as
+   * its command takes effect: a refusal, or a no-op told in an `info`, shows nobody.
+   */
+  #shown(member: Member): void {
+    this.#options.rooms.show(member);
   }
 
   /** Whether `member` is an operator; if not, it is told so. */
@@ -646,12 +668,13 @@ export class Operators {
     const elsewhere = this.#options.elsewhere;
     const remote = elsewhere?.find(key);
     if (elsewhere !== undefined && remote !== undefined) {
+      this.#shown(member);
       elsewhere.act(key, act);
       this.#options.log(`${member.name} asked another server to ${act.kind} ${remote}`);
       if (act.kind === "kick") acknowledge(member, `You kicked ${remote}`);
       return undefined;
     }
-    refuse(member, "no_such_user", `Cannot find "${clean(name)}": nobody has that name here`);
+    refuse(member, "no_such_user", `Cannot find ${typed(name)}: nobody has that name here`);
     return undefined;
   }
 
@@ -751,6 +774,11 @@ function reasonOf(text: string | undefined): string | undefined {
 
 function clean(text: string): string {
   return sanitizeText(text).trim();
+}
+
+/** What an operator typed, quoted as a refusal quotes it: all of it shown, none of it acting. */
+function typed(text: string): string {
+  return quoteTyped(trimSpace(text));
 }
 
 /** The notice of `by` taking `target`'s operator status away: their own, said as stepping down. */

@@ -39,19 +39,24 @@ export class Presence {
   readonly #typed = new WeakMap<Member, Map<string, number>>();
 
   readonly #relay: ((room: string, frame: ServerFrame) => void) | undefined;
+  readonly #show: ((member: Member) => void) | undefined;
 
   /**
    * @param muted Why a member may not talk: its away reason is kept back, its typing not relayed.
    * @param relay In a cluster, sends a room's frame to its people on the other servers.
+   * @param show Shows a member in its rooms if it is there unseen (a quiet `hello`), as what it
+   * does takes effect: an away or a back that changes nothing, or a typing dropped, shows nobody.
    */
   constructor(
     members: Members,
     muted: Muted,
     relay?: (room: string, frame: ServerFrame) => void,
+    show?: (member: Member) => void,
   ) {
     this.#members = members;
     this.#muted = muted;
     this.#relay = relay;
+    this.#show = show;
   }
 
   /**
@@ -70,6 +75,7 @@ export class Presence {
     // Said again as it is (a client coming back says its away again, not knowing whether the
     // server kept it): nothing changes, nobody is told.
     if (member.away !== undefined && member.away.reason === text && muted === undefined) return;
+    this.#show?.(member);
     const ts = Date.now();
     member.away = { since: ts, reason: text, told: new Set() };
     const frame: ServerFrame = text === undefined
@@ -99,6 +105,7 @@ export class Presence {
   /** `/back`. */
   back(member: Member): void {
     if (member.away === undefined) return inform(member, "You are not away");
+    this.#show?.(member);
     member.away = undefined;
     this.#tellNeighbours(member, { type: "back", ts: Date.now(), name: member.name });
   }
@@ -124,14 +131,18 @@ export class Presence {
     if (frame.to !== undefined) {
       const target = this.#members.byKey(key.slice(1));
       if (target !== undefined && target !== member && target.version !== 1) {
+        this.#show?.(member);
         target.session.send({ type: "typing", name: member.name });
       }
       return;
     }
     // In a crowd, as with arrivals, nobody is told: it would cost a frame per member per typist.
     if (room === undefined || room.members.size > MAX_ANNOUNCED_ROOM_SIZE) return;
+    this.#show?.(member);
+    // Once shown, its rooms are as they are now: one emptied meanwhile is made anew.
+    const there = member.rooms.find((each) => each.name === room.name) ?? room;
     const relay: ServerFrame = { type: "typing", name: member.name, room: room.name };
-    for (const other of room.members) {
+    for (const other of there.members) {
       if (other !== member && other.version !== 1) other.session.send(relay);
     }
     this.#relay?.(room.name, relay);

@@ -214,8 +214,12 @@ export class Rooms {
   /**
    * Shows a member that is in its rooms unseen, as if it entered them now:
    * each room is told, and it gets each room without its past messages.
-   * Returns `room` as it is now (one emptied meanwhile is made anew).
+   * Called as a frame of the member's takes effect, just before it does: a
+   * refused frame shows nobody. Returns `room` as it is now (one of the
+   * member's that was emptied meanwhile is made anew; any other as given).
    */
+  show(member: Member): void;
+  show(member: Member, room: Room): Room;
   show(member: Member, room?: Room): Room | undefined {
     if (!this.#unseen.delete(member)) return room;
     if (member.version === 1) {
@@ -226,7 +230,8 @@ export class Rooms {
     }
     const now = { since: this.#options.lastId(), all: false };
     for (const each of member.rooms) this.enter(member, each, now);
-    return room === undefined ? undefined : member.rooms.find((each) => each.name === room.name);
+    if (room === undefined) return undefined;
+    return member.rooms.find((each) => each.name === room.name) ?? room;
   }
 
   /** The rooms `member` is seen in: none while it is unseen. */
