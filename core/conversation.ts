@@ -349,7 +349,7 @@ export class Conversation {
     }
     // Someone ignored is ignored still under their new name, remembered as the list is.
     const ignored = frame.type === "renamed"
-      ? this.#presence.renamed(frame.from, frame.to)
+      ? this.#presence.renamed(frame.from, frame.to, frame.ts)
       : undefined;
     if (ignored !== undefined) effects.push({ type: "ignored", names: ignored });
     if (frame.type === "room") {

@@ -10,6 +10,7 @@
 
 import type { Display } from "./arrivals.ts";
 import type { AwayEnd } from "./describe.ts";
+import type { IgnoreEntry } from "./ignore_list.ts";
 import type { Moving } from "./notices.ts";
 import type { CommandHelp, HelloRoom } from "../protocol.ts";
 
@@ -96,10 +97,11 @@ export interface ConversationOptions {
   awayEnds?: AwayEnd;
   /**
    * The people the user ignores, as remembered for this server: their
-   * messages, private messages, files and typing are hidden. When the list
+   * messages, private messages, files and typing are hidden, and what they
+   * said under a name they had before a rename, until then. When the list
    * changes an `ignored` effect gives it to remember. @default {[]}
    */
-  ignored?: readonly string[];
+  ignored?: readonly IgnoreEntry[];
   /**
    * A person reads what the client shows as it comes, and may act on a hint
    * ("Type /help for commands", "Pick another name"); `false` for piped

@@ -12,6 +12,7 @@ import type { ClientFrame, ErrorCode, FileRef } from "../protocol.ts";
 import { sanitizeText } from "./sanitize.ts";
 import type { PendingLine } from "./delivery.ts";
 import type { Line } from "./describe.ts";
+import type { IgnoreEntry } from "./ignore_list.ts";
 import type { Changes } from "./roster.ts";
 
 /** What the client is to do, in the order given. */
@@ -85,9 +86,10 @@ export type Effect =
   /**
    * The people the user ignores changed (`/ignore`, `/unignore`, or someone
    * ignored was renamed): remember `names` for this server, and give them
-   * back as `ignored` next time.
+   * back as `ignored` next time: the names ignored, then the names they had
+   * before a rename, each with its time (see core/ignore_list.ts).
    */
-  | { type: "ignored"; names: string[] };
+  | { type: "ignored"; names: IgnoreEntry[] };
 
 /** The server's refusal of a `hello`. */
 export type Refusal = Extract<Effect, { type: "refused" }>;

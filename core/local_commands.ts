@@ -19,9 +19,8 @@ import {
   TRANSFER_COMMANDS,
 } from "./commands.ts";
 import type { ConversationOptions } from "./conversation_options.ts";
-import type { Line } from "./describe.ts";
 import { type Effect, show } from "./effects.ts";
-import type { Presence } from "./presence_state.ts";
+import type { IgnoreResult, Presence } from "./presence_state.ts";
 import { transferEffects, type TransferPlace } from "./transfers.ts";
 
 /** What {@linkcode LocalCommands} asks of the conversation. */
@@ -129,7 +128,7 @@ export class LocalCommands {
 }
 
 /** What `/ignore`, `/unignore` or `/ignores` did: said, and the list to remember if it changed. */
-function ignoring(result: { line: Line; changed?: string[] }): Effect[] {
+function ignoring(result: IgnoreResult): Effect[] {
   const effects: Effect[] = [show([result.line])];
   if (result.changed !== undefined) effects.push({ type: "ignored", names: result.changed });
   return effects;
