@@ -126,6 +126,9 @@ export class TerminalDriver {
         case "ring":
           this.#terminal.bell();
           break;
+        case "bell":
+          // The mode lives in the conversation; the terminal shows it nowhere else.
+          break;
         case "welcomed":
           this.#options.onWelcome();
           break;

@@ -237,6 +237,11 @@ export class Conversation {
     return this.#local.bell;
   }
 
+  /** The user chose when the bell rings elsewhere than with `/bell` (the page's Sound switch). */
+  set bell(mode: BellMode) {
+    this.#local.bell = mode;
+  }
+
   /** The user's views, rooms and private messages, in the order they began. */
   get views(): readonly View[] {
     return this.#views.all;

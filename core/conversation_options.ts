@@ -9,6 +9,7 @@
  */
 
 import type { Display } from "./arrivals.ts";
+import type { BellMode } from "./bell.ts";
 import type { AwayEnd } from "./describe.ts";
 import type { IgnoreEntry } from "./ignore_list.ts";
 import type { Moving } from "./notices.ts";
@@ -16,8 +17,16 @@ import type { CommandHelp, HelloRoom } from "../protocol.ts";
 
 /** Options for {@linkcode Conversation}. */
 export interface ConversationOptions {
-  /** The client has a bell: it rings on mentions, and `/bell` says when. @default {false} */
+  /**
+   * The client has a bell (the terminal's, or the page's beep): `ring`
+   * effects come as `/bell` says, and `/bell` runs here. @default {false}
+   */
   bell?: boolean;
+  /**
+   * When the bell rings to begin with: the page's as its Sound switch was
+   * left. @default {"mentions"}
+   */
+  bellMode?: BellMode;
   /**
    * The client tells of its reconnections in the log, having no other place
    * to (the terminal when it reconnects): a goodbye that invites it back

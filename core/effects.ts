@@ -10,6 +10,7 @@
 
 import type { ClientFrame, ErrorCode, FileRef } from "../protocol.ts";
 import { sanitizeText } from "./sanitize.ts";
+import type { BellMode } from "./bell.ts";
 import type { PendingLine } from "./delivery.ts";
 import type { Line } from "./describe.ts";
 import type { IgnoreEntry } from "./ignore_list.ts";
@@ -26,6 +27,8 @@ export type Effect =
   | { type: "show"; lines: Line[]; view?: string }
   /** Ring the bell. */
   | { type: "ring" }
+  /** `/bell` set when the bell rings to `mode`: a switch that shows it shows it so. */
+  | { type: "bell"; mode: BellMode }
   /** The roster or the views changed: redraw what shows them. */
   | { type: "changed"; changes: Changes }
   /**

@@ -34,7 +34,7 @@ export class LocalCommands {
   readonly #options: ConversationOptions;
   readonly #presence: Presence;
   readonly #known: (name: string) => string | undefined;
-  #bell: BellMode = DEFAULT_BELL;
+  #bell: BellMode;
 
   /** Runs the local commands of a client with `options`, on the user's `presence`. */
   constructor(
@@ -43,6 +43,7 @@ export class LocalCommands {
     local: LocalCommandsOptions = {},
   ) {
     this.#options = options;
+    this.#bell = options.bellMode ?? DEFAULT_BELL;
     this.#presence = presence;
     this.#known = local.known ?? (() => undefined);
   }
@@ -50,6 +51,11 @@ export class LocalCommands {
   /** When the bell rings. */
   get bell(): BellMode {
     return this.#bell;
+  }
+
+  /** The user chose when the bell rings elsewhere than with `/bell` (the page's Sound switch). */
+  set bell(mode: BellMode) {
+    this.#bell = mode;
   }
 
   /** The commands this client runs itself, without the slash. */
@@ -107,7 +113,9 @@ export class LocalCommands {
         if (!this.#options.bell) return undefined;
         const bell = runBell(local.mode, this.#bell);
         this.#bell = bell.mode;
-        return [show([bell.line])];
+        // Set, not only asked: a switch that shows the mode follows it.
+        const set: Effect[] = local.mode === undefined ? [] : [{ type: "bell", mode: bell.mode }];
+        return [show([bell.line]), ...set];
       }
       default:
         return undefined;
@@ -118,7 +126,7 @@ export class LocalCommands {
   help(files: boolean): CommandHelp[] {
     return localHelp(this.#bell, {
       ...this.#options,
-      // Without a bell (the page), `/bell` is no command here: not listed either.
+      // Without a bell, `/bell` is no command here: not listed either.
       bell: this.#options.bell ?? false,
       typing: this.#presence.sendsTyping ? "on" : "off",
       // A server without files: `/send` says so, as it would if run.
