@@ -10,6 +10,7 @@
 import type { Conversation } from "../core/conversation.ts";
 import { errorLine, type Line, notice } from "../core/describe.ts";
 import type { Effect, Refusal } from "../core/effects.ts";
+import type { IgnoreEntry } from "../core/ignore_list.ts";
 import { nameKey } from "../core/names.ts";
 import type { ClientFrame } from "../protocol.ts";
 import type { Connection } from "./connection.ts";
@@ -40,8 +41,11 @@ export interface DriverOptions {
    * `width` columns if it can. @default {nothing}
    */
   status?: (width: number) => string;
-  /** Remembers the people the user ignores on this server (`ignored` effects). @default {nobody} */
-  onIgnored?: (names: string[]) => void;
+  /**
+   * Remembers the people the user ignores on this server, with the names
+   * they had before (`ignored` effects). @default {nobody}
+   */
+  onIgnored?: (names: IgnoreEntry[]) => void;
   /**
    * Takes what each error line says (something refused: a line too long, a
    * muted user's, a room locked, a command unknown) instead of standard
@@ -121,6 +125,9 @@ export class TerminalDriver {
           break;
         case "ring":
           this.#terminal.bell();
+          break;
+        case "bell":
+          // The mode lives in the conversation; the terminal shows it nowhere else.
           break;
         case "welcomed":
           this.#options.onWelcome();

@@ -3,17 +3,29 @@
  * of `chat join` in one small JSON file in the user's configuration folder:
  * `$XDG_CONFIG_HOME/chat/ignores.json`, or `~/.config/chat/ignores.json`
  * (`%LOCALAPPDATA%\chat\ignores.json` on Windows), keyed by the server's
- * address: `{"192.168.1.5:5002": ["bob"]}`. A file that cannot be read or
+ * address: `{"192.168.1.5:5002": ["bob"]}`. Beside a name, the names its
+ * person had before a rename are objects in the same list (see
+ * core/ignore_list.ts), which versions that knew only names skip. A file that cannot be read or
  * written is no reason to stop chatting: it is then as if it were empty, and
  * the list lasts as long as the client runs.
  *
  * @module
  */
 
-import { nameKey } from "../core/names.ts";
+import { entryKey, type IgnoreEntry, readIgnoreEntries } from "../core/ignore_list.ts";
 
 /** Most names remembered per server. */
 const MAX_NAMES = 1_000;
+
+/** Most former names remembered per server. */
+const MAX_FORMER_NAMES = 1_000;
+
+/** `entries` within the limits: so many names, and so many former names. */
+function bounded(entries: readonly IgnoreEntry[]): IgnoreEntry[] {
+  const names = entries.filter((entry) => typeof entry === "string").slice(0, MAX_NAMES);
+  const formers = entries.filter((entry) => typeof entry !== "string").slice(-MAX_FORMER_NAMES);
+  return [...names, ...formers];
+}
 
 /** Most servers remembered. */
 const MAX_SERVERS = 100;
@@ -48,7 +60,7 @@ export function ignoresFile(): string | undefined {
 }
 
 /** The lists in the file, by server; empty if it is missing, unreadable or not as written. */
-async function readAll(path: string): Promise<Record<string, string[]>> {
+async function readAll(path: string): Promise<Record<string, IgnoreEntry[]>> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await Deno.readTextFile(path));
@@ -56,34 +68,36 @@ async function readAll(path: string): Promise<Record<string, string[]>> {
     return {};
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
-  const lists: Record<string, string[]> = {};
-  for (const [server, names] of Object.entries(parsed)) {
-    if (!Array.isArray(names)) continue;
-    lists[server] = names.filter((name): name is string => typeof name === "string")
-      .slice(0, MAX_NAMES);
+  const lists: Record<string, IgnoreEntry[]> = {};
+  for (const [server, entries] of Object.entries(parsed)) {
+    if (!Array.isArray(entries)) continue;
+    lists[server] = bounded(readIgnoreEntries(entries));
   }
   return lists;
 }
 
-/** The people the user ignores on `server` (`HOST:PORT`), as last remembered. */
-export async function loadIgnores(server: string): Promise<string[]> {
+/** The people the user ignores on `server` (`HOST:PORT`), as last remembered, former names too. */
+export async function loadIgnores(server: string): Promise<IgnoreEntry[]> {
   const path = ignoresFile();
   if (path === undefined) return [];
   return (await readAll(path))[server] ?? [];
 }
 
 /**
- * Remembers `names` as the people the user ignores on `server`. Resolves
- * to whether they were written; never rejects.
+ * Remembers `names` as the people the user ignores on `server`, former
+ * names too. Resolves to whether they were written; never rejects.
  */
-export async function saveIgnores(server: string, names: readonly string[]): Promise<boolean> {
+export async function saveIgnores(
+  server: string,
+  names: readonly IgnoreEntry[],
+): Promise<boolean> {
   const path = ignoresFile();
   const dir = configDir();
   if (path === undefined || dir === undefined) return false;
   try {
     const lists = await readAll(path);
     delete lists[server];
-    if (names.length > 0) lists[server] = names.slice(0, MAX_NAMES);
+    if (names.length > 0) lists[server] = bounded(names);
     const servers = Object.keys(lists);
     // The oldest written go first (a server written again moves to the end).
     for (const old of servers.slice(0, Math.max(0, servers.length - MAX_SERVERS))) {
@@ -118,7 +132,7 @@ export class IgnoreStore {
   #writing: Promise<unknown> = Promise.resolve();
   #told = false;
   /** The list last loaded or given, which the next list given changes. */
-  #known: readonly string[] | undefined;
+  #known: readonly IgnoreEntry[] | undefined;
 
   /** Remembers the lists of `server` (`HOST:PORT`); calls `failed` once if one cannot be written. */
   constructor(server: string, failed?: () => void) {
@@ -126,15 +140,15 @@ export class IgnoreStore {
     this.#failed = failed;
   }
 
-  /** The list remembered for the server. */
-  async load(): Promise<string[]> {
+  /** The list remembered for the server, former names too. */
+  async load(): Promise<IgnoreEntry[]> {
     const names = await loadIgnores(this.#server);
     this.#known = names;
     return names;
   }
 
   /** Remembers `names`, after any write under way. */
-  save(names: readonly string[]): void {
+  save(names: readonly IgnoreEntry[]): void {
     const before = this.#known;
     this.#known = [...names];
     this.#writing = this.#writing.then(async () => {
@@ -155,15 +169,19 @@ export class IgnoreStore {
   }
 }
 
-/** `stored`, with the names `before` had and `after` has not taken out, and those it added put in. */
+/**
+ * `stored`, with the entries `before` had and `after` has not taken out,
+ * and those it added put in: names, and former names alike.
+ */
 function changed(
-  stored: readonly string[],
-  before: readonly string[],
-  after: readonly string[],
-): string[] {
-  const had = new Set(before.map(nameKey));
-  const has = new Set(after.map(nameKey));
-  const kept = stored.filter((name) => !had.has(nameKey(name)) || has.has(nameKey(name)));
-  const keys = new Set(kept.map(nameKey));
-  return [...kept, ...after.filter((name) => !had.has(nameKey(name)) && !keys.has(nameKey(name)))];
+  stored: readonly IgnoreEntry[],
+  before: readonly IgnoreEntry[],
+  after: readonly IgnoreEntry[],
+): IgnoreEntry[] {
+  const had = new Set(before.map(entryKey));
+  const has = new Set(after.map(entryKey));
+  const kept = stored.filter((entry) => !had.has(entryKey(entry)) || has.has(entryKey(entry)));
+  const keys = new Set(kept.map(entryKey));
+  const added = after.filter((entry) => !had.has(entryKey(entry)) && !keys.has(entryKey(entry)));
+  return [...kept, ...added];
 }

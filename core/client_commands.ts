@@ -10,7 +10,7 @@
 
 import { clientCommand, oneName } from "./command_kinds.ts";
 
-/** When the terminal client rings its bell, as `/bell` sets it. */
+/** When a client rings its bell (the page: beeps), as `/bell` sets it. */
 export const BELL_MODES = ["on", "off", "mentions"] as const;
 
 /** One of {@linkcode BELL_MODES}. */
@@ -67,7 +67,7 @@ export const CLIENT_COMMAND_TABLE = [
     name: "bell",
     aliases: [],
     usage: "/bell on|off|mentions",
-    description: "when to ring the terminal bell",
+    description: "when to ring the bell, a beep on the page",
     // Without a word it asks what the bell does now; words after the first are ignored.
     parse: ({ first }): { mode?: BellMode } | undefined => {
       const mode = first.toLowerCase();

@@ -237,6 +237,11 @@ export class Conversation {
     return this.#local.bell;
   }
 
+  /** The user chose when the bell rings elsewhere than with `/bell` (the page's Sound switch). */
+  set bell(mode: BellMode) {
+    this.#local.bell = mode;
+  }
+
   /** The user's views, rooms and private messages, in the order they began. */
   get views(): readonly View[] {
     return this.#views.all;
@@ -349,7 +354,7 @@ export class Conversation {
     }
     // Someone ignored is ignored still under their new name, remembered as the list is.
     const ignored = frame.type === "renamed"
-      ? this.#presence.renamed(frame.from, frame.to)
+      ? this.#presence.renamed(frame.from, frame.to, frame.ts)
       : undefined;
     if (ignored !== undefined) effects.push({ type: "ignored", names: ignored });
     if (frame.type === "room") {

@@ -9,14 +9,24 @@
  */
 
 import type { Display } from "./arrivals.ts";
+import type { BellMode } from "./bell.ts";
 import type { AwayEnd } from "./describe.ts";
+import type { IgnoreEntry } from "./ignore_list.ts";
 import type { Moving } from "./notices.ts";
 import type { CommandHelp, HelloRoom } from "../protocol.ts";
 
 /** Options for {@linkcode Conversation}. */
 export interface ConversationOptions {
-  /** The client has a bell: it rings on mentions, and `/bell` says when. @default {false} */
+  /**
+   * The client has a bell (the terminal's, or the page's beep): `ring`
+   * effects come as `/bell` says, and `/bell` runs here. @default {false}
+   */
   bell?: boolean;
+  /**
+   * When the bell rings to begin with: the page's as its Sound switch was
+   * left. @default {"mentions"}
+   */
+  bellMode?: BellMode;
   /**
    * The client tells of its reconnections in the log, having no other place
    * to (the terminal when it reconnects): a goodbye that invites it back
@@ -96,10 +106,11 @@ export interface ConversationOptions {
   awayEnds?: AwayEnd;
   /**
    * The people the user ignores, as remembered for this server: their
-   * messages, private messages, files and typing are hidden. When the list
+   * messages, private messages, files and typing are hidden, and what they
+   * said under a name they had before a rename, until then. When the list
    * changes an `ignored` effect gives it to remember. @default {[]}
    */
-  ignored?: readonly string[];
+  ignored?: readonly IgnoreEntry[];
   /**
    * A person reads what the client shows as it comes, and may act on a hint
    * ("Type /help for commands", "Pick another name"); `false` for piped

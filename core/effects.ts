@@ -10,8 +10,10 @@
 
 import type { ClientFrame, ErrorCode, FileRef } from "../protocol.ts";
 import { sanitizeText } from "./sanitize.ts";
+import type { BellMode } from "./bell.ts";
 import type { PendingLine } from "./delivery.ts";
 import type { Line } from "./describe.ts";
+import type { IgnoreEntry } from "./ignore_list.ts";
 import type { Changes } from "./roster.ts";
 
 /** What the client is to do, in the order given. */
@@ -25,6 +27,8 @@ export type Effect =
   | { type: "show"; lines: Line[]; view?: string }
   /** Ring the bell. */
   | { type: "ring" }
+  /** `/bell` set when the bell rings to `mode`: a switch that shows it shows it so. */
+  | { type: "bell"; mode: BellMode }
   /** The roster or the views changed: redraw what shows them. */
   | { type: "changed"; changes: Changes }
   /**
@@ -85,9 +89,10 @@ export type Effect =
   /**
    * The people the user ignores changed (`/ignore`, `/unignore`, or someone
    * ignored was renamed): remember `names` for this server, and give them
-   * back as `ignored` next time.
+   * back as `ignored` next time: the names ignored, then the names they had
+   * before a rename, each with its time (see core/ignore_list.ts).
    */
-  | { type: "ignored"; names: string[] };
+  | { type: "ignored"; names: IgnoreEntry[] };
 
 /** The server's refusal of a `hello`. */
 export type Refusal = Extract<Effect, { type: "refused" }>;

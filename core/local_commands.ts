@@ -19,9 +19,8 @@ import {
   TRANSFER_COMMANDS,
 } from "./commands.ts";
 import type { ConversationOptions } from "./conversation_options.ts";
-import type { Line } from "./describe.ts";
 import { type Effect, show } from "./effects.ts";
-import type { Presence } from "./presence_state.ts";
+import type { IgnoreResult, Presence } from "./presence_state.ts";
 import { transferEffects, type TransferPlace } from "./transfers.ts";
 
 /** What {@linkcode LocalCommands} asks of the conversation. */
@@ -35,7 +34,7 @@ export class LocalCommands {
   readonly #options: ConversationOptions;
   readonly #presence: Presence;
   readonly #known: (name: string) => string | undefined;
-  #bell: BellMode = DEFAULT_BELL;
+  #bell: BellMode;
 
   /** Runs the local commands of a client with `options`, on the user's `presence`. */
   constructor(
@@ -44,6 +43,7 @@ export class LocalCommands {
     local: LocalCommandsOptions = {},
   ) {
     this.#options = options;
+    this.#bell = options.bellMode ?? DEFAULT_BELL;
     this.#presence = presence;
     this.#known = local.known ?? (() => undefined);
   }
@@ -51,6 +51,11 @@ export class LocalCommands {
   /** When the bell rings. */
   get bell(): BellMode {
     return this.#bell;
+  }
+
+  /** The user chose when the bell rings elsewhere than with `/bell` (the page's Sound switch). */
+  set bell(mode: BellMode) {
+    this.#bell = mode;
   }
 
   /** The commands this client runs itself, without the slash. */
@@ -108,7 +113,9 @@ export class LocalCommands {
         if (!this.#options.bell) return undefined;
         const bell = runBell(local.mode, this.#bell);
         this.#bell = bell.mode;
-        return [show([bell.line])];
+        // Set, not only asked: a switch that shows the mode follows it.
+        const set: Effect[] = local.mode === undefined ? [] : [{ type: "bell", mode: bell.mode }];
+        return [show([bell.line]), ...set];
       }
       default:
         return undefined;
@@ -119,7 +126,7 @@ export class LocalCommands {
   help(files: boolean): CommandHelp[] {
     return localHelp(this.#bell, {
       ...this.#options,
-      // Without a bell (the page), `/bell` is no command here: not listed either.
+      // Without a bell, `/bell` is no command here: not listed either.
       bell: this.#options.bell ?? false,
       typing: this.#presence.sendsTyping ? "on" : "off",
       // A server without files: `/send` says so, as it would if run.
@@ -129,7 +136,7 @@ export class LocalCommands {
 }
 
 /** What `/ignore`, `/unignore` or `/ignores` did: said, and the list to remember if it changed. */
-function ignoring(result: { line: Line; changed?: string[] }): Effect[] {
+function ignoring(result: IgnoreResult): Effect[] {
   const effects: Effect[] = [show([result.line])];
   if (result.changed !== undefined) effects.push({ type: "ignored", names: result.changed });
   return effects;

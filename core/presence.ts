@@ -4,14 +4,16 @@
  * Presence as both clients keep it: who is typing in each view (shown for a
  * while after the server last relayed it, gone at once when their message
  * comes), when to tell the server the user is typing, when the user has
- * been idle long enough to be away, whom the user ignores, and the server's
- * clock, on which others' idle time is counted.
+ * been idle long enough to be away, whom the user ignores (kept in
+ * ignore_list.ts), and the server's clock, on which others' idle time is counted.
  *
  * @module
  */
 
 import { type ServerFrame, TYPING_RELAY_MS } from "../protocol.ts";
 import { nameKey } from "./names.ts";
+
+export { IgnoreList } from "./ignore_list.ts";
 
 /** How long "is typing" shows after the last relay, in ms. */
 export const TYPING_SHOWN_MS = 6_000;
@@ -155,53 +157,6 @@ export class IdleWatch {
   get due(): number | undefined {
     if (this.#afterMs <= 0 || this.#auto || this.#manual) return undefined;
     return this.#lastInput + this.#afterMs;
-  }
-}
-
-/** The people whose messages the user does not want to see. */
-export class IgnoreList {
-  readonly #names = new Map<string, string>();
-
-  /** Starts with `names`, as remembered for this server. */
-  constructor(names: readonly string[] = []) {
-    for (const name of names) this.#names.set(nameKey(name), name);
-  }
-
-  /** Whether `name` (or one that folds to the same) is ignored. */
-  has(name: string): boolean {
-    return this.#names.size > 0 && this.#names.has(nameKey(name));
-  }
-
-  /** Ignores `name`; returns false if it was already. */
-  add(name: string): boolean {
-    const key = nameKey(name);
-    if (this.#names.has(key)) return false;
-    this.#names.set(key, name);
-    return true;
-  }
-
-  /** Stops ignoring `name`; returns false if it was not ignored. */
-  remove(name: string): boolean {
-    return this.#names.delete(nameKey(name));
-  }
-
-  /** The name `name` (or one that folds to the same) is ignored as, if it is. */
-  find(name: string): string | undefined {
-    return this.#names.get(nameKey(name));
-  }
-
-  /** Whoever was called `from` is called `to` now: ignored as `to` if they were; returns whether the list changed. */
-  rename(from: string, to: string): boolean {
-    const was = this.find(from);
-    if (was === undefined || was === to) return false;
-    this.#names.delete(nameKey(from));
-    this.#names.set(nameKey(to), to);
-    return true;
-  }
-
-  /** The names ignored, as typed, sorted. */
-  get names(): string[] {
-    return [...this.#names.values()].sort((a, b) => a.localeCompare(b));
   }
 }
 

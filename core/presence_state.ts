@@ -22,7 +22,8 @@ import {
   typingModeNotice,
   unignoredNotice,
 } from "./notices.ts";
-import { IdleWatch, IgnoreList, TypingSender, TypingWatch } from "./presence.ts";
+import { type IgnoreEntry, IgnoreList } from "./ignore_list.ts";
+import { IdleWatch, TypingSender, TypingWatch } from "./presence.ts";
 
 /** The `away` a client sends by itself once its user has been idle long enough. */
 function idleAway(): ClientFrame {
@@ -33,8 +34,8 @@ function idleAway(): ClientFrame {
 export interface PresenceOptions {
   /** Away after this long without input, in ms; 0 never. */
   awayAfterMs: number;
-  /** The people ignored to begin with, as remembered for this server. */
-  ignored: readonly string[];
+  /** The people ignored to begin with, as remembered for this server, former names too. */
+  ignored: readonly IgnoreEntry[];
 }
 
 /** The id of the view of private messages with `name`, whether or not it has begun. */
@@ -49,8 +50,8 @@ export type TypingPlace = { room: string } | { to: string };
 export interface IgnoreResult {
   /** What to tell the user. */
   line: Line;
-  /** The names ignored now, when the list changed. */
-  changed?: string[];
+  /** The list to remember now, former names too, when it changed. */
+  changed?: IgnoreEntry[];
 }
 
 /** Options for {@linkcode Presence.ignore}. */
@@ -241,14 +242,27 @@ export class Presence {
     return this.#ignores.names;
   }
 
-  /** Whether `frame` is from someone ignored, so shown nowhere, counted nowhere; `me` never is. */
+  /** The list to remember: the names ignored, then the names they had before. */
+  get ignoreEntries(): IgnoreEntry[] {
+    return this.#ignores.entries;
+  }
+
+  /**
+   * Whether `frame` is from someone ignored, so shown nowhere, counted
+   * nowhere; `me` never is. A message said under a name someone ignored had
+   * until a rename (in a room's history, `/history` or `/search`) is theirs
+   * up to the rename's time, and someone else's after it.
+   */
   hides(frame: ServerFrame, me: string): boolean {
-    const from = frame.type === "message" || frame.type === "private"
-      ? frame.from
-      : frame.type === "typing"
-      ? frame.name
-      : undefined;
-    return from !== undefined && this.#ignores.has(from) && nameKey(from) !== nameKey(me);
+    switch (frame.type) {
+      case "message":
+      case "private":
+        return nameKey(frame.from) !== nameKey(me) && this.#ignores.hides(frame.from, frame.ts);
+      case "typing":
+        return nameKey(frame.name) !== nameKey(me) && this.#ignores.has(frame.name);
+      default:
+        return false;
+    }
   }
 
   /**
@@ -264,11 +278,11 @@ export class Presence {
     if (me !== "" && nameKey(bare) === nameKey(me)) return { line: ignoreError(bare, "yourself") };
     const name = options.known?.(bare) ?? this.#ignores.find(bare) ?? bare;
     if (this.#ignores.add(name)) {
-      return { line: ignoredNotice(name, false), changed: this.#ignores.names };
+      return { line: ignoredNotice(name, false), changed: this.#ignores.entries };
     }
     // Ignored already, maybe as typed while they were away: as they have it from now on.
     const line = ignoredNotice(name, true);
-    return this.#ignores.rename(name, name) ? { line, changed: this.#ignores.names } : { line };
+    return this.#ignores.rename(name, name) ? { line, changed: this.#ignores.entries } : { line };
   }
 
   /** Runs `/unignore NAME`: names them as the list holds them (`/unignore Dave` frees `dave`). */
@@ -277,17 +291,18 @@ export class Presence {
     const name = this.#ignores.find(bare) ?? bare;
     const was = this.#ignores.remove(name);
     return was
-      ? { line: unignoredNotice(name, true), changed: this.#ignores.names }
+      ? { line: unignoredNotice(name, true), changed: this.#ignores.entries }
       : { line: unignoredNotice(name, false) };
   }
 
   /**
-   * Someone was renamed from `from` to `to` (a `renamed` frame): if they
-   * were ignored, they are still, under their new name. The names ignored
-   * now, when the list changed.
+   * Someone was renamed from `from` to `to` at `ts` (a `renamed` frame): if
+   * they were ignored, they are still, under their new name, and what they
+   * said as `from` until `ts` stays hidden. The list to remember now, when
+   * it changed.
    */
-  renamed(from: string, to: string): string[] | undefined {
-    return this.#ignores.rename(from, to) ? this.#ignores.names : undefined;
+  renamed(from: string, to: string, ts: number): IgnoreEntry[] | undefined {
+    return this.#ignores.rename(from, to, ts) ? this.#ignores.entries : undefined;
   }
 
   /** Runs `/ignores`. */

@@ -352,7 +352,7 @@ Deno.test("COMMAND_TABLE gives each command one entry, one side and unique names
     description: "download shared file N, or a link, into the current folder",
   }, {
     usage: "/bell on|off|mentions",
-    description: "when to ring the terminal bell",
+    description: "when to ring the bell, a beep on the page",
   }, {
     usage: "/typing on|off",
     description: "whether others see when you are typing",

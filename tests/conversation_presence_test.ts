@@ -566,7 +566,10 @@ Deno.test("Conversation: an ignore follows the person ignored across renames", a
       2_000,
     );
     assert.deepEqual(shown(effects), ["-- [03:04:05] erin is now erin2"]);
-    assert.deepEqual(ignoredEffects(effects), [{ type: "ignored", names: ["Dave", "erin2"] }]);
+    assert.deepEqual(ignoredEffects(effects), [{
+      type: "ignored",
+      names: ["Dave", "erin2", { name: "erin", until: TS, now: "erin2" }],
+    }]);
     assert.deepEqual(chat.ignored, ["Dave", "erin2"]);
     assert.deepEqual(shown(chat.type("/ignores", 2_000)), ["-- You ignore Dave, erin2"]);
   });
@@ -596,7 +599,15 @@ Deno.test("Conversation: an ignore follows the person ignored across renames", a
       { type: "renamed", ts: TS, room: "#dev", from: "Dave", to: "dave2" },
       4_000,
     );
-    assert.deepEqual(ignoredEffects(effects), [{ type: "ignored", names: ["dave2", "erin2"] }]);
+    assert.deepEqual(ignoredEffects(effects), [{
+      type: "ignored",
+      names: [
+        "dave2",
+        "erin2",
+        { name: "Dave", until: TS, now: "dave2" },
+        { name: "erin", until: TS, now: "erin2" },
+      ],
+    }]);
     assert.deepEqual(shown(chat.receive(said("dave2", "hi", "#dev", 5), 4_000)), []);
   });
 
@@ -610,6 +621,85 @@ Deno.test("Conversation: an ignore follows the person ignored across renames", a
     assert.deepEqual(shown(chat.receive(said("robert", "hi", "#lobby", 6), 5_000)), [
       "[03:04:05] robert: hi",
     ]);
+  });
+});
+
+Deno.test("Conversation: what someone ignored said under a name they had before stays hidden", async (t) => {
+  const chat = joined({ ignored: ["dave"] });
+  const RENAMED = TS + 60_000;
+  const before = (id: number, text: string, room = "#lobby"): MessageFrame => ({
+    ...said("dave", text, room, id),
+    ts: RENAMED - 1_000,
+    replay: true,
+  });
+  const after = (id: number, text: string): MessageFrame => ({
+    ...said("dave", text, "#lobby", id),
+    ts: RENAMED + 1_000,
+  });
+  let remembered: Effect[] = [];
+
+  await t.step("the rename is remembered with its time", () => {
+    remembered = chat.receive(
+      { type: "renamed", ts: RENAMED, room: "#lobby", from: "dave", to: "dave2" },
+      1_000,
+    ).filter((effect) => effect.type === "ignored");
+    assert.deepEqual(remembered, [{
+      type: "ignored",
+      names: ["dave2", { name: "dave", until: RENAMED, now: "dave2" }],
+    }]);
+    assert.deepEqual(chat.ignored, ["dave2"]);
+  });
+
+  await t.step("history, /history and /search answers of the old name are hidden", () => {
+    assert.deepEqual(shown(chat.receive(before(7, "dave speaks now"), 2_000)), []);
+    assert.deepEqual(shown(chat.receive({ ...before(8, "so do I"), from: "DAVE" }, 2_000)), []);
+    assert.deepEqual(shown(chat.receive(before(9, "in #dev", "#dev"), 2_000)), []);
+    const exactly = { ...before(10, "at the rename"), ts: RENAMED };
+    assert.deepEqual(shown(chat.receive(exactly, 2_000)), []);
+  });
+
+  await t.step("someone else who takes the old name later is not", () => {
+    assert.deepEqual(shown(chat.receive(after(11, "I am the new dave"), 3_000)), [
+      "[03:05:06] dave: I am the new dave",
+    ]);
+  });
+
+  await t.step("a conversation begun again with the list remembered hides them as well", () => {
+    const names = remembered.flatMap((effect) => effect.type === "ignored" ? effect.names : []);
+    const again = joined({ ignored: names });
+    assert.deepEqual(shown(again.receive(before(7, "dave speaks now"), 1_000)), []);
+    assert.deepEqual(shown(again.receive(after(11, "I am the new dave"), 1_000)), [
+      "[03:05:06] dave: I am the new dave",
+    ]);
+  });
+
+  await t.step("a second rename keeps the first name hidden, and hides the second", () => {
+    const effects = chat.receive(
+      { type: "renamed", ts: RENAMED + 5_000, room: "#lobby", from: "dave2", to: "dave3" },
+      4_000,
+    );
+    assert.deepEqual(effects.filter((effect) => effect.type === "ignored"), [{
+      type: "ignored",
+      names: [
+        "dave3",
+        { name: "dave", until: RENAMED, now: "dave3" },
+        { name: "dave2", until: RENAMED + 5_000, now: "dave3" },
+      ],
+    }]);
+    assert.deepEqual(shown(chat.receive(before(7, "dave speaks now"), 5_000)), []);
+    const second = { ...before(12, "as dave2"), from: "dave2", ts: RENAMED + 4_000 };
+    assert.deepEqual(shown(chat.receive(second, 5_000)), []);
+  });
+
+  await t.step("/unignore shows them again under every name", () => {
+    const effects = chat.type("/unignore dave3", 6_000);
+    assert.deepEqual(effects.filter((effect) => effect.type === "ignored"), [
+      { type: "ignored", names: [] },
+    ]);
+    assert.deepEqual(
+      shown(chat.receive(before(7, "dave speaks now"), 6_000)).at(-1),
+      "[03:05:04] dave: dave speaks now",
+    );
   });
 });
 

@@ -1695,10 +1695,10 @@ Deno.test("Conversation: a message of more lines than a message may hold is refu
 Deno.test("Conversation: /help lists /bell only where /bell runs", () => {
   const help = (chat: Conversation) =>
     shown(chat.receive({ type: "help", commands: [] }, 1)).filter((line) => line.includes("/bell"));
-  // The page has no bell: `/bell` goes to the server, which knows no such command.
-  const page = joined();
-  assert.deepEqual(help(page), []);
-  assert.deepEqual(sent(page.type("/bell on", 2)).map((frame) => frame.type), ["say"]);
+  // A client without a bell: `/bell` goes to the server, which knows no such command.
+  const bellless = joined();
+  assert.deepEqual(help(bellless), []);
+  assert.deepEqual(sent(bellless.type("/bell on", 2)).map((frame) => frame.type), ["say"]);
   assert.equal(help(joined("ann", { bell: true })).length, 1);
 });
 

@@ -363,7 +363,10 @@ Deno.test("uploads never shared push out one upload's worth of shared files at m
   assert.equal(refused.headers.get("retry-after"), "5");
   const answer = await refused.json();
   assert.equal(answer.error, "busy");
-  assert.match(answer.message, /full of shared files, which a file over 3 MiB, half its room/);
+  assert.match(
+    answer.message,
+    /file store \(6 MiB\) has no room left for it, and a file over half/,
+  );
   assert.deepEqual(await statuses(shared), [404, 200, 200]);
   // Uploaded then shared at once, a file takes the room of the uploads nobody shared, then that
   // of the oldest shared files.

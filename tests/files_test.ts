@@ -408,7 +408,12 @@ Deno.test("FileStore refuses an upload over half its room that only shared files
     large.ok ? large : { ok: large.ok, code: large.code },
     { ok: false, code: "busy" },
   );
-  assert.ok(!large.ok && /full of shared files, which a file over 2 KiB/.test(large.message));
+  assert.equal(
+    large.ok ? "" : large.message,
+    `Cannot store the file: the server's file store (4 KiB) has no room left for it, and a ` +
+      "file over half of it (2 KiB) cannot push older files out; try a smaller file, or ask " +
+      "the host to raise --files-quota",
+  );
   assert.deepEqual(store.list().map((file) => file.name), ["old", "older"]);
   const stored = async () => (await names(dir.path)).filter((name) => /^[0-9a-f]{64}$/.test(name));
   assert.equal((await stored()).length, 2, "nothing of it is kept");

@@ -102,6 +102,56 @@ Deno.test("IgnoreStore: two clients of one user on one server keep each other's 
   }
 });
 
+Deno.test("ignores.json keeps the names a person ignored had before, as older versions still read it", async () => {
+  const home = await Deno.makeTempDir();
+  try {
+    await withConfigHome(home, async () => {
+      const former = { name: "dave", until: 1_733_140_000_000, now: "dave2" };
+      const store = new IgnoreStore("a:5002", () => assert.fail("it can be written"));
+      assert.deepEqual(await store.load(), []);
+      store.save(["dave"]);
+      store.save(["dave2", former]);
+      await store.settled();
+      assert.deepEqual(await loadIgnores("a:5002"), ["dave2", former]);
+      const file = JSON.parse(await Deno.readTextFile(`${home}/chat/ignores.json`));
+      assert.deepEqual(file, { "a:5002": ["dave2", former] });
+      // What a version that knew only names reads of it: the name ignored now.
+      const older = (file["a:5002"] as unknown[]).filter((name) => typeof name === "string");
+      assert.deepEqual(older, ["dave2"]);
+      // A file an older version wrote, and entries that are neither, are read as before.
+      await Deno.writeTextFile(
+        `${home}/chat/ignores.json`,
+        JSON.stringify({ "a:5002": ["bob", 7, { name: "x" }, { ...former, until: "soon" }] }),
+      );
+      assert.deepEqual(await loadIgnores("a:5002"), ["bob"]);
+    });
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("IgnoreStore: two clients keep each other's former names too", async () => {
+  const home = await Deno.makeTempDir();
+  try {
+    await withConfigHome(home, async () => {
+      const former = { name: "dave", until: 1_000, now: "dave2" };
+      assert.ok(await saveIgnores("a:5002", ["dave"]));
+      const first = new IgnoreStore("a:5002", () => assert.fail("it can be written"));
+      const second = new IgnoreStore("a:5002", () => assert.fail("it can be written"));
+      await first.load();
+      await second.load();
+      first.save(["dave2", former]);
+      await first.settled();
+      // The other, which did not see the rename, ignores eve.
+      second.save(["dave", "eve"]);
+      await second.settled();
+      assert.deepEqual(await loadIgnores("a:5002"), ["dave2", "eve", former]);
+    });
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
 Deno.test("IgnoreStore says once that it cannot write, and never throws", async () => {
   const file = await Deno.makeTempFile();
   try {

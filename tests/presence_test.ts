@@ -10,6 +10,7 @@ import {
   typingText,
   TypingWatch,
 } from "../core/presence.ts";
+import { MAX_FORMER_NAMES, readIgnoreEntries } from "../core/ignore_list.ts";
 import { TYPING_RELAY_MS } from "../protocol.ts";
 
 Deno.test("TypingWatch shows who types for a while, and not once they said it", () => {
@@ -87,4 +88,31 @@ Deno.test("IgnoreList folds names like the server does", () => {
   assert.equal(ignored.remove("eVe"), true);
   assert.equal(ignored.remove("eve"), false);
   assert.deepEqual(ignored.names, ["mallory"]);
+});
+
+Deno.test("IgnoreList hides a former name up to the rename, and never a stranger's after it", () => {
+  const ignored = new IgnoreList(["Dave"]);
+  assert.equal(ignored.rename("dave", "dave2", 1_000), true);
+  assert.equal(ignored.hides("dave", 999), true);
+  assert.equal(ignored.hides("DAVE", 1_000), true);
+  assert.equal(ignored.hides("dave", 1_001), false, "someone else took the name");
+  assert.equal(ignored.hides("dave2", 5), true);
+  assert.equal(ignored.has("dave"), false);
+  assert.deepEqual(ignored.entries, ["dave2", { name: "Dave", until: 1_000, now: "dave2" }]);
+  // Read back as remembered, with what is not an entry left out.
+  const again = new IgnoreList(readIgnoreEntries([...ignored.entries, 3, { name: "x" }]));
+  assert.equal(again.hides("dave", 999), true);
+  assert.deepEqual(again.entries, ignored.entries);
+  // A former name of someone no longer ignored is not kept.
+  assert.deepEqual(new IgnoreList([{ name: "a", until: 1, now: "b" }]).entries, []);
+  // Renamed back and forth, at most MAX_FORMER_NAMES are kept, the newest.
+  for (let at = 2_000; at < 2_000 + 2 * MAX_FORMER_NAMES; at += 2) {
+    ignored.rename("dave2", "dave3", at);
+    ignored.rename("dave3", "dave2", at + 1);
+  }
+  assert.equal(ignored.entries.length, 1 + MAX_FORMER_NAMES);
+  assert.equal(ignored.hides("dave", 999), false, "the oldest went");
+  assert.equal(ignored.hides("dave3", 2_000 + 2 * MAX_FORMER_NAMES - 2), true);
+  assert.equal(ignored.remove("dave2"), true);
+  assert.deepEqual(ignored.entries, [], "unignored under every name");
 });

@@ -168,6 +168,32 @@ Deno.test("rings() follows the bell's mode", () => {
   ]);
 });
 
+Deno.test("Conversation: a bell that starts as its client left it, and a switch that follows /bell", () => {
+  // The page: its Sound switch was left off.
+  const chat = new Conversation({ bell: true, bellMode: "off", display: "each" });
+  chat.hello("ann", 0);
+  chat.receive({ type: "welcome", version: 1, server: "chat", name: "ann" }, 0);
+  assert.equal(chat.bell, "off");
+  assert.ok(!rung(chat.receive(message({ text: "ann?" }), 0)));
+  // /bell with a mode gives it to whatever shows it; asked, it changes nothing.
+  const set = chat.type("/bell mentions", 0);
+  assert.deepEqual(set.filter((effect) => effect.type === "bell"), [
+    { type: "bell", mode: "mentions" },
+  ]);
+  assert.ok(rung(chat.receive(message({ text: "ann?" }), 0)));
+  assert.ok(!rung(chat.receive(message({ text: "hello" }), 0)));
+  assert.ok(!chat.type("/bell", 0).some((effect) => effect.type === "bell"));
+  // The switch turned to "on" elsewhere: every message rings.
+  chat.bell = "on";
+  assert.ok(rung(chat.receive(message({ text: "hello" }), 0)));
+  assert.deepEqual(
+    chat.type("/bell", 0).flatMap((effect) =>
+      effect.type === "show" ? effect.lines.map((line) => plainText(line)) : []
+    ),
+    ["-- Bell: on"],
+  );
+});
+
 Deno.test("Conversation: /bell, which the client runs itself", () => {
   const chat = new Conversation({ bell: true });
   chat.hello("ann", 0);
@@ -194,7 +220,7 @@ Deno.test("Conversation: /bell, which the client runs itself", () => {
     "--   /who                   who",
     "--   /switch #room|@name    look at another of your rooms, or your private messages with someone",
     "--   /code TEXT             send TEXT as a code block, shown in a monospace font",
-    "--   /bell on|off|mentions  when to ring the terminal bell (now: off)",
+    "--   /bell on|off|mentions  when to ring the bell, a beep on the page (now: off)",
     "--   /typing on|off         whether others see when you are typing (now: on)",
     "--   /ignore NAME           hide someone's messages from you, on this server, until /unignore",
     "--   /unignore NAME         show someone's messages again",

@@ -4,17 +4,22 @@
 /**
  * How the page draws attention while the user looks elsewhere: a browser
  * notification for a mention or a private message while the tab is hidden,
- * and a short beep; each is off until the user turns it on with its button
- * (the browser's permission is asked then, never on load), and remembered
- * in local storage. Also the unread count in the title and on the icon.
+ * and a short beep, the page's bell, which rings as `/bell` says (core/bell.ts);
+ * each is off until the user turns it on with its button or `/bell` (the
+ * browser's permission is asked then, never on load), and remembered in
+ * local storage. Also the unread count in the title and on the icon.
  *
  * @module
  */
 
+import type { BellMode } from "../core/commands.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 
 const NOTIFY_KEY = "chat.notify";
+/** Whether the page beeps at all: `on` or `off`, as pages from before `/bell` read it too. */
 const SOUND_KEY = "chat.sound";
+/** `on` while it beeps for every message (`/bell on`); else, if it beeps, for mentions. */
+const BELL_KEY = "chat.bell";
 
 /** Why notifications stay off: the browser blocks them for this page. */
 const BLOCKED = "Notifications are blocked for this page in the browser's settings";
@@ -39,6 +44,26 @@ function remembered(key: string): boolean {
 function remember(key: string, on: boolean): void {
   try {
     localStorage.setItem(key, on ? "on" : "off");
+  } catch {
+    // Storage disabled: the choice lasts as long as the page.
+  }
+}
+
+/** When the page beeps, as the user last left its Sound switch or `/bell`: off at first. */
+export function rememberedSound(): BellMode {
+  if (!remembered(SOUND_KEY)) return "off";
+  try {
+    return localStorage.getItem(BELL_KEY) === "on" ? "on" : "mentions";
+  } catch {
+    return "mentions";
+  }
+}
+
+function rememberSound(mode: BellMode): void {
+  remember(SOUND_KEY, mode !== "off");
+  try {
+    if (mode === "on") localStorage.setItem(BELL_KEY, mode);
+    else localStorage.removeItem(BELL_KEY);
   } catch {
     // Storage disabled: the choice lasts as long as the page.
   }
@@ -120,12 +145,41 @@ function badged(icon: HTMLImageElement, count: number, mentioned: boolean): stri
   return canvas.toDataURL("image/png");
 }
 
+/** Options for {@linkcode Alerts}. */
+export interface AlertsOptions {
+  /** Shows a view, when its notification is clicked. */
+  open: (view: string) => void;
+  /** The user set when the page beeps with the Sound switch. @default {nothing} */
+  onSound?: (mode: BellMode) => void;
+}
+
+/** What the Sound switch shows in each mode of the bell. */
+const SOUND_SWITCH: Record<BellMode, { text: string; label: string; title: string }> = {
+  off: {
+    text: "Sound off",
+    label: "Sound",
+    title: "Beep on mentions and private messages I am not looking at (/bell mentions)",
+  },
+  mentions: {
+    text: "Sound on",
+    label: "Sound",
+    title: "Beep on mentions and private messages I am not looking at (/bell mentions)",
+  },
+  on: {
+    text: "Sound on: all",
+    label: "Sound on every message",
+    title: "Beep on every message here, and on mentions and private messages elsewhere (/bell on)",
+  },
+};
+
 /** Notifications, the beep, and the badge on the icon. */
 export class Alerts {
   readonly #elements: AlertElements;
   readonly #open: (view: string) => void;
+  readonly #onSound: (mode: BellMode) => void;
   #notify = false;
-  #sound = false;
+  /** When the page beeps, as `/bell` says it. */
+  #sound: BellMode = "off";
   #audio: AudioContext | undefined;
   /** The icon as served, once loaded, to draw badges on. */
   #plainIcon: Promise<HTMLImageElement | undefined> | undefined;
@@ -134,27 +188,48 @@ export class Alerts {
   /** Puts the note back after it was emptied to be said again. */
   #noteTimer: ReturnType<typeof setTimeout> | undefined;
 
-  /** Drives `elements`; `open` shows a view, when its notification is clicked. */
-  constructor(elements: AlertElements, open: (view: string) => void) {
+  /** Drives `elements` with `options`. */
+  constructor(elements: AlertElements, options: AlertsOptions) {
     this.#elements = elements;
-    this.#open = open;
+    this.#open = options.open;
+    this.#onSound = options.onSound ?? (() => {});
     this.#notify = remembered(NOTIFY_KEY) && canNotify() && Notification.permission === "granted";
-    this.#sound = remembered(SOUND_KEY);
+    this.#sound = rememberedSound();
     elements.notifyToggle.addEventListener("click", () => this.#toggleNotify());
     elements.soundToggle.addEventListener("click", () => this.#toggleSound());
     // A browser lets a page make sound only after the user did something on it.
     const wake = () => {
-      if (this.#sound) void this.#context()?.resume().catch(() => {});
+      if (this.#sound !== "off") void this.#context()?.resume().catch(() => {});
     };
     document.addEventListener("pointerdown", wake, { once: true });
     document.addEventListener("keydown", wake, { once: true });
     this.#draw();
   }
 
-  /** Tells of a mention or a private message: a notification while the tab is hidden, a beep. */
-  alert(alert: Alert, options: { looking: boolean }): void {
+  /** When the page beeps, as `/bell` says it. */
+  get sound(): BellMode {
+    return this.#sound;
+  }
+
+  /** `/bell` set when the page beeps: remembered, shown on the switch, heard once if on. */
+  set sound(mode: BellMode) {
+    if (mode === this.#sound) return;
+    this.#setSound(mode);
+  }
+
+  /**
+   * The bell rang (core/bell.ts) for a message the user is `looking` at, or
+   * not: a beep, but for a mention they read already (`/bell on` beeps for
+   * every message, whatever they look at).
+   */
+  ring(options: { looking: boolean }): void {
+    if (this.#sound === "off") return;
+    if (this.#sound === "on" || document.hidden || !options.looking) this.#beep();
+  }
+
+  /** Tells of a mention or a private message: a notification while the tab is hidden. */
+  alert(alert: Alert): void {
     const hidden = document.hidden;
-    if (this.#sound && (hidden || !options.looking)) this.#beep();
     if (!this.#notify || !hidden || !canNotify() || Notification.permission !== "granted") return;
     const from = sanitizeText(alert.from);
     const view = sanitizeText(alert.view);
@@ -232,10 +307,18 @@ export class Alerts {
   }
 
   #toggleSound(): void {
-    this.#sound = !this.#sound;
-    remember(SOUND_KEY, this.#sound);
+    this.#setSound(this.#sound === "off" ? "mentions" : "off");
+    this.#onSound(this.#sound);
+  }
+
+  #setSound(mode: BellMode): void {
+    const was = this.#sound;
+    this.#sound = mode;
+    rememberSound(mode);
     // Turned on, it beeps once, so the user hears what it will sound like.
-    if (this.#sound) void this.#context()?.resume().then(() => this.#beep(), () => {});
+    if (was === "off" && mode !== "off") {
+      void this.#context()?.resume().then(() => this.#beep(), () => {});
+    }
     this.#draw();
   }
 
@@ -251,9 +334,11 @@ export class Alerts {
     } else {
       notifyToggle.title = "Notify me of mentions and private messages while this tab is hidden";
     }
-    soundToggle.setAttribute("aria-pressed", String(this.#sound));
-    soundToggle.textContent = this.#sound ? "Sound on" : "Sound off";
-    soundToggle.title = "Beep on mentions and private messages I am not looking at";
+    const sound = SOUND_SWITCH[this.#sound];
+    soundToggle.setAttribute("aria-pressed", String(this.#sound !== "off"));
+    soundToggle.setAttribute("aria-label", sound.label);
+    soundToggle.textContent = sound.text;
+    soundToggle.title = sound.title;
   }
 
   #context(): AudioContext | undefined {

@@ -31,7 +31,7 @@ import { typingJoin } from "../core/room_asks.ts";
 import type { Changes } from "../core/roster.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import type { ServerFrame } from "../protocol.ts";
-import { Alerts } from "./alerts.ts";
+import { Alerts, rememberedSound } from "./alerts.ts";
 import { alertSaid, Announcer } from "./announcer.ts";
 import { Connection, type ConnectionState, pageOrigin, socketUrl } from "./connection.ts";
 import { Focus } from "./focus.ts";
@@ -145,6 +145,9 @@ export class WebClient {
       // The page goes away while its tab is hidden, and comes back once it is shown.
       awayEnds: "shown",
       ignored: loadIgnored(),
+      // Its bell is a beep, as the Sound switch (or `/bell`) was left.
+      bell: true,
+      bellMode: rememberedSound(),
     });
     this.#reloaded = new ReloadedRooms({
       views: () => this.#chat.views.map((view) => view.id),
@@ -173,7 +176,10 @@ export class WebClient {
     );
     this.#status = new StatusView(ui);
     this.#announcer = new Announcer(ui.announcer);
-    this.#alerts = new Alerts(ui, (view) => this.showView(view));
+    this.#alerts = new Alerts(ui, {
+      open: (view) => this.showView(view),
+      onSound: (mode) => this.#chat.bell = mode,
+    });
     this.#page = new PageView(ui, this.#chat, this.#alerts, {
       joinRoom: (room) => this.joinRoom(room),
       showView: (view) => this.showView(view),
@@ -550,7 +556,8 @@ export class WebClient {
     // The room's history follows: its log fills without being read out (see #settleFill).
     if (frame.type === "room") this.#logs.quiet(frame.room);
     this.#leaving = frame.type === "parted" ? frame.room : undefined;
-    this.#apply(this.#chat.receive(frame, performance.now()), quiet);
+    const effects = this.#chat.receive(frame, performance.now());
+    this.#apply(effects, quiet);
     this.#leaving = undefined;
     this.#keepAway(frame);
     // A goodbye that does not invite the page back (a kick, a ban, the user's /quit): it stays
@@ -562,7 +569,7 @@ export class WebClient {
     // An operator's notice may have made someone an operator, or locked a room.
     const asks = about.ask ?? (frame.type === "notice" ? frame.room : undefined);
     if (asks !== undefined && asks === this.#chat.roster.room) this.refreshPeople();
-    this.#alert(frame);
+    this.#alert(frame, effects.some((effect) => effect.type === "ring"));
     this.#settleFill(frame);
   }
 
@@ -580,17 +587,20 @@ export class WebClient {
   }
 
   /**
-   * Tells of `frame` if it names the user or is a private message to them;
-   * to a screen reader too, if the log on the page does not read it out
-   * (a private message is copied into the room looked at: that copy does).
+   * Beeps if the bell `rang` for `frame` (as `/bell` or the Sound switch
+   * says); tells of it if it names the user or is a private message to
+   * them, to a screen reader too, if the log on the page does not read it
+   * out (a private message is copied into the room looked at: that copy does).
    */
-  #alert(frame: ServerFrame): void {
+  #alert(frame: ServerFrame, rang: boolean): void {
     const mention = mentionAlert(frame, this.#chat.roster.me, this.#chat.view);
+    // Only a mention rings for a view not looked at: any other is in the one looked at.
+    if (rang) this.#alerts.ring({ looking: mention?.looking ?? true });
     if (mention === undefined) return;
     const { view, from } = mention.alert;
     // Someone ignored is shown nowhere: neither notified, rung nor said.
     if (this.#chat.ignored.some((name) => nameKey(name) === nameKey(from))) return;
-    this.#alerts.alert(mention.alert, { looking: mention.looking });
+    this.#alerts.alert(mention.alert);
     const looked = this.#chat.view;
     const copied = view.startsWith("@") && looked?.kind === "room" &&
       this.#logs.isHeard(looked.id);
@@ -641,7 +651,11 @@ export class WebClient {
           saveIgnored(effect.names);
           this.#page.showMembers();
           break;
+        case "bell":
+          this.#alerts.sound = effect.mode;
+          break;
         case "ring":
+          // Heard once the frame is shown (see #alert), but for a mention the user reads there.
         case "finished":
         case "upload":
         case "download":

@@ -12,6 +12,7 @@
  */
 
 import { parseDuration } from "../core/duration.ts";
+import { type IgnoreEntry, readIgnoreEntries } from "../core/ignore_list.ts";
 import { typingText } from "../core/presence.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 
@@ -40,20 +41,20 @@ export function awayAfterMs(search: string): number {
  */
 const IGNORED_KEY = "chat.ignored";
 
-/** The people the user ignores on this server, as remembered by this browser. */
-export function loadIgnored(): string[] {
+/**
+ * The people the user ignores on this server, as remembered by this
+ * browser, with the names they had before (see core/ignore_list.ts).
+ */
+export function loadIgnored(): IgnoreEntry[] {
   try {
-    const value: unknown = JSON.parse(localStorage.getItem(IGNORED_KEY) ?? "[]");
-    return Array.isArray(value)
-      ? value.filter((name): name is string => typeof name === "string")
-      : [];
+    return readIgnoreEntries(JSON.parse(localStorage.getItem(IGNORED_KEY) ?? "[]"));
   } catch {
     return []; // storage disabled, or what it held is damaged
   }
 }
 
-/** Remembers `names` as the people the user ignores on this server. */
-export function saveIgnored(names: readonly string[]): void {
+/** Remembers `names` as the people the user ignores on this server, former names too. */
+export function saveIgnored(names: readonly IgnoreEntry[]): void {
   try {
     if (names.length === 0) localStorage.removeItem(IGNORED_KEY);
     else localStorage.setItem(IGNORED_KEY, JSON.stringify(names));

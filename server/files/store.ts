@@ -88,6 +88,20 @@ export const UPLOAD_BURST_BYTES = 256 * 1024;
  */
 export const UNSHARED_MAX_FRACTION = 1 / 2;
 
+/**
+ * Why an upload over {@linkcode UNSHARED_MAX_FRACTION} of a store of
+ * `quotaBytes` is refused when only shared files could make room for it:
+ * what happened, and what the person sending it can do.
+ */
+export function crowdedMessage(quotaBytes: number): string {
+  const half = formatBytes(Math.floor(quotaBytes * UNSHARED_MAX_FRACTION));
+  return `Cannot store the file: the server's file store (${
+    formatBytes(quotaBytes)
+  }) has no room left for it, ` +
+    `and a file over half of it (${half}) cannot push older files out; ` +
+    "try a smaller file, or ask the host to raise --files-quota";
+}
+
 const INDEX = "index.json";
 /** How long closing waits for the uploads under way to clean up after themselves. */
 const CLOSE_WAIT_MS = 5_000;
@@ -342,9 +356,7 @@ export class FileStore implements AsyncDisposable {
     let unshared = 0;
     for (const file of this.#files.values()) if (file.shared === false) unshared += file.size;
     if (over <= unshared) return undefined;
-    return `Cannot store the file: the file store is full of shared files, which a file over ${
-      formatBytes(Math.floor(this.#quotaBytes * UNSHARED_MAX_FRACTION))
-    }, half its room, may not push out before it is shared`;
+    return crowdedMessage(this.#quotaBytes);
   }
 
   /**

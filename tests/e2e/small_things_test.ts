@@ -51,7 +51,7 @@ terminalTest(
     const bell = help.find((line) => line.includes("/bell"));
     assert.match(
       bell ?? "",
-      /^-- {3}\/bell on\|off\|mentions {2,}when to ring the terminal bell \(now: mentions\)$/,
+      /^-- {3}\/bell on\|off\|mentions {2,}when to ring the bell, a beep on the page \(now: mentions\)$/,
     );
     // Every description starts in the same column as /bell's.
     const column = bell!.indexOf("when");

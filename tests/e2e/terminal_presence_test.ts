@@ -361,16 +361,17 @@ testWith(["tmux"], "chat join: /ignore hides bob, and is remembered after a rest
 
 testWith(
   ["tmux"],
-  "chat join: /ignore follows bob across his /nick, and remembers the new name",
+  "chat join: /ignore follows bob across his /nick, his earlier lines too, and remembers both names",
   async () => {
     await withChat(async (port, tmux, config) => {
-      const alice = await joinWith(tmux, "alice", port, config);
+      let alice = await joinWith(tmux, "alice", port, config);
       await using bob = await TestClient.join2(port, "bob");
       await using carol = await TestClient.join2(port, "carol");
       await alice.waitForLine(/carol joined #lobby/);
       // Typed in capitals, ignored as he has it.
       await alice.enter("/ignore BOB");
       await alice.waitForLine(/^-- You ignore bob now/);
+      await bob.send({ type: "say", text: "bob speaks now", room: "#lobby" });
       await bob.send({ type: "nick", name: "bob2" });
       await alice.waitForLine(/bob is now bob2$/);
       await bob.send({ type: "say", text: "spam as bob2", room: "#lobby" });
@@ -383,11 +384,28 @@ testWith(
       assert.equal(screen.cursorLine, "#lobby>", screen.text);
       await alice.enter("/ignores");
       await alice.waitForLine(/^-- You ignore bob2$/);
+      // What he said as bob before the rename stays hidden in /history too.
+      await alice.enter("/history 20");
+      await alice.waitFor(
+        (s) => countLines(s, said("carol", "after the rename")) === 2,
+        "the history's last line",
+      );
+      assert.equal(countLines(await alice.screen(), /bob speaks now/), 0);
 
       await alice.enter("/quit");
       await alice.waitFor((s) => s.exitStatus !== undefined || s.text.includes("EXIT=0"), "exit");
       const stored = JSON.parse(await Deno.readTextFile(`${config}/chat/ignores.json`));
-      assert.deepEqual(stored, { [`127.0.0.1:${port}`]: ["bob2"] });
+      const list = stored[`127.0.0.1:${port}`];
+      assert.equal(list[0], "bob2");
+      assert.deepEqual({ ...list[1], until: 0 }, { name: "bob", until: 0, now: "bob2" });
+      // And after a restart, in the history replayed; someone else called bob since is not.
+      await using other = await TestClient.join2(port, "bob");
+      await other.send({ type: "say", text: "another bob", room: "#lobby" });
+      await other.sync();
+      alice = await joinWith(tmux, "alice-again", port, config);
+      const again = await alice.waitForLine(said("bob", "another bob"));
+      assert.equal(countLines(again, said("carol", "after the rename")), 1, again.text);
+      assert.equal(countLines(again, /bob speaks now/), 0, again.text);
     });
   },
 );

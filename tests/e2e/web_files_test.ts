@@ -508,6 +508,30 @@ testWith(
 
 testWith(
   ["chromium"],
+  "web page: a file over half the file store, with only shared files to push out, is refused in plain words",
+  async () => {
+    await using server = await startWebServer({ maxFile: 1, filesQuota: 1 });
+    await using browser = await ChatBrowser.launch();
+    const ann = await browser.openAs(webUrl(server), "ann");
+    await using carl = await TestClient.join2(server.addr.port, "carl");
+    await ann.locator("#file-picker").setInputFiles(upload("a1.bin", randomBytes(586 * 1024)));
+    await nextFile(carl, "a1.bin");
+    await ann.locator("#file-picker").setInputFiles(upload("a2.bin", randomBytes(586 * 1024)));
+    const line = await errorShown(ann, "a2.bin");
+    assert.equal(
+      await line.locator(".text").textContent(),
+      `Cannot share "a2.bin": the server's file store (1 MiB) has no room left for it, and a ` +
+        "file over half of it (512 KiB) cannot push older files out; try a smaller file, or " +
+        "ask the host to raise --files-quota",
+    );
+    assert.deepEqual(server.files!.list().map((file) => file.name), ["a1.bin"]);
+    // The browser logs the refusal's status itself.
+    assert.deepEqual(browser.unexpectedProblems([/status of 503/]), []);
+  },
+);
+
+testWith(
+  ["chromium"],
   "web page: Download of a file the store has since removed says so and marks its card",
   async () => {
     await using server = await startWebServer({ filesQuota: 1 });

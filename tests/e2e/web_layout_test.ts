@@ -550,3 +550,53 @@ async function longNameAndTopic(room: string): Promise<void> {
   assert.equal(await topic.evaluate((topic) => getComputedStyle(topic).textOverflow), "ellipsis");
   assert.deepEqual(browser.unexpectedProblems(), []);
 }
+
+/** The narrowest pages: 220 px, and a phone zoomed in to 200 % (188 px). */
+const NARROW_WIDTHS = [188, 220] as const;
+
+for (const width of NARROW_WIDTHS) {
+  testWith(
+    ["chromium"],
+    `web page (${width} px): the room's name keeps its room in the header, the topic gives way`,
+    async () => {
+      await using server = await startWebServer({ operators: parseOpFile("ann s3cret\n") });
+      await using ann = await TestClient.join2(server.addr.port, "ann", [{ room: "#lobby" }]);
+      await ann.say("/oper s3cret");
+      await ann.next("notice", (frame) => frame.text.startsWith("ann is an operator"));
+      await using browser = await ChatBrowser.launch({
+        viewport: { width, height: 406 },
+        deviceScaleFactor: 4,
+        mobile: true,
+      });
+      const page = await browser.openAs(webUrl(server), "bob");
+      // Short names on one row, one of two rows' length on two: whole, the topic beside them cut.
+      for (const room of ["#lobby", "#engineering-team"]) {
+        await ann.send({ type: "topic", room, text: TOPIC });
+        if (room !== "#lobby") await say(page, `/join ${room}`);
+        const name = page.locator("#room-name", { hasText: exactly(room) });
+        await name.waitFor();
+        const topic = page.locator("#room-topic", { hasText: exactly(TOPIC) });
+        await topic.waitFor({ state: "attached" });
+        await screenshot(page, `web-header-${room.slice(1, 8)}-${width}.png`);
+        const shownName = await drawnRows(name);
+        assert.ok(!shownName.cut, `${room} is cut at ${width} px: ${JSON.stringify(shownName)}`);
+        assert.ok(shownName.rows <= 2, `${room} takes more than two rows at ${width} px`);
+        if (room === "#lobby") assert.equal(shownName.rows, 1, `${room} is broken at ${width} px`);
+        const shownTopic = await drawnRows(topic);
+        assert.ok(shownTopic.cut, `the topic is not cut: ${JSON.stringify(shownTopic)}`);
+        if (room === "#lobby") await ann.send({ type: "join", room: "#engineering-team" });
+      }
+      // Too long for two rows, the name takes them both and ends in an ellipsis, whole in its
+      // tooltip.
+      await ann.send({ type: "join", room: BROADEST_NAME });
+      await say(page, `/join ${BROADEST_NAME}`);
+      const name = page.locator("#room-name", { hasText: exactly(BROADEST_NAME) });
+      await name.waitFor();
+      const shownName = await drawnRows(name);
+      assert.ok(shownName.cut, `the longest name is not cut: ${JSON.stringify(shownName)}`);
+      assert.ok(shownName.height <= 2 * shownName.row + 0.5, JSON.stringify(shownName));
+      assert.equal(await name.getAttribute("title"), BROADEST_NAME);
+      assert.deepEqual(browser.unexpectedProblems(), []);
+    },
+  );
+}

@@ -386,7 +386,7 @@ testWith(
 
 testWith(
   ["chromium"],
-  "web page: /ignore follows someone across their /nick, also after a reload",
+  "web page: /ignore follows someone across their /nick, her earlier lines too, also after a reload",
   async () => {
     await using server = await startServer(QUIET);
     await using browser = await ChatBrowser.launch();
@@ -397,6 +397,7 @@ testWith(
     // Typed in capitals, ignored as she has it.
     await say(bob, "/ignore CAROL");
     await waitForLine(bob, "notice", "You ignore carol now");
+    await says(carol, "carol speaks now");
     await carol.send({ type: "nick", name: "carol2" });
     await waitForLine(bob, "notice", /carol is now carol2$/);
     await person(bob, "carol2").locator(".ignored-mark").waitFor();
@@ -414,15 +415,30 @@ testWith(
     assert.equal(await logLine(bob, "private", "as carol2").count(), 0);
     await say(bob, "/ignores");
     await waitForLine(bob, "notice", /You ignore carol2$/);
+    // What she said as carol before the rename stays hidden in /history too.
+    await say(bob, "/history 20");
+    await waitForLine(bob, "notice", "The last 3 messages of #lobby:");
+    await settles(() => logLine(bob, "message", "hello bob").count(), 2, "alice's line twice");
+    assert.equal(await logLine(bob, "message", "carol speaks now").count(), 0);
 
-    // The new name is the one remembered.
+    // The new name is the one remembered, with the old one until the rename.
     await bob.reload();
     await waitForStatus(bob, "Connected");
     await says(carol, "still here as carol2");
     await says(alice, "after the reload");
     await waitForLine(bob, "message", "after the reload");
     assert.equal(await logLine(bob, "message", "still here as carol2").count(), 0);
+    await waitForLine(bob, "message", "hello bob");
+    assert.equal(await logLine(bob, "message", "carol speaks now").count(), 0);
     await person(bob, "carol2").locator(".ignored-mark").waitFor();
+
+    // Someone else who takes the name carol later is not hidden.
+    await using other = await TestClient.join2(server.addr.port, "carol");
+    await says(other, "another carol");
+    await waitForLine(bob, "message", "another carol");
+    await say(bob, "/history 20");
+    await settles(() => logLine(bob, "message", "another carol").count(), 2, "her line twice");
+    assert.equal(await logLine(bob, "message", "carol speaks now").count(), 0);
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );

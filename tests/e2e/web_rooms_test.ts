@@ -231,6 +231,74 @@ testWith(
 
 testWith(
   ["chromium"],
+  "web page: /bell on|off|mentions sets the Sound switch, and the beeps follow it",
+  async () => {
+    await using server = await startWebServer();
+    const url = webUrl(server);
+    await using browser = await notifyingBrowser(url);
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    const page = await browser.openAs(url, "ann");
+    const sound = page.locator("#sound-toggle");
+    const switchReads = (text: string) => settles(() => sound.textContent(), text, "the switch");
+    const stored = () =>
+      page.evaluate(() => [localStorage.getItem("chat.sound"), localStorage.getItem("chat.bell")]);
+    /** Types `/bell WORDS` and waits for its answer, `Bell: MODE`, one more time. */
+    const bell = async (typed: string, mode: string) => {
+      const answer = logLine(page, "notice", new RegExp(`Bell: ${mode}$`));
+      const before = await answer.count();
+      await say(page, typed);
+      await settles(() => answer.count(), before + 1, `the answer to ${typed}`);
+    };
+
+    // Off to begin with, as the switch says; /help lists /bell with it.
+    await bell("/bell", "off");
+    await say(page, "/help");
+    await waitForLine(page, "notice", /\/bell on\|off\|mentions.*\(now: off\)/);
+
+    // On: every message beeps, in the room looked at too, once heard as it is turned on.
+    await bell("/bell on", "on");
+    await switchReads("Sound on: all");
+    assert.equal(await sound.getAttribute("aria-pressed"), "true");
+    assert.deepEqual(await stored(), ["on", "on"]);
+    await settles(() => beeps(page), 1, "the beep heard as it is turned on");
+    await says(bob, "just chatting");
+    await waitForLine(page, "message", "just chatting");
+    assert.equal(await beeps(page), 2, "a beep for any message with /bell on");
+
+    // Mentions: a plain message makes no sound, a private message does.
+    await bell("/bell mentions", "mentions");
+    await switchReads("Sound on");
+    assert.deepEqual(await stored(), ["on", null]);
+    await says(bob, "chatting on");
+    await waitForLine(page, "message", "chatting on");
+    await bob.send({ type: "msg", to: "ann", text: "psst" });
+    await waitForLine(page, "private", "psst");
+    assert.equal(await beeps(page), 3, "a beep for the private message alone");
+
+    // Off: nothing.
+    await bell("/bell off", "off");
+    await switchReads("Sound off");
+    assert.equal(await sound.getAttribute("aria-pressed"), "false");
+    await bob.send({ type: "msg", to: "ann", text: "again" });
+    await waitForLine(page, "private", "again");
+    assert.equal(await beeps(page), 3, "no beep with /bell off");
+
+    // The switch pressed, /bell says so; /bell on is kept across a reload.
+    await sound.click();
+    await switchReads("Sound on");
+    await bell("/bell", "mentions");
+    await bell("/bell on", "on");
+    await switchReads("Sound on: all");
+    await page.reload();
+    await waitForStatus(page, "Connected");
+    await switchReads("Sound on: all");
+    await bell("/bell", "on");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
   "web page: http and https addresses are links, shown as sent; no other scheme is",
   async () => {
     await using server = await startWebServer();
