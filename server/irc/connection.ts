@@ -136,6 +136,7 @@ export class IrcConnection implements LineProtocol, Gateway {
       network: options.network,
       localHost: parts.session.localHost,
       hub: options.hub,
+      awaiting: () => this.#registration.missing(),
     });
     this.#registration = new Registration(this);
   }

@@ -31,6 +31,8 @@ export class Registration {
   readonly #gateway: Gateway;
   #negotiating = false;
   #nick: string | undefined;
+  /** Whether the last NICK given was refused, and no other taken since. */
+  #nickRefused = false;
   #user = false;
   #pass: string | undefined;
   /** The SASL payload read so far, while a PLAIN exchange is open. */
@@ -43,6 +45,19 @@ export class Registration {
 
   get #registered(): boolean {
     return this.#gateway.renderer.name !== undefined;
+  }
+
+  /**
+   * What registration still waits for, as IRC names it (`NICK and USER`,
+   * `CAP END`, `an accepted NICK` after a refused one); `""` when nothing.
+   */
+  missing(): string {
+    const wanted: string[] = [];
+    if (this.#nick === undefined) wanted.push(this.#nickRefused ? "an accepted NICK" : "NICK");
+    if (!this.#user) wanted.push("USER");
+    if (this.#negotiating) wanted.push("CAP END");
+    if (wanted.length <= 1) return wanted[0] ?? "";
+    return `${wanted.slice(0, -1).join(", ")} and ${wanted.at(-1)}`;
   }
 
   /** Handles a registration command (also `CAP` later on); `false` for any other. */
@@ -103,6 +118,7 @@ export class Registration {
     const refused = waits ? this.#gateway.hub.nameRefusal(nick) : undefined;
     if (refused !== undefined) {
       const numeric = refused.code === "name_invalid" ? ERR.ERRONEUSNICKNAME : ERR.NICKNAMEINUSE;
+      this.#nickRefused = this.#nick === undefined;
       return this.#gateway.write(renderer.numeric(numeric, nick, refused.message));
     }
     this.#nick = nick;
@@ -215,6 +231,10 @@ export class Registration {
     const refused = gateway.renderer.lastError;
     if (refused === "password_required" || refused === "password_wrong") {
       gateway.deliver({ type: "quit", reason: "Wrong password" });
+    } else if (refused === "name_taken" || refused === "name_invalid") {
+      // Told with 433 or 432: another NICK is wanted.
+      this.#nick = undefined;
+      this.#nickRefused = true;
     }
   }
 }

@@ -62,6 +62,8 @@ export interface RendererOptions {
   readonly localHost: string;
   /** The hub, asked who is an operator and who set a topic. */
   readonly hub: Hub;
+  /** What registration still waits for (`NICK and USER`, `CAP END`), for its deadline's ERROR. */
+  readonly awaiting?: () => string;
 }
 
 const encoder = new TextEncoder();
@@ -387,11 +389,14 @@ export class IrcRenderer {
 
   /**
    * The reason of a `bye` as IRC users read it: the deadline of a `hello`,
-   * the chat's word, is that of registration (NICK and USER).
+   * the chat's word, is that of registration, naming what it waits for
+   * (`No registration (CAP END) within 10 s`).
    */
   #bye(reason: string): string {
     const late = this.name === undefined ? NO_HELLO.exec(reason) : null;
-    return late === null ? reason : `No registration (NICK and USER) within ${late[1]} s`;
+    if (late === null) return reason;
+    const missing = this.options.awaiting?.() ?? "NICK and USER";
+    return `No registration${missing === "" ? "" : ` (${missing})`} within ${late[1]} s`;
   }
 
   /**
