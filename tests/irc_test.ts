@@ -343,6 +343,29 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     },
   );
 
+  await t.step(
+    "a long message without spaces is cut between graphemes, never inside one",
+    async () => {
+      // Emoji with a skin tone, and flags: 8 bytes each, two characters each. Four bytes more
+      // before them move every cut by one character, so one of the two would fall inside one.
+      for (const grapheme of ["👍🏽", "🇫🇷"]) {
+        for (const before of ["", "abcd"]) {
+          const text = before + grapheme.repeat(250);
+          await bob.send({ type: "say", text, room: "#dev" });
+          const pieces: string[] = [];
+          while (pieces.join("") !== text) {
+            const line = await ann.next(/PRIVMSG #dev/);
+            assert.ok(new TextEncoder().encode(line).length + 2 <= 512, line);
+            pieces.push(line.slice(line.indexOf(" :") + 2));
+          }
+          assert.ok(pieces.length > 1);
+          const whole = new RegExp(`^(?:${before})?(?:${grapheme})+$`, "u");
+          for (const piece of pieces) assert.match(piece, whole, JSON.stringify(piece));
+        }
+      }
+    },
+  );
+
   await t.step("PRIVMSG errors: 411, 412, 401, 404, 403", async () => {
     await ann.send("PRIVMSG");
     assert.match(await ann.next(/ 411 /), /^:\S+ 411 ann :No recipient/);

@@ -178,6 +178,19 @@ Deno.test("splitBytes() cuts at a space that neither piece keeps", () => {
   assert.equal(pieces.join(" "), words);
 });
 
+Deno.test("splitBytes() cuts after the last whole grapheme, a longer one between its characters", () => {
+  assert.deepEqual(splitBytes("👍🏽👍🏽👍🏽", 12), ["👍🏽", "👍🏽", "👍🏽"]);
+  assert.deepEqual(splitBytes("a🇫🇷🇫🇷", 12), ["a🇫🇷", "🇫🇷"]);
+  // A space still wins where one is.
+  assert.deepEqual(splitBytes("abcdef 👍🏽👍🏽", 16), ["abcdef", "👍🏽👍🏽"]);
+  // One grapheme of 18 bytes (a family: three people joined by ZWJs) in a budget of 10.
+  const family = "👨‍👩‍👧";
+  const pieces = splitBytes(family, 10);
+  assert.equal(pieces.join(""), family);
+  for (const piece of pieces) assert.ok(new TextEncoder().encode(piece).length <= 10);
+  assert.deepEqual(splitBytes(`ab${family}`, 19), ["ab", family]);
+});
+
 Deno.test("byteLength() counts UTF-8 bytes as TextEncoder does, lone surrogates too", () => {
   const encoded = (text: string) => new TextEncoder().encode(text).length;
   const samples = [
