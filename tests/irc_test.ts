@@ -311,6 +311,30 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     assert.match(await ann.next(/PRIVMSG ann /), /^:carol!\S+ PRIVMSG ann :from nc$/);
   });
 
+  await t.step(
+    "a private /me: CTCP ACTION to IRC, echo too; a line saying it to JSON and nc",
+    async () => {
+      await using rob = await withCaps(irc, "rob", "echo-message");
+      await using old = await TestClient.join(port, "old");
+      await rob.send("PRIVMSG ann :\x01ACTION winks\x01");
+      const action = ":rob!rob@chat PRIVMSG ann :\x01ACTION winks\x01";
+      assert.equal(await ann.next(/PRIVMSG ann /), action);
+      assert.equal(await rob.next(/PRIVMSG ann /), action);
+      // JSON clients, of version 2 and 1, and nc read what was done, as before.
+      for (const [json, nick] of [[bob, "bob"], [old, "old"]] as const) {
+        await rob.send(`PRIVMSG ${nick} :\x01ACTION waves\x01`);
+        const told = await json.next("private", (frame) => frame.from === "rob");
+        assert.equal(told.text, "* rob waves");
+        assert.equal(told.action, undefined);
+      }
+      await rob.send("PRIVMSG carol :\x01ACTION nods\x01");
+      await carol.next(/\* rob nods$/);
+      // A message that only reads like one is no action.
+      await rob.send("PRIVMSG ann :* rob winks");
+      assert.equal(await ann.next(/PRIVMSG ann /), ":rob!rob@chat PRIVMSG ann :* rob winks");
+    },
+  );
+
   await t.step("a private message to oneself comes back once, echo-message or not", async () => {
     await ann.send("PRIVMSG ann :note to self");
     assert.equal(await ann.next(/PRIVMSG ann /), ":ann!ann@chat PRIVMSG ann :note to self");
