@@ -833,7 +833,12 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
       await ann.send("MODE ann +x");
       assert.match(await ann.next(/ 501 /), / 501 ann :/);
       await ann.send("MODE bob +i");
-      assert.match(await ann.next(/ 502 /), / 502 ann :/);
+      assert.match(await ann.next(/ 502 /), / 502 ann :Cannot change mode for other users$/);
+      // A question about someone else is not a change.
+      await ann.send("MODE bob");
+      assert.match(await ann.next(/ 502 /), / 502 ann :Cannot see modes of other users$/);
+      await ann.send("MODE nobody");
+      assert.match(await ann.next(/ 401 /), / 401 ann nobody :No such nick\/channel$/);
       // A mode set is kept, confirmed by a MODE line, and told by 221.
       await ann.send("MODE ann +i");
       assert.match(await ann.next(/ MODE ann | 221 | 501 /), /^:ann!\S+ MODE ann :?\+i$/);
