@@ -148,6 +148,27 @@ Deno.test("IRC registration: 001 to 005 with ISUPPORT, the MOTD, then #lobby", a
     },
   );
 
+  await t.step(
+    "433 of a look-alike suggests a free nick, not the tina_ IRC clients try next",
+    async () => {
+      await using _tina = await IrcClient.register(irc, "tina");
+      await using _tina2 = await IrcClient.register(irc, "tina2");
+      await using tina = await IrcClient.connect(irc);
+      await tina.send("NICK tina");
+      await tina.send("USER tina 0 * :Tina");
+      assert.equal(
+        (await tina.next(/ 433 /)).replace(/^:\S+ /, ""),
+        '433 * tina :Cannot use "tina": the name is taken (tina is here). Pick another name, ' +
+          "such as tina3",
+      );
+      // What irssi and WeeChat try next: the same name to the chat.
+      await tina.send("NICK tina__");
+      assert.match(await tina.next(/ 433 /), /, such as tina3$/);
+      await tina.send("NICK tina3");
+      assert.match(await tina.next(/ 001 /), /^:\S+ 001 tina3 :/);
+    },
+  );
+
   await t.step("a registered client may not register again: 462", async () => {
     await using eve = await IrcClient.register(irc, "eve");
     await eve.send("USER eve 0 * :Eve");
