@@ -21,6 +21,7 @@ import { FileStore } from "./server/files/store.ts";
 import { UploadTokens } from "./server/files/tokens.ts";
 import type { SharedFiles } from "./server/hub/shared_files.ts";
 import { PasswordGate } from "./server/password.ts";
+import { MachineAddresses } from "./server/machine.ts";
 import type { Cluster } from "./server/hub/cluster.ts";
 
 /** Default HTTP port of the web client. */
@@ -152,6 +153,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
           needsToken: options.password !== undefined,
         },
     };
+  const machine = new MachineAddresses();
   const hub = new Hub({
     historyLimit: config.historyLimit,
     serverName: config.serverName,
@@ -166,6 +168,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     ...(shared === undefined ? {} : { files: shared }),
     ...(options.operators === undefined ? {} : { operators: options.operators }),
     ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+    machineAddress: (address) => machine.has(address),
   });
   // Every message the cluster stored so far is here before anyone may ask for one.
   await hub.link();

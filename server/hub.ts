@@ -82,6 +82,13 @@ export interface HubOptions {
    * @default {none: this server is the whole chat}
    */
   cluster?: Cluster;
+  /**
+   * Whether an address is the server machine's own (loopback, its
+   * interfaces): the host's console, which has no address, bans and mutes
+   * whoever connects from one by name alone, as an operator's own address is
+   * spared. @default {none is}
+   */
+  machineAddress?: (address: string) => boolean;
 }
 
 /**
@@ -402,6 +409,7 @@ export class Hub implements Disposable {
       },
       muted: () => this.#silence(),
       log: this.#log,
+      machineAddress: options.machineAddress,
       deopDropped: (key) => this.#identity.deopDropped(key),
       departed: (key, since) => this.#departures.find(key, since),
       changed: (member) => this.#changed(member),

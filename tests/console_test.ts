@@ -80,6 +80,31 @@ Deno.test("chat serve --console: the host kicks, bans and speaks from standard i
   });
 });
 
+Deno.test("chat serve --console: a ban or mute by name spares the others on the server machine", async () => {
+  const { server, port } = await serveWithConsole();
+  await using _ = server;
+  // The host joined from the server machine, as README shows, and so did xbo.
+  await using ann = await arrive(port, "ann", "127.0.0.1");
+  await using xbo = await arrive(port, "xbo", "127.0.0.1");
+  await using _zed = await arrive(port, "zed", "127.0.0.1");
+
+  assert.deepEqual(unstamped(await printedBy(server, "/mute zed 10m")), [
+    "[log] host muted zed for 10 min",
+  ]);
+  assert.deepEqual(unstamped(await printedBy(server, "/ban xbo 10m")), [
+    "[log] host banned xbo for 10 min",
+    "[log] xbo left (banned by host for 10 min)",
+  ]);
+  assert.equal((await xbo.next("bye")).reason, "You were banned by host for 10 min");
+  // The name alone: ann, from the same address, stays and may still talk.
+  await ann.send({ type: "say", text: "still here", room: "#lobby" });
+  assert.equal((await ann.next("message", (frame) => frame.from === "ann")).text, "still here");
+  assert.equal(ann.all("bye").length, 0);
+  const bans = await printedBy(server, "/bans");
+  assert.equal(bans.length, 2, bans.join("\n"));
+  assert.match(bans[1]!, /^-- {3}xbo, by host, /);
+});
+
 /** Where the console's last check was: each asks about a room of its own. */
 let checks = 0;
 

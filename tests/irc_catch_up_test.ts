@@ -117,3 +117,65 @@ Deno.test("IRC: a connection lost while silent replays what came after it was la
   await using _again = again;
   assert.deepEqual(said(lines, "#lobby"), ["unconfirmed"]);
 });
+
+Deno.test("IRC: a return refused (banned) keeps the place for the return that is welcomed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_irc_catch_up_" });
+  try {
+    await Deno.writeTextFile(`${dir}/ops`, "ann op-secret\n");
+    const server = new ChatProcess(
+      ircServeArgs(["--rate", "1000", "--op-file", `${dir}/ops`]),
+      { stdin: "null" },
+    );
+    await using _ = server;
+    const [port, irc] = [await server.port(), await server.ircPort()];
+    await using bob = await TestClient.join2(port, "bob");
+    await using ann = await TestClient.join2(port, "ann");
+    await ann.send({ type: "oper", secret: "op-secret" });
+    await ann.next("notice", (frame) => frame.text.startsWith("ann is an operator"));
+    for (const text of ["lobby 0", "lobby 1", "lobby 2"]) await bobSays(bob, "#lobby", text);
+
+    const { client: uc } = await arrive(irc, "uc");
+    await uc.send("PRIVMSG #lobby :hello");
+    await uc.sync();
+    // From the same address as uc: the ban holds the name, and sends uc away.
+    await ann.send({ type: "ban", target: "uc", duration: 600 });
+    await uc.next(/^ERROR /);
+    await uc.closed();
+    await uc[Symbol.asyncDispose]();
+
+    // Back while banned: refused before it is welcomed.
+    await using refused = await IrcClient.connect(irc);
+    await refused.send("NICK uc");
+    await refused.send("USER uc 0 * :uc");
+    await refused.next(/ 465 /);
+    await refused.closed();
+
+    await bobSays(bob, "#lobby", "while uc was out");
+    await ann.send({ type: "unban", target: "uc" });
+    await ann.next("info", (frame) => frame.text.startsWith("Lifted"));
+    const { client: back, lines } = await arrive(irc, "uc");
+    await using _back = back;
+    assert.deepEqual(said(lines, "#lobby"), ["while uc was out"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("IRC: back soon, a channel the lost connection was never in replays its last messages", async () => {
+  const { server, port, irc } = await serve();
+  await using _ = server;
+  await using bob = await TestClient.join2(port, "bob", [{ room: "#lobby" }, { room: "#news" }]);
+  await bobSays(bob, "#news", "news one");
+  await bobSays(bob, "#news", "news two");
+  const { client: ann } = await arrive(irc, "ann");
+  await ann.sync();
+  await ann[Symbol.asyncDispose]();
+  await bob.next("left", (frame) => frame.name === "ann");
+  await bobSays(bob, "#lobby", "lobby meanwhile");
+
+  const { client: again, lines } = await arrive(irc, "ann");
+  await using _again = again;
+  assert.deepEqual(said(lines, "#lobby"), ["lobby meanwhile"]);
+  // Never shown to ann: its last messages, as anyone joining it gets.
+  assert.deepEqual(said(await enter(again, "#news"), "#news"), ["news one", "news two"]);
+});

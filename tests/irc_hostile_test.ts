@@ -178,21 +178,34 @@ Deno.test("IRC connections count against the connection limits of the other port
   assert.ok(second.lines.every((line) => !line.startsWith("ERROR ")), second.lines.join("\n"));
 });
 
-Deno.test("IRC registration has the hello deadline of other programs", async () => {
+Deno.test("IRC registration has the hello deadline of other programs, and says what was missing", async () => {
   await using server = await startServer({
     hostname: "127.0.0.1",
     port: 0,
     ircPort: 0,
     handshake: 1,
   });
-  await using slow = await IrcClient.connect(server.ircAddr!.port);
-  await slow.send("NICK slow");
-  // Said in IRC's words: "hello" is the chat's own.
-  assert.match(
-    await slow.next(/^ERROR /, 5_000),
-    /^ERROR :Closing link: No registration \(NICK and USER\) within 1 s$/,
-  );
-  await within(slow.closed(), 5_000);
+  const port = server.ircAddr!.port;
+  await using _held = await TestClient.join(server.addr.port, "held");
+  const cases: [string[], string][] = [
+    [[], "NICK and USER"],
+    [["NICK slow"], "USER"],
+    [["USER slow 0 * :slow"], "NICK"],
+    [["CAP LS 302", "NICK slow2", "USER slow2 0 * :slow"], "CAP END"],
+    [["CAP LS 302", "USER slow 0 * :slow"], "NICK and CAP END"],
+    // A NICK was given, and refused: another is wanted.
+    [["NICK held", "USER held 0 * :held"], "an accepted NICK"],
+  ];
+  await Promise.all(cases.map(async ([lines, missing]) => {
+    await using slow = await IrcClient.connect(port);
+    for (const line of lines) await slow.send(line);
+    // Said in IRC's words: "hello" is the chat's own.
+    assert.equal(
+      await slow.next(/^ERROR /, 5_000),
+      `ERROR :Closing link: No registration (${missing}) within 1 s`,
+    );
+    await within(slow.closed(), 5_000);
+  }));
 });
 
 Deno.test("IRC: a storm of random lines neither crashes the server nor stalls the others", async () => {

@@ -148,6 +148,27 @@ Deno.test("IRC registration: 001 to 005 with ISUPPORT, the MOTD, then #lobby", a
     },
   );
 
+  await t.step(
+    "433 of a look-alike suggests a free nick, not the tina_ IRC clients try next",
+    async () => {
+      await using _tina = await IrcClient.register(irc, "tina");
+      await using _tina2 = await IrcClient.register(irc, "tina2");
+      await using tina = await IrcClient.connect(irc);
+      await tina.send("NICK tina");
+      await tina.send("USER tina 0 * :Tina");
+      assert.equal(
+        (await tina.next(/ 433 /)).replace(/^:\S+ /, ""),
+        '433 * tina :Cannot use "tina": the name is taken (tina is here). Pick another name, ' +
+          "such as tina3",
+      );
+      // What irssi and WeeChat try next: the same name to the chat.
+      await tina.send("NICK tina__");
+      assert.match(await tina.next(/ 433 /), /, such as tina3$/);
+      await tina.send("NICK tina3");
+      assert.match(await tina.next(/ 001 /), /^:\S+ 001 tina3 :/);
+    },
+  );
+
   await t.step("a registered client may not register again: 462", async () => {
     await using eve = await IrcClient.register(irc, "eve");
     await eve.send("USER eve 0 * :Eve");
@@ -311,6 +332,30 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     assert.match(await ann.next(/PRIVMSG ann /), /^:carol!\S+ PRIVMSG ann :from nc$/);
   });
 
+  await t.step(
+    "a private /me: CTCP ACTION to IRC, echo too; a line saying it to JSON and nc",
+    async () => {
+      await using rob = await withCaps(irc, "rob", "echo-message");
+      await using old = await TestClient.join(port, "old");
+      await rob.send("PRIVMSG ann :\x01ACTION winks\x01");
+      const action = ":rob!rob@chat PRIVMSG ann :\x01ACTION winks\x01";
+      assert.equal(await ann.next(/PRIVMSG ann /), action);
+      assert.equal(await rob.next(/PRIVMSG ann /), action);
+      // JSON clients, of version 2 and 1, and nc read what was done, as before.
+      for (const [json, nick] of [[bob, "bob"], [old, "old"]] as const) {
+        await rob.send(`PRIVMSG ${nick} :\x01ACTION waves\x01`);
+        const told = await json.next("private", (frame) => frame.from === "rob");
+        assert.equal(told.text, "* rob waves");
+        assert.equal(told.action, undefined);
+      }
+      await rob.send("PRIVMSG carol :\x01ACTION nods\x01");
+      await carol.next(/\* rob nods$/);
+      // A message that only reads like one is no action.
+      await rob.send("PRIVMSG ann :* rob winks");
+      assert.equal(await ann.next(/PRIVMSG ann /), ":rob!rob@chat PRIVMSG ann :* rob winks");
+    },
+  );
+
   await t.step("a private message to oneself comes back once, echo-message or not", async () => {
     await ann.send("PRIVMSG ann :note to self");
     assert.equal(await ann.next(/PRIVMSG ann /), ":ann!ann@chat PRIVMSG ann :note to self");
@@ -340,6 +385,29 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
       assert.ok(pieces.length > 1, pieces.join("\n"));
       for (const piece of pieces) assert.match(piece, /^w\d+( w\d+)*$/, JSON.stringify(piece));
       assert.equal(pieces.join(" "), words);
+    },
+  );
+
+  await t.step(
+    "a long message without spaces is cut between graphemes, never inside one",
+    async () => {
+      // Emoji with a skin tone, and flags: 8 bytes each, two characters each. Four bytes more
+      // before them move every cut by one character, so one of the two would fall inside one.
+      for (const grapheme of ["👍🏽", "🇫🇷"]) {
+        for (const before of ["", "abcd"]) {
+          const text = before + grapheme.repeat(250);
+          await bob.send({ type: "say", text, room: "#dev" });
+          const pieces: string[] = [];
+          while (pieces.join("") !== text) {
+            const line = await ann.next(/PRIVMSG #dev/);
+            assert.ok(new TextEncoder().encode(line).length + 2 <= 512, line);
+            pieces.push(line.slice(line.indexOf(" :") + 2));
+          }
+          assert.ok(pieces.length > 1);
+          const whole = new RegExp(`^(?:${before})?(?:${grapheme})+$`, "u");
+          for (const piece of pieces) assert.match(piece, whole, JSON.stringify(piece));
+        }
+      }
     },
   );
 
@@ -786,7 +854,12 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
       await ann.send("MODE ann +x");
       assert.match(await ann.next(/ 501 /), / 501 ann :/);
       await ann.send("MODE bob +i");
-      assert.match(await ann.next(/ 502 /), / 502 ann :/);
+      assert.match(await ann.next(/ 502 /), / 502 ann :Cannot change mode for other users$/);
+      // A question about someone else is not a change.
+      await ann.send("MODE bob");
+      assert.match(await ann.next(/ 502 /), / 502 ann :Cannot see modes of other users$/);
+      await ann.send("MODE nobody");
+      assert.match(await ann.next(/ 401 /), / 401 ann nobody :No such nick\/channel$/);
       // A mode set is kept, confirmed by a MODE line, and told by 221.
       await ann.send("MODE ann +i");
       assert.match(await ann.next(/ MODE ann | 221 | 501 /), /^:ann!\S+ MODE ann :?\+i$/);

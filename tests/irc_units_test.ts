@@ -179,6 +179,19 @@ Deno.test("splitBytes() cuts at a space that neither piece keeps", () => {
   assert.equal(pieces.join(" "), words);
 });
 
+Deno.test("splitBytes() cuts after the last whole grapheme, a longer one between its characters", () => {
+  assert.deepEqual(splitBytes("👍🏽👍🏽👍🏽", 12), ["👍🏽", "👍🏽", "👍🏽"]);
+  assert.deepEqual(splitBytes("a🇫🇷🇫🇷", 12), ["a🇫🇷", "🇫🇷"]);
+  // A space still wins where one is.
+  assert.deepEqual(splitBytes("abcdef 👍🏽👍🏽", 16), ["abcdef", "👍🏽👍🏽"]);
+  // One grapheme of 18 bytes (a family: three people joined by ZWJs) in a budget of 10.
+  const family = "👨‍👩‍👧";
+  const pieces = splitBytes(family, 10);
+  assert.equal(pieces.join(""), family);
+  for (const piece of pieces) assert.ok(new TextEncoder().encode(piece).length <= 10);
+  assert.deepEqual(splitBytes(`ab${family}`, 19), ["ab", family]);
+});
+
 Deno.test("byteLength() counts UTF-8 bytes as TextEncoder does, lone surrogates too", () => {
   const encoded = (text: string) => new TextEncoder().encode(text).length;
   const samples = [
@@ -366,26 +379,31 @@ Deno.test("Kickbans gives whom a ban sent away from a channel once, for a while"
   assert.equal(bans.take("Bob", "#dev", 2_000 + KICKBAN_MS - 1)?.name, "bob");
 });
 
-Deno.test("CatchUps keeps a lost connection's place for its names, once, for a while", () => {
+Deno.test("CatchUps keeps a lost connection's place for its names until a return takes it", () => {
   let now = 0;
   const places = new CatchUps(() => now);
-  places.remember("192.0.2.7", ["Zoë", "Zoe|c2a2bddc"], 42);
+  const rooms = new Set(["#lobby", "#dev"]);
+  places.remember("192.0.2.7", ["Zoë", "Zoe|c2a2bddc"], { since: 42, rooms });
   // Under each name, folded as names are; from that address only.
-  assert.equal(places.take("192.0.2.8", "Zoë"), undefined);
-  assert.equal(places.take("192.0.2.7", "ZOE|C2A2BDDC"), 42);
-  // Taken once: the new connection keeps it.
-  assert.equal(places.take("192.0.2.7", "Zoe|c2a2bddc"), undefined);
-  assert.equal(places.take("192.0.2.7", "zoë"), 42);
+  assert.equal(places.find("192.0.2.8", "Zoë"), undefined);
+  assert.deepEqual(places.find("192.0.2.7", "ZOE|C2A2BDDC"), { since: 42, rooms, at: 0 });
+  // Found again until forgotten: a return refused leaves it for the next.
+  assert.equal(places.find("192.0.2.7", "Zoe|c2a2bddc")?.since, 42);
+  places.forget("192.0.2.7", "Zoe|c2a2bddc");
+  assert.equal(places.find("192.0.2.7", "Zoe|c2a2bddc"), undefined);
+  assert.equal(places.find("192.0.2.7", "zoë")?.since, 42);
 
-  places.remember("192.0.2.7", ["ann"], 7);
+  places.remember("192.0.2.7", ["ann"], { since: 7, rooms });
   now += CATCH_UP_MS + 1;
-  assert.equal(places.take("192.0.2.7", "ann"), undefined);
+  assert.equal(places.find("192.0.2.7", "ann"), undefined);
 
   // A bounded number of places: the oldest go first.
-  for (let i = 0; i <= MAX_CATCH_UPS; i++) places.remember("192.0.2.7", [`p${i}`], i);
+  for (let i = 0; i <= MAX_CATCH_UPS; i++) {
+    places.remember("192.0.2.7", [`p${i}`], { since: i, rooms });
+  }
   assert.equal(places.size, MAX_CATCH_UPS);
-  assert.equal(places.take("192.0.2.7", "p0"), undefined);
-  assert.equal(places.take("192.0.2.7", `p${MAX_CATCH_UPS}`), MAX_CATCH_UPS);
+  assert.equal(places.find("192.0.2.7", "p0"), undefined);
+  assert.equal(places.find("192.0.2.7", `p${MAX_CATCH_UPS}`)?.since, MAX_CATCH_UPS);
 });
 
 Deno.test("readText() strips formatting, keeps ACTION, names other CTCP", () => {

@@ -53,6 +53,11 @@ export interface OperatorsOptions {
   /** Receives one line per operator action. */
   readonly log: (line: string) => void;
   /**
+   * Whether an address is the server machine's own: the host's console,
+   * which has no address, counts them as its own.
+   */
+  readonly machineAddress?: ((address: string) => boolean) | undefined;
+  /**
    * Takes away the operator status kept for whoever was called by the
    * folded name `key`, whose connection dropped a moment ago and whom coming
    * back would make one again; whether there was one.
@@ -277,7 +282,7 @@ export class Operators {
     // Someone at the operator's own address (the same machine) is banned by name alone.
     const theirs = target?.session.address ?? gone?.address;
     const address = theirs !== undefined
-      ? (theirs === member.session.address ? undefined : theirs)
+      ? (this.#ownAddress(member, theirs) ? undefined : theirs)
       : isIP(frame.target)
       ? plainAddress(frame.target)
       : undefined;
@@ -443,7 +448,7 @@ export class Operators {
       );
     }
     // As with bans: someone at the operator's own address is muted by name alone.
-    const address = target.session.address === member.session.address
+    const address = this.#ownAddress(member, target.session.address)
       ? undefined
       : target.session.address;
     this.#shown(member);
@@ -676,6 +681,18 @@ export class Operators {
     }
     refuse(member, "no_such_user", `Cannot find ${typed(name)}: nobody has that name here`);
     return undefined;
+  }
+
+  /**
+   * Whether `address` is `member`'s own, which their bans and mutes spare:
+   * their connection's, or, for the host's console, which has none, any of
+   * the server machine's (loopback and its interfaces): the host is at that
+   * machine, and so may be whoever else connects from it.
+   */
+  #ownAddress(member: Member, address: string): boolean {
+    if (address === member.session.address) return true;
+    return member.session.transport === "console" &&
+      this.#options.machineAddress?.(address) === true;
   }
 
   /** The room a command names, or the member's current one; `doing` says what, if it names none. */

@@ -7,8 +7,11 @@
  * client last said anything, so that a connection that died silently is
  * not thought to have read what came after). The same person coming back
  * from the same address within {@linkcode CATCH_UP_MS} enters each room
- * with that id as its `since`: of the room's last messages, only those it
- * has not had.
+ * the lost connection was in with that id as its `since`: of the room's
+ * last messages, only those it has not had. A room it was not in has
+ * shown it nothing, and replays its last messages as for anyone. The place
+ * is kept until a return is welcomed: a registration refused (a ban, a
+ * wrong password) leaves it for the next try.
  *
  * @module
  */
@@ -21,10 +24,12 @@ export const CATCH_UP_MS = 15 * 60_000;
 /** Places kept at most, the oldest forgotten first. */
 export const MAX_CATCH_UPS = 1_000;
 
-/** Where an ended connection had read to, and when it ended. */
-interface Place {
+/** Where an ended connection had read to, in which rooms, and when it ended. */
+export interface Place {
   /** The newest message id when the client was last heard. */
   readonly since: number;
+  /** The rooms it was in when it ended, whose messages up to `since` it had shown. */
+  readonly rooms: ReadonlySet<string>;
   /** When it ended, by the clock of {@linkcode CatchUps}. */
   readonly at: number;
 }
@@ -40,11 +45,15 @@ export class CatchUps {
   }
 
   /**
-   * Keeps `since` for `name` (and the other names the connection went by)
-   * coming back from `address`.
+   * Keeps `since`, read in `rooms`, for `name` (and the other names the
+   * connection went by) coming back from `address`.
    */
-  remember(address: string, names: Iterable<string>, since: number): void {
-    const place = { since, at: this.#now() };
+  remember(
+    address: string,
+    names: Iterable<string>,
+    { since, rooms }: Omit<Place, "at">,
+  ): void {
+    const place = { since, rooms, at: this.#now() };
     for (const name of new Set([...names].map(nameKey))) {
       const key = `${address} ${name}`;
       // Kept in the order they ended: a newer place goes to the end.
@@ -59,15 +68,21 @@ export class CatchUps {
 
   /**
    * Where `name`, coming back from `address`, had read to, if it left
-   * within {@linkcode CATCH_UP_MS}; its place is then forgotten, as the new
-   * connection keeps it.
+   * within {@linkcode CATCH_UP_MS}. The place is kept: the return may yet be
+   * refused ({@linkcode forget} it once the return is welcomed).
    */
-  take(address: string, name: string): number | undefined {
+  find(address: string, name: string): Place | undefined {
     const key = `${address} ${nameKey(name)}`;
     const place = this.#places.get(key);
     if (place === undefined) return undefined;
+    if (this.#now() - place.at <= CATCH_UP_MS) return place;
     this.#places.delete(key);
-    return this.#now() - place.at <= CATCH_UP_MS ? place.since : undefined;
+    return undefined;
+  }
+
+  /** Forgets the place of `name` from `address`: its return was welcomed, and keeps it now. */
+  forget(address: string, name: string): void {
+    this.#places.delete(`${address} ${nameKey(name)}`);
   }
 
   /** How many places are kept. */

@@ -16,10 +16,10 @@ import { OPERATOR_VERBS } from "./operators.ts";
 import { invite } from "./invite.ts";
 import { nickProblem } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
-import { literal, noticeCid, readText, stripFormatting } from "./text.ts";
+import { actionCid, literal, noticeCid, readText, stripFormatting } from "./text.ts";
 import { partingWith } from "./shared.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
-import { LOBBY } from "../../protocol.ts";
+import { type ClientFrame, LOBBY } from "../../protocol.ts";
 
 /** The longest reason a PART carries, in code points, as a quit's. */
 const MAX_PART_REASON = 200;
@@ -139,9 +139,17 @@ function message(command: "PRIVMSG" | "NOTICE"): CommandHandler {
         if (!quiet) reply(gateway, ERR.NOSUCHNICK, target, "No such nick/channel");
         continue;
       }
-      // The hub has no private action: it arrives as a line that says what was done.
-      const words = text.kind === "action" ? `* ${gateway.renderer.name} ${text.text}` : text.text;
-      gateway.deliver({ type: "msg", to: name, text: words, ...mark() }, context);
+      // The hub has no private action: it arrives as a line that says what was done, marked
+      // as an action for IRC clients (text.ts).
+      const frame: ClientFrame = text.kind === "action"
+        ? {
+          type: "msg",
+          to: name,
+          text: `* ${gateway.renderer.name} ${text.text}`,
+          cid: actionCid(),
+        }
+        : { type: "msg", to: name, text: text.text, ...mark() };
+      gateway.deliver(frame, context);
     }
   };
 }

@@ -70,12 +70,17 @@ export interface Gateway {
   /** Hands `frame` to the hub, rendering its answers as `context`'s. */
   deliver(frame: ClientFrame, context?: Context): void;
   /**
-   * Takes the place `nick` left when its connection was lost, if it comes
+   * Finds the place `nick` left when its connection was lost, if it comes
    * back soon from the same address, for the rooms it enters (catch_up.ts);
-   * returns the `since` of #lobby, which registration enters.
+   * returns the `since` of #lobby, which registration enters. The place is
+   * forgotten once the hub welcomes the client, not before: a refused
+   * registration leaves it for the next.
    */
   catchUp(nick: string): number | undefined;
-  /** The `since` of the first JOIN of `room` after {@linkcode catchUp}; once per room. */
+  /**
+   * The `since` of the first JOIN of `room` after {@linkcode catchUp}, once
+   * per room, for a room the lost connection was in.
+   */
   sinceFor(room: string): number | undefined;
   /** Says the client sent QUIT: it leaves for good, and no place is kept for its return. */
   quitting(): void;
@@ -104,8 +109,20 @@ export class IrcConnection implements LineProtocol, Gateway {
   /** The names the connection went by. */
   readonly #names = new Set<string>();
   #quitting = false;
-  /** Where the client had read to before it came back, and the rooms that has served. */
-  #catchUp: { readonly since: number; readonly rooms: Set<string> } | undefined;
+  /**
+   * Where the client had read to before it came back, the nick it came back
+   * as, and the rooms it had read in that it has not entered again yet.
+   */
+  #catchUp:
+    | { readonly since: number; readonly nick: string; readonly rooms: Set<string> }
+    | undefined;
+  /**
+   * The rooms the client is in, as the hub told it: kept here, as a ban or a
+   * kick takes the person out of the hub before the connection ends.
+   */
+  readonly #rooms = new Set<string>();
+  /** Whether the place of {@linkcode #catchUp} is still kept for a return, until a welcome. */
+  #placeKept = false;
 
   /** Serves one connection, given its parts by the peer. */
   constructor(parts: LineProtocolParts, options: IrcOptions) {
@@ -119,6 +136,7 @@ export class IrcConnection implements LineProtocol, Gateway {
       network: options.network,
       localHost: parts.session.localHost,
       hub: options.hub,
+      awaiting: () => this.#registration.missing(),
     });
     this.#registration = new Registration(this);
   }
@@ -144,6 +162,7 @@ export class IrcConnection implements LineProtocol, Gateway {
   }
 
   encode(frame: ServerFrame): Uint8Array | undefined {
+    if (frame.type !== "message") this.#follow(frame);
     try {
       return this.renderer.encode(frame);
     } catch (error) {
@@ -155,17 +174,38 @@ export class IrcConnection implements LineProtocol, Gateway {
     }
   }
 
+  /** Follows what a frame tells of this connection: welcomed, in a room, out of one. */
+  #follow(frame: ServerFrame): void {
+    switch (frame.type) {
+      case "welcome":
+        if (this.#placeKept) {
+          // Welcomed back: this connection keeps the place now.
+          this.#placeKept = false;
+          this.#options.catchUps.forget(this.address, this.#catchUp!.nick);
+        }
+        return;
+      case "room":
+        this.#rooms.add(frame.room);
+        return;
+      case "parted":
+        this.#rooms.delete(frame.room);
+        return;
+    }
+  }
+
   catchUp(nick: string): number | undefined {
-    const since = this.#options.catchUps.take(this.address, nick);
-    this.#catchUp = since === undefined ? undefined : { since, rooms: new Set() };
+    const place = this.#options.catchUps.find(this.address, nick);
+    this.#placeKept = place !== undefined;
+    this.#catchUp = place === undefined
+      ? undefined
+      : { since: place.since, nick, rooms: new Set(place.rooms) };
     return this.sinceFor(LOBBY);
   }
 
   sinceFor(room: string): number | undefined {
     const catchUp = this.#catchUp;
-    if (catchUp === undefined || catchUp.rooms.has(room)) return undefined;
-    catchUp.rooms.add(room);
-    return catchUp.since;
+    // A room the lost connection was not in showed it nothing: its last messages, as for anyone.
+    return catchUp?.rooms.delete(room) === true ? catchUp.since : undefined;
   }
 
   quitting(): void {
@@ -177,7 +217,10 @@ export class IrcConnection implements LineProtocol, Gateway {
     if (this.#heard === undefined || this.#quitting) return;
     // Under its names and the nicks IRC showed them as: a client comes back with its nick.
     const names = [...this.#names].flatMap((name) => [name, nickOf(name)]);
-    this.#options.catchUps.remember(this.address, names, this.#heard);
+    this.#options.catchUps.remember(this.address, names, {
+      since: this.#heard,
+      rooms: this.#rooms,
+    });
   }
 
   get kickbans(): Kickbans {

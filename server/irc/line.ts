@@ -218,9 +218,14 @@ export function byteLength(text: string): number {
   return bytes;
 }
 
+/** Splits text into graphemes, as a person sees its characters. */
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
 /**
- * Cuts `text` into pieces of at most `max` UTF-8 bytes each, never inside a
- * character, preferring to cut at a space, which neither piece keeps; at
+ * Cuts `text` into pieces of at most `max` UTF-8 bytes each, preferring to
+ * cut at a space, which neither piece keeps; else after the last whole
+ * grapheme that fits (a letter and its marks, an emoji and its modifiers, a
+ * flag), a grapheme longer than `max` alone between its characters. At
  * least one piece.
  */
 export function splitBytes(text: string, max: number): string[] {
@@ -228,10 +233,10 @@ export function splitBytes(text: string, max: number): string[] {
   const pieces: string[] = [];
   let piece = "";
   let bytes = 0;
-  for (const char of text) {
-    const size = byteLength(char);
+  for (const { segment } of graphemes.segment(text)) {
+    const size = byteLength(segment);
     if (bytes + size > max && piece !== "") {
-      if (char === " ") {
+      if (segment === " ") {
         // The cut falls on a space: it ends this piece, and starts no other.
         pieces.push(piece);
         piece = "";
@@ -249,14 +254,32 @@ export function splitBytes(text: string, max: number): string[] {
         bytes = 0;
       }
     }
-    piece += char;
-    bytes += size;
+    if (bytes + size > max && size <= max) {
+      // What was kept after the space, with this grapheme, is still too long.
+      pieces.push(piece);
+      piece = "";
+      bytes = 0;
+    }
+    if (bytes + size <= max) {
+      piece += segment;
+      bytes += size;
+      continue;
+    }
+    // One grapheme longer than a whole piece: cut between its characters.
+    for (const char of segment) {
+      const charSize = byteLength(char);
+      if (bytes + charSize > max && piece !== "") {
+        pieces.push(piece);
+        piece = "";
+        bytes = 0;
+      }
+      piece += char;
+      bytes += charSize;
+    }
   }
   pieces.push(piece);
   return pieces;
 }
-
-const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 /**
  * `text` cut to at most `max` UTF-8 bytes: never inside a character, and

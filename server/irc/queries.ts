@@ -226,8 +226,16 @@ function mode(gateway: Gateway, params: readonly string[]): void {
     }
     return channelMode(gateway, name, target, change, params.slice(2));
   }
-  if (renderer.nicks.name(target)?.toLowerCase() !== renderer.name?.toLowerCase()) {
-    return reply(gateway, ERR.USERSDONTMATCH, "Cannot change mode for other users");
+  const name = renderer.nicks.name(target);
+  if (name === undefined || gateway.hub.person(name) === undefined) {
+    return reply(gateway, ERR.NOSUCHNICK, target, "No such nick/channel");
+  }
+  if (name.toLowerCase() !== renderer.name?.toLowerCase()) {
+    // As IRC servers answer: another's modes are neither changed nor shown.
+    const why = change === undefined
+      ? "Cannot see modes of other users"
+      : "Cannot change mode for other users";
+    return reply(gateway, ERR.USERSDONTMATCH, why);
   }
   if (change === undefined) {
     // An operator has `o` too, as servers tell it, though MODE cannot set it.

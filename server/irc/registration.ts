@@ -7,7 +7,7 @@
  * @module
  */
 
-import { LATEST_PROTOCOL_VERSION, LOBBY } from "../../protocol.ts";
+import { LATEST_PROTOCOL_VERSION, LOBBY, MAX_NAME_LENGTH } from "../../protocol.ts";
 import type { IrcMessage } from "./line.ts";
 import { maskOf, nickProblem } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
@@ -31,6 +31,8 @@ export class Registration {
   readonly #gateway: Gateway;
   #negotiating = false;
   #nick: string | undefined;
+  /** Whether the last NICK given was refused, and no other taken since. */
+  #nickRefused = false;
   #user = false;
   #pass: string | undefined;
   /** The SASL payload read so far, while a PLAIN exchange is open. */
@@ -43,6 +45,19 @@ export class Registration {
 
   get #registered(): boolean {
     return this.#gateway.renderer.name !== undefined;
+  }
+
+  /**
+   * What registration still waits for, as IRC names it (`NICK and USER`,
+   * `CAP END`, `an accepted NICK` after a refused one); `""` when nothing.
+   */
+  missing(): string {
+    const wanted: string[] = [];
+    if (this.#nick === undefined) wanted.push(this.#nickRefused ? "an accepted NICK" : "NICK");
+    if (!this.#user) wanted.push("USER");
+    if (this.#negotiating) wanted.push("CAP END");
+    if (wanted.length <= 1) return wanted[0] ?? "";
+    return `${wanted.slice(0, -1).join(", ")} and ${wanted.at(-1)}`;
   }
 
   /** Handles a registration command (also `CAP` later on); `false` for any other. */
@@ -97,16 +112,35 @@ export class Registration {
     if (problem !== undefined) {
       return this.#gateway.write(renderer.numeric(ERR.ERRONEUSNICKNAME, nick, problem));
     }
-    // Before USER (or while capabilities are negotiated) the hello waits: a name in use is
-    // said now, as IRC servers do, so that the client picks another before it registers.
-    const waits = !this.#user || this.#negotiating;
-    const refused = waits ? this.#gateway.hub.nameRefusal(nick) : undefined;
+    // A name in use is said now, as IRC servers do, before USER too (or while capabilities
+    // are negotiated), so that the client picks another before it registers.
+    const refused = this.#gateway.hub.nameRefusal(nick);
     if (refused !== undefined) {
       const numeric = refused.code === "name_invalid" ? ERR.ERRONEUSNICKNAME : ERR.NICKNAMEINUSE;
-      return this.#gateway.write(renderer.numeric(numeric, nick, refused.message));
+      this.#nickRefused = this.#nick === undefined;
+      // IRC clients try `ann_`, `ann__` next, which look like ann: a free nick is offered.
+      const free = refused.code === "name_taken" ? this.#freeNick(nick) : undefined;
+      const message = free === undefined ? refused.message : `${refused.message}, such as ${free}`;
+      return this.#gateway.write(renderer.numeric(numeric, nick, message));
     }
     this.#nick = nick;
     this.#register();
+  }
+
+  /**
+   * A nick like `nick` that nobody has nor looks like, made of it without
+   * its final `_` and `-` and a number (`tina2` for `tina_`), if one of the
+   * first few is free.
+   */
+  #freeNick(nick: string): string | undefined {
+    const base = nick.replace(/[_-]+$/, "");
+    for (let number = 2; number < 100; number++) {
+      const digits = String(number);
+      const candidate = base.slice(0, MAX_NAME_LENGTH - digits.length) + digits;
+      if (nickProblem(candidate) !== undefined) continue;
+      if (this.#gateway.hub.nameRefusal(candidate) === undefined) return candidate;
+    }
+    return undefined;
   }
 
   /** The capabilities offered: `sasl` too when the server has a password. */
@@ -215,6 +249,10 @@ export class Registration {
     const refused = gateway.renderer.lastError;
     if (refused === "password_required" || refused === "password_wrong") {
       gateway.deliver({ type: "quit", reason: "Wrong password" });
+    } else if (refused === "name_taken" || refused === "name_invalid") {
+      // Told with 433 or 432: another NICK is wanted.
+      this.#nick = undefined;
+      this.#nickRefused = true;
     }
   }
 }

@@ -32,7 +32,7 @@ import { replayMark } from "./session.ts";
 import { joinLines, whoLines } from "./listings.ts";
 import { errorLine } from "./errors.ts";
 import { welcomeLines } from "./welcome.ts";
-import { NOTICE_CID } from "./text.ts";
+import { NOTICE_CID, privateAction } from "./text.ts";
 import {
   Capabilities,
   kickOf,
@@ -62,6 +62,8 @@ export interface RendererOptions {
   readonly localHost: string;
   /** The hub, asked who is an operator and who set a topic. */
   readonly hub: Hub;
+  /** What registration still waits for (`NICK and USER`, `CAP END`), for its deadline's ERROR. */
+  readonly awaiting?: () => string;
 }
 
 const encoder = new TextEncoder();
@@ -387,11 +389,14 @@ export class IrcRenderer {
 
   /**
    * The reason of a `bye` as IRC users read it: the deadline of a `hello`,
-   * the chat's word, is that of registration (NICK and USER).
+   * the chat's word, is that of registration, naming what it waits for
+   * (`No registration (CAP END) within 10 s`).
    */
   #bye(reason: string): string {
     const late = this.name === undefined ? NO_HELLO.exec(reason) : null;
-    return late === null ? reason : `No registration (NICK and USER) within ${late[1]} s`;
+    if (late === null) return reason;
+    const missing = this.options.awaiting?.() ?? "NICK and USER";
+    return `No registration${missing === "" ? "" : ` (${missing})`} within ${late[1]} s`;
   }
 
   /**
@@ -516,16 +521,21 @@ export class IrcRenderer {
       : this.nick;
     const files = this.#files;
     const host = this.options.localHost;
-    const text = frame.file === undefined
-      ? frame.text
-      : (forVersion1(frame, files && ((file) => fileLink(host, files, file))) as typeof frame)
-        .text;
+    // A private action from an IRC client is posted as `* ann waves` (text.ts): ACTION again here.
+    const done = frame.type === "private" && frame.file === undefined
+      ? privateAction(frame.from, frame.text, frame.cid)
+      : undefined;
+    const text = done ??
+      (frame.file === undefined
+        ? frame.text
+        : (forVersion1(frame, files && ((file) => fileLink(host, files, file))) as typeof frame)
+          .text);
     const tags: Record<string, string | undefined> = {};
     if (this.caps.has("server-time")) tags.time = new Date(frame.ts).toISOString();
     if (this.caps.has("message-tags")) tags.msgid = String(frame.id);
     if (replayed && this.#batch !== undefined) tags.batch = this.#batch.ref;
     const source = this.mask(frame.from);
-    const action = frame.action === true;
+    const action = frame.action === true || done !== undefined;
     // The bytes of `:SOURCE PRIVMSG TARGET :`, and of the ACTION's `\x01ACTION ` and `\x01`.
     const budget = MAX_LINE_BYTES - 2 - byteLength(source) - byteLength(target) - 12 -
       (action ? 9 : 0);

@@ -2,7 +2,7 @@
  * Message text crossing the gateway: mIRC colour and format codes removed on
  * the way in, CTCP read (ACTION is `/me`; any other is never relayed), a
  * line that starts with `/` kept as text rather than run as a chat command,
- * and a NOTICE marked as one.
+ * and a NOTICE or a private action marked as one.
  *
  * @module
  */
@@ -52,6 +52,34 @@ export const NOTICE_CID = "notice-";
 /** A new client message id for a NOTICE. */
 export function noticeCid(): string {
   return NOTICE_CID + crypto.randomUUID().replaceAll("-", "");
+}
+
+/**
+ * How a private action is told from other private messages: the hub has no
+ * private action, so it is posted as a line that says what was done
+ * (`* ann waves`, what JSON, web and nc users read), with a client message
+ * id that starts so; IRC clients are sent it back as a CTCP ACTION, its
+ * sender's echo too. The rest of the id is random, as a NOTICE's.
+ */
+export const ACTION_CID = "action-";
+
+/** A new client message id for a private action. */
+export function actionCid(): string {
+  return ACTION_CID + crypto.randomUUID().replaceAll("-", "");
+}
+
+/**
+ * What a private message from `from` did, when it is an action (its `cid`
+ * marks it, its text starts with `* FROM `); `undefined` for any other.
+ */
+export function privateAction(
+  from: string,
+  text: string,
+  cid: string | undefined,
+): string | undefined {
+  if (cid?.startsWith(ACTION_CID) !== true) return undefined;
+  const said = `* ${from} `;
+  return text.startsWith(said) ? text.slice(said.length) : undefined;
 }
 
 /** Text for a chat `say`: a leading `/` is doubled, so the hub posts it rather than runs it. */
