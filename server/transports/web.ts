@@ -27,7 +27,7 @@ import type { ConnectionGate, Slot } from "../limits.ts";
 import type { Connections } from "./connections.ts";
 import { TcpListener } from "./tcp_listener.ts";
 import { destroyWhenFinished } from "./outbox.ts";
-import { HostNames, unknownHost } from "./host_names.ts";
+import { HostNames, requestedHost, unknownHost } from "./host_names.ts";
 import { acceptKey, isValidKey } from "./websocket.ts";
 import { discardPace, type FileRoutes, isFilePath, namesTag, refuseFiles } from "../files/http.ts";
 
@@ -245,7 +245,12 @@ export class WebTransport {
     this.#handshakeMs = options.handshakeMs;
     this.#files = options.files;
     this.#peers = options.peers;
-    this.#http = http.createServer((request, response) => this.#request(request, response));
+    // A request without Host is answered here, with the page's headers, rather than by the
+    // library's bare 400 (requestedHost).
+    this.#http = http.createServer(
+      { requireHostHeader: false },
+      (request, response) => this.#request(request, response),
+    );
     // A request that says `Expect: 100-continue` is checked like any other, and
     // 100 Continue is sent only where its body is wanted: an upload that its
     // headers already refuse gets its refusal instead, before any of its bytes.
@@ -436,8 +441,10 @@ export class WebTransport {
       }
       this.#idle(socket, connection);
     });
-    if (!this.#hosts.allows(request.headers.host)) {
-      return respond(response, 403, `${unknownHost(request.headers.host)}\n`, TEXT_PLAIN, true);
+    const target = requestedHost(request);
+    if (!target.ok) return respond(response, 400, `${target.message}\n`, TEXT_PLAIN, true);
+    if (!this.#hosts.allows(target.host)) {
+      return respond(response, 403, `${unknownHost(target.host)}\n`, TEXT_PLAIN, true);
     }
     const path = URL.parse(request.url ?? "/", "http://host")?.pathname ?? "/";
     if (path === "/ws") {
@@ -485,14 +492,14 @@ export class WebTransport {
     const connection = this.#open.get(socket);
     if (connection === undefined) return void socket.destroy();
     const headers = request.headers;
-    if (!this.#hosts.allows(headers.host)) {
-      return rawResponse(socket, 403, unknownHost(headers.host));
-    }
+    const target = requestedHost(request);
+    if (!target.ok) return rawResponse(socket, 400, target.message);
+    if (!this.#hosts.allows(target.host)) return rawResponse(socket, 403, unknownHost(target.host));
     // A page from another site must not join on its visitor's behalf; one of another server
     // of the same chat may, as its own server went away.
     const origin = headers.origin;
     if (
-      origin !== undefined && URL.parse(origin)?.host !== headers.host &&
+      origin !== undefined && URL.parse(origin)?.host !== target.host &&
       !this.#notePeers().has(URL.parse(origin)?.origin ?? "")
     ) {
       return rawResponse(socket, 403, "Cross-origin WebSocket refused");
