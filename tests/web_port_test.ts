@@ -370,6 +370,58 @@ Deno.test("startServer() checks the host a target written whole names, not the H
   });
 });
 
+Deno.test("startServer() names its chat port only to what looks like a chat client, not to broken HTTP", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+  const port = server.webAddr!.port;
+  const chatPort = String(server.addr.port);
+  const ours = `Host: ${LOOPBACK}:${port}\r\n`;
+
+  await t.step(
+    "a JSON frame, an IRC registration or a name typed on nc is told the chat port",
+    async () => {
+      for (
+        const first of [
+          '{"type":"hello","version":1,"name":"ann"}\n',
+          "CAP LS 302\r\nNICK ann\r\n",
+          "ann\n",
+        ]
+      ) {
+        const answer = await answerTo(port, first);
+        assert.equal(answer.status, 400);
+        assert.equal(answer.headers.get("x-chat-port"), chatPort, first);
+        assert.match(answer.body, new RegExp(`its chat port is ${chatPort}\n$`));
+      }
+    },
+  );
+
+  await t.step("a request with a header it cannot read gets a plain 400", async () => {
+    for (
+      const head of [
+        `GET / HTTP/1.1\r\n${ours}Bad Header: x\r\n`,
+        `GET / HTTP/1.1\r\n${ours}X: \x01\r\n`,
+      ]
+    ) {
+      assertPlainText(
+        await answerTo(port, `${head}\r\n`),
+        400,
+        /^Cannot read the request: it is not valid HTTP\n$/,
+      );
+    }
+  });
+
+  await t.step(
+    "a body with a bad chunk size ends the connection after the answer, with nothing more",
+    async () => {
+      await using http = await RawHttp.open(port);
+      await http.send(
+        `POST / HTTP/1.1\r\n${ours}Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\n`,
+      );
+      assertPlainText(await http.answer(), 405, /^Method not allowed\n$/);
+      assert.equal(await http.closed(), "");
+    },
+  );
+});
+
 Deno.test("startServer() counts HTTP connections against its limits and closes idle ones", async (t) => {
   await using server = await startServer({
     hostname: LOOPBACK,
