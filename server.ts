@@ -215,6 +215,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     } catch (error) {
       await files?.close();
       await tcp.stopAccepting();
+      gate[Symbol.dispose]();
       await connections.drain(0);
       throw new ListenError(formatAddress(hostname, config.webPort), error);
     }
@@ -233,6 +234,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
       if (!(options.ircIfFree && code === "EADDRINUSE")) {
         await web?.stopAccepting();
         await tcp.stopAccepting();
+        gate[Symbol.dispose]();
         await connections.drain(0);
         await files?.close();
         throw new ListenError(formatAddress(hostname, config.ircPort), error);
@@ -267,6 +269,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
     closing ??= (async () => {
       await announcer?.close();
       await Promise.all([tcp.stopAccepting(), web?.stopAccepting(), irc?.stopAccepting()]);
+      // No connection comes any more: the refusals not logged yet are, now.
+      gate[Symbol.dispose]();
       hub.shutdown(reason);
       await connections.drain(2_000);
       await options.cluster?.[Symbol.asyncDispose]();

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { PacedLog, seconds } from "./paced_log.ts";
+
 /** Waits for `promise`, but at most `ms`; never rejects. */
 export async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -63,29 +65,52 @@ export interface GateConfig {
   /** Connections at once from one IP address. */
   readonly maxPerAddress: number;
   /**
-   * Receives a line about refused connections: for the first, then at most
-   * one every ten seconds, with a count of the others.
+   * Receives a line about refused connections: the first of a burst at once,
+   * then, a few seconds later, one counting the others (see paced_log.ts).
    */
   readonly log: (line: string) => void;
+  /** Least milliseconds between two lines about refusals. @default {PACED_LOG_EVERY_MS} */
+  readonly logEveryMs?: number;
 }
 
-const REPORT_EVERY_MS = 10_000;
+/** Most addresses whose refusals are counted apart for one line of the log. */
+const MAX_COUNTED_ADDRESSES = 1024;
 
-/** Counts open connections, in all and per IP address, and refuses those over the limits. */
-export class ConnectionGate {
+/** Refusals not logged yet, by limit and by address. */
+interface RefusalTally {
+  full: number;
+  address: number;
+  readonly byAddress: Map<string, number>;
+  /** Whether more addresses came than {@linkcode MAX_COUNTED_ADDRESSES}. */
+  more: boolean;
+}
+
+function emptyTally(): RefusalTally {
+  return { full: 0, address: 0, byAddress: new Map(), more: false };
+}
+
+/**
+ * Counts open connections, in all and per IP address, and refuses those over
+ * the limits. Dispose it once the ports are closed: the last refusals not yet
+ * logged are logged then.
+ */
+export class ConnectionGate implements Disposable {
   readonly #max: number;
   readonly #maxPerAddress: number;
   readonly #byAddress = new Map<string, number>();
-  readonly #log: (line: string) => void;
+  readonly #log: PacedLog;
   #open = 0;
-  /** Refusals not yet reported, and when the last report was. */
-  #unreported = 0;
-  #reported = -Infinity;
+  /** Refusals the log has not told of yet. */
+  #tally = emptyTally();
 
   constructor(config: GateConfig) {
     this.#max = config.maxConnections;
     this.#maxPerAddress = config.maxPerAddress;
-    this.#log = config.log;
+    this.#log = new PacedLog(
+      config.log,
+      (periodMs) => this.#summary(periodMs),
+      config.logEveryMs === undefined ? {} : { everyMs: config.logEveryMs },
+    );
   }
 
   /** Open connections. */
@@ -95,20 +120,16 @@ export class ConnectionGate {
 
   /**
    * Admits a connection from `address`, or says why not. An admitted
-   * connection must be {@linkcode release}d exactly once. `now` (from
-   * `performance.now()`) paces the log of refusals.
+   * connection must be {@linkcode release}d exactly once.
    */
-  admit(address: string, now: number = performance.now()): string | undefined {
+  admit(address: string): string | undefined {
     if (this.#open >= this.#max) {
-      this.#refused(`${address}: the server is full (${this.#max} open, the most allowed)`, now);
+      this.#refused(address, "full");
       return "The server is full; try again later";
     }
     const count = this.#byAddress.get(address) ?? 0;
     if (count >= this.#maxPerAddress) {
-      this.#refused(
-        `${address}: it has ${this.#maxPerAddress} open, the most allowed from one address`,
-        now,
-      );
+      this.#refused(address, "address");
       return "Too many connections from your address";
     }
     this.#byAddress.set(address, count + 1);
@@ -134,18 +155,52 @@ export class ConnectionGate {
     this.#open = Math.max(0, this.#open - 1);
   }
 
-  /** Logs a refusal, unless one was logged in the last ten seconds; then counts it. */
-  #refused(why: string, now: number): void {
-    if (now - this.#reported < REPORT_EVERY_MS) {
-      this.#unreported++;
-      return;
+  /** Logs the refusals not logged yet, and stops the timer that would. */
+  [Symbol.dispose](): void {
+    this.#log[Symbol.dispose]();
+  }
+
+  /** Logs a refusal that opens a burst; counts the others for the line that sums them up. */
+  #refused(address: string, limit: "full" | "address"): void {
+    const why = limit === "full"
+      ? `the server is full (${this.#max} open, the most allowed)`
+      : `it has ${this.#maxPerAddress} open, the most allowed from one address`;
+    if (this.#log.event(`Refused a connection from ${address}: ${why}`)) return;
+    const tally = this.#tally;
+    tally[limit]++;
+    const count = tally.byAddress.get(address);
+    if (count !== undefined) tally.byAddress.set(address, count + 1);
+    else if (tally.byAddress.size < MAX_COUNTED_ADDRESSES) tally.byAddress.set(address, 1);
+    else tally.more = true;
+  }
+
+  /**
+   * The line about the refusals counted in the last `periodMs`: how many,
+   * from where (the address refused most first), and at which limits.
+   */
+  #summary(periodMs: number): string {
+    const { full, address, byAddress, more } = this.#tally;
+    this.#tally = emptyTally();
+    const count = full + address;
+    let top = "";
+    let most = 0;
+    for (const [from, refused] of byAddress) {
+      if (refused > most) [top, most] = [from, refused];
     }
-    const others = this.#unreported === 0
-      ? ""
-      : ` (and ${this.#unreported} more since the last report)`;
-    this.#log(`Refused a connection from ${why}${others}`);
-    this.#reported = now;
-    this.#unreported = 0;
+    const others = byAddress.size - 1;
+    const from = others === 0 && !more
+      ? top
+      : `${top} and ${more ? "more than " : ""}${others} other address${others === 1 ? "" : "es"}`;
+    const wasFull = `the server was full (${this.#max} open, the most allowed)`;
+    const overAddress = `over the limit of ${this.#maxPerAddress} open from one address`;
+    const why = address === 0
+      ? wasFull
+      : full === 0
+      ? overAddress
+      : `${full} as ${wasFull}, ${address} ${overAddress}`;
+    return `Refused ${count} more connection${count === 1 ? "" : "s"} in the last ${
+      seconds(periodMs)
+    }, from ${from}: ${why}`;
   }
 }
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { encodeFrame, LOBBY, type ServerFrame } from "../protocol.ts";
 import { type ServerOptions, startServer } from "../server.ts";
-import { assertOneErrorLine, ChatProcess, runChat } from "./_chat_process.ts";
+import { assertOneErrorLine, ChatProcess, runChat, SERVE_LOCAL } from "./_chat_process.ts";
 import { connectTls, OPENSSL, selfSignedCert, type TestCert } from "./_fault_helpers.ts";
 import { LineClient } from "./_line_client.ts";
 import { HARD_LIMIT_FACTOR } from "../server/transports/tcp_session.ts";
@@ -1430,4 +1430,52 @@ Deno.test("chat serve lowers --max-connections to what its open-file limit holds
     "a newcomer to be welcomed",
   );
   assert.doesNotMatch(server.stdout, /stopped taking connections|Out of file descriptors|Cannot/);
+});
+
+Deno.test("chat serve logs a burst of refused connections at once, and its size within seconds", async (t) => {
+  await using server = new ChatProcess(
+    [...SERVE_LOCAL, "--no-web", "--no-irc", "--no-announce", "--memory", "--max-connections", "1"],
+    { stdin: "null" },
+  );
+  const port = await server.port();
+  // The one place there is.
+  await using _holder = await TestClient.join(port, "holder");
+  /** Opens `count` connections one after another; each is turned away with a bye. */
+  const burst = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      await using refused = await TestClient.connect(port);
+      assert.equal((await refused.next("bye")).reason, "The server is full; try again later");
+    }
+  };
+  /** The lines of the log about refused connections so far, without their time, periods as "N s". */
+  const refusals = () =>
+    server.stdout.split("\n").filter((line) => line.includes("] Refused ")).map((line) =>
+      line.replace(/^\[[^\]]*\] /, "").replace(/ in the last \d+ s,/, " in the last N s,")
+    );
+  const first =
+    "Refused a connection from 127.0.0.1: the server is full (1 open, the most allowed)";
+  const count = (more: number) =>
+    `Refused ${more} more connections in the last N s, from 127.0.0.1: ` +
+    "the server was full (1 open, the most allowed)";
+
+  await t.step(
+    "the first refusal is logged at once, and the rest soon after the burst",
+    async () => {
+      await burst(1);
+      await server.waitForStdout(/Refused a connection from/);
+      await burst(29);
+      const ended = performance.now();
+      await server.waitForStdout(/Refused 29 more connections/, 10_000);
+      assert.ok(performance.now() - ended < 7_000, "the count came late");
+      assert.deepEqual(refusals(), [first, count(29)]);
+    },
+  );
+
+  await t.step("a later burst has a first line and a count of its own", async () => {
+    // The quiet after which a refusal opens a new burst: time to pass, not an event to wait for.
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
+    await burst(12);
+    await server.waitForStdout(/Refused 11 more connections/, 10_000);
+    assert.deepEqual(refusals(), [first, count(29), first, count(11)]);
+  });
 });

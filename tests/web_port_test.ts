@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { startServer } from "../server.ts";
 import { OPENSSL, selfSignedCert } from "./_fault_helpers.ts";
-import { RawHttp } from "./_raw_http.ts";
+import { type HttpAnswer, RawHttp } from "./_raw_http.ts";
 import { clientFrame, RawWebSocket } from "./_raw_websocket.ts";
 import { LOOPBACK, TestClient, within } from "./_test_utils.ts";
 
@@ -248,8 +248,9 @@ Deno.test("startServer() answers only requests for its own names, so DNS rebindi
   });
 
   await t.step("a request that names no host is refused, the upgrade too", async () => {
+    // HTTP/1.1 must name one (RFC 9112, 3.2): it cannot be read without.
     await using socket = await RawWebSocket.open(port, { host: null });
-    assert.equal(socket.status, 403, socket.head);
+    assert.equal(socket.status, 400, socket.head);
     using conn = await Deno.connect({ hostname: LOOPBACK, port });
     await writeText(conn, "GET / HTTP/1.0\r\n\r\n");
     assert.match(await readToEnd(conn), /^HTTP\/1\.1 403 [^]*name it in a Host header/);
@@ -275,6 +276,150 @@ Deno.test("startServer() answers only requests for its own names, so DNS rebindi
     await using socket = await RawWebSocket.open(port, { host: `evil.example.:${port}` });
     assert.equal(socket.status, 403, socket.head);
   });
+});
+
+/** The page's security headers that every answer of the web port carries. */
+const PAGE_HEADERS = ["content-security-policy", "x-content-type-options", "x-frame-options"];
+
+/** Sends `request` on a new connection to `port` and reads its answer. */
+async function answerTo(port: number, request: string): Promise<HttpAnswer> {
+  await using http = await RawHttp.open(port);
+  await http.send(request);
+  return await http.answer();
+}
+
+/** Asserts `answer` is a short text with `status`, the page's headers and no chat port. */
+function assertPlainText(answer: HttpAnswer, status: number, text: RegExp): void {
+  const context = JSON.stringify([answer.status, [...answer.headers], answer.body]);
+  assert.equal(answer.status, status, context);
+  assert.match(answer.body, text, context);
+  assert.equal(answer.headers.get("content-type"), "text/plain; charset=utf-8", context);
+  for (const name of PAGE_HEADERS) assert.ok(answer.headers.has(name), `${name} in ${context}`);
+  assert.equal(answer.headers.get("x-chat-port"), undefined, context);
+  assert.doesNotMatch(answer.body, /chat port/, context);
+}
+
+Deno.test("startServer() answers 400 to a request with two Host headers, or an HTTP/1.1 one without", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+  const port = server.webAddr!.port;
+  const ours = `Host: ${LOOPBACK}:${port}\r\n`;
+  const evil = "Host: evil.example\r\n";
+  const upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\n" +
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+
+  await t.step("two Host headers, whichever comes first, the upgrade too", async () => {
+    for (const hosts of [ours + evil, evil + ours, ours + ours]) {
+      const page = await answerTo(port, `GET /favicon.svg HTTP/1.1\r\n${hosts}\r\n`);
+      assertPlainText(page, 400, /^Cannot read the request: it has 2 Host headers/);
+      const socket = await answerTo(port, `GET /ws HTTP/1.1\r\n${hosts}${upgrade}\r\n`);
+      assertPlainText(socket, 400, /^Cannot read the request: it has 2 Host headers/);
+    }
+    assert.equal(server.hub.size, 0);
+  });
+
+  await t.step("HTTP/1.1 without Host gets 400 with the page's headers, HTTP/1.0 403", async () => {
+    assertPlainText(
+      await answerTo(port, "GET /favicon.svg HTTP/1.1\r\n\r\n"),
+      400,
+      /^Cannot read the request: an HTTP\/1\.1 request names its server in a Host header\n$/,
+    );
+    assertPlainText(
+      await answerTo(port, "GET /favicon.svg HTTP/1.0\r\n\r\n"),
+      403,
+      /name it in a Host header/,
+    );
+  });
+
+  await t.step("one Host header that names this server is served", async () => {
+    const page = await answerTo(port, `GET /favicon.svg HTTP/1.1\r\n${ours}\r\n`);
+    assert.equal(page.status, 200);
+  });
+});
+
+Deno.test("startServer() checks the host a target written whole names, not the Host header", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+  const port = server.webAddr!.port;
+  const ours = `Host: ${LOOPBACK}:${port}\r\n`;
+
+  await t.step("a URL of another host is refused as that host would be", async () => {
+    assertPlainText(
+      await answerTo(port, `GET http://evil.example/favicon.svg HTTP/1.1\r\n${ours}\r\n`),
+      403,
+      /^This server is not "evil\.example"/,
+    );
+    await using socket = await RawWebSocket.open(port, { path: "http://evil.example/ws" });
+    assert.equal(socket.status, 403, socket.head);
+    assert.equal(server.hub.size, 0);
+  });
+
+  await t.step("a URL of this server is served, whatever the Host header says", async () => {
+    const page = await answerTo(
+      port,
+      `GET http://${LOOPBACK}:${port}/favicon.svg HTTP/1.1\r\nHost: evil.example\r\n\r\n`,
+    );
+    assert.equal(page.status, 200);
+    assert.match(page.body, /^<svg /);
+  });
+
+  await t.step("a URL of another scheme cannot be read", async () => {
+    assertPlainText(
+      await answerTo(port, `GET ftp://${LOOPBACK}/favicon.svg HTTP/1.1\r\n${ours}\r\n`),
+      400,
+      /^Cannot read the request: its target is a "ftp" URL/,
+    );
+  });
+});
+
+Deno.test("startServer() names its chat port only to what looks like a chat client, not to broken HTTP", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+  const port = server.webAddr!.port;
+  const chatPort = String(server.addr.port);
+  const ours = `Host: ${LOOPBACK}:${port}\r\n`;
+
+  await t.step(
+    "a JSON frame, an IRC registration or a name typed on nc is told the chat port",
+    async () => {
+      for (
+        const first of [
+          '{"type":"hello","version":1,"name":"ann"}\n',
+          "CAP LS 302\r\nNICK ann\r\n",
+          "ann\n",
+        ]
+      ) {
+        const answer = await answerTo(port, first);
+        assert.equal(answer.status, 400);
+        assert.equal(answer.headers.get("x-chat-port"), chatPort, first);
+        assert.match(answer.body, new RegExp(`its chat port is ${chatPort}\n$`));
+      }
+    },
+  );
+
+  await t.step("a request with a header it cannot read gets a plain 400", async () => {
+    for (
+      const head of [
+        `GET / HTTP/1.1\r\n${ours}Bad Header: x\r\n`,
+        `GET / HTTP/1.1\r\n${ours}X: \x01\r\n`,
+      ]
+    ) {
+      assertPlainText(
+        await answerTo(port, `${head}\r\n`),
+        400,
+        /^Cannot read the request: it is not valid HTTP\n$/,
+      );
+    }
+  });
+
+  await t.step(
+    "a body with a bad chunk size ends the connection after the answer, with nothing more",
+    async () => {
+      await using http = await RawHttp.open(port);
+      await http.send(
+        `POST / HTTP/1.1\r\n${ours}Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\n`,
+      );
+      assertPlainText(await http.answer(), 405, /^Method not allowed\n$/);
+      assert.equal(await http.closed(), "");
+    },
+  );
 });
 
 Deno.test("startServer() counts HTTP connections against its limits and closes idle ones", async (t) => {

@@ -70,6 +70,59 @@ export class HostNames {
   }
 }
 
+/** What {@linkcode requestedHost} finds: the host a request names, or why it cannot be read. */
+export type RequestedHost =
+  | { ok: true; host: string | undefined }
+  | { ok: false; message: string };
+
+/** What {@linkcode requestedHost} reads of a request (a `node:http` `IncomingMessage`). */
+export interface RequestHead {
+  /** `1.1`, `1.0`. */
+  readonly httpVersion: string;
+  /** The request target as sent. */
+  readonly url?: string | undefined;
+  /** Every header line as sent: name, value, name, value… */
+  readonly rawHeaders: readonly string[];
+}
+
+/**
+ * The host a request is for (RFC 9112, 3.2 and 3.2.2): the authority of a
+ * target written whole (`GET http://name/ HTTP/1.1`), which stands for the
+ * `Host` header, or else its `Host` header; `undefined` for an HTTP/1.0
+ * request without one. A request with more than one `Host` header, or an
+ * HTTP/1.1 request without one, cannot be read: it gets 400.
+ */
+export function requestedHost(request: RequestHead): RequestedHost {
+  const hosts: string[] = [];
+  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
+    if (request.rawHeaders[i]!.toLowerCase() === "host") hosts.push(request.rawHeaders[i + 1]!);
+  }
+  if (hosts.length > 1) {
+    return {
+      ok: false,
+      message: `Cannot read the request: it has ${hosts.length} Host headers, and may have one`,
+    };
+  }
+  if (hosts.length === 0 && request.httpVersion !== "1.0" && request.httpVersion !== "0.9") {
+    return {
+      ok: false,
+      message: "Cannot read the request: an HTTP/1.1 request names its server in a Host header",
+    };
+  }
+  const whole = /^([a-z][a-z\d+.-]*):\/\/([^/?#]*)/i.exec(request.url ?? "");
+  if (whole === null) return { ok: true, host: hosts[0] };
+  const scheme = whole[1]!.toLowerCase();
+  if (scheme !== "http" && scheme !== "https") {
+    return {
+      ok: false,
+      message: `Cannot read the request: its target is a ${
+        JSON.stringify(scheme)
+      } URL, not an http one`,
+    };
+  }
+  return { ok: true, host: whole[2]! };
+}
+
 /** Why a request for an unknown host name is refused, for the page that sent it. */
 export function unknownHost(host: string | undefined): string {
   if (host === undefined) {

@@ -21,6 +21,7 @@
 import net, { type Socket } from "node:net";
 import tls from "node:tls";
 import { type ConnectionGate, Slot } from "../limits.ts";
+import { PacedLog, seconds } from "../paced_log.ts";
 import { peerAddress } from "./outbox.ts";
 
 /** Where and how to listen. */
@@ -127,9 +128,6 @@ function closeIdle(count: number, filter: IdleFilter = {}): number {
   return closed;
 }
 
-/** How often, at most, the listener says it closed idle connections to make room. */
-const REPORT_EVERY_MS = 10_000;
-
 /**
  * A listening TCP (or TLS) port. Every connection is counted in the gate the
  * moment the kernel hands it over, before any TLS handshake, and keeps its
@@ -154,9 +152,10 @@ export class TcpListener {
   #probeFrom: { address: string | undefined; port: number | undefined } | undefined;
   #probeTimer: ReturnType<typeof setTimeout> | undefined;
   #probeClosed: Promise<void> = Promise.resolve();
-  /** Idle connections closed to make room and not yet reported, and when the last report was. */
+  /** The lines about idle connections closed to make room: the first at once, then a count. */
+  readonly #roomLog: PacedLog;
+  /** Idle connections closed to make room that the log has not told of yet. */
   #unreported = 0;
-  #reported = -Infinity;
 
   /**
    * Binds the port. Rejects with the system's error (its `code` is
@@ -178,6 +177,12 @@ export class TcpListener {
       : tls.createSecureContext({ cert: options.tls.cert, key: options.tls.key });
     const { address, port } = server.address() as net.AddressInfo;
     this.#addr = { transport: "tcp", hostname: address, port };
+    this.#roomLog = new PacedLog(handlers.log, (periodMs) => {
+      const count = this.#unreported;
+      this.#unreported = 0;
+      return `Closed ${count} more idle HTTP connection${count === 1 ? "" : "s"} in the last ` +
+        `${seconds(periodMs)} to make room for new ones (see --max-connections and --max-per-ip)`;
+    });
     this.#attach(server);
     const probeMs = options.probeMs;
     if (probeMs > 0) this.#interval = setInterval(() => this.#check(), probeMs);
@@ -207,6 +212,7 @@ export class TcpListener {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#interval);
+    this.#roomLog[Symbol.dispose]();
     this.#endProbe();
     if (this.#server.listening) this.#server.close();
     for (const [socket, timer] of this.#handshaking) {
@@ -292,16 +298,9 @@ export class TcpListener {
       limit = gate.wouldRefuse(address);
     }
     if (closed === 0) return;
-    const now = performance.now();
-    this.#unreported += closed;
-    if (now - this.#reported < REPORT_EVERY_MS) return;
-    const count = this.#unreported;
-    this.#handlers.log(
-      `Closed ${count} idle HTTP connection${count === 1 ? "" : "s"} to make room for new ones ` +
-        "(see --max-connections and --max-per-ip)",
-    );
-    this.#reported = now;
-    this.#unreported = 0;
+    const first = `Closed ${closed} idle HTTP connection${closed === 1 ? "" : "s"} to make room ` +
+      "for new ones (see --max-connections and --max-per-ip)";
+    if (!this.#roomLog.event(first)) this.#unreported += closed;
   }
 
   /** Closes every idle connection, of every listener, to free file descriptors. */

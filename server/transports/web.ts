@@ -27,7 +27,7 @@ import type { ConnectionGate, Slot } from "../limits.ts";
 import type { Connections } from "./connections.ts";
 import { TcpListener } from "./tcp_listener.ts";
 import { destroyWhenFinished } from "./outbox.ts";
-import { HostNames, unknownHost } from "./host_names.ts";
+import { HostNames, requestedHost, unknownHost } from "./host_names.ts";
 import { acceptKey, isValidKey } from "./websocket.ts";
 import { discardPace, type FileRoutes, isFilePath, namesTag, refuseFiles } from "../files/http.ts";
 
@@ -194,8 +194,33 @@ interface HttpConnection {
   reading: boolean;
   /** Whether it waits for its answers to leave its buffer before it counts as idle. */
   draining: boolean;
+  /** The answer to `request`. */
+  response: ServerResponse | undefined;
+  /** Whether it is to be closed once its answers are sent: what came after them was not HTTP. */
+  closing: boolean;
   /** Notes the bytes of a next request; a `data` listener. */
   readonly onData: () => void;
+}
+
+/** What `node:http` says of bytes it cannot parse. */
+interface ParseError extends Error {
+  /** `HPE_HEADER_OVERFLOW`, `HPE_INVALID_METHOD`, … */
+  code?: string;
+  /** The bytes it was parsing when it failed. */
+  rawPacket?: Uint8Array;
+}
+
+/** Methods a request line may start with: bytes that start so are meant as HTTP. */
+const HTTP_METHOD = /^(?:GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|TRACE|CONNECT|PRI) /;
+
+/**
+ * Whether the first bytes of a connection were meant as an HTTP request:
+ * they start with a method, or their first line ends as a request line does
+ * (`HTTP/1.1`). A chat client at the wrong port sends a JSON frame, an IRC
+ * client `NICK` or `CAP`, a person on nc a name: none of them do.
+ */
+function meantAsHttp(start: string): boolean {
+  return HTTP_METHOD.test(start) || /^[^\n]* HTTP\/\d(?:\.\d)?\r?\n/.test(start);
 }
 
 /**
@@ -245,7 +270,12 @@ export class WebTransport {
     this.#handshakeMs = options.handshakeMs;
     this.#files = options.files;
     this.#peers = options.peers;
-    this.#http = http.createServer((request, response) => this.#request(request, response));
+    // A request without Host is answered here, with the page's headers, rather than by the
+    // library's bare 400 (requestedHost).
+    this.#http = http.createServer(
+      { requireHostHeader: false },
+      (request, response) => this.#request(request, response),
+    );
     // A request that says `Expect: 100-continue` is checked like any other, and
     // 100 Continue is sent only where its body is wanted: an upload that its
     // headers already refuse gets its refusal instead, before any of its bytes.
@@ -272,16 +302,32 @@ export class WebTransport {
       socket.removeAllListeners("data");
       rawResponse(socket, 405, "Method not allowed", "allow: GET, HEAD\r\n");
     });
-    this.#http.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
+    this.#http.on("clientError", (error: ParseError, socket: Socket) => {
       // The parser is fed nothing more: it would fail again on every chunk that follows until
       // the socket closes, and each time Deno's node:http adds an `error` listener to it.
       socket.removeAllListeners("data");
+      const connection = this.#open.get(socket);
+      // Answers on their way are not cut into, nor followed by one no request asked for:
+      // the connection ends once they are sent.
+      if (
+        connection !== undefined && connection.busy > 0 &&
+        (connection.busy > 1 || connection.response?.headersSent === true)
+      ) {
+        connection.closing = true;
+        return;
+      }
       if (error.code === "HPE_HEADER_OVERFLOW") {
         return rawResponse(socket, 431, "Cannot read the request");
       }
-      // Most likely a chat client or a person on nc, at the wrong port: say which is right.
+      // A chat client or a person on nc, at the wrong port, is told which is right: their
+      // first bytes fail, and are not meant as HTTP.
       const { chatPort } = options;
-      if (chatPort === undefined) return rawResponse(socket, 400, "Cannot read the request");
+      const packet = error.rawPacket ?? new Uint8Array();
+      const first = connection?.request === undefined && socket.bytesRead <= packet.length;
+      const start = String.fromCharCode(...packet.subarray(0, 256));
+      if (chatPort === undefined || !first || meantAsHttp(start)) {
+        return rawResponse(socket, 400, "Cannot read the request: it is not valid HTTP");
+      }
       rawResponse(
         socket,
         400,
@@ -339,6 +385,8 @@ export class WebTransport {
       request: undefined,
       reading: false,
       draining: false,
+      response: undefined,
+      closing: false,
       // Called before the HTTP parser reads the same bytes.
       onData: () => {
         if (connection.reading || connection.request?.complete !== true) return;
@@ -423,12 +471,17 @@ export class WebTransport {
     }
     connection.since = performance.now();
     connection.request = request;
+    connection.response = response;
     connection.reading = false;
     this.#listener.markBusy(socket);
     response.once("finish", () => {
       connection.busy--;
       connection.served = true;
       connection.since = performance.now();
+      if (connection.closing && connection.busy === 0 && !socket.writableEnded) {
+        socket.once("finish", destroyWhenFinished);
+        return void socket.end();
+      }
       // Read the next request only once this answer is on its way.
       if (socket.writableLength > PAUSE_BYTES && !socket.isPaused()) {
         socket.pause();
@@ -436,8 +489,10 @@ export class WebTransport {
       }
       this.#idle(socket, connection);
     });
-    if (!this.#hosts.allows(request.headers.host)) {
-      return respond(response, 403, `${unknownHost(request.headers.host)}\n`, TEXT_PLAIN, true);
+    const target = requestedHost(request);
+    if (!target.ok) return respond(response, 400, `${target.message}\n`, TEXT_PLAIN, true);
+    if (!this.#hosts.allows(target.host)) {
+      return respond(response, 403, `${unknownHost(target.host)}\n`, TEXT_PLAIN, true);
     }
     const path = URL.parse(request.url ?? "/", "http://host")?.pathname ?? "/";
     if (path === "/ws") {
@@ -485,14 +540,14 @@ export class WebTransport {
     const connection = this.#open.get(socket);
     if (connection === undefined) return void socket.destroy();
     const headers = request.headers;
-    if (!this.#hosts.allows(headers.host)) {
-      return rawResponse(socket, 403, unknownHost(headers.host));
-    }
+    const target = requestedHost(request);
+    if (!target.ok) return rawResponse(socket, 400, target.message);
+    if (!this.#hosts.allows(target.host)) return rawResponse(socket, 403, unknownHost(target.host));
     // A page from another site must not join on its visitor's behalf; one of another server
     // of the same chat may, as its own server went away.
     const origin = headers.origin;
     if (
-      origin !== undefined && URL.parse(origin)?.host !== headers.host &&
+      origin !== undefined && URL.parse(origin)?.host !== target.host &&
       !this.#notePeers().has(URL.parse(origin)?.origin ?? "")
     ) {
       return rawResponse(socket, 403, "Cross-origin WebSocket refused");
