@@ -173,7 +173,7 @@ Deno.test("IRC operators: MODE +b, -b, +o, -o, +i, -i, the ban list and raw verb
         /^:\S+ NOTICE ann :.*_zed/,
       );
       await ann.send("MUTE");
-      assert.match(await ann.next(/ NOTICE ann /), /:Usage: \/mute NAME \[DURATION\]/);
+      assert.match(await ann.next(/ NOTICE ann /), /:Usage: MUTE NAME \[DURATION\]/);
     },
   );
 
@@ -768,6 +768,48 @@ Deno.test("IRC operators: a KICK from a channel the operator is not in is answer
   await sider.next(/^ERROR :Closing link: You were kicked by ann: off topic$/);
   // No KICK line reaches a client outside the channel: a NOTICE says it was done.
   assert.match(await ann.next(/ NOTICE ann /), /^:\S+ NOTICE ann :You kicked sider$/);
+});
+
+Deno.test("IRC operators: a raw verb missing a word is answered with its usage as IRC types it", async () => {
+  await using chat = await serve();
+  await using ann = await operator(chat.irc);
+  for (
+    const [line, usage] of [
+      ["RENAME carol", "RENAME NAME NEW"],
+      ["MUTE", "MUTE NAME [DURATION]"],
+      ["UNMUTE", "UNMUTE NAME"],
+      ["OP", "OP NAME"],
+      ["DEOP", "DEOP NAME"],
+      ["UNBAN", "UNBAN NAME|ADDRESS"],
+      ["BAN", "BAN NAME|ADDRESS [DURATION] [REASON]"],
+    ] as const
+  ) {
+    await ann.send(line);
+    const told = await ann.next(/ NOTICE ann /);
+    assert.ok(told.includes(`:Usage: ${usage}`), `${line}: ${told}`);
+    assert.doesNotMatch(told, /\//, line);
+  }
+});
+
+Deno.test("IRC operators: LOCK and UNLOCK of a channel the operator is not in are told to their nick", async () => {
+  await using chat = await serve();
+  await using ann = await operator(chat.irc);
+  await using sider = await IrcClient.register(chat.irc, "sider");
+  await sider.send("JOIN #side");
+  await sider.next(/ 366 sider #side /);
+  for (const [verb, mode] of [["LOCK", "+i"], ["UNLOCK", "-i"]] as const) {
+    await ann.send(`${verb} #side`);
+    // Those in the channel see the mode change; the operator, outside, a notice to their nick.
+    assert.match(await sider.next(/ MODE #side /), new RegExp(`MODE #side \\${mode}$`));
+    const lines = await ann.sync();
+    assert.deepEqual(lines.filter((line) => / (NOTICE|MODE) #side/.test(line)), [], verb);
+    assert.ok(
+      lines.some((line) =>
+        new RegExp(`^:\\S+ NOTICE ann :ann ${verb.toLowerCase()}ed #side: `).test(line)
+      ),
+      `${verb}: ${lines.join(" | ")}`,
+    );
+  }
 });
 
 Deno.test("IRC operators: an IPv6 address typed with its leading :: is read whole", async () => {

@@ -304,7 +304,7 @@ function verb(name: string): CommandHandler {
     // A reason is words for the chat: without IRC's colours, as a message's are.
     const words = params.map((param) => stripFormatting(withColon(param))).join(" ");
     const parsed = parseInput(`/${name} ${words}`.trimEnd());
-    if (!parsed.ok) return gateway.write(gateway.renderer.notice(parsed.message));
+    if (!parsed.ok) return gateway.write(gateway.renderer.notice(ircUsage(parsed.message)));
     const frame = parsed.frame;
     const nicks = gateway.renderer.nicks;
     let target: string | undefined;
@@ -330,6 +330,15 @@ function verb(name: string): CommandHandler {
       ...(room === undefined ? {} : { channel: room }),
     });
   };
+}
+
+/**
+ * A refusal of the chat's command parser as an IRC user reads it: its usage
+ * in the raw verb's form (`Usage: RENAME NAME NEW`), not the slash command's
+ * (`Usage: /rename NAME NEW`), which is no command of an IRC client's.
+ */
+export function ircUsage(message: string): string {
+  return message.replace(/^Usage: \/([a-z]+)/, (_, verb: string) => `Usage: ${verb.toUpperCase()}`);
 }
 
 /** The operators' raw verbs, by name. */

@@ -250,6 +250,11 @@ export class IrcRenderer {
       case "topic":
         return this.from(frame.by, "TOPIC", frame.room, frame.topic);
       case "notice": {
+        // An operator's lock of a channel they are not in: told to them, not in a channel never
+        // joined.
+        if (frame.room !== undefined && !this.#inChannel(frame.room)) {
+          return this.#ownOp(frame.text) + this.notice(frame.text);
+        }
         const line = this.#ownOp(frame.text) +
           this.#notices(frame.room ?? this.nick, frame.text) +
           (frame.room === undefined ? "" : this.#modeChange(frame.room, frame.text));
