@@ -841,7 +841,10 @@ export class Hub implements Disposable {
    * is shown first, as nobody looks into a room unseen.
    */
   #who(member: Member, room: Room): void {
-    member.session.send(this.#rooms.who(this.#rooms.show(member, room), member));
+    // Plain text is written out here, as the terminal writes its `who`: who is away and who is an
+    // operator show, whatever version the text door speaks.
+    const asking = member.session.transport === "text" ? { version: 2 as const } : member;
+    member.session.send(this.#rooms.who(this.#rooms.show(member, room), asking));
   }
 
   /** `part` and `leave`: in version 1 back to #lobby, in version 2 out of `room`. */

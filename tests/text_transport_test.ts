@@ -242,7 +242,8 @@ Deno.test("startServer() relays messages between text and JSON users as plain li
 
   await t.step("/who lists the room", async () => {
     await carol.type("/who");
-    await carol.next(exactly("-- #lobby: 3 people here: alice, carol, dave"));
+    // As the terminal shows it: how each is connected, and who is away or an operator.
+    await carol.next(exactly("-- #lobby: 3 people here: alice (json), carol (nc), dave (nc)"));
   });
 
   await t.step("an unknown command is an error line for the sender alone", async () => {
@@ -867,5 +868,28 @@ Deno.test("startServer() tells a text user an operator's rename in one line, who
     const told = lines.filter((line) => /robert/.test(line));
     assert.equal(told.length, 1, lines.join("\n"));
     assert.match(told[0]!, stampedNotice("ann renamed bob to robert"));
+  }
+});
+
+Deno.test("startServer() shows a text user's /who and /names who is away, since when and why, and who is an operator", async () => {
+  await using server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    operators: parseOpFile("ann s3cret\n"),
+  });
+  const port = server.addr.port;
+  await using ann = await TestClient.join(port, "ann");
+  await ann.say("/oper s3cret");
+  await ann.next("notice");
+  await using carol = await TestClient.join(port, "carol");
+  await carol.say("/away lunch");
+  await carol.next("away");
+  await using ned = await TextClient.join(port, "ned");
+  for (const asked of ["/who", "/names #lobby"]) {
+    await ned.type(asked);
+    const [line] = (await ned.until(/^-- #lobby: 3 people here: /)).slice(-1);
+    assert.match(line!, /\bann \(operator\b/, asked);
+    assert.match(line!, /\bcarol \(away since \d{2}:\d{2}: lunch\b/, asked);
+    assert.match(line!, /\bned\b/, asked);
   }
 });

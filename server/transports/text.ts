@@ -79,7 +79,11 @@ export class TextCodec {
     // An operator's notice of a rename, just before it, said it already.
     if (frame.type === "renamed" && toldByNotice(before, frame)) return undefined;
     // Stamped as of now: a line from another day shows its date.
-    const lines = describeFrame(frame, this.#me ?? "", { fileLink: this.#fileLink })
+    // Now, too, for `who` to say who has been idle a while, as the terminal's does.
+    const lines = describeFrame(frame, this.#me ?? "", {
+      fileLink: this.#fileLink,
+      now: Date.now(),
+    })
       .flatMap((line) => plainLines(line));
     let text = lines.length === 0 ? "" : lines.join("\r\n") + "\r\n";
     // Not glued to an open "Your name: ": a goodbye, say, goes on a line of its own.
