@@ -71,6 +71,19 @@ export function labelled(line: Line, view: string): Line {
 }
 
 /**
+ * Whom an operator's notice concerns: the person after its verb
+ * (`ann muted bob for 2 min`, `ann made bob an operator`, `ann renamed bob
+ * to robert`), or the one it begins with when it tells their own status
+ * (`ann is an operator …`); `undefined` for a notice of anything else.
+ */
+function noticeTarget(text: string): string | undefined {
+  const [first, verb, second] = text.split(" ");
+  if (verb === "is") return first;
+  const target = second?.replace(/[:;,]$/, "");
+  return target === undefined || target === "" || target.startsWith("#") ? undefined : target;
+}
+
+/**
  * Room messages remembered by who sent them and their client message id, to
  * know one shown already when it comes again under another id.
  */
@@ -227,9 +240,12 @@ export class Arrivals {
         const act = `${frame.ts}\n${frame.text}`;
         // Shown already, marked with the room it came to first: not again, plain, here.
         if (this.#shownAlready(own, act, view)) return this.#none(view);
+        // Coming to the room looked at too, it is the answer there, in its place, when it comes:
+        // not before, marked with another room. Here it waits for the user to look.
+        const comesHere = own && this.#comesToCurrent(frame.text, me, view);
         return this.#deliver(view, lines, {
           arrival: { unread: 0, mention: false },
-          alert: this.#ownAct(own, act),
+          alert: !comesHere && this.#ownAct(own, act),
         });
       }
       case "joined":
@@ -329,6 +345,21 @@ export class Arrivals {
   #shownAlready(own: boolean, act: string, view: string): boolean {
     return own && act === this.#lastOwnAct && this.#options.display !== "each" &&
       this.#views.isCurrent(view);
+  }
+
+  /**
+   * Whether an operator's notice `text` of the user's own, come to `view`,
+   * comes to the room looked at as well: it goes to each room of whom it
+   * concerns (`ann muted bob …`, `ann made bob …`), and a notice of the
+   * user's own status (`ann is an operator …`) to each of theirs.
+   */
+  #comesToCurrent(text: string, me: string, view: string): boolean {
+    const current = this.#views.current;
+    if (current?.kind !== "room" || current.id === view) return false;
+    const target = noticeTarget(text);
+    if (target === undefined) return false;
+    return nameKey(target) === nameKey(me) ||
+      this.#options.roomsWith(target).includes(current.id);
   }
 
   /** The view of `room`, or the current one if the user is not in it (nor anywhere yet). */

@@ -1960,7 +1960,12 @@ Deno.test("Conversation: an operator's own act told in two rooms shows once in t
       });
       const lines = order.flatMap((room) => shown(chat.receive(act(room), 2)));
       assert.equal(lines.length, 1, lines.join("\n"));
+      // In the room looked at, in its place, whichever room it came to first: not marked with #dev.
       assert.match(lines[0]!, /ann muted bob for 2 min$/);
+      assert.doesNotMatch(lines[0]!, /#dev/);
+      // And in #dev too, where it came.
+      const there = shown(chat.switchTo("#dev")).filter((line) => /muted/.test(line));
+      assert.equal(there.length, 1, there.join("\n"));
     });
   }
 });

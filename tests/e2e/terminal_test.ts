@@ -851,6 +851,35 @@ e2eTest(
   { operators: parseOpFile("ann s3cret\n") },
 );
 
+e2eTest(
+  "chat join: an operator's own act that concerns the room looked at and another is told in each",
+  async (tmux, port) => {
+    await using carol = await TestClient.join2(port, "carol", [
+      { room: "#lobby" },
+      { room: "#side2" },
+    ]);
+    const ann = await TerminalUser.join(tmux, "ann", port);
+    await ann.enter("/oper s3cret");
+    await ann.waitForLine(/ann is an operator/);
+    await ann.enter("/join #side2");
+    await ann.waitFor((screen) => screen.cursorLine === "#side2>", `ann to look at #side2`);
+    // carol is in both of ann's rooms: the notice comes to #lobby first, then to #side2.
+    await ann.enter("/mute carol 1m");
+    const here = new RegExp(`^-- ${TODAY_STAMP} ann muted carol for 1 min$`);
+    const screen = await ann.waitForLine(here);
+    assert.equal(countLines(screen, /muted carol/), 1, `told once, in #side2:\n${screen.text}`);
+    assert.equal(screen.cursorLine, "#side2>", `still looking at #side2:\n${screen.text}`);
+    // Told in #lobby too, where it came, once ann looks there.
+    await ann.enter("/switch #lobby");
+    await ann.waitFor((screen) => screen.cursorLine === "#lobby>", `ann to look at #lobby`);
+    await ann.waitFor(
+      (screen) => countLines(screen, here) === 2,
+      "the mute told again in #lobby",
+    );
+  },
+  { operators: parseOpFile("ann s3cret\n") },
+);
+
 e2eTest("chat join: /who #room lists that room, where it was asked", async (tmux, port) => {
   await using bob = await TestClient.join(port, "bob");
   await bob.say("/join #dev");
