@@ -14,6 +14,7 @@
 
 import type { Person, ServerFrame } from "../protocol.ts";
 import { IDLE_SHOWN_MS, idleFor } from "../core/describe.ts";
+import { formatSpan } from "../core/duration.ts";
 import { nameKey } from "../core/names.ts";
 import { ServerClock } from "../core/presence.ts";
 import { sanitizeText } from "../core/sanitize.ts";
@@ -159,7 +160,7 @@ export class People {
 
 /** How the sidebar shows one person: marks and a dimmed status. */
 export interface Shown {
-  /** `away` or `away: lunch`, or `idle 12 min`, or nothing. */
+  /** `away`, `away: lunch` or `away 5 min: lunch`, or `idle 12 min`, or nothing. */
   status?: string;
   /** Whether they are away. */
   away: boolean;
@@ -181,7 +182,7 @@ const CLIENTS: Readonly<Record<string, { label: string; title: string }>> = {
   websocket: { label: "ws", title: "a program on the WebSocket" },
 };
 
-/** How `known` shows at `now`: away with its reason, else idle since when if over 5 min. */
+/** How `known` shows at `now`: away for how long with its reason, else idle since when if over 5 min. */
 export function shown(known: Known | undefined, now: number): Shown {
   const result: Shown = { away: known?.away !== undefined, op: known?.op === true };
   if (known?.client !== undefined) {
@@ -190,7 +191,10 @@ export function shown(known: Known | undefined, now: number): Shown {
   }
   if (known?.away !== undefined) {
     const reason = known.away.reason === undefined ? "" : sanitizeText(known.away.reason);
-    result.status = reason === "" ? "away" : `away: ${reason}`;
+    // For how long, to the minute, as idle is: `away 5 min: lunch`; `away` in the first minute.
+    const long = now - known.away.since;
+    const since = long >= 60_000 ? ` ${formatSpan(Math.floor(long / 60_000) * 60_000)}` : "";
+    result.status = `away${since}${reason === "" ? "" : `: ${reason}`}`;
   } else if (known?.active !== undefined && now - known.active > IDLE_SHOWN_MS) {
     result.status = idleFor(now - known.active);
   }

@@ -116,6 +116,9 @@ Deno.test("People and shown() tell away, idle, client and operator, and rooms' t
     status: "idle 12 min",
   });
   assert.equal(shown(people.about("bob"), now).status, "away: lunch");
+  // For how long, to the minute, once a minute has gone.
+  assert.equal(shown(people.about("bob"), now + 5 * 60_000 + 59_000).status, "away 5 min: lunch");
+  assert.equal(shown(people.about("bob"), now + 59_000).status, "away: lunch");
   assert.deepEqual(shown(people.about("cy"), now), {
     away: false,
     op: false,
@@ -131,6 +134,7 @@ Deno.test("People and shown() tell away, idle, client and operator, and rooms' t
   assert.equal(shown(people.about("bob"), now + 1).status, undefined);
   people.take({ type: "away", ts: now + 2, name: "bob" }, now + 2);
   assert.equal(shown(people.about("bob"), now + 2).status, "away");
+  assert.equal(shown(people.about("bob"), now + 2 + 65 * 60_000).status, "away 1 h 5 min");
   // Someone idle who speaks is idle no more, and the list is redrawn for it.
   const said = { id: 1, ts: now + 3, room: "#lobby", from: "ann", text: "hi" };
   assert.deepEqual(people.take({ type: "message", ...said }, now + 3), { people: true });
