@@ -854,7 +854,7 @@ e2eTest(
 e2eTest(
   "chat join: an operator's own act that concerns the room looked at and another is told in each",
   async (tmux, port) => {
-    await using carol = await TestClient.join2(port, "carol", [
+    await using _carol = await TestClient.join2(port, "carol", [
       { room: "#lobby" },
       { room: "#side2" },
     ]);
