@@ -240,6 +240,26 @@ Deno.test("IRC registration with a password: PASS, SASL PLAIN, 464 and 904", asy
   }
 });
 
+Deno.test("IRC and nc clean the same typed line the same: one line, trimmed", async () => {
+  const { server, port, irc } = await serve();
+  await using _ = server;
+  await using bob = await TestClient.join2(port, "bob");
+  await using carol = await textUser(port, "carol");
+  await using ann = await IrcClient.register(irc, "ann");
+  const typed = "    indented\u2028second\tline\u2029end  ";
+  await ann.send(`PRIVMSG #lobby :${typed}`);
+  await carol.send(typed);
+  const fromIrc = await bob.next("message", (frame) => frame.from === "ann");
+  const fromNc = await bob.next("message", (frame) => frame.from === "carol");
+  assert.equal(fromIrc.text, "indented second line end");
+  assert.equal(fromNc.text, fromIrc.text);
+  await ann.send(`PRIVMSG #lobby :\x01ACTION   waves\u2028twice\x01`);
+  const action = await bob.next("message", (frame) => frame.from === "ann");
+  assert.equal(action.text, "waves twice");
+  await ann.send(`PRIVMSG bob :  psst\u2028there`);
+  assert.equal((await bob.next("private", (frame) => frame.from === "ann")).text, "psst there");
+});
+
 Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messages", async (t) => {
   const { server, port, irc } = await serve();
   await using _ = server;
