@@ -1338,7 +1338,7 @@ Deno.test("IRC files: a long link is never cut, but sent alone on its line", asy
   const names = [`2026年${"日本語のファイル名".repeat(4)}・メモ.txt`, `${"é".repeat(110)}.txt`]
     .concat([`${"名".repeat(76)}.txt`]);
   const stored: { id: string; url: string }[] = [];
-  for (const name of names) {
+  for (const _ of names) {
     const response: Response = await fetch(`${base}/files`, {
       method: "POST",
       body: "some notes\n",
