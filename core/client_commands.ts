@@ -41,7 +41,8 @@ export const CLIENT_COMMAND_TABLE = [
     aliases: [],
     usage: "/code TEXT",
     description: "send TEXT as a code block, shown in a monospace font",
-    parse: ({ raw }): { text: string } | undefined => raw === "" ? undefined : { text: raw },
+    // Only the one space after `/code` is the command's: the first line keeps its indentation.
+    parse: ({ raw }): { text: string } | undefined => raw.trim() === "" ? undefined : { text: raw },
   }),
   clientCommand({
     name: "send",
@@ -51,7 +52,7 @@ export const CLIENT_COMMAND_TABLE = [
     needs: "files",
     // The rest of the line is the path, spaces and all; quotes around it are dropped.
     parse: ({ raw }): { path: string } | undefined => {
-      const path = unquote(raw);
+      const path = unquote(raw.trimStart());
       return path === "" ? undefined : { path };
     },
   }),

@@ -75,9 +75,9 @@ export interface Args {
   /** What follows the first word, trimmed; the inner spacing is kept. */
   readonly after: string;
   /**
-   * All of it as typed, its end trimmed: only the blanks after the name are
-   * left out, or the rest of the line when it is blank, so that text that
-   * starts on a line of its own keeps its indentation.
+   * All of it as typed, its end trimmed: only the one blank that separates it
+   * from the name is left out, or the rest of the line when it is blank, so
+   * that text keeps its indentation, on the first line as on the others.
    */
   readonly raw: string;
 }

@@ -367,7 +367,8 @@ function read(line: string, commands: ReadonlyMap<string, Command>): ParsedLine 
   }
   const text = match[2]!.trim();
   const first = /^\S*/.exec(text)![0];
-  const raw = line.slice(1 + match[1]!.length).replace(/^[ \t]*(?:\r\n|\n|\r)|^\s+/, "").trimEnd();
+  const raw = line.slice(1 + match[1]!.length).replace(/^[ \t]*(?:\r\n|\n|\r)|^[ \t]/, "")
+    .trimEnd();
   const args = { text, first, after: text.slice(first.length).trim(), raw };
   const fields = command.parse(args);
   if (fields === undefined) {

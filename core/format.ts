@@ -71,7 +71,8 @@ const FENCE = "```";
 /**
  * The lines of a code block between its fences, or `undefined` when `text`
  * is no code block: a first line of ` ``` ` (optionally followed by one
- * word, a language), a last line of ` ``` `, and more than blanks between.
+ * word, a language) and a last line of ` ``` `. A block with nothing but
+ * blanks between, or nothing at all, is empty: `""`.
  *
  * @example
  * ```ts
@@ -81,10 +82,12 @@ const FENCE = "```";
 export function codeOf(text: string): string | undefined {
   const first = text.indexOf("\n");
   const last = text.lastIndexOf("\n");
-  if (first === -1 || last === first || text.slice(last + 1) !== FENCE) return undefined;
+  if (first === -1 || text.slice(last + 1) !== FENCE) return undefined;
   if (!OPENING_FENCE.test(text.slice(0, first))) return undefined;
+  // An empty block, fences alone or around blank lines, is shown as empty rather than as fences.
+  if (last === first) return "";
   const code = text.slice(first + 1, last);
-  return code.trim() === "" ? undefined : code;
+  return code.trim() === "" ? "" : code;
 }
 
 /** `text` wrapped in fences, so that it is sent as a code block. */

@@ -534,9 +534,22 @@ Deno.test("ClientFrame holds the command frames as the table describes them", ()
 });
 
 Deno.test("parseLine() reads /code, keeping the indentation of text on its own lines", () => {
-  assert.deepStrictEqual(parseLine("/code  x  = 1 "), {
+  assert.deepStrictEqual(parseLine("/code x  = 1 "), {
     ok: true,
     local: { command: "code", text: "x  = 1" },
+  });
+  // Only the one space after the name is the command's: the first line keeps its indentation.
+  assert.deepStrictEqual(parseLine("/code    indented first\n  second"), {
+    ok: true,
+    local: { command: "code", text: "   indented first\n  second" },
+  });
+  assert.deepStrictEqual(parseLine("/code     four spaces"), {
+    ok: true,
+    local: { command: "code", text: "    four spaces" },
+  });
+  assert.deepStrictEqual(parseLine("/send   'a b.txt'"), {
+    ok: true,
+    local: { command: "send", path: "a b.txt" },
   });
   assert.deepStrictEqual(parseLine("/code\n    a\n  b"), {
     ok: true,
@@ -547,6 +560,7 @@ Deno.test("parseLine() reads /code, keeping the indentation of text on its own l
     local: { command: "code", text: "\tx" },
   });
   assert.equal(parseLine("/code").ok, false);
+  assert.equal(parseLine("/code    ").ok, false);
 });
 
 Deno.test("the operators' commands read durations and reasons as people type them", () => {

@@ -326,7 +326,14 @@ Deno.test("describeFrame() shows a fenced message as a code block, without its f
   const python = one(message({ text: "```python\nx = 1\n```" }));
   assert.ok(python.tags?.includes("code"));
   assert.equal(python.parts.at(-1)?.text, "x = 1");
-  for (const text of ["```\n```", "```\n  \n```", "``` two words\nx\n```", "x\n```\ny\n```"]) {
+  // An empty block, fences alone or around blank lines, is shown empty: no fence is printed.
+  for (const text of ["```\n```", "```\n\n```", "```\n  \n```"]) {
+    assert.equal(codeOf(text), "", text);
+    const empty = one(message({ text }));
+    assert.ok(empty.tags?.includes("code"), text);
+    assert.ok(!plainText(empty).includes("```"), text);
+  }
+  for (const text of ["```", "``` two words\nx\n```", "x\n```\ny\n```"]) {
     assert.equal(codeOf(text), undefined, text);
     assert.ok(!one(message({ text })).tags?.includes("code"), text);
   }

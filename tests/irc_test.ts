@@ -240,6 +240,26 @@ Deno.test("IRC registration with a password: PASS, SASL PLAIN, 464 and 904", asy
   }
 });
 
+Deno.test("IRC and nc clean the same typed line the same: one line, trimmed", async () => {
+  const { server, port, irc } = await serve();
+  await using _ = server;
+  await using bob = await TestClient.join2(port, "bob");
+  await using carol = await textUser(port, "carol");
+  await using ann = await IrcClient.register(irc, "ann");
+  const typed = "    indented\u2028second\tline\u2029end  ";
+  await ann.send(`PRIVMSG #lobby :${typed}`);
+  await carol.send(typed);
+  const fromIrc = await bob.next("message", (frame) => frame.from === "ann");
+  const fromNc = await bob.next("message", (frame) => frame.from === "carol");
+  assert.equal(fromIrc.text, "indented second line end");
+  assert.equal(fromNc.text, fromIrc.text);
+  await ann.send(`PRIVMSG #lobby :\x01ACTION   waves\u2028twice\x01`);
+  const action = await bob.next("message", (frame) => frame.from === "ann");
+  assert.equal(action.text, "waves twice");
+  await ann.send(`PRIVMSG bob :  psst\u2028there`);
+  assert.equal((await bob.next("private", (frame) => frame.from === "ann")).text, "psst there");
+});
+
 Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messages", async (t) => {
   const { server, port, irc } = await serve();
   await using _ = server;
@@ -400,7 +420,8 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
           const pieces: string[] = [];
           while (pieces.join("") !== text) {
             const line = await ann.next(/PRIVMSG #dev/);
-            assert.ok(new TextEncoder().encode(line).length + 2 <= 512, line);
+            // The tags are not counted in the 512 bytes of a line.
+            assert.ok(new TextEncoder().encode(line.replace(/^@\S+ /, "")).length + 2 <= 512, line);
             pieces.push(line.slice(line.indexOf(" :") + 2));
           }
           assert.ok(pieces.length > 1);
@@ -1296,6 +1317,64 @@ Deno.test("IRC files: a shared file arrives as a message with its link", async (
   const link = `http://127.0.0.1:${files.port}${stored.url}`;
   assert.match(line, /^:bob!bob@chat PRIVMSG #lobby :shared notes\.txt \(.+\): /);
   assert.ok(line.endsWith(`: ${link}`), `${line} ends with ${link}`);
+});
+
+Deno.test("IRC files: a long link is never cut, but sent alone on its line", async () => {
+  await using server = new ChatProcess(
+    ["serve", "--host", "127.0.0.1", "--port", "0", "--web-port", "0", "--memory"]
+      .concat(["--irc-port", "0", "--rate", "1000"]),
+    { stdin: "null" },
+  );
+  const port = await server.port();
+  const irc = await server.ircPort();
+  await using bob = await TestClient.join2(port, "bob", [{ room: "#dev" }]);
+  await using ann = await IrcClient.register(irc, "ann");
+  await ann.send("JOIN #dev");
+  await ann.sync();
+  const files = bob.all("welcome")[0]?.files;
+  assert.ok(files !== undefined, JSON.stringify(bob.frames[0]));
+  const base = `http://127.0.0.1:${files.port}`;
+  // A name whose link fits a line alone, and two whose links do not fit even alone.
+  const names = [`2026年${"日本語のファイル名".repeat(4)}・メモ.txt`, `${"é".repeat(110)}.txt`]
+    .concat([`${"名".repeat(76)}.txt`]);
+  const stored: { id: string; url: string }[] = [];
+  for (const _ of names) {
+    const response: Response = await fetch(`${base}/files`, {
+      method: "POST",
+      body: "some notes\n",
+      headers: { authorization: `Bearer ${files.token}`, "x-file-name": "notes.txt" },
+    });
+    const answer = await response.json();
+    assert.equal(response.status, 201, JSON.stringify(answer));
+    stored.push(answer);
+  }
+  /** The description line and the link line of the file shared as `names[index]`. */
+  async function expectShared(client: IrcClient, target: string, index: number) {
+    const start = new RegExp(`PRIVMSG ${target} :shared `);
+    const description = await client.next(start);
+    assert.ok(!description.includes("http"), `the link is on a line of its own: ${description}`);
+    assert.ok(description.includes(names[index]!) && description.endsWith(":"), description);
+    const line = await client.next(new RegExp(`PRIVMSG ${target} :`));
+    const link = line.slice(line.indexOf(` PRIVMSG ${target} :`) + ` PRIVMSG ${target} :`.length);
+    // The tags are not counted in the 512 bytes of a line.
+    assert.ok(new TextEncoder().encode(line.replace(/^@\S+ /, "")).length + 2 <= 512, line);
+    const full = `${base}/files/${stored[index]!.id}/${encodeURIComponent(names[index]!)}`;
+    // Whole, or without the name when even alone it is longer than a line.
+    assert.equal(link, index === 0 ? full : `${base}/files/${stored[index]!.id}`);
+    const download = await fetch(link);
+    assert.equal(download.status, 200, link);
+    assert.equal(await download.text(), "some notes\n");
+  }
+  for (const [index, name] of names.entries()) {
+    await bob.send({ type: "file", id: stored[index]!.id, name, room: "#dev" });
+    await expectShared(ann, "#dev", index);
+  }
+  await bob.send({ type: "file", id: stored[0]!.id, name: names[0]!, to: "ann" });
+  await expectShared(ann, "ann", 0);
+  // Replayed on JOIN, in a chathistory batch with tags, the same.
+  await using cy = await withCaps(irc, "cy", "batch server-time message-tags");
+  await cy.send("JOIN #dev");
+  for (const index of names.keys()) await expectShared(cy, "#dev", index);
 });
 
 Deno.test("IRC typing: +typing TAGMSG both ways with message-tags", async () => {

@@ -842,6 +842,16 @@ Deno.test("startServer() shows a text user each further line of a message indent
     ]);
   });
 
+  await t.step("an empty code block, without its fences either", async () => {
+    for (const text of ["```\n```", "```\n\n```"]) {
+      await alice.send({ type: "say", text });
+      await alice.send({ type: "say", text: "after it" });
+      const lines = await bob.until(/alice: after it$/);
+      assert.ok(!lines.some((line) => line.includes("```")), lines.join("\n"));
+      assert.ok(lines.some((line) => /alice:$/.test(line)), lines.join("\n"));
+    }
+  });
+
   await t.step("each line a text user types is a message of its own", async () => {
     await bob.type("one\ttwo");
     assert.equal((await alice.next("message", (frame) => frame.from === "bob")).text, "one two");

@@ -10,7 +10,9 @@
  * (after a failover) on the server of the chat the page is on. Download
  * asks the page's own server first whether it still has the file: one its
  * store has since removed to make room is not downloaded (the browser would
- * save nothing, saying little), its card says so instead.
+ * save nothing, saying little), its card says so instead. Once any request
+ * for a file finds it gone (a Download, a thumbnail), every card of it on the
+ * page says so, a picture's as a card.
  *
  * @module
  */
@@ -74,6 +76,7 @@ export function drawAttachment(
 ): HTMLElement {
   const box = document.createElement("div");
   box.className = "attachment";
+  register(file.id, box);
   const url = href(file);
   const size = Number.isSafeInteger(file.size) && file.size >= 0 ? formatBytes(file.size) : "?";
   if (url !== undefined && showsAsPicture(file) && options.pictures !== false) {
@@ -95,9 +98,19 @@ export function drawAttachment(
       const now = href(file);
       const next = now === undefined ? undefined : new URL(now, location.href);
       if (next?.origin !== location.origin) return;
-      if (next.href !== image.src) image.src = next.href;
-      else box.replaceWith(drawAttachment(file, href, { ...options, pictures: false }));
+      if (next.href !== image.src) {
+        image.src = next.href;
+        return;
+      }
+      asCards.delete(box);
+      box.replaceWith(asCard());
+      // A picture the store removed: every card of it says so, not only this one.
+      void stillThere(next.href).then((there) => {
+        if (!there) markFileGone(file.id, true);
+      });
     });
+    const asCard = () => drawAttachment(file, href, { ...options, pictures: false });
+    asCards.set(box, asCard);
     link.append(image);
     box.append(link);
     return box;
@@ -128,11 +141,8 @@ export function drawAttachment(
     download.addEventListener("click", (event) => {
       if (!checkFirst(download, event)) return;
       void fetchChecked(download).then((there) => {
-        if (there) markGone(box, false);
-        else {
-          markGone(box, true);
-          options.gone?.(file);
-        }
+        markFileGone(file.id, !there);
+        if (!there) options.gone?.(file);
       });
     });
     box.append(download);
@@ -162,17 +172,67 @@ function checkFirst(link: HTMLAnchorElement, event: MouseEvent): boolean {
  * all the same, which the browser then says failed.
  */
 async function fetchChecked(link: HTMLAnchorElement): Promise<boolean> {
-  let status = 0;
-  try {
-    const response = await fetch(link.href, { method: "HEAD", cache: "no-store" });
-    status = response.status;
-  } catch {
-    // Unreachable: left to the download.
-  }
-  if (status === 404) return false;
+  if (!await stillThere(link.href)) return false;
   checked.add(link);
   link.click();
   return true;
+}
+
+/**
+ * Asks the server, without the body, whether `href` still leads to a file:
+ * `false` only for a 404; a server that cannot be asked may have it.
+ */
+async function stillThere(href: string): Promise<boolean> {
+  try {
+    const response = await fetch(href, { method: "HEAD", cache: "no-store" });
+    return response.status !== 404;
+  } catch {
+    // Unreachable: left to the download.
+    return true;
+  }
+}
+
+/** How each picture on the page is drawn again as a card, to say its file is gone. */
+const asCards = new WeakMap<HTMLElement, () => HTMLElement>();
+
+/**
+ * The attachments drawn of each file, by its id: in the log on the page or
+ * in another view's, which is off the page until shown.
+ */
+const drawn = new Map<string, Set<WeakRef<HTMLElement>>>();
+
+/** Keeps `box` among the attachments of the file `id`. */
+function register(id: string, box: HTMLElement): void {
+  let boxes = drawn.get(id);
+  if (boxes === undefined) drawn.set(id, boxes = new Set());
+  boxes.add(new WeakRef(box));
+}
+
+/**
+ * Marks every card of the file `id`, in every view, as gone from the server,
+ * a picture's turned into a card to say so; or none as gone any more.
+ */
+function markFileGone(id: string, gone: boolean): void {
+  const boxes = drawn.get(id);
+  if (boxes === undefined) return;
+  for (const ref of [...boxes]) {
+    const box = ref.deref();
+    if (box === undefined) {
+      boxes.delete(ref);
+      continue;
+    }
+    const asCard = asCards.get(box);
+    if (asCard === undefined) {
+      markGone(box, gone);
+    } else if (gone) {
+      // Drawn again as a card, which is kept in its place.
+      boxes.delete(ref);
+      const card = asCard();
+      box.replaceWith(card);
+      markGone(card, true);
+    }
+  }
+  if (boxes.size === 0) drawn.delete(id);
 }
 
 /**

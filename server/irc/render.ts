@@ -545,7 +545,16 @@ export class IrcRenderer {
     const budget = MAX_LINE_BYTES - 2 - byteLength(source) - byteLength(target) - 12 -
       (action ? 9 : 0);
     let pieces: string[];
-    if (!action && !text.includes("\n") && text !== "" && text.length * 3 <= budget) {
+    if (frame.file !== undefined && files !== undefined && byteLength(text) > budget) {
+      const link = (url: string) => fileLink(host, files, { url });
+      pieces = fileLines(
+        `shared ${frame.text}:`,
+        link(frame.file.url),
+        link(bareFileUrl(frame.file.url)),
+        budget,
+      )
+        .map((piece) => action ? `\x01ACTION ${piece}\x01` : piece);
+    } else if (!action && !text.includes("\n") && text !== "" && text.length * 3 <= budget) {
       // Most messages: one line that fits whatever its characters.
       pieces = [text];
     } else {
@@ -575,6 +584,24 @@ export class IrcRenderer {
     }
     return lines;
   }
+}
+
+/**
+ * The lines of a shared file whose `shared NAME (SIZE): URL` is longer than
+ * `budget` bytes: the description (cut at spaces, as prose, should it be
+ * longer still), then the link alone on its line, never cut, as a cut link
+ * opens nothing. A link longer than a line is sent as `bare`, without the
+ * file's name, which the server then takes from the file. `bare` always fits:
+ * at most 8 + 47 (an IPv6 address) + 6 + 71 + 39 (the token) bytes, when a
+ * line leaves 250 after the longest source and room (32 characters).
+ */
+function fileLines(description: string, link: string, bare: string, budget: number): string[] {
+  return [...splitBytes(description, budget), byteLength(link) <= budget ? link : bare];
+}
+
+/** A file's path, `/files/ID/NAME`, without its name: `/files/ID`, which downloads it under its name. */
+function bareFileUrl(url: string): string {
+  return url.replace(/^(\/files\/[^/?]+)\/[^?]*/, "$1");
 }
 
 /** Who made whom an operator (`op`) or no longer one, from the hub's notice `text`. */

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { sanitizeText, trimSpace } from "../../core/sanitize.ts";
+
 // Colour (\x03 with up to two numbers), hex colour (\x04 with up to two RGB values), and
 // the format toggles: bold, italics, underline, strike-through, monospace, reverse, reset.
 const FORMATTING =
@@ -25,8 +27,19 @@ export type IrcText =
   | { kind: "ctcp"; command: string };
 
 /**
+ * A line typed on IRC, cleaned as a line from `nc` is (and any client's of
+ * version 1): IRC is a door of one line a message, so a tab, U+2028 or U+2029
+ * in it is one space, as a line break would be, and the line is trimmed. The
+ * same typed line makes the same message from either door.
+ */
+function oneLine(text: string): string {
+  return trimSpace(sanitizeText(text));
+}
+
+/**
  * Reads a PRIVMSG or NOTICE text: CTCP ACTION is an action; any other CTCP
- * (VERSION, PING, DCC …) is named, to be dropped. Formatting is removed.
+ * (VERSION, PING, DCC …) is named, to be dropped. Formatting is removed, and
+ * the text made one trimmed line, as `nc`'s.
  */
 export function readText(raw: string): IrcText {
   if (raw.startsWith("\x01")) {
@@ -34,11 +47,12 @@ export function readText(raw: string): IrcText {
     const space = body.indexOf(" ");
     const command = (space === -1 ? body : body.slice(0, space)).toUpperCase();
     if (command === "ACTION") {
-      return { kind: "action", text: stripFormatting(space === -1 ? "" : body.slice(space + 1)) };
+      const text = space === -1 ? "" : body.slice(space + 1);
+      return { kind: "action", text: oneLine(stripFormatting(text)) };
     }
     return { kind: "ctcp", command };
   }
-  return { kind: "text", text: stripFormatting(raw).replaceAll("\x01", "") };
+  return { kind: "text", text: oneLine(stripFormatting(raw).replaceAll("\x01", "")) };
 }
 
 /**

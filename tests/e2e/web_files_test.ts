@@ -589,6 +589,53 @@ testWith(
 
 testWith(
   ["chromium"],
+  "web page: a file found gone marks every card of it, a picture's thumbnail too",
+  async () => {
+    await using server = await startWebServer({ filesQuota: 1 });
+    const webPort = server.webAddr!.port;
+    await using people = await threePeople(pageUrl(webPort), server.addr.port);
+    const { ann, bob, carl } = people;
+    await pickPicture(ann, "pic.png");
+    await nextFile(carl, "pic.png");
+    // The same bytes shared twice: two cards of one file. Two more push both files out.
+    const first = randomBytes(400 * 1024);
+    const files: [string, Uint8Array][] = [["first.bin", first], ["copy.bin", first]];
+    files.push(["second.bin", randomBytes(400 * 1024)], ["third.bin", randomBytes(400 * 1024)]);
+    for (const [name, content] of files) {
+      await ann.locator("#file-picker").setInputFiles(upload(name, content));
+      await nextFile(carl, name);
+    }
+    const original = await waitForLine(bob, "message", "first.bin");
+    const copy = await waitForLine(bob, "message", "copy.bin");
+    const href = (await original.locator(".download-button").getAttribute("href"))!;
+    const response = await fetch(`http://${LOOPBACK}:${webPort}${href}`, { method: "HEAD" });
+    assert.equal(response.status, 404, "the first file is gone from the store");
+
+    await original.locator(".download-button").click();
+    await errorShown(bob, "first.bin");
+    for (const line of [original, copy]) {
+      const card = line.locator(".attachment.card");
+      await card.locator(".file-gone").waitFor();
+      assert.equal(await card.getAttribute("class"), "attachment card gone");
+    }
+    assert.equal(
+      await (await waitForLine(bob, "message", "second.bin")).locator(".gone").count(),
+      0,
+    );
+
+    // Someone who comes later gets the picture in the history: its thumbnail finds it gone.
+    await using daveBrowser = await ChatBrowser.launch();
+    const dave = await daveBrowser.openAs(pageUrl(webPort), "dave");
+    const picture = await waitForLine(dave, "message", "pic.png");
+    const card = picture.locator(".attachment.card");
+    await card.locator(".file-gone").waitFor();
+    assert.equal(await card.getAttribute("class"), "attachment card gone");
+    assert.deepEqual(daveBrowser.unexpectedProblems([/Failed to load resource/]), []);
+  },
+);
+
+testWith(
+  ["chromium"],
   "web page on a phone: an upload shows its progress, and cancelled it shares and stores nothing",
   async (t) => {
     await using server = await startWebServer();

@@ -173,6 +173,28 @@ testWith(
       const typed = bob.locator("#log .line.code .text", { hasText: "x = 1" });
       await typed.waitFor({ timeout: WAIT_MS });
       assert.equal(await typed.textContent(), "  x = 1");
+      // The first line keeps its indentation too: only the one space after /code is the command's.
+      await input.pressSequentially("/code    indented first");
+      await input.press("Shift+Enter");
+      await ann.keyboard.insertText("  second");
+      await input.press("Enter");
+      const indented = bob.locator("#log .line.code .text", { hasText: "indented first" });
+      await indented.waitFor({ timeout: WAIT_MS });
+      assert.equal(await indented.textContent(), "   indented first\n  second");
+      // An empty block shows no fences either.
+      const lines = bob.locator("#log .line");
+      const before = await lines.count();
+      await ann.keyboard.insertText("```\n\n```");
+      await input.press("Enter");
+      await waitFor(
+        () => lines.count(),
+        (count) => count > before,
+        WAIT_MS,
+        () => "the empty block",
+      );
+      const empty = lines.last();
+      assert.equal(await empty.getAttribute("class").then((name) => name?.includes("code")), true);
+      assert.ok(!(await empty.textContent())!.includes("```"), (await empty.textContent())!);
     });
   },
 );
