@@ -179,6 +179,49 @@ Deno.test("an operator cannot kick, ban or mute themself, nor the host", async (
   assert.equal(ann.ended, false);
 });
 
+Deno.test("every operator command on the host says the host is at the console", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  for (
+    const [line, verb] of [["/rename host x", "rename"], ["/op host", "op"], [
+      "/deop host",
+      "deop",
+    ]] as const
+  ) {
+    await ann.say(line);
+    const refused = await ann.next("error");
+    assert.deepEqual(
+      [refused.code, refused.message],
+      ["bad_command", `Cannot ${verb} host: that is the server's host, at its console`],
+      line,
+    );
+  }
+});
+
+Deno.test("a look-alike room nobody may open is neither locked nor given a topic", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  const copy = "#l\u043ebby";
+  const told =
+    `Cannot open ${copy}: it looks like #lobby; join #lobby, or pick a name that does not`;
+  for (const line of [`/lock ${copy}`, `/topic ${copy} free snacks`]) {
+    await ann.say(line);
+    const refused = await ann.next("error");
+    assert.deepEqual([refused.code, refused.message], ["room_invalid", told], line);
+  }
+  await ann.send({ type: "rooms" });
+  const rooms = await ann.next("rooms");
+  assert.deepEqual(rooms.rooms.map((room) => room.name), ["#lobby"]);
+  // A name like no room's is kept for whoever opens it, as before.
+  await ann.say("/lock #ops");
+  await ann.next(
+    "notice",
+    (frame) => frame.text === "ann locked #ops: only operators may enter it",
+  );
+});
+
 Deno.test("a ban keeps out the address, the resume token and the name until it ends", async (t) => {
   const logged: string[] = [];
   await using chat = await server({ log: (line) => logged.push(line) });
