@@ -405,7 +405,7 @@ export class Hub implements Disposable {
       remove: (member, reason, why) => {
         member.session.send({ type: "bye", reason });
         member.session.close();
-        this.#end(member.session, why, false);
+        this.#end(member.session, why, false, true);
       },
       muted: () => this.#silence(),
       log: this.#log,
@@ -658,8 +658,11 @@ export class Hub implements Disposable {
     if (!this.#held.endAfter(session, reason, dropped)) this.#end(session, reason, dropped);
   }
 
-  /** Removes a session, as {@linkcode Hub.close}: `dropped` when it ended by itself. */
-  #end(session: Session, reason: string, dropped: boolean): void {
+  /**
+   * Removes a session, as {@linkcode Hub.close}: `dropped` when it ended by
+   * itself, `sentAway` when an operator kicked or banned it (told in every room, however big).
+   */
+  #end(session: Session, reason: string, dropped: boolean, sentAway = false): void {
     this.#held.forget(session);
     const connected = this.#members.remove(session);
     if (connected?.name === undefined) return;
@@ -672,7 +675,7 @@ export class Hub implements Disposable {
       since: this.#opened.get(connected.session) ?? Date.now(),
     });
     this.#log(`${connected.name} left (${reason})`);
-    this.#rooms.leaveAll(connected, reason);
+    this.#rooms.leaveAll(connected, reason, sentAway);
     this.#cluster?.tell({
       kind: "gone",
       key: connected.key,

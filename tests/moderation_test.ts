@@ -8,6 +8,7 @@ import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
 import {
   type ClientFrame,
   encodeFrame,
+  MAX_ANNOUNCED_ROOM_SIZE,
   MAX_LISTED_NAMES,
   MAX_SERVER_LINE_BYTES,
 } from "../protocol.ts";
@@ -16,7 +17,7 @@ import { MemoryHistory } from "../server/history/memory.ts";
 import { SqliteHistory } from "../server/history/sqlite.ts";
 import { arrive, clientFrom, operator } from "./_from_address.ts";
 import { IrcClient } from "./_irc_client.ts";
-import { assertUnheard, LOOPBACK, TestClient } from "./_test_utils.ts";
+import { assertUnheard, LOOPBACK, settledValue, settleEach, TestClient } from "./_test_utils.ts";
 
 /** What the answer to a ban of a name nobody here has, nor left with lately, ends with. */
 const NAME_ONLY =
@@ -220,6 +221,37 @@ Deno.test("a look-alike room nobody may open is neither locked nor given a topic
     "notice",
     (frame) => frame.text === "ann locked #ops: only operators may enter it",
   );
+});
+
+Deno.test("kicks and bans are seen in a room too big to announce departures", async () => {
+  await using chat = await server({ maxPerAddress: 1_000 });
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  const eve = await arrive(port, "eve", "127.0.0.3");
+  const mallory = await arrive(port, "mallory", "127.0.0.4");
+  // Enough others that #lobby holds more than MAX_ANNOUNCED_ROOM_SIZE people.
+  const crowd = (await settleEach(
+    Array.from({ length: MAX_ANNOUNCED_ROOM_SIZE }, (_, i) => `p${i}`),
+    16,
+    (name) => TestClient.join2(port, name),
+  )).map(settledValue);
+  try {
+    await bob.send({ type: "who", room: "#lobby" });
+    assert.equal((await bob.next("who")).count, MAX_ANNOUNCED_ROOM_SIZE + 4);
+    // A plain departure is not told here...
+    await crowd.pop()![Symbol.asyncDispose]();
+    await ann.say("/kick eve spam");
+    await eve.closed();
+    // ...so the first departure bob hears of is eve's kick, then mallory's ban.
+    assert.equal((await bob.next("left")).reason, "kicked by ann: spam");
+    await ann.say("/ban mallory 1h spam");
+    await mallory.closed();
+    const banned = await bob.next("left");
+    assert.deepEqual([banned.name, banned.reason], ["mallory", "banned by ann for 1 h: spam"]);
+  } finally {
+    await Promise.all([...crowd, eve, mallory].map((client) => client[Symbol.asyncDispose]()));
+  }
 });
 
 Deno.test("a ban keeps out the address, the resume token and the name until it ends", async (t) => {

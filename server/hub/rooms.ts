@@ -239,12 +239,16 @@ export class Rooms {
     return this.#unseen.has(member) ? [] : member.rooms;
   }
 
-  /** Takes `member` out of `room`, telling the room why; a room left empty goes. */
-  leave(member: Member, room: Room, reason: string): void {
+  /**
+   * Takes `member` out of `room`, telling the room why; a room left empty
+   * goes. A departure from a room too big to announce them is told only if
+   * `sentAway` (a kick or a ban): everyone sees what an operator did.
+   */
+  leave(member: Member, room: Room, reason: string, sentAway = false): void {
     if (!room.members.delete(member)) return;
     this.#options.moved?.(member, room, reason);
     if (room.members.size === 0 && room.name !== LOBBY) this.#rooms.delete(room.name);
-    if (room.members.size >= MAX_ANNOUNCED_ROOM_SIZE) return;
+    if (!sentAway && room.members.size >= MAX_ANNOUNCED_ROOM_SIZE) return;
     broadcast(room, {
       type: "left",
       ts: Date.now(),
@@ -254,9 +258,12 @@ export class Rooms {
     });
   }
 
-  /** Takes `member` out of every room it is in, each told why: it quit or was dropped. */
-  leaveAll(member: Member, reason: string): void {
-    for (const room of member.rooms) this.leave(member, room, reason);
+  /**
+   * Takes `member` out of every room it is in, each told why: it quit, was
+   * dropped, or was sent away by an operator (`sentAway`, see {@linkcode Rooms.leave}).
+   */
+  leaveAll(member: Member, reason: string, sentAway = false): void {
+    for (const room of member.rooms) this.leave(member, room, reason, sentAway);
   }
 
   /**
