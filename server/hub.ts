@@ -480,6 +480,17 @@ export class Hub implements Disposable {
   }
 
   /**
+   * Whether `name` is someone a listing may show (IRC's WHO, WHOIS, ISON,
+   * USERHOST): anyone connected but who is there unseen (a quiet `hello`),
+   * who leaves no trace until something they send takes effect.
+   */
+  listed(name: string): boolean {
+    const member = this.#members.byKey(nameKey(name));
+    if (member !== undefined) return !this.#rooms.unseen(member);
+    return this.person(name) !== undefined;
+  }
+
+  /**
    * The names of everyone connected, here and, in a cluster, elsewhere: for
    * a transport that finds a person by a name of its own (IRC's mapped nicks).
    */
@@ -575,15 +586,20 @@ export class Hub implements Disposable {
     const members = this.#members;
     const remote = this.#cluster?.people;
     let operators = 0;
+    // Someone there unseen (a quiet `hello`) is counted nowhere.
+    let unseen = 0;
     for (const connected of members.all()) {
-      if (connected.name !== undefined && connected.op) operators++;
+      if (connected.name === undefined) continue;
+      if (this.#rooms.unseen(connected)) unseen++;
+      else if (connected.op) operators++;
     }
     for (const person of remote?.all() ?? []) if (person.person.op) operators++;
-    const people = members.size + (remote?.size ?? 0);
+    const here = members.size - unseen;
+    const people = here + (remote?.size ?? 0);
     this.#peak = Math.max(this.#peak, people);
     return {
       people,
-      here: members.size,
+      here,
       operators,
       unnamed: members.unnamed,
       rooms: this.#rooms.occupiedCount,

@@ -234,6 +234,11 @@ export class Rooms {
     return member.rooms.find((each) => each.name === room.name) ?? room;
   }
 
+  /** Whether `member` is in its rooms unseen (a quiet `hello`), listed nowhere. */
+  unseen(member: Member): boolean {
+    return this.#unseen.has(member);
+  }
+
   /** The rooms `member` is seen in: none while it is unseen. */
   seenIn(member: Member): readonly Room[] {
     return this.#unseen.has(member) ? [] : member.rooms;
