@@ -49,6 +49,7 @@ import { clusterEvents, localPeople } from "./hub/linked.ts";
 import { tokenDigest } from "./hub/token_digest.ts";
 import { HeldFrames } from "./hub/held.ts";
 import { RoomOpening } from "./hub/opening.ts";
+import { StatusBudget } from "./hub/churn.ts";
 
 /** Options for {@linkcode Hub}. */
 export interface HubOptions {
@@ -196,6 +197,8 @@ export class Hub implements Disposable {
   readonly #membership: Membership;
   readonly #moderation: Moderation;
   readonly #presence: Presence;
+  /** How often each member's away and back, joins and parts are announced. */
+  readonly #budget = new StatusBudget();
   readonly #operators: Operators;
   /** Where each name last left from, for a `/ban` of it a moment later. */
   readonly #departures = new Departures();
@@ -334,6 +337,7 @@ export class Hub implements Disposable {
       (member, doing) => moderation.muted(member, doing),
       cluster === undefined ? undefined : (room, frame) => cluster.relay(room, frame),
       (member) => this.#rooms.show(member),
+      this.#budget,
     );
     this.#presence = presence;
     this.#messages = new Messages({
@@ -361,6 +365,7 @@ export class Hub implements Disposable {
       remote: cluster?.people,
       unread: cluster === undefined ? undefined : () => cluster.unread,
       claimed: cluster === undefined ? undefined : (name) => cluster.roomLike(name),
+      budget: this.#budget,
       moved: cluster === undefined ? undefined : (member, room, left) => {
         cluster.tell(
           left === undefined
@@ -691,7 +696,7 @@ export class Hub implements Disposable {
       since: this.#opened.get(connected.session) ?? Date.now(),
     });
     this.#log(`${connected.name} left (${reason})`);
-    this.#rooms.leaveAll(connected, reason, sentAway);
+    this.#rooms.leaveAll(connected, reason, sentAway ? "sentAway" : "ended");
     this.#cluster?.tell({
       kind: "gone",
       key: connected.key,
@@ -793,6 +798,7 @@ export class Hub implements Disposable {
     this.#members.clear();
     this.#rooms.clear();
     this.#held.clear();
+    this.#budget.clear();
   }
 
   /** Shuts the hub down, as {@linkcode Hub.shutdown} does. */
