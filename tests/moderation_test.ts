@@ -193,10 +193,12 @@ Deno.test("every operator command on the host says the host is at the console", 
   const port = chat.addr.port;
   await using ann = await operator(port);
   for (
-    const [line, verb] of [["/rename host x", "rename"], ["/op host", "op"], [
-      "/deop host",
-      "deop",
-    ]] as const
+    const [line, verb] of [
+      ["/rename host x", "rename"],
+      ["/op host", "op"],
+      ["/deop host", "deop"],
+      ["/unmute host", "unmute"],
+    ] as const
   ) {
     await ann.say(line);
     const refused = await ann.next("error");

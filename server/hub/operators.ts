@@ -466,6 +466,14 @@ export class Operators {
     if (!this.#isOp(member)) return;
     const { members, moderation } = this.#options;
     const key = nameKey(frame.name.replace(/^@/, ""));
+    // The host is never muted: told so, as for every operator command on the host.
+    if (key === nameKey(HOST_NAME)) {
+      return refuse(
+        member,
+        "bad_command",
+        `Cannot unmute ${HOST_NAME}: that is the server's host, at its console`,
+      );
+    }
     // Someone on another server is unmuted by their server, which tells their rooms; a mute
     // lifted there is lifted on every server.
     if (members.byKey(key) === undefined && this.#options.elsewhere?.find(key) === undefined) {
