@@ -49,6 +49,7 @@ import { clusterEvents, localPeople } from "./hub/linked.ts";
 import { tokenDigest } from "./hub/token_digest.ts";
 import { HeldFrames } from "./hub/held.ts";
 import { RoomOpening } from "./hub/opening.ts";
+import { StatusBudget } from "./hub/churn.ts";
 
 /** Options for {@linkcode Hub}. */
 export interface HubOptions {
@@ -196,6 +197,8 @@ export class Hub implements Disposable {
   readonly #membership: Membership;
   readonly #moderation: Moderation;
   readonly #presence: Presence;
+  /** How often each member's away and back, joins and parts are announced. */
+  readonly #budget = new StatusBudget();
   readonly #operators: Operators;
   /** Where each name last left from, for a `/ban` of it a moment later. */
   readonly #departures = new Departures();
@@ -334,6 +337,7 @@ export class Hub implements Disposable {
       (member, doing) => moderation.muted(member, doing),
       cluster === undefined ? undefined : (room, frame) => cluster.relay(room, frame),
       (member) => this.#rooms.show(member),
+      this.#budget,
     );
     this.#presence = presence;
     this.#messages = new Messages({
@@ -361,6 +365,7 @@ export class Hub implements Disposable {
       remote: cluster?.people,
       unread: cluster === undefined ? undefined : () => cluster.unread,
       claimed: cluster === undefined ? undefined : (name) => cluster.roomLike(name),
+      budget: this.#budget,
       moved: cluster === undefined ? undefined : (member, room, left) => {
         cluster.tell(
           left === undefined
@@ -405,7 +410,7 @@ export class Hub implements Disposable {
       remove: (member, reason, why) => {
         member.session.send({ type: "bye", reason });
         member.session.close();
-        this.#end(member.session, why, false);
+        this.#end(member.session, why, false, true);
       },
       muted: () => this.#silence(),
       log: this.#log,
@@ -477,6 +482,17 @@ export class Hub implements Disposable {
       address: member.session.address,
       since: this.#opened.get(member.session) ?? Date.now(),
     };
+  }
+
+  /**
+   * Whether `name` is someone a listing may show (IRC's WHO, WHOIS, ISON,
+   * USERHOST): anyone connected but who is there unseen (a quiet `hello`),
+   * who leaves no trace until something they send takes effect.
+   */
+  listed(name: string): boolean {
+    const member = this.#members.byKey(nameKey(name));
+    if (member !== undefined) return !this.#rooms.unseen(member);
+    return this.person(name) !== undefined;
   }
 
   /**
@@ -575,15 +591,20 @@ export class Hub implements Disposable {
     const members = this.#members;
     const remote = this.#cluster?.people;
     let operators = 0;
+    // Someone there unseen (a quiet `hello`) is counted nowhere.
+    let unseen = 0;
     for (const connected of members.all()) {
-      if (connected.name !== undefined && connected.op) operators++;
+      if (connected.name === undefined) continue;
+      if (this.#rooms.unseen(connected)) unseen++;
+      else if (connected.op) operators++;
     }
     for (const person of remote?.all() ?? []) if (person.person.op) operators++;
-    const people = members.size + (remote?.size ?? 0);
+    const here = members.size - unseen;
+    const people = here + (remote?.size ?? 0);
     this.#peak = Math.max(this.#peak, people);
     return {
       people,
-      here: members.size,
+      here,
       operators,
       unnamed: members.unnamed,
       rooms: this.#rooms.occupiedCount,
@@ -658,8 +679,11 @@ export class Hub implements Disposable {
     if (!this.#held.endAfter(session, reason, dropped)) this.#end(session, reason, dropped);
   }
 
-  /** Removes a session, as {@linkcode Hub.close}: `dropped` when it ended by itself. */
-  #end(session: Session, reason: string, dropped: boolean): void {
+  /**
+   * Removes a session, as {@linkcode Hub.close}: `dropped` when it ended by
+   * itself, `sentAway` when an operator kicked or banned it (told in every room, however big).
+   */
+  #end(session: Session, reason: string, dropped: boolean, sentAway = false): void {
     this.#held.forget(session);
     const connected = this.#members.remove(session);
     if (connected?.name === undefined) return;
@@ -672,7 +696,7 @@ export class Hub implements Disposable {
       since: this.#opened.get(connected.session) ?? Date.now(),
     });
     this.#log(`${connected.name} left (${reason})`);
-    this.#rooms.leaveAll(connected, reason);
+    this.#rooms.leaveAll(connected, reason, sentAway ? "sentAway" : "ended");
     this.#cluster?.tell({
       kind: "gone",
       key: connected.key,
@@ -774,6 +798,7 @@ export class Hub implements Disposable {
     this.#members.clear();
     this.#rooms.clear();
     this.#held.clear();
+    this.#budget.clear();
   }
 
   /** Shuts the hub down, as {@linkcode Hub.shutdown} does. */

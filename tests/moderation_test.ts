@@ -8,6 +8,7 @@ import { type ChatServer, type ServerOptions, startServer } from "../server.ts";
 import {
   type ClientFrame,
   encodeFrame,
+  MAX_ANNOUNCED_ROOM_SIZE,
   MAX_LISTED_NAMES,
   MAX_SERVER_LINE_BYTES,
 } from "../protocol.ts";
@@ -16,7 +17,15 @@ import { MemoryHistory } from "../server/history/memory.ts";
 import { SqliteHistory } from "../server/history/sqlite.ts";
 import { arrive, clientFrom, operator } from "./_from_address.ts";
 import { IrcClient } from "./_irc_client.ts";
-import { assertUnheard, LOOPBACK, TestClient } from "./_test_utils.ts";
+import {
+  assertUnheard,
+  framesSince,
+  LOOPBACK,
+  settledValue,
+  settleEach,
+  TestClient,
+  waitUntil,
+} from "./_test_utils.ts";
 
 /** What the answer to a ban of a name nobody here has, nor left with lately, ends with. */
 const NAME_ONLY =
@@ -177,6 +186,158 @@ Deno.test("an operator cannot kick, ban or mute themself, nor the host", async (
   await ann.say("/bans");
   assert.equal((await ann.next("info")).text, "No bans");
   assert.equal(ann.ended, false);
+});
+
+Deno.test("every operator command on the host says the host is at the console", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  for (
+    const [line, verb] of [
+      ["/rename host x", "rename"],
+      ["/op host", "op"],
+      ["/deop host", "deop"],
+      ["/unmute host", "unmute"],
+    ] as const
+  ) {
+    await ann.say(line);
+    const refused = await ann.next("error");
+    assert.deepEqual(
+      [refused.code, refused.message],
+      ["bad_command", `Cannot ${verb} host: that is the server's host, at its console`],
+      line,
+    );
+  }
+});
+
+Deno.test("a look-alike room nobody may open is neither locked nor given a topic", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  const copy = "#l\u043ebby";
+  const told =
+    `Cannot open ${copy}: it looks like #lobby; join #lobby, or pick a name that does not`;
+  for (const line of [`/lock ${copy}`, `/topic ${copy} free snacks`]) {
+    await ann.say(line);
+    const refused = await ann.next("error");
+    assert.deepEqual([refused.code, refused.message], ["room_invalid", told], line);
+  }
+  await ann.send({ type: "rooms" });
+  const rooms = await ann.next("rooms");
+  assert.deepEqual(rooms.rooms.map((room) => room.name), ["#lobby"]);
+  // A name like no room's is kept for whoever opens it, as before.
+  await ann.say("/lock #ops");
+  await ann.next(
+    "notice",
+    (frame) => frame.text === "ann locked #ops: only operators may enter it",
+  );
+});
+
+Deno.test("kicks and bans are seen in a room too big to announce departures", async () => {
+  await using chat = await server({ maxPerAddress: 1_000 });
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  const eve = await arrive(port, "eve", "127.0.0.3");
+  const mallory = await arrive(port, "mallory", "127.0.0.4");
+  // Enough others that #lobby holds more than MAX_ANNOUNCED_ROOM_SIZE people.
+  const crowd = (await settleEach(
+    Array.from({ length: MAX_ANNOUNCED_ROOM_SIZE }, (_, i) => `p${i}`),
+    16,
+    (name) => TestClient.join2(port, name),
+  )).map(settledValue);
+  try {
+    await bob.send({ type: "who", room: "#lobby" });
+    assert.equal((await bob.next("who")).count, MAX_ANNOUNCED_ROOM_SIZE + 4);
+    // A plain departure is not told here...
+    await crowd.pop()![Symbol.asyncDispose]();
+    await ann.say("/kick eve spam");
+    await eve.closed();
+    // ...so the first departure bob hears of is eve's kick, then mallory's ban.
+    assert.equal((await bob.next("left")).reason, "kicked by ann: spam");
+    await ann.say("/ban mallory 1h spam");
+    await mallory.closed();
+    const banned = await bob.next("left");
+    assert.deepEqual([banned.name, banned.reason], ["mallory", "banned by ann for 1 h: spam"]);
+  } finally {
+    await Promise.all([...crowd, eve, mallory].map((client) => client[Symbol.asyncDispose]()));
+  }
+});
+
+Deno.test("someone muted and away already is not announced away again, whatever the reason", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using ann = await operator(port);
+  await using bob = await arrive(port, "bob", "127.0.0.2");
+  await using flick = await arrive(port, "flick", "127.0.0.3");
+  await ann.say("/mute flick 2m");
+  await flick.next("notice", (frame) => frame.text === "ann muted flick for 2 min");
+  await bob.sync();
+  const mark = bob.frames.length;
+  for (const reason of [undefined, "lunch", "brb", "gone"]) {
+    await flick.send(reason === undefined ? { type: "away" } : { type: "away", reason });
+  }
+  await flick.sync();
+  const told = (await framesSince(bob, mark)).filter((frame) => frame.type === "away");
+  assert.deepEqual(told.map((frame) => [frame.type, frame.name, frame.reason]), [
+    ["away", "flick", undefined],
+  ]);
+  // Each reason is refused to flick alone.
+  assert.equal(flick.all("error").filter((frame) => frame.code === "muted").length, 3);
+});
+
+Deno.test("one client's away and back, parts and joins are announced as its budget allows", async () => {
+  await using chat = await server();
+  const port = chat.addr.port;
+  await using bob = await arrive(port, "bob", "127.0.0.2", { rooms: [{ room: "#dev" }] });
+  await using flick = await arrive(port, "flick", "127.0.0.3", { rooms: [{ room: "#dev" }] });
+  await using gus = await arrive(port, "gus", "127.0.0.4", {
+    rooms: [{ room: "#lobby" }, { room: "#dev" }],
+  });
+  await bob.sync();
+  const mark = bob.frames.length;
+  const about = (name: string) => async () =>
+    (await framesSince(bob, mark)).filter((frame) => "name" in frame && frame.name === name)
+      .map((frame) => frame.type);
+
+  for (let i = 0; i < 15; i++) {
+    await flick.send({ type: "away", reason: "lunch" });
+    await flick.send({ type: "back" });
+  }
+  await flick.send({ type: "away", reason: "lunch" });
+  for (let i = 0; i < 10; i++) {
+    await gus.send({ type: "part", room: "#dev" });
+    await gus.send({ type: "join", room: "#dev" });
+  }
+  await gus.send({ type: "part", room: "#dev" });
+  await flick.sync();
+  await gus.sync();
+  // Every change took effect, and flick was told each of its own...
+  assert.equal(flick.all("away").length, 16);
+  assert.equal(flick.all("back").length, 15);
+  await bob.send({ type: "who", room: "#dev" });
+  const who = await bob.next("who");
+  assert.deepEqual(who.members, ["bob", "flick"]);
+  assert.equal(who.people?.[1]?.away?.reason, "lunch");
+  // ...but the others are told the first few, each in the room they were in.
+  const burst = ["away", "back", "away", "back", "away", "back"];
+  assert.deepEqual(await about("flick")(), burst);
+  // Once the budget allows, how each is now, if not as last told.
+  // The burst told 3 of each; what waited comes as one more.
+  const count = (type: string) => bob.frames.slice(mark).filter((f) => f.type === type).length;
+  await waitUntil(
+    () => count("away") === 4 && count("left") === 4,
+    15_000,
+    "flick's away and gus's part to be told",
+  );
+  assert.deepEqual(await about("flick")(), [...burst, "away"]);
+  const gusTold = await framesSince(bob, mark);
+  assert.deepEqual(
+    gusTold.filter((frame) => frame.type === "left" || frame.type === "joined")
+      .filter((frame) => "name" in frame && frame.name === "gus")
+      .map((frame) => `${frame.type} ${"room" in frame ? frame.room : ""}`),
+    [...Array(3).fill(["left #dev", "joined #dev"]).flat(), "left #dev"],
+  );
 });
 
 Deno.test("a ban keeps out the address, the resume token and the name until it ends", async (t) => {

@@ -85,15 +85,23 @@ export class Membership {
   /**
    * Settles `member`, of version 1, in its one room, coming from the rooms
    * `previous`: each other one is told where it went; the room it was in
-   * already is replayed, one it was not in entered.
+   * already is replayed, one it was not in entered. `chosen` when the member
+   * chose to move (a join): told as its budget of status changes allows.
    */
-  settle(member: OneRoomMember, previous: readonly Room[], from?: ReplayFrom): void {
+  settle(
+    member: OneRoomMember,
+    previous: readonly Room[],
+    from?: ReplayFrom,
+    chosen = false,
+  ): void {
     const [room] = member.rooms;
     for (const old of previous) {
-      if (old !== room) this.#rooms.leave(member, old, `went to ${room.name}`);
+      if (old !== room) {
+        this.#rooms.leave(member, old, `went to ${room.name}`, chosen ? "chose" : "ended");
+      }
     }
     if (previous.includes(room)) this.#rooms.replay(member, room, from);
-    else this.#rooms.enter(member, room, from);
+    else this.#rooms.enter(member, room, from, chosen);
   }
 
   /**
@@ -115,11 +123,11 @@ export class Membership {
     if (member.version === 1) {
       const previous = member.rooms;
       member.rooms = [this.#rooms.get(name)];
-      return this.settle(member, previous, from);
+      return this.settle(member, previous, from, true);
     }
     const room = this.#rooms.get(name);
     member.rooms = [...member.rooms, room];
-    this.#rooms.enter(member, room, from);
+    this.#rooms.enter(member, room, from, true);
   }
 
   /**
@@ -198,7 +206,7 @@ export class Membership {
     const [first, ...others] = member.rooms.filter((other) => other !== room);
     member.rooms = [first!, ...others];
     member.session.send({ type: "parted", room: room.name });
-    this.#rooms.leave(member, room, "parted");
+    this.#rooms.leave(member, room, "parted", "chose");
   }
 
   /** Whether `input`, a room name as sent, names a room `member` is in. */

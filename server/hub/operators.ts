@@ -466,6 +466,14 @@ export class Operators {
     if (!this.#isOp(member)) return;
     const { members, moderation } = this.#options;
     const key = nameKey(frame.name.replace(/^@/, ""));
+    // The host is never muted: told so, as for every operator command on the host.
+    if (key === nameKey(HOST_NAME)) {
+      return refuse(
+        member,
+        "bad_command",
+        `Cannot unmute ${HOST_NAME}: that is the server's host, at its console`,
+      );
+    }
     // Someone on another server is unmuted by their server, which tells their rooms; a mute
     // lifted there is lifted on every server.
     if (members.byKey(key) === undefined && this.#options.elsewhere?.find(key) === undefined) {
@@ -510,7 +518,7 @@ export class Operators {
           : `The topic of ${room}: ${clean(topic.text)} (set by ${clean(topic.by)})`,
       );
     }
-    if (!this.#isOp(member)) return;
+    if (!this.#isOp(member) || this.#lookalike(member, room)) return;
     const text = [...clean(frame.text)].slice(0, MAX_TOPIC_CHARS).join("");
     if (text === "" && moderation.room(room).topic === undefined) {
       return inform(member, `${room} has no topic`);
@@ -542,6 +550,7 @@ export class Operators {
     if (name === LOBBY && locked) {
       return refuse(member, "bad_command", `Cannot lock ${LOBBY}: everyone arrives there`);
     }
+    if (locked && this.#lookalike(member, name)) return;
     const { moderation, rooms } = this.#options;
     const wasLocked = moderation.room(name).locked ?? false;
     // A room may be locked before anyone opens it.
@@ -668,6 +677,15 @@ export class Operators {
   #target(member: Member, name: string, act: RemoteAct): Member | undefined {
     if (!this.#isOp(member)) return undefined;
     const key = nameKey(name.replace(/^@/, ""));
+    // The host is at the console, which is no member, and the name is nobody else's.
+    if (key === nameKey(HOST_NAME)) {
+      refuse(
+        member,
+        "bad_command",
+        `Cannot ${act.kind} ${HOST_NAME}: that is the server's host, at its console`,
+      );
+      return undefined;
+    }
     const target = this.#options.members.byKey(key);
     if (target !== undefined) return target;
     const elsewhere = this.#options.elsewhere;
@@ -704,6 +722,23 @@ export class Operators {
       return undefined;
     }
     return checked.value;
+  }
+
+  /**
+   * Whether `name` is a room nobody is in that looks like one somebody is in,
+   * which nobody may open (see `Rooms.lookalike`): a lock or topic kept for it
+   * would wait for nobody. If so, the operator is told as `join` tells.
+   */
+  #lookalike(member: Member, name: string): boolean {
+    const { rooms } = this.#options;
+    const like = rooms.occupied(name) ? undefined : rooms.lookalike(name);
+    if (like === undefined) return false;
+    refuse(
+      member,
+      "room_invalid",
+      `Cannot open ${name}: it looks like ${like}; join ${like}, or pick a name that does not`,
+    );
+    return true;
   }
 
   /**

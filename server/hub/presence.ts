@@ -16,6 +16,7 @@ import { MAX_ANNOUNCED_ROOM_SIZE, MAX_LISTED_NAMES, TYPING_RELAY_MS } from "../.
 import { inform, type Member, type Members, refuse } from "./members.ts";
 import type { Refusal } from "./moderation.ts";
 import type { Room } from "./rooms.ts";
+import type { StatusBudget } from "./churn.ts";
 
 /** Someone away: since when, why, and who was told so already. */
 export interface Away {
@@ -40,48 +41,56 @@ export class Presence {
 
   readonly #relay: ((room: string, frame: ServerFrame) => void) | undefined;
   readonly #show: ((member: Member) => void) | undefined;
+  readonly #budget: StatusBudget | undefined;
+  /** How each member was last announced to the others: `back`, or `away` and the reason shown. */
+  readonly #announced = new WeakMap<Member, string>();
 
   /**
    * @param muted Why a member may not talk: its away reason is kept back, its typing not relayed.
    * @param relay In a cluster, sends a room's frame to its people on the other servers.
    * @param show Shows a member in its rooms if it is there unseen (a quiet `hello`), as what it
    * does takes effect: an away or a back that changes nothing, or a typing dropped, shows nobody.
+   * @param budget How often a member's away and back are announced to the others (server/hub/churn.ts).
    */
   constructor(
     members: Members,
     muted: Muted,
     relay?: (room: string, frame: ServerFrame) => void,
     show?: (member: Member) => void,
+    budget?: StatusBudget,
   ) {
     this.#members = members;
     this.#muted = muted;
     this.#relay = relay;
     this.#show = show;
+    this.#budget = budget;
   }
 
   /**
    * `/away [REASON]`: told to everyone who shares a room with `member`. Away
    * is a state, which clients also set by themselves (`idle`): someone muted
    * goes away all the same, but their reason is words, so it is told to
-   * nobody, and they are told why. Away already for the same reason, nothing
-   * is told.
+   * nobody, and they are told why. Away already for the same reason (for
+   * someone muted, whose reason is always none, for any), nothing is told.
    */
   away(member: Member, reason: string | undefined): void {
     let text = reason === undefined
       ? undefined
       : [...sanitizeText(reason).trim()].slice(0, MAX_REASON_CHARS).join("") || undefined;
-    const muted = text === undefined ? undefined : this.#muted(member, "show your reason");
-    if (muted !== undefined) text = undefined;
+    const silenced = this.#muted(member, "show your reason");
+    // Only a reason given is refused; someone muted is away for none.
+    const muted = text === undefined ? undefined : silenced;
+    if (silenced !== undefined) text = undefined;
     // Said again as it is (a client coming back says its away again, not knowing whether the
-    // server kept it): nothing changes, nobody is told.
-    if (member.away !== undefined && member.away.reason === text && muted === undefined) return;
+    // server kept it): nothing changes, nobody is told; nor is someone muted, away already.
+    if (member.away !== undefined && (member.away.reason === text || silenced !== undefined)) {
+      if (muted !== undefined) refuse(member, muted.code, muted.message);
+      return;
+    }
     this.#show?.(member);
     const ts = Date.now();
     member.away = { since: ts, reason: text, told: new Set() };
-    const frame: ServerFrame = text === undefined
-      ? { type: "away", ts, name: member.name }
-      : { type: "away", ts, name: member.name, reason: text };
-    this.#tellNeighbours(member, frame);
+    this.#announce(member, awayFrame(member.name, ts, text));
     if (muted !== undefined) refuse(member, muted.code, muted.message);
   }
 
@@ -97,6 +106,7 @@ export class Presence {
       return false;
     }
     member.away = { since: away.since, reason: undefined, told: away.told };
+    this.#announced.set(member, "away");
     this.#tellNeighbours(member, { type: "away", ts: away.since, name: member.name });
     inform(member, "You are still away, but nobody sees your reason: you are muted");
     return true;
@@ -107,7 +117,40 @@ export class Presence {
     if (member.away === undefined) return inform(member, "You are not away");
     this.#show?.(member);
     member.away = undefined;
-    this.#tellNeighbours(member, { type: "back", ts: Date.now(), name: member.name });
+    this.#announce(member, { type: "back", ts: Date.now(), name: member.name });
+  }
+
+  /**
+   * Tells `member` its away or back `frame` at once, and everyone who shares
+   * a room with it as its budget of status changes allows: a change over it
+   * is told later, as the member is then, unless that is as last told.
+   */
+  #announce(member: Member, frame: ServerFrame): void {
+    const told = () => {
+      const state = this.#state(member);
+      if (this.#announced.get(member) === state) return;
+      this.#announced.set(member, state);
+      const away = member.away;
+      this.#tellNeighbours(
+        member,
+        away === undefined
+          ? { type: "back", ts: Date.now(), name: member.name }
+          : awayFrame(member.name, away.since, this.#reason(member)),
+        false,
+      );
+    };
+    member.session.send(frame);
+    if (this.#budget === undefined || this.#budget.spend(member, "away", told)) {
+      this.#announced.set(member, this.#state(member));
+      this.#tellNeighbours(member, frame, false);
+    }
+  }
+
+  /** How `member` is, as others are told it: `back`, or `away` and the reason they may see. */
+  #state(member: Member): string {
+    if (member.away === undefined) return "back";
+    const reason = this.#reason(member);
+    return reason === undefined ? "away" : `away: ${reason}`;
   }
 
   /** Notes that `member` said or did something now. */
@@ -201,10 +244,10 @@ export class Presence {
     return reason;
   }
 
-  /** Tells `frame` to everyone who shares a room with `member`, once each, `member` included. */
-  #tellNeighbours(member: Member, frame: ServerFrame): void {
+  /** Tells `frame` to everyone who shares a room with `member`, once each, `member` included unless not `self`. */
+  #tellNeighbours(member: Member, frame: ServerFrame, self = true): void {
     const told = new Set<Member>([member]);
-    member.session.send(frame);
+    if (self) member.session.send(frame);
     for (const room of member.rooms) {
       // In a crowd, presence is not announced: as with arrivals, `who` tells it.
       if (room.members.size > MAX_LISTED_NAMES) continue;
@@ -215,4 +258,9 @@ export class Presence {
       }
     }
   }
+}
+
+/** The `away` frame of `name`, away since `ts`, with `reason` if there is one to show. */
+function awayFrame(name: string, ts: number, reason: string | undefined): ServerFrame {
+  return reason === undefined ? { type: "away", ts, name } : { type: "away", ts, name, reason };
 }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { StatusBudget } from "./churn.ts";
 import {
   LOBBY,
   MAX_ANNOUNCED_ROOM_SIZE,
@@ -84,7 +85,16 @@ export interface RoomsOptions {
    * cluster, as its last claim found (see `Cluster.roomLike`).
    */
   readonly claimed?: ((name: string) => string | undefined) | undefined;
+  /** How often a member's own joins and parts are announced (server/hub/churn.ts). */
+  readonly budget?: StatusBudget | undefined;
 }
+
+/**
+ * Why someone leaves a room: their connection `ended`, they were `sentAway`
+ * (a kick or a ban: told however big the room), or they `chose` to (a part,
+ * or another room in version 1: told as their budget of status changes allows).
+ */
+export type Leaving = "ended" | "sentAway" | "chose";
 
 /**
  * What someone coming back to `room` is told before its replay when the
@@ -116,6 +126,12 @@ export class Rooms {
   readonly #listings = new WeakMap<Room, Listing>();
   /** Members whose rooms hold them unseen (a quiet `hello`): in none of those rooms' `members`. */
   readonly #unseen = new WeakSet<Member>();
+  /**
+   * For each member whose joins and parts went over its budget, by room:
+   * whether the room was last told that the member is in it, and why it
+   * would be told the member left.
+   */
+  readonly #untold = new Map<Member, Map<string, { in: boolean; reason: string }>>();
 
   /** Starts with no room at all: `#lobby` too is made when someone first enters it. */
   constructor(options: RoomsOptions) {
@@ -173,18 +189,9 @@ export class Rooms {
    * told, and how the member is, then the member gets the room and its last
    * messages, or those `from` says.
    */
-  enter(member: Member, room: Room, from?: ReplayFrom): void {
+  enter(member: Member, room: Room, from?: ReplayFrom, chosen = false): void {
     this.#rooms.set(room.name, room);
-    if (room.members.size < MAX_ANNOUNCED_ROOM_SIZE) {
-      const { name: _, ...person } = this.#options.people([member])[0]!;
-      broadcast(room, {
-        type: "joined",
-        ts: Date.now(),
-        room: room.name,
-        name: member.name,
-        ...person,
-      });
-    }
+    if (this.#told(member, room.name, true, "parted", chosen)) this.#joined(member, room);
     room.members.add(member);
     this.#options.moved?.(member, room);
     this.replay(member, room, from);
@@ -206,9 +213,18 @@ export class Rooms {
     this.#unseen.add(member);
   }
 
-  /** `holder`'s session goes on as `member`'s (a resume): unseen if it was. */
+  /**
+   * `holder`'s session goes on as `member`'s (a resume): unseen if it was;
+   * what waited to be told of its joins and parts is told now.
+   */
   handOver(holder: Member, member: Member): void {
     if (this.#unseen.delete(holder)) this.#unseen.add(member);
+    this.#options.budget?.forget(holder);
+    const untold = this.#untold.get(holder);
+    if (untold === undefined) return;
+    this.#untold.delete(holder);
+    this.#untold.set(member, untold);
+    for (const name of [...untold.keys()]) this.#tell(member, name);
   }
 
   /**
@@ -234,17 +250,113 @@ export class Rooms {
     return member.rooms.find((each) => each.name === room.name) ?? room;
   }
 
+  /** Whether `member` is in its rooms unseen (a quiet `hello`), listed nowhere. */
+  unseen(member: Member): boolean {
+    return this.#unseen.has(member);
+  }
+
   /** The rooms `member` is seen in: none while it is unseen. */
   seenIn(member: Member): readonly Room[] {
     return this.#unseen.has(member) ? [] : member.rooms;
   }
 
-  /** Takes `member` out of `room`, telling the room why; a room left empty goes. */
-  leave(member: Member, room: Room, reason: string): void {
+  /**
+   * Takes `member` out of `room`, telling the room why; a room left empty
+   * goes. A departure from a room too big to announce them is told only if
+   * the member was sent away (a kick or a ban): everyone sees what an operator did.
+   */
+  leave(member: Member, room: Room, reason: string, leaving: Leaving = "ended"): void {
     if (!room.members.delete(member)) return;
     this.#options.moved?.(member, room, reason);
     if (room.members.size === 0 && room.name !== LOBBY) this.#rooms.delete(room.name);
+    if (!this.#told(member, room.name, false, reason, leaving === "chose")) return;
+    this.#left(member, room, reason, leaving === "sentAway");
+  }
+
+  /**
+   * Takes `member` out of every room it is in, each told why: it quit, was
+   * dropped, or was sent away by an operator (see {@linkcode Rooms.leave}).
+   * A room it left over its budget, not told yet, is told now.
+   */
+  leaveAll(member: Member, reason: string, leaving: Leaving = "ended"): void {
+    const untold = this.#untold.get(member);
+    this.#untold.delete(member);
+    this.#options.budget?.forget(member);
+    for (const room of member.rooms) {
+      // Never told it came, the room is not told it goes, unless an operator sent it away.
+      if (untold?.get(room.name)?.in === false && leaving !== "sentAway") {
+        untold.delete(room.name);
+        if (!room.members.delete(member)) continue;
+        this.#options.moved?.(member, room, reason);
+        if (room.members.size === 0 && room.name !== LOBBY) this.#rooms.delete(room.name);
+        continue;
+      }
+      untold?.delete(room.name);
+      this.leave(member, room, reason, leaving);
+    }
+    for (const [name, was] of untold ?? []) {
+      const room = this.#rooms.get(name);
+      if (was.in && room !== undefined) this.#left(member, room, was.reason, false);
+    }
+  }
+
+  /**
+   * Whether the room `name` may be told now that `member` entered (`into`)
+   * or left it. A change the member `chose` is told as its budget allows: over
+   * it, the room is told later how the member is then, if that is not as last told.
+   */
+  #told(member: Member, name: string, into: boolean, reason: string, chose: boolean): boolean {
+    const budget = this.#options.budget;
+    const untold = this.#untold.get(member);
+    if (!chose || budget === undefined) {
+      untold?.delete(name);
+      return true;
+    }
+    const was = untold?.get(name);
+    if (was === undefined && budget.spend(member, name, () => this.#tell(member, name))) {
+      return true;
+    }
+    // Over the budget: the room was last told the opposite of this change, or as a change
+    // waiting already says; it is told how the member is once the budget allows.
+    let waiting = untold;
+    if (waiting === undefined) this.#untold.set(member, waiting = new Map());
+    waiting.set(name, { in: was?.in ?? !into, reason });
+    return false;
+  }
+
+  /** Tells the room `name`, once `member`'s budget allows, how the member is there now. */
+  #tell(member: Member, name: string): void {
+    const waiting = this.#untold.get(member);
+    const was = waiting?.get(name);
+    if (waiting === undefined || was === undefined) return;
+    waiting.delete(name);
+    if (waiting.size === 0) this.#untold.delete(member);
+    const room = this.#rooms.get(name);
+    const inside = room?.members.has(member) === true;
+    if (room === undefined || inside === was.in) return;
+    if (inside) {
+      room.members.delete(member);
+      this.#joined(member, room);
+      room.members.add(member);
+    } else this.#left(member, room, was.reason, false);
+  }
+
+  /** Tells `room`, unless it is too big to, that `member` entered it. */
+  #joined(member: Member, room: Room): void {
     if (room.members.size >= MAX_ANNOUNCED_ROOM_SIZE) return;
+    const { name: _, ...person } = this.#options.people([member])[0]!;
+    broadcast(room, {
+      type: "joined",
+      ts: Date.now(),
+      room: room.name,
+      name: member.name,
+      ...person,
+    });
+  }
+
+  /** Tells `room` that `member` left it, `reason` why, unless it is too big to and not `always`. */
+  #left(member: Member, room: Room, reason: string, always: boolean): void {
+    if (!always && room.members.size >= MAX_ANNOUNCED_ROOM_SIZE) return;
     broadcast(room, {
       type: "left",
       ts: Date.now(),
@@ -252,11 +364,6 @@ export class Rooms {
       name: member.name,
       reason,
     });
-  }
-
-  /** Takes `member` out of every room it is in, each told why: it quit or was dropped. */
-  leaveAll(member: Member, reason: string): void {
-    for (const room of member.rooms) this.leave(member, room, reason);
   }
 
   /**

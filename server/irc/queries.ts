@@ -141,7 +141,7 @@ function who(gateway: Gateway, params: readonly string[]): void {
     const matched: PersonInfo[] = [];
     for (const name of gateway.hub.names()) {
       if (!fitsMask(pattern, renderer.nicks.nick(name))) continue;
-      const found = gateway.hub.person(name);
+      const found = listedPerson(gateway, name);
       if (found !== undefined && (!ops || found.person.op === true)) matched.push(found);
     }
     matched.sort((a, b) => a.person.name.localeCompare(b.person.name));
@@ -156,10 +156,18 @@ function who(gateway: Gateway, params: readonly string[]): void {
     }
     return reply(gateway, RPL.ENDOFWHO, mask, "End of WHO list");
   }
-  const name = renderer.nicks.name(mask);
-  const found = name === undefined ? undefined : gateway.hub.person(name);
+  const found = listedPerson(gateway, renderer.nicks.name(mask));
   if (found !== undefined && (!ops || found.person.op === true)) whoReply(gateway, found);
   reply(gateway, RPL.ENDOFWHO, mask, "End of WHO list");
+}
+
+/**
+ * Whoever has `name`, if a listing may show them: someone there unseen (a
+ * quiet `hello`) is in no WHO, WHOIS, ISON or USERHOST, as in no `who`.
+ */
+function listedPerson(gateway: Gateway, name: string | undefined): PersonInfo | undefined {
+  if (name === undefined || !gateway.hub.listed(name)) return undefined;
+  return gateway.hub.person(name);
 }
 
 /** WHOIS: 311, 319, 312, 313, 301, 317, 318. */
@@ -168,8 +176,7 @@ function whois(gateway: Gateway, params: readonly string[]): void {
   // WHOIS [server] nick: the nick is the last.
   const nick = params[params.length - 1]!.split(",")[0]!;
   const renderer = gateway.renderer;
-  const name = renderer.nicks.name(nick);
-  const found = name === undefined ? undefined : gateway.hub.person(name);
+  const found = listedPerson(gateway, renderer.nicks.name(nick));
   if (found === undefined) {
     reply(gateway, ERR.NOSUCHNICK, nick, "No such nick/channel");
     return reply(gateway, RPL.ENDOFWHOIS, nick, "End of /WHOIS list");
@@ -320,8 +327,7 @@ export const QUERIES: Readonly<Record<string, Query>> = {
   USERHOST: (gateway, params) => {
     if (short(gateway, "USERHOST", params, 1)) return;
     const found = params.slice(0, 5).flatMap((nick) => {
-      const name = gateway.renderer.nicks.name(nick);
-      const person = name === undefined ? undefined : gateway.hub.person(name)?.person;
+      const person = listedPerson(gateway, gateway.renderer.nicks.name(nick))?.person;
       if (person === undefined) return [];
       const away = person.away === undefined ? "+" : "-";
       const shown = gateway.renderer.nicks.nick(person.name);
@@ -336,8 +342,7 @@ export const QUERIES: Readonly<Record<string, Query>> = {
   ISON: (gateway, params) => {
     if (short(gateway, "ISON", params, 1)) return;
     const online = params.flatMap((param) => param.split(" ")).filter((nick) => {
-      const name = gateway.renderer.nicks.name(nick);
-      return nick !== "" && name !== undefined && gateway.hub.person(name) !== undefined;
+      return nick !== "" && listedPerson(gateway, gateway.renderer.nicks.name(nick)) !== undefined;
     });
     reply(gateway, RPL.ISON, online.join(" "));
   },

@@ -240,7 +240,8 @@ export class IrcRenderer {
         return this.#message(frame);
       case "joined":
         if (frame.name === this.name) return "";
-        return this.from(frame.name, "JOIN", frame.room) + this.#opMode(frame.name, frame.room);
+        return this.from(frame.name, "JOIN", frame.room) + this.#opMode(frame.name, frame.room) +
+          (frame.away === undefined ? "" : this.#away(frame.name, frame.away.reason ?? "Away"));
       case "left":
         return this.#left(frame.name, frame.room, frame.reason);
       case "parted":

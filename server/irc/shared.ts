@@ -119,6 +119,8 @@ function share(frame: ServerFrame): SharedFrame | undefined {
         bytes: [],
       };
     case "joined":
+      // Someone away is followed by their AWAY for away-notify clients alone.
+      if (frame.away !== undefined) return undefined;
       return {
         self: frame.name,
         mapped: mappedOf(frame.name),
