@@ -55,16 +55,17 @@ class Recorder implements Session {
   close(): void {}
 }
 
-/** Time spent in a store's writes, wrapped: each call's, and the messages written. */
+/** Time spent in a store's writes, wrapped: in all and the longest, the writes and their messages. */
 interface Writes {
   total: number;
   longest: number;
+  calls: number;
   messages: number;
 }
 
 /** Wraps the writes of `store` (one message, or several at once when it has that) to time them. */
 function timeWrites(store: HistoryStore): Writes {
-  const writes: Writes = { total: 0, longest: 0, messages: 0 };
+  const writes: Writes = { total: 0, longest: 0, calls: 0, messages: 0 };
   const timed =
     <A extends unknown[]>(write: (...args: A) => void, count: (...args: A) => number) =>
     (...args: A): void => {
@@ -75,6 +76,7 @@ function timeWrites(store: HistoryStore): Writes {
         const took = performance.now() - start;
         writes.total += took;
         writes.longest = Math.max(writes.longest, took);
+        writes.calls++;
         writes.messages += count(...args);
       }
     };
@@ -89,9 +91,15 @@ function timeWrites(store: HistoryStore): Writes {
 
 /** One run's figures, in ms. */
 interface Figures {
-  perMessage: number;
-  longestWrite: number;
+  /** Store time per message of the burst. */
+  burstPerMessage: number;
+  /** From the burst's first frame to its last message back at its sender. */
   burst: number;
+  /** Store time per message once the senders go at the rate. */
+  pacedPerMessage: number;
+  /** Messages per write once the senders go at the rate. */
+  pacedGroup: number;
+  longestWrite: number;
   longestPong: number;
   messages: number;
 }
@@ -121,12 +129,16 @@ async function run(
   let received = 0;
   let burstLeft = options.senders * options.burst;
   let burstEnd = 0;
+  let atBurstEnd: Writes | undefined;
   const allBack = Promise.withResolvers<void>();
   for (const session of senders) {
     session.onSend = (frame) => {
       if (frame.type !== "message" || frame.replay) return;
       received++;
-      if (--burstLeft === 0) burstEnd = performance.now();
+      if (--burstLeft === 0) {
+        burstEnd = performance.now();
+        atBurstEnd = { ...writes };
+      }
       if (received === expected) allBack.resolve();
     };
   }
@@ -156,11 +168,11 @@ async function run(
     }, 0);
   }
   // Then each sends at the rate, spread over the interval.
-  const paced: ReturnType<typeof setTimeout>[] = [];
+  const timers: ReturnType<typeof setTimeout>[] = [];
   for (const [i, session] of senders.entries()) {
     for (let n = 0; n < later; n++) {
       const at = (n + 1 + i / options.senders) * (1000 / options.rate);
-      paced.push(setTimeout(() => say(session, `later ${i}.${n}: still here`), at));
+      timers.push(setTimeout(() => say(session, `later ${i}.${n}: still here`), at));
     }
   }
   const deadline = setTimeout(
@@ -171,15 +183,19 @@ async function run(
     await allBack.promise;
   } finally {
     clearTimeout(deadline);
-    for (const each of paced) clearTimeout(each);
+    for (const each of timers) clearTimeout(each);
     pinging = false;
     clearTimeout(timer);
     hub.shutdown();
   }
+  const burst = atBurstEnd!;
+  const paced = { total: writes.total - burst.total, messages: writes.messages - burst.messages };
   return {
-    perMessage: writes.total / writes.messages,
-    longestWrite: writes.longest,
+    burstPerMessage: burst.total / burst.messages,
     burst: burstEnd - start,
+    pacedPerMessage: paced.total / paced.messages,
+    pacedGroup: paced.messages / (writes.calls - burst.calls),
+    longestWrite: writes.longest,
     longestPong,
     messages: expected,
   };
@@ -230,21 +246,32 @@ if (import.meta.main) {
     for (const kind of ["disk", "memory"] as const) {
       const last = results[kind].at(-1)!;
       console.log(
-        `run ${i} ${kind}: ${last.messages} messages, ${ms(last.perMessage * 1000, 0)} µs ` +
-          `per message written, longest write ${ms(last.longestWrite)} ms, burst ` +
-          `${ms(last.burst, 0)} ms, longest pong ${ms(last.longestPong)} ms`,
+        `run ${i} ${kind}: ${last.messages} messages; burst ${ms(last.burst, 0)} ms, ` +
+          `${ms(last.burstPerMessage * 1000, 0)} µs written per message; then ` +
+          `${ms(last.pacedPerMessage * 1000, 0)} µs per message, ${
+            ms(last.pacedGroup)
+          } per write; ` +
+          `longest write ${ms(last.longestWrite)} ms, longest pong ${ms(last.longestPong)} ms`,
       );
     }
   }
   console.log(`\nMedians of ${runs} runs:\n`);
-  console.log("| history | µs per message written | longest write | burst | longest pong |");
-  console.log("| ------- | ---------------------: | ------------: | ----: | -----------: |");
+  console.log(
+    "| history | burst | µs written per message | then: µs per message | messages per write " +
+      "| longest write | longest pong |",
+  );
+  console.log(
+    "| ------- | ----: | ---------------------: | -------------------: | -----------------: " +
+      "| ------------: | -----------: |",
+  );
   for (const kind of ["disk", "memory"] as const) {
     const of = (pick: (figures: Figures) => number) => median(results[kind].map(pick));
     console.log(
-      `| ${kind} | ${ms(of((f) => f.perMessage) * 1000, 0)} | ${
+      `| ${kind} | ${ms(of((f) => f.burst), 0)} ms | ${
+        ms(of((f) => f.burstPerMessage) * 1000, 0)
+      } | ${ms(of((f) => f.pacedPerMessage) * 1000, 0)} | ${ms(of((f) => f.pacedGroup))} | ${
         ms(of((f) => f.longestWrite))
-      } ms | ${ms(of((f) => f.burst), 0)} ms | ${ms(of((f) => f.longestPong))} ms |`,
+      } ms | ${ms(of((f) => f.longestPong))} ms |`,
     );
   }
 }
