@@ -339,6 +339,33 @@ export class SqliteHistory implements HistoryStore {
 
   append(message: MessageFrame): void {
     this.reserve(message.id);
+    this.#insertRow(message);
+  }
+
+  /**
+   * Stores `messages` in one transaction: a commit writes every page it
+   * changed to the log, so one per message cost five times what the rows
+   * do, and held the event loop through a burst.
+   */
+  appendAll(messages: readonly MessageFrame[]): void {
+    if (messages.length === 0) return;
+    this.reserve(messages.reduce((highest, message) => Math.max(highest, message.id), 0));
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const message of messages) this.#insertRow(message);
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      try {
+        this.#db.exec("ROLLBACK");
+      } catch {
+        // SQLite rolled back already (a full disk can do that): the first error says why.
+      }
+      throw error;
+    }
+  }
+
+  /** Inserts the row of `message`, its words indexed by the trigger. */
+  #insertRow(message: MessageFrame): void {
     this.#insert.run(
       message.id,
       message.ts,
