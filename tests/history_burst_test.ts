@@ -14,7 +14,7 @@ import { MemoryHistory } from "../server/history/memory.ts";
 import { SqliteHistory } from "../server/history/sqlite.ts";
 import { startServer } from "../server.ts";
 import { join } from "./_hub_utils.ts";
-import { LOOPBACK, startSearchThread, TestClient } from "./_test_utils.ts";
+import { LOOPBACK, startSearchThread, TestClient, waitUntil } from "./_test_utils.ts";
 
 /** A temporary directory, removed with everything in it on disposal. */
 async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
@@ -70,6 +70,19 @@ Deno.test("SqliteHistory.appendAll() stores a group in one go, in order, or none
     rooms.flatMap((room) => store.recent(room, 2_000)).sort((a, b) => a.id - b.id),
     [...group, message(1_502, "#a", "after")],
   );
+});
+
+Deno.test("SqliteHistory copies its log into the file once writes pause, not during a burst", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/history.db`;
+  using store = SqliteHistory.open(path);
+  const empty = Deno.statSync(path).size;
+  // One write each: well past the 1,000 pages of log after which SQLite would copy them itself.
+  for (let id = 1; id <= 300; id++) store.append(message(id, `#r${id % 30}`, `word${id} of many`));
+  assert.ok(Deno.statSync(`${path}-wal`).size > 1_000 * 4096, "the burst filled the log");
+  assert.equal(Deno.statSync(path).size, empty, "no checkpoint waited for the disk in the burst");
+  await waitUntil(() => Deno.statSync(path).size > empty, 10_000, "a checkpoint once quiet");
+  assert.equal(store.recent("#r0", 20).length, 10);
 });
 
 /**
