@@ -92,8 +92,8 @@ interface TrimRound {
  * Writes after which the log is copied into the file (a checkpoint, which
  * waits for the disk twice) at the next quiet moment, rather than on the
  * write that fills it past SQLite's default of 1,000 pages: a burst of
- * messages then never waits for the disk (bench/RESULTS.md, "A burst with
- * the history on disk").
+ * messages then waits for the disk only past {@linkcode MAX_LOG_PAGES}
+ * (bench/RESULTS.md, "A burst with the history on disk").
  */
 const CHECKPOINT_AFTER_WRITES = 100;
 
@@ -380,7 +380,6 @@ export class SqliteHistory implements HistoryStore {
     try {
       for (const message of messages) this.#insertRow(message);
       this.#db.exec("COMMIT");
-      this.#wrote();
     } catch (error) {
       try {
         this.#db.exec("ROLLBACK");
@@ -389,6 +388,7 @@ export class SqliteHistory implements HistoryStore {
       }
       throw error;
     }
+    this.#wrote();
   }
 
   /**
