@@ -147,6 +147,15 @@ function aboutRoom(frame: MemberFrame): frame is AboutRoomFrame {
 /** The frames by which someone says something: they make the person active. */
 const SAYING: ReadonlySet<string> = new Set(["say", "me", "msg", "file"]);
 
+/**
+ * The frames handled while room messages wait to be stored together
+ * (server/hub/messages.ts): they post one more, after them, or do nothing.
+ * Any other frame is answered once those messages are stored and sent, so
+ * that it is seen after them: a `ping`'s `pong` says that what was sent
+ * before it was handled.
+ */
+const GROUPED: ReadonlySet<string> = new Set(["say", "me", "file", "pong"]);
+
 /** What `/help` answers, by protocol version. */
 const HELP: Readonly<Record<ProtocolVersion, ServerFrame>> = {
   1: { type: "help", commands: [...COMMANDS] },
@@ -359,7 +368,7 @@ export class Hub implements Disposable {
     this.#rooms = new Rooms({
       history,
       historyLimit,
-      lastId: () => messages.lastId,
+      lastId: () => messages.sentId,
       settings: (room) => moderation.room(room),
       people: (members) => presence.people(members),
       remote: cluster?.people,
@@ -431,14 +440,17 @@ export class Hub implements Disposable {
   console(print: (line: string) => void): HostConsole {
     return new HostConsole({
       rooms: this.#rooms,
-      dispatch: (member, frame) => this.#dispatch(member, frame),
+      dispatch: (member, frame) => {
+        this.#messages.flush();
+        return this.#dispatch(member, frame);
+      },
       post: (member, room, text) => this.#messages.post(member, room, { text }, false),
     }, print);
   }
 
   /** The id of the newest message the server has sent or relayed. */
   get lastMessageId(): number {
-    return this.#messages.lastId;
+    return this.#messages.sentId;
   }
 
   /** Whether `session` has said a successful hello. */
@@ -636,6 +648,7 @@ export class Hub implements Disposable {
     const connected = this.#members.get(session);
     if (connected === undefined) return;
     if (this.#held.hold(session, frame)) return;
+    if (!GROUPED.has(frame.type)) this.#messages.flush();
     switch (frame.type) {
       case "pong":
         return; // an answer to the transport's heartbeat
@@ -674,6 +687,8 @@ export class Hub implements Disposable {
    * resume token entitles it to for a grace; any other reason, nothing.
    */
   close(session: Session, reason = "connection closed"): void {
+    // What it posted goes out before it is said to have left.
+    this.#messages.flush();
     const dropped = DROPS.has(reason);
     // What it sent before it ended is handled first, a moment later: its `quit` among them.
     if (!this.#held.endAfter(session, reason, dropped)) this.#end(session, reason, dropped);
@@ -789,6 +804,8 @@ export class Hub implements Disposable {
   shutdown(reason = "The server is shutting down"): void {
     if (this.#closed) return;
     this.#closed = true;
+    // Every message taken is stored and sent before the goodbyes.
+    this.#messages.flush();
     // A shutdown is usually a restart: clients may come back.
     const bye: ServerFrame = { type: "bye", reason, retry: true };
     for (const connected of this.#members.all()) {
@@ -841,10 +858,14 @@ export class Hub implements Disposable {
   #say(member: Member, say: Extract<MemberFrame, { type: "say" }>): Posted {
     const { cid } = say;
     const parsed = parseInput(say.text);
+    // `//text` says `/text`.
+    if (parsed.ok && parsed.frame.type === "say") {
+      return this.#postIn(member, { ...say, text: parsed.frame.text });
+    }
+    // A command, or its refusal, is seen after the messages posted before it.
+    if (!parsed.ok || parsed.frame.type !== "me") this.#messages.flush();
     if (!parsed.ok) return refuse(member, parsed.code, parsed.message, cid);
     const frame = parsed.frame;
-    // `//text` says `/text`.
-    if (frame.type === "say") return this.#postIn(member, { ...say, text: frame.text });
     // `/me` and `/msg` post a message: it keeps the id of the line that asked for it.
     if (cid !== undefined && (frame.type === "me" || frame.type === "msg")) frame.cid = cid;
     if (actsInRoom(frame) || aboutRoom(frame)) {

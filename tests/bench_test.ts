@@ -204,6 +204,34 @@ Deno.test("bench/socket_floor.ts measures each way of holding idle connections",
   }
 });
 
+Deno.test("bench/history_burst.ts and history_burst_server.ts time a tiny burst on disk and in memory", async () => {
+  const runs: [string, string[]][] = [
+    ["history_burst.ts", ["--senders", "2", "--burst", "3", "--seconds", "0.2", "--runs", "1"]],
+    ["history_burst_server.ts", ["--senders", "2", "--seconds", "0", "--runs", "1"]],
+  ];
+  for (const [script, args] of runs) {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        new URL(`../bench/${script}`, import.meta.url).pathname,
+        ...args,
+      ],
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const output = new TextDecoder().decode(stdout);
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    const rows = output.split("\n").filter((line) => /^\| (disk|memory) \|/.test(line));
+    assert.equal(rows.length, 2, output);
+    for (const row of rows) {
+      const figures = row.split("|").map((cell) => cell.trim()).slice(2, -1);
+      assert.ok(figures.every((figure) => Number.isFinite(parseFloat(figure))), row);
+    }
+  }
+});
+
 /** Adapters written to the side-by-side harness's interface, as small as it allows. */
 const TOY_ADAPTERS = {
   ndjson: `export default { name: "ndjson", createClient: (ctx) => ({

@@ -57,14 +57,22 @@ async function removeHistory(path: string): Promise<void> {
 
 /**
  * Appends messages 1 to `count` to the store at `path` in a child process,
- * then SIGKILLs it: the store never closes.
+ * then SIGKILLs it: the store never closes. With `copiedAfter`, the log is
+ * copied into the file after that message (a checkpoint, as the store runs
+ * once writes pause), so that the file holds rows and the log the rest.
  */
-async function appendThenKill(path: string, count: number): Promise<void> {
+async function appendThenKill(path: string, count: number, copiedAfter = 0): Promise<void> {
   const code = `
+    import { DatabaseSync } from "node:sqlite";
     import { SqliteHistory } from ${JSON.stringify(SQLITE_MODULE)};
     const store = SqliteHistory.open(${JSON.stringify(path)});
     for (let id = 1; id <= ${count}; id++) {
       store.append({ type: "message", id, ts: id, room: "#lobby", from: "ann", text: "m" + id });
+      if (id === ${copiedAfter}) {
+        const db = new DatabaseSync(${JSON.stringify(path)});
+        db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+        db.close();
+      }
     }
     console.log("stored");
     // A timer keeps the process alive until the kill: a bare pending promise would end it.
@@ -174,7 +182,7 @@ Deno.test("SqliteHistory falls back to the stored rows when the id mark is missi
 Deno.test("SqliteHistory.open() names the copy of a damaged log when the history file is damaged too", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/history.db`;
-  await appendThenKill(path, 300);
+  await appendThenKill(path, 300, 200);
   const log = await Deno.readFile(`${path}-wal`);
   for (let i = 600; i < 664; i++) log[i] = log[i]! ^ 0xff;
   await Deno.writeFile(`${path}-wal`, log);

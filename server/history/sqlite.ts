@@ -88,6 +88,24 @@ interface TrimRound {
   byCount: number;
 }
 
+/**
+ * Writes after which the log is copied into the file (a checkpoint, which
+ * waits for the disk twice) at the next quiet moment, rather than on the
+ * write that fills it past SQLite's default of 1,000 pages: a burst of
+ * messages then waits for the disk only past {@linkcode MAX_LOG_PAGES}
+ * (bench/RESULTS.md, "A burst with the history on disk").
+ */
+const CHECKPOINT_AFTER_WRITES = 100;
+
+/** How long the file goes unwritten before a checkpoint due runs, in ms. */
+const QUIET_MS = 100;
+
+/**
+ * Pages of the log (4 KiB each) past which SQLite checkpoints on a write all
+ * the same, when the file is never quiet for {@linkcode QUIET_MS}.
+ */
+const MAX_LOG_PAGES = 10_000;
+
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -165,6 +183,12 @@ export class SqliteHistory implements HistoryStore {
   readonly #timer: ReturnType<typeof setInterval> | undefined;
   /** The next step of a trim under way after start-up. */
   #trimming: ReturnType<typeof setTimeout> | undefined;
+  /** Writes since the last checkpoint. */
+  #writes = 0;
+  /** When the file was last written, by `performance.now()`. */
+  #written = 0;
+  /** The checkpoint due, waiting for a quiet moment. */
+  #checkpoint: ReturnType<typeof setTimeout> | undefined;
   readonly #markPath: string;
   readonly #warnings: string[] = [];
   #lastId: number;
@@ -276,6 +300,7 @@ export class SqliteHistory implements HistoryStore {
       // the process being killed. Only a power cut can lose the last few.
       db.exec("PRAGMA synchronous = NORMAL");
       db.exec("PRAGMA busy_timeout = 0");
+      db.exec(`PRAGMA wal_autocheckpoint = ${MAX_LOG_PAGES}`);
       const version = (db.prepare("PRAGMA user_version").get() as { user_version: number })
         .user_version;
       if (version > SCHEMA_VERSION) {
@@ -339,6 +364,64 @@ export class SqliteHistory implements HistoryStore {
 
   append(message: MessageFrame): void {
     this.reserve(message.id);
+    this.#insertRow(message);
+    this.#wrote();
+  }
+
+  /**
+   * Stores `messages` in one transaction: a commit writes every page it
+   * changed to the log, so one per message cost five times what the rows
+   * do, and held the event loop through a burst.
+   */
+  appendAll(messages: readonly MessageFrame[]): void {
+    if (messages.length === 0) return;
+    this.reserve(messages.reduce((highest, message) => Math.max(highest, message.id), 0));
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const message of messages) this.#insertRow(message);
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      try {
+        this.#db.exec("ROLLBACK");
+      } catch {
+        // SQLite rolled back already (a full disk can do that): the first error says why.
+      }
+      throw error;
+    }
+    this.#wrote();
+  }
+
+  /**
+   * Counts a write; after {@linkcode CHECKPOINT_AFTER_WRITES}, sees that a
+   * checkpoint runs once the file has gone {@linkcode QUIET_MS} unwritten.
+   */
+  #wrote(): void {
+    this.#written = performance.now();
+    if (++this.#writes < CHECKPOINT_AFTER_WRITES || this.#checkpoint !== undefined) return;
+    const check = () => {
+      this.#checkpoint = undefined;
+      if (this.#closed) return;
+      const quiet = performance.now() - this.#written;
+      if (quiet < QUIET_MS) return this.#checkpointIn(QUIET_MS - quiet, check);
+      try {
+        // PASSIVE: it copies what no reader still needs, and waits for nobody.
+        this.#db.prepare("PRAGMA wal_checkpoint(PASSIVE)").get();
+        this.#writes = 0;
+      } catch {
+        // A full disk, say: the next write asks again, and SQLite's own limit still holds.
+      }
+    };
+    this.#checkpointIn(QUIET_MS, check);
+  }
+
+  /** Runs `check` in `ms`, without keeping the process alive for it. */
+  #checkpointIn(ms: number, check: () => void): void {
+    this.#checkpoint = setTimeout(check, ms);
+    Deno.unrefTimer(this.#checkpoint as unknown as number);
+  }
+
+  /** Inserts the row of `message`, its words indexed by the trigger. */
+  #insertRow(message: MessageFrame): void {
     this.#insert.run(
       message.id,
       message.ts,
@@ -482,6 +565,7 @@ export class SqliteHistory implements HistoryStore {
         for (const { room, id } of rows) newestOf.set(room, Math.max(newestOf.get(room) ?? 0, id));
         for (const [room, id] of newestOf) mark.run(room, id);
         db.exec("COMMIT");
+        this.#wrote();
         return rows.length;
       } catch (error) {
         db.exec("ROLLBACK");
@@ -529,6 +613,7 @@ export class SqliteHistory implements HistoryStore {
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     clearTimeout(this.#trimming);
+    clearTimeout(this.#checkpoint);
     // A search under way reads no more: the checkpoint below may then take the whole log.
     this.#searches[Symbol.dispose]();
     // Once every row is in the main file, flushed, the unused rest of the block is

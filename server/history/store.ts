@@ -21,6 +21,13 @@ export interface HistoryStore extends Disposable {
   /** Stores one message; returns once it is stored. */
   append(message: MessageFrame): void;
   /**
+   * Stores `messages`, in order, in one write: all of them, or, throwing,
+   * none. A store has this when a write of many costs little more than a
+   * write of one (a file, where each write is a transaction): the hub then
+   * stores the room messages of a turn of the event loop together.
+   */
+  appendAll?(messages: readonly MessageFrame[]): void;
+  /**
    * Records that `id` was given to a message that is not stored (a private
    * one), so that it is never given out again, even after a crash; throws,
    * like `append`, when it cannot.
