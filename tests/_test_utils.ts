@@ -79,6 +79,8 @@ export async function waitUntil(predicate: () => boolean, ms: number, what: stri
  * connection going out (32768 up on Linux, 49152 up elsewhere).
  */
 const FIXED_PORTS = { from: 10_000, to: 32_767 } as const;
+/** The ports {@linkcode freePort} gave in this process. */
+const givenPorts = new Set<number>();
 
 /**
  * A loopback port nothing listens on right now, for a test that must name a
@@ -89,12 +91,15 @@ const FIXED_PORTS = { from: 10_000, to: 32_767 } as const;
  * server of another test on port 0, the local end of a connection going
  * out), and the server could not start on it again, or something would
  * answer where nothing should. Outside that range only another call of this
- * function can pick it, by chance.
+ * function could pick it, and it never gives a port twice in one process: two
+ * calls in a row (a chat port and a web port) get two ports.
  */
 export function freePort(): number {
   for (let tries = 0;; tries++) {
     const port = FIXED_PORTS.from +
       Math.floor(Math.random() * (FIXED_PORTS.to - FIXED_PORTS.from + 1));
+    if (givenPorts.has(port)) continue;
+    givenPorts.add(port);
     try {
       using _listener = Deno.listen({ hostname: LOOPBACK, port });
       return port;
