@@ -217,14 +217,26 @@ testWith(
     await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
     const page = await browser.openAs(webUrl(server), "ann");
+    // Each page of this browser from now on counts the hellos it sends.
+    await browser.context.addInitScript(() => {
+      const send = WebSocket.prototype.send;
+      const counted = globalThis as unknown as { hellos: number };
+      counted.hellos = 0;
+      WebSocket.prototype.send = function (data) {
+        if (typeof data === "string" && JSON.parse(data).type === "hello") counted.hellos++;
+        return send.call(this, data);
+      };
+    });
     // The copy has the session storage of the tab it was made from, which is still there.
     const [copy] = await Promise.all([
       browser.context.waitForEvent("page"),
       page.evaluate("window.open(location.href), undefined"),
     ]);
     assert.equal(await copy.evaluate(() => sessionStorage.getItem("chat.name")), "ann");
-    // Not after the tries a reloaded tab makes, for its own name held a moment by the server.
-    await copy.locator("#name-error", { hasText: /taken/ }).waitFor({ timeout: 1_500 });
+    // At the first refusal: not after the tries a reloaded tab makes, for its own name held a
+    // moment by the server.
+    await copy.locator("#name-error", { hasText: /taken/ }).waitFor({ timeout: WAIT_MS });
+    assert.equal(await copy.evaluate("globalThis.hellos"), 1);
     assert.equal(await copy.locator("#name-input").inputValue(), "ann");
     await joinAs(copy, "ann2");
     await waitForStatus(page, "Connected");
