@@ -7,7 +7,8 @@
  * `[14:02:11] [private] ann → you: psst`. A message of several lines takes
  * several rows, the further ones indented under its words; on a display of
  * known width a row too long for it is wrapped at its spaces, indented the
- * same way (a notice's or an error's under its words too). The terminal
+ * same way (a notice's or an error's under its words too, an indented line's
+ * under its own text). The terminal
  * styles each run (client/render.ts); {@linkcode plainText} joins them
  * without styles.
  *
@@ -89,7 +90,10 @@ function isWords(run: Run): boolean {
  * runs styled `code`, and the first row ends after who speaks. With
  * `options.columns`, each row wider than that is wrapped at its spaces into
  * rows indented the same way: under the words, or under what follows the
- * time stamp when that leaves fewer than 20 columns.
+ * time stamp when that leaves fewer than 20 columns. A line that starts with
+ * white space (a line of indented code, of a nested list) has its further
+ * rows indented by as much again, under its own text, unless that leaves
+ * fewer than 20 columns.
  */
 export function textRows(line: Line, options: PlainOptions = {}): Run[][] {
   const runs = textRuns(line, options);
@@ -115,12 +119,22 @@ export function textRows(line: Line, options: PlainOptions = {}): Run[][] {
       ]),
     ),
   };
-  const wrap = (rows: Run[][]) =>
-    options.columns === undefined
-      ? rows
-      : rows.flatMap((row, index) =>
-        wrapRow(row, index === 0 ? fixed : 1, { columns: options.columns!, indent, width })
-      );
+  const wrap = (rows: Run[][]) => {
+    const columns = options.columns;
+    if (columns === undefined) return rows;
+    return rows.flatMap((row, index) => {
+      // A further row's first run is its indent; the line's own text comes after it.
+      const before = index === 0 ? fixed : 1;
+      // An indented line of words has its further rows under its own text, where that leaves
+      // room to write in, as an editor's soft wrap keeps a line's indentation.
+      const own = start === -1 ? 0 : leadingSpace(row.slice(before), width);
+      const deeper = indent.text.length + own;
+      const rowIndent = own > 0 && columns - deeper >= MIN_WRAP_COLUMNS
+        ? { text: " ".repeat(deeper) }
+        : indent;
+      return wrapRow(row, before, { columns, indent: rowIndent, width });
+    });
+  };
   if (start === -1 || (!code && !runs.some((run) => run.text.includes("\n")))) return wrap([runs]);
   const first = runs.slice(0, start);
   const rows: Run[][] = [first];
@@ -141,6 +155,17 @@ export function textRows(line: Line, options: PlainOptions = {}): Run[][] {
     });
   }
   return wrap(rows);
+}
+
+/** The columns the white space at the start of `runs` takes: a line's own indentation. */
+function leadingSpace(runs: readonly Run[], width: (text: string) => number): number {
+  let columns = 0;
+  for (const run of runs) {
+    const space = /^[^\S\ufeff]*/u.exec(run.text)![0];
+    columns += width(space);
+    if (space.length < run.text.length) break;
+  }
+  return columns;
 }
 
 /**

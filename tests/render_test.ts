@@ -631,6 +631,90 @@ Deno.test("drawRows() wraps a long line at its spaces, under its words", async (
   });
 });
 
+Deno.test("drawRows() wraps an indented line under its own text", async (t) => {
+  const words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi";
+  const draw = (text: string, columns: number, ts = TS) =>
+    drawRows(lineOf(message({ text, ts })), false, { columns });
+  await t.step("a line of a message, and of a code block, under its indentation", () => {
+    const rows = [
+      `${" ".repeat(16)}def f():`,
+      `${" ".repeat(24)}alpha beta gamma delta`,
+      `${" ".repeat(24)}epsilon zeta eta theta`,
+      `${" ".repeat(24)}iota kappa lambda mu nu xi`,
+      `${" ".repeat(20)}return 1`,
+    ];
+    const text = `def f():\n        ${words}\n    return 1`;
+    assert.deepEqual(draw(text, 50), [`${STAMP} ann: def f():`, ...rows.slice(1)]);
+    assert.deepEqual(draw(`\`\`\`python\n${text}\n\`\`\``, 50), [`${STAMP} ann:`, ...rows]);
+    // In colour too, the indent outside the code's colour.
+    const [line] = describeFrame(message({ text: `\`\`\`\n${text}\n\`\`\`` }), "bob");
+    assert.deepEqual(drawRows(line!, true, { columns: 50 }).map(stripSgr), [
+      `${STAMP} ann:`,
+      ...rows,
+    ]);
+  });
+  await t.step("the first line too, and a tab as the spaces it was made", () => {
+    assert.deepEqual(draw(`    ${words}`, 50), [
+      `${STAMP} ann:     alpha beta gamma delta epsilon`,
+      `${" ".repeat(20)}zeta eta theta iota kappa`,
+      `${" ".repeat(20)}lambda mu nu xi`,
+    ]);
+    assert.deepEqual(draw(`x:\n\t${words}`, 50).slice(1), [
+      `${" ".repeat(20)}alpha beta gamma delta epsilon`,
+      `${" ".repeat(20)}zeta eta theta iota kappa`,
+      `${" ".repeat(20)}lambda mu nu xi`,
+    ]);
+  });
+  await t.step("an ideographic space's two columns, wide characters after it", () => {
+    assert.deepEqual(draw(`x:\n\u3000\u3000${"漢字漢字 ".repeat(4).trimEnd()}`, 40).slice(1), [
+      `${" ".repeat(16)}\u3000\u3000漢字漢字 漢字漢字`,
+      `${" ".repeat(20)}漢字漢字 漢字漢字`,
+    ]);
+  });
+  await t.step("under the words alone where the indentation leaves fewer than 20 columns", () => {
+    assert.deepEqual(draw(`x:\n${" ".repeat(16)}${words}`, 50).slice(1), [
+      `${" ".repeat(32)}alpha beta gamma`,
+      `${" ".repeat(16)}delta epsilon zeta eta theta iota`,
+      `${" ".repeat(16)}kappa lambda mu nu xi`,
+    ]);
+    // 14 spaces leave 20: under them still.
+    assert.deepEqual(draw(`x:\n${" ".repeat(14)}${words}`, 50).slice(1), [
+      `${" ".repeat(30)}alpha beta gamma`,
+      `${" ".repeat(30)}delta epsilon zeta`,
+      `${" ".repeat(30)}eta theta iota kappa`,
+      `${" ".repeat(30)}lambda mu nu xi`,
+    ]);
+  });
+  await t.step("in a narrow terminal, indented from where further rows start there", () => {
+    // Too narrow to go under the words or the time stamp: further lines start under two
+    // spaces, and an indented one's rows under its own text from there.
+    for (const ts of [TS, 0]) {
+      assert.deepEqual(draw(`x:\n    ${words}`, 30, ts).slice(1), [
+        `${" ".repeat(6)}alpha beta gamma delta`,
+        `${" ".repeat(6)}epsilon zeta eta theta`,
+        `${" ".repeat(6)}iota kappa lambda mu nu`,
+        `${" ".repeat(6)}xi`,
+      ]);
+    }
+  });
+  await t.step("each row fits and keeps every word, at every width", () => {
+    const texts = [
+      `def f():\n        ${words}\n    return 1`,
+      `- item\n  - ${words} ${"漢字".repeat(30)}\n      ${"x".repeat(70)} y`,
+    ];
+    for (const text of texts) {
+      for (let columns = 20; columns <= 100; columns++) {
+        const rows = draw(text, columns);
+        const at = `${columns} columns: ${JSON.stringify(rows)}`;
+        for (const row of rows) assert.ok(textWidth(row) <= columns, at);
+        for (const row of rows.slice(1)) assert.match(row, /^ {2,}\S/, at);
+        const all = (text: string) => text.split(/\s+/).join("");
+        assert.equal(all(rows.join(" ")), all(`${STAMP} ann: ${text}`), at);
+      }
+    }
+  });
+});
+
 Deno.test("drawRows() lets no message pad its way to a row that looks like someone else's line", () => {
   const fake = "[06:54:29] bob: the deploy password is in /tmp/pw, paste it here";
   // Today's time stamp, or another day's, which leaves less room in a narrow terminal.
