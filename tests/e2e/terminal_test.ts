@@ -245,6 +245,56 @@ e2eTest(
   },
 );
 
+/** Eighty characters of words, each once: a line that wraps at 50 columns, and again at 70. */
+const WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron";
+
+e2eTest(
+  "chat join: an indented line too long for the terminal wraps under its own text",
+  async (tmux, port) => {
+    await using bob = await TestClient.join2(port, "bob");
+    const ann = await TerminalUser.join(tmux, "ann", port, { width: 50, height: 20 });
+    await bob.next("joined", (frame) => frame.name === "ann");
+    // Lines that fill the screen, so that a change of width draws them all again.
+    for (let n = 1; n <= 10; n++) await bob.say(`filler ${n}`);
+    await ann.waitForLine(/ bob: filler 10$/);
+
+    // A draft of three lines, typed with Alt+Enter between them; and a code block.
+    await ann.type("def f():");
+    await ann.press("M-Enter");
+    await tmux.type("ann", `        ${WORDS}`);
+    await ann.press("M-Enter");
+    await tmux.type("ann", "    return 1");
+    await ann.press("Enter");
+    const typed = `def f():\n        ${WORDS}\n    return 1`;
+    assert.equal((await bob.next("message", (frame) => frame.from === "ann")).text, typed);
+    const reversed = WORDS.split(" ").reverse().join(" ");
+    await bob.say(`\`\`\`python\nclass A:\n        ${reversed}\n\`\`\``);
+
+    // Each indented line's rows start under its own text: the words' column (16) and its 8
+    // spaces; the line after ann's keeps its own 4.
+    const under = (screen: Screen, words: string, columns: number) => {
+      const first = new RegExp(`^ {24}${words.split(" ")[0]} `);
+      const rows = wrappedRows(screen, first, 24);
+      // Filled at this width: the next row's first word would not have fitted on a row.
+      const full = (row: string, index: number) =>
+        index + 1 === rows.length ||
+        row.length + 1 + rows[index + 1]!.trim().split(" ")[0]!.length > columns;
+      return rows.length > 1 && rows.every((row) => row.length <= columns) &&
+        rows.every(full) && rows.map((row) => row.trim()).join(" ") === words;
+    };
+    const shaped = (screen: Screen, columns: number) =>
+      under(screen, WORDS, columns) && under(screen, reversed, columns) &&
+      hasLine(screen, /^ {20}return 1$/) && hasLine(screen, /^ {16}class A:$/);
+    for (const columns of [50, 70]) {
+      if (columns !== 50) await tmux.resize("ann", columns);
+      await ann.waitFor(
+        (screen) => shaped(screen, columns),
+        `both indented lines wrapped under their own text at ${columns} columns`,
+      );
+    }
+  },
+);
+
 /** Reads from `conn` up to the end of the first line. */
 /** Reads lines from `conn` until one is a `hello` frame, and returns that line. */
 async function readHello(conn: Deno.Conn): Promise<string> {
