@@ -50,8 +50,11 @@ export interface ClusterEvents {
   private(frame: PrivateFrame, toKey: string): void;
   /** Someone on another server entered `room`. */
   entered(person: RemotePerson, room: string): void;
-  /** Someone on another server left `room`. */
-  left(person: RemotePerson, room: string, reason: string): void;
+  /**
+   * Someone on another server left `room`; `sentAway` when an operator sent
+   * them away (a kick, a ban), told however big the room.
+   */
+  left(person: RemotePerson, room: string, reason: string, sentAway?: boolean): void;
   /**
    * Someone on another server is gone without meaning to (their connection
    * dropped, or their server went away), told before they leave their rooms:
@@ -92,7 +95,8 @@ export interface ClusterEvents {
  */
 export type LocalChange =
   | { kind: "enter"; key: string; name: string; room: string; person: Person; resume?: string }
-  | { kind: "leave"; key: string; room: string; reason: string }
+  /** `sentAway`: an operator sent them away, a kick or a ban (absent from older servers). */
+  | { kind: "leave"; key: string; room: string; reason: string; sentAway?: true }
   /**
    * `from` is the folded name before, `key` the one after; `by`, the
    * operator who renamed them (absent for their own rename, and from older servers).
