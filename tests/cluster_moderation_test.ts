@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { type ClientFrame, MAX_ANNOUNCED_ROOM_SIZE } from "../protocol.ts";
 import { arrive } from "./_from_address.ts";
 import { framesSince, settledValue, settleEach, TestClient, waitUntil } from "./_test_utils.ts";
-import { TestCluster, testWithNats } from "./_nats.ts";
+import { type ClusterMember, TestCluster, testWithNats } from "./_nats.ts";
 
 /** The resume token of `client`'s welcome. */
 function tokenOf(client: TestClient): string {
@@ -405,5 +405,24 @@ testWithNats(
         );
       }
     });
+  },
+);
+
+testWithNats(
+  "the console's mute of someone on another server spares the others on that machine",
+  async () => {
+    await using cluster = await TestCluster.start(2, ["--console"]);
+    const [first, second] = cluster.servers as [ClusterMember, ClusterMember];
+    // mu and zed joined the second server from its own machine, as everyone here does.
+    await using al = await arrive(first.port, "al", "127.0.0.1");
+    await using mu = await arrive(second.port, "mu", "127.0.0.1");
+    await using zed = await arrive(second.port, "zed", "127.0.0.1");
+    for (const name of ["mu", "zed"]) await al.next("joined", (frame) => frame.name === name);
+    // The host mutes mu at the first server's console; mu's own server carries it out.
+    await first.process.write("/mute mu 10m\n");
+    await mu.next("notice", (frame) => frame.text === "host muted mu for 10 min");
+    assert.equal(await maySay(mu, "muted"), false);
+    // By name alone, as at the console of mu's own server: zed, from the same address, talks on.
+    assert.equal(await maySay(zed, "not muted"), true);
   },
 );

@@ -120,7 +120,11 @@ export interface LocalPerson {
 export type RemoteAct =
   | { kind: "kick"; by: string; reason?: string | undefined }
   | { kind: "op" | "deop" | "unmute"; by: string }
-  /** `address`: the operator's, where only the person is muted (absent from older servers). */
+  /**
+   * `address`: the operator's, `console` for the host's console; someone at
+   * the operator's own address (for the console, the server machine's) is
+   * muted by name alone, as on one server (absent from older servers).
+   */
   | { kind: "mute"; by: string; duration?: number | undefined; address?: string }
   | { kind: "rename"; by: string; to: string };
 
