@@ -375,7 +375,7 @@ export class Hub implements Disposable {
       unread: cluster === undefined ? undefined : () => cluster.unread,
       claimed: cluster === undefined ? undefined : (name) => cluster.roomLike(name),
       budget: this.#budget,
-      moved: cluster === undefined ? undefined : (member, room, left) => {
+      moved: cluster === undefined ? undefined : (member, room, left, sentAway) => {
         cluster.tell(
           left === undefined
             ? {
@@ -386,7 +386,13 @@ export class Hub implements Disposable {
               person: presence.people([member])[0]!,
               resume: tokenDigest(member.resume),
             }
-            : { kind: "leave", key: member.key, room: room.name, reason: left },
+            : {
+              kind: "leave",
+              key: member.key,
+              room: room.name,
+              reason: left,
+              ...sentAway ? { sentAway: true } : {},
+            },
         );
         opening?.moved(room, left);
       },
@@ -416,11 +422,7 @@ export class Hub implements Disposable {
       members: this.#members,
       rooms: this.#rooms,
       rename: (member, to, by) => this.#identity.nick(member, to, by),
-      remove: (member, reason, why) => {
-        member.session.send({ type: "bye", reason });
-        member.session.close();
-        this.#end(member.session, why, false, true);
-      },
+      remove: (member, reason, why) => this.#sendAway(member, reason, why),
       muted: () => this.#silence(),
       log: this.#log,
       machineAddress: options.machineAddress,
@@ -721,6 +723,17 @@ export class Hub implements Disposable {
   }
 
   /**
+   * Sends `member` away for an operator (a kick, a ban), with `bye` `reason`:
+   * each of its rooms is told `left` with `why`, however big, here and on
+   * the other servers of a cluster.
+   */
+  #sendAway(member: Member, reason: string, why: string): void {
+    member.session.send({ type: "bye", reason });
+    member.session.close();
+    this.#end(member.session, why, false, true);
+  }
+
+  /**
    * Joins the cluster given in the options: once this resolves, the hub has
    * every message stored so far and follows the other servers.
    */
@@ -736,6 +749,7 @@ export class Hub implements Disposable {
         history: this.#history,
         people: (members) => this.#presence.people(members),
         close: (session, reason) => this.#end(session, reason, false),
+        sendAway: (member, reason, why) => this.#sendAway(member, reason, why),
         arrived: () => this.#counted(),
         silence: () => this.#silence(),
         identity: this.#identity,

@@ -118,7 +118,8 @@ export interface ClusterMember extends AsyncDisposable {
 
 /**
  * Starts `chat serve --cluster` on loopback, any port, no IRC, no web client
- * unless `extra` gives `--web-port`, no limit on sending rate; resolves once
+ * unless `extra` gives `--web-port`, no limit on sending rate, and standard
+ * input only for the host's console (`--console` in `extra`); resolves once
  * it listens.
  */
 export async function serveInCluster(
@@ -140,7 +141,7 @@ export async function serveInCluster(
     "--cluster",
     url,
     ...extra,
-  ], { stdin: "null" });
+  ], { stdin: extra.includes("--console") ? "piped" : "null" });
   try {
     const port = await process.port();
     return { process, port, [Symbol.asyncDispose]: () => process[Symbol.asyncDispose]() };

@@ -9,10 +9,10 @@
  */
 
 import assert from "node:assert/strict";
-import type { ClientFrame } from "../protocol.ts";
+import { type ClientFrame, MAX_ANNOUNCED_ROOM_SIZE } from "../protocol.ts";
 import { arrive } from "./_from_address.ts";
-import { framesSince, type TestClient, waitUntil } from "./_test_utils.ts";
-import { TestCluster, testWithNats } from "./_nats.ts";
+import { framesSince, settledValue, settleEach, TestClient, waitUntil } from "./_test_utils.ts";
+import { type ClusterMember, TestCluster, testWithNats } from "./_nats.ts";
 
 /** The resume token of `client`'s welcome. */
 function tokenOf(client: TestClient): string {
@@ -87,23 +87,30 @@ async function arriveOnceFree(
   }
 }
 
-/** A cluster of three servers whose op file gives each of `names` the secret `s3cret-NAME`. */
-async function withOps(
-  names: string[],
-  extra: string[],
-  test: (cluster: TestCluster, ports: [number, number, number]) => Promise<void>,
-): Promise<void> {
+/** Runs `use` with the path of an op file that gives each of `names` the secret `s3cret-NAME`. */
+async function withOpFile(names: string[], use: (path: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(
       `${dir}/ops`,
       names.map((name) => `${name} s3cret-${name}\n`).join(""),
     );
-    await using cluster = await TestCluster.start(3, ["--op-file", `${dir}/ops`, ...extra]);
-    await test(cluster, cluster.ports as [number, number, number]);
+    await use(`${dir}/ops`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** A cluster of three servers whose op file gives each of `names` the secret `s3cret-NAME`. */
+async function withOps(
+  names: string[],
+  extra: string[],
+  test: (cluster: TestCluster, ports: [number, number, number]) => Promise<void>,
+): Promise<void> {
+  await withOpFile(names, async (ops) => {
+    await using cluster = await TestCluster.start(3, ["--op-file", ops, ...extra]);
+    await test(cluster, cluster.ports as [number, number, number]);
+  });
 }
 
 /** What a client's `hello` adds coming back: its token, and the rooms it was in. */
@@ -336,5 +343,86 @@ testWithNats(
         20_000,
       );
     });
+  },
+);
+
+testWithNats(
+  "kicks and bans from another server are seen in a room too big to announce departures",
+  async () => {
+    await withOpFile(["ann", "dan"], async (ops) => {
+      await using cluster = await TestCluster.start(2, ["--op-file", ops, "--max-per-ip", "1000"]);
+      const [p1, p2] = cluster.ports as [number, number];
+      // bob watches #lobby on the first server; frank is there too.
+      await using ann = await arrive(p1, "ann", "127.0.0.1");
+      await using bob = await arrive(p1, "bob", "127.0.0.2");
+      const frank = await arrive(p1, "frank", "127.0.0.3");
+      await oper(ann, "ann", "s3cret-ann");
+      // dan, eve, mallory and quinn are on the second.
+      await using dan = await arrive(p2, "dan", "127.0.0.4");
+      const eve = await arrive(p2, "eve", "127.0.0.5");
+      const mallory = await arrive(p2, "mallory", "127.0.0.6");
+      const quinn = await arrive(p2, "quinn", "127.0.0.7");
+      await oper(dan, "dan", "s3cret-dan");
+      for (const name of ["dan", "eve", "mallory", "quinn"]) {
+        await bob.next("joined", (frame) => frame.name === name);
+      }
+      // Enough others on bob's server that #lobby holds more than MAX_ANNOUNCED_ROOM_SIZE
+      // people there, and its departures are not announced.
+      const crowd = (await settleEach(
+        Array.from({ length: MAX_ANNOUNCED_ROOM_SIZE }, (_, i) => `p${i}`),
+        16,
+        (name) => TestClient.join2(p1, name),
+      )).map(settledValue);
+      try {
+        await bob.send({ type: "who", room: "#lobby" });
+        assert.equal((await bob.next("who")).count, MAX_ANNOUNCED_ROOM_SIZE + 7);
+        // Plain departures, here and on the other server, are not told to bob...
+        await using leaving = crowd.pop()!;
+        await leaving.send({ type: "quit" });
+        await leaving.closed();
+        await quinn.send({ type: "quit" });
+        await quinn.closed();
+        // ...told in dan's small room first, so the other server tells it before the kick.
+        await dan.next("left", (frame) => frame.name === "quinn");
+        // ...so the first departure bob hears of is eve's kick, carried out on her server,
+        await ann.send({ type: "kick", name: "eve", reason: "spam" });
+        await eve.closed();
+        const kicked = await bob.next("left");
+        assert.deepEqual([kicked.name, kicked.reason], ["eve", "kicked by ann: spam"]);
+        // then mallory's ban, made here and carried out on hers,
+        await ann.send({ type: "ban", target: "mallory", reason: "spam" });
+        await mallory.closed();
+        const banned = await bob.next("left");
+        assert.deepEqual([banned.name, banned.reason], ["mallory", "banned by ann: spam"]);
+        // then frank's, made on the other server and carried out here.
+        await dan.send({ type: "ban", target: "frank", reason: "spam" });
+        await frank.closed();
+        const bannedHere = await bob.next("left");
+        assert.deepEqual([bannedHere.name, bannedHere.reason], ["frank", "banned by dan: spam"]);
+      } finally {
+        await Promise.all(
+          [...crowd, frank, eve, mallory, quinn].map((client) => client[Symbol.asyncDispose]()),
+        );
+      }
+    });
+  },
+);
+
+testWithNats(
+  "the console's mute of someone on another server spares the others on that machine",
+  async () => {
+    await using cluster = await TestCluster.start(2, ["--console"]);
+    const [first, second] = cluster.servers as [ClusterMember, ClusterMember];
+    // mu and zed joined the second server from its own machine, as everyone here does.
+    await using al = await arrive(first.port, "al", "127.0.0.1");
+    await using mu = await arrive(second.port, "mu", "127.0.0.1");
+    await using zed = await arrive(second.port, "zed", "127.0.0.1");
+    for (const name of ["mu", "zed"]) await al.next("joined", (frame) => frame.name === name);
+    // The host mutes mu at the first server's console; mu's own server carries it out.
+    await first.process.write("/mute mu 10m\n");
+    await mu.next("notice", (frame) => frame.text === "host muted mu for 10 min");
+    assert.equal(await maySay(mu, "muted"), false);
+    // By name alone, as at the console of mu's own server: zed, from the same address, talks on.
+    assert.equal(await maySay(zed, "not muted"), true);
   },
 );

@@ -306,7 +306,7 @@ export class Roster {
         const person = this.#people.byKey(change.key);
         if (person === undefined || person.server !== server) return;
         if (this.#people.leave(change.key, change.room)) {
-          events?.left(person, change.room, change.reason);
+          events?.left(person, change.room, change.reason, change.sentAway === true);
         }
         if (person.rooms.length === 0) this.#people.forget(change.key);
         return;

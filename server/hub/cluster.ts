@@ -50,8 +50,11 @@ export interface ClusterEvents {
   private(frame: PrivateFrame, toKey: string): void;
   /** Someone on another server entered `room`. */
   entered(person: RemotePerson, room: string): void;
-  /** Someone on another server left `room`. */
-  left(person: RemotePerson, room: string, reason: string): void;
+  /**
+   * Someone on another server left `room`; `sentAway` when an operator sent
+   * them away (a kick, a ban), told however big the room.
+   */
+  left(person: RemotePerson, room: string, reason: string, sentAway?: boolean): void;
   /**
    * Someone on another server is gone without meaning to (their connection
    * dropped, or their server went away), told before they leave their rooms:
@@ -92,7 +95,8 @@ export interface ClusterEvents {
  */
 export type LocalChange =
   | { kind: "enter"; key: string; name: string; room: string; person: Person; resume?: string }
-  | { kind: "leave"; key: string; room: string; reason: string }
+  /** `sentAway`: an operator sent them away, a kick or a ban (absent from older servers). */
+  | { kind: "leave"; key: string; room: string; reason: string; sentAway?: true }
   /**
    * `from` is the folded name before, `key` the one after; `by`, the
    * operator who renamed them (absent for their own rename, and from older servers).
@@ -116,7 +120,11 @@ export interface LocalPerson {
 export type RemoteAct =
   | { kind: "kick"; by: string; reason?: string | undefined }
   | { kind: "op" | "deop" | "unmute"; by: string }
-  /** `address`: the operator's, where only the person is muted (absent from older servers). */
+  /**
+   * `address`: the operator's, `console` for the host's console; someone at
+   * the operator's own address (for the console, the server machine's) is
+   * muted by name alone, as on one server (absent from older servers).
+   */
   | { kind: "mute"; by: string; duration?: number | undefined; address?: string }
   | { kind: "rename"; by: string; to: string };
 

@@ -60,10 +60,17 @@ export interface ConsoleOptions {
   readonly post: (member: Member, room: Room, text: string) => void;
 }
 
+/**
+ * The address of the console's session, which has none: no connection's is
+ * this, and the operators' commands, here or carried out on another server of
+ * a cluster, know the console by it.
+ */
+export const CONSOLE_ADDRESS = "console";
+
 /** A session that prints what it is sent. */
 class ConsoleSession implements Session {
   readonly remote = "console";
-  readonly address = "console";
+  readonly address = CONSOLE_ADDRESS;
   readonly transport = "console";
   /** Printed where the server's log is: what the host did is told there, once. */
   readonly readsLog = true;

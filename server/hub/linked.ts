@@ -36,6 +36,11 @@ export interface LinkedParts {
   readonly people: (members: readonly Member[]) => Person[];
   /** Removes a session whose connection ends, telling its rooms `reason`. */
   readonly close: (session: Session, reason: string) => void;
+  /**
+   * Sends `member` away for an operator, with `bye` `reason`: its rooms are
+   * told `left` with `why`, however big.
+   */
+  readonly sendAway: (member: Member, reason: string, why: string) => void;
   /** Counts the people of the chat again, someone having arrived elsewhere. */
   readonly arrived: () => void;
   /** Takes down what those a mute now holds said before and is still shown (an away reason). */
@@ -87,15 +92,18 @@ export const NAME_TAKEN_WHILE_STILL_LEFT =
 /** The events of a cluster, carried out on the parts of one hub. */
 export function clusterEvents(parts: LinkedParts): ClusterEvents {
   const { members, rooms, messages, moderation, operators, history, close, arrived } = parts;
-  const { silence, identity } = parts;
+  const { sendAway, silence, identity } = parts;
   /**
-   * Sends `frame` to everyone of `room` here, unless it is a crowd; not to
-   * whoever here has the folded name `about`: the person it tells of, come
-   * here from that server, is not told of their own arrival or departure.
+   * Sends `frame` to everyone of `room` here, unless it is a crowd and not
+   * `always` (what an operator did is told however big the room, as on one
+   * server); not to whoever here has the folded name `about`: the person it
+   * tells of, come here from that server, is not told of their own arrival
+   * or departure.
    */
-  const announce = (room: string, frame: ServerFrame, about?: string) => {
+  const announce = (room: string, frame: ServerFrame, about?: string, always = false) => {
     const here = rooms.existing(room);
-    if (here === undefined || here.members.size >= MAX_ANNOUNCED_ROOM_SIZE) return;
+    if (here === undefined) return;
+    if (!always && here.members.size >= MAX_ANNOUNCED_ROOM_SIZE) return;
     for (const member of here.members) if (member.key !== about) member.session.send(frame);
   };
   /** Sends away whoever here a ban made on another server keeps out. */
@@ -106,12 +114,11 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
       if (connected.name === undefined || connected.op) continue;
       const { address } = connected.session;
       if (moderation.banOf(address, connected.resume, connected.key) === undefined) continue;
-      connected.session.send({
-        type: "bye",
-        reason: `You were banned by ${sanitizeText(ban.by)}${span}${why}`,
-      });
-      connected.session.close();
-      close(connected.session, `banned by ${ban.by}${span}${why}`);
+      sendAway(
+        connected,
+        `You were banned by ${sanitizeText(ban.by)}${span}${why}`,
+        `banned by ${ban.by}${span}${why}`,
+      );
     }
   };
   return {
@@ -129,11 +136,12 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
       );
     },
     dropped: (person) => identity.droppedElsewhere(person),
-    left: (person, room, reason) =>
+    left: (person, room, reason, sentAway) =>
       announce(
         room,
         { type: "left", ts: Date.now(), room, name: person.name, reason },
         person.key,
+        sentAway,
       ),
     renamed: (person, from, by) => {
       for (const room of person.rooms) {

@@ -27,6 +27,7 @@ import {
 } from "./members.ts";
 import { broadcast, type Rooms } from "./rooms.ts";
 import { HOST_NAME } from "./identity.ts";
+import { CONSOLE_ADDRESS } from "./console.ts";
 import type { RemoteAct } from "./cluster.ts";
 import { type Departure, DEPARTURE_MS } from "./departures.ts";
 
@@ -282,7 +283,7 @@ export class Operators {
     // Someone at the operator's own address (the same machine) is banned by name alone.
     const theirs = target?.session.address ?? gone?.address;
     const address = theirs !== undefined
-      ? (this.#ownAddress(member, theirs) ? undefined : theirs)
+      ? (this.#ownAddress(member.session.address, theirs) ? undefined : theirs)
       : isIP(frame.target)
       ? plainAddress(frame.target)
       : undefined;
@@ -448,7 +449,7 @@ export class Operators {
       );
     }
     // As with bans: someone at the operator's own address is muted by name alone.
-    const address = this.#ownAddress(member, target.session.address)
+    const address = this.#ownAddress(member.session.address, target.session.address)
       ? undefined
       : target.session.address;
     this.#shown(member);
@@ -654,8 +655,11 @@ export class Operators {
       case "mute": {
         if (target.op) return;
         const { moderation } = this.#options;
-        // As here: someone at the operator's own address is muted by name alone.
-        const address = target.session.address === act.address ? undefined : target.session.address;
+        // As here: someone at the operator's own address (for the console, the machine's) is
+        // muted by name alone.
+        const { address: theirs } = target.session;
+        const own = act.address !== undefined && this.#ownAddress(act.address, theirs);
+        const address = own ? undefined : theirs;
         moderation.mute(target, address, by, act.duration);
         const span = act.duration === undefined ? "" : ` for ${formatSpan(act.duration * 1000)}`;
         this.#tell(target, `${by} muted ${target.name}${span}`);
@@ -702,15 +706,16 @@ export class Operators {
   }
 
   /**
-   * Whether `address` is `member`'s own, which their bans and mutes spare:
-   * their connection's, or, for the host's console, which has none, any of
+   * Whether `address` is the own of the operator whose connection's address
+   * is `operator`, which their bans and mutes spare: that address, or, for
+   * the host's console ({@linkcode CONSOLE_ADDRESS}), which has none, any of
    * the server machine's (loopback and its interfaces): the host is at that
-   * machine, and so may be whoever else connects from it.
+   * machine, and so may be whoever else connects from it. An operator on
+   * another server of a cluster is told by the address their act carries.
    */
-  #ownAddress(member: Member, address: string): boolean {
-    if (address === member.session.address) return true;
-    return member.session.transport === "console" &&
-      this.#options.machineAddress?.(address) === true;
+  #ownAddress(operator: string, address: string): boolean {
+    if (address === operator) return true;
+    return operator === CONSOLE_ADDRESS && this.#options.machineAddress?.(address) === true;
   }
 
   /** The room a command names, or the member's current one; `doing` says what, if it names none. */

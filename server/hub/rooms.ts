@@ -73,8 +73,13 @@ export interface RoomsOptions {
   readonly lastId: () => number;
   /** In a cluster, the people connected to the other servers, listed with those here. */
   readonly remote?: RemotePeople | undefined;
-  /** In a cluster, told of every entry and departure, for the other servers. */
-  readonly moved?: ((member: Member, room: Room, left?: string) => void) | undefined;
+  /**
+   * In a cluster, told of every entry and departure, for the other servers:
+   * `left` is why someone left, `sentAway` whether an operator sent them away.
+   */
+  readonly moved?:
+    | ((member: Member, room: Room, left?: string, sentAway?: boolean) => void)
+    | undefined;
   /**
    * In a cluster, the id of the newest message the cluster stored that this
    * server never read (see `Cluster.unread`), or 0.
@@ -267,7 +272,7 @@ export class Rooms {
    */
   leave(member: Member, room: Room, reason: string, leaving: Leaving = "ended"): void {
     if (!room.members.delete(member)) return;
-    this.#options.moved?.(member, room, reason);
+    this.#options.moved?.(member, room, reason, leaving === "sentAway");
     if (room.members.size === 0 && room.name !== LOBBY) this.#rooms.delete(room.name);
     if (!this.#told(member, room.name, false, reason, leaving === "chose")) return;
     this.#left(member, room, reason, leaving === "sentAway");
