@@ -54,8 +54,13 @@ export interface Screen {
   cursorLine: string;
   /** The rows joined with newlines, for messages. */
   text: string;
-  /** The exit status once the program in the pane has ended, else `undefined`. */
+  /**
+   * The exit status once the program in the pane has ended, else `undefined`;
+   * 128 plus the signal's number if a signal ended it, as a shell says.
+   */
   exitStatus: number | undefined;
+  /** The signal that ended the program in the pane, if one did. */
+  exitSignal: number | undefined;
 }
 
 /** Options for {@linkcode Tmux.newSession}. */
@@ -302,11 +307,13 @@ export class Tmux {
       "-p",
       "-t",
       session,
-      "#{cursor_x} #{cursor_y} #{pane_dead} #{pane_dead_status}",
+      "#{cursor_x} #{cursor_y} #{pane_dead} #{pane_dead_status} #{pane_dead_signal}",
     );
     const body = out.replace(/\n$/, "");
     const cut = body.lastIndexOf("\n");
-    const [x, y, dead, status] = body.slice(cut + 1).split(" ").map(Number) as number[];
+    const [x, y, dead, status, signal] = body.slice(cut + 1).split(" ").map((field) =>
+      field === "" ? undefined : Number(field)
+    );
     const cells = parseStyled(body.slice(0, Math.max(cut, 0)));
     const lines = cells.map((row) => row.map((cell) => cell.char).join("").trimEnd());
     return {
@@ -315,7 +322,8 @@ export class Tmux {
       cursor: { x: x!, y: y! },
       cursorLine: lines[y!] ?? "",
       text: lines.join("\n"),
-      exitStatus: dead === 1 ? status : undefined,
+      exitStatus: dead === 1 ? status ?? 128 + signal! : undefined,
+      exitSignal: dead === 1 ? signal : undefined,
     };
   }
 
@@ -341,7 +349,11 @@ export class Tmux {
     );
     if (screen.exitStatus !== undefined && !predicate(screen)) {
       throw new Error(
-        `The program on "${session}" exited with status ${screen.exitStatus} before ${what}. ` +
+        `The program on "${session}" ${
+          screen.exitSignal === undefined
+            ? `exited with status ${screen.exitStatus}`
+            : `was ended by signal ${screen.exitSignal}`
+        } before ${what}. ` +
           show(screen),
       );
     }
