@@ -806,6 +806,7 @@ export class Hub implements Disposable {
     this.#closed = true;
     // Every message taken is stored and sent before the goodbyes.
     this.#messages.flush();
+    this.#messages.close();
     // A shutdown is usually a restart: clients may come back.
     const bye: ServerFrame = { type: "bye", reason, retry: true };
     for (const connected of this.#members.all()) {
