@@ -224,7 +224,9 @@ export class Hub implements Disposable {
    * room message is not done yet, in order.
    */
   readonly #held: HeldFrames;
-  /** The most people there have been at once, here and elsewhere, as counted on each arrival. */
+  /** The most people seen here at once (see {@linkcode Hub.#counted}). */
+  #peakHere = 0;
+  /** The most people seen at once, here and elsewhere, as counted on each arrival. */
   #peak = 0;
   readonly #handlers: Handlers = {
     say: (member, frame) => this.#say(member, frame),
@@ -375,6 +377,7 @@ export class Hub implements Disposable {
       unread: cluster === undefined ? undefined : () => cluster.unread,
       claimed: cluster === undefined ? undefined : (name) => cluster.roomLike(name),
       budget: this.#budget,
+      shown: () => this.#counted(),
       moved: cluster === undefined ? undefined : (member, room, left, sentAway) => {
         cluster.tell(
           left === undefined
@@ -615,6 +618,7 @@ export class Hub implements Disposable {
     for (const person of remote?.all() ?? []) if (person.person.op) operators++;
     const here = members.size - unseen;
     const people = here + (remote?.size ?? 0);
+    this.#peakHere = Math.max(this.#peakHere, here);
     this.#peak = Math.max(this.#peak, people);
     return {
       people,
@@ -623,15 +627,20 @@ export class Hub implements Disposable {
       unnamed: members.unnamed,
       rooms: this.#rooms.occupiedCount,
       servers: 1 + (this.#cluster?.servers().length ?? 0),
-      peakHere: members.peak,
+      peakHere: this.#peakHere,
       peak: this.#peak,
     };
   }
 
-  /** Keeps the most people there have been at once: called on each arrival, here or elsewhere. */
+  /**
+   * Keeps the most people there have been at once, here and in the whole
+   * chat: called on each arrival, here or elsewhere, and as someone there
+   * unseen (a quiet `hello`) is shown. Someone unseen is counted nowhere.
+   */
   #counted(): void {
-    const people = this.#members.size + (this.#cluster?.people.size ?? 0);
-    if (people > this.#peak) this.#peak = people;
+    const here = this.#members.size - this.#rooms.unseenCount;
+    this.#peakHere = Math.max(this.#peakHere, here);
+    this.#peak = Math.max(this.#peak, here + (this.#cluster?.people.size ?? 0));
   }
 
   /** Registers a new connection; it has no name until its `hello`. */
@@ -820,6 +829,7 @@ export class Hub implements Disposable {
     this.#closed = true;
     // Every message taken is stored and sent before the goodbyes.
     this.#messages.flush();
+    this.#messages.close();
     // A shutdown is usually a restart: clients may come back.
     const bye: ServerFrame = { type: "bye", reason, retry: true };
     for (const connected of this.#members.all()) {

@@ -5,9 +5,10 @@
 
 import assert from "node:assert/strict";
 import { encodeFrame, LOBBY, type MessageFrame, type ServerFrame } from "../protocol.ts";
+import { MemoryHistory } from "../server/history/memory.ts";
 import { SqliteHistory } from "../server/history/sqlite.ts";
 import { type ChatServer, startServer } from "../server.ts";
-import { startSearchThread, TestClient } from "./_test_utils.ts";
+import { startSearchThread, TestClient, waitUntil } from "./_test_utils.ts";
 
 const LOOPBACK = "127.0.0.1";
 
@@ -353,4 +354,43 @@ Deno.test("ids given to private messages are never given out again after a resta
   await using alice = await joinSettled(stored.port, "alice");
   const [after] = await sayAll(alice, ["after the restart"]);
   assert.ok(after!.id > privateId, `id ${after!.id} after private id ${privateId}`);
+});
+
+Deno.test("the log tells of the first message it cannot store at once, and the count of the rest within seconds", async () => {
+  const history = new MemoryHistory(100);
+  history.append = () => {
+    throw new Error("disk full");
+  };
+  const lines: string[] = [];
+  /** Resolves once a line matching `pattern` is logged, or throws after `ms`. */
+  const logged = (pattern: RegExp, ms: number) =>
+    waitUntil(() => lines.some((line) => pattern.test(line)), ms, `a log line like ${pattern}`);
+  const server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    history,
+    messageRate: 10_000,
+    log: (line) => lines.push(line),
+  });
+  try {
+    await using ann = await TestClient.join(server.addr.port, "ann");
+    for (let i = 0; i < 30; i++) await ann.say(`lost ${i}`);
+    await ann.sync();
+    assert.equal(ann.all("error").filter((frame) => frame.code === "not_stored").length, 30);
+    const notStored = () => lines.filter((line) => /Cannot store a message|not stored/.test(line));
+    assert.deepEqual(notStored(), ["Cannot store a message: disk full"], "the first at once");
+    // No other failure comes: the count is logged on a timer, not at the next one.
+    const ended = performance.now();
+    await logged(/more messages not stored/, 10_000);
+    assert.ok(performance.now() - ended < 7_000, "the count came late");
+    assert.deepEqual(
+      notStored().map((line) => line.replace(/in the last \d+ s/, "in the last N s")),
+      [
+        "Cannot store a message: disk full",
+        "29 more messages not stored in the last N s: same reason",
+      ],
+    );
+  } finally {
+    await server.close();
+  }
 });

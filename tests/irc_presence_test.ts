@@ -85,3 +85,40 @@ Deno.test("IRC lists no quiet client until something it sends takes effect", asy
     "255 ann :I have 2 clients and 0 servers",
   ]);
 });
+
+Deno.test("IRC LUSERS counts no quiet client in its maximum until it is shown", async () => {
+  await using chat = await serve();
+  const irc = chat.ircAddr!.port;
+  await using ann = await IrcClient.register(irc, "ann");
+  /** The 265 and 266 of ann's LUSERS, without the server's prefix. */
+  const counts = async () => {
+    await ann.send("LUSERS");
+    return (await ann.until(/ 266 /)).filter((line) => / 26[56] /.test(line)).map((line) =>
+      line.replace(/^:\S+ /, "")
+    );
+  };
+  // One that comes and goes unseen is counted nowhere.
+  {
+    await using tom = await TestClient.connect(chat.addr.port);
+    await tom.send({ type: "hello", version: 2, name: "tom", quiet: true });
+    await tom.sync();
+    await tom.send({ type: "quit" });
+    await tom.closed();
+  }
+  await using sid = await TestClient.connect(chat.addr.port);
+  await sid.send({ type: "hello", version: 2, name: "sid", quiet: true });
+  await sid.sync();
+  assert.deepEqual(await counts(), [
+    "265 ann 1 1 :Current local users 1, max 1",
+    "266 ann 1 1 :Current global users 1, max 1",
+  ]);
+  // Shown by its message, sid counts from then on, in the maximum after it left too.
+  await sid.say("deploy done");
+  await ann.next(/ PRIVMSG #lobby :deploy done$/);
+  await sid.send({ type: "quit" });
+  await ann.next(/^:sid!\S+ QUIT /);
+  assert.deepEqual(await counts(), [
+    "265 ann 1 2 :Current local users 1, max 2",
+    "266 ann 1 2 :Current global users 1, max 2",
+  ]);
+});

@@ -169,6 +169,33 @@ Deno.test("IRC registration: 001 to 005 with ISUPPORT, the MOTD, then #lobby", a
     },
   );
 
+  await t.step(
+    "433 to a NICK after registration offers the same free nick as at registration",
+    async () => {
+      await using _uma = await IrcClient.register(irc, "uma");
+      await using _uma2 = await IrcClient.register(irc, "uma2");
+      const refusal = (nick: string, free: string) =>
+        `Cannot use "${nick}": the name is taken (uma is here). Pick another name, such as ${free}`;
+      await using early = await IrcClient.connect(irc);
+      await early.send("NICK uma");
+      assert.equal(
+        (await early.next(/ 433 /)).replace(/^:\S+ /, ""),
+        `433 * uma :${refusal("uma", "uma3")}`,
+      );
+      // After registration the hub itself refuses the name, a look-alike too, with the same text.
+      await using val = await IrcClient.register(irc, "val");
+      for (const [nick, free] of [["uma", "uma3"], ["UMA_", "UMA3"]]) {
+        await val.send(`NICK ${nick}`);
+        assert.equal(
+          (await val.next(/ 433 /)).replace(/^:\S+ /, ""),
+          `433 val ${nick} :${refusal(nick!, free!)}`,
+        );
+      }
+      await val.send("NICK uma3");
+      assert.equal(await val.next(/ NICK /), ":val!val@chat NICK uma3");
+    },
+  );
+
   await t.step("a registered client may not register again: 462", async () => {
     await using eve = await IrcClient.register(irc, "eve");
     await eve.send("USER eve 0 * :Eve");

@@ -316,7 +316,11 @@ export class Identity {
     if (resumed) {
       this.#takeOver(holder, member);
       this.#options.resumed?.(member);
-    } else members.add(member);
+    } else {
+      // Unseen before it is counted: the most people there were at once counts only those seen.
+      if (hello.quiet === true) rooms.enterUnseen(member);
+      members.add(member);
+    }
     // The session goes on, under a new token: its mute, if any, goes with it.
     if (hello.resume !== undefined) this.#options.moderation.resumed(member, hello.resume);
     if (token !== undefined) files?.tokens.add(token, member);
@@ -331,8 +335,9 @@ export class Identity {
       return since === undefined ? undefined : { since, all: true };
     };
     if (!resumed) {
-      if (hello.quiet === true) rooms.enterUnseen(member);
-      else for (const room of member.rooms) rooms.enter(member, room, from(room));
+      if (hello.quiet !== true) {
+        for (const room of member.rooms) rooms.enter(member, room, from(room));
+      }
     } else if (member.version === PROTOCOL_VERSION) {
       membership.settle(member, holder.rooms, from(member.rooms[0]));
     } else {

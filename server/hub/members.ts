@@ -80,7 +80,6 @@ export class Members {
   /** By session, the names its member had before the one it has, oldest first. */
   readonly #former = new WeakMap<Session, string[]>();
   readonly #arrived: (() => void) | undefined;
-  #peak = 0;
 
   /** `arrived` is called each time someone takes a name here, once they are counted. */
   constructor(arrived?: () => void) {
@@ -90,11 +89,6 @@ export class Members {
   /** Number of members: people who have a name, in any room. */
   get size(): number {
     return this.#byKey.size;
-  }
-
-  /** The most members there have been at once. */
-  get peak(): number {
-    return this.#peak;
   }
 
   /** Number of connections with no name yet. */
@@ -126,7 +120,6 @@ export class Members {
   add(member: Member): void {
     this.#bySession.set(member.session, member);
     this.#byKey.set(member.key, member);
-    this.#peak = Math.max(this.#peak, this.#byKey.size);
     this.#arrived?.();
   }
 

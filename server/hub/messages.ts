@@ -47,7 +47,7 @@ import { grouped, inform, type Member, type Members, refuse } from "./members.ts
 import type { SharedFiles } from "./shared_files.ts";
 import { broadcast, type Room } from "./rooms.ts";
 import type { Cluster, RemotePerson } from "./cluster.ts";
-import { RefusalLog } from "./refusal_log.ts";
+import { PacedLog, seconds } from "../paced_log.ts";
 
 /** What {@linkcode Messages} needs. */
 export interface MessagesOptions {
@@ -112,7 +112,20 @@ export class Messages {
   readonly #history: HistoryStore;
   readonly #members: Members;
   readonly #log: (line: string) => void;
-  readonly #refusals: RefusalLog;
+  /**
+   * The log of messages not stored: the first of a run at once, then, a few
+   * seconds later, a line counting the others (see paced_log.ts), so that a
+   * full disk does not write a line for every message sent to it.
+   */
+  readonly #notStoredLog: PacedLog;
+  /** Messages not stored that no line has told of yet. */
+  #notStoredCount = 0;
+  /** The reason the latest message was not stored for. */
+  #notStoredReason = "";
+  /** The reason the last line about messages not stored gave. */
+  #loggedReason = "";
+  /** Whether the hub shut down: a failure after that is logged on its own line, with no timer. */
+  #closed = false;
   readonly #files: SharedFiles | undefined;
   readonly #muted: MessagesOptions["muted"];
   readonly #away: MessagesOptions["away"];
@@ -139,13 +152,22 @@ export class Messages {
     this.#history = options.history;
     this.#members = options.members;
     this.#log = options.log;
-    this.#refusals = new RefusalLog(options.log);
+    this.#notStoredLog = new PacedLog(options.log, (periodMs) => this.#notStoredSummary(periodMs));
     this.#files = options.files;
     this.#muted = options.muted;
     this.#away = options.away;
     this.#cluster = options.cluster;
     this.#show = options.show;
     this.#lastId = Math.max(this.#history.lastId(), options.firstId);
+  }
+
+  /**
+   * Logs the count of messages not stored that no line has told of yet, and
+   * stops the timer that would; a failure after this is logged on its own.
+   */
+  close(): void {
+    this.#closed = true;
+    this.#notStoredLog[Symbol.dispose]();
   }
 
   /** The id of the last message posted or sent. */
@@ -176,7 +198,6 @@ export class Messages {
     let stored = true;
     try {
       this.#history.appendAll!(group.map((each) => each.message));
-      this.#refusals.stored();
     } catch {
       stored = false;
     }
@@ -325,10 +346,7 @@ export class Messages {
       if (shown !== undefined) broadcast(room, { ...message, id: shown });
       const handed = Promise.withResolvers<void>();
       cluster.post(draft, dedupe, shown !== undefined, handed.resolve).then(
-        () => {
-          this.#refusals.stored();
-          this.#shared(member, file);
-        },
+        () => this.#shared(member, file),
         (error) => {
           this.#notStored(member, cid, error);
           handed.resolve();
@@ -627,7 +645,6 @@ export class Messages {
   #store(member: Member, cid: string | undefined, write: () => void): boolean {
     try {
       write();
-      this.#refusals.stored();
       return true;
     } catch (error) {
       this.#notStored(member, cid, error);
@@ -637,7 +654,7 @@ export class Messages {
 
   /** Tells the sender of a message that could not be stored that it was not sent. */
   #notStored(member: Member, cid: string | undefined, error: unknown): void {
-    this.#refusals.refused((error as Error)?.message ?? String(error));
+    this.#logNotStored((error as Error)?.message ?? String(error));
     refuse(
       member,
       "not_stored",
@@ -648,6 +665,30 @@ export class Messages {
         : "Cannot send message: the server could not store it (is its disk full?); try again later",
       cid,
     );
+  }
+
+  /** Logs a message not stored for `reason` if it opens a run; counts it for the summary if not. */
+  #logNotStored(reason: string): void {
+    const line = `Cannot store a message: ${reason}`;
+    if (this.#closed) return this.#log(line);
+    this.#notStoredReason = reason;
+    if (this.#notStoredLog.event(line)) this.#loggedReason = reason;
+    else this.#notStoredCount++;
+  }
+
+  /**
+   * The line about the messages not stored in the last `periodMs`: how many,
+   * and why (`same reason` when the last line gave it).
+   */
+  #notStoredSummary(periodMs: number): string {
+    const count = this.#notStoredCount;
+    const reason = this.#notStoredReason;
+    const why = reason === this.#loggedReason ? "same reason" : reason;
+    this.#notStoredCount = 0;
+    this.#loggedReason = reason;
+    return `${count.toLocaleString("en-US")} more ${
+      count === 1 ? "message" : "messages"
+    } not stored in the last ${seconds(periodMs)}: ${why}`;
   }
 
   /**

@@ -92,6 +92,8 @@ export interface RoomsOptions {
   readonly claimed?: ((name: string) => string | undefined) | undefined;
   /** How often a member's own joins and parts are announced (server/hub/churn.ts). */
   readonly budget?: StatusBudget | undefined;
+  /** Called once a member that was in its rooms unseen is shown in them (see {@linkcode Rooms.show}). */
+  readonly shown?: (() => void) | undefined;
 }
 
 /**
@@ -131,6 +133,8 @@ export class Rooms {
   readonly #listings = new WeakMap<Room, Listing>();
   /** Members whose rooms hold them unseen (a quiet `hello`): in none of those rooms' `members`. */
   readonly #unseen = new WeakSet<Member>();
+  /** How many connected members are in their rooms unseen. */
+  #unseenCount = 0;
   /**
    * For each member whose joins and parts went over its budget, by room:
    * whether the room was last told that the member is in it, and why it
@@ -215,7 +219,9 @@ export class Rooms {
    * until {@linkcode show}. Leaving unseen, it leaves without a word.
    */
   enterUnseen(member: Member): void {
+    if (this.#unseen.has(member)) return;
     this.#unseen.add(member);
+    this.#unseenCount++;
   }
 
   /**
@@ -243,6 +249,7 @@ export class Rooms {
   show(member: Member, room: Room): Room;
   show(member: Member, room?: Room): Room | undefined {
     if (!this.#unseen.delete(member)) return room;
+    this.#unseenCount--;
     if (member.version === 1) {
       member.rooms = [this.get(member.rooms[0].name)];
     } else {
@@ -251,8 +258,14 @@ export class Rooms {
     }
     const now = { since: this.#options.lastId(), all: false };
     for (const each of member.rooms) this.enter(member, each, now);
+    this.#options.shown?.();
     if (room === undefined) return undefined;
     return member.rooms.find((each) => each.name === room.name) ?? room;
+  }
+
+  /** How many connected members are in their rooms unseen (a quiet `hello`), counted nowhere. */
+  get unseenCount(): number {
+    return this.#unseenCount;
   }
 
   /** Whether `member` is in its rooms unseen (a quiet `hello`), listed nowhere. */
@@ -284,6 +297,7 @@ export class Rooms {
    * A room it left over its budget, not told yet, is told now.
    */
   leaveAll(member: Member, reason: string, leaving: Leaving = "ended"): void {
+    if (this.#unseen.delete(member)) this.#unseenCount--;
     const untold = this.#untold.get(member);
     this.#untold.delete(member);
     this.#options.budget?.forget(member);

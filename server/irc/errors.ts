@@ -9,6 +9,7 @@
 
 import type { ErrorCode } from "../../protocol.ts";
 import { OPER_HINT } from "../hub/operators.ts";
+import { nickInUse } from "./nicks.ts";
 import { ERR } from "./numerics.ts";
 import type { IrcRenderer } from "./render.ts";
 
@@ -27,7 +28,18 @@ export function errorLine(renderer: IrcRenderer, code: ErrorCode, message: strin
     case "name_invalid":
       return command === "NICK" ? numeric(ERR.ERRONEUSNICKNAME, target) : renderer.notice(message);
     case "name_taken":
-      return command === "NICK" ? numeric(ERR.NICKNAMEINUSE, target) : renderer.notice(message);
+      // The same 433 as a nick refused before the hello: with a free nick offered.
+      return command === "NICK"
+        ? renderer.numeric(
+          ERR.NICKNAMEINUSE,
+          target,
+          nickInUse(
+            message,
+            target,
+            (name) => renderer.options.hub.nameRefusal(name) !== undefined,
+          ),
+        )
+        : renderer.notice(message);
     case "password_required":
     case "password_wrong":
       return numeric(ERR.PASSWDMISMATCH);

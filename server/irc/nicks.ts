@@ -14,7 +14,7 @@
  * @module
  */
 
-import { checkOwnName } from "../../core/names.ts";
+import { checkOwnName, nameVariant } from "../../core/names.ts";
 import { MAX_NAME_LENGTH } from "../../protocol.ts";
 
 /** The nicks IRC users may take: a chat name that is an IRC nick too, at most 24 characters. */
@@ -39,6 +39,24 @@ export function isOwnNick(nick: string): boolean {
  */
 export function nickProblem(nick: string): string | undefined {
   return OWN_NICK.test(nick) ? checkOwnName(nick) : NICK_RULE;
+}
+
+/**
+ * The text of a 433 refusing `nick`: the hub's `refusal`, and, when it asks
+ * for another name, a nick like it that nobody has nor looks like, if one of
+ * the first few is free. IRC clients try `ann_`, `ann__` next, which look
+ * like ann: the nick offered is `nick` without its final `_` and `-`,
+ * numbered from 2 (`tina2` for `tina_`).
+ *
+ * @param taken Whether the hub would refuse a name.
+ */
+export function nickInUse(refusal: string, nick: string, taken: (name: string) => boolean): string {
+  if (!refusal.endsWith("Pick another name")) return refusal;
+  const free = nameVariant(
+    nick.replace(/[_-]+$/, ""),
+    (candidate) => nickProblem(candidate) !== undefined || taken(candidate),
+  );
+  return free === undefined ? refusal : `${refusal}, such as ${free}`;
 }
 
 /** 32-bit FNV-1a of the UTF-8 bytes of `text`, as 8 hex digits. */

@@ -7,9 +7,9 @@
  * @module
  */
 
-import { LATEST_PROTOCOL_VERSION, LOBBY, MAX_NAME_LENGTH } from "../../protocol.ts";
+import { LATEST_PROTOCOL_VERSION, LOBBY } from "../../protocol.ts";
 import type { IrcMessage } from "./line.ts";
-import { maskOf, nickProblem } from "./nicks.ts";
+import { maskOf, nickInUse, nickProblem } from "./nicks.ts";
 import { ERR, RPL } from "./numerics.ts";
 import type { Gateway } from "./connection.ts";
 
@@ -114,33 +114,18 @@ export class Registration {
     }
     // A name in use is said now, as IRC servers do, before USER too (or while capabilities
     // are negotiated), so that the client picks another before it registers.
-    const refused = this.#gateway.hub.nameRefusal(nick);
+    const { hub } = this.#gateway;
+    const refused = hub.nameRefusal(nick);
     if (refused !== undefined) {
       const numeric = refused.code === "name_invalid" ? ERR.ERRONEUSNICKNAME : ERR.NICKNAMEINUSE;
       this.#nickRefused = this.#nick === undefined;
-      // IRC clients try `ann_`, `ann__` next, which look like ann: a free nick is offered.
-      const free = refused.code === "name_taken" ? this.#freeNick(nick) : undefined;
-      const message = free === undefined ? refused.message : `${refused.message}, such as ${free}`;
+      const message = refused.code === "name_taken"
+        ? nickInUse(refused.message, nick, (name) => hub.nameRefusal(name) !== undefined)
+        : refused.message;
       return this.#gateway.write(renderer.numeric(numeric, nick, message));
     }
     this.#nick = nick;
     this.#register();
-  }
-
-  /**
-   * A nick like `nick` that nobody has nor looks like, made of it without
-   * its final `_` and `-` and a number (`tina2` for `tina_`), if one of the
-   * first few is free.
-   */
-  #freeNick(nick: string): string | undefined {
-    const base = nick.replace(/[_-]+$/, "");
-    for (let number = 2; number < 100; number++) {
-      const digits = String(number);
-      const candidate = base.slice(0, MAX_NAME_LENGTH - digits.length) + digits;
-      if (nickProblem(candidate) !== undefined) continue;
-      if (this.#gateway.hub.nameRefusal(candidate) === undefined) return candidate;
-    }
-    return undefined;
   }
 
   /** The capabilities offered: `sasl` too when the server has a password. */
