@@ -424,7 +424,7 @@ export class Hub implements Disposable {
       moderation,
       members: this.#members,
       rooms: this.#rooms,
-      rename: (member, to, by) => this.#identity.nick(member, to, by),
+      rename: (member, to, by, answer) => this.#identity.nick(member, to, by, answer),
       remove: (member, reason, why) => this.#sendAway(member, reason, why),
       muted: () => this.#silence(),
       log: this.#log,
@@ -436,7 +436,7 @@ export class Hub implements Disposable {
       elsewhere: cluster === undefined ? undefined : {
         find: (key) => cluster.people.byKey(key)?.name,
         isOp: (key) => cluster.people.byKey(key)?.person.op === true,
-        act: (key, act) => cluster.act(key, act),
+        act: (key, act, answered) => cluster.act(key, act, answered),
       },
     });
   }

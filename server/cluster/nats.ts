@@ -14,6 +14,7 @@
  * - `chat.pm`: private messages, for the server of their receiver.
  * - `chat.room`: frames for a room's people on every server (topics, operators' notices).
  * - `chat.act`: what an operator did to someone, for the server they are on.
+ * - `chat.answer`: what that server answers the operator, for the operator's server.
  *
  * Bans, mutes and room settings are kept in the key-value bucket
  * `chat-notes` (notes.ts); the names of the rooms people are in in
@@ -78,6 +79,12 @@ const RECHECK_MS = 500;
 const CATCH_UP_MS = 2_000;
 /** The longest each step of closing the link waits, in ms. */
 const CLOSE_MS = 2_000;
+/**
+ * How long an operator's act waits for its answer from the server that
+ * carries it out, in ms: one that gets none (an older server, someone gone
+ * meanwhile) is forgotten after.
+ */
+const ANSWER_MS = 30_000;
 
 /** Most messages a server reads back from the stream when it starts. */
 const CATCH_UP = 100_000;
@@ -191,6 +198,15 @@ export class NatsCluster implements Cluster {
       readonly timer: ReturnType<typeof setTimeout>;
     }
   >();
+  /**
+   * What receives the answer to each operator's act sent from here, by the
+   * number the act carries, with when it was sent, oldest first.
+   */
+  readonly #asked = new Map<
+    number,
+    { readonly answered: (frame: ServerFrame) => void; readonly at: number }
+  >();
+  #lastAsked = 0;
   /** The watch of the claimed names now. */
   #claimsWatch: { stop(): void } | undefined;
   /**
@@ -340,9 +356,25 @@ export class NatsCluster implements Cluster {
         if (server !== this.id) this.#events?.relayed(room, frame);
       },
     );
-    this.#on<{ key: string; act: RemoteAct }>(
+    // `ask`: where the operator's server wants the answer (absent from older servers).
+    this.#on<{ key: string; act: RemoteAct; ask?: { server: string; id: number } }>(
       "chat.act",
-      ({ key, act }) => this.#events?.acted(key, act),
+      ({ key, act, ask }) => {
+        const answer = ask === undefined
+          ? undefined
+          : (frame: ServerFrame) =>
+            this.#nc.publish("chat.answer", JSON.stringify({ ...ask, frame }));
+        this.#events?.acted(key, act, answer);
+      },
+    );
+    this.#on<{ server: string; id: number; frame: ServerFrame }>(
+      "chat.answer",
+      ({ server, id, frame }) => {
+        if (server !== this.id) return;
+        const asked = this.#asked.get(id);
+        this.#asked.delete(id);
+        asked?.answered(frame);
+      },
     );
     this.#on<{ frame: PrivateFrame; to: string }>(
       "chat.pm",
@@ -533,8 +565,19 @@ export class NatsCluster implements Cluster {
     return new NatsFileMirror(store);
   }
 
-  act(key: string, act: RemoteAct): void {
-    this.#nc.publish("chat.act", JSON.stringify({ key, act }));
+  act(key: string, act: RemoteAct, answered?: (frame: ServerFrame) => void): void {
+    if (answered === undefined) {
+      this.#nc.publish("chat.act", JSON.stringify({ key, act }));
+      return;
+    }
+    const now = performance.now();
+    for (const [id, asked] of this.#asked) {
+      if (now - asked.at < ANSWER_MS) break;
+      this.#asked.delete(id);
+    }
+    const id = ++this.#lastAsked;
+    this.#asked.set(id, { answered, at: now });
+    this.#nc.publish("chat.act", JSON.stringify({ key, act, ask: { server: this.id, id } }));
   }
 
   relay(room: string, frame: ServerFrame): void {

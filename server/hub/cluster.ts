@@ -82,8 +82,13 @@ export interface ClusterEvents {
   noted(kind: string, key: string, value: string | undefined): void;
   /** A frame for everyone in `room`, sent on another server (a new topic, an operator's notice). */
   relayed(room: string, frame: ServerFrame): void;
-  /** An operator on another server acted on `key`, who may be connected here. */
-  acted(key: string, act: RemoteAct): void;
+  /**
+   * An operator on another server acted on `key`, who may be connected here.
+   * `answer` sends that operator, on their server, what a refusal or a no-op
+   * tells them (an `error`, an `info`); absent when their server asked for
+   * none (an older one).
+   */
+  acted(key: string, act: RemoteAct, answer?: (frame: ServerFrame) => void): void;
   /** Another server joined, left or moved: where the others are now. */
   servers(servers: string[], webServers: string[]): void;
 }
@@ -219,8 +224,13 @@ export interface Cluster extends AsyncDisposable {
   note(kind: string, key: string, value: string | undefined): void;
   /** Sends `frame` to the people of `room` on the other servers. */
   relay(room: string, frame: ServerFrame): void;
-  /** Hands what an operator did to `key`, connected elsewhere, to that person's server. */
-  act(key: string, act: RemoteAct): void;
+  /**
+   * Hands what an operator did to `key`, connected elsewhere, to that
+   * person's server; `answered` receives what that server answers the
+   * operator, if it refuses the act or it changes nothing (at most once, and
+   * never from an older server).
+   */
+  act(key: string, act: RemoteAct, answered?: (frame: ServerFrame) => void): void;
   /**
    * Where the shared files of every server are kept, holding at most
    * `quotaBytes`: what one server took, the others serve too.

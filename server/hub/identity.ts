@@ -15,6 +15,7 @@ import {
   LOBBY,
   PROTOCOL_VERSION,
   type ProtocolVersion,
+  type ServerFrame,
   type WelcomeFrame,
 } from "../../protocol.ts";
 import { checkName, HOST_NAME, nameKey, normalizeRoom } from "../../core/names.ts";
@@ -349,25 +350,35 @@ export class Identity {
    * Renames a member, telling its room. Someone muted may not rename
    * themself: a name is shown to every room, so it is a way to talk. `by`
    * is the operator who renames them, here or (by name) on another server
-   * of the cluster, whom a refusal cannot reach: it is logged. Returns, in a
-   * cluster, what settles once the name is taken or refused.
+   * of the cluster, whose server `answered` sends a refusal or a no-op to
+   * (a refusal is logged here too). Returns, in a cluster, what settles
+   * once the name is taken or refused.
    */
-  nick(member: Member, next: string, by: Member | string = member): void | Promise<void> {
+  nick(
+    member: Member,
+    next: string,
+    by: Member | string = member,
+    answered?: (frame: ServerFrame) => void,
+  ): void | Promise<void> {
     const self = by === member;
     const answer = (code: ErrorCode, message: string) => {
-      if (typeof by === "string") this.#options.log(`Cannot rename for ${by}: ${message}`);
-      else refuse(by, code, message);
+      if (typeof by !== "string") return refuse(by, code, message);
+      this.#options.log(`Cannot rename for ${by}: ${message}`);
+      answered?.({ type: "error", code, message });
     };
     const muted = self ? this.#options.moderation.muted(member, "change your name") : undefined;
     if (muted !== undefined) return refuse(member, muted.code, muted.message);
     const name = member.name;
     if (next === name) {
-      if (typeof by === "string") return;
+      if (typeof by === "string") {
+        return answered?.({ type: "info", text: `${name} is called so already` });
+      }
       return inform(by, self ? `You are already called ${name}` : `${name} is called so already`);
     }
     // An operator renaming someone else is told so, not asked to pick another name.
     const renamed = self ? undefined : name;
-    const refusal = this.#claimable(next, member, renamed) ?? this.#banned(next, renamed);
+    const refusal = this.#claimable(next, member, renamed, typeof by === "string") ??
+      this.#banned(next, renamed);
     if (refusal !== undefined) return answer(refusal.code, refusal.message);
     const cluster = this.#options.cluster;
     if (cluster === undefined) return this.#rename(member, next, by);
@@ -564,9 +575,15 @@ export class Identity {
   /**
    * Why `name` cannot be had by `current` (a newcomer when `undefined`):
    * invalid, the host's, or someone else's here. `renamed` is whom an
-   * operator renames, if not themself.
+   * operator renames, if not themself; `operatorElsewhere`, that operator is
+   * on another server, to whom someone here is on another server.
    */
-  #claimable(name: string, current: Member | undefined, renamed?: string): Refusal | undefined {
+  #claimable(
+    name: string,
+    current: Member | undefined,
+    renamed?: string,
+    operatorElsewhere = false,
+  ): Refusal | undefined {
     const problem = checkName(name);
     if (problem !== undefined) {
       // Nothing to pick instead: the clause says what a name may be.
@@ -580,6 +597,7 @@ export class Identity {
     }
     const holder = this.#options.members.byKey(nameKey(name));
     if (holder !== undefined && holder !== current) {
+      if (operatorElsewhere) return takenElsewhere(name, holder.name, renamed);
       return nameRefused(
         "name_taken",
         name,

@@ -181,9 +181,9 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
       // A mute made elsewhere may hold people here too, by their address.
       if (kind === MUTE && value !== undefined) silence();
     },
-    acted: (key, act) => {
+    acted: (key, act, answer) => {
       const target = members.byKey(key);
-      if (target !== undefined) operators.fromElsewhere(target, act);
+      if (target !== undefined) operators.fromElsewhere(target, act, answer);
       // Deopped while their connection had dropped: they come back here as anyone, too.
       else if (act.kind === "deop") identity.deopDropped(key);
     },

@@ -42,8 +42,16 @@ export interface OperatorsOptions {
   readonly moderation: Moderation;
   readonly members: Members;
   readonly rooms: Rooms;
-  /** Renames a member, telling its rooms; refuses a name that cannot be had. */
-  readonly rename: (member: Member, to: string, by: Member | string) => void;
+  /**
+   * Renames a member, telling its rooms; refuses a name that cannot be had,
+   * to an operator on another server (`by`, a name) through `answer`.
+   */
+  readonly rename: (
+    member: Member,
+    to: string,
+    by: Member | string,
+    answer?: (frame: ServerFrame) => void,
+  ) => void;
   /** Sends `member` away with `bye` `reason`, its rooms told `left` with `why`. */
   readonly remove: (member: Member, reason: string, why: string) => void;
   /**
@@ -78,12 +86,17 @@ export interface OperatorsOptions {
   /**
    * In a cluster: the name of someone connected to another server, by folded
    * name, whether they are an operator, and how to hand that server what an
-   * operator does to them.
+   * operator does to them (`answered` receives what it answers the
+   * operator: a refusal, or that the act changes nothing).
    */
   readonly elsewhere?: {
     readonly find: (key: string) => string | undefined;
     readonly isOp: (key: string) => boolean;
-    readonly act: (key: string, act: RemoteAct) => void;
+    readonly act: (
+      key: string,
+      act: RemoteAct,
+      answered?: (frame: ServerFrame) => void,
+    ) => void;
   } | undefined;
 }
 
@@ -441,13 +454,7 @@ export class Operators {
       address: member.session.address,
     });
     if (target === undefined) return;
-    if (target.op) {
-      return refuse(
-        member,
-        "bad_command",
-        `Cannot mute ${target.name}: operators cannot be muted; /deop them first`,
-      );
-    }
+    if (target.op) return refuse(member, "bad_command", cannotMuteOperator(target.name));
     // As with bans: someone at the operator's own address is muted by name alone.
     const address = this.#ownAddress(member.session.address, target.session.address)
       ? undefined
@@ -626,10 +633,13 @@ export class Operators {
 
   /**
    * Carries out what an operator on another server did to `target`, who is
-   * connected here: as the command would have, naming that operator.
+   * connected here: as the command would have, naming that operator. What
+   * it would have answered them, a refusal or a no-op, goes through
+   * `answer` to their server.
    */
-  fromElsewhere(target: Member, act: RemoteAct): void {
+  fromElsewhere(target: Member, act: RemoteAct, answer?: (frame: ServerFrame) => void): void {
     const by = clean(act.by);
+    const told = (text: string) => answer?.({ type: "info", text });
     switch (act.kind) {
       case "kick": {
         const given = reasonOf(act.reason);
@@ -642,18 +652,24 @@ export class Operators {
         );
       }
       case "op":
-        if (target.op) return;
+        if (target.op) return told(`${target.name} is an operator already`);
         target.op = true;
         this.#options.changed?.(target);
         return this.#tell(target, `${by} made ${target.name} an operator${this.#unmuted(target)}`);
       case "deop":
-        if (!target.op) return;
+        if (!target.op) return told(`${target.name} is not an operator`);
         target.op = false;
         this.#options.changed?.(target);
         this.#tell(target, deopText(by, target.name));
         return this.#banAfterDeop(target);
       case "mute": {
-        if (target.op) return;
+        if (target.op) {
+          return answer?.({
+            type: "error",
+            code: "bad_command",
+            message: cannotMuteOperator(target.name),
+          });
+        }
         const { moderation } = this.#options;
         // As here: someone at the operator's own address (for the console, the machine's) is
         // muted by name alone.
@@ -666,10 +682,10 @@ export class Operators {
         return this.#options.muted();
       }
       case "unmute":
-        if (!this.#options.moderation.unmute(target)) return;
+        if (!this.#options.moderation.unmute(target)) return told(`${target.name} is not muted`);
         return this.#tell(target, `${by} unmuted ${target.name}`);
       case "rename":
-        return this.#options.rename(target, act.to, by);
+        return this.#options.rename(target, act.to, by, answer);
     }
   }
 
@@ -696,7 +712,8 @@ export class Operators {
     const remote = elsewhere?.find(key);
     if (elsewhere !== undefined && remote !== undefined) {
       this.#shown(member);
-      elsewhere.act(key, act);
+      // Their server answers a refusal, or that nothing changes, as it would have here.
+      elsewhere.act(key, act, (frame) => member.session.send(frame));
       this.#options.log(`${member.name} asked another server to ${act.kind} ${remote}`);
       if (act.kind === "kick") acknowledge(member, `You kicked ${remote}`);
       return undefined;
@@ -836,6 +853,11 @@ function clean(text: string): string {
 /** What an operator typed, quoted as a refusal quotes it: all of it shown, none of it acting. */
 function typed(text: string): string {
   return quoteTyped(trimSpace(text));
+}
+
+/** The refusal of a mute of the operator `name`. */
+function cannotMuteOperator(name: string): string {
+  return `Cannot mute ${name}: operators cannot be muted; /deop them first`;
 }
 
 /** The notice of `by` taking `target`'s operator status away: their own, said as stepping down. */
