@@ -28,6 +28,12 @@ export interface RemotePerson {
    * whoever comes back with that token is them (absent from older servers).
    */
   resume?: string | undefined;
+  /**
+   * Since when they are away, as `person.away` says, and the folded names of
+   * those told so here as they wrote to them in private: told once for each
+   * time they go away.
+   */
+  awayTold?: { readonly since: number; readonly told: Set<string> } | undefined;
 }
 
 /** A room message before the cluster numbers it: everything but its id. */

@@ -66,8 +66,8 @@ export interface MessagesOptions {
   readonly files: SharedFiles | undefined;
   /** Why a member may not talk now, if it is muted. */
   readonly muted: (member: Member) => { code: ErrorCode; message: string } | undefined;
-  /** Tells a sender, once, that the person it writes to is away. */
-  readonly away: (sender: Member, target: Member) => void;
+  /** Tells a sender, once, that the person it writes to (here or on another server) is away. */
+  readonly away: (sender: Member, target: Member | RemotePerson) => void;
   /** The other servers, which number and store room messages with this one. */
   readonly cluster?: Cluster | undefined;
   /**
@@ -416,7 +416,7 @@ export class Messages {
     if (target === undefined) return;
     const text = file === undefined ? checkText(member, raw) : raw;
     if (typeof text !== "string") return refuse(member, text.code, text.message, cid);
-    if ("session" in target) this.#away(member, target);
+    this.#away(member, target);
     const frame: PrivateFrame = {
       type: "private",
       id: 0,

@@ -17,6 +17,7 @@ import { inform, type Member, type Members, refuse } from "./members.ts";
 import type { Refusal } from "./moderation.ts";
 import type { Room } from "./rooms.ts";
 import type { StatusBudget } from "./churn.ts";
+import type { RemotePerson } from "./cluster.ts";
 
 /** Someone away: since when, why, and who was told so already. */
 export interface Away {
@@ -192,15 +193,34 @@ export class Presence {
   }
 
   /**
-   * Before a private message from `sender` reaches `target`: if the target
-   * is away, the sender is told so, once for each time it goes away.
+   * Before a private message from `sender` reaches `target`, here or on
+   * another server: if the target is away, the sender is told so, once for
+   * each time it goes away.
    */
-  privateTo(sender: Member, target: Member): void {
+  privateTo(sender: Member, target: Member | RemotePerson): void {
+    if (!("session" in target)) return this.#privateToElsewhere(sender, target);
     const away = target.away;
     if (away === undefined || target === sender || away.told.has(sender.key)) return;
     away.told.add(sender.key);
     const reason = this.#reason(target);
     const why = reason === undefined ? "" : `: ${reason}`;
+    inform(sender, `${target.name} is away${why}`);
+  }
+
+  /**
+   * {@linkcode privateTo} for `target` on another server, away as their
+   * server tells every server (with the reason others may see, none while
+   * they are muted).
+   */
+  #privateToElsewhere(sender: Member, target: RemotePerson): void {
+    const away = target.person.away;
+    if (away === undefined) return;
+    if (target.awayTold?.since !== away.since) {
+      target.awayTold = { since: away.since, told: new Set() };
+    }
+    if (target.awayTold.told.has(sender.key)) return;
+    target.awayTold.told.add(sender.key);
+    const why = away.reason === undefined ? "" : `: ${sanitizeText(away.reason)}`;
     inform(sender, `${target.name} is away${why}`);
   }
 

@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import type { ClientFrame, ServerFrame } from "../protocol.ts";
 import { framesSince, TestClient, waitUntil } from "./_test_utils.ts";
 import { TestCluster, testWithNats } from "./_nats.ts";
+import { ChatProcess } from "./_chat_process.ts";
+import { IrcClient, ircServeArgs } from "./_irc_client.ts";
 
 /** Runs `test` with a cluster of two servers whose op file gives ann the secret `s3cret`. */
 async function withTwoServers(
@@ -92,5 +94,62 @@ testWithNats(
       }
       assert.equal(cyd.all("error").length, 0);
     });
+  },
+);
+
+testWithNats(
+  "a private message to someone away on another server says so, once each time they go away, in JSON and IRC",
+  async () => {
+    await using cluster = await TestCluster.start(2);
+    const [p1, p2] = cluster.ports as [number, number];
+    await using irc = new ChatProcess(
+      ircServeArgs(["--no-announce", "--cluster", cluster.nats.url]),
+      { stdin: "null" },
+    );
+    const ircPort = await irc.ircPort();
+    await irc.waitForStdout(/(Another server joined the cluster[^]*){2}/);
+    await using ann = await TestClient.join2(p1, "ann");
+    await using bob = await TestClient.join2(p2, "bob");
+    await ann.next("joined", (frame) => frame.name === "bob");
+    /** The `info`s ann got, in order. */
+    const infos = () => ann.all("info").map((frame) => frame.text);
+    /** Sends bob `text` from ann and waits for its copy: an `info` before it comes before it. */
+    const write = async (text: string) => {
+      await ann.send({ type: "msg", to: "bob", text });
+      await ann.next("private", (frame) => frame.text === text);
+    };
+    await bob.send({ type: "away", reason: "tea" });
+    await ann.next("away", (frame) => frame.name === "bob");
+    await write("lunch?");
+    assert.deepEqual(infos(), ["bob is away: tea"]);
+    await write("still there?");
+    assert.deepEqual(infos(), ["bob is away: tea"]);
+    // Back, then away again: told again, the new reason.
+    await bob.send({ type: "back" });
+    await ann.next("back", (frame) => frame.name === "bob");
+    await bob.send({ type: "away", reason: "a walk" });
+    await ann.next("away", (frame) => frame.name === "bob" && frame.reason === "a walk");
+    await write("now?");
+    assert.deepEqual(infos(), ["bob is away: tea", "bob is away: a walk"]);
+    assert.equal((await bob.next("private", (frame) => frame.text === "now?")).from, "ann");
+    // An IRC client on a third server gets 301 with the reason.
+    await using carol = await IrcClient.register(ircPort, "carol");
+    const deadline = Date.now() + 5_000;
+    while (true) {
+      await carol.send("WHOIS bob");
+      const whois = await carol.until(/ 318 /);
+      if (whois.some((line) => / 301 carol bob :a walk$/.test(line))) break;
+      assert.ok(Date.now() < deadline, "carol's server never learnt that bob is away");
+    }
+    await carol.send("PRIVMSG bob :hello from irc");
+    await carol.send("PRIVMSG bob :again");
+    const answered = await carol.sync();
+    assert.deepEqual(
+      answered.filter((line) => / 301 /.test(line)).map((line) => line.replace(/^:\S+ /, "")),
+      [
+        "301 carol bob :a walk",
+      ],
+    );
+    await bob.next("private", (frame) => frame.text === "again");
   },
 );
