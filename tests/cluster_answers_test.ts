@@ -153,3 +153,35 @@ testWithNats(
     await bob.next("private", (frame) => frame.text === "again");
   },
 );
+
+testWithNats(
+  "no_such_user says nobody on this chat has the name, not merely nobody on this server",
+  async () => {
+    await withTwoServers(async ([p1, p2]) => {
+      await using ann = await TestClient.join2(p1, "ann");
+      await using bob = await TestClient.join2(p2, "bob");
+      await ann.next("joined", (frame) => frame.name === "bob");
+      await ann.send({ type: "oper", secret: "s3cret" });
+      await ann.next("notice", (frame) => frame.text.startsWith("ann is an operator"));
+      // bob, on the other server, is found and suggested; nobody is called "pmba" on either.
+      assert.equal(
+        await answerTo(ann, { type: "msg", to: "bo", text: "hi" }),
+        'no_such_user: Cannot send: nobody called "bo" is on this chat; did you mean bob?',
+      );
+      assert.deepEqual(
+        [
+          await answerTo(ann, { type: "msg", to: "pmba", text: "hi" }),
+          await answerTo(ann, { type: "kick", name: "pmba" }),
+          await answerTo(ann, { type: "unmute", name: "pmba" }),
+        ],
+        [
+          'no_such_user: Cannot send: nobody called "pmba" is on this chat',
+          'no_such_user: Cannot find "pmba": nobody on this chat has that name',
+          'bad_command: Cannot unmute "pmba": no mute holds that name, and nobody on this chat has it',
+        ],
+      );
+      await ann.send({ type: "msg", to: "bob", text: "found you" });
+      assert.equal((await bob.next("private")).text, "found you");
+    });
+  },
+);

@@ -167,7 +167,7 @@ Deno.test("chat serve --console: what the host does shows once, as the log tells
   ]);
   assert.deepEqual(await printedBy(server, "/unmute robert"), ["-- robert is not muted"]);
   assert.deepEqual(await printedBy(server, "/kick nobody"), [
-    '!! Cannot find "nobody": nobody has that name here',
+    '!! Cannot find "nobody": nobody on this chat has that name',
   ]);
   // The host is the operator at the console: it does not send itself away.
   assert.deepEqual(await printedBy(server, "/ban host"), ["!! Cannot ban yourself"]);

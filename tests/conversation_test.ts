@@ -1251,7 +1251,7 @@ Deno.test("Conversation: a message the server refuses comes back as typed, where
   const refused = chat.receive({
     type: "error",
     code: "no_such_user",
-    message: 'Nobody called "bob" is here',
+    message: 'Nobody called "bob" is on this chat',
     cid: frame.cid,
   }, 1);
   assert.deepEqual(refused.filter((effect) => effect.type === "returned"), [
@@ -1273,7 +1273,7 @@ Deno.test("Conversation: a message refused is said in the view it was typed in, 
       const [frame] = sent(chat.type("lunch?", 0));
       assert.ok(frame?.type === "say" && frame.cid !== undefined);
       chat.switchTo("#lobby");
-      const refusal = 'Cannot send: nobody called "bob" is here';
+      const refusal = 'Cannot send: nobody called "bob" is on this chat';
       const refused = chat.receive({
         type: "error",
         code: "no_such_user",

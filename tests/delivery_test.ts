@@ -118,7 +118,7 @@ Deno.test("Delivery", async (t) => {
     const error: ServerFrame = {
       type: "error",
       code: "no_such_user",
-      message: 'Cannot send: nobody called "nobody" is here',
+      message: 'Cannot send: nobody called "nobody" is on this chat',
       cid: line.cid!,
     };
     assert.equal(delivery.receive(error, "ann", 10).answered, line);

@@ -432,7 +432,7 @@ Deno.test("Hub delivers private messages to one person, once", async (t) => {
     assert.deepEqual(alice.take(), [{
       type: "error",
       code: "no_such_user",
-      message: 'Cannot send: nobody called "bo" is here; did you mean bob, bobby?',
+      message: 'Cannot send: nobody called "bo" is on this chat; did you mean bob, bobby?',
       cid: "p2",
     }]);
     assert.deepEqual(bob.take(), []);

@@ -482,7 +482,7 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     await ann.send("PRIVMSG zo :hi");
     assert.match(
       await ann.next(/ 401 /),
-      / 401 ann zo :Cannot send: nobody called "zo" is here; did you mean Zoe\|c2a2bddc\?$/,
+      / 401 ann zo :Cannot send: nobody called "zo" is on this chat; did you mean Zoe\|c2a2bddc\?$/,
     );
     await ann.send("PRIVMSG bo :hi");
     assert.match(await ann.next(/ 401 /), / 401 ann bo :.*; did you mean bob\?$/);

@@ -673,7 +673,7 @@ Deno.test("a mute from the operator's own address mutes the name alone, and outl
   assert.deepEqual(await ann.next("error"), {
     type: "error",
     code: "bad_command",
-    message: 'Cannot unmute "bob": no mute holds that name, and nobody has it here',
+    message: 'Cannot unmute "bob": no mute holds that name, and nobody on this chat has it',
   });
   await using back = await arrive(port, "bobby", "127.0.0.2");
   await back.say("free again");

@@ -446,7 +446,7 @@ Deno.test("startServer() quotes a refused name or room as sent, what hides in it
     ],
     [
       { type: "msg", to: "b\x1b[0mob", text: "hi" },
-      'Cannot send: nobody called "b\\u001b[0mob" is here',
+      'Cannot send: nobody called "b\\u001b[0mob" is on this chat',
     ],
   ];
   for (const [frame, message] of refusals) {

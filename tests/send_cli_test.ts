@@ -229,7 +229,7 @@ Deno.test("chat send fails in one line and exits 1 when it cannot send", async (
     [
       "nobody by that name",
       ["send", `127.0.0.1:${chat.addr.port}`, "README.md", "--to", "nobody"],
-      /^chat: cannot share "README\.md": nobody called "nobody" is here/i,
+      /^chat: cannot share "README\.md": nobody called "nobody" is on this chat/i,
     ],
   ];
   for (const [what, args, expected] of cases) {

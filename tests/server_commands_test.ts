@@ -228,7 +228,10 @@ Deno.test("startServer() delivers /msg to its two parties only", async (t) => {
       await alice.say("/msg carl hi carla");
       const error = await alice.next("error");
       assert.equal(error.code, "no_such_user");
-      assert.equal(error.message, 'Cannot send: nobody called "carl" is here; did you mean carla?');
+      assert.equal(
+        error.message,
+        'Cannot send: nobody called "carl" is on this chat; did you mean carla?',
+      );
     });
     assert.deepEqual(alice.all("private").filter((frame) => frame.to === "carla"), []);
     await assertUnheard([bob, bobby, carla], async () => {
@@ -286,7 +289,7 @@ Deno.test("startServer() never delivers /msg to a name that only starts with the
   const refusal = {
     type: "error",
     code: "no_such_user",
-    message: 'Cannot send: nobody called "carol" is here; did you mean carolyn?',
+    message: 'Cannot send: nobody called "carol" is on this chat; did you mean carolyn?',
   };
   assert.deepEqual(await framesSince(bob, mark), [
     refusal,

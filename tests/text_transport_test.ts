@@ -301,7 +301,7 @@ Deno.test("startServer() keeps private messages to and from text users private",
     await dave.type("/msg car hi carol");
     assert.equal(
       await dave.next(/^!! /),
-      '!! Cannot send: nobody called "car" is here; did you mean carol?',
+      '!! Cannot send: nobody called "car" is on this chat; did you mean carol?',
     );
     await dave.type("/msg carol hi carol");
     await carol.next(stamped("[private] dave → you: hi carol"));
@@ -314,7 +314,7 @@ Deno.test("startServer() keeps private messages to and from text users private",
 
   await t.step("/msg to nobody is an error line", async () => {
     await carol.type("/msg zed hello");
-    assert.equal(await carol.next(/^!! /), '!! Cannot send: nobody called "zed" is here');
+    assert.equal(await carol.next(/^!! /), '!! Cannot send: nobody called "zed" is on this chat');
     await carol.type("/msg alice");
     assert.match(await carol.next(/^!! /), /^!! Usage: \/msg NAME TEXT/);
   });

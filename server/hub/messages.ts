@@ -712,7 +712,7 @@ export class Messages {
     refuse(
       member,
       "no_such_user",
-      `Cannot send: nobody called ${quoteTyped(query)} is here${hint}`,
+      `Cannot send: nobody called ${quoteTyped(query)} is on this chat${hint}`,
       cid,
     );
     return undefined;

@@ -492,11 +492,13 @@ export class Operators {
         return this.#tell(here, `${member.name} unmuted ${here.name}`, member);
       }
       if (lifted.length > 0) return inform(member, `You unmuted ${clean(frame.name)}`);
-      // Nobody of that name, here or elsewhere, and no mute of it: unmuted already, or never muted.
+      // Nobody of that name on any server, and no mute of it: unmuted already, or never muted.
       return refuse(
         member,
         "bad_command",
-        `Cannot unmute ${typed(frame.name)}: no mute holds that name, and nobody has it here`,
+        `Cannot unmute ${
+          typed(frame.name)
+        }: no mute holds that name, and nobody on this chat has it`,
       );
     }
     const target = this.#target(member, frame.name, { kind: "unmute", by: member.name });
@@ -718,7 +720,7 @@ export class Operators {
       if (act.kind === "kick") acknowledge(member, `You kicked ${remote}`);
       return undefined;
     }
-    refuse(member, "no_such_user", `Cannot find ${typed(name)}: nobody has that name here`);
+    refuse(member, "no_such_user", `Cannot find ${typed(name)}: nobody on this chat has that name`);
     return undefined;
   }
 

@@ -81,7 +81,7 @@ export function errorLine(renderer: IrcRenderer, code: ErrorCode, message: strin
 
 // The hub's suggestion after a name nobody has (server/hub/messages.ts): names, which hold no
 // space, comma or question mark.
-const SUGGESTION = /( is here; did you mean )((?:[^\s,?]+, )*[^\s,?]+)\?$/;
+const SUGGESTION = /( is on this chat; did you mean )((?:[^\s,?]+, )*[^\s,?]+)\?$/;
 
 /**
  * `message` with the names it suggests (`did you mean Annä?`) as the nicks

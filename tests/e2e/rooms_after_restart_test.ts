@@ -195,7 +195,7 @@ testWith(
       await waitForStatus(page, "Connected", 10_000);
       await waitForLine(page, "notice", "Reconnected as carol");
 
-      const refusal = 'Cannot send: nobody called "robert" is here';
+      const refusal = 'Cannot send: nobody called "robert" is on this chat';
       // Said among the private messages with robert, where the words go back; not in #lobby.
       await showView(page, "@robert");
       await waitForLine(page, "error", refusal);

@@ -531,7 +531,7 @@ testWith(
         await bob.closed();
       }
       await alice.waitForLine(/bob left #lobby \(quit\)$/);
-      const refused = /^!! .*nobody called "bob" is here/;
+      const refused = /^!! .*nobody called "bob" is on this chat/;
       await alice.enter("lunch?");
       const screen = await alice.waitFor(
         (screen) => countLines(screen, refused) === 1 && screen.cursorLine === "@bob> lunch?",

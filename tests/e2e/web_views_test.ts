@@ -415,7 +415,7 @@ testWith(
     const input = page.locator("#message-input");
     await input.fill("still there?");
     await input.press("Enter");
-    await log.locator(".line.error", { hasText: 'nobody called "bob" is here' }).waitFor();
+    await log.locator(".line.error", { hasText: 'nobody called "bob" is on this chat' }).waitFor();
     await waitFor(
       () => input.inputValue(),
       (value) => value === "still there?",
@@ -431,7 +431,8 @@ testWith(
         box.form!.requestSubmit();
       }
     }, lines);
-    await log.locator(".line.error", { hasText: 'nobody called "bob" is here' }).nth(3).waitFor();
+    await log.locator(".line.error", { hasText: 'nobody called "bob" is on this chat' }).nth(3)
+      .waitFor();
     await waitFor(
       () => input.inputValue(),
       (value) => value === lines.join("\n"),
@@ -451,7 +452,8 @@ testWith(
       box.value = "half typed";
       box.setSelectionRange(box.value.length, box.value.length);
     }, lines);
-    await log.locator(".line.error", { hasText: 'nobody called "bob" is here' }).nth(6).waitFor();
+    await log.locator(".line.error", { hasText: 'nobody called "bob" is on this chat' }).nth(6)
+      .waitFor();
     await waitFor(
       () => input.inputValue(),
       (value) => value === ["half typed", ...lines].join("\n"),
