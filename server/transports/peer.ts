@@ -373,7 +373,8 @@ export class Peer {
         : this.#limits.handshakeMs * 6;
       if (now - this.openedAt <= limit) return;
       const seconds = Math.round(limit / 1000);
-      log(`${session.remote} dropped: no hello within ${seconds} s`);
+      // In the host's words: a person may have left a client at its question for their name.
+      log(`${session.remote} closed: no name given within ${seconds} s`);
       if (session.mode === "unknown" && !this.#greeted) {
         // Not even greeted yet: told in text all the same, as a person would be.
         const codec = new TextCodec(session.localHost);
