@@ -175,7 +175,9 @@ Deno.test("IRC registration: 001 to 005 with ISUPPORT, the MOTD, then #lobby", a
       await using _uma = await IrcClient.register(irc, "uma");
       await using _uma2 = await IrcClient.register(irc, "uma2");
       const refusal = (nick: string, free: string) =>
-        `Cannot use "${nick}": the name is taken (uma is here). Pick another name, such as ${free}`;
+        `Cannot use "${nick}": ${
+          nick === "uma" ? "the name is taken (uma is here)" : "it looks like uma, who is here"
+        }. Pick another name, such as ${free}`;
       await using early = await IrcClient.connect(irc);
       await early.send("NICK uma");
       assert.equal(

@@ -10,6 +10,8 @@ import { startServer } from "../server.ts";
 import { checkName, nameKey, normalizeRoom } from "../core/names.ts";
 import { Moderation } from "../server/hub/moderation.ts";
 import { LOOPBACK, TestClient } from "./_test_utils.ts";
+import { IrcClient } from "./_irc_client.ts";
+import { LineClient } from "./_line_client.ts";
 
 // Each passes for dave or queen on screen.
 const PASSING_FOR_DAVE = ["d\u1ea1ve", "\u1e0bave", "\u010fave", "dave.", "dave-", "dave_"];
@@ -61,7 +63,7 @@ Deno.test("startServer() refuses names that differ from a present one by marks o
         assert.deepEqual(await mallory.next("error"), {
           type: "error",
           code: "name_taken",
-          message: `Cannot use "${name}": the name is taken (${holder} is here). Pick another name`,
+          message: `Cannot use "${name}": it looks like ${holder}, who is here. Pick another name`,
         }, name);
         assert.deepEqual(mallory.all("welcome"), [], name);
       }
@@ -75,7 +77,7 @@ Deno.test("startServer() refuses names that differ from a present one by marks o
       assert.deepEqual(await mallory.next("error"), {
         type: "error",
         code: "name_taken",
-        message: `Cannot use "${name}": the name is taken (dave is here). Pick another name`,
+        message: `Cannot use "${name}": it looks like dave, who is here. Pick another name`,
       }, name);
     }
   });
@@ -108,11 +110,55 @@ Deno.test("startServer() refuses names that differ from a present one by marks o
     await other.send({ type: "hello", version: 2, name: "Zoe" });
     assert.equal(
       (await other.next("error")).message,
-      'Cannot use "Zoe": the name is taken (Zoë is here). Pick another name',
+      'Cannot use "Zoe": it looks like Zoë, who is here. Pick another name',
     );
     await zoe.sync();
   });
   await queen.sync();
+});
+
+Deno.test("startServer() says a look-alike of a present name looks like it, in every door", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, ircPort: 0 });
+  const port = server.addr.port;
+  await using _bob = await TestClient.join(port, "bob");
+  // With a Cyrillic о, which reads as bob itself.
+  const cyrillic = "b\u043eb";
+  const refusal = (name: string) =>
+    `Cannot use "${name}": it looks like bob, who is here. Pick another name`;
+
+  await t.step("JSON: a nick to it is refused as a look-alike, not as the same name", async () => {
+    await using ann = await TestClient.join(port, "ann");
+    await ann.send({ type: "nick", name: cyrillic });
+    assert.equal((await ann.next("error")).message, refusal(cyrillic));
+    // The same name in other case is the same name, and said to be.
+    await ann.send({ type: "nick", name: "Bob" });
+    assert.equal(
+      (await ann.next("error")).message,
+      'Cannot use "Bob": the name is taken (bob is here). Pick another name',
+    );
+    // So is the host's name, which the server's console speaks under.
+    await ann.send({ type: "nick", name: "h0st" });
+    assert.equal(
+      (await ann.next("error")).message,
+      'Cannot use "h0st": it looks like host, the name the server\'s host speaks under. ' +
+        "Pick another name",
+    );
+  });
+
+  await t.step("nc: the name typed at the question is refused in the same words", async () => {
+    await using person = await LineClient.connect(port);
+    await person.send(cyrillic);
+    assert.equal(await person.next(/!! /), `Your name: !! ${refusal(cyrillic)}`);
+  });
+
+  await t.step("IRC: 433 carries the same words, for an ASCII look-alike", async () => {
+    await using cy = await IrcClient.connect(server.ircAddr!.port);
+    await cy.send("NICK b0b");
+    assert.equal(
+      (await cy.next(/ 433 /)).replace(/^:\S+ /, ""),
+      `433 * b0b :${refusal("b0b")}, such as b0b2`,
+    );
+  });
 });
 
 Deno.test("Moderation folds the name of a ban kept before as names are compared now", () => {

@@ -181,6 +181,30 @@ Deno.test("startServer() refuses every frame but hello and ping when no hello wa
   assert.equal((await alice.next("joined")).name, "bob");
 });
 
+Deno.test("startServer() logs in plain words a connection closed for want of a name", async () => {
+  const logged: string[] = [];
+  await using server = await startServer({
+    hostname: LOOPBACK,
+    port: 0,
+    handshake: 1,
+    log: (line) => logged.push(line),
+  });
+  await using waiting = await TestClient.connect(server.addr.port);
+  // What `chat join` does while its person types a name: a ping, then nothing.
+  await waiting.send({ type: "ping", token: "start" });
+  await waiting.next("pong");
+  const { port } = waiting.conn.localAddr as Deno.NetAddr;
+  // Programs are told as the protocol says; the host reads what happened.
+  assert.deepEqual(await waiting.next("bye"), {
+    type: "bye",
+    reason: "No hello within 1 s",
+  });
+  await waiting.closed();
+  assert.deepEqual(logged.filter((line) => line.includes(`:${port} `)), [
+    `${LOOPBACK}:${port} closed: no name given within 1 s`,
+  ]);
+});
+
 Deno.test("startServer() says bye and closes when hello has an unsupported version", async () => {
   await using server = await startServer({ hostname: LOOPBACK, port: 0 });
   await using alice = await TestClient.join(server.addr.port, "alice");

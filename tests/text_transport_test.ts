@@ -127,6 +127,41 @@ Deno.test("startServer() greets a silent connection in text and asks for a name"
   assertPlain(carol);
 });
 
+Deno.test("startServer() asks a text user for another name after every refusal and an empty line", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using carol = await TextClient.connect(server.addr.port);
+  await carol.expect(GREETING);
+
+  await t.step("an empty line at the greeting's question asks it again", async () => {
+    await carol.type("");
+    await carol.expect(PROMPT);
+    assert.equal(carol.text, GREETING + PROMPT);
+  });
+
+  await t.step("every refused name ends with the invitation to type another", async () => {
+    for (
+      const [name, why] of [
+        ["host", "the server's host speaks under that name"],
+        ["bad name", "a name cannot hold spaces; put _ - or . between its words"],
+        ["root", 'the name "root" is reserved'],
+      ]
+    ) {
+      await carol.type(name!);
+      assert.equal(
+        await carol.next(/^!! /),
+        `!! Cannot use ${JSON.stringify(name)}: ${why}. Pick another name`,
+      );
+      await carol.expect(PROMPT);
+    }
+  });
+
+  await t.step("a free name after them is taken", async () => {
+    await carol.type("carol");
+    await carol.next(exactly("-- Connected to chat as carol. Type /help for commands"));
+  });
+  assertPlain(carol);
+});
+
 Deno.test("startServer() greets at once a connection that types its name first", async () => {
   await using server = await startServer({ hostname: LOOPBACK, port: 0 });
   await using alice = await TestClient.join(server.addr.port, "alice");
@@ -673,7 +708,7 @@ Deno.test("startServer() ends a person's open name prompt before its goodbye", a
       assert.equal(
         refused.text,
         `${GREETING}!! Cannot use "no such name": a name cannot hold spaces; put _ - or . ` +
-          `between its words\r\n${PROMPT}\r\n-- Disconnected: Back soon\r\n`,
+          `between its words. Pick another name\r\n${PROMPT}\r\n-- Disconnected: Back soon\r\n`,
       );
     },
   );

@@ -18,7 +18,7 @@ import {
   type ServerFrame,
   type WelcomeFrame,
 } from "../../protocol.ts";
-import { checkName, HOST_NAME, nameKey, normalizeRoom } from "../../core/names.ts";
+import { checkName, foldCase, HOST_NAME, nameKey, normalizeRoom } from "../../core/names.ts";
 import { quoteTyped, sanitizeText } from "../../core/sanitize.ts";
 import type { PasswordGate } from "../password.ts";
 import { DepartedMemories, SentMemory } from "../sent_memory.ts";
@@ -593,17 +593,15 @@ export class Identity {
         : nameRefused("name_invalid", name, why, renamed);
     }
     if (nameKey(name) === HOST_KEY) {
-      return nameRefused("name_taken", name, "the server's host speaks under that name", renamed);
+      const why = sameName(name, HOST_NAME)
+        ? "the server's host speaks under that name"
+        : `it looks like ${HOST_NAME}, the name the server's host speaks under`;
+      return nameRefused("name_taken", name, why, renamed);
     }
     const holder = this.#options.members.byKey(nameKey(name));
     if (holder !== undefined && holder !== current) {
       if (operatorElsewhere) return takenElsewhere(name, holder.name, renamed);
-      return nameRefused(
-        "name_taken",
-        name,
-        `the name is taken (${holder.name} is here)`,
-        renamed,
-      );
+      return nameRefused("name_taken", name, heldBy(name, holder.name, "here"), renamed);
     }
     return undefined;
   }
@@ -626,12 +624,26 @@ function nameRefused(code: ErrorCode, name: string, why: string, renamed?: strin
 
 /** The refusal of a name someone on another server of the cluster has. */
 function takenElsewhere(name: string, holder: string, renamed?: string): Refusal {
-  return nameRefused(
-    "name_taken",
-    name,
-    `the name is taken (${sanitizeText(holder)} is on another server)`,
-    renamed,
-  );
+  return nameRefused("name_taken", name, heldBy(name, holder, "on another server"), renamed);
+}
+
+/** Whether `name` is `other` as written, but for case and compatibility forms (`Bob`, `ｂｏｂ`). */
+function sameName(name: string, other: string): boolean {
+  return foldCase(name) === foldCase(other);
+}
+
+/**
+ * Why `name` cannot be had while `holder`, `where` they are (`here`, `on
+ * another server`), has it or one it looks like: `the name is taken (bob is
+ * here)` for the same name, `it looks like bob, who is here` for a look-alike
+ * (`bоb` with a Cyrillic о, `Zoe` for `Zoë`, `olive_`), which would otherwise
+ * read as the same name.
+ */
+function heldBy(name: string, holder: string, where: string): string {
+  const shown = sanitizeText(holder);
+  return sameName(name, holder)
+    ? `the name is taken (${shown} is ${where})`
+    : `it looks like ${shown}, who is ${where}`;
 }
 
 /** What a client is, as `who` tells: what its `hello` says, else how it speaks. */

@@ -47,6 +47,7 @@ export interface PeerLimits {
 }
 
 const OPEN_BRACE = 0x7b;
+const LF = 0x0a;
 /** A UTF-8 byte order mark, ignored at the very start of the stream. */
 const BOM = [0xef, 0xbb, 0xbf];
 const NO_LINES: LineResult[] = [];
@@ -138,6 +139,8 @@ export class Peer {
   /** The protocol of a port of its own, which reads lines and renders frames itself. */
   readonly #protocol: LineProtocol | undefined;
   #greeted = false;
+  /** What a peer greeted and still silent is told in, with the greeting's prompt open. */
+  #greeting: TextCodec | undefined;
   /** Bytes of a byte order mark seen at the start of the stream; -1 once past it. */
   #bom = 0;
   /** The greeting timer until the peer speaks; then the throttle timer, while paused. */
@@ -206,7 +209,14 @@ export class Peer {
     // Until it speaks, what it is told (a goodbye) is for whoever reads the
     // greeting: in text, on a line of its own after the open "Your name: ".
     const codec = new TextCodec(session.localHost, true);
+    this.#greeting = codec;
     session.speak("unknown", (frame) => codec.encode(frame));
+  }
+
+  /** Writes the greeting's prompt again, to a peer greeted that typed an empty line. */
+  #askAgain(): void {
+    const prompt = this.#greeting?.prompt();
+    if (prompt !== undefined) this.session.write(prompt);
   }
 
   /** Handles bytes from the socket. */
@@ -259,7 +269,12 @@ export class Peer {
   /** Picks the mode from the first byte that is not blank; false while there is none. */
   #decide(chunk: Uint8Array): boolean {
     const first = chunk.findIndex((byte) => !isBlank(byte));
-    if (first === -1) return false;
+    if (first === -1) {
+      // Enter pressed at the greeting's question with no name: asked again, as a blank line is
+      // later. Blank lines still leave the mode open: a program may send some before its `{`.
+      for (const byte of chunk) if (byte === LF) this.#askAgain();
+      return false;
+    }
     const session = this.session;
     clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -358,7 +373,8 @@ export class Peer {
         : this.#limits.handshakeMs * 6;
       if (now - this.openedAt <= limit) return;
       const seconds = Math.round(limit / 1000);
-      log(`${session.remote} dropped: no hello within ${seconds} s`);
+      // In the host's words: a person may have left a client at its question for their name.
+      log(`${session.remote} closed: no name given within ${seconds} s`);
       if (session.mode === "unknown" && !this.#greeted) {
         // Not even greeted yet: told in text all the same, as a person would be.
         const codec = new TextCodec(session.localHost);

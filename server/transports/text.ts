@@ -31,6 +31,23 @@ const PASSWORD_PROMPT = "Password: ";
 /** Refusals of a `hello` that a `bye` follows: no prompt after them. */
 const FINAL_REFUSALS: ReadonlySet<ErrorCode> = new Set(["banned", "unsupported_version"]);
 
+/** Refusals of the name typed at the question, each of which asks for another. */
+const NAME_REFUSALS: ReadonlySet<ErrorCode> = new Set(["name_invalid", "name_taken"]);
+
+/** What every refusal of a typed name ends with, the hub's words for a name someone has. */
+const PICK_ANOTHER = "Pick another name";
+
+/**
+ * `frame`, and when it refuses the name typed at the question, its message
+ * ending with the invitation to type another, as the hub ends a name
+ * someone has: `Cannot use "root": the name "root" is reserved. Pick another name`.
+ */
+function askingAgain(frame: ServerFrame): ServerFrame {
+  if (frame.type !== "error" || !NAME_REFUSALS.has(frame.code)) return frame;
+  if (frame.message.endsWith(PICK_ANOTHER)) return frame;
+  return { ...frame, message: `${frame.message}. ${PICK_ANOTHER}` };
+}
+
 /** Renders frames as text lines for one connection and reads its typed lines. */
 export class TextCodec {
   readonly #host: string;
@@ -74,6 +91,8 @@ export class TextCodec {
     if (frame.type === "message" && frame.id > (this.#seen.get(frame.room) ?? -1)) {
       this.#seen.set(frame.room, frame.id);
     }
+    // A refused name is asked for again: each refusal says so, whatever was wrong with it.
+    if (this.#me === undefined) frame = askingAgain(frame);
     const before = this.#previous;
     this.#previous = frame;
     // An operator's notice of a rename, just before it, said it already.

@@ -455,7 +455,7 @@ Deno.test({
     const port = freePort();
     const tmux = new Tmux("taken-meanwhile");
     const logged: string[] = [];
-    const drops = () => logged.filter((line) => line.includes("no hello")).length;
+    const drops = () => logged.filter((line) => line.includes("no name given")).length;
     // The shortest heartbeat, for the shortest wait for a name held; a program's hello deadline
     // short, so that the server gives up on the question before the person answers.
     const options = { hostname: LOOPBACK, port, heartbeat: 5, handshake: 0.25 };

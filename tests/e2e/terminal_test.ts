@@ -645,7 +645,7 @@ e2eTest(
   /** Waits until the server has dropped one more connection for want of a hello. */
   const dropped = async (count: number) =>
     await waitFor(
-      () => Promise.resolve(logged.filter((line) => line.includes("no hello")).length),
+      () => Promise.resolve(logged.filter((line) => line.includes("no name given")).length),
       (drops) => drops >= count,
       10_000,
       (drops) => `for the server to give up waiting for hello number ${count} (${drops})`,
