@@ -69,7 +69,7 @@ testWithNats(
         answers.push(await answerTo(ann, { type: "op", name: target }));
         answers.push(await answerTo(ann, { type: "mute", name: target }));
         assert.deepEqual(answers, [
-          `name_taken: Cannot rename ${target} to "\u0441yd": the name is taken (cyd is on another server)`,
+          `name_taken: Cannot rename ${target} to "\u0441yd": it looks like cyd, who is on another server`,
           `name_invalid: Cannot rename ${target} to "bad name": a name cannot hold spaces; ` +
           "put _ - or . between its words",
           `info: ${target} is called so already`,
