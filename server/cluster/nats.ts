@@ -430,6 +430,12 @@ export class NatsCluster implements Cluster {
     this.#errand(this.#claims.release(key));
   }
 
+  settled(): Promise<void> | undefined {
+    // Its timer may not have run yet: the heartbeat due finds that this server stood still.
+    if (this.#rechecking === undefined && !this.#split && this.#roster.late) this.#beat();
+    return this.#rechecking;
+  }
+
   claimRoom(room: string): Promise<string | undefined> {
     if (this.#split) {
       this.#unclaimedRooms.add(room);
