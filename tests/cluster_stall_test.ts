@@ -74,3 +74,28 @@ testWithNats(
     assert.ok(!texts.some((text) => text.includes("during-stop")), texts.join("\n"));
   },
 );
+
+testWithNats(
+  "someone whose server stood still is seen back before what they said meanwhile",
+  async () => {
+    await using cluster = await TestCluster.start(2);
+    const [p1, p2] = cluster.ports as [number, number];
+    await using ann = await TestClient.join2(p1, "ann");
+    await using bob = await TestClient.join2(p2, "bob");
+    await ann.next("joined", (frame) => frame.name === "bob");
+    const mark = bob.frames.length;
+    const stalled = cluster.servers[0]!.process;
+    stalled.kill("SIGSTOP");
+    try {
+      await bob.next("left", (frame) => frame.name === "ann", 20_000);
+      // Typed while the server stands still, read once it goes on.
+      await ann.say("said while still");
+    } finally {
+      stalled.kill("SIGCONT");
+    }
+    await bob.next("message", (message) => message.text === "said while still", 20_000);
+    await bob.sync();
+    const seen = about(bob.frames.slice(mark), "ann");
+    assert.deepEqual(seen, ["left", "joined", "message said while still"]);
+  },
+);

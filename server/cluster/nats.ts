@@ -606,11 +606,15 @@ export class NatsCluster implements Cluster {
   /**
    * Checks the names of the people here in the bucket, once at a time (see
    * `NameClaims.recheck`): the others may have taken this server for gone
-   * meanwhile. Whoever's name someone else holds now is let go.
+   * meanwhile. Whoever's name someone else holds now is let go, then the
+   * others are told who is here.
    */
   #recheckNames(): Promise<void> {
     this.#rechecking ??= this.#claims.recheck().then((lost) => {
       for (const { key, moved } of lost) this.#events?.movedAway(key, !moved);
+      // The others may have taken them for gone: they see them back before anything they said
+      // meanwhile, which waited for this (see `settled`).
+      if (!this.#closed) this.#roster.sendSnapshot();
     }).catch((error) => {
       this.#log(`Cannot check the names of this server's people: ${(error as Error).message}`);
       this.#checkSoon();

@@ -174,7 +174,8 @@ export interface Cluster extends AsyncDisposable {
    * others again, this server having stood still for long enough (its
    * heartbeat late now, or checking them already) that they may have taken
    * it for gone meanwhile; `undefined` when it did not. By then whoever's
-   * name someone else took is let go ({@linkcode ClusterEvents.movedAway}).
+   * name someone else took is let go ({@linkcode ClusterEvents.movedAway}),
+   * and the others are told who is here.
    */
   settled(): Promise<void> | undefined;
   /**
