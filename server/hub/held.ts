@@ -1,7 +1,8 @@
 /**
  * The frames of a connection that wait for something it started, kept in
- * order: its `hello` being answered (the cluster asked about its name), or
- * a message it posted on its way through the cluster. What the wait answers
+ * order: its `hello` being answered (the cluster asked about its name), a
+ * message it posted on its way through the cluster, or its name checked with
+ * the cluster again after this server stood still. What the wait answers
  * comes before what they do; a connection that ends meanwhile is ended once
  * they are handled, so that its `quit` and its last lines are not lost.
  *
