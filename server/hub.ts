@@ -659,6 +659,17 @@ export class Hub implements Disposable {
     const connected = this.#members.get(session);
     if (connected === undefined) return;
     if (this.#held.hold(session, frame)) return;
+    // This server stood still: someone elsewhere may have taken the name of one of its people
+    // meanwhile. What they sent is handled once their names are checked, and not at all under
+    // a name someone else holds now (they are sent away, with their frames).
+    if (connected.name !== undefined && frame.type !== "pong") {
+      const checked = this.#cluster?.settled();
+      if (checked !== undefined) {
+        this.#held.waitFor(session, checked, "name");
+        this.#held.hold(session, frame);
+        return;
+      }
+    }
     if (!GROUPED.has(frame.type)) this.#messages.flush();
     switch (frame.type) {
       case "pong":
@@ -688,7 +699,7 @@ export class Hub implements Disposable {
       );
     }
     // What comes after a message on its way through the cluster waits for it.
-    this.#held.waitFor(session, this.#dispatch(connected, frame), true);
+    this.#held.waitFor(session, this.#dispatch(connected, frame), "posted");
   }
 
   /**

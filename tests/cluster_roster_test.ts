@@ -178,9 +178,16 @@ Deno.test("Roster takes no server for gone for the time this one stood still its
     clock.now = now;
     it.beat(false);
   };
+  assert.equal(it.late, false, "not late before its first heartbeat");
   beatAt(1_000);
-  // Stopped 8 s (SIGSTOP, a machine starved): its next heartbeat is that late.
+  // Stopped 8 s (SIGSTOP, a machine starved): its next heartbeat is that late, which shows
+  // before it is given.
+  clock.now = 4_999;
+  assert.equal(it.late, false, "late by less than it takes to be taken for gone");
+  clock.now = 10_000;
+  assert.equal(it.late, true);
   beatAt(10_000);
+  assert.equal(it.late, false, "the heartbeat given");
   assert.deepEqual(stood, [9_000]);
   assert.ok(it.hears("a"), "its own standing still is no silence of theirs");
   // Not heard for more than 5 s of this one's running (2 s before it stood still, counting

@@ -462,6 +462,12 @@ export class NatsCluster implements Cluster {
     this.#errand(this.#claims.release(key));
   }
 
+  settled(): Promise<void> | undefined {
+    // Its timer may not have run yet: the heartbeat due finds that this server stood still.
+    if (this.#rechecking === undefined && !this.#split && this.#roster.late) this.#beat();
+    return this.#rechecking;
+  }
+
   claimRoom(room: string): Promise<string | undefined> {
     if (this.#split) {
       this.#unclaimedRooms.add(room);
@@ -643,11 +649,15 @@ export class NatsCluster implements Cluster {
   /**
    * Checks the names of the people here in the bucket, once at a time (see
    * `NameClaims.recheck`): the others may have taken this server for gone
-   * meanwhile. Whoever's name someone else holds now is let go.
+   * meanwhile. Whoever's name someone else holds now is let go, then the
+   * others are told who is here.
    */
   #recheckNames(): Promise<void> {
     this.#rechecking ??= this.#claims.recheck().then((lost) => {
       for (const { key, moved } of lost) this.#events?.movedAway(key, !moved);
+      // The others may have taken them for gone: they see them back before anything they said
+      // meanwhile, which waited for this (see `settled`).
+      if (!this.#closed) this.#roster.sendSnapshot();
     }).catch((error) => {
       this.#log(`Cannot check the names of this server's people: ${(error as Error).message}`);
       this.#checkSoon();

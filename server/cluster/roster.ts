@@ -173,6 +173,15 @@ export class Roster {
     this.#publish("chat.presence", told);
   }
 
+  /**
+   * Whether this server's heartbeat is late by enough that it stood still
+   * since the last one (see {@linkcode STOOD_STILL_MS}): the next, due now,
+   * finds it.
+   */
+  get late(): boolean {
+    return this.#beaten !== undefined && this.#now() - this.#beaten >= STOOD_STILL_MS;
+  }
+
   /** The link is back: the others were silent because this server was cut off. */
   back(): void {
     for (const peer of this.#peers.values()) peer.heard = this.#now();

@@ -181,6 +181,15 @@ export interface Cluster extends AsyncDisposable {
   /** Lets go of a name claimed here, unless another server took it over since. */
   release(key: string): void;
   /**
+   * What settles once the names of the people here are checked with the
+   * others again, this server having stood still for long enough (its
+   * heartbeat late now, or checking them already) that they may have taken
+   * it for gone meanwhile; `undefined` when it did not. By then whoever's
+   * name someone else took is let go ({@linkcode ClusterEvents.movedAway}),
+   * and the others are told who is here.
+   */
+  settled(): Promise<void> | undefined;
+  /**
    * Claims the name of `room` (normalised), which someone here is about to
    * enter, atomically across the cluster among its look-alikes (names
    * compared as core/names.ts compares them): resolves to the look-alike

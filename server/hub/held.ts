@@ -1,7 +1,8 @@
 /**
  * The frames of a connection that wait for something it started, kept in
- * order: its `hello` being answered (the cluster asked about its name), or
- * a message it posted on its way through the cluster. What the wait answers
+ * order: its `hello` being answered (the cluster asked about its name), a
+ * message it posted on its way through the cluster, or its name checked with
+ * the cluster again after this server stood still. What the wait answers
  * comes before what they do; a connection that ends meanwhile is ended once
  * they are handled, so that its `quit` and its last lines are not lost.
  *
@@ -25,12 +26,25 @@ export const MAX_WAITING_FRAMES = 128;
  */
 export const HOLD_MS = 5_000;
 
+/**
+ * What the frames of a connection wait for: the answer to its `hello` or
+ * `search` (`answer`: {@linkcode MAX_WAITING_FRAMES} of them kept, a
+ * connection that ends meanwhile ended at once); a message it posted, on its
+ * way through the cluster (`posted`: each {@linkcode HOLD_MS} at most, none
+ * dropped, the connection ended once they are handled); or its name checked
+ * with the cluster again, this server having stood still (`name`: kept as
+ * for an answer, the connection ended once they are handled).
+ */
+export type Waiting = "answer" | "posted" | "name";
+
 /** The frames of a connection that wait for something it started, in order. */
 interface Held {
   /** Each frame, and when it came, by `performance.now()`. */
   readonly frames: { readonly frame: ClientFrame; readonly at: number }[];
   /** Whether they wait for a message on its way, at most {@linkcode HOLD_MS} each. */
   readonly bounded: boolean;
+  /** Whether a connection that ends meanwhile is ended only once they are handled. */
+  readonly endsAfter: boolean;
   /** What hands them over once the oldest has waited its most. */
   timer?: ReturnType<typeof setTimeout>;
   /** How the connection ended meanwhile: it is ended once they are handled. */
@@ -70,11 +84,12 @@ export class HeldFrames {
 
   /**
    * Ends `session` once its frames are handled, when they wait for a message
-   * on its way; `false` when nothing of it waits so (end it now).
+   * on its way or for its name to be checked; `false` when nothing of it
+   * waits so (end it now).
    */
   endAfter(session: Session, reason: string, dropped: boolean): boolean {
     const held = this.#waiting.get(session);
-    if (held?.bounded !== true) return false;
+    if (held?.endsAfter !== true) return false;
     held.ended = { reason, dropped };
     return true;
   }
@@ -93,13 +108,18 @@ export class HeldFrames {
 
   /**
    * Holds the frames that come from `session` until `answer` settles, then
-   * handles them in order: what it answers comes before what they do. When
-   * `bounded` (a message on its way), each frame waits {@linkcode HOLD_MS}
-   * at most, whatever the cluster does.
+   * handles them in order: what it answers comes before what they do. For a
+   * message on its way (`posted`), each frame waits {@linkcode HOLD_MS} at
+   * most, whatever the cluster does (see {@linkcode Waiting}).
    */
-  waitFor(session: Session, answer: Promise<unknown> | undefined | void, bounded = false): void {
+  waitFor(
+    session: Session,
+    answer: Promise<unknown> | undefined | void,
+    waiting: Waiting = "answer",
+  ): void {
     if (answer === undefined) return;
-    const held: Held = { frames: [], bounded };
+    const bounded = waiting === "posted";
+    const held: Held = { frames: [], bounded, endsAfter: waiting !== "answer" };
     this.#waiting.set(session, held);
     if (bounded) held.timer = setTimeout(() => this.#release(session, held), HOLD_MS);
     answer.then(() => this.#release(session, held), (error) => {
