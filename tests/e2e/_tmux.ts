@@ -56,7 +56,8 @@ export interface Screen {
   text: string;
   /**
    * The exit status once the program in the pane has ended, else `undefined`;
-   * 128 plus the signal's number if a signal ended it, as a shell says.
+   * 128 plus the signal's number if a signal ended it, as a shell says; 0
+   * when tmux saw the program end only as its terminal closed, without its status.
    */
   exitStatus: number | undefined;
   /** The signal that ended the program in the pane, if one did. */
@@ -314,6 +315,7 @@ export class Tmux {
     const [x, y, dead, status, signal] = body.slice(cut + 1).split(" ").map((field) =>
       field === "" ? undefined : Number(field)
     );
+    const ended = dead === 1;
     const cells = parseStyled(body.slice(0, Math.max(cut, 0)));
     const lines = cells.map((row) => row.map((cell) => cell.char).join("").trimEnd());
     return {
@@ -322,8 +324,9 @@ export class Tmux {
       cursor: { x: x!, y: y! },
       cursorLine: lines[y!] ?? "",
       text: lines.join("\n"),
-      exitStatus: dead === 1 ? status ?? 128 + signal! : undefined,
-      exitSignal: dead === 1 ? signal : undefined,
+      // A program whose end tmux saw only as its terminal closing, its status not learned: 0.
+      exitStatus: ended ? status ?? (signal === undefined ? 0 : 128 + signal) : undefined,
+      exitSignal: ended ? signal : undefined,
     };
   }
 
