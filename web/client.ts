@@ -288,13 +288,22 @@ export class WebClient {
     }
     const parsed = parseInput(text);
     if (!parsed.ok) return parsed.message;
-    return parsed.frame.type === "quit" ? undefined : away;
+    const { type } = parsed.frame;
+    // `/quit` only stops the page; a `/join` of a room the user is in only shows it.
+    if (type === "quit" || (type === "join" && !this.#chat.wouldEnter(text))) return undefined;
+    return away;
   }
 
   /** Enters `room` (as typed or clicked), or shows it if the user is in it already. */
   joinRoom(room: string): void {
     if (nameKey(room) !== nameKey(this.#looked ?? "")) {
-      this.#apply(this.#chat.join(room, performance.now()));
+      // Sent away, the page enters no room until the user reconnects, as a `/join` typed.
+      const refusal = this.#refusedHere(`/join ${room}`);
+      this.#apply(
+        refusal === undefined
+          ? this.#chat.join(room, performance.now())
+          : [show([errorLine(refusal)])],
+      );
     }
     this.setSidebar(false);
   }

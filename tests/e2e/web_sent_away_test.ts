@@ -154,6 +154,8 @@ testWith(
     await using alice = await operator(server);
     const page = await browser.openAs(webUrl(server), "bob");
     await alice.next("joined", (frame) => frame.name === "bob");
+    await alice.send({ type: "join", room: "#dev" });
+    await page.locator('#rooms [data-room="#dev"]').waitFor();
     await page.locator('#members li[data-name="alice"]').waitFor();
     assert.equal(await page.locator("#room-count").textContent(), "2 people");
 
@@ -185,6 +187,10 @@ testWith(
     await input.fill("/ignores");
     await input.press("Enter");
     await waitForLine(page, "notice", "You ignore nobody");
+    // Nor does a room clicked in All rooms wait to be entered.
+    await page.locator('#rooms [data-room="#dev"]').click();
+    await logLine(page, "error", "Cannot send: you were kicked by alice: bye").nth(1).waitFor();
+    assert.equal(await page.locator("#room-name").textContent(), "#lobby");
 
     // Reconnected, the people are back, and the line goes once sent, as any other.
     await page.locator("#retry").click();
@@ -195,6 +201,7 @@ testWith(
     assert.equal(await page.locator("#room-count").textContent(), "2 people");
     await say(page, "still here?");
     await alice.next("message", (frame) => frame.from === "bob" && frame.text === "still here?");
+    assert.equal(await page.locator("#room-name").textContent(), "#lobby", "entered #dev");
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
