@@ -23,8 +23,9 @@
  */
 
 import { Conversation, type Effect } from "../core/conversation.ts";
+import { parseInput, parseLine } from "../core/commands.ts";
 import { errorLine, type Line, notice } from "../core/describe.ts";
-import type { Refusal } from "../core/effects.ts";
+import { type Refusal, show } from "../core/effects.ts";
 import { nameKey } from "../core/names.ts";
 import { filesElsewhereNotice, movedNotice, outageNotice } from "../core/notices.ts";
 import { typingJoin } from "../core/room_asks.ts";
@@ -47,7 +48,7 @@ import { AWAY_AFTER_MS, loadIgnored, saveIgnored, showTyping } from "./presence.
 import { ReloadedRooms } from "./reload.ts";
 import { SendingLines } from "./sending.ts";
 import { FileSharing } from "./sharing.ts";
-import { StatusView } from "./status.ts";
+import { sentAwayError, StatusView } from "./status.ts";
 import {
   keepSession,
   type KeptSession,
@@ -242,11 +243,14 @@ export class WebClient {
   /**
    * Hands the message box's line to the conversation. A message is shown as
    * being sent until the server answers it; one typed while the connection
-   * is down is sent once it is back. A line refused at once stays in the box.
+   * is down is sent once it is back. A line refused at once stays in the box
+   * (see `#refusedHere`).
    */
   sendLine(): void {
     const value = this.#ui.input.value;
     if (value.trim() === "") return;
+    const refusal = this.#refusedHere(value);
+    if (refusal !== undefined) return this.#apply([show([errorLine(refusal)])]);
     const looked = this.#chat.view?.id;
     const effects = this.#chat.type(value, performance.now());
     const refused = effects.some((effect) =>
@@ -262,10 +266,44 @@ export class WebClient {
     this.#logs.shown.scrollToBottom();
   }
 
+  /**
+   * Why the page refuses `line` itself, at once, before the conversation
+   * takes it; else `undefined`. A command its server would refuse as typed
+   * (unknown, or typed wrong) is read as the server reads it (the page and
+   * its server share the command table), and refused as the conversation
+   * refuses one of the page's own commands typed wrong: both stay in the box.
+   * While the page was sent away for good (a kick, a ban), so is any line for
+   * the server, which would otherwise wait for a Reconnect the user may
+   * never click; what the page answers itself it still does.
+   */
+  #refusedHere(line: string): string | undefined {
+    const text = line.trim();
+    const away = this.#dismissed !== undefined && !this.#chat.quitting
+      ? sentAwayError(this.#dismissed)
+      : undefined;
+    const command = /^\/(\S+)/.exec(text)?.[1]?.toLowerCase();
+    if (command !== undefined && this.#chat.localCommands.includes(command)) {
+      // The page's own, typed right or wrong, are the conversation's to answer; `/code` sends.
+      return command === "code" && parseLine(text).ok ? away : undefined;
+    }
+    const parsed = parseInput(text);
+    if (!parsed.ok) return parsed.message;
+    const { type } = parsed.frame;
+    // `/quit` only stops the page; a `/join` of a room the user is in only shows it.
+    if (type === "quit" || (type === "join" && !this.#chat.wouldEnter(text))) return undefined;
+    return away;
+  }
+
   /** Enters `room` (as typed or clicked), or shows it if the user is in it already. */
   joinRoom(room: string): void {
     if (nameKey(room) !== nameKey(this.#looked ?? "")) {
-      this.#apply(this.#chat.join(room, performance.now()));
+      // Sent away, the page enters no room until the user reconnects, as a `/join` typed.
+      const refusal = this.#refusedHere(`/join ${room}`);
+      this.#apply(
+        refusal === undefined
+          ? this.#chat.join(room, performance.now())
+          : [show([errorLine(refusal)])],
+      );
     }
     this.setSidebar(false);
   }
@@ -490,6 +528,7 @@ export class WebClient {
 
   #onState(next: ConnectionState): void {
     clearInterval(this.#tickTimer);
+    this.#page.setStopped(next.kind === "stopped");
     if (next.kind === "open") {
       this.#outageNoted = false;
       this.#refusedForNow = false;

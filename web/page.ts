@@ -54,6 +54,8 @@ export class PageView {
   /** Messages from others that arrived in the view looked at while the tab was hidden. */
   #hiddenUnread = 0;
   #hiddenMention = false;
+  /** The page stopped (sent away, or left) and waits for the user: who is here is not known. */
+  #stopped = false;
 
   constructor(ui: Ui, chat: Conversation, alerts: Alerts, actions: PageActions) {
     this.#ui = ui;
@@ -86,15 +88,31 @@ export class PageView {
     if (room === undefined || this.#looked === room) this.#showAbout();
   }
 
-  /** Lists the people in the current room: none yet in a room being entered. */
+  /**
+   * The page stopped, `stopped` (a kick, a ban, the user's `/quit`: it
+   * connects again only when asked), or connects again: while stopped, the
+   * people of the room are not shown as if they were known, nor counted;
+   * a note says why the list is empty.
+   */
+  setStopped(stopped: boolean): void {
+    if (stopped === this.#stopped) return;
+    this.#stopped = stopped;
+    this.#ui.membersNote.textContent = stopped
+      ? "Not connected: who is here shows again once you reconnect"
+      : "";
+    this.#ui.membersNote.hidden = !stopped;
+    this.showMembers();
+  }
+
+  /** Lists the people in the current room: none yet in a room being entered, nor while stopped. */
   showMembers(): void {
     const roster = this.#chat.roster;
-    const entering = enteringRoom(this.#chat) !== undefined;
+    const unknown = enteringRoom(this.#chat) !== undefined || this.#stopped;
     this.#showCount();
-    this.#ui.memberCount.textContent = entering ? "" : String(roster.count);
+    this.#ui.memberCount.textContent = unknown ? "" : String(roster.count);
     const now = this.people.serverNow(Date.now());
     const ignored = new Set(this.#chat.ignored.map(nameKey));
-    renderMembers(this.#ui.members, entering ? [] : roster.sortedMembers(), {
+    renderMembers(this.#ui.members, unknown ? [] : roster.sortedMembers(), {
       me: roster.me,
       onPick: this.#actions.startPrivate,
       shown: (name) => ({
@@ -167,11 +185,13 @@ export class PageView {
 
   /**
    * How many are in the room looked at; nothing while the page knows of none
-   * (the user counts too): before the name form is sent, or the room is entered.
+   * (the user counts too): before the name form is sent, or the room is
+   * entered, and while the page is stopped.
    */
   #showCount(): void {
     const view = this.#lookedView;
-    const count = enteringRoom(this.#chat) === undefined ? this.#chat.roster.count : 0;
+    const known = enteringRoom(this.#chat) === undefined && !this.#stopped;
+    const count = known ? this.#chat.roster.count : 0;
     this.#ui.roomCount.textContent = view?.kind === "private"
       ? "private messages"
       : count === 0

@@ -43,6 +43,16 @@ export function statusText(state: ConnectionState, phase: Phase, now: number): S
   }
 }
 
+/**
+ * Why a line for the server typed while the page was sent away for good is
+ * not sent: `why`, as the server said it (`You were kicked by ann: flooding`,
+ * or the refusal of its `hello`), and what to do.
+ */
+export function sentAwayError(why: string): string {
+  const said = why.startsWith("You ") ? `y${why.slice(1)}` : `not connected (${why})`;
+  return `Cannot send: ${said}; click Reconnect to join again`;
+}
+
 /** What {@linkcode spokenStatus} is told besides the state. */
 interface Spoken {
   /** How far the page got with its name. */

@@ -37,6 +37,8 @@ export interface Ui {
   rooms: HTMLElement;
   members: HTMLElement;
   memberCount: HTMLElement;
+  /** Under the people: why none are listed while the page is not connected for good. */
+  membersNote: HTMLElement;
   meName: HTMLElement;
   joinForm: HTMLFormElement;
   joinInput: HTMLInputElement;
@@ -100,6 +102,7 @@ export function findUi(): Ui {
     rooms: byId("rooms"),
     members: byId("members"),
     memberCount: byId("member-count"),
+    membersNote: byId("members-note"),
     meName: byId("me-name"),
     joinForm: byId("join-form"),
     joinInput: byId("join-input"),

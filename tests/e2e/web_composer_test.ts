@@ -212,6 +212,40 @@ testWith(
   },
 );
 
+testWith(
+  ["chromium"],
+  "web page: a line refused, by the page or by its server, is back in the box alike",
+  async () => {
+    await using server = await startWebServer();
+    await using browser = await ChatBrowser.launch();
+    const page = await browser.openAs(webUrl(server), "ann");
+    const input = page.locator("#message-input");
+    const unknown =
+      'Unknown command "/unknowncmd". Type /help for the list; start with // to send a line that begins with /';
+    const refused: [line: string, error: string][] = [
+      // A command of the page's own typed wrong, and a line the page refuses itself.
+      ["/bell maybe", "Usage: /bell on|off|mentions"],
+      ["/msg ann hi", "Cannot write to ann: that is you"],
+      // Commands the server would refuse as typed: unknown, or typed wrong.
+      ["/unknowncmd hi", unknown],
+      ["/join #team chat", 'Cannot join "#team chat": a room name has no spaces; try #team-chat'],
+      // A message the server refuses once sent comes back too.
+      ["/msg nobody hi", 'Cannot send: nobody called "nobody" is here'],
+    ];
+    for (const [index, [line, error]] of refused.entries()) {
+      await input.fill(line);
+      await input.press("Enter");
+      await page.locator("#log .line.error").nth(index).waitFor();
+      const said = await page.locator("#log .line.error").nth(index).textContent() ?? "";
+      assert.ok(said.endsWith(error), `${line} said: ${said}`);
+      await holds(input, line, `${line} back in the box`);
+      await input.fill("");
+    }
+    assert.equal(await page.locator("#log .line.error").count(), refused.length, "errors shown");
+    assert.deepEqual(browser.unexpectedProblems(), []);
+  },
+);
+
 /** The words above the message box of a draft of `bytes` bytes, too long to send. */
 function tooLongWords(bytes: number): string {
   return `Too long to send: it is ${bytes} bytes, more than the ${MAX_TEXT_BYTES} a message ` +

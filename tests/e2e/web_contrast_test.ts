@@ -276,7 +276,9 @@ testWith(
     await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
     const page = await browser.openAs(webUrl(server), "ann");
-    await say(page, "/frobnicate");
+    // Refused at once, it stays in the box.
+    await page.locator("#message-input").fill("/frobnicate");
+    await page.locator("#message-input").press("Enter");
     await waitForLine(page, "error", 'Unknown command "/frobnicate"');
     await installContrast(page);
     for (const scheme of ["light", "dark"] as const) {

@@ -676,13 +676,16 @@ testWith(
     await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
     const page = await browser.openAs(webUrl(server), "ann");
-    await say(page, "/join #team chat");
+    const input = page.locator("#message-input");
+    await input.fill("/join #team chat");
+    await input.press("Enter");
     await waitForLine(
       page,
       "error",
       'Cannot join "#team chat": a room name has no spaces; try #team-chat',
     );
     assert.equal(await page.locator("#room-name").textContent(), "#lobby");
+    assert.equal(await input.inputValue(), "/join #team chat", "the line is kept, to mend");
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );

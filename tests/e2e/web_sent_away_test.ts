@@ -15,6 +15,7 @@ import {
   ChatBrowser,
   exactly,
   logLine,
+  say,
   startWebServer,
   waitForLine,
   waitForStatus,
@@ -140,5 +141,67 @@ testWith(
     await alice.next("joined", (frame) => frame.name === "bob");
     assert.deepEqual(browser.unexpectedProblems(), []);
     assert.deepEqual(other.unexpectedProblems(), []);
+  },
+);
+
+testWith(
+  ["chromium"],
+  "web page: kicked, a line typed says so and stays in the box, and the people shown are no longer current",
+  async () => {
+    const { server } = await moderatedServer();
+    await using _server = server;
+    await using browser = await ChatBrowser.launch();
+    await using alice = await operator(server);
+    const page = await browser.openAs(webUrl(server), "bob");
+    await alice.next("joined", (frame) => frame.name === "bob");
+    await alice.send({ type: "join", room: "#dev" });
+    await page.locator('#rooms [data-room="#dev"]').waitFor();
+    await page.locator('#members li[data-name="alice"]').waitFor();
+    assert.equal(await page.locator("#room-count").textContent(), "2 people");
+
+    await alice.send({ type: "kick", name: "bob", reason: "bye" });
+    await disconnected(page, "You were kicked by alice: bye");
+
+    // Who is here is no longer known: the list and the counts say so, rather than show the
+    // room as it was.
+    await page.locator("#members-note", {
+      hasText: exactly("Not connected: who is here shows again once you reconnect"),
+    }).waitFor();
+    assert.equal(await page.locator("#members li").count(), 0, "people listed");
+    assert.equal(await page.locator("#member-count").textContent(), "");
+    assert.equal(await page.locator("#room-count").textContent(), "");
+
+    // A line typed is not sent, nor kept to be sent by itself: it says why, and stays.
+    const input = page.locator("#message-input");
+    await input.fill("still here?");
+    await input.press("Enter");
+    await waitForLine(
+      page,
+      "error",
+      "Cannot send: you were kicked by alice: bye; click Reconnect to join again",
+    );
+    assert.equal(await input.inputValue(), "still here?", "the line left the box");
+    assert.equal(await logLine(page, "notice", "Not connected").count(), 0, "told it waits");
+    assert.equal(await page.locator("#log .pending").count(), 0, "shown as being sent");
+    // What the page answers itself, it still does.
+    await input.fill("/ignores");
+    await input.press("Enter");
+    await waitForLine(page, "notice", "You ignore nobody");
+    // Nor does a room clicked in All rooms wait to be entered.
+    await page.locator('#rooms [data-room="#dev"]').click();
+    await logLine(page, "error", "Cannot send: you were kicked by alice: bye").nth(1).waitFor();
+    assert.equal(await page.locator("#room-name").textContent(), "#lobby");
+
+    // Reconnected, the people are back, and the line goes once sent, as any other.
+    await page.locator("#retry").click();
+    await waitForStatus(page, "Connected");
+    await alice.next("joined", (frame) => frame.name === "bob");
+    await page.locator('#members li[data-name="alice"]').waitFor();
+    assert.equal(await page.locator("#members-note").isVisible(), false, "the note stays");
+    assert.equal(await page.locator("#room-count").textContent(), "2 people");
+    await say(page, "still here?");
+    await alice.next("message", (frame) => frame.from === "bob" && frame.text === "still here?");
+    assert.equal(await page.locator("#room-name").textContent(), "#lobby", "entered #dev");
+    assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );
