@@ -293,6 +293,22 @@ export class TestClient implements AsyncDisposable {
   }
 }
 
+/**
+ * What of `frames` concerns `name` coming, going, renaming and talking, in
+ * the order received: `joined`, `left <reason>`, `renamed <to>`,
+ * `message <text>`, `private <text>`.
+ */
+export function storyOf(frames: readonly ServerFrame[], name: string): string[] {
+  return frames.flatMap((frame) => {
+    if (frame.type === "joined" && frame.name === name) return ["joined"];
+    if (frame.type === "left" && frame.name === name) return [`left ${frame.reason}`];
+    if (frame.type === "renamed" && frame.from === name) return [`renamed ${frame.to}`];
+    if (frame.type === "message" && frame.from === name) return [`message ${frame.text}`];
+    if (frame.type === "private" && frame.from === name) return [`private ${frame.text}`];
+    return [];
+  });
+}
+
 /** Waits until `client` has every frame sent to it so far; returns those after `mark`, pongs aside. */
 export async function framesSince(client: TestClient, mark: number): Promise<ServerFrame[]> {
   await client.sync();

@@ -8,20 +8,9 @@
 
 import assert from "node:assert/strict";
 import type { ServerFrame } from "../protocol.ts";
-import { TestClient } from "./_test_utils.ts";
+import { storyOf, TestClient } from "./_test_utils.ts";
 import { TestCluster, testWithNats } from "./_nats.ts";
 import { NAME_TAKEN_WHILE_STILL } from "../server/hub/linked.ts";
-
-/** What of `frames` concerns `name` coming, going and talking, in order. */
-function about(frames: readonly ServerFrame[], name: string): string[] {
-  return frames.flatMap((frame) => {
-    if (frame.type === "joined" && frame.name === name) return ["joined"];
-    if (frame.type === "left" && frame.name === name) return ["left"];
-    if (frame.type === "message" && frame.from === name) return [`message ${frame.text}`];
-    if (frame.type === "private" && frame.from === name) return [`private ${frame.text}`];
-    return [];
-  });
-}
 
 testWithNats(
   "what someone typed while their server stood still is not posted once another took their name",
@@ -60,7 +49,7 @@ testWithNats(
     await thief.next("message", (message) => message.from === "ann" && message.text === "after");
     await ann.next("message", (message) => message.from === "ann" && message.text === "after");
     for (const [client, who] of [[bob, "bob"], [thief, "the new pbv"], [ann, "ann"]] as const) {
-      const typed = about(client.frames, "pbv").filter((seen) => seen.includes("during-stop"));
+      const typed = storyOf(client.frames, "pbv").filter((seen) => seen.includes("during-stop"));
       assert.deepEqual(typed, [], who);
     }
     // Nor is it in the history, under the name of the one who holds it now.
@@ -95,7 +84,11 @@ testWithNats(
     }
     await bob.next("message", (message) => message.text === "said while still", 20_000);
     await bob.sync();
-    const seen = about(bob.frames.slice(mark), "ann");
-    assert.deepEqual(seen, ["left", "joined", "message said while still"]);
+    const seen = storyOf(bob.frames.slice(mark), "ann");
+    assert.deepEqual(seen, [
+      "left its server stopped answering",
+      "joined",
+      "message said while still",
+    ]);
   },
 );

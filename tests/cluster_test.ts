@@ -9,6 +9,7 @@ import {
   type FrameOf,
   freePort,
   settledValue,
+  storyOf,
   TestClient,
   waitUntil,
   within,
@@ -1224,16 +1225,6 @@ async function laggingCluster(
   };
 }
 
-/** The types of `frames` that concern `name`, as `type` or `type text`, in the order received. */
-function about(client: TestClient, name: string): string[] {
-  return client.frames.flatMap((frame) => {
-    if (frame.type === "message" && frame.from === name) return [`message ${frame.text}`];
-    if (frame.type === "left" && frame.name === name) return [`left ${frame.reason}`];
-    if (frame.type === "renamed" && frame.from === name) return [`renamed ${frame.to}`];
-    return [];
-  });
-}
-
 testWithNats(
   "a line said just before quit reaches everyone before the sender leaves, on every server",
   async () => {
@@ -1261,7 +1252,11 @@ testWithNats(
         const [client, where] of [[here, "the same server"], [there, "another server"]] as const
       ) {
         await client.next("left", (frame) => frame.name === name);
-        assert.deepEqual(about(client, name), ["message build done", "left quit"], where);
+        assert.deepEqual(
+          storyOf(client.frames, name),
+          ["joined", "message build done", "left quit"],
+          where,
+        );
       }
     }
   },
@@ -1319,7 +1314,11 @@ testWithNats(
         const [client, where] of [[here, "the same server"], [there, "another server"]] as const
       ) {
         await client.next("left", (frame) => frame.name === `${name}x`);
-        assert.deepEqual(about(client, name), ["message bye all", `renamed ${name}x`], where);
+        assert.deepEqual(
+          storyOf(client.frames, name),
+          ["joined", "message bye all", `renamed ${name}x`],
+          where,
+        );
         assert.equal(client.all("left").at(-1)?.reason, "parted", where);
       }
     }
