@@ -145,7 +145,7 @@ terminalTest(
 );
 
 terminalTest(
-  "chat join: Ctrl-C or Ctrl-D with a line not sent yet warns first, and leaves when pressed again",
+  "chat join: Ctrl-C or Ctrl-D with a line not sent yet warns first, leaves when pressed again, and says the line was dropped",
   {},
   async (tmux, server) => {
     // Who leaves with which key: the key's name, and how tmux presses it.
@@ -180,6 +180,9 @@ terminalTest(
       const left = await user.waitForLine(/^EXIT=\d+$/);
       assert.ok(left.lines.includes("EXIT=0"), left.text);
       assert.equal(countLines(left, warning), 2, left.text);
+      // The line dropped is said once, on standard error, after the terminal is restored.
+      const dropped = /^chat: 1 line was not sent: the server did not have it yet$/;
+      assert.equal(countLines(left, dropped), 1, left.text);
     }
   },
 );
@@ -276,6 +279,7 @@ terminalTest(
     const left = await ann.waitForLine(/^EXIT=\d+$/);
     assert.ok(left.lines.includes("EXIT=0"), left.text);
     assert.equal(countLines(left, warning(2)), 1, left.text);
+    assert.ok(left.lines.includes("chat: 2 lines were not sent: the server did not have them yet"));
   },
 );
 
