@@ -653,3 +653,28 @@ testWith(
     });
   },
 );
+
+testWith(
+  ["tmux"],
+  "chat join at 40 columns: who is typing keeps its words, the name cut, beside the count of the views waiting",
+  async () => {
+    await withChat(async (port, tmux) => {
+      const alice = await TerminalUser.join(tmux, "alice", port, { width: 40 });
+      await using eve = await TestClient.join2(port, "eve");
+      await using carol = await TestClient.join2(port, "carol");
+      await using annie = await TestClient.join2(port, "annie");
+      await alice.waitForLine(/annie joined #lobby/);
+      await eve.send({ type: "msg", to: "alice", text: "lunch?" });
+      await carol.send({ type: "msg", to: "alice", text: "coffee?" });
+      await alice.waitFor(
+        (screen) => screen.cursorLine === "#lobby [@eve, +1]>",
+        "both private views waiting on the prompt",
+      );
+      await annie.send({ type: "typing", room: "#lobby" });
+      await alice.waitFor(
+        (screen) => screen.cursorLine === "(ann… is typing…) #lobby [+2]>",
+        'the prompt "(ann… is typing…) #lobby [+2]>"',
+      );
+    });
+  },
+);
