@@ -157,7 +157,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     // Tab completes the server's rooms after `/join`: a person may press it.
     asksRooms: interactive,
     ignored: await ignores.load(),
-    ...interactive ? { helpKeys: TERMINAL_KEYS } : {},
+    ...interactive ? { helpKeys: TERMINAL_KEYS, compactHelp: true } : {},
   });
   const home = homeDir();
   using terminal = new Terminal({

@@ -15,7 +15,7 @@ import { nameKey } from "../core/names.ts";
 import type { ClientFrame } from "../protocol.ts";
 import type { Connection } from "./connection.ts";
 import { fullPrompt } from "./prompt.ts";
-import { drawRows } from "./render.ts";
+import { drawAll } from "./render.ts";
 import type { OfferedTo, Terminal } from "./terminal.ts";
 import type { TransferEffect } from "./transfer.ts";
 
@@ -192,9 +192,7 @@ export class TerminalDriver {
 
   /** `lines` as drawn on a terminal `columns` wide, or at no known width. */
   #drawAt(lines: readonly Line[], columns: number | undefined): string[] {
-    return lines.flatMap((line) =>
-      drawRows(line, this.#options.color, columns === undefined ? {} : { columns })
-    );
+    return drawAll(lines, this.#options.color, columns === undefined ? {} : { columns });
   }
 
   /**

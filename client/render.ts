@@ -107,6 +107,71 @@ export function drawRows(line: Line, color: boolean, options: DrawOptions = {}):
   return textRows(line, plain).map((row) => row.map(paint).join(""));
 }
 
+/** The columns between two columns of usages in `/help`. */
+const USAGES_GAP = 3;
+
+/**
+ * The usages of a compact `/help` (lines tagged `usages`) in as many
+ * columns as fit in `columns`, read down each column, each column as wide
+ * as its widest usage; one a row where not even two fit.
+ */
+function usageColumns(lines: readonly Line[], color: boolean, columns: number): string[] {
+  const cells = lines.map((line) => line.parts.find((part) => part.style === "usage")?.text ?? "");
+  // What goes before the first column: the mark of a notice and the indent, `--   `.
+  const first = drawRows(lines[0]!, false)[0] ?? "";
+  const lead = first.slice(0, Math.max(0, first.indexOf(cells[0]!)));
+  const margin = textWidth(lead);
+  const paint = (text: string) => color ? style("dim", text) : text;
+  for (let count = Math.min(cells.length, 4); count > 1; count--) {
+    const height = Math.ceil(cells.length / count);
+    const grid = Array.from({ length: count }, (_, i) => cells.slice(i * height, (i + 1) * height));
+    const widths = grid.map((column) => Math.max(...column.map((cell) => textWidth(cell))));
+    const total = margin + widths.reduce((sum, width) => sum + width, 0) +
+      USAGES_GAP * (count - 1);
+    if (total > columns) continue;
+    return Array.from({ length: height }, (_, row) => {
+      const text = lead +
+        grid.map((column, i) =>
+          (column[row] ?? "").padEnd(i === count - 1 ? 0 : widths[i]! + USAGES_GAP)
+        ).join("").trimEnd();
+      return paint(text);
+    });
+  }
+  // One a row, a usage wider than the row cut at its spaces, its further rows under its start.
+  return cells.flatMap((cell) =>
+    wordRows(cell, Math.max(columns - margin, 1)).map((row, i) =>
+      paint((i === 0 ? lead : " ".repeat(margin)) + row)
+    )
+  );
+}
+
+/**
+ * Draws `lines` as the terminal shows them, with styles if `color`: each as
+ * {@linkcode drawRows} does, but the usages of a compact `/help` in columns
+ * where the width is known.
+ */
+export function drawAll(
+  lines: readonly Line[],
+  color: boolean,
+  options: DrawOptions = {},
+): string[] {
+  const { columns } = options;
+  const rows: string[] = [];
+  for (let i = 0; i < lines.length;) {
+    const usages = (line: Line | undefined) => line?.tags?.includes("usages") === true;
+    if (columns === undefined || !usages(lines[i])) {
+      rows.push(...drawRows(lines[i]!, color, options));
+      i++;
+      continue;
+    }
+    let end = i;
+    while (usages(lines[end])) end++;
+    rows.push(...usageColumns(lines.slice(i, end), color, columns));
+    i = end;
+  }
+  return rows;
+}
+
 /** Draws one line as the terminal shows it, with styles if `color`, its rows joined by LF. */
 export function drawLine(line: Line, color: boolean, options: DrawOptions = {}): string {
   return drawRows(line, color, options).join("\n");

@@ -924,5 +924,8 @@ Deno.test("startServer() sends /help to a text user in rows of 80 columns at mos
     words,
     /\/search TEXT find the newest 50 messages of this room with all these words/,
   );
-  assert.match(words, /\/ban NAME\|ADDRESS keep someone out, for DURATION .* \[DURATION\] \[REASON\]/);
+  assert.match(
+    words,
+    /\/ban NAME\|ADDRESS keep someone out, for DURATION .* \[DURATION\] \[REASON\]/,
+  );
 });
