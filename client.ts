@@ -31,7 +31,7 @@ import { Conversation, type Refusal } from "./core/conversation.ts";
 import { errorLine } from "./core/describe.ts";
 import { checkOwnName, nameKey, nameVariant } from "./core/names.ts";
 import { HELLO_TIMEOUT_MS } from "./core/link.ts";
-import { movedNotice, type Moving, retryNotice } from "./core/notices.ts";
+import { movedNotice, type Moving, retryNotice, unsentOnExitText } from "./core/notices.ts";
 import { sanitizeText } from "./core/sanitize.ts";
 import type { ServerFrame } from "./protocol.ts";
 
@@ -157,7 +157,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
     // Tab completes the server's rooms after `/join`: a person may press it.
     asksRooms: interactive,
     ignored: await ignores.load(),
-    ...interactive ? { helpKeys: TERMINAL_KEYS } : {},
+    ...interactive ? { helpKeys: TERMINAL_KEYS, compactHelp: true } : {},
   });
   const home = homeDir();
   using terminal = new Terminal({
@@ -355,6 +355,9 @@ class TerminalClient {
     await this.#parts.ignores.settled();
     this.#terminal.close();
     if (this.#failure !== undefined) fail(this.#failure);
+    // Lines left behind when the user chose to leave anyway: dropped, and said so once.
+    const unsent = this.#chat.waiting;
+    if (this.#terminal.interactive && unsent > 0) fail(unsentOnExitText(unsent));
     return this.#exitCode === 0 && this.#refusals > 0 ? REFUSED_EXIT : this.#exitCode;
   }
 

@@ -15,8 +15,8 @@ import { nameKey } from "../core/names.ts";
 import type { ClientFrame } from "../protocol.ts";
 import type { Connection } from "./connection.ts";
 import { fullPrompt } from "./prompt.ts";
-import { drawRows } from "./render.ts";
-import type { Terminal } from "./terminal.ts";
+import { drawAll } from "./render.ts";
+import type { OfferedTo, Terminal } from "./terminal.ts";
 import type { TransferEffect } from "./transfer.ts";
 
 /** How long the server has to say goodbye after `quit` before the client hangs up. */
@@ -115,14 +115,19 @@ export class TerminalDriver {
 
   /** Carries out `effects`, in order, then brings the prompt up to date. */
   apply(effects: readonly Effect[]): void {
+    // Where refused words just went, said at the end of the refusal that follows them.
+    let offered: OfferedTo | undefined;
     for (const effect of effects) {
       switch (effect.type) {
         case "send":
           this.#send(effect.frame);
           break;
-        case "show":
-          this.print(effect.lines);
+        case "show": {
+          const said = offered === undefined ? undefined : withWhereTheyWent(effect.lines, offered);
+          if (said !== undefined) offered = undefined;
+          this.print(said ?? effect.lines);
           break;
+        }
         case "ring":
           this.#terminal.bell();
           break;
@@ -154,7 +159,7 @@ export class TerminalDriver {
           break;
         case "returned":
           // Only where it was typed: words for @bob, typed again in #lobby, would go there.
-          if (effect.view === this.#chat.view?.id) this.#terminal.offer(effect.text);
+          if (effect.view === this.#chat.view?.id) offered = this.#terminal.offer(effect.text);
           break;
         case "changed":
         case "switched":
@@ -163,6 +168,8 @@ export class TerminalDriver {
           break;
       }
     }
+    // No refusal came with them: where the words went is said on a line of its own.
+    if (offered !== undefined) this.print([notice([WHERE_THEY_WENT[offered].replace(/^— /, "")])]);
     this.updatePrompt();
   }
 
@@ -185,9 +192,7 @@ export class TerminalDriver {
 
   /** `lines` as drawn on a terminal `columns` wide, or at no known width. */
   #drawAt(lines: readonly Line[], columns: number | undefined): string[] {
-    return lines.flatMap((line) =>
-      drawRows(line, this.#options.color, columns === undefined ? {} : { columns })
-    );
+    return drawAll(lines, this.#options.color, columns === undefined ? {} : { columns });
   }
 
   /**
@@ -239,6 +244,29 @@ export class TerminalDriver {
     const timer = setTimeout(() => connection.close(), QUIT_GRACE_MS);
     Deno.unrefTimer(timer);
   }
+}
+
+/**
+ * What a refusal adds when the refused words came back: where they are, so
+ * that the next line typed is not glued to them unnoticed.
+ */
+const WHERE_THEY_WENT: Readonly<Record<OfferedTo, string>> = {
+  line: "— back on your input line; Ctrl-U clears it",
+  history: "— not put back as you are typing; press Up for it",
+};
+
+/**
+ * `lines` with where refused words went (`offered`) said at the end of the
+ * first error among them, or `undefined` if there is none.
+ */
+function withWhereTheyWent(lines: readonly Line[], offered: OfferedTo): Line[] | undefined {
+  const at = lines.findIndex((line) => line.kind === "error");
+  if (at < 0) return undefined;
+  return lines.map((line, index) =>
+    index === at
+      ? { ...line, parts: [...line.parts, { text: ` ${WHERE_THEY_WENT[offered]}` }] }
+      : line
+  );
 }
 
 /** What `line` says, on one row and without the mark of its kind. */

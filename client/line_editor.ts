@@ -69,6 +69,11 @@ export function clearEditorLine(editor: Editor): void {
   editor.cursor = 0;
 }
 
+/** Puts `line` at the top of the history of `editor`, so that the next Up brings it back. */
+export function rememberLine(editor: Editor, line: string): void {
+  if (editor.history !== undefined) remember(editor.history, line, 0);
+}
+
 /**
  * Puts `line` in `history` (newest first) at `at`, unless it is blank: once
  * only, as readline keeps the lines sent, and no more than it keeps.

@@ -2,7 +2,8 @@
  * What the terminal's prompt says: the view looked at, and the other views
  * where something waits, with a `!` where the user is mentioned:
  * `#lobby [#dev 3, @bob 1, #ops 2!]> `, after who is typing there
- * (`(bob is typing…) `). Kept within a share of the
+ * (`(bob is typing…) `, the names cut before the words, and the list
+ * counted beside them on a narrow terminal: `(ann… is typing…) #lobby [+2]> `). Kept within a share of the
  * terminal's width, so that there is room left to type: on a narrow
  * terminal the list keeps the mentions and private messages first and
  * counts the rest (`#lobby [#ops 2!, +2]> `), long names are cut rather
@@ -92,17 +93,48 @@ function cut(text: string, columns: number): string {
   return `${out}…`;
 }
 
+/** The fewest columns a name of someone typing is cut to, ellipsis included, before the words go. */
+const MIN_TYPING_NAME_COLUMNS = 4;
+
+/**
+ * What the prompt may say first while people are typing, from the longest
+ * to the shortest that still says who and that they type: names whole,
+ * then the longest names cut, each to the same width, down to
+ * {@linkcode MIN_TYPING_NAME_COLUMNS}. Empty while nobody is.
+ */
+function typingForms(names: readonly string[], toYou: readonly string[]): string[] {
+  const here = names.map((name) => sanitizeText(name));
+  const you = toYou.map((name) => sanitizeText(name));
+  const text = (most: number) =>
+    [
+      typingText(here.map((name) => cut(name, most))),
+      typingText(you.map((name) => cut(name, most)), true),
+    ]
+      .filter((part) => part !== "")
+      .join("; ");
+  if (text(Infinity) === "") return [];
+  const widest = Math.max(0, ...[...here, ...you].map((name) => textWidth(name)));
+  const forms = [text(Infinity)];
+  for (let most = widest - 1; most >= MIN_TYPING_NAME_COLUMNS; most--) {
+    const form = text(most);
+    if (form !== forms.at(-1)) forms.push(form);
+  }
+  return forms.map((form) => `(${form}) `);
+}
+
 /**
  * What the prompt says first while people are typing, within `width`
  * columns (never fewer than 11): `(bob is typing…) `, and of those typing
  * to the user alone while they look elsewhere (`toYou`),
- * `(bob is typing to you…) `, cut with an ellipsis where it does not fit;
- * `""` while nobody is.
+ * `(bob is typing to you…) `; where it does not fit, the names are cut
+ * first (`(Rob… and Ann-K… are typing…) `), and only where not even that
+ * fits the end of the words; `""` while nobody is.
  *
  * @example
  * ```ts
  * typingPrefix(["bob"], 80); // "(bob is typing…) "
  * typingPrefix(["bob"], 80, ["carol"]); // "(bob is typing…; carol is typing to you…) "
+ * typingPrefix(["annabelle"], 20); // "(annab… is typing…) "
  * ```
  */
 export function typingPrefix(
@@ -110,12 +142,12 @@ export function typingPrefix(
   width: number,
   toYou: readonly string[] = [],
 ): string {
-  const clean = (all: readonly string[]) => all.map((name) => sanitizeText(name));
-  const text = [typingText(clean(names)), typingText(clean(toYou), true)]
-    .filter((part) => part !== "")
-    .join("; ");
-  if (text === "") return "";
-  return `(${cut(text, Math.max(width - 3, 8))}) `;
+  const forms = typingForms(names, toYou);
+  if (forms.length === 0) return "";
+  const room = Math.max(width, 11);
+  const fitting = forms.find((form) => textWidth(form) <= room);
+  if (fitting !== undefined) return fitting;
+  return `(${cut(forms[0]!.slice(1, -2), Math.max(width - 3, 8))}) `;
 }
 
 /** The widest a prompt may be on a terminal `columns` wide. */
@@ -345,13 +377,81 @@ export function fullPrompt(parts: PromptParts, columns: number): string {
   const least = parts.status?.(0) ?? "";
   const view = promptText(parts.state, columns, budget - textWidth(least));
   const left = budget - textWidth(least + view);
-  const typing = typingPrefix(
-    parts.typing,
-    Math.max(left, Math.floor(columns / 3)),
-    parts.typingToYou,
-  );
+  const toYou = parts.typingToYou ?? [];
+  const typing = typingPrefix(parts.typing, Math.max(left, Math.floor(columns / 3)), toYou);
   const status = parts.status?.(budget - textWidth(typing) - MIN_VIEW_COLUMNS) ?? "";
   // The view has what the two before it leave.
   const room = Math.max(budget - textWidth(status + typing), 1);
-  return status + typing + promptText(parts.state, columns, room);
+  const shown = promptText(parts.state, columns, room);
+  const forms = typingForms(parts.typing, toYou);
+  // A room's list ends the view (`]> `): no view's name holds a `]`.
+  const listLost = parts.state.activity.length > 0 && !shown.endsWith("]> ");
+  if (forms.length === 0 || (forms.includes(typing) && !listLost)) return status + typing + shown;
+  // A file's progress, `(offline)` and lines not sent keep their own ways to be shortened.
+  if (status !== "" || !parts.state.online || parts.state.unsent > 0) {
+    return status + typing + shown;
+  }
+  // Within the prompt's share if it can, else past it, the names cut before the words go.
+  const share = budget;
+  const listed = parts.state.activity.length > 0;
+  const stretched = columns - (listed ? LEAST_BESIDE_COUNT : LEAST_TO_TYPE);
+  return narrowTyping(forms, parts.state, share, stretched) ?? typing + shown;
+}
+
+/**
+ * Who is typing and the view on a terminal whose prompt's share (`share`
+ * columns) cannot hold both as they are: the names are cut rather than the
+ * words that they type, and the list of the views waiting is kept,
+ * shortened down to its count (`[+2]`). Tried in turn: within the share,
+ * the view as full as the shortest words leave it, then beside the count
+ * alone; then, past the share, in up to `stretched` columns but no more
+ * than it must take, the room's name whole beside the count, then cut; and
+ * last the end of the words cut, to no fewer than 11 columns.
+ * `undefined` where not even that fits.
+ */
+function narrowTyping(
+  forms: readonly string[],
+  state: PromptState,
+  share: number,
+  stretched: number,
+): string | undefined {
+  const name = sanitizeText(state.current);
+  const entries = state.activity.map((activity, index): Entry => ({
+    name: sanitizeText(activity.id),
+    tail: ` ${activity.unread}${activity.mentioned ? "!" : ""}`,
+    index,
+    view: activity,
+  }));
+  const counted = entries.length === 0 ? "" : ` ${countedList(entries)}`;
+  const least = Math.min(textWidth(name), MIN_ROOM_COLUMNS);
+  /** The view with the room's name cut to `columns`, if that leaves enough of it. */
+  const minimal = (columns: number) =>
+    columns >= least ? `${cut(name, columns)}${counted}> ` : undefined;
+  /**
+   * `view` after the longest words that fit with it in `room` (or the
+   * shortest, past the share: no further than it must), or the end of the
+   * words cut (`cut`), if any do.
+   */
+  const withTyping = (
+    view: string | undefined,
+    room: number,
+    how: "longest" | "shortest" | "cut",
+  ) => {
+    if (view === undefined) return undefined;
+    const left = room - textWidth(view);
+    const fitting = forms.filter((form) => textWidth(form) <= left);
+    const typing = how === "shortest" ? fitting.at(-1) : fitting[0] ??
+      (how === "cut" && left >= 11 ? `(${cut(forms[0]!.slice(1, -2), left - 3)}) ` : undefined);
+    return typing === undefined ? undefined : typing + view;
+  };
+  const shortest = textWidth(forms.at(-1)!);
+  const list = entries.length === 0 ? "" : fitList(entries, share - shortest - textWidth(name) - 3);
+  const full = list === undefined ? undefined : `${name}${list === "" ? "" : ` ${list}`}> `;
+  const around = textWidth(counted) + 2;
+  return withTyping(full, share, "longest") ??
+    withTyping(minimal(Infinity), share, "longest") ??
+    withTyping(minimal(Infinity), stretched, "shortest") ??
+    withTyping(minimal(stretched - shortest - around), stretched, "shortest") ??
+    withTyping(minimal(Math.max(textWidth(name), stretched - 11 - around)), stretched, "cut") ??
+    withTyping(minimal(stretched - 11 - around), stretched, "cut");
 }

@@ -8,7 +8,8 @@
  */
 
 import { styleText } from "node:util";
-import { describeFrame, HELP_USAGE_COLUMNS, type Line } from "../core/describe.ts";
+import { describeFrame, type Line } from "../core/describe.ts";
+import { helpRows, wordRows } from "../core/help_rows.ts";
 import { clock, isMention } from "../core/format.ts";
 import { colorOf } from "../core/palette.ts";
 import { plainLines, plainText, type Run, textRows } from "../core/plain.ts";
@@ -88,102 +89,6 @@ function drawDivider(line: Line, color: boolean, columns: number | undefined): s
 }
 
 /**
- * Fewer columns than this left after the usage column, a command's
- * description goes on its own rows under the usage.
- */
-const MIN_DESCRIPTION_COLUMNS = 30;
-
-/** Where the rows of a description under its usage start. */
-const DESCRIPTION_INDENT = 7;
-
-const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
-
-/**
- * `text` in rows of at most `room` columns, broken at its spaces; a word
- * wider than a row is cut, filling it.
- */
-function wordRows(text: string, room: number): string[] {
-  const rows: string[] = [];
-  let row = "";
-  const fits = (text: string) => textWidth(text) <= room;
-  for (const word of text.split(" ").filter((word) => word !== "")) {
-    if (row !== "" && fits(`${row} ${word}`)) {
-      row = `${row} ${word}`;
-      continue;
-    }
-    if (row !== "") rows.push(row);
-    row = "";
-    for (const { segment } of graphemes.segment(word)) {
-      if (row !== "" && !fits(row + segment)) {
-        rows.push(row);
-        row = "";
-      }
-      row += segment;
-    }
-  }
-  rows.push(row);
-  return rows;
-}
-
-/** `text` and the spaces that make it `width` columns wide. */
-function padTo(text: string, width: number): string {
-  return text + " ".repeat(Math.max(0, width - textWidth(text)));
-}
-
-/** The text of the part of `line` in `style`, or `undefined`. */
-function partText(line: Line, style: string): string | undefined {
-  const part = line.parts.find((part) => typeof part !== "string" && part.style === style);
-  return typeof part === "object" ? part.text : undefined;
-}
-
-/**
- * A line of `/help` (usage, then description) cut at its spaces into rows
- * of at most `columns`: the description's further rows under its first
- * word, and a usage wider than the usage column (see
- * {@linkcode HELP_USAGE_COLUMNS}) wrapped in that column; or, where the
- * usage column leaves it too little room, the usage on its own rows and the
- * description under it, indented. No row but the first starts at the left
- * edge.
- */
-function helpRows(line: Line, columns: number): string[] {
-  const whole = plainText(line);
-  const usage = partText(line, "usage");
-  const description = partText(line, "description");
-  if (usage === undefined || description === undefined || !whole.endsWith(description)) {
-    return [whole];
-  }
-  const before = whole.slice(0, whole.indexOf(usage));
-  const words = usage.trimEnd();
-  // The same for every line of the list, whose usages are padded to one width.
-  const column = Math.min(textWidth(usage), HELP_USAGE_COLUMNS);
-  const lead = textWidth(before) + column + 2;
-  const room = columns - lead;
-  if (room >= MIN_DESCRIPTION_COLUMNS) {
-    if (textWidth(whole) <= columns && textWidth(words) <= column) return [whole];
-    const usageRows = wordRows(words, column);
-    const descriptionRows = wordRows(description, room);
-    const margin = " ".repeat(textWidth(before));
-    return Array.from(
-      { length: Math.max(usageRows.length, descriptionRows.length) },
-      (_, i) =>
-        `${i === 0 ? before : margin}${padTo(usageRows[i] ?? "", column)}  ${
-          descriptionRows[i] ?? ""
-        }`.trimEnd(),
-    );
-  }
-  // "--   " and the usage, its further rows (if it has to wrap) under its start.
-  const under = textWidth(before);
-  const usageRows = wordRows(words, columns - under).map((text, i) =>
-    (i === 0 ? before : " ".repeat(under)) + text
-  );
-  const indent = " ".repeat(DESCRIPTION_INDENT);
-  return [
-    ...usageRows,
-    ...wordRows(description, columns - DESCRIPTION_INDENT).map((text) => indent + text),
-  ];
-}
-
-/**
  * Draws one line as the terminal shows it, with styles if `color`: one row,
  * or one per line of a message of several lines and one per row a line too
  * wide for `options.columns` wraps into, the further ones indented under its
@@ -200,6 +105,71 @@ export function drawRows(line: Line, color: boolean, options: DrawOptions = {}):
   if (line.kind === "notice") return plainLines(line, plain).map((row) => style("dim", row));
   if (line.kind === "error") return plainLines(line, plain).map((row) => style("red", row));
   return textRows(line, plain).map((row) => row.map(paint).join(""));
+}
+
+/** The columns between two columns of usages in `/help`. */
+const USAGES_GAP = 3;
+
+/**
+ * The usages of a compact `/help` (lines tagged `usages`) in as many
+ * columns as fit in `columns`, read down each column, each column as wide
+ * as its widest usage; one a row where not even two fit.
+ */
+function usageColumns(lines: readonly Line[], color: boolean, columns: number): string[] {
+  const cells = lines.map((line) => line.parts.find((part) => part.style === "usage")?.text ?? "");
+  // What goes before the first column: the mark of a notice and the indent, `--   `.
+  const first = drawRows(lines[0]!, false)[0] ?? "";
+  const lead = first.slice(0, Math.max(0, first.indexOf(cells[0]!)));
+  const margin = textWidth(lead);
+  const paint = (text: string) => color ? style("dim", text) : text;
+  for (let count = Math.min(cells.length, 4); count > 1; count--) {
+    const height = Math.ceil(cells.length / count);
+    const grid = Array.from({ length: count }, (_, i) => cells.slice(i * height, (i + 1) * height));
+    const widths = grid.map((column) => Math.max(...column.map((cell) => textWidth(cell))));
+    const total = margin + widths.reduce((sum, width) => sum + width, 0) +
+      USAGES_GAP * (count - 1);
+    if (total > columns) continue;
+    return Array.from({ length: height }, (_, row) => {
+      const text = lead +
+        grid.map((column, i) =>
+          (column[row] ?? "").padEnd(i === count - 1 ? 0 : widths[i]! + USAGES_GAP)
+        ).join("").trimEnd();
+      return paint(text);
+    });
+  }
+  // One a row, a usage wider than the row cut at its spaces, its further rows under its start.
+  return cells.flatMap((cell) =>
+    wordRows(cell, Math.max(columns - margin, 1)).map((row, i) =>
+      paint((i === 0 ? lead : " ".repeat(margin)) + row)
+    )
+  );
+}
+
+/**
+ * Draws `lines` as the terminal shows them, with styles if `color`: each as
+ * {@linkcode drawRows} does, but the usages of a compact `/help` in columns
+ * where the width is known.
+ */
+export function drawAll(
+  lines: readonly Line[],
+  color: boolean,
+  options: DrawOptions = {},
+): string[] {
+  const { columns } = options;
+  const rows: string[] = [];
+  for (let i = 0; i < lines.length;) {
+    const usages = (line: Line | undefined) => line?.tags?.includes("usages") === true;
+    if (columns === undefined || !usages(lines[i])) {
+      rows.push(...drawRows(lines[i]!, color, options));
+      i++;
+      continue;
+    }
+    let end = i;
+    while (usages(lines[end])) end++;
+    rows.push(...usageColumns(lines.slice(i, end), color, columns));
+    i = end;
+  }
+  return rows;
 }
 
 /** Draws one line as the terminal shows it, with styles if `color`, its rows joined by LF. */

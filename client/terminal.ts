@@ -34,7 +34,7 @@
 
 import process from "node:process";
 import type readline from "node:readline";
-import { cursorToEnd, joinDraft, type Offered } from "../core/effects.ts";
+import { joinDraft, type Offered } from "../core/effects.ts";
 import { PasteBracketing } from "./bracketing.ts";
 import {
   drawInput,
@@ -53,6 +53,7 @@ import {
   editorOf,
   HistoryWalk,
   ReadlineOutput,
+  rememberLine,
 } from "./line_editor.ts";
 import { cleanPaste, cursorColumn, judgeDraft, lineEdge, moveToLine, PasteKeys } from "./paste.ts";
 import { type Drawing, PrintedLines } from "./printed.ts";
@@ -65,6 +66,12 @@ export interface TerminalNotice {
   /** What to say. */
   text: string;
 }
+
+/**
+ * Where words offered back to the input line went: into the `line`, or,
+ * the user typing a line of their own, to the top of the `history`.
+ */
+export type OfferedTo = "line" | "history";
 
 /** A key that leaves the client: Ctrl-C, or Ctrl-D on an empty line. */
 export type LeaveKey = "Ctrl-C" | "Ctrl-D";
@@ -357,21 +364,32 @@ export class Terminal implements Disposable {
    * line the server refused come back to be mended or sent again. Of
    * several refused at once none is lost: they make a draft of several
    * lines, in the order typed, as a paste of several lines does. The cursor
-   * stays where the user was typing, if they were; else it goes to the end.
-   * Up brings each back as well, as every line sent. A line sent shown by Up
-   * becomes the draft with them, and the draft it stood for goes into the
-   * history, as a draft cleared does.
+   * goes to the end. Once the user has typed a line of their own, or where
+   * `text` cannot join what is there (a command), it is not glued to it:
+   * `text` goes to the top of the history instead, the next Up bringing it
+   * back. A line sent shown by Up becomes the draft, and the draft it stood
+   * for goes into the history, as a draft cleared does. Returns where
+   * `text` went: `"line"`, `"history"`, or `undefined` where it was not offered.
    */
-  offer(text: string): void {
-    if (!this.#interactive || this.#closed || this.#asking) return;
+  offer(text: string): OfferedTo | undefined {
+    if (!this.#interactive || this.#closed || this.#asking) return undefined;
     const editor = editorOf(this.#rl);
-    const toEnd = cursorToEnd(editor.line, editor.cursor, this.#offered);
-    editor.line = joinDraft(editor.line, text);
-    editor.cursor = toEnd ? editor.line.length : Math.min(editor.cursor, editor.line.length);
-    this.#offered = { draft: editor.line, cursor: editor.cursor };
     // The draft is a line being typed now, no longer one of history that Down would replace.
     this.#walk.end(editor);
+    // Keys read but not yet in the line count as typed: the refused words would go before them.
+    const typed = this.#typed !== "" ||
+      (editor.line.trim() !== "" && editor.line !== this.#offered?.draft);
+    const joined = joinDraft(editor.line, text);
+    if (typed || joined === editor.line) {
+      rememberLine(editor, text);
+      this.#schedule();
+      return "history";
+    }
+    editor.line = joined;
+    editor.cursor = joined.length;
+    this.#offered = { draft: editor.line, cursor: editor.cursor };
     this.#schedule();
+    return "line";
   }
 
   /** Delivers typed lines to `handler`, first those typed before it was set. */

@@ -128,6 +128,7 @@ export class Conversation {
       clock,
       awayEnds: options.awayEnds,
       helpKeys: options.helpKeys,
+      compactHelp: options.compactHelp,
     });
     this.#arrivals = new Arrivals(this.#views, {
       display: options.display ?? "current",
@@ -500,6 +501,8 @@ export class Conversation {
     }
     if (this.#handshake.quitting) return [show([notConnectedError()])];
     const frame = parsed.ok && "frame" in parsed ? parsed.frame : undefined;
+    // `/help keys`, `/help join`: the server answers every `/help` alike; what was asked is kept.
+    if (frame?.type === "help") this.#wording.askedHelp(/^\/\S*\s*(.*)$/s.exec(text)?.[1] ?? "");
     if (frame?.type === "quit") {
       // Told as typed: `/quit`, or its alias `/exit`.
       const typed = /^\/\S*/.exec(text)![0].toLowerCase();

@@ -120,6 +120,11 @@ export interface ConversationOptions {
   hints?: boolean;
   /** The keys `/help` lists after the commands, as this client has them. @default {none} */
   helpKeys?: readonly CommandHelp[];
+  /**
+   * `/help` lists the usages alone, the keys under `/help keys` and what a
+   * command does under `/help COMMAND` (the terminal). @default {false}
+   */
+  compactHelp?: boolean;
 }
 
 /** Options for {@linkcode Conversation.hello}. */

@@ -90,6 +90,7 @@ export type LineTag =
   | "action"
   | "room-change"
   | "help"
+  | "usages"
   | "day"
   | "unseen"
   | "elsewhere"
@@ -149,6 +150,14 @@ export interface DescribeOptions {
   readonly hints?: boolean | undefined;
   /** The keys `/help` lists after the commands, as the client has them. */
   readonly helpKeys?: readonly CommandHelp[] | undefined;
+  /**
+   * List `/help` compactly, each command's usage alone (tagged `usages`,
+   * for a display to put in columns), the keys and what each command does
+   * under `/help keys` and `/help COMMAND`. @default {false}
+   */
+  readonly compactHelp?: boolean | undefined;
+  /** What the `/help` being answered asked about: `keys`, a command, or `""` for all. */
+  readonly helpTopic?: string | undefined;
 }
 
 /** What a private message is labelled with. */
@@ -418,14 +427,32 @@ export function personMarks(person: Person, now?: number): string[] {
  */
 export const HELP_USAGE_COLUMNS = 21;
 
+/** How {@linkcode describeHelp} lists the commands. */
+export interface HelpOptions {
+  /** Each command's usage alone, tagged `usages`, with how to learn more. @default {false} */
+  compact?: boolean;
+  /** `keys` for the keys alone, a command's name (`join`, `/j`) for it alone; `""` for all. */
+  topic?: string;
+}
+
+/** The names `usage`'s command goes by: `/join` and, from `description`, `(also /j)`. */
+function namesOf(command: CommandHelp): string[] {
+  const own = command.usage.split(" ")[0]!.toLowerCase();
+  const also = /\(also ([^)]*)\)/.exec(command.description)?.[1] ?? "";
+  return [own, ...also.split(/,\s*/).filter((name) => name.startsWith("/"))];
+}
+
 /**
  * The `/help` list: a heading, then one line per command, usages in one
  * column, then how to send a line that begins with `/`; then the client's
- * `keys`, if any, in the same columns.
+ * `keys`, if any, in the same columns. Compact, the usages alone, saying
+ * how to learn more: `/help keys` for the keys, `/help join` for one
+ * command (found by any of its names) with what it does.
  */
 export function describeHelp(
   commands: readonly CommandHelp[],
   keys: readonly CommandHelp[] = [],
+  options: HelpOptions = {},
 ): Line[] {
   const listed = [...commands, SLASH_HELP];
   const width = Math.min(
@@ -441,6 +468,24 @@ export function describeHelp(
     ]),
     tags: ["help"],
   });
+  const topic = (options.topic ?? "").trim().toLowerCase();
+  if (topic === "keys" && keys.length > 0) return [notice(["Keys:"]), ...keys.map(row)];
+  if (topic !== "") {
+    const name = topic.startsWith("/") ? topic : `/${topic}`;
+    const found = listed.filter((command) => namesOf(command).includes(name));
+    if (found.length > 0) return found.map(row);
+    return [notice([`No command ${sanitizeText(name)}; /help lists them`])];
+  }
+  if (options.compact === true) {
+    const more = keys.length > 0 ? "; /help keys, the keys" : "";
+    return [
+      notice([`Commands (/help COMMAND says what one does${more}):`]),
+      ...listed.map((command): Line => ({
+        ...notice(["  ", { text: sanitizeText(command.usage), style: "usage" }]),
+        tags: ["help", "usages"],
+      })),
+    ];
+  }
   return [
     notice(["Commands:"]),
     ...listed.map(row),
@@ -549,7 +594,10 @@ export function describeFrame(
         ]),
       ];
     case "help":
-      return describeHelp(frame.commands, options.helpKeys);
+      return describeHelp(frame.commands, options.helpKeys, {
+        compact: options.compactHelp === true,
+        topic: options.helpTopic ?? "",
+      });
     case "info":
       return [notice([safe(frame.text)])];
     case "error": {

@@ -63,7 +63,9 @@ export type Effect =
    * left, say): `text`, as they typed it in view `view`, goes back where
    * they type, on a line of its own after what is typed there now
    * ({@linkcode joinDraft}), so that no words are lost; the cursor stays
-   * where the user types, if they do ({@linkcode cursorToEnd}).
+   * where the user types, if they do ({@linkcode cursorToEnd}). The
+   * terminal, whose one input line is easily typed on unnoticed, puts them
+   * there only while nothing of the user's own is, else under Up.
    */
   | { type: "returned"; text: string; view: string | undefined }
   /**

@@ -121,6 +121,15 @@ export function unsentOnLeaveNotice(count: number, key: string): Line {
   return notice([`${lines} not sent yet; ${how} ${key} again to leave anyway`]);
 }
 
+/**
+ * What the terminal says on standard error as it exits with `count` lines
+ * the server never had: they were dropped, and nothing else says so.
+ */
+export function unsentOnExitText(count: number): string {
+  const lines = count === 1 ? "1 line was" : `${count} lines were`;
+  return `${lines} not sent: the server did not have ${count === 1 ? "it" : "them"} yet`;
+}
+
 /** A file on its way to or from the server, which leaving now would cut short. */
 export interface Moving {
   /** The file's name, as the user knows it. */

@@ -30,6 +30,8 @@ export interface WordingOptions {
   hints?: boolean | undefined;
   /** The keys `/help` lists after the commands. */
   helpKeys?: readonly CommandHelp[] | undefined;
+  /** List `/help` compactly (see {@linkcode DescribeOptions.compactHelp}). */
+  compactHelp?: boolean | undefined;
   /** The wall clock, in ms since the epoch. */
   clock: () => number;
   /** What ends the away the client sends by itself, as the user is told. @default {"key"} */
@@ -55,6 +57,8 @@ export class Wording {
   readonly #awayEnds: AwayEnd;
   /** The server's clock, which the times it tells are on. */
   readonly #serverClock = new ServerClock();
+  /** What each `/help` not yet answered asked about, in the order typed. */
+  readonly #helpTopics: string[] = [];
 
   /** Words frames for a client whose shared files are on `files`. */
   constructor(files: FileShelf, options: WordingOptions) {
@@ -66,9 +70,15 @@ export class Wording {
       },
       ...options.hints === false ? { hints: false } : {},
       ...options.helpKeys === undefined ? {} : { helpKeys: options.helpKeys },
+      ...options.compactHelp === true ? { compactHelp: true } : {},
     };
     this.#clock = options.clock;
     this.#awayEnds = options.awayEnds ?? "key";
+  }
+
+  /** The user asked `/help` about `topic` (`""` for all): said so with its answer, in turn. */
+  askedHelp(topic: string): void {
+    this.#helpTopics.push(topic);
   }
 
   /** A frame came from the server while connected: the times it tells set the server's clock. */
@@ -90,7 +100,9 @@ export class Wording {
       ? oneLine(frame)
       : frame;
     // `who` tells how long people have been idle as of now, on the server's clock, as it counts.
-    const describing = frame.type === "who"
+    const describing = frame.type === "help"
+      ? { ...this.#describing, helpTopic: this.#helpTopics.shift() ?? "" }
+      : frame.type === "who"
       ? { ...this.#describing, now: this.#serverClock.now(this.#clock()) }
       : frame.type === "away" && place.awayByItself
       ? { ...this.#describing, awayByItself: this.#awayEnds }

@@ -7,7 +7,6 @@
  */
 
 import assert from "node:assert/strict";
-import type { ServerFrame } from "../protocol.ts";
 import { storyOf, TestClient } from "./_test_utils.ts";
 import { TestCluster, testWithNats } from "./_nats.ts";
 import { NAME_TAKEN_WHILE_STILL } from "../server/hub/linked.ts";

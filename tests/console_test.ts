@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { assertOneErrorLine, ChatProcess, runChat, SERVE_LOCAL } from "./_chat_process.ts";
 import { clientFrom } from "./_from_address.ts";
+import { CONSOLE_COMMANDS, CONSOLE_HELP } from "../server/hub/console.ts";
+import { textWidth } from "../core/width.ts";
 
 /** `chat serve --console` on loopback, any port, keeping nothing; resolves with its port. */
 async function serveWithConsole(
@@ -250,5 +252,17 @@ Deno.test("chat serve --op-file: the secret makes an operator, a bad file one er
     assert.match(assertOneErrorLine(missing), /cannot read op file ".*none": no such file/);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("chat serve --console: /help lists every console command in rows of 80 columns at most", async () => {
+  const { server } = await serveWithConsole();
+  await using _ = server;
+  const rows = await printedBy(server, "/help");
+  assert.deepEqual(rows, [...CONSOLE_HELP]);
+  for (const row of rows) assert.ok(textWidth(row) <= 80, `${textWidth(row)} columns: "${row}"`);
+  const listed = new Set(rows.join(" ").match(/\/[a-z]+/g));
+  for (const command of [...CONSOLE_COMMANDS, "say", "who", "rooms"]) {
+    assert.ok(listed.has(`/${command}`), `/${command} is listed`);
   }
 });

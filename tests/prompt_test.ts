@@ -8,6 +8,7 @@ import {
   promptBudget,
   type PromptState,
   promptText,
+  typingPrefix,
 } from "../client/prompt.ts";
 import { progressText } from "../client/transfer_text.ts";
 import { drawLine } from "../client/render.ts";
@@ -243,19 +244,65 @@ Deno.test("fullPrompt() shows who is typing whole while the row leaves room to t
     fullPrompt({ typing: two, state: state([DEV, BOB]) }, 100),
     "(Robert and 한국어이름 are typing…) #lobby [#dev 3, @bob 1]> ",
   );
-  // Longer than the row allows: cut, and still 20 columns left to type (half a narrow row;
-  // the room keeps its name past that share while 10 are left).
+  // Longer than the row allows: the names cut first, "are typing" kept, and still 20 columns
+  // left to type (10 on a narrow row, where the words keep their place past the prompt's
+  // share); where not even that fits, the end of the words is cut.
   const long = ["a_rather_long_name_of_someone", "another_rather_long_name"];
   for (const columns of [30, 40, 60, 80, 100]) {
     const prompt = fullPrompt({ typing: long, state: state([]) }, columns);
     const most = Math.max(promptBudget(columns), columns - 10);
     assert.ok(textWidth(prompt) <= most, `${columns}: "${prompt}"`);
-    assert.match(prompt, /^\(a_rathe.*…\) #lobby> $/, `${columns}`);
+    assert.match(prompt, /^\(a_r.*…\) #lobby> $/, `${columns}`);
   }
-  assert.equal(fullPrompt({ typing: long, state: state([]) }, 100).length, 80);
+  assert.equal(
+    fullPrompt({ typing: long, state: state([]) }, 60),
+    "(a_rat… and anoth… are typing…) #lobby> ",
+  );
+  assert.equal(
+    fullPrompt({ typing: long, state: state([]) }, 40),
+    "(a_rather_long_name…) #lobby> ",
+  );
   assert.equal(promptBudget(100), 80);
-  // A list of views waiting still leaves who is typing a third of the row.
+  // A list of views waiting is kept beside them, counted, 8 columns still left to type.
   const busy = fullPrompt({ typing: long, state: state([DEV, BOB, OPS]) }, 60);
-  assert.ok(textWidth(busy) <= promptBudget(60), busy);
-  assert.equal(busy, "(a_rather_long_na…) #lobby [#ops!, +2]> ");
+  assert.ok(textWidth(busy) <= 60 - 8, busy);
+  assert.equal(busy, "(a_r… and ano… are typing…) #lobby [+3!]> ");
+});
+
+Deno.test("fullPrompt() on a narrow terminal cuts the names of who is typing, not the words, and keeps the list", () => {
+  const eve: Activity = { id: "@eve", unread: 1, mentioned: false };
+  const waiting = state([eve, DEV]);
+  // The issue's case: at 40 columns "typing" was cut, and the list left out.
+  assert.equal(
+    fullPrompt({ typing: ["annie"], state: waiting }, 40),
+    "(ann… is typing…) #lobby [+2]> ",
+  );
+  assert.equal(
+    fullPrompt({ typing: ["annie"], state: state([]) }, 40),
+    "(ann… is typing…) #lobby> ",
+  );
+  assert.equal(
+    fullPrompt({ typing: ["Robert", "Ann-Kathrin"], state: waiting }, 50),
+    "(Rob… and Ann… are typing…) #lobby [+2]> ",
+  );
+  // Wide enough: whole, as ever.
+  assert.equal(
+    fullPrompt({ typing: ["annie"], state: waiting }, 60),
+    "(annie is typing…) #lobby [@eve 1, +1]> ",
+  );
+  for (const columns of [30, 40, 50, 60, 80]) {
+    const prompt = fullPrompt({ typing: ["annie"], state: waiting }, columns);
+    assert.match(prompt, /\[.*\]> $/, `${columns}: the list kept in "${prompt}"`);
+    assert.ok(textWidth(prompt) <= columns - 8, `${columns}: "${prompt}"`);
+  }
+});
+
+Deno.test("typingPrefix() cuts the names before the words", () => {
+  assert.equal(typingPrefix(["annabelle"], 20), "(annab… is typing…) ");
+  assert.equal(typingPrefix(["Robert", "Ann-Kathrin"], 30), "(Robe… and Ann-… are typing…) ");
+  assert.equal(
+    typingPrefix(["annabelle"], 12),
+    "(annabell…) ",
+    "the words cut where names alone do not do",
+  );
 });

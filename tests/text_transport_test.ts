@@ -15,6 +15,7 @@ import {
   parseServerFrame,
 } from "../protocol.ts";
 import { isSafeText, sanitizeText } from "../core/sanitize.ts";
+import { textWidth } from "../core/width.ts";
 import { startServer } from "../server.ts";
 import { parseOpFile } from "../server/hub/moderation.ts";
 import { GREETING } from "../server/transports/text.ts";
@@ -937,4 +938,29 @@ Deno.test("startServer() shows a text user's /who and /names who is away, since 
     assert.match(line!, /\bcarol \(away since \d{2}:\d{2}: lunch\b/, asked);
     assert.match(line!, /\bned\b/, asked);
   }
+});
+
+Deno.test("startServer() sends /help to a text user in rows of 80 columns at most, every command in it", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using carol = await TextClient.join(server.addr.port, "carol");
+  await carol.type("/help");
+  await carol.next(exactly("-- Commands:"));
+  await carol.sync();
+  const rows = carol.text.split("\r\n").map(stripPrompts);
+  const help = rows.slice(
+    rows.indexOf("-- Commands:"),
+    rows.findIndex((row) => row.startsWith("-- #lobby:")),
+  );
+  for (const row of help) assert.ok(textWidth(row) <= 80, `${textWidth(row)} columns: "${row}"`);
+  // Cut at spaces only: a row goes on under its words, and every word is still there.
+  for (const row of help.slice(1)) assert.match(row, /^(?:-- {3}\/| {5,})\S/, row);
+  const words = help.join(" ").replace(/\s+/g, " ");
+  assert.match(
+    words,
+    /\/search TEXT find the newest 50 messages of this room with all these words/,
+  );
+  assert.match(
+    words,
+    /\/ban NAME\|ADDRESS keep someone out, for DURATION .* \[DURATION\] \[REASON\]/,
+  );
 });

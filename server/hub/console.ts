@@ -37,15 +37,17 @@ export const CONSOLE_COMMANDS: ReadonlySet<string> = new Set([
   "rename",
 ]);
 
-/** What the console says `/help` is. */
-const HELP = [
+/** What the console says `/help` is: rows of 80 columns at most, so that no terminal wraps them. */
+export const CONSOLE_HELP: readonly string[] = [
   "Console commands (you act as the operator 'host'):",
   "  /say #room TEXT        post TEXT in a room as the host",
   "  /who #room             who is in a room, and how each is",
   "  /rooms                 the rooms",
-  "  /kick NAME [REASON]    /ban NAME|ADDRESS [DURATION] [REASON]   /unban NAME|ADDRESS   /bans",
-  "  /mute NAME [DURATION]  /unmute NAME   /op NAME   /deop NAME   /rename NAME NEW",
-  "  /topic #room [TEXT]    /lock #room    /unlock #room",
+  "  /kick NAME [REASON]    /ban NAME|ADDRESS [DURATION] [REASON]",
+  "  /unban NAME|ADDRESS    /bans",
+  "  /mute NAME [DURATION]  /unmute NAME   /op NAME   /deop NAME",
+  "  /rename NAME NEW       /topic #room [TEXT]",
+  "  /lock #room            /unlock #room",
 ];
 
 /** What the console says to a line that is not a command. */
@@ -142,7 +144,7 @@ export class HostConsole {
         return this.#member.session.send(this.#options.rooms.list(this.#member));
       case "help":
       case "?":
-        return HELP.forEach((row) => this.#print(row));
+        return CONSOLE_HELP.forEach((row) => this.#print(row));
     }
     const parsed = parseInput(text);
     if (!parsed.ok) {

@@ -9,6 +9,7 @@
 import { describeFrame, toldByNotice } from "../../core/describe.ts";
 import { normalizeRoom } from "../../core/names.ts";
 import { plainLines } from "../../core/plain.ts";
+import { helpRows, PLAIN_HELP_COLUMNS } from "../../core/help_rows.ts";
 import { trimSpace } from "../../core/sanitize.ts";
 import { fileLink } from "../../core/files.ts";
 import {
@@ -103,7 +104,10 @@ export class TextCodec {
       fileLink: this.#fileLink,
       now: Date.now(),
     })
-      .flatMap((line) => plainLines(line));
+      // `/help` in rows that an 80-column terminal shows whole, not wrapped in a word.
+      .flatMap((line) =>
+        line.tags?.includes("help") ? helpRows(line, PLAIN_HELP_COLUMNS) : plainLines(line)
+      );
     let text = lines.length === 0 ? "" : lines.join("\r\n") + "\r\n";
     // Not glued to an open "Your name: ": a goodbye, say, goes on a line of its own.
     if (text !== "" && this.#prompting) text = "\r\n" + text;

@@ -19,6 +19,8 @@ import {
   waitForStatus,
   webUrl,
 } from "./_browser.ts";
+import { commandsFor } from "../../core/commands.ts";
+import { textWidth } from "../../core/width.ts";
 import { testWith } from "./_needs.ts";
 import { countLines, TerminalUser, TODAY_STAMP } from "./_terminal_user.ts";
 import { Tmux } from "./_tmux.ts";
@@ -41,85 +43,86 @@ function terminalTest(
 }
 
 terminalTest(
-  "chat join: /help lists /bell like every command, in the column",
+  "chat join: /help bell says what /bell does, in the column of every description",
   {},
   async (tmux, server) => {
     const ann = await TerminalUser.join(tmux, "ann", server.addr.port, { height: 40 });
-    await ann.enter("/help");
+    await ann.enter("/help bell");
     const screen = await ann.waitForLine(/\/bell on\|off\|mentions/);
-    const help = screen.lines.filter((line) => line.startsWith("--   /"));
-    const bell = help.find((line) => line.includes("/bell"));
+    const bell = screen.lines.find((line) => line.includes("/bell"));
     assert.match(
       bell ?? "",
       /^-- {3}\/bell on\|off\|mentions {2,}when to ring the bell, a beep on the page \(now: mentions\)$/,
     );
-    // Every description starts in the same column as /bell's.
-    const column = bell!.indexOf("when");
-    for (const line of help) {
-      assert.match(line.slice(column - 2, column + 1), /^ {2}\S$/, `the column of "${line}"`);
-    }
+    // The column every description starts in: past the usage column of 21.
+    assert.equal(bell!.indexOf("when"), "--   ".length + 21 + 2, bell);
   },
 );
 
 terminalTest(
-  "chat join: /help at 80x24 ends its commands with //text, aliases beside them, in few rows, then the keys",
+  "chat join: /help at 80x24 lists every command in columns that fit the screen, /help keys the keys",
   {},
   async (tmux, server) => {
     const ann = await TerminalUser.join(tmux, "ann", server.addr.port, { width: 80, height: 24 });
     await ann.enter("/help");
-    // The last row, just above the input line: the last key.
-    const screen = await ann.waitForLine(/^-- {3}Ctrl-D {2,}leave, on an empty line$/);
-    assert.match(screen.lines[screen.cursor.y - 1]!, /^-- {3}Ctrl-D /, screen.text);
-    // All of it, scrolled back to: the commands with aliases say so beside them.
-    const all = (await tmux.run("capture-pane", "-p", "-t", "ann", "-S", "-")).split("\n");
-    const rows = all.slice(all.indexOf("-- Commands:") + 1, all.indexOf("-- Keys:"));
-    // The commands end with how to send a line that begins with /.
-    assert.match(
-      rows.at(-1)!,
-      /^-- {3}\/\/text {2,}send a line that begins with \/$/,
-      all.join("\n"),
+    const heading = "-- Commands (/help COMMAND says what one does; /help keys, the keys):";
+    // All of it on one screen: the heading has not scrolled away when //text shows.
+    const screen = await ann.waitFor(
+      (screen) => screen.lines.includes(heading) && screen.text.includes("//text"),
+      "the whole list on the screen",
     );
-    const keys = all.slice(all.indexOf("-- Keys:") + 1, all.indexOf(screen.cursorLine));
+    const rows = screen.lines.slice(screen.lines.indexOf(heading) + 1, screen.cursor.y);
+    assert.ok(rows.length <= 22, screen.text);
+    // Each row is usages only, each whole: none wrapped in a word, none past 80 columns.
+    for (const row of rows) {
+      assert.match(row, /^-- {3}\/\S*( .*)?$/, screen.text);
+      assert.ok(textWidth(row) <= 80, row);
+    }
+    const listed = rows.join("   ").replaceAll("--   ", "   ").split(/ {3,}/).map((cell) =>
+      cell.trim()
+    ).filter((cell) => cell !== "");
+    for (const command of commandsFor(2)) assert.ok(listed.includes(command.usage), command.usage);
+    for (const usage of ["/ban NAME|ADDRESS [DURATION] [REASON]", "/ignores", "//text"]) {
+      assert.ok(listed.includes(usage), `${usage} in ${screen.text}`);
+    }
+    // The keys, on their own.
+    await ann.enter("/help keys");
+    const keys = await ann.waitForLine(/^-- {3}Ctrl-D {2,}leave, on an empty line$/);
+    assert.ok(keys.lines.includes("-- Keys:"), keys.text);
     assert.ok(
-      keys.includes(
+      keys.lines.includes(
         "--   Alt+1 … Alt+9          look at your rooms and private views, in the order",
       ),
-      all.join("\n"),
+      keys.text,
     );
-    assert.ok(
-      rows.includes("--   /join #room            enter a room, creating it if needed (also /j)"),
+    // One command by any of its names, with what it does.
+    await ann.enter("/help j");
+    await ann.waitForLine(
+      /^-- {3}\/join #room {12}enter a room, creating it if needed \(also \/j\)$/,
     );
-    assert.ok(
-      rows.includes("--   /quit [REASON]         leave the chat (also /exit)"),
-      all.join("\n"),
-    );
-    // A long usage wraps in its column instead of pushing every description to the right,
-    // so that most commands take one row.
-    assert.ok(
-      rows.includes("     [DURATION] [REASON]    until /unban (operators)"),
-      all.join("\n"),
-    );
-    const commands = rows.filter((row) => row.startsWith("--   /")).length;
-    assert.ok(rows.length < commands * 1.4, `${rows.length} rows for ${commands} commands`);
+    await ann.enter("/help /exit");
+    await ann.waitForLine(/^-- {3}\/quit \[REASON\] {9}leave the chat \(also \/exit\)$/);
+    await ann.enter("/help dance");
+    await ann.waitForLine(/^-- No command \/dance; \/help lists them$/);
   },
 );
 
 terminalTest(
-  "chat join: /help in a narrow terminal wraps at spaces, no row but a command's at the left edge",
+  "chat join: /help in a narrow terminal has a usage a row, and /help COMMAND wraps at spaces",
   {},
   async (tmux, server) => {
     const ann = await TerminalUser.join(tmux, "ann", server.addr.port, { width: 40, height: 50 });
     await ann.enter("/help");
-    // The last command listed: the client's own, after the server's.
-    const screen = await ann.waitForLine(/list the people you ignore$/);
-    const help = screen.lines.slice(
-      screen.lines.indexOf("-- Commands:") + 1,
-      screen.lines.indexOf("-- Keys:"),
-    );
+    const screen = await ann.waitForLine(/^-- {3}\/\/text$/);
+    const help = screen.lines.slice(screen.lines.indexOf("--   /join #room"), screen.cursor.y);
     assert.ok(help.length > 0, screen.text);
-    for (const row of help) assert.match(row, /^(?:-- {3}\/| {5,})\S/, screen.text);
+    // One usage a row, a long one wrapped at its spaces under its start.
+    for (const row of help) assert.match(row, /^(?:-- {3}\/| {5}\S)/, screen.text);
     assert.ok(help.includes("--   /get N|LINK"), screen.text);
-    assert.ok(help.includes("       link, into the current folder"), screen.text);
+    assert.ok(help.includes("     [REASON]"), screen.text);
+    await ann.enter("/help get");
+    const get = await ann.waitForLine(/^ {7}link, into the current folder$/);
+    assert.ok(get.lines.includes("--   /get N|LINK"), get.text);
   },
 );
 
@@ -130,8 +133,8 @@ terminalTest(
     await using withFiles = await startWebServer();
     const helpOf = async (name: string, port: number) => {
       const user = await TerminalUser.join(tmux, name, port, { width: 120, height: 50 });
-      await user.enter("/help");
-      const screen = await user.waitForLine(/list the people you ignore$/);
+      await user.enter("/help send");
+      const screen = await user.waitForLine(/^-- {3}\/send PATH/);
       return screen.lines.filter((line) => line.startsWith("--   /send PATH"));
     };
     const none = await helpOf("ann", server.addr.port);
@@ -145,7 +148,7 @@ terminalTest(
 );
 
 terminalTest(
-  "chat join: Ctrl-C or Ctrl-D with a line not sent yet warns first, and leaves when pressed again",
+  "chat join: Ctrl-C or Ctrl-D with a line not sent yet warns first, leaves when pressed again, and says the line was dropped",
   {},
   async (tmux, server) => {
     // Who leaves with which key: the key's name, and how tmux presses it.
@@ -180,6 +183,9 @@ terminalTest(
       const left = await user.waitForLine(/^EXIT=\d+$/);
       assert.ok(left.lines.includes("EXIT=0"), left.text);
       assert.equal(countLines(left, warning), 2, left.text);
+      // The line dropped is said once, on standard error, after the terminal is restored.
+      const dropped = /^chat: 1 line was not sent: the server did not have it yet$/;
+      assert.equal(countLines(left, dropped), 1, left.text);
     }
   },
 );
@@ -276,6 +282,7 @@ terminalTest(
     const left = await ann.waitForLine(/^EXIT=\d+$/);
     assert.ok(left.lines.includes("EXIT=0"), left.text);
     assert.equal(countLines(left, warning(2)), 1, left.text);
+    assert.ok(left.lines.includes("chat: 2 lines were not sent: the server did not have them yet"));
   },
 );
 

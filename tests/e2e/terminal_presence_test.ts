@@ -7,7 +7,8 @@
  * `/nick`, and going away by herself after `--away-after`, and words to bob
  * once he has left coming
  * back to her input line, all of them when several are refused at once,
- * her cursor staying where she types.
+ * or, while she types a line of her own, under Up instead, the refusal
+ * saying which.
  * Every wait is for an event, with a timeout.
  */
 
@@ -17,7 +18,16 @@ import { FreezingProxy } from "../_freezing_proxy.ts";
 import { freePort, LOOPBACK, TestClient } from "../_test_utils.ts";
 import { testWith } from "./_needs.ts";
 import { countLines, said, TerminalUser } from "./_terminal_user.ts";
-import { joinCommand, ROOT, type Screen, shellQuote, Tmux } from "./_tmux.ts";
+import {
+  clientUnder,
+  joinCommand,
+  ROOT,
+  type Screen,
+  shellQuote,
+  Tmux,
+  waitFor,
+  whilePaused,
+} from "./_tmux.ts";
 import { TYPING_SHOWN_MS } from "../../core/presence.ts";
 import { TYPING_RELAY_MS } from "../../protocol.ts";
 import { parseOpFile } from "../../server/hub/moderation.ts";
@@ -62,6 +72,9 @@ async function withChat(
     await Deno.remove(config, { recursive: true });
   }
 }
+
+/** `text` of a screen with its wrapped rows joined again, each row break a space. */
+const oneRow = (text: string) => text.replace(/\s+/g, " ");
 
 const typingLine = (screen: Screen) => screen.cursorLine.startsWith("(bob is typing…) #lobby>");
 
@@ -537,6 +550,11 @@ testWith(
         (screen) => countLines(screen, refused) === 1 && screen.cursorLine === "@bob> lunch?",
         "the refusal, and the words back on the input line",
       );
+      assert.equal(
+        countLines(screen, /— back on your input line; Ctrl-U clears it$/),
+        1,
+        `the refusal says where the words are: ${screen.text}`,
+      );
       assert.equal(screen.cursor.x, "@bob> lunch?".length, screen.text);
       await alice.clearInput("@bob>");
       // Two lines sent before the first is refused, in one read: both come back, a line each
@@ -550,28 +568,114 @@ testWith(
       );
       assert.equal(back2.cursor.x, "still".length, back2.text);
       await alice.clearInput("@bob>");
-      // The same, then words typed and not sent: the refused lines come back after what is
-      // typed, and the cursor stays where alice types, so that her next keys go on with her
-      // words and not after the refused ones.
+      // The same, then words typed and not sent: the refused lines are not glued to what
+      // alice types, which stays as it is, cursor and all; each refusal says so, and Up
+      // brings them back, the newest first.
       await alice.press("lunch", "Enter", "at one?", "Enter", "half typed");
+      const kept =
+        /^!! .*nobody called "bob" is on this chat — not put back as you are typing; press Up/;
       const draft = await alice.waitFor(
-        (screen) =>
-          countLines(screen, refused) === 5 && screen.cursorLine === "@bob> half typed" &&
-          screen.lines[screen.cursor.y + 1] === "lunch" &&
-          screen.lines[screen.cursor.y + 2] === "at one?",
-        "both refused lines back on the input line, under what is typed there",
+        (screen) => countLines(screen, kept) === 2 && screen.cursorLine === "@bob> half typed",
+        "both refusals, and what alice typed alone on the input line",
       );
       assert.equal(draft.cursor.x, "@bob> half typed".length, draft.text);
-      await alice.press(" on");
+      await alice.press("Up");
+      await alice.waitFor((screen) => screen.cursorLine === "@bob> at one?", "Up: at one?");
+      await alice.press("Up");
+      await alice.waitFor((screen) => screen.cursorLine === "@bob> lunch", "Up again: lunch");
+      await alice.press("Down", "Down", " on");
       await alice.waitFor(
         (screen) => screen.cursorLine === "@bob> half typed on",
-        "the keys after the refusal going on with what alice typed",
+        "Down back to what alice typed, going on with it",
       );
-      // Sent again where it was typed, once bob is back (welcomed), it reaches him: one
-      // message of the three lines.
+      // Sent again where it was typed, once bob is back (welcomed), it reaches him.
       await using back = await TestClient.join2(port, "bob");
       await alice.press("Enter");
-      await back.next("private", (frame) => frame.text === "half typed on\nlunch\nat one?");
+      await back.next("private", (frame) => frame.text === "half typed on");
+    });
+  },
+);
+
+testWith(
+  ["tmux"],
+  "chat join: a refused line typed on from is not glued to the next command, and the refusal says where it is",
+  async () => {
+    await withChat(async (port, tmux, config) => {
+      const command = `${joinCommand(port, "--name", "alice")}; echo EXIT=$?; sleep 60`;
+      await tmux.newSession("alice", `sh -c ${shellQuote(command)}`, {
+        cwd: ROOT,
+        width: 80,
+        height: 24,
+        env: { XDG_CONFIG_HOME: config },
+      });
+      const alice = new TerminalUser(tmux, "alice");
+      await alice.waitFor(
+        (screen) => screen.cursorLine === "#lobby>",
+        'alice connected at an empty "#lobby> " line',
+      );
+      const pane = Number(await tmux.display("alice", "#{pane_pid}"));
+      const pid = await waitFor(
+        () => clientUnder(pane).catch(() => undefined),
+        (found) => found !== undefined,
+        10_000,
+        () => `chat join to run under process ${pane}`,
+      );
+      const refused = /^!! Cannot send: nobody called "carol" is on this chat/;
+      // Refused with nothing typed since: back on the input line, and said to be there.
+      await alice.enter("/msg carol are you coming?");
+      const back = await alice.waitFor(
+        (screen) =>
+          countLines(screen, refused) === 1 &&
+          screen.cursorLine === "#lobby> /msg carol are you coming?",
+        "the refused line back on the input line",
+      );
+      assert.match(oneRow(back.text), /— back on your input line; Ctrl-U clears it/);
+      await alice.clearInput();
+      // The next command typed before the refusal comes (alice paused while the keys wait,
+      // so that they are read at once): it stays alone, and the refused line waits under Up.
+      await whilePaused(pid!, () => alice.press("/msg carol hello", "Enter", "/who"));
+      const typed = await alice.waitFor(
+        (screen) => countLines(screen, refused) === 2 && screen.cursorLine === "#lobby> /who",
+        "the second refusal, and /who alone on the input line",
+      );
+      assert.match(oneRow(typed.text), /— not put back as you are typing; press Up for it/);
+      await alice.press("Enter");
+      await alice.waitFor(
+        (screen) =>
+          countLines(screen, /1 person here: alice/) === 2 && screen.cursorLine === "#lobby>",
+        "the answer to /who, and an empty input line",
+      );
+      // /who went up first, as sent; the refused line is right under it.
+      await alice.press("Up", "Up");
+      await alice.waitFor(
+        (screen) => screen.cursorLine === "#lobby> /msg carol hello",
+        "Up bringing the refused line back",
+      );
+    });
+  },
+);
+
+testWith(
+  ["tmux"],
+  "chat join at 40 columns: who is typing keeps its words, the name cut, beside the count of the views waiting",
+  async () => {
+    await withChat(async (port, tmux) => {
+      const alice = await TerminalUser.join(tmux, "alice", port, { width: 40 });
+      await using eve = await TestClient.join2(port, "eve");
+      await using carol = await TestClient.join2(port, "carol");
+      await using annie = await TestClient.join2(port, "annie");
+      await alice.waitForLine(/annie joined #lobby/);
+      await eve.send({ type: "msg", to: "alice", text: "lunch?" });
+      await carol.send({ type: "msg", to: "alice", text: "coffee?" });
+      await alice.waitFor(
+        (screen) => screen.cursorLine === "#lobby [@eve, +1]>",
+        "both private views waiting on the prompt",
+      );
+      await annie.send({ type: "typing", room: "#lobby" });
+      await alice.waitFor(
+        (screen) => screen.cursorLine === "(ann… is typing…) #lobby [+2]>",
+        'the prompt "(ann… is typing…) #lobby [+2]>"',
+      );
     });
   },
 );

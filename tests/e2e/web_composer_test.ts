@@ -230,7 +230,7 @@ testWith(
       ["/unknowncmd hi", unknown],
       ["/join #team chat", 'Cannot join "#team chat": a room name has no spaces; try #team-chat'],
       // A message the server refuses once sent comes back too.
-      ["/msg nobody hi", 'Cannot send: nobody called "nobody" is here'],
+      ["/msg nobody hi", 'Cannot send: nobody called "nobody" is on this chat'],
     ];
     for (const [index, [line, error]] of refused.entries()) {
       await input.fill(line);
