@@ -345,6 +345,9 @@ export class Conversation {
     const effects: Effect[] = [];
     const since = frame.type === "room" ? this.#seenIn(frame.room) : undefined;
     const got = frame.type === "room" ? this.roster.seenIn(frame.room) : undefined;
+    // Someone listed in the room already did not arrive (a server may say so again, as when
+    // they move to another server of a cluster): not shown as arriving.
+    const listed = frame.type === "joined" && this.roster.listedIn(frame.name, frame.room);
     const changes = this.roster.track(frame);
     if (changedAny(changes)) effects.push({ type: "changed", changes });
     // A room list the client asked for itself, to complete room names: known, not shown.
@@ -410,6 +413,7 @@ export class Conversation {
     const me = this.roster.me;
     // Someone ignored: their words, files and typing are shown nowhere and counted nowhere.
     if (this.#presence.hides(frame, me)) return effects;
+    if (listed) return effects;
     if (frame.type === "typing") {
       effects.push(...this.#presenceLink.heardTyping(frame.name, frame.room, now));
       return effects;

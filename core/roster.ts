@@ -69,6 +69,8 @@ export function noChanges(): Changes {
 /** A room the user is in. */
 class Room {
   readonly members = new Map<string, string>();
+  /** The folded names of members known only from their speaking, never said to be here. */
+  readonly heard = new Set<string>();
   count = 0;
   /**
    * The highest message id seen in it; `undefined` while nothing was, as in
@@ -82,6 +84,7 @@ class Room {
 
   set(members: readonly string[], count: number): void {
     this.members.clear();
+    this.heard.clear();
     for (const name of members) this.members.set(nameKey(name), name);
     this.count = Math.max(count, this.members.size);
   }
@@ -164,6 +167,17 @@ export class Roster {
   roomsWith(name: string): string[] {
     const key = nameKey(name);
     return [...this.#joined].filter(([, room]) => room.members.has(key)).map(([room]) => room);
+  }
+
+  /**
+   * Whether the server said `name` is in `room` (a `room`, `who` or
+   * `joined`), and not that they left since: someone known only from their
+   * speaking there is not.
+   */
+  listedIn(name: string, room: string): boolean {
+    const key = nameKey(name);
+    const joined = this.#joined.get(room);
+    return joined !== undefined && joined.members.has(key) && !joined.heard.has(key);
   }
 
   /** Forgets `name` as connected elsewhere: the server said nobody by that name is here. */
@@ -291,6 +305,7 @@ export class Roster {
         if (room === undefined) break;
         if (!room.members.has(nameKey(frame.name))) room.count++;
         room.members.set(nameKey(frame.name), frame.name);
+        room.heard.delete(nameKey(frame.name));
         this.#elsewhere.delete(nameKey(frame.name));
         changes.members = frame.room === this.#room;
         changes.rooms = true;
@@ -299,6 +314,7 @@ export class Roster {
       case "left": {
         const room = this.#joined.get(frame.room);
         if (room === undefined) break;
+        room.heard.delete(nameKey(frame.name));
         if (room.members.delete(nameKey(frame.name)) || room.count > room.members.size) {
           room.count = Math.max(room.members.size, room.count - 1);
         }
@@ -310,6 +326,7 @@ export class Roster {
       }
       case "renamed": {
         const room = this.#joined.get(frame.room);
+        room?.heard.delete(nameKey(frame.from));
         if (room !== undefined && room.members.delete(nameKey(frame.from))) {
           room.members.set(nameKey(frame.to), frame.to);
           changes.members = frame.room === this.#room;
@@ -329,6 +346,7 @@ export class Roster {
         // of who is here now.
         if (!frame.replay && !room.members.has(nameKey(frame.from))) {
           room.members.set(nameKey(frame.from), frame.from);
+          room.heard.add(nameKey(frame.from));
           this.#elsewhere.delete(nameKey(frame.from));
           room.count = Math.max(room.count, room.members.size);
           changes.members = frame.room === this.#room;

@@ -44,7 +44,7 @@ import { Moderation } from "./hub/moderation.ts";
 import { Operators } from "./hub/operators.ts";
 import { Departures } from "./hub/departures.ts";
 import { Presence } from "./hub/presence.ts";
-import type { Cluster } from "./hub/cluster.ts";
+import type { Cluster, RemotePerson } from "./hub/cluster.ts";
 import { clusterEvents, localPeople } from "./hub/linked.ts";
 import { tokenDigest } from "./hub/token_digest.ts";
 import { HeldFrames } from "./hub/held.ts";
@@ -378,7 +378,9 @@ export class Hub implements Disposable {
       claimed: cluster === undefined ? undefined : (name) => cluster.roomLike(name),
       budget: this.#budget,
       shown: () => this.#counted(),
-      moved: cluster === undefined ? undefined : (member, room, left, sentAway) => {
+      moved: cluster === undefined ? undefined : (member, room, left, sentAway, handedOff) => {
+        // Moved to another server, which tells the others they are there.
+        if (handedOff) return opening?.moved(room, left);
         cluster.tell(
           left === undefined
             ? {
@@ -719,8 +721,16 @@ export class Hub implements Disposable {
   /**
    * Removes a session, as {@linkcode Hub.close}: `dropped` when it ended by
    * itself, `sentAway` when an operator kicked or banned it (told in every room, however big).
+   * `movedTo` is the server of the cluster its client came back on: the rooms
+   * are told nothing, the person being in them there.
    */
-  #end(session: Session, reason: string, dropped: boolean, sentAway = false): void {
+  #end(
+    session: Session,
+    reason: string,
+    dropped: boolean,
+    sentAway = false,
+    movedTo?: string,
+  ): void {
     this.#held.forget(session);
     const connected = this.#members.remove(session);
     if (connected?.name === undefined) return;
@@ -733,6 +743,21 @@ export class Hub implements Disposable {
       since: this.#opened.get(connected.session) ?? Date.now(),
     });
     this.#log(`${connected.name} left (${reason})`);
+    const elsewhere = this.#cluster?.people;
+    if (movedTo !== undefined && elsewhere !== undefined) {
+      // Listed from now on as someone of that server, unless its news came first.
+      if (elsewhere.byKey(connected.key) === undefined) {
+        const person: RemotePerson = {
+          name: connected.name,
+          key: connected.key,
+          server: movedTo,
+          rooms: [],
+          person: this.#presence.people([connected])[0]!,
+        };
+        for (const room of this.#rooms.seenIn(connected)) elsewhere.enter(person, room.name);
+      }
+      return this.#rooms.handOff(connected);
+    }
     this.#rooms.leaveAll(connected, reason, sentAway ? "sentAway" : "ended");
     this.#cluster?.tell({
       kind: "gone",
@@ -769,6 +794,8 @@ export class Hub implements Disposable {
         history: this.#history,
         people: (members) => this.#presence.people(members),
         close: (session, reason) => this.#end(session, reason, false),
+        handOff: (session, server) =>
+          this.#end(session, "connected again to another server", false, false, server),
         sendAway: (member, reason, why) => this.#sendAway(member, reason, why),
         arrived: () => this.#counted(),
         silence: () => this.#silence(),

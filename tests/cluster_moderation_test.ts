@@ -160,7 +160,11 @@ testWithNats(
       await cluster.servers[2]!.process.waitForStdout(
         /ann joined from 127\.0\.0\.1:\d+, an operator again after a drop\n/,
       );
-      assert.equal((await bob.next("joined", (frame) => frame.name === "ann")).op, true);
+      // In her rooms all along for the others, an operator still.
+      await bob.send({ type: "who" });
+      const who = await bob.next("who");
+      assert.equal(who.people?.find((person) => person.name === "ann")?.op, true);
+      assert.ok(!bob.all("joined").some((frame) => frame.name === "ann"));
 
       // Once both others took it for gone (its people's names are free again), within a
       // heartbeat: dan comes back on the second; fay, deopped meanwhile on the third, is an

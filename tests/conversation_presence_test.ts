@@ -861,3 +861,17 @@ Deno.test("Conversation: someone written to privately who leaves the chat, or co
     ]);
   });
 });
+
+Deno.test("Conversation: a joined for someone listed in the room already shows nothing", () => {
+  const chat = joined();
+  const first = chat.receive({ type: "joined", ts: TS, room: "#lobby", name: "erin" }, 0);
+  assert.equal(shown(first).length, 1);
+  // Moving to another server of a cluster, erin is still in the room: no second arrival.
+  const again = chat.receive({ type: "joined", ts: TS, room: "#lobby", name: "erin" }, 1_000);
+  assert.deepEqual(shown(again), []);
+  assert.deepEqual(chat.roster.roomsWith("erin"), ["#lobby"]);
+  // Once gone, coming back is shown.
+  chat.receive({ type: "left", ts: TS, room: "#lobby", name: "erin", reason: "left" }, 2_000);
+  const back = chat.receive({ type: "joined", ts: TS, room: "#lobby", name: "erin" }, 3_000);
+  assert.equal(shown(back).length, 1);
+});

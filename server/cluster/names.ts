@@ -188,9 +188,9 @@ export class NameClaims {
    * Forgets the claim of `key` if `value`, the bucket's now, is another
    * server's, and says whether its holder moved there (came back there with
    * their token) or someone else has the name; `undefined` when that does
-   * not concern a claim held here.
+   * not concern a claim held here. `server` is the one that holds it now.
    */
-  takenOver(key: string, value: string): { moved: boolean } | undefined {
+  takenOver(key: string, value: string): { moved: boolean; server: string } | undefined {
     const claim = readClaim(value);
     if (claim === undefined || claim.server === this.#server || !this.#held.has(key)) {
       return undefined;
@@ -199,6 +199,7 @@ export class NameClaims {
     this.#forget(key);
     return {
       moved: claim.moved === true || (claim.came !== undefined && claim.came === held?.resume),
+      server: claim.server,
     };
   }
 
@@ -207,17 +208,17 @@ export class NameClaims {
    * still for long enough that the others may have taken it for gone: a
    * claim they deleted meanwhile is made again, its holder being still here;
    * one another server holds now is let go. Returns the names let go, each
-   * with whether its holder moved to that server (with their own token) or
-   * someone else took it.
+   * with the server that holds it now, and whether its holder moved there
+   * (with their own token) or someone else took it.
    */
-  async recheck(): Promise<{ key: string; moved: boolean }[]> {
-    const lost: { key: string; moved: boolean }[] = [];
+  async recheck(): Promise<{ key: string; moved: boolean; server: string }[]> {
+    const lost: { key: string; moved: boolean; server: string }[] = [];
     const keys = [...this.#held.keys()];
     // A few at a time: thousands of people are thousands of reads.
     const next = async (): Promise<void> => {
       for (let key = keys.pop(); key !== undefined; key = keys.pop()) {
         const taken = await this.#recheck(key);
-        if (taken !== undefined) lost.push({ key, moved: taken });
+        if (taken !== undefined) lost.push({ key, ...taken });
       }
     };
     await Promise.all(Array.from({ length: RECHECKS_AT_ONCE }, next));
@@ -225,11 +226,12 @@ export class NameClaims {
   }
 
   /**
-   * Checks the claim of `key`, made again if it is gone; returns whether its
-   * holder moved to the server that holds it now, or `undefined` while it is
-   * still this server's (or no longer concerns it: let go here meanwhile).
+   * Checks the claim of `key`, made again if it is gone; returns the server
+   * that holds it now and whether its holder moved there, or `undefined`
+   * while it is still this server's (or no longer concerns it: let go here
+   * meanwhile).
    */
-  async #recheck(key: string): Promise<boolean | undefined> {
+  async #recheck(key: string): Promise<{ moved: boolean; server: string } | undefined> {
     const bucketKey = hexKey(key);
     for (let attempt = 0; attempt < 3; attempt++) {
       const revision = this.#held.get(key);
@@ -243,7 +245,7 @@ export class NameClaims {
           this.#hold(key, entry.revision, entry.string());
           return undefined;
         }
-        return this.takenOver(key, entry.string())?.moved;
+        return this.takenOver(key, entry.string());
       }
       try {
         const made = await this.#kv.create(bucketKey, value);

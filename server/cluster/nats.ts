@@ -654,7 +654,7 @@ export class NatsCluster implements Cluster {
    */
   #recheckNames(): Promise<void> {
     this.#rechecking ??= this.#claims.recheck().then((lost) => {
-      for (const { key, moved } of lost) this.#events?.movedAway(key, !moved);
+      for (const { key, moved, server } of lost) this.#events?.movedAway(key, !moved, server);
       // The others may have taken them for gone: they see them back before anything they said
       // meanwhile, which waited for this (see `settled`).
       if (!this.#closed) this.#roster.sendSnapshot();
@@ -751,7 +751,7 @@ export class NatsCluster implements Cluster {
         const key = textOfHexKey(entry.key);
         if (key === undefined) continue;
         const taken = this.#claims.takenOver(key, value);
-        if (taken !== undefined) this.#events?.movedAway(key, !taken.moved);
+        if (taken !== undefined) this.#events?.movedAway(key, !taken.moved, taken.server);
       }
     })());
   }

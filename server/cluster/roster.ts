@@ -305,10 +305,13 @@ export class Roster {
     const events = this.#options.events();
     switch (change.kind) {
       case "enter": {
+        const known = this.#people.byKey(change.key);
         const person = this.#personOf(server, change.key, change.name, change.person);
         person.person = change.person;
         if (change.resume !== undefined) person.resume = change.resume;
         if (this.#people.enter(person, change.room)) events?.entered(person, change.room);
+        // Moved here from another server, in the room already: told only what changed (away).
+        else if (known !== undefined && known !== person) events?.changed(person, known.person);
         return;
       }
       case "leave": {
@@ -349,7 +352,8 @@ export class Roster {
 
   /**
    * The person of `key` on `server`, as known or new; someone known on
-   * another server moved here, and is forgotten there without a word.
+   * another server moved here, and is taken over without a word, still in
+   * the rooms they were in there (their client comes back to the same rooms).
    */
   #personOf(server: string, key: string, name: string, person: Person): RemotePerson {
     const known = this.#people.byKey(key);
@@ -357,8 +361,12 @@ export class Roster {
       known.person = person;
       return known;
     }
-    if (known !== undefined) this.#people.forget(key);
-    return { name, key, server, rooms: [], person };
+    const moved: RemotePerson = { name, key, server, rooms: [], person };
+    if (known === undefined) return moved;
+    const rooms = [...known.rooms];
+    this.#people.forget(key);
+    for (const room of rooms) this.#people.enter(moved, room);
+    return moved;
   }
 
   /** Tells the others who is connected here, once this server is advertised. */

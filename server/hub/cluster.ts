@@ -75,9 +75,11 @@ export interface ClusterEvents {
    * A name held here was taken over on another server: by its own resume
    * token (its client reconnected there), or, `byOther`, by someone else
    * while this server stood still and was taken for gone. Either way the
-   * session here is let go, told which.
+   * session here is let go, told which. `server` is the one that holds the
+   * name now: someone who moved there is in their rooms there, and the rooms
+   * here are told nothing of the move.
    */
-  movedAway(key: string, byOther?: boolean): void;
+  movedAway(key: string, byOther?: boolean, server?: string): void;
   /** The link to the other servers broke (`true`) or came back (`false`). */
   split(split: boolean): void;
   /**

@@ -32,6 +32,7 @@ import {
   refuse,
 } from "./members.ts";
 import type { Membership } from "./membership.ts";
+import type { Away } from "./presence.ts";
 import { makeUploadToken } from "../files/tokens.ts";
 import type { SharedFiles } from "./shared_files.ts";
 import type { Session } from "../session.ts";
@@ -232,6 +233,21 @@ export class Identity {
       const dropped = this.#droppedElsewhere.take(digest, key);
       standing ??= moving ?? dropped;
     }
+    // Still listed as connected to the server it comes from: the rooms it was in there list it
+    // already, and it is away as it was there.
+    const came = moving === undefined || hello.resume === undefined
+      ? undefined
+      : this.#options.cluster?.people.byKey(key);
+    const from = came !== undefined && came.resume === tokenDigest(hello.resume!)
+      ? came
+      : undefined;
+    const listed = new Set(from?.rooms);
+    const wasAway = from?.person.away;
+    const away: Away | undefined = resumed ? holder.away : wasAway === undefined ? undefined : {
+      since: wasAway.since,
+      reason: wasAway.reason,
+      told: new Set(from?.awayTold?.since === wasAway.since ? from.awayTold.told : []),
+    };
     const name = resumed ? holder.name : hello.name;
     const files = this.#options.files;
     const token = files === undefined ? undefined : makeUploadToken();
@@ -293,7 +309,7 @@ export class Identity {
         sent,
         token,
         op,
-        away: resumed ? holder.away : undefined,
+        away,
         active,
         client,
         version,
@@ -308,7 +324,7 @@ export class Identity {
         sent,
         token,
         op,
-        away: resumed ? holder.away : undefined,
+        away,
         active,
         client,
         version,
@@ -331,18 +347,20 @@ export class Identity {
     const again = op && !resumed ? ", an operator again after a drop" : "";
     log(`${member.name} ${resumed ? "came back" : "joined"} from ${session.remote}${again}`);
     // Coming back after a drop: every message missed in each room.
-    const from = (room: Room): ReplayFrom | undefined => {
+    const replayFrom = (room: Room): ReplayFrom | undefined => {
       const since = wanted.get(room.name);
       return since === undefined ? undefined : { since, all: true };
     };
     if (!resumed) {
       if (hello.quiet !== true) {
-        for (const room of member.rooms) rooms.enter(member, room, from(room));
+        for (const room of member.rooms) {
+          rooms.enter(member, room, replayFrom(room), false, listed.has(room.name));
+        }
       }
     } else if (member.version === PROTOCOL_VERSION) {
-      membership.settle(member, holder.rooms, from(member.rooms[0]));
+      membership.settle(member, holder.rooms, replayFrom(member.rooms[0]));
     } else {
-      for (const room of member.rooms) rooms.replay(member, room, from(room));
+      for (const room of member.rooms) rooms.replay(member, room, replayFrom(room));
     }
   }
 

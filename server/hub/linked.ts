@@ -37,6 +37,11 @@ export interface LinkedParts {
   /** Removes a session whose connection ends, telling its rooms `reason`. */
   readonly close: (session: Session, reason: string) => void;
   /**
+   * Removes the session of someone whose client came back on `server`,
+   * telling nobody: they are in their rooms there.
+   */
+  readonly handOff: (session: Session, server: string) => void;
+  /**
    * Sends `member` away for an operator, with `bye` `reason`: its rooms are
    * told `left` with `why`, however big.
    */
@@ -92,7 +97,14 @@ export const NAME_TAKEN_WHILE_STILL_LEFT =
 /** The events of a cluster, carried out on the parts of one hub. */
 export function clusterEvents(parts: LinkedParts): ClusterEvents {
   const { members, rooms, messages, moderation, operators, history, close, arrived } = parts;
-  const { sendAway, silence, identity } = parts;
+  const { sendAway, silence, identity, handOff } = parts;
+  /**
+   * The `joined` of people told as entering a room that someone here of the
+   * same name is still in (by folded name): held back, since it is most
+   * likely them moving to another server, and told only if it turns out
+   * that someone else took the name.
+   */
+  const unannounced = new Map<string, { room: string; frame: ServerFrame }[]>();
   /**
    * Sends `frame` to everyone of `room` here, unless it is a crowd and not
    * `always` (what an operator did is told however big the room, as on one
@@ -129,11 +141,20 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
       // Back elsewhere, or their name someone else's: what was kept for them here is spent.
       identity.arrivedElsewhere(person.key);
       const { name: _, ...how } = person.person;
-      announce(
+      const frame: ServerFrame = {
+        type: "joined",
+        ts: Date.now(),
         room,
-        { type: "joined", ts: Date.now(), room, name: person.name, ...how },
-        person.key,
-      );
+        name: person.name,
+        ...how,
+      };
+      // Listed here already: moving to that server, they never left.
+      if (members.byKey(person.key)?.rooms.some((each) => each.name === room)) {
+        const held = unannounced.get(person.key) ?? [];
+        unannounced.set(person.key, [...held, { room, frame }]);
+        return;
+      }
+      announce(room, frame, person.key);
     },
     dropped: (person) => identity.droppedElsewhere(person),
     left: (person, room, reason, sentAway) =>
@@ -158,7 +179,9 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
         announce(room, { type: "renamed", ts, room, from, to: person.name });
       }
     },
-    movedAway: (key, byOther) => {
+    movedAway: (key, byOther, server) => {
+      const held = unannounced.get(key) ?? [];
+      unannounced.delete(key);
       const holder = members.byKey(key);
       if (holder === undefined) return;
       // A client that came back elsewhere has given this connection up: what it is told here
@@ -168,10 +191,15 @@ export function clusterEvents(parts: LinkedParts): ClusterEvents {
         reason: byOther ? NAME_TAKEN_WHILE_STILL : "You connected again from elsewhere",
       });
       holder.session.close();
+      // Moved with their own token: the rooms here see no change, as when a client comes back
+      // to the same server.
+      if (!byOther && server !== undefined) return handOff(holder.session, server);
       close(
         holder.session,
         byOther ? NAME_TAKEN_WHILE_STILL_LEFT : "connected again to another server",
       );
+      // Someone else has the name: they arrived after the holder left.
+      for (const { room, frame } of held) announce(room, frame, key);
     },
     noted: (kind, key, value) => {
       // A restart ends mutes: they are every server's, but not kept with the history.

@@ -75,10 +75,17 @@ export interface RoomsOptions {
   readonly remote?: RemotePeople | undefined;
   /**
    * In a cluster, told of every entry and departure, for the other servers:
-   * `left` is why someone left, `sentAway` whether an operator sent them away.
+   * `left` is why someone left, `sentAway` whether an operator sent them away,
+   * `handedOff` whether they moved to another server, which tells the others.
    */
   readonly moved?:
-    | ((member: Member, room: Room, left?: string, sentAway?: boolean) => void)
+    | ((
+      member: Member,
+      room: Room,
+      left?: string,
+      sentAway?: boolean,
+      handedOff?: boolean,
+    ) => void)
     | undefined;
   /**
    * In a cluster, the id of the newest message the cluster stored that this
@@ -196,11 +203,15 @@ export class Rooms {
   /**
    * Takes `member` into `room`, which its `rooms` already hold: the room is
    * told, and how the member is, then the member gets the room and its last
-   * messages, or those `from` says.
+   * messages, or those `from` says. A room that `listed` the member already
+   * (someone who moved here from another server of the cluster, in it there)
+   * is not told again.
    */
-  enter(member: Member, room: Room, from?: ReplayFrom, chosen = false): void {
+  enter(member: Member, room: Room, from?: ReplayFrom, chosen = false, listed = false): void {
     this.#rooms.set(room.name, room);
-    if (this.#told(member, room.name, true, "parted", chosen)) this.#joined(member, room);
+    if (this.#told(member, room.name, true, "parted", chosen) && !listed) {
+      this.#joined(member, room);
+    }
     room.members.add(member);
     this.#options.moved?.(member, room);
     this.replay(member, room, from);
@@ -316,6 +327,22 @@ export class Rooms {
     for (const [name, was] of untold ?? []) {
       const room = this.#rooms.get(name);
       if (was.in && room !== undefined) this.#left(member, room, was.reason, false);
+    }
+  }
+
+  /**
+   * Takes `member`, whose client moved to another server of the cluster, out
+   * of its rooms without a word: it is in them there, and the rooms here list
+   * it as someone of that server.
+   */
+  handOff(member: Member): void {
+    if (this.#unseen.delete(member)) this.#unseenCount--;
+    this.#untold.delete(member);
+    this.#options.budget?.forget(member);
+    for (const room of member.rooms) {
+      if (!room.members.delete(member)) continue;
+      this.#options.moved?.(member, room, "connected again to another server", false, true);
+      if (room.members.size === 0 && room.name !== LOBBY) this.#rooms.delete(room.name);
     }
   }
 
