@@ -184,7 +184,7 @@ terminalTest(
       assert.ok(left.lines.includes("EXIT=0"), left.text);
       assert.equal(countLines(left, warning), 2, left.text);
       // The line dropped is said once, on standard error, after the terminal is restored.
-      const dropped = /^chat: 1 line was not sent: the server did not have it yet$/;
+      const dropped = /^-- 1 line was not sent: the server did not have it yet$/;
       assert.equal(countLines(left, dropped), 1, left.text);
     }
   },
@@ -282,7 +282,7 @@ terminalTest(
     const left = await ann.waitForLine(/^EXIT=\d+$/);
     assert.ok(left.lines.includes("EXIT=0"), left.text);
     assert.equal(countLines(left, warning(2)), 1, left.text);
-    assert.ok(left.lines.includes("chat: 2 lines were not sent: the server did not have them yet"));
+    assert.ok(left.lines.includes("-- 2 lines were not sent: the server did not have them yet"));
   },
 );
 
