@@ -25,7 +25,7 @@
 
 import { parseArgs } from "node:util";
 import type { ClientFrame, ServerFrame } from "../protocol.ts";
-import { chatTaskFlags, kill, launch } from "./processes.ts";
+import { kill, serveChat } from "./processes.ts";
 import { median } from "./stats.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -99,32 +99,6 @@ class Client {
     }
     await this.closed;
   }
-}
-
-/** Starts `chat serve` with `args`; resolves with it and its port once it listens. */
-async function serve(args: string[]): Promise<{ server: Deno.ChildProcess; port: number }> {
-  const server = launch([
-    Deno.execPath(),
-    "run",
-    ...chatTaskFlags(ROOT),
-    "main.ts",
-    ...["serve", "--host", "127.0.0.1", "--port", "0", "--no-web", ...args],
-  ], { cwd: ROOT });
-  await server.stdin.close();
-  server.stderr.pipeTo(new WritableStream()).catch(() => {});
-  const lines = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let banner = "";
-  let port = 0;
-  while (port === 0) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error(`Cannot start the chat server: ${banner}`);
-    banner += value;
-    port = Number(/chat join 127\.0\.0\.1:(\d+)/.exec(banner)?.[1] ?? 0);
-  }
-  (async () => {
-    while (!(await lines.read()).done);
-  })().catch(() => {});
-  return { server, port };
 }
 
 /** One run's figures, in ms. */
@@ -234,9 +208,11 @@ if (import.meta.main) {
     });
     try {
       for (const kind of ["disk", "memory"] as const) {
-        const { server, port } = await serve(
-          [...kind === "disk" ? ["--data-dir", dir] : ["--memory"], "--max-per-ip", "40"],
-        );
+        const { server, port } = await serveChat(ROOT, [
+          ...kind === "disk" ? ["--data-dir", dir] : ["--memory"],
+          "--max-per-ip",
+          "40",
+        ]);
         try {
           const figures = await run(port, senders, seconds);
           results[kind].push(figures);

@@ -86,6 +86,40 @@ export function chatTaskFlags(root: string): string[] {
   return words.slice(from + 1, to);
 }
 
+/**
+ * Starts the chat server of the project at `root` on a port of loopback the
+ * system picks, without its web client, with `args` besides, and resolves
+ * with it and its port once it listens; what it says later is read and
+ * dropped. End it with {@linkcode kill}.
+ */
+export async function serveChat(
+  root: string,
+  args: string[],
+): Promise<{ server: Deno.ChildProcess; port: number }> {
+  const server = launch([
+    Deno.execPath(),
+    "run",
+    ...chatTaskFlags(root),
+    "main.ts",
+    ...["serve", "--host", "127.0.0.1", "--port", "0", "--no-web", ...args],
+  ], { cwd: root });
+  await server.stdin.close();
+  server.stderr.pipeTo(new WritableStream()).catch(() => {});
+  const lines = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let banner = "";
+  let port = 0;
+  while (port === 0) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error(`Cannot start the chat server: ${banner}`);
+    banner += value;
+    port = Number(/chat join 127\.0\.0\.1:(\d+)/.exec(banner)?.[1] ?? 0);
+  }
+  (async () => {
+    while (!(await lines.read()).done);
+  })().catch(() => {});
+  return { server, port };
+}
+
 /** Waits for `child` to exit, killing it if it has not within `ms`. */
 async function exitWithin(
   child: Deno.ChildProcess,

@@ -33,7 +33,7 @@ import type { HistoryStore } from "../server/history/store.ts";
 import { MemoryHistory } from "../server/history/memory.ts";
 import type { FrameSource, Session } from "../server/session.ts";
 import { SqliteHistory } from "../server/history/sqlite.ts";
-import { chatTaskFlags, launch } from "./processes.ts";
+import { serveChat } from "./processes.ts";
 import { median, percentile } from "./stats.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -368,29 +368,8 @@ async function latencyBench(
 ): Promise<void> {
   const words = vocabulary();
   const dir = await Deno.makeTempDir({ prefix: "chat_search_latency_" });
-  const args = [
-    Deno.execPath(),
-    "run",
-    ...chatTaskFlags(ROOT),
-    "main.ts",
-    ...["serve", "--host", "127.0.0.1", "--port", "0", "--no-web", "--data-dir", dir],
-  ];
   fillSqlite(`${dir}/history.db`, size, words);
-  const server = launch(args, { cwd: ROOT });
-  await server.stdin.close();
-  server.stderr.pipeTo(new WritableStream()).catch(() => {});
-  const lines = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let banner = "";
-  let port = 0;
-  while (port === 0) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error(`Cannot start the chat server: ${banner}`);
-    banner += value;
-    port = Number(/chat join 127\.0\.0\.1:(\d+)/.exec(banner)?.[1] ?? 0);
-  }
-  (async () => {
-    while (!(await lines.read()).done);
-  })().catch(() => {});
+  const { server, port } = await serveChat(ROOT, ["--data-dir", dir]);
   try {
     const late: number[] = [];
     const sent = new Map<string, number>();
