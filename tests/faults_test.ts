@@ -363,7 +363,7 @@ Deno.test("startServer() drops dead peers and silent handshakes on time, and kee
     assert.deepEqual(silent.garbage, [
       "Welcome to chat. Type your name and press Enter.",
       "Your name: ",
-      "-- Disconnected: No hello within 6 s",
+      "-- Disconnected: No name given within 6 s",
     ]);
     assert.deepEqual(silent.frames, []);
   });

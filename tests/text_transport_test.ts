@@ -722,7 +722,7 @@ Deno.test("startServer() tells a person refused a name, past the hello deadline,
   await refused.send("no such name");
   await refused.closed();
   assert.ok(
-    refused.text.endsWith(`\r\n${PROMPT}\r\n-- Disconnected: No hello within 2 s\r\n`),
+    refused.text.endsWith(`\r\n${PROMPT}\r\n-- Disconnected: No name given within 2 s\r\n`),
     JSON.stringify(refused.text),
   );
 });
@@ -738,7 +738,7 @@ Deno.test("startServer() tells a person who typed part of a name, past the deadl
   await early.write("x");
   for (const person of [greeted, early]) {
     await person.closed();
-    assert.equal(person.text, `${GREETING}\r\n-- Disconnected: No hello within 2 s\r\n`);
+    assert.equal(person.text, `${GREETING}\r\n-- Disconnected: No name given within 2 s\r\n`);
   }
 });
 

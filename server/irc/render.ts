@@ -32,6 +32,7 @@ import { replayMark } from "./session.ts";
 import { joinLines, whoLines } from "./listings.ts";
 import { errorLine } from "./errors.ts";
 import { welcomeLines } from "./welcome.ts";
+import { noHelloSeconds } from "../transports/no_hello.ts";
 import { NOTICE_CID, privateAction } from "./text.ts";
 import {
   Capabilities,
@@ -73,8 +74,6 @@ const OPERATOR_PROVED = /^(\S+) is an operator \(proved /;
 const OPERATOR_MADE = /^(\S+) made (\S+) (?:an operator|(a person like the others))$/;
 const OPERATOR_LEFT = /^(\S+) is no longer an operator$/;
 const LOCKED = /^(\S+) (un)?locked (#\S+): /;
-// The `bye` of a connection that said no `hello` in time (server/transports/peer.ts).
-const NO_HELLO = /^No hello within (\d+) s$/;
 
 /** Frames as IRC lines for one connection, and the state they depend on. */
 export class IrcRenderer {
@@ -399,10 +398,10 @@ export class IrcRenderer {
    * (`No registration (CAP END) within 10 s`).
    */
   #bye(reason: string): string {
-    const late = this.name === undefined ? NO_HELLO.exec(reason) : null;
-    if (late === null) return reason;
+    const late = this.name === undefined ? noHelloSeconds(reason) : undefined;
+    if (late === undefined) return reason;
     const missing = this.options.awaiting?.() ?? "NICK and USER";
-    return `No registration${missing === "" ? "" : ` (${missing})`} within ${late[1]} s`;
+    return `No registration${missing === "" ? "" : ` (${missing})`} within ${late} s`;
   }
 
   /**

@@ -19,6 +19,7 @@ import { type Slot, TokenBucket } from "../limits.ts";
 import { FrameIntake } from "./intake.ts";
 import { TelnetFilter } from "./telnet.ts";
 import { GREETING, TextCodec } from "./text.ts";
+import { noHelloReason } from "./no_hello.ts";
 import { encoder, type Outbox } from "./outbox.ts";
 import { type SessionMode, TcpSession } from "./tcp_session.ts";
 import { CLOSE_PROTOCOL_ERROR, WebSocketDecoder } from "./websocket.ts";
@@ -380,7 +381,7 @@ export class Peer {
         const codec = new TextCodec(session.localHost);
         session.speak("text", (frame) => codec.encode(frame));
       }
-      session.send({ type: "bye", reason: `No hello within ${seconds} s` });
+      session.send({ type: "bye", reason: noHelloReason(seconds) });
       return this.end("no hello");
     }
     // People on nc cannot answer pings; TCP keepalive covers them.

@@ -9,6 +9,7 @@
 import { describeFrame, toldByNotice } from "../../core/describe.ts";
 import { normalizeRoom } from "../../core/names.ts";
 import { plainLines } from "../../core/plain.ts";
+import { noHelloSeconds } from "./no_hello.ts";
 import { helpRows, PLAIN_HELP_COLUMNS } from "../../core/help_rows.ts";
 import { trimSpace } from "../../core/sanitize.ts";
 import { fileLink } from "../../core/files.ts";
@@ -39,11 +40,16 @@ const NAME_REFUSALS: ReadonlySet<ErrorCode> = new Set(["name_invalid", "name_tak
 const PICK_ANOTHER = "Pick another name";
 
 /**
- * `frame`, and when it refuses the name typed at the question, its message
- * ending with the invitation to type another, as the hub ends a name
- * someone has: `Cannot use "root": the name "root" is reserved. Pick another name`.
+ * `frame` as said at the name question: a refusal of the name typed ends
+ * with the invitation to type another, as the hub ends a name someone has
+ * (`Cannot use "root": the name "root" is reserved. Pick another name`), and
+ * the goodbye of no name in time says so in a person's words.
  */
 function askingAgain(frame: ServerFrame): ServerFrame {
+  if (frame.type === "bye") {
+    const late = noHelloSeconds(frame.reason);
+    return late === undefined ? frame : { ...frame, reason: `No name given within ${late} s` };
+  }
   if (frame.type !== "error" || !NAME_REFUSALS.has(frame.code)) return frame;
   if (frame.message.endsWith(PICK_ANOTHER)) return frame;
   return { ...frame, message: `${frame.message}. ${PICK_ANOTHER}` };
