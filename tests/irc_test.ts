@@ -500,14 +500,22 @@ Deno.test("IRC, JSON and nc in the same rooms: messages, actions, private messag
     assert.ok(!lines.some((line) => / 401 /.test(line)), lines.join("\n"));
   });
 
-  await t.step("PART leaves a room: PART, and the others see it; 442 when not in it", async () => {
-    await ann.send("PART #ops");
-    assert.match(await ann.next(/ PART /), /^:ann!\S+ PART #ops$/);
-    await ann.send("PART #ops");
-    assert.match(await ann.next(/ 442 /), /^:\S+ 442 ann #ops :/);
-    await ann.send("PART");
-    assert.match(await ann.next(/ 461 /), /^:\S+ 461 ann PART :/);
-  });
+  await t.step(
+    "PART leaves a room: PART; 403 when nobody is in it, 442 when not in it",
+    async () => {
+      await ann.send("PART #ops");
+      assert.match(await ann.next(/ PART /), /^:ann!\S+ PART #ops$/);
+      // Nobody is in #ops now: a channel nobody is in does not exist.
+      await ann.send("PART #ops");
+      assert.match(await ann.next(/ 403 | 442 /), /^:\S+ 403 ann #ops :No such channel$/);
+      await bob.send({ type: "join", room: "#side" });
+      await bob.next("room", (frame) => frame.room === "#side");
+      await ann.send("PART #side");
+      assert.match(await ann.next(/ 403 | 442 /), /^:\S+ 442 ann #side :/);
+      await ann.send("PART");
+      assert.match(await ann.next(/ 461 /), /^:\S+ 461 ann PART :/);
+    },
+  );
 
   await t.step(
     "a PART's reason reaches the IRC clients; the others see the usual departure",

@@ -62,7 +62,11 @@ function leaveAll(gateway: Gateway): void {
   );
 }
 
-/** PART: `part` from each channel of the list, the reason told to IRC clients (shared.ts). */
+/**
+ * PART: `part` from each channel of the list, the reason told to IRC clients
+ * (shared.ts); 403 for a channel nobody is in (it does not exist), 442 for
+ * one that exists without the client.
+ */
 function part(gateway: Gateway, params: readonly string[]): void {
   if (short(gateway, "PART", params, 1)) return;
   const reason = [...sanitizeText(stripFormatting(params[1] ?? "")).trim()]
@@ -71,7 +75,9 @@ function part(gateway: Gateway, params: readonly string[]): void {
     const name = room(gateway, channel);
     if (name === undefined) continue;
     if (!inRoom(gateway, name)) {
-      reply(gateway, ERR.NOTONCHANNEL, channel, "You're not on that channel");
+      if (gateway.hub.occupied(name)) {
+        reply(gateway, ERR.NOTONCHANNEL, channel, "You're not on that channel");
+      } else reply(gateway, ERR.NOSUCHCHANNEL, channel, "No such channel");
       continue;
     }
     const leave = () =>
