@@ -1632,3 +1632,37 @@ Deno.test("IRC server-time: every line of what someone did carries @time, not me
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("IRC STATS, LINKS, INFO and ADMIN: RFC 2812's answers, never 421", async () => {
+  const { server, irc } = await serve(["--name", "chat"]);
+  await using _ = server;
+  await using ann = await IrcClient.register(irc, "ann");
+  await ann.sync();
+  const answer = async (line: string, last: RegExp) => {
+    await ann.send(line);
+    return (await ann.until(last)).filter((got) => / \d{3} /.test(got));
+  };
+  assert.deepEqual(await answer("STATS u", / 219 | 421 /), [
+    ":irc.chat 219 ann u :End of STATS report",
+  ]);
+  assert.deepEqual(await answer("STATS", / 219 | 421 /), [
+    ":irc.chat 219 ann * :End of STATS report",
+  ]);
+  assert.deepEqual(await answer("LINKS", / 365 | 421 /), [
+    ":irc.chat 364 ann irc.chat irc.chat :0 a chat for the local network",
+    ":irc.chat 365 ann * :End of LINKS list",
+  ]);
+  assert.deepEqual(await answer("LINKS other.*", / 365 | 421 /), [
+    ":irc.chat 365 ann other.* :End of LINKS list",
+  ]);
+  assert.deepEqual(await answer("INFO", / 374 | 421 /), [
+    ":irc.chat 371 ann :chat: a chat for the local network",
+    ":irc.chat 371 ann :Running chat-1",
+    ":irc.chat 374 ann :End of INFO list",
+  ]);
+  assert.deepEqual(await answer("ADMIN", / 258 | 421 /), [
+    ":irc.chat 256 ann irc.chat :Administrative info",
+    ":irc.chat 257 ann :chat, a chat for the local network",
+    ":irc.chat 258 ann :Run by its host, at the server's console; operators keep order",
+  ]);
+});

@@ -12,6 +12,7 @@ import type { Gateway } from "./connection.ts";
 import { luserLines, motdLines, versionLines } from "./welcome.ts";
 import { existingRoom, inRoom, list, reply, room, short } from "./params.ts";
 import { QUERIES } from "./queries.ts";
+import { ABOUT } from "./about.ts";
 import { OPERATOR_VERBS } from "./operators.ts";
 import { invite } from "./invite.ts";
 import { nickProblem } from "./nicks.ts";
@@ -287,5 +288,6 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   INVITE: invite,
   OPER: oper,
   ...QUERIES,
+  ...ABOUT,
   ...OPERATOR_VERBS,
 };
