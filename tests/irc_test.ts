@@ -846,6 +846,26 @@ Deno.test("IRC queries: NAMES, WHO, WHOIS, TOPIC, LIST, MODE, AWAY, MOTD, 421", 
       await ann.send("WHOIS nobody");
       assert.match(await ann.next(/ 401 /), / 401 ann nobody :/);
       await ann.next(/ 318 ann nobody /);
+      // A list: each nick answered in turn, each with its own 318.
+      await ann.send("WHOIS bob,nobody,ann");
+      const each = (await ann.until(/ 318 ann ann /)).filter((line) => / (311|401|318) /.test(line))
+        .map((line) => line.split(" ").slice(1, 4).join(" "));
+      assert.deepEqual(each, [
+        "311 ann bob",
+        "318 ann bob",
+        "401 ann nobody",
+        "318 ann nobody",
+        "311 ann ann",
+        "318 ann ann",
+      ]);
+      // At most 5: 407 names the first left out.
+      await ann.send("WHOIS n1,n2,n3,n4,n5,n6,n7");
+      const capped = await ann.until(/ 407 /);
+      assert.equal(capped.filter((line) => / 318 /.test(line)).length, 5, capped.join("\n"));
+      assert.match(
+        capped.at(-1)!,
+        / 407 ann n6 :Too many targets: only the first 5 nicks are answered$/,
+      );
       await ann.send("WHOWAS nobody");
       assert.match(await ann.next(/ 406 /), / 406 ann nobody :/);
       await ann.next(/ 369 ann nobody /);

@@ -170,11 +170,29 @@ function listedPerson(gateway: Gateway, name: string | undefined): PersonInfo | 
   return gateway.hub.person(name);
 }
 
-/** WHOIS: 311, 319, 312, 313, 301, 317, 318. */
+/** The most nicks one WHOIS answers, as USERHOST answers at most 5. */
+export const MAX_WHOIS_NICKS = 5;
+
+/**
+ * WHOIS [server] a,b: each nick of the list answered in turn, each with its
+ * own 318 (as RFC 2812 and Modern IRC give it, per nick), at most
+ * {@linkcode MAX_WHOIS_NICKS}; 407 names the first nick left out.
+ */
 function whois(gateway: Gateway, params: readonly string[]): void {
   if (params.length === 0) return reply(gateway, ERR.NONICKNAMEGIVEN, "No nickname given");
   // WHOIS [server] nick: the nick is the last.
-  const nick = params[params.length - 1]!.split(",")[0]!;
+  const nicks = list(params[params.length - 1]);
+  if (nicks.length === 0) return reply(gateway, ERR.NONICKNAMEGIVEN, "No nickname given");
+  for (const nick of nicks.slice(0, MAX_WHOIS_NICKS)) whoisOne(gateway, nick);
+  const skipped = nicks[MAX_WHOIS_NICKS];
+  if (skipped !== undefined) {
+    const why = `Too many targets: only the first ${MAX_WHOIS_NICKS} nicks are answered`;
+    reply(gateway, ERR.TOOMANYTARGETS, skipped, why);
+  }
+}
+
+/** WHOIS of one nick: 311, 319, 312, 313, 301, 317, 318; 401 and 318 for nobody. */
+function whoisOne(gateway: Gateway, nick: string): void {
   const renderer = gateway.renderer;
   const found = listedPerson(gateway, renderer.nicks.name(nick));
   if (found === undefined) {
