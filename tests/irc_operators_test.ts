@@ -896,3 +896,27 @@ Deno.test("IRC operators: a KICK from someone not an operator is 482, whoever it
   await carl.send("KICK #nowhere bob");
   assert.match(await carl.next(/ 403 /), /^:\S+ 403 carl #nowhere /);
 });
+
+Deno.test("IRC operators: a ban of a name and an address is listed as both masks, and lifted by either", async () => {
+  await using chat = await serve();
+  const { irc } = chat;
+  await using ann = await operator(irc);
+  // From another address than ann's: a ban of spammer holds that address too.
+  await using spammer = await IrcClient.register(irc, "spammer", [], "127.0.0.2");
+  await ann.send("MODE #lobby +b spammer!*@*");
+  await spammer.next(/^ERROR /);
+  assert.match(await ann.next(/ NOTICE ann /), /:You banned spammer \(127\.0\.0\.2\)/);
+  await ann.send("MODE #lobby b");
+  const list = (await ann.until(/ 368 /)).filter((line) => / 367 /.test(line));
+  assert.deepEqual(list.map((line) => line.split(" ")[4]), ["spammer!*@*", "*!*@127.0.0.2"]);
+  // One ban: lifting its address lifts its name too, and the client is told both went.
+  await ann.send("MODE #lobby -b *!*@127.0.0.2");
+  assert.match(await ann.next(/ NOTICE ann /), /:Lifted the ban of 127\.0\.0\.2$/);
+  const modes = (await ann.sync()).filter((line) => / MODE /.test(line));
+  assert.deepEqual(modes, [
+    ":ann!ann@chat MODE #lobby -b *!*@127.0.0.2",
+    ":ann!ann@chat MODE #lobby -b spammer!*@*",
+  ]);
+  await ann.send("MODE #lobby b");
+  assert.equal((await ann.until(/ 368 /)).filter((line) => / 367 /.test(line)).length, 0);
+});

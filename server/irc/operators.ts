@@ -12,6 +12,7 @@
 import { isIP } from "node:net";
 import { parseInput } from "../../core/commands.ts";
 import { nameKey } from "../../core/names.ts";
+import { plainAddress } from "../../core/address.ts";
 import type { Hub } from "../hub.ts";
 import type { Ban } from "../hub/moderation.ts";
 import { ofDeparted } from "../hub/operators.ts";
@@ -195,9 +196,25 @@ function bannedNames(gateway: Gateway): string[] {
   return gateway.hub.bans().flatMap((ban) => ban.name === undefined ? [] : [ban.name]);
 }
 
-/** A ban as IRC masks it: its name's nick, or else its address. */
-function banMask(ban: Ban): string {
-  return ban.name !== undefined ? `${nickOf(ban.name)}!*@*` : `*!*@${ban.address ?? "*"}`;
+/**
+ * A ban as IRC masks it: its name's nick and its address, each a mask
+ * (`spammer!*@*`, `*!*@192.168.1.7`), as a ban of both keeps out either.
+ * One ban still: lifting it by either mask lifts both.
+ */
+function banMasks(ban: Ban): string[] {
+  const masks = [];
+  if (ban.name !== undefined) masks.push(`${nickOf(ban.name)}!*@*`);
+  if (ban.address !== undefined) masks.push(`*!*@${ban.address}`);
+  return masks.length === 0 ? ["*!*@*"] : masks;
+}
+
+/** The masks of the bans an unban of `target` (a name or an address) lifts, as the hub matches them. */
+function liftedMasks(gateway: Gateway, target: string): string[] {
+  const key = nameKey(target.replace(/^@/, ""));
+  const address = plainAddress(target.replace(/^@/, ""));
+  return gateway.hub.bans()
+    .filter((ban) => ban.address === address || ban.key === key)
+    .flatMap(banMasks);
 }
 
 /** `MODE #room b`: the bans in force (367) to an operator, then 368; to anyone else 368 alone. */
@@ -205,14 +222,9 @@ function banList(gateway: Gateway, room: string): void {
   const me = gateway.renderer.name;
   if (me !== undefined && gateway.hub.person(me)?.person.op === true) {
     for (const ban of gateway.hub.bans()) {
-      reply(
-        gateway,
-        RPL.BANLIST,
-        room,
-        banMask(ban),
-        nickOf(ban.by),
-        String(Math.floor(ban.at / 1000)),
-      );
+      for (const mask of banMasks(ban)) {
+        reply(gateway, RPL.BANLIST, room, mask, nickOf(ban.by), String(Math.floor(ban.at / 1000)));
+      }
     }
   }
   reply(gateway, RPL.ENDOFBANLIST, room, "End of channel ban list");
@@ -271,12 +283,16 @@ export function channelMode(
     const target = found.target;
     const renderer = gateway.renderer;
     renderer.lastError = undefined;
+    // The other masks the ban lifted was listed by (its name's, its address's) go with it.
+    const others = adding ? [] : liftedMasks(gateway, target).filter((mask) => mask !== arg);
     // A KICK that follows, of whom the ban sent away, gives it its reason (/kickban).
     if (adding) gateway.kickbans.ban(gateway, room, target, { context, since: found.since });
     else gateway.deliver({ type: "unban", target }, context);
     // Told back as the MODE a server sends, so that the client's own ban list has it (irssi's /unban).
     if (renderer.lastError === undefined) {
-      gateway.write(renderer.from(renderer.name!, "MODE", room, adding ? "+b" : "-b", arg));
+      for (const mask of [arg, ...new Set(others)]) {
+        gateway.write(renderer.from(renderer.name!, "MODE", room, adding ? "+b" : "-b", mask));
+      }
     }
   }
 }
