@@ -228,6 +228,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
         gate,
         log,
         serverName: config.serverName,
+        heartbeatMs: config.heartbeatMs,
       });
     } catch (error) {
       const code = (error as { code?: unknown })?.code;

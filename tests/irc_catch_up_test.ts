@@ -118,6 +118,28 @@ Deno.test("IRC: a connection lost while silent replays what came after it was la
   assert.deepEqual(said(lines, "#lobby"), ["unconfirmed"]);
 });
 
+Deno.test("IRC: a client that only answers the server's PINGs is back without what it had read", async () => {
+  const { server, port, irc } = await serve();
+  await using _ = server;
+  await using bob = await TestClient.join2(port, "bob");
+  const { client: ann } = await arrive(irc, "ann");
+  await bobSays(bob, "#lobby", "read already");
+  await ann.next(/PRIVMSG #lobby :read already$/);
+  // Soon after writing to a client it has not heard from since, the server asks with a PING:
+  // the answer proves that everything written before it was read. ann sends nothing else.
+  const ping = await ann.next(/^:\S+ PING /, 4_000);
+  // Written after the PING: its answer does not prove this one read.
+  await bobSays(bob, "#lobby", "after the ping");
+  await ann.next(/PRIVMSG #lobby :after the ping$/);
+  await ann.send(`PONG :${ping.split(" ").at(-1)!.replace(/^:/, "")}`);
+  await ann[Symbol.asyncDispose]();
+  await bob.next("left", (frame) => frame.name === "ann");
+  await bobSays(bob, "#lobby", "said meanwhile");
+  const { client: again, lines } = await arrive(irc, "ann");
+  await using _again = again;
+  assert.deepEqual(said(lines, "#lobby"), ["after the ping", "said meanwhile"]);
+});
+
 Deno.test("IRC: a return refused (banned) keeps the place for the return that is welcomed", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat_irc_catch_up_" });
   try {

@@ -920,3 +920,65 @@ Deno.test("IRC operators: a ban of a name and an address is listed as both masks
   await ann.send("MODE #lobby b");
   assert.equal((await ann.until(/ 368 /)).filter((line) => / 367 /.test(line)).length, 0);
 });
+
+Deno.test("IRC operators: back after a drop, an operator is told that it ended with the connection", async (t) => {
+  await using chat = await serve();
+  const { port, irc } = chat;
+  await using bob = await TestClient.join2(port, "bob");
+  const dropped = "You were an operator before your connection dropped";
+
+  await t.step(
+    "dropped: back as ann, told to /oper again; #ops stays locked until then",
+    async () => {
+      const ann = await operator(irc);
+      await ann.send("JOIN #ops");
+      await ann.next(/ 366 ann #ops /);
+      await ann.send("MODE #ops +i");
+      await ann.next(/ MODE #ops \+i$/);
+      // Gone without a QUIT, as a connection that broke.
+      await ann[Symbol.asyncDispose]();
+      await bob.next("left", (frame) => frame.name === "ann");
+      await using again = await IrcClient.register(irc, "ann");
+      const notice = await again.next(/ NOTICE ann :/);
+      assert.match(
+        notice,
+        new RegExp(`^:\\S+ NOTICE ann :${dropped}; on IRC that lasts as long as`),
+      );
+      assert.match(
+        notice,
+        /: \/oper ann SECRET \(or another operator's \/op\) makes you one again/,
+      );
+      // Nothing is given back by nick and address: the way in is OPER, as for anyone.
+      await again.send("JOIN #ops");
+      assert.match(await again.next(/ 473 | JOIN #ops/), / 473 ann #ops /);
+      await again.send("OPER ann op-secret");
+      await again.next(/ 381 /);
+      await again.send("JOIN #ops");
+      await again.next(/ 366 ann #ops /);
+      await again.send("QUIT :done");
+      await again.closed();
+      await bob.next("left", (frame) => frame.name === "ann");
+    },
+  );
+
+  await t.step("another nick from that address is not told, nor ann after a QUIT", async () => {
+    const ann = await operator(irc);
+    await ann[Symbol.asyncDispose]();
+    await bob.next("left", (frame) => frame.name === "ann");
+    await using dan = await IrcClient.register(irc, "dan");
+    const danLines = await dan.sync();
+    assert.ok(!danLines.some((line) => line.includes(dropped)), danLines.join("\n"));
+    // Told once: the drop above is ann's to hear of, then forgotten.
+    const told = await IrcClient.register(irc, "ann");
+    assert.ok((await told.sync()).some((line) => line.includes(dropped)));
+    await told.send("OPER ann op-secret");
+    await told.next(/ 381 /);
+    await told.send("QUIT :done");
+    await told.closed();
+    await told[Symbol.asyncDispose]();
+    await bob.next("left", (frame) => frame.name === "ann");
+    await using back = await IrcClient.register(irc, "ann");
+    const lines = await back.sync();
+    assert.ok(!lines.some((line) => line.includes(dropped)), lines.join("\n"));
+  });
+});

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import type { ServerFrame } from "../protocol.ts";
 import type { Hub } from "../server/hub.ts";
 import { CatchUps } from "../server/irc/catch_up.ts";
+import { FormerOperators } from "../server/irc/former_operators.ts";
 import { IrcRenderer } from "../server/irc/render.ts";
 import { CAPABILITIES } from "../server/irc/registration.ts";
 import { Capabilities, sharedFrame } from "../server/irc/shared.ts";
@@ -183,6 +184,7 @@ function connection(): IrcConnection {
     tls: false,
     log: () => {},
     catchUps: new CatchUps(),
+    formerOperators: new FormerOperators(0),
   });
 }
 

@@ -3,9 +3,11 @@
  * what it last read: entering a room replays its last messages, so an IRC
  * client that lost its connection and came back showed up to 50 lines it
  * had already shown, each again. The server remembers, for a while after a
- * connection ends, where it had read to (the newest message id when the
- * client last said anything, so that a connection that died silently is
- * not thought to have read what came after). The same person coming back
+ * connection ends, where it had read to: the newest message id when the
+ * client last said anything, or the newest message written to it before a
+ * PING it answered (connection.ts asks soon after writing to a client that
+ * says nothing while its person reads), so that a connection that died
+ * silently is not thought to have read what came after. The same person coming back
  * from the same address within {@linkcode CATCH_UP_MS} enters each room
  * the lost connection was in with that id as its `since`: of the room's
  * last messages, only those it has not had. A room it was not in has

@@ -252,7 +252,7 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
     const server = gateway.renderer.options.server;
     gateway.write(gateway.renderer.line("PONG", server, params[0]));
   },
-  PONG: () => {},
+  PONG: (gateway, params) => gateway.ponged(params),
   QUIT: (gateway, params) => {
     gateway.quitting();
     gateway.deliver(

@@ -27,6 +27,7 @@ import { COMMANDS } from "./commands.ts";
 import { Kickbans } from "./kickban.ts";
 import { nickOf } from "./nicks.ts";
 import type { CatchUps } from "./catch_up.ts";
+import type { FormerOperators } from "./former_operators.ts";
 import type { Ending } from "../transports/peer.ts";
 
 /** What an IRC connection knows of its server. */
@@ -42,9 +43,20 @@ export interface IrcOptions {
   readonly log: (line: string) => void;
   /** Where ended connections had read to, for their return (catch_up.ts). */
   readonly catchUps: CatchUps;
+  /** Operators whose connection dropped lately, told so when back (former_operators.ts). */
+  readonly formerOperators: FormerOperators;
 }
 
 const encoder = new TextEncoder();
+
+/**
+ * The least time between two PINGs that ask whether what was written has
+ * been read (the catch-up's anchor, catch_up.ts), in milliseconds.
+ */
+export const READ_PING_MS = 2_000;
+
+/** The most PINGs a connection keeps waiting for an answer to; the oldest are forgotten. */
+const MAX_ASKED = 4;
 const CR = 0x0d;
 /** The first byte of a TLS record that starts a handshake. */
 const TLS_HANDSHAKE = 0x16;
@@ -84,6 +96,8 @@ export interface Gateway {
   sinceFor(room: string): number | undefined;
   /** Says the client sent QUIT: it leaves for good, and no place is kept for its return. */
   quitting(): void;
+  /** Hears a PONG with `params`, which may answer one of the server's PINGs. */
+  ponged(params: readonly string[]): void;
 }
 
 /** Reads and answers the lines of one IRC client. */
@@ -104,8 +118,22 @@ export class IrcConnection implements LineProtocol, Gateway {
   /** Made for the first ban this connection gives: most connections never give one. */
   #kickbans: Kickbans | undefined;
   #pings = 0;
-  /** The newest message id when the client last sent a line, once it has a name. */
+  /**
+   * Where the client is known to have read to, once it has a name: the
+   * newest message id when it last sent a line, or the newest message
+   * written to it before a PING it answered.
+   */
   #heard: number | undefined;
+  /** The id of the newest room message written to the client; 0 before any. */
+  #written = 0;
+  /** The server's PINGs not answered yet, oldest first, each with the newest message before it. */
+  #asked: { readonly token: string; readonly upTo: number }[] = [];
+  /** When the last PING asking whether the client read was sent, from `performance.now()`. */
+  #askedAt = -Infinity;
+  /** The newest message written before the last PING. */
+  #askedUpTo = 0;
+  /** What the PONG being handled proved read: the newest message written before its PING. */
+  #proved: number | undefined;
   /** The names the connection went by. */
   readonly #names = new Set<string>();
   #quitting = false;
@@ -162,9 +190,12 @@ export class IrcConnection implements LineProtocol, Gateway {
   }
 
   encode(frame: ServerFrame): Uint8Array | undefined {
+    // Rendered as it is queued, in the order the client reads it: a PING queued later comes after.
     if (frame.type !== "message") this.#follow(frame);
+    else if (frame.id > this.#written) this.#written = frame.id;
     try {
-      return this.renderer.encode(frame);
+      const bytes = this.renderer.encode(frame);
+      return frame.type === "welcome" ? this.#welcomed(bytes) : bytes;
     } catch (error) {
       // The hub is sending to a whole room: one client's rendering must not stop the others'.
       this.#options.log(
@@ -172,6 +203,26 @@ export class IrcConnection implements LineProtocol, Gateway {
       );
       return undefined;
     }
+  }
+
+  /**
+   * The welcome's lines, and after them, for an operator whose connection
+   * dropped within a heartbeat and who is back under that nick from the same
+   * address, a NOTICE that on IRC being an operator ended with the connection.
+   */
+  #welcomed(bytes: Uint8Array | undefined): Uint8Array | undefined {
+    const { name, nick } = this.renderer;
+    if (name === undefined || !this.#options.formerOperators.take(this.address, name)) return bytes;
+    const notice = encoder.encode(this.renderer.notice(
+      "You were an operator before your connection dropped; on IRC that lasts as long as the " +
+        `connection: /oper ${nick} SECRET (or another operator's /op) makes you one again, ` +
+        "and then you may join the locked rooms you were in",
+    ));
+    if (bytes === undefined) return notice;
+    const both = new Uint8Array(bytes.length + notice.length);
+    both.set(bytes);
+    both.set(notice, bytes.length);
+    return both;
   }
 
   /** Follows what a frame tells of this connection: welcomed, in a room, out of one. */
@@ -217,6 +268,11 @@ export class IrcConnection implements LineProtocol, Gateway {
     if (this.#heard === undefined || this.#quitting) return;
     // Under its names and the nicks IRC showed them as: a client comes back with its nick.
     const names = [...this.#names].flatMap((name) => [name, nickOf(name)]);
+    // Still in the hub: a drop, not a kick or a ban, which take the person out first.
+    const name = this.renderer.name;
+    if (name !== undefined && this.hub.person(name)?.person.op === true) {
+      this.#options.formerOperators.dropped(this.address, [name, nickOf(name)]);
+    }
     this.#options.catchUps.remember(this.address, names, {
       since: this.#heard,
       rooms: this.#rooms,
@@ -228,7 +284,38 @@ export class IrcConnection implements LineProtocol, Gateway {
   }
 
   ping(): void {
-    this.write(this.renderer.line("PING", `heartbeat-${++this.#pings}`));
+    this.#ask(`heartbeat-${++this.#pings}`);
+  }
+
+  /**
+   * Asks, with a PING, whether the client has read the messages written to
+   * it since it was last heard from: its PONG proves it has read everything
+   * written before the PING, which moves its catch-up's anchor there. At
+   * most one every {@linkcode READ_PING_MS}, one at a time, and only when
+   * something was written since the last: nothing for an idle connection.
+   */
+  tick(now: number): void {
+    const written = this.#written;
+    if (written <= this.#askedUpTo || written <= (this.#heard ?? 0)) return;
+    if (this.#asked.length > 0 || now - this.#askedAt < READ_PING_MS) return;
+    this.#askedAt = now;
+    this.#ask(`read-${++this.#pings}`);
+  }
+
+  /** Sends a PING with `token`, kept with the newest message written before it. */
+  #ask(token: string): void {
+    this.#askedUpTo = this.#written;
+    this.#asked.push({ token, upTo: this.#written });
+    if (this.#asked.length > MAX_ASKED) this.#asked.shift();
+    this.write(this.renderer.line("PING", token));
+  }
+
+  ponged(params: readonly string[]): void {
+    const index = this.#asked.findIndex(({ token }) => params.includes(token));
+    if (index === -1) return;
+    this.#proved = this.#asked[index]!.upTo;
+    // PONGs come in order: those asked before it will not be answered now.
+    this.#asked.splice(0, index + 1);
   }
 
   /**
@@ -275,10 +362,16 @@ export class IrcConnection implements LineProtocol, Gateway {
       return true;
     }
     try {
+      this.#proved = undefined;
       this.#one(result.line);
       const name = this.renderer.name;
       if (name !== undefined) {
-        this.#heard = this.hub.lastMessageId;
+        // A PONG to the server's PING proves what was written before it; any other line is
+        // taken as the client being there when the newest message was said.
+        const proved = this.#proved;
+        this.#heard = proved === undefined
+          ? this.hub.lastMessageId
+          : Math.max(this.#heard ?? 0, proved);
         this.#names.add(name);
       }
     } catch (error) {

@@ -7,6 +7,7 @@
  */
 
 import { CatchUps } from "./catch_up.ts";
+import { FormerOperators } from "./former_operators.ts";
 import type { Socket } from "node:net";
 import type { Hub } from "../hub.ts";
 import type { ConnectionGate } from "../limits.ts";
@@ -45,6 +46,8 @@ export interface IrcTransportOptions {
   readonly log: (line: string) => void;
   /** The server's name, as `chat ls` shows it. */
   readonly serverName: string;
+  /** Milliseconds of silence after which a peer counts as gone: how long a dropped operator is told. */
+  readonly heartbeatMs: number;
 }
 
 /** Tells a connection over the limits why, as IRC says it, and closes it. */
@@ -78,6 +81,7 @@ export class IrcTransport {
       tls: listen.tls !== undefined,
       log: options.log,
       catchUps: new CatchUps(),
+      formerOperators: new FormerOperators(options.heartbeatMs),
     };
     const listener = await TcpListener.open({ ...listen, label: "IRC" }, {
       gate: options.gate,

@@ -71,6 +71,8 @@ export interface LineProtocol {
   encode(frame: ServerFrame): Uint8Array | undefined;
   /** Asks a silent peer for a sign of life. */
   ping(): void;
+  /** Does what is due at `now` (from `performance.now()`), about once a second once named. */
+  tick?(now: number): void;
   /** Hears that the connection is ending, before the hub takes its person out. */
   ended?(ending: Ending): void;
 }
@@ -384,6 +386,7 @@ export class Peer {
       session.send({ type: "bye", reason: noHelloReason(seconds) });
       return this.end("no hello");
     }
+    protocol?.tick?.(now);
     // People on nc cannot answer pings; TCP keepalive covers them.
     if ((session.mode === "text" && protocol === undefined) || heartbeatMs <= 0) return;
     if (this.#throttled) {
