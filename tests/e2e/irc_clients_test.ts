@@ -243,6 +243,25 @@ Deno.test({
       await step(
         t,
         clients,
+        "the server's PINGs after those messages are answered, and neither client shows them",
+        async () => {
+          // Soon after writing to a client that sent nothing since, the server asks with
+          // `PING :read-N` (its catch-up's anchor): answered at once, printed nowhere.
+          for (const client of [ann, bea]) {
+            const deadline = performance.now() + WAIT_MS;
+            while (!(await client.rawLines()).some((line) => /PONG :?read-\d+/.test(line))) {
+              if (performance.now() > deadline) assert.fail(`${client.program} answered no PING`);
+              await new Promise((resolve) => setTimeout(resolve, 200));
+            }
+            assert.deepEqual(await client.logLines(/read-\d|\bPING\b/), [], client.program);
+          }
+          await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
+        },
+      );
+
+      await step(
+        t,
+        clients,
         "a message of two lines from the page arrives as two lines on IRC",
         async () => {
           await Promise.all([ann.view("#lobby"), bea.view("#lobby")]);
