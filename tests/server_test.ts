@@ -289,6 +289,14 @@ Deno.test("startServer() refuses an invalid name with name_invalid", async (t) =
       assert.ok(isSafeText(error.message), `unsafe message ${JSON.stringify(error.message)}`);
     });
   }
+  await t.step("a space before or after one word is told as such", async () => {
+    await other.send({ type: "hello", version: 1, name: " bob" });
+    assert.deepEqual(await other.next("error"), {
+      type: "error",
+      code: "name_invalid",
+      message: 'Cannot use " bob": a name cannot start or end with a space',
+    });
+  });
   await t.step("the connection stays open and a valid name of 24 characters works", async () => {
     await other.sync();
     assert.equal(other.ended, false);
