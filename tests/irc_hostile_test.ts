@@ -178,6 +178,22 @@ Deno.test("IRC connections count against the connection limits of the other port
   assert.ok(second.lines.every((line) => !line.startsWith("ERROR ")), second.lines.join("\n"));
 });
 
+Deno.test("an IRC connection to a full server is told so, as PROTOCOL.md words it", async () => {
+  await using server = await startServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    ircPort: 0,
+    maxConnections: 1,
+  });
+  await using _held = await TestClient.join(server.addr.port, "held");
+  await using late = await IrcClient.connect(server.ircAddr!.port);
+  assert.equal(
+    await late.next(/^ERROR /),
+    "ERROR :Closing link: The server is full; try again later",
+  );
+  await late.closed();
+});
+
 Deno.test("IRC registration has the hello deadline of other programs, and says what was missing", async () => {
   await using server = await startServer({
     hostname: "127.0.0.1",
