@@ -499,3 +499,21 @@ Deno.test("startServer() does what PROTOCOL.md says of blank lines, msg.to, typi
     assert.equal((await bob.next("error")).code, "unknown_command");
   });
 });
+
+Deno.test("startServer() checks a frame's shape before anything else, as PROTOCOL.md says", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using bob = await TestClient.join(server.addr.port, "bob");
+  await using ann = await TestClient.join(server.addr.port, "ann");
+  // A second hello that is not one: bad_frame, not already_ready.
+  await ann.write('{"type":"hello","version":null,"name":"x"}\n');
+  assert.equal((await ann.next("error")).code, "bad_frame");
+  // A mute out of range from one who is no operator: bad_frame, not not_operator.
+  await ann.write('{"type":"mute","name":"bob","duration":0}\n');
+  assert.equal((await ann.next("error")).code, "bad_frame");
+  // Of the right shape, each is answered for what it asks.
+  await ann.send({ type: "hello", version: 1, name: "x" });
+  assert.equal((await ann.next("error")).code, "already_ready");
+  await ann.send({ type: "mute", name: "bob", duration: 60 });
+  assert.equal((await ann.next("error")).code, "not_operator");
+  assert.deepEqual(bob.all("error"), []);
+});
