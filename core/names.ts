@@ -178,6 +178,8 @@ const NAME_PATTERN = /^[\p{L}\p{N}]\p{M}*(?:[\p{L}\p{N}]\p{M}*|[_.\-])*$/u;
 const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\u2800]/u;
 const CONTROL = /\p{Cc}/u;
 const SPACE = /[ \t\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
+// Runs of those at the start or the end.
+const SPACE_ENDS = new RegExp(`^${SPACE.source}+|${SPACE.source}+$`, "gu");
 // A letter or digit with the marks it carries, in NFD.
 const MARKED = /(\P{M})(\p{M}+)/gu;
 // Letters whose dot a dot above hides in (i, j, ɨ, і), and keys of letters it makes pass for i or j.
@@ -236,9 +238,19 @@ export function checkName(name: string): string | undefined {
  * that no name may, named so that one who cannot see it can find it.
  */
 function patternProblem(name: string): string {
-  if (SPACE.test(name)) return "A name cannot hold spaces; put _ - or . between its words";
+  if (SPACE.test(name)) {
+    // One word with a space before or after it: the space is the mistake, not the words.
+    return SPACE.test(trimSpaces(name)) || trimSpaces(name) === ""
+      ? "A name cannot hold spaces; put _ - or . between its words"
+      : "A name cannot start or end with a space";
+  }
   return hiddenProblem("A name", name) ??
     "A name can use letters, digits and _ - . and must start with a letter or digit";
+}
+
+/** `text` without the spaces (of {@linkcode SPACE}) at either end. */
+function trimSpaces(text: string): string {
+  return text.replace(SPACE_ENDS, "");
 }
 
 /**

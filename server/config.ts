@@ -29,6 +29,8 @@ export interface NumberSetting {
   /** `s` for seconds, which the config holds in milliseconds. */
   readonly unit: "" | "s" | "ms" | "bytes" | "MiB";
   readonly help: string;
+  /** What to do instead of giving a value below `min`, told after the bounds. */
+  readonly belowMin?: string;
 }
 
 /** A flag that takes text, or none (a switch). */
@@ -199,6 +201,7 @@ export const SETTINGS = {
   maxFile: {
     ...count("max-file", 25, 1, 1_000_000, "largest file one may share, in MiB"),
     unit: "MiB",
+    belowMin: "to take no files, use --no-files",
   },
   filesQuota: {
     ...count(
@@ -209,6 +212,7 @@ export const SETTINGS = {
       "MiB of shared files kept; the oldest go first to make room",
     ),
     unit: "MiB",
+    belowMin: "to take no files, use --no-files",
   },
   // Only a program (a test, the benchmark) changes these.
   handshake: seconds(undefined, 10, 0, 3600, "time a program has to say hello"),
@@ -455,8 +459,11 @@ export function parseNumberFlag(name: NumberName, text: string | undefined): num
   const digits = String(setting.max).length;
   const value = new RegExp(`^\\d{1,${digits}}$`).test(text) ? Number(text) : NaN;
   if (!(value >= setting.min && value <= setting.max)) {
+    const instead = value < setting.min && setting.belowMin !== undefined
+      ? `; ${setting.belowMin}`
+      : "";
     throw new RangeError(
-      `invalid --${setting.flag} "${text}": expected a number from ${setting.min} to ${setting.max}`,
+      `invalid --${setting.flag} "${text}": expected a number from ${setting.min} to ${setting.max}${instead}`,
     );
   }
   return value;

@@ -156,6 +156,10 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
       ["join", "127.0.0.1:1", "--name", "bad name!"],
       /invalid --name "bad name!": a name cannot hold spaces/,
     ],
+    [
+      ["join", "127.0.0.1:1", "--name", "bob "],
+      /^chat: invalid --name "bob ": a name cannot start or end with a space \(see/,
+    ],
     [["join", "127.0.0.1:1", "--name", ""], /invalid --name "": a name cannot be empty/],
     [["join", "127.0.0.1:1", "--name", "x".repeat(25)], /invalid --name "x{25}": .* at most 24/],
     [["join", "127.0.0.1:1", "--name", "a\x1b[2Jb"], /invalid --name "a\\u001b\[2Jb"/],
@@ -199,11 +203,11 @@ Deno.test("chat reports a usage error in one line and exits 2", async (t) => {
     // 0 MiB would refuse every file while offering to take them: --no-files is how to take none.
     [
       ["serve", ...local, ...quietWithPage, "--max-file", "0"],
-      /^chat: invalid --max-file "0": expected a number from 1 to 1000000 \(see/,
+      /^chat: invalid --max-file "0": expected a number from 1 to 1000000; to take no files, use --no-files \(see/,
     ],
     [
       ["serve", ...local, ...quietWithPage, "--files-quota", "0"],
-      /^chat: invalid --files-quota "0": expected a number from 1 to 10000000 \(see/,
+      /^chat: invalid --files-quota "0": expected a number from 1 to 10000000; to take no files, use --no-files \(see/,
     ],
     // A flag that makes another pointless: the two together are a mistake.
     [

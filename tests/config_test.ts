@@ -73,11 +73,14 @@ Deno.test("parseNumberFlag() takes each flag's largest value, however many digit
     const key = name as Parameters<typeof parseNumberFlag>[0];
     assert.equal(parseNumberFlag(key, String(setting.max)), setting.max, setting.flag);
     assert.equal(parseNumberFlag(key, String(setting.min)), setting.min, setting.flag);
-    for (const text of [String(setting.max + 1), String(setting.min - 1)]) {
+    const bounds = `expected a number from ${setting.min} to ${setting.max}`;
+    const below = setting.belowMin === undefined ? "" : `; ${setting.belowMin}`;
+    for (
+      const [text, instead] of [[String(setting.max + 1), ""], [String(setting.min - 1), below]]
+    ) {
       assert.throws(() => parseNumberFlag(key, text), {
         name: "RangeError",
-        message:
-          `invalid --${setting.flag} "${text}": expected a number from ${setting.min} to ${setting.max}`,
+        message: `invalid --${setting.flag} "${text}": ${bounds}${instead}`,
       });
     }
   }

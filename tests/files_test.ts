@@ -555,6 +555,16 @@ Deno.test("POST /files needs a connected user's token, and the password when the
   });
   assert.equal(inQuery.status, 401);
   assert.match((await inQuery.json()).message, /as Authorization: Bearer TOKEN$/);
+  // The password is checked first: without it, a token in the query or none is not told of.
+  for (const query of [`?token=${files.token}`, ""]) {
+    const noPassword = await fetch(`${files.base}/files${query}`, {
+      method: "POST",
+      body: "y",
+      headers: { "x-file-name": "y.txt" },
+    });
+    assert.equal(noPassword.status, 403, query);
+    assert.equal((await noPassword.json()).error, "password_required", query);
+  }
   files.server.uploadTokens!.revoke(files.token);
   const revoked = await upload(files, "x", "x.txt", { "x-chat-password": "sesame" });
   assert.equal(revoked.status, 401);

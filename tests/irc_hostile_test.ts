@@ -178,6 +178,22 @@ Deno.test("IRC connections count against the connection limits of the other port
   assert.ok(second.lines.every((line) => !line.startsWith("ERROR ")), second.lines.join("\n"));
 });
 
+Deno.test("an IRC connection to a full server is told so, as PROTOCOL.md words it", async () => {
+  await using server = await startServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    ircPort: 0,
+    maxConnections: 1,
+  });
+  await using _held = await TestClient.join(server.addr.port, "held");
+  await using late = await IrcClient.connect(server.ircAddr!.port);
+  assert.equal(
+    await late.next(/^ERROR /),
+    "ERROR :Closing link: The server is full; try again later",
+  );
+  await late.closed();
+});
+
 Deno.test("IRC registration has the hello deadline of other programs, and says what was missing", async () => {
   await using server = await startServer({
     hostname: "127.0.0.1",
@@ -187,18 +203,42 @@ Deno.test("IRC registration has the hello deadline of other programs, and says w
   });
   const port = server.ircAddr!.port;
   await using _held = await TestClient.join(server.addr.port, "held");
-  const cases: [string[], string][] = [
+  const user = "USER slow 0 * :slow";
+  const takeLate = async (slow: IrcClient) => {
+    await slow.sync();
+    return await TestClient.join(server.addr.port, "late");
+  };
+  // Every form the reason takes: what is missing of NICK, USER and CAP END, in that order.
+  type Step = string | ((slow: IrcClient) => Promise<AsyncDisposable>);
+  const cases: [Step[], string][] = [
     [[], "NICK and USER"],
     [["NICK slow"], "USER"],
-    [["USER slow 0 * :slow"], "NICK"],
-    [["CAP LS 302", "NICK slow2", "USER slow2 0 * :slow"], "CAP END"],
-    [["CAP LS 302", "USER slow 0 * :slow"], "NICK and CAP END"],
-    // A NICK was given, and refused: another is wanted.
-    [["NICK held", "USER held 0 * :held"], "an accepted NICK"],
+    [[user], "NICK"],
+    [["CAP LS 302", "NICK slow2", user], "CAP END"],
+    [["CAP LS 302", user], "NICK and CAP END"],
+    [["CAP LS 302", "NICK slow3"], "USER and CAP END"],
+    [["CAP LS 302"], "NICK, USER and CAP END"],
+    // A NICK was given, and refused (433, 432 by the chat's rules or by IRC's): another is wanted.
+    [["NICK held", user], "an accepted NICK"],
+    [["NICK chat", user], "an accepted NICK"],
+    [["NICK 9bad", user], "an accepted NICK"],
+    [["NICK held"], "an accepted NICK and USER"],
+    [["NICK 9bad"], "an accepted NICK and USER"],
+    [["CAP LS 302", "NICK 9bad", user], "an accepted NICK and CAP END"],
+    [["CAP LS 302", "NICK held"], "an accepted NICK, USER and CAP END"],
+    // The name taken by someone else between NICK and USER: 433 comes with the hello.
+    [["NICK late", takeLate, user], "an accepted NICK"],
+    // A refused NICK and then an accepted one; an accepted one and then a refused one.
+    [["NICK 9bad", "NICK fine"], "USER"],
+    [["NICK fine2", "NICK held"], "USER"],
   ];
+  const others: AsyncDisposable[] = [];
   await Promise.all(cases.map(async ([lines, missing]) => {
     await using slow = await IrcClient.connect(port);
-    for (const line of lines) await slow.send(line);
+    for (const line of lines) {
+      if (typeof line === "string") await slow.send(line);
+      else others.push(await line(slow));
+    }
     // Said in IRC's words: "hello" is the chat's own.
     assert.equal(
       await slow.next(/^ERROR /, 5_000),
@@ -206,6 +246,7 @@ Deno.test("IRC registration has the hello deadline of other programs, and says w
     );
     await within(slow.closed(), 5_000);
   }));
+  for (const other of others) await other[Symbol.asyncDispose]();
 });
 
 Deno.test("IRC: a storm of random lines neither crashes the server nor stalls the others", async () => {

@@ -906,8 +906,12 @@ Deno.test("away: told to the rooms, listed by who, and told once to whoever writ
   assert.equal(people.bob?.away?.reason, "lunch");
   assert.equal(people.alice?.client, "terminal");
   assert.equal(people.bob?.client, "json");
+  const mark = alice.frames.length;
   await alice.send({ type: "msg", to: "bob", text: "free?" });
   assert.equal((await alice.next("info")).text, "bob is away: lunch");
+  await alice.next("private", (frame) => frame.text === "free?");
+  // As PROTOCOL.md says: the info first, then the sender's copy of the message.
+  assert.deepEqual(alice.frames.slice(mark).map((frame) => frame.type), ["info", "private"]);
   await alice.send({ type: "msg", to: "bob", text: "still?" });
   await alice.next("private", (frame) => frame.text === "still?");
   await alice.sync();

@@ -819,12 +819,17 @@ Deno.test("checkName() explains why a name is refused", () => {
   const pattern = "A name can use letters, digits and _ - . and must start with a letter or digit";
   // Named for one who cannot see what is wrong: a space, or which character hides.
   const spaces = "A name cannot hold spaces; put _ - or . between its words";
+  const ends = "A name cannot start or end with a space";
   const hidden = (code: string) =>
     `A name cannot hold invisible or control characters (it has U+${code})`;
   const named: Record<string, string> = {
     "a b": spaces,
-    " alice": spaces,
-    "alice ": spaces,
+    " alice smith": spaces,
+    "   ": spaces,
+    // One word with a space before or after it is told so, not to put _ between its words.
+    " alice": ends,
+    "alice ": ends,
+    "\u00a0alice\u3000": ends,
     "ann\u3000lee": spaces,
     "alice\n": hidden("000A"),
     "al\x1bice": hidden("001B"),

@@ -453,6 +453,19 @@ Deno.test("startServer() opens no two look-alike rooms from one version 2 hello"
       "Cannot open #l0bby: it looks like #lobby; join #lobby, or pick a name that does not",
     ]);
   });
+
+  await t.step("the rooms left out are told in the order the hello named them", async () => {
+    // Cyrillic а in #zetа and #kappа: each looks like the room before it; #l0bby like #lobby,
+    // which another check finds.
+    const named = ["#zeta", "#zetа", "#l0bby", "#kappa", "#kappа"];
+    await using look = await TestClient.join2(port, "look4", named.map((room) => ({ room })));
+    assert.deepEqual(look.all("welcome")[0]?.rooms, ["#zeta", "#kappa"]);
+    assert.deepEqual(look.all("error").map((frame) => frame.message), [
+      "Cannot open #zetа: it looks like #zeta; join #zeta, or pick a name that does not",
+      "Cannot open #l0bby: it looks like #lobby; join #lobby, or pick a name that does not",
+      "Cannot open #kappа: it looks like #kappa; join #kappa, or pick a name that does not",
+    ]);
+  });
 });
 
 Deno.test("startServer() keeps a quiet hello unseen until it says something in a room", async (t) => {

@@ -289,6 +289,14 @@ Deno.test("startServer() refuses an invalid name with name_invalid", async (t) =
       assert.ok(isSafeText(error.message), `unsafe message ${JSON.stringify(error.message)}`);
     });
   }
+  await t.step("a space before or after one word is told as such", async () => {
+    await other.send({ type: "hello", version: 1, name: " bob" });
+    assert.deepEqual(await other.next("error"), {
+      type: "error",
+      code: "name_invalid",
+      message: 'Cannot use " bob": a name cannot start or end with a space',
+    });
+  });
   await t.step("the connection stays open and a valid name of 24 characters works", async () => {
     await other.sync();
     assert.equal(other.ended, false);
@@ -490,4 +498,22 @@ Deno.test("startServer() does what PROTOCOL.md says of blank lines, msg.to, typi
     await bob.send({ type: "say", text: "/code x = 1" });
     assert.equal((await bob.next("error")).code, "unknown_command");
   });
+});
+
+Deno.test("startServer() checks a frame's shape before anything else, as PROTOCOL.md says", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  await using bob = await TestClient.join(server.addr.port, "bob");
+  await using ann = await TestClient.join(server.addr.port, "ann");
+  // A second hello that is not one: bad_frame, not already_ready.
+  await ann.write('{"type":"hello","version":null,"name":"x"}\n');
+  assert.equal((await ann.next("error")).code, "bad_frame");
+  // A mute out of range from one who is no operator: bad_frame, not not_operator.
+  await ann.write('{"type":"mute","name":"bob","duration":0}\n');
+  assert.equal((await ann.next("error")).code, "bad_frame");
+  // Of the right shape, each is answered for what it asks.
+  await ann.send({ type: "hello", version: 1, name: "x" });
+  assert.equal((await ann.next("error")).code, "already_ready");
+  await ann.send({ type: "mute", name: "bob", duration: 60 });
+  assert.equal((await ann.next("error")).code, "not_operator");
+  assert.deepEqual(bob.all("error"), []);
 });

@@ -254,13 +254,19 @@ export class Identity {
     const client = clientOf(hello, session);
     const active = Date.now();
     const op = resumed ? holder.op : standing?.op === true;
+    // The rooms refused are told in the order the hello named them, whichever check refused each.
+    const asked = [...wanted.keys()];
+    const refused = new Map<string, { code: ErrorCode; message: string }>();
+    const refuseRoom = (name: string, code: ErrorCode, message: string) => {
+      wanted.delete(name);
+      refused.set(name, { code, message });
+    };
     // A room nobody is in that looks like one somebody is in is not opened (see Rooms.lookalike).
     for (const name of wanted.keys()) {
       const like = rooms.occupied(name) ? undefined : rooms.lookalike(name);
       if (like === undefined) continue;
-      wanted.delete(name);
-      refuse(
-        newcomer,
+      refuseRoom(
+        name,
         "room_invalid",
         `Cannot open ${name}: it looks like ${like}; join ${like}, or pick a name that does not`,
       );
@@ -271,9 +277,8 @@ export class Identity {
       resumed ? holder.rooms.some((room) => room.name === name) : standing?.locked.has(name);
     for (const name of wanted.keys()) {
       if (op || inside(name) === true || !this.#options.locked(name)) continue;
-      wanted.delete(name);
-      refuse(
-        newcomer,
+      refuseRoom(
+        name,
         "room_locked",
         `Cannot join ${name}: it is locked; only operators may enter`,
       );
@@ -290,12 +295,15 @@ export class Identity {
         opened.set(key, name);
         continue;
       }
-      wanted.delete(name);
-      refuse(
-        newcomer,
+      refuseRoom(
+        name,
         "room_invalid",
         `Cannot open ${name}: it looks like ${like}; join ${like}, or pick a name that does not`,
       );
+    }
+    for (const name of asked) {
+      const refusal = refused.get(name);
+      if (refusal !== undefined) refuse(newcomer, refusal.code, refusal.message);
     }
     const [first, ...others] = [...wanted.keys()].map((name) => rooms.get(name));
     const room = first ?? rooms.get(LOBBY);

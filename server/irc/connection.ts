@@ -225,9 +225,17 @@ export class IrcConnection implements LineProtocol, Gateway {
     return both;
   }
 
-  /** Follows what a frame tells of this connection: welcomed, in a room, out of one. */
+  /**
+   * Follows what a frame tells of this connection: welcomed, in a room, out
+   * of one, or its name refused before it registered.
+   */
   #follow(frame: ServerFrame): void {
     switch (frame.type) {
+      case "error":
+        if (frame.code === "name_taken" || frame.code === "name_invalid") {
+          this.#registration.nameRefused();
+        }
+        return;
       case "welcome":
         if (this.#placeKept) {
           // Welcomed back: this connection keeps the place now.

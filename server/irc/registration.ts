@@ -31,7 +31,7 @@ export class Registration {
   readonly #gateway: Gateway;
   #negotiating = false;
   #nick: string | undefined;
-  /** Whether the last NICK given was refused, and no other taken since. */
+  /** Whether the last NICK given was refused (432 or 433), and no other taken since. */
   #nickRefused = false;
   #user = false;
   #pass: string | undefined;
@@ -49,7 +49,8 @@ export class Registration {
 
   /**
    * What registration still waits for, as IRC names it (`NICK and USER`,
-   * `CAP END`, `an accepted NICK` after a refused one); `""` when nothing.
+   * `CAP END`, `an accepted NICK` after a refused one); `""` when nothing
+   * (all came, and the hello they make is not answered yet).
    */
   missing(): string {
     const wanted: string[] = [];
@@ -110,6 +111,7 @@ export class Registration {
     }
     const problem = nickProblem(nick);
     if (problem !== undefined) {
+      this.#nickRefused = true;
       return this.#gateway.write(renderer.numeric(ERR.ERRONEUSNICKNAME, nick, problem));
     }
     // A name in use is said now, as IRC servers do, before USER too (or while capabilities
@@ -118,14 +120,25 @@ export class Registration {
     const refused = hub.nameRefusal(nick);
     if (refused !== undefined) {
       const numeric = refused.code === "name_invalid" ? ERR.ERRONEUSNICKNAME : ERR.NICKNAMEINUSE;
-      this.#nickRefused = this.#nick === undefined;
+      this.#nickRefused = true;
       const message = refused.code === "name_taken"
         ? nickInUse(refused.message, nick, (name) => hub.nameRefusal(name) !== undefined)
         : refused.message;
       return this.#gateway.write(renderer.numeric(numeric, nick, message));
     }
     this.#nick = nick;
+    this.#nickRefused = false;
     this.#register();
+  }
+
+  /**
+   * Takes the hub's refusal of the name the `hello` carried (told as 432 or
+   * 433, now or once a cluster answered): another NICK is wanted.
+   */
+  nameRefused(): void {
+    if (this.#registered) return;
+    this.#nick = undefined;
+    this.#nickRefused = true;
   }
 
   /** The capabilities offered: `sasl` too when the server has a password. */
@@ -234,10 +247,6 @@ export class Registration {
     const refused = gateway.renderer.lastError;
     if (refused === "password_required" || refused === "password_wrong") {
       gateway.deliver({ type: "quit", reason: "Wrong password" });
-    } else if (refused === "name_taken" || refused === "name_invalid") {
-      // Told with 433 or 432: another NICK is wanted.
-      this.#nick = undefined;
-      this.#nickRefused = true;
     }
   }
 }
