@@ -401,11 +401,17 @@ terminalTest(
   async (tmux, server) => {
     const ann = await TerminalUser.join(tmux, "ann", server.addr.port);
     await ann.enter("/join #team chat");
-    const screen = await ann.waitForLine(/^!! /);
-    assert.deepEqual(screen.lines.filter((line) => line.startsWith("!! ")), [
-      '!! Cannot join "#team chat": a room name has no spaces; try #team-chat',
+    // Refused as typed, it comes back to the input line to be mended, as refused words do.
+    const screen = await ann.waitFor(
+      (screen) => screen.cursorLine === "#lobby> /join #team chat",
+      "the line back on the input line",
+    );
+    const at = screen.lines.findIndex((line) => line.startsWith("!! "));
+    assert.deepEqual(screen.lines.slice(at, at + 2), [
+      '!! Cannot join "#team chat": a room name has no spaces; try #team-chat — back on your input line;',
+      "   Ctrl-U clears it",
     ]);
-    assert.equal(screen.cursorLine, "#lobby>", screen.text);
+    assert.equal(countLines(screen, /^!! /), 1, screen.text);
     assert.equal(countLines(screen, /You are in #team\b/), 0, screen.text);
   },
 );
