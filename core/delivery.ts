@@ -6,9 +6,10 @@
  * (core/link.ts tells a dead link from a quiet one). Every line that posts
  * a message gets a client message id (`cid`) and waits until its frame comes
  * back, live or in a replay; so does a line the server will refuse as typed
- * (an unknown command), until its refusal comes back with the id; after a reconnection, once the replay is over,
- * what did not come back is sent again, in the order typed, under the same
- * id, so the server can recognise it. Pure: no I/O and no timers, the
+ * (an unknown command), until its refusal comes back with the id. After a
+ * reconnection, once the replay is over, what did not come back is sent
+ * again, in the order typed, under the same id, so the server can recognise
+ * it. Pure: no I/O and no timers, the
  * clients hand in frames and the time.
  *
  * @module
@@ -309,7 +310,7 @@ export class Delivery {
       entry.sentAt = now;
       entry.everSent = true;
       frames.push(entry.frame);
-      // A line that posts nothing, and is not refused as typed, is not answered in a way to wait for.
+      // A line that posts nothing, nor is refused as typed, is not answered in a way to wait for.
       if (entry.cid === undefined) {
         this.#slots[entry.slot] = undefined;
         this.#size--;
