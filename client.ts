@@ -355,8 +355,9 @@ class TerminalClient {
     await this.#parts.ignores.settled();
     this.#terminal.close();
     if (this.#failure !== undefined) fail(this.#failure);
-    // Lines left behind when the user chose to leave anyway: dropped, and said so once, as a
-    // notice (it is what they chose, not an error).
+    // Lines the server had not confirmed when the user chose to leave anyway: dropped here,
+    // though they may have reached it, and said so once, as a notice (it is what they chose,
+    // not an error).
     const unsent = this.#chat.waiting;
     if (this.#terminal.interactive && unsent > 0) console.error(`-- ${unsentOnExitText(unsent)}`);
     return this.#exitCode === 0 && this.#refusals > 0 ? REFUSED_EXIT : this.#exitCode;

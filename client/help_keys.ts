@@ -14,7 +14,11 @@ export const TERMINAL_KEYS: readonly CommandHelp[] = [
     description: "the lines you sent, and back to your draft; a draft's rows first",
   },
   { usage: "Alt+Enter", description: "start a new line of the draft; Enter sends it all" },
-  { usage: "Tab", description: "complete a command, a name, a room or a path" },
+  {
+    usage: "Tab",
+    description:
+      "complete a command, a name, a room or a path; on a row of a draft of several lines with only spaces before the cursor, indent to the next 4 columns",
+  },
   {
     usage: "Alt+1 … Alt+9",
     description: "look at your rooms and private views, in the order they began",

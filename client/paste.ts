@@ -115,6 +115,38 @@ export function cleanPaste(raw: string): string {
   return text.includes("\n") ? sanitizeLines(text) : sanitizeText(expandTabs(text));
 }
 
+/**
+ * The spaces Tab puts in a draft where `before` is what stands before the
+ * cursor on its row: up to the next multiple of 4 columns, the tab stops a
+ * message's tabs are made spaces to, so that the draft shows what is sent.
+ *
+ * @example
+ * ```ts
+ * indentation("  "); // "  "
+ * ```
+ */
+export function indentation(before: string): string {
+  return expandTabs(`${before}\t`).slice(before.length);
+}
+
+/**
+ * `line` with each tab made the spaces up to the next multiple of 4 columns
+ * of its row, as the message will have them, and `cursor` where it stood
+ * among the same characters: a tab typed or pasted without brackets (which
+ * `node:readline` puts in the line as it comes) is shown as it will be sent.
+ *
+ * @example
+ * ```ts
+ * expandDraftTabs("key\tvalue\tend", 14); // { line: "key value   end", cursor: 15 }
+ * ```
+ */
+export function expandDraftTabs(line: string, cursor: number): { line: string; cursor: number } {
+  if (!line.includes("\t")) return { line, cursor };
+  const expand = (text: string) => text.split("\n").map(expandTabs).join("\n");
+  // A row's tab stops are counted from its start: what is before the cursor is expanded alike.
+  return { line: expand(line), cursor: expand(line.slice(0, cursor)).length };
+}
+
 /** Whether a draft holding `text` may be sent as one message, and what to say of it. */
 export type DraftVerdict =
   | { ok: true; lines: number; notice?: string }

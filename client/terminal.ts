@@ -55,7 +55,16 @@ import {
   ReadlineOutput,
   rememberLine,
 } from "./line_editor.ts";
-import { cleanPaste, cursorColumn, judgeDraft, lineEdge, moveToLine, PasteKeys } from "./paste.ts";
+import {
+  cleanPaste,
+  cursorColumn,
+  expandDraftTabs,
+  indentation,
+  judgeDraft,
+  lineEdge,
+  moveToLine,
+  PasteKeys,
+} from "./paste.ts";
 import { type Drawing, PrintedLines } from "./printed.ts";
 import { screenSize, writeOut } from "./screen.ts";
 
@@ -273,8 +282,8 @@ export class Terminal implements Disposable {
             if (this.#stopKey(key)) return;
             if (
               !this.#asking &&
-              (this.#lineBreakKey(key) || this.#draftKey(key) || this.#clearKey(key) ||
-                this.#characterKey(key) || this.#wordKey(key))
+              (this.#lineBreakKey(key) || this.#indentKey(key) || this.#draftKey(key) ||
+                this.#clearKey(key) || this.#characterKey(key) || this.#wordKey(key))
             ) return;
             // Ctrl-D on an empty line, which would close the line editor.
             const eof = key.ctrl && !key.meta && key.name === "d" && this.#rl.line === "";
@@ -293,6 +302,7 @@ export class Terminal implements Disposable {
           this.#putTyped();
           const before = this.#rl.line;
           route(text, key, escapeBefore);
+          this.#expandTabs();
           // Keys held while a paste arrives count once, when it is taken.
           if (this.#closed || this.#asking || key === undefined || this.#paste.pasting) return;
           this.#onKeystroke?.(this.#rl.line, this.#rl.line !== before);
@@ -772,6 +782,43 @@ export class Terminal implements Disposable {
     editor.cursor = cursor + 1;
     this.#schedule();
     return true;
+  }
+
+  /**
+   * Tab on a row of a draft of several lines with nothing but spaces before
+   * the cursor indents it, as an editor does, rather than complete a name
+   * there: it puts in the spaces up to the next tab stop of the message (see
+   * {@linkcode indentation}). Anywhere else, an empty line of its own
+   * included, Tab is readline's, which completes. Returns whether it indented.
+   */
+  #indentKey(key: Key): boolean {
+    if (key.name !== "tab" || key.ctrl || key.meta || key.shift) return false;
+    const editor = editorOf(this.#rl);
+    const { line, cursor } = editor;
+    const before = line.slice(lineEdge(line, cursor, "start"), cursor);
+    if (!line.includes("\n") || before.trim() !== "") return false;
+    const spaces = indentation(before);
+    editor.line = line.slice(0, cursor) + spaces + line.slice(cursor);
+    editor.cursor = cursor + spaces.length;
+    this.#schedule();
+    return true;
+  }
+
+  /**
+   * Makes the tabs readline put in the line (a tab typed in a read of
+   * several keys, which it takes as a character: a paste the terminal did
+   * not bracket) the spaces the message will have instead, so that the
+   * draft shows them as the conversation will, and as a bracketed paste of
+   * the same text does.
+   */
+  #expandTabs(): void {
+    if (this.#closed || this.#asking) return;
+    const editor = editorOf(this.#rl);
+    if (!editor.line.includes("\t")) return;
+    const expanded = expandDraftTabs(editor.line, editor.cursor);
+    editor.line = expanded.line;
+    editor.cursor = expanded.cursor;
+    this.#schedule();
   }
 
   /**

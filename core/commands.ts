@@ -357,12 +357,14 @@ function read(line: string, commands: ReadonlyMap<string, Command>): ParsedLine 
   const typed = match[1]!.toLowerCase();
   const command = commands.get(typed);
   if (command === undefined) {
+    // Lines pasted whole, such as a traceback whose first line is a path, were meant as text.
+    const asText = line.includes("\n")
+      ? "start the first line with // to send these lines as a message"
+      : "start with // to send a line that begins with /";
     return {
       ok: false,
       code: "unknown_command",
-      message: `Unknown command ${
-        quoteTyped(`/${typed}`)
-      }. Type /help for the list; start with // to send a line that begins with /`,
+      message: `Unknown command ${quoteTyped(`/${typed}`)}. Type /help for the list; ${asText}`,
     };
   }
   const text = match[2]!.trim();

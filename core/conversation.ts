@@ -96,7 +96,7 @@ export class Conversation {
   readonly #local: LocalCommands;
   readonly #presence: Presence;
   readonly #presenceLink: PresenceLink;
-  /** The last line typed was a `/quit` that warned of lines not sent yet: the next `/quit` leaves. */
+  /** The last line typed was a `/quit` that warned of lines the server has not confirmed: the next `/quit` leaves. */
   #quitWarned = false;
   /** The pings sent after `/join`s and `/part`s, counted for their tokens. */
   #joinPings = 0;
@@ -300,8 +300,8 @@ export class Conversation {
 
   /**
    * What leaving now by `key` (`Ctrl-C`, `/quit`) would lose, said as the
-   * line that asks to do it again to leave anyway: lines the server does not
-   * have yet (however young: a link that died a moment ago answers nothing),
+   * line that asks to do it again to leave anyway: lines the server has not
+   * confirmed (however young: a link that died a moment ago answers nothing),
    * else a file moving. `undefined` when nothing would be lost.
    */
   leaving(key: string, _now: number): Line | undefined {

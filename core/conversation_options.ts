@@ -65,15 +65,15 @@ export interface ConversationOptions {
    */
   transfers?: boolean;
   /**
-   * Leaving ends the client (the terminal), so lines the server does not
-   * have yet would be lost: a `/quit` while some wait says so instead, and
+   * Leaving ends the client (the terminal), so lines the server has not
+   * confirmed may be lost: a `/quit` while some wait says so instead, and
    * leaves only when the next line typed is `/quit` again. @default {false}
    */
   warnsUnsentOnQuit?: boolean;
   /**
    * The file the client is moving now, if any: leaving would cut it short,
    * and a `/quit` (with {@linkcode warnsUnsentOnQuit}) says so first, as it
-   * does of lines not sent yet. @default {none}
+   * does of lines the server has not confirmed. @default {none}
    */
   moving?: () => Moving | undefined;
   /**

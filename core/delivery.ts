@@ -5,9 +5,11 @@
  * them, and when a line left unanswered should make it ping the server
  * (core/link.ts tells a dead link from a quiet one). Every line that posts
  * a message gets a client message id (`cid`) and waits until its frame comes
- * back, live or in a replay; after a reconnection, once the replay is over,
- * what did not come back is sent again, in the order typed, under the same
- * id, so the server can recognise it. Pure: no I/O and no timers, the
+ * back, live or in a replay; so does a line the server will refuse as typed
+ * (an unknown command), until its refusal comes back with the id. After a
+ * reconnection, once the replay is over, what did not come back is sent
+ * again, in the order typed, under the same id, so the server can recognise
+ * it. Pure: no I/O and no timers, the
  * clients hand in frames and the time.
  *
  * @module
@@ -55,9 +57,12 @@ export interface PendingLine {
   readonly typed: string;
   /** The view the user looked at as they typed it (`#dev`, `@bob`), if any. */
   readonly view: string | undefined;
-  /** What goes on the wire: a `say` of the line, with `cid` if it posts a message, or else as typed. */
+  /** What goes on the wire: a `say` of the line, with `cid` if it has one, or else as typed. */
   readonly frame: ClientFrame;
-  /** The client message id, for a line that posts a message; other lines leave once sent. */
+  /**
+   * The client message id, for a line that posts a message or that the
+   * server will refuse as typed; other lines leave once sent.
+   */
   readonly cid: string | undefined;
   /** The message the line posts, as the client reads it, to show it while it waits. */
   readonly post: PostFrame | undefined;
@@ -182,7 +187,9 @@ export class Delivery {
     if (this.#everConnected && !this.online && this.#size >= MAX_PENDING) return undefined;
     const parsed = parseInput(line);
     const post = parsed.ok && isPost(parsed.frame) ? { ...parsed.frame, cid: newCid() } : undefined;
-    const cid = post?.cid;
+    // A line the server will refuse as typed (a command unknown, or typed wrong) gets an id
+    // too: its refusal carries it, and so answers the line, whose words go back to be mended.
+    const cid = post?.cid ?? (parsed.ok ? undefined : newCid());
     const say: ClientFrame = cid === undefined
       ? { type: "say", text: line }
       : { type: "say", text: line, cid };
@@ -303,7 +310,7 @@ export class Delivery {
       entry.sentAt = now;
       entry.everSent = true;
       frames.push(entry.frame);
-      // A line that posts nothing is not answered in a way to wait for.
+      // A line that posts nothing, nor is refused as typed, is not answered in a way to wait for.
       if (entry.cid === undefined) {
         this.#slots[entry.slot] = undefined;
         this.#size--;

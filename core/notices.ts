@@ -113,21 +113,28 @@ export function waitingNotice(): Line {
 
 /**
  * The user pressed `key` (`Ctrl-C`), or typed the command (`/quit`), to leave
- * while `count` lines have not reached the server: they would be lost.
+ * while the server has not confirmed `count` lines: they may be lost. The
+ * client knows no more than that: a line written to a server that stands
+ * still may reach it later, or never.
  */
 export function unsentOnLeaveNotice(count: number, key: string): Line {
   const lines = count === 1 ? "1 line is" : `${count} lines are`;
   const how = key.startsWith("/") ? "type" : "press";
-  return notice([`${lines} not sent yet; ${how} ${key} again to leave anyway`]);
+  return notice([
+    `${lines} not confirmed by the server yet; ${how} ${key} again to leave anyway`,
+  ]);
 }
 
 /**
  * What the terminal says on standard error as it exits with `count` lines
- * the server never had: they were dropped, and nothing else says so.
+ * the server had not confirmed: dropped by the client, they may or may not
+ * have reached the server, and nothing else says so.
  */
 export function unsentOnExitText(count: number): string {
-  const lines = count === 1 ? "1 line was" : `${count} lines were`;
-  return `${lines} not sent: the server did not have ${count === 1 ? "it" : "them"} yet`;
+  const lines = count === 1 ? "1 line" : `${count} lines`;
+  return `${lines} may not have reached the server: it had not confirmed ${
+    count === 1 ? "it" : "them"
+  }`;
 }
 
 /** A file on its way to or from the server, which leaving now would cut short. */

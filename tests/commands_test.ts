@@ -148,6 +148,12 @@ Deno.test("parseInput() names an unknown command and how to send a literal slash
   assert.equal(refusalOf("/ join"), unknown(""));
   assert.equal(refusalOf("/constructor"), unknown("constructor"));
   assert.equal(refusalOf("/__proto__"), unknown("__proto__"));
+  // Lines pasted whole were meant as text: it says how to send them so.
+  assert.equal(
+    refusalOf("/home/ann/x.py:3: error\n  detail line"),
+    'Unknown command "/home/ann/x.py:3:". Type /help for the list; ' +
+      "start the first line with // to send these lines as a message",
+  );
 });
 
 Deno.test("COMMAND_NAMES lists every command and alias parseInput() knows", () => {

@@ -1447,18 +1447,19 @@ Deno.test("Conversation.type()", async (t) => {
     assert.deepEqual(chat.type("/quit", 0), [{ type: "leave", sent: false }]);
   });
 
-  await t.step("/quit with lines not sent yet warns first when asked to", () => {
+  await t.step("/quit with lines the server has not confirmed warns first when asked to", () => {
     const chat = joined("ann", { warnsUnsentOnQuit: true });
     chat.closed();
     chat.type("kept", 1);
     chat.type("also kept", 2);
-    const warning = "-- 2 lines are not sent yet; type /quit again to leave anyway";
+    const warning =
+      "-- 2 lines are not confirmed by the server yet; type /quit again to leave anyway";
     assert.deepEqual(shown(chat.type("/quit lunch", 3)), [warning]);
     assert.equal(chat.quitting, false);
     // Another line between: the next /quit warns again, as typed (`/exit` is `/quit`).
     chat.type("one more", 4);
     assert.deepEqual(shown(chat.type("/EXIT", 5)), [
-      "-- 3 lines are not sent yet; type /exit again to leave anyway",
+      "-- 3 lines are not confirmed by the server yet; type /exit again to leave anyway",
     ]);
     assert.deepEqual(chat.type("/quit", 6), [{ type: "leave", sent: false }]);
     assert.equal(chat.quitting, true);
@@ -1469,11 +1470,11 @@ Deno.test("Conversation.type()", async (t) => {
     chat.type("just sent", 1_000);
     // Online, on a link that may have died a moment ago: the server has not said it has it.
     assert.deepEqual(shown(chat.type("/quit", 1_200)), [
-      "-- 1 line is not sent yet; type /quit again to leave anyway",
+      "-- 1 line is not confirmed by the server yet; type /quit again to leave anyway",
     ]);
     assert.equal(
       chat.leaving("Ctrl-C", 1_200)?.parts.map((part) => part.text).join(""),
-      "1 line is not sent yet; press Ctrl-C again to leave anyway",
+      "1 line is not confirmed by the server yet; press Ctrl-C again to leave anyway",
     );
   });
 
@@ -1483,12 +1484,15 @@ Deno.test("Conversation.type()", async (t) => {
     assert.deepEqual(chat.type("/quit", 0), [{ type: "leave", sent: false }]);
   });
 
-  await t.step("/quit with lines not sent yet leaves at once unless asked to warn", () => {
-    const chat = joined();
-    chat.closed();
-    chat.type("kept", 1);
-    assert.deepEqual(chat.type("/quit", 2), [{ type: "leave", sent: false }]);
-  });
+  await t.step(
+    "/quit with lines the server has not confirmed leaves at once unless asked to warn",
+    () => {
+      const chat = joined();
+      chat.closed();
+      chat.type("kept", 1);
+      assert.deepEqual(chat.type("/quit", 2), [{ type: "leave", sent: false }]);
+    },
+  );
 });
 
 Deno.test("Conversation.finish() says when every piped line was handled", () => {

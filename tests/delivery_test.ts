@@ -77,17 +77,40 @@ Deno.test("Delivery", async (t) => {
     assert.deepEqual(dm.post, { type: "msg", to: "bob", text: "psst", cid: dm.cid });
     assert.equal(delivery.type("//shrug", 40)!.line.post?.text, "/shrug");
     // Commands post nothing: sent without a cid, and not waited for.
-    for (const line of ["/join #dev", "/who", "/dance", "/msg bob"]) {
+    for (const line of ["/join #dev", "/who"]) {
       const typed = delivery.type(line, 50)!;
       assert.deepEqual(typed.send, [{ type: "say", text: line }]);
       assert.equal(typed.line.cid, undefined);
+    }
+    // Those the server will refuse as typed, unknown or typed wrong, wait for that refusal.
+    for (const line of ["/dance", "/msg bob"]) {
+      const typed = delivery.type(line, 60)!;
+      assert.ok(isCid(typed.line.cid), line);
+      assert.deepEqual(typed.send, [{ type: "say", text: line, cid: typed.line.cid }]);
+      assert.equal(typed.line.post, undefined);
     }
     assert.deepEqual(delivery.pending.map((line) => line.line), [
       "hi",
       "/me waves",
       "/msg bob psst",
       "//shrug",
+      "/dance",
+      "/msg bob",
     ]);
+  });
+
+  await t.step("receive() answers a command refused as typed with the refusal's cid", () => {
+    const delivery = new Delivery();
+    delivery.connected(0);
+    const typed = delivery.type("/home/ann/x.py:3: error\n  detail line", 0)!;
+    const refusal: ServerFrame = {
+      type: "error",
+      code: "unknown_command",
+      message: "Unknown command",
+      cid: typed.line.cid!,
+    };
+    assert.equal(delivery.receive(refusal, "ann", 5).answered, typed.line);
+    assert.equal(delivery.size, 0);
   });
 
   await t.step("receive() answers a line with its own frame, live or replayed, once", () => {

@@ -4,7 +4,9 @@ import assert from "node:assert/strict";
 import { graphemeEdge, layout, wordEdge } from "../client/layout.ts";
 import {
   cleanPaste,
+  expandDraftTabs,
   hiddenLines,
+  indentation,
   judgeDraft,
   lineEdge,
   moveToLine,
@@ -84,6 +86,20 @@ Deno.test("cleanPaste() keeps the spaces of one line and cleans its controls", (
   // Tab stops as the server makes them: a wide character takes two columns.
   assert.equal(cleanPaste("中\tb"), "中  b");
   assert.equal(cleanPaste("red\x1b[31m!\x07"), "red!\ufffd");
+});
+
+Deno.test("expandDraftTabs() makes tabs the spaces the message has, from each row's start", () => {
+  assert.deepEqual(expandDraftTabs("key\tvalue\tend", 14), { line: "key value   end", cursor: 15 });
+  assert.deepEqual(expandDraftTabs("if x:\n\tgo\t!", 9), { line: "if x:\n    go  !", cursor: 12 });
+  // A wide character takes two columns, as the message counts it.
+  assert.deepEqual(expandDraftTabs("中\tx", 1), { line: "中  x", cursor: 1 });
+  assert.deepEqual(expandDraftTabs("no tab", 2), { line: "no tab", cursor: 2 });
+});
+
+Deno.test("indentation() reaches the next tab stop of 4 columns", () => {
+  assert.equal(indentation(""), "    ");
+  assert.equal(indentation("  "), "  ");
+  assert.equal(indentation("    "), "    ");
 });
 
 Deno.test("judgeDraft() takes a short draft, announces a long one, refuses one too large", () => {

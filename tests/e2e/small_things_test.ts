@@ -165,7 +165,7 @@ terminalTest(
     }
     for (const [[, name, key], user] of keys.map((key, i) => [key, users[i]!] as const)) {
       const warning = new RegExp(
-        `^-- 1 line is not sent yet; press ${name} again to leave anyway$`,
+        `^-- 1 line is not confirmed by the server yet; press ${name} again to leave anyway$`,
       );
       const warned = (times: number) =>
         user.waitFor(
@@ -184,7 +184,7 @@ terminalTest(
       assert.ok(left.lines.includes("EXIT=0"), left.text);
       assert.equal(countLines(left, warning), 2, left.text);
       // The line dropped is said once, on standard error, after the terminal is restored.
-      const dropped = /^-- 1 line was not sent: the server did not have it yet$/;
+      const dropped = /^-- 1 line may not have reached the server: it had not confirmed it$/;
       assert.equal(countLines(left, dropped), 1, left.text);
     }
   },
@@ -201,7 +201,9 @@ terminalTest(
     await ann.enter("kept");
     await ann.waitFor((screen) => screen.cursorLine === unsent, "the line counted as unsent");
     const warning = (name: string) =>
-      new RegExp(`^-- 1 line is not sent yet; press ${name} again to leave anyway$`);
+      new RegExp(
+        `^-- 1 line is not confirmed by the server yet; press ${name} again to leave anyway$`,
+      );
     /** Presses `key` and waits until the warnings shown are `ctrlC` of Ctrl-C, `ctrlD` of Ctrl-D. */
     const warned = async (key: string, ctrlC: number, ctrlD: number) => {
       await ann.press(key);
@@ -259,7 +261,7 @@ terminalTest(
       new RegExp(
         `^-- ${
           count === 1 ? "1 line is" : `${count} lines are`
-        } not sent yet; type /quit again to leave anyway$`,
+        } not confirmed by the server yet; type /quit again to leave anyway$`,
       );
     const warned = async (count: number) => {
       const prompt = `(offline) #lobby (${count} unsent)>`;
@@ -282,7 +284,39 @@ terminalTest(
     const left = await ann.waitForLine(/^EXIT=\d+$/);
     assert.ok(left.lines.includes("EXIT=0"), left.text);
     assert.equal(countLines(left, warning(2)), 1, left.text);
-    assert.ok(left.lines.includes("-- 2 lines were not sent: the server did not have them yet"));
+    assert.ok(
+      left.lines.includes("-- 2 lines may not have reached the server: it had not confirmed them"),
+      left.text,
+    );
+  },
+);
+
+terminalTest(
+  "chat join: leaving with a line a server standing still has not confirmed says it may not have reached it",
+  {},
+  async (tmux, server) => {
+    await using proxy = new FreezingProxy(server.addr.port);
+    await using bob = await TestClient.join2(server.addr.port, "bob");
+    const ann = await TerminalUser.join(tmux, "ann", proxy.port);
+    await bob.next("joined", (frame) => frame.name === "ann");
+    // The server stands still, as one stopped does: the line goes out, and nothing answers it.
+    proxy.freeze();
+    await ann.enter("into the freeze");
+    await ann.enter("/quit");
+    await ann.waitForLine(
+      /^-- 1 line is not confirmed by the server yet; type \/quit again to leave anyway$/,
+    );
+    await ann.enter("/quit");
+    const left = await ann.waitForLine(/^EXIT=\d+$/);
+    assert.ok(left.lines.includes("EXIT=0"), left.text);
+    assert.ok(
+      left.lines.includes("-- 1 line may not have reached the server: it had not confirmed it"),
+      left.text,
+    );
+    // The server goes on, and reads the line: the client could not have said it was not sent.
+    proxy.thaw();
+    const message = await bob.next("message", (frame) => frame.from === "ann");
+    assert.equal(message.text, "into the freeze");
   },
 );
 
@@ -367,11 +401,17 @@ terminalTest(
   async (tmux, server) => {
     const ann = await TerminalUser.join(tmux, "ann", server.addr.port);
     await ann.enter("/join #team chat");
-    const screen = await ann.waitForLine(/^!! /);
-    assert.deepEqual(screen.lines.filter((line) => line.startsWith("!! ")), [
-      '!! Cannot join "#team chat": a room name has no spaces; try #team-chat',
+    // Refused as typed, it comes back to the input line to be mended, as refused words do.
+    const screen = await ann.waitFor(
+      (screen) => screen.cursorLine === "#lobby> /join #team chat",
+      "the line back on the input line",
+    );
+    const at = screen.lines.findIndex((line) => line.startsWith("!! "));
+    assert.deepEqual(screen.lines.slice(at, at + 2), [
+      '!! Cannot join "#team chat": a room name has no spaces; try #team-chat — back on your input line;',
+      "   Ctrl-U clears it",
     ]);
-    assert.equal(screen.cursorLine, "#lobby>", screen.text);
+    assert.equal(countLines(screen, /^!! /), 1, screen.text);
     assert.equal(countLines(screen, /You are in #team\b/), 0, screen.text);
   },
 );

@@ -185,7 +185,9 @@ Deno.test({
       await carol.enter("into the void");
       // Ctrl-C at once: the line is not answered, however young; the client says so.
       await carol.press("C-c");
-      await carol.waitForLine(/^-- 1 line is not sent yet; press Ctrl-C again to leave anyway$/);
+      await carol.waitForLine(
+        /^-- 1 line is not confirmed by the server yet; press Ctrl-C again to leave anyway$/,
+      );
       await carol.waitForLine(/^-- Connection lost\. Reconnecting in \d+ s…$/, 20_000);
       // Coming back, on a connection the frozen server took but does not answer.
       await waitUntil(() => proxy.accepted >= 2, 10_000, "carol to connect again");

@@ -334,6 +334,52 @@ keysTest(
 );
 
 keysTest(
+  "chat join: Tab indents a draft's row with only spaces before the cursor; on an empty line it completes",
+  { width: 80, height: 30 },
+  async (ann, bob) => {
+    // On an empty line of its own, Tab completes the names of the people here, as ever.
+    await ann.press("Tab");
+    await ann.waitFor((screen) => showsInput(screen, [`${PROMPT}bob:`], 0, 13), "bob's name");
+    await ann.clearInput();
+    await ann.type("for x in xs:");
+    await ann.press("M-Enter");
+    const row = [`${PROMPT}for x in xs:`, ""];
+    await ann.waitFor((screen) => showsInput(screen, row, 1, 0), "a new row of the draft");
+    // Read apart from the keys before it: else readline takes it for a tab pasted.
+    await ann.tmux.waitForInputRead(ann.session);
+    await ann.press("Tab");
+    await ann.waitFor((screen) => showsInput(screen, row, 1, 4), "the row indented 4 columns");
+    await ann.tmux.waitForInputRead(ann.session);
+    await ann.press("Tab");
+    await ann.waitFor((screen) => showsInput(screen, row, 1, 8), "indented 4 columns more");
+    await ann.press("BSpace", "BSpace", "BSpace", "BSpace");
+    await ann.waitFor((screen) => showsInput(screen, row, 1, 4), "one indentation taken back");
+    await ann.type("print(x)");
+    assert.equal(await sent(ann, bob), "for x in xs:\n    print(x)");
+  },
+);
+
+keysTest(
+  "chat join: a tab the terminal did not bracket shows in the draft as the message will, as pasted",
+  { width: 80, height: 30 },
+  async (ann, bob) => {
+    const shown = `${PROMPT}key value   end`;
+    // Typed in one read, as a terminal without bracketed paste sends a paste: characters.
+    await ann.tmux.type(ann.session, "key\tvalue\tend");
+    await ann.waitFor(
+      (screen) => showsInput(screen, [shown], 0, shown.length),
+      "the tabs at the stops of 4 columns the message has",
+    );
+    assert.equal(await sent(ann, bob), "key value   end");
+    await ann.waitForLine(said("ann", "key value   end"));
+    // Pasted with brackets, the same text shows the same.
+    await ann.paste("key\tvalue\tend");
+    await ann.waitFor((screen) => showsInput(screen, [shown], 0, shown.length), "the paste");
+    assert.equal(await sent(ann, bob), "key value   end");
+  },
+);
+
+keysTest(
   "chat join: the terminal going away with a line half typed sends nothing of it",
   { width: 80, height: 30 },
   async (ann, bob) => {

@@ -62,6 +62,11 @@ async function scrollback(tmux: Tmux, session: string): Promise<string[]> {
   return text.split("\n").map((line) => line.trimEnd());
 }
 
+/** The rows of `screen` read as one line, wrapped lines joined again where they were cut. */
+function readsAsOne(screen: Screen): string {
+  return screen.lines.map((line) => line.trim()).join(" ");
+}
+
 /** How many rows of `rows` hold `text`. */
 function rowsHolding(rows: string[], text: string): number {
   return rows.filter((row) => row.includes(text)).length;
@@ -491,6 +496,66 @@ pasteTest(
     const sent = await bob.next("message", (frame) => frame.from === "ann");
     assert.ok(long.startsWith(sent.text) && sent.text.length > 3000, sent.text.slice(-40));
     await ann.waitFor((screen) => screen.cursorLine === "#lobby>", "an empty input line");
+  },
+);
+
+pasteTest(
+  "chat join: a paste whose first line reads as an unknown command is refused, says how to send it, and stays",
+  async (tmux, server) => {
+    const port = server.addr.port;
+    await using bob = await TestClient.join2(port, "bob");
+    const ann = await TerminalUser.join(tmux, "ann", port, { width: 100, height: 30 });
+    await bob.next("joined", (frame) => frame.name === "ann");
+    const lines = ["/home/ann/x.py:3: error", "  detail line"];
+    const draft = (screen: Screen) =>
+      screen.lines.at(screen.cursor.y - 1) === `#lobby> ${lines[0]}` &&
+      screen.cursorLine === lines[1] && screen.cursor.x === lines[1]!.length;
+    await paste(tmux, "ann", lines.join("\n"));
+    await ann.waitFor(draft, "the draft of two lines");
+    await ann.press("Enter");
+    // The refusal, wrapped at 100 columns, read as one line.
+    const refusal = '!! Unknown command "/home/ann/x.py:3:". Type /help for the list; ' +
+      "start the first line with // to send these lines as a message " +
+      "— back on your input line; Ctrl-U clears it";
+    const refused = await ann.waitFor(
+      (screen) => readsAsOne(screen).includes(refusal),
+      "the refusal, saying how to send the lines as a message and where they are",
+    );
+    await ann.waitFor(draft, "the draft back on the input line, the cursor at its end");
+    // Started with //, as the refusal says, the lines go as one message.
+    await ann.press("Up", "Home");
+    await ann.tmux.type(ann.session, "/");
+    await ann.waitFor(
+      (screen) => screen.lines.includes(`#lobby> /${lines[0]}`),
+      "the first line started with //",
+    );
+    await ann.press("Enter");
+    const message = await bob.next("message", (frame) => frame.from === "ann");
+    assert.equal(message.text, lines.join("\n"), refused.text);
+    // One line too, typed: it stays, as words the server refuses do.
+    await ann.waitFor((screen) => screen.cursorLine === "#lobby>", "an empty input line");
+    await ann.enter("/dacne wildly");
+    await ann.waitFor(
+      (screen) =>
+        readsAsOne(screen).includes(
+          '!! Unknown command "/dacne". Type /help for the list; ' +
+            "start with // to send a line that begins with / — back on your input line;",
+        ) &&
+        screen.cursorLine === "#lobby> /dacne wildly",
+      "the refusal, and the line back on the input line",
+    );
+    // And a command typed wrong.
+    await ann.clearInput();
+    await ann.enter("/join #team chat");
+    await ann.waitFor(
+      (screen) =>
+        readsAsOne(screen).includes(
+          '!! Cannot join "#team chat": a room name has no spaces; try #team-chat ' +
+            "— back on your input line;",
+        ) &&
+        screen.cursorLine === "#lobby> /join #team chat",
+      "the usage, and the line back on the input line",
+    );
   },
 );
 
