@@ -89,6 +89,13 @@ export type Effect =
   /** Download what `link` points at into the current folder (`/get LINK`). */
   | { type: "download"; link: string }
   /**
+   * Stop the uploads and downloads under way or waiting (`/cancel`), or
+   * only those `target` names: a file's name, the path typed to `/send` it,
+   * or the number `/get N` fetches it by. An upload stopped is not shared;
+   * a download stopped leaves no file.
+   */
+  | { type: "cancel"; target: string | undefined }
+  /**
    * The people the user ignores changed (`/ignore`, `/unignore`, or someone
    * ignored was renamed): remember `names` for this server, and give them
    * back as `ignored` next time: the names ignored, then the names they had

@@ -214,6 +214,11 @@ Deno.test("Conversation with transfers: /send and /get ask the client to move fi
     ]);
     assert.deepEqual(shown(chat.type("/get", 0)), ["!! Usage: /get N|LINK"]);
   });
+  await t.step("/cancel stops every transfer, /cancel NAME|N the one it names", () => {
+    assert.deepEqual(chat.type("/cancel", 0), [{ type: "cancel", target: undefined }]);
+    assert.deepEqual(chat.type("/cancel 1", 0), [{ type: "cancel", target: "1" }]);
+    assert.deepEqual(chat.type('/cancel "a b.txt"', 0), [{ type: "cancel", target: "a b.txt" }]);
+  });
   await t.step("share() shares into the view /send was typed in", () => {
     chat.receive({ type: "room", room: "#dev", members: ["ann"], count: 1 }, 0);
     chat.switchTo("#dev");
@@ -230,6 +235,7 @@ Deno.test("Conversation with transfers: /send and /get ask the client to move fi
     const help = shown(chat.receive({ type: "help", commands: [] }, 0));
     assert.ok(help.some((line) => line.includes("/send PATH")), help.join("\n"));
     assert.ok(help.some((line) => line.includes("/get N|LINK")), help.join("\n"));
+    assert.ok(help.some((line) => line.includes("/cancel [NAME|N]")), help.join("\n"));
     assert.ok(!help.some((line) => line.includes("takes no files")), help.join("\n"));
     assert.ok(chat.localCommands.includes("send"));
   });
@@ -247,11 +253,15 @@ Deno.test("Conversation with transfers, on a server that takes no files: /help s
   const help = shown(chat.receive({ type: "help", commands: [] }, 0));
   const send = help.filter((line) => line.includes("/send PATH"));
   assert.equal(send.length, 1, help.join("\n"));
-  assert.match(send[0]!, /upload a file and share it here \(this server takes no files\)$/);
+  assert.match(
+    send[0]!,
+    /upload a file and share it here; \/cancel stops it \(this server takes no files\)$/,
+  );
   // /get is said as on any server: a link is refused once typed.
   assert.ok(
     help.some((line) =>
-      /\/get N\|LINK +download shared file N, or a link, into the current folder$/.test(line)
+      /\/get N\|LINK +download shared file N, or a link, into the current folder; \/cancel stops it$/
+        .test(line)
     ),
     help.join("\n"),
   );
@@ -470,7 +480,7 @@ Deno.test("Conversation with transfers, away from the server: /get and /send say
   const away = "not connected to the server; try again once it is back";
   assert.deepEqual(shown(chat.type("/get 1", 0)), [`!! Cannot get file 1: ${away}`]);
   assert.deepEqual(shown(chat.type("/send /tmp/notes/report.pdf", 0)), [
-    `!! Cannot send "report.pdf": ${away}`,
+    `!! Cannot send "/tmp/notes/report.pdf": ${away}`,
   ]);
   const link = `http://192.168.1.5:5003${FILE.url}`;
   assert.deepEqual(shown(chat.type(`/get ${link}`, 0)), [`!! Cannot get "${link}": ${away}`]);

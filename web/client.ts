@@ -698,6 +698,7 @@ export class WebClient {
         case "finished":
         case "upload":
         case "download":
+        case "cancel":
           break;
         default: {
           const unhandled: never = effect;
