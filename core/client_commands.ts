@@ -68,8 +68,7 @@ export const CLIENT_COMMAND_TABLE = [
     name: "cancel",
     aliases: [],
     usage: "/cancel [NAME|N]",
-    description:
-      "stop the files being sent or saved: all of them, or the one called NAME or numbered N",
+    description: "stop sending or saving files, or only file NAME or N",
     // The rest of the line names the file, spaces and all; quotes around it are dropped.
     parse: ({ raw }): { target?: string } => {
       const target = unquote(raw.trim());

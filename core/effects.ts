@@ -35,10 +35,10 @@ export type Effect =
    * The user looks at `view` now. `unseen` are its lines that arrived while
    * they looked elsewhere (and `skipped` older ones not kept): a client
    * that shows one view at a time has been given them to show already; one
-   * that shows each view in its place puts the "new since you left" line
-   * above them.
+   * that shows each view in its place puts the "new since you last looked"
+   * line above them (`first`: "new in @bob", a view never looked at before).
    */
-  | { type: "switched"; view: string; unseen: readonly Line[]; skipped: number }
+  | { type: "switched"; view: string; unseen: readonly Line[]; skipped: number; first: boolean }
   /** The server accepted the `hello`; `again` after a reconnection. */
   | { type: "welcomed"; again: boolean }
   /**

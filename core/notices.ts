@@ -173,6 +173,11 @@ export function nothingToCancelError(target?: string): Line {
     );
 }
 
+/** The user's mute, said with its span, has run out: they can talk again. */
+export function muteOverNotice(): Line {
+  return notice(["Your mute is over: you can talk again"]);
+}
+
 /** The bell rings in `mode` now. */
 export function bellNotice(mode: BellMode): Line {
   return notice([`Bell: ${mode}`]);
@@ -254,7 +259,7 @@ export function lookingNotice(view: View, why: "nothing new" | "already"): Line 
   return notice([
     why === "already" ? "You are looking at " : "",
     { text: name, style: "room" },
-    why === "already" ? " already" : ": nothing new since you left",
+    why === "already" ? " already" : ": nothing new since you last looked",
   ]);
 }
 

@@ -352,8 +352,7 @@ Deno.test("COMMAND_TABLE gives each command one entry, one side and unique names
     description: "download shared file N, or a link, into the current folder; /cancel stops it",
   }, {
     usage: "/cancel [NAME|N]",
-    description:
-      "stop the files being sent or saved: all of them, or the one called NAME or numbered N",
+    description: "stop sending or saving files, or only file NAME or N",
   }, {
     usage: "/bell on|off|mentions",
     description: "when to ring the bell, a beep on the page",
