@@ -510,6 +510,36 @@ Deno.test("Transfers: a download asked for before the connection dropped says it
   assert.equal(transfers.status(), "");
 });
 
+Deno.test("Transfers: /cancel N takes a waiting /get N off the queue, /cancel PATH a waiting /send", async () => {
+  const chat = withFile({ transfers: true });
+  const printed: string[] = [];
+  const idle = Promise.withResolvers<void>();
+  await using transfers = new Transfers({
+    chat,
+    hostname: () => LOOPBACK,
+    password: () => undefined,
+    apply: () => {},
+    print: (lines) => printed.push(...lines.map((line) => plainText(line))),
+    changed: () => {},
+    idle: () => idle.resolve(),
+  });
+  // Away from the server, the first is refused; the others wait behind it meanwhile.
+  chat.closed();
+  transfers.take({ type: "upload", path: "/tmp/notes/first.txt", view: "#lobby" });
+  transfers.take({ type: "download", file: FILE });
+  transfers.take({ type: "upload", path: "~/notes/second.txt", view: "#lobby" });
+  transfers.take({ type: "cancel", target: "1" });
+  transfers.take({ type: "cancel", target: "~/notes/second.txt" });
+  transfers.take({ type: "cancel", target: "3" });
+  await within(idle.promise, 5_000, "the transfers to be done");
+  assert.deepEqual(printed, [
+    "-- Cancelled getting report.pdf: nothing was saved",
+    "-- Cancelled sending second.txt: nothing was shared",
+    '!! Cannot cancel "3": no file of that name or number is being sent or saved',
+    '!! Cannot send "/tmp/notes/first.txt": not connected to the server; try again once it is back',
+  ]);
+});
+
 Deno.test("download() keeps a file under its name only once it is whole", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-download-" });
   // The first half comes at once, the rest when the test says: to the first request only.
