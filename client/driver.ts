@@ -34,7 +34,7 @@ export interface DriverOptions {
   color: boolean;
   /** Called when the server welcomes the client. */
   onWelcome: () => void;
-  /** Carries out `upload` and `download` effects (`/send`, `/get`). @default {none comes} */
+  /** Carries out `upload`, `download` and `cancel` effects (`/send`, `/get`, `/cancel`). @default {none comes} */
   onTransfer?: (effect: TransferEffect) => void;
   /**
    * What the prompt says before the view, such as a file's progress, within
@@ -152,6 +152,7 @@ export class TerminalDriver {
           break;
         case "upload":
         case "download":
+        case "cancel":
           this.#options.onTransfer?.(effect);
           break;
         case "ignored":

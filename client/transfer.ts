@@ -27,7 +27,7 @@ import {
   sizeRefusal,
 } from "../core/files.ts";
 import { NOT_CONNECTED, TAKES_NO_FILES } from "../core/transfers.ts";
-import type { Moving } from "../core/notices.ts";
+import { cancelledNotice, type Moving, nothingToCancelError } from "../core/notices.ts";
 import type { FileRef, FilesInfo } from "../protocol.ts";
 import {
   dispositionName,
@@ -62,6 +62,8 @@ export interface FileServer {
 export interface UploadOptions {
   /** The name to store the file under; the server cleans it. */
   name: string;
+  /** How messages name the file, as the user gave it. @default {`name`} */
+  shown?: string;
   /** The size of the file, when known: the server refuses one it has no room for before its bytes. */
   size?: number;
   /** Told the bytes sent so far, as they go. */
@@ -186,7 +188,7 @@ export async function upload(
   // A streamed body goes without a Content-Length: the size goes beside it.
   if (options.size !== undefined) headers["x-file-size"] = String(options.size);
   const failed = (reason: string) =>
-    new TransferError(`Cannot send ${quoted(options.name)}: ${reason}`);
+    new TransferError(`Cannot send ${quoted(options.shown ?? options.name)}: ${reason}`);
   try {
     return await withClient(server.caCerts, async (init) => {
       let response: Response;
@@ -222,9 +224,15 @@ export async function upload(
 }
 
 /** Options for {@linkcode uploadFile}. */
-export interface UploadFileOptions extends Omit<UploadOptions, "name" | "size" | "onProgress"> {
+export interface UploadFileOptions
+  extends Omit<UploadOptions, "name" | "shown" | "size" | "onProgress"> {
   /** The name to store it under. @default {the last part of the path} */
   name?: string;
+  /**
+   * How every message names the file, as the user typed it (`~/a.txt`).
+   * @default {the path where it cannot be opened, else the name}
+   */
+  shown?: string;
   /** Told the bytes sent so far and the file's size, as they go. */
   onProgress?: (sent: number, size: number) => void;
 }
@@ -244,13 +252,15 @@ export async function uploadFile(
   try {
     file = await Deno.open(path, { read: true });
   } catch (error) {
-    throw new TransferError(`Cannot send ${quoted(path)}: ${openError(error)}`);
+    throw new TransferError(`Cannot send ${quoted(options.shown ?? path)}: ${openError(error)}`);
   }
   try {
     const info = await file.stat();
-    if (info.isDirectory) throw new TransferError(`Cannot send ${quoted(path)}: it is a folder`);
+    if (info.isDirectory) {
+      throw new TransferError(`Cannot send ${quoted(options.shown ?? path)}: it is a folder`);
+    }
     size = info.size;
-    const refusal = tooLarge(name, size, server.files);
+    const refusal = tooLarge(options.shown ?? name, size, server.files);
     if (refusal !== undefined) throw new TransferError(refusal);
   } catch (error) {
     file.close();
@@ -259,6 +269,7 @@ export async function uploadFile(
   const onProgress = options.onProgress;
   return await upload(server, file.readable, {
     name,
+    ...(options.shown === undefined ? {} : { shown: options.shown }),
     size,
     ...(onProgress === undefined ? {} : { onProgress: (sent: number) => onProgress(sent, size) }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -428,8 +439,22 @@ async function moveIntoPlace(part: string, dir: string, name: string): Promise<s
 /** The path of a file on the web port: `/files/ID`, then its name, if any. */
 const OWN_FILE = /^\/files\/[0-9a-f]{64}(?:\/[^/]*)?$/;
 
-/** An `upload` or `download` effect of the conversation core. */
-export type TransferEffect = Extract<Effect, { type: "upload" | "download" }>;
+/** An `upload`, `download` or `cancel` effect of the conversation core. */
+export type TransferEffect = Extract<Effect, { type: "upload" | "download" | "cancel" }>;
+
+/** A transfer asked for: an `upload` or a `download`. */
+type Move = Exclude<TransferEffect, { type: "cancel" }>;
+
+/** A transfer asked for, with what `/cancel` knows it by and what stops it alone. */
+interface Queued {
+  effect: Move;
+  /** Up (`/send`) or down (`/get`), and the file's name as the prompt shows it. */
+  moving: Moving;
+  /** What else `/cancel` takes for it: the path typed, or the number `/get N` had. */
+  aliases: string[];
+  /** Stops this transfer only. */
+  stop: AbortController;
+}
 
 /** What {@linkcode Transfers} works with. */
 export interface TransfersOptions {
@@ -455,13 +480,18 @@ export interface TransfersOptions {
   home?: string | undefined;
 }
 
-/** The terminal's transfers, one at a time in the order asked for, with their progress. */
+/**
+ * The terminal's transfers, one at a time in the order asked for, with their
+ * progress; `/cancel` stops them.
+ */
 export class Transfers implements AsyncDisposable {
   readonly #options: TransfersOptions;
-  readonly #queue: TransferEffect[] = [];
+  readonly #queue: Queued[] = [];
   readonly #stop = new AbortController();
   /** The transfers under way, until the queue is empty. */
   #running: Promise<void> | undefined;
+  /** The transfer under way, if any. */
+  #current: Queued | undefined;
   #progress: Progress | undefined;
   #status = "";
 
@@ -494,12 +524,39 @@ export class Transfers implements AsyncDisposable {
     return this.#running !== undefined;
   }
 
-  /** Queues `effect`, started once those before it are done. */
+  /** Queues `effect`, started once those before it are done; or, a `cancel`, stops some. */
   take(effect: TransferEffect): void {
     if (this.#stop.signal.aborted) return;
-    this.#queue.push(effect);
+    if (effect.type === "cancel") return this.cancel(effect.target);
+    this.#queue.push(this.#queued(effect));
     if (this.#progress !== undefined) this.#show({ ...this.#progress });
     this.#running ??= this.#run();
+  }
+
+  /**
+   * Stops the transfers `target` names (a file's name, the path typed to
+   * `/send` it, or the number `/get N` had), under way or waiting; every
+   * one without a `target`. Each stopped is said; none, an error.
+   */
+  cancel(target?: string): void {
+    const matches = (queued: Queued) =>
+      target === undefined || queued.moving.name === target || queued.aliases.includes(target);
+    const current = this.#current;
+    const stopping = [
+      ...(current !== undefined && !current.stop.signal.aborted && matches(current)
+        ? [current]
+        : []),
+      ...this.#queue.filter(matches),
+    ];
+    if (stopping.length === 0) return this.#options.print([nothingToCancelError(target)]);
+    for (const queued of stopping) {
+      const at = this.#queue.indexOf(queued);
+      if (at !== -1) this.#queue.splice(at, 1);
+      // The one under way says so once it has stopped, and what it saved is gone.
+      if (queued === current) queued.stop.abort();
+      else this.#options.print([cancelledNotice(queued.moving)]);
+    }
+    if (this.#progress !== undefined) this.#show({ ...this.#progress });
   }
 
   /**
@@ -516,20 +573,48 @@ export class Transfers implements AsyncDisposable {
     await this.stop();
   }
 
+  /** `effect` as the queue holds it. */
+  #queued(effect: Move): Queued {
+    const stop = new AbortController();
+    if (effect.type === "upload") {
+      const name = cleanFileName(expandHome(effect.path, this.#options.home ?? homeDir()));
+      return { effect, moving: { direction: "up", name }, aliases: [effect.path], stop };
+    }
+    if ("link" in effect) {
+      return {
+        effect,
+        moving: { direction: "down", name: linkName(effect.link) },
+        aliases: [effect.link],
+        stop,
+      };
+    }
+    const number = String(this.#options.chat.files.numberOf(effect.file));
+    const name = cleanFileName(effect.file.name);
+    return { effect, moving: { direction: "down", name }, aliases: [number], stop };
+  }
+
   async #run(): Promise<void> {
     try {
       while (this.#queue.length > 0 && !this.#stop.signal.aborted) {
-        const effect = this.#queue.shift()!;
+        const queued = this.#queue.shift()!;
+        this.#current = queued;
+        const signal = AbortSignal.any([this.#stop.signal, queued.stop.signal]);
         try {
-          if (effect.type === "upload") await this.#upload(effect.path, effect.view);
-          else await this.#download(effect);
+          const { effect } = queued;
+          if (effect.type === "upload") await this.#upload(effect.path, effect.view, signal);
+          else await this.#download(effect, signal);
         } catch (error) {
           if (this.#stop.signal.aborted) break;
+          if (queued.stop.signal.aborted) {
+            this.#options.print([cancelledNotice(queued.moving)]);
+            continue;
+          }
           const message = error instanceof TransferError
             ? error.message
             : `Cannot move the file: ${errorText(error)}`;
           this.#options.print([errorLine(message)]);
         } finally {
+          this.#current = undefined;
           this.#show(undefined);
         }
       }
@@ -559,20 +644,26 @@ export class Transfers implements AsyncDisposable {
     };
   }
 
-  async #upload(typed: string, view: string | undefined): Promise<void> {
+  async #upload(typed: string, view: string | undefined, signal: AbortSignal): Promise<void> {
     const path = expandHome(typed, this.#options.home ?? homeDir());
     const name = cleanFileName(path);
-    const server = this.#server("send", quoted(name));
+    const server = this.#server("send", quoted(typed));
     this.#show({ direction: "up", name, done: 0 });
     const file = await uploadFile(server, path, {
       name,
-      signal: this.#stop.signal,
+      shown: typed,
+      signal,
       onProgress: (done, total) => this.#show({ direction: "up", name, done, total }),
     });
+    // Cancelled as the server answered: not shared.
+    if (signal.aborted) throw new TransferError(`Cannot send ${quoted(typed)}: stopped`);
     this.#options.apply(this.#options.chat.share({ id: file.id, name: file.name }, view));
   }
 
-  async #download(effect: Extract<TransferEffect, { type: "download" }>): Promise<void> {
+  async #download(
+    effect: Extract<TransferEffect, { type: "download" }>,
+    signal: AbortSignal,
+  ): Promise<void> {
     const dir = this.#options.dir?.() ?? Deno.cwd();
     const fromShelf = "file" in effect ? effect.file : undefined;
     const link = "link" in effect ? this.#ownLink(effect.link) : fileLink(
@@ -585,7 +676,7 @@ export class Transfers implements AsyncDisposable {
     const saved = await download(link, {
       dir,
       ...(fromShelf === undefined ? {} : { name }),
-      signal: this.#stop.signal,
+      signal,
       caCerts: this.#options.caCerts,
       onProgress: (done, total) =>
         this.#show({ direction: "down", name, done, total: total ?? fromShelf?.size }),

@@ -2,7 +2,7 @@
 
 /**
  * The entries of the command table (commands.ts) that a client runs itself:
- * the server never sees them (`/switch`, `/code`, `/send`, `/get`, `/bell`,
+ * the server never sees them (`/switch`, `/code`, `/send`, `/get`, `/cancel`, `/bell`,
  * `/typing`, `/ignore` …). Clients read them with `parseLine`.
  *
  * @module
@@ -48,7 +48,7 @@ export const CLIENT_COMMAND_TABLE = [
     name: "send",
     aliases: [],
     usage: "/send PATH",
-    description: "upload a file and share it here",
+    description: "upload a file and share it here; /cancel stops it",
     needs: "files",
     // The rest of the line is the path, spaces and all; quotes around it are dropped.
     parse: ({ raw }): { path: string } | undefined => {
@@ -60,9 +60,20 @@ export const CLIENT_COMMAND_TABLE = [
     name: "get",
     aliases: [],
     usage: "/get N|LINK",
-    description: "download shared file N, or a link, into the current folder",
+    description: "download shared file N, or a link, into the current folder; /cancel stops it",
     parse: ({ first, after }): { target: string } | undefined =>
       first && !after ? { target: first } : undefined,
+  }),
+  clientCommand({
+    name: "cancel",
+    aliases: [],
+    usage: "/cancel [NAME|N]",
+    description: "stop sending or saving files, or only file NAME or N",
+    // The rest of the line names the file, spaces and all; quotes around it are dropped.
+    parse: ({ raw }): { target?: string } => {
+      const target = unquote(raw.trim());
+      return target === "" ? {} : { target };
+    },
   }),
   clientCommand({
     name: "bell",

@@ -303,7 +303,7 @@ export const COMMAND_NAMES: readonly string[] = namesOf(SERVER_COMMANDS);
 export const LOCAL_COMMAND_NAMES: readonly string[] = namesOf(CLIENT_COMMANDS);
 
 /** The commands that move files, run only by a client that reads and writes files. */
-export const TRANSFER_COMMANDS: readonly string[] = ["send", "get"];
+export const TRANSFER_COMMANDS: readonly string[] = ["send", "get", "cancel"];
 
 /** The commands a client runs itself that work only where the server takes files. */
 export const FILE_COMMANDS: readonly string[] = CLIENT_COMMANDS.filter((command) =>

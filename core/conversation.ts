@@ -57,6 +57,7 @@ import { LocalCommands } from "./local_commands.ts";
 import { Looking } from "./looking.ts";
 import {
   movingOnLeaveNotice,
+  muteOverNotice,
   nameHeldError,
   noAnswerNotice,
   notConnectedError,
@@ -78,6 +79,7 @@ import { PresenceLink } from "./presence_link.ts";
 import { Presence, privateViewId } from "./presence_state.ts";
 import { type Unread, type View, Views } from "./views.ts";
 import { Wording } from "./wording.ts";
+import { muteOf } from "./own_notices.ts";
 
 /** The conversation of one client, across reconnections. */
 export class Conversation {
@@ -100,6 +102,8 @@ export class Conversation {
   #quitWarned = false;
   /** The pings sent after `/join`s and `/part`s, counted for their tokens. */
   #joinPings = 0;
+  /** When the user's mute runs out, at the clock of `receive` and `tick`, if it was said. */
+  #muteEnds: number | undefined;
   /** The room lists asked for by the client itself (with {@linkcode ConversationOptions.asksRooms}). */
   readonly #roomAsks = new RoomAsks();
   /**
@@ -411,6 +415,7 @@ export class Conversation {
         break;
     }
     const me = this.roster.me;
+    if (frame.type === "notice") this.#heardMute(frame.text, me, now);
     // Someone ignored: their words, files and typing are shown nowhere and counted nowhere.
     if (this.#presence.hides(frame, me)) return effects;
     if (listed) return effects;
@@ -660,7 +665,7 @@ export class Conversation {
   /**
    * Looks at the view `typed` names (`#dev`, `@bob`), as `/switch` does:
    * what arrived there since the user last looked is shown once, under a
-   * "new since you left" line. `@name` begins private messages with someone
+   * "new since you last looked" line. `@name` begins private messages with someone
    * known to be connected, or goes back to those with someone who left.
    */
   switchTo(typed: string): Effect[] {
@@ -697,7 +702,7 @@ export class Conversation {
    * Counts again what was unread in the user's views other than the one
    * looked at, as the client kept it before it was reloaded (the history
    * replayed since counts as read): each view's count, and its mention.
-   * Looked at, a view shows the "new since you left" line above those
+   * Looked at, a view shows the "new since you last looked" line above those
    * messages: in a room, the last ones from others of its replayed history;
    * in a private view, `lines` of it, the lines the client showed there
    * again, if it kept any.
@@ -745,6 +750,11 @@ export class Conversation {
    */
   tick(now: number): Effect[] {
     const effects: Effect[] = [...this.#presenceLink.expire(now), ...this.#order.tick(now)];
+    // The server lets a mute run out unsaid: the client that knows its end says so.
+    if (this.#muteEnds !== undefined && now >= this.#muteEnds) {
+      this.#muteEnds = undefined;
+      effects.push(show([muteOverNotice()]));
+    }
     if (!this.#handshake.online) {
       if (!this.#handshake.unanswered(now)) return effects;
       return [...effects, { type: "drop", reason: "unanswered" }];
@@ -759,6 +769,16 @@ export class Conversation {
       effects.push(show([noAnswerNotice()]), { type: "drop", reason: "dead" });
     } else if (advice !== undefined) effects.push(send(advice));
     return effects;
+  }
+
+  /**
+   * What the notice `text`, heard at `now`, says of a mute of `me`: when it
+   * ends, if its span was said, or that it was lifted.
+   */
+  #heardMute(text: string, me: string, now: number): void {
+    const mute = muteOf(text, me);
+    if (mute === undefined) return;
+    this.#muteEnds = mute.kind === "muted" && mute.ms !== undefined ? now + mute.ms : undefined;
   }
 
   /**

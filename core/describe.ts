@@ -25,6 +25,7 @@ import type { PostFrame } from "./delivery.ts";
 import { clock, codeOf, isMention, mentionPattern } from "./format.ts";
 import { nameKey } from "./names.ts";
 import { sanitizeLines, sanitizeText } from "./sanitize.ts";
+import { ownNotice } from "./own_notices.ts";
 
 /**
  * What a part is: `text` (a message's words), `mention` (the user's name in
@@ -369,18 +370,20 @@ export function withoutHints(message: string): string {
 function people(
   members: readonly string[],
   count: number,
-  about?: readonly Person[],
-  now?: number,
+  about?: { people: readonly Person[] | undefined; now: number | undefined; me: string },
 ): Part[] {
   if (count === 0) return [plain("nobody here")];
   const parts: Part[] = [plain(`${count} ${count === 1 ? "person" : "people"} here: `)];
   members.forEach((name, index) => {
     if (index > 0) parts.push(plain(", "));
     parts.push(named("nick", name));
-    const person = about?.[index];
-    if (person !== undefined && person.name === name) {
-      parts.push(plain(` (${personMarks(person, now).join(", ")})`));
-    }
+    const person = about?.people?.[index];
+    // The user finds themself in the list, as the page's list of people marks them.
+    const marks = [
+      ...(about !== undefined && isOwn(name, about.me) ? ["you"] : []),
+      ...(person !== undefined && person.name === name ? personMarks(person, about?.now) : []),
+    ];
+    if (marks.length > 0) parts.push(plain(` (${marks.join(", ")})`));
   });
   if (count > members.length) parts.push(plain(` and ${count - members.length} more`));
   return parts;
@@ -572,7 +575,7 @@ export function describeFrame(
         notice([
           room(frame.room),
           ": ",
-          ...people(frame.members, frame.count, frame.people, options.now),
+          ...people(frame.members, frame.count, { people: frame.people, now: options.now, me }),
         ]),
       ];
     case "parted":
@@ -624,7 +627,8 @@ export function describeFrame(
         ),
       ];
     case "notice":
-      return [notice([safe(frame.text)], frame.ts)];
+      // An operator's act on the user is said to them as theirs: `boss muted you`.
+      return [notice([safe(ownNotice(frame.text, me) ?? frame.text)], frame.ts)];
     case "away": {
       const why = frame.reason === undefined ? "" : `: ${safe(frame.reason)}`;
       const back = options.awayByItself === undefined

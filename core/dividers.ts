@@ -4,7 +4,8 @@
  * The lines that divide a conversation, the same in the terminal and on the
  * page: a day separator ("— Tuesday 2 December —") before the first message
  * of a day, in history, replays and live talk alike, and the line above what
- * arrived in a room while the user looked elsewhere ("new since you left").
+ * arrived in a view while the user looked elsewhere ("new since you last
+ * looked", or "new in @bob" where they never looked).
  * {@linkcode DayRule} decides where separators go; no I/O.
  *
  * @module
@@ -48,21 +49,31 @@ export function daySeparator(ts: number, now: number): Line {
   return { kind: "divider", tags: ["day"], parts: [{ text: `— ${dayName(ts, now)} —` }] };
 }
 
+/** Options for {@linkcode unseenDivider}. */
+export interface UnseenOptions {
+  /** Lines older still that were not kept. @default {0} */
+  skipped?: number;
+  /** The user never looked at the view before (private messages just begun). @default {false} */
+  first?: boolean;
+}
+
 /**
  * The line above what arrived in `view` (a room, or `@name` for private
- * messages) while the user looked elsewhere; `skipped` lines older still
- * were not kept.
+ * messages) while the user looked elsewhere: `— #dev: new since you last
+ * looked —`, or `— new in @bob —` where they had never looked.
  */
-export function unseenDivider(view: string, skipped = 0): Line {
+export function unseenDivider(view: string, options: UnseenOptions = {}): Line {
+  const skipped = options.skipped ?? 0;
   const older = skipped === 0
     ? ""
     : ` (${skipped} earlier ${skipped === 1 ? "line" : "lines"} not kept)`;
+  const name = { text: sanitizeText(view), style: "room" } as const;
   return {
     kind: "divider",
     tags: ["unseen"],
-    parts: [{ text: "— " }, { text: sanitizeText(view), style: "room" }, {
-      text: `: new since you left${older} —`,
-    }],
+    parts: options.first === true
+      ? [{ text: "— new in " }, name, { text: `${older} —` }]
+      : [{ text: "— " }, name, { text: `: new since you last looked${older} —` }],
   };
 }
 

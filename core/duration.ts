@@ -64,3 +64,22 @@ export function formatSpan(ms: number): string {
   }
   return parts.join(" ");
 }
+
+/**
+ * The milliseconds a span said by {@linkcode formatSpan} stands for (`45 s`,
+ * `1 min 30 s`, `3 d 4 h`), or `undefined` when `text` is no such span.
+ */
+export function parseSpan(text: string): number | undefined {
+  const match = /^(\d+) (d|h|min|s)((?: \d+ (?:d|h|min|s))*)$/.exec(text);
+  if (match === null) return undefined;
+  let seconds = 0;
+  let last = Infinity;
+  for (const [, count, unit] of text.matchAll(/(\d+) (d|h|min|s)/g)) {
+    const size = SPAN_UNITS.find(([name]) => name === unit)![1];
+    // Largest first, each once, as formatSpan says them.
+    if (size >= last) return undefined;
+    last = size;
+    seconds += Number(count) * size;
+  }
+  return seconds * 1000;
+}

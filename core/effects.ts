@@ -35,10 +35,10 @@ export type Effect =
    * The user looks at `view` now. `unseen` are its lines that arrived while
    * they looked elsewhere (and `skipped` older ones not kept): a client
    * that shows one view at a time has been given them to show already; one
-   * that shows each view in its place puts the "new since you left" line
-   * above them.
+   * that shows each view in its place puts the "new since you last looked"
+   * line above them (`first`: "new in @bob", a view never looked at before).
    */
-  | { type: "switched"; view: string; unseen: readonly Line[]; skipped: number }
+  | { type: "switched"; view: string; unseen: readonly Line[]; skipped: number; first: boolean }
   /** The server accepted the `hello`; `again` after a reconnection. */
   | { type: "welcomed"; again: boolean }
   /**
@@ -88,6 +88,13 @@ export type Effect =
   | { type: "download"; file: FileRef }
   /** Download what `link` points at into the current folder (`/get LINK`). */
   | { type: "download"; link: string }
+  /**
+   * Stop the uploads and downloads under way or waiting (`/cancel`), or
+   * only those `target` names: a file's name, the path typed to `/send` it,
+   * or the number `/get N` fetches it by. An upload stopped is not shared;
+   * a download stopped leaves no file.
+   */
+  | { type: "cancel"; target: string | undefined }
   /**
    * The people the user ignores changed (`/ignore`, `/unignore`, or someone
    * ignored was renamed): remember `names` for this server, and give them

@@ -4,8 +4,8 @@
  * The commands a conversation's client answers itself (core/conversation.ts):
  * which there are on this client, which of them send nothing (and so wait
  * for the answers to the lines before them), and what `/bell`, `/typing`,
- * `/ignore`, `/unignore`, `/ignores`, `/send` and `/get` do and say. The
- * bell's mode lives here. Pure: no I/O and no timers.
+ * `/ignore`, `/unignore`, `/ignores`, `/send`, `/get` and `/cancel` do and
+ * say. The bell's mode lives here. Pure: no I/O and no timers.
  *
  * @module
  */
@@ -108,6 +108,7 @@ export class LocalCommands {
         return ignoring(this.#presence.listIgnores());
       case "send":
       case "get":
+      case "cancel":
         return this.#options.transfers ? transferEffects(local, place) : undefined;
       case "bell": {
         if (!this.#options.bell) return undefined;

@@ -5,7 +5,7 @@
  * room a `/join` enters is looked at once entered, the room a `/part`
  * leaves is not written to while it is on its way, `/switch` and the keys
  * that go from view to view, and what the user had not seen there, shown
- * under a "new since you left" line. Pure: no I/O and no timers.
+ * under a "new since you last looked" line. Pure: no I/O and no timers.
  *
  * @module
  */
@@ -217,7 +217,7 @@ export class Looking {
 
   /**
    * Looks at `id`, showing (one view at a time) what the user had not seen
-   * there under a "new since you left" line; `quiet`, says nothing when
+   * there under a "new since you last looked" line; `quiet`, says nothing when
    * nothing is new.
    */
   #select(id: string, quiet: boolean): Effect[] {
@@ -229,11 +229,18 @@ export class Looking {
     if (quiet && before === view && unseen.lines.length === 0) return [];
     const effects: Effect[] = [
       { type: "changed", changes: { ...noChanges(), room: true, members: true, views: true } },
-      { type: "switched", view: view.id, unseen: unseen.lines, skipped: unseen.skipped },
+      {
+        type: "switched",
+        view: view.id,
+        unseen: unseen.lines,
+        skipped: unseen.skipped,
+        first: unseen.first,
+      },
     ];
     if (this.#display === "each") return effects;
     if (unseen.lines.length > 0) {
-      effects.push(show([unseenDivider(view.id, unseen.skipped), ...unseen.lines], view.id));
+      const divider = unseenDivider(view.id, { skipped: unseen.skipped, first: unseen.first });
+      effects.push(show([divider, ...unseen.lines], view.id));
     } else if (!quiet) effects.push(show([lookingNotice(view, "nothing new")], view.id));
     return effects;
   }

@@ -145,13 +145,44 @@ export interface Moving {
   direction: "up" | "down";
 }
 
-/** Leaving by `key` (`Ctrl-C`, `/quit`) now would cut `moving` short: pressed or typed again, it does. */
+/**
+ * Leaving by `key` (`Ctrl-C`, `/quit`) now would cut `moving` short: pressed
+ * or typed again, it does; `/cancel` stops the file and stays.
+ */
 export function movingOnLeaveNotice(moving: Moving, key: string): Line {
   const how = key.startsWith("/") ? "type" : "press";
   const doing = moving.direction === "up" ? "sent" : "saved";
   return notice([
-    `${sanitizeText(moving.name)} is still being ${doing}; ${how} ${key} again to leave anyway`,
+    `${
+      sanitizeText(moving.name)
+    } is still being ${doing} (/cancel stops it); ${how} ${key} again to leave anyway`,
   ]);
+}
+
+/** `moving` was stopped by `/cancel`: an upload shared nothing, a download saved nothing. */
+export function cancelledNotice(moving: Moving): Line {
+  const name = sanitizeText(moving.name);
+  return notice([
+    moving.direction === "up"
+      ? `Cancelled sending ${name}: nothing was shared`
+      : `Cancelled getting ${name}: nothing was saved`,
+  ]);
+}
+
+/** `/cancel`, or `/cancel TARGET`, found no file being sent or saved to stop. */
+export function nothingToCancelError(target?: string): Line {
+  return target === undefined
+    ? errorLine("Cannot cancel: no file is being sent or saved")
+    : errorLine(
+      `Cannot cancel ${
+        JSON.stringify(sanitizeText(target))
+      }: no file of that name or number is being sent or saved`,
+    );
+}
+
+/** The user's mute, said with its span, has run out: they can talk again. */
+export function muteOverNotice(): Line {
+  return notice(["Your mute is over: you can talk again"]);
 }
 
 /** The bell rings in `mode` now. */
@@ -235,7 +266,7 @@ export function lookingNotice(view: View, why: "nothing new" | "already"): Line 
   return notice([
     why === "already" ? "You are looking at " : "",
     { text: name, style: "room" },
-    why === "already" ? " already" : ": nothing new since you left",
+    why === "already" ? " already" : ": nothing new since you last looked",
   ]);
 }
 

@@ -1,11 +1,12 @@
 // This module is browser compatible.
 
 /**
- * `/send PATH` and `/get N|LINK`, the commands a client that reads and
- * writes files runs itself (the terminal): what each asks of the client,
- * given where the user is, as effects (core/effects.ts): an `upload` of a
- * path to share in the view looked at, a `download` of a file from the
- * shelf (core/shelf.ts) or of a link, or an error line. The client does the
+ * `/send PATH`, `/get N|LINK` and `/cancel [NAME|N]`, the commands a client
+ * that reads and writes files runs itself (the terminal): what each asks of
+ * the client, given where the user is, as effects (core/effects.ts): an
+ * `upload` of a path to share in the view looked at, a `download` of a file
+ * from the shelf (core/shelf.ts) or of a link, a `cancel` of those under
+ * way, or an error line. The client does the
  * reading, the HTTP and the writing. No I/O.
  *
  * @module
@@ -17,8 +18,8 @@ import { type Effect, show } from "./effects.ts";
 import type { FileShelf } from "./shelf.ts";
 import type { View } from "./views.ts";
 
-/** `/send` or `/get`, with its arguments. */
-export type TransferCommand = Extract<LocalCommand, { command: "send" | "get" }>;
+/** `/send`, `/get` or `/cancel`, with its arguments. */
+export type TransferCommand = Extract<LocalCommand, { command: "send" | "get" | "cancel" }>;
 
 /** Where the user is, for {@linkcode transferEffects}. */
 export interface TransferPlace {
@@ -35,10 +36,12 @@ const LINK = /^https?:\/\/\S+$/i;
 
 /** What `command` asks of the client in `place`: a transfer to carry out, or an error to show. */
 export function transferEffects(command: TransferCommand, place: TransferPlace): Effect[] {
+  // Stopping what moves needs no server: the client knows what it sends and saves.
+  if (command.command === "cancel") return [{ type: "cancel", target: command.target }];
   if (command.command === "send") {
+    // Named as typed, as every refusal of `/send` names it.
     if (!place.online) {
-      const name = command.path.split(/[\\/]/).filter((part) => part !== "").at(-1) ?? command.path;
-      return [show([errorLine(`Cannot send ${JSON.stringify(name)}: ${NOT_CONNECTED}`)])];
+      return [show([errorLine(`Cannot send ${JSON.stringify(command.path)}: ${NOT_CONNECTED}`)])];
     }
     if (place.shelf.place === undefined) return [show([errorLine(NO_FILES)])];
     return [{ type: "upload", path: command.path, view: place.view?.id }];

@@ -49,6 +49,8 @@ export interface Unseen {
   lines: Line[];
   /** Lines older still that were not kept. */
   skipped: number;
+  /** The user had never looked at the view before (private messages just begun). */
+  first: boolean;
 }
 
 /** What is unread in one view, as a client keeps it across a reload. */
@@ -79,6 +81,8 @@ class ViewState implements View {
   mentioned = false;
   unseen: Line[] = [];
   skipped = 0;
+  /** Whether the user has looked at it (or had, before a client was reloaded). */
+  looked = false;
   /** The id of the first room message among the lines not looked at yet, if there is one. */
   unseenFrom: number | undefined;
   /**
@@ -182,7 +186,12 @@ export class Views {
     const view = this.#views.get(privateKey(from));
     if (view === undefined) return false;
     const moved = new ViewState(`@${to}`, "private", to);
-    Object.assign(moved, { unread: view.unread, mentioned: view.mentioned, skipped: view.skipped });
+    Object.assign(moved, {
+      unread: view.unread,
+      mentioned: view.mentioned,
+      skipped: view.skipped,
+      looked: view.looked,
+    });
     moved.unseen = view.unseen;
     moved.recalled = view.recalled;
     // Keep its place in the order.
@@ -207,6 +216,9 @@ export class Views {
     const before = [...this.#views.keys()].join();
     for (const id of ids) {
       if (id.startsWith("@") && checkName(id.slice(1)) === undefined) this.private(id.slice(1));
+      // The user had it before the reload: what comes there is new since they last looked.
+      const view = this.#views.get(this.#key(id));
+      if (view !== undefined) view.looked = true;
     }
     this.#arrange();
     return [...this.#views.keys()].join() !== before;
@@ -295,11 +307,12 @@ export class Views {
    * if the client kept them (private messages, which no server replays),
    * else found again in the room's history as it is replayed (see
    * {@linkcode Views.recall}). Looked at, they come under the "new since you
-   * left" line. Returns whether its unread count or mention changed.
+   * last looked" line. Returns whether its unread count or mention changed.
    */
   restore(id: string, arrival: Arrival, lines?: readonly Line[]): boolean {
     const view = this.#views.get(this.#key(id));
     if (view === undefined) return false;
+    view.looked = true;
     if (lines === undefined) view.backlog = arrival.unread;
     else if (lines.length > 0) view.recalled = [{ lines, unread: true }];
     return this.hold(id, [], arrival);
@@ -309,7 +322,7 @@ export class Views {
    * `lines` tell of a message that the history of room `id` replays as the
    * room is entered (`unread`: one from someone else): kept if they may be
    * one of the messages counted unread there before a reload, the last of
-   * them, to show them under the "new since you left" line once looked at.
+   * them, to show them under the "new since you last looked" line once looked at.
    */
   recall(id: string, lines: readonly Line[], unread: boolean): void {
     const view = this.#views.get(this.#key(id));
@@ -350,7 +363,12 @@ export class Views {
 
   #clear(view: ViewState): Unseen {
     const recalled = view.recalled.flatMap((message) => message.lines);
-    const unseen = { lines: [...recalled, ...view.unseen], skipped: view.skipped };
+    const unseen = {
+      lines: [...recalled, ...view.unseen],
+      skipped: view.skipped,
+      first: !view.looked,
+    };
+    view.looked = true;
     view.backlog = 0;
     view.recalled = [];
     view.unseen = [];
@@ -373,7 +391,11 @@ export class Views {
       this.#leftUnseen.delete(key);
       if (this.#order.includes(key)) this.#arrange();
     }
-    this.#current ??= view;
+    // The first view is looked at as it begins.
+    if (this.#current === undefined) {
+      this.#current = view;
+      view.looked = true;
+    }
     return view;
   }
 

@@ -29,12 +29,13 @@ export class FreezingProxy implements AsyncDisposable {
   #replies = "";
 
   /**
-   * Listens on a free port of `hostname` (another loopback address, such as
-   * `127.0.0.2`, if need be) and forwards to `target` on {@linkcode LOOPBACK}.
+   * Listens on `port` (a free one by default) of `hostname` (another loopback
+   * address, such as `127.0.0.2`, if need be) and forwards to `target` on
+   * {@linkcode LOOPBACK}.
    */
-  constructor(target: number, hostname = LOOPBACK) {
+  constructor(target: number, hostname = LOOPBACK, port = 0) {
     this.#target = target;
-    this.#listener = Deno.listen({ hostname, port: 0 });
+    this.#listener = Deno.listen({ hostname, port });
     this.#track(this.#accept());
   }
 

@@ -352,10 +352,13 @@ Deno.test("COMMAND_TABLE gives each command one entry, one side and unique names
     description: "send TEXT as a code block, shown in a monospace font",
   }, {
     usage: "/send PATH",
-    description: "upload a file and share it here",
+    description: "upload a file and share it here; /cancel stops it",
   }, {
     usage: "/get N|LINK",
-    description: "download shared file N, or a link, into the current folder",
+    description: "download shared file N, or a link, into the current folder; /cancel stops it",
+  }, {
+    usage: "/cancel [NAME|N]",
+    description: "stop sending or saving files, or only file NAME or N",
   }, {
     usage: "/bell on|off|mentions",
     description: "when to ring the bell, a beep on the page",
@@ -377,6 +380,7 @@ Deno.test("COMMAND_TABLE gives each command one entry, one side and unique names
     "code",
     "send",
     "get",
+    "cancel",
     "bell",
     "typing",
     "ignore",
@@ -530,6 +534,7 @@ Deno.test("ClientFrame holds the command frames as the table describes them", ()
     | { command: "code"; text: string }
     | { command: "send"; path: string }
     | { command: "get"; target: string }
+    | { command: "cancel"; target?: string }
     | { command: "bell"; mode?: "on" | "off" | "mentions" }
     | { command: "typing"; mode?: "on" | "off" }
     | { command: "ignore"; name: string }

@@ -765,7 +765,7 @@ Deno.test("Conversation: someone away or back is told in the rooms shared with t
     const chat = carol("current");
     assert.deepEqual(where(chat.receive(away, 1_000)), [], "nothing in #ops");
     assert.deepEqual(shown(chat.switchTo("#lobby")), [
-      "— #lobby: new since you left —",
+      "— #lobby: new since you last looked —",
       "-- [03:04:05] dave is away: lunch",
     ]);
     assert.deepEqual(where(chat.receive(back, 2_000)), ["#lobby -- [03:04:05] dave is back"]);
@@ -776,7 +776,7 @@ Deno.test("Conversation: someone away or back is told in the rooms shared with t
     chat.receive({ type: "private", id: 2, ts: TS, from: "dave", to: "carol", text: "hi" }, 500);
     chat.switchTo("@dave");
     assert.deepEqual(where(chat.receive(away, 1_000)), ["@dave -- [03:04:05] dave is away: lunch"]);
-    assert.deepEqual(shown(chat.switchTo("#ops")), ["-- #ops: nothing new since you left"]);
+    assert.deepEqual(shown(chat.switchTo("#ops")), ["-- #ops: nothing new since you last looked"]);
     assert.match(shown(chat.switchTo("#lobby")).join("\n"), /dave is away: lunch/);
   });
 

@@ -503,7 +503,7 @@ Deno.test("Conversation: in many rooms at once (version 2)", async (t) => {
     const effects = chat.type("/switch #lobby", 8);
     assert.deepEqual(sent(effects), [], "looking is the client's own business");
     assert.deepEqual(shown(effects), [
-      "— #lobby: new since you left —",
+      "— #lobby: new since you last looked —",
       "[03:04:05] bob: anyone?",
       "[03:04:05] bob: ann: lunch?",
     ]);
@@ -512,8 +512,10 @@ Deno.test("Conversation: in many rooms at once (version 2)", async (t) => {
   });
 
   await t.step("switching back shows nothing twice", () => {
-    assert.deepEqual(shown(chat.switchTo("#dev")), ["-- #dev: nothing new since you left"]);
-    assert.deepEqual(shown(chat.switchTo("#lobby")), ["-- #lobby: nothing new since you left"]);
+    assert.deepEqual(shown(chat.switchTo("#dev")), ["-- #dev: nothing new since you last looked"]);
+    assert.deepEqual(shown(chat.switchTo("#lobby")), [
+      "-- #lobby: nothing new since you last looked",
+    ]);
     assert.deepEqual(shown(chat.switchTo("#lobby")), ["-- You are looking at #lobby already"]);
   });
 
@@ -1653,7 +1655,7 @@ Deno.test("Conversation shows in /who who is away since when, who is idle, and o
 
   await t.step("idle is counted on the wall clock, not on the monotonic one", () => {
     assert.deepEqual(who(5_000), [
-      "-- #lobby: 4 people here: ann (operator, terminal), bob (away since 03:04: lunch, web), " +
+      "-- #lobby: 4 people here: ann (you, operator, terminal), bob (away since 03:04: lunch, web), " +
       "cy (idle 12 min, nc), dee (ws)",
     ]);
   });
@@ -1680,7 +1682,9 @@ Deno.test("Conversation says a long idle time in /who in hours and minutes, as t
       { name: "cy", active: TS, client: "text" },
     ],
   }, 5_000));
-  assert.deepEqual(lines, ["-- #lobby: 2 people here: ann (terminal), cy (idle 1 h 15 min, nc)"]);
+  assert.deepEqual(lines, [
+    "-- #lobby: 2 people here: ann (you, terminal), cy (idle 1 h 15 min, nc)",
+  ]);
   assert.equal(pageShown({ active: TS, client: "text" }, wall).status, "idle 1 h 15 min");
 });
 
@@ -1734,7 +1738,7 @@ Deno.test("Conversation: /switch @name opens private messages only with someone 
     chat.receive({ type: "left", ts: TS, room: "#lobby", name: "carol", reason: "quit" }, 6);
     chat.switchTo("#lobby");
     assert.deepEqual(shown(chat.type("/switch @carol", 7)), [
-      "— @carol: new since you left —",
+      "— new in @carol —",
       "[03:04:05] [private] carol → you: bye",
       "-- [03:04:05] carol left #lobby (quit)",
     ]);
@@ -1789,7 +1793,7 @@ Deno.test("Conversation: private messages printed at once show again in their vi
     chat.receive(whisper(2, "bob", "ann", "at 12?"), 2);
     assert.deepEqual(chat.activity.map(({ id, unread }) => `${id} ${unread}`), ["@bob 2"]);
     assert.deepEqual(shown(chat.switchTo("@bob")), [
-      "— @bob: new since you left —",
+      "— new in @bob —",
       "[03:04:05] [private] bob → you: lunch?",
       "[03:04:05] [private] bob → you: at 12?",
     ]);
@@ -1822,7 +1826,7 @@ Deno.test("Conversation: /part, looking at private messages, closes them and lea
     assert.deepEqual(sent(closed), [], "no room is left behind the user's back");
     assert.deepEqual(shown(closed), [
       "-- Closed @bob: what was said there is not kept; a private message to or from bob opens it again",
-      "-- #lobby: nothing new since you left",
+      "-- #lobby: nothing new since you last looked",
     ]);
     assert.equal(chat.view?.id, "#lobby");
     assert.deepEqual(ids(), ["#lobby", "#dev"]);
@@ -2219,7 +2223,7 @@ Deno.test("Conversation: coming back, what the server says it no longer keeps of
     assert.ok(!shown(effects).some((line) => line.includes("no longer kept")), "not in #lobby");
     assert.deepEqual(chat.activity.map(({ id, unread }) => [id, unread]), [["#dev", 2]]);
     assert.deepEqual(shown(chat.switchTo("#dev")), [
-      "— #dev: new since you left —",
+      "— #dev: new since you last looked —",
       `-- ${notice}`,
       "[03:04:05] bob: m2000",
       "[03:04:05] bob: m2001",

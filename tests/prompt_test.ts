@@ -193,9 +193,9 @@ Deno.test("promptText() cleans names and cuts a long one by its width on the scr
 
 Deno.test("drawLine() centres a divider when the width is known, dim in colour", () => {
   const unseen = unseenDivider("#dev");
-  assert.equal(drawLine(unseen, false), "— #dev: new since you left —");
+  assert.equal(drawLine(unseen, false), "— #dev: new since you last looked —");
   const centred = drawLine(unseen, false, { columns: 60 });
-  assert.equal(centred, " ".repeat(16) + "— #dev: new since you left —");
+  assert.equal(centred, " ".repeat(12) + "— #dev: new since you last looked —");
   assert.equal(drawLine(unseen, true, { columns: 60 }), `\x1b[2m${centred}\x1b[22m`);
   const now = new Date(2026, 11, 2, 9).getTime();
   const day = drawLine(daySeparator(new Date(2026, 11, 1, 23).getTime(), now), false, {

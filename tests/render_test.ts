@@ -112,7 +112,8 @@ Deno.test("renderFrame() renders every server frame type as plain text", async (
     [
       "who, truncated list",
       { type: "who", room: "#lobby", members: ["ann", "bob"], count: 5 },
-      ["-- #lobby: 5 people here: ann, bob and 3 more"],
+      // bob, whom the lines are drawn for, finds himself marked.
+      ["-- #lobby: 5 people here: ann, bob (you) and 3 more"],
     ],
     [
       "rooms",
@@ -502,7 +503,8 @@ Deno.test("drawRows() wraps /help at its spaces at every width, no further row a
   assert.deepEqual(drawRows(get, false, { columns: 40 }), [
     "--   /get N|LINK",
     "       download shared file N, or a",
-    "       link, into the current folder",
+    "       link, into the current folder;",
+    "       /cancel stops it",
   ]);
   const switchLine = lines.find((line) => plainText(line).includes("/switch"))!;
   assert.deepEqual(drawRows(switchLine, false, { columns: 57 }), [
@@ -850,7 +852,7 @@ Deno.test("drawRows() wraps a divider wider than the terminal at its spaces, eac
   const rows = drawRows(divider, false, { columns: 40 });
   assert.deepEqual(rows, [
     "  — #a-very-long-room-name-indeed: new",
-    "            since you left —",
+    "        since you last looked —",
   ]);
   for (const width of [12, 20, 30, 39]) {
     const narrow = drawRows(divider, false, { columns: width });

@@ -279,7 +279,7 @@ Deno.test("startServer() relays messages between text and JSON users as plain li
   await t.step("/who lists the room", async () => {
     await carol.type("/who");
     // As the terminal shows it: how each is connected, and who is away or an operator.
-    await carol.next(exactly("-- #lobby: 3 people here: alice (json), carol (nc), dave (nc)"));
+    await carol.next(exactly("-- #lobby: 3 people here: alice (json), carol (you, nc), dave (nc)"));
   });
 
   await t.step("an unknown command is an error line for the sender alone", async () => {
@@ -913,7 +913,9 @@ Deno.test("startServer() tells a text user an operator's rename in one line, who
     const lines = await client.until(stamped("ann: after"));
     const told = lines.filter((line) => /robert/.test(line));
     assert.equal(told.length, 1, lines.join("\n"));
-    assert.match(told[0]!, stampedNotice("ann renamed bob to robert"));
+    // bob reads it as his own rename.
+    const text = client === bob ? "ann renamed you (bob) to robert" : "ann renamed bob to robert";
+    assert.match(told[0]!, stampedNotice(text));
   }
 });
 

@@ -214,6 +214,11 @@ Deno.test("Conversation with transfers: /send and /get ask the client to move fi
     ]);
     assert.deepEqual(shown(chat.type("/get", 0)), ["!! Usage: /get N|LINK"]);
   });
+  await t.step("/cancel stops every transfer, /cancel NAME|N the one it names", () => {
+    assert.deepEqual(chat.type("/cancel", 0), [{ type: "cancel", target: undefined }]);
+    assert.deepEqual(chat.type("/cancel 1", 0), [{ type: "cancel", target: "1" }]);
+    assert.deepEqual(chat.type('/cancel "a b.txt"', 0), [{ type: "cancel", target: "a b.txt" }]);
+  });
   await t.step("share() shares into the view /send was typed in", () => {
     chat.receive({ type: "room", room: "#dev", members: ["ann"], count: 1 }, 0);
     chat.switchTo("#dev");
@@ -230,6 +235,7 @@ Deno.test("Conversation with transfers: /send and /get ask the client to move fi
     const help = shown(chat.receive({ type: "help", commands: [] }, 0));
     assert.ok(help.some((line) => line.includes("/send PATH")), help.join("\n"));
     assert.ok(help.some((line) => line.includes("/get N|LINK")), help.join("\n"));
+    assert.ok(help.some((line) => line.includes("/cancel [NAME|N]")), help.join("\n"));
     assert.ok(!help.some((line) => line.includes("takes no files")), help.join("\n"));
     assert.ok(chat.localCommands.includes("send"));
   });
@@ -247,11 +253,15 @@ Deno.test("Conversation with transfers, on a server that takes no files: /help s
   const help = shown(chat.receive({ type: "help", commands: [] }, 0));
   const send = help.filter((line) => line.includes("/send PATH"));
   assert.equal(send.length, 1, help.join("\n"));
-  assert.match(send[0]!, /upload a file and share it here \(this server takes no files\)$/);
+  assert.match(
+    send[0]!,
+    /upload a file and share it here; \/cancel stops it \(this server takes no files\)$/,
+  );
   // /get is said as on any server: a link is refused once typed.
   assert.ok(
     help.some((line) =>
-      /\/get N\|LINK +download shared file N, or a link, into the current folder$/.test(line)
+      /\/get N\|LINK +download shared file N, or a link, into the current folder; \/cancel stops it$/
+        .test(line)
     ),
     help.join("\n"),
   );
@@ -470,7 +480,7 @@ Deno.test("Conversation with transfers, away from the server: /get and /send say
   const away = "not connected to the server; try again once it is back";
   assert.deepEqual(shown(chat.type("/get 1", 0)), [`!! Cannot get file 1: ${away}`]);
   assert.deepEqual(shown(chat.type("/send /tmp/notes/report.pdf", 0)), [
-    `!! Cannot send "report.pdf": ${away}`,
+    `!! Cannot send "/tmp/notes/report.pdf": ${away}`,
   ]);
   const link = `http://192.168.1.5:5003${FILE.url}`;
   assert.deepEqual(shown(chat.type(`/get ${link}`, 0)), [`!! Cannot get "${link}": ${away}`]);
@@ -498,6 +508,36 @@ Deno.test("Transfers: a download asked for before the connection dropped says it
     '!! Cannot get "report.pdf": not connected to the server; try again once it is back',
   ]);
   assert.equal(transfers.status(), "");
+});
+
+Deno.test("Transfers: /cancel N takes a waiting /get N off the queue, /cancel PATH a waiting /send", async () => {
+  const chat = withFile({ transfers: true });
+  const printed: string[] = [];
+  const idle = Promise.withResolvers<void>();
+  await using transfers = new Transfers({
+    chat,
+    hostname: () => LOOPBACK,
+    password: () => undefined,
+    apply: () => {},
+    print: (lines) => printed.push(...lines.map((line) => plainText(line))),
+    changed: () => {},
+    idle: () => idle.resolve(),
+  });
+  // Away from the server, the first is refused; the others wait behind it meanwhile.
+  chat.closed();
+  transfers.take({ type: "upload", path: "/tmp/notes/first.txt", view: "#lobby" });
+  transfers.take({ type: "download", file: FILE });
+  transfers.take({ type: "upload", path: "~/notes/second.txt", view: "#lobby" });
+  transfers.take({ type: "cancel", target: "1" });
+  transfers.take({ type: "cancel", target: "~/notes/second.txt" });
+  transfers.take({ type: "cancel", target: "3" });
+  await within(idle.promise, 5_000, "the transfers to be done");
+  assert.deepEqual(printed, [
+    "-- Cancelled getting report.pdf: nothing was saved",
+    "-- Cancelled sending second.txt: nothing was shared",
+    '!! Cannot cancel "3": no file of that name or number is being sent or saved',
+    '!! Cannot send "/tmp/notes/first.txt": not connected to the server; try again once it is back',
+  ]);
 });
 
 Deno.test("download() keeps a file under its name only once it is whole", async () => {

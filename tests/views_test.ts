@@ -68,10 +68,17 @@ Deno.test("Views: keeps the newest lines of a view and counts the older ones", (
   assert.equal(unseen.lines.length, MAX_UNSEEN);
   assert.equal(unseen.skipped, 7);
   assert.equal(plainText(unseen.lines[0]!), "-- 7");
+  // Never looked at before: what is there is new in it, not new since the user left.
+  assert.equal(unseen.first, true);
   assert.equal(
-    plainText(unseenDivider("#busy", unseen.skipped)),
-    "— #busy: new since you left (7 earlier lines not kept) —",
+    plainText(unseenDivider("#busy", unseen)),
+    "— new in #busy (7 earlier lines not kept) —",
   );
+  views.select("#lobby");
+  views.hold("#busy", [line("again")], { unread: 1, mention: false });
+  const again = views.select("#busy")!;
+  assert.equal(again.first, false);
+  assert.equal(plainText(unseenDivider("#busy", again)), "— #busy: new since you last looked —");
 });
 
 Deno.test("Views.find() reads rooms in any spelling and people by name or @name", () => {

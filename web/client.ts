@@ -260,8 +260,8 @@ export class WebClient {
     // The box is empty before the line shows another view (`/switch`): it leaves no draft.
     this.#box.sent(value);
     this.#apply(effects);
-    // The user answers what is new, so it is read: its "new since you left" line goes. A line
-    // that showed another view (`/switch`) left that line of the view it came from already.
+    // The user answers what is new, so it is read: its "new since you last looked" line goes.
+    // A line that showed another view (`/switch`) left that line of the view it came from already.
     if (looked !== undefined && this.#logs.isShown(looked)) this.#logs.dropDivider();
     this.#logs.shown.scrollToBottom();
   }
@@ -412,7 +412,7 @@ export class WebClient {
 
   /**
    * The page is visible again: what it showed is read now, under a "new
-   * since you left" line in the view looked at.
+   * since you last looked" line in the view looked at.
    */
   markRead(): void {
     for (const id of this.#readOnReturn) this.#apply(this.#chat.read(id));
@@ -657,7 +657,10 @@ export class WebClient {
           if (!silent) this.#show(effect.lines, effect.view);
           break;
         case "switched":
-          this.#logs.switched(effect.view, effect.unseen, effect.skipped);
+          this.#logs.switched(effect.view, effect.unseen, {
+            skipped: effect.skipped,
+            first: effect.first,
+          });
           break;
         case "changed":
           this.#changed(effect.changes);
@@ -698,6 +701,7 @@ export class WebClient {
         case "finished":
         case "upload":
         case "download":
+        case "cancel":
           break;
         default: {
           const unhandled: never = effect;

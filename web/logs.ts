@@ -6,14 +6,15 @@
  * person they exchange private messages with, has its own log, and only the
  * one looked at is on the page, so switching never mixes two rooms' lines
  * and each keeps its scroll position. Coming back to a view, or to the tab
- * after it was hidden, a "new since you left" line goes above what arrived
- * meanwhile; it stays until the user looks elsewhere or sends a line.
+ * after it was hidden, a "new since you last looked" line ("new in @bob" in
+ * a view never looked at) goes above what arrived meanwhile; it stays until
+ * the user looks elsewhere or sends a line.
  *
  * @module
  */
 
 import type { Line } from "../core/describe.ts";
-import { unseenDivider } from "../core/dividers.ts";
+import { unseenDivider, type UnseenOptions } from "../core/dividers.ts";
 import { nameKey } from "../core/names.ts";
 import { LogView } from "./log.ts";
 
@@ -42,7 +43,7 @@ export class ViewLogs {
    * private view with the person it concerns (someone leaving) is.
    */
   readonly #drawn = new WeakMap<Line, HTMLElement[]>();
-  /** The "new since you left" line of each view that has one: one at most. */
+  /** The "new since you last looked" line of each view that has one: one at most. */
   readonly #dividers = new Map<LogView, HTMLElement>();
   /** The first line that arrived in the log on the page while the tab was hidden. */
   #away: { log: LogView; element: HTMLElement } | undefined;
@@ -112,7 +113,10 @@ export class ViewLogs {
     }));
   }
 
-  /** Puts the log of view `id` on the page; the "new since you left" line of the one before goes. */
+  /**
+   * Puts the log of view `id` on the page; the "new since you last looked"
+   * line of the one before goes.
+   */
   show(id: string): void {
     const log = this.#log(id);
     if (log === this.#shown) return;
@@ -125,15 +129,16 @@ export class ViewLogs {
 
   /**
    * The user looks at view `id` now: its log goes on the page, with the
-   * "new since you left" line above `unseen`, the lines that arrived there
-   * while they looked elsewhere (`skipped` older ones were not kept).
+   * "new since you last looked" line above `unseen`, the lines that arrived
+   * there while they looked elsewhere (`skipped` older ones were not kept;
+   * `first`, they never looked there before: "new in @bob").
    */
-  switched(id: string, unseen: readonly Line[], skipped: number): void {
+  switched(id: string, unseen: readonly Line[], options: UnseenOptions): void {
     this.show(id);
     const log = this.#shown;
     const first = unseen.map((line) => this.#element(line, log))
       .find((element) => element !== undefined);
-    if (first !== undefined) this.#divide(log, first, unseenDivider(id, skipped));
+    if (first !== undefined) this.#divide(log, first, unseenDivider(id, options));
   }
 
   /**
@@ -147,7 +152,10 @@ export class ViewLogs {
     this.#away = { log: this.#shown, element };
   }
 
-  /** The tab is shown again: the "new since you left" line goes above what arrived in view `id`. */
+  /**
+   * The tab is shown again: the "new since you last looked" line goes above
+   * what arrived in view `id`.
+   */
   returned(id: string): void {
     const away = this.#away;
     this.#away = undefined;

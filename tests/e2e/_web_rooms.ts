@@ -85,13 +85,13 @@ export function logTexts(page: Page, selector = ".line"): Promise<string[]> {
   );
 }
 
-/** The log's messages and "new since you left" lines, without their times. */
+/** The log's messages and "new since you last looked" lines, without their times. */
 export async function told(page: Page): Promise<string[]> {
   const texts = await logTexts(page, ".line.message, .line.private, .line.divider.unseen");
   return texts.map((text) => text.replace(/^\[\d\d:\d\d:\d\d\] /, ""));
 }
 
-/** Waits until the log's messages and "new since you left" lines read `expected`. */
+/** Waits until the log's messages and "new since you last looked" lines read `expected`. */
 export async function reads(page: Page, expected: readonly string[]): Promise<void> {
   await waitFor(
     () => told(page),

@@ -2,7 +2,7 @@
  * The terminal client in many rooms at once (protocol version 2): the prompt
  * tells what waits in the other rooms and private messages, mentions and
  * private messages are printed at once with where they come from, `/switch`
- * and the keys show what arrived in a room under the "new since you left"
+ * and the keys show what arrived in a room under the "new since you last looked"
  * line, once; Tab completes rooms. And after the server is killed and
  * started again, the client is back in every room with exactly what was
  * said meanwhile in each. The real `chat join` runs in tmux against a real
@@ -29,9 +29,14 @@ function privateLine(from: string, text: string): RegExp {
   return new RegExp(`^${TODAY_STAMP} \\[private\\] ${literal(from)} → you: ${literal(text)}$`);
 }
 
-/** The "new since you left" line of `view`, centred. */
+/** The "new since you last looked" line of `view`, centred. */
 function divider(view: string): RegExp {
-  return new RegExp(`^ *— ${literal(view)}: new since you left —$`);
+  return new RegExp(`^ *— ${literal(view)}: new since you last looked —$`);
+}
+
+/** The line above what is new in `view`, never looked at before, centred. */
+function newIn(view: string): RegExp {
+  return new RegExp(`^ *— new in ${literal(view)} —$`);
 }
 
 /** Joins on `port` in version 1 and goes to `room` unless it is `#lobby`. */
@@ -110,7 +115,7 @@ testWith(
 
           await alice.enter("/switch #lobby");
           await inputLine(alice, "#lobby [@carol 1]>");
-          screen = await alice.waitForLine(/^-- #lobby: nothing new since you left$/);
+          screen = await alice.waitForLine(/^-- #lobby: nothing new since you last looked$/);
           assert.equal(countLines(screen, divider("#dev")), 1, screen.text);
           assert.equal(countLines(screen, said("bob", "deploying now")), 1, screen.text);
           assert.equal(countLines(screen, said("bob", "alice, the build is red")), 1, screen.text);
@@ -130,11 +135,11 @@ testWith(
         // carol's message, printed at once in #lobby, shows again in its place, once.
         screen = await alice.waitFor(
           (screen) =>
-            countLines(screen, divider("@carol")) === 1 &&
+            countLines(screen, newIn("@carol")) === 1 &&
             countLines(screen, privateLine("carol", "lunch at 12?")) === 2,
           "carol's private message again, under the divider of @carol",
         );
-        const under = screen.lines.findIndex((line) => divider("@carol").test(line));
+        const under = screen.lines.findIndex((line) => newIn("@carol").test(line));
         assert.match(screen.lines[under + 1] ?? "", privateLine("carol", "lunch at 12?"));
         await alice.press("C-p");
         await inputLine(alice, "#dev>");
@@ -291,7 +296,7 @@ testWith(
       await inputLine(alice, "#lobby [#ops 1!, +2]>");
       await alice.enter("/switch #ops");
       await inputLine(alice, "#ops [#dev 1, @carol 1]>");
-      await alice.waitForLine(/^ {11}— #ops: new since you left —$/);
+      await alice.waitForLine(/^ {7}— #ops: new since you last looked —$/);
     } finally {
       await tmux.kill();
     }

@@ -48,7 +48,7 @@ testWith(
         await alice.waitForLine(/bob is away: lunch$/);
         await alice.enter("/who");
         await alice.waitForLine(
-          /^-- #lobby: 2 people here: alice \(terminal\), bob \(away.*lunch, (web|browser)\)$/,
+          /^-- #lobby: 2 people here: alice \(you, terminal\), bob \(away.*lunch, (web|browser)\)$/,
         );
         await alice.enter("/msg bob are you there?");
         await alice.waitForLine(/^-- bob is away: lunch$/);

@@ -121,8 +121,9 @@ terminalTest(
     assert.ok(help.includes("--   /get N|LINK"), screen.text);
     assert.ok(help.includes("     [REASON]"), screen.text);
     await ann.enter("/help get");
-    const get = await ann.waitForLine(/^ {7}link, into the current folder$/);
+    const get = await ann.waitForLine(/^ {7}\/cancel stops it$/);
     assert.ok(get.lines.includes("--   /get N|LINK"), get.text);
+    assert.ok(get.lines.includes("       link, into the current folder;"), get.text);
   },
 );
 
@@ -139,11 +140,14 @@ terminalTest(
     };
     const none = await helpOf("ann", server.addr.port);
     assert.equal(none.length, 1, none.join("\n"));
-    assert.match(none[0]!, / {2}upload a file and share it here \(this server takes no files\)$/);
+    assert.match(
+      none[0]!,
+      / {2}upload a file and share it here; \/cancel stops it \(this server takes no files\)$/,
+    );
     // A server that takes files: /send as ever.
     const some = await helpOf("bob", withFiles.addr.port);
     assert.equal(some.length, 1, some.join("\n"));
-    assert.match(some[0]!, / {2}upload a file and share it here$/);
+    assert.match(some[0]!, / {2}upload a file and share it here; \/cancel stops it$/);
   },
 );
 

@@ -245,7 +245,7 @@ testWith(["tmux"], "chat join: bob away shows in /who and answers alice's /msg",
     await alice.waitForLine(/^-- \[\d\d:\d\d:\d\d\] bob is away: lunch$/);
     await alice.enter("/who");
     await alice.waitForLine(
-      /^-- #lobby: 2 people here: alice \(terminal\), bob \(away since \d\d:\d\d: lunch, json\)$/,
+      /^-- #lobby: 2 people here: alice \(you, terminal\), bob \(away since \d\d:\d\d: lunch, json\)$/,
     );
     await alice.enter("/msg bob hi");
     // The message goes, and alice is told once why bob may not answer soon.

@@ -150,11 +150,11 @@ testWith(
       );
       await bob.enter("/quit");
       await bob.waitForLine(
-        /^-- slow\.bin is still being saved; type \/quit again to leave anyway$/,
+        /^-- slow\.bin is still being saved \(\/cancel stops it\); type \/quit again to leave anyway$/,
       );
       await bob.press("C-c");
       await bob.waitForLine(
-        /^-- slow\.bin is still being saved; press Ctrl-C again to leave anyway$/,
+        /^-- slow\.bin is still being saved \(\/cancel stops it\); press Ctrl-C again to leave anyway$/,
       );
       await bob.tmux.waitForInputRead(bob.session);
       await bob.press("C-c");
@@ -268,7 +268,11 @@ testWith(
       const ann = await TerminalUser.join(tmux, "ann", server.addr.port, { width: 140 });
       await ann.enter(`/send ${path}`);
       await ann.waitForLine(
-        /^!! Cannot send "big\.bin": the uploads under way fill the room of the file store; try again in a moment$/,
+        new RegExp(
+          `^!! Cannot send ${
+            literal(JSON.stringify(path))
+          }: the uploads under way fill the room of the file store; try again in a moment$`,
+        ),
       );
       await ann.waitFor((screen) => screen.cursorLine === "#lobby>", 'an empty "#lobby> " line');
       await ann.tmux.waitForInputRead(ann.session);
@@ -329,6 +333,133 @@ testWith(
       await bob.waitForLine(/^-- Saved note\.txt \(9 bytes\) as /);
       assert.equal(await Deno.readTextFile(join(root, "note.txt")), "kept here");
     } finally {
+      await tmux.kill();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);
+
+testWith(
+  ["tmux"],
+  "chat join: /cancel stops a /send under way, which is neither shared nor stored, and the leave warning says so",
+  async () => {
+    const MIB = 1024 * 1024;
+    await using server = await startServer({
+      hostname: LOOPBACK,
+      port: 0,
+      webPort: 0,
+      maxFile: 64,
+      filesQuota: 64,
+      // Reached through the other loopback address, by name.
+      webHosts: [ELSEWHERE],
+    });
+    const store = server.files!;
+    const root = await Deno.makeTempDir({ prefix: "chat-transfer-" });
+    // Ann dials the chat at another loopback address, whose web port forwards to the server's
+    // over a slow link: 24 MiB take long enough to be stopped on the way.
+    await using chat = new FreezingProxy(server.addr.port, ELSEWHERE);
+    await using web = new FreezingProxy(server.webAddr!.port, ELSEWHERE, server.webAddr!.port);
+    web.lag(20);
+    const tmux = new Tmux("transfer-cancel");
+    try {
+      const path = join(root, "big.bin");
+      await Deno.writeFile(path, randomBytes(24 * MIB));
+      await using watcher = await TestClient.join2(server.addr.port, "watcher");
+      const ann = await TerminalUser.join(tmux, "ann", chat.port, { width: 140, host: ELSEWHERE });
+      await ann.enter(`/send ${path}`);
+      await ann.waitFor(
+        (screen) => /^\(sending big\.bin .*\) #lobby>$/.test(screen.cursorLine),
+        "the upload under way on the prompt",
+      );
+      await waitUntil(
+        () => store.busy(64 * MIB) !== undefined,
+        10_000,
+        "the upload to reach the store",
+      );
+      await ann.tmux.waitForInputRead(ann.session);
+      await ann.press("C-c");
+      await ann.waitForLine(
+        /^-- big\.bin is still being sent \(\/cancel stops it\); press Ctrl-C again to leave anyway$/,
+      );
+      await ann.enter("/cancel");
+      await ann.waitForLine(/^-- Cancelled sending big\.bin: nothing was shared$/);
+      await ann.waitFor((screen) => screen.cursorLine === "#lobby>", 'an empty "#lobby> " line');
+      // The server dropped what it had of it, and keeps nothing.
+      await waitUntil(
+        () => store.busy(64 * MIB) === undefined,
+        10_000,
+        "the store to drop the upload",
+      );
+      assert.deepEqual(store.list(), []);
+      await ann.enter("/cancel");
+      await ann.waitForLine(/^!! Cannot cancel: no file is being sent or saved$/);
+      await ann.enter("after");
+      await watcher.next("message", (frame) => frame.text === "after", 10_000);
+      assert.deepEqual(watcher.all("message").filter((frame) => frame.file !== undefined), []);
+      assert.deepEqual(store.list(), []);
+    } finally {
+      await tmux.kill();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);
+
+testWith(
+  ["tmux"],
+  "chat join: /cancel NAME stops a /get under way and leaves no file, and Ctrl-C then leaves at once",
+  async () => {
+    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+    const root = await Deno.makeTempDir({ prefix: "chat-transfer-" });
+    // As in the tests above: a download whose last bytes never come, from another loopback address.
+    await using proxy = new FreezingProxy(server.addr.port, ELSEWHERE);
+    const stalls = new Set<ReadableStreamDefaultController<Uint8Array>>();
+    await using files = Deno.serve(
+      { hostname: ELSEWHERE, port: server.webAddr!.port, onListen() {} },
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              stalls.add(controller);
+              controller.enqueue(new Uint8Array(1_000));
+            },
+          }),
+          { headers: { "content-length": "1000000" } },
+        ),
+    );
+    const tmux = new Tmux("transfer-cancel-get");
+    try {
+      const bob = await TerminalUser.join(tmux, "bob", proxy.port, {
+        width: 120,
+        cwd: root,
+        host: ELSEWHERE,
+      });
+      await bob.enter(
+        `/get http://${ELSEWHERE}:${files.addr.port}/files/${"a".repeat(64)}/slow.bin`,
+      );
+      await bob.waitFor(
+        (screen) => /^\(getting slow\.bin .*\) #lobby>$/.test(screen.cursorLine),
+        "the download under way on the prompt",
+      );
+      await bob.enter("/cancel other.bin");
+      await bob.waitForLine(
+        /^!! Cannot cancel "other\.bin": no file of that name or number is being sent or saved$/,
+      );
+      await bob.enter("/cancel slow.bin");
+      await bob.waitForLine(/^-- Cancelled getting slow\.bin: nothing was saved$/);
+      await bob.waitFor((screen) => screen.cursorLine === "#lobby>", 'an empty "#lobby> " line');
+      // A download cancelled leaves no file, whole or cut short.
+      assert.deepEqual([...Deno.readDirSync(root)], []);
+      await bob.tmux.waitForInputRead(bob.session);
+      await bob.press("C-c");
+      const screen = await bob.waitForLine(/^EXIT=/);
+      assert.ok(screen.lines.includes("EXIT=0"), screen.text);
+      assert.ok(!screen.text.includes("still being saved"), screen.text);
+    } finally {
+      for (const controller of stalls) {
+        try {
+          controller.close();
+        } catch { /* cancelled */ }
+      }
       await tmux.kill();
       await Deno.remove(root, { recursive: true });
     }

@@ -1,6 +1,6 @@
 /**
  * The "N new messages ↓" button counts every message below what the reader
- * sees: a room looked at again opens at its "new since you left" line, with
+ * sees: a room looked at again opens at its "new since you last looked" line, with
  * what arrived meanwhile below it, counted at once, and what comes after is
  * added to them. The real page runs in Chromium, as a phone, against a real
  * server; carol is a protocol client.

@@ -222,7 +222,7 @@ testWith(
 
 testWith(
   ["chromium"],
-  'web page: a reloaded tab shows the "new since you left" line above what was unread in a room',
+  'web page: a reloaded tab shows the "new since you last looked" line above what was unread in a room',
   async () => {
     await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
@@ -247,7 +247,7 @@ testWith(
     await showView(page, "#lobby");
     await reads(page, [
       "bob: read before",
-      "— #lobby: new since you left —",
+      "— #lobby: new since you last looked —",
       "bob: first unread",
       "bob: second unread",
     ]);
@@ -283,7 +283,7 @@ testWith(
     await settles(bobCount, "2", "the count of @bob after the reload");
     await showView(page, "@bob");
     await reads(page, [
-      "— @bob: new since you left —",
+      "— @bob: new since you last looked —",
       "private bob → you: first of two",
       "private bob → you: second of two",
     ]);

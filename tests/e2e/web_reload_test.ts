@@ -137,7 +137,7 @@ testWith(
     assert.equal(await page.title(), "@zoe — chat");
     await showView(page, "#lobby");
     await waitForLine(page, "message", "L2 in lobby, ann?");
-    assert.equal(await logLine(page, "divider", /new since you left/).count(), 0);
+    assert.equal(await logLine(page, "divider", /new since you last looked/).count(), 0);
     assert.deepEqual(browser.unexpectedProblems(), []);
   },
 );

@@ -1,7 +1,7 @@
 /**
  * The page in many rooms at once (protocol version 2), at desktop and phone
  * sizes: a log per room, unread counts and a mention badge in the sidebar,
- * the "new since you left" line, the unread total in the title and on the
+ * the "new since you last looked" line, the unread total in the title and on the
  * icon; a notification for a mention and a private message while the tab is
  * hidden; clickable links; day separators on history from an earlier day;
  * every room back after a lost connection, with what was missed in each,
@@ -67,7 +67,7 @@ declare const localStorage: { getItem(key: string): string | null };
 for (const { name: size, options } of DESKTOP_AND_PHONE) {
   testWith(
     ["chromium"],
-    `web page (${size}): two rooms in separate logs, unread and mention badges, new since you left`,
+    `web page (${size}): two rooms in separate logs, unread and mention badges, new since you last looked`,
     async () => {
       await using server = await startWebServer();
       const port = server.addr.port;
@@ -110,15 +110,15 @@ for (const { name: size, options } of DESKTOP_AND_PHONE) {
 
       // Back in #dev: what arrived meanwhile, under the line, and nothing of #lobby.
       await showView(page, "#dev");
-      const divider = await waitForLine(page, "divider.unseen", "new since you left");
-      assert.equal(await divider.textContent(), "— #dev: new since you left —");
+      const divider = await waitForLine(page, "divider.unseen", "new since you last looked");
+      assert.equal(await divider.textContent(), "— #dev: new since you last looked —");
       const texts = await logTexts(page, ".line.message, .line.divider.unseen");
-      const after = texts.findIndex((text) => text.includes("new since you left"));
+      const after = texts.findIndex((text) => text.includes("new since you last looked"));
       assert.deepEqual(
         texts.map((text) => text.replace(/^\[\d\d:\d\d:\d\d\] /, "")),
         [
           "carol: dev one",
-          "— #dev: new since you left —",
+          "— #dev: new since you last looked —",
           "carol: dev two",
           "carol: ann, can you look at the build?",
         ],
@@ -435,11 +435,11 @@ testWith(
     await viewButton(page, "#dev").locator(".unread", { hasText: exactly("1") })
       .waitFor({ state: "attached" });
     await showView(page, "#dev");
-    await waitForLine(page, "divider.unseen", "new since you left");
+    await waitForLine(page, "divider.unseen", "new since you last looked");
     const dev = await logTexts(page, ".line.message .text, .line.divider.unseen");
     assert.deepEqual(dev.filter((text) => !text.startsWith("lobby")), [
       "dev before",
-      "— #dev: new since you left —",
+      "— #dev: new since you last looked —",
       "dev missed",
     ]);
     assert.ok(proxy.accepted >= 2, "the page came back through the proxy");

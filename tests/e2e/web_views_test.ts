@@ -8,7 +8,7 @@
  * words sent to them all the same come back to the message box, all of
  * them when several are refused at once, the caret staying where the user
  * types; their leaving, told there and in
- * the room, is under the room's "new since you left" line; a tab reloaded
+ * the room, is under the room's "new since you last looked" line; a tab reloaded
  * is back in every room it was in, showing the view it showed.
  * The real page runs in Chromium against a real server; the others are
  * protocol clients.
@@ -46,7 +46,7 @@ import {
   viewButton,
 } from "./_web_rooms.ts";
 
-/** The "new since you left" lines of the log on the page. */
+/** The "new since you last looked" lines of the log on the page. */
 function dividers(page: Page): Locator {
   return page.locator("#log .line.divider.unseen");
 }
@@ -74,7 +74,7 @@ async function wordToBobWhoQuits(page: Page, port: number): Promise<void> {
 
 testWith(
   ["chromium"],
-  'web page: back to a hidden tab, a "new since you left" line sits above what arrived, until a line is sent',
+  'web page: back to a hidden tab, a "new since you last looked" line sits above what arrived, until a line is sent',
   async () => {
     await using server = await startWebServer();
     await using browser = await ChatBrowser.launch();
@@ -98,7 +98,7 @@ testWith(
     await setHidden(page, false);
     await reads(page, [
       "bob: lobby before",
-      "— #lobby: new since you left —",
+      "— #lobby: new since you last looked —",
       "bob: away one",
       "bob: away two",
     ]);
@@ -112,7 +112,7 @@ testWith(
       "bob: lobby before",
       "bob: away one",
       "bob: away two",
-      "— #lobby: new since you left —",
+      "— #lobby: new since you last looked —",
       "bob: away three",
     ]);
 
@@ -143,7 +143,7 @@ testWith(
     await says(bob, "dev news", "#dev");
     await viewButton(page, "#dev").locator(".unread", { hasText: exactly("1") }).waitFor();
     await showView(page, "#dev");
-    await reads(page, ["— #dev: new since you left —", "bob: dev news"]);
+    await reads(page, ["— #dev: new since you last looked —", "bob: dev news"]);
     await say(page, "thanks");
     await waitForLine(page, "message", "thanks");
     await dividers(page).waitFor({ state: "detached" });
@@ -389,7 +389,7 @@ testWith(
     // The mention's notification shows #dev, what arrived there under the line.
     await clickNotification(page, 0);
     await looksAt(page, "#dev");
-    await reads(page, ["— #dev: new since you left —", "bob: ann, the build is red"]);
+    await reads(page, ["— #dev: new since you last looked —", "bob: ann, the build is red"]);
     // The private message's shows the private view with bob.
     await clickNotification(page, 1);
     await looksAt(page, "@bob");
@@ -474,7 +474,7 @@ testWith(
 
 testWith(
   ["chromium"],
-  'web page: someone leaving while the user looks at their private messages is under the room\'s "new since you left" line',
+  'web page: someone leaving while the user looks at their private messages is under the room\'s "new since you last looked" line',
   async () => {
     await using server = await startWebServer();
     const port = server.addr.port;
@@ -490,16 +490,16 @@ testWith(
     // Both arrived in #lobby while ann looked elsewhere: both are under the line.
     await waitFor(
       () => logTexts(page, ".log:not([hidden]) .line"),
-      (texts) => texts.some((text) => text.includes("new since you left")),
+      (texts) => texts.some((text) => text.includes("new since you last looked")),
       WAIT_MS,
-      (texts) => `for the "new since you left" line; the log reads ${JSON.stringify(texts)}`,
+      (texts) => `for the "new since you last looked" line; the log reads ${JSON.stringify(texts)}`,
     );
     const texts = (await logTexts(page, ".log:not([hidden]) .line"))
       .map((text) => text.replace(/^\[\d\d:\d\d:\d\d\] /, ""));
-    const divider = texts.indexOf("— #lobby: new since you left —");
+    const divider = texts.indexOf("— #lobby: new since you last looked —");
     assert.deepEqual(
       texts.slice(divider),
-      ["— #lobby: new since you left —", "bob left #lobby (quit)", "carol: he went home"],
+      ["— #lobby: new since you last looked —", "bob left #lobby (quit)", "carol: he went home"],
       JSON.stringify(texts),
     );
     assert.deepEqual(browser.unexpectedProblems(), []);
