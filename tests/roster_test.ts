@@ -250,10 +250,12 @@ Deno.test("Conversation: without a bell, /bell is the server's to answer", () =>
   const chat = new Conversation();
   chat.hello("ann", 0);
   chat.receive({ type: "welcome", version: 1, server: "chat", name: "ann" }, 0);
-  assert.deepEqual(chat.type("/bell off", 0), [{
-    type: "send",
-    frame: { type: "say", text: "/bell off" },
-  }]);
+  // Sent as typed, with an id: the server's refusal of it comes back to the input line.
+  const [effect, ...more] = chat.type("/bell off", 0);
+  assert.deepEqual(more, []);
+  assert.ok(effect?.type === "send" && effect.frame.type === "say");
+  assert.equal(effect.frame.text, "/bell off");
+  assert.equal(typeof effect.frame.cid, "string");
   assert.ok(!rung(chat.receive(message({ text: "ann?" }), 0)));
 });
 
