@@ -13,9 +13,11 @@
  * Deno 2.9.6 does them), its marks removed (d with U+0335 over it is d) are
  * kept, keyed by the source as it reads after the same folding. Left out: 839
  * that NFKC already makes ASCII, 67 that no name can contain, 187 that the
- * hand-made rules of names.ts map. 428 remain. Where sources that fold
- * together look like different letters (a capital and a small letter, or σ and
- * ϲ), the folded letter's own mapping wins:
+ * hand-made rules of names.ts map. 428 remain, and 236 that NFKC changes into
+ * anything but their target are also kept as typed, to be mapped before NFKC
+ * (ϲ, which NFKC makes a final sigma, is c). Where sources that fold together
+ * look like different letters (a capital and a small letter, or σ and ϲ), the
+ * folded letter's own mapping wins:
  *   σ U+03C3 → o, not c
  *   б U+0431 → 6, not b
  *   ꞵ U+A7B5 → ss, not b
@@ -126,4 +128,44 @@ export const CONFUSABLES: Readonly<Record<string, string>> = {
   ts: "ʦ",
   ue: "ᵫ",
   uo: "ꭣ",
+};
+
+/**
+ * For each ASCII target, the characters that look like it as typed, which
+ * NFKC would change into something else: mapped before NFKC.
+ */
+export const CONFUSABLES_BEFORE_NFKC: Readonly<Record<string, string>> = {
+  a: "\u{1D6A8}\u{1D6C2}\u{1D6E2}\u{1D6FC}\u{1D71C}\u{1D736}\u{1D756}\u{1D770}\u{1D790}\u{1D7AA}",
+  b: "\u{1D6A9}\u{1D6E3}\u{1D71D}\u{1D757}\u{1D791}",
+  c: "ϲϹ",
+  e: "\u{1D6AC}\u{1D6E6}\u{1D720}\u{1D75A}\u{1D794}",
+  f: "ſ\u{1D7CA}",
+  g: "ᶢ",
+  h: "ᵸ\u{210F}\u{1D6AE}\u{1D6E8}\u{1D722}\u{1D75C}\u{1D796}",
+  i: "ͺι\u{1D6CA}\u{1D704}\u{1D73E}\u{1D778}\u{1D7B2}",
+  k: "\u{1D6B1}\u{1D6EB}\u{1D725}\u{1D75F}\u{1D799}",
+  l: "\u{2110}\u{2111}Ⅰ\u{FD3C}\u{FD3D}\u{FE87}\u{FE88}\u{FE8D}\u{FE8E}Ｉ\u{1D408}\u{1D43C}\u{1D470}\u{1D4D8}\u{1D540}\u{1D574}\u{1D5A8}\u{1D5DC}\u{1D610}\u{1D644}\u{1D678}\u{1D6B0}\u{1D6EA}\u{1D724}\u{1D75E}\u{1D798}\u{1D7CF}\u{1D7D9}\u{1D7E3}\u{1D7ED}\u{1D7F7}\u{1EE00}\u{1EE80}\u{1FBF1}",
+  m: "\u{1D6B3}\u{1D6ED}\u{1D727}\u{1D761}\u{1D79B}",
+  n: "\u{1D6B4}\u{1D6C8}\u{1D6EE}\u{1D702}\u{1D728}\u{1D73C}\u{1D762}\u{1D776}\u{1D79C}\u{1D7B0}",
+  o: "ϑϴ\u{2070}\u{FBA6}\u{FBA7}\u{FBA8}\u{FBA9}\u{FBAA}\u{FBAB}\u{FBAC}\u{FBAD}\u{FCD9}\u{FEE9}\u{FEEA}\u{FEEB}\u{FEEC}\u{1D6AF}\u{1D6B6}\u{1D6B9}\u{1D6C9}\u{1D6D0}\u{1D6D4}\u{1D6DD}\u{1D6E9}\u{1D6F0}\u{1D6F3}\u{1D703}\u{1D70A}\u{1D70E}\u{1D717}\u{1D723}\u{1D72A}\u{1D72D}\u{1D73D}\u{1D744}\u{1D748}\u{1D751}\u{1D75D}\u{1D764}\u{1D767}\u{1D777}\u{1D77E}\u{1D782}\u{1D78B}\u{1D797}\u{1D79E}\u{1D7A1}\u{1D7B1}\u{1D7B8}\u{1D7BC}\u{1D7C5}\u{1D7CE}\u{1D7D8}\u{1D7E2}\u{1D7EC}\u{1D7F6}\u{1EE24}\u{1EE64}\u{1EE84}\u{1FBF0}",
+  p: "ϱ\u{1D6B8}\u{1D6D2}\u{1D6E0}\u{1D6F2}\u{1D70C}\u{1D71A}\u{1D72C}\u{1D746}\u{1D754}\u{1D766}\u{1D780}\u{1D78E}\u{1D7A0}\u{1D7BA}\u{1D7C8}",
+  t: "\u{1D6BB}\u{1D6F5}\u{1D72F}\u{1D769}\u{1D7A3}",
+  u: "\u{1D6D6}\u{1D710}\u{1D74A}\u{1D784}\u{1D7BE}",
+  v: "\u{1D6CE}\u{1D708}\u{1D742}\u{1D77C}\u{1D7B6}",
+  x: "\u{1D6BE}\u{1D6F8}\u{1D732}\u{1D76C}\u{1D7A6}",
+  y: "ϒ\u{213D}\u{1D6BC}\u{1D6C4}\u{1D6F6}\u{1D6FE}\u{1D730}\u{1D738}\u{1D76A}\u{1D772}\u{1D7A4}\u{1D7AC}",
+  z: "\u{1D6AD}\u{1D6E7}\u{1D721}\u{1D75B}\u{1D795}",
+  lj: "Ĳ",
+  ll: "Ⅱ",
+  lv: "Ⅳ",
+  lx: "Ⅸ",
+  rn:
+    "ⅿ\u{1D426}\u{1D45A}\u{1D48E}\u{1D4C2}\u{1D4F6}\u{1D52A}\u{1D55E}\u{1D592}\u{1D5C6}\u{1D5FA}\u{1D62E}\u{1D662}\u{1D696}",
+  ss: "ϐ\u{1D6C3}\u{1D6FD}\u{1D737}\u{1D771}\u{1D7AB}",
+  vl: "Ⅵ",
+  xl: "Ⅺ",
+  lll: "Ⅲ",
+  vll: "Ⅶ",
+  xll: "Ⅻ",
+  vlll: "Ⅷ",
 };

@@ -30,12 +30,15 @@
  * and folds the characters that Unicode's confusables data maps to ASCII
  * letters and digits (generated into confusables.ts by
  * tools/gen_confusables.ts), and the hand-made rules of
- * {@linkcode LOOKALIKES} over them.
+ * {@linkcode LOOKALIKES} over them: those that NFKC would change into another
+ * letter as typed, before NFKC, and all others after NFKC and case folding.
+ * A name, like a room name, must keep to its pattern in NFKC as well, so
+ * `ŀ`, which NFKC makes `l` and a middle dot, is in neither.
  *
  * @module
  */
 
-import { CONFUSABLES } from "./confusables.ts";
+import { CONFUSABLES, CONFUSABLES_BEFORE_NFKC } from "./confusables.ts";
 // From protocol/ itself, not protocol.ts: core/commands.ts, which protocol.ts loads, uses the
 // rule of room names, and none of these may need the other's values while it loads.
 import type { Checked } from "../protocol/frames.ts";
@@ -102,7 +105,47 @@ export const LOOKALIKES: ReadonlyMap<string, string> = new Map<string, string>(O
   "0": "o",
   "5": "s",
   "ß": "ss",
+  // Latin small capitals that Unicode's confusables data leaves out, which look like capital
+  // letters: each counts as its letter (ᴄ, ɪ, ʀ, ʏ, ᴏ, ꜱ, ᴜ, ᴠ, ᴡ and ᴢ are in that data).
+  "ᴀ": "a",
+  "ᴁ": "ae",
+  "ʙ": "b",
+  "ᴃ": "b",
+  "ᴅ": "d",
+  "ᴇ": "e",
+  "ꜰ": "f",
+  "ɢ": "g",
+  "ʜ": "h",
+  "ᴊ": "j",
+  "ᴋ": "k",
+  "ʟ": "l",
+  "ᴌ": "l",
+  "ᴍ": "m",
+  "ɴ": "n",
+  "ɶ": "oe",
+  "ᴘ": "p",
+  "ᴩ": "p",
+  "ꞯ": "q",
+  "ᴛ": "t",
 }));
+
+/**
+ * Look-alikes mapped as typed, before NFKC: those of Unicode's confusables data
+ * that NFKC would change into something else than the letter they look like
+ * (ϲ, which NFKC makes a final sigma, is c), and ŀ and Ŀ, which NFKC makes l
+ * and a middle dot, and which are l.
+ */
+const BEFORE_NFKC = new Map<string, string>([["ŀ", "l"], ["Ŀ", "l"]]);
+for (const [target, sources] of Object.entries(CONFUSABLES_BEFORE_NFKC)) {
+  const folded = [...target].map((char) => LOOKALIKES.get(char) ?? char).join("");
+  for (const source of sources) BEFORE_NFKC.set(source, folded);
+}
+const BEFORE_NFKC_PATTERN = new RegExp(
+  `[${
+    [...BEFORE_NFKC.keys()].map((char) => `\\u{${char.codePointAt(0)!.toString(16)}}`).join("")
+  }]`,
+  "gu",
+);
 
 /** NFKC-normalises and case-folds `name` (upper, then lower case): "STRASSE" and "straße" agree. */
 export function foldCase(name: string): string {
@@ -142,7 +185,10 @@ const NONSPACING = /[\p{Mn}\p{Me}]/gu;
 const EDGE_SEPARATORS = /^[_.\-]+|[_.\-]+$/g;
 
 /**
- * The form under which names are compared: without its nonspacing marks
+ * The form under which names are compared: first, the look-alikes that NFKC
+ * would change into something else than the letter they look like replaced
+ * by that letter (`ϲ`, which NFKC makes a final sigma, is `c`; `ŀ` is `l`),
+ * then without its nonspacing marks
  * (taken off in NFKD, so "dạve", "ḋave" and "ďave" are "dave", and "Zoë" is
  * "Zoe"), NFKC-normalised, case-folded (upper then lower case, so "straße"
  * matches "STRASSE"), with look-alikes of ASCII letters and digits from
@@ -152,9 +198,13 @@ const EDGE_SEPARATORS = /^[_.\-]+|[_.\-]+$/g;
  * no name can pass for another on screen.
  */
 export function nameKey(name: string): string {
-  // Marks off first, as the letter they sat on may be a look-alike (Cyrillic ӓ is а, which
+  // Look-alikes that NFKC would change into another letter first (ϲ would be ς, not c).
+  const typed = ASCII.test(name)
+    ? name
+    : name.replace(BEFORE_NFKC_PATTERN, (char) => BEFORE_NFKC.get(char)!);
+  // Marks off then, as the letter they sat on may be a look-alike (Cyrillic ӓ is а, which
   // is a), and Turkish İ is the I it shows as. Case folding puts none back on what is left.
-  let key = foldCase(ASCII.test(name) ? name : withoutMarks(name));
+  let key = foldCase(ASCII.test(typed) ? typed : withoutMarks(typed));
   if (ASCII.test(key)) {
     for (const [target, pattern] of ASCII_RULES) key = key.replace(pattern, target);
   } else {
@@ -227,11 +277,19 @@ export function checkName(name: string): string | undefined {
     }`;
   }
   if (!NAME_PATTERN.test(name) || INVISIBLE.test(name)) return patternProblem(name);
+  // As room names are: in NFKC too, where ŀ is l and a middle dot, which no name may hold.
+  const standard = name.normalize("NFKC");
+  if (!NAME_PATTERN.test(standard) || INVISIBLE.test(standard)) {
+    return hiddenProblem("A name", standard) ?? NAME_RULE;
+  }
   const marks = markProblem(name);
   if (marks !== undefined) return `A name ${marks}`;
   if (RESERVED_NAMES.has(nameKey(name))) return `The name "${name}" is reserved`;
   return undefined;
 }
+
+/** What a name is made of, as said to whoever asks for one that is not. */
+const NAME_RULE = "A name can use letters, digits and _ - . and must start with a letter or digit";
 
 /**
  * Why `name`, which breaks the pattern of names, breaks it: what it holds
@@ -244,8 +302,7 @@ function patternProblem(name: string): string {
       ? "A name cannot hold spaces; put _ - or . between its words"
       : "A name cannot start or end with a space";
   }
-  return hiddenProblem("A name", name) ??
-    "A name can use letters, digits and _ - . and must start with a letter or digit";
+  return hiddenProblem("A name", name) ?? NAME_RULE;
 }
 
 /** `text` without the spaces (of {@linkcode SPACE}) at either end. */

@@ -17,7 +17,7 @@ import {
   normalizeRoom,
   ROOM_RULE,
 } from "../core/names.ts";
-import { CONFUSABLES, CONFUSABLES_VERSION } from "../core/confusables.ts";
+import { CONFUSABLES, CONFUSABLES_BEFORE_NFKC, CONFUSABLES_VERSION } from "../core/confusables.ts";
 import { type ClientFrame, MAX_NAME_LENGTH } from "../protocol.ts";
 import { buildTable, parseConfusables, renderModule } from "../tools/gen_confusables.ts";
 import { type FrameOf, LOOPBACK, TestClient, waitUntil, within } from "./_test_utils.ts";
@@ -218,6 +218,8 @@ Deno.test("checkName() refuses a dot above that hides in a letter's dot or makes
   );
   for (const char of ["ı", "ȷ", "ι", "ɪ", "і", "ӏ"]) assert.ok(like.includes(char), char);
   for (const letter of like) {
+    // ŀ is no name character at all (in NFKC it is l and a middle dot).
+    if (checkName(`al${letter}ce`) !== undefined) continue;
     assert.equal(checkName(`al${letter}\u0307ce`), dot, hex(letter));
   }
   // A capital I with a dot is Turkish İ, which stays, in names and rooms.
@@ -255,6 +257,52 @@ Deno.test("nameKey() maps every look-alike of the confusables table to its ASCII
   }
   assert.equal(nameKey("\u0251lice"), nameKey("alice"));
   assert.equal(nameKey("\u0251LICE"), nameKey("alice"));
+});
+
+Deno.test("nameKey() maps a look-alike of a letter of alice to that letter, NFKC or not", () => {
+  // Every character the confusables data maps to one ASCII letter, whether NFKC changes it
+  // (ϲ into ς, Ϲ into Σ) or not, in place of the letter of alice it looks like.
+  const alice = nameKey("alice");
+  const tables = [CONFUSABLES, CONFUSABLES_BEFORE_NFKC];
+  const entries = tables.flatMap((table) =>
+    Object.entries(table).flatMap(([target, sources]) =>
+      [...sources].map((source) => [source, target] as const)
+    )
+  ).filter(([, target]) => /^[a-z]$/.test(target));
+  let tried = 0;
+  for (const [source, target] of entries) {
+    for (let at = 0; at < "alice".length; at++) {
+      if (nameKey("alice"[at]!) !== nameKey(target)) continue;
+      const name = `${"alice".slice(0, at)}${source}${"alice".slice(at + 1)}`;
+      assert.equal(nameKey(name), alice, `${hex(source)} for ${target} in ${name}`);
+      tried++;
+    }
+  }
+  assert.ok(tried > 100, `only ${tried} look-alikes tried`);
+  for (const lookalike of ["ϲ", "Ϲ", "ͺ"]) {
+    assert.ok(entries.some(([source]) => source === lookalike), hex(lookalike));
+  }
+});
+
+Deno.test("nameKey() takes small capitals and l with a middle dot for their letters", () => {
+  const smallCapitals = "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘꞯʀꜱᴛᴜᴠᴡʏᴢ";
+  assert.equal(nameKey(smallCapitals), nameKey("abcdefghijklmnopqrstuvwyz"));
+  assert.equal(nameKey("ᴁ"), nameKey("ae"));
+  assert.equal(nameKey("ɶ"), nameKey("oe"));
+  assert.equal(nameKey("aŀice"), nameKey("alice"));
+  assert.equal(nameKey("AĿICE"), nameKey("alice"));
+  assert.equal(nameKey("#ʟobby"), nameKey("#lobby"));
+});
+
+Deno.test("checkName() and normalizeRoom() both refuse ŀ, l and a middle dot in NFKC", () => {
+  assert.equal(normalizeRoom("#aŀice").ok, false);
+  assert.equal(
+    checkName("aŀice"),
+    "A name can use letters, digits and _ - . and must start with a letter or digit",
+  );
+  assert.equal(checkName("al\u00b7ice"), checkName("aŀice"));
+  // A letter that NFKC makes a space and a mark is no name character either.
+  assert.equal(checkName("al\u037ace"), checkName("aŀice"));
 });
 
 Deno.test("the confusables table is small, folded and leaves the hand-made rules alone", () => {
@@ -333,6 +381,8 @@ Deno.test("buildTable() keeps only folded look-alikes with ASCII targets", () =>
   assert.equal(built.notInNames, 1);
   // NFKC makes ϲ a final sigma, which folds to σ: the small letter's own mapping wins.
   assert.deepEqual(built.conflicts, ["σ U+03C3 → o, not c"]);
+  // ϲ as typed is mapped before NFKC; ａ, which NFKC makes its target, needs not be.
+  assert.deepEqual([...built.beforeNfkc], [["ϲ", "c"]]);
 });
 
 Deno.test("renderModule() writes a module that imports back as the same table", async () => {
@@ -347,6 +397,7 @@ Deno.test("renderModule() writes a module that imports back as the same table", 
     const module = await import(`file://${file}`);
     assert.equal(module.CONFUSABLES_VERSION, "13.0.0");
     assert.deepEqual(module.CONFUSABLES, { a: "ɑ", d: "đ", o: "σ", aa: "ꜳ" });
+    assert.deepEqual(module.CONFUSABLES_BEFORE_NFKC, { c: "ϲ" });
   } finally {
     await Deno.remove(file);
   }
@@ -411,6 +462,53 @@ Deno.test("startServer() refuses invisible marks and confusables of a present na
     await alice.send({ type: "who" });
     const who = await within(alice.next("who"));
     assert.deepEqual(who.members.toSorted(), ["alice", "mallory"]);
+  });
+});
+
+// The names a reviewer got welcomed beside alice, carol and bobirc: Greek lunate sigmas (ϲ,
+// which NFKC makes a final sigma, and Ϲ), small capitals, ŀ, and a Roman numeral fifty.
+const PASSING_AFTER_NFKC = [
+  "ali\u03f2e",
+  "\u03f2arol",
+  "bobir\u03f2",
+  "\u03f9arol",
+  "\u0299obirc",
+  "caro\u029f",
+  "\u03f2aro\u217c",
+];
+
+Deno.test("startServer() refuses look-alikes that NFKC or small capitals hid, in names and rooms", async (t) => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using _alice = await TestClient.join(port, "alice");
+  await using _carol = await TestClient.join(port, "carol");
+  await using _bobirc = await TestClient.join(port, "bobirc");
+  await using mallory = await TestClient.connect(port);
+
+  await t.step("hello with each is name_taken, as a look-alike", async () => {
+    for (const name of PASSING_AFTER_NFKC) {
+      const answer = await hello(mallory, name);
+      assert.equal(answer.type, "error", `${hex(name)} was welcomed`);
+      const { code, message } = answer as FrameOf<"error">;
+      assert.equal(code, "name_taken", hex(name));
+      assert.match(message, /^Cannot use ".+": it looks like (alice|carol|bobirc), who is here\./);
+    }
+    // l with a middle dot is no name character, as in room names.
+    const dotted = await hello(mallory, "a\u0140ice");
+    assert.equal(dotted.type, "error");
+    assert.equal((dotted as FrameOf<"error">).code, "name_invalid");
+  });
+
+  await t.step("a room like #lobby in small capitals is not opened", async () => {
+    assert.equal((await hello(mallory, "mallory")).type, "welcome");
+    await mallory.next("room");
+    await mallory.send({ type: "join", room: "#\u029fobby" });
+    const error = await within(mallory.next("error"));
+    assert.equal(error.code, "room_invalid");
+    assert.equal(
+      error.message,
+      "Cannot open #\u029fobby: it looks like #lobby; join #lobby, or pick a name that does not",
+    );
   });
 });
 

@@ -130,6 +130,22 @@ Deno.test("startServer() answers a WebSocket close that breaks RFC 6455 with 100
   });
 });
 
+Deno.test("startServer() answers a WebSocket frame whose 64-bit length has its top bit set with 1002", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
+  await using alice = await TestClient.join(server.addr.port, "alice");
+  await using socket = await RawWebSocket.open(server.webAddr!.port);
+  await socket.send({ type: "hello", version: 1, name: "huge" });
+  await socket.next("welcome");
+  // RFC 6455, section 5.2: the most significant bit of a 64-bit length must be 0.
+  await socket.write(new Uint8Array([0x81, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]));
+  assert.equal(await socket.closed(), 1002);
+  assert.deepEqual(socket.frames.filter((frame) => frame.type === "error"), []);
+  assert.equal(
+    (await alice.next("left", (frame) => frame.name === "huge")).reason,
+    "connection lost",
+  );
+});
+
 Deno.test("startServer() answers a WebSocket text message that is not UTF-8 with invalid_utf8 and reads on", async () => {
   await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
   await using socket = await RawWebSocket.open(server.webAddr!.port);

@@ -129,6 +129,11 @@ Deno.test("WebSocketDecoder ends the connection on a close, or on broken framing
   const broken: [string, Uint8Array][] = [
     ["an unmasked frame", new Uint8Array([0x81, 0x01, 0x61])],
     ["reserved bits", new Uint8Array([0xc1, 0x80, 0, 0, 0, 0])],
+    // RFC 6455, section 5.2: the most significant bit of a 64-bit length must be 0.
+    [
+      "a 64-bit length with its top bit set",
+      new Uint8Array([0x81, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]),
+    ],
     [
       "a fragmented ping",
       (() => {

@@ -76,6 +76,12 @@ export function parseConfusables(text: string): ConfusablesData {
 export interface ConfusablesTable {
   /** Each look-alike, as it reads after {@linkcode foldCase}, with its ASCII target. */
   table: Map<string, string>;
+  /**
+   * Look-alikes that NFKC changes into something else than their ASCII target
+   * (ϲ, which NFKC makes a final sigma, is c), as typed, with that target: they
+   * are mapped before NFKC.
+   */
+  beforeNfkc: Map<string, string>;
   /** Pairs read. */
   read: number;
   /** Pairs whose target is ASCII letters and digits after case folding. */
@@ -126,6 +132,7 @@ export function buildTable(
 ): ConfusablesTable {
   const result: ConfusablesTable = {
     table: new Map(),
+    beforeNfkc: new Map(),
     read: data.pairs.length,
     asciiTargets: 0,
     foldedByNfkc: 0,
@@ -141,6 +148,9 @@ export function buildTable(
     if (!ASCII_ALNUM.test(target)) continue;
     result.asciiTargets++;
     const key = foldCase(source);
+    if (source.normalize("NFKC") !== source && NAME_CHAR.test(source) && key !== target) {
+      result.beforeNfkc.set(source, target);
+    }
     if (/^[\0-\x7f]*$/.test(key)) {
       result.foldedByNfkc++;
     } else if (!NAME_CHAR.test(key) || foldCase(key) !== key) {
@@ -244,6 +254,15 @@ export function renderModule(built: ConfusablesTable, info: ModuleInfo): string 
     const property = /^[a-z]\w*$/.test(target) ? target : `"${target}"`;
     return `  ${property}: ${quote(byTarget.get(target)!)},`;
   });
+  const before = new Map<string, string[]>();
+  for (const [source, target] of [...built.beforeNfkc].sort(([a], [b]) => compare(a, b))) {
+    before.set(target, [...before.get(target) ?? [], source]);
+  }
+  const beforeLines = [...before.keys()].sort((a, b) => a.length - b.length || (a < b ? -1 : 1))
+    .map((target) => {
+      const property = /^[a-z]\w*$/.test(target) ? target : `"${target}"`;
+      return `  ${property}: ${quote(before.get(target)!)},`;
+    });
   const notes = built.conflicts.map((conflict) => ` *   ${conflict}`).join("\n");
   const about = [
     `Look-alikes of ASCII letters and digits, from Unicode's confusables data (Unicode ${info.version},`,
@@ -258,7 +277,9 @@ export function renderModule(built: ConfusablesTable, info: ModuleInfo): string 
     `are kept, keyed by the source as it reads after the same folding. Left out:`,
     `${built.foldedByNfkc} that NFKC already makes ASCII, ${built.notInNames} that no name can`,
     `contain, ${built.coveredByHand} that the hand-made rules of names.ts map.`,
-    `${built.table.size} remain. Where sources that fold together look like different letters`,
+    `${built.table.size} remain, and ${built.beforeNfkc.size} that NFKC changes into anything but`,
+    `their target are also kept as typed, to be mapped before NFKC (ϲ, which NFKC makes a final`,
+    `sigma, is c). Where sources that fold together look like different letters`,
     `(a capital and a small letter, or σ and ϲ), the folded letter's own mapping wins:`,
   ].join(" ");
   return `// This module is browser compatible.
@@ -283,6 +304,14 @@ export const CONFUSABLES_VERSION = "${info.version}";
 /** For each ASCII target, the characters that look like it, after NFKC and case folding. */
 export const CONFUSABLES: Readonly<Record<string, string>> = {
 ${lines.join("\n")}
+};
+
+/**
+ * For each ASCII target, the characters that look like it as typed, which
+ * NFKC would change into something else: mapped before NFKC.
+ */
+export const CONFUSABLES_BEFORE_NFKC: Readonly<Record<string, string>> = {
+${beforeLines.join("\n")}
 };
 `;
 }

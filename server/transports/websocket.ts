@@ -205,6 +205,8 @@ export class WebSocketDecoder {
       if (available < 10) return 0;
       const view = new DataView(data.buffer, data.byteOffset + offset + 2, 8);
       const high = view.getUint32(0);
+      // RFC 6455, section 5.2: the most significant bit of a 64-bit length must be 0.
+      if (high >= 0x80000000) return this.#fail("a frame's 64-bit length has its top bit set");
       // A length of 2^53 or more is far beyond any limit: treated as "too long".
       length = high >= 0x200000 ? Number.MAX_SAFE_INTEGER : high * 2 ** 32 + view.getUint32(4);
       head = 10;
