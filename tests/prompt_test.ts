@@ -205,7 +205,7 @@ Deno.test("drawLine() centres a divider when the width is known, dim in colour",
   // Wider than the screen: wrapped at its spaces, each row centred.
   assert.equal(
     drawLine(unseen, false, { columns: 16 }),
-    ["  — #dev: new", "since you left —"].join("\n"),
+    ["  — #dev: new", " since you last", "    looked —"].join("\n"),
   );
 });
 
