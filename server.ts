@@ -81,6 +81,11 @@ export interface ServerOptions extends ConfigOptions {
    */
   filesDir?: string;
   /**
+   * How long an upload's speed is averaged over, against the slowest an upload
+   * may be, in milliseconds; shorter in tests. @default {30_000}
+   */
+  slowUploadWindowMs?: number;
+  /**
    * The other servers of the same chat (server/cluster/nats.ts): the hub
    * reads what they stored before the ports open, the others hear of this
    * server once every port listens, and the server closes it.
@@ -132,6 +137,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ChatServ
       dir: options.filesDir,
       maxFileBytes: config.maxFileBytes,
       quotaBytes: config.filesQuotaBytes,
+      slowUploadWindowMs: options.slowUploadWindowMs,
     });
     uploadTokens = new UploadTokens(config.frameRate);
   }

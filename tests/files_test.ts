@@ -902,3 +902,77 @@ Deno.test("POST /files with Expect: 100-continue answers a refusal its headers b
     assert.equal((await raw.get("/")).status, 200);
   });
 });
+
+Deno.test("POST /files cuts a trickled upload with 408 too_slow, and frees its room", async () => {
+  await using files = await fileServer({
+    filesQuota: 64 / 1024,
+    maxFile: 64 / 1024,
+    slowUploadWindowMs: 500,
+  });
+  // 40 KiB of a 64 KiB file come, then a byte now and then: the rest of the room is held.
+  await using first = await RawHttp.open(files.server.webAddr!.port);
+  await first.send(
+    `${first.head("/files", "POST")}authorization: Bearer ${files.token}\r\n` +
+      `content-length: ${64 * 1024}\r\n\r\n${"a".repeat(40 * 1024)}`,
+  );
+  const answer = first.answer();
+  let answered = false;
+  answer.then(() => answered = true, () => answered = true);
+  for (let sent = 0; !answered && sent < 100; sent++) {
+    await first.send("b");
+    // The sender's own pace, a byte every 100 ms: far under the floor.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const cut = await within(answer, 5_000, "the answer to the trickle");
+  assert.equal(cut.status, 408);
+  assert.deepEqual(JSON.parse(cut.body), {
+    error: "too_slow",
+    message:
+      "Cannot store the file: it came in slower than 4 KiB a second; try again on a better connection",
+  });
+  // Its room is free: an honest upload of the same size is stored.
+  await stored(files, randomBytes(64 * 1024), "honest.bin");
+});
+
+Deno.test("FileStore.put() cuts an upload slower than the floor and frees its room", async () => {
+  await using dir = await tempDir();
+  await using store = await FileStore.open({
+    dir: dir.path,
+    maxFileBytes: 10 * MIB,
+    quotaBytes: 20 * MIB,
+    slowUploadWindowMs: 500,
+  });
+  let trickled = 0;
+  /** All but 20 bytes of 10 MiB at once, then a byte every 50 ms: far under the floor. */
+  async function* trickle() {
+    for (let i = 0; i < 10 * 16 - 1; i++) yield new Uint8Array(64 * 1024);
+    yield new Uint8Array(64 * 1024 - 20);
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      trickled++;
+      yield new Uint8Array(1);
+    }
+  }
+  const slow = [
+    store.put(trickle(), { name: "a.bin", uploader: "eve" }),
+    store.put(trickle(), { name: "b.bin", uploader: "eve" }),
+  ];
+  await waitUntil(() => trickled > 0, 5_000, "the trickle");
+  // The trickles hold the room of the uploads under way: an honest upload is refused.
+  assert.equal(store.busy(MIB) !== undefined, true);
+  for (const result of await within(Promise.all(slow), 10_000, "the slow uploads cut")) {
+    assert.deepEqual(result, {
+      ok: false,
+      code: "too_slow",
+      message:
+        "Cannot store the file: it came in slower than 4 KiB a second; try again on a better connection",
+    });
+  }
+  // Their room is free again, and nothing of them was kept.
+  assert.equal(store.busy(MIB), undefined);
+  assert.equal(store.list().length, 0);
+  async function* quick() {
+    yield new Uint8Array(MIB).fill(7);
+  }
+  assert.equal((await store.put(quick(), { name: "c.bin", uploader: "ann" })).ok, true);
+});

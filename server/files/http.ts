@@ -385,6 +385,8 @@ export class FileRoutes {
         ? [503, "busy", { "retry-after": "5" }]
         : result.code === "gone"
         ? [401, "token_unknown", { "www-authenticate": "Bearer" }]
+        : result.code === "too_slow"
+        ? [408, "too_slow", {}]
         : [413, "too_large", {}];
       this.#error(response, status, code, result.message, extra);
       // The rest is read and dropped, so the client can read the answer.

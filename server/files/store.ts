@@ -47,6 +47,8 @@ export interface FileStoreOptions {
   quotaBytes: number;
   /** Bytes a second all uploads together are taken at. @default {UPLOAD_BYTES_PER_SECOND} */
   uploadBytesPerSecond?: number;
+  /** How long an upload's speed is averaged over. @default {SLOW_UPLOAD_WINDOW_MS} */
+  slowUploadWindowMs?: number | undefined;
 }
 
 /** What {@linkcode FileStore.put} stores a file under. */
@@ -64,7 +66,7 @@ export interface PutInfo {
 /** The result of {@linkcode FileStore.put}: the stored file, or why nothing was stored. */
 export type PutResult =
   | { ok: true; file: StoredFile }
-  | { ok: false; code: "too_large" | "busy" | "gone"; message: string };
+  | { ok: false; code: "too_large" | "busy" | "gone" | "too_slow"; message: string };
 
 const MIB = 1024 * 1024;
 
@@ -78,6 +80,15 @@ const MIB = 1024 * 1024;
  * without uploads. See bench/RESULTS.md, "Files beside the busy load".
  */
 export const UPLOAD_BYTES_PER_SECOND = 16 * MIB;
+/**
+ * The slowest an upload may come in, on average over
+ * {@linkcode SLOW_UPLOAD_WINDOW_MS}: slower, it is cut and its room freed,
+ * so that a trickle cannot hold the room of the file store for as long as its
+ * sender likes. A phone on poor Wi-Fi sends many times this.
+ */
+export const MIN_UPLOAD_BYTES_PER_SECOND = 4 * 1024;
+/** How long an upload's speed is averaged over, against {@linkcode MIN_UPLOAD_BYTES_PER_SECOND}. */
+export const SLOW_UPLOAD_WINDOW_MS = 30_000;
 /** Bytes uploads may take at once before {@linkcode UPLOAD_BYTES_PER_SECOND} holds. */
 export const UPLOAD_BURST_BYTES = 256 * 1024;
 /**
@@ -110,6 +121,9 @@ const GONE =
   "Cannot store the file: its uploader left during the upload, and with them their upload token";
 const BUSY =
   "Cannot store the file: the uploads under way fill the room of the file store; try again in a moment";
+const TOO_SLOW = `Cannot store the file: it came in slower than ${
+  MIN_UPLOAD_BYTES_PER_SECOND / 1024
+} KiB a second; try again on a better connection`;
 const PARTS = "partial";
 const ID = /^[0-9a-f]{64}$/;
 
@@ -139,6 +153,8 @@ export class FileStore implements AsyncDisposable {
   #nextSave: Promise<void> | undefined;
   /** The pace of all uploads together. */
   readonly #pace: TokenBucket;
+  /** How long an upload's speed is averaged over. */
+  readonly #slowWindowMs: number;
   #parts = 0;
   /** The bytes of the uploads under way, on disk in `partial/` and not yet in {@linkcode totalBytes}. */
   #pending = 0;
@@ -152,6 +168,7 @@ export class FileStore implements AsyncDisposable {
     this.#quotaBytes = options.quotaBytes;
     const rate = options.uploadBytesPerSecond ?? UPLOAD_BYTES_PER_SECOND;
     this.#pace = new TokenBucket(Math.min(UPLOAD_BURST_BYTES, rate), rate);
+    this.#slowWindowMs = options.slowUploadWindowMs ?? SLOW_UPLOAD_WINDOW_MS;
   }
 
   /**
@@ -233,11 +250,24 @@ export class FileStore implements AsyncDisposable {
     let pending = 0;
     const part = await Deno.open(partPath, { write: true, createNew: true });
     const gone = { ok: false, code: "gone", message: GONE } as const;
+    // The speed is measured from a mark, over a window at least: time the store's own
+    // pace held the upload back does not count against it.
+    let mark = { at: performance.now(), size: 0 };
+    let held = 0;
     try {
       for await (const chunk of body) {
         onChunk();
         if (info.signal?.aborted) return gone;
         size += chunk.length;
+        const now = performance.now();
+        const elapsed = now - mark.at - held;
+        if (elapsed >= this.#slowWindowMs) {
+          if ((size - mark.size) * 1000 < MIN_UPLOAD_BYTES_PER_SECOND * elapsed) {
+            return { ok: false, code: "too_slow", message: TOO_SLOW };
+          }
+          mark = { at: now, size };
+          held = 0;
+        }
         if (size > this.limitBytes) {
           return { ok: false, code: "too_large", message: this.refusal(size)! };
         }
@@ -252,7 +282,10 @@ export class FileStore implements AsyncDisposable {
         await writeAll(part, chunk);
         // Not read on until its bytes are paid for: the socket waits, the sender slows down.
         const wait = this.#pace.take(chunk.length);
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (wait > 0) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          held += wait;
+        }
       }
       part.close();
       if (info.signal?.aborted) return gone;

@@ -20,6 +20,7 @@ import {
 } from "./websocket.ts";
 import { formatAddress } from "../../core/address.ts";
 import { concat, destroyWhenFinished, encodeJson, join, type Outbox } from "./outbox.ts";
+import { dropTurn, type ReplayTurn, waitsForTurn, wantTurn } from "./replay_turns.ts";
 
 // The queue of every session with nothing queued: most are idle most of the time.
 const NO_CHUNKS: readonly Uint8Array[] = Object.freeze([]);
@@ -75,23 +76,20 @@ interface Streaming {
   bytes: number;
   /** Frames in `queue`. */
   frames: number;
-  /** The next page's turn, when the last one went straight to the kernel. */
-  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /** A stream's next page is written while less than this waits in the socket's buffer. */
 const STREAM_LOW_WATER = 64 * 1024;
+
+/** Bytes of a stream written in one turn at most: a turn is short, so that turns go round. */
+const TURN_BYTES = 16 * 1024;
 
 /** The sessions that are streaming, by socket, for the shared `drain` listener. */
 const streaming = new Map<Socket, TcpSession>();
 
 /** Streams more once the peer has read what was written: a `drain` listener. */
 function streamOnDrain(this: Socket): void {
-  streaming.get(this)?.pump(true);
-}
-
-function pumpLater(session: TcpSession): void {
-  session.pump(true);
+  streaming.get(this)?.resume();
 }
 
 /**
@@ -107,7 +105,7 @@ export interface SessionOwner {
 }
 
 /** One socket connection's writing side, as the hub sees it: frames out, bounded. */
-export class TcpSession implements Session {
+export class TcpSession implements Session, ReplayTurn {
   /** The connection's place in the connection gate. */
   readonly slot: Slot;
   readonly #owner: SessionOwner;
@@ -202,7 +200,8 @@ export class TcpSession implements Session {
    * reading stops this clock once the system's buffer for it is full.
    */
   get streamTakenAt(): number {
-    return this.#tookAt;
+    // Waiting for its turn, the peer has taken all that was written to it.
+    return waitsForTurn(this) ? performance.now() : this.#tookAt;
   }
 
   /** Whether the session is closing or closed: nothing more is sent or read. */
@@ -256,27 +255,37 @@ export class TcpSession implements Session {
     }
     this.#chunks = NO_CHUNKS;
     this.#chunkBytes = 0;
-    this.#streaming = { queue: [source], bytes: 0, frames: 0, timer: undefined };
+    this.#streaming = { queue: [source], bytes: 0, frames: 0 };
     streaming.set(this.#socket, this);
-    this.pump();
+    // The first turn at once, as part of answering the request: a short replay goes out
+    // with what came before it; the rest of a long one waits for its turns.
+    this.turn();
+  }
+
+  /** The socket took what was streamed to it: the stream waits for its next turn. */
+  resume(): void {
+    if (this.#streaming === undefined) return;
+    this.#tookAt = performance.now();
+    wantTurn(this);
   }
 
   /**
    * Writes the next part of what is streamed, while the peer has read most of
-   * what came before. The socket's `drain` event calls it again, or, when the
-   * kernel took everything at once, the next turn of the event loop: one part
-   * per turn, so a long replay never holds up the others. `resumed` says it
-   * is called so: the socket took what came before.
+   * what came before: at most {@linkcode TURN_BYTES}, in a turn that every
+   * stream of the server shares (replay_turns.ts), so that however many
+   * replays run, they never hold up the rest. The socket's `drain` event asks
+   * for the next turn, or this one does when the kernel took everything at once.
    */
-  pump(resumed = false): void {
+  turn(): void {
     const state = this.#streaming;
     if (state === undefined) return;
-    state.timer = undefined;
-    if (resumed) this.#tookAt = performance.now();
     const socket = this.#socket;
     const batch: Uint8Array[] = [];
     let batchBytes = 0;
-    while (state.queue.length > 0 && socket.writableLength + batchBytes < STREAM_LOW_WATER) {
+    while (
+      state.queue.length > 0 && batchBytes < TURN_BYTES &&
+      socket.writableLength + batchBytes < STREAM_LOW_WATER
+    ) {
       const head = state.queue[0]!;
       if (head instanceof Uint8Array) {
         state.queue.shift();
@@ -310,7 +319,7 @@ export class TcpSession implements Session {
     }
     if (state.queue.length > 0) {
       // Not taken at once: the `drain` event comes once it is.
-      if (taken) state.timer = setTimeout(pumpLater, 0, this);
+      if (taken) wantTurn(this);
       return;
     }
     this.#stopStreaming();
@@ -319,7 +328,7 @@ export class TcpSession implements Session {
 
   #stopStreaming(): void {
     if (this.#streaming === undefined) return;
-    clearTimeout(this.#streaming.timer);
+    dropTurn(this);
     this.#streaming = undefined;
     streaming.delete(this.#socket);
   }
