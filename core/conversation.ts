@@ -436,6 +436,8 @@ export class Conversation {
       me,
       version: this.#handshake.version,
       awayByItself: this.#presence.awayByItself,
+      awayCut: frame.type === "away" && nameKey(frame.name) === nameKey(me) &&
+        this.#presence.cutShort(frame),
       localHelp: () => this.#local.help(this.files.place !== undefined),
     });
     // A line refused is said where it was typed, and where its words go back.

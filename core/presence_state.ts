@@ -12,7 +12,8 @@
  * @module
  */
 
-import type { ClientFrame, ServerFrame } from "../protocol.ts";
+import { type ClientFrame, MAX_AWAY_REASON_LENGTH, type ServerFrame } from "../protocol.ts";
+import { sanitizeText } from "./sanitize.ts";
 import type { Line } from "./describe.ts";
 import { checkName, nameKey } from "./names.ts";
 import {
@@ -176,6 +177,16 @@ export class Presence {
     if (this.#idleAt(now).input(now) !== "back") return [];
     this.#awaySince = undefined;
     return [{ type: "back" }];
+  }
+
+  /**
+   * Whether `frame`, the user's own `away`, has the reason of their `/away`
+   * cut short: the server keeps {@linkcode MAX_AWAY_REASON_LENGTH} characters.
+   */
+  cutShort(frame: { type: "away"; reason?: string }): boolean {
+    const typed = this.#ownAway;
+    if (typed === undefined || frame.reason === undefined) return false;
+    return [...sanitizeText(typed).trim()].length > MAX_AWAY_REASON_LENGTH;
   }
 
   /**

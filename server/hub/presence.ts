@@ -12,7 +12,12 @@
 import { nameKey } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import type { Person, ServerFrame, TypingFrame } from "../../protocol.ts";
-import { MAX_ANNOUNCED_ROOM_SIZE, MAX_LISTED_NAMES, TYPING_RELAY_MS } from "../../protocol.ts";
+import {
+  MAX_ANNOUNCED_ROOM_SIZE,
+  MAX_AWAY_REASON_LENGTH,
+  MAX_LISTED_NAMES,
+  TYPING_RELAY_MS,
+} from "../../protocol.ts";
 import { inform, type Member, type Members, refuse } from "./members.ts";
 import type { Refusal } from "./moderation.ts";
 import type { Room } from "./rooms.ts";
@@ -26,9 +31,6 @@ export interface Away {
   /** The folded names of those told, in private, that this person is away. */
   readonly told: Set<string>;
 }
-
-/** The longest away reason, in characters. */
-const MAX_REASON_CHARS = 200;
 
 /**
  * The oldest time a client coming back may say its user went away: older,
@@ -86,7 +88,7 @@ export class Presence {
   away(member: Member, reason: string | undefined, since?: number): void {
     let text = reason === undefined
       ? undefined
-      : [...sanitizeText(reason).trim()].slice(0, MAX_REASON_CHARS).join("") || undefined;
+      : [...sanitizeText(reason).trim()].slice(0, MAX_AWAY_REASON_LENGTH).join("") || undefined;
     const silenced = this.#muted(member, "show your reason");
     // Only a reason given is refused; someone muted is away for none.
     const muted = text === undefined ? undefined : silenced;
