@@ -480,7 +480,8 @@ export function describeHelp(
     const name = topic.startsWith("/") ? topic : `/${topic}`;
     const found = listed.filter((command) => namesOf(command).includes(name));
     if (found.length > 0) return found.map(row);
-    return [notice([`No command ${sanitizeText(name)}; /help lists them`])];
+    // As an unknown command is: an error, not a notice.
+    return [errorLine(`No command ${name}; /help lists them`)];
   }
   if (options.compact === true) {
     const more = keys.length > 0 ? "; /help keys, the keys" : "";

@@ -411,4 +411,7 @@ testWith(["chromium"], "web page: /help keys lists the page's own keys", async (
     assert.ok(rows.some((usage) => usage.trim() === key), `${key} in ${rows.join(" | ")}`);
   }
   assert.equal(await page.locator("#log .line", { hasText: "No command" }).count(), 0);
+  // A topic that is no command's is an error, as an unknown command is.
+  await say(page, "/help nosuch");
+  await waitForLine(page, "error", "No command /nosuch; /help lists them");
 });
