@@ -416,6 +416,9 @@ export class Conversation {
     }
     const me = this.roster.me;
     if (frame.type === "notice") this.#heardMute(frame.text, me, now);
+    if ((frame.type === "away" || frame.type === "back") && nameKey(frame.name) === nameKey(me)) {
+      this.#presence.heardOwn(frame);
+    }
     // Someone ignored: their words, files and typing are shown nowhere and counted nowhere.
     if (this.#presence.hides(frame, me)) return effects;
     if (listed) return effects;
@@ -433,6 +436,8 @@ export class Conversation {
       me,
       version: this.#handshake.version,
       awayByItself: this.#presence.awayByItself,
+      awayCut: frame.type === "away" && nameKey(frame.name) === nameKey(me) &&
+        this.#presence.cutShort(frame),
       localHelp: () => this.#local.help(this.files.place !== undefined),
     });
     // A line refused is said where it was typed, and where its words go back.

@@ -18,6 +18,7 @@ import type {
   PrivateFrame,
   ServerFrame,
 } from "../protocol.ts";
+import { MAX_AWAY_REASON_LENGTH } from "../protocol.ts";
 import { SLASH_HELP } from "./commands.ts";
 import { formatBytes } from "./files.ts";
 import { formatSpan } from "./duration.ts";
@@ -143,6 +144,8 @@ export interface DescribeOptions {
    * brings them back (any key, or their tab shown again), not to type `/back`.
    */
   readonly awayByItself?: AwayEnd | undefined;
+  /** The user's own `away` has the reason they typed cut to the longest the server keeps. */
+  readonly awayCut?: boolean | undefined;
   /**
    * Whether a person reads the lines as they come, and may act on a hint
    * ("Type /help for commands", "Pick another name"); not piped input's
@@ -477,7 +480,8 @@ export function describeHelp(
     const name = topic.startsWith("/") ? topic : `/${topic}`;
     const found = listed.filter((command) => namesOf(command).includes(name));
     if (found.length > 0) return found.map(row);
-    return [notice([`No command ${sanitizeText(name)}; /help lists them`])];
+    // As an unknown command is: an error, not a notice.
+    return [errorLine(`No command ${name}; /help lists them`)];
   }
   if (options.compact === true) {
     const more = keys.length > 0 ? "; /help keys, the keys" : "";
@@ -630,7 +634,10 @@ export function describeFrame(
       // An operator's act on the user is said to them as theirs: `boss muted you`.
       return [notice([safe(ownNotice(frame.text, me) ?? frame.text)], frame.ts)];
     case "away": {
-      const why = frame.reason === undefined ? "" : `: ${safe(frame.reason)}`;
+      const cut = options.awayCut === true && isOwn(frame.name, me)
+        ? ` (cut to ${MAX_AWAY_REASON_LENGTH} characters)`
+        : "";
+      const why = frame.reason === undefined ? "" : `: ${safe(frame.reason)}${cut}`;
       const back = options.awayByItself === undefined
         ? "/back when you are back"
         : AWAY_ENDS[options.awayByItself];

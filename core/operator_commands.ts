@@ -23,6 +23,17 @@ import { DURATION_FORMS, MAX_DURATION_SECONDS, parseDuration } from "./duration.
 /** A reason, given or not: at most 256 UTF-16 code units. */
 const OPTIONAL_REASON = { ...NAME_FIELD, optional: true } as const;
 
+/**
+ * Since when a client coming back says its user is away (ms since the
+ * epoch), as the server told it before: the server keeps that time.
+ */
+const AWAY_SINCE = {
+  kind: "integer",
+  min: 0,
+  max: Number.MAX_SAFE_INTEGER,
+  optional: true,
+} as const;
+
 /** How long a ban or a mute lasts, in seconds; left out, until it is lifted. */
 const OPTIONAL_DURATION = {
   kind: "integer",
@@ -49,7 +60,7 @@ export const OPERATOR_COMMANDS = [
     aliases: ["afk"],
     usage: "/away [REASON]",
     description: "tell others you are away, and why",
-    fields: { reason: OPTIONAL_REASON },
+    fields: { reason: OPTIONAL_REASON, since: AWAY_SINCE },
     parse: ({ text }) => reasonOf(text),
   }),
   serverCommand({

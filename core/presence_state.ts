@@ -12,7 +12,8 @@
  * @module
  */
 
-import type { ClientFrame, ServerFrame } from "../protocol.ts";
+import { type ClientFrame, MAX_AWAY_REASON_LENGTH, type ServerFrame } from "../protocol.ts";
+import { sanitizeText } from "./sanitize.ts";
 import type { Line } from "./describe.ts";
 import { checkName, nameKey } from "./names.ts";
 import {
@@ -73,6 +74,8 @@ export class Presence {
   #awayByItself = false;
   /** The reason of the `/away` the user typed (`""`: none), until their `/back`. */
   #ownAway: string | undefined;
+  /** Since when the server said the user is away (ms since the epoch), until they are back. */
+  #awaySince: number | undefined;
 
   /** Starts with `options`. */
   constructor(options: PresenceOptions) {
@@ -171,7 +174,27 @@ export class Presence {
 
   /** The user did something at `now`: `back` to send when an automatic away ends with it. */
   input(now: number): ClientFrame[] {
-    return this.#idleAt(now).input(now) === "back" ? [{ type: "back" }] : [];
+    if (this.#idleAt(now).input(now) !== "back") return [];
+    this.#awaySince = undefined;
+    return [{ type: "back" }];
+  }
+
+  /**
+   * Whether `frame`, the user's own `away`, has the reason of their `/away`
+   * cut short: the server keeps {@linkcode MAX_AWAY_REASON_LENGTH} characters.
+   */
+  cutShort(frame: { type: "away"; reason?: string }): boolean {
+    const typed = this.#ownAway;
+    if (typed === undefined || frame.reason === undefined) return false;
+    return [...sanitizeText(typed).trim()].length > MAX_AWAY_REASON_LENGTH;
+  }
+
+  /**
+   * The server told the user of their own `away` or `back`: since when they
+   * are away is kept, to say again to a server that restarted.
+   */
+  heardOwn(frame: { type: "away" | "back"; ts: number }): void {
+    this.#awaySince = frame.type === "away" ? frame.ts : undefined;
   }
 
   /**
@@ -180,7 +203,9 @@ export class Presence {
    * to be said again on coming back.
    */
   inputOffline(now: number): void {
-    this.#idle?.input(now);
+    if (this.#idle?.input(now) === "back" && this.#ownAway === undefined) {
+      this.#awaySince = undefined;
+    }
   }
 
   /** Time passed: `away` to send once the user has been idle long enough. */
@@ -202,12 +227,18 @@ export class Presence {
    * The `away` to tell a server the client comes back to, if the user is
    * away: by an `/away` of theirs, or by itself after a while idle, which
    * the next input ends as before. A server that restarted, or let the
-   * connection go, no longer knows it.
+   * connection go, no longer knows it; the `away` says since when, as the
+   * server told it, for it to keep that time.
    */
   awayAgain(): ClientFrame | undefined {
     const reason = this.#ownAway;
-    if (reason === undefined) return this.#idle?.away ? idleAway() : undefined;
-    return reason === "" ? { type: "away" } : { type: "away", reason };
+    const frame: ClientFrame | undefined = reason === undefined
+      ? this.#idle?.away ? idleAway() : undefined
+      : reason === ""
+      ? { type: "away" }
+      : { type: "away", reason };
+    if (frame?.type !== "away" || this.#awaySince === undefined) return frame;
+    return { ...frame, since: this.#awaySince };
   }
 
   /**
@@ -225,6 +256,7 @@ export class Presence {
     if (frame?.type === "back") {
       idle.manual(false);
       this.#ownAway = undefined;
+      this.#awaySince = undefined;
       return [];
     }
     return input === "back" ? [{ type: "back" }] : [];

@@ -46,6 +46,8 @@ export interface WordingPlace {
   version: ProtocolVersion;
   /** Whether the user is away by the client's doing, after a while without input. */
   awayByItself: boolean;
+  /** Whether the reason of the user's own `away` is the one they typed, cut short. */
+  awayCut?: boolean;
   /** What `/help` says of the commands the client runs itself. */
   localHelp: () => CommandHelp[];
 }
@@ -106,6 +108,8 @@ export class Wording {
       ? { ...this.#describing, now: this.#serverClock.now(this.#clock()) }
       : frame.type === "away" && place.awayByItself
       ? { ...this.#describing, awayByItself: this.#awayEnds }
+      : frame.type === "away" && place.awayCut === true
+      ? { ...this.#describing, awayCut: true }
       : this.#describing;
     return describeFrame(described, place.me, describing);
   }

@@ -40,6 +40,9 @@ export const MAX_TEXT_LINES = 100;
 /** Longest name, in code points. */
 export const MAX_NAME_LENGTH = 24;
 
+/** Longest away reason, in code points: a longer one is cut to it. */
+export const MAX_AWAY_REASON_LENGTH = 200;
+
 /** Longest room name, in code points, `#` included. */
 export const MAX_ROOM_LENGTH = 32;
 

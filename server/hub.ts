@@ -262,7 +262,7 @@ export class Hub implements Disposable {
     ),
     quit: (member, frame) => this.#quit(member, frame.reason),
     away: (member, frame) => {
-      this.#presence.away(member, frame.reason);
+      this.#presence.away(member, frame.reason, frame.since);
       this.#changed(member);
     },
     back: (member) => {

@@ -500,7 +500,7 @@ type WrittenOut =
   | { type: "history"; limit?: number; room?: string }
   | { type: "search"; text: string; room?: string }
   | { type: "quit"; reason?: string }
-  | { type: "away"; reason?: string }
+  | { type: "away"; reason?: string; since?: number }
   | { type: "back" }
   | { type: "topic"; room?: string; text?: string }
   | { type: "oper"; secret: string }

@@ -3,6 +3,7 @@ import { COMMANDS } from "../core/commands.ts";
 import { LOBBY } from "../protocol.ts";
 import { isSafeText } from "../core/sanitize.ts";
 import { startServer } from "../server.ts";
+import { MAX_AWAY_SINCE_MS } from "../server/hub/presence.ts";
 import { assertUnheard, framesSince, LOOPBACK, TestClient } from "./_test_utils.ts";
 
 Deno.test("startServer() renames with /nick and the nick frame", async (t) => {
@@ -333,4 +334,29 @@ Deno.test("startServer() answers an unknown command to its sender only", async (
     assert.equal((await carol.next("message")).text, "/etc/passwd is a file");
     assert.equal((await alice.next("message")).text, "/etc/passwd is a file");
   });
+});
+
+Deno.test("startServer() keeps the since of an away said again, when it is past and recent", async () => {
+  await using server = await startServer({ hostname: LOOPBACK, port: 0 });
+  const port = server.addr.port;
+  await using ann = await TestClient.join2(port, "ann");
+  await using bob = await TestClient.join2(port, "bob");
+  const since = Date.now() - 3 * 60_000;
+  await bob.send({ type: "away", reason: "lunch", since });
+  assert.equal((await ann.next("away", (frame) => frame.name === "bob")).ts, since);
+  await ann.send({ type: "who" });
+  const who = await ann.next("who");
+  assert.deepEqual(who.people?.find((person) => person.name === "bob")?.away, {
+    since,
+    reason: "lunch",
+  });
+  // In the future, or too old to be true: from now.
+  for (const claimed of [Date.now() + 60_000, Date.now() - MAX_AWAY_SINCE_MS - 60_000]) {
+    await bob.send({ type: "back" });
+    await ann.next("back", (frame) => frame.name === "bob");
+    const before = Date.now();
+    await bob.send({ type: "away", since: claimed });
+    const ts = (await ann.next("away", (frame) => frame.name === "bob")).ts;
+    assert.ok(ts >= before && ts <= Date.now(), `${claimed} taken as now, not ${ts}`);
+  }
 });

@@ -44,6 +44,7 @@ import { ViewLogs } from "./logs.ts";
 import { MessageBox } from "./message_box.ts";
 import { enteringRoom, PageView } from "./page.ts";
 import { QuietAsks } from "./quiet_asks.ts";
+import { PAGE_KEYS } from "./help_keys.ts";
 import { AWAY_AFTER_MS, loadIgnored, saveIgnored, showTyping } from "./presence.ts";
 import { ReloadedRooms } from "./reload.ts";
 import { SendingLines } from "./sending.ts";
@@ -140,6 +141,8 @@ export class WebClient {
       // A room's log goes with the room: entering it again shows its last messages.
       forgetsRoomsLeft: true,
       client: "web",
+      // `/help keys` lists the page's own keys, as the terminal's does its.
+      helpKeys: PAGE_KEYS,
       // The paperclip shows while the page can share files: on its own server, which takes them.
       shareHow: () => ui.attach.hidden ? undefined : SHARE_HOW,
       awayAfterMs: options.awayAfterMs ?? AWAY_AFTER_MS,

@@ -91,8 +91,8 @@ export class PageView {
   /**
    * The page stopped, `stopped` (a kick, a ban, the user's `/quit`: it
    * connects again only when asked), or connects again: while stopped, the
-   * people of the room are not shown as if they were known, nor counted;
-   * a note says why the list is empty.
+   * people of the room are not shown as if they were known, nor counted,
+   * nor are the people of the server's rooms; a note under each list says why.
    */
   setStopped(stopped: boolean): void {
     if (stopped === this.#stopped) return;
@@ -101,7 +101,12 @@ export class PageView {
       ? "Not connected: who is here shows again once you reconnect"
       : "";
     this.#ui.membersNote.hidden = !stopped;
+    this.#ui.roomsNote.textContent = stopped
+      ? "Not connected: how many are in each room shows again once you reconnect"
+      : "";
+    this.#ui.roomsNote.hidden = !stopped;
     this.showMembers();
+    this.showRooms();
   }
 
   /** Lists the people in the current room: none yet in a room being entered, nor while stopped. */
@@ -136,6 +141,8 @@ export class PageView {
       joined: roster.joined,
       locked: (room) => this.people.room(room).locked,
       onPick: this.#actions.joinRoom,
+      // How many are in each is no longer known: a note says so.
+      counts: !this.#stopped,
     });
     this.#updateTitle();
   }

@@ -215,6 +215,8 @@ export interface RoomListOptions {
   locked?: (room: string) => boolean;
   /** Called with the room's name when its button is clicked. */
   onPick: (room: string) => void;
+  /** Whether to show how many people are in each: not while not connected. @default {true} */
+  counts?: boolean;
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -290,7 +292,8 @@ export function renderRooms(
     count.textContent = String(room.members);
     count.setAttribute("aria-label", `${room.members} ${room.members === 1 ? "person" : "people"}`);
     const locked = options.locked?.(room.name) === true;
-    fill(button, label, [...locked ? [lockMark()] : [], count]);
+    const counted = options.counts === false ? [] : [count];
+    fill(button, label, [...locked ? [lockMark()] : [], ...counted]);
     const current = room.name === options.current;
     const joined = !current && options.joined.includes(room.name);
     if (current) button.setAttribute("aria-current", "true");

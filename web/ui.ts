@@ -39,6 +39,8 @@ export interface Ui {
   memberCount: HTMLElement;
   /** Under the people: why none are listed while the page is not connected for good. */
   membersNote: HTMLElement;
+  /** Why the list of all rooms is empty: the page is not connected. */
+  roomsNote: HTMLElement;
   meName: HTMLElement;
   joinForm: HTMLFormElement;
   joinInput: HTMLInputElement;
@@ -103,6 +105,7 @@ export function findUi(): Ui {
     members: byId("members"),
     memberCount: byId("member-count"),
     membersNote: byId("members-note"),
+    roomsNote: byId("rooms-note"),
     meName: byId("me-name"),
     joinForm: byId("join-form"),
     joinInput: byId("join-input"),

@@ -12,7 +12,12 @@
 import { nameKey } from "../../core/names.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import type { Person, ServerFrame, TypingFrame } from "../../protocol.ts";
-import { MAX_ANNOUNCED_ROOM_SIZE, MAX_LISTED_NAMES, TYPING_RELAY_MS } from "../../protocol.ts";
+import {
+  MAX_ANNOUNCED_ROOM_SIZE,
+  MAX_AWAY_REASON_LENGTH,
+  MAX_LISTED_NAMES,
+  TYPING_RELAY_MS,
+} from "../../protocol.ts";
 import { inform, type Member, type Members, refuse } from "./members.ts";
 import type { Refusal } from "./moderation.ts";
 import type { Room } from "./rooms.ts";
@@ -27,8 +32,11 @@ export interface Away {
   readonly told: Set<string>;
 }
 
-/** The longest away reason, in characters. */
-const MAX_REASON_CHARS = 200;
+/**
+ * The oldest time a client coming back may say its user went away: older,
+ * or in the future, and the server counts the away from now.
+ */
+export const MAX_AWAY_SINCE_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Why a member may not say something now (`Cannot DOING: …`), if it is muted. */
 export type Muted = (member: Member, doing: string) => Refusal | undefined;
@@ -73,11 +81,14 @@ export class Presence {
    * goes away all the same, but their reason is words, so it is told to
    * nobody, and they are told why. Away already for the same reason (for
    * someone muted, whose reason is always none, for any), nothing is told.
+   * A client coming back after a restart says `since` when its user went
+   * away: kept when it is in the past and not over
+   * {@linkcode MAX_AWAY_SINCE_MS} old, else the away counts from now.
    */
-  away(member: Member, reason: string | undefined): void {
+  away(member: Member, reason: string | undefined, since?: number): void {
     let text = reason === undefined
       ? undefined
-      : [...sanitizeText(reason).trim()].slice(0, MAX_REASON_CHARS).join("") || undefined;
+      : [...sanitizeText(reason).trim()].slice(0, MAX_AWAY_REASON_LENGTH).join("") || undefined;
     const silenced = this.#muted(member, "show your reason");
     // Only a reason given is refused; someone muted is away for none.
     const muted = text === undefined ? undefined : silenced;
@@ -89,7 +100,10 @@ export class Presence {
       return;
     }
     this.#show?.(member);
-    const ts = Date.now();
+    const now = Date.now();
+    const ts = since !== undefined && since <= now && now - since <= MAX_AWAY_SINCE_MS
+      ? since
+      : now;
     member.away = { since: ts, reason: text, told: new Set() };
     this.#announce(member, awayFrame(member.name, ts, text));
     if (muted !== undefined) refuse(member, muted.code, muted.message);

@@ -242,6 +242,13 @@ browserTest(
       const page = await browser.openAs(webUrl(server), "web-ann");
       await say(page, "/away lunch");
       await waitForLine(page, "notice", "You are away: lunch");
+      const since = await (async () => {
+        await using watcher = await TestClient.join2(port, "watcher");
+        await watcher.send({ type: "who", room: "#lobby" });
+        const who = await watcher.next("who");
+        return who.people?.find((person) => person.name === "web-ann")?.away?.since;
+      })();
+      assert.ok(since !== undefined, "away before the restart");
 
       await server.close();
       await waitForStatus(page, /^Reconnecting in \d+ s$/);
@@ -267,9 +274,10 @@ browserTest(
       await using carol = await TestClient.join2(port, "carol");
       await carol.send({ type: "who", room: "#lobby" });
       const who = await carol.next("who");
-      assert.equal(
-        who.people?.find((person) => person.name === "web-ann")?.away?.reason,
-        "lunch",
+      // And since when she went, not since the page came back.
+      assert.deepEqual(
+        who.people?.find((person) => person.name === "web-ann")?.away,
+        { since, reason: "lunch" },
         JSON.stringify(who),
       );
       await bob.say("welcome back");

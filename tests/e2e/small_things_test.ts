@@ -103,7 +103,8 @@ terminalTest(
     await ann.enter("/help /exit");
     await ann.waitForLine(/^-- {3}\/quit \[REASON\] {9}leave the chat \(also \/exit\)$/);
     await ann.enter("/help dance");
-    await ann.waitForLine(/^-- No command \/dance; \/help lists them$/);
+    // An error, as an unknown command is.
+    await ann.waitForLine(/^!! No command \/dance; \/help lists them$/);
   },
 );
 

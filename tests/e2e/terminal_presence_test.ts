@@ -679,3 +679,40 @@ testWith(
     });
   },
 );
+
+testWith(
+  ["tmux"],
+  "chat join: an /away keeps its time across a restart of the server",
+  async () => {
+    const port = freePort();
+    const serve = () => startServer({ hostname: LOOPBACK, port, heartbeat: 3600 });
+    let server: ChatServer = await serve();
+    const tmux = new Tmux("away-since");
+    const config = await Deno.makeTempDir({ prefix: "chat-config-" });
+    let bob: TestClient | undefined;
+    try {
+      bob = await TestClient.join2(port, "bob");
+      const alice = await joinWith(tmux, "alice", port, config);
+      await alice.enter("/away lunch break");
+      const went = await bob.next("away", (frame) => frame.name === "alice");
+      await bob.send({ type: "quit" });
+      await bob[Symbol.asyncDispose]();
+      await server[Symbol.asyncDispose]();
+      server = await serve();
+      bob = await TestClient.join2(port, "bob");
+      await bob.next("joined", (frame) => frame.name === "alice", 20_000);
+      const again = await bob.next("away", (frame) => frame.name === "alice");
+      assert.equal(again.reason, "lunch break");
+      assert.equal(again.ts, went.ts, "away since when she went, not since the restart");
+      await bob.send({ type: "who" });
+      const who = await bob.next("who");
+      const person = who.people?.find((entry) => entry.name === "alice");
+      assert.deepEqual(person?.away, { since: went.ts, reason: "lunch break" });
+    } finally {
+      await bob?.[Symbol.asyncDispose]();
+      await tmux.kill();
+      await server[Symbol.asyncDispose]();
+      await Deno.remove(config, { recursive: true });
+    }
+  },
+);

@@ -26,6 +26,7 @@ import {
   webUrl,
 } from "./_browser.ts";
 import { testWith } from "./_needs.ts";
+import { PAGE_KEYS } from "../../web/help_keys.ts";
 import { waitFor } from "./_tmux.ts";
 import { showView } from "./_web_rooms.ts";
 
@@ -397,3 +398,20 @@ testWith(
     assert.deepEqual(desk.unexpectedProblems(), []);
   },
 );
+
+testWith(["chromium"], "web page: /help keys lists the page's own keys", async () => {
+  await using server = await startWebServer();
+  await using browser = await ChatBrowser.launch();
+  const page = await browser.openAs(webUrl(server), "ann");
+  await say(page, "/help keys");
+  await waitForLine(page, "notice", /Keys:$/);
+  const rows = await page.locator("#log .line.help .usage").allInnerTexts();
+  assert.deepEqual(rows.map((usage) => usage.trim()), PAGE_KEYS.map((key) => key.usage));
+  for (const key of ["Shift+Enter", "Alt+1 … Alt+9", "Alt+Up, Alt+Down", "Escape"]) {
+    assert.ok(rows.some((usage) => usage.trim() === key), `${key} in ${rows.join(" | ")}`);
+  }
+  assert.equal(await page.locator("#log .line", { hasText: "No command" }).count(), 0);
+  // A topic that is no command's is an error, as an unknown command is.
+  await say(page, "/help nosuch");
+  await waitForLine(page, "error", "No command /nosuch; /help lists them");
+});

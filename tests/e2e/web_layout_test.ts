@@ -600,3 +600,54 @@ for (const width of NARROW_WIDTHS) {
     },
   );
 }
+
+/** The rows `label`'s text is drawn on, as the browser wrapped it. */
+function labelRows(label: Locator): Promise<string[]> {
+  return label.evaluate((element) => {
+    const text = (element as { firstChild: { textContent: string | null } }).firstChild;
+    const whole = text.textContent ?? "";
+    const range = document.createRange();
+    const rows: string[] = [];
+    let top: number | undefined;
+    for (let index = 0; index < whole.length; index++) {
+      range.setStart(text, index);
+      range.setEnd(text, index + 1);
+      const rowTop = [...range.getClientRects()][0]!.top;
+      if (top === undefined || Math.abs(rowTop - top) > 2) rows.push("");
+      top = rowTop;
+      rows[rows.length - 1] += whole[index]!;
+    }
+    return rows;
+  });
+}
+
+for (
+  const [size, options] of [
+    ["desktop", {}],
+    ["phone", { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, mobile: true }],
+  ] as const
+) {
+  testWith(
+    ["chromium"],
+    `web page (${size}): a long room name wraps after a hyphen in Your rooms and All rooms alike`,
+    async () => {
+      await using server = await startWebServer();
+      await using browser = await ChatBrowser.launch(options);
+      const page = await browser.openAs(webUrl(server), "ann");
+      const room = "#release-planning-and-retro-2026";
+      await say(page, `/join ${room}`);
+      await page.locator(`#rooms [data-room="${room}"]`).waitFor({ state: "attached" });
+      if (size === "phone") await page.locator("#sidebar-toggle").click();
+      for (const list of ["#views [data-view", "#rooms [data-room"]) {
+        const label = page.locator(`${list}="${room}"] .room-label`);
+        await label.waitFor();
+        const rows = await labelRows(label);
+        assert.ok(rows.length > 1, `${list}: ${JSON.stringify(rows)} is on one row`);
+        assert.equal(rows.join(""), room);
+        for (const row of rows.slice(0, -1)) {
+          assert.ok(row.endsWith("-"), `${list}: ${JSON.stringify(rows)} breaks mid-word`);
+        }
+      }
+    },
+  );
+}

@@ -14,7 +14,7 @@
 import assert from "node:assert/strict";
 import type { Locator, Page } from "./_playwright.ts";
 import { TYPING_SEND_MS, TYPING_SHOWN_MS } from "../../core/presence.ts";
-import type { ServerFrame } from "../../protocol.ts";
+import { MAX_AWAY_REASON_LENGTH, type ServerFrame } from "../../protocol.ts";
 import { startServer } from "../../server.ts";
 import { parseOpFile } from "../../server/hub/moderation.ts";
 import { IDLE_SHOWN_MS } from "../../core/describe.ts";
@@ -28,6 +28,7 @@ import {
   pageUrl,
   say,
   screenshot,
+  startWebServer,
   WAIT_MS,
   waitForLine,
   waitForStatus,
@@ -676,3 +677,20 @@ testWith(
     assert.deepEqual(bobBrowser.unexpectedProblems(), []);
   },
 );
+
+testWith(["chromium"], "web page: an away reason cut to the longest kept says so", async () => {
+  await using server = await startWebServer();
+  await using browser = await ChatBrowser.launch();
+  const page = await browser.openAs(webUrl(server), "ann");
+  const long = "lunch break ".repeat(20).trim();
+  await say(page, `/away ${long}`);
+  const kept = [...long].slice(0, MAX_AWAY_REASON_LENGTH).join("");
+  await waitForLine(
+    page,
+    "notice",
+    `You are away: ${kept} (cut to ${MAX_AWAY_REASON_LENGTH} characters); /back when you are back`,
+  );
+  // One that fits says nothing of it.
+  await say(page, "/away lunch");
+  await waitForLine(page, "notice", /You are away: lunch; \/back when you are back$/);
+});

@@ -172,6 +172,12 @@ testWith(
     assert.equal(await page.locator("#members li").count(), 0, "people listed");
     assert.equal(await page.locator("#member-count").textContent(), "");
     assert.equal(await page.locator("#room-count").textContent(), "");
+    // Nor how many are in each of All rooms, which still lists them.
+    await page.locator("#rooms-note", {
+      hasText: exactly("Not connected: how many are in each room shows again once you reconnect"),
+    }).waitFor();
+    assert.equal(await page.locator("#rooms .count").count(), 0, "rooms counted");
+    await page.locator('#rooms [data-room="#dev"]').waitFor();
 
     // A line typed is not sent, nor kept to be sent by itself: it says why, and stays.
     const input = page.locator("#message-input");
@@ -201,6 +207,8 @@ testWith(
     await page.locator('#members li[data-name="alice"]').waitFor();
     assert.equal(await page.locator("#members-note").isVisible(), false, "the note stays");
     assert.equal(await page.locator("#room-count").textContent(), "2 people");
+    await page.locator('#rooms [data-room="#dev"] .count').waitFor();
+    assert.equal(await page.locator("#rooms-note").isVisible(), false, "the rooms' note stays");
     await say(page, "still here?");
     await alice.next("message", (frame) => frame.from === "bob" && frame.text === "still here?");
     assert.equal(await page.locator("#room-name").textContent(), "#lobby", "entered #dev");
