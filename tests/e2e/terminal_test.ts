@@ -873,7 +873,7 @@ e2eTest(
     await using bob = await TestClient.join(port, "bob");
     const ann = await TerminalUser.join(tmux, "ann", port);
     await ann.enter("/oper s3cret");
-    await ann.waitForLine(/ann is an operator/);
+    await ann.waitForLine(/You are an operator/);
     await ann.enter("/join #dev");
     await ann.waitFor((screen) => screen.cursorLine === "#dev>", `ann to look at #dev`);
     // bob is in #lobby alone of ann's rooms: what she does to him is told there.
@@ -910,7 +910,7 @@ e2eTest(
     ]);
     const ann = await TerminalUser.join(tmux, "ann", port);
     await ann.enter("/oper s3cret");
-    await ann.waitForLine(/ann is an operator/);
+    await ann.waitForLine(/You are an operator/);
     await ann.enter("/join #side2");
     await ann.waitFor((screen) => screen.cursorLine === "#side2>", `ann to look at #side2`);
     // carol is in both of ann's rooms: the notice comes to #lobby first, then to #side2.

@@ -850,7 +850,7 @@ testWith(
         page.locator("#room-count", { hasText: exactly(text) }).waitFor();
       await count("5 people");
       await say(page, "/oper s3cret");
-      await waitForLine(page, "notice", "ann is an operator");
+      await waitForLine(page, "notice", "You are an operator");
       await say(page, "/kick carol too loud");
       await count("4 people");
       await say(page, "/ban dee spamming");
