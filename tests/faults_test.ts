@@ -1237,6 +1237,64 @@ Deno.test("startServer() takes connections again after running out of file descr
   });
 });
 
+/**
+ * The ports at the far end of `port`'s connections that have closed lately
+ * (in TIME-WAIT on either side), as the kernel lists them.
+ */
+async function closedPeers(port: number): Promise<number[]> {
+  const { stdout } = await new Deno.Command("ss", {
+    args: ["-Htan", "state", "time-wait", `( sport = :${port} or dport = :${port} )`],
+  }).output();
+  return [...new TextDecoder().decode(stdout).matchAll(/:(\d+)\s+\S+:(\d+)/g)]
+    .map(([, local, peer]) => Number(local) === port ? Number(peer) : Number(local));
+}
+
+Deno.test("startServer() serves a client that connects from the port its last probe came from", async () => {
+  // The listener probes itself from a port it picks and knows the probe by that port. Once
+  // the probe is over, the port is anyone's: a client on this machine may be handed it.
+  await using server = await startServer({ hostname: LOOPBACK, port: 0, probe: 1, log: () => {} });
+  const port = server.addr.port;
+  let probes: number[] = [];
+  const watching = (async () => {
+    while (probes.length === 0) probes = await closedPeers(port);
+  })();
+  await within(watching, 5_000, "a probe to have come and gone");
+  // The next probe is a second away.
+  const socket = net.connect({
+    host: LOOPBACK,
+    port,
+    localAddress: LOOPBACK,
+    localPort: probes[0],
+  });
+  const lines: string[] = [];
+  let buffered = "";
+  const ended = new Promise<void>((resolve) => {
+    socket.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const parts = buffered.split("\n");
+      buffered = parts.pop()!;
+      lines.push(...parts);
+    });
+    socket.on("error", () => {});
+    socket.on("close", () => resolve());
+  });
+  try {
+    socket.write(encodeFrame({ type: "hello", version: 1, name: "alice" }));
+    await within(
+      Promise.race([
+        waitUntil(() => lines.length > 0, 5_000, "an answer"),
+        ended.then(() => Promise.reject(new Error("The server closed the connection unanswered"))),
+      ]),
+      5_000,
+      "an answer",
+    );
+    assert.equal(JSON.parse(lines[0]!).type, "welcome");
+  } finally {
+    socket.destroy();
+    await ended;
+  }
+});
+
 /** Loads the page over a new connection to `port`; true if it came whole. */
 async function pageLoads(port: number): Promise<boolean> {
   // A client of its own: a kept-alive connection would not show that the port takes new ones.

@@ -363,6 +363,8 @@ export class TcpListener {
     this.#probeTimer = undefined;
     this.#probe?.destroy();
     this.#probe = undefined;
+    // Its port is free again: whoever connects from it next is not the probe.
+    this.#probeFrom = undefined;
   }
 
   /** Closes the stuck listener and binds the same port again; retried until it works. */
