@@ -33,6 +33,64 @@ async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)).toHex();
 }
 
+/** Bob in a terminal, saving a file whose last bytes never come. */
+interface StalledGet extends AsyncDisposable {
+  readonly bob: TerminalUser;
+  readonly tmux: Tmux;
+  /** Bob's working directory, where /get saves files. */
+  readonly root: string;
+}
+
+/**
+ * Starts a server and bob, in tmux session `name`, with a `/get` of
+ * slow.bin under way that never ends: bob dials the chat at another loopback
+ * address, where the web port is a server whose downloads start and then
+ * wait. Disposing of it ends tmux, the downloads, the servers and the
+ * directory.
+ */
+async function stalledGet(name: string): Promise<StalledGet> {
+  await using stack = new AsyncDisposableStack();
+  const server = stack.use(await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 }));
+  const root = await Deno.makeTempDir({ prefix: "chat-transfer-" });
+  stack.defer(() => Deno.remove(root, { recursive: true }));
+  const proxy = stack.use(new FreezingProxy(server.addr.port, ELSEWHERE));
+  const stalls = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  const files = stack.use(Deno.serve(
+    { hostname: ELSEWHERE, port: server.webAddr!.port, onListen() {} },
+    () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            stalls.add(controller);
+            controller.enqueue(new Uint8Array(1_000));
+          },
+        }),
+        { headers: { "content-length": "1000000" } },
+      ),
+  ));
+  stack.defer(() => {
+    for (const controller of stalls) {
+      try {
+        controller.close();
+      } catch { /* cancelled when the client left */ }
+    }
+  });
+  const tmux = new Tmux(name);
+  stack.defer(() => tmux.kill());
+  const bob = await TerminalUser.join(tmux, "bob", proxy.port, {
+    width: 120,
+    cwd: root,
+    host: ELSEWHERE,
+  });
+  await bob.enter(`/get http://${ELSEWHERE}:${files.addr.port}/files/${"a".repeat(64)}/slow.bin`);
+  await bob.waitFor(
+    (screen) => /^\(getting slow\.bin .*\) #lobby>$/.test(screen.cursorLine),
+    "the download under way on the prompt",
+  );
+  const owned = stack.move();
+  return { bob, tmux, root, [Symbol.asyncDispose]: () => owned.disposeAsync() };
+}
+
 testWith(
   ["tmux"],
   "chat join: /send shares a 5 MiB file, /get saves it byte-identical and never over a file",
@@ -115,63 +173,22 @@ testWith(
   ["tmux"],
   "chat join: Ctrl-C or /quit while a file is on its way says so first, and leaves when done again",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
-    const root = await Deno.makeTempDir({ prefix: "chat-transfer-" });
-    // Bob dials the chat at another loopback address, where its web port is a server whose
-    // downloads start and then wait: their last bytes never come.
-    await using proxy = new FreezingProxy(server.addr.port, ELSEWHERE);
-    const stalls = new Set<ReadableStreamDefaultController<Uint8Array>>();
-    await using files = Deno.serve(
-      { hostname: ELSEWHERE, port: server.webAddr!.port, onListen() {} },
-      () =>
-        new Response(
-          new ReadableStream<Uint8Array>({
-            start(controller) {
-              stalls.add(controller);
-              controller.enqueue(new Uint8Array(1_000));
-            },
-          }),
-          { headers: { "content-length": "1000000" } },
-        ),
+    await using stalled = await stalledGet("transfer-leave");
+    const { bob, root } = stalled;
+    await bob.enter("/quit");
+    await bob.waitForLine(
+      /^-- slow\.bin is still being saved \(\/cancel stops it\); type \/quit again to leave anyway$/,
     );
-    const tmux = new Tmux("transfer-leave");
-    try {
-      const bob = await TerminalUser.join(tmux, "bob", proxy.port, {
-        width: 120,
-        cwd: root,
-        host: ELSEWHERE,
-      });
-      await bob.enter(
-        `/get http://${ELSEWHERE}:${files.addr.port}/files/${"a".repeat(64)}/slow.bin`,
-      );
-      await bob.waitFor(
-        (screen) => /^\(getting slow\.bin .*\) #lobby>$/.test(screen.cursorLine),
-        "the download under way on the prompt",
-      );
-      await bob.enter("/quit");
-      await bob.waitForLine(
-        /^-- slow\.bin is still being saved \(\/cancel stops it\); type \/quit again to leave anyway$/,
-      );
-      await bob.press("C-c");
-      await bob.waitForLine(
-        /^-- slow\.bin is still being saved \(\/cancel stops it\); press Ctrl-C again to leave anyway$/,
-      );
-      await bob.tmux.waitForInputRead(bob.session);
-      await bob.press("C-c");
-      const screen = await bob.waitForLine(/^EXIT=/);
-      assert.ok(screen.lines.includes("EXIT=0"), screen.text);
-      // A download cut short leaves no file.
-      assert.deepEqual([...Deno.readDirSync(root)], []);
-    } finally {
-      for (const controller of stalls) {
-        // Cancelled already when the client left.
-        try {
-          controller.close();
-        } catch { /* cancelled */ }
-      }
-      await tmux.kill();
-      await Deno.remove(root, { recursive: true });
-    }
+    await bob.press("C-c");
+    await bob.waitForLine(
+      /^-- slow\.bin is still being saved \(\/cancel stops it\); press Ctrl-C again to leave anyway$/,
+    );
+    await bob.tmux.waitForInputRead(bob.session);
+    await bob.press("C-c");
+    const screen = await bob.waitForLine(/^EXIT=/);
+    assert.ok(screen.lines.includes("EXIT=0"), screen.text);
+    // A download cut short leaves no file.
+    assert.deepEqual([...Deno.readDirSync(root)], []);
   },
 );
 
@@ -179,58 +196,18 @@ testWith(
   ["tmux"],
   "chat join: a terminal closed while a file is being saved leaves no file, whole or cut short",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
-    const root = await Deno.makeTempDir({ prefix: "chat-transfer-" });
-    // As in the test above: a download whose last bytes never come, from another loopback address.
-    await using proxy = new FreezingProxy(server.addr.port, ELSEWHERE);
-    const stalls = new Set<ReadableStreamDefaultController<Uint8Array>>();
-    await using files = Deno.serve(
-      { hostname: ELSEWHERE, port: server.webAddr!.port, onListen() {} },
-      () =>
-        new Response(
-          new ReadableStream<Uint8Array>({
-            start(controller) {
-              stalls.add(controller);
-              controller.enqueue(new Uint8Array(1_000));
-            },
-          }),
-          { headers: { "content-length": "1000000" } },
-        ),
+    await using stalled = await stalledGet("transfer-closed");
+    const { tmux, root } = stalled;
+    const client = await clientUnder(Number(await tmux.display("bob", "#{pane_pid}")));
+    // The window is closed: the terminal goes, and chat join gets SIGHUP.
+    await tmux.run("kill-session", "-t", "bob");
+    await waitFor(
+      () => Deno.stat(`/proc/${client}`).then(() => true, () => false),
+      (running) => !running,
+      10_000,
+      () => "for chat join to end",
     );
-    const tmux = new Tmux("transfer-closed");
-    try {
-      const bob = await TerminalUser.join(tmux, "bob", proxy.port, {
-        width: 120,
-        cwd: root,
-        host: ELSEWHERE,
-      });
-      const pane = Number(await tmux.display("bob", "#{pane_pid}"));
-      const client = await clientUnder(pane);
-      await bob.enter(
-        `/get http://${ELSEWHERE}:${files.addr.port}/files/${"a".repeat(64)}/slow.bin`,
-      );
-      await bob.waitFor(
-        (screen) => /^\(getting slow\.bin .*\) #lobby>$/.test(screen.cursorLine),
-        "the download under way on the prompt",
-      );
-      // The window is closed: the terminal goes, and chat join gets SIGHUP.
-      await tmux.run("kill-session", "-t", "bob");
-      await waitFor(
-        () => Deno.stat(`/proc/${client}`).then(() => true, () => false),
-        (running) => !running,
-        10_000,
-        () => "for chat join to end",
-      );
-      assert.deepEqual([...Deno.readDirSync(root)].map((entry) => entry.name), []);
-    } finally {
-      for (const controller of stalls) {
-        try {
-          controller.close();
-        } catch { /* cancelled */ }
-      }
-      await tmux.kill();
-      await Deno.remove(root, { recursive: true });
-    }
+    assert.deepEqual([...Deno.readDirSync(root)].map((entry) => entry.name), []);
   },
 );
 
@@ -408,60 +385,21 @@ testWith(
   ["tmux"],
   "chat join: /cancel NAME stops a /get under way and leaves no file, and Ctrl-C then leaves at once",
   async () => {
-    await using server = await startServer({ hostname: LOOPBACK, port: 0, webPort: 0 });
-    const root = await Deno.makeTempDir({ prefix: "chat-transfer-" });
-    // As in the tests above: a download whose last bytes never come, from another loopback address.
-    await using proxy = new FreezingProxy(server.addr.port, ELSEWHERE);
-    const stalls = new Set<ReadableStreamDefaultController<Uint8Array>>();
-    await using files = Deno.serve(
-      { hostname: ELSEWHERE, port: server.webAddr!.port, onListen() {} },
-      () =>
-        new Response(
-          new ReadableStream<Uint8Array>({
-            start(controller) {
-              stalls.add(controller);
-              controller.enqueue(new Uint8Array(1_000));
-            },
-          }),
-          { headers: { "content-length": "1000000" } },
-        ),
+    await using stalled = await stalledGet("transfer-cancel-get");
+    const { bob, root } = stalled;
+    await bob.enter("/cancel other.bin");
+    await bob.waitForLine(
+      /^!! Cannot cancel "other\.bin": no file of that name or number is being sent or saved$/,
     );
-    const tmux = new Tmux("transfer-cancel-get");
-    try {
-      const bob = await TerminalUser.join(tmux, "bob", proxy.port, {
-        width: 120,
-        cwd: root,
-        host: ELSEWHERE,
-      });
-      await bob.enter(
-        `/get http://${ELSEWHERE}:${files.addr.port}/files/${"a".repeat(64)}/slow.bin`,
-      );
-      await bob.waitFor(
-        (screen) => /^\(getting slow\.bin .*\) #lobby>$/.test(screen.cursorLine),
-        "the download under way on the prompt",
-      );
-      await bob.enter("/cancel other.bin");
-      await bob.waitForLine(
-        /^!! Cannot cancel "other\.bin": no file of that name or number is being sent or saved$/,
-      );
-      await bob.enter("/cancel slow.bin");
-      await bob.waitForLine(/^-- Cancelled getting slow\.bin: nothing was saved$/);
-      await bob.waitFor((screen) => screen.cursorLine === "#lobby>", 'an empty "#lobby> " line');
-      // A download cancelled leaves no file, whole or cut short.
-      assert.deepEqual([...Deno.readDirSync(root)], []);
-      await bob.tmux.waitForInputRead(bob.session);
-      await bob.press("C-c");
-      const screen = await bob.waitForLine(/^EXIT=/);
-      assert.ok(screen.lines.includes("EXIT=0"), screen.text);
-      assert.ok(!screen.text.includes("still being saved"), screen.text);
-    } finally {
-      for (const controller of stalls) {
-        try {
-          controller.close();
-        } catch { /* cancelled */ }
-      }
-      await tmux.kill();
-      await Deno.remove(root, { recursive: true });
-    }
+    await bob.enter("/cancel slow.bin");
+    await bob.waitForLine(/^-- Cancelled getting slow\.bin: nothing was saved$/);
+    await bob.waitFor((screen) => screen.cursorLine === "#lobby>", 'an empty "#lobby> " line');
+    // A download cancelled leaves no file, whole or cut short.
+    assert.deepEqual([...Deno.readDirSync(root)], []);
+    await bob.tmux.waitForInputRead(bob.session);
+    await bob.press("C-c");
+    const screen = await bob.waitForLine(/^EXIT=/);
+    assert.ok(screen.lines.includes("EXIT=0"), screen.text);
+    assert.ok(!screen.text.includes("still being saved"), screen.text);
   },
 );
